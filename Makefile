@@ -1,0 +1,67 @@
+# The README's two commands: `make run` and `make test`. Both set up everything from scratch.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PY := $(BIN)/python
+export PATH := $(BIN):$(PATH)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+PYTHON ?= python3
+INSTALLED := $(VENV)/.installed
+JS_SOURCES := $(shell find extension/src schema style -type f 2>/dev/null)
+
+.PHONY: run test setup lint typecheck pytest ui-test bench build clean chromium
+
+## run: set up and start JupyterLab with the extension on examples/ (loopback only)
+run: setup build
+	cd examples && $(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --allow-root \
+	  --ServerApp.open_browser=False
+
+## test: set up from scratch and run every check and test
+test: setup lint build pytest ui-test
+
+setup: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml package.json
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	$(BIN)/jupyter-builder develop --overwrite .
+	touch $@
+
+build: setup node_modules/.installed server/jupyter_nbtools/labextension/package.json
+
+node_modules/.installed: package.json yarn.lock
+	$(BIN)/jlpm install --immutable || $(BIN)/jlpm install
+	touch $@
+
+server/jupyter_nbtools/labextension/package.json: $(JS_SOURCES) package.json tsconfig.json
+	$(BIN)/jlpm build
+	touch $@
+
+lint: setup node_modules/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/jlpm typecheck
+	$(BIN)/jlpm lint:check
+
+typecheck: setup
+	$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/pytest -q
+
+chromium:
+	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+ui-test: setup build chromium
+	cd ui-tests && $(BIN)/jlpm install --immutable || (cd ui-tests && $(BIN)/jlpm install)
+	cd ui-tests && $(BIN)/jlpm test
+
+## bench: print every benchmark's figures beside its anchor's
+bench: setup
+	for script in bench/bench_*.py; do $(PY) "$$script"; done
+
+clean:
+	rm -rf $(VENV) node_modules lib server/jupyter_nbtools/labextension ui-tests/node_modules \
+	  ui-tests/test-results ui-tests/playwright-report tsconfig.tsbuildinfo

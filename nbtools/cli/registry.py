@@ -1,0 +1,21 @@
+"""The command tree: names, where each command lives, and its one-line help.
+
+Commands are imported only when invoked, so ``nbtools --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class CommandEntry(NamedTuple):
+    module: str
+    attribute: str
+    summary: str
+
+
+COMMANDS: dict[str, CommandEntry] = {
+    "status": CommandEntry(
+        "nbtools.cli.status", "status", "Show the project root, store and schema revision."
+    ),
+}

@@ -1,0 +1,21 @@
+"""``nbtools status``: where the project and its store are."""
+
+from __future__ import annotations
+
+import click
+
+from nbtools.cli.context import CliContext, pass_cli
+from nbtools.cli.output import json_option, print_fields, print_json
+from nbtools.status import project_status
+
+
+@click.command()
+@json_option
+@pass_cli
+def status(cli_ctx: CliContext, as_json: bool) -> None:
+    """Show the project root, the store and its schema revision (creating the store if new)."""
+    report = project_status(cli_ctx.project)
+    if as_json:
+        print_json(report)
+    else:
+        print_fields("nbtools status", report)

@@ -1,0 +1,32 @@
+"""Configuration shared by the CLI and the server extension, declared once as traitlets.
+
+In a Jupyter config file: ``c.NbtoolsSettings.db_url = "postgresql+psycopg://..."``.
+The CLI maps ``--root``/``--db-url`` (and ``NBTOOLS_ROOT``/``NBTOOLS_DB_URL``) onto these traits.
+"""
+
+from __future__ import annotations
+
+from traitlets import Unicode
+from traitlets.config import Configurable
+
+
+class NbtoolsSettings(Configurable):
+    """Where the project lives and where its state is stored."""
+
+    root_dir = Unicode(
+        "",
+        help="Project root. Notebook paths are relative to it. Default: the Jupyter server's "
+        "root directory, or the current directory for the CLI.",
+    ).tag(config=True)
+
+    store_dir = Unicode(
+        ".nbtools",
+        help="Directory holding nbtools' state (database, objects, run outputs), relative to "
+        "the root unless absolute.",
+    ).tag(config=True)
+
+    db_url = Unicode(
+        "",
+        help="SQLAlchemy URL of the job and version store. Default: a SQLite file "
+        "nbtools.db in the store directory. Example: postgresql+psycopg://user@host/nbtools",
+    ).tag(config=True)

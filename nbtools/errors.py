@@ -1,0 +1,56 @@
+"""The one error hierarchy of nbtools.
+
+Every error carries a message that tells the user what to do, and structured ``details``
+that the REST API returns as JSON and the CLI prints with ``--json``. The CLI maps errors
+to exit codes and the server maps them to HTTP statuses, each in exactly one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class NbtoolsError(Exception):
+    """Base of every error nbtools raises on purpose."""
+
+    #: Process exit code for the CLI: 2 means bad usage or bad input.
+    exit_code = 2
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON body shared by the REST API and the CLI's ``--json`` errors."""
+        return {"error": type(self).__name__, "message": self.message, "details": self.details}
+
+
+class InvalidInputError(NbtoolsError, ValueError):
+    """A value given by the user is malformed or out of range."""
+
+
+class PathOutsideRootError(InvalidInputError):
+    """A path resolves outside the project root (``..``, absolute, symlink escape)."""
+
+
+class NotebookError(InvalidInputError):
+    """A notebook file is missing, not JSON, truncated or not valid nbformat."""
+
+
+class NotFoundError(NbtoolsError, LookupError):
+    """A named object (job, run, version, snapshot, file) does not exist."""
+
+
+class ConflictError(NbtoolsError):
+    """The request conflicts with the current state (already running, already exists)."""
+
+
+class StoreError(NbtoolsError):
+    """The store (database or object files) cannot be opened or is damaged."""
+
+
+class CheckFailedError(NbtoolsError):
+    """A check, test or run completed and failed: exit code 1 in the CLI."""
+
+    exit_code = 1

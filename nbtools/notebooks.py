@@ -1,0 +1,134 @@
+"""Reading notebooks quickly and strictly, and the facts nbtools needs from them.
+
+Plain ``json`` is used rather than nbformat on these paths: importing nbformat costs about a
+second where jupyter-server is installed (see docs/architecture.md), and these checks are enough
+to give precise errors for missing, truncated or malformed files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nbtools.errors import NotebookError, NotFoundError
+
+Notebook = dict[str, Any]
+
+
+def read_notebook(path: Path) -> Notebook:
+    """Load and structurally check the notebook at ``path``."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFoundError(f"Notebook not found: {path}", path=str(path)) from None
+    except IsADirectoryError:
+        raise NotebookError(f"{path} is a directory, not a notebook.", path=str(path)) from None
+    return parse_notebook(raw, source=str(path))
+
+
+def parse_notebook(raw: bytes | str, source: str = "<notebook>") -> Notebook:
+    """Parse notebook JSON, raising :class:`NotebookError` naming the problem and location."""
+    if not raw:
+        raise NotebookError(f"{source} is empty: it is not a notebook.", path=source)
+    try:
+        nb = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        ends_like_json = raw.rstrip()[-1:] in (b"}", "}")
+        hint = "" if ends_like_json else " (the file looks truncated)"
+        raise NotebookError(
+            f"{source} is not valid JSON at line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg}{hint}.",
+            path=source,
+            line=exc.lineno,
+            column=exc.colno,
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise NotebookError(f"{source} is not UTF-8 text: {exc.reason}.", path=source) from None
+    _check_structure(nb, source)
+    return nb
+
+
+def _check_structure(nb: Any, source: str) -> None:
+    if not isinstance(nb, dict) or "cells" not in nb or "nbformat" not in nb:
+        raise NotebookError(
+            f"{source} is JSON but not a notebook: it needs 'nbformat' and 'cells'.", path=source
+        )
+    if nb["nbformat"] != 4:
+        raise NotebookError(
+            f"{source} has nbformat {nb['nbformat']!r}; only version 4 notebooks are supported. "
+            "Open and save it in JupyterLab to upgrade it.",
+            path=source,
+        )
+    if not isinstance(nb["cells"], list):
+        raise NotebookError(f"{source}: 'cells' must be a list.", path=source)
+    for index, cell in enumerate(nb["cells"]):
+        if not isinstance(cell, dict) or cell.get("cell_type") not in {"code", "markdown", "raw"}:
+            raise NotebookError(
+                f"{source}: cell {index} is not a valid cell (needs a cell_type of code, "
+                "markdown or raw).",
+                path=source,
+                cell=index,
+            )
+        if not isinstance(cell.get("source", ""), (str, list)):
+            raise NotebookError(f"{source}: cell {index} has an invalid source.", path=source)
+
+
+def cell_source(cell: dict[str, Any]) -> str:
+    """A cell's source as one string (nbformat allows a list of lines on disk)."""
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def cell_tags(cell: dict[str, Any]) -> list[str]:
+    """The cell's metadata tags, as JupyterLab's property inspector writes them."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    return [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []
+
+
+def kernel_name(nb: Notebook) -> str | None:
+    """The kernel the notebook asks for, if it names one."""
+    name = nb.get("metadata", {}).get("kernelspec", {}).get("name")
+    return name if isinstance(name, str) else None
+
+
+def content_hash(raw: bytes) -> str:
+    """The sha256 of a notebook file's bytes: what exactly a run or an extraction used."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+@dataclass(frozen=True)
+class NotebookSummary:
+    """What the frontend needs to describe a notebook: cells, tags, kernel."""
+
+    path: str
+    kernel: str | None
+    cells: int
+    code_cells: int
+    tags: dict[str, list[int]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "kernel": self.kernel,
+            "cells": self.cells,
+            "code_cells": self.code_cells,
+            "tags": self.tags,
+        }
+
+
+def summarize(nb: Notebook, path: str) -> NotebookSummary:
+    """Count cells and index which cells carry which tags."""
+    tags: dict[str, list[int]] = {}
+    for index, cell in enumerate(nb["cells"]):
+        for tag in cell_tags(cell):
+            tags.setdefault(tag, []).append(index)
+    return NotebookSummary(
+        path=path,
+        kernel=kernel_name(nb),
+        cells=len(nb["cells"]),
+        code_cells=sum(1 for cell in nb["cells"] if cell["cell_type"] == "code"),
+        tags=tags,
+    )

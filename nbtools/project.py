@@ -1,0 +1,52 @@
+"""A project: the root directory, its ``.nbtools`` state directory and its store."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nbtools.paths import resolve_inside
+
+if TYPE_CHECKING:
+    from nbtools.config import NbtoolsSettings
+    from nbtools.store.database import Store
+
+
+class Project:
+    """Entry point to everything nbtools keeps for one root directory."""
+
+    def __init__(self, root: Path, store_dir: Path | None = None, db_url: str = "") -> None:
+        self.root = root.resolve()
+        self.store_dir = (store_dir or self.root / ".nbtools").resolve()
+        self.db_url = db_url or f"sqlite:///{self.store_dir / 'nbtools.db'}"
+
+    @classmethod
+    def from_settings(cls, settings: NbtoolsSettings, default_root: Path) -> Project:
+        """Build a project from traitlets settings, falling back to ``default_root``."""
+        root = Path(settings.root_dir or default_root).expanduser().resolve()
+        store_dir = Path(settings.store_dir).expanduser()
+        return cls(
+            root, store_dir if store_dir.is_absolute() else root / store_dir, settings.db_url
+        )
+
+    @functools.cached_property
+    def store(self) -> Store:
+        """The project's database, opened (and migrated) on first use."""
+        from nbtools.store.database import Store
+
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        return Store.open(self.db_url, lock_dir=self.store_dir)
+
+    def resolve(self, user_path: str) -> Path:
+        """Resolve a root-relative path from a user or a request, refusing escapes."""
+        return resolve_inside(self.root, user_path)
+
+    def relative(self, path: Path) -> str:
+        """The root-relative ``/`` form of an absolute path inside the root."""
+        return path.resolve().relative_to(self.root).as_posix()
+
+    def close(self) -> None:
+        """Release the database connections, if the store was opened."""
+        if "store" in self.__dict__:
+            self.store.close()

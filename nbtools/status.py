@@ -1,0 +1,19 @@
+"""A project's status report, shared by ``nbtools status`` and ``GET /nbtools/api/status``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nbtools import __version__
+from nbtools.project import Project
+
+
+def project_status(project: Project) -> dict[str, Any]:
+    """Version, root, store location and the schema revision of an opened store."""
+    return {
+        "version": __version__,
+        "root": str(project.root),
+        "store_path": str(project.store_dir),
+        "db_url": project.store.engine.url.render_as_string(hide_password=True),
+        "schema_revision": project.store.revision(),
+    }

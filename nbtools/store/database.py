@@ -1,0 +1,122 @@
+"""Opening the store: engine set-up (SQLite WAL + busy timeout), migrations, sessions."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from nbtools.errors import StoreError
+from nbtools.store import migrations
+
+#: Milliseconds a SQLite writer waits for another process's lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL journal and a busy timeout, so a server and CLI processes can share the file.
+
+    pysqlite's own transaction handling is switched off and ``BEGIN`` emitted by us, so that
+    transactional DDL works and a write session can ask for ``BEGIN IMMEDIATE`` (taking the
+    write lock up front rather than failing on a lock upgrade).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get("nbtools_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine for ``url`` with nbtools' connection settings applied."""
+    try:
+        engine = create_engine(url, pool_pre_ping=True)
+    except (SQLAlchemyError, ImportError) as exc:
+        raise StoreError(
+            f"Cannot use the database URL {url!r}: {exc}. Check the URL and that its driver "
+            "is installed (e.g. psycopg for postgresql+psycopg://).",
+            db_url=url,
+        ) from exc
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+class Store:
+    """The opened, migrated database of a project."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str, lock_dir: Path | None = None) -> Store:
+        """Open the store at ``url`` and bring its schema to the newest revision."""
+        engine = create_store_engine(url)
+        try:
+            with _migration_lock(lock_dir):
+                migrations.upgrade_to_head(engine)
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise StoreError(
+                f"Cannot open the store {engine.url.render_as_string(hide_password=True)}: "
+                f"{exc.__class__.__name__}: {exc.args[0] if exc.args else exc}",
+                db_url=engine.url.render_as_string(hide_password=True),
+            ) from exc
+        return cls(engine)
+
+    @contextlib.contextmanager
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A session in one transaction, committed on success and rolled back on error.
+
+        ``write=True`` takes SQLite's write lock at the start of the transaction, which
+        read-then-write sequences (claims, counters) need to avoid lock-upgrade failures.
+        """
+        with self.engine.connect() as connection:
+            if write:
+                connection.execution_options(nbtools_write=True)
+            with self._sessions(bind=connection) as session, session.begin():
+                yield session
+
+    def revision(self) -> str | None:
+        """The schema revision the database is at."""
+        return migrations.current_revision(self.engine)
+
+    def table_names(self) -> list[str]:
+        """Names of the tables present in the database."""
+        return inspect(self.engine).get_table_names()
+
+    def close(self) -> None:
+        """Dispose of the connection pool."""
+        self.engine.dispose()
+
+
+@contextlib.contextmanager
+def _migration_lock(lock_dir: Path | None) -> Iterator[None]:
+    """Serialise migrations between processes sharing a local store directory."""
+    if lock_dir is None:
+        yield
+        return
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with (lock_dir / "migrate.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,36 @@
+"""The server extension application: configuration and route registration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Any as AnyTrait
+
+from jupyter_nbtools.routes import all_routes
+from nbtools.config import NbtoolsSettings
+from nbtools.project import Project
+
+
+class NbtoolsApp(ExtensionApp):
+    """Serves ``/nbtools/api/*`` for the JupyterLab extension."""
+
+    name = "jupyter_nbtools"
+    load_other_extensions = True
+    classes = [NbtoolsSettings]
+
+    project = AnyTrait(help="The nbtools Project for the server root (set at start-up).")
+
+    def initialize_settings(self) -> None:
+        settings = NbtoolsSettings(parent=self)
+        self.project = Project.from_settings(settings, default_root=Path(self.serverapp.root_dir))
+        self.settings["nbtools_project"] = self.project
+        self.log.info(
+            "nbtools: project root %s, store %s", self.project.root, self.project.store_dir
+        )
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend(all_routes())
+
+    async def stop_extension(self) -> None:
+        self.project.close()

@@ -1,0 +1,21 @@
+"""``GET /nbtools/api/notebook?path=…``: a notebook's cells, tags and kernel."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from jupyter_nbtools.handlers.base import NbtoolsHandler
+from nbtools.notebooks import read_notebook, summarize
+
+
+class NotebookHandler(NbtoolsHandler):
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        path = self.required_argument("path")
+        notebook = read_notebook(self.resolve(path))
+        self.reply(summarize(notebook, path).to_dict())
+
+
+ROUTES = [(r"/notebook", NotebookHandler)]

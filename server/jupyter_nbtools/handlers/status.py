@@ -1,0 +1,19 @@
+"""``GET /nbtools/api/status``: version, root, store and schema revision."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from jupyter_nbtools.handlers.base import NbtoolsHandler
+from nbtools.status import project_status
+
+
+class StatusHandler(NbtoolsHandler):
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        self.reply(project_status(self.project))
+
+
+ROUTES = [(r"/status", StatusHandler)]

@@ -1,0 +1,17 @@
+"""Every route of the extension, collected from the handler modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_nbtools.handlers import notebook, status
+
+API_PREFIX = r"/nbtools/api"
+
+
+def all_routes() -> list[tuple[str, Any]]:
+    """(URL pattern, handler class) pairs, prefixed with ``/nbtools/api``."""
+    modules = (status, notebook)
+    return [
+        (API_PREFIX + pattern, handler) for module in modules for pattern, handler in module.ROUTES
+    ]

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from nbtools import __version__
+from tests.conftest import make_notebook
+
+
+async def test_status_reports_version_root_and_revision(jp_fetch: Any, jp_root_dir: Path) -> None:
+    response = await jp_fetch("nbtools", "api", "status")
+    assert response.code == 200
+    body = json.loads(response.body)
+    assert body["version"] == __version__
+    assert body["root"] == str(jp_root_dir.resolve())
+    assert body["store_path"] == str(jp_root_dir.resolve() / ".nbtools")
+    assert body["schema_revision"]
+
+
+async def test_notebook_summary(jp_fetch: Any, jp_root_dir: Path) -> None:
+    (jp_root_dir / "nb.ipynb").write_text(
+        json.dumps(make_notebook([("code", "x = 1", ["parameters"])]))
+    )
+    response = await jp_fetch("nbtools", "api", "notebook", params={"path": "nb.ipynb"})
+    assert json.loads(response.body)["tags"] == {"parameters": [0]}
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "error"),
+    [
+        ("../etc/passwd", 400, "PathOutsideRootError"),
+        ("/etc/passwd", 400, "PathOutsideRootError"),
+        ("missing.ipynb", 404, "NotFoundError"),
+        ("broken.ipynb", 400, "NotebookError"),
+    ],
+)
+async def test_errors_are_json_with_4xx(
+    jp_fetch: Any, jp_root_dir: Path, path: str, status: int, error: str
+) -> None:
+    (jp_root_dir / "broken.ipynb").write_text('{"nbformat": 4, "cells": [')
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("nbtools", "api", "notebook", params={"path": path})
+    assert info.value.code == status
+    body = json.loads(info.value.response.body)
+    assert body["error"] == error
+    assert body["message"]
+    assert "details" in body
+
+
+async def test_missing_argument_is_400_json(jp_fetch: Any) -> None:
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("nbtools", "api", "notebook")
+    assert info.value.code == 400
+    assert "path" in json.loads(info.value.response.body)["message"]

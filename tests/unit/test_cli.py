@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from nbtools import __version__
+from nbtools.cli.main import cli
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real ``nbtools`` console entry in a fresh interpreter."""
+    return subprocess.run(
+        [sys.executable, "-c", "from nbtools.cli.main import main; main()", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def test_version_and_help() -> None:
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"nbtools, version {__version__}"
+    help_text = run_cli("--help").stdout
+    assert "status" in help_text
+    assert "Exit codes" in help_text
+
+
+def test_status_json_creates_the_store(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--root", str(tmp_path), "status", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["root"] == str(tmp_path.resolve())
+    assert report["version"] == __version__
+    assert report["schema_revision"]
+    assert (tmp_path / ".nbtools" / "nbtools.db").exists()
+
+
+def test_status_table_is_readable(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--root", str(tmp_path), "status"])
+    assert result.exit_code == 0
+    assert "schema_revision" in result.output
+
+
+def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
+    result = run_cli("--db-url", "nosuchdialect://x", "status", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Cannot use the database URL" in result.stderr
+    assert run_cli("no-such-command").returncode == 2
+
+
+def test_cli_does_not_import_the_server() -> None:
+    code = (
+        "import sys; from nbtools.cli.main import cli; import nbtools.status; "
+        "bad = [m for m in ('jupyter_server', 'tornado', 'jupyter_nbtools', 'nbformat') "
+        "if m in sys.modules]; print(bad)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

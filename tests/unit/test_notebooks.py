@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nbtools.errors import NotebookError, NotFoundError
+from nbtools.notebooks import cell_source, read_notebook, summarize
+from tests.conftest import NotebookFactory
+
+
+def test_summary_indexes_tags(notebook_factory: NotebookFactory) -> None:
+    path = notebook_factory(
+        "a.ipynb",
+        [("code", "x = 1", ["parameters"]), ("markdown", "# hi", []), ("code", "y=x", ["export"])],
+    )
+    summary = summarize(read_notebook(path), "a.ipynb")
+    assert summary.cells == 3
+    assert summary.code_cells == 2
+    assert summary.kernel == "python3"
+    assert summary.tags == {"parameters": [0], "export": [2]}
+
+
+def test_source_as_list_of_lines_is_joined() -> None:
+    assert cell_source({"source": ["a = 1\n", "b = 2"]}) == "a = 1\nb = 2"
+
+
+def test_missing_notebook_is_not_found(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match="not found"):
+        read_notebook(tmp_path / "missing.ipynb")
+
+
+def test_truncated_notebook_names_line_and_truncation(notebook_factory: NotebookFactory) -> None:
+    path = notebook_factory("t.ipynb", [("code", "x = 1", [])])
+    path.write_text(path.read_text()[:-20])
+    with pytest.raises(NotebookError, match=r"not valid JSON at line \d+.*truncated") as info:
+        read_notebook(path)
+    assert info.value.details["path"] == str(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "empty"),
+        ('{"cells": []}', "needs 'nbformat' and 'cells'"),
+        ('{"nbformat": 3, "cells": []}', "only version 4"),
+        ('{"nbformat": 4, "cells": [{"cell_type": "weird"}]}', "cell 0 is not a valid cell"),
+        ("[1, 2]", "not a notebook"),
+    ],
+)
+def test_invalid_notebooks_are_named(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.ipynb"
+    path.write_text(content)
+    with pytest.raises(NotebookError, match=message):
+        read_notebook(path)

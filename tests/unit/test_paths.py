@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from nbtools.errors import PathOutsideRootError
+from nbtools.paths import resolve_inside
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    root = tmp_path / "root"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "nb.ipynb").write_text("{}")
+    return root
+
+
+def test_relative_paths_resolve_inside(root: Path) -> None:
+    assert resolve_inside(root, "sub/nb.ipynb") == (root / "sub" / "nb.ipynb").resolve()
+    assert resolve_inside(root, "") == root.resolve()
+    assert resolve_inside(root, "new/file.ipynb") == (root / "new" / "file.ipynb").resolve()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["../outside.ipynb", "sub/../../outside", "/etc/passwd", "sub/\x00nb.ipynb", "..\\x.ipynb"],
+)
+def test_escapes_are_refused(root: Path, bad: str) -> None:
+    with pytest.raises(PathOutsideRootError):
+        resolve_inside(root, bad)
+
+
+def test_symlink_pointing_outside_is_refused(root: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "secret"
+    outside.mkdir()
+    os.symlink(outside, root / "link")
+    with pytest.raises(PathOutsideRootError, match="outside the root"):
+        resolve_inside(root, "link/data.txt")
+
+
+def test_sibling_sharing_the_prefix_is_refused(root: Path, tmp_path: Path) -> None:
+    sibling = tmp_path / "root-other"
+    sibling.mkdir()
+    os.symlink(sibling, root / "to-sibling")
+    with pytest.raises(PathOutsideRootError):
+        resolve_inside(root, "to-sibling/x.ipynb")

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from nbtools.errors import StoreError
+from nbtools.project import Project
+from nbtools.store import migrations
+from nbtools.store.database import Store, create_store_engine
+from nbtools.store.models import NotebookRecord, StoreInfo
+
+
+def test_new_store_is_migrated_to_head(project: Project) -> None:
+    assert project.store.revision() in migrations.head_revisions()
+    assert (project.store_dir / "nbtools.db").exists()
+    assert {"store_info", "notebooks", "alembic_version"} <= set(project.store.table_names())
+
+
+def test_sqlite_uses_wal_and_busy_timeout(project: Project) -> None:
+    with project.store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 10_000
+
+
+def test_database_at_an_older_revision_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_store_engine(url)
+    migrations.upgrade(engine, "0001")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO store_info (key, value) VALUES ('created_by', 'v0')"))
+    assert migrations.current_revision(engine) == "0001"
+    engine.dispose()
+
+    store = Store.open(url, lock_dir=tmp_path)
+    try:
+        assert store.revision() in migrations.head_revisions()
+        with store.session() as session:
+            assert session.get(StoreInfo, "created_by").value == "v0"
+            session.add(NotebookRecord(path="a.ipynb"))
+        with store.session() as session:
+            assert session.scalars(select(NotebookRecord.path)).all() == ["a.ipynb"]
+    finally:
+        store.close()
+
+
+def _add_then_fail(project: Project) -> None:
+    with project.store.session(write=True) as session:
+        session.add(NotebookRecord(path="lost.ipynb"))
+        session.flush()
+        raise RuntimeError("boom")
+
+
+def test_failed_transaction_rolls_back(project: Project) -> None:
+    with pytest.raises(RuntimeError):
+        _add_then_fail(project)
+    with project.store.session() as session:
+        assert session.scalars(select(NotebookRecord)).all() == []
+
+
+def _insert_many(db_path: str, prefix: str) -> None:
+    store = Store.open(f"sqlite:///{db_path}", lock_dir=Path(db_path).parent)
+    for index in range(40):
+        with store.session(write=True) as session:
+            session.add(NotebookRecord(path=f"{prefix}-{index}.ipynb"))
+    store.close()
+
+
+def test_two_processes_write_one_database_concurrently(tmp_path: Path) -> None:
+    db_path = str(tmp_path / "shared.db")
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_insert_many, args=(db_path, name)) for name in "ab"]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    with sqlite3.connect(db_path) as connection:
+        assert connection.execute("SELECT count(*) FROM notebooks").fetchone()[0] == 80
+
+
+def test_unusable_url_is_a_store_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="Cannot use the database URL"):
+        Store.open("nosuchdialect://x")
+    with pytest.raises(StoreError, match="Cannot open the store"):
+        Store.open(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
+
+
+#: Every module that defines tables; the migrations must create exactly these.
+MODEL_MODULES = ["nbtools.store.models"]
+
+
+def test_migrations_match_the_models(project: Project) -> None:
+    import importlib
+
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from nbtools.store.base import Base
+
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
+    with project.store.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
