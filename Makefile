@@ -10,7 +10,7 @@ PYTHON ?= python3
 INSTALLED := $(VENV)/.installed
 JS_SOURCES := $(shell find extension/src schema style -type f 2>/dev/null)
 
-.PHONY: run test setup lint typecheck pytest ui-test bench build clean chromium
+.PHONY: run test setup lint pytest ui-test bench build clean chromium
 
 ## run: set up and start JupyterLab with the extension on examples/ (loopback only)
 run: setup build
@@ -42,11 +42,9 @@ server/jupyter_nbtools/labextension/package.json: $(JS_SOURCES) package.json tsc
 lint: setup node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/jlpm typecheck
 	$(BIN)/jlpm lint:check
-
-typecheck: setup
-	$(BIN)/mypy
 
 pytest: setup
 	$(BIN)/pytest -q

@@ -20,7 +20,7 @@ class NbtoolsCliError(click.ClickException):
 
     def __init__(self, error: NbtoolsError) -> None:
         super().__init__(error.message)
-        self.exit_code = error.exit_code
+        self.exit_code = error.exit_code  # type: ignore[misc]
 
     def show(self, file: Any = None) -> None:
         click.secho(f"Error: {self.format_message()}", err=True, fg="red")

@@ -94,9 +94,9 @@ class Store:
             with self._sessions(bind=connection) as session, session.begin():
                 yield session
 
-    def revision(self) -> str | None:
-        """The schema revision the database is at."""
-        return migrations.current_revision(self.engine)
+    def revision(self) -> str:
+        """The schema revision(s) the database is at, comma-separated when several."""
+        return ",".join(sorted(migrations.current_revisions(self.engine)))
 
     def table_names(self) -> list[str]:
         """Names of the tables present in the database."""

@@ -26,12 +26,16 @@ def head_revisions() -> tuple[str, ...]:
     return tuple(ScriptDirectory.from_config(_config()).get_heads())
 
 
-def current_revision(engine: Engine) -> str | None:
-    """The revision recorded in the database, or None for an empty database."""
+def current_revisions(engine: Engine) -> tuple[str, ...]:
+    """The revision(s) recorded in the database; empty for a new database.
+
+    Feature areas may keep their own migration branches (one head each), so a database can
+    be at several heads at once.
+    """
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return tuple(MigrationContext.configure(connection).get_current_heads())
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
@@ -43,6 +47,6 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
 
 def upgrade_to_head(engine: Engine) -> None:
     """Migrate to the newest revision, skipping Alembic entirely when already there."""
-    if current_revision(engine) in head_revisions():
+    if set(current_revisions(engine)) == set(head_revisions()):
         return
     upgrade(engine)
