@@ -18,4 +18,9 @@ COMMANDS: dict[str, CommandEntry] = {
     "status": CommandEntry(
         "nbtools.cli.status", "status", "Show the project root, store and schema revision."
     ),
+    "version": CommandEntry(
+        "nbtools.cli.version",
+        "version",
+        "Notebook versions: save, log, diff, show, restore, gc, verify.",
+    ),
 }
