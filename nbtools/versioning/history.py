@@ -27,7 +27,7 @@ from nbtools.store.models import NotebookRecord
 from nbtools.versioning.files import notebook_bytes
 from nbtools.versioning.models import VersionRecord
 from nbtools.versioning.objects import DamagedObjectError, NewObject, ObjectStore
-from nbtools.versioning.parts import Parts, split
+from nbtools.versioning.parts import Parts, referenced_blobs, split
 
 log = logging.getLogger(__name__)
 
@@ -182,8 +182,10 @@ def _store_parts(
     previous: list[dict[str, Any]] | None,
 ) -> None:
     """Write the blobs and manifest the store lacks, as deltas against the previous state."""
-    wanted = [*parts.blobs, parts.manifest_sha]
-    present = store.existing(session, wanted)
+    # what the latest version refers to is stored already: only look up the rest
+    known = set(referenced_blobs({"cells": previous})) if previous else set()
+    wanted = [sha for sha in [*parts.blobs, parts.manifest_sha] if sha not in known]
+    present = known | store.existing(session, wanted)
     bases = _delta_bases(parts, previous)
     if latest is not None:
         bases[parts.manifest_sha] = latest.manifest

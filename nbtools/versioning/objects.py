@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from nbtools.errors import StoreError
@@ -31,6 +31,7 @@ from nbtools.versioning.files import atomic_write, fsync_directory
 from nbtools.versioning.models import StoredObject
 from nbtools.versioning.parts import Blob
 
+#: Stored forms: as is, raw deflate, raw deflate with the base's content as dictionary.
 RAW, ZLIB, DELTA = 0, 1, 2
 
 #: Objects stored in fewer bytes than this are appended to a pack file.
@@ -42,6 +43,7 @@ MAX_DEPTH = 10
 #: Deltas are only tried between objects this small (zlib's window is 32 KiB).
 DELTA_LIMIT = 256 * 1024
 
+_WINDOW = 32 * 1024  # deflate's window: only this much of a dictionary is used
 _PACK_NAME = re.compile(r"^pack-(\d{6,})\.pack$")
 _QUERY_CHUNK = 500
 
@@ -165,7 +167,7 @@ class ObjectStore:
         if new.blob.binary:
             return RAW, data, None
         level = 9 if len(data) <= DELTA_LIMIT else 6
-        best: tuple[int, bytes, str | None] = (ZLIB, zlib.compress(data, level), None)
+        best: tuple[int, bytes, str | None] = (ZLIB, _deflate(data, level), None)
         base = new.base
         if (
             base is not None
@@ -173,8 +175,7 @@ class ObjectStore:
             and depths.get(base, MAX_DEPTH) < MAX_DEPTH
             and len(data) <= DELTA_LIMIT
         ):
-            compressor = zlib.compressobj(9, zdict=base_content[base][-32768:])
-            delta = compressor.compress(data) + compressor.flush()
+            delta = _deflate(data, 9, base_content[base])
             if len(delta) < len(best[1]):
                 best = (DELTA, delta, base)
         if len(best[1]) >= len(data):
@@ -200,21 +201,27 @@ class ObjectStore:
                 offset += len(chunk)
             handle.write(b"".join(chunks))
             handle.flush()
-            os.fsync(handle.fileno())
+            _sync_data(handle.fileno())
         if is_new:
             fsync_directory(self.pack_dir)
         return offsets
 
     # -- reading -----------------------------------------------------------------------------
 
-    def records(self, session: Session, shas: Iterable[str]) -> dict[str, StoredObject]:
-        """The rows of those ``shas`` the store holds."""
+    def records(
+        self, session: Session, shas: Iterable[str], with_bases: bool = False
+    ) -> dict[str, StoredObject]:
+        """The rows of those ``shas`` the store holds (and of their delta bases, all the way
+        down, with ``with_bases``: one recursive query instead of one per level)."""
         wanted = list(set(shas))
         found: dict[str, StoredObject] = {}
         for start in range(0, len(wanted), _QUERY_CHUNK):
             chunk = wanted[start : start + _QUERY_CHUNK]
-            query = select(StoredObject).where(StoredObject.sha.in_(chunk))
-            found.update((record.sha, record) for record in session.scalars(query))
+            if with_bases:
+                found.update((row.sha, row) for row in session.scalars(_with_bases(chunk)))
+            else:
+                query = select(StoredObject).where(StoredObject.sha.in_(chunk))
+                found.update((row.sha, row) for row in session.scalars(query))
         return found
 
     def read(self, session: Session, shas: Iterable[str]) -> dict[str, bytes]:
@@ -223,7 +230,9 @@ class ObjectStore:
         Raises :class:`DamagedObjectError` naming the first object that is missing or damaged.
         """
         wanted = set(shas)
-        records = self.records(session, wanted)
+        if not wanted:
+            return {}
+        records = self.records(session, wanted, with_bases=True)
         for sha in wanted - set(records):
             raise DamagedObjectError(
                 f"The version store has no object {sha[:12]}: the database refers to content "
@@ -232,13 +241,11 @@ class ObjectStore:
                 sha=sha,
                 problem="missing",
             )
-        bases = {r.base for r in records.values() if r.encoding == DELTA and r.base}
-        base_content = self.read(session, bases) if bases else {}
+        content: dict[str, bytes] = {}
         with _PackReader(self) as packs:
-            return {
-                sha: self._decode(record, packs.stored(record), base_content)
-                for sha, record in records.items()
-            }
+            for record in sorted(records.values(), key=_depth):  # bases before their deltas
+                content[record.sha] = self._decode(record, packs.stored(record), content)
+        return {sha: content[sha] for sha in wanted}
 
     def read_stored(self, record: StoredObject) -> bytes:
         """The stored (encoded) bytes of one object, as on disk."""
@@ -252,16 +259,58 @@ class ObjectStore:
             if record.encoding == RAW:
                 data = stored
             elif record.encoding == ZLIB:
-                data = zlib.decompress(stored)
+                data = _inflate(stored)
             else:
                 assert record.base is not None
-                decompressor = zlib.decompressobj(zdict=base_content[record.base][-32768:])
-                data = decompressor.decompress(stored) + decompressor.flush()
+                data = _inflate(stored, base_content[record.base])
         except zlib.error as exc:
             raise damaged(self, record, f"it does not decompress ({exc})") from None
         if len(data) != record.size or hashlib.sha256(data).hexdigest() != record.sha:
             raise damaged(self, record, "its content does not match its sha256")
         return data
+
+
+def _with_bases(shas: list[str]) -> Select[StoredObject]:
+    """Rows of ``shas`` and of the objects they are deltas against, recursively."""
+    chain = (
+        select(StoredObject.sha, StoredObject.base)
+        .where(StoredObject.sha.in_(shas))
+        .cte("chain", recursive=True)
+    )
+    chain = chain.union(
+        select(StoredObject.sha, StoredObject.base).join(chain, StoredObject.sha == chain.c.base)
+    )
+    return select(StoredObject).where(StoredObject.sha.in_(select(chain.c.sha)))
+
+
+def _deflate(data: bytes, level: int, dictionary: bytes = b"") -> bytes:
+    """Raw deflate (the hash already guards the content, so no zlib header or checksum),
+    with the last 32 KiB of ``dictionary`` as the preset dictionary when given."""
+    if dictionary:
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15, zdict=dictionary[-_WINDOW:])
+    else:
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+def _inflate(stored: bytes, dictionary: bytes = b"") -> bytes:
+    if dictionary:
+        decompressor = zlib.decompressobj(-15, zdict=dictionary[-_WINDOW:])
+    else:
+        decompressor = zlib.decompressobj(-15)
+    data = decompressor.decompress(stored) + decompressor.flush()
+    if not decompressor.eof:
+        raise zlib.error("the compressed stream is incomplete")
+    return data
+
+
+def _depth(record: StoredObject) -> int:
+    return record.depth
+
+
+def _sync_data(fd: int) -> None:
+    """Flush written bytes (and the file size) to disk."""
+    getattr(os, "fdatasync", os.fsync)(fd)
 
 
 def damaged(store: ObjectStore, record: StoredObject, problem: str) -> DamagedObjectError:
