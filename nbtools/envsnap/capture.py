@@ -123,7 +123,7 @@ def path_entries() -> list[str]:
 
 
 def metadata_dirs(entries: list[str]) -> tuple[list[list[object]], list[str]]:
-    """Each entry's and metadata directory's mtime (the cache key), and the metadata paths."""
+    """Each entry's and metadata directory's name and mtime (the cache key), and their paths."""
     key: list[list[object]] = []
     found: list[str] = []
     for entry in entries:
@@ -131,7 +131,7 @@ def metadata_dirs(entries: list[str]) -> tuple[list[list[object]], list[str]]:
         with os.scandir(entry) as listing:
             for item in sorted(listing, key=lambda item: item.name):
                 if item.name.endswith(_METADATA_SUFFIXES):
-                    stamps.append(item.stat().st_mtime_ns)
+                    stamps += [item.name, item.stat().st_mtime_ns]
                     found.append(item.path)
         key.append(stamps)
     return key, found

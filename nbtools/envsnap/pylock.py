@@ -181,7 +181,8 @@ def validate_pylock(text: str, source: str = "pylock.toml") -> dict[str, Any]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
+        found = re.search(r"\(at line (\d+)", str(exc))  # the message's form on every version
+        line = int(found.group(1)) if found else len(text.splitlines())  # "at end of document"
         raise _error(source, f"not valid TOML: {exc}", line) from None
     try:
         from packaging.pylock import Pylock, PylockValidationError
@@ -192,8 +193,8 @@ def validate_pylock(text: str, source: str = "pylock.toml") -> dict[str, Any]:
         Pylock.from_dict(data)
     except PylockValidationError as exc:
         match = re.match(r"packages\[(\d+)\]", exc.context or "")
-        line = _package_line(text, int(match.group(1))) if match else None
-        raise _error(source, f"not a valid PEP 751 lock file: {exc}", line) from None
+        where = _package_line(text, int(match.group(1))) if match else None
+        raise _error(source, f"not a valid PEP 751 lock file: {exc}", where) from None
     return data
 
 
