@@ -12,6 +12,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nbtools.envsnap.model import Distribution
+
+EDITABLE = Distribution(
+    "my-lib", "0.2", direct_url={"url": "file:///src/my-lib", "dir_info": {"editable": True}}
+)
+VCS = Distribution(
+    "tool",
+    "1.0",
+    direct_url={
+        "url": "https://github.com/o/tool",
+        "vcs_info": {"vcs": "git", "commit_id": "abc123"},
+    },
+)
+BROKEN = Distribution("cracked", "1.0", broken="METADATA is missing")
+
 
 def write_dist(
     site: Path,

@@ -12,6 +12,7 @@ from nbtools.envsnap.index import IndexUnavailableError, PackageIndex
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.envsnap.pylock import parse_pylock, to_pylock, validate_pylock
 from nbtools.errors import InvalidInputError
+from tests.envsnap_support import BROKEN, EDITABLE, VCS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,20 +25,9 @@ SNAPSHOT = Snapshot(
     (
         Distribution("six", "1.17.0", wheel_tags=("py2-none-any", "py3-none-any")),
         Distribution("iniconfig", "2.0.0", wheel_tags=("cp311-cp311-linux_x86_64",)),
-        Distribution(
-            "my-lib",
-            "0.2",
-            direct_url={"url": "file:///src/my-lib", "dir_info": {"editable": True}},
-        ),
-        Distribution(
-            "tool",
-            "1.0",
-            direct_url={
-                "url": "https://github.com/o/tool",
-                "vcs_info": {"vcs": "git", "commit_id": "abc123"},
-            },
-        ),
-        Distribution("cracked", "1.0", broken="METADATA is missing"),
+        EDITABLE,
+        VCS,
+        BROKEN,
         Distribution("six-not-released", "99.0"),
     ),
     python={"version": "3.11.7", "implementation": "cpython"},

@@ -6,32 +6,22 @@ from nbtools.envsnap.diff import diff
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.envsnap.requirements import parse_requirements, to_requirements
 from nbtools.errors import InvalidInputError
+from tests.envsnap_support import BROKEN, EDITABLE, VCS
 
 SNAPSHOT = Snapshot(
     "kernel",
     "python3",
     (
         Distribution("requests", "2.32.3"),
-        Distribution(
-            "my-lib",
-            "0.2",
-            direct_url={"url": "file:///src/my-lib", "dir_info": {"editable": True}},
-        ),
-        Distribution(
-            "tool",
-            "1.0",
-            direct_url={
-                "url": "https://github.com/o/tool",
-                "vcs_info": {"vcs": "git", "commit_id": "abc123"},
-            },
-        ),
+        EDITABLE,
+        VCS,
         Distribution(
             "wheelpkg",
             "3.0",
             direct_url={"url": "file:///w/wheelpkg-3.0-py3-none-any.whl", "archive_info": {}},
         ),
         Distribution("plain-dir", "0.1", direct_url={"url": "file:///src/plain", "dir_info": {}}),
-        Distribution("cracked", "1.0", broken="METADATA is missing"),
+        BROKEN,
     ),
     python={"version": "3.11.7", "implementation": "cpython"},
     platform={"system": "linux", "machine": "x86_64"},
