@@ -58,20 +58,14 @@ async def test_snapshot_list_show_diff_check(jp_fetch: Any, env_kernel: EnvKerne
     ]
 
 
-async def test_export_downloads_a_file(jp_fetch: Any, env_kernel: EnvKernel) -> None:
+async def test_export_returns_the_file(jp_fetch: Any, env_kernel: EnvKernel) -> None:
     write_dist(env_kernel.site, "exported", "3.1")
     taken = await call(jp_fetch, "snapshots", body={"kernel": "envtest"})
-    response = await jp_fetch(
-        "nbtools",
-        "api",
-        "env",
-        "snapshots",
-        taken["id"],
-        "export",
-        params={"format": "requirements"},
-    )
-    assert response.headers["Content-Disposition"] == 'attachment; filename="requirements.txt"'
-    assert "exported==3.1" in response.body.decode()
+    exported = await call(jp_fetch, "snapshots", taken["id"], "export", format="requirements")
+    assert exported["filename"] == "requirements.txt"
+    assert exported["snapshot"] == taken["id"]
+    assert "exported==3.1" in exported["content"]
+    assert exported["unlocked"] == []
 
 
 async def test_import_then_compare(jp_fetch: Any) -> None:

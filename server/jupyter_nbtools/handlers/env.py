@@ -72,6 +72,8 @@ class SnapshotHandler(NbtoolsHandler):
 
 
 class ExportHandler(NbtoolsHandler):
+    """A snapshot as a file: ``{filename, format, content, unlocked}`` for the client to save."""
+
     @web.authenticated
     @authorized
     async def get(self, snapshot_id: str) -> None:
@@ -81,11 +83,15 @@ class ExportHandler(NbtoolsHandler):
         snapshot = get_snapshot(self.project, snapshot_id)
         index_url = self.get_query_argument("index_url", None)
         result = await in_thread(export, self.project, snapshot, fmt, index_url)
-        kind = "application/toml" if fmt == "pylock" else "text/plain"
-        self.set_header("Content-Type", f"{kind}; charset=utf-8")
-        self.set_header("Content-Disposition", f'attachment; filename="{DEFAULT_NAMES[fmt]}"')
-        self.set_header("X-Nbtools-Unlocked", str(len(result.unlocked)))
-        self.finish(result.text)
+        self.reply(
+            {
+                "filename": DEFAULT_NAMES[fmt],
+                "format": fmt,
+                "snapshot": snapshot.id,
+                "content": result.text,
+                "unlocked": result.unlocked,
+            }
+        )
 
 
 class DiffHandler(NbtoolsHandler):
