@@ -90,6 +90,7 @@ class SnapshotDiff:
             "python": list(self.python) if self.python else None,
             "platform": list(self.platform) if self.platform else None,
             "changes": [change.to_dict() for change in self.changes],
+            "lines": self.lines(),
         }
 
 
