@@ -26,14 +26,11 @@ function notebook(): string {
   });
 }
 
-async function attachScreenshot(
-  page: IJupyterLabPageFixture,
-  testInfo: TestInfo,
-  name: string
-): Promise<void> {
-  const file = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path: file });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
+/**
+ * Save a screenshot as a test artifact (never as an assertion).
+ */
+async function screenshot(page: IJupyterLabPageFixture, testInfo: TestInfo, name: string) {
+  await testInfo.attach(name, { body: await page.screenshot(), contentType: 'image/png' });
 }
 
 async function openEnvironmentSection(page: IJupyterLabPageFixture) {
@@ -92,7 +89,7 @@ test.describe('Environment section', () => {
     await expect(panel.getByRole('list', { name: 'Differences' })).toContainText(
       /~ six 1\.0\.0 -> \S+ \(upgraded\)/
     );
-    await attachScreenshot(page, testInfo, 'environment-drift');
+    await screenshot(page, testInfo, 'environment-drift');
 
     const requirements = page.waitForEvent('download');
     await panel.getByRole('button', { name: 'Download requirements.txt' }).click();
@@ -112,7 +109,7 @@ test.describe('Environment section', () => {
     ).toBeVisible();
 
     await page.theme.setDarkTheme();
-    await attachScreenshot(page, testInfo, 'environment-dark');
+    await screenshot(page, testInfo, 'environment-dark');
   });
 
   test('a kernel that cannot be captured shows an alert', async ({ page }) => {

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from nbtools.envsnap.capture import REDACTED, allowed_environment, safe_value
-from nbtools.envsnap.snapshots import capture_interpreter
+from nbtools.envsnap.snapshots import CAPTURE_SCRIPT, capture_interpreter
 from tests.envsnap_support import write_dist
 
 
@@ -131,3 +132,7 @@ def test_secret_rules() -> None:
         "LC_ALL": "C",
         "TZ": "UTC",
     }
+
+
+def test_capture_script_keeps_to_python_3_8_syntax() -> None:
+    ast.parse(CAPTURE_SCRIPT.read_text(), feature_version=(3, 8))
