@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
+from packaging.version import InvalidVersion, Version
 
 from nbtools import __version__
 from nbtools.envsnap.index import IndexFile, PackageIndex
@@ -107,32 +108,47 @@ def _environment_marker(snapshot: Snapshot) -> list[str]:
     ]
 
 
+def _is_pep440(version: str | None) -> bool:
+    try:
+        Version(version or "")
+    except InvalidVersion:
+        return False
+    return True
+
+
+def _lock_entry(
+    dist: Distribution, found: dict[tuple[str, str], list[IndexFile]], index: PackageIndex
+) -> tuple[dict[str, Any], str]:
+    """The ``[[packages]]`` table of ``dist``, or the reason it cannot be locked."""
+    entry: dict[str, Any] = {"name": dist.key}
+    if dist.broken:
+        return entry, f"broken metadata: {dist.broken}"
+    if dist.version and not _is_pep440(dist.version):
+        return entry, f"version {dist.version!r} is not a PEP 440 version"
+    if dist.version:
+        entry["version"] = dist.version
+    if dist.origin != "index":
+        sources, reason = _direct_sources(dist)
+        return {**entry, **sources}, reason
+    if not dist.version:
+        return entry, "no version recorded"
+    files = found.get((dist.name, dist.version))
+    if not files:
+        return entry, f"{dist.version} is not on {index.url}"
+    return {**entry, "index": index.url, **_index_sources(dist, files)}, ""
+
+
 def to_pylock(snapshot: Snapshot, index: PackageIndex) -> LockExport:
     """``snapshot`` as a PEP 751 lock file (validated when ``packaging.pylock`` exists)."""
-    pinned = [
-        dist
+    wanted = [
+        (dist.name, dist.version or "")
         for dist in snapshot.distributions
-        if dist.origin == "index" and dist.version and not dist.broken
+        if dist.origin == "index" and _is_pep440(dist.version) and not dist.broken
     ]
-    found = index.releases((dist.name, dist.version or "") for dist in pinned)
+    found = index.releases(wanted)
     packages, unlocked = [], []
     for dist in snapshot.distributions:
-        entry: dict[str, Any] = {"name": dist.key}
-        if dist.version:
-            entry["version"] = dist.version
-        reason = ""
-        if dist.broken:
-            reason = f"broken metadata: {dist.broken}"
-        elif dist.origin != "index":
-            sources, reason = _direct_sources(dist)
-            entry.update(sources)
-        elif not dist.version:
-            reason = "no version recorded"
-        elif files := found[(dist.name, dist.version)]:
-            entry["index"] = index.url
-            entry.update(_index_sources(dist, files))
-        else:
-            reason = f"{dist.version} is not on {index.url}"
+        entry, reason = _lock_entry(dist, found, index)
         if reason:
             item = {"name": dist.name, "version": dist.version or "", "reason": reason}
             unlocked.append({**item, "broken": dist.broken} if dist.broken else item)

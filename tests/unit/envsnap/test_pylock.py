@@ -29,6 +29,7 @@ SNAPSHOT = Snapshot(
         VCS,
         BROKEN,
         Distribution("six-not-released", "99.0"),
+        Distribution("legacy", "1.0-beta_weird!"),
     ),
     python={"version": "3.11.7", "implementation": "cpython"},
     platform={"system": "linux", "machine": "x86_64"},
@@ -60,6 +61,7 @@ def test_export_locks_the_installed_files_with_hashes(exported: str) -> None:
     unlocked = {item["name"]: item for item in data["tool"]["nbtools"]["unlocked"]}
     assert unlocked["cracked"]["reason"] == "broken metadata: METADATA is missing"
     assert unlocked["six-not-released"]["reason"] == "99.0 is not on https://pypi.org/simple"
+    assert unlocked["legacy"]["reason"] == "version '1.0-beta_weird!' is not a PEP 440 version"
 
 
 def test_export_reads_back_as_the_same_environment(exported: str) -> None:
