@@ -113,3 +113,7 @@ def test_migrations_match_the_models(db_url: str) -> None:
     finally:
         store.close()
     assert differences == []
+
+
+def test_fast_head_check_agrees_with_alembic() -> None:
+    assert migrations.known_heads() == frozenset(migrations.head_revisions())
