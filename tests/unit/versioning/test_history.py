@@ -173,3 +173,22 @@ def test_two_processes_saving_one_notebook_record_every_save(project: Project) -
         numbers = sorted(session.scalars(select(VersionRecord.number)))
     assert numbers == list(range(1, 11))
     assert versioning.verify(project).ok
+
+
+def test_history_restore_gc_and_verify_on_each_database(db_url: str, tmp_path: Path) -> None:
+    project = Project(tmp_path, db_url=db_url)
+    try:
+        nb = rich_notebook()
+        first = versioning.commit(project, "nb.ipynb", write(tmp_path / "nb.ipynb", nb))
+        for step in range(3):
+            versioning.commit(
+                project, "nb.ipynb", write(tmp_path / "nb.ipynb", edit(nb, 1, f"{step}"))
+            )
+        versioning.pin(project, first.id, "run", "1")
+        versioning.restore(project, versioning.resolve(project, "nb.ipynb", "2"))
+        versioning.collect_garbage(project, keep=2)
+        assert [v.number for v in versioning.history(project, "nb.ipynb")] == [5, 4, 1]
+        assert versioning.version_notebook(project, first) == nb
+        assert versioning.verify(project).ok
+    finally:
+        project.close()
