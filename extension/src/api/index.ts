@@ -11,3 +11,15 @@ export type {
   SnapshotExport,
   SnapshotSummary
 } from './env';
+export { diffVersions, listVersions, restoreVersion, saveVersion } from './versions';
+export type {
+  CellDiff,
+  DiffLine,
+  KeyChange,
+  NotebookDiff,
+  OutputChange,
+  RestoreResult,
+  Version,
+  VersionHistory,
+  VersioningFailure
+} from './versions';
