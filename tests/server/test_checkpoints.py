@@ -128,6 +128,9 @@ async def test_other_files_keep_their_usual_checkpoints(jp_fetch: Any) -> None:
     await jp_fetch("api", "contents", "notes.txt", method="PUT", body=body)
     created = await checkpoints(jp_fetch, "notes.txt", "POST")
     assert created["id"] == "checkpoint"
+    await save(jp_fetch, "nb.ipynb", rich_notebook())
     with pytest.raises(HTTPClientError) as info:
         await jp_fetch("api", "contents", "nb.ipynb", "checkpoints", "1", method="DELETE")
-    assert info.value.code in (400, 404)
+    assert info.value.code == 400
+    assert "keeps every version" in info.value.response.body.decode()
+    assert [c["id"] for c in await checkpoints(jp_fetch, "nb.ipynb")] == ["1"]

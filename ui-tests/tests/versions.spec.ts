@@ -85,4 +85,23 @@ test.describe('Versions section', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Revert to Checkpoint' }).click();
     await expect.poll(() => page.notebook.getCellTextInput(0)).toBe('rate = 1');
   });
+
+  test('a save that could not be recorded is reported', async ({ page }) => {
+    // The server-side fault (a store that cannot be written) is tested in
+    // tests/server/test_checkpoints.py; here, how the panel shows the report.
+    await page.route(/\/nbtools\/api\/versions\?/, async route => {
+      const response = await route.fetch();
+      const body = await response.json();
+      body.failure = {
+        operation: 'record',
+        message: 'Cannot write to the version store: No space left on device.',
+        at: new Date().toISOString()
+      };
+      await route.fulfill({ response, json: body });
+    });
+    const panel = await openVersionsSection(page);
+    const alert = panel.getByTestId('nbtools-versions-failure');
+    await expect(alert).toContainText('The last save was not recorded as a version');
+    await expect(alert).toContainText('No space left on device');
+  });
 });
