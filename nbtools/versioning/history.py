@@ -106,12 +106,12 @@ def commit(
     Content identical to the latest version makes no new version: the latest is returned
     (and, when ``message`` is given and the latest has none, named with it).
     """
+    if message is not None and not message.strip():
+        raise InvalidInputError("The version message is empty: give a few words or omit it.")
     key = notebook_key(project, path)
     nb = parse_notebook(content, source=key) if isinstance(content, bytes) else content
     parts = split(nb, source=key)
     kind = kind or (NAMED if message else AUTO)
-    if message is not None and not message.strip():
-        raise InvalidInputError("The version message is empty: give a few words or omit it.")
     store = objects(project)
     with store.lock(), project.store.session(write=True) as session:
         record = _notebook_record(session, key)
