@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from nbtools.errors import InvalidInputError, StoreError
+from nbtools.errors import ConflictError, InvalidInputError, StoreError
 from nbtools.project import Project
 from nbtools.store.models import NotebookRecord
 from nbtools.versioning.content import load_manifest
@@ -66,7 +67,13 @@ def collect_garbage(project: Project, keep: int = DEFAULT_KEEP, dry_run: bool = 
                 return report
             for start in range(0, len(doomed), _CHUNK):
                 ids = [row.id for row, _ in doomed[start : start + _CHUNK]]
-                session.execute(delete(VersionRecord).where(VersionRecord.id.in_(ids)))
+                try:
+                    session.execute(delete(VersionRecord).where(VersionRecord.id.in_(ids)))
+                except IntegrityError:
+                    raise ConflictError(
+                        "A version was referenced (by a run or an extraction) while gc was "
+                        "running; nothing was removed. Run `nbtools version gc` again."
+                    ) from None
             dead = _dead_objects(session, store)
             report.objects_removed = len(dead)
             for start in range(0, len(dead), _CHUNK):
