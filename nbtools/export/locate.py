@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+_MARKER = re.compile(r"^\s*# %% ")
 _BLOCK = re.compile(r"^\s*# %% .* cell (\d+) \(id (.*)\)\s*$")
 _FRAME = re.compile(
     r"^(?:\s*File \"(?P<file1>[^\"]+)\", line (?P<line1>\d+)|(?P<file2>\S+?\.py):(?P<line2>\d+):)",
@@ -28,6 +29,8 @@ def locate(content: str, line: int) -> Location | None:
         match = _BLOCK.match(lines[number - 1])
         if match:
             return Location(int(match.group(1)) - 1, match.group(2), line - number)
+        if _MARKER.match(lines[number - 1]):
+            return None
     return None
 
 

@@ -56,7 +56,7 @@ def render_module(plan: Plan, module: Module, source: Source, default: bool) -> 
     parts = [header(source)]
     summary = title_and_summary(plan.markdown)[1] if default else ""
     if summary:
-        parts.append(docstring(summary) + "\n")
+        parts.append(docstring(summary))
     blocks = []
     for parsed in module.cells:
         code = parsed.cell.code
@@ -69,9 +69,11 @@ def render_module(plan: Plan, module: Module, source: Source, default: bool) -> 
         )
     last_future = max((i + 1 for i, (future, _) in enumerate(blocks) if future), default=0)
     parts += [text for _, text in blocks[:last_future]]
-    parts.append(f"\n\n{python_list(module.public)}")
+    parts.append(f"\n\n# %% generated: the names this module exports\n{python_list(module.public)}")
     if module.siblings:
-        parts.append("\n\n# Names this module uses from other modules of the notebook")
+        parts.append(
+            "\n\n# %% generated: names this module uses from other modules of the notebook"
+        )
         for name, other in sorted(module.siblings.items()):
             target = sibling_module(plan.package, other, here)
             parts.append(f"\nfrom {target} import {name}")
