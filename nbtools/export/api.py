@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.export.build import Extraction, ExtractOptions, extract
@@ -12,8 +12,7 @@ from nbtools.export.writer import FileChange, compare, previous_dependencies, un
 from nbtools.notebooks import Notebook, read_notebook
 
 
-@dataclass(frozen=True)
-class ExtractRequest:
+class ExtractRequest(NamedTuple):
     """One extraction: the notebook, where the package goes, and what to do with it.
 
     ``mode`` is ``preview`` (render only), ``check`` (compare with the disk, write nothing) or
@@ -23,7 +22,7 @@ class ExtractRequest:
 
     notebook_path: Path
     out: Path
-    options: ExtractOptions = field(default_factory=ExtractOptions)
+    options: ExtractOptions = ExtractOptions()
     mode: str = "preview"
     test: bool = False
     venv: bool = False

@@ -7,8 +7,7 @@ import json
 import keyword
 import re
 import sys
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from nbtools.errors import InvalidInputError
 from nbtools.export import deps
@@ -25,16 +24,14 @@ MANIFEST = ".nbtools-extract.json"
 _VERSION = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
 
 
-@dataclass(frozen=True)
-class ExtractOptions:
+class ExtractOptions(NamedTuple):
     """What the user chooses: the package name (default: from the notebook) and version."""
 
     package: str | None = None
     version: str = "0.1.0"
 
 
-@dataclass
-class Extraction:
+class Extraction(NamedTuple):
     """The package as files (relative path → text), the problems, and how it was planned."""
 
     package: str
@@ -42,8 +39,8 @@ class Extraction:
     files: dict[str, str]
     problems: list[Problem]
     plan: Plan
-    default_module: str = DEFAULT_MODULE
-    dependencies: dict[str, str] = field(default_factory=dict)
+    default_module: str
+    dependencies: dict[str, str]
 
     @property
     def errors(self) -> list[Problem]:
@@ -153,11 +150,9 @@ def extract(
     plan = build_plan(nb, classified, package)
     default = classified.default_module or DEFAULT_MODULE
     problems = list(plan.problems)
-    runtime_trees = [p.tree for m in plan.modules.values() for p in m.cells] + [
-        p.tree for p in plan.main
-    ]
-    runtime = deps.top_level_imports(runtime_trees, package)
-    testing = deps.top_level_imports([p.tree for p in plan.tests], package) - runtime
+    runtime_cells = [p for m in plan.modules.values() for p in m.cells] + plan.main
+    runtime = deps.third_party((m for p in runtime_cells for m in p.names.modules), package)
+    testing = deps.third_party((m for p in plan.tests for m in p.names.modules), package) - runtime
     resolved = deps.resolve(runtime | testing, previous_dependencies or {})
     problems += _unresolved_problems(plan, resolved)
     pins = {r.module: r.requirement for r in resolved if r.requirement}
@@ -183,7 +178,7 @@ def _unresolved_problems(plan: Plan, resolved: list[deps.Requirement]) -> list[P
     problems = []
     cells = [p for m in plan.modules.values() for p in m.cells] + plan.main + plan.tests
     for module in sorted(missing):
-        cell = next(p.cell for p in cells if module in deps.top_level_imports([p.tree], ""))
+        cell = next(p.cell for p in cells if module in p.names.modules)
         problems.append(
             Problem(
                 cell.index,

@@ -1,9 +1,9 @@
 """Dependencies of the exported code: imports mapped to installed distributions, pinned.
 
-A top-level import is looked up as a distribution of the same name first (one metadata lookup,
-checked against the files the distribution installs), then in
+A top-level import is looked up as a distribution of the same name first (its ``*.dist-info``
+directory on ``sys.path``, checked against the modules it installs), then in
 ``importlib.metadata.packages_distributions()``, which scans every installed distribution and
-is computed only when needed. Standard-library modules are left out (``sys.stdlib_module_names``).
+is computed only when the fast path finds nothing. Standard-library modules are left out (``sys.stdlib_module_names``).
 Pins allow compatible updates: ``>=2.2.1,<3`` (``>=0.4.1,<0.5`` before 1.0). A pin the package
 already had is kept while the installed version still satisfies it, so ``--check`` stays quiet
 until something really changes.
@@ -11,37 +11,29 @@ until something really changes.
 
 from __future__ import annotations
 
-import ast
+import os
 import re
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from pathlib import Path
+from typing import NamedTuple
 
 _RELEASE = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?")
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)>=([0-9][^,]*),<([0-9][0-9.]*)$")
 
 
-@dataclass(frozen=True)
-class Requirement:
+class Requirement(NamedTuple):
     """A module the code imports and the requirement that provides it (``None``: unresolved)."""
 
     module: str
     requirement: str | None
 
 
-def top_level_imports(trees: Iterable[ast.Module], own_package: str) -> set[str]:
-    """Top-level names of absolute imports, without the stdlib, ``__future__`` and ourselves."""
-    found: set[str] = set()
-    for tree in trees:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                found.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                found.add(node.module.split(".")[0])
+def third_party(modules: Iterable[str], own_package: str) -> set[str]:
+    """The imported top-level modules that are neither stdlib, ``__future__`` nor ourselves."""
     stdlib = set(sys.stdlib_module_names) | {"__future__"}
-    return {name for name in found if name not in stdlib and name != own_package}
+    return {name for name in modules if name not in stdlib and name != own_package}
 
 
 def _release(version: str) -> tuple[int, ...]:
@@ -75,33 +67,77 @@ def _all_distributions() -> dict[str, list[str]]:
     return dict(importlib.metadata.packages_distributions())
 
 
-def _provides(distribution: Any, module: str) -> bool:
-    top_level = distribution.read_text("top_level.txt")
-    if top_level is not None:
-        return module in top_level.split()
-    for file in distribution.files or ():
-        parts = file.parts
-        if parts and (parts[0] == module or parts[0] == f"{module}.py"):
-            return True
-    return False
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@cache
+def _dist_info_directories() -> dict[str, Path]:
+    """Installed ``*.dist-info`` directories on ``sys.path``, by normalised project name."""
+    index: dict[str, Path] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                project = _normalise(name[: -len(".dist-info")].split("-")[0])
+                index.setdefault(project, Path(entry or ".", name))
+    return index
+
+
+def _metadata(directory: Path) -> tuple[str, str] | None:
+    """(Name, Version) from a dist-info directory's METADATA headers."""
+    fields: dict[str, str] = {}
+    try:
+        with open(directory / "METADATA", encoding="utf-8") as metadata:
+            for line in metadata:
+                if not line.strip():
+                    break
+                key, _, value = line.partition(":")
+                if key in ("Name", "Version"):
+                    fields.setdefault(key, value.strip())
+    except OSError:
+        return None
+    if "Name" in fields and "Version" in fields:
+        return fields["Name"], fields["Version"]
+    return None
+
+
+def _provides(directory: Path, module: str) -> bool:
+    """Whether the distribution installs the top-level ``module`` (top_level.txt or RECORD)."""
+    top_level = directory / "top_level.txt"
+    if top_level.is_file():
+        return module in top_level.read_text(encoding="utf-8").split()
+    try:
+        record = (directory / "RECORD").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return any(
+        line.startswith((f"{module}/", f"{module}.py,", f"{module}."))
+        for line in record.splitlines()
+    )
 
 
 def installed_distribution(module: str) -> tuple[str, str] | None:
-    """The (name, version) of the installed distribution providing top-level ``module``."""
-    import importlib.metadata
+    """The (name, version) of the installed distribution providing top-level ``module``.
 
-    for candidate in dict.fromkeys((module, module.replace("_", "-"))):
-        try:
-            distribution = importlib.metadata.distribution(candidate)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-        if _provides(distribution, module):
-            return distribution.metadata["Name"], distribution.version
+    The fast path reads the dist-info directory named like the module; the fallback is
+    ``importlib.metadata.packages_distributions()``, which scans every distribution.
+    """
+    directory = _dist_info_directories().get(_normalise(module))
+    if directory is not None and _provides(directory, module):
+        found = _metadata(directory)
+        if found:
+            return found
     names = _all_distributions().get(module)
     if not names:
         return None
-    name = sorted(names)[0]
-    return importlib.metadata.distribution(name).metadata["Name"], importlib.metadata.version(name)
+    import importlib.metadata
+
+    distribution = importlib.metadata.distribution(sorted(names)[0])
+    return distribution.metadata["Name"], distribution.version
 
 
 def resolve(modules: Iterable[str], previous: dict[str, str]) -> list[Requirement]:

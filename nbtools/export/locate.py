@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _MARKER = re.compile(r"^\s*# %% ")
 _BLOCK = re.compile(r"^\s*# %% .* cell (\d+) \(id (.*)\)\s*$")
@@ -13,8 +13,7 @@ _FRAME = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """A cell (0-based index) and a 1-based line in it."""
 
     cell: int

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 #: The cell roles, in the words of the tags that give them.
 PARAMETERS, EXPORT, MAIN, TEST = "parameters", "export", "main", "test"
 
 
-@dataclass(frozen=True)
 class Cell:
     """A code cell with the role its tags or nbdev directives give it.
 
@@ -17,13 +15,20 @@ class Cell:
     is how many source lines were removed, so a line of ``code`` maps back to the notebook.
     """
 
-    index: int
-    id: str
-    role: str
-    code: str
-    line_offset: int = 0
-    module: str | None = None
-    public: bool = True
+    __slots__ = ("code", "id", "index", "line_offset", "module", "public", "role")
+
+    def __init__(
+        self,
+        index: int,
+        id: str,
+        role: str,
+        code: str,
+        line_offset: int = 0,
+        module: str | None = None,
+        public: bool = True,
+    ) -> None:
+        self.index, self.id, self.role, self.code = index, id, role, code
+        self.line_offset, self.module, self.public = line_offset, module, public
 
     @property
     def number(self) -> int:
@@ -35,8 +40,7 @@ class Cell:
         return code_line + self.line_offset
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """Something wrong in the notebook, located at a cell and line (1-based)."""
 
     cell: int
@@ -65,21 +69,19 @@ class Problem:
         return f"{self.severity}: {where}: {self.message}{hint}"
 
 
-@dataclass
-class Classified:
+class Classified(NamedTuple):
     """A notebook's code cells sorted into roles, plus what the notebook says about itself."""
 
     cells: list[Cell]
     default_module: str | None
     markdown: list[str]
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem]
 
     def with_role(self, role: str) -> list[Cell]:
         return [cell for cell in self.cells if cell.role == role]
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """The notebook a package comes from: its file name and content fingerprint."""
 
     name: str

@@ -10,34 +10,34 @@ from __future__ import annotations
 
 import ast
 import builtins
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 #: Names every Python module can read without binding them.
 BUILTIN_NAMES = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__"}
 
 
-@dataclass
-class Names:
+class Names(NamedTuple):
     """What a piece of code binds at its top level and what it reads from outside."""
 
-    bound: set[str] = field(default_factory=set)
-    free: dict[str, int] = field(default_factory=dict)
-    star_imports: list[int] = field(default_factory=list)
-    imports: dict[str, ast.stmt] = field(default_factory=dict)
+    bound: set[str]
+    free: dict[str, int]
+    star_imports: list[int]
+    imports: dict[str, ast.stmt]
+    modules: set[str]
 
     def external(self) -> dict[str, int]:
         """Free names that are not builtins, with the first line that reads each."""
         return {name: line for name, line in self.free.items() if name not in BUILTIN_NAMES}
 
 
-@dataclass
 class _Scope:
-    kind: str
-    parent: _Scope | None
-    bound: set[str] = field(default_factory=set)
-    uses: dict[str, int] = field(default_factory=dict)
-    declared_global: set[str] = field(default_factory=set)
-    children: list[_Scope] = field(default_factory=list)
+    def __init__(self, kind: str, parent: _Scope | None) -> None:
+        self.kind = kind
+        self.parent = parent
+        self.bound: set[str] = set()
+        self.uses: dict[str, int] = {}
+        self.declared_global: set[str] = set()
+        self.children: list[_Scope] = []
 
     def use(self, name: str, line: int) -> None:
         self.uses.setdefault(name, line)
@@ -62,6 +62,7 @@ class _Visitor(ast.NodeVisitor):
         self.scope = self.module
         self.star_imports: list[int] = []
         self.imports: dict[str, ast.stmt] = {}
+        self.modules: set[str] = set()
 
     # scopes -------------------------------------------------------------------------------
     def _enter(self, kind: str) -> _Scope:
@@ -97,12 +98,15 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
+            self.modules.add(alias.name.split(".")[0])
             name = alias.asname or alias.name.split(".")[0]
             self._bind(name)
             if self.scope is self.module:
                 self.imports[name] = ast.Import(names=[alias])
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level == 0 and node.module:
+            self.modules.add(node.module.split(".")[0])
         for alias in node.names:
             if alias.name == "*":
                 self.star_imports.append(node.lineno)
@@ -225,6 +229,7 @@ def analyze(tree: ast.Module) -> Names:
         free=visitor.module.free(),
         star_imports=visitor.star_imports,
         imports=visitor.imports,
+        modules=visitor.modules,
     )
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from nbtools.export.model import Problem
 from nbtools.export.parse import Parsed
@@ -12,8 +11,7 @@ from nbtools.export.parse import Parsed
 _SIMPLE_TYPES = (bool, int, float, str)
 
 
-@dataclass(frozen=True)
-class Parameter:
+class Parameter(NamedTuple):
     """One parameter: its name, literal default and annotation (as written, or inferred)."""
 
     name: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from nbtools.export.model import Cell, Problem
 from nbtools.export.names import Names, analyze
@@ -25,8 +25,7 @@ NOTEBOOK_ONLY_NAMES = {
 }
 
 
-@dataclass(frozen=True)
-class Parsed:
+class Parsed(NamedTuple):
     """An exported cell with its syntax tree and name analysis."""
 
     cell: Cell

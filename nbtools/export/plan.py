@@ -9,7 +9,7 @@ define it when that is an untagged cell.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from nbtools.errors import InvalidInputError
 from nbtools.export.cells import TAGGING_HELP
@@ -25,26 +25,24 @@ DEFAULT_MODULE = "core"
 PIPELINE_NAMES = frozenset({"record"})
 
 
-@dataclass(frozen=True)
-class Binding:
+class Binding(NamedTuple):
     """Where an exported name lives: its module, and the import statement if it was imported."""
 
     module: str
     statement: ast.stmt | None = None
 
 
-@dataclass
 class Module:
     """One module of the package: its cells in notebook order and what it exports."""
 
-    name: str
-    cells: list[Parsed]
-    public: list[str] = field(default_factory=list)
-    siblings: dict[str, str] = field(default_factory=dict)
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.cells: list[Parsed] = []
+        self.public: list[str] = []
+        self.siblings: dict[str, str] = {}
 
 
-@dataclass
-class Plan:
+class Plan(NamedTuple):
     """Everything the renderer needs, and the problems found while planning."""
 
     package: str
@@ -131,7 +129,7 @@ class _Planner:
         modules: dict[str, Module] = {}
         for cell in (p for p in parsed if p.cell.role == EXPORT):
             name = cell.cell.module or default
-            modules.setdefault(name, Module(name, [])).cells.append(cell)
+            modules.setdefault(name, Module(name)).cells.append(cell)
         for module in modules.values():
             module.public = public_names([p.tree for p in module.cells if p.cell.public])
         return modules

@@ -66,9 +66,12 @@ def sibling_module(package: str, module: str, module_dir: str) -> str:
 
 
 def make_imports_relative(code: str, tree: ast.Module, package: str, module_dir: str) -> str:
-    """Rewrite ``from <package>.x import y`` lines of ``code`` to relative imports."""
+    """Rewrite top-level ``from <package>.x import y`` lines of ``code`` to relative imports.
+
+    As nbdev does: imports nested in functions are left absolute.
+    """
     lines = code.splitlines(keepends=True)
-    for node in ast.walk(tree):
+    for node in tree.body:
         if not isinstance(node, ast.ImportFrom) or node.level or not node.module:
             continue
         relative = relative_module(node.module, package, module_dir)

@@ -17,7 +17,7 @@ import tempfile
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.export.locate import Location, locate_in_traceback
@@ -27,8 +27,7 @@ TIMEOUT_SECONDS = 900
 _TEST_CELL = re.compile(r"^test_cell_(\d+)$")
 
 
-@dataclass(frozen=True)
-class TestResult:
+class TestResult(NamedTuple):
     """One test: its outcome, its source cell, and where in the notebook a failure points."""
 
     name: str

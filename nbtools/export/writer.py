@@ -8,13 +8,11 @@ write unless ``force`` is given; even then it is kept, moved aside to ``<name>.o
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.export.build import MANIFEST, Extraction
@@ -24,8 +22,7 @@ from nbtools.paths import resolve_inside
 _IGNORED = frozenset({".git", "__pycache__", ".pytest_cache", ".DS_Store", ".ipynb_checkpoints"})
 
 
-@dataclass(frozen=True)
-class FileChange:
+class FileChange(NamedTuple):
     """How one file of the package compares with the disk."""
 
     path: str
@@ -93,6 +90,8 @@ def compare(extraction: Extraction, out: Path) -> list[FileChange]:
 
 def unified_diff(changes: list[FileChange], out: Path) -> str:
     """A unified diff from the package on disk to the one the notebook gives."""
+    import difflib
+
     chunks: list[str] = []
     for change in changes:
         if change.status == "unchanged":
