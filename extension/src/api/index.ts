@@ -1,0 +1,4 @@
+export { NbtoolsApiError, ServerExtensionMissingError, isApiErrorBody } from './errors';
+export { API_NAMESPACE, requestAPI } from './request';
+export { getStatus } from './status';
+export type { ApiErrorBody, ServerStatus } from './types';

@@ -1,0 +1,7 @@
+import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
+
+import panelPlugin from './plugins/panel';
+
+const plugins: JupyterFrontEndPlugin<unknown>[] = [panelPlugin];
+
+export default plugins;
