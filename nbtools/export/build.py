@@ -15,8 +15,9 @@ from nbtools.export.cells import classify
 from nbtools.export.model import EXPORT, Problem, Source
 from nbtools.export.plan import DEFAULT_MODULE, Plan, build_plan
 from nbtools.export.render.modules import render_modules
-from nbtools.export.render.pipeline import render_main, render_pipeline, render_tests
+from nbtools.export.render.pipeline import render_main, render_pipeline
 from nbtools.export.render.project import render_pyproject, render_readme
+from nbtools.export.render.tests import render_tests
 from nbtools.notebooks import Notebook, cell_source, cell_tags
 
 #: The file in the output directory listing what nbtools generated there.

@@ -1,6 +1,17 @@
 import { expect, test } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
-import type { TestInfo } from '@playwright/test';
+
+import { attachScreenshot } from './helpers';
+
+/** What the job-creation test reads and writes on `window` (Galata exposes `jupyterapp`). */
+interface IJobWindow {
+  jupyterapp: {
+    commands: {
+      addCommand(id: string, options: { execute: (args: unknown) => void }): void;
+    };
+  };
+  nbtoolsCreatedJob?: { path?: string };
+}
 
 /** A notebook from [source, tags] pairs; the first entry is a markdown title. */
 function notebook(title: string, cells: [string, string[]][]): string {
@@ -38,16 +49,6 @@ async function openPanel(page: IJupyterLabPageFixture, name: string) {
   const panel = page.getByRole('region', { name: 'Production', exact: true });
   await expect(panel).toBeVisible();
   return panel;
-}
-
-async function attachScreenshot(
-  page: IJupyterLabPageFixture,
-  testInfo: TestInfo,
-  name: string
-): Promise<void> {
-  const file = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path: file });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
 }
 
 test.describe('Productionize wizard', () => {
@@ -105,17 +106,17 @@ test.describe('Productionize wizard', () => {
 
     // Step 5 hands the notebook to job creation through a command.
     await page.evaluate(() => {
-      const app = (window as any).jupyterapp;
-      app.commands.addCommand('nbtools:create-job', {
-        execute: (args: unknown) => {
-          (window as any).nbtoolsCreatedJob = args;
+      const win = window as unknown as IJobWindow;
+      win.jupyterapp.commands.addCommand('nbtools:create-job', {
+        execute: args => {
+          win.nbtoolsCreatedJob = args as { path?: string };
         }
       });
     });
     await panel.getByRole('button', { name: '5. Schedule' }).click();
     await panel.getByRole('button', { name: 'Schedule this notebook' }).click();
     await expect
-      .poll(() => page.evaluate(() => (window as any).nbtoolsCreatedJob?.path))
+      .poll(() => page.evaluate(() => (window as unknown as IJobWindow).nbtoolsCreatedJob?.path))
       .toBe(`${tmpPath}/calc.ipynb`);
   });
 

@@ -60,3 +60,25 @@ export function nbdevDirectives(source: string): string[] {
 export function tagsOf(metadata: unknown): string[] {
   return Array.isArray(metadata) ? metadata.filter((t): t is string => typeof t === 'string') : [];
 }
+
+/**
+ * The part of a cell model that holds its tags.
+ */
+export interface ITaggable {
+  getMetadata(key: string): unknown;
+  setMetadata(key: string, value: unknown): void;
+  deleteMetadata(key: string): unknown;
+}
+
+/**
+ * Toggle `tag` on a cell model (see `toggleTag`); an empty list removes the
+ * `tags` metadata entirely.
+ */
+export function toggleCellTag(cell: ITaggable, tag: ExportTag): void {
+  const tags = toggleTag(tagsOf(cell.getMetadata('tags')), tag);
+  if (tags.length) {
+    cell.setMetadata('tags', tags);
+  } else {
+    cell.deleteMetadata('tags');
+  }
+}

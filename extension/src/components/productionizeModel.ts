@@ -5,7 +5,7 @@ import { VDomModel } from '@jupyterlab/ui-components';
 
 import { NbtoolsApiError, extractPackage } from '../api';
 import type { ExtractProblem, ExtractReport, ExtractRequest } from '../api';
-import { nbdevDirectives, tagsOf, toggleTag } from './cellTags';
+import { nbdevDirectives, tagsOf, toggleCellTag } from './cellTags';
 import type { ExportTag } from './cellTags';
 
 /** The steps of the wizard, in order. */
@@ -109,12 +109,7 @@ export class ProductionizeModel extends VDomModel {
     if (!cell) {
       return;
     }
-    const tags = toggleTag(tagsOf(cell.model.getMetadata('tags')), tag);
-    if (tags.length) {
-      cell.model.setMetadata('tags', tags);
-    } else {
-      cell.model.deleteMetadata('tags');
-    }
+    toggleCellTag(cell.model, tag);
     this._changed();
   }
 

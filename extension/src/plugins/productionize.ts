@@ -4,7 +4,7 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { PanelWithToolbar } from '@jupyterlab/ui-components';
 
-import { EXPORT_TAGS, hasTag, tagsOf, toggleTag } from '../components/cellTags';
+import { EXPORT_TAGS, hasTag, tagsOf, toggleCellTag } from '../components/cellTags';
 import type { ExportTag } from '../components/cellTags';
 import { ProductionizeView } from '../components/productionize';
 import { ProductionizeModel } from '../components/productionizeModel';
@@ -72,12 +72,7 @@ const productionizePlugin: JupyterFrontEndPlugin<void> = {
         if (!cell || cell.model.type !== 'code' || !EXPORT_TAGS.includes(tag)) {
           return;
         }
-        const tags = toggleTag(tagsOf(cell.model.getMetadata('tags')), tag);
-        if (tags.length) {
-          cell.model.setMetadata('tags', tags);
-        } else {
-          cell.model.deleteMetadata('tags');
-        }
+        toggleCellTag(cell.model, tag);
         model.stateChanged.emit(undefined);
       }
     });

@@ -53,3 +53,14 @@ def from_import(module: str, names: list[str]) -> str:
 def py_str(text: str) -> str:
     """A double-quoted Python string literal for ``text``."""
     return json.dumps(text, ensure_ascii=False)
+
+
+def opening(source: Source, doc: str) -> list[str]:
+    """The first lines of a generated Python file: header, docstring, future import."""
+    return [
+        header(source).rstrip("\n"),
+        docstring(doc),
+        "",
+        "from __future__ import annotations",
+        "",
+    ]

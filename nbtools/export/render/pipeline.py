@@ -7,7 +7,7 @@ import ast
 from nbtools.export.model import Source
 from nbtools.export.parameters import Parameter
 from nbtools.export.plan import Binding, Plan
-from nbtools.export.render.common import block_comment, docstring, from_import, header, py_str
+from nbtools.export.render.common import block_comment, docstring, from_import, opening, py_str
 from nbtools.export.source import indent, replace_statements, sibling_module
 
 
@@ -55,11 +55,7 @@ def render_pipeline(plan: Plan, source: Source) -> str:
     """``run(*, <parameters>)`` executing the ``main`` cells in notebook order."""
     name = source.name
     lines = [
-        header(source).rstrip("\n"),
-        docstring(f"The pipeline of {name}: run() executes its 'main' cells."),
-        "",
-        "from __future__ import annotations",
-        "",
+        *opening(source, f"The pipeline of {name}: run() executes its 'main' cells."),
         "from typing import Any",
         "",
         *import_lines(plan.main_imports, plan.package, plan.package),
@@ -114,11 +110,7 @@ def _argument(parameter: Parameter) -> list[str]:
 def render_main(plan: Plan, source: Source) -> str:
     """``__main__.py``: ``python -m <package> --param value`` runs the pipeline, prints JSON."""
     lines = [
-        header(source).rstrip("\n"),
-        docstring(f"Command line: python -m {plan.package} [--parameter value ...]."),
-        "",
-        "from __future__ import annotations",
-        "",
+        *opening(source, f"Command line: python -m {plan.package} [--parameter value ...]."),
         "import argparse",
         "import json",
         "",
@@ -144,35 +136,4 @@ def render_main(plan: Plan, source: Source) -> str:
         'if __name__ == "__main__":',
         "    raise SystemExit(main())",
     ]
-    return "\n".join(lines) + "\n"
-
-
-def render_tests(plan: Plan, source: Source) -> str:
-    """One pytest function per ``test`` cell, importing what each cell uses from the package."""
-    bindings: dict[str, Binding] = {}
-    parameters: dict[str, Parameter] = {}
-    for test in plan.tests:
-        bindings.update(plan.test_imports[test.cell.index])
-        parameters.update((p.name, p) for p in plan.test_parameters[test.cell.index])
-    lines = [
-        header(source).rstrip("\n"),
-        docstring(f"Tests from the 'test' cells of {source.name}: one function per cell."),
-        "",
-        *import_lines(bindings, plan.package, ""),
-    ]
-    if parameters:
-        lines += ["", "# Parameters the tests read, with the notebook's defaults"]
-        lines += [f"{name} = {p.value!r}" for name, p in sorted(parameters.items())]
-    for test in plan.tests:
-        code = test.cell.code.rstrip()
-        body = indent(code) if test.tree.body else "    pass"
-        if not test.tree.body and code:
-            body = indent(code) + "\n    pass"
-        lines += [
-            "",
-            "",
-            f"def test_cell_{test.cell.number}() -> None:",
-            f"    {block_comment(source, test.cell)}",
-            body,
-        ]
     return "\n".join(lines) + "\n"
