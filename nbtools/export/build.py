@@ -15,7 +15,7 @@ from nbtools.export.cells import classify
 from nbtools.export.model import EXPORT, Problem, Source
 from nbtools.export.plan import DEFAULT_MODULE, Plan, build_plan
 from nbtools.export.render.modules import render_modules
-from nbtools.export.render.pipeline import render_main, render_pipeline
+from nbtools.export.render.pipeline import record_imports, render_main, render_pipeline
 from nbtools.export.render.project import render_pyproject, render_readme
 from nbtools.export.render.tests import render_tests
 from nbtools.notebooks import Notebook, cell_source, cell_tags
@@ -151,8 +151,10 @@ def extract(
     plan = build_plan(nb, classified, package)
     default = classified.default_module or DEFAULT_MODULE
     problems = list(plan.problems)
-    runtime_cells = [p for m in plan.modules.values() for p in m.cells] + plan.main
-    runtime = deps.third_party((m for p in runtime_cells for m in p.names.modules), package)
+    exported = [
+        m for module in plan.modules.values() for p in module.cells for m in p.names.modules
+    ]
+    runtime = deps.third_party([*exported, *_main_modules(plan)], package)
     testing = deps.third_party((m for p in plan.tests for m in p.names.modules), package) - runtime
     resolved = deps.resolve(runtime | testing, previous_dependencies or {})
     problems += _unresolved_problems(plan, resolved)
@@ -172,6 +174,15 @@ def extract(
     )
     files["README.md"] = render_readme(plan, source)
     return Extraction(package, source, dict(sorted(files.items())), problems, plan, default, pins)
+
+
+def _main_modules(plan: Plan) -> list[str]:
+    """Modules main cells import, without those imported only for ``record`` (run() has it)."""
+    modules = []
+    for parsed in plan.main:
+        skipped = {(node.module or "").split(".")[0] for node in record_imports(parsed.tree)}
+        modules += [m for m in parsed.names.modules if m not in skipped]
+    return modules
 
 
 def _unresolved_problems(plan: Plan, resolved: list[deps.Requirement]) -> list[Problem]:

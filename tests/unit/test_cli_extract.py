@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -127,3 +129,21 @@ def test_init_writes_a_starter_kit_whose_check_passes(tmp_path: Path) -> None:
     assert check.returncode == 0, check.stdout + check.stderr
     again = run_cli("init", str(tmp_path))
     assert "kept      example.ipynb (exists already)" in again.stdout
+
+
+def test_extraction_imports_nothing_heavy(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    nb = notebook_factory("calc.ipynb", GOOD)
+    code = (
+        "import sys; from nbtools.cli.main import main; sys.argv = ['nbtools', 'extract', "
+        f"{str(nb)!r}, '-o', {str(tmp_path / 'out')!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('nbformat', 'nbconvert', 'jupyter_server', 'rich', 'sqlalchemy', 'papermill')\n"
+        "print([m for m in heavy if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "out/src/calc/core.py").is_file()

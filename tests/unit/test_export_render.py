@@ -153,3 +153,22 @@ def test_unresolvable_import_is_a_warning_and_keeps_a_previous_pin() -> None:
     assert (problem.code, problem.severity) == ("unresolved-import", "warning")
     kept = resolve(["nbtools_no_such_module_xyz"], {"nbtools_no_such_module_xyz": "x>=1,<2"})
     assert kept[0].requirement == "x>=1,<2"
+
+
+def test_record_imports_are_dropped_from_the_pipeline_and_its_dependencies(tmp_path: Path) -> None:
+    result = extraction(
+        ("code", "x = 2", ["parameters"]),
+        ("code", "from nbtools import record\nrecord('square', x * x)", ["main"]),
+    )
+    assert "nbtools" not in result.dependencies
+    assert [p.code for p in result.problems] == []
+    assert "# (run() provides record)" in result.files["src/pkg/pipeline.py"]
+    write(result.files, tmp_path)
+    output = subprocess.run(
+        [sys.executable, "-m", "pkg", "--x", "3"],
+        cwd=tmp_path / "src",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert json.loads(output) == {"square": 9}

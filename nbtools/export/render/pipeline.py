@@ -41,12 +41,20 @@ def _signature(parameter: Parameter) -> str:
     )
 
 
+def record_imports(tree: ast.Module) -> list[ast.ImportFrom]:
+    """Top-level ``from … import record`` statements of a main cell."""
+    return [
+        node
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and [a.name for a in node.names] == ["record"]
+    ]
+
+
 def _without_record_imports(code: str, tree: ast.Module) -> str:
     """Drop top-level ``from … import record`` lines: ``run()`` provides ``record`` itself."""
     replacements = {
         node.lineno: (node.end_lineno or node.lineno, "# (run() provides record)\n")
-        for node in tree.body
-        if isinstance(node, ast.ImportFrom) and [a.name for a in node.names] == ["record"]
+        for node in record_imports(tree)
     }
     return replace_statements(code, replacements) if replacements else code
 
