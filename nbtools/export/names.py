@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ast
 import builtins
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 #: Names every Python module can read without binding them.
 BUILTIN_NAMES = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__"}
@@ -81,6 +82,28 @@ class _Visitor(ast.NodeVisitor):
             self.module.bound.add(name)
         else:
             target.bound.add(name)
+
+    # traversal (faster than NodeVisitor's, which looks up methods by name and checks
+    # for deprecated visitors on every constant) ---------------------------------------------
+    def visit(self, node: ast.AST) -> None:
+        method = _DISPATCH.get(type(node))
+        if method is None:
+            self.generic_visit(node)
+        else:
+            method(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        return
 
     # names ------------------------------------------------------------------------------------
     def visit_Name(self, node: ast.Name) -> None:
@@ -212,6 +235,13 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_DictComp(self, node: ast.DictComp) -> None:
         self._comprehension(node.generators, node.key, node.value)
+
+
+_DISPATCH: dict[type, Callable[[_Visitor, Any], None]] = {
+    getattr(ast, name[len("visit_") :]): method
+    for name, method in vars(_Visitor).items()
+    if name.startswith("visit_") and hasattr(ast, name[len("visit_") :])
+}
 
 
 def _all_args(args: ast.arguments) -> list[ast.arg]:
