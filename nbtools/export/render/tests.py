@@ -24,6 +24,8 @@ def render_tests(plan: Plan, source: Source) -> str:
     if parameters:
         lines += ["", "# Parameters the tests read, with the notebook's defaults"]
         lines += [f"{name} = {p.value!r}" for name, p in sorted(parameters.items())]
+    while lines[-1] == "":
+        lines.pop()
     for test in plan.tests:
         code = test.cell.code.rstrip()
         body = indent(code) if test.tree.body else "    pass"
