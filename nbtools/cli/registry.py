@@ -15,6 +15,9 @@ class CommandEntry(NamedTuple):
 
 
 COMMANDS: dict[str, CommandEntry] = {
+    "env": CommandEntry(
+        "nbtools.cli.env", "env", "Snapshot, compare, export and recreate kernel environments."
+    ),
     "extract": CommandEntry(
         "nbtools.cli.extract",
         "extract",

@@ -11,3 +11,12 @@ export type {
   ExtractTestReport,
   ExtractTestResult
 } from './extract';
+export { diffSnapshots, exportSnapshot, listSnapshots, takeSnapshot } from './env';
+export type {
+  DistributionChange,
+  ExportFormat,
+  Snapshot,
+  SnapshotDiff,
+  SnapshotExport,
+  SnapshotSummary
+} from './env';
