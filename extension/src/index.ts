@@ -2,8 +2,14 @@ import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import environmentPlugin from './plugins/environment';
 import panelPlugin from './plugins/panel';
+import productionizePlugin from './plugins/productionize';
 import versionsPlugin from './plugins/versions';
 
-const plugins: JupyterFrontEndPlugin<unknown>[] = [panelPlugin, environmentPlugin, versionsPlugin];
+const plugins: JupyterFrontEndPlugin<unknown>[] = [
+  panelPlugin,
+  productionizePlugin,
+  environmentPlugin,
+  versionsPlugin
+];
 
 export default plugins;

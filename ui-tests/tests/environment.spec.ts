@@ -2,7 +2,7 @@ import { expect, test } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import * as fs from 'fs';
 
-import { codeCell, notebookJson, openSection, screenshot } from './helpers';
+import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
 
 const NOTEBOOK = 'env.ipynb';
 
@@ -58,7 +58,7 @@ test.describe('Environment section', () => {
     await expect(panel.getByRole('list', { name: 'Differences' })).toContainText(
       /~ six 1\.0\.0 -> \S+ \(upgraded\)/
     );
-    await screenshot(page, testInfo, 'environment-drift');
+    await attachScreenshot(page, testInfo, 'environment-drift');
 
     const requirements = page.waitForEvent('download');
     await panel.getByRole('button', { name: 'Download requirements.txt' }).click();
@@ -78,7 +78,7 @@ test.describe('Environment section', () => {
     ).toBeVisible();
 
     await page.theme.setDarkTheme();
-    await screenshot(page, testInfo, 'environment-dark');
+    await attachScreenshot(page, testInfo, 'environment-dark');
   });
 
   test('a kernel that cannot be captured shows an alert', async ({ page }) => {

@@ -3,6 +3,19 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator, TestInfo } from '@playwright/test';
 
 /**
+ * Save a screenshot as a test artifact (never as an assertion).
+ */
+export async function attachScreenshot(
+  page: IJupyterLabPageFixture,
+  testInfo: TestInfo,
+  name: string
+): Promise<void> {
+  const file = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path: file });
+  await testInfo.attach(name, { path: file, contentType: 'image/png' });
+}
+
+/**
  * A v4.5 Python notebook with the given cells, as JSON text to upload.
  */
 export function notebookJson(cells: Record<string, unknown>[]): string {
@@ -22,17 +35,6 @@ export function notebookJson(cells: Record<string, unknown>[]): string {
  */
 export function codeCell(id: string, source: string): Record<string, unknown> {
   return { cell_type: 'code', id, metadata: {}, execution_count: null, outputs: [], source };
-}
-
-/**
- * Save a screenshot as a test artifact (never as an assertion).
- */
-export async function screenshot(
-  page: IJupyterLabPageFixture,
-  testInfo: TestInfo,
-  name: string
-): Promise<void> {
-  await testInfo.attach(name, { body: await page.screenshot(), contentType: 'image/png' });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { codeCell, notebookJson, openSection, screenshot } from './helpers';
+import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
 
 const NOTEBOOK = 'history.ipynb';
 
@@ -50,7 +50,7 @@ test.describe('Versions section', () => {
     await expect(panel.getByTestId('nbtools-diff-summary')).toHaveText(
       'Cells: 1 modified, 1 unchanged'
     );
-    await screenshot(page, testInfo, 'versions-diff');
+    await attachScreenshot(page, testInfo, 'versions-diff');
 
     // Restore version 2: the notebook shows its content again, and nothing is lost.
     await versions.getByRole('button', { name: 'Version 2', exact: true }).click();
@@ -61,12 +61,12 @@ test.describe('Versions section', () => {
     await expect.poll(() => page.notebook.getCellTextInput(0)).toBe('rate = 2');
     await expect(newest).toHaveAccessibleName('Version 4');
     await expect(versions.getByRole('listitem').first()).toContainText('↺ Restored version 2');
-    await screenshot(page, testInfo, 'versions-restored');
+    await attachScreenshot(page, testInfo, 'versions-restored');
 
     await versions.getByRole('button', { name: 'Version 3', exact: true }).click();
     await expect(source.getByRole('listitem', { name: 'added: rate = 3' })).toBeVisible();
     await page.theme.setDarkTheme();
-    await screenshot(page, testInfo, 'versions-dark');
+    await attachScreenshot(page, testInfo, 'versions-dark');
   });
 
   test("JupyterLab's Revert to Checkpoint offers the versions", async ({ page }) => {

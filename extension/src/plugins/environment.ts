@@ -45,8 +45,6 @@ const environmentPlugin: JupyterFrontEndPlugin<void> = {
         onClick: () => void model.refresh()
       })
     );
-    // The toolbar sits in the accordion title: keep its clicks from collapsing the section.
-    section.toolbar.node.addEventListener('click', event => event.stopPropagation());
     section.addWidget(new EnvironmentView(model, trans));
     panel.addSection({
       id: 'nbtools-environment',

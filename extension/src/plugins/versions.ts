@@ -72,8 +72,6 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
         onClick: () => void model.refresh()
       })
     );
-    // The toolbar sits in the accordion title: keep its clicks from collapsing the section.
-    section.toolbar.node.addEventListener('click', event => event.stopPropagation());
     section.addWidget(new VersionsView(model, trans));
     panel.addSection({
       id: 'nbtools-versions',
