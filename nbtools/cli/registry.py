@@ -18,4 +18,8 @@ COMMANDS: dict[str, CommandEntry] = {
     "status": CommandEntry(
         "nbtools.cli.status", "status", "Show the project root, store and schema revision."
     ),
+    "run": CommandEntry(
+        "nbtools.cli.run", "run", "Run a notebook once with parameters, recorded in the store."
+    ),
+    "runs": CommandEntry("nbtools.cli.runs", "runs", "List, show, cancel or rerun runs."),
 }
