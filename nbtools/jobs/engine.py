@@ -12,13 +12,14 @@ ENGINE_NAME = "nbtools"
 @functools.cache
 def register_engine() -> str:
     """Register the engine with papermill (once per process) and return its name."""
+    from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
 
     class NbtoolsEngine(NBClientEngine):
-        """nbclient execution that calls ``on_cell_start(index)`` before each cell.
+        """nbclient execution on a started kernel, calling ``on_cell_start(index)``.
 
-        The kernel manager arrives in ``km`` already started (in the notebook's directory),
-        so papermill neither starts nor shuts down kernels, nor changes the process's cwd.
+        The kernel arrives started in the notebook's directory with a ready client
+        (``kernel``), so papermill neither starts nor stops kernels nor changes the cwd.
         """
 
         @classmethod
@@ -26,7 +27,11 @@ def register_engine() -> str:
             cls,
             nb_man: Any,
             kernel_name: str,
+            kernel: Any = None,
             on_cell_start: Callable[[int], None] | None = None,
+            log_output: bool = False,
+            start_timeout: int = 60,
+            execution_timeout: int | None = None,
             **kwargs: Any,
         ) -> Any:
             if on_cell_start is not None:
@@ -38,7 +43,18 @@ def register_engine() -> str:
                     return original(cell, cell_index, **kw)
 
                 nb_man.cell_start = cell_start
-            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            kwargs.pop("input_path", None)
+            client = PapermillNotebookClient(
+                nb_man,
+                km=kernel.km,
+                kernel_name=kernel_name,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                log_output=log_output,
+                **kwargs,
+            )
+            client.kc = kernel.kc
+            return client.execute()
 
     papermill_engines.register(ENGINE_NAME, NbtoolsEngine)
     return ENGINE_NAME

@@ -1,27 +1,31 @@
 """Fresh kernels for runs: started ahead of need, each used for exactly one run.
 
-Starting a kernel (~0.5 s) is the floor of a cold run, so a worker starts the next kernel as
-soon as it hands one out. A used kernel is asked to shut down after the run's result is
-recorded and killed (with its children) if it has not exited by a short deadline, so the
-~3 s shutdown stall some kernels show never delays a result.
+Starting a kernel (~0.5 s) and the client handshake (~0.2 s) are the floor of a cold run, so
+a worker prepares the next kernel, client connected and ready, right after it reports a
+result. A used kernel is asked to shut down and killed (with its children) if it has not
+exited by a short deadline, so the ~3 s shutdown stall some kernels show never delays a result.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from jupyter_client.asynchronous.client import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
 
 #: Seconds a used kernel gets to exit after a shutdown request before it is killed.
 SHUTDOWN_GRACE_SECONDS = 2.0
+#: Seconds to wait for a new kernel to answer.
+STARTUP_TIMEOUT_SECONDS = 60
 
 
 def _run(coroutine_function: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run a kernel manager coroutine on this thread's loop (the one nbclient also uses)."""
+    """Run a kernel coroutine on this thread's loop (the one nbclient also uses)."""
     from jupyter_core.utils import run_sync
 
     return run_sync(coroutine_function)(*args, **kwargs)
@@ -45,63 +49,85 @@ def kill_kernel_tree(km: AsyncKernelManager) -> None:
     psutil.wait_procs(processes, timeout=2)
 
 
+@dataclass
+class Kernel:
+    """A started kernel with a connected, ready client."""
+
+    name: str
+    cwd: Path
+    km: AsyncKernelManager
+    kc: AsyncKernelClient
+
+
 class KernelSource:
-    """Hands out started kernels; keeps one pre-started for the last (kernel, cwd) used."""
+    """Hands out started kernels; with ``prestart``, keeps one waiting like the last used."""
 
     def __init__(self, prestart: bool = True) -> None:
         self.prestart = prestart
-        self._ready: tuple[str, Path, AsyncKernelManager] | None = None
-        self._retiring: list[tuple[float, AsyncKernelManager]] = []
+        self._ready: Kernel | None = None
+        self._last: tuple[str, Path] = ("python3", Path.cwd())
+        self._retiring: list[tuple[float, Kernel]] = []
 
-    def _start(self, kernel_name: str, cwd: Path) -> AsyncKernelManager:
+    def _start(self, kernel_name: str, cwd: Path) -> Kernel:
         from jupyter_client.manager import AsyncKernelManager
 
         km = AsyncKernelManager(kernel_name=kernel_name)
         _run(km.start_kernel, cwd=str(cwd))
-        return km
+        kc = km.client()
+        kc.start_channels()
+        try:
+            _run(kc.wait_for_ready, timeout=STARTUP_TIMEOUT_SECONDS)
+        except Exception:
+            kc.stop_channels()
+            kill_kernel_tree(km)
+            _run(km.cleanup_resources)
+            raise
+        return Kernel(kernel_name, cwd, km, kc)
 
-    def take(self, kernel_name: str, cwd: Path) -> AsyncKernelManager:
+    def take(self, kernel_name: str, cwd: Path) -> Kernel:
         """A started kernel of ``kernel_name`` in ``cwd``, never used before."""
+        self._last = (kernel_name, cwd)
         ready, self._ready = self._ready, None
         if ready is not None:
-            name, ready_cwd, km = ready
-            if (name, ready_cwd) == (kernel_name, cwd) and _run(km.is_alive):
-                if self.prestart:
-                    self._ready = (kernel_name, cwd, self._start(kernel_name, cwd))
-                return km
-            self.retire(km)
-        km = self._start(kernel_name, cwd)
-        if self.prestart:
-            self._ready = (kernel_name, cwd, self._start(kernel_name, cwd))
-        return km
+            if (ready.name, ready.cwd) == (kernel_name, cwd) and _run(ready.km.is_alive):
+                return ready
+            self.retire(ready)
+        return self._start(kernel_name, cwd)
 
-    def warm(self, kernel_name: str, cwd: Path) -> None:
-        """Pre-start a kernel for ``kernel_name`` in ``cwd`` if none is waiting."""
-        if self._ready is None:
-            self._ready = (kernel_name, cwd, self._start(kernel_name, cwd))
+    def warm(self, kernel_name: str | None = None, cwd: Path | None = None) -> None:
+        """Pre-start a kernel (default: like the last one taken) if none is waiting.
 
-    def retire(self, km: AsyncKernelManager) -> None:
+        Called after a run's result is reported, so the start does not compete with the run.
+        """
+        if not self.prestart or self._ready is not None:
+            return
+        kernel_name, cwd = kernel_name or self._last[0], cwd or self._last[1]
+        self._last = (kernel_name, cwd)
+        self._ready = self._start(kernel_name, cwd)
+
+    def retire(self, kernel: Kernel) -> None:
         """Ask a used kernel to exit; :meth:`reap` kills it if it lingers."""
-        # A kernel that cannot be asked (already dead, channels gone) is killed at reap.
+        kernel.kc.stop_channels()
+        # A kernel that cannot be asked (already dead) is killed at reap.
         with contextlib.suppress(Exception):
-            if _run(km.is_alive):
-                _run(km.request_shutdown)
-        self._retiring.append((time.monotonic() + SHUTDOWN_GRACE_SECONDS, km))
+            if _run(kernel.km.is_alive):
+                _run(kernel.km.request_shutdown)
+        self._retiring.append((time.monotonic() + SHUTDOWN_GRACE_SECONDS, kernel))
 
     def reap(self, force: bool = False) -> None:
         """Kill retired kernels that are past their deadline (or all, with ``force``)."""
         keep = []
-        for deadline, km in self._retiring:
-            if force or time.monotonic() >= deadline or not _run(km.is_alive):
-                kill_kernel_tree(km)
-                _run(km.cleanup_resources)
+        for deadline, kernel in self._retiring:
+            if force or time.monotonic() >= deadline or not _run(kernel.km.is_alive):
+                kill_kernel_tree(kernel.km)
+                _run(kernel.km.cleanup_resources)
             else:
-                keep.append((deadline, km))
+                keep.append((deadline, kernel))
         self._retiring = keep
 
     def close(self) -> None:
         """Kill every kernel this source holds."""
         if self._ready is not None:
-            self._retiring.append((0.0, self._ready[2]))
+            self._retiring.append((0.0, self._ready))
             self._ready = None
         self.reap(force=True)

@@ -19,15 +19,13 @@ from typing import TYPE_CHECKING, Any
 from nbtools.errors import NbtoolsError, NotFoundError
 from nbtools.jobs import runs
 from nbtools.jobs.errors import InvalidParameterError
-from nbtools.jobs.kernels import KernelSource, kill_kernel_tree
+from nbtools.jobs.kernels import Kernel, KernelSource, kill_kernel_tree
 from nbtools.jobs.lineage import RunStart, lineage_for
 from nbtools.jobs.models import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
 from nbtools.jobs.parameters import declared_parameters, parameters_cell_index, resolve_values
 from nbtools.notebooks import content_hash, kernel_name, parse_notebook
 
 if TYPE_CHECKING:
-    from jupyter_client.manager import AsyncKernelManager
-
     from nbtools.project import Project
     from nbtools.store.database import Store
 
@@ -75,12 +73,12 @@ class Watchdog(threading.Thread):
         store: Store,
         run: Run,
         worker: str,
-        km: AsyncKernelManager,
+        kernel: Kernel,
         progress: runs.Progress,
         interval: float,
     ) -> None:
         super().__init__(name=f"nbtools-watchdog-{run.id}", daemon=True)
-        self.store, self.run_id, self.worker, self.km = store, run.id, worker, km
+        self.store, self.run_id, self.worker, self.kernel = store, run.id, worker, kernel
         self.progress, self.interval = progress, interval
         self.deadline = time.monotonic() + run.timeout_seconds if run.timeout_seconds else None
         self.reason: str | None = None
@@ -101,7 +99,7 @@ class Watchdog(threading.Thread):
 
     def _kill(self, reason: str) -> None:
         self.reason = reason
-        kill_kernel_tree(self.km)
+        kill_kernel_tree(self.kernel.km)
 
     def stop(self) -> None:
         self._halt.set()
@@ -158,9 +156,7 @@ def _source_index(prepared: Prepared, executed_index: int) -> int:
     return executed_index
 
 
-def _papermill(
-    prepared: Prepared, output: Path, km: AsyncKernelManager, progress: runs.Progress
-) -> None:
+def _papermill(prepared: Prepared, output: Path, kernel: Kernel, progress: runs.Progress) -> None:
     import papermill
 
     from nbtools.jobs.engine import register_engine
@@ -177,7 +173,7 @@ def _papermill(
         kernel_name=prepared.kernel_name,
         progress_bar=False,
         request_save_on_cell_execute=True,
-        km=km,
+        kernel=kernel,
         on_cell_start=on_cell_start,
     )
 
@@ -240,7 +236,7 @@ def execute_run(
     output = out_dir / f"{Path(run.notebook_path).stem}.ipynb"
     try:
         prepared = _prepare(project, run, worker)
-        km = kernels.take(prepared.kernel_name, prepared.cwd)
+        kernel = kernels.take(prepared.kernel_name, prepared.cwd)
     except NbtoolsError as exc:
         outcome = Outcome.failed(type(exc).__name__, exc.message)
         runs.finish(store, run_id, worker, outcome.status, output_dir=str(out_dir), **outcome.error)
@@ -250,11 +246,11 @@ def execute_run(
         runs.finish(store, run_id, worker, outcome.status, output_dir=str(out_dir), **outcome.error)
         return outcome.status
     progress = runs.Progress(cells_total=prepared.cells)
-    watchdog = Watchdog(store, run, worker, km, progress, heartbeat_seconds)
+    watchdog = Watchdog(store, run, worker, kernel, progress, heartbeat_seconds)
     watchdog.start()
     error: BaseException | None = None
     try:
-        _papermill(prepared, output, km, progress)
+        _papermill(prepared, output, kernel, progress)
     except Exception as exc:  # classified into the outcome below
         error = exc
     finally:
@@ -272,5 +268,5 @@ def execute_run(
         current_cell=progress.current_cell,
         **outcome.error,
     )
-    kernels.retire(km)
+    kernels.retire(kernel)
     return outcome.status
