@@ -135,11 +135,19 @@ def record_start(store: Store, run_id: int, worker: str, **fields: Any) -> None:
         session.execute(update(Run).where(Run.id == run_id, Run.worker == worker).values(**fields))
 
 
-def finish(store: Store, run_id: int, worker: str | None, status: str, **fields: Any) -> bool:
+def finish(
+    store: Store,
+    run_id: int,
+    worker: str | None,
+    status: str,
+    *,
+    stale_before: datetime | None = None,
+    **fields: Any,
+) -> bool:
     """End a running run; schedules a retry when it failed and attempts remain.
 
-    ``worker`` None finishes whoever holds it (the reaper). Returns False when the run was
-    already finished elsewhere (e.g. reaped while its executor was unreachable).
+    ``worker`` None finishes whoever holds it (the reaper, only if its heartbeat is older
+    than ``stale_before``). Returns False when the run was already finished elsewhere.
     """
     assert status in FINAL_STATES
     now = utcnow()
@@ -147,6 +155,8 @@ def finish(store: Store, run_id: int, worker: str | None, status: str, **fields:
         conditions = [Run.id == run_id, Run.status == RUNNING]
         if worker is not None:
             conditions.append(Run.worker == worker)
+        if stale_before is not None:
+            conditions.append(Run.heartbeat_at < stale_before)
         result = session.execute(
             update(Run)
             .where(*conditions)
