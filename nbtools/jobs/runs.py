@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from nbtools.errors import ConflictError, NotFoundError
+from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs.models import (
     CANCELLED,
     FAILED,
@@ -84,7 +84,9 @@ def list_runs(
         query = query.where(Run.notebook_path == notebook_path)
     if status is not None:
         if status not in RUN_STATES:
-            raise ConflictError(f"Unknown status {status!r}; use one of {', '.join(RUN_STATES)}.")
+            raise InvalidInputError(
+                f"Unknown status {status!r}; use one of {', '.join(RUN_STATES)}."
+            )
         query = query.where(Run.status == status)
     return list(session.scalars(query))
 

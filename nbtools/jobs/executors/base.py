@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import abc
+import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 #: Called with (run id, final status or None when the executor lost the run).
@@ -27,9 +29,16 @@ class RunRequest:
 class Executor(abc.ABC):
     """Runs requests with bounded concurrency; extra requests wait in its queue."""
 
-    def __init__(self, size: int, on_done: DoneCallback | None = None) -> None:
-        self.size = size
+    def __init__(
+        self,
+        size: int | None = None,
+        on_done: DoneCallback | None = None,
+        *,
+        cwd: Path | None = None,
+    ) -> None:
+        self.size = size or os.cpu_count() or 1
         self.on_done = on_done
+        self.cwd = cwd or Path.cwd()
 
     @abc.abstractmethod
     def start(self) -> None:

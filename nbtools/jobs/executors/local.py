@@ -49,8 +49,8 @@ class LocalExecutor(Executor):
         cwd: Path | None = None,
         prestart: bool = True,
     ) -> None:
-        super().__init__(size or os.cpu_count() or 1, on_done)
-        self.kernel, self.cwd, self.prestart = kernel, cwd or Path.cwd(), prestart
+        super().__init__(size, on_done, cwd=cwd)
+        self.kernel, self.prestart = kernel, prestart
         self._lock = threading.Lock()
         self._queue: collections.deque[RunRequest] = collections.deque()
         self._workers: list[_Worker] = []
