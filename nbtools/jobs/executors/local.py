@@ -17,6 +17,7 @@ import selectors
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,7 @@ class _Worker:
     process: subprocess.Popen[bytes]
     current: int | None = None
     ready: bool = False
+    idle_since: float = 0.0
     buffer: bytes = b""
     pid: int = field(init=False)
 
@@ -100,8 +102,9 @@ class LocalExecutor(Executor):
             return [worker.pid for worker in self._workers]
 
     def _assign(self) -> None:
+        """Give queued requests to idle workers, longest idle first (its kernel is warmest)."""
         with self._lock:
-            for worker in self._workers:
+            for worker in sorted(self._workers, key=lambda w: w.idle_since):
                 if not self._queue:
                     return
                 if worker.current is None:
@@ -141,6 +144,7 @@ class LocalExecutor(Executor):
             elif message["event"] == "done":
                 with self._lock:
                     worker.current = None
+                    worker.idle_since = time.monotonic()
                 self._report(message["run_id"], message["status"])
 
     def _replace(self, worker: _Worker) -> None:

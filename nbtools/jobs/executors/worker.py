@@ -12,16 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import select
 import sys
 from pathlib import Path
 from typing import IO, Any
 
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.project import Project
-
-#: Seconds between checks for retired kernels to reap while idle.
-IDLE_POLL_SECONDS = 0.5
 
 
 def _channel() -> IO[str]:
@@ -55,10 +51,6 @@ def serve(kernel: str, cwd: Path, prestart: bool) -> None:
     _send(channel, event="ready", pid=os.getpid())
     try:
         while True:
-            readable, _, _ = select.select([sys.stdin], [], [], IDLE_POLL_SECONDS)
-            if not readable:
-                kernels.reap()
-                continue
             line = sys.stdin.readline()
             if not line:
                 return
@@ -68,8 +60,7 @@ def serve(kernel: str, cwd: Path, prestart: bool) -> None:
                 projects[key] = Project(Path(request.root), Path(request.store_dir), request.db_url)
             status = execute_run(projects[key], request.run_id, kernels)
             _send(channel, event="done", run_id=request.run_id, status=status)
-            kernels.warm()
-            kernels.reap()
+            kernels.warm()  # after a run that failed before taking a kernel
     finally:
         kernels.close()
         for project in projects.values():
