@@ -8,8 +8,10 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Any as AnyTrait
 from traitlets import Bool
 
+from jupyter_nbtools.jobs_service import JobsService
 from jupyter_nbtools.routes import all_routes
 from nbtools.config import NbtoolsSettings
+from nbtools.jobs.config import JobsSettings
 from nbtools.project import Project
 
 
@@ -18,7 +20,7 @@ class NbtoolsApp(ExtensionApp):
 
     name = "jupyter_nbtools"
     load_other_extensions = True
-    classes = [NbtoolsSettings]
+    classes = [NbtoolsSettings, JobsSettings]
 
     project = AnyTrait(help="The nbtools Project for the server root (set at start-up).")
 
@@ -32,6 +34,9 @@ class NbtoolsApp(ExtensionApp):
         settings = NbtoolsSettings(parent=self)
         self.project = Project.from_settings(settings, default_root=Path(self.serverapp.root_dir))
         self.settings["nbtools_project"] = self.project
+        self.jobs = JobsService(self.project, JobsSettings(parent=self))
+        self.settings["nbtools_jobs"] = self.jobs
+        self.jobs.start_if_in_use()
         if self.record_versions:
             from jupyter_nbtools.checkpoints import install
 
@@ -45,4 +50,5 @@ class NbtoolsApp(ExtensionApp):
         self.handlers.extend(all_routes())
 
     async def stop_extension(self) -> None:
+        self.jobs.stop()
         self.project.close()
