@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from nbtools.cli.context import CliContext, pass_cli
 from nbtools.cli.output import json_option, print_json
 from nbtools.errors import CheckFailedError
 from nbtools.export.api import ExtractReport, ExtractRequest, run_extract
@@ -21,6 +22,12 @@ def _print_report(report: ExtractReport) -> None:
             click.echo(f"  {change.status:<9} {change.path}")
     if report.mode == "check" and not report.stale:
         click.echo("  up to date")
+    if report.lineage is not None:
+        from nbtools.lineage.extraction import describe
+
+        click.echo(f"  lineage: {describe(report.lineage)}")
+        for problem in report.lineage.get("problems", []):
+            click.echo(f"  lineage incomplete: {problem}", err=True)
     for problem in extraction.problems:
         click.echo(f"  {problem.describe()}", err=problem.severity == "error")
     if report.tests is not None:
@@ -76,8 +83,15 @@ def _failure(report: ExtractReport) -> str:
 @click.option(
     "--force", is_flag=True, help="Write even over files nbtools did not write (kept as .orig)."
 )
+@click.option(
+    "--no-lineage",
+    is_flag=True,
+    help="Do not record the notebook version and environment in the manifest.",
+)
 @json_option
+@pass_cli
 def extract(
+    cli_ctx: CliContext,
     notebook: Path,
     out: Path,
     name: str | None,
@@ -86,6 +100,7 @@ def extract(
     check: bool,
     venv: bool,
     force: bool,
+    no_lineage: bool,
     as_json: bool,
 ) -> None:
     """Extract the tagged cells of NOTEBOOK into a tested Python package in OUTPUT.
@@ -94,7 +109,21 @@ def extract(
     (#| default_exp, #| export, #| exporti, #| exports, #| hide) work as in nbdev.
     Exit codes: 0 ok, 1 problems in the notebook, stale package (--check) or failed tests,
     2 bad input.
+
+    A written package's manifest (.nbtools-extract.json) records the notebook version and the
+    kernel environment it came from, when NOTEBOOK is inside the project root (--root).
     """
+    lineage = None
+    if not check and not no_lineage:
+        from nbtools.lineage.extraction import recorder
+
+        lineage = recorder(cli_ctx.project, notebook)
+        if lineage is None and not as_json:
+            click.echo(
+                f"Lineage not recorded: {notebook} is outside the project root "
+                f"{cli_ctx.project.root} (pass --root).",
+                err=True,
+            )
     request = ExtractRequest(
         notebook_path=notebook,
         out=out,
@@ -103,6 +132,7 @@ def extract(
         test=test or venv,
         venv=venv,
         force=force,
+        lineage=lineage,
     )
     try:
         report = run_extract(request)

@@ -1,9 +1,11 @@
-"""``nbtools run NB -p name=value …``: run a notebook once, recorded in the store."""
+"""``nbtools run NB -p name=value …``: run a notebook once, recorded in the store;
+``nbtools run --reproduce RUN``: run a past run's notebook version and parameters again."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -11,6 +13,9 @@ from nbtools.cli.context import CliContext, pass_cli
 from nbtools.cli.output import json_option, print_json
 from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.project import Project
+
+if TYPE_CHECKING:
+    from nbtools.lineage.reproduce import Reproduction
 
 parameter_option = click.option(
     "-p",
@@ -41,8 +46,67 @@ def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
     return dict(split_assignment(text) for text in assignments)
 
 
+def _execute(
+    cli_ctx: CliContext, run_id: int, output: Path | None, as_json: bool, **extra: Any
+) -> None:
+    """Execute queued run ``run_id`` here and now, print it; exit 1 unless it succeeded."""
+    from nbtools.jobs.kernels import KernelSource
+    from nbtools.jobs.runner import execute_run
+    from nbtools.jobs.runs import get_run, output_files, run_to_dict
+
+    project = cli_ctx.project
+    kernels = KernelSource(prestart=False)
+    try:
+        execute_run(project, run_id, kernels)
+    finally:
+        kernels.close()
+    with project.store.session() as session:
+        finished = get_run(session, run_id)
+    files = output_files(project, finished)
+    if output is not None and "notebook" in files:
+        shutil.copyfile(files["notebook"], output)
+    model = {**run_to_dict(project, finished), **extra}
+    if as_json:
+        print_json(model)
+    else:
+        from nbtools.cli.runs import print_run
+
+        print_run(model)
+    if finished.status != "succeeded":
+        raise CheckFailedError(f"Run {finished.id} {finished.status}.", run=model)
+
+
+def print_reproduction(reproduction: Reproduction) -> None:
+    """What a reproduction runs, then how the environment changed since the original run."""
+    import json
+
+    version, run_id = reproduction.version, reproduction.run_id
+    click.echo(
+        f"Reproducing run {run_id}: {version.path} version {version.number} (id {version.id}), "
+        f"parameters {json.dumps(reproduction.parameters)}."
+    )
+    drift, kernel = reproduction.drift, reproduction.kernel_name
+    baseline = (reproduction.baseline_id or "")[:12]
+    if drift is None:
+        click.echo(f"Environment: not compared. {reproduction.note}")
+    elif drift.empty:
+        click.echo(f"Environment: kernel {kernel} is unchanged since run {run_id} ({baseline}).")
+    else:
+        click.secho(
+            f"Environment: kernel {kernel} changed since run {run_id} ({baseline} -> "
+            f"{(reproduction.current_id or '')[:12]}): {drift.summary()}",
+            fg="yellow",
+        )
+        for line in drift.lines():
+            click.echo(f"  {line}")
+        click.echo(
+            f"Running in the current environment; `nbtools env recreate {baseline} DIR` "
+            "rebuilds the run's."
+        )
+
+
 @click.command()
-@click.argument("notebook")
+@click.argument("notebook", required=False)
 @parameter_option
 @click.option(
     "-o",
@@ -53,22 +117,51 @@ def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
 @click.option("--kernel", help="Kernel to run with (default: the notebook's own).")
 @click.option("--timeout", type=int, help="Stop the run after this many seconds.")
 @click.option("--html", is_flag=True, help="Also render the executed notebook as HTML.")
+@click.option(
+    "--reproduce",
+    "reproduce_run",
+    type=int,
+    metavar="RUN",
+    help="Run RUN's exact notebook version with its parameters again (after listing how the "
+    "environment changed since); no NOTEBOOK then.",
+)
+@click.option(
+    "--same-env",
+    is_flag=True,
+    help="With --reproduce: exit 1 without running if the environment changed.",
+)
 @json_option
 @pass_cli
 def run(
     cli_ctx: CliContext,
-    notebook: str,
+    notebook: str | None,
     parameters: tuple[str, ...],
     output: Path | None,
     kernel: str | None,
     timeout: int | None,
     html: bool,
+    reproduce_run: int | None,
+    same_env: bool,
     as_json: bool,
 ) -> None:
-    """Run NOTEBOOK once with parameters, recording the run (exit 1 if the notebook fails)."""
-    from nbtools.jobs.kernels import KernelSource
-    from nbtools.jobs.runner import execute_run
-    from nbtools.jobs.runs import get_run, output_files, run_to_dict
+    """Run NOTEBOOK once with parameters, recording the run (exit 1 if the notebook fails).
+
+    With --reproduce RUN, run what RUN executed again: its notebook version (even if the
+    file changed since) and its parameters, in the current environment, whose differences
+    from RUN's are listed first.
+    """
+    if reproduce_run is not None:
+        if notebook is not None or parameters or kernel or timeout is not None or html:
+            raise InvalidInputError(
+                "--reproduce runs the run's own notebook version, parameters and options: "
+                "give no NOTEBOOK, -p, --kernel, --timeout or --html with it."
+            )
+        _reproduce(cli_ctx, reproduce_run, same_env, output, as_json)
+        return
+    if notebook is None:
+        raise InvalidInputError("Give the NOTEBOOK to run, or --reproduce RUN.")
+    if same_env:
+        raise InvalidInputError("--same-env applies only with --reproduce RUN.")
     from nbtools.jobs.submit import queue_run
 
     project = cli_ctx.project
@@ -83,22 +176,27 @@ def run(
         timeout_seconds=timeout,
         output_html=html,
     )
-    kernels = KernelSource(prestart=False)
-    try:
-        execute_run(project, queued.id, kernels)
-    finally:
-        kernels.close()
-    with project.store.session() as session:
-        finished = get_run(session, queued.id)
-    files = output_files(project, finished)
-    if output is not None and "notebook" in files:
-        shutil.copyfile(files["notebook"], output)
-    model = run_to_dict(project, finished)
-    if as_json:
-        print_json(model)
-    else:
-        from nbtools.cli.runs import print_run
+    _execute(cli_ctx, queued.id, output, as_json)
 
-        print_run(model)
-    if finished.status != "succeeded":
-        raise CheckFailedError(f"Run {finished.id} {finished.status}.", run=model)
+
+def _reproduce(
+    cli_ctx: CliContext, run_id: int, same_env: bool, output: Path | None, as_json: bool
+) -> None:
+    from nbtools.lineage.reproduce import plan_reproduction, queue_reproduction
+
+    project = cli_ctx.project
+    reproduction = plan_reproduction(project, run_id)
+    if not as_json:
+        print_reproduction(reproduction)
+    if same_env and reproduction.drift is None:
+        raise CheckFailedError(
+            f"--same-env: the environment cannot be compared. {reproduction.note}",
+            reproduction=reproduction.to_dict(),
+        )
+    if same_env and reproduction.drifted:
+        raise CheckFailedError(
+            f"--same-env: the environment changed since run {run_id}; nothing was run.",
+            reproduction=reproduction.to_dict(),
+        )
+    queued = queue_reproduction(project, reproduction)
+    _execute(cli_ctx, queued.id, output, as_json, reproduction=reproduction.to_dict())

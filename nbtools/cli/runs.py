@@ -28,8 +28,24 @@ def describe_progress(model: dict[str, Any]) -> str:
     return text
 
 
+def lineage_fields(model: dict[str, Any]) -> dict[str, Any]:
+    """The lineage rows of a run's listing: what it ran, and the commands to inspect it."""
+    lineage = model.get("lineage")
+    if lineage is None:
+        return {}
+    if model["status"] == "queued":
+        return {"lineage": "recorded when the run starts"}
+    version, environment = lineage["notebook_version"], lineage["environment"]
+    return {
+        "lineage": lineage["summary"],
+        "version": version and version["command"],
+        "environment": environment and environment["command"],
+    }
+
+
 def print_run(model: dict[str, Any]) -> None:
     """One run as a name/value listing."""
+    pinned = model.get("pinned_version_id")
     fields = {
         "run": model["id"],
         "status": model["status"],
@@ -43,6 +59,9 @@ def print_run(model: dict[str, Any]) -> None:
         "duration (s)": model["duration_seconds"],
         "progress": describe_progress(model),
         "error": describe_error(model),
+        "reproduces": f"run {model['reproduce_of']}" if model.get("reproduce_of") else None,
+        "pinned to": f"version id {pinned} (not the file on disk)" if pinned else None,
+        **lineage_fields(model),
         "notebook sha256": model["notebook_sha256"],
         "output notebook": model["output_notebook"],
         "output html": model["output_html"],
@@ -108,7 +127,8 @@ def list_(
 @json_option
 @pass_cli
 def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
-    """Show one run: status, progress, error, outputs."""
+    """Show one run: status, progress, error, outputs and lineage (notebook version and
+    environment, with the commands that show them)."""
     from nbtools.jobs.runs import get_run, run_to_dict
 
     project = cli_ctx.project

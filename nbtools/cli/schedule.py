@@ -9,6 +9,7 @@ import click
 from nbtools.cli.context import CliContext, pass_cli
 from nbtools.cli.output import json_option, print_fields, print_json, print_table
 from nbtools.cli.run import notebook_argument, parameter_option, parse_assignments
+from nbtools.errors import InvalidInputError
 
 cron_option = click.option(
     "--cron",
@@ -40,6 +41,12 @@ def job_options(function: Any) -> Any:
                 help="After downtime: run once for the missed times, or skip them.",
             ),
             click.option("--kernel", help="Kernel to run with (default: the notebook's own)."),
+            click.option(
+                "--pin-version",
+                metavar="VERSION",
+                help="Run this notebook version (number, 'latest' or 'latest~N', as `nbtools "
+                "version log` lists them) instead of the file on disk.",
+            ),
         ]
     ):
         function = option(function)
@@ -60,6 +67,13 @@ def _fields(options: dict[str, Any]) -> dict[str, Any]:
         "kernel": "kernel_name",
     }
     return {field: options[key] for key, field in names.items() if options.get(key) is not None}
+
+
+def _pinned_id(cli_ctx: CliContext, notebook_path: str, ref: str) -> int:
+    """The id of version ``ref`` of the notebook (a number, 'latest' or 'latest~N')."""
+    from nbtools import versioning
+
+    return versioning.resolve(cli_ctx.project, notebook_path, ref).id
 
 
 def print_job(model: dict[str, Any]) -> None:
@@ -96,6 +110,10 @@ def add(
         paused=paused,
         parameters=parse_assignments(parameters),
     )
+    if options.get("pin_version") is not None:
+        fields["pinned_version_id"] = _pinned_id(
+            cli_ctx, fields["notebook_path"], options["pin_version"]
+        )
     model = job_to_dict(create_job(project, fields, from_text=True))
     print_json(model) if as_json else print_job(model)
 
@@ -104,6 +122,7 @@ def add(
 @click.argument("job_id", type=int)
 @job_options
 @click.option("--no-cron", is_flag=True, help="Remove the schedule (run on demand only).")
+@click.option("--unpin", is_flag=True, help="Run the file on disk again (drop --pin-version).")
 @json_option
 @pass_cli
 def edit(
@@ -111,6 +130,7 @@ def edit(
     job_id: int,
     parameters: tuple[str, ...],
     no_cron: bool,
+    unpin: bool,
     as_json: bool,
     **options: Any,
 ) -> None:
@@ -122,11 +142,23 @@ def edit(
     changes = _fields(options)
     if no_cron:
         changes["cron"] = None
+    with project.store.session() as session:
+        job = get_job(session, job_id)
+    if unpin and options.get("pin_version") is not None:
+        raise InvalidInputError("Give either --pin-version or --unpin, not both.")
+    if unpin:
+        changes["pinned_version_id"] = None
+    elif options.get("pin_version") is not None:
+        changes["pinned_version_id"] = _pinned_id(
+            cli_ctx, job.notebook_path, options["pin_version"]
+        )
     if parameters:
-        with project.store.session() as session:
-            job = get_job(session, job_id)
         typed = checked_parameters(
-            project, job.notebook_path, parse_assignments(parameters), from_text=True
+            project,
+            job.notebook_path,
+            parse_assignments(parameters),
+            from_text=True,
+            pinned_version_id=changes.get("pinned_version_id", job.pinned_version_id),
         )
         changes["parameters"] = {**job.parameters, **typed}
     model = job_to_dict(update_job(project, job_id, changes))

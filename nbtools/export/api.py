@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -17,7 +18,8 @@ class ExtractRequest(NamedTuple):
 
     ``mode`` is ``preview`` (render only), ``check`` (compare with the disk, write nothing) or
     ``write``. ``notebook`` may carry the notebook's content (e.g. unsaved in JupyterLab);
-    otherwise the file at ``notebook_path`` is read.
+    otherwise the file at ``notebook_path`` is read. ``lineage(nb, out)``, when given, records
+    where a written package comes from (:func:`nbtools.lineage.extraction.recorder`).
     """
 
     notebook_path: Path
@@ -28,6 +30,7 @@ class ExtractRequest(NamedTuple):
     venv: bool = False
     force: bool = False
     notebook: Notebook | None = None
+    lineage: Callable[[Notebook, Path], dict[str, Any]] | None = None
 
 
 @dataclass
@@ -42,6 +45,7 @@ class ExtractReport:
     diff: str = ""
     tests: Any = None
     notes: list[str] = field(default_factory=list)
+    lineage: dict[str, Any] | None = None
 
     @property
     def stale(self) -> bool:
@@ -71,6 +75,7 @@ class ExtractReport:
             "dependencies": extraction.dependencies,
             "diff": self.diff,
             "tests": self.tests.to_dict() if self.tests is not None else None,
+            "lineage": self.lineage,
         }
 
 
@@ -102,7 +107,14 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
                 + "\n".join(p.describe() for p in extraction.errors),
                 problems=[p.to_dict() for p in extraction.problems],
             )
-        write(extraction, request.out, force=request.force)
+        record = request.lineage
+
+        def lineage() -> dict[str, Any]:
+            assert record is not None
+            report.lineage = record(nb, request.out)
+            return report.lineage
+
+        write(extraction, request.out, request.force, lineage if record is not None else None)
         report.written = True
         if request.test:
             _run_tests(report, request.venv)

@@ -7,6 +7,7 @@ import json
 import keyword
 import re
 import sys
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from nbtools.errors import InvalidInputError
@@ -20,8 +21,6 @@ from nbtools.export.render.project import render_pyproject, render_readme
 from nbtools.export.render.tests import render_tests
 from nbtools.notebooks import Notebook, cell_source, cell_tags
 
-#: The file in the output directory listing what nbtools generated there.
-MANIFEST = ".nbtools-extract.json"
 _VERSION = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
 
 
@@ -47,9 +46,10 @@ class Extraction(NamedTuple):
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
 
-    def manifest(self) -> str:
-        """The manifest's text: generated files with their hashes, and resolved pins."""
-        body = {
+    def manifest(self, lineage: Mapping[str, Any] | None = None) -> str:
+        """The manifest's text: generated files with their hashes, resolved pins, and the
+        lineage (notebook version, environment) when it was recorded."""
+        body: dict[str, Any] = {
             "generator": "nbtools extract",
             "notebook": self.source.name,
             "notebook_sha256": self.source.sha256,
@@ -57,6 +57,8 @@ class Extraction(NamedTuple):
             "files": {path: sha256_text(text) for path, text in sorted(self.files.items())},
             "dependencies": dict(sorted(self.dependencies.items())),
         }
+        if lineage is not None:
+            body["lineage"] = dict(lineage)
         return json.dumps(body, indent=2, sort_keys=True) + "\n"
 
     def cells(self) -> list[dict[str, Any]]:

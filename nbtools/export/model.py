@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+#: The file in the output directory listing what nbtools generated there (and its lineage).
+MANIFEST = ".nbtools-extract.json"
+
 #: The cell roles, in the words of the tags that give them.
 PARAMETERS, EXPORT, MAIN, TEST = "parameters", "export", "main", "test"
 

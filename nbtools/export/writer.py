@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from nbtools.errors import ConflictError, InvalidInputError
-from nbtools.export.build import MANIFEST, Extraction
+from nbtools.export.build import Extraction
+from nbtools.export.model import MANIFEST
 from nbtools.paths import resolve_inside
 
 #: Entries that do not make a directory "hold files we did not generate".
@@ -135,8 +137,17 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def write(extraction: Extraction, out: Path, force: bool = False) -> list[FileChange]:
-    """Write the package into ``out``; returns what changed. Refuses to lose anyone's work."""
+def write(
+    extraction: Extraction,
+    out: Path,
+    force: bool = False,
+    lineage: Callable[[], Mapping[str, Any]] | None = None,
+) -> list[FileChange]:
+    """Write the package into ``out``; returns what changed. Refuses to lose anyone's work.
+
+    ``lineage``, called once nothing stands in the way of the write, returns what the
+    manifest records of the package's origin (see :mod:`nbtools.lineage.extraction`).
+    """
     if out.exists() and not out.is_dir():
         raise InvalidInputError(f"{out} exists and is not a directory.", path=str(out))
     manifest = read_manifest(out) if out.is_dir() else {}
@@ -159,6 +170,7 @@ def write(extraction: Extraction, out: Path, force: bool = False) -> list[FileCh
             files=conflicts,
         )
     changes = compare(extraction, out)
+    origin = lineage() if lineage is not None else None
     for path in conflicts:
         target = resolve_inside(out, path)
         backup = target.with_name(target.name + ".orig")
@@ -175,7 +187,7 @@ def write(extraction: Extraction, out: Path, force: bool = False) -> list[FileCh
         elif change.status == "removed" and target.exists():
             target.unlink()
             _remove_empty_parents(target.parent, out)
-    _atomic_write(out / MANIFEST, extraction.manifest())
+    _atomic_write(out / MANIFEST, extraction.manifest(origin))
     return changes
 
 

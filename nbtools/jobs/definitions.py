@@ -9,9 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.jobs.errors import InvalidParameterError
 from nbtools.jobs.models import MISSED_RUN_ONCE, MISSED_SKIP, Job
 from nbtools.jobs.schedules import check_cron, check_timezone, next_times
 from nbtools.jobs.submit import check_timeout, checked_parameters
+from nbtools.lineage.pinned import check_pin, pin_job
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ JOB_FIELDS: dict[str, Any] = {
     "output_html": False,
     "missed_policy": MISSED_RUN_ONCE,
     "kernel_name": None,
+    "pinned_version_id": None,
 }
 
 
@@ -55,8 +58,13 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
     path = checked["notebook_path"]
     if not isinstance(path, str) or not path:
         raise InvalidInputError("A job needs the notebook's path (notebook_path).")
+    checked["pinned_version_id"] = check_pin(checked["pinned_version_id"])
     checked["parameters"] = checked_parameters(
-        project, path, dict(checked["parameters"] or {}), from_text=from_text
+        project,
+        path,
+        dict(checked["parameters"] or {}),
+        from_text=from_text,
+        pinned_version_id=checked["pinned_version_id"],
     )
     if checked["cron"] is not None:
         checked["cron"] = check_cron(str(checked["cron"]))
@@ -107,7 +115,9 @@ def create_job(project: Project, fields: dict[str, Any], *, from_text: bool = Fa
         _next_run(job)
         session.add(job)
         session.flush()
-        return job
+    if job.pinned_version_id is not None:
+        pin_job(project, job.id, job.pinned_version_id)
+    return job
 
 
 def update_job(project: Project, job_id: int, changes: dict[str, Any]) -> Job:
@@ -115,11 +125,23 @@ def update_job(project: Project, job_id: int, changes: dict[str, Any]) -> Job:
     with project.store.session(write=True) as session:
         job = get_job(session, job_id)
         current = {name: getattr(job, name) for name in JOB_FIELDS}
-        checked = _checked(project, {**current, **changes}, from_text=False)
+        try:
+            checked = _checked(project, {**current, **changes}, from_text=False)
+        except InvalidParameterError as error:
+            if "pinned_version_id" not in changes or job.pinned_version_id is None:
+                raise
+            raise InvalidParameterError(
+                f"{error.message} The job's parameters were checked against the notebook "
+                "version it is pinned to; change them together with the pin.",
+                **error.details,
+            ) from None
+        pinned_before = job.pinned_version_id
         for name, value in checked.items():
             setattr(job, name, value)
         _next_run(job)
-        return job
+    if job.pinned_version_id != pinned_before:
+        pin_job(project, job.id, job.pinned_version_id)
+    return job
 
 
 def set_paused(project: Project, job_id: int, paused: bool) -> Job:
@@ -135,6 +157,7 @@ def delete_job(project: Project, job_id: int) -> None:
     """Delete a job; its past runs stay in the history (without a job)."""
     with project.store.session(write=True) as session:
         session.delete(get_job(session, job_id))
+    pin_job(project, job_id, None)
 
 
 def job_to_dict(job: Job) -> dict[str, Any]:

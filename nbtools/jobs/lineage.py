@@ -37,6 +37,8 @@ class RunStart:
     absolute_path: Path
     content: bytes
     kernel_name: str
+    #: The notebook version the run executes instead of the file on disk, if pinned.
+    pinned_version_id: int | None = None
 
 
 def lineage_for(start: RunStart, hooks: tuple[str, ...] = RUN_START_HOOKS) -> dict[str, Any]:

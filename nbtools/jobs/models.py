@@ -65,6 +65,8 @@ class Job(Base):
     output_html: Mapped[bool] = mapped_column(Boolean, default=False)
     missed_policy: Mapped[str] = mapped_column(String(16), default=MISSED_RUN_ONCE)
     kernel_name: Mapped[str | None] = mapped_column(String(200))
+    #: Run this notebook version instead of the file on disk (lineage feature).
+    pinned_version_id: Mapped[int | None] = mapped_column(Integer)
     next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
@@ -108,3 +110,6 @@ class Run(Base):
     #: Lineage, filled by run-start hooks of the versioning and environment features.
     notebook_version_id: Mapped[int | None] = mapped_column(Integer)
     env_snapshot_id: Mapped[str | None] = mapped_column(String(128))
+    #: Execute this notebook version instead of the file on disk; the run this one reproduces.
+    pinned_version_id: Mapped[int | None] = mapped_column(Integer)
+    reproduce_of: Mapped[int | None] = mapped_column(Integer)

@@ -1,8 +1,9 @@
 """Executing one claimed run: papermill on a fresh kernel, with heartbeat, timeout and cancel.
 
-The notebook is read from disk when the run starts; the run records the sha256 of exactly
-those bytes, and papermill receives that content (not the path), so a save during the run
-cannot change what runs. Parameters reach the kernel only through papermill's injection,
+The notebook is read from disk when the run starts (or, for a run pinned to a notebook
+version, rebuilt from that version); the run records the sha256 of exactly those bytes, and
+papermill receives that content (not the path), so a save during the run cannot change what
+runs. Parameters reach the kernel only through papermill's injection,
 after :mod:`nbtools.jobs.parameters` checked every name and type.
 """
 
@@ -106,17 +107,26 @@ class Watchdog(threading.Thread):
         self.join()
 
 
-def _prepare(project: Project, run: Run, worker: str) -> Prepared:
-    """Read the notebook as it is now, check parameters, record hash and lineage."""
-    import nbformat
+def _read(project: Project, run: Run, path: Path) -> bytes:
+    """The notebook to execute: its pinned version, or the file as it is now."""
+    if run.pinned_version_id is not None:
+        from nbtools.lineage.pinned import version_content
 
-    path = project.resolve(run.notebook_path)
+        return version_content(project, run.pinned_version_id)
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise NotFoundError(f"Notebook not found: {run.notebook_path}.") from None
     except OSError as exc:
         raise NbtoolsError(f"Cannot read {run.notebook_path}: {exc.strerror}.") from None
+
+
+def _prepare(project: Project, run: Run, worker: str) -> Prepared:
+    """Read the notebook (or its pinned version), check parameters, record hash and lineage."""
+    import nbformat
+
+    path = project.resolve(run.notebook_path)
+    raw = _read(project, run, path)
     nb = parse_notebook(raw, source=run.notebook_path)
     declared = declared_parameters(nb)
     try:
@@ -128,7 +138,9 @@ def _prepare(project: Project, run: Run, worker: str) -> Prepared:
             **exc.details,
         ) from None
     kernel = run.kernel_name or kernel_name(nb) or DEFAULT_KERNEL
-    lineage = lineage_for(RunStart(project, run.id, run.notebook_path, path, raw, kernel))
+    lineage = lineage_for(
+        RunStart(project, run.id, run.notebook_path, path, raw, kernel, run.pinned_version_id)
+    )
     runs.record_start(
         project.store,
         run.id,

@@ -58,6 +58,7 @@ def new_run(job: Job | None, **fields: Any) -> Run:
         fields.setdefault("kernel_name", job.kernel_name)
         fields.setdefault("timeout_seconds", job.timeout_seconds)
         fields.setdefault("output_html", job.output_html)
+        fields.setdefault("pinned_version_id", job.pinned_version_id)
     return Run(status=QUEUED, attempt=1, cancel_requested=False, created_at=utcnow(), **fields)
 
 
@@ -182,6 +183,7 @@ def schedule_retry(session: Session, run: Run, now: datetime) -> Run | None:
         trigger="retry",
         notebook_path=run.notebook_path,
         parameters=dict(run.parameters),
+        pinned_version_id=run.pinned_version_id,
         retry_of=run.id,
         not_before=now + timedelta(seconds=delay),
     )
@@ -204,7 +206,7 @@ def request_cancel(store: Store, run_id: int) -> Run:
 
 
 def rerun(store: Store, run_id: int) -> Run:
-    """Queue a new run of the same notebook with the same parameters."""
+    """Queue a new run of the same notebook with the same parameters (and pinned version)."""
     with store.session(write=True) as session:
         original = get_run(session, run_id)
         job = session.get(Job, original.job_id) if original.job_id is not None else None
@@ -216,6 +218,7 @@ def rerun(store: Store, run_id: int) -> Run:
             kernel_name=original.kernel_name,
             timeout_seconds=original.timeout_seconds,
             output_html=original.output_html,
+            pinned_version_id=original.pinned_version_id,
         )
         session.add(run)
         session.flush()
@@ -234,6 +237,8 @@ def active_counts(session: Session) -> dict[int, int]:
 
 def run_to_dict(project: Project, run: Run) -> dict[str, Any]:
     """The wire model of a run (REST and ``--json``)."""
+    from nbtools.lineage.runs import run_lineage
+
     end = run.finished_at or (utcnow() if run.status == RUNNING else None)
     duration = (end - run.started_at).total_seconds() if end and run.started_at else None
     files = output_files(project, run)
@@ -265,6 +270,9 @@ def run_to_dict(project: Project, run: Run) -> dict[str, Any]:
         "notebook_sha256": run.notebook_sha256,
         "notebook_version_id": run.notebook_version_id,
         "env_snapshot_id": run.env_snapshot_id,
+        "pinned_version_id": run.pinned_version_id,
+        "reproduce_of": run.reproduce_of,
+        "lineage": run_lineage(project, run),
         "output_notebook": str(files["notebook"]) if "notebook" in files else None,
         "output_html": str(files["html"]) if "html" in files else None,
     }

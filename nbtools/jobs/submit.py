@@ -15,15 +15,26 @@ if TYPE_CHECKING:
 
 
 def checked_parameters(
-    project: Project, notebook_path: str, values: dict[str, Any], *, from_text: bool = False
+    project: Project,
+    notebook_path: str,
+    values: dict[str, Any],
+    *,
+    from_text: bool = False,
+    pinned_version_id: int | None = None,
 ) -> dict[str, Any]:
-    """Read the notebook now and return ``values`` typed by its declared parameters."""
+    """Read the notebook now (or its pinned version) and return ``values`` typed by its
+    declared parameters."""
     if not notebook_path.endswith(".ipynb"):
         raise InvalidInputError(
             f"{notebook_path!r} is not a notebook: give a path ending in .ipynb.",
             path=notebook_path,
         )
-    nb = read_notebook(project.resolve(notebook_path))
+    if pinned_version_id is not None:
+        from nbtools.lineage.pinned import pinned_notebook
+
+        nb = pinned_notebook(project, notebook_path, pinned_version_id)
+    else:
+        nb = read_notebook(project.resolve(notebook_path))
     return resolve_values(declared_parameters(nb), values, from_text=from_text)
 
 
@@ -47,10 +58,25 @@ def queue_run(
     kernel_name: str | None = None,
     timeout_seconds: int | None = None,
     output_html: bool = False,
+    pinned_version_id: int | None = None,
+    reproduce_of: int | None = None,
 ) -> Run:
-    """Store a queued run of ``notebook_path`` (or of ``job``) after checking its inputs."""
-    parameters = checked_parameters(project, notebook_path, values, from_text=from_text)
-    fields: dict[str, Any] = {"trigger": trigger, "parameters": parameters}
+    """Store a queued run of ``notebook_path`` (or of ``job``) after checking its inputs.
+
+    The run executes ``pinned_version_id`` (default: the job's pinned version) instead of the
+    file on disk when given.
+    """
+    if pinned_version_id is None and job is not None:
+        pinned_version_id = job.pinned_version_id
+    parameters = checked_parameters(
+        project, notebook_path, values, from_text=from_text, pinned_version_id=pinned_version_id
+    )
+    fields: dict[str, Any] = {
+        "trigger": trigger,
+        "parameters": parameters,
+        "pinned_version_id": pinned_version_id,
+        "reproduce_of": reproduce_of,
+    }
     if job is None:
         fields.update(
             notebook_path=notebook_path,

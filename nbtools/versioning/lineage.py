@@ -2,7 +2,8 @@
 
 :func:`run_started` is a run-start hook (see :mod:`nbtools.jobs.lineage`): it records the
 exact bytes the run is about to execute as a version (no new one if unchanged) and pins that
-version to the run, so ``nbtools version gc`` keeps it while the run exists.
+version to the run, so ``nbtools version gc`` keeps it while the run exists. A run pinned to a
+version executes that version: it is recorded and pinned as it is.
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ def run_started(start: RunStart) -> dict[str, int]:
     A versioning failure never stops the run: it is logged and the run has no version.
     """
     try:
-        version = commit(start.project, start.notebook_path, start.content)
-        pin(start.project, version.id, RUN, str(start.run_id))
+        version_id = start.pinned_version_id
+        if version_id is None:
+            version_id = commit(start.project, start.notebook_path, start.content).id
+        pin(start.project, version_id, RUN, str(start.run_id))
     except (NbtoolsError, OSError) as error:
         message = error.message if isinstance(error, NbtoolsError) else str(error)
         log.warning("nbtools: run %s has no notebook version: %s", start.run_id, message)
         return {}
-    return {"notebook_version_id": version.id}
+    return {"notebook_version_id": version_id}

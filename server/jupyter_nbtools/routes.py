@@ -9,6 +9,7 @@ from jupyter_nbtools.handlers import (
     extract,
     job_inputs,
     jobs,
+    lineage,
     notebook,
     runs,
     status,
@@ -29,6 +30,7 @@ def all_routes() -> list[tuple[str, Any]]:
         runs,
         job_inputs,
         versions,
+        lineage,
     )
     return [
         (API_PREFIX + pattern, handler) for module in modules for pattern, handler in module.ROUTES

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nbtools.errors import ConflictError, InvalidInputError
-from nbtools.export.build import MANIFEST
+from nbtools.export.model import MANIFEST
 from nbtools.export.writer import compare, unified_diff, write
 from tests.unit.export_helpers import extraction
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from nbtools.export.model import Source
+from nbtools.export.model import MANIFEST, Source
 from nbtools.export.plan import Plan
 from nbtools.export.render.common import header
 from nbtools.export.render.modules import title_and_summary
@@ -59,6 +59,12 @@ def render_pyproject(
         "[tool.pytest.ini_options]",
         'testpaths = ["tests"]',
         'pythonpath = ["src"]',
+        "",
+        "[tool.nbtools]",
+        f"# The notebook version and environment this package was written from are in {MANIFEST}.",
+        f"notebook = {json.dumps(source.name)}",
+        f"notebook_sha256 = {json.dumps(source.sha256)}",
+        f"lineage = {json.dumps(MANIFEST)}",
     ]
     return "\n".join(lines) + "\n"
 

@@ -14,6 +14,7 @@ from jupyter_nbtools.handlers.base import NbtoolsHandler
 from nbtools.errors import InvalidInputError
 from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.export.build import ExtractOptions, suggest_package_name
+from nbtools.lineage.extraction import recorder
 from nbtools.notebooks import parse_notebook
 
 
@@ -48,6 +49,7 @@ class ExtractHandler(NbtoolsHandler):
             venv=_field(body, "venv", bool, False),
             force=_field(body, "force", bool, False),
             notebook=parse_notebook(json.dumps(content), source=path) if content else None,
+            lineage=recorder(self.project, notebook_path) if mode == "write" else None,
         )
         report = await asyncio.get_running_loop().run_in_executor(None, run_extract, request)
         model = report.to_dict()

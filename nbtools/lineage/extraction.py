@@ -1,0 +1,127 @@
+"""Lineage of extracted packages: the notebook version and environment they came from.
+
+When ``nbtools extract`` (or the Productionize panel) writes a package, the notebook being
+extracted is committed as a version (no new one if unchanged) and pinned with the reference
+``extraction:<output directory>`` (one version per output directory: the previous one is
+released), and the environment of the notebook's kernel is snapshotted. Both ids go into the
+manifest, ``.nbtools-extract.json``, which ``--check`` does not compare: the ids change with
+every save and every install, and a package must not look stale for that. The files
+``--check`` compares (``pyproject.toml``'s ``[tool.nbtools]`` among them) carry only what the
+notebook's content determines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nbtools.errors import NbtoolsError
+
+if TYPE_CHECKING:
+    from nbtools.notebooks import Notebook
+    from nbtools.project import Project
+
+log = logging.getLogger(__name__)
+
+#: The reference kind of a package extracted from a version.
+EXTRACTION = "extraction"
+DEFAULT_KERNEL = "python3"
+
+
+def output_ref(project: Project, out: Path) -> str:
+    """How a package directory is named in version references: root-relative when inside."""
+    resolved = out.resolve()
+    try:
+        ref = resolved.relative_to(project.root).as_posix()
+    except ValueError:
+        ref = str(resolved)
+    if len(ref) > 255:
+        ref = "sha256:" + hashlib.sha256(ref.encode()).hexdigest()
+    return ref
+
+
+def _pin_extraction(project: Project, version_id: int, ref: str) -> None:
+    """Make the package at ``ref`` reference only version ``version_id``."""
+    from sqlalchemy import delete
+
+    from nbtools.versioning import pin
+    from nbtools.versioning.models import VersionReference
+
+    pin(project, version_id, EXTRACTION, ref)
+    with project.store.session(write=True) as session:
+        session.execute(
+            delete(VersionReference).where(
+                VersionReference.kind == EXTRACTION,
+                VersionReference.ref == ref,
+                VersionReference.version_id != version_id,
+            )
+        )
+
+
+def _version(project: Project, notebook: Path, nb: Notebook, out: Path) -> dict[str, Any]:
+    from nbtools import versioning
+
+    version = versioning.commit(project, project.relative(notebook), nb)
+    _pin_extraction(project, version.id, output_ref(project, out))
+    return {"id": version.id, "number": version.number, "path": version.path}
+
+
+def _environment(project: Project, nb: Notebook) -> dict[str, Any]:
+    from nbtools.envsnap import snapshot_kernel
+    from nbtools.notebooks import kernel_name
+
+    kernel = kernel_name(nb) or DEFAULT_KERNEL
+    snapshot = snapshot_kernel(project, kernel)
+    return {"id": snapshot.id, "kernel": kernel, "python_version": snapshot.python_version}
+
+
+def record_lineage(project: Project, notebook: Path, nb: Notebook, out: Path) -> dict[str, Any]:
+    """Commit and pin ``nb`` (the content being extracted from ``notebook``) and snapshot its
+    kernel's environment, for the manifest of the package written to ``out``.
+
+    A part that cannot be recorded is ``None``, with the reason in ``problems``: lineage never
+    stops an extraction.
+    """
+    lineage: dict[str, Any] = {}
+    problems = []
+    for key, record in (
+        ("notebook_version", lambda: _version(project, notebook, nb, out)),
+        ("environment", lambda: _environment(project, nb)),
+    ):
+        try:
+            lineage[key] = record()
+        except (NbtoolsError, OSError) as error:
+            message = error.message if isinstance(error, NbtoolsError) else str(error)
+            log.warning("nbtools: extraction lineage: %s", message)
+            lineage[key] = None
+            problems.append(message)
+    if problems:
+        lineage["problems"] = problems
+    return lineage
+
+
+def recorder(project: Project, notebook: Path) -> Callable[[Notebook, Path], dict[str, Any]] | None:
+    """``record(nb, out)`` for :class:`nbtools.export.api.ExtractRequest`'s ``lineage``; None
+    when ``notebook`` is outside the project (no history there, and no store is made)."""
+    try:
+        notebook.resolve().relative_to(project.root)
+    except ValueError:
+        return None
+    return lambda nb, out: record_lineage(project, notebook, nb, out)
+
+
+def describe(lineage: dict[str, Any] | None) -> str:
+    """One line: ``notebook version 3 (id 12), environment 1f2e3d4c5b6a`` (or what is missing)."""
+    if not lineage:
+        return "not recorded"
+    version, environment = lineage.get("notebook_version"), lineage.get("environment")
+    parts = [
+        f"notebook version {version['number']} (id {version['id']})"
+        if version
+        else "no notebook version",
+        f"environment {environment['id'][:12]}" if environment else "no environment",
+    ]
+    return ", ".join(parts)

@@ -1,0 +1,53 @@
+"""The environment a notebook last ran successfully in: the baseline of its drift check.
+
+A notebook's "production environment" is the snapshot recorded by its newest succeeded run
+that has one, whatever started it (a schedule, the Jobs panel, ``nbtools run``, a rerun or a
+reproduction).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from nbtools.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from nbtools.jobs.models import Run
+    from nbtools.project import Project
+
+
+def last_successful_run(project: Project, notebook_path: str) -> Run:
+    """The newest succeeded run of ``notebook_path`` with an environment snapshot."""
+    from nbtools.jobs.models import SUCCEEDED, Run
+
+    with project.store.session() as session:
+        run = session.scalars(
+            select(Run)
+            .where(
+                Run.notebook_path == notebook_path,
+                Run.status == SUCCEEDED,
+                Run.env_snapshot_id.is_not(None),
+            )
+            .order_by(Run.finished_at.desc(), Run.id.desc())
+            .limit(1)
+        ).first()
+    if run is None:
+        raise NotFoundError(
+            f"No successful run of {notebook_path} recorded an environment yet: run it "
+            f"(`nbtools run {notebook_path}`) or compare with a snapshot of your choice.",
+            path=notebook_path,
+        )
+    return run
+
+
+def production_environment(project: Project, notebook_path: str) -> dict[str, Any]:
+    """``{"run": <run model>, "snapshot": <snapshot summary>}`` of the last good run."""
+    from nbtools.envsnap import get_snapshot
+    from nbtools.jobs.runs import run_to_dict
+
+    run = last_successful_run(project, notebook_path)
+    assert run.env_snapshot_id is not None
+    snapshot = get_snapshot(project, run.env_snapshot_id)
+    return {"run": run_to_dict(project, run), "snapshot": snapshot.summary()}

@@ -1,0 +1,42 @@
+"""Lineage: ``POST /runs/<id>/reproduce`` and ``GET /env/last-run?path=``."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from jupyter_nbtools.handlers.env import in_thread
+from jupyter_nbtools.handlers.jobs import JobsHandlerBase
+from nbtools.jobs.runs import run_to_dict
+from nbtools.lineage.production import production_environment
+from nbtools.lineage.reproduce import plan_reproduction, queue_reproduction
+
+
+class RunReproduceHandler(JobsHandlerBase):
+    """Queue a run of the same notebook version and parameters; the reply is the new run
+    with ``reproduction``: what it runs and how the environment changed since."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, run_id: str) -> None:
+        reproduction = await in_thread(plan_reproduction, self.project, self.object_id(run_id))
+        run = queue_reproduction(self.project, reproduction)
+        self.jobs.wake()
+        model = {**run_to_dict(self.project, run), "reproduction": reproduction.to_dict()}
+        self.reply(model, status=202)
+
+
+class LastRunEnvironmentHandler(JobsHandlerBase):
+    """The environment snapshot of the notebook's last successful run (404 when none)."""
+
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        path = self.notebook_path(self.required_argument("path"))
+        self.reply(production_environment(self.project, path))
+
+
+ROUTES = [
+    (r"/runs/(?P<run_id>[^/]+)/reproduce", RunReproduceHandler),
+    (r"/env/last-run", LastRunEnvironmentHandler),
+]

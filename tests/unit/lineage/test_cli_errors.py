@@ -1,0 +1,65 @@
+"""Bad input to the lineage commands: exit 2 with a message saying what to do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nbtools.cli.main import cli
+from nbtools.jobs.runs import request_cancel
+from nbtools.jobs.submit import queue_run
+from nbtools.project import Project
+from tests.conftest import NotebookFactory
+
+
+def nbtools(root: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--root", str(root), *args])
+    return result.exit_code, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("run", "--reproduce", "99"), "Run 99 does not exist"),
+        (("run", "--reproduce", "1", "nb.ipynb"), "give no NOTEBOOK, -p, --kernel"),
+        (("run", "--reproduce", "1", "-p", "n=1"), "give no NOTEBOOK, -p, --kernel"),
+        (("run",), "Give the NOTEBOOK to run, or --reproduce RUN"),
+        (("run", "nb.ipynb", "--same-env"), "--same-env applies only with --reproduce"),
+        (("schedule", "add", "nb.ipynb", "--pin-version", "9"), "nb.ipynb has no version '9'"),
+        (("schedule", "add", "nb.ipynb", "--pin-version", "v1"), "not a version reference"),
+    ],
+)
+def test_bad_input_exits_2(
+    project: Project, notebook_factory: NotebookFactory, args: tuple[str, ...], message: str
+) -> None:
+    notebook_factory("nb.ipynb", [("code", "n = 1", ["parameters"])])
+    code, stderr = nbtools(project.root, *args)
+    assert code == 2
+    assert message in stderr
+
+
+def test_a_run_without_lineage_cannot_be_reproduced(
+    project: Project, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory("nb.ipynb", [("code", "n = 1", ["parameters"])])
+    run = queue_run(project, "nb.ipynb", {"n": 3})
+    request_cancel(project.store, run.id)  # it never starts, so it records no lineage
+    code, stderr = nbtools(project.root, "run", "--reproduce", str(run.id))
+    assert code == 2
+    assert "Run 1 has no recorded notebook version" in stderr
+    assert "`nbtools runs rerun 1`" in stderr
+    shown = CliRunner().invoke(cli, ["--root", str(project.root), "runs", "show", "1"])
+    assert "no notebook version recorded, no environment recorded" in shown.stdout
+
+
+def test_pin_and_unpin_together_is_refused(
+    project: Project, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory("nb.ipynb", [("code", "n = 1", ["parameters"])])
+    assert nbtools(project.root, "version", "save", "nb.ipynb")[0] == 0
+    assert nbtools(project.root, "schedule", "add", "nb.ipynb", "--pin-version", "1")[0] == 0
+    code, stderr = nbtools(project.root, "schedule", "edit", "1", "--pin-version", "1", "--unpin")
+    assert code == 2
+    assert "either --pin-version or --unpin" in stderr
