@@ -28,6 +28,18 @@ export namespace CommandIDs {
    * Save the active notebook and record it as a named version (asks for a message).
    */
   export const saveVersion = 'nbtools:save-version';
+
+  /**
+   * Show a notebook version in the Versions section. Arguments: `path` (the
+   * notebook; opened if it is not the active one) and `number` (the version).
+   */
+  export const showVersion = 'nbtools:show-version';
+
+  /**
+   * Compare the kernel's environment with a snapshot in the Environment
+   * section. Argument: `id` (a snapshot id).
+   */
+  export const showSnapshot = 'nbtools:show-snapshot';
 }
 
 /**

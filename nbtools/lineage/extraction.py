@@ -113,15 +113,13 @@ def recorder(project: Project, notebook: Path) -> Callable[[Notebook, Path], dic
     return lambda nb, out: record_lineage(project, notebook, nb, out)
 
 
-def describe(lineage: dict[str, Any] | None) -> str:
+def describe(lineage: dict[str, Any]) -> str:
     """One line: ``notebook version 3 (id 12), environment 1f2e3d4c5b6a`` (or what is missing)."""
-    if not lineage:
-        return "not recorded"
+    from nbtools.envsnap.model import SHORT_ID
+    from nbtools.lineage.runs import summary
+
     version, environment = lineage.get("notebook_version"), lineage.get("environment")
-    parts = [
-        f"notebook version {version['number']} (id {version['id']})"
-        if version
-        else "no notebook version",
-        f"environment {environment['id'][:12]}" if environment else "no environment",
-    ]
-    return ", ".join(parts)
+    return summary(
+        version and {**version, "stored": True},
+        environment and {"short_id": environment["id"][:SHORT_ID]},
+    )

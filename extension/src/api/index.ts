@@ -32,3 +32,11 @@ export type {
   VersionHistory,
   VersioningFailure
 } from './versions';
+export { getLastRunEnvironment, openRunNotebook } from './lineage';
+export type {
+  LastRunEnvironment,
+  LineageEnvironment,
+  LineageRun,
+  LineageVersion,
+  RunLineage
+} from './lineage';

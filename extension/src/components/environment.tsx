@@ -1,10 +1,24 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button, HTMLSelect, VDomModel, VDomRenderer } from '@jupyterlab/ui-components';
+import type { CommandRegistry } from '@lumino/commands';
 import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
-import { diffSnapshots, exportSnapshot, listSnapshots, takeSnapshot } from '../api';
-import type { ExportFormat, Snapshot, SnapshotDiff, SnapshotSummary } from '../api';
+import {
+  diffSnapshots,
+  exportSnapshot,
+  getLastRunEnvironment,
+  listSnapshots,
+  takeSnapshot
+} from '../api';
+import type {
+  ExportFormat,
+  LastRunEnvironment,
+  Snapshot,
+  SnapshotDiff,
+  SnapshotSummary
+} from '../api';
+import { LastRunBaseline } from './lineage';
 
 /**
  * What the Environment section shows for the active notebook's kernel.
@@ -20,12 +34,15 @@ export type EnvironmentState =
       readonly others: SnapshotSummary[];
       readonly baseline: string | null;
       readonly diff: SnapshotDiff | null;
+      /** The notebook's last successful run with a snapshot, if any. */
+      readonly lastRun: LastRunEnvironment | null;
     };
 
 const NO_BASELINE = '';
 
 /**
- * The kernel's current snapshot, the snapshot it is compared with, and exports.
+ * The kernel's current snapshot, the snapshot it is compared with (by default
+ * the one of the notebook's last successful run), and exports.
  */
 export class EnvironmentModel extends VDomModel {
   get kernel(): string | null {
@@ -44,6 +61,42 @@ export class EnvironmentModel extends VDomModel {
   /** Set by the view: refresh automatically while the section is visible. */
   visible = false;
 
+  /** Set by the plugin: open the executed notebook of a run. */
+  openRun: ((runId: number) => void) | null = null;
+
+  /** Set by the plugin: the commands lineage links execute. */
+  commands: CommandRegistry | null = null;
+
+  /**
+   * Follow another notebook: its last successful run is the default baseline.
+   */
+  setNotebook(path: string | null): void {
+    if (path === this._path) {
+      return;
+    }
+    this._path = path;
+    this._chosen = undefined;
+    if (this._state.kind === 'ready' && this.visible) {
+      void this.refresh();
+    }
+  }
+
+  /**
+   * Compare with snapshot `id` (captured again first if the section is not ready).
+   */
+  async show(id: string): Promise<void> {
+    const state = this._state;
+    const known =
+      state.kind === 'ready' &&
+      (state.others.some(row => row.id === id) || state.lastRun?.snapshot.id === id);
+    if (known) {
+      await this.compareWith(id);
+    } else {
+      this._chosen = id;
+      await this.refresh();
+    }
+  }
+
   /**
    * Follow another kernel (`null`: no notebook or no kernel).
    */
@@ -61,32 +114,41 @@ export class EnvironmentModel extends VDomModel {
 
   /**
    * Capture the kernel's environment now and compare it with the chosen
-   * snapshot (by default the most recently seen other one).
+   * snapshot (by default the last successful run's, else the most recently
+   * seen other one).
    */
   async refresh(): Promise<void> {
     const kernel = this._kernel;
     if (kernel === null) {
       return;
     }
-    const chosen = this._state.kind === 'ready' ? this._state.baseline : null;
+    const chosen = this._chosen;
+    const path = this._path;
     await this._load(async () => {
-      const current = await takeSnapshot(kernel);
+      const [current, lastRun] = await Promise.all([
+        takeSnapshot(kernel),
+        path === null ? null : getLastRunEnvironment(path)
+      ]);
       const others = (await listSnapshots()).filter(row => row.id !== current.id);
-      const baseline =
-        chosen !== null && others.some(row => row.id === chosen) ? chosen : (others[0]?.id ?? null);
+      const known = (id: string | null | undefined): id is string | null =>
+        id === null ||
+        (id !== undefined && (others.some(row => row.id === id) || lastRun?.snapshot.id === id));
+      const baseline = known(chosen) ? chosen : (lastRun?.snapshot.id ?? others[0]?.id ?? null);
       const diff = baseline === null ? null : await diffSnapshots(baseline, current.id);
-      return { kind: 'ready', current, others, baseline, diff };
+      return { kind: 'ready', current, others, baseline, diff, lastRun };
     });
   }
 
   /**
-   * Compare the current snapshot with another one (`null`: with none).
+   * Compare the current snapshot with another one (`null`: with none); the
+   * choice is kept until another notebook is followed.
    */
   async compareWith(baseline: string | null): Promise<void> {
     const state = this._state;
     if (state.kind !== 'ready') {
       return;
     }
+    this._chosen = baseline;
     await this._load(async () => ({
       ...state,
       baseline,
@@ -139,6 +201,9 @@ export class EnvironmentModel extends VDomModel {
   }
 
   private _kernel: string | null = null;
+  private _path: string | null = null;
+  /** The baseline the user chose (`undefined`: none, use the default). */
+  private _chosen: string | null | undefined = undefined;
   private _state: EnvironmentState = { kind: 'no-kernel' };
   private _exportMessage: string | null = null;
   private _request = 0;
@@ -271,8 +336,24 @@ function Drift({
   trans: TranslationBundle;
 }): React.ReactElement {
   const lines = state.diff?.lines ?? [];
+  const lastRun = state.lastRun;
+  const sinceRun = lastRun !== null && state.baseline === lastRun.snapshot.id;
+  const others = state.others.filter(row => row.id !== lastRun?.snapshot.id);
   return (
     <div className="jp-nbtools-Environment-drift">
+      {sinceRun && (
+        <LastRunBaseline
+          lastRun={lastRun}
+          onOpen={id => model.openRun?.(id)}
+          commands={model.commands}
+          trans={trans}
+        />
+      )}
+      {lastRun === null && (
+        <p className="jp-nbtools-Environment-message" data-testid="nbtools-env-last-run">
+          {trans.__('No successful run of this notebook recorded an environment yet.')}
+        </p>
+      )}
       <label className="jp-nbtools-Environment-compare">
         <span>{trans.__('Compare with')}</span>
         <HTMLSelect
@@ -284,7 +365,12 @@ function Drift({
           }}
         >
           <option value={NO_BASELINE}>{trans.__('(no other snapshot)')}</option>
-          {state.others.map(row => (
+          {lastRun && (
+            <option value={lastRun.snapshot.id}>
+              {trans.__('Last successful run %1 · %2', lastRun.run.id, lastRun.snapshot.short_id)}
+            </option>
+          )}
+          {others.map(row => (
             <option key={row.id} value={row.id}>
               {`${row.short_id} · ${row.source} ${row.origin} · ${(row.captured_at ?? row.created_at).slice(0, 16).replace('T', ' ')}`}
             </option>
@@ -298,7 +384,13 @@ function Drift({
             className={`jp-nbtools-Environment-summary${state.diff.empty ? '' : ' jp-mod-drift'}`}
             data-testid="nbtools-env-drift"
           >
-            {state.diff.empty ? trans.__('No drift') : trans.__('Drift: %1', state.diff.summary)}
+            {state.diff.empty
+              ? sinceRun
+                ? trans.__('No drift since run %1', lastRun.run.id)
+                : trans.__('No drift')
+              : sinceRun
+                ? trans.__('Drift since run %1: %2', lastRun.run.id, state.diff.summary)
+                : trans.__('Drift: %1', state.diff.summary)}
           </p>
           {lines.length > 0 && (
             <ul className="jp-nbtools-Environment-changes" aria-label={trans.__('Differences')}>

@@ -4,8 +4,9 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { PanelWithToolbar, ToolbarButton, refreshIcon } from '@jupyterlab/ui-components';
 
+import { openRunNotebook } from '../api';
 import { EnvironmentModel, EnvironmentView } from '../components/environment';
-import { IProductionPanel } from '../tokens';
+import { CommandIDs, IProductionPanel } from '../tokens';
 
 /**
  * The kernel a notebook runs (or will run, before its session starts).
@@ -19,7 +20,8 @@ function kernelName(context: ISessionContext | null): string | null {
 
 /**
  * The Environment section of the Production panel: the active notebook's
- * kernel environment, its drift from a chosen snapshot, and exports.
+ * kernel environment, its drift from the notebook's last successful run (or a
+ * chosen snapshot), and exports.
  */
 const environmentPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyterlab-nbtools:environment',
@@ -28,13 +30,35 @@ const environmentPlugin: JupyterFrontEndPlugin<void> = {
   requires: [IProductionPanel],
   optional: [INotebookTracker, ITranslator],
   activate: (
-    _app: JupyterFrontEnd,
+    app: JupyterFrontEnd,
     panel: IProductionPanel,
     tracker: INotebookTracker | null,
     translator: ITranslator | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
     const model = new EnvironmentModel();
+    model.commands = app.commands;
+    model.openRun = runId =>
+      void openRunNotebook(runId).then(({ path }) =>
+        app.commands.execute('docmanager:open', { path })
+      );
+    app.commands.addCommand(CommandIDs.showSnapshot, {
+      label: trans.__('Compare the Environment with a Snapshot'),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: { id: { type: 'string', description: trans.__('A snapshot id') } },
+          required: ['id']
+        }
+      },
+      execute: async args => {
+        if (typeof args.id !== 'string') {
+          throw new Error(`${CommandIDs.showSnapshot} needs the snapshot id as "id".`);
+        }
+        await app.commands.execute(CommandIDs.openPanel, { section: 'nbtools-environment' });
+        await model.show(args.id);
+      }
+    });
     const section = new PanelWithToolbar();
     section.addClass('jp-nbtools-EnvironmentSection');
     section.toolbar.addItem(
@@ -57,6 +81,7 @@ const environmentPlugin: JupyterFrontEndPlugin<void> = {
     const onKernel = (): void => model.setKernel(kernelName(context));
     const follow = (): void => {
       context?.kernelChanged.disconnect(onKernel);
+      model.setNotebook(panel.notebookPath);
       const notebook = tracker?.find(widget => widget.context.path === panel.notebookPath);
       context = notebook?.sessionContext ?? null;
       context?.kernelChanged.connect(onKernel);

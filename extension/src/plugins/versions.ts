@@ -54,6 +54,35 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    app.commands.addCommand(CommandIDs.showVersion, {
+      label: trans.__('Show a Notebook Version'),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            path: { type: 'string', description: trans.__('The notebook') },
+            number: { type: 'number', description: trans.__('The version number') }
+          },
+          required: ['path', 'number']
+        }
+      },
+      execute: async args => {
+        const path = args.path;
+        if (typeof path !== 'string' || typeof args.number !== 'number') {
+          throw new Error(`${CommandIDs.showVersion} needs "path" and "number".`);
+        }
+        if (panel.notebookPath !== path) {
+          await app.commands.execute('docmanager:open', { path });
+          await untilFollowing(model, path);
+        }
+        await app.commands.execute(CommandIDs.openPanel, { section: 'nbtools-versions' });
+        await model.refresh();
+        if (model.selected?.number !== args.number) {
+          await model.select(args.number);
+        }
+      }
+    });
+
     const section = new PanelWithToolbar();
     section.addClass('jp-nbtools-VersionsSection');
     section.toolbar.addItem(
@@ -106,5 +135,27 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
     follow();
   }
 };
+
+/**
+ * Resolve once the Versions section follows `path` (after it became the
+ * active notebook), or after a few seconds.
+ */
+function untilFollowing(model: VersionsModel, path: string): Promise<void> {
+  return new Promise(resolve => {
+    const done = (): void => {
+      model.stateChanged.disconnect(check);
+      window.clearTimeout(timer);
+      resolve();
+    };
+    const check = (): void => {
+      if (model.path === path) {
+        done();
+      }
+    };
+    const timer = window.setTimeout(done, 5000);
+    model.stateChanged.connect(check);
+    check();
+  });
+}
 
 export default versionsPlugin;
