@@ -3,7 +3,9 @@
 A generated notebook of 300 code cells, 150 of them exported with nbdev directives, is exported
 by each tool N times; the medians are printed side by side with the ratio (target: ours takes at
 most 1/5 of nbdev's wall time), plus `nbtools --help` (target: under 0.1 s) and the bare
-interpreter start-up as the floor. nbtools' modules are byte-compiled first, as a pip install
+interpreter start-up as the floor. The ratio is taken with ``--no-lineage`` (nbdev records no
+lineage either); the default, which also commits the notebook as a version and snapshots the
+kernel's environment for the manifest (opening the store), is printed beside it. nbtools' modules are byte-compiled first, as a pip install
 does (an editable install in an environment with PYTHONDONTWRITEBYTECODE=1 would otherwise
 compile them on every run, which no installed copy does).
 
@@ -133,7 +135,8 @@ def main() -> None:
             "--name",
             "benchlib",
         ]
-        ours = median_of(runs, ours_cmd, project, fresh_out)
+        with_lineage = median_of(runs, ours_cmd, project, fresh_out)
+        ours = median_of(runs, [*ours_cmd, "--no-lineage"], project, fresh_out)
         theirs = None
         if nbdev_export.exists():
             theirs = median_of(runs, [str(nbdev_export), "--path", "nbs/big.ipynb"], project)
@@ -143,8 +146,11 @@ def main() -> None:
         lines = (project / "out/src/benchlib/core.py").read_text().count("\n")
 
     print(f"bench_extract: 300 code cells, 150 exported with nbdev directives; median of {runs}")
-    print(f"  {'nbtools extract':<28} {ours * 1000:8.1f} ms  (core.py: {lines} lines)")
+    print(f"  {'nbtools extract --no-lineage':<28} {ours * 1000:8.1f} ms  (core.py: {lines} lines)")
     print(f"  {'  of which extraction work':<28} {in_process * 1000:8.1f} ms  (in process, warm)")
+    print(
+        f"  {'nbtools extract (lineage)':<28} {with_lineage * 1000:8.1f} ms  (version + snapshot)"
+    )
     if theirs is not None:
         print(f"  {'nbdev-export (anchor)':<28} {theirs * 1000:8.1f} ms")
         ratio = ours / theirs
