@@ -3,8 +3,8 @@
 The notebook is read from disk when the run starts (or, for a run pinned to a notebook
 version, rebuilt from that version); the run records the sha256 of exactly those bytes, and
 papermill receives that content (not the path), so a save during the run cannot change what
-runs. Parameters reach the kernel only through papermill's injection,
-after :mod:`nbtools.jobs.parameters` checked every name and type.
+runs. Parameters reach the kernel only through papermill's injection, after
+:mod:`nbtools.jobs.parameters` checked every name and type.
 """
 
 from __future__ import annotations
