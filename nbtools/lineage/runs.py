@@ -15,6 +15,7 @@ import shlex
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from nbtools.envsnap.model import SHORT_ID
 from nbtools.envsnap.records import EnvSnapshotRecord
@@ -22,53 +23,64 @@ from nbtools.store.models import NotebookRecord
 from nbtools.versioning.models import VersionRecord
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from nbtools.jobs.models import Run
     from nbtools.project import Project
 
 
-def _version(session: Session, run: Run) -> dict[str, Any] | None:
-    version_id = run.notebook_version_id
-    if version_id is None:
-        return None
-    found = session.execute(
-        select(VersionRecord.number, NotebookRecord.path)
-        .join(NotebookRecord, NotebookRecord.id == VersionRecord.notebook_id)
-        .where(VersionRecord.id == version_id)
-    ).first()
-    model: dict[str, Any] = {
-        "id": version_id,
-        "number": None,
-        "path": None,
-        "pinned": run.pinned_version_id == version_id,
-        "stored": found is not None,
-        "command": None,
-    }
-    if found is not None:
-        number, path = found
-        model.update(
-            number=number,
-            path=path,
-            command=f"nbtools version show {shlex.quote(path)} {number}",
+def _stored(project: Project, run: Run) -> tuple[int | None, str | None, bool, str | None]:
+    """(version number, notebook path, whether the snapshot is stored, its Python version),
+    in one query, in the session ``run`` belongs to while it is open (lists of runs)."""
+    from nbtools.jobs.models import Run
+
+    query = (
+        select(
+            VersionRecord.number,
+            NotebookRecord.path,
+            EnvSnapshotRecord.id.is_not(None),
+            EnvSnapshotRecord.python_version,
         )
-    return model
+        .select_from(Run)
+        .outerjoin(VersionRecord, VersionRecord.id == Run.notebook_version_id)
+        .outerjoin(NotebookRecord, NotebookRecord.id == VersionRecord.notebook_id)
+        .outerjoin(EnvSnapshotRecord, EnvSnapshotRecord.id == Run.env_snapshot_id)
+        .where(Run.id == run.id)
+    )
+    current = object_session(run)
+    if current is not None:
+        found = current.execute(query).first()
+    else:
+        with project.store.session() as session:
+            found = session.execute(query).first()
+    if found is None:
+        return None, None, False, None
+    number, path, stored, python = found
+    return number, path, bool(stored), python
 
 
-def _environment(session: Session, run: Run) -> dict[str, Any] | None:
-    snapshot_id = run.env_snapshot_id
-    if snapshot_id is None:
+def _version(run: Run, number: int | None, path: str | None) -> dict[str, Any] | None:
+    if run.notebook_version_id is None:
         return None
-    found = session.execute(
-        select(EnvSnapshotRecord.python_version).where(EnvSnapshotRecord.id == snapshot_id)
-    ).first()
-    short = snapshot_id[:SHORT_ID]
+    stored = number is not None and path is not None
     return {
-        "id": snapshot_id,
+        "id": run.notebook_version_id,
+        "number": number,
+        "path": path,
+        "pinned": run.pinned_version_id == run.notebook_version_id,
+        "stored": stored,
+        "command": f"nbtools version show {shlex.quote(str(path))} {number}" if stored else None,
+    }
+
+
+def _environment(run: Run, stored: bool, python: str | None) -> dict[str, Any] | None:
+    if run.env_snapshot_id is None:
+        return None
+    short = run.env_snapshot_id[:SHORT_ID]
+    return {
+        "id": run.env_snapshot_id,
         "short_id": short,
-        "python_version": found[0] if found is not None else None,
-        "stored": found is not None,
-        "command": f"nbtools env show {short}" if found is not None else None,
+        "python_version": python,
+        "stored": stored,
+        "command": f"nbtools env show {short}" if stored else None,
     }
 
 
@@ -87,8 +99,11 @@ def summary(version: dict[str, Any] | None, environment: dict[str, Any] | None) 
 
 def run_lineage(project: Project, run: Run) -> dict[str, Any]:
     """The lineage model of ``run`` (see the module docstring)."""
-    with project.store.session() as session:
-        version, environment = _version(session, run), _environment(session, run)
+    number = path = python = None
+    stored = False
+    if run.notebook_version_id is not None or run.env_snapshot_id is not None:
+        number, path, stored, python = _stored(project, run)
+    version, environment = _version(run, number, path), _environment(run, stored, python)
     return {
         "summary": summary(version, environment),
         "notebook_version": version,
