@@ -15,6 +15,17 @@ class CommandEntry(NamedTuple):
 
 
 COMMANDS: dict[str, CommandEntry] = {
+    "env": CommandEntry(
+        "nbtools.cli.env", "env", "Snapshot, compare, export and recreate kernel environments."
+    ),
+    "extract": CommandEntry(
+        "nbtools.cli.extract",
+        "extract",
+        "Extract tagged cells into a tested package (--check for CI).",
+    ),
+    "init": CommandEntry(
+        "nbtools.cli.init", "init", "Write a starter kit: tagged notebook, CI workflow, pre-commit."
+    ),
     "status": CommandEntry(
         "nbtools.cli.status", "status", "Show the project root, store and schema revision."
     ),

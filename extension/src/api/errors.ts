@@ -1,0 +1,58 @@
+import type { ApiErrorBody } from './types';
+
+/**
+ * An error answer from the nbtools REST API, or a failure to reach it.
+ */
+export class NbtoolsApiError extends Error {
+  constructor(options: NbtoolsApiError.IOptions) {
+    super(options.message);
+    this.name = 'NbtoolsApiError';
+    this.status = options.status;
+    this.error = options.error;
+    this.details = options.details ?? {};
+  }
+
+  /** HTTP status code; 0 when the server could not be reached. */
+  readonly status: number;
+
+  /** Server-side error class name (or a client-side kind such as `NetworkError`). */
+  readonly error: string;
+
+  /** Structured fields sent by the server. */
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+export namespace NbtoolsApiError {
+  export interface IOptions extends ApiErrorBody {
+    status: number;
+  }
+}
+
+/**
+ * The Jupyter server answered, but not with the nbtools API: the server
+ * extension is not installed, not enabled, or failed to load.
+ */
+export class ServerExtensionMissingError extends NbtoolsApiError {
+  constructor(url: string, status: number) {
+    super({
+      status,
+      error: 'ServerExtensionMissing',
+      message:
+        'The jupyter_nbtools server extension is not installed or not enabled: ' +
+        'run `jupyter server extension enable jupyter_nbtools` and restart JupyterLab.',
+      details: { url }
+    });
+    this.name = 'ServerExtensionMissingError';
+  }
+}
+
+/**
+ * Whether a parsed JSON body has the shape of an nbtools error answer.
+ */
+export function isApiErrorBody(value: unknown): value is ApiErrorBody {
+  if (typeof value !== 'object' || value === null) {
+    return false;
+  }
+  const body = value as Record<string, unknown>;
+  return typeof body.error === 'string' && typeof body.message === 'string';
+}

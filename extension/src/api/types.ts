@@ -1,0 +1,33 @@
+/**
+ * Wire types of the nbtools REST API (`/nbtools/api/...`).
+ *
+ * Field names follow the server's JSON exactly.
+ */
+
+/**
+ * `GET /nbtools/api/status`
+ */
+export interface ServerStatus {
+  /** Version of the jupyter-nbtools Python package. */
+  version: string;
+  /** Absolute path of the server root. */
+  root: string;
+  /** Absolute path of the project state folder (`.nbtools`). */
+  store_path: string;
+  /** SQLAlchemy URL of the store database; may contain credentials. */
+  db_url: string;
+  /** Alembic revision of the store schema; `null` before the first migration. */
+  schema_revision: string | null;
+}
+
+/**
+ * Body of every error answer (status 4xx) from the nbtools server extension.
+ */
+export interface ApiErrorBody {
+  /** Name of the server-side error class, e.g. `NotebookNotFoundError`. */
+  error: string;
+  /** Human-readable explanation that says what to do. */
+  message: string;
+  /** Structured fields of the error. */
+  details?: Record<string, unknown>;
+}

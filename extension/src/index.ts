@@ -1,0 +1,13 @@
+import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
+
+import environmentPlugin from './plugins/environment';
+import panelPlugin from './plugins/panel';
+import productionizePlugin from './plugins/productionize';
+
+const plugins: JupyterFrontEndPlugin<unknown>[] = [
+  panelPlugin,
+  productionizePlugin,
+  environmentPlugin
+];
+
+export default plugins;

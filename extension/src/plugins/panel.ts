@@ -1,0 +1,72 @@
+import { ILayoutRestorer } from '@jupyterlab/application';
+import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { refreshIcon } from '@jupyterlab/ui-components';
+
+import { ProductionPanel } from '../components/productionPanel';
+import { productionIcon } from '../icons';
+import { CommandIDs, IProductionPanel } from '../tokens';
+
+/**
+ * The Production panel in the left sidebar, and the commands that open it
+ * (the notebook toolbar's "Productionize" button is declared in
+ * `schema/plugin.json`).
+ */
+const panelPlugin: JupyterFrontEndPlugin<IProductionPanel> = {
+  id: 'jupyterlab-nbtools:plugin',
+  description: 'The Production panel of nbtools and its Productionize command.',
+  autoStart: true,
+  provides: IProductionPanel,
+  optional: [INotebookTracker, ICommandPalette, ILayoutRestorer, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker | null,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null,
+    translator: ITranslator | null
+  ): IProductionPanel => {
+    const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
+    const panel = new ProductionPanel({ tracker, translator });
+    app.shell.add(panel, 'left', { rank: 600 });
+    restorer?.add(panel, ProductionPanel.ID);
+
+    app.commands.addCommand(CommandIDs.openPanel, {
+      label: trans.__('Productionize'),
+      caption: trans.__('Open the Production panel for the active notebook'),
+      icon: productionIcon,
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            section: { type: 'string', description: trans.__('Id of a panel section to expand') }
+          }
+        }
+      },
+      execute: args => {
+        if (typeof args.section === 'string') {
+          panel.expandSection(args.section);
+        }
+        app.shell.activateById(panel.id);
+      }
+    });
+
+    app.commands.addCommand(CommandIDs.refreshStatus, {
+      label: trans.__('Refresh Production Status'),
+      caption: trans.__('Fetch the nbtools server status again'),
+      icon: refreshIcon,
+      execute: () => panel.refreshStatus()
+    });
+
+    if (palette) {
+      const category = trans.__('Notebook Production');
+      palette.addItem({ command: CommandIDs.openPanel, category });
+      palette.addItem({ command: CommandIDs.refreshStatus, category });
+    }
+
+    return panel;
+  }
+};
+
+export default panelPlugin;

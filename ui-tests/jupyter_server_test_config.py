@@ -1,0 +1,25 @@
+"""Jupyter server configuration for the Galata UI tests (never use it elsewhere).
+
+Galata's helper creates its root, workspaces folder and shell rc file with
+``tempfile``. They are gathered in one scratch folder per server, removed when
+the server stops (Playwright stops it with SIGTERM, see playwright.config.js).
+"""
+
+import atexit
+import os
+import shutil
+import tempfile
+
+from jupyterlab.galata import configure_jupyter_server
+
+c = get_config()  # noqa: F821 -- provided by the traitlets config loader
+
+_scratch = tempfile.mkdtemp(prefix="nbtools-ui-tests-")
+tempfile.tempdir = _scratch
+atexit.register(shutil.rmtree, _scratch, ignore_errors=True)
+
+configure_jupyter_server(c)
+
+c.ServerApp.allow_root = True
+c.ServerApp.ip = "127.0.0.1"
+c.ServerApp.port = int(os.environ.get("NBTOOLS_UI_PORT", "8888"))

@@ -1,0 +1,44 @@
+// Playwright configuration of the UI tests: Galata's defaults, Debian's
+// Chromium (never a downloaded browser) and a JupyterLab started for the run.
+const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+// NBTOOLS_UI_PORT lets several checkouts run their UI tests at the same time.
+const port = Number(process.env.NBTOOLS_UI_PORT || 8888);
+const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync'
+];
+
+module.exports = {
+  ...baseConfig,
+  testDir: './tests',
+  workers: 1,
+  retries: 0,
+  // Never open or serve the HTML report by itself.
+  reporter: [['list'], ['html', { open: 'never' }]],
+  use: {
+    ...baseConfig.use,
+    // Videos need a downloaded ffmpeg; traces do not.
+    video: 'off',
+    trace: 'retain-on-failure',
+    baseURL: `http://127.0.0.1:${port}`,
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      args: chromiumArgs
+    }
+  },
+  webServer: {
+    command: 'jupyter lab --config jupyter_server_test_config.py',
+    url: `http://127.0.0.1:${port}/lab`,
+    timeout: 120 * 1000,
+    reuseExistingServer: false,
+    // SIGTERM lets the server stop cleanly and remove its scratch folder.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10 * 1000 }
+  }
+};

@@ -1,0 +1,112 @@
+import { expect, test } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { attachScreenshot } from './helpers';
+
+const NOTEBOOK = 'forecast.ipynb';
+
+// ServerConnection appends a cache-busting query string to GET requests.
+const STATUS_URL = /\/nbtools\/api\/status(\?.*)?$/;
+
+/**
+ * The version the server extension reports: the one of the package, kept in
+ * the root package.json only.
+ */
+const EXPECTED_VERSION: string = JSON.parse(
+  fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf-8')
+).version;
+
+/**
+ * A small parametrized notebook: a `parameters` cell and one that uses it.
+ */
+function forecastNotebook(): string {
+  const code = (id: string, source: string, tags: string[] = []) => ({
+    cell_type: 'code',
+    id,
+    metadata: { tags },
+    execution_count: null,
+    outputs: [],
+    source
+  });
+  return JSON.stringify({
+    cells: [
+      code('parameters', 'horizon = 7\ngrowth = 0.02', ['parameters']),
+      code(
+        'forecast',
+        'forecast = [100 * (1 + growth) ** day for day in range(horizon)]\nforecast[-1]'
+      )
+    ],
+    metadata: {
+      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+      language_info: { name: 'python' }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  });
+}
+
+function productionPanel(page: IJupyterLabPageFixture) {
+  return page.getByRole('region', { name: 'Production', exact: true });
+}
+
+async function clickProductionize(page: IJupyterLabPageFixture): Promise<void> {
+  const notebook = await page.activity.getPanelLocator(NOTEBOOK);
+  expect(notebook).not.toBeNull();
+  await notebook!.getByRole('button', { name: 'Productionize', exact: true }).click();
+}
+
+test.describe('Productionize', () => {
+  test.beforeEach(async ({ page, tmpPath }) => {
+    const notebookPath = `${tmpPath}/${NOTEBOOK}`;
+    expect(await page.contents.uploadContent(forecastNotebook(), 'text', notebookPath)).toBe(true);
+    expect(await page.notebook.openByPath(notebookPath)).toBe(true);
+    expect(await page.notebook.activate(NOTEBOOK)).toBe(true);
+  });
+
+  test('the toolbar button opens the Production panel with the server status', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    const panel = productionPanel(page);
+    await expect(panel).toBeHidden();
+
+    await clickProductionize(page);
+
+    await expect(panel).toBeVisible();
+    await expect(panel.getByTestId('nbtools-status-version')).toHaveText(EXPECTED_VERSION);
+    const activeNotebook = panel.getByTestId('nbtools-active-notebook');
+    await expect(activeNotebook).toHaveText(NOTEBOOK);
+    await expect(activeNotebook).toHaveAttribute('title', `${tmpPath}/${NOTEBOOK}`);
+    await expect(panel.getByTestId('nbtools-status-schema')).not.toBeEmpty();
+    await expect(panel.getByRole('alert')).toHaveCount(0);
+
+    await attachScreenshot(page, testInfo, 'production-panel');
+    await page.theme.setDarkTheme();
+    await attachScreenshot(page, testInfo, 'production-panel-dark');
+  });
+
+  test('a missing server extension shows an alert, and refresh recovers', async ({
+    page
+  }, testInfo) => {
+    // Answer the status request as a Jupyter server without the extension does.
+    await page.route(STATUS_URL, route =>
+      route.fulfill({ status: 404, contentType: 'text/html', body: '<html>404: Not Found</html>' })
+    );
+    const panel = productionPanel(page);
+
+    await clickProductionize(page);
+
+    const alert = panel.getByRole('alert');
+    await expect(alert).toContainText('Server extension not available');
+    await expect(alert).toContainText('jupyter server extension enable jupyter_nbtools');
+    await attachScreenshot(page, testInfo, 'extension-missing');
+
+    await page.unroute(STATUS_URL);
+    await panel.getByRole('button', { name: 'Refresh status' }).click();
+
+    await expect(panel.getByTestId('nbtools-status-version')).toHaveText(EXPECTED_VERSION);
+    await expect(alert).toHaveCount(0);
+  });
+});
