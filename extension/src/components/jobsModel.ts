@@ -14,6 +14,7 @@ import {
   updateJob
 } from '../api';
 import type { Job, JobFields, NotebookParameters, Run } from '../api';
+import { saveBlob } from './download';
 
 /** Milliseconds between refreshes of the runs list while the section is visible. */
 const POLL_MS = 1500;
@@ -170,14 +171,7 @@ export class JobsModel extends VDomModel {
   downloadHtml(run: Run): Promise<void> {
     return this._act(async () => {
       const { filename, blob } = await downloadRunHtml(run.id);
-      const url = URL.createObjectURL(blob);
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = filename;
-      document.body.appendChild(link);
-      link.click();
-      link.remove();
-      window.setTimeout(() => URL.revokeObjectURL(url), 0);
+      saveBlob(filename, blob);
     });
   }
 
