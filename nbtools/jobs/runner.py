@@ -268,6 +268,6 @@ def execute_run(
         current_cell=progress.current_cell,
         **outcome.error,
     )
-    kernels.warm()  # the next run's kernel boots while this one stops and the worker waits
     kernels.retire(kernel)
+    kernels.warm()  # the next run's kernel boots while the worker waits for work
     return outcome.status
