@@ -52,7 +52,6 @@ def serve(kernel: str, cwd: Path, prestart: bool) -> None:
     kernels = KernelSource(prestart=prestart)
     kernels.warm(kernel, cwd)
     projects: dict[tuple[str, str, str], Project] = {}
-    _send(channel, event="ready", pid=os.getpid())
     try:
         while True:
             line = sys.stdin.readline()
