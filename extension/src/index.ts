@@ -4,12 +4,14 @@ import environmentPlugin from './plugins/environment';
 import jobsPlugin from './plugins/jobs';
 import panelPlugin from './plugins/panel';
 import productionizePlugin from './plugins/productionize';
+import versionsPlugin from './plugins/versions';
 
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   panelPlugin,
   productionizePlugin,
   environmentPlugin,
-  jobsPlugin
+  jobsPlugin,
+  versionsPlugin
 ];
 
 export default plugins;

@@ -29,6 +29,11 @@ export namespace CommandIDs {
    * notebook to run (default: the active notebook).
    */
   export const createJob = 'nbtools:create-job';
+
+  /**
+   * Save the active notebook and record it as a named version (asks for a message).
+   */
+  export const saveVersion = 'nbtools:save-version';
 }
 
 /**

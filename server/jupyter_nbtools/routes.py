@@ -4,14 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from jupyter_nbtools.handlers import env, extract, job_inputs, jobs, notebook, runs, status
+from jupyter_nbtools.handlers import (
+    env,
+    extract,
+    job_inputs,
+    jobs,
+    notebook,
+    runs,
+    status,
+    versions,
+)
 
 API_PREFIX = r"/nbtools/api"
 
 
 def all_routes() -> list[tuple[str, Any]]:
     """(URL pattern, handler class) pairs, prefixed with ``/nbtools/api``."""
-    modules = (status, notebook, env, extract, jobs, runs, job_inputs)
+    modules = (
+        status,
+        notebook,
+        env,
+        extract,
+        jobs,
+        runs,
+        job_inputs,
+        versions,
+    )
     return [
         (API_PREFIX + pattern, handler) for module in modules for pattern, handler in module.ROUTES
     ]

@@ -45,3 +45,15 @@ export type {
   Run,
   RunStatus
 } from './jobs';
+export { diffVersions, listVersions, restoreVersion, saveVersion } from './versions';
+export type {
+  CellDiff,
+  DiffLine,
+  KeyChange,
+  NotebookDiff,
+  OutputChange,
+  RestoreResult,
+  Version,
+  VersionHistory,
+  VersioningFailure
+} from './versions';
