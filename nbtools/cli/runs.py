@@ -33,8 +33,8 @@ def lineage_fields(model: dict[str, Any]) -> dict[str, Any]:
     lineage = model.get("lineage")
     if lineage is None:
         return {}
-    if model["status"] == "queued":
-        return {"lineage": "recorded when the run starts"}
+    if model["status"] in ("queued", "running"):
+        return {"lineage": "recorded as the run ends"}
     version, environment = lineage["notebook_version"], lineage["environment"]
     return {
         "lineage": lineage["summary"],

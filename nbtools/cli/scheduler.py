@@ -20,7 +20,7 @@ def scheduler(cli_ctx: CliContext, workers: int | None, poll: float) -> None:
 
     Run one per store, or several: a due time becomes one run however many schedulers
     share the database. Turn off the one in JupyterLab's server with
-    c.NbtoolsApp.run_scheduler = False when a daemon does the work.
+    c.JobsSettings.run_scheduler = False when a daemon does the work.
     """
     from nbtools.jobs.executors.local import LocalExecutor
     from nbtools.jobs.scheduler import Scheduler

@@ -20,6 +20,31 @@ export type {
   SnapshotExport,
   SnapshotSummary
 } from './env';
+export {
+  cancelRun,
+  createJob,
+  deleteJob,
+  downloadRunHtml,
+  getParameters,
+  listJobs,
+  listRuns,
+  openRunOutput,
+  previewCron,
+  rerunRun,
+  runJob,
+  updateJob
+} from './jobs';
+export type {
+  CronPreview,
+  Job,
+  JobFields,
+  MissedPolicy,
+  NotebookParameter,
+  NotebookParameters,
+  ParameterType,
+  Run,
+  RunStatus
+} from './jobs';
 export { diffVersions, listVersions, restoreVersion, saveVersion } from './versions';
 export type {
   CellDiff,
@@ -32,7 +57,7 @@ export type {
   VersionHistory,
   VersioningFailure
 } from './versions';
-export { getLastRunEnvironment, openRunNotebook } from './lineage';
+export { getLastRunEnvironment, reproduceRun } from './lineage';
 export type {
   LastRunEnvironment,
   LineageEnvironment,

@@ -38,14 +38,19 @@ export interface RunLineage {
   environment: LineageEnvironment | null;
 }
 
-/** The fields of a run model that lineage views use. */
+/** The lineage fields of a run model (`GET runs/{id}`). */
 export interface LineageRun {
   id: number;
   status: string;
   notebook_path: string;
   finished_at: string | null;
-  reproduce_of?: number | null;
-  lineage?: RunLineage;
+  notebook_version_id: number | null;
+  env_snapshot_id: string | null;
+  /** The version the run executes instead of the file on disk, if pinned. */
+  pinned_version_id: number | null;
+  /** The run this one reproduces. */
+  reproduce_of: number | null;
+  lineage: RunLineage;
 }
 
 /** `GET env/last-run?path=`. */
@@ -72,8 +77,9 @@ export async function getLastRunEnvironment(path: string): Promise<LastRunEnviro
 }
 
 /**
- * Copy a run's executed notebook where JupyterLab can open it; returns its path.
+ * Queue a run of run `id`'s notebook version with its parameters; the answer
+ * is the new run (`reproduce_of` is `id`).
  */
-export function openRunNotebook(id: number): Promise<{ path: string }> {
-  return requestAPI<{ path: string }>(`runs/${id}/open`, { method: 'POST', body: '{}' });
+export function reproduceRun(id: number): Promise<LineageRun> {
+  return requestAPI<LineageRun>(`runs/${id}/reproduce`, { method: 'POST', body: '{}' });
 }

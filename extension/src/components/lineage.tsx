@@ -42,9 +42,11 @@ export function RunLineageLine({
   if (!lineage) {
     return null;
   }
-  if (run.status === 'queued') {
+  if (run.status === 'queued' || run.status === 'running') {
     return (
-      <p className="jp-nbtools-Lineage">{trans.__('Lineage is recorded when the run starts.')}</p>
+      <p className="jp-nbtools-Lineage">
+        {trans.__('Notebook version and environment are recorded as the run ends.')}
+      </p>
     );
   }
   const version = lineage.notebook_version;

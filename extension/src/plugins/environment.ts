@@ -4,7 +4,7 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { PanelWithToolbar, ToolbarButton, refreshIcon } from '@jupyterlab/ui-components';
 
-import { openRunNotebook } from '../api';
+import { openRunOutput } from '../api';
 import { EnvironmentModel, EnvironmentView } from '../components/environment';
 import { CommandIDs, IProductionPanel } from '../tokens';
 
@@ -39,7 +39,7 @@ const environmentPlugin: JupyterFrontEndPlugin<void> = {
     const model = new EnvironmentModel();
     model.commands = app.commands;
     model.openRun = runId =>
-      void openRunNotebook(runId).then(({ path }) =>
+      void openRunOutput(runId).then(({ path }) =>
         app.commands.execute('docmanager:open', { path })
       );
     app.commands.addCommand(CommandIDs.showSnapshot, {
