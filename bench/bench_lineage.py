@@ -22,25 +22,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench_runs import NOTEBOOK  # the same trivial parametrized notebook
+
 BIN = Path(sys.executable).parent
-NOTEBOOK = {
-    "nbformat": 4,
-    "nbformat_minor": 5,
-    "metadata": {
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-    },
-    "cells": [
-        {
-            "id": cell_id,
-            "cell_type": "code",
-            "metadata": {"tags": tags},
-            "source": source,
-            "outputs": [],
-            "execution_count": None,
-        }
-        for cell_id, tags, source in (("p", ["parameters"], "x = 1"), ("w", [], "print(x * 2)"))
-    ],
-}
 
 
 def wall(command: list[str], cwd: Path) -> float:
