@@ -90,7 +90,7 @@ def test_unusable_url_is_a_store_error(tmp_path: Path) -> None:
 
 
 #: Every module that defines tables; the migrations must create exactly these.
-MODEL_MODULES = ["nbtools.store.models"]
+MODEL_MODULES = ["nbtools.store.models", "nbtools.metrics.models"]
 
 
 def test_migrations_match_the_models(project: Project) -> None:

@@ -1,0 +1,146 @@
+"""Storing a run's harvested metrics and reading them back per run and per job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.metrics.harvest import Harvest
+from nbtools.metrics.models import MetricHarvest, MetricValue
+from nbtools.metrics.values import value_kind
+from nbtools.store.base import utcnow
+
+MAX_PAGE_RUNS = 500
+
+
+def save_run_metrics(
+    session: Session, run_id: int, job_id: int | None, harvest: Harvest
+) -> list[MetricValue]:
+    """Store a run's harvest, replacing an earlier harvest of the same run."""
+    session.execute(delete(MetricValue).where(MetricValue.run_id == run_id))
+    now = utcnow()
+    rows = [
+        MetricValue(
+            run_id=run_id,
+            job_id=job_id,
+            name=metric.name,
+            kind=value_kind(metric.value),
+            value=metric.value,
+            number=_number(metric.value),
+            unit=metric.unit,
+            source=metric.source,
+            cell_index=metric.cell_index,
+            recorded_at=now,
+        )
+        for metric in harvest.metrics.values()
+    ]
+    session.add_all(rows)
+    session.merge(
+        MetricHarvest(run_id=run_id, job_id=job_id, problems=harvest.problems, harvested_at=now)
+    )
+    return rows
+
+
+def _number(value: Any) -> float | None:
+    """The numeric copy rules and charts use: numbers only (booleans are not numbers here)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def metric_to_dict(row: MetricValue) -> dict[str, Any]:
+    return {
+        "run_id": row.run_id,
+        "job_id": row.job_id,
+        "name": row.name,
+        "kind": row.kind,
+        "value": row.value,
+        "unit": row.unit,
+        "source": row.source,
+        "cell_index": row.cell_index,
+        "recorded_at": row.recorded_at.isoformat(),
+    }
+
+
+def run_metrics(session: Session, run_id: int) -> dict[str, Any]:
+    """A run's metrics (by name) and the outputs its harvest could not read."""
+    harvest = session.get(MetricHarvest, run_id)
+    if harvest is None:
+        raise NotFoundError(
+            f"Run {run_id} has no harvested metrics: it does not exist, has not finished, "
+            "or was run before monitoring was set up.",
+            run_id=run_id,
+        )
+    rows = session.scalars(
+        select(MetricValue).where(MetricValue.run_id == run_id).order_by(MetricValue.name)
+    )
+    return {
+        "run_id": run_id,
+        "job_id": harvest.job_id,
+        "harvested_at": harvest.harvested_at.isoformat(),
+        "metrics": [metric_to_dict(row) for row in rows],
+        "problems": list(harvest.problems),
+    }
+
+
+def numeric_history(
+    session: Session, job_id: int, names: set[str], run_ids: list[int]
+) -> dict[int, dict[str, MetricValue]]:
+    """Metric rows of ``names`` for the given runs of a job, by run then name."""
+    if not names or not run_ids:
+        return {}
+    rows = session.scalars(
+        select(MetricValue).where(
+            MetricValue.job_id == job_id,
+            MetricValue.name.in_(names),
+            MetricValue.run_id.in_(run_ids),
+        )
+    )
+    history: dict[int, dict[str, MetricValue]] = {}
+    for row in rows:
+        history.setdefault(row.run_id, {})[row.name] = row
+    return history
+
+
+def metric_series(
+    session: Session,
+    job_id: int,
+    *,
+    metric: str | None = None,
+    before_run: int | None = None,
+    limit: int = 100,
+) -> dict[str, Any]:
+    """A page of a job's metrics over its runs, newest ``limit`` runs before ``before_run``.
+
+    Points come oldest first (ready to chart); ``next_before_run`` pages further back
+    and is None on the last page.
+    """
+    if not 1 <= limit <= MAX_PAGE_RUNS:
+        raise InvalidInputError(
+            f"limit must be between 1 and {MAX_PAGE_RUNS}, got {limit}.", limit=limit
+        )
+    runs_query = select(MetricHarvest.run_id).where(MetricHarvest.job_id == job_id)
+    if before_run is not None:
+        runs_query = runs_query.where(MetricHarvest.run_id < before_run)
+    run_ids = list(
+        session.scalars(runs_query.order_by(MetricHarvest.run_id.desc()).limit(limit + 1))
+    )
+    more = len(run_ids) > limit
+    run_ids = sorted(run_ids[:limit])
+    rows_query = select(MetricValue).where(MetricValue.run_id.in_(run_ids))
+    if metric is not None:
+        rows_query = rows_query.where(MetricValue.name == metric)
+    series: dict[str, list[dict[str, Any]]] = {}
+    for row in session.scalars(rows_query.order_by(MetricValue.run_id, MetricValue.name)):
+        series.setdefault(row.name, []).append(
+            {"run_id": row.run_id, "value": row.value, "unit": row.unit}
+        )
+    return {
+        "job_id": job_id,
+        "run_ids": run_ids,
+        "series": series,
+        "next_before_run": run_ids[0] if more and run_ids else None,
+    }
