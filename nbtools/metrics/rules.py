@@ -128,6 +128,7 @@ class RunFacts:
     run_id: int
     status: str
     metrics: Mapping[str, Any] = field(default_factory=dict)
+    parameters: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

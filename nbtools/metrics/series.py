@@ -86,25 +86,6 @@ def run_metrics(session: Session, run_id: int) -> dict[str, Any]:
     }
 
 
-def numeric_history(
-    session: Session, job_id: int, names: set[str], run_ids: list[int]
-) -> dict[int, dict[str, MetricValue]]:
-    """Metric rows of ``names`` for the given runs of a job, by run then name."""
-    if not names or not run_ids:
-        return {}
-    rows = session.scalars(
-        select(MetricValue).where(
-            MetricValue.job_id == job_id,
-            MetricValue.name.in_(names),
-            MetricValue.run_id.in_(run_ids),
-        )
-    )
-    history: dict[int, dict[str, MetricValue]] = {}
-    for row in rows:
-        history.setdefault(row.run_id, {})[row.name] = row
-    return history
-
-
 def metric_series(
     session: Session,
     job_id: int,
