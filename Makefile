@@ -10,7 +10,7 @@ PYTHON ?= python3
 INSTALLED := $(VENV)/.installed
 JS_SOURCES := $(shell find extension/src schema style -type f 2>/dev/null)
 
-.PHONY: run test setup lint pytest ui-test bench build clean chromium
+.PHONY: run test setup lint pytest ui-test bench build clean chromium postgres
 
 ## run: set up and start JupyterLab with the extension on examples/ (loopback only)
 run: setup build
@@ -46,11 +46,16 @@ lint: setup node_modules/.installed
 	$(BIN)/jlpm typecheck
 	$(BIN)/jlpm lint:check
 
-pytest: setup
+pytest: setup postgres
 	$(BIN)/pytest -q
 
 chromium:
 	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+## postgres: Debian's PostgreSQL server binaries (the tests start a throw-away server on loopback)
+postgres:
+	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq postgresql; }
 
 ui-test: setup build chromium
 	cd ui-tests && $(BIN)/jlpm install --immutable || (cd ui-tests && $(BIN)/jlpm install)

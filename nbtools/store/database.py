@@ -70,7 +70,7 @@ class Store:
         """Open the store at ``url`` and bring its schema to the newest revision."""
         engine = create_store_engine(url)
         try:
-            with _migration_lock(lock_dir):
+            with _migration_lock(engine, lock_dir):
                 migrations.upgrade_to_head(engine)
         except SQLAlchemyError as exc:
             engine.dispose()
@@ -107,9 +107,22 @@ class Store:
         self.engine.dispose()
 
 
+#: Key of the PostgreSQL advisory lock that serialises migrations between servers.
+MIGRATION_LOCK_KEY = 0x6E62746F6F6C73  # "nbtools"
+
+
 @contextlib.contextmanager
-def _migration_lock(lock_dir: Path | None) -> Iterator[None]:
-    """Serialise migrations between processes sharing a local store directory."""
+def _migration_lock(engine: Engine, lock_dir: Path | None) -> Iterator[None]:
+    """Serialise migrations between processes: an advisory lock on PostgreSQL (shared by
+    every machine), a lock file in the local store directory otherwise."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
+            try:
+                yield
+            finally:
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
+        return
     if lock_dir is None:
         yield
         return

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -26,16 +25,17 @@ def test_sqlite_uses_wal_and_busy_timeout(project: Project) -> None:
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 10_000
 
 
-def test_database_at_an_older_revision_is_upgraded_and_keeps_its_data(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    engine = create_store_engine(url)
+def test_database_at_an_older_revision_is_upgraded_and_keeps_its_data(
+    db_url: str, tmp_path: Path
+) -> None:
+    engine = create_store_engine(db_url)
     migrations.upgrade(engine, "0001")
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO store_info (key, value) VALUES ('created_by', 'v0')"))
     assert migrations.current_revisions(engine) == ("0001",)
     engine.dispose()
 
-    store = Store.open(url, lock_dir=tmp_path)
+    store = Store.open(db_url, lock_dir=tmp_path)
     try:
         assert set(migrations.current_revisions(store.engine)) == set(migrations.head_revisions())
         with store.session() as session:
@@ -61,25 +61,28 @@ def test_failed_transaction_rolls_back(project: Project) -> None:
         assert session.scalars(select(NotebookRecord)).all() == []
 
 
-def _insert_many(db_path: str, prefix: str) -> None:
-    store = Store.open(f"sqlite:///{db_path}", lock_dir=Path(db_path).parent)
+def _insert_many(db_url: str, lock_dir: Path, prefix: str) -> None:
+    store = Store.open(db_url, lock_dir=lock_dir)
     for index in range(40):
         with store.session(write=True) as session:
             session.add(NotebookRecord(path=f"{prefix}-{index}.ipynb"))
     store.close()
 
 
-def test_two_processes_write_one_database_concurrently(tmp_path: Path) -> None:
-    db_path = str(tmp_path / "shared.db")
+def test_two_processes_migrate_and_write_one_database_concurrently(
+    db_url: str, tmp_path: Path
+) -> None:
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_insert_many, args=(db_path, name)) for name in "ab"]
+    workers = [context.Process(target=_insert_many, args=(db_url, tmp_path, name)) for name in "ab"]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join(60)
         assert worker.exitcode == 0
-    with sqlite3.connect(db_path) as connection:
-        assert connection.execute("SELECT count(*) FROM notebooks").fetchone()[0] == 80
+    store = Store.open(db_url, lock_dir=tmp_path)
+    with store.session() as session:
+        assert len(session.scalars(select(NotebookRecord)).all()) == 80
+    store.close()
 
 
 def test_unusable_url_is_a_store_error(tmp_path: Path) -> None:
@@ -93,7 +96,7 @@ def test_unusable_url_is_a_store_error(tmp_path: Path) -> None:
 MODEL_MODULES = ["nbtools.store.models", "nbtools.metrics.models"]
 
 
-def test_migrations_match_the_models(project: Project) -> None:
+def test_migrations_match_the_models(db_url: str) -> None:
     import importlib
 
     from alembic.autogenerate import compare_metadata
@@ -103,6 +106,10 @@ def test_migrations_match_the_models(project: Project) -> None:
 
     for module in MODEL_MODULES:
         importlib.import_module(module)
-    with project.store.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    store = Store.open(db_url)
+    try:
+        with store.engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    finally:
+        store.close()
     assert differences == []
