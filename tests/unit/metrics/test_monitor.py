@@ -29,20 +29,20 @@ def finish(project: Project, run_id: int, status: str, history: list[int]) -> Mo
         )
 
 
-def test_a_drop_raises_alerts_and_queues_notifications_once(project: Project) -> None:
-    with project.store.session(write=True) as session:
+def test_a_drop_raises_alerts_and_queues_notifications_once(any_project: Project) -> None:
+    with any_project.store.session(write=True) as session:
         for text in ("accuracy < 0.9", "accuracy drops > 5% over 3", "missing rows", "failed"):
             add_rule(session, 1, text)
         add_rule(session, 2, "accuracy < 0.99")  # another job's rule
         add_target(session, 1, "webhook", "http://127.0.0.1:9/hook", ["alert", "failure"])
         add_target(session, 1, "email", "ops@example.org", ["success"])
-    store_metrics(project, 1, 1, accuracy=0.95, rows=10)
-    store_metrics(project, 1, 2, accuracy=0.94, rows=10)
-    store_metrics(project, 1, 3, accuracy=0.80)
+    store_metrics(any_project, 1, 1, accuracy=0.95, rows=10)
+    store_metrics(any_project, 1, 2, accuracy=0.94, rows=10)
+    store_metrics(any_project, 1, 3, accuracy=0.80)
 
-    assert finish(project, 1, "succeeded", []).alerts == []
-    assert finish(project, 2, "succeeded", [1]).alerts == []
-    result = finish(project, 3, "succeeded", [2, 1])
+    assert finish(any_project, 1, "succeeded", []).alerts == []
+    assert finish(any_project, 2, "succeeded", [1]).alerts == []
+    result = finish(any_project, 3, "succeeded", [2, 1])
 
     assert sorted(alert.rule_text for alert in result.alerts) == [
         "accuracy < 0.9",
@@ -61,53 +61,53 @@ def test_a_drop_raises_alerts_and_queues_notifications_once(project: Project) ->
     assert alert_payload["run"]["metrics"] == {"accuracy": 0.8}
     assert alert_payload["links"]["run_metrics"] == "http://lab/nbtools/api/runs/3/metrics"
 
-    again = finish(project, 3, "succeeded", [2, 1])  # evaluated twice: nothing new
+    again = finish(any_project, 3, "succeeded", [2, 1])  # evaluated twice: nothing new
     assert again.alerts == []
     assert {n.event for n in again.notifications} == set()
-    with project.store.session() as session:
+    with any_project.store.session() as session:
         assert len(session.scalars(select(Notification)).all()) == 6  # + success of runs 1, 2
         assert open_alert_counts(session) == {1: 3}
 
 
-def test_a_failed_run_notifies_failure_and_fires_the_failed_rule(project: Project) -> None:
-    with project.store.session(write=True) as session:
+def test_a_failed_run_notifies_failure_and_fires_the_failed_rule(any_project: Project) -> None:
+    with any_project.store.session(write=True) as session:
         add_rule(session, 1, "failed")
         add_rule(session, 1, "missing accuracy")
         add_target(session, 1, "webhook", "http://127.0.0.1:9/hook", ["failure", "alert"])
-    store_metrics(project, 1, 7)
-    result = finish(project, 7, "timed_out", [])
+    store_metrics(any_project, 1, 7)
+    result = finish(any_project, 7, "timed_out", [])
     assert [alert.message for alert in result.alerts] == ["Run 7 timed out."]
     assert sorted(n.event for n in result.notifications) == ["alert", "failure"]
 
 
 def test_a_non_numeric_value_records_a_rule_error_and_other_rules_still_run(
-    project: Project,
+    any_project: Project,
 ) -> None:
-    with project.store.session(write=True) as session:
+    with any_project.store.session(write=True) as session:
         broken = add_rule(session, 1, "accuracy < 0.9").id
         add_rule(session, 1, "rows < 100")
-    store_metrics(project, 1, 1, accuracy="n/a", rows=5)
-    result = finish(project, 1, "succeeded", [])
+    store_metrics(any_project, 1, 1, accuracy="n/a", rows=5)
+    result = finish(any_project, 1, "succeeded", [])
     assert [alert.rule_text for alert in result.alerts] == ["rows < 100"]
     assert "accuracy is 'n/a' in run 1, not a number" in result.rule_errors[broken]
-    with project.store.session() as session:
+    with any_project.store.session() as session:
         rule = next(rule for rule in list_rules(session, 1) if rule.id == broken)
         assert rule.last_error == result.rule_errors[broken]
         assert rule.last_error_run_id == 1
 
-    store_metrics(project, 1, 2, accuracy=0.95, rows=500)
-    finish(project, 2, "succeeded", [1])
-    with project.store.session() as session:
+    store_metrics(any_project, 1, 2, accuracy=0.95, rows=500)
+    finish(any_project, 2, "succeeded", [1])
+    with any_project.store.session() as session:
         assert all(rule.last_error is None for rule in list_rules(session, 1))
 
 
-def test_late_alerts_once_per_missed_stretch(project: Project) -> None:
-    with project.store.session(write=True) as session:
+def test_late_alerts_once_per_missed_stretch(any_project: Project) -> None:
+    with any_project.store.session(write=True) as session:
         add_rule(session, 1, "late")
         add_target(session, 1, "webhook", "http://127.0.0.1:9/hook", ["alert"])
 
     def tick(now: datetime, last_success: datetime) -> MonitorResult:
-        with project.store.session(write=True) as session:
+        with any_project.store.session(write=True) as session:
             return check_late(
                 session, job=JOB, last_success_at=last_success, since=last_success, now=now,
                 expected_interval=timedelta(days=1),
@@ -123,14 +123,14 @@ def test_late_alerts_once_per_missed_stretch(project: Project) -> None:
     assert len(tick(NOW + timedelta(days=2), NOW).alerts) == 1  # late again
 
 
-def test_acknowledging_alerts(project: Project) -> None:
-    with project.store.session(write=True) as session:
+def test_acknowledging_alerts(any_project: Project) -> None:
+    with any_project.store.session(write=True) as session:
         add_rule(session, 1, "failed")
-    store_metrics(project, 1, 1)
-    alert_id = finish(project, 1, "failed", []).alerts[0].id
-    with project.store.session(write=True) as session:
+    store_metrics(any_project, 1, 1)
+    alert_id = finish(any_project, 1, "failed", []).alerts[0].id
+    with any_project.store.session(write=True) as session:
         acknowledge(session, [alert_id], "ana")
-    with project.store.session() as session:
+    with any_project.store.session() as session:
         (alert,) = list_alerts(session, job_id=1)
         assert (alert.status, alert.acknowledged_by) == ("acknowledged", "ana")
         assert list_alerts(session, status="open") == []
