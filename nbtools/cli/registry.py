@@ -15,6 +15,12 @@ class CommandEntry(NamedTuple):
 
 
 COMMANDS: dict[str, CommandEntry] = {
+    "alerts": CommandEntry(
+        "nbtools.cli.alerts", "alerts", "Alerts of jobs: list, ack, rules, notifications."
+    ),
+    "metrics": CommandEntry(
+        "nbtools.cli.metrics", "metrics", "Metrics recorded by runs: show a run, a job's series."
+    ),
     "status": CommandEntry(
         "nbtools.cli.status", "status", "Show the project root, store and schema revision."
     ),
