@@ -20,7 +20,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from nbtools.store.base import Base, UtcDateTime, utcnow
 
@@ -153,3 +154,13 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+def add_once(session: Session, row: Base) -> bool:
+    """Insert ``row`` unless its unique key is taken (another evaluation got there first)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nbtools.metrics.errors import RuleSyntaxError
@@ -25,6 +24,7 @@ from nbtools.metrics.models import (
     AlertRule,
     MetricValue,
     Notification,
+    add_once,
 )
 from nbtools.metrics.notify.outbox import enqueue
 from nbtools.metrics.notify.payload import JobRef, build_payload
@@ -93,15 +93,7 @@ def after_run(
     elif run.status == SUCCEEDED:
         events.append((ON_SUCCESS, None))
     for event, alert in events:
-        result.notifications += enqueue(
-            session,
-            job_id=job.id,
-            event=event,
-            payload=build_payload(event, job, run, alert, base_url),
-            now=now,
-            run_id=run.run_id,
-            alert_id=alert.id if alert is not None else None,
-        )
+        _notify(session, result, job, event, run, alert, now, base_url)
     return result
 
 
@@ -130,15 +122,29 @@ def check_late(
         )
         _apply(session, rule_row, outcome, None, now, result)
     for alert in result.alerts:
-        result.notifications += enqueue(
-            session,
-            job_id=job.id,
-            event=ON_ALERT,
-            payload=build_payload(ON_ALERT, job, None, alert, base_url),
-            now=now,
-            alert_id=alert.id,
-        )
+        _notify(session, result, job, ON_ALERT, None, alert, now, base_url)
     return result
+
+
+def _notify(
+    session: Session,
+    result: MonitorResult,
+    job: JobRef,
+    event: str,
+    run: RunFacts | None,
+    alert: Alert | None,
+    now: datetime,
+    base_url: str,
+) -> None:
+    result.notifications += enqueue(
+        session,
+        job_id=job.id,
+        event=event,
+        payload=build_payload(event, job, run, alert, base_url),
+        now=now,
+        run_id=run.run_id if run is not None else None,
+        alert_id=alert.id if alert is not None else None,
+    )
 
 
 def _enabled_rules(session: Session, job_id: int) -> list[AlertRule]:
@@ -184,9 +190,4 @@ def _raise_alert(
         status=OPEN,
         created_at=now,
     )
-    try:
-        with session.begin_nested():
-            session.add(alert)
-    except IntegrityError:
-        return None  # already raised for this occasion
-    return alert
+    return alert if add_once(session, alert) else None

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nbtools.errors import InvalidInputError, NotFoundError
@@ -32,6 +31,7 @@ from nbtools.metrics.models import (
     WEBHOOK,
     Notification,
     NotificationTarget,
+    add_once,
 )
 
 if TYPE_CHECKING:
@@ -154,12 +154,8 @@ def enqueue(
             next_attempt_at=now,
             created_at=now,
         )
-        try:
-            with session.begin_nested():
-                session.add(notification)
-        except IntegrityError:
-            continue
-        queued.append(notification)
+        if add_once(session, notification):
+            queued.append(notification)
     return queued
 
 
