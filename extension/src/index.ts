@@ -1,7 +1,8 @@
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
+import monitoringPlugin from './plugins/monitoring';
 import panelPlugin from './plugins/panel';
 
-const plugins: JupyterFrontEndPlugin<unknown>[] = [panelPlugin];
+const plugins: JupyterFrontEndPlugin<unknown>[] = [panelPlugin, monitoringPlugin];
 
 export default plugins;

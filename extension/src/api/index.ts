@@ -2,3 +2,4 @@ export { NbtoolsApiError, ServerExtensionMissingError, isApiErrorBody } from './
 export { API_NAMESPACE, requestAPI } from './request';
 export { getStatus } from './status';
 export type { ApiErrorBody, ServerStatus } from './types';
+export * from './monitoring';
