@@ -18,6 +18,9 @@ COMMANDS: dict[str, CommandEntry] = {
     "alerts": CommandEntry(
         "nbtools.cli.alerts", "alerts", "Alerts of jobs: list, ack, rules, notifications."
     ),
+    "env": CommandEntry(
+        "nbtools.cli.env", "env", "Snapshot, compare, export and recreate kernel environments."
+    ),
     "metrics": CommandEntry(
         "nbtools.cli.metrics", "metrics", "Metrics recorded by runs: show a run, a job's series."
     ),

@@ -96,7 +96,7 @@ class Store:
 
     def revision(self) -> str:
         """The schema revision(s) the database is at, comma-separated when several."""
-        return ",".join(sorted(migrations.current_revisions(self.engine)))
+        return ",".join(sorted(migrations.recorded_revisions(self.engine)))
 
     def table_names(self) -> list[str]:
         """Names of the tables present in the database."""

@@ -93,7 +93,7 @@ def test_unusable_url_is_a_store_error(tmp_path: Path) -> None:
 
 
 #: Every module that defines tables; the migrations must create exactly these.
-MODEL_MODULES = ["nbtools.store.models", "nbtools.metrics.models"]
+MODEL_MODULES = ["nbtools.store.models", "nbtools.envsnap.records", "nbtools.metrics.models"]
 
 
 def test_migrations_match_the_models(db_url: str) -> None:
@@ -113,3 +113,7 @@ def test_migrations_match_the_models(db_url: str) -> None:
     finally:
         store.close()
     assert differences == []
+
+
+def test_fast_head_check_agrees_with_alembic() -> None:
+    assert migrations.known_heads() == frozenset(migrations.head_revisions())

@@ -2,4 +2,13 @@ export { NbtoolsApiError, ServerExtensionMissingError, isApiErrorBody } from './
 export { API_NAMESPACE, requestAPI } from './request';
 export { getStatus } from './status';
 export type { ApiErrorBody, ServerStatus } from './types';
+export { diffSnapshots, exportSnapshot, listSnapshots, takeSnapshot } from './env';
+export type {
+  DistributionChange,
+  ExportFormat,
+  Snapshot,
+  SnapshotDiff,
+  SnapshotExport,
+  SnapshotSummary
+} from './env';
 export * from './monitoring';

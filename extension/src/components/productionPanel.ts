@@ -73,6 +73,10 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
     }
     widget.id = id;
     widget.title.label = label;
+    if (widget instanceof PanelWithToolbar) {
+      // The toolbar sits in the accordion title: keep its clicks from collapsing the section.
+      widget.toolbar.node.addEventListener('click', event => event.stopPropagation());
+    }
     const index = this._sections.findIndex(section => section.rank > rank);
     const position = index === -1 ? this._sections.length : index;
     this._sections.splice(position, 0, { rank, widget });

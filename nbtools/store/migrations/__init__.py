@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import functools
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
 
 SCRIPT_LOCATION = Path(__file__).parent
 
@@ -24,6 +26,35 @@ def head_revisions() -> tuple[str, ...]:
     from alembic.script import ScriptDirectory
 
     return tuple(ScriptDirectory.from_config(_config()).get_heads())
+
+
+@functools.cache
+def known_heads() -> frozenset[str]:
+    """The head revisions, read from the migration files' assignments without importing
+    Alembic (which costs ~0.2 s): a head is a revision no other revision names as its parent."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (SCRIPT_LOCATION / "versions").glob("*.py"):
+        assignments = {
+            node.targets[0].id: ast.literal_eval(node.value)
+            for node in ast.parse(script.read_text()).body
+            if isinstance(node, ast.Assign)
+            and isinstance(node.targets[0], ast.Name)
+            and node.targets[0].id in {"revision", "down_revision"}
+        }
+        revisions.add(assignments["revision"])
+        down = assignments.get("down_revision")
+        parents.update(down if isinstance(down, (tuple, list)) else [down] if down else [])
+    return frozenset(revisions - parents)
+
+
+def recorded_revisions(engine: Engine) -> frozenset[str]:
+    """The ``alembic_version`` rows, read with one query (empty for a new database)."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return frozenset()
+        rows = connection.execute(text("SELECT version_num FROM alembic_version"))
+        return frozenset(row[0] for row in rows)
 
 
 def current_revisions(engine: Engine) -> tuple[str, ...]:
@@ -47,6 +78,6 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
 
 def upgrade_to_head(engine: Engine) -> None:
     """Migrate to the newest revision, skipping Alembic entirely when already there."""
-    if set(current_revisions(engine)) == set(head_revisions()):
+    if recorded_revisions(engine) == known_heads():
         return
     upgrade(engine)

@@ -1,0 +1,108 @@
+import { requestAPI } from './request';
+
+/**
+ * Wire types and calls of the environment snapshot API (`/nbtools/api/env/...`).
+ * Field names follow the server's JSON exactly.
+ */
+
+/** One row of `GET env/snapshots`. */
+export interface SnapshotSummary {
+  id: string;
+  short_id: string;
+  /** `kernel`, `pylock` or `requirements`. */
+  source: string;
+  /** Kernel name, or the imported file's name. */
+  origin: string;
+  python_version: string | null;
+  distribution_count: number;
+  created_at: string;
+  captured_at?: string;
+}
+
+export interface Distribution {
+  name: string;
+  version: string | null;
+  installer: string | null;
+  /** `index`, `editable`, `directory`, `vcs` or `archive`. */
+  origin: string;
+  /** Why the metadata is unusable, when it is. */
+  broken: string | null;
+}
+
+/** `GET env/snapshots/{id}`, `POST env/snapshots`. */
+export interface Snapshot extends SnapshotSummary {
+  python: { version?: string; implementation?: string; executable?: string };
+  platform: { system?: string; machine?: string };
+  kernel: { name: string; display_name: string } | null;
+  conda_env: string | null;
+  distributions: Distribution[];
+}
+
+export interface DistributionChange {
+  name: string;
+  /** `added`, `removed`, `upgraded`, `downgraded` or `changed`. */
+  kind: string;
+  old: string | null;
+  new: string | null;
+  detail: string;
+}
+
+/** `GET env/diff?old=&new=`. */
+export interface SnapshotDiff {
+  old: string;
+  new: string;
+  empty: boolean;
+  summary: string;
+  python: [string, string] | null;
+  platform: [string, string] | null;
+  changes: DistributionChange[];
+  /** The differences, one per line, as the CLI prints them. */
+  lines: string[];
+}
+
+export type ExportFormat = 'pylock' | 'requirements';
+
+/** `GET env/snapshots/{id}/export?format=`. */
+export interface SnapshotExport {
+  filename: string;
+  format: ExportFormat;
+  snapshot: string;
+  content: string;
+  /** Distributions a lock file could not pin, with the reason. */
+  unlocked: { name: string; version: string; reason: string }[];
+}
+
+/**
+ * Capture the environment of kernel `kernel` in its own interpreter and store it.
+ */
+export function takeSnapshot(kernel: string): Promise<Snapshot> {
+  return requestAPI<Snapshot>('env/snapshots', {
+    method: 'POST',
+    body: JSON.stringify({ kernel })
+  });
+}
+
+/**
+ * Stored snapshots, most recently seen first.
+ */
+export function listSnapshots(): Promise<SnapshotSummary[]> {
+  return requestAPI<SnapshotSummary[]>('env/snapshots');
+}
+
+/**
+ * How snapshot `newId` differs from `oldId`.
+ */
+export function diffSnapshots(oldId: string, newId: string): Promise<SnapshotDiff> {
+  const query = new URLSearchParams({ old: oldId, new: newId });
+  return requestAPI<SnapshotDiff>(`env/diff?${query.toString()}`);
+}
+
+/**
+ * A snapshot as a `pylock.toml` or `requirements.txt` file.
+ */
+export function exportSnapshot(id: string, format: ExportFormat): Promise<SnapshotExport> {
+  const query = new URLSearchParams({ format });
+  return requestAPI<SnapshotExport>(
+    `env/snapshots/${encodeURIComponent(id)}/export?${query.toString()}`
+  );
+}

@@ -1,0 +1,298 @@
+"""``nbtools env``: snapshot a kernel's environment, compare, check drift, export, recreate."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from nbtools.cli.context import CliContext, pass_cli
+from nbtools.cli.output import json_option, print_fields, print_json, print_table
+from nbtools.errors import CheckFailedError
+
+if TYPE_CHECKING:
+    from nbtools.envsnap.diff import SnapshotDiff
+    from nbtools.envsnap.model import Snapshot
+
+kernel_option = click.option(
+    "--kernel",
+    "kernel_name",
+    default="python3",
+    show_default=True,
+    help="Kernel (spec name) whose interpreter is captured.",
+)
+
+
+def _describe(snapshot: Snapshot) -> dict[str, object]:
+    python = " ".join(
+        str(snapshot.python.get(key, "")) for key in ("implementation", "version")
+    ).strip()
+    return {
+        "id": snapshot.id,
+        "source": f"{snapshot.source} {snapshot.origin}",
+        "python": python or "unknown",
+        "platform": " ".join(str(v) for v in snapshot.platform.values()) or "unknown",
+        "conda env": snapshot.conda_env or "",
+        "distributions": len(snapshot.distributions),
+        "broken": ", ".join(f"{d.name} ({d.broken})" for d in snapshot.broken()) or "none",
+        "created": snapshot.created_at.isoformat(timespec="seconds"),
+    }
+
+
+def _warn_broken(snapshot: Snapshot) -> None:
+    for dist in snapshot.broken():
+        click.secho(
+            f"Warning: {dist.name} has broken metadata: {dist.broken}", err=True, fg="yellow"
+        )
+
+
+def _print_diff(changes: SnapshotDiff, title: str) -> None:
+    click.echo(title)
+    for line in changes.lines() or ["  no differences"]:
+        click.echo(f"  {line}")
+
+
+@click.group()
+def env() -> None:
+    """Snapshot, compare, export and recreate kernel environments.
+
+    SNAPSHOT arguments take a snapshot id (or a unique prefix of one, as `list` shows) or,
+    where noted, the path of a pylock.toml or requirements.txt file.
+    """
+
+
+@env.command()
+@kernel_option
+@json_option
+@pass_cli
+def snapshot(cli_ctx: CliContext, kernel_name: str, as_json: bool) -> None:
+    """Capture the kernel's environment in its own interpreter and store it."""
+    from nbtools.envsnap.snapshots import snapshot_kernel
+
+    taken = snapshot_kernel(cli_ctx.project, kernel_name)
+    if as_json:
+        print_json(taken.to_dict())
+        return
+    _warn_broken(taken)
+    print_fields(f"Snapshot {taken.short_id}", _describe(taken))
+
+
+@env.command(name="list")
+@json_option
+@pass_cli
+def list_(cli_ctx: CliContext, as_json: bool) -> None:
+    """List stored snapshots, most recently seen first."""
+    from nbtools.envsnap.snapshots import list_snapshots
+
+    rows = list_snapshots(cli_ctx.project)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        "Environment snapshots",
+        ("id", "source", "python", "distributions", "last seen"),
+        [
+            (
+                row["short_id"],
+                f"{row['source']} {row['origin']}",
+                row["python_version"] or "",
+                row["distribution_count"],
+                row["captured_at"][:19],
+            )
+            for row in rows
+        ],
+    )
+
+
+@env.command()
+@click.argument("snapshot_ref", metavar="SNAPSHOT")
+@json_option
+@pass_cli
+def show(cli_ctx: CliContext, snapshot_ref: str, as_json: bool) -> None:
+    """Show a snapshot (id or file) and its distributions."""
+    from nbtools.envsnap.files import resolve
+
+    found = resolve(cli_ctx.project, snapshot_ref)
+    if as_json:
+        print_json(found.to_dict())
+        return
+    print_fields(f"Snapshot {found.short_id}", _describe(found))
+    print_table(
+        "Distributions",
+        ("name", "version", "installed from", "installer"),
+        [
+            (
+                d.name,
+                d.version or "",
+                f"BROKEN: {d.broken}" if d.broken else d.source_label() or "index",
+                d.installer or "",
+            )
+            for d in found.distributions
+        ],
+    )
+
+
+@env.command(name="diff")
+@click.argument("old_ref", metavar="OLD")
+@click.argument("new_ref", metavar="NEW")
+@json_option
+@pass_cli
+def diff_(cli_ctx: CliContext, old_ref: str, new_ref: str, as_json: bool) -> None:
+    """Show how snapshot NEW differs from OLD (ids or pylock/requirements files)."""
+    from nbtools.envsnap.diff import diff
+    from nbtools.envsnap.files import resolve
+
+    old, new = resolve(cli_ctx.project, old_ref), resolve(cli_ctx.project, new_ref)
+    changes = diff(old, new)
+    if as_json:
+        print_json(changes.to_dict())
+    else:
+        _print_diff(changes, f"{old.short_id} -> {new.short_id}: {changes.summary()}")
+
+
+@env.command()
+@click.argument("snapshot_ref", metavar="SNAPSHOT")
+@kernel_option
+@json_option
+@pass_cli
+def check(cli_ctx: CliContext, snapshot_ref: str, kernel_name: str, as_json: bool) -> None:
+    """Check the kernel's current environment against SNAPSHOT (id or file).
+
+    Exits 1 listing the differences when the environment drifted.
+    """
+    from nbtools.envsnap.diff import diff
+    from nbtools.envsnap.files import resolve
+    from nbtools.envsnap.snapshots import snapshot_kernel
+
+    baseline = resolve(cli_ctx.project, snapshot_ref)
+    current = snapshot_kernel(cli_ctx.project, kernel_name)
+    changes = diff(baseline, current)
+    if as_json:
+        print_json({**changes.to_dict(), "kernel": kernel_name})
+    elif changes.empty:
+        click.echo(f"No drift: kernel {kernel_name} matches snapshot {baseline.short_id}.")
+    else:
+        _print_diff(
+            changes,
+            f"Kernel {kernel_name} (now {current.short_id}) differs from {baseline.short_id}:",
+        )
+    if not changes.empty:
+        raise CheckFailedError(
+            f"Kernel {kernel_name} drifted from snapshot {baseline.short_id}: {changes.summary()}.",
+            diff=changes.to_dict(),
+        )
+
+
+@env.command()
+@click.argument("snapshot_ref", metavar="[SNAPSHOT]", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pylock", "requirements"]),
+    help="Output format (default: from -o's name, else requirements).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of standard output.",
+)
+@click.option(
+    "--index-url", help="PEP 691 index to look up locked files and hashes (default: PyPI)."
+)
+@kernel_option
+@pass_cli
+def export(
+    cli_ctx: CliContext,
+    snapshot_ref: str | None,
+    fmt: str | None,
+    output: Path | None,
+    index_url: str | None,
+    kernel_name: str,
+) -> None:
+    """Export SNAPSHOT (default: the kernel's current environment) as pylock.toml or a
+    pinned requirements.txt."""
+    from nbtools.envsnap.files import export as export_snapshot
+    from nbtools.envsnap.files import format_for, resolve
+    from nbtools.envsnap.snapshots import snapshot_kernel
+
+    chosen = format_for(output, fmt)
+    project = cli_ctx.project
+    source = (
+        resolve(project, snapshot_ref) if snapshot_ref else snapshot_kernel(project, kernel_name)
+    )
+    result = export_snapshot(project, source, chosen, index_url)
+    for item in result.unlocked:
+        click.secho(
+            f"Warning: not locked: {item['name']} {item['version']}: {item['reason']}",
+            err=True,
+            fg="yellow",
+        )
+    if output is None:
+        sys.stdout.write(result.text)
+    else:
+        output.write_text(result.text, encoding="utf-8")
+        click.echo(f"Wrote {output} ({chosen}, snapshot {source.short_id}).", err=True)
+
+
+@env.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@pass_cli
+def import_(cli_ctx: CliContext, file: Path, as_json: bool) -> None:
+    """Store the environment a pylock.toml or requirements.txt pins, to compare with later."""
+    from nbtools.envsnap.files import read_file
+    from nbtools.envsnap.snapshots import save_snapshot
+
+    stored = save_snapshot(cli_ctx.project, read_file(file))
+    if as_json:
+        print_json(stored.to_dict())
+    else:
+        print_fields(f"Snapshot {stored.short_id}", _describe(stored))
+
+
+@env.command()
+@click.argument("snapshot_ref", metavar="SNAPSHOT")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--python",
+    help="Interpreter for the new venv (default: the snapshot's, if it still runs that version).",
+)
+@json_option
+@pass_cli
+def recreate(
+    cli_ctx: CliContext, snapshot_ref: str, directory: Path, python: str | None, as_json: bool
+) -> None:
+    """Create a venv in DIRECTORY (new or empty) with SNAPSHOT's pinned distributions.
+
+    Exits 1 if a pinned distribution is missing or at another version afterwards.
+    """
+    from nbtools.envsnap.files import resolve
+    from nbtools.envsnap.recreate import recreate as recreate_env
+
+    source = resolve(cli_ctx.project, snapshot_ref)
+    if not as_json:
+        click.echo(f"Recreating snapshot {source.short_id} in {directory} ...", err=True)
+    report = recreate_env(source, directory, python)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        for warning in report.warnings:
+            click.secho(f"Warning: {warning}", err=True, fg="yellow")
+        for item in report.skipped:
+            click.secho(
+                f"Not reinstalled: {item['name']} {item['version']}: {item['reason']}",
+                err=True,
+                fg="yellow",
+            )
+        click.echo(
+            f"Installed {report.installed} distributions into {directory} with {report.python}."
+        )
+    if report.mismatches:
+        raise CheckFailedError(
+            f"The new environment differs from snapshot {source.short_id}: "
+            + "; ".join(report.mismatches),
+            report=report.to_dict(),
+        )

@@ -1,0 +1,321 @@
+"""Capture the Python environment of the interpreter that runs this file (standard library only).
+
+nbtools runs this source in the *kernel's* interpreter (``python -c SOURCE [CACHE_DIR]``), which
+may not have nbtools installed, and reads the JSON document it prints. So this module imports
+nothing outside the standard library and keeps to syntax Python 3.8 understands.
+
+Distributions are read straight from the ``*.dist-info``/``*.egg-info`` metadata on ``sys.path``
+(what ``importlib.metadata`` reads, without its import cost or a pip subprocess). The list is
+cached in CACHE_DIR, keyed on the modification times of the path directories and of each
+metadata directory: installing, removing or upgrading anything changes that key.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import zlib
+
+try:
+    from _json import encode_basestring_ascii as _quote  # C, and spares importing ``re``
+except ImportError:  # pragma: no cover - not CPython
+    from json.encoder import py_encode_basestring_ascii as _quote
+
+#: Version of the document layout printed by :func:`main`.
+SCHEMA = 1
+
+#: Environment variables recorded by name (``*`` matches any run of characters).
+ENV_ALLOWLIST = (
+    "PYTHON*",
+    "VIRTUAL_ENV",
+    "CONDA_PREFIX",
+    "CONDA_DEFAULT_ENV",
+    "LANG",
+    "LANGUAGE",
+    "LC_*",
+    "TZ",
+    "*_NUM_THREADS",
+    "CUDA_VISIBLE_DEVICES",
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "PIP_FIND_LINKS",
+    "PIP_CONSTRAINT",
+    "UV_INDEX_URL",
+    "UV_EXTRA_INDEX_URL",
+)
+
+#: Names containing one of these words never have their value recorded.
+SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL")
+REDACTED = "<redacted>"
+
+_METADATA_SUFFIXES = (".dist-info", ".egg-info")
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether an environment variable's name suggests its value is a secret."""
+    upper = name.upper()
+    return any(word in upper for word in SECRET_WORDS)
+
+
+def safe_value(name: str, value: str) -> str:
+    """``value`` fit to record: redacted for secret-looking names, URL credentials masked."""
+    if is_secret_name(name):
+        return REDACTED
+    parts = value.split("://")
+    for index in range(1, len(parts)):
+        authority, slash, rest = parts[index].partition("/")
+        if "@" in authority:
+            parts[index] = "***@" + authority.rsplit("@", 1)[1] + slash + rest
+    return "://".join(parts)
+
+
+def is_allowed_name(name: str) -> bool:
+    """Whether ``name`` matches :data:`ENV_ALLOWLIST`."""
+    for pattern in ENV_ALLOWLIST:
+        if pattern.endswith("*") and name.startswith(pattern[:-1]):
+            return True
+        if pattern.startswith("*") and name.endswith(pattern[1:]):
+            return True
+        if name == pattern:
+            return True
+    return False
+
+
+def allowed_environment(environ: dict[str, str]) -> dict[str, str]:
+    """The allowlisted variables of ``environ``, with secrets redacted."""
+    return {
+        name: safe_value(name, value)
+        for name, value in sorted(environ.items())
+        if is_allowed_name(name)
+    }
+
+
+def canonical_name(name: str) -> str:
+    """The PEP 503 normalized form of a distribution name."""
+    return "-".join(
+        part for part in name.lower().replace("_", "-").replace(".", "-").split("-") if part
+    )
+
+
+def dumps(value: object) -> str:
+    """JSON text of dicts, lists, strings, numbers, booleans and None (no ``json`` import)."""
+    if isinstance(value, str):
+        return _quote(value)
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_quote(str(k))}: {dumps(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(dumps(item) for item in value) + "]"
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+def path_entries() -> list[str]:
+    """Existing directories on ``sys.path``, minus the script's (or ``-c``'s) own first entry."""
+    seen: list[str] = []
+    for entry in sys.path if getattr(sys.flags, "safe_path", False) else sys.path[1:]:
+        path = os.path.abspath(entry or ".")
+        if path not in seen and os.path.isdir(path):
+            seen.append(path)
+    return seen
+
+
+def metadata_dirs(entries: list[str]) -> tuple[list[list[object]], list[str]]:
+    """Each entry's and metadata directory's name and mtime (the cache key), and their paths."""
+    key: list[list[object]] = []
+    found: list[str] = []
+    for entry in entries:
+        stamps: list[object] = [entry, os.stat(entry).st_mtime_ns]
+        with os.scandir(entry) as listing:
+            for item in sorted(listing, key=lambda item: item.name):
+                if item.name.endswith(_METADATA_SUFFIXES):
+                    stamps += [item.name, item.stat().st_mtime_ns]
+                    found.append(item.path)
+        key.append(stamps)
+    return key, found
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _headers(path: str) -> dict[str, str]:
+    """The ``Name``/``Version`` headers of a METADATA or PKG-INFO file (body not read)."""
+    headers: dict[str, str] = {}
+    with open(path, "rb") as handle:
+        raw = b""
+        while b"\n\n" not in raw:
+            chunk = handle.read(8192)
+            if not chunk:
+                break
+            raw += chunk
+    for line in raw.split(b"\n\n", 1)[0].decode("utf-8").splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name in ("Name", "Version") and name not in headers:
+            headers[name] = value.strip()
+    return headers
+
+
+def _name_from_dir(path: str) -> tuple[str, str | None]:
+    stem = os.path.basename(path).rsplit(".", 1)[0]
+    name, _, version = stem.partition("-")
+    return name, (version.split("-")[0] or None)
+
+
+def _top_level(path: str) -> list[str]:
+    """Importable top-level names: ``top_level.txt``, else inferred from ``RECORD``."""
+    listed = _read(os.path.join(path, "top_level.txt"))
+    if listed is not None:
+        return sorted({line.strip() for line in listed.splitlines() if line.strip()})
+    record = _read(os.path.join(path, "RECORD")) or ""
+    names = set()
+    for line in record.splitlines():
+        first = line.split(",", 1)[0].strip('"')
+        top, slash, _ = first.partition("/")
+        if slash:
+            if top not in ("..", "__pycache__") and not top.endswith((".dist-info", ".data")):
+                names.add(top)
+        elif top.endswith(".py"):
+            names.add(top[:-3])
+        elif top.endswith((".so", ".pyd")):
+            names.add(top.split(".", 1)[0])
+    return sorted(name for name in names if name.isidentifier())
+
+
+def _wheel_tags(path: str) -> list[str]:
+    wheel = _read(os.path.join(path, "WHEEL")) or ""
+    return [line[4:].strip() for line in wheel.splitlines() if line.startswith("Tag:")]
+
+
+def read_distribution(path: str) -> dict[str, object]:
+    """One distribution's facts; broken metadata is recorded under ``broken``, never raised."""
+    is_dir = os.path.isdir(path)
+    metadata = (
+        os.path.join(path, "METADATA" if path.endswith(".dist-info") else "PKG-INFO")
+        if is_dir
+        else path
+    )
+    name, version = _name_from_dir(path)
+    record: dict[str, object] = {"name": name, "version": version, "path": path}
+    try:
+        headers = _headers(metadata)
+    except FileNotFoundError:
+        record["broken"] = f"{os.path.basename(metadata)} is missing"
+        return record
+    except (OSError, UnicodeDecodeError) as exc:
+        record["broken"] = f"{os.path.basename(metadata)} is unreadable: {exc}"
+        return record
+    missing = [field for field in ("Name", "Version") if not headers.get(field)]
+    if missing:
+        record["broken"] = f"{os.path.basename(metadata)} has no {' or '.join(missing)} field"
+        return record
+    record["name"], record["version"] = headers["Name"], headers["Version"]
+    if not is_dir:
+        return record
+    import json
+
+    try:
+        installer = _read(os.path.join(path, "INSTALLER"))
+        direct_url = _read(os.path.join(path, "direct_url.json"))
+        record["installer"] = installer.strip() if installer else None
+        record["direct_url"] = json.loads(direct_url) if direct_url else None
+        record["wheel_tags"] = _wheel_tags(path)
+        record["top_level"] = _top_level(path)
+    except (OSError, ValueError) as exc:
+        record["broken"] = f"unreadable metadata file: {exc}"
+    return record
+
+
+def read_distributions(paths: list[str]) -> list[dict[str, object]]:
+    """Every distribution, the first of each name on ``sys.path`` winning (as imports do)."""
+    seen = set()
+    records = []
+    for path in paths:
+        record = read_distribution(path)
+        key = canonical_name(str(record["name"]))
+        if key not in seen:
+            seen.add(key)
+            records.append(record)
+    return records
+
+
+def _conda_env() -> str | None:
+    if not os.path.isdir(os.path.join(sys.prefix, "conda-meta")):
+        return None
+    parent = os.path.basename(os.path.dirname(sys.prefix))
+    return os.path.basename(sys.prefix) if parent == "envs" else "base"
+
+
+def _cached(cache_file: str, key: str) -> str | None:
+    """The cached distributions' JSON text, if the cache was written for ``key``."""
+    try:
+        with open(cache_file, encoding="utf-8") as handle:
+            if handle.readline() == key + "\n":
+                return handle.readline().rstrip("\n") or None
+    except (OSError, UnicodeDecodeError):
+        pass
+    return None
+
+
+def _store(cache_file: str, key: str, text: str) -> None:
+    temporary = f"{cache_file}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(cache_file), exist_ok=True)
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(f"{key}\n{text}\n")
+        os.replace(temporary, cache_file)
+    except OSError:
+        pass  # a cache that cannot be written only costs speed next time
+
+
+def distributions_json(entries: list[str], cache_dir: str | None) -> tuple[str, bool]:
+    """The distributions as JSON text, and whether it came from the cache."""
+    stamps, paths = metadata_dirs(entries)
+    if not cache_dir:
+        return dumps(read_distributions(paths)), False
+    key = repr([SCHEMA, sys.executable, stamps])
+    identity = "\0".join([sys.executable, *entries]).encode("utf-8", "surrogateescape")
+    cache_file = os.path.join(cache_dir, f"env-{zlib.crc32(identity):08x}.json")
+    text = _cached(cache_file, key)
+    if text is not None:
+        return text, True
+    text = dumps(read_distributions(paths))
+    _store(cache_file, key, text)
+    return text, False
+
+
+def capture(cache_dir: str | None = None) -> str:
+    """The environment document as JSON: interpreter, platform, variables and distributions."""
+    entries = path_entries()
+    distributions, cached = distributions_json(entries, cache_dir)
+    uname = os.uname() if hasattr(os, "uname") else None
+    facts = {
+        "schema": SCHEMA,
+        "python": {
+            "version": sys.version.split()[0],
+            "implementation": sys.implementation.name,
+            "executable": sys.executable,
+            "prefix": sys.prefix,
+            "base_prefix": sys.base_prefix,
+        },
+        "platform": {
+            "system": sys.platform,
+            "machine": uname.machine if uname else os.environ.get("PROCESSOR_ARCHITECTURE", ""),
+            "release": uname.release if uname else "",
+        },
+        "conda_env": _conda_env(),
+        "environment": allowed_environment(dict(os.environ)),
+        "paths": entries,
+        "cached": cached,
+    }
+    return dumps(facts)[:-1] + f', "distributions": {distributions}}}'
+
+
+if __name__ == "__main__":
+    sys.stdout.write(capture(sys.argv[1] if len(sys.argv) > 1 else None) + "\n")

@@ -1,0 +1,72 @@
+"""Snapshots as files: choosing a format, exporting, and reading a file or id back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nbtools.envsnap.index import DEFAULT_INDEX, PackageIndex
+from nbtools.envsnap.model import Snapshot
+from nbtools.envsnap.pylock import LockExport, parse_pylock, to_pylock
+from nbtools.envsnap.requirements import parse_requirements, to_requirements
+from nbtools.envsnap.snapshots import cache_dir, get_snapshot
+from nbtools.errors import InvalidInputError
+from nbtools.project import Project
+
+FORMATS = ("pylock", "requirements")
+
+#: File names each format is downloaded or written as by default.
+DEFAULT_NAMES = {"pylock": "pylock.toml", "requirements": "requirements.txt"}
+
+
+def is_pylock_name(name: str) -> bool:
+    """PEP 751 names: ``pylock.toml`` or ``pylock.NAME.toml``."""
+    return name == "pylock.toml" or (
+        name.startswith("pylock.") and name.endswith(".toml") and name.count(".") == 2
+    )
+
+
+def format_for(path: Path | None, requested: str | None) -> str:
+    """The export format: as requested, else from the file name, else requirements."""
+    if requested is not None and requested not in FORMATS:
+        raise InvalidInputError(
+            f"Unknown format {requested!r}: use one of {', '.join(FORMATS)}.", format=requested
+        )
+    chosen = requested or ("pylock" if path and path.suffix == ".toml" else "requirements")
+    if chosen == "pylock" and path is not None and not is_pylock_name(path.name):
+        raise InvalidInputError(
+            f"PEP 751 requires a lock file to be named pylock.toml or pylock.NAME.toml, "
+            f"not {path.name!r}.",
+            path=str(path),
+        )
+    return chosen
+
+
+def export(project: Project, snapshot: Snapshot, fmt: str, index_url: str | None) -> LockExport:
+    """``snapshot`` as text in ``fmt``, with the distributions a lock file could not pin."""
+    if fmt == "pylock":
+        return to_pylock(snapshot, PackageIndex(index_url or DEFAULT_INDEX, cache_dir(project)))
+    return LockExport(to_requirements(snapshot), [])
+
+
+def parse_file(text: str, name: str) -> Snapshot:
+    """A snapshot of a ``pylock*.toml`` or requirements file's contents."""
+    if name.endswith(".toml"):
+        return parse_pylock(text, name)
+    return parse_requirements(text, name)
+
+
+def read_file(path: Path) -> Snapshot:
+    """A snapshot of the lock or requirements file at ``path``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInputError(f"{path} is not UTF-8 text.", path=str(path)) from None
+    return parse_file(text, str(path))
+
+
+def resolve(project: Project, reference: str) -> Snapshot:
+    """A stored snapshot by id (or unique prefix), or a pylock/requirements file by path."""
+    path = Path(reference)
+    if path.is_file():
+        return read_file(path)
+    return get_snapshot(project, reference)

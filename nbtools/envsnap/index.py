@@ -1,0 +1,154 @@
+"""The files a package index offers for a release (PEP 691 JSON simple API), cached on disk.
+
+A lock file names the exact wheel or sdist of each pinned distribution with its hash; the
+installed metadata has neither, so they are looked up on the index once and kept in the cache.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import Version
+
+from nbtools import __version__
+from nbtools.errors import InvalidInputError, NbtoolsError
+
+DEFAULT_INDEX = "https://pypi.org/simple"
+_ACCEPT = "application/vnd.pypi.simple.v1+json"
+
+
+class IndexUnavailableError(NbtoolsError):
+    """The package index could not be asked for the files of a release."""
+
+
+@dataclass(frozen=True)
+class IndexFile:
+    """One file of a release as the index describes it."""
+
+    filename: str
+    url: str
+    hashes: dict[str, str]
+    size: int | None = None
+    upload_time: str | None = None
+
+    @property
+    def is_wheel(self) -> bool:
+        return self.filename.endswith(".whl")
+
+    def version(self) -> Version | None:
+        try:
+            if self.is_wheel:
+                return parse_wheel_filename(self.filename)[1]
+            return parse_sdist_filename(self.filename)[1]
+        except (InvalidWheelFilename, InvalidSdistFilename):
+            return None
+
+    def tags(self) -> set[str]:
+        return {str(tag) for tag in parse_wheel_filename(self.filename)[3]}
+
+
+class PackageIndex:
+    """A PEP 691 index (PyPI by default) with a per-project cache of its answers."""
+
+    def __init__(self, url: str = DEFAULT_INDEX, cache: Path | None = None, timeout: float = 30):
+        if not url.startswith(("https://", "http://")):
+            raise InvalidInputError(
+                f"Index URL {url!r} must start with https:// (or http://).", index=url
+            )
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        digest = hashlib.sha256(self.url.encode()).hexdigest()[:16]
+        self.cache = cache / "index" / digest if cache else None
+
+    def release_files(self, name: str, version: str) -> list[IndexFile]:
+        """The files of ``name`` ``version``; empty when the index does not have it."""
+        wanted = Version(version)
+        files, cached = self._project_files(name, fresh=False)
+        if cached and not any(file.version() == wanted for file in files):
+            files, _ = self._project_files(name, fresh=True)  # released since it was cached?
+        return [file for file in files if file.version() == wanted]
+
+    def releases(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[IndexFile]]:
+        """``release_files`` for many releases, asked concurrently."""
+        pairs = list(dict.fromkeys(wanted))
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = pool.map(lambda pair: self.release_files(*pair), pairs)
+            return dict(zip(pairs, results, strict=True))
+
+    def _project_files(self, name: str, fresh: bool) -> tuple[list[IndexFile], bool]:
+        """The project's files, and whether they came from the cache."""
+        cache_file = self.cache / f"{canonicalize_name(name)}.json" if self.cache else None
+        cached = not fresh and cache_file is not None and cache_file.exists()
+        if cache_file is not None and cached:
+            data = json.loads(cache_file.read_text(encoding="utf-8"))
+        else:
+            data = self._fetch(name)
+            if cache_file is not None:
+                cache_file.parent.mkdir(parents=True, exist_ok=True)
+                cache_file.write_text(json.dumps(data), encoding="utf-8")
+        files = [
+            IndexFile(
+                filename=item["filename"],
+                url=item["url"],
+                hashes=dict(item.get("hashes") or {}),
+                size=item.get("size"),
+                upload_time=item.get("upload-time"),
+            )
+            for item in data.get("files", [])
+            if item.get("hashes") and not item.get("yanked")
+        ]
+        return files, cached
+
+    def _fetch(self, name: str) -> dict[str, Any]:
+        url = f"{self.url}/{canonicalize_name(name)}/"
+        request = urllib.request.Request(  # noqa: S310 (the scheme is checked in __init__)
+            url,
+            headers={
+                "Accept": _ACCEPT,
+                "Accept-Encoding": "gzip",
+                "User-Agent": f"jupyter-nbtools/{__version__}",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                body = response.read()
+                if response.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
+                kind = response.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return {"files": []}
+            raise IndexUnavailableError(
+                f"The index {self.url} answered {exc.code} for {name}.", index=self.url
+            ) from None
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise IndexUnavailableError(
+                f"Cannot reach the index {self.url} ({reason}). A pylock.toml needs the index "
+                "for file hashes: pass --index-url, or export --format requirements offline.",
+                index=self.url,
+            ) from None
+        if not kind.startswith(_ACCEPT):
+            raise IndexUnavailableError(
+                f"The index {self.url} does not serve the JSON simple API (PEP 691); "
+                "pass --index-url with one that does (PyPI, devpi, Artifactory, ...).",
+                index=self.url,
+            )
+        data: dict[str, Any] = json.loads(body)
+        return data

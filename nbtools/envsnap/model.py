@@ -1,0 +1,199 @@
+"""Snapshots of a Python environment: the distributions and facts, with a content-hash id."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from nbtools.envsnap.capture import canonical_name
+from nbtools.store.base import utcnow
+
+#: Where a snapshot came from: a kernel's interpreter, or an imported lock/requirements file.
+SOURCES = ("kernel", "pylock", "requirements")
+
+#: Characters of the id shown to people (any unique prefix is accepted back).
+SHORT_ID = 12
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """One installed distribution as recorded in a snapshot."""
+
+    name: str
+    version: str | None
+    installer: str | None = None
+    direct_url: Mapping[str, Any] | None = None
+    broken: str | None = None
+    wheel_tags: tuple[str, ...] = ()
+    top_level: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The normalized name distributions are matched by."""
+        return canonical_name(self.name)
+
+    @property
+    def editable(self) -> bool:
+        return bool((self.direct_url or {}).get("dir_info", {}).get("editable"))
+
+    @property
+    def origin(self) -> str:
+        """How it was installed: ``index``, ``editable``, ``directory``, ``vcs`` or ``archive``."""
+        if not self.direct_url:
+            return "index"
+        if "vcs_info" in self.direct_url:
+            return "vcs"
+        if "dir_info" in self.direct_url:
+            return "editable" if self.editable else "directory"
+        return "archive"
+
+    @property
+    def local_path(self) -> str | None:
+        """The file or directory of a ``file://`` direct URL."""
+        url = str((self.direct_url or {}).get("url", ""))
+        parts = urlsplit(url)
+        return unquote(parts.path) if parts.scheme == "file" else None
+
+    def source_label(self) -> str:
+        """A short human description of where it came from (empty for an index)."""
+        if self.origin == "index":
+            return ""
+        url = str((self.direct_url or {}).get("url", ""))
+        if self.origin == "vcs":
+            commit = (self.direct_url or {}).get("vcs_info", {}).get("commit_id", "")
+            return f"vcs {url}@{commit}"
+        return f"{self.origin} {self.local_path or url}"
+
+    def identity(self) -> dict[str, Any]:
+        """The facts that make two environments the same (not paths of metadata or installer)."""
+        return {
+            "name": self.key,
+            "version": self.version,
+            "source": self.source_label(),
+            "broken": self.broken,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "installer": self.installer,
+            "direct_url": dict(self.direct_url) if self.direct_url else None,
+            "origin": self.origin,
+            "broken": self.broken,
+            "wheel_tags": list(self.wheel_tags),
+            "top_level": list(self.top_level),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Distribution:
+        return cls(
+            name=str(data["name"]),
+            version=data.get("version"),
+            installer=data.get("installer"),
+            direct_url=data.get("direct_url"),
+            broken=data.get("broken"),
+            wheel_tags=tuple(data.get("wheel_tags") or ()),
+            top_level=tuple(data.get("top_level") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An environment: interpreter, platform and distributions, identified by content hash."""
+
+    source: str
+    origin: str
+    distributions: tuple[Distribution, ...]
+    python: Mapping[str, Any] = field(default_factory=dict)
+    platform: Mapping[str, Any] = field(default_factory=dict)
+    kernel: Mapping[str, Any] | None = None
+    conda_env: str | None = None
+    environment: Mapping[str, str] = field(default_factory=dict)
+    created_at: datetime = field(default_factory=utcnow)
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        ordered = tuple(sorted(self.distributions, key=lambda dist: dist.key))
+        object.__setattr__(self, "distributions", ordered)
+        if not self.id:
+            object.__setattr__(self, "id", content_id(self))
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:SHORT_ID]
+
+    @property
+    def python_version(self) -> str | None:
+        version = self.python.get("version")
+        return str(version) if version else None
+
+    def by_key(self) -> dict[str, Distribution]:
+        return {dist.key: dist for dist in self.distributions}
+
+    def broken(self) -> list[Distribution]:
+        return [dist for dist in self.distributions if dist.broken]
+
+    def with_created_at(self, created_at: datetime) -> Snapshot:
+        return replace(self, created_at=created_at)
+
+    def summary(self) -> dict[str, Any]:
+        """The listing fields (no distributions)."""
+        return {
+            "id": self.id,
+            "short_id": self.short_id,
+            "source": self.source,
+            "origin": self.origin,
+            "python_version": self.python_version,
+            "distribution_count": len(self.distributions),
+            "created_at": self.created_at.isoformat(),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.summary(),
+            "python": dict(self.python),
+            "platform": dict(self.platform),
+            "kernel": dict(self.kernel) if self.kernel else None,
+            "conda_env": self.conda_env,
+            "environment": dict(self.environment),
+            "distributions": [dist.to_dict() for dist in self.distributions],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Snapshot:
+        return cls(
+            id=str(data.get("id", "")),
+            source=str(data["source"]),
+            origin=str(data.get("origin", "")),
+            python=data.get("python") or {},
+            platform=data.get("platform") or {},
+            kernel=data.get("kernel"),
+            conda_env=data.get("conda_env"),
+            environment=data.get("environment") or {},
+            created_at=datetime.fromisoformat(data["created_at"])
+            if data.get("created_at")
+            else utcnow(),
+            distributions=tuple(Distribution.from_dict(d) for d in data["distributions"]),
+        )
+
+
+def content_id(snapshot: Snapshot) -> str:
+    """The sha256 of what makes an environment itself: Python, platform, distributions."""
+    identity = {
+        "python": {k: snapshot.python.get(k) for k in ("version", "implementation")},
+        "platform": {k: snapshot.platform.get(k) for k in ("system", "machine")},
+        "distributions": [dist.identity() for dist in snapshot.distributions],
+    }
+    canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def distributions_from(records: Sequence[Mapping[str, Any]]) -> tuple[Distribution, ...]:
+    """Distributions from the capture script's records."""
+    return tuple(Distribution.from_dict(record) for record in records)

@@ -1,0 +1,287 @@
+"""PEP 751 ``pylock.toml``: writing a snapshot as a lock file, and reading one back.
+
+Each index-installed distribution is locked to the exact file that was installed: the wheel
+whose tags match the installed ``WHEEL`` tags, else the release's sdist, else all its wheels,
+with hashes from the index. VCS, directory and archive installs use their ``direct_url.json``.
+Distributions that cannot be locked are listed in ``[tool.nbtools] unlocked``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from packaging.version import InvalidVersion, Version
+
+from nbtools import __version__
+from nbtools.envsnap.index import IndexFile, PackageIndex
+from nbtools.envsnap.model import Distribution, Snapshot
+from nbtools.errors import InvalidInputError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+_PACKAGE_HEADER = re.compile(r"^\s*\[\[\s*packages\s*\]\]")
+
+
+@dataclass(frozen=True)
+class LockExport:
+    """A written lock file and the distributions it could not lock (name, version, reason)."""
+
+    text: str
+    unlocked: list[dict[str, Any]]
+
+
+def _file_entry(file: IndexFile) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": file.filename, "url": file.url}
+    if file.size is not None:
+        entry["size"] = file.size
+    if file.upload_time:
+        entry["upload-time"] = datetime.fromisoformat(file.upload_time.replace("Z", "+00:00"))
+    entry["hashes"] = file.hashes
+    return entry
+
+
+def _index_sources(dist: Distribution, files: list[IndexFile]) -> dict[str, Any]:
+    wheels = [file for file in files if file.is_wheel]
+    exact = [wheel for wheel in wheels if dist.wheel_tags and wheel.tags() == set(dist.wheel_tags)]
+    sdists = [file for file in files if not file.is_wheel]
+    if exact:
+        return {"wheels": [_file_entry(exact[0])]}
+    if sdists:
+        return {"sdist": _file_entry(sdists[0])}
+    return {"wheels": [_file_entry(wheel) for wheel in wheels]}
+
+
+def _archive_hashes(direct: Mapping[str, Any]) -> dict[str, str]:
+    info = direct.get("archive_info") or {}
+    hashes = dict(info.get("hashes") or {})
+    if not hashes and "=" in str(info.get("hash", "")):
+        algorithm, _, value = str(info["hash"]).partition("=")
+        hashes[algorithm] = value
+    return hashes
+
+
+def _direct_sources(dist: Distribution) -> tuple[dict[str, Any], str]:
+    """The pylock source table of a direct install, or a reason it cannot be locked."""
+    direct = dict(dist.direct_url or {})
+    extra = {"subdirectory": direct["subdirectory"]} if direct.get("subdirectory") else {}
+    if dist.origin == "vcs":
+        vcs = direct["vcs_info"]
+        if not vcs.get("commit_id"):
+            return {}, "VCS install without a recorded commit"
+        table = {"type": vcs.get("vcs", "git"), "url": direct["url"], "commit-id": vcs["commit_id"]}
+        if vcs.get("requested_revision"):
+            table["requested-revision"] = vcs["requested_revision"]
+        return {"vcs": {**table, **extra}}, ""
+    if dist.origin in ("editable", "directory"):
+        return {
+            "directory": {
+                "path": dist.local_path or direct["url"],
+                "editable": dist.editable,
+                **extra,
+            }
+        }, ""
+    hashes = _archive_hashes(direct)
+    if not hashes:
+        return {}, "archive install without a recorded hash"
+    location = {"path": dist.local_path} if dist.local_path else {"url": direct["url"]}
+    return {"archive": {**location, "hashes": hashes, **extra}}, ""
+
+
+def _environment_marker(snapshot: Snapshot) -> list[str]:
+    system, machine = snapshot.platform.get("system"), snapshot.platform.get("machine")
+    if not system or not machine:
+        return []
+    implementation = snapshot.python.get("implementation", "cpython")
+    return [
+        f"sys_platform == '{system}' and platform_machine == '{machine}' "
+        f"and implementation_name == '{implementation}'"
+    ]
+
+
+def _is_pep440(version: str | None) -> bool:
+    try:
+        Version(version or "")
+    except InvalidVersion:
+        return False
+    return True
+
+
+def _lock_entry(
+    dist: Distribution, found: dict[tuple[str, str], list[IndexFile]], index: PackageIndex
+) -> tuple[dict[str, Any], str]:
+    """The ``[[packages]]`` table of ``dist``, or the reason it cannot be locked."""
+    entry: dict[str, Any] = {"name": dist.key}
+    if dist.broken:
+        return entry, f"broken metadata: {dist.broken}"
+    if dist.version and not _is_pep440(dist.version):
+        return entry, f"version {dist.version!r} is not a PEP 440 version"
+    if dist.version:
+        entry["version"] = dist.version
+    if dist.origin != "index":
+        sources, reason = _direct_sources(dist)
+        return {**entry, **sources}, reason
+    if not dist.version:
+        return entry, "no version recorded"
+    files = found.get((dist.name, dist.version))
+    if not files:
+        return entry, f"{dist.version} is not on {index.url}"
+    return {**entry, "index": index.url, **_index_sources(dist, files)}, ""
+
+
+def to_pylock(snapshot: Snapshot, index: PackageIndex) -> LockExport:
+    """``snapshot`` as a PEP 751 lock file (validated when ``packaging.pylock`` exists)."""
+    wanted = [
+        (dist.name, dist.version or "")
+        for dist in snapshot.distributions
+        if dist.origin == "index" and _is_pep440(dist.version) and not dist.broken
+    ]
+    found = index.releases(wanted)
+    packages, unlocked = [], []
+    for dist in snapshot.distributions:
+        entry, reason = _lock_entry(dist, found, index)
+        if reason:
+            item = {"name": dist.name, "version": dist.version or "", "reason": reason}
+            unlocked.append({**item, "broken": dist.broken} if dist.broken else item)
+        else:
+            packages.append(entry)
+    document: dict[str, Any] = {"lock-version": "1.0"}
+    if markers := _environment_marker(snapshot):
+        document["environments"] = markers
+    if snapshot.python_version:
+        document["requires-python"] = "==" + ".".join(snapshot.python_version.split(".")[:2]) + ".*"
+    document["created-by"] = "jupyter-nbtools"
+    document["packages"] = packages
+    document["tool"] = {"nbtools": _tool_table(snapshot, unlocked)}
+    text = tomli_w.dumps(document)
+    validate_pylock(text, "the exported pylock.toml")
+    return LockExport(text, unlocked)
+
+
+def _tool_table(snapshot: Snapshot, unlocked: list[dict[str, Any]]) -> dict[str, Any]:
+    table: dict[str, Any] = {"nbtools-version": __version__, "snapshot": snapshot.id}
+    for key in ("version", "implementation"):
+        if snapshot.python.get(key):
+            table[f"python-{key}"] = str(snapshot.python[key])
+    for key in ("system", "machine"):
+        if snapshot.platform.get(key):
+            table[f"platform-{key}"] = str(snapshot.platform[key])
+    if unlocked:
+        table["unlocked"] = unlocked
+    return table
+
+
+def _package_line(text: str, index: int) -> int | None:
+    headers = [
+        n for n, line in enumerate(text.splitlines(), start=1) if _PACKAGE_HEADER.match(line)
+    ]
+    return headers[index] if index < len(headers) else None
+
+
+def _error(source: str, problem: str, line: int | None) -> InvalidInputError:
+    where = f", line {line}" if line else ""
+    return InvalidInputError(f"{source}{where}: {problem}", path=source, line=line)
+
+
+def validate_pylock(text: str, source: str = "pylock.toml") -> dict[str, Any]:
+    """Parse and check a lock file, raising an error that names the line of the problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"\(at line (\d+)", str(exc))  # the message's form on every version
+        line = int(found.group(1)) if found else len(text.splitlines())  # "at end of document"
+        raise _error(source, f"not valid TOML: {exc}", line) from None
+    try:
+        from packaging.pylock import Pylock, PylockValidationError
+    except ImportError:  # packaging < 25: only the shape this module relies on is checked
+        _check_shape(data, text, source)
+        return data
+    try:
+        Pylock.from_dict(data)
+    except PylockValidationError as exc:
+        match = re.match(r"packages\[(\d+)\]", exc.context or "")
+        where = _package_line(text, int(match.group(1))) if match else None
+        raise _error(source, f"not a valid PEP 751 lock file: {exc}", where) from None
+    return data
+
+
+def _check_shape(data: dict[str, Any], text: str, source: str) -> None:
+    if "lock-version" not in data:
+        raise _error(source, "not a PEP 751 lock file: 'lock-version' is missing", None)
+    packages = data.get("packages")
+    if not isinstance(packages, list):
+        raise _error(source, "'packages' must be an array of tables", None)
+    for index, package in enumerate(packages):
+        if not isinstance(package, dict) or not isinstance(package.get("name"), str):
+            raise _error(source, f"package {index + 1} has no name", _package_line(text, index))
+
+
+def _direct_url(package: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The PEP 610 record equivalent to a lock entry's direct source."""
+    if vcs := package.get("vcs"):
+        info = {"vcs": vcs["type"], "commit_id": vcs["commit-id"]}
+        if vcs.get("requested-revision"):
+            info["requested_revision"] = vcs["requested-revision"]
+        return {"url": vcs.get("url") or vcs.get("path"), "vcs_info": info}
+    if directory := package.get("directory"):
+        return {
+            "url": Path(directory["path"]).absolute().as_uri(),
+            "dir_info": {"editable": True} if directory.get("editable") else {},
+        }
+    if archive := package.get("archive"):
+        url = archive.get("url") or Path(archive["path"]).absolute().as_uri()
+        return {"url": url, "archive_info": {"hashes": dict(archive["hashes"])}}
+    return None
+
+
+def parse_pylock(text: str, source: str = "pylock.toml") -> Snapshot:
+    """A snapshot of the distributions a lock file pins, to compare with."""
+    data = validate_pylock(text, source)
+    tool = (data.get("tool") or {}).get("nbtools") or {}
+    distributions: dict[str, tuple[int, Distribution]] = {}
+    entries = [(package, "") for package in data["packages"]] + [
+        (
+            {"name": item["name"], "version": item.get("version") or None},
+            str(item.get("broken", "")),
+        )
+        for item in tool.get("unlocked", [])
+    ]
+    for index, (package, broken) in enumerate(entries):
+        dist = Distribution(
+            str(package["name"]),
+            package.get("version"),
+            direct_url=_direct_url(package),
+            broken=broken or None,
+        )
+        if dist.key in distributions:
+            raise _error(
+                source,
+                f"{dist.name} is listed more than once; a snapshot holds one version of each "
+                "distribution (lock files for several environments cannot be compared)",
+                _package_line(text, index),
+            )
+        distributions[dist.key] = (index, dist)
+    return Snapshot(
+        source="pylock",
+        origin=source,
+        python={
+            key: tool[f"python-{key}"]
+            for key in ("version", "implementation")
+            if f"python-{key}" in tool
+        },
+        platform={
+            key: tool[f"platform-{key}"]
+            for key in ("system", "machine")
+            if f"platform-{key}" in tool
+        },
+        distributions=tuple(dist for _, dist in distributions.values()),
+    )

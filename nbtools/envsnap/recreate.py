@@ -1,0 +1,148 @@
+"""Recreating a snapshot's environment in a fresh virtual environment, then verifying it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nbtools.envsnap.diff import SnapshotDiff, diff
+from nbtools.envsnap.model import Distribution, Snapshot
+from nbtools.envsnap.requirements import header, requirement_line
+from nbtools.envsnap.snapshots import capture_interpreter, snapshot_from_document
+from nbtools.errors import CheckFailedError, InvalidInputError
+
+#: File written into the new environment listing what was installed.
+REQUIREMENTS_FILE = "nbtools-requirements.txt"
+
+
+@dataclass(frozen=True)
+class RecreateReport:
+    """What was installed, what could not be, and how the result compares to the snapshot."""
+
+    directory: Path
+    python: str
+    installed: int
+    skipped: list[dict[str, str]]
+    verification: SnapshotDiff
+    warnings: list[str]
+
+    @property
+    def mismatches(self) -> list[str]:
+        """Pinned distributions missing or at another version in the new environment."""
+        skipped = {item["name"] for item in self.skipped}
+        return [
+            change.describe()
+            for change in self.verification.changes
+            if change.kind != "added" and change.name not in skipped
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "directory": str(self.directory),
+            "python": self.python,
+            "installed": self.installed,
+            "skipped": self.skipped,
+            "mismatches": self.mismatches,
+            "verification": self.verification.to_dict(),
+            "warnings": self.warnings,
+        }
+
+
+def _reinstallable(dist: Distribution) -> str:
+    """Why ``dist`` cannot be installed again, or ``""`` when it can."""
+    if dist.broken:
+        return f"broken metadata: {dist.broken}"
+    if requirement_line(dist) is None:
+        return "no version recorded"
+    if dist.local_path is not None and not Path(dist.local_path).exists():
+        return f"{dist.origin} install from {dist.local_path}, which no longer exists"
+    return ""
+
+
+def _interpreter_version(python: str) -> str | None:
+    try:
+        result = subprocess.run(
+            [python, "-c", "import sys; print(sys.version.split()[0])"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except OSError:
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def choose_python(snapshot: Snapshot, python: str | None) -> tuple[str, list[str]]:
+    """The interpreter to build the venv with (``python``, else the snapshot's own when it
+    still runs the same version, else ours), and a warning if its version differs."""
+    wanted = snapshot.python_version
+    recorded = str(snapshot.python.get("executable") or "")
+    if python:
+        version = _interpreter_version(python)
+        if version is None:
+            raise InvalidInputError(f"{python!r} is not a Python interpreter that runs.")
+    elif recorded and wanted and _interpreter_version(recorded) == wanted:
+        python, version = recorded, wanted
+    else:
+        python, version = sys.executable, sys.version.split()[0]
+    warnings = []
+    if wanted and version != wanted:
+        warnings.append(
+            f"The snapshot was taken with Python {wanted}; {python} is {version}. "
+            "Pass --python with a matching interpreter for a faithful copy."
+        )
+    return python, warnings
+
+
+def _run(args: list[str], what: str) -> None:
+    result = subprocess.run(args, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-8:])
+        raise CheckFailedError(f"{what} failed (exit {result.returncode}):\n{tail}", command=args)
+
+
+def recreate(snapshot: Snapshot, directory: Path, python: str | None = None) -> RecreateReport:
+    """Make a venv at ``directory`` (new or empty) and install the snapshot's pinned set."""
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise InvalidInputError(
+            f"{directory} exists and is not an empty directory; nbtools never installs over "
+            "existing files. Choose a new directory.",
+            directory=str(directory),
+        )
+    interpreter, warnings = choose_python(snapshot, python)
+    skipped, lines = [], header(snapshot)
+    for dist in snapshot.distributions:
+        reason = _reinstallable(dist)
+        if reason:
+            skipped.append({"name": dist.name, "version": dist.version or "", "reason": reason})
+        else:
+            lines.append(str(requirement_line(dist)))
+    _run([interpreter, "-m", "venv", str(directory)], f"Creating the venv {directory}")
+    venv_python = str(directory / ("Scripts" if os.name == "nt" else "bin") / "python")
+    requirements = directory / REQUIREMENTS_FILE
+    requirements.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    installed = len(lines) - len(header(snapshot))
+    if installed:
+        _run(
+            [
+                venv_python,
+                "-m",
+                "pip",
+                "install",
+                "--no-deps",
+                "--disable-pip-version-check",
+                "-r",
+                str(requirements),
+            ],
+            f"Installing {installed} distributions into {directory}",
+        )
+    document = capture_interpreter([venv_python])
+    result = snapshot_from_document(document, origin=str(directory))
+    return RecreateReport(
+        directory, interpreter, installed, skipped, diff(snapshot, result), warnings
+    )

@@ -1,0 +1,235 @@
+"""Pinned ``requirements.txt``: writing a snapshot as one, and reading one back to compare.
+
+Written lines: ``name==version`` for index installs, ``name @ URL`` for VCS, archive and
+directory installs, ``-e PATH`` for editable ones; direct lines carry ``# name==version`` so
+that reading the file back keeps their versions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from nbtools import __version__
+from nbtools.envsnap.model import Distribution, Snapshot
+from nbtools.errors import InvalidInputError
+
+#: Options pip accepts in a requirements file that say nothing about what is installed.
+_IGNORED_OPTIONS = {
+    "-i": True,
+    "--index-url": True,
+    "--extra-index-url": True,
+    "-f": True,
+    "--find-links": True,
+    "--trusted-host": True,
+    "--no-index": False,
+    "--pre": False,
+    "--prefer-binary": False,
+    "--require-hashes": False,
+    "--only-binary": True,
+    "--no-binary": True,
+}
+_ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz")
+
+
+def direct_reference(dist: Distribution) -> str | None:
+    """The ``name @ URL`` (or ``-e PATH``) form of a direct install; None for index installs."""
+    direct = dist.direct_url or {}
+    url = str(direct.get("url", ""))
+    if dist.origin == "index":
+        return None
+    if dist.origin == "editable":
+        return f"-e {dist.local_path or url}"
+    if dist.origin == "vcs":
+        vcs = direct["vcs_info"]
+        url = f"{vcs.get('vcs', 'git')}+{url}@{vcs.get('commit_id', '')}"
+    subdirectory = direct.get("subdirectory")
+    fragment = f"#subdirectory={subdirectory}" if subdirectory else ""
+    return f"{dist.name} @ {url}{fragment}"
+
+
+def requirement_line(dist: Distribution) -> str | None:
+    """The pinned line for ``dist``; None when it cannot be pinned (broken, no version)."""
+    if dist.broken:
+        return None
+    direct = direct_reference(dist)
+    if direct is not None:
+        return f"{direct}  # {dist.name}=={dist.version}" if dist.version else direct
+    return f"{dist.name}=={dist.version}" if dist.version else None
+
+
+def header(snapshot: Snapshot) -> list[str]:
+    """Comment lines naming the snapshot and its interpreter."""
+    python = " ".join(
+        str(part)
+        for part in (
+            snapshot.python.get("implementation", ""),
+            snapshot.python_version or "",
+            "on" if snapshot.platform else "",
+            snapshot.platform.get("system", ""),
+            snapshot.platform.get("machine", ""),
+        )
+        if part
+    )
+    return [
+        f"# Environment snapshot {snapshot.short_id} ({snapshot.source} {snapshot.origin})"
+        + (f": {python}" if python else ""),
+        f"# Written by jupyter-nbtools {__version__}. Install: pip install --no-deps -r FILE",
+    ]
+
+
+def to_requirements(snapshot: Snapshot) -> str:
+    """``snapshot`` as a pinned requirements file; unpinnable distributions are comments."""
+    lines = header(snapshot)
+    left_out = []
+    for dist in snapshot.distributions:
+        line = requirement_line(dist)
+        if line is None:
+            left_out.append(f"#   {dist.name}: {dist.broken or 'no version recorded'}")
+        else:
+            lines.append(line)
+    if left_out:
+        lines += ["# Left out (cannot be pinned):", *left_out]
+    return "\n".join(lines) + "\n"
+
+
+def _direct_url(url: str, editable: bool = False) -> dict[str, object]:
+    """The PEP 610 ``direct_url.json`` record of a URL from a requirement line."""
+    location, _, fragment = url.partition("#")
+    subdirectory = dict(
+        part.split("=", 1) for part in fragment.split("&") if part.startswith("subdirectory=")
+    ).get("subdirectory")
+    extra = {"subdirectory": subdirectory} if subdirectory else {}
+    scheme = location.split(":", 1)[0]
+    if "+" in scheme:
+        vcs, _, plain = location.partition("+")
+        base, _, commit = plain.rpartition("@")
+        if "/" in commit or not base:
+            base, commit = plain, ""
+        return {"url": base, "vcs_info": {"vcs": vcs, "commit_id": commit}, **extra}
+    if "://" not in location:
+        location = Path(location).absolute().as_uri()
+    if editable or not location.endswith(_ARCHIVE_SUFFIXES):
+        return {"url": location, "dir_info": {"editable": True} if editable else {}, **extra}
+    return {"url": location, "archive_info": {}, **extra}
+
+
+class _Reader:
+    """Turns requirement lines into distributions, naming the line of every problem."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.found: dict[str, tuple[int, Distribution]] = {}
+
+    def error(self, line: int, problem: str) -> InvalidInputError:
+        return InvalidInputError(
+            f"{self.source}, line {line}: {problem}", path=self.source, line=line
+        )
+
+    def add(self, line: int, dist: Distribution) -> None:
+        if dist.key in self.found:
+            first = self.found[dist.key][0]
+            raise self.error(
+                line,
+                f"{dist.name} is listed again (first on line {first}); a snapshot holds one "
+                "version of each distribution.",
+            )
+        self.found[dist.key] = (line, dist)
+
+    def option(self, line: int, text: str) -> None:
+        name, _, value = text.partition(" ")
+        if "=" in name:
+            name, _, first = name.partition("=")
+            value = f"{first} {value}"
+        if name in ("-e", "--editable"):
+            self.editable(line, value.strip())
+        elif name in ("-r", "--requirement", "-c", "--constraint"):
+            raise self.error(
+                line,
+                f"{name} includes another file, which a snapshot cannot follow; import one "
+                "flat file (e.g. the output of `pip freeze`).",
+            )
+        elif name not in _IGNORED_OPTIONS:
+            raise self.error(line, f"unknown option {name!r}.")
+
+    def editable(self, line: int, value: str) -> None:
+        target, _, comment = value.partition(" #")
+        location, _, egg = target.strip().partition("#egg=")
+        pinned = _pinned_comment(comment)
+        name = pinned[0] if pinned else egg.split("&")[0]
+        if not name:
+            raise self.error(
+                line,
+                f"cannot tell the distribution name of '-e {value}'; write it as "
+                "'-e PATH  # name==version' or add '#egg=NAME'.",
+            )
+        direct_url = _direct_url(location, editable=True)
+        self.add(line, Distribution(name, pinned[1] if pinned else None, direct_url=direct_url))
+
+    def requirement(self, line: int, text: str) -> None:
+        body, _, comment = text.partition(" #")
+        body = body.split(" --hash", 1)[0].strip()
+        try:
+            requirement = Requirement(body)
+        except InvalidRequirement as exc:
+            raise self.error(line, f"{body!r} is not a requirement: {exc}.") from None
+        if requirement.url:
+            pinned = _pinned_comment(comment)
+            version = pinned[1] if pinned and pinned[0] == requirement.name else None
+            direct_url = _direct_url(requirement.url)
+            self.add(line, Distribution(requirement.name, version, direct_url=direct_url))
+            return
+        specifiers = list(requirement.specifier)
+        if (
+            len(specifiers) != 1
+            or specifiers[0].operator not in ("==", "===")
+            or "*" in specifiers[0].version
+        ):
+            raise self.error(
+                line,
+                f"{body!r} is not pinned to one version; a snapshot needs exact versions "
+                "(name==version), as `pip freeze` writes them.",
+            )
+        self.add(line, Distribution(requirement.name, specifiers[0].version))
+
+
+def _pinned_comment(comment: str) -> tuple[str, str] | None:
+    """(name, version) from a trailing ``# name==version`` comment, if it is one."""
+    name, sep, version = comment.strip().partition("==")
+    return (name.strip(), version.strip()) if sep and name.strip() and version.strip() else None
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """(first line number, text) of each logical line, continuations joined."""
+    lines: list[tuple[int, str]] = []
+    pending, start = "", 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not pending:
+            start = number
+        if raw.endswith("\\"):
+            pending += raw[:-1]
+            continue
+        lines.append((start, pending + raw))
+        pending = ""
+    if pending:
+        lines.append((start, pending))
+    return lines
+
+
+def parse_requirements(text: str, source: str = "requirements.txt") -> Snapshot:
+    """A snapshot of the pinned distributions in a requirements file, to compare with."""
+    reader = _Reader(source)
+    for number, raw in _logical_lines(text):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("-"):
+            reader.option(number, line)
+        else:
+            reader.requirement(number, line)
+    return Snapshot(
+        source="requirements",
+        origin=source,
+        distributions=tuple(dist for _, dist in reader.found.values()),
+    )

@@ -1,0 +1,135 @@
+"""The environment REST API on a real Jupyter server, with real kernel specs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from tests.envsnap_support import EnvKernel, install_kernel, write_dist
+
+
+@pytest.fixture
+def env_kernel(jp_data_dir: Path, tmp_path: Path) -> EnvKernel:
+    return install_kernel(jp_data_dir / "kernels", tmp_path / "site")
+
+
+async def call(jp_fetch: Any, *path: str, body: Any = None, **params: str) -> Any:
+    method = "GET" if body is None else "POST"
+    payload = None if body is None else json.dumps(body)
+    response = await jp_fetch(
+        "nbtools", "api", "env", *path, method=method, body=payload, params=params
+    )
+    return json.loads(response.body)
+
+
+async def error_of(
+    jp_fetch: Any, *path: str, body: Any = None, **params: str
+) -> tuple[int, dict[str, Any]]:
+    with pytest.raises(HTTPClientError) as info:
+        await call(jp_fetch, *path, body=body, **params)
+    return info.value.code, json.loads(info.value.response.body)
+
+
+async def test_snapshot_list_show_diff_check(jp_fetch: Any, env_kernel: EnvKernel) -> None:
+    assert "envtest" in [k["name"] for k in await call(jp_fetch, "kernels")]
+    write_dist(env_kernel.site, "served", "1.0")
+    first = await call(jp_fetch, "snapshots", body={"kernel": "envtest"})
+    assert first["kernel"]["name"] == "envtest"
+    assert {"name": "served", "version": "1.0"}.items() <= next(
+        d for d in first["distributions"] if d["name"] == "served"
+    ).items()
+    assert [row["id"] for row in await call(jp_fetch, "snapshots")] == [first["id"]]
+    assert (await call(jp_fetch, "snapshots", first["short_id"]))["id"] == first["id"]
+
+    no_drift = await call(jp_fetch, "check", body={"snapshot": first["id"], "kernel": "envtest"})
+    assert no_drift["empty"] is True
+    write_dist(env_kernel.site, "later", "2.0")
+    drift = await call(jp_fetch, "check", body={"snapshot": first["id"], "kernel": "envtest"})
+    assert drift["empty"] is False
+    assert drift["summary"] == "1 added"
+    assert drift["baseline"]["id"] == first["id"]
+    difference = await call(jp_fetch, "diff", old=first["id"], new=drift["current"]["id"])
+    assert difference["changes"] == [
+        {"name": "later", "kind": "added", "old": None, "new": "2.0", "detail": ""}
+    ]
+
+
+async def test_export_returns_the_file(jp_fetch: Any, env_kernel: EnvKernel) -> None:
+    write_dist(env_kernel.site, "exported", "3.1")
+    taken = await call(jp_fetch, "snapshots", body={"kernel": "envtest"})
+    exported = await call(jp_fetch, "snapshots", taken["id"], "export", format="requirements")
+    assert exported["filename"] == "requirements.txt"
+    assert exported["snapshot"] == taken["id"]
+    assert "exported==3.1" in exported["content"]
+    assert exported["unlocked"] == []
+
+
+async def test_import_then_compare(jp_fetch: Any) -> None:
+    imported = await call(
+        jp_fetch, "import", body={"name": "requirements.txt", "content": "six==1.16.0\n"}
+    )
+    assert imported["source"] == "requirements"
+    assert [d["name"] for d in imported["distributions"]] == ["six"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "params", "status", "message"),
+    [
+        (("snapshots",), {"kernel": "nope"}, {}, 404, "No kernel named 'nope'. Installed kernels:"),
+        (("snapshots",), {}, {}, 400, "needs 'kernel'"),
+        (("snapshots", "abc123"), None, {}, 404, "No snapshot 'abc123'"),
+        (("snapshots", "zzz", "export"), None, {"format": "pdf"}, 400, "Unknown format 'pdf'"),
+        (("diff",), None, {"old": "python3", "new": "ab"}, 404, "not a snapshot id"),
+        (
+            ("import",),
+            {"name": "requirements.txt", "content": "ok==1\nbad>=2\n"},
+            {},
+            400,
+            "requirements.txt, line 2: 'bad>=2' is not pinned",
+        ),
+        (
+            ("import",),
+            {
+                "name": "pylock.toml",
+                "content": 'lock-version = "1.0"\ncreated-by = "x"\n[[packages]]\nname = 3\n',
+            },
+            {},
+            400,
+            "pylock.toml, line 3: not a valid PEP 751 lock file",
+        ),
+    ],
+)
+async def test_bad_input_is_4xx_json(
+    jp_fetch: Any,
+    env_kernel: EnvKernel,
+    path: tuple[str, ...],
+    body: Any,
+    params: dict[str, str],
+    status: int,
+    message: str,
+) -> None:
+    code, error = await error_of(jp_fetch, *path, body=body, **params)
+    assert code == status
+    assert message in error["message"]
+
+
+async def test_recreate_refuses_paths_outside_the_root_and_non_empty_dirs(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    imported = await call(jp_fetch, "import", body={"name": "r.txt", "content": "six==1.16.0\n"})
+    code, error = await error_of(
+        jp_fetch, "recreate", body={"snapshot": imported["id"], "path": "../outside"}
+    )
+    assert (code, error["error"]) == (400, "PathOutsideRootError")
+    (jp_root_dir / "taken").mkdir()
+    (jp_root_dir / "taken" / "file.txt").write_text("keep")
+    code, error = await error_of(
+        jp_fetch, "recreate", body={"snapshot": imported["id"], "path": "taken"}
+    )
+    assert code == 400
+    assert "not an empty directory" in error["message"]
+    assert (jp_root_dir / "taken" / "file.txt").read_text() == "keep"

@@ -1,0 +1,138 @@
+"""The capture script, run in a real interpreter over hand-made site directories."""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from nbtools.envsnap.capture import REDACTED, allowed_environment, safe_value
+from nbtools.envsnap.snapshots import CAPTURE_SCRIPT, capture_interpreter
+from tests.envsnap_support import write_dist
+
+
+def run_capture(site: Path, cache: Path | None = None, **env: str) -> dict[str, Any]:
+    environ = {"PATH": os.environ["PATH"], "PYTHONPATH": str(site), **env}
+    return capture_interpreter([sys.executable], environ, cache)
+
+
+def by_name(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {record["name"]: record for record in document["distributions"]}
+
+
+def test_reads_name_version_installer_origin_and_import_names(tmp_path: Path) -> None:
+    write_dist(tmp_path, "alpha-pkg", "1.2.0", top_level=["alpha"])
+    write_dist(
+        tmp_path,
+        "beta",
+        "0.1",
+        direct_url={"url": "file:///src/beta", "dir_info": {"editable": True}},
+        record=[
+            "beta/__init__.py,,",
+            "beta_ext.cpython-311-x86_64-linux-gnu.so,,",
+            "solo.py,,",
+            "beta-0.1.dist-info/METADATA,,",
+            "../../bin/beta,,",
+        ],
+    )
+    document = run_capture(tmp_path)
+    found = by_name(document)
+    assert found["alpha-pkg"]["version"] == "1.2.0"
+    assert found["alpha-pkg"]["installer"] == "pip"
+    assert found["alpha-pkg"]["top_level"] == ["alpha"]
+    assert found["alpha-pkg"]["wheel_tags"] == ["py3-none-any"]
+    assert found["beta"]["direct_url"]["dir_info"] == {"editable": True}
+    assert found["beta"]["top_level"] == ["beta", "beta_ext", "solo"]
+    assert document["python"]["version"] == sys.version.split()[0]
+    assert document["python"]["executable"]
+    assert document["platform"]["system"] == sys.platform
+    assert str(tmp_path) in document["paths"]
+
+
+def test_broken_metadata_is_recorded_and_capture_continues(tmp_path: Path) -> None:
+    write_dist(tmp_path, "good", "1.0")
+    (write_dist(tmp_path, "nometa", "2.0") / "METADATA").unlink()
+    write_dist(tmp_path, "noversion", "3.0", metadata="Metadata-Version: 2.1\nName: noversion\n")
+    write_dist(tmp_path, "binary", "4.0", metadata=b"Name: bin\xff\xfe\nVersion: 4.0\n")
+    (tmp_path / "empty-9.dist-info").mkdir()
+    found = by_name(run_capture(tmp_path))
+    assert found["good"]["version"] == "1.0"
+    assert "broken" not in found["good"]
+    assert found["nometa"] == {**found["nometa"], "version": "2.0", "broken": "METADATA is missing"}
+    assert found["noversion"]["broken"] == "METADATA has no Version field"
+    assert "unreadable" in found["binary"]["broken"]
+    assert found["empty"]["broken"] == "METADATA is missing"
+
+
+def test_the_first_distribution_of_a_name_on_the_path_wins(tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    write_dist(first, "dup", "2.0")
+    write_dist(second, "Dup", "1.0")
+    environ = {"PYTHONPATH": os.pathsep.join([str(first), str(second)])}
+    records = [
+        r
+        for r in capture_interpreter([sys.executable], environ)["distributions"]
+        if r["name"].lower() == "dup"
+    ]
+    assert [r["version"] for r in records] == ["2.0"]
+
+
+def test_cache_is_used_until_site_packages_change(tmp_path: Path) -> None:
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    write_dist(site, "one", "1.0")
+    cold = run_capture(site, cache)
+    warm = run_capture(site, cache)
+    assert (cold["cached"], warm["cached"]) == (False, True)
+    assert warm["distributions"] == cold["distributions"]
+
+    write_dist(site, "two", "2.0")
+    after_install = run_capture(site, cache)
+    assert after_install["cached"] is False
+    assert "two" in by_name(after_install)
+
+    # An upgrade in place: pip replaces the dist-info directory.
+    old = site / "one-1.0.dist-info"
+    for child in old.iterdir():
+        child.unlink()
+    old.rmdir()
+    write_dist(site, "one", "1.1")
+    after_upgrade = run_capture(site, cache)
+    assert by_name(after_upgrade)["one"]["version"] == "1.1"
+    assert run_capture(site, cache)["cached"] is True
+
+
+def test_environment_is_allowlisted_and_secrets_never_recorded(tmp_path: Path) -> None:
+    document = run_capture(
+        tmp_path,
+        PYTHONHASHSEED="0",
+        PYTHON_API_TOKEN="tok-123",
+        OMP_NUM_THREADS="2",
+        PIP_INDEX_URL="https://user:hunter2@pypi.example/simple",
+        AWS_SECRET_ACCESS_KEY="abc",
+        HOME="/home/someone",
+    )
+    environment = document["environment"]
+    assert environment["PYTHONHASHSEED"] == "0"
+    assert environment["OMP_NUM_THREADS"] == "2"
+    assert environment["PYTHON_API_TOKEN"] == REDACTED
+    assert environment["PIP_INDEX_URL"] == "https://***@pypi.example/simple"
+    assert "AWS_SECRET_ACCESS_KEY" not in environment
+    assert "HOME" not in environment
+    assert "hunter2" not in str(document)
+    assert "tok-123" not in str(document)
+
+
+def test_secret_rules() -> None:
+    for name in ("GITHUB_TOKEN", "db_password", "MY_SECRET", "API_KEY", "GCP_CREDENTIALS"):
+        assert safe_value(name, "x") == REDACTED
+    assert safe_value("PIP_EXTRA_INDEX_URL", "a://u:p@h/x b://h2/y") == "a://***@h/x b://h2/y"
+    assert allowed_environment({"LC_ALL": "C", "PATH": "/bin", "TZ": "UTC"}) == {
+        "LC_ALL": "C",
+        "TZ": "UTC",
+    }
+
+
+def test_capture_script_keeps_to_python_3_8_syntax() -> None:
+    ast.parse(CAPTURE_SCRIPT.read_text(), feature_version=(3, 8))

@@ -1,0 +1,131 @@
+"""``nbtools env …`` end to end: real kernel specs, real interpreter, real SQLite store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from nbtools.cli.main import cli
+from tests.envsnap_support import EnvKernel, write_dist
+
+
+@pytest.fixture
+def nbtools(tmp_path: Path, env_kernel: EnvKernel):  # type: ignore[no-untyped-def]
+    root = tmp_path / "project"
+    root.mkdir()
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(cli, ["--root", str(root), "env", *args], catch_exceptions=False)
+
+    return invoke
+
+
+def snapshot_id(nbtools) -> str:  # type: ignore[no-untyped-def]
+    result = nbtools("snapshot", "--kernel", "envtest", "--json")
+    assert result.exit_code == 0, result.output
+    return str(json.loads(result.stdout)["id"])
+
+
+def test_snapshot_list_show(nbtools, env_kernel: EnvKernel) -> None:  # type: ignore[no-untyped-def]
+    write_dist(env_kernel.site, "widget", "1.0")
+    taken = snapshot_id(nbtools)
+    listed = json.loads(nbtools("list", "--json").stdout)
+    assert [row["id"] for row in listed] == [taken]
+    assert listed[0]["origin"] == "envtest"
+    shown = nbtools("show", taken[:8])
+    assert shown.exit_code == 0
+    assert "widget" in shown.stdout
+    assert taken[:12] in shown.stdout
+    assert json.loads(nbtools("show", taken, "--json").stdout)["id"] == taken
+
+
+def test_unknown_kernel_exits_2_listing_kernels(nbtools) -> None:  # type: ignore[no-untyped-def]
+    result = nbtools("snapshot", "--kernel", "nope")
+    assert result.exit_code == 2
+    assert "No kernel named 'nope'. Installed kernels:" in result.stderr
+    assert "envtest" in result.stderr
+
+
+def test_check_passes_then_exits_1_listing_drift(nbtools, env_kernel: EnvKernel) -> None:  # type: ignore[no-untyped-def]
+    write_dist(env_kernel.site, "stable", "1.0")
+    write_dist(env_kernel.site, "bumped", "1.0")
+    baseline = snapshot_id(nbtools)
+    ok = nbtools("check", baseline, "--kernel", "envtest")
+    assert ok.exit_code == 0
+    assert "No drift" in ok.stdout
+
+    write_dist(env_kernel.site, "newcomer", "0.1")
+    old = env_kernel.site / "bumped-1.0.dist-info"
+    for child in old.iterdir():
+        child.unlink()
+    old.rmdir()
+    write_dist(env_kernel.site, "bumped", "2.0")
+    drift = nbtools("check", baseline, "--kernel", "envtest")
+    assert drift.exit_code == 1
+    assert "+ newcomer 0.1" in drift.stdout
+    assert "~ bumped 1.0 -> 2.0 (upgraded)" in drift.stdout
+    assert "drifted from snapshot" in drift.stderr
+
+    as_json = nbtools("check", baseline, "--kernel", "envtest", "--json")
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.stdout)["summary"] == "1 added, 1 upgraded"
+
+
+def test_export_import_and_diff_files(nbtools, env_kernel: EnvKernel, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write_dist(env_kernel.site, "alpha", "1.0")
+    requirements = tmp_path / "requirements.txt"
+    exported = nbtools("export", "--kernel", "envtest", "-o", str(requirements))
+    assert exported.exit_code == 0, exported.output
+    assert "alpha==1.0" in requirements.read_text()
+    taken = snapshot_id(nbtools)
+
+    edited = tmp_path / "edited.txt"
+    edited.write_text(requirements.read_text().replace("alpha==1.0", "alpha==0.9"))
+    difference = nbtools("diff", str(requirements), str(edited))
+    assert difference.exit_code == 0
+    assert "~ alpha 1.0 -> 0.9 (downgraded)" in difference.stdout
+    assert nbtools("check", str(requirements), "--kernel", "envtest").exit_code == 0
+
+    imported = json.loads(nbtools("import", str(edited), "--json").stdout)
+    assert imported["source"] == "requirements"
+    against = json.loads(nbtools("diff", imported["id"], taken, "--json").stdout)
+    assert {
+        "name": "alpha",
+        "kind": "upgraded",
+        "old": "0.9",
+        "new": "1.0",
+        "detail": "",
+    } in against["changes"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("export", "--format", "pylock", "-o", "lock.toml"),
+            "named pylock.toml or pylock.NAME.toml",
+        ),
+        (("show", "ffff"), "No snapshot 'ffff'"),
+        (("diff", "python3", "ffff"), "'python3' is not a snapshot id"),
+    ],
+)
+def test_bad_input_exits_2(nbtools, args: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
+    result = nbtools(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_malformed_import_names_the_line(nbtools, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "requirements.txt"
+    bad.write_text("six==1.16.0\nrequests>=2\n")
+    result = nbtools("import", str(bad))
+    assert result.exit_code == 2
+    assert f"{bad}, line 2: 'requests>=2' is not pinned" in result.stderr
+    lock = tmp_path / "pylock.toml"
+    lock.write_text('lock-version = "1.0"\ncreated-by = "x"\npackages = [\n')
+    result = nbtools("diff", str(lock), str(bad))
+    assert result.exit_code == 2
+    assert "pylock.toml, line 3: not valid TOML" in result.stderr

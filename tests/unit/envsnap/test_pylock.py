@@ -1,0 +1,122 @@
+"""pylock.toml export (against the real PyPI) and import, validated by packaging.pylock."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from nbtools.envsnap.diff import diff
+from nbtools.envsnap.index import IndexUnavailableError, PackageIndex
+from nbtools.envsnap.model import Distribution, Snapshot
+from nbtools.envsnap.pylock import parse_pylock, to_pylock, validate_pylock
+from nbtools.errors import InvalidInputError
+from tests.envsnap_support import BROKEN, EDITABLE, VCS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+SNAPSHOT = Snapshot(
+    "kernel",
+    "python3",
+    (
+        Distribution("six", "1.17.0", wheel_tags=("py2-none-any", "py3-none-any")),
+        Distribution("iniconfig", "2.0.0", wheel_tags=("cp311-cp311-linux_x86_64",)),
+        EDITABLE,
+        VCS,
+        BROKEN,
+        Distribution("six-not-released", "99.0"),
+        Distribution("legacy", "1.0-beta_weird!"),
+    ),
+    python={"version": "3.11.7", "implementation": "cpython"},
+    platform={"system": "linux", "machine": "x86_64"},
+)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> str:
+    cache = tmp_path_factory.mktemp("cache")
+    return to_pylock(SNAPSHOT, PackageIndex(cache=cache)).text
+
+
+def test_packaging_has_pylock_here() -> None:
+    pytest.importorskip("packaging.pylock")
+
+
+def test_export_locks_the_installed_files_with_hashes(exported: str) -> None:
+    data = tomllib.loads(exported)
+    packages = {package["name"]: package for package in data["packages"]}
+    assert data["lock-version"] == "1.0"
+    assert data["requires-python"] == "==3.11.*"
+    six = packages["six"]
+    assert [w["name"] for w in six["wheels"]] == ["six-1.17.0-py2.py3-none-any.whl"]
+    assert six["wheels"][0]["hashes"]["sha256"]
+    # No wheel on the index matches a locally built tag: the sdist is locked instead.
+    assert packages["iniconfig"]["sdist"]["name"] == "iniconfig-2.0.0.tar.gz"
+    assert packages["my-lib"]["directory"] == {"path": "/src/my-lib", "editable": True}
+    assert packages["tool"]["vcs"]["commit-id"] == "abc123"
+    unlocked = {item["name"]: item for item in data["tool"]["nbtools"]["unlocked"]}
+    assert unlocked["cracked"]["reason"] == "broken metadata: METADATA is missing"
+    assert unlocked["six-not-released"]["reason"] == "99.0 is not on https://pypi.org/simple"
+    assert unlocked["legacy"]["reason"] == "version '1.0-beta_weird!' is not a PEP 440 version"
+
+
+def test_export_reads_back_as_the_same_environment(exported: str) -> None:
+    back = parse_pylock(exported)
+    assert diff(SNAPSHOT, back).empty
+    assert back.id == SNAPSHOT.id
+
+
+def test_unreachable_index_is_a_clear_error(tmp_path: Path) -> None:
+    index = PackageIndex("http://127.0.0.1:9/simple", cache=tmp_path, timeout=2)
+    with pytest.raises(IndexUnavailableError, match="Cannot reach the index"):
+        to_pylock(SNAPSHOT, index)
+    with pytest.raises(InvalidInputError, match="must start with https://"):
+        PackageIndex("file:///etc/simple")
+
+
+GOOD = """lock-version = "1.0"
+created-by = "hand"
+
+[[packages]]
+name = "a"
+version = "1.0"
+directory = { path = "/src/a" }
+
+[[packages]]
+name = "b"
+version = "2.0"
+directory = { path = "/src/b" }
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "problem"),
+    [
+        (GOOD.replace('created-by = "hand"', 'created-by = "hand'), 2, "not valid TOML"),
+        (GOOD.replace('name = "b"\n', ""), 9, "Missing required value"),
+        (GOOD.replace('name = "b"', 'name = "B_x"'), 9, "is not normalized"),
+        (GOOD.replace('directory = { path = "/src/b" }', ""), 9, "Exactly one of vcs"),
+        (GOOD.replace('name = "b"', 'name = "a"'), 9, "listed more than once"),
+        (GOOD.replace('lock-version = "1.0"', 'lock-version = "2.0"'), None, "not supported"),
+    ],
+)
+def test_malformed_lock_files_name_the_line(text: str, line: int | None, problem: str) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        parse_pylock(text, "pylock.toml")
+    assert problem in info.value.message
+    assert info.value.details["line"] == line
+    if line:
+        assert info.value.message.startswith(f"pylock.toml, line {line}: ")
+
+
+def test_a_valid_hand_written_lock_file() -> None:
+    assert validate_pylock(GOOD)["created-by"] == "hand"
+    snapshot = parse_pylock(GOOD)
+    assert [(d.name, d.version, d.origin) for d in snapshot.distributions] == [
+        ("a", "1.0", "directory"),
+        ("b", "2.0", "directory"),
+    ]

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from nbtools.envsnap import diff, get_snapshot, list_snapshots, snapshot_kernel
+from nbtools.envsnap.model import Distribution, Snapshot
+from nbtools.envsnap.records import EnvSnapshotRecord
+from nbtools.envsnap.snapshots import save_snapshot
+from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.project import Project
+from tests.envsnap_support import EnvKernel, install_kernel, write_dist
+
+
+def test_snapshot_kernel_captures_in_the_kernels_interpreter_and_stores(
+    project: Project, env_kernel: EnvKernel
+) -> None:
+    write_dist(env_kernel.site, "onlyinkernel", "0.3")
+    snapshot = snapshot_kernel(project, "envtest")
+    assert snapshot.by_key()["onlyinkernel"].version == "0.3"
+    assert snapshot.kernel is not None
+    assert snapshot.kernel["name"] == "envtest"
+    assert snapshot.source == "kernel"
+    assert snapshot.origin == "envtest"
+    assert len(snapshot.id) == 64
+    stored = get_snapshot(project, snapshot.id)
+    assert stored == snapshot.with_created_at(stored.created_at)
+    assert stored.created_at.tzinfo is not None
+
+
+def test_identical_environments_share_one_id_and_one_row(
+    project: Project, env_kernel: EnvKernel
+) -> None:
+    write_dist(env_kernel.site, "same", "1.0")
+    install_kernel(env_kernel.kernels, env_kernel.site, name="twin", MODE="other")
+    first = snapshot_kernel(project, "envtest")
+    again = snapshot_kernel(project, "twin")
+    assert first.id == again.id
+    assert again.created_at == first.created_at  # first seen, kept
+    with project.store.session() as session:
+        assert session.scalar(select(func.count()).select_from(EnvSnapshotRecord)) == 1
+    assert [row["id"] for row in list_snapshots(project)] == [first.id]
+
+    write_dist(env_kernel.site, "more", "2.0")
+    changed = snapshot_kernel(project, "envtest")
+    assert changed.id != first.id
+    assert [c.describe() for c in diff(first, changed).changes] == ["+ more 2.0"]
+    assert list_snapshots(project)[0]["id"] == changed.id
+
+
+def test_kernel_env_secrets_are_not_stored(project: Project, env_kernel: EnvKernel) -> None:
+    install_kernel(env_kernel.kernels, env_kernel.site, name="secret", SERVICE_TOKEN="s3cret")
+    snapshot = snapshot_kernel(project, "secret")
+    assert snapshot.kernel is not None
+    assert snapshot.kernel["env"]["SERVICE_TOKEN"] == "<redacted>"
+    with project.store.session() as session:
+        assert "s3cret" not in session.scalars(select(EnvSnapshotRecord.document)).one()
+
+
+def test_broken_distribution_is_kept_in_the_stored_snapshot(
+    project: Project, env_kernel: EnvKernel
+) -> None:
+    (write_dist(env_kernel.site, "cracked", "1.0") / "METADATA").unlink()
+    snapshot = get_snapshot(project, snapshot_kernel(project, "envtest").id)
+    assert [d.name for d in snapshot.broken()] == ["cracked"]
+
+
+def _stored(project: Project, name: str) -> Snapshot:
+    return save_snapshot(project, Snapshot("requirements", "r.txt", (Distribution(name, "1.0"),)))
+
+
+def test_lookup_by_prefix_and_its_errors(project: Project) -> None:
+    snapshots = [_stored(project, f"pkg{i}") for i in range(40)]
+    target = snapshots[0]
+    assert get_snapshot(project, target.id[:12]).id == target.id
+    assert get_snapshot(project, target.id.upper()).id == target.id
+    with pytest.raises(NotFoundError, match="nbtools env list"):
+        get_snapshot(project, "0" * 64)
+    with pytest.raises(NotFoundError, match="not a snapshot id"):
+        get_snapshot(project, "python3")
+    shared = next(
+        a.id[0] for a in snapshots for b in snapshots if a is not b and a.id[0] == b.id[0]
+    )
+    with pytest.raises(InvalidInputError, match="ambiguous"):
+        get_snapshot(project, shared)
