@@ -25,6 +25,8 @@ setup: $(INSTALLED)
 $(INSTALLED): pyproject.toml package.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	# A develop link would let pip write the wheel's shared data into the source tree.
+	rm -f $(VENV)/share/jupyter/labextensions/jupyterlab-nbtools
 	$(PY) -m pip install --quiet -e ".[test]"
 	$(BIN)/jupyter-builder develop --overwrite .
 	touch $@

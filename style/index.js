@@ -1,2 +1,3 @@
 import './base.css';
+import './productionize.css';
 import './monitoring.css';

@@ -3,9 +3,11 @@ import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import environmentPlugin from './plugins/environment';
 import monitoringPlugin from './plugins/monitoring';
 import panelPlugin from './plugins/panel';
+import productionizePlugin from './plugins/productionize';
 
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   panelPlugin,
+  productionizePlugin,
   environmentPlugin,
   monitoringPlugin
 ];

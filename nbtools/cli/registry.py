@@ -21,6 +21,14 @@ COMMANDS: dict[str, CommandEntry] = {
     "env": CommandEntry(
         "nbtools.cli.env", "env", "Snapshot, compare, export and recreate kernel environments."
     ),
+    "extract": CommandEntry(
+        "nbtools.cli.extract",
+        "extract",
+        "Extract tagged cells into a tested package (--check for CI).",
+    ),
+    "init": CommandEntry(
+        "nbtools.cli.init", "init", "Write a starter kit: tagged notebook, CI workflow, pre-commit."
+    ),
     "metrics": CommandEntry(
         "nbtools.cli.metrics", "metrics", "Metrics recorded by runs: show a run, a job's series."
     ),

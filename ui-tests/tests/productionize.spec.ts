@@ -1,8 +1,9 @@
 import { expect, test } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
-import type { TestInfo } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
+
+import { attachScreenshot } from './helpers';
 
 const NOTEBOOK = 'forecast.ipynb';
 
@@ -54,19 +55,6 @@ async function clickProductionize(page: IJupyterLabPageFixture): Promise<void> {
   const notebook = await page.activity.getPanelLocator(NOTEBOOK);
   expect(notebook).not.toBeNull();
   await notebook!.getByRole('button', { name: 'Productionize', exact: true }).click();
-}
-
-/**
- * Save a screenshot as a test artifact (never as an assertion).
- */
-async function attachScreenshot(
-  page: IJupyterLabPageFixture,
-  testInfo: TestInfo,
-  name: string
-): Promise<void> {
-  const file = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path: file });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
 }
 
 test.describe('Productionize', () => {

@@ -2,6 +2,15 @@ export { NbtoolsApiError, ServerExtensionMissingError, isApiErrorBody } from './
 export { API_NAMESPACE, requestAPI } from './request';
 export { getStatus } from './status';
 export type { ApiErrorBody, ServerStatus } from './types';
+export { extractPackage } from './extract';
+export type {
+  ExtractFile,
+  ExtractProblem,
+  ExtractReport,
+  ExtractRequest,
+  ExtractTestReport,
+  ExtractTestResult
+} from './extract';
 export { diffSnapshots, exportSnapshot, listSnapshots, takeSnapshot } from './env';
 export type {
   DistributionChange,

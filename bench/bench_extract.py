@@ -1,0 +1,161 @@
+"""Extraction speed: `nbtools extract` vs `nbdev-export`, both as whole processes, same run.
+
+A generated notebook of 300 code cells, 150 of them exported with nbdev directives, is exported
+by each tool N times; the medians are printed side by side with the ratio (target: ours takes at
+most 1/5 of nbdev's wall time), plus `nbtools --help` (target: under 0.1 s) and the bare
+interpreter start-up as the floor. nbtools' modules are byte-compiled first, as a pip install
+does (an editable install in an environment with PYTHONDONTWRITEBYTECODE=1 would otherwise
+compile them on every run, which no installed copy does).
+
+    python bench/bench_extract.py [--runs 9]
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def notebook(cells: int = 300, exported: int = 150) -> dict[str, object]:
+    """A notebook with ``cells`` code cells, every other one exported with ``#| export``."""
+    sources = [
+        "#| default_exp core\nimport json",
+        "#| export\nimport re\nfrom collections import Counter\n\nimport click",
+    ]
+    for index in range(2, cells):
+        if index % 2 == 1 and index < 2 * exported:
+            if index % 10 == 1:
+                sources.append(
+                    f"#| export\nclass Model{index}:\n"
+                    f'    """Model number {index}."""\n\n'
+                    f"    def __init__(self, scale: float = {index}.0) -> None:\n"
+                    f"        self.scale = scale\n\n"
+                    f"    def apply(self, values: list[float]) -> list[float]:\n"
+                    f"        return [v * self.scale for v in values]"
+                )
+            else:
+                sources.append(
+                    f"#| export\ndef step_{index}(text: str) -> dict[str, int]:\n"
+                    f'    """Count the words of ``text`` (step {index})."""\n'
+                    f"    words = re.findall(r'\\w+', text.lower())\n"
+                    f"    return dict(Counter(words).most_common({index % 7 + 1}))\n\n"
+                    f"LIMIT_{index} = {index}"
+                )
+        else:
+            sources.append(
+                f"step_{max(index - 1, 1)}('a b a')\nprint(json.dumps({{'x': {index}}}))"
+            )
+    assert sum(s.startswith("#| export") for s in sources) == exported
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "cells": [
+            {
+                "id": f"c{i:04d}",
+                "cell_type": "code",
+                "metadata": {},
+                "source": source,
+                "outputs": [],
+                "execution_count": None,
+            }
+            for i, source in enumerate(sources)
+        ],
+    }
+
+
+def wall(command: list[str], cwd: Path, prepare=None) -> float:
+    if prepare:
+        prepare()
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def median_of(runs: int, command: list[str], cwd: Path, prepare=None) -> float:
+    wall(command, cwd, prepare)  # warm the file cache
+    return statistics.median(wall(command, cwd, prepare) for _ in range(runs))
+
+
+def _in_process(runs: int, project: Path, fresh_out) -> float:
+    """The extraction itself (read, analyse, render, write), without interpreter and CLI start-up."""
+    from nbtools.export.api import ExtractRequest, run_extract
+    from nbtools.export.build import ExtractOptions
+
+    request = ExtractRequest(
+        project / "nbs/big.ipynb", project / "out", ExtractOptions("benchlib"), mode="write"
+    )
+    times = []
+    for _ in range(runs + 1):
+        fresh_out()
+        start = time.perf_counter()
+        run_extract(request)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[1:])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    runs = parser.parse_args().runs
+    import nbtools
+
+    compileall.compile_dir(Path(nbtools.__file__).parent, quiet=1)
+    nbdev_export = BIN / "nbdev-export"
+    with tempfile.TemporaryDirectory(prefix="bench-extract-") as scratch:
+        project = Path(scratch)
+        (project / "nbs").mkdir()
+        (project / "pyproject.toml").write_text('[project]\nname = "benchlib"\n\n[tool.nbdev]\n')
+        (project / "nbs/big.ipynb").write_text(json.dumps(notebook(), indent=1))
+        out = project / "out"
+
+        def fresh_out() -> None:
+            shutil.rmtree(out, ignore_errors=True)
+
+        ours_cmd = [
+            str(BIN / "nbtools"),
+            "extract",
+            "nbs/big.ipynb",
+            "-o",
+            "out",
+            "--name",
+            "benchlib",
+        ]
+        ours = median_of(runs, ours_cmd, project, fresh_out)
+        theirs = None
+        if nbdev_export.exists():
+            theirs = median_of(runs, [str(nbdev_export), "--path", "nbs/big.ipynb"], project)
+        in_process = _in_process(runs, project, fresh_out)
+        help_time = median_of(runs, [str(BIN / "nbtools"), "--help"], project)
+        floor = median_of(runs, [sys.executable, "-c", "pass"], project)
+        lines = (project / "out/src/benchlib/core.py").read_text().count("\n")
+
+    print(f"bench_extract: 300 code cells, 150 exported with nbdev directives; median of {runs}")
+    print(f"  {'nbtools extract':<28} {ours * 1000:8.1f} ms  (core.py: {lines} lines)")
+    print(f"  {'  of which extraction work':<28} {in_process * 1000:8.1f} ms  (in process, warm)")
+    if theirs is not None:
+        print(f"  {'nbdev-export (anchor)':<28} {theirs * 1000:8.1f} ms")
+        ratio = ours / theirs
+        verdict = "met" if ratio <= 0.2 else "MISSED"
+        print(f"  {'ratio ours/nbdev':<28} {ratio:8.3f}     target <= 0.200: {verdict}")
+    else:
+        print("  nbdev-export: not installed (pip install nbdev) - no anchor figure")
+    verdict = "met" if help_time < 0.1 else "MISSED"
+    print(f"  {'nbtools --help':<28} {help_time * 1000:8.1f} ms  target < 100 ms: {verdict}")
+    print(f"  {'python -c pass (floor)':<28} {floor * 1000:8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

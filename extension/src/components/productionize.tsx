@@ -1,0 +1,365 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { VDomRenderer } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import type { ExtractFile, ExtractProblem, ExtractReport, ExtractTestResult } from '../api';
+import { EXPORT_TAGS, hasTag } from './cellTags';
+import { STEPS } from './productionizeModel';
+import type { ProductionizeModel, Step } from './productionizeModel';
+
+type Trans = TranslationBundle;
+
+/**
+ * The Productionize wizard: tags → options → preview → write and test → schedule.
+ */
+export class ProductionizeView extends VDomRenderer<ProductionizeModel> {
+  constructor(model: ProductionizeModel, trans: Trans) {
+    super(model);
+    this._trans = trans;
+    this.addClass('jp-nbtools-Productionize');
+  }
+
+  protected render(): React.ReactElement {
+    return <Wizard model={this.model} trans={this._trans} />;
+  }
+
+  private _trans: Trans;
+}
+
+function stepLabels(trans: Trans): Record<Step, string> {
+  return {
+    tags: trans.__('Tags'),
+    options: trans.__('Options'),
+    preview: trans.__('Preview'),
+    write: trans.__('Write and test'),
+    schedule: trans.__('Schedule')
+  };
+}
+
+function Wizard({ model, trans }: { model: ProductionizeModel; trans: Trans }): React.ReactElement {
+  if (!model.notebook) {
+    return <p className="jp-nbtools-muted">{trans.__('Open a notebook to productionize it.')}</p>;
+  }
+  const labels = stepLabels(trans);
+  const at = STEPS.indexOf(model.step);
+  return (
+    <div className="jp-nbtools-Wizard">
+      <nav aria-label={trans.__('Productionize steps')}>
+        <ol className="jp-nbtools-Steps">
+          {STEPS.map((step, index) => (
+            <li key={step}>
+              <button
+                className="jp-nbtools-Step"
+                aria-current={step === model.step ? 'step' : undefined}
+                onClick={() => model.setStep(step)}
+              >
+                {`${index + 1}. ${labels[step]}`}
+              </button>
+            </li>
+          ))}
+        </ol>
+      </nav>
+      <section aria-label={labels[model.step]} className="jp-nbtools-StepBody">
+        <StepBody model={model} trans={trans} />
+      </section>
+      {model.message && (
+        <div role="alert" className="jp-nbtools-Error">
+          <p className="jp-nbtools-Error-message">{model.message}</p>
+          {model.refused && <ProblemList problems={model.refused} model={model} trans={trans} />}
+        </div>
+      )}
+      <div className="jp-nbtools-WizardNav">
+        <button
+          className="jp-mod-styled jp-mod-reject"
+          disabled={at === 0}
+          onClick={() => model.setStep(STEPS[at - 1])}
+        >
+          {trans.__('Back')}
+        </button>
+        <button
+          className="jp-mod-styled jp-mod-accept"
+          disabled={at === STEPS.length - 1}
+          onClick={() => model.setStep(STEPS[at + 1])}
+        >
+          {trans.__('Next')}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function StepBody({
+  model,
+  trans
+}: {
+  model: ProductionizeModel;
+  trans: Trans;
+}): React.ReactElement {
+  switch (model.step) {
+    case 'tags':
+      return <TagOverview model={model} trans={trans} />;
+    case 'options':
+      return <OptionsForm model={model} trans={trans} />;
+    case 'preview':
+      return <Preview model={model} trans={trans} />;
+    case 'write':
+      return <WriteAndTest model={model} trans={trans} />;
+    case 'schedule':
+      return (
+        <div>
+          <p>{trans.__('Run this notebook as a scheduled production job with its parameters.')}</p>
+          <button className="jp-mod-styled jp-mod-accept" onClick={() => void model.schedule()}>
+            {trans.__('Schedule this notebook')}
+          </button>
+        </div>
+      );
+  }
+}
+
+function TagOverview({
+  model,
+  trans
+}: {
+  model: ProductionizeModel;
+  trans: Trans;
+}): React.ReactElement {
+  const cells = model.cells;
+  return (
+    <div>
+      <p className="jp-nbtools-muted">
+        {trans.__(
+          'One role per cell. Shortcuts in command mode: G then E (export), M (main), T (test), P (parameters), S (skip).'
+        )}
+      </p>
+      <ul className="jp-nbtools-CellList" aria-label={trans.__('Code cells')}>
+        {cells.map(cell => (
+          <li key={cell.id} className="jp-nbtools-CellRow">
+            <button
+              className="jp-nbtools-CellLink"
+              title={trans.__('Go to cell %1', cell.index + 1)}
+              onClick={() => void model.scrollToCell(cell.index)}
+            >
+              {trans.__('Cell %1', cell.index + 1)}
+            </button>
+            <code className="jp-nbtools-CellPreview" title={cell.preview}>
+              {cell.preview || trans.__('(empty)')}
+            </code>
+            {cell.directives.map(directive => (
+              <span key={directive} className="jp-nbtools-Directive">
+                {directive}
+              </span>
+            ))}
+            <span className="jp-nbtools-TagToggles">
+              {EXPORT_TAGS.map(tag => (
+                <button
+                  key={tag}
+                  className="jp-nbtools-TagToggle"
+                  aria-pressed={hasTag(cell.tags, tag)}
+                  aria-label={trans.__('%1 cell %2', tag, cell.index + 1)}
+                  onClick={() => model.toggleTag(cell.index, tag)}
+                >
+                  {tag}
+                </button>
+              ))}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function OptionsForm({
+  model,
+  trans
+}: {
+  model: ProductionizeModel;
+  trans: Trans;
+}): React.ReactElement {
+  const { options } = model;
+  const text = (key: 'name' | 'version' | 'output', label: string, placeholder: string) => (
+    <label className="jp-nbtools-Field">
+      <span>{label}</span>
+      <input
+        className="jp-mod-styled"
+        value={options[key]}
+        placeholder={placeholder}
+        onChange={event => model.setOptions({ [key]: event.target.value })}
+      />
+    </label>
+  );
+  return (
+    <form className="jp-nbtools-Form" onSubmit={event => event.preventDefault()}>
+      {text('name', trans.__('Package name'), trans.__('from the notebook name'))}
+      {text('version', trans.__('Version'), '0.1.0')}
+      {text('output', trans.__('Output directory'), trans.__('next to the notebook'))}
+      <label className="jp-nbtools-Check">
+        <input
+          type="checkbox"
+          checked={options.venv}
+          onChange={event => model.setOptions({ venv: event.target.checked })}
+        />
+        <span>{trans.__('Run the tests in a fresh virtual environment')}</span>
+      </label>
+    </form>
+  );
+}
+
+function Preview({
+  model,
+  trans
+}: {
+  model: ProductionizeModel;
+  trans: Trans;
+}): React.ReactElement {
+  const report = model.preview;
+  return (
+    <div>
+      <button
+        className="jp-mod-styled"
+        disabled={model.busy}
+        onClick={() => void model.runPreview()}
+      >
+        {trans.__('Refresh preview')}
+      </button>
+      {model.busy && <p role="status">{trans.__('Rendering the package…')}</p>}
+      {report && (
+        <>
+          <p role="status" data-testid="nbtools-preview-summary">
+            {trans.__('Package %1 in %2', report.package, report.output)}
+          </p>
+          <ProblemList problems={report.problems} model={model} trans={trans} />
+          <FileList files={report.files} trans={trans} />
+        </>
+      )}
+    </div>
+  );
+}
+
+function WriteAndTest({
+  model,
+  trans
+}: {
+  model: ProductionizeModel;
+  trans: Trans;
+}): React.ReactElement {
+  const report = model.result;
+  return (
+    <div>
+      <button
+        className="jp-mod-styled jp-mod-accept"
+        disabled={model.busy}
+        onClick={() => void model.writeAndTest()}
+      >
+        {trans.__('Write and test')}
+      </button>
+      {model.busy && <p role="status">{trans.__('Writing the package and running its tests…')}</p>}
+      {report && <Results report={report} model={model} trans={trans} />}
+    </div>
+  );
+}
+
+function Results({
+  report,
+  model,
+  trans
+}: {
+  report: ExtractReport;
+  model: ProductionizeModel;
+  trans: Trans;
+}): React.ReactElement {
+  const counts = report.tests?.counts;
+  const summary = counts
+    ? trans.__('%1 passed, %2 failed, %3 errors', counts.passed, counts.failed, counts.error)
+    : trans.__('No tests');
+  return (
+    <div>
+      <p role="status" data-testid="nbtools-test-summary">
+        {trans.__('Written to %1.', report.output)} {summary}
+      </p>
+      <ProblemList problems={report.problems} model={model} trans={trans} />
+      <ul className="jp-nbtools-Tests" aria-label={trans.__('Test results')}>
+        {(report.tests?.tests ?? []).map(test => (
+          <TestRow key={test.name} test={test} model={model} trans={trans} />
+        ))}
+      </ul>
+      {report.tests && !report.tests.ok && (
+        <pre className="jp-nbtools-Output">{report.tests.output}</pre>
+      )}
+    </div>
+  );
+}
+
+function TestRow({
+  test,
+  model,
+  trans
+}: {
+  test: ExtractTestResult;
+  model: ProductionizeModel;
+  trans: Trans;
+}): React.ReactElement {
+  const target = test.failure_cell ?? test.cell;
+  return (
+    <li className={`jp-nbtools-Test jp-mod-${test.outcome}`}>
+      <span className="jp-nbtools-Outcome">{test.outcome}</span> <code>{test.name}</code>
+      {target !== null && (
+        <button className="jp-nbtools-CellLink" onClick={() => void model.scrollToCell(target)}>
+          {test.failure_line
+            ? trans.__('Cell %1, line %2', target + 1, test.failure_line)
+            : trans.__('Cell %1', target + 1)}
+        </button>
+      )}
+      {test.message && <span className="jp-nbtools-Message">{test.message}</span>}
+    </li>
+  );
+}
+
+function ProblemList({
+  problems,
+  model,
+  trans
+}: {
+  problems: ExtractProblem[];
+  model: ProductionizeModel;
+  trans: Trans;
+}): React.ReactElement | null {
+  if (!problems.length) {
+    return null;
+  }
+  return (
+    <ul className="jp-nbtools-Problems" aria-label={trans.__('Problems')}>
+      {problems.map((problem, index) => (
+        <li key={index} className={`jp-nbtools-Problem jp-mod-${problem.severity}`}>
+          <button
+            className="jp-nbtools-CellLink"
+            onClick={() => void model.scrollToCell(problem.cell)}
+          >
+            {problem.line
+              ? trans.__('Cell %1, line %2', problem.cell + 1, problem.line)
+              : trans.__('Cell %1', problem.cell + 1)}
+          </button>
+          <span className="jp-nbtools-Message">{problem.message}</span>
+          {problem.hint && <span className="jp-nbtools-Hint">{problem.hint}</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function FileList({ files, trans }: { files: ExtractFile[]; trans: Trans }): React.ReactElement {
+  return (
+    <ul className="jp-nbtools-Files" aria-label={trans.__('Package files')}>
+      {files.map(file => (
+        <li key={file.path}>
+          <details>
+            <summary>
+              <code>{file.path}</code> <span className="jp-nbtools-FileStatus">{file.status}</span>
+            </summary>
+            <pre className="jp-nbtools-FileContent">{file.content ?? ''}</pre>
+          </details>
+        </li>
+      ))}
+    </ul>
+  );
+}

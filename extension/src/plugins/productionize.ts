@@ -1,0 +1,104 @@
+import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { PanelWithToolbar } from '@jupyterlab/ui-components';
+
+import { EXPORT_TAGS, hasTag, tagsOf, toggleCellTag } from '../components/cellTags';
+import type { ExportTag } from '../components/cellTags';
+import { ProductionizeView } from '../components/productionize';
+import { ProductionizeModel } from '../components/productionizeModel';
+import { CommandIDs as PanelCommandIDs, IProductionPanel } from '../tokens';
+
+/** Command ids of the Productionize feature. */
+export namespace CommandIDs {
+  /** Toggle a Productionize tag (argument `tag`) on the active cell. */
+  export const toggleCellTag = 'nbtools:toggle-cell-tag';
+  /** Open the Production panel on the Package section. */
+  export const openProductionize = 'nbtools:open-productionize';
+}
+
+/** DOM id of the Package section of the Production panel. */
+export const SECTION_ID = 'nbtools-productionize';
+
+/**
+ * The Productionize wizard in the Production panel, and the commands (with
+ * keyboard shortcuts, see `schema/productionize.json`) that tag the active cell.
+ */
+const productionizePlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyterlab-nbtools:productionize',
+  description: 'Productionize: tag cells and extract them into a tested package.',
+  autoStart: true,
+  requires: [IProductionPanel, INotebookTracker],
+  optional: [ICommandPalette, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    panel: IProductionPanel,
+    tracker: INotebookTracker,
+    palette: ICommandPalette | null,
+    translator: ITranslator | null
+  ): void => {
+    const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
+    const model = new ProductionizeModel(app.commands, trans);
+    const section = new PanelWithToolbar();
+    section.addClass('jp-nbtools-ProductionizeSection');
+    section.addWidget(new ProductionizeView(model, trans));
+    panel.addSection({ id: SECTION_ID, label: trans.__('Package'), rank: 10, widget: section });
+    panel.expandSection(SECTION_ID);
+
+    model.notebook = tracker.currentWidget;
+    tracker.currentChanged.connect((_, notebook) => {
+      model.notebook = notebook;
+    });
+
+    app.commands.addCommand(CommandIDs.toggleCellTag, {
+      label: args => trans.__('Tag Cell as %1', typeof args.tag === 'string' ? args.tag : ''),
+      caption: trans.__('Add or remove a Productionize tag on the active cell'),
+      isToggled: args => {
+        const cell = tracker.activeCell;
+        return !!cell && hasTag(tagsOf(cell.model.getMetadata('tags')), args.tag as ExportTag);
+      },
+      isEnabled: () => tracker.activeCell?.model.type === 'code',
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: { tag: { type: 'string', enum: [...EXPORT_TAGS] } },
+          required: ['tag']
+        }
+      },
+      execute: args => {
+        const cell = tracker.activeCell;
+        const tag = args.tag as ExportTag;
+        if (!cell || cell.model.type !== 'code' || !EXPORT_TAGS.includes(tag)) {
+          return;
+        }
+        toggleCellTag(cell.model, tag);
+        model.stateChanged.emit(undefined);
+      }
+    });
+
+    app.commands.addCommand(CommandIDs.openProductionize, {
+      label: trans.__('Productionize Notebook'),
+      caption: trans.__('Tag cells and extract them into a tested package'),
+      execute: () => app.commands.execute(PanelCommandIDs.openPanel, { section: SECTION_ID })
+    });
+
+    if (palette) {
+      const category = trans.__('Notebook Production');
+      palette.addItem({ command: CommandIDs.openProductionize, category });
+      for (const tag of EXPORT_TAGS) {
+        palette.addItem({ command: CommandIDs.toggleCellTag, args: { tag }, category });
+      }
+    }
+    for (const [rank, tag] of EXPORT_TAGS.entries()) {
+      app.contextMenu.addItem({
+        command: CommandIDs.toggleCellTag,
+        args: { tag },
+        selector: '.jp-Notebook .jp-CodeCell',
+        rank: 20 + rank
+      });
+    }
+  }
+};
+
+export default productionizePlugin;

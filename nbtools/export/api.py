@@ -1,0 +1,111 @@
+"""Extraction as the CLI and the REST API use it: preview, check, write, test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from nbtools.errors import CheckFailedError, InvalidInputError
+from nbtools.export.build import Extraction, ExtractOptions, extract
+from nbtools.export.writer import FileChange, compare, previous_dependencies, unified_diff, write
+from nbtools.notebooks import Notebook, read_notebook
+
+
+class ExtractRequest(NamedTuple):
+    """One extraction: the notebook, where the package goes, and what to do with it.
+
+    ``mode`` is ``preview`` (render only), ``check`` (compare with the disk, write nothing) or
+    ``write``. ``notebook`` may carry the notebook's content (e.g. unsaved in JupyterLab);
+    otherwise the file at ``notebook_path`` is read.
+    """
+
+    notebook_path: Path
+    out: Path
+    options: ExtractOptions = ExtractOptions()
+    mode: str = "preview"
+    test: bool = False
+    venv: bool = False
+    force: bool = False
+    notebook: Notebook | None = None
+
+
+@dataclass
+class ExtractReport:
+    """What an extraction found and did."""
+
+    extraction: Extraction
+    out: Path
+    mode: str
+    changes: list[FileChange]
+    written: bool = False
+    diff: str = ""
+    tests: Any = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def stale(self) -> bool:
+        return any(change.status != "unchanged" for change in self.changes)
+
+    @property
+    def ok(self) -> bool:
+        failed_tests = self.tests is not None and not self.tests.ok
+        stale = self.mode == "check" and self.stale
+        return not (self.extraction.errors or failed_tests or stale)
+
+    def to_dict(self, with_content: bool = True) -> dict[str, Any]:
+        extraction = self.extraction
+        return {
+            "ok": self.ok,
+            "mode": self.mode,
+            "package": extraction.package,
+            "output": str(self.out),
+            "notebook": extraction.source.name,
+            "notebook_sha256": extraction.source.sha256,
+            "written": self.written,
+            "stale": self.stale,
+            "files": [change.to_dict(with_content) for change in self.changes],
+            "problems": [problem.to_dict() for problem in extraction.problems],
+            "cells": extraction.cells(),
+            "parameters": [p.to_dict() for p in extraction.plan.parameters],
+            "dependencies": extraction.dependencies,
+            "diff": self.diff,
+            "tests": self.tests.to_dict() if self.tests is not None else None,
+        }
+
+
+def _run_tests(report: ExtractReport, venv: bool) -> None:
+    from nbtools.export.testrun import run_tests
+
+    extraction = report.extraction
+    cell_ids = {test.cell.index: test.cell.id for test in extraction.plan.tests}
+    report.tests = run_tests(report.out, extraction.files, cell_ids, venv=venv)
+
+
+def run_extract(request: ExtractRequest) -> ExtractReport:
+    """Render the package and, by ``request.mode``, compare it with the disk or write it."""
+    if request.mode not in ("preview", "check", "write"):
+        raise InvalidInputError(f"Unknown mode {request.mode!r}: use preview, check or write.")
+    nb = request.notebook if request.notebook is not None else read_notebook(request.notebook_path)
+    extraction = extract(
+        nb, request.notebook_path.name, request.options, previous_dependencies(request.out)
+    )
+    report = ExtractReport(extraction, request.out, request.mode, compare(extraction, request.out))
+    if request.mode == "check":
+        report.diff = unified_diff(report.changes, request.out)
+        if request.test and request.out.is_dir():
+            _run_tests(report, request.venv)
+    elif request.mode == "write":
+        if extraction.errors:
+            raise CheckFailedError(
+                f"The notebook has {len(extraction.errors)} problem(s); nothing was written:\n"
+                + "\n".join(p.describe() for p in extraction.errors),
+                problems=[p.to_dict() for p in extraction.problems],
+            )
+        write(extraction, request.out, force=request.force)
+        report.written = True
+        if request.test:
+            _run_tests(report, request.venv)
+    elif request.test:
+        raise InvalidInputError("Tests run on a written package: write it first (mode 'write').")
+    return report

@@ -1,0 +1,205 @@
+"""Extraction as one function: notebook in, package files and problems out (nothing written)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import keyword
+import re
+import sys
+from typing import Any, NamedTuple
+
+from nbtools.errors import InvalidInputError
+from nbtools.export import deps
+from nbtools.export.cells import classify
+from nbtools.export.model import EXPORT, Problem, Source
+from nbtools.export.plan import DEFAULT_MODULE, Plan, build_plan
+from nbtools.export.render.modules import render_modules
+from nbtools.export.render.pipeline import record_imports, render_main, render_pipeline
+from nbtools.export.render.project import render_pyproject, render_readme
+from nbtools.export.render.tests import render_tests
+from nbtools.notebooks import Notebook, cell_source, cell_tags
+
+#: The file in the output directory listing what nbtools generated there.
+MANIFEST = ".nbtools-extract.json"
+_VERSION = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
+
+
+class ExtractOptions(NamedTuple):
+    """What the user chooses: the package name (default: from the notebook) and version."""
+
+    package: str | None = None
+    version: str = "0.1.0"
+
+
+class Extraction(NamedTuple):
+    """The package as files (relative path → text), the problems, and how it was planned."""
+
+    package: str
+    source: Source
+    files: dict[str, str]
+    problems: list[Problem]
+    plan: Plan
+    default_module: str
+    dependencies: dict[str, str]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    def manifest(self) -> str:
+        """The manifest's text: generated files with their hashes, and resolved pins."""
+        body = {
+            "generator": "nbtools extract",
+            "notebook": self.source.name,
+            "notebook_sha256": self.source.sha256,
+            "package": self.package,
+            "files": {path: sha256_text(text) for path, text in sorted(self.files.items())},
+            "dependencies": dict(sorted(self.dependencies.items())),
+        }
+        return json.dumps(body, indent=2, sort_keys=True) + "\n"
+
+    def cells(self) -> list[dict[str, Any]]:
+        """Each exported cell's role and target module, for overviews."""
+        cells = [
+            *(p.cell for m in self.plan.modules.values() for p in m.cells),
+            *(p.cell for p in self.plan.main),
+            *(p.cell for p in self.plan.tests),
+        ]
+        return [
+            {
+                "cell": c.index,
+                "cell_id": c.id,
+                "role": c.role,
+                "module": (c.module or self.default_module) if c.role == EXPORT else None,
+            }
+            for c in sorted(cells, key=lambda c: c.index)
+        ]
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def fingerprint(nb: Notebook) -> str:
+    """sha256 of what extraction reads: each cell's type, id, tags and source.
+
+    Outputs and execution counts are left out, so re-running a notebook does not make its
+    package stale.
+    """
+    cells = [
+        [raw["cell_type"], str(raw.get("id", "")), cell_tags(raw), cell_source(raw)]
+        for raw in nb["cells"]
+    ]
+    nbdev = nb.get("metadata", {}).get("nbdev")
+    canonical = json.dumps([cells, nbdev], ensure_ascii=False, separators=(",", ":"))
+    return sha256_text(canonical)
+
+
+def suggest_package_name(text: str) -> str:
+    """A valid package name close to ``text``: lowercase, underscores, no leading digit."""
+    name = re.sub(r"[^0-9a-z_]+", "_", text.lower()).strip("_") or "notebook"
+    if name[0].isdigit() or keyword.iskeyword(name):
+        name = f"nb_{name}"
+    if name in sys.stdlib_module_names:
+        name = f"{name}_pkg"
+    return name
+
+
+def check_package_name(name: str) -> str:
+    """``name`` if it can be the package's import name; else an error with a suggestion."""
+    problem = None
+    if not name.isidentifier() or not name.isascii():
+        problem = "is not a Python identifier"
+    elif keyword.iskeyword(name):
+        problem = "is a Python keyword"
+    elif name in sys.stdlib_module_names:
+        problem = "would shadow the standard-library module of that name"
+    elif name != name.lower():
+        problem = "should be lowercase (PEP 8)"
+    if problem:
+        suggestion = suggest_package_name(name)
+        raise InvalidInputError(
+            f"Invalid package name {name!r}: it {problem}. Try --name {suggestion}.",
+            name=name,
+            suggestion=suggestion,
+        )
+    return name
+
+
+def check_version(version: str) -> str:
+    if not _VERSION.match(version):
+        raise InvalidInputError(
+            f"Invalid version {version!r}: use a PEP 440 version such as 0.1.0 or 1.2.0rc1.",
+            version=version,
+        )
+    return version
+
+
+def extract(
+    nb: Notebook,
+    notebook_name: str,
+    options: ExtractOptions,
+    previous_dependencies: dict[str, str] | None = None,
+) -> Extraction:
+    """Plan and render the package for ``nb``; nothing is written."""
+    stem = notebook_name.rsplit("/", 1)[-1].removesuffix(".ipynb")
+    package = check_package_name(options.package or suggest_package_name(stem))
+    version = check_version(options.version)
+    source = Source(notebook_name.rsplit("/", 1)[-1], fingerprint(nb))
+    classified = classify(nb)
+    plan = build_plan(nb, classified, package)
+    default = classified.default_module or DEFAULT_MODULE
+    problems = list(plan.problems)
+    exported = [
+        m for module in plan.modules.values() for p in module.cells for m in p.names.modules
+    ]
+    runtime = deps.third_party([*exported, *_main_modules(plan)], package)
+    testing = deps.third_party((m for p in plan.tests for m in p.names.modules), package) - runtime
+    resolved = deps.resolve(runtime | testing, previous_dependencies or {})
+    problems += _unresolved_problems(plan, resolved)
+    pins = {r.module: r.requirement for r in resolved if r.requirement}
+    files = render_modules(plan, source, default, version)
+    if plan.has_pipeline:
+        files[f"src/{package}/pipeline.py"] = render_pipeline(plan, source)
+        files[f"src/{package}/__main__.py"] = render_main(plan, source)
+    if plan.tests:
+        files[f"tests/test_{package}.py"] = render_tests(plan, source)
+    files["pyproject.toml"] = render_pyproject(
+        plan,
+        source,
+        version,
+        sorted({pins[m] for m in runtime if m in pins}),
+        sorted({pins[m] for m in testing if m in pins}),
+    )
+    files["README.md"] = render_readme(plan, source)
+    return Extraction(package, source, dict(sorted(files.items())), problems, plan, default, pins)
+
+
+def _main_modules(plan: Plan) -> list[str]:
+    """Modules main cells import, without those imported only for ``record`` (run() has it)."""
+    modules = []
+    for parsed in plan.main:
+        skipped = {(node.module or "").split(".")[0] for node in record_imports(parsed.tree)}
+        modules += [m for m in parsed.names.modules if m not in skipped]
+    return modules
+
+
+def _unresolved_problems(plan: Plan, resolved: list[deps.Requirement]) -> list[Problem]:
+    missing = {r.module for r in resolved if r.requirement is None}
+    problems = []
+    cells = [p for m in plan.modules.values() for p in m.cells] + plan.main + plan.tests
+    for module in sorted(missing):
+        cell = next(p.cell for p in cells if module in p.names.modules)
+        problems.append(
+            Problem(
+                cell.index,
+                cell.id,
+                0,
+                "unresolved-import",
+                f"No installed distribution provides '{module}', so pyproject.toml cannot list it.",
+                "Install it in this environment and extract again.",
+                severity="warning",
+            )
+        )
+    return problems

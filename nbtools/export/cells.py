@@ -1,0 +1,175 @@
+"""Sorting a notebook's cells into roles, from cell tags and nbdev directives.
+
+Tags (JupyterLab's property inspector writes them): ``parameters``, ``export``,
+``export:<module>``, ``main``, ``test``, ``skip``. nbdev directives at the top of a cell:
+``#| default_exp <module>``, ``#| export [module]``, ``#| exporti [module]``,
+``#| exports [module]`` and ``#| hide``; every leading directive line is removed from the
+exported code, as nbdev does.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Any
+
+from nbtools.export.model import EXPORT, MAIN, PARAMETERS, TEST, Cell, Classified, Problem
+from nbtools.notebooks import Notebook, cell_source, cell_tags
+
+_DIRECTIVE = re.compile(r"^\s*#\s*\|")
+_CELL_MAGIC = re.compile(r"^\s*%%\w+")
+_DIRECTIVE_BODY = re.compile(r"([^\s:]+)\s*:?\s?(.*?)\s*$", re.DOTALL)
+_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+#: Module names the generated package uses itself.
+RESERVED_MODULES = frozenset({"pipeline", "__main__", "__init__"})
+
+TAGGING_HELP = (
+    "Tag the cells to export in JupyterLab (property inspector, or the Productionize panel): "
+    "'export' for library code, 'main' for the pipeline, 'test' for tests, 'parameters' for "
+    "inputs — or start a cell with the nbdev directive '#| export'."
+)
+
+
+def split_directives(source: str) -> tuple[dict[str, str], list[str], str, int]:
+    """Split leading nbdev directive lines off ``source``.
+
+    Returns the directives (``{name: value}``), the cell-magic lines found among them, the
+    remaining code and how many lines were removed before it.
+    """
+    lines = source.splitlines(keepends=True)
+    directives: dict[str, str] = {}
+    magics: list[str] = []
+    taken = 0
+    for line in lines:
+        if _DIRECTIVE.match(line):
+            body = _DIRECTIVE_BODY.match(_DIRECTIVE.sub("", line, count=1).strip())
+            if body:
+                name, value = body.groups()
+                directives[name] = "" if value == "true" else value
+        elif _CELL_MAGIC.match(line):
+            magics.append(line)
+        elif line.strip():
+            break
+        taken += 1
+    return directives, magics, "".join(lines[taken:]), taken
+
+
+def _metadata_directives(metadata: Any) -> dict[str, str]:
+    """nbdev's metadata form of directives: ``{"nbdev": {"export": "true"}}``."""
+    table = metadata.get("nbdev") if isinstance(metadata, dict) else None
+    if not isinstance(table, dict):
+        return {}
+    return {k: ("" if v == "true" else v) for k, v in table.items() if isinstance(v, str)}
+
+
+def module_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a module of the package, or ``None`` if it can."""
+    if not _MODULE.match(name):
+        return f"'{name}' is not a valid module name (dotted Python identifiers only)"
+    if any(keyword.iskeyword(part) for part in name.split(".")):
+        return f"'{name}' uses a Python keyword as a module name"
+    if name in RESERVED_MODULES:
+        return f"'{name}' is a module the generated package writes itself"
+    return None
+
+
+class _Roles:
+    """The roles one cell asks for, from its tags and directives."""
+
+    def __init__(self) -> None:
+        self.roles: dict[str, tuple[str | None, bool]] = {}
+        self.errors: list[str] = []
+
+    def add(self, role: str, module: str | None = None, public: bool = True) -> None:
+        previous = self.roles.get(role)
+        if previous is not None and previous[0] != module and None not in (previous[0], module):
+            self.errors.append(f"it is exported to both '{previous[0]}' and '{module}'")
+            return
+        if previous is None or module is not None:
+            self.roles[role] = (module, public and (previous is None or previous[1]))
+
+
+def _roles_of(tags: list[str], directives: dict[str, str]) -> _Roles:
+    roles = _Roles()
+    for tag in tags:
+        if tag in (PARAMETERS, MAIN, TEST, EXPORT):
+            roles.add(tag)
+        elif tag.startswith("export:"):
+            roles.add(EXPORT, tag.partition(":")[2].strip() or "")
+    for name, public in (("export", True), ("exports", True), ("exporti", False)):
+        if name in directives:
+            roles.add(EXPORT, directives[name].strip() or None, public)
+    return roles
+
+
+def classify(nb: Notebook) -> Classified:
+    """Sort the notebook's code cells into roles and collect its markdown for the README."""
+    cells: list[Cell] = []
+    markdown: list[str] = []
+    problems: list[Problem] = []
+    default_module = _metadata_directives(nb.get("metadata")).get("default_exp") or None
+    for index, raw in enumerate(nb["cells"]):
+        tags = cell_tags(raw)
+        if "skip" in tags:
+            continue
+        source = cell_source(raw)
+        if raw["cell_type"] == "markdown":
+            markdown.append(source)
+            continue
+        if raw["cell_type"] != "code":
+            continue
+        cell_id = str(raw.get("id") or f"cell-{index}")
+        directives, magics, code, offset = split_directives(source)
+        directives = {**_metadata_directives(raw.get("metadata")), **directives}
+        roles = _roles_of(tags, directives)
+
+        def problem(code_: str, message: str, hint: str = "", line: int = 0) -> None:
+            problems.append(Problem(index, cell_id, line, code_, message, hint))  # noqa: B023
+
+        if directives.get("default_exp"):
+            reason = module_name_problem(directives["default_exp"].strip())
+            if reason:
+                problem("module-name", f"default_exp: {reason}.", line=1)
+            else:
+                default_module = directives["default_exp"].strip()
+        for error in roles.errors:
+            problem("conflicting-roles", f"The cell has conflicting export targets: {error}.")
+        if roles.errors:
+            continue
+        if len(roles.roles) > 1:
+            names = " and ".join(sorted(roles.roles))
+            problem(
+                "conflicting-roles",
+                f"The cell is tagged both {names}.",
+                "A cell has one role: remove all but one of these tags.",
+            )
+            continue
+        if not roles.roles:
+            continue
+        role, (module, public) = next(iter(roles.roles.items()))
+        if module is not None:
+            reason = module_name_problem(module)
+            if reason:
+                problem("module-name", f"Cannot export to module {reason}.", _module_hint(module))
+                continue
+        if magics:
+            problem(
+                "notebook-only",
+                f"The cell magic {magics[0].strip().split()[0]} runs only in IPython.",
+                "Remove it from the exported cell, or keep it in an untagged cell.",
+                line=1,
+            )
+        cells.append(Cell(index, cell_id, role, code, offset, module, public))
+    return Classified(cells, default_module, markdown, problems)
+
+
+def _module_hint(module: str) -> str:
+    cleaned = ".".join(
+        re.sub(r"\W", "_", part).lstrip("0123456789") or "module"
+        for part in module.split(".")
+        if part
+    )
+    if not cleaned or module_name_problem(cleaned):
+        return "Use a dotted Python name such as 'export:utils' or 'export:data.load'."
+    return f"Try 'export:{cleaned}'."

@@ -1,0 +1,155 @@
+"""Dependencies of the exported code: imports mapped to installed distributions, pinned.
+
+A top-level import is looked up as a distribution of the same name first (its ``*.dist-info``
+directory on ``sys.path``, checked against the modules it installs), then in
+``importlib.metadata.packages_distributions()``, which scans every installed distribution and
+is computed only when the fast path finds nothing. Standard-library modules are left out (``sys.stdlib_module_names``).
+Pins allow compatible updates: ``>=2.2.1,<3`` (``>=0.4.1,<0.5`` before 1.0). A pin the package
+already had is kept while the installed version still satisfies it, so ``--check`` stays quiet
+until something really changes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import NamedTuple
+
+_RELEASE = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?")
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)>=([0-9][^,]*),<([0-9][0-9.]*)$")
+
+
+class Requirement(NamedTuple):
+    """A module the code imports and the requirement that provides it (``None``: unresolved)."""
+
+    module: str
+    requirement: str | None
+
+
+def third_party(modules: Iterable[str], own_package: str) -> set[str]:
+    """The imported top-level modules that are neither stdlib, ``__future__`` nor ourselves."""
+    stdlib = set(sys.stdlib_module_names) | {"__future__"}
+    return {name for name in modules if name not in stdlib and name != own_package}
+
+
+def _release(version: str) -> tuple[int, ...]:
+    match = _RELEASE.match(version)
+    return tuple(int(part) for part in match.groups() if part is not None) if match else ()
+
+
+def compatible_pin(distribution: str, version: str) -> str:
+    """``name>=version,<next-major`` (``<0.(minor+1)`` while the major version is 0)."""
+    release = _release(version)
+    lower = ".".join(map(str, release)) or version
+    if not release:
+        return f"{distribution}>={version}"
+    if release[0] == 0 and len(release) > 1:
+        return f"{distribution}>={lower},<0.{release[1] + 1}"
+    return f"{distribution}>={lower},<{release[0] + 1}"
+
+
+def _satisfies(requirement: str, version: str) -> bool:
+    match = _PIN.match(requirement)
+    if not match:
+        return False
+    low, high = _release(match.group(2)), _release(match.group(3))
+    return low <= _release(version) < high
+
+
+@cache
+def _all_distributions() -> dict[str, list[str]]:
+    import importlib.metadata
+
+    return dict(importlib.metadata.packages_distributions())
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@cache
+def _dist_info_directories() -> dict[str, Path]:
+    """Installed ``*.dist-info`` directories on ``sys.path``, by normalised project name."""
+    index: dict[str, Path] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                project = _normalise(name[: -len(".dist-info")].split("-")[0])
+                index.setdefault(project, Path(entry or ".", name))
+    return index
+
+
+def _metadata(directory: Path) -> tuple[str, str] | None:
+    """(Name, Version) from a dist-info directory's METADATA headers."""
+    fields: dict[str, str] = {}
+    try:
+        with open(directory / "METADATA", encoding="utf-8") as metadata:
+            for line in metadata:
+                if not line.strip():
+                    break
+                key, _, value = line.partition(":")
+                if key in ("Name", "Version"):
+                    fields.setdefault(key, value.strip())
+    except OSError:
+        return None
+    if "Name" in fields and "Version" in fields:
+        return fields["Name"], fields["Version"]
+    return None
+
+
+def _provides(directory: Path, module: str) -> bool:
+    """Whether the distribution installs the top-level ``module`` (top_level.txt or RECORD)."""
+    top_level = directory / "top_level.txt"
+    if top_level.is_file():
+        return module in top_level.read_text(encoding="utf-8").split()
+    try:
+        record = (directory / "RECORD").read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return any(
+        line.startswith((f"{module}/", f"{module}.py,", f"{module}."))
+        for line in record.splitlines()
+    )
+
+
+def installed_distribution(module: str) -> tuple[str, str] | None:
+    """The (name, version) of the installed distribution providing top-level ``module``.
+
+    The fast path reads the dist-info directory named like the module; the fallback is
+    ``importlib.metadata.packages_distributions()``, which scans every distribution.
+    """
+    directory = _dist_info_directories().get(_normalise(module))
+    if directory is not None and _provides(directory, module):
+        found = _metadata(directory)
+        if found:
+            return found
+    names = _all_distributions().get(module)
+    if not names:
+        return None
+    import importlib.metadata
+
+    distribution = importlib.metadata.distribution(sorted(names)[0])
+    return distribution.metadata["Name"], distribution.version
+
+
+def resolve(modules: Iterable[str], previous: dict[str, str]) -> list[Requirement]:
+    """A requirement per module; ``previous`` (module → requirement) keeps still-valid pins."""
+    resolved = []
+    for module in sorted(modules):
+        found = installed_distribution(module)
+        kept = previous.get(module)
+        if found is None or (
+            kept and _satisfies(kept, found[1]) and kept.startswith(found[0] + ">=")
+        ):
+            resolved.append(Requirement(module, kept))
+        else:
+            resolved.append(Requirement(module, compatible_pin(*found)))
+    return resolved

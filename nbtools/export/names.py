@@ -1,0 +1,313 @@
+"""Static name analysis with :mod:`ast`: which names code binds, reads without binding, imports.
+
+The analysis follows Python's scoping rules closely enough to find names a cell relies on from
+elsewhere in the notebook: functions, lambdas, classes (whose bindings methods do not see),
+comprehensions, ``global``/``nonlocal``, walrus targets, ``except … as``, ``match`` captures.
+It is flow-insensitive within one piece of code: a name bound anywhere in a scope counts as bound.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+#: Names every Python module can read without binding them.
+BUILTIN_NAMES = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__"}
+
+
+class Names(NamedTuple):
+    """What a piece of code binds at its top level and what it reads from outside."""
+
+    bound: set[str]
+    free: dict[str, int]
+    star_imports: list[int]
+    imports: dict[str, ast.stmt]
+    modules: set[str]
+
+    def external(self) -> dict[str, int]:
+        """Free names that are not builtins, with the first line that reads each."""
+        return {name: line for name, line in self.free.items() if name not in BUILTIN_NAMES}
+
+
+class _Scope:
+    def __init__(self, kind: str, parent: _Scope | None) -> None:
+        self.kind = kind
+        self.parent = parent
+        self.bound: set[str] = set()
+        self.uses: dict[str, int] = {}
+        self.declared_global: set[str] = set()
+        self.children: list[_Scope] = []
+
+    def use(self, name: str, line: int) -> None:
+        self.uses.setdefault(name, line)
+
+    def free(self) -> dict[str, int]:
+        """Names this scope and the scopes inside it read but do not bind."""
+        result: dict[str, int] = {}
+        for name, line in self.uses.items():
+            if name in self.declared_global or name not in self.bound:
+                result.setdefault(name, line)
+        for child in self.children:
+            for name, line in child.free().items():
+                visible = self.kind != "class" and name not in self.declared_global
+                if not (visible and name in self.bound):
+                    result.setdefault(name, line)
+        return result
+
+
+class _Visitor(ast.NodeVisitor):
+    def __init__(self) -> None:
+        self.module = _Scope("module", None)
+        self.scope = self.module
+        self.star_imports: list[int] = []
+        self.imports: dict[str, ast.stmt] = {}
+        self.modules: set[str] = set()
+
+    # scopes -------------------------------------------------------------------------------
+    def _enter(self, kind: str) -> _Scope:
+        child = _Scope(kind, self.scope)
+        self.scope.children.append(child)
+        self.scope = child
+        return child
+
+    def _leave(self, scope: _Scope) -> None:
+        assert scope.parent is not None
+        self.scope = scope.parent
+
+    def _bind(self, name: str, scope: _Scope | None = None) -> None:
+        target = scope or self.scope
+        if name in target.declared_global:
+            self.module.bound.add(name)
+        else:
+            target.bound.add(name)
+
+    # traversal (faster than NodeVisitor's, which looks up methods by name and checks
+    # for deprecated visitors on every constant) ---------------------------------------------
+    def visit(self, node: ast.AST) -> None:
+        method = _DISPATCH.get(type(node))
+        if method is None:
+            self.generic_visit(node)
+        else:
+            method(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        return
+
+    # names ------------------------------------------------------------------------------------
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self.scope.use(node.id, node.lineno)
+        elif isinstance(node.ctx, ast.Store):
+            self._bind(node.id)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        self.scope.declared_global.update(node.names)
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        for name in node.names:
+            self.scope.use(name, node.lineno)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.modules.add(alias.name.split(".")[0])
+            name = alias.asname or alias.name.split(".")[0]
+            self._bind(name)
+            if self.scope is self.module:
+                self.imports[name] = ast.Import(names=[alias])
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level == 0 and node.module:
+            self.modules.add(node.module.split(".")[0])
+        for alias in node.names:
+            if alias.name == "*":
+                self.star_imports.append(node.lineno)
+                continue
+            name = alias.asname or alias.name
+            self._bind(name)
+            if self.scope is self.module:
+                self.imports[name] = ast.ImportFrom(
+                    module=node.module, names=[alias], level=node.level
+                )
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self._bind(node.name)
+        self.generic_visit(node)
+
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        if node.name:
+            self._bind(node.name)
+        self.generic_visit(node)
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        if node.name:
+            self._bind(node.name)
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        if node.rest:
+            self._bind(node.rest)
+        self.generic_visit(node)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        scope = self.scope
+        while scope.kind == "comprehension" and scope.parent is not None:
+            scope = scope.parent
+        assert isinstance(node.target, ast.Name)
+        self._bind(node.target.id, scope)
+
+    # definitions ----------------------------------------------------------------------------
+    def _arguments_outside(self, args: ast.arguments) -> None:
+        for default in [*args.defaults, *args.kw_defaults]:
+            if default is not None:
+                self.visit(default)
+        for arg in _all_args(args):
+            if arg.annotation is not None:
+                self.visit(arg.annotation)
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        self._arguments_outside(node.args)
+        if node.returns is not None:
+            self.visit(node.returns)
+        self._bind(node.name)
+        scope = self._enter("function")
+        for arg in _all_args(node.args):
+            scope.bound.add(arg.arg)
+        for statement in node.body:
+            self.visit(statement)
+        self._leave(scope)
+
+    visit_FunctionDef = _function
+    visit_AsyncFunctionDef = _function
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._arguments_outside(node.args)
+        scope = self._enter("function")
+        for arg in _all_args(node.args):
+            scope.bound.add(arg.arg)
+        self.visit(node.body)
+        self._leave(scope)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for child in [*node.decorator_list, *node.bases, *node.keywords]:
+            self.visit(child)
+        self._bind(node.name)
+        scope = self._enter("class")
+        for statement in node.body:
+            self.visit(statement)
+        self._leave(scope)
+
+    def _comprehension(self, generators: list[ast.comprehension], *results: ast.expr) -> None:
+        self.visit(generators[0].iter)
+        scope = self._enter("comprehension")
+        for index, generator in enumerate(generators):
+            if index:
+                self.visit(generator.iter)
+            self.visit(generator.target)
+            for condition in generator.ifs:
+                self.visit(condition)
+        for result in results:
+            self.visit(result)
+        self._leave(scope)
+
+    def visit_ListComp(self, node: ast.ListComp) -> None:
+        self._comprehension(node.generators, node.elt)
+
+    def visit_SetComp(self, node: ast.SetComp) -> None:
+        self._comprehension(node.generators, node.elt)
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:
+        self._comprehension(node.generators, node.elt)
+
+    def visit_DictComp(self, node: ast.DictComp) -> None:
+        self._comprehension(node.generators, node.key, node.value)
+
+
+_DISPATCH: dict[type, Callable[[_Visitor, Any], None]] = {
+    getattr(ast, name[len("visit_") :]): method
+    for name, method in vars(_Visitor).items()
+    if name.startswith("visit_") and hasattr(ast, name[len("visit_") :])
+}
+
+
+def _all_args(args: ast.arguments) -> list[ast.arg]:
+    extra = [arg for arg in (args.vararg, args.kwarg) if arg is not None]
+    return [*args.posonlyargs, *args.args, *extra, *args.kwonlyargs]
+
+
+def analyze(tree: ast.Module) -> Names:
+    """Bindings, free names, star imports and import statements of a parsed module."""
+    visitor = _Visitor()
+    for statement in tree.body:
+        visitor.visit(statement)
+    return Names(
+        bound=visitor.module.bound,
+        free=visitor.module.free(),
+        star_imports=visitor.star_imports,
+        imports=visitor.imports,
+        modules=visitor.modules,
+    )
+
+
+def _decorator_name(decorator: ast.expr) -> str:
+    if isinstance(decorator, ast.Name):
+        return decorator.id
+    if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Name):
+        return decorator.func.id
+    return ""
+
+
+def _targets(statement: ast.stmt) -> list[ast.expr]:
+    if isinstance(statement, (ast.AugAssign, ast.AnnAssign)):
+        return [statement.target]
+    assert isinstance(statement, ast.Assign)
+    return statement.targets
+
+
+def public_names(trees: list[ast.Module]) -> list[str]:
+    """The ``__all__`` of exported code, by nbdev's rules.
+
+    Top-level assignment targets, then functions and classes (not ``@patch``-decorated), none
+    starting with ``_``, then the names listed in an ``_all_ = [...]`` assignment; each once.
+    """
+    statements = [statement for tree in trees for statement in tree.body]
+    assigns = [s for s in statements if isinstance(s, (ast.Assign, ast.AnnAssign, ast.AugAssign))]
+    targets: list[str] = []
+    listed: list[str] = []
+    for assign in assigns:
+        first = _targets(assign)[0]
+        if isinstance(first, ast.Name) and first.id == "_all_":
+            value = assign.value
+            if isinstance(value, (ast.List, ast.Tuple)):
+                listed += [_listed_name(item) for item in value.elts]
+        for target in _targets(assign):
+            elements = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+            targets += [element.id for element in elements if isinstance(element, ast.Name)]
+    definitions = [
+        s.name
+        for s in statements
+        if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        and not any(_decorator_name(d).startswith("patch") for d in s.decorator_list)
+    ]
+    names = [n for n in targets + definitions if n and not n.startswith("_")]
+    return list(dict.fromkeys(names + [n for n in listed if n]))
+
+
+def _listed_name(item: ast.expr) -> str:
+    if isinstance(item, ast.Constant) and isinstance(item.value, str):
+        return item.value
+    return item.id if isinstance(item, ast.Name) else ""

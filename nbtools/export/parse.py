@@ -1,0 +1,108 @@
+"""Parsing exported cells, and rejecting what only works inside IPython.
+
+IPython syntax (``%magic``, ``!shell``, ``x = !cmd``, ``obj?``) makes :func:`ast.parse` fail;
+those lines are reported as notebook-only constructs with a hint, never silently dropped. Any
+other parse failure is a syntax error at the notebook cell's line.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import NamedTuple
+
+from nbtools.export.model import Cell, Problem
+from nbtools.export.names import Names, analyze
+
+_IPYTHON_LINE = re.compile(r"^\s*(?:[%!]|[\w.,\s\[\]]+=\s*[%!]|[\w.]+\?\??\s*$)")
+_SHELL = re.compile(r"^!|=\s*!")
+_HELP = re.compile(r"^[\w.]+\?\??$")
+
+#: Names that exist only inside IPython, with what to do instead.
+NOTEBOOK_ONLY_NAMES = {
+    "display": "display() exists only in IPython: return or record() the value, or print() it.",
+    "get_ipython": "get_ipython() is None outside IPython: remove the IPython-specific code.",
+}
+
+
+class Parsed(NamedTuple):
+    """An exported cell with its syntax tree and name analysis."""
+
+    cell: Cell
+    tree: ast.Module
+    names: Names
+
+
+def _problem(cell: Cell, line: int, code: str, message: str, hint: str = "") -> Problem:
+    return Problem(
+        cell.index, cell.id, cell.notebook_line(line) if line else 0, code, message, hint
+    )
+
+
+def _ipython_lines(code: str) -> list[int]:
+    return [n for n, line in enumerate(code.splitlines(), 1) if _IPYTHON_LINE.search(line)]
+
+
+def _describe_ipython(line: str) -> tuple[str, str]:
+    text = line.strip()
+    if _SHELL.search(text):
+        return (
+            f"'{text}' runs a shell command, which only works in IPython.",
+            "Use subprocess.run([...], check=True) in exported code, or move the line to an "
+            "untagged cell.",
+        )
+    if _HELP.match(text):
+        return (f"'{text}' is IPython help syntax.", "Remove it from the exported cell.")
+    return (
+        f"'{text}' is an IPython magic.",
+        "Magics do not run in a Python package: remove the line, or move it to an untagged cell.",
+    )
+
+
+def parse_cell(cell: Cell) -> tuple[Parsed | None, list[Problem]]:
+    """Parse one exported cell; on failure, the problems say where and why."""
+    try:
+        tree = ast.parse(cell.code)
+    except SyntaxError as error:
+        return None, _syntax_problems(cell, error)
+    names = analyze(tree)
+    problems = [
+        _problem(cell, line, "notebook-only", f"'{name}' is not defined outside IPython.", hint)
+        for name, hint in NOTEBOOK_ONLY_NAMES.items()
+        if (line := names.free.get(name)) is not None
+    ]
+    return Parsed(cell, tree, names), problems
+
+
+def _syntax_problems(cell: Cell, error: SyntaxError) -> list[Problem]:
+    lines = cell.code.splitlines()
+    ipython = _ipython_lines(cell.code)
+    problems = []
+    for number in ipython:
+        message, hint = _describe_ipython(lines[number - 1])
+        problems.append(_problem(cell, number, "notebook-only", message, hint))
+    if ipython:
+        blanked = [
+            re.sub(r"\S.*", "pass", line) if n in ipython else line
+            for n, line in enumerate(lines, 1)
+        ]
+        try:
+            ast.parse("\n".join(blanked))
+        except SyntaxError as remaining:
+            error = remaining
+        else:
+            return problems
+    message = f"Syntax error: {error.msg}."
+    problems.append(_problem(cell, error.lineno or 1, "syntax-error", message))
+    return problems
+
+
+def parse_untagged(code: str) -> Names | None:
+    """Names bound by a cell that is not exported, for hints; ``None`` if it cannot be parsed."""
+    lines = code.splitlines()
+    ipython = set(_ipython_lines(code))
+    cleaned = "\n".join("" if n in ipython else line for n, line in enumerate(lines, 1))
+    try:
+        return analyze(ast.parse(cleaned))
+    except SyntaxError:
+        return None

@@ -1,0 +1,280 @@
+"""From classified cells to a package plan: modules, pipeline, tests, and where names come from.
+
+Every name a module, ``main`` cell or ``test`` cell reads is resolved here: bound by the code
+itself, a parameter, a builtin, or exported by some module of the notebook (then imported where
+it is needed). Whatever is left is reported at its cell and line, with where the notebook does
+define it when that is an untagged cell.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import NamedTuple
+
+from nbtools.errors import InvalidInputError
+from nbtools.export.cells import TAGGING_HELP
+from nbtools.export.model import EXPORT, MAIN, PARAMETERS, TEST, Cell, Classified, Problem
+from nbtools.export.names import Names, public_names
+from nbtools.export.parameters import Parameter, read_parameters
+from nbtools.export.parse import NOTEBOOK_ONLY_NAMES, Parsed, parse_cell, parse_untagged
+from nbtools.notebooks import Notebook, cell_source
+
+#: The module ``export`` cells go to when the notebook names no ``#| default_exp``.
+DEFAULT_MODULE = "core"
+#: Names ``run()`` provides to ``main`` cells: ``record(name, value)`` adds to its results.
+PIPELINE_NAMES = frozenset({"record"})
+
+
+class Binding(NamedTuple):
+    """Where an exported name lives: its module, and the import statement if it was imported."""
+
+    module: str
+    statement: ast.stmt | None = None
+
+
+class Module:
+    """One module of the package: its cells in notebook order and what it exports."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.cells: list[Parsed] = []
+        self.public: list[str] = []
+        self.siblings: dict[str, str] = {}
+
+
+class Plan(NamedTuple):
+    """Everything the renderer needs, and the problems found while planning."""
+
+    package: str
+    modules: dict[str, Module]
+    parameters: list[Parameter]
+    main: list[Parsed]
+    main_imports: dict[str, Binding]
+    tests: list[Parsed]
+    test_imports: dict[int, dict[str, Binding]]
+    test_parameters: dict[int, list[Parameter]]
+    problems: list[Problem]
+    markdown: list[str]
+
+    @property
+    def has_pipeline(self) -> bool:
+        return bool(self.parameters or self.main)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+class _Planner:
+    def __init__(self, nb: Notebook, classified: Classified, package: str) -> None:
+        self.nb = nb
+        self.classified = classified
+        self.package = package
+        self.problems = list(classified.problems)
+        self._untagged: dict[int, Names | None] | None = None
+
+    # ------------------------------------------------------------------------------------
+    def run(self) -> Plan:
+        parsed = self._parse_all()
+        parameters = self._parameters(parsed)
+        modules = self._modules(parsed)
+        exported = self._exported(modules)
+        params = {p.name: p for p in parameters}
+        for module in modules.values():
+            self._resolve_module(module, exported, params)
+        main = [p for p in parsed if p.cell.role == MAIN]
+        main_imports = self._resolve_main(main, exported, params)
+        has_pipeline = bool(parameters or main)
+        tests = [p for p in parsed if p.cell.role == TEST]
+        main_names = {name for p in main for name in p.names.bound}
+        test_imports: dict[int, dict[str, Binding]] = {}
+        test_parameters: dict[int, list[Parameter]] = {}
+        for test in tests:
+            imports, used = self._resolve_test(test, exported, params, main_names, has_pipeline)
+            test_imports[test.cell.index] = imports
+            test_parameters[test.cell.index] = used
+        self.problems.sort(key=lambda p: (p.cell, p.line, p.code))
+        return Plan(
+            self.package,
+            modules,
+            parameters,
+            main,
+            main_imports,
+            tests,
+            test_imports,
+            test_parameters,
+            self.problems,
+            self.classified.markdown,
+        )
+
+    def _parse_all(self) -> list[Parsed]:
+        parsed: list[Parsed] = []
+        for cell in self.classified.cells:
+            result, problems = parse_cell(cell)
+            self.problems += problems
+            if result is not None:
+                parsed.append(result)
+        return parsed
+
+    def _parameters(self, parsed: list[Parsed]) -> list[Parameter]:
+        by_name: dict[str, Parameter] = {}
+        for cell in (p for p in parsed if p.cell.role == PARAMETERS):
+            found, problems = read_parameters(cell)
+            self.problems += problems
+            by_name.update((p.name, p) for p in found)
+        return list(by_name.values())
+
+    def _modules(self, parsed: list[Parsed]) -> dict[str, Module]:
+        default = self.classified.default_module or DEFAULT_MODULE
+        modules: dict[str, Module] = {}
+        for cell in (p for p in parsed if p.cell.role == EXPORT):
+            name = cell.cell.module or default
+            modules.setdefault(name, Module(name)).cells.append(cell)
+        for module in modules.values():
+            module.public = public_names([p.tree for p in module.cells if p.cell.public])
+        return modules
+
+    @staticmethod
+    def _exported(modules: dict[str, Module]) -> dict[str, Binding]:
+        cells = sorted(
+            ((p, m.name) for m in modules.values() for p in m.cells), key=lambda x: x[0].cell.index
+        )
+        exported: dict[str, Binding] = {}
+        for parsed, module in cells:
+            for name in parsed.names.bound:
+                statement = parsed.names.imports.get(name)
+                absolute = statement if _is_absolute(statement) else None
+                exported[name] = Binding(module, absolute)
+        return exported
+
+    # ------------------------------------------------------------------------------------
+    def _resolve_module(
+        self, module: Module, exported: dict[str, Binding], params: dict[str, Parameter]
+    ) -> None:
+        bound = {name for p in module.cells for name in p.names.bound}
+        has_star = any(p.names.star_imports for p in module.cells)
+        for parsed in module.cells:
+            for name, line in parsed.names.external().items():
+                if name in bound or name in NOTEBOOK_ONLY_NAMES:
+                    continue
+                if name in exported:
+                    module.siblings[name] = exported[name].module
+                elif name in params:
+                    self._report(
+                        parsed.cell,
+                        line,
+                        "parameter-in-export",
+                        f"'{name}' is a notebook parameter; exported code cannot read parameters.",
+                        f"Pass {name} to the function as an argument; 'main' cells can read it.",
+                    )
+                elif not has_star:
+                    self._undefined(parsed.cell, name, line, "'export'")
+
+    def _resolve_main(
+        self, main: list[Parsed], exported: dict[str, Binding], params: dict[str, Parameter]
+    ) -> dict[str, Binding]:
+        known = set(params) | PIPELINE_NAMES
+        imports: dict[str, Binding] = {}
+        for parsed in main:
+            known |= parsed.names.bound
+            self._no_star_imports(parsed)
+            for name, line in parsed.names.external().items():
+                if name in known or name in NOTEBOOK_ONLY_NAMES:
+                    continue
+                if name in exported:
+                    imports[name] = exported[name]
+                else:
+                    self._undefined(parsed.cell, name, line, "'main' or 'export'")
+        return dict(sorted(imports.items()))
+
+    def _resolve_test(
+        self,
+        test: Parsed,
+        exported: dict[str, Binding],
+        params: dict[str, Parameter],
+        main_names: set[str],
+        has_pipeline: bool,
+    ) -> tuple[dict[str, Binding], list[Parameter]]:
+        imports: dict[str, Binding] = {}
+        used: list[Parameter] = []
+        self._no_star_imports(test)
+        for name, line in test.names.external().items():
+            if name in NOTEBOOK_ONLY_NAMES:
+                continue
+            if name in exported:
+                imports[name] = exported[name]
+            elif name in params:
+                used.append(params[name])
+            elif name == "run" and has_pipeline:
+                imports[name] = Binding("pipeline")
+            elif name in main_names:
+                self._report(
+                    test.cell,
+                    line,
+                    "main-name-in-test",
+                    f"'{name}' is defined by a 'main' cell; tests see exported code and "
+                    "parameters only.",
+                    f"Record it in the main cell with record('{name}', {name}) and test "
+                    f"run()['{name}'], or compute it in the test.",
+                )
+            else:
+                self._undefined(test.cell, name, line, "'export'")
+        return dict(sorted(imports.items())), sorted(used, key=lambda p: p.name)
+
+    # ------------------------------------------------------------------------------------
+    def _report(self, cell: Cell, line: int, code: str, message: str, hint: str) -> None:
+        self.problems.append(
+            Problem(cell.index, cell.id, cell.notebook_line(line), code, message, hint)
+        )
+
+    def _no_star_imports(self, parsed: Parsed) -> None:
+        for line in parsed.names.star_imports:
+            self._report(
+                parsed.cell,
+                line,
+                "star-import",
+                f"'from … import *' cannot run inside a function, and this {parsed.cell.role} "
+                "cell becomes one.",
+                "Import the names the cell uses explicitly.",
+            )
+
+    def _undefined(self, cell: Cell, name: str, line: int, tag: str) -> None:
+        where = self._defined_in_untagged(name)
+        if where is not None:
+            hint = f"Cell {where + 1} defines it but is not exported: tag that cell {tag}."
+        else:
+            hint = "Nothing exported defines it: define or import it in an exported cell."
+        role = {MAIN: "a 'main'", TEST: "a 'test'"}.get(cell.role, "exported")
+        self._report(
+            cell, line, "undefined-name", f"'{name}' is used in {role} cell but not defined.", hint
+        )
+
+    def _defined_in_untagged(self, name: str) -> int | None:
+        if self._untagged is None:
+            exported = {cell.index for cell in self.classified.cells}
+            self._untagged = {
+                index: parse_untagged(cell_source(raw))
+                for index, raw in enumerate(self.nb["cells"])
+                if raw["cell_type"] == "code" and index not in exported
+            }
+        for index, names in self._untagged.items():
+            if names is not None and name in names.bound:
+                return index
+        return None
+
+
+def _is_absolute(statement: ast.stmt | None) -> bool:
+    return isinstance(statement, ast.Import) or (
+        isinstance(statement, ast.ImportFrom) and statement.level == 0
+    )
+
+
+def build_plan(nb: Notebook, classified: Classified, package: str) -> Plan:
+    """Plan the package; raises if the notebook exports nothing at all."""
+    if not any(cell.role in (EXPORT, MAIN, TEST) for cell in classified.cells):
+        problems = "; ".join(p.describe() for p in classified.problems)
+        raise InvalidInputError(
+            "The notebook has no exported cells. " + TAGGING_HELP,
+            **({"problems": problems} if problems else {}),
+        )
+    return _Planner(nb, classified, package).run()

@@ -1,0 +1,1 @@
+"""Rendering a package plan into files: code modules, pipeline, tests, project files."""

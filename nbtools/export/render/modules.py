@@ -1,0 +1,115 @@
+"""Rendering the package's code modules and its ``__init__.py``."""
+
+from __future__ import annotations
+
+import ast
+from itertools import dropwhile, takewhile
+
+from nbtools.export.model import Source
+from nbtools.export.plan import Module, Plan
+from nbtools.export.render.common import (
+    block_comment,
+    docstring,
+    from_import,
+    header,
+    py_str,
+    python_list,
+)
+from nbtools.export.source import make_imports_relative, sibling_module
+
+
+def title_and_summary(markdown: list[str]) -> tuple[str, str]:
+    """The first ``# Title`` markdown cell's title and its ``> summary`` lines (nbdev's rule)."""
+    first = next((text for text in markdown if text.startswith("# ")), "")
+    lines = first.splitlines()
+    title = lines[0][2:].strip() if lines else ""
+    quoted = takewhile(
+        lambda line: line.startswith("> "),
+        dropwhile(lambda line: not line.startswith("> "), lines),
+    )
+    summary = "\n".join(line.lstrip("> ").strip() for line in quoted).strip()
+    return title, summary
+
+
+def module_path(name: str, all_names: set[str]) -> str:
+    """The file of module ``name`` inside the package directory."""
+    parts = name.split(".")
+    if any(other.startswith(name + ".") for other in all_names):
+        return "/".join([*parts, "__init__.py"])
+    return "/".join(parts) + ".py"
+
+
+def module_package(plan: Plan, name: str, all_names: set[str]) -> str:
+    """The dotted package a module's file lives in (what its relative imports start from)."""
+    path = module_path(name, all_names)
+    return ".".join([plan.package, *path.split("/")[:-1]])
+
+
+def _is_future(tree: ast.Module) -> bool:
+    return any(isinstance(s, ast.ImportFrom) and s.module == "__future__" for s in tree.body)
+
+
+def render_module(plan: Plan, module: Module, source: Source, default: bool) -> str:
+    """A module: header, docstring, ``__future__`` cells, ``__all__``, imports, cells."""
+    names = set(plan.modules)
+    here = module_package(plan, module.name, names)
+    parts = [header(source)]
+    summary = title_and_summary(plan.markdown)[1] if default else ""
+    if summary:
+        parts.append(docstring(summary))
+    blocks = []
+    for parsed in module.cells:
+        code = parsed.cell.code
+        if not code.strip():
+            continue
+        if parsed.cell.public:
+            code = make_imports_relative(code, parsed.tree, plan.package, here)
+        blocks.append(
+            (_is_future(parsed.tree), f"\n\n{block_comment(source, parsed.cell)}\n{code}")
+        )
+    last_future = max((i + 1 for i, (future, _) in enumerate(blocks) if future), default=0)
+    parts += [text for _, text in blocks[:last_future]]
+    parts.append(f"\n\n# %% generated: the names this module exports\n{python_list(module.public)}")
+    if module.siblings:
+        parts.append(
+            "\n\n# %% generated: names this module uses from other modules of the notebook"
+        )
+        for name, other in sorted(module.siblings.items()):
+            target = sibling_module(plan.package, other, here)
+            parts.append(f"\nfrom {target} import {name}")
+    parts += [text for _, text in blocks[last_future:]]
+    parts.append("\n")
+    return "".join(parts)
+
+
+def render_init(plan: Plan, source: Source, default_module: str, version: str) -> str:
+    """The package's ``__init__.py``: version, the default module's exports and ``run``."""
+    title = title_and_summary(plan.markdown)[0] or f"Package generated from {source.name}."
+    lines = [header(source), docstring(title), "", f"__version__ = {py_str(version)}", ""]
+    exported: list[str] = []
+    default = plan.modules.get(default_module)
+    if default and default.public:
+        target = sibling_module(plan.package, default_module, plan.package)
+        lines.append(from_import(target, default.public))
+        exported += default.public
+    if plan.has_pipeline:
+        lines.append("from .pipeline import run")
+        exported.append("run")
+    if exported:
+        lines += ["", python_list(exported)]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def render_modules(plan: Plan, source: Source, default_module: str, version: str) -> dict[str, str]:
+    """Every file under ``src/<package>/`` that holds notebook code, by relative path."""
+    root = f"src/{plan.package}"
+    names = set(plan.modules)
+    files = {f"{root}/__init__.py": render_init(plan, source, default_module, version)}
+    for module in plan.modules.values():
+        path = module_path(module.name, names)
+        files[f"{root}/{path}"] = render_module(plan, module, source, module.name == default_module)
+        parents = path.split("/")[:-1]
+        for depth in range(1, len(parents) + 1):
+            package_init = f"{root}/{'/'.join(parents[:depth])}/__init__.py"
+            files.setdefault(package_init, header(source))
+    return files

@@ -1,0 +1,147 @@
+"""Rendering ``pipeline.py`` (``run(**params)`` from the ``main`` cells) and ``__main__.py``."""
+
+from __future__ import annotations
+
+import ast
+
+from nbtools.export.model import Source
+from nbtools.export.parameters import Parameter
+from nbtools.export.plan import Binding, Plan
+from nbtools.export.render.common import block_comment, docstring, from_import, opening, py_str
+from nbtools.export.source import indent, replace_statements, sibling_module
+
+
+def import_lines(bindings: dict[str, Binding], package: str, here: str) -> list[str]:
+    """Import statements for resolved names: the original import, or from the exporting module."""
+    statements: set[str] = set()
+    by_module: dict[str, list[str]] = {}
+    for name, binding in bindings.items():
+        if binding.statement is not None:
+            statements.add(ast.unparse(binding.statement))
+        else:
+            by_module.setdefault(binding.module, []).append(name)
+    lines = sorted(statements)
+    for module, names in sorted(by_module.items()):
+        target = sibling_module(package, module, here) if here else f"{package}.{module}"
+        lines.append(from_import(target, sorted(names)))
+    return lines
+
+
+def _signature(parameter: Parameter) -> str:
+    annotation = parameter.type_name
+    if parameter.mutable:
+        annotation = f"{annotation} | None"
+        default = "None"
+    else:
+        default = repr(parameter.value)
+    return (
+        f"    {parameter.name}: {annotation} = {default},"
+        if annotation
+        else (f"    {parameter.name}={default},")
+    )
+
+
+def record_imports(tree: ast.Module) -> list[ast.ImportFrom]:
+    """Top-level ``from … import record`` statements of a main cell."""
+    return [
+        node
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and [a.name for a in node.names] == ["record"]
+    ]
+
+
+def _without_record_imports(code: str, tree: ast.Module) -> str:
+    """Drop top-level ``from … import record`` lines: ``run()`` provides ``record`` itself."""
+    replacements = {
+        node.lineno: (node.end_lineno or node.lineno, "# (run() provides record)\n")
+        for node in record_imports(tree)
+    }
+    return replace_statements(code, replacements) if replacements else code
+
+
+def render_pipeline(plan: Plan, source: Source) -> str:
+    """``run(*, <parameters>)`` executing the ``main`` cells in notebook order."""
+    name = source.name
+    lines = [
+        *opening(source, f"The pipeline of {name}: run() executes its 'main' cells."),
+        "from typing import Any",
+        "",
+        *import_lines(plan.main_imports, plan.package, plan.package),
+        "",
+        "",
+        "def run(",
+        *(["    *,", *map(_signature, plan.parameters)] if plan.parameters else []),
+        ") -> dict[str, Any]:",
+        f"    {docstring(f'Run the main cells of {name}; return the values they record().')}",
+    ]
+    for parameter in plan.parameters:
+        if parameter.mutable:
+            lines += [
+                f"    if {parameter.name} is None:",
+                f"        {parameter.name} = {parameter.value!r}",
+            ]
+    lines.append("    results: dict[str, Any] = {}")
+    uses_record = any("record" in p.names.free or "record" in p.names.bound for p in plan.main)
+    if uses_record:
+        lines.append("    record = results.__setitem__")
+    body = "\n".join(lines) + "\n"
+    for parsed in plan.main:
+        code = _without_record_imports(parsed.cell.code, parsed.tree)
+        if code.strip():
+            body += f"\n    {block_comment(source, parsed.cell)}\n{indent(code.rstrip())}\n"
+    return body + "\n    return results\n"
+
+
+def _argument(parameter: Parameter) -> list[str]:
+    option = "--" + parameter.name.replace("_", "-")
+    default = "None" if parameter.mutable else repr(parameter.value)
+    kind = parameter.cli_type
+    if kind == "bool":
+        extra = "action=argparse.BooleanOptionalAction"
+    elif kind == "json":
+        extra = "type=json.loads"
+    else:
+        extra = f"type={kind}"
+    shown = f"{parameter.value!r}".replace("%", "%%")
+    help_text = f"{parameter.name} (default: {shown})" + (" as JSON" if kind == "json" else "")
+    return [
+        "    parser.add_argument(",
+        f"        {py_str(option)},",
+        f"        dest={py_str(parameter.name)},",
+        f"        {extra},",
+        f"        default={default},",
+        f"        help={py_str(help_text)},",
+        "    )",
+    ]
+
+
+def render_main(plan: Plan, source: Source) -> str:
+    """``__main__.py``: ``python -m <package> --param value`` runs the pipeline, prints JSON."""
+    lines = [
+        *opening(source, f"Command line: python -m {plan.package} [--parameter value ...]."),
+        "import argparse",
+        "import json",
+        "",
+        "from .pipeline import run",
+        "",
+        "",
+        "def main(argv: list[str] | None = None) -> int:",
+        f"    {docstring('Parse the parameters, run the pipeline, print its results as JSON.')}",
+        "    parser = argparse.ArgumentParser(",
+        f"        prog={py_str(plan.package)},",
+        f"        description={py_str(f'Run the pipeline of {source.name}.')},",
+        "    )",
+    ]
+    for parameter in plan.parameters:
+        lines += _argument(parameter)
+    lines += [
+        "    arguments = vars(parser.parse_args(argv))",
+        "    results = run(**{k: v for k, v in arguments.items() if v is not None})",
+        "    print(json.dumps(results, indent=2, default=str))",
+        "    return 0",
+        "",
+        "",
+        'if __name__ == "__main__":',
+        "    raise SystemExit(main())",
+    ]
+    return "\n".join(lines) + "\n"

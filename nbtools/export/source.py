@@ -1,0 +1,102 @@
+"""Source-text transformations that keep the notebook's code as written.
+
+Generated files carry the cells' code verbatim wherever possible; these helpers change only what
+must change: indentation into a function body (never inside multi-line strings) and imports of
+the package itself made relative, as nbdev does.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+
+
+def _string_continuation_lines(code: str) -> set[int]:
+    """1-based lines that start inside a multi-line string literal."""
+    inside: set[int] = set()
+    fstring_starts: list[int] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            kind = tokenize.tok_name[token.type]
+            if kind == "FSTRING_START":
+                fstring_starts.append(token.start[0])
+            elif kind == "FSTRING_END" and fstring_starts:
+                inside.update(range(fstring_starts.pop() + 1, token.end[0] + 1))
+            elif token.type == tokenize.STRING and token.end[0] > token.start[0]:
+                inside.update(range(token.start[0] + 1, token.end[0] + 1))
+    except (tokenize.TokenError, SyntaxError):
+        return inside
+    return inside
+
+
+def indent(code: str, prefix: str = "    ") -> str:
+    """Indent ``code`` by ``prefix``, leaving the insides of multi-line strings unchanged."""
+    keep = _string_continuation_lines(code)
+    lines = code.splitlines(keepends=True)
+    return "".join(
+        line if number in keep or not line.strip() else prefix + line
+        for number, line in enumerate(lines, start=1)
+    )
+
+
+def relative_module(module: str, package: str, module_dir: str) -> str | None:
+    """The relative form of an absolute import of ``package``, seen from ``module_dir``.
+
+    ``module_dir`` is the dotted package holding the importing module (``pkg`` or ``pkg.sub``).
+    Returns ``None`` when ``module`` is not inside ``package``.
+    """
+    parts, here = module.split("."), module_dir.split(".")
+    if parts[0] != package:
+        return None
+    common = 0
+    while common < min(len(parts), len(here)) and parts[common] == here[common]:
+        common += 1
+    ups = len(here) - common
+    rest = ".".join(parts[common:])
+    return "." * (ups + 1) + rest
+
+
+def sibling_module(package: str, module: str, module_dir: str) -> str:
+    """The relative name of ``package.module`` seen from the package ``module_dir``."""
+    relative = relative_module(f"{package}.{module}", package, module_dir)
+    assert relative is not None
+    return relative
+
+
+def make_imports_relative(code: str, tree: ast.Module, package: str, module_dir: str) -> str:
+    """Rewrite top-level ``from <package>.x import y`` lines of ``code`` to relative imports.
+
+    As nbdev does: imports nested in functions are left absolute.
+    """
+    lines = code.splitlines(keepends=True)
+    for node in tree.body:
+        if not isinstance(node, ast.ImportFrom) or node.level or not node.module:
+            continue
+        relative = relative_module(node.module, package, module_dir)
+        if relative is None:
+            continue
+        row = node.lineno - 1
+        segment = lines[row][node.col_offset :]
+        rewritten = re.sub(
+            rf"^(from\s+){re.escape(node.module)}\b", rf"\g<1>{relative}", segment, count=1
+        )
+        lines[row] = lines[row][: node.col_offset] + rewritten
+    return "".join(lines)
+
+
+def replace_statements(code: str, replacements: dict[int, tuple[int, str]]) -> str:
+    """Replace whole-line statements: ``{first_line: (last_line, new_text)}`` (1-based)."""
+    lines = code.splitlines(keepends=True)
+    out: list[str] = []
+    number = 1
+    while number <= len(lines):
+        if number in replacements:
+            last, text = replacements[number]
+            out.append(text)
+            number = last + 1
+            continue
+        out.append(lines[number - 1])
+        number += 1
+    return "".join(out)

@@ -1,0 +1,128 @@
+"""``nbtools init``: a starter kit showing the tags, CI's check mode and a pre-commit hook."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+NOTEBOOK = "example.ipynb"
+PACKAGE_DIR = "packages/example"
+_COMMAND = f"nbtools extract {NOTEBOOK} -o {PACKAGE_DIR}"
+
+_CELLS: list[tuple[str, str, list[str]]] = [
+    (
+        "markdown",
+        "# Example pipeline\n\n> Cleans numbers and summarises them.\n\n"
+        "Cells tagged `parameters`, `export`, `main` and `test` become a package with "
+        f"`{_COMMAND}`; untagged cells stay in the notebook.",
+        [],
+    ),
+    ("code", 'values = [3, None, 7, 5]\nlabel = "demo"', ["parameters"]),
+    (
+        "code",
+        "def clean(values: list[float | None]) -> list[float]:\n"
+        '    """Drop missing values."""\n'
+        "    return [v for v in values if v is not None]\n\n\n"
+        "def summarise(values: list[float]) -> dict[str, float]:\n"
+        '    """Count, mean and maximum of the values."""\n'
+        '    return {"count": len(values), "mean": sum(values) / len(values), "max": max(values)}',
+        ["export"],
+    ),
+    (
+        "code",
+        'summary = summarise(clean(values))\nprint(label, summary)\nrecord("summary", summary)',
+        ["main"],
+    ),
+    (
+        "code",
+        "assert clean([1, None, 2]) == [1, 2]\n"
+        'assert summarise([1.0, 3.0]) == {"count": 2, "mean": 2.0, "max": 3.0}',
+        ["test"],
+    ),
+    ("markdown", "Scratch work below is not exported.", []),
+    (
+        "code",
+        "def record(name, value):\n"
+        '    """In the notebook, show what run() will return."""\n'
+        '    print(f"record {name} = {value!r}")',
+        [],
+    ),
+]
+
+WORKFLOW = f"""\
+# Checks that the package in {PACKAGE_DIR} matches {NOTEBOOK} and that its tests pass.
+name: notebook package
+on: [push, pull_request]
+jobs:
+  extract-check:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - run: pip install jupyter-nbtools pytest
+      - name: Package is up to date with the notebook, and its tests pass
+        run: {_COMMAND} --check --test
+"""
+
+PRE_COMMIT = f"""\
+# pre-commit install  (https://pre-commit.com): refuses commits whose package is stale.
+repos:
+  - repo: local
+    hooks:
+      - id: nbtools-extract-check
+        name: package matches {NOTEBOOK}
+        entry: {_COMMAND} --check
+        language: system
+        files: ^({NOTEBOOK.replace(".", "[.]")}|{PACKAGE_DIR}/.*)$
+        pass_filenames: false
+"""
+
+
+def example_notebook() -> str:
+    """The example notebook's JSON text (nbformat 4.5, stable cell ids)."""
+    cells = []
+    for index, (cell_type, source, tags) in enumerate(_CELLS):
+        cell: dict[str, object] = {
+            "cell_type": cell_type,
+            "id": f"example-{index}",
+            "metadata": {"tags": tags} if tags else {},
+            "source": source.splitlines(keepends=True),
+        }
+        if cell_type == "code":
+            cell |= {"execution_count": None, "outputs": []}
+        cells.append(cell)
+    notebook = {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    return json.dumps(notebook, indent=1) + "\n"
+
+
+def starter_files() -> dict[str, str]:
+    """Relative path → text of every file of the starter kit except the generated package."""
+    return {
+        NOTEBOOK: example_notebook(),
+        ".github/workflows/nbtools.yml": WORKFLOW,
+        ".pre-commit-config.yaml": PRE_COMMIT,
+    }
+
+
+def write_starter(directory: Path) -> tuple[list[str], list[str]]:
+    """Write the kit into ``directory``: (written, kept because they already existed)."""
+    written, kept = [], []
+    for path, text in starter_files().items():
+        target = directory / path
+        if target.exists():
+            kept.append(path)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written, kept

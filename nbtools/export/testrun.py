@@ -1,0 +1,176 @@
+"""Running the generated package's tests with pytest in a subprocess, reported per test.
+
+By default pytest runs in the current environment against ``src/`` (the generated
+``pyproject.toml`` sets ``pythonpath``); with ``venv=True`` a fresh virtual environment is made,
+the package is installed into it with its dependencies and ``test`` extra, and pytest imports
+the installed package.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from nbtools.errors import CheckFailedError, InvalidInputError
+from nbtools.export.locate import Location, locate_in_traceback
+
+#: How long the tests (and a --venv install) may take before they are stopped.
+TIMEOUT_SECONDS = 900
+_TEST_CELL = re.compile(r"^test_cell_(\d+)$")
+
+
+class TestResult(NamedTuple):
+    """One test: its outcome, its source cell, and where in the notebook a failure points."""
+
+    name: str
+    outcome: str  # passed, failed, error, skipped
+    cell: int | None
+    cell_id: str | None
+    message: str = ""
+    location: Location | None = None
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        where = self.location
+        return {
+            "name": self.name,
+            "outcome": self.outcome,
+            "cell": self.cell,
+            "cell_id": self.cell_id,
+            "message": self.message,
+            "failure_cell": where.cell if where else None,
+            "failure_cell_id": where.cell_id if where else None,
+            "failure_line": where.line if where else None,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class TestReport:
+    """All tests of a run, and pytest's output for what the per-test view does not show."""
+
+    tests: list[TestResult] = field(default_factory=list)
+    output: str = ""
+    environment: str = "current"
+
+    @property
+    def ok(self) -> bool:
+        return all(t.outcome in ("passed", "skipped") for t in self.tests)
+
+    def counts(self) -> dict[str, int]:
+        counts = {"passed": 0, "failed": 0, "error": 0, "skipped": 0}
+        for test in self.tests:
+            counts[test.outcome] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "environment": self.environment,
+            "counts": self.counts(),
+            "tests": [t.to_dict() for t in self.tests],
+            "output": self.output,
+        }
+
+
+def _tail(text: str, lines: int = 60) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _make_venv(out: Path, directory: Path) -> Path:
+    """A fresh venv in ``directory`` with the package and its ``test`` extra installed."""
+    subprocess.run([sys.executable, "-m", "venv", str(directory)], check=True, capture_output=True)
+    python = directory / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", f"{out}[test]"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+    )
+    if install.returncode != 0:
+        raise CheckFailedError(
+            "Installing the package into a fresh venv failed: "
+            f"{_tail(install.stderr or install.stdout, 20)}",
+            output=install.stderr,
+        )
+    return python
+
+
+def _results(junit: Path, files: dict[str, str], cell_ids: dict[int, str]) -> list[TestResult]:
+    if not junit.is_file():
+        return []
+    results = []
+    # The report was just written by the pytest run we started: trusted input.
+    for case in ElementTree.parse(junit).getroot().iter("testcase"):  # noqa: S314
+        name = case.get("name", "")
+        match = _TEST_CELL.match(name)
+        cell = int(match.group(1)) - 1 if match else None
+        outcome, message, location = "passed", "", None
+        for child in case:
+            if child.tag in ("failure", "error", "skipped"):
+                outcome = {"failure": "failed"}.get(child.tag, child.tag)
+                message = child.get("message", "") or ""
+                location = locate_in_traceback(child.text or "", files)
+        results.append(
+            TestResult(
+                name,
+                outcome,
+                cell,
+                cell_ids.get(cell) if cell is not None else None,
+                message,
+                location,
+                float(case.get("time", "0") or 0),
+            )
+        )
+    return results
+
+
+def run_tests(
+    out: Path, files: dict[str, str], cell_ids: dict[int, str], venv: bool = False
+) -> TestReport:
+    """Run ``out``'s tests; ``files`` (path → text) maps failures back to notebook cells."""
+    if not venv and importlib.util.find_spec("pytest") is None:
+        raise InvalidInputError(
+            "pytest is not installed in this environment: pip install pytest, or use --venv."
+        )
+    with tempfile.TemporaryDirectory(prefix="nbtools-test-") as scratch:
+        python = _make_venv(out, Path(scratch) / "venv") if venv else Path(sys.executable)
+        junit = Path(scratch) / "junit.xml"
+        command = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        command += ["--junitxml", str(junit), "-o", "junit_family=xunit2"]
+        if venv:
+            command += ["-o", "pythonpath="]
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        env.pop("PYTHONPATH", None)
+        try:
+            completed = subprocess.run(
+                command,
+                cwd=out,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT_SECONDS,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise CheckFailedError(
+                f"The tests did not finish within {TIMEOUT_SECONDS} s and were stopped."
+            ) from None
+        tests = _results(junit, files, cell_ids)
+    report = TestReport(
+        tests, _tail(completed.stdout + completed.stderr), "venv" if venv else "current"
+    )
+    if completed.returncode not in (0, 1, 5) and report.ok:
+        report.tests.append(
+            TestResult("pytest", "error", None, None, f"pytest exited with {completed.returncode}")
+        )
+    return report

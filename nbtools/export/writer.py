@@ -1,0 +1,186 @@
+"""Writing a package to disk safely, and checking whether the one on disk is stale.
+
+The output directory keeps a manifest (``.nbtools-extract.json``) of the files nbtools wrote
+and their hashes. Only those files are ever replaced or removed, and only while they are
+unchanged since nbtools wrote them. A file we did not write, or one edited by hand, stops the
+write unless ``force`` is given; even then it is kept, moved aside to ``<name>.orig``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from nbtools.errors import ConflictError, InvalidInputError
+from nbtools.export.build import MANIFEST, Extraction
+from nbtools.paths import resolve_inside
+
+#: Entries that do not make a directory "hold files we did not generate".
+_IGNORED = frozenset({".git", "__pycache__", ".pytest_cache", ".DS_Store", ".ipynb_checkpoints"})
+
+
+class FileChange(NamedTuple):
+    """How one file of the package compares with the disk."""
+
+    path: str
+    status: str  # new, changed, unchanged, removed
+    content: str | None
+
+    def to_dict(self, with_content: bool = True) -> dict[str, Any]:
+        data: dict[str, Any] = {"path": self.path, "status": self.status}
+        if with_content:
+            data["content"] = self.content
+        return data
+
+
+def read_manifest(out: Path) -> dict[str, Any]:
+    """The manifest of a previous extraction into ``out`` (empty if there is none)."""
+    path = out / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidInputError(
+            f"{path} is damaged (not JSON). Restore it from version control, or delete it and "
+            "extract again with --force.",
+            path=str(path),
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+        raise InvalidInputError(f"{path} is not an nbtools manifest.", path=str(path))
+    return data
+
+
+def previous_dependencies(out: Path) -> dict[str, str]:
+    """Module → requirement pins from the previous extraction, if any."""
+    deps = read_manifest(out).get("dependencies", {}) if out.is_dir() else {}
+    return {str(k): str(v) for k, v in deps.items()} if isinstance(deps, dict) else {}
+
+
+def _file_hash(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError):
+        return None
+
+
+def compare(extraction: Extraction, out: Path) -> list[FileChange]:
+    """Every generated file's status against ``out``, plus files that would be removed."""
+    recorded = read_manifest(out).get("files", {}) if out.is_dir() else {}
+    changes = []
+    for path, content in extraction.files.items():
+        on_disk = _read(out / path)
+        status = "new" if on_disk is None else "unchanged" if on_disk == content else "changed"
+        changes.append(FileChange(path, status, content))
+    for path in sorted(set(recorded) - set(extraction.files)):
+        if (out / path).exists():
+            changes.append(FileChange(path, "removed", None))
+    return changes
+
+
+def unified_diff(changes: list[FileChange], out: Path) -> str:
+    """A unified diff from the package on disk to the one the notebook gives."""
+    import difflib
+
+    chunks: list[str] = []
+    for change in changes:
+        if change.status == "unchanged":
+            continue
+        old = _read(out / change.path) or ""
+        new = change.content or ""
+        chunks += difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile="/dev/null" if change.status == "new" else f"a/{change.path}",
+            tofile="/dev/null" if change.status == "removed" else f"b/{change.path}",
+        )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in chunks)
+
+
+def _conflicts(extraction: Extraction, out: Path, recorded: dict[str, str]) -> list[str]:
+    """Files the write would replace or remove that nbtools did not write as they are now."""
+    conflicts = []
+    for path in sorted(set(extraction.files) | set(recorded)):
+        target = resolve_inside(out, path)
+        current = _file_hash(target)
+        if current is None or (
+            path in extraction.files and _read(target) == extraction.files[path]
+        ):
+            continue
+        if recorded.get(path) != current:
+            conflicts.append(path)
+    return conflicts
+
+
+def _foreign_entries(out: Path) -> list[str]:
+    if not out.is_dir():
+        return []
+    return sorted(entry.name for entry in out.iterdir() if entry.name not in _IGNORED)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.nbtools-tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def write(extraction: Extraction, out: Path, force: bool = False) -> list[FileChange]:
+    """Write the package into ``out``; returns what changed. Refuses to lose anyone's work."""
+    if out.exists() and not out.is_dir():
+        raise InvalidInputError(f"{out} exists and is not a directory.", path=str(out))
+    manifest = read_manifest(out) if out.is_dir() else {}
+    recorded: dict[str, str] = manifest.get("files", {})
+    if not manifest and _foreign_entries(out) and not force:
+        raise ConflictError(
+            f"{out} already holds files nbtools did not generate "
+            f"({', '.join(_foreign_entries(out)[:5])}). Choose an empty or new directory, or "
+            "pass --force to write anyway (those files are kept).",
+            path=str(out),
+            files=_foreign_entries(out),
+        )
+    conflicts = _conflicts(extraction, out, recorded)
+    if conflicts and not force:
+        raise ConflictError(
+            f"These files in {out} were not written by nbtools or were edited since: "
+            f"{', '.join(conflicts)}. Move your changes into the notebook, or pass --force "
+            "(each is kept as <name>.orig).",
+            path=str(out),
+            files=conflicts,
+        )
+    changes = compare(extraction, out)
+    for path in conflicts:
+        target = resolve_inside(out, path)
+        backup = target.with_name(target.name + ".orig")
+        if backup.exists():
+            raise ConflictError(
+                f"{backup} exists already: move it away before forcing the write.",
+                path=str(backup),
+            )
+        os.replace(target, backup)
+    for change in changes:
+        target = resolve_inside(out, change.path)
+        if change.status in ("new", "changed") and change.content is not None:
+            _atomic_write(target, change.content)
+        elif change.status == "removed" and target.exists():
+            target.unlink()
+            _remove_empty_parents(target.parent, out)
+    _atomic_write(out / MANIFEST, extraction.manifest())
+    return changes
+
+
+def _remove_empty_parents(directory: Path, out: Path) -> None:
+    root = out.resolve()
+    while directory.resolve() != root and directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()
+        directory = directory.parent

@@ -1,0 +1,120 @@
+"""``POST /nbtools/api/extract`` on a real Jupyter server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from tests.conftest import make_notebook
+
+CELLS = [
+    ("markdown", "# Demo\n\n> Doubles numbers.", []),
+    ("code", "n = 2", ["parameters"]),
+    ("code", "def double(x):\n    return 2 * x", ["export"]),
+    ("code", "record('value', double(n))", ["main"]),
+    ("code", "assert double(2) == 4", ["test"]),
+]
+
+
+def put_notebook(root: Path, name: str, cells: list[tuple[str, str, list[str]]]) -> None:
+    (root / name).parent.mkdir(parents=True, exist_ok=True)
+    (root / name).write_text(json.dumps(make_notebook(cells)))
+
+
+async def post(jp_fetch: Any, **body: Any) -> dict[str, Any]:
+    response = await jp_fetch("nbtools", "api", "extract", method="POST", body=json.dumps(body))
+    assert response.code == 200
+    result: dict[str, Any] = json.loads(response.body)
+    return result
+
+
+async def error(jp_fetch: Any, **body: Any) -> tuple[int, dict[str, Any]]:
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("nbtools", "api", "extract", method="POST", body=json.dumps(body))
+    assert info.value.response is not None
+    return info.value.code, json.loads(info.value.response.body)
+
+
+async def test_preview_returns_files_with_contents_and_writes_nothing(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    put_notebook(jp_root_dir, "work/demo.ipynb", CELLS)
+    report = await post(jp_fetch, path="work/demo.ipynb")
+    assert report["mode"] == "preview"
+    assert report["written"] is False
+    assert report["output"] == "work/demo"
+    files = {f["path"]: f for f in report["files"]}
+    assert files["src/demo/core.py"]["status"] == "new"
+    assert "def double(x):" in files["src/demo/core.py"]["content"]
+    assert [c["role"] for c in report["cells"]] == ["export", "main", "test"]
+    assert report["parameters"][0]["name"] == "n"
+    assert not (jp_root_dir / "work/demo").exists()
+
+
+async def test_write_and_test_reports_each_test_with_its_cell(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    put_notebook(jp_root_dir, "demo.ipynb", CELLS)
+    report = await post(jp_fetch, path="demo.ipynb", output="pkgs/demo", dry_run=False, test=True)
+    assert report["written"] is True
+    assert (jp_root_dir / "pkgs/demo/src/demo/pipeline.py").is_file()
+    (test,) = report["tests"]["tests"]
+    assert (test["name"], test["outcome"], test["cell"]) == ("test_cell_5", "passed", 4)
+    check = await post(jp_fetch, path="demo.ipynb", output="pkgs/demo", check=True)
+    assert (check["ok"], check["stale"]) == (True, False)
+
+
+async def test_unsaved_content_is_previewed(jp_fetch: Any, jp_root_dir: Path) -> None:
+    content = make_notebook([("code", "def f():\n    return missing", ["export"])])
+    report = await post(jp_fetch, path="new.ipynb", content=content)
+    (problem,) = report["problems"]
+    assert (problem["cell"], problem["line"], problem["code"]) == (0, 2, "undefined-name")
+
+
+async def test_write_with_problems_is_refused_with_the_problems(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    put_notebook(jp_root_dir, "bad.ipynb", [("code", "y = x + 1", ["main"])])
+    code, body = await error(jp_fetch, path="bad.ipynb", dry_run=False)
+    assert code == 400
+    assert body["error"] == "CheckFailedError"
+    assert body["details"]["problems"][0]["cell"] == 0
+    assert not (jp_root_dir / "bad").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({}, 400, "'path'"),
+        ({"path": "../outside.ipynb"}, 400, ".."),
+        ({"path": "demo.ipynb", "output": "/abs"}, 400, "Absolute paths"),
+        ({"path": "missing.ipynb"}, 404, "not found"),
+        ({"path": "demo.ipynb", "name": "Bad-Name"}, 400, "Try --name bad_name"),
+        ({"path": "demo.ipynb", "test": "yes"}, 400, "'test' must be a bool"),
+        ({"path": "untagged.ipynb"}, 400, "no exported cells"),
+        ({"path": "broken.ipynb"}, 400, "not valid JSON"),
+    ],
+)
+async def test_bad_requests_are_4xx_with_a_message(
+    jp_fetch: Any, jp_root_dir: Path, body: dict[str, Any], status: int, message: str
+) -> None:
+    put_notebook(jp_root_dir, "demo.ipynb", CELLS)
+    put_notebook(jp_root_dir, "untagged.ipynb", [("code", "x = 1", [])])
+    (jp_root_dir / "broken.ipynb").write_text('{"cells": [')
+    code, error_body = await error(jp_fetch, **body)
+    assert code == status
+    assert message in error_body["message"]
+
+
+async def test_foreign_files_conflict_with_409(jp_fetch: Any, jp_root_dir: Path) -> None:
+    put_notebook(jp_root_dir, "demo.ipynb", CELLS)
+    (jp_root_dir / "demo").mkdir()
+    (jp_root_dir / "demo" / "mine.txt").write_text("keep")
+    code, body = await error(jp_fetch, path="demo.ipynb", dry_run=False)
+    assert code == 409
+    assert body["details"]["files"] == ["mine.txt"]
+    assert (jp_root_dir / "demo" / "mine.txt").read_text() == "keep"

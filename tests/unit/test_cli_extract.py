@@ -1,0 +1,149 @@
+"""``nbtools extract`` and ``nbtools init`` as a user runs them: real processes, real pytest."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import NotebookFactory
+from tests.unit.test_cli import run_cli
+
+GOOD = [
+    ("code", "n = 2", ["parameters"]),
+    ("code", "def double(x):\n    return 2 * x", ["export"]),
+    ("code", "record('value', double(n))", ["main"]),
+    ("code", "assert double(2) == 4", ["test"]),
+    ("code", "assert double(1) == 3", ["test"]),
+]
+
+
+def test_extract_writes_tests_and_maps_a_failure_to_its_cell(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    nb = notebook_factory("calc.ipynb", GOOD)
+    result = run_cli("extract", str(nb), "-o", str(tmp_path / "out"), "--test", "--json")
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["written"] is True
+    tests = {t["name"]: t for t in report["tests"]["tests"]}
+    assert tests["test_cell_4"]["outcome"] == "passed"
+    failed = tests["test_cell_5"]
+    assert (failed["outcome"], failed["cell"], failed["cell_id"]) == ("failed", 4, "cell-4")
+    assert (failed["failure_cell"], failed["failure_line"]) == (4, 1)
+    assert "tests failed" in result.stderr
+
+
+def test_check_passes_when_current_and_fails_with_a_diff_when_stale(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    nb = notebook_factory("calc.ipynb", GOOD[:4])
+    out = tmp_path / "out"
+    assert run_cli("extract", str(nb), "-o", str(out)).returncode == 0
+    current = run_cli("extract", str(nb), "-o", str(out), "--check", "--test")
+    assert current.returncode == 0, current.stdout + current.stderr
+    assert "up to date" in current.stdout
+    assert "1 passed" in current.stdout
+    notebook_factory(
+        "calc.ipynb",
+        [*GOOD[:1], ("code", "def double(x):\n    return x + x", ["export"]), *GOOD[2:4]],
+    )
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    stale = run_cli("extract", str(nb), "-o", str(out), "--check")
+    assert stale.returncode == 1
+    assert "-    return 2 * x\n+    return x + x" in stale.stdout
+    assert "out of date" in stale.stderr
+    assert before == {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def test_problems_exit_1_and_write_nothing(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    nb = notebook_factory("bad.ipynb", [("code", "x = undefined_thing + 1", ["main"])])
+    result = run_cli("extract", str(nb), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "cell 1, line 1: 'undefined_thing' is used in a 'main' cell" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("cells", "args", "message"),
+    [
+        ([("code", "x = 1", [])], [], "no exported cells"),
+        ([("code", "x = 1", ["export"])], ["--name", "Bad-Name"], "Try --name bad_name"),
+        ([("code", "x = 1", ["export"])], ["--version", "one"], "Invalid version"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message(
+    notebook_factory: NotebookFactory,
+    tmp_path: Path,
+    cells: list[tuple[str, str, list[str]]],
+    args: list[str],
+    message: str,
+) -> None:
+    nb = notebook_factory("nb.ipynb", cells)
+    result = run_cli("extract", str(nb), "-o", str(tmp_path / "out"), *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+
+
+def test_corrupt_or_missing_notebook_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text('{"nbformat": 4, "cells": [')
+    result = run_cli("extract", str(broken), "-o", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "not valid JSON" in result.stderr
+    assert "truncated" in result.stderr
+    missing = run_cli("extract", str(tmp_path / "nope.ipynb"), "-o", str(tmp_path / "out"))
+    assert missing.returncode == 2
+    assert "Notebook not found" in missing.stderr
+
+
+def test_foreign_files_are_refused_unless_forced(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    nb = notebook_factory("calc.ipynb", GOOD[:2])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "data.csv").write_text("a,b\n")
+    refused = run_cli("extract", str(nb), "-o", str(out))
+    assert refused.returncode == 2
+    assert "did not generate (data.csv)" in refused.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["data.csv"]
+    assert run_cli("extract", str(nb), "-o", str(out), "--force").returncode == 0
+    assert (out / "data.csv").read_text() == "a,b\n"
+
+
+def test_init_writes_a_starter_kit_whose_check_passes(tmp_path: Path) -> None:
+    result = run_cli("init", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    workflow = (tmp_path / ".github/workflows/nbtools.yml").read_text()
+    assert "nbtools extract example.ipynb -o packages/example --check --test" in workflow
+    assert "--check" in (tmp_path / ".pre-commit-config.yaml").read_text()
+    check = run_cli(
+        "extract", "example.ipynb", "-o", "packages/example", "--check", "--test", cwd=tmp_path
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    again = run_cli("init", str(tmp_path))
+    assert "kept      example.ipynb (exists already)" in again.stdout
+
+
+def test_extraction_imports_nothing_heavy(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    nb = notebook_factory("calc.ipynb", GOOD)
+    code = (
+        "import sys; from nbtools.cli.main import main; sys.argv = ['nbtools', 'extract', "
+        f"{str(nb)!r}, '-o', {str(tmp_path / 'out')!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('nbformat', 'nbconvert', 'jupyter_server', 'rich', 'sqlalchemy', 'papermill')\n"
+        "print([m for m in heavy if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "out/src/calc/core.py").is_file()

@@ -1,0 +1,95 @@
+"""Tags and nbdev directives sort cells into roles and modules."""
+
+from __future__ import annotations
+
+from nbtools.export.cells import classify, split_directives
+from tests.unit.export_helpers import notebook
+
+
+def test_tags_give_roles_and_modules() -> None:
+    classified = classify(
+        notebook(
+            ("code", "a = 1", ["parameters"]),
+            ("code", "def f(): ...", ["export"]),
+            ("code", "def g(): ...", ["export:data.load"]),
+            ("code", "b = f()", ["main"]),
+            ("code", "assert f() is None", ["test"]),
+            ("code", "scratch = 2", []),
+            ("code", "secret = 3", ["export", "skip"]),
+            ("markdown", "# Title", []),
+        )
+    )
+    roles = [(c.index, c.role, c.module) for c in classified.cells]
+    assert roles == [
+        (0, "parameters", None),
+        (1, "export", None),
+        (2, "export", "data.load"),
+        (3, "main", None),
+        (4, "test", None),
+    ]
+    assert classified.markdown == ["# Title"]
+    assert classified.problems == []
+
+
+def test_nbdev_directives_are_parsed_and_removed() -> None:
+    directives, magics, code, offset = split_directives(
+        "#| export utils\n#|hide\n\nx = 1\n#| not\n"
+    )
+    assert directives == {"export": "utils", "hide": ""}
+    assert magics == []
+    assert code == "x = 1\n#| not\n"
+    assert offset == 3
+
+
+def test_nbdev_default_exp_exporti_and_metadata_directives() -> None:
+    nb = notebook(
+        ("code", "#| default_exp tools", []),
+        ("code", "#| export\ndef a(): ...", []),
+        ("code", "#| exporti\ndef _b(): ...", []),
+        ("code", "#| exports other\nC = 1", []),
+        ("code", "#| hide\nimport nbdev", []),
+        ("code", "def d(): ...", []),
+    )
+    nb["cells"][5]["metadata"]["nbdev"] = {"export": "true"}
+    classified = classify(nb)
+    assert classified.default_module == "tools"
+    got = [(c.index, c.module, c.public, c.code) for c in classified.cells]
+    assert got == [
+        (1, None, True, "def a(): ..."),
+        (2, None, False, "def _b(): ..."),
+        (3, "other", True, "C = 1"),
+        (5, None, True, "def d(): ..."),
+    ]
+
+
+def test_conflicting_tags_are_reported_not_guessed() -> None:
+    classified = classify(
+        notebook(("code", "x = 1", ["export", "main"]), ("code", "#| export b\ny=1", ["export:a"]))
+    )
+    assert classified.cells == []
+    assert [(p.cell, p.code) for p in classified.problems] == [
+        (0, "conflicting-roles"),
+        (1, "conflicting-roles"),
+    ]
+    assert "main" in classified.problems[0].message
+    assert "'a' and 'b'" in classified.problems[1].message
+
+
+def test_invalid_module_names_get_a_suggestion() -> None:
+    classified = classify(
+        notebook(
+            ("code", "x = 1", ["export:my-utils"]),
+            ("code", "y = 1", ["export:pipeline"]),
+            ("code", "z = 1", ["export:"]),
+        )
+    )
+    assert [p.code for p in classified.problems] == ["module-name"] * 3
+    assert "Try 'export:my_utils'" in classified.problems[0].hint
+    assert "writes itself" in classified.problems[1].message
+
+
+def test_cell_magic_in_an_exported_cell_is_rejected() -> None:
+    classified = classify(notebook(("code", "#| export\n%%time\nx = 1", [])))
+    (problem,) = classified.problems
+    assert problem.code == "notebook-only"
+    assert "%%time" in problem.message

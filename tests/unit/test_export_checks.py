@@ -1,0 +1,129 @@
+"""Checks before writing: each problem is reported at its notebook cell and line."""
+
+from __future__ import annotations
+
+import pytest
+
+from nbtools.errors import InvalidInputError
+from tests.unit.export_helpers import extraction, only, problems
+
+
+def test_syntax_error_names_the_cell_line_counting_directives() -> None:
+    found = problems(("code", "#| export\nx = 1\ndef f(:\n    pass", []))
+    assert found == [(0, 3, "syntax-error")]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("%timeit f()", "IPython magic"),
+        ("!pip install pandas", "shell command"),
+        ("files = !ls", "shell command"),
+        ("len?", "help syntax"),
+    ],
+)
+def test_ipython_syntax_is_rejected_with_a_hint(line: str, expected: str) -> None:
+    result = extraction(("code", f"def f():\n    return 1\n{line}", ["export"]))
+    problem = only(result.problems, "notebook-only")
+    assert (problem.cell, problem.line) == (0, 3)
+    assert expected in problem.message
+    assert problem.hint
+    assert not [p for p in result.problems if p.code == "syntax-error"]
+
+
+def test_a_real_syntax_error_after_a_magic_is_still_reported() -> None:
+    found = problems(("code", "%load_ext autoreload\nx = (", ["export"]))
+    assert found == [(0, 1, "notebook-only"), (0, 2, "syntax-error")]
+
+
+def test_display_and_get_ipython_are_notebook_only() -> None:
+    result = extraction(
+        ("code", "def show(x):\n    display(x)\n", ["export"]),
+        ("code", "ip = get_ipython()", ["main"]),
+    )
+    assert [(p.cell, p.line, p.code) for p in result.problems] == [
+        (0, 2, "notebook-only"),
+        (1, 1, "notebook-only"),
+    ]
+    assert "display()" in result.problems[0].hint
+
+
+def test_undefined_name_in_main_points_at_the_untagged_cell_defining_it() -> None:
+    result = extraction(
+        ("code", "df = load()", []),
+        ("code", "def load():\n    return [1]", ["export"]),
+        ("code", "x = 1\nsummary = len(df)", ["main"]),
+    )
+    problem = only(result.problems, "undefined-name")
+    assert (problem.cell, problem.line) == (2, 2)
+    assert "'df'" in problem.message
+    assert "Cell 1 defines it but is not exported" in problem.hint
+
+
+def test_undefined_name_in_test_and_in_exported_code() -> None:
+    result = extraction(
+        ("code", "def f():\n    return helper()", ["export"]),
+        ("code", "assert f() == expected", ["test"]),
+    )
+    assert [(p.cell, p.line, p.code) for p in result.problems] == [
+        (0, 2, "undefined-name"),
+        (1, 1, "undefined-name"),
+    ]
+    assert "Nothing exported defines it" in result.problems[1].hint
+
+
+def test_main_cells_see_parameters_exports_and_earlier_main_cells() -> None:
+    result = extraction(
+        ("code", "n = 3", ["parameters"]),
+        ("code", "import json\ndef double(x):\n    return 2 * x", ["export"]),
+        ("code", "value = double(n)", ["main"]),
+        ("code", "text = json.dumps(value)\nrecord('text', text)", ["main"]),
+        ("code", "assert double(n) == 6", ["test"]),
+    )
+    assert result.problems == []
+
+
+def test_parameter_read_by_exported_code_is_reported() -> None:
+    result = extraction(
+        ("code", "rate = 0.1", ["parameters"]),
+        ("code", "def grow(x):\n    return x * (1 + rate)", ["export"]),
+    )
+    problem = only(result.problems, "parameter-in-export")
+    assert (problem.cell, problem.line) == (1, 2)
+    assert "Pass rate to the function" in problem.hint
+
+
+def test_parameters_must_be_literals() -> None:
+    result = extraction(
+        ("code", "a = 1\nb = a + 1\nimport os\nc: list[int] = [1, 2]", ["parameters"]),
+        ("code", "print(a, c)", ["main"]),
+    )
+    assert [(p.line, p.code) for p in result.problems] == [
+        (2, "parameter-not-literal"),
+        (3, "parameter-not-literal"),
+    ]
+    assert [p.name for p in result.plan.parameters] == ["a", "c"]
+
+
+def test_main_name_used_by_a_test_and_star_imports_in_main() -> None:
+    result = extraction(
+        ("code", "from math import *\ntotal = 5", ["main"]),
+        ("code", "assert total == 5", ["test"]),
+    )
+    assert [(p.cell, p.code) for p in result.problems] == [
+        (0, "star-import"),
+        (1, "main-name-in-test"),
+    ]
+
+
+def test_no_exported_cells_says_how_to_tag() -> None:
+    with pytest.raises(InvalidInputError, match=r"no exported cells.*Tag the cells"):
+        extraction(("code", "x = 1", []), ("code", "y = 2", ["parameters"]))
+
+
+def test_invalid_package_name_suggests_a_valid_one() -> None:
+    with pytest.raises(InvalidInputError, match="Try --name my_pkg") as info:
+        extraction(("code", "x = 1", ["export"]), package="my-pkg")
+    assert info.value.details["suggestion"] == "my_pkg"
+    with pytest.raises(InvalidInputError, match="standard-library"):
+        extraction(("code", "x = 1", ["export"]), package="json")

@@ -1,0 +1,59 @@
+"""The scope analysis finds the names code reads from outside, following Python's rules."""
+
+from __future__ import annotations
+
+import ast
+
+from nbtools.export.names import analyze, public_names
+
+
+def external(code: str) -> set[str]:
+    return set(analyze(ast.parse(code)).external())
+
+
+def test_functions_see_their_arguments_and_module_names() -> None:
+    code = "import os\nLIMIT = 3\ndef f(a, *rest, key=DEFAULT, **kw):\n    return a + LIMIT + b + os.sep\n"
+    assert external(code) == {"DEFAULT", "b"}
+
+
+def test_methods_do_not_see_class_attributes() -> None:
+    code = "class A:\n    size = 1\n    def m(self):\n        return size\n    twice = size * 2\n"
+    assert external(code) == {"size"}
+
+
+def test_comprehensions_walrus_except_match_and_lambda() -> None:
+    code = (
+        "squares = [y * y for y in data if (total := y) > limit]\n"
+        "pairs = {k: v for k, v in items}\n"
+        "f = lambda q, r=default: q + r + outer\n"
+        "try:\n    pass\nexcept ValueError as err:\n    print(err, total)\n"
+        "match point:\n    case (px, *others):\n        print(px, others)\n"
+    )
+    assert external(code) == {"data", "limit", "items", "default", "outer", "point"}
+
+
+def test_global_and_nonlocal() -> None:
+    code = (
+        "def setup():\n    global CONFIG\n    CONFIG = 1\n"
+        "def outer():\n    n = 0\n    def inner():\n        nonlocal n\n        n += 1\n"
+        "    return inner\n"
+        "def use():\n    return CONFIG\n"
+    )
+    assert external(code) == set()
+
+
+def test_star_imports_and_import_statements_are_recorded() -> None:
+    names = analyze(ast.parse("from math import *\nimport numpy as np\nfrom a.b import c as d\n"))
+    assert names.star_imports == [1]
+    assert {n: ast.unparse(s) for n, s in names.imports.items()} == {
+        "np": "import numpy as np",
+        "d": "from a.b import c as d",
+    }
+
+
+def test_public_names_follow_nbdevs_rules() -> None:
+    trees = [
+        ast.parse("a, b = 1, 2\n_hidden = 3\ndef f(): ...\n@patch\ndef g(): ...\nclass K: ..."),
+        ast.parse("_all_ = ['_hidden', f]\nc: int = 3"),
+    ]
+    assert public_names(trees) == ["a", "b", "c", "f", "K", "_hidden"]

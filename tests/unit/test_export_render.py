@@ -1,0 +1,174 @@
+"""The rendered package: deterministic, traceable to cells, runnable as written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from nbtools.export.build import ExtractOptions, extract
+from nbtools.export.deps import compatible_pin, resolve
+from nbtools.export.locate import locate
+from nbtools.export.source import indent
+from tests.unit.export_helpers import extraction, notebook
+
+CELLS = (
+    ("markdown", "# Sales report\n\n> Totals per region.", []),
+    ("code", "regions = ['north', 'south']\nscale: float = 1.5", ["parameters"]),
+    ("code", "import click\n\ndef total(xs):\n    return sum(xs)", ["export"]),
+    ("code", 'TEMPLATE = """\nline one\n  line two\n"""', ["export:text.templates"]),
+    ("code", "def render(n):\n    return TEMPLATE + str(total([n]))", ["export:text"]),
+    ("code", 'doc = """\nkept\n"""\nrecord("sum", total([1, 2]) * scale)', ["main"]),
+    ("code", "assert total([1, 2]) == 3\nassert len(regions) == 2", ["test"]),
+)
+
+
+def write(files: dict[str, str], root: Path) -> None:
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+
+
+def test_same_notebook_gives_byte_identical_files() -> None:
+    first, second = extraction(*CELLS), extraction(*CELLS)
+    assert first.files == second.files
+    assert first.manifest() == second.manifest()
+    assert sorted(first.files) == [
+        "README.md",
+        "pyproject.toml",
+        "src/pkg/__init__.py",
+        "src/pkg/__main__.py",
+        "src/pkg/core.py",
+        "src/pkg/pipeline.py",
+        "src/pkg/text/__init__.py",
+        "src/pkg/text/templates.py",
+        "tests/test_pkg.py",
+    ]
+
+
+def test_every_file_names_the_notebook_and_its_hash() -> None:
+    result = extraction(*CELLS)
+    for path, text in result.files.items():
+        assert "analysis.ipynb" in text.splitlines()[0], path
+        assert result.source.sha256 in text, path
+
+
+def test_outputs_do_not_change_the_hash() -> None:
+    nb = notebook(*CELLS)
+    before = extract(nb, "a.ipynb", ExtractOptions(package="pkg")).source.sha256
+    nb["cells"][2]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "x"}]
+    nb["cells"][2]["execution_count"] = 7
+    assert extract(nb, "a.ipynb", ExtractOptions(package="pkg")).source.sha256 == before
+
+
+def test_block_comments_map_lines_back_to_cells() -> None:
+    files = extraction(*CELLS).files
+    pipeline = files["src/pkg/pipeline.py"]
+    line = pipeline.splitlines().index('    record("sum", total([1, 2]) * scale)') + 1
+    location = locate(pipeline, line)
+    assert location is not None
+    assert (location.cell, location.cell_id, location.line) == (5, "cell-5", 4)
+
+
+def test_multiline_strings_keep_their_content_when_indented() -> None:
+    code = 'x = """\nkept\n  as is\n"""\ny = f"""\n{x}\n"""'
+    indented = indent(code)
+    namespace: dict[str, object] = {}
+    exec(compile("def f():\n" + indented + "\n    return x, y", "<t>", "exec"), namespace)
+    assert namespace["f"]() == ("\nkept\n  as is\n", "\n\nkept\n  as is\n\n")  # type: ignore[operator]
+
+
+def test_sibling_names_are_imported_relatively(tmp_path: Path) -> None:
+    files = extraction(*CELLS).files
+    text = files["src/pkg/text/__init__.py"]
+    assert "from .templates import TEMPLATE" in text
+    assert "from ..core import total" in text
+    write(files, tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", "from pkg.text import render; print(repr(render(2)))"],
+        cwd=tmp_path / "src",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == repr("\nline one\n  line two\n2")
+
+
+def test_package_runs_as_a_command_with_typed_parameters(tmp_path: Path) -> None:
+    write(extraction(*CELLS).files, tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "pkg", "--scale", "2", "--regions", '["x"]'],
+        cwd=tmp_path / "src",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(result.stdout) == {"sum": 6.0}
+    help_text = subprocess.run(
+        [sys.executable, "-m", "pkg", "--help"],
+        cwd=tmp_path / "src",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "--regions" in help_text
+    assert "default: 1.5" in help_text
+
+
+def test_own_package_imports_become_relative_like_nbdev() -> None:
+    files = extraction(
+        ("code", "from pkg.helpers import h\nimport pkg\ndef f():\n    return h()", ["export"]),
+        ("code", "def h():\n    return 1", ["export:helpers"]),
+    ).files
+    assert "from .helpers import h\nimport pkg\n" in files["src/pkg/core.py"]
+
+
+def test_dependencies_are_pinned_from_installed_distributions() -> None:
+    result = extraction(*CELLS)
+    import click
+
+    major = int(click.__version__.split(".")[0])
+    pins = result.dependencies
+    assert pins["click"].startswith(f"click>={click.__version__.split('.')[0]}.")
+    assert pins["click"].endswith(f",<{major + 1}")
+    pyproject = result.files["pyproject.toml"]
+    assert f'"{pins["click"]}",' in pyproject
+    assert "json" not in pins
+
+
+def test_pins_are_compatible_ranges_and_kept_while_satisfied() -> None:
+    assert compatible_pin("pandas", "2.2.3") == "pandas>=2.2.3,<3"
+    assert compatible_pin("tiny", "0.4.1") == "tiny>=0.4.1,<0.5"
+
+    kept = "click>=8.0,<9"
+    assert resolve(["click"], {"click": kept})[0].requirement == kept
+    stale = "click>=1.0,<2"
+    assert resolve(["click"], {"click": stale})[0].requirement != stale
+
+
+def test_unresolvable_import_is_a_warning_and_keeps_a_previous_pin() -> None:
+    result = extraction(("code", "import nbtools_no_such_module_xyz", ["export"]))
+    (problem,) = result.problems
+    assert (problem.code, problem.severity) == ("unresolved-import", "warning")
+    kept = resolve(["nbtools_no_such_module_xyz"], {"nbtools_no_such_module_xyz": "x>=1,<2"})
+    assert kept[0].requirement == "x>=1,<2"
+
+
+def test_record_imports_are_dropped_from_the_pipeline_and_its_dependencies(tmp_path: Path) -> None:
+    result = extraction(
+        ("code", "x = 2", ["parameters"]),
+        ("code", "from nbtools import record\nrecord('square', x * x)", ["main"]),
+    )
+    assert "nbtools" not in result.dependencies
+    assert [p.code for p in result.problems] == []
+    assert "# (run() provides record)" in result.files["src/pkg/pipeline.py"]
+    write(result.files, tmp_path)
+    output = subprocess.run(
+        [sys.executable, "-m", "pkg", "--x", "3"],
+        cwd=tmp_path / "src",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert json.loads(output) == {"square": 9}

@@ -1,0 +1,98 @@
+"""Writing never loses anyone's work; --check reports a stale package with a diff."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nbtools.errors import ConflictError, InvalidInputError
+from nbtools.export.build import MANIFEST
+from nbtools.export.writer import compare, unified_diff, write
+from tests.unit.export_helpers import extraction
+
+V1 = (("code", "def f():\n    return 1", ["export"]), ("code", "assert f() == 1", ["test"]))
+V2 = (("code", "def f():\n    return 2", ["export"]),)
+
+
+def test_write_creates_files_and_a_manifest(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    changes = write(extraction(*V1), out)
+    assert {c.status for c in changes} == {"new"}
+    manifest = json.loads((out / MANIFEST).read_text())
+    assert sorted(manifest["files"]) == sorted(c.path for c in changes)
+    assert (out / "src/pkg/core.py").read_text() == extraction(*V1).files["src/pkg/core.py"]
+
+
+def test_rewrite_updates_and_removes_only_generated_files(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    write(extraction(*V1), out)
+    (out / "NOTES.md").write_text("mine")
+    changes = {c.path: c.status for c in write(extraction(*V2), out)}
+    assert changes["src/pkg/core.py"] == "changed"
+    assert changes["tests/test_pkg.py"] == "removed"
+    assert not (out / "tests").exists()
+    assert (out / "NOTES.md").read_text() == "mine"
+
+
+def test_directory_with_foreign_files_is_refused_without_force(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("keep me")
+    with pytest.raises(ConflictError, match=r"did not generate \(notes.txt\).*--force"):
+        write(extraction(*V1), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    write(extraction(*V1), tmp_path, force=True)
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+
+
+def test_a_foreign_file_at_a_generated_path_is_kept_as_orig(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'mine'\n")
+    with pytest.raises(ConflictError):
+        write(extraction(*V1), tmp_path)
+    write(extraction(*V1), tmp_path, force=True)
+    assert (tmp_path / "pyproject.toml.orig").read_text() == "[project]\nname = 'mine'\n"
+    assert "nbtools" in (tmp_path / "pyproject.toml").read_text()
+
+
+def test_hand_edited_generated_file_is_not_overwritten_or_deleted(tmp_path: Path) -> None:
+    write(extraction(*V1), tmp_path)
+    test_file = tmp_path / "tests/test_pkg.py"
+    test_file.write_text(test_file.read_text() + "\n# my fix\n")
+    with pytest.raises(ConflictError, match=r"tests/test_pkg\.py") as info:
+        write(extraction(*V2), tmp_path)
+    assert info.value.details["files"] == ["tests/test_pkg.py"]
+    assert "# my fix" in test_file.read_text()
+    write(extraction(*V2), tmp_path, force=True)
+    assert "# my fix" in (tmp_path / "tests/test_pkg.py.orig").read_text()
+
+
+def test_manifest_paths_outside_the_directory_are_refused(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    write(extraction(*V1), out)
+    (tmp_path / "victim.txt").write_text("x")
+    manifest = json.loads((out / MANIFEST).read_text())
+    manifest["files"]["../victim.txt"] = "0" * 64
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(InvalidInputError, match=r"\.\."):
+        write(extraction(*V1), out)
+    assert (tmp_path / "victim.txt").exists()
+
+
+def test_damaged_manifest_is_a_clear_error(tmp_path: Path) -> None:
+    write(extraction(*V1), tmp_path)
+    (tmp_path / MANIFEST).write_text("{not json")
+    with pytest.raises(InvalidInputError, match="damaged"):
+        write(extraction(*V1), tmp_path)
+
+
+def test_compare_and_diff_show_what_is_stale(tmp_path: Path) -> None:
+    write(extraction(*V1), tmp_path)
+    assert {c.status for c in compare(extraction(*V1), tmp_path)} == {"unchanged"}
+    changes = compare(extraction(*V2), tmp_path)
+    statuses = {c.path: c.status for c in changes if c.status != "unchanged"}
+    assert statuses["src/pkg/core.py"] == "changed"
+    assert statuses["tests/test_pkg.py"] == "removed"
+    diff = unified_diff(changes, tmp_path)
+    assert "--- a/src/pkg/core.py\n+++ b/src/pkg/core.py" in diff
+    assert "-    return 1\n+    return 2\n" in diff
+    assert "+++ /dev/null" in diff

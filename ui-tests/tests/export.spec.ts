@@ -1,0 +1,155 @@
+import { expect, test } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+
+import { attachScreenshot } from './helpers';
+
+/** What the job-creation test reads and writes on `window` (Galata exposes `jupyterapp`). */
+interface IJobWindow {
+  jupyterapp: {
+    commands: {
+      addCommand(id: string, options: { execute: (args: unknown) => void }): void;
+    };
+  };
+  nbtoolsCreatedJob?: { path?: string };
+}
+
+/** A notebook from [source, tags] pairs; the first entry is a markdown title. */
+function notebook(title: string, cells: [string, string[]][]): string {
+  return JSON.stringify({
+    cells: [
+      { cell_type: 'markdown', id: 'title', metadata: {}, source: `# ${title}` },
+      ...cells.map(([source, tags], index) => ({
+        cell_type: 'code',
+        id: `code-${index}`,
+        metadata: tags.length ? { tags } : {},
+        execution_count: null,
+        outputs: [],
+        source
+      }))
+    ],
+    metadata: {
+      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+      language_info: { name: 'python' }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  });
+}
+
+async function open(page: IJupyterLabPageFixture, path: string, content: string): Promise<void> {
+  expect(await page.contents.uploadContent(content, 'text', path)).toBe(true);
+  expect(await page.notebook.openByPath(path)).toBe(true);
+  expect(await page.notebook.activate(path.split('/').pop()!)).toBe(true);
+}
+
+/** The Production panel, opened with the notebook toolbar's Productionize button. */
+async function openPanel(page: IJupyterLabPageFixture, name: string) {
+  const notebook = await page.activity.getPanelLocator(name);
+  await notebook!.getByRole('button', { name: 'Productionize', exact: true }).click();
+  const panel = page.getByRole('region', { name: 'Production', exact: true });
+  await expect(panel).toBeVisible();
+  return panel;
+}
+
+test.describe('Productionize wizard', () => {
+  test('tag cells, extract the package and see its tests pass', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    await open(
+      page,
+      `${tmpPath}/calc.ipynb`,
+      notebook('Calc', [
+        ['def double(x):\n    return 2 * x', []],
+        ['assert double(2) == 4', []],
+        ['double(21)', []]
+      ])
+    );
+    const panel = await openPanel(page, 'calc.ipynb');
+
+    // One-click toggle in the tag overview.
+    await panel.getByRole('button', { name: 'export cell 2', exact: true }).click();
+    await expect(panel.getByRole('button', { name: 'export cell 2' })).toHaveAttribute(
+      'aria-pressed',
+      'true'
+    );
+
+    // Keyboard shortcut on the active cell: G then T tags it `test`.
+    await page.notebook.selectCells(2);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('g');
+    await page.keyboard.press('t');
+    await expect(panel.getByRole('button', { name: 'test cell 3', exact: true })).toHaveAttribute(
+      'aria-pressed',
+      'true'
+    );
+
+    await panel.getByRole('button', { name: '2. Options' }).click();
+    await panel.getByRole('textbox', { name: 'Package name' }).fill('calc_pkg');
+
+    await panel.getByRole('button', { name: '3. Preview' }).click();
+    await expect(panel.getByTestId('nbtools-preview-summary')).toContainText('calc_pkg');
+    const files = panel.getByRole('list', { name: 'Package files' });
+    await expect(files).toContainText('src/calc_pkg/core.py');
+    await expect(files).toContainText('tests/test_calc_pkg.py');
+    await expect(panel.getByRole('list', { name: 'Problems' })).toHaveCount(0);
+
+    await panel.getByRole('button', { name: '4. Write and test' }).click();
+    await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
+    await expect(panel.getByTestId('nbtools-test-summary')).toContainText('1 passed, 0 failed', {
+      timeout: 60000
+    });
+    const results = panel.getByRole('list', { name: 'Test results' });
+    await expect(results).toContainText('test_cell_3');
+    await expect(results).toContainText('passed');
+    await attachScreenshot(page, testInfo, 'productionize-tests-green');
+
+    // Step 5 hands the notebook to job creation through a command.
+    await page.evaluate(() => {
+      const win = window as unknown as IJobWindow;
+      win.jupyterapp.commands.addCommand('nbtools:create-job', {
+        execute: args => {
+          win.nbtoolsCreatedJob = args as { path?: string };
+        }
+      });
+    });
+    await panel.getByRole('button', { name: '5. Schedule' }).click();
+    await panel.getByRole('button', { name: 'Schedule this notebook' }).click();
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as IJobWindow).nbtoolsCreatedJob?.path))
+      .toBe(`${tmpPath}/calc.ipynb`);
+  });
+
+  test('an undefined name is shown on its cell, and the link scrolls there', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    await open(
+      page,
+      `${tmpPath}/broken.ipynb`,
+      notebook('Broken', [
+        ['def f():\n    return 1', ['export']],
+        ['data = [1, 2, 3]', []],
+        ['x = f()', ['main']],
+        ['total = x + len(data)', ['main']]
+      ])
+    );
+    const panel = await openPanel(page, 'broken.ipynb');
+
+    await panel.getByRole('button', { name: '3. Preview' }).click();
+    const problems = panel.getByRole('list', { name: 'Problems' });
+    await expect(problems).toContainText("'data' is used in a 'main' cell but not defined.");
+    await expect(problems).toContainText('Cell 3 defines it but is not exported');
+    await attachScreenshot(page, testInfo, 'productionize-problem');
+
+    await problems.getByRole('button', { name: 'Cell 5, line 1' }).click();
+    const active = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-mod-active');
+    await expect(active).toContainText('total = x + len(data)');
+
+    await panel.getByRole('button', { name: '4. Write and test' }).click();
+    await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
+    const alert = panel.getByRole('alert');
+    await expect(alert).toContainText('nothing was written');
+    await expect(alert.getByRole('button', { name: 'Cell 5, line 1' })).toBeVisible();
+  });
+});
