@@ -83,4 +83,5 @@ def render_email(payload: dict[str, Any]) -> tuple[str, str]:
         lines += [f"Metrics: {json.dumps(run['metrics'])}"] if run["metrics"] else []
     lines += [f"{name}: {url}" for name, url in payload.get("links", {}).items()]
     lines += ["", f"Sent by {payload['sent_by']}."]
-    return f"nbtools: {payload['summary']}"[:200], "\n".join(lines) + "\n"
+    subject = " ".join(f"nbtools: {payload['summary']}".split())  # one line, whatever the names
+    return subject[:200], "\n".join(lines) + "\n"
