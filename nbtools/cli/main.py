@@ -79,3 +79,7 @@ def cli(ctx: click.Context, root: Path, db_url: str) -> None:
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="nbtools")
+
+
+if __name__ == "__main__":
+    main()

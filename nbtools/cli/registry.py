@@ -35,4 +35,14 @@ COMMANDS: dict[str, CommandEntry] = {
     "status": CommandEntry(
         "nbtools.cli.status", "status", "Show the project root, store and schema revision."
     ),
+    "run": CommandEntry(
+        "nbtools.cli.run", "run", "Run a notebook once with parameters, recorded in the store."
+    ),
+    "runs": CommandEntry("nbtools.cli.runs", "runs", "List, show, cancel or rerun runs."),
+    "schedule": CommandEntry(
+        "nbtools.cli.schedule", "schedule", "Create and manage jobs on cron schedules."
+    ),
+    "scheduler": CommandEntry(
+        "nbtools.cli.scheduler", "scheduler", "Run the scheduler daemon (jobs and queued runs)."
+    ),
 }

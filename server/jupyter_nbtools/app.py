@@ -7,8 +7,10 @@ from pathlib import Path
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Any as AnyTrait
 
+from jupyter_nbtools.jobs_service import JobsService
 from jupyter_nbtools.routes import all_routes
 from nbtools.config import NbtoolsSettings
+from nbtools.jobs.config import JobsSettings
 from nbtools.project import Project
 
 
@@ -17,7 +19,7 @@ class NbtoolsApp(ExtensionApp):
 
     name = "jupyter_nbtools"
     load_other_extensions = True
-    classes = [NbtoolsSettings]
+    classes = [NbtoolsSettings, JobsSettings]
 
     project = AnyTrait(help="The nbtools Project for the server root (set at start-up).")
 
@@ -25,6 +27,9 @@ class NbtoolsApp(ExtensionApp):
         settings = NbtoolsSettings(parent=self)
         self.project = Project.from_settings(settings, default_root=Path(self.serverapp.root_dir))
         self.settings["nbtools_project"] = self.project
+        self.jobs = JobsService(self.project, JobsSettings(parent=self))
+        self.settings["nbtools_jobs"] = self.jobs
+        self.jobs.start_if_in_use()
         self.log.info(
             "nbtools: project root %s, store %s", self.project.root, self.project.store_dir
         )
@@ -33,4 +38,5 @@ class NbtoolsApp(ExtensionApp):
         self.handlers.extend(all_routes())
 
     async def stop_extension(self) -> None:
+        self.jobs.stop()
         self.project.close()

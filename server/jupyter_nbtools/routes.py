@@ -4,14 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from jupyter_nbtools.handlers import alerts, env, extract, metrics, notebook, status
+from jupyter_nbtools.handlers import (
+    alerts,
+    env,
+    extract,
+    job_inputs,
+    jobs,
+    metrics,
+    notebook,
+    runs,
+    status,
+)
 
 API_PREFIX = r"/nbtools/api"
 
 
 def all_routes() -> list[tuple[str, Any]]:
     """(URL pattern, handler class) pairs, prefixed with ``/nbtools/api``."""
-    modules = (status, notebook, env, extract, metrics, alerts)
+    modules = (
+        status,
+        notebook,
+        env,
+        extract,
+        jobs,
+        runs,
+        job_inputs,
+        metrics,
+        alerts,
+    )
     return [
         (API_PREFIX + pattern, handler) for module in modules for pattern, handler in module.ROUTES
     ]

@@ -93,7 +93,12 @@ def test_unusable_url_is_a_store_error(tmp_path: Path) -> None:
 
 
 #: Every module that defines tables; the migrations must create exactly these.
-MODEL_MODULES = ["nbtools.store.models", "nbtools.envsnap.records", "nbtools.metrics.models"]
+MODEL_MODULES = [
+    "nbtools.store.models",
+    "nbtools.envsnap.records",
+    "nbtools.jobs.models",
+    "nbtools.metrics.models",
+]
 
 
 def test_migrations_match_the_models(db_url: str) -> None:

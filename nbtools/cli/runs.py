@@ -1,0 +1,145 @@
+"""``nbtools runs list|show|cancel|rerun``: the run history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from nbtools.cli.context import CliContext, pass_cli
+from nbtools.cli.output import json_option, print_fields, print_json, print_table
+
+
+def describe_error(model: dict[str, Any]) -> str:
+    error = model.get("error")
+    if not error:
+        return ""
+    where = f" (cell {error['cell']})" if error.get("cell") is not None else ""
+    return f"{error['name']}: {error['message']}{where}"
+
+
+def describe_progress(model: dict[str, Any]) -> str:
+    progress = model["progress"]
+    if progress["cells_total"] is None:
+        return ""
+    text = f"{progress['cells_done'] or 0}/{progress['cells_total']} cells"
+    if model["status"] == "running" and progress["current_cell"] is not None:
+        text += f", executing cell {progress['current_cell']}"
+    return text
+
+
+def print_run(model: dict[str, Any]) -> None:
+    """One run as a name/value listing."""
+    fields = {
+        "run": model["id"],
+        "status": model["status"],
+        "notebook": model["notebook_path"],
+        "job": model["job_id"],
+        "trigger": model["trigger"],
+        "attempt": model["attempt"],
+        "parameters": model["parameters"],
+        "scheduled for": model["scheduled_for"],
+        "started": model["started_at"],
+        "duration (s)": model["duration_seconds"],
+        "progress": describe_progress(model),
+        "error": describe_error(model),
+        "notebook sha256": model["notebook_sha256"],
+        "output notebook": model["output_notebook"],
+        "output html": model["output_html"],
+    }
+    print_fields(f"Run {model['id']}", {k: v for k, v in fields.items() if v not in (None, "")})
+
+
+@click.group()
+def runs() -> None:
+    """The history of notebook runs: list, show, cancel, rerun."""
+
+
+@runs.command("list")
+@click.option("--job", "job_id", type=int, help="Only runs of this job.")
+@click.option("--notebook", help="Only runs of this notebook (root-relative path).")
+@click.option("--status", help="Only runs in this status (queued, running, succeeded, …).")
+@click.option("--limit", type=int, default=20, show_default=True)
+@json_option
+@pass_cli
+def list_(
+    cli_ctx: CliContext,
+    job_id: int | None,
+    notebook: str | None,
+    status: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List runs, newest first."""
+    from nbtools.jobs.runs import list_runs, run_to_dict
+
+    project = cli_ctx.project
+    with project.store.session() as session:
+        models = [
+            run_to_dict(project, run)
+            for run in list_runs(
+                session, job_id=job_id, notebook_path=notebook, status=status, limit=limit
+            )
+        ]
+    if as_json:
+        print_json(models)
+        return
+    print_table(
+        "Runs",
+        ("run", "job", "notebook", "status", "attempt", "started", "duration (s)", "error"),
+        [
+            (
+                m["id"],
+                m["job_id"],
+                m["notebook_path"],
+                m["status"],
+                m["attempt"],
+                m["started_at"],
+                m["duration_seconds"],
+                describe_error(m) or describe_progress(m),
+            )
+            for m in models
+        ],
+    )
+
+
+@runs.command()
+@click.argument("run_id", type=int)
+@json_option
+@pass_cli
+def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
+    """Show one run: status, progress, error, outputs."""
+    from nbtools.jobs.runs import get_run, run_to_dict
+
+    project = cli_ctx.project
+    with project.store.session() as session:
+        model = run_to_dict(project, get_run(session, run_id))
+    print_json(model) if as_json else print_run(model)
+
+
+@runs.command()
+@click.argument("run_id", type=int)
+@json_option
+@pass_cli
+def cancel(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
+    """Cancel a queued run, or stop a running one (its kernel is killed)."""
+    from nbtools.jobs.runs import request_cancel, run_to_dict
+
+    model = run_to_dict(cli_ctx.project, request_cancel(cli_ctx.project.store, run_id))
+    print_json(model) if as_json else click.echo(
+        f"Run {run_id}: "
+        + ("cancelled." if model["status"] == "cancelled" else "cancel requested.")
+    )
+
+
+@runs.command()
+@click.argument("run_id", type=int)
+@json_option
+@pass_cli
+def rerun(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
+    """Queue a new run with the same notebook and parameters (a scheduler executes it)."""
+    from nbtools.jobs.runs import rerun as rerun_run
+    from nbtools.jobs.runs import run_to_dict
+
+    model = run_to_dict(cli_ctx.project, rerun_run(cli_ctx.project.store, run_id))
+    print_json(model) if as_json else click.echo(f"Queued run {model['id']}.")

@@ -1,0 +1,217 @@
+"""``nbtools schedule add|list|edit|pause|resume|remove|preview``: jobs on cron schedules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from nbtools.cli.context import CliContext, pass_cli
+from nbtools.cli.output import json_option, print_fields, print_json, print_table
+from nbtools.cli.run import notebook_argument, parameter_option, parse_assignments
+
+cron_option = click.option(
+    "--cron",
+    help="5-field cron expression ('0 6 * * 1-5') or hourly, daily, weekdays, weekly, monthly.",
+)
+tz_option = click.option("--tz", "timezone", help="IANA timezone of the schedule (default UTC).")
+
+
+def job_options(function: Any) -> Any:
+    """Options shared by ``add`` and ``edit`` (None means "not given")."""
+    for option in reversed(
+        [
+            click.option("--name", help="A name for the job (default: the notebook's name)."),
+            cron_option,
+            tz_option,
+            parameter_option,
+            click.option("--retries", type=int, help="Retries after a failure (default 0)."),
+            click.option(
+                "--retry-backoff", type=int, help="Seconds before the first retry; doubles."
+            ),
+            click.option("--timeout", type=int, help="Stop a run after this many seconds."),
+            click.option(
+                "--max-concurrent", type=int, help="Runs of this job at once (default 1)."
+            ),
+            click.option("--html/--no-html", default=None, help="Also render each run as HTML."),
+            click.option(
+                "--missed",
+                type=click.Choice(["run_once", "skip"]),
+                help="After downtime: run once for the missed times, or skip them.",
+            ),
+            click.option("--kernel", help="Kernel to run with (default: the notebook's own)."),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def _fields(options: dict[str, Any]) -> dict[str, Any]:
+    names = {
+        "name": "name",
+        "cron": "cron",
+        "timezone": "timezone",
+        "retries": "retries",
+        "retry_backoff": "retry_backoff_seconds",
+        "timeout": "timeout_seconds",
+        "max_concurrent": "max_concurrent",
+        "html": "output_html",
+        "missed": "missed_policy",
+        "kernel": "kernel_name",
+    }
+    return {field: options[key] for key, field in names.items() if options.get(key) is not None}
+
+
+def print_job(model: dict[str, Any]) -> None:
+    print_fields(f"Job {model['id']}", {k: v for k, v in model.items() if v not in (None, "")})
+
+
+@click.group()
+def schedule() -> None:
+    """Jobs: a notebook with parameters, run on a cron schedule by `nbtools scheduler`
+    (or JupyterLab's server)."""
+
+
+@schedule.command()
+@click.argument("notebook")
+@job_options
+@click.option("--paused", is_flag=True, help="Create the job paused.")
+@json_option
+@pass_cli
+def add(
+    cli_ctx: CliContext,
+    notebook: str,
+    parameters: tuple[str, ...],
+    paused: bool,
+    as_json: bool,
+    **options: Any,
+) -> None:
+    """Create a job for NOTEBOOK (with --cron, it runs on that schedule)."""
+    from nbtools.jobs.definitions import create_job, job_to_dict
+
+    project = cli_ctx.project
+    fields = _fields(options)
+    fields.update(
+        notebook_path=notebook_argument(project, notebook),
+        paused=paused,
+        parameters=parse_assignments(parameters),
+    )
+    model = job_to_dict(create_job(project, fields, from_text=True))
+    print_json(model) if as_json else print_job(model)
+
+
+@schedule.command()
+@click.argument("job_id", type=int)
+@job_options
+@click.option("--no-cron", is_flag=True, help="Remove the schedule (run on demand only).")
+@json_option
+@pass_cli
+def edit(
+    cli_ctx: CliContext,
+    job_id: int,
+    parameters: tuple[str, ...],
+    no_cron: bool,
+    as_json: bool,
+    **options: Any,
+) -> None:
+    """Change a job; -p values are merged into its parameters."""
+    from nbtools.jobs.definitions import get_job, job_to_dict, update_job
+    from nbtools.jobs.submit import checked_parameters
+
+    project = cli_ctx.project
+    changes = _fields(options)
+    if no_cron:
+        changes["cron"] = None
+    if parameters:
+        with project.store.session() as session:
+            job = get_job(session, job_id)
+        typed = checked_parameters(
+            project, job.notebook_path, parse_assignments(parameters), from_text=True
+        )
+        changes["parameters"] = {**job.parameters, **typed}
+    model = job_to_dict(update_job(project, job_id, changes))
+    print_json(model) if as_json else print_job(model)
+
+
+@schedule.command("list")
+@json_option
+@pass_cli
+def list_(cli_ctx: CliContext, as_json: bool) -> None:
+    """List jobs with their schedule and next run."""
+    from nbtools.jobs.definitions import job_to_dict, list_jobs
+
+    with cli_ctx.project.store.session() as session:
+        models = [job_to_dict(job) for job in list_jobs(session)]
+    if as_json:
+        print_json(models)
+        return
+    print_table(
+        "Jobs",
+        ("job", "name", "notebook", "cron", "timezone", "paused", "next run", "parameters"),
+        [
+            (
+                m["id"],
+                m["name"],
+                m["notebook_path"],
+                m["cron"],
+                m["timezone"],
+                m["paused"],
+                m["next_run_at"],
+                m["parameters"],
+            )
+            for m in models
+        ],
+    )
+
+
+def _set_paused(cli_ctx: CliContext, job_id: int, paused: bool) -> None:
+    from nbtools.jobs.definitions import set_paused
+
+    job = set_paused(cli_ctx.project, job_id, paused)
+    click.echo(f"Job {job_id} {'paused' if paused else f'resumed; next run {job.next_run_at}'}.")
+
+
+@schedule.command()
+@click.argument("job_id", type=int)
+@pass_cli
+def pause(cli_ctx: CliContext, job_id: int) -> None:
+    """Stop creating scheduled runs for a job."""
+    _set_paused(cli_ctx, job_id, True)
+
+
+@schedule.command()
+@click.argument("job_id", type=int)
+@pass_cli
+def resume(cli_ctx: CliContext, job_id: int) -> None:
+    """Resume a paused job from its next due time."""
+    _set_paused(cli_ctx, job_id, False)
+
+
+@schedule.command()
+@click.argument("job_id", type=int)
+@pass_cli
+def remove(cli_ctx: CliContext, job_id: int) -> None:
+    """Delete a job (its runs stay in the history)."""
+    from nbtools.jobs.definitions import delete_job
+
+    delete_job(cli_ctx.project, job_id)
+    click.echo(f"Job {job_id} removed.")
+
+
+@schedule.command()
+@click.argument("cron")
+@tz_option
+@click.option("-n", "count", type=int, default=5, show_default=True)
+@json_option
+def preview(cron: str, timezone: str | None, count: int, as_json: bool) -> None:
+    """Explain CRON in words and list its next run times."""
+    from nbtools.jobs.schedules import preview as preview_schedule
+    from nbtools.store.base import utcnow
+
+    model = preview_schedule(cron, timezone or "UTC", utcnow(), count)
+    if as_json:
+        print_json(model)
+        return
+    click.echo(f"{model['cron']} ({model['timezone']}): {model['description']}")
+    for local in model["next_local"]:
+        click.echo(f"  {local}")

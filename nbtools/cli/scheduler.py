@@ -1,0 +1,45 @@
+"""``nbtools scheduler``: the scheduler daemon, for servers without JupyterLab."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+import click
+
+from nbtools.cli.context import CliContext, pass_cli
+
+
+@click.command()
+@click.option("--workers", type=int, help="Runs executed at once (default: the core count).")
+@click.option("--poll", type=float, default=1.0, show_default=True, help="Seconds between ticks.")
+@pass_cli
+def scheduler(cli_ctx: CliContext, workers: int | None, poll: float) -> None:
+    """Run due jobs and queued runs until interrupted (Ctrl-C or SIGTERM).
+
+    Run one per store, or several: a due time becomes one run however many schedulers
+    share the database. Turn off the one in JupyterLab's server with
+    c.NbtoolsApp.run_scheduler = False when a daemon does the work.
+    """
+    from nbtools.jobs.executors.local import LocalExecutor
+    from nbtools.jobs.scheduler import Scheduler
+
+    project = cli_ctx.project
+    project.store  # noqa: B018 - open (and migrate) the store before starting workers
+    executor = LocalExecutor(workers, cwd=project.root)
+    loop = Scheduler(project, executor, poll_seconds=poll)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        loop.wake()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    executor.start()
+    click.echo(f"nbtools scheduler: {executor.size} workers, store {project.db_url}", err=True)
+    try:
+        loop.run_forever(stop)
+    finally:
+        executor.shutdown()

@@ -1,0 +1,1 @@
+"""Production jobs: parametrized notebook runs, cron schedules, run history, executors."""

@@ -1,0 +1,213 @@
+"""The local executor: a pool of warm worker processes, each with a pre-started kernel.
+
+Concurrency is bounded by the pool size (default: the number of cores); further requests
+wait in a queue. Workers are plain subprocesses speaking JSON lines (no fork of the server,
+no re-import of its ``__main__``). A worker that dies is replaced, and its run is reported
+lost so the caller can end it (the reaper would, later, from the missing heartbeat).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import logging
+import os
+import selectors
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbtools.jobs.executors.base import DoneCallback, Executor, RunRequest
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Worker:
+    process: subprocess.Popen[bytes]
+    current: int | None = None
+    ready: bool = False
+    idle_since: float = 0.0
+    buffer: bytes = b""
+    pid: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pid = self.process.pid
+
+
+class LocalExecutor(Executor):
+    """Runs requests in ``size`` warm worker processes on this machine."""
+
+    def __init__(
+        self,
+        size: int | None = None,
+        on_done: DoneCallback | None = None,
+        *,
+        kernel: str = "python3",
+        cwd: Path | None = None,
+        prestart: bool = True,
+    ) -> None:
+        super().__init__(size, on_done, cwd=cwd)
+        self.kernel, self.prestart = kernel, prestart
+        self._lock = threading.Lock()
+        self._queue: collections.deque[RunRequest] = collections.deque()
+        self._workers: list[_Worker] = []
+        self._selector = selectors.DefaultSelector()
+        self._wake_read, self._wake_write = os.pipe()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                return
+            self._selector.register(self._wake_read, selectors.EVENT_READ, None)
+            for _ in range(self.size):
+                self._spawn()
+            self._thread = threading.Thread(target=self._loop, name="nbtools-executor", daemon=True)
+            self._thread.start()
+
+    def _spawn(self) -> None:
+        command = [sys.executable, "-m", "nbtools.jobs.executors.worker"]
+        command += ["--kernel", self.kernel, "--cwd", str(self.cwd)]
+        if not self.prestart:
+            command.append("--no-prestart")
+        process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True
+        )
+        assert process.stdout is not None
+        os.set_blocking(process.stdout.fileno(), False)
+        worker = _Worker(process)
+        self._workers.append(worker)
+        self._selector.register(process.stdout, selectors.EVENT_READ, worker)
+
+    def submit(self, request: RunRequest) -> None:
+        with self._lock:
+            self._queue.append(request)
+        os.write(self._wake_write, b"x")
+        self.start()
+
+    def pending(self) -> set[int]:
+        with self._lock:
+            queued = {request.run_id for request in self._queue}
+            return queued | {w.current for w in self._workers if w.current is not None}
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the live workers."""
+        with self._lock:
+            return [worker.pid for worker in self._workers]
+
+    def _assign(self) -> None:
+        """Give queued requests to idle workers, longest idle first (its kernel is warmest)."""
+        with self._lock:
+            for worker in sorted(self._workers, key=lambda w: w.idle_since):
+                if not self._queue:
+                    return
+                if worker.current is None:
+                    request = self._queue.popleft()
+                    worker.current = request.run_id
+                    assert worker.process.stdin is not None
+                    try:
+                        worker.process.stdin.write(json.dumps(request.to_dict()).encode() + b"\n")
+                        worker.process.stdin.flush()
+                    except BrokenPipeError:
+                        pass  # the worker died; its run is reported lost when its pipe closes
+
+    def _loop(self) -> None:
+        while not self._stopping:
+            self._assign()
+            for key, _ in self._selector.select(timeout=1.0):
+                if key.data is None:
+                    os.read(self._wake_read, 4096)
+                else:
+                    self._read(key.data)
+
+    def _read(self, worker: _Worker) -> None:
+        assert worker.process.stdout is not None
+        try:
+            chunk = os.read(worker.process.stdout.fileno(), 65536)
+        except BlockingIOError:
+            return
+        if not chunk:
+            self._replace(worker)
+            return
+        worker.buffer += chunk
+        *lines, worker.buffer = worker.buffer.split(b"\n")
+        for line in lines:
+            message = json.loads(line)
+            if message["event"] == "ready":
+                worker.ready = True
+            elif message["event"] == "done":
+                with self._lock:
+                    worker.current = None
+                    worker.idle_since = time.monotonic()
+                self._report(message["run_id"], message["status"])
+
+    def _replace(self, worker: _Worker) -> None:
+        """A worker's pipe closed: it died. Report its run lost and start another."""
+        assert worker.process.stdout is not None
+        self._selector.unregister(worker.process.stdout)
+        worker.process.wait()
+        with self._lock:
+            self._workers.remove(worker)
+            lost = worker.current
+            if not self._stopping:
+                self._spawn()
+        log.warning(
+            "nbtools: executor worker %s exited (%s)", worker.pid, worker.process.returncode
+        )
+        if lost is not None:
+            self._report(lost, None)
+
+    def _report(self, run_id: int, status: str | None) -> None:
+        if self.on_done is not None:
+            try:
+                self.on_done(run_id, status)
+            except Exception:
+                log.exception("nbtools: run %s done callback failed", run_id)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._stopping = True
+            workers = list(self._workers)
+            self._queue.clear()
+        os.write(self._wake_write, b"x")
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        lost = []
+        for worker in workers:
+            if worker.current is None and worker.process.stdin is not None:
+                worker.process.stdin.close()  # an idle worker exits, closing its kernels
+            else:
+                _kill_tree(worker.pid)
+                lost.append(worker.current)
+        for worker in workers:
+            try:
+                worker.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                _kill_tree(worker.pid)
+                worker.process.wait()
+        self._selector.close()
+        os.close(self._wake_read)
+        os.close(self._wake_write)
+        for run_id in lost:
+            if run_id is not None:
+                self._report(run_id, None)
+
+
+def _kill_tree(pid: int) -> None:
+    """SIGKILL a worker and everything it started (its kernels and their children)."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        processes = [*root.children(recursive=True), root]
+    except psutil.NoSuchProcess:
+        return
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()

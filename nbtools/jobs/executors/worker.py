@@ -1,0 +1,80 @@
+"""A warm worker process of the local executor.
+
+It pays the imports (papermill, nbclient, nbformat) once, keeps a kernel pre-started, and
+executes one run at a time from JSON lines on stdin, answering JSON lines on its original
+stdout (its own prints and its kernels' output go to stderr).
+
+    python -m nbtools.jobs.executors.worker --kernel python3 --cwd ROOT
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from nbtools.jobs.executors.base import RunRequest
+from nbtools.project import Project
+
+
+def _channel() -> IO[str]:
+    """The message channel (the original stdout); fd 1 then points at stderr."""
+    channel = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return channel
+
+
+def _send(channel: IO[str], **message: Any) -> None:
+    channel.write(json.dumps(message) + "\n")
+    channel.flush()
+
+
+def serve(kernel: str, cwd: Path, prestart: bool) -> None:
+    """Warm up, then execute requests until stdin closes."""
+    channel = _channel()
+    import nbclient  # noqa: F401 - warm the imports once, off every run's path
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+
+    from nbtools.jobs.engine import register_engine
+    from nbtools.jobs.kernels import KernelSource
+    from nbtools.jobs.runner import execute_run
+
+    register_engine()
+    kernels = KernelSource(prestart=prestart)
+    kernels.warm(kernel, cwd)
+    projects: dict[tuple[str, str, str], Project] = {}
+    _send(channel, event="ready", pid=os.getpid())
+    try:
+        while True:
+            line = sys.stdin.readline()
+            if not line:
+                return
+            request = RunRequest(**json.loads(line))
+            key = (request.root, request.store_dir, request.db_url)
+            if key not in projects:
+                projects[key] = Project(Path(request.root), Path(request.store_dir), request.db_url)
+            status = execute_run(projects[key], request.run_id, kernels)
+            _send(channel, event="done", run_id=request.run_id, status=status)
+            kernels.warm()  # after a run that failed before taking a kernel
+    finally:
+        kernels.close()
+        for project in projects.values():
+            project.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--kernel", default="python3", help="Kernel to keep pre-started.")
+    parser.add_argument("--cwd", default=".", help="Directory of the pre-started kernel.")
+    parser.add_argument("--no-prestart", action="store_true", help="Start kernels on demand.")
+    args = parser.parse_args()
+    serve(args.kernel, Path(args.cwd).resolve(), not args.no_prestart)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""Tables of the jobs feature: job definitions and their runs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from nbtools.store.base import Base, utcnow
+
+#: Run states; the last four are final.
+QUEUED, RUNNING = "queued", "running"
+SUCCEEDED, FAILED, TIMED_OUT, CANCELLED = "succeeded", "failed", "timed_out", "cancelled"
+FINAL_STATES = (SUCCEEDED, FAILED, TIMED_OUT, CANCELLED)
+RUN_STATES = (QUEUED, RUNNING, *FINAL_STATES)
+
+#: What to do with due times missed while no scheduler ran.
+MISSED_RUN_ONCE, MISSED_SKIP = "run_once", "skip"
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp, also on SQLite (which returns naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=timezone.utc)
+
+
+class Job(Base):
+    """A notebook, its parameters and (optionally) a cron schedule to run it on."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    notebook_path: Mapped[str] = mapped_column(String(4096))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    cron: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    retries: Mapped[int] = mapped_column(Integer, default=0)
+    retry_backoff_seconds: Mapped[int] = mapped_column(Integer, default=60)
+    timeout_seconds: Mapped[int | None] = mapped_column(Integer)
+    max_concurrent: Mapped[int] = mapped_column(Integer, default=1)
+    output_html: Mapped[bool] = mapped_column(Boolean, default=False)
+    missed_policy: Mapped[str] = mapped_column(String(16), default=MISSED_RUN_ONCE)
+    kernel_name: Mapped[str | None] = mapped_column(String(200))
+    next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Run(Base):
+    """One execution of a notebook: a job's due time, a manual trigger, a rerun or a retry."""
+
+    __tablename__ = "runs"
+    __table_args__ = (UniqueConstraint("job_id", "scheduled_for"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="SET NULL"), index=True
+    )
+    scheduled_for: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    trigger: Mapped[str] = mapped_column(String(16))
+    notebook_path: Mapped[str] = mapped_column(String(4096))
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    kernel_name: Mapped[str | None] = mapped_column(String(200))
+    timeout_seconds: Mapped[int | None] = mapped_column(Integer)
+    output_html: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default=QUEUED, index=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    retry_of: Mapped[int | None] = mapped_column(Integer)
+    not_before: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    cells_total: Mapped[int | None] = mapped_column(Integer)
+    cells_done: Mapped[int | None] = mapped_column(Integer)
+    current_cell: Mapped[int | None] = mapped_column(Integer)
+    notebook_sha256: Mapped[str | None] = mapped_column(String(64))
+    error_name: Mapped[str | None] = mapped_column(String(200))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_cell: Mapped[int | None] = mapped_column(Integer)
+    output_dir: Mapped[str | None] = mapped_column(String(4096))
+    #: Lineage, filled by run-start hooks of the versioning and environment features.
+    notebook_version_id: Mapped[int | None] = mapped_column(Integer)
+    env_snapshot_id: Mapped[str | None] = mapped_column(String(128))

@@ -1,0 +1,207 @@
+"""A notebook's declared parameters and the typed values given for a run.
+
+The ``parameters`` cell (papermill's tag) declares each parameter as ``name = literal``; the
+literal's type is the parameter's type. Values reach the kernel only through papermill's
+parameter injection, and only for names declared here, so nothing a user types becomes code.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import math
+import tokenize
+from dataclasses import dataclass
+from typing import Any
+
+from nbtools.jobs.errors import InvalidParameterError
+from nbtools.notebooks import Notebook, cell_source, cell_tags
+
+PARAMETERS_TAG = "parameters"
+
+#: The types a parameter can have, named as in Python, with the JSON-ish kinds they accept.
+TYPE_NAMES = ("int", "float", "str", "bool", "None", "list", "dict")
+
+_TRUE = {"true", "1", "yes", "y", "on"}
+_FALSE = {"false", "0", "no", "n", "off"}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One declared parameter: its name, type (from the default) and default value."""
+
+    name: str
+    type: str
+    default: Any
+    help: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type, "default": self.default, "help": self.help}
+
+
+def parameters_cell_index(nb: Notebook) -> int | None:
+    """Index of the first cell tagged ``parameters``, if any."""
+    for index, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "code" and PARAMETERS_TAG in cell_tags(cell):
+            return index
+    return None
+
+
+def declared_parameters(nb: Notebook) -> list[Parameter]:
+    """The parameters the notebook declares, in cell order; empty without a parameters cell."""
+    index = parameters_cell_index(nb)
+    if index is None:
+        return []
+    source = cell_source(nb["cells"][index])
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise InvalidParameterError(
+            f"The parameters cell (cell {index}) is not valid Python: {exc.msg} at line "
+            f"{exc.lineno}. Fix it so its assignments can be read.",
+            cell=index,
+        ) from None
+    comments = _line_comments(source)
+    found: dict[str, Parameter] = {}
+    for node in tree.body:
+        target, value = _assignment(node)
+        if target is None or value is None:
+            continue
+        try:
+            default = ast.literal_eval(value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue
+        kind = type_name(default)
+        if kind is None:
+            continue
+        found[target] = Parameter(target, kind, default, comments.get(node.lineno, ""))
+    return list(found.values())
+
+
+def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+        return (target.id if isinstance(target, ast.Name) else None), node.value
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return node.target.id, node.value
+    return None, None
+
+
+def _line_comments(source: str) -> dict[int, str]:
+    """Trailing ``# comments`` by line number: a parameter's help text."""
+    comments: dict[int, str] = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                comments[token.start[0]] = token.string.lstrip("#").strip()
+    except (tokenize.TokenError, IndentationError):
+        pass
+    return comments
+
+
+def type_name(value: Any) -> str | None:
+    """The parameter type of a default value, or None if it is not a supported literal."""
+    if value is None:
+        return "None"
+    for kind in (bool, int, float, str, list, dict):
+        if type(value) is kind:
+            return kind.__name__
+    return None
+
+
+def parse_cli_value(parameter: Parameter, text: str) -> Any:
+    """Parse ``text`` from ``-p name=text`` according to the parameter's declared type.
+
+    A ``str`` parameter receives the text exactly as typed. A parameter whose default is
+    ``None`` takes JSON (``null``, numbers, lists, quoted strings) or else the plain text.
+    """
+    kind = parameter.type
+    if kind == "str":
+        return text
+    if kind == "bool":
+        lowered = text.strip().lower()
+        if lowered in _TRUE | _FALSE:
+            return lowered in _TRUE
+        raise _wrong_type(parameter, text)
+    if kind == "None":
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    try:
+        value = int(text) if kind == "int" else float(text) if kind == "float" else json.loads(text)
+    except ValueError:
+        raise _wrong_type(parameter, text) from None
+    if kind in ("list", "dict") and type_name(value) != kind:
+        raise _wrong_type(parameter, text)
+    return value
+
+
+def check_value(parameter: Parameter, value: Any) -> Any:
+    """Check a typed (JSON) value against the declared type; ints are accepted for floats."""
+    kind = parameter.type
+    actual = type_name(value)
+    if kind == "None" or actual == kind:
+        return value
+    if kind == "float" and actual == "int":
+        return float(value)
+    raise _wrong_type(parameter, value)
+
+
+def _wrong_type(parameter: Parameter, value: Any) -> InvalidParameterError:
+    hint = {
+        "int": "a whole number such as 5",
+        "float": "a number such as 0.5",
+        "bool": "true or false",
+        "list": 'a JSON list such as [1, "a"]',
+        "dict": 'a JSON object such as {"key": 1}',
+    }.get(parameter.type, parameter.type)
+    return InvalidParameterError(
+        f"Parameter {parameter.name!r} expects {parameter.type} ({hint}), got {value!r}.",
+        parameter=parameter.name,
+        expected=parameter.type,
+    )
+
+
+def resolve_values(
+    declared: list[Parameter], values: dict[str, Any], *, from_text: bool = False
+) -> dict[str, Any]:
+    """Validate run values against the declared parameters and return them typed.
+
+    ``from_text`` parses CLI strings by declared type; otherwise values are typed JSON.
+    Unknown names are refused with the list of valid names.
+    """
+    by_name = {parameter.name: parameter for parameter in declared}
+    resolved: dict[str, Any] = {}
+    for name, value in values.items():
+        parameter = by_name.get(name)
+        if parameter is None:
+            valid = ", ".join(by_name) or "none: the notebook has no 'parameters' cell"
+            raise InvalidParameterError(
+                f"Unknown parameter {name!r}. Valid parameters: {valid}.",
+                parameter=name,
+                valid=list(by_name),
+            )
+        typed = parse_cli_value(parameter, value) if from_text else check_value(parameter, value)
+        if isinstance(typed, float) and not math.isfinite(typed):
+            raise InvalidParameterError(
+                f"Parameter {name!r} must be a finite number, got {value!r}.", parameter=name
+            )
+        resolved[name] = typed
+    return resolved
+
+
+def split_assignment(text: str) -> tuple[str, str]:
+    """Split a CLI ``name=value`` into its parts, refusing a missing ``=`` or a bad name."""
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise InvalidParameterError(
+            f"Parameter {text!r} must be written name=value, e.g. -p days=7.", parameter=text
+        )
+    name = name.strip()
+    if not name.isidentifier():
+        raise InvalidParameterError(
+            f"Parameter name {name!r} is not a Python identifier.", parameter=name
+        )
+    return name, value

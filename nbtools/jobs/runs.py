@@ -1,0 +1,270 @@
+"""Run rows through their life: create, claim, heartbeat, finish (with retries), cancel, rerun.
+
+Every state change that could race with another process is a conditional ``UPDATE`` whose
+row count says who won: a run is claimed by exactly one executor, finished once, and a
+reaped run is retried exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.jobs.models import (
+    CANCELLED,
+    FAILED,
+    FINAL_STATES,
+    QUEUED,
+    RUN_STATES,
+    RUNNING,
+    TIMED_OUT,
+    Job,
+    Run,
+)
+from nbtools.store.base import utcnow
+
+if TYPE_CHECKING:
+    from nbtools.project import Project
+    from nbtools.store.database import Store
+
+
+def run_dir(project: Project, run_id: int) -> Path:
+    """Where a run's outputs live: ``<store>/runs/<run-id>/``."""
+    return project.store_dir / "runs" / str(run_id)
+
+
+def output_files(project: Project, run: Run) -> dict[str, Path]:
+    """The executed notebook and HTML report of a run, those that exist."""
+    if not run.output_dir:
+        return {}
+    directory = Path(run.output_dir)
+    stem = Path(run.notebook_path).stem
+    found = {"notebook": directory / f"{stem}.ipynb", "html": directory / f"{stem}.html"}
+    return {kind: path for kind, path in found.items() if path.is_file()}
+
+
+def new_run(job: Job | None, **fields: Any) -> Run:
+    """A queued run, taking the notebook and options from ``job`` unless given."""
+    if job is not None:
+        fields.setdefault("job_id", job.id)
+        fields.setdefault("notebook_path", job.notebook_path)
+        fields.setdefault("parameters", dict(job.parameters))
+        fields.setdefault("kernel_name", job.kernel_name)
+        fields.setdefault("timeout_seconds", job.timeout_seconds)
+        fields.setdefault("output_html", job.output_html)
+    return Run(status=QUEUED, attempt=1, cancel_requested=False, created_at=utcnow(), **fields)
+
+
+def get_run(session: Session, run_id: int) -> Run:
+    run = session.get(Run, run_id)
+    if run is None:
+        raise NotFoundError(f"Run {run_id} does not exist. List runs with `nbtools runs list`.")
+    return run
+
+
+def list_runs(
+    session: Session,
+    *,
+    job_id: int | None = None,
+    notebook_path: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+) -> list[Run]:
+    """Newest runs first, optionally for one job, one notebook or one status."""
+    query = select(Run).order_by(Run.id.desc()).limit(max(1, min(limit, 1000)))
+    if job_id is not None:
+        query = query.where(Run.job_id == job_id)
+    if notebook_path is not None:
+        query = query.where(Run.notebook_path == notebook_path)
+    if status is not None:
+        if status not in RUN_STATES:
+            raise InvalidInputError(
+                f"Unknown status {status!r}; use one of {', '.join(RUN_STATES)}."
+            )
+        query = query.where(Run.status == status)
+    return list(session.scalars(query))
+
+
+def claim(store: Store, run_id: int, worker: str) -> Run | None:
+    """Move a queued run to running for ``worker``; None if another executor got it first."""
+    now = utcnow()
+    with store.session(write=True) as session:
+        result = session.execute(
+            update(Run)
+            .where(Run.id == run_id, Run.status == QUEUED, Run.cancel_requested.is_(False))
+            .values(status=RUNNING, worker=worker, started_at=now, heartbeat_at=now)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return session.get(Run, run_id)
+
+
+@dataclass
+class Progress:
+    """How far a running run is: cells done of the total, and the cell executing now."""
+
+    cells_total: int | None = None
+    cells_done: int = 0
+    current_cell: int | None = None
+
+
+def heartbeat(store: Store, run_id: int, worker: str, progress: Progress) -> bool:
+    """Record liveness and progress; returns whether a cancel was requested."""
+    with store.session(write=True) as session:
+        session.execute(
+            update(Run)
+            .where(Run.id == run_id, Run.status == RUNNING, Run.worker == worker)
+            .values(
+                heartbeat_at=utcnow(),
+                cells_total=progress.cells_total,
+                cells_done=progress.cells_done,
+                current_cell=progress.current_cell,
+            )
+        )
+        requested = session.scalar(select(Run.cancel_requested).where(Run.id == run_id))
+    return bool(requested)
+
+
+def record_start(store: Store, run_id: int, worker: str, **fields: Any) -> None:
+    """Store what a started run is executing (content hash, lineage, cell count)."""
+    with store.session(write=True) as session:
+        session.execute(update(Run).where(Run.id == run_id, Run.worker == worker).values(**fields))
+
+
+def finish(
+    store: Store,
+    run_id: int,
+    worker: str | None,
+    status: str,
+    *,
+    stale_before: datetime | None = None,
+    **fields: Any,
+) -> bool:
+    """End a running run; schedules a retry when it failed and attempts remain.
+
+    ``worker`` None finishes whoever holds it (the reaper, only if its heartbeat is older
+    than ``stale_before``). Returns False when the run was already finished elsewhere.
+    """
+    assert status in FINAL_STATES
+    now = utcnow()
+    with store.session(write=True) as session:
+        conditions = [Run.id == run_id, Run.status == RUNNING]
+        if worker is not None:
+            conditions.append(Run.worker == worker)
+        if stale_before is not None:
+            conditions.append(Run.heartbeat_at < stale_before)
+        result = session.execute(
+            update(Run)
+            .where(*conditions)
+            .values(status=status, finished_at=now, heartbeat_at=now, **fields)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        if status in (FAILED, TIMED_OUT):
+            schedule_retry(session, get_run(session, run_id), now)
+    return True
+
+
+def schedule_retry(session: Session, run: Run, now: datetime) -> Run | None:
+    """Queue the next attempt of a failed job run, after an exponential backoff."""
+    job = session.get(Job, run.job_id) if run.job_id is not None else None
+    if job is None or run.attempt > job.retries or run.cancel_requested:
+        return None
+    delay = job.retry_backoff_seconds * 2 ** (run.attempt - 1)
+    retry = new_run(
+        job,
+        trigger="retry",
+        notebook_path=run.notebook_path,
+        parameters=dict(run.parameters),
+        retry_of=run.id,
+        not_before=now + timedelta(seconds=delay),
+    )
+    retry.attempt = run.attempt + 1
+    session.add(retry)
+    return retry
+
+
+def request_cancel(store: Store, run_id: int) -> Run:
+    """Cancel a queued run now, or ask the executor of a running run to stop it."""
+    with store.session(write=True) as session:
+        run = get_run(session, run_id)
+        if run.status in FINAL_STATES:
+            raise ConflictError(f"Run {run_id} already ended ({run.status}); nothing to cancel.")
+        run.cancel_requested = True
+        if run.status == QUEUED:
+            run.status = CANCELLED
+            run.finished_at = utcnow()
+        return run
+
+
+def rerun(store: Store, run_id: int) -> Run:
+    """Queue a new run of the same notebook with the same parameters."""
+    with store.session(write=True) as session:
+        original = get_run(session, run_id)
+        job = session.get(Job, original.job_id) if original.job_id is not None else None
+        run = new_run(
+            job,
+            trigger="rerun",
+            notebook_path=original.notebook_path,
+            parameters=dict(original.parameters),
+            kernel_name=original.kernel_name,
+            timeout_seconds=original.timeout_seconds,
+            output_html=original.output_html,
+        )
+        session.add(run)
+        session.flush()
+        return run
+
+
+def active_counts(session: Session) -> dict[int, int]:
+    """Running runs per job, for max-concurrency checks."""
+    rows = session.execute(
+        select(Run.job_id, func.count())
+        .where(Run.status == RUNNING, Run.job_id.is_not(None))
+        .group_by(Run.job_id)
+    )
+    return {job_id: count for job_id, count in rows if job_id is not None}
+
+
+def run_to_dict(project: Project, run: Run) -> dict[str, Any]:
+    """The wire model of a run (REST and ``--json``)."""
+    end = run.finished_at or (utcnow() if run.status == RUNNING else None)
+    duration = (end - run.started_at).total_seconds() if end and run.started_at else None
+    files = output_files(project, run)
+    return {
+        "id": run.id,
+        "job_id": run.job_id,
+        "trigger": run.trigger,
+        "notebook_path": run.notebook_path,
+        "parameters": run.parameters,
+        "status": run.status,
+        "attempt": run.attempt,
+        "retry_of": run.retry_of,
+        "scheduled_for": run.scheduled_for,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "heartbeat_at": run.heartbeat_at,
+        "not_before": run.not_before,
+        "duration_seconds": None if duration is None else round(duration, 3),
+        "cancel_requested": run.cancel_requested,
+        "progress": {
+            "cells_total": run.cells_total,
+            "cells_done": run.cells_done,
+            "current_cell": run.current_cell,
+        },
+        "error": None
+        if run.error_name is None
+        else {"name": run.error_name, "message": run.error_message, "cell": run.error_cell},
+        "notebook_sha256": run.notebook_sha256,
+        "notebook_version_id": run.notebook_version_id,
+        "env_snapshot_id": run.env_snapshot_id,
+        "output_notebook": str(files["notebook"]) if "notebook" in files else None,
+        "output_html": str(files["html"]) if "html" in files else None,
+    }

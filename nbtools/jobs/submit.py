@@ -1,0 +1,65 @@
+"""Queueing a run of a notebook: its path and parameters checked before anything is stored."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from nbtools.errors import InvalidInputError
+from nbtools.jobs.parameters import declared_parameters, resolve_values
+from nbtools.jobs.runs import new_run
+from nbtools.notebooks import read_notebook
+
+if TYPE_CHECKING:
+    from nbtools.jobs.models import Job, Run
+    from nbtools.project import Project
+
+
+def checked_parameters(
+    project: Project, notebook_path: str, values: dict[str, Any], *, from_text: bool = False
+) -> dict[str, Any]:
+    """Read the notebook now and return ``values`` typed by its declared parameters."""
+    if not notebook_path.endswith(".ipynb"):
+        raise InvalidInputError(
+            f"{notebook_path!r} is not a notebook: give a path ending in .ipynb.",
+            path=notebook_path,
+        )
+    nb = read_notebook(project.resolve(notebook_path))
+    return resolve_values(declared_parameters(nb), values, from_text=from_text)
+
+
+def check_timeout(timeout_seconds: int | None) -> int | None:
+    if timeout_seconds is not None and timeout_seconds <= 0:
+        raise InvalidInputError(
+            f"The timeout must be a positive number of seconds, got {timeout_seconds}.",
+            timeout_seconds=timeout_seconds,
+        )
+    return timeout_seconds
+
+
+def queue_run(
+    project: Project,
+    notebook_path: str,
+    values: dict[str, Any],
+    *,
+    job: Job | None = None,
+    trigger: str = "manual",
+    from_text: bool = False,
+    kernel_name: str | None = None,
+    timeout_seconds: int | None = None,
+    output_html: bool = False,
+) -> Run:
+    """Store a queued run of ``notebook_path`` (or of ``job``) after checking its inputs."""
+    parameters = checked_parameters(project, notebook_path, values, from_text=from_text)
+    fields: dict[str, Any] = {"trigger": trigger, "parameters": parameters}
+    if job is None:
+        fields.update(
+            notebook_path=notebook_path,
+            kernel_name=kernel_name,
+            timeout_seconds=check_timeout(timeout_seconds),
+            output_html=output_html,
+        )
+    with project.store.session(write=True) as session:
+        run = new_run(job, **fields)
+        session.add(run)
+        session.flush()
+        return run

@@ -1,0 +1,42 @@
+"""Inputs of the create-job form: ``/parameters?path=`` and ``/cron/preview?cron=&timezone=``."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from jupyter_nbtools.handlers.base import NbtoolsHandler
+from nbtools.jobs.parameters import declared_parameters, parameters_cell_index
+from nbtools.jobs.schedules import PRESETS, preview
+from nbtools.notebooks import read_notebook
+from nbtools.store.base import utcnow
+
+
+class ParametersHandler(NbtoolsHandler):
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        notebook = read_notebook(self.resolve(self.required_argument("path")))
+        self.reply(
+            {
+                "cell": parameters_cell_index(notebook),
+                "parameters": [p.to_dict() for p in declared_parameters(notebook)],
+            }
+        )
+
+
+class CronPreviewHandler(NbtoolsHandler):
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        count = self.get_query_argument("count", "5")
+        model = preview(
+            self.required_argument("cron"),
+            self.get_query_argument("timezone", "UTC"),
+            utcnow(),
+            int(count) if count.isdigit() else 5,
+        )
+        self.reply({**model, "presets": PRESETS})
+
+
+ROUTES = [(r"/parameters", ParametersHandler), (r"/cron/preview", CronPreviewHandler)]

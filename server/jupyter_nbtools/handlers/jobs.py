@@ -1,0 +1,109 @@
+"""Jobs: ``/jobs`` (list, create), ``/jobs/<id>`` (show, edit, delete), ``/jobs/<id>/run``."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from jupyter_nbtools.handlers.base import NbtoolsHandler
+from jupyter_nbtools.jobs_service import JobsService
+from nbtools.errors import InvalidInputError
+from nbtools.jobs.definitions import (
+    create_job,
+    delete_job,
+    get_job,
+    job_to_dict,
+    list_jobs,
+    set_paused,
+    update_job,
+)
+from nbtools.jobs.runs import run_to_dict
+from nbtools.jobs.submit import queue_run
+
+
+class JobsHandlerBase(NbtoolsHandler):
+    """Shared helpers: the jobs service, numeric ids and checked notebook paths."""
+
+    @property
+    def jobs(self) -> JobsService:
+        service: JobsService = self.settings["nbtools_jobs"]
+        service.ensure_started()
+        return service
+
+    def object_id(self, text: str) -> int:
+        if not text.isdigit():
+            raise InvalidInputError(f"{text!r} is not an id: ids are whole numbers.", id=text)
+        return int(text)
+
+    def notebook_path(self, path: object) -> str:
+        """A request's notebook path, resolved inside the root and normalized."""
+        if not isinstance(path, str):
+            raise InvalidInputError("'notebook_path' must be a string path relative to the root.")
+        return self.project.relative(self.resolve(path))
+
+
+class JobsHandler(JobsHandlerBase):
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        path = self.get_query_argument("path", None)
+        self.jobs  # noqa: B018 - start the scheduler with the first jobs request
+        with self.project.store.session() as session:
+            notebook = self.notebook_path(path) if path is not None else None
+            self.reply([job_to_dict(job) for job in list_jobs(session, notebook)])
+
+    @web.authenticated
+    @authorized
+    def post(self) -> None:
+        body = self.json_body()
+        body["notebook_path"] = self.notebook_path(body.get("notebook_path"))
+        job = create_job(self.project, body)
+        self.jobs.wake()
+        self.reply(job_to_dict(job), status=201)
+
+
+class JobHandler(JobsHandlerBase):
+    @web.authenticated
+    @authorized
+    def get(self, job_id: str) -> None:
+        with self.project.store.session() as session:
+            self.reply(job_to_dict(get_job(session, self.object_id(job_id))))
+
+    @web.authenticated
+    @authorized
+    def patch(self, job_id: str) -> None:
+        changes = self.json_body()
+        if "notebook_path" in changes:
+            changes["notebook_path"] = self.notebook_path(changes["notebook_path"])
+        if set(changes) == {"paused"}:
+            job = set_paused(self.project, self.object_id(job_id), bool(changes["paused"]))
+        else:
+            job = update_job(self.project, self.object_id(job_id), changes)
+        self.jobs.wake()
+        self.reply(job_to_dict(job))
+
+    @web.authenticated
+    @authorized
+    def delete(self, job_id: str) -> None:
+        delete_job(self.project, self.object_id(job_id))
+        self.set_status(204)
+        self.finish()
+
+
+class JobRunHandler(JobsHandlerBase):
+    @web.authenticated
+    @authorized
+    def post(self, job_id: str) -> None:
+        with self.project.store.session() as session:
+            job = get_job(session, self.object_id(job_id))
+        overrides = self.json_body().get("parameters") or {}
+        run = queue_run(self.project, job.notebook_path, {**job.parameters, **overrides}, job=job)
+        self.jobs.wake()
+        self.reply(run_to_dict(self.project, run), status=202)
+
+
+ROUTES = [
+    (r"/jobs", JobsHandler),
+    (r"/jobs/(?P<job_id>[^/]+)", JobHandler),
+    (r"/jobs/(?P<job_id>[^/]+)/run", JobRunHandler),
+]

@@ -1,0 +1,135 @@
+"""Runs: ``/runs`` (list, run a notebook once), ``/runs/<id>`` and its actions and outputs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import PurePosixPath
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from jupyter_nbtools.handlers.jobs import JobsHandlerBase
+from nbtools.errors import NotFoundError
+from nbtools.jobs.runs import get_run, list_runs, output_files, request_cancel, rerun, run_to_dict
+from nbtools.jobs.submit import queue_run
+
+#: Where "open output" puts a copy of an executed notebook, visible in JupyterLab's browser
+#: (the store directory is hidden, and the stored output must not be edited in place).
+OPEN_DIR = "nbtools-outputs"
+
+
+class RunsHandler(JobsHandlerBase):
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        job_id = self.get_query_argument("job_id", None)
+        path = self.get_query_argument("path", None)
+        limit = self.get_query_argument("limit", "50")
+        with self.project.store.session() as session:
+            found = list_runs(
+                session,
+                job_id=self.object_id(job_id) if job_id is not None else None,
+                notebook_path=self.notebook_path(path) if path is not None else None,
+                status=self.get_query_argument("status", None),
+                limit=self.object_id(limit),
+            )
+            self.reply([run_to_dict(self.project, run) for run in found])
+
+    @web.authenticated
+    @authorized
+    def post(self) -> None:
+        body = self.json_body()
+        run = queue_run(
+            self.project,
+            self.notebook_path(body.get("notebook_path")),
+            body.get("parameters") or {},
+            kernel_name=body.get("kernel_name"),
+            timeout_seconds=body.get("timeout_seconds"),
+            output_html=bool(body.get("output_html", False)),
+        )
+        self.jobs.wake()
+        self.reply(run_to_dict(self.project, run), status=202)
+
+
+class RunHandler(JobsHandlerBase):
+    @web.authenticated
+    @authorized
+    def get(self, run_id: str) -> None:
+        with self.project.store.session() as session:
+            self.reply(run_to_dict(self.project, get_run(session, self.object_id(run_id))))
+
+
+class RunCancelHandler(JobsHandlerBase):
+    @web.authenticated
+    @authorized
+    def post(self, run_id: str) -> None:
+        run = request_cancel(self.project.store, self.object_id(run_id))
+        self.reply(run_to_dict(self.project, run))
+
+
+class RunRerunHandler(JobsHandlerBase):
+    @web.authenticated
+    @authorized
+    def post(self, run_id: str) -> None:
+        run = rerun(self.project.store, self.object_id(run_id))
+        self.jobs.wake()
+        self.reply(run_to_dict(self.project, run), status=202)
+
+
+class RunOpenHandler(JobsHandlerBase):
+    """Copy the executed notebook where JupyterLab can open it; returns its path."""
+
+    @web.authenticated
+    @authorized
+    def post(self, run_id: str) -> None:
+        with self.project.store.session() as session:
+            run = get_run(session, self.object_id(run_id))
+        source = output_files(self.project, run).get("notebook")
+        if source is None:
+            raise NotFoundError(f"Run {run.id} has no executed notebook (yet).", run=run.id)
+        relative = f"{OPEN_DIR}/{PurePosixPath(run.notebook_path).stem}-run-{run.id}.ipynb"
+        target = self.resolve(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists() or target.stat().st_mtime < source.stat().st_mtime:
+            shutil.copyfile(source, target)
+        self.reply({"path": relative})
+
+
+class RunDownloadHandler(JobsHandlerBase):
+    """The executed notebook or its HTML as an attachment, sandboxed by CSP.
+
+    A job's output may contain scripts: served as an attachment with ``sandbox`` in the
+    Content-Security-Policy, it never runs on the Jupyter origin.
+    """
+
+    KINDS = {"html": "text/html; charset=utf-8", "notebook": "application/x-ipynb+json"}
+
+    @property
+    def content_security_policy(self) -> str:
+        return super().content_security_policy + "; sandbox"
+
+    @web.authenticated
+    @authorized
+    def get(self, run_id: str, kind: str) -> None:
+        if kind not in self.KINDS:
+            raise NotFoundError(f"Unknown output {kind!r}; use html or notebook.")
+        with self.project.store.session() as session:
+            run = get_run(session, self.object_id(run_id))
+        path = output_files(self.project, run).get(kind)
+        if path is None:
+            hint = " Create the job with HTML output to get one." if kind == "html" else ""
+            raise NotFoundError(f"Run {run.id} has no {kind} output.{hint}", run=run.id)
+        filename = f"{PurePosixPath(run.notebook_path).stem}-run-{run.id}{path.suffix}"
+        self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.finish(path.read_bytes(), set_content_type=self.KINDS[kind])
+
+
+ROUTES = [
+    (r"/runs", RunsHandler),
+    (r"/runs/(?P<run_id>[^/]+)", RunHandler),
+    (r"/runs/(?P<run_id>[^/]+)/cancel", RunCancelHandler),
+    (r"/runs/(?P<run_id>[^/]+)/rerun", RunRerunHandler),
+    (r"/runs/(?P<run_id>[^/]+)/open", RunOpenHandler),
+    (r"/runs/(?P<run_id>[^/]+)/download/(?P<kind>[^/]+)", RunDownloadHandler),
+]

@@ -1,0 +1,78 @@
+"""The in-process scheduler of the server: started lazily, stopped with the server.
+
+It starts when the server starts if the project already has a store, otherwise on the first
+jobs request, so a server that never uses jobs creates no state and no worker processes.
+Worker processes start on the first run.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from nbtools.jobs.config import JobsSettings
+from nbtools.jobs.scheduler import Scheduler
+from nbtools.project import Project
+
+log = logging.getLogger(__name__)
+
+
+class JobsService:
+    """Owns the scheduler thread and its executor for one project."""
+
+    def __init__(self, project: Project, settings: JobsSettings) -> None:
+        self.project, self.settings = project, settings
+        self.scheduler: Scheduler | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+
+    def ensure_started(self) -> None:
+        """Start the scheduler thread once (no-op when turned off by configuration)."""
+        if not self.settings.run_scheduler or self._thread is not None:
+            return
+        with self._lock:
+            if self._thread is not None:
+                return
+            from nbtools.jobs.executors import executor_class
+
+            executor = executor_class(self.settings.executor)(
+                self.settings.workers or None, cwd=self.project.root
+            )
+            self.project.store  # noqa: B018 - open and migrate before the thread runs
+            self.scheduler = Scheduler(
+                self.project,
+                executor,
+                poll_seconds=self.settings.poll_seconds,
+                stale_after=self.settings.stale_after_seconds,
+            )
+            self._thread = threading.Thread(
+                target=self.scheduler.run_forever,
+                args=(self._stop,),
+                name="nbtools-scheduler",
+                daemon=True,
+            )
+            self._thread.start()
+            log.info("nbtools: scheduler started (%s executor)", self.settings.executor)
+
+    def start_if_in_use(self) -> None:
+        """Start now if the project already has a store (it may have jobs due)."""
+        url = self.project.db_url
+        if not url.startswith("sqlite") or (self.project.store_dir / "nbtools.db").exists():
+            self.ensure_started()
+
+    def wake(self) -> None:
+        """Dispatch newly queued runs now rather than at the next tick."""
+        self.ensure_started()
+        if self.scheduler is not None:
+            self.scheduler.wake()
+
+    def stop(self) -> None:
+        """Stop the loop and the executor (running runs end with their kernels)."""
+        if self._thread is None or self.scheduler is None:
+            return
+        self._stop.set()
+        self.scheduler.wake()
+        self._thread.join(timeout=10)
+        if self.scheduler.executor is not None:
+            self.scheduler.executor.shutdown()

@@ -1,0 +1,84 @@
+"""A shared pool of warm workers, and helpers to wait for runs (no timing assertions)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from nbtools.jobs.executors.base import RunRequest
+from nbtools.jobs.executors.local import LocalExecutor
+from nbtools.jobs.models import Run
+from nbtools.jobs.runs import get_run
+from nbtools.project import Project
+
+
+class DoneLog:
+    """Records executor completions; lets a test wait for one."""
+
+    def __init__(self) -> None:
+        self.done: dict[int, str | None] = {}
+        self._changed = threading.Condition()
+
+    def __call__(self, run_id: int, status: str | None) -> None:
+        with self._changed:
+            self.done[run_id] = status
+            self._changed.notify_all()
+
+    def wait(self, run_id: int, timeout: float = 120) -> str | None:
+        with self._changed:
+            assert self._changed.wait_for(lambda: run_id in self.done, timeout), run_id
+            return self.done[run_id]
+
+
+@pytest.fixture(scope="module")
+def shared_done_log() -> DoneLog:
+    return DoneLog()
+
+
+@pytest.fixture
+def done_log(shared_done_log: DoneLog) -> DoneLog:
+    """The pool's completions, emptied per test (each test's store numbers runs from 1)."""
+    shared_done_log.done.clear()
+    return shared_done_log
+
+
+@pytest.fixture(scope="module")
+def executor(
+    shared_done_log: DoneLog, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalExecutor]:
+    pool = LocalExecutor(2, shared_done_log, cwd=tmp_path_factory.mktemp("executor"))
+    pool.start()
+    yield pool
+    pool.shutdown()
+
+
+def request(project: Project, run_id: int) -> RunRequest:
+    return RunRequest(run_id, str(project.root), str(project.store_dir), project.db_url)
+
+
+def wait_for(project: Project, run_id: int, predicate: Callable[[Run], bool]) -> Run:
+    """Poll the store until the run satisfies ``predicate`` (fails after two minutes)."""
+    deadline = time.monotonic() + 120
+    while True:
+        with project.store.session() as session:
+            run = get_run(session, run_id)
+        if predicate(run):
+            return run
+        assert time.monotonic() < deadline, f"run {run_id} stuck in {run.status}"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def sleeper(notebook_factory: Callable[..., Path]) -> Path:
+    """A notebook that reports its kernel's pid, then sleeps for two minutes."""
+    return notebook_factory(
+        "sleep.ipynb",
+        [
+            ("code", "import os, time\nopen('kernel.pid', 'w').write(str(os.getpid()))", []),
+            ("code", "time.sleep(120)", []),
+        ],
+    )

@@ -1,0 +1,87 @@
+"""The local executor: warm workers, fresh kernel per run, cancel, lost workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import psutil
+import pytest
+
+from nbtools.jobs.executors import UnknownExecutorError, executor_class
+from nbtools.jobs.executors.local import LocalExecutor
+from nbtools.jobs.runs import output_files, request_cancel
+from nbtools.jobs.submit import queue_run
+from nbtools.project import Project
+from tests.conftest import NotebookFactory
+from tests.integration.jobs.conftest import DoneLog, request, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def test_registry_names_the_local_executor_and_refuses_unknown() -> None:
+    assert executor_class("local") is LocalExecutor
+    with pytest.raises(UnknownExecutorError, match="choose one of: local"):
+        executor_class("carrier-pigeon")
+
+
+def test_each_run_gets_its_own_fresh_kernel(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    executor: LocalExecutor,
+    done_log: DoneLog,
+) -> None:
+    notebook_factory(
+        "pid.ipynb",
+        [
+            ("code", "n = 0", ["parameters"]),
+            ("code", "import os\nassert 'leak' not in globals()\nleak = n\nprint(os.getpid())", []),
+        ],
+    )
+    runs = [queue_run(project, "pid.ipynb", {"n": index}) for index in range(6)]
+    for run in runs:
+        executor.submit(request(project, run.id))
+    assert [done_log.wait(run.id) for run in runs] == ["succeeded"] * 6
+    pids = set()
+    for run in runs:
+        finished = wait_for(project, run.id, lambda r: r.finished_at is not None)
+        executed = json.loads(output_files(project, finished)["notebook"].read_text())
+        pids.add(executed["cells"][-1]["outputs"][0]["text"][0])
+    assert len(pids) == 6
+
+
+def test_cancel_stops_a_running_run_and_its_kernel(
+    project: Project, sleeper: Path, executor: LocalExecutor, done_log: DoneLog
+) -> None:
+    run = queue_run(project, "sleep.ipynb", {})
+    executor.submit(request(project, run.id))
+    wait_for(project, run.id, lambda r: r.current_cell == 1)
+    kernel_pid = int((project.root / "kernel.pid").read_text())
+    request_cancel(project.store, run.id)
+    assert done_log.wait(run.id) == "cancelled"
+    assert not psutil.pid_exists(kernel_pid) or psutil.Process(kernel_pid).status() == "zombie"
+
+
+def test_a_killed_worker_is_reported_and_replaced(
+    project: Project,
+    sleeper: Path,
+    notebook_factory: NotebookFactory,
+    executor: LocalExecutor,
+    done_log: DoneLog,
+) -> None:
+    run = queue_run(project, "sleep.ipynb", {})
+    executor.submit(request(project, run.id))
+    running = wait_for(project, run.id, lambda r: r.current_cell == 1)
+    worker_pid = int(running.worker.rsplit(":", 1)[1])
+    assert worker_pid in executor.worker_pids()
+    os.kill(worker_pid, signal.SIGKILL)
+    assert done_log.wait(run.id) is None
+    assert worker_pid not in executor.worker_pids()
+    assert len(executor.worker_pids()) == executor.size
+    notebook_factory("quick.ipynb", [("code", "1 + 1", [])])
+    follow_ups = [queue_run(project, "quick.ipynb", {}) for _ in range(3)]
+    for follow_up in follow_ups:
+        executor.submit(request(project, follow_up.id))
+    assert [done_log.wait(r.id) for r in follow_ups] == ["succeeded"] * 3

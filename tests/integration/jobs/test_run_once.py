@@ -1,0 +1,159 @@
+"""``nbtools run``: one-off runs through papermill on real kernels, recorded in the store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from click.testing import CliRunner, Result
+
+from nbtools.cli.main import cli
+from tests.conftest import NotebookFactory
+
+pytestmark = pytest.mark.slow
+
+ATTACK = '"); import os; os.system("touch PWNED")  #'
+
+
+def nbtools(root: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--root", str(root), *args])
+
+
+def run_json(root: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    result = nbtools(root, "run", "--json", *args)
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_run_records_status_hash_parameters_and_output(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    path = notebook_factory(
+        "nb.ipynb",
+        [("code", "days = 1\ncity = 'x'", ["parameters"]), ("code", "print(days * 2, city)", [])],
+    )
+    code, model = run_json(tmp_path, "nb.ipynb", "-p", "days=21", "-o", str(tmp_path / "o.ipynb"))
+    assert code == 0
+    assert model["status"] == "succeeded"
+    assert model["parameters"] == {"days": 21}
+    assert model["notebook_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert model["progress"] == {"cells_total": 2, "cells_done": 2, "current_cell": None}
+    executed = json.loads((tmp_path / "o.ipynb").read_text())
+    assert executed["cells"][-1]["outputs"][0]["text"] == ["42 x\n"]
+    assert Path(model["output_notebook"]).parent == tmp_path / ".nbtools" / "runs" / "1"
+    listed = nbtools(tmp_path, "runs", "show", "1", "--json")
+    assert json.loads(listed.stdout)["status"] == "succeeded"
+
+
+@pytest.mark.parametrize(
+    "value", [ATTACK, "quote \" and ' both", "line\nbreak\\n and \\ back\\slash", "\\"]
+)
+def test_string_values_run_as_plain_data(
+    tmp_path: Path, notebook_factory: NotebookFactory, value: str
+) -> None:
+    notebook_factory(
+        "nb.ipynb",
+        [
+            ("code", "text = 'default'", ["parameters"]),
+            ("code", "import json\nprint(json.dumps(text))", []),
+        ],
+    )
+    code, model = run_json(tmp_path, "nb.ipynb", "-p", f"text={value}")
+    assert code == 0, model
+    executed = json.loads(Path(model["output_notebook"]).read_text())
+    printed = "".join(executed["cells"][-1]["outputs"][0]["text"])
+    assert json.loads(printed) == value
+    assert not list(tmp_path.rglob("PWNED"))
+
+
+def test_failing_cell_reports_exception_and_source_cell_index(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory(
+        "nb.ipynb",
+        [
+            ("markdown", "# title", []),
+            ("code", "n = 0", ["parameters"]),
+            ("code", "x = 1", []),
+            ("code", "raise ValueError(f'bad n={n}')", []),
+        ],
+    )
+    code, model = run_json(tmp_path, "nb.ipynb", "-p", "n=3")
+    assert code == 1
+    assert model["status"] == "failed"
+    assert model["error"] == {"name": "ValueError", "message": "bad n=3", "cell": 3}
+    assert Path(model["output_notebook"]).is_file()
+
+
+def test_kernel_death_fails_with_kernel_died_and_keeps_output(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory(
+        "nb.ipynb", [("code", "print('before')", []), ("code", "import os\nos._exit(1)", [])]
+    )
+    code, model = run_json(tmp_path, "nb.ipynb")
+    assert code == 1
+    assert model["error"]["message"] == "kernel died"
+    assert model["error"]["cell"] == 1
+    executed = json.loads(Path(model["output_notebook"]).read_text())
+    assert executed["cells"][0]["outputs"][0]["text"] == ["before\n"]
+
+
+def test_timeout_kills_the_kernel_and_its_children(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory(
+        "nb.ipynb",
+        [
+            (
+                "code",
+                "import subprocess, time\n"
+                "child = subprocess.Popen(['sleep', '120'])\n"
+                "open('child.pid', 'w').write(str(child.pid))\n"
+                "time.sleep(120)",
+                [],
+            )
+        ],
+    )
+    code, model = run_json(tmp_path, "nb.ipynb", "--timeout", "2")
+    assert code == 1
+    assert model["status"] == "timed_out"
+    assert "timeout of 2 s" in model["error"]["message"]
+    child = int((tmp_path / "child.pid").read_text())
+    assert not psutil.pid_exists(child) or psutil.Process(child).status() == "zombie"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "Notebook not found"),
+        ('{"nbformat": 4, "cells": [', "looks truncated"),
+        ("not json", "not valid JSON"),
+        ('{"nbformat": 3, "cells": []}', "nbformat 3"),
+    ],
+)
+def test_bad_notebooks_exit_2_and_store_nothing(
+    tmp_path: Path, content: str | None, message: str
+) -> None:
+    if content is not None:
+        (tmp_path / "bad.ipynb").write_text(content)
+    result = nbtools(tmp_path, "run", "bad.ipynb")
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "bad.ipynb" in result.output
+    listed = nbtools(tmp_path, "runs", "list", "--json")
+    assert json.loads(listed.stdout) == []
+
+
+def test_bad_parameters_exit_2(tmp_path: Path, notebook_factory: NotebookFactory) -> None:
+    notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"])])
+    unknown = nbtools(tmp_path, "run", "nb.ipynb", "-p", "weeks=2")
+    assert unknown.exit_code == 2
+    assert "Valid parameters: days" in unknown.output
+    wrong = nbtools(tmp_path, "run", "nb.ipynb", "-p", "days=soon")
+    assert wrong.exit_code == 2
+    assert "expects int" in wrong.output

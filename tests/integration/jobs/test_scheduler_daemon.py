@@ -1,0 +1,77 @@
+"""``nbtools scheduler`` executes queued runs; killed mid-run, its run ends on restart."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import psutil
+import pytest
+from sqlalchemy import select
+
+from nbtools.jobs.definitions import create_job
+from nbtools.jobs.models import Run
+from nbtools.jobs.scheduler import Scheduler
+from nbtools.jobs.submit import queue_run
+from nbtools.project import Project
+from tests.conftest import NotebookFactory
+from tests.integration.jobs.conftest import wait_for
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def daemon(project: Project) -> Iterator[subprocess.Popen[bytes]]:
+    project.store  # noqa: B018 - migrate before the daemon opens the store
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "nbtools.cli.main",
+            "--root",
+            str(project.root),
+            "scheduler",
+            "--workers",
+            "1",
+            "--poll",
+            "0.2",
+        ],
+    )
+    yield process
+    for child in (
+        psutil.Process(process.pid).children(recursive=True) if process.poll() is None else []
+    ):
+        child.kill()
+    process.kill()
+    process.wait()
+
+
+def test_daemon_runs_queued_runs_and_a_killed_run_is_reaped_and_retried(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    sleeper: Path,
+    daemon: subprocess.Popen[bytes],
+) -> None:
+    notebook_factory("quick.ipynb", [("code", "n = 1", ["parameters"]), ("code", "n * 2", [])])
+    quick = queue_run(project, "quick.ipynb", {"n": 5})
+    assert wait_for(project, quick.id, lambda r: r.finished_at is not None).status == "succeeded"
+
+    job = create_job(project, {"notebook_path": "sleep.ipynb", "retries": 1})
+    doomed = queue_run(project, "sleep.ipynb", {}, job=job)
+    running = wait_for(project, doomed.id, lambda r: r.current_cell == 1)
+    tree = [*psutil.Process(daemon.pid).children(recursive=True), psutil.Process(daemon.pid)]
+    for process in tree:  # the machine "dies": daemon, workers and kernels at once
+        process.kill()
+    psutil.wait_procs(tree, timeout=10)
+    assert wait_for(project, doomed.id, lambda r: True).status == "running"
+
+    assert running.heartbeat_at is not None
+    restarted = Scheduler(project, clock=lambda: running.heartbeat_at + timedelta(minutes=10))  # type: ignore[operator]
+    assert restarted.tick().reaped == [doomed.id]
+    with project.store.session() as session:
+        ended, retry = session.scalars(select(Run).where(Run.job_id == job.id).order_by(Run.id))
+    assert (ended.status, ended.error_name) == ("failed", "WorkerLost")
+    assert (retry.status, retry.attempt) == ("queued", 2)

@@ -1,0 +1,200 @@
+"""The jobs REST API on a real server, with the in-process scheduler and real kernels."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from tests.conftest import make_notebook
+
+FORECAST = make_notebook(
+    [
+        ("code", "city = 'Lisbon'  # where\ndays = 7\ngrowth = 0.5\nfast = True", ["parameters"]),
+        ("code", "print(city, days * growth)", []),
+    ]
+)
+FAILING = make_notebook([("code", "x = 1", []), ("code", "1 / 0", [])])
+
+
+@pytest.fixture
+def jp_server_config() -> dict[str, Any]:
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
+        "JobsSettings": {"workers": 1, "poll_seconds": 0.2},
+    }
+
+
+@pytest.fixture
+def notebooks(jp_root_dir: Path) -> Path:
+    (jp_root_dir / "forecast.ipynb").write_text(json.dumps(FORECAST))
+    (jp_root_dir / "failing.ipynb").write_text(json.dumps(FAILING))
+    return jp_root_dir
+
+
+async def call(jp_fetch: Any, method: str, *path: str, body: Any = None, **params: str) -> Any:
+    response = await jp_fetch(
+        "nbtools",
+        "api",
+        *path,
+        method=method,
+        params=params,
+        body=json.dumps(body if body is not None else {}) if method in ("POST", "PATCH") else None,
+    )
+    return json.loads(response.body) if response.body else None
+
+
+async def refused(
+    jp_fetch: Any, method: str, *path: str, body: Any = None, **params: str
+) -> dict[str, Any]:
+    with pytest.raises(HTTPClientError) as info:
+        await call(jp_fetch, method, *path, body=body, **params)
+    assert info.value.code in (400, 404, 409)
+    payload: dict[str, Any] = json.loads(info.value.response.body)
+    payload["status"] = info.value.code
+    return payload
+
+
+async def finished(jp_fetch: Any, run_id: int) -> dict[str, Any]:
+    for _ in range(1200):
+        run: dict[str, Any] = await call(jp_fetch, "GET", "runs", str(run_id))
+        if run["finished_at"] is not None:
+            return run
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"run {run_id} did not finish")
+
+
+async def test_parameters_of_a_notebook(jp_fetch: Any, notebooks: Path) -> None:
+    model = await call(jp_fetch, "GET", "parameters", path="forecast.ipynb")
+    assert model["cell"] == 0
+    assert [(p["name"], p["type"], p["default"]) for p in model["parameters"]] == [
+        ("city", "str", "Lisbon"),
+        ("days", "int", 7),
+        ("growth", "float", 0.5),
+        ("fast", "bool", True),
+    ]
+    assert model["parameters"][0]["help"] == "where"
+    assert (await refused(jp_fetch, "GET", "parameters", path="../x.ipynb"))["status"] == 400
+
+
+async def test_cron_preview_and_its_errors(jp_fetch: Any) -> None:
+    model = await call(
+        jp_fetch, "GET", "cron", "preview", cron="0 6 * * 1-5", timezone="Europe/Lisbon"
+    )
+    assert "Monday through Friday" in model["description"]
+    assert len(model["next"]) == 5
+    assert model["presets"]["daily"] == "0 0 * * *"
+    bad_cron = await refused(jp_fetch, "GET", "cron", "preview", cron="0 25 * * *")
+    assert bad_cron["error"] == "InvalidScheduleError"
+    bad_tz = await refused(jp_fetch, "GET", "cron", "preview", cron="daily", timezone="Moon/Base")
+    assert "Unknown timezone" in bad_tz["message"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"cron": "* * *"}, "needs 5"),
+        ({"cron": "daily", "timezone": "Nowhere"}, "Unknown timezone"),
+        ({"parameters": {"dayz": 3}}, "Valid parameters: city, days, growth, fast"),
+        ({"parameters": {"days": "3"}}, "expects int"),
+        ({"retries": -1}, "retries must be"),
+        ({"missed_policy": "sometimes"}, "missed_policy"),
+        ({"notebook_path": "../../etc/passwd.ipynb"}, "contains '..'"),
+    ],
+)
+async def test_bad_job_is_400_and_stores_nothing(
+    jp_fetch: Any, notebooks: Path, fields: dict[str, Any], message: str
+) -> None:
+    body = {"notebook_path": "forecast.ipynb", **fields}
+    error = await refused(jp_fetch, "POST", "jobs", body=body)
+    assert error["status"] == 400
+    assert message in error["message"]
+    assert await call(jp_fetch, "GET", "jobs") == []
+
+
+async def test_job_crud(jp_fetch: Any, notebooks: Path) -> None:
+    job = await call(
+        jp_fetch,
+        "POST",
+        "jobs",
+        body={
+            "notebook_path": "forecast.ipynb",
+            "cron": "daily",
+            "timezone": "Asia/Tokyo",
+            "parameters": {"days": 3},
+        },
+    )
+    assert job["name"] == "forecast"
+    assert job["next_run_at"] is not None
+    assert job["schedule_description"] == "At 12:00 AM"
+    paused = await call(jp_fetch, "PATCH", "jobs", str(job["id"]), body={"paused": True})
+    assert (paused["paused"], paused["next_run_at"]) == (True, None)
+    edited = await call(
+        jp_fetch,
+        "PATCH",
+        "jobs",
+        str(job["id"]),
+        body={"cron": "0 6 * * *", "parameters": {"city": "Kyoto"}},
+    )
+    assert edited["parameters"] == {"city": "Kyoto"}
+    assert [j["id"] for j in await call(jp_fetch, "GET", "jobs", path="forecast.ipynb")] == [
+        job["id"]
+    ]
+    await call(jp_fetch, "DELETE", "jobs", str(job["id"]))
+    assert (await refused(jp_fetch, "GET", "jobs", str(job["id"])))["status"] == 404
+    assert (await refused(jp_fetch, "GET", "jobs", "abc"))["status"] == 400
+
+
+async def test_run_now_outputs_rerun_and_failure(jp_fetch: Any, notebooks: Path) -> None:
+    job = await call(
+        jp_fetch,
+        "POST",
+        "jobs",
+        body={
+            "notebook_path": "forecast.ipynb",
+            "parameters": {"city": "<b>Porto</b>"},
+            "output_html": True,
+        },
+    )
+    queued = await call(
+        jp_fetch, "POST", "jobs", str(job["id"]), "run", body={"parameters": {"days": 4}}
+    )
+    assert queued["status"] == "queued"
+    run = await finished(jp_fetch, queued["id"])
+    assert run["status"] == "succeeded", run
+    assert run["parameters"] == {"city": "<b>Porto</b>", "days": 4}
+
+    opened = await call(jp_fetch, "POST", "runs", str(run["id"]), "open")
+    contents = await jp_fetch("api", "contents", opened["path"])
+    outputs = json.loads(contents.body)["content"]["cells"][-1]["outputs"]
+    assert outputs[0]["text"] == "<b>Porto</b> 2.0\n"
+
+    html = await jp_fetch("nbtools", "api", "runs", str(run["id"]), "download", "html")
+    assert (
+        html.headers["Content-Disposition"]
+        == f'attachment; filename="forecast-run-{run["id"]}.html"'
+    )
+    assert "sandbox" in html.headers["Content-Security-Policy"]
+    assert html.headers["Content-Type"].startswith("text/html")
+    assert b"&lt;b&gt;Porto&lt;/b&gt;" in html.body
+
+    again = await call(jp_fetch, "POST", "runs", str(run["id"]), "rerun")
+    assert (await finished(jp_fetch, again["id"]))["parameters"] == run["parameters"]
+    assert (await refused(jp_fetch, "POST", "runs", str(run["id"]), "cancel"))["status"] == 409
+
+    failing = await call(jp_fetch, "POST", "runs", body={"notebook_path": "failing.ipynb"})
+    failed = await finished(jp_fetch, failing["id"])
+    assert failed["status"] == "failed"
+    assert failed["error"] == {
+        "name": "ZeroDivisionError",
+        "message": "division by zero",
+        "cell": 1,
+    }
+    listed = await call(jp_fetch, "GET", "runs", path="failing.ipynb")
+    assert [r["id"] for r in listed] == [failing["id"]]
+    missing = await refused(jp_fetch, "GET", "runs", str(failing["id"]), "download", "html")
+    assert missing["status"] == 404

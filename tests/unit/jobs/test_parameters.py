@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import pytest
+
+from nbtools.jobs.errors import InvalidParameterError
+from nbtools.jobs.parameters import (
+    Parameter,
+    declared_parameters,
+    parse_cli_value,
+    resolve_values,
+    split_assignment,
+)
+from tests.conftest import make_notebook
+
+PARAMETERS = """\
+city = "Lisbon"  # where to forecast
+days = 7
+growth: float = 0.02
+verbose = False
+limit = None
+regions = ["north", "south"]
+weights = {"a": 1}
+computed = days * 2
+a, b = 1, 2
+"""
+
+
+def declared() -> list[Parameter]:
+    nb = make_notebook([("markdown", "# t", []), ("code", PARAMETERS, ["parameters"])])
+    return declared_parameters(nb)
+
+
+def test_types_are_inferred_from_literal_defaults() -> None:
+    found = {p.name: (p.type, p.default) for p in declared()}
+    assert found == {
+        "city": ("str", "Lisbon"),
+        "days": ("int", 7),
+        "growth": ("float", 0.02),
+        "verbose": ("bool", False),
+        "limit": ("None", None),
+        "regions": ("list", ["north", "south"]),
+        "weights": ("dict", {"a": 1}),
+    }
+    assert declared()[0].help == "where to forecast"
+
+
+def test_no_parameters_cell_means_no_parameters() -> None:
+    assert declared_parameters(make_notebook([("code", "x = 1", [])])) == []
+
+
+def test_cli_values_are_parsed_by_declared_type() -> None:
+    values = resolve_values(
+        declared(),
+        {
+            "days": "5",
+            "city": "  Porto\\n ",
+            "growth": "1e-3",
+            "verbose": "yes",
+            "limit": "3",
+            "regions": '["x"]',
+            "weights": '{"b": 2}',
+        },
+        from_text=True,
+    )
+    assert values == {
+        "days": 5,
+        "city": "  Porto\\n ",
+        "growth": 0.001,
+        "verbose": True,
+        "limit": 3,
+        "regions": ["x"],
+        "weights": {"b": 2},
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("days", "five", "expects int"),
+        ("days", "1.5", "expects int"),
+        ("growth", "nan", "finite"),
+        ("verbose", "maybe", "expects bool"),
+        ("regions", '{"a": 1}', "expects list"),
+        ("weights", "[1]", "expects dict"),
+    ],
+)
+def test_wrong_type_names_the_expected_type(name: str, text: str, expected: str) -> None:
+    with pytest.raises(InvalidParameterError, match=expected) as info:
+        resolve_values(declared(), {name: text}, from_text=True)
+    assert name in info.value.message
+
+
+def test_unknown_parameter_lists_valid_names() -> None:
+    with pytest.raises(InvalidParameterError) as info:
+        resolve_values(declared(), {"dyas": "5"}, from_text=True)
+    assert "Unknown parameter 'dyas'" in info.value.message
+    assert "city, days, growth" in info.value.message
+
+
+def test_json_values_are_checked_not_coerced() -> None:
+    params = declared()
+    assert resolve_values(params, {"growth": 1, "days": 3}) == {"growth": 1.0, "days": 3}
+    for bad in ({"days": True}, {"days": "3"}, {"city": 5}, {"regions": "a"}):
+        with pytest.raises(InvalidParameterError):
+            resolve_values(params, bad)
+
+
+@pytest.mark.parametrize("text", ["days", "1x=2", "os.system=1", "a b=1"])
+def test_assignments_need_an_identifier_and_equals(text: str) -> None:
+    with pytest.raises(InvalidParameterError):
+        split_assignment(text)
+
+
+def test_assignment_keeps_the_value_verbatim() -> None:
+    assert split_assignment("city= a=b ") == ("city", " a=b ")
+    assert parse_cli_value(Parameter("x", "str", ""), "") == ""

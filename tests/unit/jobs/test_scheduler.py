@@ -1,0 +1,197 @@
+"""The scheduler loop with an injected clock: due runs exactly once, missed runs, reaping."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from nbtools.jobs import runs
+from nbtools.jobs.definitions import create_job, get_job, set_paused
+from nbtools.jobs.errors import InvalidScheduleError
+from nbtools.jobs.models import Job, Run
+from nbtools.jobs.scheduler import Scheduler
+from nbtools.project import Project
+from tests.conftest import NotebookFactory, make_notebook
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def notebook(notebook_factory: NotebookFactory) -> str:
+    notebook_factory("nb.ipynb", [("code", "n = 1", ["parameters"])])
+    return "nb.ipynb"
+
+
+def all_runs(project: Project) -> list[Run]:
+    with project.store.session() as session:
+        return list(session.scalars(select(Run).order_by(Run.id)))
+
+
+def job_with(project: Project, notebook: str, **fields: Any) -> tuple[Job, Clock]:
+    job = create_job(project, {"notebook_path": notebook, **fields})
+    assert job.next_run_at is not None
+    return job, Clock(job.next_run_at)
+
+
+def test_bad_schedule_stores_nothing(project: Project, notebook: str) -> None:
+    for fields in ({"cron": "61 * * * *"}, {"cron": "daily", "timezone": "Nowhere/City"}):
+        with pytest.raises(InvalidScheduleError):
+            create_job(project, {"notebook_path": notebook, **fields})
+    with project.store.session() as session:
+        assert session.scalars(select(Job)).all() == []
+
+
+def test_each_due_time_gets_one_run(project: Project, notebook: str) -> None:
+    job, clock = job_with(project, notebook, cron="*/15 * * * *", parameters={"n": 3})
+    scheduler = Scheduler(project, clock=clock)
+    start = clock.now
+    for minute in range(0, 120):
+        clock.now = start + timedelta(minutes=minute, seconds=5)
+        scheduler.tick()
+        scheduler.tick()
+    created = all_runs(project)
+    assert [run.scheduled_for for run in created] == [
+        start + timedelta(minutes=15 * i) for i in range(8)
+    ]
+    assert {(run.trigger, run.status, run.job_id) for run in created} == {
+        ("schedule", "queued", job.id)
+    }
+    assert created[0].parameters == {"n": 3}
+
+
+def test_a_due_time_cannot_get_a_second_run(project: Project, notebook: str) -> None:
+    job, clock = job_with(project, notebook, cron="hourly")
+    scheduler = Scheduler(project, clock=clock)
+    first_due = clock.now
+    assert len(scheduler.tick().created) == 1
+    with project.store.session(write=True) as session:  # as if another scheduler lagged
+        session.execute(update(Job).where(Job.id == job.id).values(next_run_at=first_due))
+    assert scheduler.tick().created == []
+    assert len(all_runs(project)) == 1
+
+
+@pytest.mark.parametrize(("policy", "expected"), [("run_once", 1), ("skip", 0)])
+def test_missed_run_policy_after_downtime(
+    project: Project, notebook: str, policy: str, expected: int
+) -> None:
+    _, clock = job_with(project, notebook, cron="*/15 * * * *", missed_policy=policy)
+    latest_due = clock.now + timedelta(hours=3)
+    clock.now = latest_due + timedelta(minutes=7)
+    Scheduler(project, clock=clock).tick()
+    created = all_runs(project)
+    assert len(created) == expected
+    if created:
+        assert created[0].scheduled_for == latest_due
+
+
+def test_paused_jobs_get_no_runs(project: Project, notebook: str) -> None:
+    job, clock = job_with(project, notebook, cron="* * * * *")
+    set_paused(project, job.id, True)
+    clock.now += timedelta(minutes=10)
+    Scheduler(project, clock=clock).tick()
+    assert all_runs(project) == []
+    resumed = set_paused(project, job.id, False)
+    assert resumed.next_run_at is not None
+
+
+def _running(project: Project, job: Job | None, attempt: int = 1) -> Run:
+    with project.store.session(write=True) as session:
+        run = runs.new_run(job, trigger="manual", notebook_path="nb.ipynb")
+        run.attempt = attempt
+        session.add(run)
+    claimed = runs.claim(project.store, run.id, "gone-host:1")
+    assert claimed is not None
+    return claimed
+
+
+def test_reaper_fails_silent_runs_and_retries_once(project: Project, notebook: str) -> None:
+    job = create_job(
+        project, {"notebook_path": notebook, "retries": 1, "retry_backoff_seconds": 30}
+    )
+    lost = _running(project, job)
+    assert lost.heartbeat_at is not None
+    clock = Clock(lost.heartbeat_at + timedelta(seconds=10))
+    scheduler = Scheduler(project, clock=clock, stale_after=30)
+    assert scheduler.tick().reaped == []
+    clock.now = lost.heartbeat_at + timedelta(minutes=5)
+    assert scheduler.tick().reaped == [lost.id]
+    reaped, retry = all_runs(project)
+    assert (reaped.status, reaped.error_name) == ("failed", "WorkerLost")
+    assert "stopped responding" in (reaped.error_message or "")
+    assert (retry.status, retry.attempt, retry.retry_of) == ("queued", 2, lost.id)
+    assert retry.not_before is not None
+    assert reaped.finished_at is not None
+    assert retry.not_before > reaped.finished_at
+
+    second = _running(project, get_job_session(project, job.id), attempt=2)
+    assert second.heartbeat_at is not None
+    clock.now = second.heartbeat_at + timedelta(minutes=5)
+    assert scheduler.tick().reaped == [second.id]
+    assert [run.status for run in all_runs(project)][-1] == "failed"  # no third attempt
+
+
+def get_job_session(project: Project, job_id: int) -> Job:
+    with project.store.session() as session:
+        return get_job(session, job_id)
+
+
+def test_reaped_run_with_cancel_request_ends_cancelled(project: Project) -> None:
+    lost = _running(project, None)
+    runs.request_cancel(project.store, lost.id)
+    assert lost.heartbeat_at is not None
+    Scheduler(project, clock=Clock(lost.heartbeat_at + timedelta(hours=1))).tick()
+    assert all_runs(project)[0].status == "cancelled"
+
+
+def _tick_in_step(root: str, start: datetime, minutes: int, barrier: Any) -> None:
+    project = Project(Path(root))
+    clock = Clock(start)
+    scheduler = Scheduler(project, clock=clock)
+    for minute in range(minutes):
+        clock.now = start + timedelta(minutes=minute, seconds=1)
+        barrier.wait()
+        scheduler.tick()
+    project.close()
+
+
+def test_two_scheduler_processes_never_duplicate_a_run(tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "nb.ipynb").write_text(json.dumps(make_notebook([("code", "x = 1", [])])))
+    project = Project(tmp_path)
+    every_minute = create_job(project, {"notebook_path": "nb.ipynb", "cron": "* * * * *"})
+    every_seventh = create_job(project, {"notebook_path": "nb.ipynb", "cron": "*/7 * * * *"})
+    assert every_minute.next_run_at is not None
+    start = every_minute.next_run_at
+    minutes = 240
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(2)
+    schedulers = [
+        context.Process(target=_tick_in_step, args=(str(tmp_path), start, minutes, barrier))
+        for _ in range(2)
+    ]
+    for process in schedulers:
+        process.start()
+    for process in schedulers:
+        process.join(120)
+        assert process.exitcode == 0
+    created = all_runs(project)
+    per_due_time = Counter((run.job_id, run.scheduled_for) for run in created)
+    assert set(per_due_time.values()) == {1}
+    by_job = Counter(run.job_id for run in created)
+    assert by_job[every_minute.id] == minutes
+    assert by_job[every_seventh.id] == len(
+        [m for m in range(minutes) if (start + timedelta(minutes=m)).minute % 7 == 0]
+    )

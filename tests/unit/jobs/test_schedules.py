@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from nbtools.jobs.errors import InvalidScheduleError
+from nbtools.jobs.schedules import check_cron, check_timezone, due_times, next_times, preview
+
+UTC = timezone.utc
+
+
+def test_presets_and_normalization() -> None:
+    assert check_cron("daily") == "0 0 * * *"
+    assert check_cron("  0   6 * *   1-5 ") == "0 6 * * 1-5"
+
+
+@pytest.mark.parametrize(
+    ("expression", "reason"),
+    [
+        ("* * * *", "has 4 fields; it needs 5"),
+        ("61 * * * *", "Invalid cron expression"),
+        ("0 6 * * funday", "Invalid cron expression"),
+        ("", "has 0 fields"),
+    ],
+)
+def test_bad_cron_names_the_reason(expression: str, reason: str) -> None:
+    with pytest.raises(InvalidScheduleError, match=reason):
+        check_cron(expression)
+
+
+@pytest.mark.parametrize("name", ["Mars/Olympus", "", "../etc/passwd", "/etc/localtime"])
+def test_unknown_timezone(name: str) -> None:
+    with pytest.raises(InvalidScheduleError, match="Unknown timezone"):
+        check_timezone(name)
+
+
+def test_daily_time_stays_local_across_spring_forward() -> None:
+    # Europe/Lisbon moves from UTC+0 to UTC+1 on 2026-03-29.
+    times = next_times("0 6 * * *", "Europe/Lisbon", datetime(2026, 3, 27, 12, tzinfo=UTC), 4)
+    assert [(t.day, t.hour) for t in times] == [(28, 6), (29, 5), (30, 5), (31, 5)]
+    assert all(t.tzinfo == UTC for t in times)
+
+
+def test_a_skipped_local_time_still_runs_once_that_day() -> None:
+    # 02:30 does not exist in Berlin on 2026-03-29: the run moves to the next valid time.
+    times = next_times("30 2 * * *", "Europe/Berlin", datetime(2026, 3, 28, 12, tzinfo=UTC), 3)
+    assert [t.date().day for t in times] == [29, 30, 31]
+
+
+def test_hourly_across_fall_back_has_25_distinct_hours() -> None:
+    midnight = datetime(2026, 10, 24, 22, 0, tzinfo=UTC)  # 00:00 in Berlin (UTC+2)
+    day = due_times(
+        "0 * * * *", "Europe/Berlin", midnight, datetime(2026, 10, 25, 22, 59, tzinfo=UTC)
+    )
+    assert len(day) == 25
+    assert len(set(day)) == 25
+
+
+def test_preview_gives_words_and_local_times() -> None:
+    model = preview("0 6 * * 1-5", "America/New_York", datetime(2026, 1, 1, tzinfo=UTC))
+    assert "06:00 AM" in model["description"]
+    assert "Monday through Friday" in model["description"]
+    assert len(model["next"]) == 5
+    assert model["next_local"][0] == "2026-01-01T06:00:00-05:00"
