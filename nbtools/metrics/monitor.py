@@ -71,7 +71,6 @@ def after_run(
     run: RunFacts,
     previous: Sequence[RunFacts],
     now: datetime,
-    base_url: str = "",
 ) -> MonitorResult:
     """Evaluate the job's per-run rules for a finished ``run`` and queue its notifications.
 
@@ -93,7 +92,7 @@ def after_run(
     elif run.status == SUCCEEDED:
         events.append((ON_SUCCESS, None))
     for event, alert in events:
-        _notify(session, result, job, event, run, alert, now, base_url)
+        _notify(session, result, job, event, run, alert, now)
     return result
 
 
@@ -105,7 +104,6 @@ def check_late(
     since: datetime,
     now: datetime,
     expected_interval: timedelta | None,
-    base_url: str = "",
 ) -> MonitorResult:
     """Evaluate the job's ``late`` rules (on a scheduler tick); one alert per missed stretch."""
     result = MonitorResult()
@@ -122,7 +120,7 @@ def check_late(
         )
         _apply(session, rule_row, outcome, None, now, result)
     for alert in result.alerts:
-        _notify(session, result, job, ON_ALERT, None, alert, now, base_url)
+        _notify(session, result, job, ON_ALERT, None, alert, now)
     return result
 
 
@@ -134,13 +132,12 @@ def _notify(
     run: RunFacts | None,
     alert: Alert | None,
     now: datetime,
-    base_url: str,
 ) -> None:
     result.notifications += enqueue(
         session,
         job_id=job.id,
         event=event,
-        payload=build_payload(event, job, run, alert, base_url),
+        payload=build_payload(event, job, run, alert),
         now=now,
         run_id=run.run_id if run is not None else None,
         alert_id=alert.id if alert is not None else None,

@@ -47,7 +47,6 @@ def process_finished_run(
     previous: Sequence[tuple[int, str, Mapping[str, Any]]],
     now: datetime,
     max_value_bytes: int,
-    base_url: str = "",
 ) -> MonitorResult:
     """Store the run's metrics and, for a job's run, evaluate its rules and queue notifications.
 
@@ -58,4 +57,4 @@ def process_finished_run(
     if job is None:
         return MonitorResult()
     facts = load_facts(session, [(run.run_id, run.status, run.parameters), *previous])
-    return after_run(session, job=job, run=facts[0], previous=facts[1:], now=now, base_url=base_url)
+    return after_run(session, job=job, run=facts[0], previous=facts[1:], now=now)

@@ -19,15 +19,19 @@ class JobRef:
     name: str
 
 
-def links(base_url: str, job_id: int, run_id: int | None) -> dict[str, str]:
-    """Where to look, when the server's public URL is configured."""
+def with_links(
+    payload: dict[str, Any], base_url: str, job_id: int, run_id: int | None
+) -> dict[str, Any]:
+    """The payload with links to look at, added when sent (the server's public URL is a
+    setting of the sender, which the process that queued the notification may not know)."""
     if not base_url:
-        return {}
+        return payload
     base = base_url.rstrip("/")
     found = {"lab": f"{base}/lab", "job_alerts": f"{base}/nbtools/api/alerts?job={job_id}"}
     if run_id is not None:
         found["run_metrics"] = f"{base}/nbtools/api/runs/{run_id}/metrics"
-    return found
+        found["run"] = f"{base}/nbtools/api/runs/{run_id}"
+    return {**payload, "links": found}
 
 
 def summary(event: str, job: JobRef, run: RunFacts | None, alert: Alert | None) -> str:
@@ -40,7 +44,7 @@ def summary(event: str, job: JobRef, run: RunFacts | None, alert: Alert | None) 
 
 
 def build_payload(
-    event: str, job: JobRef, run: RunFacts | None, alert: Alert | None, base_url: str
+    event: str, job: JobRef, run: RunFacts | None, alert: Alert | None
 ) -> dict[str, Any]:
     """The JSON body posted to webhooks (and the facts of an e-mail)."""
     return {
@@ -65,7 +69,7 @@ def build_payload(
             "message": alert.message,
             "values": alert.observed,
         },
-        "links": links(base_url, job.id, run.run_id if run is not None else None),
+        "links": {},
         "sent_by": f"jupyter-nbtools {__version__}",
     }
 

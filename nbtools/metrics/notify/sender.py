@@ -19,6 +19,7 @@ from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.models import Notification
 from nbtools.metrics.notify.channels import DeliveryError, deliver
 from nbtools.metrics.notify.outbox import claim_next, record_delivered, record_failed
+from nbtools.metrics.notify.payload import with_links
 from nbtools.store.base import utcnow
 from nbtools.store.database import Store
 
@@ -45,12 +46,13 @@ class NotificationSender:
     def deliver_one(self, notification: Notification) -> bool:
         """Attempt one claimed delivery and record the outcome; True when delivered."""
         try:
-            deliver(
-                notification.channel,
-                notification.destination,
+            payload = with_links(
                 notification.payload,
-                self.settings,
+                self.settings.base_url,
+                notification.job_id,
+                notification.run_id,
             )
+            deliver(notification.channel, notification.destination, payload, self.settings)
         except DeliveryError as error:
             message = error.message
         except Exception as error:  # a bug in a channel must not kill the sender

@@ -43,7 +43,12 @@ def clock() -> Clock:
 @pytest.fixture
 def settings() -> NotificationSettings:
     return NotificationSettings(
-        timeout_seconds=5, max_attempts=3, backoff_seconds=30, concurrency=2, poll_seconds=0.05
+        base_url="http://lab.example/",
+        timeout_seconds=5,
+        max_attempts=3,
+        backoff_seconds=30,
+        concurrency=2,
+        poll_seconds=0.05,
     )
 
 
@@ -65,7 +70,7 @@ def queue(
         add_target(session, job.id, channel, destination, ["failure"])
         return enqueue(
             session, job_id=job.id, event="failure", run_id=run_id, now=clock(),
-            payload=build_payload("failure", job, run, None, "http://lab.example/"),
+            payload=build_payload("failure", job, run, None),
         )  # fmt: skip
 
 
