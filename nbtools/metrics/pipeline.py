@@ -1,4 +1,5 @@
-"""The one call a runner makes when a run ends: harvest its notebook, store, evaluate, notify."""
+"""What a runner does when a run ends: harvest its notebook (before taking the store's write
+lock: a large notebook takes a while to parse), then store, evaluate and notify in one go."""
 
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ class FinishedRun:
     run_id: int
     status: str
     parameters: Mapping[str, Any] = field(default_factory=dict)
-    #: The executed notebook (kept also when the run failed); None if none was written.
-    output_notebook: Path | None = None
+    #: What was read from the executed notebook (see :func:`harvest_file`).
+    harvest: Harvest = field(default_factory=Harvest)
 
 
 def harvest_file(path: Path | None, max_value_bytes: int) -> Harvest:
@@ -46,15 +47,15 @@ def process_finished_run(
     run: FinishedRun,
     previous: Sequence[tuple[int, str, Mapping[str, Any]]],
     now: datetime,
-    max_value_bytes: int,
+    evaluate: bool = True,
 ) -> MonitorResult:
     """Store the run's metrics and, for a job's run, evaluate its rules and queue notifications.
 
     ``previous`` are the job's earlier finished runs as (id, status, parameters), newest first.
+    ``evaluate=False`` only stores the metrics (an attempt that will be retried).
     """
-    harvest = harvest_file(run.output_notebook, max_value_bytes)
-    save_run_metrics(session, run.run_id, job.id if job else None, harvest)
-    if job is None:
+    save_run_metrics(session, run.run_id, job.id if job else None, run.harvest)
+    if job is None or not evaluate:
         return MonitorResult()
     facts = load_facts(session, [(run.run_id, run.status, run.parameters), *previous])
     return after_run(session, job=job, run=facts[0], previous=facts[1:], now=now)

@@ -45,6 +45,18 @@ def format_duration(seconds: int) -> str:
     return f"{seconds}s"
 
 
+def human_duration(seconds: int) -> str:
+    """Days, hours and minutes: ``1d 2h 24m`` (seconds only under a minute)."""
+    if seconds < 60:
+        return f"{seconds}s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return " ".join(parts)
+
+
 @dataclass(frozen=True)
 class Threshold:
     """``accuracy < 0.9``: the run's value compared with a constant."""
@@ -282,7 +294,7 @@ def evaluate_late(
     seconds = int(interval.total_seconds())
     what = f"since {reference.isoformat(timespec='seconds')}" if last_success_at else "yet"
     return Finding(
-        f"No successful run {what}: more than {format_duration(seconds)} (rule: {rule.text}).",
+        f"No successful run {what}: more than {human_duration(seconds)} (rule: {rule.text}).",
         {
             "last_success_at": last_success_at.isoformat() if last_success_at else None,
             "interval_seconds": seconds,

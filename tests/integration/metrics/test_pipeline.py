@@ -1,98 +1,129 @@
-"""From a real kernel to a delivered webhook: three runs, the third drops, one alert is sent."""
+"""From a job's real runs to a delivered webhook: three runs, the third drops, one alert."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from pathlib import Path
+from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
-from nbtools.metrics.alerts import add_rule, list_alerts
+from nbtools.jobs.definitions import create_job
+from nbtools.jobs.kernels import KernelSource
+from nbtools.jobs.runner import execute_run
+from nbtools.jobs.submit import queue_run
+from nbtools.metrics.alerts import add_rule, list_alerts, list_rules
 from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.notify.outbox import add_target
-from nbtools.metrics.notify.payload import JobRef
 from nbtools.metrics.notify.sender import NotificationSender
-from nbtools.metrics.pipeline import FinishedRun, process_finished_run
 from nbtools.metrics.series import metric_series, run_metrics
 from nbtools.project import Project
-from tests.conftest import make_notebook
+from tests.conftest import NotebookFactory
 from tests.integration.metrics.conftest import WebhookReceiver
 
 pytestmark = pytest.mark.slow
 
-JOB = JobRef(1, "nightly-train")
+
+@pytest.fixture(scope="module")
+def kernels() -> Iterator[KernelSource]:
+    source = KernelSource(prestart=False)
+    yield source
+    source.close()
+
+
+def run_job(project: Project, kernels: KernelSource, job_id: int, **values: object) -> int:
+    from nbtools.jobs.definitions import get_job
+
+    with project.store.session() as session:
+        job = get_job(session, job_id)
+    run = queue_run(project, job.notebook_path, dict(values), job=job)
+    assert execute_run(project, run.id, kernels) is not None
+    return run.id
 
 
 def test_three_runs_the_third_drops_and_the_webhook_gets_the_alert(
-    project: Project, tmp_path: Path, webhook: WebhookReceiver
+    project: Project,
+    notebook_factory: NotebookFactory,
+    kernels: KernelSource,
+    webhook: WebhookReceiver,
 ) -> None:
-    import papermill
-
-    source = tmp_path / "train.ipynb"
-    source.write_text(
-        json.dumps(
-            make_notebook(
-                [
-                    ("code", "accuracy = 0.0", ["parameters"]),
-                    ("code", "from nbtools import record\nrecord('accuracy', accuracy)", []),
-                ]
-            )
-        )
+    notebook_factory(
+        "train.ipynb",
+        [
+            ("code", "accuracy = 0.0", ["parameters"]),
+            ("code", "from nbtools import record\nrecord('accuracy', accuracy)", []),
+        ],
     )
+    job = create_job(project, {"name": "nightly", "notebook_path": "train.ipynb"})
     with project.store.session(write=True) as session:
-        add_rule(session, JOB.id, "accuracy drops > 5%")
-        add_rule(session, JOB.id, "missing accuracy")
-        add_target(session, JOB.id, "webhook", f"{webhook.url}/hook", ["alert"])
+        add_rule(session, job.id, "accuracy drops > 5%")
+        add_rule(session, job.id, "missing accuracy")
+        add_target(session, job.id, "webhook", f"{webhook.url}/hook", ["alert"])
 
-    finished: list[tuple[int, str, dict[str, float]]] = []
-    for run_id, accuracy in ((1, 0.95), (2, 0.94), (3, 0.80)):
-        output = tmp_path / f"run-{run_id}.ipynb"
-        parameters = {"accuracy": accuracy}
-        papermill.execute_notebook(
-            str(source), str(output), parameters=parameters, kernel_name="python3",
-            progress_bar=False, cwd=str(tmp_path),
-        )  # fmt: skip
-        with project.store.session(write=True) as session:
-            result = process_finished_run(
-                session, job=JOB, run=FinishedRun(run_id, "succeeded", parameters, output),
-                previous=finished[::-1], now=datetime.now(timezone.utc), max_value_bytes=1024,
-            )  # fmt: skip
-        finished.append((run_id, "succeeded", parameters))
-        assert len(result.alerts) == (1 if run_id == 3 else 0)
+    run_ids = [run_job(project, kernels, job.id, accuracy=value) for value in (0.95, 0.94, 0.8)]
 
     with project.store.session() as session:
-        page = metric_series(session, JOB.id, metric="accuracy")
+        page = metric_series(session, job.id, metric="accuracy")
+        assert page["run_ids"] == run_ids
         assert [point["value"] for point in page["series"]["accuracy"]] == [0.95, 0.94, 0.8]
-        (alert,) = list_alerts(session, job_id=JOB.id)
-        assert alert.run_id == 3
+        (alert,) = list_alerts(session, job_id=job.id)
+        assert (alert.run_id, alert.rule_text) == (run_ids[2], "accuracy drops > 5% over 5")
+        assert run_metrics(session, run_ids[2])["metrics"][0]["value"] == 0.8
 
     sender = NotificationSender(project.store, NotificationSettings(timeout_seconds=5))
     assert sender.deliver_due() == 1
     ((path, payload),) = webhook.received
     assert path == "/hook"
     assert payload["event"] == "alert"
+    assert payload["job"] == {"id": job.id, "name": "nightly"}
     assert payload["run"]["parameters"] == {"accuracy": 0.8}
-    assert payload["alert"]["rule"] == "accuracy drops > 5% over 5"
     assert payload["alert"]["values"]["baseline"] == pytest.approx(0.945)
 
 
-def test_an_unreadable_or_missing_output_notebook_is_a_harvest_problem(
-    project: Project, tmp_path: Path
+def test_a_failed_run_is_harvested_and_retries_alert_only_on_the_last_attempt(
+    project: Project, notebook_factory: NotebookFactory, kernels: KernelSource
 ) -> None:
-    broken = tmp_path / "broken.ipynb"
-    broken.write_text('{"cells": [')
-    now = datetime.now(timezone.utc)
+    notebook_factory(
+        "flaky.ipynb",
+        [("code", "from nbtools import record\nrecord('rows', 3)\nraise ValueError('bad')", [])],
+    )
+    job = create_job(
+        project,
+        {"name": "flaky", "notebook_path": "flaky.ipynb", "retries": 1, "retry_backoff_seconds": 1},
+    )
     with project.store.session(write=True) as session:
-        add_rule(session, JOB.id, "missing accuracy")
-        for run_id, output in ((1, broken), (2, None)):
-            result = process_finished_run(
-                session, job=JOB, run=FinishedRun(run_id, "failed", {}, output),
-                previous=[], now=now, max_value_bytes=1024,
-            )  # fmt: skip
-            assert result.alerts == []  # "missing" concerns successful runs only
+        add_rule(session, job.id, "failed")
+        add_rule(session, job.id, "rows < 10")
+    first = run_job(project, kernels, job.id)
     with project.store.session() as session:
-        assert "could not be read" in run_metrics(session, 1)["problems"][0]
-        assert run_metrics(session, 2)["problems"] == [
-            "The run wrote no output notebook: no metrics to read."
-        ]
+        assert list_alerts(session, job_id=job.id) == []  # a retry is queued: not final yet
+        assert run_metrics(session, first)["metrics"][0]["value"] == 3
+    retry = first + 1
+    assert execute_run(project, retry, kernels) == "failed"
+    with project.store.session() as session:
+        alerts = list_alerts(session, job_id=job.id)
+        assert sorted(a.rule_text for a in alerts) == ["failed", "rows < 10"]
+        assert {a.run_id for a in alerts} == {retry}
+        assert all(rule.last_error is None for rule in list_rules(session, job.id))
+
+
+def test_late_jobs_alert_once_per_missed_stretch(project: Project) -> None:
+    from nbtools.jobs.scheduler import Scheduler
+    from nbtools.store.base import utcnow
+
+    (project.root / "daily.ipynb").write_text(
+        json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []})
+    )
+    job = create_job(
+        project, {"name": "daily", "notebook_path": "daily.ipynb", "cron": "0 2 * * *"}
+    )
+    with project.store.session(write=True) as session:
+        add_rule(session, job.id, "late")
+    now = utcnow() + timedelta(days=3)
+    scheduler = Scheduler(project, None, clock=lambda: now)
+    assert len(scheduler.check_late(now)) == 1
+    assert scheduler.check_late(now + timedelta(seconds=1)) == []  # not due for a check
+    assert scheduler.check_late(now + timedelta(minutes=2)) == []  # the same missed stretch
+    with project.store.session() as session:
+        (alert,) = list_alerts(session, job_id=job.id)
+        assert alert.message == "No successful run yet: more than 1d 2h 24m (rule: late)."
