@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from traitlets import CaselessStrEnum, Float, Int, Unicode
 from traitlets.config import Configurable
 
 from nbtools.metrics.values import DEFAULT_MAX_VALUE_BYTES
+
+if TYPE_CHECKING:
+    from nbtools.metrics.service import MonitoringService
+    from nbtools.project import Project
 
 
 class MetricsSettings(Configurable):
@@ -55,3 +62,20 @@ class NotificationSettings(Configurable):
     poll_seconds = Float(
         5.0, help="How often the background sender looks for due notifications."
     ).tag(config=True)
+
+
+def load_settings(project: Project, config_file: Path | None) -> MonitoringService:
+    """The monitoring service of ``nbtools scheduler``, configured from a config file if given."""
+    from traitlets.config import Config
+
+    from nbtools.metrics.service import MonitoringService
+
+    config = Config()
+    if config_file is not None:
+        from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
+
+        loader_class = JSONFileConfigLoader if config_file.suffix == ".json" else PyFileConfigLoader
+        config = loader_class(config_file.name, path=str(config_file.parent)).load_config()
+    return MonitoringService(
+        project, MetricsSettings(config=config), NotificationSettings(config=config)
+    )
