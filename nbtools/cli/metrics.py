@@ -51,10 +51,12 @@ def series(
     as_json: bool,
 ) -> None:
     """Show job JOB_ID's metrics over its runs (newest page of runs, oldest first)."""
-    from nbtools.metrics.series import metric_series
+    from nbtools.metrics.jobs_monitor import job_metric_history
 
     with cli_ctx.project.store.session() as session:
-        page = metric_series(session, job_id, metric=metric, before_run=before_run, limit=limit)
+        page = job_metric_history(
+            session, job_id, metric=metric, before_run=before_run, limit=limit
+        )
     if as_json:
         print_json(page)
         return
@@ -64,7 +66,11 @@ def series(
         for name, points in page["series"].items()
         for point in points
     }
-    rows = [[run_id, *(by_run.get((run_id, name)) for name in names)] for run_id in page["run_ids"]]
-    print_table(f"Metrics of job {job_id}", ("run", *names), rows)
+    status = {run["id"]: run["status"] for run in page["runs"]}
+    rows = [
+        [run_id, status.get(run_id), *(by_run.get((run_id, name)) for name in names)]
+        for run_id in page["run_ids"]
+    ]
+    print_table(f"Metrics of job {job_id}", ("run", "status", *names), rows)
     if page["next_before_run"] is not None:
         click.echo(f"older runs: --before {page['next_before_run']}")

@@ -65,6 +65,16 @@ def metric_to_dict(row: MetricValue) -> dict[str, Any]:
     }
 
 
+def metric_values(session: Session, run_id: int) -> dict[str, Any]:
+    """A run's metrics as ``{name: value}`` (empty when none were recorded or harvested)."""
+    rows = session.execute(
+        select(MetricValue.name, MetricValue.value)
+        .where(MetricValue.run_id == run_id)
+        .order_by(MetricValue.name)
+    )
+    return dict(rows.tuples().all())
+
+
 def run_metrics(session: Session, run_id: int) -> dict[str, Any]:
     """A run's metrics (by name) and the outputs its harvest could not read."""
     harvest = session.get(MetricHarvest, run_id)

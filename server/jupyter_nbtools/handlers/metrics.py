@@ -7,7 +7,8 @@ from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler
 from nbtools.errors import InvalidInputError
-from nbtools.metrics.series import metric_series, run_metrics
+from nbtools.metrics.jobs_monitor import job_metric_history
+from nbtools.metrics.series import run_metrics
 
 
 class MonitoringHandler(NbtoolsHandler):
@@ -38,7 +39,7 @@ class JobMetricsHandler(MonitoringHandler):
     def get(self, job_id: str) -> None:
         with self.project.store.session() as session:
             self.reply(
-                metric_series(
+                job_metric_history(
                     session,
                     int(job_id),
                     metric=self.get_query_argument("metric", None),

@@ -7,13 +7,16 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from click.testing import CliRunner
 
+from nbtools.cli.main import cli
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.kernels import KernelSource
 from nbtools.jobs.runner import execute_run
 from nbtools.jobs.submit import queue_run
 from nbtools.metrics.alerts import add_rule, list_alerts, list_rules
 from nbtools.metrics.config import NotificationSettings
+from nbtools.metrics.jobs_monitor import job_metric_history
 from nbtools.metrics.notify.outbox import add_target
 from nbtools.metrics.notify.sender import NotificationSender
 from nbtools.metrics.series import metric_series, run_metrics
@@ -70,6 +73,16 @@ def test_three_runs_the_third_drops_and_the_webhook_gets_the_alert(
         assert (alert.run_id, alert.rule_text) == (run_ids[2], "accuracy drops > 5% over 5")
         assert run_metrics(session, run_ids[2])["metrics"][0]["value"] == 0.8
 
+        history = job_metric_history(session, job.id)
+        assert [run["status"] for run in history["runs"]] == ["succeeded"] * 3
+        assert history["runs"][2]["parameters"] == {"accuracy": 0.8}
+        assert history["runs"][2]["duration_seconds"] > 0
+        assert history["runs"][2]["notebook_sha256"]
+    shown = CliRunner().invoke(
+        cli, ["--root", str(project.root), "runs", "show", str(run_ids[2]), "--json"]
+    )
+    assert json.loads(shown.stdout)["metrics"] == {"accuracy": 0.8}
+
     sender = NotificationSender(project.store, NotificationSettings(timeout_seconds=5))
     assert sender.deliver_due() == 1
     ((path, payload),) = webhook.received
@@ -105,6 +118,11 @@ def test_a_failed_run_is_harvested_and_retries_alert_only_on_the_last_attempt(
         assert sorted(a.rule_text for a in alerts) == ["failed", "rows < 10"]
         assert {a.run_id for a in alerts} == {retry}
         assert all(rule.last_error is None for rule in list_rules(session, job.id))
+        history = job_metric_history(session, job.id)
+        assert [(run["id"], run["status"]) for run in history["runs"]] == [
+            (first, "failed"),
+            (retry, "failed"),
+        ]
 
 
 def test_late_jobs_alert_once_per_missed_stretch(project: Project) -> None:
