@@ -1,3 +1,4 @@
 import './base.css';
 import './productionize.css';
+import './versions.css';
 import './monitoring.css';

@@ -4,11 +4,13 @@ import environmentPlugin from './plugins/environment';
 import monitoringPlugin from './plugins/monitoring';
 import panelPlugin from './plugins/panel';
 import productionizePlugin from './plugins/productionize';
+import versionsPlugin from './plugins/versions';
 
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   panelPlugin,
   productionizePlugin,
   environmentPlugin,
+  versionsPlugin,
   monitoringPlugin
 ];
 

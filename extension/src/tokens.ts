@@ -23,6 +23,11 @@ export namespace CommandIDs {
    * Fetch the server status again and show it in the panel.
    */
   export const refreshStatus = 'nbtools:refresh-status';
+
+  /**
+   * Save the active notebook and record it as a named version (asks for a message).
+   */
+  export const saveVersion = 'nbtools:save-version';
 }
 
 /**

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
     from nbtools.project import Project
 
 #: ``"module:function"`` of each hook; a hook returns a dict of lineage columns to set.
-RUN_START_HOOKS: tuple[str, ...] = ()
+RUN_START_HOOKS: tuple[str, ...] = (
+    "nbtools.versioning.lineage:run_started",
+    "nbtools.envsnap.lineage:run_started",
+)
 
 #: The run columns hooks may set.
 LINEAGE_COLUMNS = frozenset({"notebook_version_id", "env_snapshot_id"})

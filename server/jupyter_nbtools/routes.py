@@ -14,6 +14,7 @@ from jupyter_nbtools.handlers import (
     notebook,
     runs,
     status,
+    versions,
 )
 
 API_PREFIX = r"/nbtools/api"
@@ -29,6 +30,7 @@ def all_routes() -> list[tuple[str, Any]]:
         jobs,
         runs,
         job_inputs,
+        versions,
         metrics,
         alerts,
     )

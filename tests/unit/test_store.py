@@ -98,6 +98,7 @@ MODEL_MODULES = [
     "nbtools.envsnap.records",
     "nbtools.jobs.models",
     "nbtools.metrics.models",
+    "nbtools.versioning.models",
 ]
 
 

@@ -20,4 +20,16 @@ export type {
   SnapshotExport,
   SnapshotSummary
 } from './env';
+export { diffVersions, listVersions, restoreVersion, saveVersion } from './versions';
+export type {
+  CellDiff,
+  DiffLine,
+  KeyChange,
+  NotebookDiff,
+  OutputChange,
+  RestoreResult,
+  Version,
+  VersionHistory,
+  VersioningFailure
+} from './versions';
 export * from './monitoring';
