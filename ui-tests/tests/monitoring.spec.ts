@@ -1,60 +1,85 @@
 import { expect, test } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
-import type { TestInfo } from '@playwright/test';
-import { execFileSync } from 'child_process';
-import * as path from 'path';
 
-/**
- * Raise a real alert in the server's store: a failed run under the rule
- * `failed`, evaluated as after a run (see seed_monitoring.py).
- */
-async function seedFailedRun(
+import { attachScreenshot, notebookJson } from './helpers';
+
+const API = '/nbtools/api';
+
+function code(id: string, source: string, tags: string[] = []): Record<string, unknown> {
+  return {
+    cell_type: 'code',
+    id,
+    metadata: tags.length ? { tags } : {},
+    execution_count: null,
+    outputs: [],
+    source
+  };
+}
+
+async function call<T>(
+  page: IJupyterLabPageFixture,
+  method: 'GET' | 'POST',
+  endpoint: string,
+  data?: unknown
+): Promise<T> {
+  const response = await page.request.fetch(`${API}/${endpoint}`, { method, data });
+  expect(response.ok(), `${method} ${endpoint}: ${await response.text()}`).toBe(true);
+  return (await response.json()) as T;
+}
+
+/** Create a job of `path` and return its id. */
+async function createJob(
+  page: IJupyterLabPageFixture,
+  fields: Record<string, unknown>
+): Promise<number> {
+  return (await call<{ id: number }>(page, 'POST', 'jobs', fields)).id;
+}
+
+/** Queue a run of the job and wait until it ends; returns its final status. */
+async function runJob(
   page: IJupyterLabPageFixture,
   jobId: number,
-  runId: number
-): Promise<void> {
-  const status = await page.request.get('/nbtools/api/status');
-  expect(status.ok()).toBe(true);
-  const { root } = (await status.json()) as { root: string };
-  execFileSync('python', [
-    path.resolve(__dirname, '..', 'seed_monitoring.py'),
-    root,
-    String(jobId),
-    String(runId)
-  ]);
+  parameters: Record<string, unknown> = {}
+): Promise<string> {
+  const run = await call<{ id: number }>(page, 'POST', `jobs/${jobId}/run`, { parameters });
+  let status = 'queued';
+  await expect
+    .poll(
+      async () => {
+        status = (await call<{ status: string }>(page, 'GET', `runs/${run.id}`)).status;
+        return ['succeeded', 'failed', 'timed_out', 'cancelled'].includes(status);
+      },
+      { timeout: 60_000 }
+    )
+    .toBe(true);
+  return status;
 }
 
-async function attachScreenshot(
-  page: IJupyterLabPageFixture,
-  testInfo: TestInfo,
-  name: string
-): Promise<void> {
-  const file = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path: file });
-  await testInfo.attach(name, { path: file, contentType: 'image/png' });
-}
-
-test('open alerts show in the Production panel and are acknowledged', async ({
-  page
+test('a failed run raises an alert in the Production panel, acknowledged there', async ({
+  page,
+  tmpPath
 }, testInfo) => {
-  const jobId = 900 + Math.floor(Math.random() * 1000);
-  await seedFailedRun(page, jobId, jobId * 10);
+  test.setTimeout(120_000);
+  const path = `${tmpPath}/broken.ipynb`;
+  const content = notebookJson([code('body', "raise RuntimeError('no data today')")]);
+  expect(await page.contents.uploadContent(content, 'text', path)).toBe(true);
+  const jobId = await createJob(page, { name: 'broken', notebook_path: path });
+  await call(page, 'POST', `jobs/${jobId}/rules`, { text: 'failed' });
+  expect(await runJob(page, jobId)).toBe('failed');
 
   await page.evaluate(async () => {
     await window.jupyterapp.commands.execute('nbtools:open-panel', { section: 'nbtools-alerts' });
   });
   const panel = page.getByRole('region', { name: 'Production', exact: true });
   const alerts = panel.getByRole('list', { name: 'Open alerts' });
-  const item = alerts.getByRole('listitem').filter({ hasText: `Run ${jobId * 10} failed.` });
+  const item = alerts.getByRole('listitem').filter({ hasText: /Run \d+ failed\./ });
   await expect(item).toBeVisible();
-  await expect(item).toContainText(`Job ${jobId} · run ${jobId * 10} · rule failed`);
+  await expect(item).toContainText(`Job ${jobId} · run`);
   await attachScreenshot(page, testInfo, 'alerts');
   await page.theme.setDarkTheme();
   await attachScreenshot(page, testInfo, 'alerts-dark');
 
   await item.getByRole('button', { name: /^Acknowledge alert \d+$/ }).click();
   await expect(item).toHaveCount(0);
-
-  const open = await page.request.get(`/nbtools/api/alerts?job=${jobId}&status=open`);
-  expect(await open.json()).toEqual([]);
+  expect(await call(page, 'GET', `alerts?job=${jobId}&status=open`)).toEqual([]);
 });
