@@ -51,12 +51,10 @@ def series(
     as_json: bool,
 ) -> None:
     """Show job JOB_ID's metrics over its runs (newest page of runs, oldest first)."""
-    from nbtools.metrics.jobs_monitor import job_metric_history
+    from nbtools.metrics.series import metric_series
 
     with cli_ctx.project.store.session() as session:
-        page = job_metric_history(
-            session, job_id, metric=metric, before_run=before_run, limit=limit
-        )
+        page = metric_series(session, job_id, metric=metric, before_run=before_run, limit=limit)
     if as_json:
         print_json(page)
         return

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,7 +22,6 @@ from nbtools.metrics.monitor import MonitorResult, check_late
 from nbtools.metrics.notify.payload import JobRef
 from nbtools.metrics.pipeline import FinishedRun, harvest_file, process_finished_run
 from nbtools.metrics.rules import MAX_WINDOW, Late
-from nbtools.metrics.series import metric_series
 from nbtools.metrics.values import max_value_bytes
 
 if TYPE_CHECKING:
@@ -137,36 +136,3 @@ def check_late_jobs(session: Session, now: datetime) -> MonitorResult:
         result.notifications += found.notifications
         result.rule_errors.update(found.rule_errors)
     return result
-
-
-def job_metric_history(
-    session: Session,
-    job_id: int,
-    *,
-    metric: str | None = None,
-    before_run: int | None = None,
-    limit: int = 100,
-) -> dict[str, Any]:
-    """A page of a job's metric series with the facts of each run, for charts.
-
-    ``runs`` carry each run's status, parameters, notebook version and duration, so a chart
-    can mark failed runs and say what a point is when hovered.
-    """
-    page = metric_series(session, job_id, metric=metric, before_run=before_run, limit=limit)
-    rows = session.scalars(select(Run).where(Run.id.in_(page["run_ids"])).order_by(Run.id))
-    page["runs"] = [
-        {
-            "id": run.id,
-            "status": run.status,
-            "attempt": run.attempt,
-            "parameters": run.parameters,
-            "notebook_sha256": run.notebook_sha256,
-            "notebook_version_id": run.notebook_version_id,
-            "started_at": run.started_at.isoformat() if run.started_at else None,
-            "duration_seconds": (run.finished_at - run.started_at).total_seconds()
-            if run.finished_at and run.started_at
-            else None,
-        }
-        for run in rows
-    ]
-    return page

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.jobs.models import Run
 from nbtools.metrics.harvest import Harvest
 from nbtools.metrics.models import MetricHarvest, MetricValue
 from nbtools.metrics.values import value_kind
@@ -107,7 +108,8 @@ def metric_series(
     """A page of a job's metrics over its runs, newest ``limit`` runs before ``before_run``.
 
     Points come oldest first (ready to chart); ``next_before_run`` pages further back
-    and is None on the last page.
+    and is None on the last page. ``runs`` carry each run's status, parameters, notebook
+    version and duration, so a chart can mark failed runs and say what a point is.
     """
     if not 1 <= limit <= MAX_PAGE_RUNS:
         raise InvalidInputError(
@@ -129,9 +131,27 @@ def metric_series(
         series.setdefault(row.name, []).append(
             {"run_id": row.run_id, "value": row.value, "unit": row.unit}
         )
+    runs = session.scalars(select(Run).where(Run.id.in_(run_ids)).order_by(Run.id))
     return {
         "job_id": job_id,
         "run_ids": run_ids,
+        "runs": [_run_facts(run) for run in runs],
         "series": series,
         "next_before_run": run_ids[0] if more and run_ids else None,
+    }
+
+
+def _run_facts(run: Run) -> dict[str, Any]:
+    duration = None
+    if run.finished_at is not None and run.started_at is not None:
+        duration = (run.finished_at - run.started_at).total_seconds()
+    return {
+        "id": run.id,
+        "status": run.status,
+        "attempt": run.attempt,
+        "parameters": run.parameters,
+        "notebook_sha256": run.notebook_sha256,
+        "notebook_version_id": run.notebook_version_id,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "duration_seconds": duration,
     }

@@ -7,8 +7,7 @@ from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler
 from nbtools.errors import InvalidInputError
-from nbtools.metrics.jobs_monitor import job_metric_history
-from nbtools.metrics.series import run_metrics
+from nbtools.metrics.series import metric_series, run_metrics
 
 
 class MonitoringHandler(NbtoolsHandler):
@@ -39,7 +38,7 @@ class JobMetricsHandler(MonitoringHandler):
     def get(self, job_id: str) -> None:
         with self.project.store.session() as session:
             self.reply(
-                job_metric_history(
+                metric_series(
                     session,
                     int(job_id),
                     metric=self.get_query_argument("metric", None),

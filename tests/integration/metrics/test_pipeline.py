@@ -16,7 +16,6 @@ from nbtools.jobs.runner import execute_run
 from nbtools.jobs.submit import queue_run
 from nbtools.metrics.alerts import add_rule, list_alerts, list_rules
 from nbtools.metrics.config import NotificationSettings
-from nbtools.metrics.jobs_monitor import job_metric_history
 from nbtools.metrics.notify.outbox import add_target
 from nbtools.metrics.notify.sender import NotificationSender
 from nbtools.metrics.series import metric_series, run_metrics
@@ -73,7 +72,7 @@ def test_three_runs_the_third_drops_and_the_webhook_gets_the_alert(
         assert (alert.run_id, alert.rule_text) == (run_ids[2], "accuracy drops > 5% over 5")
         assert run_metrics(session, run_ids[2])["metrics"][0]["value"] == 0.8
 
-        history = job_metric_history(session, job.id)
+        history = metric_series(session, job.id)
         assert [run["status"] for run in history["runs"]] == ["succeeded"] * 3
         assert history["runs"][2]["parameters"] == {"accuracy": 0.8}
         assert history["runs"][2]["duration_seconds"] > 0
@@ -118,7 +117,7 @@ def test_a_failed_run_is_harvested_and_retries_alert_only_on_the_last_attempt(
         assert sorted(a.rule_text for a in alerts) == ["failed", "rows < 10"]
         assert {a.run_id for a in alerts} == {retry}
         assert all(rule.last_error is None for rule in list_rules(session, job.id))
-        history = job_metric_history(session, job.id)
+        history = metric_series(session, job.id)
         assert [(run["id"], run["status"]) for run in history["runs"]] == [
             (first, "failed"),
             (retry, "failed"),
