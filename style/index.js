@@ -1,4 +1,5 @@
 import './base.css';
 import './productionize.css';
+import './jobs.css';
 import './versions.css';
 import './monitoring.css';

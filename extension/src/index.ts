@@ -1,6 +1,7 @@
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import environmentPlugin from './plugins/environment';
+import jobsPlugin from './plugins/jobs';
 import monitoringPlugin from './plugins/monitoring';
 import panelPlugin from './plugins/panel';
 import productionizePlugin from './plugins/productionize';
@@ -10,6 +11,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   panelPlugin,
   productionizePlugin,
   environmentPlugin,
+  jobsPlugin,
   versionsPlugin,
   monitoringPlugin
 ];

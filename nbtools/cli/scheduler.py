@@ -30,7 +30,7 @@ def scheduler(
 
     Run one per store, or several: a due time becomes one run however many schedulers
     share the database. Turn off the one in JupyterLab's server with
-    c.NbtoolsApp.run_scheduler = False when a daemon does the work.
+    c.JobsSettings.run_scheduler = False when a daemon does the work.
     """
     from nbtools.jobs.executors.local import LocalExecutor
     from nbtools.jobs.scheduler import Scheduler

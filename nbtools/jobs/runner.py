@@ -20,7 +20,7 @@ from nbtools.errors import NbtoolsError, NotFoundError
 from nbtools.jobs import runs
 from nbtools.jobs.errors import InvalidParameterError
 from nbtools.jobs.kernels import Kernel, KernelSource, kill_kernel_tree
-from nbtools.jobs.lineage import RunStart, lineage_for
+from nbtools.jobs.lineage import LineageCapture, RunStart
 from nbtools.jobs.models import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
 from nbtools.jobs.parameters import declared_parameters, parameters_cell_index, resolve_values
 from nbtools.notebooks import content_hash, kernel_name, parse_notebook
@@ -63,6 +63,7 @@ class Prepared:
     cwd: Path
     cells: int
     injected_after: int | None
+    start: RunStart
 
 
 class Watchdog(threading.Thread):
@@ -107,7 +108,7 @@ class Watchdog(threading.Thread):
 
 
 def _prepare(project: Project, run: Run, worker: str) -> Prepared:
-    """Read the notebook as it is now, check parameters, record hash and lineage."""
+    """Read the notebook as it is now, check parameters, record its hash."""
     import nbformat
 
     path = project.resolve(run.notebook_path)
@@ -128,7 +129,6 @@ def _prepare(project: Project, run: Run, worker: str) -> Prepared:
             **exc.details,
         ) from None
     kernel = run.kernel_name or kernel_name(nb) or DEFAULT_KERNEL
-    lineage = lineage_for(RunStart(project, run.id, run.notebook_path, path, raw, kernel))
     runs.record_start(
         project.store,
         run.id,
@@ -136,7 +136,6 @@ def _prepare(project: Project, run: Run, worker: str) -> Prepared:
         notebook_sha256=content_hash(raw),
         cells_total=len(nb["cells"]),
         cells_done=0,
-        **lineage,
     )
     parameters_at = parameters_cell_index(nb)
     return Prepared(
@@ -146,6 +145,7 @@ def _prepare(project: Project, run: Run, worker: str) -> Prepared:
         cwd=path.parent,
         cells=len(nb["cells"]),
         injected_after=(parameters_at if parameters_at is not None else -1) if values else None,
+        start=RunStart(project, run.id, run.notebook_path, path, raw, kernel),
     )
 
 
@@ -236,13 +236,11 @@ def execute_run(
     output = out_dir / f"{Path(run.notebook_path).stem}.ipynb"
     try:
         prepared = _prepare(project, run, worker)
+        lineage = LineageCapture(prepared.start)
         kernel = kernels.take(prepared.kernel_name, prepared.cwd)
-    except NbtoolsError as exc:
-        outcome = Outcome.failed(type(exc).__name__, exc.message)
-        runs.finish(store, run_id, worker, outcome.status, output_dir=str(out_dir), **outcome.error)
-        return outcome.status
-    except Exception as exc:  # e.g. an unknown kernel: the run fails, others go on
-        outcome = Outcome.failed(type(exc).__name__, str(exc))
+    except Exception as exc:  # a bad notebook or an unknown kernel fails this run only
+        message = exc.message if isinstance(exc, NbtoolsError) else str(exc)
+        outcome = Outcome.failed(type(exc).__name__, message)
         runs.finish(store, run_id, worker, outcome.status, output_dir=str(out_dir), **outcome.error)
         return outcome.status
     progress = runs.Progress(cells_total=prepared.cells)
@@ -267,7 +265,8 @@ def execute_run(
         cells_done=progress.cells_done,
         current_cell=progress.current_cell,
         **outcome.error,
+        **lineage.result(),
     )
-    kernels.warm()  # the next run's kernel boots while this one stops and the worker waits
     kernels.retire(kernel)
+    kernels.warm()  # the next run's kernel boots while the worker waits for work
     return outcome.status

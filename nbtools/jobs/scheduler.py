@@ -162,6 +162,9 @@ class Scheduler:
             active = runs.active_counts(session)
             limits = {job.id: job.max_concurrent for job in session.scalars(select(Job))}
         submitted: list[int] = []
+        for run in queued:  # runs handed over earlier but not claimed yet count as active
+            if run.id in pending and run.job_id is not None:
+                active[run.job_id] = active.get(run.job_id, 0) + 1
         for run in queued:
             if len(submitted) >= free:
                 break
