@@ -38,10 +38,24 @@ export interface SeriesPoint {
   unit: string | null;
 }
 
+/** What a chart says about one run of a series. */
+export interface SeriesRun {
+  id: number;
+  status: string;
+  attempt: number;
+  parameters: Record<string, unknown>;
+  notebook_sha256: string | null;
+  notebook_version_id: number | null;
+  started_at: string | null;
+  duration_seconds: number | null;
+}
+
 /** `GET /jobs/<id>/metrics`: a page of runs, oldest first. */
 export interface MetricSeries {
   job_id: number;
   run_ids: number[];
+  /** The page's runs (status, parameters, notebook version, duration), oldest first. */
+  runs: SeriesRun[];
   series: Record<string, SeriesPoint[]>;
   /** Pass as `before` for the previous page; `null` on the oldest page. */
   next_before_run: number | null;

@@ -7,7 +7,7 @@ import { acknowledgeAlert, listAlerts } from '../api';
 import type { Alert } from '../api';
 
 /** How often a visible Alerts section asks the server again. */
-const POLL_MS = 15_000;
+const POLL_MS = 5_000;
 
 export type AlertsState =
   | { readonly kind: 'idle' }
@@ -85,15 +85,24 @@ export class AlertsView extends VDomRenderer<AlertsModel> {
     this.addClass('jp-nbtools-Alerts');
   }
 
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    // Poll while attached, asking only when the section can be seen.
+    this._timer = window.setInterval(() => {
+      if (this.isVisible) {
+        void this.model.refresh();
+      }
+    }, POLL_MS);
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    window.clearInterval(this._timer);
+    super.onBeforeDetach(msg);
+  }
+
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     void this.model.refresh();
-    this._timer = window.setInterval(() => void this.model.refresh(), POLL_MS);
-  }
-
-  protected onBeforeHide(msg: Message): void {
-    window.clearInterval(this._timer);
-    super.onBeforeHide(msg);
   }
 
   dispose(): void {

@@ -5,6 +5,7 @@ import * as React from 'react';
 
 import type { Job, Run } from '../api';
 import { JobFormView } from './jobForm';
+import { JobMonitoring } from './jobMonitoring';
 import type { JobsModel } from './jobsModel';
 
 function when(iso: string | null): string {
@@ -88,6 +89,7 @@ function JobList({ model, trans }: { model: JobsModel; trans: TranslationBundle 
             </span>
           </div>
           <JobActions job={job} model={model} trans={trans} />
+          <JobMonitoring jobId={job.id} jobName={job.name} trans={trans} />
         </li>
       ))}
     </ul>

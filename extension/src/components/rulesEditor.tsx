@@ -1,0 +1,109 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+
+import { NbtoolsApiError, addRule, listRules, removeRule } from '../api';
+import type { AlertRule } from '../api';
+
+interface IRulesEditorProps {
+  jobId: number;
+  trans: TranslationBundle;
+}
+
+function message(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
+}
+
+/**
+ * A job's alert rules: the list (with the last evaluation error of each), a
+ * text field to add one (`accuracy < 0.9`, `accuracy drops > 5%`, `failed`,
+ * ...) and a Remove button per rule.
+ */
+export function RulesEditor({ jobId, trans }: IRulesEditorProps): React.ReactElement {
+  const [rules, setRules] = React.useState<AlertRule[] | null>(null);
+  const [text, setText] = React.useState('');
+  const [error, setError] = React.useState<string | null>(null);
+  // Bumped after each change, to load the list again.
+  const [version, setVersion] = React.useState(0);
+  const reload = () => setVersion(v => v + 1);
+
+  React.useEffect(() => {
+    let live = true;
+    listRules(jobId).then(
+      found => live && setRules(found),
+      reason => live && setError(message(reason))
+    );
+    return () => {
+      live = false;
+    };
+  }, [jobId, version]);
+
+  const submit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      await addRule(jobId, text);
+      setText('');
+      reload();
+    } catch (reason) {
+      // The server's message names the column and what was expected there.
+      setError(reason instanceof NbtoolsApiError ? reason.message : message(reason));
+    }
+  };
+
+  const remove = async (rule: AlertRule) => {
+    setError(null);
+    try {
+      await removeRule(rule.id);
+    } catch (reason) {
+      setError(message(reason));
+    }
+    reload();
+  };
+
+  return (
+    <div className="jp-nbtools-Rules">
+      {rules !== null && rules.length === 0 && (
+        <p className="jp-nbtools-muted">{trans.__('No alert rules.')}</p>
+      )}
+      {rules !== null && rules.length > 0 && (
+        <ul aria-label={trans.__('Alert rules')} className="jp-nbtools-RuleList">
+          {rules.map(rule => (
+            <li key={rule.id}>
+              <code>{rule.text}</code>
+              <button
+                type="button"
+                className="jp-mod-styled jp-mod-reject"
+                aria-label={trans.__('Remove rule %1', rule.text)}
+                onClick={() => void remove(rule)}
+              >
+                {trans.__('Remove')}
+              </button>
+              {rule.last_error && (
+                <p className="jp-nbtools-Rule-error">
+                  {trans.__('Could not be evaluated: %1', rule.last_error)}
+                </p>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <form className="jp-nbtools-RuleForm" onSubmit={event => void submit(event)}>
+        <input
+          className="jp-mod-styled"
+          aria-label={trans.__('New alert rule')}
+          placeholder={trans.__('e.g. accuracy drops > 5%')}
+          value={text}
+          onChange={event => setText(event.target.value)}
+        />
+        <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={!text.trim()}>
+          {trans.__('Add rule')}
+        </button>
+      </form>
+      {error && (
+        <p role="alert" className="jp-nbtools-Error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
