@@ -249,7 +249,7 @@ def _change(rule: Change, run: RunFacts, previous: Sequence[RunFacts]) -> Outcom
     unit = "%" if rule.percent else ""
     verb = {"drops": "dropped", "rises": "rose", "changes": "changed"}[rule.direction]
     return Finding(
-        f"{rule.metric} {verb} {format_number(round(abs(change), 4))}{unit} in run "
+        f"{rule.metric} {verb} {format_number(round(abs(change), 2))}{unit} in run "
         f"{run.run_id}: {format_number(value)} against a median of "
         f"{format_number(baseline)} over the last {len(baseline_values)} successful runs "
         f"(rule: {rule.text}).",

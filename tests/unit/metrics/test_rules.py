@@ -68,7 +68,7 @@ def test_relative_drop_against_the_median_of_the_last_successful_runs() -> None:
     assert result.observed["baseline"] == 0.93
     assert result.observed["baseline_runs"] == 3
     assert result.observed["change"] == pytest.approx(-8.602, abs=1e-3)
-    assert result.message.startswith("accuracy dropped 8.6022% in run 10: 0.85 against a median")
+    assert result.message.startswith("accuracy dropped 8.6% in run 10: 0.85 against a median")
     assert outcome("accuracy drops > 10% over 3", run(10, accuracy=0.85), *history) is None
     assert outcome("accuracy rises > 5% over 3", run(10, accuracy=0.85), *history) is None
     assert isinstance(
