@@ -8,15 +8,12 @@ import { MetricChart } from './metricChart';
 import type { ChartRun } from './metricChart';
 import { NotificationsEditor } from './notificationsEditor';
 import { RulesEditor } from './rulesEditor';
+import { errorMessage } from './useJobData';
 
 /** How often a job's alerts (and, when open, its charts) are fetched again. */
 const POLL_MS = 3000;
 /** Runs shown on the charts. */
 const CHART_RUNS = 50;
-
-function messageOf(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
-}
 
 /** Tooltip lines of a run: parameters, notebook version, duration. */
 function runDetails(run: SeriesRun, trans: TranslationBundle): string[] {
@@ -112,7 +109,7 @@ export function JobMonitoring({ jobId, jobName, trans }: IJobMonitoringProps): R
         }
       } catch (reason) {
         if (live) {
-          setError(messageOf(reason));
+          setError(errorMessage(reason));
         }
       }
     };
@@ -128,7 +125,7 @@ export function JobMonitoring({ jobId, jobName, trans }: IJobMonitoringProps): R
     try {
       await acknowledgeAlert(alertId);
     } catch (reason) {
-      setError(messageOf(reason));
+      setError(errorMessage(reason));
     }
     setVersion(v => v + 1);
   };

@@ -3,11 +3,19 @@ import * as React from 'react';
 
 import { addTarget, listDeliveries, listTargets, removeTarget } from '../api';
 import type { Delivery, NotificationEvent, NotificationTarget } from '../api';
+import { errorMessage, useJobData } from './useJobData';
 
 const EVENTS: NotificationEvent[] = ['failure', 'alert', 'success'];
 
-function messageOf(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
+/** A job's notification targets and its latest failed deliveries. */
+async function loadNotifications(
+  jobId: number
+): Promise<{ targets: NotificationTarget[]; failed: Delivery[] }> {
+  const [targets, failed] = await Promise.all([
+    listTargets(jobId),
+    listDeliveries({ job: jobId, status: 'failed', limit: 5 })
+  ]);
+  return { targets, failed };
 }
 
 interface INotificationsEditorProps {
@@ -23,28 +31,12 @@ export function NotificationsEditor({
   jobId,
   trans
 }: INotificationsEditorProps): React.ReactElement {
-  const [targets, setTargets] = React.useState<NotificationTarget[]>([]);
-  const [failed, setFailed] = React.useState<Delivery[]>([]);
+  const { data, error, setError, reload } = useJobData(loadNotifications, jobId);
   const [channel, setChannel] = React.useState<NotificationTarget['channel']>('webhook');
   const [destination, setDestination] = React.useState('');
   const [events, setEvents] = React.useState<NotificationEvent[]>(['failure', 'alert']);
-  const [error, setError] = React.useState<string | null>(null);
-  const [version, setVersion] = React.useState(0);
-
-  React.useEffect(() => {
-    let live = true;
-    Promise.all([listTargets(jobId), listDeliveries({ job: jobId, status: 'failed', limit: 5 })])
-      .then(([found, failures]) => {
-        if (live) {
-          setTargets(found);
-          setFailed(failures);
-        }
-      })
-      .catch(reason => live && setError(messageOf(reason)));
-    return () => {
-      live = false;
-    };
-  }, [jobId, version]);
+  const targets = data?.targets ?? [];
+  const failed = data?.failed ?? [];
 
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
@@ -53,18 +45,18 @@ export function NotificationsEditor({
       await addTarget(jobId, { channel, destination, events });
       setDestination('');
     } catch (reason) {
-      setError(messageOf(reason));
+      setError(errorMessage(reason));
     }
-    setVersion(v => v + 1);
+    reload();
   };
 
   const remove = async (target: NotificationTarget) => {
     try {
       await removeTarget(target.id);
     } catch (reason) {
-      setError(messageOf(reason));
+      setError(errorMessage(reason));
     }
-    setVersion(v => v + 1);
+    reload();
   };
 
   const toggle = (name: NotificationEvent) =>

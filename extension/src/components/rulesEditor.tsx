@@ -1,16 +1,13 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { NbtoolsApiError, addRule, listRules, removeRule } from '../api';
+import { addRule, listRules, removeRule } from '../api';
 import type { AlertRule } from '../api';
+import { errorMessage, useJobData } from './useJobData';
 
 interface IRulesEditorProps {
   jobId: number;
   trans: TranslationBundle;
-}
-
-function message(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
 }
 
 /**
@@ -19,23 +16,8 @@ function message(reason: unknown): string {
  * ...) and a Remove button per rule.
  */
 export function RulesEditor({ jobId, trans }: IRulesEditorProps): React.ReactElement {
-  const [rules, setRules] = React.useState<AlertRule[] | null>(null);
+  const { data: rules, error, setError, reload } = useJobData(listRules, jobId);
   const [text, setText] = React.useState('');
-  const [error, setError] = React.useState<string | null>(null);
-  // Bumped after each change, to load the list again.
-  const [version, setVersion] = React.useState(0);
-  const reload = () => setVersion(v => v + 1);
-
-  React.useEffect(() => {
-    let live = true;
-    listRules(jobId).then(
-      found => live && setRules(found),
-      reason => live && setError(message(reason))
-    );
-    return () => {
-      live = false;
-    };
-  }, [jobId, version]);
 
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
@@ -45,8 +27,7 @@ export function RulesEditor({ jobId, trans }: IRulesEditorProps): React.ReactEle
       setText('');
       reload();
     } catch (reason) {
-      // The server's message names the column and what was expected there.
-      setError(reason instanceof NbtoolsApiError ? reason.message : message(reason));
+      setError(errorMessage(reason));
     }
   };
 
@@ -55,7 +36,7 @@ export function RulesEditor({ jobId, trans }: IRulesEditorProps): React.ReactEle
     try {
       await removeRule(rule.id);
     } catch (reason) {
-      setError(message(reason));
+      setError(errorMessage(reason));
     }
     reload();
   };
