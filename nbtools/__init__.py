@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from nbtools._version import __version__
+from nbtools.metrics.record import record
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "record"]

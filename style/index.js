@@ -3,3 +3,4 @@ import './productionize.css';
 import './jobs.css';
 import './versions.css';
 import './lineage.css';
+import './monitoring.css';

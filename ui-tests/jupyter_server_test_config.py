@@ -23,3 +23,4 @@ configure_jupyter_server(c)
 c.ServerApp.allow_root = True
 c.ServerApp.ip = "127.0.0.1"
 c.ServerApp.port = int(os.environ.get("NBTOOLS_UI_PORT", "8888"))
+c.NotificationSettings.poll_seconds = 0.5  # deliver webhooks promptly in UI tests

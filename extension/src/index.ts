@@ -2,6 +2,7 @@ import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import environmentPlugin from './plugins/environment';
 import jobsPlugin from './plugins/jobs';
+import monitoringPlugin from './plugins/monitoring';
 import panelPlugin from './plugins/panel';
 import productionizePlugin from './plugins/productionize';
 import versionsPlugin from './plugins/versions';
@@ -11,7 +12,8 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   productionizePlugin,
   environmentPlugin,
   jobsPlugin,
-  versionsPlugin
+  versionsPlugin,
+  monitoringPlugin
 ];
 
 export default plugins;

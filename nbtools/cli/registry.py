@@ -15,6 +15,9 @@ class CommandEntry(NamedTuple):
 
 
 COMMANDS: dict[str, CommandEntry] = {
+    "alerts": CommandEntry(
+        "nbtools.cli.alerts", "alerts", "Alerts of jobs: list, ack, rules, notifications."
+    ),
     "env": CommandEntry(
         "nbtools.cli.env", "env", "Snapshot, compare, export and recreate kernel environments."
     ),
@@ -25,6 +28,9 @@ COMMANDS: dict[str, CommandEntry] = {
     ),
     "init": CommandEntry(
         "nbtools.cli.init", "init", "Write a starter kit: tagged notebook, CI workflow, pre-commit."
+    ),
+    "metrics": CommandEntry(
+        "nbtools.cli.metrics", "metrics", "Metrics recorded by runs: show a run, a job's series."
     ),
     "status": CommandEntry(
         "nbtools.cli.status", "status", "Show the project root, store and schema revision."

@@ -65,6 +65,7 @@ def print_run(model: dict[str, Any]) -> None:
         "notebook sha256": model["notebook_sha256"],
         "output notebook": model["output_notebook"],
         "output html": model["output_html"],
+        "metrics": ", ".join(f"{name}={value}" for name, value in model.get("metrics", {}).items()),
     }
     print_fields(f"Run {model['id']}", {k: v for k, v in fields.items() if v not in (None, "")})
 
@@ -130,10 +131,12 @@ def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
     """Show one run: status, progress, error, outputs and lineage (notebook version and
     environment, with the commands that show them)."""
     from nbtools.jobs.runs import get_run, run_to_dict
+    from nbtools.metrics.series import metric_values
 
     project = cli_ctx.project
     with project.store.session() as session:
         model = run_to_dict(project, get_run(session, run_id))
+        model["metrics"] = metric_values(session, run_id)
     print_json(model) if as_json else print_run(model)
 
 

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
-    Dialect,
     ForeignKey,
     Integer,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from nbtools.store.base import Base, utcnow
+from nbtools.store.base import Base, UtcDateTime, utcnow
 
 #: Run states; the last four are final.
 QUEUED, RUNNING = "queued", "running"
@@ -29,21 +26,6 @@ RUN_STATES = (QUEUED, RUNNING, *FINAL_STATES)
 
 #: What to do with due times missed while no scheduler ran.
 MISSED_RUN_ONCE, MISSED_SKIP = "run_once", "skip"
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """A timezone-aware UTC timestamp, also on SQLite (which returns naive values)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return value.astimezone(timezone.utc) if value is not None else None
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None or value.tzinfo is not None:
-            return value
-        return value.replace(tzinfo=timezone.utc)
 
 
 class Job(Base):

@@ -39,14 +39,18 @@ def run_dir(project: Project, run_id: int) -> Path:
     return project.store_dir / "runs" / str(run_id)
 
 
-def output_files(project: Project, run: Run) -> dict[str, Path]:
-    """The executed notebook and HTML report of a run, those that exist."""
+def output_paths(run: Run) -> dict[str, Path]:
+    """Where a run's executed notebook and HTML report go (whether or not they exist)."""
     if not run.output_dir:
         return {}
     directory = Path(run.output_dir)
     stem = Path(run.notebook_path).stem
-    found = {"notebook": directory / f"{stem}.ipynb", "html": directory / f"{stem}.html"}
-    return {kind: path for kind, path in found.items() if path.is_file()}
+    return {"notebook": directory / f"{stem}.ipynb", "html": directory / f"{stem}.html"}
+
+
+def output_files(project: Project, run: Run) -> dict[str, Path]:
+    """The executed notebook and HTML report of a run, those that exist."""
+    return {kind: path for kind, path in output_paths(run).items() if path.is_file()}
 
 
 def new_run(job: Job | None, **fields: Any) -> Run:
@@ -149,10 +153,16 @@ def finish(
 ) -> bool:
     """End a running run; schedules a retry when it failed and attempts remain.
 
+    The run's metrics are harvested and stored with it; on its last attempt the job's alert
+    rules are evaluated and its notifications queued (:mod:`nbtools.metrics.jobs_monitor`).
+
     ``worker`` None finishes whoever holds it (the reaper, only if its heartbeat is older
     than ``stale_before``). Returns False when the run was already finished elsewhere.
     """
     assert status in FINAL_STATES
+    from nbtools.metrics.jobs_monitor import harvest_run, on_run_finished  # metrics imports jobs
+
+    harvest = harvest_run(store, run_id, fields.get("output_dir"))
     now = utcnow()
     with store.session(write=True) as session:
         conditions = [Run.id == run_id, Run.status == RUNNING]
@@ -167,8 +177,10 @@ def finish(
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return False
+        retry = None
         if status in (FAILED, TIMED_OUT):
-            schedule_retry(session, get_run(session, run_id), now)
+            retry = schedule_retry(session, get_run(session, run_id), now)
+        on_run_finished(session, run_id, now, harvest, final=retry is None)
     return True
 
 

@@ -34,15 +34,19 @@ Clock = Callable[[], datetime]
 POLL_SECONDS = 1.0
 #: How late a due time may be and still run under the "skip" missed-run policy.
 MISFIRE_GRACE_SECONDS = 60.0
+#: Seconds between two evaluations of the jobs' ``late`` alert rules.
+LATE_CHECK_SECONDS = 60.0
 
 
 @dataclass
 class TickReport:
-    """What one tick did: runs created, runs reaped, runs handed to the executor."""
+    """What one tick did: runs created, runs reaped, runs handed to the executor, and the
+    alerts raised because a job is late."""
 
     created: list[int] = field(default_factory=list)
     reaped: list[int] = field(default_factory=list)
     submitted: list[int] = field(default_factory=list)
+    late_alerts: list[int] = field(default_factory=list)
 
 
 class Scheduler:
@@ -65,17 +69,31 @@ class Scheduler:
             misfire_grace,
         )
         self._wake = threading.Event()
+        self.late_check_every = timedelta(seconds=LATE_CHECK_SECONDS)
+        self._late_checked: datetime | None = None
         if executor is not None:
             executor.on_done = self._on_done
 
     def tick(self) -> TickReport:
-        """One pass: enqueue due runs, reap lost runs, dispatch queued runs."""
+        """One pass: enqueue due runs, reap lost runs, dispatch queued runs, check late jobs."""
         now = self.clock()
         report = TickReport()
         report.created = self.enqueue_due(now)
         report.reaped = reaper.reap(self.project.store, now, self.stale_after)
         report.submitted = self.dispatch(now)
+        report.late_alerts = self.check_late(now)
         return report
+
+    def check_late(self, now: datetime) -> list[int]:
+        """Evaluate the jobs' ``late`` rules, at most once per ``late_check_every``."""
+        if self._late_checked is not None and now - self._late_checked < self.late_check_every:
+            return []
+        self._late_checked = now
+        from nbtools.metrics.jobs_monitor import check_late_jobs
+
+        with self.project.store.session(write=True) as session:
+            result = check_late_jobs(session, now)
+            return [alert.id for alert in result.alerts]
 
     def enqueue_due(self, now: datetime) -> list[int]:
         """Create one run per due time of every active job (exactly once across schedulers)."""

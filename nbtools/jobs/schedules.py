@@ -7,7 +7,7 @@ minute) and stored in UTC.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -66,6 +66,15 @@ def next_times(cron: str, zone: str, after: datetime, count: int = 1) -> list[da
 
     iterator = croniter(cron, after.astimezone(check_timezone(zone)))
     return [iterator.get_next(datetime).astimezone(timezone.utc) for _ in range(count)]
+
+
+def previous_times(cron: str, zone: str, before: datetime, count: int = 1) -> list[datetime]:
+    """The ``count`` latest due times at or before ``before``, newest first, in UTC."""
+    from croniter import croniter
+
+    start = (before + timedelta(microseconds=1)).astimezone(check_timezone(zone))
+    iterator = croniter(cron, start)
+    return [iterator.get_prev(datetime).astimezone(timezone.utc) for _ in range(count)]
 
 
 def due_times(

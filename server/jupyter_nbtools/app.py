@@ -12,6 +12,8 @@ from jupyter_nbtools.jobs_service import JobsService
 from jupyter_nbtools.routes import all_routes
 from nbtools.config import NbtoolsSettings
 from nbtools.jobs.config import JobsSettings
+from nbtools.metrics.config import MetricsSettings, NotificationSettings
+from nbtools.metrics.service import MonitoringService
 from nbtools.project import Project
 
 
@@ -20,7 +22,7 @@ class NbtoolsApp(ExtensionApp):
 
     name = "jupyter_nbtools"
     load_other_extensions = True
-    classes = [NbtoolsSettings, JobsSettings]
+    classes = [NbtoolsSettings, JobsSettings, MetricsSettings, NotificationSettings]
 
     project = AnyTrait(help="The nbtools Project for the server root (set at start-up).")
 
@@ -34,7 +36,10 @@ class NbtoolsApp(ExtensionApp):
         settings = NbtoolsSettings(parent=self)
         self.project = Project.from_settings(settings, default_root=Path(self.serverapp.root_dir))
         self.settings["nbtools_project"] = self.project
-        self.jobs = JobsService(self.project, JobsSettings(parent=self))
+        monitoring = MonitoringService(
+            self.project, MetricsSettings(parent=self), NotificationSettings(parent=self)
+        )
+        self.jobs = JobsService(self.project, JobsSettings(parent=self), monitoring)
         self.settings["nbtools_jobs"] = self.jobs
         self.jobs.start_if_in_use()
         if self.record_versions:

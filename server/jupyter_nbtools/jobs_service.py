@@ -12,6 +12,7 @@ import threading
 
 from nbtools.jobs.config import JobsSettings
 from nbtools.jobs.scheduler import Scheduler
+from nbtools.metrics.service import MonitoringService
 from nbtools.project import Project
 
 log = logging.getLogger(__name__)
@@ -20,8 +21,13 @@ log = logging.getLogger(__name__)
 class JobsService:
     """Owns the scheduler thread and its executor for one project."""
 
-    def __init__(self, project: Project, settings: JobsSettings) -> None:
-        self.project, self.settings = project, settings
+    def __init__(
+        self,
+        project: Project,
+        settings: JobsSettings,
+        monitoring: MonitoringService | None = None,
+    ) -> None:
+        self.project, self.settings, self.monitoring = project, settings, monitoring
         self.scheduler: Scheduler | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -36,6 +42,8 @@ class JobsService:
                 return
             from nbtools.jobs.executors import executor_class
 
+            if self.monitoring is not None:
+                self.monitoring.start()  # before the executor starts its workers
             executor = executor_class(self.settings.executor)(
                 self.settings.workers or None, cwd=self.project.root
             )
@@ -76,3 +84,5 @@ class JobsService:
         self._thread.join(timeout=10)
         if self.scheduler.executor is not None:
             self.scheduler.executor.shutdown()
+        if self.monitoring is not None:
+            self.monitoring.stop()

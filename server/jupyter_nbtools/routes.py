@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from jupyter_nbtools.handlers import (
+    alerts,
     env,
     extract,
     job_inputs,
     jobs,
     lineage,
+    metrics,
     notebook,
     runs,
     status,
@@ -31,6 +33,8 @@ def all_routes() -> list[tuple[str, Any]]:
         job_inputs,
         versions,
         lineage,
+        metrics,
+        alerts,
     )
     return [
         (API_PREFIX + pattern, handler) for module in modules for pattern, handler in module.ROUTES

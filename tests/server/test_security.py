@@ -15,8 +15,8 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def sample_url(pattern: str) -> str:
-    """A concrete URL for a route pattern: every regex group becomes ``x``."""
-    return re.sub(r"\(\?P<\w+>[^)]*\)|\([^)]*\)", "x", pattern).rstrip("$")
+    """A concrete URL for a route pattern: every regex group becomes ``1`` (fits ids too)."""
+    return re.sub(r"\(\?P<\w+>[^)]*\)|\([^)]*\)", "1", pattern).rstrip("$")
 
 
 def implemented_methods(handler: type) -> list[str]:

@@ -57,6 +57,7 @@ export type {
   VersionHistory,
   VersioningFailure
 } from './versions';
+export * from './monitoring';
 export { getLastRunEnvironment, reproduceRun } from './lineage';
 export type {
   LastRunEnvironment,

@@ -6,6 +6,7 @@ import * as React from 'react';
 
 import type { Job, Run } from '../api';
 import { JobFormView } from './jobForm';
+import { JobMonitoring } from './jobMonitoring';
 import type { JobsModel } from './jobsModel';
 import { RunLineageLine } from './lineage';
 
@@ -92,6 +93,7 @@ function JobList({ model, trans }: { model: JobsModel; trans: TranslationBundle 
             </span>
           </div>
           <JobActions job={job} model={model} trans={trans} />
+          <JobMonitoring jobId={job.id} jobName={job.name} trans={trans} />
         </li>
       ))}
     </ul>

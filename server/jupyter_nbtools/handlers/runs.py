@@ -12,6 +12,7 @@ from jupyter_nbtools.handlers.jobs import JobsHandlerBase
 from nbtools.errors import NotFoundError
 from nbtools.jobs.runs import get_run, list_runs, output_files, request_cancel, rerun, run_to_dict
 from nbtools.jobs.submit import queue_run
+from nbtools.metrics.series import metric_values
 
 #: Where "open output" puts a copy of an executed notebook, visible in JupyterLab's browser
 #: (the store directory is hidden, and the stored output must not be edited in place).
@@ -56,7 +57,9 @@ class RunHandler(JobsHandlerBase):
     @authorized
     def get(self, run_id: str) -> None:
         with self.project.store.session() as session:
-            self.reply(run_to_dict(self.project, get_run(session, self.object_id(run_id))))
+            model = run_to_dict(self.project, get_run(session, self.object_id(run_id)))
+            model["metrics"] = metric_values(session, model["id"])
+        self.reply(model)
 
 
 class RunCancelHandler(JobsHandlerBase):

@@ -1,0 +1,192 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { VDomModel, VDomRenderer } from '@jupyterlab/ui-components';
+import type { Message } from '@lumino/messaging';
+import * as React from 'react';
+
+import { acknowledgeAlert, listAlerts } from '../api';
+import type { Alert } from '../api';
+
+/** How often a visible Alerts section asks the server again. */
+const POLL_MS = 5_000;
+
+export type AlertsState =
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'loading' }
+  | { readonly kind: 'ready'; readonly alerts: Alert[] }
+  | { readonly kind: 'failed'; readonly error: Error };
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}
+
+/**
+ * The open alerts of one job, or of all jobs when `jobId` is null.
+ */
+export class AlertsModel extends VDomModel {
+  constructor(jobId: number | null = null) {
+    super();
+    this._jobId = jobId;
+  }
+
+  get state(): AlertsState {
+    return this._state;
+  }
+
+  /** The message of the last failed acknowledgement, if any. */
+  get actionError(): string | null {
+    return this._actionError;
+  }
+
+  async refresh(): Promise<void> {
+    const request = ++this._request;
+    if (this._state.kind !== 'ready') {
+      this._set({ kind: 'loading' });
+    }
+    let next: AlertsState;
+    try {
+      const alerts = await listAlerts({ job: this._jobId ?? undefined, status: 'open' });
+      next = { kind: 'ready', alerts };
+    } catch (reason) {
+      next = { kind: 'failed', error: asError(reason) };
+    }
+    if (request === this._request && !this.isDisposed) {
+      this._set(next);
+    }
+  }
+
+  async acknowledge(alertId: number): Promise<void> {
+    this._actionError = null;
+    try {
+      await acknowledgeAlert(alertId);
+    } catch (reason) {
+      this._actionError = asError(reason).message;
+    }
+    await this.refresh();
+  }
+
+  private _set(state: AlertsState): void {
+    this._state = state;
+    this.stateChanged.emit(undefined);
+  }
+
+  private _jobId: number | null;
+  private _state: AlertsState = { kind: 'idle' };
+  private _actionError: string | null = null;
+  private _request = 0;
+}
+
+/**
+ * Open alerts with an Acknowledge button each; refreshed while visible.
+ */
+export class AlertsView extends VDomRenderer<AlertsModel> {
+  constructor(model: AlertsModel, trans: TranslationBundle) {
+    super(model);
+    this._trans = trans;
+    this.addClass('jp-nbtools-Alerts');
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    // Poll while attached, asking only when the section can be seen.
+    this._timer = window.setInterval(() => {
+      if (this.isVisible) {
+        void this.model.refresh();
+      }
+    }, POLL_MS);
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    window.clearInterval(this._timer);
+    super.onBeforeDetach(msg);
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    void this.model.refresh();
+  }
+
+  dispose(): void {
+    window.clearInterval(this._timer);
+    super.dispose();
+  }
+
+  protected render(): React.ReactElement {
+    return (
+      <AlertList
+        state={this.model.state}
+        actionError={this.model.actionError}
+        onAcknowledge={id => void this.model.acknowledge(id)}
+        trans={this._trans}
+      />
+    );
+  }
+
+  private _trans: TranslationBundle;
+  private _timer = 0;
+}
+
+interface IAlertListProps {
+  state: AlertsState;
+  actionError: string | null;
+  onAcknowledge: (alertId: number) => void;
+  trans: TranslationBundle;
+}
+
+/**
+ * Pure rendering of a list of alerts.
+ */
+export function AlertList({
+  state,
+  actionError,
+  onAcknowledge,
+  trans
+}: IAlertListProps): React.ReactElement {
+  if (state.kind === 'idle' || state.kind === 'loading') {
+    return <p className="jp-nbtools-muted">{trans.__('Loading alerts…')}</p>;
+  }
+  if (state.kind === 'failed') {
+    return (
+      <div role="alert" className="jp-nbtools-Error">
+        <p className="jp-nbtools-Error-title">{trans.__('Could not load the alerts')}</p>
+        <p className="jp-nbtools-Error-message">{state.error.message}</p>
+      </div>
+    );
+  }
+  return (
+    <>
+      {actionError && (
+        <p role="alert" className="jp-nbtools-Error">
+          {actionError}
+        </p>
+      )}
+      {state.alerts.length === 0 ? (
+        <p className="jp-nbtools-muted">{trans.__('No open alerts.')}</p>
+      ) : (
+        <ul className="jp-nbtools-AlertList" aria-label={trans.__('Open alerts')}>
+          {state.alerts.map(alert => (
+            <li key={alert.id} className="jp-nbtools-AlertItem">
+              <p className="jp-nbtools-AlertItem-message">{alert.message}</p>
+              <p className="jp-nbtools-AlertItem-meta">
+                {alert.run_id === null
+                  ? trans.__('Job %1 · rule %2', alert.job_id, alert.rule)
+                  : trans.__('Job %1 · run %2 · rule %3', alert.job_id, alert.run_id, alert.rule)}
+                {' · '}
+                <time dateTime={alert.created_at}>
+                  {new Date(alert.created_at).toLocaleString()}
+                </time>
+              </p>
+              <button
+                type="button"
+                className="jp-mod-styled jp-mod-accept"
+                aria-label={trans.__('Acknowledge alert %1', alert.id)}
+                onClick={() => onAcknowledge(alert.id)}
+              >
+                {trans.__('Acknowledge')}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}

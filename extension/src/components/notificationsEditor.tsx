@@ -1,0 +1,141 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+
+import { addTarget, listDeliveries, listTargets, removeTarget } from '../api';
+import type { Delivery, NotificationEvent, NotificationTarget } from '../api';
+import { errorMessage, useJobData } from './useJobData';
+
+const EVENTS: NotificationEvent[] = ['failure', 'alert', 'success'];
+
+/** A job's notification targets and its latest failed deliveries. */
+async function loadNotifications(
+  jobId: number
+): Promise<{ targets: NotificationTarget[]; failed: Delivery[] }> {
+  const [targets, failed] = await Promise.all([
+    listTargets(jobId),
+    listDeliveries({ job: jobId, status: 'failed', limit: 5 })
+  ]);
+  return { targets, failed };
+}
+
+interface INotificationsEditorProps {
+  jobId: number;
+  trans: TranslationBundle;
+}
+
+/**
+ * Where a job's notifications go (webhook URL or e-mail addresses, and on
+ * which events), with the deliveries that failed and why.
+ */
+export function NotificationsEditor({
+  jobId,
+  trans
+}: INotificationsEditorProps): React.ReactElement {
+  const { data, error, setError, reload } = useJobData(loadNotifications, jobId);
+  const [channel, setChannel] = React.useState<NotificationTarget['channel']>('webhook');
+  const [destination, setDestination] = React.useState('');
+  const [events, setEvents] = React.useState<NotificationEvent[]>(['failure', 'alert']);
+  const targets = data?.targets ?? [];
+  const failed = data?.failed ?? [];
+
+  const submit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      await addTarget(jobId, { channel, destination, events });
+      setDestination('');
+    } catch (reason) {
+      setError(errorMessage(reason));
+    }
+    reload();
+  };
+
+  const remove = async (target: NotificationTarget) => {
+    try {
+      await removeTarget(target.id);
+    } catch (reason) {
+      setError(errorMessage(reason));
+    }
+    reload();
+  };
+
+  const toggle = (name: NotificationEvent) =>
+    setEvents(events.includes(name) ? events.filter(e => e !== name) : [...events, name]);
+
+  return (
+    <div className="jp-nbtools-Notifications">
+      {targets.length > 0 && (
+        <ul aria-label={trans.__('Notification targets')} className="jp-nbtools-RuleList">
+          {targets.map(target => (
+            <li key={target.id}>
+              <code>{target.destination}</code>
+              <span className="jp-nbtools-muted">{target.events.join(', ')}</span>
+              <button
+                type="button"
+                className="jp-mod-styled jp-mod-reject"
+                aria-label={trans.__('Remove notification target %1', target.destination)}
+                onClick={() => void remove(target)}
+              >
+                {trans.__('Remove')}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form className="jp-nbtools-RuleForm" onSubmit={event => void submit(event)}>
+        <select
+          className="jp-mod-styled"
+          aria-label={trans.__('Channel')}
+          value={channel}
+          onChange={event => setChannel(event.target.value as NotificationTarget['channel'])}
+        >
+          <option value="webhook">{trans.__('Webhook')}</option>
+          <option value="email">{trans.__('E-mail')}</option>
+        </select>
+        <input
+          className="jp-mod-styled"
+          aria-label={trans.__('Notification destination')}
+          placeholder={channel === 'webhook' ? 'https://…' : 'name@example.org'}
+          value={destination}
+          onChange={event => setDestination(event.target.value)}
+        />
+        <button
+          type="submit"
+          className="jp-mod-styled jp-mod-accept"
+          disabled={!destination.trim() || events.length === 0}
+        >
+          {trans.__('Add')}
+        </button>
+      </form>
+      <fieldset className="jp-nbtools-Notifications-events">
+        <legend>{trans.__('Notify on')}</legend>
+        {EVENTS.map(name => (
+          <label key={name}>
+            <input type="checkbox" checked={events.includes(name)} onChange={() => toggle(name)} />
+            {name}
+          </label>
+        ))}
+      </fieldset>
+      {failed.length > 0 && (
+        <ul aria-label={trans.__('Failed deliveries')} className="jp-nbtools-RuleList">
+          {failed.map(delivery => (
+            <li key={delivery.id} className="jp-nbtools-Rule-error">
+              {trans.__(
+                '%1 to %2 failed after %3 attempts: %4',
+                delivery.event,
+                delivery.destination,
+                delivery.attempts,
+                delivery.last_error ?? ''
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {error && (
+        <p role="alert" className="jp-nbtools-Error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,90 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+
+import { addRule, listRules, removeRule } from '../api';
+import type { AlertRule } from '../api';
+import { errorMessage, useJobData } from './useJobData';
+
+interface IRulesEditorProps {
+  jobId: number;
+  trans: TranslationBundle;
+}
+
+/**
+ * A job's alert rules: the list (with the last evaluation error of each), a
+ * text field to add one (`accuracy < 0.9`, `accuracy drops > 5%`, `failed`,
+ * ...) and a Remove button per rule.
+ */
+export function RulesEditor({ jobId, trans }: IRulesEditorProps): React.ReactElement {
+  const { data: rules, error, setError, reload } = useJobData(listRules, jobId);
+  const [text, setText] = React.useState('');
+
+  const submit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      await addRule(jobId, text);
+      setText('');
+      reload();
+    } catch (reason) {
+      setError(errorMessage(reason));
+    }
+  };
+
+  const remove = async (rule: AlertRule) => {
+    setError(null);
+    try {
+      await removeRule(rule.id);
+    } catch (reason) {
+      setError(errorMessage(reason));
+    }
+    reload();
+  };
+
+  return (
+    <div className="jp-nbtools-Rules">
+      {rules !== null && rules.length === 0 && (
+        <p className="jp-nbtools-muted">{trans.__('No alert rules.')}</p>
+      )}
+      {rules !== null && rules.length > 0 && (
+        <ul aria-label={trans.__('Alert rules')} className="jp-nbtools-RuleList">
+          {rules.map(rule => (
+            <li key={rule.id}>
+              <code>{rule.text}</code>
+              <button
+                type="button"
+                className="jp-mod-styled jp-mod-reject"
+                aria-label={trans.__('Remove rule %1', rule.text)}
+                onClick={() => void remove(rule)}
+              >
+                {trans.__('Remove')}
+              </button>
+              {rule.last_error && (
+                <p className="jp-nbtools-Rule-error">
+                  {trans.__('Could not be evaluated: %1', rule.last_error)}
+                </p>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <form className="jp-nbtools-RuleForm" onSubmit={event => void submit(event)}>
+        <input
+          className="jp-mod-styled"
+          aria-label={trans.__('New alert rule')}
+          placeholder={trans.__('e.g. accuracy drops > 5%')}
+          value={text}
+          onChange={event => setText(event.target.value)}
+        />
+        <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={!text.trim()}>
+          {trans.__('Add rule')}
+        </button>
+      </form>
+      {error && (
+        <p role="alert" className="jp-nbtools-Error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,237 @@
+"""``nbtools alerts``: alerts raised by a job's rules, the rules, and where notifications go."""
+
+from __future__ import annotations
+
+import getpass
+
+import click
+
+from nbtools.cli.context import CliContext, pass_cli
+from nbtools.cli.output import json_option, print_json, print_table
+
+
+@click.group()
+def alerts() -> None:
+    """Alerts, alert rules and notification targets of jobs."""
+
+
+@alerts.command("list")
+@click.option("--job", "job_id", type=int, help="Only this job's alerts.")
+@click.option(
+    "--status",
+    type=click.Choice(["open", "acknowledged", "all"]),
+    default="open",
+    show_default=True,
+)
+@click.option("--limit", default=100, show_default=True)
+@json_option
+@pass_cli
+def list_(cli_ctx: CliContext, job_id: int | None, status: str, limit: int, as_json: bool) -> None:
+    """List alerts, newest first."""
+    from nbtools.metrics.alerts import alert_to_dict, list_alerts
+
+    with cli_ctx.project.store.session() as session:
+        found = list_alerts(
+            session, job_id=job_id, status=None if status == "all" else status, limit=limit
+        )
+        models = [alert_to_dict(alert) for alert in found]
+    if as_json:
+        print_json(models)
+        return
+    rows = [
+        (a["id"], a["job_id"], a["run_id"], a["rule"], a["message"], a["status"], a["created_at"])
+        for a in models
+    ]
+    print_table(
+        f"Alerts ({status})", ("id", "job", "run", "rule", "message", "status", "raised"), rows
+    )
+
+
+@alerts.command("ack")
+@click.argument("alert_ids", type=int, nargs=-1, required=True)
+@json_option
+@pass_cli
+def ack(cli_ctx: CliContext, alert_ids: tuple[int, ...], as_json: bool) -> None:
+    """Acknowledge alerts ALERT_IDS."""
+    from nbtools.metrics.alerts import acknowledge, alert_to_dict
+
+    with cli_ctx.project.store.session(write=True) as session:
+        models = [alert_to_dict(a) for a in acknowledge(session, alert_ids, getpass.getuser())]
+    if as_json:
+        print_json(models)
+    else:
+        click.echo(f"Acknowledged {', '.join(str(a['id']) for a in models)}.")
+
+
+@alerts.group()
+def rule() -> None:
+    """A job's alert rules: threshold, change, missing, failed, late."""
+
+
+@rule.command("add")
+@click.argument("job_id", type=int)
+@click.argument("text")
+@json_option
+@pass_cli
+def rule_add(cli_ctx: CliContext, job_id: int, text: str, as_json: bool) -> None:
+    """Add rule TEXT to job JOB_ID.
+
+    \b
+    Examples:
+      nbtools alerts rule add 3 "accuracy < 0.9"
+      nbtools alerts rule add 3 "accuracy drops > 5% over 5"
+      nbtools alerts rule add 3 "missing accuracy"
+      nbtools alerts rule add 3 failed
+      nbtools alerts rule add 3 "late 26h"
+    """
+    from nbtools.metrics.alerts import add_rule, rule_to_dict
+
+    with cli_ctx.project.store.session(write=True) as session:
+        model = rule_to_dict(add_rule(session, job_id, text))
+    if as_json:
+        print_json(model)
+    else:
+        click.echo(f"Rule {model['id']} on job {job_id}: {model['text']}")
+
+
+@rule.command("list")
+@click.option("--job", "job_id", type=int, help="Only this job's rules.")
+@json_option
+@pass_cli
+def rule_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
+    """List alert rules, with the last error of rules that could not be evaluated."""
+    from nbtools.metrics.alerts import list_rules, rule_to_dict
+
+    with cli_ctx.project.store.session() as session:
+        models = [rule_to_dict(found) for found in list_rules(session, job_id)]
+    if as_json:
+        print_json(models)
+        return
+    rows = [(r["id"], r["job_id"], r["text"], r["last_error"]) for r in models]
+    print_table("Alert rules", ("id", "job", "rule", "last error"), rows)
+
+
+@rule.command("remove")
+@click.argument("rule_id", type=int)
+@pass_cli
+def rule_remove(cli_ctx: CliContext, rule_id: int) -> None:
+    """Remove rule RULE_ID (its alerts stay)."""
+    from nbtools.metrics.alerts import remove_rule
+
+    with cli_ctx.project.store.session(write=True) as session:
+        removed = remove_rule(session, rule_id)
+        click.echo(f"Removed rule {removed.id} of job {removed.job_id}: {removed.text}")
+
+
+@alerts.group()
+def notify() -> None:
+    """Where a job's notifications go: webhooks and e-mail."""
+
+
+@notify.command("add")
+@click.argument("job_id", type=int)
+@click.option("--webhook", help="POST a JSON payload to this http(s) URL.")
+@click.option("--email", help="E-mail these addresses (comma-separated).")
+@click.option(
+    "--on",
+    "events",
+    default="failure,alert",
+    show_default=True,
+    help="Events to notify about: failure, alert, success (comma-separated).",
+)
+@json_option
+@pass_cli
+def notify_add(
+    cli_ctx: CliContext,
+    job_id: int,
+    webhook: str | None,
+    email: str | None,
+    events: str,
+    as_json: bool,
+) -> None:
+    """Notify about job JOB_ID's events through a webhook or e-mail."""
+    from nbtools.metrics.notify.outbox import add_target, target_to_dict
+
+    if (webhook is None) == (email is None):
+        raise click.UsageError("Give exactly one of --webhook URL or --email ADDRESSES.")
+    channel, destination = ("webhook", webhook) if webhook is not None else ("email", email)
+    wanted = [event.strip() for event in events.split(",") if event.strip()]
+    with cli_ctx.project.store.session(write=True) as session:
+        model = target_to_dict(add_target(session, job_id, channel, str(destination), wanted))
+    if as_json:
+        print_json(model)
+    else:
+        click.echo(
+            f"Target {model['id']}: job {job_id} notifies {model['destination']} "
+            f"({model['channel']}) on {', '.join(model['events'])}."
+        )
+
+
+@notify.command("list")
+@click.option("--job", "job_id", type=int, help="Only this job's targets.")
+@json_option
+@pass_cli
+def notify_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
+    """List notification targets."""
+    from nbtools.metrics.notify.outbox import list_targets, target_to_dict
+
+    with cli_ctx.project.store.session() as session:
+        models = [target_to_dict(target) for target in list_targets(session, job_id)]
+    if as_json:
+        print_json(models)
+        return
+    rows = [
+        (t["id"], t["job_id"], t["channel"], t["destination"], ",".join(t["events"]))
+        for t in models
+    ]
+    print_table("Notification targets", ("id", "job", "channel", "destination", "on"), rows)
+
+
+@notify.command("remove")
+@click.argument("target_id", type=int)
+@pass_cli
+def notify_remove(cli_ctx: CliContext, target_id: int) -> None:
+    """Remove notification target TARGET_ID (deliveries already queued are still sent)."""
+    from nbtools.metrics.notify.outbox import remove_target
+
+    with cli_ctx.project.store.session(write=True) as session:
+        removed = remove_target(session, target_id)
+        click.echo(f"Removed target {removed.id}: {removed.destination}")
+
+
+@alerts.command("deliveries")
+@click.option("--job", "job_id", type=int, help="Only this job's notifications.")
+@click.option(
+    "--status", type=click.Choice(["pending", "sending", "delivered", "failed"]), default=None
+)
+@click.option("--limit", default=50, show_default=True)
+@click.option("--retry", "retry_id", type=int, help="Send notification RETRY_ID again now.")
+@json_option
+@pass_cli
+def deliveries(
+    cli_ctx: CliContext,
+    job_id: int | None,
+    status: str | None,
+    limit: int,
+    retry_id: int | None,
+    as_json: bool,
+) -> None:
+    """List notification deliveries (the outbox) with their attempts and last error."""
+    from nbtools.metrics.notify.outbox import list_notifications, notification_to_dict, retry_now
+    from nbtools.store.base import utcnow
+
+    with cli_ctx.project.store.session(write=True) as session:
+        if retry_id is not None:
+            retry_now(session, retry_id, utcnow())
+        found = list_notifications(session, job_id=job_id, status=status, limit=limit)
+        models = [notification_to_dict(notification) for notification in found]
+    if as_json:
+        print_json(models)
+        return
+    rows = [
+        (n["id"], n["job_id"], n["event"], n["destination"], n["status"], n["attempts"],
+         n["last_error"])
+        for n in models
+    ]  # fmt: skip
+    columns = ("id", "job", "event", "to", "status", "attempts", "last error")
+    print_table("Notification deliveries", columns, rows)

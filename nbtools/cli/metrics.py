@@ -1,0 +1,74 @@
+"""``nbtools metrics``: the metrics a run recorded, and a job's metrics over its runs."""
+
+from __future__ import annotations
+
+import click
+
+from nbtools.cli.context import CliContext, pass_cli
+from nbtools.cli.output import json_option, print_json, print_table
+from nbtools.metrics.values import format_value
+
+
+@click.group()
+def metrics() -> None:
+    """Metrics recorded by notebooks with nbtools.record() (or scrapbook's glue)."""
+
+
+@metrics.command("show")
+@click.argument("run_id", type=int)
+@json_option
+@pass_cli
+def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
+    """Show the metrics of run RUN_ID, and outputs that could not be read."""
+    from nbtools.metrics.series import run_metrics
+
+    with cli_ctx.project.store.session() as session:
+        report = run_metrics(session, run_id)
+    if as_json:
+        print_json(report)
+        return
+    rows = [
+        (m["name"], format_value(m["value"]), m["unit"], m["source"]) for m in report["metrics"]
+    ]
+    print_table(f"Metrics of run {run_id}", ("metric", "value", "unit", "source"), rows)
+    for problem in report["problems"]:
+        click.echo(f"skipped: {problem}")
+
+
+@metrics.command("series")
+@click.argument("job_id", type=int)
+@click.option("--metric", help="Only this metric.")
+@click.option("--limit", default=50, show_default=True, help="Runs per page.")
+@click.option("--before", "before_run", type=int, help="Page back: runs older than this run id.")
+@json_option
+@pass_cli
+def series(
+    cli_ctx: CliContext,
+    job_id: int,
+    metric: str | None,
+    limit: int,
+    before_run: int | None,
+    as_json: bool,
+) -> None:
+    """Show job JOB_ID's metrics over its runs (newest page of runs, oldest first)."""
+    from nbtools.metrics.series import metric_series
+
+    with cli_ctx.project.store.session() as session:
+        page = metric_series(session, job_id, metric=metric, before_run=before_run, limit=limit)
+    if as_json:
+        print_json(page)
+        return
+    names = sorted(page["series"])
+    by_run = {
+        (point["run_id"], name): format_value(point["value"], point["unit"])
+        for name, points in page["series"].items()
+        for point in points
+    }
+    status = {run["id"]: run["status"] for run in page["runs"]}
+    rows = [
+        [run_id, status.get(run_id), *(by_run.get((run_id, name)) for name in names)]
+        for run_id in page["run_ids"]
+    ]
+    print_table(f"Metrics of job {job_id}", ("run", "status", *names), rows)
+    if page["next_before_run"] is not None:
+        click.echo(f"older runs: --before {page['next_before_run']}")

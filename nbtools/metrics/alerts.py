@@ -1,0 +1,140 @@
+"""A job's alert rules and the alerts they raised: add, list, remove, acknowledge."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.metrics.models import ACKNOWLEDGED, ALERT_STATES, OPEN, Alert, AlertRule
+from nbtools.metrics.rule_parser import parse_rule
+from nbtools.store.base import utcnow
+
+MAX_LIST = 1000
+
+
+def add_rule(session: Session, job_id: int, text: str) -> AlertRule:
+    """Parse ``text`` and store it (canonically) as a rule of ``job_id``."""
+    rule = parse_rule(text)
+    duplicate = session.scalar(
+        select(AlertRule.id).where(AlertRule.job_id == job_id, AlertRule.text == rule.text)
+    )
+    if duplicate is not None:
+        raise ConflictError(
+            f"Job {job_id} already has the rule '{rule.text}' (rule {duplicate}).",
+            rule_id=duplicate,
+        )
+    row = AlertRule(job_id=job_id, kind=rule.kind, metric=rule.metric, text=rule.text)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def list_rules(session: Session, job_id: int | None = None) -> list[AlertRule]:
+    query = select(AlertRule).order_by(AlertRule.job_id, AlertRule.id)
+    if job_id is not None:
+        query = query.where(AlertRule.job_id == job_id)
+    return list(session.scalars(query))
+
+
+def get_rule(session: Session, rule_id: int) -> AlertRule:
+    rule = session.get(AlertRule, rule_id)
+    if rule is None:
+        raise NotFoundError(
+            f"Alert rule {rule_id} does not exist. List rules with `nbtools alerts rule list`.",
+            rule_id=rule_id,
+        )
+    return rule
+
+
+def remove_rule(session: Session, rule_id: int) -> AlertRule:
+    """Delete a rule; the alerts it raised stay (they keep the rule's text)."""
+    rule = get_rule(session, rule_id)
+    session.delete(rule)
+    return rule
+
+
+def rule_to_dict(rule: AlertRule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "job_id": rule.job_id,
+        "kind": rule.kind,
+        "metric": rule.metric,
+        "text": rule.text,
+        "enabled": rule.enabled,
+        "created_at": rule.created_at.isoformat(),
+        "last_error": rule.last_error,
+        "last_error_at": rule.last_error_at.isoformat() if rule.last_error_at else None,
+        "last_error_run_id": rule.last_error_run_id,
+    }
+
+
+def list_alerts(
+    session: Session,
+    *,
+    job_id: int | None = None,
+    run_id: int | None = None,
+    status: str | None = None,
+    limit: int = 100,
+) -> list[Alert]:
+    """Newest alerts first, optionally one job's, one run's or one status's."""
+    if status is not None and status not in ALERT_STATES:
+        raise InvalidInputError(
+            f"Unknown alert status {status!r}; use one of {', '.join(ALERT_STATES)}.",
+            status=status,
+        )
+    query = select(Alert).order_by(Alert.id.desc()).limit(max(1, min(limit, MAX_LIST)))
+    if job_id is not None:
+        query = query.where(Alert.job_id == job_id)
+    if run_id is not None:
+        query = query.where(Alert.run_id == run_id)
+    if status is not None:
+        query = query.where(Alert.status == status)
+    return list(session.scalars(query))
+
+
+def acknowledge(session: Session, alert_ids: Sequence[int], user: str | None) -> list[Alert]:
+    """Mark alerts acknowledged (already acknowledged ones are left as they are)."""
+    alerts = []
+    for alert_id in alert_ids:
+        alert = session.get(Alert, alert_id)
+        if alert is None:
+            raise NotFoundError(
+                f"Alert {alert_id} does not exist. List alerts with `nbtools alerts list`.",
+                alert_id=alert_id,
+            )
+        if alert.status == OPEN:
+            alert.status = ACKNOWLEDGED
+            alert.acknowledged_at = utcnow()
+            alert.acknowledged_by = user
+        alerts.append(alert)
+    return alerts
+
+
+def open_alert_counts(session: Session, job_ids: Sequence[int] | None = None) -> dict[int, int]:
+    """Open alerts per job (for the job badges)."""
+    query = select(Alert.job_id, func.count()).where(Alert.status == OPEN).group_by(Alert.job_id)
+    if job_ids is not None:
+        query = query.where(Alert.job_id.in_(job_ids))
+    return dict(session.execute(query).tuples().all())
+
+
+def alert_to_dict(alert: Alert) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "job_id": alert.job_id,
+        "run_id": alert.run_id,
+        "rule_id": alert.rule_id,
+        "rule": alert.rule_text,
+        "kind": alert.kind,
+        "metric": alert.metric,
+        "message": alert.message,
+        "observed": alert.observed,
+        "status": alert.status,
+        "created_at": alert.created_at.isoformat(),
+        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+        "acknowledged_by": alert.acknowledged_by,
+    }

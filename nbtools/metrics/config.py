@@ -1,0 +1,81 @@
+"""Settings of the monitoring feature, as traitlets (``c.MetricsSettings…``, ``c.NotificationSettings…``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from traitlets import CaselessStrEnum, Float, Int, Unicode
+from traitlets.config import Configurable
+
+from nbtools.metrics.values import DEFAULT_MAX_VALUE_BYTES
+
+if TYPE_CHECKING:
+    from nbtools.metrics.service import MonitoringService
+    from nbtools.project import Project
+
+
+class MetricsSettings(Configurable):
+    """Limits on what notebooks may record."""
+
+    max_value_bytes = Int(
+        DEFAULT_MAX_VALUE_BYTES,
+        help="Largest value (as compact JSON, in bytes) one metric may hold. Larger values are "
+        "refused with a warning and the run goes on. Runs pass it to the kernel as "
+        "$NBTOOLS_METRIC_MAX_BYTES, which record() reads.",
+    ).tag(config=True)
+
+
+class NotificationSettings(Configurable):
+    """How notifications are delivered: links, SMTP server, timeouts and retries."""
+
+    base_url = Unicode(
+        "",
+        help="Public URL of the Jupyter server (e.g. https://hub.example.org/user/ana/), used "
+        "for links in notifications. Empty: notifications carry no links.",
+    ).tag(config=True)
+    smtp_host = Unicode(
+        "", help="SMTP server for e-mail notifications. Empty: e-mail deliveries fail, visibly."
+    ).tag(config=True)
+    smtp_port = Int(25, help="SMTP server port (465 for ssl, 587 for starttls).").tag(config=True)
+    smtp_security = CaselessStrEnum(
+        ["none", "starttls", "ssl"], "none", help="Encryption of the SMTP connection."
+    ).tag(config=True)
+    smtp_username = Unicode("", help="SMTP login; empty for none.").tag(config=True)
+    smtp_password = Unicode("", help="SMTP password.").tag(config=True)
+    mail_from = Unicode("nbtools@localhost", help="Sender address of e-mail notifications.").tag(
+        config=True
+    )
+    timeout_seconds = Float(
+        10.0, help="Seconds to wait for a webhook or SMTP server before the attempt fails."
+    ).tag(config=True)
+    max_attempts = Int(
+        6, help="Delivery attempts before a notification is marked failed for good."
+    ).tag(config=True)
+    backoff_seconds = Float(
+        30.0, help="Wait before the first retry; doubled after each failed attempt."
+    ).tag(config=True)
+    max_backoff_seconds = Float(3600.0, help="Longest wait between two attempts.").tag(config=True)
+    concurrency = Int(
+        4, help="Deliveries in flight at once, so one slow endpoint does not hold up the others."
+    ).tag(config=True)
+    poll_seconds = Float(
+        5.0, help="How often the background sender looks for due notifications."
+    ).tag(config=True)
+
+
+def load_settings(project: Project, config_file: Path | None) -> MonitoringService:
+    """The monitoring service of ``nbtools scheduler``, configured from a config file if given."""
+    from traitlets.config import Config
+
+    from nbtools.metrics.service import MonitoringService
+
+    config = Config()
+    if config_file is not None:
+        from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
+
+        loader_class = JSONFileConfigLoader if config_file.suffix == ".json" else PyFileConfigLoader
+        config = loader_class(config_file.name, path=str(config_file.parent)).load_config()
+    return MonitoringService(
+        project, MetricsSettings(config=config), NotificationSettings(config=config)
+    )

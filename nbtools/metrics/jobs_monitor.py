@@ -1,0 +1,138 @@
+"""Monitoring of the jobs engine's runs: called when a run ends and on scheduler ticks.
+
+Both run inside the caller's transaction, in a savepoint: a failure here is logged and never
+keeps a run from finishing or a tick from going on.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from nbtools.jobs.models import FINAL_STATES, SUCCEEDED, Job, Run
+from nbtools.jobs.runs import output_paths
+from nbtools.jobs.schedules import previous_times
+from nbtools.metrics.harvest import Harvest
+from nbtools.metrics.models import AlertRule
+from nbtools.metrics.monitor import MonitorResult, check_late
+from nbtools.metrics.notify.payload import JobRef
+from nbtools.metrics.pipeline import FinishedRun, harvest_file, process_finished_run
+from nbtools.metrics.rules import MAX_WINDOW, Late
+from nbtools.metrics.values import max_value_bytes
+
+if TYPE_CHECKING:
+    from nbtools.store.database import Store
+
+log = logging.getLogger(__name__)
+
+#: Least slack given to a schedule before its job counts as late.
+MIN_GRACE = timedelta(minutes=5)
+
+
+def job_ref(job: Job) -> JobRef:
+    return JobRef(job.id, job.name)
+
+
+def harvest_run(store: Store, run_id: int, output_dir: str | None) -> Harvest:
+    """Read the metrics of a run's executed notebook (outside any write transaction)."""
+    try:
+        with store.session() as session:
+            row = session.execute(
+                select(Run.output_dir, Run.notebook_path).where(Run.id == run_id)
+            ).first()
+        if row is None:
+            return Harvest()
+        located = Run(output_dir=output_dir or row.output_dir, notebook_path=row.notebook_path)
+        notebook = output_paths(located).get("notebook")
+        exists = notebook is not None and notebook.is_file()
+        return harvest_file(notebook if exists else None, max_value_bytes())
+    except Exception:
+        log.exception("nbtools: cannot read the metrics of run %s", run_id)
+        return Harvest(problems=["The metrics could not be read (see the server log)."])
+
+
+def on_run_finished(
+    session: Session, run_id: int, now: datetime, harvest: Harvest, *, final: bool
+) -> MonitorResult:
+    """Store a finished run's metrics; for its last attempt, evaluate rules and notify."""
+    try:
+        with session.begin_nested():
+            return _run_finished(session, run_id, now, harvest, final)
+    except Exception:
+        log.exception("nbtools: monitoring of run %s failed; the run is finished anyway", run_id)
+        return MonitorResult()
+
+
+def _run_finished(
+    session: Session, run_id: int, now: datetime, harvest: Harvest, final: bool
+) -> MonitorResult:
+    run = session.get(Run, run_id)
+    if run is None:
+        return MonitorResult()
+    job = session.get(Job, run.job_id) if run.job_id is not None else None
+    previous = []
+    if job is not None and final:
+        earlier = session.scalars(
+            select(Run)
+            .where(Run.job_id == job.id, Run.id < run.id, Run.status.in_(FINAL_STATES))
+            .order_by(Run.id.desc())
+            .limit(MAX_WINDOW)
+        )
+        previous = [(r.id, r.status, r.parameters) for r in earlier]
+    return process_finished_run(
+        session,
+        job=job_ref(job) if job is not None else None,
+        run=FinishedRun(run.id, run.status, run.parameters, harvest),
+        previous=previous,
+        now=now,
+        evaluate=final,
+    )
+
+
+def expected_interval(job: Job, now: datetime) -> timedelta | None:
+    """The gap between the job's last two due times, plus slack; None without a schedule.
+
+    Taking the latest gap follows uneven schedules: after a weekday job's weekend gap,
+    Monday is not late until the weekend's length has passed.
+    """
+    if job.cron is None:
+        return None
+    latest, before = previous_times(job.cron, job.timezone, now, 2)
+    gap = latest - before
+    return gap + max(gap / 10, MIN_GRACE)
+
+
+def check_late_jobs(session: Session, now: datetime) -> MonitorResult:
+    """Evaluate ``late`` rules of every active job that has one."""
+    result = MonitorResult()
+    with_late_rules = select(AlertRule.job_id).where(
+        AlertRule.kind == Late.kind, AlertRule.enabled.is_(True)
+    )
+    jobs = session.scalars(select(Job).where(Job.id.in_(with_late_rules), Job.paused.is_(False)))
+    for job in jobs:
+        try:
+            with session.begin_nested():
+                last_success = session.scalar(
+                    select(func.max(Run.finished_at)).where(
+                        Run.job_id == job.id, Run.status == SUCCEEDED
+                    )
+                )
+                found = check_late(
+                    session,
+                    job=job_ref(job),
+                    last_success_at=last_success,
+                    since=job.created_at,
+                    now=now,
+                    expected_interval=expected_interval(job, now),
+                )
+        except Exception:
+            log.exception("nbtools: the late check of job %s failed; other jobs go on", job.id)
+            continue
+        result.alerts += found.alerts
+        result.notifications += found.notifications
+        result.rule_errors.update(found.rule_errors)
+    return result

@@ -1,0 +1,166 @@
+"""Tables of the monitoring feature.
+
+Runs and jobs are referenced by their integer ids without foreign keys: the jobs tables are
+defined by the jobs feature, and these tables must not depend on its migration order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from nbtools.store.base import Base, UtcDateTime, utcnow
+
+#: Alert states.
+OPEN, ACKNOWLEDGED = "open", "acknowledged"
+ALERT_STATES = (OPEN, ACKNOWLEDGED)
+
+#: Events a job notifies about, and the channels that carry them.
+ON_FAILURE, ON_ALERT, ON_SUCCESS = "failure", "alert", "success"
+EVENTS = (ON_FAILURE, ON_ALERT, ON_SUCCESS)
+WEBHOOK, EMAIL = "webhook", "email"
+CHANNELS = (WEBHOOK, EMAIL)
+
+#: Outbox states: pending (due at ``next_attempt_at``), sending (claimed), and the final two.
+PENDING, SENDING, DELIVERED, GAVE_UP = "pending", "sending", "delivered", "failed"
+DELIVERY_STATES = (PENDING, SENDING, DELIVERED, GAVE_UP)
+
+
+class MetricValue(Base):
+    """One metric of one run: the JSON value, and a numeric copy for series and rules."""
+
+    __tablename__ = "metric_values"
+    __table_args__ = (
+        UniqueConstraint("run_id", "name"),
+        Index("ix_metric_values_series", "job_id", "name", "run_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(Integer)
+    job_id: Mapped[int | None] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    number: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))
+    cell_index: Mapped[int | None] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class MetricHarvest(Base):
+    """That a run's notebook was harvested, and the outputs that could not be read."""
+
+    __tablename__ = "metric_harvests"
+
+    run_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    job_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    problems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    harvested_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class AlertRule(Base):
+    """A rule of a job, kept as its canonical text (parsed again when evaluated)."""
+
+    __tablename__ = "alert_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    metric: Mapped[str | None] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(String(500))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    #: The last evaluation that could not be done (e.g. a non-numeric value), shown on the job.
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_error_run_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Alert(Base):
+    """A rule that fired, on a job and (except for ``late``) a run, until acknowledged."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("rule_id", "dedupe_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(Integer, index=True)
+    run_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("alert_rules.id", ondelete="SET NULL"))
+    rule_text: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(16))
+    metric: Mapped[str | None] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    observed: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: One alert per rule and occasion (a run, or a missed interval), even if evaluated twice.
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default=OPEN, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class NotificationTarget(Base):
+    """Where a job's notifications go (a webhook URL or e-mail addresses) and on which events."""
+
+    __tablename__ = "notification_targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(Integer, index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    destination: Mapped[str] = mapped_column(String(2048))
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class Notification(Base):
+    """The outbox: one delivery to one target, retried with backoff until sent or given up."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("target_id", "dedupe_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notification_targets.id", ondelete="SET NULL")
+    )
+    job_id: Mapped[int] = mapped_column(Integer, index=True)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    alert_id: Mapped[int | None] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    destination: Mapped[str] = mapped_column(String(2048))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    dedupe_key: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+def add_once(session: Session, row: Base) -> bool:
+    """Insert ``row`` unless its unique key is taken (another evaluation got there first)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True

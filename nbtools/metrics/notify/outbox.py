@@ -1,0 +1,270 @@
+"""Notification targets of a job, and the outbox their deliveries go through.
+
+Enqueueing only inserts rows, inside the caller's transaction, so a run or scheduler tick
+never waits for a network. The sender claims due rows one at a time (a conditional UPDATE,
+so two senders never take the same row), and a claim whose sender died is taken over
+after a lease. Each claim counts an attempt; failures are retried with doubling backoff
+until ``max_attempts``, then the row is kept as ``failed`` with its last error.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.metrics.models import (
+    CHANNELS,
+    DELIVERED,
+    DELIVERY_STATES,
+    EMAIL,
+    EVENTS,
+    GAVE_UP,
+    PENDING,
+    SENDING,
+    WEBHOOK,
+    Notification,
+    NotificationTarget,
+    add_once,
+)
+
+if TYPE_CHECKING:
+    from nbtools.metrics.config import NotificationSettings
+    from nbtools.store.database import Store
+
+#: A claimed delivery whose sender has not reported back after this long is claimed again.
+CLAIM_LEASE = timedelta(minutes=5)
+_ADDRESS = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
+
+
+def check_destination(channel: str, destination: str) -> str:
+    """A webhook's http(s) URL, or comma-separated e-mail addresses, normalized."""
+    if channel == WEBHOOK:
+        url = urllib.parse.urlsplit(destination.strip())
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise InvalidInputError(
+                f"A webhook needs an http:// or https:// URL with a host, got {destination!r}.",
+                destination=destination,
+            )
+        return url.geturl()
+    if channel == EMAIL:
+        addresses = [part.strip() for part in destination.split(",") if part.strip()]
+        bad = [address for address in addresses if not _ADDRESS.fullmatch(address)]
+        if not addresses or bad:
+            raise InvalidInputError(
+                f"Not an e-mail address: {', '.join(bad) or repr(destination)}. Give one or "
+                "more addresses separated by commas.",
+                destination=destination,
+            )
+        return ", ".join(addresses)
+    raise InvalidInputError(
+        f"Unknown channel {channel!r}; use one of {', '.join(CHANNELS)}.", channel=channel
+    )
+
+
+def check_events(events: Sequence[str]) -> list[str]:
+    unknown = [event for event in events if event not in EVENTS]
+    if unknown or not events:
+        raise InvalidInputError(
+            f"Notify on one or more of {', '.join(EVENTS)}; got {', '.join(events) or 'none'}.",
+            events=list(events),
+        )
+    return [event for event in EVENTS if event in events]
+
+
+def add_target(
+    session: Session, job_id: int, channel: str, destination: str, events: Sequence[str]
+) -> NotificationTarget:
+    target = NotificationTarget(
+        job_id=job_id,
+        channel=channel,
+        destination=check_destination(channel, destination),
+        events=check_events(events),
+        enabled=True,
+    )
+    session.add(target)
+    session.flush()
+    return target
+
+
+def list_targets(session: Session, job_id: int | None = None) -> list[NotificationTarget]:
+    query = select(NotificationTarget).order_by(NotificationTarget.id)
+    if job_id is not None:
+        query = query.where(NotificationTarget.job_id == job_id)
+    return list(session.scalars(query))
+
+
+def remove_target(session: Session, target_id: int) -> NotificationTarget:
+    target = session.get(NotificationTarget, target_id)
+    if target is None:
+        raise NotFoundError(f"Notification target {target_id} does not exist.", id=target_id)
+    session.delete(target)
+    return target
+
+
+def target_to_dict(target: NotificationTarget) -> dict[str, Any]:
+    return {
+        "id": target.id,
+        "job_id": target.job_id,
+        "channel": target.channel,
+        "destination": target.destination,
+        "events": target.events,
+        "enabled": target.enabled,
+        "created_at": target.created_at.isoformat(),
+    }
+
+
+def enqueue(
+    session: Session,
+    *,
+    job_id: int,
+    event: str,
+    payload: dict[str, Any],
+    now: datetime,
+    run_id: int | None = None,
+    alert_id: int | None = None,
+) -> list[Notification]:
+    """Queue ``payload`` for every enabled target of the job that wants ``event``.
+
+    Queueing the same event of the same run (or alert) twice queues it once.
+    """
+    queued = []
+    key = f"{event}:{run_id}:{alert_id}"
+    for target in list_targets(session, job_id):
+        if not target.enabled or event not in target.events:
+            continue
+        notification = Notification(
+            target_id=target.id,
+            job_id=job_id,
+            run_id=run_id,
+            alert_id=alert_id,
+            event=event,
+            channel=target.channel,
+            destination=target.destination,
+            payload=payload,
+            dedupe_key=key,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        if add_once(session, notification):
+            queued.append(notification)
+    return queued
+
+
+def claim_next(store: Store, worker: str, now: datetime) -> Notification | None:
+    """Take the next due delivery for ``worker``, or None when nothing is due."""
+    due = or_(
+        (Notification.status == PENDING) & (Notification.next_attempt_at <= now),
+        (Notification.status == SENDING) & (Notification.claimed_at < now - CLAIM_LEASE),
+    )
+    with store.session(write=True) as session:
+        candidate = session.scalar(
+            select(Notification.id).where(due).order_by(Notification.next_attempt_at).limit(1)
+        )
+        if candidate is None:
+            return None
+        result = session.execute(
+            update(Notification)
+            .where(Notification.id == candidate, due)
+            .values(
+                status=SENDING,
+                claimed_by=worker,
+                claimed_at=now,
+                attempts=Notification.attempts + 1,
+            )
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return session.get(Notification, candidate)
+
+
+def record_delivered(store: Store, notification_id: int, worker: str, now: datetime) -> None:
+    with store.session(write=True) as session:
+        session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, Notification.claimed_by == worker)
+            .values(status=DELIVERED, delivered_at=now, last_error=None)
+        )
+
+
+def record_failed(
+    store: Store,
+    notification_id: int,
+    worker: str,
+    error: str,
+    now: datetime,
+    settings: NotificationSettings,
+) -> None:
+    """Schedule a retry with backoff, or give up after the last allowed attempt."""
+    with store.session(write=True) as session:
+        notification = session.get(Notification, notification_id)
+        if notification is None or notification.claimed_by != worker:
+            return
+        notification.last_error = error
+        if notification.attempts >= settings.max_attempts:
+            notification.status = GAVE_UP
+            return
+        delay = min(
+            settings.backoff_seconds * 2 ** (notification.attempts - 1),
+            settings.max_backoff_seconds,
+        )
+        notification.status = PENDING
+        notification.next_attempt_at = now + timedelta(seconds=delay)
+
+
+def list_notifications(
+    session: Session, *, job_id: int | None = None, status: str | None = None, limit: int = 50
+) -> list[Notification]:
+    if status is not None and status not in DELIVERY_STATES:
+        raise InvalidInputError(
+            f"Unknown delivery status {status!r}; use one of {', '.join(DELIVERY_STATES)}.",
+            status=status,
+        )
+    query = select(Notification).order_by(Notification.id.desc()).limit(max(1, min(limit, 1000)))
+    if job_id is not None:
+        query = query.where(Notification.job_id == job_id)
+    if status is not None:
+        query = query.where(Notification.status == status)
+    return list(session.scalars(query))
+
+
+def retry_now(session: Session, notification_id: int, now: datetime) -> Notification:
+    """Send a failed (or waiting) notification again at the next chance, with fresh attempts."""
+    notification = session.get(Notification, notification_id)
+    if notification is None:
+        raise NotFoundError(f"Notification {notification_id} does not exist.", id=notification_id)
+    if notification.status in (GAVE_UP, PENDING):
+        notification.status = PENDING
+        notification.attempts = 0
+        notification.next_attempt_at = now
+    return notification
+
+
+def notification_to_dict(notification: Notification) -> dict[str, Any]:
+    return {
+        "id": notification.id,
+        "job_id": notification.job_id,
+        "run_id": notification.run_id,
+        "alert_id": notification.alert_id,
+        "target_id": notification.target_id,
+        "event": notification.event,
+        "channel": notification.channel,
+        "destination": notification.destination,
+        "status": notification.status,
+        "attempts": notification.attempts,
+        "next_attempt_at": notification.next_attempt_at.isoformat(),
+        "last_error": notification.last_error,
+        "created_at": notification.created_at.isoformat(),
+        "delivered_at": notification.delivered_at.isoformat()
+        if notification.delivered_at
+        else None,
+        "summary": notification.payload.get("summary"),
+    }

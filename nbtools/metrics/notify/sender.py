@@ -1,0 +1,113 @@
+"""The background sender: delivers due notifications from the outbox, a few at a time.
+
+It runs in its own thread (in the Jupyter server or the scheduler daemon) with a small pool,
+so a slow or unreachable endpoint holds up only its own delivery, never a run, a tick or
+the other notifications.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+
+from nbtools.metrics.config import NotificationSettings
+from nbtools.metrics.models import Notification
+from nbtools.metrics.notify.channels import DeliveryError, deliver
+from nbtools.metrics.notify.outbox import claim_next, record_delivered, record_failed
+from nbtools.metrics.notify.payload import with_links
+from nbtools.store.base import utcnow
+from nbtools.store.database import Store
+
+log = logging.getLogger(__name__)
+
+
+class NotificationSender:
+    """Claims due notifications and delivers them; ``start()`` runs it in the background."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: NotificationSettings,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def deliver_one(self, notification: Notification) -> bool:
+        """Attempt one claimed delivery and record the outcome; True when delivered."""
+        try:
+            payload = with_links(
+                notification.payload,
+                self.settings.base_url,
+                notification.job_id,
+                notification.run_id,
+            )
+            deliver(notification.channel, notification.destination, payload, self.settings)
+        except DeliveryError as error:
+            message = error.message
+        except Exception as error:  # a bug in a channel must not kill the sender
+            log.exception("nbtools: delivering notification %s failed", notification.id)
+            message = f"{type(error).__name__}: {error}"
+        else:
+            record_delivered(self.store, notification.id, self.worker, self.clock())
+            return True
+        log.warning("nbtools: notification %s not delivered: %s", notification.id, message)
+        record_failed(
+            self.store, notification.id, self.worker, message, self.clock(), self.settings
+        )
+        return False
+
+    def deliver_due(self) -> int:
+        """Deliver every notification due now, one after another; the number attempted."""
+        attempted = 0
+        while (notification := claim_next(self.store, self.worker, self.clock())) is not None:
+            self.deliver_one(notification)
+            attempted += 1
+        return attempted
+
+    def wake(self) -> None:
+        """Look for due notifications now rather than at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="nbtools-notify", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop claiming; deliveries in flight finish (bounded by the timeout setting)."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        limit = max(1, self.settings.concurrency)
+        in_flight: set[Future[bool]] = set()
+        with ThreadPoolExecutor(limit, thread_name_prefix="nbtools-deliver") as pool:
+            while not self._stopping.is_set():
+                self._wake.clear()
+                in_flight = {future for future in in_flight if not future.done()}
+                try:
+                    while len(in_flight) < limit and not self._stopping.is_set():
+                        notification = claim_next(self.store, self.worker, self.clock())
+                        if notification is None:
+                            break
+                        future = pool.submit(self.deliver_one, notification)
+                        future.add_done_callback(lambda _done: self._wake.set())
+                        in_flight.add(future)
+                except Exception:  # the store may be briefly unavailable; try again later
+                    log.exception("nbtools: the notification sender could not read the outbox")
+                self._wake.wait(self.settings.poll_seconds)

@@ -1,0 +1,304 @@
+"""Alert rules and their evaluation: pure functions over a job's runs and metric values.
+
+A rule never touches the store: callers hand it the facts (the run that finished, the runs
+before it, or for ``late`` the time of the last success), and get back a :class:`Finding`
+(the rule fired), a :class:`RuleFailure` (it could not be evaluated, e.g. a value that is
+not a number) or None.
+"""
+
+from __future__ import annotations
+
+import operator
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+#: Run statuses, as the jobs feature writes them.
+SUCCEEDED = "succeeded"
+FAILED_STATES = ("failed", "timed_out")
+
+OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+DIRECTIONS = ("drops", "rises", "changes")
+DEFAULT_WINDOW = 5
+MAX_WINDOW = 100
+
+
+def format_number(value: float) -> str:
+    """``5`` for whole numbers, the shortest exact form otherwise (``0.9``)."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def format_duration(seconds: int) -> str:
+    """The largest whole unit: ``26h``, ``2d``, ``90m``."""
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def human_duration(seconds: int) -> str:
+    """Days, hours and minutes: ``1d 2h 24m`` (seconds only under a minute)."""
+    if seconds < 60:
+        return f"{seconds}s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """``accuracy < 0.9``: the run's value compared with a constant."""
+
+    metric: str
+    op: str
+    value: float
+    kind = "threshold"
+
+    @property
+    def text(self) -> str:
+        return f"{self.metric} {self.op} {format_number(self.value)}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """``accuracy drops > 5% over 5``: the value against the median of the last N successes."""
+
+    metric: str
+    direction: str
+    amount: float
+    percent: bool
+    window: int = DEFAULT_WINDOW
+    kind = "change"
+
+    @property
+    def text(self) -> str:
+        unit = "%" if self.percent else ""
+        return (
+            f"{self.metric} {self.direction} > {format_number(self.amount)}{unit} "
+            f"over {self.window}"
+        )
+
+
+@dataclass(frozen=True)
+class Missing:
+    """``missing accuracy``: a successful run that did not record the metric."""
+
+    metric: str
+    kind = "missing"
+
+    @property
+    def text(self) -> str:
+        return f"missing {self.metric}"
+
+
+@dataclass(frozen=True)
+class Failed:
+    """``failed``: a run that failed or timed out."""
+
+    kind = "failed"
+    metric = None
+
+    @property
+    def text(self) -> str:
+        return "failed"
+
+
+@dataclass(frozen=True)
+class Late:
+    """``late`` / ``late 26h``: no success within the schedule's interval (or the one given)."""
+
+    interval_seconds: int | None = None
+    kind = "late"
+    metric = None
+
+    @property
+    def text(self) -> str:
+        if self.interval_seconds is None:
+            return "late"
+        return f"late {format_duration(self.interval_seconds)}"
+
+
+Rule = Threshold | Change | Missing | Failed | Late
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What rules need to know about one run."""
+
+    run_id: int
+    status: str
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule fired: the message, the values behind it, and what makes it one occasion."""
+
+    message: str
+    observed: dict[str, Any]
+    dedupe_key: str
+    run_id: int | None
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    """A rule could not be evaluated; reported on the job, other rules still run."""
+
+    message: str
+
+
+Outcome = Finding | RuleFailure | None
+
+
+def evaluate_run(rule: Rule, run: RunFacts, previous: Sequence[RunFacts]) -> Outcome:
+    """Evaluate a per-run rule for ``run``; ``previous`` are the job's earlier runs, newest first.
+
+    ``late`` rules are evaluated by :func:`evaluate_late` instead and give None here.
+    """
+    if isinstance(rule, Failed):
+        return _failed(run)
+    if isinstance(rule, Missing):
+        if run.status == SUCCEEDED and rule.metric not in run.metrics:
+            message = f"Run {run.run_id} succeeded without recording {rule.metric!r}."
+            return Finding(message, {"metric": rule.metric}, f"run:{run.run_id}", run.run_id)
+        return None
+    if isinstance(rule, Threshold):
+        return _threshold(rule, run)
+    if isinstance(rule, Change):
+        return _change(rule, run, previous)
+    return None
+
+
+def _failed(run: RunFacts) -> Outcome:
+    if run.status not in FAILED_STATES:
+        return None
+    how = "timed out" if run.status == "timed_out" else "failed"
+    return Finding(
+        f"Run {run.run_id} {how}.", {"status": run.status}, f"run:{run.run_id}", run.run_id
+    )
+
+
+def _numeric(rule: Threshold | Change, run: RunFacts) -> float | RuleFailure | None:
+    """The run's value of the rule's metric as a float, a failure, or None when absent."""
+    if rule.metric not in run.metrics:
+        return None
+    value = run.metrics[rule.metric]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return RuleFailure(
+            f"{rule.metric} is {value!r} in run {run.run_id}, not a number: the rule "
+            f"'{rule.text}' cannot be evaluated. Record a number, or change the rule."
+        )
+    return float(value)
+
+
+def _threshold(rule: Threshold, run: RunFacts) -> Outcome:
+    value = _numeric(rule, run)
+    if not isinstance(value, float):
+        return value
+    if not OPERATORS[rule.op](value, rule.value):
+        return None
+    return Finding(
+        f"{rule.metric} is {format_number(value)} in run {run.run_id} (rule: {rule.text}).",
+        {"metric": rule.metric, "value": value, "threshold": rule.value, "op": rule.op},
+        f"run:{run.run_id}",
+        run.run_id,
+    )
+
+
+def _change(rule: Change, run: RunFacts, previous: Sequence[RunFacts]) -> Outcome:
+    value = _numeric(rule, run)
+    if not isinstance(value, float):
+        return value
+    baseline_values = [
+        float(earlier.metrics[rule.metric])
+        for earlier in previous
+        if earlier.status == SUCCEEDED
+        and isinstance(earlier.metrics.get(rule.metric), (int, float))
+        and not isinstance(earlier.metrics.get(rule.metric), bool)
+    ][: rule.window]
+    if not baseline_values:
+        return None  # nothing to compare with yet
+    baseline = statistics.median(baseline_values)
+    delta = value - baseline
+    if rule.percent:
+        if baseline == 0:
+            return RuleFailure(
+                f"The median of {rule.metric} over the last {len(baseline_values)} successful "
+                f"runs is 0, so a change in percent is undefined: the rule '{rule.text}' "
+                "cannot be evaluated. Use an absolute change (without %)."
+            )
+        change = delta / abs(baseline) * 100
+    else:
+        change = delta
+    moved = {"drops": -change, "rises": change, "changes": abs(change)}[rule.direction]
+    if moved <= rule.amount:
+        return None
+    unit = "%" if rule.percent else ""
+    verb = {"drops": "dropped", "rises": "rose", "changes": "changed"}[rule.direction]
+    return Finding(
+        f"{rule.metric} {verb} {format_number(round(abs(change), 2))}{unit} in run "
+        f"{run.run_id}: {format_number(value)} against a median of "
+        f"{format_number(baseline)} over the last {len(baseline_values)} successful runs "
+        f"(rule: {rule.text}).",
+        {
+            "metric": rule.metric,
+            "value": value,
+            "baseline": baseline,
+            "baseline_runs": len(baseline_values),
+            "change": change,
+            "percent": rule.percent,
+        },
+        f"run:{run.run_id}",
+        run.run_id,
+    )
+
+
+def evaluate_late(
+    rule: Late,
+    *,
+    last_success_at: datetime | None,
+    since: datetime,
+    now: datetime,
+    expected_interval: timedelta | None,
+) -> Outcome:
+    """Whether a job is late: no success for longer than its interval.
+
+    ``since`` is when the job began to be expected to run (its creation or first due
+    time), used when it never succeeded; ``expected_interval`` comes from its schedule.
+    """
+    if rule.interval_seconds is not None:
+        interval = timedelta(seconds=rule.interval_seconds)
+    elif expected_interval is not None:
+        interval = expected_interval
+    else:
+        return RuleFailure(
+            "The rule 'late' needs an interval, and the job has no schedule to take it from: "
+            "give one, e.g. 'late 26h'."
+        )
+    reference = last_success_at or since
+    if now - reference <= interval:
+        return None
+    seconds = int(interval.total_seconds())
+    what = f"since {reference.isoformat(timespec='seconds')}" if last_success_at else "yet"
+    return Finding(
+        f"No successful run {what}: more than {human_duration(seconds)} (rule: {rule.text}).",
+        {
+            "last_success_at": last_success_at.isoformat() if last_success_at else None,
+            "interval_seconds": seconds,
+        },
+        f"late:{reference.isoformat()}",
+        None,
+    )

@@ -1,0 +1,190 @@
+"""Deliveries to a real local HTTP server and a real local SMTP server, through the outbox."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from nbtools.metrics.config import NotificationSettings
+from nbtools.metrics.models import Notification
+from nbtools.metrics.notify.outbox import (
+    add_target,
+    enqueue,
+    list_notifications,
+    retry_now,
+)
+from nbtools.metrics.notify.payload import JobRef, build_payload
+from nbtools.metrics.notify.sender import NotificationSender
+from nbtools.metrics.rules import RunFacts
+from nbtools.project import Project
+from tests.integration.metrics.conftest import MailServer, WebhookReceiver, free_port
+
+
+class Clock:
+    """An injectable clock, so backoff is tested without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def settings() -> NotificationSettings:
+    return NotificationSettings(
+        base_url="http://lab.example/",
+        timeout_seconds=5,
+        max_attempts=3,
+        backoff_seconds=30,
+        concurrency=2,
+        poll_seconds=0.05,
+    )
+
+
+@pytest.fixture
+def sender(
+    project: Project, settings: NotificationSettings, clock: Clock
+) -> Iterator[NotificationSender]:
+    created = NotificationSender(project.store, settings, clock)
+    yield created
+    created.stop(10)
+
+
+def queue(
+    project: Project, clock: Clock, channel: str, destination: str, run_id: int = 1
+) -> list[Notification]:
+    job = JobRef(run_id, f"job-{run_id}")
+    run = RunFacts(run_id, "failed", {"accuracy": 0.5}, {"alpha": 0.1})
+    with project.store.session(write=True) as session:
+        add_target(session, job.id, channel, destination, ["failure"])
+        return enqueue(
+            session, job_id=job.id, event="failure", run_id=run_id, now=clock(),
+            payload=build_payload("failure", job, run, None),
+        )  # fmt: skip
+
+
+def statuses(project: Project) -> dict[int, tuple[str, int, str | None]]:
+    with project.store.session() as session:
+        return {
+            n.id: (n.status, n.attempts, n.last_error)
+            for n in session.scalars(select(Notification))
+        }
+
+
+def wait_for(condition: Callable[[], bool]) -> None:
+    """Wait for a background delivery (a deadline against hangs, not a timing assertion)."""
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, "the background sender did not deliver"
+        time.sleep(0.02)
+
+
+def test_webhook_receives_the_json_payload(
+    project: Project, webhook: WebhookReceiver, sender: NotificationSender, clock: Clock
+) -> None:
+    (queued,) = queue(project, clock, "webhook", f"{webhook.url}/hook")
+    assert sender.deliver_due() == 1
+    path, body = webhook.received[0]
+    assert path == "/hook"
+    assert body["event"] == "failure"
+    assert body["summary"] == "[job-1] run 1 failed"
+    assert body["job"] == {"id": 1, "name": "job-1"}
+    assert body["run"] == {
+        "id": 1, "status": "failed", "parameters": {"alpha": 0.1}, "metrics": {"accuracy": 0.5}
+    }  # fmt: skip
+    assert body["links"]["run_metrics"] == "http://lab.example/nbtools/api/runs/1/metrics"
+    assert statuses(project)[queued.id] == ("delivered", 1, None)
+    assert sender.deliver_due() == 0
+
+
+def test_failures_are_retried_with_backoff_then_given_up_visibly(
+    project: Project, webhook: WebhookReceiver, sender: NotificationSender, clock: Clock
+) -> None:
+    (queued,) = queue(project, clock, "webhook", f"{webhook.url}/hook")
+    webhook.replies = [500, 503, 500]
+    assert sender.deliver_due() == 1
+    status, attempts, error = statuses(project)[queued.id]
+    assert (status, attempts) == ("pending", 1)
+    assert error == "The webhook answered HTTP 500 Internal Server Error: receiver says no"
+
+    clock.now += timedelta(seconds=29)
+    assert sender.deliver_due() == 0  # not due before the backoff
+    clock.now += timedelta(seconds=1)
+    assert sender.deliver_due() == 1
+    clock.now += timedelta(seconds=59)
+    assert sender.deliver_due() == 0  # the backoff doubled
+    clock.now += timedelta(seconds=1)
+    assert sender.deliver_due() == 1
+    assert statuses(project)[queued.id][:2] == ("failed", 3)
+    with project.store.session() as session:
+        (failed,) = list_notifications(session, status="failed")
+        assert "HTTP 500" in (failed.last_error or "")
+
+    with project.store.session(write=True) as session:
+        retry_now(session, queued.id, clock())
+    assert sender.deliver_due() == 1
+    assert statuses(project)[queued.id][:2] == ("delivered", 1)
+    assert len(webhook.received) == 1
+
+
+def test_an_unreachable_endpoint_is_a_recorded_failure(
+    project: Project, sender: NotificationSender, clock: Clock
+) -> None:
+    (queued,) = queue(project, clock, "webhook", f"http://127.0.0.1:{free_port()}/hook")
+    sender.deliver_due()
+    status, attempts, error = statuses(project)[queued.id]
+    assert (status, attempts) == ("pending", 1)
+    assert error is not None
+    assert error.startswith("The webhook could not be reached:")
+
+
+def test_a_slow_endpoint_does_not_hold_up_other_deliveries(
+    project: Project, webhook: WebhookReceiver, sender: NotificationSender, clock: Clock
+) -> None:
+    (slow,) = queue(project, clock, "webhook", f"{webhook.url}/slow", run_id=1)
+    sender.start()
+    assert webhook.got_request.wait(30)  # the slow endpoint holds its delivery
+    (fast,) = queue(project, clock, "webhook", f"{webhook.url}/fast", run_id=2)
+    sender.wake()
+    wait_for(lambda: statuses(project)[fast.id][0] == "delivered")
+    assert statuses(project)[slow.id][0] == "sending"
+    webhook.release_slow.set()
+    wait_for(lambda: statuses(project)[slow.id][0] == "delivered")
+    assert [path for path, _ in webhook.received] == ["/fast", "/slow"]
+
+
+def test_email_goes_through_a_real_smtp_server(
+    project: Project, mail_server: MailServer, settings: NotificationSettings, clock: Clock
+) -> None:
+    settings.smtp_host, settings.smtp_port = mail_server.host, mail_server.port
+    settings.mail_from = "nbtools@example.org"
+    sender = NotificationSender(project.store, settings, clock)
+    (queued,) = queue(project, clock, "email", "ops@example.org, ana@example.org")
+    sender.deliver_due()
+    assert statuses(project)[queued.id][0] == "delivered"
+    (message,) = mail_server.messages
+    assert message["Subject"] == "nbtools: [job-1] run 1 failed"
+    assert message["To"] == "ops@example.org, ana@example.org"
+    assert message["From"] == "nbtools@example.org"
+    text, attachment = [part for part in message.walk() if not part.is_multipart()]
+    assert 'Parameters: {"alpha": 0.1}' in text.get_payload(decode=True).decode()
+    assert json.loads(attachment.get_payload(decode=True))["run"]["id"] == 1
+
+
+def test_email_without_smtp_settings_fails_with_a_message(
+    project: Project, sender: NotificationSender, clock: Clock
+) -> None:
+    (queued,) = queue(project, clock, "email", "ops@example.org")
+    sender.deliver_due()
+    assert "set c.NotificationSettings.smtp_host" in (statuses(project)[queued.id][2] or "")

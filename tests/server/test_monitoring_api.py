@@ -1,0 +1,123 @@
+"""The monitoring REST API on a real Jupyter server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from nbtools.metrics.monitor import after_run, load_facts
+from nbtools.metrics.notify.payload import JobRef
+from nbtools.project import Project
+from tests.unit.metrics.conftest import store_metrics
+
+
+@pytest.fixture
+def root_project(jp_root_dir: Path) -> Iterator[Project]:
+    """The server root's project, opened by the test to prepare data."""
+    project = Project(jp_root_dir)
+    yield project
+    project.close()
+
+
+async def call(
+    jp_fetch: Any, *path: str, method: str = "GET", body: Any = None, **params: Any
+) -> Any:
+    response = await jp_fetch(
+        "nbtools", "api", *path, method=method, params=params,
+        body=None if body is None else json.dumps(body),
+    )  # fmt: skip
+    return json.loads(response.body)
+
+
+async def error_of(jp_fetch: Any, *path: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+    with pytest.raises(HTTPClientError) as info:
+        await call(jp_fetch, *path, **kwargs)
+    return info.value.code, json.loads(info.value.response.body)
+
+
+async def test_run_metrics_and_paged_job_series(jp_fetch: Any, root_project: Project) -> None:
+    for run_id, accuracy in ((4, 0.9), (5, 0.91), (6, 0.7)):
+        store_metrics(root_project, 2, run_id, accuracy=accuracy, loss=1 - accuracy)
+    run = await call(jp_fetch, "runs", "6", "metrics")
+    assert [(m["name"], m["value"]) for m in run["metrics"]] == [
+        ("accuracy", 0.7),
+        ("loss", pytest.approx(0.3)),
+    ]
+    page = await call(jp_fetch, "jobs", "2", "metrics", metric="accuracy", limit="2")
+    assert page["run_ids"] == [5, 6]
+    assert [point["value"] for point in page["series"]["accuracy"]] == [0.91, 0.7]
+    older = await call(jp_fetch, "jobs", "2", "metrics", before=str(page["next_before_run"]))
+    assert older["run_ids"] == [4]
+    assert set(older["series"]) == {"accuracy", "loss"}
+
+    assert (await error_of(jp_fetch, "runs", "99", "metrics"))[0] == 404
+    code, body = await error_of(jp_fetch, "jobs", "2", "metrics", limit="many")
+    assert (code, body["error"]) == (400, "InvalidInputError")
+    assert "'limit' must be a whole number" in body["message"]
+    assert (await error_of(jp_fetch, "jobs", "2", "metrics", limit="0"))[0] == 400
+
+
+async def test_rules_crud_with_precise_errors(jp_fetch: Any) -> None:
+    created = await call(jp_fetch, "jobs", "3", "rules", method="POST", body={"text": "acc < 0.9"})
+    assert (created["job_id"], created["text"], created["kind"]) == (3, "acc < 0.9", "threshold")
+    code, body = await error_of(
+        jp_fetch, "jobs", "3", "rules", method="POST", body={"text": "acc < nine"}
+    )
+    assert (code, body["error"], body["details"]["column"]) == (400, "RuleSyntaxError", 7)
+    code, body = await error_of(
+        jp_fetch, "jobs", "3", "rules", method="POST", body={"text": "acc  <  0.9"}
+    )
+    assert (code, body["details"]["rule_id"]) == (409, created["id"])
+    code, body = await error_of(jp_fetch, "jobs", "3", "rules", method="POST", body={"text": 5})
+    assert (code, body["message"]) == (400, "The request needs 'text' as a string.")
+    assert [r["id"] for r in await call(jp_fetch, "jobs", "3", "rules")] == [created["id"]]
+    await call(jp_fetch, "rules", str(created["id"]), method="DELETE")
+    assert await call(jp_fetch, "jobs", "3", "rules") == []
+    assert (await error_of(jp_fetch, "rules", str(created["id"]), method="DELETE"))[0] == 404
+
+
+async def test_alerts_list_counts_and_acknowledge(jp_fetch: Any, root_project: Project) -> None:
+    await call(jp_fetch, "jobs", "1", "rules", method="POST", body={"text": "failed"})
+    store_metrics(root_project, 1, 8)
+    with root_project.store.session(write=True) as session:
+        (facts,) = load_facts(session, [(8, "failed", {})])
+        now = datetime.now(timezone.utc)
+        after_run(session, job=JobRef(1, "train"), run=facts, previous=[], now=now)
+
+    (alert,) = await call(jp_fetch, "alerts", job="1", status="open")
+    assert (alert["run_id"], alert["message"]) == (8, "Run 8 failed.")
+    assert await call(jp_fetch, "alerts", "counts") == {"1": 1}
+    acked = await call(jp_fetch, "alerts", str(alert["id"]), "ack", method="POST", body={})
+    assert acked["status"] == "acknowledged"
+    assert acked["acknowledged_by"]
+    assert await call(jp_fetch, "alerts", "counts") == {}
+    assert (await error_of(jp_fetch, "alerts", status="closed"))[0] == 400
+    assert (await error_of(jp_fetch, "alerts", "77", "ack", method="POST", body={}))[0] == 404
+
+
+async def test_notification_targets_and_deliveries(jp_fetch: Any) -> None:
+    target = await call(
+        jp_fetch, "jobs", "4", "notifications", method="POST",
+        body={"channel": "webhook", "destination": "https://hooks.example.org/x",
+              "events": ["alert"]},
+    )  # fmt: skip
+    assert (target["job_id"], target["events"]) == (4, ["alert"])
+    code, body = await error_of(
+        jp_fetch, "jobs", "4", "notifications", method="POST",
+        body={"channel": "webhook", "destination": "file:///etc/passwd"},
+    )  # fmt: skip
+    assert code == 400
+    assert "http:// or https://" in body["message"]
+    assert [t["id"] for t in await call(jp_fetch, "jobs", "4", "notifications")] == [target["id"]]
+    assert await call(jp_fetch, "notifications", job="4") == []
+    assert (await error_of(jp_fetch, "notifications", "5", "retry", method="POST", body={}))[
+        0
+    ] == 404
+    await call(jp_fetch, "notification-targets", str(target["id"]), method="DELETE")
+    assert await call(jp_fetch, "jobs", "4", "notifications") == []

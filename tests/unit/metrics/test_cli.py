@@ -1,0 +1,121 @@
+"""``nbtools alerts`` and ``nbtools metrics`` against a real SQLite store."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from nbtools.cli.main import cli
+from nbtools.metrics.monitor import after_run, load_facts
+from nbtools.metrics.notify.payload import JobRef
+from nbtools.project import Project
+from tests.unit.metrics.conftest import store_metrics
+
+
+def nbtools(root: Path, *args: str) -> Result:
+    return CliRunner(env={"COLUMNS": "250"}).invoke(cli, ["--root", str(root), *args])
+
+
+def as_json(root: Path, *args: str) -> Any:
+    result = nbtools(root, *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_rules_add_list_remove(tmp_path: Path) -> None:
+    added = as_json(tmp_path, "alerts", "rule", "add", "3", "accuracy drops > 5%")
+    assert added["text"] == "accuracy drops > 5% over 5"
+    assert nbtools(tmp_path, "alerts", "rule", "add", "3", "failed").exit_code == 0
+    assert [r["text"] for r in as_json(tmp_path, "alerts", "rule", "list", "--job", "3")] == [
+        "accuracy drops > 5% over 5",
+        "failed",
+    ]
+    table = nbtools(tmp_path, "alerts", "rule", "list").output
+    assert "accuracy drops > 5% over 5" in table
+    removed = nbtools(tmp_path, "alerts", "rule", "remove", str(added["id"]))
+    assert removed.output == f"Removed rule {added['id']} of job 3: accuracy drops > 5% over 5\n"
+    assert len(as_json(tmp_path, "alerts", "rule", "list")) == 1
+
+
+def test_bad_rules_and_ids_exit_2_with_a_message(tmp_path: Path) -> None:
+    bad = nbtools(tmp_path, "alerts", "rule", "add", "3", "accuracy < high")
+    assert bad.exit_code == 2
+    assert "at column 12: expected a number after '<', found 'high'" in bad.output
+    duplicate = [nbtools(tmp_path, "alerts", "rule", "add", "3", "failed") for _ in range(2)]
+    assert duplicate[1].exit_code == 2
+    assert "already has the rule 'failed'" in duplicate[1].output
+    missing = nbtools(tmp_path, "alerts", "rule", "remove", "99")
+    assert (missing.exit_code, "Alert rule 99 does not exist" in missing.output) == (2, True)
+    assert nbtools(tmp_path, "alerts", "ack", "not-a-number").exit_code == 2
+    assert nbtools(tmp_path, "metrics", "show", "5").exit_code == 2
+
+
+def test_alerts_list_and_ack(tmp_path: Path) -> None:
+    assert nbtools(tmp_path, "alerts", "rule", "add", "1", "accuracy < 0.9").exit_code == 0
+    project = Project(tmp_path)
+    store_metrics(project, 1, 10, accuracy=0.5)
+    with project.store.session(write=True) as session:
+        (facts,) = load_facts(session, [(10, "succeeded", {})])
+        now = datetime.now(timezone.utc)
+        after_run(session, job=JobRef(1, "train"), run=facts, previous=[], now=now)
+    project.close()
+
+    (alert,) = as_json(tmp_path, "alerts", "list")
+    assert (alert["job_id"], alert["run_id"], alert["rule"]) == (1, 10, "accuracy < 0.9")
+    assert "accuracy is 0.5 in run 10" in nbtools(tmp_path, "alerts", "list").output
+    (acked,) = as_json(tmp_path, "alerts", "ack", str(alert["id"]))
+    assert acked["status"] == "acknowledged"
+    assert as_json(tmp_path, "alerts", "list") == []
+    assert len(as_json(tmp_path, "alerts", "list", "--status", "all", "--job", "1")) == 1
+
+
+def test_notification_targets_and_deliveries(tmp_path: Path) -> None:
+    target = as_json(
+        tmp_path, "alerts", "notify", "add", "2", "--webhook", "http://127.0.0.1:9/x",
+        "--on", "alert,success",
+    )  # fmt: skip
+    assert (target["channel"], target["events"]) == ("webhook", ["alert", "success"])
+    both = nbtools(
+        tmp_path, "alerts", "notify", "add", "2", "--webhook", "http://a.b", "--email", "a@b.c"
+    )
+    assert both.exit_code == 2
+    assert "exactly one of --webhook URL or --email" in both.output
+    bad = nbtools(tmp_path, "alerts", "notify", "add", "2", "--email", "nobody")
+    assert (bad.exit_code, "Not an e-mail address: nobody" in bad.output) == (2, True)
+    assert [t["id"] for t in as_json(tmp_path, "alerts", "notify", "list")] == [target["id"]]
+    assert as_json(tmp_path, "alerts", "deliveries") == []
+    assert nbtools(tmp_path, "alerts", "notify", "remove", str(target["id"])).exit_code == 0
+    assert as_json(tmp_path, "alerts", "notify", "list", "--job", "2") == []
+
+
+def test_metrics_show_and_series(tmp_path: Path) -> None:
+    project = Project(tmp_path)
+    for run_id, accuracy in ((1, 0.9), (2, 0.92), (3, 0.8)):
+        store_metrics(project, 7, run_id, accuracy=accuracy, model="gbm")
+    project.close()
+
+    shown = as_json(tmp_path, "metrics", "show", "3")
+    assert [(m["name"], m["value"]) for m in shown["metrics"]] == [
+        ("accuracy", 0.8),
+        ("model", "gbm"),
+    ]
+    assert "accuracy" in nbtools(tmp_path, "metrics", "show", "3").output
+
+    page = as_json(tmp_path, "metrics", "series", "7", "--metric", "accuracy", "--limit", "2")
+    assert page["run_ids"] == [2, 3]
+    assert page["series"] == {
+        "accuracy": [
+            {"run_id": 2, "value": 0.92, "unit": None},
+            {"run_id": 3, "value": 0.8, "unit": None},
+        ]
+    }
+    assert page["next_before_run"] == 2
+    older = as_json(tmp_path, "metrics", "series", "7", "--before", "2")
+    assert (older["run_ids"], older["next_before_run"]) == ([1], None)
+    table = nbtools(tmp_path, "metrics", "series", "7", "--limit", "2").output
+    assert "older runs: --before 2" in table
+    assert nbtools(tmp_path, "metrics", "series", "7", "--limit", "0").exit_code == 2

@@ -1,0 +1,55 @@
+"""Harvesting from hand-written outputs: the forms a real kernel run does not produce here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nbtools.metrics.harvest import harvest_notebook
+from nbtools.metrics.values import METRIC_MIME
+from tests.conftest import make_notebook
+
+
+def notebook_with_outputs(*outputs: dict[str, Any]) -> dict[str, Any]:
+    nb = make_notebook([("markdown", "# title", []), ("code", "...", [])])
+    nb["cells"][1]["outputs"] = [
+        {"output_type": "display_data", "data": data, "metadata": {}} for data in outputs
+    ]
+    return nb
+
+
+def ours(name: object, value: object) -> dict[str, Any]:
+    return {METRIC_MIME: {"name": name, "value": value, "unit": None, "version": 1}}
+
+
+def test_papermill_record_outputs_are_read() -> None:
+    nb = notebook_with_outputs({"application/papermill.record+json": {"loss": 0.2, "n": 3}})
+    metrics = harvest_notebook(nb).metrics
+    assert {name: (m.value, m.source, m.cell_index) for name, m in metrics.items()} == {
+        "loss": (0.2, "papermill", 1),
+        "n": (3, "papermill", 1),
+    }
+
+
+def test_scraps_stored_outside_the_notebook_are_reported_as_skipped() -> None:
+    scrap = {"name": "frame", "encoder": "pandas", "version": 2, "store": "ext"}
+    harvest = harvest_notebook(
+        notebook_with_outputs({"application/scrapbook.scrap.pandas+json": scrap})
+    )
+    assert harvest.metrics == {}
+    assert harvest.problems == [
+        "Cell 1: scrap 'frame' uses scrapbook's 'pandas' encoder (data kept outside the "
+        "notebook); it was skipped."
+    ]
+
+
+def test_bad_outputs_become_problems_and_do_not_stop_the_harvest() -> None:
+    nb = notebook_with_outputs(
+        ours("bad name", 1), ours("big", "x" * 500), ours("good", 1), {"text/plain": "x"}
+    )
+    harvest = harvest_notebook(nb, max_value_bytes=100)
+    assert list(harvest.metrics) == ["good"]
+    assert harvest.problems[0].startswith("Cell 1: Invalid metric name 'bad name'")
+    assert (
+        "'big' was not recorded: its value is 502 bytes, over the limit of 100"
+        in (harvest.problems[1])
+    )

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+
+from nbtools.metrics.errors import RuleSyntaxError
+from nbtools.metrics.rule_parser import parse_rule
+from nbtools.metrics.rules import Change, Failed, Late, Missing, Threshold
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "canonical"),
+    [
+        ("accuracy < 0.9", Threshold("accuracy", "<", 0.9), "accuracy < 0.9"),
+        ("  rows>=1000 ", Threshold("rows", ">=", 1000), "rows >= 1000"),
+        ("drift != -1.5e-3", Threshold("drift", "!=", -0.0015), "drift != -0.0015"),
+        ("accuracy drops > 5%", Change("accuracy", "drops", 5, True), "accuracy drops > 5% over 5"),
+        ("loss rises by 0.1 over 10 runs", Change("loss", "rises", 0.1, False, 10),
+         "loss rises > 0.1 over 10"),
+        ("val.f1 changes 3% over 2", Change("val.f1", "changes", 3, True, 2),
+         "val.f1 changes > 3% over 2"),
+        ("missing accuracy", Missing("accuracy"), "missing accuracy"),
+        ("failed", Failed(), "failed"),
+        ("late", Late(), "late"),
+        ("late 26h", Late(26 * 3600), "late 26h"),
+        ("late 90m", Late(90 * 60), "late 90m"),
+        ("failed > 2", Threshold("failed", ">", 2), "failed > 2"),
+    ],
+)  # fmt: skip
+def test_rules_parse_and_print_canonically(text: str, rule: object, canonical: str) -> None:
+    parsed = parse_rule(text)
+    assert parsed == rule
+    assert parsed.text == canonical
+    assert parse_rule(parsed.text) == parsed
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "problem"),
+    [
+        ("", 1, "the rule is empty"),
+        ("accuracy < abc", 12, "expected a number after '<', found 'abc'"),
+        ("accuracy", 9, "expected a comparison"),
+        (
+            "accuracy grows 5%",
+            10,
+            "expected a comparison (<, <=, >, >=, ==, !=) or drops/rises/changes after 'accuracy', found 'grows'",
+        ),
+        ("accuracy drops", 15, "expected an amount after 'drops', the rule ends there"),
+        ("accuracy drops > 0%", 18, "the amount must be greater than 0"),
+        ("accuracy drops > 5% over 0", 26, "the number of runs must be 1 to 100"),
+        ("accuracy drops > 5% over 1.5", 26, "the number of runs must be 1 to 100"),
+        ("accuracy < 0.9 extra", 16, "unexpected 'extra' after the rule"),
+        ("acc $ 3", 5, "unexpected character '$'"),
+        ("1abc < 3", 1, "expected a metric name, found '1'"),
+        ("missing", 8, "expected a metric name, the rule ends there"),
+        ("late 0h", 6, "the interval must be longer than 0"),
+        ("late soon", 6, "unexpected 'soon'"),
+    ],
+)
+def test_parse_errors_name_the_column_and_the_problem(text: str, column: int, problem: str) -> None:
+    with pytest.raises(RuleSyntaxError) as info:
+        parse_rule(text)
+    assert info.value.details["column"] == column
+    assert f"at column {column}: {problem}" in info.value.message
+    assert "Rules look like" in info.value.message

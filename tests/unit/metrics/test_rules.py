@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from nbtools.metrics.rule_parser import parse_rule
+from nbtools.metrics.rules import Finding, Late, RuleFailure, RunFacts, evaluate_late, evaluate_run
+
+
+def run(run_id: int, status: str = "succeeded", **metrics: object) -> RunFacts:
+    return RunFacts(run_id, status, metrics)
+
+
+def outcome(text: str, current: RunFacts, *previous: RunFacts) -> Finding | RuleFailure | None:
+    return evaluate_run(parse_rule(text), current, previous)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "fires"),
+    [("accuracy < 0.9", 0.85, True), ("accuracy < 0.9", 0.9, False),
+     ("accuracy <= 0.9", 0.9, True), ("rows == 0", 0, True), ("rows != 0", 0, False),
+     ("loss > 1", 2, True)],
+)  # fmt: skip
+def test_threshold(text: str, value: float, fires: bool) -> None:
+    result = outcome(text, run(7, accuracy=value, rows=value, loss=value))
+    assert isinstance(result, Finding) is fires
+    if fires:
+        assert isinstance(result, Finding)
+        assert result.run_id == 7
+        assert result.dedupe_key == "run:7"
+
+
+def test_threshold_message_and_values() -> None:
+    result = outcome("accuracy < 0.9", run(3, accuracy=0.85))
+    assert result == Finding(
+        "accuracy is 0.85 in run 3 (rule: accuracy < 0.9).",
+        {"metric": "accuracy", "value": 0.85, "threshold": 0.9, "op": "<"},
+        "run:3",
+        3,
+    )
+
+
+def test_an_absent_metric_does_not_fire_value_rules() -> None:
+    assert outcome("accuracy < 0.9", run(1)) is None
+    assert outcome("accuracy drops > 5%", run(2), run(1, accuracy=0.9)) is None
+
+
+@pytest.mark.parametrize("value", ["n/a", True, None, [0.5]])
+def test_a_non_numeric_value_is_a_rule_failure(value: object) -> None:
+    result = outcome("accuracy < 0.9", run(4, accuracy=value))
+    assert isinstance(result, RuleFailure)
+    assert f"accuracy is {value!r} in run 4, not a number" in result.message
+    assert "'accuracy < 0.9' cannot be evaluated" in result.message
+
+
+def test_relative_drop_against_the_median_of_the_last_successful_runs() -> None:
+    history = [
+        run(9, accuracy=0.95),
+        run(8, "failed", accuracy=0.1),  # failed runs are not a baseline
+        run(7, accuracy=0.90),
+        run(6, accuracy="oops"),  # nor are non-numbers
+        run(5, accuracy=0.93),
+        run(4, accuracy=0.10),  # outside a window of 3
+    ]
+    result = outcome("accuracy drops > 5% over 3", run(10, accuracy=0.85), *history)
+    assert isinstance(result, Finding)
+    assert result.observed["baseline"] == 0.93
+    assert result.observed["baseline_runs"] == 3
+    assert result.observed["change"] == pytest.approx(-8.602, abs=1e-3)
+    assert result.message.startswith("accuracy dropped 8.6% in run 10: 0.85 against a median")
+    assert outcome("accuracy drops > 10% over 3", run(10, accuracy=0.85), *history) is None
+    assert outcome("accuracy rises > 5% over 3", run(10, accuracy=0.85), *history) is None
+    assert isinstance(
+        outcome("accuracy changes > 5% over 3", run(10, accuracy=0.85), *history), Finding
+    )
+
+
+def test_absolute_change_and_first_run_without_baseline() -> None:
+    assert isinstance(outcome("loss rises > 0.1", run(2, loss=0.5), run(1, loss=0.3)), Finding)
+    assert outcome("loss rises > 0.1", run(2, loss=0.35), run(1, loss=0.3)) is None
+    assert outcome("loss rises > 0.1", run(1, loss=0.5)) is None
+
+
+def test_a_percent_change_from_a_zero_median_is_a_rule_failure() -> None:
+    result = outcome("errors rises > 10%", run(2, errors=3), run(1, errors=0))
+    assert isinstance(result, RuleFailure)
+    assert "change in percent is undefined" in result.message
+
+
+def test_missing_fires_only_for_successful_runs() -> None:
+    result = outcome("missing accuracy", run(5, loss=1))
+    assert isinstance(result, Finding)
+    assert result.message == "Run 5 succeeded without recording 'accuracy'."
+    assert outcome("missing accuracy", run(5, accuracy=0.9)) is None
+    assert outcome("missing accuracy", run(5, "failed")) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [("failed", "Run 2 failed."), ("timed_out", "Run 2 timed out."), ("cancelled", None),
+     ("succeeded", None)],
+)  # fmt: skip
+def test_failed(status: str, message: str | None) -> None:
+    result = outcome("failed", run(2, status))
+    assert (result.message if isinstance(result, Finding) else None) == message
+
+
+def test_late_rules_are_not_per_run_rules() -> None:
+    assert outcome("late", run(1, "failed")) is None
+
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+def test_late_uses_the_schedule_interval_and_one_occasion_per_missed_stretch() -> None:
+    last = NOW - timedelta(hours=25)
+    late = evaluate_late(
+        Late(), last_success_at=last, since=NOW - timedelta(days=9), now=NOW,
+        expected_interval=timedelta(days=1),
+    )  # fmt: skip
+    assert isinstance(late, Finding)
+    assert late.message == (
+        "No successful run since 2026-11-24T11:00:00+00:00: more than 1d (rule: late)."
+    )
+    assert late.dedupe_key == f"late:{last.isoformat()}"
+    assert late.run_id is None
+    on_time = evaluate_late(
+        Late(), last_success_at=last, since=last, now=NOW, expected_interval=timedelta(days=2)
+    )
+    assert on_time is None
+
+
+def test_late_with_its_own_interval_and_a_job_that_never_succeeded() -> None:
+    since = NOW - timedelta(hours=3)
+    late = evaluate_late(
+        Late(2 * 3600), last_success_at=None, since=since, now=NOW, expected_interval=None
+    )
+    assert isinstance(late, Finding)
+    assert late.message == "No successful run yet: more than 2h (rule: late 2h)."
+
+
+def test_late_without_any_interval_is_a_rule_failure() -> None:
+    result = evaluate_late(Late(), last_success_at=None, since=NOW, now=NOW, expected_interval=None)
+    assert isinstance(result, RuleFailure)
+    assert "e.g. 'late 26h'" in result.message

@@ -1,0 +1,204 @@
+import { expect, test } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+
+import { attachScreenshot, notebookJson } from './helpers';
+
+const API = '/nbtools/api';
+
+function code(id: string, source: string, tags: string[] = []): Record<string, unknown> {
+  return {
+    cell_type: 'code',
+    id,
+    metadata: tags.length ? { tags } : {},
+    execution_count: null,
+    outputs: [],
+    source
+  };
+}
+
+async function call<T>(
+  page: IJupyterLabPageFixture,
+  method: 'GET' | 'POST',
+  endpoint: string,
+  data?: unknown
+): Promise<T> {
+  const response = await page.request.fetch(`${API}/${endpoint}`, { method, data });
+  expect(response.ok(), `${method} ${endpoint}: ${await response.text()}`).toBe(true);
+  return (await response.json()) as T;
+}
+
+/** Create a job of `path` and return its id. */
+async function createJob(
+  page: IJupyterLabPageFixture,
+  fields: Record<string, unknown>
+): Promise<number> {
+  return (await call<{ id: number }>(page, 'POST', 'jobs', fields)).id;
+}
+
+/** Queue a run of the job and wait until it ends; returns its final status. */
+async function runJob(
+  page: IJupyterLabPageFixture,
+  jobId: number,
+  parameters: Record<string, unknown> = {}
+): Promise<string> {
+  const run = await call<{ id: number }>(page, 'POST', `jobs/${jobId}/run`, { parameters });
+  let status = 'queued';
+  await expect
+    .poll(
+      async () => {
+        status = (await call<{ status: string }>(page, 'GET', `runs/${run.id}`)).status;
+        return ['succeeded', 'failed', 'timed_out', 'cancelled'].includes(status);
+      },
+      { timeout: 60_000 }
+    )
+    .toBe(true);
+  return status;
+}
+
+test('a failed run raises an alert in the Production panel, acknowledged there', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  test.setTimeout(120_000);
+  const path = `${tmpPath}/broken.ipynb`;
+  const content = notebookJson([code('body', "raise RuntimeError('no data today')")]);
+  expect(await page.contents.uploadContent(content, 'text', path)).toBe(true);
+  const jobId = await createJob(page, { name: 'broken', notebook_path: path });
+  await call(page, 'POST', `jobs/${jobId}/rules`, { text: 'failed' });
+  expect(await runJob(page, jobId)).toBe('failed');
+
+  await page.evaluate(async () => {
+    await window.jupyterapp.commands.execute('nbtools:open-panel', { section: 'nbtools-alerts' });
+  });
+  const panel = page.getByRole('region', { name: 'Production', exact: true });
+  const alerts = panel.getByRole('list', { name: 'Open alerts' });
+  const item = alerts.getByRole('listitem').filter({ hasText: /Run \d+ failed\./ });
+  await expect(item).toBeVisible();
+  await expect(item).toContainText(`Job ${jobId} · run`);
+  await attachScreenshot(page, testInfo, 'alerts');
+  await page.theme.setDarkTheme();
+  await attachScreenshot(page, testInfo, 'alerts-dark');
+
+  await item.getByRole('button', { name: /^Acknowledge alert \d+$/ }).click();
+  await expect(item).toHaveCount(0);
+  expect(await call(page, 'GET', `alerts?job=${jobId}&status=open`)).toEqual([]);
+});
+
+/** The parts of a notification payload the test checks. */
+interface IPayload {
+  event: string;
+  job: { id: number; name: string };
+  alert: { rule: string };
+  run: { parameters: Record<string, unknown> };
+}
+
+interface IWebhook {
+  url: string;
+  received: IPayload[];
+  close: () => Promise<void>;
+}
+
+/** A local HTTP server that records the JSON bodies POSTed to it. */
+async function webhookReceiver(): Promise<IWebhook> {
+  const received: IPayload[] = [];
+  const server = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', chunk => (body += chunk));
+    request.on('end', () => {
+      received.push(JSON.parse(body) as IPayload);
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    received,
+    close: () => new Promise(resolve => server.close(() => resolve()))
+  };
+}
+
+test('a scheduled job whose third run drops: three points, an alert, the webhook told', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  test.setTimeout(180_000);
+  const webhook = await webhookReceiver();
+  try {
+    const path = `${tmpPath}/train.ipynb`;
+    const content = notebookJson([
+      code('params', 'accuracy = 0.95', ['parameters']),
+      code('record', 'from nbtools import record\nrecord("accuracy", accuracy)')
+    ]);
+    expect(await page.contents.uploadContent(content, 'text', path)).toBe(true);
+    expect(await page.notebook.openByPath(path)).toBe(true);
+    expect(await page.notebook.activate('train.ipynb')).toBe(true);
+    const jobId = await createJob(page, {
+      name: 'train',
+      notebook_path: path,
+      cron: '0 3 * * *',
+      timezone: 'UTC',
+      parameters: { accuracy: 0.95 }
+    });
+
+    await page.evaluate(async () => {
+      await window.jupyterapp.commands.execute('nbtools:open-panel', { section: 'nbtools-jobs' });
+    });
+    const panel = page.getByRole('region', { name: 'Production', exact: true });
+    const job = panel.getByRole('list', { name: 'Jobs' }).getByRole('listitem', { name: 'train' });
+    const monitoring = job.getByRole('region', { name: 'Monitoring of train' });
+    await monitoring.getByRole('button', { name: 'Metrics and alerts' }).click();
+
+    // A rule and a webhook, set in the panel.
+    await monitoring.getByRole('textbox', { name: 'New alert rule' }).fill('accuracy drops > 5%');
+    await monitoring.getByRole('button', { name: 'Add rule' }).click();
+    await expect(monitoring.getByRole('list', { name: 'Alert rules' })).toContainText(
+      'accuracy drops > 5% over 5'
+    );
+    await monitoring.getByRole('textbox', { name: 'Notification destination' }).fill(webhook.url);
+    await monitoring.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect(monitoring.getByRole('list', { name: 'Notification targets' })).toContainText(
+      webhook.url
+    );
+
+    for (const accuracy of [0.95, 0.94, 0.8]) {
+      expect(await runJob(page, jobId, { accuracy })).toBe('succeeded');
+    }
+
+    const points = monitoring.getByRole('table', { name: 'accuracy over 3 runs' });
+    await expect(points.getByRole('row')).toHaveCount(4); // a header and three runs
+    await expect(points.getByRole('row').last()).toContainText('0.8');
+    await expect(monitoring.getByRole('status', { name: '1 open alert' })).toBeVisible();
+    await expect(monitoring.getByRole('list', { name: 'Open alerts' })).toContainText(
+      'accuracy dropped'
+    );
+
+    const alertsSection = panel.getByRole('list', { name: 'Open alerts' }).last();
+    await expect(alertsSection).toContainText('accuracy dropped', { timeout: 15_000 });
+
+    await expect.poll(() => webhook.received.length, { timeout: 30_000 }).toBe(1);
+    const payload = webhook.received[0];
+    expect(payload.event).toBe('alert');
+    expect(payload.job).toEqual({ id: jobId, name: 'train' });
+    expect(payload.alert.rule).toBe('accuracy drops > 5% over 5');
+    expect(payload.run.parameters).toEqual({ accuracy: 0.8 });
+
+    // Screenshots on a tall page, hovering the third point.
+    await page.setViewportSize({ width: 1280, height: 2000 });
+    const chart = monitoring.getByRole('img', { name: 'accuracy over 3 runs' });
+    for (const theme of ['light', 'dark']) {
+      if (theme === 'dark') {
+        await page.theme.setDarkTheme();
+      }
+      await chart.scrollIntoViewIfNeeded();
+      const box = await chart.boundingBox();
+      await page.mouse.move(box!.x + box!.width - 6, box!.y + box!.height / 2);
+      await attachScreenshot(page, testInfo, `job-monitoring-${theme}`);
+    }
+  } finally {
+    await webhook.close();
+  }
+});
