@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import click
@@ -66,7 +65,9 @@ def run(
     as_json: bool,
 ) -> None:
     """Run NOTEBOOK once with parameters, recording the run (exit 1 if the notebook fails)."""
+    from nbtools.jobs.executors.base import RunRequest
     from nbtools.jobs.kernels import KernelSource
+    from nbtools.jobs.leases import Claimer
     from nbtools.jobs.runner import execute_run
     from nbtools.jobs.runs import get_run, output_files, run_to_dict
     from nbtools.jobs.submit import queue_run
@@ -82,17 +83,21 @@ def run(
         kernel_name=kernel,
         timeout_seconds=timeout,
         output_html=html,
+        claim=(token := Claimer().token()),
+    )
+    request = RunRequest(
+        queued.id, str(project.root), str(project.store_dir), project.db_url, token=token
     )
     kernels = KernelSource(prestart=False)
     try:
-        execute_run(project, queued.id, kernels)
+        execute_run(project, request, kernels)
     finally:
         kernels.close()
     with project.store.session() as session:
         finished = get_run(session, queued.id)
     files = output_files(project, finished)
     if output is not None and "notebook" in files:
-        shutil.copyfile(files["notebook"], output)
+        output.write_bytes(files["notebook"].read_bytes())
     model = run_to_dict(project, finished)
     if as_json:
         print_json(model)

@@ -8,18 +8,25 @@ after :mod:`nbtools.jobs.parameters` checked every name and type.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import socket
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from nbtools.errors import NbtoolsError, NotFoundError
-from nbtools.jobs import runs
+from nbtools.jobs import runs, storage
 from nbtools.jobs.errors import InvalidParameterError
+from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.kernels import Kernel, KernelSource, kill_kernel_tree
+from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.lineage import RunStart, lineage_for
 from nbtools.jobs.models import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
 from nbtools.jobs.parameters import declared_parameters, parameters_cell_index, resolve_values
@@ -28,6 +35,8 @@ from nbtools.notebooks import content_hash, kernel_name, parse_notebook
 if TYPE_CHECKING:
     from nbtools.project import Project
     from nbtools.store.database import Store
+
+log = logging.getLogger(__name__)
 
 #: Seconds between a running run's heartbeats (and checks for a cancel request).
 HEARTBEAT_SECONDS = 1.0
@@ -66,7 +75,11 @@ class Prepared:
 
 
 class Watchdog(threading.Thread):
-    """Beats the heart of a running run and stops its kernel on timeout or cancel."""
+    """Beats the heart of a running run and stops its kernel on timeout, cancel or lost lease.
+
+    A heartbeat that cannot reach the database is retried at the next beat; once the lease
+    has run out without a renewal, the run may be retried elsewhere, so its kernel stops.
+    """
 
     def __init__(
         self,
@@ -76,26 +89,40 @@ class Watchdog(threading.Thread):
         kernel: Kernel,
         progress: runs.Progress,
         interval: float,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         super().__init__(name=f"nbtools-watchdog-{run.id}", daemon=True)
         self.store, self.run_id, self.worker, self.kernel = store, run.id, worker, kernel
-        self.progress, self.interval = progress, interval
+        self.progress, self.interval, self.lease_seconds = progress, interval, lease_seconds
         self.deadline = time.monotonic() + run.timeout_seconds if run.timeout_seconds else None
         self.reason: str | None = None
         self._halt = threading.Event()
 
     def run(self) -> None:
         next_beat = time.monotonic() + self.interval
+        renewed = time.monotonic()
         while not self._halt.wait(min(0.2, self.interval)):
             now = time.monotonic()
             if self.deadline is not None and now >= self.deadline:
                 self._kill("timeout")
                 return
-            if now >= next_beat:
-                next_beat = now + self.interval
-                if runs.heartbeat(self.store, self.run_id, self.worker, self.progress):
-                    self._kill("cancel")
-                    return
+            if now < next_beat:
+                continue
+            next_beat = now + self.interval
+            try:
+                reply = runs.heartbeat(
+                    self.store, self.run_id, self.worker, self.progress, self.lease_seconds
+                )
+            except SQLAlchemyError as exc:
+                log.warning("nbtools: run %s heartbeat failed: %s", self.run_id, exc)
+                reply = (
+                    runs.STOP_LEASE_LOST if now - renewed > self.lease_seconds else runs.CONTINUE
+                )
+            else:
+                renewed = now
+            if reply in (runs.STOP_CANCELLED, runs.STOP_LEASE_LOST):
+                self._kill(reply)
+                return
 
     def _kill(self, reason: str) -> None:
         self.reason = reason
@@ -106,17 +133,10 @@ class Watchdog(threading.Thread):
         self.join()
 
 
-def _prepare(project: Project, run: Run, worker: str) -> Prepared:
-    """Read the notebook as it is now, check parameters, record hash and lineage."""
+def _prepare(project: Project, run: Run, worker: str, raw: bytes, cwd: Path) -> Prepared:
+    """Check the notebook's parameters, record its hash and lineage."""
     import nbformat
 
-    path = project.resolve(run.notebook_path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise NotFoundError(f"Notebook not found: {run.notebook_path}.") from None
-    except OSError as exc:
-        raise NbtoolsError(f"Cannot read {run.notebook_path}: {exc.strerror}.") from None
     nb = parse_notebook(raw, source=run.notebook_path)
     declared = declared_parameters(nb)
     try:
@@ -128,6 +148,7 @@ def _prepare(project: Project, run: Run, worker: str) -> Prepared:
             **exc.details,
         ) from None
     kernel = run.kernel_name or kernel_name(nb) or DEFAULT_KERNEL
+    path = project.root / run.notebook_path
     lineage = lineage_for(RunStart(project, run.id, run.notebook_path, path, raw, kernel))
     runs.record_start(
         project.store,
@@ -143,7 +164,7 @@ def _prepare(project: Project, run: Run, worker: str) -> Prepared:
         notebook=nbformat.reads(raw.decode("utf-8"), as_version=4),
         parameters=values,
         kernel_name=kernel,
-        cwd=path.parent,
+        cwd=cwd,
         cells=len(nb["cells"]),
         injected_after=(parameters_at if parameters_at is not None else -1) if values else None,
     )
@@ -196,7 +217,15 @@ def _outcome(
             progress.current_cell,
             status=TIMED_OUT,
         )
-    if watchdog.reason == "cancel" and error is not None:
+    if watchdog.reason == runs.STOP_LEASE_LOST and error is not None:
+        return Outcome.failed(
+            "WorkerLost",
+            "This worker lost the run's lease (the database was unreachable for longer than the "
+            "lease, or the run was ended elsewhere); its kernel was stopped so that a retry "
+            "never runs beside it.",
+            progress.current_cell,
+        )
+    if watchdog.reason == runs.STOP_CANCELLED and error is not None:
         return Outcome.failed(
             "Cancelled", "Cancelled on request.", progress.current_cell, status=CANCELLED
         )
@@ -217,36 +246,101 @@ def _write_html(notebook_path: Path) -> None:
     notebook_path.with_suffix(".html").write_text(body, encoding="utf-8")
 
 
+def _finish(store: Store, run_id: int, worker: str, lease_seconds: float, **fields: Any) -> None:
+    """Record the end of a run, retrying while the database is briefly unreachable.
+
+    Past the lease the reaper ends the run anyway (and retries it), so trying longer is moot.
+    """
+    deadline = time.monotonic() + lease_seconds
+    delay = 0.5
+    while True:
+        try:
+            runs.finish(store, run_id, worker, **fields)
+            return
+        except SQLAlchemyError:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("nbtools: cannot record the end of run %s yet; retrying", run_id)
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+def _read_input(project: Project, run: Run, input_url: str) -> tuple[bytes, Path]:
+    """The notebook's bytes (from shared storage when given) and the kernel's directory."""
+    path = project.root / run.notebook_path
+    if input_url:
+        cwd = path.parent if path.parent.is_dir() else Path.cwd()
+        return storage.read_bytes(input_url), cwd
+    path = project.resolve(run.notebook_path)
+    try:
+        return path.read_bytes(), path.parent
+    except FileNotFoundError:
+        raise NotFoundError(f"Notebook not found: {run.notebook_path}.") from None
+    except OSError as exc:
+        raise NbtoolsError(f"Cannot read {run.notebook_path}: {exc.strerror}.") from None
+
+
 def execute_run(
     project: Project,
-    run_id: int,
+    request: RunRequest,
     kernels: KernelSource,
     *,
     worker: str | None = None,
     heartbeat_seconds: float = HEARTBEAT_SECONDS,
 ) -> str | None:
-    """Claim and execute run ``run_id``; returns its final status, or None if not claimed."""
+    """Start and execute a run; returns its final status, or None if it was not ours to start.
+
+    Outputs go to ``<store>/runs/<id>/``, or to the request's shared storage (written in a
+    local scratch directory first when that storage is remote).
+    """
     worker = worker or worker_id()
-    store = project.store
-    run = runs.claim(store, run_id, worker)
+    store, run_id, lease = project.store, request.run_id, request.lease_seconds
+    run = runs.claim(store, run_id, worker, token=request.token, lease_seconds=lease)
     if run is None:
         return None
-    out_dir = runs.run_dir(project, run_id)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    output = out_dir / f"{Path(run.notebook_path).stem}.ipynb"
+    shared = storage.Storage(request.storage) if request.storage else None
+    with contextlib.ExitStack() as scratch:
+        if shared is None:
+            out_dir = runs.run_dir(project, run_id)
+        elif shared.local is not None:
+            out_dir = Path(shared.run_dir(run_id))
+        else:
+            out_dir = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="nbtools-")))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        ended, kernel = _execute(project, run, request, kernels, worker, heartbeat_seconds, out_dir)
+        location = str(out_dir)
+        if shared is not None and shared.local is None:
+            location = shared.upload(out_dir, run_id)
+        _finish(store, run_id, worker, lease, output_dir=location, **ended)
+    if kernel is not None:
+        kernels.warm()  # the next run's kernel boots while this one stops and the worker waits
+        kernels.retire(kernel)
+    return str(ended["status"])
+
+
+def _execute(
+    project: Project,
+    run: Run,
+    request: RunRequest,
+    kernels: KernelSource,
+    worker: str,
+    heartbeat_seconds: float,
+    out_dir: Path,
+) -> tuple[dict[str, Any], Kernel | None]:
+    """Execute the notebook into ``out_dir``: the run's final columns and the used kernel."""
     try:
-        prepared = _prepare(project, run, worker)
+        raw, cwd = _read_input(project, run, request.input_url)
+        prepared = _prepare(project, run, worker, raw, cwd)
         kernel = kernels.take(prepared.kernel_name, prepared.cwd)
     except NbtoolsError as exc:
-        outcome = Outcome.failed(type(exc).__name__, exc.message)
-        runs.finish(store, run_id, worker, outcome.status, output_dir=str(out_dir), **outcome.error)
-        return outcome.status
+        return {"status": FAILED, **Outcome.failed(type(exc).__name__, exc.message).error}, None
     except Exception as exc:  # e.g. an unknown kernel: the run fails, others go on
-        outcome = Outcome.failed(type(exc).__name__, str(exc))
-        runs.finish(store, run_id, worker, outcome.status, output_dir=str(out_dir), **outcome.error)
-        return outcome.status
+        return {"status": FAILED, **Outcome.failed(type(exc).__name__, str(exc)).error}, None
+    output = out_dir / f"{Path(run.notebook_path).stem}.ipynb"
     progress = runs.Progress(cells_total=prepared.cells)
-    watchdog = Watchdog(store, run, worker, kernel, progress, heartbeat_seconds)
+    watchdog = Watchdog(
+        project.store, run, worker, kernel, progress, heartbeat_seconds, request.lease_seconds
+    )
     watchdog.start()
     error: BaseException | None = None
     try:
@@ -258,16 +352,10 @@ def execute_run(
     outcome = _outcome(prepared, run, error, watchdog, progress)
     if run.output_html and output.is_file():
         _write_html(output)
-    runs.finish(
-        store,
-        run_id,
-        worker,
-        outcome.status,
-        output_dir=str(out_dir),
-        cells_done=progress.cells_done,
-        current_cell=progress.current_cell,
+    ended = {
+        "status": outcome.status,
+        "cells_done": progress.cells_done,
+        "current_cell": progress.current_cell,
         **outcome.error,
-    )
-    kernels.warm()  # the next run's kernel boots while this one stops and the worker waits
-    kernels.retire(kernel)
-    return outcome.status
+    }
+    return ended, kernel

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from nbtools.errors import InvalidInputError
+from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.jobs.runs import new_run
 from nbtools.notebooks import read_notebook
+from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
     from nbtools.jobs.models import Job, Run
@@ -47,10 +50,19 @@ def queue_run(
     kernel_name: str | None = None,
     timeout_seconds: int | None = None,
     output_html: bool = False,
+    claim: str | None = None,
 ) -> Run:
-    """Store a queued run of ``notebook_path`` (or of ``job``) after checking its inputs."""
+    """Store a queued run of ``notebook_path`` (or of ``job``) after checking its inputs.
+
+    With ``claim`` the run is queued under that claim token, so no scheduler takes it: the
+    caller executes it itself.
+    """
     parameters = checked_parameters(project, notebook_path, values, from_text=from_text)
     fields: dict[str, Any] = {"trigger": trigger, "parameters": parameters}
+    if claim is not None:
+        fields.update(
+            lease_owner=claim, lease_expires_at=utcnow() + timedelta(seconds=LEASE_SECONDS)
+        )
     if job is None:
         fields.update(
             notebook_path=notebook_path,
