@@ -16,7 +16,7 @@ from typing import Any
 
 from nbtools.errors import InvalidInputError, NotFoundError
 
-LOCAL_SCHEMES = ("file://", "local://")
+LOCAL_SCHEMES = ("file://",)
 
 
 def _local_path(location: str) -> Path | None:

@@ -3,8 +3,8 @@
 The scheduler claims a run and submits one task per claim; the task (:mod:`.dask_task`)
 starts the run in the store, executes it with papermill on a kernel on the worker's machine,
 beats its heart and checks for a cancel there, and records the result. Nothing needs the
-scheduler while a run executes, so tasks are submitted *fire and forget*: a restarted
-scheduler adopts the tasks still queued or running on the cluster instead of orphaning them.
+scheduler while a run executes, so each task is published as a Dask dataset: it stays on the
+cluster if its scheduler stops, and a restarted scheduler resumes tracking it.
 
 A worker lost mid-run makes Dask run the task again elsewhere; that second execution ends the
 lost attempt as ``WorkerLost`` and the job's retry policy queues the next attempt (or the run
@@ -17,7 +17,7 @@ import hashlib
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from nbtools.errors import InvalidInputError, NbtoolsError
 from nbtools.jobs.executors.base import UNTRACKED, DoneCallback, Executor, RunRequest
@@ -37,13 +37,9 @@ def task_prefix(root: str, db_url: str) -> str:
     return f"nbtools-run-{digest}-"
 
 
-def _in_flight(prefix: str, dask_scheduler: Any = None) -> list[str]:
-    """(On the Dask scheduler) keys of the project's tasks that have not finished."""
-    return [
-        str(key)
-        for key, task in dask_scheduler.tasks.items()
-        if str(key).startswith(prefix) and task.state not in ("memory", "erred", "forgotten")
-    ]
+def _run_id(key: str) -> int:
+    """The run id in a task key ``nbtools-run-<project>-<run id>-<claim token>``."""
+    return int(key.split("-")[3])
 
 
 class DaskExecutor(Executor):
@@ -105,40 +101,46 @@ class DaskExecutor(Executor):
 
     def resume(self, root: str, db_url: str) -> list[int]:
         """Track the project's tasks left on the cluster by an earlier scheduler process."""
-        from distributed import Future
-
-        prefix = task_prefix(root, db_url)
-        keys = self.client.run_on_scheduler(_in_flight, prefix)
-        adopted = []
-        for key in keys:
-            run_id = int(key[len(prefix) :].split("-", 1)[0])
+        prefix, client = task_prefix(root, db_url), self.client
+        resumed = []
+        for key in client.list_datasets():
+            if not str(key).startswith(prefix):
+                continue
+            run_id = _run_id(str(key))
             with self._lock:
                 if run_id in self._futures:
                     continue
-                future: Future = Future(key, self.client)
-                self._futures[run_id] = future
-            future.add_done_callback(self._done)
-            adopted.append(run_id)
-        return adopted
+            self._track(run_id, client.get_dataset(key))
+            resumed.append(run_id)
+        return resumed
 
     def submit(self, request: RunRequest) -> None:
-        from distributed import fire_and_forget
-
         from nbtools.jobs.executors.dask_task import run_on_worker
 
         key = f"{task_prefix(request.root, request.db_url)}{request.run_id}-{request.token}"
         future = self.client.submit(run_on_worker, request, key=key, pure=False)
-        fire_and_forget(future)  # the run goes on if this scheduler stops
+        # Published, the task is kept by the Dask scheduler if this scheduler stops, and a
+        # restarted one finds it (list_datasets) instead of orphaning the run.
+        self.client.publish_dataset(future, name=key)
+        self._track(request.run_id, future)
+
+    def _track(self, run_id: int, future: Future) -> None:
         with self._lock:
-            self._futures[request.run_id] = future
+            self._futures[run_id] = future
         future.add_done_callback(self._done)
 
     def _done(self, future: Future) -> None:
-        run_id = int(str(future.key).split("-")[3])
+        run_id = _run_id(str(future.key))
         with self._lock:
             if self._futures.get(run_id) is not future:
                 return
             del self._futures[run_id]
+            client = self._client
+        if client is not None:
+            try:
+                client.unpublish_dataset(future.key)
+            except Exception:  # already unpublished by another scheduler, or disconnected
+                log.debug("nbtools: cannot unpublish %s", future.key, exc_info=True)
         status: str | None
         if future.status == "finished":
             status = future.result() or UNTRACKED
