@@ -83,13 +83,14 @@ def _locked_limits(session: Session, job_ids: set[int], skip_locked: bool) -> di
     """``max_concurrent`` of the jobs, each locked for this transaction on PostgreSQL.
 
     A job another scheduler is claiming for right now is left out (its runs wait a tick), so
-    two schedulers never both count the same free slot of a job.
+    two schedulers never both count the same free slot of a job. ``FOR NO KEY UPDATE`` does
+    not wait for inserts of the job's runs (their foreign key takes ``FOR KEY SHARE``).
     """
     if not job_ids:
         return {}
     query = select(Job.id, Job.max_concurrent).where(Job.id.in_(job_ids))
     if skip_locked:
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update(skip_locked=True, key_share=True)
     return dict(session.execute(query).tuples().all())
 
 

@@ -24,22 +24,9 @@ from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
-from tests.integration.jobs.conftest import wait_for
+from tests.integration.jobs.conftest import ONCE_SLOW, wait_for
 
 pytestmark = pytest.mark.slow
-
-#: Sleeps for two minutes the first time (leaving a marker), finishes at once after that.
-ONCE_SLOW = [
-    ("code", "import os, time", []),
-    (
-        "code",
-        "if not os.path.exists('attempted'):\n"
-        "    open('attempted', 'w').close()\n"
-        "    open('kernel.pid', 'w').write(str(os.getpid()))\n"
-        "    time.sleep(120)",
-        [],
-    ),
-]
 
 
 @pytest.fixture(scope="module")
