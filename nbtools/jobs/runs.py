@@ -287,6 +287,8 @@ def run_to_dict(project: Project, run: Run) -> dict[str, Any]:
         "started_at": run.started_at,
         "finished_at": run.finished_at,
         "heartbeat_at": run.heartbeat_at,
+        "worker": run.worker,
+        "lease_expires_at": run.lease_expires_at,
         "not_before": run.not_before,
         "duration_seconds": None if duration is None else round(duration, 3),
         "cancel_requested": run.cancel_requested,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import signal
 import threading
@@ -23,7 +25,7 @@ from nbtools.jobs.runs import output_files, request_cancel
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
 from nbtools.project import Project
-from tests.conftest import NotebookFactory
+from tests.conftest import NotebookFactory, make_notebook
 from tests.integration.jobs.conftest import ONCE_SLOW, wait_for
 
 pytestmark = pytest.mark.slow
@@ -194,3 +196,37 @@ def wait_until(condition: Any, timeout: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline
         time.sleep(0.05)
+
+
+@pytest.fixture
+def jp_server_config(cluster: Any, jp_root_dir: Path) -> dict[str, Any]:
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
+        "JobsSettings": {
+            "executor": "dask",
+            "dask_address": cluster.scheduler_address,
+            "storage": (jp_root_dir / "shared").as_uri(),
+            "poll_seconds": 0.1,
+        },
+    }
+
+
+async def test_the_server_extension_runs_jobs_on_dask_when_configured(
+    jp_fetch: Any, jp_root_dir: Path, cluster: Any
+) -> None:
+    (jp_root_dir / "nb.ipynb").write_text(
+        json.dumps(make_notebook([("code", "n = 1", ["parameters"]), ("code", "print(n)", [])]))
+    )
+    body = json.dumps({"notebook_path": "nb.ipynb", "parameters": {"n": 5}})
+    created = await jp_fetch("nbtools", "api", "runs", method="POST", body=body)
+    run_id = json.loads(created.body)["id"]
+    for _ in range(600):
+        run = json.loads((await jp_fetch("nbtools", "api", "runs", str(run_id))).body)
+        if run["finished_at"] is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert run["status"] == "succeeded"
+    assert int(run["worker"].rsplit(":", 1)[1]) in worker_pids(cluster)
+    assert run["output_notebook"] == str(jp_root_dir / "shared" / "runs" / str(run_id) / "nb.ipynb")
+    download = await jp_fetch("nbtools", "api", "runs", str(run_id), "download", "notebook")
+    assert json.loads(download.body)["cells"][-1]["outputs"][0]["text"] == ["5\n"]
