@@ -142,3 +142,18 @@ def test_cancelled_and_future_runs_are_not_claimed(shared: Project) -> None:
     due = leases.claim_due(shared.store, claimer, utcnow() + timedelta(minutes=6), 30, limit=5)
     with shared.store.session() as session:
         assert list(due) == list(session.scalars(select(Run.id).where(Run.trigger == "retry")))
+
+
+def test_on_postgres_a_claimer_skips_rows_another_holds_instead_of_waiting(
+    postgres_url: str, tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory("nb.ipynb", [("code", "n = 1", ["parameters"])])
+    project = Project(tmp_path, db_url=postgres_url)
+    try:
+        first, second = (queue_run(project, "nb.ipynb", {}).id for _ in range(2))
+        with project.store.session(write=True) as holder:  # another scheduler, mid-claim
+            holder.execute(select(Run.id).where(Run.id == first).with_for_update())
+            claimed = leases.claim_due(project.store, leases.Claimer("b"), utcnow(), 30, 5)
+            assert list(claimed) == [second]
+    finally:
+        project.close()
