@@ -11,12 +11,17 @@ from typing import TYPE_CHECKING
 from traitlets import Bool, Float, Int, Unicode
 from traitlets.config import Configurable
 
+from nbtools.errors import InvalidInputError
 from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.scheduler import POLL_SECONDS
 
 if TYPE_CHECKING:
     from nbtools.jobs.scheduler import Scheduler
     from nbtools.project import Project
+
+
+#: The shortest lease: a run's worker renews it every second.
+MIN_LEASE_SECONDS = 3.0
 
 
 class JobsSettings(Configurable):
@@ -61,6 +66,12 @@ class JobsSettings(Configurable):
         from nbtools.jobs.scheduler import Scheduler
         from nbtools.jobs.storage import Storage
 
+        if self.stale_after_seconds < MIN_LEASE_SECONDS:
+            raise InvalidInputError(
+                f"The lease must be at least {MIN_LEASE_SECONDS:.0f} s (three heartbeats), "
+                f"got {self.stale_after_seconds:g}.",
+                lease=self.stale_after_seconds,
+            )
         storage = Storage.parse(self.storage) if self.storage else None
         executor = create_executor(
             self.executor, self.workers or None, cwd=project.root, dask_address=self.dask_address

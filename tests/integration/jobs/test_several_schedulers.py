@@ -25,8 +25,9 @@ from nbtools.jobs.models import SUCCEEDED, Run
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
 from nbtools.project import Project
+from nbtools.store.base import utcnow
 from tests.conftest import NotebookFactory, make_notebook
-from tests.integration.jobs.conftest import ONCE_SLOW, wait_for
+from tests.integration.jobs.conftest import ONCE_SLOW, DoneLog, request, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -245,3 +246,25 @@ def test_the_scheduler_loop_survives_a_database_restart(
         loop.join(30)
         executor.shutdown()
         project.close()
+
+
+def test_a_worker_whose_run_was_reaped_stops_its_kernel(
+    project: Project, sleeper: Path, executor: LocalExecutor, done_log: DoneLog
+) -> None:
+    """Another scheduler took the run for lost (its clock says the lease ran out): the worker
+    learns it at its next heartbeat and kills its kernel, so no retry runs beside it."""
+    job = create_job(project, {"notebook_path": "sleep.ipynb", "retries": 1})
+    run = queue_run(project, "sleep.ipynb", {}, job=job)
+    executor.submit(request(project, run.id))
+    wait_for(project, run.id, lambda r: r.current_cell == 1)
+    kernel = psutil.Process(int((project.root / "kernel.pid").read_text()))
+    later = utcnow() + timedelta(hours=1)
+    assert Scheduler(project, clock=lambda: later).tick().reaped == [run.id]
+    assert done_log.wait(run.id) == "failed"  # at the next heartbeat, not after 120 s
+    psutil.wait_procs([kernel], timeout=10)
+    assert not kernel.is_running() or kernel.status() == psutil.STATUS_ZOMBIE
+    with project.store.session() as session:
+        ended, retry = session.scalars(select(Run).where(Run.job_id == job.id).order_by(Run.id))
+    assert (ended.status, ended.error_name) == ("failed", "WorkerLost")
+    assert "stopped responding" in (ended.error_message or "")  # the reaper's word stands
+    assert (retry.status, retry.attempt) == ("queued", 2)

@@ -17,6 +17,7 @@ from nbtools.cli.main import cli
         (["--executor", "carrier-pigeon"], "choose one of: dask, local"),
         (["--storage", "relative/dir"], "must be absolute"),
         (["--storage", "nosuchscheme://bucket"], "Install the fsspec package for its scheme"),
+        (["--lease", "0.5"], "must be at least 3 s"),
     ],
 )
 def test_bad_scale_out_options_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
