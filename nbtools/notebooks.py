@@ -47,11 +47,12 @@ def parse_notebook(raw: bytes | str, source: str = "<notebook>") -> Notebook:
         ) from None
     except UnicodeDecodeError as exc:
         raise NotebookError(f"{source} is not UTF-8 text: {exc.reason}.", path=source) from None
-    _check_structure(nb, source)
+    check_structure(nb, source)
     return nb
 
 
-def _check_structure(nb: Any, source: str) -> None:
+def check_structure(nb: Any, source: str) -> None:
+    """Raise :class:`NotebookError` unless ``nb`` has the shape of an nbformat 4 notebook."""
     if not isinstance(nb, dict) or "cells" not in nb or "nbformat" not in nb:
         raise NotebookError(
             f"{source} is JSON but not a notebook: it needs 'nbformat' and 'cells'.", path=source

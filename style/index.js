@@ -1,2 +1,4 @@
 import './base.css';
 import './productionize.css';
+import './jobs.css';
+import './versions.css';

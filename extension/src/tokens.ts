@@ -23,6 +23,17 @@ export namespace CommandIDs {
    * Fetch the server status again and show it in the panel.
    */
   export const refreshStatus = 'nbtools:refresh-status';
+
+  /**
+   * Open the Jobs section with the create-job form. Argument `path`: the
+   * notebook to run (default: the active notebook).
+   */
+  export const createJob = 'nbtools:create-job';
+
+  /**
+   * Save the active notebook and record it as a named version (asks for a message).
+   */
+  export const saveVersion = 'nbtools:save-version';
 }
 
 /**

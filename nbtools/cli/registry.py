@@ -39,4 +39,9 @@ COMMANDS: dict[str, CommandEntry] = {
     "scheduler": CommandEntry(
         "nbtools.cli.scheduler", "scheduler", "Run the scheduler daemon (jobs and queued runs)."
     ),
+    "version": CommandEntry(
+        "nbtools.cli.version",
+        "version",
+        "Notebook versions: save, log, diff, show, restore, gc, verify.",
+    ),
 }

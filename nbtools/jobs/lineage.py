@@ -1,8 +1,8 @@
 """Run-start hooks: where other features record a run's lineage.
 
-When a run starts, after the notebook's bytes are read and before it executes, the runner
-calls each hook named in :data:`RUN_START_HOOKS` with a :class:`RunStart` and stores what the
-hooks return on the run row. The versioning feature returns ``{"notebook_version_id": …}``,
+When a run starts, after the notebook's bytes are read, the runner calls each hook named in
+:data:`RUN_START_HOOKS` with a :class:`RunStart` (in a background thread, while the notebook
+executes) and stores what the hooks return on the run row when the run ends. The versioning feature returns ``{"notebook_version_id": …}``,
 the environment feature ``{"env_snapshot_id": …}``. Hooks are named by import path (not
 registered at import time) so that worker processes, which import nothing else, find them.
 """
@@ -10,6 +10,8 @@ registered at import time) so that worker processes, which import nothing else, 
 from __future__ import annotations
 
 import importlib
+import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,8 +19,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from nbtools.project import Project
 
+log = logging.getLogger(__name__)
+
 #: ``"module:function"`` of each hook; a hook returns a dict of lineage columns to set.
-RUN_START_HOOKS: tuple[str, ...] = ()
+RUN_START_HOOKS: tuple[str, ...] = (
+    "nbtools.versioning.lineage:run_started",
+    "nbtools.envsnap.lineage:run_started",
+)
 
 #: The run columns hooks may set.
 LINEAGE_COLUMNS = frozenset({"notebook_version_id", "env_snapshot_id"})
@@ -47,3 +54,27 @@ def lineage_for(start: RunStart, hooks: tuple[str, ...] = RUN_START_HOOKS) -> di
                 raise ValueError(f"Run-start hook {spec} returned unknown column {column!r}.")
             lineage[column] = value
     return lineage
+
+
+class LineageCapture(threading.Thread):
+    """Calls the hooks in a background thread while the run executes (off its critical path).
+
+    A failing hook is logged and leaves the run without that lineage; it never fails the run.
+    """
+
+    def __init__(self, start: RunStart, hooks: tuple[str, ...] = RUN_START_HOOKS) -> None:
+        super().__init__(name=f"nbtools-lineage-{start.run_id}", daemon=True)
+        self._start_info, self._hooks = start, hooks
+        self._lineage: dict[str, Any] = {}
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._lineage = lineage_for(self._start_info, self._hooks)
+        except Exception:
+            log.exception("nbtools: run %s: a run-start hook failed", self._start_info.run_id)
+
+    def result(self) -> dict[str, Any]:
+        """The lineage columns, once every hook has returned."""
+        self.join()
+        return self._lineage

@@ -27,7 +27,7 @@ from nbtools.jobs.errors import InvalidParameterError
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.kernels import Kernel, KernelSource, kill_kernel_tree
 from nbtools.jobs.leases import LEASE_SECONDS
-from nbtools.jobs.lineage import RunStart, lineage_for
+from nbtools.jobs.lineage import LineageCapture, RunStart
 from nbtools.jobs.models import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
 from nbtools.jobs.parameters import declared_parameters, parameters_cell_index, resolve_values
 from nbtools.notebooks import content_hash, kernel_name, parse_notebook
@@ -72,6 +72,7 @@ class Prepared:
     cwd: Path
     cells: int
     injected_after: int | None
+    start: RunStart
 
 
 class Watchdog(threading.Thread):
@@ -134,7 +135,7 @@ class Watchdog(threading.Thread):
 
 
 def _prepare(project: Project, run: Run, worker: str, raw: bytes, cwd: Path) -> Prepared:
-    """Check the notebook's parameters, record its hash and lineage."""
+    """Check the notebook's parameters, record its hash."""
     import nbformat
 
     nb = parse_notebook(raw, source=run.notebook_path)
@@ -149,7 +150,6 @@ def _prepare(project: Project, run: Run, worker: str, raw: bytes, cwd: Path) -> 
         ) from None
     kernel = run.kernel_name or kernel_name(nb) or DEFAULT_KERNEL
     path = project.root / run.notebook_path
-    lineage = lineage_for(RunStart(project, run.id, run.notebook_path, path, raw, kernel))
     runs.record_start(
         project.store,
         run.id,
@@ -157,7 +157,6 @@ def _prepare(project: Project, run: Run, worker: str, raw: bytes, cwd: Path) -> 
         notebook_sha256=content_hash(raw),
         cells_total=len(nb["cells"]),
         cells_done=0,
-        **lineage,
     )
     parameters_at = parameters_cell_index(nb)
     return Prepared(
@@ -167,6 +166,7 @@ def _prepare(project: Project, run: Run, worker: str, raw: bytes, cwd: Path) -> 
         cwd=cwd,
         cells=len(nb["cells"]),
         injected_after=(parameters_at if parameters_at is not None else -1) if values else None,
+        start=RunStart(project, run.id, run.notebook_path, path, raw, kernel),
     )
 
 
@@ -313,8 +313,8 @@ def execute_run(
             location = shared.upload(out_dir, run_id)
         _finish(store, run_id, worker, lease, output_dir=location, **ended)
     if kernel is not None:
-        kernels.warm()  # the next run's kernel boots while this one stops and the worker waits
         kernels.retire(kernel)
+        kernels.warm()  # the next run's kernel boots while the worker waits for work
     return str(ended["status"])
 
 
@@ -331,11 +331,11 @@ def _execute(
     try:
         raw, cwd = _read_input(project, run, request.input_url)
         prepared = _prepare(project, run, worker, raw, cwd)
+        lineage = LineageCapture(prepared.start)
         kernel = kernels.take(prepared.kernel_name, prepared.cwd)
-    except NbtoolsError as exc:
-        return {"status": FAILED, **Outcome.failed(type(exc).__name__, exc.message).error}, None
-    except Exception as exc:  # e.g. an unknown kernel: the run fails, others go on
-        return {"status": FAILED, **Outcome.failed(type(exc).__name__, str(exc)).error}, None
+    except Exception as exc:  # a bad notebook or an unknown kernel fails this run only
+        message = exc.message if isinstance(exc, NbtoolsError) else str(exc)
+        return {"status": FAILED, **Outcome.failed(type(exc).__name__, message).error}, None
     output = out_dir / f"{Path(run.notebook_path).stem}.ipynb"
     progress = runs.Progress(cells_total=prepared.cells)
     watchdog = Watchdog(
@@ -357,5 +357,6 @@ def _execute(
         "cells_done": progress.cells_done,
         "current_cell": progress.current_cell,
         **outcome.error,
+        **lineage.result(),
     }
     return ended, kernel

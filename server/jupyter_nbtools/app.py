@@ -6,6 +6,7 @@ from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Any as AnyTrait
+from traitlets import Bool
 
 from jupyter_nbtools.jobs_service import JobsService
 from jupyter_nbtools.routes import all_routes
@@ -23,6 +24,12 @@ class NbtoolsApp(ExtensionApp):
 
     project = AnyTrait(help="The nbtools Project for the server root (set at start-up).")
 
+    record_versions = Bool(
+        True,
+        help="Record a version of a notebook on every save and serve versions as JupyterLab "
+        "checkpoints (see docs/versions.md).",
+    ).tag(config=True)
+
     def initialize_settings(self) -> None:
         settings = NbtoolsSettings(parent=self)
         self.project = Project.from_settings(settings, default_root=Path(self.serverapp.root_dir))
@@ -30,6 +37,11 @@ class NbtoolsApp(ExtensionApp):
         self.jobs = JobsService(self.project, JobsSettings(parent=self))
         self.settings["nbtools_jobs"] = self.jobs
         self.jobs.start_if_in_use()
+        if self.record_versions:
+            from jupyter_nbtools.checkpoints import install
+
+            contents_manager = self.serverapp.contents_manager
+            self.settings["nbtools_versions"] = install(contents_manager, self.project, self.log)
         self.log.info(
             "nbtools: project root %s, store %s", self.project.root, self.project.store_dir
         )

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from jupyter_nbtools.handlers import env, extract, job_inputs, jobs, notebook, runs, status
+from jupyter_nbtools.handlers import (
+    env,
+    extract,
+    job_inputs,
+    jobs,
+    notebook,
+    runs,
+    status,
+    versions,
+)
 
 API_PREFIX = r"/nbtools/api"
 
@@ -19,6 +28,7 @@ def all_routes() -> list[tuple[str, Any]]:
         jobs,
         runs,
         job_inputs,
+        versions,
     )
     return [
         (API_PREFIX + pattern, handler) for module in modules for pattern, handler in module.ROUTES

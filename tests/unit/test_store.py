@@ -97,6 +97,7 @@ MODEL_MODULES = [
     "nbtools.store.models",
     "nbtools.envsnap.records",
     "nbtools.jobs.models",
+    "nbtools.versioning.models",
 ]
 
 

@@ -1,48 +1,17 @@
 import { expect, test } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
-import type { TestInfo } from '@playwright/test';
 import * as fs from 'fs';
+
+import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
 
 const NOTEBOOK = 'env.ipynb';
 
 function notebook(): string {
-  return JSON.stringify({
-    cells: [
-      {
-        cell_type: 'code',
-        id: 'one',
-        metadata: {},
-        execution_count: null,
-        outputs: [],
-        source: 'import sys'
-      }
-    ],
-    metadata: {
-      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
-      language_info: { name: 'python' }
-    },
-    nbformat: 4,
-    nbformat_minor: 5
-  });
+  return notebookJson([codeCell('one', 'import sys')]);
 }
 
-/**
- * Save a screenshot as a test artifact (never as an assertion).
- */
-async function screenshot(page: IJupyterLabPageFixture, testInfo: TestInfo, name: string) {
-  await testInfo.attach(name, { body: await page.screenshot(), contentType: 'image/png' });
-}
-
-async function openEnvironmentSection(page: IJupyterLabPageFixture) {
-  const notebookPanel = await page.activity.getPanelLocator(NOTEBOOK);
-  await notebookPanel!.getByRole('button', { name: 'Productionize', exact: true }).click();
-  const panel = page.getByRole('region', { name: 'Production', exact: true });
-  const heading = panel.getByRole('heading', { name: 'Environment Section' });
-  if ((await heading.getAttribute('aria-expanded')) !== 'true') {
-    await heading.click();
-  }
-  await expect(heading).toHaveAttribute('aria-expanded', 'true');
-  return panel;
+function openEnvironmentSection(page: IJupyterLabPageFixture) {
+  return openSection(page, NOTEBOOK, 'Environment');
 }
 
 test.describe('Environment section', () => {
@@ -89,7 +58,7 @@ test.describe('Environment section', () => {
     await expect(panel.getByRole('list', { name: 'Differences' })).toContainText(
       /~ six 1\.0\.0 -> \S+ \(upgraded\)/
     );
-    await screenshot(page, testInfo, 'environment-drift');
+    await attachScreenshot(page, testInfo, 'environment-drift');
 
     const requirements = page.waitForEvent('download');
     await panel.getByRole('button', { name: 'Download requirements.txt' }).click();
@@ -109,7 +78,7 @@ test.describe('Environment section', () => {
     ).toBeVisible();
 
     await page.theme.setDarkTheme();
-    await screenshot(page, testInfo, 'environment-dark');
+    await attachScreenshot(page, testInfo, 'environment-dark');
   });
 
   test('a kernel that cannot be captured shows an alert', async ({ page }) => {

@@ -3,16 +3,6 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
 import { attachScreenshot } from './helpers';
 
-/** What the job-creation test reads and writes on `window` (Galata exposes `jupyterapp`). */
-interface IJobWindow {
-  jupyterapp: {
-    commands: {
-      addCommand(id: string, options: { execute: (args: unknown) => void }): void;
-    };
-  };
-  nbtoolsCreatedJob?: { path?: string };
-}
-
 /** A notebook from [source, tags] pairs; the first entry is a markdown title. */
 function notebook(title: string, cells: [string, string[]][]): string {
   return JSON.stringify({
@@ -104,20 +94,12 @@ test.describe('Productionize wizard', () => {
     await expect(results).toContainText('passed');
     await attachScreenshot(page, testInfo, 'productionize-tests-green');
 
-    // Step 5 hands the notebook to job creation through a command.
-    await page.evaluate(() => {
-      const win = window as unknown as IJobWindow;
-      win.jupyterapp.commands.addCommand('nbtools:create-job', {
-        execute: args => {
-          win.nbtoolsCreatedJob = args as { path?: string };
-        }
-      });
-    });
+    // Step 5 hands the notebook to job creation (the Jobs section's create-job form).
     await panel.getByRole('button', { name: '5. Schedule' }).click();
     await panel.getByRole('button', { name: 'Schedule this notebook' }).click();
-    await expect
-      .poll(() => page.evaluate(() => (window as unknown as IJobWindow).nbtoolsCreatedJob?.path))
-      .toBe(`${tmpPath}/calc.ipynb`);
+    await expect(panel.getByRole('form', { name: 'Create job' })).toContainText(
+      `New job for ${tmpPath}/calc.ipynb`
+    );
   });
 
   test('an undefined name is shown on its cell, and the link scrolls there', async ({

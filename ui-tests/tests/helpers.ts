@@ -1,5 +1,6 @@
+import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
-import type { TestInfo } from '@playwright/test';
+import type { Locator, TestInfo } from '@playwright/test';
 
 /**
  * Save a screenshot as a test artifact (never as an assertion).
@@ -12,4 +13,46 @@ export async function attachScreenshot(
   const file = testInfo.outputPath(`${name}.png`);
   await page.screenshot({ path: file });
   await testInfo.attach(name, { path: file, contentType: 'image/png' });
+}
+
+/**
+ * A v4.5 Python notebook with the given cells, as JSON text to upload.
+ */
+export function notebookJson(cells: Record<string, unknown>[]): string {
+  return JSON.stringify({
+    cells,
+    metadata: {
+      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+      language_info: { name: 'python' }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  });
+}
+
+/**
+ * A code cell without outputs.
+ */
+export function codeCell(id: string, source: string): Record<string, unknown> {
+  return { cell_type: 'code', id, metadata: {}, execution_count: null, outputs: [], source };
+}
+
+/**
+ * Click Productionize in the toolbar of `notebook`, expand the section
+ * titled `section` of the Production panel, and return the panel.
+ */
+export async function openSection(
+  page: IJupyterLabPageFixture,
+  notebook: string,
+  section: string
+): Promise<Locator> {
+  const notebookPanel = await page.activity.getPanelLocator(notebook);
+  await notebookPanel!.getByRole('button', { name: 'Productionize', exact: true }).click();
+  const panel = page.getByRole('region', { name: 'Production', exact: true });
+  const heading = panel.getByRole('heading', { name: `${section} Section` });
+  if ((await heading.getAttribute('aria-expanded')) !== 'true') {
+    await heading.click();
+  }
+  await expect(heading).toHaveAttribute('aria-expanded', 'true');
+  return panel;
 }

@@ -20,3 +20,40 @@ export type {
   SnapshotExport,
   SnapshotSummary
 } from './env';
+export {
+  cancelRun,
+  createJob,
+  deleteJob,
+  downloadRunHtml,
+  getParameters,
+  listJobs,
+  listRuns,
+  openRunOutput,
+  previewCron,
+  rerunRun,
+  runJob,
+  updateJob
+} from './jobs';
+export type {
+  CronPreview,
+  Job,
+  JobFields,
+  MissedPolicy,
+  NotebookParameter,
+  NotebookParameters,
+  ParameterType,
+  Run,
+  RunStatus
+} from './jobs';
+export { diffVersions, listVersions, restoreVersion, saveVersion } from './versions';
+export type {
+  CellDiff,
+  DiffLine,
+  KeyChange,
+  NotebookDiff,
+  OutputChange,
+  RestoreResult,
+  Version,
+  VersionHistory,
+  VersioningFailure
+} from './versions';

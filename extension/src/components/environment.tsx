@@ -5,6 +5,7 @@ import * as React from 'react';
 
 import { diffSnapshots, exportSnapshot, listSnapshots, takeSnapshot } from '../api';
 import type { ExportFormat, Snapshot, SnapshotDiff, SnapshotSummary } from '../api';
+import { saveBlob } from './download';
 
 /**
  * What the Environment section shows for the active notebook's kernel.
@@ -321,12 +322,5 @@ function asError(reason: unknown): Error {
  * Offer `content` to the browser as a download named `filename`.
  */
 function saveFile(filename: string, content: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type: 'text/plain;charset=utf-8' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 0);
+  saveBlob(filename, new Blob([content], { type: 'text/plain;charset=utf-8' }));
 }

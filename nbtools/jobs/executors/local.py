@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 class _Worker:
     process: subprocess.Popen[bytes]
     current: int | None = None
-    ready: bool = False
     idle_since: float = 0.0
     buffer: bytes = b""
     pid: int = field(init=False)
@@ -139,9 +138,7 @@ class LocalExecutor(Executor):
         *lines, worker.buffer = worker.buffer.split(b"\n")
         for line in lines:
             message = json.loads(line)
-            if message["event"] == "ready":
-                worker.ready = True
-            elif message["event"] == "done":
+            if message["event"] == "done":
                 with self._lock:
                     worker.current = None
                     worker.idle_since = time.monotonic()

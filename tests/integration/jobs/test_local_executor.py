@@ -12,7 +12,7 @@ import pytest
 
 from nbtools.jobs.executors import UnknownExecutorError, executor_class
 from nbtools.jobs.executors.local import LocalExecutor
-from nbtools.jobs.runs import output_files, request_cancel
+from nbtools.jobs.runs import get_run, output_files, request_cancel
 from nbtools.jobs.submit import queue_run
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
@@ -85,3 +85,25 @@ def test_a_killed_worker_is_reported_and_replaced(
     for follow_up in follow_ups:
         executor.submit(request(project, follow_up.id))
     assert [done_log.wait(r.id) for r in follow_ups] == ["succeeded"] * 3
+
+
+def test_a_broken_or_missing_notebook_fails_its_run_and_others_go_on(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    executor: LocalExecutor,
+    done_log: DoneLog,
+) -> None:
+    notebook_factory("fine.ipynb", [("code", "1 + 1", [])])
+    gone = notebook_factory("gone.ipynb", [("code", "1 + 1", [])])
+    broken = notebook_factory("broken.ipynb", [("code", "1 + 1", [])])
+    runs = [queue_run(project, name, {}) for name in ("gone.ipynb", "broken.ipynb", "fine.ipynb")]
+    gone.unlink()
+    broken.write_text('{"nbformat": 4, "cells": [')
+    for run in runs:
+        executor.submit(request(project, run.id))
+    assert [done_log.wait(run.id) for run in runs] == ["failed", "failed", "succeeded"]
+    with project.store.session() as session:
+        errors = [get_run(session, run.id).error_message for run in runs[:2]]
+    assert errors[0] == "Notebook not found: gone.ipynb."
+    assert errors[1] is not None
+    assert "broken.ipynb is not valid JSON" in errors[1]

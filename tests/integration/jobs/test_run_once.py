@@ -157,3 +157,13 @@ def test_bad_parameters_exit_2(tmp_path: Path, notebook_factory: NotebookFactory
     wrong = nbtools(tmp_path, "run", "nb.ipynb", "-p", "days=soon")
     assert wrong.exit_code == 2
     assert "expects int" in wrong.output
+
+
+def test_unknown_kernel_fails_the_run_naming_it(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory("nb.ipynb", [("code", "1", [])])
+    code, model = run_json(tmp_path, "nb.ipynb", "--kernel", "no-such-kernel")
+    assert code == 1
+    assert model["status"] == "failed"
+    assert "no-such-kernel" in model["error"]["message"]

@@ -75,3 +75,27 @@ def test_daemon_runs_queued_runs_and_a_killed_run_is_reaped_and_retried(
         ended, retry = session.scalars(select(Run).where(Run.job_id == job.id).order_by(Run.id))
     assert (ended.status, ended.error_name) == ("failed", "WorkerLost")
     assert (retry.status, retry.attempt) == ("queued", 2)
+
+
+def test_max_concurrent_holds_back_a_jobs_second_run(
+    project: Project, sleeper: Path, notebook_factory: NotebookFactory
+) -> None:
+    from nbtools.jobs.executors.local import LocalExecutor
+    from nbtools.jobs.runs import request_cancel
+
+    job = create_job(project, {"notebook_path": "sleep.ipynb", "max_concurrent": 1})
+    first, second = (queue_run(project, "sleep.ipynb", {}, job=job) for _ in range(2))
+    executor = LocalExecutor(2, cwd=project.root)
+    scheduler = Scheduler(project, executor)
+    try:
+        assert scheduler.tick().submitted == [first.id]
+        wait_for(project, first.id, lambda r: r.status == "running")
+        assert scheduler.tick().submitted == []
+        request_cancel(project.store, first.id)
+        wait_for(project, first.id, lambda r: r.status == "cancelled")
+        assert scheduler.tick().submitted == [second.id]
+        wait_for(project, second.id, lambda r: r.status == "running")
+        request_cancel(project.store, second.id)
+        wait_for(project, second.id, lambda r: r.status == "cancelled")
+    finally:
+        executor.shutdown()

@@ -1,0 +1,160 @@
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import { NbtoolsApiError, isApiErrorBody } from './errors';
+import { API_NAMESPACE, requestAPI } from './request';
+
+/**
+ * Wire types and calls of the jobs API (`/nbtools/api/jobs`, `/runs`,
+ * `/parameters`, `/cron/preview`). Field names follow the server's JSON.
+ */
+
+export type ParameterType = 'int' | 'float' | 'str' | 'bool' | 'None' | 'list' | 'dict';
+
+/** A parameter declared in the notebook's `parameters` cell. */
+export interface NotebookParameter {
+  name: string;
+  type: ParameterType;
+  default: unknown;
+  help: string;
+}
+
+/** `GET parameters?path=`. */
+export interface NotebookParameters {
+  /** Index of the `parameters` cell, `null` when the notebook has none. */
+  cell: number | null;
+  parameters: NotebookParameter[];
+}
+
+/** `GET cron/preview?cron=&timezone=`. */
+export interface CronPreview {
+  cron: string;
+  timezone: string;
+  description: string;
+  next: string[];
+  next_local: string[];
+  presets: Record<string, string>;
+}
+
+export type MissedPolicy = 'run_once' | 'skip';
+
+/** Fields of a job that can be created or edited. */
+export interface JobFields {
+  name?: string | null;
+  notebook_path?: string;
+  parameters?: Record<string, unknown>;
+  cron?: string | null;
+  timezone?: string;
+  paused?: boolean;
+  retries?: number;
+  retry_backoff_seconds?: number;
+  timeout_seconds?: number | null;
+  max_concurrent?: number;
+  output_html?: boolean;
+  missed_policy?: MissedPolicy;
+  kernel_name?: string | null;
+}
+
+export interface Job extends Required<Omit<JobFields, 'name'>> {
+  id: number;
+  name: string;
+  schedule_description: string | null;
+  next_run_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
+
+export interface Run {
+  id: number;
+  job_id: number | null;
+  trigger: string;
+  notebook_path: string;
+  parameters: Record<string, unknown>;
+  status: RunStatus;
+  attempt: number;
+  scheduled_for: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_seconds: number | null;
+  cancel_requested: boolean;
+  progress: { cells_total: number | null; cells_done: number | null; current_cell: number | null };
+  error: { name: string; message: string; cell: number | null } | null;
+  notebook_sha256: string | null;
+  output_notebook: string | null;
+  output_html: string | null;
+}
+
+export function getParameters(path: string): Promise<NotebookParameters> {
+  return requestAPI<NotebookParameters>(`parameters?${new URLSearchParams({ path })}`);
+}
+
+export function previewCron(cron: string, timezone: string): Promise<CronPreview> {
+  return requestAPI<CronPreview>(`cron/preview?${new URLSearchParams({ cron, timezone })}`);
+}
+
+export function listJobs(path: string): Promise<Job[]> {
+  return requestAPI<Job[]>(`jobs?${new URLSearchParams({ path })}`);
+}
+
+export function createJob(fields: JobFields): Promise<Job> {
+  return requestAPI<Job>('jobs', { method: 'POST', body: JSON.stringify(fields) });
+}
+
+export function updateJob(id: number, fields: JobFields): Promise<Job> {
+  return requestAPI<Job>(`jobs/${id}`, { method: 'PATCH', body: JSON.stringify(fields) });
+}
+
+export function deleteJob(id: number): Promise<void> {
+  return requestAPI<void>(`jobs/${id}`, { method: 'DELETE' });
+}
+
+export function runJob(id: number): Promise<Run> {
+  return requestAPI<Run>(`jobs/${id}/run`, { method: 'POST', body: '{}' });
+}
+
+export function listRuns(path: string, limit = 20): Promise<Run[]> {
+  return requestAPI<Run[]>(`runs?${new URLSearchParams({ path, limit: String(limit) })}`);
+}
+
+export function cancelRun(id: number): Promise<Run> {
+  return requestAPI<Run>(`runs/${id}/cancel`, { method: 'POST', body: '{}' });
+}
+
+export function rerunRun(id: number): Promise<Run> {
+  return requestAPI<Run>(`runs/${id}/rerun`, { method: 'POST', body: '{}' });
+}
+
+/** Copy the run's executed notebook where JupyterLab can open it; returns its path. */
+export function openRunOutput(id: number): Promise<{ path: string }> {
+  return requestAPI<{ path: string }>(`runs/${id}/open`, { method: 'POST', body: '{}' });
+}
+
+/**
+ * The run's HTML report as a file download (never rendered on the Jupyter origin).
+ */
+export async function downloadRunHtml(
+  id: number,
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<{ filename: string; blob: Blob }> {
+  const url = URLExt.join(settings.baseUrl, API_NAMESPACE, `runs/${id}/download/html`);
+  const response = await ServerConnection.makeRequest(url, {}, settings);
+  if (!response.ok) {
+    let body: unknown = undefined;
+    try {
+      body = await response.json();
+    } catch {
+      // not JSON: reported below with the status
+    }
+    throw new NbtoolsApiError(
+      isApiErrorBody(body)
+        ? { status: response.status, ...body }
+        : { status: response.status, error: 'HTTPError', message: response.statusText }
+    );
+  }
+  const disposition = response.headers.get('Content-Disposition') ?? '';
+  const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `run-${id}.html`;
+  return { filename, blob: await response.blob() };
+}

@@ -1,0 +1,193 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { Button, VDomRenderer } from '@jupyterlab/ui-components';
+import type { Message } from '@lumino/messaging';
+import * as React from 'react';
+
+import type { Job, Run } from '../api';
+import { JobFormView } from './jobForm';
+import type { JobsModel } from './jobsModel';
+
+function when(iso: string | null): string {
+  return iso ? new Date(iso).toLocaleString() : '';
+}
+
+/**
+ * The Jobs section: the active notebook's jobs, its runs (updating live) and
+ * the create/edit form.
+ */
+export class JobsView extends VDomRenderer<JobsModel> {
+  constructor(model: JobsModel, trans: TranslationBundle) {
+    super(model);
+    this._trans = trans;
+    this.addClass('jp-nbtools-Jobs');
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.model.setVisible(true);
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this.model.setVisible(false);
+  }
+
+  protected render(): React.ReactElement {
+    const { model } = this;
+    const trans = this._trans;
+    if (model.path === null) {
+      return <p>{trans.__('Open a notebook to run it as a job.')}</p>;
+    }
+    return (
+      <>
+        {model.error && (
+          <p role="alert" className="jp-nbtools-Error-message">
+            {model.error}
+          </p>
+        )}
+        {model.form ? (
+          <JobFormView
+            key={model.form.job?.id ?? 'new'}
+            model={model}
+            form={model.form}
+            trans={trans}
+          />
+        ) : (
+          <Button onClick={() => void model.openForm()}>{trans.__('Create job')}</Button>
+        )}
+        <JobList model={model} trans={trans} />
+        <RunList model={model} trans={trans} />
+      </>
+    );
+  }
+
+  private _trans: TranslationBundle;
+}
+
+function JobList({ model, trans }: { model: JobsModel; trans: TranslationBundle }) {
+  if (model.jobs.length === 0) {
+    return null;
+  }
+  return (
+    <ul className="jp-nbtools-Jobs-list" aria-label={trans.__('Jobs')}>
+      {model.jobs.map(job => (
+        <li key={job.id} aria-label={job.name}>
+          <div className="jp-nbtools-Jobs-row">
+            <strong>{job.name}</strong>
+            <span>
+              {job.cron
+                ? job.paused
+                  ? trans.__('paused · %1', job.schedule_description ?? job.cron)
+                  : trans.__(
+                      '%1 (%2) · next %3',
+                      job.schedule_description ?? job.cron,
+                      job.timezone,
+                      when(job.next_run_at)
+                    )
+                : trans.__('on demand')}
+            </span>
+          </div>
+          <JobActions job={job} model={model} trans={trans} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function JobActions({
+  job,
+  model,
+  trans
+}: {
+  job: Job;
+  model: JobsModel;
+  trans: TranslationBundle;
+}) {
+  return (
+    <div className="jp-nbtools-Jobs-actions">
+      <Button small onClick={() => void model.runJob(job)}>
+        {trans.__('Run now')}
+      </Button>
+      {job.cron && (
+        <Button small onClick={() => void model.setPaused(job, !job.paused)}>
+          {job.paused ? trans.__('Resume') : trans.__('Pause')}
+        </Button>
+      )}
+      <Button small onClick={() => void model.openForm(job)}>
+        {trans.__('Edit')}
+      </Button>
+      <Button small minimal onClick={() => void model.deleteJob(job)}>
+        {trans.__('Delete')}
+      </Button>
+    </div>
+  );
+}
+
+function progress(run: Run, trans: TranslationBundle): string {
+  const { cells_done, cells_total, current_cell } = run.progress;
+  if (run.status !== 'running' || cells_total === null) {
+    return '';
+  }
+  return current_cell === null
+    ? trans.__('%1/%2 cells', cells_done ?? 0, cells_total)
+    : trans.__('%1/%2 cells, running cell %3', cells_done ?? 0, cells_total, current_cell);
+}
+
+function RunList({ model, trans }: { model: JobsModel; trans: TranslationBundle }) {
+  if (model.runs.length === 0) {
+    return <p className="jp-nbtools-Jobs-empty">{trans.__('No runs of this notebook yet.')}</p>;
+  }
+  return (
+    <ul className="jp-nbtools-Runs-list" aria-label={trans.__('Runs')}>
+      {model.runs.map(run => (
+        <li key={run.id} aria-label={trans.__('Run %1', run.id)} data-status={run.status}>
+          <div className="jp-nbtools-Jobs-row">
+            <span
+              className={`jp-nbtools-RunStatus jp-mod-${run.status}`}
+              data-testid="nbtools-run-status"
+            >
+              {run.status}
+            </span>
+            <span>#{run.id}</span>
+            <span>{when(run.started_at ?? run.created_at)}</span>
+            {run.duration_seconds !== null && <span>{run.duration_seconds.toFixed(1)} s</span>}
+            {run.attempt > 1 && <span>{trans.__('attempt %1', run.attempt)}</span>}
+          </div>
+          {Object.keys(run.parameters).length > 0 && (
+            <code className="jp-nbtools-Runs-parameters">{JSON.stringify(run.parameters)}</code>
+          )}
+          {progress(run, trans) && <p role="status">{progress(run, trans)}</p>}
+          {run.error && (
+            <p className="jp-nbtools-Error-message" data-testid="nbtools-run-error">
+              {run.error.cell === null
+                ? `${run.error.name}: ${run.error.message}`
+                : trans.__('%1: %2 (cell %3)', run.error.name, run.error.message, run.error.cell)}
+            </p>
+          )}
+          <div className="jp-nbtools-Jobs-actions">
+            {run.output_notebook && (
+              <Button small onClick={() => void model.openOutput(run)}>
+                {trans.__('Open output')}
+              </Button>
+            )}
+            {run.output_html && (
+              <Button small onClick={() => void model.downloadHtml(run)}>
+                {trans.__('Download HTML')}
+              </Button>
+            )}
+            {(run.status === 'queued' || run.status === 'running') && (
+              <Button small onClick={() => void model.cancel(run)}>
+                {trans.__('Cancel')}
+              </Button>
+            )}
+            {run.finished_at && (
+              <Button small minimal onClick={() => void model.rerun(run)}>
+                {trans.__('Rerun')}
+              </Button>
+            )}
+          </div>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,193 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { Button, HTMLSelect, VDomRenderer } from '@jupyterlab/ui-components';
+import type { Message } from '@lumino/messaging';
+import * as React from 'react';
+
+import type { Version } from '../api';
+import { NotebookDiffView } from './notebookDiff';
+import type { CompareMode, VersionsModel } from './versionsModel';
+
+/**
+ * The Versions section of the Production panel: the active notebook's
+ * history, the selected version's diff, restore and open-as-copy.
+ */
+export class VersionsView extends VDomRenderer<VersionsModel> {
+  constructor(model: VersionsModel, trans: TranslationBundle) {
+    super(model);
+    this._trans = trans;
+    this.addClass('jp-nbtools-Versions');
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.model.visible = true;
+    void this.model.refresh();
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this.model.visible = false;
+  }
+
+  protected render(): React.ReactElement {
+    return <VersionsContent model={this.model} trans={this._trans} />;
+  }
+
+  private _trans: TranslationBundle;
+}
+
+function VersionsContent({
+  model,
+  trans
+}: {
+  model: VersionsModel;
+  trans: TranslationBundle;
+}): React.ReactElement {
+  const state = model.history;
+  switch (state.kind) {
+    case 'no-notebook':
+      return (
+        <p className="jp-nbtools-Versions-message">
+          {trans.__('Open a notebook to see its versions.')}
+        </p>
+      );
+    case 'loading':
+      return (
+        <p role="status" className="jp-nbtools-Versions-message">
+          {trans.__('Loading versions…')}
+        </p>
+      );
+    case 'failed':
+      return (
+        <div role="alert" className="jp-nbtools-Error">
+          <p className="jp-nbtools-Error-title">{trans.__('Could not load the versions')}</p>
+          <p className="jp-nbtools-Error-message">{state.error.message}</p>
+        </div>
+      );
+    case 'ready': {
+      const { versions, failure } = state.history;
+      return (
+        <>
+          {failure && (
+            <div role="alert" className="jp-nbtools-Error" data-testid="nbtools-versions-failure">
+              <p className="jp-nbtools-Error-title">
+                {trans.__('The last save was not recorded as a version')}
+              </p>
+              <p className="jp-nbtools-Error-message">{failure.message}</p>
+            </div>
+          )}
+          {model.notice && (
+            <p
+              role={model.notice.error ? 'alert' : 'status'}
+              className={`jp-nbtools-Versions-notice${model.notice.error ? ' jp-mod-error' : ''}`}
+            >
+              {model.notice.text}
+            </p>
+          )}
+          {versions.length === 0 ? (
+            <p className="jp-nbtools-Versions-message">
+              {trans.__('No versions yet: every save records one.')}
+            </p>
+          ) : (
+            <ol className="jp-nbtools-Versions-list" aria-label={trans.__('Versions')}>
+              {versions.map(version => (
+                <VersionRow key={version.id} model={model} version={version} trans={trans} />
+              ))}
+            </ol>
+          )}
+        </>
+      );
+    }
+  }
+}
+
+interface IVersionProps {
+  model: VersionsModel;
+  version: Version;
+  trans: TranslationBundle;
+}
+
+function VersionRow({ model, version, trans }: IVersionProps): React.ReactElement {
+  const selected = model.selected?.id === version.id;
+  const mark = version.kind === 'named' ? '★ ' : version.kind === 'restore' ? '↺ ' : '';
+  return (
+    <li className={`jp-nbtools-Versions-item${selected ? ' jp-mod-selected' : ''}`}>
+      <button
+        className="jp-nbtools-Versions-row"
+        aria-pressed={selected}
+        aria-label={trans.__('Version %1', version.number)}
+        onClick={() => void model.select(version.number)}
+      >
+        <span className="jp-nbtools-Versions-number">{`v${version.number}`}</span>
+        <span className="jp-nbtools-Versions-when">{when(version.created_at)}</span>
+        <span className="jp-nbtools-Versions-message-text">{mark + (version.message ?? '')}</span>
+        <span className="jp-nbtools-Versions-facts">
+          {trans._n('%1 cell changed', '%1 cells changed', version.cells_changed)}
+          {` · ${size(version.size)} · ${version.user}`}
+        </span>
+      </button>
+      {selected && <VersionDetails model={model} version={version} trans={trans} />}
+    </li>
+  );
+}
+
+function VersionDetails({ model, version, trans }: IVersionProps): React.ReactElement {
+  const diff = model.diff;
+  return (
+    <div className="jp-nbtools-Versions-details">
+      <div className="jp-nbtools-Versions-actions">
+        <Button disabled={model.busy} onClick={() => void model.restore(version)}>
+          {trans.__('Restore')}
+        </Button>
+        <Button disabled={model.busy} minimal onClick={() => void model.openCopy(version)}>
+          {trans.__('Open copy')}
+        </Button>
+      </div>
+      <label className="jp-nbtools-Versions-compare">
+        <span>{trans.__('Compare with')}</span>
+        <HTMLSelect
+          aria-label={trans.__('Compare the version with')}
+          value={model.compare}
+          onChange={event => void model.setCompare(event.currentTarget.value as CompareMode)}
+        >
+          <option value="previous">{trans.__('the previous version')}</option>
+          <option value="disk">{trans.__('the notebook file now')}</option>
+        </HTMLSelect>
+      </label>
+      {diff.kind === 'loading' && (
+        <p role="status" className="jp-nbtools-Versions-message">
+          {trans.__('Comparing…')}
+        </p>
+      )}
+      {diff.kind === 'first' && (
+        <p className="jp-nbtools-Versions-message">{trans.__('This is the first version.')}</p>
+      )}
+      {diff.kind === 'failed' && (
+        <div role="alert" className="jp-nbtools-Error">
+          <p className="jp-nbtools-Error-title">{trans.__('Could not compare')}</p>
+          <p className="jp-nbtools-Error-message">{diff.error.message}</p>
+        </div>
+      )}
+      {diff.kind === 'ready' && <NotebookDiffView diff={diff.diff} trans={trans} />}
+    </div>
+  );
+}
+
+function when(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}
+
+function size(bytes: number): string {
+  if (bytes < 1024) {
+    return `${bytes} B`;
+  }
+  const units = ['KiB', 'MiB', 'GiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}

@@ -1,0 +1,273 @@
+import { PathExt } from '@jupyterlab/coreutils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { VDomModel } from '@jupyterlab/ui-components';
+
+import { NbtoolsApiError, diffVersions, listVersions, restoreVersion, saveVersion } from '../api';
+import type { NotebookDiff, Version, VersionHistory } from '../api';
+
+/**
+ * What the Versions section can ask of the open notebook.
+ */
+export interface INotebookActions {
+  /** Save the open notebook (so its current state is recorded first). */
+  save(): Promise<void>;
+  /** Reload the notebook from disk after a restore. */
+  revert(): Promise<void>;
+  /** Open another notebook. */
+  open(path: string): Promise<void>;
+}
+
+/** What a version is compared with. */
+export type CompareMode = 'previous' | 'disk';
+
+export type HistoryState =
+  | { readonly kind: 'no-notebook' }
+  | { readonly kind: 'loading' }
+  | { readonly kind: 'failed'; readonly error: Error }
+  | { readonly kind: 'ready'; readonly history: VersionHistory };
+
+export type DiffState =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'first' }
+  | { readonly kind: 'loading' }
+  | { readonly kind: 'failed'; readonly error: Error }
+  | { readonly kind: 'ready'; readonly diff: NotebookDiff };
+
+/**
+ * The active notebook's history, the selected version and its diff.
+ */
+export class VersionsModel extends VDomModel {
+  constructor(trans: TranslationBundle) {
+    super();
+    this._trans = trans;
+  }
+
+  get path(): string | null {
+    return this._path;
+  }
+
+  get history(): HistoryState {
+    return this._history;
+  }
+
+  get selected(): Version | null {
+    const state = this._history;
+    if (state.kind !== 'ready' || this._selected === null) {
+      return null;
+    }
+    return state.history.versions.find(v => v.number === this._selected) ?? null;
+  }
+
+  get compare(): CompareMode {
+    return this._compare;
+  }
+
+  get diff(): DiffState {
+    return this._diff;
+  }
+
+  /** The outcome of the last action (save, restore, copy), for a status line. */
+  get notice(): { readonly text: string; readonly error: boolean } | null {
+    return this._notice;
+  }
+
+  /** Whether an action is running (buttons are disabled meanwhile). */
+  get busy(): boolean {
+    return this._busy;
+  }
+
+  /** Set by the view: load automatically while the section is visible. */
+  visible = false;
+
+  /**
+   * Follow another notebook (`null`: none is open).
+   */
+  setNotebook(path: string | null, actions: INotebookActions | null): void {
+    this._actions = actions;
+    if (path === this._path) {
+      return;
+    }
+    this._path = path;
+    this._selected = null;
+    this._notice = null;
+    this._diff = { kind: 'none' };
+    this._history = path === null ? { kind: 'no-notebook' } : { kind: 'loading' };
+    this.stateChanged.emit(undefined);
+    if (path !== null && this.visible) {
+      void this.refresh();
+    }
+  }
+
+  /**
+   * Fetch the history again (and the selected version's diff).
+   */
+  async refresh(): Promise<void> {
+    const path = this._path;
+    if (path === null) {
+      return;
+    }
+    const request = ++this._request;
+    let next: HistoryState;
+    try {
+      next = { kind: 'ready', history: await listVersions(path) };
+    } catch (reason) {
+      next = { kind: 'failed', error: asError(reason) };
+    }
+    if (request !== this._request || this.isDisposed || path !== this._path) {
+      return;
+    }
+    this._history = next;
+    if (this.selected === null) {
+      this._selected = null;
+      this._diff = { kind: 'none' };
+    }
+    this.stateChanged.emit(undefined);
+    await this._loadDiff();
+  }
+
+  /**
+   * Select a version (by number) and show its diff; selecting it again closes it.
+   */
+  async select(number: number): Promise<void> {
+    this._selected = this._selected === number ? null : number;
+    this.stateChanged.emit(undefined);
+    await this._loadDiff();
+  }
+
+  async setCompare(mode: CompareMode): Promise<void> {
+    this._compare = mode;
+    this.stateChanged.emit(undefined);
+    await this._loadDiff();
+  }
+
+  /**
+   * Save the notebook and record it as a version named `message`.
+   */
+  async saveNamed(message: string): Promise<void> {
+    const path = this._path;
+    await this._act(async () => {
+      if (path === null) {
+        return null;
+      }
+      await this._actions?.save();
+      const version = await saveVersion(path, message);
+      this._selected = version.number;
+      return this._trans.__('Saved version %1: %2', version.number, message);
+    });
+  }
+
+  /**
+   * Put the selected version back into the notebook; its current state is saved first.
+   */
+  async restore(version: Version): Promise<void> {
+    await this._act(async () => {
+      await this._actions?.save();
+      const result = await restoreVersion(version.id);
+      await this._actions?.revert();
+      this._selected = null;
+      if (result.before !== null && result.before.id === result.after.id) {
+        return this._trans.__(
+          'The notebook already has the content of version %1.',
+          version.number
+        );
+      }
+      return result.before
+        ? this._trans.__(
+            'Restored version %1; the previous state is kept as version %2.',
+            version.number,
+            result.before.number
+          )
+        : this._trans.__('Restored version %1.', version.number);
+    });
+  }
+
+  /**
+   * Write a version to a new notebook next to this one and open it.
+   */
+  async openCopy(version: Version): Promise<void> {
+    await this._act(async () => {
+      const dir = PathExt.dirname(version.path);
+      const stem = PathExt.basename(version.path, '.ipynb');
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const suffix = attempt === 0 ? '' : `-${attempt}`;
+        const target = PathExt.join(dir, `${stem}-v${version.number}${suffix}.ipynb`);
+        try {
+          await restoreVersion(version.id, target);
+        } catch (reason) {
+          if (reason instanceof NbtoolsApiError && reason.status === 409) {
+            continue;
+          }
+          throw reason;
+        }
+        await this._actions?.open(target);
+        return this._trans.__('Opened version %1 as %2.', version.number, target);
+      }
+      throw new Error(this._trans.__('Could not find a free name for the copy.'));
+    });
+  }
+
+  private async _act(work: () => Promise<string | null>): Promise<void> {
+    this._busy = true;
+    this._notice = null;
+    this.stateChanged.emit(undefined);
+    try {
+      const text = await work();
+      this._notice = text === null ? null : { text, error: false };
+    } catch (reason) {
+      this._notice = { text: asError(reason).message, error: true };
+    }
+    this._busy = false;
+    await this.refresh();
+  }
+
+  private async _loadDiff(): Promise<void> {
+    const path = this._path;
+    const version = this.selected;
+    const request = ++this._diffRequest;
+    if (path === null || version === null || this._history.kind !== 'ready') {
+      this._setDiff({ kind: 'none' });
+      return;
+    }
+    let refs: [string, string] | null = [String(version.number), 'disk'];
+    if (this._compare === 'previous') {
+      const versions = this._history.history.versions;
+      const older = versions[versions.indexOf(version) + 1];
+      refs = older ? [String(older.number), String(version.number)] : null;
+    }
+    if (refs === null) {
+      this._setDiff({ kind: 'first' });
+      return;
+    }
+    this._setDiff({ kind: 'loading' });
+    let next: DiffState;
+    try {
+      next = { kind: 'ready', diff: await diffVersions(path, refs[0], refs[1]) };
+    } catch (reason) {
+      next = { kind: 'failed', error: asError(reason) };
+    }
+    if (request === this._diffRequest && !this.isDisposed) {
+      this._setDiff(next);
+    }
+  }
+
+  private _setDiff(state: DiffState): void {
+    this._diff = state;
+    this.stateChanged.emit(undefined);
+  }
+
+  private _trans: TranslationBundle;
+  private _path: string | null = null;
+  private _actions: INotebookActions | null = null;
+  private _history: HistoryState = { kind: 'no-notebook' };
+  private _selected: number | null = null;
+  private _compare: CompareMode = 'previous';
+  private _diff: DiffState = { kind: 'none' };
+  private _notice: { text: string; error: boolean } | null = null;
+  private _busy = false;
+  private _request = 0;
+  private _diffRequest = 0;
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}

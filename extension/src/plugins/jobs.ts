@@ -1,0 +1,60 @@
+import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { PanelWithToolbar, ToolbarButton, refreshIcon } from '@jupyterlab/ui-components';
+
+import { JobsView } from '../components/jobs';
+import { JobsModel } from '../components/jobsModel';
+import { CommandIDs, IProductionPanel } from '../tokens';
+
+const SECTION_ID = 'nbtools-jobs';
+
+/**
+ * The Jobs section of the Production panel (parametrized runs, schedules and
+ * run history of the active notebook) and the `nbtools:create-job` command.
+ */
+const jobsPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyterlab-nbtools:jobs',
+  description: 'The Jobs section: run notebooks with parameters, on schedules, with history.',
+  autoStart: true,
+  requires: [IProductionPanel],
+  optional: [ITranslator],
+  activate: (app: JupyterFrontEnd, panel: IProductionPanel, translator: ITranslator | null) => {
+    const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
+    const model = new JobsModel(path => void app.commands.execute('docmanager:open', { path }));
+    const section = new PanelWithToolbar();
+    section.addClass('jp-nbtools-JobsSection');
+    section.toolbar.addItem(
+      'refresh',
+      new ToolbarButton({
+        icon: refreshIcon,
+        tooltip: trans.__('Refresh jobs and runs'),
+        onClick: () => void model.refresh()
+      })
+    );
+    section.addWidget(new JobsView(model, trans));
+    panel.addSection({ id: SECTION_ID, label: trans.__('Jobs'), rank: 20, widget: section });
+
+    panel.notebookPathChanged.connect((_, path) => model.setPath(path));
+    model.setPath(panel.notebookPath);
+
+    app.commands.addCommand(CommandIDs.createJob, {
+      label: trans.__('Create Job…'),
+      caption: trans.__('Run a notebook with parameters now or on a schedule'),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            path: { type: 'string', description: trans.__('Notebook to run (default: active)') }
+          }
+        }
+      },
+      execute: async args => {
+        await app.commands.execute(CommandIDs.openPanel, { section: SECTION_ID });
+        const path = typeof args.path === 'string' ? args.path : null;
+        await model.openForm(null, path);
+      }
+    });
+  }
+};
+
+export default jobsPlugin;

@@ -1,0 +1,244 @@
+"""``nbtools version``: save, list, compare, show, restore and prune notebook versions."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import click
+
+from nbtools.cli.context import CliContext, pass_cli
+from nbtools.cli.output import json_option, print_fields, print_json, print_table
+from nbtools.errors import CheckFailedError
+
+if TYPE_CHECKING:
+    from nbtools.versioning import Version
+
+NOTEBOOK = click.argument("notebook")
+
+
+@click.group()
+def version() -> None:
+    """Notebook versions: every save is kept, deduplicated; diff and restore any of them.
+
+    VERSION arguments are version numbers (see `log`), 'latest' or 'latest~N'.
+    """
+
+
+@version.command()
+@NOTEBOOK
+@click.option("-m", "--message", help="Name this version (named versions are kept by gc).")
+@json_option
+@pass_cli
+def save(cli_ctx: CliContext, notebook: str, message: str | None, as_json: bool) -> None:
+    """Record NOTEBOOK's current file as a version (nothing new if it is unchanged)."""
+    from nbtools import versioning
+    from nbtools.versioning.history import disk_content
+
+    project = cli_ctx.project
+    saved = versioning.commit(project, notebook, disk_content(project, notebook), message=message)
+    if as_json:
+        print_json(saved.to_dict())
+    elif saved.recorded:
+        click.echo(
+            f"Recorded version {saved.number} of {saved.path} "
+            f"({_plural(saved.cells_changed, 'cell')} changed)."
+        )
+    elif message is not None and saved.message == message:
+        click.echo(f"Named version {saved.number} of {saved.path}: {message}")
+    else:
+        click.echo(f"{saved.path} is unchanged since version {saved.number}: no new version.")
+
+
+@version.command()
+@NOTEBOOK
+@click.option("-n", "--limit", type=click.IntRange(min=1), help="Show only the newest N.")
+@json_option
+@pass_cli
+def log(cli_ctx: CliContext, notebook: str, limit: int | None, as_json: bool) -> None:
+    """List NOTEBOOK's versions, newest first."""
+    from nbtools import versioning
+
+    versions = versioning.history(cli_ctx.project, notebook, limit=limit)
+    if as_json:
+        print_json([v.to_dict() for v in versions])
+        return
+    if not versions:
+        click.echo(f"{notebook} has no versions yet. Record one with `nbtools version save`.")
+        return
+    print_table(
+        f"Versions of {versions[0].path}",
+        ("version", "saved", "user", "message", "size", "cells changed"),
+        (
+            (v.number, _when(v.created_at), v.user, _message(v), _size(v.size), v.cells_changed)
+            for v in versions
+        ),
+    )
+
+
+@version.command()
+@NOTEBOOK
+@click.argument("a", required=False, metavar="[A]")
+@click.argument("b", required=False, metavar="[B]")
+@json_option
+@pass_cli
+def diff(cli_ctx: CliContext, notebook: str, a: str | None, b: str | None, as_json: bool) -> None:
+    """Show what changed in NOTEBOOK between versions A and B.
+
+    With no version: the file on disk against the latest version (or the last two versions
+    when the file is unchanged). With A only: version A against the file on disk. A or B may
+    also be 'disk'.
+    """
+    from nbtools.cli.version_diff import print_diff
+    from nbtools.versioning.diff import diff as diff_notebook
+
+    model = diff_notebook(cli_ctx.project, notebook, a, b)
+    if as_json:
+        print_json(model)
+    else:
+        print_diff(model)
+
+
+@version.command()
+@NOTEBOOK
+@click.argument("ref", default="latest", metavar="[VERSION]")
+@click.option("--notebook", "as_notebook", is_flag=True, help="Print the notebook's JSON.")
+@json_option
+@pass_cli
+def show(cli_ctx: CliContext, notebook: str, ref: str, as_notebook: bool, as_json: bool) -> None:
+    """Show one version of NOTEBOOK (default: the latest)."""
+    from nbtools import versioning
+
+    project = cli_ctx.project
+    found = versioning.resolve(project, notebook, ref)
+    if as_notebook:
+        from nbtools.versioning.files import notebook_bytes
+
+        nb = versioning.version_notebook(project, found)
+        sys.stdout.write(notebook_bytes(nb).decode())
+        return
+    details = {**found.to_dict(), "references": versioning.references(project, found.id)}
+    if as_json:
+        print_json(details)
+        return
+    print_fields(
+        f"{found.path} version {found.number}",
+        {
+            "id": found.id,
+            "saved": _when(found.created_at),
+            "user": found.user,
+            "kind": found.kind,
+            "message": found.message,
+            "size": _size(found.size),
+            "cells": found.cells,
+            "cells changed": found.cells_changed,
+            "referenced by": ", ".join(f"{r['kind']} {r['ref']}" for r in details["references"]),
+        },
+    )
+
+
+@version.command()
+@NOTEBOOK
+@click.argument("ref", metavar="VERSION")
+@click.option("--as", "as_path", help="Write the version to this new notebook instead.")
+@json_option
+@pass_cli
+def restore(
+    cli_ctx: CliContext, notebook: str, ref: str, as_path: str | None, as_json: bool
+) -> None:
+    """Put VERSION back onto NOTEBOOK (its current state is kept as a version first)."""
+    from nbtools import versioning
+
+    project = cli_ctx.project
+    result = versioning.restore(project, versioning.resolve(project, notebook, ref), as_path)
+    if as_json:
+        print_json(result.to_dict())
+    elif as_path is not None:
+        click.echo(
+            f"Wrote version {result.source.number} of {result.source.path} to {result.path}."
+        )
+    elif result.before is not None and result.before.id == result.after.id:
+        click.echo(f"{result.path} already has the content of version {result.source.number}.")
+    else:
+        kept = f" Its previous state is version {result.before.number};" if result.before else ""
+        click.echo(
+            f"Restored version {result.source.number} onto {result.path}.{kept} the restored "
+            f"state is version {result.after.number}."
+        )
+
+
+@version.command()
+@click.option(
+    "--keep", default=50, show_default=True, type=int, help="Versions to keep per notebook."
+)
+@click.option("--dry-run", is_flag=True, help="Only report what would be removed.")
+@json_option
+@pass_cli
+def gc(cli_ctx: CliContext, keep: int, dry_run: bool, as_json: bool) -> None:
+    """Remove old versions: keeps the last KEEP of each notebook, every named version and
+    every version a run or an extraction references."""
+    from nbtools import versioning
+
+    report = versioning.collect_garbage(cli_ctx.project, keep=keep, dry_run=dry_run)
+    if as_json:
+        print_json(report.to_dict())
+        return
+    removed = len(report.versions_removed)
+    if dry_run:
+        click.echo(f"Would remove {_plural(removed, 'version')}; {report.versions_kept} kept.")
+        for entry in report.versions_removed:
+            click.echo(f"  {entry['path']} version {entry['number']}")
+        return
+    click.echo(
+        f"Removed {_plural(removed, 'version')} and {_plural(report.objects_removed, 'object')}; "
+        f"{report.versions_kept} kept. Store: {_size(report.bytes_before)} → "
+        f"{_size(report.bytes_after)}."
+    )
+
+
+@version.command()
+@json_option
+@pass_cli
+def verify(cli_ctx: CliContext, as_json: bool) -> None:
+    """Check every stored object against its hash and list versions that cannot be read."""
+    from nbtools import versioning
+
+    report = versioning.verify(cli_ctx.project)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        click.echo(
+            f"Checked {_plural(report.objects_checked, 'object')} and "
+            f"{_plural(report.versions_checked, 'version')}."
+        )
+        for entry in report.unreadable_versions:
+            click.echo(f"  {entry['path']} version {entry['number']}: {entry['message']}")
+    if not report.ok:
+        raise CheckFailedError(
+            f"{_plural(len(report.damaged_objects), 'damaged object')}, "
+            f"{_plural(len(report.unreadable_versions), 'unreadable version')}; "
+            "the other versions are intact.",
+            **report.to_dict(),
+        )
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _message(v: Version) -> str:
+    return {"named": "★ ", "restore": "↺ "}.get(v.kind, "") + (v.message or "")
+
+
+def _size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -1,0 +1,58 @@
+"""Printing a version diff model for people: changed cells with their line diffs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_STYLE = {"+": "green", "-": "red", " ": "dim"}
+
+
+def print_diff(model: dict[str, Any]) -> None:
+    """Render the model of :func:`nbtools.versioning.diff.diff` on the terminal."""
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    console.print(Text(f"{model['path']}: {model['a']['label']} → {model['b']['label']}", "bold"))
+    if model["identical"]:
+        console.print("No differences.")
+        return
+    counts = [f"{n} {status}" for status, n in model["summary"].items() if n]
+    console.print(", ".join(counts))
+    for change in model["metadata"]:
+        console.print(Text(f"notebook {change['key']}: {change['change']}", "yellow"))
+    for cell in model["cells"]:
+        if cell["status"] == "unchanged":
+            continue
+        console.print(Text(_heading(cell), "bold cyan"))
+        for line in cell["source"]:
+            console.print(Text(f"{line['op']} {line['text']}", _STYLE[line["op"]]))
+        for output in cell["outputs"]:
+            console.print(Text(f"  {_output_line(output)}", "magenta"))
+        for change in cell["metadata"]:
+            console.print(Text(f"  metadata {change['key']}: {change['change']}", "yellow"))
+        if cell["execution_count"] is not None:
+            before, after = cell["execution_count"]
+            console.print(Text(f"  execution count {before} → {after}", "dim"))
+        if cell["attachments_changed"]:
+            console.print(Text("  attachments changed", "yellow"))
+
+
+def _heading(cell: dict[str, Any]) -> str:
+    index = cell["b_index"] if cell["b_index"] is not None else cell["a_index"]
+    heading = f"── cell {index + 1} ({cell['cell_type']}) {cell['status']}"
+    if cell["status"] == "moved":
+        heading += f" from position {cell['a_index'] + 1}"
+    return heading
+
+
+def _output_line(output: dict[str, Any]) -> str:
+    kind = output["output_type"]
+    line = f"output {output['index'] + 1} ({kind}) {output['change']}"
+    if output["change"] == "modified":
+        images = [part for part in output["changed"] if part.startswith("image/")]
+        others = [part for part in output["changed"] if not part.startswith("image/")]
+        line += ": " + ", ".join([f"{m} image changed" for m in images] + others)
+    elif output["images"]:
+        line += ": " + ", ".join(output["images"])
+    return line

@@ -1,0 +1,97 @@
+"""Writing files so that a crash never leaves a half-written one, and notebooks as on disk."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from nbtools.versioning.parts import Notebook
+
+#: Mime types nbformat writes as lists of lines besides ``text/*``.
+_SPLIT_MIMES = frozenset({"application/javascript", "image/svg+xml"})
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename or a new file in ``directory`` durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes, exclusive: bool = False) -> None:
+    """Write ``data`` to ``path`` through a synced temporary file renamed over it.
+
+    Readers see the old file or the new one, never a mixture; an existing file keeps its
+    permissions, a new one gets the usual ``0666 & ~umask``. With ``exclusive``, an existing
+    ``path`` is never replaced: :class:`FileExistsError` is raised instead.
+    """
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, mode)
+        if exclusive:
+            os.link(temporary, path)
+            os.unlink(temporary)
+        else:
+            os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    fsync_directory(path.parent)
+
+
+def notebook_bytes(nb: Notebook) -> bytes:
+    """The notebook as nbformat writes it: multi-line text as lists of lines, sorted keys,
+    one-space indent and a final newline, so a restored file matches a JupyterLab save."""
+    on_disk = {**nb, "cells": [_cell_on_disk(cell) for cell in nb["cells"]]}
+    return (json.dumps(on_disk, sort_keys=True, indent=1, ensure_ascii=False) + "\n").encode()
+
+
+def _cell_on_disk(cell: dict[str, Any]) -> dict[str, Any]:
+    cell = dict(cell)
+    if isinstance(cell.get("source"), str):
+        cell["source"] = cell["source"].splitlines(True)
+    if isinstance(cell.get("attachments"), dict):
+        cell["attachments"] = {
+            name: _bundle_on_disk(bundle) if isinstance(bundle, dict) else bundle
+            for name, bundle in cell["attachments"].items()
+        }
+    if cell.get("cell_type") == "code" and isinstance(cell.get("outputs"), list):
+        cell["outputs"] = [_output_on_disk(output) for output in cell["outputs"]]
+    return cell
+
+
+def _output_on_disk(output: Any) -> Any:
+    if not isinstance(output, dict):
+        return output
+    kind = output.get("output_type")
+    if kind in ("execute_result", "display_data") and isinstance(output.get("data"), dict):
+        return {**output, "data": _bundle_on_disk(output["data"])}
+    if kind == "stream" and isinstance(output.get("text"), str):
+        return {**output, "text": output["text"].splitlines(True)}
+    return output
+
+
+def _bundle_on_disk(bundle: dict[str, Any]) -> dict[str, Any]:
+    return {
+        mime: value.splitlines(True)
+        if isinstance(value, str) and (mime.startswith("text/") or mime in _SPLIT_MIMES)
+        else value
+        for mime, value in bundle.items()
+    }

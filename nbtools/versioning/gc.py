@@ -1,0 +1,168 @@
+"""Retention: drop old unnamed versions, then the objects no version needs, then reclaim space.
+
+``collect_garbage`` keeps, for every notebook, its last ``keep`` versions, every named
+version and every version something references (see :mod:`nbtools.versioning.pins`). It runs
+with the store's write lock held, so no save is half-way through while objects are removed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from nbtools.errors import ConflictError, InvalidInputError, StoreError
+from nbtools.project import Project
+from nbtools.store.models import NotebookRecord
+from nbtools.versioning.content import load_manifest
+from nbtools.versioning.history import NAMED, objects
+from nbtools.versioning.models import StoredObject, VersionRecord, VersionReference
+from nbtools.versioning.objects import DamagedObjectError, ObjectStore
+
+DEFAULT_KEEP = 50
+_CHUNK = 500
+
+
+@dataclass
+class GcReport:
+    """What a collection removed (or, with ``dry_run``, would remove)."""
+
+    keep: int
+    dry_run: bool
+    versions_removed: list[dict[str, Any]] = field(default_factory=list)
+    versions_kept: int = 0
+    objects_removed: int = 0
+    bytes_before: int = 0
+    bytes_after: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def collect_garbage(project: Project, keep: int = DEFAULT_KEEP, dry_run: bool = False) -> GcReport:
+    """Remove versions beyond the last ``keep`` of each notebook (never named or referenced
+    ones), the objects no remaining version needs, and the space they took."""
+    if keep < 1:
+        raise InvalidInputError(
+            f"--keep must be at least 1 (got {keep}): the latest version is always kept.",
+            keep=keep,
+        )
+    store = objects(project)
+    report = GcReport(keep=keep, dry_run=dry_run, bytes_before=disk_usage(store.directory))
+    with store.lock():
+        with project.store.session(write=True) as session:
+            doomed, report.versions_kept = _doomed_versions(session, keep)
+            report.versions_removed = [
+                {"id": row.id, "path": path, "number": row.number} for row, path in doomed
+            ]
+            if dry_run:
+                report.bytes_after = report.bytes_before
+                return report
+            for start in range(0, len(doomed), _CHUNK):
+                ids = [row.id for row, _ in doomed[start : start + _CHUNK]]
+                try:
+                    session.execute(delete(VersionRecord).where(VersionRecord.id.in_(ids)))
+                except IntegrityError:
+                    raise ConflictError(
+                        "A version was referenced (by a run or an extraction) while gc was "
+                        "running; nothing was removed. Run `nbtools version gc` again."
+                    ) from None
+            dead = _dead_objects(session, store)
+            report.objects_removed = len(dead)
+            for start in range(0, len(dead), _CHUNK):
+                shas = [row.sha for row in dead[start : start + _CHUNK]]
+                session.execute(delete(StoredObject).where(StoredObject.sha.in_(shas)))
+        _remove_unreferenced_files(project, store)
+    report.bytes_after = disk_usage(store.directory)
+    return report
+
+
+def _doomed_versions(session: Session, keep: int) -> tuple[list[tuple[VersionRecord, str]], int]:
+    pinned = set(session.scalars(select(VersionReference.version_id).distinct()))
+    rows = session.execute(
+        select(VersionRecord, NotebookRecord.path)
+        .join(NotebookRecord, NotebookRecord.id == VersionRecord.notebook_id)
+        .order_by(VersionRecord.notebook_id, VersionRecord.number.desc())
+    ).all()
+    seen: dict[int, int] = defaultdict(int)
+    doomed = []
+    for row, path in rows:
+        seen[row.notebook_id] += 1
+        if seen[row.notebook_id] > keep and row.kind != NAMED and row.id not in pinned:
+            doomed.append((row, path))
+    return doomed, len(rows) - len(doomed)
+
+
+def _dead_objects(session: Session, store: ObjectStore) -> list[StoredObject]:
+    """Objects no remaining version needs, deepest deltas first (so bases go last)."""
+    live: set[str] = set()
+    for manifest in set(session.scalars(select(VersionRecord.manifest))):
+        try:
+            live |= load_manifest(session, store, manifest).objects
+        except DamagedObjectError as error:
+            raise StoreError(
+                f"gc stopped without removing anything: {error.message}",
+                **error.details,
+            ) from None
+    records = {row.sha: row for row in session.scalars(select(StoredObject))}
+    pending = list(live)
+    while pending:
+        base = records[pending.pop()].base
+        if base is not None and base not in live:
+            live.add(base)
+            pending.append(base)
+    dead = [row for sha, row in records.items() if sha not in live]
+    return sorted(dead, key=lambda row: -row.depth)
+
+
+def _remove_unreferenced_files(project: Project, store: ObjectStore) -> None:
+    """Delete loose files and pack bytes no object row refers to; compact packs with waste."""
+    with project.store.session(write=True) as session:
+        rows = list(session.scalars(select(StoredObject)))
+        loose = {row.sha for row in rows if row.pack is None}
+        by_pack: dict[int, list[StoredObject]] = defaultdict(list)
+        for row in rows:
+            if row.pack is not None:
+                by_pack[row.pack].append(row)
+        numbers = store.pack_numbers()
+        wasteful = [
+            n
+            for n in numbers
+            if sum(row.length for row in by_pack.get(n, ())) != store.pack_path(n).stat().st_size
+        ]
+        moving = [row for n in wasteful for row in sorted(by_pack.get(n, ()), key=_offset)]
+        if moving:
+            target = numbers[-1] + 1
+            offsets = store.append(target, [store.read_stored(row) for row in moving])
+            for row, offset in zip(moving, offsets, strict=True):
+                row.pack, row.offset = target, offset
+    for number in wasteful:
+        store.pack_path(number).unlink()
+    for path in _files(store.loose_dir):
+        if path.parent.name + path.name not in loose:
+            path.unlink()
+
+
+def _offset(row: StoredObject) -> int:
+    return row.offset
+
+
+def _files(directory: Path) -> Iterable[Path]:
+    if directory.is_dir():
+        yield from (path for path in directory.rglob("*") if path.is_file())
+
+
+def disk_usage(directory: Path) -> int:
+    """Bytes the files under ``directory`` occupy on disk (allocated blocks)."""
+    total = 0
+    for root, _, names in os.walk(directory):
+        for name in names:
+            total += os.lstat(os.path.join(root, name)).st_blocks * 512
+    return total

@@ -1,0 +1,330 @@
+"""Recording versions and reading a notebook's history.
+
+``commit`` is the one way a version is made (the server's save hook, JupyterLab checkpoints,
+``nbtools version save``, restores): identical content makes no new version, and writers are
+serialised so that two saves of one notebook at once are both recorded, in order.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from nbtools.errors import InvalidInputError, NotebookError, NotFoundError
+from nbtools.notebooks import parse_notebook
+from nbtools.project import Project
+from nbtools.store.models import NotebookRecord
+from nbtools.versioning.files import notebook_bytes
+from nbtools.versioning.models import VersionRecord
+from nbtools.versioning.objects import DamagedObjectError, NewObject, ObjectStore
+from nbtools.versioning.parts import Parts, referenced_blobs, split
+
+log = logging.getLogger(__name__)
+
+AUTO, NAMED, RESTORE = "auto", "named", "restore"
+
+
+@dataclass(frozen=True)
+class Version:
+    """One recorded state of a notebook, as the API, the CLI and the panel show it."""
+
+    id: int
+    notebook_id: int
+    path: str
+    number: int
+    created_at: datetime
+    user: str
+    message: str | None
+    kind: str
+    size: int
+    cells: int
+    cells_changed: int
+    manifest: str
+    #: True when the call that returned this version recorded it (``commit`` only).
+    recorded: bool = False
+
+    @property
+    def named(self) -> bool:
+        return self.kind == NAMED
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["created_at"] = self.created_at.isoformat()
+        data["named"] = self.named
+        return data
+
+
+def objects(project: Project) -> ObjectStore:
+    """The object files of the project's version store."""
+    return ObjectStore(project.store_dir / "versions")
+
+
+def default_user() -> str:
+    """Who saves: the JupyterHub user when there is one, else the operating-system user."""
+    try:
+        return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def notebook_key(project: Project, path: str) -> str:
+    """The root-relative, normalised path under which a notebook's history is kept."""
+    return project.relative(project.resolve(path))
+
+
+def disk_content(project: Project, path: str) -> bytes:
+    """The bytes of the notebook file at ``path``, or a :class:`NotFoundError` saying so."""
+    target = project.resolve(path)
+    try:
+        return target.read_bytes()
+    except FileNotFoundError:
+        raise NotFoundError(f"Notebook not found: {path}", path=path) from None
+    except IsADirectoryError:
+        raise NotebookError(f"{path} is a directory, not a notebook.", path=path) from None
+
+
+def commit(
+    project: Project,
+    path: str,
+    content: bytes | Mapping[str, Any],
+    message: str | None = None,
+    user: str | None = None,
+    kind: str | None = None,
+) -> Version:
+    """Record ``content`` (notebook bytes or an nbformat dict) as the newest version of ``path``.
+
+    Content identical to the latest version makes no new version: the latest is returned
+    (and, when ``message`` is given and the latest has none, named with it).
+    """
+    if message is not None and not message.strip():
+        raise InvalidInputError("The version message is empty: give a few words or omit it.")
+    key = notebook_key(project, path)
+    nb = parse_notebook(content, source=key) if isinstance(content, bytes) else content
+    parts = split(nb, source=key)
+    kind = kind or (NAMED if message else AUTO)
+    store = objects(project)
+    with store.lock(), project.store.session(write=True) as session:
+        record = _notebook_record(session, key)
+        latest = _latest_row(session, record.id)
+        if latest is not None and latest.manifest == parts.manifest_sha:
+            if message is not None and latest.message is None:
+                latest.message, latest.kind = message, kind
+            if message is None or latest.message == message:
+                return _to_version(latest, key)
+        previous = _previous_state(session, store, latest)
+        _store_parts(session, store, parts, latest, previous)
+        size = len(content) if isinstance(content, bytes) else len(notebook_bytes(dict(nb)))
+        row = VersionRecord(
+            notebook_id=record.id,
+            number=(latest.number if latest else 0) + 1,
+            user=user or default_user(),
+            message=message,
+            kind=kind,
+            manifest=parts.manifest_sha,
+            size=size,
+            cells=len(parts.cells),
+            cells_changed=_cells_changed(parts.cells, previous),
+        )
+        session.add(row)
+        session.flush()
+        return _to_version(row, key, recorded=True)
+
+
+def _notebook_record(session: Session, key: str) -> NotebookRecord:
+    record = session.scalars(select(NotebookRecord).where(NotebookRecord.path == key)).first()
+    if record is None:
+        record = NotebookRecord(path=key)
+        session.add(record)
+        session.flush()
+    return record
+
+
+def _latest_row(session: Session, notebook_id: int) -> VersionRecord | None:
+    query = (
+        select(VersionRecord)
+        .where(VersionRecord.notebook_id == notebook_id)
+        .order_by(VersionRecord.number.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def _previous_state(
+    session: Session, store: ObjectStore, latest: VersionRecord | None
+) -> list[dict[str, Any]] | None:
+    """The cells of the latest manifest, or ``None`` (no version yet, or it is damaged)."""
+    if latest is None:
+        return None
+    try:
+        manifest = json.loads(store.read(session, [latest.manifest])[latest.manifest])
+    except DamagedObjectError as error:
+        log.warning("nbtools: recording without deltas: %s", error.message)
+        return None
+    cells: list[dict[str, Any]] = manifest["cells"]
+    return cells
+
+
+def _store_parts(
+    session: Session,
+    store: ObjectStore,
+    parts: Parts,
+    latest: VersionRecord | None,
+    previous: list[dict[str, Any]] | None,
+) -> None:
+    """Write the blobs and manifest the store lacks, as deltas against the previous state."""
+    # what the latest version refers to is stored already: only look up the rest
+    known = set(referenced_blobs({"cells": previous})) if previous else set()
+    wanted = [sha for sha in [*parts.blobs, parts.manifest_sha] if sha not in known]
+    present = known | store.existing(session, wanted)
+    bases = _delta_bases(parts, previous)
+    if latest is not None:
+        bases[parts.manifest_sha] = latest.manifest
+    new_objects = [
+        NewObject(blob, bases.get(sha)) for sha, blob in parts.blobs.items() if sha not in present
+    ]
+    if parts.manifest_sha not in present:
+        new_objects.append(NewObject(parts.manifest_blob(), bases.get(parts.manifest_sha)))
+    needed = {new.base for new in new_objects if new.base}
+    try:
+        base_content = store.read(session, needed) if needed else {}
+    except DamagedObjectError as error:
+        log.warning("nbtools: recording without deltas: %s", error.message)
+        base_content = {}
+    store.write(session, new_objects, base_content)
+
+
+def _delta_bases(parts: Parts, previous: list[dict[str, Any]] | None) -> dict[str, str]:
+    """For each blob, the blob at the same place in the previous version (matched by cell id,
+    else by position): the best dictionary to compress it against."""
+    if not previous:
+        return {}
+    by_id = {cell["id"]: cell for cell in previous if isinstance(cell.get("id"), str)}
+    bases: dict[str, str] = {}
+    for index, cell in enumerate(parts.cells):
+        old = by_id.get(cell.get("id", "")) or (previous[index] if index < len(previous) else None)
+        if old is None:
+            continue
+        pairs = [(cell.get("source"), old.get("source"))]
+        pairs += zip(cell.get("outputs", ()), old.get("outputs", ()), strict=False)
+        pairs.append((cell.get("attachments"), old.get("attachments")))
+        for new_sha, old_sha in pairs:
+            if new_sha and old_sha and new_sha != old_sha:
+                bases.setdefault(new_sha, old_sha)
+    return bases
+
+
+def _cells_changed(cells: list[dict[str, Any]], previous: list[dict[str, Any]] | None) -> int:
+    """Cells added, removed or modified since the previous version."""
+    if previous is None:
+        return len(cells)
+    ids = [cell.get("id") for cell in cells]
+    old_ids = [cell.get("id") for cell in previous]
+    if all(isinstance(i, str) for i in ids + old_ids):
+        old = dict(zip(old_ids, previous, strict=True))
+        modified_or_added = sum(1 for cell in cells if old.get(cell["id"]) != cell)
+        return modified_or_added + len(set(old_ids) - set(ids))
+    return sum(a != b for a, b in zip(cells, previous, strict=False)) + abs(
+        len(cells) - len(previous)
+    )
+
+
+def _to_version(row: VersionRecord, path: str, recorded: bool = False) -> Version:
+    created_at = row.created_at
+    if created_at.tzinfo is None:  # SQLite keeps no offset; every timestamp is stored in UTC
+        created_at = created_at.replace(tzinfo=timezone.utc)
+    return Version(
+        id=row.id,
+        notebook_id=row.notebook_id,
+        path=path,
+        number=row.number,
+        created_at=created_at,
+        user=row.user,
+        message=row.message,
+        kind=row.kind,
+        size=row.size,
+        cells=row.cells,
+        cells_changed=row.cells_changed,
+        manifest=row.manifest,
+        recorded=recorded,
+    )
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def _versions_of(key: str) -> Select[VersionRecord]:
+    return (
+        select(VersionRecord)
+        .join(NotebookRecord, NotebookRecord.id == VersionRecord.notebook_id)
+        .where(NotebookRecord.path == key)
+    )
+
+
+def history(project: Project, path: str, limit: int | None = None) -> list[Version]:
+    """The versions of a notebook, newest first (empty if it has none)."""
+    key = notebook_key(project, path)
+    with project.store.session() as session:
+        query = _versions_of(key).order_by(VersionRecord.number.desc()).limit(limit)
+        return [_to_version(row, key) for row in session.scalars(query)]
+
+
+def latest(project: Project, path: str) -> Version | None:
+    """The newest version of a notebook, or ``None`` if it has none."""
+    found = history(project, path, limit=1)
+    return found[0] if found else None
+
+
+def get(project: Project, version_id: int) -> Version:
+    """A version by its id (unique in the project)."""
+    with project.store.session() as session:
+        found = session.execute(
+            select(VersionRecord, NotebookRecord.path)
+            .join(NotebookRecord, NotebookRecord.id == VersionRecord.notebook_id)
+            .where(VersionRecord.id == version_id)
+        ).first()
+    if found is None:
+        raise NotFoundError(
+            f"There is no version with id {version_id}. List versions with "
+            "`nbtools version log NOTEBOOK`.",
+            version_id=version_id,
+        )
+    return _to_version(found[0], found[1])
+
+
+_REF = re.compile(r"^(?:(\d+)|latest(?:~(\d+))?)$")
+
+
+def resolve(project: Project, path: str, ref: str) -> Version:
+    """A version of ``path`` by reference: its number (``3``), ``latest`` or ``latest~N``."""
+    match = _REF.match(ref.strip())
+    if match is None:
+        raise InvalidInputError(
+            f"{ref!r} is not a version reference. Use a version number (e.g. 3), 'latest', or "
+            "'latest~N' for the Nth version before the latest.",
+            ref=ref,
+        )
+    key = notebook_key(project, path)
+    with project.store.session() as session:
+        query = _versions_of(key)
+        if match.group(1) is not None:
+            query = query.where(VersionRecord.number == int(match.group(1)))
+        else:
+            query = query.order_by(VersionRecord.number.desc()).offset(int(match.group(2) or 0))
+        row = session.scalars(query.limit(1)).first()
+    if row is None:
+        raise NotFoundError(
+            f"{key} has no version {ref!r}. List its versions with `nbtools version log {key}`.",
+            path=key,
+            ref=ref,
+        )
+    return _to_version(row, key)

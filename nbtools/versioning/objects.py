@@ -1,0 +1,362 @@
+"""Content-addressed, compressed object files: small objects packed, large ones on their own.
+
+An object is named by the sha256 of its content. Its stored form is raw (already-compressed
+images), zlib, or zlib with the content of a *base* object as preset dictionary: a delta
+against the previous state of the same cell or manifest, which turns a one-line edit into a
+few dozen bytes. Objects under :data:`LOOSE_LIMIT` are appended to a pack file; larger ones
+get a file of their own, written through a synced temporary file and a rename. The database
+row of an object is committed only after its bytes are synced, so a crash leaves at worst
+unreferenced bytes, which ``nbtools version gc`` removes. Every read is checked against the
+object's hash: a damaged object is reported by name and the versions that do not use it stay
+readable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from nbtools.errors import StoreError
+from nbtools.versioning.files import atomic_write, fsync_directory
+from nbtools.versioning.models import StoredObject
+from nbtools.versioning.parts import Blob
+
+#: Stored forms: as is, raw deflate, raw deflate with the base's content as dictionary.
+RAW, ZLIB, DELTA = 0, 1, 2
+
+#: Objects stored in fewer bytes than this are appended to a pack file.
+LOOSE_LIMIT = 128 * 1024
+#: A pack file that reached this size is closed; the next objects start a new one.
+PACK_LIMIT = 64 * 1024 * 1024
+#: Longest chain of deltas; longer chains would slow reads and spread damage.
+MAX_DEPTH = 10
+#: Deltas are only tried between objects this small (zlib's window is 32 KiB).
+DELTA_LIMIT = 256 * 1024
+
+_WINDOW = 32 * 1024  # deflate's window: only this much of a dictionary is used
+_PACK_NAME = re.compile(r"^pack-(\d{6,})\.pack$")
+_QUERY_CHUNK = 500
+
+
+class DamagedObjectError(StoreError):
+    """A stored object is missing or its content no longer matches its hash."""
+
+
+@dataclass(frozen=True)
+class NewObject:
+    """A blob to store, with the object it may be delta-compressed against."""
+
+    blob: Blob
+    base: str | None = None
+
+
+class ObjectStore:
+    """The object files of one project's version store (``.nbtools/versions``)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.pack_dir = directory / "packs"
+        self.loose_dir = directory / "loose"
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Exclusive access for writers (commits, gc) across threads and processes."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with (self.directory / "write.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # -- paths -------------------------------------------------------------------------------
+
+    def pack_path(self, number: int) -> Path:
+        return self.pack_dir / f"pack-{number:06d}.pack"
+
+    def loose_path(self, sha: str) -> Path:
+        return self.loose_dir / sha[:2] / sha[2:]
+
+    def pack_numbers(self) -> list[int]:
+        """Numbers of the pack files on disk, ascending."""
+        if not self.pack_dir.is_dir():
+            return []
+        found = (_PACK_NAME.match(entry.name) for entry in self.pack_dir.iterdir())
+        return sorted(int(match.group(1)) for match in found if match)
+
+    def location(self, record: StoredObject) -> str:
+        """Where an object's bytes are, for messages."""
+        if record.pack is None:
+            return str(self.loose_path(record.sha))
+        return f"{self.pack_path(record.pack)} at byte {record.offset}"
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def existing(self, session: Session, shas: Iterable[str]) -> set[str]:
+        """Which of ``shas`` the store already holds."""
+        return set(self.records(session, shas))
+
+    def write(
+        self, session: Session, objects: Iterable[NewObject], base_content: Mapping[str, bytes]
+    ) -> None:
+        """Encode and store ``objects``, adding their rows to ``session`` (not committed).
+
+        Call with :meth:`lock` held. ``base_content`` holds the content of the bases named.
+        Raises :class:`~nbtools.errors.StoreError` if the files cannot be written.
+        """
+        try:
+            self._write(session, list(objects), base_content)
+        except OSError as exc:
+            raise StoreError(
+                f"Cannot write to the version store: {exc.strerror}: {exc.filename}. Check the "
+                f"free space and permissions of {self.directory}.",
+                path=str(exc.filename),
+            ) from exc
+
+    def _write(
+        self, session: Session, objects: list[NewObject], base_content: Mapping[str, bytes]
+    ) -> None:
+        depths = {
+            sha: record.depth
+            for sha, record in self.records(session, {o.base for o in objects if o.base}).items()
+        }
+        packed: list[tuple[StoredObject, bytes]] = []
+        for new in objects:
+            data = new.blob.data()
+            encoding, stored, base = self._encode(new, data, base_content, depths)
+            record = StoredObject(
+                sha=new.blob.sha,
+                size=len(data),
+                pack=None,
+                offset=0,
+                length=len(stored),
+                encoding=encoding,
+                base=base,
+                depth=depths[base] + 1 if base else 0,
+            )
+            if len(stored) < LOOSE_LIMIT:
+                packed.append((record, stored))
+            else:
+                path = self.loose_path(record.sha)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write(path, stored)
+            session.add(record)
+        if packed:
+            number = self._open_pack()
+            offsets = self.append(number, [stored for _, stored in packed])
+            for (record, _), offset in zip(packed, offsets, strict=True):
+                record.pack, record.offset = number, offset
+
+    def _encode(
+        self,
+        new: NewObject,
+        data: bytes,
+        base_content: Mapping[str, bytes],
+        depths: Mapping[str, int],
+    ) -> tuple[int, bytes, str | None]:
+        if new.blob.binary:
+            return RAW, data, None
+        level = 9 if len(data) <= DELTA_LIMIT else 6
+        best: tuple[int, bytes, str | None] = (ZLIB, _deflate(data, level), None)
+        base = new.base
+        if (
+            base is not None
+            and base in base_content
+            and depths.get(base, MAX_DEPTH) < MAX_DEPTH
+            and len(data) <= DELTA_LIMIT
+        ):
+            delta = _deflate(data, 9, base_content[base])
+            if len(delta) < len(best[1]):
+                best = (DELTA, delta, base)
+        if len(best[1]) >= len(data):
+            return RAW, data, None
+        return best
+
+    def _open_pack(self) -> int:
+        numbers = self.pack_numbers()
+        if numbers and self.pack_path(numbers[-1]).stat().st_size < PACK_LIMIT:
+            return numbers[-1]
+        return numbers[-1] + 1 if numbers else 1
+
+    def append(self, number: int, chunks: list[bytes]) -> list[int]:
+        """Append ``chunks`` to pack ``number`` and sync it; returns their offsets."""
+        self.pack_dir.mkdir(parents=True, exist_ok=True)
+        path = self.pack_path(number)
+        is_new = not path.exists()
+        with path.open("ab") as handle:
+            offset = os.fstat(handle.fileno()).st_size
+            offsets = []
+            for chunk in chunks:
+                offsets.append(offset)
+                offset += len(chunk)
+            handle.write(b"".join(chunks))
+            handle.flush()
+            _sync_data(handle.fileno())
+        if is_new:
+            fsync_directory(self.pack_dir)
+        return offsets
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def records(
+        self, session: Session, shas: Iterable[str], with_bases: bool = False
+    ) -> dict[str, StoredObject]:
+        """The rows of those ``shas`` the store holds (and of their delta bases, all the way
+        down, with ``with_bases``: one recursive query instead of one per level)."""
+        wanted = list(set(shas))
+        found: dict[str, StoredObject] = {}
+        for start in range(0, len(wanted), _QUERY_CHUNK):
+            chunk = wanted[start : start + _QUERY_CHUNK]
+            if with_bases:
+                found.update((row.sha, row) for row in session.scalars(_with_bases(chunk)))
+            else:
+                query = select(StoredObject).where(StoredObject.sha.in_(chunk))
+                found.update((row.sha, row) for row in session.scalars(query))
+        return found
+
+    def read(self, session: Session, shas: Iterable[str]) -> dict[str, bytes]:
+        """The content of ``shas``, each checked against its hash.
+
+        Raises :class:`DamagedObjectError` naming the first object that is missing or damaged.
+        """
+        wanted = set(shas)
+        if not wanted:
+            return {}
+        records = self.records(session, wanted, with_bases=True)
+        for sha in wanted - set(records):
+            raise DamagedObjectError(
+                f"The version store has no object {sha[:12]}: the database refers to content "
+                "that was never stored or was removed by hand. Run `nbtools version verify` "
+                "to list the affected versions.",
+                sha=sha,
+                problem="missing",
+            )
+        content: dict[str, bytes] = {}
+        with _PackReader(self) as packs:
+            for record in sorted(records.values(), key=_depth):  # bases before their deltas
+                content[record.sha] = self._decode(record, packs.stored(record), content)
+        return {sha: content[sha] for sha in wanted}
+
+    def read_stored(self, record: StoredObject) -> bytes:
+        """The stored (encoded) bytes of one object, as on disk."""
+        with _PackReader(self) as packs:
+            return packs.stored(record)
+
+    def _decode(
+        self, record: StoredObject, stored: bytes, base_content: Mapping[str, bytes]
+    ) -> bytes:
+        try:
+            if record.encoding == RAW:
+                data = stored
+            elif record.encoding == ZLIB:
+                data = _inflate(stored)
+            else:
+                assert record.base is not None
+                data = _inflate(stored, base_content[record.base])
+        except zlib.error as exc:
+            raise damaged(self, record, f"it does not decompress ({exc})") from None
+        if len(data) != record.size or hashlib.sha256(data).hexdigest() != record.sha:
+            raise damaged(self, record, "its content does not match its sha256")
+        return data
+
+
+def _with_bases(shas: list[str]) -> Select[StoredObject]:
+    """Rows of ``shas`` and of the objects they are deltas against, recursively."""
+    chain = (
+        select(StoredObject.sha, StoredObject.base)
+        .where(StoredObject.sha.in_(shas))
+        .cte("chain", recursive=True)
+    )
+    chain = chain.union(
+        select(StoredObject.sha, StoredObject.base).join(chain, StoredObject.sha == chain.c.base)
+    )
+    return select(StoredObject).where(StoredObject.sha.in_(select(chain.c.sha)))
+
+
+def _deflate(data: bytes, level: int, dictionary: bytes = b"") -> bytes:
+    """Raw deflate (the hash already guards the content, so no zlib header or checksum),
+    with the last 32 KiB of ``dictionary`` as the preset dictionary when given."""
+    if dictionary:
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15, zdict=dictionary[-_WINDOW:])
+    else:
+        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()
+
+
+def _inflate(stored: bytes, dictionary: bytes = b"") -> bytes:
+    if dictionary:
+        decompressor = zlib.decompressobj(-15, zdict=dictionary[-_WINDOW:])
+    else:
+        decompressor = zlib.decompressobj(-15)
+    data = decompressor.decompress(stored) + decompressor.flush()
+    if not decompressor.eof:
+        raise zlib.error("the compressed stream is incomplete")
+    return data
+
+
+def _depth(record: StoredObject) -> int:
+    return record.depth
+
+
+def _sync_data(fd: int) -> None:
+    """Flush written bytes (and the file size) to disk."""
+    getattr(os, "fdatasync", os.fsync)(fd)
+
+
+def damaged(store: ObjectStore, record: StoredObject, problem: str) -> DamagedObjectError:
+    """The error for an object whose stored bytes are wrong."""
+    return DamagedObjectError(
+        f"The version store object {record.sha[:12]} ({store.location(record)}) is damaged: "
+        f"{problem}. Versions that use it cannot be read; the others are unaffected. Run "
+        "`nbtools version verify` to list the affected versions.",
+        sha=record.sha,
+        location=store.location(record),
+        problem="corrupt",
+    )
+
+
+class _PackReader:
+    """Reads stored bytes, keeping each pack file open for the duration of one read."""
+
+    def __init__(self, store: ObjectStore) -> None:
+        self.store = store
+        self.handles: dict[int, int] = {}
+
+    def __enter__(self) -> _PackReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for fd in self.handles.values():
+            os.close(fd)
+
+    def stored(self, record: StoredObject) -> bytes:
+        try:
+            if record.pack is None:
+                data = self.store.loose_path(record.sha).read_bytes()
+            else:
+                if record.pack not in self.handles:
+                    path = self.store.pack_path(record.pack)
+                    self.handles[record.pack] = os.open(path, os.O_RDONLY)
+                data = os.pread(self.handles[record.pack], record.length, record.offset)
+        except OSError as exc:
+            raise DamagedObjectError(
+                f"The version store object {record.sha[:12]} cannot be read: "
+                f"{self.store.location(record)}: {exc.strerror}. Versions that use it cannot be "
+                "read; the others are unaffected. Run `nbtools version verify` to list them.",
+                sha=record.sha,
+                location=self.store.location(record),
+                problem="missing",
+            ) from None
+        if len(data) != record.length:
+            raise damaged(self.store, record, "the file is shorter than recorded (truncated)")
+        return data

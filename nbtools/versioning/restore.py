@@ -1,0 +1,90 @@
+"""Putting a version back: onto its notebook (the state before is kept first) or as a copy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nbtools.errors import ConflictError, InvalidInputError, NotebookError, NotFoundError
+from nbtools.notebooks import parse_notebook
+from nbtools.project import Project
+from nbtools.versioning.content import version_notebook
+from nbtools.versioning.files import atomic_write, notebook_bytes
+from nbtools.versioning.history import RESTORE, Version, commit, notebook_key
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a restore did: the version put back, where, and the versions it recorded."""
+
+    path: str
+    source: Version
+    #: The notebook's state just before the restore (``None`` for a copy or a missing file).
+    before: Version | None
+    #: The version recorded for the restored content.
+    after: Version
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "source": self.source.to_dict(),
+            "before": self.before.to_dict() if self.before else None,
+            "after": self.after.to_dict(),
+        }
+
+
+def restore(
+    project: Project, version: Version, as_path: str | None = None, user: str | None = None
+) -> Restored:
+    """Write ``version`` onto its notebook, or to the new file ``as_path``.
+
+    Nothing is lost: the notebook's current content is recorded as a version first, and a
+    notebook on disk that cannot be read is refused (rather than overwritten) with the store
+    untouched. The file is replaced atomically.
+    """
+    data = notebook_bytes(version_notebook(project, version))
+    if as_path is not None:
+        return _restore_copy(project, version, as_path, data, user)
+    target = project.resolve(version.path)
+    before = None
+    if target.exists():
+        current = _current_content(target.read_bytes(), version.path)
+        before = commit(project, version.path, current, user=user)
+        if before.manifest == version.manifest:
+            return Restored(version.path, version, before, before)
+    atomic_write(target, data)
+    message = f"Restored version {version.number}"
+    after = commit(project, version.path, data, message=message, user=user, kind=RESTORE)
+    return Restored(version.path, version, before, after)
+
+
+def _current_content(raw: bytes, path: str) -> bytes:
+    try:
+        parse_notebook(raw, source=path)
+    except NotebookError as error:
+        raise NotebookError(
+            f"{error.message} Restoring would overwrite it without keeping it, so nothing was "
+            "changed. Restore the version as a copy (--as NEW.ipynb), or move the file aside.",
+            **error.details,
+        ) from None
+    return raw
+
+
+def _restore_copy(
+    project: Project, version: Version, as_path: str, data: bytes, user: str | None
+) -> Restored:
+    key = notebook_key(project, as_path)
+    target = project.resolve(key)
+    if not key.endswith(".ipynb"):
+        raise InvalidInputError(f"The copy's name must end in .ipynb: {as_path!r}.", path=as_path)
+    if not target.parent.is_dir():
+        raise NotFoundError(f"The folder of {key} does not exist; create it first.", path=key)
+    try:
+        atomic_write(target, data, exclusive=True)
+    except FileExistsError:
+        raise ConflictError(
+            f"{key} already exists; choose another name for the copy.", path=key
+        ) from None
+    message = f"Copy of {version.path} version {version.number}"
+    after = commit(project, key, data, message=message, user=user, kind=RESTORE)
+    return Restored(key, version, None, after)

@@ -1,0 +1,236 @@
+"""Versions in JupyterLab: every notebook save is recorded, and checkpoints are versions.
+
+:func:`install` registers a pre-save hook on the contents manager (so every save — manual,
+autosave, collaborative — records the content being saved, in the order the saves arrive)
+and replaces its checkpoints with :class:`NbtoolsCheckpoints`, so JupyterLab's own "Revert
+Notebook to Checkpoint" lists nbtools versions and a rename through JupyterLab keeps the
+history. Other files keep their usual checkpoints. A failure inside versioning never blocks a
+save: it is logged and kept for the Versions panel to show.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from jupyter_server.services.contents.checkpoints import AsyncCheckpoints, Checkpoints
+from tornado.web import HTTPError
+from traitlets import Any as AnyTrait
+
+from jupyter_nbtools.handlers.base import http_status
+from nbtools import versioning
+from nbtools.errors import NbtoolsError
+from nbtools.project import Project
+from nbtools.versioning.history import Version, disk_content
+
+#: JupyterLab's revert dialog lists at most this many of the newest versions.
+LISTED_VERSIONS = 50
+
+
+def is_notebook(path: str) -> bool:
+    return path.endswith(".ipynb")
+
+
+class VersionRecorder:
+    """Records versions for the server and remembers the last failure of each notebook."""
+
+    def __init__(self, project: Project, contents_root: Path, log: logging.Logger) -> None:
+        self.project = project
+        self.contents_root = contents_root.resolve()
+        self.log = log
+        self.failures: dict[str, dict[str, str]] = {}
+        #: Saves in progress per contents path, and paths whose saves overlapped.
+        self.saving: dict[str, int] = {}
+        self.overlapping: set[str] = set()
+
+    def key(self, api_path: str) -> str:
+        """The project path of a contents-manager path."""
+        return self.project.relative(self.contents_root / api_path.strip("/"))
+
+    def failure(self, key: str) -> dict[str, str] | None:
+        """The last versioning failure for a notebook, if its last attempt failed."""
+        return self.failures.get(key)
+
+    def guarded(self, api_path: str, operation: str, action: Callable[[str], Any]) -> Any:
+        """Run ``action(key)``; on any failure log it, keep it for the panel, return ``None``."""
+        key = api_path
+        try:
+            key = self.key(api_path)
+            result = action(key)
+        except Exception as error:
+            message = error.message if isinstance(error, NbtoolsError) else f"{error!r}"
+            self.log.error("nbtools: could not %s %s: %s", operation, key, message, exc_info=True)
+            self.failures[key] = {
+                "operation": operation,
+                "message": message,
+                "at": datetime.now(timezone.utc).isoformat(),
+            }
+            return None
+        self.failures.pop(key, None)
+        return result
+
+    def on_save(self, model: dict[str, Any], path: str, **_: Any) -> None:
+        """Pre-save hook: record the notebook content about to be written."""
+        if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
+            return
+        if self.saving.get(path):
+            self.overlapping.add(path)
+        self.saving[path] = self.saving.get(path, 0) + 1
+        content = model["content"]
+        self.guarded(path, "record", lambda key: versioning.commit(self.project, key, content))
+
+    def after_save(self, model: dict[str, Any], **_: Any) -> None:
+        """Post-save hook: when saves of one notebook overlapped, their writes may have landed
+        in another order than they arrived, so the file on disk is recorded (if it is not the
+        latest version already) to keep the history ending with what is on disk."""
+        path = model.get("path", "")
+        if path not in self.saving:
+            return
+        self.saving[path] -= 1
+        if not self.saving[path]:
+            del self.saving[path]
+        if path in self.overlapping:
+            self.guarded(path, "record", self._record_disk)
+            if path not in self.saving:
+                self.overlapping.discard(path)
+
+    # -- checkpoints of notebooks ------------------------------------------------------------
+
+    def create(self, path: str) -> dict[str, Any]:
+        version = self.guarded(path, "record", self._record_disk)
+        if version is None:
+            return {"id": "unrecorded", "last_modified": datetime.now(timezone.utc)}
+        return checkpoint_model(version)
+
+    def _record_disk(self, key: str) -> Version:
+        return versioning.commit(self.project, key, disk_content(self.project, key))
+
+    def list(self, path: str) -> list[dict[str, Any]]:
+        found = self.guarded(
+            path, "list", lambda key: versioning.history(self.project, key, LISTED_VERSIONS)
+        )
+        return [checkpoint_model(version) for version in reversed(found or [])]
+
+    def restore(self, checkpoint_id: str, path: str) -> None:
+        try:
+            version = versioning.resolve(self.project, self.key(path), checkpoint_id)
+            versioning.restore(self.project, version)
+        except NbtoolsError as error:
+            raise HTTPError(http_status(error), error.message) from error
+
+    def rename(self, old_path: str, new_path: str) -> None:
+        self.guarded(
+            new_path, "rename", lambda key: versioning.rename(self.project, self.key(old_path), key)
+        )
+
+
+def checkpoint_model(version: Version) -> dict[str, Any]:
+    """A version as a Jupyter checkpoint: its number is the checkpoint id."""
+    return {"id": str(version.number), "last_modified": version.created_at}
+
+
+def _refuse_delete(path: str) -> HTTPError:
+    return HTTPError(
+        400,
+        f"nbtools keeps every version of {path}; prune old ones with `nbtools version gc`.",
+    )
+
+
+class NbtoolsCheckpoints(Checkpoints):
+    """Checkpoints of a synchronous contents manager: notebooks' are nbtools versions."""
+
+    recorder = AnyTrait(help="The VersionRecorder of the server.")
+    fallback = AnyTrait(help="The checkpoints used for files other than notebooks.")
+
+    def create_checkpoint(self, contents_mgr: Any, path: str) -> dict[str, Any]:
+        if not is_notebook(path):
+            return self.fallback.create_checkpoint(contents_mgr, path)
+        return self.recorder.create(path)
+
+    def restore_checkpoint(self, contents_mgr: Any, checkpoint_id: str, path: str) -> None:
+        if not is_notebook(path):
+            self.fallback.restore_checkpoint(contents_mgr, checkpoint_id, path)
+        else:
+            self.recorder.restore(checkpoint_id, path)
+
+    def list_checkpoints(self, path: str) -> list[dict[str, Any]]:
+        if not is_notebook(path):
+            return self.fallback.list_checkpoints(path)
+        return self.recorder.list(path)
+
+    def rename_checkpoint(self, checkpoint_id: str, old_path: str, new_path: str) -> None:
+        self.rename_all_checkpoints(old_path, new_path)
+
+    def rename_all_checkpoints(self, old_path: str, new_path: str) -> None:
+        self.recorder.rename(old_path, new_path)
+        self.fallback.rename_all_checkpoints(old_path, new_path)
+
+    def delete_checkpoint(self, checkpoint_id: str, path: str) -> None:
+        if is_notebook(path):
+            raise _refuse_delete(path)
+        self.fallback.delete_checkpoint(checkpoint_id, path)
+
+    def delete_all_checkpoints(self, path: str) -> None:
+        # A deleted notebook keeps its history (restorable with `nbtools version restore`).
+        self.fallback.delete_all_checkpoints(path)
+
+
+class AsyncNbtoolsCheckpoints(AsyncCheckpoints):
+    """Checkpoints of an asynchronous contents manager (Jupyter Server's default)."""
+
+    recorder = AnyTrait(help="The VersionRecorder of the server.")
+    fallback = AnyTrait(help="The checkpoints used for files other than notebooks.")
+
+    async def create_checkpoint(self, contents_mgr: Any, path: str) -> dict[str, Any]:
+        if not is_notebook(path):
+            return await self.fallback.create_checkpoint(contents_mgr, path)
+        return self.recorder.create(path)
+
+    async def restore_checkpoint(self, contents_mgr: Any, checkpoint_id: str, path: str) -> None:
+        if not is_notebook(path):
+            await self.fallback.restore_checkpoint(contents_mgr, checkpoint_id, path)
+        else:
+            self.recorder.restore(checkpoint_id, path)
+
+    async def list_checkpoints(self, path: str) -> list[dict[str, Any]]:
+        if not is_notebook(path):
+            return await self.fallback.list_checkpoints(path)
+        return self.recorder.list(path)
+
+    async def rename_checkpoint(self, checkpoint_id: str, old_path: str, new_path: str) -> None:
+        await self.rename_all_checkpoints(old_path, new_path)
+
+    async def rename_all_checkpoints(self, old_path: str, new_path: str) -> None:
+        self.recorder.rename(old_path, new_path)
+        await self.fallback.rename_all_checkpoints(old_path, new_path)
+
+    async def delete_checkpoint(self, checkpoint_id: str, path: str) -> None:
+        if is_notebook(path):
+            raise _refuse_delete(path)
+        await self.fallback.delete_checkpoint(checkpoint_id, path)
+
+    async def delete_all_checkpoints(self, path: str) -> None:
+        await self.fallback.delete_all_checkpoints(path)
+
+
+def install(contents_manager: Any, project: Project, log: logging.Logger) -> VersionRecorder | None:
+    """Record versions on every notebook save and serve them as checkpoints.
+
+    Needs a file-based contents manager (one with a ``root_dir``); returns ``None`` otherwise.
+    """
+    root = getattr(contents_manager, "root_dir", None)
+    if not root:
+        log.warning("nbtools: versions are off: the contents manager is not file-based.")
+        return None
+    recorder = VersionRecorder(project, Path(root), log)
+    fallback = contents_manager.checkpoints
+    cls = AsyncNbtoolsCheckpoints if isinstance(fallback, AsyncCheckpoints) else NbtoolsCheckpoints
+    contents_manager.checkpoints = cls(
+        parent=contents_manager, log=contents_manager.log, recorder=recorder, fallback=fallback
+    )
+    contents_manager.register_pre_save_hook(recorder.on_save)
+    contents_manager.register_post_save_hook(recorder.after_save)
+    return recorder

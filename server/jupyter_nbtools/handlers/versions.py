@@ -1,0 +1,131 @@
+"""``/nbtools/api/versions``: a notebook's history, named saves, diffs, restores and gc."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from jupyter_nbtools.handlers.base import NbtoolsHandler
+from nbtools import versioning
+from nbtools.errors import InvalidInputError
+from nbtools.versioning.history import disk_content, notebook_key
+
+_JSON_TYPES = {str: "a string", int: "a whole number", bool: "true or false"}
+
+
+def optional(body: dict[str, Any], name: str, kind: type) -> Any:
+    """Field ``name`` of a JSON body, or ``None``; refuses a value of another JSON type."""
+    value = body.get(name)
+    if value is not None and type(value) is not kind:
+        raise InvalidInputError(
+            f"The field {name!r} must be {_JSON_TYPES[kind]}, not {value!r}.", field=name
+        )
+    return value
+
+
+def find_version(handler: NbtoolsHandler, version_id: str) -> versioning.Version:
+    """The version a URL names by id."""
+    if not version_id.isdigit():
+        raise InvalidInputError(f"A version id is a number, not {version_id!r}.")
+    return versioning.get(handler.project, int(version_id))
+
+
+class VersionsHandler(NbtoolsHandler):
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        """``?path=NB[&limit=N]``: the notebook's versions, newest first, and the last
+        versioning failure of the server for it (or ``null``)."""
+        path = notebook_key(self.project, self.required_argument("path"))
+        limit = self.get_query_argument("limit", None)
+        if limit is not None and not limit.isdigit():
+            raise InvalidInputError(f"limit must be a positive number, not {limit!r}.")
+        versions = versioning.history(self.project, path, int(limit) if limit else None)
+        recorder = self.settings.get("nbtools_versions")
+        self.reply(
+            {
+                "path": path,
+                "versions": [version.to_dict() for version in versions],
+                "failure": recorder.failure(path) if recorder else None,
+            }
+        )
+
+    @web.authenticated
+    @authorized
+    def post(self) -> None:
+        """``{"path", "message"?}``: record the notebook file as a (named) version."""
+        body = self.json_body()
+        path = optional(body, "path", str)
+        if not path:
+            raise InvalidInputError("The body needs the notebook's 'path'.")
+        message = optional(body, "message", str)
+        content = disk_content(self.project, path)
+        version = versioning.commit(self.project, path, content, message=message)
+        self.reply(version.to_dict(), status=201 if version.recorded else 200)
+
+
+class VersionHandler(NbtoolsHandler):
+    @web.authenticated
+    @authorized
+    def get(self, version_id: str) -> None:
+        """One version, with what references it."""
+        version = find_version(self, version_id)
+        references = versioning.references(self.project, version.id)
+        self.reply({**version.to_dict(), "references": references})
+
+
+class VersionNotebookHandler(NbtoolsHandler):
+    @web.authenticated
+    @authorized
+    def get(self, version_id: str) -> None:
+        """The notebook content of one version."""
+        version = find_version(self, version_id)
+        self.reply(versioning.version_notebook(self.project, version))
+
+
+class VersionDiffHandler(NbtoolsHandler):
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        """``?path=NB[&a=REF][&b=REF]``: the diff model (refs: number, latest~N, disk)."""
+        from nbtools.versioning.diff import diff
+
+        path = self.required_argument("path")
+        a, b = self.get_query_argument("a", None), self.get_query_argument("b", None)
+        self.reply(diff(self.project, path, a or None, b or None))
+
+
+class VersionRestoreHandler(NbtoolsHandler):
+    @web.authenticated
+    @authorized
+    def post(self, version_id: str) -> None:
+        """``{"as_path"?}``: put the version back onto its notebook, or into a new file."""
+        as_path = optional(self.json_body(), "as_path", str)
+        version = find_version(self, version_id)
+        self.reply(versioning.restore(self.project, version, as_path or None).to_dict())
+
+
+class VersionsGcHandler(NbtoolsHandler):
+    @web.authenticated
+    @authorized
+    def post(self) -> None:
+        """``{"keep"?, "dry_run"?}``: remove old unnamed, unreferenced versions."""
+        body = self.json_body()
+        keep = optional(body, "keep", int)
+        dry_run = bool(optional(body, "dry_run", bool))
+        report = versioning.collect_garbage(
+            self.project, keep=versioning.DEFAULT_KEEP if keep is None else keep, dry_run=dry_run
+        )
+        self.reply(report.to_dict())
+
+
+ROUTES = [
+    (r"/versions", VersionsHandler),
+    (r"/versions/diff", VersionDiffHandler),
+    (r"/versions/gc", VersionsGcHandler),
+    (r"/versions/([^/]+)", VersionHandler),
+    (r"/versions/([^/]+)/notebook", VersionNotebookHandler),
+    (r"/versions/([^/]+)/restore", VersionRestoreHandler),
+]

@@ -1,0 +1,136 @@
+"""Saving through Jupyter's contents API records versions; checkpoints are versions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from jupyter_nbtools.checkpoints import AsyncNbtoolsCheckpoints
+from nbtools import versioning
+from nbtools.project import Project
+from tests.unit.versioning.conftest import edit, rich_notebook
+
+
+async def save(jp_fetch: Any, path: str, nb: dict[str, Any]) -> Any:
+    body = json.dumps({"type": "notebook", "format": "json", "content": nb})
+    response = await jp_fetch("api", "contents", path, method="PUT", body=body)
+    return json.loads(response.body)
+
+
+async def checkpoints(jp_fetch: Any, path: str, method: str = "GET", *rest: str) -> Any:
+    response = await jp_fetch(
+        "api",
+        "contents",
+        path,
+        "checkpoints",
+        *rest,
+        method=method,
+        body=b"" if method == "POST" else None,
+        allow_nonstandard_methods=True,
+    )
+    return json.loads(response.body) if response.body else None
+
+
+async def history(jp_fetch: Any, path: str) -> dict[str, Any]:
+    response = await jp_fetch("nbtools", "api", "versions", params={"path": path})
+    return json.loads(response.body)  # type: ignore[no-any-return]
+
+
+async def test_every_save_records_a_version_and_checkpoints_list_them(
+    jp_fetch: Any, jp_serverapp: Any
+) -> None:
+    assert isinstance(jp_serverapp.contents_manager.checkpoints, AsyncNbtoolsCheckpoints)
+    nb = rich_notebook()
+    await save(jp_fetch, "nb.ipynb", nb)
+    created = await checkpoints(jp_fetch, "nb.ipynb", "POST")  # what JupyterLab does on Ctrl+S
+    assert created["id"] == "1"  # the save already recorded it: no duplicate
+    await save(jp_fetch, "nb.ipynb", edit(nb, 1, "x = 2"))
+    await save(jp_fetch, "nb.ipynb", edit(nb, 1, "x = 2"))  # identical: no new version
+    listed = await checkpoints(jp_fetch, "nb.ipynb")
+    assert [c["id"] for c in listed] == ["1", "2"]  # oldest first, as JupyterLab expects
+    versions = (await history(jp_fetch, "nb.ipynb"))["versions"]
+    assert [v["number"] for v in versions] == [2, 1]
+
+
+async def test_revert_to_checkpoint_restores_a_version(jp_fetch: Any, jp_root_dir: Path) -> None:
+    nb = rich_notebook()
+    await save(jp_fetch, "nb.ipynb", nb)
+    await save(jp_fetch, "nb.ipynb", edit(nb, 1, "x = 2"))
+    await checkpoints(jp_fetch, "nb.ipynb", "POST", "1")
+    on_disk = json.loads((jp_root_dir / "nb.ipynb").read_text())
+    assert "".join(on_disk["cells"][1]["source"]).startswith("x = 1")
+    versions = (await history(jp_fetch, "nb.ipynb"))["versions"]
+    assert (versions[0]["number"], versions[0]["kind"]) == (3, "restore")
+    with pytest.raises(HTTPClientError) as info:
+        await checkpoints(jp_fetch, "nb.ipynb", "POST", "9")
+    assert info.value.code == 404
+
+
+async def test_rename_and_move_keep_the_history(jp_fetch: Any, jp_root_dir: Path) -> None:
+    await save(jp_fetch, "nb.ipynb", rich_notebook())
+    (jp_root_dir / "sub").mkdir()
+    body = json.dumps({"path": "sub/renamed.ipynb"})
+    await jp_fetch("api", "contents", "nb.ipynb", method="PATCH", body=body)
+    assert [v["number"] for v in (await history(jp_fetch, "sub/renamed.ipynb"))["versions"]] == [1]
+    await jp_fetch("api", "contents", "sub", method="PATCH", body=json.dumps({"path": "moved"}))
+    assert len((await history(jp_fetch, "moved/renamed.ipynb"))["versions"]) == 1
+    assert (await history(jp_fetch, "nb.ipynb"))["versions"] == []
+
+
+async def test_concurrent_saves_are_all_recorded_ending_with_what_is_on_disk(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    nb = rich_notebook()
+    sources = [f"tab {n}" for n in range(6)]
+    await asyncio.gather(*(save(jp_fetch, "nb.ipynb", edit(nb, 1, s)) for s in sources))
+    versions = (await history(jp_fetch, "nb.ipynb"))["versions"]
+    project = Project(jp_root_dir)
+    try:
+        recorded = [
+            versioning.version_notebook(project, versioning.get(project, v["id"])) for v in versions
+        ]
+    finally:
+        project.close()
+    assert {nb["cells"][1]["source"] for nb in recorded} == set(sources)
+    on_disk = json.loads((jp_root_dir / "nb.ipynb").read_text())
+    assert "".join(on_disk["cells"][1]["source"]) == recorded[0]["cells"][1]["source"]
+
+
+async def test_a_versioning_failure_never_blocks_a_save_and_is_reported(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    packs = jp_root_dir / ".nbtools" / "versions" / "packs"
+    packs.parent.mkdir(parents=True)
+    packs.write_text("a file where the store expects a folder")
+    nb = rich_notebook()
+    saved = await save(jp_fetch, "nb.ipynb", nb)  # saved all the same
+    assert saved["path"] == "nb.ipynb"
+    assert (jp_root_dir / "nb.ipynb").exists()
+    created = await checkpoints(jp_fetch, "nb.ipynb", "POST")
+    assert created["id"] == "unrecorded"
+    reply = await history(jp_fetch, "nb.ipynb")
+    assert reply["versions"] == []
+    assert reply["failure"]["operation"] == "record"
+    assert "packs" in reply["failure"]["message"]
+    packs.unlink()
+    await save(jp_fetch, "nb.ipynb", edit(nb, 1, "x = 3"))
+    reply = await history(jp_fetch, "nb.ipynb")
+    assert (len(reply["versions"]), reply["failure"]) == (1, None)
+
+
+async def test_other_files_keep_their_usual_checkpoints(jp_fetch: Any) -> None:
+    body = json.dumps({"type": "file", "format": "text", "content": "hello"})
+    await jp_fetch("api", "contents", "notes.txt", method="PUT", body=body)
+    created = await checkpoints(jp_fetch, "notes.txt", "POST")
+    assert created["id"] == "checkpoint"
+    await save(jp_fetch, "nb.ipynb", rich_notebook())
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("api", "contents", "nb.ipynb", "checkpoints", "1", method="DELETE")
+    assert info.value.code == 400
+    assert "keeps every version" in info.value.response.body.decode()
+    assert [c["id"] for c in await checkpoints(jp_fetch, "nb.ipynb")] == ["1"]

@@ -1,0 +1,105 @@
+"""The versions REST API on a real Jupyter server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from tests.unit.versioning.conftest import edit, rich_notebook, write
+
+
+async def api(jp_fetch: Any, *parts: str, body: Any = None, **params: str) -> Any:
+    method = "GET" if body is None else "POST"
+    response = await jp_fetch(
+        "nbtools",
+        "api",
+        "versions",
+        *parts,
+        method=method,
+        params=params,
+        body=None if body is None else json.dumps(body),
+    )
+    return json.loads(response.body)
+
+
+async def error(jp_fetch: Any, *parts: str, body: Any = None, **params: str) -> tuple[int, Any]:
+    with pytest.raises(HTTPClientError) as info:
+        await api(jp_fetch, *parts, body=body, **params)
+    return info.value.code, json.loads(info.value.response.body)
+
+
+async def test_save_list_show_diff_and_restore(jp_fetch: Any, jp_root_dir: Path) -> None:
+    path = jp_root_dir / "nb.ipynb"
+    original = write(path, rich_notebook())
+    first = await api(jp_fetch, body={"path": "nb.ipynb", "message": "baseline"})
+    assert (first["number"], first["message"], first["named"]) == (1, "baseline", True)
+    write(path, edit(rich_notebook(), 1, "x = 2"))
+    await api(jp_fetch, body={"path": "nb.ipynb"})
+    history = await api(jp_fetch, path="nb.ipynb")
+    assert [v["number"] for v in history["versions"]] == [2, 1]
+    assert history["failure"] is None
+    shown = await api(jp_fetch, str(first["id"]))
+    assert (shown["number"], shown["references"]) == (1, [])
+    notebook = await api(jp_fetch, str(first["id"]), "notebook")
+    assert notebook["cells"][1]["source"] == "x = 1\ny = 2\nprint(x + y)\n"
+    model = await api(jp_fetch, "diff", path="nb.ipynb", a="1", b="2")
+    assert model["summary"]["modified"] == 1
+    assert {"op": "+", "text": "x = 2"} in model["cells"][1]["source"]
+    restored = await api(jp_fetch, str(first["id"]), "restore", body={})
+    assert (restored["before"]["number"], restored["after"]["number"]) == (2, 3)
+    assert path.read_bytes() == original
+    copy = await api(jp_fetch, "2", "restore", body={"as_path": "copy.ipynb"})
+    assert copy["path"] == "copy.ipynb"
+    assert (jp_root_dir / "copy.ipynb").exists()
+
+
+async def test_gc(jp_fetch: Any, jp_root_dir: Path) -> None:
+    for step in range(3):
+        write(jp_root_dir / "nb.ipynb", edit(rich_notebook(), 1, f"x = {step}"))
+        await api(jp_fetch, body={"path": "nb.ipynb"})
+    dry = await api(jp_fetch, "gc", body={"keep": 1, "dry_run": True})
+    assert [v["number"] for v in dry["versions_removed"]] == [2, 1]
+    done = await api(jp_fetch, "gc", body={"keep": 1})
+    assert done["objects_removed"] > 0
+    assert [v["number"] for v in (await api(jp_fetch, path="nb.ipynb"))["versions"]] == [3]
+
+
+@pytest.mark.parametrize(
+    ("parts", "body", "params", "status", "name", "message"),
+    [
+        ((), None, {"path": "../x.ipynb"}, 400, "PathOutsideRootError", "contains '..'"),
+        ((), {"path": "missing.ipynb"}, {}, 404, "NotFoundError", "Notebook not found"),
+        ((), {"path": "nb.ipynb", "message": 5}, {}, 400, "InvalidInputError", "'message'"),
+        ((), {}, {}, 400, "InvalidInputError", "needs the notebook's 'path'"),
+        ((), None, {"path": "nb.ipynb", "limit": "x"}, 400, "InvalidInputError", "limit"),
+        (("99",), None, {}, 404, "NotFoundError", "no version with id 99"),
+        (("x", "notebook"), None, {}, 400, "InvalidInputError", "version id is a number"),
+        (("diff",), None, {"path": "nb.ipynb", "a": "nope"}, 400, "InvalidInputError", "nope"),
+        (("diff",), None, {"path": "broken.ipynb"}, 400, "NotebookError", "truncated"),
+        (("1", "restore"), {"as_path": "nb.ipynb"}, {}, 409, "ConflictError", "already exists"),
+        (("gc",), {"keep": 0}, {}, 400, "InvalidInputError", "at least 1"),
+        (("gc",), {"keep": True}, {}, 400, "InvalidInputError", "'keep' must be a whole number"),
+    ],
+)
+async def test_bad_requests_are_4xx_json(
+    jp_fetch: Any,
+    jp_root_dir: Path,
+    parts: tuple[str, ...],
+    body: Any,
+    params: dict[str, str],
+    status: int,
+    name: str,
+    message: str,
+) -> None:
+    data = write(jp_root_dir / "nb.ipynb", rich_notebook())
+    await api(jp_fetch, body={"path": "nb.ipynb"})
+    (jp_root_dir / "broken.ipynb").write_bytes(data)
+    await api(jp_fetch, body={"path": "broken.ipynb"})
+    (jp_root_dir / "broken.ipynb").write_bytes(data[:50])
+    code, reply = await error(jp_fetch, *parts, body=body, **params)
+    assert (code, reply["error"]) == (status, name)
+    assert message in reply["message"]

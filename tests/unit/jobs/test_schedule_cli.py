@@ -1,0 +1,88 @@
+"""``nbtools schedule …`` and ``nbtools runs …`` without executing anything."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from nbtools.cli.main import cli
+from tests.conftest import NotebookFactory
+
+
+def nbtools(root: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--root", str(root), *args])
+
+
+def test_schedule_lifecycle(tmp_path: Path, notebook_factory: NotebookFactory) -> None:
+    notebook_factory("nb.ipynb", [("code", "days = 1\ncity = 'x'", ["parameters"])])
+    added = nbtools(
+        tmp_path,
+        "schedule",
+        "add",
+        "nb.ipynb",
+        "--cron",
+        "weekdays",
+        "--tz",
+        "Europe/Lisbon",
+        "-p",
+        "days=5",
+        "--retries",
+        "2",
+        "--json",
+    )
+    assert added.exit_code == 0, added.output
+    job = json.loads(added.stdout)
+    assert (job["cron"], job["parameters"], job["retries"]) == ("0 0 * * 1-5", {"days": 5}, 2)
+    assert job["schedule_description"] == "At 12:00 AM, Monday through Friday"
+
+    edited = nbtools(tmp_path, "schedule", "edit", str(job["id"]), "-p", "city=Faro", "--json")
+    assert json.loads(edited.stdout)["parameters"] == {"days": 5, "city": "Faro"}
+    assert "paused" in nbtools(tmp_path, "schedule", "pause", str(job["id"])).output
+    listed = json.loads(nbtools(tmp_path, "schedule", "list", "--json").stdout)
+    assert [(j["id"], j["paused"], j["next_run_at"]) for j in listed] == [(job["id"], True, None)]
+    assert "resumed" in nbtools(tmp_path, "schedule", "resume", str(job["id"])).output
+    assert nbtools(tmp_path, "schedule", "remove", str(job["id"])).exit_code == 0
+    assert json.loads(nbtools(tmp_path, "schedule", "list", "--json").stdout) == []
+    assert nbtools(tmp_path, "schedule", "remove", str(job["id"])).exit_code == 2
+
+
+def test_bad_schedules_exit_2_and_store_nothing(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"])])
+    for args, message in [
+        (("--cron", "0 0 * *"), "has 4 fields"),
+        (("--cron", "daily", "--tz", "Atlantis/Capital"), "Unknown timezone"),
+        (("-p", "weeks=1"), "Valid parameters: days"),
+        (("--missed", "run_once", "--max-concurrent", "0"), "max_concurrent"),
+    ]:
+        result = nbtools(tmp_path, "schedule", "add", "nb.ipynb", *args)
+        assert result.exit_code == 2, result.output
+        assert message in result.output
+    assert json.loads(nbtools(tmp_path, "schedule", "list", "--json").stdout) == []
+
+
+def test_preview_and_runs_commands(tmp_path: Path, notebook_factory: NotebookFactory) -> None:
+    preview = nbtools(tmp_path, "schedule", "preview", "30 6 * * 1", "--tz", "Asia/Tokyo")
+    assert preview.exit_code == 0
+    assert "At 06:30 AM, only on Monday" in preview.output
+    assert preview.output.count("+09:00") == 5
+
+    notebook_factory("nb.ipynb", [("code", "1", [])])
+    from nbtools.jobs.submit import queue_run
+    from nbtools.project import Project
+
+    project = Project(tmp_path)
+    queued = queue_run(project, "nb.ipynb", {})
+    project.close()
+    rerun = nbtools(tmp_path, "runs", "rerun", str(queued.id), "--json")
+    assert json.loads(rerun.stdout)["trigger"] == "rerun"
+    assert "cancelled" in nbtools(tmp_path, "runs", "cancel", str(queued.id)).output
+    again = nbtools(tmp_path, "runs", "cancel", str(queued.id))
+    assert again.exit_code == 2
+    assert "already ended (cancelled)" in again.output
+    listed = json.loads(nbtools(tmp_path, "runs", "list", "--status", "queued", "--json").stdout)
+    assert [run["trigger"] for run in listed] == ["rerun"]
+    assert nbtools(tmp_path, "runs", "show", "99").exit_code == 2

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from nbtools.cli.main import cli
+from nbtools.versioning.objects import ObjectStore
+from tests.unit.versioning.conftest import edit, rich_notebook, write
+
+
+def nbtools(root: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--root", str(root), "version", *args])
+
+
+def as_json(result: Result) -> Any:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_save_log_show_and_diff(tmp_path: Path) -> None:
+    path = tmp_path / "nb.ipynb"
+    nb = rich_notebook()
+    write(path, nb)
+    assert (
+        "Recorded version 1 of nb.ipynb (4 cells changed)"
+        in nbtools(tmp_path, "save", "nb.ipynb").output
+    )
+    assert "unchanged since version 1" in nbtools(tmp_path, "save", "nb.ipynb").output
+    assert (
+        "Named version 1 of nb.ipynb: first"
+        in nbtools(tmp_path, "save", "nb.ipynb", "-m", "first").output
+    )
+    write(path, edit(nb, 1, "x = 42"))
+    diff = nbtools(tmp_path, "diff", "nb.ipynb")
+    assert diff.exit_code == 0, diff.output
+    assert "nb.ipynb: version 1 → file on disk" in diff.output
+    assert "+ x = 42" in diff.output
+    assert "- y = 2" in diff.output
+    saved = as_json(nbtools(tmp_path, "save", "nb.ipynb", "--json"))
+    assert (saved["number"], saved["cells_changed"]) == (2, 1)
+    log = nbtools(tmp_path, "log", "nb.ipynb")
+    assert "★ first" in log.output
+    assert [v["number"] for v in as_json(nbtools(tmp_path, "log", "nb.ipynb", "--json"))] == [2, 1]
+    shown = as_json(nbtools(tmp_path, "show", "nb.ipynb", "1", "--json"))
+    assert (shown["message"], shown["references"]) == ("first", [])
+    notebook = nbtools(tmp_path, "show", "nb.ipynb", "latest~1", "--notebook")
+    assert json.loads(notebook.output)["cells"][1]["source"][0] == "x = 1\n"
+    model = as_json(nbtools(tmp_path, "diff", "nb.ipynb", "1", "2", "--json"))
+    assert model["summary"]["modified"] == 1
+
+
+def test_restore_and_restore_as_a_copy(tmp_path: Path) -> None:
+    path = tmp_path / "nb.ipynb"
+    original = write(path, rich_notebook())
+    nbtools(tmp_path, "save", "nb.ipynb")
+    write(path, edit(rich_notebook(), 1, "changed"))
+    copy = nbtools(tmp_path, "restore", "nb.ipynb", "1", "--as", "copy.ipynb")
+    assert "Wrote version 1 of nb.ipynb to copy.ipynb." in copy.output
+    assert (tmp_path / "copy.ipynb").read_bytes() == original
+    restored = nbtools(tmp_path, "restore", "nb.ipynb", "1")
+    assert "Its previous state is version 2; the restored state is version 3" in restored.output
+    assert path.read_bytes() == original
+
+
+def test_gc_and_verify(tmp_path: Path) -> None:
+    path = tmp_path / "nb.ipynb"
+    for step in range(4):
+        write(path, edit(rich_notebook(), 1, f"x = {step}"))
+        nbtools(tmp_path, "save", "nb.ipynb")
+    dry = nbtools(tmp_path, "gc", "--keep", "2", "--dry-run")
+    assert "Would remove 2 versions; 2 kept." in dry.output
+    report = as_json(nbtools(tmp_path, "gc", "--keep", "2", "--json"))
+    assert [v["number"] for v in report["versions_removed"]] == [2, 1]
+    assert "Checked" in nbtools(tmp_path, "verify").output
+    ObjectStore(tmp_path / ".nbtools" / "versions").pack_path(2).write_bytes(b"garbage!")
+    damaged = nbtools(tmp_path, "verify")
+    assert damaged.exit_code == 1
+    assert "nb.ipynb version 4:" in damaged.output
+    assert "unreadable version" in damaged.output
+
+
+def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
+    cases = [
+        (("save", "missing.ipynb"), "Notebook not found: missing.ipynb"),
+        (("save", "../outside.ipynb"), "contains '..'"),
+        (("log", "nb.ipynb", "--limit", "0"), "0 is not in the range"),
+        (("show", "nb.ipynb", "7"), "has no version '7'"),
+        (("diff", "nb.ipynb", "first"), "'first' is not a version reference"),
+        (("gc", "--keep", "0"), "--keep must be at least 1"),
+        (("restore", "nb.ipynb", "1", "--as", "nb.ipynb"), "nb.ipynb already exists"),
+    ]
+    write(tmp_path / "nb.ipynb", rich_notebook())
+    nbtools(tmp_path, "save", "nb.ipynb")
+    (tmp_path / "truncated.ipynb").write_bytes(b'{"nbformat": 4, "cells": [{"cell_type"')
+    cases.append((("save", "truncated.ipynb"), "looks truncated"))
+    for args, message in cases:
+        result = nbtools(tmp_path, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.output, (args, result.output)
+
+
+def test_a_store_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
+    write(tmp_path / "nb.ipynb", rich_notebook())
+    (tmp_path / ".nbtools" / "versions").mkdir(parents=True)
+    (tmp_path / ".nbtools" / "versions" / "packs").write_text("not a folder")
+    result = nbtools(tmp_path, "save", "nb.ipynb")
+    assert result.exit_code == 2
+    assert "Cannot write to the version store" in result.output
+    assert nbtools(tmp_path, "log", "nb.ipynb").output.startswith("nb.ipynb has no versions")
+
+
+def test_versioning_imports_neither_nbformat_nor_nbdime() -> None:
+    code = (
+        "import sys; import nbtools.cli.version, nbtools.versioning; "
+        "print([m for m in ('nbformat', 'nbdime', 'jupyter_server') if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

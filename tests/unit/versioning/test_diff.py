@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nbtools import versioning
+from nbtools.errors import NotebookError, NotFoundError
+from nbtools.project import Project
+from nbtools.versioning.diff import diff
+from tests.unit.versioning.conftest import edit, rich_notebook, write
+
+
+def cells_by_status(model: dict[str, Any], status: str) -> list[dict[str, Any]]:
+    return [cell for cell in model["cells"] if cell["status"] == status]
+
+
+def test_disk_against_latest_shows_source_line_changes(project: Project, nb_path: Path) -> None:
+    nb = rich_notebook()
+    versioning.commit(project, "nb.ipynb", write(nb_path, nb))
+    write(nb_path, edit(nb, 1, "x = 1\ny = 3\nprint(x + y)\nprint('done')\n"))
+    model = diff(project, "nb.ipynb")
+    assert (model["a"]["label"], model["b"]["label"]) == ("version 1", "file on disk")
+    assert model["summary"] == {"added": 0, "removed": 0, "modified": 1, "moved": 0, "unchanged": 3}
+    [cell] = cells_by_status(model, "modified")
+    assert cell["b_index"] == 1
+    assert cell["source"] == [
+        {"op": " ", "text": "x = 1"},
+        {"op": "-", "text": "y = 2"},
+        {"op": "+", "text": "y = 3"},
+        {"op": " ", "text": "print(x + y)"},
+        {"op": "+", "text": "print('done')"},
+    ]
+
+
+def test_without_changes_on_disk_the_last_two_versions_are_compared(
+    project: Project, nb_path: Path
+) -> None:
+    nb = rich_notebook()
+    versioning.commit(project, "nb.ipynb", write(nb_path, nb))
+    versioning.commit(project, "nb.ipynb", write(nb_path, edit(nb, 0, "# Title")))
+    model = diff(project, "nb.ipynb")
+    assert (model["a"]["label"], model["b"]["label"]) == ("version 1", "version 2")
+    assert model["cells"][0]["source"][0] == {"op": "-", "text": "# Forecast"}
+    one_side = diff(project, "nb.ipynb", "1")
+    assert (one_side["a"]["ref"], one_side["b"]["ref"]) == ("1", "disk")
+    assert diff(project, "nb.ipynb", "2", "disk")["identical"]
+
+
+def test_cells_added_removed_moved_and_outputs_and_metadata(project: Project) -> None:
+    old = rich_notebook()
+    new = rich_notebook(image_seed=2)  # a different figure
+    new["cells"][1]["outputs"][0]["text"] = "4\n"
+    new["cells"][1]["execution_count"] = 7
+    new["cells"][1]["metadata"]["tags"] = ["parameters", "slow"]
+    new["cells"] = [new["cells"][1], new["cells"][0], new["cells"][2]]  # move, drop the last
+    new["cells"].append(
+        {
+            "id": "fresh",
+            "cell_type": "code",
+            "metadata": {},
+            "source": "z = 9",
+            "outputs": [],
+            "execution_count": None,
+        }
+    )
+    new["metadata"]["kernelspec"]["name"] = "python3.12"
+    versioning.commit(project, "nb.ipynb", old)
+    versioning.commit(project, "nb.ipynb", new)
+    model = diff(project, "nb.ipynb", "1", "2")
+    assert model["summary"] == {"added": 1, "removed": 1, "modified": 1, "moved": 1, "unchanged": 1}
+    [added] = cells_by_status(model, "added")
+    assert added["source"] == [{"op": "+", "text": "z = 9"}]
+    [removed] = cells_by_status(model, "removed")
+    assert removed["outputs"][0]["output_type"] == "error"
+    [moved] = cells_by_status(model, "moved")
+    assert (moved["id"], moved["a_index"], moved["b_index"]) == ("cell-1", 1, 0)
+    assert moved["execution_count"] == [1, 7]
+    assert [c["key"] for c in moved["metadata"]] == ["tags"]
+    assert moved["outputs"][0]["change"] == "modified"
+    assert (moved["outputs"][0]["before"], moved["outputs"][0]["text"]) == ("3", "4")
+    [figure] = cells_by_status(model, "modified")
+    assert figure["outputs"][0]["changed"] == ["image/png"]
+    assert model["metadata"] == [
+        {
+            "key": "kernelspec",
+            "change": "modified",
+            "before": old["metadata"]["kernelspec"],
+            "after": new["metadata"]["kernelspec"],
+        }
+    ]
+    json.dumps(model)  # the model is plain JSON
+
+
+def test_a_cell_whose_id_changed_is_removed_and_added(project: Project) -> None:
+    old = rich_notebook()
+    new = json.loads(json.dumps(old))
+    new["cells"][3]["id"] = "another"
+    new["cells"][3]["source"] = "2 / 1"
+    versioning.commit(project, "nb.ipynb", old)
+    versioning.commit(project, "nb.ipynb", new)
+    summary = diff(project, "nb.ipynb", "1", "2")["summary"]
+    assert (summary["added"], summary["removed"], summary["modified"]) == (1, 1, 0)
+
+
+def test_diff_of_a_truncated_file_on_disk_is_a_clear_error(project: Project, nb_path: Path) -> None:
+    data = write(nb_path, rich_notebook())
+    versioning.commit(project, "nb.ipynb", data)
+    nb_path.write_bytes(data[:100])
+    with pytest.raises(NotebookError, match=r"looks truncated.*version store was not changed"):
+        diff(project, "nb.ipynb")
+    assert [v.number for v in versioning.history(project, "nb.ipynb")] == [1]
+
+
+def test_diff_needs_a_version(project: Project, nb_path: Path) -> None:
+    write(nb_path, rich_notebook())
+    with pytest.raises(NotFoundError, match="has no versions yet"):
+        diff(project, "nb.ipynb")

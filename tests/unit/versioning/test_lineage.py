@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from nbtools import versioning
+from nbtools.jobs.lineage import RunStart, lineage_for
+from nbtools.project import Project
+from nbtools.versioning.lineage import run_started
+from tests.unit.versioning.conftest import edit, rich_notebook, write
+
+
+def start(project: Project, run_id: int, content: bytes) -> RunStart:
+    path = project.root / "nb.ipynb"
+    return RunStart(project, run_id, "nb.ipynb", path, content, "python3")
+
+
+def test_a_run_records_the_version_it_executes_and_keeps_it_from_gc(
+    project: Project, nb_path: Path
+) -> None:
+    data = write(nb_path, rich_notebook())
+    lineage = lineage_for(start(project, 7, data))  # the hooks the runner calls
+    version = versioning.get(project, lineage["notebook_version_id"])
+    assert version.number == 1
+    assert versioning.references(project, version.id) == [{"kind": "run", "ref": "7"}]
+    for step in range(3):
+        versioning.commit(project, "nb.ipynb", edit(rich_notebook(), 1, f"x = {step}"))
+    versioning.collect_garbage(project, keep=1)
+    assert [v.number for v in versioning.history(project, "nb.ipynb")] == [4, 1]
+    assert run_started(start(project, 8, data))["notebook_version_id"] != version.id
+
+
+def test_a_versioning_failure_does_not_stop_the_run(project: Project, nb_path: Path) -> None:
+    (project.store_dir / "versions").mkdir(parents=True)
+    (project.store_dir / "versions" / "packs").write_text("not a folder")
+    assert run_started(start(project, 1, write(nb_path, rich_notebook()))) == {}

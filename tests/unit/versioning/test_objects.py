@@ -1,0 +1,149 @@
+"""Damage and crashes: detected by hash, reported by name, other versions still readable."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from nbtools import versioning
+from nbtools.project import Project
+from nbtools.versioning.content import version_notebook
+from nbtools.versioning.history import Version
+from nbtools.versioning.models import StoredObject
+from nbtools.versioning.objects import LOOSE_LIMIT, DamagedObjectError, ObjectStore
+from tests.unit.versioning.conftest import edit, png_base64, rich_notebook
+
+
+def three_versions(project: Project) -> list[Version]:
+    nb = rich_notebook()
+    return [
+        versioning.commit(project, "nb.ipynb", edit(nb, 1, source)) for source in ("a", "b", "c")
+    ]
+
+
+def source_record(project: Project, version: Version) -> StoredObject:
+    """The stored object holding cell 1's source in ``version``."""
+    import json
+
+    store = ObjectStore(project.store_dir / "versions")
+    with project.store.session() as session:
+        manifest = json.loads(store.read(session, [version.manifest])[version.manifest])
+        return store.records(session, [manifest["cells"][1]["source"]]).popitem()[1]
+
+
+def test_small_objects_are_packed_and_large_ones_get_their_own_file(project: Project) -> None:
+    nb = rich_notebook()
+    nb["cells"][2]["outputs"][0]["data"]["image/png"] = png_base64(LOOSE_LIMIT + 10)
+    versioning.commit(project, "nb.ipynb", nb)
+    with project.store.session() as session:
+        records = list(session.scalars(select(StoredObject)))
+    loose = [r for r in records if r.pack is None]
+    assert [r.size for r in loose] == [LOOSE_LIMIT + 18]
+    store = ObjectStore(project.store_dir / "versions")
+    assert store.loose_path(loose[0].sha).stat().st_size == LOOSE_LIMIT + 18
+    assert store.pack_numbers() == [1]
+    assert {r.pack for r in records if r not in loose} == {1}
+
+
+def test_a_corrupted_object_is_reported_and_other_versions_stay_readable(
+    project: Project,
+) -> None:
+    first, second, third = three_versions(project)
+    damaged = source_record(project, second)
+    store = ObjectStore(project.store_dir / "versions")
+    with store.pack_path(damaged.pack or 0).open("r+b") as pack:
+        pack.seek(damaged.offset)
+        pack.write(b"X" * damaged.length)
+    with pytest.raises(DamagedObjectError, match=damaged.sha[:12]) as info:
+        version_notebook(project, second)
+    assert info.value.details["problem"] == "corrupt"
+    assert version_notebook(project, first)["cells"][1]["source"] == "a"
+    assert version_notebook(project, third)["cells"][1]["source"] == "c"
+    report = versioning.verify(project)
+    assert not report.ok
+    assert [d["sha"] for d in report.damaged_objects] == [damaged.sha]
+    assert [v["number"] for v in report.unreadable_versions] == [2]
+    # a new save still works, without using the damaged object as a delta base
+    fourth = versioning.commit(project, "nb.ipynb", edit(rich_notebook(), 1, "d"))
+    assert version_notebook(project, fourth)["cells"][1]["source"] == "d"
+
+
+def test_a_missing_object_file_is_reported_by_name(project: Project) -> None:
+    nb = rich_notebook()
+    nb["cells"][2]["outputs"][0]["data"]["image/png"] = png_base64(LOOSE_LIMIT + 10)
+    with_image = versioning.commit(project, "nb.ipynb", nb)
+    without = versioning.commit(project, "other.ipynb", rich_notebook())
+    store = ObjectStore(project.store_dir / "versions")
+    with project.store.session() as session:
+        loose = session.scalars(select(StoredObject).where(StoredObject.pack.is_(None))).one()
+    store.loose_path(loose.sha).unlink()
+    with pytest.raises(DamagedObjectError, match="No such file or directory") as info:
+        version_notebook(project, with_image)
+    assert info.value.details == {
+        "sha": loose.sha,
+        "location": str(store.loose_path(loose.sha)),
+        "problem": "missing",
+    }
+    assert version_notebook(project, with_image, images=False)  # diffs still work
+    assert version_notebook(project, without)["cells"][1]["source"].startswith("x = 1")
+
+
+def test_a_truncated_pack_is_detected(project: Project) -> None:
+    first, _, third = three_versions(project)
+    store = ObjectStore(project.store_dir / "versions")
+    last = source_record(project, third)
+    os.truncate(store.pack_path(1), last.offset + 1)
+    with pytest.raises(DamagedObjectError, match=r"truncated|damaged"):
+        version_notebook(project, third)
+    assert version_notebook(project, first)["cells"][1]["source"] == "a"
+
+
+CRASHING_WRITER = """
+import sys
+from pathlib import Path
+from nbtools import versioning
+from nbtools.project import Project
+from tests.unit.versioning.conftest import edit, rich_notebook
+project = Project(Path(sys.argv[1]))
+nb = rich_notebook()
+latest = versioning.latest(project, "nb.ipynb")
+step = latest.number if latest else 0
+print("ready", flush=True)
+while True:
+    step += 1
+    versioning.commit(project, "nb.ipynb", edit(nb, 1, "x = %d" % step))
+"""
+
+
+@pytest.mark.slow
+def test_a_writer_killed_mid_save_loses_nothing_and_exposes_nothing_half_written(
+    project: Project,
+) -> None:
+    assert project.store.revision()  # the store exists before the writers start
+    for delay in (0.3, 0.45, 0.6):
+        writer = subprocess.Popen(
+            [sys.executable, "-c", CRASHING_WRITER, str(project.root)],
+            stdout=subprocess.PIPE,
+            cwd=Path(__file__).parents[3],
+        )
+        assert writer.stdout is not None
+        assert writer.stdout.readline().strip() == b"ready"
+        time.sleep(delay)
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        versions = versioning.history(project, "nb.ipynb")
+        assert versions
+        assert [v.number for v in versions] == list(range(len(versions), 0, -1))
+        assert versioning.verify(project).ok
+    for version in versioning.history(project, "nb.ipynb"):
+        assert version_notebook(project, version)["cells"][1]["source"] == f"x = {version.number}"
+    # whatever the kills left half-written is unreferenced, and gc reclaims it
+    versioning.collect_garbage(project, keep=1000)
+    assert versioning.verify(project).ok

@@ -1,0 +1,105 @@
+import { expect, test } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+
+import { attachScreenshot } from './helpers';
+
+function notebook(parameters: string, body: string): string {
+  const cell = (id: string, source: string, tags: string[]) => ({
+    cell_type: 'code',
+    id,
+    metadata: tags.length ? { tags } : {},
+    execution_count: null,
+    outputs: [],
+    source
+  });
+  return JSON.stringify({
+    cells: [cell('params', parameters, ['parameters']), cell('body', body, [])],
+    metadata: {
+      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+      language_info: { name: 'python' }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  });
+}
+
+async function openJobsSection(page: IJupyterLabPageFixture, name: string) {
+  const notebookPanel = await page.activity.getPanelLocator(name);
+  await notebookPanel!.getByRole('button', { name: 'Productionize', exact: true }).click();
+  const panel = page.getByRole('region', { name: 'Production', exact: true });
+  const heading = panel.getByRole('heading', { name: 'Jobs Section' });
+  if ((await heading.getAttribute('aria-expanded')) !== 'true') {
+    await heading.click();
+  }
+  await expect(heading).toHaveAttribute('aria-expanded', 'true');
+  return panel;
+}
+
+async function open(page: IJupyterLabPageFixture, tmpPath: string, name: string, content: string) {
+  const path = `${tmpPath}/${name}`;
+  expect(await page.contents.uploadContent(content, 'text', path)).toBe(true);
+  expect(await page.notebook.openByPath(path)).toBe(true);
+  expect(await page.notebook.activate(name)).toBe(true);
+}
+
+test.describe('Jobs section', () => {
+  test('runs a notebook with a parameter from the form and opens its output', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    test.setTimeout(120_000);
+    await open(
+      page,
+      tmpPath,
+      'greet.ipynb',
+      notebook('city = "Lisbon"\ntimes = 1', 'print(city * times)')
+    );
+    const panel = await openJobsSection(page, 'greet.ipynb');
+
+    await panel.getByRole('button', { name: 'Create job' }).click();
+    const form = panel.getByRole('form', { name: 'Create job' });
+    const times = form.getByRole('spinbutton', { name: 'times' });
+    await expect(times).toHaveValue('1');
+    await times.fill('3');
+    await expect(form.getByRole('textbox', { name: 'city' })).toHaveValue('Lisbon');
+    await form.getByRole('radio', { name: 'On a schedule' }).check();
+    await expect(form.getByLabel('Next runs')).toContainText('At 06:00 AM', { timeout: 15_000 });
+    await form.getByRole('radio', { name: 'Run now (no schedule)' }).check();
+    await form.getByRole('button', { name: 'Save and run now' }).click();
+
+    const runs = panel.getByRole('list', { name: 'Runs' });
+    const run = runs.getByRole('listitem').first();
+    await expect(run.getByTestId('nbtools-run-status')).toHaveText('succeeded', {
+      timeout: 60_000
+    });
+    await expect(run).toContainText('{"times":3}');
+    await expect(panel.getByRole('list', { name: 'Jobs' })).toContainText('greet');
+    await attachScreenshot(page, testInfo, 'jobs-succeeded');
+
+    await run.getByRole('button', { name: 'Open output' }).click();
+    await expect(page.getByRole('tab', { name: /greet-run-\d+\.ipynb/ })).toBeVisible({
+      timeout: 15_000
+    });
+    await expect(page.getByText('LisbonLisbonLisbon')).toBeVisible();
+  });
+
+  test('a failing notebook shows its error in the runs list', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    test.setTimeout(120_000);
+    await open(page, tmpPath, 'boom.ipynb', notebook('divisor = 0', '1 / divisor'));
+    const panel = await openJobsSection(page, 'boom.ipynb');
+
+    await panel.getByRole('button', { name: 'Create job' }).click();
+    await panel.getByRole('button', { name: 'Save and run now' }).click();
+
+    const run = panel.getByRole('list', { name: 'Runs' }).getByRole('listitem').first();
+    await expect(run.getByTestId('nbtools-run-status')).toHaveText('failed', { timeout: 60_000 });
+    await expect(run.getByTestId('nbtools-run-error')).toHaveText(
+      'ZeroDivisionError: division by zero (cell 1)'
+    );
+    await expect(run.getByRole('button', { name: 'Rerun' })).toBeVisible();
+    await attachScreenshot(page, testInfo, 'jobs-failed');
+  });
+});

@@ -1,0 +1,107 @@
+import { expect, test } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+
+import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
+
+const NOTEBOOK = 'history.ipynb';
+
+function notebook(): string {
+  return notebookJson([
+    codeCell('rate', 'rate = 1'),
+    { cell_type: 'markdown', id: 'notes', metadata: {}, source: '# Notes' }
+  ]);
+}
+
+function openVersionsSection(page: IJupyterLabPageFixture) {
+  return openSection(page, NOTEBOOK, 'Versions');
+}
+
+async function editAndSave(page: IJupyterLabPageFixture, source: string): Promise<void> {
+  await page.notebook.setCell(0, 'code', source);
+  await page.notebook.save();
+}
+
+test.describe('Versions section', () => {
+  test.beforeEach(async ({ page, tmpPath }) => {
+    const path = `${tmpPath}/${NOTEBOOK}`;
+    expect(await page.contents.uploadContent(notebook(), 'text', path)).toBe(true);
+    expect(await page.notebook.openByPath(path)).toBe(true);
+    expect(await page.notebook.activate(NOTEBOOK)).toBe(true);
+  });
+
+  test('records each save, shows the diff and restores an older version', async ({
+    page
+  }, testInfo) => {
+    const panel = await openVersionsSection(page);
+    const versions = panel.getByRole('list', { name: 'Versions' });
+
+    await editAndSave(page, 'rate = 2');
+    await editAndSave(page, 'rate = 3\nprint(rate)');
+    const newest = versions.getByRole('button', { name: /^Version \d+$/ }).first();
+    await expect(newest).toHaveAccessibleName('Version 3');
+    await expect(versions.getByRole('button', { name: 'Version 1', exact: true })).toBeVisible();
+
+    // The newest version against the previous one: the edited line.
+    await newest.click();
+    const source = panel.getByRole('list', { name: 'Source' });
+    await expect(source.getByRole('listitem', { name: 'removed: rate = 2' })).toBeVisible();
+    await expect(source.getByRole('listitem', { name: 'added: rate = 3' })).toBeVisible();
+    await expect(source.getByRole('listitem', { name: 'added: print(rate)' })).toBeVisible();
+    await expect(panel.getByTestId('nbtools-diff-summary')).toHaveText(
+      'Cells: 1 modified, 1 unchanged'
+    );
+    await attachScreenshot(page, testInfo, 'versions-diff');
+
+    // Restore version 2: the notebook shows its content again, and nothing is lost.
+    await versions.getByRole('button', { name: 'Version 2', exact: true }).click();
+    await panel.getByRole('button', { name: 'Restore', exact: true }).click();
+    await expect(panel.getByRole('status').filter({ hasText: 'Restored version 2' })).toContainText(
+      'the previous state is kept as version 3'
+    );
+    await expect.poll(() => page.notebook.getCellTextInput(0)).toBe('rate = 2');
+    await expect(newest).toHaveAccessibleName('Version 4');
+    await expect(versions.getByRole('listitem').first()).toContainText('↺ Restored version 2');
+    await attachScreenshot(page, testInfo, 'versions-restored');
+
+    await versions.getByRole('button', { name: 'Version 3', exact: true }).click();
+    await expect(source.getByRole('listitem', { name: 'added: rate = 3' })).toBeVisible();
+    await page.theme.setDarkTheme();
+    await attachScreenshot(page, testInfo, 'versions-dark');
+  });
+
+  test("JupyterLab's Revert to Checkpoint offers the versions", async ({ page }) => {
+    const panel = await openVersionsSection(page);
+    await editAndSave(page, 'rate = 5');
+    await expect(
+      panel.getByRole('list', { name: 'Versions' }).getByRole('button', { name: 'Version 2' })
+    ).toBeVisible();
+
+    await page.menu.clickMenuItem('File>Revert Notebook to Checkpoint…');
+    const dialog = page.getByRole('dialog');
+    const choice = dialog.getByRole('combobox');
+    await expect(choice.locator('option')).toHaveCount(2);
+    await choice.selectOption({ index: 1 }); // the oldest: the notebook as uploaded
+    await dialog.getByRole('button', { name: 'OK' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revert to Checkpoint' }).click();
+    await expect.poll(() => page.notebook.getCellTextInput(0)).toBe('rate = 1');
+  });
+
+  test('a save that could not be recorded is reported', async ({ page }) => {
+    // The server-side fault (a store that cannot be written) is tested in
+    // tests/server/test_checkpoints.py; here, how the panel shows the report.
+    await page.route(/\/nbtools\/api\/versions\?/, async route => {
+      const response = await route.fetch();
+      const body = await response.json();
+      body.failure = {
+        operation: 'record',
+        message: 'Cannot write to the version store: No space left on device.',
+        at: new Date().toISOString()
+      };
+      await route.fulfill({ response, json: body });
+    });
+    const panel = await openVersionsSection(page);
+    const alert = panel.getByTestId('nbtools-versions-failure');
+    await expect(alert).toContainText('The last save was not recorded as a version');
+    await expect(alert).toContainText('No space left on device');
+  });
+});
