@@ -4,7 +4,7 @@ Runs are due at a steady 150 per minute (one every 0.4 s, above the 120/min targ
 the figures show whether a set-up keeps up:
   1. one scheduler with the local executor (2 warm workers), SQLite — the default;
   2. one scheduler with the Dask executor on a LocalCluster of 2 worker processes, PostgreSQL;
-  3. two `nbtools scheduler` processes (1 worker each) sharing one PostgreSQL database.
+  3. two `nbtools scheduler` processes (default: 2 workers each) sharing one PostgreSQL database.
 Printed for each: job starts per minute (first → last start), completed jobs per minute
 (first due → last finished), scheduling latency due → started (median, p99), the share of
 due → finished spent outside the notebook's cells, and duplicates (a run executed twice:
@@ -183,7 +183,7 @@ def dask_cluster(count: int, db_url: str) -> dict[str, Any]:
 def two_schedulers(count: int, db_url: str) -> dict[str, Any]:
     project = workdir(db_url)
     command = [sys.executable, "-m", "nbtools.cli.main", "--root", str(project.root)]
-    command += ["--db-url", db_url, "scheduler", "--workers", "1", "--poll", str(POLL)]
+    command += ["--db-url", db_url, "scheduler", "--poll", str(POLL)]
     daemons = [subprocess.Popen(command, stderr=subprocess.DEVNULL) for _ in range(2)]
     try:
         return measure(project, count)
@@ -244,7 +244,7 @@ def main() -> None:
         results = {
             "local executor, 1 scheduler, SQLite": local_executor(args.runs, ""),
             "Dask LocalCluster (2 workers), PostgreSQL": dask_cluster(args.runs, database("dask")),
-            "2 schedulers (1 worker each), PostgreSQL": two_schedulers(args.runs, database("two")),
+            "2 schedulers (2 workers each), PostgreSQL": two_schedulers(args.runs, database("two")),
         }
     print(f"\n{args.runs} trivial runs due at 150/min; poll {POLL} s; 2 cores")
     print(f"  anchor: papermill CLI, 10 runs 2 at a time: {anchor:.1f} jobs/min\n")
@@ -260,7 +260,7 @@ def main() -> None:
             str(got["duplicates"]),
         )
         print(f"  {name:<44}" + "".join(f"{cell:>11}" for cell in cells), got["statuses"])
-    two = results["2 schedulers (1 worker each), PostgreSQL"]
+    two = results["2 schedulers (2 workers each), PostgreSQL"]
     print(
         f"\n  2 schedulers on PostgreSQL: {two['starts_per_min']:.1f} starts/min "
         f"(target ≥ 120), {two['duplicates']} duplicates (target 0); "
