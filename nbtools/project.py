@@ -35,6 +35,8 @@ class Project:
         """The project's database, opened (and migrated) on first use."""
         from nbtools.store.database import Store
 
+        if not self.db_url.startswith("sqlite"):  # e.g. a Dask worker on another machine
+            return Store.open(self.db_url)
         self.store_dir.mkdir(parents=True, exist_ok=True)
         return Store.open(self.db_url, lock_dir=self.store_dir)
 

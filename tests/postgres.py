@@ -48,15 +48,17 @@ class PostgresServer:
         return {"user": self.user} if os.geteuid() == 0 else {}
 
     def start(self) -> None:
+        """Start the server (creating its data directory the first time)."""
         data = self.workdir / "data"
-        if os.geteuid() == 0:
-            shutil.chown(self.workdir, user="postgres", group="postgres")
-        subprocess.run(
-            [self.bindir / "initdb", "-D", data, "-N", "-A", "trust", "-E", "UTF8",
-             "--locale=C.UTF-8", "-U", self.user],
-            check=True, capture_output=True, **self._as_user(),
-        )  # fmt: skip
-        log = (self.workdir / "postgres.log").open("wb")
+        if not data.exists():
+            if os.geteuid() == 0:
+                shutil.chown(self.workdir, user="postgres", group="postgres")
+            subprocess.run(
+                [self.bindir / "initdb", "-D", data, "-N", "-A", "trust", "-E", "UTF8",
+                 "--locale=C.UTF-8", "-U", self.user],
+                check=True, capture_output=True, **self._as_user(),
+            )  # fmt: skip
+        log = (self.workdir / "postgres.log").open("ab")
         self.process = subprocess.Popen(
             [self.bindir / "postgres", "-D", data, "-p", str(self.port), "-k", self.workdir,
              "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
@@ -86,11 +88,15 @@ class PostgresServer:
             connection.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
-    def stop(self) -> None:
+    def shutdown(self) -> None:
+        """Stop the server, keeping its data (``start()`` brings it back on the same port)."""
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(2)  # SIGINT: fast shutdown
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+    def stop(self) -> None:
+        self.shutdown()
         shutil.rmtree(self.workdir, ignore_errors=True)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,25 +45,40 @@ def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
     return dict(split_assignment(text) for text in assignments)
 
 
+def claim_token() -> str:
+    """A claim token: a run queued under it is executed by this process, never a scheduler."""
+    from nbtools.jobs.leases import Claimer
+
+    return Claimer().token()
+
+
 def _execute(
-    cli_ctx: CliContext, run_id: int, output: Path | None, as_json: bool, **extra: Any
+    cli_ctx: CliContext,
+    run_id: int,
+    token: str,
+    output: Path | None,
+    as_json: bool,
+    **extra: Any,
 ) -> None:
-    """Execute queued run ``run_id`` here and now, print it; exit 1 unless it succeeded."""
+    """Execute queued run ``run_id`` (claimed with ``token``) here and now, print it; exit 1
+    unless it succeeded."""
+    from nbtools.jobs.executors.base import RunRequest
     from nbtools.jobs.kernels import KernelSource
     from nbtools.jobs.runner import execute_run
     from nbtools.jobs.runs import get_run, output_files, run_to_dict
 
     project = cli_ctx.project
+    request = RunRequest.for_project(project, run_id, token=token)
     kernels = KernelSource(prestart=False)
     try:
-        execute_run(project, run_id, kernels)
+        execute_run(project, request, kernels)
     finally:
         kernels.close()
     with project.store.session() as session:
         finished = get_run(session, run_id)
     files = output_files(project, finished)
     if output is not None and "notebook" in files:
-        shutil.copyfile(files["notebook"], output)
+        output.write_bytes(files["notebook"].read_bytes())
     model = {**run_to_dict(project, finished), **extra}
     if as_json:
         print_json(model)
@@ -175,8 +189,9 @@ def run(
         kernel_name=kernel,
         timeout_seconds=timeout,
         output_html=html,
+        claim=(token := claim_token()),
     )
-    _execute(cli_ctx, queued.id, output, as_json)
+    _execute(cli_ctx, queued.id, token, output, as_json)
 
 
 def _reproduce(
@@ -198,5 +213,5 @@ def _reproduce(
             f"--same-env: the environment changed since run {run_id}; nothing was run.",
             reproduction=reproduction.to_dict(),
         )
-    queued = queue_reproduction(project, reproduction)
-    _execute(cli_ctx, queued.id, output, as_json, reproduction=reproduction.to_dict())
+    queued = queue_reproduction(project, reproduction, claim=(token := claim_token()))
+    _execute(cli_ctx, queued.id, token, output, as_json, reproduction=reproduction.to_dict())

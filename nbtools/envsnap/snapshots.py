@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from nbtools.envsnap.kernels import (
     KernelSpec,
@@ -119,22 +120,27 @@ def save_snapshot(project: Project, snapshot: Snapshot) -> Snapshot:
     """Store ``snapshot`` once per id; storing it again only marks it as seen now."""
     with project.store.session(write=True) as session:
         record = session.get(EnvSnapshotRecord, snapshot.id)
-        if record is not None:
-            record.captured_at = snapshot.created_at
-            return snapshot.with_created_at(as_utc(record.created_at))
-        session.add(
-            EnvSnapshotRecord(
-                id=snapshot.id,
-                source=snapshot.source,
-                origin=snapshot.origin[:1024],
-                python_version=snapshot.python_version,
-                distribution_count=len(snapshot.distributions),
-                created_at=snapshot.created_at,
-                captured_at=snapshot.created_at,
-                document=json.dumps(snapshot.to_dict()),
-            )
-        )
-    return snapshot
+        if record is None:
+            try:
+                with session.begin_nested():
+                    session.add(
+                        EnvSnapshotRecord(
+                            id=snapshot.id,
+                            source=snapshot.source,
+                            origin=snapshot.origin[:1024],
+                            python_version=snapshot.python_version,
+                            distribution_count=len(snapshot.distributions),
+                            created_at=snapshot.created_at,
+                            captured_at=snapshot.created_at,
+                            document=json.dumps(snapshot.to_dict()),
+                        )
+                    )
+                return snapshot
+            except IntegrityError:  # another process stored it meanwhile (PostgreSQL)
+                record = session.get(EnvSnapshotRecord, snapshot.id)
+                assert record is not None
+        record.captured_at = snapshot.created_at
+        return snapshot.with_created_at(as_utc(record.created_at))
 
 
 def get_snapshot(project: Project, snapshot_id: str) -> Snapshot:

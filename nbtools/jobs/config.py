@@ -6,11 +6,22 @@ In a Jupyter config file: ``c.JobsSettings.run_scheduler = False`` when a separa
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from traitlets import Bool, Float, Int, Unicode
 from traitlets.config import Configurable
 
-from nbtools.jobs.reaper import STALE_AFTER_SECONDS
+from nbtools.errors import InvalidInputError
+from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.scheduler import POLL_SECONDS
+
+if TYPE_CHECKING:
+    from nbtools.jobs.scheduler import Scheduler
+    from nbtools.project import Project
+
+
+#: The shortest lease: a run's worker renews it every second.
+MIN_LEASE_SECONDS = 3.0
 
 
 class JobsSettings(Configurable):
@@ -22,7 +33,20 @@ class JobsSettings(Configurable):
         "daemon serves the same store.",
     ).tag(config=True)
 
-    executor = Unicode("local", help="Executor of runs, by registered name.").tag(config=True)
+    executor = Unicode(
+        "local", help="Executor of runs, by registered name: local (default) or dask."
+    ).tag(config=True)
+
+    dask_address = Unicode(
+        "", help="Address of the Dask scheduler for the dask executor, e.g. tcp://10.0.0.5:8786."
+    ).tag(config=True)
+
+    storage = Unicode(
+        "",
+        help="Shared storage for runs' inputs and outputs, when workers run on other machines: "
+        "an absolute path or an fsspec URL (file:///shared/nbtools, s3://bucket/nbtools). "
+        "Default: outputs in the store directory, notebooks read from the root.",
+    ).tag(config=True)
 
     workers = Int(
         0, help="Runs executed at once (warm worker processes); 0 means the core count."
@@ -31,6 +55,31 @@ class JobsSettings(Configurable):
     poll_seconds = Float(POLL_SECONDS, help="Seconds between scheduler ticks.").tag(config=True)
 
     stale_after_seconds = Float(
-        STALE_AFTER_SECONDS,
-        help="Seconds without a heartbeat after which a running run is ended as lost.",
+        LEASE_SECONDS,
+        help="Seconds a run's lease lasts without a heartbeat: then a running run is ended as "
+        "lost (and retried by its job's policy) and a claimed, queued one goes to any scheduler.",
     ).tag(config=True)
+
+    def create_scheduler(self, project: Project) -> Scheduler:
+        """The scheduler loop and its executor, as these settings describe them."""
+        from nbtools.jobs.executors import create_executor
+        from nbtools.jobs.scheduler import Scheduler
+        from nbtools.jobs.storage import Storage
+
+        if self.stale_after_seconds < MIN_LEASE_SECONDS:
+            raise InvalidInputError(
+                f"The lease must be at least {MIN_LEASE_SECONDS:.0f} s (three heartbeats), "
+                f"got {self.stale_after_seconds:g}.",
+                lease=self.stale_after_seconds,
+            )
+        storage = Storage.parse(self.storage) if self.storage else None
+        executor = create_executor(
+            self.executor, self.workers or None, cwd=project.root, dask_address=self.dask_address
+        )
+        return Scheduler(
+            project,
+            executor,
+            poll_seconds=self.poll_seconds,
+            lease_seconds=self.stale_after_seconds,
+            storage=storage,
+        )

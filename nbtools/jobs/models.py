@@ -77,6 +77,10 @@ class Run(Base):
     not_before: Mapped[datetime | None] = mapped_column(UtcDateTime())
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     worker: Mapped[str | None] = mapped_column(String(200))
+    #: The scheduler whose claim this run is under, and until when the claim holds; the
+    #: executing worker renews it with every heartbeat (see :mod:`nbtools.jobs.leases`).
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -1,13 +1,15 @@
 """Ending runs whose executor is gone, so no run stays "running" forever.
 
-A running run's worker writes a heartbeat every second or so. When heartbeats stop (the
-worker or its machine was killed) the reaper fails the run — or marks it cancelled if a
-cancel was requested — and the usual retry policy applies.
+A running run's worker renews its lease with a heartbeat every second or so. When the lease
+expires (the worker, its scheduler or its machine was killed, or it lost the database for
+longer than the lease) the reaper fails the run — or marks it cancelled if a cancel was
+requested — and the usual retry policy applies. A worker that finds its lease gone stops
+its kernel, so the retry never runs beside the original.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -18,11 +20,15 @@ from nbtools.jobs.models import CANCELLED, FAILED, RUNNING, Run
 if TYPE_CHECKING:
     from nbtools.store.database import Store
 
-#: Seconds without a heartbeat after which a running run is considered lost.
-STALE_AFTER_SECONDS = 30.0
 
-
-def end_lost_run(store: Store, run: Run, reason: str, stale_before: datetime | None = None) -> bool:
+def end_lost_run(
+    store: Store,
+    run: Run,
+    reason: str,
+    *,
+    expired_at: datetime | None = None,
+    lease_owner: str | None = None,
+) -> bool:
     """End ``run`` as failed (or cancelled, if asked) because its executor is gone."""
     status = CANCELLED if run.cancel_requested else FAILED
     return runs.finish(
@@ -30,31 +36,39 @@ def end_lost_run(store: Store, run: Run, reason: str, stale_before: datetime | N
         run.id,
         None,
         status,
-        stale_before=stale_before,
+        expired_at=expired_at,
+        lease_owner=lease_owner,
         error_name="WorkerLost",
         error_message=reason,
         error_cell=run.current_cell,
     )
 
 
-def reap(store: Store, now: datetime, stale_after: float = STALE_AFTER_SECONDS) -> list[int]:
-    """End every running run whose last heartbeat is older than ``stale_after`` seconds."""
-    cutoff = now - timedelta(seconds=stale_after)
+def reap(store: Store, now: datetime) -> list[int]:
+    """End every running run whose lease expired before ``now``."""
     with store.session() as session:
-        stale = list(
-            session.scalars(select(Run).where(Run.status == RUNNING, Run.heartbeat_at < cutoff))
+        expired = list(
+            session.scalars(select(Run).where(Run.status == RUNNING, Run.lease_expires_at < now))
         )
     reason = (
-        f"The executor running this run stopped responding (no heartbeat for {stale_after:.0f} "
-        "s): it was killed or its machine restarted."
+        "The executor running this run stopped responding: its lease expired with no heartbeat "
+        "since {beat} (it was killed, its machine restarted or it lost the database)."
     )
-    return [run.id for run in stale if end_lost_run(store, run, reason, stale_before=cutoff)]
+    return [
+        run.id
+        for run in expired
+        if end_lost_run(store, run, reason.format(beat=_iso(run.heartbeat_at)), expired_at=now)
+    ]
 
 
-def end_run_of_dead_worker(store: Store, run_id: int) -> bool:
-    """End a run whose worker process the executor saw exit mid-run."""
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment else "its start"
+
+
+def end_run_of_dead_worker(store: Store, run_id: int, lease_owner: str, reason: str) -> bool:
+    """End a run whose worker the executor saw die, if it is still under ``lease_owner``."""
     with store.session() as session:
         run = session.get(Run, run_id)
-    if run is None or run.status != RUNNING:
+    if run is None or run.status != RUNNING or run.lease_owner != lease_owner:
         return False
-    return end_lost_run(store, run, "The worker process executing this run exited unexpectedly.")
+    return end_lost_run(store, run, reason, lease_owner=lease_owner)

@@ -9,18 +9,25 @@ runs. Parameters reach the kernel only through papermill's injection, after
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import socket
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from nbtools.errors import NbtoolsError, NotFoundError
-from nbtools.jobs import runs
+from nbtools.jobs import runs, storage
 from nbtools.jobs.errors import InvalidParameterError
+from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.kernels import Kernel, KernelSource, kill_kernel_tree
+from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.lineage import LineageCapture, RunStart
 from nbtools.jobs.models import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
 from nbtools.jobs.parameters import declared_parameters, parameters_cell_index, resolve_values
@@ -29,6 +36,8 @@ from nbtools.notebooks import content_hash, kernel_name, parse_notebook
 if TYPE_CHECKING:
     from nbtools.project import Project
     from nbtools.store.database import Store
+
+log = logging.getLogger(__name__)
 
 #: Seconds between a running run's heartbeats (and checks for a cancel request).
 HEARTBEAT_SECONDS = 1.0
@@ -68,7 +77,11 @@ class Prepared:
 
 
 class Watchdog(threading.Thread):
-    """Beats the heart of a running run and stops its kernel on timeout or cancel."""
+    """Beats the heart of a running run and stops its kernel on timeout, cancel or lost lease.
+
+    A heartbeat that cannot reach the database is retried at the next beat; once the lease
+    has run out without a renewal, the run may be retried elsewhere, so its kernel stops.
+    """
 
     def __init__(
         self,
@@ -78,26 +91,40 @@ class Watchdog(threading.Thread):
         kernel: Kernel,
         progress: runs.Progress,
         interval: float,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         super().__init__(name=f"nbtools-watchdog-{run.id}", daemon=True)
         self.store, self.run_id, self.worker, self.kernel = store, run.id, worker, kernel
-        self.progress, self.interval = progress, interval
+        self.progress, self.interval, self.lease_seconds = progress, interval, lease_seconds
         self.deadline = time.monotonic() + run.timeout_seconds if run.timeout_seconds else None
         self.reason: str | None = None
         self._halt = threading.Event()
 
     def run(self) -> None:
         next_beat = time.monotonic() + self.interval
+        renewed = time.monotonic()
         while not self._halt.wait(min(0.2, self.interval)):
             now = time.monotonic()
             if self.deadline is not None and now >= self.deadline:
                 self._kill("timeout")
                 return
-            if now >= next_beat:
-                next_beat = now + self.interval
-                if runs.heartbeat(self.store, self.run_id, self.worker, self.progress):
-                    self._kill("cancel")
-                    return
+            if now < next_beat:
+                continue
+            next_beat = now + self.interval
+            try:
+                reply = runs.heartbeat(
+                    self.store, self.run_id, self.worker, self.progress, self.lease_seconds
+                )
+            except SQLAlchemyError as exc:
+                log.warning("nbtools: run %s heartbeat failed: %s", self.run_id, exc)
+                reply = (
+                    runs.STOP_LEASE_LOST if now - renewed > self.lease_seconds else runs.CONTINUE
+                )
+            else:
+                renewed = now
+            if reply in (runs.STOP_CANCELLED, runs.STOP_LEASE_LOST):
+                self._kill(reply)
+                return
 
     def _kill(self, reason: str) -> None:
         self.reason = reason
@@ -108,26 +135,10 @@ class Watchdog(threading.Thread):
         self.join()
 
 
-def _read(project: Project, run: Run, path: Path) -> bytes:
-    """The notebook to execute: its pinned version, or the file as it is now."""
-    if run.pinned_version_id is not None:
-        from nbtools.lineage.pinned import version_content
-
-        return version_content(project, run.pinned_version_id)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise NotFoundError(f"Notebook not found: {run.notebook_path}.") from None
-    except OSError as exc:
-        raise NbtoolsError(f"Cannot read {run.notebook_path}: {exc.strerror}.") from None
-
-
-def _prepare(project: Project, run: Run, worker: str) -> Prepared:
-    """Read the notebook (or its pinned version), check parameters, record its hash."""
+def _prepare(project: Project, run: Run, worker: str, raw: bytes, cwd: Path) -> Prepared:
+    """Check the notebook's parameters, record its hash."""
     import nbformat
 
-    path = project.resolve(run.notebook_path)
-    raw = _read(project, run, path)
     nb = parse_notebook(raw, source=run.notebook_path)
     declared = declared_parameters(nb)
     try:
@@ -139,6 +150,7 @@ def _prepare(project: Project, run: Run, worker: str) -> Prepared:
             **exc.details,
         ) from None
     kernel = run.kernel_name or kernel_name(nb) or DEFAULT_KERNEL
+    path = project.root / run.notebook_path
     runs.record_start(
         project.store,
         run.id,
@@ -152,7 +164,7 @@ def _prepare(project: Project, run: Run, worker: str) -> Prepared:
         notebook=nbformat.reads(raw.decode("utf-8"), as_version=4),
         parameters=values,
         kernel_name=kernel,
-        cwd=path.parent,
+        cwd=cwd,
         cells=len(nb["cells"]),
         injected_after=(parameters_at if parameters_at is not None else -1) if values else None,
         start=RunStart(
@@ -208,7 +220,15 @@ def _outcome(
             progress.current_cell,
             status=TIMED_OUT,
         )
-    if watchdog.reason == "cancel" and error is not None:
+    if watchdog.reason == runs.STOP_LEASE_LOST and error is not None:
+        return Outcome.failed(
+            "WorkerLost",
+            "This worker lost the run's lease (the database was unreachable for longer than the "
+            "lease, or the run was ended elsewhere); its kernel was stopped so that a retry "
+            "never runs beside it.",
+            progress.current_cell,
+        )
+    if watchdog.reason == runs.STOP_CANCELLED and error is not None:
         return Outcome.failed(
             "Cancelled", "Cancelled on request.", progress.current_cell, status=CANCELLED
         )
@@ -229,34 +249,109 @@ def _write_html(notebook_path: Path) -> None:
     notebook_path.with_suffix(".html").write_text(body, encoding="utf-8")
 
 
+def _finish(store: Store, run_id: int, worker: str, lease_seconds: float, **fields: Any) -> None:
+    """Record the end of a run, retrying while the database is briefly unreachable.
+
+    Past the lease the reaper ends the run anyway (and retries it), so trying longer is moot.
+    """
+    deadline = time.monotonic() + lease_seconds
+    delay = 0.5
+    while True:
+        try:
+            runs.finish(store, run_id, worker, **fields)
+            return
+        except SQLAlchemyError:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("nbtools: cannot record the end of run %s yet; retrying", run_id)
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+def notebook_bytes(project: Project, run: Run) -> bytes:
+    """The notebook a run executes: its pinned version, or the file as it is now."""
+    if run.pinned_version_id is not None:
+        from nbtools.lineage.pinned import version_content
+
+        return version_content(project, run.pinned_version_id)
+    try:
+        return project.resolve(run.notebook_path).read_bytes()
+    except FileNotFoundError:
+        raise NotFoundError(f"Notebook not found: {run.notebook_path}.") from None
+    except OSError as exc:
+        raise NbtoolsError(f"Cannot read {run.notebook_path}: {exc.strerror}.") from None
+
+
+def _read_input(project: Project, run: Run, input_url: str) -> tuple[bytes, Path]:
+    """The notebook's bytes (from shared storage when given) and the kernel's directory."""
+    path = project.root / run.notebook_path
+    if input_url:
+        cwd = path.parent if path.parent.is_dir() else Path.cwd()
+        return storage.read_bytes(input_url), cwd
+    return notebook_bytes(project, run), project.resolve(run.notebook_path).parent
+
+
 def execute_run(
     project: Project,
-    run_id: int,
+    request: RunRequest,
     kernels: KernelSource,
     *,
     worker: str | None = None,
     heartbeat_seconds: float = HEARTBEAT_SECONDS,
 ) -> str | None:
-    """Claim and execute run ``run_id``; returns its final status, or None if not claimed."""
+    """Start and execute a run; returns its final status, or None if it was not ours to start.
+
+    Outputs go to ``<store>/runs/<id>/``, or to the request's shared storage (written in a
+    local scratch directory first when that storage is remote).
+    """
     worker = worker or worker_id()
-    store = project.store
-    run = runs.claim(store, run_id, worker)
+    store, run_id, lease = project.store, request.run_id, request.lease_seconds
+    run = runs.claim(store, run_id, worker, token=request.token, lease_seconds=lease)
     if run is None:
         return None
-    out_dir = runs.run_dir(project, run_id)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    output = out_dir / f"{Path(run.notebook_path).stem}.ipynb"
+    shared = storage.Storage(request.storage) if request.storage else None
+    with contextlib.ExitStack() as scratch:
+        if shared is None:
+            out_dir = runs.run_dir(project, run_id)
+        elif shared.local is not None:
+            out_dir = Path(shared.run_dir(run_id))
+        else:
+            out_dir = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="nbtools-")))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        ended, kernel = _execute(project, run, request, kernels, worker, heartbeat_seconds, out_dir)
+        location = str(out_dir)
+        if shared is not None and shared.local is None:
+            location = shared.upload(out_dir, run_id)
+        _finish(store, run_id, worker, lease, output_dir=location, **ended)
+    if kernel is not None:
+        kernels.retire(kernel)
+        kernels.warm()  # the next run's kernel boots while the worker waits for work
+    return str(ended["status"])
+
+
+def _execute(
+    project: Project,
+    run: Run,
+    request: RunRequest,
+    kernels: KernelSource,
+    worker: str,
+    heartbeat_seconds: float,
+    out_dir: Path,
+) -> tuple[dict[str, Any], Kernel | None]:
+    """Execute the notebook into ``out_dir``: the run's final columns and the used kernel."""
     try:
-        prepared = _prepare(project, run, worker)
+        raw, cwd = _read_input(project, run, request.input_url)
+        prepared = _prepare(project, run, worker, raw, cwd)
         lineage = LineageCapture(prepared.start)
         kernel = kernels.take(prepared.kernel_name, prepared.cwd)
     except Exception as exc:  # a bad notebook or an unknown kernel fails this run only
         message = exc.message if isinstance(exc, NbtoolsError) else str(exc)
-        outcome = Outcome.failed(type(exc).__name__, message)
-        runs.finish(store, run_id, worker, outcome.status, output_dir=str(out_dir), **outcome.error)
-        return outcome.status
+        return {"status": FAILED, **Outcome.failed(type(exc).__name__, message).error}, None
+    output = out_dir / f"{Path(run.notebook_path).stem}.ipynb"
     progress = runs.Progress(cells_total=prepared.cells)
-    watchdog = Watchdog(store, run, worker, kernel, progress, heartbeat_seconds)
+    watchdog = Watchdog(
+        project.store, run, worker, kernel, progress, heartbeat_seconds, request.lease_seconds
+    )
     watchdog.start()
     error: BaseException | None = None
     try:
@@ -268,17 +363,11 @@ def execute_run(
     outcome = _outcome(prepared, run, error, watchdog, progress)
     if run.output_html and output.is_file():
         _write_html(output)
-    runs.finish(
-        store,
-        run_id,
-        worker,
-        outcome.status,
-        output_dir=str(out_dir),
-        cells_done=progress.cells_done,
-        current_cell=progress.current_cell,
+    ended = {
+        "status": outcome.status,
+        "cells_done": progress.cells_done,
+        "current_cell": progress.current_cell,
         **outcome.error,
         **lineage.result(),
-    )
-    kernels.retire(kernel)
-    kernels.warm()  # the next run's kernel boots while the worker waits for work
-    return outcome.status
+    }
+    return ended, kernel

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.jobs.leases import LEASE_SECONDS, lease_free
 from nbtools.jobs.models import (
     CANCELLED,
     FAILED,
@@ -27,6 +28,7 @@ from nbtools.jobs.models import (
     Job,
     Run,
 )
+from nbtools.jobs.storage import StoredFile, exists, join
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
@@ -40,7 +42,7 @@ def run_dir(project: Project, run_id: int) -> Path:
 
 
 def output_paths(run: Run) -> dict[str, Path]:
-    """Where a run's executed notebook and HTML report go (whether or not they exist)."""
+    """Where a run's executed notebook and HTML report go when its outputs are local files."""
     if not run.output_dir:
         return {}
     directory = Path(run.output_dir)
@@ -48,9 +50,16 @@ def output_paths(run: Run) -> dict[str, Path]:
     return {"notebook": directory / f"{stem}.ipynb", "html": directory / f"{stem}.html"}
 
 
-def output_files(project: Project, run: Run) -> dict[str, Path]:
-    """The executed notebook and HTML report of a run, those that exist."""
-    return {kind: path for kind, path in output_paths(run).items() if path.is_file()}
+def output_files(project: Project, run: Run) -> dict[str, StoredFile]:
+    """The executed notebook and HTML report of a run, those that exist (local or remote)."""
+    if not run.output_dir:
+        return {}
+    stem = PurePosixPath(run.notebook_path).stem
+    found = {
+        kind: StoredFile(join(run.output_dir, f"{stem}{suffix}"))
+        for kind, suffix in (("notebook", ".ipynb"), ("html", ".html"))
+    }
+    return {kind: file for kind, file in found.items() if exists(file.location)}
 
 
 def new_run(job: Job | None, **fields: Any) -> Run:
@@ -96,14 +105,34 @@ def list_runs(
     return list(session.scalars(query))
 
 
-def claim(store: Store, run_id: int, worker: str) -> Run | None:
-    """Move a queued run to running for ``worker``; None if another executor got it first."""
+def claim(
+    store: Store,
+    run_id: int,
+    worker: str,
+    *,
+    token: str | None = None,
+    lease_seconds: float = LEASE_SECONDS,
+) -> Run | None:
+    """Start a queued run on ``worker``; None if it is not ours to start.
+
+    With ``token`` the run must be under that claim (see :mod:`nbtools.jobs.leases`);
+    without, nobody may hold a claim on it. The run's lease then lasts ``lease_seconds`` and
+    is renewed by :func:`heartbeat`.
+    """
     now = utcnow()
+    held = Run.lease_owner == token if token is not None else lease_free(now)
     with store.session(write=True) as session:
         result = session.execute(
             update(Run)
-            .where(Run.id == run_id, Run.status == QUEUED, Run.cancel_requested.is_(False))
-            .values(status=RUNNING, worker=worker, started_at=now, heartbeat_at=now)
+            .where(Run.id == run_id, Run.status == QUEUED, Run.cancel_requested.is_(False), held)
+            .values(
+                status=RUNNING,
+                worker=worker,
+                started_at=now,
+                heartbeat_at=now,
+                lease_owner=token or worker,
+                lease_expires_at=now + timedelta(seconds=lease_seconds),
+            )
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return None
@@ -119,21 +148,39 @@ class Progress:
     current_cell: int | None = None
 
 
-def heartbeat(store: Store, run_id: int, worker: str, progress: Progress) -> bool:
-    """Record liveness and progress; returns whether a cancel was requested."""
+#: What a heartbeat tells the worker: go on, stop for a cancel, or stop: the run is not ours.
+CONTINUE, STOP_CANCELLED, STOP_LEASE_LOST = "continue", "cancel", "lease_lost"
+
+
+def heartbeat(
+    store: Store,
+    run_id: int,
+    worker: str,
+    progress: Progress,
+    lease_seconds: float = LEASE_SECONDS,
+) -> str:
+    """Record liveness and progress and renew the run's lease.
+
+    Returns :data:`STOP_CANCELLED` when a cancel was requested and :data:`STOP_LEASE_LOST`
+    when the run is no longer this worker's (its lease expired and it was ended as lost).
+    """
+    now = utcnow()
     with store.session(write=True) as session:
-        session.execute(
+        result = session.execute(
             update(Run)
             .where(Run.id == run_id, Run.status == RUNNING, Run.worker == worker)
             .values(
-                heartbeat_at=utcnow(),
+                heartbeat_at=now,
+                lease_expires_at=now + timedelta(seconds=lease_seconds),
                 cells_total=progress.cells_total,
                 cells_done=progress.cells_done,
                 current_cell=progress.current_cell,
             )
         )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return STOP_LEASE_LOST
         requested = session.scalar(select(Run.cancel_requested).where(Run.id == run_id))
-    return bool(requested)
+    return STOP_CANCELLED if requested else CONTINUE
 
 
 def record_start(store: Store, run_id: int, worker: str, **fields: Any) -> None:
@@ -148,7 +195,8 @@ def finish(
     worker: str | None,
     status: str,
     *,
-    stale_before: datetime | None = None,
+    expired_at: datetime | None = None,
+    lease_owner: str | None = None,
     **fields: Any,
 ) -> bool:
     """End a running run; schedules a retry when it failed and attempts remain.
@@ -156,8 +204,9 @@ def finish(
     The run's metrics are harvested and stored with it; on its last attempt the job's alert
     rules are evaluated and its notifications queued (:mod:`nbtools.metrics.jobs_monitor`).
 
-    ``worker`` None finishes whoever holds it (the reaper, only if its heartbeat is older
-    than ``stale_before``). Returns False when the run was already finished elsewhere.
+    ``worker`` None finishes whoever holds it: the reaper, only if its lease expired before
+    ``expired_at``; an executor that saw the worker die, only under its claim ``lease_owner``.
+    Returns False when the run was already finished elsewhere.
     """
     assert status in FINAL_STATES
     from nbtools.metrics.jobs_monitor import harvest_run, on_run_finished  # metrics imports jobs
@@ -168,8 +217,10 @@ def finish(
         conditions = [Run.id == run_id, Run.status == RUNNING]
         if worker is not None:
             conditions.append(Run.worker == worker)
-        if stale_before is not None:
-            conditions.append(Run.heartbeat_at < stale_before)
+        if expired_at is not None:
+            conditions.append(Run.lease_expires_at < expired_at)
+        if lease_owner is not None:
+            conditions.append(Run.lease_owner == lease_owner)
         result = session.execute(
             update(Run)
             .where(*conditions)
@@ -237,16 +288,6 @@ def rerun(store: Store, run_id: int) -> Run:
         return run
 
 
-def active_counts(session: Session) -> dict[int, int]:
-    """Running runs per job, for max-concurrency checks."""
-    rows = session.execute(
-        select(Run.job_id, func.count())
-        .where(Run.status == RUNNING, Run.job_id.is_not(None))
-        .group_by(Run.job_id)
-    )
-    return {job_id: count for job_id, count in rows if job_id is not None}
-
-
 def run_to_dict(project: Project, run: Run) -> dict[str, Any]:
     """The wire model of a run (REST and ``--json``)."""
     from nbtools.lineage.runs import run_lineage
@@ -268,6 +309,8 @@ def run_to_dict(project: Project, run: Run) -> dict[str, Any]:
         "started_at": run.started_at,
         "finished_at": run.finished_at,
         "heartbeat_at": run.heartbeat_at,
+        "worker": run.worker,
+        "lease_expires_at": run.lease_expires_at,
         "not_before": run.not_before,
         "duration_seconds": None if duration is None else round(duration, 3),
         "cancel_requested": run.cancel_requested,

@@ -1,8 +1,9 @@
 """The scheduler loop: enqueue due runs, reap lost runs, hand queued runs to an executor.
 
 Several schedulers may share one database: a due time becomes a run row only once (unique
-``(job_id, scheduled_for)``), and a queued run is executed only by the worker that claims it.
-The clock is injectable, so tests can walk through days of schedule in milliseconds.
+``(job_id, scheduled_for)``), and a queued run goes to the one scheduler that claims it (see
+:mod:`nbtools.jobs.leases`). The loop outlives database outages, retrying with a growing
+pause. The clock is injectable, so tests can walk through days of schedule in milliseconds.
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from nbtools.jobs import reaper, runs
+from nbtools.errors import NbtoolsError
+from nbtools.jobs import leases, reaper, runs
 from nbtools.jobs.executors.base import Executor, RunRequest
-from nbtools.jobs.models import MISSED_SKIP, QUEUED, Job, Run
+from nbtools.jobs.models import MISSED_SKIP, Job
 from nbtools.jobs.schedules import due_times, next_times
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
+    from nbtools.jobs.storage import Storage
     from nbtools.project import Project
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,8 @@ Clock = Callable[[], datetime]
 
 #: Seconds between ticks of :meth:`Scheduler.run_forever`.
 POLL_SECONDS = 1.0
+#: Longest pause between ticks while the database is unreachable.
+MAX_BACKOFF_SECONDS = 30.0
 #: How late a due time may be and still run under the "skip" missed-run policy.
 MISFIRE_GRACE_SECONDS = 60.0
 #: Seconds between two evaluations of the jobs' ``late`` alert rules.
@@ -59,15 +64,21 @@ class Scheduler:
         *,
         clock: Clock = utcnow,
         poll_seconds: float = POLL_SECONDS,
-        stale_after: float = reaper.STALE_AFTER_SECONDS,
+        lease_seconds: float = leases.LEASE_SECONDS,
         misfire_grace: float = MISFIRE_GRACE_SECONDS,
+        storage: Storage | None = None,
+        claimer: leases.Claimer | None = None,
     ) -> None:
         self.project, self.executor, self.clock = project, executor, clock
-        self.poll_seconds, self.stale_after, self.misfire_grace = (
+        self.poll_seconds, self.lease_seconds, self.misfire_grace = (
             poll_seconds,
-            stale_after,
+            lease_seconds,
             misfire_grace,
         )
+        self.storage = storage
+        self.claimer = claimer or leases.Claimer()
+        #: Run id → claim token of the runs this scheduler handed to its executor.
+        self._claims: dict[int, str] = {}
         self._wake = threading.Event()
         self.late_check_every = timedelta(seconds=LATE_CHECK_SECONDS)
         self._late_checked: datetime | None = None
@@ -79,7 +90,7 @@ class Scheduler:
         now = self.clock()
         report = TickReport()
         report.created = self.enqueue_due(now)
-        report.reaped = reaper.reap(self.project.store, now, self.stale_after)
+        report.reaped = reaper.reap(self.project.store, now)
         report.submitted = self.dispatch(now)
         report.late_alerts = self.check_late(now)
         return report
@@ -140,63 +151,87 @@ class Scheduler:
             return created
 
     def dispatch(self, now: datetime) -> list[int]:
-        """Hand queued, due runs to the executor within its free slots and job limits."""
+        """Claim queued, due runs within the executor's free slots and job limits; submit them."""
         if self.executor is None:
             return []
-        free = self.executor.free_slots()
-        if free <= 0:
-            return []
-        pending = self.executor.pending()
-        with self.project.store.session() as session:
-            queued = list(
-                session.scalars(
-                    select(Run)
-                    .where(
-                        Run.status == QUEUED,
-                        or_(Run.not_before.is_(None), Run.not_before <= now),
-                    )
-                    .order_by(Run.id)
-                    .limit(free + len(pending) + 100)
-                )
-            )
-            active = runs.active_counts(session)
-            limits = {job.id: job.max_concurrent for job in session.scalars(select(Job))}
-        submitted: list[int] = []
-        for run in queued:  # runs handed over earlier but not claimed yet count as active
-            if run.id in pending and run.job_id is not None:
-                active[run.job_id] = active.get(run.job_id, 0) + 1
-        for run in queued:
-            if len(submitted) >= free:
-                break
-            if run.id in pending:
-                continue
-            if run.job_id is not None:
-                if active.get(run.job_id, 0) >= limits.get(run.job_id, 1):
-                    continue
-                active[run.job_id] = active.get(run.job_id, 0) + 1
+        store = self.project.store
+        leases.renew_claims(store, self.executor.pending(), now, self.lease_seconds)
+        claimed = leases.claim_due(
+            store, self.claimer, now, self.lease_seconds, self.executor.free_slots()
+        )
+        for run_id, token in claimed.items():
+            self._claims[run_id] = token
             self.executor.submit(
                 RunRequest(
-                    run.id, str(self.project.root), str(self.project.store_dir), self.project.db_url
+                    run_id,
+                    str(self.project.root),
+                    str(self.project.store_dir),
+                    self.project.db_url,
+                    token=token,
+                    lease_seconds=self.lease_seconds,
+                    storage=self.storage.location if self.storage else "",
+                    input_url=self._stage_input(run_id),
                 )
             )
-            submitted.append(run.id)
-        return submitted
+        return list(claimed)
+
+    def _stage_input(self, run_id: int) -> str:
+        """Copy the run's notebook to shared storage, if any; the worker reads it there."""
+        if self.storage is None:
+            return ""
+        from nbtools.jobs.runner import notebook_bytes
+
+        with self.project.store.session() as session:
+            run = runs.get_run(session, run_id)
+        try:
+            return self.storage.put_input(notebook_bytes(self.project, run))
+        except (OSError, NbtoolsError) as exc:  # the worker reports the missing notebook
+            log.warning("nbtools: cannot stage %s for run %s: %s", run.notebook_path, run_id, exc)
+            return ""
 
     def _on_done(self, run_id: int, status: str | None) -> None:
-        if status is None:
-            reaper.end_run_of_dead_worker(self.project.store, run_id)
+        token = self._claims.pop(run_id, None)
+        if status is None and token is not None:
+            reason = "The worker process executing this run exited unexpectedly."
+            reaper.end_run_of_dead_worker(self.project.store, run_id, token, reason)
         self.wake()
 
     def wake(self) -> None:
         """Tick now (e.g. a run was queued or finished) instead of at the next poll."""
         self._wake.set()
 
+    def _resume(self) -> None:
+        """Take over runs an earlier process of this scheduler left in flight on the executor."""
+        if self.executor is None:
+            return
+        try:
+            resumed = self.executor.resume(str(self.project.root), self.project.db_url)
+        except Exception:
+            log.exception("nbtools: cannot look for runs left in flight; their leases decide")
+            return
+        if resumed:
+            log.warning("nbtools: resumed tracking %d runs in flight: %s", len(resumed), resumed)
+
     def run_forever(self, stop: threading.Event) -> None:
-        """Tick until ``stop`` is set; errors are logged and the loop goes on."""
+        """Tick until ``stop`` is set; a failing tick (e.g. the database is down) is retried
+        after a pause that doubles up to :data:`MAX_BACKOFF_SECONDS`."""
+        self._resume()
+        failures = 0
         while not stop.is_set():
             try:
                 self.tick()
-            except Exception:
-                log.exception("nbtools: scheduler tick failed; retrying")
-            self._wake.wait(self.poll_seconds)
+            except Exception as exc:
+                failures += 1
+                pause = min(self.poll_seconds * 2**failures, MAX_BACKOFF_SECONDS)
+                if failures == 1:
+                    log.exception("nbtools: scheduler tick failed; retrying in %.1f s", pause)
+                else:
+                    log.warning(
+                        "nbtools: tick %d failed (%s); retrying in %.1f s", failures, exc, pause
+                    )
+            else:
+                if failures:
+                    log.warning("nbtools: scheduler recovered after %d failed ticks", failures)
+                failures, pause = 0, self.poll_seconds
+            self._wake.wait(pause)
             self._wake.clear()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from nbtools.errors import InvalidInputError
+from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.jobs.runs import new_run
 from nbtools.notebooks import read_notebook
+from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
     from nbtools.jobs.models import Job, Run
@@ -60,11 +63,13 @@ def queue_run(
     output_html: bool = False,
     pinned_version_id: int | None = None,
     reproduce_of: int | None = None,
+    claim: str | None = None,
 ) -> Run:
     """Store a queued run of ``notebook_path`` (or of ``job``) after checking its inputs.
 
     The run executes ``pinned_version_id`` (default: the job's pinned version) instead of the
-    file on disk when given.
+    file on disk when given. With ``claim`` the run is queued under that claim token, so no
+    scheduler takes it: the caller executes it itself.
     """
     if pinned_version_id is None and job is not None:
         pinned_version_id = job.pinned_version_id
@@ -77,6 +82,10 @@ def queue_run(
         "pinned_version_id": pinned_version_id,
         "reproduce_of": reproduce_of,
     }
+    if claim is not None:
+        fields.update(
+            lease_owner=claim, lease_expires_at=utcnow() + timedelta(seconds=LEASE_SECONDS)
+        )
     if job is None:
         fields.update(
             notebook_path=notebook_path,

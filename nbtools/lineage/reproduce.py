@@ -134,8 +134,11 @@ def plan_reproduction(project: Project, run_id: int) -> Reproduction:
     )
 
 
-def queue_reproduction(project: Project, reproduction: Reproduction) -> Run:
-    """Queue the run that reproduces ``reproduction.run_id`` (pinned to its version)."""
+def queue_reproduction(
+    project: Project, reproduction: Reproduction, claim: str | None = None
+) -> Run:
+    """Queue the run that reproduces ``reproduction.run_id`` (pinned to its version); with
+    ``claim``, under that claim token (see :func:`nbtools.jobs.submit.queue_run`)."""
     from nbtools.jobs.submit import queue_run
 
     return queue_run(
@@ -145,5 +148,6 @@ def queue_reproduction(project: Project, reproduction: Reproduction) -> Run:
         trigger="reproduce",
         pinned_version_id=reproduction.version.id,
         reproduce_of=reproduction.run_id,
+        claim=claim,
         **reproduction.original,
     )

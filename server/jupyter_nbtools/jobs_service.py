@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from nbtools.jobs.config import JobsSettings
-from nbtools.jobs.scheduler import Scheduler
 from nbtools.metrics.service import MonitoringService
 from nbtools.project import Project
+
+if TYPE_CHECKING:
+    from nbtools.jobs.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -40,20 +43,10 @@ class JobsService:
         with self._lock:
             if self._thread is not None:
                 return
-            from nbtools.jobs.executors import executor_class
-
             if self.monitoring is not None:
                 self.monitoring.start()  # before the executor starts its workers
-            executor = executor_class(self.settings.executor)(
-                self.settings.workers or None, cwd=self.project.root
-            )
+            self.scheduler = self.settings.create_scheduler(self.project)
             self.project.store  # noqa: B018 - open and migrate before the thread runs
-            self.scheduler = Scheduler(
-                self.project,
-                executor,
-                poll_seconds=self.settings.poll_seconds,
-                stale_after=self.settings.stale_after_seconds,
-            )
             self._thread = threading.Thread(
                 target=self.scheduler.run_forever,
                 args=(self._stop,),

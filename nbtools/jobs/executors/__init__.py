@@ -8,7 +8,8 @@ implementation on other machines (e.g. Dask distributed) needs nothing else.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from nbtools.errors import InvalidInputError
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 #: Executor name -> ``"module:Class"``; add an implementation here.
 EXECUTORS: dict[str, str] = {
     "local": "nbtools.jobs.executors.local:LocalExecutor",
+    "dask": "nbtools.jobs.executors.dask:DaskExecutor",
 }
 
 
@@ -36,3 +38,9 @@ def executor_class(name: str) -> type[Executor]:
     module_name, _, class_name = spec.partition(":")
     cls: type[Executor] = getattr(importlib.import_module(module_name), class_name)
     return cls
+
+
+def create_executor(name: str, size: int | None, *, cwd: Path, **settings: Any) -> Executor:
+    """An executor by name, given those of ``settings`` that its constructor takes."""
+    cls = executor_class(name)
+    return cls(size, cwd=cwd, **{key: settings[key] for key in cls.options if key in settings})

@@ -7,20 +7,42 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-#: Called with (run id, final status or None when the executor lost the run).
+from nbtools.jobs.leases import LEASE_SECONDS
+
+if TYPE_CHECKING:
+    from nbtools.project import Project
+
+#: Called with (run id, final status or None when the executor lost the run). The status may
+#: also be :data:`UNTRACKED`, or None when the run was not this submission's to start.
 DoneCallback = Callable[[int, "str | None"], None]
+#: The executor stopped tracking the run, which may still execute: its lease decides.
+UNTRACKED = "untracked"
 
 
 @dataclass(frozen=True)
 class RunRequest:
-    """Everything a worker needs to execute a run, in picklable / JSON-able form."""
+    """Everything a worker needs to execute a run, in picklable / JSON-able form.
+
+    ``token`` is the scheduler's claim on the run (only its holder may start it) and
+    ``lease_seconds`` how long the run's lease lasts between heartbeats. With shared
+    ``storage`` the notebook is read from ``input_url`` and the outputs written there.
+    """
 
     run_id: int
     root: str
     store_dir: str
     db_url: str
+    token: str | None = None
+    lease_seconds: float = LEASE_SECONDS
+    storage: str = ""
+    input_url: str = ""
+
+    @classmethod
+    def for_project(cls, project: Project, run_id: int, **options: Any) -> RunRequest:
+        """A request to execute ``run_id`` of ``project`` against its own store."""
+        return cls(run_id, str(project.root), str(project.store_dir), project.db_url, **options)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -28,6 +50,9 @@ class RunRequest:
 
 class Executor(abc.ABC):
     """Runs requests with bounded concurrency; extra requests wait in its queue."""
+
+    #: Keyword options of the constructor that :func:`create_executor` passes from settings.
+    options: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -55,6 +80,11 @@ class Executor(abc.ABC):
     def free_slots(self) -> int:
         """How many more runs could start now without queueing."""
         return max(0, self.size - len(self.pending()))
+
+    def resume(self, root: str, db_url: str) -> list[int]:
+        """Track runs of the project an earlier scheduler process left in flight, if this
+        executor's runs outlive their scheduler; returns their ids."""
+        return []
 
     @abc.abstractmethod
     def shutdown(self) -> None:

@@ -61,7 +61,7 @@ def serve(kernel: str, cwd: Path, prestart: bool) -> None:
             key = (request.root, request.store_dir, request.db_url)
             if key not in projects:
                 projects[key] = Project(Path(request.root), Path(request.store_dir), request.db_url)
-            status = execute_run(projects[key], request.run_id, kernels)
+            status = execute_run(projects[key], request, kernels)
             _send(channel, event="done", run_id=request.run_id, status=status)
             kernels.warm()  # after a run that failed before taking a kernel
     finally:

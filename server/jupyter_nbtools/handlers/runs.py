@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import PurePosixPath
 
 from jupyter_server.auth.decorator import authorized
@@ -93,8 +92,8 @@ class RunOpenHandler(JobsHandlerBase):
         relative = f"{OPEN_DIR}/{PurePosixPath(run.notebook_path).stem}-run-{run.id}.ipynb"
         target = self.resolve(relative)
         target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists() or target.stat().st_mtime < source.stat().st_mtime:
-            shutil.copyfile(source, target)
+        if not target.exists() or target.stat().st_mtime < source.modified():
+            target.write_bytes(source.read_bytes())
         self.reply({"path": relative})
 
 

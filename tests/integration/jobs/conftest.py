@@ -15,6 +15,19 @@ from nbtools.jobs.models import Run
 from nbtools.jobs.runs import get_run
 from nbtools.project import Project
 
+#: Sleeps for two minutes the first time (leaving a marker), finishes at once after that.
+ONCE_SLOW = [
+    ("code", "import os, time", []),
+    (
+        "code",
+        "if not os.path.exists('attempted'):\n"
+        "    open('attempted', 'w').close()\n"
+        "    open('kernel.pid', 'w').write(str(os.getpid()))\n"
+        "    time.sleep(120)",
+        [],
+    ),
+]
+
 
 class DoneLog:
     """Records executor completions; lets a test wait for one."""

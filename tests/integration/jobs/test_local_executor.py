@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 def test_registry_names_the_local_executor_and_refuses_unknown() -> None:
     assert executor_class("local") is LocalExecutor
-    with pytest.raises(UnknownExecutorError, match="choose one of: local"):
+    with pytest.raises(UnknownExecutorError, match="choose one of: dask, local"):
         executor_class("carrier-pigeon")
 
 
@@ -47,7 +47,7 @@ def test_each_run_gets_its_own_fresh_kernel(
     pids = set()
     for run in runs:
         finished = wait_for(project, run.id, lambda r: r.finished_at is not None)
-        executed = json.loads(output_files(project, finished)["notebook"].read_text())
+        executed = json.loads(output_files(project, finished)["notebook"].read_bytes())
         pids.add(executed["cells"][-1]["outputs"][0]["text"][0])
     assert len(pids) == 6
 

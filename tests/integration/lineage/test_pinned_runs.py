@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from nbtools.jobs.definitions import get_job
+from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.kernels import KernelSource
 from nbtools.jobs.runner import execute_run
 from nbtools.jobs.runs import get_run, run_to_dict
@@ -24,7 +25,7 @@ def run_job_now(project: Project, job_id: int) -> dict:  # type: ignore[type-arg
     queued = queue_run(project, job.notebook_path, dict(job.parameters), job=job)
     kernels = KernelSource(prestart=False)
     try:
-        execute_run(project, queued.id, kernels)
+        execute_run(project, RunRequest.for_project(project, queued.id), kernels)
     finally:
         kernels.close()
     with project.store.session() as session:

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from nbtools.cli.main import cli
 from nbtools.jobs.definitions import create_job
+from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.kernels import KernelSource
 from nbtools.jobs.runner import execute_run
 from nbtools.jobs.submit import queue_run
@@ -39,7 +40,7 @@ def run_job(project: Project, kernels: KernelSource, job_id: int, **values: obje
     with project.store.session() as session:
         job = get_job(session, job_id)
     run = queue_run(project, job.notebook_path, dict(values), job=job)
-    assert execute_run(project, run.id, kernels) is not None
+    assert execute_run(project, RunRequest.for_project(project, run.id), kernels) is not None
     return run.id
 
 
@@ -111,7 +112,7 @@ def test_a_failed_run_is_harvested_and_retries_alert_only_on_the_last_attempt(
         assert list_alerts(session, job_id=job.id) == []  # a retry is queued: not final yet
         assert run_metrics(session, first)["metrics"][0]["value"] == 3
     retry = first + 1
-    assert execute_run(project, retry, kernels) == "failed"
+    assert execute_run(project, RunRequest.for_project(project, retry), kernels) == "failed"
     with project.store.session() as session:
         alerts = list_alerts(session, job_id=job.id)
         assert sorted(a.rule_text for a in alerts) == ["failed", "rows < 10"]

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import json
+import threading
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 
@@ -83,3 +87,39 @@ def test_lookup_by_prefix_and_its_errors(project: Project) -> None:
     )
     with pytest.raises(InvalidInputError, match="ambiguous"):
         get_snapshot(project, shared)
+
+
+def test_two_writers_storing_the_same_snapshot_at_once_both_succeed(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Several job workers start runs on a fresh PostgreSQL store at the same moment."""
+    snapshot = Snapshot("requirements", "r.txt", (Distribution("same", "1.0"),))
+    first, second = Project(tmp_path, db_url=postgres_url), Project(tmp_path, db_url=postgres_url)
+    try:
+        with first.store.session(write=True) as session:  # first insert, not committed yet
+            session.add(EnvSnapshotRecord(
+                id=snapshot.id, source="requirements", origin="r.txt", python_version="",
+                distribution_count=1, created_at=snapshot.created_at,
+                captured_at=snapshot.created_at, document=json.dumps(snapshot.to_dict()),
+            ))  # fmt: skip
+            session.flush()
+            errors: list[BaseException] = []
+
+            def race() -> None:
+                try:
+                    save_snapshot(second, snapshot)
+                except BaseException as error:
+                    errors.append(error)
+
+            racer = threading.Thread(target=race)
+            racer.start()  # its insert waits on the uncommitted key, then conflicts
+            racer.join(0.5)
+        racer.join(30)
+        assert not racer.is_alive()
+        assert errors == []
+        assert save_snapshot(second, snapshot).id == snapshot.id
+        with second.store.session() as session:
+            assert session.scalar(select(func.count()).select_from(EnvSnapshotRecord)) == 1
+    finally:
+        first.close()
+        second.close()

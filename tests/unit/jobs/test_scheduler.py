@@ -123,7 +123,7 @@ def test_reaper_fails_silent_runs_and_retries_once(project: Project, notebook: s
     lost = _running(project, job)
     assert lost.heartbeat_at is not None
     clock = Clock(lost.heartbeat_at + timedelta(seconds=10))
-    scheduler = Scheduler(project, clock=clock, stale_after=30)
+    scheduler = Scheduler(project, clock=clock, lease_seconds=30)
     assert scheduler.tick().reaped == []
     clock.now = lost.heartbeat_at + timedelta(minutes=5)
     assert scheduler.tick().reaped == [lost.id]

@@ -1,0 +1,172 @@
+"""The Dask executor: each run executes on a worker of a Dask distributed cluster.
+
+The scheduler claims a run and submits one task per claim; the task (:mod:`.dask_task`)
+starts the run in the store, executes it with papermill on a kernel on the worker's machine,
+beats its heart and checks for a cancel there, and records the result. Nothing needs the
+scheduler while a run executes, so each task is published as a Dask dataset: it stays on the
+cluster if its scheduler stops, and a restarted scheduler resumes tracking it.
+
+A worker lost mid-run makes Dask run the task again elsewhere; that second execution ends the
+lost attempt as ``WorkerLost`` and the job's retry policy queues the next attempt (or the run
+stays failed, with the cause, when retries are exhausted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from nbtools.errors import InvalidInputError, NbtoolsError
+from nbtools.jobs.executors.base import UNTRACKED, DoneCallback, Executor, RunRequest
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+log = logging.getLogger(__name__)
+
+#: Seconds to wait for the Dask scheduler to answer when connecting.
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def task_prefix(root: str, db_url: str) -> str:
+    """Key prefix of a project's tasks, so projects can share a cluster."""
+    digest = hashlib.sha256(f"{db_url}\0{root}".encode()).hexdigest()[:10]
+    return f"nbtools-run-{digest}-"
+
+
+def _run_id(key: str) -> int:
+    """The run id in a task key ``nbtools-run-<project>-<run id>-<claim token>``."""
+    return int(key.split("-")[3])
+
+
+class DaskExecutor(Executor):
+    """Submits runs to the Dask scheduler at ``dask_address``.
+
+    ``size`` bounds the runs in flight; by default it follows the cluster: the total number
+    of worker threads, read at every tick (so it grows and shrinks with the cluster).
+    """
+
+    options: ClassVar[tuple[str, ...]] = ("dask_address",)
+
+    def __init__(
+        self,
+        size: int | None = None,
+        on_done: DoneCallback | None = None,
+        *,
+        cwd: Path | None = None,
+        dask_address: str = "",
+    ) -> None:
+        if not dask_address:
+            raise InvalidInputError(
+                "The dask executor needs the Dask scheduler's address: --dask-address "
+                "tcp://HOST:PORT (c.JobsSettings.dask_address in a Jupyter config)."
+            )
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise InvalidInputError(
+                "The dask executor needs Dask distributed: pip install 'jupyter-nbtools[dask]'."
+            ) from None
+        super().__init__(size, on_done, cwd=cwd)
+        self.fixed_size, self.address = size, dask_address
+        self._client: Client | None = None
+        self._futures: dict[int, Future] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Client:
+        self.start()
+        assert self._client is not None
+        return self._client
+
+    def start(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                return
+            from distributed import Client
+
+            try:
+                self._client = Client(
+                    self.address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False
+                )
+            except (OSError, TimeoutError) as exc:
+                raise NbtoolsError(
+                    f"Cannot reach the Dask scheduler at {self.address}: {exc}. Start it "
+                    "(`dask scheduler`) or correct --dask-address.",
+                    dask_address=self.address,
+                ) from exc
+
+    def resume(self, root: str, db_url: str) -> list[int]:
+        """Track the project's tasks left on the cluster by an earlier scheduler process."""
+        prefix, client = task_prefix(root, db_url), self.client
+        resumed = []
+        for key in client.list_datasets():
+            if not str(key).startswith(prefix):
+                continue
+            run_id = _run_id(str(key))
+            with self._lock:
+                if run_id in self._futures:
+                    continue
+            self._track(run_id, client.get_dataset(key))
+            resumed.append(run_id)
+        return resumed
+
+    def submit(self, request: RunRequest) -> None:
+        from nbtools.jobs.executors.dask_task import run_on_worker
+
+        key = f"{task_prefix(request.root, request.db_url)}{request.run_id}-{request.token}"
+        future = self.client.submit(run_on_worker, request, key=key, pure=False)
+        # Published, the task is kept by the Dask scheduler if this scheduler stops, and a
+        # restarted one finds it (list_datasets) instead of orphaning the run.
+        self.client.publish_dataset(future, name=key)
+        self._track(request.run_id, future)
+
+    def _track(self, run_id: int, future: Future) -> None:
+        with self._lock:
+            self._futures[run_id] = future
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future) -> None:
+        run_id = _run_id(str(future.key))
+        with self._lock:
+            if self._futures.get(run_id) is not future:
+                return
+            del self._futures[run_id]
+            client = self._client
+        if client is not None:
+            try:
+                client.unpublish_dataset(future.key)
+            except Exception:  # already unpublished by another scheduler, or disconnected
+                log.debug("nbtools: cannot unpublish %s", future.key, exc_info=True)
+        status: str | None
+        if future.status == "finished":
+            status = future.result() or UNTRACKED
+        elif future.status == "error" and type(future.exception()).__name__ == "KilledWorker":
+            status = None  # every worker that tried it died: the run is lost
+        else:
+            status = UNTRACKED  # e.g. the Dask scheduler restarted; the run's lease decides
+            log.warning("nbtools: Dask task of run %s ended %s", run_id, future.status)
+        if self.on_done is not None:
+            try:
+                self.on_done(run_id, status)
+            except Exception:
+                log.exception("nbtools: run %s done callback failed", run_id)
+
+    def pending(self) -> set[int]:
+        with self._lock:
+            return set(self._futures)
+
+    def free_slots(self) -> int:
+        size = self.fixed_size or sum(self.client.nthreads().values())
+        return max(0, size - len(self.pending()))
+
+    def shutdown(self) -> None:
+        """Disconnect; runs in flight go on on the cluster (and are adopted on restart)."""
+        with self._lock:
+            client, self._client = self._client, None
+            self._futures.clear()
+        if client is not None:
+            client.close()

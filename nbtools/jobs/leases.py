@@ -1,0 +1,150 @@
+"""Claims on queued runs, so several schedulers can share one database.
+
+A scheduler *claims* a queued run before handing it to its executor: it writes a token of its
+own into ``lease_owner`` and a deadline into ``lease_expires_at``. Only the holder of that
+token can start the run (:func:`nbtools.jobs.runs.claim`), and while the run executes its
+worker renews the deadline with every heartbeat. A claim whose deadline passed is free again:
+a queued run is claimed anew by any scheduler, a running one is ended as lost by the reaper
+and retried under the job's policy. So a crashed scheduler's runs come back after one lease,
+and a healthy long run — whose lease keeps moving — is never started twice.
+
+On PostgreSQL the claim is ``SELECT … FOR UPDATE SKIP LOCKED`` (schedulers take disjoint
+rows without waiting for each other); on SQLite the write transaction (``BEGIN IMMEDIATE``)
+already serialises claimers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import socket
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from nbtools.jobs.models import QUEUED, RUNNING, Job, Run
+
+if TYPE_CHECKING:
+    from nbtools.store.database import Store
+
+#: Seconds a claim or a running run's lease lasts unless renewed (by a heartbeat).
+LEASE_SECONDS = 30.0
+#: How many queued runs beyond the free slots a claim looks at (some may be over job limits).
+LOOKAHEAD = 50
+
+
+def owner_id() -> str:
+    """A name for this claimer, unique across machines and restarts: ``host:pid:random``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Claimer:
+    """Makes one token per claim (``<owner>/<n>``): the token says which submission holds it."""
+
+    def __init__(self, owner: str | None = None) -> None:
+        self.owner = owner or owner_id()
+        self._counter = itertools.count(1)
+
+    def token(self) -> str:
+        return f"{self.owner}/{next(self._counter)}"
+
+
+def lease_free(now: datetime) -> ColumnElement[bool]:
+    """Nobody holds the run's claim (never claimed, or the claim expired)."""
+    return or_(Run.lease_owner.is_(None), Run.lease_expires_at < now)
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        Run.status == QUEUED,
+        Run.cancel_requested.is_(False),
+        or_(Run.not_before.is_(None), Run.not_before <= now),
+        lease_free(now),
+    )
+
+
+def active_counts(session: Session, job_ids: Iterable[int], now: datetime) -> dict[int, int]:
+    """Runs per job that count against its ``max_concurrent``: running or claimed."""
+    ids = list(job_ids)
+    if not ids:
+        return {}
+    held = or_(Run.status == RUNNING, and_(Run.status == QUEUED, Run.lease_expires_at >= now))
+    rows = session.execute(
+        select(Run.job_id, func.count()).where(Run.job_id.in_(ids), held).group_by(Run.job_id)
+    )
+    return {job_id: count for job_id, count in rows if job_id is not None}
+
+
+def _locked_limits(session: Session, job_ids: set[int], skip_locked: bool) -> dict[int, int]:
+    """``max_concurrent`` of the jobs, each locked for this transaction on PostgreSQL.
+
+    A job another scheduler is claiming for right now is left out (its runs wait a tick), so
+    two schedulers never both count the same free slot of a job. ``FOR NO KEY UPDATE`` does
+    not wait for inserts of the job's runs (their foreign key takes ``FOR KEY SHARE``).
+    """
+    if not job_ids:
+        return {}
+    query = select(Job.id, Job.max_concurrent).where(Job.id.in_(job_ids))
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True, key_share=True)
+    return dict(session.execute(query).tuples().all())
+
+
+def claim_due(
+    store: Store, claimer: Claimer, now: datetime, lease_seconds: float, limit: int
+) -> dict[int, str]:
+    """Claim up to ``limit`` queued, due runs within their jobs' limits: run id → token."""
+    if limit <= 0:
+        return {}
+    with store.session(write=True) as session:
+        postgres = session.get_bind().dialect.name == "postgresql"
+        candidates = session.execute(
+            select(Run.id, Run.job_id)
+            .where(_claimable(now))
+            .order_by(Run.id)
+            .limit(limit + LOOKAHEAD)
+        ).all()
+        job_ids = {job_id for _, job_id in candidates if job_id is not None}
+        limits = _locked_limits(session, job_ids, skip_locked=postgres)
+        active = active_counts(session, limits, now)
+        chosen: list[int] = []
+        for run_id, job_id in candidates:
+            if len(chosen) >= limit:
+                break
+            if job_id is not None:
+                if job_id not in limits or active.get(job_id, 0) >= limits[job_id]:
+                    continue
+                active[job_id] = active.get(job_id, 0) + 1
+            chosen.append(run_id)
+        if not chosen:
+            return {}
+        lock = select(Run.id).where(Run.id.in_(chosen), _claimable(now)).order_by(Run.id)
+        if postgres:
+            lock = lock.with_for_update(skip_locked=True)
+        claimed = {run_id: claimer.token() for run_id in session.scalars(lock)}
+        if claimed:
+            expires = now + timedelta(seconds=lease_seconds)
+            rows: list[dict[str, Any]] = [
+                {"id": run_id, "lease_owner": token, "lease_expires_at": expires}
+                for run_id, token in claimed.items()
+            ]
+            session.execute(update(Run), rows)
+        return claimed
+
+
+def renew_claims(store: Store, run_ids: Iterable[int], now: datetime, lease_seconds: float) -> int:
+    """Extend the claims on runs still waiting in this scheduler's executor."""
+    ids = list(run_ids)
+    if not ids:
+        return 0
+    with store.session(write=True) as session:
+        result = session.execute(
+            update(Run)
+            .where(Run.id.in_(ids), Run.status == QUEUED, Run.lease_owner.is_not(None))
+            .values(lease_expires_at=now + timedelta(seconds=lease_seconds))
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,163 @@
+"""Shared storage for runs' inputs and outputs: a directory or an fsspec URL.
+
+Workers on other machines cannot see the project root, so with ``--storage`` the scheduler
+copies each run's notebook to ``<storage>/inputs/<sha256>.ipynb`` when it hands the run out,
+and the worker writes the executed notebook and its HTML to ``<storage>/runs/<run-id>/``,
+which the run row records so the server can serve them. A plain path or ``file://`` URL
+(e.g. an NFS mount shared by every machine) is used directly; any other URL (``s3://…``,
+``gcs://…``) goes through fsspec and the filesystem package for its scheme (s3fs, gcsfs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from nbtools.errors import InvalidInputError, NotFoundError
+
+LOCAL_SCHEMES = ("file://",)
+
+
+def _local_path(location: str) -> Path | None:
+    """The filesystem path of a local location, or None for a remote URL."""
+    for scheme in LOCAL_SCHEMES:
+        if location.startswith(scheme):
+            return Path(location[len(scheme) :])
+    return None if "://" in location else Path(location)
+
+
+def _filesystem(location: str) -> tuple[Any, str]:
+    """The fsspec filesystem of a remote URL and the path inside it."""
+    try:
+        import fsspec
+    except ImportError:
+        raise InvalidInputError(
+            f"Storage {location!r} needs fsspec: pip install fsspec (and the package for its "
+            "scheme, e.g. s3fs for s3://)."
+        ) from None
+    try:
+        return fsspec.core.url_to_fs(location)
+    except (ImportError, ValueError) as exc:
+        raise InvalidInputError(
+            f"Cannot use storage {location!r}: {exc}. Install the fsspec package for its scheme "
+            "(s3fs for s3://, gcsfs for gs://) on the scheduler, the workers and the server.",
+            storage=location,
+        ) from None
+
+
+def read_bytes(location: str) -> bytes:
+    """The content of a stored file."""
+    local = _local_path(location)
+    try:
+        if local is not None:
+            return local.read_bytes()
+        fs, path = _filesystem(location)
+        return bytes(fs.cat_file(path))
+    except FileNotFoundError:
+        raise NotFoundError(f"Stored file not found: {location}.", location=location) from None
+
+
+def write_bytes(location: str, content: bytes) -> None:
+    """Write a file, creating its directory."""
+    local = _local_path(location)
+    if local is not None:
+        local.parent.mkdir(parents=True, exist_ok=True)
+        local.write_bytes(content)
+        return
+    fs, path = _filesystem(location)
+    fs.makedirs(fs._parent(path), exist_ok=True)
+    fs.pipe_file(path, content)
+
+
+def exists(location: str) -> bool:
+    local = _local_path(location)
+    if local is not None:
+        return local.is_file()
+    fs, path = _filesystem(location)
+    return bool(fs.isfile(path))
+
+
+def modified(location: str) -> float:
+    """Modification time as a POSIX timestamp (0 when the filesystem does not tell)."""
+    local = _local_path(location)
+    if local is not None:
+        return local.stat().st_mtime
+    fs, path = _filesystem(location)
+    try:
+        return float(fs.modified(path).timestamp())
+    except (NotImplementedError, AttributeError):
+        return 0.0
+
+
+def join(location: str, *parts: str) -> str:
+    return "/".join([location.rstrip("/"), *parts])
+
+
+class StoredFile:
+    """An output of a run: a local file or an object in remote storage."""
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.location).suffix
+
+    @property
+    def local_path(self) -> Path | None:
+        return _local_path(self.location)
+
+    def read_bytes(self) -> bytes:
+        return read_bytes(self.location)
+
+    def modified(self) -> float:
+        return modified(self.location)
+
+    def __str__(self) -> str:
+        return self.location
+
+    def __repr__(self) -> str:
+        return f"StoredFile({self.location!r})"
+
+
+class Storage:
+    """A base location for inputs (``inputs/``) and outputs (``runs/<id>/``)."""
+
+    def __init__(self, location: str) -> None:
+        self.location = location.rstrip("/") or "/"
+        self.local = _local_path(self.location)
+
+    @classmethod
+    def parse(cls, text: str) -> Storage:
+        """Check a ``--storage`` value: an absolute path, or a URL fsspec can open."""
+        local = _local_path(text)
+        if local is not None:
+            if not local.is_absolute():
+                raise InvalidInputError(
+                    f"Storage path {text!r} must be absolute: every machine resolves it "
+                    "the same way (e.g. /shared/nbtools or file:///shared/nbtools).",
+                    storage=text,
+                )
+            return cls(str(local))
+        _filesystem(text)
+        return cls(text)
+
+    def run_dir(self, run_id: int) -> str:
+        """Where run ``run_id`` writes its outputs."""
+        return join(self.location, "runs", str(run_id))
+
+    def put_input(self, content: bytes) -> str:
+        """Store a notebook's bytes once, under their hash; returns its location."""
+        target = join(self.location, "inputs", f"{hashlib.sha256(content).hexdigest()}.ipynb")
+        if not exists(target):
+            write_bytes(target, content)
+        return target
+
+    def upload(self, directory: Path, run_id: int) -> str:
+        """Copy a run's local output files into storage; returns the storage directory."""
+        target = self.run_dir(run_id)
+        for path in sorted(directory.iterdir()):
+            if path.is_file():
+                write_bytes(join(target, path.name), path.read_bytes())
+        return target

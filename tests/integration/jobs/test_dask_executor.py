@@ -1,0 +1,232 @@
+"""The Dask executor on a real LocalCluster of worker processes, with PostgreSQL as the store."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from sqlalchemy import select
+
+from nbtools.errors import InvalidInputError
+from nbtools.jobs.config import JobsSettings
+from nbtools.jobs.definitions import create_job
+from nbtools.jobs.executors import create_executor
+from nbtools.jobs.models import Run
+from nbtools.jobs.runs import output_files, request_cancel
+from nbtools.jobs.scheduler import Scheduler
+from nbtools.jobs.submit import queue_run
+from nbtools.project import Project
+from tests.conftest import NotebookFactory, make_notebook
+from tests.integration.jobs.conftest import ONCE_SLOW, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+    ) as local:
+        yield local
+
+
+@pytest.fixture
+def dask_project(tmp_path: Path, postgres_url: str) -> Iterator[Project]:
+    project = Project(tmp_path, db_url=postgres_url)
+    project.store  # noqa: B018 - migrate before workers connect
+    yield project
+    project.close()
+
+
+def dask_scheduler(project: Project, cluster: Any, **settings: Any) -> Scheduler:
+    jobs = JobsSettings(
+        executor="dask", dask_address=cluster.scheduler_address, poll_seconds=0.1, **settings
+    )
+    return jobs.create_scheduler(project)
+
+
+class Running:
+    """A scheduler loop in a thread."""
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        self.scheduler = scheduler
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self.scheduler.run_forever, args=(self._stop,))
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.scheduler.wake()
+        self._thread.join(30)
+        assert self.scheduler.executor is not None
+        self.scheduler.executor.shutdown()
+
+
+@pytest.fixture
+def scheduler(dask_project: Project, cluster: Any) -> Iterator[Scheduler]:
+    running = Running(
+        dask_scheduler(dask_project, cluster, storage=(dask_project.root / "shared").as_uri())
+    )
+    yield running.scheduler
+    running.stop()
+
+
+def worker_pids(cluster: Any) -> set[int]:
+    from distributed import Client
+
+    with Client(cluster.scheduler_address) as client:
+        return set(client.run(os.getpid).values())
+
+
+def test_the_dask_executor_needs_an_address_and_is_registered() -> None:
+    with pytest.raises(InvalidInputError, match="--dask-address"):
+        create_executor("dask", None, cwd=Path.cwd())
+
+
+def test_runs_execute_on_workers_with_outputs_in_shared_storage(
+    dask_project: Project,
+    notebook_factory: NotebookFactory,
+    cluster: Any,
+    scheduler: Scheduler,
+) -> None:
+    notebook_factory(
+        "pid.ipynb", [("code", "n = 0", ["parameters"]), ("code", "import os\nprint(n)", [])]
+    )
+    queued = [queue_run(dask_project, "pid.ipynb", {"n": index}).id for index in range(4)]
+    finished = [
+        wait_for(dask_project, run_id, lambda r: r.finished_at is not None) for run_id in queued
+    ]
+    assert [run.status for run in finished] == ["succeeded"] * 4
+    pids = worker_pids(cluster)
+    assert {int(run.worker.rsplit(":", 1)[1]) for run in finished if run.worker} <= pids
+    shared = dask_project.root / "shared"
+    for index, run in enumerate(finished):
+        assert run.output_dir == str(shared / "runs" / str(run.id))
+        notebook = output_files(dask_project, run)["notebook"]
+        assert f"{index}\n".encode() in notebook.read_bytes()
+    assert len(list((shared / "inputs").glob("*.ipynb"))) == 1  # staged once, by content
+
+
+def test_cancel_and_timeout_stop_the_kernel_on_the_worker(
+    dask_project: Project, notebook_factory: NotebookFactory, sleeper: Path, scheduler: Scheduler
+) -> None:
+    run = queue_run(dask_project, "sleep.ipynb", {})
+    wait_for(dask_project, run.id, lambda r: r.current_cell == 1)
+    kernel_pid = int((dask_project.root / "kernel.pid").read_text())
+    request_cancel(dask_project.store, run.id)
+    cancelled = wait_for(dask_project, run.id, lambda r: r.finished_at is not None)
+    assert cancelled.status == "cancelled"
+    assert not psutil.pid_exists(kernel_pid) or psutil.Process(kernel_pid).status() == "zombie"
+
+    slow = queue_run(dask_project, "sleep.ipynb", {}, timeout_seconds=2)
+    timed_out = wait_for(dask_project, slow.id, lambda r: r.finished_at is not None)
+    assert (timed_out.status, timed_out.error_name) == ("timed_out", "TimeoutError")
+
+
+def test_a_worker_lost_mid_run_is_retried_on_another_worker(
+    dask_project: Project, notebook_factory: NotebookFactory, cluster: Any, scheduler: Scheduler
+) -> None:
+    notebook_factory("once.ipynb", ONCE_SLOW)
+    job = create_job(
+        dask_project, {"notebook_path": "once.ipynb", "retries": 1, "retry_backoff_seconds": 0}
+    )
+    first = queue_run(dask_project, "once.ipynb", {}, job=job)
+    running = wait_for(dask_project, first.id, lambda r: r.current_cell == 1)
+    assert running.worker is not None
+    lost_pid = int(running.worker.rsplit(":", 1)[1])
+    os.kill(lost_pid, signal.SIGKILL)
+    lost = wait_for(dask_project, first.id, lambda r: r.finished_at is not None)
+    assert (lost.status, lost.error_name) == ("failed", "WorkerLost")
+    assert "Dask worker" in (lost.error_message or "")
+    with dask_project.store.session() as session:
+        retry = session.scalars(select(Run).where(Run.retry_of == first.id)).one()
+    retried = wait_for(dask_project, retry.id, lambda r: r.finished_at is not None)
+    assert (retried.status, retried.attempt) == ("succeeded", 2)
+    assert retried.worker != running.worker
+
+
+def test_without_retries_a_lost_worker_fails_the_run_with_its_cause(
+    dask_project: Project, notebook_factory: NotebookFactory, scheduler: Scheduler
+) -> None:
+    notebook_factory("once.ipynb", ONCE_SLOW)
+    run = queue_run(dask_project, "once.ipynb", {})
+    running = wait_for(dask_project, run.id, lambda r: r.current_cell == 1)
+    assert running.worker is not None
+    os.kill(int(running.worker.rsplit(":", 1)[1]), signal.SIGKILL)
+    lost = wait_for(dask_project, run.id, lambda r: r.finished_at is not None)
+    assert (lost.status, lost.error_name) == ("failed", "WorkerLost")
+    with dask_project.store.session() as session:
+        assert session.scalars(select(Run).where(Run.retry_of == run.id)).all() == []
+
+
+def test_runs_in_flight_when_the_scheduler_restarts_are_resumed(
+    dask_project: Project, notebook_factory: NotebookFactory, cluster: Any
+) -> None:
+    notebook_factory("nap.ipynb", [("code", "import time\ntime.sleep(3)", [])])
+    first = Running(dask_scheduler(dask_project, cluster))
+    run = queue_run(dask_project, "nap.ipynb", {})
+    wait_for(dask_project, run.id, lambda r: r.status == "running")
+    first.stop()  # the scheduler goes; its task goes on on the cluster
+
+    restarted = dask_scheduler(dask_project, cluster)
+    assert restarted.executor is not None
+    assert restarted.executor.resume(str(dask_project.root), dask_project.db_url) == [run.id]
+    second = Running(restarted)
+    try:
+        done = wait_for(dask_project, run.id, lambda r: r.finished_at is not None)
+        assert (done.status, done.attempt) == ("succeeded", 1)
+        wait_until(lambda: run.id not in restarted.executor.pending())  # type: ignore[union-attr]
+    finally:
+        second.stop()
+
+
+def wait_until(condition: Any, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def jp_server_config(cluster: Any, jp_root_dir: Path) -> dict[str, Any]:
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
+        "JobsSettings": {
+            "executor": "dask",
+            "dask_address": cluster.scheduler_address,
+            "storage": (jp_root_dir / "shared").as_uri(),
+            "poll_seconds": 0.1,
+        },
+    }
+
+
+async def test_the_server_extension_runs_jobs_on_dask_when_configured(
+    jp_fetch: Any, jp_root_dir: Path, cluster: Any
+) -> None:
+    (jp_root_dir / "nb.ipynb").write_text(
+        json.dumps(make_notebook([("code", "n = 1", ["parameters"]), ("code", "print(n)", [])]))
+    )
+    body = json.dumps({"notebook_path": "nb.ipynb", "parameters": {"n": 5}})
+    created = await jp_fetch("nbtools", "api", "runs", method="POST", body=body)
+    run_id = json.loads(created.body)["id"]
+    for _ in range(600):
+        run = json.loads((await jp_fetch("nbtools", "api", "runs", str(run_id))).body)
+        if run["finished_at"] is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert run["status"] == "succeeded"
+    assert int(run["worker"].rsplit(":", 1)[1]) in worker_pids(cluster)
+    assert run["output_notebook"] == str(jp_root_dir / "shared" / "runs" / str(run_id) / "nb.ipynb")
+    download = await jp_fetch("nbtools", "api", "runs", str(run_id), "download", "notebook")
+    assert json.loads(download.body)["cells"][-1]["outputs"][0]["text"] == ["5\n"]

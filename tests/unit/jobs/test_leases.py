@@ -1,0 +1,159 @@
+"""Claims and leases on SQLite and PostgreSQL: who may start a run, renewals, expiry, limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from nbtools.jobs import leases, runs
+from nbtools.jobs.definitions import create_job
+from nbtools.jobs.models import Run
+from nbtools.jobs.scheduler import Scheduler
+from nbtools.jobs.submit import queue_run
+from nbtools.project import Project
+from nbtools.store.base import utcnow
+from tests.conftest import NotebookFactory
+
+
+@pytest.fixture
+def shared(db_url: str, tmp_path: Path, notebook_factory: NotebookFactory) -> Iterator[Project]:
+    """A project on the parametrized database, with a one-cell notebook."""
+    notebook_factory("nb.ipynb", [("code", "n = 1", ["parameters"])])
+    project = Project(tmp_path, db_url=db_url)
+    yield project
+    project.close()
+
+
+def stored(project: Project, run_id: int) -> Run:
+    with project.store.session() as session:
+        return runs.get_run(session, run_id)
+
+
+def test_a_claimed_run_goes_to_one_scheduler_and_only_its_token_starts_it(
+    shared: Project,
+) -> None:
+    queued = [queue_run(shared, "nb.ipynb", {}).id for _ in range(5)]
+    first, second = leases.Claimer("sched-a"), leases.Claimer("sched-b")
+    now = utcnow()
+    mine = leases.claim_due(shared.store, first, now, 30, limit=3)
+    theirs = leases.claim_due(shared.store, second, now, 30, limit=10)
+    assert list(mine) == queued[:3]
+    assert list(theirs) == queued[3:]
+    assert set(mine.values()).isdisjoint(theirs.values())
+
+    run_id = queued[0]
+    assert runs.claim(shared.store, run_id, "w1", token=theirs[queued[3]]) is None
+    assert runs.claim(shared.store, run_id, "w1") is None  # claimed: no token, no start
+    started = runs.claim(shared.store, run_id, "w1", token=mine[run_id], lease_seconds=5)
+    assert started is not None
+    assert (started.status, started.lease_owner) == ("running", mine[run_id])
+    assert started.lease_expires_at is not None
+    assert started.started_at is not None
+    assert started.lease_expires_at == started.started_at + timedelta(seconds=5)
+
+
+def test_an_expired_claim_is_taken_by_another_scheduler(shared: Project) -> None:
+    run_id = queue_run(shared, "nb.ipynb", {}).id
+    crashed, survivor = leases.Claimer("crashed"), leases.Claimer("survivor")
+    now = utcnow()
+    old_token = leases.claim_due(shared.store, crashed, now, 30, limit=1)[run_id]
+    assert leases.claim_due(shared.store, survivor, now + timedelta(seconds=29), 30, 1) == {}
+    new_token = leases.claim_due(shared.store, survivor, now + timedelta(seconds=31), 30, 1)
+    assert list(new_token) == [run_id]
+    assert runs.claim(shared.store, run_id, "late-worker", token=old_token) is None
+    assert runs.claim(shared.store, run_id, "w2", token=new_token[run_id]) is not None
+
+
+def test_renewed_claims_stay_with_their_scheduler(shared: Project) -> None:
+    run_id = queue_run(shared, "nb.ipynb", {}).id
+    owner, other = leases.Claimer("owner"), leases.Claimer("other")
+    now = utcnow()
+    leases.claim_due(shared.store, owner, now, 30, limit=1)
+    later = now + timedelta(seconds=25)
+    assert leases.renew_claims(shared.store, [run_id], later, 30) == 1
+    assert leases.claim_due(shared.store, other, now + timedelta(seconds=40), 30, 1) == {}
+
+
+def test_job_limits_count_claimed_and_running_runs(shared: Project) -> None:
+    job = create_job(shared, {"notebook_path": "nb.ipynb", "max_concurrent": 2})
+    queued = [queue_run(shared, "nb.ipynb", {}, job=job).id for _ in range(4)]
+    now = utcnow()
+    first = leases.claim_due(shared.store, leases.Claimer("a"), now, 30, limit=1)
+    runs.claim(shared.store, queued[0], "w", token=first[queued[0]])
+    second = leases.claim_due(shared.store, leases.Claimer("b"), now, 30, limit=10)
+    assert list(second) == [queued[1]]  # one running + one claimed = the job's limit
+    assert leases.claim_due(shared.store, leases.Claimer("c"), now, 30, limit=10) == {}
+
+
+def test_heartbeats_renew_the_lease_and_tell_a_worker_it_lost_the_run(shared: Project) -> None:
+    run_id = queue_run(shared, "nb.ipynb", {}).id
+    started = runs.claim(shared.store, run_id, "w1", lease_seconds=2)
+    assert started is not None
+    assert started.lease_expires_at is not None
+    progress = runs.Progress(cells_total=1)
+    assert runs.heartbeat(shared.store, run_id, "w1", progress, 60) == runs.CONTINUE
+    renewed = stored(shared, run_id)
+    assert renewed.lease_expires_at is not None
+    assert renewed.lease_expires_at > started.lease_expires_at + timedelta(seconds=50)
+
+    # The lease expires without heartbeats (the clock jumps): the reaper ends the run.
+    reaper_clock = renewed.lease_expires_at + timedelta(seconds=1)
+    assert Scheduler(shared, clock=lambda: reaper_clock).tick().reaped == [run_id]
+    ended = stored(shared, run_id)
+    assert (ended.status, ended.error_name) == ("failed", "WorkerLost")
+    assert "stopped responding" in (ended.error_message or "")
+    assert runs.heartbeat(shared.store, run_id, "w1", progress) == runs.STOP_LEASE_LOST
+
+
+def test_a_healthy_lease_is_never_reaped(shared: Project) -> None:
+    run_id = queue_run(shared, "nb.ipynb", {}).id
+    runs.claim(shared.store, run_id, "w1", lease_seconds=30)
+    scheduler = Scheduler(shared, clock=utcnow)
+    for _ in range(3):
+        runs.heartbeat(shared.store, run_id, "w1", runs.Progress(), 30)
+        assert scheduler.tick().reaped == []
+    assert stored(shared, run_id).status == "running"
+
+
+def test_a_run_queued_under_a_claim_is_left_to_its_caller(shared: Project) -> None:
+    token = leases.Claimer("cli").token()
+    run_id = queue_run(shared, "nb.ipynb", {}, claim=token).id
+    assert leases.claim_due(shared.store, leases.Claimer("s"), utcnow(), 30, limit=5) == {}
+    assert runs.claim(shared.store, run_id, "cli-worker", token=token) is not None
+
+
+def test_cancelled_and_future_runs_are_not_claimed(shared: Project) -> None:
+    cancelled = queue_run(shared, "nb.ipynb", {}).id
+    runs.request_cancel(shared.store, cancelled)
+    with shared.store.session(write=True) as session:
+        later = runs.new_run(
+            None,
+            trigger="retry",
+            notebook_path="nb.ipynb",
+            not_before=utcnow() + timedelta(minutes=5),
+        )
+        session.add(later)
+    claimer = leases.Claimer("s")
+    assert leases.claim_due(shared.store, claimer, utcnow(), 30, limit=5) == {}
+    due = leases.claim_due(shared.store, claimer, utcnow() + timedelta(minutes=6), 30, limit=5)
+    with shared.store.session() as session:
+        assert list(due) == list(session.scalars(select(Run.id).where(Run.trigger == "retry")))
+
+
+def test_on_postgres_a_claimer_skips_rows_another_holds_instead_of_waiting(
+    postgres_url: str, tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory("nb.ipynb", [("code", "n = 1", ["parameters"])])
+    project = Project(tmp_path, db_url=postgres_url)
+    try:
+        first, second = (queue_run(project, "nb.ipynb", {}).id for _ in range(2))
+        with project.store.session(write=True) as holder:  # another scheduler, mid-claim
+            holder.execute(select(Run.id).where(Run.id == first).with_for_update())
+            claimed = leases.claim_due(project.store, leases.Claimer("b"), utcnow(), 30, 5)
+            assert list(claimed) == [second]
+    finally:
+        project.close()
