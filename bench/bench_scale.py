@@ -98,7 +98,7 @@ def wait_finished(project: Project, run_ids: list[int], timeout: float = 600) ->
 
 def cell_seconds(project: Project, run: Run) -> float:
     """Time spent executing the notebook's cells, from papermill's per-cell durations."""
-    notebook = runs.output_files(project, run).get("notebook")
+    notebook = runs.output_files(run).get("notebook")
     if notebook is None:
         return 0.0
     cells = json.loads(notebook.read_bytes())["cells"]

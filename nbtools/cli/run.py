@@ -76,7 +76,7 @@ def _execute(
         kernels.close()
     with project.store.session() as session:
         finished = get_run(session, run_id)
-    files = output_files(project, finished)
+    files = output_files(finished)
     if output is not None and "notebook" in files:
         output.write_bytes(files["notebook"].read_bytes())
     model = {**run_to_dict(project, finished), **extra}

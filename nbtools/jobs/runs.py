@@ -41,16 +41,7 @@ def run_dir(project: Project, run_id: int) -> Path:
     return project.store_dir / "runs" / str(run_id)
 
 
-def output_paths(run: Run) -> dict[str, Path]:
-    """Where a run's executed notebook and HTML report go when its outputs are local files."""
-    if not run.output_dir:
-        return {}
-    directory = Path(run.output_dir)
-    stem = Path(run.notebook_path).stem
-    return {"notebook": directory / f"{stem}.ipynb", "html": directory / f"{stem}.html"}
-
-
-def output_files(project: Project, run: Run) -> dict[str, StoredFile]:
+def output_files(run: Run) -> dict[str, StoredFile]:
     """The executed notebook and HTML report of a run, those that exist (local or remote)."""
     if not run.output_dir:
         return {}
@@ -294,7 +285,7 @@ def run_to_dict(project: Project, run: Run) -> dict[str, Any]:
 
     end = run.finished_at or (utcnow() if run.status == RUNNING else None)
     duration = (end - run.started_at).total_seconds() if end and run.started_at else None
-    files = output_files(project, run)
+    files = output_files(run)
     return {
         "id": run.id,
         "job_id": run.job_id,

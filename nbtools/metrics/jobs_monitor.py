@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nbtools.jobs.models import FINAL_STATES, SUCCEEDED, Job, Run
-from nbtools.jobs.runs import output_paths
+from nbtools.jobs.runs import output_files
 from nbtools.jobs.schedules import previous_times
 from nbtools.metrics.harvest import Harvest
 from nbtools.metrics.models import AlertRule
@@ -47,9 +47,7 @@ def harvest_run(store: Store, run_id: int, output_dir: str | None) -> Harvest:
         if row is None:
             return Harvest()
         located = Run(output_dir=output_dir or row.output_dir, notebook_path=row.notebook_path)
-        notebook = output_paths(located).get("notebook")
-        exists = notebook is not None and notebook.is_file()
-        return harvest_file(notebook if exists else None, max_value_bytes())
+        return harvest_file(output_files(located).get("notebook"), max_value_bytes())
     except Exception:
         log.exception("nbtools: cannot read the metrics of run %s", run_id)
         return Harvest(problems=["The metrics could not be read (see the server log)."])

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -16,7 +15,10 @@ from nbtools.metrics.harvest import Harvest, harvest_notebook
 from nbtools.metrics.monitor import MonitorResult, after_run, load_facts
 from nbtools.metrics.notify.payload import JobRef
 from nbtools.metrics.series import save_run_metrics
-from nbtools.notebooks import read_notebook
+from nbtools.notebooks import parse_notebook
+
+if TYPE_CHECKING:
+    from nbtools.jobs.storage import StoredFile
 
 
 @dataclass(frozen=True)
@@ -30,12 +32,16 @@ class FinishedRun:
     harvest: Harvest = field(default_factory=Harvest)
 
 
-def harvest_file(path: Path | None, max_value_bytes: int) -> Harvest:
-    """Harvest an executed notebook; an unreadable one is a problem, not an error."""
-    if path is None:
+def harvest_file(notebook: StoredFile | None, max_value_bytes: int) -> Harvest:
+    """Harvest an executed notebook (a local file or in shared storage); an unreadable one is
+    a problem, not an error."""
+    if notebook is None:
         return Harvest(problems=["The run wrote no output notebook: no metrics to read."])
     try:
-        return harvest_notebook(read_notebook(path), max_value_bytes)
+        raw = notebook.read_bytes()
+        return harvest_notebook(parse_notebook(raw, source=str(notebook)), max_value_bytes)
+    except OSError as error:
+        return Harvest(problems=[f"The output notebook could not be read: {error}"])
     except NbtoolsError as error:
         return Harvest(problems=[f"The output notebook could not be read: {error.message}"])
 

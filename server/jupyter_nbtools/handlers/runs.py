@@ -86,7 +86,7 @@ class RunOpenHandler(JobsHandlerBase):
     def post(self, run_id: str) -> None:
         with self.project.store.session() as session:
             run = get_run(session, self.object_id(run_id))
-        source = output_files(self.project, run).get("notebook")
+        source = output_files(run).get("notebook")
         if source is None:
             raise NotFoundError(f"Run {run.id} has no executed notebook (yet).", run=run.id)
         relative = f"{OPEN_DIR}/{PurePosixPath(run.notebook_path).stem}-run-{run.id}.ipynb"
@@ -117,7 +117,7 @@ class RunDownloadHandler(JobsHandlerBase):
             raise NotFoundError(f"Unknown output {kind!r}; use html or notebook.")
         with self.project.store.session() as session:
             run = get_run(session, self.object_id(run_id))
-        path = output_files(self.project, run).get(kind)
+        path = output_files(run).get(kind)
         if path is None:
             hint = " Create the job with HTML output to get one." if kind == "html" else ""
             raise NotFoundError(f"Run {run.id} has no {kind} output.{hint}", run=run.id)

@@ -113,7 +113,7 @@ def test_runs_execute_on_workers_with_outputs_in_shared_storage(
     shared = dask_project.root / "shared"
     for index, run in enumerate(finished):
         assert run.output_dir == str(shared / "runs" / str(run.id))
-        notebook = output_files(dask_project, run)["notebook"]
+        notebook = output_files(run)["notebook"]
         assert f"{index}\n".encode() in notebook.read_bytes()
     assert len(list((shared / "inputs").glob("*.ipynb"))) == 1  # staged once, by content
 

@@ -47,7 +47,7 @@ def test_each_run_gets_its_own_fresh_kernel(
     pids = set()
     for run in runs:
         finished = wait_for(project, run.id, lambda r: r.finished_at is not None)
-        executed = json.loads(output_files(project, finished)["notebook"].read_bytes())
+        executed = json.loads(output_files(finished)["notebook"].read_bytes())
         pids.add(executed["cells"][-1]["outputs"][0]["text"][0])
     assert len(pids) == 6
 

@@ -77,7 +77,7 @@ def test_a_run_reads_its_notebook_from_and_writes_its_outputs_to_remote_storage(
     with project.store.session() as session:
         run = get_run(session, run_id)
     assert run.output_dir == remote.run_dir(run_id)
-    files = output_files(project, run)
+    files = output_files(run)
     assert {kind: str(file) for kind, file in files.items()} == {
         "notebook": f"{remote.run_dir(run_id)}/nb.ipynb",
         "html": f"{remote.run_dir(run_id)}/nb.html",
