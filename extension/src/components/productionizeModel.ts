@@ -4,6 +4,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { VDomModel } from '@jupyterlab/ui-components';
 
 import { NbtoolsApiError, extractPackage } from '../api';
+import { CommandIDs } from '../tokens';
 import type { ExtractProblem, ExtractReport, ExtractRequest } from '../api';
 import { nbdevDirectives, tagsOf, toggleCellTag } from './cellTags';
 import type { ExportTag } from './cellTags';
@@ -11,9 +12,6 @@ import type { ExportTag } from './cellTags';
 /** The steps of the wizard, in order. */
 export const STEPS = ['tags', 'options', 'preview', 'write', 'schedule'] as const;
 export type Step = (typeof STEPS)[number];
-
-/** The command another feature provides to create a job for a notebook. */
-export const CREATE_JOB_COMMAND = 'nbtools:create-job';
 
 /** One code cell as the tag overview shows it. */
 export interface ICellRow {
@@ -154,14 +152,14 @@ export class ProductionizeModel extends VDomModel {
     if (!path) {
       return;
     }
-    if (!this._commands.hasCommand(CREATE_JOB_COMMAND)) {
+    if (!this._commands.hasCommand(CommandIDs.createJob)) {
       this.message = this._trans.__(
         'Job creation is not available: the Jobs feature of nbtools is not installed.'
       );
       this._changed();
       return;
     }
-    await this._commands.execute(CREATE_JOB_COMMAND, { path });
+    await this._commands.execute(CommandIDs.createJob, { path });
   }
 
   private async _call(extra: Partial<ExtractRequest>): Promise<ExtractReport | null> {
