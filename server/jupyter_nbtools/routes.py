@@ -13,6 +13,7 @@ from jupyter_nbtools.handlers import (
     lineage,
     metrics,
     notebook,
+    openapi,
     runs,
     status,
     versions,
@@ -35,6 +36,7 @@ def all_routes() -> list[tuple[str, Any]]:
         lineage,
         metrics,
         alerts,
+        openapi,
     )
     return [
         (API_PREFIX + pattern, handler) for module in modules for pattern, handler in module.ROUTES

@@ -15,8 +15,10 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def sample_url(pattern: str) -> str:
-    """A concrete URL for a route pattern: every regex group becomes ``1`` (fits ids too)."""
-    return re.sub(r"\(\?P<\w+>[^)]*\)|\([^)]*\)", "1", pattern).rstrip("$")
+    """A concrete URL for a route pattern: every regex group becomes ``1`` (fits ids too),
+    escaped characters (``openapi\\.yaml``) themselves."""
+    url = re.sub(r"\(\?P<\w+>[^)]*\)|\([^)]*\)", "1", pattern).rstrip("$")
+    return re.sub(r"\\(.)", r"\1", url)
 
 
 def implemented_methods(handler: type) -> list[str]:

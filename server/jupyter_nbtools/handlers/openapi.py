@@ -1,0 +1,23 @@
+"""``GET /nbtools/api/openapi.yaml``: the OpenAPI description of this REST API."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from jupyter_nbtools.handlers.base import NbtoolsHandler
+
+#: The document, shipped beside the package's modules.
+SPEC = files("jupyter_nbtools") / "openapi.yaml"
+
+
+class OpenApiHandler(NbtoolsHandler):
+    @web.authenticated
+    @authorized
+    def get(self) -> None:
+        self.finish(SPEC.read_bytes(), set_content_type="application/yaml; charset=utf-8")
+
+
+ROUTES = [(r"/openapi\.yaml", OpenApiHandler)]
