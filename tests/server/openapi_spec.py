@@ -47,4 +47,8 @@ def reply_validator(path: str, method: str, status: int) -> Draft202012Validator
     )
     schema = {"$ref": SPEC_URI + where + pointer("content", "application/json", "schema")}
     resource = Resource.from_contents(spec, default_specification=DRAFT202012)
-    return Draft202012Validator(schema, registry=Registry().with_resource(SPEC_URI, resource))
+    return Draft202012Validator(
+        schema,
+        registry=Registry().with_resource(SPEC_URI, resource),
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
