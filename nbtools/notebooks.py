@@ -5,8 +5,6 @@ second where jupyter-server is installed (see docs/architecture.md), and these c
 to give precise errors for missing, truncated or malformed files.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 from pathlib import Path

@@ -7,6 +7,7 @@ imports nothing heavy, so extracting a notebook costs little more than starting 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -32,13 +33,25 @@ exit codes: 0 ok, 1 problems in the notebook, stale package (--check) or failed 
 LINEAGE_MODES = ("background", "wait", "off")
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter, sized without shutil: argparse makes one per option, and its own
+    sizing imports shutil (and with it bz2 and lzma) on every run."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            width = int(os.environ.get("COLUMNS") or os.get_terminal_size().columns)
+        except (OSError, ValueError):
+            width = 80
+        super().__init__(prog, width=width - 2)
+
+
 def parser(prog: str) -> argparse.ArgumentParser:
     """The command line of ``nbtools extract``."""
     parser = argparse.ArgumentParser(
         prog=prog,
         description=DESCRIPTION,
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     parser.add_argument("notebook", type=Path, metavar="NOTEBOOK")
     option = parser.add_argument

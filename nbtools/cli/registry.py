@@ -5,8 +5,6 @@ Commands are imported only when invoked, so ``nbtools --help`` stays fast. A *fa
 an argparse command that runs without importing click (see :mod:`nbtools.cli.fast`).
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 

@@ -1,7 +1,5 @@
 """Extraction as the CLI and the REST API use it: preview, check, write, test."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple

@@ -1,7 +1,5 @@
 """Extraction as one function: notebook in, package files and problems out (nothing written)."""
 
-from __future__ import annotations
-
 import hashlib
 import json
 import keyword

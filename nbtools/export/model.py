@@ -1,7 +1,5 @@
 """The data the export pipeline passes around: classified cells, problems, files."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple

@@ -6,8 +6,6 @@ unchanged since nbtools wrote them. A file we did not write, or one edited by ha
 write unless ``force`` is given; even then it is kept, moved aside to ``<name>.orig``.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 import os
