@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from nbtools._version import __version__
-from nbtools.metrics.record import record
+
+if TYPE_CHECKING:
+    from nbtools.metrics.record import record
 
 __all__ = ["__version__", "record"]
+
+
+def __getattr__(name: str) -> Any:
+    """``nbtools.record`` is imported on first use: the CLI's start-up does not pay for it."""
+    if name == "record":
+        from nbtools.metrics.record import record
+
+        return record
+    raise AttributeError(f"module 'nbtools' has no attribute {name!r}")

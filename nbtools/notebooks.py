@@ -5,13 +5,10 @@ second where jupyter-server is installed (see docs/architecture.md), and these c
 to give precise errors for missing, truncated or malformed files.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from nbtools.errors import NotebookError, NotFoundError
 
@@ -100,24 +97,17 @@ def content_hash(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-@dataclass(frozen=True)
-class NotebookSummary:
+class NotebookSummary(NamedTuple):
     """What the frontend needs to describe a notebook: cells, tags, kernel."""
 
     path: str
     kernel: str | None
     cells: int
     code_cells: int
-    tags: dict[str, list[int]] = field(default_factory=dict)
+    tags: dict[str, list[int]]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "kernel": self.kernel,
-            "cells": self.cells,
-            "code_cells": self.code_cells,
-            "tags": self.tags,
-        }
+        return self._asdict()
 
 
 def summarize(nb: Notebook, path: str) -> NotebookSummary:

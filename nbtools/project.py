@@ -44,6 +44,10 @@ class Project:
         """Resolve a root-relative path from a user or a request, refusing escapes."""
         return resolve_inside(self.root, user_path)
 
+    def contains(self, path: Path) -> bool:
+        """Whether ``path`` (resolved) is inside the root."""
+        return path.resolve().is_relative_to(self.root)
+
     def relative(self, path: Path) -> str:
         """The root-relative ``/`` form of an absolute path inside the root."""
         return path.resolve().relative_to(self.root).as_posix()

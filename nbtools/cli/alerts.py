@@ -6,8 +6,9 @@ import getpass
 
 import click
 
-from nbtools.cli.context import CliContext, pass_cli
-from nbtools.cli.output import json_option, print_json, print_table
+from nbtools.cli.context import CliContext
+from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.output import print_json, print_table
 
 
 @click.group()

@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from pathlib import Path
 
-import click
-
+from nbtools.errors import InvalidInputError
 from nbtools.project import Project
 
 
-@dataclass
 class CliContext:
     """Global options of ``nbtools``, with the project opened lazily."""
 
-    root: Path
-    db_url: str
+    def __init__(self, root: Path, db_url: str) -> None:
+        self.root = root
+        self.db_url = db_url
 
     @functools.cached_property
     def project(self) -> Project:
+        if self.root.exists() and not self.root.is_dir():
+            raise InvalidInputError(f"--root {self.root} is a file; give the project directory.")
         return Project(self.root, db_url=self.db_url)
 
     def close(self) -> None:
         """Release the store if a command opened it."""
         if "project" in self.__dict__:
             self.project.close()
-
-
-pass_cli = click.make_pass_decorator(CliContext)

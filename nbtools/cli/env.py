@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from nbtools.cli.context import CliContext, pass_cli
-from nbtools.cli.output import json_option, print_fields, print_json, print_table
+from nbtools.cli.context import CliContext
+from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.output import print_fields, print_json, print_table
 from nbtools.errors import CheckFailedError
 
 if TYPE_CHECKING:

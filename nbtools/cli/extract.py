@@ -1,47 +1,181 @@
-"""``nbtools extract``: tagged cells → a tested package; ``--check`` for CI."""
+"""``nbtools extract``: tagged cells → a tested package; ``--check`` for CI.
+
+A fast command (:mod:`nbtools.cli.fast`): it parses its own arguments with argparse and
+imports nothing heavy, so extracting a notebook costs little more than starting Python.
+"""
 
 from __future__ import annotations
 
+import argparse
+import os
+import sys
 from pathlib import Path
 
-import click
-
-from nbtools.cli.context import CliContext, pass_cli
-from nbtools.cli.output import json_option, print_json
+from nbtools.cli.context import CliContext
+from nbtools.cli.output import print_json
 from nbtools.errors import CheckFailedError
-from nbtools.export.api import ExtractReport, ExtractRequest, run_extract
+from nbtools.export.api import ExtractReport, ExtractRequest, Recorder, run_extract
 from nbtools.export.build import ExtractOptions
+
+DESCRIPTION = """\
+Extract the tagged cells of NOTEBOOK into a tested Python package in OUTPUT.
+
+Tags: parameters, export, export:<module>, main, test, skip; nbdev directives (#| default_exp,
+#| export, #| exporti, #| exports, #| hide) work as in nbdev.
+
+A written package's manifest (.nbtools-extract.json) records the notebook version and the
+kernel environment it came from, when NOTEBOOK is inside the project root (--root). By default
+they are recorded by a background process that fills them into the manifest a moment later.
+"""
+EPILOG = """\
+exit codes: 0 ok, 1 problems in the notebook, stale package (--check) or failed tests,
+2 bad input."""
+LINEAGE_MODES = ("background", "wait", "off")
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter, sized without shutil: argparse makes one per option, and its own
+    sizing imports shutil (and with it bz2 and lzma) on every run."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            width = int(os.environ.get("COLUMNS") or os.get_terminal_size().columns)
+        except (OSError, ValueError):
+            width = 80
+        super().__init__(prog, width=width - 2)
+
+
+def parser(prog: str) -> argparse.ArgumentParser:
+    """The command line of ``nbtools extract``."""
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("notebook", type=Path, metavar="NOTEBOOK")
+    option = parser.add_argument
+    option(
+        "-o",
+        "--output",
+        dest="out",
+        type=Path,
+        required=True,
+        metavar="OUTPUT",
+        help="directory of the package (created if missing)",
+    )
+    option("--name", help="import name of the package (default: from the notebook's name)")
+    option("--version", default="0.1.0", help="package version (default: %(default)s)")
+    option("--test", action="store_true", help="run the package's tests with pytest afterwards")
+    option(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 with a unified diff if the package on disk is out of date",
+    )
+    option(
+        "--venv",
+        action="store_true",
+        help="run the tests in a fresh venv with the package installed",
+    )
+    option(
+        "--force",
+        action="store_true",
+        help="write even over files nbtools did not write (kept as .orig)",
+    )
+    option(
+        "--lineage",
+        choices=LINEAGE_MODES,
+        default="background",
+        help="record the notebook version and environment in the manifest: in a background "
+        "process (default), before returning (wait), or not at all (off)",
+    )
+    option("--json", dest="as_json", action="store_true", help="print JSON for scripts")
+    return parser
+
+
+def extract(args: list[str], prog: str, cli_ctx: CliContext) -> None:
+    """Run ``nbtools extract`` with its command-line ``args``."""
+    options = parser(prog).parse_args(args)
+    request = ExtractRequest(
+        notebook_path=options.notebook,
+        out=options.out,
+        options=ExtractOptions(package=options.name, version=options.version),
+        mode="check" if options.check else "write",
+        test=options.test or options.venv,
+        venv=options.venv,
+        force=options.force,
+        lineage=_lineage(cli_ctx, options),
+    )
+    try:
+        report = run_extract(request)
+    except CheckFailedError as error:
+        if options.as_json:
+            print_json(error.to_dict())
+        raise
+    if options.as_json:
+        print_json(report.to_dict(with_content=False))
+    else:
+        if report.diff:
+            sys.stdout.write(report.diff)
+        _print_report(report)
+    if not report.ok:
+        raise CheckFailedError(_failure(report))
+
+
+def _lineage(cli_ctx: CliContext, options: argparse.Namespace) -> Recorder | None:
+    if options.check or options.lineage == "off":
+        return None
+    if options.lineage == "wait":
+        from nbtools.lineage.extraction import recorder
+    else:
+        from nbtools.lineage.background import recorder
+    record = recorder(cli_ctx.project, options.notebook)
+    if record is None and not options.as_json:
+        print(
+            f"Lineage not recorded: {options.notebook} is outside the project root "
+            f"{cli_ctx.project.root} (pass --root).",
+            file=sys.stderr,
+        )
+    return record
 
 
 def _print_report(report: ExtractReport) -> None:
     extraction = report.extraction
     verb = "checked against" if report.mode == "check" else "written to"
-    click.echo(f"{extraction.source.name}: package {extraction.package!r} {verb} {report.out}")
+    print(f"{extraction.source.name}: package {extraction.package!r} {verb} {report.out}")
     for change in report.changes:
         if change.status != "unchanged" or report.mode != "check":
-            click.echo(f"  {change.status:<9} {change.path}")
+            print(f"  {change.status:<9} {change.path}")
     if report.mode == "check" and not report.stale:
-        click.echo("  up to date")
-    if report.lineage is not None:
+        print("  up to date")
+    if report.lineage is not None and "pending" in report.lineage:
+        from nbtools.lineage.background import PENDING
+
+        print(f"  lineage: {PENDING}")
+    elif report.lineage is not None:
         from nbtools.lineage.extraction import describe
 
-        click.echo(f"  lineage: {describe(report.lineage)}")
+        print(f"  lineage: {describe(report.lineage)}")
         for problem in report.lineage.get("problems", []):
-            click.echo(f"  lineage incomplete: {problem}", err=True)
+            print(f"  lineage incomplete: {problem}", file=sys.stderr)
     for problem in extraction.problems:
-        click.echo(f"  {problem.describe()}", err=problem.severity == "error")
+        print(f"  {problem.describe()}", file=sys.stderr if problem.severity == "error" else None)
     if report.tests is not None:
-        counts = report.tests.counts()
-        summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
-        click.echo(f"tests ({report.tests.environment} environment): {summary or 'none'}")
-        for test in report.tests.tests:
-            if test.outcome in ("failed", "error"):
-                where = f" (cell {test.cell + 1})" if test.cell is not None else ""
-                at = test.location
-                points = f" at cell {at.cell + 1}, line {at.line}" if at else ""
-                click.echo(f"  {test.outcome.upper()} {test.name}{where}{points}: {test.message}")
-        if not report.tests.ok:
-            click.echo(report.tests.output, err=True)
+        _print_tests(report)
+
+
+def _print_tests(report: ExtractReport) -> None:
+    counts = report.tests.counts()
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
+    print(f"tests ({report.tests.environment} environment): {summary or 'none'}")
+    for test in report.tests.tests:
+        if test.outcome in ("failed", "error"):
+            where = f" (cell {test.cell + 1})" if test.cell is not None else ""
+            at = test.location
+            points = f" at cell {at.cell + 1}, line {at.line}" if at else ""
+            print(f"  {test.outcome.upper()} {test.name}{where}{points}: {test.message}")
+    if not report.tests.ok:
+        print(report.tests.output, file=sys.stderr)
 
 
 def _failure(report: ExtractReport) -> str:
@@ -57,94 +191,3 @@ def _failure(report: ExtractReport) -> str:
     if report.tests is not None and not report.tests.ok:
         reasons.append("tests failed")
     return "; ".join(reasons) + "."
-
-
-@click.command()
-@click.argument("notebook", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Directory of the package (created if missing).",
-)
-@click.option("--name", help="Import name of the package (default: from the notebook's name).")
-@click.option("--version", "version", default="0.1.0", show_default=True, help="Package version.")
-@click.option("--test", is_flag=True, help="Run the package's tests with pytest afterwards.")
-@click.option(
-    "--check",
-    is_flag=True,
-    help="Write nothing; exit 1 with a unified diff if the package on disk is out of date.",
-)
-@click.option(
-    "--venv", is_flag=True, help="Run the tests in a fresh venv with the package installed."
-)
-@click.option(
-    "--force", is_flag=True, help="Write even over files nbtools did not write (kept as .orig)."
-)
-@click.option(
-    "--no-lineage",
-    is_flag=True,
-    help="Do not record the notebook version and environment in the manifest.",
-)
-@json_option
-@pass_cli
-def extract(
-    cli_ctx: CliContext,
-    notebook: Path,
-    out: Path,
-    name: str | None,
-    version: str,
-    test: bool,
-    check: bool,
-    venv: bool,
-    force: bool,
-    no_lineage: bool,
-    as_json: bool,
-) -> None:
-    """Extract the tagged cells of NOTEBOOK into a tested Python package in OUTPUT.
-
-    Tags: parameters, export, export:<module>, main, test, skip; nbdev directives
-    (#| default_exp, #| export, #| exporti, #| exports, #| hide) work as in nbdev.
-    Exit codes: 0 ok, 1 problems in the notebook, stale package (--check) or failed tests,
-    2 bad input.
-
-    A written package's manifest (.nbtools-extract.json) records the notebook version and the
-    kernel environment it came from, when NOTEBOOK is inside the project root (--root).
-    """
-    lineage = None
-    if not check and not no_lineage:
-        from nbtools.lineage.extraction import recorder
-
-        lineage = recorder(cli_ctx.project, notebook)
-        if lineage is None and not as_json:
-            click.echo(
-                f"Lineage not recorded: {notebook} is outside the project root "
-                f"{cli_ctx.project.root} (pass --root).",
-                err=True,
-            )
-    request = ExtractRequest(
-        notebook_path=notebook,
-        out=out,
-        options=ExtractOptions(package=name, version=version),
-        mode="check" if check else "write",
-        test=test or venv,
-        venv=venv,
-        force=force,
-        lineage=lineage,
-    )
-    try:
-        report = run_extract(request)
-    except CheckFailedError as error:
-        if as_json:
-            print_json(error.to_dict())
-        raise
-    if as_json:
-        print_json(report.to_dict(with_content=False))
-    else:
-        if report.diff:
-            click.echo(report.diff, nl=False)
-        _print_report(report)
-    if not report.ok:
-        raise CheckFailedError(_failure(report))

@@ -2,82 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
-import os
-from pathlib import Path
-from typing import Any
-
-import click
-
-from nbtools import __version__
-from nbtools.cli.context import CliContext
-from nbtools.cli.registry import COMMANDS
-from nbtools.errors import NbtoolsError
-
-
-class NbtoolsCliError(click.ClickException):
-    """An :class:`NbtoolsError` shown to a person, with the error's exit code."""
-
-    def __init__(self, error: NbtoolsError) -> None:
-        super().__init__(error.message)
-        self.exit_code = error.exit_code  # type: ignore[misc]
-
-    def show(self, file: Any = None) -> None:
-        click.secho(f"Error: {self.format_message()}", err=True, fg="red")
-
-
-class LazyGroup(click.Group):
-    """A group that imports a command's module only when that command runs."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = COMMANDS.get(cmd_name)
-        if entry is None:
-            return None
-        command: click.Command = getattr(importlib.import_module(entry.module), entry.attribute)
-        return command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, COMMANDS[name].summary) for name in self.list_commands(ctx)]
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except NbtoolsError as error:
-            raise NbtoolsCliError(error) from error
-
-
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="nbtools")
-@click.option(
-    "--root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=lambda: os.environ.get("NBTOOLS_ROOT", "."),
-    show_default="current directory, or $NBTOOLS_ROOT",
-    help="Project root: notebook paths are relative to it; state lives in ROOT/.nbtools.",
-)
-@click.option(
-    "--db-url",
-    default=lambda: os.environ.get("NBTOOLS_DB_URL", ""),
-    help="SQLAlchemy URL of the store (default: SQLite in ROOT/.nbtools; or $NBTOOLS_DB_URL).",
-)
-@click.pass_context
-def cli(ctx: click.Context, root: Path, db_url: str) -> None:
-    """jupyter-nbtools: version notebooks, snapshot environments, extract tested packages
-    and run notebooks as scheduled production jobs.
-
-    Exit codes: 0 ok, 1 a check, test or run failed, 2 bad usage or bad input.
-    """
-    ctx.obj = CliContext(root=root, db_url=db_url)
-    ctx.call_on_close(ctx.obj.close)
+import sys
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: a fast command directly, anything else through click."""
+    from nbtools.cli.fast import route
+
+    fast_command = route(sys.argv[1:])
+    if fast_command is not None:
+        sys.exit(fast_command())
+    from nbtools.cli.app import cli
+
     cli(prog_name="nbtools")
 
 

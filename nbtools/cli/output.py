@@ -1,4 +1,5 @@
-"""Printing results: readable tables for people, ``--json`` for scripts."""
+"""Printing results: readable tables for people, ``--json`` for scripts (no click here: fast
+commands use it too)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,6 @@ import json
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
-
-import click
-
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
 def print_json(data: Any) -> None:

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from nbtools.cli.context import CliContext, pass_cli
-from nbtools.cli.output import json_option, print_json
+from nbtools.cli.context import CliContext
+from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.output import print_json
 from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.project import Project
 

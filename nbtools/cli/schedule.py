@@ -6,8 +6,9 @@ from typing import Any
 
 import click
 
-from nbtools.cli.context import CliContext, pass_cli
-from nbtools.cli.output import json_option, print_fields, print_json, print_table
+from nbtools.cli.context import CliContext
+from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.output import print_fields, print_json, print_table
 from nbtools.cli.run import notebook_argument, parameter_option, parse_assignments
 from nbtools.errors import InvalidInputError
 

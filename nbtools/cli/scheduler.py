@@ -9,7 +9,8 @@ from types import FrameType
 
 import click
 
-from nbtools.cli.context import CliContext, pass_cli
+from nbtools.cli.context import CliContext
+from nbtools.cli.decorators import pass_cli
 
 
 @click.command()

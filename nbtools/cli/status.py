@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from nbtools.cli.context import CliContext, pass_cli
-from nbtools.cli.output import json_option, print_fields, print_json
+from nbtools.cli.context import CliContext
+from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.output import print_fields, print_json
 from nbtools.status import project_status
 
 

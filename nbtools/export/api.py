@@ -1,9 +1,6 @@
 """Extraction as the CLI and the REST API use it: preview, check, write, test."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -11,6 +8,9 @@ from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.export.build import Extraction, ExtractOptions, extract
 from nbtools.export.writer import FileChange, compare, previous_dependencies, unified_diff, write
 from nbtools.notebooks import Notebook, read_notebook
+
+#: Records where a written package comes from, for its manifest: ``record(nb, out)``.
+Recorder = Callable[[Notebook, Path], dict[str, Any]]
 
 
 class ExtractRequest(NamedTuple):
@@ -30,22 +30,20 @@ class ExtractRequest(NamedTuple):
     venv: bool = False
     force: bool = False
     notebook: Notebook | None = None
-    lineage: Callable[[Notebook, Path], dict[str, Any]] | None = None
+    lineage: Recorder | None = None
 
 
-@dataclass
 class ExtractReport:
     """What an extraction found and did."""
 
-    extraction: Extraction
-    out: Path
-    mode: str
-    changes: list[FileChange]
-    written: bool = False
-    diff: str = ""
-    tests: Any = None
-    notes: list[str] = field(default_factory=list)
-    lineage: dict[str, Any] | None = None
+    def __init__(
+        self, extraction: Extraction, out: Path, mode: str, changes: list[FileChange]
+    ) -> None:
+        self.extraction, self.out, self.mode, self.changes = extraction, out, mode, changes
+        self.written = False
+        self.diff = ""
+        self.tests: Any = None
+        self.lineage: dict[str, Any] | None = None
 
     @property
     def stale(self) -> bool:

@@ -1,7 +1,5 @@
 """Extraction as one function: notebook in, package files and problems out (nothing written)."""
 
-from __future__ import annotations
-
 import hashlib
 import json
 import keyword
@@ -13,12 +11,10 @@ from typing import Any, NamedTuple
 from nbtools.errors import InvalidInputError
 from nbtools.export import deps
 from nbtools.export.cells import classify
-from nbtools.export.model import EXPORT, Problem, Source
+from nbtools.export.model import EXPORT, Problem, Source, manifest_text
 from nbtools.export.plan import DEFAULT_MODULE, Plan, build_plan
 from nbtools.export.render.modules import render_modules
-from nbtools.export.render.pipeline import record_imports, render_main, render_pipeline
 from nbtools.export.render.project import render_pyproject, render_readme
-from nbtools.export.render.tests import render_tests
 from nbtools.notebooks import Notebook, cell_source, cell_tags
 
 _VERSION = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
@@ -59,7 +55,7 @@ class Extraction(NamedTuple):
         }
         if lineage is not None:
             body["lineage"] = dict(lineage)
-        return json.dumps(body, indent=2, sort_keys=True) + "\n"
+        return manifest_text(body)
 
     def cells(self) -> list[dict[str, Any]]:
         """Each exported cell's role and target module, for overviews."""
@@ -162,10 +158,14 @@ def extract(
     problems += _unresolved_problems(plan, resolved)
     pins = {r.module: r.requirement for r in resolved if r.requirement}
     files = render_modules(plan, source, default, version)
-    if plan.has_pipeline:
+    if plan.has_pipeline:  # imported only when needed, like the tests' renderer
+        from nbtools.export.render.pipeline import render_main, render_pipeline
+
         files[f"src/{package}/pipeline.py"] = render_pipeline(plan, source)
         files[f"src/{package}/__main__.py"] = render_main(plan, source)
     if plan.tests:
+        from nbtools.export.render.tests import render_tests
+
         files[f"tests/test_{package}.py"] = render_tests(plan, source)
     files["pyproject.toml"] = render_pyproject(
         plan,
@@ -180,6 +180,10 @@ def extract(
 
 def _main_modules(plan: Plan) -> list[str]:
     """Modules main cells import, without those imported only for ``record`` (run() has it)."""
+    if not plan.main:
+        return []
+    from nbtools.export.render.pipeline import record_imports
+
     modules = []
     for parsed in plan.main:
         skipped = {(node.module or "").split(".")[0] for node in record_imports(parsed.tree)}

@@ -9,8 +9,6 @@ already had is kept while the installed version still satisfies it, so ``--check
 until something really changes.
 """
 
-from __future__ import annotations
-
 import os
 import re
 import sys
@@ -72,9 +70,9 @@ def _normalise(name: str) -> str:
 
 
 @cache
-def _dist_info_directories() -> dict[str, Path]:
+def _dist_info_directories() -> dict[str, str]:
     """Installed ``*.dist-info`` directories on ``sys.path``, by normalised project name."""
-    index: dict[str, Path] = {}
+    index: dict[str, str] = {}
     for entry in sys.path:
         try:
             names = os.listdir(entry or ".")
@@ -83,7 +81,7 @@ def _dist_info_directories() -> dict[str, Path]:
         for name in names:
             if name.endswith(".dist-info"):
                 project = _normalise(name[: -len(".dist-info")].split("-")[0])
-                index.setdefault(project, Path(entry or ".", name))
+                index.setdefault(project, os.path.join(entry or ".", name))
     return index
 
 
@@ -126,7 +124,8 @@ def installed_distribution(module: str) -> tuple[str, str] | None:
     The fast path reads the dist-info directory named like the module; the fallback is
     ``importlib.metadata.packages_distributions()``, which scans every distribution.
     """
-    directory = _dist_info_directories().get(_normalise(module))
+    found_directory = _dist_info_directories().get(_normalise(module))
+    directory = Path(found_directory) if found_directory else None
     if directory is not None and _provides(directory, module):
         found = _metadata(directory)
         if found:

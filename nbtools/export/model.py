@@ -1,11 +1,17 @@
 """The data the export pipeline passes around: classified cells, problems, files."""
 
-from __future__ import annotations
-
+import json
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 #: The file in the output directory listing what nbtools generated there (and its lineage).
 MANIFEST = ".nbtools-extract.json"
+
+
+def manifest_text(body: Mapping[str, Any]) -> str:
+    """A manifest as nbtools writes it: indented JSON with sorted keys."""
+    return json.dumps(body, indent=2, sort_keys=True) + "\n"
+
 
 #: The cell roles, in the words of the tags that give them.
 PARAMETERS, EXPORT, MAIN, TEST = "parameters", "export", "main", "test"

@@ -6,8 +6,6 @@ comprehensions, ``global``/``nonlocal``, walrus targets, ``except … as``, ``ma
 It is flow-insensitive within one piece of code: a name bound anywhere in a scope counts as bound.
 """
 
-from __future__ import annotations
-
 import ast
 import builtins
 from collections.abc import Callable
@@ -32,7 +30,7 @@ class Names(NamedTuple):
 
 
 class _Scope:
-    def __init__(self, kind: str, parent: _Scope | None) -> None:
+    def __init__(self, kind: str, parent: "_Scope | None") -> None:
         self.kind = kind
         self.parent = parent
         self.bound: set[str] = set()
@@ -242,6 +240,12 @@ _DISPATCH: dict[type, Callable[[_Visitor, Any], None]] = {
     for name, method in vars(_Visitor).items()
     if name.startswith("visit_") and hasattr(ast, name[len("visit_") :])
 }
+#: Leaves with nothing to visit (contexts, operators): one lookup instead of a generic visit.
+_DISPATCH.update(
+    (leaf, _Visitor.visit_Constant)
+    for base in (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+    for leaf in base.__subclasses__()
+)
 
 
 def _all_args(args: ast.arguments) -> list[ast.arg]:

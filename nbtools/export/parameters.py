@@ -1,7 +1,5 @@
 """The ``parameters`` cell: literal assignments that become ``run()``'s keyword arguments."""
 
-from __future__ import annotations
-
 import ast
 from typing import Any, NamedTuple
 

@@ -5,8 +5,6 @@ those lines are reported as notebook-only constructs with a hint, never silently
 other parse failure is a syntax error at the notebook cell's line.
 """
 
-from __future__ import annotations
-
 import ast
 import re
 from typing import NamedTuple

@@ -6,8 +6,6 @@ it is needed). Whatever is left is reported at its cell and line, with where the
 define it when that is an untagged cell.
 """
 
-from __future__ import annotations
-
 import ast
 from typing import NamedTuple
 

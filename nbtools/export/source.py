@@ -8,13 +8,14 @@ the package itself made relative, as nbdev does.
 from __future__ import annotations
 
 import ast
-import io
 import re
-import tokenize
 
 
 def _string_continuation_lines(code: str) -> set[int]:
     """1-based lines that start inside a multi-line string literal."""
+    import io
+    import tokenize  # only main and test cells need it: not imported on every extraction
+
     inside: set[int] = set()
     fstring_starts: list[int] = []
     try:

@@ -6,8 +6,6 @@ unchanged since nbtools wrote them. A file we did not write, or one edited by ha
 write unless ``force`` is given; even then it is kept, moved aside to ``<name>.orig``.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 import os
@@ -18,6 +16,7 @@ from typing import Any, NamedTuple
 from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.export.build import Extraction
 from nbtools.export.model import MANIFEST
+from nbtools.locks import exclusive
 from nbtools.paths import resolve_inside
 
 #: Entries that do not make a directory "hold files we did not generate".
@@ -150,7 +149,18 @@ def write(
     """
     if out.exists() and not out.is_dir():
         raise InvalidInputError(f"{out} exists and is not a directory.", path=str(out))
-    manifest = read_manifest(out) if out.is_dir() else {}
+    out.mkdir(parents=True, exist_ok=True)
+    with exclusive(out):  # one writer of the package (and its manifest) at a time
+        return _write(extraction, out, force, lineage)
+
+
+def _write(
+    extraction: Extraction,
+    out: Path,
+    force: bool,
+    lineage: Callable[[], Mapping[str, Any]] | None,
+) -> list[FileChange]:
+    manifest = read_manifest(out)
     recorded: dict[str, str] = manifest.get("files", {})
     if not manifest and _foreign_entries(out) and not force:
         raise ConflictError(

@@ -8,6 +8,10 @@ manifest, ``.nbtools-extract.json``, which ``--check`` does not compare: the ids
 every save and every install, and a package must not look stale for that. The files
 ``--check`` compares (``pyproject.toml``'s ``[tool.nbtools]`` among them) carry only what the
 notebook's content determines.
+
+``nbtools extract`` records both in a background process by default
+(:mod:`nbtools.lineage.background`): opening the store and starting the kernel's interpreter
+cost several times what the extraction itself does.
 """
 
 from __future__ import annotations
@@ -61,7 +65,9 @@ def _pin_extraction(project: Project, version_id: int, ref: str) -> None:
         )
 
 
-def _version(project: Project, notebook: Path, nb: Notebook, out: Path) -> dict[str, Any]:
+def commit_and_pin(project: Project, notebook: Path, nb: Notebook, out: Path) -> dict[str, Any]:
+    """Commit ``nb`` as a version of ``notebook`` and pin it as the one the package at ``out``
+    came from."""
     from nbtools import versioning
 
     version = versioning.commit(project, project.relative(notebook), nb)
@@ -69,18 +75,18 @@ def _version(project: Project, notebook: Path, nb: Notebook, out: Path) -> dict[
     return {"id": version.id, "number": version.number, "path": version.path}
 
 
-def _environment(project: Project, nb: Notebook) -> dict[str, Any]:
+def _environment(project: Project, kernel: str) -> dict[str, Any]:
     from nbtools.envsnap import snapshot_kernel
-    from nbtools.notebooks import kernel_name
 
-    kernel = kernel_name(nb) or DEFAULT_KERNEL
     snapshot = snapshot_kernel(project, kernel)
     return {"id": snapshot.id, "kernel": kernel, "python_version": snapshot.python_version}
 
 
-def record_lineage(project: Project, notebook: Path, nb: Notebook, out: Path) -> dict[str, Any]:
-    """Commit and pin ``nb`` (the content being extracted from ``notebook``) and snapshot its
-    kernel's environment, for the manifest of the package written to ``out``.
+def record_parts(
+    project: Project, kernel: str, version: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """The lineage of a package: ``version()`` (commits and pins the notebook) and a snapshot
+    of ``kernel``'s environment.
 
     A part that cannot be recorded is ``None``, with the reason in ``problems``: lineage never
     stops an extraction.
@@ -88,8 +94,8 @@ def record_lineage(project: Project, notebook: Path, nb: Notebook, out: Path) ->
     lineage: dict[str, Any] = {}
     problems = []
     for key, record in (
-        ("notebook_version", lambda: _version(project, notebook, nb, out)),
-        ("environment", lambda: _environment(project, nb)),
+        ("notebook_version", version),
+        ("environment", lambda: _environment(project, kernel)),
     ):
         try:
             lineage[key] = record()
@@ -103,12 +109,23 @@ def record_lineage(project: Project, notebook: Path, nb: Notebook, out: Path) ->
     return lineage
 
 
+def record_lineage(project: Project, notebook: Path, nb: Notebook, out: Path) -> dict[str, Any]:
+    """Commit and pin ``nb`` (the content being extracted from ``notebook``) and snapshot its
+    kernel's environment, for the manifest of the package written to ``out``."""
+    return record_parts(project, kernel_of(nb), lambda: commit_and_pin(project, notebook, nb, out))
+
+
+def kernel_of(nb: Notebook) -> str:
+    """The kernel whose environment a package of ``nb`` records."""
+    from nbtools.notebooks import kernel_name
+
+    return kernel_name(nb) or DEFAULT_KERNEL
+
+
 def recorder(project: Project, notebook: Path) -> Callable[[Notebook, Path], dict[str, Any]] | None:
     """``record(nb, out)`` for :class:`nbtools.export.api.ExtractRequest`'s ``lineage``; None
     when ``notebook`` is outside the project (no history there, and no store is made)."""
-    try:
-        notebook.resolve().relative_to(project.root)
-    except ValueError:
+    if not project.contains(notebook):
         return None
     return lambda nb, out: record_lineage(project, notebook, nb, out)
 

@@ -14,7 +14,6 @@ readable.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
 import re
@@ -27,6 +26,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from nbtools.errors import StoreError
+from nbtools.locks import exclusive
 from nbtools.versioning.files import atomic_write, fsync_directory
 from nbtools.versioning.models import StoredObject
 from nbtools.versioning.parts import Blob
@@ -72,12 +72,8 @@ class ObjectStore:
     def lock(self) -> Iterator[None]:
         """Exclusive access for writers (commits, gc) across threads and processes."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        with (self.directory / "write.lock").open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with exclusive(self.directory / "write.lock"):
+            yield
 
     # -- paths -------------------------------------------------------------------------------
 

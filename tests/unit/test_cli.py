@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from nbtools import __version__
-from nbtools.cli.main import cli
+from nbtools.cli.app import cli
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -56,7 +56,7 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
 
 def test_cli_does_not_import_the_server() -> None:
     code = (
-        "import sys; from nbtools.cli.main import cli; import nbtools.status; "
+        "import sys; from nbtools.cli.app import cli; import nbtools.status; "
         "bad = [m for m in ('jupyter_server', 'tornado', 'jupyter_nbtools', 'nbformat') "
         "if m in sys.modules]; print(bad)"
     )

@@ -135,15 +135,17 @@ def test_extraction_imports_nothing_heavy(
     notebook_factory: NotebookFactory, tmp_path: Path
 ) -> None:
     nb = notebook_factory("calc.ipynb", GOOD)
+    argv = ["nbtools", "--root", str(nb.parent), "extract", str(nb), "-o", str(tmp_path / "out")]
     code = (
-        "import sys; from nbtools.cli.main import main; sys.argv = ['nbtools', 'extract', "
-        f"{str(nb)!r}, '-o', {str(tmp_path / 'out')!r}]\n"
+        f"import sys; from nbtools.cli.main import main; sys.argv = {argv!r}\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "heavy = ('nbformat', 'nbconvert', 'jupyter_server', 'rich', 'sqlalchemy', 'papermill')\n"
+        "heavy = ('click', 'nbformat', 'nbconvert', 'jupyter_server', 'rich', 'sqlalchemy', "
+        "'papermill', 'subprocess')\n"
         "print([m for m in heavy if m in sys.modules])"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert "lineage: being recorded in the background" in result.stdout  # the default
     assert (tmp_path / "out/src/calc/core.py").is_file()

@@ -8,7 +8,7 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from nbtools.cli.main import cli
+from nbtools.cli.app import cli
 from nbtools.versioning.objects import ObjectStore
 from tests.unit.versioning.conftest import edit, rich_notebook, write
 

@@ -11,7 +11,7 @@ import psutil
 import pytest
 from click.testing import CliRunner, Result
 
-from nbtools.cli.main import cli
+from nbtools.cli.app import cli
 from tests.conftest import NotebookFactory
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from nbtools.cli.main import cli
+from nbtools.cli.app import cli
 from tests.conftest import make_notebook
 from tests.envsnap_support import EnvKernel
 from tests.unit.envsnap.conftest import env_kernel  # noqa: F401 - the kernel these tests use

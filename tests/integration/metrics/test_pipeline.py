@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
-from nbtools.cli.main import cli
+from nbtools.cli.app import cli
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.kernels import KernelSource

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from nbtools.cli.main import cli
+from nbtools.cli.app import cli
 from tests.envsnap_support import EnvKernel, write_dist
 
 

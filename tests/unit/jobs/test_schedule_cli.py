@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from nbtools.cli.main import cli
+from nbtools.cli.app import cli
 from tests.conftest import NotebookFactory
 
 

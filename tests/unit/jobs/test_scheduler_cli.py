@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from nbtools.cli.main import cli
+from nbtools.cli.app import cli
 
 
 @pytest.mark.parametrize(

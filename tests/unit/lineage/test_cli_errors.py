@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from nbtools.cli.main import cli
+from nbtools.cli.app import cli
 from nbtools.jobs.runs import request_cancel
 from nbtools.jobs.submit import queue_run
 from nbtools.project import Project

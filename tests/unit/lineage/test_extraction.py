@@ -9,7 +9,7 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from nbtools import versioning
-from nbtools.cli.main import cli
+from nbtools.cli.app import cli
 from nbtools.export.model import MANIFEST
 from nbtools.project import Project
 from tests.conftest import make_notebook
@@ -22,10 +22,10 @@ CELLS = [
 ]
 
 
-def extract(root: Path, *args: str) -> Result:
-    """``nbtools --root ROOT extract ROOT/calc.ipynb -o ROOT/pkg ARGS``."""
+def extract(root: Path, *args: str, lineage: str = "wait") -> Result:
+    """``nbtools --root ROOT extract ROOT/calc.ipynb -o ROOT/pkg --lineage LINEAGE ARGS``."""
     command = ["--root", str(root), "extract", str(root / "calc.ipynb"), "-o", str(root / "pkg")]
-    return CliRunner().invoke(cli, [*command, *args])
+    return CliRunner().invoke(cli, [*command, "--lineage", lineage, *args])
 
 
 def write_notebook(root: Path, outputs: list[Any] | None = None) -> None:
@@ -100,14 +100,14 @@ def test_a_new_version_moves_the_packages_pin(tmp_path: Path, env_kernel: EnvKer
 
 def test_no_lineage_and_notebooks_outside_the_root(tmp_path: Path, env_kernel: EnvKernel) -> None:
     write_notebook(tmp_path)
-    assert extract(tmp_path, "--no-lineage").exit_code == 0
+    assert extract(tmp_path, lineage="off").exit_code == 0
     assert "lineage" not in json.loads((tmp_path / "pkg" / MANIFEST).read_text())
 
     root = tmp_path / "elsewhere"
     root.mkdir()
     outside = CliRunner().invoke(
         cli, ["--root", str(root), "extract", str(tmp_path / "calc.ipynb"), "-o", str(root / "p")]
-    )
+    )  # by default, in the background
     assert outside.exit_code == 0, outside.output
     assert "Lineage not recorded" in outside.stderr
     assert "outside the project root" in outside.stderr

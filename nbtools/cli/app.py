@@ -1,0 +1,99 @@
+"""The ``nbtools`` click group: lazy commands, global options, errors → exit codes."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from nbtools import __version__
+from nbtools.cli import fast
+from nbtools.cli.context import CliContext
+from nbtools.cli.registry import COMMANDS, GLOBAL_OPTIONS, CommandEntry
+from nbtools.errors import NbtoolsError
+
+
+class NbtoolsCliError(click.ClickException):
+    """An :class:`NbtoolsError` shown to a person, with the error's exit code."""
+
+    def __init__(self, error: NbtoolsError) -> None:
+        super().__init__(error.message)
+        self.exit_code = error.exit_code  # type: ignore[misc]
+
+    def show(self, file: Any = None) -> None:
+        click.secho(f"Error: {self.format_message()}", err=True, fg="red")
+
+
+class FastCommand(click.Command):
+    """A fast (argparse) command run from the group: its arguments go to it untouched."""
+
+    def __init__(self, name: str, entry: CommandEntry) -> None:
+        super().__init__(
+            name,
+            help=entry.summary,
+            short_help=entry.summary,
+            add_help_option=False,
+            context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+        )
+        self.entry = entry
+
+    def invoke(self, ctx: click.Context) -> None:
+        cli_ctx = ctx.find_object(CliContext)
+        assert cli_ctx is not None, "the nbtools group sets it"
+        fast.call(self.entry, self.name or "", ctx.args, cli_ctx)
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        if entry.fast:
+            return FastCommand(cmd_name, entry)
+        command: click.Command = getattr(importlib.import_module(entry.module), entry.attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name].summary) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NbtoolsError as error:
+            raise NbtoolsCliError(error) from error
+
+
+def _global_options(command: Any) -> Any:
+    for option in reversed(GLOBAL_OPTIONS):
+        command = click.option(
+            option.flag,
+            option.dest,
+            default=lambda option=option: os.environ.get(option.env, option.default),
+            show_default=option.shown_default,
+            help=option.help,
+        )(command)
+    return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="nbtools")
+@_global_options
+@click.pass_context
+def cli(ctx: click.Context, root: str, db_url: str) -> None:
+    """jupyter-nbtools: version notebooks, snapshot environments, extract tested packages
+    and run notebooks as scheduled production jobs.
+
+    Exit codes: 0 ok, 1 a check, test or run failed, 2 bad usage or bad input.
+    """
+    ctx.obj = CliContext(root=Path(root), db_url=db_url)
+    ctx.call_on_close(ctx.obj.close)

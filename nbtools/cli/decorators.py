@@ -1,0 +1,10 @@
+"""Click decorators every click command shares."""
+
+from __future__ import annotations
+
+import click
+
+from nbtools.cli.context import CliContext
+
+pass_cli = click.make_pass_decorator(CliContext)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")

@@ -1,0 +1,144 @@
+"""Recording an extracted package's lineage in a background process.
+
+Committing the notebook as a version and snapshotting its kernel's environment open the store
+(SQLAlchemy) and start the kernel's interpreter: several times what the extraction itself
+costs. So ``nbtools extract`` writes the package with a *pending* lineage in its manifest (a
+token, the notebook and its kernel) and starts a detached process, which records both and fills
+them in. The manifest is rewritten only under the output directory's lock and only while it
+still holds the same token, so a newer extraction is never overwritten. If the notebook's
+exported content changed on disk before the version was taken, the manifest says so instead of
+naming a version the package did not come from.
+
+    python -m nbtools.lineage.background SPEC   (SPEC: the JSON :func:`start` writes)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nbtools.errors import NbtoolsError
+from nbtools.notebooks import Notebook, kernel_name
+from nbtools.project import Project
+
+#: What ``nbtools extract`` says about a pending lineage.
+PENDING = "being recorded in the background (the manifest gets it in a moment)"
+#: Where the background processes' own failures are written, in the store directory.
+LOG = "lineage.log"
+
+
+def recorder(project: Project, notebook: Path) -> Callable[[Notebook, Path], dict[str, Any]] | None:
+    """Like :func:`nbtools.lineage.extraction.recorder`, recording in the background."""
+    if not project.contains(notebook):
+        return None
+    return lambda nb, out: start(project, notebook, kernel_name(nb), out)
+
+
+def start(project: Project, notebook: Path, kernel: str | None, out: Path) -> dict[str, Any]:
+    """Start recording the lineage of the package being written to ``out``; returns the
+    pending lineage for its manifest."""
+    pending = {"pending": os.urandom(8).hex(), "notebook": project.relative(notebook)}
+    spec = {
+        **pending,
+        "kernel": kernel,
+        "root": str(project.root),
+        "store_dir": str(project.store_dir),
+        "db_url": project.db_url,
+        "out": str(out.resolve()),
+    }
+    project.store_dir.mkdir(parents=True, exist_ok=True)
+    log = os.open(project.store_dir / LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:  # posix_spawn: importing subprocess would cost more than spawning
+        os.posix_spawn(
+            sys.executable,
+            [sys.executable, "-m", __name__, json.dumps(spec)],
+            os.environ,
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                (os.POSIX_SPAWN_DUP2, log, 2),
+            ],
+            setsid=True,  # outlives the command, and its Ctrl-C
+        )
+    finally:
+        os.close(log)
+    return pending
+
+
+def record_pending(project: Project, spec: dict[str, Any]) -> bool:
+    """Record the lineage ``spec`` describes and fill it into the package's manifest; False
+    when a newer extraction replaced the pending one (nothing is recorded then)."""
+    from nbtools.lineage.extraction import DEFAULT_KERNEL, commit_and_pin, record_parts
+    from nbtools.locks import exclusive
+
+    out, token = Path(spec["out"]), spec["pending"]
+    with exclusive(out):  # held by the extraction until its manifest is written
+        manifest = _pending_manifest(out, token)
+    if manifest is None:
+        return False
+    notebook = project.resolve(spec["notebook"])
+    lineage = record_parts(
+        project,
+        spec["kernel"] or DEFAULT_KERNEL,
+        lambda: commit_and_pin(project, notebook, _as_extracted(notebook, manifest), out),
+    )
+    return _fill(out, token, lineage)
+
+
+def _pending_manifest(out: Path, token: str) -> dict[str, Any] | None:
+    from nbtools.export.writer import read_manifest
+
+    manifest = read_manifest(out)
+    pending = manifest.get("lineage")
+    return manifest if isinstance(pending, dict) and pending.get("pending") == token else None
+
+
+def _as_extracted(notebook: Path, manifest: dict[str, Any]) -> Notebook:
+    """The notebook as it is now, if it still has the content the package was written from."""
+    from nbtools.errors import ConflictError
+    from nbtools.export.build import fingerprint
+    from nbtools.notebooks import read_notebook
+
+    nb = read_notebook(notebook)
+    if fingerprint(nb) != manifest.get("notebook_sha256"):
+        raise ConflictError(
+            f"{notebook.name} changed before its version was recorded, so the package's version "
+            "is unknown: extract it again to record it."
+        )
+    return nb
+
+
+def _fill(out: Path, token: str, lineage: dict[str, Any]) -> bool:
+    from nbtools.export.model import MANIFEST, manifest_text
+    from nbtools.locks import exclusive
+    from nbtools.versioning.files import atomic_write
+
+    with exclusive(out):
+        manifest = _pending_manifest(out, token)
+        if manifest is None:
+            return False
+        manifest["lineage"] = lineage
+        atomic_write(out / MANIFEST, manifest_text(manifest).encode())
+    return True
+
+
+def main(argv: list[str]) -> int:
+    """Entry point of the background process."""
+    spec = json.loads(argv[0])
+    project = Project(Path(spec["root"]), Path(spec["store_dir"]), spec["db_url"])
+    try:
+        record_pending(project, spec)
+    except NbtoolsError as error:
+        print(f"nbtools: lineage of {spec['out']} not recorded: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        project.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,115 @@
+"""``nbtools extract`` records a package's lineage in a background process by default."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from nbtools import versioning
+from nbtools.cli.app import cli
+from nbtools.export.api import ExtractRequest, run_extract
+from nbtools.export.model import MANIFEST
+from nbtools.lineage.background import LOG, record_pending
+from nbtools.project import Project
+from tests.envsnap_support import EnvKernel
+from tests.unit.lineage.test_extraction import write_notebook
+
+PATIENCE = 120  # seconds a loaded machine may take to start Python and open the store
+
+
+def manifest(out: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((out / MANIFEST).read_text())
+    return data
+
+
+def recorded_lineage(out: Path) -> dict[str, Any]:
+    """The manifest's lineage once the background process has filled it in."""
+    deadline = time.monotonic() + PATIENCE
+    while "pending" in (lineage := manifest(out)["lineage"]):
+        assert time.monotonic() < deadline, f"lineage still pending after {PATIENCE} s"
+        time.sleep(0.05)
+    return lineage
+
+
+def write_pending(root: Path, token: str) -> Path:
+    """A package written as the CLI writes it, with a pending lineage nobody is recording."""
+    out = root / "pkg"
+    run_extract(
+        ExtractRequest(
+            root / "calc.ipynb",
+            out,
+            mode="write",
+            lineage=lambda nb, out: {"pending": token, "notebook": "calc.ipynb"},
+        )
+    )
+    return out
+
+
+def spec(project: Project, token: str) -> dict[str, Any]:
+    return {
+        "pending": token,
+        "notebook": "calc.ipynb",
+        "kernel": "envtest",
+        "out": str(project.root / "pkg"),
+    }
+
+
+def test_the_background_process_fills_in_version_and_environment(
+    tmp_path: Path, env_kernel: EnvKernel
+) -> None:
+    write_notebook(tmp_path)
+    command = ["--root", str(tmp_path), "extract", str(tmp_path / "calc.ipynb")]
+    result = CliRunner().invoke(cli, [*command, "-o", str(tmp_path / "pkg")])
+    assert result.exit_code == 0, result.output
+    assert "lineage: being recorded in the background" in result.stdout
+    assert manifest(tmp_path / "pkg")["lineage"]["notebook"] == "calc.ipynb"
+
+    lineage = recorded_lineage(tmp_path / "pkg")
+    assert "problems" not in lineage, lineage
+    assert (lineage["notebook_version"]["number"], lineage["environment"]["kernel"]) == (
+        1,
+        "envtest",
+    )
+    project = Project(tmp_path)
+    try:
+        refs = versioning.references(project, lineage["notebook_version"]["id"])
+    finally:
+        project.close()
+    assert refs == [{"kind": "extraction", "ref": "pkg"}]
+    assert not (tmp_path / ".nbtools" / LOG).read_text()  # nothing went wrong
+
+
+def test_a_newer_extraction_is_never_overwritten(tmp_path: Path, env_kernel: EnvKernel) -> None:
+    write_notebook(tmp_path)
+    out = write_pending(tmp_path, "newer")
+    before = (out / MANIFEST).read_bytes()
+    project = Project(tmp_path)
+    try:
+        assert record_pending(project, spec(project, "older")) is False
+        assert versioning.history(project, "calc.ipynb") == []  # nothing recorded either
+    finally:
+        project.close()
+    assert (out / MANIFEST).read_bytes() == before
+
+
+def test_a_notebook_changed_meanwhile_records_no_version_and_says_why(
+    tmp_path: Path, env_kernel: EnvKernel
+) -> None:
+    write_notebook(tmp_path)
+    out = write_pending(tmp_path, "token")
+    nb = json.loads((tmp_path / "calc.ipynb").read_text())
+    nb["cells"][1]["source"] = "def double(x):\n    return x + x"  # saved after the extraction
+    (tmp_path / "calc.ipynb").write_text(json.dumps(nb))
+    project = Project(tmp_path)
+    try:
+        assert record_pending(project, spec(project, "token")) is True
+    finally:
+        project.close()
+    lineage = manifest(out)["lineage"]
+    assert lineage["notebook_version"] is None
+    assert "calc.ipynb changed before its version was recorded" in lineage["problems"][0]
+    assert lineage["environment"]["kernel"] == "envtest"
