@@ -8,10 +8,12 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from nbtools.jsonvalues import json_default
+
 
 def print_json(data: Any) -> None:
     """Write ``data`` as indented JSON to standard output."""
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    sys.stdout.write(json.dumps(data, indent=2, default=json_default) + "\n")
 
 
 def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

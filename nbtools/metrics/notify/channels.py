@@ -12,6 +12,7 @@ from typing import Any
 
 from nbtools import __version__
 from nbtools.errors import NbtoolsError
+from nbtools.jsonvalues import json_default
 from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.models import EMAIL, WEBHOOK
 from nbtools.metrics.notify.payload import render_email
@@ -36,7 +37,7 @@ def deliver(
 def post_webhook(url: str, payload: dict[str, Any], timeout: float) -> None:
     request = urllib.request.Request(  # noqa: S310 (the scheme is checked when the target is added)
         url,
-        data=json.dumps(payload, default=str).encode(),
+        data=json.dumps(payload, default=json_default).encode(),
         method="POST",
         headers={
             "Content-Type": "application/json",
@@ -69,7 +70,7 @@ def send_email(to: str, payload: dict[str, Any], settings: NotificationSettings)
     message["To"] = to
     message.set_content(body)
     message.add_attachment(
-        json.dumps(payload, indent=2, default=str).encode(),
+        json.dumps(payload, indent=2, default=json_default).encode(),
         maintype="application",
         subtype="json",
         filename="notification.json",

@@ -10,6 +10,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado.web import HTTPError
 
 from nbtools.errors import ConflictError, NbtoolsError, NotFoundError
+from nbtools.jsonvalues import json_default
 from nbtools.project import Project
 
 #: The resource name Authorizers see, so JupyterHub or a custom Authorizer can deny
@@ -65,14 +66,14 @@ class NbtoolsHandler(APIHandler):
     def reply(self, model: Any, status: int = 200) -> None:
         """Finish with ``model`` as JSON."""
         self.set_status(status)
-        self.finish(json.dumps(model, default=str))
+        self.finish(json.dumps(model, default=json_default))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.set_header("Content-Type", "application/json")
         error = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(error, NbtoolsError):
             self.set_status(http_status(error))
-            self.finish(json.dumps(error.to_dict(), default=str))
+            self.finish(json.dumps(error.to_dict(), default=json_default))
             return
         if isinstance(error, HTTPError) and status_code < 500:
             message = error.log_message or error.reason or self._reason
