@@ -16,6 +16,8 @@ from nbtools.cli.output import print_json
 from nbtools.errors import CheckFailedError
 from nbtools.export.api import ExtractReport, ExtractRequest, Recorder, run_extract
 from nbtools.export.build import ExtractOptions
+from nbtools.lineage.background import PENDING, BackgroundRecorder
+from nbtools.lineage.background import recorder as background_recorder
 
 DESCRIPTION = """\
 Extract the tagged cells of NOTEBOOK into a tested Python package in OUTPUT.
@@ -118,6 +120,8 @@ def extract(args: list[str], prog: str, cli_ctx: CliContext) -> None:
         if report.diff:
             sys.stdout.write(report.diff)
         _print_report(report)
+    if isinstance(request.lineage, BackgroundRecorder):
+        request.lineage.launch()  # now: the recording does not slow the command down
     if not report.ok:
         raise CheckFailedError(_failure(report))
 
@@ -128,7 +132,7 @@ def _lineage(cli_ctx: CliContext, options: argparse.Namespace) -> Recorder | Non
     if options.lineage == "wait":
         from nbtools.lineage.extraction import recorder
     else:
-        from nbtools.lineage.background import recorder
+        recorder = background_recorder
     record = recorder(cli_ctx.project, options.notebook)
     if record is None and not options.as_json:
         print(
@@ -149,8 +153,6 @@ def _print_report(report: ExtractReport) -> None:
     if report.mode == "check" and not report.stale:
         print("  up to date")
     if report.lineage is not None and "pending" in report.lineage:
-        from nbtools.lineage.background import PENDING
-
         print(f"  lineage: {PENDING}")
     elif report.lineage is not None:
         from nbtools.lineage.extraction import describe

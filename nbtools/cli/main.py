@@ -7,11 +7,11 @@ import sys
 
 def main() -> None:
     """Console-script entry point: a fast command directly, anything else through click."""
-    from nbtools.cli.fast import route
+    from nbtools.cli.fast import exit_now, route
 
     fast_command = route(sys.argv[1:])
     if fast_command is not None:
-        sys.exit(fast_command())
+        exit_now(fast_command())
     from nbtools.cli.app import cli
 
     cli(prog_name="nbtools")
