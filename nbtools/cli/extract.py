@@ -121,7 +121,10 @@ def extract(args: list[str], prog: str, cli_ctx: CliContext) -> None:
             sys.stdout.write(report.diff)
         _print_report(report)
     if isinstance(request.lineage, BackgroundRecorder):
-        request.lineage.launch()  # now: the recording does not slow the command down
+        try:
+            request.lineage.launch()  # now: the recording does not slow the command down
+        except OSError as error:  # lineage never stops an extraction
+            print(f"  lineage not recorded: cannot start its recording: {error}", file=sys.stderr)
     if not report.ok:
         raise CheckFailedError(_failure(report))
 
