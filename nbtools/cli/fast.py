@@ -11,7 +11,6 @@ A fast command is a function ``command(args, prog, cli_ctx)`` that parses ``args
 
 from __future__ import annotations
 
-import gc
 import importlib
 import os
 import sys
@@ -66,9 +65,6 @@ def call(entry: CommandEntry, name: str, args: list[str], cli_ctx: CliContext) -
 
 
 def _run(entry: CommandEntry, name: str, args: list[str], cli_ctx: CliContext) -> int:
-    # A short-lived process: reference counting frees what it drops, and the cyclic collector
-    # would only re-scan, again and again, the syntax trees it is still using.
-    gc.disable()
     try:
         call(entry, name, args, cli_ctx)
     except BrokenPipeError:  # e.g. `nbtools extract … | head`: the reader has gone
