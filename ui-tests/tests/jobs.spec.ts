@@ -1,7 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { attachScreenshot } from './helpers';
+import { attachScreenshot, openSection } from './helpers';
 
 function notebook(parameters: string, body: string): string {
   const cell = (id: string, source: string, tags: string[]) => ({
@@ -23,18 +23,6 @@ function notebook(parameters: string, body: string): string {
   });
 }
 
-async function openJobsSection(page: IJupyterLabPageFixture, name: string) {
-  const notebookPanel = await page.activity.getPanelLocator(name);
-  await notebookPanel!.getByRole('button', { name: 'Productionize', exact: true }).click();
-  const panel = page.getByRole('region', { name: 'Production', exact: true });
-  const heading = panel.getByRole('heading', { name: 'Jobs Section' });
-  if ((await heading.getAttribute('aria-expanded')) !== 'true') {
-    await heading.click();
-  }
-  await expect(heading).toHaveAttribute('aria-expanded', 'true');
-  return panel;
-}
-
 async function open(page: IJupyterLabPageFixture, tmpPath: string, name: string, content: string) {
   const path = `${tmpPath}/${name}`;
   expect(await page.contents.uploadContent(content, 'text', path)).toBe(true);
@@ -54,7 +42,7 @@ test.describe('Jobs section', () => {
       'greet.ipynb',
       notebook('city = "Lisbon"\ntimes = 1', 'print(city * times)')
     );
-    const panel = await openJobsSection(page, 'greet.ipynb');
+    const panel = await openSection(page, 'greet.ipynb', 'Jobs');
 
     await panel.getByRole('button', { name: 'Create job' }).click();
     const form = panel.getByRole('form', { name: 'Create job' });
@@ -89,7 +77,7 @@ test.describe('Jobs section', () => {
   }, testInfo) => {
     test.setTimeout(120_000);
     await open(page, tmpPath, 'boom.ipynb', notebook('divisor = 0', '1 / divisor'));
-    const panel = await openJobsSection(page, 'boom.ipynb');
+    const panel = await openSection(page, 'boom.ipynb', 'Jobs');
 
     await panel.getByRole('button', { name: 'Create job' }).click();
     await panel.getByRole('button', { name: 'Save and run now' }).click();

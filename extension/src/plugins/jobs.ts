@@ -1,9 +1,9 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { PanelWithToolbar, ToolbarButton, refreshIcon } from '@jupyterlab/ui-components';
 
 import { JobsView } from '../components/jobs';
 import { JobsModel } from '../components/jobsModel';
+import { createSection } from '../components/section';
 import { CommandIDs, IProductionPanel } from '../tokens';
 
 const SECTION_ID = 'nbtools-jobs';
@@ -21,21 +21,14 @@ const jobsPlugin: JupyterFrontEndPlugin<void> = {
   activate: (app: JupyterFrontEnd, panel: IProductionPanel, translator: ITranslator | null) => {
     const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
     const model = new JobsModel(path => void app.commands.execute('docmanager:open', { path }));
-    const section = new PanelWithToolbar();
-    section.addClass('jp-nbtools-JobsSection');
-    section.toolbar.addItem(
-      'refresh',
-      new ToolbarButton({
-        icon: refreshIcon,
-        tooltip: trans.__('Refresh jobs and runs'),
-        onClick: () => void model.refresh()
-      })
-    );
-    section.addWidget(new JobsView(model, trans, app.commands));
+    const section = createSection({
+      className: 'jp-nbtools-JobsSection',
+      content: new JobsView(model, trans, app.commands),
+      refresh: { tooltip: trans.__('Refresh jobs and runs'), onClick: () => void model.refresh() }
+    });
     panel.addSection({ id: SECTION_ID, label: trans.__('Jobs'), rank: 20, widget: section });
 
-    panel.notebookPathChanged.connect((_, path) => model.setPath(path));
-    model.setPath(panel.notebookPath);
+    panel.followNotebook((_, path) => model.setPath(path));
 
     app.commands.addCommand(CommandIDs.createJob, {
       label: trans.__('Create Job…'),
