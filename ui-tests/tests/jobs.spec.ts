@@ -1,4 +1,4 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect, galata, test } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
 import { attachScreenshot, openSection } from './helpers';
@@ -89,5 +89,50 @@ test.describe('Jobs section', () => {
     );
     await expect(run.getByRole('button', { name: 'Rerun' })).toBeVisible();
     await attachScreenshot(page, testInfo, 'jobs-failed');
+  });
+});
+
+test.describe('Runs list paging', () => {
+  // A small page keeps the test fast; users set it under "Runs per page".
+  test.use({
+    mockSettings: { ...galata.DEFAULT_SETTINGS, 'jupyterlab-nbtools:jobs': { runsPageSize: 2 } }
+  });
+
+  test('"Show older runs" adds older runs a page at a time, and all keep updating', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    test.setTimeout(120_000);
+    await open(page, tmpPath, 'tick.ipynb', notebook('n = 0', 'n + 1'));
+    const ids: number[] = [];
+    for (let n = 1; n <= 5; n++) {
+      const response = await page.request.post('/nbtools/api/runs', {
+        data: { notebook_path: `${tmpPath}/tick.ipynb`, parameters: { n } }
+      });
+      expect(response.ok()).toBe(true);
+      ids.push(((await response.json()) as { id: number }).id);
+    }
+    const newestFirst = ids.reverse().map(id => `Run ${id}`);
+
+    const panel = await openSection(page, 'tick.ipynb', 'Jobs');
+    const runs = panel.getByRole('list', { name: 'Runs' }).getByRole('listitem');
+    const showOlder = panel.getByRole('button', { name: 'Show older runs' });
+    await expect(runs).toHaveCount(2);
+    await showOlder.click();
+    await expect(runs).toHaveCount(4);
+    await showOlder.scrollIntoViewIfNeeded();
+    await attachScreenshot(page, testInfo, 'jobs-older-runs');
+    await showOlder.click();
+    await expect(runs).toHaveCount(5);
+    await expect(showOlder).toBeHidden();
+    for (const [index, name] of newestFirst.entries()) {
+      await expect(runs.nth(index)).toHaveAccessibleName(name);
+    }
+
+    // The list refreshes every run shown, the older pages too.
+    await expect(
+      panel.getByTestId('nbtools-run-status').filter({ hasText: 'succeeded' })
+    ).toHaveCount(5, { timeout: 90_000 });
+    await expect(runs.last()).toContainText('{"n":1}');
   });
 });

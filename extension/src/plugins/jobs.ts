@@ -1,4 +1,5 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { JobsView } from '../components/jobs';
@@ -17,8 +18,13 @@ const jobsPlugin: JupyterFrontEndPlugin<void> = {
   description: 'The Jobs section: run notebooks with parameters, on schedules, with history.',
   autoStart: true,
   requires: [IProductionPanel],
-  optional: [ITranslator],
-  activate: (app: JupyterFrontEnd, panel: IProductionPanel, translator: ITranslator | null) => {
+  optional: [ISettingRegistry, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    panel: IProductionPanel,
+    settings: ISettingRegistry | null,
+    translator: ITranslator | null
+  ) => {
     const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
     const model = new JobsModel(path => void app.commands.execute('docmanager:open', { path }));
     const section = createSection({
@@ -29,6 +35,13 @@ const jobsPlugin: JupyterFrontEndPlugin<void> = {
     panel.addSection({ id: SECTION_ID, label: trans.__('Jobs'), rank: 20, widget: section });
 
     panel.followNotebook((_, path) => model.setPath(path));
+    void settings?.load(jobsPlugin.id).then(jobSettings => {
+      const apply = (): void => {
+        model.pageSize = jobSettings.composite.runsPageSize as number;
+      };
+      apply();
+      jobSettings.changed.connect(apply);
+    });
 
     app.commands.addCommand(CommandIDs.createJob, {
       label: trans.__('Create Job…'),
