@@ -7,7 +7,8 @@ interpreter start-up as the floor. Ours is the default command, which also recor
 package's lineage (notebook version, environment) in a background process: the bench waits for
 that process between runs (so it never competes with the next one) and prints how long the
 manifest took to get the lineage, beside `--lineage off` and `--lineage wait` (recorded before
-the command returns). nbtools' modules are byte-compiled first, as a pip install does (an
+the command returns). Ours, `--lineage off` and nbdev take turns run by run, so that a change in
+the machine's load affects them alike. nbtools' modules are byte-compiled first, as a pip install does (an
 editable install in an environment with PYTHONDONTWRITEBYTECODE=1 would otherwise compile them
 on every run, which no installed copy does).
 
