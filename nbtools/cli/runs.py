@@ -8,6 +8,7 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.job_ref import job_filter
 from nbtools.cli.output import print_fields, print_json, print_table
 
 
@@ -77,7 +78,7 @@ def runs() -> None:
 
 
 @runs.command("list")
-@click.option("--job", "job_id", type=int, help="Only runs of this job.")
+@job_filter("runs")
 @click.option("--notebook", help="Only runs of this notebook (root-relative path).")
 @click.option("--status", help="Only runs in this status (queued, running, succeeded, …).")
 @click.option("--limit", type=int, default=20, show_default=True)
