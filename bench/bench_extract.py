@@ -98,6 +98,16 @@ def median_of(runs: int, command: list[str], cwd: Path, prepare=None, settle=Non
     return statistics.median(wall(command, cwd, prepare, settle) for _ in range(runs))
 
 
+def interleaved(runs: int, cases: dict[str, tuple], cwd: Path) -> dict[str, float]:
+    """Median wall time of each case, the cases taking turns: a change in the machine's load
+    affects them all alike. A case is ``(command, prepare, settle)``."""
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(runs + 1):  # the first round warms the file cache
+        for name, (command, prepare, settle) in cases.items():
+            times[name].append(wall(command, cwd, prepare, settle))
+    return {name: statistics.median(values[1:]) for name, values in times.items()}
+
+
 class Background:
     """Waits for the background lineage recording of the last run, timing it."""
 
@@ -169,15 +179,16 @@ def main() -> None:
             "benchlib",
         ]
         background = Background(out / ".nbtools-extract.json")
-        ours = median_of(
-            runs, ours_cmd, project, lambda: background.prepare(fresh_out), background.settle
-        )
-        recorded = statistics.median(background.times[1:])
-        no_lineage = median_of(runs, [*ours_cmd, "--lineage", "off"], project, fresh_out)
-        waited = median_of(runs, [*ours_cmd, "--lineage", "wait"], project, fresh_out)
-        theirs = None
+        cases = {
+            "ours": (ours_cmd, lambda: background.prepare(fresh_out), background.settle),
+            "off": ([*ours_cmd, "--lineage", "off"], fresh_out, None),
+        }
         if nbdev_export.exists():
-            theirs = median_of(runs, [str(nbdev_export), "--path", "nbs/big.ipynb"], project)
+            cases["nbdev"] = ([str(nbdev_export), "--path", "nbs/big.ipynb"], None, None)
+        medians = interleaved(runs, cases, project)
+        ours, no_lineage, theirs = medians["ours"], medians["off"], medians.get("nbdev")
+        recorded = statistics.median(background.times[1:])
+        waited = median_of(runs, [*ours_cmd, "--lineage", "wait"], project, fresh_out)
         in_process = _in_process(runs, project, fresh_out)
         help_time = median_of(runs, [str(BIN / "nbtools"), "--help"], project)
         floor = median_of(runs, [sys.executable, "-c", "pass"], project)

@@ -4,6 +4,7 @@
  * This module is a leaf: it imports nothing from this package, so feature
  * plugins (Jobs, Versions, Environment, Package) can depend on it freely.
  */
+import type { NotebookPanel } from '@jupyterlab/notebook';
 import { Token } from '@lumino/coreutils';
 import type { IDisposable } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';
@@ -15,7 +16,8 @@ import type { Widget } from '@lumino/widgets';
 export namespace CommandIDs {
   /**
    * Open (reveal and activate) the Production panel. Optional argument
-   * `section`: the id of a section to expand.
+   * `section`: the id of a section to expand (the notebook toolbar's
+   * Productionize button passes the Package section).
    */
   export const openPanel = 'nbtools:open-panel';
 
@@ -53,6 +55,8 @@ export namespace CommandIDs {
  *
  * Feature plugins add their own section through `addSection`; the panel
  * follows the active notebook so each section can show what belongs to it.
+ * Sections are collapsible; only Status is expanded at first, and each
+ * section's expanded state is remembered across reloads.
  */
 export interface IProductionPanel {
   /**
@@ -72,6 +76,22 @@ export interface IProductionPanel {
   readonly notebookPathChanged: ISignal<IProductionPanel, string | null>;
 
   /**
+   * The active notebook's widget, or `null` when no notebook is open.
+   */
+  readonly notebook: NotebookPanel | null;
+
+  /**
+   * Follow the active notebook: call `follower` now and whenever the active
+   * notebook changes or is renamed.
+   *
+   * What the follower connects to that notebook (its session, save state…)
+   * it returns as a disposable; the panel disposes of it before the next call.
+   *
+   * @returns a disposable that stops following.
+   */
+  followNotebook(follower: IProductionPanel.NotebookFollower): IDisposable;
+
+  /**
    * Add a feature section to the panel. Sections are ordered by rank
    * (lowest first; the built-in Status section has rank 0).
    *
@@ -80,12 +100,22 @@ export interface IProductionPanel {
   addSection(options: IProductionPanel.ISectionOptions): IDisposable;
 
   /**
-   * Expand the section with the given id. Returns `false` if there is none.
+   * Expand the section with the given id (remembered like a click on its
+   * header). Returns `false` if there is none.
    */
   expandSection(id: string): boolean;
 }
 
 export namespace IProductionPanel {
+  /**
+   * Called with the active notebook (`null`: none) and its path; may return
+   * what it connected to that notebook, to be disposed of on the next change.
+   */
+  export type NotebookFollower = (
+    notebook: NotebookPanel | null,
+    path: string | null
+  ) => IDisposable | void;
+
   /**
    * Options for a feature section.
    */

@@ -1,21 +1,24 @@
 """``nbtools extract``: tagged cells → a tested package; ``--check`` for CI.
 
-A fast command (:mod:`nbtools.cli.fast`): it parses its own arguments with argparse and
-imports nothing heavy, so extracting a notebook costs little more than starting Python.
+A fast command (:mod:`nbtools.cli.fast`): it reads its own command line
+(:mod:`nbtools.cli.fastargs`) and imports nothing heavy, so extracting a notebook costs little
+more than starting Python.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 from nbtools.cli.context import CliContext
+from nbtools.cli.fastargs import CommandLine, Option, parse
 from nbtools.cli.output import print_json
 from nbtools.errors import CheckFailedError
 from nbtools.export.api import ExtractReport, ExtractRequest, Recorder, run_extract
 from nbtools.export.build import ExtractOptions
+from nbtools.lineage.background import PENDING, BackgroundRecorder
+from nbtools.lineage.background import recorder as background_recorder
 
 DESCRIPTION = """\
 Extract the tagged cells of NOTEBOOK into a tested Python package in OUTPUT.
@@ -33,69 +36,53 @@ exit codes: 0 ok, 1 problems in the notebook, stale package (--check) or failed 
 LINEAGE_MODES = ("background", "wait", "off")
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    """argparse's formatter, sized without shutil: argparse makes one per option, and its own
-    sizing imports shutil (and with it bz2 and lzma) on every run."""
-
-    def __init__(self, prog: str) -> None:
-        try:
-            width = int(os.environ.get("COLUMNS") or os.get_terminal_size().columns)
-        except (OSError, ValueError):
-            width = 80
-        super().__init__(prog, width=width - 2)
-
-
-def parser(prog: str) -> argparse.ArgumentParser:
-    """The command line of ``nbtools extract``."""
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description=DESCRIPTION,
-        epilog=EPILOG,
-        formatter_class=_Formatter,
-    )
-    parser.add_argument("notebook", type=Path, metavar="NOTEBOOK")
-    option = parser.add_argument
-    option(
-        "-o",
-        "--output",
-        dest="out",
-        type=Path,
-        required=True,
-        metavar="OUTPUT",
-        help="directory of the package (created if missing)",
-    )
-    option("--name", help="import name of the package (default: from the notebook's name)")
-    option("--version", default="0.1.0", help="package version (default: %(default)s)")
-    option("--test", action="store_true", help="run the package's tests with pytest afterwards")
-    option(
-        "--check",
-        action="store_true",
-        help="write nothing; exit 1 with a unified diff if the package on disk is out of date",
-    )
-    option(
-        "--venv",
-        action="store_true",
-        help="run the tests in a fresh venv with the package installed",
-    )
-    option(
-        "--force",
-        action="store_true",
-        help="write even over files nbtools did not write (kept as .orig)",
-    )
-    option(
-        "--lineage",
-        choices=LINEAGE_MODES,
-        default="background",
-        help="record the notebook version and environment in the manifest: in a background "
-        "process (default), before returning (wait), or not at all (off)",
-    )
-    option("--json", dest="as_json", action="store_true", help="print JSON for scripts")
-    return parser
+COMMAND_LINE = CommandLine(
+    DESCRIPTION,
+    EPILOG,
+    (("NOTEBOOK", "the notebook (.ipynb) to extract", Path),),
+    (
+        Option(
+            ("-o", "--output"),
+            "out",
+            "directory of the package (created if missing)",
+            "OUTPUT",
+            required=True,
+            type=Path,
+        ),
+        Option(
+            ("--name",),
+            "name",
+            "import name of the package (default: from the notebook's name)",
+            "NAME",
+        ),
+        Option(("--version",), "version", "package version (default: 0.1.0)", "VERSION", "0.1.0"),
+        Option(("--test",), "test", "run the package's tests with pytest afterwards"),
+        Option(
+            ("--check",),
+            "check",
+            "write nothing; exit 1 with a unified diff if the package on disk is out of date",
+        ),
+        Option(("--venv",), "venv", "run the tests in a fresh venv with the package installed"),
+        Option(
+            ("--force",), "force", "write even over files nbtools did not write (kept as .orig)"
+        ),
+        Option(
+            ("--lineage",),
+            "lineage",
+            "record the notebook version and environment in the manifest: in a background "
+            "process (default), before returning (wait), or not at all (off)",
+            "{background,wait,off}",
+            "background",
+            LINEAGE_MODES,
+        ),
+        Option(("--json",), "as_json", "print JSON for scripts"),
+    ),
+)
 
 
 def extract(args: list[str], prog: str, cli_ctx: CliContext) -> None:
     """Run ``nbtools extract`` with its command-line ``args``."""
-    options = parser(prog).parse_args(args)
+    options = parse(COMMAND_LINE, prog, args)
     request = ExtractRequest(
         notebook_path=options.notebook,
         out=options.out,
@@ -118,17 +105,22 @@ def extract(args: list[str], prog: str, cli_ctx: CliContext) -> None:
         if report.diff:
             sys.stdout.write(report.diff)
         _print_report(report)
+    if isinstance(request.lineage, BackgroundRecorder):
+        try:
+            request.lineage.launch()  # now: the recording does not slow the command down
+        except OSError as error:  # lineage never stops an extraction
+            print(f"  lineage not recorded: cannot start its recording: {error}", file=sys.stderr)
     if not report.ok:
         raise CheckFailedError(_failure(report))
 
 
-def _lineage(cli_ctx: CliContext, options: argparse.Namespace) -> Recorder | None:
+def _lineage(cli_ctx: CliContext, options: SimpleNamespace) -> Recorder | None:
     if options.check or options.lineage == "off":
         return None
     if options.lineage == "wait":
         from nbtools.lineage.extraction import recorder
     else:
-        from nbtools.lineage.background import recorder
+        recorder = background_recorder
     record = recorder(cli_ctx.project, options.notebook)
     if record is None and not options.as_json:
         print(
@@ -149,8 +141,6 @@ def _print_report(report: ExtractReport) -> None:
     if report.mode == "check" and not report.stale:
         print("  up to date")
     if report.lineage is not None and "pending" in report.lineage:
-        from nbtools.lineage.background import PENDING
-
         print(f"  lineage: {PENDING}")
     elif report.lineage is not None:
         from nbtools.lineage.extraction import describe

@@ -80,9 +80,15 @@ def list_runs(
     notebook_path: str | None = None,
     status: str | None = None,
     limit: int = 50,
+    before: int | None = None,
 ) -> list[Run]:
-    """Newest runs first, optionally for one job, one notebook or one status."""
+    """Newest runs first, optionally for one job, one notebook or one status.
+
+    ``before`` pages back: only runs with a smaller id (pass the last id of a page).
+    """
     query = select(Run).order_by(Run.id.desc()).limit(max(1, min(limit, 1000)))
+    if before is not None:
+        query = query.where(Run.id < before)
     if job_id is not None:
         query = query.where(Run.job_id == job_id)
     if notebook_path is not None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,42 +30,56 @@ PENDING = "being recorded in the background (the manifest gets it in a moment)"
 LOG = "lineage.log"
 
 
-def recorder(project: Project, notebook: Path) -> Callable[[Notebook, Path], dict[str, Any]] | None:
+class BackgroundRecorder:
+    """``record(nb, out)`` for :class:`nbtools.export.api.ExtractRequest`'s ``lineage``: it
+    returns the pending lineage for the manifest; :meth:`launch`, once the package is written
+    and the command has reported, starts the process that records it."""
+
+    def __init__(self, project: Project, notebook: Path) -> None:
+        self.project = project
+        self.notebook = notebook
+        self.spec: dict[str, Any] | None = None
+
+    def __call__(self, nb: Notebook, out: Path) -> dict[str, Any]:
+        project = self.project
+        pending = {"pending": os.urandom(8).hex(), "notebook": project.relative(self.notebook)}
+        self.spec = {
+            **pending,
+            "kernel": kernel_name(nb),
+            "root": str(project.root),
+            "store_dir": str(project.store_dir),
+            "db_url": project.db_url,
+            "out": str(out.resolve()),
+        }
+        return pending
+
+    def launch(self) -> None:
+        """Start the recording process, if a package was written (it outlives the command)."""
+        if self.spec is None:
+            return
+        store_dir = self.project.store_dir
+        store_dir.mkdir(parents=True, exist_ok=True)
+        log = os.open(store_dir / LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:  # posix_spawn: importing subprocess would cost more than spawning
+            os.posix_spawn(
+                sys.executable,
+                [sys.executable, "-m", __name__, json.dumps(self.spec)],
+                os.environ,
+                file_actions=[
+                    (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                    (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                    (os.POSIX_SPAWN_DUP2, log, 2),
+                ],
+                setsid=True,  # not stopped by the terminal's Ctrl-C meant for the command
+            )
+        finally:
+            os.close(log)
+        self.spec = None
+
+
+def recorder(project: Project, notebook: Path) -> BackgroundRecorder | None:
     """Like :func:`nbtools.lineage.extraction.recorder`, recording in the background."""
-    if not project.contains(notebook):
-        return None
-    return lambda nb, out: start(project, notebook, kernel_name(nb), out)
-
-
-def start(project: Project, notebook: Path, kernel: str | None, out: Path) -> dict[str, Any]:
-    """Start recording the lineage of the package being written to ``out``; returns the
-    pending lineage for its manifest."""
-    pending = {"pending": os.urandom(8).hex(), "notebook": project.relative(notebook)}
-    spec = {
-        **pending,
-        "kernel": kernel,
-        "root": str(project.root),
-        "store_dir": str(project.store_dir),
-        "db_url": project.db_url,
-        "out": str(out.resolve()),
-    }
-    project.store_dir.mkdir(parents=True, exist_ok=True)
-    log = os.open(project.store_dir / LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    try:  # posix_spawn: importing subprocess would cost more than spawning
-        os.posix_spawn(
-            sys.executable,
-            [sys.executable, "-m", __name__, json.dumps(spec)],
-            os.environ,
-            file_actions=[
-                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-                (os.POSIX_SPAWN_DUP2, log, 2),
-            ],
-            setsid=True,  # outlives the command, and its Ctrl-C
-        )
-    finally:
-        os.close(log)
-    return pending
+    return BackgroundRecorder(project, notebook) if project.contains(notebook) else None
 
 
 def record_pending(project: Project, spec: dict[str, Any]) -> bool:
@@ -76,7 +89,7 @@ def record_pending(project: Project, spec: dict[str, Any]) -> bool:
     from nbtools.locks import exclusive
 
     out, token = Path(spec["out"]), spec["pending"]
-    with exclusive(out):  # held by the extraction until its manifest is written
+    with exclusive(out):  # a newer extraction may be writing
         manifest = _pending_manifest(out, token)
     if manifest is None:
         return False

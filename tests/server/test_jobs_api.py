@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from nbtools.jobs.submit import queue_run
+from nbtools.project import Project
 from tests.conftest import make_notebook
 
 FORECAST = make_notebook(
@@ -114,6 +116,42 @@ async def test_bad_job_is_400_and_stores_nothing(
     assert error["status"] == 400
     assert message in error["message"]
     assert await call(jp_fetch, "GET", "jobs") == []
+
+
+async def test_runs_list_pages_back_by_run_id(jp_fetch: Any, notebooks: Path) -> None:
+    project = Project(notebooks)
+    try:
+        # Queued under a claim token: no scheduler executes them.
+        ids = [queue_run(project, "forecast.ipynb", {}, claim="test").id for _ in range(5)]
+        queue_run(project, "failing.ipynb", {}, claim="test")
+    finally:
+        project.close()
+
+    pages = []
+    before: dict[str, str] = {}
+    while page := await call(jp_fetch, "GET", "runs", path="forecast.ipynb", limit="2", **before):
+        pages.append([run["id"] for run in page])
+        before = {"before": str(page[-1]["id"])}
+    assert pages == [[ids[4], ids[3]], [ids[2], ids[1]], [ids[0]]]
+    everything = await call(jp_fetch, "GET", "runs", path="forecast.ipynb")
+    assert [run["id"] for run in everything] == ids[::-1]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"limit": "0"}, "'limit' must be a whole number from 1 to 1000, got '0'"),
+        ({"limit": "1001"}, "'limit' must be a whole number from 1 to 1000, got '1001'"),
+        ({"limit": "ten"}, "'limit' must be a whole number from 1 to 1000, got 'ten'"),
+        ({"before": "-3"}, "'before' must be a whole number of 1 or more, got '-3'"),
+        ({"before": "²"}, "'before' must be a whole number of 1 or more, got '²'"),
+    ],
+)
+async def test_bad_runs_page_is_400(jp_fetch: Any, params: dict[str, str], message: str) -> None:
+    error = await refused(jp_fetch, "GET", "runs", **params)
+    assert (error["status"], error["error"]) == (400, "InvalidInputError")
+    assert message in error["message"]
+    assert error["details"]["argument"] in params
 
 
 async def test_job_crud(jp_fetch: Any, notebooks: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -135,10 +136,9 @@ def test_extraction_imports_nothing_heavy(
     notebook_factory: NotebookFactory, tmp_path: Path
 ) -> None:
     nb = notebook_factory("calc.ipynb", GOOD)
-    argv = ["nbtools", "--root", str(nb.parent), "extract", str(nb), "-o", str(tmp_path / "out")]
-    code = (
-        f"import sys; from nbtools.cli.main import main; sys.argv = {argv!r}\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    argv = ["--root", str(nb.parent), "extract", str(nb), "-o", str(tmp_path / "out")]
+    code = (  # what `nbtools.cli.main.main` runs, before it ends the process
+        f"import sys; from nbtools.cli.fast import route; route({argv!r})()\n"
         "heavy = ('click', 'nbformat', 'nbconvert', 'jupyter_server', 'rich', 'sqlalchemy', "
         "'papermill', 'subprocess')\n"
         "print([m for m in heavy if m in sys.modules])"
@@ -149,3 +149,23 @@ def test_extraction_imports_nothing_heavy(
     assert result.stdout.strip().splitlines()[-1] == "[]"
     assert "lineage: being recorded in the background" in result.stdout  # the default
     assert (tmp_path / "out/src/calc/core.py").is_file()
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    nb = notebook_factory("calc.ipynb", GOOD)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `nbtools extract … | head -0`
+    entry = [sys.executable, "-c", "from nbtools.cli.main import main; main()"]
+    result = subprocess.run(
+        [*entry, "extract", str(nb), "-o", str(tmp_path / "out"), "--lineage", "off"],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    os.close(write_end)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "out/src/calc/core.py").is_file()  # the package was written first

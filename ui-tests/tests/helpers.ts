@@ -38,6 +38,23 @@ export function codeCell(id: string, source: string): Record<string, unknown> {
 }
 
 /**
+ * The Production panel in the left sidebar.
+ */
+export function productionPanel(page: IJupyterLabPageFixture): Locator {
+  return page.getByRole('region', { name: 'Production', exact: true });
+}
+
+/**
+ * The button in the header of the Production panel's section titled
+ * `section`, which expands or collapses it.
+ */
+export function sectionToggle(panel: Locator, section: string): Locator {
+  return panel
+    .getByRole('heading', { name: `${section} Section` })
+    .getByRole('button', { name: section, exact: true });
+}
+
+/**
  * Click Productionize in the toolbar of `notebook`, expand the section
  * titled `section` of the Production panel, and return the panel.
  */
@@ -48,11 +65,11 @@ export async function openSection(
 ): Promise<Locator> {
   const notebookPanel = await page.activity.getPanelLocator(notebook);
   await notebookPanel!.getByRole('button', { name: 'Productionize', exact: true }).click();
-  const panel = page.getByRole('region', { name: 'Production', exact: true });
-  const heading = panel.getByRole('heading', { name: `${section} Section` });
-  if ((await heading.getAttribute('aria-expanded')) !== 'true') {
-    await heading.click();
+  const panel = productionPanel(page);
+  const toggle = sectionToggle(panel, section);
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') {
+    await toggle.click();
   }
-  await expect(heading).toHaveAttribute('aria-expanded', 'true');
+  await expect(toggle).toHaveAttribute('aria-expanded', 'true');
   return panel;
 }

@@ -1,7 +1,7 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect, galata, test } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { attachScreenshot } from './helpers';
+import { attachScreenshot, openSection } from './helpers';
 
 function notebook(parameters: string, body: string): string {
   const cell = (id: string, source: string, tags: string[]) => ({
@@ -23,18 +23,6 @@ function notebook(parameters: string, body: string): string {
   });
 }
 
-async function openJobsSection(page: IJupyterLabPageFixture, name: string) {
-  const notebookPanel = await page.activity.getPanelLocator(name);
-  await notebookPanel!.getByRole('button', { name: 'Productionize', exact: true }).click();
-  const panel = page.getByRole('region', { name: 'Production', exact: true });
-  const heading = panel.getByRole('heading', { name: 'Jobs Section' });
-  if ((await heading.getAttribute('aria-expanded')) !== 'true') {
-    await heading.click();
-  }
-  await expect(heading).toHaveAttribute('aria-expanded', 'true');
-  return panel;
-}
-
 async function open(page: IJupyterLabPageFixture, tmpPath: string, name: string, content: string) {
   const path = `${tmpPath}/${name}`;
   expect(await page.contents.uploadContent(content, 'text', path)).toBe(true);
@@ -54,7 +42,7 @@ test.describe('Jobs section', () => {
       'greet.ipynb',
       notebook('city = "Lisbon"\ntimes = 1', 'print(city * times)')
     );
-    const panel = await openJobsSection(page, 'greet.ipynb');
+    const panel = await openSection(page, 'greet.ipynb', 'Jobs');
 
     await panel.getByRole('button', { name: 'Create job' }).click();
     const form = panel.getByRole('form', { name: 'Create job' });
@@ -89,7 +77,7 @@ test.describe('Jobs section', () => {
   }, testInfo) => {
     test.setTimeout(120_000);
     await open(page, tmpPath, 'boom.ipynb', notebook('divisor = 0', '1 / divisor'));
-    const panel = await openJobsSection(page, 'boom.ipynb');
+    const panel = await openSection(page, 'boom.ipynb', 'Jobs');
 
     await panel.getByRole('button', { name: 'Create job' }).click();
     await panel.getByRole('button', { name: 'Save and run now' }).click();
@@ -101,5 +89,50 @@ test.describe('Jobs section', () => {
     );
     await expect(run.getByRole('button', { name: 'Rerun' })).toBeVisible();
     await attachScreenshot(page, testInfo, 'jobs-failed');
+  });
+});
+
+test.describe('Runs list paging', () => {
+  // A small page keeps the test fast; users set it under "Runs per page".
+  test.use({
+    mockSettings: { ...galata.DEFAULT_SETTINGS, 'jupyterlab-nbtools:jobs': { runsPageSize: 2 } }
+  });
+
+  test('"Show older runs" adds older runs a page at a time, and all keep updating', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    test.setTimeout(120_000);
+    await open(page, tmpPath, 'tick.ipynb', notebook('n = 0', 'n + 1'));
+    const ids: number[] = [];
+    for (let n = 1; n <= 5; n++) {
+      const response = await page.request.post('/nbtools/api/runs', {
+        data: { notebook_path: `${tmpPath}/tick.ipynb`, parameters: { n } }
+      });
+      expect(response.ok()).toBe(true);
+      ids.push(((await response.json()) as { id: number }).id);
+    }
+    const newestFirst = ids.reverse().map(id => `Run ${id}`);
+
+    const panel = await openSection(page, 'tick.ipynb', 'Jobs');
+    const runs = panel.getByRole('list', { name: 'Runs' }).getByRole('listitem');
+    const showOlder = panel.getByRole('button', { name: 'Show older runs' });
+    await expect(runs).toHaveCount(2);
+    await showOlder.click();
+    await expect(runs).toHaveCount(4);
+    await showOlder.scrollIntoViewIfNeeded();
+    await attachScreenshot(page, testInfo, 'jobs-older-runs');
+    await showOlder.click();
+    await expect(runs).toHaveCount(5);
+    await expect(showOlder).toBeHidden();
+    for (const [index, name] of newestFirst.entries()) {
+      await expect(runs.nth(index)).toHaveAccessibleName(name);
+    }
+
+    // The list refreshes every run shown, the older pages too.
+    await expect(
+      panel.getByTestId('nbtools-run-status').filter({ hasText: 'succeeded' })
+    ).toHaveCount(5, { timeout: 90_000 });
+    await expect(runs.last()).toContainText('{"n":1}');
   });
 });

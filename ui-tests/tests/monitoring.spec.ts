@@ -4,7 +4,7 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 
-import { attachScreenshot, notebookJson } from './helpers';
+import { attachScreenshot, notebookJson, sectionToggle } from './helpers';
 
 const API = '/nbtools/api';
 
@@ -176,6 +176,7 @@ test('a scheduled job whose third run drops: three points, an alert, the webhook
       'accuracy dropped'
     );
 
+    await sectionToggle(panel, 'Alerts').click();
     const alertsSection = panel.getByRole('list', { name: 'Open alerts' }).last();
     await expect(alertsSection).toContainText('accuracy dropped', { timeout: 15_000 });
 

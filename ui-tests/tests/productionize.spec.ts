@@ -3,7 +3,7 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { attachScreenshot } from './helpers';
+import { attachScreenshot, productionPanel } from './helpers';
 
 const NOTEBOOK = 'forecast.ipynb';
 
@@ -45,10 +45,6 @@ function forecastNotebook(): string {
     nbformat: 4,
     nbformat_minor: 5
   });
-}
-
-function productionPanel(page: IJupyterLabPageFixture) {
-  return page.getByRole('region', { name: 'Production', exact: true });
 }
 
 async function clickProductionize(page: IJupyterLabPageFixture): Promise<void> {

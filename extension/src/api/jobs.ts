@@ -116,8 +116,16 @@ export function runJob(id: number): Promise<Run> {
   return requestAPI<Run>(`jobs/${id}/run`, { method: 'POST', body: '{}' });
 }
 
-export function listRuns(path: string, limit = 20): Promise<Run[]> {
-  return requestAPI<Run[]>(`runs?${new URLSearchParams({ path, limit: String(limit) })}`);
+/**
+ * Runs of a notebook, newest first: `limit` of them, older than the run
+ * `before` when given (the last run of the previous page).
+ */
+export function listRuns(path: string, limit: number, before?: number): Promise<Run[]> {
+  const query = new URLSearchParams({ path, limit: String(limit) });
+  if (before !== undefined) {
+    query.set('before', String(before));
+  }
+  return requestAPI<Run[]>(`runs?${query}`);
 }
 
 export function cancelRun(id: number): Promise<Run> {

@@ -61,6 +61,16 @@ export class JobsView extends VDomRenderer<JobsModel> {
         )}
         <JobList model={model} trans={trans} />
         <RunList model={model} commands={this._commands} trans={trans} />
+        {model.hasOlderRuns && (
+          <Button
+            small
+            className="jp-nbtools-Runs-older"
+            disabled={model.loadingOlderRuns}
+            onClick={() => void model.showOlderRuns()}
+          >
+            {trans.__('Show older runs')}
+          </Button>
+        )}
       </>
     );
   }

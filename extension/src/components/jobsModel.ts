@@ -20,6 +20,9 @@ import { saveBlob } from './download';
 /** Milliseconds between refreshes of the runs list while the section is visible. */
 const POLL_MS = 1500;
 
+/** The most runs the server lists in one request. */
+const MAX_RUNS = 1000;
+
 /** The create/edit form: which job (none: a new one) and the notebook's parameters. */
 export interface JobForm {
   readonly job: Job | null;
@@ -46,6 +49,27 @@ export class JobsModel extends VDomModel {
   get runs(): readonly Run[] {
     return this._runs;
   }
+  /** Whether there are runs older than those listed. */
+  get hasOlderRuns(): boolean {
+    return this._hasOlder;
+  }
+  /** Whether the next page of older runs is loading. */
+  get loadingOlderRuns(): boolean {
+    return this._loadingOlder;
+  }
+
+  /** Runs listed at first and added by each `showOlderRuns` (the setting `runsPageSize`). */
+  get pageSize(): number {
+    return this._pageSize;
+  }
+  set pageSize(size: number) {
+    if (size === this._pageSize) {
+      return;
+    }
+    this._pageSize = size;
+    this._floor = null;
+    void this.refresh();
+  }
   get form(): JobForm | null {
     return this._form;
   }
@@ -62,6 +86,8 @@ export class JobsModel extends VDomModel {
     this._path = path;
     this._jobs = [];
     this._runs = [];
+    this._floor = null;
+    this._hasOlder = false;
     this._error = null;
     this._form = null;
     this.stateChanged.emit();
@@ -77,23 +103,67 @@ export class JobsModel extends VDomModel {
     }
   }
 
+  /**
+   * Load the jobs and the runs again: the newest page of runs, or, once older
+   * pages are shown, every run down to the oldest one shown.
+   */
   async refresh(): Promise<void> {
     const path = this._path;
     if (path === null || this._loading) {
       return;
     }
     this._loading = true;
+    const floor = this._floor;
+    const size = this._pageSize;
+    // One run more than shown says whether older ones exist.
+    const limit = floor === null ? size + 1 : Math.min(MAX_RUNS, this._runs.length + size);
     try {
-      const [jobs, runs] = await Promise.all([listJobs(path), listRuns(path)]);
-      if (path === this._path && !this.isDisposed) {
+      const [jobs, runs] = await Promise.all([listJobs(path), listRuns(path, limit)]);
+      if (
+        path === this._path &&
+        floor === this._floor &&
+        size === this._pageSize &&
+        !this.isDisposed
+      ) {
         this._jobs = jobs;
-        this._runs = runs;
+        if (floor === null) {
+          this._hasOlder = runs.length > size;
+          this._runs = runs.slice(0, size);
+        } else {
+          this._runs = runs.filter(run => run.id >= floor);
+        }
         this.stateChanged.emit();
       }
     } catch (reason) {
       this._fail(reason);
     } finally {
       this._loading = false;
+    }
+  }
+
+  /** Add the next page of older runs to the list. */
+  async showOlderRuns(): Promise<void> {
+    const path = this._path;
+    const oldest = this._runs[this._runs.length - 1];
+    if (path === null || oldest === undefined || this._loadingOlder) {
+      return;
+    }
+    this._loadingOlder = true;
+    this.stateChanged.emit();
+    const size = this._pageSize;
+    try {
+      const page = await listRuns(path, size + 1, oldest.id);
+      if (path === this._path && size === this._pageSize) {
+        const older = page.slice(0, size).filter(run => run.id < this._oldestId());
+        this._runs = [...this._runs, ...older];
+        this._floor = this._oldestId();
+        this._hasOlder = page.length > size;
+      }
+    } catch (reason) {
+      this._error = messageOf(reason);
+    } finally {
+      this._loadingOlder = false;
+      this.stateChanged.emit();
     }
   }
 
@@ -194,6 +264,10 @@ export class JobsModel extends VDomModel {
     await this.refresh();
   }
 
+  private _oldestId(): number {
+    return this._runs[this._runs.length - 1]?.id ?? Infinity;
+  }
+
   private _fail(reason: unknown): void {
     this._error = messageOf(reason);
     this.stateChanged.emit();
@@ -202,6 +276,11 @@ export class JobsModel extends VDomModel {
   private _path: string | null = null;
   private _jobs: Job[] = [];
   private _runs: Run[] = [];
+  private _pageSize = 20;
+  /** Once older pages are shown, the oldest run id listed; `null`: the newest page only. */
+  private _floor: number | null = null;
+  private _hasOlder = false;
+  private _loadingOlder = false;
   private _form: JobForm | null = null;
   private _error: string | null = null;
   private _loading = false;

@@ -1,25 +1,36 @@
 import { PathExt } from '@jupyterlab/coreutils';
+import type { IStateDB } from '@jupyterlab/statedb';
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { nullTranslator } from '@jupyterlab/translation';
 import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
-import { PanelWithToolbar, SidePanel, ToolbarButton, refreshIcon } from '@jupyterlab/ui-components';
+import { PanelWithToolbar, SidePanel } from '@jupyterlab/ui-components';
 import { DisposableDelegate } from '@lumino/disposable';
 import type { IDisposable } from '@lumino/disposable';
 import { Signal } from '@lumino/signaling';
 import type { ISignal } from '@lumino/signaling';
-import { AccordionPanel, Widget } from '@lumino/widgets';
+import { Widget } from '@lumino/widgets';
 
 import { productionIcon } from '../icons';
 import type { IProductionPanel } from '../tokens';
+import { createSection } from './section';
+import { SectionsPanel } from './sectionsPanel';
 import { StatusModel, StatusView } from './status';
+
+/** Id of the built-in Status section, the one expanded at first. */
+const STATUS_ID = 'nbtools-status';
+
+/** Key of the sections' expanded state in the state database. */
+const STATE_KEY = 'jupyterlab-nbtools:production-panel';
 
 /**
  * The Production panel: a side panel with one collapsible section per
  * feature, the built-in Status section first, following the active notebook.
+ * Only Status is expanded at first; what the user expands or collapses is
+ * remembered in the state database.
  */
 export class ProductionPanel extends SidePanel implements IProductionPanel {
   constructor(options: ProductionPanel.IOptions = {}) {
-    super({ translator: options.translator ?? undefined });
+    super({ translator: options.translator ?? undefined, content: new SectionsPanel() });
     const trans = (options.translator ?? nullTranslator).load('jupyter_nbtools');
     this._bundle = trans;
 
@@ -41,9 +52,15 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
     this._notebookLabel.node.dataset.testid = 'nbtools-active-notebook';
     this.toolbar.addItem('nbtools-active-notebook', this._notebookLabel);
 
+    this._sectionsPanel.expansionToggled.connect(this._onExpansionToggled, this);
+    this._state = options.state ?? null;
+    if (this._state) {
+      void this._restore(this._state);
+    }
+
     this._statusModel = new StatusModel();
     this.addSection({
-      id: 'nbtools-status',
+      id: STATUS_ID,
       label: trans.__('Status'),
       rank: 0,
       widget: this._createStatusSection()
@@ -54,7 +71,7 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
       this._tracker.currentChanged.connect(this._onCurrentChanged, this);
       this._onCurrentChanged(this._tracker, this._tracker.currentWidget);
     } else {
-      this._showNotebookPath();
+      this._showNotebook();
     }
   }
 
@@ -64,6 +81,24 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
 
   get notebookPathChanged(): ISignal<this, string | null> {
     return this._notebookPathChanged;
+  }
+
+  get notebook(): NotebookPanel | null {
+    return this._notebook;
+  }
+
+  followNotebook(follower: IProductionPanel.NotebookFollower): IDisposable {
+    let attached: IDisposable | void;
+    const follow = (): void => {
+      attached?.dispose();
+      attached = follower(this._notebook, this._notebookPath);
+    };
+    this._notebookChanged.connect(follow);
+    follow();
+    return new DisposableDelegate(() => {
+      this._notebookChanged.disconnect(follow);
+      attached?.dispose();
+    });
   }
 
   addSection(options: IProductionPanel.ISectionOptions): IDisposable {
@@ -77,6 +112,7 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
       // The toolbar sits in the accordion title: keep its clicks from collapsing the section.
       widget.toolbar.node.addEventListener('click', event => event.stopPropagation());
     }
+    widget.setHidden(!(this._expanded.get(id) ?? id === STATUS_ID));
     const index = this._sections.findIndex(section => section.rank > rank);
     const position = index === -1 ? this._sections.length : index;
     this._sections.splice(position, 0, { rank, widget });
@@ -99,12 +135,7 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
   }
 
   expandSection(id: string): boolean {
-    const index = this._sections.findIndex(section => section.widget.id === id);
-    if (index === -1) {
-      return false;
-    }
-    (this.content as AccordionPanel).expand(index);
-    return true;
+    return this._setExpanded(id, true);
   }
 
   /**
@@ -124,51 +155,118 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
   }
 
   private _createStatusSection(): PanelWithToolbar {
-    const section = new PanelWithToolbar();
-    section.addClass('jp-nbtools-StatusSection');
-    section.toolbar.addItem(
-      'refresh',
-      new ToolbarButton({
-        icon: refreshIcon,
+    return createSection({
+      className: 'jp-nbtools-StatusSection',
+      content: new StatusView(this._statusModel, this._bundle),
+      refresh: {
         tooltip: this._bundle.__('Refresh status'),
-        onClick: () => {
-          void this._statusModel.refresh();
+        onClick: () => void this._statusModel.refresh()
+      }
+    });
+  }
+
+  private get _sectionsPanel(): SectionsPanel {
+    return this.content as SectionsPanel;
+  }
+
+  /** Expand or collapse a section; `false` if there is none with that id. */
+  private _setExpanded(id: string, expanded: boolean): boolean {
+    const index = this._sections.findIndex(section => section.widget.id === id);
+    if (index === -1) {
+      return false;
+    }
+    if (expanded) {
+      this._sectionsPanel.expand(index);
+    } else {
+      this._sectionsPanel.collapse(index);
+    }
+    return true;
+  }
+
+  /** Remember a section's new state (clicked, or expanded by a command). */
+  private _onExpansionToggled(_sender: SectionsPanel, index: number): void {
+    const widget = this._sectionsPanel.widgets[index];
+    const expanded = !widget.isHidden;
+    if (this._expanded.get(widget.id) === expanded) {
+      return;
+    }
+    this._expanded.set(widget.id, expanded);
+    if (this._restored) {
+      void this._save();
+    }
+  }
+
+  private async _save(): Promise<void> {
+    await this._state?.save(STATE_KEY, { expanded: Object.fromEntries(this._expanded) });
+  }
+
+  /**
+   * Apply the saved states, except to sections toggled before they arrived
+   * (those are saved now).
+   */
+  private async _restore(state: IStateDB): Promise<void> {
+    let toggledEarlier = false;
+    try {
+      const saved = (await state.fetch(STATE_KEY)) as { expanded?: unknown } | undefined;
+      toggledEarlier = this._expanded.size > 0;
+      const entries = Object.entries(saved?.expanded ?? {}) as [string, unknown][];
+      for (const [id, expanded] of entries) {
+        if (typeof expanded === 'boolean' && !this._expanded.has(id)) {
+          this._expanded.set(id, expanded);
+          this._setExpanded(id, expanded);
         }
-      })
-    );
-    section.addWidget(new StatusView(this._statusModel, this._bundle));
-    return section;
+      }
+    } catch (reason) {
+      console.warn('nbtools: could not restore the Production panel sections', reason);
+    }
+    this._restored = true;
+    if (toggledEarlier) {
+      await this._save();
+    }
   }
 
   private _onCurrentChanged(_sender: INotebookTracker, notebook: NotebookPanel | null): void {
-    if (this._context) {
-      this._context.pathChanged.disconnect(this._showNotebookPath, this);
+    if (this._notebook) {
+      this._notebook.context.pathChanged.disconnect(this._showNotebook, this);
     }
-    this._context = notebook?.context ?? null;
-    if (this._context) {
-      this._context.pathChanged.connect(this._showNotebookPath, this);
+    this._notebook = notebook;
+    if (notebook) {
+      notebook.context.pathChanged.connect(this._showNotebook, this);
     }
-    this._showNotebookPath();
+    this._showNotebook();
   }
 
-  private _showNotebookPath(): void {
-    const path = this._context?.path ?? null;
+  private _showNotebook(): void {
+    const path = this._notebook?.context.path ?? null;
     const node = this._notebookLabel.node;
     // The file name is what fits in a narrow sidebar; the tooltip has the path.
     node.textContent = path === null ? this._bundle.__('No notebook open') : PathExt.basename(path);
     node.title = path ?? '';
     node.classList.toggle('jp-mod-empty', path === null);
-    if (path !== this._notebookPath) {
-      this._notebookPath = path;
+    const pathChanged = path !== this._notebookPath;
+    if (!pathChanged && this._notebook === this._followed) {
+      return;
+    }
+    this._notebookPath = path;
+    this._followed = this._notebook;
+    this._notebookChanged.emit();
+    if (pathChanged) {
       this._notebookPathChanged.emit(path);
     }
   }
 
   private _bundle: TranslationBundle;
   private _tracker: INotebookTracker | null;
-  private _context: NotebookPanel['context'] | null = null;
+  private _state: IStateDB | null;
+  private _restored = false;
+  /** Expanded (`true`) or collapsed, by section id: the user's choices. */
+  private _expanded = new Map<string, boolean>();
+  private _notebook: NotebookPanel | null = null;
+  /** The notebook the followers were last told about. */
+  private _followed: NotebookPanel | null = null;
   private _notebookPath: string | null = null;
   private _notebookPathChanged = new Signal<this, string | null>(this);
+  private _notebookChanged = new Signal<this, void>(this);
   private _notebookLabel: Widget;
   private _statusModel: StatusModel;
   private _sections: { rank: number; widget: Widget }[] = [];
@@ -185,6 +283,10 @@ export namespace ProductionPanel {
      * Notebook tracker to follow; without it the panel shows no notebook.
      */
     tracker?: INotebookTracker | null;
+    /**
+     * Where the sections' expanded state is kept across reloads.
+     */
+    state?: IStateDB | null;
     translator?: ITranslator | null;
   }
 }

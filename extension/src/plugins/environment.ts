@@ -1,11 +1,11 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import type { ISessionContext } from '@jupyterlab/apputils';
-import { INotebookTracker } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { PanelWithToolbar, ToolbarButton, refreshIcon } from '@jupyterlab/ui-components';
+import { DisposableDelegate } from '@lumino/disposable';
 
 import { openRunOutput } from '../api';
 import { EnvironmentModel, EnvironmentView } from '../components/environment';
+import { createSection } from '../components/section';
 import { CommandIDs, IProductionPanel } from '../tokens';
 
 /**
@@ -28,11 +28,10 @@ const environmentPlugin: JupyterFrontEndPlugin<void> = {
   description: "The Environment section: the kernel's environment snapshot, drift and exports.",
   autoStart: true,
   requires: [IProductionPanel],
-  optional: [INotebookTracker, ITranslator],
+  optional: [ITranslator],
   activate: (
     app: JupyterFrontEnd,
     panel: IProductionPanel,
-    tracker: INotebookTracker | null,
     translator: ITranslator | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
@@ -59,17 +58,14 @@ const environmentPlugin: JupyterFrontEndPlugin<void> = {
         await model.show(args.id);
       }
     });
-    const section = new PanelWithToolbar();
-    section.addClass('jp-nbtools-EnvironmentSection');
-    section.toolbar.addItem(
-      'refresh',
-      new ToolbarButton({
-        icon: refreshIcon,
+    const section = createSection({
+      className: 'jp-nbtools-EnvironmentSection',
+      content: new EnvironmentView(model, trans),
+      refresh: {
         tooltip: trans.__('Snapshot the environment again'),
         onClick: () => void model.refresh()
-      })
-    );
-    section.addWidget(new EnvironmentView(model, trans));
+      }
+    });
     panel.addSection({
       id: 'nbtools-environment',
       label: trans.__('Environment'),
@@ -77,19 +73,23 @@ const environmentPlugin: JupyterFrontEndPlugin<void> = {
       widget: section
     });
 
-    let context: ISessionContext | null = null;
-    const onKernel = (): void => model.setKernel(kernelName(context));
-    const follow = (): void => {
-      context?.kernelChanged.disconnect(onKernel);
-      model.setNotebook(panel.notebookPath);
-      const notebook = tracker?.find(widget => widget.context.path === panel.notebookPath);
-      context = notebook?.sessionContext ?? null;
+    panel.followNotebook((notebook, path) => {
+      model.setNotebook(path);
+      const context = notebook?.sessionContext ?? null;
+      let following = true;
+      const onKernel = (): void => {
+        if (following) {
+          model.setKernel(kernelName(context));
+        }
+      };
+      onKernel();
       context?.kernelChanged.connect(onKernel);
       void context?.ready.then(onKernel);
-      onKernel();
-    };
-    panel.notebookPathChanged.connect(follow);
-    follow();
+      return new DisposableDelegate(() => {
+        following = false;
+        context?.kernelChanged.disconnect(onKernel);
+      });
+    });
   }
 };
 

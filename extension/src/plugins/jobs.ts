@@ -1,9 +1,10 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { PanelWithToolbar, ToolbarButton, refreshIcon } from '@jupyterlab/ui-components';
 
 import { JobsView } from '../components/jobs';
 import { JobsModel } from '../components/jobsModel';
+import { createSection } from '../components/section';
 import { CommandIDs, IProductionPanel } from '../tokens';
 
 const SECTION_ID = 'nbtools-jobs';
@@ -17,25 +18,30 @@ const jobsPlugin: JupyterFrontEndPlugin<void> = {
   description: 'The Jobs section: run notebooks with parameters, on schedules, with history.',
   autoStart: true,
   requires: [IProductionPanel],
-  optional: [ITranslator],
-  activate: (app: JupyterFrontEnd, panel: IProductionPanel, translator: ITranslator | null) => {
+  optional: [ISettingRegistry, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    panel: IProductionPanel,
+    settings: ISettingRegistry | null,
+    translator: ITranslator | null
+  ) => {
     const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
     const model = new JobsModel(path => void app.commands.execute('docmanager:open', { path }));
-    const section = new PanelWithToolbar();
-    section.addClass('jp-nbtools-JobsSection');
-    section.toolbar.addItem(
-      'refresh',
-      new ToolbarButton({
-        icon: refreshIcon,
-        tooltip: trans.__('Refresh jobs and runs'),
-        onClick: () => void model.refresh()
-      })
-    );
-    section.addWidget(new JobsView(model, trans, app.commands));
+    const section = createSection({
+      className: 'jp-nbtools-JobsSection',
+      content: new JobsView(model, trans, app.commands),
+      refresh: { tooltip: trans.__('Refresh jobs and runs'), onClick: () => void model.refresh() }
+    });
     panel.addSection({ id: SECTION_ID, label: trans.__('Jobs'), rank: 20, widget: section });
 
-    panel.notebookPathChanged.connect((_, path) => model.setPath(path));
-    model.setPath(panel.notebookPath);
+    panel.followNotebook((_, path) => model.setPath(path));
+    void settings?.load(jobsPlugin.id).then(jobSettings => {
+      const apply = (): void => {
+        model.pageSize = jobSettings.composite.runsPageSize as number;
+      };
+      apply();
+      jobSettings.changed.connect(apply);
+    });
 
     app.commands.addCommand(CommandIDs.createJob, {
       label: trans.__('Create Job…'),

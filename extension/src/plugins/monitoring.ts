@@ -1,8 +1,8 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { PanelWithToolbar, ToolbarButton, refreshIcon } from '@jupyterlab/ui-components';
 
 import { AlertsModel, AlertsView } from '../components/alerts';
+import { createSection } from '../components/section';
 import { IProductionPanel } from '../tokens';
 
 /**
@@ -22,20 +22,17 @@ const monitoringPlugin: JupyterFrontEndPlugin<void> = {
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
     const model = new AlertsModel();
-    const section = new PanelWithToolbar();
-    section.id = 'nbtools-alerts';
-    section.addClass('jp-nbtools-AlertsSection');
-    section.title.label = trans.__('Alerts');
-    section.toolbar.addItem(
-      'refresh',
-      new ToolbarButton({
-        icon: refreshIcon,
-        tooltip: trans.__('Refresh alerts'),
-        onClick: () => void model.refresh()
-      })
-    );
-    section.addWidget(new AlertsView(model, trans));
-    panel.addSection({ id: section.id, label: trans.__('Alerts'), rank: 40, widget: section });
+    const section = createSection({
+      className: 'jp-nbtools-AlertsSection',
+      content: new AlertsView(model, trans),
+      refresh: { tooltip: trans.__('Refresh alerts'), onClick: () => void model.refresh() }
+    });
+    panel.addSection({
+      id: 'nbtools-alerts',
+      label: trans.__('Alerts'),
+      rank: 40,
+      widget: section
+    });
   }
 };
 

@@ -2,6 +2,7 @@ import { ILayoutRestorer } from '@jupyterlab/application';
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
+import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
 
@@ -19,16 +20,17 @@ const panelPlugin: JupyterFrontEndPlugin<IProductionPanel> = {
   description: 'The Production panel of nbtools and its Productionize command.',
   autoStart: true,
   provides: IProductionPanel,
-  optional: [INotebookTracker, ICommandPalette, ILayoutRestorer, ITranslator],
+  optional: [INotebookTracker, ICommandPalette, ILayoutRestorer, IStateDB, ITranslator],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker | null,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
+    state: IStateDB | null,
     translator: ITranslator | null
   ): IProductionPanel => {
     const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
-    const panel = new ProductionPanel({ tracker, translator });
+    const panel = new ProductionPanel({ tracker, state, translator });
     app.shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, ProductionPanel.ID);
 

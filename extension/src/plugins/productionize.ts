@@ -2,12 +2,12 @@ import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/applica
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { PanelWithToolbar } from '@jupyterlab/ui-components';
 
 import { EXPORT_TAGS, hasTag, tagsOf, toggleCellTag } from '../components/cellTags';
 import type { ExportTag } from '../components/cellTags';
 import { ProductionizeView } from '../components/productionize';
 import { ProductionizeModel } from '../components/productionizeModel';
+import { createSection } from '../components/section';
 import { CommandIDs as PanelCommandIDs, IProductionPanel } from '../tokens';
 
 /** Command ids of the Productionize feature. */
@@ -40,14 +40,12 @@ const productionizePlugin: JupyterFrontEndPlugin<void> = {
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
     const model = new ProductionizeModel(app.commands, trans);
-    const section = new PanelWithToolbar();
-    section.addClass('jp-nbtools-ProductionizeSection');
-    section.addWidget(new ProductionizeView(model, trans));
+    const section = createSection({
+      className: 'jp-nbtools-ProductionizeSection',
+      content: new ProductionizeView(model, trans)
+    });
     panel.addSection({ id: SECTION_ID, label: trans.__('Package'), rank: 10, widget: section });
-    panel.expandSection(SECTION_ID);
-
-    model.notebook = tracker.currentWidget;
-    tracker.currentChanged.connect((_, notebook) => {
+    panel.followNotebook(notebook => {
       model.notebook = notebook;
     });
 

@@ -1,16 +1,11 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { InputDialog } from '@jupyterlab/apputils';
 import type { DocumentRegistry } from '@jupyterlab/docregistry';
-import { INotebookTracker } from '@jupyterlab/notebook';
-import type { NotebookPanel } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import {
-  CommandToolbarButton,
-  PanelWithToolbar,
-  ToolbarButton,
-  refreshIcon
-} from '@jupyterlab/ui-components';
+import { CommandToolbarButton } from '@jupyterlab/ui-components';
+import { DisposableDelegate } from '@lumino/disposable';
 
+import { createSection } from '../components/section';
 import { VersionsView } from '../components/versions';
 import { VersionsModel } from '../components/versionsModel';
 import type { INotebookActions } from '../components/versionsModel';
@@ -25,17 +20,14 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
   description: "The Versions section: the notebook's history, diffs, restore.",
   autoStart: true,
   requires: [IProductionPanel],
-  optional: [INotebookTracker, ITranslator],
+  optional: [ITranslator],
   activate: (
     app: JupyterFrontEnd,
     panel: IProductionPanel,
-    tracker: INotebookTracker | null,
     translator: ITranslator | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
     const model = new VersionsModel(trans);
-    const current = (): NotebookPanel | null =>
-      tracker?.find(widget => widget.context.path === panel.notebookPath) ?? null;
 
     app.commands.addCommand(CommandIDs.saveVersion, {
       label: trans.__('Save Version…'),
@@ -83,9 +75,13 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
-    const section = new PanelWithToolbar();
-    section.addClass('jp-nbtools-VersionsSection');
-    section.toolbar.addItem(
+    const section = createSection({
+      className: 'jp-nbtools-VersionsSection',
+      content: new VersionsView(model, trans),
+      refresh: { tooltip: trans.__('Reload the versions'), onClick: () => void model.refresh() }
+    });
+    section.toolbar.insertItem(
+      0,
       'save-version',
       new CommandToolbarButton({
         commands: app.commands,
@@ -93,15 +89,6 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
         label: trans.__('Save version…')
       })
     );
-    section.toolbar.addItem(
-      'refresh',
-      new ToolbarButton({
-        icon: refreshIcon,
-        tooltip: trans.__('Reload the versions'),
-        onClick: () => void model.refresh()
-      })
-    );
-    section.addWidget(new VersionsView(model, trans));
     panel.addSection({
       id: 'nbtools-versions',
       label: trans.__('Versions'),
@@ -109,30 +96,28 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
       widget: section
     });
 
-    let context: DocumentRegistry.IContext<DocumentRegistry.IModel> | null = null;
     const onSaved = (_: unknown, state: DocumentRegistry.SaveState): void => {
       if (state === 'completed') {
         void model.refresh();
       }
     };
-    const follow = (): void => {
-      context?.saveState.disconnect(onSaved);
-      const notebook = current();
-      context = notebook?.context ?? null;
-      context?.saveState.connect(onSaved);
+    model.stateChanged.connect(() => app.commands.notifyCommandChanged(CommandIDs.saveVersion));
+    panel.followNotebook((notebook, path) => {
       const actions: INotebookActions | null = notebook && {
         save: () => notebook.context.save(),
         revert: () => notebook.context.revert(),
-        open: async path => {
-          await app.commands.execute('docmanager:open', { path });
+        open: async copy => {
+          await app.commands.execute('docmanager:open', { path: copy });
         }
       };
-      model.setNotebook(panel.notebookPath, actions);
+      model.setNotebook(path, actions);
       app.commands.notifyCommandChanged(CommandIDs.saveVersion);
-    };
-    panel.notebookPathChanged.connect(follow);
-    model.stateChanged.connect(() => app.commands.notifyCommandChanged(CommandIDs.saveVersion));
-    follow();
+      if (!notebook) {
+        return;
+      }
+      notebook.context.saveState.connect(onSaved);
+      return new DisposableDelegate(() => notebook.context.saveState.disconnect(onSaved));
+    });
   }
 };
 

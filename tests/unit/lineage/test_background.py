@@ -113,3 +113,13 @@ def test_a_notebook_changed_meanwhile_records_no_version_and_says_why(
     assert lineage["notebook_version"] is None
     assert "calc.ipynb changed before its version was recorded" in lineage["problems"][0]
     assert lineage["environment"]["kernel"] == "envtest"
+
+
+def test_a_recording_that_cannot_start_does_not_fail_the_extraction(tmp_path: Path) -> None:
+    write_notebook(tmp_path)
+    (tmp_path / ".nbtools").write_text("not a directory")  # no store can be made here
+    command = ["--root", str(tmp_path), "extract", str(tmp_path / "calc.ipynb")]
+    result = CliRunner().invoke(cli, [*command, "-o", str(tmp_path / "pkg")])
+    assert result.exit_code == 0, result.output
+    assert "lineage not recorded: cannot start its recording" in result.stderr
+    assert (tmp_path / "pkg/src/calc/core.py").is_file()
