@@ -8,6 +8,7 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.job_ref import job_argument, job_filter
 from nbtools.cli.output import print_json, print_table
 
 
@@ -17,7 +18,7 @@ def alerts() -> None:
 
 
 @alerts.command("list")
-@click.option("--job", "job_id", type=int, help="Only this job's alerts.")
+@job_filter("alerts")
 @click.option(
     "--status",
     type=click.Choice(["open", "acknowledged", "all"]),
@@ -70,16 +71,17 @@ def rule() -> None:
 
 
 @rule.command("add")
-@click.argument("job_id", type=int)
+@job_argument
 @click.argument("text")
 @json_option
 @pass_cli
 def rule_add(cli_ctx: CliContext, job_id: int, text: str, as_json: bool) -> None:
-    """Add rule TEXT to job JOB_ID.
+    """Add rule TEXT to job JOB (its id or name).
 
     \b
     Examples:
       nbtools alerts rule add 3 "accuracy < 0.9"
+      nbtools alerts rule add nightly-train "accuracy < 0.9"
       nbtools alerts rule add 3 "accuracy drops > 5% over 5"
       nbtools alerts rule add 3 "missing accuracy"
       nbtools alerts rule add 3 failed
@@ -96,7 +98,7 @@ def rule_add(cli_ctx: CliContext, job_id: int, text: str, as_json: bool) -> None
 
 
 @rule.command("list")
-@click.option("--job", "job_id", type=int, help="Only this job's rules.")
+@job_filter("rules")
 @json_option
 @pass_cli
 def rule_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
@@ -130,7 +132,7 @@ def notify() -> None:
 
 
 @notify.command("add")
-@click.argument("job_id", type=int)
+@job_argument
 @click.option("--webhook", help="POST a JSON payload to this http(s) URL.")
 @click.option("--email", help="E-mail these addresses (comma-separated).")
 @click.option(
@@ -150,7 +152,7 @@ def notify_add(
     events: str,
     as_json: bool,
 ) -> None:
-    """Notify about job JOB_ID's events through a webhook or e-mail."""
+    """Notify about job JOB's events (JOB: its id or name) through a webhook or e-mail."""
     from nbtools.metrics.notify.outbox import add_target, target_to_dict
 
     if (webhook is None) == (email is None):
@@ -169,7 +171,7 @@ def notify_add(
 
 
 @notify.command("list")
-@click.option("--job", "job_id", type=int, help="Only this job's targets.")
+@job_filter("targets")
 @json_option
 @pass_cli
 def notify_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
@@ -201,7 +203,7 @@ def notify_remove(cli_ctx: CliContext, target_id: int) -> None:
 
 
 @alerts.command("deliveries")
-@click.option("--job", "job_id", type=int, help="Only this job's notifications.")
+@job_filter("notifications")
 @click.option(
     "--status", type=click.Choice(["pending", "sending", "delivered", "failed"]), default=None
 )

@@ -6,6 +6,7 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.job_ref import job_argument
 from nbtools.cli.output import print_json, print_table
 from nbtools.metrics.values import format_value
 
@@ -37,7 +38,7 @@ def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
 
 
 @metrics.command("series")
-@click.argument("job_id", type=int)
+@job_argument
 @click.option("--metric", help="Only this metric.")
 @click.option("--limit", default=50, show_default=True, help="Runs per page.")
 @click.option("--before", "before_run", type=int, help="Page back: runs older than this run id.")
@@ -51,7 +52,8 @@ def series(
     before_run: int | None,
     as_json: bool,
 ) -> None:
-    """Show job JOB_ID's metrics over its runs (newest page of runs, oldest first)."""
+    """Show job JOB's metrics over its runs (JOB: its id or name; the newest page of runs,
+    oldest first)."""
     from nbtools.metrics.series import metric_series
 
     with cli_ctx.project.store.session() as session:

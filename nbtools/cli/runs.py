@@ -8,6 +8,7 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.job_ref import job_filter
 from nbtools.cli.output import print_fields, print_json, print_table
 
 
@@ -77,10 +78,16 @@ def runs() -> None:
 
 
 @runs.command("list")
-@click.option("--job", "job_id", type=int, help="Only runs of this job.")
+@job_filter("runs")
 @click.option("--notebook", help="Only runs of this notebook (root-relative path).")
 @click.option("--status", help="Only runs in this status (queued, running, succeeded, …).")
-@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option(
+    "--before",
+    type=click.IntRange(min=1),
+    metavar="RUN",
+    help="Page back: runs older than run RUN (the last run of the previous page).",
+)
 @json_option
 @pass_cli
 def list_(
@@ -89,19 +96,23 @@ def list_(
     notebook: str | None,
     status: str | None,
     limit: int,
+    before: int | None,
     as_json: bool,
 ) -> None:
-    """List runs, newest first."""
+    """List runs, newest first, a page at a time (--limit, --before)."""
     from nbtools.jobs.runs import list_runs, run_to_dict
 
     project = cli_ctx.project
     with project.store.session() as session:
-        models = [
-            run_to_dict(project, run)
-            for run in list_runs(
-                session, job_id=job_id, notebook_path=notebook, status=status, limit=limit
-            )
-        ]
+        found = list_runs(
+            session,
+            job_id=job_id,
+            notebook_path=notebook,
+            status=status,
+            before=before,
+            limit=limit,
+        )
+        models = [run_to_dict(project, run) for run in found]
     if as_json:
         print_json(models)
         return
@@ -122,6 +133,8 @@ def list_(
             for m in models
         ],
     )
+    if models and len(models) == limit:
+        click.echo(f"older runs: --before {models[-1]['id']}")
 
 
 @runs.command()

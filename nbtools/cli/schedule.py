@@ -8,6 +8,7 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.job_ref import job_argument
 from nbtools.cli.output import print_fields, print_json, print_table
 from nbtools.cli.run import notebook_argument, parameter_option, parse_assignments
 from nbtools.errors import InvalidInputError
@@ -120,7 +121,7 @@ def add(
 
 
 @schedule.command()
-@click.argument("job_id", type=int)
+@job_argument
 @job_options
 @click.option("--no-cron", is_flag=True, help="Remove the schedule (run on demand only).")
 @click.option("--unpin", is_flag=True, help="Run the file on disk again (drop --pin-version).")
@@ -135,7 +136,7 @@ def edit(
     as_json: bool,
     **options: Any,
 ) -> None:
-    """Change a job; -p values are merged into its parameters."""
+    """Change job JOB (its id or name); -p values are merged into its parameters."""
     from nbtools.jobs.definitions import get_job, job_to_dict, update_job
     from nbtools.jobs.submit import checked_parameters
 
@@ -205,26 +206,27 @@ def _set_paused(cli_ctx: CliContext, job_id: int, paused: bool) -> None:
 
 
 @schedule.command()
-@click.argument("job_id", type=int)
+@job_argument
 @pass_cli
 def pause(cli_ctx: CliContext, job_id: int) -> None:
-    """Stop creating scheduled runs for a job."""
+    """Stop creating scheduled runs for job JOB (its id or name)."""
     _set_paused(cli_ctx, job_id, True)
 
 
 @schedule.command()
-@click.argument("job_id", type=int)
+@job_argument
 @pass_cli
 def resume(cli_ctx: CliContext, job_id: int) -> None:
-    """Resume a paused job from its next due time."""
+    """Resume paused job JOB (its id or name) from its next due time."""
     _set_paused(cli_ctx, job_id, False)
 
 
 @schedule.command()
-@click.argument("job_id", type=int)
+@job_argument
 @pass_cli
 def remove(cli_ctx: CliContext, job_id: int) -> None:
-    """Delete a job (its runs stay in the history)."""
+    """Delete job JOB (its id or name) with its alert rules, alerts and notifications;
+    its runs, with their metrics, stay in the history."""
     from nbtools.jobs.definitions import delete_job
 
     delete_job(cli_ctx.project, job_id)

@@ -96,8 +96,45 @@ def _next_run(job: Job) -> None:
 def get_job(session: Session, job_id: int) -> Job:
     job = session.get(Job, job_id)
     if job is None:
-        raise NotFoundError(f"Job {job_id} does not exist. List jobs with `nbtools schedule list`.")
+        raise _not_found(f"Job {job_id} does not exist.", job_id=job_id)
     return job
+
+
+def _not_found(message: str, **details: Any) -> NotFoundError:
+    return NotFoundError(f"{message} List jobs with `nbtools schedule list`.", **details)
+
+
+def find_job(session: Session, ref: str) -> Job:
+    """The job ``ref`` stands for on the command line: its id or its name.
+
+    A whole number is an id (or, if no job has that id, a name). Names need not be unique:
+    a name several jobs share is refused with their ids.
+    """
+    job_id = int(ref) if ref.isascii() and ref.isdigit() and len(ref) < 10 else None
+    if job_id is not None and (job := session.get(Job, job_id)) is not None:
+        return job
+    named = list(session.scalars(select(Job).where(Job.name == ref).order_by(Job.id)))
+    if len(named) == 1:
+        return named[0]
+    if named:
+        ids = [job.id for job in named]
+        raise InvalidInputError(
+            f"{len(ids)} jobs are named {ref!r} (ids {', '.join(map(str, ids))}); "
+            "give the job's id instead.",
+            name=ref,
+            job_ids=ids,
+        )
+    if job_id is not None:
+        raise _not_found(f"Job {job_id} does not exist.", job_id=job_id)
+    raise _not_found(f"No job is named {ref!r}.{_did_you_mean(session, ref)}", name=ref)
+
+
+def _did_you_mean(session: Session, ref: str) -> str:
+    from difflib import get_close_matches
+
+    names = {name.casefold(): name for name in session.scalars(select(Job.name).distinct())}
+    close = get_close_matches(ref.casefold(), names, n=3, cutoff=0.7)
+    return f" Did you mean {' or '.join(repr(names[name]) for name in close)}?" if close else ""
 
 
 def list_jobs(session: Session, notebook_path: str | None = None) -> list[Job]:
@@ -154,7 +191,10 @@ def set_paused(project: Project, job_id: int, paused: bool) -> Job:
 
 
 def delete_job(project: Project, job_id: int) -> None:
-    """Delete a job; its past runs stay in the history (without a job)."""
+    """Delete a job; its past runs stay in the history (without a job), with their metrics.
+
+    The database deletes the job's alert rules, alerts, notification targets and outbox
+    (foreign keys ON DELETE CASCADE, see :mod:`nbtools.metrics.models`)."""
     with project.store.session(write=True) as session:
         session.delete(get_job(session, job_id))
     pin_job(project, job_id, None)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.jobs.definitions import get_job
 from nbtools.metrics.models import ACKNOWLEDGED, ALERT_STATES, OPEN, Alert, AlertRule
 from nbtools.metrics.rule_parser import parse_rule
 from nbtools.store.base import utcnow
@@ -17,8 +18,9 @@ MAX_LIST = 1000
 
 
 def add_rule(session: Session, job_id: int, text: str) -> AlertRule:
-    """Parse ``text`` and store it (canonically) as a rule of ``job_id``."""
+    """Parse ``text`` and store it (canonically) as a rule of job ``job_id``."""
     rule = parse_rule(text)
+    get_job(session, job_id)
     duplicate = session.scalar(
         select(AlertRule.id).where(AlertRule.job_id == job_id, AlertRule.text == rule.text)
     )

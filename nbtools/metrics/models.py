@@ -1,7 +1,8 @@
 """Tables of the monitoring feature.
 
-Runs and jobs are referenced by their integer ids without foreign keys: the jobs tables are
-defined by the jobs feature, and these tables must not depend on its migration order.
+Rows reference jobs and runs with foreign keys (the ``metrics_0002`` migration depends on the
+jobs branch): deleting a job deletes its rules, alerts, notification targets and outbox, and
+its runs keep their metrics (without the job, as the runs do).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+# The jobs and runs tables must be in the metadata for the ORM to resolve the keys to them.
+import nbtools.jobs.models  # noqa: F401
 from nbtools.store.base import Base, UtcDateTime, utcnow
 
 #: Alert states.
@@ -50,8 +53,8 @@ class MetricValue(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(Integer)
-    job_id: Mapped[int | None] = mapped_column(Integer)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(16))
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
@@ -67,8 +70,12 @@ class MetricHarvest(Base):
 
     __tablename__ = "metric_harvests"
 
-    run_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    job_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    job_id: Mapped[int | None] = mapped_column(
+        ForeignKey("jobs.id", ondelete="SET NULL"), index=True
+    )
     problems: Mapped[list[str]] = mapped_column(JSON, default=list)
     harvested_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
@@ -79,7 +86,7 @@ class AlertRule(Base):
     __tablename__ = "alert_rules"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[int] = mapped_column(Integer, index=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     metric: Mapped[str | None] = mapped_column(String(100))
     text: Mapped[str] = mapped_column(String(500))
@@ -88,7 +95,9 @@ class AlertRule(Base):
     #: The last evaluation that could not be done (e.g. a non-numeric value), shown on the job.
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    last_error_run_id: Mapped[int | None] = mapped_column(Integer)
+    last_error_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("runs.id", ondelete="SET NULL")
+    )
 
 
 class Alert(Base):
@@ -98,8 +107,10 @@ class Alert(Base):
     __table_args__ = (UniqueConstraint("rule_id", "dedupe_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[int] = mapped_column(Integer, index=True)
-    run_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("runs.id", ondelete="SET NULL"), index=True
+    )
     rule_id: Mapped[int | None] = mapped_column(ForeignKey("alert_rules.id", ondelete="SET NULL"))
     rule_text: Mapped[str] = mapped_column(String(500))
     kind: Mapped[str] = mapped_column(String(16))
@@ -120,7 +131,7 @@ class NotificationTarget(Base):
     __tablename__ = "notification_targets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[int] = mapped_column(Integer, index=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     destination: Mapped[str] = mapped_column(String(2048))
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -138,9 +149,9 @@ class Notification(Base):
     target_id: Mapped[int | None] = mapped_column(
         ForeignKey("notification_targets.id", ondelete="SET NULL")
     )
-    job_id: Mapped[int] = mapped_column(Integer, index=True)
-    run_id: Mapped[int | None] = mapped_column(Integer)
-    alert_id: Mapped[int | None] = mapped_column(Integer)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
     event: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(16))
     destination: Mapped[str] = mapped_column(String(2048))

@@ -14,7 +14,7 @@ from tornado.httpclient import HTTPClientError
 from nbtools.metrics.monitor import after_run, load_facts
 from nbtools.metrics.notify.payload import JobRef
 from nbtools.project import Project
-from tests.unit.metrics.conftest import store_metrics
+from tests.unit.metrics.conftest import add_jobs, store_metrics
 
 
 @pytest.fixture
@@ -63,7 +63,8 @@ async def test_run_metrics_and_paged_job_series(jp_fetch: Any, root_project: Pro
     assert (await error_of(jp_fetch, "jobs", "2", "metrics", limit="0"))[0] == 400
 
 
-async def test_rules_crud_with_precise_errors(jp_fetch: Any) -> None:
+async def test_rules_crud_with_precise_errors(jp_fetch: Any, root_project: Project) -> None:
+    add_jobs(root_project, 3)
     created = await call(jp_fetch, "jobs", "3", "rules", method="POST", body={"text": "acc < 0.9"})
     assert (created["job_id"], created["text"], created["kind"]) == (3, "acc < 0.9", "threshold")
     code, body = await error_of(
@@ -80,9 +81,17 @@ async def test_rules_crud_with_precise_errors(jp_fetch: Any) -> None:
     await call(jp_fetch, "rules", str(created["id"]), method="DELETE")
     assert await call(jp_fetch, "jobs", "3", "rules") == []
     assert (await error_of(jp_fetch, "rules", str(created["id"]), method="DELETE"))[0] == 404
+    code, body = await error_of(
+        jp_fetch, "jobs", "9", "rules", method="POST", body={"text": "failed"}
+    )
+    assert (code, body["message"]) == (
+        404,
+        "Job 9 does not exist. List jobs with `nbtools schedule list`.",
+    )
 
 
 async def test_alerts_list_counts_and_acknowledge(jp_fetch: Any, root_project: Project) -> None:
+    add_jobs(root_project, 1)
     await call(jp_fetch, "jobs", "1", "rules", method="POST", body={"text": "failed"})
     store_metrics(root_project, 1, 8)
     with root_project.store.session(write=True) as session:
@@ -101,7 +110,8 @@ async def test_alerts_list_counts_and_acknowledge(jp_fetch: Any, root_project: P
     assert (await error_of(jp_fetch, "alerts", "77", "ack", method="POST", body={}))[0] == 404
 
 
-async def test_notification_targets_and_deliveries(jp_fetch: Any) -> None:
+async def test_notification_targets_and_deliveries(jp_fetch: Any, root_project: Project) -> None:
+    add_jobs(root_project, 4)
     target = await call(
         jp_fetch, "jobs", "4", "notifications", method="POST",
         body={"channel": "webhook", "destination": "https://hooks.example.org/x",
@@ -114,6 +124,11 @@ async def test_notification_targets_and_deliveries(jp_fetch: Any) -> None:
     )  # fmt: skip
     assert code == 400
     assert "http:// or https://" in body["message"]
+    code, body = await error_of(
+        jp_fetch, "jobs", "5", "notifications", method="POST",
+        body={"channel": "webhook", "destination": "https://hooks.example.org/x"},
+    )  # fmt: skip
+    assert (code, body["error"]) == (404, "NotFoundError")
     assert [t["id"] for t in await call(jp_fetch, "jobs", "4", "notifications")] == [target["id"]]
     assert await call(jp_fetch, "notifications", job="4") == []
     assert (await error_of(jp_fetch, "notifications", "5", "retry", method="POST", body={}))[

@@ -19,6 +19,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.jobs.definitions import get_job
 from nbtools.metrics.models import (
     CHANNELS,
     DELIVERED,
@@ -81,8 +82,9 @@ def check_events(events: Sequence[str]) -> list[str]:
 def add_target(
     session: Session, job_id: int, channel: str, destination: str, events: Sequence[str]
 ) -> NotificationTarget:
+    """Notify about job ``job_id``'s ``events`` through ``channel`` to ``destination``."""
     target = NotificationTarget(
-        job_id=job_id,
+        job_id=get_job(session, job_id).id,
         channel=channel,
         destination=check_destination(channel, destination),
         events=check_events(events),

@@ -23,6 +23,7 @@ from nbtools.metrics.notify.sender import NotificationSender
 from nbtools.metrics.rules import RunFacts
 from nbtools.project import Project
 from tests.integration.metrics.conftest import MailServer, WebhookReceiver, free_port
+from tests.unit.metrics.conftest import add_run
 
 
 class Clock:
@@ -66,6 +67,7 @@ def queue(
 ) -> list[Notification]:
     job = JobRef(run_id, f"job-{run_id}")
     run = RunFacts(run_id, "failed", {"accuracy": 0.5}, {"alpha": 0.1})
+    add_run(project, job.id, run_id, "failed")
     with project.store.session(write=True) as session:
         add_target(session, job.id, channel, destination, ["failure"])
         return enqueue(

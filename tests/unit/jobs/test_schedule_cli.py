@@ -86,3 +86,29 @@ def test_preview_and_runs_commands(tmp_path: Path, notebook_factory: NotebookFac
     listed = json.loads(nbtools(tmp_path, "runs", "list", "--status", "queued", "--json").stdout)
     assert [run["trigger"] for run in listed] == ["rerun"]
     assert nbtools(tmp_path, "runs", "show", "99").exit_code == 2
+
+
+def test_runs_list_pages_back_with_limit_and_before(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory("nb.ipynb", [("code", "1", [])])
+    from nbtools.jobs.submit import queue_run
+    from nbtools.project import Project
+
+    project = Project(tmp_path)
+    ids = [queue_run(project, "nb.ipynb", {}).id for _ in range(5)]
+    project.close()
+
+    def page(*args: str) -> list[int]:
+        result = nbtools(tmp_path, "runs", "list", "--json", *args)
+        assert result.exit_code == 0, result.output
+        return [run["id"] for run in json.loads(result.stdout)]
+
+    assert page("--limit", "2") == [ids[4], ids[3]]
+    assert page("--limit", "2", "--before", str(ids[3])) == [ids[2], ids[1]]
+    assert page("--limit", "2", "--before", str(ids[1])) == [ids[0]]
+    assert page("--before", str(ids[0])) == []
+    table = nbtools(tmp_path, "runs", "list", "--limit", "2").output
+    assert f"older runs: --before {ids[3]}" in table
+    refused = nbtools(tmp_path, "runs", "list", "--limit", "0")
+    assert (refused.exit_code, "0 is not in the range 1<=x<=1000" in refused.output) == (2, True)

@@ -13,7 +13,7 @@ from nbtools.cli.app import cli
 from nbtools.metrics.monitor import after_run, load_facts
 from nbtools.metrics.notify.payload import JobRef
 from nbtools.project import Project
-from tests.unit.metrics.conftest import store_metrics
+from tests.unit.metrics.conftest import add_jobs, store_metrics
 
 
 def nbtools(root: Path, *args: str) -> Result:
@@ -26,7 +26,14 @@ def as_json(root: Path, *args: str) -> Any:
     return json.loads(result.output)
 
 
+def with_jobs(root: Path, *job_ids: int) -> None:
+    project = Project(root)
+    add_jobs(project, *job_ids)
+    project.close()
+
+
 def test_rules_add_list_remove(tmp_path: Path) -> None:
+    with_jobs(tmp_path, 3)
     added = as_json(tmp_path, "alerts", "rule", "add", "3", "accuracy drops > 5%")
     assert added["text"] == "accuracy drops > 5% over 5"
     assert nbtools(tmp_path, "alerts", "rule", "add", "3", "failed").exit_code == 0
@@ -42,6 +49,7 @@ def test_rules_add_list_remove(tmp_path: Path) -> None:
 
 
 def test_bad_rules_and_ids_exit_2_with_a_message(tmp_path: Path) -> None:
+    with_jobs(tmp_path, 3)
     bad = nbtools(tmp_path, "alerts", "rule", "add", "3", "accuracy < high")
     assert bad.exit_code == 2
     assert "at column 12: expected a number after '<', found 'high'" in bad.output
@@ -55,6 +63,7 @@ def test_bad_rules_and_ids_exit_2_with_a_message(tmp_path: Path) -> None:
 
 
 def test_alerts_list_and_ack(tmp_path: Path) -> None:
+    with_jobs(tmp_path, 1)
     assert nbtools(tmp_path, "alerts", "rule", "add", "1", "accuracy < 0.9").exit_code == 0
     project = Project(tmp_path)
     store_metrics(project, 1, 10, accuracy=0.5)
@@ -74,6 +83,7 @@ def test_alerts_list_and_ack(tmp_path: Path) -> None:
 
 
 def test_notification_targets_and_deliveries(tmp_path: Path) -> None:
+    with_jobs(tmp_path, 2)
     target = as_json(
         tmp_path, "alerts", "notify", "add", "2", "--webhook", "http://127.0.0.1:9/x",
         "--on", "alert,success",

@@ -12,7 +12,7 @@ from nbtools.metrics.monitor import MonitorResult, after_run, check_late, load_f
 from nbtools.metrics.notify.outbox import add_target
 from nbtools.metrics.notify.payload import JobRef
 from nbtools.project import Project
-from tests.unit.metrics.conftest import store_metrics
+from tests.unit.metrics.conftest import add_jobs, store_metrics
 
 JOB = JobRef(1, "nightly-train")
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
@@ -28,6 +28,7 @@ def finish(project: Project, run_id: int, status: str, history: list[int]) -> Mo
 
 
 def test_a_drop_raises_alerts_and_queues_notifications_once(any_project: Project) -> None:
+    add_jobs(any_project, 1, 2)
     with any_project.store.session(write=True) as session:
         for text in ("accuracy < 0.9", "accuracy drops > 5% over 3", "missing rows", "failed"):
             add_rule(session, 1, text)
@@ -67,6 +68,7 @@ def test_a_drop_raises_alerts_and_queues_notifications_once(any_project: Project
 
 
 def test_a_failed_run_notifies_failure_and_fires_the_failed_rule(any_project: Project) -> None:
+    add_jobs(any_project, 1)
     with any_project.store.session(write=True) as session:
         add_rule(session, 1, "failed")
         add_rule(session, 1, "missing accuracy")
@@ -80,6 +82,7 @@ def test_a_failed_run_notifies_failure_and_fires_the_failed_rule(any_project: Pr
 def test_a_non_numeric_value_records_a_rule_error_and_other_rules_still_run(
     any_project: Project,
 ) -> None:
+    add_jobs(any_project, 1)
     with any_project.store.session(write=True) as session:
         broken = add_rule(session, 1, "accuracy < 0.9").id
         add_rule(session, 1, "rows < 100")
@@ -99,6 +102,7 @@ def test_a_non_numeric_value_records_a_rule_error_and_other_rules_still_run(
 
 
 def test_late_alerts_once_per_missed_stretch(any_project: Project) -> None:
+    add_jobs(any_project, 1)
     with any_project.store.session(write=True) as session:
         add_rule(session, 1, "late")
         add_target(session, 1, "webhook", "http://127.0.0.1:9/hook", ["alert"])
@@ -121,6 +125,7 @@ def test_late_alerts_once_per_missed_stretch(any_project: Project) -> None:
 
 
 def test_acknowledging_alerts(any_project: Project) -> None:
+    add_jobs(any_project, 1)
     with any_project.store.session(write=True) as session:
         add_rule(session, 1, "failed")
     store_metrics(any_project, 1, 1)

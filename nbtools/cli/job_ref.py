@@ -1,0 +1,37 @@
+"""``JOB`` on the command line: a job's id or its name, turned into the id when parsed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from nbtools.cli.context import CliContext
+
+
+class JobType(click.ParamType):
+    """A job given by id or name (see :func:`nbtools.jobs.definitions.find_job`)."""
+
+    name = "job"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        cli_ctx = ctx.find_object(CliContext) if ctx is not None else None
+        if cli_ctx is None:
+            self.fail("needs the nbtools command's context to look the job up", param, ctx)
+        from nbtools.jobs.definitions import find_job
+
+        with cli_ctx.project.store.session() as session:
+            return find_job(session, str(value)).id
+
+
+JOB = JobType()
+
+#: ``JOB`` as a command's argument (the id or name of a job), passed on as ``job_id``.
+job_argument = click.argument("job_id", metavar="JOB", type=JOB)
+
+
+def job_filter(what: str) -> Any:
+    """``--job JOB``: only ``what`` of one job, given by id or name."""
+    return click.option("--job", "job_id", type=JOB, help=f"Only {what} of this job (id or name).")
