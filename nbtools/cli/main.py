@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import sys
 
+from nbtools.unused_imports import skip_unused_imports
+
 
 def main() -> None:
     """Console-script entry point: a fast command directly, anything else through click.
@@ -14,6 +16,7 @@ def main() -> None:
     syntax trees it builds. Other commands (the scheduler daemon among them) keep it.
     """
     gc.disable()
+    skip_unused_imports()
     from nbtools.cli.fast import exit_now, route
 
     fast_command = route(sys.argv[1:])

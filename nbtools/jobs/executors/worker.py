@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.project import Project
+from nbtools.unused_imports import skip_unused_imports
 
 
 def _channel() -> IO[str]:
@@ -39,10 +40,7 @@ def serve(kernel: str, cwd: Path, prestart: bool) -> None:
     # papermill validates the output notebook on every save (~14 times a run); the compiled
     # validator is several times faster than jsonschema's.
     os.environ.setdefault("NBFORMAT_VALIDATOR", "fastjsonschema")
-    # papermill imports pyarrow (and numpy) for hdfs:// paths whenever it is installed: about
-    # 40 MiB in every worker, for a scheme nbtools never hands it (its storage is fsspec's).
-    # The notebooks' kernels are other processes, free to import it.
-    sys.modules.setdefault("pyarrow", None)  # type: ignore[arg-type]
+    skip_unused_imports()
     import nbclient  # noqa: F401 - warm the imports once, off every run's path
     import nbformat
     import papermill  # noqa: F401
