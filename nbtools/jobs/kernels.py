@@ -10,7 +10,10 @@ delays a result and a worker holds one kernel at a time (plus the one booting).
 from __future__ import annotations
 
 import contextlib
+import os
+import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,6 +84,17 @@ async def _until_ready(kc: AsyncKernelClient, timeout: float) -> None:
                 raise RuntimeError(f"The kernel did not answer within {timeout} s.") from None
 
 
+def _ipc_prefix() -> str:
+    """Where a kernel's sockets go: Unix sockets in the temporary directory.
+
+    Local sockets open no TCP port to other users of the machine, and keep ipykernel from
+    warning, on every run, that its TCP channels are unencrypted. They sit beside the kernel's
+    connection file, out of the notebook's directory; jupyter_client removes both with the
+    kernel (and the system's temporary-file cleaning what a killed worker leaves).
+    """
+    return os.path.join(tempfile.gettempdir(), f"nbtools-kernel-{uuid.uuid4().hex[:12]}")
+
+
 class KernelSource:
     """Hands out started kernels; with ``prestart``, keeps one waiting like the last used."""
 
@@ -93,7 +107,7 @@ class KernelSource:
         """Launch a kernel process and connect a client; readiness is awaited in :meth:`take`."""
         from jupyter_client.manager import AsyncKernelManager
 
-        km = AsyncKernelManager(kernel_name=kernel_name)
+        km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=_ipc_prefix())
         _run(km.start_kernel, cwd=str(cwd))
         kc = km.client()
         kc.start_channels()
