@@ -1,4 +1,4 @@
-"""Fast commands: argparse commands that run without importing click.
+"""Fast commands: commands that run without importing click.
 
 ``nbtools extract`` must take a fifth of ``nbdev_export``'s time as a whole process, and
 importing click alone costs a fifth of that budget. :func:`route` recognises ``nbtools
@@ -6,7 +6,8 @@ importing click alone costs a fifth of that budget. :func:`route` recognises ``n
 (``--help``, ``--version``, other commands) goes to the click group, which runs fast commands
 too (:class:`nbtools.cli.app.FastCommand`), so both ways behave the same.
 
-A fast command is a function ``command(args, prog, cli_ctx)`` that parses ``args`` itself.
+A fast command is a function ``command(args, prog, cli_ctx)`` that reads ``args`` itself
+(:mod:`nbtools.cli.fastargs`).
 """
 
 from __future__ import annotations

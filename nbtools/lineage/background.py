@@ -9,7 +9,10 @@ still holds the same token, so a newer extraction is never overwritten. If the n
 exported content changed on disk before the version was taken, the manifest says so instead of
 naming a version the package did not come from.
 
-    python -m nbtools.lineage.background SPEC   (SPEC: the JSON :func:`start` writes)
+    NBTOOLS_LINEAGE_SPEC=<JSON> python -m nbtools.lineage.background
+
+The specification travels in the environment, which only the same user can read: it holds the
+store's URL, which may carry a database password that a command line would show to everyone.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from nbtools.project import Project
 PENDING = "being recorded in the background (the manifest gets it in a moment)"
 #: Where the background processes' own failures are written, in the store directory.
 LOG = "lineage.log"
+#: The environment variable carrying the process's specification (JSON).
+SPEC_VARIABLE = "NBTOOLS_LINEAGE_SPEC"
 
 
 class BackgroundRecorder:
@@ -63,8 +68,8 @@ class BackgroundRecorder:
         try:  # posix_spawn: importing subprocess would cost more than spawning
             os.posix_spawn(
                 sys.executable,
-                [sys.executable, "-m", __name__, json.dumps(self.spec)],
-                os.environ,
+                [sys.executable, "-m", __name__],
+                {**os.environ, SPEC_VARIABLE: json.dumps(self.spec)},
                 file_actions=[
                     (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                     (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
@@ -139,9 +144,9 @@ def _fill(out: Path, token: str, lineage: dict[str, Any]) -> bool:
     return True
 
 
-def main(argv: list[str]) -> int:
+def main() -> int:
     """Entry point of the background process."""
-    spec = json.loads(argv[0])
+    spec = json.loads(os.environ.pop(SPEC_VARIABLE))
     project = Project(Path(spec["root"]), Path(spec["store_dir"]), spec["db_url"])
     try:
         record_pending(project, spec)
@@ -154,4 +159,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())
