@@ -106,12 +106,16 @@ def extract(args: list[str], prog: str, cli_ctx: CliContext) -> None:
             sys.stdout.write(report.diff)
         _print_report(report)
     if isinstance(request.lineage, BackgroundRecorder):
-        try:
-            request.lineage.launch()  # now: the recording does not slow the command down
-        except OSError as error:  # lineage never stops an extraction
-            print(f"  lineage not recorded: cannot start its recording: {error}", file=sys.stderr)
+        _launch(request.lineage)  # only now: the recording does not slow the command down
     if not report.ok:
         raise CheckFailedError(_failure(report))
+
+
+def _launch(recorder: BackgroundRecorder) -> None:
+    try:
+        recorder.launch()
+    except OSError as error:  # lineage never stops an extraction
+        print(f"  lineage not recorded: cannot start its recording: {error}", file=sys.stderr)
 
 
 def _lineage(cli_ctx: CliContext, options: SimpleNamespace) -> Recorder | None:
