@@ -41,8 +41,18 @@ class NotificationSettings(Configurable):
     smtp_security = CaselessStrEnum(
         ["none", "starttls", "ssl"], "none", help="Encryption of the SMTP connection."
     ).tag(config=True)
-    smtp_username = Unicode("", help="SMTP login; empty for none.").tag(config=True)
-    smtp_password = Unicode("", help="SMTP password.").tag(config=True)
+    smtp_ca_file = Unicode(
+        "",
+        help="PEM file of CA certificates to trust for the SMTP server, besides the system's "
+        "(or $SSL_CERT_FILE's): for a server whose certificate a private CA or the server "
+        "itself signed.",
+    ).tag(config=True)
+    smtp_username = Unicode(
+        "", help="SMTP login; empty for none. Use with smtp_security starttls or ssl."
+    ).tag(config=True)
+    smtp_password = Unicode(
+        "", help="SMTP password; never shown in errors, logs or the REST API."
+    ).tag(config=True)
     mail_from = Unicode("nbtools@localhost", help="Sender address of e-mail notifications.").tag(
         config=True
     )

@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.monitor import after_run, load_facts
 from nbtools.metrics.notify.payload import JobRef
+from nbtools.metrics.notify.sender import NotificationSender
 from nbtools.project import Project
+from tests.integration.metrics.conftest import Clock, queue, running_mail_server
 from tests.unit.metrics.conftest import add_jobs, store_metrics
 
 
@@ -136,3 +139,23 @@ async def test_notification_targets_and_deliveries(jp_fetch: Any, root_project: 
     ] == 404
     await call(jp_fetch, "notification-targets", str(target["id"]), method="DELETE")
     assert await call(jp_fetch, "jobs", "4", "notifications") == []
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_a_refused_smtp_login_is_shown_without_the_password(
+    jp_fetch: Any, root_project: Project
+) -> None:
+    secret = "never-in-a-reply-7f3a"
+    clock = Clock()
+    with running_mail_server(password="the-right-one", auth_require_tls=False) as server:
+        settings = NotificationSettings(
+            smtp_host=server.host, smtp_port=server.port, smtp_username="ana",
+            smtp_password=secret, max_attempts=3,
+        )  # fmt: skip
+        queue(root_project, clock, "email", "ops@example.org")
+        NotificationSender(root_project.store, settings, clock).deliver_due()
+    response = await jp_fetch("nbtools", "api", "notifications", params={"job": "1"})
+    (shown,) = json.loads(response.body)
+    assert (shown["status"], shown["attempts"]) == ("pending", 1)
+    assert "refused the login of 'ana' (535 " in shown["last_error"]
+    assert secret not in response.body.decode()

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from email import message_from_bytes
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+
+from nbtools.metrics.config import NotificationSettings
+from nbtools.metrics.models import Notification
+from nbtools.metrics.notify.outbox import add_target, enqueue
+from nbtools.metrics.notify.payload import JobRef, build_payload
+from nbtools.metrics.rules import RunFacts
+from nbtools.project import Project
+from tests.unit.metrics.conftest import add_run
 
 
 @dataclass
@@ -71,11 +83,23 @@ class MailServer:
     host: str
     port: int
     messages: list[Message] = field(default_factory=list)
+    #: The user names that logged in successfully.
+    logins: list[str] = field(default_factory=list)
 
 
-@pytest.fixture
-def mail_server() -> Iterator[MailServer]:
+@contextmanager
+def running_mail_server(
+    ssl_context: ssl.SSLContext | None = None,
+    password: str | None = None,
+    **smtp_options: Any,
+) -> Iterator[MailServer]:
+    """A real aiosmtpd server on localhost; with ``password``, any user logs in with it.
+
+    ``ssl_context`` makes it speak TLS from the first byte (SMTPS); ``smtp_options`` go to
+    aiosmtpd's SMTP (``tls_context``, ``require_starttls``, ``auth_require_tls`` …).
+    """
     from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
 
     server = MailServer("127.0.0.1", free_port())
 
@@ -84,7 +108,77 @@ def mail_server() -> Iterator[MailServer]:
             server.messages.append(message_from_bytes(envelope.content))
             return "250 OK"
 
-    controller = Controller(Handler(), hostname=server.host, port=server.port)
+    def authenticate(
+        _server: Any, _session: Any, _envelope: Any, _mechanism: str, data: Any
+    ) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        if data.password.decode() != password:
+            return AuthResult(success=False, handled=False)
+        server.logins.append(data.login.decode())
+        return AuthResult(success=True)
+
+    if password is not None:
+        smtp_options["authenticator"] = authenticate
+    controller = Controller(
+        Handler(), hostname=server.host, port=server.port, ssl_context=ssl_context, **smtp_options
+    )
     controller.start()
-    yield server
-    controller.stop()
+    try:
+        yield server
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    with running_mail_server() as server:
+        yield server
+
+
+class Clock:
+    """An injectable clock, so backoff is tested without sleeping."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def settings() -> NotificationSettings:
+    return NotificationSettings(
+        base_url="http://lab.example/",
+        timeout_seconds=5,
+        max_attempts=3,
+        backoff_seconds=30,
+        concurrency=2,
+        poll_seconds=0.05,
+    )
+
+
+def queue(
+    project: Project, clock: Clock, channel: str, destination: str, run_id: int = 1
+) -> list[Notification]:
+    job = JobRef(run_id, f"job-{run_id}")
+    run = RunFacts(run_id, "failed", {"accuracy": 0.5}, {"alpha": 0.1})
+    add_run(project, job.id, run_id, "failed")
+    with project.store.session(write=True) as session:
+        add_target(session, job.id, channel, destination, ["failure"])
+        return enqueue(
+            session, job_id=job.id, event="failure", run_id=run_id, now=clock(),
+            payload=build_payload("failure", job, run, None),
+        )  # fmt: skip
+
+
+def statuses(project: Project) -> dict[int, tuple[str, int, str | None]]:
+    with project.store.session() as session:
+        return {
+            n.id: (n.status, n.attempts, n.last_error)
+            for n in session.scalars(select(Notification))
+        }

@@ -5,52 +5,22 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from nbtools.metrics.config import NotificationSettings
-from nbtools.metrics.models import Notification
-from nbtools.metrics.notify.outbox import (
-    add_target,
-    enqueue,
-    list_notifications,
-    retry_now,
-)
-from nbtools.metrics.notify.payload import JobRef, build_payload
+from nbtools.metrics.notify.outbox import list_notifications, retry_now
 from nbtools.metrics.notify.sender import NotificationSender
-from nbtools.metrics.rules import RunFacts
 from nbtools.project import Project
-from tests.integration.metrics.conftest import MailServer, WebhookReceiver, free_port
-from tests.unit.metrics.conftest import add_run
-
-
-class Clock:
-    """An injectable clock, so backoff is tested without sleeping."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def settings() -> NotificationSettings:
-    return NotificationSettings(
-        base_url="http://lab.example/",
-        timeout_seconds=5,
-        max_attempts=3,
-        backoff_seconds=30,
-        concurrency=2,
-        poll_seconds=0.05,
-    )
+from tests.integration.metrics.conftest import (
+    Clock,
+    MailServer,
+    WebhookReceiver,
+    free_port,
+    queue,
+    statuses,
+)
 
 
 @pytest.fixture
@@ -60,28 +30,6 @@ def sender(
     created = NotificationSender(project.store, settings, clock)
     yield created
     created.stop(10)
-
-
-def queue(
-    project: Project, clock: Clock, channel: str, destination: str, run_id: int = 1
-) -> list[Notification]:
-    job = JobRef(run_id, f"job-{run_id}")
-    run = RunFacts(run_id, "failed", {"accuracy": 0.5}, {"alpha": 0.1})
-    add_run(project, job.id, run_id, "failed")
-    with project.store.session(write=True) as session:
-        add_target(session, job.id, channel, destination, ["failure"])
-        return enqueue(
-            session, job_id=job.id, event="failure", run_id=run_id, now=clock(),
-            payload=build_payload("failure", job, run, None),
-        )  # fmt: skip
-
-
-def statuses(project: Project) -> dict[int, tuple[str, int, str | None]]:
-    with project.store.session() as session:
-        return {
-            n.id: (n.status, n.attempts, n.last_error)
-            for n in session.scalars(select(Notification))
-        }
 
 
 def wait_for(condition: Callable[[], bool]) -> None:

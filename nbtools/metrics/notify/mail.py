@@ -1,0 +1,147 @@
+"""E-mail notifications over SMTP: plain, STARTTLS or implicit TLS, with an optional login.
+
+Every failure becomes a :class:`DeliveryError` whose message names the problem and the
+setting that fixes it; the SMTP password never appears in it.
+"""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import ssl
+from email.message import EmailMessage
+from typing import Any
+
+from nbtools.jsonvalues import json_default
+from nbtools.metrics.config import NotificationSettings
+from nbtools.metrics.notify.channels import DeliveryError
+from nbtools.metrics.notify.payload import render_email
+
+_SETTINGS = "c.NotificationSettings"
+
+
+def send_email(to: str, payload: dict[str, Any], settings: NotificationSettings) -> None:
+    if not settings.smtp_host:
+        raise DeliveryError(
+            f"E-mail is not configured: set {_SETTINGS}.smtp_host (and port, security, login) "
+            "in the Jupyter or scheduler configuration."
+        )
+    subject, body = render_email(payload)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message.set_content(body)
+    message.add_attachment(
+        json.dumps(payload, indent=2, default=json_default).encode(),
+        maintype="application",
+        subtype="json",
+        filename="notification.json",
+    )
+    try:
+        _smtp_send(message, settings)
+    except DeliveryError as error:
+        raise DeliveryError(_redacted(error.message, settings)) from None
+    except (smtplib.SMTPException, OSError) as error:
+        raise DeliveryError(_redacted(_explain(error, settings), settings)) from None
+
+
+def tls_context(settings: NotificationSettings) -> ssl.SSLContext:
+    """The system's trusted CAs (or ``$SSL_CERT_FILE``), plus ``smtp_ca_file`` when set."""
+    context = ssl.create_default_context()
+    if settings.smtp_ca_file:
+        try:
+            context.load_verify_locations(cafile=settings.smtp_ca_file)
+        except (OSError, ssl.SSLError) as error:
+            reason = getattr(error, "strerror", None) or getattr(error, "reason", None) or error
+            raise DeliveryError(
+                f"{_SETTINGS}.smtp_ca_file {settings.smtp_ca_file!r} cannot be used: {reason}. "
+                "Give the path of a PEM file holding the CA certificates to trust."
+            ) from None
+    return context
+
+
+def _smtp_send(message: EmailMessage, settings: NotificationSettings) -> None:
+    host, port, timeout = settings.smtp_host, settings.smtp_port, settings.timeout_seconds
+    security = settings.smtp_security.lower()
+    smtp: smtplib.SMTP
+    if security == "ssl":
+        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=tls_context(settings))
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    with smtp:
+        smtp.ehlo()
+        if security == "starttls":
+            if not smtp.has_extn("starttls"):
+                raise DeliveryError(
+                    f"The SMTP server {_where(settings)} does not offer STARTTLS. Set "
+                    f"{_SETTINGS}.smtp_security to 'ssl' if it expects TLS from the first byte "
+                    "(usually port 465), or 'none'."
+                )
+            smtp.starttls(context=tls_context(settings))
+            smtp.ehlo()
+        if settings.smtp_username:
+            if not smtp.has_extn("auth"):
+                hint = " (servers usually offer it only over TLS)" if security == "none" else ""
+                raise DeliveryError(
+                    f"The SMTP server {_where(settings)} offers no login (AUTH) on this "
+                    f"connection{hint}. Set {_SETTINGS}.smtp_security to 'starttls' or 'ssl', "
+                    "or clear smtp_username if the server needs no login."
+                )
+            smtp.login(settings.smtp_username, settings.smtp_password)
+        smtp.send_message(message)
+
+
+def _explain(error: BaseException, settings: NotificationSettings) -> str:
+    """A message naming what went wrong with the SMTP server and which setting fixes it."""
+    where = _where(settings)
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return (
+            f"The certificate of the SMTP server {where} was rejected: {error.verify_message}. "
+            f"If a private CA signed it, set {_SETTINGS}.smtp_ca_file to that CA's PEM file; "
+            "the certificate must name the host given as smtp_host."
+        )
+    if isinstance(error, ssl.SSLError):
+        return (
+            f"TLS with the SMTP server {where} failed ({error.reason or error}). Check "
+            f"{_SETTINGS}.smtp_security: 'ssl' for TLS from the first byte (usually port 465), "
+            "'starttls' for a plain connection upgraded to TLS (usually port 587)."
+        )
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return (
+            f"The SMTP server {where} refused the login of {settings.smtp_username!r} "
+            f"({_reply(error.smtp_code, error.smtp_error)}). Check {_SETTINGS}.smtp_username "
+            "and smtp_password."
+        )
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        refused = "; ".join(
+            f"{address}: {_reply(code, text)}" for address, (code, text) in error.recipients.items()
+        )
+        return f"The SMTP server {where} refused the recipients ({refused})."
+    if isinstance(error, smtplib.SMTPResponseException):
+        reply = _reply(error.smtp_code, error.smtp_error)
+        hint = ""
+        if "starttls" in reply.lower():
+            hint = f" It requires encryption: set {_SETTINGS}.smtp_security to 'starttls'."
+        elif error.smtp_code == 530:
+            hint = f" It requires a login: set {_SETTINGS}.smtp_username and smtp_password."
+        return f"The SMTP server {where} refused the message ({reply}).{hint}"
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return f"The SMTP server {where} closed the connection: {error}."
+    return f"The SMTP server {where} could not be reached: {error}"
+
+
+def _where(settings: NotificationSettings) -> str:
+    return f"{settings.smtp_host}:{settings.smtp_port}"
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    decoded = text.decode(errors="replace") if isinstance(text, bytes) else text
+    return f"{code} {' '.join(decoded.split())}"
+
+
+def _redacted(message: str, settings: NotificationSettings) -> str:
+    """``message`` without the SMTP password, should a server have echoed it back."""
+    if settings.smtp_password:
+        return message.replace(settings.smtp_password, "***")
+    return message
