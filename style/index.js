@@ -4,3 +4,4 @@ import './jobs.css';
 import './versions.css';
 import './lineage.css';
 import './monitoring.css';
+import './metric.css';
