@@ -41,11 +41,11 @@ class NotificationSettings(Configurable):
     smtp_security = CaselessStrEnum(
         ["none", "starttls", "ssl"], "none", help="Encryption of the SMTP connection."
     ).tag(config=True)
-    smtp_ca_file = Unicode(
+    ca_file = Unicode(
         "",
-        help="PEM file of CA certificates to trust for the SMTP server, besides the system's "
-        "(or $SSL_CERT_FILE's): for a server whose certificate a private CA or the server "
-        "itself signed.",
+        help="PEM file of CA certificates to trust for the SMTP server and HTTPS webhooks, "
+        "besides the system's (or $SSL_CERT_FILE's): for servers whose certificates a private "
+        "CA or the server itself signed.",
     ).tag(config=True)
     smtp_username = Unicode(
         "", help="SMTP login; empty for none. Use with smtp_security starttls or ssl."

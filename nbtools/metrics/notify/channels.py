@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import urllib.error
 import urllib.request
 from typing import Any
@@ -23,7 +24,7 @@ def deliver(
 ) -> None:
     """Send ``payload`` once, raising :class:`DeliveryError` on any failure."""
     if channel == WEBHOOK:
-        post_webhook(destination, payload, settings.timeout_seconds)
+        post_webhook(destination, payload, settings)
     elif channel == EMAIL:
         from nbtools.metrics.notify.mail import send_email  # smtplib and ssl only when needed
 
@@ -32,7 +33,13 @@ def deliver(
         raise DeliveryError(f"Unknown notification channel {channel!r}.")
 
 
-def post_webhook(url: str, payload: dict[str, Any], timeout: float) -> None:
+def post_webhook(url: str, payload: dict[str, Any], settings: NotificationSettings) -> None:
+    """POST ``payload`` as JSON; an https URL is checked against the trusted certificates."""
+    context = None
+    if url.lower().startswith("https:"):
+        from nbtools.metrics.notify.tls import tls_context
+
+        context = tls_context(settings)
     request = urllib.request.Request(  # noqa: S310 (the scheme is checked when the target is added)
         url,
         data=json.dumps(payload, default=json_default).encode(),
@@ -43,7 +50,9 @@ def post_webhook(url: str, payload: dict[str, Any], timeout: float) -> None:
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(  # noqa: S310
+            request, timeout=settings.timeout_seconds, context=context
+        ) as response:
             response.read(1024)
     except urllib.error.HTTPError as exc:
         body = exc.read(300).decode(errors="replace").strip()
@@ -52,4 +61,9 @@ def post_webhook(url: str, payload: dict[str, Any], timeout: float) -> None:
         ) from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
+        if isinstance(reason, ssl.SSLCertVerificationError):
+            raise DeliveryError(
+                f"The webhook's certificate was rejected: {reason.verify_message}. If a private "
+                "CA signed it, set c.NotificationSettings.ca_file to that CA's PEM file."
+            ) from None
         raise DeliveryError(f"The webhook could not be reached: {reason}") from None

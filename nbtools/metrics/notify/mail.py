@@ -16,8 +16,8 @@ from nbtools.jsonvalues import json_default
 from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.notify.channels import DeliveryError
 from nbtools.metrics.notify.payload import render_email
-
-_SETTINGS = "c.NotificationSettings"
+from nbtools.metrics.notify.tls import SETTINGS as _SETTINGS
+from nbtools.metrics.notify.tls import tls_context
 
 
 def send_email(to: str, payload: dict[str, Any], settings: NotificationSettings) -> None:
@@ -44,21 +44,6 @@ def send_email(to: str, payload: dict[str, Any], settings: NotificationSettings)
         raise DeliveryError(_redacted(error.message, settings)) from None
     except (smtplib.SMTPException, OSError) as error:
         raise DeliveryError(_redacted(_explain(error, settings), settings)) from None
-
-
-def tls_context(settings: NotificationSettings) -> ssl.SSLContext:
-    """The system's trusted CAs (or ``$SSL_CERT_FILE``), plus ``smtp_ca_file`` when set."""
-    context = ssl.create_default_context()
-    if settings.smtp_ca_file:
-        try:
-            context.load_verify_locations(cafile=settings.smtp_ca_file)
-        except (OSError, ssl.SSLError) as error:
-            reason = getattr(error, "strerror", None) or getattr(error, "reason", None) or error
-            raise DeliveryError(
-                f"{_SETTINGS}.smtp_ca_file {settings.smtp_ca_file!r} cannot be used: {reason}. "
-                "Give the path of a PEM file holding the CA certificates to trust."
-            ) from None
-    return context
 
 
 def _smtp_send(message: EmailMessage, settings: NotificationSettings) -> None:
@@ -98,7 +83,7 @@ def _explain(error: BaseException, settings: NotificationSettings) -> str:
     if isinstance(error, ssl.SSLCertVerificationError):
         return (
             f"The certificate of the SMTP server {where} was rejected: {error.verify_message}. "
-            f"If a private CA signed it, set {_SETTINGS}.smtp_ca_file to that CA's PEM file; "
+            f"If a private CA signed it, set {_SETTINGS}.ca_file to that CA's PEM file; "
             "the certificate must name the host given as smtp_host."
         )
     if isinstance(error, ssl.SSLError):

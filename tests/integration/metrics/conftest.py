@@ -41,6 +41,13 @@ class WebhookReceiver:
 
 @pytest.fixture
 def webhook() -> Iterator[WebhookReceiver]:
+    with running_webhook() as receiver:
+        yield receiver
+
+
+@contextmanager
+def running_webhook(tls: ssl.SSLContext | None = None) -> Iterator[WebhookReceiver]:
+    """A webhook receiver on a free port of localhost; over HTTPS with ``tls``."""
     receiver = WebhookReceiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
@@ -63,6 +70,9 @@ def webhook() -> Iterator[WebhookReceiver]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        receiver.url = f"https://localhost:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield receiver

@@ -1,7 +1,8 @@
-"""E-mail over STARTTLS, implicit TLS and with a login, against a real aiosmtpd server.
+"""Notifications over TLS: e-mail over STARTTLS, implicit TLS and with a login against a real
+aiosmtpd server, and webhooks over HTTPS against a real HTTPS receiver.
 
-A throw-away CA (trustme) signs the server's certificate for ``localhost``; the client
-trusts it through ``smtp_ca_file`` or ``$SSL_CERT_FILE``, as an operator would.
+A throw-away CA (trustme) signs the servers' certificates for ``localhost``; the client
+trusts it through ``ca_file`` or ``$SSL_CERT_FILE``, as an operator would.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from tests.integration.metrics.conftest import (
     free_port,
     queue,
     running_mail_server,
+    running_webhook,
     statuses,
 )
 
@@ -77,7 +79,7 @@ def configure(
 ) -> NotificationSettings:
     settings.smtp_host, settings.smtp_port = "localhost", server.port
     settings.smtp_security = security
-    settings.smtp_ca_file = str(ca_file or "")
+    settings.ca_file = str(ca_file or "")
     settings.smtp_username = "nbtools" if password else ""
     settings.smtp_password = password
     settings.mail_from = "nbtools@example.org"
@@ -111,7 +113,7 @@ def test_starttls_with_login_delivers_the_message(
     assert json.loads(attachment.get_payload(decode=True))["job"]["name"] == "job-1"
 
 
-@pytest.mark.parametrize("trust", ["smtp_ca_file", "SSL_CERT_FILE"])
+@pytest.mark.parametrize("trust", ["ca_file", "SSL_CERT_FILE"])
 def test_implicit_tls_delivers_trusting_a_private_ca(
     project: Project,
     smtps_server: MailServer,
@@ -123,7 +125,7 @@ def test_implicit_tls_delivers_trusting_a_private_ca(
 ) -> None:
     if trust == "SSL_CERT_FILE":
         monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
-    configure(settings, smtps_server, "ssl", ca_file if trust == "smtp_ca_file" else None)
+    configure(settings, smtps_server, "ssl", ca_file if trust == "ca_file" else None)
     _, status = deliver_once(project, settings, clock)
     assert status == ("delivered", 1, None)
     assert [m["Subject"] for m in smtps_server.messages] == ["nbtools: [job-1] run 1 failed"]
@@ -237,7 +239,7 @@ def test_an_untrusted_certificate_is_refused_naming_the_problem(
     assert error.startswith(
         f"The certificate of the SMTP server localhost:{server.port} was rejected: {problem}"
     )
-    assert "set c.NotificationSettings.smtp_ca_file to that CA's PEM file" in error
+    assert "set c.NotificationSettings.ca_file to that CA's PEM file" in error
 
 
 @pytest.mark.parametrize(
@@ -267,7 +269,7 @@ def test_an_unreadable_ca_file_is_named(
     configure(settings, smtps_server, "ssl", missing)
     _, (_, _, error) = deliver_once(project, settings, clock)
     assert error == (
-        f"c.NotificationSettings.smtp_ca_file '{missing}' cannot be used: No such file or "
+        f"c.NotificationSettings.ca_file '{missing}' cannot be used: No such file or "
         "directory. Give the path of a PEM file holding the CA certificates to trust."
     )
 
@@ -281,3 +283,28 @@ def test_an_smtp_server_that_is_down_is_a_recorded_failure(
     assert (error or "").startswith(
         f"The SMTP server 127.0.0.1:{settings.smtp_port} could not be reached: [Errno 111]"
     )
+
+
+@pytest.mark.parametrize("trusted", [True, False], ids=["ca_file", "untrusted"])
+def test_an_https_webhook_is_checked_against_the_trusted_certificates(
+    project: Project,
+    settings: NotificationSettings,
+    clock: Clock,
+    ca: trustme.CA,
+    ca_file: Path,
+    trusted: bool,
+) -> None:
+    settings.ca_file = str(ca_file) if trusted else ""
+    with running_webhook(tls=server_context(ca)) as receiver:
+        (queued,) = queue(project, clock, "webhook", f"{receiver.url}/hook")
+        NotificationSender(project.store, settings, clock).deliver_due()
+    status, attempts, error = statuses(project)[queued.id]
+    if trusted:
+        assert (status, attempts, error) == ("delivered", 1, None)
+        assert receiver.received[0][1]["event"] == "failure"
+    else:
+        assert (status, attempts) == ("pending", 1)
+        assert error is not None
+        assert "The webhook's certificate was rejected: unable to get local issuer" in error
+        assert "set c.NotificationSettings.ca_file to that CA's PEM file" in error
+        assert receiver.received == []
