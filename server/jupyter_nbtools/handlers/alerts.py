@@ -14,7 +14,7 @@ from typing import Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.metrics import MonitoringHandler
+from jupyter_nbtools.handlers.base import NbtoolsHandler
 from nbtools.errors import InvalidInputError
 from nbtools.metrics.alerts import (
     acknowledge,
@@ -45,7 +45,7 @@ def _string(body: dict[str, Any], name: str) -> str:
     return value
 
 
-class RulesHandler(MonitoringHandler):
+class RulesHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self, job_id: str) -> None:
@@ -60,7 +60,7 @@ class RulesHandler(MonitoringHandler):
             self.reply(rule_to_dict(add_rule(session, int(job_id), text)), status=201)
 
 
-class RuleHandler(MonitoringHandler):
+class RuleHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def delete(self, rule_id: str) -> None:
@@ -68,22 +68,22 @@ class RuleHandler(MonitoringHandler):
             self.reply(rule_to_dict(remove_rule(session, int(rule_id))))
 
 
-class AlertsHandler(MonitoringHandler):
+class AlertsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self) -> None:
         with self.project.store.session() as session:
             found = list_alerts(
                 session,
-                job_id=self.int_argument("job"),
-                run_id=self.int_argument("run"),
+                job_id=self.whole_number_argument("job"),
+                run_id=self.whole_number_argument("run"),
                 status=self.get_query_argument("status", None),
-                limit=self.int_argument("limit", 100) or 1,
+                limit=self.whole_number_argument("limit", 100) or 1,
             )
             self.reply([alert_to_dict(alert) for alert in found])
 
 
-class AlertCountsHandler(MonitoringHandler):
+class AlertCountsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self) -> None:
@@ -92,7 +92,7 @@ class AlertCountsHandler(MonitoringHandler):
         self.reply({str(job_id): count for job_id, count in counts.items()})
 
 
-class AcknowledgeHandler(MonitoringHandler):
+class AcknowledgeHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def post(self, alert_id: str) -> None:
@@ -102,7 +102,7 @@ class AcknowledgeHandler(MonitoringHandler):
             self.reply(alert_to_dict(alert))
 
 
-class TargetsHandler(MonitoringHandler):
+class TargetsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self, job_id: str) -> None:
@@ -127,7 +127,7 @@ class TargetsHandler(MonitoringHandler):
             self.reply(target_to_dict(target), status=201)
 
 
-class TargetHandler(MonitoringHandler):
+class TargetHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def delete(self, target_id: str) -> None:
@@ -135,21 +135,21 @@ class TargetHandler(MonitoringHandler):
             self.reply(target_to_dict(remove_target(session, int(target_id))))
 
 
-class NotificationsHandler(MonitoringHandler):
+class NotificationsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self) -> None:
         with self.project.store.session() as session:
             found = list_notifications(
                 session,
-                job_id=self.int_argument("job"),
+                job_id=self.whole_number_argument("job"),
                 status=self.get_query_argument("status", None),
-                limit=self.int_argument("limit", 50) or 1,
+                limit=self.whole_number_argument("limit", 50) or 1,
             )
             self.reply([notification_to_dict(n) for n in found])
 
 
-class RetryHandler(MonitoringHandler):
+class RetryHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def post(self, notification_id: str) -> None:

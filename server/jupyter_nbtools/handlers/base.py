@@ -9,7 +9,7 @@ from typing import Any
 from jupyter_server.base.handlers import APIHandler
 from tornado.web import HTTPError
 
-from nbtools.errors import ConflictError, NbtoolsError, NotFoundError
+from nbtools.errors import ConflictError, InvalidInputError, NbtoolsError, NotFoundError
 from nbtools.jsonvalues import json_default
 from nbtools.project import Project
 
@@ -51,6 +51,26 @@ class NbtoolsHandler(APIHandler):
         value = self.get_query_argument(name, default=None)
         if value is None:
             raise HTTPError(400, f"Missing query argument {name!r}.")
+        return value
+
+    def whole_number_argument(
+        self, name: str, default: int | None = None, least: int = 0, most: int | None = None
+    ) -> int | None:
+        """A query argument that must be a whole number from ``least`` (to ``most``), or
+        ``default`` when it is absent; anything else is a 400 naming the argument."""
+        text = self.get_query_argument(name, None)
+        if text is None:
+            return default
+        value = int(text) if text.isascii() and text.isdigit() else -1
+        if value < least or (most is not None and value > most):
+            if most is not None:
+                bounds = f" from {least} to {most}"
+            else:
+                bounds = f" of {least} or more" if least else ""
+            raise InvalidInputError(
+                f"Query argument {name!r} must be a whole number{bounds}, got {text!r}.",
+                argument=name,
+            )
         return value
 
     def json_body(self) -> dict[str, Any]:

@@ -6,25 +6,10 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler
-from nbtools.errors import InvalidInputError
 from nbtools.metrics.series import metric_series, run_metrics
 
 
-class MonitoringHandler(NbtoolsHandler):
-    """Base of the monitoring handlers: whole-number query arguments."""
-
-    def int_argument(self, name: str, default: int | None = None) -> int | None:
-        text = self.get_query_argument(name, None)
-        if text is None:
-            return default
-        if not text.isdigit():
-            raise InvalidInputError(
-                f"Query argument {name!r} must be a whole number, got {text!r}.", argument=name
-            )
-        return int(text)
-
-
-class RunMetricsHandler(MonitoringHandler):
+class RunMetricsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self, run_id: str) -> None:
@@ -32,7 +17,7 @@ class RunMetricsHandler(MonitoringHandler):
             self.reply(run_metrics(session, int(run_id)))
 
 
-class JobMetricsHandler(MonitoringHandler):
+class JobMetricsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self, job_id: str) -> None:
@@ -42,8 +27,8 @@ class JobMetricsHandler(MonitoringHandler):
                     session,
                     int(job_id),
                     metric=self.get_query_argument("metric", None),
-                    before_run=self.int_argument("before"),
-                    limit=self.int_argument("limit", 100) or 0,
+                    before_run=self.whole_number_argument("before"),
+                    limit=self.whole_number_argument("limit", 100) or 0,
                 )
             )
 

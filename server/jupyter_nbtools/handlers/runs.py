@@ -8,7 +8,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
-from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.errors import NotFoundError
 from nbtools.jobs.runs import get_run, list_runs, output_files, request_cancel, rerun, run_to_dict
 from nbtools.jobs.submit import queue_run
 from nbtools.metrics.series import metric_values
@@ -36,8 +36,8 @@ class RunsHandler(JobsHandlerBase):
                 job_id=self.object_id(job_id) if job_id is not None else None,
                 notebook_path=self.notebook_path(path) if path is not None else None,
                 status=self.get_query_argument("status", None),
-                limit=self.positive_argument("limit", most=1000) or 50,
-                before=self.positive_argument("before"),
+                limit=self.whole_number_argument("limit", 50, least=1, most=1000) or 50,
+                before=self.whole_number_argument("before", least=1),
             )
             self.reply([run_to_dict(self.project, run) for run in found])
 
@@ -55,20 +55,6 @@ class RunsHandler(JobsHandlerBase):
         )
         self.jobs.wake()
         self.reply(run_to_dict(self.project, run), status=202)
-
-    def positive_argument(self, name: str, most: int | None = None) -> int | None:
-        """A query argument that must be a whole number from 1 (to ``most``), or None."""
-        text = self.get_query_argument(name, None)
-        if text is None:
-            return None
-        value = int(text) if text.isdecimal() else 0
-        if value < 1 or (most is not None and value > most):
-            bounds = f"from 1 to {most}" if most else "of 1 or more"
-            raise InvalidInputError(
-                f"Query argument {name!r} must be a whole number {bounds}, got {text!r}.",
-                argument=name,
-            )
-        return value
 
 
 class RunHandler(JobsHandlerBase):

@@ -39,10 +39,8 @@ class VersionsHandler(NbtoolsHandler):
         """``?path=NB[&limit=N]``: the notebook's versions, newest first, and the last
         versioning failure of the server for it (or ``null``)."""
         path = notebook_key(self.project, self.required_argument("path"))
-        limit = self.get_query_argument("limit", None)
-        if limit is not None and not limit.isdigit():
-            raise InvalidInputError(f"limit must be a positive number, not {limit!r}.")
-        versions = versioning.history(self.project, path, int(limit) if limit else None)
+        limit = self.whole_number_argument("limit", least=1)
+        versions = versioning.history(self.project, path, limit)
         recorder = self.settings.get("nbtools_versions")
         self.reply(
             {
