@@ -41,11 +41,13 @@ def checked_parameters(
     return resolve_values(declared_parameters(nb), values, from_text=from_text)
 
 
-def check_timeout(timeout_seconds: int | None) -> int | None:
-    if timeout_seconds is not None and timeout_seconds <= 0:
+def check_timeout(timeout_seconds: Any, name: str = "timeout_seconds") -> int | None:
+    """A whole run's or one cell's timeout: None, or a positive whole number of seconds."""
+    if timeout_seconds is not None and (type(timeout_seconds) is not int or timeout_seconds <= 0):
         raise InvalidInputError(
-            f"The timeout must be a positive number of seconds, got {timeout_seconds}.",
-            timeout_seconds=timeout_seconds,
+            f"{name} must be a positive whole number of seconds, got {timeout_seconds!r}.",
+            field=name,
+            **{name: timeout_seconds},
         )
     return timeout_seconds
 
@@ -60,6 +62,7 @@ def queue_run(
     from_text: bool = False,
     kernel_name: str | None = None,
     timeout_seconds: int | None = None,
+    cell_timeout_seconds: int | None = None,
     output_html: bool = False,
     pinned_version_id: int | None = None,
     reproduce_of: int | None = None,
@@ -91,6 +94,7 @@ def queue_run(
             notebook_path=notebook_path,
             kernel_name=kernel_name,
             timeout_seconds=check_timeout(timeout_seconds),
+            cell_timeout_seconds=check_timeout(cell_timeout_seconds, "cell_timeout_seconds"),
             output_html=output_html,
         )
     with project.store.session(write=True) as session:

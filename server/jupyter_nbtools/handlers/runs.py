@@ -9,6 +9,7 @@ from tornado import web
 
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
 from nbtools.errors import NotFoundError
+from nbtools.jobs.reaper import reap_expired
 from nbtools.jobs.runs import get_run, list_runs, output_files, request_cancel, rerun, run_to_dict
 from nbtools.jobs.submit import queue_run
 from nbtools.metrics.series import metric_values
@@ -30,6 +31,7 @@ class RunsHandler(JobsHandlerBase):
     def get(self) -> None:
         job_id = self.get_query_argument("job_id", None)
         path = self.get_query_argument("path", None)
+        reap_expired(self.project.store)
         with self.project.store.session() as session:
             found = list_runs(
                 session,
@@ -51,6 +53,7 @@ class RunsHandler(JobsHandlerBase):
             body.get("parameters") or {},
             kernel_name=body.get("kernel_name"),
             timeout_seconds=body.get("timeout_seconds"),
+            cell_timeout_seconds=body.get("cell_timeout_seconds"),
             output_html=bool(body.get("output_html", False)),
         )
         self.jobs.wake()
@@ -61,6 +64,7 @@ class RunHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def get(self, run_id: str) -> None:
+        reap_expired(self.project.store)
         with self.project.store.session() as session:
             model = run_to_dict(self.project, get_run(session, self.object_id(run_id)))
             model["metrics"] = metric_values(session, model["id"])
