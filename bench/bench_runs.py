@@ -247,7 +247,9 @@ def papermill_parallel(flavour: str, root: Path, count: int, parallel: int = 2) 
 
     def one(index: int) -> None:
         command = papermill_run(flavour, "bench.ipynb", f"out-{index}.ipynb", "x", str(index))
-        subprocess.run(command, cwd=root, check=True, capture_output=True)
+        done = subprocess.run(command, cwd=root, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"{flavour} run {index} failed:\n{done.stderr[-3000:]}")
 
     start = time.perf_counter()
     with ThreadPoolExecutor(parallel) as pool:
