@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nbtools.jobs import occurrences
 from nbtools.jobs.errors import InvalidScheduleError
@@ -151,8 +151,3 @@ def preview(expression: str, zone: str, now: datetime, count: int = 5) -> dict[s
         "next": [time.isoformat() for time in times],
         "next_local": [time.astimezone(tz).isoformat() for time in times],
     }
-
-
-def timezone_names() -> list[str]:
-    """Every IANA timezone name available here, sorted."""
-    return sorted(available_timezones())
