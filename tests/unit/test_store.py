@@ -113,6 +113,7 @@ def test_migrations_match_the_models(db_url: str) -> None:
 
     for module in MODEL_MODULES:
         importlib.import_module(module)
+
     def modelled(name: str | None, type_: str, parent: dict[str, str]) -> bool:
         # the catalog's full-text index (FTS5 tables on SQLite, a GIN index on PostgreSQL)
         return not (name or "").startswith("dataset_search")

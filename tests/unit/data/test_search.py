@@ -113,8 +113,6 @@ def test_the_postgres_query_and_index_use_one_expression() -> None:
 
     from nbtools.data import search
 
-    migration = importlib.import_module(
-        "nbtools.store.migrations.versions.catalog_0001_datasets"
-    )
+    migration = importlib.import_module("nbtools.store.migrations.versions.catalog_0001_datasets")
     assert f"(({POSTGRES_VECTOR}))" in migration.POSTGRES_INDEX
     assert str(search._POSTGRES).count(POSTGRES_VECTOR) == 2
