@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from nbtools import __version__
+from nbtools._version import __version__
 from nbtools.cli.context import CliContext
 from nbtools.cli.registry import COMMANDS, GLOBAL_OPTIONS
 from nbtools.errors import NbtoolsError
