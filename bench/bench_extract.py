@@ -2,8 +2,8 @@
 
 A generated notebook of 300 code cells, 150 of them exported with nbdev directives, is exported
 by each tool N times; the medians are printed side by side with the ratio (target: ours takes at
-most 1/5 of nbdev's wall time), plus `nbtools --help` (target: under 0.1 s) and the bare
-interpreter start-up as the floor. Ours is the default command, which also records the
+most 1/4 of nbdev's wall time), plus the bare interpreter start-up as the floor
+(`bench_cli.py` measures `nbtools --help`). Ours is the default command, which also records the
 package's lineage (notebook version, environment) in a background process: the bench waits for
 that process between runs (so it never competes with the next one) and prints how long the
 manifest took to get the lineage, beside `--lineage off` and `--lineage wait` (recorded before
@@ -175,7 +175,6 @@ def main() -> None:
             ),
             "off": case([*ours_cmd, "--lineage", "off"], project, fresh_out),
             "wait": case([*ours_cmd, "--lineage", "wait"], project, fresh_out),
-            "help": case([str(BIN / "nbtools"), "--help"], project),
             "floor": case([sys.executable, "-c", "pass"], project),
         }
         if nbdev_export.exists():
@@ -200,9 +199,7 @@ def main() -> None:
                anchor_name="nbdev-export", goals=goals, state=cold)  # fmt: skip
     report("  lineage in the manifest (background process)", recorded, unit="s", state=cold)
     report("  extraction work in process", in_process, unit="s", state="warm: modules imported")
-    report("`nbtools --help`", found["help"], unit="s", anchor=found["floor"],
-           anchor_name="python -c pass", goals=[Goal("ours", "<=", 0.1, "s")],
-           state="cold: a new process")  # fmt: skip
+    report("python -c pass (the floor of any command)", found["floor"], unit="s", state=cold)
 
 
 if __name__ == "__main__":

@@ -26,23 +26,23 @@ from figures import Sample, interleave, report, timed, wall
 def in_process(root: Path, runs: int) -> dict[str, Sample]:
     """Planning a reproduction, 50 run models with and without lineage (ms), taking turns."""
     from nbtools.jobs.runs import list_runs, run_to_dict
-    from nbtools.lineage import runs as lineage_runs
+    from nbtools.lineage import events as lineage_events
     from nbtools.lineage.reproduce import plan_reproduction
     from nbtools.project import Project
 
     project = Project(root)
-    original = lineage_runs.run_lineage
+    original = lineage_events.runs_described
 
     def listing() -> None:  # as `nbtools runs list` and `GET /runs` do
         with project.store.session() as session:
             [run_to_dict(project, run) for run in list_runs(session, limit=50)]
 
     def bare() -> None:
-        lineage_runs.run_lineage = lambda project, run: {}  # the model without its lineage
+        lineage_events.runs_described = lambda event: {}  # the models without their lineage
         try:
             listing()
         finally:
-            lineage_runs.run_lineage = original
+            lineage_events.runs_described = original
 
     def ms(action: Callable[[], object]) -> Callable[[], float]:
         return lambda: timed(action)() * 1000
