@@ -91,9 +91,7 @@ def runs() -> None:
 @runs.command("list")
 @job_filter("runs")
 @click.option("--notebook", help="Only runs of this notebook (root-relative path).")
-@click.option(
-    "--status", help="Only runs in this status (queued, running, succeeded, …, skipped)."
-)
+@click.option("--status", help="Only runs in this status (queued, running, succeeded, …, skipped).")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option(
     "--before",

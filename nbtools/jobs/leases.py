@@ -104,7 +104,7 @@ def cap_backoff(session: Session, now: datetime, max_backoff: timedelta) -> None
     rows: list[dict[str, Any]] = [
         {"id": run_id, "not_before": created + max_backoff}
         for run_id, created, not_before in waiting
-        if not_before > created + max_backoff
+        if not_before is not None and not_before > created + max_backoff
     ]
     if rows:
         session.execute(update(Run), rows)
