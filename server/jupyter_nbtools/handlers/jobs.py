@@ -17,6 +17,7 @@ from nbtools.jobs.definitions import (
     set_paused,
     update_job,
 )
+from nbtools.jobs.idempotency import check_key
 from nbtools.jobs.runs import run_to_dict
 from nbtools.jobs.submit import queue_run
 
@@ -34,6 +35,18 @@ class JobsHandlerBase(NbtoolsHandler):
         if not text.isdigit():
             raise InvalidInputError(f"{text!r} is not an id: ids are whole numbers.", id=text)
         return int(text)
+
+    def idempotency_key(self, body: dict[str, object]) -> str | None:
+        """The request's idempotency key: the ``Idempotency-Key`` header or the body's
+        ``idempotency_key`` field (removed from ``body``); both must agree when both are given."""
+        header = self.request.headers.get("Idempotency-Key")
+        field = body.pop("idempotency_key", None)
+        if header is not None and field is not None and header != field:
+            raise InvalidInputError(
+                "The Idempotency-Key header and the idempotency_key field differ; give one.",
+                field="idempotency_key",
+            )
+        return check_key(header if header is not None else field)
 
     def notebook_path(self, path: object) -> str:
         """A request's notebook path, resolved inside the root and normalized."""
@@ -56,8 +69,9 @@ class JobsHandler(JobsHandlerBase):
     @authorized
     def post(self) -> None:
         body = self.json_body()
+        key = self.idempotency_key(body)
         body["notebook_path"] = self.notebook_path(body.get("notebook_path"))
-        job = create_job(self.project, body)
+        job = create_job(self.project, body, idempotency_key=key)
         self.jobs.wake()
         self.reply(job_to_dict(job), status=201)
 
@@ -96,8 +110,16 @@ class JobRunHandler(JobsHandlerBase):
     def post(self, job_id: str) -> None:
         with self.project.store.session() as session:
             job = get_job(session, self.object_id(job_id))
-        overrides = self.json_body().get("parameters") or {}
-        run = queue_run(self.project, job.notebook_path, {**job.parameters, **overrides}, job=job)
+        body = self.json_body()
+        key = self.idempotency_key(body)
+        overrides = body.get("parameters") or {}
+        run = queue_run(
+            self.project,
+            job.notebook_path,
+            {**job.parameters, **overrides},
+            job=job,
+            idempotency_key=key,
+        )
         self.jobs.wake()
         self.reply(run_to_dict(self.project, run), status=202)
 

@@ -52,6 +52,7 @@ class RunsHandler(JobsHandlerBase):
             kernel_name=body.get("kernel_name"),
             timeout_seconds=body.get("timeout_seconds"),
             output_html=bool(body.get("output_html", False)),
+            idempotency_key=self.idempotency_key(body),
         )
         self.jobs.wake()
         self.reply(run_to_dict(self.project, run), status=202)
