@@ -16,6 +16,9 @@ COMMANDS: dict[str, CommandEntry] = {
     "alerts": CommandEntry(
         "nbtools.cli.alerts", "alerts", "Alerts of jobs: list, ack, rules, notifications."
     ),
+    "data": CommandEntry(
+        "nbtools.cli.data", "data", "The data catalog: add, search, show, sync datasets.yaml."
+    ),
     "env": CommandEntry(
         "nbtools.cli.env", "env", "Snapshot, compare, export and recreate kernel environments."
     ),
