@@ -50,7 +50,7 @@ def timed(function: Callable[[], object]) -> Callable[[], float]:
 def in_process(root: Path, runs: int) -> tuple[float, float, float]:
     """(plan a reproduction, 50 run models, 50 run models without lineage) in seconds."""
     from nbtools.jobs.runs import list_runs, run_to_dict
-    from nbtools.lineage import runs as lineage_runs
+    from nbtools.lineage import events as lineage_events
     from nbtools.lineage.reproduce import plan_reproduction
     from nbtools.project import Project
 
@@ -63,12 +63,12 @@ def in_process(root: Path, runs: int) -> tuple[float, float, float]:
                 [run_to_dict(project, run) for run in list_runs(session, limit=50)]
 
         models = median(runs, timed(listing))
-        original = lineage_runs.run_lineage
-        lineage_runs.run_lineage = lambda project, run: {}  # the model without its lineage
+        original = lineage_events.runs_described
+        lineage_events.runs_described = lambda event: {}  # the models without their lineage
         try:
             bare = median(runs, timed(listing))
         finally:
-            lineage_runs.run_lineage = original
+            lineage_events.runs_described = original
     finally:
         project.close()
     return plan, models, bare

@@ -36,8 +36,3 @@ def resolve_inside(root: Path, user_path: str) -> Path:
             path=user_path,
         )
     return candidate
-
-
-def relative_to_root(root: Path, path: Path) -> str:
-    """The ``/``-separated form of an absolute ``path`` inside ``root``."""
-    return path.resolve().relative_to(root.resolve()).as_posix()

@@ -19,7 +19,7 @@ from typing import Any
 import tomli_w
 from packaging.version import InvalidVersion, Version
 
-from nbtools import __version__
+from nbtools._version import __version__
 from nbtools.envsnap.index import IndexFile, PackageIndex
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.errors import InvalidInputError

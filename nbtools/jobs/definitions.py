@@ -9,11 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.jobs import events
 from nbtools.jobs.errors import InvalidParameterError
 from nbtools.jobs.models import MISSED_RUN_ONCE, MISSED_SKIP, Job
+from nbtools.jobs.pinned import check_pin
 from nbtools.jobs.schedules import check_cron, check_timezone, next_times
 from nbtools.jobs.submit import check_timeout, checked_parameters
-from nbtools.lineage.pinned import check_pin, pin_job
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
@@ -177,8 +178,7 @@ def create_job(project: Project, fields: dict[str, Any], *, from_text: bool = Fa
         _next_run(job)
         session.add(job)
         session.flush()
-    if job.pinned_version_id is not None:
-        pin_job(project, job.id, job.pinned_version_id)
+    events.job_saved(events.JobSaved(project, job.id, job.pinned_version_id))
     return job
 
 
@@ -197,12 +197,10 @@ def update_job(project: Project, job_id: int, changes: dict[str, Any]) -> Job:
                 "version it is pinned to; change them together with the pin.",
                 **error.details,
             ) from None
-        pinned_before = job.pinned_version_id
         for name, value in checked.items():
             setattr(job, name, value)
         _next_run(job)
-    if job.pinned_version_id != pinned_before:
-        pin_job(project, job.id, job.pinned_version_id)
+    events.job_saved(events.JobSaved(project, job.id, job.pinned_version_id))
     return job
 
 
@@ -222,7 +220,7 @@ def delete_job(project: Project, job_id: int) -> None:
     (foreign keys ON DELETE CASCADE, see :mod:`nbtools.metrics.models`)."""
     with project.store.session(write=True) as session:
         session.delete(get_job(session, job_id))
-    pin_job(project, job_id, None)
+    events.job_deleted(events.JobDeleted(project, job_id))
 
 
 def job_to_dict(job: Job) -> dict[str, Any]:

@@ -7,15 +7,17 @@ reaped run is retried exactly once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.jobs import events
 from nbtools.jobs.leases import LEASE_SECONDS, lease_free
 from nbtools.jobs.models import (
     CANCELLED,
@@ -198,17 +200,15 @@ def finish(
 ) -> bool:
     """End a running run; schedules a retry when it failed and attempts remain.
 
-    The run's metrics are harvested and stored with it; on its last attempt the job's alert
-    rules are evaluated and its notifications queued (:mod:`nbtools.metrics.jobs_monitor`).
+    Subscribers to ``run_finishing`` (:mod:`nbtools.jobs.events`; monitoring harvests the
+    run's metrics) read first; their work is done inside the transaction that ends the run.
 
     ``worker`` None finishes whoever holds it: the reaper, only if its lease expired before
     ``expired_at``; an executor that saw the worker die, only under its claim ``lease_owner``.
     Returns False when the run was already finished elsewhere.
     """
     assert status in FINAL_STATES
-    from nbtools.metrics.jobs_monitor import harvest_run, on_run_finished  # metrics imports jobs
-
-    harvest = harvest_run(store, run_id, fields.get("output_dir"))
+    work = events.run_finishing(events.RunFinishing(store, run_id, fields.get("output_dir")))
     now = utcnow()
     with store.session(write=True) as session:
         conditions = [Run.id == run_id, Run.status == RUNNING]
@@ -228,7 +228,7 @@ def finish(
         retry = None
         if status in (FAILED, TIMED_OUT):
             retry = schedule_retry(session, get_run(session, run_id), now)
-        on_run_finished(session, run_id, now, harvest, final=retry is None)
+        events.run_finished(work, events.RunFinished(session, run_id, now, final=retry is None))
     return True
 
 
@@ -287,8 +287,22 @@ def rerun(store: Store, run_id: int) -> Run:
 
 def run_to_dict(project: Project, run: Run) -> dict[str, Any]:
     """The wire model of a run (REST and ``--json``)."""
-    from nbtools.lineage.runs import run_lineage
+    return run_models(project, [run], object_session(run))[0]
 
+
+def run_models(
+    project: Project, runs: Sequence[Run], session: Session | None = None
+) -> list[dict[str, Any]]:
+    """The wire models of a page of runs, with a fixed number of queries whatever its size
+    (subscribers to ``runs_described`` add their fields, e.g. ``lineage``, once a page)."""
+    if session is None:
+        with project.store.session() as session:
+            return run_models(project, runs, session)
+    extra = events.runs_described(events.RunsDescribed(project, session, runs))
+    return [{**_model(run), **extra[run.id]} for run in runs]
+
+
+def _model(run: Run) -> dict[str, Any]:
     end = run.finished_at or (utcnow() if run.status == RUNNING else None)
     duration = (end - run.started_at).total_seconds() if end and run.started_at else None
     files = output_files(run)
@@ -324,7 +338,6 @@ def run_to_dict(project: Project, run: Run) -> dict[str, Any]:
         "env_snapshot_id": run.env_snapshot_id,
         "pinned_version_id": run.pinned_version_id,
         "reproduce_of": run.reproduce_of,
-        "lineage": run_lineage(project, run),
         "output_notebook": str(files["notebook"]) if "notebook" in files else None,
         "output_html": str(files["html"]) if "html" in files else None,
     }

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from nbtools.errors import NbtoolsError
-from nbtools.jobs import leases, reaper, runs
+from nbtools.jobs import events, leases, reaper, runs
 from nbtools.jobs.executors.base import Executor, RunRequest
 from nbtools.jobs.models import MISSED_SKIP, Job
 from nbtools.jobs.schedules import due_times, next_times
@@ -100,11 +100,8 @@ class Scheduler:
         if self._late_checked is not None and now - self._late_checked < self.late_check_every:
             return []
         self._late_checked = now
-        from nbtools.metrics.jobs_monitor import check_late_jobs
-
         with self.project.store.session(write=True) as session:
-            result = check_late_jobs(session, now)
-            return [alert.id for alert in result.alerts]
+            return events.jobs_checked(events.JobsChecked(session, now))
 
     def enqueue_due(self, now: datetime) -> list[int]:
         """Create one run per due time of every active job (exactly once across schedulers)."""

@@ -33,7 +33,7 @@ def checked_parameters(
             path=notebook_path,
         )
     if pinned_version_id is not None:
-        from nbtools.lineage.pinned import pinned_notebook
+        from nbtools.jobs.pinned import pinned_notebook
 
         nb = pinned_notebook(project, notebook_path, pinned_version_id)
     else:

@@ -92,6 +92,9 @@ async def test_cron_preview_and_its_errors(jp_fetch: Any) -> None:
     assert model["presets"]["daily"] == "0 0 * * *"
     bad_cron = await refused(jp_fetch, "GET", "cron", "preview", cron="0 25 * * *")
     assert bad_cron["error"] == "InvalidScheduleError"
+    never = await refused(jp_fetch, "GET", "cron", "preview", cron="0 0 30 2 *")
+    assert (never["status"], never["details"]["cron"]) == (400, "0 0 30 2 *")
+    assert "This schedule never fires" in never["message"]
     bad_tz = await refused(jp_fetch, "GET", "cron", "preview", cron="daily", timezone="Moon/Base")
     assert "Unknown timezone" in bad_tz["message"]
 
@@ -100,6 +103,8 @@ async def test_cron_preview_and_its_errors(jp_fetch: Any) -> None:
     ("fields", "message"),
     [
         ({"cron": "* * *"}, "needs 5"),
+        ({"cron": "0 0 30 2 *"}, "This schedule never fires"),
+        ({"cron": "61 * * * *"}, "minute must be 0-59, got 61"),
         ({"cron": "daily", "timezone": "Nowhere"}, "Unknown timezone"),
         ({"parameters": {"dayz": 3}}, "Valid parameters: city, days, growth, fast"),
         ({"parameters": {"days": "3"}}, "expects int"),

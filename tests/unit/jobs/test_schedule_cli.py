@@ -54,6 +54,8 @@ def test_bad_schedules_exit_2_and_store_nothing(
     notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"])])
     for args, message in [
         (("--cron", "0 0 * *"), "has 4 fields"),
+        (("--cron", "0 0 30 2 *"), "This schedule never fires"),
+        (("--cron", "0 61 * * *"), "hour must be 0-23, got 61"),
         (("--cron", "daily", "--tz", "Atlantis/Capital"), "Unknown timezone"),
         (("-p", "weeks=1"), "Valid parameters: days"),
         (("--missed", "run_once", "--max-concurrent", "0"), "max_concurrent"),
@@ -62,6 +64,23 @@ def test_bad_schedules_exit_2_and_store_nothing(
         assert result.exit_code == 2, result.output
         assert message in result.output
     assert json.loads(nbtools(tmp_path, "schedule", "list", "--json").stdout) == []
+
+
+def test_a_schedule_that_never_fires_is_refused_on_edit_and_preview(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"])])
+    added = nbtools(tmp_path, "schedule", "add", "nb.ipynb", "--cron", "daily", "--json")
+    job = json.loads(added.stdout)
+    edited = nbtools(tmp_path, "schedule", "edit", str(job["id"]), "--cron", "0 0 30 2 *")
+    assert edited.exit_code == 2, edited.output
+    assert "This schedule never fires" in edited.output
+    assert "Traceback" not in edited.output
+    listed = json.loads(nbtools(tmp_path, "schedule", "list", "--json").stdout)
+    assert [j["cron"] for j in listed] == ["0 0 * * *"]
+    preview = nbtools(tmp_path, "schedule", "preview", "0 0 30 2 *")
+    assert preview.exit_code == 2
+    assert "This schedule never fires" in preview.output
 
 
 def test_preview_and_runs_commands(tmp_path: Path, notebook_factory: NotebookFactory) -> None:
