@@ -38,8 +38,17 @@ class NotebookError(InvalidInputError):
     """A notebook file is missing, not JSON, truncated or not valid nbformat."""
 
 
+class PayloadTooLargeError(InvalidInputError):
+    """A request or input is larger than the configured limit (HTTP 413)."""
+
+
 class NotFoundError(NbtoolsError, LookupError):
     """A named object (job, run, version, snapshot, file) does not exist."""
+
+
+class HiddenPathError(NotFoundError):
+    """A path is hidden (a component starts with ``.``) or in the store directory, which
+    the server never serves: answered like a file that does not exist."""
 
 
 class ConflictError(NbtoolsError):
