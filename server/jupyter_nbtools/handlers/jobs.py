@@ -7,6 +7,7 @@ from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler
 from jupyter_nbtools.jobs_service import JobsService
+from nbtools.errors import InvalidInputError
 from nbtools.jobs.definitions import (
     create_job,
     delete_job,
