@@ -122,7 +122,13 @@ def test_init_writes_a_starter_kit_whose_check_passes(tmp_path: Path) -> None:
     result = run_cli("init", str(tmp_path))
     assert result.returncode == 0, result.stderr
     workflow = (tmp_path / ".github/workflows/nbtools.yml").read_text()
-    assert "nbtools extract example.ipynb -o packages/example --check --test" in workflow
+    steps = [line.strip() for line in workflow.splitlines() if line.strip().startswith("run:")]
+    assert steps == [  # the package's own dependencies (and pytest) are there before --test
+        'run: pip install jupyter-nbtools "./packages/example[test]"',
+        "run: nbtools extract example.ipynb -o packages/example --check --test",
+    ]
+    project = (tmp_path / "packages/example/pyproject.toml").read_text()
+    assert "[project.optional-dependencies]\ntest = [" in project
     assert "--check" in (tmp_path / ".pre-commit-config.yaml").read_text()
     check = run_cli(
         "extract", "example.ipynb", "-o", "packages/example", "--check", "--test", cwd=tmp_path
