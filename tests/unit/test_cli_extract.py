@@ -118,6 +118,26 @@ def test_foreign_files_are_refused_unless_forced(
     assert (out / "data.csv").read_text() == "a,b\n"
 
 
+def test_names_from_a_star_import_warn_and_the_package_passes_its_tests(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    nb = notebook_factory(
+        "geometry.ipynb",
+        [
+            ("code", "from math import *\n\ndef area(r):\n    return pi * r ** 2", ["export"]),
+            ("code", "print(floor(area(2)))", ["main"]),
+            ("code", "assert floor(area(1)) == 3", ["test"]),
+        ],
+    )
+    result = run_cli("extract", str(nb), "-o", str(tmp_path / "out"), "--test", "--lineage", "off")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        "warning: cell 2, line 1: 'floor' is not defined in the notebook; 'from math import *'"
+        in (result.stdout)
+    )
+    assert "tests (current environment): 1 passed" in result.stdout
+
+
 def test_init_writes_a_starter_kit_whose_check_passes(tmp_path: Path) -> None:
     result = run_cli("init", str(tmp_path))
     assert result.returncode == 0, result.stderr
