@@ -132,7 +132,7 @@ def test_timeout_kills_the_kernel_and_its_children(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "Notebook not found"),
+        (None, "does not exist"),
         ('{"nbformat": 4, "cells": [', "looks truncated"),
         ("not json", "not valid JSON"),
         ('{"nbformat": 3, "cells": []}', "nbformat 3"),
