@@ -268,7 +268,7 @@ def from_cli(files: list[bytes], work: Path, samples: int) -> dict[str, Sample]:
     )
 
 
-def big_edit(work: Path, edits: int) -> tuple[int, dict[str, Sample]]:
+def big_edit(work: Path, edits: int) -> tuple[int, dict[str, Sample], Sample]:
     """One-cell edits of a ~20 MiB notebook: our save hook against dulwich, taking turns."""
     files = revisions(edits + 1, base_notebook(CELLS * 4, images=11))
     project = new_project(work / "big")
@@ -279,14 +279,19 @@ def big_edit(work: Path, edits: int) -> tuple[int, dict[str, Sample]]:
     versions = iter(files[1:])
     current = [b""]
 
+    cpu: list[float] = []
+
     def ours() -> float:
         current[0] = next(versions)
-        return save(current[0])
+        started = time.process_time()
+        wall_ms = save(current[0])
+        cpu.append((time.process_time() - started) * 1000)  # the parse included: an upper bound
+        return wall_ms
 
     found = interleave({"ours": ours, "dulwich": lambda: ms(dulwich.commit, current[0])}, edits,
                        warmup=0)  # fmt: skip
     project.close()
-    return len(files[0]), found
+    return len(files[0]), found, Sample.of(cpu)
 
 
 def mib(size: float) -> float:
@@ -304,7 +309,7 @@ def main() -> None:
         work = Path(tmp)
         found = in_process(files, work)
         cli = from_cli(files, work, args.cli)
-        big_size, big = big_edit(work, 9)
+        big_size, big, big_cpu = big_edit(work, 9)
     sizes = found["sizes"]
     one = len(files[-1])
     print(
@@ -369,6 +374,12 @@ def main() -> None:
         anchor_name="dulwich",
         goals=[Goal("ours", "<=", 20, "ms")],
         state="warm: the previous version recorded by the same process just before",
+    )
+    report(
+        "  the same, CPU time of the process (what the machine's load does not inflate)",
+        big_cpu,
+        unit="ms",
+        state="includes parsing the notebook (Jupyter's work, not ours): an upper bound",
     )
 
 
