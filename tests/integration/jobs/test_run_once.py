@@ -186,3 +186,28 @@ def test_cell_timeout_stops_the_cell_and_every_process_of_the_run(
     result = nbtools(tmp_path, "run", "nb.ipynb", "--cell-timeout", "0")
     assert result.exit_code == 2
     assert "cell_timeout_seconds must be a positive whole number" in result.output
+
+
+def test_nan_and_infinities_reach_the_kernel_as_floats(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory(
+        "nb.ipynb",
+        [
+            ("code", "low = 0.0\nhigh = 1.0\nmiss = 0.5", ["parameters"]),
+            (
+                "code",
+                "import math\n"
+                "assert low == -math.inf and high == math.inf and math.isnan(miss), "
+                "(low, high, miss)",
+                [],
+            ),
+        ],
+    )
+    code, model = run_json(
+        tmp_path, "nb.ipynb", "-p", "low=-inf", "-p", "high=inf", "-p", "miss=nan"
+    )
+    assert (code, model["status"]) == (0, "succeeded"), model["error"]
+    assert model["parameters"] == {"low": "-inf", "high": "inf", "miss": "nan"}
+    shown = json.loads(nbtools(tmp_path, "runs", "show", str(model["id"]), "--json").stdout)
+    assert shown["parameters"] == model["parameters"]
