@@ -38,6 +38,7 @@ JOB_FIELDS: dict[str, Any] = {
     "catch_up_limit": 10,
     "kernel_name": None,
     "pinned_version_id": None,
+    "purpose": None,
 }
 
 
@@ -54,6 +55,7 @@ _FIELD_TYPES: dict[str, tuple[type, str]] = {
     "output_html": (bool, "true or false"),
     "missed_policy": (str, "a string"),
     "kernel_name": (str, "a kernel name (a string)"),
+    "purpose": (str, "a purpose such as churn-model (a string)"),
 }
 
 
@@ -118,6 +120,12 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
     checked["name"] = str(checked["name"] or PurePosixPath(path).stem)[:200]
     checked["paused"] = bool(checked["paused"])
     checked["output_html"] = bool(checked["output_html"])
+    checked["purpose"] = checked["purpose"] or None
+    events.run_requested(
+        events.RunRequested(
+            project, path, checked["purpose"], pinned_version_id=checked["pinned_version_id"]
+        )
+    )
     return checked
 
 
