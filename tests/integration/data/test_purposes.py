@@ -60,6 +60,13 @@ def test_a_run_for_another_purpose_is_refused_before_anything(root: Path) -> Non
         assert "churn-model" in result.output
         assert kernels_of_this_process() == []
     assert json.loads(nbtools(root, "runs", "list", "--json").stdout) == []
+    refusals = json.loads(
+        nbtools(root, "audit", "list", "--action", "policy.refuse", "--json").stdout
+    )
+    assert [(e["target"], e["summary"]) for e in refusals] == [
+        ("notebook nb.ipynb", {"purpose": None, "refused": ["customers"]}),
+        ("notebook nb.ipynb", {"purpose": "marketing", "refused": ["customers"]}),
+    ]
     assert "marketing" in nbtools(root, "run", "nb.ipynb", "--purpose", "marketing").output
 
     ok = nbtools(root, "run", "nb.ipynb", "--purpose", "churn-model", "--json")
