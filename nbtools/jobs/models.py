@@ -57,6 +57,8 @@ class Job(Base):
     pinned_version_id: Mapped[int | None] = mapped_column(Integer)
     #: What the job's data is used for, checked against the datasets' allowed purposes.
     purpose: Mapped[str | None] = mapped_column(String(64))
+    #: The key the job was submitted with (unique: see :mod:`nbtools.jobs.idempotency`).
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
@@ -114,3 +116,5 @@ class Run(Base):
     skipped_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     skipped_count: Mapped[int | None] = mapped_column(Integer)
     skip_reason: Mapped[str | None] = mapped_column(Text)
+    #: The key the run was submitted with (unique: see :mod:`nbtools.jobs.idempotency`).
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
