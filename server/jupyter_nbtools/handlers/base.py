@@ -24,6 +24,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from jupyter_core.utils import ensure_async
 from jupyter_server.base.handlers import APIHandler
 from tornado.web import HTTPError
 
@@ -33,6 +34,7 @@ from nbtools.errors import (
     HiddenPathError,
     InvalidInputError,
     NbtoolsError,
+    NotAuthorizedError,
     NotFoundError,
     PayloadTooLargeError,
 )
@@ -44,6 +46,10 @@ T = TypeVar("T")
 #: The resource name Authorizers see, so JupyterHub or a custom Authorizer can deny
 #: read (GET), write (POST/PUT/PATCH/DELETE) or execute (running code) on nbtools.
 AUTH_RESOURCE = "nbtools"
+
+#: The action that runs code (a run, a schedule, a reproduction, an environment recreate,
+#: a restore): a user allowed to ``write`` but not to ``execute`` can edit but not run.
+EXECUTE = "execute"
 
 #: The largest id the database holds (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
@@ -62,7 +68,9 @@ _JSON_KINDS: dict[type, str] = {
 
 
 def http_status(error: NbtoolsError) -> int:
-    """The HTTP status for an nbtools error: 404, 409, 413 or 400."""
+    """The HTTP status for an nbtools error: 403, 404, 409, 413 or 400."""
+    if isinstance(error, NotAuthorizedError):
+        return 403
     if isinstance(error, NotFoundError):
         return 404
     if isinstance(error, ConflictError):
@@ -103,6 +111,17 @@ class NbtoolsHandler(APIHandler):
         user = self.current_user
         name = getattr(user, "username", None)
         return name if isinstance(name, str) and name else "unknown"
+
+    async def authorize(self, action: str, what: str) -> None:
+        """Ask the Authorizer for ``action`` on nbtools beyond the method's own (e.g.
+        ``execute`` when an edit changes what a schedule runs); 403 naming ``what`` if not."""
+        allowed = await ensure_async(
+            self.authorizer.is_authorized(self, self.current_user, action, self.auth_resource)
+        )
+        if not allowed:
+            raise NotAuthorizedError(
+                f"You are not allowed to {action} on nbtools, which {what} needs.", action=action
+            )
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``function`` (database or file work) on the bounded worker pool, so the

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler
+from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler
 from jupyter_nbtools.jobs_service import JobsService
 from nbtools.jobs.definitions import (
     create_job,
@@ -18,6 +20,14 @@ from nbtools.jobs.definitions import (
 )
 from nbtools.jobs.runs import run_to_dict
 from nbtools.jobs.submit import queue_run
+
+
+def changes_what_runs(changes: dict[str, Any]) -> bool:
+    """Whether a job edit changes what or when it runs (the ``execute`` action), rather than
+    only renaming or pausing it (``write``)."""
+    return any(
+        name != "name" and (name, value) != ("paused", True) for name, value in changes.items()
+    )
 
 
 class JobsHandlerBase(NbtoolsHandler):
@@ -45,7 +55,7 @@ class JobsHandler(JobsHandlerBase):
             self.reply([job_to_dict(job) for job in list_jobs(session, notebook)])
 
     @web.authenticated
-    @authorized
+    @authorized(EXECUTE)
     def post(self) -> None:
         body = self.json_body()
         body["notebook_path"] = self.notebook_path(body.get("notebook_path"))
@@ -63,9 +73,11 @@ class JobHandler(JobsHandlerBase):
 
     @web.authenticated
     @authorized
-    def patch(self, job_id: str) -> None:
+    async def patch(self, job_id: str) -> None:
         job_number = self.path_id(job_id, "job_id")
         changes = self.json_body()
+        if changes_what_runs(changes):
+            await self.authorize(EXECUTE, "changing what or when a job runs")
         if "notebook_path" in changes:
             changes["notebook_path"] = self.notebook_path(changes["notebook_path"])
         if set(changes) == {"paused"}:
@@ -86,7 +98,7 @@ class JobHandler(JobsHandlerBase):
 
 class JobRunHandler(JobsHandlerBase):
     @web.authenticated
-    @authorized
+    @authorized(EXECUTE)
     def post(self, job_id: str) -> None:
         with self.project.store.session() as session:
             job = get_job(session, self.path_id(job_id, "job_id"))

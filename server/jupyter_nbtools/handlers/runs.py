@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from jupyter_nbtools.handlers.base import EXECUTE
 from jupyter_nbtools.handlers.download import attachment
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
 from nbtools.errors import NotFoundError
@@ -42,7 +43,7 @@ class RunsHandler(JobsHandlerBase):
             self.reply([run_to_dict(self.project, run) for run in found])
 
     @web.authenticated
-    @authorized
+    @authorized(EXECUTE)
     def post(self) -> None:
         body = self.json_body()
         run = queue_run(
@@ -77,7 +78,7 @@ class RunCancelHandler(JobsHandlerBase):
 
 class RunRerunHandler(JobsHandlerBase):
     @web.authenticated
-    @authorized
+    @authorized(EXECUTE)
     def post(self, run_id: str) -> None:
         run = rerun(self.project.store, self.path_id(run_id, "run_id"))
         self.jobs.wake()

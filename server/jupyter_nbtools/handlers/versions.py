@@ -5,7 +5,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler
+from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler
 from nbtools import versioning
 from nbtools.versioning.history import disk_content
 
@@ -78,7 +78,7 @@ class VersionDiffHandler(NbtoolsHandler):
 
 class VersionRestoreHandler(NbtoolsHandler):
     @web.authenticated
-    @authorized
+    @authorized(EXECUTE)
     def post(self, version_id: str) -> None:
         """``{"as_path"?}``: put the version back onto its notebook, or into a new file."""
         version = find_version(self, version_id)
