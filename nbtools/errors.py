@@ -71,3 +71,8 @@ class CheckFailedError(NbtoolsError):
     """A check, test or run completed and failed: exit code 1 in the CLI."""
 
     exit_code = 1
+
+
+class PolicyRefusedError(NbtoolsError, PermissionError):
+    """A data-use rule refuses the action (a dataset used outside its allowed purposes): 403
+    over REST, exit 2 in the CLI; ``details`` name the dataset, classification and purposes."""

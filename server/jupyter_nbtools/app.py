@@ -17,6 +17,7 @@ from nbtools.jobs.config import JobsSettings
 from nbtools.metrics.config import MetricsSettings, NotificationSettings
 from nbtools.metrics.service import MonitoringService
 from nbtools.project import Project
+from nbtools.settings import layered_config
 
 
 class NbtoolsApp(ExtensionApp):
@@ -50,13 +51,17 @@ class NbtoolsApp(ExtensionApp):
         self.pool = ThreadPoolExecutor(max(1, self.worker_threads), "nbtools-request")
         self.settings["nbtools_pool"] = self.pool
         self.settings["nbtools_max_body_bytes"] = self.max_body_bytes
-        settings = NbtoolsSettings(parent=self)
+        # Jupyter's config files, then $NBTOOLS_* variables, then the server's command line
+        config = layered_config(None, base=self.config, flags=self.serverapp.cli_config)
+        settings = NbtoolsSettings(parent=self, config=config)
         self.project = Project.from_settings(settings, default_root=Path(self.serverapp.root_dir))
         self.settings["nbtools_project"] = self.project
         monitoring = MonitoringService(
-            self.project, MetricsSettings(parent=self), NotificationSettings(parent=self)
+            self.project,
+            MetricsSettings(parent=self, config=config),
+            NotificationSettings(parent=self, config=config),
         )
-        self.jobs = JobsService(self.project, JobsSettings(parent=self), monitoring)
+        self.jobs = JobsService(self.project, JobsSettings(parent=self, config=config), monitoring)
         self.settings["nbtools_jobs"] = self.jobs
         self.jobs.start_if_in_use()
         if self.record_versions:
