@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -69,7 +69,7 @@ _JSON_KINDS: dict[type, str] = {
 
 def http_status(error: NbtoolsError) -> int:
     """The HTTP status for an nbtools error: 403, 404, 409, 413 or 400."""
-    if isinstance(error, NotAuthorizedError):
+    if isinstance(error, PermissionError):  # NotAuthorizedError, PolicyRefusedError
         return 403
     if isinstance(error, NotFoundError):
         return 404
@@ -87,6 +87,28 @@ def _is_kind(value: object, kind: type) -> bool:
     if kind is float:
         return isinstance(value, (int, float))
     return isinstance(value, kind)
+
+
+def off_loop(method: Callable[..., None]) -> Callable[..., Awaitable[None]]:
+    """Run a handler method's body (its database and file work) on the worker pool, so the
+    server's event loop, which also carries every kernel's messages, never waits on it. What
+    the body replies with :meth:`NbtoolsHandler.reply` is sent from the loop afterwards.
+
+    Put it innermost: ``@web.authenticated``, ``@authorized``, ``@off_loop``, ``def get``.
+    """
+
+    @functools.wraps(method)
+    async def on_pool(self: NbtoolsHandler, *args: Any, **kwargs: Any) -> None:
+        self._nbtools_deferred = []
+        try:
+            await self.call(method, self, *args, **kwargs)
+            deferred = self._nbtools_deferred
+        finally:
+            self._nbtools_deferred = None
+        for model, status in deferred:
+            self.reply(model, status)
+
+    return on_pool
 
 
 class NbtoolsHandler(APIHandler):
@@ -275,10 +297,16 @@ class NbtoolsHandler(APIHandler):
 
     # -- replies, errors and logs --------------------------------------------------------
 
+    #: Replies of an ``@off_loop`` body, sent from the event loop when it returns.
+    _nbtools_deferred: list[tuple[Any, int]] | None = None
+
     def reply(self, model: Any, status: int = 200) -> None:
-        """Finish with ``model`` as JSON."""
+        """Finish with ``model`` as JSON (no body for 204)."""
+        if self._nbtools_deferred is not None:
+            self._nbtools_deferred.append((model, status))
+            return
         self.set_status(status)
-        self.finish(json.dumps(model, default=json_default))
+        self.finish(None if status == 204 else json.dumps(model, default=json_default))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.set_header("Content-Type", "application/json")

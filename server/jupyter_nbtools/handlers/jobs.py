@@ -7,7 +7,7 @@ from typing import Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler
+from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler, off_loop
 from jupyter_nbtools.jobs_service import JobsService
 from nbtools.jobs.definitions import (
     create_job,
@@ -47,6 +47,7 @@ class JobsHandlerBase(NbtoolsHandler):
 class JobsHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         path = self.get_query_argument("path", None)
         self.jobs  # noqa: B018 - start the scheduler with the first jobs request
@@ -56,6 +57,7 @@ class JobsHandler(JobsHandlerBase):
 
     @web.authenticated
     @authorized(EXECUTE)
+    @off_loop
     def post(self) -> None:
         body = self.json_body()
         body["notebook_path"] = self.notebook_path(body.get("notebook_path"))
@@ -67,6 +69,7 @@ class JobsHandler(JobsHandlerBase):
 class JobHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self, job_id: str) -> None:
         with self.project.store.session() as session:
             self.reply(job_to_dict(get_job(session, self.path_id(job_id, "job_id"))))
@@ -82,23 +85,24 @@ class JobHandler(JobsHandlerBase):
             changes["notebook_path"] = self.notebook_path(changes["notebook_path"])
         if set(changes) == {"paused"}:
             paused = self.body_field(changes, "paused", bool, required=True)
-            job = set_paused(self.project, job_number, paused)
+            job = await self.call(set_paused, self.project, job_number, paused)
         else:
-            job = update_job(self.project, job_number, changes)
+            job = await self.call(update_job, self.project, job_number, changes)
         self.jobs.wake()
         self.reply(job_to_dict(job))
 
     @web.authenticated
     @authorized
+    @off_loop
     def delete(self, job_id: str) -> None:
         delete_job(self.project, self.path_id(job_id, "job_id"))
-        self.set_status(204)
-        self.finish()
+        self.reply(None, 204)
 
 
 class JobRunHandler(JobsHandlerBase):
     @web.authenticated
     @authorized(EXECUTE)
+    @off_loop
     def post(self, job_id: str) -> None:
         with self.project.store.session() as session:
             job = get_job(session, self.path_id(job_id, "job_id"))
