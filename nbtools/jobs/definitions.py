@@ -17,6 +17,7 @@ from nbtools.jobs.pinned import check_pin
 from nbtools.jobs.schedules import check_cron, check_timezone, next_times
 from nbtools.jobs.submit import check_timeout, checked_parameters
 from nbtools.store.base import utcnow
+from nbtools.versioning.history import default_user
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -178,11 +179,14 @@ def list_jobs(session: Session, notebook_path: str | None = None) -> list[Job]:
     return list(session.scalars(query))
 
 
-def create_job(project: Project, fields: dict[str, Any], *, from_text: bool = False) -> Job:
-    """Store a new job; nothing is stored if any field is invalid."""
+def create_job(
+    project: Project, fields: dict[str, Any], *, from_text: bool = False, actor: str | None = None
+) -> Job:
+    """Store a new job, created by ``actor`` (default: the OS user, see :func:`default_user`);
+    nothing is stored if any field is invalid."""
     checked = _checked(project, fields, from_text=from_text)
     with project.store.session(write=True) as session:
-        job = Job(**checked)
+        job = Job(**checked, created_by=actor or default_user())
         _next_run(job)
         session.add(job)
         session.flush()
@@ -241,6 +245,7 @@ def job_to_dict(job: Job) -> dict[str, Any]:
         **model,
         "schedule_description": describe(job.cron) if job.cron else None,
         "next_run_at": job.next_run_at,
+        "created_by": job.created_by,
         "created_at": job.created_at,
         "updated_at": job.updated_at,
     }

@@ -56,6 +56,8 @@ class Job(Base):
     #: Run this notebook version instead of the file on disk (lineage feature).
     pinned_version_id: Mapped[int | None] = mapped_column(Integer)
     next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: Who created the job: the authenticated Jupyter user, or the CLI's actor.
+    created_by: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -87,6 +89,8 @@ class Run(Base):
     #: executing worker renews it with every heartbeat (see :mod:`nbtools.jobs.leases`).
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: Who started the run (a scheduled run: who created its job).
+    created_by: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

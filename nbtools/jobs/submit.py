@@ -11,6 +11,7 @@ from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.jobs.runs import new_run
 from nbtools.notebooks import read_notebook
 from nbtools.store.base import utcnow
+from nbtools.versioning.history import default_user
 
 if TYPE_CHECKING:
     from nbtools.jobs.models import Job, Run
@@ -68,12 +69,14 @@ def queue_run(
     pinned_version_id: int | None = None,
     reproduce_of: int | None = None,
     claim: str | None = None,
+    actor: str | None = None,
 ) -> Run:
     """Store a queued run of ``notebook_path`` (or of ``job``) after checking its inputs.
 
     The run executes ``pinned_version_id`` (default: the job's pinned version) instead of the
     file on disk when given. With ``claim`` the run is queued under that claim token, so no
-    scheduler takes it: the caller executes it itself.
+    scheduler takes it: the caller executes it itself. ``actor`` is who starts it (default:
+    the OS user, see :func:`~nbtools.versioning.history.default_user`).
     """
     if pinned_version_id is None and job is not None:
         pinned_version_id = job.pinned_version_id
@@ -85,6 +88,7 @@ def queue_run(
         "parameters": parameters,
         "pinned_version_id": pinned_version_id,
         "reproduce_of": reproduce_of,
+        "created_by": actor or default_user(),
     }
     if claim is not None:
         fields.update(

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from jupyter_server import CallContext
 from jupyter_server.services.contents.checkpoints import AsyncCheckpoints, Checkpoints
 from tornado.web import HTTPError
 from traitlets import Any as AnyTrait
@@ -28,6 +29,14 @@ from nbtools.versioning.history import Version, disk_content
 
 #: JupyterLab's revert dialog lists at most this many of the newest versions.
 LISTED_VERSIONS = 50
+
+
+def request_user() -> str | None:
+    """The authenticated Jupyter user of the request being served (saves, checkpoints and
+    reverts come through Jupyter's contents API), or ``None`` outside a request."""
+    handler = CallContext.get(CallContext.JUPYTER_HANDLER)
+    name = getattr(getattr(handler, "current_user", None), "username", None)
+    return name if isinstance(name, str) and name else None
 
 
 def is_notebook(path: str) -> bool:
@@ -80,7 +89,10 @@ class VersionRecorder:
             self.overlapping.add(path)
         self.saving[path] = self.saving.get(path, 0) + 1
         content = model["content"]
-        self.guarded(path, "record", lambda key: versioning.commit(self.project, key, content))
+        user = request_user()
+        self.guarded(
+            path, "record", lambda key: versioning.commit(self.project, key, content, user=user)
+        )
 
     def after_save(self, model: dict[str, Any], **_: Any) -> None:
         """Post-save hook: when saves of one notebook overlapped, their writes may have landed
@@ -106,7 +118,8 @@ class VersionRecorder:
         return checkpoint_model(version)
 
     def _record_disk(self, key: str) -> Version:
-        return versioning.commit(self.project, key, disk_content(self.project, key))
+        content = disk_content(self.project, key)
+        return versioning.commit(self.project, key, content, user=request_user())
 
     def list(self, path: str) -> list[dict[str, Any]]:
         found = self.guarded(
@@ -117,7 +130,7 @@ class VersionRecorder:
     def restore(self, checkpoint_id: str, path: str) -> None:
         try:
             version = versioning.resolve(self.project, self.key(path), checkpoint_id)
-            versioning.restore(self.project, version)
+            versioning.restore(self.project, version, user=request_user())
         except NbtoolsError as error:
             raise HTTPError(http_status(error), error.message) from error
 

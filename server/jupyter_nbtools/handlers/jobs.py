@@ -61,7 +61,7 @@ class JobsHandler(JobsHandlerBase):
     def post(self) -> None:
         body = self.json_body()
         body["notebook_path"] = self.notebook_path(body.get("notebook_path"))
-        job = create_job(self.project, body)
+        job = create_job(self.project, body, actor=self.actor)
         self.jobs.wake()
         self.reply(job_to_dict(job), status=201)
 
@@ -107,7 +107,8 @@ class JobRunHandler(JobsHandlerBase):
         with self.project.store.session() as session:
             job = get_job(session, self.path_id(job_id, "job_id"))
         overrides = self.body_field(self.json_body(), "parameters", dict, {})
-        run = queue_run(self.project, job.notebook_path, {**job.parameters, **overrides}, job=job)
+        parameters = {**job.parameters, **overrides}
+        run = queue_run(self.project, job.notebook_path, parameters, job=job, actor=self.actor)
         self.jobs.wake()
         self.reply(run_to_dict(self.project, run), status=202)
 

@@ -22,7 +22,7 @@ class RunReproduceHandler(JobsHandlerBase):
         reproduction = await self.call(
             plan_reproduction, self.project, self.path_id(run_id, "run_id")
         )
-        run = await self.call(queue_reproduction, self.project, reproduction)
+        run = await self.call(queue_reproduction, self.project, reproduction, actor=self.actor)
         self.jobs.wake()
         model = {**run_to_dict(self.project, run), "reproduction": reproduction.to_dict()}
         self.reply(model, status=202)

@@ -62,6 +62,7 @@ class RunsHandler(JobsHandlerBase):
             kernel_name=self.body_field(body, "kernel_name", str),
             timeout_seconds=self.body_field(body, "timeout_seconds", int),
             output_html=self.body_field(body, "output_html", bool, False),
+            actor=self.actor,
         )
         self.jobs.wake()
         self.reply(run_to_dict(self.project, run), status=202)
@@ -92,7 +93,7 @@ class RunRerunHandler(JobsHandlerBase):
     @authorized(EXECUTE)
     @off_loop
     def post(self, run_id: str) -> None:
-        run = rerun(self.project.store, self.path_id(run_id, "run_id"))
+        run = rerun(self.project.store, self.path_id(run_id, "run_id"), actor=self.actor)
         self.jobs.wake()
         self.reply(run_to_dict(self.project, run), status=202)
 

@@ -43,7 +43,7 @@ class VersionsHandler(NbtoolsHandler):
         path = self.relative_path(self.body_field(body, "path", str, required=True))
         message = self.body_field(body, "message", str)
         content = disk_content(self.project, path)
-        version = versioning.commit(self.project, path, content, message=message)
+        version = versioning.commit(self.project, path, content, message=message, user=self.actor)
         self.reply(version.to_dict(), status=201 if version.recorded else 200)
 
 
@@ -91,7 +91,8 @@ class VersionRestoreHandler(NbtoolsHandler):
         as_path = self.body_field(self.json_body(), "as_path", str)
         if as_path:
             as_path = self.relative_path(as_path, "as_path")
-        self.reply(versioning.restore(self.project, version, as_path or None).to_dict())
+        restored = versioning.restore(self.project, version, as_path or None, user=self.actor)
+        self.reply(restored.to_dict())
 
 
 class VersionsGcHandler(NbtoolsHandler):
