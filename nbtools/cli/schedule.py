@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.decorators import idempotency_option, json_option, pass_cli
 from nbtools.cli.job_ref import job_argument
 from nbtools.cli.output import print_fields, print_json, print_table
 from nbtools.cli.run import notebook_argument, parameter_option, parse_assignments
@@ -100,6 +100,7 @@ def schedule() -> None:
 @click.argument("notebook")
 @job_options
 @click.option("--paused", is_flag=True, help="Create the job paused.")
+@idempotency_option
 @json_option
 @pass_cli
 def add(
@@ -107,6 +108,7 @@ def add(
     notebook: str,
     parameters: tuple[str, ...],
     paused: bool,
+    idempotency_key: str | None,
     as_json: bool,
     **options: Any,
 ) -> None:
@@ -124,7 +126,8 @@ def add(
         fields["pinned_version_id"] = _pinned_id(
             cli_ctx, fields["notebook_path"], options["pin_version"]
         )
-    model = job_to_dict(create_job(project, fields, from_text=True))
+    job = create_job(project, fields, from_text=True, idempotency_key=idempotency_key)
+    model = job_to_dict(job)
     print_json(model) if as_json else print_job(model)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.jobs import events
 from nbtools.jobs.errors import InvalidParameterError
+from nbtools.jobs.idempotency import check_key, created_once
 from nbtools.jobs.missed import MAX_CATCH_UP
 from nbtools.jobs.models import MISSED_POLICIES, MISSED_RUN_ONCE, Job
 from nbtools.jobs.pinned import check_pin
@@ -180,13 +181,22 @@ def list_jobs(session: Session, notebook_path: str | None = None) -> list[Job]:
 
 
 def create_job(
-    project: Project, fields: dict[str, Any], *, from_text: bool = False, actor: str | None = None
+    project: Project,
+    fields: dict[str, Any],
+    *,
+    from_text: bool = False,
+    idempotency_key: str | None = None,
+    actor: str | None = None,
 ) -> Job:
     """Store a new job, created by ``actor`` (default: the OS user, see :func:`default_user`);
-    nothing is stored if any field is invalid."""
+    nothing is stored if any field is invalid.
+
+    A second job with the same ``idempotency_key`` is refused (:mod:`~nbtools.jobs.idempotency`).
+    """
     checked = _checked(project, fields, from_text=from_text)
-    with project.store.session(write=True) as session:
-        job = Job(**checked, created_by=actor or default_user())
+    key = check_key(idempotency_key)
+    with created_once(project.store, Job, key), project.store.session(write=True) as session:
+        job = Job(**checked, idempotency_key=key, created_by=actor or default_user())
         _next_run(job)
         session.add(job)
         session.flush()
@@ -244,6 +254,7 @@ def job_to_dict(job: Job) -> dict[str, Any]:
         "id": job.id,
         **model,
         "schedule_description": describe(job.cron) if job.cron else None,
+        "idempotency_key": job.idempotency_key,
         "next_run_at": job.next_run_at,
         "created_by": job.created_by,
         "created_at": job.created_at,

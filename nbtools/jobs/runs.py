@@ -374,6 +374,7 @@ def _model(run: Run) -> dict[str, Any]:
             "cells_done": run.cells_done,
             "current_cell": run.current_cell,
         },
+        "idempotency_key": run.idempotency_key,
         "skipped": None
         if run.status != SKIPPED
         else {"until": run.skipped_until, "count": run.skipped_count, "reason": run.skip_reason},

@@ -9,6 +9,7 @@ from tornado import web
 
 from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler, off_loop
 from jupyter_nbtools.jobs_service import JobsService
+from nbtools.errors import InvalidInputError
 from nbtools.jobs.definitions import (
     create_job,
     delete_job,
@@ -18,6 +19,7 @@ from nbtools.jobs.definitions import (
     set_paused,
     update_job,
 )
+from nbtools.jobs.idempotency import check_key
 from nbtools.jobs.runs import run_to_dict
 from nbtools.jobs.submit import queue_run
 
@@ -38,6 +40,19 @@ class JobsHandlerBase(NbtoolsHandler):
         service: JobsService = self.settings["nbtools_jobs"]
         service.ensure_started()
         return service
+
+    def idempotency_key(self, body: dict[str, object]) -> str | None:
+        """The request's idempotency key: the ``Idempotency-Key`` header or the body's
+        ``idempotency_key`` field (removed from ``body``); both must agree when both are given."""
+        header = self.request.headers.get("Idempotency-Key")
+        field = self.body_field(body, "idempotency_key", str)
+        body.pop("idempotency_key", None)
+        if header is not None and field is not None and header != field:
+            raise InvalidInputError(
+                "The Idempotency-Key header and the idempotency_key field differ; give one.",
+                field="idempotency_key",
+            )
+        return check_key(header if header is not None else field)
 
     def notebook_path(self, path: object, field: str = "notebook_path") -> str:
         """A request's notebook path, resolved inside the root and normalized."""
@@ -60,8 +75,9 @@ class JobsHandler(JobsHandlerBase):
     @off_loop
     def post(self) -> None:
         body = self.json_body()
+        key = self.idempotency_key(body)
         body["notebook_path"] = self.notebook_path(body.get("notebook_path"))
-        job = create_job(self.project, body, actor=self.actor)
+        job = create_job(self.project, body, idempotency_key=key, actor=self.actor)
         self.jobs.wake()
         self.reply(job_to_dict(job), status=201)
 
@@ -106,9 +122,17 @@ class JobRunHandler(JobsHandlerBase):
     def post(self, job_id: str) -> None:
         with self.project.store.session() as session:
             job = get_job(session, self.path_id(job_id, "job_id"))
-        overrides = self.body_field(self.json_body(), "parameters", dict, {})
-        parameters = {**job.parameters, **overrides}
-        run = queue_run(self.project, job.notebook_path, parameters, job=job, actor=self.actor)
+        body = self.json_body()
+        key = self.idempotency_key(body)
+        overrides = self.body_field(body, "parameters", dict, {})
+        run = queue_run(
+            self.project,
+            job.notebook_path,
+            {**job.parameters, **overrides},
+            job=job,
+            idempotency_key=key,
+            actor=self.actor,
+        )
         self.jobs.wake()
         self.reply(run_to_dict(self.project, run), status=202)
 

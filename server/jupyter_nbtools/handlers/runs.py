@@ -63,6 +63,7 @@ class RunsHandler(JobsHandlerBase):
             timeout_seconds=self.body_field(body, "timeout_seconds", int),
             output_html=self.body_field(body, "output_html", bool, False),
             actor=self.actor,
+            idempotency_key=self.idempotency_key(body),
         )
         self.jobs.wake()
         self.reply(run_to_dict(self.project, run), status=202)
