@@ -20,6 +20,7 @@ from jupyter_server import CallContext
 from jupyter_server.services.contents.checkpoints import AsyncCheckpoints, Checkpoints
 from tornado.web import HTTPError
 from traitlets import Any as AnyTrait
+from traitlets import Instance
 
 from jupyter_nbtools.handlers.base import http_status
 from nbtools import versioning
@@ -155,12 +156,13 @@ def _refuse_delete(path: str) -> HTTPError:
 class NbtoolsCheckpoints(Checkpoints):
     """Checkpoints of a synchronous contents manager: notebooks' are nbtools versions."""
 
-    recorder = AnyTrait(help="The VersionRecorder of the server.")
+    recorder = Instance(VersionRecorder, help="The VersionRecorder of the server.")
     fallback = AnyTrait(help="The checkpoints used for files other than notebooks.")
 
     def create_checkpoint(self, contents_mgr: Any, path: str) -> dict[str, Any]:
         if not is_notebook(path):
-            return self.fallback.create_checkpoint(contents_mgr, path)
+            model: dict[str, Any] = self.fallback.create_checkpoint(contents_mgr, path)
+            return model
         return self.recorder.create(path)
 
     def restore_checkpoint(self, contents_mgr: Any, checkpoint_id: str, path: str) -> None:
@@ -171,7 +173,8 @@ class NbtoolsCheckpoints(Checkpoints):
 
     def list_checkpoints(self, path: str) -> list[dict[str, Any]]:
         if not is_notebook(path):
-            return self.fallback.list_checkpoints(path)
+            models: list[dict[str, Any]] = self.fallback.list_checkpoints(path)
+            return models
         return self.recorder.list(path)
 
     def rename_checkpoint(self, checkpoint_id: str, old_path: str, new_path: str) -> None:
@@ -194,12 +197,13 @@ class NbtoolsCheckpoints(Checkpoints):
 class AsyncNbtoolsCheckpoints(AsyncCheckpoints):
     """Checkpoints of an asynchronous contents manager (Jupyter Server's default)."""
 
-    recorder = AnyTrait(help="The VersionRecorder of the server.")
+    recorder = Instance(VersionRecorder, help="The VersionRecorder of the server.")
     fallback = AnyTrait(help="The checkpoints used for files other than notebooks.")
 
     async def create_checkpoint(self, contents_mgr: Any, path: str) -> dict[str, Any]:
         if not is_notebook(path):
-            return await self.fallback.create_checkpoint(contents_mgr, path)
+            model: dict[str, Any] = await self.fallback.create_checkpoint(contents_mgr, path)
+            return model
         return self.recorder.create(path)
 
     async def restore_checkpoint(self, contents_mgr: Any, checkpoint_id: str, path: str) -> None:
@@ -210,7 +214,8 @@ class AsyncNbtoolsCheckpoints(AsyncCheckpoints):
 
     async def list_checkpoints(self, path: str) -> list[dict[str, Any]]:
         if not is_notebook(path):
-            return await self.fallback.list_checkpoints(path)
+            models: list[dict[str, Any]] = await self.fallback.list_checkpoints(path)
+            return models
         return self.recorder.list(path)
 
     async def rename_checkpoint(self, checkpoint_id: str, old_path: str, new_path: str) -> None:

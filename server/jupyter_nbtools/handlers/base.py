@@ -22,9 +22,10 @@ import json
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from jupyter_core.utils import ensure_async
+from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado.web import HTTPError
 
@@ -87,6 +88,14 @@ def _is_kind(value: object, kind: type) -> bool:
     if kind is float:
         return isinstance(value, (int, float))
     return isinstance(value, kind)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def authorized_to_execute(method: F) -> F:
+    """``@authorized("execute")`` with its type: for handler methods that run code."""
+    return cast(F, authorized(EXECUTE)(method))
 
 
 def off_loop(method: Callable[..., None]) -> Callable[..., Awaitable[None]]:
@@ -230,7 +239,7 @@ class NbtoolsHandler(APIHandler):
 
     # -- body ----------------------------------------------------------------------------
 
-    async def prepare(self) -> None:
+    async def prepare(self, *, _redirect_to_login: bool = True) -> None:
         """Check the body of every authenticated request that may carry one, so a route
         that reads no field still refuses an oversized or malformed body."""
         await super().prepare()
@@ -260,7 +269,7 @@ class NbtoolsHandler(APIHandler):
             self._nbtools_body = {}
             return {}
         try:
-            body = json.loads(raw)
+            body: Any = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
             raise InvalidInputError(
@@ -318,7 +327,7 @@ class NbtoolsHandler(APIHandler):
             return
         if isinstance(error, HTTPError) and status_code < 500:
             message = error.log_message or error.reason or self._reason
-            body = {"error": "HTTPError", "message": message, "details": {}}
+            body: dict[str, Any] = {"error": "HTTPError", "message": message, "details": {}}
             self.finish(json.dumps(body))
             return
         body = {

@@ -11,7 +11,7 @@ from typing import Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler, off_loop
+from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized_to_execute, off_loop
 from nbtools.envsnap import diff, get_snapshot, list_snapshots, snapshot_kernel
 from nbtools.envsnap.files import DEFAULT_NAMES, FORMATS, export, parse_file
 from nbtools.envsnap.kernels import list_kernels
@@ -129,7 +129,7 @@ class RecreateHandler(NbtoolsHandler):
     """Recreate a snapshot in a new venv at a path inside the server root."""
 
     @web.authenticated
-    @authorized(EXECUTE)
+    @authorized_to_execute
     async def post(self) -> None:
         body = self.json_body()
         directory = self.resolve(_string(self, body, "path"))

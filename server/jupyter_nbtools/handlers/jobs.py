@@ -7,7 +7,7 @@ from typing import Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler, off_loop
+from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler, authorized_to_execute, off_loop
 from jupyter_nbtools.jobs_service import JobsService
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.definitions import (
@@ -71,7 +71,7 @@ class JobsHandler(JobsHandlerBase):
             self.reply([job_to_dict(job) for job in list_jobs(session, notebook)])
 
     @web.authenticated
-    @authorized(EXECUTE)
+    @authorized_to_execute
     @off_loop
     def post(self) -> None:
         body = self.json_body()
@@ -117,7 +117,7 @@ class JobHandler(JobsHandlerBase):
 
 class JobRunHandler(JobsHandlerBase):
     @web.authenticated
-    @authorized(EXECUTE)
+    @authorized_to_execute
     @off_loop
     def post(self, job_id: str) -> None:
         with self.project.store.session() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import EXECUTE, off_loop
+from jupyter_nbtools.handlers.base import authorized_to_execute, off_loop
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
 from nbtools.jobs.runs import run_to_dict
 from nbtools.lineage.production import production_environment
@@ -17,7 +17,7 @@ class RunReproduceHandler(JobsHandlerBase):
     with ``reproduction``: what it runs and how the environment changed since."""
 
     @web.authenticated
-    @authorized(EXECUTE)
+    @authorized_to_execute
     async def post(self, run_id: str) -> None:
         reproduction = await self.call(
             plan_reproduction, self.project, self.path_id(run_id, "run_id")

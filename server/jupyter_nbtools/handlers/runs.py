@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import EXECUTE, off_loop
+from jupyter_nbtools.handlers.base import authorized_to_execute, off_loop
 from jupyter_nbtools.handlers.download import attachment
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
 from nbtools.errors import NotFoundError
@@ -51,7 +51,7 @@ class RunsHandler(JobsHandlerBase):
             self.reply([run_to_dict(self.project, run) for run in found])
 
     @web.authenticated
-    @authorized(EXECUTE)
+    @authorized_to_execute
     @off_loop
     def post(self) -> None:
         body = self.json_body()
@@ -91,7 +91,7 @@ class RunCancelHandler(JobsHandlerBase):
 
 class RunRerunHandler(JobsHandlerBase):
     @web.authenticated
-    @authorized(EXECUTE)
+    @authorized_to_execute
     @off_loop
     def post(self, run_id: str) -> None:
         run = rerun(self.project.store, self.path_id(run_id, "run_id"), actor=self.actor)

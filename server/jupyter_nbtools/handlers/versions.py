@@ -5,7 +5,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler, off_loop
+from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized_to_execute, off_loop
 from nbtools import versioning
 from nbtools.versioning.history import disk_content
 
@@ -83,7 +83,7 @@ class VersionDiffHandler(NbtoolsHandler):
 
 class VersionRestoreHandler(NbtoolsHandler):
     @web.authenticated
-    @authorized(EXECUTE)
+    @authorized_to_execute
     @off_loop
     def post(self, version_id: str) -> None:
         """``{"as_path"?}``: put the version back onto its notebook, or into a new file."""
