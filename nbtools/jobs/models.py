@@ -60,6 +60,9 @@ class Job(Base):
     next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     #: Who created the job: the authenticated Jupyter user, or the CLI's actor.
     created_by: Mapped[str | None] = mapped_column(String(255))
+    #: When the job was deleted without ``purge``: hidden from lists, never scheduled, its
+    #: runs, metrics and alerts kept readable.
+    archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
