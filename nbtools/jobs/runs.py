@@ -70,6 +70,7 @@ def new_run(job: Job | None, **fields: Any) -> Run:
         fields.setdefault("output_html", job.output_html)
         fields.setdefault("pinned_version_id", job.pinned_version_id)
         fields.setdefault("created_by", job.created_by)
+        fields.setdefault("purpose", job.purpose)
     fields.setdefault("status", QUEUED)
     fields.setdefault("created_at", utcnow())
     return Run(attempt=1, cancel_requested=False, **fields)
@@ -322,6 +323,7 @@ def rerun(store: Store, run_id: int, actor: str | None = None) -> Run:
             output_html=original.output_html,
             pinned_version_id=original.pinned_version_id,
             created_by=actor or default_user(),
+            purpose=original.purpose,
         )
         session.add(run)
         session.flush()
