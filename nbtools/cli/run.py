@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 #: Signals that cancel a run executing in ``nbtools run`` (then it exits 128 + the signal).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
+purpose_option = click.option(
+    "--purpose",
+    help="What the run's data is used for (e.g. churn-model): needed for personal or sensitive "
+    "datasets, and checked against every dataset's allowed purposes before the run starts.",
+)
 parameter_option = click.option(
     "-p",
     "--parameter",
@@ -166,6 +171,7 @@ def print_reproduction(reproduction: Reproduction) -> None:
     "--cell-timeout", type=int, help="Stop the run when one cell runs longer than this (seconds)."
 )
 @click.option("--html", is_flag=True, help="Also render the executed notebook as HTML.")
+@purpose_option
 @click.option(
     "--reproduce",
     "reproduce_run",
@@ -191,6 +197,7 @@ def run(
     timeout: int | None,
     cell_timeout: int | None,
     html: bool,
+    purpose: str | None,
     reproduce_run: int | None,
     same_env: bool,
     idempotency_key: str | None,
@@ -235,6 +242,7 @@ def run(
         cell_timeout_seconds=cell_timeout,
         output_html=html,
         claim=(token := claim_token()),
+        purpose=purpose,
         idempotency_key=idempotency_key,
     )
     _execute(cli_ctx, queued.id, token, output, as_json)
