@@ -18,6 +18,7 @@ from nbtools.jobs.pinned import check_pin
 from nbtools.jobs.schedules import check_cron, check_timezone, next_times
 from nbtools.jobs.submit import check_active, check_timeout, checked_parameters
 from nbtools.store.base import utcnow
+from nbtools.versioning.history import default_user
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -206,8 +207,10 @@ def create_job(
     *,
     from_text: bool = False,
     idempotency_key: str | None = None,
+    actor: str | None = None,
 ) -> Job:
-    """Store a new job; nothing is stored if any field is invalid.
+    """Store a new job, created by ``actor`` (default: the OS user, see :func:`default_user`);
+    nothing is stored if any field is invalid.
 
     A second job with the same ``idempotency_key`` is refused (:mod:`~nbtools.jobs.idempotency`).
     """
@@ -215,7 +218,7 @@ def create_job(
     _check_use(project, checked)
     key = check_key(idempotency_key)
     with created_once(project.store, Job, key), project.store.session(write=True) as session:
-        job = Job(**checked, idempotency_key=key)
+        job = Job(**checked, idempotency_key=key, created_by=actor or default_user())
         _next_run(job)
         session.add(job)
         session.flush()
@@ -288,6 +291,7 @@ def job_to_dict(job: Job) -> dict[str, Any]:
         "schedule_description": describe(job.cron) if job.cron else None,
         "idempotency_key": job.idempotency_key,
         "next_run_at": job.next_run_at,
+        "created_by": job.created_by,
         "archived_at": job.archived_at,
         "created_at": job.created_at,
         "updated_at": job.updated_at,

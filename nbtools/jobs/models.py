@@ -60,6 +60,8 @@ class Job(Base):
     #: The key the job was submitted with (unique: see :mod:`nbtools.jobs.idempotency`).
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: Who created the job: the authenticated Jupyter user, or the CLI's actor.
+    created_by: Mapped[str | None] = mapped_column(String(255))
     #: When the job was deleted without ``purge``: hidden from lists, never scheduled, its
     #: runs, metrics and alerts kept readable.
     archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -94,6 +96,8 @@ class Run(Base):
     #: executing worker renews it with every heartbeat (see :mod:`nbtools.jobs.leases`).
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: Who started the run (a scheduled run: who created its job).
+    created_by: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

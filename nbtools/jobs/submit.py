@@ -14,6 +14,7 @@ from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.jobs.runs import new_run
 from nbtools.notebooks import read_notebook
 from nbtools.store.base import utcnow
+from nbtools.versioning.history import default_user
 
 if TYPE_CHECKING:
     from nbtools.jobs.models import Job
@@ -91,13 +92,15 @@ def queue_run(
     claim: str | None = None,
     purpose: str | None = None,
     idempotency_key: str | None = None,
+    actor: str | None = None,
 ) -> Run:
     """Store a queued run of ``notebook_path`` (or of ``job``) after checking its inputs.
 
     The run executes ``pinned_version_id`` (default: the job's pinned version) instead of the
     file on disk when given. With ``claim`` the run is queued under that claim token, so no
     scheduler takes it: the caller executes it itself. A second run with the same
-    ``idempotency_key`` is refused (:mod:`nbtools.jobs.idempotency`).
+    ``idempotency_key`` is refused (:mod:`nbtools.jobs.idempotency`). ``actor`` is who starts
+    it (default: the OS user, see :func:`~nbtools.versioning.history.default_user`).
     """
     key = check_key(idempotency_key)
     if job is not None:
@@ -119,6 +122,7 @@ def queue_run(
         "parameters": parameters,
         "pinned_version_id": pinned_version_id,
         "reproduce_of": reproduce_of,
+        "created_by": actor or default_user(),
     }
     if claim is not None:
         fields.update(

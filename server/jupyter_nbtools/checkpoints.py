@@ -16,9 +16,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from jupyter_server import CallContext
 from jupyter_server.services.contents.checkpoints import AsyncCheckpoints, Checkpoints
 from tornado.web import HTTPError
 from traitlets import Any as AnyTrait
+from traitlets import Instance
 
 from jupyter_nbtools.handlers.base import http_status
 from nbtools import versioning
@@ -28,6 +30,14 @@ from nbtools.versioning.history import Version, disk_content
 
 #: JupyterLab's revert dialog lists at most this many of the newest versions.
 LISTED_VERSIONS = 50
+
+
+def request_user() -> str | None:
+    """The authenticated Jupyter user of the request being served (saves, checkpoints and
+    reverts come through Jupyter's contents API), or ``None`` outside a request."""
+    handler = CallContext.get(CallContext.JUPYTER_HANDLER)
+    name = getattr(getattr(handler, "current_user", None), "username", None)
+    return name if isinstance(name, str) and name else None
 
 
 def is_notebook(path: str) -> bool:
@@ -80,7 +90,10 @@ class VersionRecorder:
             self.overlapping.add(path)
         self.saving[path] = self.saving.get(path, 0) + 1
         content = model["content"]
-        self.guarded(path, "record", lambda key: versioning.commit(self.project, key, content))
+        user = request_user()
+        self.guarded(
+            path, "record", lambda key: versioning.commit(self.project, key, content, user=user)
+        )
 
     def after_save(self, model: dict[str, Any], **_: Any) -> None:
         """Post-save hook: when saves of one notebook overlapped, their writes may have landed
@@ -106,7 +119,8 @@ class VersionRecorder:
         return checkpoint_model(version)
 
     def _record_disk(self, key: str) -> Version:
-        return versioning.commit(self.project, key, disk_content(self.project, key))
+        content = disk_content(self.project, key)
+        return versioning.commit(self.project, key, content, user=request_user())
 
     def list(self, path: str) -> list[dict[str, Any]]:
         found = self.guarded(
@@ -117,7 +131,7 @@ class VersionRecorder:
     def restore(self, checkpoint_id: str, path: str) -> None:
         try:
             version = versioning.resolve(self.project, self.key(path), checkpoint_id)
-            versioning.restore(self.project, version)
+            versioning.restore(self.project, version, user=request_user())
         except NbtoolsError as error:
             raise HTTPError(http_status(error), error.message) from error
 
@@ -142,12 +156,13 @@ def _refuse_delete(path: str) -> HTTPError:
 class NbtoolsCheckpoints(Checkpoints):
     """Checkpoints of a synchronous contents manager: notebooks' are nbtools versions."""
 
-    recorder = AnyTrait(help="The VersionRecorder of the server.")
+    recorder = Instance(VersionRecorder, help="The VersionRecorder of the server.")
     fallback = AnyTrait(help="The checkpoints used for files other than notebooks.")
 
     def create_checkpoint(self, contents_mgr: Any, path: str) -> dict[str, Any]:
         if not is_notebook(path):
-            return self.fallback.create_checkpoint(contents_mgr, path)
+            model: dict[str, Any] = self.fallback.create_checkpoint(contents_mgr, path)
+            return model
         return self.recorder.create(path)
 
     def restore_checkpoint(self, contents_mgr: Any, checkpoint_id: str, path: str) -> None:
@@ -158,7 +173,8 @@ class NbtoolsCheckpoints(Checkpoints):
 
     def list_checkpoints(self, path: str) -> list[dict[str, Any]]:
         if not is_notebook(path):
-            return self.fallback.list_checkpoints(path)
+            models: list[dict[str, Any]] = self.fallback.list_checkpoints(path)
+            return models
         return self.recorder.list(path)
 
     def rename_checkpoint(self, checkpoint_id: str, old_path: str, new_path: str) -> None:
@@ -181,12 +197,13 @@ class NbtoolsCheckpoints(Checkpoints):
 class AsyncNbtoolsCheckpoints(AsyncCheckpoints):
     """Checkpoints of an asynchronous contents manager (Jupyter Server's default)."""
 
-    recorder = AnyTrait(help="The VersionRecorder of the server.")
+    recorder = Instance(VersionRecorder, help="The VersionRecorder of the server.")
     fallback = AnyTrait(help="The checkpoints used for files other than notebooks.")
 
     async def create_checkpoint(self, contents_mgr: Any, path: str) -> dict[str, Any]:
         if not is_notebook(path):
-            return await self.fallback.create_checkpoint(contents_mgr, path)
+            model: dict[str, Any] = await self.fallback.create_checkpoint(contents_mgr, path)
+            return model
         return self.recorder.create(path)
 
     async def restore_checkpoint(self, contents_mgr: Any, checkpoint_id: str, path: str) -> None:
@@ -197,7 +214,8 @@ class AsyncNbtoolsCheckpoints(AsyncCheckpoints):
 
     async def list_checkpoints(self, path: str) -> list[dict[str, Any]]:
         if not is_notebook(path):
-            return await self.fallback.list_checkpoints(path)
+            models: list[dict[str, Any]] = await self.fallback.list_checkpoints(path)
+            return models
         return self.recorder.list(path)
 
     async def rename_checkpoint(self, checkpoint_id: str, old_path: str, new_path: str) -> None:
