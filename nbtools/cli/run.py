@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.project import Project
 
 if TYPE_CHECKING:
+    from nbtools.jobs.kernels import KernelSource
     from nbtools.jobs.runner import Interrupt
     from nbtools.lineage.reproduce import Reproduction
 
@@ -85,15 +86,38 @@ def _signals_cancel(interrupt: Interrupt) -> Iterator[list[int]]:
             signal.signal(signum, handler)
 
 
+def booted_kernels(project: Project, path: str, kernel: str | None) -> KernelSource:
+    """Kernels for one run, its kernel already booting (in its own process) while this one
+    imports, queues and prepares the run.
+
+    What cannot be booted now (an unknown kernel, an unreadable notebook) fails again, with
+    its proper error recorded on the run, when the run starts.
+    """
+    import json
+
+    from nbtools.jobs.kernels import DEFAULT_KERNEL, KernelSource
+
+    kernels = KernelSource(prestart=False, quiet=True, wait_for_exit=False)
+    try:
+        file = project.resolve(path)
+        if kernel is None:
+            spec = json.loads(file.read_bytes()).get("metadata", {}).get("kernelspec", {})
+            kernel = spec.get("name") if isinstance(spec.get("name"), str) else None
+        kernels.boot(kernel or DEFAULT_KERNEL, file.parent)
+    except (OSError, ValueError, KeyError, AttributeError):
+        pass
+    return kernels
+
+
 def _execute(
     cli_ctx: CliContext,
-    run_id: int,
-    token: str,
+    queue: Callable[[str], int],
     output: Path | None,
     as_json: bool,
+    kernels: KernelSource | None = None,
     **extra: Any,
 ) -> None:
-    """Execute queued run ``run_id`` (claimed with ``token``) here and now, print it; exit 1
+    """Queue a run with ``queue(claim token)``, execute it here and now, print it; exit 1
     unless it succeeded, 130/143 after SIGINT/SIGTERM (the run is cancelled)."""
     from nbtools.jobs.executors.base import RunRequest
     from nbtools.jobs.kernels import KernelSource
@@ -101,11 +125,13 @@ def _execute(
     from nbtools.jobs.runs import get_run, output_files, run_to_dict
 
     project = cli_ctx.project
-    request = RunRequest.for_project(project, run_id, token=token)
-    kernels = KernelSource(prestart=False)
+    kernels = kernels or KernelSource(prestart=False, quiet=True, wait_for_exit=False)
     interrupt = Interrupt()
     with _signals_cancel(interrupt) as received:
         try:
+            token = claim_token()
+            run_id = queue(token)
+            request = RunRequest.for_project(project, run_id, token=token)
             execute_run(project, request, kernels, interrupt=interrupt)
         finally:
             kernels.close()
@@ -227,25 +253,30 @@ def run(
         raise InvalidInputError("Give the NOTEBOOK to run, or --reproduce RUN.")
     if same_env:
         raise InvalidInputError("--same-env applies only with --reproduce RUN.")
-    from nbtools.jobs.submit import queue_run
-
     project = cli_ctx.project
     path = notebook_argument(project, notebook)
-    queued = queue_run(
-        project,
-        path,
-        parse_assignments(parameters),
-        trigger="cli",
-        from_text=True,
-        kernel_name=kernel,
-        timeout_seconds=timeout,
-        cell_timeout_seconds=cell_timeout,
-        output_html=html,
-        claim=(token := claim_token()),
-        purpose=purpose,
-        idempotency_key=idempotency_key,
-    )
-    _execute(cli_ctx, queued.id, token, output, as_json)
+    kernels = booted_kernels(project, path, kernel)  # first: it boots while we go on
+    values = parse_assignments(parameters)
+
+    def queue(token: str) -> int:
+        from nbtools.jobs.submit import queue_run
+
+        return queue_run(
+            project,
+            path,
+            values,
+            trigger="cli",
+            from_text=True,
+            kernel_name=kernel,
+            timeout_seconds=timeout,
+            cell_timeout_seconds=cell_timeout,
+            output_html=html,
+            claim=token,
+            purpose=purpose,
+            idempotency_key=idempotency_key,
+        ).id
+
+    _execute(cli_ctx, queue, output, as_json, kernels)
 
 
 def _reproduce(
@@ -267,5 +298,10 @@ def _reproduce(
             f"--same-env: the environment changed since run {run_id}; nothing was run.",
             reproduction=reproduction.to_dict(),
         )
-    queued = queue_reproduction(project, reproduction, claim=(token := claim_token()))
-    _execute(cli_ctx, queued.id, token, output, as_json, reproduction=reproduction.to_dict())
+    _execute(
+        cli_ctx,
+        lambda token: queue_reproduction(project, reproduction, claim=token).id,
+        output,
+        as_json,
+        reproduction=reproduction.to_dict(),
+    )

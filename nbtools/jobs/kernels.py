@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from jupyter_client.asynchronous.client import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
 
+#: The kernel of a notebook that names none.
+DEFAULT_KERNEL = "python3"
 #: Seconds a used kernel gets to exit after a shutdown request before it is killed.
 SHUTDOWN_GRACE_SECONDS = 0.5
 #: Seconds to wait for a new kernel to answer.
@@ -61,6 +63,19 @@ class Kernel:
     km: AsyncKernelManager
     kc: AsyncKernelClient
     ready: bool = False
+
+
+def _kill_group_later(group: int, delay: float) -> None:
+    """SIGKILL process group ``group`` after ``delay`` seconds, from a detached shell."""
+    import subprocess
+
+    subprocess.Popen(
+        ["/bin/sh", "-c", f"sleep {delay:g}; kill -KILL -{int(group)} 2>/dev/null"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 class KernelStartError(NbtoolsError):
@@ -119,8 +134,17 @@ class KernelSource:
         prestart: bool = True,
         on_start: Callable[[Kernel], None] | None = None,
         startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
+        *,
+        quiet: bool = False,
+        wait_for_exit: bool = True,
     ) -> None:
         self.prestart, self.on_start, self.startup_timeout = prestart, on_start, startup_timeout
+        #: Kernels' own stdout/stderr go nowhere (a one-shot command must not have its output
+        #: pipes held open by a kernel that is still shutting down).
+        self.quiet = quiet
+        #: Whether :meth:`retire` waits for the kernel to exit (else a detached shell kills
+        #: its group after the grace).
+        self.wait_for_exit = wait_for_exit
         self._ready: Kernel | None = None
         self._last: tuple[str, Path] = ("python3", Path.cwd())
 
@@ -129,7 +153,13 @@ class KernelSource:
         from jupyter_client.manager import AsyncKernelManager
 
         km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=_ipc_prefix())
-        _run(km.start_kernel, cwd=str(cwd))
+        if self.quiet:
+            import subprocess
+
+            quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+            _run(km.start_kernel, cwd=str(cwd), **quiet)
+        else:
+            _run(km.start_kernel, cwd=str(cwd))
         kc = km.client()
         kc.start_channels()
         kernel = Kernel(kernel_name, cwd, km, kc)
@@ -168,26 +198,38 @@ class KernelSource:
         return self._until_ready(kernel)
 
     def warm(self, kernel_name: str | None = None, cwd: Path | None = None) -> None:
-        """Pre-start a kernel (default: like the last one taken) if none is waiting.
+        """With ``prestart``, pre-start a kernel like the last one taken (or as given)."""
+        if self.prestart:
+            self.boot(kernel_name or self._last[0], cwd or self._last[1])
 
-        The kernel boots while the worker waits for work (readiness is checked at take).
+    def boot(self, kernel_name: str, cwd: Path) -> None:
+        """Start a kernel now for the next :meth:`take` (unless one is waiting already).
+
+        The kernel boots in its own process while this one goes on (readiness is checked at
+        take): a worker waiting for work, or ``nbtools run`` importing and queueing its run.
         """
-        if not self.prestart or self._ready is not None:
-            return
-        kernel_name, cwd = kernel_name or self._last[0], cwd or self._last[1]
-        self._last = (kernel_name, cwd)
-        self._ready = self._start(kernel_name, cwd)
+        if self._ready is None:
+            self._last = (kernel_name, cwd)
+            self._ready = self._start(kernel_name, cwd)
 
-    def retire(self, kernel: Kernel) -> None:
+    def retire(self, kernel: Kernel, *, wait: bool | None = None) -> None:
         """Stop a used kernel: a shutdown request, a short grace, then SIGKILL of its group.
 
         A kernel usually exits within ~0.1 s (flushing what the notebook left open); one
-        that stalls is killed at the deadline, and so is anything it started.
+        that stalls is killed at the deadline, and so is anything it started. Without
+        ``wait`` (default: :attr:`wait_for_exit`) the grace runs off this process's path: a
+        detached ``sh`` kills the group when it is over, so nothing waits for the exit.
         """
+        wait = self.wait_for_exit if wait is None else wait
         kernel.kc.stop_channels()
+        group = kernel_group(kernel.km)
         with contextlib.suppress(Exception):  # a kernel that cannot be asked is killed
             if _run(kernel.km.is_alive):
                 _run(kernel.km.request_shutdown)
+                if not wait and group is not None:
+                    _kill_group_later(group, SHUTDOWN_GRACE_SECONDS)
+                    _run(kernel.km.cleanup_resources)
+                    return
                 deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
                 while time.monotonic() < deadline and _run(kernel.km.is_alive):
                     time.sleep(0.01)

@@ -27,7 +27,7 @@ from nbtools.jobs import events, runs, storage
 from nbtools.jobs.errors import InvalidParameterError, RunNotRecordedError
 from nbtools.jobs.events import RunStarted, RunStartedInBackground
 from nbtools.jobs.executors.base import RunRequest
-from nbtools.jobs.kernels import Kernel, KernelSource, kill_kernel_tree
+from nbtools.jobs.kernels import DEFAULT_KERNEL, Kernel, KernelSource, kill_kernel_tree
 from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.models import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
 from nbtools.jobs.parameters import declared_parameters, parameters_cell_index, resolve_values
@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 
 #: Seconds between a running run's heartbeats (and checks for a cancel request).
 HEARTBEAT_SECONDS = 1.0
-DEFAULT_KERNEL = "python3"
 #: Why a watchdog stopped a run that its own process was asked to stop (a signal).
 INTERRUPTED = "interrupted"
 
@@ -416,9 +415,8 @@ def execute_run(
             _finish(store, run_id, worker, lease, output_dir=location, **ended)
         finally:
             if kernel is not None:
+                kernels.warm()  # the next run's kernel boots before the used one retires
                 kernels.retire(kernel)
-    if kernel is not None:
-        kernels.warm()  # the next run's kernel boots while the worker waits for work
     return str(ended["status"])
 
 

@@ -56,7 +56,7 @@ def serve(kernel: str, cwd: Path, prestart: bool) -> None:
 
     register_engine()
     nbformat.validate(nbformat.v4.new_notebook())  # compile the validator now
-    kernels = KernelSource(prestart=prestart, on_start=report)
+    kernels = KernelSource(prestart=prestart, on_start=report, wait_for_exit=False)
     kernels.warm(kernel, cwd)
     projects: dict[tuple[str, str, str], Project] = {}
     try:
