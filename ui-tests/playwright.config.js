@@ -20,6 +20,8 @@ module.exports = {
   testDir: './tests',
   workers: 1,
   retries: 0,
+  // JupyterLab alone can take a while to start on a loaded machine (see tests/fixtures.ts).
+  timeout: 120 * 1000,
   // Never open or serve the HTML report by itself.
   reporter: [['list'], ['html', { open: 'never' }]],
   use: {

@@ -64,7 +64,10 @@ COMMAND_LINE = CommandLine(
         ),
         Option(("--venv",), "venv", "run the tests in a fresh venv with the package installed"),
         Option(
-            ("--force",), "force", "write even over files nbtools did not write (kept as .orig)"
+            ("--force",),
+            "force",
+            "write even over files nbtools did not write (kept as .orig) or over another "
+            "notebook's package",
         ),
         Option(
             ("--lineage",),

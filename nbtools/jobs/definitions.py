@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs.errors import InvalidParameterError
 from nbtools.jobs.models import MISSED_RUN_ONCE, MISSED_SKIP, Job
 from nbtools.jobs.schedules import check_cron, check_timezone, next_times
@@ -81,10 +81,28 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
             f"got {checked['missed_policy']!r}.",
             field="missed_policy",
         )
-    checked["name"] = str(checked["name"] or PurePosixPath(path).stem)[:200]
+    checked["name"] = str(checked["name"] or "").strip()[:200] or None
     checked["paused"] = bool(checked["paused"])
     checked["output_html"] = bool(checked["output_html"])
     return checked
+
+
+def _unique_name(session: Session, name: str | None, notebook_path: str, job_id: int | None) -> str:
+    """The job's name: ``name`` if no other job has it (else 409 naming the field); without
+    one, the notebook's name, numbered (``report 2``) if another job has it already."""
+    others = set(session.scalars(select(Job.name).where(Job.id != job_id)))
+    if name is not None:
+        if name in others:
+            raise ConflictError(
+                f"Another job is named {name!r}: choose another name.", field="name", name=name
+            )
+        return name
+    stem = PurePosixPath(notebook_path).stem[:190]
+    candidate, number = stem, 1
+    while candidate in others:
+        number += 1
+        candidate = f"{stem} {number}"
+    return candidate
 
 
 def _next_run(job: Job) -> None:
@@ -148,6 +166,7 @@ def create_job(project: Project, fields: dict[str, Any], *, from_text: bool = Fa
     """Store a new job; nothing is stored if any field is invalid."""
     checked = _checked(project, fields, from_text=from_text)
     with project.store.session(write=True) as session:
+        checked["name"] = _unique_name(session, checked["name"], checked["notebook_path"], None)
         job = Job(**checked)
         _next_run(job)
         session.add(job)
@@ -172,6 +191,10 @@ def update_job(project: Project, job_id: int, changes: dict[str, Any]) -> Job:
                 "version it is pinned to; change them together with the pin.",
                 **error.details,
             ) from None
+        if "name" in changes:
+            checked["name"] = _unique_name(session, checked["name"], job.notebook_path, job.id)
+        else:
+            checked["name"] = job.name
         pinned_before = job.pinned_version_id
         for name, value in checked.items():
             setattr(job, name, value)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import socket
 import tempfile
 import threading
@@ -236,10 +237,22 @@ def _outcome(
         progress.cells_done, progress.current_cell = prepared.cells, None
         return Outcome(SUCCEEDED)
     if isinstance(error, PapermillExecutionError):
-        return Outcome.failed(error.ename, error.evalue, _source_index(prepared, error.cell_index))
+        return Outcome.failed(
+            error.ename, _without_cell_file(error.evalue), _source_index(prepared, error.cell_index)
+        )
     if isinstance(error, DeadKernelError):
         return Outcome.failed("DeadKernelError", "kernel died", progress.current_cell)
     return Outcome.failed(type(error).__name__, str(error), progress.current_cell)
+
+
+#: The kernel compiles each cell into a temporary file (``/tmp/ipykernel_42/123456.py``) whose
+#: name a SyntaxError's text repeats: ``invalid syntax (123456.py, line 2)``.
+_CELL_FILE = re.compile(r"\((?:[^()\s]*/)?\d+\.py, (line \d+)\)")
+
+
+def _without_cell_file(message: str) -> str:
+    """The error's text without the kernel's temporary file name: ``... (line 2)``."""
+    return _CELL_FILE.sub(r"(\1)", message)
 
 
 def _write_html(notebook_path: Path) -> None:
