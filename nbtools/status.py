@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nbtools import __version__
+from nbtools._version import __version__
 from nbtools.project import Project
 
 

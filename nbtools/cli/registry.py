@@ -1,8 +1,6 @@
-"""The command tree: names, where each command lives, its one-line help, and the options of
-``nbtools`` itself.
+"""The command tree: names, where each command lives and its one-line help.
 
-Commands are imported only when invoked, so ``nbtools --help`` stays fast. A *fast* command is
-an argparse command that runs without importing click (see :mod:`nbtools.cli.fast`).
+Commands are imported only when invoked, so ``nbtools --help`` stays fast.
 """
 
 from typing import NamedTuple
@@ -12,43 +10,14 @@ class CommandEntry(NamedTuple):
     module: str
     attribute: str
     summary: str
-    fast: bool = False
-
-
-class GlobalOption(NamedTuple):
-    """An option of ``nbtools`` itself, given before the command name."""
-
-    flag: str
-    dest: str
-    env: str
-    default: str
-    shown_default: str
-    help: str
-
-
-GLOBAL_OPTIONS = (
-    GlobalOption(
-        "--root",
-        "root",
-        "NBTOOLS_ROOT",
-        ".",
-        "current directory, or $NBTOOLS_ROOT",
-        "Project root: notebook paths are relative to it; state lives in ROOT/.nbtools.",
-    ),
-    GlobalOption(
-        "--db-url",
-        "db_url",
-        "NBTOOLS_DB_URL",
-        "",
-        "SQLite in ROOT/.nbtools, or $NBTOOLS_DB_URL",
-        "SQLAlchemy URL of the store.",
-    ),
-)
 
 
 COMMANDS: dict[str, CommandEntry] = {
     "alerts": CommandEntry(
         "nbtools.cli.alerts", "alerts", "Alerts of jobs: list, ack, rules, notifications."
+    ),
+    "data": CommandEntry(
+        "nbtools.cli.data", "data", "The data catalog: add, search, show, sync datasets.yaml."
     ),
     "env": CommandEntry(
         "nbtools.cli.env", "env", "Snapshot, compare, export and recreate kernel environments."
@@ -57,7 +26,6 @@ COMMANDS: dict[str, CommandEntry] = {
         "nbtools.cli.extract",
         "extract",
         "Extract tagged cells into a tested package (--check for CI).",
-        fast=True,
     ),
     "init": CommandEntry(
         "nbtools.cli.init", "init", "Write a starter kit: tagged notebook, CI workflow, pre-commit."

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.decorators import idempotency_option, json_option, pass_cli
 from nbtools.cli.job_ref import job_argument
 from nbtools.cli.output import print_fields, print_json, print_table
 from nbtools.cli.run import notebook_argument, parameter_option, parse_assignments
@@ -39,8 +39,15 @@ def job_options(function: Any) -> Any:
             click.option("--html/--no-html", default=None, help="Also render each run as HTML."),
             click.option(
                 "--missed",
-                type=click.Choice(["run_once", "skip"]),
-                help="After downtime: run once for the missed times, or skip them.",
+                type=click.Choice(["run_once", "skip", "catch_up"]),
+                help="After downtime: run once for the missed times, skip them, or catch up "
+                "(one run per missed time, up to --catch-up-limit). Dropped times are recorded "
+                "as a skipped run.",
+            ),
+            click.option(
+                "--catch-up-limit",
+                type=int,
+                help="With --missed catch_up: at most this many missed times run (default 10).",
             ),
             click.option("--kernel", help="Kernel to run with (default: the notebook's own)."),
             click.option(
@@ -66,6 +73,7 @@ def _fields(options: dict[str, Any]) -> dict[str, Any]:
         "max_concurrent": "max_concurrent",
         "html": "output_html",
         "missed": "missed_policy",
+        "catch_up_limit": "catch_up_limit",
         "kernel": "kernel_name",
     }
     return {field: options[key] for key, field in names.items() if options.get(key) is not None}
@@ -92,6 +100,7 @@ def schedule() -> None:
 @click.argument("notebook")
 @job_options
 @click.option("--paused", is_flag=True, help="Create the job paused.")
+@idempotency_option
 @json_option
 @pass_cli
 def add(
@@ -99,6 +108,7 @@ def add(
     notebook: str,
     parameters: tuple[str, ...],
     paused: bool,
+    idempotency_key: str | None,
     as_json: bool,
     **options: Any,
 ) -> None:
@@ -116,7 +126,8 @@ def add(
         fields["pinned_version_id"] = _pinned_id(
             cli_ctx, fields["notebook_path"], options["pin_version"]
         )
-    model = job_to_dict(create_job(project, fields, from_text=True))
+    job = create_job(project, fields, from_text=True, idempotency_key=idempotency_key)
+    model = job_to_dict(job)
     print_json(model) if as_json else print_job(model)
 
 

@@ -26,7 +26,7 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-from nbtools import __version__
+from nbtools._version import __version__
 from nbtools.errors import InvalidInputError, NbtoolsError
 
 DEFAULT_INDEX = "https://pypi.org/simple"

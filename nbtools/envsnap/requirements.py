@@ -11,7 +11,7 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from nbtools import __version__
+from nbtools._version import __version__
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.errors import InvalidInputError
 

@@ -86,9 +86,6 @@ class Classified(NamedTuple):
     markdown: list[str]
     problems: list[Problem]
 
-    def with_role(self, role: str) -> list[Cell]:
-        return [cell for cell in self.cells if cell.role == role]
-
 
 class Source(NamedTuple):
     """The notebook a package comes from: its file name and content fingerprint."""

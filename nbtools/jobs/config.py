@@ -6,14 +6,14 @@ In a Jupyter config file: ``c.JobsSettings.run_scheduler = False`` when a separa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from traitlets import Bool, Float, Int, Unicode
 from traitlets.config import Configurable
 
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.leases import LEASE_SECONDS
-from nbtools.jobs.scheduler import POLL_SECONDS
+from nbtools.jobs.scheduler import MAX_RETRY_BACKOFF_SECONDS, POLL_SECONDS
 
 if TYPE_CHECKING:
     from nbtools.jobs.scheduler import Scheduler
@@ -26,6 +26,8 @@ MIN_LEASE_SECONDS = 3.0
 
 class JobsSettings(Configurable):
     """How scheduled jobs and queued runs are executed."""
+
+    env_prefix: ClassVar[str] = "NBTOOLS_JOBS_"
 
     run_scheduler = Bool(
         True,
@@ -60,6 +62,19 @@ class JobsSettings(Configurable):
         "lost (and retried by its job's policy) and a claimed, queued one goes to any scheduler.",
     ).tag(config=True)
 
+    max_retry_backoff_seconds = Float(
+        MAX_RETRY_BACKOFF_SECONDS,
+        help="The longest wait before retrying a failed run: a job's retry backoff doubles per "
+        "attempt up to this many seconds.",
+    ).tag(config=True)
+
+    max_running = Int(
+        0,
+        help="Runs executing at once in the whole store, across every scheduler sharing it "
+        "(servers and daemons): a cap that holds per store, not per process. 0: no cap beyond "
+        "each scheduler's workers.",
+    ).tag(config=True)
+
     def create_scheduler(self, project: Project) -> Scheduler:
         """The scheduler loop and its executor, as these settings describe them."""
         from nbtools.jobs.executors import create_executor
@@ -82,4 +97,6 @@ class JobsSettings(Configurable):
             poll_seconds=self.poll_seconds,
             lease_seconds=self.stale_after_seconds,
             storage=storage,
+            max_retry_backoff=self.max_retry_backoff_seconds,
+            max_running=self.max_running,
         )

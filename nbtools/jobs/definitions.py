@@ -9,11 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.jobs import events
 from nbtools.jobs.errors import InvalidParameterError
-from nbtools.jobs.models import MISSED_RUN_ONCE, MISSED_SKIP, Job
+from nbtools.jobs.idempotency import check_key, created_once
+from nbtools.jobs.missed import MAX_CATCH_UP
+from nbtools.jobs.models import MISSED_POLICIES, MISSED_RUN_ONCE, Job
+from nbtools.jobs.pinned import check_pin
 from nbtools.jobs.schedules import check_cron, check_timezone, next_times
 from nbtools.jobs.submit import check_timeout, checked_parameters
-from nbtools.lineage.pinned import check_pin, pin_job
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
@@ -33,17 +36,42 @@ JOB_FIELDS: dict[str, Any] = {
     "max_concurrent": 1,
     "output_html": False,
     "missed_policy": MISSED_RUN_ONCE,
+    "catch_up_limit": 10,
     "kernel_name": None,
     "pinned_version_id": None,
 }
 
 
+#: The largest value of a SQL INTEGER column on every supported database.
+INT_MAX = 2**31 - 1
+
+#: The JSON type each job field must have when given (``None`` means "the default").
+_FIELD_TYPES: dict[str, tuple[type, str]] = {
+    "name": (str, "a string"),
+    "parameters": (dict, "an object of parameter values"),
+    "cron": (str, "a cron expression (a string)"),
+    "timezone": (str, "an IANA time zone name (a string)"),
+    "paused": (bool, "true or false"),
+    "output_html": (bool, "true or false"),
+    "missed_policy": (str, "a string"),
+    "kernel_name": (str, "a kernel name (a string)"),
+}
+
+
 def _check_int(name: str, value: Any, minimum: int) -> int:
-    if type(value) is not int or value < minimum:
+    if type(value) is not int or not minimum <= value <= INT_MAX:
         raise InvalidInputError(
-            f"{name} must be a whole number of at least {minimum}, got {value!r}.", field=name
+            f"{name} must be a whole number from {minimum} to {INT_MAX}, got {value!r}.",
+            field=name,
         )
     return value
+
+
+def _check_types(fields: dict[str, Any]) -> None:
+    for name, (kind, words) in _FIELD_TYPES.items():
+        value = fields.get(name)
+        if value is not None and not isinstance(value, kind):
+            raise InvalidInputError(f"{name} must be {words}, got {value!r:.80}.", field=name)
 
 
 def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> dict[str, Any]:
@@ -55,6 +83,7 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
             fields=sorted(unknown),
         )
     checked = {**JOB_FIELDS, **fields}
+    _check_types(checked)
     path = checked["notebook_path"]
     if not isinstance(path, str) or not path:
         raise InvalidInputError("A job needs the notebook's path (notebook_path).")
@@ -75,11 +104,17 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
     )
     checked["max_concurrent"] = _check_int("max_concurrent", checked["max_concurrent"], 1)
     checked["timeout_seconds"] = check_timeout(checked["timeout_seconds"])
-    if checked["missed_policy"] not in (MISSED_RUN_ONCE, MISSED_SKIP):
+    if checked["missed_policy"] not in MISSED_POLICIES:
         raise InvalidInputError(
-            f"missed_policy must be {MISSED_RUN_ONCE!r} or {MISSED_SKIP!r}, "
+            f"missed_policy must be one of {', '.join(MISSED_POLICIES)}, "
             f"got {checked['missed_policy']!r}.",
             field="missed_policy",
+        )
+    checked["catch_up_limit"] = _check_int("catch_up_limit", checked["catch_up_limit"], 1)
+    if checked["catch_up_limit"] > MAX_CATCH_UP:
+        raise InvalidInputError(
+            f"catch_up_limit must be at most {MAX_CATCH_UP}, got {checked['catch_up_limit']}.",
+            field="catch_up_limit",
         )
     checked["name"] = str(checked["name"] or "").strip()[:200] or None
     checked["paused"] = bool(checked["paused"])
@@ -162,17 +197,26 @@ def list_jobs(session: Session, notebook_path: str | None = None) -> list[Job]:
     return list(session.scalars(query))
 
 
-def create_job(project: Project, fields: dict[str, Any], *, from_text: bool = False) -> Job:
-    """Store a new job; nothing is stored if any field is invalid."""
+def create_job(
+    project: Project,
+    fields: dict[str, Any],
+    *,
+    from_text: bool = False,
+    idempotency_key: str | None = None,
+) -> Job:
+    """Store a new job; nothing is stored if any field is invalid.
+
+    A second job with the same ``idempotency_key`` is refused (:mod:`~nbtools.jobs.idempotency`).
+    """
     checked = _checked(project, fields, from_text=from_text)
-    with project.store.session(write=True) as session:
+    key = check_key(idempotency_key)
+    with created_once(project.store, Job, key), project.store.session(write=True) as session:
         checked["name"] = _unique_name(session, checked["name"], checked["notebook_path"], None)
-        job = Job(**checked)
+        job = Job(**checked, idempotency_key=key)
         _next_run(job)
         session.add(job)
         session.flush()
-    if job.pinned_version_id is not None:
-        pin_job(project, job.id, job.pinned_version_id)
+    events.job_saved(events.JobSaved(project, job.id, job.pinned_version_id))
     return job
 
 
@@ -195,12 +239,10 @@ def update_job(project: Project, job_id: int, changes: dict[str, Any]) -> Job:
             checked["name"] = _unique_name(session, checked["name"], job.notebook_path, job.id)
         else:
             checked["name"] = job.name
-        pinned_before = job.pinned_version_id
         for name, value in checked.items():
             setattr(job, name, value)
         _next_run(job)
-    if job.pinned_version_id != pinned_before:
-        pin_job(project, job.id, job.pinned_version_id)
+    events.job_saved(events.JobSaved(project, job.id, job.pinned_version_id))
     return job
 
 
@@ -220,7 +262,7 @@ def delete_job(project: Project, job_id: int) -> None:
     (foreign keys ON DELETE CASCADE, see :mod:`nbtools.metrics.models`)."""
     with project.store.session(write=True) as session:
         session.delete(get_job(session, job_id))
-    pin_job(project, job_id, None)
+    events.job_deleted(events.JobDeleted(project, job_id))
 
 
 def job_to_dict(job: Job) -> dict[str, Any]:
@@ -232,6 +274,7 @@ def job_to_dict(job: Job) -> dict[str, Any]:
         "id": job.id,
         **model,
         "schedule_description": describe(job.cron) if job.cron else None,
+        "idempotency_key": job.idempotency_key,
         "next_run_at": job.next_run_at,
         "created_at": job.created_at,
         "updated_at": job.updated_at,

@@ -26,10 +26,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from nbtools.errors import NbtoolsError, NotFoundError
 from nbtools.jobs import runs, storage
 from nbtools.jobs.errors import InvalidParameterError
+from nbtools.jobs.events import RunStarted, RunStartedInBackground
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.kernels import Kernel, KernelSource, kill_kernel_tree
 from nbtools.jobs.leases import LEASE_SECONDS
-from nbtools.jobs.lineage import LineageCapture, RunStart
 from nbtools.jobs.models import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
 from nbtools.jobs.parameters import declared_parameters, parameters_cell_index, resolve_values
 from nbtools.notebooks import content_hash, kernel_name, parse_notebook
@@ -74,7 +74,7 @@ class Prepared:
     cwd: Path
     cells: int
     injected_after: int | None
-    start: RunStart
+    start: RunStarted
 
 
 class Watchdog(threading.Thread):
@@ -168,7 +168,7 @@ def _prepare(project: Project, run: Run, worker: str, raw: bytes, cwd: Path) -> 
         cwd=cwd,
         cells=len(nb["cells"]),
         injected_after=(parameters_at if parameters_at is not None else -1) if values else None,
-        start=RunStart(
+        start=RunStarted(
             project, run.id, run.notebook_path, path, raw, kernel, run.pinned_version_id
         ),
     )
@@ -284,7 +284,7 @@ def _finish(store: Store, run_id: int, worker: str, lease_seconds: float, **fiel
 def notebook_bytes(project: Project, run: Run) -> bytes:
     """The notebook a run executes: its pinned version, or the file as it is now."""
     if run.pinned_version_id is not None:
-        from nbtools.lineage.pinned import version_content
+        from nbtools.jobs.pinned import version_content
 
         return version_content(project, run.pinned_version_id)
     try:
@@ -355,7 +355,7 @@ def _execute(
     try:
         raw, cwd = _read_input(project, run, request.input_url)
         prepared = _prepare(project, run, worker, raw, cwd)
-        lineage = LineageCapture(prepared.start)
+        lineage = RunStartedInBackground(prepared.start)
         kernel = kernels.take(prepared.kernel_name, prepared.cwd)
     except Exception as exc:  # a bad notebook or an unknown kernel fails this run only
         message = exc.message if isinstance(exc, NbtoolsError) else str(exc)

@@ -7,23 +7,27 @@ reaped run is retried exactly once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.jobs import events
 from nbtools.jobs.leases import LEASE_SECONDS, lease_free
 from nbtools.jobs.models import (
     CANCELLED,
+    ENDED_STATES,
     FAILED,
     FINAL_STATES,
     QUEUED,
     RUN_STATES,
     RUNNING,
+    SKIPPED,
     TIMED_OUT,
     Job,
     Run,
@@ -32,6 +36,7 @@ from nbtools.jobs.storage import StoredFile, exists, join
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
+    from nbtools.jobs.missed import Plan
     from nbtools.project import Project
     from nbtools.store.database import Store
 
@@ -63,7 +68,24 @@ def new_run(job: Job | None, **fields: Any) -> Run:
         fields.setdefault("timeout_seconds", job.timeout_seconds)
         fields.setdefault("output_html", job.output_html)
         fields.setdefault("pinned_version_id", job.pinned_version_id)
-    return Run(status=QUEUED, attempt=1, cancel_requested=False, created_at=utcnow(), **fields)
+    fields.setdefault("status", QUEUED)
+    fields.setdefault("created_at", utcnow())
+    return Run(attempt=1, cancel_requested=False, **fields)
+
+
+def skipped_run(job: Job, plan: Plan, now: datetime) -> Run:
+    """The ``skipped`` run recording the due times a missed-runs policy dropped."""
+    return new_run(
+        job,
+        trigger="schedule",
+        status=SKIPPED,
+        scheduled_for=plan.dropped_first,
+        skipped_until=plan.dropped_last,
+        skipped_count=plan.dropped_count,
+        skip_reason=plan.reason,
+        created_at=now,
+        finished_at=now,
+    )
 
 
 def get_run(session: Session, run_id: int) -> Run:
@@ -198,17 +220,15 @@ def finish(
 ) -> bool:
     """End a running run; schedules a retry when it failed and attempts remain.
 
-    The run's metrics are harvested and stored with it; on its last attempt the job's alert
-    rules are evaluated and its notifications queued (:mod:`nbtools.metrics.jobs_monitor`).
+    Subscribers to ``run_finishing`` (:mod:`nbtools.jobs.events`; monitoring harvests the
+    run's metrics) read first; their work is done inside the transaction that ends the run.
 
     ``worker`` None finishes whoever holds it: the reaper, only if its lease expired before
     ``expired_at``; an executor that saw the worker die, only under its claim ``lease_owner``.
     Returns False when the run was already finished elsewhere.
     """
     assert status in FINAL_STATES
-    from nbtools.metrics.jobs_monitor import harvest_run, on_run_finished  # metrics imports jobs
-
-    harvest = harvest_run(store, run_id, fields.get("output_dir"))
+    work = events.run_finishing(events.RunFinishing(store, run_id, fields.get("output_dir")))
     now = utcnow()
     with store.session(write=True) as session:
         conditions = [Run.id == run_id, Run.status == RUNNING]
@@ -228,14 +248,33 @@ def finish(
         retry = None
         if status in (FAILED, TIMED_OUT):
             retry = schedule_retry(session, get_run(session, run_id), now)
-        on_run_finished(session, run_id, now, harvest, final=retry is None)
+        events.run_finished(work, events.RunFinished(session, run_id, now, final=retry is None))
     return True
 
 
+#: Errors that fail every attempt alike (the input is wrong, not the moment): never retried.
+INPUT_ERRORS = frozenset(
+    {
+        "NotFoundError",  # the notebook is missing
+        "InvalidParameterError",  # the parameters do not fit the notebook
+        "NotebookError",  # the notebook cannot be read
+        "PathOutsideRootError",
+        "NoSuchKernel",  # the kernel is not installed
+    }
+)
+
+
 def schedule_retry(session: Session, run: Run, now: datetime) -> Run | None:
-    """Queue the next attempt of a failed job run, after an exponential backoff."""
+    """Queue the next attempt of a failed job run, after an exponential backoff.
+
+    A run failed by its input (:data:`INPUT_ERRORS`) is not retried. The backoff doubles per
+    attempt; the scheduler caps the wait at its ``max_retry_backoff_seconds`` setting
+    (:func:`nbtools.jobs.leases.claim_due`).
+    """
     job = session.get(Job, run.job_id) if run.job_id is not None else None
     if job is None or run.attempt > job.retries or run.cancel_requested:
+        return None
+    if run.error_name in INPUT_ERRORS:
         return None
     delay = job.retry_backoff_seconds * 2 ** (run.attempt - 1)
     retry = new_run(
@@ -245,6 +284,7 @@ def schedule_retry(session: Session, run: Run, now: datetime) -> Run | None:
         parameters=dict(run.parameters),
         pinned_version_id=run.pinned_version_id,
         retry_of=run.id,
+        created_at=now,
         not_before=now + timedelta(seconds=delay),
     )
     retry.attempt = run.attempt + 1
@@ -256,7 +296,7 @@ def request_cancel(store: Store, run_id: int) -> Run:
     """Cancel a queued run now, or ask the executor of a running run to stop it."""
     with store.session(write=True) as session:
         run = get_run(session, run_id)
-        if run.status in FINAL_STATES:
+        if run.status in ENDED_STATES:
             raise ConflictError(f"Run {run_id} already ended ({run.status}); nothing to cancel.")
         run.cancel_requested = True
         if run.status == QUEUED:
@@ -287,8 +327,22 @@ def rerun(store: Store, run_id: int) -> Run:
 
 def run_to_dict(project: Project, run: Run) -> dict[str, Any]:
     """The wire model of a run (REST and ``--json``)."""
-    from nbtools.lineage.runs import run_lineage
+    return run_models(project, [run], object_session(run))[0]
 
+
+def run_models(
+    project: Project, runs: Sequence[Run], session: Session | None = None
+) -> list[dict[str, Any]]:
+    """The wire models of a page of runs, with a fixed number of queries whatever its size
+    (subscribers to ``runs_described`` add their fields, e.g. ``lineage``, once a page)."""
+    if session is None:
+        with project.store.session() as session:
+            return run_models(project, runs, session)
+    extra = events.runs_described(events.RunsDescribed(project, session, runs))
+    return [{**_model(run), **extra[run.id]} for run in runs]
+
+
+def _model(run: Run) -> dict[str, Any]:
     end = run.finished_at or (utcnow() if run.status == RUNNING else None)
     duration = (end - run.started_at).total_seconds() if end and run.started_at else None
     files = output_files(run)
@@ -316,6 +370,10 @@ def run_to_dict(project: Project, run: Run) -> dict[str, Any]:
             "cells_done": run.cells_done,
             "current_cell": run.current_cell,
         },
+        "idempotency_key": run.idempotency_key,
+        "skipped": None
+        if run.status != SKIPPED
+        else {"until": run.skipped_until, "count": run.skipped_count, "reason": run.skip_reason},
         "error": None
         if run.error_name is None
         else {"name": run.error_name, "message": run.error_message, "cell": run.error_cell},
@@ -324,7 +382,6 @@ def run_to_dict(project: Project, run: Run) -> dict[str, Any]:
         "env_snapshot_id": run.env_snapshot_id,
         "pinned_version_id": run.pinned_version_id,
         "reproduce_of": run.reproduce_of,
-        "lineage": run_lineage(project, run),
         "output_notebook": str(files["notebook"]) if "notebook" in files else None,
         "output_html": str(files["html"]) if "html" in files else None,
     }

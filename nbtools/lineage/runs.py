@@ -12,49 +12,48 @@ The wire model says what each id is and how to inspect it::
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import object_session
 
 from nbtools.envsnap.model import SHORT_ID
 from nbtools.envsnap.records import EnvSnapshotRecord
+from nbtools.jobs.models import Run
 from nbtools.store.models import NotebookRecord
 from nbtools.versioning.models import VersionRecord
 
 if TYPE_CHECKING:
-    from nbtools.jobs.models import Run
-    from nbtools.project import Project
+    from sqlalchemy.orm import Session
+
+#: What the store says about a run's lineage ids: version number, notebook path, whether the
+#: snapshot is stored, its Python version.
+Stored = tuple[int | None, str | None, bool, str | None]
+NOTHING_STORED: Stored = (None, None, False, None)
 
 
-def _stored(project: Project, run: Run) -> tuple[int | None, str | None, bool, str | None]:
-    """(version number, notebook path, whether the snapshot is stored, its Python version),
-    in one query, in the session ``run`` belongs to while it is open (lists of runs)."""
-    from nbtools.jobs.models import Run
-
+def _stored(session: Session, runs: Sequence[Run]) -> dict[int, Stored]:
+    """Run id → what is stored of its lineage, for the runs that have any, in one query."""
+    ids = [r.id for r in runs if r.notebook_version_id is not None or r.env_snapshot_id is not None]
+    if not ids:
+        return {}
     query = (
         select(
+            Run.id,
             VersionRecord.number,
             NotebookRecord.path,
             EnvSnapshotRecord.id.is_not(None),
             EnvSnapshotRecord.python_version,
         )
-        .select_from(Run)
         .outerjoin(VersionRecord, VersionRecord.id == Run.notebook_version_id)
         .outerjoin(NotebookRecord, NotebookRecord.id == VersionRecord.notebook_id)
         .outerjoin(EnvSnapshotRecord, EnvSnapshotRecord.id == Run.env_snapshot_id)
-        .where(Run.id == run.id)
+        .where(Run.id.in_(ids))
     )
-    current = object_session(run)
-    if current is not None:
-        found = current.execute(query).first()
-    else:
-        with project.store.session() as session:
-            found = session.execute(query).first()
-    if found is None:
-        return None, None, False, None
-    number, path, stored, python = found
-    return number, path, bool(stored), python
+    return {
+        run_id: (number, path, bool(stored), python)
+        for run_id, number, path, stored, python in session.execute(query)
+    }
 
 
 def _version(run: Run, number: int | None, path: str | None) -> dict[str, Any] | None:
@@ -97,15 +96,17 @@ def summary(version: dict[str, Any] | None, environment: dict[str, Any] | None) 
     return f"{text}, environment {environment['short_id']}"
 
 
-def run_lineage(project: Project, run: Run) -> dict[str, Any]:
-    """The lineage model of ``run`` (see the module docstring)."""
-    number = path = python = None
-    stored = False
-    if run.notebook_version_id is not None or run.env_snapshot_id is not None:
-        number, path, stored, python = _stored(project, run)
-    version, environment = _version(run, number, path), _environment(run, stored, python)
-    return {
-        "summary": summary(version, environment),
-        "notebook_version": version,
-        "environment": environment,
-    }
+def runs_lineage(session: Session, runs: Sequence[Run]) -> dict[int, dict[str, Any]]:
+    """Run id → the lineage model of each of ``runs`` (see the module docstring), with one
+    query whatever the number of runs."""
+    found = _stored(session, runs)
+    models = {}
+    for run in runs:
+        number, path, stored, python = found.get(run.id, NOTHING_STORED)
+        version, environment = _version(run, number, path), _environment(run, stored, python)
+        models[run.id] = {
+            "summary": summary(version, environment),
+            "notebook_version": version,
+            "environment": environment,
+        }
+    return models

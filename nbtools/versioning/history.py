@@ -24,7 +24,7 @@ from nbtools.errors import InvalidInputError, NotebookError, NotFoundError
 from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
 from nbtools.store.models import NotebookRecord
-from nbtools.versioning.files import notebook_bytes
+from nbtools.versioning.files import notebook_size
 from nbtools.versioning.models import VersionRecord
 from nbtools.versioning.objects import DamagedObjectError, NewObject, ObjectStore
 from nbtools.versioning.parts import Parts, referenced_blobs, split
@@ -123,7 +123,7 @@ def commit(
                 return _to_version(latest, key)
         previous = _previous_state(session, store, latest)
         _store_parts(session, store, parts, latest, previous)
-        size = len(content) if isinstance(content, bytes) else len(notebook_bytes(dict(nb)))
+        size = len(content) if isinstance(content, bytes) else notebook_size(nb, parts)
         row = VersionRecord(
             notebook_id=record.id,
             number=(latest.number if latest else 0) + 1,
@@ -276,6 +276,20 @@ def history(project: Project, path: str, limit: int | None = None) -> list[Versi
     with project.store.session() as session:
         query = _versions_of(key).order_by(VersionRecord.number.desc()).limit(limit)
         return [_to_version(row, key) for row in session.scalars(query)]
+
+
+def latest_other_than(project: Project, path: str, manifest: str) -> Version | None:
+    """The newest version of a notebook whose content (manifest) is not ``manifest``."""
+    key = notebook_key(project, path)
+    with project.store.session() as session:
+        query = (
+            _versions_of(key)
+            .where(VersionRecord.manifest != manifest)
+            .order_by(VersionRecord.number.desc())
+            .limit(1)
+        )
+        row = session.scalars(query).first()
+    return None if row is None else _to_version(row, key)
 
 
 def latest(project: Project, path: str) -> Version | None:

@@ -94,6 +94,9 @@ async def test_cron_preview_and_its_errors(jp_fetch: Any) -> None:
     assert model["presets"]["daily"] == "0 0 * * *"
     bad_cron = await refused(jp_fetch, "GET", "cron", "preview", cron="0 25 * * *")
     assert bad_cron["error"] == "InvalidScheduleError"
+    never = await refused(jp_fetch, "GET", "cron", "preview", cron="0 0 30 2 *")
+    assert (never["status"], never["details"]["cron"]) == (400, "0 0 30 2 *")
+    assert "This schedule never fires" in never["message"]
     bad_tz = await refused(jp_fetch, "GET", "cron", "preview", cron="daily", timezone="Moon/Base")
     assert "Unknown timezone" in bad_tz["message"]
 
@@ -102,6 +105,8 @@ async def test_cron_preview_and_its_errors(jp_fetch: Any) -> None:
     ("fields", "message"),
     [
         ({"cron": "* * *"}, "needs 5"),
+        ({"cron": "0 0 30 2 *"}, "This schedule never fires"),
+        ({"cron": "61 * * * *"}, "minute must be 0-59, got 61"),
         ({"cron": "daily", "timezone": "Nowhere"}, "Unknown timezone"),
         ({"parameters": {"dayz": 3}}, "Valid parameters: city, days, growth, fast"),
         ({"parameters": {"days": "3"}}, "expects int"),
@@ -153,7 +158,7 @@ async def test_bad_runs_page_is_400(jp_fetch: Any, params: dict[str, str], messa
     error = await refused(jp_fetch, "GET", "runs", **params)
     assert (error["status"], error["error"]) == (400, "InvalidInputError")
     assert message in error["message"]
-    assert error["details"]["argument"] in params
+    assert error["details"]["field"] in params
 
 
 async def test_job_crud(jp_fetch: Any, notebooks: Path) -> None:
@@ -216,7 +221,8 @@ async def test_run_now_outputs_rerun_and_failure(jp_fetch: Any, notebooks: Path)
     html = await jp_fetch("nbtools", "api", "runs", str(run["id"]), "download", "html")
     assert (
         html.headers["Content-Disposition"]
-        == f'attachment; filename="forecast-run-{run["id"]}.html"'
+        == f'attachment; filename="forecast-run-{run["id"]}.html"; '
+        f"filename*=UTF-8''forecast-run-{run['id']}.html"
     )
     assert "sandbox" in html.headers["Content-Security-Policy"]
     assert html.headers["Content-Type"].startswith("text/html")
@@ -245,3 +251,53 @@ async def test_run_now_outputs_rerun_and_failure(jp_fetch: Any, notebooks: Path)
     assert error["message"].endswith("(line 1)"), error["message"]
     missing = await refused(jp_fetch, "GET", "runs", str(failing["id"]), "download", "html")
     assert missing["status"] == 404
+
+
+async def test_idempotent_submission_of_jobs_and_runs(jp_fetch: Any, notebooks: Path) -> None:
+    async def post(path: str, body: dict[str, Any], **headers: str) -> Any:
+        return await jp_fetch(
+            "nbtools", "api", *path.split("/"), method="POST", body=json.dumps(body),
+            headers=headers,
+        )  # fmt: skip
+
+    job_body = {"notebook_path": "forecast.ipynb"}
+    created = await post("jobs", job_body, **{"Idempotency-Key": "job-7"})
+    job = json.loads(created.body)
+    assert (created.code, job["idempotency_key"]) == (201, "job-7")
+    with pytest.raises(HTTPClientError) as again:
+        await post("jobs", {**job_body, "idempotency_key": "job-7"})
+    assert again.value.code == 409
+    conflict = json.loads(again.value.response.body)
+    assert conflict["error"] == "ConflictError"
+    assert conflict["details"] == {"idempotency_key": "job-7", "job_id": job["id"]}
+    assert len(await call(jp_fetch, "GET", "jobs")) == 1
+
+    run_body = {"notebook_path": "forecast.ipynb", "idempotency_key": "run-7"}
+    run = json.loads((await post("runs", run_body)).body)
+    with pytest.raises(HTTPClientError) as twice:
+        await post("runs", run_body)
+    assert json.loads(twice.value.response.body)["details"]["run_id"] == run["id"]
+    job_run = json.loads(
+        (await post(f"jobs/{job['id']}/run", {}, **{"Idempotency-Key": "r8"})).body
+    )
+    with pytest.raises(HTTPClientError) as thrice:
+        await post(f"jobs/{job['id']}/run", {}, **{"Idempotency-Key": "r8"})
+    assert json.loads(thrice.value.response.body)["details"]["run_id"] == job_run["id"]
+
+    with pytest.raises(HTTPClientError) as mismatch:
+        await post("runs", {**run_body, "idempotency_key": "b"}, **{"Idempotency-Key": "c"})
+    assert mismatch.value.code == 400
+    assert json.loads(mismatch.value.response.body)["details"]["field"] == "idempotency_key"
+
+
+async def test_a_missing_notebook_is_refused_at_once(jp_fetch: Any, notebooks: Path) -> None:
+    for path, body in (
+        ("jobs", {"notebook_path": "gone.ipynb", "cron": "daily"}),
+        ("runs", {"notebook_path": "gone.ipynb"}),
+    ):
+        error = await refused(jp_fetch, "POST", path, body=body)
+        assert (error["status"], error["error"]) == (404, "NotFoundError")
+        assert "gone.ipynb" in error["message"]
+        assert str(notebooks) not in error["message"]  # no server path in the reply
+    assert await call(jp_fetch, "GET", "jobs") == []
+    assert await call(jp_fetch, "GET", "runs") == []

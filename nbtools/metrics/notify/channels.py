@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from nbtools import __version__
+from nbtools._version import __version__
 from nbtools.errors import NbtoolsError
 from nbtools.jsonvalues import json_default
 from nbtools.metrics.config import NotificationSettings

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from nbtools import __version__
+from nbtools._version import __version__
 from nbtools.metrics.models import ON_ALERT, ON_FAILURE, Alert
 from nbtools.metrics.rules import RunFacts
 

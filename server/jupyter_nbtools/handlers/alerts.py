@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
@@ -38,26 +36,22 @@ from nbtools.metrics.notify.outbox import (
 from nbtools.store.base import utcnow
 
 
-def _string(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str):
-        raise InvalidInputError(f"The request needs {name!r} as a string.", field=name)
-    return value
-
-
 class RulesHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self, job_id: str) -> None:
         with self.project.store.session() as session:
-            self.reply([rule_to_dict(rule) for rule in list_rules(session, int(job_id))])
+            self.reply(
+                [rule_to_dict(rule) for rule in list_rules(session, self.path_id(job_id, "job_id"))]
+            )
 
     @web.authenticated
     @authorized
     def post(self, job_id: str) -> None:
-        text = _string(self.json_body(), "text")
+        job = self.path_id(job_id, "job_id")
+        text = self.body_field(self.json_body(), "text", str, required=True)
         with self.project.store.session(write=True) as session:
-            self.reply(rule_to_dict(add_rule(session, int(job_id), text)), status=201)
+            self.reply(rule_to_dict(add_rule(session, job, text)), status=201)
 
 
 class RuleHandler(NbtoolsHandler):
@@ -65,7 +59,7 @@ class RuleHandler(NbtoolsHandler):
     @authorized
     def delete(self, rule_id: str) -> None:
         with self.project.store.session(write=True) as session:
-            self.reply(rule_to_dict(remove_rule(session, int(rule_id))))
+            self.reply(rule_to_dict(remove_rule(session, self.path_id(rule_id, "rule_id"))))
 
 
 class AlertsHandler(NbtoolsHandler):
@@ -96,9 +90,8 @@ class AcknowledgeHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def post(self, alert_id: str) -> None:
-        user = self.current_user.username if self.current_user else None
         with self.project.store.session(write=True) as session:
-            (alert,) = acknowledge(session, [int(alert_id)], user)
+            (alert,) = acknowledge(session, [self.path_id(alert_id, "alert_id")], self.actor)
             self.reply(alert_to_dict(alert))
 
 
@@ -107,21 +100,24 @@ class TargetsHandler(NbtoolsHandler):
     @authorized
     def get(self, job_id: str) -> None:
         with self.project.store.session() as session:
-            self.reply([target_to_dict(t) for t in list_targets(session, int(job_id))])
+            self.reply(
+                [target_to_dict(t) for t in list_targets(session, self.path_id(job_id, "job_id"))]
+            )
 
     @web.authenticated
     @authorized
     def post(self, job_id: str) -> None:
+        job = self.path_id(job_id, "job_id")
         body = self.json_body()
-        events = body.get("events", ["failure", "alert"])
-        if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+        events = self.body_field(body, "events", list, ["failure", "alert"])
+        if not all(isinstance(e, str) for e in events):
             raise InvalidInputError("'events' must be a list of event names.", field="events")
         with self.project.store.session(write=True) as session:
             target = add_target(
                 session,
-                int(job_id),
-                _string(body, "channel"),
-                _string(body, "destination"),
+                job,
+                self.body_field(body, "channel", str, required=True),
+                self.body_field(body, "destination", str, required=True),
                 events,
             )
             self.reply(target_to_dict(target), status=201)
@@ -132,7 +128,7 @@ class TargetHandler(NbtoolsHandler):
     @authorized
     def delete(self, target_id: str) -> None:
         with self.project.store.session(write=True) as session:
-            self.reply(target_to_dict(remove_target(session, int(target_id))))
+            self.reply(target_to_dict(remove_target(session, self.path_id(target_id, "target_id"))))
 
 
 class NotificationsHandler(NbtoolsHandler):
@@ -154,17 +150,21 @@ class RetryHandler(NbtoolsHandler):
     @authorized
     def post(self, notification_id: str) -> None:
         with self.project.store.session(write=True) as session:
-            self.reply(notification_to_dict(retry_now(session, int(notification_id), utcnow())))
+            self.reply(
+                notification_to_dict(
+                    retry_now(session, self.path_id(notification_id, "notification_id"), utcnow())
+                )
+            )
 
 
 ROUTES = [
-    (r"/jobs/(?P<job_id>\d+)/rules", RulesHandler),
-    (r"/rules/(?P<rule_id>\d+)", RuleHandler),
+    (r"/jobs/(?P<job_id>[^/]+)/rules", RulesHandler),
+    (r"/rules/(?P<rule_id>[^/]+)", RuleHandler),
     (r"/alerts", AlertsHandler),
     (r"/alerts/counts", AlertCountsHandler),
-    (r"/alerts/(?P<alert_id>\d+)/ack", AcknowledgeHandler),
-    (r"/jobs/(?P<job_id>\d+)/notifications", TargetsHandler),
-    (r"/notification-targets/(?P<target_id>\d+)", TargetHandler),
+    (r"/alerts/(?P<alert_id>[^/]+)/ack", AcknowledgeHandler),
+    (r"/jobs/(?P<job_id>[^/]+)/notifications", TargetsHandler),
+    (r"/notification-targets/(?P<target_id>[^/]+)", TargetHandler),
     (r"/notifications", NotificationsHandler),
-    (r"/notifications/(?P<notification_id>\d+)/retry", RetryHandler),
+    (r"/notifications/(?P<notification_id>[^/]+)/retry", RetryHandler),
 ]

@@ -17,12 +17,13 @@ from nbtools.jobs.definitions import (
     set_paused,
     update_job,
 )
+from nbtools.jobs.idempotency import check_key
 from nbtools.jobs.runs import run_to_dict
 from nbtools.jobs.submit import queue_run
 
 
 class JobsHandlerBase(NbtoolsHandler):
-    """Shared helpers: the jobs service, numeric ids and checked notebook paths."""
+    """Shared helpers: the jobs service and checked notebook paths."""
 
     @property
     def jobs(self) -> JobsService:
@@ -30,16 +31,22 @@ class JobsHandlerBase(NbtoolsHandler):
         service.ensure_started()
         return service
 
-    def object_id(self, text: str) -> int:
-        if not text.isdigit():
-            raise InvalidInputError(f"{text!r} is not an id: ids are whole numbers.", id=text)
-        return int(text)
+    def idempotency_key(self, body: dict[str, object]) -> str | None:
+        """The request's idempotency key: the ``Idempotency-Key`` header or the body's
+        ``idempotency_key`` field (removed from ``body``); both must agree when both are given."""
+        header = self.request.headers.get("Idempotency-Key")
+        field = self.body_field(body, "idempotency_key", str)
+        body.pop("idempotency_key", None)
+        if header is not None and field is not None and header != field:
+            raise InvalidInputError(
+                "The Idempotency-Key header and the idempotency_key field differ; give one.",
+                field="idempotency_key",
+            )
+        return check_key(header if header is not None else field)
 
-    def notebook_path(self, path: object) -> str:
+    def notebook_path(self, path: object, field: str = "notebook_path") -> str:
         """A request's notebook path, resolved inside the root and normalized."""
-        if not isinstance(path, str):
-            raise InvalidInputError("'notebook_path' must be a string path relative to the root.")
-        return self.project.relative(self.resolve(path))
+        return self.relative_path(path, field)
 
 
 class JobsHandler(JobsHandlerBase):
@@ -49,15 +56,16 @@ class JobsHandler(JobsHandlerBase):
         path = self.get_query_argument("path", None)
         self.jobs  # noqa: B018 - start the scheduler with the first jobs request
         with self.project.store.session() as session:
-            notebook = self.notebook_path(path) if path is not None else None
+            notebook = self.notebook_path(path, "path") if path is not None else None
             self.reply([job_to_dict(job) for job in list_jobs(session, notebook)])
 
     @web.authenticated
     @authorized
     def post(self) -> None:
         body = self.json_body()
+        key = self.idempotency_key(body)
         body["notebook_path"] = self.notebook_path(body.get("notebook_path"))
-        job = create_job(self.project, body)
+        job = create_job(self.project, body, idempotency_key=key)
         self.jobs.wake()
         self.reply(job_to_dict(job), status=201)
 
@@ -67,25 +75,27 @@ class JobHandler(JobsHandlerBase):
     @authorized
     def get(self, job_id: str) -> None:
         with self.project.store.session() as session:
-            self.reply(job_to_dict(get_job(session, self.object_id(job_id))))
+            self.reply(job_to_dict(get_job(session, self.path_id(job_id, "job_id"))))
 
     @web.authenticated
     @authorized
     def patch(self, job_id: str) -> None:
+        job_number = self.path_id(job_id, "job_id")
         changes = self.json_body()
         if "notebook_path" in changes:
             changes["notebook_path"] = self.notebook_path(changes["notebook_path"])
         if set(changes) == {"paused"}:
-            job = set_paused(self.project, self.object_id(job_id), bool(changes["paused"]))
+            paused = self.body_field(changes, "paused", bool, required=True)
+            job = set_paused(self.project, job_number, paused)
         else:
-            job = update_job(self.project, self.object_id(job_id), changes)
+            job = update_job(self.project, job_number, changes)
         self.jobs.wake()
         self.reply(job_to_dict(job))
 
     @web.authenticated
     @authorized
     def delete(self, job_id: str) -> None:
-        delete_job(self.project, self.object_id(job_id))
+        delete_job(self.project, self.path_id(job_id, "job_id"))
         self.set_status(204)
         self.finish()
 
@@ -95,9 +105,17 @@ class JobRunHandler(JobsHandlerBase):
     @authorized
     def post(self, job_id: str) -> None:
         with self.project.store.session() as session:
-            job = get_job(session, self.object_id(job_id))
-        overrides = self.json_body().get("parameters") or {}
-        run = queue_run(self.project, job.notebook_path, {**job.parameters, **overrides}, job=job)
+            job = get_job(session, self.path_id(job_id, "job_id"))
+        body = self.json_body()
+        key = self.idempotency_key(body)
+        overrides = self.body_field(body, "parameters", dict, {})
+        run = queue_run(
+            self.project,
+            job.notebook_path,
+            {**job.parameters, **overrides},
+            job=job,
+            idempotency_key=key,
+        )
         self.jobs.wake()
         self.reply(run_to_dict(self.project, run), status=202)
 

@@ -14,7 +14,7 @@ class RunMetricsHandler(NbtoolsHandler):
     @authorized
     def get(self, run_id: str) -> None:
         with self.project.store.session() as session:
-            self.reply(run_metrics(session, int(run_id)))
+            self.reply(run_metrics(session, self.path_id(run_id, "run_id")))
 
 
 class JobMetricsHandler(NbtoolsHandler):
@@ -25,7 +25,7 @@ class JobMetricsHandler(NbtoolsHandler):
             self.reply(
                 metric_series(
                     session,
-                    int(job_id),
+                    self.path_id(job_id, "job_id"),
                     metric=self.get_query_argument("metric", None),
                     before_run=self.whole_number_argument("before"),
                     limit=self.whole_number_argument("limit", 100) or 0,
@@ -34,6 +34,6 @@ class JobMetricsHandler(NbtoolsHandler):
 
 
 ROUTES = [
-    (r"/runs/(?P<run_id>\d+)/metrics", RunMetricsHandler),
-    (r"/jobs/(?P<job_id>\d+)/metrics", JobMetricsHandler),
+    (r"/runs/(?P<run_id>[^/]+)/metrics", RunMetricsHandler),
+    (r"/jobs/(?P<job_id>[^/]+)/metrics", JobMetricsHandler),
 ]

@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from jupyter_nbtools.handlers.download import attachment
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
 from nbtools.errors import NotFoundError
 from nbtools.jobs.runs import get_run, list_runs, output_files, request_cancel, rerun, run_to_dict
@@ -28,13 +29,12 @@ class RunsHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def get(self) -> None:
-        job_id = self.get_query_argument("job_id", None)
         path = self.get_query_argument("path", None)
         with self.project.store.session() as session:
             found = list_runs(
                 session,
-                job_id=self.object_id(job_id) if job_id is not None else None,
-                notebook_path=self.notebook_path(path) if path is not None else None,
+                job_id=self.whole_number_argument("job_id", least=1),
+                notebook_path=self.notebook_path(path, "path") if path is not None else None,
                 status=self.get_query_argument("status", None),
                 limit=self.whole_number_argument("limit", 50, least=1, most=1000) or 50,
                 before=self.whole_number_argument("before", least=1),
@@ -48,10 +48,11 @@ class RunsHandler(JobsHandlerBase):
         run = queue_run(
             self.project,
             self.notebook_path(body.get("notebook_path")),
-            body.get("parameters") or {},
-            kernel_name=body.get("kernel_name"),
-            timeout_seconds=body.get("timeout_seconds"),
-            output_html=bool(body.get("output_html", False)),
+            self.body_field(body, "parameters", dict, {}),
+            kernel_name=self.body_field(body, "kernel_name", str),
+            timeout_seconds=self.body_field(body, "timeout_seconds", int),
+            output_html=self.body_field(body, "output_html", bool, False),
+            idempotency_key=self.idempotency_key(body),
         )
         self.jobs.wake()
         self.reply(run_to_dict(self.project, run), status=202)
@@ -62,7 +63,7 @@ class RunHandler(JobsHandlerBase):
     @authorized
     def get(self, run_id: str) -> None:
         with self.project.store.session() as session:
-            model = run_to_dict(self.project, get_run(session, self.object_id(run_id)))
+            model = run_to_dict(self.project, get_run(session, self.path_id(run_id, "run_id")))
             model["metrics"] = metric_values(session, model["id"])
         self.reply(model)
 
@@ -71,7 +72,7 @@ class RunCancelHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def post(self, run_id: str) -> None:
-        run = request_cancel(self.project.store, self.object_id(run_id))
+        run = request_cancel(self.project.store, self.path_id(run_id, "run_id"))
         self.reply(run_to_dict(self.project, run))
 
 
@@ -79,7 +80,7 @@ class RunRerunHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def post(self, run_id: str) -> None:
-        run = rerun(self.project.store, self.object_id(run_id))
+        run = rerun(self.project.store, self.path_id(run_id, "run_id"))
         self.jobs.wake()
         self.reply(run_to_dict(self.project, run), status=202)
 
@@ -91,7 +92,7 @@ class RunOpenHandler(JobsHandlerBase):
     @authorized
     def post(self, run_id: str) -> None:
         with self.project.store.session() as session:
-            run = get_run(session, self.object_id(run_id))
+            run = get_run(session, self.path_id(run_id, "run_id"))
         source = output_files(run).get("notebook")
         if source is None:
             raise NotFoundError(f"Run {run.id} has no executed notebook (yet).", run=run.id)
@@ -119,16 +120,20 @@ class RunDownloadHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def get(self, run_id: str, kind: str) -> None:
+        # Downloads must come from the same site, as Jupyter's /files/ requires: a
+        # cookie-authenticated GET with a foreign or missing Referer is refused (403).
+        self.check_xsrf_cookie()
+        run_number = self.path_id(run_id, "run_id")
         if kind not in self.KINDS:
-            raise NotFoundError(f"Unknown output {kind!r}; use html or notebook.")
+            raise NotFoundError(f"Unknown output {kind!r}; use html or notebook.", field="kind")
         with self.project.store.session() as session:
-            run = get_run(session, self.object_id(run_id))
+            run = get_run(session, run_number)
         path = output_files(run).get(kind)
         if path is None:
             hint = " Create the job with HTML output to get one." if kind == "html" else ""
             raise NotFoundError(f"Run {run.id} has no {kind} output.{hint}", run=run.id)
         filename = f"{PurePosixPath(run.notebook_path).stem}-run-{run.id}{path.suffix}"
-        self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
+        self.set_header("Content-Disposition", attachment(filename))
         self.set_header("X-Content-Type-Options", "nosniff")
         self.finish(path.read_bytes(), set_content_type=self.KINDS[kind])
 

@@ -19,7 +19,15 @@ def test_presets_and_normalization() -> None:
     ("expression", "reason"),
     [
         ("* * * *", "has 4 fields; it needs 5"),
-        ("61 * * * *", "Invalid cron expression"),
+        ("61 * * * *", "minute must be 0-59, got 61"),
+        ("0 24 * * *", "hour must be 0-23, got 24"),
+        ("0 0 0 * *", "day of month must be 1-31, got 0"),
+        ("0 0 1-32 * *", "day of month must be 1-31, got 32"),
+        ("0 0 * 13 *", "month must be 1-12, got 13"),
+        ("0 0 * * 8", "day of week must be 0-7, got 8"),
+        ("*/0 * * * *", "minute step must be a positive whole number"),
+        ("0 0 30 2 *", "never fires"),
+        ("0 0 31 4,6,9,11 *", "never fires"),
         ("0 6 * * funday", "Invalid cron expression"),
         ("", "has 0 fields"),
     ],
@@ -63,3 +71,8 @@ def test_preview_gives_words_and_local_times() -> None:
     assert "Monday through Friday" in model["description"]
     assert len(model["next"]) == 5
     assert model["next_local"][0] == "2026-01-01T06:00:00-05:00"
+
+
+@pytest.mark.parametrize("expression", ["0 0 29 2 *", "0 0 31 * *", "0 0 30 2 1", "0 0 L 2 *"])
+def test_rare_schedules_still_fire(expression: str) -> None:
+    assert check_cron(expression) == expression

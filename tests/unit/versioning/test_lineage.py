@@ -3,22 +3,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from nbtools import versioning
-from nbtools.jobs.lineage import RunStart, lineage_for
+from nbtools.jobs.events import RunStarted, run_started
 from nbtools.project import Project
-from nbtools.versioning.lineage import run_started
 from tests.unit.versioning.conftest import edit, rich_notebook, write
 
 
-def start(project: Project, run_id: int, content: bytes) -> RunStart:
+def start(project: Project, run_id: int, content: bytes) -> RunStarted:
     path = project.root / "nb.ipynb"
-    return RunStart(project, run_id, "nb.ipynb", path, content, "python3")
+    return RunStarted(project, run_id, "nb.ipynb", path, content, "python3")
 
 
 def test_a_run_records_the_version_it_executes_and_keeps_it_from_gc(
     project: Project, nb_path: Path
 ) -> None:
     data = write(nb_path, rich_notebook())
-    lineage = lineage_for(start(project, 7, data))  # the hooks the runner calls
+    lineage = run_started(start(project, 7, data))  # the subscribers the runner calls
     version = versioning.get(project, lineage["notebook_version_id"])
     assert version.number == 1
     assert versioning.references(project, version.id) == [{"kind": "run", "ref": "7"}]
@@ -32,4 +31,5 @@ def test_a_run_records_the_version_it_executes_and_keeps_it_from_gc(
 def test_a_versioning_failure_does_not_stop_the_run(project: Project, nb_path: Path) -> None:
     (project.store_dir / "versions").mkdir(parents=True)
     (project.store_dir / "versions" / "packs").write_text("not a folder")
-    assert run_started(start(project, 1, write(nb_path, rich_notebook()))) == {}
+    lineage = run_started(start(project, 1, write(nb_path, rich_notebook())))
+    assert "notebook_version_id" not in lineage

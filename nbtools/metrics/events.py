@@ -1,12 +1,16 @@
-"""Monitoring of the jobs engine's runs: called when a run ends and on scheduler ticks.
+"""Monitoring's subscriptions to run events (see :mod:`nbtools.jobs.events`).
 
-Both run inside the caller's transaction, in a savepoint: a failure here is logged and never
-keeps a run from finishing or a tick from going on.
+- ``run_finishing``: the run's metrics are read from its executed notebook (before the
+  transaction); inside it (``run_finished``, in a savepoint: a failure is logged and never
+  keeps the run from ending) they are stored and, on the run's last attempt, the job's rules
+  are evaluated and its notifications queued.
+- ``jobs_checked``: the ``late`` rules of every active job, each in its own savepoint.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -25,6 +29,7 @@ from nbtools.metrics.rules import MAX_WINDOW, Late
 from nbtools.metrics.values import max_value_bytes
 
 if TYPE_CHECKING:
+    from nbtools.jobs.events import JobsChecked, RunFinished, RunFinishing
     from nbtools.store.database import Store
 
 log = logging.getLogger(__name__)
@@ -35,6 +40,14 @@ MIN_GRACE = timedelta(minutes=5)
 
 def job_ref(job: Job) -> JobRef:
     return JobRef(job.id, job.name)
+
+
+def run_finishing(event: RunFinishing) -> Callable[[RunFinished], MonitorResult]:
+    """Read the run's metrics now; store them (and alert) inside the finishing transaction."""
+    harvest = harvest_run(event.store, event.run_id, event.output_dir)
+    return lambda finished: _run_finished(
+        finished.session, finished.run_id, finished.now, harvest, finished.final
+    )
 
 
 def harvest_run(store: Store, run_id: int, output_dir: str | None) -> Harvest:
@@ -51,18 +64,6 @@ def harvest_run(store: Store, run_id: int, output_dir: str | None) -> Harvest:
     except Exception:
         log.exception("nbtools: cannot read the metrics of run %s", run_id)
         return Harvest(problems=["The metrics could not be read (see the server log)."])
-
-
-def on_run_finished(
-    session: Session, run_id: int, now: datetime, harvest: Harvest, *, final: bool
-) -> MonitorResult:
-    """Store a finished run's metrics; for its last attempt, evaluate rules and notify."""
-    try:
-        with session.begin_nested():
-            return _run_finished(session, run_id, now, harvest, final)
-    except Exception:
-        log.exception("nbtools: monitoring of run %s failed; the run is finished anyway", run_id)
-        return MonitorResult()
 
 
 def _run_finished(
@@ -102,6 +103,11 @@ def expected_interval(job: Job, now: datetime) -> timedelta | None:
     latest, before = previous_times(job.cron, job.timezone, now, 2)
     gap = latest - before
     return gap + max(gap / 10, MIN_GRACE)
+
+
+def jobs_checked(event: JobsChecked) -> list[int]:
+    """The ids of the alerts raised by the ``late`` rules of every active job."""
+    return [alert.id for alert in check_late_jobs(event.session, event.now).alerts]
 
 
 def check_late_jobs(session: Session, now: datetime) -> MonitorResult:

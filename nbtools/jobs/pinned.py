@@ -1,14 +1,13 @@
 """Jobs and runs pinned to a notebook version: they execute its content, not the file on disk.
 
-A pinned job keeps its version from ``nbtools version gc`` through a ``job`` reference; a run
-keeps the version it executed through the ``run`` reference its start hook adds.
+The references that keep those versions from ``nbtools version gc`` are lineage's work
+(:mod:`nbtools.lineage.events`, on the ``job_saved``, ``job_deleted`` and ``run_started``
+events).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-
-from sqlalchemy import delete
 
 from nbtools.errors import InvalidInputError, NotFoundError
 
@@ -17,15 +16,12 @@ if TYPE_CHECKING:
     from nbtools.project import Project
     from nbtools.versioning import Version
 
-#: The reference kind of a job pinned to a version.
-JOB = "job"
-
 
 def check_pin(value: object) -> int | None:
     """A pinned version id from a request: a positive whole number or None."""
     if value is None:
         return None
-    if type(value) is not int or value < 1:
+    if type(value) is not int or not 1 <= value <= 2**63 - 1:
         raise InvalidInputError(
             f"pinned_version_id must be a version id (a positive whole number) or null, "
             f"got {value!r}.",
@@ -73,20 +69,3 @@ def pinned_notebook(project: Project, notebook_path: str, version_id: int) -> No
 
     pinned_version(project, notebook_path, version_id)
     return parse_notebook(version_content(project, version_id), source=notebook_path)
-
-
-def pin_job(project: Project, job_id: int, version_id: int | None) -> None:
-    """Make job ``job_id`` reference only ``version_id`` (none when it is None)."""
-    from nbtools.versioning import pin
-    from nbtools.versioning.models import VersionReference
-
-    ref = str(job_id)
-    if version_id is not None:
-        pin(project, version_id, JOB, ref)
-    with project.store.session(write=True) as session:
-        stale = delete(VersionReference).where(
-            VersionReference.kind == JOB, VersionReference.ref == ref
-        )
-        if version_id is not None:
-            stale = stale.where(VersionReference.version_id != version_id)
-        session.execute(stale)

@@ -1,0 +1,233 @@
+"""Run events: how features above ``jobs`` (lineage, monitoring, …) follow jobs and runs.
+
+``jobs`` imports nothing above it. Instead, at each moment below it calls the functions of
+that name in every *subscriber module* listed in :data:`SUBSCRIBERS` (a module defines only
+the events it follows):
+
+=====================  ==========================================  ===========================
+function               when, and what it gets                      what it returns
+=====================  ==========================================  ===========================
+``run_started``        the runner has read the bytes it will run   lineage columns to store on
+                       (:class:`RunStarted`; a background thread   the run when it ends
+                       while the notebook executes)
+``run_finishing``      a run is about to end, before the write     a callback run inside the
+                       transaction (:class:`RunFinishing`: read    transaction that ends the
+                       files here)                                 run (:class:`RunFinished`)
+``runs_described``     a page of runs becomes wire models          run id → extra fields
+                       (:class:`RunsDescribed`: one call a page)
+``jobs_checked``       a scheduler's periodic check                ids of alerts raised
+                       (:class:`JobsChecked`, in its transaction)
+``job_saved``          a job was created or changed (committed)    nothing
+``job_deleted``        a job was deleted (committed)               nothing
+=====================  ==========================================  ===========================
+
+Subscribers are named by import path, not registered at import time, so that a worker process,
+which imports only ``jobs``, finds them: each module is imported on its first event.
+A failing ``run_started`` or ``run_finished`` subscriber is logged and never fails the run;
+the other events raise what their subscribers raise.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from nbtools.jobs.models import Run
+    from nbtools.project import Project
+    from nbtools.store.database import Store
+
+log = logging.getLogger(__name__)
+
+#: The subscriber modules, in the order their functions are called.
+SUBSCRIBERS: tuple[str, ...] = (
+    "nbtools.lineage.events",
+    "nbtools.metrics.events",
+    "nbtools.data.events",
+)
+
+#: The run columns ``run_started`` subscribers may set.
+LINEAGE_COLUMNS = frozenset({"notebook_version_id", "env_snapshot_id"})
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    """A starting run: exactly the bytes it is about to execute."""
+
+    project: Project
+    run_id: int
+    notebook_path: str
+    absolute_path: Path
+    content: bytes
+    kernel_name: str
+    #: The notebook version the run executes instead of the file on disk, if pinned.
+    pinned_version_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RunFinishing:
+    """A run about to end (no transaction open): ``output_dir`` holds its executed notebook."""
+
+    store: Store
+    run_id: int
+    output_dir: str | None
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    """A run ending, inside the transaction that ends it (the subscriber's own savepoint)."""
+
+    session: Session
+    run_id: int
+    now: datetime
+    #: True when no retry follows: the run's job has its last word for this occasion.
+    final: bool
+
+
+@dataclass(frozen=True)
+class RunsDescribed:
+    """Runs becoming wire models, loaded in ``session`` (still open)."""
+
+    project: Project
+    session: Session
+    runs: Sequence[Run]
+
+
+@dataclass(frozen=True)
+class JobsChecked:
+    """A scheduler's periodic check of every job, in its write transaction."""
+
+    session: Session
+    now: datetime
+
+
+@dataclass(frozen=True)
+class JobSaved:
+    """A job created or changed; ``pinned_version_id`` is the version it runs, if pinned."""
+
+    project: Project
+    job_id: int
+    pinned_version_id: int | None
+
+
+@dataclass(frozen=True)
+class JobDeleted:
+    project: Project
+    job_id: int
+
+
+@cache
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(name)
+
+
+def _handlers(event: str, subscribers: Sequence[str]) -> list[Callable[..., Any]]:
+    found = (getattr(_module(name), event, None) for name in subscribers)
+    return [handler for handler in found if handler is not None]
+
+
+def run_started(event: RunStarted, subscribers: Sequence[str] = SUBSCRIBERS) -> dict[str, Any]:
+    """Call every ``run_started`` subscriber and merge the lineage columns they return."""
+    columns: dict[str, Any] = {}
+    for handler in _handlers("run_started", subscribers):
+        for column, value in (handler(event) or {}).items():
+            if column not in LINEAGE_COLUMNS:
+                raise ValueError(f"{handler.__module__}.run_started set unknown column {column!r}.")
+            columns[column] = value
+    return columns
+
+
+class RunStartedInBackground(threading.Thread):
+    """Delivers :func:`run_started` in a background thread while the run executes.
+
+    A failing subscriber is logged and leaves the run without its columns; it never fails the
+    run.
+    """
+
+    def __init__(self, event: RunStarted, subscribers: Sequence[str] = SUBSCRIBERS) -> None:
+        super().__init__(name=f"nbtools-run-started-{event.run_id}", daemon=True)
+        self._event, self._subscribers = event, subscribers
+        self._columns: dict[str, Any] = {}
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._columns = run_started(self._event, self._subscribers)
+        except Exception:
+            log.exception("nbtools: run %s: a run_started subscriber failed", self._event.run_id)
+
+    def result(self) -> dict[str, Any]:
+        """The columns to store, once every subscriber has returned."""
+        self.join()
+        return self._columns
+
+
+#: What a ``run_finishing`` subscriber returns: its work inside the finishing transaction.
+FinishWork = Callable[[RunFinished], object]
+
+
+def run_finishing(
+    event: RunFinishing, subscribers: Sequence[str] = SUBSCRIBERS
+) -> list[FinishWork]:
+    """Let subscribers read what they need before the transaction; their work for inside it.
+
+    A subscriber that fails here is logged and skipped: the run ends anyway."""
+    work: list[FinishWork] = []
+    for handler in _handlers("run_finishing", subscribers):
+        try:
+            found = handler(event)
+        except Exception:
+            log.exception("nbtools: run %s: a run_finishing subscriber failed", event.run_id)
+            continue
+        if found is not None:
+            work.append(found)
+    return work
+
+
+def run_finished(work: Sequence[FinishWork], event: RunFinished) -> None:
+    """Do each subscriber's work in its own savepoint; a failure is logged and rolled back."""
+    for step in work:
+        try:
+            with event.session.begin_nested():
+                step(event)
+        except Exception:
+            log.exception("nbtools: run %s: a run_finished subscriber failed", event.run_id)
+
+
+def runs_described(
+    event: RunsDescribed, subscribers: Sequence[str] = SUBSCRIBERS
+) -> dict[int, dict[str, Any]]:
+    """Run id → the fields subscribers add to its wire model (each subscriber once a page)."""
+    extra: dict[int, dict[str, Any]] = {run.id: {} for run in event.runs}
+    for handler in _handlers("runs_described", subscribers):
+        for run_id, fields in handler(event).items():
+            extra[run_id].update(fields)
+    return extra
+
+
+def jobs_checked(event: JobsChecked, subscribers: Sequence[str] = SUBSCRIBERS) -> list[int]:
+    """The ids of the alerts subscribers raised in the periodic check."""
+    raised: list[int] = []
+    for handler in _handlers("jobs_checked", subscribers):
+        raised += handler(event)
+    return raised
+
+
+def job_saved(event: JobSaved, subscribers: Sequence[str] = SUBSCRIBERS) -> None:
+    for handler in _handlers("job_saved", subscribers):
+        handler(event)
+
+
+def job_deleted(event: JobDeleted, subscribers: Sequence[str] = SUBSCRIBERS) -> None:
+    for handler in _handlers("job_deleted", subscribers):
+        handler(event)

@@ -1,0 +1,131 @@
+"""When a cron schedule fires in its IANA timezone, across daylight-saving changes, in UTC.
+
+Two rules, chosen by the schedule's hour field (see docs/jobs.md, "Daylight saving"):
+
+- **Wall-clock schedules** (a fixed hour: daily, weekly, ``0 */2 * * *``) fire at local wall
+  times. A wall time that occurs twice (fall back) fires once, at its first occurrence; a
+  wall time that does not exist (spring forward) fires once, at the next valid instant (the
+  moment the clocks jump), however many of its times fall into the gap.
+- **Frequent schedules** (hour field ``*``: hourly and shorter) fire at every real instant
+  whose local time matches, so they keep their UTC spacing: the repeated hour of a fall back
+  runs again and the skipped hour of a spring forward is simply not there.
+
+Cron itself is evaluated on naive local times with croniter; only the mapping to instants
+is ours.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+UTC = timezone.utc
+_ONE_DAY = timedelta(days=1)
+_TICK = timedelta(microseconds=1)
+
+
+def is_frequent(cron: str) -> bool:
+    """Whether the schedule fires every hour (hour field ``*``): it keeps UTC spacing."""
+    return cron.split()[1] == "*"
+
+
+def _naive_next(cron: str, local: datetime) -> datetime:
+    """The first naive wall time matching ``cron`` strictly after ``local`` (naive)."""
+    from croniter import croniter
+
+    found: datetime = croniter(cron, local).get_next(datetime)
+    return found
+
+
+def _offset(zone: ZoneInfo, instant: datetime) -> timedelta:
+    offset = instant.astimezone(zone).utcoffset()
+    assert offset is not None
+    return offset
+
+
+def _first_change(zone: ZoneInfo, start: datetime, end: datetime) -> datetime | None:
+    """The first instant in ``(start, end]`` whose UTC offset differs from ``start``'s."""
+    before = _offset(zone, start)
+    low = start
+    while low < end:  # find the day holding the change (zones change at most once a day)
+        high = min(low + _ONE_DAY, end)
+        if _offset(zone, high) != before:
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                if _offset(zone, middle) == before:
+                    low = middle
+                else:
+                    high = middle
+            return high.replace(microsecond=0)
+        low = high
+    return None
+
+
+def _local(zone: ZoneInfo, instant: datetime) -> datetime:
+    return instant.astimezone(zone).replace(tzinfo=None, fold=0)
+
+
+def _instant(zone: ZoneInfo, wall: datetime) -> datetime:
+    """The instant of a naive wall time: its first occurrence, or the end of its gap."""
+    first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if _local(zone, first) == wall:
+        return first
+    # In a gap: fold=1 maps with the offset after the change, which lands before the jump.
+    low = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    jump = _first_change(zone, min(low, first), max(low, first))
+    assert jump is not None
+    return jump
+
+
+def _next_wall(cron: str, zone: ZoneInfo, after: datetime) -> datetime:
+    wall = _local(zone, after)
+    while True:
+        wall = _naive_next(cron, wall)
+        instant = _instant(zone, wall)
+        if instant > after:  # an earlier instant means its first occurrence already passed
+            return instant
+
+
+def _next_frequent(cron: str, zone: ZoneInfo, after: datetime) -> datetime:
+    start = after
+    while True:
+        offset = _offset(zone, start)
+        wall = _naive_next(cron, (start + offset).replace(tzinfo=None) - _TICK)
+        candidate = (wall - offset).replace(tzinfo=UTC)
+        if candidate <= after:  # ``start`` itself matched but is not after ``after``
+            wall = _naive_next(cron, wall)
+            candidate = (wall - offset).replace(tzinfo=UTC)
+        change = _first_change(zone, start, candidate)
+        if change is None:
+            return candidate
+        start = change  # the offset changed first: look again from the change on
+
+
+def next_time(cron: str, zone: ZoneInfo, after: datetime) -> datetime:
+    """The first due time of ``cron`` (5 normalized fields) strictly after ``after``, in UTC."""
+    after = after.astimezone(UTC)
+    if is_frequent(cron):
+        return _next_frequent(cron, zone, after)
+    return _next_wall(cron, zone, after)
+
+
+def previous_times(cron: str, zone: ZoneInfo, before: datetime, count: int) -> list[datetime]:
+    """The ``count`` latest due times at or before ``before``, newest first, in UTC."""
+    from croniter import croniter
+
+    before = before.astimezone(UTC)
+    wall = _local(zone, before) + timedelta(hours=3)  # past any offset change near ``before``
+    earlier = croniter(cron, wall)
+    for _ in range(count):
+        wall = earlier.get_prev(datetime)
+    margin = timedelta(hours=3)
+    while True:
+        start = (wall - _offset(zone, before) - margin).replace(tzinfo=UTC)
+        times: list[datetime] = []
+        current = next_time(cron, zone, start - _TICK)
+        while current <= before:
+            times.append(current)
+            current = next_time(cron, zone, current)
+        if len(times) >= count:
+            return times[::-1][:count]
+        margin *= 4  # a gap swallowed some times: look further back

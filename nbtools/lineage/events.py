@@ -1,0 +1,89 @@
+"""Lineage's subscriptions to run events (see :mod:`nbtools.jobs.events`).
+
+- ``run_started``: the exact bytes the run is about to execute are committed as a notebook
+  version (no new one if unchanged; a pinned run's version as it is) and pinned to the run
+  (reference ``run <id>``), so ``nbtools version gc`` keeps it while the run exists; the
+  environment of the run's kernel is snapshotted (cached while nothing is installed, so every
+  run can afford it). Either failing is logged and leaves the run without that column.
+- ``job_saved`` / ``job_deleted``: a job pinned to a version holds the reference
+  ``job <id>`` to that version only; a deleted job holds none.
+- ``runs_described``: the ``lineage`` model of each run of a page (:mod:`.runs`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete
+
+from nbtools.envsnap import snapshot_kernel
+from nbtools.errors import NbtoolsError
+from nbtools.lineage.runs import runs_lineage
+from nbtools.versioning import commit, pin
+from nbtools.versioning.models import VersionReference
+
+if TYPE_CHECKING:
+    from nbtools.jobs.events import JobDeleted, JobSaved, RunsDescribed, RunStarted
+    from nbtools.project import Project
+
+log = logging.getLogger(__name__)
+
+#: The reference kinds of runs and of jobs pinned to a version.
+RUN, JOB = "run", "job"
+
+
+def run_started(event: RunStarted) -> dict[str, Any]:
+    """``{"notebook_version_id": …, "env_snapshot_id": …}``, those that could be recorded."""
+    return {**_version_of(event), **_environment_of(event)}
+
+
+def _version_of(event: RunStarted) -> dict[str, int]:
+    try:
+        version_id = event.pinned_version_id
+        if version_id is None:
+            version_id = commit(event.project, event.notebook_path, event.content).id
+        pin(event.project, version_id, RUN, str(event.run_id))
+    except (NbtoolsError, OSError) as error:
+        message = error.message if isinstance(error, NbtoolsError) else str(error)
+        log.warning("nbtools: run %s has no notebook version: %s", event.run_id, message)
+        return {}
+    return {"notebook_version_id": version_id}
+
+
+def _environment_of(event: RunStarted) -> dict[str, str]:
+    try:
+        snapshot = snapshot_kernel(event.project, event.kernel_name)
+    except NbtoolsError as error:
+        log.warning("nbtools: run %s has no environment snapshot: %s", event.run_id, error.message)
+        return {}
+    return {"env_snapshot_id": snapshot.id}
+
+
+def job_saved(event: JobSaved) -> None:
+    pin_job(event.project, event.job_id, event.pinned_version_id)
+
+
+def job_deleted(event: JobDeleted) -> None:
+    pin_job(event.project, event.job_id, None)
+
+
+def pin_job(project: Project, job_id: int, version_id: int | None) -> None:
+    """Make job ``job_id`` reference only ``version_id`` (none when it is None)."""
+    ref = str(job_id)
+    if version_id is not None:
+        pin(project, version_id, JOB, ref)
+    with project.store.session(write=True) as session:
+        stale = delete(VersionReference).where(
+            VersionReference.kind == JOB, VersionReference.ref == ref
+        )
+        if version_id is not None:
+            stale = stale.where(VersionReference.version_id != version_id)
+        session.execute(stale)
+
+
+def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
+    return {
+        run_id: {"lineage": lineage}
+        for run_id, lineage in runs_lineage(event.session, event.runs).items()
+    }

@@ -1,0 +1,151 @@
+"""Schedules across daylight-saving changes, over a simulated clock (the scheduler's tick with
+an injected ``now``): a repeated wall time runs once at its first occurrence, a missing one
+once at the next valid instant, and hourly and shorter schedules keep their UTC spacing."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, update
+
+from nbtools.jobs.definitions import create_job
+from nbtools.jobs.models import Job, Run
+from nbtools.jobs.scheduler import Scheduler
+from nbtools.jobs.schedules import next_times, previous_times
+from nbtools.project import Project
+from tests.conftest import NotebookFactory
+
+UTC = timezone.utc
+HOUR, QUARTER = 3600.0, 900.0
+
+
+@dataclass
+class Case:
+    zone: str
+    start: str  # local midnight starting the window (ISO, with offset)
+    end: str  # local midnight ending it (exclusive)
+    daily: str  # the cron of the daily job (weekly: the same time on Sundays)
+    daily_runs: list[str]  # local times, ISO
+    weekly_runs: list[str]
+    hourly_count: int
+    hourly_long_gaps: int  # 90-minute gaps: a 30-minute shift shows once
+    quarter_count: int
+
+
+CASES = {
+    "new-york-spring": Case(
+        "America/New_York", "2026-03-07T00:00-05:00", "2026-03-09T00:00-04:00", "30 2 * * *",
+        ["2026-03-07T02:30:00-05:00", "2026-03-08T03:00:00-04:00"],
+        ["2026-03-08T03:00:00-04:00"], 47, 0, 188,
+    ),
+    "new-york-fall": Case(
+        "America/New_York", "2026-10-31T00:00-04:00", "2026-11-02T00:00-05:00", "30 1 * * *",
+        ["2026-10-31T01:30:00-04:00", "2026-11-01T01:30:00-04:00"],
+        ["2026-11-01T01:30:00-04:00"], 49, 0, 196,
+    ),
+    "berlin-spring": Case(
+        "Europe/Berlin", "2026-03-28T00:00+01:00", "2026-03-30T00:00+02:00", "30 2 * * *",
+        ["2026-03-28T02:30:00+01:00", "2026-03-29T03:00:00+02:00"],
+        ["2026-03-29T03:00:00+02:00"], 47, 0, 188,
+    ),
+    "berlin-fall": Case(
+        "Europe/Berlin", "2026-10-24T00:00+02:00", "2026-10-26T00:00+01:00", "30 2 * * *",
+        ["2026-10-24T02:30:00+02:00", "2026-10-25T02:30:00+02:00"],
+        ["2026-10-25T02:30:00+02:00"], 49, 0, 196,
+    ),
+    "lord-howe-fall": Case(
+        "Australia/Lord_Howe", "2026-04-04T00:00+11:00", "2026-04-06T00:00+10:30",
+        "45 1 * * *",
+        ["2026-04-04T01:45:00+11:00", "2026-04-05T01:45:00+11:00"],
+        ["2026-04-05T01:45:00+11:00"], 48, 1, 194,
+    ),
+    "lord-howe-spring": Case(
+        "Australia/Lord_Howe", "2026-10-03T00:00+10:30", "2026-10-05T00:00+11:00",
+        "15 2 * * *",
+        ["2026-10-03T02:15:00+10:30", "2026-10-04T02:30:00+11:00"],
+        ["2026-10-04T02:30:00+11:00"], 47, 1, 190,
+    ),
+    "kolkata": Case(
+        "Asia/Kolkata", "2026-03-07T00:00+05:30", "2026-03-09T00:00+05:30", "30 2 * * *",
+        ["2026-03-07T02:30:00+05:30", "2026-03-08T02:30:00+05:30"],
+        ["2026-03-08T02:30:00+05:30"], 48, 0, 192,
+    ),
+}  # fmt: skip
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _job(project: Project, cron: str, zone: str, start: datetime) -> int:
+    job = create_job(project, {"notebook_path": "nb.ipynb", "cron": cron, "timezone": zone})
+    first = next_times(job.cron or "", zone, start - timedelta(microseconds=1))[0]
+    with project.store.session(write=True) as session:  # as if created just before ``start``
+        session.execute(update(Job).where(Job.id == job.id).values(next_run_at=first))
+    return job.id
+
+
+def _gaps(times: list[datetime]) -> list[float]:
+    return [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(times)]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_schedules_across_a_daylight_saving_change(
+    project: Project, notebook_factory: NotebookFactory, name: str
+) -> None:
+    case = CASES[name]
+    notebook_factory("nb.ipynb", [("code", "n = 1", ["parameters"])])
+    start, end = datetime.fromisoformat(case.start), datetime.fromisoformat(case.end)
+    hour, minute = case.daily.split()[1], case.daily.split()[0]
+    ids = {
+        "daily": _job(project, case.daily, case.zone, start),
+        "weekly": _job(project, f"{minute} {hour} * * 0", case.zone, start),
+        "hourly": _job(project, "0 * * * *", case.zone, start),
+        "quarter": _job(project, "*/15 * * * *", case.zone, start),
+    }
+    clock = Clock(start.astimezone(UTC))
+    scheduler = Scheduler(project, clock=clock)
+    while clock.now < end:
+        scheduler.tick()
+        clock.now += timedelta(minutes=15)  # every due time here is on a quarter hour
+    with project.store.session() as session:
+        rows = session.execute(select(Run.job_id, Run.scheduled_for).order_by(Run.scheduled_for))
+        by_job: dict[int, list[datetime]] = {}
+        for job_id, scheduled_for in rows:
+            by_job.setdefault(job_id, []).append(scheduled_for)
+    zone = ZoneInfo(case.zone)
+
+    def local(kind: str) -> list[str]:
+        return [time.astimezone(zone).isoformat() for time in by_job.get(ids[kind], [])]
+
+    assert local("daily") == case.daily_runs
+    assert local("weekly") == case.weekly_runs
+    hourly, quarter = by_job[ids["hourly"]], by_job[ids["quarter"]]
+    assert len(hourly) == case.hourly_count
+    assert sorted(set(_gaps(hourly))) == ([HOUR, 1.5 * HOUR] if case.hourly_long_gaps else [HOUR])
+    assert _gaps(hourly).count(1.5 * HOUR) == case.hourly_long_gaps
+    assert len(quarter) == case.quarter_count
+    assert set(_gaps(quarter)) == {QUARTER}
+    assert all(time.astimezone(zone).minute % 15 == 0 for time in quarter)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_previous_times_agree_with_next_times(name: str) -> None:
+    case = CASES[name]
+    start, end = datetime.fromisoformat(case.start), datetime.fromisoformat(case.end)
+    for cron in (case.daily, "0 * * * *", "*/15 * * * *"):
+        forward = next_times(cron, case.zone, start, 40)
+        forward = [time for time in forward if time <= end]
+        latest = forward[-1]
+        assert (
+            previous_times(cron, case.zone, latest, len(forward) - 1)
+            == (forward[::-1][: len(forward) - 1])
+        )
