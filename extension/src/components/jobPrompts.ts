@@ -10,7 +10,7 @@ export async function confirmDelete(job: Job, trans: TranslationBundle): Promise
   const result = await showDialog({
     title: trans.__('Delete job "%1"?', job.name),
     body: trans.__(
-      'The job stops running and leaves the jobs list, with its schedule, alert rules and notification targets. Its past runs stay readable in the run history, with their output notebooks and metrics.'
+      'The job is archived: it stops running and leaves the jobs list. Its runs, with their output notebooks and metrics, and its alert rules and alerts stay readable in the run history.'
     ),
     buttons: [
       Dialog.cancelButton({ label: trans.__('Keep the job') }),

@@ -44,6 +44,15 @@ class JobsHandlerBase(NbtoolsHandler):
             )
         return check_key(header if header is not None else field)
 
+    def flag_argument(self, name: str) -> bool:
+        """Query argument ``name`` as a boolean (``true``/``false``, default false)."""
+        text = self.get_query_argument(name, "false")
+        if text not in ("true", "false"):
+            raise InvalidInputError(
+                f"The argument {name!r} must be true or false, not {text!r:.40}.", field=name
+            )
+        return text == "true"
+
     def notebook_path(self, path: object, field: str = "notebook_path") -> str:
         """A request's notebook path, resolved inside the root and normalized."""
         return self.relative_path(path, field)
@@ -57,7 +66,9 @@ class JobsHandler(JobsHandlerBase):
         self.jobs  # noqa: B018 - start the scheduler with the first jobs request
         with self.project.store.session() as session:
             notebook = self.notebook_path(path, "path") if path is not None else None
-            self.reply([job_to_dict(job) for job in list_jobs(session, notebook)])
+            archived = self.flag_argument("archived")
+            jobs = list_jobs(session, notebook, archived=archived)
+            self.reply([job_to_dict(job) for job in jobs])
 
     @web.authenticated
     @authorized
@@ -95,7 +106,8 @@ class JobHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def delete(self, job_id: str) -> None:
-        delete_job(self.project, self.path_id(job_id, "job_id"))
+        purge = self.flag_argument("purge")
+        delete_job(self.project, self.path_id(job_id, "job_id"), purge=purge)
         self.set_status(204)
         self.finish()
 
