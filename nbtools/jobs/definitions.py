@@ -18,6 +18,7 @@ from nbtools.jobs.pinned import check_pin
 from nbtools.jobs.schedules import check_cron, check_timezone, next_times
 from nbtools.jobs.submit import check_active, check_timeout, checked_parameters
 from nbtools.store.base import utcnow
+from nbtools.versioning.history import default_user
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -39,6 +40,7 @@ JOB_FIELDS: dict[str, Any] = {
     "catch_up_limit": 10,
     "kernel_name": None,
     "pinned_version_id": None,
+    "purpose": None,
 }
 
 
@@ -55,6 +57,7 @@ _FIELD_TYPES: dict[str, tuple[type, str]] = {
     "output_html": (bool, "true or false"),
     "missed_policy": (str, "a string"),
     "kernel_name": (str, "a kernel name (a string)"),
+    "purpose": (str, "a purpose such as churn-model (a string)"),
 }
 
 
@@ -119,6 +122,7 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
     checked["name"] = str(checked["name"] or "").strip()[:200] or None
     checked["paused"] = bool(checked["paused"])
     checked["output_html"] = bool(checked["output_html"])
+    checked["purpose"] = checked["purpose"] or None
     return checked
 
 
@@ -138,6 +142,19 @@ def _unique_name(session: Session, name: str | None, notebook_path: str, job_id:
         number += 1
         candidate = f"{stem} {number}"
     return candidate
+
+
+def _check_use(project: Project, fields: dict[str, Any]) -> None:
+    """Let run-event subscribers refuse the job (the data usage rule), before any write
+    transaction: a refusal is audited in a transaction of its own."""
+    events.run_requested(
+        events.RunRequested(
+            project,
+            fields["notebook_path"],
+            fields.get("purpose") or None,
+            pinned_version_id=fields.get("pinned_version_id"),
+        )
+    )
 
 
 def _next_run(job: Job) -> None:
@@ -208,16 +225,19 @@ def create_job(
     *,
     from_text: bool = False,
     idempotency_key: str | None = None,
+    actor: str | None = None,
 ) -> Job:
-    """Store a new job; nothing is stored if any field is invalid.
+    """Store a new job, created by ``actor`` (default: the OS user, see :func:`default_user`);
+    nothing is stored if any field is invalid.
 
     A second job with the same ``idempotency_key`` is refused (:mod:`~nbtools.jobs.idempotency`).
     """
     checked = _checked(project, fields, from_text=from_text)
+    _check_use(project, checked)
     key = check_key(idempotency_key)
     with created_once(project.store, Job, key), project.store.session(write=True) as session:
         checked["name"] = _unique_name(session, checked["name"], checked["notebook_path"], None)
-        job = Job(**checked, idempotency_key=key)
+        job = Job(**checked, idempotency_key=key, created_by=actor or default_user())
         _next_run(job)
         session.add(job)
         session.flush()
@@ -227,6 +247,11 @@ def create_job(
 
 def update_job(project: Project, job_id: int, changes: dict[str, Any]) -> Job:
     """Edit a job with typed values; ``parameters``, if given, replace the stored ones."""
+    with project.store.session() as session:
+        job = get_job(session, job_id)
+        using = {name: getattr(job, name) for name in ("notebook_path", "purpose")}
+        using["pinned_version_id"] = job.pinned_version_id
+    _check_use(project, {**using, **changes})
     with project.store.session(write=True) as session:
         job = check_active(get_job(session, job_id))
         current = {name: getattr(job, name) for name in JOB_FIELDS}
@@ -289,6 +314,7 @@ def job_to_dict(job: Job) -> dict[str, Any]:
         "schedule_description": describe(job.cron) if job.cron else None,
         "idempotency_key": job.idempotency_key,
         "next_run_at": job.next_run_at,
+        "created_by": job.created_by,
         "archived_at": job.archived_at,
         "created_at": job.created_at,
         "updated_at": job.updated_at,

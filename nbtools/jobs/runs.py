@@ -34,6 +34,7 @@ from nbtools.jobs.models import (
 )
 from nbtools.jobs.storage import StoredFile, exists, join
 from nbtools.store.base import utcnow
+from nbtools.versioning.history import default_user
 
 if TYPE_CHECKING:
     from nbtools.jobs.missed import Plan
@@ -68,6 +69,8 @@ def new_run(job: Job | None, **fields: Any) -> Run:
         fields.setdefault("timeout_seconds", job.timeout_seconds)
         fields.setdefault("output_html", job.output_html)
         fields.setdefault("pinned_version_id", job.pinned_version_id)
+        fields.setdefault("created_by", job.created_by)
+        fields.setdefault("purpose", job.purpose)
     fields.setdefault("status", QUEUED)
     fields.setdefault("created_at", utcnow())
     return Run(attempt=1, cancel_requested=False, **fields)
@@ -305,7 +308,7 @@ def request_cancel(store: Store, run_id: int) -> Run:
         return run
 
 
-def rerun(store: Store, run_id: int) -> Run:
+def rerun(store: Store, run_id: int, actor: str | None = None) -> Run:
     """Queue a new run of the same notebook with the same parameters (and pinned version)."""
     with store.session(write=True) as session:
         original = get_run(session, run_id)
@@ -319,6 +322,8 @@ def rerun(store: Store, run_id: int) -> Run:
             timeout_seconds=original.timeout_seconds,
             output_html=original.output_html,
             pinned_version_id=original.pinned_version_id,
+            created_by=actor or default_user(),
+            purpose=original.purpose,
         )
         session.add(run)
         session.flush()
@@ -350,6 +355,7 @@ def _model(run: Run) -> dict[str, Any]:
         "id": run.id,
         "job_id": run.job_id,
         "trigger": run.trigger,
+        "created_by": run.created_by,
         "notebook_path": run.notebook_path,
         "parameters": run.parameters,
         "status": run.status,

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.jobs import events
 from nbtools.jobs.idempotency import check_key, created_once
 from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.models import Run
@@ -13,6 +14,7 @@ from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.jobs.runs import new_run
 from nbtools.notebooks import read_notebook
 from nbtools.store.base import utcnow
+from nbtools.versioning.history import default_user
 
 if TYPE_CHECKING:
     from nbtools.jobs.models import Job
@@ -88,14 +90,17 @@ def queue_run(
     pinned_version_id: int | None = None,
     reproduce_of: int | None = None,
     claim: str | None = None,
+    purpose: str | None = None,
     idempotency_key: str | None = None,
+    actor: str | None = None,
 ) -> Run:
     """Store a queued run of ``notebook_path`` (or of ``job``) after checking its inputs.
 
     The run executes ``pinned_version_id`` (default: the job's pinned version) instead of the
     file on disk when given. With ``claim`` the run is queued under that claim token, so no
     scheduler takes it: the caller executes it itself. A second run with the same
-    ``idempotency_key`` is refused (:mod:`nbtools.jobs.idempotency`).
+    ``idempotency_key`` is refused (:mod:`nbtools.jobs.idempotency`). ``actor`` is who starts
+    it (default: the OS user, see :func:`~nbtools.versioning.history.default_user`).
     """
     key = check_key(idempotency_key)
     if job is not None:
@@ -105,11 +110,19 @@ def queue_run(
     parameters = checked_parameters(
         project, notebook_path, values, from_text=from_text, pinned_version_id=pinned_version_id
     )
+    if job is not None:
+        purpose = job.purpose
+    events.run_requested(
+        events.RunRequested(
+            project, notebook_path, purpose or None, pinned_version_id=pinned_version_id
+        )
+    )
     fields: dict[str, Any] = {
         "trigger": trigger,
         "parameters": parameters,
         "pinned_version_id": pinned_version_id,
         "reproduce_of": reproduce_of,
+        "created_by": actor or default_user(),
     }
     if claim is not None:
         fields.update(
@@ -121,6 +134,7 @@ def queue_run(
             kernel_name=kernel_name,
             timeout_seconds=check_timeout(timeout_seconds),
             output_html=output_html,
+            purpose=purpose or None,
         )
     with created_once(project.store, Run, key), project.store.session(write=True) as session:
         run = new_run(job, idempotency_key=key, **fields)

@@ -126,6 +126,7 @@ def plan_reproduction(project: Project, run_id: int) -> Reproduction:
             "kernel_name": run.kernel_name,
             "timeout_seconds": run.timeout_seconds,
             "output_html": run.output_html,
+            "purpose": run.purpose,
         },
         baseline_id=run.env_snapshot_id,
         current_id=current_id,
@@ -135,7 +136,10 @@ def plan_reproduction(project: Project, run_id: int) -> Reproduction:
 
 
 def queue_reproduction(
-    project: Project, reproduction: Reproduction, claim: str | None = None
+    project: Project,
+    reproduction: Reproduction,
+    claim: str | None = None,
+    actor: str | None = None,
 ) -> Run:
     """Queue the run that reproduces ``reproduction.run_id`` (pinned to its version); with
     ``claim``, under that claim token (see :func:`nbtools.jobs.submit.queue_run`)."""
@@ -149,5 +153,6 @@ def queue_reproduction(
         pinned_version_id=reproduction.version.id,
         reproduce_of=reproduction.run_id,
         claim=claim,
+        actor=actor,
         **reproduction.original,
     )

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from jupyter_server import CallContext
 from jupyter_server.services.contents.checkpoints import (
     AsyncCheckpoints,
     AsyncGenericCheckpointsMixin,
@@ -32,12 +33,21 @@ from jupyter_server.services.contents.checkpoints import (
 )
 from tornado.web import HTTPError
 from traitlets import Any as AnyTrait
+from traitlets import Instance
 
 from jupyter_nbtools.handlers.base import http_status
 from nbtools import versioning
 from nbtools.errors import NbtoolsError
 from nbtools.project import Project
 from nbtools.versioning.history import Version, disk_content
+
+
+def request_user() -> str | None:
+    """The authenticated Jupyter user of the request being served (saves, checkpoints and
+    reverts come through Jupyter's contents API), or ``None`` outside a request."""
+    handler = CallContext.get(CallContext.JUPYTER_HANDLER)
+    name = getattr(getattr(handler, "current_user", None), "username", None)
+    return name if isinstance(name, str) and name else None
 
 
 def is_notebook(path: str) -> bool:
@@ -90,7 +100,10 @@ class VersionRecorder:
             self.overlapping.add(path)
         self.saving[path] = self.saving.get(path, 0) + 1
         content = model["content"]
-        self.guarded(path, "record", lambda key: versioning.commit(self.project, key, content))
+        user = request_user()
+        self.guarded(
+            path, "record", lambda key: versioning.commit(self.project, key, content, user=user)
+        )
 
     def after_save(self, model: dict[str, Any], **_: Any) -> None:
         """Post-save hook: when saves of one notebook overlapped, their writes may have landed
@@ -116,7 +129,8 @@ class VersionRecorder:
         return checkpoint_model(version)
 
     def _record_disk(self, key: str) -> Version:
-        return versioning.commit(self.project, key, disk_content(self.project, key))
+        content = disk_content(self.project, key)
+        return versioning.commit(self.project, key, content, user=request_user())
 
     def list(self, path: str) -> list[dict[str, Any]]:
         """The newest version as the notebook's one checkpoint (none before the first save)."""
@@ -133,12 +147,12 @@ class VersionRecorder:
         except NbtoolsError as error:
             raise HTTPError(http_status(error), error.message) from error
         # A NotebookNode, as Jupyter's own checkpoints give (nbdime reads its attributes).
-        return {"type": "notebook", "content": nbformat.from_dict(content)}
+        return {"type": "notebook", "content": nbformat.from_dict(content)}  # type: ignore[no-untyped-call]
 
     def restore(self, checkpoint_id: str, path: str) -> None:
         try:
             version = versioning.resolve(self.project, self.key(path), checkpoint_id)
-            versioning.restore(self.project, version)
+            versioning.restore(self.project, version, user=request_user())
         except NbtoolsError as error:
             raise HTTPError(http_status(error), error.message) from error
 
@@ -176,12 +190,13 @@ class NbtoolsCheckpoints(GenericCheckpointsMixin, Checkpoints):
     def get_file_checkpoint(self, checkpoint_id: Any, path: str) -> dict[str, Any]:
         return self.fallback.get_file_checkpoint(checkpoint_id, path)  # type: ignore[no-any-return]
 
-    recorder = AnyTrait(help="The VersionRecorder of the server.")
+    recorder = Instance(VersionRecorder, help="The VersionRecorder of the server.")
     fallback = AnyTrait(help="The checkpoints used for files other than notebooks.")
 
     def create_checkpoint(self, contents_mgr: Any, path: str) -> dict[str, Any]:
         if not is_notebook(path):
-            return self.fallback.create_checkpoint(contents_mgr, path)
+            model: dict[str, Any] = self.fallback.create_checkpoint(contents_mgr, path)
+            return model
         return self.recorder.create(path)
 
     def restore_checkpoint(self, contents_mgr: Any, checkpoint_id: str, path: str) -> None:
@@ -192,7 +207,8 @@ class NbtoolsCheckpoints(GenericCheckpointsMixin, Checkpoints):
 
     def list_checkpoints(self, path: str) -> list[dict[str, Any]]:
         if not is_notebook(path):
-            return self.fallback.list_checkpoints(path)
+            models: list[dict[str, Any]] = self.fallback.list_checkpoints(path)
+            return models
         return self.recorder.list(path)
 
     def rename_checkpoint(self, checkpoint_id: str, old_path: str, new_path: str) -> None:
@@ -221,12 +237,13 @@ class AsyncNbtoolsCheckpoints(AsyncGenericCheckpointsMixin, AsyncCheckpoints):
     async def get_file_checkpoint(self, checkpoint_id: Any, path: str) -> dict[str, Any]:
         return await self.fallback.get_file_checkpoint(checkpoint_id, path)  # type: ignore[no-any-return]
 
-    recorder = AnyTrait(help="The VersionRecorder of the server.")
+    recorder = Instance(VersionRecorder, help="The VersionRecorder of the server.")
     fallback = AnyTrait(help="The checkpoints used for files other than notebooks.")
 
     async def create_checkpoint(self, contents_mgr: Any, path: str) -> dict[str, Any]:
         if not is_notebook(path):
-            return await self.fallback.create_checkpoint(contents_mgr, path)
+            model: dict[str, Any] = await self.fallback.create_checkpoint(contents_mgr, path)
+            return model
         return self.recorder.create(path)
 
     async def restore_checkpoint(self, contents_mgr: Any, checkpoint_id: str, path: str) -> None:
@@ -237,7 +254,8 @@ class AsyncNbtoolsCheckpoints(AsyncGenericCheckpointsMixin, AsyncCheckpoints):
 
     async def list_checkpoints(self, path: str) -> list[dict[str, Any]]:
         if not is_notebook(path):
-            return await self.fallback.list_checkpoints(path)
+            models: list[dict[str, Any]] = await self.fallback.list_checkpoints(path)
+            return models
         return self.recorder.list(path)
 
     async def rename_checkpoint(self, checkpoint_id: str, old_path: str, new_path: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler
+from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from nbtools.errors import InvalidInputError
 from nbtools.metrics.alerts import (
     acknowledge,
@@ -39,6 +39,7 @@ from nbtools.store.base import utcnow
 class RulesHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self, job_id: str) -> None:
         with self.project.store.session() as session:
             self.reply(
@@ -47,6 +48,7 @@ class RulesHandler(NbtoolsHandler):
 
     @web.authenticated
     @authorized
+    @off_loop
     def post(self, job_id: str) -> None:
         job = self.path_id(job_id, "job_id")
         text = self.body_field(self.json_body(), "text", str, required=True)
@@ -57,6 +59,7 @@ class RulesHandler(NbtoolsHandler):
 class RuleHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def delete(self, rule_id: str) -> None:
         with self.project.store.session(write=True) as session:
             self.reply(rule_to_dict(remove_rule(session, self.path_id(rule_id, "rule_id"))))
@@ -65,6 +68,7 @@ class RuleHandler(NbtoolsHandler):
 class AlertsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         with self.project.store.session() as session:
             found = list_alerts(
@@ -80,6 +84,7 @@ class AlertsHandler(NbtoolsHandler):
 class AlertCountsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         with self.project.store.session() as session:
             counts = open_alert_counts(session)
@@ -89,6 +94,7 @@ class AlertCountsHandler(NbtoolsHandler):
 class AcknowledgeHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def post(self, alert_id: str) -> None:
         with self.project.store.session(write=True) as session:
             (alert,) = acknowledge(session, [self.path_id(alert_id, "alert_id")], self.actor)
@@ -98,6 +104,7 @@ class AcknowledgeHandler(NbtoolsHandler):
 class TargetsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self, job_id: str) -> None:
         with self.project.store.session() as session:
             self.reply(
@@ -106,6 +113,7 @@ class TargetsHandler(NbtoolsHandler):
 
     @web.authenticated
     @authorized
+    @off_loop
     def post(self, job_id: str) -> None:
         job = self.path_id(job_id, "job_id")
         body = self.json_body()
@@ -126,6 +134,7 @@ class TargetsHandler(NbtoolsHandler):
 class TargetHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def delete(self, target_id: str) -> None:
         with self.project.store.session(write=True) as session:
             self.reply(target_to_dict(remove_target(session, self.path_id(target_id, "target_id"))))
@@ -134,6 +143,7 @@ class TargetHandler(NbtoolsHandler):
 class NotificationsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         with self.project.store.session() as session:
             found = list_notifications(
@@ -148,6 +158,7 @@ class NotificationsHandler(NbtoolsHandler):
 class RetryHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def post(self, notification_id: str) -> None:
         with self.project.store.session(write=True) as session:
             self.reply(

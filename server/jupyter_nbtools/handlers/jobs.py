@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler
+from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler, authorized_to_execute, off_loop
 from jupyter_nbtools.jobs_service import JobsService
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.definitions import (
@@ -20,6 +22,14 @@ from nbtools.jobs.definitions import (
 from nbtools.jobs.idempotency import check_key
 from nbtools.jobs.runs import run_to_dict
 from nbtools.jobs.submit import queue_run
+
+
+def changes_what_runs(changes: dict[str, Any]) -> bool:
+    """Whether a job edit changes what or when it runs (the ``execute`` action), rather than
+    only renaming or pausing it (``write``)."""
+    return any(
+        name != "name" and (name, value) != ("paused", True) for name, value in changes.items()
+    )
 
 
 class JobsHandlerBase(NbtoolsHandler):
@@ -61,6 +71,7 @@ class JobsHandlerBase(NbtoolsHandler):
 class JobsHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         path = self.get_query_argument("path", None)
         self.jobs  # noqa: B018 - start the scheduler with the first jobs request
@@ -71,12 +82,13 @@ class JobsHandler(JobsHandlerBase):
             self.reply([job_to_dict(job) for job in jobs])
 
     @web.authenticated
-    @authorized
+    @authorized_to_execute
+    @off_loop
     def post(self) -> None:
         body = self.json_body()
         key = self.idempotency_key(body)
         body["notebook_path"] = self.notebook_path(body.get("notebook_path"))
-        job = create_job(self.project, body, idempotency_key=key)
+        job = create_job(self.project, body, idempotency_key=key, actor=self.actor)
         self.jobs.wake()
         self.reply(job_to_dict(job), status=201)
 
@@ -84,37 +96,41 @@ class JobsHandler(JobsHandlerBase):
 class JobHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self, job_id: str) -> None:
         with self.project.store.session() as session:
             self.reply(job_to_dict(get_job(session, self.path_id(job_id, "job_id"))))
 
     @web.authenticated
     @authorized
-    def patch(self, job_id: str) -> None:
+    async def patch(self, job_id: str) -> None:
         job_number = self.path_id(job_id, "job_id")
         changes = self.json_body()
+        if changes_what_runs(changes):
+            await self.authorize(EXECUTE, "changing what or when a job runs")
         if "notebook_path" in changes:
             changes["notebook_path"] = self.notebook_path(changes["notebook_path"])
         if set(changes) == {"paused"}:
             paused = self.body_field(changes, "paused", bool, required=True)
-            job = set_paused(self.project, job_number, paused)
+            job = await self.call(set_paused, self.project, job_number, paused)
         else:
-            job = update_job(self.project, job_number, changes)
+            job = await self.call(update_job, self.project, job_number, changes)
         self.jobs.wake()
         self.reply(job_to_dict(job))
 
     @web.authenticated
     @authorized
+    @off_loop
     def delete(self, job_id: str) -> None:
         purge = self.flag_argument("purge")
         delete_job(self.project, self.path_id(job_id, "job_id"), purge=purge)
-        self.set_status(204)
-        self.finish()
+        self.reply(None, 204)
 
 
 class JobRunHandler(JobsHandlerBase):
     @web.authenticated
-    @authorized
+    @authorized_to_execute
+    @off_loop
     def post(self, job_id: str) -> None:
         with self.project.store.session() as session:
             job = get_job(session, self.path_id(job_id, "job_id"))
@@ -127,6 +143,7 @@ class JobRunHandler(JobsHandlerBase):
             {**job.parameters, **overrides},
             job=job,
             idempotency_key=key,
+            actor=self.actor,
         )
         self.jobs.wake()
         self.reply(run_to_dict(self.project, run), status=202)

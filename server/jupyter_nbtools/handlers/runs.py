@@ -7,16 +7,24 @@ from pathlib import PurePosixPath
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from jupyter_nbtools.handlers.base import authorized_to_execute, off_loop
 from jupyter_nbtools.handlers.download import attachment
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
 from nbtools.errors import NotFoundError
+from nbtools.jobs.models import Run
 from nbtools.jobs.runs import get_run, list_runs, output_files, request_cancel, rerun, run_to_dict
 from nbtools.jobs.submit import queue_run
 from nbtools.metrics.series import metric_values
+from nbtools.project import Project
 
 #: Where "open output" puts a copy of an executed notebook, visible in JupyterLab's browser
 #: (the store directory is hidden, and the stored output must not be edited in place).
 OPEN_DIR = "nbtools-outputs"
+
+
+def find_run(project: Project, run_id: int) -> Run:
+    with project.store.session() as session:
+        return get_run(session, run_id)
 
 
 class RunsHandler(JobsHandlerBase):
@@ -28,6 +36,7 @@ class RunsHandler(JobsHandlerBase):
 
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         path = self.get_query_argument("path", None)
         with self.project.store.session() as session:
@@ -42,7 +51,8 @@ class RunsHandler(JobsHandlerBase):
             self.reply([run_to_dict(self.project, run) for run in found])
 
     @web.authenticated
-    @authorized
+    @authorized_to_execute
+    @off_loop
     def post(self) -> None:
         body = self.json_body()
         run = queue_run(
@@ -52,6 +62,7 @@ class RunsHandler(JobsHandlerBase):
             kernel_name=self.body_field(body, "kernel_name", str),
             timeout_seconds=self.body_field(body, "timeout_seconds", int),
             output_html=self.body_field(body, "output_html", bool, False),
+            actor=self.actor,
             idempotency_key=self.idempotency_key(body),
         )
         self.jobs.wake()
@@ -61,6 +72,7 @@ class RunsHandler(JobsHandlerBase):
 class RunHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self, run_id: str) -> None:
         with self.project.store.session() as session:
             model = run_to_dict(self.project, get_run(session, self.path_id(run_id, "run_id")))
@@ -71,6 +83,7 @@ class RunHandler(JobsHandlerBase):
 class RunCancelHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
+    @off_loop
     def post(self, run_id: str) -> None:
         run = request_cancel(self.project.store, self.path_id(run_id, "run_id"))
         self.reply(run_to_dict(self.project, run))
@@ -78,9 +91,10 @@ class RunCancelHandler(JobsHandlerBase):
 
 class RunRerunHandler(JobsHandlerBase):
     @web.authenticated
-    @authorized
+    @authorized_to_execute
+    @off_loop
     def post(self, run_id: str) -> None:
-        run = rerun(self.project.store, self.path_id(run_id, "run_id"))
+        run = rerun(self.project.store, self.path_id(run_id, "run_id"), actor=self.actor)
         self.jobs.wake()
         self.reply(run_to_dict(self.project, run), status=202)
 
@@ -90,6 +104,7 @@ class RunOpenHandler(JobsHandlerBase):
 
     @web.authenticated
     @authorized
+    @off_loop
     def post(self, run_id: str) -> None:
         with self.project.store.session() as session:
             run = get_run(session, self.path_id(run_id, "run_id"))
@@ -119,15 +134,14 @@ class RunDownloadHandler(JobsHandlerBase):
 
     @web.authenticated
     @authorized
-    def get(self, run_id: str, kind: str) -> None:
+    async def get(self, run_id: str, kind: str) -> None:
         # Downloads must come from the same site, as Jupyter's /files/ requires: a
         # cookie-authenticated GET with a foreign or missing Referer is refused (403).
         self.check_xsrf_cookie()
         run_number = self.path_id(run_id, "run_id")
         if kind not in self.KINDS:
             raise NotFoundError(f"Unknown output {kind!r}; use html or notebook.", field="kind")
-        with self.project.store.session() as session:
-            run = get_run(session, run_number)
+        run = await self.call(find_run, self.project, run_number)
         path = output_files(run).get(kind)
         if path is None:
             hint = " Create the job with HTML output to get one." if kind == "html" else ""
@@ -135,7 +149,7 @@ class RunDownloadHandler(JobsHandlerBase):
         filename = f"{PurePosixPath(run.notebook_path).stem}-run-{run.id}{path.suffix}"
         self.set_header("Content-Disposition", attachment(filename))
         self.set_header("X-Content-Type-Options", "nosniff")
-        self.finish(path.read_bytes(), set_content_type=self.KINDS[kind])
+        self.finish(await self.call(path.read_bytes), set_content_type=self.KINDS[kind])
 
 
 ROUTES = [

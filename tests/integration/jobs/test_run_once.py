@@ -192,3 +192,21 @@ def test_nan_and_infinities_reach_the_kernel_as_floats(
     assert model["parameters"] == {"low": "-inf", "high": "inf", "miss": "nan"}
     shown = json.loads(nbtools(tmp_path, "runs", "show", str(model["id"]), "--json").stdout)
     assert shown["parameters"] == model["parameters"]
+
+
+def test_a_computed_default_is_a_parameter_too(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory(
+        "nb.ipynb",
+        [
+            ("code", "from datetime import date\nrun_date = str(date.today())", ["parameters"]),
+            ("code", "print('report for', run_date)", []),
+        ],
+    )
+    out = tmp_path / "out.ipynb"
+    code, model = run_json(tmp_path, "nb.ipynb", "-p", "run_date=2026-01-31", "-o", str(out))
+    assert (code, model["parameters"]) == (0, {"run_date": "2026-01-31"})
+    assert "report for 2026-01-31" in out.read_text()
+    code, model = run_json(tmp_path, "nb.ipynb")  # not given: computed by the notebook
+    assert (code, model["parameters"]) == (0, {})
