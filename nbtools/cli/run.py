@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +18,11 @@ from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.project import Project
 
 if TYPE_CHECKING:
+    from nbtools.jobs.runner import Interrupt
     from nbtools.lineage.reproduce import Reproduction
+
+#: Signals that cancel a run executing in ``nbtools run`` (then it exits 128 + the signal).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 purpose_option = click.option(
     "--purpose",
@@ -58,6 +65,26 @@ def claim_token() -> str:
     return Claimer().token()
 
 
+@contextlib.contextmanager
+def _signals_cancel(interrupt: Interrupt) -> Iterator[list[int]]:
+    """While executing, SIGTERM and SIGINT cancel the run instead of killing this process.
+
+    Yields the list of signals received; the command then exits 128 + the first one.
+    """
+    received: list[int] = []
+
+    def handle(signum: int, _frame: Any) -> None:
+        received.append(signum)
+        interrupt.request(f"nbtools run received {signal.Signals(signum).name}")
+
+    previous = {signum: signal.signal(signum, handle) for signum in STOP_SIGNALS}
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def _execute(
     cli_ctx: CliContext,
     run_id: int,
@@ -67,31 +94,35 @@ def _execute(
     **extra: Any,
 ) -> None:
     """Execute queued run ``run_id`` (claimed with ``token``) here and now, print it; exit 1
-    unless it succeeded."""
+    unless it succeeded, 130/143 after SIGINT/SIGTERM (the run is cancelled)."""
     from nbtools.jobs.executors.base import RunRequest
     from nbtools.jobs.kernels import KernelSource
-    from nbtools.jobs.runner import execute_run
+    from nbtools.jobs.runner import Interrupt, execute_run
     from nbtools.jobs.runs import get_run, output_files, run_to_dict
 
     project = cli_ctx.project
     request = RunRequest.for_project(project, run_id, token=token)
     kernels = KernelSource(prestart=False)
-    try:
-        execute_run(project, request, kernels)
-    finally:
-        kernels.close()
-    with project.store.session() as session:
-        finished = get_run(session, run_id)
-    files = output_files(finished)
-    if output is not None and "notebook" in files:
-        output.write_bytes(files["notebook"].read_bytes())
-    model = {**run_to_dict(project, finished), **extra}
-    if as_json:
-        print_json(model)
-    else:
-        from nbtools.cli.runs import print_run
+    interrupt = Interrupt()
+    with _signals_cancel(interrupt) as received:
+        try:
+            execute_run(project, request, kernels, interrupt=interrupt)
+        finally:
+            kernels.close()
+        with project.store.session() as session:
+            finished = get_run(session, run_id)
+        files = output_files(finished)
+        if output is not None and "notebook" in files:
+            output.write_bytes(files["notebook"].read_bytes())
+        model = {**run_to_dict(project, finished), **extra}
+        if as_json:
+            print_json(model)
+        else:
+            from nbtools.cli.runs import print_run
 
-        print_run(model)
+            print_run(model)
+    if received:
+        raise SystemExit(128 + received[0])
     if finished.status != "succeeded":
         raise CheckFailedError(f"Run {finished.id} {finished.status}.", run=model)
 
@@ -136,6 +167,9 @@ def print_reproduction(reproduction: Reproduction) -> None:
 )
 @click.option("--kernel", help="Kernel to run with (default: the notebook's own).")
 @click.option("--timeout", type=int, help="Stop the run after this many seconds.")
+@click.option(
+    "--cell-timeout", type=int, help="Stop the run when one cell runs longer than this (seconds)."
+)
 @click.option("--html", is_flag=True, help="Also render the executed notebook as HTML.")
 @purpose_option
 @click.option(
@@ -161,6 +195,7 @@ def run(
     output: Path | None,
     kernel: str | None,
     timeout: int | None,
+    cell_timeout: int | None,
     html: bool,
     purpose: str | None,
     reproduce_run: int | None,
@@ -175,10 +210,16 @@ def run(
     from RUN's are listed first.
     """
     if reproduce_run is not None:
-        if notebook is not None or parameters or kernel or timeout is not None or html:
+        if (
+            notebook is not None
+            or parameters
+            or kernel
+            or html
+            or {timeout, cell_timeout} != {None}
+        ):
             raise InvalidInputError(
                 "--reproduce runs the run's own notebook version, parameters and options: "
-                "give no NOTEBOOK, -p, --kernel, --timeout or --html with it."
+                "give no NOTEBOOK, -p, --kernel, --timeout, --cell-timeout or --html with it."
             )
         _reproduce(cli_ctx, reproduce_run, same_env, output, as_json)
         return
@@ -198,6 +239,7 @@ def run(
         from_text=True,
         kernel_name=kernel,
         timeout_seconds=timeout,
+        cell_timeout_seconds=cell_timeout,
         output_html=html,
         claim=(token := claim_token()),
         purpose=purpose,

@@ -115,9 +115,11 @@ def list_(
     as_json: bool,
 ) -> None:
     """List runs, newest first, a page at a time (--limit, --before)."""
+    from nbtools.jobs.reaper import reap_expired
     from nbtools.jobs.runs import list_runs, run_to_dict
 
     project = cli_ctx.project
+    reap_expired(project.store)
     with project.store.session() as session:
         found = list_runs(
             session,
@@ -159,10 +161,12 @@ def list_(
 def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
     """Show one run: status, progress, error, outputs and lineage (notebook version and
     environment, with the commands that show them)."""
+    from nbtools.jobs.reaper import reap_expired
     from nbtools.jobs.runs import get_run, run_to_dict
     from nbtools.metrics.series import metric_values
 
     project = cli_ctx.project
+    reap_expired(project.store)
     with project.store.session() as session:
         model = run_to_dict(project, get_run(session, run_id))
         model["metrics"] = metric_values(session, run_id)

@@ -34,6 +34,7 @@ JOB_FIELDS: dict[str, Any] = {
     "retries": 0,
     "retry_backoff_seconds": 60,
     "timeout_seconds": None,
+    "cell_timeout_seconds": None,
     "max_concurrent": 1,
     "output_html": False,
     "missed_policy": MISSED_RUN_ONCE,
@@ -107,6 +108,9 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
     )
     checked["max_concurrent"] = _check_int("max_concurrent", checked["max_concurrent"], 1)
     checked["timeout_seconds"] = check_timeout(checked["timeout_seconds"])
+    checked["cell_timeout_seconds"] = check_timeout(
+        checked["cell_timeout_seconds"], "cell_timeout_seconds"
+    )
     if checked["missed_policy"] not in MISSED_POLICIES:
         raise InvalidInputError(
             f"missed_policy must be one of {', '.join(MISSED_POLICIES)}, "

@@ -47,6 +47,8 @@ class Job(Base):
     retries: Mapped[int] = mapped_column(Integer, default=0)
     retry_backoff_seconds: Mapped[int] = mapped_column(Integer, default=60)
     timeout_seconds: Mapped[int | None] = mapped_column(Integer)
+    #: Seconds one cell may run before the run fails (papermill's ``execution_timeout``).
+    cell_timeout_seconds: Mapped[int | None] = mapped_column(Integer)
     max_concurrent: Mapped[int] = mapped_column(Integer, default=1)
     output_html: Mapped[bool] = mapped_column(Boolean, default=False)
     missed_policy: Mapped[str] = mapped_column(String(16), default=MISSED_RUN_ONCE)
@@ -85,6 +87,7 @@ class Run(Base):
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     kernel_name: Mapped[str | None] = mapped_column(String(200))
     timeout_seconds: Mapped[int | None] = mapped_column(Integer)
+    cell_timeout_seconds: Mapped[int | None] = mapped_column(Integer)
     output_html: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default=QUEUED, index=True)
     attempt: Mapped[int] = mapped_column(Integer, default=1)

@@ -67,6 +67,7 @@ def new_run(job: Job | None, **fields: Any) -> Run:
         fields.setdefault("parameters", dict(job.parameters))
         fields.setdefault("kernel_name", job.kernel_name)
         fields.setdefault("timeout_seconds", job.timeout_seconds)
+        fields.setdefault("cell_timeout_seconds", job.cell_timeout_seconds)
         fields.setdefault("output_html", job.output_html)
         fields.setdefault("pinned_version_id", job.pinned_version_id)
         fields.setdefault("created_by", job.created_by)
@@ -296,7 +297,12 @@ def schedule_retry(session: Session, run: Run, now: datetime) -> Run | None:
 
 
 def request_cancel(store: Store, run_id: int) -> Run:
-    """Cancel a queued run now, or ask the executor of a running run to stop it."""
+    """Cancel a queued run now, or ask the executor of a running run to stop it.
+
+    A running run whose lease already expired has no executor left to ask: it ends
+    ``cancelled`` at once (as the reaper would end it).
+    """
+    now = utcnow()
     with store.session(write=True) as session:
         run = get_run(session, run_id)
         if run.status in ENDED_STATES:
@@ -304,8 +310,14 @@ def request_cancel(store: Store, run_id: int) -> Run:
         run.cancel_requested = True
         if run.status == QUEUED:
             run.status = CANCELLED
-            run.finished_at = utcnow()
-        return run
+            run.finished_at = now
+    if run.status == RUNNING and run.lease_expires_at is not None and run.lease_expires_at < now:
+        from nbtools.jobs.reaper import end_lost_run  # the reaper ends runs through this module
+
+        end_lost_run(store, run, "Cancelled; its executor had stopped responding.", expired_at=now)
+        with store.session() as session:
+            run = get_run(session, run_id)
+    return run
 
 
 def rerun(store: Store, run_id: int, actor: str | None = None) -> Run:
@@ -320,6 +332,7 @@ def rerun(store: Store, run_id: int, actor: str | None = None) -> Run:
             parameters=dict(original.parameters),
             kernel_name=original.kernel_name,
             timeout_seconds=original.timeout_seconds,
+            cell_timeout_seconds=original.cell_timeout_seconds,
             output_html=original.output_html,
             pinned_version_id=original.pinned_version_id,
             created_by=actor or default_user(),
@@ -369,6 +382,8 @@ def _model(run: Run) -> dict[str, Any]:
         "worker": run.worker,
         "lease_expires_at": run.lease_expires_at,
         "not_before": run.not_before,
+        "timeout_seconds": run.timeout_seconds,
+        "cell_timeout_seconds": run.cell_timeout_seconds,
         "duration_seconds": None if duration is None else round(duration, 3),
         "cancel_requested": run.cancel_requested,
         "progress": {

@@ -52,15 +52,16 @@ def checked_parameters(
     return resolve_values(declared_parameters(nb), values, from_text=from_text)
 
 
-def check_timeout(timeout_seconds: int | None) -> int | None:
+def check_timeout(timeout_seconds: Any, name: str = "timeout_seconds") -> int | None:
+    """A whole run's or one cell's timeout: None, or a positive whole number of seconds."""
     if timeout_seconds is not None and (
         type(timeout_seconds) is not int or not 0 < timeout_seconds <= 2**31 - 1
     ):
         raise InvalidInputError(
-            "The timeout must be a positive whole number of seconds (at most 2^31 - 1), "
+            f"{name} must be a positive whole number of seconds (at most 2^31 - 1), "
             f"got {timeout_seconds!r}.",
-            field="timeout_seconds",
-            timeout_seconds=timeout_seconds,
+            field=name,
+            **{name: timeout_seconds},
         )
     return timeout_seconds
 
@@ -86,6 +87,7 @@ def queue_run(
     from_text: bool = False,
     kernel_name: str | None = None,
     timeout_seconds: int | None = None,
+    cell_timeout_seconds: int | None = None,
     output_html: bool = False,
     pinned_version_id: int | None = None,
     reproduce_of: int | None = None,
@@ -133,6 +135,7 @@ def queue_run(
             notebook_path=notebook_path,
             kernel_name=kernel_name,
             timeout_seconds=check_timeout(timeout_seconds),
+            cell_timeout_seconds=check_timeout(cell_timeout_seconds, "cell_timeout_seconds"),
             output_html=output_html,
             purpose=purpose or None,
         )

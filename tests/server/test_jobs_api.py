@@ -267,6 +267,38 @@ async def test_run_now_outputs_rerun_and_failure(jp_fetch: Any, notebooks: Path)
     assert missing["status"] == 404
 
 
+async def test_cell_timeout_is_stored_on_jobs_and_runs_and_stops_a_slow_cell(
+    jp_fetch: Any, notebooks: Path
+) -> None:
+    (notebooks / "slow.ipynb").write_text(
+        json.dumps(
+            make_notebook([("code", "x = 1", []), ("code", "import time; time.sleep(600)", [])])
+        )
+    )
+    job = await call(
+        jp_fetch, "POST", "jobs", body={"notebook_path": "slow.ipynb", "cell_timeout_seconds": 2}
+    )
+    assert job["cell_timeout_seconds"] == 2
+    queued = await call(jp_fetch, "POST", "jobs", str(job["id"]), "run", body={})
+    assert queued["cell_timeout_seconds"] == 2
+    run = await finished(jp_fetch, queued["id"])
+    assert run["status"] == "timed_out"
+    assert run["error"] == {
+        "name": "CellTimeoutError",
+        "message": "A cell ran longer than the run's cell timeout of 2 s; its kernel was stopped.",
+        "cell": 1,
+    }
+    for body in ({"cell_timeout_seconds": 0}, {"cell_timeout_seconds": "5"}):
+        error = await refused(
+            jp_fetch, "POST", "runs", body={"notebook_path": "slow.ipynb", **body}
+        )
+        assert (error["status"], error["details"]["field"]) == (400, "cell_timeout_seconds")
+        error = await refused(
+            jp_fetch, "POST", "jobs", body={"notebook_path": "slow.ipynb", **body}
+        )
+        assert (error["status"], error["details"]["field"]) == (400, "cell_timeout_seconds")
+
+
 async def test_idempotent_submission_of_jobs_and_runs(jp_fetch: Any, notebooks: Path) -> None:
     async def post(path: str, body: dict[str, Any], **headers: str) -> Any:
         return await jp_fetch(

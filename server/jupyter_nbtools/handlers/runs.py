@@ -12,6 +12,7 @@ from jupyter_nbtools.handlers.download import attachment
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
 from nbtools.errors import NotFoundError
 from nbtools.jobs.models import Run
+from nbtools.jobs.reaper import reap_expired
 from nbtools.jobs.runs import get_run, list_runs, output_files, request_cancel, rerun, run_to_dict
 from nbtools.jobs.submit import queue_run
 from nbtools.metrics.series import metric_values
@@ -39,6 +40,7 @@ class RunsHandler(JobsHandlerBase):
     @off_loop
     def get(self) -> None:
         path = self.get_query_argument("path", None)
+        reap_expired(self.project.store)
         with self.project.store.session() as session:
             found = list_runs(
                 session,
@@ -61,6 +63,7 @@ class RunsHandler(JobsHandlerBase):
             self.body_field(body, "parameters", dict, {}),
             kernel_name=self.body_field(body, "kernel_name", str),
             timeout_seconds=self.body_field(body, "timeout_seconds", int),
+            cell_timeout_seconds=self.body_field(body, "cell_timeout_seconds", int),
             output_html=self.body_field(body, "output_html", bool, False),
             actor=self.actor,
             idempotency_key=self.idempotency_key(body),
@@ -74,6 +77,7 @@ class RunHandler(JobsHandlerBase):
     @authorized
     @off_loop
     def get(self, run_id: str) -> None:
+        reap_expired(self.project.store)
         with self.project.store.session() as session:
             model = run_to_dict(self.project, get_run(session, self.path_id(run_id, "run_id")))
             model["metrics"] = metric_values(session, model["id"])
