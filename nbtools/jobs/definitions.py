@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs import events
 from nbtools.jobs.errors import InvalidParameterError
 from nbtools.jobs.idempotency import check_key, created_once
@@ -123,11 +123,29 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
             f"catch_up_limit must be at most {MAX_CATCH_UP}, got {checked['catch_up_limit']}.",
             field="catch_up_limit",
         )
-    checked["name"] = str(checked["name"] or PurePosixPath(path).stem)[:200]
+    checked["name"] = str(checked["name"] or "").strip()[:200] or None
     checked["paused"] = bool(checked["paused"])
     checked["output_html"] = bool(checked["output_html"])
     checked["purpose"] = checked["purpose"] or None
     return checked
+
+
+def _unique_name(session: Session, name: str | None, notebook_path: str, job_id: int | None) -> str:
+    """The job's name: ``name`` if no other job has it (else 409 naming the field); without
+    one, the notebook's name, numbered (``report 2``) if another job has it already."""
+    others = set(session.scalars(select(Job.name).where(Job.id != job_id)))
+    if name is not None:
+        if name in others:
+            raise ConflictError(
+                f"Another job is named {name!r}: choose another name.", field="name", name=name
+            )
+        return name
+    stem = PurePosixPath(notebook_path).stem[:190]
+    candidate, number = stem, 1
+    while candidate in others:
+        number += 1
+        candidate = f"{stem} {number}"
+    return candidate
 
 
 def _check_use(project: Project, fields: dict[str, Any]) -> None:
@@ -222,6 +240,7 @@ def create_job(
     _check_use(project, checked)
     key = check_key(idempotency_key)
     with created_once(project.store, Job, key), project.store.session(write=True) as session:
+        checked["name"] = _unique_name(session, checked["name"], checked["notebook_path"], None)
         job = Job(**checked, idempotency_key=key, created_by=actor or default_user())
         _next_run(job)
         session.add(job)
@@ -250,6 +269,10 @@ def update_job(project: Project, job_id: int, changes: dict[str, Any]) -> Job:
                 "version it is pinned to; change them together with the pin.",
                 **error.details,
             ) from None
+        if "name" in changes:
+            checked["name"] = _unique_name(session, checked["name"], job.notebook_path, job.id)
+        else:
+            checked["name"] = job.name
         for name, value in checked.items():
             setattr(job, name, value)
         _next_run(job)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import socket
 import tempfile
 import threading
@@ -288,7 +289,9 @@ def _outcome(
         message = error.message if isinstance(error, NbtoolsError) else str(error)
         return Outcome.failed(type(error).__name__, message)
     if isinstance(error, PapermillExecutionError):
-        return Outcome.failed(error.ename, error.evalue, _source_index(prepared, error.cell_index))
+        return Outcome.failed(
+            error.ename, _without_cell_file(error.evalue), _source_index(prepared, error.cell_index)
+        )
     if isinstance(error, CellTimeoutError):
         return Outcome.failed(
             "CellTimeoutError",
@@ -301,6 +304,16 @@ def _outcome(
         return Outcome.failed("DeadKernelError", "kernel died", cell)
     message = error.message if isinstance(error, NbtoolsError) else str(error)
     return Outcome.failed(type(error).__name__, message, cell)
+
+
+#: The kernel compiles each cell into a temporary file (``/tmp/ipykernel_42/123456.py``) whose
+#: name a SyntaxError's text repeats: ``invalid syntax (123456.py, line 2)``.
+_CELL_FILE = re.compile(r"\((?:[^()\s]*/)?\d+\.py, (line \d+)\)")
+
+
+def _without_cell_file(message: str) -> str:
+    """The error's text without the kernel's temporary file name: ``... (line 2)``."""
+    return _CELL_FILE.sub(r"(\1)", message)
 
 
 def _write_html(notebook_path: Path) -> None:

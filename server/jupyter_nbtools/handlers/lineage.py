@@ -29,7 +29,7 @@ class RunReproduceHandler(JobsHandlerBase):
 
 
 class LastRunEnvironmentHandler(JobsHandlerBase):
-    """The environment snapshot of the notebook's last successful run (404 when none)."""
+    """The environment snapshot of the notebook's last successful run (nulls when none)."""
 
     @web.authenticated
     @authorized
