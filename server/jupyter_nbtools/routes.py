@@ -6,6 +6,7 @@ from typing import Any
 
 from jupyter_nbtools.handlers import (
     alerts,
+    audit,
     env,
     extract,
     job_inputs,
@@ -36,6 +37,7 @@ def all_routes() -> list[tuple[str, Any]]:
         lineage,
         metrics,
         alerts,
+        audit,
         openapi,
     )
     return [
