@@ -7,6 +7,7 @@ from typing import Any
 from jupyter_nbtools.handlers import (
     alerts,
     audit,
+    datasets,
     env,
     extract,
     job_inputs,
@@ -38,6 +39,7 @@ def all_routes() -> list[tuple[str, Any]]:
         metrics,
         alerts,
         audit,
+        datasets,
         openapi,
     )
     return [
