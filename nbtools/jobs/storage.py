@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from nbtools.errors import InvalidInputError, NotFoundError
 
@@ -135,22 +135,25 @@ def file_sizes(location: str) -> dict[str, int]:
     }
 
 
-def sha256(location: str) -> str:
-    """The hex SHA-256 of a stored file's content (streamed)."""
+def open_file(location: str) -> BinaryIO:
+    """A stored file opened for reading (close it)."""
     local = _local_path(location)
-    digest = hashlib.sha256()
     try:
         if local is not None:
-            file = local.open("rb")
-        else:
-            fs, path = _filesystem(location)
-            file = fs.open(path, "rb")
-        with file:
-            while chunk := file.read(1 << 20):
-                digest.update(chunk)
-        return digest.hexdigest()
+            return local.open("rb")
+        fs, path = _filesystem(location)
+        return cast(BinaryIO, fs.open(path, "rb"))
     except FileNotFoundError:
         raise NotFoundError(f"Stored file not found: {location}.", location=location) from None
+
+
+def sha256(location: str) -> str:
+    """The hex SHA-256 of a stored file's content (streamed)."""
+    digest = hashlib.sha256()
+    with open_file(location) as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def delete(location: str) -> bool:

@@ -6,6 +6,7 @@ from typing import Any
 
 from jupyter_nbtools.handlers import (
     alerts,
+    artifacts,
     env,
     extract,
     job_inputs,
@@ -31,6 +32,7 @@ def all_routes() -> list[tuple[str, Any]]:
         extract,
         jobs,
         runs,
+        artifacts,
         job_inputs,
         versions,
         lineage,
