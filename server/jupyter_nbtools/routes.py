@@ -7,6 +7,8 @@ from typing import Any
 from jupyter_nbtools.handlers import (
     alerts,
     artifacts,
+    audit,
+    datasets,
     env,
     extract,
     job_inputs,
@@ -38,6 +40,8 @@ def all_routes() -> list[tuple[str, Any]]:
         lineage,
         metrics,
         alerts,
+        audit,
+        datasets,
         openapi,
     )
     return [
