@@ -32,7 +32,8 @@ class Served(NamedTuple):
 
 
 def _problem(cell: Cell, line: int, code: str, message: str, hint: str) -> Problem:
-    return Problem(cell.index, cell.id, cell.notebook_line(line), code, message, hint)
+    where = cell.notebook_line(line) if line else 0
+    return Problem(cell.index, cell.id, where, code, message, hint)
 
 
 def _signature_problems(cell: Cell, node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[Problem]:
