@@ -181,7 +181,9 @@ def cancel(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
     """Cancel a queued run, or stop a running one (its kernel is killed)."""
     from nbtools.jobs.runs import request_cancel, run_to_dict
 
-    model = run_to_dict(cli_ctx.project, request_cancel(cli_ctx.project.store, run_id))
+    model = run_to_dict(
+        cli_ctx.project, request_cancel(cli_ctx.project.store, run_id, cli_ctx.actor)
+    )
     print_json(model) if as_json else click.echo(
         f"Run {run_id}: "
         + ("cancelled." if model["status"] == "cancelled" else "cancel requested.")
@@ -197,5 +199,5 @@ def rerun(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
     from nbtools.jobs.runs import rerun as rerun_run
     from nbtools.jobs.runs import run_to_dict
 
-    model = run_to_dict(cli_ctx.project, rerun_run(cli_ctx.project.store, run_id))
+    model = run_to_dict(cli_ctx.project, rerun_run(cli_ctx.project.store, run_id, cli_ctx.actor))
     print_json(model) if as_json else click.echo(f"Queued run {model['id']}.")
