@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-
 import click
 
 from nbtools.cli.context import CliContext
@@ -58,7 +56,7 @@ def ack(cli_ctx: CliContext, alert_ids: tuple[int, ...], as_json: bool) -> None:
     from nbtools.metrics.alerts import acknowledge, alert_to_dict
 
     with cli_ctx.project.store.session(write=True) as session:
-        models = [alert_to_dict(a) for a in acknowledge(session, alert_ids, getpass.getuser())]
+        models = [alert_to_dict(a) for a in acknowledge(session, alert_ids, cli_ctx.actor)]
     if as_json:
         print_json(models)
     else:
@@ -90,7 +88,7 @@ def rule_add(cli_ctx: CliContext, job_id: int, text: str, as_json: bool) -> None
     from nbtools.metrics.alerts import add_rule, rule_to_dict
 
     with cli_ctx.project.store.session(write=True) as session:
-        model = rule_to_dict(add_rule(session, job_id, text))
+        model = rule_to_dict(add_rule(session, job_id, text, cli_ctx.actor))
     if as_json:
         print_json(model)
     else:
@@ -122,7 +120,7 @@ def rule_remove(cli_ctx: CliContext, rule_id: int) -> None:
     from nbtools.metrics.alerts import remove_rule
 
     with cli_ctx.project.store.session(write=True) as session:
-        removed = remove_rule(session, rule_id)
+        removed = remove_rule(session, rule_id, cli_ctx.actor)
         click.echo(f"Removed rule {removed.id} of job {removed.job_id}: {removed.text}")
 
 

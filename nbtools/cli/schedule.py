@@ -132,7 +132,9 @@ def add(
         fields["pinned_version_id"] = _pinned_id(
             cli_ctx, fields["notebook_path"], options["pin_version"]
         )
-    job = create_job(project, fields, from_text=True, idempotency_key=idempotency_key)
+    job = create_job(
+        project, fields, from_text=True, idempotency_key=idempotency_key, actor=cli_ctx.actor
+    )
     model = job_to_dict(job)
     print_json(model) if as_json else print_job(model)
 
@@ -180,7 +182,7 @@ def edit(
             pinned_version_id=changes.get("pinned_version_id", job.pinned_version_id),
         )
         changes["parameters"] = {**job.parameters, **typed}
-    model = job_to_dict(update_job(project, job_id, changes))
+    model = job_to_dict(update_job(project, job_id, changes, cli_ctx.actor))
     print_json(model) if as_json else print_job(model)
 
 
@@ -219,7 +221,7 @@ def list_(cli_ctx: CliContext, archived: bool, as_json: bool) -> None:
 def _set_paused(cli_ctx: CliContext, job_id: int, paused: bool) -> None:
     from nbtools.jobs.definitions import set_paused
 
-    job = set_paused(cli_ctx.project, job_id, paused)
+    job = set_paused(cli_ctx.project, job_id, paused, cli_ctx.actor)
     click.echo(f"Job {job_id} {'paused' if paused else f'resumed; next run {job.next_run_at}'}.")
 
 
@@ -267,7 +269,7 @@ def remove(cli_ctx: CliContext, job_id: int, yes: bool, purge: bool) -> None:
             )
         action = "Purge" if purge else "Delete (archive)"
         click.confirm(f"{action} {what}?", abort=True)
-    delete_job(cli_ctx.project, job_id, purge=purge)
+    delete_job(cli_ctx.project, job_id, purge=purge, actor=cli_ctx.actor)
     click.echo(f"Job {job_id} {'purged' if purge else 'archived'}.")
 
 

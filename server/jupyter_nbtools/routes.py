@@ -6,6 +6,9 @@ from typing import Any
 
 from jupyter_nbtools.handlers import (
     alerts,
+    artifacts,
+    audit,
+    datasets,
     env,
     extract,
     job_inputs,
@@ -31,11 +34,14 @@ def all_routes() -> list[tuple[str, Any]]:
         extract,
         jobs,
         runs,
+        artifacts,
         job_inputs,
         versions,
         lineage,
         metrics,
         alerts,
+        audit,
+        datasets,
         openapi,
     )
     return [

@@ -53,7 +53,7 @@ class RulesHandler(NbtoolsHandler):
         job = self.path_id(job_id, "job_id")
         text = self.body_field(self.json_body(), "text", str, required=True)
         with self.project.store.session(write=True) as session:
-            self.reply(rule_to_dict(add_rule(session, job, text)), status=201)
+            self.reply(rule_to_dict(add_rule(session, job, text, self.actor)), status=201)
 
 
 class RuleHandler(NbtoolsHandler):
@@ -62,7 +62,9 @@ class RuleHandler(NbtoolsHandler):
     @off_loop
     def delete(self, rule_id: str) -> None:
         with self.project.store.session(write=True) as session:
-            self.reply(rule_to_dict(remove_rule(session, self.path_id(rule_id, "rule_id"))))
+            self.reply(
+                rule_to_dict(remove_rule(session, self.path_id(rule_id, "rule_id"), self.actor))
+            )
 
 
 class AlertsHandler(NbtoolsHandler):

@@ -112,9 +112,9 @@ class JobHandler(JobsHandlerBase):
             changes["notebook_path"] = self.notebook_path(changes["notebook_path"])
         if set(changes) == {"paused"}:
             paused = self.body_field(changes, "paused", bool, required=True)
-            job = await self.call(set_paused, self.project, job_number, paused)
+            job = await self.call(set_paused, self.project, job_number, paused, self.actor)
         else:
-            job = await self.call(update_job, self.project, job_number, changes)
+            job = await self.call(update_job, self.project, job_number, changes, self.actor)
         self.jobs.wake()
         self.reply(job_to_dict(job))
 
@@ -123,7 +123,7 @@ class JobHandler(JobsHandlerBase):
     @off_loop
     def delete(self, job_id: str) -> None:
         purge = self.flag_argument("purge")
-        delete_job(self.project, self.path_id(job_id, "job_id"), purge=purge)
+        delete_job(self.project, self.path_id(job_id, "job_id"), purge=purge, actor=self.actor)
         self.reply(None, 204)
 
 

@@ -89,7 +89,7 @@ class RunCancelHandler(JobsHandlerBase):
     @authorized
     @off_loop
     def post(self, run_id: str) -> None:
-        run = request_cancel(self.project.store, self.path_id(run_id, "run_id"))
+        run = request_cancel(self.project.store, self.path_id(run_id, "run_id"), self.actor)
         self.reply(run_to_dict(self.project, run))
 
 
