@@ -235,3 +235,37 @@ def test_artifacts_of_a_run_on_remote_storage(
     deleted = delete_artifacts(located, [run_id])
     assert f"{remote.run_dir(run_id)}/artifacts/model.json" in deleted
     assert not path.exists()
+
+
+EXAMPLE = Path(__file__).parents[3] / "examples" / "train_churn.ipynb"
+
+
+def test_the_example_training_job_keeps_its_model_and_metrics(
+    located: Project, kernels: KernelSource
+) -> None:
+    from nbtools.metrics.series import metric_values
+
+    (located.root / "train_churn.ipynb").write_bytes(EXAMPLE.read_bytes())
+    job = create_job(located, {"name": "train-churn", "notebook_path": "train_churn.ipynb"})
+    run_id = train(located, job, kernels, n_customers=200)
+    with located.store.session() as session:
+        run = get_run(session, run_id)
+        assert run.status == "succeeded", run.error_message
+        metrics = metric_values(session, run_id)
+    assert set(metrics) == {"rmse", "accuracy", "churn_rate"}
+    assert 0.5 < float(metrics["accuracy"]) <= 1
+    model = model_of(load("model.json", job="train-churn"))
+    assert isinstance(model, dict)
+    assert model["features"] == ["tenure_months", "monthly_charges", "support_calls"]
+    assert len(model["coefficients"]) == 4
+    assert model["trained_on"] == 160
+    # the served function answers from the model the job kept
+    namespace: dict[str, object] = {}
+    cells = json.loads(EXAMPLE.read_text())["cells"]
+    for cell in cells:
+        if "export" in cell["metadata"].get("tags", []):
+            exec("".join(cell["source"]), namespace)
+    predict = namespace["predict"]
+    assert callable(predict)
+    risky, loyal = predict(2.0, 110.0, 7), predict(70.0, 25.0, 0)
+    assert risky["churn_risk"] > loyal["churn_risk"]
