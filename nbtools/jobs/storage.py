@@ -11,6 +11,7 @@ which the run row records so the server can serve them. A plain path or ``file:/
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,22 @@ def modified(location: str) -> float:
         return float(fs.modified(path).timestamp())
     except (NotImplementedError, AttributeError):
         return 0.0
+
+
+def remove_tree(location: str) -> None:
+    """Delete a directory (or file) and everything in it; nothing when it does not exist."""
+    local = _local_path(location)
+    if local is not None:
+        if local.is_dir() and not local.is_symlink():
+            shutil.rmtree(local)
+        else:
+            local.unlink(missing_ok=True)
+        return
+    fs, path = _filesystem(location)
+    try:
+        fs.rm(path, recursive=True)
+    except FileNotFoundError:
+        return
 
 
 def join(location: str, *parts: str) -> str:
