@@ -67,6 +67,7 @@ SUBSCRIBERS: tuple[str, ...] = (
     "nbtools.lineage.events",
     "nbtools.metrics.events",
     "nbtools.data.events",
+    "nbtools.artifacts.events",
 )
 
 #: The run columns ``run_started`` subscribers may set.
@@ -199,7 +200,7 @@ class RunsPruned:
     """The outputs of ``run_ids`` were deleted by ``actor``; ``summary`` says under which
     rules (for the audit trail)."""
 
-    store: Store
+    project: Project
     run_ids: Sequence[int]
     actor: str | None
     summary: dict[str, Any]

@@ -26,7 +26,8 @@ production environment ``/env/last-run`` reports and what a reproduction starts 
 Pruning a run deletes its output directory (executed notebook, HTML) and marks the row
 ``pruned_at``; the row stays as history (who ran what, when, with which status and datasets).
 Subscribers of :func:`~nbtools.jobs.events.runs_pruned` then drop what they keep for the run
-(harvested metrics, the reference that keeps its notebook version from ``version gc``) and
+(harvested metrics, artifact rows and downloaded copies, the reference that keeps its
+notebook version from ``version gc``) and
 the audit trail records ``runs.prune``. Each run is claimed by an atomic update before its
 files are touched, so two pruners at once (threads, processes, schedulers on one PostgreSQL)
 prune each run exactly once and neither fails.
@@ -85,11 +86,11 @@ def parse_keep_runs(value: object, field: str = "keep_runs") -> str | None:
                 f"{field} must keep 1 to {MAX_KEEP} runs, got {value}.", field=field
             )
         return str(value)
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _AGE.match(value):
         raise InvalidInputError(
-            f"{field} must be a number of runs or an age (30d), not {value!r:.40}.", field=field
+            f"{field} must be a number of runs (10) or an age (30d, 12w, 1y), not {value!r:.40}.",
+            field=field,
         )
-    age_days(value, field)
     return value
 
 
@@ -213,7 +214,7 @@ def prune_runs(
             "runs": report.pruned,
             "reasons": sorted({report.expired[i] for i in report.pruned}),
         }
-        events.runs_pruned(events.RunsPruned(project.store, report.pruned, actor, summary))
+        events.runs_pruned(events.RunsPruned(project, report.pruned, actor, summary))
     return report
 
 

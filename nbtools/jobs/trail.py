@@ -56,4 +56,4 @@ def run_cancelled(event: RunCancelled) -> None:
 
 def runs_pruned(event: RunsPruned) -> None:
     target = f"{len(event.run_ids)} runs"
-    audit.record_now(event.store, event.actor, "runs.prune", target, event.summary)
+    audit.record_now(event.project.store, event.actor, "runs.prune", target, event.summary)

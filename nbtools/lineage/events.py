@@ -93,7 +93,7 @@ def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
 
 def runs_pruned(event: RunsPruned) -> None:
     refs = [str(run_id) for run_id in event.run_ids]
-    with event.store.session(write=True) as session:
+    with event.project.store.session(write=True) as session:
         session.execute(
             delete(VersionReference).where(
                 VersionReference.kind == RUN, VersionReference.ref.in_(refs)

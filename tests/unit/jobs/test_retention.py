@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from nbtools import audit, versioning
+from nbtools.artifacts.records import ArtifactRecord
 from nbtools.cli.app import cli
 from nbtools.data.catalog import add_dataset, dataset_spec
 from nbtools.data.records import RunDatasetRecord
@@ -69,8 +70,13 @@ def add_run(
         out = run_dir(project, run.id)
         out.mkdir(parents=True)
         (out / "nb.ipynb").write_text("{}")
+        (out / "artifacts").mkdir()
+        (out / "artifacts" / "model.json").write_text("{}")
         run.output_dir = str(out)
         session.add(MetricValue(run_id=run.id, name="m", kind="number", value=1, source="x"))
+        location = str(out / "artifacts" / "model.json")
+        session.add(ArtifactRecord(run_id=run.id, name="model.json", size=2, sha256="0" * 64,
+                                   location=location))  # fmt: skip
         if dataset is not None:
             session.add(
                 RunDatasetRecord(
@@ -88,14 +94,18 @@ def add_run(
 
 
 def pruned_state(project: Project, run_ids: list[int]) -> dict[int, tuple[bool, bool, int, int]]:
-    """Run id → (pruned_at set, output dir present, metrics, version references)."""
+    """Run id → (pruned_at set, output dir present, metrics + artifacts, version references)."""
     with project.store.session() as session:
         state = {}
         for run_id in run_ids:
             run = session.get(Run, run_id)
             assert run is not None
-            metrics = session.scalar(
-                select(func.count()).select_from(MetricValue).where(MetricValue.run_id == run_id)
+            metrics = sum(
+                session.scalar(
+                    select(func.count()).select_from(table).where(table.run_id == run_id)
+                )
+                or 0
+                for table in (MetricValue, ArtifactRecord)
             )
             refs = session.scalar(
                 select(func.count())
@@ -143,7 +153,7 @@ def runs(project: Project) -> dict[str, int]:
 def test_exactly_the_expired_runs_are_pruned(project: Project, runs: dict[str, int]) -> None:
     everything = list(runs.values())
     before = pruned_state(project, everything)
-    assert set(before.values()) == {(False, True, 1, 1)}
+    assert set(before.values()) == {(False, True, 2, 1)}
 
     dry = prune_runs(project, dry_run=True, now=NOW)
     expected = {runs["a_failed_pruned"], runs["b_old_pruned"], runs["c_legal_pruned"]}
@@ -158,7 +168,7 @@ def test_exactly_the_expired_runs_are_pruned(project: Project, runs: dict[str, i
     assert report.pruned == sorted(expected)
     after = pruned_state(project, everything)
     assert {i for i, s in after.items() if s == (True, False, 0, 0)} == expected
-    assert {i for i, s in after.items() if s == (False, True, 1, 1)} == set(everything) - expected
+    assert {i for i, s in after.items() if s == (False, True, 2, 1)} == set(everything) - expected
     [entry] = audit.list_entries(project, action="runs.prune")
     assert (entry.actor, entry.target) == ("dpo", "3 runs")
     assert entry.summary["runs"] == sorted(expected)
