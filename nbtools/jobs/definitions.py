@@ -255,31 +255,36 @@ def create_job(
     return job
 
 
+def _checked_edit(
+    project: Project, current: dict[str, Any], changes: dict[str, Any], pinned: int | None
+) -> dict[str, Any]:
+    """The job's fields after ``changes``, validated (before any event sees them)."""
+    try:
+        return _checked(project, {**current, **changes}, from_text=False)
+    except InvalidParameterError as error:
+        if "pinned_version_id" not in changes or pinned is None:
+            raise
+        raise InvalidParameterError(
+            f"{error.message} The job's parameters were checked against the notebook "
+            "version it is pinned to; change them together with the pin.",
+            **error.details,
+        ) from None
+
+
 def update_job(
     project: Project, job_id: int, changes: dict[str, Any], actor: str | None = None
 ) -> Job:
     """Edit a job with typed values; ``parameters``, if given, replace the stored ones.
     Audited as ``job.edit`` by ``actor``, naming the fields whose values changed."""
     with project.store.session() as session:
-        job = get_job(session, job_id)
-        using = {name: getattr(job, name) for name in ("notebook_path", "purpose")}
-        using["pinned_version_id"] = job.pinned_version_id
-    if "pinned_version_id" in changes:  # checked before the usage rule reads that version
-        check_pin(changes["pinned_version_id"])
-    _check_use(project, {**using, **changes}, actor)
+        before = {
+            name: getattr(check_active(get_job(session, job_id)), name) for name in JOB_FIELDS
+        }
+    checked = _checked_edit(project, before, changes, before["pinned_version_id"])
+    _check_use(project, checked, actor)
     with project.store.session(write=True) as session:
         job = check_active(get_job(session, job_id))
         current = {name: getattr(job, name) for name in JOB_FIELDS}
-        try:
-            checked = _checked(project, {**current, **changes}, from_text=False)
-        except InvalidParameterError as error:
-            if "pinned_version_id" not in changes or job.pinned_version_id is None:
-                raise
-            raise InvalidParameterError(
-                f"{error.message} The job's parameters were checked against the notebook "
-                "version it is pinned to; change them together with the pin.",
-                **error.details,
-            ) from None
         if "name" in changes:
             checked["name"] = _unique_name(session, checked["name"], job.notebook_path, job.id)
         else:

@@ -241,8 +241,18 @@ class RunStartedInBackground(threading.Thread):
         self.start()
 
     def run(self) -> None:
+        from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
         try:
             self._columns = run_started(self._event, self._subscribers)
+        except SQLAlchemyError as error:  # the store is unreachable: one line, not a bug
+            reason = str(error.orig if isinstance(error, DBAPIError) else error).splitlines()[0]
+            log.warning(
+                "nbtools: run %s: its lineage was not recorded: the store could not be "
+                "reached (%s)",
+                self._event.run_id,
+                reason,
+            )
         except Exception:
             log.exception("nbtools: run %s: a run_started subscriber failed", self._event.run_id)
 

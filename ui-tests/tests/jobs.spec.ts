@@ -144,7 +144,7 @@ test.describe('Jobs section', () => {
     await job.getByRole('button', { name: 'Delete', exact: true }).click();
     const dialog = page.getByRole('dialog');
     await expect(dialog).toContainText('Delete job "Morning report"?');
-    await expect(dialog).toContainText('Its past runs stay readable');
+    await expect(dialog).toContainText('stay readable in the run history');
     await attachScreenshot(page, testInfo, 'jobs-delete-dialog');
     await dialog.getByRole('button', { name: 'Keep the job' }).click();
     await expect(job).toBeVisible();

@@ -24,8 +24,8 @@ SCORER = [
     ("markdown", "# Scorer\n> Scores a number.", []),
     (
         "code",
-        "import time\nfrom typing import Literal\n\nfrom nbtools import record\n\n"
-        "WEIGHT = 2.0\nprint('model loaded')",
+        "import os\nimport time\nfrom typing import Literal\n\nfrom nbtools import record\n\n"
+        "WEIGHT = 2.0\nprint('model loaded in', os.getpid(), flush=True)",
         ["export"],
     ),
     (
