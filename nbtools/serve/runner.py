@@ -26,6 +26,12 @@ SERVE_REQUIREMENTS = {
 }
 
 
+log = logging.getLogger("nbtools.serve")
+
+#: Host names that listen on this machine only.
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 class MissingDependenciesError(NbtoolsError):
     """The package cannot be imported here: some of its dependencies are not installed."""
 
@@ -90,6 +96,12 @@ def serve(
         )
     hand_over(settings, os.environ)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+    if host not in LOOPBACK and not settings.api_key_env:
+        log.warning(
+            "serving on %s without --api-key-env: anyone who can reach port %d can call it",
+            host,
+            port,
+        )
     if app_dir is not None:
         sys.path.insert(0, str(app_dir))  # spawned workers inherit the import path
     import uvicorn
