@@ -16,6 +16,7 @@ from nbtools.jobs.idempotency import check_key, created_once
 from nbtools.jobs.missed import MAX_CATCH_UP
 from nbtools.jobs.models import MISSED_POLICIES, MISSED_RUN_ONCE, Job
 from nbtools.jobs.pinned import check_pin
+from nbtools.jobs.retention import parse_keep_runs
 from nbtools.jobs.schedules import check_cron, check_timezone, next_times
 from nbtools.jobs.submit import check_active, check_timeout, checked_parameters
 from nbtools.store.base import utcnow
@@ -42,6 +43,7 @@ JOB_FIELDS: dict[str, Any] = {
     "kernel_name": None,
     "pinned_version_id": None,
     "purpose": None,
+    "keep_runs": None,
 }
 
 
@@ -127,6 +129,7 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
     checked["paused"] = bool(checked["paused"])
     checked["output_html"] = bool(checked["output_html"])
     checked["purpose"] = checked["purpose"] or None
+    checked["keep_runs"] = parse_keep_runs(checked["keep_runs"])
     return checked
 
 

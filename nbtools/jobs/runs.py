@@ -411,4 +411,5 @@ def _model(run: Run) -> dict[str, Any]:
         "reproduce_of": run.reproduce_of,
         "output_notebook": str(files["notebook"]) if "notebook" in files else None,
         "output_html": str(files["html"]) if "html" in files else None,
+        "pruned_at": run.pruned_at,
     }

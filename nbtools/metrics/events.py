@@ -5,6 +5,8 @@
   keeps the run from ending) they are stored and, on the run's last attempt, the job's rules
   are evaluated and its notifications queued.
 - ``jobs_checked``: the ``late`` rules of every active job, each in its own savepoint.
+- ``runs_pruned``: the metrics harvested from pruned runs are deleted (alerts they raised
+  stay, keeping their text).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -22,7 +24,7 @@ from nbtools.jobs.models import FINAL_STATES, SUCCEEDED, Job, Run
 from nbtools.jobs.runs import output_files
 from nbtools.jobs.schedules import previous_times
 from nbtools.metrics.harvest import Harvest
-from nbtools.metrics.models import AlertRule
+from nbtools.metrics.models import AlertRule, MetricHarvest, MetricValue
 from nbtools.metrics.monitor import MonitorResult, check_late
 from nbtools.metrics.notify.payload import JobRef
 from nbtools.metrics.pipeline import FinishedRun, harvest_file, process_finished_run
@@ -30,7 +32,7 @@ from nbtools.metrics.rules import MAX_WINDOW, Late
 from nbtools.metrics.values import max_value_bytes
 
 if TYPE_CHECKING:
-    from nbtools.jobs.events import JobsChecked, RunFinished, RunFinishing
+    from nbtools.jobs.events import JobsChecked, RunFinished, RunFinishing, RunsPruned
     from nbtools.store.database import Store
 
 log = logging.getLogger(__name__)
@@ -145,3 +147,9 @@ def check_late_jobs(session: Session, now: datetime) -> MonitorResult:
         result.notifications += found.notifications
         result.rule_errors.update(found.rule_errors)
     return result
+
+
+def runs_pruned(event: RunsPruned) -> None:
+    with event.project.store.session(write=True) as session:
+        for table in (MetricValue, MetricHarvest):
+            session.execute(delete(table).where(table.run_id.in_(event.run_ids)))

@@ -10,7 +10,7 @@ import importlib.util
 import logging
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,12 @@ SERVE_REQUIREMENTS = {
     "uvicorn": "uvicorn",
     "prometheus_client": "prometheus-client",
 }
+
+
+log = logging.getLogger("nbtools.serve")
+
+#: Host names that listen on this machine only.
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class MissingDependenciesError(NbtoolsError):
@@ -51,7 +57,7 @@ def check_requirements(requirements: Mapping[str, str], package: str) -> None:
         )
 
 
-def hand_over(settings: ServeSettings, environ: dict[str, str] | os._Environ[str]) -> None:
+def hand_over(settings: ServeSettings, environ: MutableMapping[str, str]) -> None:
     """Put ``settings`` into ``environ`` as ``$NBTOOLS_SERVE_*`` for the worker processes."""
     for name in settings.trait_names(config=True):
         value = getattr(settings, name)
@@ -90,6 +96,12 @@ def serve(
         )
     hand_over(settings, os.environ)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+    if host not in LOOPBACK and not settings.api_key_env:
+        log.warning(
+            "serving on %s without --api-key-env: anyone who can reach port %d can call it",
+            host,
+            port,
+        )
     if app_dir is not None:
         sys.path.insert(0, str(app_dir))  # spawned workers inherit the import path
     import uvicorn
