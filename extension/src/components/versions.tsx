@@ -20,13 +20,7 @@ export class VersionsView extends VDomRenderer<VersionsModel> {
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    this.model.visible = true;
     void this.model.refresh();
-  }
-
-  protected onAfterHide(msg: Message): void {
-    super.onAfterHide(msg);
-    this.model.visible = false;
   }
 
   protected render(): React.ReactElement {

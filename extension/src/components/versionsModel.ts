@@ -89,9 +89,6 @@ export class VersionsModel extends VDomModel {
     return this._busy;
   }
 
-  /** Set by the view: load automatically while the section is visible. */
-  visible = false;
-
   /**
    * Follow another notebook (`null`: none is open).
    */
@@ -106,7 +103,8 @@ export class VersionsModel extends VDomModel {
     this._diff = { kind: 'none' };
     this._history = path === null ? { kind: 'no-notebook' } : { kind: 'loading' };
     this.stateChanged.emit(undefined);
-    if (path !== null && this.visible) {
+    // Loaded even while the section is collapsed: its header shows the count.
+    if (path !== null) {
       void this.refresh();
     }
   }

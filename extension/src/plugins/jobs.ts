@@ -10,7 +10,7 @@ import { confirmDelete } from '../components/jobPrompts';
 import { JobsView } from '../components/jobs';
 import { JobsModel } from '../components/jobsModel';
 import { outputCellIndex } from '../components/runOutput';
-import { createSection } from '../components/section';
+import { SectionCount, createSection } from '../components/section';
 import { CommandIDs, IProductionPanel } from '../tokens';
 
 const SECTION_ID = 'nbtools-jobs';
@@ -46,8 +46,16 @@ const jobsPlugin: JupyterFrontEndPlugin<void> = {
       }
     };
     const model = new JobsModel(openAt, job => confirmDelete(job, trans));
+    const count = new SectionCount();
+    model.stateChanged.connect(() =>
+      count.setCount(
+        model.path === null ? null : model.jobs.length,
+        trans._n('%1 job of this notebook', '%1 jobs of this notebook', model.jobs.length)
+      )
+    );
     const section = createSection({
       className: 'jp-nbtools-JobsSection',
+      count,
       content: new JobsView(model, trans, app.commands),
       refresh: { tooltip: trans.__('Refresh jobs and runs'), onClick: () => void model.refresh() }
     });

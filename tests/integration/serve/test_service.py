@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -189,3 +191,18 @@ def test_several_workers_load_once_each_and_a_failed_start_up_exits_3(
     output = broken.stop()
     assert broken.process.returncode == 3
     assert "$NBTOOLS_TEST_UNSET_KEY is empty or unset" in output
+
+
+def test_an_importable_package_serves_itself(scorer_package: Path, serve: Serve) -> None:
+    pythonpath = os.pathsep.join([str(scorer_package / "src"), os.environ.get("PYTHONPATH", "")])
+    service = serve(
+        scorer_package,
+        "--timeout",
+        "5",
+        env={"PYTHONPATH": pythonpath},
+        command=[sys.executable, "-m", "scorer", "serve"],
+    )
+    with service.client() as client:
+        assert client.post("/predict", json={"x": 4}).json() == {"score": 8.0}
+    assert service.stop().count("model loaded in") == 1
+    assert service.process.returncode == 0
