@@ -176,7 +176,7 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
 
     const onSaved = (_: unknown, state: DocumentRegistry.SaveState): void => {
       if (state === 'completed') {
-        void model.refresh();
+        void model.saved();
       }
     };
     model.stateChanged.connect(() => {
