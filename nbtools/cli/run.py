@@ -63,10 +63,11 @@ def _execute(
 ) -> None:
     """Execute queued run ``run_id`` (claimed with ``token``) here and now, print it; exit 1
     unless it succeeded."""
+    from nbtools.jobs import show_run
     from nbtools.jobs.executors.base import RunRequest
     from nbtools.jobs.kernels import KernelSource
     from nbtools.jobs.runner import execute_run
-    from nbtools.jobs.runs import get_run, output_files, run_to_dict
+    from nbtools.jobs.runs import get_run, output_files
 
     project = cli_ctx.project
     request = RunRequest.for_project(project, run_id, token=token)
@@ -80,7 +81,7 @@ def _execute(
     files = output_files(finished)
     if output is not None and "notebook" in files:
         output.write_bytes(files["notebook"].read_bytes())
-    model = {**run_to_dict(project, finished), **extra}
+    model = {**show_run(project, run_id).to_wire(), **extra}
     if as_json:
         print_json(model)
     else:

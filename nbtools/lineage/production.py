@@ -45,9 +45,10 @@ def last_successful_run(project: Project, notebook_path: str) -> Run:
 def production_environment(project: Project, notebook_path: str) -> dict[str, Any]:
     """``{"run": <run model>, "snapshot": <snapshot summary>}`` of the last good run."""
     from nbtools.envsnap import get_snapshot
-    from nbtools.jobs.runs import run_to_dict
+    from nbtools.jobs import summarize_runs
 
     run = last_successful_run(project, notebook_path)
     assert run.env_snapshot_id is not None
     snapshot = get_snapshot(project, run.env_snapshot_id)
-    return {"run": run_to_dict(project, run), "snapshot": snapshot.summary()}
+    [summary] = summarize_runs(project, [run])
+    return {"run": summary, "snapshot": snapshot.summary()}

@@ -7,6 +7,7 @@ from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler
 from jupyter_nbtools.jobs_service import JobsService
+from nbtools import jobs
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.definitions import (
     create_job,
@@ -17,8 +18,6 @@ from nbtools.jobs.definitions import (
     set_paused,
     update_job,
 )
-from nbtools.jobs.runs import run_to_dict
-from nbtools.jobs.submit import queue_run
 
 
 class JobsHandlerBase(NbtoolsHandler):
@@ -94,12 +93,10 @@ class JobRunHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def post(self, job_id: str) -> None:
-        with self.project.store.session() as session:
-            job = get_job(session, self.object_id(job_id))
         overrides = self.json_body().get("parameters") or {}
-        run = queue_run(self.project, job.notebook_path, {**job.parameters, **overrides}, job=job)
+        run = jobs.run_job(self.project, self.object_id(job_id), overrides)
         self.jobs.wake()
-        self.reply(run_to_dict(self.project, run), status=202)
+        self.reply(run, status=202)
 
 
 ROUTES = [

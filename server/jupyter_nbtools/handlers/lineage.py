@@ -7,7 +7,7 @@ from tornado import web
 
 from jupyter_nbtools.handlers.env import in_thread
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
-from nbtools.jobs.runs import run_to_dict
+from nbtools import jobs
 from nbtools.lineage.production import production_environment
 from nbtools.lineage.reproduce import plan_reproduction, queue_reproduction
 
@@ -22,7 +22,8 @@ class RunReproduceHandler(JobsHandlerBase):
         reproduction = await in_thread(plan_reproduction, self.project, self.object_id(run_id))
         run = queue_reproduction(self.project, reproduction)
         self.jobs.wake()
-        model = {**run_to_dict(self.project, run), "reproduction": reproduction.to_dict()}
+        [summary] = jobs.summarize_runs(self.project, [run])
+        model = {**summary.to_wire(), "reproduction": reproduction.to_dict()}
         self.reply(model, status=202)
 
 

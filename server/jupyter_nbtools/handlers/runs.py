@@ -8,10 +8,9 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
+from nbtools import jobs
 from nbtools.errors import NotFoundError
-from nbtools.jobs.runs import get_run, list_runs, output_files, request_cancel, rerun, run_to_dict
-from nbtools.jobs.submit import queue_run
-from nbtools.metrics.series import metric_values
+from nbtools.jobs.runs import get_run, output_files
 
 #: Where "open output" puts a copy of an executed notebook, visible in JupyterLab's browser
 #: (the store directory is hidden, and the stored output must not be edited in place).
@@ -30,22 +29,21 @@ class RunsHandler(JobsHandlerBase):
     def get(self) -> None:
         job_id = self.get_query_argument("job_id", None)
         path = self.get_query_argument("path", None)
-        with self.project.store.session() as session:
-            found = list_runs(
-                session,
-                job_id=self.object_id(job_id) if job_id is not None else None,
-                notebook_path=self.notebook_path(path) if path is not None else None,
-                status=self.get_query_argument("status", None),
-                limit=self.whole_number_argument("limit", 50, least=1, most=1000) or 50,
-                before=self.whole_number_argument("before", least=1),
-            )
-            self.reply([run_to_dict(self.project, run) for run in found])
+        found = jobs.list_runs(
+            self.project,
+            job_id=self.object_id(job_id) if job_id is not None else None,
+            notebook_path=self.notebook_path(path) if path is not None else None,
+            status=self.get_query_argument("status", None),
+            limit=self.whole_number_argument("limit", 50, least=1, most=1000) or 50,
+            before=self.whole_number_argument("before", least=1),
+        )
+        self.reply(found)
 
     @web.authenticated
     @authorized
     def post(self) -> None:
         body = self.json_body()
-        run = queue_run(
+        run = jobs.run_notebook(
             self.project,
             self.notebook_path(body.get("notebook_path")),
             body.get("parameters") or {},
@@ -54,34 +52,30 @@ class RunsHandler(JobsHandlerBase):
             output_html=bool(body.get("output_html", False)),
         )
         self.jobs.wake()
-        self.reply(run_to_dict(self.project, run), status=202)
+        self.reply(run, status=202)
 
 
 class RunHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def get(self, run_id: str) -> None:
-        with self.project.store.session() as session:
-            model = run_to_dict(self.project, get_run(session, self.object_id(run_id)))
-            model["metrics"] = metric_values(session, model["id"])
-        self.reply(model)
+        self.reply(jobs.show_run(self.project, self.object_id(run_id)))
 
 
 class RunCancelHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def post(self, run_id: str) -> None:
-        run = request_cancel(self.project.store, self.object_id(run_id))
-        self.reply(run_to_dict(self.project, run))
+        self.reply(jobs.cancel_run(self.project, self.object_id(run_id)))
 
 
 class RunRerunHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def post(self, run_id: str) -> None:
-        run = rerun(self.project.store, self.object_id(run_id))
+        run = jobs.rerun_run(self.project, self.object_id(run_id))
         self.jobs.wake()
-        self.reply(run_to_dict(self.project, run), status=202)
+        self.reply(run, status=202)
 
 
 class RunOpenHandler(JobsHandlerBase):

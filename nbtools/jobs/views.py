@@ -1,0 +1,128 @@
+"""The wire models of runs: what the REST API and ``nbtools runs … --json`` return.
+
+``RunSummary`` is a run in a list; ``RunDetail`` one run shown alone, with the fields
+subscribers add only there (its ``metrics``). Both are built a page at a time with a fixed
+number of queries: the ``runs_described`` event (:mod:`nbtools.jobs.events`) is delivered
+once a page, and its subscribers (lineage) answer for the whole page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from nbtools.jobs import events
+from nbtools.jobs.models import RUNNING, Run
+from nbtools.jobs.runs import output_files
+from nbtools.jsonvalues import WireModel
+from nbtools.store.base import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from nbtools.project import Project
+
+
+@dataclass(frozen=True)
+class RunProgress(WireModel):
+    cells_total: int | None
+    cells_done: int | None
+    current_cell: int | None
+
+
+@dataclass(frozen=True)
+class RunError(WireModel):
+    name: str
+    message: str | None
+    cell: int | None
+
+
+@dataclass(frozen=True)
+class RunSummary(WireModel):
+    id: int
+    job_id: int | None
+    trigger: str
+    notebook_path: str
+    parameters: dict[str, Any]
+    status: str
+    attempt: int
+    retry_of: int | None
+    scheduled_for: datetime | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    heartbeat_at: datetime | None
+    worker: str | None
+    lease_expires_at: datetime | None
+    not_before: datetime | None
+    duration_seconds: float | None
+    cancel_requested: bool
+    progress: RunProgress
+    error: RunError | None
+    notebook_sha256: str | None
+    notebook_version_id: int | None
+    env_snapshot_id: str | None
+    pinned_version_id: int | None
+    reproduce_of: int | None
+    output_notebook: str | None
+    output_html: str | None
+    #: Fields other features add (``lineage``; for a detail, ``metrics``).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunDetail(RunSummary):
+    """One run shown alone: its ``extra`` also holds the fields only a detail shows."""
+
+
+def _fields(run: Run, extra: dict[str, Any]) -> dict[str, Any]:
+    end = run.finished_at or (utcnow() if run.status == RUNNING else None)
+    duration = (end - run.started_at).total_seconds() if end and run.started_at else None
+    files = output_files(run)
+    error = None
+    if run.error_name is not None:
+        error = RunError(run.error_name, run.error_message, run.error_cell)
+    return {
+        "id": run.id,
+        "job_id": run.job_id,
+        "trigger": run.trigger,
+        "notebook_path": run.notebook_path,
+        "parameters": run.parameters,
+        "status": run.status,
+        "attempt": run.attempt,
+        "retry_of": run.retry_of,
+        "scheduled_for": run.scheduled_for,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "heartbeat_at": run.heartbeat_at,
+        "worker": run.worker,
+        "lease_expires_at": run.lease_expires_at,
+        "not_before": run.not_before,
+        "duration_seconds": None if duration is None else round(duration, 3),
+        "cancel_requested": run.cancel_requested,
+        "progress": RunProgress(run.cells_total, run.cells_done, run.current_cell),
+        "error": error,
+        "notebook_sha256": run.notebook_sha256,
+        "notebook_version_id": run.notebook_version_id,
+        "env_snapshot_id": run.env_snapshot_id,
+        "pinned_version_id": run.pinned_version_id,
+        "reproduce_of": run.reproduce_of,
+        "output_notebook": str(files["notebook"]) if "notebook" in files else None,
+        "output_html": str(files["html"]) if "html" in files else None,
+        "extra": extra,
+    }
+
+
+def run_summaries(project: Project, session: Session, runs: Sequence[Run]) -> list[RunSummary]:
+    """The models of a page of runs loaded in ``session``: a fixed number of queries."""
+    extra = events.runs_described(events.RunsDescribed(project, session, runs))
+    return [RunSummary(**_fields(run, extra[run.id])) for run in runs]
+
+
+def run_detail(project: Project, session: Session, run: Run) -> RunDetail:
+    """The model of one run shown alone (with the fields only a detail has)."""
+    extra = events.runs_described(events.RunsDescribed(project, session, [run], detail=True))
+    return RunDetail(**_fields(run, extra[run.id]))
