@@ -83,9 +83,7 @@ def line(label: str, times: list[float], goal: float | None = None) -> str:
     met = (
         "" if goal is None else f"  goal ≤ {goal:.0f} ms: {'met' if median <= goal else 'NOT met'}"
     )
-    return (
-        f"  {label:<44} median {median:8.1f} ms  spread {min(times):7.1f} to {max(times):7.1f} ms{met}"
-    )
+    return f"  {label:<44} median {median:8.1f} ms  spread {min(times):7.1f} to {max(times):7.1f} ms{met}"
 
 
 def main() -> None:
