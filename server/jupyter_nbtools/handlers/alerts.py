@@ -15,27 +15,8 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler
+from nbtools import metrics
 from nbtools.errors import InvalidInputError
-from nbtools.metrics.alerts import (
-    acknowledge,
-    add_rule,
-    alert_to_dict,
-    list_alerts,
-    list_rules,
-    open_alert_counts,
-    remove_rule,
-    rule_to_dict,
-)
-from nbtools.metrics.notify.outbox import (
-    add_target,
-    list_notifications,
-    list_targets,
-    notification_to_dict,
-    remove_target,
-    retry_now,
-    target_to_dict,
-)
-from nbtools.store.base import utcnow
 
 
 def _string(body: dict[str, Any], name: str) -> str:
@@ -49,46 +30,41 @@ class RulesHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self, job_id: str) -> None:
-        with self.project.store.session() as session:
-            self.reply([rule_to_dict(rule) for rule in list_rules(session, int(job_id))])
+        self.reply(metrics.list_rules(self.project, int(job_id)))
 
     @web.authenticated
     @authorized
     def post(self, job_id: str) -> None:
         text = _string(self.json_body(), "text")
-        with self.project.store.session(write=True) as session:
-            self.reply(rule_to_dict(add_rule(session, int(job_id), text)), status=201)
+        self.reply(metrics.add_rule(self.project, int(job_id), text), status=201)
 
 
 class RuleHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def delete(self, rule_id: str) -> None:
-        with self.project.store.session(write=True) as session:
-            self.reply(rule_to_dict(remove_rule(session, int(rule_id))))
+        self.reply(metrics.remove_rule(self.project, int(rule_id)))
 
 
 class AlertsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self) -> None:
-        with self.project.store.session() as session:
-            found = list_alerts(
-                session,
-                job_id=self.whole_number_argument("job"),
-                run_id=self.whole_number_argument("run"),
-                status=self.get_query_argument("status", None),
-                limit=self.whole_number_argument("limit", 100) or 1,
-            )
-            self.reply([alert_to_dict(alert) for alert in found])
+        found = metrics.list_alerts(
+            self.project,
+            job_id=self.whole_number_argument("job"),
+            run_id=self.whole_number_argument("run"),
+            status=self.get_query_argument("status", None),
+            limit=self.whole_number_argument("limit", 100) or 1,
+        )
+        self.reply(found)
 
 
 class AlertCountsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self) -> None:
-        with self.project.store.session() as session:
-            counts = open_alert_counts(session)
+        counts = metrics.open_alert_counts(self.project)
         self.reply({str(job_id): count for job_id, count in counts.items()})
 
 
@@ -97,17 +73,15 @@ class AcknowledgeHandler(NbtoolsHandler):
     @authorized
     def post(self, alert_id: str) -> None:
         user = self.current_user.username if self.current_user else None
-        with self.project.store.session(write=True) as session:
-            (alert,) = acknowledge(session, [int(alert_id)], user)
-            self.reply(alert_to_dict(alert))
+        (alert,) = metrics.acknowledge_alerts(self.project, [int(alert_id)], user)
+        self.reply(alert)
 
 
 class TargetsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self, job_id: str) -> None:
-        with self.project.store.session() as session:
-            self.reply([target_to_dict(t) for t in list_targets(session, int(job_id))])
+        self.reply(metrics.list_targets(self.project, int(job_id)))
 
     @web.authenticated
     @authorized
@@ -116,45 +90,36 @@ class TargetsHandler(NbtoolsHandler):
         events = body.get("events", ["failure", "alert"])
         if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
             raise InvalidInputError("'events' must be a list of event names.", field="events")
-        with self.project.store.session(write=True) as session:
-            target = add_target(
-                session,
-                int(job_id),
-                _string(body, "channel"),
-                _string(body, "destination"),
-                events,
-            )
-            self.reply(target_to_dict(target), status=201)
+        channel, destination = _string(body, "channel"), _string(body, "destination")
+        target = metrics.add_target(self.project, int(job_id), channel, destination, events)
+        self.reply(target, status=201)
 
 
 class TargetHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def delete(self, target_id: str) -> None:
-        with self.project.store.session(write=True) as session:
-            self.reply(target_to_dict(remove_target(session, int(target_id))))
+        self.reply(metrics.remove_target(self.project, int(target_id)))
 
 
 class NotificationsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self) -> None:
-        with self.project.store.session() as session:
-            found = list_notifications(
-                session,
-                job_id=self.whole_number_argument("job"),
-                status=self.get_query_argument("status", None),
-                limit=self.whole_number_argument("limit", 50) or 1,
-            )
-            self.reply([notification_to_dict(n) for n in found])
+        found = metrics.list_notifications(
+            self.project,
+            job_id=self.whole_number_argument("job"),
+            status=self.get_query_argument("status", None),
+            limit=self.whole_number_argument("limit", 50) or 1,
+        )
+        self.reply(found)
 
 
 class RetryHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def post(self, notification_id: str) -> None:
-        with self.project.store.session(write=True) as session:
-            self.reply(notification_to_dict(retry_now(session, int(notification_id), utcnow())))
+        self.reply(metrics.retry_notification(self.project, int(notification_id)))
 
 
 ROUTES = [

@@ -6,31 +6,28 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler
-from nbtools.metrics.series import metric_series, run_metrics
+from nbtools import metrics
 
 
 class RunMetricsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self, run_id: str) -> None:
-        with self.project.store.session() as session:
-            self.reply(run_metrics(session, int(run_id)))
+        self.reply(metrics.run_metrics(self.project, int(run_id)))
 
 
 class JobMetricsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self, job_id: str) -> None:
-        with self.project.store.session() as session:
-            self.reply(
-                metric_series(
-                    session,
-                    int(job_id),
-                    metric=self.get_query_argument("metric", None),
-                    before_run=self.whole_number_argument("before"),
-                    limit=self.whole_number_argument("limit", 100) or 0,
-                )
-            )
+        series = metrics.metric_series(
+            self.project,
+            int(job_id),
+            metric=self.get_query_argument("metric", None),
+            before_run=self.whole_number_argument("before"),
+            limit=self.whole_number_argument("limit", 100) or 0,
+        )
+        self.reply(series)
 
 
 ROUTES = [
