@@ -63,11 +63,10 @@ def _execute(
 ) -> None:
     """Execute queued run ``run_id`` (claimed with ``token``) here and now, print it; exit 1
     unless it succeeded."""
-    from nbtools.jobs import show_run
+    from nbtools.jobs import run_output, show_run
     from nbtools.jobs.executors.base import RunRequest
     from nbtools.jobs.kernels import KernelSource
     from nbtools.jobs.runner import execute_run
-    from nbtools.jobs.runs import get_run, output_files
 
     project = cli_ctx.project
     request = RunRequest.for_project(project, run_id, token=token)
@@ -76,12 +75,10 @@ def _execute(
         execute_run(project, request, kernels)
     finally:
         kernels.close()
-    with project.store.session() as session:
-        finished = get_run(session, run_id)
-    files = output_files(finished)
-    if output is not None and "notebook" in files:
-        output.write_bytes(files["notebook"].read_bytes())
-    model = {**show_run(project, run_id).to_wire(), **extra}
+    finished = show_run(project, run_id)
+    if output is not None and finished.output_notebook is not None:
+        output.write_bytes(run_output(project, run_id, "notebook").file.read_bytes())
+    model = {**finished.to_wire(), **extra}
     if as_json:
         print_json(model)
     else:

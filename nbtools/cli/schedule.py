@@ -103,7 +103,7 @@ def add(
     **options: Any,
 ) -> None:
     """Create a job for NOTEBOOK (with --cron, it runs on that schedule)."""
-    from nbtools.jobs.definitions import create_job, job_to_dict
+    from nbtools.jobs import create_job
 
     project = cli_ctx.project
     fields = _fields(options)
@@ -116,7 +116,7 @@ def add(
         fields["pinned_version_id"] = _pinned_id(
             cli_ctx, fields["notebook_path"], options["pin_version"]
         )
-    model = job_to_dict(create_job(project, fields, from_text=True))
+    model = create_job(project, fields, from_text=True).to_wire()
     print_json(model) if as_json else print_job(model)
 
 
@@ -137,15 +137,14 @@ def edit(
     **options: Any,
 ) -> None:
     """Change job JOB (its id or name); -p values are merged into its parameters."""
-    from nbtools.jobs.definitions import get_job, job_to_dict, update_job
+    from nbtools.jobs import show_job, update_job
     from nbtools.jobs.submit import checked_parameters
 
     project = cli_ctx.project
     changes = _fields(options)
     if no_cron:
         changes["cron"] = None
-    with project.store.session() as session:
-        job = get_job(session, job_id)
+    job = show_job(project, job_id)
     if unpin and options.get("pin_version") is not None:
         raise InvalidInputError("Give either --pin-version or --unpin, not both.")
     if unpin:
@@ -163,7 +162,7 @@ def edit(
             pinned_version_id=changes.get("pinned_version_id", job.pinned_version_id),
         )
         changes["parameters"] = {**job.parameters, **typed}
-    model = job_to_dict(update_job(project, job_id, changes))
+    model = update_job(project, job_id, changes).to_wire()
     print_json(model) if as_json else print_job(model)
 
 
@@ -172,10 +171,9 @@ def edit(
 @pass_cli
 def list_(cli_ctx: CliContext, as_json: bool) -> None:
     """List jobs with their schedule and next run."""
-    from nbtools.jobs.definitions import job_to_dict, list_jobs
+    from nbtools.jobs import list_jobs
 
-    with cli_ctx.project.store.session() as session:
-        models = [job_to_dict(job) for job in list_jobs(session)]
+    models = [job.to_wire() for job in list_jobs(cli_ctx.project)]
     if as_json:
         print_json(models)
         return

@@ -4,11 +4,16 @@ The API the REST handlers and the CLI call (each function opens its own transact
 returns wire models, written as JSON by :func:`nbtools.jsonvalues.json_default`)::
 
     from nbtools import jobs
+    jobs.create_job(project, {"name": "daily", "notebook_path": "nb.ipynb", "cron": "0 6 * * *"})
+    jobs.list_jobs(project); jobs.show_job(project, 3)  # JobSpec
+    jobs.update_job(project, 3, {"retries": 2}); jobs.pause_job(project, 3, True)
+    jobs.delete_job(project, 3)
     jobs.list_runs(project, job_id=3, limit=100)        # [RunSummary], newest first
     jobs.show_run(project, 42)                           # RunDetail (with its metrics)
     jobs.run_notebook(project, "nb.ipynb", {"n": 3})     # RunSummary of the queued run
     jobs.run_job(project, 3, {"n": 4}); jobs.cancel_run(project, 42); jobs.rerun_run(project, 42)
     jobs.summarize_runs(project, runs)                   # models of Run rows from elsewhere
+    jobs.run_output(project, 42, "html")                 # RunOutput: the stored file
 
 Features above ``jobs`` follow it through run events (:mod:`nbtools.jobs.events`). Worker
 processes import this package too: it imports only what every run needs.
@@ -20,23 +25,87 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from nbtools.jobs import runs
-from nbtools.jobs.views import RunDetail, RunSummary, run_detail, run_summaries
+from nbtools.jobs.outputs import RunOutput, copy_output_notebook, run_output
+from nbtools.jobs.views import JobSpec, RunDetail, RunSummary, run_detail, run_summaries
 
 if TYPE_CHECKING:
     from nbtools.jobs.models import Run
     from nbtools.project import Project
 
 __all__ = [
+    "JobSpec",
     "RunDetail",
+    "RunOutput",
     "RunSummary",
     "cancel_run",
+    "copy_output_notebook",
+    "create_job",
+    "delete_job",
+    "find_job",
+    "list_jobs",
     "list_runs",
+    "pause_job",
     "rerun_run",
     "run_job",
     "run_notebook",
+    "run_output",
+    "show_job",
     "show_run",
     "summarize_runs",
+    "update_job",
 ]
+
+
+def list_jobs(project: Project, notebook_path: str | None = None) -> list[JobSpec]:
+    """Every job (or ``notebook_path``'s), oldest first."""
+    from nbtools.jobs import definitions
+
+    with project.store.session() as session:
+        return [JobSpec.of(job) for job in definitions.list_jobs(session, notebook_path)]
+
+
+def find_job(project: Project, ref: str) -> JobSpec:
+    """The job ``ref`` names: its id or its name."""
+    from nbtools.jobs import definitions
+
+    with project.store.session() as session:
+        return JobSpec.of(definitions.find_job(session, ref))
+
+
+def show_job(project: Project, job_id: int) -> JobSpec:
+    from nbtools.jobs import definitions
+
+    with project.store.session() as session:
+        return JobSpec.of(definitions.get_job(session, job_id))
+
+
+def create_job(project: Project, fields: dict[str, Any], *, from_text: bool = False) -> JobSpec:
+    """Store a new job; nothing is stored if any field is invalid (``from_text``: parameter
+    values are text to convert, as the command line gives them)."""
+    from nbtools.jobs import definitions
+
+    return JobSpec.of(definitions.create_job(project, fields, from_text=from_text))
+
+
+def update_job(project: Project, job_id: int, changes: dict[str, Any]) -> JobSpec:
+    """Edit a job with typed values; ``parameters``, if given, replace the stored ones."""
+    from nbtools.jobs import definitions
+
+    return JobSpec.of(definitions.update_job(project, job_id, changes))
+
+
+def pause_job(project: Project, job_id: int, paused: bool) -> JobSpec:
+    """Pause a job (no new scheduled runs) or resume it from the next due time."""
+    from nbtools.jobs import definitions
+
+    return JobSpec.of(definitions.set_paused(project, job_id, paused))
+
+
+def delete_job(project: Project, job_id: int) -> None:
+    """Delete a job; its past runs stay in the history."""
+    from nbtools.jobs import definitions
+
+    definitions.delete_job(project, job_id)
 
 
 def list_runs(

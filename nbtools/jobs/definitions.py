@@ -196,18 +196,3 @@ def delete_job(project: Project, job_id: int) -> None:
     with project.store.session(write=True) as session:
         session.delete(get_job(session, job_id))
     events.job_deleted(events.JobDeleted(project, job_id))
-
-
-def job_to_dict(job: Job) -> dict[str, Any]:
-    """The wire model of a job (REST and ``--json``)."""
-    model = {name: getattr(job, name) for name in JOB_FIELDS}
-    from nbtools.jobs.schedules import describe
-
-    return {
-        "id": job.id,
-        **model,
-        "schedule_description": describe(job.cron) if job.cron else None,
-        "next_run_at": job.next_run_at,
-        "created_at": job.created_at,
-        "updated_at": job.updated_at,
-    }

@@ -1,4 +1,6 @@
-"""The wire models of runs: what the REST API and ``nbtools runs … --json`` return.
+"""The wire models of jobs and runs: what the REST API and ``nbtools … --json`` return.
+
+``JobSpec`` is a job definition with its schedule's description and next due time.
 
 ``RunSummary`` is a run in a list; ``RunDetail`` one run shown alone, with the fields
 subscribers add only there (its ``metrics``). Both are built a page at a time with a fixed
@@ -14,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from nbtools.jobs import events
-from nbtools.jobs.models import RUNNING, Run
+from nbtools.jobs.models import RUNNING, Job, Run
 from nbtools.jobs.runs import output_files
 from nbtools.jsonvalues import WireModel
 from nbtools.store.base import utcnow
@@ -23,6 +25,56 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from nbtools.project import Project
+
+
+@dataclass(frozen=True)
+class JobSpec(WireModel):
+    id: int
+    name: str
+    notebook_path: str
+    parameters: dict[str, Any]
+    cron: str | None
+    timezone: str
+    paused: bool
+    retries: int
+    retry_backoff_seconds: int
+    timeout_seconds: int | None
+    max_concurrent: int
+    output_html: bool
+    missed_policy: str
+    kernel_name: str | None
+    pinned_version_id: int | None
+    #: The cron expression in words ("at 06:00 on weekdays").
+    schedule_description: str | None
+    next_run_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, job: Job) -> JobSpec:
+        from nbtools.jobs.schedules import describe  # not at import: workers do not need it
+
+        return cls(
+            id=job.id,
+            name=job.name,
+            notebook_path=job.notebook_path,
+            parameters=job.parameters,
+            cron=job.cron,
+            timezone=job.timezone,
+            paused=job.paused,
+            retries=job.retries,
+            retry_backoff_seconds=job.retry_backoff_seconds,
+            timeout_seconds=job.timeout_seconds,
+            max_concurrent=job.max_concurrent,
+            output_html=job.output_html,
+            missed_policy=job.missed_policy,
+            kernel_name=job.kernel_name,
+            pinned_version_id=job.pinned_version_id,
+            schedule_description=describe(job.cron) if job.cron else None,
+            next_run_at=job.next_run_at,
+            created_at=job.created_at,
+            updated_at=job.updated_at,
+        )
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,6 @@ from jupyter_nbtools.handlers.base import NbtoolsHandler
 from jupyter_nbtools.jobs_service import JobsService
 from nbtools import jobs
 from nbtools.errors import InvalidInputError
-from nbtools.jobs.definitions import (
-    create_job,
-    delete_job,
-    get_job,
-    job_to_dict,
-    list_jobs,
-    set_paused,
-    update_job,
-)
 
 
 class JobsHandlerBase(NbtoolsHandler):
@@ -47,26 +38,24 @@ class JobsHandler(JobsHandlerBase):
     def get(self) -> None:
         path = self.get_query_argument("path", None)
         self.jobs  # noqa: B018 - start the scheduler with the first jobs request
-        with self.project.store.session() as session:
-            notebook = self.notebook_path(path) if path is not None else None
-            self.reply([job_to_dict(job) for job in list_jobs(session, notebook)])
+        notebook = self.notebook_path(path) if path is not None else None
+        self.reply(jobs.list_jobs(self.project, notebook))
 
     @web.authenticated
     @authorized
     def post(self) -> None:
         body = self.json_body()
         body["notebook_path"] = self.notebook_path(body.get("notebook_path"))
-        job = create_job(self.project, body)
+        job = jobs.create_job(self.project, body)
         self.jobs.wake()
-        self.reply(job_to_dict(job), status=201)
+        self.reply(job, status=201)
 
 
 class JobHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def get(self, job_id: str) -> None:
-        with self.project.store.session() as session:
-            self.reply(job_to_dict(get_job(session, self.object_id(job_id))))
+        self.reply(jobs.show_job(self.project, self.object_id(job_id)))
 
     @web.authenticated
     @authorized
@@ -75,16 +64,16 @@ class JobHandler(JobsHandlerBase):
         if "notebook_path" in changes:
             changes["notebook_path"] = self.notebook_path(changes["notebook_path"])
         if set(changes) == {"paused"}:
-            job = set_paused(self.project, self.object_id(job_id), bool(changes["paused"]))
+            job = jobs.pause_job(self.project, self.object_id(job_id), bool(changes["paused"]))
         else:
-            job = update_job(self.project, self.object_id(job_id), changes)
+            job = jobs.update_job(self.project, self.object_id(job_id), changes)
         self.jobs.wake()
-        self.reply(job_to_dict(job))
+        self.reply(job)
 
     @web.authenticated
     @authorized
     def delete(self, job_id: str) -> None:
-        delete_job(self.project, self.object_id(job_id))
+        jobs.delete_job(self.project, self.object_id(job_id))
         self.set_status(204)
         self.finish()
 

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
 from nbtools import jobs
-from nbtools.errors import NotFoundError
-from nbtools.jobs.runs import get_run, output_files
-
-#: Where "open output" puts a copy of an executed notebook, visible in JupyterLab's browser
-#: (the store directory is hidden, and the stored output must not be edited in place).
-OPEN_DIR = "nbtools-outputs"
 
 
 class RunsHandler(JobsHandlerBase):
@@ -84,17 +76,7 @@ class RunOpenHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def post(self, run_id: str) -> None:
-        with self.project.store.session() as session:
-            run = get_run(session, self.object_id(run_id))
-        source = output_files(run).get("notebook")
-        if source is None:
-            raise NotFoundError(f"Run {run.id} has no executed notebook (yet).", run=run.id)
-        relative = f"{OPEN_DIR}/{PurePosixPath(run.notebook_path).stem}-run-{run.id}.ipynb"
-        target = self.resolve(relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists() or target.stat().st_mtime < source.modified():
-            target.write_bytes(source.read_bytes())
-        self.reply({"path": relative})
+        self.reply({"path": jobs.copy_output_notebook(self.project, self.object_id(run_id))})
 
 
 class RunDownloadHandler(JobsHandlerBase):
@@ -104,7 +86,7 @@ class RunDownloadHandler(JobsHandlerBase):
     Content-Security-Policy, it never runs on the Jupyter origin.
     """
 
-    KINDS = {"html": "text/html; charset=utf-8", "notebook": "application/x-ipynb+json"}
+    TYPES = {"html": "text/html; charset=utf-8", "notebook": "application/x-ipynb+json"}
 
     @property
     def content_security_policy(self) -> str:
@@ -113,18 +95,10 @@ class RunDownloadHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def get(self, run_id: str, kind: str) -> None:
-        if kind not in self.KINDS:
-            raise NotFoundError(f"Unknown output {kind!r}; use html or notebook.")
-        with self.project.store.session() as session:
-            run = get_run(session, self.object_id(run_id))
-        path = output_files(run).get(kind)
-        if path is None:
-            hint = " Create the job with HTML output to get one." if kind == "html" else ""
-            raise NotFoundError(f"Run {run.id} has no {kind} output.{hint}", run=run.id)
-        filename = f"{PurePosixPath(run.notebook_path).stem}-run-{run.id}{path.suffix}"
-        self.set_header("Content-Disposition", f'attachment; filename="{filename}"')
+        output = jobs.run_output(self.project, self.object_id(run_id), kind)
+        self.set_header("Content-Disposition", f'attachment; filename="{output.filename}"')
         self.set_header("X-Content-Type-Options", "nosniff")
-        self.finish(path.read_bytes(), set_content_type=self.KINDS[kind])
+        self.finish(output.file.read_bytes(), set_content_type=self.TYPES[kind])
 
 
 ROUTES = [
