@@ -14,9 +14,15 @@ class WireModel:
     features add, e.g. a run's ``lineage``) merged in when it has one."""
 
     def to_wire(self) -> dict[str, Any]:
-        values = {name: getattr(self, name) for name in _field_names(type(self))}
+        values = {name: _wire(getattr(self, name)) for name in _field_names(type(self))}
         extra = values.pop("extra", None) or {}
         return {**values, **extra}
+
+
+def _wire(value: object) -> Any:
+    """Nested wire models as dicts too (a run's ``progress``): readers of ``to_wire()`` get
+    plain data all the way down, as JSON would give them."""
+    return value.to_wire() if isinstance(value, WireModel) else value
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
