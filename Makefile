@@ -63,9 +63,15 @@ ui-test: setup build chromium
 	cd ui-tests && $(BIN)/jlpm install --immutable || (cd ui-tests && $(BIN)/jlpm install)
 	cd ui-tests && $(BIN)/jlpm test
 
-## bench: print every benchmark's figures beside its anchor's
+## bench: every benchmark's figures beside its anchor's, summed up in bench/RESULTS.md
 bench: setup
-	for script in bench/bench_*.py; do $(PY) "$$script"; done
+	$(PY) -m compileall -q nbtools server/jupyter_nbtools
+	rm -f bench/.results.jsonl
+	failed=(); for script in bench/bench_*.py; do \
+	  NBTOOLS_BENCH_RESULTS=$(CURDIR)/bench/.results.jsonl $(PY) "$$script" || failed+=("$$script"); \
+	done; \
+	$(PY) bench/summary.py bench/.results.jsonl bench/RESULTS.md "$${failed[@]}"; \
+	test $${#failed[@]} -eq 0
 
 clean:
 	rm -rf $(VENV) node_modules lib server/jupyter_nbtools/labextension ui-tests/node_modules \

@@ -1,13 +1,16 @@
-"""Environment snapshot speed, beside pip measured in the same run.
+"""Environment snapshot speed, beside pip, taking turns in the same run.
 
-Each figure is the median wall time of a whole process, on this interpreter's environment:
+Each figure is the wall time of a whole process, on this interpreter's environment, all cases
+taking turns (ABAB…), with median and spread:
 - ``pip freeze`` and ``pip list --format=json`` (the anchors),
 - listing names with ``importlib.metadata`` (the floor the issue quotes),
 - our capture process (what a snapshot runs in the kernel's interpreter), cold (no cache) and
   cached (nothing installed since the last capture),
-- the whole ``nbtools env snapshot`` command (CLI start-up, capture, store), cold and cached.
+- the whole ``nbtools env snapshot`` command, the user's (CLI start-up, capture, store), cold
+  and cached: judged against ``pip freeze``.
 
-Targets (issue 6): capture cold <= 1/5 of pip freeze; cached < 20 ms.
+Targets: capture cold <= 1/5 of pip freeze; capture cached < 20 ms; the command (cached) faster
+than pip freeze.
 Usage: python bench/bench_env.py [--runs N]
 """
 
@@ -15,39 +18,39 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
+
+from figures import Goal, Sample, interleave, report, wall
 
 from nbtools.envsnap.snapshots import CAPTURE_SCRIPT
 
 
-def wall_ms(command: list[str], runs: int, before: Callable[[], None] | None = None) -> float:
-    """Median wall time of ``command`` in milliseconds (``before`` runs untimed each time)."""
-    times = []
-    for _ in range(runs):
+def ms(command: list[str], before: Callable[[], None] | None = None) -> Callable[[], float]:
+    """A case: the wall time of ``command`` in ms (``before`` runs untimed each time)."""
+    measure = wall(command)
+
+    def case() -> float:
         if before:
             before()
-        start = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        return measure() * 1000
+
+    return case
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=11)
     runs = parser.parse_args().runs
     python = sys.executable
     source = CAPTURE_SCRIPT.read_text(encoding="utf-8")
     work = Path(tempfile.mkdtemp(prefix="nbtools-bench-env-"))
     cache, root = work / "cache", work / "project"
     root.mkdir()
-    cli = [str(Path(python).with_name("nbtools"))]
+    snapshot = [str(Path(python).with_name("nbtools")), "--root", str(root), "env", "snapshot"]
     store_cache = root / ".nbtools" / "envcache"
 
     def clear(path: Path) -> Callable[[], None]:
@@ -59,38 +62,40 @@ def main() -> None:
         text=True,
         check=True,
     ).stdout.strip()
-    figures = {
-        "pip freeze": wall_ms([python, "-m", "pip", "freeze"], runs),
-        "pip list --format=json": wall_ms([python, "-m", "pip", "list", "--format=json"], runs),
-        "importlib.metadata names": wall_ms(
-            [
-                python,
-                "-c",
-                "import importlib.metadata as m; [d.metadata['Name'] for d in m.distributions()]",
-            ],
-            runs,
-        ),
-        "bare interpreter (python -c pass)": wall_ms([python, "-c", "pass"], runs),
-        "nbtools capture, cold": wall_ms([python, "-c", source, str(cache)], runs, clear(cache)),
-        "nbtools capture, cached": wall_ms([python, "-c", source, str(cache)], runs),
-        "nbtools env snapshot (CLI), cold": wall_ms(
-            [*cli, "--root", str(root), "env", "snapshot", "--json"], runs, clear(store_cache)
-        ),
-        "nbtools env snapshot (CLI), cached": wall_ms(
-            [*cli, "--root", str(root), "env", "snapshot", "--json"], runs
-        ),
-    }
-    shutil.rmtree(work, ignore_errors=True)
-    freeze = figures["pip freeze"]
-    print(f"Environment snapshot, {count} distributions, median of {runs} runs (wall ms)")
-    for name, value in figures.items():
-        print(f"  {name:<38} {value:8.1f} ms   {value / freeze:5.2f} x pip freeze")
-    cold, cached = figures["nbtools capture, cold"], figures["nbtools capture, cached"]
-    print(
-        f"Targets: capture cold <= pip freeze / 5 ({freeze / 5:.1f} ms): "
-        f"{'met' if cold <= freeze / 5 else 'MISSED'} ({cold:.1f} ms); "
-        f"cached < 20 ms: {'met' if cached < 20 else 'MISSED'} ({cached:.1f} ms)"
+    names = "import importlib.metadata as m; [d.metadata['Name'] for d in m.distributions()]"
+    found = interleave(
+        {
+            "pip freeze": ms([python, "-m", "pip", "freeze"]),
+            "pip list --format=json": ms([python, "-m", "pip", "list", "--format=json"]),
+            "importlib.metadata names": ms([python, "-c", names]),
+            "python -c pass": ms([python, "-c", "pass"]),
+            "capture cold": ms([python, "-c", source, str(cache)], clear(cache)),
+            "capture cached": ms([python, "-c", source, str(cache)]),
+            "command cold": ms([*snapshot, "--json"], clear(store_cache)),
+            "command cached": ms([*snapshot, "--json"]),
+        },
+        runs,
     )
+    shutil.rmtree(work, ignore_errors=True)
+    freeze = found["pip freeze"]
+    print(f"bench_env: {count} distributions, {runs} turns each (wall ms, whole processes)")
+
+    def against_freeze(figure: str, ours: Sample, state: str, *goals: Goal) -> None:
+        report(figure, ours, unit="ms", anchor=freeze, anchor_name="pip freeze", goals=goals,
+               state=state)  # fmt: skip
+
+    against_freeze("`nbtools env snapshot` (the user's command), cached", found["command cached"],
+                   "nothing installed since the last snapshot: capture cache valid",
+                   Goal("ratio", "<=", 1.0))  # fmt: skip
+    against_freeze("`nbtools env snapshot`, cold", found["command cold"],
+                   "capture cache removed before each run; file cache warm")  # fmt: skip
+    against_freeze("capture process, cold", found["capture cold"],
+                   "no capture cache", Goal("ratio", "<=", 0.2))  # fmt: skip
+    report("capture process, cached", found["capture cached"], unit="ms",
+           goals=[Goal("ours", "<=", 20, "ms")],
+           state="capture cache valid")  # fmt: skip
+    for floor in ("pip list --format=json", "importlib.metadata names", "python -c pass"):
+        against_freeze(f"{floor} (for scale)", found[floor], "whole process")
 
 
 if __name__ == "__main__":

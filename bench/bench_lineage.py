@@ -1,7 +1,8 @@
 """Benchmark: what lineage costs — reproducing a run, and showing runs with their lineage.
 
-Measured in the same run, medians of N:
-  1. whole processes: ``papermill`` CLI (the anchor), ``nbtools run NB`` and
+Measured in the same run, medians of N with their spread:
+  1. whole processes, taking turns (each cold: a new process and a new kernel):
+     ``papermill`` CLI as installed and lean (the anchors, bench/anchors.py), ``nbtools run NB`` and
      ``nbtools run --reproduce 1`` (which also snapshots the kernel's environment, diffs it
      with the run's and rebuilds the pinned notebook version) on one trivial notebook;
   2. in process: planning a reproduction (version lookup, environment snapshot and diff) and
@@ -14,63 +15,48 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench_runs import NOTEBOOK  # the same trivial parametrized notebook
-
-BIN = Path(sys.executable).parent
-
-
-def wall(command: list[str], cwd: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
-    return time.perf_counter() - start
+from anchors import BIN, NOTEBOOK, PAPERMILL, PAPERMILL_LEAN, papermill_run
+from figures import Sample, interleave, report, timed, wall
 
 
-def median(runs: int, measure: Callable[[], float]) -> float:
-    measure()  # warm caches
-    return statistics.median(measure() for _ in range(runs))
-
-
-def timed(function: Callable[[], object]) -> Callable[[], float]:
-    def measure() -> float:
-        start = time.perf_counter()
-        function()
-        return time.perf_counter() - start
-
-    return measure
-
-
-def in_process(root: Path, runs: int) -> tuple[float, float, float]:
-    """(plan a reproduction, 50 run models, 50 run models without lineage) in seconds."""
+def in_process(root: Path, runs: int) -> dict[str, Sample]:
+    """Planning a reproduction, 50 run models with and without lineage (ms), taking turns."""
     from nbtools.jobs import list_runs
     from nbtools.lineage import events as lineage_events
     from nbtools.lineage.reproduce import plan_reproduction
     from nbtools.project import Project
 
     project = Project(root)
-    try:
-        plan = median(runs, timed(lambda: plan_reproduction(project, 1)))
+    original = lineage_events.runs_described
 
-        def listing() -> None:  # as `nbtools runs list` and `GET /runs` do
-            list_runs(project, limit=50)
+    def listing() -> None:  # as `nbtools runs list` and `GET /runs` do
+        list_runs(project, limit=50)
 
-        models = median(runs, timed(listing))
-        original = lineage_events.runs_described
+    def bare() -> None:
         lineage_events.runs_described = lambda event: {}  # the models without their lineage
         try:
-            bare = median(runs, timed(listing))
+            listing()
         finally:
             lineage_events.runs_described = original
+
+    def ms(action: Callable[[], object]) -> Callable[[], float]:
+        return lambda: timed(action)() * 1000
+
+    try:
+        return interleave(
+            {
+                "plan": ms(lambda: plan_reproduction(project, 1)),
+                "models": ms(listing),
+                "bare": ms(bare),
+            },
+            runs,
+        )
     finally:
         project.close()
-    return plan, models, bare
 
 
 def seed_runs(root: Path, count: int) -> None:
@@ -101,23 +87,46 @@ def main() -> None:
         root = Path(scratch)
         (root / "nb.ipynb").write_text(json.dumps(NOTEBOOK))
         nbtools = [str(BIN / "nbtools"), "--root", str(root)]
-        papermill = [str(BIN / "papermill"), "nb.ipynb", "out.ipynb", "-p", "x", "2"]
-        anchor = median(runs, lambda: wall(papermill, root))
-        run = median(runs, lambda: wall([*nbtools, "run", "nb.ipynb", "-p", "x=2"], root))
-        reproduce = median(runs, lambda: wall([*nbtools, "run", "--reproduce", "1"], root))
+        found = interleave(
+            {
+                PAPERMILL: wall(
+                    papermill_run(PAPERMILL, "nb.ipynb", "o.ipynb", "x", "2"), cwd=root
+                ),
+                PAPERMILL_LEAN: wall(
+                    papermill_run(PAPERMILL_LEAN, "nb.ipynb", "o.ipynb", "x", "2"), cwd=root
+                ),
+                "run": wall([*nbtools, "run", "nb.ipynb", "-p", "x=2"], cwd=root),
+                "reproduce": wall([*nbtools, "run", "--reproduce", "1"], cwd=root),
+            },
+            runs,
+        )
         seed_runs(root, 50)
-        plan, models, bare = in_process(root, runs)
+        inside = in_process(root, runs)
 
-    print(f"bench_lineage: one trivial notebook; median of {runs}")
-    print(f"  {'papermill CLI (anchor)':<34} {anchor * 1000:8.1f} ms")
-    print(f"  {'nbtools run NB':<34} {run * 1000:8.1f} ms  ({run / anchor:.2f}x papermill)")
-    print(
-        f"  {'nbtools run --reproduce 1':<34} {reproduce * 1000:8.1f} ms  "
-        f"({reproduce / anchor:.2f}x papermill)"
+    cold = "cold: a new process and a new kernel per run"
+    print(f"bench_lineage: one trivial notebook, {runs} turns each")
+    for name in (PAPERMILL, PAPERMILL_LEAN):
+        report(
+            f"`nbtools run --reproduce 1` vs {name}",
+            found["reproduce"],
+            unit="s",
+            anchor=found[name],
+            anchor_name=name,
+            state=f"both {cold}; ours also snapshots the environment and rebuilds the version",
+        )
+    report(
+        "`nbtools run NB` (recording lineage) vs papermill-lean",
+        found["run"],
+        unit="s",
+        anchor=found[PAPERMILL_LEAN],
+        anchor_name=PAPERMILL_LEAN,
+        state=f"both {cold}",
     )
-    print(f"  {'  planning it (in process)':<34} {plan * 1000:8.1f} ms  (version, snapshot, diff)")
-    print(f"  {'list 50 runs with lineage':<34} {models * 1000:8.1f} ms")
-    print(f"  {'list 50 runs without lineage':<34} {bare * 1000:8.1f} ms")
+    report("planning a reproduction (version, snapshot, diff)", inside["plan"], unit="ms",
+           state="in process, store open")  # fmt: skip
+    report("50 run models with lineage vs without", inside["models"], unit="ms",
+           anchor=inside["bare"], anchor_name="without lineage",
+           state="in process, store open")  # fmt: skip
 
 
 if __name__ == "__main__":

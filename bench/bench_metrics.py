@@ -1,8 +1,8 @@
 """Reading metrics back from an executed notebook: nbtools' harvester beside scrapbook's reader.
 
 One notebook of 200 code cells, each with a glued scrap, a record() output and a 200 KiB PNG
-output (the kind of notebook a training job writes), read 5 times by each tool.
-Prints medians and the ratio; no assertion.
+output (the kind of notebook a training job writes), read 5 times by each tool, taking turns.
+Prints medians with their spread and the ratio; no goal.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 import base64
 import json
 import os
-import statistics
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+from figures import interleave, report, timed
 
 from nbtools.metrics.harvest import harvest_notebook
 from nbtools.metrics.values import METRIC_MIME
@@ -42,15 +42,6 @@ def make_notebook() -> dict[str, Any]:
                          "language_info": {"name": "python"}}}  # fmt: skip
 
 
-def median_seconds(action: Any) -> float:
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     import scrapbook
 
@@ -66,11 +57,16 @@ def main() -> None:
         def theirs() -> None:
             assert len(scrapbook.read_notebook(str(path)).scraps) == CELLS
 
-        ours_s, theirs_s = median_seconds(ours), median_seconds(theirs)
-    print(f"metrics harvest, {CELLS} cells, {size:.0f} MiB notebook (median of {REPEATS}):")
-    print(f"  nbtools harvest_notebook  {ours_s * 1000:8.1f} ms  ({2 * CELLS} metrics)")
-    print(f"  scrapbook.read_notebook   {theirs_s * 1000:8.1f} ms  ({CELLS} scraps)")
-    print(f"  ratio scrapbook / nbtools {theirs_s / ours_s:8.1f}x")
+        found = interleave({"ours": timed(ours), "theirs": timed(theirs)}, REPEATS)
+    print(f"bench_metrics: harvest {CELLS} cells, {size:.0f} MiB notebook, {REPEATS} turns each")
+    report(
+        f"nbtools harvest_notebook ({2 * CELLS} metrics) vs scrapbook.read_notebook",
+        found["ours"],
+        unit="s",
+        anchor=found["theirs"],
+        anchor_name="scrapbook",
+        state="in process, both modules imported, file cache warm",
+    )
 
 
 if __name__ == "__main__":

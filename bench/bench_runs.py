@@ -1,12 +1,15 @@
 """Benchmark: notebook runs through nbtools beside papermill's CLI and jupyter-scheduler.
 
-One trivial parametrized notebook, measured in the same run for every tool:
-  1. one run, trigger → result: papermill CLI (cold), jupyter-scheduler (POST → COMPLETED),
-     nbtools through the REST API and through the `nbtools scheduler` daemon;
-  2. 20 runs: papermill CLI two at a time vs nbtools (all submitted at once);
-  3. a burst of 10 submitted at once: time to the first and last result and the peak memory
-     (RSS summed over the server's process tree) of jupyter-scheduler and nbtools.
-jupyter-scheduler is installed into its own venv (~/.cache/nbtools-bench) on first use.
+One trivial parametrized notebook (bench/anchors.py). Every section measures ours and its
+anchors taking turns (ABAB…) and prints medians with their spread (bench/figures.py):
+  1. one run, trigger → result: papermill CLI as installed and lean (both cold: a new process
+     and a new kernel per run), the one-shot `nbtools run` CLI (cold, the same), and the
+     nbtools server path (warm: server running, worker process warm, a kernel pre-started);
+  2. 20 runs queued at once: papermill CLI two at a time (installed and lean) vs the
+     `nbtools scheduler` daemon (2 workers, default poll interval, warm);
+  3. jupyter-scheduler (its own venv, ~/.cache/nbtools-bench, installed on first use) vs the
+     nbtools server: one job POST → done, and a burst of 10 submitted at once: first and last
+     result and the peak memory (RSS summed over the server's process tree).
 Run: .venv/bin/python bench/bench_runs.py [--quick]
 """
 
@@ -17,10 +20,8 @@ import json
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -31,42 +32,14 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from anchors import BIN, PAPERMILL, PAPERMILL_LEAN, papermill_run, workdir
+from figures import Goal, Sample, interleave, report, wall
 
-BIN = Path(sys.executable).parent
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nbtools-bench"
 SCHEDULER_VENV = CACHE / "jupyter-scheduler"
 TOKEN = "nbtools-bench"
-NOTEBOOK = {
-    "nbformat": 4,
-    "nbformat_minor": 5,
-    "metadata": {
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-    },
-    "cells": [
-        {
-            "id": "p",
-            "cell_type": "code",
-            "metadata": {"tags": ["parameters"]},
-            "source": "x = 1",
-            "outputs": [],
-            "execution_count": None,
-        },
-        {
-            "id": "w",
-            "cell_type": "code",
-            "metadata": {},
-            "source": "y = x * 2\nprint(y)",
-            "outputs": [],
-            "execution_count": None,
-        },
-    ],
-}
-
-
-def workdir() -> Path:
-    root = Path(tempfile.mkdtemp(prefix="nbtools-bench-"))
-    (root / "bench.ipynb").write_text(json.dumps(NOTEBOOK))
-    return root
+PER_MINUTE = "runs/min"
+LEAN_GOAL = f"goals judged against {PAPERMILL_LEAN}"
 
 
 def free_port() -> int:
@@ -164,6 +137,19 @@ def wait_all(check: Callable[[Any], str | None], handles: list[Any], start: floa
     return sorted(done.values())
 
 
+def stop_tree(process: subprocess.Popen[bytes]) -> None:
+    """Terminate a process we started, then kill whatever of its tree is left."""
+    children = psutil.Process(process.pid).children(recursive=True)
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    for child in children:
+        with suppress(psutil.NoSuchProcess):
+            child.kill()
+
+
 # --- nbtools -----------------------------------------------------------------------------
 
 
@@ -178,9 +164,8 @@ class Nbtools:
             "--ServerApp.jpserver_extensions={'jupyter_nbtools': True}",
             "--JobsSettings.workers=2",
         )
-        self.submit_all(1)
         self.results(self.submit_all(2), time.perf_counter())  # warm the pool
-        time.sleep(3)
+        time.sleep(3)  # and let both workers pre-start their next kernel
 
     def submit_all(self, count: int) -> list[int]:
         return [
@@ -202,7 +187,6 @@ class Nbtools:
         return wait_all(self.state, run_ids, start)
 
     def one(self) -> float:
-        time.sleep(1.5)  # a trigger on an idle system (as the papermill CLI's cold run)
         start = time.perf_counter()
         return self.results(self.submit_all(1), start)[0]
 
@@ -218,83 +202,58 @@ class Nbtools:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def nbtools_daemon_one(repeats: int) -> float:
-    """Trigger (a queued run row, as `nbtools runs rerun` makes) → succeeded, via the daemon."""
-    from nbtools.jobs.submit import queue_run
-    from nbtools.project import Project
+class Daemon:
+    """`nbtools scheduler --workers 2` with its default poll interval, fed through the store."""
 
-    root = workdir()
-    project = Project(root)
-    project.store  # noqa: B018
-    daemon = subprocess.Popen(
-        [
-            str(BIN / "nbtools"),
-            "--root",
-            str(root),
-            "scheduler",
-            "--workers",
-            "2",
-            "--poll",
-            "0.05",
-        ],
-        stderr=subprocess.DEVNULL,
-    )
-    try:
+    def __init__(self) -> None:
+        from nbtools.project import Project
 
-        def state(run_id: int) -> str | None:
-            from nbtools.jobs.runs import get_run
-
-            with project.store.session() as session:
-                run = get_run(session, run_id)
-            return run.status if run.finished_at else None
-
-        wait_all(state, [queue_run(project, "bench.ipynb", {"x": 0}).id], time.perf_counter())
+        self.root = workdir()
+        self.project = Project(self.root)
+        self.project.store  # noqa: B018 - created and migrated before the daemon starts
+        self.process = subprocess.Popen(
+            [str(BIN / "nbtools"), "--root", str(self.root), "scheduler", "--workers", "2"],
+            stderr=subprocess.DEVNULL,
+        )
+        self.batch(2)  # warm both workers
         time.sleep(3)
-        samples = []
-        for i in range(repeats):
-            start = time.perf_counter()
-            samples += wait_all(state, [queue_run(project, "bench.ipynb", {"x": i}).id], start)
-            time.sleep(1)
-        return statistics.median(samples)
-    finally:
-        tree = psutil.Process(daemon.pid).children(recursive=True)
-        daemon.terminate()
-        daemon.wait(15)
-        for child in tree:
-            if child.is_running():
-                child.kill()
-        project.close()
-        shutil.rmtree(root, ignore_errors=True)
+
+    def state(self, run_id: int) -> str | None:
+        from nbtools.jobs.runs import get_run
+
+        with self.project.store.session() as session:
+            run = get_run(session, run_id)
+        return run.status if run.finished_at else None
+
+    def batch(self, count: int) -> float:
+        """Seconds from queueing ``count`` runs at once to the last one finished."""
+        from nbtools.jobs.submit import queue_run
+
+        start = time.perf_counter()
+        queued = [queue_run(self.project, "bench.ipynb", {"x": i}).id for i in range(count)]
+        return wait_all(self.state, queued, start)[-1]
+
+    def stop(self) -> None:
+        stop_tree(self.process)
+        self.project.close()
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 # --- papermill CLI -----------------------------------------------------------------------
 
 
-def papermill_once(root: Path, index: int) -> float:
-    start = time.perf_counter()
-    subprocess.run(
-        [
-            str(BIN / "papermill"),
-            "bench.ipynb",
-            f"out-{index}.ipynb",
-            "-p",
-            "x",
-            str(index),
-            "--no-progress-bar",
-        ],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
-    return time.perf_counter() - start
+def papermill_parallel(flavour: str, root: Path, count: int, parallel: int = 2) -> float:
+    """Seconds for ``count`` papermill CLI runs, ``parallel`` at a time."""
 
+    def one(index: int) -> None:
+        command = papermill_run(flavour, "bench.ipynb", f"out-{index}.ipynb", "x", str(index))
+        done = subprocess.run(command, cwd=root, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"{flavour} run {index} failed:\n{done.stderr[-3000:]}")
 
-def papermill_parallel(count: int, parallel: int) -> float:
-    root = workdir()
     start = time.perf_counter()
     with ThreadPoolExecutor(parallel) as pool:
-        list(pool.map(lambda i: papermill_once(root, i), range(count)))
-    shutil.rmtree(root, ignore_errors=True)
+        list(pool.map(one, range(count)))
     return time.perf_counter() - start
 
 
@@ -375,76 +334,169 @@ def running(factory: Callable[[], Any]) -> Iterator[Any]:
         tool.stop()
 
 
-def row(label: str, *cells: str) -> None:
-    print(f"  {label:<48}" + "".join(f"{cell:>12}" for cell in cells[:2]), *cells[2:])
+def one_run(repeats: int) -> None:
+    """Trigger → result of one run: the papermill CLI as installed and lean, the one-shot
+    `nbtools run` and the server path, taking turns."""
+    pm_root, cli_root = workdir(), workdir()
+    nbtools_run = [str(BIN / "nbtools"), "--root", str(cli_root), "run", "bench.ipynb"]
+    nbtools_run += ["-p", "x=3", "-o", "out.ipynb"]
+    with running(Nbtools) as server:
+        found = interleave(
+            {
+                "server": server.one,
+                PAPERMILL: wall(
+                    papermill_run(PAPERMILL, "bench.ipynb", "o.ipynb", "x", "3"), cwd=pm_root
+                ),
+                PAPERMILL_LEAN: wall(
+                    papermill_run(PAPERMILL_LEAN, "bench.ipynb", "o.ipynb", "x", "3"), cwd=pm_root
+                ),
+                "cli": wall(nbtools_run, cwd=cli_root),
+            },
+            repeats,
+        )
+    for root in (pm_root, cli_root):
+        shutil.rmtree(root, ignore_errors=True)
+    cold = "cold: a new process and a new kernel per run, store created beforehand"
+    print(f"\nOne trivial parametrized run, trigger → result (s); {LEAN_GOAL}")
+    report(
+        "one-shot `nbtools run NB -p x=3 -o out.ipynb` vs papermill-lean",
+        found["cli"],
+        unit="s",
+        anchor=found[PAPERMILL_LEAN],
+        anchor_name=PAPERMILL_LEAN,
+        goals=[Goal("ratio", "<=", 0.75)],
+        state=f"both {cold}",
+    )
+    report(
+        "one-shot `nbtools run` vs papermill as installed",
+        found["cli"],
+        unit="s",
+        anchor=found[PAPERMILL],
+        anchor_name=PAPERMILL,
+        state=f"both {cold}; papermill pays rfc3987_syntax and pyarrow",
+    )
+    report(
+        "server path POST /nbtools/api/runs → succeeded vs papermill-lean",
+        found["server"],
+        unit="s",
+        anchor=found[PAPERMILL_LEAN],
+        anchor_name=PAPERMILL_LEAN,
+        goals=[Goal("ratio", "<=", 0.1)],
+        state="ours warm: server running, worker process warm, kernel pre-started; "
+        f"papermill cold. One-shot CLI, cold: {found['cli'].show()} s",
+    )
+
+
+def throughput(repeats: int, count: int = 20) -> None:
+    """``count`` runs queued at once: papermill x2 (as installed, lean) vs the daemon."""
+    pm_root = workdir()
+    with running(Daemon) as daemon:
+        found = interleave(
+            {
+                "daemon": lambda: count / daemon.batch(count) * 60,
+                PAPERMILL: lambda: count / papermill_parallel(PAPERMILL, pm_root, count) * 60,
+                PAPERMILL_LEAN: lambda: (
+                    count / papermill_parallel(PAPERMILL_LEAN, pm_root, count) * 60
+                ),
+            },
+            repeats,
+            warmup=0,
+        )
+    shutil.rmtree(pm_root, ignore_errors=True)
+    print(f"\n{count} trivial runs queued at once ({PER_MINUTE}); {LEAN_GOAL}")
+    state = (
+        "ours: `nbtools scheduler --workers 2`, default poll (1 s), warm workers, timed from "
+        "queueing to the last result; papermill: CLI runs 2 at a time, each cold"
+    )
+    report(
+        f"{count} runs queued, daemon with 2 workers vs papermill-lean x2",
+        found["daemon"],
+        unit=PER_MINUTE,
+        anchor=found[PAPERMILL_LEAN],
+        anchor_name=PAPERMILL_LEAN,
+        goals=[Goal("ratio", ">=", 4.5), Goal("ours", ">=", 200, PER_MINUTE)],
+        state=state,
+    )
+    report(
+        f"{count} runs queued, daemon with 2 workers vs papermill x2 as installed",
+        found["daemon"],
+        unit=PER_MINUTE,
+        anchor=found[PAPERMILL],
+        anchor_name=PAPERMILL,
+        state=state,
+    )
+
+
+def against_scheduler(repeats: int, burst: int = 10) -> None:
+    """jupyter-scheduler's server vs ours: one job, then a burst, taking turns."""
+    mib = 2**20
+    seen: dict[str, list[tuple[list[float], int]]] = {"js": [], "ours": []}
+
+    def bursting(tool: Any, name: str) -> Callable[[], float]:
+        def measure() -> float:
+            times, peak = tool.batch(burst)
+            seen[name].append((times, peak))
+            return times[0]
+
+        return measure
+
+    with running(JupyterScheduler) as js, running(Nbtools) as ours:
+        one = interleave({"js": js.one, "ours": ours.one}, repeats)
+        seen_first = interleave(
+            {"js": bursting(js, "js"), "ours": bursting(ours, "ours")},
+            max(1, repeats // 2),
+            warmup=0,
+        )
+    last = {name: Sample.of([t[-1] for t, _ in runs]) for name, runs in seen.items()}
+    peak = {name: Sample.of([p / mib for _, p in runs]) for name, runs in seen.items()}
+    print("\njupyter-scheduler vs the nbtools server (both servers running)")
+    warm = (
+        "ours warm: server running, kernels pre-started; jupyter-scheduler spawns a process per job"
+    )
+    report(
+        "one job, POST → done",
+        one["ours"],
+        unit="s",
+        anchor=one["js"],
+        anchor_name="jupyter-scheduler",
+        state=warm,
+    )
+    report(
+        f"burst of {burst} at once: first result",
+        seen_first["ours"],
+        unit="s",
+        anchor=seen_first["js"],
+        anchor_name="jupyter-scheduler",
+        goals=[Goal("ours", "<=", 1, "s")],
+        state=warm,
+    )
+    report(
+        f"burst of {burst} at once: last result",
+        last["ours"],
+        unit="s",
+        anchor=last["js"],
+        anchor_name="jupyter-scheduler",
+        state=warm,
+    )
+    report(
+        f"burst of {burst} at once: peak memory of all processes",
+        peak["ours"],
+        unit="MiB",
+        anchor=peak["js"],
+        anchor_name="jupyter-scheduler",
+        goals=[Goal("ratio", "<=", 0.33)],
+        state=warm,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
     args = parser.parse_args()
-    repeats = 3 if args.quick else 5
-    mib = 1024 * 1024
-
-    root = workdir()
-    papermill_once(root, 0)  # warm the file cache
-    pm_one = statistics.median(papermill_once(root, i) for i in range(repeats))
-    shutil.rmtree(root, ignore_errors=True)
-    pm_20 = papermill_parallel(20, 2)
-
-    with running(JupyterScheduler) as js:
-        js_one = statistics.median(js.one() for _ in range(3))
-        js_burst, js_peak = js.batch(10)
-
-    with running(Nbtools) as ours:
-        ours_one = statistics.median(ours.one() for _ in range(repeats))
-        ours_20, _ = ours.batch(20)
-        time.sleep(3)
-        ours_burst, ours_peak = ours.batch(10)
-    daemon_one = nbtools_daemon_one(repeats)
-
-    print("\nOne trivial parametrized run on an idle system, trigger → result (median, seconds)")
-    row("", "anchor", "nbtools", "ratio")
-    row(
-        "papermill CLI (cold) vs nbtools via REST",
-        f"{pm_one:.3f}",
-        f"{ours_one:.3f}",
-        f"{ours_one / pm_one:.3f}  (target ≤ 0.1)",
-    )
-    row(
-        "papermill CLI (cold) vs nbtools via daemon",
-        f"{pm_one:.3f}",
-        f"{daemon_one:.3f}",
-        f"{daemon_one / pm_one:.3f}",
-    )
-    row(
-        "jupyter-scheduler POST→COMPLETED vs REST",
-        f"{js_one:.3f}",
-        f"{ours_one:.3f}",
-        f"{ours_one / js_one:.3f}",
-    )
-    pm_rate, ours_rate = 20 / pm_20 * 60, 20 / ours_20[-1] * 60
-    print("\n20 runs (jobs per minute)")
-    row(
-        "papermill CLI 2 at a time vs nbtools",
-        f"{pm_rate:.0f}",
-        f"{ours_rate:.0f}",
-        f"{ours_rate / pm_rate:.1f}x  (target ≥ 4x)",
-    )
-    print("\nBurst of 10 submitted at once")
-    row(
-        "first result (s), jupyter-scheduler vs nbtools",
-        f"{js_burst[0]:.2f}",
-        f"{ours_burst[0]:.2f}",
-        "(target < 1 s)",
-    )
-    row("last result (s)", f"{js_burst[-1]:.2f}", f"{ours_burst[-1]:.2f}", "")
-    row(
-        "peak memory of all processes (MiB)",
-        f"{js_peak / mib:.0f}",
-        f"{ours_peak / mib:.0f}",
-        f"{ours_peak / js_peak:.2f}  (target ≤ 0.33)",
-    )
+    print(f"bench_runs: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+    one_run(3 if args.quick else 7)
+    throughput(1 if args.quick else 3)
+    against_scheduler(2 if args.quick else 4)
 
 
 if __name__ == "__main__":

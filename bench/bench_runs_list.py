@@ -1,8 +1,8 @@
 """Benchmark: the runs list — a page of 1000 runs with 10,000 runs stored (goal ≤ 50 ms).
 
 Half of the runs have a stored notebook version and environment snapshot (their lineage is
-looked up), half have ids the store no longer has. Measured, median and spread (min to max) of N,
-warm (the store open, one call made before measuring):
+looked up), half have ids the store no longer has. Measured, median and spread of N (taking
+turns, :mod:`figures`), warm (the store open, one untimed round first):
   1. in process, what the handler and ``nbtools runs list --json`` do: ``jobs.list_runs``
      (a fixed number of queries) and ``json.dumps``;
   2. the same page with the lineage looked up run by run (the N+1 this replaced), for scale;
@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
-import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
+from anchors import BIN
 from bench_runs import Server  # a Jupyter server subprocess with a token
+from figures import Goal, interleave, report, timed
 
 from nbtools import jobs, versioning
 from nbtools.envsnap.model import Snapshot
@@ -35,7 +33,6 @@ from nbtools.jsonvalues import json_default
 from nbtools.project import Project
 from nbtools.store.base import utcnow
 
-BIN = Path(sys.executable).parent
 PAGE = 1000
 GOAL_MS = 50.0
 NOTEBOOK = {
@@ -68,22 +65,9 @@ def seed(project: Project, count: int) -> None:
             session.add(run)
 
 
-def sample(runs: int, measure: Callable[[], object]) -> list[float]:
-    measure()  # warm
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        measure()
-        times.append((time.perf_counter() - start) * 1000)
-    return times
-
-
-def line(label: str, times: list[float], goal: float | None = None) -> str:
-    median = statistics.median(times)
-    met = (
-        "" if goal is None else f"  goal ≤ {goal:.0f} ms: {'met' if median <= goal else 'NOT met'}"
-    )
-    return f"  {label:<44} median {median:8.1f} ms  spread {min(times):7.1f} to {max(times):7.1f} ms{met}"
+def ms(action: Callable[[], object]) -> Callable[[], float]:
+    measure = timed(action)
+    return lambda: measure() * 1000
 
 
 def main() -> None:
@@ -91,6 +75,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--stored", type=int, default=10_000)
     args = parser.parse_args()
+    goal = Goal("ours", "<=", GOAL_MS, "ms")
     with tempfile.TemporaryDirectory(prefix="bench-runs-list-") as scratch:
         root = Path(scratch)
         project = Project(root)
@@ -106,24 +91,23 @@ def main() -> None:
                     models = [run_summaries(project, session, [run])[0] for run in found]
                 return json.dumps(models, default=json_default)
 
-            in_process = sample(args.runs, page)
-            one_by_one = sample(args.runs, run_by_run)
+            inside = interleave({"page": ms(page), "n+1": ms(run_by_run)}, args.runs)
         finally:
             project.close()
         server = Server(
             BIN / "jupyter", root, "--ServerApp.jpserver_extensions={'jupyter_nbtools': True}"
         )
         try:
-            rest = sample(args.runs, lambda: server.call("GET", f"/nbtools/api/runs?limit={PAGE}"))
+            rest = ms(lambda: server.call("GET", f"/nbtools/api/runs?limit={PAGE}"))
+            through_http = interleave({"rest": rest}, args.runs)["rest"]
         finally:
             server.stop()
-    print(
-        f"bench_runs_list: a page of {PAGE} runs, {args.stored} stored (SQLite), warm; "
-        f"{args.runs} samples; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
-    )
-    print(line("jobs.list_runs + JSON (in process)", in_process, GOAL_MS))
-    print(line("  the same, lineage run by run (old N+1)", one_by_one))
-    print(line("GET /nbtools/api/runs?limit=1000 (HTTP)", rest, GOAL_MS))
+    stored = f"{args.stored} runs stored (SQLite), half with a stored version and snapshot"
+    report(f"runs list: a page of {PAGE}, in process (jobs.list_runs + JSON)", inside["page"],
+           unit="ms", anchor=inside["n+1"], anchor_name="lineage run by run (the old N+1)",
+           goals=[goal], state=f"warm, store open; {stored}")  # fmt: skip
+    report(f"runs list: GET /nbtools/api/runs?limit={PAGE}", through_http, unit="ms",
+           goals=[goal], state=f"warm server, HTTP included; {stored}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,15 +1,15 @@
-"""Benchmark: 100 trivial runs through each scale-out set-up, beside papermill's CLI.
+"""Benchmark: capacity of each scale-out set-up with its queue full, beside papermill's CLI.
 
-Runs are due at a steady 150 per minute (one every 0.4 s, above the 120/min target), so
-the figures show whether a set-up keeps up:
-  1. one scheduler with the local executor (2 warm workers), SQLite — the default;
+N trivial runs are all due at once (the queue full), so the figures show what a set-up can do,
+not the arrival rate:
+  1. one scheduler with the local executor (2 warm workers), SQLite - the default;
   2. one scheduler with the Dask executor on a LocalCluster of 2 worker processes, PostgreSQL;
   3. two `nbtools scheduler` processes (default: 2 workers each) sharing one PostgreSQL database.
-Printed for each: job starts per minute (first → last start), completed jobs per minute
-(first due → last finished), scheduling latency due → started (median, p99), the share of
-due → finished spent outside the notebook's cells, and duplicates (a run executed twice:
-every execution appends its run's token to a log). The anchor, measured in the same run:
-papermill's CLI, 10 runs two at a time. No figure is asserted.
+Every scheduler uses the default poll interval. Printed for each: capacity (completed runs per
+minute, first start → last result), scheduling latency due → started (median, p99), the share
+of the time outside the notebook's cells, and duplicates (a run executed twice: every
+execution appends its run's token to a log). The anchor: papermill's CLI, 10 runs two at a
+time, as installed and lean (bench/anchors.py), measured before each set-up (taking turns).
 Run: .venv/bin/python bench/bench_scale.py [--runs N] [--db-url postgresql+psycopg://…]
 (without --db-url a throw-away PostgreSQL server is started from Debian's binaries).
 """
@@ -33,16 +33,19 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from anchors import PAPERMILL, PAPERMILL_LEAN, papermill_run
+from figures import Goal, Sample, report
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from nbtools.jobs import runs  # noqa: E402
 from nbtools.jobs.models import Run  # noqa: E402
+from nbtools.jobs.scheduler import POLL_SECONDS  # noqa: E402
 from nbtools.project import Project  # noqa: E402
 from nbtools.store.base import utcnow  # noqa: E402
 
-ARRIVAL_SECONDS = 0.4  # 150 runs due per minute
-POLL = 0.2
+PER_MINUTE = "runs/min"
 NOTEBOOK = {
     "nbformat": 4,
     "nbformat_minor": 5,
@@ -124,7 +127,7 @@ def figures(project: Project, finished: list[Run]) -> dict[str, Any]:
     executions = Counter(log.read_text().split()) if log.exists() else Counter()
     return {
         "statuses": dict(statuses),
-        "starts_per_min": (len(starts) - 1) / (starts[-1] - starts[0]).total_seconds() * 60,
+        "capacity": len(ends) / (max(ends) - starts[0]).total_seconds() * 60,
         "jobs_per_min": len(ends) / (max(ends) - min(dues)).total_seconds() * 60,
         "latency_median": statistics.median(latency),
         "latency_p99": latency[min(len(latency) - 1, int(len(latency) * 0.99))],
@@ -134,17 +137,17 @@ def figures(project: Project, finished: list[Run]) -> dict[str, Any]:
 
 
 def measure(project: Project, count: int) -> dict[str, Any]:
-    """Two warm-up runs, then ``count`` runs at the steady arrival rate."""
+    """Two warm-up runs, then ``count`` runs due at once (the queue full)."""
     wait_finished(project, queue_due(project, 2, 0, 0))
     (project.root / "executions.log").unlink(missing_ok=True)
-    return figures(project, wait_finished(project, queue_due(project, count, 1.0, ARRIVAL_SECONDS)))
+    return figures(project, wait_finished(project, queue_due(project, count, 0, 0)))
 
 
 @contextmanager
 def scheduler_thread(project: Project, executor: Any) -> Iterator[None]:
     from nbtools.jobs.scheduler import Scheduler
 
-    scheduler = Scheduler(project, executor, poll_seconds=POLL)
+    scheduler = Scheduler(project, executor, poll_seconds=POLL_SECONDS)
     stop = threading.Event()
     thread = threading.Thread(target=scheduler.run_forever, args=(stop,), daemon=True)
     executor.start()
@@ -183,7 +186,7 @@ def dask_cluster(count: int, db_url: str) -> dict[str, Any]:
 def two_schedulers(count: int, db_url: str) -> dict[str, Any]:
     project = workdir(db_url)
     command = [sys.executable, "-m", "nbtools.cli.main", "--root", str(project.root)]
-    command += ["--db-url", db_url, "scheduler", "--poll", str(POLL)]
+    command += ["--db-url", db_url, "scheduler"]
     daemons = [subprocess.Popen(command, stderr=subprocess.DEVNULL) for _ in range(2)]
     try:
         return measure(project, count)
@@ -194,18 +197,14 @@ def two_schedulers(count: int, db_url: str) -> dict[str, Any]:
             daemon.wait(30)
 
 
-def papermill_anchor(count: int = 10, parallel: int = 2) -> float:
-    """papermill's CLI, ``parallel`` at a time: completed jobs per minute."""
+def papermill_anchor(flavour: str, count: int = 10, parallel: int = 2) -> float:
+    """papermill's CLI, ``parallel`` at a time: completed runs per minute."""
     root = Path(tempfile.mkdtemp(prefix="nbtools-scale-pm-"))
     (root / "bench.ipynb").write_text(json.dumps(NOTEBOOK))
-    papermill = str(Path(sys.executable).parent / "papermill")
 
     def one(index: int) -> None:
-        subprocess.run(
-            [papermill, "bench.ipynb", f"out-{index}.ipynb", "-p", "token", str(index),
-             "--no-progress-bar"],
-            cwd=root, check=True, capture_output=True,
-        )  # fmt: skip
+        command = papermill_run(flavour, "bench.ipynb", f"out-{index}.ipynb", "token", str(index))
+        subprocess.run(command, cwd=root, check=True, capture_output=True)
 
     start = time.perf_counter()
     with ThreadPoolExecutor(parallel) as pool:
@@ -239,32 +238,47 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100, help="runs per set-up")
     parser.add_argument("--db-url", default="", help="an empty PostgreSQL database to use")
     args = parser.parse_args()
-    anchor = papermill_anchor()
+    anchors: dict[str, list[float]] = {PAPERMILL: [], PAPERMILL_LEAN: []}
+    results: dict[str, dict[str, Any]] = {}
     with postgres(args.db_url) as database:
-        results = {
-            "local executor, 1 scheduler, SQLite": local_executor(args.runs, ""),
-            "Dask LocalCluster (2 workers), PostgreSQL": dask_cluster(args.runs, database("dask")),
-            "2 schedulers (2 workers each), PostgreSQL": two_schedulers(args.runs, database("two")),
+        setups: dict[str, Callable[[], dict[str, Any]]] = {
+            "local executor, 1 scheduler, SQLite": lambda: local_executor(args.runs, ""),
+            "Dask LocalCluster (2 workers), PostgreSQL": lambda: dask_cluster(
+                args.runs, database("dask")
+            ),
+            "2 schedulers (2 workers each), PostgreSQL": lambda: two_schedulers(
+                args.runs, database("two")
+            ),
         }
-    print(f"\n{args.runs} trivial runs due at 150/min; poll {POLL} s; 2 cores")
-    print(f"  anchor: papermill CLI, 10 runs 2 at a time: {anchor:.1f} jobs/min\n")
-    header = ("starts/min", "jobs/min", "lat. p50 s", "lat. p99 s", "outside", "dupes")
-    print(f"  {'set-up':<44}" + "".join(f"{h:>11}" for h in header))
-    for name, got in results.items():
-        cells = (
-            f"{got['starts_per_min']:.1f}",
-            f"{got['jobs_per_min']:.1f}",
-            f"{got['latency_median']:.3f}",
-            f"{got['latency_p99']:.3f}",
-            f"{got['outside_share']:.1%}",
-            str(got["duplicates"]),
-        )
-        print(f"  {name:<44}" + "".join(f"{cell:>11}" for cell in cells), got["statuses"])
-    two = results["2 schedulers (2 workers each), PostgreSQL"]
+        for name, measure in setups.items():  # the anchors and the set-ups take turns
+            for flavour, rates in anchors.items():
+                rates.append(papermill_anchor(flavour))
+            results[name] = measure()
+    lean = Sample.of(anchors[PAPERMILL_LEAN])
     print(
-        f"\n  2 schedulers on PostgreSQL: {two['starts_per_min']:.1f} starts/min "
-        f"(target ≥ 120), {two['duplicates']} duplicates (target 0); "
-        f"{two['jobs_per_min'] / anchor:.1f}x papermill CLI's jobs/min"
+        f"\nbench_scale: {args.runs} trivial runs due at once per set-up; default poll "
+        f"{POLL_SECONDS} s; papermill: 10 CLI runs 2 at a time, each cold "
+        f"(as installed: {Sample.of(anchors[PAPERMILL]).show()} {PER_MINUTE})"
+    )
+    for name, got in results.items():
+        report(
+            f"capacity with the queue full: {name}",
+            Sample.of([got["capacity"]]),
+            unit=PER_MINUTE,
+            anchor=lean,
+            anchor_name=PAPERMILL_LEAN,
+            goals=[Goal("ours", ">=", 120, PER_MINUTE)] if "2 schedulers" in name else [],
+            state=f"warm workers; first start → last result; latency due → start p50 "
+            f"{got['latency_median']:.2f} s, p99 {got['latency_p99']:.2f} s; outside cells "
+            f"{got['outside_share']:.0%}; {got['duplicates']} duplicates; {got['statuses']}",
+        )
+    two = results["2 schedulers (2 workers each), PostgreSQL"]
+    report(
+        "runs executed twice, 2 schedulers on PostgreSQL",
+        Sample.of([two["duplicates"]]),
+        unit="runs",
+        goals=[Goal("ours", "<=", 0)],
+        state=f"{args.runs} runs due at once",
     )
 
 

@@ -50,6 +50,10 @@ class StoreError(NbtoolsError):
     """The store (database or object files) cannot be opened or is damaged."""
 
 
+class StoreTooNewError(StoreError, ConflictError):
+    """The store was written by a newer jupyter-nbtools (a schema revision this one lacks)."""
+
+
 class CheckFailedError(NbtoolsError):
     """A check, test or run completed and failed: exit code 1 in the CLI."""
 

@@ -10,9 +10,8 @@ from typing import Any
 import click
 
 from nbtools._version import __version__
-from nbtools.cli import fast
 from nbtools.cli.context import CliContext
-from nbtools.cli.registry import COMMANDS, GLOBAL_OPTIONS, CommandEntry
+from nbtools.cli.registry import COMMANDS, GLOBAL_OPTIONS
 from nbtools.errors import NbtoolsError
 
 
@@ -27,25 +26,6 @@ class NbtoolsCliError(click.ClickException):
         click.secho(f"Error: {self.format_message()}", err=True, fg="red")
 
 
-class FastCommand(click.Command):
-    """A fast (argparse) command run from the group: its arguments go to it untouched."""
-
-    def __init__(self, name: str, entry: CommandEntry) -> None:
-        super().__init__(
-            name,
-            help=entry.summary,
-            short_help=entry.summary,
-            add_help_option=False,
-            context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-        )
-        self.entry = entry
-
-    def invoke(self, ctx: click.Context) -> None:
-        cli_ctx = ctx.find_object(CliContext)
-        assert cli_ctx is not None, "the nbtools group sets it"
-        fast.call(self.entry, self.name or "", ctx.args, cli_ctx)
-
-
 class LazyGroup(click.Group):
     """A group that imports a command's module only when that command runs."""
 
@@ -56,8 +36,6 @@ class LazyGroup(click.Group):
         entry = COMMANDS.get(cmd_name)
         if entry is None:
             return None
-        if entry.fast:
-            return FastCommand(cmd_name, entry)
         command: click.Command = getattr(importlib.import_module(entry.module), entry.attribute)
         return command
 

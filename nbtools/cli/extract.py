@@ -1,18 +1,18 @@
 """``nbtools extract``: tagged cells → a tested package; ``--check`` for CI.
 
-A fast command (:mod:`nbtools.cli.fast`): it reads its own command line
-(:mod:`nbtools.cli.fastargs`) and imports nothing heavy, so extracting a notebook costs little
-more than starting Python.
+Its modules import nothing heavy (renderers and helpers only when a notebook needs them), so
+extracting a notebook costs little more than starting Python and importing click.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from types import SimpleNamespace
+
+import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.fastargs import CommandLine, Option, parse
+from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.output import print_json
 from nbtools.errors import CheckFailedError
 from nbtools.export.api import ExtractReport, ExtractRequest, Recorder, run_extract
@@ -20,86 +20,87 @@ from nbtools.export.build import ExtractOptions
 from nbtools.lineage.background import PENDING, BackgroundRecorder
 from nbtools.lineage.background import recorder as background_recorder
 
-DESCRIPTION = """\
-Extract the tagged cells of NOTEBOOK into a tested Python package in OUTPUT.
-
-Tags: parameters, export, export:<module>, main, test, skip; nbdev directives (#| default_exp,
-#| export, #| exporti, #| exports, #| hide) work as in nbdev.
-
-A written package's manifest (.nbtools-extract.json) records the notebook version and the
-kernel environment it came from, when NOTEBOOK is inside the project root (--root). By default
-they are recorded by a background process that fills them into the manifest a moment later.
-"""
-EPILOG = """\
-exit codes: 0 ok, 1 problems in the notebook, stale package (--check) or failed tests,
-2 bad input."""
 LINEAGE_MODES = ("background", "wait", "off")
 
 
-COMMAND_LINE = CommandLine(
-    DESCRIPTION,
-    EPILOG,
-    (("NOTEBOOK", "the notebook (.ipynb) to extract", Path),),
-    (
-        Option(
-            ("-o", "--output"),
-            "out",
-            "directory of the package (created if missing)",
-            "OUTPUT",
-            required=True,
-            type=Path,
-        ),
-        Option(
-            ("--name",),
-            "name",
-            "import name of the package (default: from the notebook's name)",
-            "NAME",
-        ),
-        Option(("--version",), "version", "package version (default: 0.1.0)", "VERSION", "0.1.0"),
-        Option(("--test",), "test", "run the package's tests with pytest afterwards"),
-        Option(
-            ("--check",),
-            "check",
-            "write nothing; exit 1 with a unified diff if the package on disk is out of date",
-        ),
-        Option(("--venv",), "venv", "run the tests in a fresh venv with the package installed"),
-        Option(
-            ("--force",), "force", "write even over files nbtools did not write (kept as .orig)"
-        ),
-        Option(
-            ("--lineage",),
-            "lineage",
-            "record the notebook version and environment in the manifest: in a background "
-            "process (default), before returning (wait), or not at all (off)",
-            "{background,wait,off}",
-            "background",
-            LINEAGE_MODES,
-        ),
-        Option(("--json",), "as_json", "print JSON for scripts"),
-    ),
+@click.command(
+    epilog="Exit codes: 0 ok, 1 problems in the notebook, stale package (--check) or failed "
+    "tests, 2 bad input."
 )
+@click.argument("notebook", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    required=True,
+    metavar="OUTPUT",
+    type=click.Path(path_type=Path),
+    help="Directory of the package (created if missing).",
+)
+@click.option("--name", help="Import name of the package (default: from the notebook's name).")
+@click.option("--version", default="0.1.0", show_default=True, help="Package version.")
+@click.option("--test", is_flag=True, help="Run the package's tests with pytest afterwards.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 with a unified diff if the package on disk is out of date.",
+)
+@click.option(
+    "--venv", is_flag=True, help="Run the tests in a fresh venv with the package installed."
+)
+@click.option(
+    "--force", is_flag=True, help="Write even over files nbtools did not write (kept as .orig)."
+)
+@click.option(
+    "--lineage",
+    type=click.Choice(LINEAGE_MODES),
+    default="background",
+    show_default=True,
+    help="Record the notebook version and environment in the manifest: in a background "
+    "process, before returning (wait), or not at all (off).",
+)
+@json_option
+@pass_cli
+def extract(
+    cli_ctx: CliContext,
+    notebook: Path,
+    out: Path,
+    name: str | None,
+    version: str,
+    test: bool,
+    check: bool,
+    venv: bool,
+    force: bool,
+    lineage: str,
+    as_json: bool,
+) -> None:
+    """Extract the tagged cells of NOTEBOOK into a tested Python package in OUTPUT.
 
+    Tags: parameters, export, export:<module>, main, test, skip; nbdev directives (#|
+    default_exp, #| export, #| exporti, #| exports, #| hide) work as in nbdev.
 
-def extract(args: list[str], prog: str, cli_ctx: CliContext) -> None:
-    """Run ``nbtools extract`` with its command-line ``args``."""
-    options = parse(COMMAND_LINE, prog, args)
+    A written package's manifest (.nbtools-extract.json) records the notebook version and the
+    kernel environment it came from, when NOTEBOOK is inside the project root (--root). By
+    default they are recorded by a background process that fills them into the manifest a
+    moment later.
+    """
     request = ExtractRequest(
-        notebook_path=options.notebook,
-        out=options.out,
-        options=ExtractOptions(package=options.name, version=options.version),
-        mode="check" if options.check else "write",
-        test=options.test or options.venv,
-        venv=options.venv,
-        force=options.force,
-        lineage=_lineage(cli_ctx, options),
+        notebook_path=notebook,
+        out=out,
+        options=ExtractOptions(package=name, version=version),
+        mode="check" if check else "write",
+        test=test or venv,
+        venv=venv,
+        force=force,
+        lineage=None if check else _lineage(cli_ctx, notebook, lineage, as_json),
     )
     try:
         report = run_extract(request)
     except CheckFailedError as error:
-        if options.as_json:
+        if as_json:
             print_json(error.to_dict())
         raise
-    if options.as_json:
+    if as_json:
         print_json(report.to_dict(with_content=False))
     else:
         if report.diff:
@@ -118,17 +119,17 @@ def _launch(recorder: BackgroundRecorder) -> None:
         print(f"  lineage not recorded: cannot start its recording: {error}", file=sys.stderr)
 
 
-def _lineage(cli_ctx: CliContext, options: SimpleNamespace) -> Recorder | None:
-    if options.check or options.lineage == "off":
+def _lineage(cli_ctx: CliContext, notebook: Path, mode: str, as_json: bool) -> Recorder | None:
+    if mode == "off":
         return None
-    if options.lineage == "wait":
+    if mode == "wait":
         from nbtools.lineage.extraction import recorder
     else:
         recorder = background_recorder
-    record = recorder(cli_ctx.project, options.notebook)
-    if record is None and not options.as_json:
+    record = recorder(cli_ctx.project, notebook)
+    if record is None and not as_json:
         print(
-            f"Lineage not recorded: {options.notebook} is outside the project root "
+            f"Lineage not recorded: {notebook} is outside the project root "
             f"{cli_ctx.project.root} (pass --root).",
             file=sys.stderr,
         )

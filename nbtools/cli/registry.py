@@ -1,8 +1,7 @@
 """The command tree: names, where each command lives, its one-line help, and the options of
 ``nbtools`` itself.
 
-Commands are imported only when invoked, so ``nbtools --help`` stays fast. A *fast* command is
-an argparse command that runs without importing click (see :mod:`nbtools.cli.fast`).
+Commands are imported only when invoked, so ``nbtools --help`` stays fast.
 """
 
 from typing import NamedTuple
@@ -12,7 +11,6 @@ class CommandEntry(NamedTuple):
     module: str
     attribute: str
     summary: str
-    fast: bool = False
 
 
 class GlobalOption(NamedTuple):
@@ -50,6 +48,9 @@ COMMANDS: dict[str, CommandEntry] = {
     "alerts": CommandEntry(
         "nbtools.cli.alerts", "alerts", "Alerts of jobs: list, ack, rules, notifications."
     ),
+    "data": CommandEntry(
+        "nbtools.cli.data", "data", "The data catalog: add, search, show, sync datasets.yaml."
+    ),
     "env": CommandEntry(
         "nbtools.cli.env", "env", "Snapshot, compare, export and recreate kernel environments."
     ),
@@ -57,7 +58,6 @@ COMMANDS: dict[str, CommandEntry] = {
         "nbtools.cli.extract",
         "extract",
         "Extract tagged cells into a tested package (--check for CI).",
-        fast=True,
     ),
     "init": CommandEntry(
         "nbtools.cli.init", "init", "Write a starter kit: tagged notebook, CI workflow, pre-commit."

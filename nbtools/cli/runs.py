@@ -20,6 +20,16 @@ def describe_error(model: dict[str, Any]) -> str:
     return f"{error['name']}: {error['message']}{where}"
 
 
+def describe_skipped(model: dict[str, Any]) -> str:
+    """What a ``skipped`` run stands for: the dropped due times, how many, and why."""
+    skipped = model.get("skipped")
+    if not skipped:
+        return ""
+    count = "more than 1000" if skipped["count"] is None else str(skipped["count"])
+    span = f"{model['scheduled_for']} to {skipped['until']}"
+    return f"{count} due times skipped ({span}): {skipped['reason']}"
+
+
 def describe_progress(model: dict[str, Any]) -> str:
     progress = model["progress"]
     if progress["cells_total"] is None:
@@ -61,6 +71,7 @@ def print_run(model: dict[str, Any]) -> None:
         "duration (s)": model["duration_seconds"],
         "progress": describe_progress(model),
         "error": describe_error(model),
+        "skipped": describe_skipped(model),
         "reproduces": f"run {model['reproduce_of']}" if model.get("reproduce_of") else None,
         "pinned to": f"version id {pinned} (not the file on disk)" if pinned else None,
         **lineage_fields(model),
@@ -80,7 +91,7 @@ def runs() -> None:
 @runs.command("list")
 @job_filter("runs")
 @click.option("--notebook", help="Only runs of this notebook (root-relative path).")
-@click.option("--status", help="Only runs in this status (queued, running, succeeded, …).")
+@click.option("--status", help="Only runs in this status (queued, running, succeeded, …, skipped).")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option(
     "--before",
@@ -126,7 +137,7 @@ def list_(
                 m["attempt"],
                 m["started_at"],
                 m["duration_seconds"],
-                describe_error(m) or describe_progress(m),
+                describe_error(m) or describe_skipped(m) or describe_progress(m),
             )
             for m in models
         ],

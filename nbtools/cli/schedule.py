@@ -39,8 +39,15 @@ def job_options(function: Any) -> Any:
             click.option("--html/--no-html", default=None, help="Also render each run as HTML."),
             click.option(
                 "--missed",
-                type=click.Choice(["run_once", "skip"]),
-                help="After downtime: run once for the missed times, or skip them.",
+                type=click.Choice(["run_once", "skip", "catch_up"]),
+                help="After downtime: run once for the missed times, skip them, or catch up "
+                "(one run per missed time, up to --catch-up-limit). Dropped times are recorded "
+                "as a skipped run.",
+            ),
+            click.option(
+                "--catch-up-limit",
+                type=int,
+                help="With --missed catch_up: at most this many missed times run (default 10).",
             ),
             click.option("--kernel", help="Kernel to run with (default: the notebook's own)."),
             click.option(
@@ -66,6 +73,7 @@ def _fields(options: dict[str, Any]) -> dict[str, Any]:
         "max_concurrent": "max_concurrent",
         "html": "output_html",
         "missed": "missed_policy",
+        "catch_up_limit": "catch_up_limit",
         "kernel": "kernel_name",
     }
     return {field: options[key] for key, field in names.items() if options.get(key) is not None}

@@ -13,7 +13,7 @@ from traitlets.config import Configurable
 
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.leases import LEASE_SECONDS
-from nbtools.jobs.scheduler import POLL_SECONDS
+from nbtools.jobs.scheduler import MAX_RETRY_BACKOFF_SECONDS, POLL_SECONDS
 
 if TYPE_CHECKING:
     from nbtools.jobs.scheduler import Scheduler
@@ -60,6 +60,12 @@ class JobsSettings(Configurable):
         "lost (and retried by its job's policy) and a claimed, queued one goes to any scheduler.",
     ).tag(config=True)
 
+    max_retry_backoff_seconds = Float(
+        MAX_RETRY_BACKOFF_SECONDS,
+        help="The longest wait before retrying a failed run: a job's retry backoff doubles per "
+        "attempt up to this many seconds.",
+    ).tag(config=True)
+
     def create_scheduler(self, project: Project) -> Scheduler:
         """The scheduler loop and its executor, as these settings describe them."""
         from nbtools.jobs.executors import create_executor
@@ -82,4 +88,5 @@ class JobsSettings(Configurable):
             poll_seconds=self.poll_seconds,
             lease_seconds=self.stale_after_seconds,
             storage=storage,
+            max_retry_backoff=self.max_retry_backoff_seconds,
         )

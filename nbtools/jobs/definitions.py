@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.jobs import events
 from nbtools.jobs.errors import InvalidParameterError
-from nbtools.jobs.models import MISSED_RUN_ONCE, MISSED_SKIP, Job
+from nbtools.jobs.missed import MAX_CATCH_UP
+from nbtools.jobs.models import MISSED_POLICIES, MISSED_RUN_ONCE, Job
 from nbtools.jobs.pinned import check_pin
 from nbtools.jobs.schedules import check_cron, check_timezone, next_times
 from nbtools.jobs.submit import check_timeout, checked_parameters
@@ -34,6 +35,7 @@ JOB_FIELDS: dict[str, Any] = {
     "max_concurrent": 1,
     "output_html": False,
     "missed_policy": MISSED_RUN_ONCE,
+    "catch_up_limit": 10,
     "kernel_name": None,
     "pinned_version_id": None,
 }
@@ -76,11 +78,17 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
     )
     checked["max_concurrent"] = _check_int("max_concurrent", checked["max_concurrent"], 1)
     checked["timeout_seconds"] = check_timeout(checked["timeout_seconds"])
-    if checked["missed_policy"] not in (MISSED_RUN_ONCE, MISSED_SKIP):
+    if checked["missed_policy"] not in MISSED_POLICIES:
         raise InvalidInputError(
-            f"missed_policy must be {MISSED_RUN_ONCE!r} or {MISSED_SKIP!r}, "
+            f"missed_policy must be one of {', '.join(MISSED_POLICIES)}, "
             f"got {checked['missed_policy']!r}.",
             field="missed_policy",
+        )
+    checked["catch_up_limit"] = _check_int("catch_up_limit", checked["catch_up_limit"], 1)
+    if checked["catch_up_limit"] > MAX_CATCH_UP:
+        raise InvalidInputError(
+            f"catch_up_limit must be at most {MAX_CATCH_UP}, got {checked['catch_up_limit']}.",
+            field="catch_up_limit",
         )
     checked["name"] = str(checked["name"] or PurePosixPath(path).stem)[:200]
     checked["paused"] = bool(checked["paused"])

@@ -94,13 +94,39 @@ def _locked_limits(session: Session, job_ids: set[int], skip_locked: bool) -> di
     return dict(session.execute(query).tuples().all())
 
 
+def cap_backoff(session: Session, now: datetime, max_backoff: timedelta) -> None:
+    """Bring forward queued retries waiting longer than ``max_backoff`` since they were made."""
+    waiting = session.execute(
+        select(Run.id, Run.created_at, Run.not_before).where(
+            Run.status == QUEUED, Run.retry_of.is_not(None), Run.not_before > now
+        )
+    )
+    rows: list[dict[str, Any]] = [
+        {"id": run_id, "not_before": created + max_backoff}
+        for run_id, created, not_before in waiting
+        if not_before is not None and not_before > created + max_backoff
+    ]
+    if rows:
+        session.execute(update(Run), rows)
+
+
 def claim_due(
-    store: Store, claimer: Claimer, now: datetime, lease_seconds: float, limit: int
+    store: Store,
+    claimer: Claimer,
+    now: datetime,
+    lease_seconds: float,
+    limit: int,
+    max_backoff: timedelta | None = None,
 ) -> dict[int, str]:
-    """Claim up to ``limit`` queued, due runs within their jobs' limits: run id → token."""
+    """Claim up to ``limit`` queued, due runs within their jobs' limits: run id → token.
+
+    With ``max_backoff``, a retry waits at most that long after it was queued.
+    """
     if limit <= 0:
         return {}
     with store.session(write=True) as session:
+        if max_backoff is not None:
+            cap_backoff(session, now, max_backoff)
         postgres = session.get_bind().dialect.name == "postgresql"
         candidates = session.execute(
             select(Run.id, Run.job_id)

@@ -18,14 +18,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from nbtools.store.base import Base, UtcDateTime, utcnow
 
-#: Run states; the last four are final.
+#: Run states; the four after running are the outcomes of an execution. ``skipped`` records
+#: due times a missed-runs policy dropped: it never executes (see :mod:`nbtools.jobs.missed`).
 QUEUED, RUNNING = "queued", "running"
 SUCCEEDED, FAILED, TIMED_OUT, CANCELLED = "succeeded", "failed", "timed_out", "cancelled"
+SKIPPED = "skipped"
 FINAL_STATES = (SUCCEEDED, FAILED, TIMED_OUT, CANCELLED)
-RUN_STATES = (QUEUED, RUNNING, *FINAL_STATES)
+ENDED_STATES = (*FINAL_STATES, SKIPPED)
+RUN_STATES = (QUEUED, RUNNING, *ENDED_STATES)
 
 #: What to do with due times missed while no scheduler ran.
-MISSED_RUN_ONCE, MISSED_SKIP = "run_once", "skip"
+MISSED_RUN_ONCE, MISSED_SKIP, MISSED_CATCH_UP = "run_once", "skip", "catch_up"
+MISSED_POLICIES = (MISSED_RUN_ONCE, MISSED_SKIP, MISSED_CATCH_UP)
 
 
 class Job(Base):
@@ -46,6 +50,8 @@ class Job(Base):
     max_concurrent: Mapped[int] = mapped_column(Integer, default=1)
     output_html: Mapped[bool] = mapped_column(Boolean, default=False)
     missed_policy: Mapped[str] = mapped_column(String(16), default=MISSED_RUN_ONCE)
+    #: Under the catch-up policy, at most this many missed due times run (the latest ones).
+    catch_up_limit: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     kernel_name: Mapped[str | None] = mapped_column(String(200))
     #: Run this notebook version instead of the file on disk (lineage feature).
     pinned_version_id: Mapped[int | None] = mapped_column(Integer)
@@ -99,3 +105,8 @@ class Run(Base):
     #: Execute this notebook version instead of the file on disk; the run this one reproduces.
     pinned_version_id: Mapped[int | None] = mapped_column(Integer)
     reproduce_of: Mapped[int | None] = mapped_column(Integer)
+    #: A ``skipped`` row stands for the due times from ``scheduled_for`` to ``skipped_until``:
+    #: ``skipped_count`` of them (None: more than :data:`nbtools.jobs.missed.COUNT_LIMIT`).
+    skipped_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    skipped_count: Mapped[int | None] = mapped_column(Integer)
+    skip_reason: Mapped[str | None] = mapped_column(Text)

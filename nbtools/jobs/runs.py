@@ -20,11 +20,13 @@ from nbtools.jobs import events
 from nbtools.jobs.leases import LEASE_SECONDS, lease_free
 from nbtools.jobs.models import (
     CANCELLED,
+    ENDED_STATES,
     FAILED,
     FINAL_STATES,
     QUEUED,
     RUN_STATES,
     RUNNING,
+    SKIPPED,
     TIMED_OUT,
     Job,
     Run,
@@ -33,6 +35,7 @@ from nbtools.jobs.storage import StoredFile, exists, join
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
+    from nbtools.jobs.missed import Plan
     from nbtools.project import Project
     from nbtools.store.database import Store
 
@@ -64,7 +67,24 @@ def new_run(job: Job | None, **fields: Any) -> Run:
         fields.setdefault("timeout_seconds", job.timeout_seconds)
         fields.setdefault("output_html", job.output_html)
         fields.setdefault("pinned_version_id", job.pinned_version_id)
-    return Run(status=QUEUED, attempt=1, cancel_requested=False, created_at=utcnow(), **fields)
+    fields.setdefault("status", QUEUED)
+    fields.setdefault("created_at", utcnow())
+    return Run(attempt=1, cancel_requested=False, **fields)
+
+
+def skipped_run(job: Job, plan: Plan, now: datetime) -> Run:
+    """The ``skipped`` run recording the due times a missed-runs policy dropped."""
+    return new_run(
+        job,
+        trigger="schedule",
+        status=SKIPPED,
+        scheduled_for=plan.dropped_first,
+        skipped_until=plan.dropped_last,
+        skipped_count=plan.dropped_count,
+        skip_reason=plan.reason,
+        created_at=now,
+        finished_at=now,
+    )
 
 
 def get_run(session: Session, run_id: int) -> Run:
@@ -231,10 +251,29 @@ def finish(
     return True
 
 
+#: Errors that fail every attempt alike (the input is wrong, not the moment): never retried.
+INPUT_ERRORS = frozenset(
+    {
+        "NotFoundError",  # the notebook is missing
+        "InvalidParameterError",  # the parameters do not fit the notebook
+        "NotebookError",  # the notebook cannot be read
+        "PathOutsideRootError",
+        "NoSuchKernel",  # the kernel is not installed
+    }
+)
+
+
 def schedule_retry(session: Session, run: Run, now: datetime) -> Run | None:
-    """Queue the next attempt of a failed job run, after an exponential backoff."""
+    """Queue the next attempt of a failed job run, after an exponential backoff.
+
+    A run failed by its input (:data:`INPUT_ERRORS`) is not retried. The backoff doubles per
+    attempt; the scheduler caps the wait at its ``max_retry_backoff_seconds`` setting
+    (:func:`nbtools.jobs.leases.claim_due`).
+    """
     job = session.get(Job, run.job_id) if run.job_id is not None else None
     if job is None or run.attempt > job.retries or run.cancel_requested:
+        return None
+    if run.error_name in INPUT_ERRORS:
         return None
     delay = job.retry_backoff_seconds * 2 ** (run.attempt - 1)
     retry = new_run(
@@ -244,6 +283,7 @@ def schedule_retry(session: Session, run: Run, now: datetime) -> Run | None:
         parameters=dict(run.parameters),
         pinned_version_id=run.pinned_version_id,
         retry_of=run.id,
+        created_at=now,
         not_before=now + timedelta(seconds=delay),
     )
     retry.attempt = run.attempt + 1
@@ -255,7 +295,7 @@ def request_cancel(store: Store, run_id: int) -> Run:
     """Cancel a queued run now, or ask the executor of a running run to stop it."""
     with store.session(write=True) as session:
         run = get_run(session, run_id)
-        if run.status in FINAL_STATES:
+        if run.status in ENDED_STATES:
             raise ConflictError(f"Run {run_id} already ended ({run.status}); nothing to cancel.")
         run.cancel_requested = True
         if run.status == QUEUED:

@@ -19,10 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from nbtools.errors import NbtoolsError
-from nbtools.jobs import events, leases, reaper, runs
+from nbtools.jobs import events, leases, missed, reaper, runs
 from nbtools.jobs.executors.base import Executor, RunRequest
-from nbtools.jobs.models import MISSED_SKIP, Job
-from nbtools.jobs.schedules import due_times, next_times
+from nbtools.jobs.models import SKIPPED, Job
+from nbtools.jobs.schedules import next_times
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
@@ -37,8 +37,10 @@ Clock = Callable[[], datetime]
 POLL_SECONDS = 1.0
 #: Longest pause between ticks while the database is unreachable.
 MAX_BACKOFF_SECONDS = 30.0
-#: How late a due time may be and still run under the "skip" missed-run policy.
+#: How late the latest due time may be and still run under the "skip" missed-run policy.
 MISFIRE_GRACE_SECONDS = 60.0
+#: The longest wait before a retry, however many attempts doubled the backoff.
+MAX_RETRY_BACKOFF_SECONDS = 3600.0
 #: Seconds between two evaluations of the jobs' ``late`` alert rules.
 LATE_CHECK_SECONDS = 60.0
 
@@ -68,6 +70,7 @@ class Scheduler:
         misfire_grace: float = MISFIRE_GRACE_SECONDS,
         storage: Storage | None = None,
         claimer: leases.Claimer | None = None,
+        max_retry_backoff: float = MAX_RETRY_BACKOFF_SECONDS,
     ) -> None:
         self.project, self.executor, self.clock = project, executor, clock
         self.poll_seconds, self.lease_seconds, self.misfire_grace = (
@@ -76,6 +79,7 @@ class Scheduler:
             misfire_grace,
         )
         self.storage = storage
+        self.max_retry_backoff = timedelta(seconds=max_retry_backoff)
         self.claimer = claimer or leases.Claimer()
         #: Run id → claim token of the runs this scheduler handed to its executor.
         self._claims: dict[int, str] = {}
@@ -129,22 +133,28 @@ class Scheduler:
                 return []
             if job.next_run_at > now:
                 return []  # another scheduler handled it first
-            due = due_times(job.cron, job.timezone, job.next_run_at, now)
-            if job.missed_policy == MISSED_SKIP:
-                grace = now - timedelta(seconds=self.misfire_grace)
-                due = [time for time in due if time >= grace]
-            else:
-                due = due[-1:]  # run once for everything missed
+            todo = missed.plan(
+                job.cron,
+                job.timezone,
+                job.next_run_at,
+                now,
+                policy=job.missed_policy,
+                catch_up_limit=job.catch_up_limit,
+                grace=timedelta(seconds=self.misfire_grace),
+            )
             job.next_run_at = next_times(job.cron, job.timezone, now)[0]
+            rows = [runs.new_run(job, trigger="schedule", scheduled_for=t) for t in todo.run]
+            if todo.dropped_first is not None:
+                rows.append(runs.skipped_run(job, todo, now))
             created = []
-            for scheduled_for in due:
-                run = runs.new_run(job, trigger="schedule", scheduled_for=scheduled_for)
+            for run in rows:
                 try:
                     with session.begin_nested():
                         session.add(run)
                 except IntegrityError:
                     continue  # this due time already has its run
-                created.append(run.id)
+                if run.status != SKIPPED:
+                    created.append(run.id)
             return created
 
     def dispatch(self, now: datetime) -> list[int]:
@@ -154,7 +164,12 @@ class Scheduler:
         store = self.project.store
         leases.renew_claims(store, self.executor.pending(), now, self.lease_seconds)
         claimed = leases.claim_due(
-            store, self.claimer, now, self.lease_seconds, self.executor.free_slots()
+            store,
+            self.claimer,
+            now,
+            self.lease_seconds,
+            self.executor.free_slots(),
+            self.max_retry_backoff,
         )
         for run_id, token in claimed.items():
             self._claims[run_id] = token

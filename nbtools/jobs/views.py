@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from nbtools.jobs import events
-from nbtools.jobs.models import RUNNING, Job, Run
+from nbtools.jobs.models import RUNNING, SKIPPED, Job, Run
 from nbtools.jobs.runs import output_files
 from nbtools.jsonvalues import WireModel
 from nbtools.store.base import utcnow
@@ -85,6 +85,15 @@ class RunProgress(WireModel):
 
 
 @dataclass(frozen=True)
+class RunSkip(WireModel):
+    """Why a due run was skipped, and how many due times it stands for."""
+
+    until: datetime | None
+    count: int | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
 class RunError(WireModel):
     name: str
     message: str | None
@@ -112,6 +121,7 @@ class RunSummary(WireModel):
     duration_seconds: float | None
     cancel_requested: bool
     progress: RunProgress
+    skipped: RunSkip | None
     error: RunError | None
     notebook_sha256: str | None
     notebook_version_id: int | None
@@ -156,6 +166,9 @@ def _fields(run: Run, extra: dict[str, Any]) -> dict[str, Any]:
         "duration_seconds": None if duration is None else round(duration, 3),
         "cancel_requested": run.cancel_requested,
         "progress": RunProgress(run.cells_total, run.cells_done, run.current_cell),
+        "skipped": None
+        if run.status != SKIPPED
+        else RunSkip(run.skipped_until, run.skipped_count, run.skip_reason),
         "error": error,
         "notebook_sha256": run.notebook_sha256,
         "notebook_version_id": run.notebook_version_id,

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from nbtools.errors import StoreError
+from nbtools.errors import NbtoolsError, StoreError
 from nbtools.store import migrations
 
 #: Milliseconds a SQLite writer waits for another process's lock before giving up.
@@ -72,6 +72,9 @@ class Store:
         try:
             with _migration_lock(engine, lock_dir):
                 migrations.upgrade_to_head(engine)
+        except NbtoolsError:
+            engine.dispose()
+            raise
         except SQLAlchemyError as exc:
             engine.dispose()
             raise StoreError(

@@ -24,7 +24,7 @@ from nbtools.errors import InvalidInputError, NotebookError, NotFoundError
 from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
 from nbtools.store.models import NotebookRecord
-from nbtools.versioning.files import notebook_bytes
+from nbtools.versioning.files import notebook_size
 from nbtools.versioning.models import VersionRecord
 from nbtools.versioning.objects import DamagedObjectError, NewObject, ObjectStore
 from nbtools.versioning.parts import Parts, referenced_blobs, split
@@ -123,7 +123,7 @@ def commit(
                 return _to_version(latest, key)
         previous = _previous_state(session, store, latest)
         _store_parts(session, store, parts, latest, previous)
-        size = len(content) if isinstance(content, bytes) else len(notebook_bytes(dict(nb)))
+        size = len(content) if isinstance(content, bytes) else notebook_size(nb, parts)
         row = VersionRecord(
             notebook_id=record.id,
             number=(latest.number if latest else 0) + 1,

@@ -213,10 +213,13 @@ def _without(mapping: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     return {key: value for key, value in mapping.items() if key not in drop}
 
 
-# Decoded images, keyed by the sha256 of their base64 text: saving a notebook again costs one
-# hash per unchanged image instead of a decode, a re-encode and a hash.
-_IMAGE_CACHE: OrderedDict[bytes, tuple[str, int, str] | None] = OrderedDict()
+# Decoded images, keyed by their base64 text itself: saving a notebook again costs one lookup
+# per unchanged image (a hash of the string and a comparison with the cached one) instead of a
+# decode, a re-encode and a sha256. Bounded in entries and in characters held.
+_IMAGE_CACHE: OrderedDict[str, tuple[str, int, str] | None] = OrderedDict()
 _IMAGE_CACHE_SIZE = 512
+_IMAGE_CACHE_CHARS = 256 * 1024 * 1024
+_image_cache_chars = 0
 
 
 def _decoded_image(text: str) -> tuple[str, int, str] | None:
@@ -225,14 +228,14 @@ def _decoded_image(text: str) -> tuple[str, int, str] | None:
     Format ``""`` is plain base64; ``"n"`` is base64 followed by one newline (as some kernels
     write it). Anything else (line-wrapped, invalid) stays text.
     """
+    global _image_cache_chars
+    if text in _IMAGE_CACHE:
+        _IMAGE_CACHE.move_to_end(text)
+        return _IMAGE_CACHE[text]
     try:
         encoded = text.encode("ascii")
     except UnicodeEncodeError:
         return None
-    key = hashlib.sha256(encoded).digest()
-    if key in _IMAGE_CACHE:
-        _IMAGE_CACHE.move_to_end(key)
-        return _IMAGE_CACHE[key]
     fmt, body = ("n", encoded[:-1]) if encoded.endswith(b"\n") else ("", encoded)
     result: tuple[str, int, str] | None = None
     try:
@@ -241,9 +244,11 @@ def _decoded_image(text: str) -> tuple[str, int, str] | None:
         raw = None
     if raw is not None and binascii.b2a_base64(raw, newline=False) == body:
         result = (sha256_hex(raw), len(raw), fmt)
-    _IMAGE_CACHE[key] = result
-    if len(_IMAGE_CACHE) > _IMAGE_CACHE_SIZE:
-        _IMAGE_CACHE.popitem(last=False)
+    _IMAGE_CACHE[text] = result
+    _image_cache_chars += len(text)
+    while len(_IMAGE_CACHE) > _IMAGE_CACHE_SIZE or _image_cache_chars > _IMAGE_CACHE_CHARS:
+        dropped, _ = _IMAGE_CACHE.popitem(last=False)
+        _image_cache_chars -= len(dropped)
     return result
 
 

@@ -11,6 +11,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
+from nbtools.errors import StoreError
 from nbtools.jobs.config import JobsSettings
 from nbtools.metrics.service import MonitoringService
 from nbtools.project import Project
@@ -43,10 +44,10 @@ class JobsService:
         with self._lock:
             if self._thread is not None:
                 return
+            self.project.store  # noqa: B018 - open and migrate before anything starts
             if self.monitoring is not None:
                 self.monitoring.start()  # before the executor starts its workers
             self.scheduler = self.settings.create_scheduler(self.project)
-            self.project.store  # noqa: B018 - open and migrate before the thread runs
             self._thread = threading.Thread(
                 target=self.scheduler.run_forever,
                 args=(self._stop,),
@@ -57,10 +58,17 @@ class JobsService:
             log.info("nbtools: scheduler started (%s executor)", self.settings.executor)
 
     def start_if_in_use(self) -> None:
-        """Start now if the project already has a store (it may have jobs due)."""
+        """Start now if the project already has a store (it may have jobs due).
+
+        A store that cannot be opened (unreachable, or written by a newer version) leaves the
+        scheduler stopped and the extension loaded, so requests answer with the error.
+        """
         url = self.project.db_url
         if not url.startswith("sqlite") or (self.project.store_dir / "nbtools.db").exists():
-            self.ensure_started()
+            try:
+                self.ensure_started()
+            except StoreError as error:
+                log.error("nbtools: scheduler not started: %s", error.message)
 
     def wake(self) -> None:
         """Dispatch newly queued runs now rather than at the next tick."""

@@ -9,6 +9,7 @@ from tornado.httpclient import HTTPClientError
 
 from nbtools import __version__
 from tests.conftest import make_notebook
+from tests.unit.test_store import write_newer_store
 
 
 async def test_status_reports_version_root_and_revision(jp_fetch: Any, jp_root_dir: Path) -> None:
@@ -56,3 +57,21 @@ async def test_missing_argument_is_400_json(jp_fetch: Any) -> None:
         await jp_fetch("nbtools", "api", "notebook")
     assert info.value.code == 400
     assert "path" in json.loads(info.value.response.body)["message"]
+
+
+class TestNewerStore:
+    """A store written by a newer jupyter-nbtools: the extension loads and says so."""
+
+    @pytest.fixture
+    def jp_server_config(self, jp_root_dir: Path) -> dict[str, Any]:
+        write_newer_store(jp_root_dir)  # before the server starts
+        return {"ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}}}
+
+    async def test_status_answers_with_the_error(self, jp_fetch: Any) -> None:
+        with pytest.raises(HTTPClientError) as info:
+            await jp_fetch("nbtools", "api", "status")
+        assert info.value.code == 409
+        body = json.loads(info.value.response.body)
+        assert body["error"] == "StoreTooNewError"
+        assert "newer version of jupyter-nbtools" in body["message"]
+        assert body["details"] == {"revisions": ["9000_from_the_future"]}

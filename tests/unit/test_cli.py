@@ -31,6 +31,31 @@ def test_version_and_help() -> None:
     assert "Exit codes" in help_text
 
 
+def test_every_command_prints_help_in_one_format() -> None:
+    """Every command and subcommand, extract included, answers --help the same (click's) way."""
+    import click
+
+    def paths(group: click.Group, prefix: list[str]) -> list[list[str]]:
+        found = []
+        context = click.Context(group)
+        for name in group.list_commands(context):
+            command = group.get_command(context, name)
+            assert command is not None, name
+            found.append([*prefix, name])
+            if isinstance(command, click.Group):
+                found += paths(command, [*prefix, name])
+        return found
+
+    commands = paths(cli, [])
+    assert ["extract"] in commands
+    assert ["version", "diff"] in commands
+    for path in commands:
+        result = CliRunner().invoke(cli, [*path, "--help"], prog_name="nbtools")
+        assert result.exit_code == 0, (path, result.output)
+        assert result.output.startswith(f"Usage: nbtools {' '.join(path)} [OPTIONS]"), path
+        assert "\nOptions:\n" in result.output, result.output
+
+
 def test_status_json_creates_the_store(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--root", str(tmp_path), "status", "--json"])
     assert result.exit_code == 0, result.output

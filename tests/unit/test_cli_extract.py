@@ -137,10 +137,11 @@ def test_extraction_imports_nothing_heavy(
 ) -> None:
     nb = notebook_factory("calc.ipynb", GOOD)
     argv = ["--root", str(nb.parent), "extract", str(nb), "-o", str(tmp_path / "out")]
-    code = (  # what `nbtools.cli.main.main` runs, before it ends the process
-        f"import sys; from nbtools.cli.fast import route; route({argv!r})()\n"
-        "heavy = ('click', 'nbformat', 'nbconvert', 'jupyter_server', 'rich', 'sqlalchemy', "
-        "'papermill', 'subprocess')\n"
+    code = (  # what `nbtools.cli.main.main` runs, without leaving the process at its end
+        "import sys; from nbtools.cli.main import skip_unused_imports; skip_unused_imports()\n"
+        f"from nbtools.cli.app import cli; cli.main({argv!r}, standalone_mode=False)\n"
+        "heavy = ('nbformat', 'nbconvert', 'jupyter_server', 'rich', 'sqlalchemy', "
+        "'papermill', 'subprocess', 'traitlets')\n"
         "print([m for m in heavy if m in sys.modules])"
     )
     result = subprocess.run(

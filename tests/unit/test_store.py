@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import sqlite3
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 
-from nbtools.errors import StoreError
+from nbtools.errors import StoreError, StoreTooNewError
 from nbtools.project import Project
 from nbtools.store import migrations
 from nbtools.store.database import Store, create_store_engine
 from nbtools.store.models import NotebookRecord, StoreInfo
+from tests.unit.test_cli import run_cli
 
 
 def test_new_store_is_migrated_to_head(project: Project) -> None:
@@ -95,6 +98,7 @@ def test_unusable_url_is_a_store_error(tmp_path: Path) -> None:
 #: Every module that defines tables; the migrations must create exactly these.
 MODEL_MODULES = [
     "nbtools.store.models",
+    "nbtools.data.records",
     "nbtools.envsnap.records",
     "nbtools.jobs.models",
     "nbtools.metrics.models",
@@ -112,10 +116,16 @@ def test_migrations_match_the_models(db_url: str) -> None:
 
     for module in MODEL_MODULES:
         importlib.import_module(module)
+
+    def modelled(name: str | None, type_: str, parent: dict[str, str]) -> bool:
+        # the catalog's full-text index (FTS5 tables on SQLite, a GIN index on PostgreSQL)
+        return not (name or "").startswith("dataset_search")
+
     store = Store.open(db_url)
     try:
         with store.engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+            context = MigrationContext.configure(connection, opts={"include_name": modelled})
+            differences = compare_metadata(context, Base.metadata)
     finally:
         store.close()
     assert differences == []
@@ -123,3 +133,56 @@ def test_migrations_match_the_models(db_url: str) -> None:
 
 def test_fast_head_check_agrees_with_alembic() -> None:
     assert migrations.known_heads() == frozenset(migrations.head_revisions())
+
+
+def write_newer_store(root: Path) -> Path:
+    """A store at ``root`` that a newer jupyter-nbtools has migrated (an unknown revision)."""
+    project = Project(root)
+    with project.store.session() as session:
+        session.add(NotebookRecord(path="kept.ipynb"))
+    with project.store.engine.begin() as connection:
+        connection.execute(text("INSERT INTO alembic_version VALUES ('9000_from_the_future')"))
+    project.close()
+    return project.store_dir / "nbtools.db"
+
+
+def test_a_store_written_by_a_newer_version_is_refused_untouched(tmp_path: Path) -> None:
+    database = write_newer_store(tmp_path)
+    before = database.read_bytes()
+    with pytest.raises(StoreTooNewError, match=r"newer version .*9000_from_the_future.*upgrade"):
+        Project(tmp_path).store  # noqa: B018
+    assert database.read_bytes() == before
+    assert not list(database.parent.glob("nbtools.db.before-*"))  # nothing to back up: no change
+
+    result = run_cli("--root", str(tmp_path), "status")
+    assert result.returncode == 2
+    assert "written by a newer version of jupyter-nbtools (revision 9000_from_the_future)" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_a_sqlite_store_is_copied_beside_itself_before_it_is_migrated(tmp_path: Path) -> None:
+    database = tmp_path / "store.db"
+    engine = create_store_engine(f"sqlite:///{database}")
+    migrations.upgrade(engine, "0001")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO store_info (key, value) VALUES ('created_by', 'v0')"))
+    engine.dispose()
+
+    Store.open(f"sqlite:///{database}", lock_dir=tmp_path).close()
+    copy = tmp_path / "store.db.before-0001"
+    assert copy.is_file()
+    with contextlib.closing(sqlite3.connect(copy)) as connection:  # the store as it was
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            ("0001",)
+        ]
+        assert connection.execute("SELECT value FROM store_info").fetchall() == [("v0",)]
+
+    Store.open(f"sqlite:///{database}", lock_dir=tmp_path).close()  # at head: no new copy
+    assert sorted(path.name for path in tmp_path.glob("store.db.before-*")) == [copy.name]
+
+
+def test_a_new_store_needs_no_copy(tmp_path: Path) -> None:
+    Store.open(f"sqlite:///{tmp_path / 'new.db'}", lock_dir=tmp_path).close()
+    assert not list(tmp_path.glob("new.db.before-*"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -131,3 +132,53 @@ def test_runs_list_pages_back_with_limit_and_before(
     assert f"older runs: --before {ids[3]}" in table
     refused = nbtools(tmp_path, "runs", "list", "--limit", "0")
     assert (refused.exit_code, "0 is not in the range 1<=x<=1000" in refused.output) == (2, True)
+
+
+def test_catch_up_policy_and_skipped_runs_in_the_cli(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from nbtools.jobs.models import Job
+    from nbtools.jobs.scheduler import Scheduler
+    from nbtools.project import Project
+
+    notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"])])
+    args = ("--cron", "hourly", "--missed", "catch_up", "--catch-up-limit", "2", "--json")
+    job = json.loads(nbtools(tmp_path, "schedule", "add", "nb.ipynb", *args).stdout)
+    assert (job["missed_policy"], job["catch_up_limit"]) == ("catch_up", 2)
+    too_many = nbtools(tmp_path, "schedule", "edit", str(job["id"]), "--catch-up-limit", "1001")
+    assert too_many.exit_code == 2
+    assert "catch_up_limit must be at most 1000" in too_many.output
+
+    project = Project(tmp_path)
+    first = datetime.fromisoformat(job["next_run_at"])
+    with project.store.session(write=True) as session:  # the scheduler was down 5 hours
+        session.execute(update(Job).values(next_run_at=first - timedelta(hours=5)))
+    Scheduler(project, clock=lambda: first + timedelta(minutes=1)).tick()
+    project.close()
+
+    wide = {"COLUMNS": "400"}
+    listed = CliRunner(env=wide).invoke(
+        cli, ["--root", str(tmp_path), "runs", "list", "--status", "skipped"]
+    )
+    assert listed.exit_code == 0, listed.output
+    assert "4 due times skipped" in listed.output
+    (skipped,) = json.loads(
+        nbtools(tmp_path, "runs", "list", "--status", "skipped", "--json").stdout
+    )
+    assert skipped["skipped"]["count"] == 4
+    assert "beyond the catch-up limit of 2" in skipped["skipped"]["reason"]
+    shown = CliRunner(env=wide).invoke(
+        cli, ["--root", str(tmp_path), "runs", "show", str(skipped["id"])]
+    )
+    assert "beyond the catch-up limit of 2" in shown.output
+    queued = json.loads(nbtools(tmp_path, "runs", "list", "--status", "queued", "--json").stdout)
+    assert [datetime.fromisoformat(run["scheduled_for"]) for run in queued] == [
+        first,
+        first - timedelta(hours=1),
+    ]
+    cancel = nbtools(tmp_path, "runs", "cancel", str(skipped["id"]))
+    assert cancel.exit_code == 2

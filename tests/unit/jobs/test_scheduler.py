@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
-from nbtools.jobs import runs
+from nbtools.jobs import missed, runs
 from nbtools.jobs.definitions import create_job, get_job, set_paused
 from nbtools.jobs.errors import InvalidScheduleError
 from nbtools.jobs.models import Job, Run
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, make_notebook
+
+UTC = timezone.utc
 
 
 class Clock:
@@ -82,18 +84,87 @@ def test_a_due_time_cannot_get_a_second_run(project: Project, notebook: str) -> 
     assert len(all_runs(project)) == 1
 
 
-@pytest.mark.parametrize(("policy", "expected"), [("run_once", 1), ("skip", 0)])
+@pytest.mark.parametrize(
+    ("policy", "ran", "dropped"),
+    [("run_once", [12], 12), ("skip", [], 13), ("catch_up", [8, 9, 10, 11, 12], 8)],
+)
 def test_missed_run_policy_after_downtime(
-    project: Project, notebook: str, policy: str, expected: int
+    project: Project, notebook: str, policy: str, ran: list[int], dropped: int
 ) -> None:
-    _, clock = job_with(project, notebook, cron="*/15 * * * *", missed_policy=policy)
-    latest_due = clock.now + timedelta(hours=3)
-    clock.now = latest_due + timedelta(minutes=7)
+    _, clock = job_with(
+        project, notebook, cron="*/15 * * * *", missed_policy=policy, catch_up_limit=5
+    )
+    first_due = clock.now
+    clock.now = first_due + timedelta(hours=3, minutes=7)  # due times 0..12 were missed
+    report = Scheduler(project, clock=clock).tick()
+    created = all_runs(project)
+    executed = [run for run in created if run.status == "queued"]
+    assert [run.scheduled_for for run in executed] == [
+        first_due + timedelta(minutes=15 * i) for i in ran
+    ]
+    assert report.created == [run.id for run in executed]
+    (skipped,) = [run for run in created if run.status == "skipped"]
+    assert skipped.scheduled_for == first_due
+    assert skipped.skipped_until == first_due + timedelta(minutes=15 * (dropped - 1))
+    assert skipped.skipped_count == dropped
+    assert skipped.skip_reason is not None
+    assert "Missed while no scheduler ran" in skipped.skip_reason
+    assert (skipped.trigger, skipped.started_at, skipped.finished_at) == (
+        "schedule",
+        None,
+        clock.now,
+    )
+    # Skipped rows are never claimed, and a second tick adds nothing.
+    assert Scheduler(project, clock=clock).tick().created == []
+    assert len(all_runs(project)) == len(created)
+
+
+def test_no_missed_time_no_skipped_row(project: Project, notebook: str) -> None:
+    _, clock = job_with(project, notebook, cron="*/15 * * * *", missed_policy="skip")
+    clock.now += timedelta(seconds=30)
+    Scheduler(project, clock=clock).tick()
+    assert [run.status for run in all_runs(project)] == ["queued"]
+
+
+@pytest.mark.parametrize(("policy", "ran"), [("run_once", 1), ("catch_up", 1000)])
+def test_ten_thousand_missed_minutes_are_bounded(
+    project: Project, notebook: str, policy: str, ran: int
+) -> None:
+    _, clock = job_with(
+        project, notebook, cron="* * * * *", missed_policy=policy, catch_up_limit=1000
+    )
+    first_due = clock.now
+    clock.now = first_due + timedelta(minutes=9999, seconds=30)  # 10,000 due times missed
     Scheduler(project, clock=clock).tick()
     created = all_runs(project)
-    assert len(created) == expected
-    if created:
-        assert created[0].scheduled_for == latest_due
+    executed = [run.scheduled_for for run in created if run.status == "queued"]
+    assert len(executed) == ran
+    assert executed == sorted(executed)
+    assert executed[-1] == first_due + timedelta(minutes=9999)
+    (skipped,) = [run for run in created if run.status == "skipped"]
+    assert skipped.scheduled_for == first_due
+    assert skipped.skipped_until == executed[0] - timedelta(minutes=1)
+    assert skipped.skipped_count is None  # more than COUNT_LIMIT: the range, not a count
+
+
+def test_a_year_of_missed_minutes_is_planned_from_both_ends() -> None:
+    first = datetime(2025, 1, 1, tzinfo=UTC)
+    now = datetime(2026, 1, 1, 0, 0, 30, tzinfo=UTC)
+    plan = missed.plan(
+        "* * * * *",
+        "Europe/Berlin",
+        first,
+        now,
+        policy="catch_up",
+        catch_up_limit=3,
+        grace=timedelta(minutes=1),
+    )
+    assert plan.run == [now.replace(second=0) - timedelta(minutes=m) for m in (2, 1, 0)]
+    assert (plan.dropped_first, plan.dropped_last, plan.dropped_count) == (
+        first,
+        now.replace(second=0) - timedelta(minutes=3),
+        None,
+    )
 
 
 def test_paused_jobs_get_no_runs(project: Project, notebook: str) -> None:

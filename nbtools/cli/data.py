@@ -1,0 +1,225 @@
+"""``nbtools data add|edit|remove|list|show|search|sync|export``: the data catalog."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from nbtools.cli.context import CliContext
+from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.output import print_fields, print_json, print_table
+from nbtools.data.fields import CLASSIFICATIONS
+
+if TYPE_CHECKING:
+    from nbtools.data.catalog import Dataset
+
+
+def declaration_options(function: Any) -> Any:
+    """Options shared by ``add`` and ``edit`` (``None`` or empty means "not given")."""
+    for option in reversed(
+        [
+            click.option("--description", help="What the data holds, in words people search."),
+            click.option("--tag", "tags", multiple=True, help="A tag (repeat for several)."),
+            click.option(
+                "--classification",
+                type=click.Choice(CLASSIFICATIONS),
+                help="public, internal (the default), personal (GDPR personal data) or "
+                "sensitive (its special categories).",
+            ),
+            click.option(
+                "--purpose",
+                "purposes",
+                multiple=True,
+                help="A purpose the data may be used for, e.g. churn-model (repeat for several).",
+            ),
+            click.option(
+                "--retention", help="How long runs may keep data derived from it: 90d, 12w, 1y."
+            ),
+            click.option("--owner", help="Who answers for the data (a person or a team)."),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def _declared(options: dict[str, Any]) -> dict[str, Any]:
+    declared = {
+        key: options[key]
+        for key in ("location", "description", "classification", "retention", "owner")
+        if options.get(key) is not None
+    }
+    for key in ("tags", "purposes"):
+        if options.get(key):
+            declared[key] = list(options[key])
+        if options.get(f"clear_{key}"):
+            declared[key] = []
+    return declared
+
+
+def _print_dataset(dataset: Dataset, as_json: bool) -> None:
+    if as_json:
+        print_json(dataset.to_dict())
+        return
+    described = dataset.to_dict()
+    schema = described.pop("schema")
+    described["tags"] = ", ".join(described["tags"])
+    described["purposes"] = ", ".join(described["purposes"])
+    print_fields(f"Dataset {dataset.name}", described)
+    if schema:
+        print_table("Schema", ("column", "type"), [(f["name"], f["type"]) for f in schema])
+
+
+@click.group()
+def data() -> None:
+    """The data catalog: declare datasets, find them by searching, sync datasets.yaml."""
+
+
+@data.command("add")
+@click.argument("name")
+@click.argument("location")
+@declaration_options
+@json_option
+@pass_cli
+def add(cli_ctx: CliContext, name: str, as_json: bool, **options: Any) -> None:
+    """Catalogue dataset NAME at LOCATION (a path inside the project or an fsspec URL); its
+    schema is read from the data (CSV, Parquet, Arrow, JSON lines)."""
+    from nbtools.data.catalog import add_dataset, dataset_spec
+
+    project = cli_ctx.project
+    dataset = add_dataset(project, dataset_spec(project, name, _declared(options)))
+    _print_dataset(dataset, as_json)
+
+
+@data.command("edit")
+@click.argument("name")
+@click.option("--location", help="A new location (path inside the project or fsspec URL).")
+@declaration_options
+@click.option("--clear-tags", is_flag=True, help="Remove every tag (before --tag).")
+@click.option("--clear-purposes", is_flag=True, help="Remove every purpose (before --purpose).")
+@json_option
+@pass_cli
+def edit(cli_ctx: CliContext, name: str, as_json: bool, **options: Any) -> None:
+    """Change dataset NAME: given options replace its values (--tag/--purpose replace the
+    whole list); its schema is read again from the data, also when no option is given."""
+    from nbtools.data.catalog import edit_dataset
+
+    if options["clear_tags"] and options["tags"]:
+        options["clear_tags"] = False
+    if options["clear_purposes"] and options["purposes"]:
+        options["clear_purposes"] = False
+    _print_dataset(edit_dataset(cli_ctx.project, name, _declared(options)), as_json)
+
+
+@data.command("remove")
+@click.argument("name")
+@pass_cli
+def remove(cli_ctx: CliContext, name: str) -> None:
+    """Remove dataset NAME from the catalog (the data itself is left alone)."""
+    from nbtools.data.catalog import remove_dataset
+
+    remove_dataset(cli_ctx.project, name)
+    click.echo(f"Removed dataset {name} from the catalog.")
+
+
+def _rows(datasets: list[Dataset]) -> list[tuple[Any, ...]]:
+    return [
+        (
+            d.name,
+            d.spec.classification,
+            ", ".join(d.spec.purposes),
+            d.spec.location,
+            d.spec.description.splitlines()[0][:60] if d.spec.description else "",
+        )
+        for d in datasets
+    ]
+
+
+_COLUMNS = ("name", "classification", "purposes", "location", "description")
+
+
+@data.command("list")
+@click.option("--tag", help="Only datasets with this tag.")
+@click.option("--classification", type=click.Choice(CLASSIFICATIONS), help="Only this level.")
+@json_option
+@pass_cli
+def list_command(
+    cli_ctx: CliContext, tag: str | None, classification: str | None, as_json: bool
+) -> None:
+    """List the catalog, by name."""
+    from nbtools.data.catalog import list_datasets
+
+    datasets = list_datasets(cli_ctx.project, tag=tag, classification=classification)
+    if as_json:
+        print_json([d.to_dict() for d in datasets])
+        return
+    print_table(f"Datasets ({len(datasets)})", _COLUMNS, _rows(datasets))
+
+
+@data.command("show")
+@click.argument("name")
+@json_option
+@pass_cli
+def show(cli_ctx: CliContext, name: str, as_json: bool) -> None:
+    """Show dataset NAME with the schema read from its data."""
+    from nbtools.data.catalog import get_dataset
+
+    _print_dataset(get_dataset(cli_ctx.project, name), as_json)
+
+
+@data.command("search")
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True, help="At most this many results.")
+@json_option
+@pass_cli
+def search(cli_ctx: CliContext, query: str, limit: int, as_json: bool) -> None:
+    """Find datasets by words of their name, description, tags and column names (every word
+    must match; 'payment' also finds 'payments' and customer_payment_amount), best first."""
+    from nbtools.data.search import search_datasets
+
+    found = search_datasets(cli_ctx.project, query, limit)
+    if as_json:
+        print_json([{**d.to_dict(), "rank": d.rank} for d in found])
+        return
+    print_table(f"Datasets matching {query!r} ({len(found)})", _COLUMNS, _rows(found))
+
+
+file_option = click.option(
+    "--file", "path", help="The catalog file, inside the project (default: datasets.yaml)."
+)
+
+
+@data.command("sync")
+@file_option
+@click.option("--prune", is_flag=True, help="Also remove datasets the file does not declare.")
+@json_option
+@pass_cli
+def sync(cli_ctx: CliContext, path: str | None, prune: bool, as_json: bool) -> None:
+    """Load datasets.yaml into the catalog: the file wins; running it again changes nothing."""
+    from nbtools.data.catalogfile import sync_catalog
+
+    report = sync_catalog(cli_ctx.project, path, prune=prune)
+    if as_json:
+        print_json(report.to_dict())
+        return
+    for outcome, names in report.to_dict().items():
+        if names:
+            click.echo(f"{outcome.replace('_', ' ')}: {', '.join(names)}")
+    if report.not_in_file:
+        click.echo("(--prune removes the datasets not in the file)")
+
+
+@data.command("export")
+@file_option
+@json_option
+@pass_cli
+def export(cli_ctx: CliContext, path: str | None, as_json: bool) -> None:
+    """Write the catalog's declarations to datasets.yaml (schemas are read from the data)."""
+    from nbtools.data.catalogfile import export_catalog
+
+    target = export_catalog(cli_ctx.project, path)
+    shown = cli_ctx.project.relative(target)
+    if as_json:
+        print_json({"path": shown})
+        return
+    click.echo(f"Wrote {shown}.")

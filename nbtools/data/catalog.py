@@ -1,0 +1,255 @@
+"""The data catalog's service face: functions taking a :class:`Project`, each owning its
+transaction and returning :class:`Dataset` values.
+
+Writes validate every field with :mod:`nbtools.data.fields` first and read the schema from
+the data (:mod:`nbtools.data.schema`) before the write transaction, so a slow or missing
+file never holds the store's lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nbtools.data import fields
+from nbtools.data.records import DatasetRecord
+from nbtools.data.schema import Field, SchemaReading, read_schema
+from nbtools.data.words import split_words, words_text
+from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.store.base import utcnow
+
+if TYPE_CHECKING:
+    from nbtools.project import Project
+
+#: The fields a user declares (the schema is read from the data, never declared).
+DECLARED_FIELDS = (
+    "location",
+    "description",
+    "tags",
+    "owner",
+    "classification",
+    "purposes",
+    "retention",
+)
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What a user declares about a dataset, validated by :func:`dataset_spec`."""
+
+    name: str
+    location: str
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    owner: str = ""
+    classification: str = fields.DEFAULT_CLASSIFICATION
+    purposes: tuple[str, ...] = ()
+    retention: str | None = None
+
+    def declared(self) -> dict[str, Any]:
+        """The declared fields, as ``datasets.yaml`` and ``--json`` write them."""
+        return {
+            "location": self.location,
+            "description": self.description,
+            "tags": list(self.tags),
+            "owner": self.owner,
+            "classification": self.classification,
+            "purposes": list(self.purposes),
+            "retention": self.retention,
+        }
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A catalogued dataset: the declaration, the schema read from the data, timestamps."""
+
+    spec: DatasetSpec
+    schema: tuple[Field, ...] | None
+    schema_note: str | None
+    created_at: datetime
+    updated_at: datetime
+    rank: float | None = field(default=None, compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.spec.name,
+            **self.spec.declared(),
+            "schema": [f.to_dict() for f in self.schema] if self.schema is not None else None,
+            "schema_note": self.schema_note,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+def dataset_spec(project: Project, name: str, declared: Mapping[str, Any]) -> DatasetSpec:
+    """Validate a declaration (CLI options, a ``datasets.yaml`` entry) into a spec."""
+    unknown = sorted(set(declared) - set(DECLARED_FIELDS))
+    if unknown:
+        raise InvalidInputError(
+            f"Unknown dataset field(s) {', '.join(unknown)}; known: {', '.join(DECLARED_FIELDS)}.",
+            field=unknown[0],
+        )
+    if "location" not in declared:
+        raise InvalidInputError(f"Dataset {name!r} needs a location.", field="location")
+    return DatasetSpec(
+        name=fields.parse_name(name),
+        location=fields.parse_location(project, declared["location"]),
+        description=fields.parse_text(
+            declared.get("description"), "description", fields.MAX_DESCRIPTION_LENGTH
+        ),
+        tags=fields.parse_labels(declared.get("tags") or (), "tags"),
+        owner=fields.parse_text(declared.get("owner"), "owner", fields.MAX_OWNER_LENGTH),
+        classification=fields.parse_classification(
+            declared.get("classification") or fields.DEFAULT_CLASSIFICATION
+        ),
+        purposes=fields.parse_labels(declared.get("purposes") or (), "purposes"),
+        retention=fields.parse_retention(declared.get("retention")),
+    )
+
+
+def data_url(project: Project, location: str) -> str:
+    """What fsspec opens for a location: the absolute path of a root-relative one."""
+    return location if fields.url_protocol(location) else str(project.root / location)
+
+
+def add_dataset(project: Project, spec: DatasetSpec) -> Dataset:
+    """Catalogue a new dataset; :class:`ConflictError` when the name is taken."""
+    reading = read_schema(data_url(project, spec.location))
+    with project.store.session(write=True) as session:
+        if _find(session, spec.name) is not None:
+            raise ConflictError(
+                f"A dataset named {spec.name!r} exists already: edit it with "
+                f"`nbtools data edit {spec.name}`.",
+                field="name",
+                name=spec.name,
+            )
+        record = DatasetRecord(name=spec.name)
+        _apply(record, spec, reading)
+        session.add(record)
+        session.flush()
+        return _dataset(record)
+
+
+def edit_dataset(project: Project, name: str, changes: Mapping[str, Any]) -> Dataset:
+    """Change some declared fields of dataset ``name`` (none: only read the schema again)."""
+    current = get_dataset(project, name)
+    spec = dataset_spec(project, name, {**current.spec.declared(), **changes})
+    return _save(project, spec)
+
+
+def save_dataset(project: Project, spec: DatasetSpec) -> tuple[Dataset, str]:
+    """Make the catalog hold ``spec``: ``added``, ``updated`` or ``unchanged`` (an unchanged
+    declaration leaves the schema as it was read: ``data edit NAME`` reads it again)."""
+    try:
+        current = get_dataset(project, spec.name)
+    except NotFoundError:
+        return add_dataset(project, spec), "added"
+    if current.spec == spec:
+        return current, "unchanged"
+    return _save(project, spec), "updated"
+
+
+def _save(project: Project, spec: DatasetSpec) -> Dataset:
+    reading = read_schema(data_url(project, spec.location))
+    with project.store.session(write=True) as session:
+        record = _get(session, spec.name)
+        _apply(record, spec, reading)
+        record.updated_at = utcnow()
+        session.flush()
+        return _dataset(record)
+
+
+def remove_dataset(project: Project, name: str) -> None:
+    """Remove dataset ``name`` from the catalog (the data itself is not touched)."""
+    with project.store.session(write=True) as session:
+        session.delete(_get(session, name))
+
+
+def get_dataset(project: Project, name: str) -> Dataset:
+    """Dataset ``name``, or :class:`NotFoundError`."""
+    with project.store.session() as session:
+        return _dataset(_get(session, name))
+
+
+def list_datasets(
+    project: Project, *, tag: str | None = None, classification: str | None = None
+) -> list[Dataset]:
+    """Every dataset, by name; only those with ``tag`` / ``classification`` when given."""
+    query = select(DatasetRecord).order_by(DatasetRecord.name)
+    if classification is not None:
+        query = query.where(
+            DatasetRecord.classification == fields.parse_classification(classification)
+        )
+    with project.store.session() as session:
+        datasets = [_dataset(record) for record in session.scalars(query)]
+    return [d for d in datasets if tag is None or tag in d.spec.tags]
+
+
+def datasets_by_id(session: Session, ranked: Iterable[tuple[int, float]]) -> list[Dataset]:
+    """The datasets of ``(id, rank)`` pairs, in that order, with their rank."""
+    pairs = list(ranked)
+    ids = [dataset_id for dataset_id, _ in pairs]
+    records = {
+        record.id: record
+        for record in session.scalars(select(DatasetRecord).where(DatasetRecord.id.in_(ids)))
+    }
+    return [replace(_dataset(records[i]), rank=rank) for i, rank in pairs if i in records]
+
+
+def _find(session: Session, name: str) -> DatasetRecord | None:
+    return session.scalars(select(DatasetRecord).where(DatasetRecord.name == name)).first()
+
+
+def _get(session: Session, name: str) -> DatasetRecord:
+    record = _find(session, name)
+    if record is None:
+        raise NotFoundError(
+            f"No dataset named {name!r}: `nbtools data list` shows the catalog.", name=name
+        )
+    return record
+
+
+def _apply(record: DatasetRecord, spec: DatasetSpec, reading: SchemaReading) -> None:
+    record.location = spec.location
+    record.description = spec.description
+    record.tags = list(spec.tags)
+    record.owner = spec.owner
+    record.classification = spec.classification
+    record.purposes = list(spec.purposes)
+    record.retention = spec.retention
+    record.retention_days = fields.retention_days(spec.retention)
+    record.schema_fields = (
+        [f.to_dict() for f in reading.fields] if reading.fields is not None else None
+    )
+    record.schema_note = reading.note
+    record.search_name = " ".join(split_words(spec.name))
+    record.search_tags = words_text(spec.tags)
+    record.search_columns = words_text(f.name for f in reading.fields or ())
+
+
+def _dataset(record: DatasetRecord) -> Dataset:
+    spec = DatasetSpec(
+        name=record.name,
+        location=record.location,
+        description=record.description,
+        tags=tuple(record.tags),
+        owner=record.owner,
+        classification=record.classification,
+        purposes=tuple(record.purposes),
+        retention=record.retention,
+    )
+    schema = (
+        tuple(Field(f["name"], f["type"]) for f in record.schema_fields)
+        if record.schema_fields is not None
+        else None
+    )
+    return Dataset(spec, schema, record.schema_note, record.created_at, record.updated_at)

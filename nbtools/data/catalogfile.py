@@ -1,0 +1,151 @@
+"""``datasets.yaml``: the catalog declared in version control at the project root.
+
+::
+
+    datasets:
+      customers:
+        location: data/customers.csv
+        description: One row per customer.
+        tags: [crm]
+        owner: data-team
+        classification: personal
+        purposes: [churn-model, billing]
+        retention: 90d
+
+``sync`` makes the catalog hold every declaration of the file (the file wins over what the
+store holds; running it twice changes nothing) and, with ``prune``, removes datasets the file
+does not declare. The whole file is validated before anything is written. ``export`` writes
+the catalog's declarations (schemas are read from the data, so they are not written).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nbtools.data.catalog import (
+    DatasetSpec,
+    dataset_spec,
+    list_datasets,
+    remove_dataset,
+    save_dataset,
+)
+from nbtools.errors import InvalidInputError, NbtoolsError
+
+if TYPE_CHECKING:
+    from nbtools.project import Project
+
+CATALOG_FILE = "datasets.yaml"
+
+
+@dataclass
+class SyncReport:
+    """The names of the datasets each outcome of a sync applied to."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    not_in_file: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, list[str]]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "not_in_file": self.not_in_file,
+        }
+
+
+def catalog_path(project: Project, path: str | None) -> Path:
+    """The catalog file: ``path`` (inside the root) or ``datasets.yaml`` at the root."""
+    return project.resolve(path or CATALOG_FILE)
+
+
+def read_catalog_file(project: Project, path: Path) -> list[DatasetSpec]:
+    """Every declaration of the file, validated; errors name the file and the dataset."""
+    import yaml
+
+    shown = project.relative(path)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InvalidInputError(
+            f"{shown} does not exist: write it, or `nbtools data export` the catalog.",
+            field="path",
+        ) from exc
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"{shown} is not valid YAML: {exc}", field="path") from exc
+    if document is None:
+        return []
+    entries = document.get("datasets") if isinstance(document, dict) else None
+    if not isinstance(document, dict) or set(document) - {"datasets"}:
+        raise InvalidInputError(
+            f"{shown} must hold one mapping, `datasets:`, of names to declarations.",
+            field="path",
+        )
+    if entries is None:
+        return []
+    if not isinstance(entries, dict):
+        raise InvalidInputError(f"`datasets` in {shown} must map names to declarations.")
+    specs = []
+    for name, declared in entries.items():
+        if not isinstance(declared, dict):
+            raise InvalidInputError(
+                f"{shown}: dataset {name!r} must be a mapping of fields (location, ...).",
+                field="path",
+                dataset=str(name),
+            )
+        try:
+            specs.append(dataset_spec(project, str(name), declared))
+        except NbtoolsError as exc:
+            raise InvalidInputError(
+                f"{shown}: dataset {name!r}: {exc.message}",
+                field=exc.details.get("field", "path"),
+                dataset=str(name),
+            ) from exc
+    return specs
+
+
+def sync_catalog(project: Project, path: str | None = None, *, prune: bool = False) -> SyncReport:
+    """Load the catalog file into the store (see the module's docstring)."""
+    specs = read_catalog_file(project, catalog_path(project, path))
+    report = SyncReport()
+    declared = set()
+    for spec in specs:
+        declared.add(spec.name)
+        _, outcome = save_dataset(project, spec)
+        getattr(report, outcome).append(spec.name)
+    for dataset in list_datasets(project):
+        if dataset.name not in declared:
+            if prune:
+                remove_dataset(project, dataset.name)
+                report.removed.append(dataset.name)
+            else:
+                report.not_in_file.append(dataset.name)
+    return report
+
+
+def export_catalog(project: Project, path: str | None = None) -> Path:
+    """Write every dataset's declaration to the catalog file; returns its path."""
+    import yaml
+
+    target = catalog_path(project, path)
+    document: dict[str, Any] = {
+        "datasets": {
+            dataset.name: _without_defaults(dataset.spec.declared())
+            for dataset in list_datasets(project)
+        }
+    }
+    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(target)
+    return target
+
+
+def _without_defaults(declared: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in declared.items() if value not in ("", [], None)}

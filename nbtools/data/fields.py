@@ -1,0 +1,156 @@
+"""The one parser of each field of a dataset, shared by the CLI, ``datasets.yaml`` and the
+service: each returns the canonical value or raises :class:`InvalidInputError` naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nbtools.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from nbtools.project import Project
+
+#: GDPR-oriented levels: ``personal`` is personal data, ``sensitive`` its special categories.
+CLASSIFICATIONS = ("public", "internal", "personal", "sensitive")
+#: Classifications whose use requires a job purpose listed by the dataset.
+PROTECTED_CLASSIFICATIONS = frozenset({"personal", "sensitive"})
+DEFAULT_CLASSIFICATION = "internal"
+
+MAX_NAME_LENGTH = 128
+MAX_DESCRIPTION_LENGTH = 10_000
+MAX_OWNER_LENGTH = 255
+MAX_LOCATION_LENGTH = 2048
+MAX_LABEL_LENGTH = 64
+MAX_LABELS = 64
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*\Z")
+_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+_RETENTION = re.compile(r"([1-9][0-9]{0,5})([dwy])\Z")
+_RETENTION_DAYS = {"d": 1, "w": 7, "y": 365}
+_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def parse_name(value: str) -> str:
+    """A dataset name: a letter, then letters, digits, ``_``, ``-`` or ``.`` (unique)."""
+    if not isinstance(value, str) or not _NAME.match(value) or len(value) > MAX_NAME_LENGTH:
+        raise InvalidInputError(
+            f"Dataset name {value!r} is not valid: start with a letter, then use letters, "
+            f"digits, '_', '-' or '.' (at most {MAX_NAME_LENGTH} characters).",
+            field="name",
+        )
+    return value
+
+
+def parse_classification(value: str) -> str:
+    """One of :data:`CLASSIFICATIONS`."""
+    if value not in CLASSIFICATIONS:
+        raise InvalidInputError(
+            f"Classification {value!r} is not one of {', '.join(CLASSIFICATIONS)}.",
+            field="classification",
+            allowed=list(CLASSIFICATIONS),
+        )
+    return value
+
+
+def parse_labels(values: Iterable[str], field: str) -> tuple[str, ...]:
+    """Tags or purposes: identifiers such as ``churn-model``, deduplicated, order kept."""
+    if isinstance(values, str):
+        values = [values]
+    labels: list[str] = []
+    for value in values:
+        if not isinstance(value, str) or not _LABEL.match(value) or len(value) > MAX_LABEL_LENGTH:
+            raise InvalidInputError(
+                f"{field[:-1].capitalize()} {value!r} is not valid: use letters, digits, '_', "
+                f"'-' or '.', starting with a letter or digit (at most {MAX_LABEL_LENGTH}).",
+                field=field,
+            )
+        if value not in labels:
+            labels.append(value)
+    if len(labels) > MAX_LABELS:
+        raise InvalidInputError(f"At most {MAX_LABELS} {field} per dataset.", field=field)
+    return tuple(labels)
+
+
+def parse_retention(value: str | None) -> str | None:
+    """``90d``, ``12w`` or ``1y`` (a year counts 365 days); empty or ``None`` for none."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _RETENTION.match(value):
+        raise InvalidInputError(
+            f"Retention {value!r} is not valid: a number of days, weeks or years such as "
+            "90d, 12w or 1y.",
+            field="retention",
+        )
+    return value
+
+
+def retention_days(retention: str | None) -> int | None:
+    """The number of days a canonical retention stands for."""
+    if retention is None:
+        return None
+    match = _RETENTION.match(retention)
+    assert match is not None, retention
+    return int(match.group(1)) * _RETENTION_DAYS[match.group(2)]
+
+
+def parse_text(value: str | None, field: str, limit: int) -> str:
+    """Free text (description, owner), without NUL, at most ``limit`` characters."""
+    value = value or ""
+    if not isinstance(value, str) or "\0" in value or len(value) > limit:
+        raise InvalidInputError(
+            f"The {field} must be text of at most {limit} characters.", field=field
+        )
+    return value.strip()
+
+
+def url_protocol(location: str) -> str | None:
+    """The protocol of an fsspec URL (``s3`` of ``s3://b/k``), ``None`` for a plain path."""
+    match = _URL.match(location)
+    return match.group(1).lower() if match else None
+
+
+def parse_location(project: Project, value: str) -> str:
+    """A path inside the project root (kept root-relative, ``/``-separated) or an fsspec URL.
+
+    ``file://`` URLs are paths and must be inside the root too; other URLs must name a
+    protocol fsspec knows (its backend, e.g. s3fs, need not be installed here).
+    """
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_LOCATION_LENGTH:
+        raise InvalidInputError(
+            f"The location must be a path or URL of at most {MAX_LOCATION_LENGTH} characters.",
+            field="location",
+        )
+    value = value.strip()
+    protocol = url_protocol(value)
+    if protocol is None or protocol in {"file", "local"}:
+        path = value.split("://", 1)[1] if protocol else value
+        return _root_relative(project, path)
+    from fsspec.registry import known_implementations, registry
+
+    if protocol not in known_implementations and protocol not in registry:
+        raise InvalidInputError(
+            f"Location {value!r} uses the protocol {protocol!r}, which fsspec does not know.",
+            field="location",
+        )
+    return value
+
+
+def _root_relative(project: Project, path: str) -> str:
+    candidate = Path(path)
+    if candidate.is_absolute():
+        if not project.contains(candidate):
+            raise InvalidInputError(
+                f"Location {path!r} is outside the project root {project.root}: give a path "
+                "inside it or a URL.",
+                field="location",
+            )
+        return project.relative(candidate)
+    try:
+        resolved = project.resolve(path)
+    except InvalidInputError as exc:
+        raise InvalidInputError(exc.message, field="location") from exc
+    return project.relative(resolved)

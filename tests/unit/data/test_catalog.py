@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from nbtools.data.catalog import (
+    add_dataset,
+    dataset_spec,
+    edit_dataset,
+    get_dataset,
+    list_datasets,
+    remove_dataset,
+)
+from nbtools.data.fields import retention_days
+from nbtools.data.schema import Field
+from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.project import Project
+
+
+def _add(project: Project, name: str, **declared: object):  # type: ignore[no-untyped-def]
+    return add_dataset(project, dataset_spec(project, name, declared))
+
+
+def test_add_reads_the_schema_and_show_returns_it(catalog_project: Project) -> None:
+    (catalog_project.root / "data" / "customers.csv").write_text("id,email\n1,a@b.c\n")
+    added = _add(
+        catalog_project,
+        "customers",
+        location="data/customers.csv",
+        description=" One row per customer. ",
+        tags=["crm", "crm", "eu"],
+        classification="personal",
+        purposes=["churn-model"],
+        retention="12w",
+        owner="data-team",
+    )
+    shown = get_dataset(catalog_project, "customers")
+    assert shown == added
+    assert shown.schema == (Field("id", "integer"), Field("email", "string"))
+    assert shown.spec.tags == ("crm", "eu")
+    assert shown.spec.description == "One row per customer."
+    assert shown.to_dict()["purposes"] == ["churn-model"]
+    assert retention_days(shown.spec.retention) == 84
+
+
+def test_locations_paths_inside_the_root_and_urls(catalog_project: Project) -> None:
+    root = catalog_project.root
+    assert _add(catalog_project, "a", location=str(root / "data" / "x.csv")).spec.location == (
+        "data/x.csv"
+    )
+    assert _add(catalog_project, "b", location=f"file://{root}/data/y.csv").spec.location == (
+        "data/y.csv"
+    )
+    assert _add(catalog_project, "c", location="./data//z.csv").spec.location == "data/z.csv"
+    url = _add(catalog_project, "d", location="s3://bucket/k.parquet")
+    assert url.spec.location == "s3://bucket/k.parquet"
+    assert url.schema is None
+    assert "s3fs" in (url.schema_note or "")
+    for bad in ("../x.csv", "/etc/passwd", "file:///etc/passwd", "nosuchproto://x", " ", "a\0b"):
+        with pytest.raises(InvalidInputError) as caught:
+            _add(catalog_project, "bad", location=bad)
+        assert caught.value.details["field"] == "location"
+    os.symlink("/tmp", root / "escape")
+    with pytest.raises(InvalidInputError):
+        _add(catalog_project, "bad", location="escape/x.csv")
+    assert [d.name for d in list_datasets(catalog_project)] == ["a", "b", "c", "d"]
+
+
+@pytest.mark.parametrize(
+    ("field", "declared"),
+    [
+        ("name", {"name": "1abc"}),
+        ("name", {"name": "a b"}),
+        ("name", {"name": "x" * 129}),
+        ("classification", {"classification": "secret"}),
+        ("tags", {"tags": ["a b"]}),
+        ("purposes", {"purposes": ["-x"]}),
+        ("retention", {"retention": "90"}),
+        ("retention", {"retention": "0d"}),
+        ("retention", {"retention": "3m"}),
+        ("description", {"description": "x" * 10_001}),
+        ("colour", {"colour": "red"}),
+        ("location", {"location": None}),
+    ],
+)
+def test_bad_declarations_name_the_field_and_change_nothing(
+    catalog_project: Project, field: str, declared: dict[str, object]
+) -> None:
+    declared = dict(declared)
+    name = str(declared.pop("name", "ok"))
+    with pytest.raises(InvalidInputError) as caught:
+        _add(catalog_project, name, **{"location": "data/x.csv", **declared})
+    assert caught.value.details["field"] == field
+    assert list_datasets(catalog_project) == []
+
+
+def test_names_are_unique(catalog_project: Project) -> None:
+    _add(catalog_project, "x", location="data/x.csv")
+    with pytest.raises(ConflictError):
+        _add(catalog_project, "x", location="data/other.csv")
+    assert get_dataset(catalog_project, "x").spec.location == "data/x.csv"
+
+
+def test_edit_replaces_given_fields_and_reads_the_schema_again(catalog_project: Project) -> None:
+    data = catalog_project.root / "data" / "x.csv"
+    _add(catalog_project, "x", location="data/x.csv", tags=["a"], purposes=["p"])
+    assert get_dataset(catalog_project, "x").schema is None
+    data.write_text("amount\n1\n")
+    edited = edit_dataset(catalog_project, "x", {})
+    assert edited.schema == (Field("amount", "integer"),)
+    assert edited.updated_at > edited.created_at
+    edited = edit_dataset(catalog_project, "x", {"tags": [], "classification": "sensitive"})
+    assert edited.spec.tags == ()
+    assert edited.spec.purposes == ("p",)
+    assert edited.spec.classification == "sensitive"
+    with pytest.raises(InvalidInputError):
+        edit_dataset(catalog_project, "x", {"classification": "nope"})
+    assert get_dataset(catalog_project, "x").spec.classification == "sensitive"
+    with pytest.raises(NotFoundError):
+        edit_dataset(catalog_project, "missing", {})
+
+
+def test_remove_and_filters(catalog_project: Project) -> None:
+    _add(catalog_project, "a", location="data/a.csv", tags=["t"], classification="public")
+    _add(catalog_project, "b", location="data/b.csv", classification="personal")
+    assert [d.name for d in list_datasets(catalog_project, tag="t")] == ["a"]
+    assert [d.name for d in list_datasets(catalog_project, classification="personal")] == ["b"]
+    remove_dataset(catalog_project, "a")
+    assert [d.name for d in list_datasets(catalog_project)] == ["b"]
+    with pytest.raises(NotFoundError):
+        remove_dataset(catalog_project, "a")

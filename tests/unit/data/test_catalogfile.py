@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import pytest
+
+from nbtools.data.catalog import add_dataset, dataset_spec, get_dataset, list_datasets
+from nbtools.data.catalogfile import export_catalog, sync_catalog
+from nbtools.errors import InvalidInputError
+from nbtools.project import Project
+
+CATALOG = """\
+datasets:
+  customers:
+    location: data/customers.csv
+    description: One row per customer.
+    tags: [crm]
+    classification: personal
+    purposes: [churn-model, billing]
+    retention: 90d
+  events:
+    location: s3://bucket/events.parquet
+"""
+
+
+def test_sync_adds_then_changes_nothing_and_the_file_wins(catalog_project: Project) -> None:
+    (catalog_project.root / "datasets.yaml").write_text(CATALOG)
+    (catalog_project.root / "data" / "customers.csv").write_text("id\n1\n")
+    first = sync_catalog(catalog_project)
+    assert (first.added, first.updated) == (["customers", "events"], [])
+    again = sync_catalog(catalog_project)
+    assert (again.added, again.updated, again.unchanged) == ([], [], ["customers", "events"])
+    before = get_dataset(catalog_project, "customers")
+    assert before.spec.purposes == ("churn-model", "billing")
+    assert before.schema is not None
+
+    # a change made outside the file is overwritten by the next sync
+    from nbtools.data.catalog import edit_dataset
+
+    edit_dataset(catalog_project, "customers", {"classification": "public"})
+    add_dataset(catalog_project, dataset_spec(catalog_project, "local", {"location": "x.csv"}))
+    report = sync_catalog(catalog_project)
+    assert report.updated == ["customers"]
+    assert report.not_in_file == ["local"]
+    assert get_dataset(catalog_project, "customers").spec.classification == "personal"
+    pruned = sync_catalog(catalog_project, prune=True)
+    assert pruned.removed == ["local"]
+    assert [d.name for d in list_datasets(catalog_project)] == ["customers", "events"]
+
+
+def test_export_round_trips(catalog_project: Project) -> None:
+    (catalog_project.root / "datasets.yaml").write_text(CATALOG)
+    sync_catalog(catalog_project)
+    exported = export_catalog(catalog_project, "exported/catalog.yaml")
+    assert exported == catalog_project.root / "exported" / "catalog.yaml"
+    text = exported.read_text()
+    assert "schema" not in text
+    report = sync_catalog(catalog_project, "exported/catalog.yaml")
+    assert report.unchanged == ["customers", "events"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("datasets: [a, b]", "must map names"),
+        ("other: {}", "one mapping"),
+        ("datasets:\n  a: text", "must be a mapping"),
+        ("datasets:\n  ok: {location: a.csv}\n  bad: {location: ../x.csv}", "'bad'"),
+        ("datasets:\n  ok: {location: a.csv, classification: top}", "Classification"),
+        ("datasets: {a: [", "not valid YAML"),
+    ],
+)
+def test_a_bad_file_changes_nothing(catalog_project: Project, content: str, message: str) -> None:
+    (catalog_project.root / "datasets.yaml").write_text(content)
+    with pytest.raises(InvalidInputError, match=message):
+        sync_catalog(catalog_project)
+    assert list_datasets(catalog_project) == []
+
+
+def test_missing_empty_and_outside_files(catalog_project: Project) -> None:
+    with pytest.raises(InvalidInputError, match="does not exist"):
+        sync_catalog(catalog_project)
+    (catalog_project.root / "datasets.yaml").write_text("")
+    assert sync_catalog(catalog_project).added == []
+    with pytest.raises(InvalidInputError):
+        sync_catalog(catalog_project, "../datasets.yaml")
+    with pytest.raises(InvalidInputError):
+        export_catalog(catalog_project, "/tmp/datasets.yaml")

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from nbtools.cli.app import cli
+
+
+def nbtools(root: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--root", str(root), "data", *args])
+
+
+def as_json(result: Result) -> Any:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_add_search_show_edit_list_remove(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "tx.csv").write_text("id,customer_payment_amount\n1,2.5\n")
+    added = as_json(
+        nbtools(
+            tmp_path, "add", "tx_2026", "data/tx.csv", "--tag", "finance",
+            "--classification", "personal", "--purpose", "billing", "--purpose", "fraud",
+            "--retention", "90d", "--owner", "ana", "--json",
+        )
+    )  # fmt: skip
+    assert added["purposes"] == ["billing", "fraud"]
+    assert added["schema"][1] == {"name": "customer_payment_amount", "type": "number"}
+    nbtools(tmp_path, "add", "ledger", "s3://b/l.csv", "--description", "payments by customer")
+    found = as_json(nbtools(tmp_path, "search", "payment", "--json"))
+    assert {d["name"] for d in found} == {"tx_2026", "ledger"}
+    assert all(isinstance(d["rank"], float) for d in found)
+    table = nbtools(tmp_path, "search", "payment")
+    assert "tx_2026" in table.output
+    assert "ledger" in table.output
+    shown = nbtools(tmp_path, "show", "tx_2026")
+    assert "customer_payment_amount" in shown.output
+    assert "personal" in shown.output
+    edited = as_json(nbtools(tmp_path, "edit", "tx_2026", "--clear-purposes", "--json"))
+    assert edited["purposes"] == []
+    edited = as_json(nbtools(tmp_path, "edit", "tx_2026", "--purpose", "x", "--json"))
+    assert (edited["purposes"], edited["tags"]) == (["x"], ["finance"])
+    assert [d["name"] for d in as_json(nbtools(tmp_path, "list", "--json"))] == [
+        "ledger",
+        "tx_2026",
+    ]
+    assert nbtools(tmp_path, "remove", "ledger").exit_code == 0
+    assert "ledger" not in nbtools(tmp_path, "list").output
+
+
+def test_bad_input_exits_2_and_names_the_problem(tmp_path: Path) -> None:
+    assert nbtools(tmp_path, "add", "x", "data/x.csv").exit_code == 0
+    cases = [
+        (("add", "x", "data/y.csv"), "exists already"),
+        (("add", "y", "../y.csv"), ".."),
+        (("add", "2y", "y.csv"), "not valid"),
+        (("add", "y", "y.csv", "--classification", "secret"), "secret"),
+        (("add", "y", "y.csv", "--retention", "1 month"), "Retention"),
+        (("edit", "missing", "--owner", "a"), "No dataset named 'missing'"),
+        (("show", "missing"), "No dataset"),
+        (("search", "--"), "Missing argument"),
+        (("search", "__"), "no words"),
+        (("sync",), "does not exist"),
+    ]
+    for args, message in cases:
+        result = nbtools(tmp_path, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.output, (args, result.output)
+    assert [d["name"] for d in as_json(nbtools(tmp_path, "list", "--json"))] == ["x"]
+
+
+def test_sync_and_export(tmp_path: Path) -> None:
+    (tmp_path / "datasets.yaml").write_text("datasets:\n  a: {location: a.csv}\n")
+    assert as_json(nbtools(tmp_path, "sync", "--json"))["added"] == ["a"]
+    assert "unchanged: a" in nbtools(tmp_path, "sync").output
+    nbtools(tmp_path, "add", "b", "b.csv", "--tag", "t")
+    assert "not in file: b" in nbtools(tmp_path, "sync").output
+    assert as_json(nbtools(tmp_path, "export", "--json")) == {"path": "datasets.yaml"}
+    assert "tags:\n    - t" in (tmp_path / "datasets.yaml").read_text()

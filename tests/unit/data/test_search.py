@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet
+import pytest
+from sqlalchemy import text
+
+from nbtools.data.catalog import add_dataset, dataset_spec, edit_dataset, remove_dataset
+from nbtools.data.search import POSTGRES_VECTOR, search_datasets
+from nbtools.errors import InvalidInputError
+from nbtools.project import Project
+
+
+def _add(project: Project, name: str, **declared: object) -> None:
+    add_dataset(project, dataset_spec(project, name, declared))
+
+
+def _names(project: Project, query: str) -> list[str]:
+    return [dataset.name for dataset in search_datasets(project, query)]
+
+
+@pytest.fixture
+def catalog(catalog_project: Project) -> Project:
+    data = catalog_project.root / "data"
+    (data / "tx.csv").write_text("tx_id,customer_payment_amount\n1,2.5\n")
+    pyarrow.parquet.write_table(
+        pa.table({"customerId": [1], "churnScore": [0.5]}), data / "churn.parquet"
+    )
+    (data / "clicks.jsonl").write_text('{"session_id": "a", "page": "/"}\n')
+    _add(catalog_project, "tx_2026", location="data/tx.csv")
+    _add(catalog_project, "ledger", location="data/l.csv", description="Payments by customer.")
+    _add(catalog_project, "churn", location="data/churn.parquet", tags=["model-input"])
+    _add(catalog_project, "clicks", location="data/clicks.jsonl", description="Web sessions.")
+    _add(catalog_project, "payment", location="data/p.csv", description="Unrelated words.")
+    return catalog_project
+
+
+def test_payment_finds_column_and_description_and_ranks_the_name_first(catalog: Project) -> None:
+    found = _names(catalog, "payment")
+    assert found[0] == "payment"  # the name weighs most
+    assert set(found) == {"payment", "tx_2026", "ledger"}
+    ranks = [dataset.rank for dataset in search_datasets(catalog, "payment")]
+    assert ranks == sorted(ranks, reverse=True)  # type: ignore[type-var]
+
+
+def test_stemming_case_and_split_identifiers(catalog: Project) -> None:
+    assert set(_names(catalog, "Payments")) == {"payment", "tx_2026", "ledger"}
+    assert _names(catalog, "churn score") == ["churn"]
+    assert _names(catalog, "churnScore") == ["churn"]
+    assert set(_names(catalog, "customerId")) == {"churn", "tx_2026"}  # tx_id, customer_...
+    assert _names(catalog, "session") == ["clicks"]
+    assert _names(catalog, "sessions web") == ["clicks"]
+    assert _names(catalog, "model input") == ["churn"]
+    assert _names(catalog, "payment web") == []
+
+
+def test_query_syntax_never_reaches_the_engine(catalog: Project) -> None:
+    assert _names(catalog, "NEAR(payment") == []  # every word must match: "near" does not
+    assert _names(catalog, "payment OR web") == []
+    assert set(_names(catalog, 'payment*" ')) == {"payment", "tx_2026", "ledger"}
+    assert _names(catalog, "'; DROP TABLE datasets; --") == []
+    assert _names(catalog, "description:sessions") == []
+    assert len(_names(catalog, "payment")) == 3
+    for empty in ("", "  ", "__", '"', "*"):
+        with pytest.raises(InvalidInputError):
+            search_datasets(catalog, empty)
+    with pytest.raises(InvalidInputError):
+        search_datasets(catalog, "x", limit=0)
+
+
+def test_the_index_follows_edits_and_removals(catalog: Project) -> None:
+    edit_dataset(catalog, "clicks", {"description": "Payment page visits."})
+    assert "clicks" in _names(catalog, "payment")
+    assert _names(catalog, "web") == []
+    remove_dataset(catalog, "ledger")
+    assert "ledger" not in _names(catalog, "payment")
+    _add(catalog, "ledger", location="data/l2.csv", description="Ledger lines.")
+    assert _names(catalog, "ledger") == ["ledger"]
+    assert "ledger" not in _names(catalog, "customer")
+
+
+def test_limit(catalog: Project) -> None:
+    assert len(search_datasets(catalog, "payment", limit=1)) == 1
+
+
+def test_postgres_query_uses_the_index_expression(postgres_url: str, tmp_path: Path) -> None:
+    project = Project(tmp_path, db_url=postgres_url)
+    try:
+        with project.store.session() as session:
+            definition = session.execute(
+                text("SELECT indexdef FROM pg_indexes WHERE indexname = 'dataset_search'")
+            ).scalar_one()
+            session.execute(text("SET enable_seqscan = off"))
+            plan = "\n".join(
+                row[0]
+                for row in session.execute(
+                    text(
+                        "EXPLAIN SELECT id FROM datasets WHERE "
+                        f"({POSTGRES_VECTOR}) @@ plainto_tsquery('english', 'x')"
+                    )
+                )
+            )
+    finally:
+        project.close()
+    assert "gin" in definition
+    assert "dataset_search" in plan
+
+
+def test_the_postgres_query_and_index_use_one_expression() -> None:
+    import importlib
+
+    from nbtools.data import search
+
+    migration = importlib.import_module("nbtools.store.migrations.versions.catalog_0001_datasets")
+    assert f"(({POSTGRES_VECTOR}))" in migration.POSTGRES_INDEX
+    assert str(search._POSTGRES).count(POSTGRES_VECTOR) == 2
