@@ -61,8 +61,8 @@ def in_process(root: Path, runs: int) -> dict[str, Sample]:
 
 def seed_runs(root: Path, count: int) -> None:
     """``count`` more finished runs with the lineage of run 1 (rows only, nothing executed)."""
-    from nbtools.jobs.models import SUCCEEDED
     from nbtools.jobs.runs import get_run, new_run
+    from nbtools.jobs.tables import SUCCEEDED
     from nbtools.project import Project
 
     project = Project(root)

@@ -26,8 +26,8 @@ from figures import Goal, interleave, report, timed
 from nbtools import jobs, versioning
 from nbtools.envsnap.model import Snapshot
 from nbtools.envsnap.snapshots import save_snapshot
-from nbtools.jobs.models import SUCCEEDED
 from nbtools.jobs.runs import list_runs, new_run
+from nbtools.jobs.tables import SUCCEEDED
 from nbtools.jobs.views import run_summaries
 from nbtools.jsonvalues import json_default
 from nbtools.project import Project

@@ -29,7 +29,7 @@ from nbtools.jobs.outputs import RunOutput, copy_output_notebook, run_output
 from nbtools.jobs.views import JobSpec, RunDetail, RunSummary, run_detail, run_summaries
 
 if TYPE_CHECKING:
-    from nbtools.jobs.models import Run
+    from nbtools.jobs.tables import Run
     from nbtools.project import Project
 
 __all__ = [

@@ -12,10 +12,10 @@ from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.jobs import events
 from nbtools.jobs.errors import InvalidParameterError
 from nbtools.jobs.missed import MAX_CATCH_UP
-from nbtools.jobs.models import MISSED_POLICIES, MISSED_RUN_ONCE, Job
 from nbtools.jobs.pinned import check_pin
 from nbtools.jobs.schedules import check_cron, check_timezone, next_times
 from nbtools.jobs.submit import check_timeout, checked_parameters
+from nbtools.jobs.tables import MISSED_POLICIES, MISSED_RUN_ONCE, Job
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
@@ -200,7 +200,7 @@ def delete_job(project: Project, job_id: int) -> None:
     """Delete a job; its past runs stay in the history (without a job), with their metrics.
 
     The database deletes the job's alert rules, alerts, notification targets and outbox
-    (foreign keys ON DELETE CASCADE, see :mod:`nbtools.metrics.models`)."""
+    (foreign keys ON DELETE CASCADE, see :mod:`nbtools.metrics.tables`)."""
     with project.store.session(write=True) as session:
         session.delete(get_job(session, job_id))
     events.job_deleted(events.JobDeleted(project, job_id))

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from nbtools.jobs.models import Run
+    from nbtools.jobs.tables import Run
     from nbtools.project import Project
     from nbtools.store.database import Store
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs import events
 from nbtools.jobs.leases import LEASE_SECONDS, lease_free
-from nbtools.jobs.models import (
+from nbtools.jobs.storage import StoredFile, exists, join
+from nbtools.jobs.tables import (
     CANCELLED,
     ENDED_STATES,
     FAILED,
@@ -31,7 +32,6 @@ from nbtools.jobs.models import (
     Job,
     Run,
 )
-from nbtools.jobs.storage import StoredFile, exists, join
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:

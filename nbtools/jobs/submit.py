@@ -13,7 +13,7 @@ from nbtools.notebooks import read_notebook
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
-    from nbtools.jobs.models import Job, Run
+    from nbtools.jobs.tables import Job, Run
     from nbtools.project import Project
 
 

@@ -16,8 +16,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from nbtools.jobs import events
-from nbtools.jobs.models import RUNNING, SKIPPED, Job, Run
 from nbtools.jobs.runs import output_files
+from nbtools.jobs.tables import RUNNING, SKIPPED, Job, Run
 from nbtools.jsonvalues import WireModel
 from nbtools.store.base import utcnow
 

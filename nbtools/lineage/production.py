@@ -14,13 +14,13 @@ from sqlalchemy import select
 from nbtools.errors import NotFoundError
 
 if TYPE_CHECKING:
-    from nbtools.jobs.models import Run
+    from nbtools.jobs.tables import Run
     from nbtools.project import Project
 
 
 def last_successful_run(project: Project, notebook_path: str) -> Run:
     """The newest succeeded run of ``notebook_path`` with an environment snapshot."""
-    from nbtools.jobs.models import SUCCEEDED, Run
+    from nbtools.jobs.tables import SUCCEEDED, Run
 
     with project.store.session() as session:
         run = session.scalars(

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from nbtools.envsnap.model import SHORT_ID
-from nbtools.envsnap.records import EnvSnapshotRecord
-from nbtools.jobs.models import Run
-from nbtools.store.models import NotebookRecord
-from nbtools.versioning.models import VersionRecord
+from nbtools.envsnap.tables import EnvSnapshotRecord
+from nbtools.jobs.tables import Run
+from nbtools.store.tables import NotebookRecord
+from nbtools.versioning.tables import VersionRecord
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs.definitions import get_job
-from nbtools.metrics.models import ACKNOWLEDGED, ALERT_STATES, OPEN, Alert, AlertRule
 from nbtools.metrics.rule_parser import parse_rule
+from nbtools.metrics.tables import ACKNOWLEDGED, ALERT_STATES, OPEN, Alert, AlertRule
 from nbtools.store.base import utcnow
 
 MAX_LIST = 1000

@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from nbtools.jobs.models import FINAL_STATES, SUCCEEDED, Job, Run
 from nbtools.jobs.runs import output_files
 from nbtools.jobs.schedules import previous_times
+from nbtools.jobs.tables import FINAL_STATES, SUCCEEDED, Job, Run
 from nbtools.metrics.harvest import Harvest
-from nbtools.metrics.models import AlertRule
 from nbtools.metrics.monitor import MonitorResult, check_late
 from nbtools.metrics.notify.payload import JobRef
 from nbtools.metrics.pipeline import FinishedRun, harvest_file, process_finished_run
 from nbtools.metrics.rules import MAX_WINDOW, Late
 from nbtools.metrics.series import metric_values
+from nbtools.metrics.tables import AlertRule
 from nbtools.metrics.values import max_value_bytes
 
 if TYPE_CHECKING:

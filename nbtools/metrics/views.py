@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from nbtools.jsonvalues import WireModel
 
 if TYPE_CHECKING:
-    from nbtools.metrics.models import Alert, AlertRule, Notification, NotificationTarget
+    from nbtools.metrics.tables import Alert, AlertRule, Notification, NotificationTarget
 
 
 @dataclass(frozen=True)

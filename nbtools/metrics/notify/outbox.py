@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.jobs.definitions import get_job
-from nbtools.metrics.models import (
+from nbtools.metrics.tables import (
     CHANNELS,
     DELIVERED,
     DELIVERY_STATES,

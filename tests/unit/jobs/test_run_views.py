@@ -14,8 +14,8 @@ from sqlalchemy import event
 from nbtools import jobs, versioning
 from nbtools.envsnap.model import Snapshot
 from nbtools.envsnap.snapshots import save_snapshot
-from nbtools.jobs.models import SUCCEEDED
 from nbtools.jobs.runs import new_run
+from nbtools.jobs.tables import SUCCEEDED
 from nbtools.jsonvalues import json_default
 from nbtools.project import Project
 from nbtools.store.base import utcnow
