@@ -1,9 +1,10 @@
 """Start-up of the command line: `nbtools --help` beside the bare interpreter, same run.
 
-`nbtools --help` imports click and the command table only (commands are imported when they
-run), so it should cost little more than starting Python: target under 100 ms. The cases take
-turns run by run (bench/figures.py), so a change in the machine's load affects them alike; each
-prints its median and its spread. nbtools' modules are byte-compiled first, as a pip install
+`nbtools --help` imports click, traitlets (the settings whose traits declare the global
+options) and the command table only (commands are imported when they run), so it should cost
+little more than starting Python: target under 100 ms. The cases take turns run by run
+(bench/figures.py), so a change in the machine's load affects them alike; each prints its
+median and its spread. nbtools' modules are byte-compiled first, as a pip install
 does.
 
     python bench/bench_cli.py [--runs 21]

@@ -7,15 +7,21 @@ from typing import TYPE_CHECKING, Any
 from nbtools._version import __version__
 
 if TYPE_CHECKING:
+    from nbtools import data
     from nbtools.metrics.record import record
 
-__all__ = ["__version__", "record"]
+__all__ = ["__version__", "data", "record"]
 
 
 def __getattr__(name: str) -> Any:
-    """``nbtools.record`` is imported on first use: the CLI's start-up does not pay for it."""
+    """``nbtools.record`` and ``nbtools.data`` are imported on first use: the CLI's start-up
+    does not pay for them."""
     if name == "record":
         from nbtools.metrics.record import record
 
         return record
+    if name == "data":
+        import nbtools.data
+
+        return nbtools.data
     raise AttributeError(f"module 'nbtools' has no attribute {name!r}")

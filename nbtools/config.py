@@ -1,10 +1,13 @@
 """Configuration shared by the CLI and the server extension, declared once as traitlets.
 
-In a Jupyter config file: ``c.NbtoolsSettings.db_url = "postgresql+psycopg://..."``.
-The CLI maps ``--root``/``--db-url`` (and ``NBTOOLS_ROOT``/``NBTOOLS_DB_URL``) onto these traits.
+In a Jupyter config file: ``c.NbtoolsSettings.db_url = "postgresql+psycopg://..."``; in the
+environment ``$NBTOOLS_ROOT``, ``$NBTOOLS_STORE_DIR``, ``$NBTOOLS_DB_URL``; on the command line
+``nbtools --root``/``--db-url``. :mod:`nbtools.settings` reads them in that order.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from traitlets import Unicode
 from traitlets.config import Configurable
@@ -13,11 +16,13 @@ from traitlets.config import Configurable
 class NbtoolsSettings(Configurable):
     """Where the project lives and where its state is stored."""
 
+    env_prefix: ClassVar[str] = "NBTOOLS_"
+
     root_dir = Unicode(
         "",
         help="Project root. Notebook paths are relative to it. Default: the Jupyter server's "
         "root directory, or the current directory for the CLI.",
-    ).tag(config=True)
+    ).tag(config=True, env="NBTOOLS_ROOT")
 
     store_dir = Unicode(
         ".nbtools",

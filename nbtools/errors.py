@@ -38,8 +38,17 @@ class NotebookError(InvalidInputError):
     """A notebook file is missing, not JSON, truncated or not valid nbformat."""
 
 
+class PayloadTooLargeError(InvalidInputError):
+    """A request or input is larger than the configured limit (HTTP 413)."""
+
+
 class NotFoundError(NbtoolsError, LookupError):
     """A named object (job, run, version, snapshot, file) does not exist."""
+
+
+class HiddenPathError(NotFoundError):
+    """A path is hidden (a component starts with ``.``) or in the store directory, which
+    the server never serves: answered like a file that does not exist."""
 
 
 class ConflictError(NbtoolsError):
@@ -58,3 +67,8 @@ class CheckFailedError(NbtoolsError):
     """A check, test or run completed and failed: exit code 1 in the CLI."""
 
     exit_code = 1
+
+
+class PolicyRefusedError(NbtoolsError, PermissionError):
+    """A data-use rule refuses the action (a dataset used outside its allowed purposes): 403
+    over REST, exit 2 in the CLI; ``details`` name the dataset, classification and purposes."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path, PurePosixPath
 
 from nbtools.errors import PathOutsideRootError
@@ -16,7 +17,8 @@ def resolve_inside(root: Path, user_path: str) -> Path:
     """
     if "\x00" in user_path:
         raise PathOutsideRootError("The path contains a NUL byte.", path=user_path)
-    posix = PurePosixPath(user_path.replace("\\", "/"))
+    # On POSIX a backslash is a legal character of a file name, not a separator.
+    posix = PurePosixPath(user_path if os.sep == "/" else user_path.replace("\\", "/"))
     if posix.is_absolute() or Path(user_path).is_absolute():
         raise PathOutsideRootError(
             f"Absolute paths are not accepted: {user_path!r}. Give a path relative to the root.",

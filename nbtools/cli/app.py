@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import importlib
-import os
-from pathlib import Path
 from typing import Any
 
 import click
 
 from nbtools._version import __version__
 from nbtools.cli.context import CliContext
-from nbtools.cli.registry import COMMANDS, GLOBAL_OPTIONS
+from nbtools.cli.options import config_file_option, setting_option
+from nbtools.cli.registry import COMMANDS
+from nbtools.config import NbtoolsSettings
 from nbtools.errors import NbtoolsError
 
 
@@ -51,27 +51,19 @@ class LazyGroup(click.Group):
             raise NbtoolsCliError(error) from error
 
 
-def _global_options(command: Any) -> Any:
-    for option in reversed(GLOBAL_OPTIONS):
-        command = click.option(
-            option.flag,
-            option.dest,
-            default=lambda option=option: os.environ.get(option.env, option.default),
-            show_default=option.shown_default,
-            help=option.help,
-        )(command)
-    return command
-
-
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="nbtools")
-@_global_options
+@setting_option(NbtoolsSettings, "root_dir", "--root")
+@setting_option(NbtoolsSettings, "db_url", "--db-url")
+@config_file_option
 @click.pass_context
-def cli(ctx: click.Context, root: str, db_url: str) -> None:
+def cli(ctx: click.Context) -> None:
     """jupyter-nbtools: version notebooks, snapshot environments, extract tested packages
     and run notebooks as scheduled production jobs.
 
+    Settings come from a config file (--config), the environment and flags, each overriding
+    the one before (docs/configuration.md).
+
     Exit codes: 0 ok, 1 a check, test or run failed, 2 bad usage or bad input.
     """
-    ctx.obj = CliContext(root=Path(root), db_url=db_url)
-    ctx.call_on_close(ctx.obj.close)
+    ctx.call_on_close(ctx.ensure_object(CliContext).close)

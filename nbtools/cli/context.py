@@ -1,26 +1,58 @@
-"""State shared by every command: the project root and the store location."""
+"""State shared by every command: its settings (config file < environment < flags) and the
+project they describe."""
 
 from __future__ import annotations
 
 import functools
+import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from nbtools.errors import InvalidInputError
-from nbtools.project import Project
+
+if TYPE_CHECKING:
+    from traitlets.config import Config, Configurable
+
+    from nbtools.project import Project
+
+    C = TypeVar("C", bound=Configurable)
 
 
 class CliContext:
-    """Global options of ``nbtools``, with the project opened lazily."""
+    """The settings of one ``nbtools`` invocation, with the project opened lazily."""
 
-    def __init__(self, root: Path, db_url: str) -> None:
-        self.root = root
-        self.db_url = db_url
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        from traitlets.config import Config
+
+        self.environ = os.environ if environ is None else environ
+        self.config_file: Path | None = None
+        self.flags: Config = Config()
+
+    def config(self, classes: tuple[type[Configurable], ...]) -> Config:
+        """Every layer for ``classes``: config file, then environment, then flags."""
+        from nbtools.settings import CONFIG_FILE_VARIABLE, layered_config
+
+        named = self.config_file or self.environ.get(CONFIG_FILE_VARIABLE) or None
+        path = Path(named) if named else None
+        return layered_config(path, self.environ, self.flags, classes=classes)
+
+    def settings(self, cls: type[C]) -> C:
+        """An instance of the settings class ``cls`` for this invocation."""
+        from nbtools.settings import build
+
+        return build(cls, self.config((cls,)))
 
     @functools.cached_property
     def project(self) -> Project:
-        if self.root.exists() and not self.root.is_dir():
-            raise InvalidInputError(f"--root {self.root} is a file; give the project directory.")
-        return Project(self.root, db_url=self.db_url)
+        from nbtools.config import NbtoolsSettings
+        from nbtools.project import Project
+
+        settings = self.settings(NbtoolsSettings)
+        root = Path(settings.root_dir or ".").expanduser()
+        if root.exists() and not root.is_dir():
+            raise InvalidInputError(f"--root {root} is a file; give the project directory.")
+        return Project.from_settings(settings, default_root=Path.cwd())
 
     def close(self) -> None:
         """Release the store if a command opened it."""

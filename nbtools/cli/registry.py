@@ -1,5 +1,4 @@
-"""The command tree: names, where each command lives, its one-line help, and the options of
-``nbtools`` itself.
+"""The command tree: names, where each command lives and its one-line help.
 
 Commands are imported only when invoked, so ``nbtools --help`` stays fast.
 """
@@ -11,37 +10,6 @@ class CommandEntry(NamedTuple):
     module: str
     attribute: str
     summary: str
-
-
-class GlobalOption(NamedTuple):
-    """An option of ``nbtools`` itself, given before the command name."""
-
-    flag: str
-    dest: str
-    env: str
-    default: str
-    shown_default: str
-    help: str
-
-
-GLOBAL_OPTIONS = (
-    GlobalOption(
-        "--root",
-        "root",
-        "NBTOOLS_ROOT",
-        ".",
-        "current directory, or $NBTOOLS_ROOT",
-        "Project root: notebook paths are relative to it; state lives in ROOT/.nbtools.",
-    ),
-    GlobalOption(
-        "--db-url",
-        "db_url",
-        "NBTOOLS_DB_URL",
-        "",
-        "SQLite in ROOT/.nbtools, or $NBTOOLS_DB_URL",
-        "SQLAlchemy URL of the store.",
-    ),
-)
 
 
 COMMANDS: dict[str, CommandEntry] = {

@@ -75,6 +75,10 @@ def print_run(model: dict[str, Any]) -> None:
         "reproduces": f"run {model['reproduce_of']}" if model.get("reproduce_of") else None,
         "pinned to": f"version id {pinned} (not the file on disk)" if pinned else None,
         **lineage_fields(model),
+        "datasets": ", ".join(
+            f"{use['dataset']} ({use['mode']}, {use['classification']})"
+            for use in model.get("datasets", [])
+        ),
         "notebook sha256": model["notebook_sha256"],
         "output notebook": model["output_notebook"],
         "output html": model["output_html"],

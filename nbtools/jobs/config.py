@@ -6,7 +6,7 @@ In a Jupyter config file: ``c.JobsSettings.run_scheduler = False`` when a separa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from traitlets import Bool, Float, Int, Unicode
 from traitlets.config import Configurable
@@ -26,6 +26,8 @@ MIN_LEASE_SECONDS = 3.0
 
 class JobsSettings(Configurable):
     """How scheduled jobs and queued runs are executed."""
+
+    env_prefix: ClassVar[str] = "NBTOOLS_JOBS_"
 
     run_scheduler = Bool(
         True,

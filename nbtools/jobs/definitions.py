@@ -41,12 +41,36 @@ JOB_FIELDS: dict[str, Any] = {
 }
 
 
+#: The largest value of a SQL INTEGER column on every supported database.
+INT_MAX = 2**31 - 1
+
+#: The JSON type each job field must have when given (``None`` means "the default").
+_FIELD_TYPES: dict[str, tuple[type, str]] = {
+    "name": (str, "a string"),
+    "parameters": (dict, "an object of parameter values"),
+    "cron": (str, "a cron expression (a string)"),
+    "timezone": (str, "an IANA time zone name (a string)"),
+    "paused": (bool, "true or false"),
+    "output_html": (bool, "true or false"),
+    "missed_policy": (str, "a string"),
+    "kernel_name": (str, "a kernel name (a string)"),
+}
+
+
 def _check_int(name: str, value: Any, minimum: int) -> int:
-    if type(value) is not int or value < minimum:
+    if type(value) is not int or not minimum <= value <= INT_MAX:
         raise InvalidInputError(
-            f"{name} must be a whole number of at least {minimum}, got {value!r}.", field=name
+            f"{name} must be a whole number from {minimum} to {INT_MAX}, got {value!r}.",
+            field=name,
         )
     return value
+
+
+def _check_types(fields: dict[str, Any]) -> None:
+    for name, (kind, words) in _FIELD_TYPES.items():
+        value = fields.get(name)
+        if value is not None and not isinstance(value, kind):
+            raise InvalidInputError(f"{name} must be {words}, got {value!r:.80}.", field=name)
 
 
 def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> dict[str, Any]:
@@ -58,6 +82,7 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
             fields=sorted(unknown),
         )
     checked = {**JOB_FIELDS, **fields}
+    _check_types(checked)
     path = checked["notebook_path"]
     if not isinstance(path, str) or not path:
         raise InvalidInputError("A job needs the notebook's path (notebook_path).")

@@ -51,7 +51,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: The subscriber modules, in the order their functions are called.
-SUBSCRIBERS: tuple[str, ...] = ("nbtools.lineage.events", "nbtools.metrics.events")
+SUBSCRIBERS: tuple[str, ...] = (
+    "nbtools.lineage.events",
+    "nbtools.metrics.events",
+    "nbtools.data.events",
+)
 
 #: The run columns ``run_started`` subscribers may set.
 LINEAGE_COLUMNS = frozenset({"notebook_version_id", "env_snapshot_id"})

@@ -39,7 +39,7 @@ class RunOutput:
 def run_output(project: Project, run_id: int, kind: str) -> RunOutput:
     """Run ``run_id``'s output of ``kind`` (``notebook`` or ``html``); NotFoundError if none."""
     if kind not in OUTPUT_KINDS:
-        raise NotFoundError(f"Unknown output {kind!r}; use html or notebook.", kind=kind)
+        raise NotFoundError(f"Unknown output {kind!r}; use html or notebook.", field="kind")
     with project.store.session() as session:
         run = get_run(session, run_id)
     found = output_files(run).get(kind)

@@ -21,7 +21,7 @@ def check_pin(value: object) -> int | None:
     """A pinned version id from a request: a positive whole number or None."""
     if value is None:
         return None
-    if type(value) is not int or value < 1:
+    if type(value) is not int or not 1 <= value <= 2**63 - 1:
         raise InvalidInputError(
             f"pinned_version_id must be a version id (a positive whole number) or null, "
             f"got {value!r}.",

@@ -42,9 +42,13 @@ def checked_parameters(
 
 
 def check_timeout(timeout_seconds: int | None) -> int | None:
-    if timeout_seconds is not None and timeout_seconds <= 0:
+    if timeout_seconds is not None and (
+        type(timeout_seconds) is not int or not 0 < timeout_seconds <= 2**31 - 1
+    ):
         raise InvalidInputError(
-            f"The timeout must be a positive number of seconds, got {timeout_seconds}.",
+            "The timeout must be a positive whole number of seconds (at most 2^31 - 1), "
+            f"got {timeout_seconds!r}.",
+            field="timeout_seconds",
             timeout_seconds=timeout_seconds,
         )
     return timeout_seconds

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from traitlets import CaselessStrEnum, Float, Int, Unicode
 from traitlets.config import Configurable
@@ -11,12 +10,13 @@ from traitlets.config import Configurable
 from nbtools.metrics.values import DEFAULT_MAX_VALUE_BYTES
 
 if TYPE_CHECKING:
-    from nbtools.metrics.service import MonitoringService
-    from nbtools.project import Project
+    pass
 
 
 class MetricsSettings(Configurable):
     """Limits on what notebooks may record."""
+
+    env_prefix: ClassVar[str] = "NBTOOLS_METRICS_"
 
     max_value_bytes = Int(
         DEFAULT_MAX_VALUE_BYTES,
@@ -28,6 +28,8 @@ class MetricsSettings(Configurable):
 
 class NotificationSettings(Configurable):
     """How notifications are delivered: links, SMTP server, timeouts and retries."""
+
+    env_prefix: ClassVar[str] = "NBTOOLS_NOTIFY_"
 
     base_url = Unicode(
         "",
@@ -72,20 +74,3 @@ class NotificationSettings(Configurable):
     poll_seconds = Float(
         5.0, help="How often the background sender looks for due notifications."
     ).tag(config=True)
-
-
-def load_settings(project: Project, config_file: Path | None) -> MonitoringService:
-    """The monitoring service of ``nbtools scheduler``, configured from a config file if given."""
-    from traitlets.config import Config
-
-    from nbtools.metrics.service import MonitoringService
-
-    config = Config()
-    if config_file is not None:
-        from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
-
-        loader_class = JSONFileConfigLoader if config_file.suffix == ".json" else PyFileConfigLoader
-        config = loader_class(config_file.name, path=str(config_file.parent)).load_config()
-    return MonitoringService(
-        project, MetricsSettings(config=config), NotificationSettings(config=config)
-    )

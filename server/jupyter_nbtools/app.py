@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Any as AnyTrait
-from traitlets import Bool
+from traitlets import Bool, Int
 
+from jupyter_nbtools.handlers.base import DEFAULT_MAX_BODY_BYTES
 from jupyter_nbtools.jobs_service import JobsService
 from jupyter_nbtools.routes import all_routes
 from nbtools.config import NbtoolsSettings
@@ -15,6 +17,7 @@ from nbtools.jobs.config import JobsSettings
 from nbtools.metrics.config import MetricsSettings, NotificationSettings
 from nbtools.metrics.service import MonitoringService
 from nbtools.project import Project
+from nbtools.settings import layered_config
 
 
 class NbtoolsApp(ExtensionApp):
@@ -32,14 +35,33 @@ class NbtoolsApp(ExtensionApp):
         "checkpoints (see docs/versions.md).",
     ).tag(config=True)
 
+    max_body_bytes = Int(
+        DEFAULT_MAX_BODY_BYTES,
+        help="The largest request body (in bytes) the nbtools REST API accepts; a larger one "
+        "is answered 413 naming this setting.",
+    ).tag(config=True)
+
+    worker_threads = Int(
+        4,
+        help="Threads that run the database and file work of nbtools requests, so the "
+        "server's event loop never waits on it.",
+    ).tag(config=True)
+
     def initialize_settings(self) -> None:
-        settings = NbtoolsSettings(parent=self)
+        self.pool = ThreadPoolExecutor(max(1, self.worker_threads), "nbtools-request")
+        self.settings["nbtools_pool"] = self.pool
+        self.settings["nbtools_max_body_bytes"] = self.max_body_bytes
+        # Jupyter's config files, then $NBTOOLS_* variables, then the server's command line
+        config = layered_config(None, base=self.config, flags=self.serverapp.cli_config)
+        settings = NbtoolsSettings(parent=self, config=config)
         self.project = Project.from_settings(settings, default_root=Path(self.serverapp.root_dir))
         self.settings["nbtools_project"] = self.project
         monitoring = MonitoringService(
-            self.project, MetricsSettings(parent=self), NotificationSettings(parent=self)
+            self.project,
+            MetricsSettings(parent=self, config=config),
+            NotificationSettings(parent=self, config=config),
         )
-        self.jobs = JobsService(self.project, JobsSettings(parent=self), monitoring)
+        self.jobs = JobsService(self.project, JobsSettings(parent=self, config=config), monitoring)
         self.settings["nbtools_jobs"] = self.jobs
         self.jobs.start_if_in_use()
         if self.record_versions:
@@ -56,4 +78,5 @@ class NbtoolsApp(ExtensionApp):
 
     async def stop_extension(self) -> None:
         self.jobs.stop()
+        self.pool.shutdown(wait=True, cancel_futures=True)
         self.project.close()

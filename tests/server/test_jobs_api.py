@@ -156,7 +156,7 @@ async def test_bad_runs_page_is_400(jp_fetch: Any, params: dict[str, str], messa
     error = await refused(jp_fetch, "GET", "runs", **params)
     assert (error["status"], error["error"]) == (400, "InvalidInputError")
     assert message in error["message"]
-    assert error["details"]["argument"] in params
+    assert error["details"]["field"] in params
 
 
 async def test_job_crud(jp_fetch: Any, notebooks: Path) -> None:
@@ -219,7 +219,8 @@ async def test_run_now_outputs_rerun_and_failure(jp_fetch: Any, notebooks: Path)
     html = await jp_fetch("nbtools", "api", "runs", str(run["id"]), "download", "html")
     assert (
         html.headers["Content-Disposition"]
-        == f'attachment; filename="forecast-run-{run["id"]}.html"'
+        == f'attachment; filename="forecast-run-{run["id"]}.html"; '
+        f"filename*=UTF-8''forecast-run-{run['id']}.html"
     )
     assert "sandbox" in html.headers["Content-Security-Policy"]
     assert html.headers["Content-Type"].startswith("text/html")

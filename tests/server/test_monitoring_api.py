@@ -79,7 +79,7 @@ async def test_rules_crud_with_precise_errors(jp_fetch: Any, root_project: Proje
     )
     assert (code, body["details"]["rule_id"]) == (409, created["id"])
     code, body = await error_of(jp_fetch, "jobs", "3", "rules", method="POST", body={"text": 5})
-    assert (code, body["message"]) == (400, "The request needs 'text' as a string.")
+    assert (code, body["message"]) == (400, "The field 'text' must be a string, not 5.")
     assert [r["id"] for r in await call(jp_fetch, "jobs", "3", "rules")] == [created["id"]]
     await call(jp_fetch, "rules", str(created["id"]), method="DELETE")
     assert await call(jp_fetch, "jobs", "3", "rules") == []

@@ -75,3 +75,28 @@ class TestNewerStore:
         assert body["error"] == "StoreTooNewError"
         assert "newer version of jupyter-nbtools" in body["message"]
         assert body["details"] == {"revisions": ["9000_from_the_future"]}
+
+
+class TestSettingsOrder:
+    """The server reads Jupyter's config, then $NBTOOLS_* variables, then its command line."""
+
+    @pytest.fixture
+    def jp_server_config(self, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+        monkeypatch.setenv("NBTOOLS_STORE_DIR", "env-state")
+        return {
+            "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
+            "NbtoolsSettings": {"store_dir": "file-state"},
+        }
+
+    async def test_environment_overrides_the_config_file(
+        self, jp_fetch: Any, jp_root_dir: Path
+    ) -> None:
+        body = json.loads((await jp_fetch("nbtools", "api", "status")).body)
+        assert body["store_path"] == str(jp_root_dir.resolve() / "env-state")
+
+    @pytest.mark.parametrize("jp_argv", [["--NbtoolsSettings.store_dir=flag-state"]])
+    async def test_the_command_line_overrides_the_environment(
+        self, jp_fetch: Any, jp_root_dir: Path
+    ) -> None:
+        body = json.loads((await jp_fetch("nbtools", "api", "status")).body)
+        assert body["store_path"] == str(jp_root_dir.resolve() / "flag-state")

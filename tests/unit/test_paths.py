@@ -25,11 +25,17 @@ def test_relative_paths_resolve_inside(root: Path) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ["../outside.ipynb", "sub/../../outside", "/etc/passwd", "sub/\x00nb.ipynb", "..\\x.ipynb"],
+    ["../outside.ipynb", "sub/../../outside", "/etc/passwd", "sub/\x00nb.ipynb"],
 )
 def test_escapes_are_refused(root: Path, bad: str) -> None:
     with pytest.raises(PathOutsideRootError):
         resolve_inside(root, bad)
+
+
+def test_a_backslash_is_part_of_a_posix_file_name(root: Path) -> None:
+    """On POSIX ``..\\x.ipynb`` is one legal file name inside the root, not a way out."""
+    assert resolve_inside(root, "..\\x.ipynb") == root.resolve() / "..\\x.ipynb"
+    assert resolve_inside(root, "sub\\nb.ipynb").parent == root.resolve()
 
 
 def test_symlink_pointing_outside_is_refused(root: Path, tmp_path: Path) -> None:

@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
@@ -19,31 +17,25 @@ from nbtools import metrics
 from nbtools.errors import InvalidInputError
 
 
-def _string(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str):
-        raise InvalidInputError(f"The request needs {name!r} as a string.", field=name)
-    return value
-
-
 class RulesHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self, job_id: str) -> None:
-        self.reply(metrics.list_rules(self.project, int(job_id)))
+        self.reply(metrics.list_rules(self.project, self.path_id(job_id, "job_id")))
 
     @web.authenticated
     @authorized
     def post(self, job_id: str) -> None:
-        text = _string(self.json_body(), "text")
-        self.reply(metrics.add_rule(self.project, int(job_id), text), status=201)
+        job = self.path_id(job_id, "job_id")
+        text = self.body_field(self.json_body(), "text", str, required=True)
+        self.reply(metrics.add_rule(self.project, job, text), status=201)
 
 
 class RuleHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def delete(self, rule_id: str) -> None:
-        self.reply(metrics.remove_rule(self.project, int(rule_id)))
+        self.reply(metrics.remove_rule(self.project, self.path_id(rule_id, "rule_id")))
 
 
 class AlertsHandler(NbtoolsHandler):
@@ -72,8 +64,8 @@ class AcknowledgeHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def post(self, alert_id: str) -> None:
-        user = self.current_user.username if self.current_user else None
-        (alert,) = metrics.acknowledge_alerts(self.project, [int(alert_id)], user)
+        alert_number = self.path_id(alert_id, "alert_id")
+        (alert,) = metrics.acknowledge_alerts(self.project, [alert_number], self.actor)
         self.reply(alert)
 
 
@@ -81,17 +73,23 @@ class TargetsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self, job_id: str) -> None:
-        self.reply(metrics.list_targets(self.project, int(job_id)))
+        self.reply(metrics.list_targets(self.project, self.path_id(job_id, "job_id")))
 
     @web.authenticated
     @authorized
     def post(self, job_id: str) -> None:
+        job = self.path_id(job_id, "job_id")
         body = self.json_body()
-        events = body.get("events", ["failure", "alert"])
-        if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+        events = self.body_field(body, "events", list, ["failure", "alert"])
+        if not all(isinstance(e, str) for e in events):
             raise InvalidInputError("'events' must be a list of event names.", field="events")
-        channel, destination = _string(body, "channel"), _string(body, "destination")
-        target = metrics.add_target(self.project, int(job_id), channel, destination, events)
+        target = metrics.add_target(
+            self.project,
+            job,
+            self.body_field(body, "channel", str, required=True),
+            self.body_field(body, "destination", str, required=True),
+            events,
+        )
         self.reply(target, status=201)
 
 
@@ -99,7 +97,7 @@ class TargetHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def delete(self, target_id: str) -> None:
-        self.reply(metrics.remove_target(self.project, int(target_id)))
+        self.reply(metrics.remove_target(self.project, self.path_id(target_id, "target_id")))
 
 
 class NotificationsHandler(NbtoolsHandler):
@@ -119,17 +117,18 @@ class RetryHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def post(self, notification_id: str) -> None:
-        self.reply(metrics.retry_notification(self.project, int(notification_id)))
+        notification = self.path_id(notification_id, "notification_id")
+        self.reply(metrics.retry_notification(self.project, notification))
 
 
 ROUTES = [
-    (r"/jobs/(?P<job_id>\d+)/rules", RulesHandler),
-    (r"/rules/(?P<rule_id>\d+)", RuleHandler),
+    (r"/jobs/(?P<job_id>[^/]+)/rules", RulesHandler),
+    (r"/rules/(?P<rule_id>[^/]+)", RuleHandler),
     (r"/alerts", AlertsHandler),
     (r"/alerts/counts", AlertCountsHandler),
-    (r"/alerts/(?P<alert_id>\d+)/ack", AcknowledgeHandler),
-    (r"/jobs/(?P<job_id>\d+)/notifications", TargetsHandler),
-    (r"/notification-targets/(?P<target_id>\d+)", TargetHandler),
+    (r"/alerts/(?P<alert_id>[^/]+)/ack", AcknowledgeHandler),
+    (r"/jobs/(?P<job_id>[^/]+)/notifications", TargetsHandler),
+    (r"/notification-targets/(?P<target_id>[^/]+)", TargetHandler),
     (r"/notifications", NotificationsHandler),
-    (r"/notifications/(?P<notification_id>\d+)/retry", RetryHandler),
+    (r"/notifications/(?P<notification_id>[^/]+)/retry", RetryHandler),
 ]

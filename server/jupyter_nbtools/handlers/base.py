@@ -1,38 +1,93 @@
-"""The base handler: authentication, authorization, error mapping and path resolution."""
+"""The base handler: authentication, authorization, the one parser per kind of input, the one
+path resolver, work off the event loop, error mapping and log hygiene.
+
+Every handler parses its input only through these methods, so each kind of input (an id in
+the URL, a number in the query, a field of the JSON body, a path) is checked one way:
+
+- ``path_id(text, name)``: an id from the URL, ASCII digits up to the database's 2^63 - 1;
+- ``whole_number_argument(name, ...)``, ``string_argument(name)``: the query;
+- ``json_body()`` (at most ``max_body_bytes``) and ``body_field(body, name, kind)``: the body;
+- ``resolve(path, field)`` and ``relative_path(path, field)``: paths, inside the root, never
+  hidden (unless the contents manager's ``allow_hidden``) and never in the store directory.
+
+Bad input raises :class:`~nbtools.errors.InvalidInputError` with ``details.field`` naming
+the input, which :meth:`NbtoolsHandler.write_error` turns into a 4xx JSON reply.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
+from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jupyter_server.base.handlers import APIHandler
 from tornado.web import HTTPError
 
-from nbtools.errors import ConflictError, InvalidInputError, NbtoolsError, NotFoundError
+from jupyter_nbtools.handlers.scrub import scrub_uri
+from nbtools.errors import (
+    ConflictError,
+    HiddenPathError,
+    InvalidInputError,
+    NbtoolsError,
+    NotFoundError,
+    PayloadTooLargeError,
+)
 from nbtools.jsonvalues import json_default
 from nbtools.project import Project
 
+T = TypeVar("T")
+
 #: The resource name Authorizers see, so JupyterHub or a custom Authorizer can deny
-#: read (GET), write (POST/PUT/PATCH/DELETE) or execute on nbtools.
+#: read (GET), write (POST/PUT/PATCH/DELETE) or execute (running code) on nbtools.
 AUTH_RESOURCE = "nbtools"
+
+#: The largest id the database holds (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+#: The default limit of a request body, in bytes (``NbtoolsApp.max_body_bytes``).
+DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+
+_JSON_KINDS: dict[type, str] = {
+    str: "a string",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    dict: "a JSON object",
+    list: "a JSON array",
+}
 
 
 def http_status(error: NbtoolsError) -> int:
-    """The HTTP status for an nbtools error: 404, 409 or 400."""
+    """The HTTP status for an nbtools error: 404, 409, 413 or 400."""
     if isinstance(error, NotFoundError):
         return 404
     if isinstance(error, ConflictError):
         return 409
+    if isinstance(error, PayloadTooLargeError):
+        return 413
     return 400
+
+
+def _is_kind(value: object, kind: type) -> bool:
+    """JSON's types, strictly: ``true`` is not a number, ``1`` is a float but ``1.5`` no int."""
+    if isinstance(value, bool):
+        return kind is bool
+    if kind is float:
+        return isinstance(value, (int, float))
+    return isinstance(value, kind)
 
 
 class NbtoolsHandler(APIHandler):
     """Base of every nbtools handler.
 
     Subclasses decorate each method with ``@tornado.web.authenticated`` and
-    ``@jupyter_server.auth.decorator.authorized``; errors raised by the core become
-    ``{"error", "message", "details"}`` JSON with a 4xx status, and only bugs are 500.
+    ``@jupyter_server.auth.decorator.authorized`` (``authorized("execute")`` where the request
+    runs code); errors raised by the core become ``{"error", "message", "details"}`` JSON with
+    a 4xx status, and only bugs are 500.
     """
 
     auth_resource = AUTH_RESOURCE
@@ -42,46 +97,164 @@ class NbtoolsHandler(APIHandler):
         project: Project = self.settings["nbtools_project"]
         return project
 
-    def resolve(self, user_path: str) -> Path:
-        """Resolve a path from the request inside the server root, or refuse it."""
-        return self.project.resolve(user_path)
+    @property
+    def actor(self) -> str:
+        """The authenticated Jupyter user's name, recorded on what the request creates."""
+        user = self.current_user
+        name = getattr(user, "username", None)
+        return name if isinstance(name, str) and name else "unknown"
+
+    async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run ``function`` (database or file work) on the bounded worker pool, so the
+        server's event loop, which also carries every kernel's messages, never waits on it."""
+        pool: Executor = self.settings["nbtools_pool"]
+        work = functools.partial(function, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(pool, work)
+
+    # -- paths ---------------------------------------------------------------------------
+
+    def resolve(self, user_path: str, field: str = "path") -> Path:
+        """Resolve a path from the request inside the server root, or refuse it.
+
+        Refused as well: a path with a hidden component (``.ssh/…``, ``.~x.ipynb``) unless
+        the contents manager's ``allow_hidden`` is on, and anything in the store directory.
+        """
+        if not isinstance(user_path, str) or not user_path:
+            raise InvalidInputError(
+                f"{field!r} must be a non-empty path relative to the server root.", field=field
+            )
+        target = self.project.resolve(user_path)
+        store = self.project.store_dir.resolve()
+        if target == store or store in target.parents:
+            raise HiddenPathError(
+                f"{user_path!r} is in the nbtools store directory, which is never served.",
+                field=field,
+            )
+        if not getattr(self.contents_manager, "allow_hidden", False):
+            relative = target.relative_to(self.project.root).parts
+            if any(part.startswith(".") for part in (*Path(user_path).parts, *relative)):
+                raise HiddenPathError(
+                    f"{user_path!r} is hidden (a part of it starts with '.'). Jupyter serves "
+                    "hidden files only with ContentsManager.allow_hidden = True.",
+                    field=field,
+                )
+        return target
+
+    def relative_path(self, user_path: object, field: str = "path") -> str:
+        """A path from the request, checked as :meth:`resolve` does, in its normalized
+        root-relative ``/`` form (what the core functions take)."""
+        if not isinstance(user_path, str):
+            raise InvalidInputError(
+                f"{field!r} must be a path relative to the server root, as a string.",
+                field=field,
+            )
+        return self.project.relative(self.resolve(user_path, field))
+
+    # -- URL and query -------------------------------------------------------------------
+
+    def path_id(self, text: str, name: str = "id") -> int:
+        """An id from the URL: ASCII digits, from 1 to 2^63 - 1 (what the database holds)."""
+        value = int(text) if text.isascii() and text.isdigit() else 0
+        if not 1 <= value <= MAX_ID:
+            raise InvalidInputError(
+                f"{name!r} must be an id, a whole number from 1 to {MAX_ID}, got {text!r}.",
+                field=name,
+            )
+        return value
 
     def required_argument(self, name: str) -> str:
-        """A query argument that must be present."""
+        """A query argument that must be present and not empty."""
         value = self.get_query_argument(name, default=None)
-        if value is None:
-            raise HTTPError(400, f"Missing query argument {name!r}.")
+        if not value:
+            raise InvalidInputError(f"The query argument {name!r} is required.", field=name)
         return value
 
     def whole_number_argument(
         self, name: str, default: int | None = None, least: int = 0, most: int | None = None
     ) -> int | None:
-        """A query argument that must be a whole number from ``least`` (to ``most``), or
-        ``default`` when it is absent; anything else is a 400 naming the argument."""
+        """A query argument that must be a whole number from ``least`` (to ``most``, at most
+        2^63 - 1), or ``default`` when it is absent; anything else is a 400 naming it."""
         text = self.get_query_argument(name, None)
         if text is None:
             return default
+        most = MAX_ID if most is None else most
         value = int(text) if text.isascii() and text.isdigit() else -1
-        if value < least or (most is not None and value > most):
-            if most is not None:
-                bounds = f" from {least} to {most}"
-            else:
-                bounds = f" of {least} or more" if least else ""
+        if value < least or value > most:
+            bounds = f" from {least} to {most}" if most != MAX_ID else f" of {least} or more"
             raise InvalidInputError(
                 f"Query argument {name!r} must be a whole number{bounds}, got {text!r}.",
-                argument=name,
+                field=name,
             )
         return value
 
+    # -- body ----------------------------------------------------------------------------
+
+    async def prepare(self) -> None:
+        """Check the body of every authenticated request that may carry one, so a route
+        that reads no field still refuses an oversized or malformed body."""
+        await super().prepare()
+        if self.current_user and self.request.method in ("POST", "PUT", "PATCH"):
+            self.json_body()
+
+    @property
+    def max_body_bytes(self) -> int:
+        limit: int = self.settings.get("nbtools_max_body_bytes", DEFAULT_MAX_BODY_BYTES)
+        return limit
+
     def json_body(self) -> dict[str, Any]:
-        """The request body parsed as a JSON object, or a 400 naming the problem."""
+        """The request body as a JSON object (an empty body is ``{}``), or a 4xx naming the
+        problem: 413 over ``max_body_bytes``, 400 not JSON or not an object."""
+        cached: dict[str, Any] | None = getattr(self, "_nbtools_body", None)
+        if cached is not None:
+            return dict(cached)
+        raw = self.request.body or b""
+        if len(raw) > self.max_body_bytes:
+            raise PayloadTooLargeError(
+                f"The request body has {len(raw)} bytes; the limit is {self.max_body_bytes} "
+                "(NbtoolsApp.max_body_bytes).",
+                field="body",
+                limit=self.max_body_bytes,
+            )
+        if not raw.strip():
+            self._nbtools_body = {}
+            return {}
         try:
-            body = json.loads(self.request.body or b"{}")
-        except json.JSONDecodeError as exc:
-            raise HTTPError(400, f"The request body is not valid JSON: {exc.msg}.") from None
+            body = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+            raise InvalidInputError(
+                f"The request body is not valid JSON: {reason}.", field="body"
+            ) from None
         if not isinstance(body, dict):
-            raise HTTPError(400, "The request body must be a JSON object.")
-        return body
+            raise InvalidInputError("The request body must be a JSON object.", field="body")
+        self._nbtools_body = body
+        return dict(body)
+
+    def body_field(
+        self,
+        body: dict[str, Any],
+        name: str,
+        kind: type,
+        default: Any = None,
+        required: bool = False,
+    ) -> Any:
+        """Field ``name`` of a JSON body, of JSON type ``kind`` (``str``, ``int``, ``float``,
+        ``bool``, ``dict``, ``list``); ``default`` when absent or null, a 400 naming the field
+        when required and missing, of another type, or a number beyond the database's range."""
+        value = body.get(name)
+        if value is None or (required and kind is str and value == ""):
+            if required:
+                raise InvalidInputError(f"The request body needs {name!r}.", field=name)
+            return default
+        if not _is_kind(value, kind):
+            raise InvalidInputError(
+                f"The field {name!r} must be {_JSON_KINDS[kind]}, not {value!r:.80}.", field=name
+            )
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ID:
+            raise InvalidInputError(f"The field {name!r} is out of range.", field=name)
+        return value
+
+    # -- replies, errors and logs --------------------------------------------------------
 
     def reply(self, model: Any, status: int = 200) -> None:
         """Finish with ``model`` as JSON."""
@@ -90,6 +263,7 @@ class NbtoolsHandler(APIHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.set_header("Content-Type", "application/json")
+        self.clear_header("Content-Disposition")
         error = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(error, NbtoolsError):
             self.set_status(http_status(error))
@@ -107,8 +281,21 @@ class NbtoolsHandler(APIHandler):
         }
         self.finish(json.dumps(body))
 
+    def _request_summary(self) -> str:
+        """The request as tornado logs it, without the token in its query."""
+        return (
+            f"{self.request.method} {scrub_uri(self.request.uri or '')} ({self.request.remote_ip})"
+        )
+
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        """Log our errors in one line and bugs with their traceback, never with a token:
+        tornado's own version prints the request's URI as it came, ``?token=…`` included."""
         if isinstance(value, NbtoolsError):
             self.log.info("nbtools: %s: %s", type(value).__name__, value.message)
-            return
-        super().log_exception(typ, value, tb)
+        elif isinstance(value, HTTPError):
+            if value.log_message:
+                self.log.warning("%d %s: %s", value.status_code, self._request_summary(), value)
+        else:
+            self.log.error(
+                "Uncaught exception %s", self._request_summary(), exc_info=(typ, value, tb)
+            )

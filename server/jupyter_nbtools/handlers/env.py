@@ -6,10 +6,7 @@ they run in a worker thread instead of blocking the server.
 
 from __future__ import annotations
 
-import asyncio
-import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
@@ -22,21 +19,10 @@ from nbtools.envsnap.recreate import recreate
 from nbtools.envsnap.snapshots import save_snapshot
 from nbtools.errors import InvalidInputError
 
-T = TypeVar("T")
 
-
-async def in_thread(function: Callable[..., T], *args: Any) -> T:
-    """Run blocking core work off the event loop."""
-    return await asyncio.get_running_loop().run_in_executor(
-        None, functools.partial(function, *args)
-    )
-
-
-def _string(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value:
-        raise InvalidInputError(f"The request body needs {name!r} as a non-empty string.")
-    return value
+def _string(handler: NbtoolsHandler, body: dict[str, Any], name: str) -> str:
+    text: str = handler.body_field(body, name, str, required=True)
+    return text
 
 
 class KernelsHandler(NbtoolsHandler):
@@ -59,8 +45,8 @@ class SnapshotsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        kernel = _string(self.json_body(), "kernel")
-        snapshot = await in_thread(snapshot_kernel, self.project, kernel)
+        kernel = _string(self, self.json_body(), "kernel")
+        snapshot = await self.call(snapshot_kernel, self.project, kernel)
         self.reply(snapshot.to_dict(), status=201)
 
 
@@ -79,10 +65,12 @@ class ExportHandler(NbtoolsHandler):
     async def get(self, snapshot_id: str) -> None:
         fmt = self.get_query_argument("format", "requirements")
         if fmt not in FORMATS:
-            raise InvalidInputError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
+            raise InvalidInputError(
+                f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.", field="format"
+            )
         snapshot = get_snapshot(self.project, snapshot_id)
         index_url = self.get_query_argument("index_url", None)
-        result = await in_thread(export, self.project, snapshot, fmt, index_url)
+        result = await self.call(export, self.project, snapshot, fmt, index_url)
         self.reply(
             {
                 "filename": DEFAULT_NAMES[fmt],
@@ -110,8 +98,8 @@ class CheckHandler(NbtoolsHandler):
     @authorized
     async def post(self) -> None:
         body = self.json_body()
-        baseline = get_snapshot(self.project, _string(body, "snapshot"))
-        current = await in_thread(snapshot_kernel, self.project, _string(body, "kernel"))
+        baseline = get_snapshot(self.project, _string(self, body, "snapshot"))
+        current = await self.call(snapshot_kernel, self.project, _string(self, body, "kernel"))
         self.reply(
             {
                 **diff(baseline, current).to_dict(),
@@ -128,7 +116,7 @@ class ImportHandler(NbtoolsHandler):
     @authorized
     def post(self) -> None:
         body = self.json_body()
-        snapshot = parse_file(_string(body, "content"), _string(body, "name"))
+        snapshot = parse_file(_string(self, body, "content"), _string(self, body, "name"))
         self.reply(save_snapshot(self.project, snapshot).to_dict(), status=201)
 
 
@@ -139,9 +127,9 @@ class RecreateHandler(NbtoolsHandler):
     @authorized
     async def post(self) -> None:
         body = self.json_body()
-        snapshot = get_snapshot(self.project, _string(body, "snapshot"))
-        directory = self.resolve(_string(body, "path"))
-        report = await in_thread(recreate, snapshot, directory)
+        directory = self.resolve(_string(self, body, "path"))
+        snapshot = get_snapshot(self.project, _string(self, body, "snapshot"))
+        report = await self.call(recreate, snapshot, directory)
         self.reply(report.to_dict())
 
 

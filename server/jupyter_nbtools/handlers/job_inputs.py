@@ -29,12 +29,11 @@ class CronPreviewHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self) -> None:
-        count = self.get_query_argument("count", "5")
         model = preview(
             self.required_argument("cron"),
             self.get_query_argument("timezone", "UTC"),
             utcnow(),
-            int(count) if count.isdigit() else 5,
+            self.whole_number_argument("count", 5, least=1, most=100) or 5,
         )
         self.reply({**model, "presets": PRESETS})
 

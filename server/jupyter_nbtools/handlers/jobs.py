@@ -8,11 +8,10 @@ from tornado import web
 from jupyter_nbtools.handlers.base import NbtoolsHandler
 from jupyter_nbtools.jobs_service import JobsService
 from nbtools import jobs
-from nbtools.errors import InvalidInputError
 
 
 class JobsHandlerBase(NbtoolsHandler):
-    """Shared helpers: the jobs service, numeric ids and checked notebook paths."""
+    """Shared helpers: the jobs service and checked notebook paths."""
 
     @property
     def jobs(self) -> JobsService:
@@ -20,16 +19,9 @@ class JobsHandlerBase(NbtoolsHandler):
         service.ensure_started()
         return service
 
-    def object_id(self, text: str) -> int:
-        if not text.isdigit():
-            raise InvalidInputError(f"{text!r} is not an id: ids are whole numbers.", id=text)
-        return int(text)
-
-    def notebook_path(self, path: object) -> str:
+    def notebook_path(self, path: object, field: str = "notebook_path") -> str:
         """A request's notebook path, resolved inside the root and normalized."""
-        if not isinstance(path, str):
-            raise InvalidInputError("'notebook_path' must be a string path relative to the root.")
-        return self.project.relative(self.resolve(path))
+        return self.relative_path(path, field)
 
 
 class JobsHandler(JobsHandlerBase):
@@ -38,7 +30,7 @@ class JobsHandler(JobsHandlerBase):
     def get(self) -> None:
         path = self.get_query_argument("path", None)
         self.jobs  # noqa: B018 - start the scheduler with the first jobs request
-        notebook = self.notebook_path(path) if path is not None else None
+        notebook = self.notebook_path(path, "path") if path is not None else None
         self.reply(jobs.list_jobs(self.project, notebook))
 
     @web.authenticated
@@ -55,25 +47,27 @@ class JobHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def get(self, job_id: str) -> None:
-        self.reply(jobs.show_job(self.project, self.object_id(job_id)))
+        self.reply(jobs.show_job(self.project, self.path_id(job_id, "job_id")))
 
     @web.authenticated
     @authorized
     def patch(self, job_id: str) -> None:
+        job_number = self.path_id(job_id, "job_id")
         changes = self.json_body()
         if "notebook_path" in changes:
             changes["notebook_path"] = self.notebook_path(changes["notebook_path"])
         if set(changes) == {"paused"}:
-            job = jobs.pause_job(self.project, self.object_id(job_id), bool(changes["paused"]))
+            paused = self.body_field(changes, "paused", bool, required=True)
+            job = jobs.pause_job(self.project, job_number, paused)
         else:
-            job = jobs.update_job(self.project, self.object_id(job_id), changes)
+            job = jobs.update_job(self.project, job_number, changes)
         self.jobs.wake()
         self.reply(job)
 
     @web.authenticated
     @authorized
     def delete(self, job_id: str) -> None:
-        jobs.delete_job(self.project, self.object_id(job_id))
+        jobs.delete_job(self.project, self.path_id(job_id, "job_id"))
         self.set_status(204)
         self.finish()
 
@@ -82,8 +76,9 @@ class JobRunHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def post(self, job_id: str) -> None:
-        overrides = self.json_body().get("parameters") or {}
-        run = jobs.run_job(self.project, self.object_id(job_id), overrides)
+        job_number = self.path_id(job_id, "job_id")
+        overrides = self.body_field(self.json_body(), "parameters", dict, {})
+        run = jobs.run_job(self.project, job_number, overrides)
         self.jobs.wake()
         self.reply(run, status=202)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.env import in_thread
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
 from nbtools import jobs
 from nbtools.lineage.production import production_environment
@@ -19,7 +18,9 @@ class RunReproduceHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     async def post(self, run_id: str) -> None:
-        reproduction = await in_thread(plan_reproduction, self.project, self.object_id(run_id))
+        reproduction = await self.call(
+            plan_reproduction, self.project, self.path_id(run_id, "run_id")
+        )
         run = queue_reproduction(self.project, reproduction)
         self.jobs.wake()
         [summary] = jobs.summarize_runs(self.project, [run])
@@ -33,7 +34,7 @@ class LastRunEnvironmentHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def get(self) -> None:
-        path = self.notebook_path(self.required_argument("path"))
+        path = self.notebook_path(self.required_argument("path"), "path")
         self.reply(production_environment(self.project, path))
 
 

@@ -13,7 +13,7 @@ class RunMetricsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
     def get(self, run_id: str) -> None:
-        self.reply(metrics.run_metrics(self.project, int(run_id)))
+        self.reply(metrics.run_metrics(self.project, self.path_id(run_id, "run_id")))
 
 
 class JobMetricsHandler(NbtoolsHandler):
@@ -22,7 +22,7 @@ class JobMetricsHandler(NbtoolsHandler):
     def get(self, job_id: str) -> None:
         series = metrics.metric_series(
             self.project,
-            int(job_id),
+            self.path_id(job_id, "job_id"),
             metric=self.get_query_argument("metric", None),
             before_run=self.whole_number_argument("before"),
             limit=self.whole_number_argument("limit", 100) or 0,
@@ -31,6 +31,6 @@ class JobMetricsHandler(NbtoolsHandler):
 
 
 ROUTES = [
-    (r"/runs/(?P<run_id>\d+)/metrics", RunMetricsHandler),
-    (r"/jobs/(?P<job_id>\d+)/metrics", JobMetricsHandler),
+    (r"/runs/(?P<run_id>[^/]+)/metrics", RunMetricsHandler),
+    (r"/jobs/(?P<job_id>[^/]+)/metrics", JobMetricsHandler),
 ]

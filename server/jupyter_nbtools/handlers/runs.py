@@ -5,6 +5,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from jupyter_nbtools.handlers.download import attachment
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
 from nbtools import jobs
 
@@ -19,12 +20,11 @@ class RunsHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def get(self) -> None:
-        job_id = self.get_query_argument("job_id", None)
         path = self.get_query_argument("path", None)
         found = jobs.list_runs(
             self.project,
-            job_id=self.object_id(job_id) if job_id is not None else None,
-            notebook_path=self.notebook_path(path) if path is not None else None,
+            job_id=self.whole_number_argument("job_id", least=1),
+            notebook_path=self.notebook_path(path, "path") if path is not None else None,
             status=self.get_query_argument("status", None),
             limit=self.whole_number_argument("limit", 50, least=1, most=1000) or 50,
             before=self.whole_number_argument("before", least=1),
@@ -38,10 +38,10 @@ class RunsHandler(JobsHandlerBase):
         run = jobs.run_notebook(
             self.project,
             self.notebook_path(body.get("notebook_path")),
-            body.get("parameters") or {},
-            kernel_name=body.get("kernel_name"),
-            timeout_seconds=body.get("timeout_seconds"),
-            output_html=bool(body.get("output_html", False)),
+            self.body_field(body, "parameters", dict, {}),
+            kernel_name=self.body_field(body, "kernel_name", str),
+            timeout_seconds=self.body_field(body, "timeout_seconds", int),
+            output_html=self.body_field(body, "output_html", bool, False),
         )
         self.jobs.wake()
         self.reply(run, status=202)
@@ -51,21 +51,21 @@ class RunHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def get(self, run_id: str) -> None:
-        self.reply(jobs.show_run(self.project, self.object_id(run_id)))
+        self.reply(jobs.show_run(self.project, self.path_id(run_id, "run_id")))
 
 
 class RunCancelHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def post(self, run_id: str) -> None:
-        self.reply(jobs.cancel_run(self.project, self.object_id(run_id)))
+        self.reply(jobs.cancel_run(self.project, self.path_id(run_id, "run_id")))
 
 
 class RunRerunHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def post(self, run_id: str) -> None:
-        run = jobs.rerun_run(self.project, self.object_id(run_id))
+        run = jobs.rerun_run(self.project, self.path_id(run_id, "run_id"))
         self.jobs.wake()
         self.reply(run, status=202)
 
@@ -76,7 +76,8 @@ class RunOpenHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def post(self, run_id: str) -> None:
-        self.reply({"path": jobs.copy_output_notebook(self.project, self.object_id(run_id))})
+        copied = jobs.copy_output_notebook(self.project, self.path_id(run_id, "run_id"))
+        self.reply({"path": copied})
 
 
 class RunDownloadHandler(JobsHandlerBase):
@@ -95,8 +96,11 @@ class RunDownloadHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def get(self, run_id: str, kind: str) -> None:
-        output = jobs.run_output(self.project, self.object_id(run_id), kind)
-        self.set_header("Content-Disposition", f'attachment; filename="{output.filename}"')
+        # Downloads must come from the same site, as Jupyter's /files/ requires: a
+        # cookie-authenticated GET with a foreign or missing Referer is refused (403).
+        self.check_xsrf_cookie()
+        output = jobs.run_output(self.project, self.path_id(run_id, "run_id"), kind)
+        self.set_header("Content-Disposition", attachment(output.filename))
         self.set_header("X-Content-Type-Options", "nosniff")
         self.finish(output.file.read_bytes(), set_content_type=self.TYPES[kind])
 

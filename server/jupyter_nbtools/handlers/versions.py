@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler
 from nbtools import versioning
-from nbtools.errors import InvalidInputError
-from nbtools.versioning.history import disk_content, notebook_key
-
-_JSON_TYPES = {str: "a string", int: "a whole number", bool: "true or false"}
-
-
-def optional(body: dict[str, Any], name: str, kind: type) -> Any:
-    """Field ``name`` of a JSON body, or ``None``; refuses a value of another JSON type."""
-    value = body.get(name)
-    if value is not None and type(value) is not kind:
-        raise InvalidInputError(
-            f"The field {name!r} must be {_JSON_TYPES[kind]}, not {value!r}.", field=name
-        )
-    return value
+from nbtools.versioning.history import disk_content
 
 
 def find_version(handler: NbtoolsHandler, version_id: str) -> versioning.Version:
     """The version a URL names by id."""
-    if not version_id.isdigit():
-        raise InvalidInputError(f"A version id is a number, not {version_id!r}.")
-    return versioning.get(handler.project, int(version_id))
+    return versioning.get(handler.project, handler.path_id(version_id, "version_id"))
 
 
 class VersionsHandler(NbtoolsHandler):
@@ -38,7 +21,7 @@ class VersionsHandler(NbtoolsHandler):
     def get(self) -> None:
         """``?path=NB[&limit=N]``: the notebook's versions, newest first, and the last
         versioning failure of the server for it (or ``null``)."""
-        path = notebook_key(self.project, self.required_argument("path"))
+        path = self.relative_path(self.required_argument("path"))
         limit = self.whole_number_argument("limit", least=1)
         versions = versioning.history(self.project, path, limit)
         recorder = self.settings.get("nbtools_versions")
@@ -55,10 +38,8 @@ class VersionsHandler(NbtoolsHandler):
     def post(self) -> None:
         """``{"path", "message"?}``: record the notebook file as a (named) version."""
         body = self.json_body()
-        path = optional(body, "path", str)
-        if not path:
-            raise InvalidInputError("The body needs the notebook's 'path'.")
-        message = optional(body, "message", str)
+        path = self.relative_path(self.body_field(body, "path", str, required=True))
+        message = self.body_field(body, "message", str)
         content = disk_content(self.project, path)
         version = versioning.commit(self.project, path, content, message=message)
         self.reply(version.to_dict(), status=201 if version.recorded else 200)
@@ -90,7 +71,7 @@ class VersionDiffHandler(NbtoolsHandler):
         """``?path=NB[&a=REF][&b=REF]``: the diff model (refs: number, latest~N, disk)."""
         from nbtools.versioning.diff import diff
 
-        path = self.required_argument("path")
+        path = self.relative_path(self.required_argument("path"))
         a, b = self.get_query_argument("a", None), self.get_query_argument("b", None)
         self.reply(diff(self.project, path, a or None, b or None))
 
@@ -100,8 +81,10 @@ class VersionRestoreHandler(NbtoolsHandler):
     @authorized
     def post(self, version_id: str) -> None:
         """``{"as_path"?}``: put the version back onto its notebook, or into a new file."""
-        as_path = optional(self.json_body(), "as_path", str)
         version = find_version(self, version_id)
+        as_path = self.body_field(self.json_body(), "as_path", str)
+        if as_path:
+            as_path = self.relative_path(as_path, "as_path")
         self.reply(versioning.restore(self.project, version, as_path or None).to_dict())
 
 
@@ -111,8 +94,8 @@ class VersionsGcHandler(NbtoolsHandler):
     def post(self) -> None:
         """``{"keep"?, "dry_run"?}``: remove old unnamed, unreferenced versions."""
         body = self.json_body()
-        keep = optional(body, "keep", int)
-        dry_run = bool(optional(body, "dry_run", bool))
+        keep = self.body_field(body, "keep", int)
+        dry_run = self.body_field(body, "dry_run", bool, False)
         report = versioning.collect_garbage(
             self.project, keep=versioning.DEFAULT_KEEP if keep is None else keep, dry_run=dry_run
         )
@@ -123,7 +106,7 @@ ROUTES = [
     (r"/versions", VersionsHandler),
     (r"/versions/diff", VersionDiffHandler),
     (r"/versions/gc", VersionsGcHandler),
-    (r"/versions/([^/]+)", VersionHandler),
-    (r"/versions/([^/]+)/notebook", VersionNotebookHandler),
-    (r"/versions/([^/]+)/restore", VersionRestoreHandler),
+    (r"/versions/(?P<version_id>[^/]+)", VersionHandler),
+    (r"/versions/(?P<version_id>[^/]+)/notebook", VersionNotebookHandler),
+    (r"/versions/(?P<version_id>[^/]+)/restore", VersionRestoreHandler),
 ]

@@ -1,0 +1,71 @@
+"""Command-line flags for settings: each flag takes its help, default and type from the trait
+that declares the option (:mod:`nbtools.settings`), and its value goes into the command's
+configuration as the highest layer, above the config file and the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from traitlets import Bool, CaselessStrEnum, Enum, Float, Int
+from traitlets.config import Configurable
+
+from nbtools.cli.context import CliContext
+from nbtools.settings import CONFIG_FILE_VARIABLE, describe, environment_variable
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def setting_option(cls: type[Configurable], name: str, flag: str) -> Callable[[F], F]:
+    """A click option ``flag`` setting ``cls.name`` for this command."""
+    trait = cls.class_traits(config=True)[name]
+    default = trait.default_value
+    shown = "" if default in ("", None) else f"default: {default}; "
+    help_text = (
+        f"{describe(trait)} [{shown}env ${environment_variable(cls, name)}; "
+        f"config c.{cls.__name__}.{name}]"
+    )
+
+    def store(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+        if value is not None:
+            ctx.ensure_object(CliContext).flags[cls.__name__][name] = value
+
+    kind: Any = str
+    if isinstance(trait, (CaselessStrEnum, Enum)):
+        kind = click.Choice([str(value) for value in trait.values or ()], case_sensitive=False)
+    elif isinstance(trait, Int):
+        kind = int
+    elif isinstance(trait, Float):
+        kind = float
+    if isinstance(trait, Bool):
+        bare = flag.removeprefix("--")
+        return click.option(
+            f"--{bare}/--no-{bare}",
+            default=None,
+            help=help_text,
+            expose_value=False,
+            callback=store,
+        )
+    return click.option(
+        flag, type=kind, default=None, help=help_text, expose_value=False, callback=store
+    )
+
+
+def _store_config_file(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.ensure_object(CliContext).config_file = value
+
+
+#: ``--config FILE``: the settings file of ``nbtools`` (and, for compatibility, of ``scheduler``).
+config_file_option = click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    expose_value=False,
+    callback=_store_config_file,
+    help="A Jupyter-style config file (.py or .json: c.NbtoolsSettings.*, c.JobsSettings.*, "
+    "c.MetricsSettings.*, c.NotificationSettings.*), as jupyter_server_config.py; overridden "
+    f"by environment variables and flags. [env ${CONFIG_FILE_VARIABLE}]",
+)

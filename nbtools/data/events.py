@@ -1,0 +1,53 @@
+"""The catalog's subscriptions to run events (see :mod:`nbtools.jobs.events`).
+
+- ``run_finishing``: the datasets the run used through ``nbtools.data`` are read from its
+  executed notebook (before the transaction); inside it they are stored in ``run_datasets``.
+- ``runs_described``: each run's ``datasets`` (name, read/write, classification, location).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from nbtools.data.uses import DataUse, runs_uses, save_uses, uses_in_notebook
+from nbtools.jobs.runs import output_files
+from nbtools.jobs.tables import Run
+
+if TYPE_CHECKING:
+    from nbtools.jobs.events import RunFinished, RunFinishing, RunsDescribed
+
+log = logging.getLogger(__name__)
+
+
+def run_finishing(event: RunFinishing) -> Callable[[RunFinished], None]:
+    uses = _read_uses(event)
+    return lambda finished: save_uses(finished.session, finished.run_id, uses)
+
+
+def _read_uses(event: RunFinishing) -> list[DataUse]:
+    try:
+        with event.store.session() as session:
+            row = session.execute(
+                select(Run.output_dir, Run.notebook_path).where(Run.id == event.run_id)
+            ).first()
+        if row is None:
+            return []
+        located = Run(
+            output_dir=event.output_dir or row.output_dir, notebook_path=row.notebook_path
+        )
+        notebook = output_files(located).get("notebook")
+        return uses_in_notebook(notebook.read_bytes()) if notebook is not None else []
+    except OSError:
+        log.exception("nbtools: cannot read the datasets run %s used", event.run_id)
+        return []
+
+
+def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
+    uses = runs_uses(event.session, [run.id for run in event.runs])
+    return {
+        run_id: {"datasets": [use.to_dict() for use in found]} for run_id, found in uses.items()
+    }

@@ -1,0 +1,108 @@
+"""``nbtools.data.path(name)`` and ``nbtools.data.open(name)``: a notebook's declared data.
+
+``path`` looks the dataset up in the project's catalog and returns what to read: the absolute
+path of a location inside the project root, or its URL. It shows the use as an output of the
+MIME type :data:`USE_MIME` (with a ``text/plain`` line, so any frontend shows it); after a run,
+the run's lineage reads those outputs from the executed notebook (``mode="w"`` marks an output
+dataset). When the kernel's purpose (``$NBTOOLS_PURPOSE``, set for job runs) is not allowed
+by the dataset, it warns with the text a job would be refused with.
+
+The project is ``$NBTOOLS_ROOT``, else the nearest directory above the working directory that
+holds ``.nbtools/``; its store is ``$NBTOOLS_DB_URL`` or the project's SQLite file. This
+module imports only the standard library until a dataset is looked up.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nbtools.data.policy import refusal
+
+if TYPE_CHECKING:
+    from fsspec.core import OpenFile
+
+    from nbtools.data.catalog import Dataset
+    from nbtools.project import Project
+
+USE_MIME = "application/vnd.nbtools.data-use+json"
+PURPOSE_ENV = "NBTOOLS_PURPOSE"
+MODES = {"r": "read", "w": "write"}
+
+
+class DataUseWarning(UserWarning):
+    """A dataset is used outside its allowed purposes (a job would be refused)."""
+
+
+def path(name: str, mode: str = "r") -> str:
+    """The location of dataset ``name`` (an absolute path or a URL), recording the use:
+    ``mode="r"`` reads it (an input of the run), ``mode="w"`` writes it (an output)."""
+    if mode not in MODES:
+        from nbtools.errors import InvalidInputError
+
+        raise InvalidInputError(f"mode must be 'r' or 'w', not {mode!r}.", field="mode")
+    dataset, url = _lookup(name)
+    purpose = os.environ.get(PURPOSE_ENV) or None
+    problem = refusal(name, dataset.spec.classification, dataset.spec.purposes, purpose)
+    if problem is not None:
+        warnings.warn(problem, DataUseWarning, stacklevel=2)
+    _show(
+        {
+            "dataset": name,
+            "mode": MODES[mode],
+            "classification": dataset.spec.classification,
+            "location": dataset.spec.location,
+        },
+        f"data {MODES[mode]}: {name} ({dataset.spec.classification}) at {url}",
+    )
+    return url
+
+
+def open(name: str, mode: str = "rb", **options: Any) -> OpenFile:
+    """Dataset ``name`` opened with fsspec (``with nbtools.data.open("x") as f: ...``); a
+    mode with ``w``, ``a`` or ``x`` records a write, any other a read."""
+    import fsspec
+
+    writes = any(flag in mode for flag in "wax")
+    return fsspec.open(path(name, "w" if writes else "r"), mode, **options)
+
+
+def _lookup(name: str) -> tuple[Dataset, str]:
+    from nbtools.data.catalog import data_url, get_dataset
+
+    project = _project(os.environ.get("NBTOOLS_ROOT", ""), os.environ.get("NBTOOLS_DB_URL", ""))
+    dataset = get_dataset(project, name)
+    return dataset, data_url(project, dataset.spec.location)
+
+
+@functools.cache
+def _project(root: str, db_url: str) -> Project:
+    from nbtools.errors import NotFoundError
+    from nbtools.project import Project
+
+    if root:
+        return Project(Path(root), db_url=db_url)
+    start = Path.cwd().resolve()
+    for directory in (start, *start.parents):
+        if (directory / ".nbtools").is_dir():
+            return Project(directory, db_url=db_url)
+    raise NotFoundError(
+        f"No nbtools project above {start}: set NBTOOLS_ROOT to the project's root.",
+        cwd=str(start),
+    )
+
+
+def _show(payload: dict[str, str], text: str) -> None:
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        print(text)
+        return
+    if get_ipython() is None:
+        print(text)
+        return
+    display({USE_MIME: payload, "text/plain": text}, raw=True)

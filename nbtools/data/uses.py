@@ -1,0 +1,83 @@
+"""The datasets a run used: read from its executed notebook's ``nbtools.data`` outputs,
+stored in ``run_datasets``, described with each run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nbtools.data.notebook import MODES, USE_MIME
+from nbtools.data.tables import RunDatasetRecord
+
+
+@dataclass(frozen=True)
+class DataUse:
+    dataset: str
+    mode: str
+    classification: str
+    location: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "dataset": self.dataset,
+            "mode": self.mode,
+            "classification": self.classification,
+            "location": self.location,
+        }
+
+
+def uses_in_notebook(raw: bytes) -> list[DataUse]:
+    """Every distinct ``(dataset, mode)`` shown by ``nbtools.data`` in an executed notebook."""
+    try:
+        nb = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return []
+    found: dict[tuple[str, str], DataUse] = {}
+    for cell in nb.get("cells", []) if isinstance(nb, dict) else []:
+        for output in cell.get("outputs", []) if isinstance(cell, dict) else []:
+            payload = output.get("data", {}).get(USE_MIME) if isinstance(output, dict) else None
+            use = _use(payload)
+            if use is not None:
+                found.setdefault((use.dataset, use.mode), use)
+    return list(found.values())
+
+
+def _use(payload: Any) -> DataUse | None:
+    if not isinstance(payload, dict):
+        return None
+    values = [payload.get(key) for key in ("dataset", "mode", "classification", "location")]
+    texts = [value for value in values if isinstance(value, str)]
+    if len(texts) != len(values) or texts[1] not in MODES.values():
+        return None
+    return DataUse(*texts)
+
+
+def save_uses(session: Session, run_id: int, uses: Iterable[DataUse]) -> None:
+    """Store the uses of run ``run_id`` (a retried attempt's uses replace nothing: once each)."""
+    known = {
+        (row.dataset, row.mode)
+        for row in session.scalars(
+            select(RunDatasetRecord).where(RunDatasetRecord.run_id == run_id)
+        )
+    }
+    for use in uses:
+        if (use.dataset, use.mode) not in known:
+            session.add(RunDatasetRecord(run_id=run_id, **use.to_dict()))
+
+
+def runs_uses(session: Session, run_ids: Sequence[int]) -> dict[int, list[DataUse]]:
+    """Run id → the datasets it used, by name then mode."""
+    uses: dict[int, list[DataUse]] = {run_id: [] for run_id in run_ids}
+    rows = session.scalars(
+        select(RunDatasetRecord)
+        .where(RunDatasetRecord.run_id.in_(run_ids))
+        .order_by(RunDatasetRecord.dataset, RunDatasetRecord.mode)
+    )
+    for row in rows:
+        uses[row.run_id].append(DataUse(row.dataset, row.mode, row.classification, row.location))
+    return uses

@@ -1,0 +1,199 @@
+"""Bad input never answers 500: every registered route, sent hostile ids, numbers, bodies and
+query arguments, answers 4xx with a JSON error, and names the field it refused."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError, HTTPResponse
+
+from jupyter_nbtools.routes import all_routes
+from nbtools.jobs.definitions import JOB_FIELDS, create_job
+from nbtools.project import Project
+from tests.conftest import make_notebook
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+LIMIT = 4096
+GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+#: Ids that are not ids: a Unicode digit, negative, zero, beyond 2^63 - 1, not a number.
+BAD_IDS = ("²", "-1", "0", str(2**63), str(2**64 + 5), "1e3", "٣")
+#: Values of a wrong JSON type or out of any database's range, for every body field.
+BAD_VALUES: tuple[Any, ...] = (2**64, [1], {"a": 1}, "²", -1, 2**63, True, 1.5, "")
+#: Query arguments some route reads, each sent malformed.
+QUERY_ARGUMENTS = ("limit", "before", "job_id", "job", "run", "count")
+BAD_NUMBERS = ("²", "-1", str(2**64), "")
+BODY_FIELDS = sorted(
+    {*JOB_FIELDS}
+    | {"path", "message", "as_path", "keep", "dry_run", "text", "channel", "destination"}
+    | {"events", "kernel", "snapshot", "content", "name", "output", "version", "test"}
+)
+
+
+@pytest.fixture
+def jp_server_config() -> dict[str, Any]:
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
+        "NbtoolsApp": {"max_body_bytes": LIMIT},
+        "JobsSettings": {"run_scheduler": False},
+    }
+
+
+@pytest.fixture
+def job(jp_root_dir: Path, jp_serverapp: Any) -> int:
+    """A notebook with a parameter and a job of it, so bodies reach their fields' checks."""
+    notebook = make_notebook([("code", "days = 7", ["parameters"]), ("code", "days", [])])
+    (jp_root_dir / "nb.ipynb").write_text(json.dumps(notebook))
+    project: Project = jp_serverapp.web_app.settings["nbtools_project"]
+    return create_job(project, {"notebook_path": "nb.ipynb"}).id
+
+
+def routes() -> list[tuple[str, str, list[str]]]:
+    """(pattern, method, names of its URL groups) of every registered route."""
+    found = []
+    for pattern, handler in all_routes():
+        for method in METHODS:
+            if method.lower() in handler.__dict__:
+                found.append((pattern, method, GROUP.findall(pattern)))
+    return found
+
+
+def url(pattern: str, values: dict[str, str]) -> str:
+    """A concrete URL: each named group takes ``values[name]`` (default ``1``)."""
+    filled = GROUP.sub(lambda m: values.get(m.group(1), "1"), pattern)
+    return re.sub(r"\\(.)", r"\1", filled.rstrip("$"))
+
+
+async def send(
+    jp_fetch: Any, method: str, target: str, body: bytes | None = None, **params: str
+) -> tuple[int, dict[str, Any]]:
+    if body is None and method in ("POST", "PUT", "PATCH"):
+        body = b"{}"
+    try:
+        response: HTTPResponse = await jp_fetch(
+            *target.strip("/").split("/"), method=method, body=body, params=params
+        )
+    except HTTPClientError as error:
+        failed = error
+    else:
+        return response.code, reply_json(response)
+    assert failed.response is not None
+    assert failed.code < 500, f"{method} {target} {params} answered {failed.code}"
+    return failed.code, json.loads(failed.response.body)
+
+
+def reply_json(response: HTTPResponse) -> Any:
+    json_reply = response.headers.get("Content-Type", "").startswith("application/json")
+    return json.loads(response.body) if json_reply and response.body else {}
+
+
+def names(payload: dict[str, Any], field: str) -> bool:
+    return payload.get("details", {}).get("field") == field or field in payload["message"]
+
+
+ROUTES = routes()
+ID_ROUTES = [
+    (pattern, method, group)
+    for pattern, method, groups in ROUTES
+    for group in groups
+    if group.endswith("_id") and group != "snapshot_id"
+]
+BODY_ROUTES = [(p, m) for p, m, _ in ROUTES if m in ("POST", "PUT", "PATCH")]
+QUERY_ROUTES = [(p, m) for p, m, _ in ROUTES if m in ("GET", "DELETE")]
+
+
+def test_routes_are_enumerated() -> None:
+    assert {group for _, _, group in ID_ROUTES} >= {"run_id", "job_id", "version_id"}
+    assert ("/nbtools/api/runs", "POST") in BODY_ROUTES
+    assert ("/nbtools/api/runs", "GET") in QUERY_ROUTES
+
+
+async def test_a_bad_id_is_400_naming_it(jp_fetch: Any, job: int) -> None:
+    for pattern, method, group in ID_ROUTES:
+        for bad in BAD_IDS:
+            status, payload = await send(jp_fetch, method, url(pattern, {group: bad}))
+            assert status == 400, (pattern, method, bad, payload)
+            assert payload["error"] == "InvalidInputError"
+            assert payload["details"]["field"] == group
+
+
+async def test_malformed_bodies_are_refused_naming_the_body(jp_fetch: Any, job: int) -> None:
+    for pattern, method in BODY_ROUTES:
+        path = url(pattern, {})
+        for body in (b"[1, 2]", b'"text"', b"{not json", b"\xff\xfe", b"null"):
+            status, payload = await send(jp_fetch, method, path, body)
+            refused = (status, payload.get("details", {}).get("field"))
+            assert refused == (400, "body"), (pattern, method, body, payload)
+        status, payload = await send(jp_fetch, method, path, b'{"x": "' + b"a" * LIMIT + b'"}')
+        assert status == 413, (pattern, method, payload)
+        assert payload["details"] == {"field": "body", "limit": LIMIT}
+        assert "max_body_bytes" in payload["message"]
+        for body in (b"", b"{}", b"   "):  # empty: every field absent
+            await send(jp_fetch, method, path, body)
+
+
+async def test_wrong_field_types_and_huge_numbers_are_4xx(jp_fetch: Any, job: int) -> None:
+    for pattern, method in BODY_ROUTES:
+        if pattern.endswith(("/extract", "/env/snapshots", "/env/check", "/env/recreate")):
+            continue  # their valid bodies start kernels or installs: covered by their tests
+        path = url(pattern, {})
+        for index, field in enumerate(BODY_FIELDS):
+            for value in (BAD_VALUES[index % len(BAD_VALUES)], BAD_VALUES[-index % 3]):
+                base: dict[str, Any] = {"notebook_path": "nb.ipynb", "path": "nb.ipynb"}
+                body = json.dumps({**base, field: value}).encode()
+                await send(jp_fetch, method, path, body)
+
+
+async def test_bad_query_numbers_are_4xx_naming_the_argument(jp_fetch: Any, job: int) -> None:
+    for pattern, method in QUERY_ROUTES:
+        path = url(pattern, {})
+        for argument in QUERY_ARGUMENTS:
+            for bad in BAD_NUMBERS:
+                status, payload = await send(
+                    jp_fetch, method, path, path="nb.ipynb", **{argument: bad}
+                )
+                field = payload.get("details", {}).get("field") if status == 400 else None
+                if field in QUERY_ARGUMENTS:
+                    assert (status, payload["details"]["field"]) == (400, argument)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("runs", {"notebook_path": "nb.ipynb", "parameters": [1]}),
+        ("runs", {"notebook_path": "nb.ipynb", "parameters": "days=3"}),
+        ("jobs", {"notebook_path": "nb.ipynb", "parameters": 5}),
+        ("jobs/{job}/run", {"parameters": ["days"]}),
+        ("jobs/{job}", {"parameters": "x"}),
+    ],
+)
+async def test_parameters_that_are_not_an_object_are_400(
+    jp_fetch: Any, job: int, path: str, body: dict[str, Any]
+) -> None:
+    method = "PATCH" if path == "jobs/{job}" else "POST"
+    target = "nbtools/api/" + path.format(job=job)
+    status, payload = await send(jp_fetch, method, target, json.dumps(body).encode())
+    assert status == 400
+    assert payload["details"]["field"] == "parameters"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("retries", 2**31), ("max_concurrent", 2**64), ("timeout_seconds", 2**63), ("retries", -1)],
+)
+async def test_numbers_beyond_the_database_are_400(
+    jp_fetch: Any, job: int, field: str, value: int
+) -> None:
+    body = json.dumps({"notebook_path": "nb.ipynb", field: value}).encode()
+    status, payload = await send(jp_fetch, "POST", "nbtools/api/jobs", body)
+    assert (status, payload["details"]["field"]) == (400, field)
+
+
+async def test_a_refused_request_changes_nothing(jp_fetch: Any, job: int) -> None:
+    before = await send(jp_fetch, "GET", f"nbtools/api/jobs/{job}")
+    await send(jp_fetch, "PATCH", f"nbtools/api/jobs/{job}", b'{"retries": 99999999999}')
+    after = await send(jp_fetch, "GET", f"nbtools/api/jobs/{job}")
+    assert before == after

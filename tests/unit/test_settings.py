@@ -1,0 +1,166 @@
+"""One order of precedence for every setting: default < config file < environment < flag."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from traitlets.config import Config
+
+from nbtools.cli.app import cli
+from nbtools.errors import InvalidInputError
+from nbtools.jobs.config import JobsSettings
+from nbtools.metrics.config import NotificationSettings
+from nbtools.settings import build, environment_variable, layered_config, settings_classes
+
+
+def write_config(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(f"{line}\n" for line in lines))
+    return path
+
+
+def test_each_layer_overrides_the_one_before(tmp_path: Path) -> None:
+    config_file = write_config(
+        tmp_path / "nbtools_config.py",
+        [
+            "c.JobsSettings.workers = 2",
+            "c.JobsSettings.executor = 'dask'",
+            "c.JobsSettings.poll_seconds = 5.0",
+        ],
+    )
+    environ = {
+        "NBTOOLS_JOBS_WORKERS": "3",
+        "NBTOOLS_JOBS_EXECUTOR": "dask",
+        "NBTOOLS_JOBS_STORAGE": "",
+    }
+    flags = Config()
+    flags.JobsSettings.workers = 4
+
+    assert build(JobsSettings, layered_config(None, {})).workers == 0  # the trait's default
+    from_file = build(JobsSettings, layered_config(config_file, {}))
+    assert (from_file.workers, from_file.executor, from_file.poll_seconds) == (2, "dask", 5.0)
+    from_env = build(JobsSettings, layered_config(config_file, environ))
+    assert (from_env.workers, from_env.poll_seconds) == (3, 5.0)
+    assert from_env.storage == ""  # an empty variable counts as unset
+    from_flag = build(JobsSettings, layered_config(config_file, environ, flags))
+    assert (from_flag.workers, from_flag.executor, from_flag.poll_seconds) == (4, "dask", 5.0)
+
+
+def test_json_config_files_and_every_class_read_the_same_way(tmp_path: Path) -> None:
+    config_file = tmp_path / "nbtools_config.json"
+    config_file.write_text(json.dumps({"NotificationSettings": {"smtp_port": 2525}}))
+    environ = {"NBTOOLS_NOTIFY_MAX_ATTEMPTS": "9"}
+    settings = build(NotificationSettings, layered_config(config_file, environ))
+    assert (settings.smtp_port, settings.max_attempts) == (2525, 9)
+
+
+def test_every_option_has_help_and_one_environment_variable() -> None:
+    variables = [
+        environment_variable(cls, name)
+        for cls in settings_classes()
+        for name in cls.class_traits(config=True)
+    ]
+    assert len(variables) == len(set(variables))
+    assert {"NBTOOLS_ROOT", "NBTOOLS_DB_URL", "NBTOOLS_JOBS_WORKERS"} <= set(variables)
+    for cls in settings_classes():
+        for name, trait in cls.class_traits(config=True).items():
+            assert trait.help, f"{cls.__name__}.{name} has no help"
+
+
+@pytest.mark.parametrize(
+    ("environ", "lines", "message"),
+    [
+        ({"NBTOOLS_JOBS_WORKERS": "many"}, [], "$NBTOOLS_JOBS_WORKERS='many' is not a valid"),
+        ({}, ["c.JobsSettings.workers = 'many'"], "'workers' trait of a JobsSettings"),
+        ({}, ["c.JobsSettings.workers = ("], "failed: SyntaxError"),
+    ],
+)
+def test_bad_values_name_their_option(
+    tmp_path: Path, environ: dict[str, str], lines: list[str], message: str
+) -> None:
+    config_file = write_config(tmp_path / "c.py", lines)
+    with pytest.raises(InvalidInputError) as info:
+        build(JobsSettings, layered_config(config_file, environ))
+    assert message in info.value.message
+
+
+def status(tmp_path: Path, args: list[str], env: dict[str, str]) -> dict[str, str]:
+    result = CliRunner().invoke(cli, [*args, "status", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    report: dict[str, str] = json.loads(result.output)
+    return report
+
+
+def test_the_cli_reads_root_and_store_from_file_then_environment_then_flags(
+    tmp_path: Path,
+) -> None:
+    roots = {name: tmp_path / name for name in ("file", "env", "flag")}
+    for root in roots.values():
+        root.mkdir()
+    config_file = write_config(
+        tmp_path / "nbtools_config.py",
+        [
+            f"c.NbtoolsSettings.root_dir = {str(roots['file'])!r}",
+            "c.NbtoolsSettings.store_dir = 'state'",
+        ],
+    )
+    clean = {
+        "NBTOOLS_ROOT": "",
+        "NBTOOLS_CONFIG": "",
+        "NBTOOLS_DB_URL": "",
+        "NBTOOLS_STORE_DIR": "",
+    }
+
+    report = status(tmp_path, ["--config", str(config_file)], clean)
+    assert report["root"] == str(roots["file"].resolve())
+    assert report["store_path"] == str(roots["file"].resolve() / "state")
+
+    report = status(tmp_path, [], {**clean, "NBTOOLS_CONFIG": str(config_file)})
+    assert report["root"] == str(roots["file"].resolve())  # the file named by $NBTOOLS_CONFIG
+
+    env = {**clean, "NBTOOLS_ROOT": str(roots["env"])}
+    report = status(tmp_path, ["--config", str(config_file)], env)
+    assert report["root"] == str(roots["env"].resolve())
+    assert report["store_path"] == str(roots["env"].resolve() / "state")  # still from the file
+
+    report = status(tmp_path, ["--config", str(config_file), "--root", str(roots["flag"])], env)
+    assert report["root"] == str(roots["flag"].resolve())
+    db = tmp_path / "elsewhere.db"
+    report = status(
+        tmp_path, ["--root", str(roots["flag"])], {**env, "NBTOOLS_DB_URL": f"sqlite:///{db}"}
+    )
+    assert report["db_url"] == f"sqlite:///{db}"
+
+
+@pytest.mark.parametrize("position", ["group", "command"])
+def test_scheduler_config_reaches_jobs_settings_below_environment_and_flags(
+    tmp_path: Path, position: str
+) -> None:
+    """The lease is checked before anything starts: its error shows which layer won."""
+    config_file = write_config(tmp_path / "c.py", ["c.JobsSettings.stale_after_seconds = 1.0"])
+    config = ["--config", str(config_file)]
+    args = [*config, "scheduler"] if position == "group" else ["scheduler", *config]
+    root = ["--root", str(tmp_path / "root")]
+    variable = "NBTOOLS_JOBS_STALE_AFTER_SECONDS"
+
+    result = CliRunner().invoke(cli, [*root, *args], env={variable: ""})
+    assert result.exit_code == 2
+    assert "The lease must be at least 3 s (three heartbeats), got 1." in result.output
+    result = CliRunner().invoke(cli, [*root, *args], env={variable: "2"})
+    assert "got 2." in result.output
+    result = CliRunner().invoke(cli, [*root, *args, "--lease", "2.5"], env={variable: "2"})
+    assert "got 2.5." in result.output
+    assert not (tmp_path / "root").exists()  # refused before anything was created
+
+
+def test_the_scheduler_takes_executor_settings_from_its_config_file(tmp_path: Path) -> None:
+    config_file = write_config(
+        tmp_path / "c.json", [json.dumps({"JobsSettings": {"executor": "dask"}})]
+    )
+    result = CliRunner().invoke(
+        cli, ["--root", str(tmp_path), "scheduler", "--config", str(config_file)]
+    )
+    assert result.exit_code == 2
+    assert "needs the Dask scheduler's address" in result.output
