@@ -42,6 +42,8 @@ class JobSpec(WireModel):
     max_concurrent: int
     output_html: bool
     missed_policy: str
+    #: At most this many missed due times are run after downtime (the rest are skipped).
+    catch_up_limit: int
     kernel_name: str | None
     pinned_version_id: int | None
     #: The cron expression in words ("at 06:00 on weekdays").
@@ -68,6 +70,7 @@ class JobSpec(WireModel):
             max_concurrent=job.max_concurrent,
             output_html=job.output_html,
             missed_policy=job.missed_policy,
+            catch_up_limit=job.catch_up_limit,
             kernel_name=job.kernel_name,
             pinned_version_id=job.pinned_version_id,
             schedule_description=describe(job.cron) if job.cron else None,

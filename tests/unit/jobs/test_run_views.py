@@ -1,10 +1,12 @@
-"""Run models a page at a time: a fixed number of queries whatever the page's size."""
+"""Wire models of jobs and runs: a job's every field; runs a page at a time, with a fixed
+number of queries whatever the page's size."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,10 @@ from sqlalchemy import event
 from nbtools import jobs, versioning
 from nbtools.envsnap.model import Snapshot
 from nbtools.envsnap.snapshots import save_snapshot
+from nbtools.jobs.definitions import JOB_FIELDS
 from nbtools.jobs.runs import new_run
 from nbtools.jobs.tables import SUCCEEDED
+from nbtools.jobs.views import JobSpec
 from nbtools.jsonvalues import json_default
 from nbtools.project import Project
 from nbtools.store.base import utcnow
@@ -111,3 +115,8 @@ def test_an_empty_page_and_a_run_without_lineage(any_project: Project) -> None:
     }
     detail = json.loads(json.dumps(jobs.show_run(any_project, run.id), default=json_default))
     assert detail == {**model, "metrics": {}}
+
+
+def test_a_job_spec_has_every_field_a_job_is_created_with() -> None:
+    """A field added to JOB_FIELDS must reach the REST reply and ``--json``."""
+    assert set(JOB_FIELDS) <= {field.name for field in fields(JobSpec)}
