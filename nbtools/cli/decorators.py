@@ -8,3 +8,9 @@ from nbtools.cli.context import CliContext
 
 pass_cli = click.make_pass_decorator(CliContext)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+idempotency_option = click.option(
+    "--idempotency-key",
+    metavar="KEY",
+    help="Create this at most once: a second submission with KEY is refused (exit 2) naming "
+    "the first.",
+)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.decorators import idempotency_option, json_option, pass_cli
 from nbtools.cli.output import print_json
 from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.project import Project
@@ -143,6 +143,7 @@ def print_reproduction(reproduction: Reproduction) -> None:
     is_flag=True,
     help="With --reproduce: exit 1 without running if the environment changed.",
 )
+@idempotency_option
 @json_option
 @pass_cli
 def run(
@@ -155,6 +156,7 @@ def run(
     html: bool,
     reproduce_run: int | None,
     same_env: bool,
+    idempotency_key: str | None,
     as_json: bool,
 ) -> None:
     """Run NOTEBOOK once with parameters, recording the run (exit 1 if the notebook fails).
@@ -189,6 +191,7 @@ def run(
         timeout_seconds=timeout,
         output_html=html,
         claim=(token := claim_token()),
+        idempotency_key=idempotency_key,
     )
     _execute(cli_ctx, queued.id, token, output, as_json)
 

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.decorators import idempotency_option, json_option, pass_cli
 from nbtools.cli.job_ref import job_argument
 from nbtools.cli.output import print_fields, print_json, print_table
 from nbtools.cli.run import notebook_argument, parameter_option, parse_assignments
@@ -100,6 +100,7 @@ def schedule() -> None:
 @click.argument("notebook")
 @job_options
 @click.option("--paused", is_flag=True, help="Create the job paused.")
+@idempotency_option
 @json_option
 @pass_cli
 def add(
@@ -107,6 +108,7 @@ def add(
     notebook: str,
     parameters: tuple[str, ...],
     paused: bool,
+    idempotency_key: str | None,
     as_json: bool,
     **options: Any,
 ) -> None:
@@ -124,7 +126,8 @@ def add(
         fields["pinned_version_id"] = _pinned_id(
             cli_ctx, fields["notebook_path"], options["pin_version"]
         )
-    model = create_job(project, fields, from_text=True).to_wire()
+    job = create_job(project, fields, from_text=True, idempotency_key=idempotency_key)
+    model = job.to_wire()
     print_json(model) if as_json else print_job(model)
 
 
@@ -205,9 +208,9 @@ def list_(cli_ctx: CliContext, as_json: bool) -> None:
 
 
 def _set_paused(cli_ctx: CliContext, job_id: int, paused: bool) -> None:
-    from nbtools.jobs.definitions import set_paused
+    from nbtools.jobs import pause_job
 
-    job = set_paused(cli_ctx.project, job_id, paused)
+    job = pause_job(cli_ctx.project, job_id, paused)
     click.echo(f"Job {job_id} {'paused' if paused else f'resumed; next run {job.next_run_at}'}.")
 
 
@@ -233,7 +236,7 @@ def resume(cli_ctx: CliContext, job_id: int) -> None:
 def remove(cli_ctx: CliContext, job_id: int) -> None:
     """Delete job JOB (its id or name) with its alert rules, alerts and notifications;
     its runs, with their metrics, stay in the history."""
-    from nbtools.jobs.definitions import delete_job
+    from nbtools.jobs import delete_job
 
     delete_job(cli_ctx.project, job_id)
     click.echo(f"Job {job_id} removed.")

@@ -22,6 +22,8 @@ from nbtools.metrics.config import MetricsSettings, NotificationSettings
 @setting_option(JobsSettings, "dask_address", "--dask-address")
 @setting_option(JobsSettings, "storage", "--storage")
 @setting_option(JobsSettings, "stale_after_seconds", "--lease")
+@setting_option(JobsSettings, "max_running", "--max-running")
+@setting_option(JobsSettings, "max_retry_backoff_seconds", "--max-retry-backoff")
 @config_file_option
 @pass_cli
 def scheduler(cli_ctx: CliContext) -> None:

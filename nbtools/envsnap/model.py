@@ -53,6 +53,16 @@ class Distribution:
         return "archive"
 
     @property
+    def archive_hashes(self) -> dict[str, str]:
+        """The hashes ``direct_url.json`` recorded for an archive install (``archive_info``)."""
+        info = (self.direct_url or {}).get("archive_info") or {}
+        hashes = {str(k): str(v) for k, v in dict(info.get("hashes") or {}).items()}
+        if not hashes and "=" in str(info.get("hash", "")):
+            algorithm, _, value = str(info["hash"]).partition("=")
+            hashes[algorithm] = value
+        return hashes
+
+    @property
     def local_path(self) -> str | None:
         """The file or directory of a ``file://`` direct URL."""
         url = str((self.direct_url or {}).get("url", ""))

@@ -61,15 +61,6 @@ def _index_sources(dist: Distribution, files: list[IndexFile]) -> dict[str, Any]
     return {"wheels": [_file_entry(wheel) for wheel in wheels]}
 
 
-def _archive_hashes(direct: Mapping[str, Any]) -> dict[str, str]:
-    info = direct.get("archive_info") or {}
-    hashes = dict(info.get("hashes") or {})
-    if not hashes and "=" in str(info.get("hash", "")):
-        algorithm, _, value = str(info["hash"]).partition("=")
-        hashes[algorithm] = value
-    return hashes
-
-
 def _direct_sources(dist: Distribution) -> tuple[dict[str, Any], str]:
     """The pylock source table of a direct install, or a reason it cannot be locked."""
     direct = dict(dist.direct_url or {})
@@ -90,7 +81,7 @@ def _direct_sources(dist: Distribution) -> tuple[dict[str, Any], str]:
                 **extra,
             }
         }, ""
-    hashes = _archive_hashes(direct)
+    hashes = dist.archive_hashes
     if not hashes:
         return {}, "archive install without a recorded hash"
     location = {"path": dist.local_path} if dist.local_path else {"url": direct["url"]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -106,8 +107,34 @@ def _run(args: list[str], what: str) -> None:
         raise CheckFailedError(f"{what} failed (exit {result.returncode}):\n{tail}", command=args)
 
 
+def _hashed_line(line: str, hashes: dict[str, str]) -> str:
+    requirement = line.split("  #", 1)[0]
+    options = " ".join(f"--hash={name}:{value}" for name, value in sorted(hashes.items()))
+    return f"{requirement} {options}"
+
+
+def _pip_install(venv_python: str, requirements: Path, *options: str) -> list[str]:
+    return [
+        venv_python,
+        "-m",
+        "pip",
+        "install",
+        "--no-deps",
+        "--disable-pip-version-check",
+        *options,
+        "-r",
+        str(requirements),
+    ]
+
+
 def recreate(snapshot: Snapshot, directory: Path, python: str | None = None) -> RecreateReport:
-    """Make a venv at ``directory`` (new or empty) and install the snapshot's pinned set."""
+    """Make a venv at ``directory`` (new or empty) and install the snapshot's pinned set.
+
+    Hashes the snapshot recorded are enforced: the hashed distributions are installed with
+    pip's ``--require-hashes`` (all of them in one step when every one is hashed, else first,
+    the rest after). When anything fails, ``directory`` is left as it was (removed, or emptied
+    again).
+    """
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise InvalidInputError(
             f"{directory} exists and is not an empty directory; nbtools never installs over "
@@ -115,34 +142,66 @@ def recreate(snapshot: Snapshot, directory: Path, python: str | None = None) -> 
             directory=str(directory),
         )
     interpreter, warnings = choose_python(snapshot, python)
-    skipped, lines = [], header(snapshot)
+    skipped, hashed, plain = [], [], []
     for dist in snapshot.distributions:
         reason = _reinstallable(dist)
         if reason:
             skipped.append({"name": dist.name, "version": dist.version or "", "reason": reason})
+            continue
+        line, hashes = str(requirement_line(dist)), dist.archive_hashes
+        if hashes:
+            hashed.append(_hashed_line(line, hashes))
         else:
-            lines.append(str(requirement_line(dist)))
-    _run([interpreter, "-m", "venv", str(directory)], f"Creating the venv {directory}")
-    venv_python = str(directory / ("Scripts" if os.name == "nt" else "bin") / "python")
-    requirements = directory / REQUIREMENTS_FILE
-    requirements.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    installed = len(lines) - len(header(snapshot))
-    if installed:
-        _run(
-            [
-                venv_python,
-                "-m",
-                "pip",
-                "install",
-                "--no-deps",
-                "--disable-pip-version-check",
-                "-r",
-                str(requirements),
-            ],
-            f"Installing {installed} distributions into {directory}",
-        )
-    document = capture_interpreter([venv_python])
+            plain.append(line)
+    existed = directory.exists()
+    try:
+        _install(interpreter, directory, snapshot, hashed, plain)
+        venv_python = _venv_python(directory)
+        document = capture_interpreter([venv_python])
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        if existed:
+            directory.mkdir()
+        raise
     result = snapshot_from_document(document, origin=str(directory))
     return RecreateReport(
-        directory, interpreter, installed, skipped, diff(snapshot, result), warnings
+        directory,
+        interpreter,
+        len(hashed) + len(plain),
+        skipped,
+        diff(snapshot, result),
+        warnings,
     )
+
+
+def _venv_python(directory: Path) -> str:
+    return str(directory / ("Scripts" if os.name == "nt" else "bin") / "python")
+
+
+def _install(
+    interpreter: str, directory: Path, snapshot: Snapshot, hashed: list[str], plain: list[str]
+) -> None:
+    _run([interpreter, "-m", "venv", str(directory)], f"Creating the venv {directory}")
+    venv_python = _venv_python(directory)
+    requirements = directory / REQUIREMENTS_FILE
+    requirements.write_text("\n".join([*header(snapshot), *hashed, *plain]) + "\n", "utf-8")
+    if hashed and not plain:
+        _run(
+            _pip_install(venv_python, requirements, "--require-hashes"),
+            f"Installing {len(hashed)} distributions (hashes required) into {directory}",
+        )
+        return
+    if hashed:
+        hashed_file = directory / "nbtools-requirements-hashed.txt"
+        hashed_file.write_text("\n".join(hashed) + "\n", "utf-8")
+        _run(
+            _pip_install(venv_python, hashed_file, "--require-hashes"),
+            f"Installing {len(hashed)} hashed distributions into {directory}",
+        )
+    if plain:
+        plain_file = directory / "nbtools-requirements-unhashed.txt"
+        plain_file.write_text("\n".join(plain) + "\n", "utf-8")
+        _run(
+            _pip_install(venv_python, plain_file),
+            f"Installing {len(plain)} distributions into {directory}",
+        )

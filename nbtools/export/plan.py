@@ -30,6 +30,14 @@ class Binding(NamedTuple):
     statement: ast.stmt | None = None
 
 
+class Star(NamedTuple):
+    """A ``from SOURCE import *`` of an exported cell: it may bind any name in MODULE."""
+
+    cell: Cell
+    module: str
+    source: str
+
+
 class Module:
     """One module of the package: its cells in notebook order and what it exports."""
 
@@ -70,12 +78,14 @@ class _Planner:
         self.package = package
         self.problems = list(classified.problems)
         self._untagged: dict[int, Names | None] | None = None
+        self._stars: list[Star] = []
 
     # ------------------------------------------------------------------------------------
     def run(self) -> Plan:
         parsed = self._parse_all()
         parameters = self._parameters(parsed)
         modules = self._modules(parsed)
+        self._stars = _stars(modules)
         exported = self._exported(modules)
         params = {p.name: p for p in parameters}
         for module in modules.values():
@@ -150,7 +160,7 @@ class _Planner:
         self, module: Module, exported: dict[str, Binding], params: dict[str, Parameter]
     ) -> None:
         bound = {name for p in module.cells for name in p.names.bound}
-        has_star = any(p.names.star_imports for p in module.cells)
+        stars = [star for star in self._stars if star.module == module.name]
         for parsed in module.cells:
             for name, line in parsed.names.external().items():
                 if name in bound or name in NOTEBOOK_ONLY_NAMES:
@@ -165,7 +175,9 @@ class _Planner:
                         f"'{name}' is a notebook parameter; exported code cannot read parameters.",
                         f"Pass {name} to the function as an argument; 'main' cells can read it.",
                     )
-                elif not has_star:
+                elif stars:
+                    self._maybe_from_star(parsed.cell, name, line, stars[0])
+                else:
                     self._undefined(parsed.cell, name, line, "'export'")
 
     def _resolve_main(
@@ -181,6 +193,8 @@ class _Planner:
                     continue
                 if name in exported:
                     imports[name] = exported[name]
+                elif self._stars:
+                    imports[name] = self._maybe_from_star(parsed.cell, name, line, self._stars[0])
                 else:
                     self._undefined(parsed.cell, name, line, "'main' or 'export'")
         return dict(sorted(imports.items()))
@@ -215,6 +229,8 @@ class _Planner:
                     f"Record it in the main cell with record('{name}', {name}) and test "
                     f"run()['{name}'], or compute it in the test.",
                 )
+            elif self._stars:
+                imports[name] = self._maybe_from_star(test.cell, name, line, self._stars[0])
             else:
                 self._undefined(test.cell, name, line, "'export'")
         return dict(sorted(imports.items())), sorted(used, key=lambda p: p.name)
@@ -235,6 +251,24 @@ class _Planner:
                 "cell becomes one.",
                 "Import the names the cell uses explicitly.",
             )
+
+    def _maybe_from_star(self, cell: Cell, name: str, line: int, star: Star) -> Binding:
+        """A warning for a name only a star import may define; it is taken from that
+        import's module (the first exported star import, in notebook order)."""
+        self.problems.append(
+            Problem(
+                cell.index,
+                cell.id,
+                cell.notebook_line(line),
+                "name-from-star-import",
+                f"'{name}' is not defined in the notebook; 'from {star.source} import *' "
+                f"(cell {star.cell.index + 1}) may provide it.",
+                "Import it by name, so the package does not depend on what a star import "
+                "happens to provide.",
+                severity="warning",
+            )
+        )
+        return Binding(star.module)
 
     def _undefined(self, cell: Cell, name: str, line: int, tag: str) -> None:
         where = self._defined_in_untagged(name)
@@ -276,3 +310,15 @@ def build_plan(nb: Notebook, classified: Classified, package: str) -> Plan:
             **({"problems": problems} if problems else {}),
         )
     return _Planner(nb, classified, package).run()
+
+
+def _stars(modules: dict[str, Module]) -> list[Star]:
+    """The star imports of exported cells, in notebook order."""
+    found = []
+    for module in modules.values():
+        for parsed in module.cells:
+            for node in ast.walk(parsed.tree):
+                if isinstance(node, ast.ImportFrom) and node.names[0].name == "*":
+                    source = "." * node.level + (node.module or "")
+                    found.append(Star(parsed.cell, module.name, source))
+    return sorted(found, key=lambda star: star.cell.index)

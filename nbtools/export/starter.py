@@ -61,7 +61,8 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.12"
-      - run: pip install jupyter-nbtools pytest
+      - name: Install nbtools, and the package with its own dependencies and its test extra
+        run: pip install jupyter-nbtools "./{PACKAGE_DIR}[test]"
       - name: Package is up to date with the notebook, and its tests pass
         run: {_COMMAND} --check --test
 """

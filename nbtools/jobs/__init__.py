@@ -79,12 +79,22 @@ def show_job(project: Project, job_id: int) -> JobSpec:
         return JobSpec.of(definitions.get_job(session, job_id))
 
 
-def create_job(project: Project, fields: dict[str, Any], *, from_text: bool = False) -> JobSpec:
+def create_job(
+    project: Project,
+    fields: dict[str, Any],
+    *,
+    from_text: bool = False,
+    idempotency_key: str | None = None,
+) -> JobSpec:
     """Store a new job; nothing is stored if any field is invalid (``from_text``: parameter
-    values are text to convert, as the command line gives them)."""
+    values are text to convert, as the command line gives them; a second job with the same
+    ``idempotency_key`` is refused)."""
     from nbtools.jobs import definitions
 
-    return JobSpec.of(definitions.create_job(project, fields, from_text=from_text))
+    job = definitions.create_job(
+        project, fields, from_text=from_text, idempotency_key=idempotency_key
+    )
+    return JobSpec.of(job)
 
 
 def update_job(project: Project, job_id: int, changes: dict[str, Any]) -> JobSpec:
@@ -150,8 +160,10 @@ def run_notebook(
     kernel_name: str | None = None,
     timeout_seconds: int | None = None,
     output_html: bool = False,
+    idempotency_key: str | None = None,
 ) -> RunSummary:
-    """Queue one run of a notebook (a scheduler executes it)."""
+    """Queue one run of a notebook (a scheduler executes it; a repeated ``idempotency_key``
+    returns the run it queued first, see :mod:`nbtools.jobs.idempotency`)."""
     from nbtools.jobs import submit  # not at import: a worker's start-up does not need it
 
     run = submit.queue_run(
@@ -161,18 +173,27 @@ def run_notebook(
         kernel_name=kernel_name,
         timeout_seconds=timeout_seconds,
         output_html=output_html,
+        idempotency_key=idempotency_key,
     )
     return summarize_runs(project, [run])[0]
 
 
-def run_job(project: Project, job_id: int, parameters: dict[str, Any]) -> RunSummary:
+def run_job(
+    project: Project,
+    job_id: int,
+    parameters: dict[str, Any],
+    *,
+    idempotency_key: str | None = None,
+) -> RunSummary:
     """Queue a run of job ``job_id`` now, ``parameters`` overriding the job's."""
     from nbtools.jobs import definitions, submit
 
     with project.store.session() as session:
         job = definitions.get_job(session, job_id)
     values = {**job.parameters, **parameters}
-    run = submit.queue_run(project, job.notebook_path, values, job=job)
+    run = submit.queue_run(
+        project, job.notebook_path, values, job=job, idempotency_key=idempotency_key
+    )
     return summarize_runs(project, [run])[0]
 
 

@@ -68,6 +68,13 @@ class JobsSettings(Configurable):
         "attempt up to this many seconds.",
     ).tag(config=True)
 
+    max_running = Int(
+        0,
+        help="Runs executing at once in the whole store, across every scheduler sharing it "
+        "(servers and daemons): a cap that holds per store, not per process. 0: no cap beyond "
+        "each scheduler's workers.",
+    ).tag(config=True)
+
     def create_scheduler(self, project: Project) -> Scheduler:
         """The scheduler loop and its executor, as these settings describe them."""
         from nbtools.jobs.executors import create_executor
@@ -91,4 +98,5 @@ class JobsSettings(Configurable):
             lease_seconds=self.stale_after_seconds,
             storage=storage,
             max_retry_backoff=self.max_retry_backoff_seconds,
+            max_running=self.max_running,
         )

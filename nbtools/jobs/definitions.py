@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.jobs import events
 from nbtools.jobs.errors import InvalidParameterError
+from nbtools.jobs.idempotency import check_key, created_once
 from nbtools.jobs.missed import MAX_CATCH_UP
 from nbtools.jobs.pinned import check_pin
 from nbtools.jobs.schedules import check_cron, check_timezone, next_times
@@ -178,11 +179,21 @@ def list_jobs(session: Session, notebook_path: str | None = None) -> list[Job]:
     return list(session.scalars(query))
 
 
-def create_job(project: Project, fields: dict[str, Any], *, from_text: bool = False) -> Job:
-    """Store a new job; nothing is stored if any field is invalid."""
+def create_job(
+    project: Project,
+    fields: dict[str, Any],
+    *,
+    from_text: bool = False,
+    idempotency_key: str | None = None,
+) -> Job:
+    """Store a new job; nothing is stored if any field is invalid.
+
+    A second job with the same ``idempotency_key`` is refused (:mod:`~nbtools.jobs.idempotency`).
+    """
     checked = _checked(project, fields, from_text=from_text)
-    with project.store.session(write=True) as session:
-        job = Job(**checked)
+    key = check_key(idempotency_key)
+    with created_once(project.store, Job, key), project.store.session(write=True) as session:
+        job = Job(**checked, idempotency_key=key)
         _next_run(job)
         session.add(job)
         session.flush()

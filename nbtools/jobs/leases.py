@@ -110,6 +110,16 @@ def cap_backoff(session: Session, now: datetime, max_backoff: timedelta) -> None
         session.execute(update(Run), rows)
 
 
+#: Key of the PostgreSQL advisory lock that serialises claims under a store-wide cap.
+CAP_LOCK_KEY = 0x6E62636170  # "nbcap"
+
+
+def active_total(session: Session, now: datetime) -> int:
+    """Runs of the whole store executing or claimed for execution, by any scheduler."""
+    held = or_(Run.status == RUNNING, and_(Run.status == QUEUED, Run.lease_expires_at >= now))
+    return int(session.scalar(select(func.count()).select_from(Run).where(held)) or 0)
+
+
 def claim_due(
     store: Store,
     claimer: Claimer,
@@ -117,14 +127,24 @@ def claim_due(
     lease_seconds: float,
     limit: int,
     max_backoff: timedelta | None = None,
+    max_running: int = 0,
 ) -> dict[int, str]:
     """Claim up to ``limit`` queued, due runs within their jobs' limits: run id → token.
 
-    With ``max_backoff``, a retry waits at most that long after it was queued.
+    With ``max_backoff``, a retry waits at most that long after it was queued. With
+    ``max_running``, runs executing or claimed in the whole store — by every scheduler —
+    never exceed it: claimers take turns (an advisory lock on PostgreSQL, the write
+    transaction on SQLite) so two never count the same free slot.
     """
     if limit <= 0:
         return {}
     with store.session(write=True) as session:
+        if max_running > 0:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(select(func.pg_advisory_xact_lock(CAP_LOCK_KEY)))
+            limit = min(limit, max_running - active_total(session, now))
+            if limit <= 0:
+                return {}
         if max_backoff is not None:
             cap_backoff(session, now, max_backoff)
         postgres = session.get_bind().dialect.name == "postgresql"

@@ -71,6 +71,7 @@ class Scheduler:
         storage: Storage | None = None,
         claimer: leases.Claimer | None = None,
         max_retry_backoff: float = MAX_RETRY_BACKOFF_SECONDS,
+        max_running: int = 0,
     ) -> None:
         self.project, self.executor, self.clock = project, executor, clock
         self.poll_seconds, self.lease_seconds, self.misfire_grace = (
@@ -80,6 +81,8 @@ class Scheduler:
         )
         self.storage = storage
         self.max_retry_backoff = timedelta(seconds=max_retry_backoff)
+        #: Runs executing at once in the whole store, across schedulers (0: no such cap).
+        self.max_running = max_running
         self.claimer = claimer or leases.Claimer()
         #: Run id → claim token of the runs this scheduler handed to its executor.
         self._claims: dict[int, str] = {}
@@ -170,6 +173,7 @@ class Scheduler:
             self.lease_seconds,
             self.executor.free_slots(),
             self.max_retry_backoff,
+            self.max_running,
         )
         for run_id, token in claimed.items():
             self._claims[run_id] = token

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from nbtools.errors import InvalidInputError
+from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.jobs.idempotency import check_key, created_once
 from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.jobs.runs import new_run
+from nbtools.jobs.tables import Run
 from nbtools.notebooks import read_notebook
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
-    from nbtools.jobs.tables import Job, Run
+    from nbtools.jobs.tables import Job
     from nbtools.project import Project
 
 
@@ -37,7 +39,14 @@ def checked_parameters(
 
         nb = pinned_notebook(project, notebook_path, pinned_version_id)
     else:
-        nb = read_notebook(project.resolve(notebook_path))
+        try:
+            nb = read_notebook(project.resolve(notebook_path))
+        except NotFoundError:
+            raise NotFoundError(
+                f"Notebook {notebook_path!r} does not exist: nothing was created. Check the "
+                "path (relative to the root).",
+                path=notebook_path,
+            ) from None
     return resolve_values(declared_parameters(nb), values, from_text=from_text)
 
 
@@ -68,13 +77,16 @@ def queue_run(
     pinned_version_id: int | None = None,
     reproduce_of: int | None = None,
     claim: str | None = None,
+    idempotency_key: str | None = None,
 ) -> Run:
     """Store a queued run of ``notebook_path`` (or of ``job``) after checking its inputs.
 
     The run executes ``pinned_version_id`` (default: the job's pinned version) instead of the
     file on disk when given. With ``claim`` the run is queued under that claim token, so no
-    scheduler takes it: the caller executes it itself.
+    scheduler takes it: the caller executes it itself. A second run with the same
+    ``idempotency_key`` is refused (:mod:`nbtools.jobs.idempotency`).
     """
+    key = check_key(idempotency_key)
     if pinned_version_id is None and job is not None:
         pinned_version_id = job.pinned_version_id
     parameters = checked_parameters(
@@ -97,8 +109,8 @@ def queue_run(
             timeout_seconds=check_timeout(timeout_seconds),
             output_html=output_html,
         )
-    with project.store.session(write=True) as session:
-        run = new_run(job, **fields)
+    with created_once(project.store, Run, key), project.store.session(write=True) as session:
+        run = new_run(job, idempotency_key=key, **fields)
         session.add(run)
         session.flush()
         return run

@@ -55,6 +55,8 @@ class Job(Base):
     kernel_name: Mapped[str | None] = mapped_column(String(200))
     #: Run this notebook version instead of the file on disk (lineage feature).
     pinned_version_id: Mapped[int | None] = mapped_column(Integer)
+    #: The key the job was submitted with (unique: see :mod:`nbtools.jobs.idempotency`).
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
@@ -110,3 +112,5 @@ class Run(Base):
     skipped_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     skipped_count: Mapped[int | None] = mapped_column(Integer)
     skip_reason: Mapped[str | None] = mapped_column(Text)
+    #: The key the run was submitted with (unique: see :mod:`nbtools.jobs.idempotency`).
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)

@@ -48,6 +48,8 @@ class JobSpec(WireModel):
     pinned_version_id: int | None
     #: The cron expression in words ("at 06:00 on weekdays").
     schedule_description: str | None
+    #: The key the job was created with, if any (see :mod:`nbtools.jobs.idempotency`).
+    idempotency_key: str | None
     next_run_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -74,6 +76,7 @@ class JobSpec(WireModel):
             kernel_name=job.kernel_name,
             pinned_version_id=job.pinned_version_id,
             schedule_description=describe(job.cron) if job.cron else None,
+            idempotency_key=job.idempotency_key,
             next_run_at=job.next_run_at,
             created_at=job.created_at,
             updated_at=job.updated_at,
@@ -124,6 +127,8 @@ class RunSummary(WireModel):
     duration_seconds: float | None
     cancel_requested: bool
     progress: RunProgress
+    #: The key the run was queued with, if any (see :mod:`nbtools.jobs.idempotency`).
+    idempotency_key: str | None
     skipped: RunSkip | None
     error: RunError | None
     notebook_sha256: str | None
@@ -169,6 +174,7 @@ def _fields(run: Run, extra: dict[str, Any]) -> dict[str, Any]:
         "duration_seconds": None if duration is None else round(duration, 3),
         "cancel_requested": run.cancel_requested,
         "progress": RunProgress(run.cells_total, run.cells_done, run.current_cell),
+        "idempotency_key": run.idempotency_key,
         "skipped": None
         if run.status != SKIPPED
         else RunSkip(run.skipped_until, run.skipped_count, run.skip_reason),

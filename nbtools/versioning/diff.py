@@ -10,7 +10,13 @@ from nbtools.notebooks import read_notebook
 from nbtools.project import Project
 from nbtools.versioning.content import comparable, version_notebook
 from nbtools.versioning.diffmodel import build_model
-from nbtools.versioning.history import Version, history, notebook_key, resolve
+from nbtools.versioning.history import (
+    Version,
+    history,
+    latest_other_than,
+    notebook_key,
+    resolve,
+)
 from nbtools.versioning.parts import Notebook, split
 
 #: The reference naming the notebook file as it is on disk.
@@ -39,8 +45,8 @@ def diff(project: Project, path: str, a: str | None = None, b: str | None = None
     """The diff model of ``path`` between references ``a`` and ``b``.
 
     References are version numbers, ``latest``, ``latest~N`` or ``disk``. With neither given:
-    the file on disk against the latest version, or the last two versions when those are
-    equal. With only ``a``: version ``a`` against the file on disk.
+    the file on disk against the newest version whose content differs from it. With only
+    ``a``: version ``a`` against the file on disk.
     """
     key = notebook_key(project, path)
     if a is None and b is not None:
@@ -64,6 +70,9 @@ def compare(path: str, old: Side, new: Side) -> dict[str, Any]:
 
 
 def _default_sides(project: Project, key: str) -> tuple[Side, Side]:
+    """The file on disk against the newest version whose content differs from it (the latest,
+    unless the file was just saved or restored); the file against the latest when every
+    version has its content; the last two versions when the file is gone."""
     versions = history(project, key, limit=2)
     if not versions:
         raise NotFoundError(
@@ -74,8 +83,12 @@ def _default_sides(project: Project, key: str) -> tuple[Side, Side]:
     newest = _version_side(project, versions[0], "latest")
     if project.resolve(key).exists():
         disk = _disk_side(project, key)
-        if disk.manifest != newest.manifest or len(versions) == 1:
+        if disk.manifest != newest.manifest:
             return newest, disk
+        other = latest_other_than(project, key, disk.manifest)
+        if other is None:
+            return newest, disk
+        return _version_side(project, other, str(other.number)), disk
     if len(versions) == 1:
         return newest, newest
     return _version_side(project, versions[1], "latest~1"), newest

@@ -278,6 +278,20 @@ def history(project: Project, path: str, limit: int | None = None) -> list[Versi
         return [_to_version(row, key) for row in session.scalars(query)]
 
 
+def latest_other_than(project: Project, path: str, manifest: str) -> Version | None:
+    """The newest version of a notebook whose content (manifest) is not ``manifest``."""
+    key = notebook_key(project, path)
+    with project.store.session() as session:
+        query = (
+            _versions_of(key)
+            .where(VersionRecord.manifest != manifest)
+            .order_by(VersionRecord.number.desc())
+            .limit(1)
+        )
+        row = session.scalars(query).first()
+    return None if row is None else _to_version(row, key)
+
+
 def latest(project: Project, path: str) -> Version | None:
     """The newest version of a notebook, or ``None`` if it has none."""
     found = history(project, path, limit=1)

@@ -213,10 +213,12 @@ def _without(mapping: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     return {key: value for key, value in mapping.items() if key not in drop}
 
 
-# Decoded images, keyed by their base64 text itself: saving a notebook again costs one lookup
-# per unchanged image (a hash of the string and a comparison with the cached one) instead of a
-# decode, a re-encode and a sha256. Bounded in entries and in characters held.
-_IMAGE_CACHE: OrderedDict[str, tuple[str, int, str] | None] = OrderedDict()
+# Decoded images, found by their length and ends and confirmed by comparing the whole text
+# (a memory comparison, cheaper than hashing it): saving a notebook again costs that per
+# unchanged image instead of a decode, a re-encode and a sha256. Bounded in entries and in
+# characters held.
+_ImageKey = tuple[int, str, str]
+_IMAGE_CACHE: OrderedDict[_ImageKey, tuple[str, tuple[str, int, str] | None]] = OrderedDict()
 _IMAGE_CACHE_SIZE = 512
 _IMAGE_CACHE_CHARS = 256 * 1024 * 1024
 _image_cache_chars = 0
@@ -229,9 +231,11 @@ def _decoded_image(text: str) -> tuple[str, int, str] | None:
     write it). Anything else (line-wrapped, invalid) stays text.
     """
     global _image_cache_chars
-    if text in _IMAGE_CACHE:
-        _IMAGE_CACHE.move_to_end(text)
-        return _IMAGE_CACHE[text]
+    key = (len(text), text[:64], text[-64:])
+    cached = _IMAGE_CACHE.get(key)
+    if cached is not None and cached[0] == text:
+        _IMAGE_CACHE.move_to_end(key)
+        return cached[1]
     try:
         encoded = text.encode("ascii")
     except UnicodeEncodeError:
@@ -244,10 +248,13 @@ def _decoded_image(text: str) -> tuple[str, int, str] | None:
         raw = None
     if raw is not None and binascii.b2a_base64(raw, newline=False) == body:
         result = (sha256_hex(raw), len(raw), fmt)
-    _IMAGE_CACHE[text] = result
+    if cached is not None:  # another text with the same length and ends: replaced
+        del _IMAGE_CACHE[key]
+        _image_cache_chars -= len(cached[0])
+    _IMAGE_CACHE[key] = (text, result)
     _image_cache_chars += len(text)
     while len(_IMAGE_CACHE) > _IMAGE_CACHE_SIZE or _image_cache_chars > _IMAGE_CACHE_CHARS:
-        dropped, _ = _IMAGE_CACHE.popitem(last=False)
+        _, (dropped, _) = _IMAGE_CACHE.popitem(last=False)
         _image_cache_chars -= len(dropped)
     return result
 

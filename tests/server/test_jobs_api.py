@@ -242,3 +242,53 @@ async def test_run_now_outputs_rerun_and_failure(jp_fetch: Any, notebooks: Path)
     assert [r["id"] for r in listed] == [failing["id"]]
     missing = await refused(jp_fetch, "GET", "runs", str(failing["id"]), "download", "html")
     assert missing["status"] == 404
+
+
+async def test_idempotent_submission_of_jobs_and_runs(jp_fetch: Any, notebooks: Path) -> None:
+    async def post(path: str, body: dict[str, Any], **headers: str) -> Any:
+        return await jp_fetch(
+            "nbtools", "api", *path.split("/"), method="POST", body=json.dumps(body),
+            headers=headers,
+        )  # fmt: skip
+
+    job_body = {"notebook_path": "forecast.ipynb"}
+    created = await post("jobs", job_body, **{"Idempotency-Key": "job-7"})
+    job = json.loads(created.body)
+    assert (created.code, job["idempotency_key"]) == (201, "job-7")
+    with pytest.raises(HTTPClientError) as again:
+        await post("jobs", {**job_body, "idempotency_key": "job-7"})
+    assert again.value.code == 409
+    conflict = json.loads(again.value.response.body)
+    assert conflict["error"] == "ConflictError"
+    assert conflict["details"] == {"idempotency_key": "job-7", "job_id": job["id"]}
+    assert len(await call(jp_fetch, "GET", "jobs")) == 1
+
+    run_body = {"notebook_path": "forecast.ipynb", "idempotency_key": "run-7"}
+    run = json.loads((await post("runs", run_body)).body)
+    with pytest.raises(HTTPClientError) as twice:
+        await post("runs", run_body)
+    assert json.loads(twice.value.response.body)["details"]["run_id"] == run["id"]
+    job_run = json.loads(
+        (await post(f"jobs/{job['id']}/run", {}, **{"Idempotency-Key": "r8"})).body
+    )
+    with pytest.raises(HTTPClientError) as thrice:
+        await post(f"jobs/{job['id']}/run", {}, **{"Idempotency-Key": "r8"})
+    assert json.loads(thrice.value.response.body)["details"]["run_id"] == job_run["id"]
+
+    with pytest.raises(HTTPClientError) as mismatch:
+        await post("runs", {**run_body, "idempotency_key": "b"}, **{"Idempotency-Key": "c"})
+    assert mismatch.value.code == 400
+    assert json.loads(mismatch.value.response.body)["details"]["field"] == "idempotency_key"
+
+
+async def test_a_missing_notebook_is_refused_at_once(jp_fetch: Any, notebooks: Path) -> None:
+    for path, body in (
+        ("jobs", {"notebook_path": "gone.ipynb", "cron": "daily"}),
+        ("runs", {"notebook_path": "gone.ipynb"}),
+    ):
+        error = await refused(jp_fetch, "POST", path, body=body)
+        assert (error["status"], error["error"]) == (404, "NotFoundError")
+        assert "gone.ipynb" in error["message"]
+        assert str(notebooks) not in error["message"]  # no server path in the reply
+    assert await call(jp_fetch, "GET", "jobs") == []
+    assert await call(jp_fetch, "GET", "runs") == []

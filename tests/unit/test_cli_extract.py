@@ -118,11 +118,37 @@ def test_foreign_files_are_refused_unless_forced(
     assert (out / "data.csv").read_text() == "a,b\n"
 
 
+def test_names_from_a_star_import_warn_and_the_package_passes_its_tests(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    nb = notebook_factory(
+        "geometry.ipynb",
+        [
+            ("code", "from math import *\n\ndef area(r):\n    return pi * r ** 2", ["export"]),
+            ("code", "print(floor(area(2)))", ["main"]),
+            ("code", "assert floor(area(1)) == 3", ["test"]),
+        ],
+    )
+    result = run_cli("extract", str(nb), "-o", str(tmp_path / "out"), "--test", "--lineage", "off")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        "warning: cell 2, line 1: 'floor' is not defined in the notebook; 'from math import *'"
+        in (result.stdout)
+    )
+    assert "tests (current environment): 1 passed" in result.stdout
+
+
 def test_init_writes_a_starter_kit_whose_check_passes(tmp_path: Path) -> None:
     result = run_cli("init", str(tmp_path))
     assert result.returncode == 0, result.stderr
     workflow = (tmp_path / ".github/workflows/nbtools.yml").read_text()
-    assert "nbtools extract example.ipynb -o packages/example --check --test" in workflow
+    steps = [line.strip() for line in workflow.splitlines() if line.strip().startswith("run:")]
+    assert steps == [  # the package's own dependencies (and pytest) are there before --test
+        'run: pip install jupyter-nbtools "./packages/example[test]"',
+        "run: nbtools extract example.ipynb -o packages/example --check --test",
+    ]
+    project = (tmp_path / "packages/example/pyproject.toml").read_text()
+    assert "[project.optional-dependencies]\ntest = [" in project
     assert "--check" in (tmp_path / ".pre-commit-config.yaml").read_text()
     check = run_cli(
         "extract", "example.ipynb", "-o", "packages/example", "--check", "--test", cwd=tmp_path

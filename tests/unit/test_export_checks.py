@@ -127,3 +127,39 @@ def test_invalid_package_name_suggests_a_valid_one() -> None:
     assert info.value.details["suggestion"] == "my_pkg"
     with pytest.raises(InvalidInputError, match="standard-library"):
         extraction(("code", "x = 1", ["export"]), package="json")
+
+
+def test_a_name_a_star_import_may_provide_is_a_warning_at_its_cell_and_line() -> None:
+    result = extraction(
+        ("code", "from math import *\n\ndef area(r):\n    return pi * r ** 2", ["export"]),
+        ("code", "x = 1\nprint(sqrt(x))", ["main"]),
+        ("code", "assert floor(area(1)) == 3", ["test"]),
+        ("code", "print(undefined_anywhere)", []),
+    )
+    found = [(p.cell, p.line, p.code, p.severity) for p in result.problems]
+    assert found == [
+        (0, 4, "name-from-star-import", "warning"),
+        (1, 2, "name-from-star-import", "warning"),
+        (2, 1, "name-from-star-import", "warning"),
+    ]
+    assert result.errors == []
+    assert "'from math import *' (cell 1) may provide it" in result.problems[1].message
+    assert "'sqrt'" in result.problems[1].message
+    assert "from .core import sqrt" in result.files["src/pkg/pipeline.py"]
+    assert "from pkg.core import area, floor" in result.files["tests/test_pkg.py"]
+
+
+def test_without_a_star_import_an_unknown_name_is_still_an_error() -> None:
+    found = problems(
+        ("code", "import math\n\ndef area(r):\n    return pi * r ** 2", ["export"]),
+        ("code", "print(sqrt(2))", ["main"]),
+    )
+    assert found == [(0, 4, "undefined-name"), (1, 1, "undefined-name")]
+
+
+def test_a_star_import_in_an_untagged_cell_provides_nothing_to_the_package() -> None:
+    found = problems(
+        ("code", "from math import *", []),
+        ("code", "def area(r):\n    return pi * r ** 2", ["export"]),
+    )
+    assert found == [(1, 2, "undefined-name")]

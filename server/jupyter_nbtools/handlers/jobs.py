@@ -8,6 +8,8 @@ from tornado import web
 from jupyter_nbtools.handlers.base import NbtoolsHandler
 from jupyter_nbtools.jobs_service import JobsService
 from nbtools import jobs
+from nbtools.errors import InvalidInputError
+from nbtools.jobs.idempotency import check_key
 
 
 class JobsHandlerBase(NbtoolsHandler):
@@ -18,6 +20,19 @@ class JobsHandlerBase(NbtoolsHandler):
         service: JobsService = self.settings["nbtools_jobs"]
         service.ensure_started()
         return service
+
+    def idempotency_key(self, body: dict[str, object]) -> str | None:
+        """The request's idempotency key: the ``Idempotency-Key`` header or the body's
+        ``idempotency_key`` field (removed from ``body``); both must agree when both are given."""
+        header = self.request.headers.get("Idempotency-Key")
+        field = self.body_field(body, "idempotency_key", str)
+        body.pop("idempotency_key", None)
+        if header is not None and field is not None and header != field:
+            raise InvalidInputError(
+                "The Idempotency-Key header and the idempotency_key field differ; give one.",
+                field="idempotency_key",
+            )
+        return check_key(header if header is not None else field)
 
     def notebook_path(self, path: object, field: str = "notebook_path") -> str:
         """A request's notebook path, resolved inside the root and normalized."""
@@ -37,8 +52,9 @@ class JobsHandler(JobsHandlerBase):
     @authorized
     def post(self) -> None:
         body = self.json_body()
+        key = self.idempotency_key(body)
         body["notebook_path"] = self.notebook_path(body.get("notebook_path"))
-        job = jobs.create_job(self.project, body)
+        job = jobs.create_job(self.project, body, idempotency_key=key)
         self.jobs.wake()
         self.reply(job, status=201)
 
@@ -77,8 +93,10 @@ class JobRunHandler(JobsHandlerBase):
     @authorized
     def post(self, job_id: str) -> None:
         job_number = self.path_id(job_id, "job_id")
-        overrides = self.body_field(self.json_body(), "parameters", dict, {})
-        run = jobs.run_job(self.project, job_number, overrides)
+        body = self.json_body()
+        key = self.idempotency_key(body)
+        overrides = self.body_field(body, "parameters", dict, {})
+        run = jobs.run_job(self.project, job_number, overrides, idempotency_key=key)
         self.jobs.wake()
         self.reply(run, status=202)
 

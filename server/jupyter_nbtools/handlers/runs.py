@@ -42,6 +42,7 @@ class RunsHandler(JobsHandlerBase):
             kernel_name=self.body_field(body, "kernel_name", str),
             timeout_seconds=self.body_field(body, "timeout_seconds", int),
             output_html=self.body_field(body, "output_html", bool, False),
+            idempotency_key=self.idempotency_key(body),
         )
         self.jobs.wake()
         self.reply(run, status=202)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -11,8 +13,8 @@ import pytest
 from nbtools.envsnap import snapshot_kernel
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.envsnap.recreate import REQUIREMENTS_FILE, recreate
-from nbtools.envsnap.snapshots import capture_interpreter
-from nbtools.errors import InvalidInputError
+from nbtools.envsnap.snapshots import capture_interpreter, snapshot_from_document
+from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.project import Project
 from tests.envsnap_support import EnvKernel, install_kernel, write_dist
 
@@ -75,3 +77,56 @@ def test_recreate_never_installs_over_existing_files(project: Project, tmp_path:
     assert (target / "keep.txt").read_text() == "precious"
     with pytest.raises(InvalidInputError, match="not a Python interpreter"):
         recreate(snapshot, tmp_path / "new", python=str(tmp_path / "busy" / "keep.txt"))
+
+
+def build_wheel(directory: Path, body: str) -> Path:
+    """A real (tiny, pure-Python) wheel ``tinypkg-1.0``, written by hand."""
+    wheel = directory / "tinypkg-1.0-py3-none-any.whl"
+    info = "tinypkg-1.0.dist-info"
+    files = {
+        "tinypkg/__init__.py": body,
+        f"{info}/METADATA": "Metadata-Version: 2.1\nName: tinypkg\nVersion: 1.0\n",
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+        "Tag: py3-none-any\n",
+    }
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+        record = [f"{name},," for name in files] + [f"{info}/RECORD,,"]
+        archive.writestr(f"{info}/RECORD", "\n".join(record) + "\n")
+    return wheel
+
+
+@pytest.mark.slow
+def test_recorded_archive_hashes_are_enforced_and_a_tampered_archive_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    wheel = build_wheel(tmp_path, "VALUE = 1\n")
+    source = tmp_path / "source"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(source)], check=True)
+    python = source / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
+         "--no-index", str(wheel)],
+        check=True,
+    )  # fmt: skip
+    snapshot = snapshot_from_document(capture_interpreter([str(python)]), origin=str(source))
+    [tiny] = [d for d in snapshot.distributions if d.key == "tinypkg"]
+    assert tiny.origin == "archive"
+    assert tiny.archive_hashes["sha256"] == hashlib.sha256(wheel.read_bytes()).hexdigest()
+
+    report = recreate(snapshot, tmp_path / "copy")
+    assert (report.installed, report.mismatches) == (1, [])
+    written = (tmp_path / "copy" / REQUIREMENTS_FILE).read_text()
+    assert f"--hash=sha256:{tiny.archive_hashes['sha256']}" in written
+
+    build_wheel(tmp_path, "VALUE = 'tampered'\n")  # same file name, other content
+    with pytest.raises(CheckFailedError, match=r"(?i)hash"):
+        recreate(snapshot, tmp_path / "new-dir")
+    assert not (tmp_path / "new-dir").exists()  # nothing left behind
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(CheckFailedError, match=r"(?i)hash"):
+        recreate(snapshot, empty)
+    assert empty.is_dir()
+    assert list(empty.iterdir()) == []

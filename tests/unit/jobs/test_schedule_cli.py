@@ -182,3 +182,21 @@ def test_catch_up_policy_and_skipped_runs_in_the_cli(
     ]
     cancel = nbtools(tmp_path, "runs", "cancel", str(skipped["id"]))
     assert cancel.exit_code == 2
+
+
+def test_idempotency_key_and_missing_notebook_in_the_cli(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"])])
+    args = ("schedule", "add", "nb.ipynb", "--idempotency-key", "nightly-1", "--json")
+    first = json.loads(nbtools(tmp_path, *args).stdout)
+    second = nbtools(tmp_path, *args)
+    assert second.exit_code == 2
+    assert f"already submitted with idempotency key 'nightly-1': job {first['id']}" in (
+        second.output
+    )
+    assert len(json.loads(nbtools(tmp_path, "schedule", "list", "--json").stdout)) == 1
+    missing = nbtools(tmp_path, "schedule", "add", "gone.ipynb", "--cron", "daily")
+    assert missing.exit_code == 2
+    assert "'gone.ipynb' does not exist" in missing.output
+    assert "Traceback" not in missing.output

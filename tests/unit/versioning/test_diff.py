@@ -35,18 +35,52 @@ def test_disk_against_latest_shows_source_line_changes(project: Project, nb_path
     ]
 
 
-def test_without_changes_on_disk_the_last_two_versions_are_compared(
+def test_without_changes_on_disk_the_newest_differing_version_is_compared(
     project: Project, nb_path: Path
 ) -> None:
     nb = rich_notebook()
     versioning.commit(project, "nb.ipynb", write(nb_path, nb))
     versioning.commit(project, "nb.ipynb", write(nb_path, edit(nb, 0, "# Title")))
-    model = diff(project, "nb.ipynb")
-    assert (model["a"]["label"], model["b"]["label"]) == ("version 1", "version 2")
+    model = diff(project, "nb.ipynb")  # the file is version 2: compared with version 1
+    assert (model["a"]["label"], model["b"]["label"]) == ("version 1", "file on disk")
+    assert (model["a"]["ref"], model["b"]["ref"]) == ("1", "disk")
     assert model["cells"][0]["source"][0] == {"op": "-", "text": "# Forecast"}
     one_side = diff(project, "nb.ipynb", "1")
     assert (one_side["a"]["ref"], one_side["b"]["ref"]) == ("1", "disk")
     assert diff(project, "nb.ipynb", "2", "disk")["identical"]
+
+
+def test_a_file_back_at_an_older_content_skips_the_versions_equal_to_it(
+    project: Project, nb_path: Path
+) -> None:
+    """v1 = A, v2 = B, v3 = C, v4 = B again (restored): the file (B) against v3, not v4."""
+    a = rich_notebook()
+    b = edit(a, 0, "# B")
+    versioning.commit(project, "nb.ipynb", write(nb_path, a))
+    versioning.commit(project, "nb.ipynb", write(nb_path, b))
+    versioning.commit(project, "nb.ipynb", write(nb_path, edit(a, 0, "# C")))
+    versioning.commit(project, "nb.ipynb", write(nb_path, b))
+    model = diff(project, "nb.ipynb")
+    assert (model["a"]["label"], model["b"]["label"]) == ("version 3", "file on disk")
+    assert model["cells"][0]["source"] == [{"op": "-", "text": "# C"}, {"op": "+", "text": "# B"}]
+
+
+def test_a_file_equal_to_its_only_version_has_no_differences(
+    project: Project, nb_path: Path
+) -> None:
+    versioning.commit(project, "nb.ipynb", write(nb_path, rich_notebook()))
+    model = diff(project, "nb.ipynb")
+    assert (model["a"]["label"], model["b"]["label"]) == ("version 1", "file on disk")
+    assert model["identical"]
+
+
+def test_without_a_file_the_last_two_versions_are_compared(project: Project, nb_path: Path) -> None:
+    nb = rich_notebook()
+    versioning.commit(project, "nb.ipynb", write(nb_path, nb))
+    versioning.commit(project, "nb.ipynb", write(nb_path, edit(nb, 0, "# Title")))
+    nb_path.unlink()
+    model = diff(project, "nb.ipynb")
+    assert (model["a"]["label"], model["b"]["label"]) == ("version 1", "version 2")
 
 
 def test_cells_added_removed_moved_and_outputs_and_metadata(project: Project) -> None:
