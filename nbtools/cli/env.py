@@ -120,6 +120,7 @@ def show(cli_ctx: CliContext, snapshot_ref: str, as_json: bool) -> None:
         print_json(found.to_dict())
         return
     print_fields(f"Snapshot {found.short_id}", _describe(found))
+    _warn_non_reproducible(found)
     print_table(
         "Distributions",
         ("name", "version", "installed from", "installer"),
@@ -225,6 +226,7 @@ def export(
         resolve(project, snapshot_ref) if snapshot_ref else snapshot_kernel(project, kernel_name)
     )
     result = export_snapshot(project, source, chosen, index_url)
+    _warn_non_reproducible(source)
     for item in result.unlocked:
         click.secho(
             f"Warning: not locked: {item['name']} {item['version']}: {item['reason']}",
@@ -275,6 +277,7 @@ def recreate(
 
     source = resolve(cli_ctx.project, snapshot_ref)
     if not as_json:
+        _warn_non_reproducible(source)
         click.echo(f"Recreating snapshot {source.short_id} in {directory} ...", err=True)
     report = recreate_env(source, directory, python)
     if as_json:
@@ -297,3 +300,13 @@ def recreate(
             + "; ".join(report.mismatches),
             report=report.to_dict(),
         )
+
+
+def _warn_non_reproducible(snapshot: Snapshot) -> None:
+    for dist in snapshot.distributions:
+        if dist.non_reproducible:
+            click.secho(
+                f"Not reproducible: {dist.name} {dist.version or ''}: {dist.non_reproducible}",
+                err=True,
+                fg="yellow",
+            )

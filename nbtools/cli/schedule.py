@@ -178,13 +178,14 @@ def edit(
 
 
 @schedule.command("list")
+@click.option("--archived", is_flag=True, help="Also list deleted (archived) jobs.")
 @json_option
 @pass_cli
-def list_(cli_ctx: CliContext, as_json: bool) -> None:
+def list_(cli_ctx: CliContext, archived: bool, as_json: bool) -> None:
     """List jobs with their schedule and next run."""
     from nbtools.jobs import list_jobs
 
-    models = [job.to_wire() for job in list_jobs(cli_ctx.project)]
+    models = [job.to_wire() for job in list_jobs(cli_ctx.project, archived=archived)]
     if as_json:
         print_json(models)
         return
@@ -232,14 +233,33 @@ def resume(cli_ctx: CliContext, job_id: int) -> None:
 
 @schedule.command()
 @job_argument
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@click.option(
+    "--purge",
+    is_flag=True,
+    help="Delete the job for good, with its alert rules, alerts and notifications (its runs "
+    "stay in the history without a job). Default: archive it.",
+)
 @pass_cli
-def remove(cli_ctx: CliContext, job_id: int) -> None:
-    """Delete job JOB (its id or name) with its alert rules, alerts and notifications;
-    its runs, with their metrics, stay in the history."""
-    from nbtools.jobs import delete_job
+def remove(cli_ctx: CliContext, job_id: int, yes: bool, purge: bool) -> None:
+    """Delete job JOB (its id or name): it is archived — hidden from `schedule list` (shown
+    with --archived), never run again, its runs, metrics and alerts kept readable — unless
+    --purge is given. Asks for confirmation unless --yes."""
+    import sys
 
-    delete_job(cli_ctx.project, job_id)
-    click.echo(f"Job {job_id} removed.")
+    from nbtools.jobs import delete_job, show_job
+
+    job = show_job(cli_ctx.project, job_id)
+    what = f"job {job.id} ({job.name!r})"
+    if not yes:
+        if not sys.stdin.isatty():
+            raise InvalidInputError(
+                f"Deleting {what} needs confirmation: run it in a terminal, or pass --yes."
+            )
+        action = "Purge" if purge else "Delete (archive)"
+        click.confirm(f"{action} {what}?", abort=True)
+    delete_job(cli_ctx.project, job_id, purge=purge)
+    click.echo(f"Job {job_id} {'purged' if purge else 'archived'}.")
 
 
 @schedule.command()

@@ -53,6 +53,21 @@ class Distribution:
         return "archive"
 
     @property
+    def non_reproducible(self) -> str:
+        """Why installing this entry again may not give the same code (empty when it would):
+        an editable install, a ``file://`` install (local files can change or vanish), or a VCS
+        install without a recorded commit."""
+        if self.origin == "editable":
+            return "editable install: its code is whatever the directory holds now"
+        if self.origin == "vcs" and not (self.direct_url or {}).get("vcs_info", {}).get(
+            "commit_id"
+        ):
+            return "VCS install without a recorded commit"
+        if self.local_path is not None:
+            return f"installed from the local path {self.local_path}, which may change or vanish"
+        return ""
+
+    @property
     def archive_hashes(self) -> dict[str, str]:
         """The hashes ``direct_url.json`` recorded for an archive install (``archive_info``)."""
         info = (self.direct_url or {}).get("archive_info") or {}
@@ -96,6 +111,7 @@ class Distribution:
             "direct_url": dict(self.direct_url) if self.direct_url else None,
             "origin": self.origin,
             "broken": self.broken,
+            "non_reproducible": self.non_reproducible or None,
             "wheel_tags": list(self.wheel_tags),
             "top_level": list(self.top_level),
         }

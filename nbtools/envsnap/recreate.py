@@ -30,6 +30,7 @@ class RecreateReport:
     skipped: list[dict[str, str]]
     verification: SnapshotDiff
     warnings: list[str]
+    non_reproducible: list[dict[str, str]]
 
     @property
     def mismatches(self) -> list[str]:
@@ -50,6 +51,7 @@ class RecreateReport:
             "mismatches": self.mismatches,
             "verification": self.verification.to_dict(),
             "warnings": self.warnings,
+            "non_reproducible": self.non_reproducible,
         }
 
 
@@ -171,6 +173,11 @@ def recreate(snapshot: Snapshot, directory: Path, python: str | None = None) -> 
         skipped,
         diff(snapshot, result),
         warnings,
+        [
+            {"name": dist.name, "version": dist.version or "", "reason": dist.non_reproducible}
+            for dist in snapshot.distributions
+            if dist.non_reproducible
+        ],
     )
 
 

@@ -43,7 +43,8 @@ def direct_reference(dist: Distribution) -> str | None:
         return f"-e {dist.local_path or url}"
     if dist.origin == "vcs":
         vcs = direct["vcs_info"]
-        url = f"{vcs.get('vcs', 'git')}+{url}@{vcs.get('commit_id', '')}"
+        commit = vcs.get("commit_id")
+        url = f"{vcs.get('vcs', 'git')}+{url}" + (f"@{commit}" if commit else "")
     subdirectory = direct.get("subdirectory")
     fragment = f"#subdirectory={subdirectory}" if subdirectory else ""
     return f"{dist.name} @ {url}{fragment}"
@@ -88,6 +89,8 @@ def to_requirements(snapshot: Snapshot) -> str:
         if line is None:
             left_out.append(f"#   {dist.name}: {dist.broken or 'no version recorded'}")
         else:
+            if dist.non_reproducible:
+                lines.append(f"# not reproducible: {dist.non_reproducible}")
             lines.append(line)
     if left_out:
         lines += ["# Left out (cannot be pinned):", *left_out]

@@ -56,12 +56,15 @@ __all__ = [
 ]
 
 
-def list_jobs(project: Project, notebook_path: str | None = None) -> list[JobSpec]:
-    """Every job (or ``notebook_path``'s), oldest first."""
+def list_jobs(
+    project: Project, notebook_path: str | None = None, *, archived: bool = False
+) -> list[JobSpec]:
+    """Jobs (or ``notebook_path``'s) by id; archived ones only with ``archived``."""
     from nbtools.jobs import definitions
 
     with project.store.session() as session:
-        return [JobSpec.of(job) for job in definitions.list_jobs(session, notebook_path)]
+        found = definitions.list_jobs(session, notebook_path, archived=archived)
+        return [JobSpec.of(job) for job in found]
 
 
 def find_job(project: Project, ref: str) -> JobSpec:
@@ -111,11 +114,11 @@ def pause_job(project: Project, job_id: int, paused: bool) -> JobSpec:
     return JobSpec.of(definitions.set_paused(project, job_id, paused))
 
 
-def delete_job(project: Project, job_id: int) -> None:
-    """Delete a job; its past runs stay in the history."""
+def delete_job(project: Project, job_id: int, *, purge: bool = False) -> None:
+    """Archive a job (hidden, never run again, its history readable); ``purge`` deletes it."""
     from nbtools.jobs import definitions
 
-    definitions.delete_job(project, job_id)
+    definitions.delete_job(project, job_id, purge=purge)
 
 
 def list_runs(

@@ -15,7 +15,7 @@ from nbtools.jobs.idempotency import check_key, created_once
 from nbtools.jobs.missed import MAX_CATCH_UP
 from nbtools.jobs.pinned import check_pin
 from nbtools.jobs.schedules import check_cron, check_timezone, next_times
-from nbtools.jobs.submit import check_timeout, checked_parameters
+from nbtools.jobs.submit import check_active, check_timeout, checked_parameters
 from nbtools.jobs.tables import MISSED_POLICIES, MISSED_RUN_ONCE, Job
 from nbtools.store.base import utcnow
 
@@ -172,8 +172,13 @@ def _did_you_mean(session: Session, ref: str) -> str:
     return f" Did you mean {' or '.join(repr(names[name]) for name in close)}?" if close else ""
 
 
-def list_jobs(session: Session, notebook_path: str | None = None) -> list[Job]:
+def list_jobs(
+    session: Session, notebook_path: str | None = None, *, archived: bool = False
+) -> list[Job]:
+    """Jobs by id; archived ones only with ``archived`` (then all are listed)."""
     query = select(Job).order_by(Job.id)
+    if not archived:
+        query = query.where(Job.archived_at.is_(None))
     if notebook_path is not None:
         query = query.where(Job.notebook_path == notebook_path)
     return list(session.scalars(query))
@@ -204,7 +209,7 @@ def create_job(
 def update_job(project: Project, job_id: int, changes: dict[str, Any]) -> Job:
     """Edit a job with typed values; ``parameters``, if given, replace the stored ones."""
     with project.store.session(write=True) as session:
-        job = get_job(session, job_id)
+        job = check_active(get_job(session, job_id))
         current = {name: getattr(job, name) for name in JOB_FIELDS}
         try:
             checked = _checked(project, {**current, **changes}, from_text=False)
@@ -226,17 +231,25 @@ def update_job(project: Project, job_id: int, changes: dict[str, Any]) -> Job:
 def set_paused(project: Project, job_id: int, paused: bool) -> Job:
     """Pause a job (no new scheduled runs) or resume it from the next due time."""
     with project.store.session(write=True) as session:
-        job = get_job(session, job_id)
+        job = check_active(get_job(session, job_id))
         job.paused = paused
         _next_run(job)
         return job
 
 
-def delete_job(project: Project, job_id: int) -> None:
-    """Delete a job; its past runs stay in the history (without a job), with their metrics.
+def delete_job(project: Project, job_id: int, *, purge: bool = False) -> None:
+    """Archive a job: it is hidden from lists and never runs again, and its runs, metrics,
+    alert rules and alerts stay readable under its id (its pin on a notebook version is
+    released: the runs keep theirs). Deleting it again needs ``purge``.
 
-    The database deletes the job's alert rules, alerts, notification targets and outbox
-    (foreign keys ON DELETE CASCADE, see :mod:`nbtools.metrics.tables`)."""
+    With ``purge`` the job is deleted: its past runs stay in the history (without a job),
+    with their metrics; the database deletes its alert rules, alerts, notification targets
+    and outbox (foreign keys ON DELETE CASCADE, see :mod:`nbtools.metrics.tables`)."""
     with project.store.session(write=True) as session:
-        session.delete(get_job(session, job_id))
+        job = get_job(session, job_id)
+        if purge:
+            session.delete(job)
+        else:
+            check_active(job)
+            job.archived_at, job.paused, job.next_run_at = utcnow(), True, None
     events.job_deleted(events.JobDeleted(project, job_id))

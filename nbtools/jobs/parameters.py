@@ -138,14 +138,31 @@ def parse_cli_value(parameter: Parameter, text: str) -> Any:
     return value
 
 
+def _non_finite(text: str) -> float | None:
+    """The NaN or infinity ``text`` names (``nan``, ``inf``, ``-inf``, ``Infinity``, …)."""
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return None if math.isfinite(number) else number
+
+
+def non_finite_name(number: float) -> str:
+    """How a non-finite float parameter is stored and shown: JSON has no NaN or infinity."""
+    return "nan" if math.isnan(number) else "inf" if number > 0 else "-inf"
+
+
 def check_value(parameter: Parameter, value: Any) -> Any:
-    """Check a typed (JSON) value against the declared type; ints are accepted for floats."""
+    """Check a typed (JSON) value against the declared type; ints are accepted for floats,
+    and so are the strings ``nan``, ``inf`` and ``-inf``."""
     kind = parameter.type
     actual = type_name(value)
     if kind == "None" or actual == kind:
         return value
     if kind == "float" and actual == "int":
         return float(value)
+    if kind == "float" and isinstance(value, str) and (number := _non_finite(value)) is not None:
+        return number
     raise _wrong_type(parameter, value)
 
 
@@ -165,12 +182,18 @@ def _wrong_type(parameter: Parameter, value: Any) -> InvalidParameterError:
 
 
 def resolve_values(
-    declared: list[Parameter], values: dict[str, Any], *, from_text: bool = False
+    declared: list[Parameter],
+    values: dict[str, Any],
+    *,
+    from_text: bool = False,
+    for_kernel: bool = False,
 ) -> dict[str, Any]:
     """Validate run values against the declared parameters and return them typed.
 
     ``from_text`` parses CLI strings by declared type; otherwise values are typed JSON.
-    Unknown names are refused with the list of valid names.
+    Unknown names are refused with the list of valid names. A float parameter may be NaN or
+    infinite: stored and shown as ``"nan"``, ``"inf"``, ``"-inf"`` (JSON has no such
+    numbers), and a float for the kernel with ``for_kernel``.
     """
     by_name = {parameter.name: parameter for parameter in declared}
     resolved: dict[str, Any] = {}
@@ -184,10 +207,8 @@ def resolve_values(
                 valid=list(by_name),
             )
         typed = parse_cli_value(parameter, value) if from_text else check_value(parameter, value)
-        if isinstance(typed, float) and not math.isfinite(typed):
-            raise InvalidParameterError(
-                f"Parameter {name!r} must be a finite number, got {value!r}.", parameter=name
-            )
+        if isinstance(typed, float) and not math.isfinite(typed) and not for_kernel:
+            typed = non_finite_name(typed)
         resolved[name] = typed
     return resolved
 

@@ -142,7 +142,7 @@ def _prepare(project: Project, run: Run, worker: str, raw: bytes, cwd: Path) -> 
     nb = parse_notebook(raw, source=run.notebook_path)
     declared = declared_parameters(nb)
     try:
-        values = resolve_values(declared, run.parameters)
+        values = resolve_values(declared, run.parameters, for_kernel=True)
     except InvalidParameterError as exc:
         raise InvalidParameterError(
             f"{exc.message} The notebook changed since the run was requested; edit the job's "

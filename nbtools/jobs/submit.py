@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs.idempotency import check_key, created_once
 from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.parameters import declared_parameters, resolve_values
@@ -63,6 +63,17 @@ def check_timeout(timeout_seconds: int | None) -> int | None:
     return timeout_seconds
 
 
+def check_active(job: Job) -> Job:
+    """``job``, unless it is archived: an archived job is read-only."""
+    if job.archived_at is not None:
+        raise ConflictError(
+            f"Job {job.id} was deleted (archived {job.archived_at:%Y-%m-%d %H:%M} UTC): it "
+            "cannot be edited or run. Its runs stay readable; purge it to delete them.",
+            job_id=job.id,
+        )
+    return job
+
+
 def queue_run(
     project: Project,
     notebook_path: str,
@@ -87,6 +98,8 @@ def queue_run(
     ``idempotency_key`` is refused (:mod:`nbtools.jobs.idempotency`).
     """
     key = check_key(idempotency_key)
+    if job is not None:
+        check_active(job)
     if pinned_version_id is None and job is not None:
         pinned_version_id = job.pinned_version_id
     parameters = checked_parameters(

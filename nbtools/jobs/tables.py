@@ -58,6 +58,9 @@ class Job(Base):
     #: The key the job was submitted with (unique: see :mod:`nbtools.jobs.idempotency`).
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: When the job was deleted without ``purge``: hidden from lists, never scheduled, its
+    #: runs, metrics and alerts kept readable.
+    archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -51,6 +51,8 @@ class JobSpec(WireModel):
     #: The key the job was created with, if any (see :mod:`nbtools.jobs.idempotency`).
     idempotency_key: str | None
     next_run_at: datetime | None
+    #: When the job was deleted (archived); None while it is active.
+    archived_at: datetime | None
     created_at: datetime
     updated_at: datetime
 
@@ -78,6 +80,7 @@ class JobSpec(WireModel):
             schedule_description=describe(job.cron) if job.cron else None,
             idempotency_key=job.idempotency_key,
             next_run_at=job.next_run_at,
+            archived_at=job.archived_at,
             created_at=job.created_at,
             updated_at=job.updated_at,
         )

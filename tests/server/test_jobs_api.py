@@ -187,7 +187,21 @@ async def test_job_crud(jp_fetch: Any, notebooks: Path) -> None:
     assert [j["id"] for j in await call(jp_fetch, "GET", "jobs", path="forecast.ipynb")] == [
         job["id"]
     ]
-    await call(jp_fetch, "DELETE", "jobs", str(job["id"]))
+    await call(jp_fetch, "DELETE", "jobs", str(job["id"]))  # archives it
+    archived = await call(jp_fetch, "GET", "jobs", str(job["id"]))
+    assert archived["archived_at"] is not None
+    assert (archived["paused"], archived["next_run_at"]) == (True, None)
+    assert await call(jp_fetch, "GET", "jobs") == []
+    listed = await call(jp_fetch, "GET", "jobs", archived="true")
+    assert [j["id"] for j in listed] == [job["id"]]
+    for method, path, body in (
+        ("DELETE", ("jobs", str(job["id"])), None),
+        ("PATCH", ("jobs", str(job["id"])), {"paused": False}),
+        ("POST", ("jobs", str(job["id"]), "run"), {}),
+    ):
+        assert (await refused(jp_fetch, method, *path, body=body))["status"] == 409
+    assert (await refused(jp_fetch, "GET", "jobs", archived="yes"))["status"] == 400
+    await call(jp_fetch, "DELETE", "jobs", str(job["id"]), purge="true")
     assert (await refused(jp_fetch, "GET", "jobs", str(job["id"])))["status"] == 404
     assert (await refused(jp_fetch, "GET", "jobs", "abc"))["status"] == 400
 
@@ -292,3 +306,20 @@ async def test_a_missing_notebook_is_refused_at_once(jp_fetch: Any, notebooks: P
         assert str(notebooks) not in error["message"]  # no server path in the reply
     assert await call(jp_fetch, "GET", "jobs") == []
     assert await call(jp_fetch, "GET", "runs") == []
+
+
+async def test_nan_and_infinity_parameters_round_trip(jp_fetch: Any, notebooks: Path) -> None:
+    for given, stored in (("nan", "nan"), ("-Infinity", "-inf"), (float("inf"), "inf")):
+        body = {"notebook_path": "forecast.ipynb", "parameters": {"growth": given}}
+        job = await call(jp_fetch, "POST", "jobs", body=body)  # a NaN token Python's json reads
+        assert job["parameters"] == {"growth": stored}
+        assert (await call(jp_fetch, "GET", "jobs", str(job["id"])))["parameters"] == {
+            "growth": stored
+        }
+    bad = await refused(
+        jp_fetch,
+        "POST",
+        "jobs",
+        body={"notebook_path": "forecast.ipynb", "parameters": {"days": "nan"}},
+    )
+    assert "expects int" in bad["message"]

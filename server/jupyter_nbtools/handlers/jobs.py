@@ -34,6 +34,15 @@ class JobsHandlerBase(NbtoolsHandler):
             )
         return check_key(header if header is not None else field)
 
+    def flag_argument(self, name: str) -> bool:
+        """Query argument ``name`` as a boolean (``true``/``false``, default false)."""
+        text = self.get_query_argument(name, "false")
+        if text not in ("true", "false"):
+            raise InvalidInputError(
+                f"The argument {name!r} must be true or false, not {text!r:.40}.", field=name
+            )
+        return text == "true"
+
     def notebook_path(self, path: object, field: str = "notebook_path") -> str:
         """A request's notebook path, resolved inside the root and normalized."""
         return self.relative_path(path, field)
@@ -46,7 +55,8 @@ class JobsHandler(JobsHandlerBase):
         path = self.get_query_argument("path", None)
         self.jobs  # noqa: B018 - start the scheduler with the first jobs request
         notebook = self.notebook_path(path, "path") if path is not None else None
-        self.reply(jobs.list_jobs(self.project, notebook))
+        archived = self.flag_argument("archived")
+        self.reply(jobs.list_jobs(self.project, notebook, archived=archived))
 
     @web.authenticated
     @authorized
@@ -83,7 +93,8 @@ class JobHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     def delete(self, job_id: str) -> None:
-        jobs.delete_job(self.project, self.path_id(job_id, "job_id"))
+        purge = self.flag_argument("purge")
+        jobs.delete_job(self.project, self.path_id(job_id, "job_id"), purge=purge)
         self.set_status(204)
         self.finish()
 

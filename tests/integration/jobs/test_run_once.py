@@ -167,3 +167,28 @@ def test_unknown_kernel_fails_the_run_naming_it(
     assert code == 1
     assert model["status"] == "failed"
     assert "no-such-kernel" in model["error"]["message"]
+
+
+def test_nan_and_infinities_reach_the_kernel_as_floats(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory(
+        "nb.ipynb",
+        [
+            ("code", "low = 0.0\nhigh = 1.0\nmiss = 0.5", ["parameters"]),
+            (
+                "code",
+                "import math\n"
+                "assert low == -math.inf and high == math.inf and math.isnan(miss), "
+                "(low, high, miss)",
+                [],
+            ),
+        ],
+    )
+    code, model = run_json(
+        tmp_path, "nb.ipynb", "-p", "low=-inf", "-p", "high=inf", "-p", "miss=nan"
+    )
+    assert (code, model["status"]) == (0, "succeeded"), model["error"]
+    assert model["parameters"] == {"low": "-inf", "high": "inf", "miss": "nan"}
+    shown = json.loads(nbtools(tmp_path, "runs", "show", str(model["id"]), "--json").stdout)
+    assert shown["parameters"] == model["parameters"]

@@ -61,7 +61,7 @@ def test_pinned_job_runs_its_version_and_runs_keep_versions_through_gc(
     unpin = nbtools("schedule", "edit", str(job["id"]), "--unpin")  # `days` is not on disk
     assert unpin.exit_code == 2
     assert "checked against the notebook version it is pinned to" in unpin.stderr
-    assert nbtools("schedule", "remove", str(job["id"])).exit_code == 0
+    assert nbtools("schedule", "remove", str(job["id"]), "--yes").exit_code == 0
     assert nbtools("version", "gc", "--keep", "1").exit_code == 0
     shown = as_json(nbtools("version", "show", "nb.ipynb", "1", "--json"))
     assert shown["references"] == [{"kind": "run", "ref": str(run["id"])}]

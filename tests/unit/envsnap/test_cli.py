@@ -129,3 +129,67 @@ def test_malformed_import_names_the_line(nbtools, tmp_path: Path) -> None:  # ty
     result = nbtools("diff", str(lock), str(bad))
     assert result.exit_code == 2
     assert "pylock.toml, line 3: not valid TOML" in result.stderr
+
+
+def test_non_reproducible_entries_are_flagged_in_show_export_and_recreate(  # type: ignore[no-untyped-def]
+    nbtools, env_kernel: EnvKernel, tmp_path: Path
+) -> None:
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    write_dist(env_kernel.site, "steady", "1.0")  # from an index
+    write_dist(
+        env_kernel.site,
+        "pinned-vcs",
+        "2.0",
+        direct_url={
+            "url": "https://git.example/p.git",
+            "vcs_info": {"vcs": "git", "commit_id": "ab12"},
+        },
+    )
+    write_dist(
+        env_kernel.site,
+        "mine",
+        "0.1",
+        direct_url={"url": checkout.as_uri(), "dir_info": {"editable": True}},
+    )
+    write_dist(
+        env_kernel.site,
+        "local-wheel",
+        "3.0",
+        direct_url={"url": (tmp_path / "w.whl").as_uri(), "archive_info": {}},
+    )
+    write_dist(
+        env_kernel.site,
+        "floating-vcs",
+        "4.0",
+        direct_url={"url": "https://git.example/f.git", "vcs_info": {"vcs": "git"}},
+    )
+    taken = snapshot_id(nbtools)
+    flagged = {
+        "mine": "editable install: its code is whatever the directory holds now",
+        "local-wheel": f"installed from the local path {tmp_path / 'w.whl'}, which may change",
+        "floating-vcs": "VCS install without a recorded commit",
+    }
+
+    shown = nbtools("show", taken)
+    assert shown.exit_code == 0
+    for name, reason in flagged.items():
+        assert f"Not reproducible: {name} " in shown.stderr
+        assert reason in shown.stderr
+    assert "steady" not in shown.stderr
+    assert "pinned-vcs" not in shown.stderr
+    as_json = json.loads(nbtools("show", taken, "--json").stdout)
+    reasons = {d["name"]: d["non_reproducible"] for d in as_json["distributions"]}
+    assert reasons["steady"] is None
+    assert reasons["pinned-vcs"] is None
+    assert reasons["floating-vcs"] == flagged["floating-vcs"]
+
+    exported = nbtools("export", taken, "--format", "requirements")
+    assert exported.exit_code == 0
+    lines = exported.stdout.splitlines()
+    mine = next(i for i, line in enumerate(lines) if line.startswith("-e "))
+    assert lines[mine - 1] == f"# not reproducible: {flagged['mine']}"
+    assert f"Not reproducible: mine 0.1: {flagged['mine']}" in exported.stderr
+
+    recreated = nbtools("recreate", taken, str(tmp_path / "copy"))
+    assert f"Not reproducible: mine 0.1: {flagged['mine']}" in recreated.stderr

@@ -61,6 +61,13 @@ def test_recreate_installs_the_pinned_set_and_reports_what_it_cannot(
         }
     ]
     assert report.mismatches == []
+    assert report.non_reproducible == [
+        {
+            "name": "gone-project",
+            "version": "0.1",
+            "reason": "editable install: its code is whatever the directory holds now",
+        }
+    ]
     copied = capture_interpreter([str(tmp_path / "copy" / "bin" / "python")])
     versions = {d["name"]: d["version"] for d in copied["distributions"]}
     assert {name: versions[name] for name in PINS} == PINS
@@ -117,6 +124,8 @@ def test_recorded_archive_hashes_are_enforced_and_a_tampered_archive_changes_not
 
     report = recreate(snapshot, tmp_path / "copy")
     assert (report.installed, report.mismatches) == (1, [])
+    [flagged] = report.non_reproducible  # a file:// archive: hash-checked, still flagged
+    assert flagged["reason"].startswith(f"installed from the local path {wheel}")
     written = (tmp_path / "copy" / REQUIREMENTS_FILE).read_text()
     assert f"--hash=sha256:{tiny.archive_hashes['sha256']}" in written
 

@@ -52,7 +52,11 @@ def test_every_job_argument_and_filter_takes_a_name(tmp_path: Path, jobs: dict[s
         assert as_json(tmp_path, *filtered, "--job", "weekly") == []
     assert as_json(tmp_path, "metrics", "series", "weekly")["job_id"] == weekly
 
-    assert nbtools(tmp_path, "schedule", "remove", "weekly").output == f"Job {weekly} removed.\n"
+    removed = nbtools(tmp_path, "schedule", "remove", "weekly", "--yes")
+    assert removed.output == f"Job {weekly} archived.\n"
+    assert len(as_json(tmp_path, "alerts", "rule", "list")) == 1  # kept, readable
+    purged = nbtools(tmp_path, "schedule", "remove", str(weekly), "--yes", "--purge")
+    assert purged.output == f"Job {weekly} purged.\n"
     assert as_json(tmp_path, "alerts", "rule", "list") == []
 
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import pytest
 
 from nbtools.jobs.errors import InvalidParameterError
@@ -78,7 +81,7 @@ def test_cli_values_are_parsed_by_declared_type() -> None:
     [
         ("days", "five", "expects int"),
         ("days", "1.5", "expects int"),
-        ("growth", "nan", "finite"),
+        ("growth", "nanx", "expects float"),
         ("verbose", "maybe", "expects bool"),
         ("regions", '{"a": 1}', "expects list"),
         ("weights", "[1]", "expects dict"),
@@ -114,3 +117,26 @@ def test_assignments_need_an_identifier_and_equals(text: str) -> None:
 def test_assignment_keeps_the_value_verbatim() -> None:
     assert split_assignment("city= a=b ") == ("city", " a=b ")
     assert parse_cli_value(Parameter("x", "str", ""), "") == ""
+
+
+@pytest.mark.parametrize(
+    ("given", "stored", "from_text"),
+    [
+        ("nan", "nan", True),
+        ("-inf", "-inf", True),
+        ("Infinity", "inf", True),
+        ("nan", "nan", False),  # JSON has no NaN: a REST client sends the string
+        ("-Infinity", "-inf", False),
+        (float("inf"), "inf", False),  # a NaN token Python's json accepts
+    ],
+)
+def test_non_finite_floats_round_trip(given: Any, stored: str, from_text: bool) -> None:
+    values = resolve_values(declared(), {"growth": given}, from_text=from_text)
+    assert values == {"growth": stored}
+    again = resolve_values(declared(), values)  # the stored form is accepted as it is
+    assert again == values
+    (number,) = resolve_values(declared(), values, for_kernel=True).values()
+    assert isinstance(number, float)
+    assert (math.isnan(number) and stored == "nan") or str(number) == stored
+    with pytest.raises(InvalidParameterError, match="expects int"):
+        resolve_values(declared(), {"days": given}, from_text=from_text)

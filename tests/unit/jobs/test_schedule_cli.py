@@ -44,9 +44,22 @@ def test_schedule_lifecycle(tmp_path: Path, notebook_factory: NotebookFactory) -
     listed = json.loads(nbtools(tmp_path, "schedule", "list", "--json").stdout)
     assert [(j["id"], j["paused"], j["next_run_at"]) for j in listed] == [(job["id"], True, None)]
     assert "resumed" in nbtools(tmp_path, "schedule", "resume", str(job["id"])).output
-    assert nbtools(tmp_path, "schedule", "remove", str(job["id"])).exit_code == 0
+    unconfirmed = nbtools(tmp_path, "schedule", "remove", str(job["id"]))
+    assert unconfirmed.exit_code == 2
+    assert "needs confirmation" in unconfirmed.output
+    assert len(json.loads(nbtools(tmp_path, "schedule", "list", "--json").stdout)) == 1
+    removed = nbtools(tmp_path, "schedule", "remove", str(job["id"]), "--yes")
+    assert (removed.exit_code, removed.output) == (0, f"Job {job['id']} archived.\n")
     assert json.loads(nbtools(tmp_path, "schedule", "list", "--json").stdout) == []
-    assert nbtools(tmp_path, "schedule", "remove", str(job["id"])).exit_code == 2
+    archived = json.loads(nbtools(tmp_path, "schedule", "list", "--archived", "--json").stdout)
+    assert [(j["id"], j["archived_at"] is not None) for j in archived] == [(job["id"], True)]
+    again = nbtools(tmp_path, "schedule", "remove", str(job["id"]), "--yes")
+    assert again.exit_code == 2
+    assert "was deleted (archived" in again.output
+    assert nbtools(tmp_path, "schedule", "resume", str(job["id"])).exit_code == 2
+    purged = nbtools(tmp_path, "schedule", "remove", str(job["id"]), "--yes", "--purge")
+    assert (purged.exit_code, purged.output) == (0, f"Job {job['id']} purged.\n")
+    assert nbtools(tmp_path, "schedule", "list", "--archived", "--json").stdout.strip() == "[]"
 
 
 def test_bad_schedules_exit_2_and_store_nothing(

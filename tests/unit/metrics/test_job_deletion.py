@@ -62,10 +62,14 @@ def test_removing_a_job_deletes_its_rules_alerts_and_notifications(
     monitor_job(any_project, JobRef(1, "train"), [10, 11])
     monitor_job(any_project, JobRef(2, "report"), [20])
 
-    removed = CliRunner().invoke(
-        cli, ["--root", str(tmp_path), "--db-url", db_url, "schedule", "remove", "job-1"]
-    )
-    assert (removed.exit_code, removed.output) == (0, "Job 1 removed.\n")
+    root = ["--root", str(tmp_path), "--db-url", db_url]
+    archived = CliRunner().invoke(cli, [*root, "schedule", "remove", "job-1", "--yes"])
+    assert (archived.exit_code, archived.output) == (0, "Job 1 archived.\n")
+    with any_project.store.session() as session:  # archived: everything stays readable
+        assert rows_per_job(session)["alert_rules"] == {1: 1, 2: 1}
+        assert rows_per_job(session)["alerts"] == {1: 1, 2: 1}
+    removed = CliRunner().invoke(cli, [*root, "schedule", "remove", "1", "--yes", "--purge"])
+    assert (removed.exit_code, removed.output) == (0, "Job 1 purged.\n")
 
     with any_project.store.session() as session:
         assert rows_per_job(session) == {
