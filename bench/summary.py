@@ -64,7 +64,12 @@ def main() -> None:
         *(f"- {row['figure']}: {row['state']}" for row in rows if row["state"]),
     ]
     if failed:
-        lines += ["", "## Benchmarks that failed", "", *(f"- {name}" for name in failed)]
+        lines += [
+            "",
+            "## Benchmarks that failed or did not finish",
+            "",
+            *(f"- {name}" for name in failed),
+        ]
     Path(destination).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(
         f"wrote {destination}: {len(rows)} figures",

@@ -223,3 +223,36 @@ def export(cli_ctx: CliContext, path: str | None, as_json: bool) -> None:
         print_json({"path": shown})
         return
     click.echo(f"Wrote {shown}.")
+
+
+@data.command("check")
+@click.argument("notebook")
+@click.option("--purpose", help="The purpose the notebook would run for (e.g. churn-model).")
+@json_option
+@pass_cli
+def check(cli_ctx: CliContext, notebook: str, purpose: str | None, as_json: bool) -> None:
+    """List the datasets NOTEBOOK uses (nbtools.data.path with a literal name, or a literal
+    path matching a dataset's location) and the undeclared data it reads directly; exit 2 when
+    a use is refused for PURPOSE (the rule: docs/governance.md)."""
+    from nbtools.data.check import check_notebook
+
+    result = check_notebook(cli_ctx.project, notebook, purpose, enforce=False)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        print_table(
+            f"Datasets used by {notebook} (purpose: {purpose or 'none'})",
+            ("dataset", "classification", "purposes", "how", "cell", "line"),
+            [
+                (u.dataset, u.classification, ", ".join(u.purposes), u.how, u.cell, u.line)
+                for u in result.uses
+            ],
+        )
+        for found in result.undeclared:
+            matched = f" (dataset {found.dataset})" if found.dataset else ""
+            click.echo(
+                f"undeclared data: {found.value!r}{matched} at cell {found.cell}, line {found.line}"
+            )
+        for found in result.unknown:
+            click.echo(f"unknown dataset: {found.value!r} at cell {found.cell}, line {found.line}")
+    result.refuse()

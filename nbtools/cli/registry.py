@@ -16,6 +16,9 @@ COMMANDS: dict[str, CommandEntry] = {
     "alerts": CommandEntry(
         "nbtools.cli.alerts", "alerts", "Alerts of jobs: list, ack, rules, notifications."
     ),
+    "audit": CommandEntry(
+        "nbtools.cli.audit", "audit", "The audit trail: who changed, ran or was refused what."
+    ),
     "data": CommandEntry(
         "nbtools.cli.data", "data", "The data catalog: add, search, show, sync datasets.yaml."
     ),

@@ -17,6 +17,11 @@ from nbtools.project import Project
 if TYPE_CHECKING:
     from nbtools.lineage.reproduce import Reproduction
 
+purpose_option = click.option(
+    "--purpose",
+    help="What the run's data is used for (e.g. churn-model): needed for personal or sensitive "
+    "datasets, and checked against every dataset's allowed purposes before the run starts.",
+)
 parameter_option = click.option(
     "-p",
     "--parameter",
@@ -130,6 +135,7 @@ def print_reproduction(reproduction: Reproduction) -> None:
 @click.option("--kernel", help="Kernel to run with (default: the notebook's own).")
 @click.option("--timeout", type=int, help="Stop the run after this many seconds.")
 @click.option("--html", is_flag=True, help="Also render the executed notebook as HTML.")
+@purpose_option
 @click.option(
     "--reproduce",
     "reproduce_run",
@@ -154,6 +160,7 @@ def run(
     kernel: str | None,
     timeout: int | None,
     html: bool,
+    purpose: str | None,
     reproduce_run: int | None,
     same_env: bool,
     idempotency_key: str | None,
@@ -191,6 +198,7 @@ def run(
         timeout_seconds=timeout,
         output_html=html,
         claim=(token := claim_token()),
+        purpose=purpose,
         idempotency_key=idempotency_key,
     )
     _execute(cli_ctx, queued.id, token, output, as_json)

@@ -10,7 +10,7 @@ from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import idempotency_option, json_option, pass_cli
 from nbtools.cli.job_ref import job_argument
 from nbtools.cli.output import print_fields, print_json, print_table
-from nbtools.cli.run import notebook_argument, parameter_option, parse_assignments
+from nbtools.cli.run import notebook_argument, parameter_option, parse_assignments, purpose_option
 from nbtools.errors import InvalidInputError
 
 cron_option = click.option(
@@ -50,6 +50,7 @@ def job_options(function: Any) -> Any:
                 help="With --missed catch_up: at most this many missed times run (default 10).",
             ),
             click.option("--kernel", help="Kernel to run with (default: the notebook's own)."),
+            purpose_option,
             click.option(
                 "--pin-version",
                 metavar="VERSION",
@@ -75,6 +76,7 @@ def _fields(options: dict[str, Any]) -> dict[str, Any]:
         "missed": "missed_policy",
         "catch_up_limit": "catch_up_limit",
         "kernel": "kernel_name",
+        "purpose": "purpose",
     }
     return {field: options[key] for key, field in names.items() if options.get(key) is not None}
 

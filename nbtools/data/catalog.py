@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nbtools import audit
 from nbtools.data import fields
 from nbtools.data.schema import Field, SchemaReading, read_schema
 from nbtools.data.tables import DatasetRecord
@@ -121,8 +122,9 @@ def data_url(project: Project, location: str) -> str:
     return location if fields.url_protocol(location) else str(project.root / location)
 
 
-def add_dataset(project: Project, spec: DatasetSpec) -> Dataset:
-    """Catalogue a new dataset; :class:`ConflictError` when the name is taken."""
+def add_dataset(project: Project, spec: DatasetSpec, actor: str | None = None) -> Dataset:
+    """Catalogue a new dataset; :class:`ConflictError` when the name is taken. Audited as
+    ``dataset.add`` by ``actor`` (see :func:`nbtools.audit.current_actor`)."""
     reading = read_schema(data_url(project, spec.location))
     with project.store.session(write=True) as session:
         if _find(session, spec.name) is not None:
@@ -136,42 +138,71 @@ def add_dataset(project: Project, spec: DatasetSpec) -> Dataset:
         _apply(record, spec, reading)
         session.add(record)
         session.flush()
+        audit.record(session, actor, "dataset.add", f"dataset {spec.name}", _summary(spec))
         return _dataset(record)
 
 
-def edit_dataset(project: Project, name: str, changes: Mapping[str, Any]) -> Dataset:
+def edit_dataset(
+    project: Project, name: str, changes: Mapping[str, Any], actor: str | None = None
+) -> Dataset:
     """Change some declared fields of dataset ``name`` (none: only read the schema again)."""
     current = get_dataset(project, name)
     spec = dataset_spec(project, name, {**current.spec.declared(), **changes})
-    return _save(project, spec)
+    return _save(project, current.spec, spec, actor)
 
 
-def save_dataset(project: Project, spec: DatasetSpec) -> tuple[Dataset, str]:
+def save_dataset(
+    project: Project, spec: DatasetSpec, actor: str | None = None
+) -> tuple[Dataset, str]:
     """Make the catalog hold ``spec``: ``added``, ``updated`` or ``unchanged`` (an unchanged
     declaration leaves the schema as it was read: ``data edit NAME`` reads it again)."""
     try:
         current = get_dataset(project, spec.name)
     except NotFoundError:
-        return add_dataset(project, spec), "added"
+        return add_dataset(project, spec, actor), "added"
     if current.spec == spec:
         return current, "unchanged"
-    return _save(project, spec), "updated"
+    return _save(project, current.spec, spec, actor), "updated"
 
 
-def _save(project: Project, spec: DatasetSpec) -> Dataset:
+def _save(project: Project, before: DatasetSpec, spec: DatasetSpec, actor: str | None) -> Dataset:
     reading = read_schema(data_url(project, spec.location))
     with project.store.session(write=True) as session:
         record = _get(session, spec.name)
         _apply(record, spec, reading)
         record.updated_at = utcnow()
         session.flush()
+        old, new = before.declared(), spec.declared()
+        changed = sorted(key for key in new if new[key] != old[key])
+        audit.record(
+            session,
+            actor,
+            "dataset.edit",
+            f"dataset {spec.name}",
+            {"changed": changed, **_summary(spec)},
+        )
         return _dataset(record)
 
 
-def remove_dataset(project: Project, name: str) -> None:
+def remove_dataset(project: Project, name: str, actor: str | None = None) -> None:
     """Remove dataset ``name`` from the catalog (the data itself is not touched)."""
     with project.store.session(write=True) as session:
-        session.delete(_get(session, name))
+        record = _get(session, name)
+        session.delete(record)
+        audit.record(
+            session, actor, "dataset.remove", f"dataset {name}",
+            {"classification": record.classification},
+        )  # fmt: skip
+
+
+def _summary(spec: DatasetSpec) -> dict[str, Any]:
+    """What the audit trail keeps of a declaration (not the free-text description)."""
+    return {
+        "location": spec.location,
+        "classification": spec.classification,
+        "purposes": list(spec.purposes),
+        "retention": spec.retention,
+    }
 
 
 def get_dataset(project: Project, name: str) -> Dataset:

@@ -109,19 +109,21 @@ def read_catalog_file(project: Project, path: Path) -> list[DatasetSpec]:
     return specs
 
 
-def sync_catalog(project: Project, path: str | None = None, *, prune: bool = False) -> SyncReport:
+def sync_catalog(
+    project: Project, path: str | None = None, *, prune: bool = False, actor: str | None = None
+) -> SyncReport:
     """Load the catalog file into the store (see the module's docstring)."""
     specs = read_catalog_file(project, catalog_path(project, path))
     report = SyncReport()
     declared = set()
     for spec in specs:
         declared.add(spec.name)
-        _, outcome = save_dataset(project, spec)
+        _, outcome = save_dataset(project, spec, actor)
         getattr(report, outcome).append(spec.name)
     for dataset in list_datasets(project):
         if dataset.name not in declared:
             if prune:
-                remove_dataset(project, dataset.name)
+                remove_dataset(project, dataset.name, actor)
                 report.removed.append(dataset.name)
             else:
                 report.not_in_file.append(dataset.name)

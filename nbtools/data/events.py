@@ -2,7 +2,11 @@
 
 - ``run_finishing``: the datasets the run used through ``nbtools.data`` are read from its
   executed notebook (before the transaction); inside it they are stored in ``run_datasets``.
-- ``runs_described``: each run's ``datasets`` (name, read/write, classification, location).
+- ``runs_described``: each run's ``purpose`` and ``datasets`` (name, read/write,
+  classification, location).
+- ``run_requested``: the usage rule (:mod:`nbtools.data.check`) on the notebook a job or run
+  will execute, for its purpose: a refused use raises before anything is written or a kernel
+  is taken.
 """
 
 from __future__ import annotations
@@ -13,12 +17,17 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from nbtools import audit
+from nbtools.data.check import check_notebook
 from nbtools.data.uses import DataUse, runs_uses, save_uses, uses_in_notebook
+from nbtools.errors import PolicyRefusedError
+from nbtools.jobs.pinned import pinned_notebook
 from nbtools.jobs.runs import output_files
 from nbtools.jobs.tables import Run
+from nbtools.notebooks import parse_notebook
 
 if TYPE_CHECKING:
-    from nbtools.jobs.events import RunFinished, RunFinishing, RunsDescribed
+    from nbtools.jobs.events import RunFinished, RunFinishing, RunRequested, RunsDescribed
 
 log = logging.getLogger(__name__)
 
@@ -49,5 +58,26 @@ def _read_uses(event: RunFinishing) -> list[DataUse]:
 def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
     uses = runs_uses(event.session, [run.id for run in event.runs])
     return {
-        run_id: {"datasets": [use.to_dict() for use in found]} for run_id, found in uses.items()
+        run.id: {"purpose": run.purpose, "datasets": [use.to_dict() for use in uses[run.id]]}
+        for run in event.runs
     }
+
+
+def run_requested(event: RunRequested) -> None:
+    """Refuse a job or run whose notebook uses a dataset outside its allowed purposes."""
+    nb = None
+    if event.content is not None:
+        nb = parse_notebook(event.content, source=event.notebook_path)
+    elif event.pinned_version_id is not None:
+        nb = pinned_notebook(event.project, event.notebook_path, event.pinned_version_id)
+    try:
+        check_notebook(event.project, event.notebook_path, event.purpose, nb=nb)
+    except PolicyRefusedError as refused:
+        summary = {
+            "purpose": event.purpose,
+            "refused": [use["dataset"] for use in refused.details["refused"]],
+        }
+        audit.record_now(
+            event.project, None, "policy.refuse", f"notebook {event.notebook_path}", summary
+        )
+        raise

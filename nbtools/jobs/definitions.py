@@ -39,6 +39,7 @@ JOB_FIELDS: dict[str, Any] = {
     "catch_up_limit": 10,
     "kernel_name": None,
     "pinned_version_id": None,
+    "purpose": None,
 }
 
 
@@ -55,6 +56,7 @@ _FIELD_TYPES: dict[str, tuple[type, str]] = {
     "output_html": (bool, "true or false"),
     "missed_policy": (str, "a string"),
     "kernel_name": (str, "a kernel name (a string)"),
+    "purpose": (str, "a purpose such as churn-model (a string)"),
 }
 
 
@@ -119,7 +121,21 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
     checked["name"] = str(checked["name"] or PurePosixPath(path).stem)[:200]
     checked["paused"] = bool(checked["paused"])
     checked["output_html"] = bool(checked["output_html"])
+    checked["purpose"] = checked["purpose"] or None
     return checked
+
+
+def _check_use(project: Project, fields: dict[str, Any]) -> None:
+    """Let run-event subscribers refuse the job (the data usage rule), before any write
+    transaction: a refusal is audited in a transaction of its own."""
+    events.run_requested(
+        events.RunRequested(
+            project,
+            fields["notebook_path"],
+            fields.get("purpose") or None,
+            pinned_version_id=fields.get("pinned_version_id"),
+        )
+    )
 
 
 def _next_run(job: Job) -> None:
@@ -196,6 +212,7 @@ def create_job(
     A second job with the same ``idempotency_key`` is refused (:mod:`~nbtools.jobs.idempotency`).
     """
     checked = _checked(project, fields, from_text=from_text)
+    _check_use(project, checked)
     key = check_key(idempotency_key)
     with created_once(project.store, Job, key), project.store.session(write=True) as session:
         job = Job(**checked, idempotency_key=key)
@@ -208,6 +225,11 @@ def create_job(
 
 def update_job(project: Project, job_id: int, changes: dict[str, Any]) -> Job:
     """Edit a job with typed values; ``parameters``, if given, replace the stored ones."""
+    with project.store.session() as session:
+        job = get_job(session, job_id)
+        using = {name: getattr(job, name) for name in ("notebook_path", "purpose")}
+        using["pinned_version_id"] = job.pinned_version_id
+    _check_use(project, {**using, **changes})
     with project.store.session(write=True) as session:
         job = check_active(get_job(session, job_id))
         current = {name: getattr(job, name) for name in JOB_FIELDS}

@@ -20,6 +20,8 @@ function               when, and what it gets                      what it retur
                        (:class:`JobsChecked`, in its transaction)
 ``job_saved``          a job was created or changed (committed)    nothing
 ``job_deleted``        a job was deleted (committed)               nothing
+``run_requested``      a job is saved, a run queued or about to    nothing: raises to refuse
+                       take its kernel (:class:`RunRequested`)
 =====================  ==========================================  ===========================
 
 Subscribers are named by import path, not registered at import time, so that a worker process,
@@ -121,6 +123,18 @@ class JobSaved:
     project: Project
     job_id: int
     pinned_version_id: int | None
+
+
+@dataclass(frozen=True)
+class RunRequested:
+    """A job being created or changed, or a run about to be queued or to take its kernel:
+    the notebook (``content``: the exact bytes a starting run executes) and its purpose."""
+
+    project: Project
+    notebook_path: str
+    purpose: str | None
+    content: bytes | None = None
+    pinned_version_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -228,6 +242,13 @@ def jobs_checked(event: JobsChecked, subscribers: Sequence[str] = SUBSCRIBERS) -
 
 def job_saved(event: JobSaved, subscribers: Sequence[str] = SUBSCRIBERS) -> None:
     for handler in _handlers("job_saved", subscribers):
+        handler(event)
+
+
+def run_requested(event: RunRequested, subscribers: Sequence[str] = SUBSCRIBERS) -> None:
+    """Let subscribers refuse a job or run before anything is written or a kernel is taken
+    (the data catalog's usage rule raises :class:`~nbtools.errors.PolicyRefusedError`)."""
+    for handler in _handlers("run_requested", subscribers):
         handler(event)
 
 

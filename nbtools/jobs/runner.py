@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from nbtools.errors import NbtoolsError, NotFoundError
-from nbtools.jobs import runs, storage
+from nbtools.jobs import events, runs, storage
 from nbtools.jobs.errors import InvalidParameterError
 from nbtools.jobs.events import RunStarted, RunStartedInBackground
 from nbtools.jobs.executors.base import RunRequest
@@ -342,6 +342,11 @@ def _execute(
     try:
         raw, cwd = _read_input(project, run, request.input_url)
         prepared = _prepare(project, run, worker, raw, cwd)
+        events.run_requested(
+            events.RunRequested(
+                project, run.notebook_path, run.purpose, content=prepared.start.content
+            )
+        )
         lineage = RunStartedInBackground(prepared.start)
         kernel = kernels.take(prepared.kernel_name, prepared.cwd)
     except Exception as exc:  # a bad notebook or an unknown kernel fails this run only

@@ -67,6 +67,7 @@ def new_run(job: Job | None, **fields: Any) -> Run:
         fields.setdefault("timeout_seconds", job.timeout_seconds)
         fields.setdefault("output_html", job.output_html)
         fields.setdefault("pinned_version_id", job.pinned_version_id)
+        fields.setdefault("purpose", job.purpose)
     fields.setdefault("status", QUEUED)
     fields.setdefault("created_at", utcnow())
     return Run(attempt=1, cancel_requested=False, **fields)
@@ -318,6 +319,7 @@ def rerun(store: Store, run_id: int) -> Run:
             timeout_seconds=original.timeout_seconds,
             output_html=original.output_html,
             pinned_version_id=original.pinned_version_id,
+            purpose=original.purpose,
         )
         session.add(run)
         session.flush()

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.jobs import events
 from nbtools.jobs.idempotency import check_key, created_once
 from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.parameters import declared_parameters, resolve_values
@@ -88,6 +89,7 @@ def queue_run(
     pinned_version_id: int | None = None,
     reproduce_of: int | None = None,
     claim: str | None = None,
+    purpose: str | None = None,
     idempotency_key: str | None = None,
 ) -> Run:
     """Store a queued run of ``notebook_path`` (or of ``job``) after checking its inputs.
@@ -105,6 +107,13 @@ def queue_run(
     parameters = checked_parameters(
         project, notebook_path, values, from_text=from_text, pinned_version_id=pinned_version_id
     )
+    if job is not None:
+        purpose = job.purpose
+    events.run_requested(
+        events.RunRequested(
+            project, notebook_path, purpose or None, pinned_version_id=pinned_version_id
+        )
+    )
     fields: dict[str, Any] = {
         "trigger": trigger,
         "parameters": parameters,
@@ -121,6 +130,7 @@ def queue_run(
             kernel_name=kernel_name,
             timeout_seconds=check_timeout(timeout_seconds),
             output_html=output_html,
+            purpose=purpose or None,
         )
     with created_once(project.store, Run, key), project.store.session(write=True) as session:
         run = new_run(job, idempotency_key=key, **fields)

@@ -55,6 +55,8 @@ class Job(Base):
     kernel_name: Mapped[str | None] = mapped_column(String(200))
     #: Run this notebook version instead of the file on disk (lineage feature).
     pinned_version_id: Mapped[int | None] = mapped_column(Integer)
+    #: What the job's data is used for, checked against the datasets' allowed purposes.
+    purpose: Mapped[str | None] = mapped_column(String(64))
     #: The key the job was submitted with (unique: see :mod:`nbtools.jobs.idempotency`).
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -110,6 +112,8 @@ class Run(Base):
     #: Execute this notebook version instead of the file on disk; the run this one reproduces.
     pinned_version_id: Mapped[int | None] = mapped_column(Integer)
     reproduce_of: Mapped[int | None] = mapped_column(Integer)
+    #: What the run's data is used for (a job's runs take the job's); see docs/governance.md.
+    purpose: Mapped[str | None] = mapped_column(String(64))
     #: A ``skipped`` row stands for the due times from ``scheduled_for`` to ``skipped_until``:
     #: ``skipped_count`` of them (None: more than :data:`nbtools.jobs.missed.COUNT_LIMIT`).
     skipped_until: Mapped[datetime | None] = mapped_column(UtcDateTime())

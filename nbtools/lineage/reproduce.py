@@ -126,6 +126,7 @@ def plan_reproduction(project: Project, run_id: int) -> Reproduction:
             "kernel_name": run.kernel_name,
             "timeout_seconds": run.timeout_seconds,
             "output_html": run.output_html,
+            "purpose": run.purpose,
         },
         baseline_id=run.env_snapshot_id,
         current_id=current_id,

@@ -35,6 +35,7 @@ from nbtools.errors import (
     NbtoolsError,
     NotFoundError,
     PayloadTooLargeError,
+    PolicyRefusedError,
 )
 from nbtools.jsonvalues import json_default
 from nbtools.project import Project
@@ -62,7 +63,9 @@ _JSON_KINDS: dict[type, str] = {
 
 
 def http_status(error: NbtoolsError) -> int:
-    """The HTTP status for an nbtools error: 404, 409, 413 or 400."""
+    """The HTTP status for an nbtools error: 403, 404, 409, 413 or 400."""
+    if isinstance(error, PolicyRefusedError):
+        return 403
     if isinstance(error, NotFoundError):
         return 404
     if isinstance(error, ConflictError):

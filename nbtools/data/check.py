@@ -1,0 +1,144 @@
+"""Checking a notebook's data against the usage rule (:mod:`nbtools.data.policy`) before it
+runs: the datasets it declares (``nbtools.data.path("name")``) and the literal paths it reads
+that match a catalog entry (:mod:`nbtools.data.detect`), for a given purpose.
+
+:func:`check_notebook` returns what it found (also the *undeclared data*: literal paths read
+directly, matched to a dataset or not) and, with ``enforce``, raises
+:class:`~nbtools.errors.PolicyRefusedError` naming every refused dataset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from nbtools.data.catalog import Dataset, list_datasets
+from nbtools.data.detect import Found, project_location, scan
+from nbtools.data.fields import parse_labels
+from nbtools.data.policy import refusal
+from nbtools.errors import InvalidInputError, PolicyRefusedError
+from nbtools.notebooks import Notebook, read_notebook
+
+if TYPE_CHECKING:
+    from nbtools.project import Project
+
+
+@dataclass(frozen=True)
+class DatasetUse:
+    """A catalog dataset the notebook uses: ``declared`` or ``detected`` (a literal path)."""
+
+    dataset: str
+    classification: str
+    purposes: tuple[str, ...]
+    how: str
+    cell: int
+    line: int
+    refused: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "classification": self.classification,
+            "purposes": list(self.purposes),
+            "how": self.how,
+            "cell": self.cell,
+            "line": self.line,
+            "refused": self.refused,
+        }
+
+
+@dataclass(frozen=True)
+class DataCheck:
+    """A notebook's data for one purpose."""
+
+    notebook_path: str
+    purpose: str | None
+    uses: tuple[DatasetUse, ...]
+    undeclared: tuple[Found, ...]
+    unknown: tuple[Found, ...]
+
+    @property
+    def refused(self) -> tuple[DatasetUse, ...]:
+        return tuple(use for use in self.uses if use.refused)
+
+    def refuse(self) -> None:
+        """Raise :class:`PolicyRefusedError` naming every refused use, if any."""
+        if self.refused:
+            raise PolicyRefusedError(
+                " ".join(use.refused for use in self.refused if use.refused),
+                notebook_path=self.notebook_path,
+                purpose=self.purpose,
+                refused=[use.to_dict() for use in self.refused],
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "notebook_path": self.notebook_path,
+            "purpose": self.purpose,
+            "uses": [use.to_dict() for use in self.uses],
+            "undeclared": [found.to_dict() for found in self.undeclared],
+            "unknown": [found.to_dict() for found in self.unknown],
+        }
+
+
+def parse_purpose(value: str | None) -> str | None:
+    """A job's purpose: an identifier such as ``churn-model``, or ``None``."""
+    if not value:
+        return None
+    try:
+        return parse_labels([value], "purposes")[0]
+    except InvalidInputError as exc:
+        raise InvalidInputError(exc.message, field="purpose") from exc
+
+
+def check_notebook(
+    project: Project,
+    notebook_path: str,
+    purpose: str | None,
+    *,
+    enforce: bool = True,
+    nb: Notebook | None = None,
+) -> DataCheck:
+    """The data of the notebook at root-relative ``notebook_path`` (or ``nb``, its content)
+    for ``purpose``; with ``enforce``, a refused use raises :class:`PolicyRefusedError`."""
+    purpose = parse_purpose(purpose)
+    found = scan(nb if nb is not None else read_notebook(project.resolve(notebook_path)))
+    catalog = list_datasets(project)
+    by_name = {dataset.name: dataset for dataset in catalog}
+    by_location = {dataset.spec.location: dataset for dataset in catalog}
+    uses: dict[str, DatasetUse] = {}
+    unknown = []
+    for declared in found.declared:
+        if declared.value in by_name:
+            _add(uses, by_name[declared.value], "declared", declared, purpose)
+        else:
+            unknown.append(declared)
+    undeclared = []
+    for literal in found.undeclared:
+        dataset = by_location.get(project_location(notebook_path, literal.value))
+        undeclared.append(replace(literal, dataset=dataset.name if dataset else None))
+        if dataset is not None:
+            _add(uses, dataset, "detected", literal, purpose)
+    result = DataCheck(
+        notebook_path, purpose, tuple(uses.values()), tuple(undeclared), tuple(unknown)
+    )
+    if enforce:
+        result.refuse()
+    return result
+
+
+def _add(
+    uses: dict[str, DatasetUse], dataset: Dataset, how: str, found: Found, purpose: str | None
+) -> None:
+    if dataset.name in uses:
+        return
+    spec = dataset.spec
+    uses[dataset.name] = DatasetUse(
+        dataset.name,
+        spec.classification,
+        spec.purposes,
+        how,
+        found.cell,
+        found.line,
+        refusal(dataset.name, spec.classification, spec.purposes, purpose),
+    )

@@ -1,0 +1,129 @@
+"""Static detection of the data a notebook uses, read from its code with :mod:`ast`.
+
+- **Declared uses**: ``nbtools.data.path("name")`` / ``nbtools.data.open("name", ...)`` (also
+  ``data.path``/``data.open`` after ``from nbtools import data``) with a literal name.
+- **Undeclared data**: a literal path or URL given as the first argument to a reader —
+  ``open``, pandas/polars/pyarrow-style ``read_csv``, ``read_parquet``, ``read_json``,
+  ``read_table``, ``read_excel``, ``read_feather``, ``read_orc``, ``scan_csv``,
+  ``scan_parquet``, ``read_text``/``read_bytes`` are not covered (``Path("x").read_text()``
+  has no argument). A relative path is resolved against the notebook's directory (the run's
+  working directory) and matched to a catalog entry with that location.
+
+Only literal strings are seen: a path built at run time (``f"data/{day}.csv"``, a variable) is
+not detected. Cells that do not parse (IPython syntax aside, which is blanked) are skipped.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from nbtools.data.fields import url_protocol
+from nbtools.notebooks import Notebook, cell_source
+
+READERS = frozenset(
+    {
+        "open",
+        "read_csv",
+        "read_parquet",
+        "read_json",
+        "read_table",
+        "read_excel",
+        "read_feather",
+        "read_orc",
+        "read_fwf",
+        "scan_csv",
+        "scan_parquet",
+        "scan_ndjson",
+    }
+)
+_IPYTHON = re.compile(r"^\s*([%!]|\w+\s*=\s*!)|\?\s*$")
+
+
+@dataclass(frozen=True)
+class Found:
+    """A literal in a notebook: a dataset name (declared) or a path (undeclared)."""
+
+    value: str
+    cell: int
+    line: int
+    #: For a path: the catalog dataset whose location it is, if any.
+    dataset: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "cell": self.cell, "line": self.line, "dataset": self.dataset}
+
+
+@dataclass(frozen=True)
+class NotebookData:
+    """What :func:`scan` found: declared dataset names, and literal paths read directly."""
+
+    declared: tuple[Found, ...]
+    undeclared: tuple[Found, ...]
+
+
+def scan(nb: Notebook) -> NotebookData:
+    """Every declared use and literal data path of the notebook's code cells, in order."""
+    declared: list[Found] = []
+    undeclared: list[Found] = []
+    for index, cell in enumerate(nb.get("cells", [])):
+        if cell.get("cell_type") != "code":
+            continue
+        for kind, value, line in _literals(cell_source(cell)):
+            (declared if kind == "dataset" else undeclared).append(Found(value, index, line))
+    return NotebookData(tuple(sorted(declared, key=_order)), tuple(sorted(undeclared, key=_order)))
+
+
+def _order(found: Found) -> tuple[int, int]:
+    return found.cell, found.line
+
+
+def project_location(notebook_path: str, literal: str) -> str:
+    """The catalog form of a literal path read by a notebook at root-relative
+    ``notebook_path``: root-relative and normalised (URLs are kept as written)."""
+    if url_protocol(literal) not in (None, "file", "local"):
+        return literal
+    path = literal.split("://", 1)[1] if "://" in literal else literal
+    if posixpath.isabs(path):
+        return posixpath.normpath(path)
+    return posixpath.normpath(posixpath.join(posixpath.dirname(notebook_path), path))
+
+
+def _literals(source: str) -> Iterator[tuple[str, str, int]]:
+    code = "\n".join("" if _IPYTHON.search(line) else line for line in source.splitlines())
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        first = node.args[0]
+        if not isinstance(first, ast.Constant) or not isinstance(first.value, str):
+            continue
+        name, owner = _called(node.func)
+        if name in ("path", "open") and owner == "data":
+            yield "dataset", first.value, node.lineno
+        elif name in READERS:
+            yield "path", first.value, node.lineno
+
+
+def _called(func: ast.expr) -> tuple[str | None, str | None]:
+    """``(function name, the name it is an attribute of)``: ``pd.read_csv`` → read_csv, pd."""
+    if isinstance(func, ast.Name):
+        return func.id, None
+    if isinstance(func, ast.Attribute):
+        owner = func.value
+        owner_name = (
+            owner.id
+            if isinstance(owner, ast.Name)
+            else owner.attr
+            if isinstance(owner, ast.Attribute)
+            else None
+        )
+        return func.attr, owner_name
+    return None, None

@@ -1,0 +1,116 @@
+"""The usage rule on real jobs and runs: refused before anything is written or any kernel
+starts (exit 2 in the CLI, 403 over REST), and again when a queued run starts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psutil
+import pytest
+from click.testing import CliRunner, Result
+
+from nbtools.cli.app import cli
+from nbtools.data.catalog import edit_dataset
+from nbtools.jobs.definitions import create_job
+from nbtools.jobs.executors.base import RunRequest
+from nbtools.jobs.kernels import KernelSource
+from nbtools.jobs.runner import execute_run
+from nbtools.jobs.runs import get_run, list_runs
+from nbtools.jobs.submit import queue_run
+from nbtools.project import Project
+from tests.conftest import NotebookFactory
+
+pytestmark = pytest.mark.slow
+
+USES_CUSTOMERS = [("code", "import nbtools\np = nbtools.data.path('customers')", [])]
+
+
+def nbtools(root: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--root", str(root), *args])
+
+
+def kernels_of_this_process() -> list[psutil.Process]:
+    return [
+        child
+        for child in psutil.Process().children(recursive=True)
+        if "ipykernel" in " ".join(child.cmdline())
+    ]
+
+
+@pytest.fixture
+def root(tmp_path: Path, notebook_factory: NotebookFactory) -> Path:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "customers.csv").write_text("id\n1\n")
+    added = nbtools(
+        tmp_path, "data", "add", "customers", "data/customers.csv",
+        "--classification", "personal", "--purpose", "churn-model",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    notebook_factory("nb.ipynb", USES_CUSTOMERS)
+    return tmp_path
+
+
+def test_a_run_for_another_purpose_is_refused_before_anything(root: Path) -> None:
+    for purpose_args in (("--purpose", "marketing"), ()):
+        result = nbtools(root, "run", "nb.ipynb", *purpose_args)
+        assert result.exit_code == 2, result.output
+        assert "'customers'" in result.output
+        assert "personal" in result.output
+        assert "churn-model" in result.output
+        assert kernels_of_this_process() == []
+    assert json.loads(nbtools(root, "runs", "list", "--json").stdout) == []
+    refusals = json.loads(
+        nbtools(root, "audit", "list", "--action", "policy.refuse", "--json").stdout
+    )
+    assert [(e["target"], e["summary"]) for e in refusals] == [
+        ("notebook nb.ipynb", {"purpose": None, "refused": ["customers"]}),
+        ("notebook nb.ipynb", {"purpose": "marketing", "refused": ["customers"]}),
+    ]
+    assert "marketing" in nbtools(root, "run", "nb.ipynb", "--purpose", "marketing").output
+
+    ok = nbtools(root, "run", "nb.ipynb", "--purpose", "churn-model", "--json")
+    assert ok.exit_code == 0, ok.output
+    model = json.loads(ok.stdout)
+    assert model["purpose"] == "churn-model"
+    assert [use["dataset"] for use in model["datasets"]] == ["customers"]
+
+
+def test_jobs_are_checked_when_created_and_edited(root: Path) -> None:
+    refused = nbtools(root, "schedule", "add", "nb.ipynb", "--purpose", "marketing")
+    assert refused.exit_code == 2, refused.output
+    assert "'marketing'" in refused.output
+    assert json.loads(nbtools(root, "schedule", "list", "--json").stdout) == []
+    added = nbtools(root, "schedule", "add", "nb.ipynb", "--purpose", "churn-model", "--json")
+    assert added.exit_code == 0, added.output
+    job = json.loads(added.stdout)
+    assert job["purpose"] == "churn-model"
+    edited = nbtools(root, "schedule", "edit", str(job["id"]), "--purpose", "marketing")
+    assert edited.exit_code == 2, edited.output
+    shown = json.loads(nbtools(root, "schedule", "list", "--json").stdout)
+    assert shown[0]["purpose"] == "churn-model"
+
+
+def test_a_queued_run_is_refused_when_it_starts_after_the_rules_changed(root: Path) -> None:
+    project = Project(root)
+    try:
+        job = create_job(project, {"notebook_path": "nb.ipynb", "purpose": "churn-model"})
+        run = queue_run(project, "nb.ipynb", {}, job=job, claim="test-claim")
+        edit_dataset(project, "customers", {"purposes": ["billing"]})
+        kernels = KernelSource(prestart=False)
+        try:
+            status = execute_run(
+                project, RunRequest.for_project(project, run.id, token="test-claim"), kernels
+            )
+        finally:
+            kernels.close()
+        assert status == "failed"
+        with project.store.session() as session:
+            ended = get_run(session, run.id)
+            assert ended.error_name == "PolicyRefusedError"
+            assert "'churn-model'" in (ended.error_message or "")
+            assert "billing" in (ended.error_message or "")
+            assert len(list_runs(session)) == 1
+        assert kernels_of_this_process() == []
+    finally:
+        project.close()

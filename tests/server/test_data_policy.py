@@ -1,0 +1,72 @@
+"""The usage rule over REST: a job or run refused with 403 and a JSON body naming the dataset,
+its classification, the job's purpose and the allowed purposes; nothing stored."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from nbtools.data.catalog import add_dataset, dataset_spec
+from nbtools.project import Project
+from tests.conftest import make_notebook
+
+
+@pytest.fixture
+def jp_server_config() -> dict[str, Any]:
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
+        "JobsSettings": {"workers": 1, "poll_seconds": 0.2},
+    }
+
+
+@pytest.fixture
+def catalogued(jp_root_dir: Path) -> Path:
+    code = "import nbtools\nnbtools.data.path('customers')"
+    (jp_root_dir / "nb.ipynb").write_text(json.dumps(make_notebook([("code", code, [])])))
+    project = Project(jp_root_dir)
+    try:
+        spec = {"location": "customers.csv", "classification": "sensitive", "purposes": ["care"]}
+        add_dataset(project, dataset_spec(project, "customers", spec))
+    finally:
+        project.close()
+    return jp_root_dir
+
+
+async def _fetch(jp_fetch: Any, method: str, *path: str, body: Any = None) -> Any:
+    encoded = json.dumps(body) if body is not None else None
+    response = await jp_fetch("nbtools", "api", *path, method=method, body=encoded)
+    return json.loads(response.body)
+
+
+async def test_a_job_for_another_purpose_is_403_and_stores_nothing(
+    jp_fetch: Any, catalogued: Path
+) -> None:
+    for body in (
+        {"notebook_path": "nb.ipynb", "purpose": "ads"},
+        {"notebook_path": "nb.ipynb"},
+    ):
+        with pytest.raises(HTTPClientError) as info:
+            await _fetch(jp_fetch, "POST", "jobs", body=body)
+        assert info.value.code == 403
+        error = json.loads(info.value.response.body)
+        assert error["error"] == "PolicyRefusedError"
+        refused = error["details"]["refused"][0]
+        assert (refused["dataset"], refused["classification"]) == ("customers", "sensitive")
+        assert refused["purposes"] == ["care"]
+        assert error["details"]["purpose"] == body.get("purpose")
+    assert await _fetch(jp_fetch, "GET", "jobs") == []
+
+    job = await _fetch(
+        jp_fetch, "POST", "jobs", body={"notebook_path": "nb.ipynb", "purpose": "care"}
+    )
+    assert job["purpose"] == "care"
+    with pytest.raises(HTTPClientError) as info:
+        await _fetch(jp_fetch, "PATCH", "jobs", str(job["id"]), body={"purpose": "ads"})
+    assert info.value.code == 403
+    with pytest.raises(HTTPClientError) as info:
+        await _fetch(jp_fetch, "POST", "jobs", body={"notebook_path": "nb.ipynb", "purpose": 7})
+    assert info.value.code == 400

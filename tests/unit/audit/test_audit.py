@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+
+from nbtools import audit
+from nbtools.data.catalog import add_dataset, dataset_spec, edit_dataset, remove_dataset
+from nbtools.errors import ConflictError, InvalidInputError
+from nbtools.project import Project
+from nbtools.store.base import utcnow
+
+
+@pytest.fixture
+def any_project(tmp_path: Path, db_url: str) -> Iterator[Project]:
+    opened = Project(tmp_path, db_url=db_url)
+    yield opened
+    opened.close()
+
+
+def test_the_trail_is_append_only(any_project: Project) -> None:
+    audit.record_now(any_project, "ana", "job.create", "job 1", {"name": "x"})
+    for statement in ("UPDATE audit SET actor = 'eve'", "DELETE FROM audit"):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            any_project.store.session(write=True) as session,
+        ):
+            session.execute(text(statement))
+    assert [e.actor for e in audit.list_entries(any_project)] == ["ana"]
+
+
+def test_catalog_changes_are_audited_with_the_actor(any_project: Project, monkeypatch) -> None:
+    monkeypatch.setenv(audit.ACTOR_ENV, "ci-bot")
+    spec = {"location": "d.csv", "classification": "personal", "description": "secret words"}
+    add_dataset(any_project, dataset_spec(any_project, "d", spec), actor="ana")
+    with pytest.raises(ConflictError):
+        add_dataset(any_project, dataset_spec(any_project, "d", spec), actor="ana")
+    edit_dataset(any_project, "d", {"purposes": ["churn"]})
+    remove_dataset(any_project, "d", actor="bob")
+    entries = audit.list_entries(any_project)
+    assert [(e.actor, e.action, e.target) for e in entries] == [
+        ("bob", "dataset.remove", "dataset d"),
+        ("ci-bot", "dataset.edit", "dataset d"),
+        ("ana", "dataset.add", "dataset d"),
+    ]
+    assert entries[1].summary["changed"] == ["purposes"]
+    assert all("secret" not in str(e.summary) for e in entries)
+    assert [e.action for e in audit.list_entries(any_project, actor="ana")] == ["dataset.add"]
+    assert len(audit.list_entries(any_project, action="dataset.*")) == 3
+    assert audit.list_entries(any_project, action="data%.*") == []
+    assert audit.list_entries(any_project, since=utcnow() + timedelta(seconds=5)) == []
+    assert len(audit.list_entries(any_project, limit=1)) == 1
+    with pytest.raises(InvalidInputError):
+        audit.list_entries(any_project, limit=0)
+
+
+def test_cli_lists_with_filters_and_refuses_a_bad_since(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from nbtools.cli.app import cli
+
+    def nbtools(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, ["--root", str(tmp_path), *args])
+        return result.exit_code, result.output
+
+    assert nbtools("data", "add", "d", "d.csv")[0] == 0
+    code, output = nbtools("audit", "list", "--since", "1h", "--action", "dataset.*", "--json")
+    assert code == 0, output
+    assert [e["action"] for e in json.loads(output)] == ["dataset.add"]
+    assert "dataset d" in nbtools("audit", "list")[1]
+    assert nbtools("audit", "list", "--since", "2026-01-01")[0] == 0
+    code, output = nbtools("audit", "list", "--since", "yesterday")
+    assert code == 2
+    assert "--since" in output

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nbtools.data.catalog import add_dataset, dataset_spec
+from nbtools.data.check import check_notebook
+from nbtools.data.detect import scan
+from nbtools.errors import InvalidInputError, PolicyRefusedError
+from nbtools.project import Project
+from tests.conftest import make_notebook
+
+CODE = """\
+%matplotlib inline
+import pandas as pd, nbtools
+from nbtools import data
+x = pd.read_csv("../data/customers.csv")
+y = nbtools.data.path("scores")
+data.open("nope", "w")
+z = pd.read_parquet(f"data/{day}.parquet")
+open("notes.txt").read()
+pl.scan_parquet("s3://bucket/events.parquet")
+!ls
+"""
+
+
+def test_scan_finds_declared_names_and_literal_paths_in_order() -> None:
+    nb = make_notebook([("markdown", 'open("no.csv")', []), ("code", CODE, []), ("code", "(", [])])
+    found = scan(nb)
+    assert [(f.value, f.cell, f.line) for f in found.declared] == [
+        ("scores", 1, 5),
+        ("nope", 1, 6),
+    ]
+    assert [(f.value, f.line) for f in found.undeclared] == [
+        ("../data/customers.csv", 4),
+        ("notes.txt", 8),
+        ("s3://bucket/events.parquet", 9),
+    ]
+
+
+def _catalog(project: Project) -> None:
+    for name, declared in {
+        "customers": {
+            "location": "data/customers.csv",
+            "classification": "personal",
+            "purposes": ["churn"],
+        },
+        "scores": {"location": "data/scores.csv"},
+        "events": {"location": "s3://bucket/events.parquet", "purposes": ["reporting"]},
+    }.items():
+        add_dataset(project, dataset_spec(project, name, declared))
+
+
+def _notebook(project: Project) -> None:
+    (project.root / "nb").mkdir()
+    (project.root / "nb" / "a.ipynb").write_text(json.dumps(make_notebook([("code", CODE, [])])))
+
+
+def test_uses_undeclared_data_and_unknown_names(project: Project) -> None:
+    _catalog(project)
+    _notebook(project)
+    result = check_notebook(project, "nb/a.ipynb", "churn", enforce=False)
+    assert [(u.dataset, u.how, u.refused is not None) for u in result.uses] == [
+        ("scores", "declared", False),
+        ("customers", "detected", False),
+        ("events", "detected", True),
+    ]
+    assert [(f.value, f.dataset) for f in result.undeclared] == [
+        ("../data/customers.csv", "customers"),
+        ("notes.txt", None),
+        ("s3://bucket/events.parquet", "events"),
+    ]
+    assert [f.value for f in result.unknown] == ["nope"]
+
+
+@pytest.mark.parametrize(
+    ("purpose", "refused"),
+    [(None, ["customers"]), ("ads", ["customers", "events"]), ("reporting", ["customers"])],
+)
+def test_refusals_name_dataset_classification_purpose_and_allowed(
+    project: Project, purpose: str | None, refused: list[str]
+) -> None:
+    _catalog(project)
+    _notebook(project)
+    with pytest.raises(PolicyRefusedError) as caught:
+        check_notebook(project, "nb/a.ipynb", purpose)
+    details = caught.value.details
+    assert [use["dataset"] for use in details["refused"]] == refused
+    assert details["purpose"] == purpose
+    assert "'customers'" in caught.value.message
+    assert "personal" in caught.value.message
+    assert "churn" in caught.value.message
+    if purpose:
+        assert repr(purpose) in caught.value.message
+
+
+def test_a_bad_purpose_is_bad_input(project: Project) -> None:
+    _notebook(project)
+    with pytest.raises(InvalidInputError) as caught:
+        check_notebook(project, "nb/a.ipynb", "not a purpose")
+    assert caught.value.details["field"] == "purpose"
