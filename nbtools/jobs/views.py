@@ -46,6 +46,8 @@ class JobSpec(WireModel):
     catch_up_limit: int
     kernel_name: str | None
     pinned_version_id: int | None
+    #: What the job's data is used for (checked against the datasets' purposes).
+    purpose: str | None
     #: The cron expression in words ("at 06:00 on weekdays").
     schedule_description: str | None
     #: The key the job was created with, if any (see :mod:`nbtools.jobs.idempotency`).
@@ -77,6 +79,7 @@ class JobSpec(WireModel):
             catch_up_limit=job.catch_up_limit,
             kernel_name=job.kernel_name,
             pinned_version_id=job.pinned_version_id,
+            purpose=job.purpose,
             schedule_description=describe(job.cron) if job.cron else None,
             idempotency_key=job.idempotency_key,
             next_run_at=job.next_run_at,
