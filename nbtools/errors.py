@@ -51,6 +51,10 @@ class HiddenPathError(NotFoundError):
     the server never serves: answered like a file that does not exist."""
 
 
+class NotAuthorizedError(NbtoolsError, PermissionError):
+    """The user may not do this (HTTP 403): e.g. run code without the ``execute`` permission."""
+
+
 class ConflictError(NbtoolsError):
     """The request conflicts with the current state (already running, already exists)."""
 

@@ -20,6 +20,8 @@ module.exports = {
   testDir: './tests',
   workers: 1,
   retries: 0,
+  // JupyterLab alone can take a while to start on a loaded machine (see tests/fixtures.ts).
+  timeout: 240 * 1000,
   // Never open or serve the HTML report by itself.
   reporter: [['list'], ['html', { open: 'never' }]],
   use: {
@@ -36,7 +38,7 @@ module.exports = {
   webServer: {
     command: 'jupyter lab --config jupyter_server_test_config.py',
     url: `http://127.0.0.1:${port}/lab`,
-    timeout: 120 * 1000,
+    timeout: 240 * 1000,
     reuseExistingServer: false,
     // SIGTERM lets the server stop cleanly and remove its scratch folder.
     gracefulShutdown: { signal: 'SIGTERM', timeout: 10 * 1000 }

@@ -48,6 +48,27 @@ export namespace CommandIDs {
    * section. Argument: `id` (a snapshot id).
    */
   export const showSnapshot = 'nbtools:show-snapshot';
+
+  /**
+   * Run the active notebook once now, with its default parameters (a run, not
+   * a job); unsaved changes are saved first.
+   */
+  export const runNow = 'nbtools:run-now';
+
+  /**
+   * Show the active notebook's newest version compared with the one before.
+   */
+  export const comparePreviousVersion = 'nbtools:compare-previous-version';
+
+  /**
+   * Revert the active notebook to one of its versions, chosen by number (File menu).
+   */
+  export const revertToVersion = 'nbtools:revert-to-version';
+
+  /**
+   * Snapshot the active notebook kernel's environment and compare it with its baseline.
+   */
+  export const snapshotEnvironment = 'nbtools:snapshot-environment';
 }
 
 /**

@@ -256,3 +256,50 @@ def check(cli_ctx: CliContext, notebook: str, purpose: str | None, as_json: bool
         for found in result.unknown:
             click.echo(f"unknown dataset: {found.value!r} at cell {found.cell}, line {found.line}")
     result.refuse()
+
+
+@data.command("usage")
+@click.argument("name")
+@click.option("--purge", is_flag=True, help="Delete those runs' output files (asks first).")
+@click.option("--yes", is_flag=True, help="With --purge: do not ask for confirmation.")
+@json_option
+@pass_cli
+def usage(cli_ctx: CliContext, name: str, purge: bool, yes: bool, as_json: bool) -> None:
+    """List every run that read or wrote dataset NAME (also after it left the catalog), with
+    its notebook version and the output files that may hold the data; --purge deletes those
+    files (the runs stay in the history) and records it in the audit trail."""
+    from nbtools.data.usage import dataset_usage, purge_outputs
+
+    runs = dataset_usage(cli_ctx.project, name)
+    if not purge:
+        if as_json:
+            print_json([run.to_dict() for run in runs])
+            return
+        print_table(
+            f"Runs derived from {name} ({len(runs)})",
+            ("run", "job", "mode", "status", "notebook", "version id", "files"),
+            [
+                (
+                    r.run_id,
+                    r.job_id,
+                    r.mode,
+                    r.status,
+                    r.notebook_path,
+                    r.notebook_version_id,
+                    "\n".join(r.files.values()),
+                )
+                for r in runs
+            ],
+        )
+        return
+    files = sorted({location for run in runs for location in run.files.values()})
+    if not yes:
+        click.confirm(
+            f"Delete {len(files)} output file(s) of {len(runs)} run(s) derived from {name}?",
+            abort=True,
+        )
+    deleted = purge_outputs(cli_ctx.project, name)
+    if as_json:
+        print_json({"deleted": deleted})
+        return
+    click.echo(f"Deleted {len(deleted)} file(s); the runs stay in the history.")

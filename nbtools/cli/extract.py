@@ -49,7 +49,10 @@ LINEAGE_MODES = ("background", "wait", "off")
     "--venv", is_flag=True, help="Run the tests in a fresh venv with the package installed."
 )
 @click.option(
-    "--force", is_flag=True, help="Write even over files nbtools did not write (kept as .orig)."
+    "--force",
+    is_flag=True,
+    help="Write even over files nbtools did not write (kept as .orig) or over another "
+    "notebook's package.",
 )
 @click.option(
     "--lineage",

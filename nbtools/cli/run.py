@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +18,12 @@ from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.project import Project
 
 if TYPE_CHECKING:
+    from nbtools.jobs.kernels import KernelSource
+    from nbtools.jobs.runner import Interrupt
     from nbtools.lineage.reproduce import Reproduction
+
+#: Signals that cancel a run executing in ``nbtools run`` (then it exits 128 + the signal).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 purpose_option = click.option(
     "--purpose",
@@ -58,38 +66,87 @@ def claim_token() -> str:
     return Claimer().token()
 
 
+@contextlib.contextmanager
+def _signals_cancel(interrupt: Interrupt) -> Iterator[list[int]]:
+    """While executing, SIGTERM and SIGINT cancel the run instead of killing this process.
+
+    Yields the list of signals received; the command then exits 128 + the first one.
+    """
+    received: list[int] = []
+
+    def handle(signum: int, _frame: Any) -> None:
+        received.append(signum)
+        interrupt.request(f"nbtools run received {signal.Signals(signum).name}")
+
+    previous = {signum: signal.signal(signum, handle) for signum in STOP_SIGNALS}
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def booted_kernels(project: Project, path: str, kernel: str | None) -> KernelSource:
+    """Kernels for one run, its kernel already booting (in its own process) while this one
+    imports, queues and prepares the run.
+
+    What cannot be booted now (an unknown kernel, an unreadable notebook) fails again, with
+    its proper error recorded on the run, when the run starts.
+    """
+    import json
+
+    from nbtools.jobs.kernels import DEFAULT_KERNEL, KernelSource
+
+    kernels = KernelSource(prestart=False, quiet=True, wait_for_exit=False)
+    try:
+        file = project.resolve(path)
+        if kernel is None:
+            spec = json.loads(file.read_bytes()).get("metadata", {}).get("kernelspec", {})
+            kernel = spec.get("name") if isinstance(spec.get("name"), str) else None
+        kernels.boot(kernel or DEFAULT_KERNEL, file.parent)
+    except (OSError, ValueError, KeyError, AttributeError):
+        pass
+    return kernels
+
+
 def _execute(
     cli_ctx: CliContext,
-    run_id: int,
-    token: str,
+    queue: Callable[[str], int],
     output: Path | None,
     as_json: bool,
+    kernels: KernelSource | None = None,
     **extra: Any,
 ) -> None:
-    """Execute queued run ``run_id`` (claimed with ``token``) here and now, print it; exit 1
-    unless it succeeded."""
+    """Queue a run with ``queue(claim token)``, execute it here and now, print it; exit 1
+    unless it succeeded, 130/143 after SIGINT/SIGTERM (the run is cancelled)."""
     from nbtools.jobs import run_output, show_run
     from nbtools.jobs.executors.base import RunRequest
     from nbtools.jobs.kernels import KernelSource
-    from nbtools.jobs.runner import execute_run
+    from nbtools.jobs.runner import Interrupt, execute_run
 
     project = cli_ctx.project
-    request = RunRequest.for_project(project, run_id, token=token)
-    kernels = KernelSource(prestart=False)
-    try:
-        execute_run(project, request, kernels)
-    finally:
-        kernels.close()
-    finished = show_run(project, run_id)
-    if output is not None and finished.output_notebook is not None:
-        output.write_bytes(run_output(project, run_id, "notebook").file.read_bytes())
-    model = {**finished.to_wire(), **extra}
-    if as_json:
-        print_json(model)
-    else:
-        from nbtools.cli.runs import print_run
+    kernels = kernels or KernelSource(prestart=False, quiet=True, wait_for_exit=False)
+    interrupt = Interrupt()
+    with _signals_cancel(interrupt) as received:
+        try:
+            token = claim_token()
+            run_id = queue(token)
+            request = RunRequest.for_project(project, run_id, token=token)
+            execute_run(project, request, kernels, interrupt=interrupt)
+        finally:
+            kernels.close()
+        finished = show_run(project, run_id)
+        if output is not None and finished.output_notebook is not None:
+            output.write_bytes(run_output(project, run_id, "notebook").file.read_bytes())
+        model = {**finished.to_wire(), **extra}
+        if as_json:
+            print_json(model)
+        else:
+            from nbtools.cli.runs import print_run
 
-        print_run(model)
+            print_run(model)
+    if received:
+        raise SystemExit(128 + received[0])
     if finished.status != "succeeded":
         raise CheckFailedError(f"Run {finished.id} {finished.status}.", run=model)
 
@@ -134,6 +191,9 @@ def print_reproduction(reproduction: Reproduction) -> None:
 )
 @click.option("--kernel", help="Kernel to run with (default: the notebook's own).")
 @click.option("--timeout", type=int, help="Stop the run after this many seconds.")
+@click.option(
+    "--cell-timeout", type=int, help="Stop the run when one cell runs longer than this (seconds)."
+)
 @click.option("--html", is_flag=True, help="Also render the executed notebook as HTML.")
 @purpose_option
 @click.option(
@@ -159,6 +219,7 @@ def run(
     output: Path | None,
     kernel: str | None,
     timeout: int | None,
+    cell_timeout: int | None,
     html: bool,
     purpose: str | None,
     reproduce_run: int | None,
@@ -173,10 +234,16 @@ def run(
     from RUN's are listed first.
     """
     if reproduce_run is not None:
-        if notebook is not None or parameters or kernel or timeout is not None or html:
+        if (
+            notebook is not None
+            or parameters
+            or kernel
+            or html
+            or {timeout, cell_timeout} != {None}
+        ):
             raise InvalidInputError(
                 "--reproduce runs the run's own notebook version, parameters and options: "
-                "give no NOTEBOOK, -p, --kernel, --timeout or --html with it."
+                "give no NOTEBOOK, -p, --kernel, --timeout, --cell-timeout or --html with it."
             )
         _reproduce(cli_ctx, reproduce_run, same_env, output, as_json)
         return
@@ -184,24 +251,30 @@ def run(
         raise InvalidInputError("Give the NOTEBOOK to run, or --reproduce RUN.")
     if same_env:
         raise InvalidInputError("--same-env applies only with --reproduce RUN.")
-    from nbtools.jobs.submit import queue_run
-
     project = cli_ctx.project
     path = notebook_argument(project, notebook)
-    queued = queue_run(
-        project,
-        path,
-        parse_assignments(parameters),
-        trigger="cli",
-        from_text=True,
-        kernel_name=kernel,
-        timeout_seconds=timeout,
-        output_html=html,
-        claim=(token := claim_token()),
-        purpose=purpose,
-        idempotency_key=idempotency_key,
-    )
-    _execute(cli_ctx, queued.id, token, output, as_json)
+    kernels = booted_kernels(project, path, kernel)  # first: it boots while we go on
+    values = parse_assignments(parameters)
+
+    def queue(token: str) -> int:
+        from nbtools.jobs.submit import queue_run
+
+        return queue_run(
+            project,
+            path,
+            values,
+            trigger="cli",
+            from_text=True,
+            kernel_name=kernel,
+            timeout_seconds=timeout,
+            cell_timeout_seconds=cell_timeout,
+            output_html=html,
+            claim=token,
+            purpose=purpose,
+            idempotency_key=idempotency_key,
+        ).id
+
+    _execute(cli_ctx, queue, output, as_json, kernels)
 
 
 def _reproduce(
@@ -223,5 +296,10 @@ def _reproduce(
             f"--same-env: the environment changed since run {run_id}; nothing was run.",
             reproduction=reproduction.to_dict(),
         )
-    queued = queue_reproduction(project, reproduction, claim=(token := claim_token()))
-    _execute(cli_ctx, queued.id, token, output, as_json, reproduction=reproduction.to_dict())
+    _execute(
+        cli_ctx,
+        lambda token: queue_reproduction(project, reproduction, claim=token).id,
+        output,
+        as_json,
+        reproduction=reproduction.to_dict(),
+    )

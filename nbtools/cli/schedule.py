@@ -34,6 +34,9 @@ def job_options(function: Any) -> Any:
             ),
             click.option("--timeout", type=int, help="Stop a run after this many seconds."),
             click.option(
+                "--cell-timeout", type=int, help="Stop a run when one cell runs this long (s)."
+            ),
+            click.option(
                 "--max-concurrent", type=int, help="Runs of this job at once (default 1)."
             ),
             click.option("--html/--no-html", default=None, help="Also render each run as HTML."),
@@ -71,6 +74,7 @@ def _fields(options: dict[str, Any]) -> dict[str, Any]:
         "retries": "retries",
         "retry_backoff": "retry_backoff_seconds",
         "timeout": "timeout_seconds",
+        "cell_timeout": "cell_timeout_seconds",
         "max_concurrent": "max_concurrent",
         "html": "output_html",
         "missed": "missed_policy",

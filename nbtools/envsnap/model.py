@@ -31,6 +31,8 @@ class Distribution:
     broken: str | None = None
     wheel_tags: tuple[str, ...] = ()
     top_level: tuple[str, ...] = ()
+    #: ``ALGORITHM:VALUE`` hashes of the index files a lock file pinned it to (pylock.toml).
+    index_hashes: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -78,6 +80,12 @@ class Distribution:
         return hashes
 
     @property
+    def pinned_hashes(self) -> tuple[str, ...]:
+        """Every ``ALGORITHM:VALUE`` hash an install of it must match (archive or index)."""
+        archive = (f"{name}:{value}" for name, value in sorted(self.archive_hashes.items()))
+        return (*archive, *self.index_hashes)
+
+    @property
     def local_path(self) -> str | None:
         """The file or directory of a ``file://`` direct URL."""
         url = str((self.direct_url or {}).get("url", ""))
@@ -114,6 +122,7 @@ class Distribution:
             "non_reproducible": self.non_reproducible or None,
             "wheel_tags": list(self.wheel_tags),
             "top_level": list(self.top_level),
+            "index_hashes": list(self.index_hashes),
         }
 
     @classmethod
@@ -126,6 +135,7 @@ class Distribution:
             broken=data.get("broken"),
             wheel_tags=tuple(data.get("wheel_tags") or ()),
             top_level=tuple(data.get("top_level") or ()),
+            index_hashes=tuple(data.get("index_hashes") or ()),
         )
 
 

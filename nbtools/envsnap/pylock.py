@@ -234,6 +234,16 @@ def _direct_url(package: Mapping[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _index_hashes(package: Mapping[str, Any]) -> tuple[str, ...]:
+    """``ALGORITHM:VALUE`` of every file (wheels, sdist) a lock entry pins from an index."""
+    files = [*(package.get("wheels") or []), *([package["sdist"]] if package.get("sdist") else [])]
+    return tuple(
+        f"{name}:{value}"
+        for file in files
+        for name, value in sorted(dict(file.get("hashes") or {}).items())
+    )
+
+
 def parse_pylock(text: str, source: str = "pylock.toml") -> Snapshot:
     """A snapshot of the distributions a lock file pins, to compare with."""
     data = validate_pylock(text, source)
@@ -252,6 +262,7 @@ def parse_pylock(text: str, source: str = "pylock.toml") -> Snapshot:
             package.get("version"),
             direct_url=_direct_url(package),
             broken=broken or None,
+            index_hashes=_index_hashes(package),
         )
         if dist.key in distributions:
             raise _error(

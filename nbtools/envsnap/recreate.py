@@ -109,10 +109,14 @@ def _run(args: list[str], what: str) -> None:
         raise CheckFailedError(f"{what} failed (exit {result.returncode}):\n{tail}", command=args)
 
 
-def _hashed_line(line: str, hashes: dict[str, str]) -> str:
-    requirement = line.split("  #", 1)[0]
-    options = " ".join(f"--hash={name}:{value}" for name, value in sorted(hashes.items()))
-    return f"{requirement} {options}"
+def pinned_line(dist: Distribution) -> tuple[str, bool]:
+    """The requirement line installing ``dist``, with ``--hash`` options when the snapshot
+    recorded hashes for it, and whether it has them."""
+    line = str(requirement_line(dist))
+    if not dist.pinned_hashes:
+        return line, False
+    options = " ".join(f"--hash={value}" for value in dist.pinned_hashes)
+    return f"{line.split('  #', 1)[0]} {options}", True
 
 
 def _pip_install(venv_python: str, requirements: Path, *options: str) -> list[str]:
@@ -144,17 +148,16 @@ def recreate(snapshot: Snapshot, directory: Path, python: str | None = None) -> 
             directory=str(directory),
         )
     interpreter, warnings = choose_python(snapshot, python)
-    skipped, hashed, plain = [], [], []
+    skipped: list[dict[str, str]] = []
+    hashed: list[str] = []
+    plain: list[str] = []
     for dist in snapshot.distributions:
         reason = _reinstallable(dist)
         if reason:
             skipped.append({"name": dist.name, "version": dist.version or "", "reason": reason})
             continue
-        line, hashes = str(requirement_line(dist)), dist.archive_hashes
-        if hashes:
-            hashed.append(_hashed_line(line, hashes))
-        else:
-            plain.append(line)
+        line, has_hashes = pinned_line(dist)
+        (hashed if has_hashes else plain).append(line)
     existed = directory.exists()
     try:
         _install(interpreter, directory, snapshot, hashed, plain)

@@ -4,6 +4,10 @@ The output directory keeps a manifest (``.nbtools-extract.json``) of the files n
 and their hashes. Only those files are ever replaced or removed, and only while they are
 unchanged since nbtools wrote them. A file we did not write, or one edited by hand, stops the
 write unless ``force`` is given; even then it is kept, moved aside to ``<name>.orig``.
+
+A package belongs to the notebook named in its manifest: writing another notebook's package
+into that directory is refused (``ConflictError`` with the owner in ``details["notebook"]``)
+unless ``force`` confirms the overwrite.
 """
 
 import hashlib
@@ -169,6 +173,15 @@ def _write(
             "pass --force to write anyway (those files are kept).",
             path=str(out),
             files=_foreign_entries(out),
+        )
+    owner = manifest.get("notebook")
+    if isinstance(owner, str) and owner != extraction.source.name and not force:
+        raise ConflictError(
+            f"{out} holds the package of another notebook, {owner}. Choose another output "
+            f"directory, or pass --force to replace that package with {extraction.source.name}'s.",
+            path=str(out),
+            notebook=owner,
+            field="output",
         )
     conflicts = _conflicts(extraction, out, recorded)
     if conflicts and not force:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from nbtools.jobs import runs
+from nbtools.jobs import reaper, runs
 from nbtools.jobs.outputs import RunOutput, copy_output_notebook, run_output
 from nbtools.jobs.views import JobSpec, RunDetail, RunSummary, run_detail, run_summaries
 
@@ -88,14 +88,15 @@ def create_job(
     *,
     from_text: bool = False,
     idempotency_key: str | None = None,
+    actor: str | None = None,
 ) -> JobSpec:
-    """Store a new job; nothing is stored if any field is invalid (``from_text``: parameter
-    values are text to convert, as the command line gives them; a second job with the same
-    ``idempotency_key`` is refused)."""
+    """Store a new job created by ``actor``; nothing is stored if any field is invalid
+    (``from_text``: parameter values are text to convert, as the command line gives them; a
+    second job with the same ``idempotency_key`` is refused)."""
     from nbtools.jobs import definitions
 
     job = definitions.create_job(
-        project, fields, from_text=from_text, idempotency_key=idempotency_key
+        project, fields, from_text=from_text, idempotency_key=idempotency_key, actor=actor
     )
     return JobSpec.of(job)
 
@@ -130,8 +131,10 @@ def list_runs(
     limit: int = 50,
     before: int | None = None,
 ) -> list[RunSummary]:
-    """A page of runs, newest first (see :func:`nbtools.jobs.runs.list_runs`): two queries
+    """A page of runs, newest first (see :func:`nbtools.jobs.runs.list_runs`), lost runs
+    ended first (:func:`~nbtools.jobs.reaper.reap_expired`): a fixed number of queries
     whatever the page's size."""
+    reaper.reap_expired(project.store)
     with project.store.session() as session:
         found = runs.list_runs(
             session,
@@ -145,6 +148,8 @@ def list_runs(
 
 
 def show_run(project: Project, run_id: int) -> RunDetail:
+    """One run with its metrics (a lost run ended first, as :func:`list_runs` does)."""
+    reaper.reap_expired(project.store)
     with project.store.session() as session:
         return run_detail(project, session, runs.get_run(session, run_id))
 
@@ -162,11 +167,13 @@ def run_notebook(
     *,
     kernel_name: str | None = None,
     timeout_seconds: int | None = None,
+    cell_timeout_seconds: int | None = None,
     output_html: bool = False,
     idempotency_key: str | None = None,
+    actor: str | None = None,
 ) -> RunSummary:
-    """Queue one run of a notebook (a scheduler executes it; a repeated ``idempotency_key``
-    returns the run it queued first, see :mod:`nbtools.jobs.idempotency`)."""
+    """Queue one run of a notebook, started by ``actor`` (a scheduler executes it; a repeated
+    ``idempotency_key`` is refused, see :mod:`nbtools.jobs.idempotency`)."""
     from nbtools.jobs import submit  # not at import: a worker's start-up does not need it
 
     run = submit.queue_run(
@@ -175,8 +182,10 @@ def run_notebook(
         parameters,
         kernel_name=kernel_name,
         timeout_seconds=timeout_seconds,
+        cell_timeout_seconds=cell_timeout_seconds,
         output_html=output_html,
         idempotency_key=idempotency_key,
+        actor=actor,
     )
     return summarize_runs(project, [run])[0]
 
@@ -187,15 +196,17 @@ def run_job(
     parameters: dict[str, Any],
     *,
     idempotency_key: str | None = None,
+    actor: str | None = None,
 ) -> RunSummary:
-    """Queue a run of job ``job_id`` now, ``parameters`` overriding the job's."""
+    """Queue a run of job ``job_id`` now, started by ``actor``, ``parameters`` overriding
+    the job's."""
     from nbtools.jobs import definitions, submit
 
     with project.store.session() as session:
         job = definitions.get_job(session, job_id)
     values = {**job.parameters, **parameters}
     run = submit.queue_run(
-        project, job.notebook_path, values, job=job, idempotency_key=idempotency_key
+        project, job.notebook_path, values, job=job, idempotency_key=idempotency_key, actor=actor
     )
     return summarize_runs(project, [run])[0]
 
@@ -205,6 +216,7 @@ def cancel_run(project: Project, run_id: int) -> RunSummary:
     return summarize_runs(project, [runs.request_cancel(project.store, run_id)])[0]
 
 
-def rerun_run(project: Project, run_id: int) -> RunSummary:
-    """Queue a new run of the same notebook with the same parameters (and pinned version)."""
-    return summarize_runs(project, [runs.rerun(project.store, run_id)])[0]
+def rerun_run(project: Project, run_id: int, *, actor: str | None = None) -> RunSummary:
+    """Queue a new run of the same notebook with the same parameters (and pinned version),
+    started by ``actor``."""
+    return summarize_runs(project, [runs.rerun(project.store, run_id, actor=actor)])[0]

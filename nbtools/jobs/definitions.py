@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs import events
 from nbtools.jobs.errors import InvalidParameterError
 from nbtools.jobs.idempotency import check_key, created_once
@@ -18,6 +18,7 @@ from nbtools.jobs.schedules import check_cron, check_timezone, next_times
 from nbtools.jobs.submit import check_active, check_timeout, checked_parameters
 from nbtools.jobs.tables import MISSED_POLICIES, MISSED_RUN_ONCE, Job
 from nbtools.store.base import utcnow
+from nbtools.versioning.history import default_user
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -33,6 +34,7 @@ JOB_FIELDS: dict[str, Any] = {
     "retries": 0,
     "retry_backoff_seconds": 60,
     "timeout_seconds": None,
+    "cell_timeout_seconds": None,
     "max_concurrent": 1,
     "output_html": False,
     "missed_policy": MISSED_RUN_ONCE,
@@ -106,6 +108,9 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
     )
     checked["max_concurrent"] = _check_int("max_concurrent", checked["max_concurrent"], 1)
     checked["timeout_seconds"] = check_timeout(checked["timeout_seconds"])
+    checked["cell_timeout_seconds"] = check_timeout(
+        checked["cell_timeout_seconds"], "cell_timeout_seconds"
+    )
     if checked["missed_policy"] not in MISSED_POLICIES:
         raise InvalidInputError(
             f"missed_policy must be one of {', '.join(MISSED_POLICIES)}, "
@@ -118,22 +123,42 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
             f"catch_up_limit must be at most {MAX_CATCH_UP}, got {checked['catch_up_limit']}.",
             field="catch_up_limit",
         )
-    checked["name"] = str(checked["name"] or PurePosixPath(path).stem)[:200]
+    checked["name"] = str(checked["name"] or "").strip()[:200] or None
     checked["paused"] = bool(checked["paused"])
     checked["output_html"] = bool(checked["output_html"])
     checked["purpose"] = checked["purpose"] or None
     return checked
 
 
+def _unique_name(session: Session, name: str | None, notebook_path: str, job_id: int | None) -> str:
+    """The job's name: ``name`` if no other job has it (else 409 naming the field); without
+    one, the notebook's name, numbered (``report 2``) if another job has it already."""
+    others = set(session.scalars(select(Job.name).where(Job.id != job_id)))
+    if name is not None:
+        if name in others:
+            raise ConflictError(
+                f"Another job is named {name!r}: choose another name.", field="name", name=name
+            )
+        return name
+    stem = PurePosixPath(notebook_path).stem[:190]
+    candidate, number = stem, 1
+    while candidate in others:
+        number += 1
+        candidate = f"{stem} {number}"
+    return candidate
+
+
 def _check_use(project: Project, fields: dict[str, Any]) -> None:
     """Let run-event subscribers refuse the job (the data usage rule), before any write
-    transaction: a refusal is audited in a transaction of its own."""
+    transaction: a refusal is audited in a transaction of its own. The fields the subscribers
+    read are checked first (an edit's changes are not checked yet)."""
+    _check_types(fields)
     events.run_requested(
         events.RunRequested(
             project,
             fields["notebook_path"],
             fields.get("purpose") or None,
-            pinned_version_id=fields.get("pinned_version_id"),
+            pinned_version_id=check_pin(fields.get("pinned_version_id")),
         )
     )
 
@@ -206,8 +231,10 @@ def create_job(
     *,
     from_text: bool = False,
     idempotency_key: str | None = None,
+    actor: str | None = None,
 ) -> Job:
-    """Store a new job; nothing is stored if any field is invalid.
+    """Store a new job, created by ``actor`` (default: the OS user, see :func:`default_user`);
+    nothing is stored if any field is invalid.
 
     A second job with the same ``idempotency_key`` is refused (:mod:`~nbtools.jobs.idempotency`).
     """
@@ -215,7 +242,8 @@ def create_job(
     _check_use(project, checked)
     key = check_key(idempotency_key)
     with created_once(project.store, Job, key), project.store.session(write=True) as session:
-        job = Job(**checked, idempotency_key=key)
+        checked["name"] = _unique_name(session, checked["name"], checked["notebook_path"], None)
+        job = Job(**checked, idempotency_key=key, created_by=actor or default_user())
         _next_run(job)
         session.add(job)
         session.flush()
@@ -243,6 +271,10 @@ def update_job(project: Project, job_id: int, changes: dict[str, Any]) -> Job:
                 "version it is pinned to; change them together with the pin.",
                 **error.details,
             ) from None
+        if "name" in changes:
+            checked["name"] = _unique_name(session, checked["name"], job.notebook_path, job.id)
+        else:
+            checked["name"] = job.name
         for name, value in checked.items():
             setattr(job, name, value)
         _next_run(job)

@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from typing import Any
 
 ENGINE_NAME = "nbtools"
+#: Seconds between saves of a running notebook's progress (papermill saves at every cell's
+#: start and end: eight writes for a trivial run). The executed notebook is always saved at
+#: the end, also when the run fails or its kernel dies.
+SAVE_EVERY_SECONDS = 5.0
+
+
+def _throttled(save: Callable[..., Any], every: float) -> Callable[..., Any]:
+    """``save``, skipped when the last save is less than ``every`` seconds old."""
+    last = time.monotonic()
+
+    def maybe_save(**kwargs: Any) -> None:
+        nonlocal last
+        if time.monotonic() - last >= every:
+            save(**kwargs)
+            last = time.monotonic()
+
+    return maybe_save
 
 
 @functools.cache
 def register_engine() -> str:
     """Register the engine with papermill (once per process) and return its name."""
     from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 
     class NbtoolsEngine(NBClientEngine):
         """nbclient execution on a started kernel, calling ``on_cell_start(index)``.
@@ -21,6 +39,36 @@ def register_engine() -> str:
         The kernel arrives started in the notebook's directory with a ready client
         (``kernel``), so papermill neither starts nor stops kernels nor changes the cwd.
         """
+
+        @classmethod
+        def execute_notebook(
+            cls,
+            nb: Any,
+            kernel_name: str,
+            output_path: str | None = None,
+            progress_bar: bool = False,
+            log_output: bool = False,
+            autosave_cell_every: int = 30,
+            **kwargs: Any,
+        ) -> Any:
+            """papermill's own, with progress saved at most every :data:`SAVE_EVERY_SECONDS`."""
+            nb_man = NotebookExecutionManager(
+                nb,
+                output_path=output_path,
+                progress_bar=progress_bar,
+                log_output=log_output,
+                autosave_cell_every=autosave_cell_every,
+            )
+            save = nb_man.save
+            nb_man.save = _throttled(save, SAVE_EVERY_SECONDS)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.save = save
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
 
         @classmethod
         def execute_managed_notebook(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nbtools.errors import InvalidInputError
+from nbtools.errors import InvalidInputError, StoreError
 
 
 class InvalidParameterError(InvalidInputError):
@@ -11,3 +11,13 @@ class InvalidParameterError(InvalidInputError):
 
 class InvalidScheduleError(InvalidInputError):
     """A cron expression, timezone or schedule option cannot be used."""
+
+
+class RunNotRecordedError(StoreError):
+    """A run ended but the store could not record it (full disk, database unreachable).
+
+    The run's lease then runs out, and the next nbtools process that reads runs ends it as
+    lost (and retries it under its job's policy): it never stays running.
+    """
+
+    exit_code = 1

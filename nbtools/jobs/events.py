@@ -198,11 +198,16 @@ def run_finishing(
 ) -> list[FinishWork]:
     """Let subscribers read what they need before the transaction; their work for inside it.
 
-    A subscriber that fails here is logged and skipped: the run ends anyway."""
+    A subscriber that fails here is logged and skipped: the run ends anyway. A database
+    error is let through: the store is unreachable, and the run's end is retried whole."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     work: list[FinishWork] = []
     for handler in _handlers("run_finishing", subscribers):
         try:
             found = handler(event)
+        except SQLAlchemyError:
+            raise
         except Exception:
             log.exception("nbtools: run %s: a run_finishing subscriber failed", event.run_id)
             continue

@@ -14,14 +14,20 @@ import os
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from nbtools.errors import NbtoolsError
+from nbtools.jobs.processes import kill_tree
 
 if TYPE_CHECKING:
     from jupyter_client.asynchronous.client import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
 
+#: The kernel of a notebook that names none.
+DEFAULT_KERNEL = "python3"
 #: Seconds a used kernel gets to exit after a shutdown request before it is killed.
 SHUTDOWN_GRACE_SECONDS = 0.5
 #: Seconds to wait for a new kernel to answer.
@@ -35,22 +41,17 @@ def _run(coroutine_function: Any, *args: Any, **kwargs: Any) -> Any:
     return run_sync(coroutine_function)(*args, **kwargs)
 
 
-def kill_kernel_tree(km: AsyncKernelManager) -> None:
-    """SIGKILL the kernel process and every process it started."""
-    import psutil
+def kernel_group(km: AsyncKernelManager) -> int | None:
+    """The process group of a started kernel (its own session: the kernel's pid)."""
+    return getattr(km.provisioner, "pgid", None) if km.provisioner is not None else None
 
-    pid = getattr(km.provisioner, "pid", None) if km.provisioner is not None else None
-    if pid is None:
+
+def kill_kernel_tree(km: AsyncKernelManager) -> None:
+    """SIGKILL the kernel process and every process it started, even after it died."""
+    if km.provisioner is None:
         return
-    try:
-        root = psutil.Process(pid)
-        processes = [*root.children(recursive=True), root]
-    except psutil.NoSuchProcess:
-        return
-    for process in processes:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process.kill()
-    psutil.wait_procs(processes, timeout=2)
+    group = kernel_group(km)
+    kill_tree(getattr(km.provisioner, "pid", None), [group] if group is not None else [])
 
 
 @dataclass
@@ -64,15 +65,33 @@ class Kernel:
     ready: bool = False
 
 
-async def _until_ready(kc: AsyncKernelClient, timeout: float) -> None:
+def _kill_group_later(group: int, delay: float) -> None:
+    """SIGKILL process group ``group`` after ``delay`` seconds, from a detached shell."""
+    import subprocess
+
+    subprocess.Popen(
+        ["/bin/sh", "-c", f"sleep {delay:g}; kill -KILL -{int(group)} 2>/dev/null"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+class KernelStartError(NbtoolsError):
+    """A kernel that was started never answered, or died before it did."""
+
+
+async def _until_ready(kernel: Kernel, timeout: float) -> None:
     """Wait until the kernel answers on shell and its IOPub subscription delivers.
 
     Like ``wait_for_ready`` without its fixed 0.2 s IOPub drain: one IOPub message (the
     status of our own request) proves the subscription is live, so no output can be lost.
+    A kernel that exits meanwhile (killed, or crashed at start) ends the wait at once.
     """
     from queue import Empty
 
-    deadline = time.monotonic() + timeout
+    kc, deadline = kernel.kc, time.monotonic() + timeout
     while True:
         kc.kernel_info()
         try:
@@ -80,8 +99,16 @@ async def _until_ready(kc: AsyncKernelClient, timeout: float) -> None:
             await kc.get_iopub_msg(timeout=1)
             return
         except Empty:
+            if not await kernel.km.is_alive():
+                raise KernelStartError(
+                    f"kernel `{kernel.name}` exited before it answered.", kernel=kernel.name
+                ) from None
             if time.monotonic() > deadline:
-                raise RuntimeError(f"The kernel did not answer within {timeout} s.") from None
+                raise KernelStartError(
+                    f"kernel `{kernel.name}` did not start within {timeout:g} s.",
+                    kernel=kernel.name,
+                    timeout=timeout,
+                ) from None
 
 
 def _ipc_prefix() -> str:
@@ -96,10 +123,28 @@ def _ipc_prefix() -> str:
 
 
 class KernelSource:
-    """Hands out started kernels; with ``prestart``, keeps one waiting like the last used."""
+    """Hands out started kernels; with ``prestart``, keeps one waiting like the last used.
 
-    def __init__(self, prestart: bool = True) -> None:
-        self.prestart = prestart
+    ``on_start`` is told of each kernel as soon as its process exists (before it answers),
+    so a supervisor can kill its process group even if this process dies.
+    """
+
+    def __init__(
+        self,
+        prestart: bool = True,
+        on_start: Callable[[Kernel], None] | None = None,
+        startup_timeout: float = STARTUP_TIMEOUT_SECONDS,
+        *,
+        quiet: bool = False,
+        wait_for_exit: bool = True,
+    ) -> None:
+        self.prestart, self.on_start, self.startup_timeout = prestart, on_start, startup_timeout
+        #: Kernels' own stdout/stderr go nowhere (a one-shot command must not have its output
+        #: pipes held open by a kernel that is still shutting down).
+        self.quiet = quiet
+        #: Whether :meth:`retire` waits for the kernel to exit (else a detached shell kills
+        #: its group after the grace).
+        self.wait_for_exit = wait_for_exit
         self._ready: Kernel | None = None
         self._last: tuple[str, Path] = ("python3", Path.cwd())
 
@@ -108,54 +153,83 @@ class KernelSource:
         from jupyter_client.manager import AsyncKernelManager
 
         km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=_ipc_prefix())
-        _run(km.start_kernel, cwd=str(cwd))
+        if self.quiet:
+            import subprocess
+
+            quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+            _run(km.start_kernel, cwd=str(cwd), **quiet)
+        else:
+            _run(km.start_kernel, cwd=str(cwd))
         kc = km.client()
         kc.start_channels()
-        return Kernel(kernel_name, cwd, km, kc)
+        kernel = Kernel(kernel_name, cwd, km, kc)
+        if self.on_start is not None:
+            self.on_start(kernel)
+        return kernel
 
     def _until_ready(self, kernel: Kernel) -> Kernel:
         if not kernel.ready:
             try:
-                _run(_until_ready, kernel.kc, STARTUP_TIMEOUT_SECONDS)
-            except Exception:
+                _run(_until_ready, kernel, self.startup_timeout)
+            except BaseException:
                 self.retire(kernel)
                 raise
             kernel.ready = True
         return kernel
 
-    def take(self, kernel_name: str, cwd: Path) -> Kernel:
-        """A started kernel of ``kernel_name`` in ``cwd``, never used before."""
+    def take(
+        self, kernel_name: str, cwd: Path, attach: Callable[[Kernel], None] | None = None
+    ) -> Kernel:
+        """A started kernel of ``kernel_name`` in ``cwd``, never used before.
+
+        ``attach`` receives the kernel before it is known to answer (a watchdog that may
+        have to kill it while it starts).
+        """
         self._last = (kernel_name, cwd)
         ready, self._ready = self._ready, None
-        if ready is not None:
-            if (ready.name, ready.cwd) == (kernel_name, cwd) and _run(ready.km.is_alive):
-                return self._until_ready(ready)
+        if ready is not None and (
+            (ready.name, ready.cwd) != (kernel_name, cwd) or not _run(ready.km.is_alive)
+        ):
             self.retire(ready)
-        return self._until_ready(self._start(kernel_name, cwd))
+            ready = None
+        kernel = ready or self._start(kernel_name, cwd)
+        if attach is not None:
+            attach(kernel)
+        return self._until_ready(kernel)
 
     def warm(self, kernel_name: str | None = None, cwd: Path | None = None) -> None:
-        """Pre-start a kernel (default: like the last one taken) if none is waiting.
+        """With ``prestart``, pre-start a kernel like the last one taken (or as given)."""
+        if self.prestart:
+            self.boot(kernel_name or self._last[0], cwd or self._last[1])
 
-        Called after a run's result is reported, so the start does not compete with the run;
-        the kernel boots while the worker waits for work (readiness is checked at take).
+    def boot(self, kernel_name: str, cwd: Path) -> None:
+        """Start a kernel now for the next :meth:`take` (unless one is waiting already).
+
+        The kernel boots in its own process while this one goes on (readiness is checked at
+        take): a worker waiting for work, or ``nbtools run`` importing and queueing its run.
         """
-        if not self.prestart or self._ready is not None:
-            return
-        kernel_name, cwd = kernel_name or self._last[0], cwd or self._last[1]
-        self._last = (kernel_name, cwd)
-        self._ready = self._start(kernel_name, cwd)
+        if self._ready is None:
+            self._last = (kernel_name, cwd)
+            self._ready = self._start(kernel_name, cwd)
 
-    def retire(self, kernel: Kernel) -> None:
-        """Stop a used kernel: a shutdown request, a short grace, then SIGKILL of its tree.
+    def retire(self, kernel: Kernel, *, wait: bool | None = None) -> None:
+        """Stop a used kernel: a shutdown request, a short grace, then SIGKILL of its group.
 
-        Called after the run's result is recorded. A kernel usually exits within ~0.1 s
-        (flushing what the notebook left open); one that stalls is killed at the deadline.
-        The next kernel starts only then, so a worker holds one kernel at a time.
+        A kernel usually exits within ~0.1 s (flushing what the notebook left open); one
+        that stalls is killed at the deadline, and so is anything it started. Without
+        ``wait`` (default: :attr:`wait_for_exit`) the grace runs off this process's path: a
+        detached ``sh`` kills the group when it is over, so nothing waits for the exit.
         """
+        wait = self.wait_for_exit if wait is None else wait
         kernel.kc.stop_channels()
+        group = kernel_group(kernel.km)
         with contextlib.suppress(Exception):  # a kernel that cannot be asked is killed
             if _run(kernel.km.is_alive):
                 _run(kernel.km.request_shutdown)
+                if not wait and group is not None:
+                    _kill_group_later(group, SHUTDOWN_GRACE_SECONDS)
+                    _run(kernel.km.cleanup_resources)
+                    return
                 deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
                 while time.monotonic() < deadline and _run(kernel.km.is_alive):
                     time.sleep(0.01)

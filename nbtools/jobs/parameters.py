@@ -23,21 +23,36 @@ PARAMETERS_TAG = "parameters"
 #: The types a parameter can have, named as in Python, with the JSON-ish kinds they accept.
 TYPE_NAMES = ("int", "float", "str", "bool", "None", "list", "dict")
 
+#: Stands for a default that is no literal.
+_COMPUTED = object()
+
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off"}
 
 
 @dataclass(frozen=True)
 class Parameter:
-    """One declared parameter: its name, type (from the default) and default value."""
+    """One declared parameter: its name, type (from the default) and default value.
+
+    A default computed when the notebook runs (``run_date = str(date.today())``) has no
+    value here: ``computed`` holds its expression, and the type comes from the annotation
+    (``run_date: str = …``) or is ``str``.
+    """
 
     name: str
     type: str
     default: Any
     help: str = ""
+    computed: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "type": self.type, "default": self.default, "help": self.help}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "default": self.default,
+            "help": self.help,
+            "computed": self.computed,
+        }
 
 
 def parameters_cell_index(nb: Notebook) -> int | None:
@@ -68,14 +83,21 @@ def declared_parameters(nb: Notebook) -> list[Parameter]:
         target, value = _assignment(node)
         if target is None or value is None:
             continue
+        help_text = comments.get(node.lineno, "")
         try:
             default = ast.literal_eval(value)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            continue
+            default = _COMPUTED
+        if isinstance(default, tuple):
+            default = list(default)
         kind = type_name(default)
-        if kind is None:
-            continue
-        found[target] = Parameter(target, kind, default, comments.get(node.lineno, ""))
+        if kind is None:  # computed when the notebook runs (or a set, bytes, …)
+            annotation = node.annotation if isinstance(node, ast.AnnAssign) else None
+            named = ast.unparse(annotation) if annotation is not None else "str"
+            kind = named if named in TYPE_NAMES and named != "None" else "str"
+            found[target] = Parameter(target, kind, None, help_text, ast.unparse(value))
+        else:
+            found[target] = Parameter(target, kind, default, help_text)
     return list(found.values())
 
 

@@ -61,6 +61,23 @@ def reap(store: Store, now: datetime) -> list[int]:
     ]
 
 
+def reap_expired(store: Store) -> list[int]:
+    """:func:`reap` as a reader of runs does it: every process that shows runs (the CLI, the
+    server) ends the lost ones first, so a list tells the truth without a scheduler running.
+
+    A store that cannot be written now (read-only, locked, full) is left as it is: the
+    list is shown anyway and the next reader tries again.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from nbtools.store.base import utcnow
+
+    try:
+        return reap(store, utcnow())
+    except SQLAlchemyError:
+        return []
+
+
 def _iso(moment: datetime | None) -> str:
     return moment.isoformat(timespec="seconds") if moment else "its start"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import socket
 import tempfile
 import threading
@@ -24,10 +25,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from nbtools.errors import NbtoolsError, NotFoundError
 from nbtools.jobs import events, runs, storage
-from nbtools.jobs.errors import InvalidParameterError
+from nbtools.jobs.errors import InvalidParameterError, RunNotRecordedError
 from nbtools.jobs.events import RunStarted, RunStartedInBackground
 from nbtools.jobs.executors.base import RunRequest
-from nbtools.jobs.kernels import Kernel, KernelSource, kill_kernel_tree
+from nbtools.jobs.kernels import DEFAULT_KERNEL, Kernel, KernelSource, kill_kernel_tree
 from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.parameters import declared_parameters, parameters_cell_index, resolve_values
 from nbtools.jobs.tables import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
@@ -41,7 +42,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds between a running run's heartbeats (and checks for a cancel request).
 HEARTBEAT_SECONDS = 1.0
-DEFAULT_KERNEL = "python3"
+#: Why a watchdog stopped a run that its own process was asked to stop (a signal).
+INTERRUPTED = "interrupted"
 
 
 def worker_id() -> str:
@@ -76,11 +78,28 @@ class Prepared:
     start: RunStarted
 
 
+class Interrupt:
+    """A request from outside a run, such as a signal to its process, to cancel it."""
+
+    def __init__(self) -> None:
+        self.reason = ""
+        self._event = threading.Event()
+
+    def request(self, reason: str) -> None:
+        self.reason = self.reason or reason
+        self._event.set()
+
+    def requested(self) -> bool:
+        return self._event.is_set()
+
+
 class Watchdog(threading.Thread):
     """Beats the heart of a running run and stops its kernel on timeout, cancel or lost lease.
 
-    A heartbeat that cannot reach the database is retried at the next beat; once the lease
-    has run out without a renewal, the run may be retried elsewhere, so its kernel stops.
+    It runs from the claim on, so a kernel still starting keeps the lease alive (and is
+    killed by a cancel). A heartbeat that cannot reach the database is retried at the next
+    beat; once the lease has run out without a renewal, the run may be retried elsewhere, so
+    its kernel stops.
     """
 
     def __init__(
@@ -88,17 +107,33 @@ class Watchdog(threading.Thread):
         store: Store,
         run: Run,
         worker: str,
-        kernel: Kernel,
         progress: runs.Progress,
         interval: float,
         lease_seconds: float = LEASE_SECONDS,
+        interrupt: Interrupt | None = None,
     ) -> None:
         super().__init__(name=f"nbtools-watchdog-{run.id}", daemon=True)
-        self.store, self.run_id, self.worker, self.kernel = store, run.id, worker, kernel
+        self.store, self.run_id, self.worker = store, run.id, worker
         self.progress, self.interval, self.lease_seconds = progress, interval, lease_seconds
-        self.deadline = time.monotonic() + run.timeout_seconds if run.timeout_seconds else None
+        self.interrupt, self.timeout = interrupt, run.timeout_seconds
+        self.deadline: float | None = None
         self.reason: str | None = None
+        self.kernel: Kernel | None = None
+        self._lock = threading.Lock()
         self._halt = threading.Event()
+
+    def attach(self, kernel: Kernel) -> None:
+        """Watch ``kernel`` (killed at once if the run was stopped while it started)."""
+        with self._lock:
+            self.kernel = kernel
+            if self.reason is not None:
+                kill_kernel_tree(kernel.km)
+
+    def executing(self) -> None:
+        """The kernel answered and the notebook starts: the run's timeout counts from now
+        (kernel start-up has its own, :attr:`KernelSource.startup_timeout`)."""
+        if self.timeout:
+            self.deadline = time.monotonic() + self.timeout
 
     def run(self) -> None:
         next_beat = time.monotonic() + self.interval
@@ -108,6 +143,9 @@ class Watchdog(threading.Thread):
             if self.deadline is not None and now >= self.deadline:
                 self._kill("timeout")
                 return
+            if self.interrupt is not None and self.interrupt.requested():
+                self._kill(INTERRUPTED)
+                return
             if now < next_beat:
                 continue
             next_beat = now + self.interval
@@ -116,7 +154,7 @@ class Watchdog(threading.Thread):
                     self.store, self.run_id, self.worker, self.progress, self.lease_seconds
                 )
             except SQLAlchemyError as exc:
-                log.warning("nbtools: run %s heartbeat failed: %s", self.run_id, exc)
+                log.warning("nbtools: run %s heartbeat failed: %s", self.run_id, store_failure(exc))
                 reply = (
                     runs.STOP_LEASE_LOST if now - renewed > self.lease_seconds else runs.CONTINUE
                 )
@@ -127,8 +165,10 @@ class Watchdog(threading.Thread):
                 return
 
     def _kill(self, reason: str) -> None:
-        self.reason = reason
-        kill_kernel_tree(self.kernel.km)
+        with self._lock:
+            self.reason = reason
+            if self.kernel is not None:
+                kill_kernel_tree(self.kernel.km)
 
     def stop(self) -> None:
         self._halt.set()
@@ -180,7 +220,13 @@ def _source_index(prepared: Prepared, executed_index: int) -> int:
     return executed_index
 
 
-def _papermill(prepared: Prepared, output: Path, kernel: Kernel, progress: runs.Progress) -> None:
+def _papermill(
+    prepared: Prepared,
+    output: Path,
+    kernel: Kernel,
+    progress: runs.Progress,
+    cell_timeout: int | None,
+) -> None:
     import papermill
 
     from nbtools.jobs.engine import register_engine
@@ -199,47 +245,75 @@ def _papermill(prepared: Prepared, output: Path, kernel: Kernel, progress: runs.
         request_save_on_cell_execute=True,
         kernel=kernel,
         on_cell_start=on_cell_start,
+        execution_timeout=cell_timeout,
     )
 
 
 def _outcome(
-    prepared: Prepared,
+    prepared: Prepared | None,
     run: Run,
     error: BaseException | None,
     watchdog: Watchdog,
     progress: runs.Progress,
 ) -> Outcome:
-    """Classify how execution ended."""
-    from nbclient.exceptions import DeadKernelError
+    """Classify how the run ended (``prepared`` is None when it failed before executing)."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
-    if watchdog.reason == "timeout" and error is not None:
+    cell = progress.current_cell
+    if error is not None and watchdog.reason is not None:
+        if watchdog.reason == "timeout":
+            return Outcome.failed(
+                "TimeoutError",
+                f"The run exceeded its timeout of {run.timeout_seconds} s; its kernel was stopped.",
+                cell,
+                status=TIMED_OUT,
+            )
+        if watchdog.reason == runs.STOP_LEASE_LOST:
+            return Outcome.failed(
+                "WorkerLost",
+                "This worker lost the run's lease (the database was unreachable for longer "
+                "than the lease, or the run was ended elsewhere); its kernel was stopped so "
+                "that a retry never runs beside it.",
+                cell,
+            )
+        if watchdog.reason == INTERRUPTED and watchdog.interrupt is not None:
+            return Outcome.failed(
+                "Cancelled", f"Cancelled: {watchdog.interrupt.reason}.", cell, status=CANCELLED
+            )
+        return Outcome.failed("Cancelled", "Cancelled on request.", cell, status=CANCELLED)
+    if prepared is None or error is None:
+        if prepared is not None:
+            progress.cells_done, progress.current_cell = prepared.cells, None
+            return Outcome(SUCCEEDED)
+        message = error.message if isinstance(error, NbtoolsError) else str(error)
+        return Outcome.failed(type(error).__name__, message)
+    if isinstance(error, PapermillExecutionError):
         return Outcome.failed(
-            "TimeoutError",
-            f"The run exceeded its timeout of {run.timeout_seconds} s; its kernel was stopped.",
-            progress.current_cell,
+            error.ename, _without_cell_file(error.evalue), _source_index(prepared, error.cell_index)
+        )
+    if isinstance(error, CellTimeoutError):
+        return Outcome.failed(
+            "CellTimeoutError",
+            f"A cell ran longer than the run's cell timeout of {run.cell_timeout_seconds} s; "
+            "its kernel was stopped.",
+            cell,
             status=TIMED_OUT,
         )
-    if watchdog.reason == runs.STOP_LEASE_LOST and error is not None:
-        return Outcome.failed(
-            "WorkerLost",
-            "This worker lost the run's lease (the database was unreachable for longer than the "
-            "lease, or the run was ended elsewhere); its kernel was stopped so that a retry "
-            "never runs beside it.",
-            progress.current_cell,
-        )
-    if watchdog.reason == runs.STOP_CANCELLED and error is not None:
-        return Outcome.failed(
-            "Cancelled", "Cancelled on request.", progress.current_cell, status=CANCELLED
-        )
-    if error is None:
-        progress.cells_done, progress.current_cell = prepared.cells, None
-        return Outcome(SUCCEEDED)
-    if isinstance(error, PapermillExecutionError):
-        return Outcome.failed(error.ename, error.evalue, _source_index(prepared, error.cell_index))
     if isinstance(error, DeadKernelError):
-        return Outcome.failed("DeadKernelError", "kernel died", progress.current_cell)
-    return Outcome.failed(type(error).__name__, str(error), progress.current_cell)
+        return Outcome.failed("DeadKernelError", "kernel died", cell)
+    message = error.message if isinstance(error, NbtoolsError) else str(error)
+    return Outcome.failed(type(error).__name__, message, cell)
+
+
+#: The kernel compiles each cell into a temporary file (``/tmp/ipykernel_42/123456.py``) whose
+#: name a SyntaxError's text repeats: ``invalid syntax (123456.py, line 2)``.
+_CELL_FILE = re.compile(r"\((?:[^()\s]*/)?\d+\.py, (line \d+)\)")
+
+
+def _without_cell_file(message: str) -> str:
+    """The error's text without the kernel's temporary file name: ``... (line 2)``."""
+    return _CELL_FILE.sub(r"(\1)", message)
 
 
 def _write_html(notebook_path: Path) -> None:
@@ -249,10 +323,18 @@ def _write_html(notebook_path: Path) -> None:
     notebook_path.with_suffix(".html").write_text(body, encoding="utf-8")
 
 
+def store_failure(exc: BaseException) -> str:
+    """A database error in one line (SQLAlchemy's own text spans several, with SQL)."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+
+
 def _finish(store: Store, run_id: int, worker: str, lease_seconds: float, **fields: Any) -> None:
     """Record the end of a run, retrying while the database is briefly unreachable.
 
-    Past the lease the reaper ends the run anyway (and retries it), so trying longer is moot.
+    Past the lease the reaper ends the run anyway (and retries it), so trying longer is moot:
+    then :class:`RunNotRecordedError` says so in one line.
     """
     deadline = time.monotonic() + lease_seconds
     delay = 0.5
@@ -260,10 +342,20 @@ def _finish(store: Store, run_id: int, worker: str, lease_seconds: float, **fiel
         try:
             runs.finish(store, run_id, worker, **fields)
             return
-        except SQLAlchemyError:
+        except (SQLAlchemyError, OSError) as exc:
             if time.monotonic() + delay > deadline:
-                raise
-            log.warning("nbtools: cannot record the end of run %s yet; retrying", run_id)
+                raise RunNotRecordedError(
+                    f"Run {run_id} ended {fields['status']}, but the store could not record "
+                    f"it ({store_failure(exc)}); the run is ended as lost once its lease "
+                    "expires and the store is writable again.",
+                    run=run_id,
+                    status=fields["status"],
+                ) from None
+            log.warning(
+                "nbtools: cannot record the end of run %s yet (%s); retrying",
+                run_id,
+                store_failure(exc),
+            )
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
 
@@ -298,11 +390,13 @@ def execute_run(
     *,
     worker: str | None = None,
     heartbeat_seconds: float = HEARTBEAT_SECONDS,
+    interrupt: Interrupt | None = None,
 ) -> str | None:
     """Start and execute a run; returns its final status, or None if it was not ours to start.
 
     Outputs go to ``<store>/runs/<id>/``, or to the request's shared storage (written in a
-    local scratch directory first when that storage is remote).
+    local scratch directory first when that storage is remote). ``interrupt`` cancels the
+    run from outside (its kernel is killed, the run ends ``cancelled``).
     """
     worker = worker or worker_id()
     store, run_id, lease = project.store, request.run_id, request.lease_seconds
@@ -310,22 +404,32 @@ def execute_run(
     if run is None:
         return None
     shared = storage.Storage(request.storage) if request.storage else None
+    progress = runs.Progress()
+    watchdog = Watchdog(store, run, worker, progress, heartbeat_seconds, lease, interrupt)
+    watchdog.start()
+    kernel: Kernel | None = None
     with contextlib.ExitStack() as scratch:
-        if shared is None:
-            out_dir = runs.run_dir(project, run_id)
-        elif shared.local is not None:
-            out_dir = Path(shared.run_dir(run_id))
-        else:
-            out_dir = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="nbtools-")))
-        out_dir.mkdir(parents=True, exist_ok=True)
-        ended, kernel = _execute(project, run, request, kernels, worker, heartbeat_seconds, out_dir)
-        location = str(out_dir)
-        if shared is not None and shared.local is None:
-            location = shared.upload(out_dir, run_id)
-        _finish(store, run_id, worker, lease, output_dir=location, **ended)
-    if kernel is not None:
-        kernels.retire(kernel)
-        kernels.warm()  # the next run's kernel boots while the worker waits for work
+        try:
+            if shared is None:
+                out_dir = runs.run_dir(project, run_id)
+            elif shared.local is not None:
+                out_dir = Path(shared.run_dir(run_id))
+            else:
+                temporary = tempfile.TemporaryDirectory(prefix="nbtools-")
+                out_dir = Path(scratch.enter_context(temporary))
+            out_dir.mkdir(parents=True, exist_ok=True)
+            ended, kernel = _execute(project, run, request, kernels, worker, watchdog, out_dir)
+        finally:
+            watchdog.stop()
+        try:
+            location = str(out_dir)
+            if shared is not None and shared.local is None:
+                location = shared.upload(out_dir, run_id)
+            _finish(store, run_id, worker, lease, output_dir=location, **ended)
+        finally:
+            if kernel is not None:
+                kernels.warm()  # the next run's kernel boots before the used one retires
+                kernels.retire(kernel)
     return str(ended["status"])
 
 
@@ -335,36 +439,34 @@ def _execute(
     request: RunRequest,
     kernels: KernelSource,
     worker: str,
-    heartbeat_seconds: float,
+    watchdog: Watchdog,
     out_dir: Path,
 ) -> tuple[dict[str, Any], Kernel | None]:
     """Execute the notebook into ``out_dir``: the run's final columns and the used kernel."""
+    progress = watchdog.progress
+    prepared: Prepared | None = None
+    kernel: Kernel | None = None
+    lineage: RunStartedInBackground | None = None
+    output = out_dir / f"{Path(run.notebook_path).stem}.ipynb"
     try:
         raw, cwd = _read_input(project, run, request.input_url)
         prepared = _prepare(project, run, worker, raw, cwd)
+        progress.cells_total = prepared.cells
         events.run_requested(
             events.RunRequested(
                 project, run.notebook_path, run.purpose, content=prepared.start.content
             )
         )
         lineage = RunStartedInBackground(prepared.start)
-        kernel = kernels.take(prepared.kernel_name, prepared.cwd)
-    except Exception as exc:  # a bad notebook or an unknown kernel fails this run only
-        message = exc.message if isinstance(exc, NbtoolsError) else str(exc)
-        return {"status": FAILED, **Outcome.failed(type(exc).__name__, message).error}, None
-    output = out_dir / f"{Path(run.notebook_path).stem}.ipynb"
-    progress = runs.Progress(cells_total=prepared.cells)
-    watchdog = Watchdog(
-        project.store, run, worker, kernel, progress, heartbeat_seconds, request.lease_seconds
-    )
-    watchdog.start()
-    error: BaseException | None = None
-    try:
-        _papermill(prepared, output, kernel, progress)
-    except Exception as exc:  # classified into the outcome below
+        kernel = kernels.take(prepared.kernel_name, prepared.cwd, attach=watchdog.attach)
+        watchdog.executing()
+        _papermill(prepared, output, kernel, progress, run.cell_timeout_seconds)
+        error: BaseException | None = None
+    except Exception as exc:  # classified into the outcome below; fails this run only
         error = exc
-    finally:
-        watchdog.stop()
+        if kernel is None:
+            prepared = None  # failed before executing: no cells were run
+    watchdog.stop()
     outcome = _outcome(prepared, run, error, watchdog, progress)
     if run.output_html and output.is_file():
         _write_html(output)
@@ -373,6 +475,6 @@ def _execute(
         "cells_done": progress.cells_done,
         "current_cell": progress.current_cell,
         **outcome.error,
-        **lineage.result(),
+        **(lineage.result() if lineage is not None else {}),
     }
     return ended, kernel

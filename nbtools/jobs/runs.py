@@ -33,6 +33,7 @@ from nbtools.jobs.tables import (
     Run,
 )
 from nbtools.store.base import utcnow
+from nbtools.versioning.history import default_user
 
 if TYPE_CHECKING:
     from nbtools.jobs.missed import Plan
@@ -65,8 +66,10 @@ def new_run(job: Job | None, **fields: Any) -> Run:
         fields.setdefault("parameters", dict(job.parameters))
         fields.setdefault("kernel_name", job.kernel_name)
         fields.setdefault("timeout_seconds", job.timeout_seconds)
+        fields.setdefault("cell_timeout_seconds", job.cell_timeout_seconds)
         fields.setdefault("output_html", job.output_html)
         fields.setdefault("pinned_version_id", job.pinned_version_id)
+        fields.setdefault("created_by", job.created_by)
         fields.setdefault("purpose", job.purpose)
     fields.setdefault("status", QUEUED)
     fields.setdefault("created_at", utcnow())
@@ -293,7 +296,12 @@ def schedule_retry(session: Session, run: Run, now: datetime) -> Run | None:
 
 
 def request_cancel(store: Store, run_id: int) -> Run:
-    """Cancel a queued run now, or ask the executor of a running run to stop it."""
+    """Cancel a queued run now, or ask the executor of a running run to stop it.
+
+    A running run whose lease already expired has no executor left to ask: it ends
+    ``cancelled`` at once (as the reaper would end it).
+    """
+    now = utcnow()
     with store.session(write=True) as session:
         run = get_run(session, run_id)
         if run.status in ENDED_STATES:
@@ -301,11 +309,17 @@ def request_cancel(store: Store, run_id: int) -> Run:
         run.cancel_requested = True
         if run.status == QUEUED:
             run.status = CANCELLED
-            run.finished_at = utcnow()
-        return run
+            run.finished_at = now
+    if run.status == RUNNING and run.lease_expires_at is not None and run.lease_expires_at < now:
+        from nbtools.jobs.reaper import end_lost_run  # the reaper ends runs through this module
+
+        end_lost_run(store, run, "Cancelled; its executor had stopped responding.", expired_at=now)
+        with store.session() as session:
+            run = get_run(session, run_id)
+    return run
 
 
-def rerun(store: Store, run_id: int) -> Run:
+def rerun(store: Store, run_id: int, actor: str | None = None) -> Run:
     """Queue a new run of the same notebook with the same parameters (and pinned version)."""
     with store.session(write=True) as session:
         original = get_run(session, run_id)
@@ -317,8 +331,10 @@ def rerun(store: Store, run_id: int) -> Run:
             parameters=dict(original.parameters),
             kernel_name=original.kernel_name,
             timeout_seconds=original.timeout_seconds,
+            cell_timeout_seconds=original.cell_timeout_seconds,
             output_html=original.output_html,
             pinned_version_id=original.pinned_version_id,
+            created_by=actor or default_user(),
             purpose=original.purpose,
         )
         session.add(run)

@@ -14,6 +14,7 @@ from nbtools.jobs.runs import new_run
 from nbtools.jobs.tables import Run
 from nbtools.notebooks import read_notebook
 from nbtools.store.base import utcnow
+from nbtools.versioning.history import default_user
 
 if TYPE_CHECKING:
     from nbtools.jobs.tables import Job
@@ -51,15 +52,16 @@ def checked_parameters(
     return resolve_values(declared_parameters(nb), values, from_text=from_text)
 
 
-def check_timeout(timeout_seconds: int | None) -> int | None:
+def check_timeout(timeout_seconds: Any, name: str = "timeout_seconds") -> int | None:
+    """A whole run's or one cell's timeout: None, or a positive whole number of seconds."""
     if timeout_seconds is not None and (
         type(timeout_seconds) is not int or not 0 < timeout_seconds <= 2**31 - 1
     ):
         raise InvalidInputError(
-            "The timeout must be a positive whole number of seconds (at most 2^31 - 1), "
+            f"{name} must be a positive whole number of seconds (at most 2^31 - 1), "
             f"got {timeout_seconds!r}.",
-            field="timeout_seconds",
-            timeout_seconds=timeout_seconds,
+            field=name,
+            **{name: timeout_seconds},
         )
     return timeout_seconds
 
@@ -85,19 +87,22 @@ def queue_run(
     from_text: bool = False,
     kernel_name: str | None = None,
     timeout_seconds: int | None = None,
+    cell_timeout_seconds: int | None = None,
     output_html: bool = False,
     pinned_version_id: int | None = None,
     reproduce_of: int | None = None,
     claim: str | None = None,
     purpose: str | None = None,
     idempotency_key: str | None = None,
+    actor: str | None = None,
 ) -> Run:
     """Store a queued run of ``notebook_path`` (or of ``job``) after checking its inputs.
 
     The run executes ``pinned_version_id`` (default: the job's pinned version) instead of the
     file on disk when given. With ``claim`` the run is queued under that claim token, so no
     scheduler takes it: the caller executes it itself. A second run with the same
-    ``idempotency_key`` is refused (:mod:`nbtools.jobs.idempotency`).
+    ``idempotency_key`` is refused (:mod:`nbtools.jobs.idempotency`). ``actor`` is who starts
+    it (default: the OS user, see :func:`~nbtools.versioning.history.default_user`).
     """
     key = check_key(idempotency_key)
     if job is not None:
@@ -119,6 +124,7 @@ def queue_run(
         "parameters": parameters,
         "pinned_version_id": pinned_version_id,
         "reproduce_of": reproduce_of,
+        "created_by": actor or default_user(),
     }
     if claim is not None:
         fields.update(
@@ -129,6 +135,7 @@ def queue_run(
             notebook_path=notebook_path,
             kernel_name=kernel_name,
             timeout_seconds=check_timeout(timeout_seconds),
+            cell_timeout_seconds=check_timeout(cell_timeout_seconds, "cell_timeout_seconds"),
             output_html=output_html,
             purpose=purpose or None,
         )

@@ -47,6 +47,8 @@ class Job(Base):
     retries: Mapped[int] = mapped_column(Integer, default=0)
     retry_backoff_seconds: Mapped[int] = mapped_column(Integer, default=60)
     timeout_seconds: Mapped[int | None] = mapped_column(Integer)
+    #: Seconds one cell may run before the run fails (papermill's ``execution_timeout``).
+    cell_timeout_seconds: Mapped[int | None] = mapped_column(Integer)
     max_concurrent: Mapped[int] = mapped_column(Integer, default=1)
     output_html: Mapped[bool] = mapped_column(Boolean, default=False)
     missed_policy: Mapped[str] = mapped_column(String(16), default=MISSED_RUN_ONCE)
@@ -60,6 +62,8 @@ class Job(Base):
     #: The key the job was submitted with (unique: see :mod:`nbtools.jobs.idempotency`).
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: Who created the job: the authenticated Jupyter user, or the CLI's actor.
+    created_by: Mapped[str | None] = mapped_column(String(255))
     #: When the job was deleted without ``purge``: hidden from lists, never scheduled, its
     #: runs, metrics and alerts kept readable.
     archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -83,6 +87,7 @@ class Run(Base):
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     kernel_name: Mapped[str | None] = mapped_column(String(200))
     timeout_seconds: Mapped[int | None] = mapped_column(Integer)
+    cell_timeout_seconds: Mapped[int | None] = mapped_column(Integer)
     output_html: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default=QUEUED, index=True)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
@@ -94,6 +99,8 @@ class Run(Base):
     #: executing worker renews it with every heartbeat (see :mod:`nbtools.jobs.leases`).
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: Who started the run (a scheduled run: who created its job).
+    created_by: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

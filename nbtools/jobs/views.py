@@ -39,6 +39,8 @@ class JobSpec(WireModel):
     retries: int
     retry_backoff_seconds: int
     timeout_seconds: int | None
+    #: Seconds one cell may run before the run fails.
+    cell_timeout_seconds: int | None
     max_concurrent: int
     output_html: bool
     missed_policy: str
@@ -53,6 +55,8 @@ class JobSpec(WireModel):
     #: The key the job was created with, if any (see :mod:`nbtools.jobs.idempotency`).
     idempotency_key: str | None
     next_run_at: datetime | None
+    #: Who created the job: the authenticated Jupyter user, or the CLI's actor.
+    created_by: str | None
     #: When the job was deleted (archived); None while it is active.
     archived_at: datetime | None
     created_at: datetime
@@ -73,6 +77,7 @@ class JobSpec(WireModel):
             retries=job.retries,
             retry_backoff_seconds=job.retry_backoff_seconds,
             timeout_seconds=job.timeout_seconds,
+            cell_timeout_seconds=job.cell_timeout_seconds,
             max_concurrent=job.max_concurrent,
             output_html=job.output_html,
             missed_policy=job.missed_policy,
@@ -83,6 +88,7 @@ class JobSpec(WireModel):
             schedule_description=describe(job.cron) if job.cron else None,
             idempotency_key=job.idempotency_key,
             next_run_at=job.next_run_at,
+            created_by=job.created_by,
             archived_at=job.archived_at,
             created_at=job.created_at,
             updated_at=job.updated_at,
@@ -117,6 +123,8 @@ class RunSummary(WireModel):
     id: int
     job_id: int | None
     trigger: str
+    #: Who started the run (a scheduled run: who created its job).
+    created_by: str | None
     notebook_path: str
     parameters: dict[str, Any]
     status: str
@@ -130,6 +138,8 @@ class RunSummary(WireModel):
     worker: str | None
     lease_expires_at: datetime | None
     not_before: datetime | None
+    timeout_seconds: int | None
+    cell_timeout_seconds: int | None
     duration_seconds: float | None
     cancel_requested: bool
     progress: RunProgress
@@ -164,6 +174,7 @@ def _fields(run: Run, extra: dict[str, Any]) -> dict[str, Any]:
         "id": run.id,
         "job_id": run.job_id,
         "trigger": run.trigger,
+        "created_by": run.created_by,
         "notebook_path": run.notebook_path,
         "parameters": run.parameters,
         "status": run.status,
@@ -177,6 +188,8 @@ def _fields(run: Run, extra: dict[str, Any]) -> dict[str, Any]:
         "worker": run.worker,
         "lease_expires_at": run.lease_expires_at,
         "not_before": run.not_before,
+        "timeout_seconds": run.timeout_seconds,
+        "cell_timeout_seconds": run.cell_timeout_seconds,
         "duration_seconds": None if duration is None else round(duration, 3),
         "cancel_requested": run.cancel_requested,
         "progress": RunProgress(run.cells_total, run.cells_done, run.current_cell),

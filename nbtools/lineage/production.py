@@ -43,11 +43,15 @@ def last_successful_run(project: Project, notebook_path: str) -> Run:
 
 
 def production_environment(project: Project, notebook_path: str) -> dict[str, Any]:
-    """``{"run": <run model>, "snapshot": <snapshot summary>}`` of the last good run."""
+    """``{"run": <run model>, "snapshot": <snapshot summary>}`` of the last good run; both
+    ``None`` while there is none (a notebook not run yet is a normal state, not an error)."""
     from nbtools.envsnap import get_snapshot
     from nbtools.jobs import summarize_runs
 
-    run = last_successful_run(project, notebook_path)
+    try:
+        run = last_successful_run(project, notebook_path)
+    except NotFoundError:
+        return {"run": None, "snapshot": None}
     assert run.env_snapshot_id is not None
     snapshot = get_snapshot(project, run.env_snapshot_id)
     [summary] = summarize_runs(project, [run])

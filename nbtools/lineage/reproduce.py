@@ -107,7 +107,7 @@ def plan_reproduction(project: Project, run_id: int) -> Reproduction:
     """Find what run ``run_id`` executed and how the environment changed since; stores nothing
     but the current environment's snapshot."""
     from nbtools import versioning
-    from nbtools.jobs.runner import DEFAULT_KERNEL
+    from nbtools.jobs.kernels import DEFAULT_KERNEL
     from nbtools.jobs.runs import get_run
     from nbtools.notebooks import kernel_name
 
@@ -136,7 +136,10 @@ def plan_reproduction(project: Project, run_id: int) -> Reproduction:
 
 
 def queue_reproduction(
-    project: Project, reproduction: Reproduction, claim: str | None = None
+    project: Project,
+    reproduction: Reproduction,
+    claim: str | None = None,
+    actor: str | None = None,
 ) -> Run:
     """Queue the run that reproduces ``reproduction.run_id`` (pinned to its version); with
     ``claim``, under that claim token (see :func:`nbtools.jobs.submit.queue_run`)."""
@@ -150,5 +153,6 @@ def queue_reproduction(
         pinned_version_id=reproduction.version.id,
         reproduce_of=reproduction.run_id,
         claim=claim,
+        actor=actor,
         **reproduction.original,
     )

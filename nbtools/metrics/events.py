@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from nbtools.jobs.runs import output_files
@@ -62,6 +63,8 @@ def harvest_run(store: Store, run_id: int, output_dir: str | None) -> Harvest:
             return Harvest()
         located = Run(output_dir=output_dir or row.output_dir, notebook_path=row.notebook_path)
         return harvest_file(output_files(located).get("notebook"), max_value_bytes())
+    except SQLAlchemyError:
+        raise  # the store is unreachable: the run's end is retried, metrics and all
     except Exception:
         log.exception("nbtools: cannot read the metrics of run %s", run_id)
         return Harvest(problems=["The metrics could not be read (see the server log)."])

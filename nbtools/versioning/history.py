@@ -70,9 +70,14 @@ def objects(project: Project) -> ObjectStore:
 
 
 def default_user() -> str:
-    """Who saves: the JupyterHub user when there is one, else the operating-system user."""
+    """Who acts when no one is named (the CLI): ``$NBTOOLS_ACTOR``, else the JupyterHub user
+    when there is one, else the operating-system user. The server names the Jupyter user."""
     try:
-        return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+        return (
+            os.environ.get("NBTOOLS_ACTOR")
+            or os.environ.get("JUPYTERHUB_USER")
+            or getpass.getuser()
+        )
     except (KeyError, OSError):
         return "unknown"
 

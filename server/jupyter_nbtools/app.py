@@ -48,6 +48,7 @@ class NbtoolsApp(ExtensionApp):
     ).tag(config=True)
 
     def initialize_settings(self) -> None:
+        assert self.serverapp is not None  # an extension is initialized by its server
         self.pool = ThreadPoolExecutor(max(1, self.worker_threads), "nbtools-request")
         self.settings["nbtools_pool"] = self.pool
         self.settings["nbtools_max_body_bytes"] = self.max_body_bytes

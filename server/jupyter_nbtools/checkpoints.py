@@ -2,10 +2,17 @@
 
 :func:`install` registers a pre-save hook on the contents manager (so every save — manual,
 autosave, collaborative — records the content being saved, in the order the saves arrive)
-and replaces its checkpoints with :class:`NbtoolsCheckpoints`, so JupyterLab's own "Revert
-Notebook to Checkpoint" lists nbtools versions and a rename through JupyterLab keeps the
-history. Other files keep their usual checkpoints. A failure inside versioning never blocks a
-save: it is logged and kept for the Versions panel to show.
+and replaces its checkpoints with :class:`NbtoolsCheckpoints`, so a notebook's checkpoint is
+its newest nbtools version and a rename through JupyterLab keeps the history. Other files keep
+their usual checkpoints. A failure inside versioning never blocks a save: it is logged and
+kept for the Versions panel to show.
+
+Only the newest version is listed as a checkpoint, as Jupyter's own checkpoints list the last
+save: JupyterLab numbers the checkpoints of its revert dialog 0, 1, 2 (newest first), numbers
+that would contradict the version numbers shown everywhere else. Older versions are reverted
+to from the Versions section or File > Revert Notebook to Version…, by their numbers. The
+checkpoints also answer nbdime's "diff against checkpoint" (``get_notebook_checkpoint`` of
+:class:`~jupyter_server.services.contents.checkpoints.GenericCheckpointsMixin`).
 """
 
 from __future__ import annotations
@@ -16,9 +23,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from jupyter_server.services.contents.checkpoints import AsyncCheckpoints, Checkpoints
+import nbformat
+from jupyter_server import CallContext
+from jupyter_server.services.contents.checkpoints import (
+    AsyncCheckpoints,
+    AsyncGenericCheckpointsMixin,
+    Checkpoints,
+    GenericCheckpointsMixin,
+)
 from tornado.web import HTTPError
 from traitlets import Any as AnyTrait
+from traitlets import Instance
 
 from jupyter_nbtools.handlers.base import http_status
 from nbtools import versioning
@@ -26,8 +41,13 @@ from nbtools.errors import NbtoolsError
 from nbtools.project import Project
 from nbtools.versioning.history import Version, disk_content
 
-#: JupyterLab's revert dialog lists at most this many of the newest versions.
-LISTED_VERSIONS = 50
+
+def request_user() -> str | None:
+    """The authenticated Jupyter user of the request being served (saves, checkpoints and
+    reverts come through Jupyter's contents API), or ``None`` outside a request."""
+    handler = CallContext.get(CallContext.JUPYTER_HANDLER)
+    name = getattr(getattr(handler, "current_user", None), "username", None)
+    return name if isinstance(name, str) and name else None
 
 
 def is_notebook(path: str) -> bool:
@@ -80,7 +100,10 @@ class VersionRecorder:
             self.overlapping.add(path)
         self.saving[path] = self.saving.get(path, 0) + 1
         content = model["content"]
-        self.guarded(path, "record", lambda key: versioning.commit(self.project, key, content))
+        user = request_user()
+        self.guarded(
+            path, "record", lambda key: versioning.commit(self.project, key, content, user=user)
+        )
 
     def after_save(self, model: dict[str, Any], **_: Any) -> None:
         """Post-save hook: when saves of one notebook overlapped, their writes may have landed
@@ -106,18 +129,30 @@ class VersionRecorder:
         return checkpoint_model(version)
 
     def _record_disk(self, key: str) -> Version:
-        return versioning.commit(self.project, key, disk_content(self.project, key))
+        content = disk_content(self.project, key)
+        return versioning.commit(self.project, key, content, user=request_user())
 
     def list(self, path: str) -> list[dict[str, Any]]:
-        found = self.guarded(
-            path, "list", lambda key: versioning.history(self.project, key, LISTED_VERSIONS)
-        )
-        return [checkpoint_model(version) for version in reversed(found or [])]
+        """The newest version as the notebook's one checkpoint (none before the first save)."""
+        found = self.guarded(path, "list", lambda key: versioning.latest(self.project, key))
+        return [checkpoint_model(found)] if found is not None else []
+
+    def notebook(self, checkpoint: str | dict[str, Any], path: str) -> dict[str, Any]:
+        """A version's notebook as a checkpoint model; ``checkpoint`` is its id (the version
+        number), or a checkpoint model as nbdime passes it."""
+        checkpoint_id = checkpoint["id"] if isinstance(checkpoint, dict) else checkpoint
+        try:
+            version = versioning.resolve(self.project, self.key(path), str(checkpoint_id))
+            content = versioning.version_notebook(self.project, version)
+        except NbtoolsError as error:
+            raise HTTPError(http_status(error), error.message) from error
+        # A NotebookNode, as Jupyter's own checkpoints give (nbdime reads its attributes).
+        return {"type": "notebook", "content": nbformat.from_dict(content)}  # type: ignore[no-untyped-call]
 
     def restore(self, checkpoint_id: str, path: str) -> None:
         try:
             version = versioning.resolve(self.project, self.key(path), checkpoint_id)
-            versioning.restore(self.project, version)
+            versioning.restore(self.project, version, user=request_user())
         except NbtoolsError as error:
             raise HTTPError(http_status(error), error.message) from error
 
@@ -132,6 +167,13 @@ def checkpoint_model(version: Version) -> dict[str, Any]:
     return {"id": str(version.number), "last_modified": version.created_at}
 
 
+def _trust_marked(contents_manager: Any, model: dict[str, Any], path: str) -> dict[str, Any]:
+    """A checkpoint's notebook with its cells marked trusted or not, as the contents manager
+    marks the notebook it reads, so that comparing the two shows only real changes."""
+    contents_manager.mark_trusted_cells(model["content"], path)
+    return model
+
+
 def _refuse_delete(path: str) -> HTTPError:
     return HTTPError(
         400,
@@ -139,15 +181,22 @@ def _refuse_delete(path: str) -> HTTPError:
     )
 
 
-class NbtoolsCheckpoints(Checkpoints):
+class NbtoolsCheckpoints(GenericCheckpointsMixin, Checkpoints):
     """Checkpoints of a synchronous contents manager: notebooks' are nbtools versions."""
 
-    recorder = AnyTrait(help="The VersionRecorder of the server.")
+    def get_notebook_checkpoint(self, checkpoint_id: Any, path: str) -> dict[str, Any]:
+        return _trust_marked(self.parent, self.recorder.notebook(checkpoint_id, path), path)
+
+    def get_file_checkpoint(self, checkpoint_id: Any, path: str) -> dict[str, Any]:
+        return self.fallback.get_file_checkpoint(checkpoint_id, path)  # type: ignore[no-any-return]
+
+    recorder = Instance(VersionRecorder, help="The VersionRecorder of the server.")
     fallback = AnyTrait(help="The checkpoints used for files other than notebooks.")
 
     def create_checkpoint(self, contents_mgr: Any, path: str) -> dict[str, Any]:
         if not is_notebook(path):
-            return self.fallback.create_checkpoint(contents_mgr, path)
+            model: dict[str, Any] = self.fallback.create_checkpoint(contents_mgr, path)
+            return model
         return self.recorder.create(path)
 
     def restore_checkpoint(self, contents_mgr: Any, checkpoint_id: str, path: str) -> None:
@@ -158,7 +207,8 @@ class NbtoolsCheckpoints(Checkpoints):
 
     def list_checkpoints(self, path: str) -> list[dict[str, Any]]:
         if not is_notebook(path):
-            return self.fallback.list_checkpoints(path)
+            models: list[dict[str, Any]] = self.fallback.list_checkpoints(path)
+            return models
         return self.recorder.list(path)
 
     def rename_checkpoint(self, checkpoint_id: str, old_path: str, new_path: str) -> None:
@@ -178,15 +228,22 @@ class NbtoolsCheckpoints(Checkpoints):
         self.fallback.delete_all_checkpoints(path)
 
 
-class AsyncNbtoolsCheckpoints(AsyncCheckpoints):
+class AsyncNbtoolsCheckpoints(AsyncGenericCheckpointsMixin, AsyncCheckpoints):
     """Checkpoints of an asynchronous contents manager (Jupyter Server's default)."""
 
-    recorder = AnyTrait(help="The VersionRecorder of the server.")
+    async def get_notebook_checkpoint(self, checkpoint_id: Any, path: str) -> dict[str, Any]:
+        return _trust_marked(self.parent, self.recorder.notebook(checkpoint_id, path), path)
+
+    async def get_file_checkpoint(self, checkpoint_id: Any, path: str) -> dict[str, Any]:
+        return await self.fallback.get_file_checkpoint(checkpoint_id, path)  # type: ignore[no-any-return]
+
+    recorder = Instance(VersionRecorder, help="The VersionRecorder of the server.")
     fallback = AnyTrait(help="The checkpoints used for files other than notebooks.")
 
     async def create_checkpoint(self, contents_mgr: Any, path: str) -> dict[str, Any]:
         if not is_notebook(path):
-            return await self.fallback.create_checkpoint(contents_mgr, path)
+            model: dict[str, Any] = await self.fallback.create_checkpoint(contents_mgr, path)
+            return model
         return self.recorder.create(path)
 
     async def restore_checkpoint(self, contents_mgr: Any, checkpoint_id: str, path: str) -> None:
@@ -197,7 +254,8 @@ class AsyncNbtoolsCheckpoints(AsyncCheckpoints):
 
     async def list_checkpoints(self, path: str) -> list[dict[str, Any]]:
         if not is_notebook(path):
-            return await self.fallback.list_checkpoints(path)
+            models: list[dict[str, Any]] = await self.fallback.list_checkpoints(path)
+            return models
         return self.recorder.list(path)
 
     async def rename_checkpoint(self, checkpoint_id: str, old_path: str, new_path: str) -> None:

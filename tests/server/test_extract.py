@@ -118,3 +118,25 @@ async def test_foreign_files_conflict_with_409(jp_fetch: Any, jp_root_dir: Path)
     assert code == 409
     assert body["details"]["files"] == ["mine.txt"]
     assert (jp_root_dir / "demo" / "mine.txt").read_text() == "keep"
+
+
+async def test_another_notebooks_package_conflicts_with_409_naming_it(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    put_notebook(jp_root_dir, "a.ipynb", CELLS)
+    put_notebook(jp_root_dir, "b.ipynb", CELLS)
+    await post(jp_fetch, path="a.ipynb", output="pkg", dry_run=False)
+    manifest = (jp_root_dir / "pkg" / ".nbtools-extract.json").read_text()
+    code, body = await error(jp_fetch, path="b.ipynb", output="pkg", dry_run=False)
+    assert code == 409
+    assert body["details"]["notebook"] == "a.ipynb"
+    assert body["details"]["field"] == "output"
+    assert "a.ipynb" in body["message"]
+    assert (jp_root_dir / "pkg" / ".nbtools-extract.json").read_text() == manifest
+    # A preview into the same folder is fine: it writes nothing.
+    assert (await post(jp_fetch, path="b.ipynb", output="pkg"))["written"] is False
+    forced = await post(jp_fetch, path="b.ipynb", output="pkg", dry_run=False, force=True)
+    assert forced["written"] is True
+    assert json.loads((jp_root_dir / "pkg" / ".nbtools-extract.json").read_text())["notebook"] == (
+        "b.ipynb"
+    )

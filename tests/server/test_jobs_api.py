@@ -21,6 +21,7 @@ FORECAST = make_notebook(
     ]
 )
 FAILING = make_notebook([("code", "x = 1", []), ("code", "1 / 0", [])])
+SYNTAX_ERROR = make_notebook([("code", "x = 1", []), ("code", "x = (1 +", [])])
 
 
 @pytest.fixture
@@ -35,6 +36,7 @@ def jp_server_config() -> dict[str, Any]:
 def notebooks(jp_root_dir: Path) -> Path:
     (jp_root_dir / "forecast.ipynb").write_text(json.dumps(FORECAST))
     (jp_root_dir / "failing.ipynb").write_text(json.dumps(FAILING))
+    (jp_root_dir / "syntax.ipynb").write_text(json.dumps(SYNTAX_ERROR))
     return jp_root_dir
 
 
@@ -254,8 +256,47 @@ async def test_run_now_outputs_rerun_and_failure(jp_fetch: Any, notebooks: Path)
     }
     listed = await call(jp_fetch, "GET", "runs", path="failing.ipynb")
     assert [r["id"] for r in listed] == [failing["id"]]
+
+    # The kernel's temporary cell file (`/tmp/ipykernel_1/123.py`) is never shown.
+    syntax = await call(jp_fetch, "POST", "runs", body={"notebook_path": "syntax.ipynb"})
+    error = (await finished(jp_fetch, syntax["id"]))["error"]
+    assert (error["name"], error["cell"]) == ("SyntaxError", 1)
+    assert ".py" not in error["message"]
+    assert error["message"].endswith("(line 1)"), error["message"]
     missing = await refused(jp_fetch, "GET", "runs", str(failing["id"]), "download", "html")
     assert missing["status"] == 404
+
+
+async def test_cell_timeout_is_stored_on_jobs_and_runs_and_stops_a_slow_cell(
+    jp_fetch: Any, notebooks: Path
+) -> None:
+    (notebooks / "slow.ipynb").write_text(
+        json.dumps(
+            make_notebook([("code", "x = 1", []), ("code", "import time; time.sleep(600)", [])])
+        )
+    )
+    job = await call(
+        jp_fetch, "POST", "jobs", body={"notebook_path": "slow.ipynb", "cell_timeout_seconds": 2}
+    )
+    assert job["cell_timeout_seconds"] == 2
+    queued = await call(jp_fetch, "POST", "jobs", str(job["id"]), "run", body={})
+    assert queued["cell_timeout_seconds"] == 2
+    run = await finished(jp_fetch, queued["id"])
+    assert run["status"] == "timed_out"
+    assert run["error"] == {
+        "name": "CellTimeoutError",
+        "message": "A cell ran longer than the run's cell timeout of 2 s; its kernel was stopped.",
+        "cell": 1,
+    }
+    for body in ({"cell_timeout_seconds": 0}, {"cell_timeout_seconds": "5"}):
+        error = await refused(
+            jp_fetch, "POST", "runs", body={"notebook_path": "slow.ipynb", **body}
+        )
+        assert (error["status"], error["details"]["field"]) == (400, "cell_timeout_seconds")
+        error = await refused(
+            jp_fetch, "POST", "jobs", body={"notebook_path": "slow.ipynb", **body}
+        )
+        assert (error["status"], error["details"]["field"]) == (400, "cell_timeout_seconds")
 
 
 async def test_idempotent_submission_of_jobs_and_runs(jp_fetch: Any, notebooks: Path) -> None:

@@ -38,9 +38,9 @@ async def test_run_lineage_last_good_environment_and_reproduce(
     jp_fetch: Any, jp_root_dir: Path
 ) -> None:
     write(jp_root_dir, "print('old', n)")
-    none_yet = await refused(jp_fetch, "GET", "env", "last-run", path="nb.ipynb")
-    assert none_yet["status"] == 404
-    assert "No successful run of nb.ipynb recorded an environment" in none_yet["message"]
+    # Not run yet: a normal, empty answer (no 404 in the browser's console).
+    none_yet = await call(jp_fetch, "GET", "env", "last-run", path="nb.ipynb")
+    assert none_yet == {"run": None, "snapshot": None}
 
     queued = await call(jp_fetch, "POST", "runs", body={"notebook_path": "nb.ipynb"})
     first = await finished(jp_fetch, queued["id"])

@@ -179,3 +179,57 @@ async def test_no_token_in_the_log_on_4xx_or_5xx(
     assert f"GET {boom}?token=[secret]&x=1" in text
     assert "a bug" in text
     assert token not in text  # ... without the token (query or Authorization header)
+
+
+async def cookie_login(client: Any, base_url: str, token: str) -> str:
+    """Log in as a browser does (the login form, with the token as password): the cookies."""
+    form = await client.fetch(url_path_join(base_url, "login"))
+    xsrf = form.headers.get_list("Set-Cookie")[0].split(";")[0]
+    body = f"_xsrf={xsrf.split('=', 1)[1]}&password={token}"
+    with pytest.raises(HTTPClientError) as redirect:
+        await client.fetch(
+            url_path_join(base_url, "login"),
+            method="POST",
+            body=body,
+            headers={"Cookie": xsrf},
+            follow_redirects=False,
+        )
+    assert redirect.value.code == 302
+    assert redirect.value.response is not None
+    cookies = [c.split(";")[0] for c in redirect.value.response.headers.get_list("Set-Cookie")]
+    return "; ".join([xsrf, *cookies])
+
+
+async def test_downloads_refuse_a_cookie_request_from_another_site(
+    jp_fetch: Any,
+    jp_root_dir: Path,
+    jp_serverapp: Any,
+    http_server_client: Any,
+    jp_base_url: str,
+    jp_http_port: int,
+) -> None:
+    (jp_root_dir / "nb.ipynb").write_text(json.dumps(NOTEBOOK))
+    run = await call(jp_fetch, "POST", "runs", body={"notebook_path": "nb.ipynb"})
+    assert (await finished(jp_fetch, run["id"]))["status"] == "succeeded"
+    cookie = await cookie_login(
+        http_server_client, jp_base_url, jp_serverapp.identity_provider.token
+    )
+    download = url_path_join(jp_base_url, "nbtools/api/runs", str(run["id"]), "download/notebook")
+    own = f"http://127.0.0.1:{jp_http_port}{jp_base_url}lab"
+    for referer in (
+        None,
+        "http://evil.example/page",
+        f"https://127.0.0.1.evil.example{jp_base_url}",
+    ):
+        headers = {"Cookie": cookie, **({"Referer": referer} if referer else {})}
+        with pytest.raises(HTTPClientError) as info:
+            await http_server_client.fetch(download, headers=headers)
+        assert info.value.code == 403, referer
+    response = await http_server_client.fetch(download, headers={"Cookie": cookie, "Referer": own})
+    assert response.code == 200
+    assert "".join(json.loads(response.body)["cells"][0]["source"]) == "days = 7"
+    # Cookie login is real: the same cookie reads the API (no cross-site check on JSON reads).
+    listed = await http_server_client.fetch(
+        url_path_join(jp_base_url, "nbtools/api/runs"), headers={"Cookie": cookie}
+    )
+    assert [r["id"] for r in json.loads(listed.body)] == [run["id"]]

@@ -118,6 +118,23 @@ def test_foreign_files_are_refused_unless_forced(
     assert (out / "data.csv").read_text() == "a,b\n"
 
 
+def test_another_notebooks_package_is_refused_unless_forced(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    first = notebook_factory("first.ipynb", GOOD[:2])
+    second = notebook_factory("second.ipynb", GOOD[:2])
+    out = tmp_path / "pkg"
+    assert run_cli("extract", str(first), "-o", str(out)).returncode == 0
+    before = (out / ".nbtools-extract.json").read_text()
+    refused = run_cli("extract", str(second), "-o", str(out))
+    assert refused.returncode == 2
+    assert "package of another notebook, first.ipynb" in refused.stderr
+    assert (out / ".nbtools-extract.json").read_text() == before
+    assert run_cli("extract", str(first), "-o", str(out)).returncode == 0  # its own: fine
+    assert run_cli("extract", str(second), "-o", str(out), "--force").returncode == 0
+    assert json.loads((out / ".nbtools-extract.json").read_text())["notebook"] == "second.ipynb"
+
+
 def test_names_from_a_star_import_warn_and_the_package_passes_its_tests(
     notebook_factory: NotebookFactory, tmp_path: Path
 ) -> None:

@@ -1,8 +1,9 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import * as fs from 'fs';
 
 import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
+import { test } from './fixtures';
 
 const NOTEBOOK = 'env.ipynb';
 

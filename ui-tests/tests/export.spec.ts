@@ -1,7 +1,8 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
 import { attachScreenshot } from './helpers';
+import { test } from './fixtures';
 
 /** A notebook from [source, tags] pairs; the first entry is a markdown title. */
 function notebook(title: string, cells: [string, string[]][]): string {

@@ -1,7 +1,8 @@
-import { expect, galata, test } from '@jupyterlab/galata';
+import { expect, galata } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
 import { attachScreenshot, openSection } from './helpers';
+import { test } from './fixtures';
 
 function notebook(parameters: string, body: string): string {
   const cell = (id: string, source: string, tags: string[]) => ({
@@ -50,10 +51,12 @@ test.describe('Jobs section', () => {
     await expect(times).toHaveValue('1');
     await times.fill('3');
     await expect(form.getByRole('textbox', { name: 'city' })).toHaveValue('Lisbon');
-    await form.getByRole('radio', { name: 'On a schedule' }).check();
+    await form.getByRole('radio', { name: 'On a schedule (saved as a job)' }).check();
     await expect(form.getByLabel('Next runs')).toContainText('At 06:00 AM', { timeout: 15_000 });
-    await form.getByRole('radio', { name: 'Run now (no schedule)' }).check();
-    await form.getByRole('button', { name: 'Save and run now' }).click();
+    await expect(form.getByRole('textbox', { name: 'Job name' })).toHaveValue('greet');
+    await form.getByRole('radio', { name: 'Run once now (no job is saved)' }).check();
+    await expect(form.getByRole('textbox', { name: 'Job name' })).toHaveCount(0);
+    await form.getByRole('button', { name: 'Run now', exact: true }).click();
 
     const runs = panel.getByRole('list', { name: 'Runs' });
     const run = runs.getByRole('listitem').first();
@@ -61,7 +64,10 @@ test.describe('Jobs section', () => {
       timeout: 60_000
     });
     await expect(run).toContainText('{"times":3}');
-    await expect(panel.getByRole('list', { name: 'Jobs' })).toContainText('greet');
+    // A one-off run is a run, not a job definition.
+    await expect(panel.getByRole('list', { name: 'Jobs' })).toHaveCount(0);
+    const jobs = await page.request.get(`/nbtools/api/jobs?path=${tmpPath}/greet.ipynb`);
+    expect(await jobs.json()).toEqual([]);
     await attachScreenshot(page, testInfo, 'jobs-succeeded');
 
     await run.getByRole('button', { name: 'Open output' }).click();
@@ -71,7 +77,7 @@ test.describe('Jobs section', () => {
     await expect(page.getByText('LisbonLisbonLisbon')).toBeVisible();
   });
 
-  test('a failing notebook shows its error in the runs list', async ({
+  test('a run error names its cell as JupyterLab numbers it and opens the output there', async ({
     page,
     tmpPath
   }, testInfo) => {
@@ -80,15 +86,71 @@ test.describe('Jobs section', () => {
     const panel = await openSection(page, 'boom.ipynb', 'Jobs');
 
     await panel.getByRole('button', { name: 'Create job' }).click();
-    await panel.getByRole('button', { name: 'Save and run now' }).click();
+    await panel.getByRole('button', { name: 'Run now', exact: true }).click();
 
     const run = panel.getByRole('list', { name: 'Runs' }).getByRole('listitem').first();
     await expect(run.getByTestId('nbtools-run-status')).toHaveText('failed', { timeout: 60_000 });
-    await expect(run.getByTestId('nbtools-run-error')).toHaveText(
-      'ZeroDivisionError: division by zero (cell 1)'
-    );
+    const error = run.getByTestId('nbtools-run-error');
+    await expect(error).toHaveText('ZeroDivisionError: division by zero cell 2');
     await expect(run.getByRole('button', { name: 'Rerun' })).toBeVisible();
     await attachScreenshot(page, testInfo, 'jobs-failed');
+
+    // The link opens the executed notebook (with papermill's added cells) at that cell.
+    await error.getByRole('button', { name: 'cell 2' }).click();
+    await expect(page.getByRole('tab', { name: /boom-run-\d+\.ipynb/ })).toBeVisible({
+      timeout: 15_000
+    });
+    const output = page.locator('.jp-NotebookPanel:visible');
+    await expect(output.locator('.jp-Cell.jp-mod-active')).toContainText('1 / divisor');
+    await expect(output.locator('.jp-Cell.jp-mod-active')).toBeInViewport();
+  });
+
+  test('a job has a unique name, shown in the list; deleting it asks first', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    await open(page, tmpPath, 'report.ipynb', notebook('days = 1', 'days'));
+    const panel = await openSection(page, 'report.ipynb', 'Jobs');
+    await panel.getByRole('button', { name: 'Create job' }).click();
+    let form = panel.getByRole('form', { name: 'Create job' });
+    await form.getByRole('radio', { name: 'On a schedule (saved as a job)' }).check();
+    const name = form.getByRole('textbox', { name: 'Job name' });
+    await expect(name).toHaveValue('report');
+    await name.fill('');
+    await form.getByRole('button', { name: 'Create schedule' }).click();
+    await expect(name).toHaveAttribute('aria-invalid', 'true');
+    await expect(name).toBeFocused();
+    await expect(form.getByText('A job needs a name.')).toBeVisible();
+    await name.fill('Morning report');
+    await expect(form.getByText('A job needs a name.')).toHaveCount(0);
+    await form.getByRole('button', { name: 'Create schedule' }).click();
+    const jobs = panel.getByRole('list', { name: 'Jobs' });
+    await expect(jobs.getByRole('listitem', { name: 'Morning report' })).toBeVisible();
+
+    // A second job: the name is taken, the server says so under the field.
+    await panel.getByRole('button', { name: 'Create job' }).click();
+    form = panel.getByRole('form', { name: 'Create job' });
+    await form.getByRole('radio', { name: 'On a schedule (saved as a job)' }).check();
+    await form.getByRole('textbox', { name: 'Job name' }).fill('Morning report');
+    await form.getByRole('button', { name: 'Create schedule' }).click();
+    await expect(form.getByText("Another job is named 'Morning report'")).toBeVisible();
+    await expect(form.getByRole('textbox', { name: 'Job name' })).toHaveAttribute(
+      'aria-invalid',
+      'true'
+    );
+    await form.getByRole('button', { name: 'Cancel' }).click();
+
+    const job = jobs.getByRole('listitem', { name: 'Morning report' });
+    await job.getByRole('button', { name: 'Delete', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog).toContainText('Delete job "Morning report"?');
+    await expect(dialog).toContainText('Its past runs stay readable');
+    await attachScreenshot(page, testInfo, 'jobs-delete-dialog');
+    await dialog.getByRole('button', { name: 'Keep the job' }).click();
+    await expect(job).toBeVisible();
+    await job.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+    await expect(panel.getByRole('list', { name: 'Jobs' })).toHaveCount(0);
   });
 });
 

@@ -1,7 +1,8 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
 import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
+import { test } from './fixtures';
 
 const NOTEBOOK = 'lineage.ipynb';
 

@@ -1,6 +1,7 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
 
 import { attachScreenshot, notebookJson } from './helpers';
+import { test } from './fixtures';
 
 const METRIC_MIME = 'application/vnd.nbtools.metric+json';
 const HINT = 'Recorded as a metric of scheduled runs of this notebook';

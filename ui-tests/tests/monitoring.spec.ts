@@ -1,10 +1,11 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 
 import { attachScreenshot, notebookJson, sectionToggle } from './helpers';
+import { test } from './fixtures';
 
 const API = '/nbtools/api';
 

@@ -1,7 +1,15 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
 import type { Locator, Request } from '@playwright/test';
 
-import { attachScreenshot, productionPanel, sectionToggle } from './helpers';
+import {
+  attachScreenshot,
+  codeCell,
+  notebookJson,
+  openSection,
+  productionPanel,
+  sectionToggle
+} from './helpers';
+import { test } from './fixtures';
 
 const PANEL_ID = 'nbtools-production-panel';
 const SECTIONS = ['Status', 'Versions', 'Package', 'Jobs', 'Environment', 'Alerts'];
@@ -56,4 +64,75 @@ test('only Status is expanded at first; what the user expands stays expanded aft
   await expectOnlyExpanded(panel, 'Jobs');
   await expect(panel.getByText('Open a notebook to run it as a job.')).toBeVisible();
   await attachScreenshot(page, testInfo, 'panel-restored');
+});
+
+test('the keyboard reaches the sections in the order they are shown', async ({ page }) => {
+  await page.sidebar.openTab(PANEL_ID);
+  const panel = productionPanel(page);
+  await sectionToggle(panel, 'Status').focus();
+  const reached: string[] = [];
+  for (let step = 1; step < SECTIONS.length; step++) {
+    await page.keyboard.press('Tab');
+    // Status is expanded: its own controls come before the next header.
+    for (let guard = 0; guard < 10; guard++) {
+      const label = await page.evaluate(() =>
+        document.activeElement?.classList.contains('jp-nbtools-SectionToggle')
+          ? (document.activeElement.textContent ?? '')
+          : null
+      );
+      if (label !== null) {
+        reached.push(label.trim());
+        break;
+      }
+      await page.keyboard.press('Tab');
+    }
+  }
+  expect(reached).toEqual(SECTIONS.slice(1));
+  const tops = await panel
+    .locator('.jp-nbtools-SectionToggle')
+    .evaluateAll(nodes => nodes.map(node => node.getBoundingClientRect().top));
+  expect([...tops].sort((a, b) => a - b)).toEqual(tops);
+});
+
+test('the palette has one Productionize and the production commands', async ({ page }) => {
+  await page.keyboard.press('Control+Shift+C');
+  const palette = page.locator('#command-palette');
+  const search = palette.getByRole('textbox');
+  await search.fill('Productionize');
+  await expect(palette.locator('.lm-CommandPalette-item:visible')).toHaveCount(1);
+  for (const label of [
+    'Create Job…',
+    'Run Notebook Now',
+    'Save Version…',
+    'Compare with Previous Version',
+    'Snapshot Environment'
+  ]) {
+    await search.fill(label);
+    await expect(
+      palette.locator('.lm-CommandPalette-item:visible', { hasText: label }).first()
+    ).toBeVisible();
+  }
+  await page.keyboard.press('Escape');
+});
+
+test('a notebook with no runs yet is an empty state, with no failed request', async ({
+  page,
+  tmpPath
+}) => {
+  const failed: string[] = [];
+  page.on('response', response => {
+    if (response.url().includes('/nbtools/api/') && response.status() >= 400) {
+      failed.push(`${response.status()} ${response.url()}`);
+    }
+  });
+  const path = `${tmpPath}/never-run.ipynb`;
+  expect(
+    await page.contents.uploadContent(notebookJson([codeCell('a', 'x = 1', [])]), 'text', path)
+  ).toBe(true);
+  expect(await page.notebook.openByPath(path)).toBe(true);
+  const panel = await openSection(page, 'never-run.ipynb', 'Jobs');
+  await expect(panel.getByText('No runs of this notebook yet.')).toBeVisible();
+  await sectionToggle(panel, 'Environment').click();
+  await expect(panel.getByTestId('nbtools-env-snapshot')).toBeVisible({ timeout: 30_000 });
+  expect(failed).toEqual([]);
 });

@@ -1,9 +1,10 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 
 import { attachScreenshot, productionPanel } from './helpers';
+import { test } from './fixtures';
 
 const NOTEBOOK = 'forecast.ipynb';
 

@@ -1,7 +1,8 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
 import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
+import { test } from './fixtures';
 
 const NOTEBOOK = 'history.ipynb';
 
@@ -69,21 +70,32 @@ test.describe('Versions section', () => {
     await attachScreenshot(page, testInfo, 'versions-dark');
   });
 
-  test("JupyterLab's Revert to Checkpoint offers the versions", async ({ page }) => {
+  test('File > Revert Notebook to Version… lists the versions by their numbers', async ({
+    page
+  }) => {
     const panel = await openVersionsSection(page);
     await editAndSave(page, 'rate = 5');
     await expect(
       panel.getByRole('list', { name: 'Versions' }).getByRole('button', { name: 'Version 2' })
     ).toBeVisible();
 
-    await page.menu.clickMenuItem('File>Revert Notebook to Checkpoint…');
+    await page.menu.clickMenuItem('File>Revert Notebook to Version…');
     const dialog = page.getByRole('dialog');
     const choice = dialog.getByRole('combobox');
-    await expect(choice.locator('option')).toHaveCount(2);
-    await choice.selectOption({ index: 1 }); // the oldest: the notebook as uploaded
+    await expect(choice.locator('option')).toHaveText([/^Version 2 · /, /^Version 1 · /]);
+    await choice.selectOption({ index: 1 }); // version 1: the notebook as uploaded
     await dialog.getByRole('button', { name: 'OK' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Revert to Checkpoint' }).click();
+    const confirm = page.getByRole('dialog');
+    await expect(confirm).toContainText('Revert to version 1?');
+    await confirm.getByRole('button', { name: 'Revert' }).click();
     await expect.poll(() => page.notebook.getCellTextInput(0)).toBe('rate = 1');
+
+    // JupyterLab's own Revert to Checkpoint offers one checkpoint, the last save, with no
+    // number of its own to contradict the versions'.
+    await page.menu.clickMenuItem('File>Revert Notebook to Checkpoint…');
+    const own = page.getByRole('dialog');
+    await expect(own.getByRole('combobox')).toHaveCount(0);
+    await own.getByRole('button', { name: 'Cancel' }).click();
   });
 
   test('a save that could not be recorded is reported', async ({ page }) => {

@@ -56,3 +56,10 @@ export function isApiErrorBody(value: unknown): value is ApiErrorBody {
   const body = value as Record<string, unknown>;
   return typeof body.error === 'string' && typeof body.message === 'string';
 }
+
+/**
+ * Any thrown value as an `Error` (its message is what the user sees).
+ */
+export function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}

@@ -1,5 +1,5 @@
-export { NbtoolsApiError, ServerExtensionMissingError, isApiErrorBody } from './errors';
-export { API_NAMESPACE, requestAPI } from './request';
+export { NbtoolsApiError, ServerExtensionMissingError, asError, isApiErrorBody } from './errors';
+export { API_NAMESPACE, fetchAPI, requestAPI } from './request';
 export { getStatus } from './status';
 export type { ApiErrorBody, ServerStatus } from './types';
 export { extractPackage } from './extract';
@@ -32,6 +32,7 @@ export {
   previewCron,
   rerunRun,
   runJob,
+  runNotebook,
   updateJob
 } from './jobs';
 export type {
@@ -43,6 +44,7 @@ export type {
   NotebookParameters,
   ParameterType,
   Run,
+  RunOnce,
   RunStatus
 } from './jobs';
 export { diffVersions, listVersions, restoreVersion, saveVersion } from './versions';

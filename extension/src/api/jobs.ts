@@ -1,8 +1,4 @@
-import { URLExt } from '@jupyterlab/coreutils';
-import { ServerConnection } from '@jupyterlab/services';
-
-import { NbtoolsApiError, isApiErrorBody } from './errors';
-import { API_NAMESPACE, requestAPI } from './request';
+import { fetchAPI, requestAPI } from './request';
 import type { LineageRun } from './lineage';
 
 /**
@@ -112,6 +108,19 @@ export function deleteJob(id: number): Promise<void> {
   return requestAPI<void>(`jobs/${id}`, { method: 'DELETE' });
 }
 
+/** What a one-off run of a notebook (without a job) takes. */
+export interface RunOnce {
+  notebook_path: string;
+  parameters?: Record<string, unknown>;
+  timeout_seconds?: number | null;
+  output_html?: boolean;
+}
+
+/** Queue one run of a notebook, without creating a job. */
+export function runNotebook(request: RunOnce): Promise<Run> {
+  return requestAPI<Run>('runs', { method: 'POST', body: JSON.stringify(request) });
+}
+
 export function runJob(id: number): Promise<Run> {
   return requestAPI<Run>(`jobs/${id}/run`, { method: 'POST', body: '{}' });
 }
@@ -144,25 +153,8 @@ export function openRunOutput(id: number): Promise<{ path: string }> {
 /**
  * The run's HTML report as a file download (never rendered on the Jupyter origin).
  */
-export async function downloadRunHtml(
-  id: number,
-  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
-): Promise<{ filename: string; blob: Blob }> {
-  const url = URLExt.join(settings.baseUrl, API_NAMESPACE, `runs/${id}/download/html`);
-  const response = await ServerConnection.makeRequest(url, {}, settings);
-  if (!response.ok) {
-    let body: unknown = undefined;
-    try {
-      body = await response.json();
-    } catch {
-      // not JSON: reported below with the status
-    }
-    throw new NbtoolsApiError(
-      isApiErrorBody(body)
-        ? { status: response.status, ...body }
-        : { status: response.status, error: 'HTTPError', message: response.statusText }
-    );
-  }
+export async function downloadRunHtml(id: number): Promise<{ filename: string; blob: Blob }> {
+  const response = await fetchAPI(`runs/${id}/download/html`);
   const disposition = response.headers.get('Content-Disposition') ?? '';
   const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `run-${id}.html`;
   return { filename, blob: await response.blob() };

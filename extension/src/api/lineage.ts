@@ -1,4 +1,3 @@
-import { NbtoolsApiError } from './errors';
 import type { SnapshotSummary } from './env';
 import { requestAPI } from './request';
 
@@ -64,16 +63,10 @@ export interface LastRunEnvironment {
  * when no successful run recorded one.
  */
 export async function getLastRunEnvironment(path: string): Promise<LastRunEnvironment | null> {
-  try {
-    return await requestAPI<LastRunEnvironment>(
-      `env/last-run?${new URLSearchParams({ path }).toString()}`
-    );
-  } catch (reason) {
-    if (reason instanceof NbtoolsApiError && reason.status === 404) {
-      return null;
-    }
-    throw reason;
-  }
+  const found = await requestAPI<LastRunEnvironment | { run: null; snapshot: null }>(
+    `env/last-run?${new URLSearchParams({ path }).toString()}`
+  );
+  return found.run === null ? null : found;
 }
 
 /**

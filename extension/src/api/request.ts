@@ -1,7 +1,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { NbtoolsApiError, ServerExtensionMissingError, isApiErrorBody } from './errors';
+import { NbtoolsApiError, ServerExtensionMissingError, asError, isApiErrorBody } from './errors';
 
 /**
  * URL prefix of the nbtools REST API, relative to the server's base URL.
@@ -11,7 +11,7 @@ export const API_NAMESPACE = 'nbtools/api';
 /**
  * Call the nbtools REST API and return the parsed JSON answer.
  *
- * This is the only function of the extension that talks HTTP.
+ * With `fetchAPI`, the only functions of the extension that talk HTTP.
  *
  * @param endpoint - path below `nbtools/api/`, e.g. `status`
  * @param init - fetch options (method, body, ...)
@@ -25,6 +25,29 @@ export async function requestAPI<T>(
   init: RequestInit = {},
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
 ): Promise<T> {
+  const response = await fetchAPI(endpoint, init, settings);
+  const text = await response.text();
+  if (response.status === 204 || text === '') {
+    return undefined as T;
+  }
+  const body = parseJson(text);
+  if (body === undefined) {
+    // A success answer that is not JSON (typically an HTML page) does not
+    // come from the nbtools API.
+    throw new ServerExtensionMissingError(response.url, response.status);
+  }
+  return body as T;
+}
+
+/**
+ * Call the nbtools REST API and return its successful answer as it is (for
+ * downloads); error answers throw as with `requestAPI`.
+ */
+export async function fetchAPI(
+  endpoint: string,
+  init: RequestInit = {},
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<Response> {
   const url = URLExt.join(settings.baseUrl, API_NAMESPACE, endpoint);
 
   let response: Response;
@@ -34,41 +57,29 @@ export async function requestAPI<T>(
     throw new NbtoolsApiError({
       status: 0,
       error: 'NetworkError',
-      message: `Could not reach the Jupyter server: ${errorText(reason)}`,
+      message: `Could not reach the Jupyter server: ${asError(reason).message}`,
       details: { url }
     });
   }
-
-  const text = await response.text();
-  const body = parseJson(text);
-
-  if (!response.ok) {
-    if (isApiErrorBody(body)) {
-      throw new NbtoolsApiError({ status: response.status, ...body });
-    }
-    // Our handlers answer every 404 with a JSON error body; a bare 404 means
-    // that no handler is registered under the nbtools prefix at all.
-    if (response.status === 404) {
-      throw new ServerExtensionMissingError(url, response.status);
-    }
-    throw new NbtoolsApiError({
-      status: response.status,
-      error: 'HTTPError',
-      message:
-        serverMessage(body) ?? `The server answered ${response.status} ${response.statusText}.`,
-      details: { url }
-    });
+  if (response.ok) {
+    return response;
   }
-
-  if (response.status === 204 || text === '') {
-    return undefined as T;
+  const body = parseJson(await response.text());
+  if (isApiErrorBody(body)) {
+    throw new NbtoolsApiError({ status: response.status, ...body });
   }
-  if (body === undefined) {
-    // A success answer that is not JSON (typically an HTML page) does not
-    // come from the nbtools API.
+  // Our handlers answer every 404 with a JSON error body; a bare 404 means
+  // that no handler is registered under the nbtools prefix at all.
+  if (response.status === 404) {
     throw new ServerExtensionMissingError(url, response.status);
   }
-  return body as T;
+  throw new NbtoolsApiError({
+    status: response.status,
+    error: 'HTTPError',
+    message:
+      serverMessage(body) ?? `The server answered ${response.status} ${response.statusText}.`,
+    details: { url }
+  });
 }
 
 function parseJson(text: string): unknown {
@@ -90,8 +101,4 @@ function serverMessage(body: unknown): string | undefined {
     }
   }
   return undefined;
-}
-
-function errorText(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
 }

@@ -2,10 +2,10 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button, HTMLSelect, InputGroup } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { previewCron } from '../api';
+import { asError, previewCron } from '../api';
 import type { CronPreview, JobFields, MissedPolicy, NotebookParameter } from '../api';
-import type { JobForm, JobsModel } from './jobsModel';
-import { messageOf } from './jobsModel';
+import { fieldOf } from './jobsModel';
+import type { FieldErrors, JobForm, JobsModel } from './jobsModel';
 
 const PRESETS = ['hourly', 'daily', 'weekdays', 'weekly', 'monthly'];
 const CUSTOM = 'custom';
@@ -57,10 +57,63 @@ function parse(parameter: NotebookParameter, text: string, trans: TranslationBun
   }
 }
 
+/** The fields in the order they appear, for moving the focus to the first error. */
+const WHOLE_NUMBERS: [string, number][] = [
+  ['retries', 0],
+  ['retry_backoff_seconds', 0],
+  ['max_concurrent', 1]
+];
+
 /**
- * The create/edit job form: parameters generated from the notebook's
- * `parameters` cell, run now or a cron schedule with a live preview, and the
- * run options.
+ * A labelled form field with its error under it: the control gets `id`,
+ * `aria-invalid` and `aria-describedby` from `control(props)`.
+ */
+function Field({
+  id,
+  label,
+  error,
+  hint,
+  control
+}: {
+  id: string;
+  label: React.ReactNode;
+  error?: string;
+  hint?: string;
+  control: (props: {
+    id: string;
+    'aria-invalid': boolean;
+    'aria-describedby'?: string;
+  }) => React.ReactElement;
+}): React.ReactElement {
+  const described = [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean);
+  return (
+    <div className={`jp-nbtools-JobForm-field${error ? ' jp-mod-invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {control({
+        id,
+        'aria-invalid': !!error,
+        ...(described.length ? { 'aria-describedby': described.join(' ') } : {})
+      })}
+      {hint && (
+        <p id={`${id}-hint`} className="jp-nbtools-JobForm-hint">
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p id={`${id}-error`} className="jp-nbtools-FieldError">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/**
+ * The create/edit job form: a name, parameters generated from the notebook's
+ * `parameters` cell, a one-off run now or a cron schedule with a live
+ * preview, and the run options. Each field's error shows under it, all at
+ * once; after the first attempt to submit they are checked again as the user
+ * types, and the focus moves to the first one.
  */
 export function JobFormView({
   model,
@@ -73,22 +126,31 @@ export function JobFormView({
 }): React.ReactElement {
   const job = form.job;
   const declared = form.parameters?.parameters ?? [];
+  const prefix = `jp-nbtools-job-${React.useId().replace(/:/g, '')}`;
+  const formRef = React.useRef<HTMLFormElement>(null);
+  const [name, setName] = React.useState(job?.name ?? form.defaultName);
   const [values, setValues] = React.useState<Record<string, string>>({});
   const [scheduled, setScheduled] = React.useState(Boolean(job?.cron));
   const initialCron = job?.cron ?? '0 6 * * *';
   const [preset, setPreset] = React.useState(PRESETS.find(name => name === initialCron) ?? CUSTOM);
   const [cron, setCron] = React.useState(initialCron);
   const [timezone, setTimezone] = React.useState(job?.timezone ?? localTimezone());
-  const [retries, setRetries] = React.useState(String(job?.retries ?? 0));
-  const [backoff, setBackoff] = React.useState(String(job?.retry_backoff_seconds ?? 60));
-  const [timeout, setTimeoutText] = React.useState(String(job?.timeout_seconds ?? ''));
-  const [concurrent, setConcurrent] = React.useState(String(job?.max_concurrent ?? 1));
+  const [numbers, setNumbers] = React.useState<Record<string, string>>({
+    retries: String(job?.retries ?? 0),
+    retry_backoff_seconds: String(job?.retry_backoff_seconds ?? 60),
+    timeout_seconds: String(job?.timeout_seconds ?? ''),
+    max_concurrent: String(job?.max_concurrent ?? 1)
+  });
   const [html, setHtml] = React.useState(job?.output_html ?? false);
   const [missed, setMissed] = React.useState<MissedPolicy>(job?.missed_policy ?? 'run_once');
   const [preview, setPreview] = React.useState<CronPreview | null>(null);
-  const [problem, setProblem] = React.useState<string | null>(null);
+  const [scheduleError, setScheduleError] = React.useState<FieldErrors>({});
+  const [serverErrors, setServerErrors] = React.useState<FieldErrors>({});
+  const [attempted, setAttempted] = React.useState(false);
   const [saving, setSaving] = React.useState(false);
+  const focusPending = React.useRef(false);
 
+  const savesJob = scheduled || job !== null;
   const expression = preset === CUSTOM ? cron : preset;
   React.useEffect(() => {
     if (!scheduled) {
@@ -97,8 +159,16 @@ export function JobFormView({
     let current = true;
     const timer = window.setTimeout(() => {
       previewCron(expression, timezone)
-        .then(result => current && (setPreview(result), setProblem(null)))
-        .catch(reason => current && (setPreview(null), setProblem(messageOf(reason))));
+        .then(result => current && (setPreview(result), setScheduleError({})))
+        .catch(reason => {
+          if (current) {
+            setPreview(null);
+            const field = fieldOf(reason);
+            setScheduleError({
+              [field === 'timezone' ? 'timezone' : 'cron']: asError(reason).message
+            });
+          }
+        });
     }, 250);
     return () => {
       current = false;
@@ -110,152 +180,233 @@ export function JobFormView({
     values[parameter.name] ??
     display(parameter, job?.parameters[parameter.name] ?? parameter.default);
 
-  const submit = async (runNow: boolean): Promise<void> => {
-    let fields: JobFields;
-    try {
-      const parameters: Record<string, unknown> = {};
-      for (const parameter of declared) {
-        const text = valueOf(parameter);
-        const stored = job?.parameters[parameter.name];
-        if (text !== display(parameter, parameter.default) || stored !== undefined) {
+  /** The fields as the server takes them, and the errors found before sending. */
+  const collect = (): { fields: JobFields; errors: FieldErrors } => {
+    const errors: FieldErrors = {};
+    const parameters: Record<string, unknown> = {};
+    for (const parameter of declared) {
+      const text = valueOf(parameter);
+      const stored = job?.parameters[parameter.name];
+      if (text !== display(parameter, parameter.default) || stored !== undefined) {
+        try {
           parameters[parameter.name] = parse(parameter, text, trans);
+        } catch (reason) {
+          errors[`parameter:${parameter.name}`] = asError(reason).message;
         }
       }
-      fields = {
-        parameters,
-        cron: scheduled ? expression : null,
-        timezone,
-        retries: Number(retries),
-        retry_backoff_seconds: Number(backoff),
-        timeout_seconds: timeout.trim() === '' ? null : Number(timeout),
-        max_concurrent: Number(concurrent),
-        output_html: html,
-        missed_policy: missed
-      };
-    } catch (reason) {
-      setProblem(messageOf(reason));
+    }
+    if (savesJob && name.trim() === '') {
+      errors.name = trans.__('A job needs a name.');
+    }
+    const whole: Record<string, number> = {};
+    for (const [field, minimum] of WHOLE_NUMBERS) {
+      const text = numbers[field].trim();
+      if (!/^\d+$/.test(text) || Number(text) < minimum) {
+        errors[field] = trans.__('Enter a whole number of at least %1.', minimum);
+      }
+      whole[field] = Number(text);
+    }
+    const timeoutText = numbers.timeout_seconds.trim();
+    if (timeoutText !== '' && (!/^\d+$/.test(timeoutText) || Number(timeoutText) < 1)) {
+      errors.timeout_seconds = trans.__('Enter a whole number of seconds, or leave it empty.');
+    }
+    const fields: JobFields = {
+      parameters,
+      cron: scheduled ? expression : null,
+      timezone,
+      retries: whole.retries,
+      retry_backoff_seconds: whole.retry_backoff_seconds,
+      timeout_seconds: timeoutText === '' ? null : Number(timeoutText),
+      max_concurrent: whole.max_concurrent,
+      output_html: html,
+      missed_policy: missed,
+      ...(savesJob ? { name: name.trim() } : {})
+    };
+    return { fields, errors: scheduled ? { ...errors, ...scheduleError } : errors };
+  };
+
+  const { fields, errors: clientErrors } = collect();
+  const errors: FieldErrors = { ...(attempted ? clientErrors : {}), ...serverErrors };
+
+  // Move the focus to the first field in error once they are shown.
+  React.useEffect(() => {
+    if (focusPending.current) {
+      focusPending.current = false;
+      formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    }
+  });
+
+  /** A change of `field` makes the server's error about it stale. */
+  const changed = (field: string): void => {
+    if (field in serverErrors) {
+      setServerErrors(
+        Object.fromEntries(Object.entries(serverErrors).filter(([key]) => key !== field))
+      );
+    }
+  };
+
+  const submit = async (): Promise<void> => {
+    setAttempted(true);
+    if (Object.keys(clientErrors).length > 0) {
+      focusPending.current = !attempted;
+      if (attempted) {
+        formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+      }
       return;
     }
     setSaving(true);
-    await model.saveForm(fields, runNow);
+    const refused = await model.saveForm(fields, !scheduled);
     setSaving(false);
+    if (refused) {
+      focusPending.current = true;
+      setServerErrors(refused);
+    }
   };
 
-  const number = (label: string, value: string, set: (text: string) => void, hint = '') => (
-    <label className="jp-nbtools-JobForm-field">
-      <span>{label}</span>
-      <InputGroup
-        type="number"
-        min="0"
-        aria-label={label}
-        placeholder={hint}
-        value={value}
-        onChange={event => set(event.currentTarget.value)}
-      />
-    </label>
+  const numberField = (field: string, label: string, hint = '') => (
+    <Field
+      id={`${prefix}-${field}`}
+      label={label}
+      error={errors[field]}
+      control={props => (
+        <InputGroup
+          {...props}
+          type="number"
+          min="0"
+          placeholder={hint}
+          value={numbers[field]}
+          onChange={event => {
+            setNumbers({ ...numbers, [field]: event.currentTarget.value });
+            changed(field);
+          }}
+        />
+      )}
+    />
   );
 
+  const formError = errors[''];
   return (
     <form
+      ref={formRef}
       className="jp-nbtools-JobForm"
       aria-label={job ? trans.__('Edit job') : trans.__('Create job')}
+      noValidate
       onSubmit={event => {
         event.preventDefault();
-        void submit(!scheduled);
+        void submit();
       }}
     >
       <p className="jp-nbtools-JobForm-title">
         {job ? trans.__('Edit job %1', job.name) : trans.__('New job for %1', form.path)}
       </p>
       <fieldset>
-        <legend>{trans.__('Parameters')}</legend>
-        {form.parameters === null && !form.error && <p>{trans.__('Reading the notebook…')}</p>}
-        {form.parameters?.cell === null && (
-          <p className="jp-nbtools-JobForm-hint">
-            {trans.__('No cell tagged "parameters": the notebook runs as it is.')}
-          </p>
-        )}
-        {declared.map(parameter => (
-          <label key={parameter.name} className="jp-nbtools-JobForm-field" title={parameter.help}>
-            <span>
-              {parameter.name} <code>{parameter.type}</code>
-            </span>
-            {parameter.type === 'bool' ? (
-              <input
-                type="checkbox"
-                aria-label={parameter.name}
-                checked={valueOf(parameter) === 'true'}
-                onChange={event =>
-                  setValues({ ...values, [parameter.name]: String(event.currentTarget.checked) })
-                }
-              />
-            ) : (
-              <InputGroup
-                aria-label={parameter.name}
-                type={parameter.type === 'int' || parameter.type === 'float' ? 'number' : 'text'}
-                step={parameter.type === 'float' ? 'any' : undefined}
-                value={valueOf(parameter)}
-                onChange={event =>
-                  setValues({ ...values, [parameter.name]: event.currentTarget.value })
-                }
-              />
-            )}
-          </label>
-        ))}
-      </fieldset>
-      <fieldset>
         <legend>{trans.__('When')}</legend>
         <label>
-          <input type="radio" checked={!scheduled} onChange={() => setScheduled(false)} />
-          {trans.__('Run now (no schedule)')}
+          <input
+            type="radio"
+            name={`${prefix}-when`}
+            checked={!scheduled}
+            onChange={() => setScheduled(false)}
+          />
+          {job ? trans.__('On demand (no schedule)') : trans.__('Run once now (no job is saved)')}
         </label>
         <label>
-          <input type="radio" checked={scheduled} onChange={() => setScheduled(true)} />
-          {trans.__('On a schedule')}
+          <input
+            type="radio"
+            name={`${prefix}-when`}
+            checked={scheduled}
+            onChange={() => setScheduled(true)}
+          />
+          {trans.__('On a schedule (saved as a job)')}
         </label>
+        {savesJob && (
+          <Field
+            id={`${prefix}-name`}
+            label={trans.__('Job name')}
+            error={errors.name}
+            control={props => (
+              <InputGroup
+                {...props}
+                required
+                value={name}
+                onChange={event => {
+                  setName(event.currentTarget.value);
+                  changed('name');
+                }}
+              />
+            )}
+          />
+        )}
         {scheduled && (
           <>
-            <label className="jp-nbtools-JobForm-field">
-              <span>{trans.__('Repeat')}</span>
-              <HTMLSelect
-                aria-label={trans.__('Repeat')}
-                value={preset}
-                onChange={event => setPreset(event.currentTarget.value)}
-              >
-                {PRESETS.map(name => (
-                  <option key={name} value={name}>
-                    {name}
-                  </option>
-                ))}
-                <option value={CUSTOM}>{trans.__('custom cron')}</option>
-              </HTMLSelect>
-            </label>
-            {preset === CUSTOM && (
-              <label className="jp-nbtools-JobForm-field">
-                <span>{trans.__('Cron')}</span>
-                <InputGroup
-                  aria-label={trans.__('Cron expression')}
-                  value={cron}
-                  onChange={event => setCron(event.currentTarget.value)}
-                />
-              </label>
-            )}
-            <label className="jp-nbtools-JobForm-field">
-              <span>{trans.__('Timezone')}</span>
-              <InputGroup
-                aria-label={trans.__('Timezone')}
-                list="jp-nbtools-timezones"
-                value={timezone}
-                onChange={event => setTimezone(event.currentTarget.value)}
+            <Field
+              id={`${prefix}-repeat`}
+              label={trans.__('Repeat')}
+              control={props => (
+                <HTMLSelect
+                  {...props}
+                  value={preset}
+                  onChange={event => {
+                    setPreset(event.currentTarget.value);
+                    changed('cron');
+                  }}
+                >
+                  {PRESETS.map(name => (
+                    <option key={name} value={name}>
+                      {name}
+                    </option>
+                  ))}
+                  <option value={CUSTOM}>{trans.__('custom cron')}</option>
+                </HTMLSelect>
+              )}
+            />
+            {preset === CUSTOM ? (
+              <Field
+                id={`${prefix}-cron`}
+                label={trans.__('Cron expression')}
+                error={errors.cron}
+                hint={trans.__('minute hour day-of-month month day-of-week')}
+                control={props => (
+                  <InputGroup
+                    {...props}
+                    value={cron}
+                    onChange={event => {
+                      setCron(event.currentTarget.value);
+                      changed('cron');
+                    }}
+                  />
+                )}
               />
-              <datalist id="jp-nbtools-timezones">
-                {timezones().map(name => (
-                  <option key={name} value={name} />
-                ))}
-              </datalist>
-            </label>
+            ) : (
+              errors.cron && <p className="jp-nbtools-FieldError">{errors.cron}</p>
+            )}
+            <Field
+              id={`${prefix}-timezone`}
+              label={trans.__('Timezone')}
+              error={errors.timezone}
+              control={props => (
+                <InputGroup
+                  {...props}
+                  list={`${prefix}-timezones`}
+                  value={timezone}
+                  onChange={event => {
+                    setTimezone(event.currentTarget.value);
+                    changed('timezone');
+                  }}
+                />
+              )}
+            />
+            <datalist id={`${prefix}-timezones`}>
+              {timezones().map(name => (
+                <option key={name} value={name} />
+              ))}
+            </datalist>
             {preview && (
-              <div className="jp-nbtools-JobForm-preview" aria-label={trans.__('Next runs')}>
+              <div
+                className="jp-nbtools-JobForm-preview"
+                role="group"
+                aria-label={trans.__('Next runs')}
+              >
                 <p>{preview.description}</p>
                 <ol>
                   {preview.next_local.map(time => (
@@ -264,26 +415,78 @@ export function JobFormView({
                 </ol>
               </div>
             )}
-            <label className="jp-nbtools-JobForm-field">
-              <span>{trans.__('After downtime')}</span>
-              <HTMLSelect
-                aria-label={trans.__('After downtime')}
-                value={missed}
-                onChange={event => setMissed(event.currentTarget.value as MissedPolicy)}
-              >
-                <option value="run_once">{trans.__('run once for missed times')}</option>
-                <option value="skip">{trans.__('skip missed times')}</option>
-              </HTMLSelect>
-            </label>
+            <Field
+              id={`${prefix}-missed`}
+              label={trans.__('After downtime')}
+              control={props => (
+                <HTMLSelect
+                  {...props}
+                  value={missed}
+                  onChange={event => setMissed(event.currentTarget.value as MissedPolicy)}
+                >
+                  <option value="run_once">{trans.__('run once for missed times')}</option>
+                  <option value="skip">{trans.__('skip missed times')}</option>
+                </HTMLSelect>
+              )}
+            />
           </>
         )}
       </fieldset>
       <fieldset>
+        <legend>{trans.__('Parameters')}</legend>
+        {form.parameters === null && !form.error && <p>{trans.__('Reading the notebook…')}</p>}
+        {form.parameters?.cell === null && (
+          <p className="jp-nbtools-JobForm-hint">
+            {trans.__('No cell tagged "parameters": the notebook runs as it is.')}
+          </p>
+        )}
+        {declared.map(parameter => {
+          const field = `parameter:${parameter.name}`;
+          const set = (text: string): void => {
+            setValues({ ...values, [parameter.name]: text });
+            changed(field);
+          };
+          return (
+            <Field
+              key={parameter.name}
+              id={`${prefix}-parameter-${parameter.name}`}
+              label={
+                <>
+                  {parameter.name} <code>{parameter.type}</code>
+                </>
+              }
+              hint={parameter.help || undefined}
+              error={errors[field]}
+              control={props =>
+                parameter.type === 'bool' ? (
+                  <input
+                    {...props}
+                    type="checkbox"
+                    checked={valueOf(parameter) === 'true'}
+                    onChange={event => set(String(event.currentTarget.checked))}
+                  />
+                ) : (
+                  <InputGroup
+                    {...props}
+                    type={
+                      parameter.type === 'int' || parameter.type === 'float' ? 'number' : 'text'
+                    }
+                    step={parameter.type === 'float' ? 'any' : undefined}
+                    value={valueOf(parameter)}
+                    onChange={event => set(event.currentTarget.value)}
+                  />
+                )
+              }
+            />
+          );
+        })}
+      </fieldset>
+      <fieldset>
         <legend>{trans.__('Options')}</legend>
-        {number(trans.__('Retries'), retries, setRetries)}
-        {number(trans.__('Retry backoff (s)'), backoff, setBackoff)}
-        {number(trans.__('Timeout (s)'), timeout, setTimeoutText, trans.__('none'))}
-        {number(trans.__('Max concurrent runs'), concurrent, setConcurrent)}
+        {savesJob && numberField('retries', trans.__('Retries'))}
+        {savesJob && numberField('retry_backoff_seconds', trans.__('Retry backoff (s)'))}
+        {numberField('timeout_seconds', trans.__('Timeout (s)'), trans.__('none'))}
+        {savesJob && numberField('max_concurrent', trans.__('Max concurrent runs'))}
         <label>
           <input
             type="checkbox"
@@ -293,9 +496,18 @@ export function JobFormView({
           {trans.__('Also save an HTML report')}
         </label>
       </fieldset>
-      {(problem || form.error) && (
+      {(formError || form.error) && (
         <p role="alert" className="jp-nbtools-Error-message">
-          {problem ?? form.error}
+          {formError ?? form.error}
+        </p>
+      )}
+      {attempted && Object.keys(errors).length > 0 && (
+        <p role="alert" className="jp-nbtools-Error-message">
+          {trans._n(
+            'Correct the field marked below.',
+            'Correct the %1 fields marked below.',
+            Object.keys(errors).filter(key => key !== '').length
+          )}
         </p>
       )}
       <div className="jp-nbtools-JobForm-actions">
@@ -304,7 +516,9 @@ export function JobFormView({
             ? job
               ? trans.__('Save')
               : trans.__('Create schedule')
-            : trans.__('Save and run now')}
+            : job
+              ? trans.__('Save and run now')
+              : trans.__('Run now')}
         </Button>
         <Button type="button" minimal onClick={() => model.closeForm()}>
           {trans.__('Cancel')}

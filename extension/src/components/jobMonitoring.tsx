@@ -1,14 +1,13 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { acknowledgeAlert, getJobMetrics, listAlerts } from '../api';
+import { acknowledgeAlert, asError, getJobMetrics, listAlerts } from '../api';
 import type { Alert, MetricSeries, SeriesRun } from '../api';
 import { AlertList } from './alerts';
 import { MetricChart } from './metricChart';
 import type { ChartRun } from './metricChart';
 import { NotificationsEditor } from './notificationsEditor';
 import { RulesEditor } from './rulesEditor';
-import { errorMessage } from './useJobData';
 
 /** How often a job's alerts (and, when open, its charts) are fetched again. */
 const POLL_MS = 3000;
@@ -109,7 +108,7 @@ export function JobMonitoring({ jobId, jobName, trans }: IJobMonitoringProps): R
         }
       } catch (reason) {
         if (live) {
-          setError(errorMessage(reason));
+          setError(asError(reason).message);
         }
       }
     };
@@ -125,7 +124,7 @@ export function JobMonitoring({ jobId, jobName, trans }: IJobMonitoringProps): R
     try {
       await acknowledgeAlert(alertId);
     } catch (reason) {
-      setError(errorMessage(reason));
+      setError(asError(reason).message);
     }
     setVersion(v => v + 1);
   };

@@ -139,14 +139,15 @@ function JobActions({
   );
 }
 
+/** A running run's progress; cells are numbered from 1, as JupyterLab shows them. */
 function progress(run: Run, trans: TranslationBundle): string {
   const { cells_done, cells_total, current_cell } = run.progress;
   if (run.status !== 'running' || cells_total === null) {
     return '';
   }
   return current_cell === null
-    ? trans.__('%1/%2 cells', cells_done ?? 0, cells_total)
-    : trans.__('%1/%2 cells, running cell %3', cells_done ?? 0, cells_total, current_cell);
+    ? trans.__('%1/%2 cells done', cells_done ?? 0, cells_total)
+    : trans.__('running cell %1/%2', current_cell + 1, cells_total);
 }
 
 function RunList({
@@ -184,9 +185,24 @@ function RunList({
           {commands && <RunLineageLine run={run} commands={commands} trans={trans} />}
           {run.error && (
             <p className="jp-nbtools-Error-message" data-testid="nbtools-run-error">
-              {run.error.cell === null
-                ? `${run.error.name}: ${run.error.message}`
-                : trans.__('%1: %2 (cell %3)', run.error.name, run.error.message, run.error.cell)}
+              {`${run.error.name}: ${run.error.message}`}
+              {run.error.cell !== null && (
+                <>
+                  {' '}
+                  {run.output_notebook ? (
+                    <button
+                      type="button"
+                      className="jp-nbtools-CellLink"
+                      title={trans.__('Open the output notebook at this cell')}
+                      onClick={() => void model.openOutput(run, true)}
+                    >
+                      {trans.__('cell %1', run.error.cell + 1)}
+                    </button>
+                  ) : (
+                    trans.__('(cell %1)', run.error.cell + 1)
+                  )}
+                </>
+              )}
             </p>
           )}
           <div className="jp-nbtools-Jobs-actions">

@@ -1,6 +1,9 @@
+import { PathExt } from '@jupyterlab/coreutils';
 import { VDomModel } from '@jupyterlab/ui-components';
 
 import {
+  NbtoolsApiError,
+  asError,
   cancelRun,
   createJob,
   deleteJob,
@@ -12,6 +15,7 @@ import {
   reproduceRun,
   rerunRun,
   runJob,
+  runNotebook,
   updateJob
 } from '../api';
 import type { Job, JobFields, NotebookParameters, Run } from '../api';
@@ -27,6 +31,8 @@ const MAX_RUNS = 1000;
 export interface JobForm {
   readonly job: Job | null;
   readonly path: string;
+  /** The name a new job gets unless the user changes it: the notebook's, numbered if taken. */
+  readonly defaultName: string;
   readonly parameters: NotebookParameters | null;
   readonly error: string | null;
 }
@@ -36,7 +42,15 @@ export interface JobForm {
  * actions of the Jobs section.
  */
 export class JobsModel extends VDomModel {
-  constructor(private readonly _openPath: (path: string) => void) {
+  /**
+   * @param _openPath - open a notebook, at a cell (0-based, of the source
+   *   notebook) when given
+   * @param _confirmDelete - ask the user whether to delete a job
+   */
+  constructor(
+    private readonly _openPath: (path: string, cell?: number) => Promise<void>,
+    private readonly _confirmDelete: (job: Job) => Promise<boolean> = () => Promise.resolve(true)
+  ) {
     super();
   }
 
@@ -160,7 +174,7 @@ export class JobsModel extends VDomModel {
         this._hasOlder = page.length > size;
       }
     } catch (reason) {
-      this._error = messageOf(reason);
+      this._error = asError(reason).message;
     } finally {
       this._loadingOlder = false;
       this.stateChanged.emit();
@@ -176,7 +190,13 @@ export class JobsModel extends VDomModel {
     if (target !== this._path) {
       this.setPath(target);
     }
-    this._form = { job, path: target, parameters: null, error: null };
+    const stem = PathExt.basename(target, PathExt.extname(target));
+    const taken = new Set(this._jobs.map(existing => existing.name));
+    let defaultName = stem;
+    for (let number = 2; taken.has(defaultName); number++) {
+      defaultName = `${stem} ${number}`;
+    }
+    this._form = { job, path: target, defaultName, parameters: null, error: null };
     this.stateChanged.emit();
     try {
       const parameters = await getParameters(target);
@@ -185,7 +205,7 @@ export class JobsModel extends VDomModel {
       }
     } catch (reason) {
       if (this._form?.path === target) {
-        this._form = { ...this._form, error: messageOf(reason) };
+        this._form = { ...this._form, error: asError(reason).message };
       }
     }
     this.stateChanged.emit();
@@ -197,28 +217,46 @@ export class JobsModel extends VDomModel {
   }
 
   /**
-   * Create or update the form's job; with `runNow`, queue a run right away.
-   * Errors (bad cron, wrong parameter type, ...) stay in the open form.
+   * Save the form: a new job without a schedule is a one-off run of the
+   * notebook (no job is stored); otherwise create or update the job and, with
+   * `runNow`, queue a run of it. A refusal (bad cron, a name taken, a wrong
+   * parameter type, ...) is returned by field and the form stays open.
    */
-  async saveForm(fields: JobFields, runNow: boolean): Promise<void> {
+  async saveForm(fields: JobFields, runNow: boolean): Promise<FieldErrors | null> {
     const form = this._form;
     if (form === null) {
-      return;
+      return null;
     }
     try {
-      const job = form.job
-        ? await updateJob(form.job.id, fields)
-        : await createJob({ ...fields, notebook_path: form.path });
-      if (runNow) {
-        await runJob(job.id);
+      if (form.job === null && runNow) {
+        await runNotebook({
+          notebook_path: form.path,
+          parameters: fields.parameters,
+          timeout_seconds: fields.timeout_seconds,
+          output_html: fields.output_html
+        });
+      } else {
+        const job = form.job
+          ? await updateJob(form.job.id, fields)
+          : await createJob({ ...fields, notebook_path: form.path });
+        if (runNow) {
+          await runJob(job.id);
+        }
       }
       this._form = null;
       this._error = null;
       await this.refresh();
+      return null;
     } catch (reason) {
-      this._form = { ...form, error: messageOf(reason) };
-      this.stateChanged.emit();
+      return fieldErrors(reason);
     }
+  }
+
+  /** Queue one run of the notebook at `path` with its default parameters (no job). */
+  async runOnce(path: string): Promise<Run> {
+    const run = await runNotebook({ notebook_path: path });
+    await this.refresh();
+    return run;
   }
 
   runJob(job: Job): Promise<void> {
@@ -227,8 +265,11 @@ export class JobsModel extends VDomModel {
   setPaused(job: Job, paused: boolean): Promise<void> {
     return this._act(() => updateJob(job.id, { paused }));
   }
-  deleteJob(job: Job): Promise<void> {
-    return this._act(() => deleteJob(job.id));
+  /** Delete a job once the user confirms it. */
+  async deleteJob(job: Job): Promise<void> {
+    if (await this._confirmDelete(job)) {
+      await this._act(() => deleteJob(job.id));
+    }
   }
   cancel(run: Run): Promise<void> {
     return this._act(() => cancelRun(run.id));
@@ -239,8 +280,10 @@ export class JobsModel extends VDomModel {
   reproduce(run: Run): Promise<void> {
     return this._act(() => reproduceRun(run.id));
   }
-  openOutput(run: Run): Promise<void> {
-    return this._act(async () => this._openPath((await openRunOutput(run.id)).path));
+  /** Open the run's executed notebook, at the cell of its error when `atError`. */
+  openOutput(run: Run, atError = false): Promise<void> {
+    const cell = atError ? (run.error?.cell ?? undefined) : undefined;
+    return this._act(async () => this._openPath((await openRunOutput(run.id)).path, cell));
   }
   downloadHtml(run: Run): Promise<void> {
     return this._act(async () => {
@@ -269,7 +312,7 @@ export class JobsModel extends VDomModel {
   }
 
   private _fail(reason: unknown): void {
-    this._error = messageOf(reason);
+    this._error = asError(reason).message;
     this.stateChanged.emit();
   }
 
@@ -287,6 +330,33 @@ export class JobsModel extends VDomModel {
   private _timer = 0;
 }
 
-export function messageOf(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
+/** Errors of the job form, by field (parameters as `parameter:<name>`, others `''`). */
+export type FieldErrors = Record<string, string>;
+
+/** The field an API error names (`details.field`), if any. */
+export function fieldOf(reason: unknown): string | null {
+  const field = reason instanceof NbtoolsApiError ? reason.details.field : undefined;
+  return typeof field === 'string' ? field : null;
+}
+
+/**
+ * The errors of a refused save by field: the server names the field in
+ * `details.field` (a parameter as `details.parameter`); others go to `''`.
+ */
+export function fieldErrors(reason: unknown): FieldErrors {
+  const message = asError(reason).message;
+  if (reason instanceof NbtoolsApiError) {
+    const parameter = reason.details.parameter;
+    if (typeof parameter === 'string') {
+      return { [`parameter:${parameter}`]: message };
+    }
+    const field = fieldOf(reason);
+    if (field !== null) {
+      return { [field]: message };
+    }
+    if (typeof reason.details.cron === 'string') {
+      return { cron: message };
+    }
+  }
+  return { '': message };
 }

@@ -1,9 +1,9 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { addTarget, listDeliveries, listTargets, removeTarget } from '../api';
+import { addTarget, asError, listDeliveries, listTargets, removeTarget } from '../api';
 import type { Delivery, NotificationEvent, NotificationTarget } from '../api';
-import { errorMessage, useJobData } from './useJobData';
+import { useJobData } from './useJobData';
 
 const EVENTS: NotificationEvent[] = ['failure', 'alert', 'success'];
 
@@ -45,7 +45,7 @@ export function NotificationsEditor({
       await addTarget(jobId, { channel, destination, events });
       setDestination('');
     } catch (reason) {
-      setError(errorMessage(reason));
+      setError(asError(reason).message);
     }
     reload();
   };
@@ -54,7 +54,7 @@ export function NotificationsEditor({
     try {
       await removeTarget(target.id);
     } catch (reason) {
-      setError(errorMessage(reason));
+      setError(asError(reason).message);
     }
     reload();
   };

@@ -14,7 +14,8 @@ import { productionIcon } from '../icons';
 import type { IProductionPanel } from '../tokens';
 import { createSection } from './section';
 import { SectionsPanel } from './sectionsPanel';
-import { StatusModel, StatusView } from './status';
+import { StatusView } from './status';
+import { StatusModel } from './statusModel';
 
 /** Id of the built-in Status section, the one expanded at first. */
 const STATUS_ID = 'nbtools-status';

@@ -1,9 +1,11 @@
 import type { JupyterFrontEnd } from '@jupyterlab/application';
 import type { NotebookPanel } from '@jupyterlab/notebook';
+import type { IStateDB } from '@jupyterlab/statedb';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { VDomModel } from '@jupyterlab/ui-components';
+import type { ReadonlyPartialJSONValue } from '@lumino/coreutils';
 
-import { NbtoolsApiError, extractPackage } from '../api';
+import { NbtoolsApiError, asError, extractPackage } from '../api';
 import { CommandIDs } from '../tokens';
 import type { ExtractProblem, ExtractReport, ExtractRequest } from '../api';
 import { nbdevDirectives, tagsOf, toggleCellTag } from './cellTags';
@@ -30,14 +32,72 @@ export interface IPackageOptions {
   venv: boolean;
 }
 
+/** What the wizard remembers of each notebook (in the state database). */
+export interface IWizardState {
+  step: Step;
+  options: IPackageOptions;
+}
+
+/** Key of the wizard's per-notebook state in the state database. */
+const STATE_KEY = 'jupyterlab-nbtools:productionize';
+
+/** A package the server refused to write over: another notebook's. */
+export interface IOwnedPackage {
+  /** The notebook the package in the output directory comes from. */
+  notebook: string;
+  /** The output directory the user chose (`''`: the default one, next to the notebook). */
+  output: string;
+}
+
+/** How the wizard asks the user to confirm what it is about to do. */
+export interface IWizardPrompts {
+  /** The notebook has unsaved changes: `true` to save it and go on. */
+  saveFirst(path: string): Promise<boolean>;
+  /** The output directory holds another notebook's package: `true` to replace it. */
+  replacePackage(owned: IOwnedPackage): Promise<boolean>;
+}
+
+function defaultState(): IWizardState {
+  return { step: 'tags', options: { name: '', version: '0.1.0', output: '', venv: false } };
+}
+
 /**
- * State of the Productionize wizard for the active notebook.
+ * State of the Productionize wizard for the active notebook. Each notebook
+ * keeps its own step and options (package name, output directory), also
+ * across reloads when a state database is given.
  */
 export class ProductionizeModel extends VDomModel {
-  constructor(commands: JupyterFrontEnd['commands'], trans: TranslationBundle) {
+  constructor(
+    commands: JupyterFrontEnd['commands'],
+    trans: TranslationBundle,
+    prompts: IWizardPrompts,
+    state: IStateDB | null = null
+  ) {
     super();
     this._commands = commands;
     this._trans = trans;
+    this._prompts = prompts;
+    this._state = state;
+    this._restored = state
+      ? state
+          .fetch(STATE_KEY)
+          .then(saved => {
+            const notebooks = (saved as { notebooks?: Record<string, IWizardState> } | undefined)
+              ?.notebooks;
+            for (const [path, wizard] of Object.entries(notebooks ?? {})) {
+              if (!this._wizards.has(path)) {
+                this._wizards.set(path, wizard);
+              }
+            }
+            this._load();
+          })
+          .catch(() => undefined)
+      : Promise.resolve();
+  }
+
+  /** Resolved once the saved per-notebook state is loaded. */
+  get restored(): Promise<void> {
+    return this._restored;
   }
 
   get notebook(): NotebookPanel | null {
@@ -48,17 +108,18 @@ export class ProductionizeModel extends VDomModel {
     if (panel === this._notebook) {
       return;
     }
-    this._notebook?.model?.contentChanged.disconnect(this._changed, this);
+    this._notebook?.model?.contentChanged.disconnect(this._contentChanged, this);
     this._notebook = panel;
-    panel?.model?.contentChanged.connect(this._changed, this);
+    panel?.model?.contentChanged.connect(this._contentChanged, this);
     this.preview = null;
     this.result = null;
     this.message = null;
-    this._changed();
+    this.refused = null;
+    this._load();
   }
 
   step: Step = 'tags';
-  options: IPackageOptions = { name: '', version: '0.1.0', output: '', venv: false };
+  options: IPackageOptions = defaultState().options;
   busy = false;
   preview: ExtractReport | null = null;
   result: ExtractReport | null = null;
@@ -90,6 +151,7 @@ export class ProductionizeModel extends VDomModel {
 
   setStep(step: Step): void {
     this.step = step;
+    this._remember();
     this._changed();
     if (step === 'preview' && !this.busy) {
       void this.runPreview();
@@ -98,6 +160,9 @@ export class ProductionizeModel extends VDomModel {
 
   setOptions(options: Partial<IPackageOptions>): void {
     this.options = { ...this.options, ...options };
+    this.message = null;
+    this.refused = null;
+    this._remember();
     this._changed();
   }
 
@@ -120,14 +185,31 @@ export class ProductionizeModel extends VDomModel {
     }
   }
 
-  /** Write the package and run its tests. */
+  /**
+   * Write the package and run its tests. The package is written from the
+   * saved notebook (the version it records must be what the user saved): with
+   * unsaved changes the user is asked to save first. When the output
+   * directory holds another notebook's package, the user is asked whether to
+   * replace it.
+   */
   async writeAndTest(): Promise<void> {
+    const panel = this._notebook;
+    if (!panel?.model || this.busy) {
+      return;
+    }
+    if (panel.model.dirty) {
+      if (!(await this._prompts.saveFirst(panel.context.path))) {
+        return;
+      }
+      await panel.context.save();
+    }
     this.result = null;
-    const report = await this._call({
-      dry_run: false,
-      test: true,
-      venv: this.options.venv
-    });
+    const write = { dry_run: false, test: true, venv: this.options.venv, content: undefined };
+    let report = await this._call(write);
+    const owned = this._ownedBy();
+    if (!report && owned && (await this._prompts.replacePackage(owned))) {
+      report = await this._call({ ...write, force: true });
+    }
     if (report) {
       this.result = report;
       this._changed();
@@ -162,6 +244,19 @@ export class ProductionizeModel extends VDomModel {
     await this._commands.execute(CommandIDs.createJob, { path });
   }
 
+  /** The other notebook whose package the last write was refused over, if it was. */
+  private _ownedBy(): IOwnedPackage | null {
+    const error = this._lastError;
+    if (
+      error instanceof NbtoolsApiError &&
+      error.status === 409 &&
+      typeof error.details.notebook === 'string'
+    ) {
+      return { notebook: error.details.notebook, output: this.options.output };
+    }
+    return null;
+  }
+
   private async _call(extra: Partial<ExtractRequest>): Promise<ExtractReport | null> {
     const panel = this._notebook;
     if (!panel?.model) {
@@ -170,6 +265,7 @@ export class ProductionizeModel extends VDomModel {
     this.busy = true;
     this.message = null;
     this.refused = null;
+    this._lastError = null;
     this._changed();
     const { name, version, output } = this.options;
     try {
@@ -182,7 +278,8 @@ export class ProductionizeModel extends VDomModel {
         ...extra
       });
     } catch (reason) {
-      this.message = reason instanceof Error ? reason.message : String(reason);
+      this._lastError = reason;
+      this.message = asError(reason).message;
       if (reason instanceof NbtoolsApiError && Array.isArray(reason.details.problems)) {
         this.refused = reason.details.problems as ExtractProblem[];
       }
@@ -193,6 +290,38 @@ export class ProductionizeModel extends VDomModel {
     }
   }
 
+  /** A message about the notebook is stale once the notebook changes. */
+  private _contentChanged(): void {
+    if (this.message !== null && !this.busy) {
+      this.message = null;
+      this.refused = null;
+    }
+    this._changed();
+  }
+
+  /** Show the active notebook's own step and options. */
+  private _load(): void {
+    const path = this._notebook?.context.path;
+    const wizard = (path && this._wizards.get(path)) || defaultState();
+    this.step = wizard.step;
+    this.options = { ...defaultState().options, ...wizard.options };
+    this._changed();
+  }
+
+  /** Remember the active notebook's step and options. */
+  private _remember(): void {
+    const path = this._notebook?.context.path;
+    if (!path) {
+      return;
+    }
+    this._wizards.set(path, { step: this.step, options: { ...this.options } });
+    void this._restored.then(() =>
+      this._state?.save(STATE_KEY, {
+        notebooks: Object.fromEntries(this._wizards)
+      } as unknown as ReadonlyPartialJSONValue)
+    );
+  }
+
   private _changed(): void {
     if (!this.isDisposed) {
       this.stateChanged.emit(undefined);
@@ -201,5 +330,10 @@ export class ProductionizeModel extends VDomModel {
 
   private _commands: JupyterFrontEnd['commands'];
   private _trans: TranslationBundle;
+  private _prompts: IWizardPrompts;
+  private _state: IStateDB | null;
+  private _restored: Promise<void>;
+  private _wizards = new Map<string, IWizardState>();
+  private _lastError: unknown = null;
   private _notebook: NotebookPanel | null = null;
 }

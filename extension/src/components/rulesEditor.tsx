@@ -1,9 +1,9 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { addRule, listRules, removeRule } from '../api';
+import { addRule, asError, listRules, removeRule } from '../api';
 import type { AlertRule } from '../api';
-import { errorMessage, useJobData } from './useJobData';
+import { useJobData } from './useJobData';
 
 interface IRulesEditorProps {
   jobId: number;
@@ -27,7 +27,7 @@ export function RulesEditor({ jobId, trans }: IRulesEditorProps): React.ReactEle
       setText('');
       reload();
     } catch (reason) {
-      setError(errorMessage(reason));
+      setError(asError(reason).message);
     }
   };
 
@@ -36,7 +36,7 @@ export function RulesEditor({ jobId, trans }: IRulesEditorProps): React.ReactEle
     try {
       await removeRule(rule.id);
     } catch (reason) {
-      setError(errorMessage(reason));
+      setError(asError(reason).message);
     }
     reload();
   };

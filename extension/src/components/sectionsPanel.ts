@@ -44,6 +44,7 @@ export class SectionsPanel extends AccordionPanel {
     super.insertWidget(index, widget);
     // A title change renders the header again.
     widget.title.changed.connect(this._syncToggles, this);
+    this._orderNodes();
     this._syncToggles();
   }
 
@@ -99,6 +100,19 @@ export class SectionsPanel extends AccordionPanel {
     }
     const share = 1 / this.widgets.filter(widget => !widget.isHidden).length;
     this.setRelativeSizes(sizes.map((size, i) => (i === index ? share : size * (1 - share))));
+  }
+
+  /**
+   * Put the headers and sections in the DOM in their visual order: the
+   * accordion appends a section inserted in the middle at the end of its
+   * node, which made the keyboard focus order differ from what is seen
+   * (WCAG 2.4.3).
+   */
+  private _orderNodes(): void {
+    this.widgets.forEach((widget, index) => {
+      this.node.appendChild(this.titles[index]);
+      this.node.appendChild(widget.node);
+    });
   }
 
   /** The accordion marks its headers; the state belongs on their buttons. */

@@ -1,9 +1,6 @@
 import * as React from 'react';
 
-/** The text of a failure, for an inline error message. */
-export function errorMessage(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
-}
+import { asError } from '../api';
 
 /**
  * Data of one job loaded with `load` (a stable, module-level function), the
@@ -25,7 +22,7 @@ export function useJobData<T>(
     let live = true;
     load(jobId).then(
       found => live && setData(found),
-      reason => live && setError(errorMessage(reason))
+      reason => live && setError(asError(reason).message)
     );
     return () => {
       live = false;

@@ -2,7 +2,14 @@ import { PathExt } from '@jupyterlab/coreutils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { VDomModel } from '@jupyterlab/ui-components';
 
-import { NbtoolsApiError, diffVersions, listVersions, restoreVersion, saveVersion } from '../api';
+import {
+  NbtoolsApiError,
+  asError,
+  diffVersions,
+  listVersions,
+  restoreVersion,
+  saveVersion
+} from '../api';
 import type { NotebookDiff, Version, VersionHistory } from '../api';
 
 /**
@@ -48,6 +55,12 @@ export class VersionsModel extends VDomModel {
 
   get history(): HistoryState {
     return this._history;
+  }
+
+  /** The number of the newest version, or `null` while there is none (or no history). */
+  get newest(): number | null {
+    const state = this._history;
+    return state.kind === 'ready' ? (state.history.versions[0]?.number ?? null) : null;
   }
 
   get selected(): Version | null {
@@ -266,8 +279,4 @@ export class VersionsModel extends VDomModel {
   private _busy = false;
   private _request = 0;
   private _diffRequest = 0;
-}
-
-function asError(reason: unknown): Error {
-  return reason instanceof Error ? reason : new Error(String(reason));
 }

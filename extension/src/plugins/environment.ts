@@ -1,10 +1,12 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
 import type { ISessionContext } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { DisposableDelegate } from '@lumino/disposable';
 
 import { openRunOutput } from '../api';
-import { EnvironmentModel, EnvironmentView } from '../components/environment';
+import { EnvironmentView } from '../components/environment';
+import { EnvironmentModel } from '../components/environmentModel';
 import { createSection } from '../components/section';
 import { CommandIDs, IProductionPanel } from '../tokens';
 
@@ -28,11 +30,12 @@ const environmentPlugin: JupyterFrontEndPlugin<void> = {
   description: "The Environment section: the kernel's environment snapshot, drift and exports.",
   autoStart: true,
   requires: [IProductionPanel],
-  optional: [ITranslator],
+  optional: [ITranslator, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
     panel: IProductionPanel,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    palette: ICommandPalette | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
     const model = new EnvironmentModel();
@@ -58,6 +61,25 @@ const environmentPlugin: JupyterFrontEndPlugin<void> = {
         await model.show(args.id);
       }
     });
+    app.commands.addCommand(CommandIDs.snapshotEnvironment, {
+      label: trans.__('Snapshot Environment'),
+      caption: trans.__("Snapshot the notebook kernel's environment and show its drift"),
+      isEnabled: () => panel.notebookPath !== null,
+      execute: async () => {
+        await app.commands.execute(CommandIDs.openPanel, { section: 'nbtools-environment' });
+        await model.refresh();
+      }
+    });
+    panel.notebookPathChanged.connect(() =>
+      app.commands.notifyCommandChanged(CommandIDs.snapshotEnvironment)
+    );
+    if (palette) {
+      palette.addItem({
+        command: CommandIDs.snapshotEnvironment,
+        category: trans.__('Notebook Production')
+      });
+    }
+
     const section = createSection({
       className: 'jp-nbtools-EnvironmentSection',
       content: new EnvironmentView(model, trans),

@@ -1,9 +1,15 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
+import { NotebookPanel } from '@jupyterlab/notebook';
+
+import { asError } from '../api';
+import { confirmDelete } from '../components/jobPrompts';
 import { JobsView } from '../components/jobs';
 import { JobsModel } from '../components/jobsModel';
+import { outputCellIndex } from '../components/runOutput';
 import { createSection } from '../components/section';
 import { CommandIDs, IProductionPanel } from '../tokens';
 
@@ -18,15 +24,28 @@ const jobsPlugin: JupyterFrontEndPlugin<void> = {
   description: 'The Jobs section: run notebooks with parameters, on schedules, with history.',
   autoStart: true,
   requires: [IProductionPanel],
-  optional: [ISettingRegistry, ITranslator],
+  optional: [ISettingRegistry, ITranslator, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
     panel: IProductionPanel,
     settings: ISettingRegistry | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    palette: ICommandPalette | null
   ) => {
     const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
-    const model = new JobsModel(path => void app.commands.execute('docmanager:open', { path }));
+    const openAt = async (path: string, cell?: number): Promise<void> => {
+      const widget: unknown = await app.commands.execute('docmanager:open', { path });
+      if (cell !== undefined && widget instanceof NotebookPanel) {
+        await widget.context.ready;
+        await widget.revealed;
+        const index = widget.model ? outputCellIndex(widget.model, cell) : null;
+        if (index !== null) {
+          widget.content.activeCellIndex = index;
+          await widget.content.scrollToItem(index, 'center');
+        }
+      }
+    };
+    const model = new JobsModel(openAt, job => confirmDelete(job, trans));
     const section = createSection({
       className: 'jp-nbtools-JobsSection',
       content: new JobsView(model, trans, app.commands),
@@ -60,6 +79,45 @@ const jobsPlugin: JupyterFrontEndPlugin<void> = {
         await model.openForm(null, path);
       }
     });
+
+    app.commands.addCommand(CommandIDs.runNow, {
+      label: trans.__('Run Notebook Now'),
+      caption: trans.__(
+        'Run the active notebook once with its default parameters (unsaved changes are saved first)'
+      ),
+      isEnabled: () => panel.notebookPath !== null,
+      execute: async () => {
+        const path = panel.notebookPath;
+        if (path === null) {
+          return;
+        }
+        try {
+          if (panel.notebook?.context.model.dirty) {
+            await panel.notebook.context.save();
+          }
+          const run = await model.runOnce(path);
+          Notification.info(trans.__('Run %1 of %2 is queued.', run.id, path), {
+            autoClose: 5000,
+            actions: [
+              {
+                label: trans.__('Show runs'),
+                callback: () =>
+                  void app.commands.execute(CommandIDs.openPanel, { section: SECTION_ID })
+              }
+            ]
+          });
+        } catch (reason) {
+          Notification.error(trans.__('Could not run %1: %2', path, asError(reason).message));
+        }
+      }
+    });
+    panel.notebookPathChanged.connect(() => app.commands.notifyCommandChanged(CommandIDs.runNow));
+
+    if (palette) {
+      const category = trans.__('Notebook Production');
+      palette.addItem({ command: CommandIDs.createJob, category });
+      palette.addItem({ command: CommandIDs.runNow, category });
+    }
   }
 };
 

@@ -1,7 +1,8 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { AlertsModel, AlertsView } from '../components/alerts';
+import { AlertsView } from '../components/alerts';
+import { AlertsModel } from '../components/alertsModel';
 import { createSection } from '../components/section';
 import { IProductionPanel } from '../tokens';
 

@@ -35,7 +35,10 @@ const panelPlugin: JupyterFrontEndPlugin<IProductionPanel> = {
     restorer?.add(panel, ProductionPanel.ID);
 
     app.commands.addCommand(CommandIDs.openPanel, {
-      label: trans.__('Productionize'),
+      label: args =>
+        args.section === 'nbtools-productionize'
+          ? trans.__('Productionize')
+          : trans.__('Open the Production Panel'),
       caption: trans.__('Open the Production panel for the active notebook'),
       icon: productionIcon,
       describedBy: {

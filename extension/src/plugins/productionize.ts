@@ -1,12 +1,14 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
+import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { EXPORT_TAGS, hasTag, tagsOf, toggleCellTag } from '../components/cellTags';
 import type { ExportTag } from '../components/cellTags';
 import { ProductionizeView } from '../components/productionize';
 import { ProductionizeModel } from '../components/productionizeModel';
+import { wizardPrompts } from '../components/productionizePrompts';
 import { createSection } from '../components/section';
 import { CommandIDs as PanelCommandIDs, IProductionPanel } from '../tokens';
 
@@ -30,16 +32,17 @@ const productionizePlugin: JupyterFrontEndPlugin<void> = {
   description: 'Productionize: tag cells and extract them into a tested package.',
   autoStart: true,
   requires: [IProductionPanel, INotebookTracker],
-  optional: [ICommandPalette, ITranslator],
+  optional: [ICommandPalette, ITranslator, IStateDB],
   activate: (
     app: JupyterFrontEnd,
     panel: IProductionPanel,
     tracker: INotebookTracker,
     palette: ICommandPalette | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    state: IStateDB | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
-    const model = new ProductionizeModel(app.commands, trans);
+    const model = new ProductionizeModel(app.commands, trans, wizardPrompts(trans), state);
     const section = createSection({
       className: 'jp-nbtools-ProductionizeSection',
       content: new ProductionizeView(model, trans)

@@ -1,11 +1,19 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { InputDialog } from '@jupyterlab/apputils';
+import {
+  Dialog,
+  ICommandPalette,
+  InputDialog,
+  showDialog,
+  showErrorMessage
+} from '@jupyterlab/apputils';
 import type { DocumentRegistry } from '@jupyterlab/docregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { CommandToolbarButton } from '@jupyterlab/ui-components';
 import { DisposableDelegate } from '@lumino/disposable';
 
 import { createSection } from '../components/section';
+import type { Version } from '../api';
 import { VersionsView } from '../components/versions';
 import { VersionsModel } from '../components/versionsModel';
 import type { INotebookActions } from '../components/versionsModel';
@@ -20,11 +28,12 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
   description: "The Versions section: the notebook's history, diffs, restore.",
   autoStart: true,
   requires: [IProductionPanel],
-  optional: [ITranslator],
+  optional: [ITranslator, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
     panel: IProductionPanel,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    palette: ICommandPalette | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
     const model = new VersionsModel(trans);
@@ -42,6 +51,62 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
         const message = answer.value?.trim();
         if (answer.button.accept && message) {
           await model.saveNamed(message);
+        }
+      }
+    });
+
+    app.commands.addCommand(CommandIDs.comparePreviousVersion, {
+      label: trans.__('Compare with Previous Version'),
+      caption: trans.__("Show the notebook's newest version compared with the one before"),
+      isEnabled: () => panel.notebookPath !== null,
+      execute: async () => {
+        await app.commands.execute(CommandIDs.openPanel, { section: 'nbtools-versions' });
+        await model.refresh();
+        const newest = model.newest;
+        if (newest !== null) {
+          await model.setCompare('previous');
+          if (model.selected?.number !== newest) {
+            await model.select(newest);
+          }
+        }
+      }
+    });
+
+    app.commands.addCommand(CommandIDs.revertToVersion, {
+      label: trans.__('Revert Notebook to Version…'),
+      caption: trans.__('Put one of the versions of the notebook back, chosen by its number'),
+      isEnabled: () => panel.notebookPath !== null && !model.busy,
+      execute: async () => {
+        await model.refresh();
+        const state = model.history;
+        const versions = state.kind === 'ready' ? state.history.versions : [];
+        if (versions.length === 0) {
+          await showErrorMessage(
+            trans.__('No versions'),
+            trans.__('This notebook has no versions yet: save it to record one.')
+          );
+          return;
+        }
+        const items = versions.map(version => versionLabel(version, trans));
+        const answer = await InputDialog.getItem({
+          title: trans.__('Revert to a version'),
+          label: trans.__('Version of %1', panel.notebookPath ?? ''),
+          items
+        });
+        const version = versions[items.indexOf(answer.value ?? '')];
+        if (!answer.button.accept || version === undefined) {
+          return;
+        }
+        const confirm = await showDialog({
+          title: trans.__('Revert to version %1?', version.number),
+          body: trans.__(
+            'The notebook gets the content of version %1. Its current state is saved as a version first, so nothing is lost.',
+            version.number
+          ),
+          buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: trans.__('Revert') })]
+        });
+        if (confirm.button.accept) {
+          await model.restore(version);
         }
       }
     });
@@ -75,6 +140,12 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    if (palette) {
+      const category = trans.__('Notebook Production');
+      palette.addItem({ command: CommandIDs.saveVersion, category });
+      palette.addItem({ command: CommandIDs.comparePreviousVersion, category });
+    }
+
     const section = createSection({
       className: 'jp-nbtools-VersionsSection',
       content: new VersionsView(model, trans),
@@ -101,7 +172,10 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
         void model.refresh();
       }
     };
-    model.stateChanged.connect(() => app.commands.notifyCommandChanged(CommandIDs.saveVersion));
+    model.stateChanged.connect(() => {
+      app.commands.notifyCommandChanged(CommandIDs.saveVersion);
+      app.commands.notifyCommandChanged(CommandIDs.revertToVersion);
+    });
     panel.followNotebook((notebook, path) => {
       const actions: INotebookActions | null = notebook && {
         save: () => notebook.context.save(),
@@ -120,6 +194,14 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
     });
   }
 };
+
+/** A version as the Versions section names it: its number, when, and its message. */
+function versionLabel(version: Version, trans: TranslationBundle): string {
+  const when = new Date(version.created_at).toLocaleString();
+  return version.message
+    ? trans.__('Version %1 · %2 · %3', version.number, when, version.message)
+    : trans.__('Version %1 · %2', version.number, when);
+}
 
 /**
  * Resolve once the Versions section follows `path` (after it became the

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbtools.jobs.executors.base import DoneCallback, Executor, RunRequest
+from nbtools.jobs.processes import kill_tree
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,9 @@ class _Worker:
     current: int | None = None
     idle_since: float = 0.0
     buffer: bytes = b""
+    #: Process groups of the worker's live kernels (killed with the worker: a kernel whose
+    #: worker died exits by itself, but what its notebook started would stay).
+    kernel_groups: list[int] = field(default_factory=list)
     pid: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -138,17 +142,22 @@ class LocalExecutor(Executor):
         *lines, worker.buffer = worker.buffer.split(b"\n")
         for line in lines:
             message = json.loads(line)
-            if message["event"] == "done":
+            if message["event"] == "kernel":
+                with self._lock:  # the worker holds at most the used and the next kernel
+                    worker.kernel_groups = [*worker.kernel_groups[-1:], message["group"]]
+            elif message["event"] == "done":
                 with self._lock:
                     worker.current = None
                     worker.idle_since = time.monotonic()
                 self._report(message["run_id"], message["status"])
 
     def _replace(self, worker: _Worker) -> None:
-        """A worker's pipe closed: it died. Report its run lost and start another."""
+        """A worker's pipe closed: it died. Kill what it left, report its run lost, replace it."""
         assert worker.process.stdout is not None
         self._selector.unregister(worker.process.stdout)
+        kill_tree(worker.pid, worker.kernel_groups)
         worker.process.wait()
+        _close_pipes(worker.process)
         with self._lock:
             self._workers.remove(worker)
             lost = worker.current
@@ -180,14 +189,15 @@ class LocalExecutor(Executor):
             if worker.current is None and worker.process.stdin is not None:
                 worker.process.stdin.close()  # an idle worker exits, closing its kernels
             else:
-                _kill_tree(worker.pid)
+                kill_tree(worker.pid, worker.kernel_groups)
                 lost.append(worker.current)
         for worker in workers:
             try:
                 worker.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
-                _kill_tree(worker.pid)
+                kill_tree(worker.pid, worker.kernel_groups)
                 worker.process.wait()
+            _close_pipes(worker.process)
         self._selector.close()
         os.close(self._wake_read)
         os.close(self._wake_write)
@@ -196,15 +206,9 @@ class LocalExecutor(Executor):
                 self._report(run_id, None)
 
 
-def _kill_tree(pid: int) -> None:
-    """SIGKILL a worker and everything it started (its kernels and their children)."""
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        processes = [*root.children(recursive=True), root]
-    except psutil.NoSuchProcess:
-        return
-    for process in processes:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            process.kill()
+def _close_pipes(process: subprocess.Popen[bytes]) -> None:
+    """Close the pipes to a finished worker (each dead worker would leak two descriptors)."""
+    for pipe in (process.stdin, process.stdout):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()

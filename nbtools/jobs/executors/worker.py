@@ -46,12 +46,17 @@ def serve(kernel: str, cwd: Path, prestart: bool) -> None:
     import papermill  # noqa: F401
 
     from nbtools.jobs.engine import register_engine
-    from nbtools.jobs.kernels import KernelSource
+    from nbtools.jobs.kernels import Kernel, KernelSource, kernel_group
     from nbtools.jobs.runner import execute_run
+
+    def report(kernel: Kernel) -> None:
+        group = kernel_group(kernel.km)
+        if group is not None:
+            _send(channel, event="kernel", group=group)
 
     register_engine()
     nbformat.validate(nbformat.v4.new_notebook())  # compile the validator now
-    kernels = KernelSource(prestart=prestart)
+    kernels = KernelSource(prestart=prestart, on_start=report, wait_for_exit=False)
     kernels.warm(kernel, cwd)
     projects: dict[tuple[str, str, str], Project] = {}
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler
+from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from nbtools import metrics
 from nbtools.errors import InvalidInputError
 
@@ -20,11 +20,13 @@ from nbtools.errors import InvalidInputError
 class RulesHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self, job_id: str) -> None:
         self.reply(metrics.list_rules(self.project, self.path_id(job_id, "job_id")))
 
     @web.authenticated
     @authorized
+    @off_loop
     def post(self, job_id: str) -> None:
         job = self.path_id(job_id, "job_id")
         text = self.body_field(self.json_body(), "text", str, required=True)
@@ -34,6 +36,7 @@ class RulesHandler(NbtoolsHandler):
 class RuleHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def delete(self, rule_id: str) -> None:
         self.reply(metrics.remove_rule(self.project, self.path_id(rule_id, "rule_id")))
 
@@ -41,6 +44,7 @@ class RuleHandler(NbtoolsHandler):
 class AlertsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         found = metrics.list_alerts(
             self.project,
@@ -55,6 +59,7 @@ class AlertsHandler(NbtoolsHandler):
 class AlertCountsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         counts = metrics.open_alert_counts(self.project)
         self.reply({str(job_id): count for job_id, count in counts.items()})
@@ -63,6 +68,7 @@ class AlertCountsHandler(NbtoolsHandler):
 class AcknowledgeHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def post(self, alert_id: str) -> None:
         alert_number = self.path_id(alert_id, "alert_id")
         (alert,) = metrics.acknowledge_alerts(self.project, [alert_number], self.actor)
@@ -72,11 +78,13 @@ class AcknowledgeHandler(NbtoolsHandler):
 class TargetsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self, job_id: str) -> None:
         self.reply(metrics.list_targets(self.project, self.path_id(job_id, "job_id")))
 
     @web.authenticated
     @authorized
+    @off_loop
     def post(self, job_id: str) -> None:
         job = self.path_id(job_id, "job_id")
         body = self.json_body()
@@ -96,6 +104,7 @@ class TargetsHandler(NbtoolsHandler):
 class TargetHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def delete(self, target_id: str) -> None:
         self.reply(metrics.remove_target(self.project, self.path_id(target_id, "target_id")))
 
@@ -103,6 +112,7 @@ class TargetHandler(NbtoolsHandler):
 class NotificationsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         found = metrics.list_notifications(
             self.project,
@@ -116,6 +126,7 @@ class NotificationsHandler(NbtoolsHandler):
 class RetryHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def post(self, notification_id: str) -> None:
         notification = self.path_id(notification_id, "notification_id")
         self.reply(metrics.retry_notification(self.project, notification))

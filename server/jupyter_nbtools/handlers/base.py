@@ -19,11 +19,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+from jupyter_core.utils import ensure_async
+from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado.web import HTTPError
 
@@ -33,9 +35,9 @@ from nbtools.errors import (
     HiddenPathError,
     InvalidInputError,
     NbtoolsError,
+    NotAuthorizedError,
     NotFoundError,
     PayloadTooLargeError,
-    PolicyRefusedError,
 )
 from nbtools.jsonvalues import json_default
 from nbtools.project import Project
@@ -45,6 +47,10 @@ T = TypeVar("T")
 #: The resource name Authorizers see, so JupyterHub or a custom Authorizer can deny
 #: read (GET), write (POST/PUT/PATCH/DELETE) or execute (running code) on nbtools.
 AUTH_RESOURCE = "nbtools"
+
+#: The action that runs code (a run, a schedule, a reproduction, an environment recreate,
+#: a restore): a user allowed to ``write`` but not to ``execute`` can edit but not run.
+EXECUTE = "execute"
 
 #: The largest id the database holds (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
@@ -64,7 +70,7 @@ _JSON_KINDS: dict[type, str] = {
 
 def http_status(error: NbtoolsError) -> int:
     """The HTTP status for an nbtools error: 403, 404, 409, 413 or 400."""
-    if isinstance(error, PolicyRefusedError):
+    if isinstance(error, PermissionError):  # NotAuthorizedError, PolicyRefusedError
         return 403
     if isinstance(error, NotFoundError):
         return 404
@@ -82,6 +88,36 @@ def _is_kind(value: object, kind: type) -> bool:
     if kind is float:
         return isinstance(value, (int, float))
     return isinstance(value, kind)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def authorized_to_execute(method: F) -> F:
+    """``@authorized("execute")`` with its type: for handler methods that run code."""
+    return cast(F, authorized(EXECUTE)(method))
+
+
+def off_loop(method: Callable[..., None]) -> Callable[..., Awaitable[None]]:
+    """Run a handler method's body (its database and file work) on the worker pool, so the
+    server's event loop, which also carries every kernel's messages, never waits on it. What
+    the body replies with :meth:`NbtoolsHandler.reply` is sent from the loop afterwards.
+
+    Put it innermost: ``@web.authenticated``, ``@authorized``, ``@off_loop``, ``def get``.
+    """
+
+    @functools.wraps(method)
+    async def on_pool(self: NbtoolsHandler, *args: Any, **kwargs: Any) -> None:
+        self._nbtools_deferred = []
+        try:
+            await self.call(method, self, *args, **kwargs)
+            deferred = self._nbtools_deferred
+        finally:
+            self._nbtools_deferred = None
+        for model, status in deferred:
+            self.reply(model, status)
+
+    return on_pool
 
 
 class NbtoolsHandler(APIHandler):
@@ -106,6 +142,17 @@ class NbtoolsHandler(APIHandler):
         user = self.current_user
         name = getattr(user, "username", None)
         return name if isinstance(name, str) and name else "unknown"
+
+    async def authorize(self, action: str, what: str) -> None:
+        """Ask the Authorizer for ``action`` on nbtools beyond the method's own (e.g.
+        ``execute`` when an edit changes what a schedule runs); 403 naming ``what`` if not."""
+        allowed = await ensure_async(
+            self.authorizer.is_authorized(self, self.current_user, action, self.auth_resource)
+        )
+        if not allowed:
+            raise NotAuthorizedError(
+                f"You are not allowed to {action} on nbtools, which {what} needs.", action=action
+            )
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``function`` (database or file work) on the bounded worker pool, so the
@@ -192,7 +239,7 @@ class NbtoolsHandler(APIHandler):
 
     # -- body ----------------------------------------------------------------------------
 
-    async def prepare(self) -> None:
+    async def prepare(self, *, _redirect_to_login: bool = True) -> None:
         """Check the body of every authenticated request that may carry one, so a route
         that reads no field still refuses an oversized or malformed body."""
         await super().prepare()
@@ -222,7 +269,7 @@ class NbtoolsHandler(APIHandler):
             self._nbtools_body = {}
             return {}
         try:
-            body = json.loads(raw)
+            body: Any = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
             raise InvalidInputError(
@@ -259,10 +306,16 @@ class NbtoolsHandler(APIHandler):
 
     # -- replies, errors and logs --------------------------------------------------------
 
+    #: Replies of an ``@off_loop`` body, sent from the event loop when it returns.
+    _nbtools_deferred: list[tuple[Any, int]] | None = None
+
     def reply(self, model: Any, status: int = 200) -> None:
-        """Finish with ``model`` as JSON."""
+        """Finish with ``model`` as JSON (no body for 204)."""
+        if self._nbtools_deferred is not None:
+            self._nbtools_deferred.append((model, status))
+            return
         self.set_status(status)
-        self.finish(json.dumps(model, default=json_default))
+        self.finish(None if status == 204 else json.dumps(model, default=json_default))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.set_header("Content-Type", "application/json")
@@ -274,7 +327,7 @@ class NbtoolsHandler(APIHandler):
             return
         if isinstance(error, HTTPError) and status_code < 500:
             message = error.log_message or error.reason or self._reason
-            body = {"error": "HTTPError", "message": message, "details": {}}
+            body: dict[str, Any] = {"error": "HTTPError", "message": message, "details": {}}
             self.finish(json.dumps(body))
             return
         body = {

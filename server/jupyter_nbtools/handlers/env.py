@@ -11,7 +11,7 @@ from typing import Any
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler
+from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized_to_execute, off_loop
 from nbtools.envsnap import diff, get_snapshot, list_snapshots, snapshot_kernel
 from nbtools.envsnap.files import DEFAULT_NAMES, FORMATS, export, parse_file
 from nbtools.envsnap.kernels import list_kernels
@@ -28,6 +28,7 @@ def _string(handler: NbtoolsHandler, body: dict[str, Any], name: str) -> str:
 class KernelsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         kernels = [
             {"name": k.name, "display_name": k.display_name, "language": k.language}
@@ -39,6 +40,7 @@ class KernelsHandler(NbtoolsHandler):
 class SnapshotsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         self.reply(list_snapshots(self.project))
 
@@ -53,6 +55,7 @@ class SnapshotsHandler(NbtoolsHandler):
 class SnapshotHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self, snapshot_id: str) -> None:
         self.reply(get_snapshot(self.project, snapshot_id).to_dict())
 
@@ -85,6 +88,7 @@ class ExportHandler(NbtoolsHandler):
 class DiffHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         old = get_snapshot(self.project, self.required_argument("old"))
         new = get_snapshot(self.project, self.required_argument("new"))
@@ -114,6 +118,7 @@ class ImportHandler(NbtoolsHandler):
 
     @web.authenticated
     @authorized
+    @off_loop
     def post(self) -> None:
         body = self.json_body()
         snapshot = parse_file(_string(self, body, "content"), _string(self, body, "name"))
@@ -124,7 +129,7 @@ class RecreateHandler(NbtoolsHandler):
     """Recreate a snapshot in a new venv at a path inside the server root."""
 
     @web.authenticated
-    @authorized
+    @authorized_to_execute
     async def post(self) -> None:
         body = self.json_body()
         directory = self.resolve(_string(self, body, "path"))

@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler
+from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler
 from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.export.build import ExtractOptions, suggest_package_name
 from nbtools.lineage.extraction import recorder
@@ -29,6 +29,8 @@ class ExtractHandler(NbtoolsHandler):
         default_out = str(PurePosixPath(path).parent / (name or suggest_package_name(stem)))
         content = field("content", dict, None)
         dry_run = field("dry_run", bool, True)
+        if field("test", bool, False) or field("venv", bool, False):
+            await self.authorize(EXECUTE, "testing the package (it runs the package's code)")
         mode = "check" if field("check", bool, False) else "preview" if dry_run else "write"
         request = ExtractRequest(
             notebook_path=notebook_path,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler
+from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from nbtools.jobs.parameters import declared_parameters, parameters_cell_index
 from nbtools.jobs.schedules import PRESETS, preview
 from nbtools.notebooks import read_notebook
@@ -15,6 +15,7 @@ from nbtools.store.base import utcnow
 class ParametersHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         notebook = read_notebook(self.resolve(self.required_argument("path")))
         self.reply(
@@ -28,6 +29,7 @@ class ParametersHandler(NbtoolsHandler):
 class CronPreviewHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         model = preview(
             self.required_argument("cron"),

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler
+from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler, authorized_to_execute, off_loop
 from jupyter_nbtools.jobs_service import JobsService
 from nbtools import jobs
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.idempotency import check_key
+
+
+def changes_what_runs(changes: dict[str, Any]) -> bool:
+    """Whether a job edit changes what or when it runs (the ``execute`` action), rather than
+    only renaming or pausing it (``write``)."""
+    return any(
+        name != "name" and (name, value) != ("paused", True) for name, value in changes.items()
+    )
 
 
 class JobsHandlerBase(NbtoolsHandler):
@@ -51,6 +61,7 @@ class JobsHandlerBase(NbtoolsHandler):
 class JobsHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         path = self.get_query_argument("path", None)
         self.jobs  # noqa: B018 - start the scheduler with the first jobs request
@@ -59,12 +70,13 @@ class JobsHandler(JobsHandlerBase):
         self.reply(jobs.list_jobs(self.project, notebook, archived=archived))
 
     @web.authenticated
-    @authorized
+    @authorized_to_execute
+    @off_loop
     def post(self) -> None:
         body = self.json_body()
         key = self.idempotency_key(body)
         body["notebook_path"] = self.notebook_path(body.get("notebook_path"))
-        job = jobs.create_job(self.project, body, idempotency_key=key)
+        job = jobs.create_job(self.project, body, idempotency_key=key, actor=self.actor)
         self.jobs.wake()
         self.reply(job, status=201)
 
@@ -72,42 +84,48 @@ class JobsHandler(JobsHandlerBase):
 class JobHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self, job_id: str) -> None:
         self.reply(jobs.show_job(self.project, self.path_id(job_id, "job_id")))
 
     @web.authenticated
     @authorized
-    def patch(self, job_id: str) -> None:
+    async def patch(self, job_id: str) -> None:
         job_number = self.path_id(job_id, "job_id")
         changes = self.json_body()
+        if changes_what_runs(changes):
+            await self.authorize(EXECUTE, "changing what or when a job runs")
         if "notebook_path" in changes:
             changes["notebook_path"] = self.notebook_path(changes["notebook_path"])
         if set(changes) == {"paused"}:
             paused = self.body_field(changes, "paused", bool, required=True)
-            job = jobs.pause_job(self.project, job_number, paused)
+            job = await self.call(jobs.pause_job, self.project, job_number, paused)
         else:
-            job = jobs.update_job(self.project, job_number, changes)
+            job = await self.call(jobs.update_job, self.project, job_number, changes)
         self.jobs.wake()
         self.reply(job)
 
     @web.authenticated
     @authorized
+    @off_loop
     def delete(self, job_id: str) -> None:
         purge = self.flag_argument("purge")
         jobs.delete_job(self.project, self.path_id(job_id, "job_id"), purge=purge)
-        self.set_status(204)
-        self.finish()
+        self.reply(None, 204)
 
 
 class JobRunHandler(JobsHandlerBase):
     @web.authenticated
-    @authorized
+    @authorized_to_execute
+    @off_loop
     def post(self, job_id: str) -> None:
         job_number = self.path_id(job_id, "job_id")
         body = self.json_body()
         key = self.idempotency_key(body)
         overrides = self.body_field(body, "parameters", dict, {})
-        run = jobs.run_job(self.project, job_number, overrides, idempotency_key=key)
+        run = jobs.run_job(
+            self.project, job_number, overrides, idempotency_key=key, actor=self.actor
+        )
         self.jobs.wake()
         self.reply(run, status=202)
 

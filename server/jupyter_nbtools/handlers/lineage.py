@@ -5,6 +5,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from jupyter_nbtools.handlers.base import authorized_to_execute, off_loop
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
 from nbtools import jobs
 from nbtools.lineage.production import production_environment
@@ -16,12 +17,12 @@ class RunReproduceHandler(JobsHandlerBase):
     with ``reproduction``: what it runs and how the environment changed since."""
 
     @web.authenticated
-    @authorized
+    @authorized_to_execute
     async def post(self, run_id: str) -> None:
         reproduction = await self.call(
             plan_reproduction, self.project, self.path_id(run_id, "run_id")
         )
-        run = queue_reproduction(self.project, reproduction)
+        run = await self.call(queue_reproduction, self.project, reproduction, actor=self.actor)
         self.jobs.wake()
         [summary] = jobs.summarize_runs(self.project, [run])
         model = {**summary.to_wire(), "reproduction": reproduction.to_dict()}
@@ -29,10 +30,11 @@ class RunReproduceHandler(JobsHandlerBase):
 
 
 class LastRunEnvironmentHandler(JobsHandlerBase):
-    """The environment snapshot of the notebook's last successful run (404 when none)."""
+    """The environment snapshot of the notebook's last successful run (nulls when none)."""
 
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         path = self.notebook_path(self.required_argument("path"), "path")
         self.reply(production_environment(self.project, path))

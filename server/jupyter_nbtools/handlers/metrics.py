@@ -5,13 +5,14 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler
+from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from nbtools import metrics
 
 
 class RunMetricsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self, run_id: str) -> None:
         self.reply(metrics.run_metrics(self.project, self.path_id(run_id, "run_id")))
 
@@ -19,6 +20,7 @@ class RunMetricsHandler(NbtoolsHandler):
 class JobMetricsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self, job_id: str) -> None:
         series = metrics.metric_series(
             self.project,

@@ -5,13 +5,14 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler
+from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from nbtools.notebooks import read_notebook, summarize
 
 
 class NotebookHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         path = self.required_argument("path")
         notebook = read_notebook(self.resolve(path))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
+from jupyter_nbtools.handlers.base import authorized_to_execute, off_loop
 from jupyter_nbtools.handlers.download import attachment
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
 from nbtools import jobs
@@ -19,6 +20,7 @@ class RunsHandler(JobsHandlerBase):
 
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         path = self.get_query_argument("path", None)
         found = jobs.list_runs(
@@ -32,7 +34,8 @@ class RunsHandler(JobsHandlerBase):
         self.reply(found)
 
     @web.authenticated
-    @authorized
+    @authorized_to_execute
+    @off_loop
     def post(self) -> None:
         body = self.json_body()
         run = jobs.run_notebook(
@@ -41,7 +44,9 @@ class RunsHandler(JobsHandlerBase):
             self.body_field(body, "parameters", dict, {}),
             kernel_name=self.body_field(body, "kernel_name", str),
             timeout_seconds=self.body_field(body, "timeout_seconds", int),
+            cell_timeout_seconds=self.body_field(body, "cell_timeout_seconds", int),
             output_html=self.body_field(body, "output_html", bool, False),
+            actor=self.actor,
             idempotency_key=self.idempotency_key(body),
         )
         self.jobs.wake()
@@ -51,6 +56,7 @@ class RunsHandler(JobsHandlerBase):
 class RunHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self, run_id: str) -> None:
         self.reply(jobs.show_run(self.project, self.path_id(run_id, "run_id")))
 
@@ -58,15 +64,17 @@ class RunHandler(JobsHandlerBase):
 class RunCancelHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
+    @off_loop
     def post(self, run_id: str) -> None:
         self.reply(jobs.cancel_run(self.project, self.path_id(run_id, "run_id")))
 
 
 class RunRerunHandler(JobsHandlerBase):
     @web.authenticated
-    @authorized
+    @authorized_to_execute
+    @off_loop
     def post(self, run_id: str) -> None:
-        run = jobs.rerun_run(self.project, self.path_id(run_id, "run_id"))
+        run = jobs.rerun_run(self.project, self.path_id(run_id, "run_id"), actor=self.actor)
         self.jobs.wake()
         self.reply(run, status=202)
 
@@ -76,6 +84,7 @@ class RunOpenHandler(JobsHandlerBase):
 
     @web.authenticated
     @authorized
+    @off_loop
     def post(self, run_id: str) -> None:
         copied = jobs.copy_output_notebook(self.project, self.path_id(run_id, "run_id"))
         self.reply({"path": copied})
@@ -96,14 +105,15 @@ class RunDownloadHandler(JobsHandlerBase):
 
     @web.authenticated
     @authorized
-    def get(self, run_id: str, kind: str) -> None:
+    async def get(self, run_id: str, kind: str) -> None:
         # Downloads must come from the same site, as Jupyter's /files/ requires: a
         # cookie-authenticated GET with a foreign or missing Referer is refused (403).
         self.check_xsrf_cookie()
-        output = jobs.run_output(self.project, self.path_id(run_id, "run_id"), kind)
+        run_number = self.path_id(run_id, "run_id")
+        output = await self.call(jobs.run_output, self.project, run_number, kind)
         self.set_header("Content-Disposition", attachment(output.filename))
         self.set_header("X-Content-Type-Options", "nosniff")
-        self.finish(output.file.read_bytes(), set_content_type=self.TYPES[kind])
+        self.finish(await self.call(output.file.read_bytes), set_content_type=self.TYPES[kind])
 
 
 ROUTES = [

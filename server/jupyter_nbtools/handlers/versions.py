@@ -5,7 +5,7 @@ from __future__ import annotations
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler
+from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized_to_execute, off_loop
 from nbtools import versioning
 from nbtools.versioning.history import disk_content
 
@@ -18,6 +18,7 @@ def find_version(handler: NbtoolsHandler, version_id: str) -> versioning.Version
 class VersionsHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         """``?path=NB[&limit=N]``: the notebook's versions, newest first, and the last
         versioning failure of the server for it (or ``null``)."""
@@ -35,19 +36,21 @@ class VersionsHandler(NbtoolsHandler):
 
     @web.authenticated
     @authorized
+    @off_loop
     def post(self) -> None:
         """``{"path", "message"?}``: record the notebook file as a (named) version."""
         body = self.json_body()
         path = self.relative_path(self.body_field(body, "path", str, required=True))
         message = self.body_field(body, "message", str)
         content = disk_content(self.project, path)
-        version = versioning.commit(self.project, path, content, message=message)
+        version = versioning.commit(self.project, path, content, message=message, user=self.actor)
         self.reply(version.to_dict(), status=201 if version.recorded else 200)
 
 
 class VersionHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self, version_id: str) -> None:
         """One version, with what references it."""
         version = find_version(self, version_id)
@@ -58,6 +61,7 @@ class VersionHandler(NbtoolsHandler):
 class VersionNotebookHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self, version_id: str) -> None:
         """The notebook content of one version."""
         version = find_version(self, version_id)
@@ -67,6 +71,7 @@ class VersionNotebookHandler(NbtoolsHandler):
 class VersionDiffHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def get(self) -> None:
         """``?path=NB[&a=REF][&b=REF]``: the diff model (refs: number, latest~N, disk)."""
         from nbtools.versioning.diff import diff
@@ -78,19 +83,22 @@ class VersionDiffHandler(NbtoolsHandler):
 
 class VersionRestoreHandler(NbtoolsHandler):
     @web.authenticated
-    @authorized
+    @authorized_to_execute
+    @off_loop
     def post(self, version_id: str) -> None:
         """``{"as_path"?}``: put the version back onto its notebook, or into a new file."""
         version = find_version(self, version_id)
         as_path = self.body_field(self.json_body(), "as_path", str)
         if as_path:
             as_path = self.relative_path(as_path, "as_path")
-        self.reply(versioning.restore(self.project, version, as_path or None).to_dict())
+        restored = versioning.restore(self.project, version, as_path or None, user=self.actor)
+        self.reply(restored.to_dict())
 
 
 class VersionsGcHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
+    @off_loop
     def post(self) -> None:
         """``{"keep"?, "dry_run"?}``: remove old unnamed, unreferenced versions."""
         body = self.json_body()

@@ -78,3 +78,42 @@ def test_an_unknown_dataset_fails_the_run_with_a_hint(
     model = json.loads(result.stdout)
     assert "No dataset named 'nope'" in model["error"]["message"]
     assert model["datasets"] == []
+
+
+def test_usage_lists_derived_runs_and_purge_deletes_their_outputs(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    assert nbtools(tmp_path, "data", "add", "customers", "c.csv").exit_code == 0
+    (tmp_path / "c.csv").write_text("id\n1\n")
+    notebook_factory(
+        "nb.ipynb",
+        [("code", "import nbtools\nprint(open(nbtools.data.path('customers')).read())", [])],
+    )
+    notebook_factory("other.ipynb", [("code", "x = 1", [])])
+    ran = json.loads(nbtools(tmp_path, "run", "nb.ipynb", "--json").stdout)
+    other = json.loads(nbtools(tmp_path, "run", "other.ipynb", "--json").stdout)
+    listed = json.loads(nbtools(tmp_path, "data", "usage", "customers", "--json").stdout)
+    assert [(u["run_id"], u["mode"]) for u in listed] == [(ran["id"], "read")]
+    output = Path(listed[0]["files"]["notebook"])
+    assert output.is_file()
+    assert listed[0]["notebook_version_id"] == ran["lineage"]["notebook_version"]["id"]
+
+    declined = CliRunner().invoke(
+        cli, ["--root", str(tmp_path), "data", "usage", "customers", "--purge"], input="n\n"
+    )
+    assert declined.exit_code == 1
+    assert output.is_file()
+    purged = nbtools(tmp_path, "data", "usage", "customers", "--purge", "--yes", "--json")
+    assert json.loads(purged.stdout) == {"deleted": [str(output)]}
+    assert not output.exists()
+    assert Path(other["output_notebook"]).is_file()
+    again = nbtools(tmp_path, "data", "usage", "customers", "--purge", "--yes", "--json")
+    assert json.loads(again.stdout) == {"deleted": []}
+    assert (
+        json.loads(nbtools(tmp_path, "runs", "show", str(ran["id"]), "--json").stdout)["id"]
+        == ran["id"]
+    )
+    entries = json.loads(
+        nbtools(tmp_path, "audit", "list", "--action", "dataset.purge", "--json").stdout
+    )
+    assert [e["summary"] for e in entries] == [{"files_deleted": 0}, {"files_deleted": 1}]

@@ -95,3 +95,39 @@ def sleeper(notebook_factory: Callable[..., Path]) -> Path:
             ("code", "time.sleep(120)", []),
         ],
     )
+
+
+def spawner(marker: str, then: str = "time.sleep(300)") -> str:
+    """Notebook code: start a child process carrying ``marker`` on its command line, note
+    ``started``, then ``then`` (sleep by default)."""
+    return (
+        "import os, signal, subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)', "
+        f"{marker!r}])\n"
+        "open('started', 'w').write(str(child.pid))\n"
+        f"{then}"
+    )
+
+
+def processes_with(marker: str) -> list[int]:
+    """Pids of live (not zombie) processes whose command line contains ``marker`` (/proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker.encode() in cmdline and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 120) -> None:
+    """Poll ``predicate`` until true (fails after ``timeout`` seconds, naming ``what``)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)

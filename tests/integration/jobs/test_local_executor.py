@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import uuid
 from pathlib import Path
 
 import psutil
@@ -16,7 +17,14 @@ from nbtools.jobs.runs import get_run, output_files, request_cancel
 from nbtools.jobs.submit import queue_run
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
-from tests.integration.jobs.conftest import DoneLog, request, wait_for
+from tests.integration.jobs.conftest import (
+    DoneLog,
+    processes_with,
+    request,
+    spawner,
+    wait_for,
+    wait_until,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -107,3 +115,32 @@ def test_a_broken_or_missing_notebook_fails_its_run_and_others_go_on(
     assert errors[0] == "Notebook not found: gone.ipynb."
     assert errors[1] is not None
     assert "broken.ipynb is not valid JSON" in errors[1]
+
+
+def open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_killed_workers_leave_no_process_and_no_open_file_behind(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    executor: LocalExecutor,
+    done_log: DoneLog,
+) -> None:
+    """The executor's host (a Jupyter server, a scheduler) keeps its descriptors flat however
+    many workers die, and nothing their notebooks started survives them."""
+    marker = f"nbtools-test-{uuid.uuid4().hex}"
+    notebook_factory("spawn.ipynb", [("code", spawner(marker), [])])
+    counts = []
+    for _ in range(3):
+        (project.root / "started").unlink(missing_ok=True)
+        run = queue_run(project, "spawn.ipynb", {})
+        executor.submit(request(project, run.id))
+        wait_until(lambda: (project.root / "started").exists(), "the notebook to start")
+        running = wait_for(project, run.id, lambda r: r.worker is not None)
+        os.kill(int(running.worker.rsplit(":", 1)[1]), signal.SIGKILL)
+        assert done_log.wait(run.id) is None
+        assert processes_with(marker) == []
+        wait_until(lambda: len(executor.worker_pids()) == executor.size, "a new worker")
+        counts.append(open_files())
+    assert counts[0] == counts[1] == counts[2], counts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from click.testing import CliRunner, Result
 
 from nbtools.cli.app import cli
 from tests.conftest import NotebookFactory
+from tests.integration.jobs.conftest import processes_with, spawner
 
 pytestmark = pytest.mark.slow
 
@@ -130,7 +132,7 @@ def test_timeout_kills_the_kernel_and_its_children(
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "Notebook not found"),
+        (None, "does not exist"),
         ('{"nbformat": 4, "cells": [', "looks truncated"),
         ("not json", "not valid JSON"),
         ('{"nbformat": 3, "cells": []}', "nbformat 3"),
@@ -169,6 +171,23 @@ def test_unknown_kernel_fails_the_run_naming_it(
     assert "no-such-kernel" in model["error"]["message"]
 
 
+def test_cell_timeout_stops_the_cell_and_every_process_of_the_run(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    marker = f"nbtools-test-{uuid.uuid4().hex}"
+    notebook_factory("nb.ipynb", [("code", "x = 1", []), ("code", spawner(marker), [])])
+    code, model = run_json(tmp_path, "nb.ipynb", "--cell-timeout", "3")
+    assert code == 1
+    assert model["status"] == "timed_out"
+    assert model["cell_timeout_seconds"] == 3
+    assert model["error"]["name"] == "CellTimeoutError"
+    assert model["error"]["cell"] == 1
+    assert processes_with(marker) == []
+    result = nbtools(tmp_path, "run", "nb.ipynb", "--cell-timeout", "0")
+    assert result.exit_code == 2
+    assert "cell_timeout_seconds must be a positive whole number" in result.output
+
+
 def test_nan_and_infinities_reach_the_kernel_as_floats(
     tmp_path: Path, notebook_factory: NotebookFactory
 ) -> None:
@@ -192,3 +211,21 @@ def test_nan_and_infinities_reach_the_kernel_as_floats(
     assert model["parameters"] == {"low": "-inf", "high": "inf", "miss": "nan"}
     shown = json.loads(nbtools(tmp_path, "runs", "show", str(model["id"]), "--json").stdout)
     assert shown["parameters"] == model["parameters"]
+
+
+def test_a_computed_default_is_a_parameter_too(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory(
+        "nb.ipynb",
+        [
+            ("code", "from datetime import date\nrun_date = str(date.today())", ["parameters"]),
+            ("code", "print('report for', run_date)", []),
+        ],
+    )
+    out = tmp_path / "out.ipynb"
+    code, model = run_json(tmp_path, "nb.ipynb", "-p", "run_date=2026-01-31", "-o", str(out))
+    assert (code, model["parameters"]) == (0, {"run_date": "2026-01-31"})
+    assert "report for 2026-01-31" in out.read_text()
+    code, model = run_json(tmp_path, "nb.ipynb")  # not given: computed by the notebook
+    assert (code, model["parameters"]) == (0, {})

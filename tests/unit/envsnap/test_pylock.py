@@ -120,3 +120,25 @@ def test_a_valid_hand_written_lock_file() -> None:
         ("a", "1.0", "directory"),
         ("b", "2.0", "directory"),
     ]
+
+
+def test_index_hashes_of_a_lock_are_carried_into_the_pinned_set() -> None:
+    from nbtools.envsnap.recreate import pinned_line
+
+    text = (
+        'lock-version = "1.0"\ncreated-by = "hand"\n\n'
+        '[[packages]]\nname = "six"\nversion = "1.16.0"\n'
+        '[[packages.wheels]]\nname = "six-1.16.0-py2.py3-none-any.whl"\n'
+        'url = "https://files.example/six-1.16.0-py2.py3-none-any.whl"\n'
+        'hashes = {sha256 = "8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254"}\n'
+    )
+    [six] = parse_pylock(text).distributions
+    unhashed = Distribution("unhashed", "1.0")
+    assert pinned_line(six) == (
+        "six==1.16.0 --hash=sha256:"
+        "8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254",
+        True,
+    )
+    assert pinned_line(unhashed) == ("unhashed==1.0", False)
+    stored = type(six).from_dict(six.to_dict())
+    assert stored.index_hashes == six.index_hashes  # kept when the snapshot is stored

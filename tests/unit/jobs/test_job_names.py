@@ -10,6 +10,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from nbtools.cli.app import cli
+from nbtools.jobs.tables import Job
+from nbtools.project import Project
 from tests.conftest import NotebookFactory
 
 
@@ -25,11 +27,27 @@ def as_json(root: Path, *args: str) -> Any:
 
 @pytest.fixture
 def jobs(tmp_path: Path, notebook_factory: NotebookFactory) -> dict[str, int]:
-    """Jobs named nightly (twice), weekly and 7 (a name that looks like an id)."""
+    """Jobs named nightly, weekly and 7 (a name that looks like an id)."""
     notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"])])
-    names = ("nightly", "nightly", "weekly", "7")
+    names = ("nightly", "weekly", "7")
     created = [as_json(tmp_path, "schedule", "add", "nb.ipynb", "--name", n) for n in names]
     return {job["name"]: job["id"] for job in created}
+
+
+def test_names_are_unique_and_default_to_the_notebook_name(
+    tmp_path: Path, jobs: dict[str, int]
+) -> None:
+    taken = nbtools(tmp_path, "schedule", "add", "nb.ipynb", "--name", "nightly")
+    assert (taken.exit_code, taken.output) == (
+        2,
+        "Error: Another job is named 'nightly': choose another name.\n",
+    )
+    renamed = nbtools(tmp_path, "schedule", "edit", "weekly", "--name", "nightly")
+    assert renamed.exit_code == 2
+    defaults = [as_json(tmp_path, "schedule", "add", "nb.ipynb")["name"] for _ in range(2)]
+    assert defaults == ["nb", "nb 2"]
+    names = [job["name"] for job in as_json(tmp_path, "schedule", "list")]
+    assert sorted(names) == ["7", "nb", "nb 2", "nightly", "weekly"]
 
 
 def test_every_job_argument_and_filter_takes_a_name(tmp_path: Path, jobs: dict[str, int]) -> None:
@@ -80,6 +98,9 @@ def test_unknown_and_ambiguous_names_exit_2(tmp_path: Path, jobs: dict[str, int]
     )
     assert "Did you mean 'weekly'?" in nbtools(tmp_path, "runs", "list", "--job", "Weekly").output
 
+    # Databases from before names were unique may hold the same name twice.
+    with Project(tmp_path).store.session(write=True) as session:
+        session.add(Job(name="nightly", notebook_path="nb.ipynb", parameters={}))
     ambiguous = nbtools(tmp_path, "schedule", "remove", "nightly")
     listed = as_json(tmp_path, "schedule", "list")
     first, second = [job["id"] for job in listed if job["name"] == "nightly"]

@@ -43,8 +43,32 @@ def test_types_are_inferred_from_literal_defaults() -> None:
         "limit": ("None", None),
         "regions": ("list", ["north", "south"]),
         "weights": ("dict", {"a": 1}),
+        "computed": ("str", None),  # computed when the notebook runs; no annotation: str
     }
     assert declared()[0].help == "where to forecast"
+    assert declared()[-1].computed == "days * 2"
+
+
+def test_computed_defaults_and_tuples_are_parameters_too() -> None:
+    source = (
+        "from datetime import date\n"
+        "run_date = str(date.today())  # the day to report\n"
+        "horizon: int = len('abc')\n"
+        "sizes = (1, 2)\n"
+    )
+    nb = make_notebook([("code", source, ["parameters"])])
+    found = {p.name: (p.type, p.default, p.computed, p.help) for p in declared_parameters(nb)}
+    assert found == {
+        "run_date": ("str", None, "str(date.today())", "the day to report"),
+        "horizon": ("int", None, "len('abc')", ""),
+        "sizes": ("list", [1, 2], None, ""),
+    }
+    values = resolve_values(
+        declared_parameters(nb), {"run_date": "2026-01-31", "horizon": "3"}, from_text=True
+    )
+    assert values == {"run_date": "2026-01-31", "horizon": 3}
+    with pytest.raises(InvalidParameterError, match="expects int"):
+        resolve_values(declared_parameters(nb), {"horizon": "soon"}, from_text=True)
 
 
 def test_no_parameters_cell_means_no_parameters() -> None:

@@ -1,0 +1,41 @@
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+
+import type { IOwnedPackage, IWizardPrompts } from './productionizeModel';
+
+/**
+ * The Productionize wizard's confirmations, as JupyterLab dialogs.
+ */
+export function wizardPrompts(trans: TranslationBundle): IWizardPrompts {
+  return {
+    async saveFirst(path: string): Promise<boolean> {
+      const result = await showDialog({
+        title: trans.__('Save the notebook first?'),
+        body: trans.__(
+          '%1 has unsaved changes. The package is written from the saved notebook, and the version it records is the one you save now.',
+          path
+        ),
+        buttons: [
+          Dialog.cancelButton({ label: trans.__('Cancel') }),
+          Dialog.okButton({ label: trans.__('Save and write') })
+        ]
+      });
+      return result.button.accept;
+    },
+    async replacePackage(owned: IOwnedPackage): Promise<boolean> {
+      const result = await showDialog({
+        title: trans.__('Replace the package of %1?', owned.notebook),
+        body: trans.__(
+          "The output directory %1 holds the package written from %2. Replacing it deletes that package's files (files edited by hand are kept as .orig). To keep it, go back to Options and choose another output directory.",
+          owned.output || trans.__('next to the notebook'),
+          owned.notebook
+        ),
+        buttons: [
+          Dialog.cancelButton({ label: trans.__('Keep it') }),
+          Dialog.warnButton({ label: trans.__('Replace') })
+        ]
+      });
+      return result.button.accept;
+    }
+  };
+}

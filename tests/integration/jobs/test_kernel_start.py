@@ -1,0 +1,95 @@
+"""Kernel start-up under the run's heartbeat: slow kernels keep their lease, dead ones fail."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nbtools.jobs.executors.base import RunRequest
+from nbtools.jobs.kernels import KernelSource
+from nbtools.jobs.reaper import reap_expired
+from nbtools.jobs.runner import execute_run
+from nbtools.jobs.runs import get_run
+from nbtools.jobs.submit import queue_run
+from nbtools.project import Project
+from tests.conftest import NotebookFactory
+
+pytestmark = pytest.mark.slow
+
+#: Sleeps, then becomes an ipykernel: a kernel slow to start.
+SLOW = (
+    "import runpy, sys, time; time.sleep(float(sys.argv[1])); "
+    "sys.argv = ['ipykernel_launcher', '-f', sys.argv[2]]; "
+    "runpy.run_module('ipykernel_launcher', run_name='__main__')"
+)
+
+
+@pytest.fixture
+def kernelspecs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kernels ``slow`` (answers after 6 s) and ``mute`` (never answers) on JUPYTER_PATH."""
+    for name, delay in (("slow", "6"), ("mute", "100000")):
+        spec = tmp_path / "jupyter" / "kernels" / name
+        spec.mkdir(parents=True)
+        argv = [sys.executable, "-c", SLOW, delay, "{connection_file}"]
+        spec.joinpath("kernel.json").write_text(
+            json.dumps({"argv": argv, "display_name": name, "language": "python"})
+        )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+
+
+@pytest.fixture
+def reaper(project: Project) -> Iterator[None]:
+    """Another process's view: reaps expired leases every 0.2 s while the test runs."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(0.2):
+            reap_expired(project.store)
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join()
+
+
+def execute(project: Project, kernel: str, startup_timeout: float) -> dict[str, str | None]:
+    run = queue_run(project, "nb.ipynb", {}, kernel_name=kernel)
+    request = RunRequest.for_project(project, run.id, lease_seconds=3)
+    kernels = KernelSource(prestart=False, startup_timeout=startup_timeout)
+    try:
+        execute_run(project, request, kernels)
+    finally:
+        kernels.close()
+    with project.store.session() as session:
+        ended = get_run(session, run.id)
+    return {"status": ended.status, "name": ended.error_name, "message": ended.error_message}
+
+
+@pytest.mark.usefixtures("kernelspecs", "reaper")
+def test_a_kernel_slower_than_the_lease_keeps_its_run_alive(
+    project: Project, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory("nb.ipynb", [("code", "print('hi')", [])])
+    assert execute(project, "slow", startup_timeout=120) == {
+        "status": "succeeded",
+        "name": None,
+        "message": None,
+    }
+
+
+@pytest.mark.usefixtures("kernelspecs", "reaper")
+def test_a_kernel_that_never_answers_fails_the_run_naming_it(
+    project: Project, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory("nb.ipynb", [("code", "print('hi')", [])])
+    assert execute(project, "mute", startup_timeout=4) == {
+        "status": "failed",
+        "name": "KernelStartError",
+        "message": "kernel `mute` did not start within 4 s.",
+    }

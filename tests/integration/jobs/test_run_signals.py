@@ -1,0 +1,132 @@
+"""No run left running, no process left behind: real signals to a real ``nbtools run``."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from nbtools.cli.app import cli
+from tests.conftest import NotebookFactory
+from tests.integration.jobs.conftest import processes_with, spawner, wait_until
+
+pytestmark = pytest.mark.slow
+
+NBTOOLS = str(Path(sys.executable).parent / "nbtools")
+
+
+def nbtools_json(root: Path, *args: str) -> Any:
+    result = CliRunner().invoke(cli, ["--root", str(root), *args, "--json"])
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout)
+
+
+def start_run(root: Path) -> subprocess.Popen[bytes]:
+    """``nbtools run nb.ipynb --json`` in its own process; returns once its notebook runs.
+
+    Its output goes to files (``out.json``, ``err.txt``): processes it leaves behind would
+    hold a pipe open.
+    """
+    with (root / "out.json").open("wb") as out, (root / "err.txt").open("wb") as err:
+        process = subprocess.Popen(
+            [NBTOOLS, "--root", str(root), "run", "nb.ipynb", "--json"], stdout=out, stderr=err
+        )
+    wait_until(lambda: (root / "started").exists() or process.poll() is not None, "the run")
+    assert process.poll() is None, (root / "err.txt").read_text()
+    return process
+
+
+def ended(process: subprocess.Popen[bytes], root: Path) -> tuple[Any, str]:
+    """Wait for ``process``; its JSON output and its standard error."""
+    process.wait(timeout=120)
+    return json.loads((root / "out.json").read_text()), (root / "err.txt").read_text()
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_cancels_the_run_kills_its_processes_and_exits_128_plus_it(
+    tmp_path: Path, notebook_factory: NotebookFactory, signum: int, code: int
+) -> None:
+    marker = f"nbtools-test-{uuid.uuid4().hex}"
+    notebook_factory("nb.ipynb", [("code", spawner(marker), [])])
+    process = start_run(tmp_path)
+    assert processes_with(marker)
+    process.send_signal(signum)
+    model, stderr = ended(process, tmp_path)
+    assert process.returncode == code, stderr
+    assert model["status"] == "cancelled"
+    assert model["error"]["message"] == (
+        f"Cancelled: nbtools run received {signal.Signals(signum).name}."
+    )
+    assert "Traceback" not in stderr
+    assert processes_with(marker) == []
+    assert nbtools_json(tmp_path, "runs", "show", "1")["status"] == "cancelled"
+
+
+def test_runs_cancel_from_another_process_stops_a_cli_run_without_a_scheduler(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    marker = f"nbtools-test-{uuid.uuid4().hex}"
+    notebook_factory("nb.ipynb", [("code", spawner(marker), [])])
+    process = start_run(tmp_path)
+    assert nbtools_json(tmp_path, "runs", "cancel", "1")["cancel_requested"] is True
+    model, _ = ended(process, tmp_path)
+    assert process.returncode == 1
+    assert model["status"] == "cancelled"
+    assert processes_with(marker) == []
+
+
+def test_a_killed_cli_run_is_ended_by_the_next_reader_once_its_lease_expires(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory("nb.ipynb", [("code", spawner("unused", then="time.sleep(300)"), [])])
+    process = start_run(tmp_path)
+    process.kill()  # SIGKILL: nothing of nbtools runs any more
+    process.wait()
+    # No scheduler: `runs list` itself ends the run whose lease ran out.
+    wait_until(
+        lambda: nbtools_json(tmp_path, "runs", "list")[0]["status"] != "running",
+        "the lease to expire",
+    )
+    model = nbtools_json(tmp_path, "runs", "show", "1")
+    assert model["status"] == "failed"
+    assert model["error"]["name"] == "WorkerLost"
+    kernel_child = int((tmp_path / "started").read_text())
+    os.kill(kernel_child, signal.SIGKILL)  # a SIGKILLed run cannot stop its kernel's children
+
+
+def test_cancelling_a_run_whose_process_died_ends_it_at_once(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory("nb.ipynb", [("code", spawner("unused"), [])])
+    process = start_run(tmp_path)
+    process.kill()
+    process.wait()
+    os.kill(int((tmp_path / "started").read_text()), signal.SIGKILL)
+    # Before the lease expires, a cancel is a request; after, the run ends cancelled at once.
+    assert nbtools_json(tmp_path, "runs", "cancel", "1")["cancel_requested"] is True
+    wait_until(
+        lambda: nbtools_json(tmp_path, "runs", "show", "1")["status"] != "running",
+        "the lease to expire",
+    )
+    assert nbtools_json(tmp_path, "runs", "show", "1")["status"] == "cancelled"
+
+
+def test_a_killed_kernel_takes_its_children_along(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    marker = f"nbtools-test-{uuid.uuid4().hex}"
+    then = "os.kill(os.getpid(), signal.SIGKILL)"
+    notebook_factory("nb.ipynb", [("code", spawner(marker, then=then), [])])
+    model = nbtools_json(tmp_path, "run", "nb.ipynb")
+    assert model["status"] == "failed"
+    assert model["error"]["name"] == "DeadKernelError"
+    assert (tmp_path / "started").exists()
+    assert processes_with(marker) == []

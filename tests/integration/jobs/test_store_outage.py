@@ -1,0 +1,98 @@
+"""A run whose end cannot be recorded: the store (a throw-away PostgreSQL) stops mid-run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nbtools.cli.app import cli
+from tests.conftest import NotebookFactory
+from tests.integration.jobs.conftest import wait_until
+from tests.postgres import PostgresServer, find_bindir
+
+pytestmark = pytest.mark.slow
+
+NBTOOLS = str(Path(sys.executable).parent / "nbtools")
+#: Notes that it started, then waits for a ``go`` file before it ends.
+WAITS_FOR_GO = (
+    "import os, time\n"
+    "open('started', 'w').close()\n"
+    "while not os.path.exists('go'):\n"
+    "    time.sleep(0.05)"
+)
+
+
+@pytest.fixture
+def server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of this test's own, which it stops and starts again."""
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL server binaries not found: run `make postgres`")
+    started = PostgresServer(bindir)
+    started.start()
+    yield started
+    started.stop()
+
+
+def start_run(root: Path, url: str) -> subprocess.Popen[bytes]:
+    with (root / "out.json").open("wb") as out, (root / "err.txt").open("wb") as err:
+        process = subprocess.Popen(
+            [NBTOOLS, "--root", str(root), "--db-url", url, "run", "nb.ipynb", "--json"],
+            stdout=out,
+            stderr=err,
+        )
+    wait_until(lambda: (root / "started").exists() or process.poll() is not None, "the run")
+    assert process.poll() is None, (root / "err.txt").read_text()
+    return process
+
+
+def show(root: Path, url: str) -> dict[str, str]:
+    result = CliRunner().invoke(
+        cli, ["--root", str(root), "--db-url", url, "runs", "show", "1", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    model: dict[str, str] = json.loads(result.stdout)
+    return model
+
+
+def test_a_store_back_within_the_lease_records_the_end(
+    tmp_path: Path, notebook_factory: NotebookFactory, server: PostgresServer
+) -> None:
+    url = server.create_database("outage")
+    notebook_factory("nb.ipynb", [("code", WAITS_FOR_GO, [])])
+    process = start_run(tmp_path, url)
+    server.shutdown()
+    (tmp_path / "go").touch()
+    err = tmp_path / "err.txt"
+    wait_until(lambda: "cannot record the end of run 1" in err.read_text(), "a failed write")
+    server.start()
+    assert process.wait(timeout=120) == 0, err.read_text()
+    assert json.loads((tmp_path / "out.json").read_text())["status"] == "succeeded"
+    assert "Traceback" not in err.read_text()
+
+
+def test_a_store_gone_longer_exits_with_one_line_and_the_run_is_ended_later(
+    tmp_path: Path, notebook_factory: NotebookFactory, server: PostgresServer
+) -> None:
+    url = server.create_database("outage")
+    notebook_factory("nb.ipynb", [("code", WAITS_FOR_GO, [])])
+    process = start_run(tmp_path, url)
+    server.shutdown()
+    (tmp_path / "go").touch()
+    assert process.wait(timeout=300) == 1
+    stderr = (tmp_path / "err.txt").read_text()
+    assert "Traceback" not in stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: Run 1 ended succeeded, but the store could not record it (")
+    assert last.endswith(
+        "the run is ended as lost once its lease expires and the store is writable again."
+    )
+    server.start()
+    model = show(tmp_path, url)  # a reader ends the run: its lease expired
+    assert (model["status"], model["error"]["name"]) == ("failed", "WorkerLost")  # type: ignore[index]

@@ -1,0 +1,93 @@
+"""The Authorizer's actions: ``read`` for lists, ``write`` for edits, ``execute`` for anything
+that runs code. A user granted read and write but not execute edits a job but cannot run it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from jupyter_server.auth.authorizer import Authorizer
+from tornado.httpclient import HTTPClientError
+
+from nbtools.jobs.definitions import create_job
+from nbtools.project import Project
+from tests.conftest import make_notebook
+from tests.server.test_jobs_api import call
+
+
+class ReadWriteOnly(Authorizer):
+    """Grants read and write on nbtools but never execute (and everything else)."""
+
+    def is_authorized(self, handler: Any, user: Any, action: str, resource: str) -> bool:
+        return resource != "nbtools" or action in ("read", "write")
+
+
+@pytest.fixture
+def jp_server_config() -> dict[str, Any]:
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"jupyter_nbtools": True},
+            "authorizer_class": ReadWriteOnly,
+        },
+        "JobsSettings": {"workers": 1, "poll_seconds": 0.1},
+    }
+
+
+@pytest.fixture
+def job(jp_root_dir: Path, jp_serverapp: Any) -> int:
+    notebook = make_notebook([("code", "days = 7", ["parameters"]), ("code", "days", [])])
+    (jp_root_dir / "nb.ipynb").write_text(json.dumps(notebook))
+    project: Project = jp_serverapp.web_app.settings["nbtools_project"]
+    return create_job(project, {"notebook_path": "nb.ipynb", "cron": "0 3 * * *"}).id
+
+
+async def forbidden(jp_fetch: Any, method: str, *path: str, body: Any = None) -> dict[str, Any]:
+    with pytest.raises(HTTPClientError) as info:
+        await call(jp_fetch, method, *path, body=body)
+    assert info.value.code == 403, info.value
+    assert info.value.response is not None
+    payload: dict[str, Any] = json.loads(info.value.response.body)
+    return payload
+
+
+async def test_write_without_execute_edits_a_job_but_cannot_run_it(
+    jp_fetch: Any, jp_root_dir: Path, job: int
+) -> None:
+    children_before = {p.pid for p in psutil.Process().children(recursive=True)}
+
+    # read: lists and details
+    assert [j["id"] for j in await call(jp_fetch, "GET", "jobs")] == [job]
+    # write: renaming and pausing
+    renamed = await call(jp_fetch, "PATCH", "jobs", str(job), body={"name": "renamed"})
+    assert renamed["name"] == "renamed"
+    assert (await call(jp_fetch, "PATCH", "jobs", str(job), body={"paused": True}))["paused"]
+    await call(jp_fetch, "POST", "jobs", str(job), "rules", body={"text": "days > 3"})
+
+    # execute: running, scheduling, resuming, reproducing, recreating, restoring, testing
+    refusals = [
+        ("POST", ("jobs", str(job), "run"), {}),
+        ("POST", ("runs",), {"notebook_path": "nb.ipynb"}),
+        ("POST", ("jobs",), {"notebook_path": "nb.ipynb", "cron": "0 4 * * *"}),
+        ("PATCH", ("jobs", str(job)), {"cron": "*/5 * * * *"}),
+        ("PATCH", ("jobs", str(job)), {"parameters": {"days": 1}}),
+        ("PATCH", ("jobs", str(job)), {"paused": False}),
+        ("POST", ("runs", "1", "rerun"), {}),
+        ("POST", ("runs", "1", "reproduce"), {}),
+        ("POST", ("env", "recreate"), {"snapshot": "x", "path": "venv"}),
+        ("POST", ("versions", "1", "restore"), {}),
+        ("POST", ("extract",), {"path": "nb.ipynb", "test": True}),
+    ]
+    for method, path, body in refusals:
+        payload = await forbidden(jp_fetch, method, *path, body=body)
+        assert "execute" in payload["message"], (method, path, payload)
+
+    assert await call(jp_fetch, "GET", "runs") == []
+    stored = await call(jp_fetch, "GET", "jobs", str(job))
+    assert (stored["cron"], stored["parameters"], stored["paused"]) == ("0 3 * * *", {}, True)
+    assert len(await call(jp_fetch, "GET", "jobs")) == 1
+    assert not (jp_root_dir / "venv").exists()
+    children_after = {p.pid for p in psutil.Process().children(recursive=True)}
+    assert children_after <= children_before  # no worker, no kernel started

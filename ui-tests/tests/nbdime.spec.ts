@@ -1,0 +1,28 @@
+import { expect } from '@jupyterlab/galata';
+
+import { attachScreenshot, codeCell, notebookJson } from './helpers';
+import { test } from './fixtures';
+
+test("nbdime's checkpoint diff works on nbtools checkpoints", async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const path = `${tmpPath}/diffed.ipynb`;
+  expect(
+    await page.contents.uploadContent(notebookJson([codeCell('a', 'rate = 1', [])]), 'text', path)
+  ).toBe(true);
+  expect(await page.notebook.openByPath(path)).toBe(true);
+  await page.notebook.setCell(0, 'code', 'rate = 2');
+  await page.notebook.save();
+
+  const notebook = await page.activity.getPanelLocator('diffed.ipynb');
+  const answered = page.waitForResponse(
+    response =>
+      response.url().includes('/nbdime/api/diff') && response.request().method() === 'POST'
+  );
+  await notebook!.locator('[data-command="nbdime:diff-checkpoint"]').first().click();
+  expect((await answered).status()).toBe(200);
+  await expect(page.getByRole('tab', { name: /Diff checkpoint: .*diffed\.ipynb/ })).toBeVisible();
+  await expect(page.getByText('Unable to query nbdime API')).toHaveCount(0);
+  await attachScreenshot(page, testInfo, 'nbdime-checkpoint-diff');
+});

@@ -1,0 +1,116 @@
+import { expect } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+
+import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
+import { test } from './fixtures';
+
+/** A notebook whose one exported cell makes a small package. */
+function exported(name: string): string {
+  return notebookJson([
+    codeCell('fn', `def ${name}():\n    return 1`, []),
+    codeCell('use', `${name}()`, [])
+  ]);
+}
+
+async function upload(page: IJupyterLabPageFixture, path: string, content: string): Promise<void> {
+  expect(await page.contents.uploadContent(content, 'text', path)).toBe(true);
+}
+
+/** Show the notebook at `path`: switch to its tab, or open it. */
+async function show(page: IJupyterLabPageFixture, path: string): Promise<void> {
+  const name = path.split('/').pop()!;
+  if (!(await page.notebook.isOpen(name))) {
+    expect(await page.notebook.openByPath(path)).toBe(true);
+  }
+  expect(await page.notebook.activate(name)).toBe(true);
+}
+
+test.describe('Package wizard of each notebook', () => {
+  test('keeps each notebook its own options, and asks before replacing another notebook’s package', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    test.setTimeout(300_000);
+    await upload(page, `${tmpPath}/first.ipynb`, exported('one'));
+    await upload(page, `${tmpPath}/second.ipynb`, exported('two'));
+    await show(page, `${tmpPath}/second.ipynb`);
+    await show(page, `${tmpPath}/first.ipynb`);
+    let panel = await openSection(page, 'first.ipynb', 'Package');
+    const exportFirst = panel.getByRole('button', { name: 'export cell 1', exact: true });
+    await exportFirst.click();
+    await panel.getByRole('button', { name: '2. Options' }).click();
+    const output = panel.getByRole('textbox', { name: 'Output directory' });
+    await output.fill(`${tmpPath}/shared`);
+
+    // Unsaved changes (the new tag): the wizard asks to save first.
+    await panel.getByRole('button', { name: '4. Write and test' }).click();
+    await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
+    const saveFirst = page.getByRole('dialog');
+    await expect(saveFirst).toContainText('has unsaved changes');
+    await saveFirst.getByRole('button', { name: 'Save and write' }).click();
+    await expect(panel.getByTestId('nbtools-test-summary')).toContainText('Written to', {
+      timeout: 60_000
+    });
+
+    // The second notebook starts at its own first step, with its own options.
+    await show(page, `${tmpPath}/second.ipynb`);
+    await expect(panel.getByRole('button', { name: '1. Tags' })).toHaveAttribute(
+      'aria-current',
+      'step'
+    );
+    await panel.getByRole('button', { name: 'export cell 1', exact: true }).click();
+    await page.notebook.save();
+    await panel.getByRole('button', { name: '2. Options' }).click();
+    await expect(output).toHaveValue('');
+    await output.fill(`${tmpPath}/shared`);
+    await panel.getByRole('button', { name: '4. Write and test' }).click();
+    await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
+    const replace = page.getByRole('dialog');
+    await expect(replace).toContainText('Replace the package of first.ipynb?');
+    await attachScreenshot(page, testInfo, 'wizard-replace-dialog');
+    await replace.getByRole('button', { name: 'Keep it' }).click();
+    await expect(panel.getByRole('alert')).toContainText(
+      'holds the package of another notebook, first.ipynb'
+    );
+    const manifest = await page.request.get(
+      `/api/contents/${tmpPath}/shared/.nbtools-extract.json?type=file&format=text&content=1`
+    );
+    expect(JSON.parse((await manifest.json()).content).notebook).toBe('first.ipynb');
+
+    // A new choice of folder makes the refusal stale.
+    await panel.getByRole('button', { name: '2. Options' }).click();
+    await output.fill(`${tmpPath}/second-pkg`);
+    await expect(panel.getByRole('alert')).toHaveCount(0);
+
+    // After a reload, each notebook is where the user left it.
+    await page.reload();
+    await show(page, `${tmpPath}/first.ipynb`);
+    panel = await openSection(page, 'first.ipynb', 'Package');
+    await expect(panel.getByRole('button', { name: '4. Write and test' })).toHaveAttribute(
+      'aria-current',
+      'step'
+    );
+    await panel.getByRole('button', { name: '2. Options' }).click();
+    await expect(output).toHaveValue(`${tmpPath}/shared`);
+    await show(page, `${tmpPath}/second.ipynb`);
+    await expect(output).toHaveValue(`${tmpPath}/second-pkg`);
+  });
+
+  test('the disabled Back button looks disabled', async ({ page, tmpPath }) => {
+    await upload(page, `${tmpPath}/back.ipynb`, exported('back'));
+    await show(page, `${tmpPath}/back.ipynb`);
+    const panel = await openSection(page, 'back.ipynb', 'Package');
+    const back = panel.getByRole('button', { name: 'Back' });
+    const next = panel.getByRole('button', { name: 'Next' });
+    await expect(back).toBeDisabled();
+    const looks = (button: typeof back) =>
+      button.evaluate(node => {
+        const style = getComputedStyle(node);
+        return { cursor: style.cursor, opacity: style.opacity };
+      });
+    expect(await looks(back)).toEqual({ cursor: 'not-allowed', opacity: '0.6' });
+    await next.click();
+    await expect(back).toBeEnabled();
+    expect((await looks(back)).cursor).not.toBe('not-allowed');
+  });
+});
