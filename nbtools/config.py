@@ -2,7 +2,7 @@
 
 In a Jupyter config file: ``c.NbtoolsSettings.db_url = "postgresql+psycopg://..."``; in the
 environment ``$NBTOOLS_ROOT``, ``$NBTOOLS_STORE_DIR``, ``$NBTOOLS_DB_URL``; on the command line
-``nbtools --root``/``--db-url``. :mod:`nbtools.settings` reads them in that order.
+``nbtools --root``/``--db-url``/``--actor``. :mod:`nbtools.settings` reads them in that order.
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ from typing import ClassVar
 
 from traitlets import Unicode
 from traitlets.config import Configurable
+
+#: The environment variable naming who acts (CI service accounts): ``NbtoolsSettings.actor``.
+ACTOR_VARIABLE = "NBTOOLS_ACTOR"
 
 
 class NbtoolsSettings(Configurable):
@@ -35,3 +38,10 @@ class NbtoolsSettings(Configurable):
         help="SQLAlchemy URL of the job and version store. Default: a SQLite file "
         "nbtools.db in the store directory. Example: postgresql+psycopg://user@host/nbtools",
     ).tag(config=True)
+
+    actor = Unicode(
+        "",
+        help="Who acts, as recorded on jobs, runs, versions and in the audit trail (a CI "
+        "service account, say). Default: $JUPYTERHUB_USER, else the operating-system user. "
+        "The server always records the authenticated Jupyter user instead.",
+    ).tag(config=True, env=ACTOR_VARIABLE)

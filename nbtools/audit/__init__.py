@@ -6,32 +6,39 @@
 
     audit.record(session, "ana", "dataset.add", "dataset customers", {"classification": "personal"})
     audit.list_entries(project, since=..., actor="ana", action="dataset.add")  # newest first
+    audit.parse_since("7d")  # a moment from a duration ago or an ISO date
 
-The actor is the authenticated user on the server, else ``$NBTOOLS_ACTOR`` (CI service
-accounts), else the operating-system user (:func:`current_actor`). A summary names what
-changed, never secret values or data contents.
+The actor is the authenticated user on the server, the CLI's ``--actor``, else
+``$NBTOOLS_ACTOR`` (CI service accounts), else ``$JUPYTERHUB_USER``, else the operating-system
+user (:func:`current_actor`). A summary names what changed, never secret values or data
+contents.
 """
 
 from __future__ import annotations
 
 import getpass
 import os
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from nbtools.audit.tables import AuditRecord
+from nbtools.config import ACTOR_VARIABLE
 from nbtools.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from nbtools.project import Project
+    from nbtools.store.database import Store
 
-ACTOR_ENV = "NBTOOLS_ACTOR"
 MAX_LIMIT = 10_000
+
+_AGO = re.compile(r"([1-9][0-9]{0,5})([hdw])\Z")
+_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
 
 @dataclass(frozen=True)
@@ -55,11 +62,13 @@ class AuditEntry:
 
 
 def current_actor(actor: str | None = None) -> str:
-    """``actor`` if given, else ``$NBTOOLS_ACTOR``, else the operating-system user."""
+    """Who acts: ``actor`` if given (the server's authenticated user, the CLI's ``--actor``),
+    else ``$NBTOOLS_ACTOR``, else ``$JUPYTERHUB_USER``, else the operating-system user."""
     if actor:
         return actor[:255]
     try:
-        return (os.environ.get(ACTOR_ENV) or getpass.getuser())[:255]
+        named = os.environ.get(ACTOR_VARIABLE) or os.environ.get("JUPYTERHUB_USER")
+        return (named or getpass.getuser())[:255]
     except (OSError, KeyError):  # no user name for this uid (some containers)
         return f"uid {os.getuid()}"
 
@@ -76,11 +85,28 @@ def record(
 
 
 def record_now(
-    project: Project, actor: str | None, action: str, target: str, summary: dict[str, Any]
+    store: Store, actor: str | None, action: str, target: str, summary: dict[str, Any]
 ) -> None:
-    """Append an entry in its own transaction (e.g. a refusal, whose action is not stored)."""
-    with project.store.session(write=True) as session:
+    """Append an entry in its own transaction (e.g. a refusal, whose action is not stored, or
+    after a change another transaction committed)."""
+    with store.session(write=True) as session:
         record(session, actor, action, target, summary)
+
+
+def parse_since(value: str, field: str = "since") -> datetime:
+    """``12h``, ``7d``, ``2w`` ago, or an ISO 8601 date or time (UTC when it has no zone)."""
+    match = _AGO.match(value)
+    if match:
+        amount = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+        return datetime.now(timezone.utc) - amount
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError(
+            f"{field} {value!r:.60} is neither a duration (12h, 7d, 2w) nor an ISO date/time.",
+            field=field,
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def list_entries(
@@ -89,14 +115,22 @@ def list_entries(
     since: datetime | None = None,
     actor: str | None = None,
     action: str | None = None,
+    target: str | None = None,
+    before: int | None = None,
     limit: int = 100,
 ) -> list[AuditEntry]:
-    """Entries newest first; ``action`` may end with ``.*`` (``job.*``)."""
+    """Entries newest first; ``action`` may end with ``.*`` (``job.*``); ``target`` is what
+    was acted on (``job 3``, ``dataset customers``); ``before`` an entry id (the last of the
+    previous page: the next older page)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInputError(f"The limit must be 1 to {MAX_LIMIT}.", field="limit")
     query = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(limit)
     if since is not None:
         query = query.where(AuditRecord.at >= since)
+    if before is not None:
+        query = query.where(AuditRecord.id < before)
+    if target:
+        query = query.where(AuditRecord.target == target)
     if actor:
         query = query.where(AuditRecord.actor == actor)
     if action:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-
 import click
 
 from nbtools.cli.context import CliContext
@@ -56,7 +54,7 @@ def ack(cli_ctx: CliContext, alert_ids: tuple[int, ...], as_json: bool) -> None:
     """Acknowledge alerts ALERT_IDS."""
     from nbtools.metrics import acknowledge_alerts
 
-    found = acknowledge_alerts(cli_ctx.project, alert_ids, getpass.getuser())
+    found = acknowledge_alerts(cli_ctx.project, alert_ids, cli_ctx.actor)
     models = [alert.to_wire() for alert in found]
     if as_json:
         print_json(models)
@@ -88,7 +86,7 @@ def rule_add(cli_ctx: CliContext, job_id: int, text: str, as_json: bool) -> None
     """
     from nbtools.metrics import add_rule
 
-    model = add_rule(cli_ctx.project, job_id, text).to_wire()
+    model = add_rule(cli_ctx.project, job_id, text, cli_ctx.actor).to_wire()
     if as_json:
         print_json(model)
     else:
@@ -118,7 +116,7 @@ def rule_remove(cli_ctx: CliContext, rule_id: int) -> None:
     """Remove rule RULE_ID (its alerts stay)."""
     from nbtools.metrics import remove_rule
 
-    removed = remove_rule(cli_ctx.project, rule_id)
+    removed = remove_rule(cli_ctx.project, rule_id, cli_ctx.actor)
     click.echo(f"Removed rule {removed.id} of job {removed.job_id}: {removed.text}")
 
 

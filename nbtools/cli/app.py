@@ -55,6 +55,7 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, "-V", "--version", prog_name="nbtools")
 @setting_option(NbtoolsSettings, "root_dir", "--root")
 @setting_option(NbtoolsSettings, "db_url", "--db-url")
+@setting_option(NbtoolsSettings, "actor", "--actor")
 @config_file_option
 @click.pass_context
 def cli(ctx: click.Context) -> None:

@@ -2,34 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta, timezone
-
 import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.output import print_json, print_table
-from nbtools.errors import InvalidInputError
-
-_AGO = re.compile(r"([1-9][0-9]{0,5})([hdw])\Z")
-_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_since(value: str) -> datetime:
-    """``12h``, ``7d``, ``2w`` ago, or an ISO 8601 date or time (UTC when it has no zone)."""
-    match = _AGO.match(value)
-    if match:
-        amount = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-        return datetime.now(timezone.utc) - amount
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInputError(
-            f"--since {value!r} is neither a duration (12h, 7d, 2w) nor an ISO date/time.",
-            field="since",
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @click.group()
@@ -41,6 +18,7 @@ def audit() -> None:
 @click.option("--since", help="Only entries since then: 12h, 7d, 2w, or an ISO date/time.")
 @click.option("--actor", help="Only this actor's entries.")
 @click.option("--action", help="Only this action (dataset.add), or a family (dataset.*).")
+@click.option("--target", help="Only entries about this object: 'job 3', 'dataset customers'.")
 @click.option("--limit", default=100, show_default=True, help="At most this many entries.")
 @json_option
 @pass_cli
@@ -49,17 +27,19 @@ def list_command(
     since: str | None,
     actor: str | None,
     action: str | None,
+    target: str | None,
     limit: int,
     as_json: bool,
 ) -> None:
     """List audit entries, newest first."""
-    from nbtools.audit import list_entries
+    from nbtools.audit import list_entries, parse_since
 
     entries = list_entries(
         cli_ctx.project,
-        since=parse_since(since) if since else None,
+        since=parse_since(since, "--since") if since else None,
         actor=actor,
         action=action,
+        target=target,
         limit=limit,
     )
     if as_json:

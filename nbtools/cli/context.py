@@ -54,6 +54,15 @@ class CliContext:
             raise InvalidInputError(f"--root {root} is a file; give the project directory.")
         return Project.from_settings(settings, default_root=Path.cwd())
 
+    @functools.cached_property
+    def actor(self) -> str:
+        """Who acts: ``--actor``, else ``$NBTOOLS_ACTOR`` (or the config file's
+        ``c.NbtoolsSettings.actor``), else ``$JUPYTERHUB_USER``, else the OS user."""
+        from nbtools.audit import current_actor
+        from nbtools.config import NbtoolsSettings
+
+        return current_actor(self.settings(NbtoolsSettings).actor or None)
+
     def close(self) -> None:
         """Release the store if a command opened it."""
         if "project" in self.__dict__:

@@ -87,7 +87,7 @@ def add(cli_ctx: CliContext, name: str, as_json: bool, **options: Any) -> None:
     from nbtools.data.catalog import add_dataset, dataset_spec
 
     project = cli_ctx.project
-    dataset = add_dataset(project, dataset_spec(project, name, _declared(options)))
+    dataset = add_dataset(project, dataset_spec(project, name, _declared(options)), cli_ctx.actor)
     _print_dataset(dataset, as_json)
 
 
@@ -108,7 +108,7 @@ def edit(cli_ctx: CliContext, name: str, as_json: bool, **options: Any) -> None:
         options["clear_tags"] = False
     if options["clear_purposes"] and options["purposes"]:
         options["clear_purposes"] = False
-    _print_dataset(edit_dataset(cli_ctx.project, name, _declared(options)), as_json)
+    _print_dataset(edit_dataset(cli_ctx.project, name, _declared(options), cli_ctx.actor), as_json)
 
 
 @data.command("remove")
@@ -118,7 +118,7 @@ def remove(cli_ctx: CliContext, name: str) -> None:
     """Remove dataset NAME from the catalog (the data itself is left alone)."""
     from nbtools.data.catalog import remove_dataset
 
-    remove_dataset(cli_ctx.project, name)
+    remove_dataset(cli_ctx.project, name, cli_ctx.actor)
     click.echo(f"Removed dataset {name} from the catalog.")
 
 
@@ -198,7 +198,7 @@ def sync(cli_ctx: CliContext, path: str | None, prune: bool, as_json: bool) -> N
     """Load datasets.yaml into the catalog: the file wins; running it again changes nothing."""
     from nbtools.data.catalogfile import sync_catalog
 
-    report = sync_catalog(cli_ctx.project, path, prune=prune)
+    report = sync_catalog(cli_ctx.project, path, prune=prune, actor=cli_ctx.actor)
     if as_json:
         print_json(report.to_dict())
         return
@@ -298,7 +298,7 @@ def usage(cli_ctx: CliContext, name: str, purge: bool, yes: bool, as_json: bool)
             f"Delete {len(files)} output file(s) of {len(runs)} run(s) derived from {name}?",
             abort=True,
         )
-    deleted = purge_outputs(cli_ctx.project, name)
+    deleted = purge_outputs(cli_ctx.project, name, cli_ctx.actor)
     if as_json:
         print_json({"deleted": deleted})
         return

@@ -272,6 +272,7 @@ def run(
             claim=token,
             purpose=purpose,
             idempotency_key=idempotency_key,
+            actor=cli_ctx.actor,
         ).id
 
     _execute(cli_ctx, queue, output, as_json, kernels)
@@ -298,7 +299,9 @@ def _reproduce(
         )
     _execute(
         cli_ctx,
-        lambda token: queue_reproduction(project, reproduction, claim=token).id,
+        lambda token: (
+            queue_reproduction(project, reproduction, claim=token, actor=cli_ctx.actor).id
+        ),
         output,
         as_json,
         reproduction=reproduction.to_dict(),

@@ -171,7 +171,7 @@ def cancel(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
     """Cancel a queued run, or stop a running one (its kernel is killed)."""
     from nbtools.jobs import cancel_run
 
-    model = cancel_run(cli_ctx.project, run_id).to_wire()
+    model = cancel_run(cli_ctx.project, run_id, actor=cli_ctx.actor).to_wire()
     print_json(model) if as_json else click.echo(
         f"Run {run_id}: "
         + ("cancelled." if model["status"] == "cancelled" else "cancel requested.")
@@ -186,5 +186,5 @@ def rerun(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
     """Queue a new run with the same notebook and parameters (a scheduler executes it)."""
     from nbtools.jobs import rerun_run
 
-    model = rerun_run(cli_ctx.project, run_id).to_wire()
+    model = rerun_run(cli_ctx.project, run_id, actor=cli_ctx.actor).to_wire()
     print_json(model) if as_json else click.echo(f"Queued run {model['id']}.")

@@ -132,7 +132,9 @@ def add(
         fields["pinned_version_id"] = _pinned_id(
             cli_ctx, fields["notebook_path"], options["pin_version"]
         )
-    job = create_job(project, fields, from_text=True, idempotency_key=idempotency_key)
+    job = create_job(
+        project, fields, from_text=True, idempotency_key=idempotency_key, actor=cli_ctx.actor
+    )
     model = job.to_wire()
     print_json(model) if as_json else print_job(model)
 
@@ -179,7 +181,7 @@ def edit(
             pinned_version_id=changes.get("pinned_version_id", job.pinned_version_id),
         )
         changes["parameters"] = {**job.parameters, **typed}
-    model = update_job(project, job_id, changes).to_wire()
+    model = update_job(project, job_id, changes, cli_ctx.actor).to_wire()
     print_json(model) if as_json else print_job(model)
 
 
@@ -217,7 +219,7 @@ def list_(cli_ctx: CliContext, archived: bool, as_json: bool) -> None:
 def _set_paused(cli_ctx: CliContext, job_id: int, paused: bool) -> None:
     from nbtools.jobs import pause_job
 
-    job = pause_job(cli_ctx.project, job_id, paused)
+    job = pause_job(cli_ctx.project, job_id, paused, cli_ctx.actor)
     click.echo(f"Job {job_id} {'paused' if paused else f'resumed; next run {job.next_run_at}'}.")
 
 
@@ -264,7 +266,7 @@ def remove(cli_ctx: CliContext, job_id: int, yes: bool, purge: bool) -> None:
             )
         action = "Purge" if purge else "Delete (archive)"
         click.confirm(f"{action} {what}?", abort=True)
-    delete_job(cli_ctx.project, job_id, purge=purge)
+    delete_job(cli_ctx.project, job_id, purge=purge, actor=cli_ctx.actor)
     click.echo(f"Job {job_id} {'purged' if purge else 'archived'}.")
 
 

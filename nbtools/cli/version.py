@@ -38,7 +38,9 @@ def save(cli_ctx: CliContext, notebook: str, message: str | None, as_json: bool)
     from nbtools.versioning.history import disk_content
 
     project = cli_ctx.project
-    saved = versioning.commit(project, notebook, disk_content(project, notebook), message=message)
+    saved = versioning.commit(
+        project, notebook, disk_content(project, notebook), message=message, user=cli_ctx.actor
+    )
     if as_json:
         print_json(saved.to_dict())
     elif saved.recorded:
@@ -152,7 +154,9 @@ def restore(
     from nbtools import versioning
 
     project = cli_ctx.project
-    result = versioning.restore(project, versioning.resolve(project, notebook, ref), as_path)
+    result = versioning.restore(
+        project, versioning.resolve(project, notebook, ref), as_path, cli_ctx.actor
+    )
     if as_json:
         print_json(result.to_dict())
     elif as_path is not None:

@@ -78,6 +78,10 @@ def run_requested(event: RunRequested) -> None:
             "refused": [use["dataset"] for use in refused.details["refused"]],
         }
         audit.record_now(
-            event.project, None, "policy.refuse", f"notebook {event.notebook_path}", summary
+            event.project.store,
+            event.actor,
+            "policy.refuse",
+            f"notebook {event.notebook_path}",
+            summary,
         )
         raise

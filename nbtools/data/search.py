@@ -52,12 +52,14 @@ _POSTGRES = text(
 MAX_LIMIT = 1000
 
 
-def search_datasets(project: Project, query: str, limit: int = 20) -> list[Dataset]:
+def search_datasets(
+    project: Project, query: str, limit: int = 20, field: str = "query"
+) -> list[Dataset]:
     """The datasets matching every word of ``query``, best first (each with its ``rank``:
-    higher is better on both engines)."""
+    higher is better on both engines); a query without words is refused naming ``field``."""
     words = split_words(query)
     if not words:
-        raise InvalidInputError(f"The search {query!r} has no words to look for.", field="query")
+        raise InvalidInputError(f"The search {query!r} has no words to look for.", field=field)
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInputError(f"The limit must be 1 to {MAX_LIMIT}.", field="limit")
     with project.store.session() as session:

@@ -88,6 +88,6 @@ def purge_outputs(project: Project, name: str, actor: str | None = None) -> list
                 continue
             deleted.append(location)
     audit.record_now(
-        project, actor, "dataset.purge", f"dataset {name}", {"files_deleted": len(deleted)}
+        project.store, actor, "dataset.purge", f"dataset {name}", {"files_deleted": len(deleted)}
     )
     return deleted

@@ -101,25 +101,32 @@ def create_job(
     return JobSpec.of(job)
 
 
-def update_job(project: Project, job_id: int, changes: dict[str, Any]) -> JobSpec:
-    """Edit a job with typed values; ``parameters``, if given, replace the stored ones."""
+def update_job(
+    project: Project, job_id: int, changes: dict[str, Any], actor: str | None = None
+) -> JobSpec:
+    """Edit a job with typed values; ``parameters``, if given, replace the stored ones
+    (audited as ``job.edit`` by ``actor``)."""
     from nbtools.jobs import definitions
 
-    return JobSpec.of(definitions.update_job(project, job_id, changes))
+    return JobSpec.of(definitions.update_job(project, job_id, changes, actor))
 
 
-def pause_job(project: Project, job_id: int, paused: bool) -> JobSpec:
-    """Pause a job (no new scheduled runs) or resume it from the next due time."""
+def pause_job(project: Project, job_id: int, paused: bool, actor: str | None = None) -> JobSpec:
+    """Pause a job (no new scheduled runs) or resume it from the next due time (audited as
+    ``job.pause`` or ``job.resume`` by ``actor``)."""
     from nbtools.jobs import definitions
 
-    return JobSpec.of(definitions.set_paused(project, job_id, paused))
+    return JobSpec.of(definitions.set_paused(project, job_id, paused, actor))
 
 
-def delete_job(project: Project, job_id: int, *, purge: bool = False) -> None:
-    """Archive a job (hidden, never run again, its history readable); ``purge`` deletes it."""
+def delete_job(
+    project: Project, job_id: int, *, purge: bool = False, actor: str | None = None
+) -> None:
+    """Archive a job (hidden, never run again, its history readable); ``purge`` deletes it
+    (audited as ``job.archive`` or ``job.delete`` by ``actor``)."""
     from nbtools.jobs import definitions
 
-    definitions.delete_job(project, job_id, purge=purge)
+    definitions.delete_job(project, job_id, purge=purge, actor=actor)
 
 
 def list_runs(
@@ -211,9 +218,10 @@ def run_job(
     return summarize_runs(project, [run])[0]
 
 
-def cancel_run(project: Project, run_id: int) -> RunSummary:
-    """Cancel a queued run now, or ask the executor of a running run to stop it."""
-    return summarize_runs(project, [runs.request_cancel(project.store, run_id)])[0]
+def cancel_run(project: Project, run_id: int, *, actor: str | None = None) -> RunSummary:
+    """Cancel a queued run now, or ask the executor of a running run to stop it (audited as
+    ``run.cancel`` by ``actor``)."""
+    return summarize_runs(project, [runs.request_cancel(project.store, run_id, actor)])[0]
 
 
 def rerun_run(project: Project, run_id: int, *, actor: str | None = None) -> RunSummary:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from nbtools.audit import current_actor
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs import events
 from nbtools.jobs.errors import InvalidParameterError
@@ -18,7 +19,6 @@ from nbtools.jobs.schedules import check_cron, check_timezone, next_times
 from nbtools.jobs.submit import check_active, check_timeout, checked_parameters
 from nbtools.jobs.tables import MISSED_POLICIES, MISSED_RUN_ONCE, Job
 from nbtools.store.base import utcnow
-from nbtools.versioning.history import default_user
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -148,7 +148,7 @@ def _unique_name(session: Session, name: str | None, notebook_path: str, job_id:
     return candidate
 
 
-def _check_use(project: Project, fields: dict[str, Any]) -> None:
+def _check_use(project: Project, fields: dict[str, Any], actor: str | None) -> None:
     """Let run-event subscribers refuse the job (the data usage rule), before any write
     transaction: a refusal is audited in a transaction of its own. The fields the subscribers
     read are checked first (an edit's changes are not checked yet)."""
@@ -159,6 +159,7 @@ def _check_use(project: Project, fields: dict[str, Any]) -> None:
             fields["notebook_path"],
             fields.get("purpose") or None,
             pinned_version_id=check_pin(fields.get("pinned_version_id")),
+            actor=actor,
         )
     )
 
@@ -233,31 +234,36 @@ def create_job(
     idempotency_key: str | None = None,
     actor: str | None = None,
 ) -> Job:
-    """Store a new job, created by ``actor`` (default: the OS user, see :func:`default_user`);
+    """Store a new job, created by ``actor`` (default: see :func:`~nbtools.audit.current_actor`);
     nothing is stored if any field is invalid.
 
     A second job with the same ``idempotency_key`` is refused (:mod:`~nbtools.jobs.idempotency`).
     """
     checked = _checked(project, fields, from_text=from_text)
-    _check_use(project, checked)
+    _check_use(project, checked, actor)
     key = check_key(idempotency_key)
     with created_once(project.store, Job, key), project.store.session(write=True) as session:
         checked["name"] = _unique_name(session, checked["name"], checked["notebook_path"], None)
-        job = Job(**checked, idempotency_key=key, created_by=actor or default_user())
+        job = Job(**checked, idempotency_key=key, created_by=current_actor(actor))
         _next_run(job)
         session.add(job)
         session.flush()
-    events.job_saved(events.JobSaved(project, job.id, job.pinned_version_id))
+    events.job_saved(
+        events.JobSaved(project, job.id, job.pinned_version_id, actor, action="job.create")
+    )
     return job
 
 
-def update_job(project: Project, job_id: int, changes: dict[str, Any]) -> Job:
-    """Edit a job with typed values; ``parameters``, if given, replace the stored ones."""
+def update_job(
+    project: Project, job_id: int, changes: dict[str, Any], actor: str | None = None
+) -> Job:
+    """Edit a job with typed values; ``parameters``, if given, replace the stored ones.
+    Audited as ``job.edit`` by ``actor``, naming the fields whose values changed."""
     with project.store.session() as session:
         job = get_job(session, job_id)
         using = {name: getattr(job, name) for name in ("notebook_path", "purpose")}
         using["pinned_version_id"] = job.pinned_version_id
-    _check_use(project, {**using, **changes})
+    _check_use(project, {**using, **changes}, actor)
     with project.store.session(write=True) as session:
         job = check_active(get_job(session, job_id))
         current = {name: getattr(job, name) for name in JOB_FIELDS}
@@ -275,30 +281,40 @@ def update_job(project: Project, job_id: int, changes: dict[str, Any]) -> Job:
             checked["name"] = _unique_name(session, checked["name"], job.notebook_path, job.id)
         else:
             checked["name"] = job.name
+        changed = tuple(name for name, value in checked.items() if current[name] != value)
         for name, value in checked.items():
             setattr(job, name, value)
         _next_run(job)
-    events.job_saved(events.JobSaved(project, job.id, job.pinned_version_id))
+    events.job_saved(
+        events.JobSaved(project, job.id, job.pinned_version_id, actor, changed=changed)
+    )
     return job
 
 
-def set_paused(project: Project, job_id: int, paused: bool) -> Job:
-    """Pause a job (no new scheduled runs) or resume it from the next due time."""
+def set_paused(project: Project, job_id: int, paused: bool, actor: str | None = None) -> Job:
+    """Pause a job (no new scheduled runs) or resume it from the next due time; audited as
+    ``job.pause`` or ``job.resume`` by ``actor``."""
     with project.store.session(write=True) as session:
         job = check_active(get_job(session, job_id))
         job.paused = paused
         _next_run(job)
-        return job
+    action = "job.pause" if paused else "job.resume"
+    events.job_saved(events.JobSaved(project, job.id, job.pinned_version_id, actor, action=action))
+    return job
 
 
-def delete_job(project: Project, job_id: int, *, purge: bool = False) -> None:
+def delete_job(
+    project: Project, job_id: int, *, purge: bool = False, actor: str | None = None
+) -> None:
     """Archive a job: it is hidden from lists and never runs again, and its runs, metrics,
     alert rules and alerts stay readable under its id (its pin on a notebook version is
     released: the runs keep theirs). Deleting it again needs ``purge``.
 
     With ``purge`` the job is deleted: its past runs stay in the history (without a job),
     with their metrics; the database deletes its alert rules, alerts, notification targets
-    and outbox (foreign keys ON DELETE CASCADE, see :mod:`nbtools.metrics.tables`)."""
+    and outbox (foreign keys ON DELETE CASCADE, see :mod:`nbtools.metrics.tables`).
+
+    Audited as ``job.archive`` or ``job.delete`` by ``actor``."""
     with project.store.session(write=True) as session:
         job = get_job(session, job_id)
         if purge:
@@ -306,4 +322,4 @@ def delete_job(project: Project, job_id: int, *, purge: bool = False) -> None:
         else:
             check_active(job)
             job.archived_at, job.paused, job.next_run_at = utcnow(), True, None
-    events.job_deleted(events.JobDeleted(project, job_id))
+    events.job_deleted(events.JobDeleted(project, job_id, actor, purge))

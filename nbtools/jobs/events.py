@@ -18,14 +18,20 @@ function               when, and what it gets                      what it retur
                        one call a page)
 ``jobs_checked``       a scheduler's periodic check                ids of alerts raised
                        (:class:`JobsChecked`, in its transaction)
-``job_saved``          a job was created or changed (committed)    nothing
-``job_deleted``        a job was deleted (committed)               nothing
+``job_saved``          a job was created, changed, paused or       nothing
+                       resumed (committed; :class:`JobSaved`)
+``job_deleted``        a job was archived or deleted (committed)   nothing
 ``run_requested``      a job is saved, a run queued or about to    nothing: raises to refuse
                        take its kernel (:class:`RunRequested`)
+``run_queued``         someone queued a run: by hand, a job's      nothing
+                       "run now", a rerun (committed)
+``run_cancelled``      someone asked a run to stop (committed)     nothing
 =====================  ==========================================  ===========================
 
 Subscribers are named by import path, not registered at import time, so that a worker process,
-which imports only ``jobs``, finds them: each module is imported on its first event.
+which imports only ``jobs``, finds them: each module is imported on its first event. The
+audit trail of jobs and runs is itself a subscriber (:mod:`nbtools.jobs.trail`), so the
+functions that change jobs and runs only publish what happened and who did it (``actor``).
 A failing ``run_started`` or ``run_finished`` subscriber is logged and never fails the run;
 the other events raise what their subscribers raise.
 """
@@ -54,6 +60,7 @@ log = logging.getLogger(__name__)
 
 #: The subscriber modules, in the order their functions are called.
 SUBSCRIBERS: tuple[str, ...] = (
+    "nbtools.jobs.trail",
     "nbtools.lineage.events",
     "nbtools.metrics.events",
     "nbtools.data.events",
@@ -118,11 +125,17 @@ class JobsChecked:
 
 @dataclass(frozen=True)
 class JobSaved:
-    """A job created or changed; ``pinned_version_id`` is the version it runs, if pinned."""
+    """A job created or changed; ``pinned_version_id`` is the version it runs, if pinned.
+
+    ``action`` is ``job.create``, ``job.edit``, ``job.pause`` or ``job.resume``; ``changed``
+    names the fields an edit changed."""
 
     project: Project
     job_id: int
     pinned_version_id: int | None
+    actor: str | None = None
+    action: str = "job.edit"
+    changed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,12 +148,40 @@ class RunRequested:
     purpose: str | None
     content: bytes | None = None
     pinned_version_id: int | None = None
+    #: Who asked (``None``: the process's default actor, e.g. a scheduler starting a run).
+    actor: str | None = None
 
 
 @dataclass(frozen=True)
 class JobDeleted:
+    """A job archived, or deleted for good with ``purge``."""
+
     project: Project
     job_id: int
+    actor: str | None = None
+    purge: bool = False
+
+
+@dataclass(frozen=True)
+class RunQueued:
+    """A run someone queued (``trigger``: ``manual``, ``cli``, ``reproduce``, ``rerun``, …)."""
+
+    store: Store
+    run_id: int
+    actor: str | None
+    trigger: str
+    notebook_path: str
+    job_id: int | None
+
+
+@dataclass(frozen=True)
+class RunCancelled:
+    """Someone asked run ``run_id`` to stop; ``status`` is its status after the request."""
+
+    store: Store
+    run_id: int
+    actor: str | None
+    status: str
 
 
 @cache
@@ -259,4 +300,14 @@ def run_requested(event: RunRequested, subscribers: Sequence[str] = SUBSCRIBERS)
 
 def job_deleted(event: JobDeleted, subscribers: Sequence[str] = SUBSCRIBERS) -> None:
     for handler in _handlers("job_deleted", subscribers):
+        handler(event)
+
+
+def run_queued(event: RunQueued, subscribers: Sequence[str] = SUBSCRIBERS) -> None:
+    for handler in _handlers("run_queued", subscribers):
+        handler(event)
+
+
+def run_cancelled(event: RunCancelled, subscribers: Sequence[str] = SUBSCRIBERS) -> None:
+    for handler in _handlers("run_cancelled", subscribers):
         handler(event)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from nbtools.audit import current_actor
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs import events
 from nbtools.jobs.leases import LEASE_SECONDS, lease_free
@@ -33,7 +34,6 @@ from nbtools.jobs.tables import (
     Run,
 )
 from nbtools.store.base import utcnow
-from nbtools.versioning.history import default_user
 
 if TYPE_CHECKING:
     from nbtools.jobs.missed import Plan
@@ -295,8 +295,9 @@ def schedule_retry(session: Session, run: Run, now: datetime) -> Run | None:
     return retry
 
 
-def request_cancel(store: Store, run_id: int) -> Run:
-    """Cancel a queued run now, or ask the executor of a running run to stop it.
+def request_cancel(store: Store, run_id: int, actor: str | None = None) -> Run:
+    """Cancel a queued run now, or ask the executor of a running run to stop it (audited as
+    ``run.cancel`` by ``actor``).
 
     A running run whose lease already expired has no executor left to ask: it ends
     ``cancelled`` at once (as the reaper would end it).
@@ -316,11 +317,13 @@ def request_cancel(store: Store, run_id: int) -> Run:
         end_lost_run(store, run, "Cancelled; its executor had stopped responding.", expired_at=now)
         with store.session() as session:
             run = get_run(session, run_id)
+    events.run_cancelled(events.RunCancelled(store, run_id, actor, run.status))
     return run
 
 
 def rerun(store: Store, run_id: int, actor: str | None = None) -> Run:
-    """Queue a new run of the same notebook with the same parameters (and pinned version)."""
+    """Queue a new run of the same notebook with the same parameters (and pinned version);
+    audited as ``run.rerun`` by ``actor``."""
     with store.session(write=True) as session:
         original = get_run(session, run_id)
         job = session.get(Job, original.job_id) if original.job_id is not None else None
@@ -334,9 +337,12 @@ def rerun(store: Store, run_id: int, actor: str | None = None) -> Run:
             cell_timeout_seconds=original.cell_timeout_seconds,
             output_html=original.output_html,
             pinned_version_id=original.pinned_version_id,
-            created_by=actor or default_user(),
+            created_by=current_actor(actor),
             purpose=original.purpose,
         )
         session.add(run)
         session.flush()
-        return run
+    events.run_queued(
+        events.RunQueued(store, run.id, actor, "rerun", run.notebook_path, run.job_id)
+    )
+    return run

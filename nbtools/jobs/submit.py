@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from nbtools.audit import current_actor
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs import events
 from nbtools.jobs.idempotency import check_key, created_once
@@ -14,7 +15,6 @@ from nbtools.jobs.runs import new_run
 from nbtools.jobs.tables import Run
 from nbtools.notebooks import read_notebook
 from nbtools.store.base import utcnow
-from nbtools.versioning.history import default_user
 
 if TYPE_CHECKING:
     from nbtools.jobs.tables import Job
@@ -102,7 +102,7 @@ def queue_run(
     file on disk when given. With ``claim`` the run is queued under that claim token, so no
     scheduler takes it: the caller executes it itself. A second run with the same
     ``idempotency_key`` is refused (:mod:`nbtools.jobs.idempotency`). ``actor`` is who starts
-    it (default: the OS user, see :func:`~nbtools.versioning.history.default_user`).
+    it (default: see :func:`~nbtools.audit.current_actor`).
     """
     key = check_key(idempotency_key)
     if job is not None:
@@ -116,7 +116,11 @@ def queue_run(
         purpose = job.purpose
     events.run_requested(
         events.RunRequested(
-            project, notebook_path, purpose or None, pinned_version_id=pinned_version_id
+            project,
+            notebook_path,
+            purpose or None,
+            pinned_version_id=pinned_version_id,
+            actor=actor,
         )
     )
     fields: dict[str, Any] = {
@@ -124,7 +128,7 @@ def queue_run(
         "parameters": parameters,
         "pinned_version_id": pinned_version_id,
         "reproduce_of": reproduce_of,
-        "created_by": actor or default_user(),
+        "created_by": current_actor(actor),
     }
     if claim is not None:
         fields.update(
@@ -143,4 +147,7 @@ def queue_run(
         run = new_run(job, idempotency_key=key, **fields)
         session.add(run)
         session.flush()
-        return run
+    events.run_queued(
+        events.RunQueued(project.store, run.id, actor, trigger, run.notebook_path, run.job_id)
+    )
+    return run

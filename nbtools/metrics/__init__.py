@@ -28,13 +28,14 @@ if TYPE_CHECKING:
     from nbtools.project import Project
 
 
-def add_rule(project: Project, job_id: int, text: str) -> AlertRuleView:
-    """Parse ``text`` and store it as a rule of job ``job_id`` (its canonical text)."""
+def add_rule(project: Project, job_id: int, text: str, actor: str | None = None) -> AlertRuleView:
+    """Parse ``text`` and store it as a rule of job ``job_id`` (its canonical text);
+    audited as ``rule.add`` by ``actor``."""
     from nbtools.metrics import alerts
     from nbtools.metrics.views import AlertRuleView
 
     with project.store.session(write=True) as session:
-        return AlertRuleView.of(alerts.add_rule(session, job_id, text))
+        return AlertRuleView.of(alerts.add_rule(session, job_id, text, actor))
 
 
 def list_rules(project: Project, job_id: int | None = None) -> list[AlertRuleView]:
@@ -45,13 +46,14 @@ def list_rules(project: Project, job_id: int | None = None) -> list[AlertRuleVie
         return [AlertRuleView.of(rule) for rule in alerts.list_rules(session, job_id)]
 
 
-def remove_rule(project: Project, rule_id: int) -> AlertRuleView:
-    """Delete a rule; the alerts it raised stay (they keep the rule's text)."""
+def remove_rule(project: Project, rule_id: int, actor: str | None = None) -> AlertRuleView:
+    """Delete a rule; the alerts it raised stay (they keep the rule's text). Audited as
+    ``rule.remove`` by ``actor``."""
     from nbtools.metrics import alerts
     from nbtools.metrics.views import AlertRuleView
 
     with project.store.session(write=True) as session:
-        return AlertRuleView.of(alerts.remove_rule(session, rule_id))
+        return AlertRuleView.of(alerts.remove_rule(session, rule_id, actor))
 
 
 def list_alerts(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from nbtools import audit
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs.definitions import get_job
 from nbtools.metrics.rule_parser import parse_rule
@@ -16,8 +17,9 @@ from nbtools.store.base import utcnow
 MAX_LIST = 1000
 
 
-def add_rule(session: Session, job_id: int, text: str) -> AlertRule:
-    """Parse ``text`` and store it (canonically) as a rule of job ``job_id``."""
+def add_rule(session: Session, job_id: int, text: str, actor: str | None = None) -> AlertRule:
+    """Parse ``text`` and store it (canonically) as a rule of job ``job_id``; audited as
+    ``rule.add`` by ``actor`` in the same transaction."""
     rule = parse_rule(text)
     get_job(session, job_id)
     duplicate = session.scalar(
@@ -31,6 +33,8 @@ def add_rule(session: Session, job_id: int, text: str) -> AlertRule:
     row = AlertRule(job_id=job_id, kind=rule.kind, metric=rule.metric, text=rule.text)
     session.add(row)
     session.flush()
+    summary = {"job_id": job_id, "rule": rule.text}
+    audit.record(session, actor, "rule.add", f"alert rule {row.id}", summary)
     return row
 
 
@@ -51,10 +55,13 @@ def get_rule(session: Session, rule_id: int) -> AlertRule:
     return rule
 
 
-def remove_rule(session: Session, rule_id: int) -> AlertRule:
-    """Delete a rule; the alerts it raised stay (they keep the rule's text)."""
+def remove_rule(session: Session, rule_id: int, actor: str | None = None) -> AlertRule:
+    """Delete a rule; the alerts it raised stay (they keep the rule's text). Audited as
+    ``rule.remove`` by ``actor`` in the same transaction."""
     rule = get_rule(session, rule_id)
     session.delete(rule)
+    summary = {"job_id": rule.job_id, "rule": rule.text}
+    audit.record(session, actor, "rule.remove", f"alert rule {rule_id}", summary)
     return rule
 
 

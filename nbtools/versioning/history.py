@@ -7,10 +7,8 @@ serialised so that two saves of one notebook at once are both recorded, in order
 
 from __future__ import annotations
 
-import getpass
 import json
 import logging
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -20,6 +18,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from nbtools.audit import current_actor
 from nbtools.errors import InvalidInputError, NotebookError, NotFoundError
 from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
@@ -67,19 +66,6 @@ class Version:
 def objects(project: Project) -> ObjectStore:
     """The object files of the project's version store."""
     return ObjectStore(project.store_dir / "versions")
-
-
-def default_user() -> str:
-    """Who acts when no one is named (the CLI): ``$NBTOOLS_ACTOR``, else the JupyterHub user
-    when there is one, else the operating-system user. The server names the Jupyter user."""
-    try:
-        return (
-            os.environ.get("NBTOOLS_ACTOR")
-            or os.environ.get("JUPYTERHUB_USER")
-            or getpass.getuser()
-        )
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def notebook_key(project: Project, path: str) -> str:
@@ -132,7 +118,7 @@ def commit(
         row = VersionRecord(
             notebook_id=record.id,
             number=(latest.number if latest else 0) + 1,
-            user=user or default_user(),
+            user=current_actor(user),
             message=message,
             kind=kind,
             manifest=parts.manifest_sha,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from nbtools import audit
 from nbtools.errors import ConflictError, InvalidInputError, NotebookError, NotFoundError
 from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
@@ -40,9 +41,23 @@ def restore(
 
     Nothing is lost: the notebook's current content is recorded as a version first, and a
     notebook on disk that cannot be read is refused (rather than overwritten) with the store
-    untouched. The file is replaced atomically.
+    untouched. The file is replaced atomically. Audited as ``version.restore`` by ``user``.
     """
     data = notebook_bytes(version_notebook(project, version))
+    restored = _restore(project, version, as_path, data, user)
+    summary = {
+        "path": version.path,
+        "version": version.number,
+        "as_path": as_path and restored.path,
+        "recorded_version": restored.after.number,
+    }
+    audit.record_now(project.store, user, "version.restore", f"notebook {version.path}", summary)
+    return restored
+
+
+def _restore(
+    project: Project, version: Version, as_path: str | None, data: bytes, user: str | None
+) -> Restored:
     if as_path is not None:
         return _restore_copy(project, version, as_path, data, user)
     target = project.resolve(version.path)

@@ -6,6 +6,8 @@ from typing import Any
 
 from jupyter_nbtools.handlers import (
     alerts,
+    audit,
+    datasets,
     env,
     extract,
     job_inputs,
@@ -36,6 +38,8 @@ def all_routes() -> list[tuple[str, Any]]:
         lineage,
         metrics,
         alerts,
+        audit,
+        datasets,
         openapi,
     )
     return [

@@ -30,7 +30,7 @@ class RulesHandler(NbtoolsHandler):
     def post(self, job_id: str) -> None:
         job = self.path_id(job_id, "job_id")
         text = self.body_field(self.json_body(), "text", str, required=True)
-        self.reply(metrics.add_rule(self.project, job, text), status=201)
+        self.reply(metrics.add_rule(self.project, job, text, self.actor), status=201)
 
 
 class RuleHandler(NbtoolsHandler):
@@ -38,7 +38,8 @@ class RuleHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def delete(self, rule_id: str) -> None:
-        self.reply(metrics.remove_rule(self.project, self.path_id(rule_id, "rule_id")))
+        rule = self.path_id(rule_id, "rule_id")
+        self.reply(metrics.remove_rule(self.project, rule, self.actor))
 
 
 class AlertsHandler(NbtoolsHandler):

@@ -52,6 +52,11 @@ AUTH_RESOURCE = "nbtools"
 #: a restore): a user allowed to ``write`` but not to ``execute`` can edit but not run.
 EXECUTE = "execute"
 
+#: The action reading the audit trail needs (``GET /audit``). Jupyter knows only read, write
+#: and execute; an Authorizer that grants actions one by one (as JupyterHub's scopes can)
+#: must grant ``admin`` explicitly, so the trail stays closed to users who may only work.
+ADMIN = "admin"
+
 #: The largest id the database holds (a signed 64-bit integer).
 MAX_ID = 2**63 - 1
 
@@ -93,9 +98,13 @@ def _is_kind(value: object, kind: type) -> bool:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def authorized_to_execute(method: F) -> F:
-    """``@authorized("execute")`` with its type: for handler methods that run code."""
-    return cast(F, authorized(EXECUTE)(method))
+def authorized_for(action: str) -> Callable[[F], F]:
+    """``@authorized(action)`` with its type."""
+    return cast(Callable[[F], F], authorized(action))
+
+
+#: ``@authorized("execute")`` for handler methods that run code.
+authorized_to_execute = authorized_for(EXECUTE)
 
 
 def off_loop(method: Callable[..., None]) -> Callable[..., Awaitable[None]]:

@@ -99,9 +99,9 @@ class JobHandler(JobsHandlerBase):
             changes["notebook_path"] = self.notebook_path(changes["notebook_path"])
         if set(changes) == {"paused"}:
             paused = self.body_field(changes, "paused", bool, required=True)
-            job = await self.call(jobs.pause_job, self.project, job_number, paused)
+            job = await self.call(jobs.pause_job, self.project, job_number, paused, self.actor)
         else:
-            job = await self.call(jobs.update_job, self.project, job_number, changes)
+            job = await self.call(jobs.update_job, self.project, job_number, changes, self.actor)
         self.jobs.wake()
         self.reply(job)
 
@@ -110,7 +110,8 @@ class JobHandler(JobsHandlerBase):
     @off_loop
     def delete(self, job_id: str) -> None:
         purge = self.flag_argument("purge")
-        jobs.delete_job(self.project, self.path_id(job_id, "job_id"), purge=purge)
+        job = self.path_id(job_id, "job_id")
+        jobs.delete_job(self.project, job, purge=purge, actor=self.actor)
         self.reply(None, 204)
 
 

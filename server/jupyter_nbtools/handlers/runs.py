@@ -66,7 +66,8 @@ class RunCancelHandler(JobsHandlerBase):
     @authorized
     @off_loop
     def post(self, run_id: str) -> None:
-        self.reply(jobs.cancel_run(self.project, self.path_id(run_id, "run_id")))
+        run = jobs.cancel_run(self.project, self.path_id(run_id, "run_id"), actor=self.actor)
+        self.reply(run)
 
 
 class RunRerunHandler(JobsHandlerBase):

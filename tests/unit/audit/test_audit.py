@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -13,6 +15,7 @@ from nbtools.data.catalog import add_dataset, dataset_spec, edit_dataset, remove
 from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.project import Project
 from nbtools.store.base import utcnow
+from tests.conftest import NotebookFactory
 
 
 @pytest.fixture
@@ -23,7 +26,7 @@ def any_project(tmp_path: Path, db_url: str) -> Iterator[Project]:
 
 
 def test_the_trail_is_append_only(any_project: Project) -> None:
-    audit.record_now(any_project, "ana", "job.create", "job 1", {"name": "x"})
+    audit.record_now(any_project.store, "ana", "job.create", "job 1", {"name": "x"})
     for statement in ("UPDATE audit SET actor = 'eve'", "DELETE FROM audit"):
         with (
             pytest.raises(DatabaseError, match="append-only"),
@@ -34,7 +37,7 @@ def test_the_trail_is_append_only(any_project: Project) -> None:
 
 
 def test_catalog_changes_are_audited_with_the_actor(any_project: Project, monkeypatch) -> None:
-    monkeypatch.setenv(audit.ACTOR_ENV, "ci-bot")
+    monkeypatch.setenv("NBTOOLS_ACTOR", "ci-bot")
     spec = {"location": "d.csv", "classification": "personal", "description": "secret words"}
     add_dataset(any_project, dataset_spec(any_project, "d", spec), actor="ana")
     with pytest.raises(ConflictError):
@@ -78,3 +81,66 @@ def test_cli_lists_with_filters_and_refuses_a_bad_since(tmp_path: Path) -> None:
     code, output = nbtools("audit", "list", "--since", "yesterday")
     assert code == 2
     assert "--since" in output
+
+
+def _cli(root: Path, *args: str, env: dict[str, str] | None = None) -> Any:
+    from click.testing import CliRunner
+
+    from nbtools.cli.app import cli
+
+    result = CliRunner(env=env).invoke(cli, ["--root", str(root), *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout) if "--json" in args else None
+
+
+def test_the_cli_actor_is_the_flag_else_nbtools_actor_else_the_hub_user(
+    tmp_path: Path, notebook_factory: NotebookFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"])])
+    monkeypatch.delenv("NBTOOLS_ACTOR", raising=False)
+    hub = {"JUPYTERHUB_USER": "hub-user", "NBTOOLS_ACTOR": ""}
+    job = _cli(tmp_path, "schedule", "add", "nb.ipynb", "-p", "days=3", "--json", env=hub)
+    _cli(
+        tmp_path,
+        "schedule",
+        "edit",
+        str(job["id"]),
+        "--retries",
+        "1",
+        env={**hub, "NBTOOLS_ACTOR": "ci-bot"},
+    )
+    _cli(
+        tmp_path,
+        "--actor",
+        "release",
+        "schedule",
+        "pause",
+        str(job["id"]),
+        env={**hub, "NBTOOLS_ACTOR": "ci-bot"},
+    )
+    _cli(tmp_path, "--actor", "release", "schedule", "remove", str(job["id"]), "--yes")
+    entries = _cli(tmp_path, "audit", "list", "--target", f"job {job['id']}", "--json")
+    assert [(e["actor"], e["action"]) for e in reversed(entries)] == [
+        ("hub-user", "job.create"),
+        ("ci-bot", "job.edit"),
+        ("release", "job.pause"),
+        ("release", "job.archive"),
+    ]
+    assert job["created_by"] == "hub-user"
+    assert entries[-1]["summary"]["parameters"] == ["days"]  # names, never values
+
+
+def test_a_refused_use_names_who_asked(tmp_path: Path, notebook_factory: NotebookFactory) -> None:
+    notebook_factory("nb.ipynb", [("code", "import nbtools.data\nnbtools.data.path('people')", [])])
+    (tmp_path / "people.csv").write_text("id\n1\n")
+    _cli(tmp_path, "data", "add", "people", "people.csv", "--classification", "personal")
+    from click.testing import CliRunner
+
+    from nbtools.cli.app import cli
+
+    refused = CliRunner().invoke(
+        cli, ["--root", str(tmp_path), "--actor", "eve", "schedule", "add", "nb.ipynb"]
+    )
+    assert refused.exit_code == 2
+    entries = _cli(tmp_path, "audit", "list", "--action", "policy.*", "--json")
+    assert [(e["actor"], e["target"]) for e in entries] == [("eve", "notebook nb.ipynb")]

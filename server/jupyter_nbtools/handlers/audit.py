@@ -1,0 +1,32 @@
+"""The audit trail: ``GET /audit``, readable with the ``admin`` action only."""
+
+from __future__ import annotations
+
+from tornado import web
+
+from jupyter_nbtools.handlers.base import ADMIN, NbtoolsHandler, authorized_for, off_loop
+from nbtools.audit import MAX_LIMIT, list_entries, parse_since
+
+
+class AuditHandler(NbtoolsHandler):
+    """Entries newest first, a page at a time (``?limit=N``, ``?before=ID``), filtered by
+    ``actor``, ``action`` (``job.*`` for a family), ``object`` (the target) and ``since``."""
+
+    @web.authenticated
+    @authorized_for(ADMIN)
+    @off_loop
+    def get(self) -> None:
+        since = self.get_query_argument("since", None)
+        entries = list_entries(
+            self.project,
+            since=parse_since(since) if since else None,
+            actor=self.get_query_argument("actor", None),
+            action=self.get_query_argument("action", None),
+            target=self.get_query_argument("object", None),
+            before=self.whole_number_argument("before", least=1),
+            limit=self.whole_number_argument("limit", 100, least=1, most=MAX_LIMIT) or 100,
+        )
+        self.reply([entry.to_dict() for entry in entries])
+
+
+ROUTES = [(r"/audit", AuditHandler)]

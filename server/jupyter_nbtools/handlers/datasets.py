@@ -1,0 +1,61 @@
+"""The data catalog, read-only: ``/datasets``, ``/datasets/search?q=``, ``/datasets/<name>``.
+
+Changes to the catalog go through the CLI or ``datasets.yaml`` (docs/governance.md). The
+search route comes first: a dataset named ``search`` is listed by ``/datasets``.
+"""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
+from nbtools.data.catalog import get_dataset, list_datasets
+from nbtools.data.fields import parse_name
+from nbtools.data.search import MAX_LIMIT, search_datasets
+
+
+class DatasetsHandler(NbtoolsHandler):
+    """Every dataset by name; ``?tag=`` and ``?classification=`` filter."""
+
+    @web.authenticated
+    @authorized
+    @off_loop
+    def get(self) -> None:
+        datasets = list_datasets(
+            self.project,
+            tag=self.get_query_argument("tag", None) or None,
+            classification=self.get_query_argument("classification", None) or None,
+        )
+        self.reply([dataset.to_dict() for dataset in datasets])
+
+
+class DatasetSearchHandler(NbtoolsHandler):
+    """``?q=words[&limit=N]``: the datasets matching every word, best first, with ``rank``."""
+
+    @web.authenticated
+    @authorized
+    @off_loop
+    def get(self) -> None:
+        found = search_datasets(
+            self.project,
+            self.required_argument("q"),
+            self.whole_number_argument("limit", 20, least=1, most=MAX_LIMIT) or 20,
+            field="q",
+        )
+        self.reply([{**dataset.to_dict(), "rank": dataset.rank} for dataset in found])
+
+
+class DatasetHandler(NbtoolsHandler):
+    @web.authenticated
+    @authorized
+    @off_loop
+    def get(self, name: str) -> None:
+        self.reply(get_dataset(self.project, parse_name(name)).to_dict())
+
+
+ROUTES = [
+    (r"/datasets", DatasetsHandler),
+    (r"/datasets/search", DatasetSearchHandler),
+    (r"/datasets/(?P<name>[^/]+)", DatasetHandler),
+]

@@ -1,0 +1,118 @@
+"""``GET /audit``: every job, run, version and rule action names the authenticated user who
+did it; reading the trail needs the ``admin`` action."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jupyter_server.auth.authorizer import Authorizer
+from tornado.httpclient import HTTPClientError
+
+from tests.server.openapi_spec import reply_validator
+from tests.server.test_identity import NOTEBOOK, HeaderUsers, as_user
+
+API = ("nbtools", "api")
+
+
+class AdminAlice(Authorizer):
+    """Everyone may read, write and execute; only alice may ``admin`` (read the trail)."""
+
+    def is_authorized(self, handler: Any, user: Any, action: str, resource: str) -> bool:
+        return action != "admin" or user.username == "alice"
+
+
+@pytest.fixture
+def jp_server_config() -> dict[str, Any]:
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"jupyter_nbtools": True},
+            "identity_provider_class": HeaderUsers,
+            "authorizer_class": AdminAlice,
+            "disable_check_xsrf": True,
+        },
+        "JobsSettings": {"run_scheduler": False},
+    }
+
+
+async def audit(jp_fetch: Any, user: str = "alice", **params: Any) -> list[dict[str, Any]]:
+    response = await jp_fetch(*API, "audit", params=params, headers={"X-Test-User": user})
+    entries: list[dict[str, Any]] = json.loads(response.body)
+    reply_validator("/audit", "get", 200).validate(entries)
+    return entries
+
+
+async def test_each_action_names_the_user_who_did_it(jp_fetch: Any, jp_root_dir: Path) -> None:
+    (jp_root_dir / "nb.ipynb").write_text(json.dumps(NOTEBOOK))
+    job = await as_user(
+        jp_fetch, "alice", "POST", *API, "jobs", body={"notebook_path": "nb.ipynb", "purpose": "x"}
+    )
+    job_path = (*API, "jobs", str(job["id"]))
+    await as_user(jp_fetch, "bob", "PATCH", *job_path, body={"retries": 2, "name": "weekly"})
+    await as_user(jp_fetch, "alice", "PATCH", *job_path, body={"paused": True})
+    run = await as_user(jp_fetch, "bob", "POST", *job_path, "run", body={})
+    await as_user(jp_fetch, "alice", "POST", *API, "runs", str(run["id"]), "cancel", body={})
+    rerun = await as_user(jp_fetch, "bob", "POST", *API, "runs", str(run["id"]), "rerun", body={})
+    rule = await as_user(jp_fetch, "alice", "POST", *job_path, "rules", body={"text": "failed"})
+    await as_user(jp_fetch, "bob", "DELETE", *API, "rules", str(rule["id"]))
+    saved = await as_user(jp_fetch, "alice", "POST", *API, "versions", body={"path": "nb.ipynb"})
+    await as_user(
+        jp_fetch, "bob", "POST", *API, "versions", str(saved["id"]), "restore",
+        body={"as_path": "copy.ipynb"},
+    )  # fmt: skip
+    await as_user(jp_fetch, "bob", "DELETE", *job_path)
+
+    entries = await audit(jp_fetch)
+    assert [(e["actor"], e["action"], e["target"]) for e in reversed(entries)] == [
+        ("alice", "job.create", f"job {job['id']}"),
+        ("bob", "job.edit", f"job {job['id']}"),
+        ("alice", "job.pause", f"job {job['id']}"),
+        ("bob", "run.submit", f"run {run['id']}"),
+        ("alice", "run.cancel", f"run {run['id']}"),
+        ("bob", "run.rerun", f"run {rerun['id']}"),
+        ("alice", "rule.add", f"alert rule {rule['id']}"),
+        ("bob", "rule.remove", f"alert rule {rule['id']}"),
+        ("bob", "version.restore", "notebook nb.ipynb"),
+        ("bob", "job.archive", f"job {job['id']}"),
+    ]
+    by_action = {e["action"]: e["summary"] for e in entries}
+    assert by_action["job.edit"] == {"changed": ["name", "retries"]}
+    assert by_action["job.create"]["purpose"] == "x"
+    assert by_action["run.cancel"] == {"status": "cancelled"}
+    assert by_action["version.restore"]["as_path"] == "copy.ipynb"
+
+    # Filters and pages.
+    assert {e["actor"] for e in await audit(jp_fetch, actor="bob")} == {"bob"}
+    assert len(await audit(jp_fetch, action="run.*")) == 3
+    assert [e["action"] for e in await audit(jp_fetch, object=f"run {run['id']}")] == [
+        "run.cancel",
+        "run.submit",
+    ]
+    first = await audit(jp_fetch, limit=4)
+    second = await audit(jp_fetch, limit=4, before=first[-1]["id"])
+    assert [e["id"] for e in first + second] == [e["id"] for e in entries[:8]]
+    assert await audit(jp_fetch, since="2999-01-01") == []
+    assert len(await audit(jp_fetch, since="1h")) == len(entries)
+
+
+async def test_reading_the_trail_needs_the_admin_action(jp_fetch: Any) -> None:
+    for user in ("bob", "mallory"):  # not allowed; not authenticated
+        with pytest.raises(HTTPClientError) as info:
+            await jp_fetch(*API, "audit", headers={"X-Test-User": user})
+        assert info.value.code == 403
+    assert await audit(jp_fetch) == []
+
+
+@pytest.mark.parametrize(
+    ("argument", "value"),
+    [("since", "yesterday"), ("limit", "0"), ("limit", "10001"), ("before", "x")],
+)
+async def test_bad_filters_are_400_naming_the_argument(
+    jp_fetch: Any, argument: str, value: str
+) -> None:
+    with pytest.raises(HTTPClientError) as info:
+        await audit(jp_fetch, **{argument: value})
+    assert info.value.code == 400
+    assert json.loads(info.value.response.body)["details"]["field"] == argument
