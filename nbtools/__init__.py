@@ -7,15 +7,15 @@ from typing import TYPE_CHECKING, Any
 from nbtools._version import __version__
 
 if TYPE_CHECKING:
-    from nbtools import data
+    from nbtools import artifacts, data
     from nbtools.metrics.record import record
 
-__all__ = ["__version__", "data", "record"]
+__all__ = ["__version__", "artifacts", "data", "record"]
 
 
 def __getattr__(name: str) -> Any:
-    """``nbtools.record`` and ``nbtools.data`` are imported on first use: the CLI's start-up
-    does not pay for them."""
+    """``nbtools.record``, ``nbtools.data`` and ``nbtools.artifacts`` are imported on first
+    use: the CLI's start-up does not pay for them."""
     if name == "record":
         from nbtools.metrics.record import record
 
@@ -24,4 +24,8 @@ def __getattr__(name: str) -> Any:
         import nbtools.data
 
         return nbtools.data
+    if name == "artifacts":
+        import nbtools.artifacts
+
+        return nbtools.artifacts
     raise AttributeError(f"module 'nbtools' has no attribute {name!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,3 +57,29 @@ class Project:
         """Release the database connections, if the store was opened."""
         if "store" in self.__dict__:
             self.store.close()
+
+
+def project_from_environment() -> Project:
+    """The project of code running without a CLI or server: a notebook's kernel, an
+    extracted package, a service. It is ``$NBTOOLS_ROOT``, else the nearest directory above
+    the working directory that holds ``.nbtools/``; its store is ``$NBTOOLS_DB_URL`` or the
+    project's SQLite file. One project per process and location (its store stays open)."""
+    root = os.environ.get("NBTOOLS_ROOT", "")
+    db_url = os.environ.get("NBTOOLS_DB_URL", "")
+    return _located(root, db_url, "" if root else os.getcwd())
+
+
+@functools.cache
+def _located(root: str, db_url: str, cwd: str) -> Project:
+    from nbtools.errors import NotFoundError
+
+    if root:
+        return Project(Path(root), db_url=db_url)
+    start = Path(cwd).resolve()
+    for directory in (start, *start.parents):
+        if (directory / ".nbtools").is_dir():
+            return Project(directory, db_url=db_url)
+    raise NotFoundError(
+        f"No nbtools project above {start}: set NBTOOLS_ROOT to the project's root.",
+        cwd=str(start),
+    )

@@ -36,6 +36,9 @@ COMMANDS: dict[str, CommandEntry] = {
     "metrics": CommandEntry(
         "nbtools.cli.metrics", "metrics", "Metrics recorded by runs: show a run, a job's series."
     ),
+    "serve": CommandEntry(
+        "nbtools.cli.serve", "serve", "Serve an extracted package's functions over HTTP."
+    ),
     "status": CommandEntry(
         "nbtools.cli.status", "status", "Show the project root, store and schema revision."
     ),

@@ -85,6 +85,13 @@ def print_run(model: dict[str, Any]) -> None:
         "metrics": ", ".join(f"{name}={value}" for name, value in model.get("metrics", {}).items()),
     }
     print_fields(f"Run {model['id']}", {k: v for k, v in fields.items() if v not in (None, "")})
+    artifacts = model.get("artifacts", [])
+    if artifacts:
+        print_table(
+            "Artifacts (nbtools.artifacts.load(NAME, run=RUN))",
+            ("name", "size (bytes)", "sha256", "stored at"),
+            [(a["name"], a["size"], a["sha256"][:12], a["location"]) for a in artifacts],
+        )
 
 
 @click.group()
@@ -155,8 +162,8 @@ def list_(
 @json_option
 @pass_cli
 def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
-    """Show one run: status, progress, error, outputs and lineage (notebook version and
-    environment, with the commands that show them)."""
+    """Show one run: status, progress, error, outputs, lineage (notebook version and
+    environment, with the commands that show them) and the artifacts it kept."""
     from nbtools.jobs import show_run
 
     model = show_run(cli_ctx.project, run_id).to_wire()

@@ -7,17 +7,15 @@ the run's lineage reads those outputs from the executed notebook (``mode="w"`` m
 dataset). When the kernel's purpose (``$NBTOOLS_PURPOSE``, set for job runs) is not allowed
 by the dataset, it warns with the text a job would be refused with.
 
-The project is ``$NBTOOLS_ROOT``, else the nearest directory above the working directory that
-holds ``.nbtools/``; its store is ``$NBTOOLS_DB_URL`` or the project's SQLite file. This
-module imports only the standard library until a dataset is looked up.
+The project is found by :func:`nbtools.project.project_from_environment` (``$NBTOOLS_ROOT``
+or the nearest ``.nbtools/`` above the working directory). This module imports only the
+standard library until a dataset is looked up.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import warnings
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nbtools.data.policy import refusal
@@ -26,7 +24,6 @@ if TYPE_CHECKING:
     from fsspec.core import OpenFile
 
     from nbtools.data.catalog import Dataset
-    from nbtools.project import Project
 
 USE_MIME = "application/vnd.nbtools.data-use+json"
 PURPOSE_ENV = "NBTOOLS_PURPOSE"
@@ -72,27 +69,11 @@ def open(name: str, mode: str = "rb", **options: Any) -> OpenFile:
 
 def _lookup(name: str) -> tuple[Dataset, str]:
     from nbtools.data.catalog import data_url, get_dataset
+    from nbtools.project import project_from_environment
 
-    project = _project(os.environ.get("NBTOOLS_ROOT", ""), os.environ.get("NBTOOLS_DB_URL", ""))
+    project = project_from_environment()
     dataset = get_dataset(project, name)
     return dataset, data_url(project, dataset.spec.location)
-
-
-@functools.cache
-def _project(root: str, db_url: str) -> Project:
-    from nbtools.errors import NotFoundError
-    from nbtools.project import Project
-
-    if root:
-        return Project(Path(root), db_url=db_url)
-    start = Path.cwd().resolve()
-    for directory in (start, *start.parents):
-        if (directory / ".nbtools").is_dir():
-            return Project(directory, db_url=db_url)
-    raise NotFoundError(
-        f"No nbtools project above {start}: set NBTOOLS_ROOT to the project's root.",
-        cwd=str(start),
-    )
 
 
 def _show(payload: dict[str, str], text: str) -> None:

@@ -4,8 +4,9 @@ request).
 
 A run is *derived from* a dataset when it read or wrote it through ``nbtools.data``
 (``run_datasets``). Its output files (executed notebook, HTML) can hold rows of the data in
-cell outputs; the notebook version it ran holds the code, not the data. Purging deletes the
-output files and keeps the run rows (the history of what happened, without the data), records
+cell outputs, and its artifacts (a model trained on it) what was derived from it; the notebook
+version it ran holds the code, not the data. Purging deletes the output files and the
+artifacts (files and rows) and keeps the run rows (the history of what happened, without the data), records
 ``dataset.purge`` in the audit trail, and is idempotent.
 """
 
@@ -75,11 +76,15 @@ def dataset_usage(project: Project, name: str) -> list[RunUsage]:
 
 
 def purge_outputs(project: Project, name: str, actor: str | None = None) -> list[str]:
-    """Delete the output files of every run derived from dataset ``name``; returns them."""
+    """Delete the output files and artifacts of every run derived from dataset ``name``;
+    returns the files deleted."""
     import fsspec.core
 
-    deleted = []
-    for usage in dataset_usage(project, name):
+    from nbtools.artifacts.prune import delete_artifacts
+
+    usages = dataset_usage(project, name)
+    deleted = delete_artifacts(project, sorted({usage.run_id for usage in usages}))
+    for usage in usages:
         for location in usage.files.values():
             filesystem, path = fsspec.core.url_to_fs(location)
             try:

@@ -15,6 +15,7 @@ from nbtools.export.model import EXPORT, Problem, Source, manifest_text
 from nbtools.export.plan import DEFAULT_MODULE, Plan, build_plan
 from nbtools.export.render.modules import render_modules
 from nbtools.export.render.project import render_pyproject, render_readme
+from nbtools.export.serving import Served, find_served
 from nbtools.notebooks import Notebook, cell_source, cell_tags
 
 _VERSION = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
@@ -37,6 +38,8 @@ class Extraction(NamedTuple):
     plan: Plan
     default_module: str
     dependencies: dict[str, str]
+    #: The functions served over HTTP (docs/serving.md), in notebook order.
+    served: tuple[Served, ...] = ()
 
     @property
     def errors(self) -> list[Problem]:
@@ -148,7 +151,8 @@ def extract(
     classified = classify(nb)
     plan = build_plan(nb, classified, package)
     default = classified.default_module or DEFAULT_MODULE
-    problems = list(plan.problems)
+    served, serve_problems = find_served(plan, classified.cells)
+    problems = sorted([*plan.problems, *serve_problems], key=lambda p: (p.cell, p.line, p.code))
     exported = [
         m for module in plan.modules.values() for p in module.cells for m in p.names.modules
     ]
@@ -162,7 +166,17 @@ def extract(
         from nbtools.export.render.pipeline import render_main, render_pipeline
 
         files[f"src/{package}/pipeline.py"] = render_pipeline(plan, source)
-        files[f"src/{package}/__main__.py"] = render_main(plan, source)
+        files[f"src/{package}/__main__.py"] = render_main(plan, source, bool(served))
+    if served:
+        from nbtools.export.render.service import (
+            render_serve_main,
+            render_service,
+            render_service_tests,
+        )
+
+        files[f"src/{package}/service.py"] = render_service(plan, source, served)
+        files[f"tests/test_{package}_service.py"] = render_service_tests(plan, source, served)
+        files.setdefault(f"src/{package}/__main__.py", render_serve_main(plan, source))
     if plan.tests:
         from nbtools.export.render.tests import render_tests
 
@@ -173,9 +187,12 @@ def extract(
         version,
         sorted({pins[m] for m in runtime if m in pins}),
         sorted({pins[m] for m in testing if m in pins}),
+        serves=bool(served),
     )
     files["README.md"] = render_readme(plan, source)
-    return Extraction(package, source, dict(sorted(files.items())), problems, plan, default, pins)
+    return Extraction(
+        package, source, dict(sorted(files.items())), problems, plan, default, pins, tuple(served)
+    )
 
 
 def _main_modules(plan: Plan) -> list[str]:

@@ -4,7 +4,9 @@ Tags (JupyterLab's property inspector writes them): ``parameters``, ``export``,
 ``export:<module>``, ``main``, ``test``, ``skip``. nbdev directives at the top of a cell:
 ``#| default_exp <module>``, ``#| export [module]``, ``#| exporti [module]``,
 ``#| exports [module]`` and ``#| hide``; every leading directive line is removed from the
-exported code, as nbdev does.
+exported code, as nbdev does. The tag ``serve`` or the directive ``#| serve`` marks a cell
+whose functions are served over HTTP (an unmarked cell with it is exported to the default
+module); on a ``main`` or ``parameters`` cell it serves the pipeline's ``run()``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,16 @@ import keyword
 import re
 from typing import Any
 
-from nbtools.export.model import EXPORT, MAIN, PARAMETERS, TEST, Cell, Classified, Problem
+from nbtools.export.model import (
+    EXPORT,
+    MAIN,
+    PARAMETERS,
+    SERVE,
+    TEST,
+    Cell,
+    Classified,
+    Problem,
+)
 from nbtools.notebooks import Notebook, cell_source, cell_tags
 
 _DIRECTIVE = re.compile(r"^\s*#\s*\|")
@@ -123,6 +134,9 @@ def classify(nb: Notebook) -> Classified:
         directives, magics, code, offset = split_directives(source)
         directives = {**_metadata_directives(raw.get("metadata")), **directives}
         roles = _roles_of(tags, directives)
+        serve = SERVE in tags or SERVE in directives
+        if serve and not roles.roles and not roles.errors:
+            roles.add(EXPORT)
 
         def problem(code_: str, message: str, hint: str = "", line: int = 0) -> None:
             problems.append(Problem(index, cell_id, line, code_, message, hint))  # noqa: B023
@@ -160,7 +174,13 @@ def classify(nb: Notebook) -> Classified:
                 "Remove it from the exported cell, or keep it in an untagged cell.",
                 line=1,
             )
-        cells.append(Cell(index, cell_id, role, code, offset, module, public))
+        if serve and role == TEST:
+            problem(
+                "serve-test-cell",
+                "A 'test' cell cannot be served.",
+                "Mark the exported cell defining the function 'serve' instead.",
+            )
+        cells.append(Cell(index, cell_id, role, code, offset, module, public, serve))
     return Classified(cells, default_module, markdown, problems)
 
 

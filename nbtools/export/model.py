@@ -15,6 +15,8 @@ def manifest_text(body: Mapping[str, Any]) -> str:
 
 #: The cell roles, in the words of the tags that give them.
 PARAMETERS, EXPORT, MAIN, TEST = "parameters", "export", "main", "test"
+#: The tag (and nbdev-style directive ``#| serve``) marking served functions (docs/serving.md).
+SERVE = "serve"
 
 
 class Cell:
@@ -22,9 +24,11 @@ class Cell:
 
     ``code`` is the cell's source without its leading nbdev directive lines; ``line_offset``
     is how many source lines were removed, so a line of ``code`` maps back to the notebook.
+    ``serve``: the cell is marked ``serve`` (its functions, or for a ``main`` or ``parameters``
+    cell the pipeline's ``run()``, become HTTP endpoints).
     """
 
-    __slots__ = ("code", "id", "index", "line_offset", "module", "public", "role")
+    __slots__ = ("code", "id", "index", "line_offset", "module", "public", "role", "serve")
 
     def __init__(
         self,
@@ -35,9 +39,11 @@ class Cell:
         line_offset: int = 0,
         module: str | None = None,
         public: bool = True,
+        serve: bool = False,
     ) -> None:
         self.index, self.id, self.role, self.code = index, id, role, code
         self.line_offset, self.module, self.public = line_offset, module, public
+        self.serve = serve
 
     @property
     def number(self) -> int:

@@ -64,6 +64,7 @@ SUBSCRIBERS: tuple[str, ...] = (
     "nbtools.lineage.events",
     "nbtools.metrics.events",
     "nbtools.data.events",
+    "nbtools.artifacts.events",
 )
 
 #: The run columns ``run_started`` subscribers may set.

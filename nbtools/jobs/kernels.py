@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 import time
 import uuid
@@ -32,6 +33,8 @@ DEFAULT_KERNEL = "python3"
 SHUTDOWN_GRACE_SECONDS = 0.5
 #: Seconds to wait for a new kernel to answer.
 STARTUP_TIMEOUT_SECONDS = 60
+#: The environment variable naming the kernel's artifacts directory (see :class:`Kernel`).
+ARTIFACTS_DIR_ENV = "NBTOOLS_ARTIFACTS_DIR"
 
 
 def _run(coroutine_function: Any, *args: Any, **kwargs: Any) -> Any:
@@ -56,12 +59,19 @@ def kill_kernel_tree(km: AsyncKernelManager) -> None:
 
 @dataclass
 class Kernel:
-    """A started kernel with a connected, ready client."""
+    """A started kernel with a connected, ready client.
+
+    ``artifacts_dir`` is an empty directory of its own, named to the kernel by
+    :data:`ARTIFACTS_DIR_ENV`: files the notebook leaves there are the run's artifacts (a
+    kernel runs one notebook only, so the directory needs no run id, and a kernel can be
+    started before its run is known). It is removed with the kernel.
+    """
 
     name: str
     cwd: Path
     km: AsyncKernelManager
     kc: AsyncKernelClient
+    artifacts_dir: Path
     ready: bool = False
 
 
@@ -153,16 +163,20 @@ class KernelSource:
         from jupyter_client.manager import AsyncKernelManager
 
         km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=_ipc_prefix())
+        artifacts = Path(tempfile.mkdtemp(prefix="nbtools-artifacts-"))
+        options: dict[str, Any] = {"env": {**os.environ, ARTIFACTS_DIR_ENV: str(artifacts)}}
         if self.quiet:
             import subprocess
 
-            quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-            _run(km.start_kernel, cwd=str(cwd), **quiet)
-        else:
-            _run(km.start_kernel, cwd=str(cwd))
+            options.update(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _run(km.start_kernel, cwd=str(cwd), **options)
+        except BaseException:
+            shutil.rmtree(artifacts, ignore_errors=True)
+            raise
         kc = km.client()
         kc.start_channels()
-        kernel = Kernel(kernel_name, cwd, km, kc)
+        kernel = Kernel(kernel_name, cwd, km, kc, artifacts)
         if self.on_start is not None:
             self.on_start(kernel)
         return kernel
@@ -221,6 +235,7 @@ class KernelSource:
         detached ``sh`` kills the group when it is over, so nothing waits for the exit.
         """
         wait = self.wait_for_exit if wait is None else wait
+        shutil.rmtree(kernel.artifacts_dir, ignore_errors=True)
         kernel.kc.stop_channels()
         group = kernel_group(kernel.km)
         with contextlib.suppress(Exception):  # a kernel that cannot be asked is killed

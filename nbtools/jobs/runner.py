@@ -323,6 +323,22 @@ def _write_html(notebook_path: Path) -> None:
     notebook_path.with_suffix(".html").write_text(body, encoding="utf-8")
 
 
+def _keep_artifacts(run_id: int, source: Path, target: Path) -> None:
+    """Move the files the notebook left in its kernel's artifacts directory beside its
+    outputs (``nbtools.artifacts`` records them when the run ends). Hidden files (a save in
+    progress) and subdirectories stay behind; a file that cannot be moved is logged."""
+    import shutil
+
+    for path in sorted(source.iterdir()) if source.is_dir() else ():
+        if path.name.startswith(".") or not path.is_file() or path.is_symlink():
+            continue
+        try:
+            target.mkdir(exist_ok=True)
+            shutil.move(path, target / path.name)
+        except OSError as exc:
+            log.warning("nbtools: run %s: cannot keep artifact %s: %s", run_id, path.name, exc)
+
+
 def store_failure(exc: BaseException) -> str:
     """A database error in one line (SQLAlchemy's own text spans several, with SQL)."""
     cause = getattr(exc, "orig", None) or exc
@@ -470,6 +486,8 @@ def _execute(
     outcome = _outcome(prepared, run, error, watchdog, progress)
     if run.output_html and output.is_file():
         _write_html(output)
+    if kernel is not None:
+        _keep_artifacts(run.id, kernel.artifacts_dir, out_dir / storage.ARTIFACTS)
     ended = {
         "status": outcome.status,
         "cells_done": progress.cells_done,

@@ -11,12 +11,15 @@ which the run row records so the server can serve them. A plain path or ``file:/
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from nbtools.errors import InvalidInputError, NotFoundError
 
 LOCAL_SCHEMES = ("file://",)
+#: The directory of a run's outputs that holds the files its notebook kept (its artifacts).
+ARTIFACTS = "artifacts"
 
 
 def _local_path(location: str) -> Path | None:
@@ -70,6 +73,31 @@ def write_bytes(location: str, content: bytes) -> None:
     fs.pipe_file(path, content)
 
 
+def put_file(source: Path, location: str) -> None:
+    """Copy a local file to a location (streamed: artifacts may be large)."""
+    local = _local_path(location)
+    if local is not None:
+        local.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, local)
+        return
+    fs, path = _filesystem(location)
+    fs.makedirs(fs._parent(path), exist_ok=True)
+    fs.put_file(str(source), path)
+
+
+def get_file(location: str, target: Path) -> None:
+    """Copy a stored file to a local path (streamed)."""
+    local = _local_path(location)
+    try:
+        if local is not None:
+            shutil.copyfile(local, target)
+        else:
+            fs, path = _filesystem(location)
+            fs.get_file(path, str(target))
+    except FileNotFoundError:
+        raise NotFoundError(f"Stored file not found: {location}.", location=location) from None
+
+
 def exists(location: str) -> bool:
     local = _local_path(location)
     if local is not None:
@@ -88,6 +116,58 @@ def modified(location: str) -> float:
         return float(fs.modified(path).timestamp())
     except (NotImplementedError, AttributeError):
         return 0.0
+
+
+def file_sizes(location: str) -> dict[str, int]:
+    """The regular files directly inside a stored directory: name → size (none if absent)."""
+    local = _local_path(location)
+    if local is not None:
+        if not local.is_dir():
+            return {}
+        return {path.name: path.stat().st_size for path in local.iterdir() if path.is_file()}
+    fs, path = _filesystem(location)
+    if not fs.isdir(path):
+        return {}
+    return {
+        entry["name"].rstrip("/").rsplit("/", 1)[-1]: int(entry.get("size") or 0)
+        for entry in fs.ls(path, detail=True)
+        if entry.get("type") == "file"
+    }
+
+
+def open_file(location: str) -> BinaryIO:
+    """A stored file opened for reading (close it)."""
+    local = _local_path(location)
+    try:
+        if local is not None:
+            return local.open("rb")
+        fs, path = _filesystem(location)
+        return cast(BinaryIO, fs.open(path, "rb"))
+    except FileNotFoundError:
+        raise NotFoundError(f"Stored file not found: {location}.", location=location) from None
+
+
+def sha256(location: str) -> str:
+    """The hex SHA-256 of a stored file's content (streamed)."""
+    digest = hashlib.sha256()
+    with open_file(location) as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def delete(location: str) -> bool:
+    """Delete a stored file; False if it did not exist."""
+    local = _local_path(location)
+    try:
+        if local is not None:
+            local.unlink()
+        else:
+            fs, path = _filesystem(location)
+            fs.rm_file(path)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def join(location: str, *parts: str) -> str:
@@ -155,9 +235,14 @@ class Storage:
         return target
 
     def upload(self, directory: Path, run_id: int) -> str:
-        """Copy a run's local output files into storage; returns the storage directory."""
+        """Copy a run's local output files (and its :data:`ARTIFACTS` directory) into
+        storage; returns the storage directory."""
         target = self.run_dir(run_id)
         for path in sorted(directory.iterdir()):
             if path.is_file():
                 write_bytes(join(target, path.name), path.read_bytes())
+        kept = directory / ARTIFACTS
+        for path in sorted(kept.iterdir()) if kept.is_dir() else ():
+            if path.is_file():
+                put_file(path, join(target, ARTIFACTS, path.name))
         return target

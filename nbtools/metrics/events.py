@@ -47,7 +47,7 @@ def job_ref(job: Job) -> JobRef:
 def run_finishing(event: RunFinishing) -> Callable[[RunFinished], MonitorResult]:
     """Read the run's metrics now; store them (and alert) inside the finishing transaction."""
     harvest = harvest_run(event.store, event.run_id, event.output_dir)
-    return lambda finished: _run_finished(
+    return lambda finished: store_finished_run(
         finished.session, finished.run_id, finished.now, harvest, finished.final
     )
 
@@ -70,9 +70,11 @@ def harvest_run(store: Store, run_id: int, output_dir: str | None) -> Harvest:
         return Harvest(problems=["The metrics could not be read (see the server log)."])
 
 
-def _run_finished(
-    session: Session, run_id: int, now: datetime, harvest: Harvest, final: bool
+def store_finished_run(
+    session: Session, run_id: int, now: datetime, harvest: Harvest, final: bool = True
 ) -> MonitorResult:
+    """Store the metrics of ended run ``run_id`` and, when ``final``, evaluate its job's rules
+    against the job's earlier runs (also used for a service's per-minute aggregates)."""
     run = session.get(Run, run_id)
     if run is None:
         return MonitorResult()

@@ -43,7 +43,8 @@ class HarvestedMetric:
     value: JsonValue
     unit: str | None
     source: str
-    cell_index: int
+    #: None for values not read from a notebook (a service's per-minute aggregates).
+    cell_index: int | None
 
 
 @dataclass

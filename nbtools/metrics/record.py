@@ -8,6 +8,8 @@ outputs from the executed notebook. Standard library only, plus IPython when pre
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from nbtools.metrics.values import (
@@ -27,6 +29,13 @@ class MetricRefusedWarning(UserWarning):
     """A metric was not recorded (too large); the notebook goes on running."""
 
 
+#: Where ``record()`` sends checked values instead of displaying them: set by the HTTP
+#: service for the duration of one request (see :mod:`nbtools.serve`), unset elsewhere.
+RECORD_SINK: ContextVar[Callable[[str, Any, str | None], None] | None] = ContextVar(
+    "nbtools_record_sink", default=None
+)
+
+
 def record(name: str, value: Any, unit: str | None = None) -> None:
     """Record metric ``name`` with ``value`` (number, string, boolean or small JSON).
 
@@ -40,6 +49,10 @@ def record(name: str, value: Any, unit: str | None = None) -> None:
     problem = size_problem(name, encode_value(value), max_value_bytes())
     if problem is not None:
         warnings.warn(problem, MetricRefusedWarning, stacklevel=2)
+        return
+    sink = RECORD_SINK.get()
+    if sink is not None:
+        sink(name, value, unit)
         return
     text = f"{name} = {format_value(value, unit)}"
     bundle = {METRIC_MIME: make_payload(name, value, unit), "text/plain": text}

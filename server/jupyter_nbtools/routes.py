@@ -6,6 +6,7 @@ from typing import Any
 
 from jupyter_nbtools.handlers import (
     alerts,
+    artifacts,
     audit,
     datasets,
     env,
@@ -33,6 +34,7 @@ def all_routes() -> list[tuple[str, Any]]:
         extract,
         jobs,
         runs,
+        artifacts,
         job_inputs,
         versions,
         lineage,

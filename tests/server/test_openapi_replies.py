@@ -92,6 +92,10 @@ async def test_jobs_and_runs(api: Any) -> None:
     ] == "cancelled"
     await api("POST", "/runs/{run_id}/open", 404, run_id=run["id"])
     await api("GET", "/runs/{run_id}/download/{kind}", 404, run_id=run["id"], kind="html")
+    assert await api("GET", "/runs/{run_id}/artifacts", 200, run_id=run["id"]) == []
+    await api("GET", "/runs/{run_id}/artifacts", 404, run_id=999)
+    await api("GET", "/runs/{run_id}/artifacts/{name}", 404, run_id=run["id"], name="model")
+    await api("GET", "/runs/{run_id}/artifacts/{name}", 400, run_id=run["id"], name="..")
     await api("POST", "/runs/{run_id}/reproduce", 409, run_id=run["id"])
     await api("POST", "/runs/{run_id}/rerun", 202, run_id=run["id"])
     await api("DELETE", "/jobs/{job_id}", 204, job_id=job["id"])

@@ -98,6 +98,7 @@ def test_unusable_url_is_a_store_error(tmp_path: Path) -> None:
 #: Every module that defines tables; the migrations must create exactly these.
 MODEL_MODULES = [
     "nbtools.store.tables",
+    "nbtools.artifacts.tables",
     "nbtools.audit.tables",
     "nbtools.data.tables",
     "nbtools.envsnap.tables",

@@ -115,18 +115,31 @@ def _argument(parameter: Parameter) -> list[str]:
     ]
 
 
-def render_main(plan: Plan, source: Source) -> str:
-    """``__main__.py``: ``python -m <package> --param value`` runs the pipeline, prints JSON."""
+def render_main(plan: Plan, source: Source, serves: bool = False) -> str:
+    """``__main__.py``: ``python -m <package> --param value`` runs the pipeline, prints JSON;
+    with ``serves``, ``python -m <package> serve ...`` starts the HTTP service."""
+    usage = f"python -m {plan.package} [--parameter value ...]"
     lines = [
-        *opening(source, f"Command line: python -m {plan.package} [--parameter value ...]."),
+        *opening(source, f"Command line: {usage}" + (" or serve [options]." if serves else ".")),
         "import argparse",
         "import json",
+        *(["import sys"] if serves else []),
         "",
         "from .pipeline import run",
         "",
         "",
         "def main(argv: list[str] | None = None) -> int:",
         f"    {docstring('Parse the parameters, run the pipeline, print its results as JSON.')}",
+    ]
+    if serves:
+        lines += [
+            "    args = sys.argv[1:] if argv is None else argv",
+            '    if args[:1] == ["serve"]:',
+            "        from .service import main as serve",
+            "",
+            "        return serve(args[1:])",
+        ]
+    lines += [
         "    parser = argparse.ArgumentParser(",
         f"        prog={py_str(plan.package)},",
         f"        description={py_str(f'Run the pipeline of {source.name}.')},",
@@ -135,7 +148,7 @@ def render_main(plan: Plan, source: Source) -> str:
     for parameter in plan.parameters:
         lines += _argument(parameter)
     lines += [
-        "    arguments = vars(parser.parse_args(argv))",
+        f"    arguments = vars(parser.parse_args({'args' if serves else 'argv'}))",
         "    results = run(**{k: v for k, v in arguments.items() if v is not None})",
         "    print(json.dumps(results, indent=2, default=str))",
         "    return 0",

@@ -11,6 +11,15 @@ from nbtools.export.render.modules import title_and_summary
 
 #: The test runner the generated ``test`` extra asks for.
 PYTEST_REQUIREMENT = "pytest>=7"
+#: The ``serve`` extra of a package serving functions (docs/serving.md), and what its
+#: service tests need beside pytest (FastAPI's test client runs on httpx).
+SERVE_REQUIREMENTS = [
+    "fastapi>=0.110",
+    "jupyter-nbtools",
+    "prometheus-client>=0.20",
+    "uvicorn>=0.29",
+]
+SERVE_TEST_REQUIREMENTS = ["httpx>=0.27"]
 
 
 def _toml_list(items: list[str]) -> str:
@@ -25,11 +34,14 @@ def render_pyproject(
     version: str,
     dependencies: list[str],
     test_dependencies: list[str],
+    serves: bool = False,
 ) -> str:
-    """PEP 621 metadata, hatchling build, console script and pytest settings."""
+    """PEP 621 metadata, hatchling build, console script and pytest settings; with ``serves``
+    the ``serve`` extra and the manifest inside the wheel (``GET /info`` reads it)."""
     title, summary = title_and_summary(plan.markdown)
     description = (summary or title or f"Generated from {source.name}").splitlines()[0]
     distribution = plan.package.replace("_", "-")
+    serve_tests = SERVE_TEST_REQUIREMENTS if serves else []
     lines = [
         header(source).rstrip("\n"),
         "",
@@ -46,8 +58,10 @@ def render_pyproject(
         f"dependencies = {_toml_list(dependencies)}",
         "",
         "[project.optional-dependencies]",
-        f"test = {_toml_list([PYTEST_REQUIREMENT, *test_dependencies])}",
+        f"test = {_toml_list([PYTEST_REQUIREMENT, *test_dependencies, *serve_tests])}",
     ]
+    if serves:
+        lines.append(f"serve = {_toml_list(SERVE_REQUIREMENTS)}")
     if plan.has_pipeline:
         entry = f"{plan.package}.__main__:main"
         lines += ["", "[project.scripts]", f"{json.dumps(distribution)} = {json.dumps(entry)}"]
@@ -55,6 +69,14 @@ def render_pyproject(
         "",
         "[tool.hatch.build.targets.wheel]",
         f"packages = [{json.dumps('src/' + plan.package)}]",
+    ]
+    if serves:
+        lines += [
+            "",
+            "[tool.hatch.build.targets.wheel.force-include]",
+            f"{json.dumps(MANIFEST)} = {json.dumps(plan.package + '/' + MANIFEST)}",
+        ]
+    lines += [
         "",
         "[tool.pytest.ini_options]",
         'testpaths = ["tests"]',

@@ -85,11 +85,18 @@ def test_usage_lists_derived_runs_and_purge_deletes_their_outputs(
 ) -> None:
     assert nbtools(tmp_path, "data", "add", "customers", "c.csv").exit_code == 0
     (tmp_path / "c.csv").write_text("id\n1\n")
+    keep = "nbtools.artifacts.save('model', b'derived')"
     notebook_factory(
         "nb.ipynb",
-        [("code", "import nbtools\nprint(open(nbtools.data.path('customers')).read())", [])],
+        [
+            (
+                "code",
+                f"import nbtools\nprint(open(nbtools.data.path('customers')).read())\n{keep}",
+                [],
+            )
+        ],
     )
-    notebook_factory("other.ipynb", [("code", "x = 1", [])])
+    notebook_factory("other.ipynb", [("code", f"import nbtools\n{keep}", [])])
     ran = json.loads(nbtools(tmp_path, "run", "nb.ipynb", "--json").stdout)
     other = json.loads(nbtools(tmp_path, "run", "other.ipynb", "--json").stdout)
     listed = json.loads(nbtools(tmp_path, "data", "usage", "customers", "--json").stdout)
@@ -103,17 +110,19 @@ def test_usage_lists_derived_runs_and_purge_deletes_their_outputs(
     )
     assert declined.exit_code == 1
     assert output.is_file()
+    model = Path(ran["artifacts"][0]["location"])
+    assert model.read_bytes() == b"derived"
     purged = nbtools(tmp_path, "data", "usage", "customers", "--purge", "--yes", "--json")
-    assert json.loads(purged.stdout) == {"deleted": [str(output)]}
+    assert json.loads(purged.stdout) == {"deleted": [str(model), str(output)]}
     assert not output.exists()
+    assert not model.exists()
     assert Path(other["output_notebook"]).is_file()
+    assert Path(other["artifacts"][0]["location"]).is_file()
     again = nbtools(tmp_path, "data", "usage", "customers", "--purge", "--yes", "--json")
     assert json.loads(again.stdout) == {"deleted": []}
-    assert (
-        json.loads(nbtools(tmp_path, "runs", "show", str(ran["id"]), "--json").stdout)["id"]
-        == ran["id"]
-    )
+    shown = json.loads(nbtools(tmp_path, "runs", "show", str(ran["id"]), "--json").stdout)
+    assert (shown["id"], shown["artifacts"]) == (ran["id"], [])
     entries = json.loads(
         nbtools(tmp_path, "audit", "list", "--action", "dataset.purge", "--json").stdout
     )
-    assert [e["summary"] for e in entries] == [{"files_deleted": 0}, {"files_deleted": 1}]
+    assert [e["summary"] for e in entries] == [{"files_deleted": 0}, {"files_deleted": 2}]

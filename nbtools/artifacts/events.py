@@ -1,0 +1,79 @@
+"""The artifacts' subscriptions to run events (see :mod:`nbtools.jobs.events`).
+
+- ``run_finishing``: the files the runner moved into the run's ``artifacts/`` directory are
+  listed and hashed (before the transaction); inside it they become ``run_artifacts`` rows.
+  A file with an invalid name, over :data:`~nbtools.artifacts.names.MAX_BYTES`, or beyond
+  :data:`~nbtools.artifacts.names.MAX_PER_RUN` is logged and not recorded.
+- ``runs_described``: each run's ``artifacts``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from nbtools.artifacts.names import MAX_BYTES, MAX_PER_RUN, is_valid_name
+from nbtools.artifacts.stored import runs_artifacts
+from nbtools.artifacts.tables import ArtifactRecord
+from nbtools.jobs import storage
+from nbtools.jobs.tables import Run
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from nbtools.jobs.events import RunFinished, RunFinishing, RunsDescribed
+
+log = logging.getLogger(__name__)
+
+
+def run_finishing(event: RunFinishing) -> Callable[[RunFinished], None] | None:
+    kept = _kept(event)
+    if not kept:
+        return None
+    return lambda finished: _record(finished.session, finished.run_id, kept)
+
+
+def _kept(event: RunFinishing) -> list[ArtifactRecord]:
+    output_dir = event.output_dir
+    if output_dir is None:
+        with event.store.session() as session:
+            output_dir = session.scalar(select(Run.output_dir).where(Run.id == event.run_id))
+    if not output_dir:
+        return []
+    directory = storage.join(output_dir, storage.ARTIFACTS)
+    kept: list[ArtifactRecord] = []
+    for name, size in sorted(storage.file_sizes(directory).items()):
+        problem = (
+            "its name is not a valid artifact name"
+            if not is_valid_name(name)
+            else f"it is over {MAX_BYTES} bytes"
+            if size > MAX_BYTES
+            else f"the run kept {MAX_PER_RUN} artifacts already"
+            if len(kept) >= MAX_PER_RUN
+            else None
+        )
+        if problem is not None:
+            log.warning("nbtools: run %s: %s not recorded: %s", event.run_id, name, problem)
+            continue
+        location = storage.join(directory, name)
+        kept.append(
+            ArtifactRecord(name=name, size=size, sha256=storage.sha256(location), location=location)
+        )
+    return kept
+
+
+def _record(session: Session, run_id: int, kept: list[ArtifactRecord]) -> None:
+    for record in kept:
+        record.run_id = run_id
+        session.add(record)
+
+
+def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
+    kept = runs_artifacts(event.session, [run.id for run in event.runs])
+    return {
+        run_id: {"artifacts": [artifact.to_dict() for artifact in artifacts]}
+        for run_id, artifacts in kept.items()
+    }

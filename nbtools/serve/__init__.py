@@ -1,0 +1,37 @@
+"""Serving an extracted package over HTTP: its ``#| serve`` functions and ``run()``.
+
+The package's generated ``service`` module is one call::
+
+    from nbtools.serve import create_app
+
+    app = create_app("churn", {"predict": "churn.core:predict", "run": "churn.pipeline:run"})
+
+``app`` is an ASGI application (FastAPI): its lifespan imports the package once (the
+notebook's module-level code runs there, e.g. loading a model), then each served function is
+``POST /<name>`` and ``POST /<name>/batch``, beside ``/health``, ``/ready``, ``/info``,
+``/metrics``, ``/openapi.json`` and ``/docs``. :class:`~nbtools.serve.config.ServeSettings` holds the limits, the
+API key and where live-traffic aggregates go; ``nbtools serve`` runs it with uvicorn.
+FastAPI is imported only by :mod:`nbtools.serve.app`, never on the CLI's start-up path.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from fastapi import FastAPI
+
+    from nbtools.serve.config import ServeSettings
+
+__all__ = ["create_app"]
+
+
+def create_app(
+    package: str, endpoints: Mapping[str, str], settings: ServeSettings | None = None
+) -> FastAPI:
+    """The ASGI app serving ``endpoints`` (``{name: "module:function"}``) of ``package``."""
+    from nbtools.serve.app import build_app
+
+    return build_app(package, endpoints, settings)

@@ -1,0 +1,389 @@
+"""The FastAPI app of a served package: start-up, endpoints, and the answers to faults.
+
+Start-up (the app's lifespan) imports the package: the notebook's module-level code runs once
+there, never per request. A failure there is logged with its reason and re-raised, so the
+ASGI server exits non-zero and ``/ready`` never answers ready. Each served function then gets
+``POST /<name>`` (body: its keyword arguments) and ``POST /<name>/batch`` (body: a list of them).
+
+Faults: invalid input → 422 naming each field; an exception in the function → 500 with an
+error id (the traceback goes to the log under that id, never to the client); over the time
+limit → 504 while the call finishes in its thread; a body over the limit → 413.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import importlib
+import inspect
+import json
+import logging
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, TypeAdapter
+from starlette.exceptions import HTTPException
+
+from nbtools.errors import InvalidInputError
+from nbtools.metrics.record import RECORD_SINK
+from nbtools.serve.config import ServeSettings, load_settings
+from nbtools.serve.guards import ERROR_KEY, RECORDED_KEY, Guard, error_body
+from nbtools.serve.info import service_info
+from nbtools.serve.signature import request_model
+from nbtools.serve.telemetry import MinuteAggregates, PrometheusMetrics
+
+log = logging.getLogger("nbtools.serve")
+
+#: Paths the service answers itself; a served function cannot take these names.
+BUILTIN_PATHS = ("/health", "/ready", "/info", "/metrics", "/openapi.json", "/docs")
+#: How often finished minutes are written to the ``record_to`` store.
+FLUSH_SECONDS = 5.0
+
+Recorded = list[tuple[str, Any]]
+
+
+class StartupError(Exception):
+    """The package could not be loaded; the message says why."""
+
+
+class Service:
+    """One served package: its functions once loaded, its counters and its recorder."""
+
+    def __init__(self, package: str, endpoints: Mapping[str, str], settings: ServeSettings) -> None:
+        self.package, self.endpoints, self.settings = package, dict(endpoints), settings
+        self.ready = False
+        self.api_key = ""
+        self.info: dict[str, Any] = {}
+        self.prometheus = PrometheusMetrics()
+        self.aggregates = MinuteAggregates()
+        self.served_paths: frozenset[str] = frozenset()
+        self.known_paths: frozenset[str] = frozenset(BUILTIN_PATHS)
+        self.recorder: Any = None
+
+    # -- start-up ---------------------------------------------------------------------------
+    def start(self, app: FastAPI) -> None:
+        """Import the package, add its endpoints, open the recorder; raise StartupError."""
+        try:
+            self.api_key = self._read_api_key()
+            module = importlib.import_module(self.package)
+            functions = {name: _resolve(ref) for name, ref in self.endpoints.items()}
+            for name, function in functions.items():
+                self._add_endpoints(app, name, function)
+        except Exception as error:
+            raise StartupError(_reason(error)) from error
+        app.version = str(getattr(module, "__version__", app.version))
+        app.openapi_schema = None
+        self.info = service_info(module, sorted(functions))
+        paths = {f"/{name}" for name in functions} | {f"/{name}/batch" for name in functions}
+        self.served_paths = frozenset(paths)
+        self.known_paths = frozenset(BUILTIN_PATHS) | self.served_paths
+        if self.settings.record_to:
+            self.recorder = self._open_recorder()
+
+    def _read_api_key(self) -> str:
+        name = self.settings.api_key_env
+        if not name:
+            return ""
+        key = os.environ.get(name, "")
+        if not key:
+            raise InvalidInputError(
+                f"The API key variable ${name} is empty or unset: set it, or serve without "
+                "--api-key-env."
+            )
+        return key
+
+    def _open_recorder(self) -> Any:
+        from nbtools.serve.recorder import ServiceRecorder
+
+        name = self.settings.service_name or f"service:{self.package}"
+        try:
+            return ServiceRecorder(self.settings.record_to, name, self.info)
+        except Exception as error:
+            raise StartupError(f"cannot open the --record-to store: {_reason(error)}") from error
+
+    def _add_endpoints(self, app: FastAPI, name: str, function: Callable[..., Any]) -> None:
+        model = request_model(name, function)
+        summary = (inspect.getdoc(function) or f"Call {name}().").splitlines()[0]
+        responses = _responses(function)
+        is_run = name == "run"
+
+        async def one(body: BaseModel, request: Request) -> Response:
+            kwargs = dict(body)
+            return await self.call(request, function, [kwargs], single=True, is_run=is_run)
+
+        async def batch(body: list[BaseModel], request: Request) -> Response:
+            if len(body) > self.settings.max_batch:
+                return _validation_reply(
+                    request,
+                    [{"field": "", "message": f"At most {self.settings.max_batch} items."}],
+                )
+            items = [dict(item) for item in body]
+            return await self.call(request, function, items, single=False, is_run=is_run)
+
+        for handler, annotation, path in (
+            (one, model, f"/{name}"),
+            (batch, list[model], f"/{name}/batch"),  # type: ignore[valid-type]
+        ):
+            handler.__signature__ = inspect.Signature(  # type: ignore[union-attr]
+                [
+                    inspect.Parameter(
+                        "body", inspect.Parameter.KEYWORD_ONLY, annotation=annotation
+                    ),
+                    inspect.Parameter(
+                        "request", inspect.Parameter.KEYWORD_ONLY, annotation=Request
+                    ),
+                ]
+            )
+            batch_note = " (a list of bodies, one result each)" if path.endswith("/batch") else ""
+            app.add_api_route(
+                path,
+                handler,
+                methods=["POST"],
+                summary=summary + batch_note,
+                operation_id=path.strip("/").replace("/", "_"),
+                responses=responses if not batch_note else {},
+                tags=["served functions"],
+            )
+
+    # -- requests ---------------------------------------------------------------------------
+    async def call(
+        self,
+        request: Request,
+        function: Callable[..., Any],
+        items: list[dict[str, Any]],
+        *,
+        single: bool,
+        is_run: bool,
+    ) -> Response:
+        """Call ``function`` once per item (in one thread), within the time limit.
+
+        On time-out the thread is abandoned (it runs on until the function returns) and the
+        worker answers other requests meanwhile.
+        """
+        recorded: Recorded = []
+
+        def sink(name: str, value: Any, _unit: str | None) -> None:
+            recorded.append((name, value))
+
+        results: list[Any] | None = None
+        try:
+            with anyio.move_on_after(self.settings.timeout_seconds):
+                results = await _invoke(function, items, sink)
+            setattr(request.state, RECORDED_KEY, recorded)
+            if results is None:
+                setattr(request.state, ERROR_KEY, "timeout")
+                limit = self.settings.timeout_seconds
+                return Response(
+                    error_body(
+                        "timeout",
+                        f"The call took longer than the limit of {limit:g} s.",
+                        timeout_seconds=limit,
+                    ),
+                    504,
+                    media_type="application/json",
+                )
+            if is_run:
+                for result in results:
+                    if isinstance(result, Mapping):
+                        recorded.extend((str(k), v) for k, v in result.items())
+            body = _to_json(results[0] if single else results)
+        except Exception as error:
+            error_id = uuid.uuid4().hex[:16]
+            setattr(request.state, ERROR_KEY, type(error).__name__)
+            log.error("error %s in %s", error_id, request.url.path, exc_info=error)
+            return Response(
+                error_body(
+                    "internal-error",
+                    "The call failed. The service log has the traceback under this error id.",
+                    error_id=error_id,
+                ),
+                500,
+                media_type="application/json",
+            )
+        return Response(body, media_type="application/json")
+
+    # -- live-traffic recording -------------------------------------------------------------
+    async def flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
+            await self.flush(before=int(time.time() // 60))
+
+    async def flush(self, before: int | None = None) -> None:
+        """Write the minutes before epoch minute ``before`` (all when None) to the store."""
+        minutes = self.aggregates.take(before)
+        if not minutes or self.recorder is None:
+            return
+        try:
+            await anyio.to_thread.run_sync(self.recorder.write, minutes)
+        except Exception:
+            log.exception("cannot write %d minute(s) of traffic to the store", len(minutes))
+
+
+async def _invoke(
+    function: Callable[..., Any], items: list[dict[str, Any]], sink: Callable[..., None]
+) -> list[Any]:
+    if inspect.iscoroutinefunction(function):
+        token = RECORD_SINK.set(sink)
+        try:
+            return [await function(**item) for item in items]
+        finally:
+            RECORD_SINK.reset(token)
+
+    def in_thread() -> list[Any]:
+        RECORD_SINK.set(sink)
+        return [function(**item) for item in items]
+
+    return await anyio.to_thread.run_sync(in_thread, abandon_on_cancel=True)
+
+
+def _default(value: Any) -> Any:
+    """JSON for common non-JSON results: numpy scalars and arrays, pydantic models, sets."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):
+        return tolist()
+    raise TypeError(f"the function returned a {type(value).__name__}, which is not JSON data")
+
+
+def _to_json(value: Any) -> bytes:
+    text = json.dumps(value, default=_default, allow_nan=False, ensure_ascii=False)
+    return text.encode()
+
+
+def _resolve(ref: str) -> Callable[..., Any]:
+    module_name, _, attribute = ref.partition(":")
+    function = getattr(importlib.import_module(module_name), attribute)
+    if not callable(function):
+        raise InvalidInputError(f"{ref} is not a function.")
+    return function
+
+
+def _reason(error: BaseException) -> str:
+    text = f"{type(error).__name__}: {error}"
+    if isinstance(error, ModuleNotFoundError):
+        text += " (install the package's dependencies: pip install <package dir>)"
+    return text
+
+
+def _responses(function: Callable[..., Any]) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI answer of a served function: its return annotation's schema, if any."""
+    responses: dict[int | str, dict[str, Any]] = {
+        500: {"description": "The function raised an error (the log has it by error id)."},
+        504: {"description": "The call took longer than the time limit."},
+    }
+    try:
+        annotation = inspect.signature(function, eval_str=True).return_annotation
+        if annotation is not inspect.Signature.empty:
+            schema = TypeAdapter(annotation).json_schema()
+            responses[200] = {"content": {"application/json": {"schema": schema}}}
+    except Exception:  # an annotation pydantic cannot describe: the schema stays open
+        log.debug("no response schema for %s", function)
+    return responses
+
+
+def _field_errors(error: RequestValidationError) -> list[dict[str, str]]:
+    fields = []
+    for item in error.errors():
+        location = [str(part) for part in item.get("loc", ()) if part != "body"]
+        fields.append({"field": ".".join(location), "message": str(item.get("msg", ""))})
+    return fields
+
+
+def _validation_reply(request: Request, fields: list[dict[str, str]]) -> JSONResponse:
+    setattr(request.state, ERROR_KEY, "validation")
+    names = ", ".join(f["field"] or "(body)" for f in fields)
+    return JSONResponse(
+        {
+            "error": "invalid-input",
+            "message": f"The request body is invalid: {names}.",
+            "details": {"fields": fields},
+        },
+        status_code=422,
+    )
+
+
+def build_app(
+    package: str, endpoints: Mapping[str, str], settings: ServeSettings | None = None
+) -> FastAPI:
+    """The app of :func:`nbtools.serve.create_app`."""
+    service = Service(package, endpoints, settings or load_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            service.start(app)
+        except StartupError as error:
+            log.error("start-up of %s failed: %s", package, error)
+            raise
+        service.ready = True
+        service.prometheus.ready.set(1)
+        flusher = asyncio.create_task(service.flush_loop()) if service.recorder else None
+        try:
+            yield
+        finally:
+            service.ready = False
+            service.prometheus.ready.set(0)
+            if flusher is not None:
+                flusher.cancel()
+                await service.flush()
+                service.recorder.close()
+
+    app = FastAPI(title=package, lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    app.state.service = service
+    app.add_middleware(
+        Guard,
+        api_key=lambda: service.api_key,
+        max_body_bytes=service.settings.max_body_bytes,
+        served=lambda: service.served_paths,
+        known=lambda: service.known_paths,
+        prometheus=service.prometheus,
+        aggregates=service.aggregates,
+    )
+    _add_builtin_routes(app, service)
+    return app
+
+
+def _add_builtin_routes(app: FastAPI, service: Service) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        return _validation_reply(request, _field_errors(error))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        if error.status_code == 413:
+            setattr(request.state, ERROR_KEY, "body-too-large")
+        code = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}
+        body = error_body(code.get(error.status_code, "http-error"), str(error.detail))
+        return Response(body, error.status_code, media_type="application/json")
+
+    @app.get("/health", tags=["service"], summary="Liveness: the process answers.")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/ready", tags=["service"], summary="Readiness: start-up (loading) is done.")
+    async def ready() -> JSONResponse:
+        return JSONResponse({"ready": service.ready}, status_code=200 if service.ready else 503)
+
+    @app.get("/info", tags=["service"], summary="What is served and where it came from.")
+    async def info() -> dict[str, Any]:
+        return service.info
+
+    @app.get("/metrics", tags=["service"], summary="Prometheus metrics (text format).")
+    async def metrics() -> Response:
+        text = await anyio.to_thread.run_sync(
+            functools.partial(generate_latest, service.prometheus.registry)
+        )
+        return Response(text, media_type=CONTENT_TYPE_LATEST)

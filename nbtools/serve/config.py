@@ -1,0 +1,60 @@
+"""The service's settings, declared once as traitlets (``c.ServeSettings.*``,
+``$NBTOOLS_SERVE_*``, or ``nbtools serve`` flags; see :mod:`nbtools.settings`)."""
+
+from __future__ import annotations
+
+import os
+from typing import ClassVar
+
+from traitlets import Float, Int, Unicode
+from traitlets.config import Configurable
+
+
+class ServeSettings(Configurable):
+    """Limits, authentication and live-traffic recording of a served package."""
+
+    env_prefix: ClassVar[str] = "NBTOOLS_SERVE_"
+
+    timeout_seconds = Float(
+        30.0,
+        help="Seconds a request may take before it is answered 504. The call goes on in its "
+        "thread until it returns; the worker keeps answering other requests.",
+    ).tag(config=True)
+
+    max_body_bytes = Int(
+        1024 * 1024, help="Largest request body, in bytes; a larger one is answered 413."
+    ).tag(config=True)
+
+    max_batch = Int(
+        1000, help="Most items one POST /<name>/batch request may carry (more: 422)."
+    ).tag(config=True)
+
+    api_key_env = Unicode(
+        "",
+        help="Name of the environment variable holding the API key. When set, every endpoint "
+        "but /health and /ready needs the header 'X-API-Key: <key>' or "
+        "'Authorization: Bearer <key>'. The key itself is never logged.",
+    ).tag(config=True)
+
+    record_to = Unicode(
+        "",
+        help="An nbtools store URL (e.g. sqlite:////srv/.nbtools/nbtools.db): write per-minute "
+        "aggregates of live traffic there as the metric series of the service's job, so the "
+        "job's alert rules apply to them.",
+    ).tag(config=True)
+
+    service_name = Unicode(
+        "",
+        help="The job name the recorded aggregates go under. Default: 'service:<package>'.",
+    ).tag(config=True)
+
+
+def load_settings() -> ServeSettings:
+    """The settings of this process: defaults, then ``$NBTOOLS_SERVE_*`` (how ``nbtools serve``
+    hands its flags to uvicorn's worker processes)."""
+    from traitlets.config import Config
+
+    from nbtools.settings import build, layered_config
+
+    config = layered_config(None, os.environ, Config(), classes=(ServeSettings,))
+    return build(ServeSettings, config)

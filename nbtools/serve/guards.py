@@ -1,0 +1,152 @@
+"""The service's one ASGI middleware: API key, body size, and counting every request.
+
+Pure ASGI (no per-request objects beyond what the check needs), so the cost over a bare
+FastAPI app stays small (bench/bench_serve.py measures it).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from starlette.exceptions import HTTPException
+
+from nbtools.serve.telemetry import MinuteAggregates, PrometheusMetrics
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: Paths answered without the API key: probes must work without secrets.
+OPEN_PATHS = frozenset({"/health", "/ready"})
+#: The ``request.state`` keys a handler sets for the middleware.
+ERROR_KEY, RECORDED_KEY = "nbtools_error", "nbtools_recorded"
+#: Status codes counted as errors of the service (and in its error rate).
+SERVER_ERRORS = 500
+
+
+def error_body(error: str, message: str, **details: Any) -> bytes:
+    """The JSON every error reply carries: ``{"error", "message", "details"}``."""
+    return json.dumps({"error": error, "message": message, "details": details}).encode()
+
+
+async def reply(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    headers = [(b"content-type", b"application/json"), *headers]
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class Guard:
+    """Refuses requests without the API key or over the body limit; times and counts all."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        api_key: Callable[[], str],
+        max_body_bytes: int,
+        served: Callable[[], frozenset[str]],
+        known: Callable[[], frozenset[str]],
+        prometheus: PrometheusMetrics,
+        aggregates: MinuteAggregates,
+    ) -> None:
+        self.app = app
+        self.api_key, self.max_body_bytes = api_key, max_body_bytes
+        self.served, self.known = served, known
+        self.prometheus, self.aggregates = prometheus, aggregates
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        path: str = scope["path"]
+        endpoint = path if path in self.known() else "other"
+        status = 500
+        state = scope.setdefault("state", {})
+
+        async def send_counted(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            refusal = self._refusal(scope)
+            if refusal is not None:
+                state[ERROR_KEY] = refusal[1]
+                await reply(send_counted, *refusal[0])
+            else:
+                await self.app(scope, self._limited(receive), send_counted)
+        finally:
+            seconds = time.perf_counter() - started
+            self.prometheus.requests.labels(endpoint, str(status)).inc()
+            self.prometheus.latency.labels(endpoint).observe(seconds)
+            error = state.get(ERROR_KEY)
+            if error is None and status == 422:
+                error = "validation"
+            if error is not None:
+                self.prometheus.errors.labels(endpoint, error).inc()
+            recorded = state.get(RECORDED_KEY, ())
+            for name, value in recorded:
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    self.prometheus.recorded.labels(name).observe(value)
+            if path in self.served():
+                failed = status >= SERVER_ERRORS
+                self.aggregates.add(time.time(), seconds, failed, recorded)
+
+    def _refusal(
+        self, scope: Scope
+    ) -> tuple[tuple[int, bytes, list[tuple[bytes, bytes]]], str] | None:
+        """The reply (status, body, headers) and error type refusing this request, if any."""
+        key = self.api_key()
+        headers = dict(scope["headers"])
+        if key and scope["path"] not in OPEN_PATHS and not _has_key(headers, key):
+            body = error_body(
+                "unauthorized",
+                "This service needs an API key: send 'X-API-Key: <key>' or "
+                "'Authorization: Bearer <key>'.",
+            )
+            return (401, body, [(b"www-authenticate", b"Bearer")]), "unauthorized"
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_body_bytes:
+            return (413, self._too_large(), []), "body-too-large"
+        return None
+
+    def _too_large(self) -> bytes:
+        return error_body("payload-too-large", self.too_large_message, limit=self.max_body_bytes)
+
+    @property
+    def too_large_message(self) -> str:
+        return f"The request body is over the limit of {self.max_body_bytes} bytes."
+
+    def _limited(self, receive: Receive) -> Receive:
+        """``receive`` that stops a streamed body at the limit (no Content-Length given)."""
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise HTTPException(413, self.too_large_message)
+            return message
+
+        return limited
+
+
+def _has_key(headers: dict[bytes, bytes], key: str) -> bool:
+    expected = key.encode()
+    given = headers.get(b"x-api-key")
+    if given is None:
+        authorization = headers.get(b"authorization", b"")
+        scheme, _, token = authorization.partition(b" ")
+        given = token.strip() if scheme.lower() == b"bearer" else b""
+    return hmac.compare_digest(given, expected)

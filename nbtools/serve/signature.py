@@ -1,0 +1,51 @@
+"""A served function's signature as a pydantic request model.
+
+Each parameter becomes a field of the JSON body, with the parameter's annotation as its type
+and its default (a parameter without a default is required). Annotations are read with
+:func:`typing.get_type_hints`, so notebook code written with ``from __future__ import
+annotations`` works. ``*args``, ``**kwargs`` and positional-only parameters cannot come from a
+JSON object and are refused at start-up.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, create_model
+
+from nbtools.errors import InvalidInputError
+
+
+class RequestBody(BaseModel):
+    """Base of the request models: unknown fields are refused, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def request_model(name: str, function: Callable[..., Any]) -> type[BaseModel]:
+    """The model of ``function``'s keyword arguments, named ``<Name>Request`` in the OpenAPI."""
+    signature = inspect.signature(function)
+    try:
+        hints = typing.get_type_hints(function)
+    except Exception as error:  # an annotation naming something undefined
+        raise InvalidInputError(
+            f"Cannot serve {name}(): its annotations cannot be resolved ({error}).",
+            endpoint=name,
+        ) from error
+    fields: dict[str, Any] = {}
+    for parameter in signature.parameters.values():
+        if parameter.kind not in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
+            raise InvalidInputError(
+                f"Cannot serve {name}(): parameter {parameter} cannot come from a JSON object; "
+                "use named parameters only.",
+                endpoint=name,
+                parameter=parameter.name,
+            )
+        annotation = hints.get(parameter.name, Any)
+        default = ... if parameter.default is parameter.empty else parameter.default
+        fields[parameter.name] = (annotation, default)
+    title = "".join(part.capitalize() for part in name.split("_")) + "Request"
+    return create_model(title, __base__=RequestBody, **fields)

@@ -1,0 +1,117 @@
+"""What the service counts: Prometheus metrics for ``/metrics`` and per-minute aggregates
+for ``--record-to``.
+
+Each app has its own Prometheus registry (several apps in one process do not mix). The
+aggregates keep, per minute, the number of calls of served functions, how many failed, their
+latencies (for the median and 95th percentile) and the sum and count of every value the
+functions ``record()``ed (for the mean).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Summary
+
+#: Latency buckets (seconds): from a fast model call to the default time limit.
+BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+
+
+class PrometheusMetrics:
+    """The service's Prometheus metrics, in a registry of their own."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "nbtools_serve_requests",
+            "HTTP requests answered, by endpoint and status code.",
+            ["endpoint", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "nbtools_serve_request_duration_seconds",
+            "Time to answer a request, by endpoint.",
+            ["endpoint"],
+            buckets=BUCKETS,
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "nbtools_serve_errors",
+            "Requests that failed, by endpoint and error type (an exception's class name, "
+            "timeout, validation, body-too-large, unauthorized).",
+            ["endpoint", "type"],
+            registry=self.registry,
+        )
+        self.recorded = Summary(
+            "nbtools_serve_recorded_value",
+            "Values the served functions record()ed during requests (numbers only).",
+            ["name"],
+            registry=self.registry,
+        )
+        self.ready = Gauge(
+            "nbtools_serve_ready", "1 once start-up is done.", registry=self.registry
+        )
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile of sorted ``values`` (not empty)."""
+    rank = max(1, math.ceil(fraction * len(values)))
+    return values[rank - 1]
+
+
+@dataclass
+class Minute:
+    """One minute of calls to served functions."""
+
+    count: int = 0
+    errors: int = 0
+    latencies: list[float] = field(default_factory=list)
+    sums: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def metrics(self) -> dict[str, tuple[float, str | None]]:
+        """The minute's series values: ``{name: (value, unit)}``."""
+        latencies = sorted(self.latencies)
+        found: dict[str, tuple[float, str | None]] = {
+            "requests": (self.count, None),
+            "errors": (self.errors, None),
+            "error_rate": (self.errors / self.count if self.count else 0.0, None),
+        }
+        if latencies:
+            found["latency_p50"] = (percentile(latencies, 0.5), "s")
+            found["latency_p95"] = (percentile(latencies, 0.95), "s")
+        for name, total in sorted(self.sums.items()):
+            found[f"mean.{name}"] = (total / self.counts[name], None)
+        return found
+
+
+class MinuteAggregates:
+    """Calls grouped by the minute they ended in (UTC epoch minutes); thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._minutes: dict[int, Minute] = {}
+
+    def add(
+        self, now: float, seconds: float, failed: bool, recorded: Iterable[tuple[str, Any]]
+    ) -> None:
+        """One call that ended at ``now`` (epoch seconds), with the values it recorded."""
+        with self._lock:
+            minute = self._minutes.setdefault(int(now // 60), Minute())
+            minute.count += 1
+            minute.errors += failed
+            minute.latencies.append(seconds)
+            for name, value in recorded:
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    minute.sums[name] = minute.sums.get(name, 0.0) + float(value)
+                    minute.counts[name] = minute.counts.get(name, 0) + 1
+
+    def take(self, before: int | None = None) -> dict[int, Minute]:
+        """Remove and return the minutes before epoch minute ``before`` (all when None)."""
+        with self._lock:
+            done = [m for m in self._minutes if before is None or m < before]
+            return {m: self._minutes.pop(m) for m in sorted(done)}

@@ -1,0 +1,57 @@
+"""``--record-to``: live traffic as a job's metric series, under the job's alert rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select
+
+from nbtools.jobs.tables import Job, Run
+from nbtools.metrics.alerts import add_rule
+from nbtools.metrics.tables import Alert, MetricValue
+from nbtools.project import Project
+from tests.integration.serve.conftest import RunningService
+
+Serve = Callable[..., RunningService]
+
+
+def test_traffic_is_recorded_and_a_threshold_rule_alerts(
+    scorer_package: Path, serve: Serve, project: Project
+) -> None:
+    project.store.revision()  # the store exists (made, migrated) before the service opens it
+    service = serve(scorer_package, "--record-to", project.db_url)
+    assert service.process.poll() is None, service.stop()
+    with project.store.session(write=True) as session:
+        job = session.scalars(select(Job).where(Job.name == "service:scorer")).one()
+        rule = add_rule(session, job.id, "error_rate > 0.2")
+        job_id, rule_id = job.id, rule.id
+    with service.client() as client:
+        assert client.post("/predict", json={"x": 1}).status_code == 200
+        assert client.post("/predict", json={"x": 2}).status_code == 200
+        assert client.post("/predict", json={"x": -1}).status_code == 500
+        assert client.post("/predict", json={"x": "bad"}).status_code == 422
+        assert client.get("/metrics").status_code == 200  # not a call of a served function
+    service.stop()  # the minute in progress is written at shutdown
+    assert service.process.returncode == 0
+    with project.store.session() as session:
+        runs = list(session.scalars(select(Run).where(Run.job_id == job_id)))
+        values = {
+            row.name: row.value
+            for row in session.scalars(select(MetricValue).where(MetricValue.job_id == job_id))
+        }
+        alerts = list(session.scalars(select(Alert).where(Alert.rule_id == rule_id)))
+    # the four calls may straddle a minute boundary: then there are two runs
+    assert {run.trigger for run in runs} == {"service"}
+    assert {run.status for run in runs} == {"succeeded"}
+    assert runs[0].notebook_sha256 is not None
+    if len(runs) == 1:
+        assert values["requests"] == 4
+        assert values["errors"] == 1
+        assert values["error_rate"] == 0.25
+        assert values["mean.score"] == 3.0
+        assert 0 < values["latency_p50"] <= values["latency_p95"]
+        assert len(alerts) == 1
+        assert "error_rate" in alerts[0].message
+    else:
+        assert len(runs) == 2

@@ -1,0 +1,175 @@
+"""``nbtools serve`` for real: uvicorn on a free loopback port, requests over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import NotebookFactory
+from tests.integration.serve.conftest import RunningService, extract
+
+Serve = Callable[..., RunningService]
+
+
+def body(size: int) -> Iterator[bytes]:
+    """A JSON body sent in chunks, without Content-Length."""
+    yield b'{"x": 1, "tags": ["'
+    for _ in range(size // 1000):
+        yield b"a" * 1000
+    yield b'"]}'
+
+
+def test_served_function_batch_pipeline_info_and_metrics(
+    scorer_package: Path, serve: Serve
+) -> None:
+    service = serve(scorer_package)
+    with service.client() as client:
+        assert client.get("/health").json() == {"status": "ok"}
+        assert client.post("/predict", json={"x": 2}).json() == {"score": 4.0}
+        assert client.post("/predict", json={"x": 2, "mode": "double"}).json() == {"score": 8.0}
+        batch = client.post("/predict/batch", json=[{"x": 1}, {"x": 3, "tags": ["a"]}])
+        assert batch.json() == [{"score": 2.0}, {"score": 6.0}]
+        assert client.post("/run", json={"n": 5}).json() == {"total": 10}
+        info = client.get("/info").json()
+        metrics = client.get("/metrics").text
+        openapi = client.get("/openapi.json").json()
+        docs = client.get("/docs")
+    output = service.stop()
+    assert info["package"] == "scorer"
+    assert info["version"] == "0.1.0"
+    assert info["notebook"] == "scorer.ipynb"
+    assert len(info["notebook_sha256"]) == 64
+    assert info["endpoints"] == ["predict", "run"]
+    assert 'nbtools_serve_requests_total{endpoint="/predict",status="200"} 2.0' in metrics
+    assert 'nbtools_serve_requests_total{endpoint="/predict/batch",status="200"} 1.0' in metrics
+    assert 'nbtools_serve_request_duration_seconds_count{endpoint="/predict"} 2.0' in metrics
+    # record() inside the served function: 4 + 8 from /predict, 2 + 6 from the batch
+    assert 'nbtools_serve_recorded_value_sum{name="score"} 20.0' in metrics
+    assert 'nbtools_serve_recorded_value_count{name="total"} 1.0' in metrics
+    schema = openapi["components"]["schemas"]["PredictRequest"]
+    assert schema["required"] == ["x"]
+    assert set(schema["properties"]) == {"x", "mode", "tags"}
+    assert docs.status_code == 200
+    # the module-level code ran once, at start-up, not per request
+    assert output.count("model loaded") == 1
+
+
+def test_invalid_input_is_422_naming_each_field(scorer_package: Path, serve: Serve) -> None:
+    service = serve(scorer_package)
+    with service.client() as client:
+        reply = client.post("/predict", json={"x": "abc", "mode": "triple", "extra": 1})
+        missing = client.post("/predict", json={})
+        not_json = client.post(
+            "/predict", content=b"{oops", headers={"content-type": "application/json"}
+        )
+        batch = client.post("/predict/batch", json=[{"x": 1}, {"x": "no"}])
+    assert reply.status_code == 422
+    assert reply.json()["error"] == "invalid-input"
+    fields = {f["field"] for f in reply.json()["details"]["fields"]}
+    assert fields == {"x", "mode", "extra"}
+    assert missing.status_code == 422
+    assert [f["field"] for f in missing.json()["details"]["fields"]] == ["x"]
+    assert not_json.status_code == 422
+    assert batch.status_code == 422
+    assert [f["field"] for f in batch.json()["details"]["fields"]] == ["1.x"]
+
+
+def test_exception_is_500_with_an_error_id_and_no_traceback(
+    scorer_package: Path, serve: Serve
+) -> None:
+    service = serve(scorer_package)
+    with service.client() as client:
+        reply = client.post("/predict", json={"x": -1})
+        metrics = client.get("/metrics").text
+    log = service.stop()
+    assert reply.status_code == 500
+    error_id = reply.json()["details"]["error_id"]
+    assert "SECRET-DETAIL" not in reply.text
+    assert "Traceback" not in reply.text
+    assert f"error {error_id} in /predict" in log
+    assert "ValueError: negative input: SECRET-DETAIL" in log
+    assert 'nbtools_serve_errors_total{endpoint="/predict",type="ValueError"} 1.0' in metrics
+
+
+def test_over_the_time_limit_is_504_and_the_worker_stays_usable(
+    scorer_package: Path, serve: Serve
+) -> None:
+    service = serve(scorer_package, "--timeout", "0.5")
+    with service.client() as client:
+        slow = client.post("/predict", json={"x": 3000})  # sleeps 3 s
+        after = client.post("/predict", json={"x": 1})
+        metrics = client.get("/metrics").text
+    assert slow.status_code == 504
+    assert slow.json()["error"] == "timeout"
+    assert after.status_code == 200
+    assert after.json() == {"score": 2.0}
+    assert 'nbtools_serve_errors_total{endpoint="/predict",type="timeout"} 1.0' in metrics
+
+
+def test_a_body_over_the_limit_is_413(scorer_package: Path, serve: Serve) -> None:
+    service = serve(scorer_package, "--max-body-bytes", "2000")
+    with service.client() as client:
+        declared = client.post("/predict", json={"x": 1, "tags": ["a" * 5000]})
+        streamed = client.post(
+            "/predict", content=body(5000), headers={"content-type": "application/json"}
+        )
+        small = client.post(
+            "/predict", content=body(1000), headers={"content-type": "application/json"}
+        )
+    assert declared.status_code == 413
+    assert declared.json()["error"] == "payload-too-large"
+    assert streamed.status_code == 413
+    assert small.status_code == 200
+
+
+def test_a_failed_start_up_exits_non_zero_with_the_reason(
+    notebook_factory: NotebookFactory, tmp_path: Path, serve: Serve
+) -> None:
+    notebook = notebook_factory(
+        "broken.ipynb",
+        [
+            ("code", "raise FileNotFoundError('model.bin is missing')", ["export"]),
+            ("code", "def f(x: int) -> int:\n    return x", ["export", "serve"]),
+        ],
+    )
+    service = serve(extract(notebook, tmp_path / "broken-pkg"))
+    output = service.stop()
+    assert service.process.returncode not in (0, None)
+    assert "FileNotFoundError: model.bin is missing" in output
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{service.url}/ready", timeout=5)
+
+
+def test_api_key_is_required_and_never_logged(scorer_package: Path, serve: Serve) -> None:
+    key = "k3y-that-must-not-leak"
+    service = serve(scorer_package, "--api-key-env", "SCORER_KEY", env={"SCORER_KEY": key})
+    with service.client() as anonymous:
+        refused = anonymous.post("/predict", json={"x": 1})
+        info = anonymous.get("/info")
+        health = anonymous.get("/health")
+        ready = anonymous.get("/ready")
+    with service.client(**{"X-API-Key": "wrong"}) as wrong:
+        wrong_key = wrong.post("/predict", json={"x": 1})
+    with service.client(**{"X-API-Key": key}) as header:
+        by_header = header.post("/predict", json={"x": 1})
+    with service.client(Authorization=f"Bearer {key}") as bearer:
+        by_bearer = bearer.post("/predict", json={"x": 1})
+    log = service.stop()
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "unauthorized"
+    assert refused.headers["www-authenticate"] == "Bearer"
+    assert info.status_code == 401
+    assert wrong_key.status_code == 401
+    assert (health.status_code, ready.status_code) == (200, 200)
+    assert by_header.json() == by_bearer.json() == {"score": 2.0}
+    assert key not in log
+
+
+def test_an_unset_api_key_variable_stops_the_start_up(scorer_package: Path, serve: Serve) -> None:
+    service = serve(scorer_package, "--api-key-env", "NBTOOLS_TEST_UNSET_KEY")
+    output = service.stop()
+    assert service.process.returncode not in (0, None)
+    assert "$NBTOOLS_TEST_UNSET_KEY is empty or unset" in output

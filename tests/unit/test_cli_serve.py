@@ -1,0 +1,71 @@
+"""``nbtools serve``: what it refuses before starting anything, and what it never imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from nbtools.export.api import ExtractRequest, run_extract
+from nbtools.export.model import MANIFEST
+from tests.conftest import NotebookFactory
+from tests.unit.test_cli import run_cli
+
+
+def test_the_cli_start_up_imports_no_web_framework() -> None:
+    code = (
+        "import sys; from nbtools.cli.app import cli; from nbtools.cli import serve; "
+        "print([m for m in ('fastapi', 'uvicorn', 'starlette', 'prometheus_client') "
+        "if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+    assert "serve" in run_cli("--help").stdout
+
+
+def test_a_directory_without_a_package_is_refused(tmp_path: Path) -> None:
+    result = run_cli("serve", str(tmp_path))
+    assert result.returncode == 2
+    assert "holds no extracted package" in result.stderr
+
+
+def test_a_package_serving_nothing_is_refused(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    notebook = notebook_factory(
+        "plain.ipynb", [("code", "def f() -> int:\n    return 1", ["export"])]
+    )
+    run_extract(ExtractRequest(notebook, tmp_path / "pkg", mode="write"))
+    result = run_cli("serve", str(tmp_path / "pkg"))
+    assert result.returncode == 2
+    assert "has no service module: mark a function with '#| serve'" in result.stderr
+
+
+def test_missing_dependencies_are_named_with_the_install_command(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    notebook = notebook_factory("s.ipynb", [("code", "def f() -> int:\n    return 1", ["serve"])])
+    out = tmp_path / "pkg"
+    run_extract(ExtractRequest(notebook, out, mode="write"))
+    manifest = json.loads((out / MANIFEST).read_text())
+    manifest["dependencies"] = {"surely_not_installed_mod": "surely-not-installed>=1.2"}
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    result = run_cli("serve", str(out), "--port", "1")
+    assert result.returncode == 2
+    assert "missing surely-not-installed>=1.2" in result.stderr
+    assert "pip install 'surely-not-installed>=1.2'" in result.stderr
+
+
+def test_record_to_with_several_workers_is_refused(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    notebook = notebook_factory("s.ipynb", [("code", "def f() -> int:\n    return 1", ["serve"])])
+    run_extract(ExtractRequest(notebook, tmp_path / "pkg", mode="write"))
+    result = run_cli(
+        "serve", str(tmp_path / "pkg"), "--workers", "2", "--record-to", "sqlite:///x.db"
+    )
+    assert result.returncode == 2
+    assert "--record-to writes one series per service and needs --workers 1" in result.stderr

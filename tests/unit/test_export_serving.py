@@ -1,0 +1,138 @@
+"""``#| serve`` / the ``serve`` tag: which functions become endpoints, and what is refused."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nbtools.export.api import ExtractRequest, run_extract
+from tests.conftest import NotebookFactory
+from tests.unit.export_helpers import extraction, only, problems
+
+REPO = Path(__file__).resolve().parents[2]
+PREDICT = "def predict(x: float, k: int = 2) -> float:\n    return x * k"
+
+
+def test_the_directive_exports_and_serves_every_public_function_of_the_cell() -> None:
+    found = extraction(
+        ("code", f"#| serve\n{PREDICT}\n\ndef _helper() -> None:\n    pass", []),
+        ("code", "def other(y: str) -> str:\n    return y", ["export"]),
+    )
+    assert [(s.name, s.module, s.all_defaults) for s in found.served] == [
+        ("predict", "core", False)
+    ]
+    service = found.files["src/pkg/service.py"]
+    assert '"predict": "pkg.core:predict",' in service
+    assert 'app = create_app("pkg", ENDPOINTS)' in service
+    assert "#| serve" not in found.files["src/pkg/core.py"]
+    ast.parse(found.files["tests/test_pkg_service.py"])
+
+
+def test_the_tag_on_an_export_cell_serves_into_its_module() -> None:
+    found = extraction(("code", PREDICT, ["export:model", "serve"]))
+    assert [(s.name, s.module) for s in found.served] == [("predict", "model")]
+    assert '"pkg.model:predict"' in found.files["src/pkg/service.py"]
+
+
+def test_serve_on_a_main_cell_serves_the_pipeline_as_run() -> None:
+    found = extraction(
+        ("code", "n = 3", ["parameters"]),
+        ("code", "total = n * 2", ["main", "serve"]),
+    )
+    assert [(s.name, s.module, s.all_defaults) for s in found.served] == [("run", "pipeline", True)]
+    main = found.files["src/pkg/__main__.py"]
+    assert 'if args[:1] == ["serve"]:' in main
+    pyproject = found.files["pyproject.toml"]
+    assert "serve = [" in pyproject
+    assert '"uvicorn>=0.29"' in pyproject
+    assert '".nbtools-extract.json" = "pkg/.nbtools-extract.json"' in pyproject
+
+
+def test_a_notebook_serving_nothing_gets_no_service() -> None:
+    found = extraction(("code", PREDICT, ["export"]), ("code", "y = predict(1.0)", ["main"]))
+    assert found.served == ()
+    assert "src/pkg/service.py" not in found.files
+    assert "serve = [" not in found.files["pyproject.toml"]
+    assert "import sys" not in found.files["src/pkg/__main__.py"]
+
+
+def test_a_package_without_a_pipeline_gets_a_serve_only_main() -> None:
+    found = extraction(("code", PREDICT, ["export", "serve"]))
+    main = found.files["src/pkg/__main__.py"]
+    assert 'if args[:1] != ["serve"]:' in main
+    assert "[project.scripts]" not in found.files["pyproject.toml"]
+
+
+@pytest.mark.parametrize(
+    ("code", "problem"),
+    [
+        ("def f(x) -> int:\n    return 1", "serve-annotation"),
+        ("def f(*xs: int) -> int:\n    return 1", "serve-signature"),
+        ("def f(x: int, /) -> int:\n    return x", "serve-signature"),
+        ("def f(**kw: int) -> int:\n    return 1", "serve-signature"),
+        ("def metrics(x: int) -> int:\n    return x", "serve-name"),
+        ("X = 1", "serve-no-function"),
+    ],
+)
+def test_what_cannot_be_served_is_a_problem_at_its_cell_and_line(code: str, problem: str) -> None:
+    found = problems(("code", "x = 1", []), ("code", f"#| serve\n{code}", []))
+    assert (1, 2 if problem != "serve-no-function" else 0, problem) in found
+
+
+def test_the_same_name_served_twice_and_a_test_cell_marked_serve_are_refused() -> None:
+    found = extraction(
+        ("code", PREDICT, ["export", "serve"]),
+        ("code", PREDICT, ["export:other", "serve"]),
+        ("code", "assert predict(1.0) == 2.0", ["test", "serve"]),
+    )
+    assert "by another function" in only(found.problems, "serve-name").message
+    assert only(found.problems, "serve-test-cell").cell == 2
+    assert [s.name for s in found.served] == ["predict"]
+
+
+def test_a_served_function_named_run_clashes_with_the_pipeline() -> None:
+    found = extraction(
+        ("code", "def run(x: int) -> int:\n    return x", ["export", "serve"]),
+        ("code", "y = 1", ["main", "serve"]),
+    )
+    assert "takes the pipeline's path /run" in only(found.problems, "serve-name").message
+
+
+def test_the_generated_service_tests_pass_and_check_mode_compares_the_service(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    notebook = notebook_factory(
+        "scorer.ipynb",
+        [
+            ("code", PREDICT, ["export", "serve"]),
+            ("code", "def ping() -> str:\n    return 'pong'", ["export", "serve"]),
+            ("code", "def echo(words: list[str]) -> list[str]:\n    return words", []),
+            ("code", "#| serve\n" + "def shout(word: str) -> str:\n    return word.upper()", []),
+            ("code", "assert predict(1.5, k=3) == 4.5\nassert shout('a') == 'A'", ["test"]),
+        ],
+    )
+    out = tmp_path / "pkg"
+    run_extract(ExtractRequest(notebook, out, mode="write"))
+    tests = (out / "tests" / "test_scorer_service.py").read_text()
+    assert 'bind(*[1.5], **{"k": 3})' in tests
+    assert "def test_endpoint_ping" in tests
+    assert "def test_endpoint_shout" in tests
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=out,
+        env={**os.environ, "PYTHONPATH": str(REPO)},  # this checkout's nbtools
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (
+        "5 passed" in result.stdout
+    )  # the test cell, readiness and three endpoints, result.stdout + result.stderr
+    (out / "src" / "scorer" / "service.py").write_text("app = None\n")
+    check = run_extract(ExtractRequest(notebook, out, mode="check"))
+    assert [c.path for c in check.changes if c.status != "unchanged"] == ["src/scorer/service.py"]
