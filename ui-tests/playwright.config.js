@@ -22,6 +22,10 @@ module.exports = {
   retries: 0,
   // JupyterLab alone can take a while to start on a loaded machine (see tests/fixtures.ts).
   timeout: 240 * 1000,
+  // How long an assertion waits for the UI to reach the expected state. It returns as
+  // soon as the state is reached; Playwright's 5 s default was too short for a save,
+  // a version or a form answer when the machine is busy with other builds.
+  expect: { timeout: 20 * 1000 },
   // Never open or serve the HTML report by itself.
   reporter: [['list'], ['html', { open: 'never' }]],
   use: {

@@ -114,7 +114,10 @@ export interface IProductionPanel {
 
   /**
    * Add a feature section to the panel. Sections are ordered by rank
-   * (lowest first; the built-in Status section has rank 0).
+   * (lowest first; the built-in Status section has rank 0; the built-in
+   * features use Versions 5, Package 10, Jobs 20, Environment 30, Alerts 40).
+   * Sections of equal rank keep the order they were added in, which depends
+   * on the order plugins activate: give each section its own rank.
    *
    * @returns a disposable that removes the section again.
    */

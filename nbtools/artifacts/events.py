@@ -5,6 +5,8 @@
   A file with an invalid name, over :data:`~nbtools.artifacts.names.MAX_BYTES`, or beyond
   :data:`~nbtools.artifacts.names.MAX_PER_RUN` is logged and not recorded.
 - ``runs_described``: each run's ``artifacts``.
+- ``runs_pruned``: retention deleted the runs' outputs: their artifacts go too (files, rows,
+  downloaded copies).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from nbtools.artifacts.names import MAX_BYTES, MAX_PER_RUN, is_valid_name
+from nbtools.artifacts.prune import delete_artifacts
 from nbtools.artifacts.stored import runs_artifacts
 from nbtools.artifacts.tables import ArtifactRecord
 from nbtools.jobs import storage
@@ -24,7 +27,7 @@ from nbtools.jobs.tables import Run
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from nbtools.jobs.events import RunFinished, RunFinishing, RunsDescribed
+    from nbtools.jobs.events import RunFinished, RunFinishing, RunsDescribed, RunsPruned
 
 log = logging.getLogger(__name__)
 
@@ -77,3 +80,7 @@ def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
         run_id: {"artifacts": [artifact.to_dict() for artifact in artifacts]}
         for run_id, artifacts in kept.items()
     }
+
+
+def runs_pruned(event: RunsPruned) -> None:
+    delete_artifacts(event.project, event.run_ids)

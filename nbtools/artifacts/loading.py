@@ -21,6 +21,10 @@ from nbtools.jobs import storage
 if TYPE_CHECKING:
     from nbtools.project import Project
 
+#: What :func:`load` returned in this process, oldest first: a service's ``GET /info`` names
+#: the training runs its model came from (:mod:`nbtools.serve.info`).
+_loaded: list[Artifact] = []
+
 
 def find(name: str, job: str | int | None = None, run: int | None = None) -> Artifact:
     """The artifact :func:`load` means (its run id, size, digest and stored location)."""
@@ -35,7 +39,16 @@ def load(name: str, job: str | int | None = None, run: int | None = None) -> Pat
     from nbtools.project import project_from_environment
 
     project = project_from_environment()
-    return local_path(project, find_artifact(project, name, job=job, run=run))
+    artifact = find_artifact(project, name, job=job, run=run)
+    path = local_path(project, artifact)
+    if artifact not in _loaded:
+        _loaded.append(artifact)
+    return path
+
+
+def loaded() -> list[Artifact]:
+    """The artifacts :func:`load` returned in this process so far, oldest first."""
+    return list(_loaded)
 
 
 def cache_dir(project: Project, run_id: int) -> Path:

@@ -1,4 +1,4 @@
-"""``nbtools runs list|show|cancel|rerun``: the run history."""
+"""``nbtools runs list|show|cancel|rerun|prune``: the run history."""
 
 from __future__ import annotations
 
@@ -195,3 +195,53 @@ def rerun(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
 
     model = rerun_run(cli_ctx.project, run_id, actor=cli_ctx.actor).to_wire()
     print_json(model) if as_json else click.echo(f"Queued run {model['id']}.")
+
+
+@runs.command()
+@click.option(
+    "--older-than", metavar="AGE", help="Also prune runs that ended before AGE ago (30d, 12w, 1y)."
+)
+@click.option(
+    "--keep",
+    type=click.IntRange(0),
+    help="Also prune runs beyond the newest N of each job (or job-less notebook); with "
+    "--older-than, only those both older and beyond.",
+)
+@click.option("--dry-run", is_flag=True, help="List the runs that would be pruned; change nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@json_option
+@pass_cli
+def prune(
+    cli_ctx: CliContext,
+    older_than: str | None,
+    keep: int | None,
+    dry_run: bool,
+    yes: bool,
+    as_json: bool,
+) -> None:
+    """Delete the outputs of expired runs: by each job's --keep-runs (else
+    JobsSettings.keep_runs), by the retention of the datasets they used, and by --older-than /
+    --keep. Queued and running runs, and each job's newest succeeded run (except past a
+    dataset's retention), are kept; the run rows stay as history. Asks first unless --yes."""
+    from nbtools.jobs.config import JobsSettings
+    from nbtools.jobs.retention import age_days, parse_keep_runs, prune_runs
+
+    project = cli_ctx.project
+    default = cli_ctx.settings(JobsSettings).keep_runs
+    options: dict[str, Any] = {
+        "older_than_days": age_days(older_than, "--older-than") if older_than else None,
+        "keep": keep,
+        "default_keep": parse_keep_runs(default, "JobsSettings.keep_runs"),
+    }
+    report = prune_runs(project, dry_run=True, **options)
+    if not dry_run and report.expired:
+        if not yes:
+            click.confirm(f"Prune the outputs of {len(report.expired)} run(s)?", abort=True)
+        report = prune_runs(project, actor=cli_ctx.actor, **options)
+    if as_json:
+        print_json(report.to_dict())
+        return
+    shown = sorted(report.expired) if dry_run else report.pruned
+    rows = [(str(run_id), report.expired[run_id]) for run_id in shown]
+    title = "Would prune" if dry_run else "Pruned"
+    print_table(f"{title} ({len(rows)} runs)", ("run", "reason"), rows)

@@ -55,6 +55,13 @@ def job_options(function: Any) -> Any:
             click.option("--kernel", help="Kernel to run with (default: the notebook's own)."),
             purpose_option,
             click.option(
+                "--keep-runs",
+                metavar="N|AGE",
+                help="Keep the newest N runs, or the runs of the last AGE (30d, 12w, 1y); older "
+                "runs' outputs are pruned (default: JobsSettings.keep_runs; '' resets to it). "
+                "The newest succeeded run is always kept.",
+            ),
+            click.option(
                 "--pin-version",
                 metavar="VERSION",
                 help="Run this notebook version (number, 'latest' or 'latest~N', as `nbtools "
@@ -81,6 +88,7 @@ def _fields(options: dict[str, Any]) -> dict[str, Any]:
         "catch_up_limit": "catch_up_limit",
         "kernel": "kernel_name",
         "purpose": "purpose",
+        "keep_runs": "keep_runs",
     }
     return {field: options[key] for key, field in names.items() if options.get(key) is not None}
 

@@ -7,27 +7,37 @@
 - ``run_requested``: the usage rule (:mod:`nbtools.data.check`) on the notebook a job or run
   will execute, for its purpose: a refused use raises before anything is written or a kernel
   is taken.
+- ``runs_expiring``: the runs that used a dataset whose retention has passed since they
+  ended (the dataset's retention in the catalog now; a dataset no longer catalogued has none).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from nbtools import audit
 from nbtools.data.check import check_notebook
+from nbtools.data.tables import DatasetRecord, RunDatasetRecord
 from nbtools.data.uses import DataUse, runs_uses, save_uses, uses_in_notebook
 from nbtools.errors import PolicyRefusedError
 from nbtools.jobs.pinned import pinned_notebook
 from nbtools.jobs.runs import output_files
-from nbtools.jobs.tables import Run
+from nbtools.jobs.tables import ENDED_STATES, Run
 from nbtools.notebooks import parse_notebook
 
 if TYPE_CHECKING:
-    from nbtools.jobs.events import RunFinished, RunFinishing, RunRequested, RunsDescribed
+    from nbtools.jobs.events import (
+        RunFinished,
+        RunFinishing,
+        RunRequested,
+        RunsDescribed,
+        RunsExpiring,
+    )
 
 log = logging.getLogger(__name__)
 
@@ -85,3 +95,29 @@ def run_requested(event: RunRequested) -> None:
             summary,
         )
         raise
+
+
+def runs_expiring(event: RunsExpiring) -> dict[int, str]:
+    """Run id → ``retention of DATASET (90d)`` for the ended runs past a dataset's retention."""
+    rows = event.session.execute(
+        select(
+            RunDatasetRecord.run_id,
+            DatasetRecord.name,
+            DatasetRecord.retention,
+            DatasetRecord.retention_days,
+            func.coalesce(Run.finished_at, Run.created_at),
+        )
+        .join(DatasetRecord, DatasetRecord.name == RunDatasetRecord.dataset)
+        .join(Run, Run.id == RunDatasetRecord.run_id)
+        .where(
+            DatasetRecord.retention_days.is_not(None),
+            Run.status.in_(ENDED_STATES),
+            Run.pruned_at.is_(None),
+        )
+        .order_by(RunDatasetRecord.run_id, DatasetRecord.name)
+    )
+    expired: dict[int, str] = {}
+    for run_id, name, retention, days, ended_at in rows:
+        if days is not None and ended_at < event.now - timedelta(days=days):
+            expired.setdefault(run_id, f"retention of {name} ({retention})")
+    return expired

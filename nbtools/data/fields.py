@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nbtools.errors import InvalidInputError
+from nbtools.jobs.retention import age_days
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -29,8 +30,6 @@ MAX_LABELS = 64
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*\Z")
 _LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
-_RETENTION = re.compile(r"([1-9][0-9]{0,5})([dwy])\Z")
-_RETENTION_DAYS = {"d": 1, "w": 7, "y": 365}
 _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
@@ -79,22 +78,13 @@ def parse_retention(value: str | None) -> str | None:
     """``90d``, ``12w`` or ``1y`` (a year counts 365 days); empty or ``None`` for none."""
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or not _RETENTION.match(value):
-        raise InvalidInputError(
-            f"Retention {value!r} is not valid: a number of days, weeks or years such as "
-            "90d, 12w or 1y.",
-            field="retention",
-        )
+    age_days(value, "retention")
     return value
 
 
 def retention_days(retention: str | None) -> int | None:
     """The number of days a canonical retention stands for."""
-    if retention is None:
-        return None
-    match = _RETENTION.match(retention)
-    assert match is not None, retention
-    return int(match.group(1)) * _RETENTION_DAYS[match.group(2)]
+    return None if retention is None else age_days(retention, "retention")
 
 
 def parse_text(value: str | None, field: str, limit: int) -> str:

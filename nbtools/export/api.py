@@ -71,6 +71,16 @@ class ExtractReport:
             "cells": extraction.cells(),
             "parameters": [p.to_dict() for p in extraction.plan.parameters],
             "dependencies": extraction.dependencies,
+            "served": [
+                {
+                    "name": s.name,
+                    "path": f"/{s.name}",
+                    "module": s.module,
+                    "cell": s.cell.index,
+                    "cell_id": s.cell.id,
+                }
+                for s in extraction.served
+            ],
             "diff": self.diff,
             "tests": self.tests.to_dict() if self.tests is not None else None,
             "lineage": self.lineage,

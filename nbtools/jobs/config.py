@@ -13,7 +13,7 @@ from traitlets.config import Configurable
 
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.leases import LEASE_SECONDS
-from nbtools.jobs.scheduler import MAX_RETRY_BACKOFF_SECONDS, POLL_SECONDS
+from nbtools.jobs.scheduler import MAX_RETRY_BACKOFF_SECONDS, POLL_SECONDS, PRUNE_SECONDS
 
 if TYPE_CHECKING:
     from nbtools.jobs.scheduler import Scheduler
@@ -75,9 +75,23 @@ class JobsSettings(Configurable):
         "each scheduler's workers.",
     ).tag(config=True)
 
+    keep_runs = Unicode(
+        "",
+        help="How long runs are kept when their job sets no keep_runs (and for runs without "
+        "a job): a number of runs per job or notebook (10) or an age (30d, 12w, 1y); their "
+        "outputs are then pruned (docs/governance.md). Empty: keep every run.",
+    ).tag(config=True)
+
+    prune_interval_seconds = Float(
+        PRUNE_SECONDS,
+        help="Seconds between two prunes of expired runs by each scheduler (0: never; "
+        "`nbtools runs prune` still works).",
+    ).tag(config=True)
+
     def create_scheduler(self, project: Project) -> Scheduler:
         """The scheduler loop and its executor, as these settings describe them."""
         from nbtools.jobs.executors import create_executor
+        from nbtools.jobs.retention import parse_keep_runs
         from nbtools.jobs.scheduler import Scheduler
         from nbtools.jobs.storage import Storage
 
@@ -99,4 +113,6 @@ class JobsSettings(Configurable):
             storage=storage,
             max_retry_backoff=self.max_retry_backoff_seconds,
             max_running=self.max_running,
+            keep_runs=parse_keep_runs(self.keep_runs, "JobsSettings.keep_runs"),
+            prune_seconds=self.prune_interval_seconds,
         )

@@ -15,6 +15,7 @@ from nbtools.jobs.errors import InvalidParameterError
 from nbtools.jobs.idempotency import check_key, created_once
 from nbtools.jobs.missed import MAX_CATCH_UP
 from nbtools.jobs.pinned import check_pin
+from nbtools.jobs.retention import parse_keep_runs
 from nbtools.jobs.schedules import check_cron, check_timezone, next_times
 from nbtools.jobs.submit import check_active, check_timeout, checked_parameters
 from nbtools.jobs.tables import MISSED_POLICIES, MISSED_RUN_ONCE, Job
@@ -42,6 +43,7 @@ JOB_FIELDS: dict[str, Any] = {
     "kernel_name": None,
     "pinned_version_id": None,
     "purpose": None,
+    "keep_runs": None,
 }
 
 
@@ -127,6 +129,7 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
     checked["paused"] = bool(checked["paused"])
     checked["output_html"] = bool(checked["output_html"])
     checked["purpose"] = checked["purpose"] or None
+    checked["keep_runs"] = parse_keep_runs(checked["keep_runs"])
     return checked
 
 
@@ -254,29 +257,36 @@ def create_job(
     return job
 
 
+def _checked_edit(
+    project: Project, current: dict[str, Any], changes: dict[str, Any], pinned: int | None
+) -> dict[str, Any]:
+    """The job's fields after ``changes``, validated (before any event sees them)."""
+    try:
+        return _checked(project, {**current, **changes}, from_text=False)
+    except InvalidParameterError as error:
+        if "pinned_version_id" not in changes or pinned is None:
+            raise
+        raise InvalidParameterError(
+            f"{error.message} The job's parameters were checked against the notebook "
+            "version it is pinned to; change them together with the pin.",
+            **error.details,
+        ) from None
+
+
 def update_job(
     project: Project, job_id: int, changes: dict[str, Any], actor: str | None = None
 ) -> Job:
     """Edit a job with typed values; ``parameters``, if given, replace the stored ones.
     Audited as ``job.edit`` by ``actor``, naming the fields whose values changed."""
     with project.store.session() as session:
-        job = get_job(session, job_id)
-        using = {name: getattr(job, name) for name in ("notebook_path", "purpose")}
-        using["pinned_version_id"] = job.pinned_version_id
-    _check_use(project, {**using, **changes}, actor)
+        before = {
+            name: getattr(check_active(get_job(session, job_id)), name) for name in JOB_FIELDS
+        }
+    checked = _checked_edit(project, before, changes, before["pinned_version_id"])
+    _check_use(project, checked, actor)
     with project.store.session(write=True) as session:
         job = check_active(get_job(session, job_id))
         current = {name: getattr(job, name) for name in JOB_FIELDS}
-        try:
-            checked = _checked(project, {**current, **changes}, from_text=False)
-        except InvalidParameterError as error:
-            if "pinned_version_id" not in changes or job.pinned_version_id is None:
-                raise
-            raise InvalidParameterError(
-                f"{error.message} The job's parameters were checked against the notebook "
-                "version it is pinned to; change them together with the pin.",
-                **error.details,
-            ) from None
         if "name" in changes:
             checked["name"] = _unique_name(session, checked["name"], job.notebook_path, job.id)
         else:

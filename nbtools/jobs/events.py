@@ -26,14 +26,18 @@ function               when, and what it gets                      what it retur
 ``run_queued``         someone queued a run: by hand, a job's      nothing
                        "run now", a rerun (committed)
 ``run_cancelled``      someone asked a run to stop (committed)     nothing
+``runs_expiring``      retention looks for expired runs            run id → why it expired
+                       (:class:`RunsExpiring`)                     (e.g. a dataset's retention)
+``runs_pruned``        runs' outputs were deleted (committed;      nothing: drop what the
+                       :class:`RunsPruned`)                        subscriber keeps for them
 =====================  ==========================================  ===========================
 
 Subscribers are named by import path, not registered at import time, so that a worker process,
 which imports only ``jobs``, finds them: each module is imported on its first event. The
 audit trail of jobs and runs is itself a subscriber (:mod:`nbtools.jobs.trail`), so the
 functions that change jobs and runs only publish what happened and who did it (``actor``).
-A failing ``run_started`` or ``run_finished`` subscriber is logged and never fails the run;
-the other events raise what their subscribers raise.
+A failing ``run_started``, ``run_finished`` or ``runs_pruned`` subscriber is logged and never
+fails the run or the prune; the other events raise what their subscribers raise.
 """
 
 from __future__ import annotations
@@ -185,6 +189,26 @@ class RunCancelled:
     status: str
 
 
+@dataclass(frozen=True)
+class RunsExpiring:
+    """Retention's question, in a read session: which ended runs, not pruned yet, have
+    expired by the subscriber's own rules at ``now``."""
+
+    session: Session
+    now: datetime
+
+
+@dataclass(frozen=True)
+class RunsPruned:
+    """The outputs of ``run_ids`` were deleted by ``actor``; ``summary`` says under which
+    rules (for the audit trail)."""
+
+    project: Project
+    run_ids: Sequence[int]
+    actor: str | None
+    summary: dict[str, Any]
+
+
 @cache
 def _module(name: str) -> ModuleType:
     return importlib.import_module(name)
@@ -220,8 +244,18 @@ class RunStartedInBackground(threading.Thread):
         self.start()
 
     def run(self) -> None:
+        from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
         try:
             self._columns = run_started(self._event, self._subscribers)
+        except SQLAlchemyError as error:  # the store is unreachable: one line, not a bug
+            reason = str(error.orig if isinstance(error, DBAPIError) else error).splitlines()[0]
+            log.warning(
+                "nbtools: run %s: its lineage was not recorded: the store could not be "
+                "reached (%s)",
+                self._event.run_id,
+                reason,
+            )
         except Exception:
             log.exception("nbtools: run %s: a run_started subscriber failed", self._event.run_id)
 
@@ -312,3 +346,22 @@ def run_queued(event: RunQueued, subscribers: Sequence[str] = SUBSCRIBERS) -> No
 def run_cancelled(event: RunCancelled, subscribers: Sequence[str] = SUBSCRIBERS) -> None:
     for handler in _handlers("run_cancelled", subscribers):
         handler(event)
+
+
+def runs_expiring(event: RunsExpiring, subscribers: Sequence[str] = SUBSCRIBERS) -> dict[int, str]:
+    """Run id → why it expired, merged over the subscribers (the first reason given wins)."""
+    expired: dict[int, str] = {}
+    for handler in _handlers("runs_expiring", subscribers):
+        for run_id, reason in handler(event).items():
+            expired.setdefault(run_id, reason)
+    return expired
+
+
+def runs_pruned(event: RunsPruned, subscribers: Sequence[str] = SUBSCRIBERS) -> None:
+    """Tell every subscriber; one failing is logged and the others still run (the runs are
+    pruned already)."""
+    for handler in _handlers("runs_pruned", subscribers):
+        try:
+            handler(event)
+        except Exception:
+            log.exception("nbtools: a runs_pruned subscriber failed for runs %s", event.run_ids)

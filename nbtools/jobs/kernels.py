@@ -252,7 +252,10 @@ class KernelSource:
         _run(kernel.km.cleanup_resources)
 
     def close(self) -> None:
-        """Stop the waiting kernel, if any."""
+        """Kill the waiting kernel, if any, and wait until it is gone: it ran nothing, so
+        there is nothing to flush (a refused ``nbtools run`` leaves no kernel behind)."""
         if self._ready is not None:
-            self.retire(self._ready)
-            self._ready = None
+            kernel, self._ready = self._ready, None
+            kernel.kc.stop_channels()
+            kill_kernel_tree(kernel.km)
+            _run(kernel.km.cleanup_resources)

@@ -445,7 +445,9 @@ def execute_run(
         finally:
             if kernel is not None:
                 kernels.warm()  # the next run's kernel boots before the used one retires
-                kernels.retire(kernel)
+                # A run that did not succeed may have left a cell (and its children)
+                # running: its kernel is stopped before the run's command returns.
+                kernels.retire(kernel, wait=True if ended["status"] != SUCCEEDED else None)
     return str(ended["status"])
 
 

@@ -43,6 +43,8 @@ MISFIRE_GRACE_SECONDS = 60.0
 MAX_RETRY_BACKOFF_SECONDS = 3600.0
 #: Seconds between two evaluations of the jobs' ``late`` alert rules.
 LATE_CHECK_SECONDS = 60.0
+#: Seconds between two prunes of expired runs (:mod:`nbtools.jobs.retention`).
+PRUNE_SECONDS = 3600.0
 
 
 @dataclass
@@ -54,6 +56,7 @@ class TickReport:
     reaped: list[int] = field(default_factory=list)
     submitted: list[int] = field(default_factory=list)
     late_alerts: list[int] = field(default_factory=list)
+    pruned: list[int] = field(default_factory=list)
 
 
 class Scheduler:
@@ -72,6 +75,8 @@ class Scheduler:
         claimer: leases.Claimer | None = None,
         max_retry_backoff: float = MAX_RETRY_BACKOFF_SECONDS,
         max_running: int = 0,
+        keep_runs: str | None = None,
+        prune_seconds: float = PRUNE_SECONDS,
     ) -> None:
         self.project, self.executor, self.clock = project, executor, clock
         self.poll_seconds, self.lease_seconds, self.misfire_grace = (
@@ -89,18 +94,43 @@ class Scheduler:
         self._wake = threading.Event()
         self.late_check_every = timedelta(seconds=LATE_CHECK_SECONDS)
         self._late_checked: datetime | None = None
+        #: The project's default retention of runs (``JobsSettings.keep_runs``).
+        self.keep_runs = keep_runs
+        self.prune_every = timedelta(seconds=prune_seconds) if prune_seconds > 0 else None
+        self._pruned: datetime | None = None
         if executor is not None:
             executor.on_done = self._on_done
 
     def tick(self) -> TickReport:
-        """One pass: enqueue due runs, reap lost runs, dispatch queued runs, check late jobs."""
+        """One pass: enqueue due runs, reap lost runs, dispatch queued runs, check late jobs,
+        prune expired runs."""
         now = self.clock()
         report = TickReport()
         report.created = self.enqueue_due(now)
         report.reaped = reaper.reap(self.project.store, now)
         report.submitted = self.dispatch(now)
         report.late_alerts = self.check_late(now)
+        report.pruned = self.prune(now)
         return report
+
+    def prune(self, now: datetime) -> list[int]:
+        """Prune expired runs, at most once per ``prune_every`` (the first tick prunes); a
+        failure is logged and retried at the next interval, never stopping the loop."""
+        if self.prune_every is None:
+            return []
+        if self._pruned is not None and now - self._pruned < self.prune_every:
+            return []
+        self._pruned = now
+        from nbtools.jobs.retention import prune_runs
+
+        try:
+            report = prune_runs(
+                self.project, default_keep=self.keep_runs, trigger="scheduler", now=now
+            )
+        except (NbtoolsError, OSError) as error:
+            log.warning("nbtools: pruning expired runs failed: %s", error)
+            return []
+        return report.pruned
 
     def check_late(self, now: datetime) -> list[int]:
         """Evaluate the jobs' ``late`` rules, at most once per ``late_check_every``."""

@@ -118,6 +118,22 @@ def modified(location: str) -> float:
         return 0.0
 
 
+def remove_tree(location: str) -> None:
+    """Delete a directory (or file) and everything in it; nothing when it does not exist."""
+    local = _local_path(location)
+    if local is not None:
+        if local.is_dir() and not local.is_symlink():
+            shutil.rmtree(local)
+        else:
+            local.unlink(missing_ok=True)
+        return
+    fs, path = _filesystem(location)
+    try:
+        fs.rm(path, recursive=True)
+    except FileNotFoundError:
+        return
+
+
 def file_sizes(location: str) -> dict[str, int]:
     """The regular files directly inside a stored directory: name → size (none if absent)."""
     local = _local_path(location)

@@ -59,6 +59,9 @@ class Job(Base):
     pinned_version_id: Mapped[int | None] = mapped_column(Integer)
     #: What the job's data is used for, checked against the datasets' allowed purposes.
     purpose: Mapped[str | None] = mapped_column(String(64))
+    #: How long its runs are kept: ``"N"`` (the newest N) or an age (``"30d"``); None: the
+    #: project's default (see :mod:`nbtools.jobs.retention`).
+    keep_runs: Mapped[str | None] = mapped_column(String(16))
     #: The key the job was submitted with (unique: see :mod:`nbtools.jobs.idempotency`).
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -126,5 +129,7 @@ class Run(Base):
     skipped_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     skipped_count: Mapped[int | None] = mapped_column(Integer)
     skip_reason: Mapped[str | None] = mapped_column(Text)
+    #: When the run's outputs were deleted by retention (:mod:`nbtools.jobs.retention`).
+    pruned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     #: The key the run was submitted with (unique: see :mod:`nbtools.jobs.idempotency`).
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)

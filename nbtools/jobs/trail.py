@@ -13,7 +13,7 @@ from nbtools import audit
 from nbtools.jobs.tables import Job
 
 if TYPE_CHECKING:
-    from nbtools.jobs.events import JobDeleted, JobSaved, RunCancelled, RunQueued
+    from nbtools.jobs.events import JobDeleted, JobSaved, RunCancelled, RunQueued, RunsPruned
 
 
 def job_saved(event: JobSaved) -> None:
@@ -52,3 +52,8 @@ def run_queued(event: RunQueued) -> None:
 def run_cancelled(event: RunCancelled) -> None:
     summary = {"status": event.status}
     audit.record_now(event.store, event.actor, "run.cancel", f"run {event.run_id}", summary)
+
+
+def runs_pruned(event: RunsPruned) -> None:
+    target = f"{len(event.run_ids)} runs"
+    audit.record_now(event.project.store, event.actor, "runs.prune", target, event.summary)

@@ -154,6 +154,8 @@ class RunSummary(WireModel):
     reproduce_of: int | None
     output_notebook: str | None
     output_html: str | None
+    #: When retention deleted the run's stored outputs (the run row is kept).
+    pruned_at: datetime | None
     #: Fields other features add (``lineage``; for a detail, ``metrics``).
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -205,6 +207,7 @@ def _fields(run: Run, extra: dict[str, Any]) -> dict[str, Any]:
         "reproduce_of": run.reproduce_of,
         "output_notebook": str(files["notebook"]) if "notebook" in files else None,
         "output_html": str(files["html"]) if "html" in files else None,
+        "pruned_at": run.pruned_at,
         "extra": extra,
     }
 

@@ -8,6 +8,8 @@
 - ``job_saved`` / ``job_deleted``: a job pinned to a version holds the reference
   ``job <id>`` to that version only; a deleted job holds none.
 - ``runs_described``: the ``lineage`` model of each run of a page (:mod:`.runs`).
+- ``runs_pruned``: a pruned run releases its version (``version gc`` may then collect it
+  when nothing else references it).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from nbtools.versioning import commit, pin
 from nbtools.versioning.tables import VersionReference
 
 if TYPE_CHECKING:
-    from nbtools.jobs.events import JobDeleted, JobSaved, RunsDescribed, RunStarted
+    from nbtools.jobs.events import JobDeleted, JobSaved, RunsDescribed, RunsPruned, RunStarted
     from nbtools.project import Project
 
 log = logging.getLogger(__name__)
@@ -87,3 +89,13 @@ def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
         run_id: {"lineage": lineage}
         for run_id, lineage in runs_lineage(event.session, event.runs).items()
     }
+
+
+def runs_pruned(event: RunsPruned) -> None:
+    refs = [str(run_id) for run_id in event.run_ids]
+    with event.project.store.session(write=True) as session:
+        session.execute(
+            delete(VersionReference).where(
+                VersionReference.kind == RUN, VersionReference.ref.in_(refs)
+            )
+        )

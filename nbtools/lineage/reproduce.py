@@ -125,6 +125,7 @@ def plan_reproduction(project: Project, run_id: int) -> Reproduction:
         original={
             "kernel_name": run.kernel_name,
             "timeout_seconds": run.timeout_seconds,
+            "cell_timeout_seconds": run.cell_timeout_seconds,
             "output_html": run.output_html,
             "purpose": run.purpose,
         },

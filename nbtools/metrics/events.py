@@ -5,6 +5,8 @@
   keeps the run from ending) they are stored and, on the run's last attempt, the job's rules
   are evaluated and its notifications queued.
 - ``jobs_checked``: the ``late`` rules of every active job, each in its own savepoint.
+- ``runs_pruned``: the metrics harvested from pruned runs are deleted (alerts they raised
+  stay, keeping their text).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -27,11 +29,17 @@ from nbtools.metrics.notify.payload import JobRef
 from nbtools.metrics.pipeline import FinishedRun, harvest_file, process_finished_run
 from nbtools.metrics.rules import MAX_WINDOW, Late
 from nbtools.metrics.series import metric_values
-from nbtools.metrics.tables import AlertRule
+from nbtools.metrics.tables import AlertRule, MetricHarvest, MetricValue
 from nbtools.metrics.values import max_value_bytes
 
 if TYPE_CHECKING:
-    from nbtools.jobs.events import JobsChecked, RunFinished, RunFinishing, RunsDescribed
+    from nbtools.jobs.events import (
+        JobsChecked,
+        RunFinished,
+        RunFinishing,
+        RunsDescribed,
+        RunsPruned,
+    )
     from nbtools.store.database import Store
 
 log = logging.getLogger(__name__)
@@ -153,3 +161,9 @@ def check_late_jobs(session: Session, now: datetime) -> MonitorResult:
         result.notifications += found.notifications
         result.rule_errors.update(found.rule_errors)
     return result
+
+
+def runs_pruned(event: RunsPruned) -> None:
+    with event.project.store.session(write=True) as session:
+        for table in (MetricValue, MetricHarvest):
+            session.execute(delete(table).where(table.run_id.in_(event.run_ids)))

@@ -38,7 +38,7 @@ from nbtools.errors import InvalidInputError
 from nbtools.metrics.record import RECORD_SINK
 from nbtools.serve.config import ServeSettings, load_settings
 from nbtools.serve.guards import ERROR_KEY, RECORDED_KEY, Guard, error_body
-from nbtools.serve.info import service_info
+from nbtools.serve.info import loaded_artifacts, service_info
 from nbtools.serve.signature import request_model
 from nbtools.serve.telemetry import MinuteAggregates, PrometheusMetrics
 
@@ -379,7 +379,8 @@ def _add_builtin_routes(app: FastAPI, service: Service) -> None:
 
     @app.get("/info", tags=["service"], summary="What is served and where it came from.")
     async def info() -> dict[str, Any]:
-        return service.info
+        artifacts = await anyio.to_thread.run_sync(loaded_artifacts)
+        return {**service.info, "artifacts": artifacts}
 
     @app.get("/metrics", tags=["service"], summary="Prometheus metrics (text format).")
     async def metrics() -> Response:

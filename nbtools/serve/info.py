@@ -2,17 +2,27 @@
 
 Read once at start-up from the extraction manifest (``.nbtools-extract.json``): beside the
 package when it was installed from a wheel (the generated ``pyproject.toml`` ships it), or in
-the extraction directory when served from it (``src/<package>/`` two levels below).
+the extraction directory when served from it (``src/<package>/`` two levels below). The
+artifacts the package loaded with ``nbtools.artifacts.load`` (at start-up or on first use) are
+listed live, each with the run that kept it, that run's job and metrics.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
+import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nbtools.export.model import MANIFEST
+
+if TYPE_CHECKING:
+    from nbtools.artifacts.stored import Artifact
+
+log = logging.getLogger("nbtools.serve")
 
 
 def find_manifest(module: ModuleType) -> dict[str, Any]:
@@ -46,3 +56,45 @@ def service_info(package: ModuleType, endpoints: list[str]) -> dict[str, Any]:
         "environment_id": environment.get("id"),
         "endpoints": endpoints,
     }
+
+
+def loaded_artifacts() -> list[dict[str, Any]]:
+    """The artifacts ``nbtools.artifacts.load`` returned in this process, with their lineage."""
+    if "nbtools.artifacts.loading" not in sys.modules:  # nothing was loaded: no store to open
+        return []
+    from nbtools.artifacts.loading import loaded
+
+    found = []
+    for artifact in loaded():
+        try:
+            found.append(_artifact_lineage(artifact))
+        except Exception as error:  # the store is unreachable now: say so, keep answering
+            log.warning("cannot read the lineage of artifact %s: %s", artifact.name, error)
+            found.append({"name": artifact.name, "run_id": artifact.run_id, "error": str(error)})
+    return found
+
+
+@functools.cache
+def _artifact_lineage(artifact: Artifact) -> dict[str, Any]:
+    """An artifact with its run's job and metrics, read once from the project's store."""
+    from nbtools.jobs.tables import Job, Run
+    from nbtools.metrics.series import metric_values
+    from nbtools.project import project_from_environment
+
+    found: dict[str, Any] = {
+        "name": artifact.name,
+        "sha256": artifact.sha256,
+        "run_id": artifact.run_id,
+        "job": None,
+        "job_id": None,
+    }
+    with project_from_environment().store.session() as session:
+        run = session.get(Run, artifact.run_id)
+        job = session.get(Job, run.job_id) if run is not None and run.job_id else None
+        if job is not None:
+            found.update(job=job.name, job_id=job.id)
+        if run is not None:
+            found["finished_at"] = run.finished_at.isoformat() if run.finished_at else None
+            found["notebook_version_id"] = run.notebook_version_id
+        found["metrics"] = metric_values(session, artifact.run_id)
+    return found

@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from nbtools.errors import InvalidInputError, NbtoolsError
 from nbtools.serve.config import ServeSettings
@@ -23,6 +24,12 @@ SERVE_REQUIREMENTS = {
     "uvicorn": "uvicorn",
     "prometheus_client": "prometheus-client",
 }
+
+
+log = logging.getLogger("nbtools.serve")
+
+#: Host names that listen on this machine only.
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class MissingDependenciesError(NbtoolsError):
@@ -81,9 +88,7 @@ def serve(
             workers=workers,
         )
     check_requirements(requirements or {}, package)
-    if app_dir is not None:
-        sys.path.insert(0, str(app_dir))
-    if importlib.util.find_spec(f"{package}.service") is None:
+    if not _has_service(package, app_dir):
         raise InvalidInputError(
             f"{package} has no service module: mark a function with '#| serve' (or tag a cell "
             "'serve') and extract again.",
@@ -91,20 +96,50 @@ def serve(
         )
     hand_over(settings, os.environ)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+    if host not in LOOPBACK and not settings.api_key_env:
+        log.warning(
+            "serving on %s without --api-key-env: anyone who can reach port %d can call it",
+            host,
+            port,
+        )
+    if app_dir is not None:
+        sys.path.insert(0, str(app_dir))  # spawned workers inherit the import path
     import uvicorn
 
-    # Exits with status 3 itself when start-up fails (one worker).
-    uvicorn.run(
-        f"{package}.service:app",
-        host=host,
-        port=port,
-        workers=workers,
-        app_dir=str(app_dir) if app_dir else None,
-        lifespan="on",
-        log_level="info",
-        server_header=False,
-    )
-    return 0
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "lifespan": "on",
+        "log_level": "info",
+        "server_header": False,
+    }
+    if workers == 1:
+        uvicorn.run(f"{package}.service:app", **options)  # exits with 3 if start-up fails
+        return 0
+    return _run_workers(uvicorn.Config(f"{package}.service:app", **options))
+
+
+def _run_workers(config: Any) -> int:
+    """uvicorn's supervisor of several workers; 3 when a worker failed to start (uvicorn then
+    stops them all, but returns normally)."""
+    from uvicorn.main import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor.run()
+    failed = any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes)
+    return STARTUP_FAILURE if failed else 0
+
+
+def _has_service(package: str, app_dir: Path | None) -> bool:
+    """Whether ``package`` has a ``service`` module, found without importing the package
+    (importing it would run the notebook's module-level code in this supervising process)."""
+    if app_dir is not None:
+        return (app_dir / package / "service.py").is_file()
+    spec = importlib.util.find_spec(package)
+    locations = spec.submodule_search_locations if spec is not None else None
+    return any((Path(location) / "service.py").is_file() for location in locations or ())
 
 
 def requirements_of(manifest: Mapping[str, object]) -> dict[str, str]:

@@ -14,7 +14,7 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict, PydanticUserError, create_model
 
 from nbtools.errors import InvalidInputError
 
@@ -38,8 +38,11 @@ def request_model(name: str, function: Callable[..., Any]) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for parameter in signature.parameters.values():
         if parameter.kind not in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
+            stars = "*" if parameter.kind == parameter.VAR_POSITIONAL else ""
+            stars = "**" if parameter.kind == parameter.VAR_KEYWORD else stars
+            shown = stars + parameter.name
             raise InvalidInputError(
-                f"Cannot serve {name}(): parameter {parameter} cannot come from a JSON object; "
+                f"Cannot serve {name}(): parameter {shown} cannot come from a JSON object; "
                 "use named parameters only.",
                 endpoint=name,
                 parameter=parameter.name,
@@ -48,4 +51,11 @@ def request_model(name: str, function: Callable[..., Any]) -> type[BaseModel]:
         default = ... if parameter.default is parameter.empty else parameter.default
         fields[parameter.name] = (annotation, default)
     title = "".join(part.capitalize() for part in name.split("_")) + "Request"
-    return create_model(title, __base__=RequestBody, **fields)
+    try:
+        return create_model(title, __base__=RequestBody, **fields)
+    except PydanticUserError as error:
+        raise InvalidInputError(
+            f"Cannot serve {name}(): a parameter's type cannot be read from JSON ({error}). "
+            "Use int, float, str, bool, lists, dicts, Literal or pydantic models.",
+            endpoint=name,
+        ) from error

@@ -13,6 +13,7 @@ from jupyter_server.utils import url_path_join
 from tornado.httpclient import HTTPClientError
 
 from tests.conftest import make_notebook
+from tests.server.openapi_spec import reply_validator
 from tests.server.test_jobs_api import call, finished, refused
 from tests.server.test_request_safety import cookie_login
 
@@ -55,7 +56,9 @@ async def test_artifacts_are_listed_and_downloaded(jp_fetch: Any, jp_root_dir: P
     run_id = await trained(jp_fetch, jp_root_dir)
     listed = await call(jp_fetch, "GET", "runs", str(run_id), "artifacts")
     assert [(a["name"], a["size"], a["run_id"]) for a in listed] == [("model.json", 13, run_id)]
+    reply_validator("/runs/{run_id}/artifacts", "GET", 200).validate(listed)
     shown = await call(jp_fetch, "GET", "runs", str(run_id))
+    reply_validator("/runs/{run_id}", "GET", 200).validate(shown)
     assert [a["name"] for a in shown["artifacts"]] == ["model.json"]
     response = await jp_fetch("nbtools", "api", "runs", str(run_id), "artifacts", "model.json")
     assert response.body == b'{"weight": 2}'

@@ -60,10 +60,12 @@ async def test_write_without_execute_edits_a_job_but_cannot_run_it(
 
     # read: lists and details
     assert [j["id"] for j in await call(jp_fetch, "GET", "jobs")] == [job]
-    # write: renaming and pausing
+    # write: renaming, pausing, how long its runs are kept
     renamed = await call(jp_fetch, "PATCH", "jobs", str(job), body={"name": "renamed"})
     assert renamed["name"] == "renamed"
     assert (await call(jp_fetch, "PATCH", "jobs", str(job), body={"paused": True}))["paused"]
+    kept = await call(jp_fetch, "PATCH", "jobs", str(job), body={"keep_runs": "30d"})
+    assert kept["keep_runs"] == "30d"
     await call(jp_fetch, "POST", "jobs", str(job), "rules", body={"text": "days > 3"})
 
     # execute: running, scheduling, resuming, reproducing, recreating, restoring, testing

@@ -49,7 +49,7 @@ def test_serve_on_a_main_cell_serves_the_pipeline_as_run() -> None:
     assert 'if args[:1] == ["serve"]:' in main
     pyproject = found.files["pyproject.toml"]
     assert "serve = [" in pyproject
-    assert '"uvicorn>=0.29"' in pyproject
+    assert '"uvicorn>=0.54"' in pyproject
     assert '".nbtools-extract.json" = "pkg/.nbtools-extract.json"' in pyproject
 
 
@@ -135,4 +135,10 @@ def test_the_generated_service_tests_pass_and_check_mode_compares_the_service(
     )  # the test cell, readiness and three endpoints, result.stdout + result.stderr
     (out / "src" / "scorer" / "service.py").write_text("app = None\n")
     check = run_extract(ExtractRequest(notebook, out, mode="check"))
+    served = check.to_dict()["served"]
+    assert [(s["path"], s["module"], s["cell"]) for s in served] == [
+        ("/predict", "core", 0),
+        ("/ping", "core", 1),
+        ("/shout", "core", 3),
+    ]
     assert [c.path for c in check.changes if c.status != "unchanged"] == ["src/scorer/service.py"]

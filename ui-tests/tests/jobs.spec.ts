@@ -144,13 +144,104 @@ test.describe('Jobs section', () => {
     await job.getByRole('button', { name: 'Delete', exact: true }).click();
     const dialog = page.getByRole('dialog');
     await expect(dialog).toContainText('Delete job "Morning report"?');
-    await expect(dialog).toContainText('Its past runs stay readable');
+    await expect(dialog).toContainText('stay readable in the run history');
     await attachScreenshot(page, testInfo, 'jobs-delete-dialog');
     await dialog.getByRole('button', { name: 'Keep the job' }).click();
     await expect(job).toBeVisible();
     await job.getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await expect(panel.getByRole('list', { name: 'Jobs' })).toHaveCount(0);
+  });
+});
+
+test.describe('Job form options', () => {
+  test('a cell timeout and the catch-up policy, each error under its field', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    await open(page, tmpPath, 'nightly.ipynb', notebook('days = 1', 'days'));
+    const panel = await openSection(page, 'nightly.ipynb', 'Jobs');
+    await panel.getByRole('button', { name: 'Create job' }).click();
+    const form = panel.getByRole('form', { name: 'Create job' });
+    await form.getByRole('radio', { name: 'On a schedule (saved as a job)' }).check();
+
+    const limit = form.getByRole('spinbutton', { name: 'Catch up at most' });
+    await expect(limit).toHaveCount(0);
+    await form
+      .getByRole('combobox', { name: 'After downtime' })
+      .selectOption({ label: 'catch up: run each missed time' });
+    await expect(limit).toHaveValue('10');
+    await limit.fill('1001');
+    const cellTimeout = form.getByRole('spinbutton', { name: 'Cell timeout (s)' });
+    await cellTimeout.fill('0');
+
+    // Both errors at once, each under its field; the focus goes to the first.
+    await form.getByRole('button', { name: 'Create schedule' }).click();
+    await expect(limit).toHaveAttribute('aria-invalid', 'true');
+    await expect(limit).toHaveAccessibleDescription(/Enter a whole number from 1 to 1000\./);
+    await expect(limit).toBeFocused();
+    await expect(cellTimeout).toHaveAttribute('aria-invalid', 'true');
+    await expect(cellTimeout).toHaveAccessibleDescription(
+      /Enter a whole number of seconds, or leave it empty\./
+    );
+    await attachScreenshot(page, testInfo, 'job-form-option-errors');
+    await limit.fill('5');
+    await expect(limit).toHaveAttribute('aria-invalid', 'false');
+
+    // What only the server checks (a timeout beyond its integer range) shows there too.
+    await cellTimeout.fill('3000000000');
+    await expect(cellTimeout).toHaveAttribute('aria-invalid', 'false');
+    await form.getByRole('button', { name: 'Create schedule' }).click();
+    await expect(cellTimeout).toHaveAccessibleDescription(/cell_timeout_seconds must be/);
+    await expect(cellTimeout).toBeFocused();
+    await cellTimeout.fill('30');
+    await expect(cellTimeout).toHaveAttribute('aria-invalid', 'false');
+    await form.getByRole('button', { name: 'Create schedule' }).click();
+
+    const job = panel
+      .getByRole('list', { name: 'Jobs' })
+      .getByRole('listitem', { name: 'nightly' });
+    await expect(job).toBeVisible();
+    const jobs = await page.request.get(`/nbtools/api/jobs?path=${tmpPath}/nightly.ipynb`);
+    expect(await jobs.json()).toEqual([
+      expect.objectContaining({
+        cell_timeout_seconds: 30,
+        missed_policy: 'catch_up',
+        catch_up_limit: 5
+      })
+    ]);
+
+    // Editing shows what was saved.
+    await job.getByRole('button', { name: 'Edit', exact: true }).click();
+    const edit = panel.getByRole('form', { name: 'Edit job' });
+    await expect(edit.getByRole('spinbutton', { name: 'Cell timeout (s)' })).toHaveValue('30');
+    await expect(edit.getByRole('combobox', { name: 'After downtime' })).toHaveValue('catch_up');
+    await expect(edit.getByRole('spinbutton', { name: 'Catch up at most' })).toHaveValue('5');
+  });
+
+  test('a one-off run stops at a cell that runs longer than the cell timeout', async ({
+    page,
+    tmpPath
+  }) => {
+    test.setTimeout(120_000);
+    await open(
+      page,
+      tmpPath,
+      'slow.ipynb',
+      notebook('pause = 600', 'import time\ntime.sleep(pause)')
+    );
+    const panel = await openSection(page, 'slow.ipynb', 'Jobs');
+    await panel.getByRole('button', { name: 'Create job' }).click();
+    const form = panel.getByRole('form', { name: 'Create job' });
+    await form.getByRole('spinbutton', { name: 'Cell timeout (s)' }).fill('1');
+    await form.getByRole('button', { name: 'Run now', exact: true }).click();
+
+    const run = panel.getByRole('list', { name: 'Runs' }).getByRole('listitem').first();
+    await expect(run.getByTestId('nbtools-run-error')).toContainText(
+      "CellTimeoutError: A cell ran longer than the run's cell timeout of 1 s",
+      { timeout: 90_000 }
+    );
+    await expect(run.getByTestId('nbtools-run-error')).toContainText('cell 2');
   });
 });
 

@@ -46,7 +46,7 @@ test('only Status is expanded at first; what the user expands stays expanded aft
 
   // Keyboard: Down moves between headers, Enter expands, Space collapses.
   const saved = page.waitForRequest(savesSections);
-  await sectionToggle(panel, 'Versions').focus();
+  await sectionToggle(panel, 'Package').focus();
   await page.keyboard.press('ArrowDown');
   await expect(sectionToggle(panel, 'Jobs')).toBeFocused();
   await page.keyboard.press('Enter');
@@ -94,7 +94,14 @@ test('the keyboard reaches the sections in the order they are shown', async ({ p
   expect([...tops].sort((a, b) => a - b)).toEqual(tops);
 });
 
-test('the palette has one Productionize and the production commands', async ({ page }) => {
+test('the palette has one Productionize and the production commands', async ({ page, tmpPath }) => {
+  // The modal palette hides disabled commands, and these act on the active notebook.
+  const path = `${tmpPath}/commands.ipynb`;
+  expect(
+    await page.contents.uploadContent(notebookJson([codeCell('a', 'x = 1')]), 'text', path)
+  ).toBe(true);
+  expect(await page.notebook.openByPath(path)).toBe(true);
+  expect(await page.notebook.activate('commands.ipynb')).toBe(true);
   await page.keyboard.press('Control+Shift+C');
   const palette = page.locator('#command-palette');
   const search = palette.getByRole('textbox');
@@ -127,7 +134,7 @@ test('a notebook with no runs yet is an empty state, with no failed request', as
   });
   const path = `${tmpPath}/never-run.ipynb`;
   expect(
-    await page.contents.uploadContent(notebookJson([codeCell('a', 'x = 1', [])]), 'text', path)
+    await page.contents.uploadContent(notebookJson([codeCell('a', 'x = 1')]), 'text', path)
   ).toBe(true);
   expect(await page.notebook.openByPath(path)).toBe(true);
   const panel = await openSection(page, 'never-run.ipynb', 'Jobs');

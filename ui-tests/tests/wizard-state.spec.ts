@@ -1,5 +1,6 @@
 import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Request } from '@playwright/test';
 
 import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
 import { test } from './fixtures';
@@ -7,13 +8,22 @@ import { test } from './fixtures';
 /** A notebook whose one exported cell makes a small package. */
 function exported(name: string): string {
   return notebookJson([
-    codeCell('fn', `def ${name}():\n    return 1`, []),
-    codeCell('use', `${name}()`, [])
+    codeCell('fn', `def ${name}():\n    return 1`),
+    codeCell('use', `${name}()`)
   ]);
 }
 
 async function upload(page: IJupyterLabPageFixture, path: string, content: string): Promise<void> {
   expect(await page.contents.uploadContent(content, 'text', path)).toBe(true);
+}
+
+/** A workspace save that records `output` as the package folder of the notebook at `path`. */
+function savesWizard(request: Request, path: string, output: string): boolean {
+  if (request.method() !== 'PUT' || !request.url().includes('/api/workspaces')) {
+    return false;
+  }
+  const saved = request.postDataJSON()?.data?.['jupyterlab-nbtools:productionize'];
+  return saved?.notebooks?.[path]?.options?.output === output;
 }
 
 /** Show the notebook at `path`: switch to its tab, or open it. */
@@ -72,18 +82,27 @@ test.describe('Package wizard of each notebook', () => {
     await expect(panel.getByRole('alert')).toContainText(
       'holds the package of another notebook, first.ipynb'
     );
-    const manifest = await page.request.get(
-      `/api/contents/${tmpPath}/shared/.nbtools-extract.json?type=file&format=text&content=1`
+    // The folder still holds the first notebook's package (its manifest is a hidden file,
+    // which the contents API does not serve; the project file names the package).
+    const project = await page.request.get(
+      `/api/contents/${tmpPath}/shared/pyproject.toml?type=file&format=text&content=1`
     );
-    expect(JSON.parse((await manifest.json()).content).notebook).toBe('first.ipynb');
+    expect(project.ok()).toBe(true);
+    expect((await project.json()).content).toContain('name = "first"');
 
     // A new choice of folder makes the refusal stale.
     await panel.getByRole('button', { name: '2. Options' }).click();
+    const saved = page.waitForRequest(request =>
+      savesWizard(request, `${tmpPath}/second.ipynb`, `${tmpPath}/second-pkg`)
+    );
     await output.fill(`${tmpPath}/second-pkg`);
     await expect(panel.getByRole('alert')).toHaveCount(0);
+    await saved;
 
     // After a reload, each notebook is where the user left it.
-    await page.reload();
+    // Galata's reload waits for the Launcher to be the active tab; here a notebook is.
+    await page.reload({ waitForIsReady: false });
+    await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
     await show(page, `${tmpPath}/first.ipynb`);
     panel = await openSection(page, 'first.ipynb', 'Package');
     await expect(panel.getByRole('button', { name: '4. Write and test' })).toHaveAttribute(

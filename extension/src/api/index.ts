@@ -21,6 +21,7 @@ export type {
   SnapshotSummary
 } from './env';
 export {
+  MAX_CATCH_UP,
   cancelRun,
   createJob,
   deleteJob,

@@ -33,7 +33,11 @@ export interface CronPreview {
   presets: Record<string, string>;
 }
 
-export type MissedPolicy = 'run_once' | 'skip';
+/** What a job does with due times missed while no scheduler ran (docs/jobs.md, Missed runs). */
+export type MissedPolicy = 'run_once' | 'skip' | 'catch_up';
+
+/** The most missed due times a `catch_up` job runs (the server's `MAX_CATCH_UP`). */
+export const MAX_CATCH_UP = 1000;
 
 /** Fields of a job that can be created or edited. */
 export interface JobFields {
@@ -46,9 +50,13 @@ export interface JobFields {
   retries?: number;
   retry_backoff_seconds?: number;
   timeout_seconds?: number | null;
+  /** Seconds one cell may run (papermill's `execution_timeout`); `null`: no limit. */
+  cell_timeout_seconds?: number | null;
   max_concurrent?: number;
   output_html?: boolean;
   missed_policy?: MissedPolicy;
+  /** With `missed_policy` `catch_up`: at most this many missed due times run (the latest). */
+  catch_up_limit?: number;
   kernel_name?: string | null;
 }
 
@@ -113,6 +121,7 @@ export interface RunOnce {
   notebook_path: string;
   parameters?: Record<string, unknown>;
   timeout_seconds?: number | null;
+  cell_timeout_seconds?: number | null;
   output_html?: boolean;
 }
 

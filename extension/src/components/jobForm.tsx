@@ -2,7 +2,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button, HTMLSelect, InputGroup } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { asError, previewCron } from '../api';
+import { MAX_CATCH_UP, asError, previewCron } from '../api';
 import type { CronPreview, JobFields, MissedPolicy, NotebookParameter } from '../api';
 import { fieldOf } from './jobsModel';
 import type { FieldErrors, JobForm, JobsModel } from './jobsModel';
@@ -57,12 +57,15 @@ function parse(parameter: NotebookParameter, text: string, trans: TranslationBun
   }
 }
 
-/** The fields in the order they appear, for moving the focus to the first error. */
+/** Whole-number options of a saved job and their smallest values. */
 const WHOLE_NUMBERS: [string, number][] = [
   ['retries', 0],
   ['retry_backoff_seconds', 0],
   ['max_concurrent', 1]
 ];
+
+/** Timeouts: empty (no limit) or a positive whole number of seconds. */
+const TIMEOUTS = ['timeout_seconds', 'cell_timeout_seconds'];
 
 /**
  * A labelled form field with its error under it: the control gets `id`,
@@ -139,7 +142,9 @@ export function JobFormView({
     retries: String(job?.retries ?? 0),
     retry_backoff_seconds: String(job?.retry_backoff_seconds ?? 60),
     timeout_seconds: String(job?.timeout_seconds ?? ''),
-    max_concurrent: String(job?.max_concurrent ?? 1)
+    cell_timeout_seconds: String(job?.cell_timeout_seconds ?? ''),
+    max_concurrent: String(job?.max_concurrent ?? 1),
+    catch_up_limit: String(job?.catch_up_limit ?? 10)
   });
   const [html, setHtml] = React.useState(job?.output_html ?? false);
   const [missed, setMissed] = React.useState<MissedPolicy>(job?.missed_policy ?? 'run_once');
@@ -206,9 +211,22 @@ export function JobFormView({
       }
       whole[field] = Number(text);
     }
-    const timeoutText = numbers.timeout_seconds.trim();
-    if (timeoutText !== '' && (!/^\d+$/.test(timeoutText) || Number(timeoutText) < 1)) {
-      errors.timeout_seconds = trans.__('Enter a whole number of seconds, or leave it empty.');
+    const seconds: Record<string, number | null> = {};
+    for (const field of TIMEOUTS) {
+      const text = numbers[field].trim();
+      if (text !== '' && (!/^\d+$/.test(text) || Number(text) < 1)) {
+        errors[field] = trans.__('Enter a whole number of seconds, or leave it empty.');
+      }
+      seconds[field] = text === '' ? null : Number(text);
+    }
+    const catchUpText = numbers.catch_up_limit.trim();
+    const catchUp = Number(catchUpText);
+    if (
+      scheduled &&
+      missed === 'catch_up' &&
+      (!/^\d+$/.test(catchUpText) || catchUp < 1 || catchUp > MAX_CATCH_UP)
+    ) {
+      errors.catch_up_limit = trans.__('Enter a whole number from 1 to %1.', MAX_CATCH_UP);
     }
     const fields: JobFields = {
       parameters,
@@ -216,10 +234,12 @@ export function JobFormView({
       timezone,
       retries: whole.retries,
       retry_backoff_seconds: whole.retry_backoff_seconds,
-      timeout_seconds: timeoutText === '' ? null : Number(timeoutText),
+      timeout_seconds: seconds.timeout_seconds,
+      cell_timeout_seconds: seconds.cell_timeout_seconds,
       max_concurrent: whole.max_concurrent,
       output_html: html,
       missed_policy: missed,
+      ...(missed === 'catch_up' ? { catch_up_limit: catchUp } : {}),
       ...(savesJob ? { name: name.trim() } : {})
     };
     return { fields, errors: scheduled ? { ...errors, ...scheduleError } : errors };
@@ -263,17 +283,18 @@ export function JobFormView({
     }
   };
 
-  const numberField = (field: string, label: string, hint = '') => (
+  const numberField = (field: string, label: string, placeholder = '', hint = '') => (
     <Field
       id={`${prefix}-${field}`}
       label={label}
       error={errors[field]}
+      hint={hint || undefined}
       control={props => (
         <InputGroup
           {...props}
           type="number"
           min="0"
-          placeholder={hint}
+          placeholder={placeholder}
           value={numbers[field]}
           onChange={event => {
             setNumbers({ ...numbers, [field]: event.currentTarget.value });
@@ -418,17 +439,29 @@ export function JobFormView({
             <Field
               id={`${prefix}-missed`}
               label={trans.__('After downtime')}
+              error={errors.missed_policy}
               control={props => (
                 <HTMLSelect
                   {...props}
                   value={missed}
-                  onChange={event => setMissed(event.currentTarget.value as MissedPolicy)}
+                  onChange={event => {
+                    setMissed(event.currentTarget.value as MissedPolicy);
+                    changed('missed_policy');
+                  }}
                 >
                   <option value="run_once">{trans.__('run once for missed times')}</option>
+                  <option value="catch_up">{trans.__('catch up: run each missed time')}</option>
                   <option value="skip">{trans.__('skip missed times')}</option>
                 </HTMLSelect>
               )}
             />
+            {missed === 'catch_up' &&
+              numberField(
+                'catch_up_limit',
+                trans.__('Catch up at most'),
+                '',
+                trans.__('missed times, the latest ones (1 to %1)', MAX_CATCH_UP)
+              )}
           </>
         )}
       </fieldset>
@@ -485,7 +518,13 @@ export function JobFormView({
         <legend>{trans.__('Options')}</legend>
         {savesJob && numberField('retries', trans.__('Retries'))}
         {savesJob && numberField('retry_backoff_seconds', trans.__('Retry backoff (s)'))}
-        {numberField('timeout_seconds', trans.__('Timeout (s)'), trans.__('none'))}
+        {numberField('timeout_seconds', trans.__('Run timeout (s)'), trans.__('none'))}
+        {numberField(
+          'cell_timeout_seconds',
+          trans.__('Cell timeout (s)'),
+          trans.__('none'),
+          trans.__('How long one cell may run; then the run ends timed out.')
+        )}
         {savesJob && numberField('max_concurrent', trans.__('Max concurrent runs'))}
         <label>
           <input

@@ -233,6 +233,7 @@ export class JobsModel extends VDomModel {
           notebook_path: form.path,
           parameters: fields.parameters,
           timeout_seconds: fields.timeout_seconds,
+          cell_timeout_seconds: fields.cell_timeout_seconds,
           output_html: fields.output_html
         });
       } else {

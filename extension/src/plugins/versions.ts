@@ -163,7 +163,7 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
     panel.addSection({
       id: 'nbtools-versions',
       label: trans.__('Versions'),
-      rank: 10,
+      rank: 5,
       widget: section
     });
 

@@ -16,9 +16,10 @@ from nbtools.jobs.idempotency import check_key
 
 def changes_what_runs(changes: dict[str, Any]) -> bool:
     """Whether a job edit changes what or when it runs (the ``execute`` action), rather than
-    only renaming or pausing it (``write``)."""
+    only renaming or pausing it or changing how long its runs are kept (``write``)."""
     return any(
-        name != "name" and (name, value) != ("paused", True) for name, value in changes.items()
+        name not in ("name", "keep_runs") and (name, value) != ("paused", True)
+        for name, value in changes.items()
     )
 
 

@@ -31,11 +31,15 @@ def nbtools(root: Path, *args: str) -> Result:
 
 
 def kernels_of_this_process() -> list[psutil.Process]:
-    return [
-        child
-        for child in psutil.Process().children(recursive=True)
-        if "ipykernel" in " ".join(child.cmdline())
-    ]
+    """Live kernels this process started (exited children not yet reaped do not count)."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "ipykernel" in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.NoSuchProcess:  # includes zombies
+            continue
+    return found
 
 
 @pytest.fixture

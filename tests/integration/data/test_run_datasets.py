@@ -46,7 +46,7 @@ def test_a_run_records_what_it_read_and_wrote(
             ),
         ],
     )
-    result = nbtools(tmp_path, "run", "nb.ipynb", "--json")
+    result = nbtools(tmp_path, "run", "nb.ipynb", "--purpose", "churn", "--json")
     assert result.exit_code == 0, result.output
     model = json.loads(result.stdout)
     assert model["datasets"] == [

@@ -19,7 +19,7 @@ def test_reproduce_runs_the_old_version_after_reporting_the_environment_changes(
     write_dist(kernel.site, "stable", "1.0")
     write_dist(kernel.site, "bumped", "1.0")
     write_notebook(tmp_path, "print('old', n * 10)")
-    first = as_json(nbtools("run", "nb.ipynb", "-p", "n=4", "--json"))
+    first = as_json(nbtools("run", "nb.ipynb", "-p", "n=4", "--cell-timeout", "60", "--json"))
     assert printed(first) == "old 40\n"
     version = first["lineage"]["notebook_version"]
     assert (version["number"], version["pinned"]) == (1, False)
@@ -39,6 +39,7 @@ def test_reproduce_runs_the_old_version_after_reporting_the_environment_changes(
     again = as_json(nbtools("run", "--reproduce", "1", "--json"))
     assert printed(again) == "old 40\n"
     assert again["parameters"] == {"n": 4}
+    assert again["cell_timeout_seconds"] == 60  # the original's limits come along
     assert (again["trigger"], again["reproduce_of"]) == ("reproduce", 1)
     assert again["pinned_version_id"] == version["id"]
     assert again["lineage"]["notebook_version"]["id"] == version["id"]

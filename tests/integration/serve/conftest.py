@@ -24,8 +24,8 @@ SCORER = [
     ("markdown", "# Scorer\n> Scores a number.", []),
     (
         "code",
-        "import time\nfrom typing import Literal\n\nfrom nbtools import record\n\n"
-        "WEIGHT = 2.0\nprint('model loaded')",
+        "import os\nimport time\nfrom typing import Literal\n\nfrom nbtools import record\n\n"
+        "WEIGHT = 2.0\nprint('model loaded in', os.getpid(), flush=True)",
         ["export"],
     ),
     (
@@ -75,10 +75,16 @@ class RunningService:
         return output
 
 
-def start(package_dir: Path, *flags: str, env: dict[str, str] | None = None) -> RunningService:
-    """``nbtools serve`` on a free port; returns once /ready answers, or the process ended."""
+def start(
+    package_dir: Path,
+    *flags: str,
+    env: dict[str, str] | None = None,
+    command: list[str] | None = None,
+) -> RunningService:
+    """``nbtools serve`` (or ``command``) on a free port; returns once /ready answers, or the
+    process ended."""
     port = free_port()
-    command = [sys.executable, "-m", "nbtools.cli.main", "serve", str(package_dir)]
+    command = command or [sys.executable, "-m", "nbtools.cli.main", "serve", str(package_dir)]
     process = subprocess.Popen(
         [*command, "--port", str(port), *flags],
         stdout=subprocess.PIPE,
@@ -103,8 +109,13 @@ def serve() -> Iterator[Callable[..., RunningService]]:
     """Start services; each is stopped (and waited for) at the end of the test."""
     started: list[RunningService] = []
 
-    def serve_(package_dir: Path, *flags: str, env: dict[str, str] | None = None) -> RunningService:
-        service = start(package_dir, *flags, env=env)
+    def serve_(
+        package_dir: Path,
+        *flags: str,
+        env: dict[str, str] | None = None,
+        command: list[str] | None = None,
+    ) -> RunningService:
+        service = start(package_dir, *flags, env=env, command=command)
         started.append(service)
         return service
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -173,3 +175,34 @@ def test_an_unset_api_key_variable_stops_the_start_up(scorer_package: Path, serv
     output = service.stop()
     assert service.process.returncode not in (0, None)
     assert "$NBTOOLS_TEST_UNSET_KEY is empty or unset" in output
+
+
+def test_several_workers_load_once_each_and_a_failed_start_up_exits_3(
+    scorer_package: Path, serve: Serve
+) -> None:
+    service = serve(scorer_package, "--workers", "2")
+    with service.client() as client:
+        assert client.post("/predict", json={"x": 1}).json() == {"score": 2.0}
+    output = service.stop()
+    # once in each worker process that started (one at least), never in the supervising one
+    assert 1 <= output.count("model loaded in") <= 2
+    assert f"model loaded in {service.process.pid}\n" not in output
+    broken = serve(scorer_package, "--workers", "2", "--api-key-env", "NBTOOLS_TEST_UNSET_KEY")
+    output = broken.stop()
+    assert broken.process.returncode == 3
+    assert "$NBTOOLS_TEST_UNSET_KEY is empty or unset" in output
+
+
+def test_an_importable_package_serves_itself(scorer_package: Path, serve: Serve) -> None:
+    pythonpath = os.pathsep.join([str(scorer_package / "src"), os.environ.get("PYTHONPATH", "")])
+    service = serve(
+        scorer_package,
+        "--timeout",
+        "5",
+        env={"PYTHONPATH": pythonpath},
+        command=[sys.executable, "-m", "scorer", "serve"],
+    )
+    with service.client() as client:
+        assert client.post("/predict", json={"x": 4}).json() == {"score": 8.0}
+    assert service.stop().count("model loaded in") == 1
+    assert service.process.returncode == 0

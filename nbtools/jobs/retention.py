@@ -1,0 +1,241 @@
+"""Run retention: which ended runs have expired, and pruning them.
+
+::
+
+    from nbtools.jobs.retention import prune_runs, parse_keep_runs
+
+    parse_keep_runs("30d")                   # "30d"; parse_keep_runs(10) -> "10"
+    report = prune_runs(project, older_than_days=30, keep=5, dry_run=True)
+    report.to_dict()                         # {"dry_run": True, "runs": [{"id", "reason"}], ...}
+
+A run expires by the first of these rules that applies (docs/governance.md):
+
+1. its job's ``keep_runs`` (else the project's ``JobsSettings.keep_runs``): ``"N"`` keeps the
+   newest N ended runs of the job, an age (``"30d"``, ``"12w"``, ``"1y"``) keeps the runs that
+   ended within it; runs without a job are grouped by notebook and follow the project's rule;
+2. the rule given by hand (``nbtools runs prune --older-than 30d --keep N``): runs that ended
+   before the age and, with ``keep``, are not among the newest N of their job or notebook;
+3. the subscribers' rules (:func:`nbtools.jobs.events.runs_expiring`): the data catalog
+   expires every run that used a dataset once the dataset's retention has passed.
+
+Never pruned: a queued or running run, or one already pruned. Rules 1 and 2 keep the newest
+succeeded run of each job (or job-less notebook): it is the job's current result, the
+production environment ``/env/last-run`` reports and what a reproduction starts from. Rule 3
+(a legal limit set by the data's owner) expires it all the same.
+
+Pruning a run deletes its output directory (executed notebook, HTML) and marks the row
+``pruned_at``; the row stays as history (who ran what, when, with which status and datasets).
+Subscribers of :func:`~nbtools.jobs.events.runs_pruned` then drop what they keep for the run
+(harvested metrics, artifact rows and downloaded copies, the reference that keeps its
+notebook version from ``version gc``) and
+the audit trail records ``runs.prune``. Each run is claimed by an atomic update before its
+files are touched, so two pruners at once (threads, processes, schedulers on one PostgreSQL)
+prune each run exactly once and neither fails.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from sqlalchemy import func, select, update
+
+from nbtools.errors import InvalidInputError
+from nbtools.jobs import events
+from nbtools.jobs.runs import run_dir
+from nbtools.jobs.storage import remove_tree
+from nbtools.jobs.tables import ENDED_STATES, SUCCEEDED, Job, Run
+from nbtools.store.base import utcnow
+
+if TYPE_CHECKING:
+    from nbtools.project import Project
+
+_AGE = re.compile(r"([1-9][0-9]{0,5})([dwy])\Z")
+_AGE_DAYS = {"d": 1, "w": 7, "y": 365}
+#: The most runs ``keep`` may name (and the longest count a ``keep_runs`` may hold).
+MAX_KEEP = 1_000_000
+
+
+def age_days(value: str, field: str) -> int:
+    """The days an age such as ``90d``, ``12w`` or ``1y`` (a year counts 365 days) stands for;
+    anything else is an :class:`InvalidInputError` naming ``field``."""
+    match = _AGE.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise InvalidInputError(
+            f"{field[:1].upper()}{field[1:]} {value!r:.40} is not valid: a number of days, "
+            "weeks or years such as 30d, 12w or 1y.",
+            field=field,
+        )
+    return int(match.group(1)) * _AGE_DAYS[match.group(2)]
+
+
+def parse_keep_runs(value: object, field: str = "keep_runs") -> str | None:
+    """A ``keep_runs`` setting in its stored form: a count (``10`` or ``"10"`` → ``"10"``) or
+    an age (``"30d"``); ``None`` or ``""`` for none."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 1 <= value <= MAX_KEEP:
+            raise InvalidInputError(
+                f"{field} must keep 1 to {MAX_KEEP} runs, got {value}.", field=field
+            )
+        return str(value)
+    if not isinstance(value, str) or not _AGE.match(value):
+        raise InvalidInputError(
+            f"{field} must be a number of runs (10) or an age (30d, 12w, 1y), not {value!r:.40}.",
+            field=field,
+        )
+    return value
+
+
+class _Ended(NamedTuple):
+    id: int
+    job_id: int | None
+    notebook_path: str
+    status: str
+    ended_at: datetime
+
+
+@dataclass
+class PruneReport:
+    """The runs a prune expired (``dry_run``: would expire) and why; ``pruned`` those this
+    call pruned itself (another pruner may have taken some)."""
+
+    dry_run: bool
+    expired: dict[int, str] = field(default_factory=dict)
+    pruned: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "runs": [{"id": i, "reason": r} for i, r in sorted(self.expired.items())],
+            "pruned": self.pruned,
+        }
+
+
+def _expires(setting: str, position: int, ended_at: datetime, now: datetime) -> bool:
+    if setting.isdigit():
+        return position >= int(setting)
+    return ended_at < now - timedelta(days=age_days(setting, "keep_runs"))
+
+
+def expired_runs(
+    project: Project,
+    now: datetime,
+    *,
+    older_than_days: int | None = None,
+    keep: int | None = None,
+    default_keep: str | None = None,
+) -> dict[int, str]:
+    """Run id → why it expired, by the module's rules."""
+    with project.store.session() as session:
+        ended = [
+            _Ended(*row)
+            for row in session.execute(
+                select(
+                    Run.id,
+                    Run.job_id,
+                    Run.notebook_path,
+                    Run.status,
+                    func.coalesce(Run.finished_at, Run.created_at),
+                ).where(Run.status.in_(ENDED_STATES), Run.pruned_at.is_(None))
+            )
+        ]
+        settings = dict(session.execute(select(Job.id, Job.keep_runs)).tuples().all())
+        legal = events.runs_expiring(events.RunsExpiring(session, now))
+    groups: dict[tuple[int | None, str], list[_Ended]] = defaultdict(list)
+    for run in ended:
+        groups[(run.job_id, "") if run.job_id is not None else (None, run.notebook_path)].append(
+            run
+        )
+    expired: dict[int, str] = {}
+    for (job_id, _), runs in groups.items():
+        runs.sort(key=lambda run: (run.ended_at, run.id), reverse=True)
+        latest_success = next((run.id for run in runs if run.status == SUCCEEDED), None)
+        setting = (settings.get(job_id) if job_id is not None else None) or default_keep
+        for position, run in enumerate(runs):
+            if run.id == latest_success:
+                continue
+            if setting and _expires(setting, position, run.ended_at, now):
+                expired[run.id] = f"keep_runs {setting}"
+            elif older_than_days is not None or keep is not None:
+                old = older_than_days is None or run.ended_at < now - timedelta(
+                    days=older_than_days
+                )
+                if old and (keep is None or position >= keep):
+                    expired[run.id] = _manual_reason(older_than_days, keep)
+    ended_ids = {run.id for run in ended}
+    expired.update({i: reason for i, reason in legal.items() if i in ended_ids})
+    return expired
+
+
+def _manual_reason(older_than_days: int | None, keep: int | None) -> str:
+    parts = [f"older than {older_than_days}d"] if older_than_days is not None else []
+    return " and ".join([*parts, *([f"beyond the newest {keep}"] if keep is not None else [])])
+
+
+def prune_runs(
+    project: Project,
+    *,
+    older_than_days: int | None = None,
+    keep: int | None = None,
+    default_keep: str | None = None,
+    dry_run: bool = False,
+    actor: str | None = None,
+    trigger: str = "manual",
+    now: datetime | None = None,
+) -> PruneReport:
+    """Prune the expired runs (with ``dry_run``, only find them: nothing changes)."""
+    if keep is not None and not 0 <= keep <= MAX_KEEP:
+        raise InvalidInputError(f"keep must be 0 to {MAX_KEEP}, got {keep}.", field="keep")
+    if older_than_days is not None and older_than_days < 0:
+        raise InvalidInputError("older_than must not be negative.", field="older_than")
+    moment = now or utcnow()
+    report = PruneReport(dry_run)
+    report.expired = expired_runs(
+        project,
+        moment,
+        older_than_days=older_than_days,
+        keep=keep,
+        default_keep=default_keep,
+    )
+    if dry_run:
+        return report
+    report.pruned = [i for i in sorted(report.expired) if _prune_one(project, i, moment)]
+    if report.pruned:
+        summary = {
+            "trigger": trigger,
+            "runs": report.pruned,
+            "reasons": sorted({report.expired[i] for i in report.pruned}),
+        }
+        events.runs_pruned(events.RunsPruned(project, report.pruned, actor, summary))
+    return report
+
+
+def _prune_one(project: Project, run_id: int, now: datetime) -> bool:
+    """Claim the run (an atomic update: only one pruner wins it) and delete its outputs in
+    the claiming transaction, so a failure leaves it unpruned for the next prune."""
+    with project.store.session(write=True) as session:
+        claimed = session.execute(
+            update(Run)
+            .where(Run.id == run_id, Run.pruned_at.is_(None), Run.status.in_(ENDED_STATES))
+            .values(pruned_at=now)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        output_dir = session.scalar(select(Run.output_dir).where(Run.id == run_id))
+        for location in _locations(project, run_id, output_dir):
+            remove_tree(location)
+    return True
+
+
+def _locations(project: Project, run_id: int, output_dir: str | None) -> Iterable[str]:
+    """The run's output directory, and its local one under the store when that differs."""
+    local = str(run_dir(project, run_id))
+    return [output_dir, local] if output_dir and output_dir != local else [local]
