@@ -50,6 +50,9 @@ class JobSpec(WireModel):
     pinned_version_id: int | None
     #: What the job's data is used for (checked against the datasets' purposes).
     purpose: str | None
+    #: How many runs (``30``) or how long (``30d``) the job keeps its runs' outputs; None:
+    #: ``JobsSettings.keep_runs``.
+    keep_runs: str | None
     #: The cron expression in words ("at 06:00 on weekdays").
     schedule_description: str | None
     #: The key the job was created with, if any (see :mod:`nbtools.jobs.idempotency`).
@@ -85,6 +88,7 @@ class JobSpec(WireModel):
             kernel_name=job.kernel_name,
             pinned_version_id=job.pinned_version_id,
             purpose=job.purpose,
+            keep_runs=job.keep_runs,
             schedule_description=describe(job.cron) if job.cron else None,
             idempotency_key=job.idempotency_key,
             next_run_at=job.next_run_at,
