@@ -248,13 +248,8 @@ def check(cli_ctx: CliContext, notebook: str, purpose: str | None, as_json: bool
                 for u in result.uses
             ],
         )
-        for found in result.undeclared:
-            matched = f" (dataset {found.dataset})" if found.dataset else ""
-            click.echo(
-                f"undeclared data: {found.value!r}{matched} at cell {found.cell}, line {found.line}"
-            )
-        for found in result.unknown:
-            click.echo(f"unknown dataset: {found.value!r} at cell {found.cell}, line {found.line}")
+        for line in result.warnings():
+            click.echo(line)
     result.refuse()
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from nbtools.config import PURPOSE_VARIABLE
 from nbtools.errors import NbtoolsError, NotFoundError
 from nbtools.jobs import events, runs, storage
 from nbtools.jobs.errors import InvalidParameterError, RunNotRecordedError
@@ -477,6 +478,7 @@ def _execute(
         )
         lineage = RunStartedInBackground(prepared.start)
         kernel = kernels.take(prepared.kernel_name, prepared.cwd, attach=watchdog.attach)
+        kernel.set_variable(PURPOSE_VARIABLE, run.purpose)
         watchdog.executing()
         _papermill(prepared, output, kernel, progress, run.cell_timeout_seconds)
         error: BaseException | None = None

@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.to_thread
@@ -34,13 +34,16 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, TypeAdapter
 from starlette.exceptions import HTTPException
 
-from nbtools.errors import InvalidInputError
+from nbtools.errors import InvalidInputError, NbtoolsError
 from nbtools.metrics.record import RECORD_SINK
 from nbtools.serve.config import ServeSettings, load_settings
 from nbtools.serve.guards import ERROR_KEY, RECORDED_KEY, Guard, error_body
 from nbtools.serve.info import loaded_artifacts, service_info
 from nbtools.serve.signature import request_model
 from nbtools.serve.telemetry import MinuteAggregates, PrometheusMetrics
+
+if TYPE_CHECKING:
+    from nbtools.serve.recorder import ServiceRecorder
 
 log = logging.getLogger("nbtools.serve")
 
@@ -52,8 +55,10 @@ FLUSH_SECONDS = 5.0
 Recorded = list[tuple[str, Any]]
 
 
-class StartupError(Exception):
-    """The package could not be loaded; the message says why."""
+class StartupError(NbtoolsError):
+    """The package could not be loaded; the message says why (the ASGI server then exits)."""
+
+    exit_code = 3
 
 
 class Service:
@@ -68,7 +73,7 @@ class Service:
         self.aggregates = MinuteAggregates()
         self.served_paths: frozenset[str] = frozenset()
         self.known_paths: frozenset[str] = frozenset(BUILTIN_PATHS)
-        self.recorder: Any = None
+        self.recorder: ServiceRecorder | None = None
 
     # -- start-up ---------------------------------------------------------------------------
     def start(self, app: FastAPI) -> None:
@@ -102,7 +107,7 @@ class Service:
             )
         return key
 
-    def _open_recorder(self) -> Any:
+    def _open_recorder(self) -> ServiceRecorder:
         from nbtools.serve.recorder import ServiceRecorder
 
         name = self.settings.service_name or f"service:{self.package}"
@@ -330,16 +335,17 @@ def build_app(
             raise
         service.ready = True
         service.prometheus.ready.set(1)
-        flusher = asyncio.create_task(service.flush_loop()) if service.recorder else None
+        recorder = service.recorder
+        flusher = asyncio.create_task(service.flush_loop()) if recorder else None
         try:
             yield
         finally:
             service.ready = False
             service.prometheus.ready.set(0)
-            if flusher is not None:
+            if flusher is not None and recorder is not None:
                 flusher.cancel()
                 await service.flush()
-                service.recorder.close()
+                recorder.close()
 
     app = FastAPI(title=package, lifespan=lifespan, docs_url="/docs", redoc_url=None)
     app.state.service = service

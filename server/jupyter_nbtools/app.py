@@ -11,6 +11,7 @@ from traitlets import Bool, Int
 
 from jupyter_nbtools.handlers.base import DEFAULT_MAX_BODY_BYTES
 from jupyter_nbtools.jobs_service import JobsService
+from jupyter_nbtools.previews import ServicePreviews
 from jupyter_nbtools.routes import all_routes
 from nbtools.config import NbtoolsSettings
 from nbtools.jobs.config import JobsSettings
@@ -65,6 +66,8 @@ class NbtoolsApp(ExtensionApp):
         self.jobs = JobsService(self.project, JobsSettings(parent=self, config=config), monitoring)
         self.settings["nbtools_jobs"] = self.jobs
         self.jobs.start_if_in_use()
+        self.previews = ServicePreviews(self.project)
+        self.settings["nbtools_previews"] = self.previews
         if self.record_versions:
             from jupyter_nbtools.checkpoints import install
 
@@ -78,6 +81,7 @@ class NbtoolsApp(ExtensionApp):
         self.handlers.extend(all_routes())
 
     async def stop_extension(self) -> None:
+        self.previews.stop_all()
         self.jobs.stop()
         self.pool.shutdown(wait=True, cancel_futures=True)
         self.project.close()

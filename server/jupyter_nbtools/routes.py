@@ -18,6 +18,7 @@ from jupyter_nbtools.handlers import (
     notebook,
     openapi,
     runs,
+    services,
     status,
     versions,
 )
@@ -42,6 +43,7 @@ def all_routes() -> list[tuple[str, Any]]:
         alerts,
         audit,
         datasets,
+        services,
         openapi,
     )
     return [

@@ -3,7 +3,7 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { attachScreenshot, productionPanel } from './helpers';
+import { attachScreenshot, productionPanel, sectionToggle } from './helpers';
 import { test } from './fixtures';
 
 const NOTEBOOK = 'forecast.ipynb';
@@ -72,6 +72,9 @@ test.describe('Productionize', () => {
     await clickProductionize(page);
 
     await expect(panel).toBeVisible();
+    // Status starts collapsed, like every section.
+    await expect(panel.getByTestId('nbtools-status-version')).toBeHidden();
+    await sectionToggle(panel, 'Status').click();
     await expect(panel.getByTestId('nbtools-status-version')).toHaveText(EXPECTED_VERSION);
     const activeNotebook = panel.getByTestId('nbtools-active-notebook');
     await expect(activeNotebook).toHaveText(NOTEBOOK);

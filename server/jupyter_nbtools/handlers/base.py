@@ -37,6 +37,7 @@ from nbtools.errors import (
     NbtoolsError,
     NotAuthorizedError,
     NotFoundError,
+    PathOutsideRootError,
     PayloadTooLargeError,
 )
 from nbtools.jsonvalues import json_default
@@ -182,7 +183,10 @@ class NbtoolsHandler(APIHandler):
             raise InvalidInputError(
                 f"{field!r} must be a non-empty path relative to the server root.", field=field
             )
-        target = self.project.resolve(user_path)
+        try:
+            target = self.project.resolve(user_path)
+        except PathOutsideRootError as error:
+            raise PathOutsideRootError(error.message, **{**error.details, "field": field}) from None
         store = self.project.store_dir.resolve()
         if target == store or store in target.parents:
             raise HiddenPathError(

@@ -1,0 +1,345 @@
+"""Service previews: ``nbtools serve`` of an extracted package, as processes the server
+extension starts, watches and stops (the Productionize wizard's Serve step).
+
+Each preview is ``python -m nbtools.cli.main serve PACKAGE_DIR`` on a free loopback port, in
+its own process group (stopping it signals the whole group, so nothing is left behind), with
+its output kept in a bounded buffer. The server's own lifetime bounds every preview:
+:meth:`ServicePreviews.stop_all` runs when the extension stops.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any
+
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+
+from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.export.writer import read_manifest
+from nbtools.project import Project
+
+#: Lines of a preview's output kept (the oldest are dropped), and the longest line kept.
+LOG_LINES = 2000
+LOG_LINE_CHARS = 4000
+#: Seconds a preview gets to stop after SIGTERM before its process group is killed.
+STOP_GRACE_SECONDS = 5.0
+#: Previews running at once, so a stuck button cannot fill the machine with servers.
+MAX_PREVIEWS = 8
+#: A preview's id: 12 lowercase hex digits.
+PREVIEW_ID = re.compile(r"[0-9a-f]{12}")
+#: Seconds the proxied ``/ready``, ``/info`` and ``/openapi.json`` reads may take.
+PROBE_SECONDS = 2.0
+
+
+def free_loopback_port() -> int:
+    """A TCP port free on 127.0.0.1 now (the preview binds it a moment later)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class OutputLog:
+    """A process's output, line by line, at most :data:`LOG_LINES` lines."""
+
+    def __init__(self) -> None:
+        self._lines: collections.deque[str] = collections.deque(maxlen=LOG_LINES)
+        self._lock = threading.Lock()
+        self.dropped = 0
+
+    def follow(self, stream: IO[str]) -> threading.Thread:
+        """Read ``stream`` to its end in a daemon thread."""
+
+        def read() -> None:
+            for line in stream:
+                self.append(line.rstrip("\n")[:LOG_LINE_CHARS])
+            stream.close()
+
+        thread = threading.Thread(target=read, name="nbtools-preview-log", daemon=True)
+        thread.start()
+        return thread
+
+    def append(self, line: str) -> None:
+        with self._lock:
+            if len(self._lines) == self._lines.maxlen:
+                self.dropped += 1
+            self._lines.append(line)
+
+    def text(self) -> str:
+        with self._lock:
+            return "\n".join(self._lines)
+
+
+@dataclass
+class Preview:
+    """One running (or ended) ``nbtools serve`` process."""
+
+    id: str
+    package: str
+    package_dir: str
+    port: int
+    process: subprocess.Popen[str]
+    started_by: str
+    started: datetime
+    log: OutputLog
+    reader: threading.Thread
+    ready: bool = False
+    info: dict[str, Any] | None = None
+    openapi: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def state(self) -> str:
+        """``starting``, ``ready`` or ``exited``."""
+        if self.process.poll() is not None:
+            return "exited"
+        return "ready" if self.ready else "starting"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "package": self.package,
+            "package_dir": self.package_dir,
+            "port": self.port,
+            "url": self.url,
+            "pid": self.process.pid,
+            "started": self.started.isoformat(),
+            "started_by": self.started_by,
+            "state": self.state,
+            "exit_code": self.process.poll(),
+            "info": self.info,
+        }
+
+
+class ServicePreviews:
+    """The previews of one server: start, list (with their readiness), call, stop."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._previews: dict[str, Preview] = {}
+        self._lock = threading.Lock()
+
+    # -- start and stop ----------------------------------------------------------------
+
+    def start(self, package_dir: Path, started_by: str) -> tuple[Preview, bool]:
+        """Serve the package extracted into ``package_dir``; ``(preview, created)``. A
+        package already previewed (and still running) answers its running preview."""
+        relative = self.project.relative(package_dir)
+        package = self._served_package(package_dir, relative)
+        with self._lock:
+            for preview in self._previews.values():
+                if preview.package_dir == relative and preview.state != "exited":
+                    return preview, False
+            running = [p for p in self._previews.values() if p.state != "exited"]
+            if len(running) >= MAX_PREVIEWS:
+                raise ConflictError(
+                    f"{MAX_PREVIEWS} previews are running already: stop one first.",
+                    running=[p.id for p in running],
+                )
+            port = free_loopback_port()
+            command = [sys.executable, "-m", "nbtools.cli.main", "serve", str(package_dir)]
+            process = subprocess.Popen(
+                [*command, "--host", "127.0.0.1", "--port", str(port)],
+                cwd=self.project.root,
+                env=self._environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                errors="replace",
+                start_new_session=True,  # its own process group: stopped as a whole
+            )
+            assert process.stdout is not None
+            log = OutputLog()
+            preview = Preview(
+                id=secrets.token_hex(6),
+                package=package,
+                package_dir=relative,
+                port=port,
+                process=process,
+                started_by=started_by,
+                started=datetime.now(timezone.utc),
+                log=log,
+                reader=log.follow(process.stdout),
+            )
+            self._previews[preview.id] = preview
+        return preview, True
+
+    def stop(self, preview_id: str) -> None:
+        """Stop a preview (SIGTERM, then SIGKILL of its group after the grace) and forget it."""
+        with self._lock:
+            preview = self._get(preview_id)
+            del self._previews[preview_id]
+        _stop_group(preview)
+
+    def stop_all(self) -> None:
+        with self._lock:
+            previews = list(self._previews.values())
+            self._previews.clear()
+        for preview in previews:
+            _stop_group(preview)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def get(self, preview_id: str) -> Preview:
+        with self._lock:
+            return self._get(preview_id)
+
+    def all(self) -> list[Preview]:
+        with self._lock:
+            return sorted(self._previews.values(), key=lambda p: p.started)
+
+    async def refresh(self, preview: Preview) -> Preview:
+        """Ask a live preview's ``/ready`` (and ``/info`` once ready)."""
+        if preview.state == "exited":
+            preview.ready = False
+            return preview
+        status, _ = await _get_json(f"{preview.url}/ready")
+        preview.ready = status == 200
+        if preview.ready and preview.info is None:
+            status, info = await _get_json(f"{preview.url}/info")
+            preview.info = info if status == 200 and isinstance(info, dict) else None
+        return preview
+
+    async def openapi(self, preview: Preview) -> dict[str, Any]:
+        """The preview's OpenAPI document (read once it is ready)."""
+        if preview.openapi is None:
+            await self.refresh(preview)
+            self._require_ready(preview)
+            status, document = await _get_json(f"{preview.url}/openapi.json")
+            if status != 200 or not isinstance(document, dict):
+                raise ConflictError(
+                    f"The preview of {preview.package} did not answer its OpenAPI document.",
+                    id=preview.id,
+                )
+            preview.openapi = document
+        return preview.openapi
+
+    async def call(self, preview: Preview, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /<endpoint>`` of the preview with ``body``: its status, JSON and latency."""
+        if not endpoint.isidentifier():
+            raise InvalidInputError(
+                f"'endpoint' must be the name of a served function, got {endpoint!r:.80}.",
+                field="endpoint",
+            )
+        self._require_ready(preview)
+        request = HTTPRequest(
+            f"{preview.url}/{endpoint}",
+            method="POST",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps(body),
+            request_timeout=600,
+        )
+        began = time.perf_counter()
+        try:
+            response = await AsyncHTTPClient().fetch(request, raise_error=False)
+        except (OSError, HTTPClientError) as error:
+            raise ConflictError(
+                f"The preview of {preview.package} did not answer: {error}.", id=preview.id
+            ) from None
+        latency = time.perf_counter() - began
+        text = response.body.decode("utf-8", "replace") if response.body else ""
+        try:
+            answer: Any = json.loads(text) if text else None
+        except ValueError:
+            answer = text
+        return {"status": response.code, "body": answer, "latency_ms": round(latency * 1000, 3)}
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _served_package(self, package_dir: Path, relative: str) -> str:
+        if not package_dir.is_dir():
+            raise InvalidInputError(
+                f"'package_dir' {relative!r} is not a directory: write the package first.",
+                field="package_dir",
+            )
+        try:
+            package = read_manifest(package_dir).get("package")
+        except InvalidInputError as error:
+            raise InvalidInputError(error.message, field="package_dir") from None
+        if not isinstance(package, str):
+            raise InvalidInputError(
+                f"'package_dir' {relative!r} holds no extracted package: write the package "
+                "(Productionize, or nbtools extract) first.",
+                field="package_dir",
+            )
+        if not (package_dir / "src" / package / "service.py").is_file():
+            raise InvalidInputError(
+                f"Package {package} serves nothing: mark a function with '#| serve' (or tag "
+                "its cell 'serve') and write the package again.",
+                field="package_dir",
+            )
+        return package
+
+    def _environment(self) -> dict[str, str]:
+        """The server's environment, pointing the service at this project's store (so
+        ``nbtools.artifacts.load`` finds the runs), without the server's token."""
+        environment = {k: v for k, v in os.environ.items() if k != "JUPYTER_TOKEN"}
+        environment["NBTOOLS_ROOT"] = str(self.project.root)
+        environment["NBTOOLS_DB_URL"] = self.project.db_url
+        environment["PYTHONUNBUFFERED"] = "1"
+        return environment
+
+    def _get(self, preview_id: str) -> Preview:
+        if not PREVIEW_ID.fullmatch(preview_id):
+            raise InvalidInputError(
+                f"'preview_id' must be a preview's id (12 hex digits), got {preview_id!r:.40}.",
+                field="preview_id",
+            )
+        preview = self._previews.get(preview_id)
+        if preview is None:
+            raise NotFoundError(f"No service preview {preview_id!r}.", field="preview_id")
+        return preview
+
+    @staticmethod
+    def _require_ready(preview: Preview) -> None:
+        if preview.state != "ready":
+            raise ConflictError(
+                f"The preview of {preview.package} is {preview.state}, not ready: see its log.",
+                id=preview.id,
+                state=preview.state,
+            )
+
+
+def _stop_group(preview: Preview) -> None:
+    """SIGTERM to the preview's process group, SIGKILL after the grace; wait for it."""
+    process = preview.process
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(STOP_GRACE_SECONDS)
+    # the leader may be gone while a child it started lives on
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    preview.reader.join(STOP_GRACE_SECONDS)
+
+
+async def _get_json(url: str) -> tuple[int, Any]:
+    """``GET url``: (status, parsed JSON or None); status 0 when nothing answers."""
+    request = HTTPRequest(url, request_timeout=PROBE_SECONDS, connect_timeout=PROBE_SECONDS)
+    try:
+        response = await AsyncHTTPClient().fetch(request, raise_error=False)
+    except (OSError, HTTPClientError):
+        return 0, None
+    try:
+        return response.code, json.loads(response.body or b"null")
+    except ValueError:
+        return response.code, None

@@ -1,0 +1,277 @@
+"""Service previews through a real server: a real extracted package served by a real
+``nbtools serve`` process, called through the proxy, stopped without leaving a process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jupyter_server.auth import IdentityProvider, User
+from jupyter_server.auth.authorizer import Authorizer
+
+from jupyter_nbtools.previews import ServicePreviews
+from nbtools.export.api import ExtractRequest, run_extract
+from nbtools.project import Project
+from tests.conftest import make_notebook
+from tests.server.openapi_spec import reply_validator
+
+SCORER = [
+    ("code", "WEIGHT = 2.0\nprint('model loaded')", ["export"]),
+    (
+        "code",
+        "#| serve\ndef predict(x: float, label: str = 'a') -> dict[str, float]:\n"
+        "    return {'score': x * WEIGHT}",
+        [],
+    ),
+]
+BROKEN = [
+    ("code", "WEIGHT = 1.0\nraise RuntimeError('model file missing: SEE-LOG')", ["export"]),
+    SCORER[1],
+]
+UNSERVED = [("code", "def predict(x: float) -> float:\n    return x", ["export"])]
+
+
+def write_package(root: Path, name: str, cells: list[tuple[str, str, list[str]]]) -> str:
+    notebook = root / f"{name}.ipynb"
+    notebook.write_text(json.dumps(make_notebook(cells)))
+    run_extract(ExtractRequest(notebook, root / f"{name}-pkg", mode="write"))
+    return f"{name}-pkg"
+
+
+def group_members(pgid: int) -> list[int]:
+    """Processes whose process group is ``pgid``, from /proc."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # pid (comm) state ppid pgrp ...: comm may hold spaces, so split after ')'
+            if int(stat.rsplit(")", 1)[1].split()[2]) == pgid:
+                members.append(int(entry.name))
+    return members
+
+
+class Users(IdentityProvider):
+    """alice and bob, told apart by a header."""
+
+    def get_user(self, handler: Any) -> User | None:
+        name = handler.request.headers.get("X-Test-User", "alice")
+        return User(username=name) if name in ("alice", "bob") else None
+
+
+class BobReadsOnly(Authorizer):
+    def is_authorized(self, handler: Any, user: Any, action: str, resource: str) -> bool:
+        return resource != "nbtools" or user.username == "alice" or action == "read"
+
+
+@pytest.fixture
+def jp_server_config() -> dict[str, Any]:
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"jupyter_nbtools": True},
+            "identity_provider_class": Users,
+            "authorizer_class": BobReadsOnly,
+            "disable_check_xsrf": True,
+        },
+        "JobsSettings": {"run_scheduler": False},
+    }
+
+
+@pytest.fixture
+def api(jp_fetch: Any) -> Any:
+    """``await api(method, template, status, body=, user=, **params)``: the reply, validated
+    against the OpenAPI document."""
+
+    async def call(
+        method: str,
+        template: str,
+        status: int,
+        /,
+        body: Any = None,
+        user: str = "alice",
+        **ids: str,
+    ) -> Any:
+        path = template.format(**ids)
+        response = await jp_fetch(
+            "nbtools",
+            "api",
+            *path.strip("/").split("/"),
+            method=method,
+            headers={"X-Test-User": user},
+            body=json.dumps(body if body is not None else {}) if method == "POST" else None,
+            raise_error=False,
+        )
+        assert response.code == status, (method, path, response.body)
+        reply = json.loads(response.body) if response.body else None
+        if reply is not None:
+            reply_validator(template, method, status).validate(reply)
+        return reply
+
+    return call
+
+
+async def settled(api: Any, preview_id: str) -> dict[str, Any]:
+    """The preview once it is no longer starting (ready or exited)."""
+    for _ in range(600):
+        preview: dict[str, Any] = await api(
+            "GET", "/services/{preview_id}", 200, preview_id=preview_id
+        )
+        if preview["state"] != "starting":
+            return preview
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"preview {preview_id} still starting")
+
+
+async def test_start_call_and_stop_a_preview(api: Any, jp_root_dir: Path) -> None:
+    package_dir = write_package(jp_root_dir, "scorer", SCORER)
+    started = await api("POST", "/services", 201, body={"package_dir": package_dir})
+    assert started["state"] == "starting"
+    assert started["started_by"] == "alice"
+    assert started["url"] == f"http://127.0.0.1:{started['port']}"
+    again = await api("POST", "/services", 200, body={"package_dir": f"./{package_dir}/"})
+    assert again["id"] == started["id"]
+    ids = {"preview_id": started["id"]}
+
+    ready = await settled(api, started["id"])
+    assert ready["state"] == "ready", await api("GET", "/services/{preview_id}/log", 200, **ids)
+    assert ready["info"]["package"] == "scorer"
+    assert ready["info"]["endpoints"] == ["predict"]
+    assert [p["id"] for p in await api("GET", "/services", 200)] == [started["id"]]
+
+    document = await api("GET", "/services/{preview_id}/openapi", 200, **ids)
+    assert "post" in document["paths"]["/predict"]
+    answer = await api(
+        "POST",
+        "/services/{preview_id}/call/{endpoint}",
+        200,
+        body={"x": 1.5},
+        endpoint="predict",
+        **ids,
+    )
+    assert answer["status"] == 200
+    assert answer["body"] == {"score": 3.0}
+    assert answer["latency_ms"] > 0
+    invalid = await api(
+        "POST",
+        "/services/{preview_id}/call/{endpoint}",
+        200,
+        body={"x": "a"},
+        endpoint="predict",
+        **ids,
+    )
+    assert invalid["status"] == 422
+    assert [f["field"] for f in invalid["body"]["details"]["fields"]] == ["x"]
+    missing = await api(
+        "POST", "/services/{preview_id}/call/{endpoint}", 200, body={}, endpoint="nothing", **ids
+    )
+    assert missing["status"] == 404
+    refused = await api(
+        "POST", "/services/{preview_id}/call/{endpoint}", 400, endpoint="a.b", **ids
+    )
+    assert refused["details"]["field"] == "endpoint"
+    log = await api("GET", "/services/{preview_id}/log", 200, **ids)
+    assert "model loaded" in log["log"]
+    assert log["state"] == "ready"
+
+    assert group_members(ready["pid"]) != []
+    assert await api("DELETE", "/services/{preview_id}", 204, **ids) is None
+    assert group_members(ready["pid"]) == []
+    assert (await api("GET", "/services/{preview_id}", 404, **ids))["details"][
+        "field"
+    ] == "preview_id"
+    assert await api("GET", "/services", 200) == []
+
+
+async def test_a_preview_that_fails_at_startup_reports_its_log_and_ends(
+    api: Any, jp_root_dir: Path
+) -> None:
+    package_dir = write_package(jp_root_dir, "broken", BROKEN)
+    started = await api("POST", "/services", 201, body={"package_dir": package_dir})
+    ended = await settled(api, started["id"])
+    assert ended["state"] == "exited"
+    assert ended["exit_code"] not in (0, None)
+    ids = {"preview_id": started["id"]}
+    assert (
+        "model file missing: SEE-LOG"
+        in (await api("GET", "/services/{preview_id}/log", 200, **ids))["log"]
+    )
+    conflict = await api(
+        "POST", "/services/{preview_id}/call/{endpoint}", 409, endpoint="predict", **ids
+    )
+    assert conflict["details"]["state"] == "exited"
+    await api("GET", "/services/{preview_id}/openapi", 409, **ids)
+    # an ended preview is replaced by a new start, and forgotten by a stop
+    await api("DELETE", "/services/{preview_id}", 204, **ids)
+    assert group_members(ended["pid"]) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({}, 400, "package_dir"),
+        ({"package_dir": 3}, 400, "package_dir"),
+        ({"package_dir": "../elsewhere"}, 400, "package_dir"),
+        ({"package_dir": "absent"}, 400, "package_dir"),
+        ({"package_dir": "plain"}, 400, "package_dir"),  # a directory, no package
+        ({"package_dir": "unserved-pkg"}, 400, "package_dir"),  # a package serving nothing
+        ({"package_dir": ".nbtools"}, 404, "package_dir"),
+    ],
+)
+async def test_bad_package_dirs_are_refused_naming_the_field(
+    api: Any, jp_root_dir: Path, body: dict[str, Any], status: int, field: str
+) -> None:
+    (jp_root_dir / "plain").mkdir()
+    write_package(jp_root_dir, "unserved", UNSERVED)
+    refused = await api("POST", "/services", status, body=body)
+    assert refused["details"]["field"] == field, refused
+    assert await api("GET", "/services", 200) == []
+
+
+async def test_a_second_user_reads_but_cannot_start_call_or_stop(
+    api: Any, jp_root_dir: Path
+) -> None:
+    package_dir = write_package(jp_root_dir, "scorer", SCORER)
+    await api("POST", "/services", 403, body={"package_dir": package_dir}, user="bob")
+    assert await api("GET", "/services", 200, user="bob") == []
+    started = await api("POST", "/services", 201, body={"package_dir": package_dir})
+    ids = {"preview_id": started["id"]}
+    await settled(api, started["id"])
+    seen = await api("GET", "/services", 200, user="bob")
+    assert [(p["id"], p["started_by"]) for p in seen] == [(started["id"], "alice")]
+    await api("GET", "/services/{preview_id}/log", 200, user="bob", **ids)
+    await api(
+        "POST",
+        "/services/{preview_id}/call/{endpoint}",
+        403,
+        body={"x": 1},
+        user="bob",
+        endpoint="predict",
+        **ids,
+    )
+    await api("DELETE", "/services/{preview_id}", 403, user="bob", **ids)
+    assert group_members(started["pid"]) != []
+    await api("DELETE", "/services/{preview_id}", 204, **ids)
+    assert group_members(started["pid"]) == []
+
+
+def test_stopping_every_preview_leaves_no_process(tmp_path: Path) -> None:
+    """What the extension does when the server stops."""
+    (tmp_path / ".nbtools").mkdir()
+    project = Project(tmp_path)
+    previews = ServicePreviews(project)
+    try:
+        first, _ = previews.start(tmp_path / write_package(tmp_path, "scorer", SCORER), "alice")
+        second, _ = previews.start(tmp_path / write_package(tmp_path, "other", SCORER), "alice")
+        pids = [first.process.pid, second.process.pid]
+        assert all(group_members(pid) for pid in pids)
+        previews.stop_all()
+        assert [group_members(pid) for pid in pids] == [[], []]
+        assert previews.all() == []
+    finally:
+        previews.stop_all()
+        project.close()
