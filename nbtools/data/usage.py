@@ -25,14 +25,14 @@ from sqlalchemy import select
 
 from nbtools import audit, versioning
 from nbtools.data.check import check_notebook
-from nbtools.data.records import RunDatasetRecord
+from nbtools.data.tables import RunDatasetRecord
 from nbtools.errors import NbtoolsError
-from nbtools.jobs.models import Job, Run
 from nbtools.jobs.pinned import pinned_notebook
 from nbtools.jobs.runs import output_files
+from nbtools.jobs.tables import Job, Run
 from nbtools.lineage.extraction import EXTRACTION
 from nbtools.notebooks import Notebook, read_notebook
-from nbtools.versioning.models import VersionReference
+from nbtools.versioning.tables import VersionReference
 
 if TYPE_CHECKING:
     from nbtools.project import Project

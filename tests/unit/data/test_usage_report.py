@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from nbtools import versioning
 from nbtools.cli.app import cli
 from nbtools.data.catalog import add_dataset, dataset_spec, remove_dataset
-from nbtools.data.records import RunDatasetRecord
+from nbtools.data.tables import RunDatasetRecord
 from nbtools.data.usage import usage_report
 from nbtools.jobs.definitions import create_job, delete_job
-from nbtools.jobs.models import Run
+from nbtools.jobs.tables import Run
 from nbtools.lineage.extraction import EXTRACTION
 from nbtools.project import Project
 from tests.conftest import make_notebook
