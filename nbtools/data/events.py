@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from nbtools.data.check import enforce_rule
-from nbtools.data.records import DatasetRecord, RunDatasetRecord
+from nbtools.data.tables import DatasetRecord, RunDatasetRecord
 from nbtools.data.uses import DataUse, runs_uses, save_uses, uses_in_notebook
-from nbtools.jobs.models import ENDED_STATES, Run
 from nbtools.jobs.pinned import pinned_notebook
 from nbtools.jobs.runs import output_files
+from nbtools.jobs.tables import ENDED_STATES, Run
 from nbtools.notebooks import parse_notebook
 
 if TYPE_CHECKING:

@@ -46,9 +46,9 @@ from sqlalchemy import func, select, update
 from nbtools.durations import AGE, age_days
 from nbtools.errors import InvalidInputError
 from nbtools.jobs import events
-from nbtools.jobs.models import ENDED_STATES, SUCCEEDED, Job, Run
 from nbtools.jobs.runs import run_dir
 from nbtools.jobs.storage import remove_tree
+from nbtools.jobs.tables import ENDED_STATES, SUCCEEDED, Job, Run
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
