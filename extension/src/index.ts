@@ -1,5 +1,6 @@
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
+import cellRolesPlugin from './plugins/cellRoles';
 import environmentPlugin from './plugins/environment';
 import jobsPlugin from './plugins/jobs';
 import monitoringPlugin from './plugins/monitoring';
@@ -10,6 +11,7 @@ import versionsPlugin from './plugins/versions';
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   panelPlugin,
   productionizePlugin,
+  cellRolesPlugin,
   environmentPlugin,
   jobsPlugin,
   versionsPlugin,
