@@ -96,7 +96,7 @@ test.describe('Productionize wizard', () => {
     await attachScreenshot(page, testInfo, 'productionize-tests-green');
 
     // Step 5 hands the notebook to job creation (the Jobs section's create-job form).
-    await panel.getByRole('button', { name: '5. Schedule' }).click();
+    await panel.getByRole('button', { name: '6. Schedule' }).click();
     await panel.getByRole('button', { name: 'Schedule this notebook' }).click();
     await expect(panel.getByRole('form', { name: 'Create job' })).toContainText(
       `New job for ${tmpPath}/calc.ipynb`
