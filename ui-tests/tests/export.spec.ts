@@ -87,6 +87,8 @@ test.describe('Productionize wizard', () => {
 
     await panel.getByRole('button', { name: '4. Write and test' }).click();
     await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
+    // The notebook has unsaved changes (tags, or JupyterLab's normalisation on open): save it.
+    await page.getByRole('dialog').getByRole('button', { name: 'Save and write' }).click();
     await expect(panel.getByTestId('nbtools-test-summary')).toContainText('1 passed, 0 failed', {
       timeout: 60000
     });
@@ -131,6 +133,8 @@ test.describe('Productionize wizard', () => {
 
     await panel.getByRole('button', { name: '4. Write and test' }).click();
     await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
+    // The notebook has unsaved changes (tags, or JupyterLab's normalisation on open): save it.
+    await page.getByRole('dialog').getByRole('button', { name: 'Save and write' }).click();
     const alert = panel.getByRole('alert');
     await expect(alert).toContainText('nothing was written');
     await expect(alert.getByRole('button', { name: 'Cell 5, line 1' })).toBeVisible();
