@@ -19,8 +19,8 @@ from pathlib import Path
 
 from figures import Goal, Sample, report
 
-from nbtools.data.records import DatasetRecord
 from nbtools.data.search import search_datasets
+from nbtools.data.tables import DatasetRecord
 from nbtools.data.words import split_words, words_text
 from nbtools.project import Project
 

@@ -25,7 +25,7 @@ from figures import Sample, interleave, report, timed, wall
 
 def in_process(root: Path, runs: int) -> dict[str, Sample]:
     """Planning a reproduction, 50 run models with and without lineage (ms), taking turns."""
-    from nbtools.jobs.runs import list_runs, run_to_dict
+    from nbtools.jobs import list_runs
     from nbtools.lineage import events as lineage_events
     from nbtools.lineage.reproduce import plan_reproduction
     from nbtools.project import Project
@@ -34,8 +34,7 @@ def in_process(root: Path, runs: int) -> dict[str, Sample]:
     original = lineage_events.runs_described
 
     def listing() -> None:  # as `nbtools runs list` and `GET /runs` do
-        with project.store.session() as session:
-            [run_to_dict(project, run) for run in list_runs(session, limit=50)]
+        list_runs(project, limit=50)
 
     def bare() -> None:
         lineage_events.runs_described = lambda event: {}  # the models without their lineage
@@ -62,8 +61,8 @@ def in_process(root: Path, runs: int) -> dict[str, Sample]:
 
 def seed_runs(root: Path, count: int) -> None:
     """``count`` more finished runs with the lineage of run 1 (rows only, nothing executed)."""
-    from nbtools.jobs.models import SUCCEEDED
     from nbtools.jobs.runs import get_run, new_run
+    from nbtools.jobs.tables import SUCCEEDED
     from nbtools.project import Project
 
     project = Project(root)

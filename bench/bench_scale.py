@@ -40,8 +40,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from nbtools.jobs import runs  # noqa: E402
-from nbtools.jobs.models import Run  # noqa: E402
 from nbtools.jobs.scheduler import POLL_SECONDS  # noqa: E402
+from nbtools.jobs.tables import Run  # noqa: E402
 from nbtools.project import Project  # noqa: E402
 from nbtools.store.base import utcnow  # noqa: E402
 

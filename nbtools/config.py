@@ -14,6 +14,9 @@ from traitlets.config import Configurable
 
 #: The environment variable naming who acts (CI service accounts): ``NbtoolsSettings.actor``.
 ACTOR_VARIABLE = "NBTOOLS_ACTOR"
+#: The environment variable naming a kernel's purpose: set for every job run
+#: (:mod:`nbtools.jobs.runner`), read by ``nbtools.data.path`` (docs/governance.md).
+PURPOSE_VARIABLE = "NBTOOLS_PURPOSE"
 
 
 class NbtoolsSettings(Configurable):

@@ -1,12 +1,52 @@
-"""Values JSON has no type for, as nbtools writes them everywhere (REST, ``--json``, webhooks)."""
+"""Values JSON has no type for, as nbtools writes them everywhere (REST, ``--json``, webhooks).
+
+This is the one serialiser of the wire models: the REST handlers and the CLI's ``--json``
+both call ``json.dumps(model, default=json_default)``.
+"""
 
 from __future__ import annotations
 
+from typing import Any
 
-def json_default(value: object) -> str:
-    """``json.dumps``'s ``default``: dates and times in ISO 8601, anything else as its text.
 
-    Duck-typed (``isoformat``) so that callers on the CLI's fast path import no datetime.
+class WireModel:
+    """A dataclass written as one JSON object: its fields, with ``extra`` (the fields other
+    features add, e.g. a run's ``lineage``) merged in when it has one."""
+
+    def to_wire(self) -> dict[str, Any]:
+        values = {name: _wire(getattr(self, name)) for name in _field_names(type(self))}
+        extra = values.pop("extra", None) or {}
+        return {**values, **extra}
+
+
+def _wire(value: object) -> Any:
+    """Nested wire models as dicts too (a run's ``progress``): readers of ``to_wire()`` get
+    plain data all the way down, as JSON would give them."""
+    return value.to_wire() if isinstance(value, WireModel) else value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The dataclass's field names, looked up once per class (lists write thousands)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        from dataclasses import fields  # not at import: the CLI's fast path imports this module
+
+        names = _FIELD_NAMES[cls] = tuple(field.name for field in fields(cls))
+    return names
+
+
+def json_default(value: object) -> Any:
+    """``json.dumps``'s ``default``: wire models as objects, dates and times in ISO 8601,
+    anything else as its text.
+
+    Duck-typed (``to_wire``, ``isoformat``) so that callers on the CLI's fast path import
+    no datetime.
     """
+    to_wire = getattr(value, "to_wire", None)
+    if callable(to_wire):
+        return to_wire()
     isoformat = getattr(value, "isoformat", None)
     return isoformat() if callable(isoformat) else str(value)

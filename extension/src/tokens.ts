@@ -76,8 +76,9 @@ export namespace CommandIDs {
  *
  * Feature plugins add their own section through `addSection`; the panel
  * follows the active notebook so each section can show what belongs to it.
- * Sections are collapsible; only Status is expanded at first, and each
- * section's expanded state is remembered across reloads.
+ * Sections are collapsible; all start collapsed (Status expands by itself
+ * when the server cannot be reached), and each section's expanded state is
+ * remembered across reloads.
  */
 export interface IProductionPanel {
   /**

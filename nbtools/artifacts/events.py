@@ -19,10 +19,10 @@ from sqlalchemy import select
 
 from nbtools.artifacts.names import MAX_BYTES, MAX_PER_RUN, is_valid_name
 from nbtools.artifacts.prune import delete_artifacts
-from nbtools.artifacts.records import ArtifactRecord
 from nbtools.artifacts.stored import runs_artifacts
+from nbtools.artifacts.tables import ArtifactRecord
 from nbtools.jobs import storage
-from nbtools.jobs.models import Run
+from nbtools.jobs.tables import Run
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select
 
 from nbtools.artifacts.loading import cache_dir
-from nbtools.artifacts.records import ArtifactRecord
+from nbtools.artifacts.tables import ArtifactRecord
 from nbtools.jobs import storage
-from nbtools.jobs.models import Run
+from nbtools.jobs.tables import Run
 
 if TYPE_CHECKING:
     from nbtools.project import Project

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from nbtools.artifacts.names import check_name
-from nbtools.artifacts.records import ArtifactRecord
+from nbtools.artifacts.tables import ArtifactRecord
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.jobs.definitions import find_job
-from nbtools.jobs.models import SUCCEEDED, Job, Run
 from nbtools.jobs.runs import get_run
+from nbtools.jobs.tables import SUCCEEDED, Job, Run
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

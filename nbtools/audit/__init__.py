@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from nbtools.audit.records import AuditRecord
+from nbtools.audit.tables import AuditRecord
 from nbtools.config import ACTOR_VARIABLE
 from nbtools.errors import InvalidInputError
 

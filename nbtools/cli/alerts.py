@@ -28,13 +28,12 @@ def alerts() -> None:
 @pass_cli
 def list_(cli_ctx: CliContext, job_id: int | None, status: str, limit: int, as_json: bool) -> None:
     """List alerts, newest first."""
-    from nbtools.metrics.alerts import alert_to_dict, list_alerts
+    from nbtools.metrics import list_alerts
 
-    with cli_ctx.project.store.session() as session:
-        found = list_alerts(
-            session, job_id=job_id, status=None if status == "all" else status, limit=limit
-        )
-        models = [alert_to_dict(alert) for alert in found]
+    found = list_alerts(
+        cli_ctx.project, job_id=job_id, status=None if status == "all" else status, limit=limit
+    )
+    models = [alert.to_wire() for alert in found]
     if as_json:
         print_json(models)
         return
@@ -53,10 +52,10 @@ def list_(cli_ctx: CliContext, job_id: int | None, status: str, limit: int, as_j
 @pass_cli
 def ack(cli_ctx: CliContext, alert_ids: tuple[int, ...], as_json: bool) -> None:
     """Acknowledge alerts ALERT_IDS."""
-    from nbtools.metrics.alerts import acknowledge, alert_to_dict
+    from nbtools.metrics import acknowledge_alerts
 
-    with cli_ctx.project.store.session(write=True) as session:
-        models = [alert_to_dict(a) for a in acknowledge(session, alert_ids, cli_ctx.actor)]
+    found = acknowledge_alerts(cli_ctx.project, alert_ids, cli_ctx.actor)
+    models = [alert.to_wire() for alert in found]
     if as_json:
         print_json(models)
     else:
@@ -85,10 +84,9 @@ def rule_add(cli_ctx: CliContext, job_id: int, text: str, as_json: bool) -> None
       nbtools alerts rule add 3 failed
       nbtools alerts rule add 3 "late 26h"
     """
-    from nbtools.metrics.alerts import add_rule, rule_to_dict
+    from nbtools.metrics import add_rule
 
-    with cli_ctx.project.store.session(write=True) as session:
-        model = rule_to_dict(add_rule(session, job_id, text, cli_ctx.actor))
+    model = add_rule(cli_ctx.project, job_id, text, cli_ctx.actor).to_wire()
     if as_json:
         print_json(model)
     else:
@@ -101,10 +99,9 @@ def rule_add(cli_ctx: CliContext, job_id: int, text: str, as_json: bool) -> None
 @pass_cli
 def rule_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
     """List alert rules, with the last error of rules that could not be evaluated."""
-    from nbtools.metrics.alerts import list_rules, rule_to_dict
+    from nbtools.metrics import list_rules
 
-    with cli_ctx.project.store.session() as session:
-        models = [rule_to_dict(found) for found in list_rules(session, job_id)]
+    models = [found.to_wire() for found in list_rules(cli_ctx.project, job_id)]
     if as_json:
         print_json(models)
         return
@@ -117,11 +114,10 @@ def rule_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
 @pass_cli
 def rule_remove(cli_ctx: CliContext, rule_id: int) -> None:
     """Remove rule RULE_ID (its alerts stay)."""
-    from nbtools.metrics.alerts import remove_rule
+    from nbtools.metrics import remove_rule
 
-    with cli_ctx.project.store.session(write=True) as session:
-        removed = remove_rule(session, rule_id, cli_ctx.actor)
-        click.echo(f"Removed rule {removed.id} of job {removed.job_id}: {removed.text}")
+    removed = remove_rule(cli_ctx.project, rule_id, cli_ctx.actor)
+    click.echo(f"Removed rule {removed.id} of job {removed.job_id}: {removed.text}")
 
 
 @alerts.group()
@@ -151,14 +147,13 @@ def notify_add(
     as_json: bool,
 ) -> None:
     """Notify about job JOB's events (JOB: its id or name) through a webhook or e-mail."""
-    from nbtools.metrics.notify.outbox import add_target, target_to_dict
+    from nbtools.metrics import add_target
 
     if (webhook is None) == (email is None):
         raise click.UsageError("Give exactly one of --webhook URL or --email ADDRESSES.")
     channel, destination = ("webhook", webhook) if webhook is not None else ("email", email)
     wanted = [event.strip() for event in events.split(",") if event.strip()]
-    with cli_ctx.project.store.session(write=True) as session:
-        model = target_to_dict(add_target(session, job_id, channel, str(destination), wanted))
+    model = add_target(cli_ctx.project, job_id, channel, str(destination), wanted).to_wire()
     if as_json:
         print_json(model)
     else:
@@ -174,10 +169,9 @@ def notify_add(
 @pass_cli
 def notify_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
     """List notification targets."""
-    from nbtools.metrics.notify.outbox import list_targets, target_to_dict
+    from nbtools.metrics import list_targets
 
-    with cli_ctx.project.store.session() as session:
-        models = [target_to_dict(target) for target in list_targets(session, job_id)]
+    models = [target.to_wire() for target in list_targets(cli_ctx.project, job_id)]
     if as_json:
         print_json(models)
         return
@@ -193,11 +187,10 @@ def notify_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
 @pass_cli
 def notify_remove(cli_ctx: CliContext, target_id: int) -> None:
     """Remove notification target TARGET_ID (deliveries already queued are still sent)."""
-    from nbtools.metrics.notify.outbox import remove_target
+    from nbtools.metrics import remove_target
 
-    with cli_ctx.project.store.session(write=True) as session:
-        removed = remove_target(session, target_id)
-        click.echo(f"Removed target {removed.id}: {removed.destination}")
+    removed = remove_target(cli_ctx.project, target_id)
+    click.echo(f"Removed target {removed.id}: {removed.destination}")
 
 
 @alerts.command("deliveries")
@@ -218,14 +211,12 @@ def deliveries(
     as_json: bool,
 ) -> None:
     """List notification deliveries (the outbox) with their attempts and last error."""
-    from nbtools.metrics.notify.outbox import list_notifications, notification_to_dict, retry_now
-    from nbtools.store.base import utcnow
+    from nbtools.metrics import list_notifications, retry_notification
 
-    with cli_ctx.project.store.session(write=True) as session:
-        if retry_id is not None:
-            retry_now(session, retry_id, utcnow())
-        found = list_notifications(session, job_id=job_id, status=status, limit=limit)
-        models = [notification_to_dict(notification) for notification in found]
+    if retry_id is not None:
+        retry_notification(cli_ctx.project, retry_id)
+    found = list_notifications(cli_ctx.project, job_id=job_id, status=status, limit=limit)
+    models = [notification.to_wire() for notification in found]
     if as_json:
         print_json(models)
         return

@@ -13,6 +13,7 @@ from nbtools.data.fields import CLASSIFICATIONS
 
 if TYPE_CHECKING:
     from nbtools.data.catalog import Dataset
+    from nbtools.data.usage import UsageReport
 
 
 def declaration_options(function: Any) -> Any:
@@ -248,14 +249,47 @@ def check(cli_ctx: CliContext, notebook: str, purpose: str | None, as_json: bool
                 for u in result.uses
             ],
         )
-        for found in result.undeclared:
-            matched = f" (dataset {found.dataset})" if found.dataset else ""
-            click.echo(
-                f"undeclared data: {found.value!r}{matched} at cell {found.cell}, line {found.line}"
-            )
-        for found in result.unknown:
-            click.echo(f"unknown dataset: {found.value!r} at cell {found.cell}, line {found.line}")
+        for line in result.warnings():
+            click.echo(line)
     result.refuse()
+
+
+def _print_usage(report: UsageReport) -> None:
+    name = report.dataset
+    print_table(
+        f"Runs derived from {name} ({len(report.runs)})",
+        ("run", "job", "mode", "status", "notebook", "version id", "files"),
+        [
+            (
+                r.run_id,
+                r.job_id,
+                r.mode,
+                r.status,
+                r.notebook_path,
+                r.notebook_version_id,
+                "\n".join(r.files.values()),
+            )
+            for r in report.runs
+        ],
+    )
+    print_table(
+        f"Jobs using {name} ({len(report.jobs)})",
+        ("job", "name", "notebook", "purpose", "archived", "evidence"),
+        [
+            (j.job_id, j.name, j.notebook_path, j.purpose, j.archived, ", ".join(j.evidence))
+            for j in report.jobs
+        ],
+    )
+    print_table(
+        f"Packages extracted from notebooks naming {name} ({len(report.packages)})",
+        ("package", "notebook", "version"),
+        [(p.output, p.notebook_path, p.version_number) for p in report.packages],
+    )
+    print_table(
+        f"Notebook versions ({len(report.versions)})",
+        ("version id", "notebook", "number", "evidence"),
+        [(v.version_id, v.notebook_path, v.number, ", ".join(v.evidence)) for v in report.versions],
+    )
 
 
 @data.command("usage")
@@ -266,32 +300,20 @@ def check(cli_ctx: CliContext, notebook: str, purpose: str | None, as_json: bool
 @pass_cli
 def usage(cli_ctx: CliContext, name: str, purge: bool, yes: bool, as_json: bool) -> None:
     """List every run that read or wrote dataset NAME (also after it left the catalog), with
-    its notebook version and the output files that may hold the data; --purge deletes those
-    files (the runs stay in the history) and records it in the audit trail."""
-    from nbtools.data.usage import dataset_usage, purge_outputs
+    its notebook version and the output files that may hold the data, the jobs whose runs used
+    it or whose notebook names it, the packages extracted from a notebook version naming it,
+    and those notebook versions; --purge deletes the runs' output files and artifacts (the
+    runs stay in the history) and records it in the audit trail."""
+    from nbtools.data.usage import dataset_usage, purge_outputs, usage_report
 
-    runs = dataset_usage(cli_ctx.project, name)
     if not purge:
+        report = usage_report(cli_ctx.project, name)
         if as_json:
-            print_json([run.to_dict() for run in runs])
+            print_json(report.to_dict())
             return
-        print_table(
-            f"Runs derived from {name} ({len(runs)})",
-            ("run", "job", "mode", "status", "notebook", "version id", "files"),
-            [
-                (
-                    r.run_id,
-                    r.job_id,
-                    r.mode,
-                    r.status,
-                    r.notebook_path,
-                    r.notebook_version_id,
-                    "\n".join(r.files.values()),
-                )
-                for r in runs
-            ],
-        )
+        _print_usage(report)
         return
+    runs = dataset_usage(cli_ctx.project, name)
     files = sorted({location for run in runs for location in run.files.values()})
     if not yes:
         click.confirm(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,6 +20,9 @@ from nbtools.export.api import ExtractReport, ExtractRequest, Recorder, run_extr
 from nbtools.export.build import ExtractOptions
 from nbtools.lineage.background import PENDING, BackgroundRecorder
 from nbtools.lineage.background import recorder as background_recorder
+
+if TYPE_CHECKING:
+    from nbtools.data.check import DataCheck
 
 LINEAGE_MODES = ("background", "wait", "off")
 
@@ -62,6 +66,12 @@ LINEAGE_MODES = ("background", "wait", "off")
     help="Record the notebook version and environment in the manifest: in a background "
     "process, before returning (wait), or not at all (off).",
 )
+@click.option(
+    "--purpose",
+    help="What the package's data is used for (e.g. churn-model): the notebook's datasets are "
+    "checked against it as a job's are (exit 2 when a use is refused; undeclared data is "
+    "reported).",
+)
 @json_option
 @pass_cli
 def extract(
@@ -75,6 +85,7 @@ def extract(
     venv: bool,
     force: bool,
     lineage: str,
+    purpose: str | None,
     as_json: bool,
 ) -> None:
     """Extract the tagged cells of NOTEBOOK into a tested Python package in OUTPUT.
@@ -86,7 +97,12 @@ def extract(
     kernel environment it came from, when NOTEBOOK is inside the project root (--root). By
     default they are recorded by a background process that fills them into the manifest a
     moment later.
+
+    A notebook inside the project has its data uses checked first, as a job's are: a dataset
+    used outside its allowed purposes (--purpose) refuses the extraction (exit 2, nothing
+    written); undeclared data is reported.
     """
+    data = _check_data(cli_ctx, notebook, purpose)
     request = ExtractRequest(
         notebook_path=notebook,
         out=out,
@@ -104,8 +120,11 @@ def extract(
             print_json(error.to_dict())
         raise
     if as_json:
-        print_json(report.to_dict(with_content=False))
+        model = report.to_dict(with_content=False)
+        print_json({**model, "data": data.to_dict() if data is not None else None})
     else:
+        for line in data.warnings() if data is not None else []:
+            print(f"  {line}", file=sys.stderr)
         if report.diff:
             sys.stdout.write(report.diff)
         _print_report(report)
@@ -113,6 +132,24 @@ def extract(
         _launch(request.lineage)  # only now: the recording does not slow the command down
     if not report.ok:
         raise CheckFailedError(_failure(report))
+
+
+def _check_data(cli_ctx: CliContext, notebook: Path, purpose: str | None) -> DataCheck | None:
+    """The usage rule on the notebook's data (raises when refused); None outside the root or
+    when the notebook names no data (then the catalog is not even opened)."""
+    from nbtools.data.detect import scan
+    from nbtools.notebooks import read_notebook
+
+    project = cli_ctx.project
+    if not project.contains(notebook) or not notebook.is_file():
+        return None
+    found = scan(read_notebook(notebook))
+    if not (found.declared or found.undeclared):
+        return None
+    from nbtools.data.check import enforce_rule
+
+    path = project.relative(notebook)
+    return enforce_rule(project, path, purpose, actor=cli_ctx.actor, during="extract")
 
 
 def _launch(recorder: BackgroundRecorder) -> None:

@@ -20,10 +20,9 @@ class JobType(click.ParamType):
         cli_ctx = ctx.find_object(CliContext) if ctx is not None else None
         if cli_ctx is None:
             self.fail("needs the nbtools command's context to look the job up", param, ctx)
-        from nbtools.jobs.definitions import find_job
+        from nbtools.jobs import find_job
 
-        with cli_ctx.project.store.session() as session:
-            return find_job(session, str(value)).id
+        return find_job(cli_ctx.project, str(value)).id
 
 
 JOB = JobType()

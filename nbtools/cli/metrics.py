@@ -22,10 +22,9 @@ def metrics() -> None:
 @pass_cli
 def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
     """Show the metrics of run RUN_ID, and outputs that could not be read."""
-    from nbtools.metrics.series import run_metrics
+    from nbtools.metrics import run_metrics
 
-    with cli_ctx.project.store.session() as session:
-        report = run_metrics(session, run_id)
+    report = run_metrics(cli_ctx.project, run_id)
     if as_json:
         print_json(report)
         return
@@ -54,10 +53,9 @@ def series(
 ) -> None:
     """Show job JOB's metrics over its runs (JOB: its id or name; the newest page of runs,
     oldest first)."""
-    from nbtools.metrics.series import metric_series
+    from nbtools.metrics import metric_series
 
-    with cli_ctx.project.store.session() as session:
-        page = metric_series(session, job_id, metric=metric, before_run=before_run, limit=limit)
+    page = metric_series(cli_ctx.project, job_id, metric=metric, before_run=before_run, limit=limit)
     if as_json:
         print_json(page)
         return

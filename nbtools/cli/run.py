@@ -119,10 +119,10 @@ def _execute(
 ) -> None:
     """Queue a run with ``queue(claim token)``, execute it here and now, print it; exit 1
     unless it succeeded, 130/143 after SIGINT/SIGTERM (the run is cancelled)."""
+    from nbtools.jobs import run_output, show_run
     from nbtools.jobs.executors.base import RunRequest
     from nbtools.jobs.kernels import KernelSource
     from nbtools.jobs.runner import Interrupt, execute_run
-    from nbtools.jobs.runs import get_run, output_files, run_to_dict
 
     project = cli_ctx.project
     kernels = kernels or KernelSource(prestart=False, quiet=True, wait_for_exit=False)
@@ -135,12 +135,10 @@ def _execute(
             execute_run(project, request, kernels, interrupt=interrupt)
         finally:
             kernels.close()
-        with project.store.session() as session:
-            finished = get_run(session, run_id)
-        files = output_files(finished)
-        if output is not None and "notebook" in files:
-            output.write_bytes(files["notebook"].read_bytes())
-        model = {**run_to_dict(project, finished), **extra}
+        finished = show_run(project, run_id)
+        if output is not None and finished.output_notebook is not None:
+            output.write_bytes(run_output(project, run_id, "notebook").file.read_bytes())
+        model = {**finished.to_wire(), **extra}
         if as_json:
             print_json(model)
         else:

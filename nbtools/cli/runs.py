@@ -122,21 +122,17 @@ def list_(
     as_json: bool,
 ) -> None:
     """List runs, newest first, a page at a time (--limit, --before)."""
-    from nbtools.jobs.reaper import reap_expired
-    from nbtools.jobs.runs import list_runs, run_to_dict
+    from nbtools.jobs import list_runs
 
-    project = cli_ctx.project
-    reap_expired(project.store)
-    with project.store.session() as session:
-        found = list_runs(
-            session,
-            job_id=job_id,
-            notebook_path=notebook,
-            status=status,
-            before=before,
-            limit=limit,
-        )
-        models = [run_to_dict(project, run) for run in found]
+    found = list_runs(
+        cli_ctx.project,
+        job_id=job_id,
+        notebook_path=notebook,
+        status=status,
+        before=before,
+        limit=limit,
+    )
+    models = [run.to_wire() for run in found]
     if as_json:
         print_json(models)
         return
@@ -168,15 +164,9 @@ def list_(
 def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
     """Show one run: status, progress, error, outputs, lineage (notebook version and
     environment, with the commands that show them) and the artifacts it kept."""
-    from nbtools.jobs.reaper import reap_expired
-    from nbtools.jobs.runs import get_run, run_to_dict
-    from nbtools.metrics.series import metric_values
+    from nbtools.jobs import show_run
 
-    project = cli_ctx.project
-    reap_expired(project.store)
-    with project.store.session() as session:
-        model = run_to_dict(project, get_run(session, run_id))
-        model["metrics"] = metric_values(session, run_id)
+    model = show_run(cli_ctx.project, run_id).to_wire()
     print_json(model) if as_json else print_run(model)
 
 
@@ -186,11 +176,9 @@ def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
 @pass_cli
 def cancel(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
     """Cancel a queued run, or stop a running one (its kernel is killed)."""
-    from nbtools.jobs.runs import request_cancel, run_to_dict
+    from nbtools.jobs import cancel_run
 
-    model = run_to_dict(
-        cli_ctx.project, request_cancel(cli_ctx.project.store, run_id, cli_ctx.actor)
-    )
+    model = cancel_run(cli_ctx.project, run_id, actor=cli_ctx.actor).to_wire()
     print_json(model) if as_json else click.echo(
         f"Run {run_id}: "
         + ("cancelled." if model["status"] == "cancelled" else "cancel requested.")
@@ -203,10 +191,9 @@ def cancel(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
 @pass_cli
 def rerun(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
     """Queue a new run with the same notebook and parameters (a scheduler executes it)."""
-    from nbtools.jobs.runs import rerun as rerun_run
-    from nbtools.jobs.runs import run_to_dict
+    from nbtools.jobs import rerun_run
 
-    model = run_to_dict(cli_ctx.project, rerun_run(cli_ctx.project.store, run_id, cli_ctx.actor))
+    model = rerun_run(cli_ctx.project, run_id, actor=cli_ctx.actor).to_wire()
     print_json(model) if as_json else click.echo(f"Queued run {model['id']}.")
 
 
@@ -236,8 +223,9 @@ def prune(
     JobsSettings.keep_runs), by the retention of the datasets they used, and by --older-than /
     --keep. Queued and running runs, and each job's newest succeeded run (except past a
     dataset's retention), are kept; the run rows stay as history. Asks first unless --yes."""
+    from nbtools.durations import age_days
     from nbtools.jobs.config import JobsSettings
-    from nbtools.jobs.retention import age_days, parse_keep_runs, prune_runs
+    from nbtools.jobs.retention import parse_keep_runs, prune_runs
 
     project = cli_ctx.project
     default = cli_ctx.settings(JobsSettings).keep_runs

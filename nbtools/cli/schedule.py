@@ -127,7 +127,7 @@ def add(
     **options: Any,
 ) -> None:
     """Create a job for NOTEBOOK (with --cron, it runs on that schedule)."""
-    from nbtools.jobs.definitions import create_job, job_to_dict
+    from nbtools.jobs import create_job
 
     project = cli_ctx.project
     fields = _fields(options)
@@ -143,7 +143,7 @@ def add(
     job = create_job(
         project, fields, from_text=True, idempotency_key=idempotency_key, actor=cli_ctx.actor
     )
-    model = job_to_dict(job)
+    model = job.to_wire()
     print_json(model) if as_json else print_job(model)
 
 
@@ -164,15 +164,14 @@ def edit(
     **options: Any,
 ) -> None:
     """Change job JOB (its id or name); -p values are merged into its parameters."""
-    from nbtools.jobs.definitions import get_job, job_to_dict, update_job
+    from nbtools.jobs import show_job, update_job
     from nbtools.jobs.submit import checked_parameters
 
     project = cli_ctx.project
     changes = _fields(options)
     if no_cron:
         changes["cron"] = None
-    with project.store.session() as session:
-        job = get_job(session, job_id)
+    job = show_job(project, job_id)
     if unpin and options.get("pin_version") is not None:
         raise InvalidInputError("Give either --pin-version or --unpin, not both.")
     if unpin:
@@ -190,7 +189,7 @@ def edit(
             pinned_version_id=changes.get("pinned_version_id", job.pinned_version_id),
         )
         changes["parameters"] = {**job.parameters, **typed}
-    model = job_to_dict(update_job(project, job_id, changes, cli_ctx.actor))
+    model = update_job(project, job_id, changes, cli_ctx.actor).to_wire()
     print_json(model) if as_json else print_job(model)
 
 
@@ -200,10 +199,9 @@ def edit(
 @pass_cli
 def list_(cli_ctx: CliContext, archived: bool, as_json: bool) -> None:
     """List jobs with their schedule and next run."""
-    from nbtools.jobs.definitions import job_to_dict, list_jobs
+    from nbtools.jobs import list_jobs
 
-    with cli_ctx.project.store.session() as session:
-        models = [job_to_dict(job) for job in list_jobs(session, archived=archived)]
+    models = [job.to_wire() for job in list_jobs(cli_ctx.project, archived=archived)]
     if as_json:
         print_json(models)
         return
@@ -227,9 +225,9 @@ def list_(cli_ctx: CliContext, archived: bool, as_json: bool) -> None:
 
 
 def _set_paused(cli_ctx: CliContext, job_id: int, paused: bool) -> None:
-    from nbtools.jobs.definitions import set_paused
+    from nbtools.jobs import pause_job
 
-    job = set_paused(cli_ctx.project, job_id, paused, cli_ctx.actor)
+    job = pause_job(cli_ctx.project, job_id, paused, cli_ctx.actor)
     click.echo(f"Job {job_id} {'paused' if paused else f'resumed; next run {job.next_run_at}'}.")
 
 
@@ -265,11 +263,10 @@ def remove(cli_ctx: CliContext, job_id: int, yes: bool, purge: bool) -> None:
     --purge is given. Asks for confirmation unless --yes."""
     import sys
 
-    from nbtools.jobs.definitions import delete_job, get_job
+    from nbtools.jobs import delete_job, show_job
 
-    with cli_ctx.project.store.session() as session:
-        job = get_job(session, job_id)
-        what = f"job {job.id} ({job.name!r})"
+    job = show_job(cli_ctx.project, job_id)
+    what = f"job {job.id} ({job.name!r})"
     if not yes:
         if not sys.stdin.isatty():
             raise InvalidInputError(

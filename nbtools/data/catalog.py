@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from nbtools import audit
 from nbtools.data import fields
-from nbtools.data.records import DatasetRecord
 from nbtools.data.schema import Field, SchemaReading, read_schema
+from nbtools.data.tables import DatasetRecord
 from nbtools.data.words import split_words, words_text
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.store.base import utcnow

@@ -4,7 +4,9 @@ that match a catalog entry (:mod:`nbtools.data.detect`), for a given purpose.
 
 :func:`check_notebook` returns what it found (also the *undeclared data*: literal paths read
 directly, matched to a dataset or not) and, with ``enforce``, raises
-:class:`~nbtools.errors.PolicyRefusedError` naming every refused dataset.
+:class:`~nbtools.errors.PolicyRefusedError` naming every refused dataset; :func:`enforce_rule`
+also records the refusal (``policy.refuse``) in the audit trail: what jobs, runs and
+extractions call.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from nbtools import audit
 from nbtools.data.catalog import Dataset, list_datasets
 from nbtools.data.detect import Found, project_location, scan
 from nbtools.data.fields import parse_labels
@@ -61,6 +64,19 @@ class DataCheck:
     def refused(self) -> tuple[DatasetUse, ...]:
         return tuple(use for use in self.uses if use.refused)
 
+    def warnings(self) -> list[str]:
+        """One line per undeclared path read directly and per unknown dataset name."""
+        lines = []
+        for found in self.undeclared:
+            matched = f" (dataset {found.dataset})" if found.dataset else ""
+            where = f"at cell {found.cell}, line {found.line}"
+            lines.append(f"undeclared data: {found.value!r}{matched} {where}")
+        lines += [
+            f"unknown dataset: {found.value!r} at cell {found.cell}, line {found.line}"
+            for found in self.unknown
+        ]
+        return lines
+
     def refuse(self) -> None:
         """Raise :class:`PolicyRefusedError` naming every refused use, if any."""
         if self.refused:
@@ -78,6 +94,7 @@ class DataCheck:
             "uses": [use.to_dict() for use in self.uses],
             "undeclared": [found.to_dict() for found in self.undeclared],
             "unknown": [found.to_dict() for found in self.unknown],
+            "warnings": self.warnings(),
         }
 
 
@@ -123,6 +140,33 @@ def check_notebook(
         notebook_path, purpose, tuple(uses.values()), tuple(undeclared), tuple(unknown)
     )
     if enforce:
+        result.refuse()
+    return result
+
+
+def enforce_rule(
+    project: Project,
+    notebook_path: str,
+    purpose: str | None,
+    *,
+    actor: str | None = None,
+    nb: Notebook | None = None,
+    during: str | None = None,
+) -> DataCheck:
+    """:func:`check_notebook`, whose refusal is recorded as ``policy.refuse`` by ``actor`` (in
+    a transaction of its own: what was refused is not stored) before it is raised. ``during``
+    names the action refused when it is not a job or run (``extract``)."""
+    result = check_notebook(project, notebook_path, purpose, enforce=False, nb=nb)
+    if result.refused:
+        summary: dict[str, Any] = {
+            "purpose": result.purpose,
+            "refused": [use.dataset for use in result.refused],
+        }
+        if during is not None:
+            summary["during"] = during
+        audit.record_now(
+            project.store, actor, "policy.refuse", f"notebook {notebook_path}", summary
+        )
         result.refuse()
     return result
 

@@ -20,14 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from nbtools import audit
-from nbtools.data.check import check_notebook
-from nbtools.data.records import DatasetRecord, RunDatasetRecord
+from nbtools.data.check import enforce_rule
+from nbtools.data.tables import DatasetRecord, RunDatasetRecord
 from nbtools.data.uses import DataUse, runs_uses, save_uses, uses_in_notebook
-from nbtools.errors import PolicyRefusedError
-from nbtools.jobs.models import ENDED_STATES, Run
 from nbtools.jobs.pinned import pinned_notebook
 from nbtools.jobs.runs import output_files
+from nbtools.jobs.tables import ENDED_STATES, Run
 from nbtools.notebooks import parse_notebook
 
 if TYPE_CHECKING:
@@ -80,21 +78,7 @@ def run_requested(event: RunRequested) -> None:
         nb = parse_notebook(event.content, source=event.notebook_path)
     elif event.pinned_version_id is not None:
         nb = pinned_notebook(event.project, event.notebook_path, event.pinned_version_id)
-    try:
-        check_notebook(event.project, event.notebook_path, event.purpose, nb=nb)
-    except PolicyRefusedError as refused:
-        summary = {
-            "purpose": event.purpose,
-            "refused": [use["dataset"] for use in refused.details["refused"]],
-        }
-        audit.record_now(
-            event.project.store,
-            event.actor,
-            "policy.refuse",
-            f"notebook {event.notebook_path}",
-            summary,
-        )
-        raise
+    enforce_rule(event.project, event.notebook_path, event.purpose, actor=event.actor, nb=nb)
 
 
 def runs_expiring(event: RunsExpiring) -> dict[int, str]:

@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nbtools.durations import age_days
 from nbtools.errors import InvalidInputError
-from nbtools.jobs.retention import age_days
 
 if TYPE_CHECKING:
     from nbtools.project import Project

@@ -18,6 +18,7 @@ import os
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from nbtools.config import PURPOSE_VARIABLE
 from nbtools.data.policy import refusal
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from nbtools.data.catalog import Dataset
 
 USE_MIME = "application/vnd.nbtools.data-use+json"
-PURPOSE_ENV = "NBTOOLS_PURPOSE"
 MODES = {"r": "read", "w": "write"}
 
 
@@ -42,7 +42,7 @@ def path(name: str, mode: str = "r") -> str:
 
         raise InvalidInputError(f"mode must be 'r' or 'w', not {mode!r}.", field="mode")
     dataset, url = _lookup(name)
-    purpose = os.environ.get(PURPOSE_ENV) or None
+    purpose = os.environ.get(PURPOSE_VARIABLE) or None
     problem = refusal(name, dataset.spec.classification, dataset.spec.purposes, purpose)
     if problem is not None:
         warnings.warn(problem, DataUseWarning, stacklevel=2)

@@ -1,6 +1,12 @@
-"""Erasure support: every run, output file and notebook version derived from a dataset, and
-purging the run outputs (what a data-protection officer needs for an access or erasure
-request).
+"""Erasure support: every run, output file, job, extracted package and notebook version
+derived from a dataset, and purging the run outputs (what a data-protection officer needs
+for an access or erasure request).
+
+:func:`usage_report` gathers them: the runs that used the dataset through ``nbtools.data``
+(at run time), the jobs of those runs and the active jobs whose notebook names the dataset
+(statically: ``nbtools.data.path("name")`` or a literal path at its location), the packages
+extracted from a notebook version that names it, and the notebook versions those runs ran
+and those packages came from.
 
 A run is *derived from* a dataset when it read or wrote it through ``nbtools.data``
 (``run_datasets``). Its output files (executed notebook, HTML) can hold rows of the data in
@@ -17,10 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from nbtools import audit
-from nbtools.data.records import RunDatasetRecord
-from nbtools.jobs.models import Run
+from nbtools import audit, versioning
+from nbtools.data.check import check_notebook
+from nbtools.data.tables import RunDatasetRecord
+from nbtools.errors import NbtoolsError
+from nbtools.jobs.pinned import pinned_notebook
 from nbtools.jobs.runs import output_files
+from nbtools.jobs.tables import Job, Run
+from nbtools.lineage.extraction import EXTRACTION
+from nbtools.notebooks import Notebook, read_notebook
+from nbtools.versioning.tables import VersionReference
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -73,6 +85,170 @@ def dataset_usage(project: Project, name: str) -> list[RunUsage]:
         )
         for mode, run in rows
     ]
+
+
+@dataclass(frozen=True)
+class JobUsage:
+    """A job whose runs used the dataset (``runs``) or whose notebook names it (``notebook``)."""
+
+    job_id: int
+    name: str
+    notebook_path: str
+    purpose: str | None
+    archived: bool
+    evidence: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id,
+            "name": self.name,
+            "notebook_path": self.notebook_path,
+            "purpose": self.purpose,
+            "archived": self.archived,
+            "evidence": list(self.evidence),
+        }
+
+
+@dataclass(frozen=True)
+class PackageUsage:
+    """A package extracted (``output``: its directory) from a version naming the dataset."""
+
+    output: str
+    notebook_path: str
+    version_id: int
+    version_number: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "output": self.output,
+            "notebook_path": self.notebook_path,
+            "version_id": self.version_id,
+            "version_number": self.version_number,
+        }
+
+
+@dataclass(frozen=True)
+class VersionUsage:
+    """A notebook version a run that used the dataset ran, or a package came from."""
+
+    version_id: int
+    notebook_path: str
+    number: int
+    evidence: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version_id": self.version_id,
+            "notebook_path": self.notebook_path,
+            "number": self.number,
+            "evidence": list(self.evidence),
+        }
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    """Everything derived from dataset ``dataset`` that nbtools knows of."""
+
+    dataset: str
+    runs: list[RunUsage]
+    jobs: list[JobUsage]
+    packages: list[PackageUsage]
+    versions: list[VersionUsage]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "runs": [run.to_dict() for run in self.runs],
+            "jobs": [job.to_dict() for job in self.jobs],
+            "packages": [package.to_dict() for package in self.packages],
+            "versions": [version.to_dict() for version in self.versions],
+        }
+
+
+def _names(project: Project, path: str, nb: Notebook, name: str) -> bool:
+    """Whether the notebook names dataset ``name`` (declared, or a path at its location)."""
+    found = check_notebook(project, path, None, enforce=False, nb=nb)
+    return any(use.dataset == name for use in found.uses) or any(
+        unknown.value == name for unknown in found.unknown
+    )
+
+
+def usage_report(project: Project, name: str) -> UsageReport:
+    """The runs, jobs, packages and notebook versions derived from dataset ``name``."""
+    runs = dataset_usage(project, name)
+    evidence: dict[int, set[str]] = {}
+    with project.store.session() as session:
+        run_jobs = {run.job_id for run in runs if run.job_id is not None}
+        jobs = list(
+            session.scalars(
+                select(Job).where(Job.id.in_(run_jobs) | Job.archived_at.is_(None)).order_by(Job.id)
+            )
+        )
+        extractions = list(
+            session.execute(
+                select(VersionReference.ref, VersionReference.version_id)
+                .where(VersionReference.kind == EXTRACTION)
+                .order_by(VersionReference.ref)
+            ).tuples()
+        )
+    for job in jobs:
+        if job.id in run_jobs:
+            evidence.setdefault(job.id, set()).add("runs")
+        try:
+            nb = (
+                pinned_notebook(project, job.notebook_path, job.pinned_version_id)
+                if job.pinned_version_id is not None
+                else read_notebook(project.resolve(job.notebook_path))
+            )
+        except NbtoolsError:  # the notebook is gone or unreadable: only its runs tell
+            continue
+        if _names(project, job.notebook_path, nb, name):
+            evidence.setdefault(job.id, set()).add("notebook")
+    packages = []
+    for output, version_id in extractions:
+        version = versioning.get(project, version_id)
+        nb = versioning.version_notebook(project, version)
+        if _names(project, version.path, nb, name):
+            packages.append(PackageUsage(output, version.path, version.id, version.number))
+    return UsageReport(
+        name,
+        runs,
+        [
+            JobUsage(
+                job.id,
+                job.name,
+                job.notebook_path,
+                job.purpose,
+                job.archived_at is not None,
+                tuple(sorted(evidence[job.id])),
+            )
+            for job in jobs
+            if job.id in evidence
+        ],
+        packages,
+        _versions(project, runs, packages),
+    )
+
+
+def _versions(
+    project: Project, runs: list[RunUsage], packages: list[PackageUsage]
+) -> list[VersionUsage]:
+    evidence: dict[int, list[str]] = {}
+    for run in runs:
+        if run.notebook_version_id is not None:
+            evidence.setdefault(run.notebook_version_id, []).append(f"run {run.run_id}")
+    for package in packages:
+        evidence.setdefault(package.version_id, []).append(f"package {package.output}")
+    found = []
+    for version_id in sorted(evidence):
+        try:
+            version = versioning.get(project, version_id)
+        except NbtoolsError:  # collected by version gc since
+            continue
+        found.append(
+            VersionUsage(version.id, version.path, version.number, tuple(evidence[version_id]))
+        )
+    return found
 
 
 def purge_outputs(project: Project, name: str, actor: str | None = None) -> list[str]:

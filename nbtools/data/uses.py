@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nbtools.data.notebook import MODES, USE_MIME
-from nbtools.data.records import RunDatasetRecord
+from nbtools.data.tables import RunDatasetRecord
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from nbtools.envsnap.kernels import (
     kernel_environment,
 )
 from nbtools.envsnap.model import SHORT_ID, Snapshot, distributions_from
-from nbtools.envsnap.records import EnvSnapshotRecord
+from nbtools.envsnap.tables import EnvSnapshotRecord
 from nbtools.errors import InvalidInputError, NbtoolsError, NotFoundError
 from nbtools.project import Project
 

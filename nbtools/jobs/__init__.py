@@ -1,1 +1,230 @@
-"""Production jobs: parametrized notebook runs, cron schedules, run history, executors."""
+"""Production jobs: parametrized notebook runs, cron schedules, run history, executors.
+
+The API the REST handlers and the CLI call (each function opens its own transaction and
+returns wire models, written as JSON by :func:`nbtools.jsonvalues.json_default`)::
+
+    from nbtools import jobs
+    jobs.create_job(project, {"name": "daily", "notebook_path": "nb.ipynb", "cron": "0 6 * * *"})
+    jobs.list_jobs(project); jobs.show_job(project, 3)  # JobSpec
+    jobs.update_job(project, 3, {"retries": 2}); jobs.pause_job(project, 3, True)
+    jobs.delete_job(project, 3)
+    jobs.list_runs(project, job_id=3, limit=100)        # [RunSummary], newest first
+    jobs.show_run(project, 42)                           # RunDetail (with its metrics)
+    jobs.run_notebook(project, "nb.ipynb", {"n": 3})     # RunSummary of the queued run
+    jobs.run_job(project, 3, {"n": 4}); jobs.cancel_run(project, 42); jobs.rerun_run(project, 42)
+    jobs.summarize_runs(project, runs)                   # models of Run rows from elsewhere
+    jobs.run_output(project, 42, "html")                 # RunOutput: the stored file
+
+Features above ``jobs`` follow it through run events (:mod:`nbtools.jobs.events`). Worker
+processes import this package too: it imports only what every run needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from nbtools.jobs import reaper, runs
+from nbtools.jobs.outputs import RunOutput, copy_output_notebook, run_output
+from nbtools.jobs.views import JobSpec, RunDetail, RunSummary, run_detail, run_summaries
+
+if TYPE_CHECKING:
+    from nbtools.jobs.tables import Run
+    from nbtools.project import Project
+
+__all__ = [
+    "JobSpec",
+    "RunDetail",
+    "RunOutput",
+    "RunSummary",
+    "cancel_run",
+    "copy_output_notebook",
+    "create_job",
+    "delete_job",
+    "find_job",
+    "list_jobs",
+    "list_runs",
+    "pause_job",
+    "rerun_run",
+    "run_job",
+    "run_notebook",
+    "run_output",
+    "show_job",
+    "show_run",
+    "summarize_runs",
+    "update_job",
+]
+
+
+def list_jobs(
+    project: Project, notebook_path: str | None = None, *, archived: bool = False
+) -> list[JobSpec]:
+    """Jobs (or ``notebook_path``'s) by id; archived ones only with ``archived``."""
+    from nbtools.jobs import definitions
+
+    with project.store.session() as session:
+        found = definitions.list_jobs(session, notebook_path, archived=archived)
+        return [JobSpec.of(job) for job in found]
+
+
+def find_job(project: Project, ref: str) -> JobSpec:
+    """The job ``ref`` names: its id or its name."""
+    from nbtools.jobs import definitions
+
+    with project.store.session() as session:
+        return JobSpec.of(definitions.find_job(session, ref))
+
+
+def show_job(project: Project, job_id: int) -> JobSpec:
+    from nbtools.jobs import definitions
+
+    with project.store.session() as session:
+        return JobSpec.of(definitions.get_job(session, job_id))
+
+
+def create_job(
+    project: Project,
+    fields: dict[str, Any],
+    *,
+    from_text: bool = False,
+    idempotency_key: str | None = None,
+    actor: str | None = None,
+) -> JobSpec:
+    """Store a new job created by ``actor``; nothing is stored if any field is invalid
+    (``from_text``: parameter values are text to convert, as the command line gives them; a
+    second job with the same ``idempotency_key`` is refused)."""
+    from nbtools.jobs import definitions
+
+    job = definitions.create_job(
+        project, fields, from_text=from_text, idempotency_key=idempotency_key, actor=actor
+    )
+    return JobSpec.of(job)
+
+
+def update_job(
+    project: Project, job_id: int, changes: dict[str, Any], actor: str | None = None
+) -> JobSpec:
+    """Edit a job with typed values; ``parameters``, if given, replace the stored ones
+    (audited as ``job.edit`` by ``actor``)."""
+    from nbtools.jobs import definitions
+
+    return JobSpec.of(definitions.update_job(project, job_id, changes, actor))
+
+
+def pause_job(project: Project, job_id: int, paused: bool, actor: str | None = None) -> JobSpec:
+    """Pause a job (no new scheduled runs) or resume it from the next due time (audited as
+    ``job.pause`` or ``job.resume`` by ``actor``)."""
+    from nbtools.jobs import definitions
+
+    return JobSpec.of(definitions.set_paused(project, job_id, paused, actor))
+
+
+def delete_job(
+    project: Project, job_id: int, *, purge: bool = False, actor: str | None = None
+) -> None:
+    """Archive a job (hidden, never run again, its history readable); ``purge`` deletes it
+    (audited as ``job.archive`` or ``job.delete`` by ``actor``)."""
+    from nbtools.jobs import definitions
+
+    definitions.delete_job(project, job_id, purge=purge, actor=actor)
+
+
+def list_runs(
+    project: Project,
+    *,
+    job_id: int | None = None,
+    notebook_path: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    before: int | None = None,
+) -> list[RunSummary]:
+    """A page of runs, newest first (see :func:`nbtools.jobs.runs.list_runs`), lost runs
+    ended first (:func:`~nbtools.jobs.reaper.reap_expired`): a fixed number of queries
+    whatever the page's size."""
+    reaper.reap_expired(project.store)
+    with project.store.session() as session:
+        found = runs.list_runs(
+            session,
+            job_id=job_id,
+            notebook_path=notebook_path,
+            status=status,
+            limit=limit,
+            before=before,
+        )
+        return run_summaries(project, session, found)
+
+
+def show_run(project: Project, run_id: int) -> RunDetail:
+    """One run with its metrics (a lost run ended first, as :func:`list_runs` does)."""
+    reaper.reap_expired(project.store)
+    with project.store.session() as session:
+        return run_detail(project, session, runs.get_run(session, run_id))
+
+
+def summarize_runs(project: Project, found: Sequence[Run]) -> list[RunSummary]:
+    """The models of runs another call returned (they are read as they were then)."""
+    with project.store.session() as session:
+        return run_summaries(project, session, found)
+
+
+def run_notebook(
+    project: Project,
+    notebook_path: str,
+    parameters: dict[str, Any],
+    *,
+    kernel_name: str | None = None,
+    timeout_seconds: int | None = None,
+    cell_timeout_seconds: int | None = None,
+    output_html: bool = False,
+    idempotency_key: str | None = None,
+    actor: str | None = None,
+) -> RunSummary:
+    """Queue one run of a notebook, started by ``actor`` (a scheduler executes it; a repeated
+    ``idempotency_key`` is refused, see :mod:`nbtools.jobs.idempotency`)."""
+    from nbtools.jobs import submit  # not at import: a worker's start-up does not need it
+
+    run = submit.queue_run(
+        project,
+        notebook_path,
+        parameters,
+        kernel_name=kernel_name,
+        timeout_seconds=timeout_seconds,
+        cell_timeout_seconds=cell_timeout_seconds,
+        output_html=output_html,
+        idempotency_key=idempotency_key,
+        actor=actor,
+    )
+    return summarize_runs(project, [run])[0]
+
+
+def run_job(
+    project: Project,
+    job_id: int,
+    parameters: dict[str, Any],
+    *,
+    idempotency_key: str | None = None,
+    actor: str | None = None,
+) -> RunSummary:
+    """Queue a run of job ``job_id`` now, started by ``actor``, ``parameters`` overriding
+    the job's."""
+    from nbtools.jobs import definitions, submit
+
+    with project.store.session() as session:
+        job = definitions.get_job(session, job_id)
+    values = {**job.parameters, **parameters}
+    run = submit.queue_run(
+        project, job.notebook_path, values, job=job, idempotency_key=idempotency_key, actor=actor
+    )
+    return summarize_runs(project, [run])[0]
+
+
+def cancel_run(project: Project, run_id: int, *, actor: str | None = None) -> RunSummary:
+    """Cancel a queued run now, or ask the executor of a running run to stop it (audited as
+    ``run.cancel`` by ``actor``)."""
+    return summarize_runs(project, [runs.request_cancel(project.store, run_id, actor)])[0]
+
+
+def rerun_run(project: Project, run_id: int, *, actor: str | None = None) -> RunSummary:
+    """Queue a new run of the same notebook with the same parameters (and pinned version),
+    started by ``actor``."""
+    return summarize_runs(project, [runs.rerun(project.store, run_id, actor=actor)])[0]

@@ -14,11 +14,11 @@ from nbtools.jobs import events
 from nbtools.jobs.errors import InvalidParameterError
 from nbtools.jobs.idempotency import check_key, created_once
 from nbtools.jobs.missed import MAX_CATCH_UP
-from nbtools.jobs.models import MISSED_POLICIES, MISSED_RUN_ONCE, Job
 from nbtools.jobs.pinned import check_pin
 from nbtools.jobs.retention import parse_keep_runs
 from nbtools.jobs.schedules import check_cron, check_timezone, next_times
 from nbtools.jobs.submit import check_active, check_timeout, checked_parameters
+from nbtools.jobs.tables import MISSED_POLICIES, MISSED_RUN_ONCE, Job
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
@@ -153,13 +153,15 @@ def _unique_name(session: Session, name: str | None, notebook_path: str, job_id:
 
 def _check_use(project: Project, fields: dict[str, Any], actor: str | None) -> None:
     """Let run-event subscribers refuse the job (the data usage rule), before any write
-    transaction: a refusal is audited in a transaction of its own."""
+    transaction: a refusal is audited in a transaction of its own. The fields the subscribers
+    read are checked first (an edit's changes are not checked yet)."""
+    _check_types(fields)
     events.run_requested(
         events.RunRequested(
             project,
             fields["notebook_path"],
             fields.get("purpose") or None,
-            pinned_version_id=fields.get("pinned_version_id"),
+            pinned_version_id=check_pin(fields.get("pinned_version_id")),
             actor=actor,
         )
     )
@@ -320,7 +322,7 @@ def delete_job(
 
     With ``purge`` the job is deleted: its past runs stay in the history (without a job),
     with their metrics; the database deletes its alert rules, alerts, notification targets
-    and outbox (foreign keys ON DELETE CASCADE, see :mod:`nbtools.metrics.models`).
+    and outbox (foreign keys ON DELETE CASCADE, see :mod:`nbtools.metrics.tables`).
 
     Audited as ``job.archive`` or ``job.delete`` by ``actor``."""
     with project.store.session(write=True) as session:
@@ -331,21 +333,3 @@ def delete_job(
             check_active(job)
             job.archived_at, job.paused, job.next_run_at = utcnow(), True, None
     events.job_deleted(events.JobDeleted(project, job_id, actor, purge))
-
-
-def job_to_dict(job: Job) -> dict[str, Any]:
-    """The wire model of a job (REST and ``--json``)."""
-    model = {name: getattr(job, name) for name in JOB_FIELDS}
-    from nbtools.jobs.schedules import describe
-
-    return {
-        "id": job.id,
-        **model,
-        "schedule_description": describe(job.cron) if job.cron else None,
-        "idempotency_key": job.idempotency_key,
-        "next_run_at": job.next_run_at,
-        "created_by": job.created_by,
-        "archived_at": job.archived_at,
-        "created_at": job.created_at,
-        "updated_at": job.updated_at,
-    }

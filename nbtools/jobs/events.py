@@ -13,8 +13,9 @@ function               when, and what it gets                      what it retur
 ``run_finishing``      a run is about to end, before the write     a callback run inside the
                        transaction (:class:`RunFinishing`: read    transaction that ends the
                        files here)                                 run (:class:`RunFinished`)
-``runs_described``     a page of runs becomes wire models          run id → extra fields
-                       (:class:`RunsDescribed`: one call a page)
+``runs_described``     a page of runs (or one run's detail)        run id → extra fields
+                       becomes wire models (:class:`RunsDescribed`:
+                       one call a page)
 ``jobs_checked``       a scheduler's periodic check                ids of alerts raised
                        (:class:`JobsChecked`, in its transaction)
 ``job_saved``          a job was created, changed, paused or       nothing
@@ -55,7 +56,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from nbtools.jobs.models import Run
+    from nbtools.jobs.tables import Run
     from nbtools.project import Project
     from nbtools.store.database import Store
 
@@ -115,6 +116,8 @@ class RunsDescribed:
     project: Project
     session: Session
     runs: Sequence[Run]
+    #: True for one run shown alone: subscribers add the fields only a detail shows.
+    detail: bool = False
 
 
 @dataclass(frozen=True)

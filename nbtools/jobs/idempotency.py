@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from nbtools.errors import ConflictError, InvalidInputError
-from nbtools.jobs.models import Job, Run
+from nbtools.jobs.tables import Job, Run
 
 if TYPE_CHECKING:
     from nbtools.store.database import Store

@@ -74,6 +74,21 @@ class Kernel:
     artifacts_dir: Path
     ready: bool = False
 
+    def set_variable(self, name: str, value: str | None) -> None:
+        """Set (``None``: unset) an environment variable inside the kernel before it runs a
+        notebook, silently: a kernel started before its run was known has the environment of
+        its start. Only Python kernels (by their spec's language) are told."""
+        spec = self.km.kernel_spec
+        if spec is None or spec.language.lower() != "python":
+            return
+        environ = "__import__('os').environ"
+        code = (
+            f"{environ}[{name!r}] = {value!r}"
+            if value is not None
+            else (f"{environ}.pop({name!r}, None)")
+        )
+        _run(self.kc.execute_interactive, code, silent=True, store_history=False)
+
 
 def _kill_group_later(group: int, delay: float) -> None:
     """SIGKILL process group ``group`` after ``delay`` seconds, from a detached shell."""

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from nbtools.jobs.models import QUEUED, RUNNING, Job, Run
+from nbtools.jobs.tables import QUEUED, RUNNING, Job, Run
 
 if TYPE_CHECKING:
     from nbtools.store.database import Store

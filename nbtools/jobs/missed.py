@@ -19,9 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from nbtools.jobs.models import MISSED_CATCH_UP, MISSED_RUN_ONCE, MISSED_SKIP
 from nbtools.jobs.occurrences import next_time
 from nbtools.jobs.schedules import check_timezone, previous_times
+from nbtools.jobs.tables import MISSED_CATCH_UP, MISSED_RUN_ONCE, MISSED_SKIP
 
 #: Dropped due times are counted up to this many; a longer downtime records the range only.
 COUNT_LIMIT = 1000

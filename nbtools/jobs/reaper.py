@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from nbtools.jobs import runs
-from nbtools.jobs.models import CANCELLED, FAILED, RUNNING, Run
+from nbtools.jobs.tables import CANCELLED, FAILED, RUNNING, Run
 
 if TYPE_CHECKING:
     from nbtools.store.database import Store

@@ -35,7 +35,6 @@ prune each run exactly once and neither fails.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -44,33 +43,19 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import func, select, update
 
+from nbtools.durations import AGE, age_days
 from nbtools.errors import InvalidInputError
 from nbtools.jobs import events
-from nbtools.jobs.models import ENDED_STATES, SUCCEEDED, Job, Run
 from nbtools.jobs.runs import run_dir
 from nbtools.jobs.storage import remove_tree
+from nbtools.jobs.tables import ENDED_STATES, SUCCEEDED, Job, Run
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
     from nbtools.project import Project
 
-_AGE = re.compile(r"([1-9][0-9]{0,5})([dwy])\Z")
-_AGE_DAYS = {"d": 1, "w": 7, "y": 365}
 #: The most runs ``keep`` may name (and the longest count a ``keep_runs`` may hold).
 MAX_KEEP = 1_000_000
-
-
-def age_days(value: str, field: str) -> int:
-    """The days an age such as ``90d``, ``12w`` or ``1y`` (a year counts 365 days) stands for;
-    anything else is an :class:`InvalidInputError` naming ``field``."""
-    match = _AGE.match(value) if isinstance(value, str) else None
-    if match is None:
-        raise InvalidInputError(
-            f"{field[:1].upper()}{field[1:]} {value!r:.40} is not valid: a number of days, "
-            "weeks or years such as 30d, 12w or 1y.",
-            field=field,
-        )
-    return int(match.group(1)) * _AGE_DAYS[match.group(2)]
 
 
 def parse_keep_runs(value: object, field: str = "keep_runs") -> str | None:
@@ -86,7 +71,7 @@ def parse_keep_runs(value: object, field: str = "keep_runs") -> str | None:
                 f"{field} must keep 1 to {MAX_KEEP} runs, got {value}.", field=field
             )
         return str(value)
-    if not isinstance(value, str) or not _AGE.match(value):
+    if not isinstance(value, str) or not AGE.match(value):
         raise InvalidInputError(
             f"{field} must be a number of runs (10) or an age (30d, 12w, 1y), not {value!r:.40}.",
             field=field,

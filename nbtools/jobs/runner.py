@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from nbtools.config import PURPOSE_VARIABLE
 from nbtools.errors import NbtoolsError, NotFoundError
 from nbtools.jobs import events, runs, storage
 from nbtools.jobs.errors import InvalidParameterError, RunNotRecordedError
@@ -30,8 +31,8 @@ from nbtools.jobs.events import RunStarted, RunStartedInBackground
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.kernels import DEFAULT_KERNEL, Kernel, KernelSource, kill_kernel_tree
 from nbtools.jobs.leases import LEASE_SECONDS
-from nbtools.jobs.models import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
 from nbtools.jobs.parameters import declared_parameters, parameters_cell_index, resolve_values
+from nbtools.jobs.tables import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
 from nbtools.notebooks import content_hash, kernel_name, parse_notebook
 
 if TYPE_CHECKING:
@@ -477,6 +478,7 @@ def _execute(
         )
         lineage = RunStartedInBackground(prepared.start)
         kernel = kernels.take(prepared.kernel_name, prepared.cwd, attach=watchdog.attach)
+        kernel.set_variable(PURPOSE_VARIABLE, run.purpose)
         watchdog.executing()
         _papermill(prepared, output, kernel, progress, run.cell_timeout_seconds)
         error: BaseException | None = None

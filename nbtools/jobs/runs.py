@@ -7,20 +7,20 @@ reaped run is retried exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from nbtools.audit import current_actor
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs import events
 from nbtools.jobs.leases import LEASE_SECONDS, lease_free
-from nbtools.jobs.models import (
+from nbtools.jobs.storage import StoredFile, exists, join
+from nbtools.jobs.tables import (
     CANCELLED,
     ENDED_STATES,
     FAILED,
@@ -33,7 +33,6 @@ from nbtools.jobs.models import (
     Job,
     Run,
 )
-from nbtools.jobs.storage import StoredFile, exists, join
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
@@ -347,69 +346,3 @@ def rerun(store: Store, run_id: int, actor: str | None = None) -> Run:
         events.RunQueued(store, run.id, actor, "rerun", run.notebook_path, run.job_id)
     )
     return run
-
-
-def run_to_dict(project: Project, run: Run) -> dict[str, Any]:
-    """The wire model of a run (REST and ``--json``)."""
-    return run_models(project, [run], object_session(run))[0]
-
-
-def run_models(
-    project: Project, runs: Sequence[Run], session: Session | None = None
-) -> list[dict[str, Any]]:
-    """The wire models of a page of runs, with a fixed number of queries whatever its size
-    (subscribers to ``runs_described`` add their fields, e.g. ``lineage``, once a page)."""
-    if session is None:
-        with project.store.session() as session:
-            return run_models(project, runs, session)
-    extra = events.runs_described(events.RunsDescribed(project, session, runs))
-    return [{**_model(run), **extra[run.id]} for run in runs]
-
-
-def _model(run: Run) -> dict[str, Any]:
-    end = run.finished_at or (utcnow() if run.status == RUNNING else None)
-    duration = (end - run.started_at).total_seconds() if end and run.started_at else None
-    files = output_files(run)
-    return {
-        "id": run.id,
-        "job_id": run.job_id,
-        "trigger": run.trigger,
-        "created_by": run.created_by,
-        "notebook_path": run.notebook_path,
-        "parameters": run.parameters,
-        "status": run.status,
-        "attempt": run.attempt,
-        "retry_of": run.retry_of,
-        "scheduled_for": run.scheduled_for,
-        "created_at": run.created_at,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-        "heartbeat_at": run.heartbeat_at,
-        "worker": run.worker,
-        "lease_expires_at": run.lease_expires_at,
-        "not_before": run.not_before,
-        "timeout_seconds": run.timeout_seconds,
-        "cell_timeout_seconds": run.cell_timeout_seconds,
-        "duration_seconds": None if duration is None else round(duration, 3),
-        "cancel_requested": run.cancel_requested,
-        "progress": {
-            "cells_total": run.cells_total,
-            "cells_done": run.cells_done,
-            "current_cell": run.current_cell,
-        },
-        "idempotency_key": run.idempotency_key,
-        "skipped": None
-        if run.status != SKIPPED
-        else {"until": run.skipped_until, "count": run.skipped_count, "reason": run.skip_reason},
-        "error": None
-        if run.error_name is None
-        else {"name": run.error_name, "message": run.error_message, "cell": run.error_cell},
-        "notebook_sha256": run.notebook_sha256,
-        "notebook_version_id": run.notebook_version_id,
-        "env_snapshot_id": run.env_snapshot_id,
-        "pinned_version_id": run.pinned_version_id,
-        "reproduce_of": run.reproduce_of,
-        "output_notebook": str(files["notebook"]) if "notebook" in files else None,
-        "output_html": str(files["html"]) if "html" in files else None,
-        "pruned_at": run.pruned_at,
-    }

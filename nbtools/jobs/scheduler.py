@@ -21,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from nbtools.errors import NbtoolsError
 from nbtools.jobs import events, leases, missed, reaper, runs
 from nbtools.jobs.executors.base import Executor, RunRequest
-from nbtools.jobs.models import SKIPPED, Job
 from nbtools.jobs.schedules import next_times
+from nbtools.jobs.tables import SKIPPED, Job
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:

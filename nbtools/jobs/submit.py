@@ -10,14 +10,14 @@ from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs import events
 from nbtools.jobs.idempotency import check_key, created_once
 from nbtools.jobs.leases import LEASE_SECONDS
-from nbtools.jobs.models import Run
 from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.jobs.runs import new_run
+from nbtools.jobs.tables import Run
 from nbtools.notebooks import read_notebook
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
-    from nbtools.jobs.models import Job
+    from nbtools.jobs.tables import Job
     from nbtools.project import Project
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nbtools import audit
-from nbtools.jobs.models import Job
+from nbtools.jobs.tables import Job
 
 if TYPE_CHECKING:
     from nbtools.jobs.events import JobDeleted, JobSaved, RunCancelled, RunQueued, RunsPruned

@@ -23,7 +23,7 @@ from nbtools.envsnap import snapshot_kernel
 from nbtools.errors import NbtoolsError
 from nbtools.lineage.runs import runs_lineage
 from nbtools.versioning import commit, pin
-from nbtools.versioning.models import VersionReference
+from nbtools.versioning.tables import VersionReference
 
 if TYPE_CHECKING:
     from nbtools.jobs.events import JobDeleted, JobSaved, RunsDescribed, RunsPruned, RunStarted

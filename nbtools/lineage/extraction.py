@@ -52,7 +52,7 @@ def _pin_extraction(project: Project, version_id: int, ref: str) -> None:
     from sqlalchemy import delete
 
     from nbtools.versioning import pin
-    from nbtools.versioning.models import VersionReference
+    from nbtools.versioning.tables import VersionReference
 
     pin(project, version_id, EXTRACTION, ref)
     with project.store.session(write=True) as session:

@@ -14,13 +14,13 @@ from sqlalchemy import select
 from nbtools.errors import NotFoundError
 
 if TYPE_CHECKING:
-    from nbtools.jobs.models import Run
+    from nbtools.jobs.tables import Run
     from nbtools.project import Project
 
 
 def last_successful_run(project: Project, notebook_path: str) -> Run:
     """The newest succeeded run of ``notebook_path`` with an environment snapshot."""
-    from nbtools.jobs.models import SUCCEEDED, Run
+    from nbtools.jobs.tables import SUCCEEDED, Run
 
     with project.store.session() as session:
         run = session.scalars(
@@ -46,7 +46,7 @@ def production_environment(project: Project, notebook_path: str) -> dict[str, An
     """``{"run": <run model>, "snapshot": <snapshot summary>}`` of the last good run; both
     ``None`` while there is none (a notebook not run yet is a normal state, not an error)."""
     from nbtools.envsnap import get_snapshot
-    from nbtools.jobs.runs import run_to_dict
+    from nbtools.jobs import summarize_runs
 
     try:
         run = last_successful_run(project, notebook_path)
@@ -54,4 +54,5 @@ def production_environment(project: Project, notebook_path: str) -> dict[str, An
         return {"run": None, "snapshot": None}
     assert run.env_snapshot_id is not None
     snapshot = get_snapshot(project, run.env_snapshot_id)
-    return {"run": run_to_dict(project, run), "snapshot": snapshot.summary()}
+    [summary] = summarize_runs(project, [run])
+    return {"run": summary, "snapshot": snapshot.summary()}

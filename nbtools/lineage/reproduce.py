@@ -16,7 +16,7 @@ from nbtools.errors import ConflictError, NbtoolsError, NotFoundError
 
 if TYPE_CHECKING:
     from nbtools.envsnap.diff import SnapshotDiff
-    from nbtools.jobs.models import Run
+    from nbtools.jobs.tables import Run
     from nbtools.project import Project
     from nbtools.versioning import Version
 

@@ -18,42 +18,40 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from nbtools.envsnap.model import SHORT_ID
-from nbtools.envsnap.records import EnvSnapshotRecord
-from nbtools.jobs.models import Run
-from nbtools.store.models import NotebookRecord
-from nbtools.versioning.models import VersionRecord
+from nbtools.envsnap.tables import EnvSnapshotRecord
+from nbtools.jobs.tables import Run
+from nbtools.store.tables import NotebookRecord
+from nbtools.versioning.tables import VersionRecord
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-#: What the store says about a run's lineage ids: version number, notebook path, whether the
-#: snapshot is stored, its Python version.
-Stored = tuple[int | None, str | None, bool, str | None]
-NOTHING_STORED: Stored = (None, None, False, None)
+#: What the store has of a version id: its number and notebook path.
+VersionFound = tuple[int, str]
 
 
-def _stored(session: Session, runs: Sequence[Run]) -> dict[int, Stored]:
-    """Run id → what is stored of its lineage, for the runs that have any, in one query."""
-    ids = [r.id for r in runs if r.notebook_version_id is not None or r.env_snapshot_id is not None]
+def _versions(session: Session, runs: Sequence[Run]) -> dict[int, VersionFound]:
+    """Version id → (number, path) of the versions the runs executed that are stored."""
+    ids = {run.notebook_version_id for run in runs} - {None}
     if not ids:
         return {}
     query = (
-        select(
-            Run.id,
-            VersionRecord.number,
-            NotebookRecord.path,
-            EnvSnapshotRecord.id.is_not(None),
-            EnvSnapshotRecord.python_version,
-        )
-        .outerjoin(VersionRecord, VersionRecord.id == Run.notebook_version_id)
-        .outerjoin(NotebookRecord, NotebookRecord.id == VersionRecord.notebook_id)
-        .outerjoin(EnvSnapshotRecord, EnvSnapshotRecord.id == Run.env_snapshot_id)
-        .where(Run.id.in_(ids))
+        select(VersionRecord.id, VersionRecord.number, NotebookRecord.path)
+        .join(NotebookRecord, NotebookRecord.id == VersionRecord.notebook_id)
+        .where(VersionRecord.id.in_(ids))
     )
-    return {
-        run_id: (number, path, bool(stored), python)
-        for run_id, number, path, stored, python in session.execute(query)
-    }
+    return {version_id: (number, path) for version_id, number, path in session.execute(query)}
+
+
+def _snapshots(session: Session, runs: Sequence[Run]) -> dict[str, str | None]:
+    """Snapshot id → Python version of the runs' environments that are stored."""
+    ids = {run.env_snapshot_id for run in runs} - {None}
+    if not ids:
+        return {}
+    query = select(EnvSnapshotRecord.id, EnvSnapshotRecord.python_version).where(
+        EnvSnapshotRecord.id.in_(ids)
+    )
+    return dict(session.execute(query).tuples().all())
 
 
 def _version(run: Run, number: int | None, path: str | None) -> dict[str, Any] | None:
@@ -97,12 +95,14 @@ def summary(version: dict[str, Any] | None, environment: dict[str, Any] | None) 
 
 
 def runs_lineage(session: Session, runs: Sequence[Run]) -> dict[int, dict[str, Any]]:
-    """Run id → the lineage model of each of ``runs`` (see the module docstring), with one
-    query whatever the number of runs."""
-    found = _stored(session, runs)
+    """Run id → the lineage model of each of ``runs`` (see the module docstring): at most
+    two queries (versions, snapshots) whatever the number of runs."""
+    versions, snapshots = _versions(session, runs), _snapshots(session, runs)
     models = {}
     for run in runs:
-        number, path, stored, python = found.get(run.id, NOTHING_STORED)
+        number, path = versions.get(run.notebook_version_id or 0, (None, None))
+        stored = run.env_snapshot_id in snapshots
+        python = snapshots.get(run.env_snapshot_id or "")
         version, environment = _version(run, number, path), _environment(run, stored, python)
         models[run.id] = {
             "summary": summary(version, environment),

@@ -1,5 +1,170 @@
 """Monitoring: metrics recorded by notebooks, rules over them, alerts and notifications.
 
 Kept light: ``nbtools.record`` imports only :mod:`nbtools.metrics.record` and
-:mod:`nbtools.metrics.values`, which use the standard library alone.
+:mod:`nbtools.metrics.values`, which use the standard library alone; the functions below
+import the store only when called.
+
+The API the REST handlers and the CLI call (each function opens its own transaction and
+returns wire models from :mod:`.views`, written as JSON by
+:func:`nbtools.jsonvalues.json_default`)::
+
+    from nbtools import metrics
+    metrics.add_rule(project, job_id, "accuracy < 0.9")       # AlertRuleView
+    metrics.list_alerts(project, job_id=3, status="open")      # [AlertView], newest first
+    metrics.acknowledge_alerts(project, [7, 8], "ana")         # [AlertView]
+    metrics.add_target(project, 3, "webhook", url, ["failure"])  # TargetView
+    metrics.list_notifications(project, status="failed")       # [NotificationView]
+
+Monitoring follows runs through run events (:mod:`.events`).
 """
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nbtools.metrics.views import AlertRuleView, AlertView, NotificationView, TargetView
+    from nbtools.project import Project
+
+
+def add_rule(project: Project, job_id: int, text: str, actor: str | None = None) -> AlertRuleView:
+    """Parse ``text`` and store it as a rule of job ``job_id`` (its canonical text);
+    audited as ``rule.add`` by ``actor``."""
+    from nbtools.metrics import alerts
+    from nbtools.metrics.views import AlertRuleView
+
+    with project.store.session(write=True) as session:
+        return AlertRuleView.of(alerts.add_rule(session, job_id, text, actor))
+
+
+def list_rules(project: Project, job_id: int | None = None) -> list[AlertRuleView]:
+    from nbtools.metrics import alerts
+    from nbtools.metrics.views import AlertRuleView
+
+    with project.store.session() as session:
+        return [AlertRuleView.of(rule) for rule in alerts.list_rules(session, job_id)]
+
+
+def remove_rule(project: Project, rule_id: int, actor: str | None = None) -> AlertRuleView:
+    """Delete a rule; the alerts it raised stay (they keep the rule's text). Audited as
+    ``rule.remove`` by ``actor``."""
+    from nbtools.metrics import alerts
+    from nbtools.metrics.views import AlertRuleView
+
+    with project.store.session(write=True) as session:
+        return AlertRuleView.of(alerts.remove_rule(session, rule_id, actor))
+
+
+def list_alerts(
+    project: Project,
+    *,
+    job_id: int | None = None,
+    run_id: int | None = None,
+    status: str | None = None,
+    limit: int = 100,
+) -> list[AlertView]:
+    """Newest alerts first, optionally one job's, one run's or one status's."""
+    from nbtools.metrics import alerts
+    from nbtools.metrics.views import AlertView
+
+    with project.store.session() as session:
+        found = alerts.list_alerts(
+            session, job_id=job_id, run_id=run_id, status=status, limit=limit
+        )
+        return [AlertView.of(alert) for alert in found]
+
+
+def acknowledge_alerts(
+    project: Project, alert_ids: Sequence[int], user: str | None
+) -> list[AlertView]:
+    """Mark alerts acknowledged by ``user`` (acknowledged ones are left as they are)."""
+    from nbtools.metrics import alerts
+    from nbtools.metrics.views import AlertView
+
+    with project.store.session(write=True) as session:
+        return [AlertView.of(alert) for alert in alerts.acknowledge(session, alert_ids, user)]
+
+
+def open_alert_counts(project: Project) -> dict[int, int]:
+    """Open alerts per job id (the jobs' badges)."""
+    from nbtools.metrics import alerts
+
+    with project.store.session() as session:
+        return alerts.open_alert_counts(session)
+
+
+def add_target(
+    project: Project, job_id: int, channel: str, destination: str, events: Sequence[str]
+) -> TargetView:
+    """Notify about job ``job_id``'s ``events`` through ``channel`` (webhook, email)."""
+    from nbtools.metrics.notify import outbox
+    from nbtools.metrics.views import TargetView
+
+    with project.store.session(write=True) as session:
+        target = outbox.add_target(session, job_id, channel, destination, list(events))
+        return TargetView.of(target)
+
+
+def list_targets(project: Project, job_id: int | None = None) -> list[TargetView]:
+    from nbtools.metrics.notify import outbox
+    from nbtools.metrics.views import TargetView
+
+    with project.store.session() as session:
+        return [TargetView.of(target) for target in outbox.list_targets(session, job_id)]
+
+
+def remove_target(project: Project, target_id: int) -> TargetView:
+    """Remove a target (deliveries already queued are still sent)."""
+    from nbtools.metrics.notify import outbox
+    from nbtools.metrics.views import TargetView
+
+    with project.store.session(write=True) as session:
+        return TargetView.of(outbox.remove_target(session, target_id))
+
+
+def list_notifications(
+    project: Project, *, job_id: int | None = None, status: str | None = None, limit: int = 50
+) -> list[NotificationView]:
+    """The outbox, newest first: deliveries with their attempts and last error."""
+    from nbtools.metrics.notify import outbox
+    from nbtools.metrics.views import NotificationView
+
+    with project.store.session() as session:
+        found = outbox.list_notifications(session, job_id=job_id, status=status, limit=limit)
+        return [NotificationView.of(notification) for notification in found]
+
+
+def retry_notification(project: Project, notification_id: int) -> NotificationView:
+    """Send a notification again now."""
+    from nbtools.metrics.notify import outbox
+    from nbtools.metrics.views import NotificationView
+    from nbtools.store.base import utcnow
+
+    with project.store.session(write=True) as session:
+        return NotificationView.of(outbox.retry_now(session, notification_id, utcnow()))
+
+
+def run_metrics(project: Project, run_id: int) -> dict[str, Any]:
+    """A run's harvested metrics and the outputs its harvest could not read."""
+    from nbtools.metrics import series
+
+    with project.store.session() as session:
+        return series.run_metrics(session, run_id)
+
+
+def metric_series(
+    project: Project,
+    job_id: int,
+    *,
+    metric: str | None = None,
+    before_run: int | None = None,
+    limit: int = 100,
+) -> dict[str, Any]:
+    """Job ``job_id``'s metrics over a page of its runs (newest page, oldest run first)."""
+    from nbtools.metrics import series
+
+    with project.store.session() as session:
+        return series.metric_series(
+            session, job_id, metric=metric, before_run=before_run, limit=limit
+        )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,8 +10,8 @@ from sqlalchemy.orm import Session
 from nbtools import audit
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs.definitions import get_job
-from nbtools.metrics.models import ACKNOWLEDGED, ALERT_STATES, OPEN, Alert, AlertRule
 from nbtools.metrics.rule_parser import parse_rule
+from nbtools.metrics.tables import ACKNOWLEDGED, ALERT_STATES, OPEN, Alert, AlertRule
 from nbtools.store.base import utcnow
 
 MAX_LIST = 1000
@@ -66,21 +65,6 @@ def remove_rule(session: Session, rule_id: int, actor: str | None = None) -> Ale
     return rule
 
 
-def rule_to_dict(rule: AlertRule) -> dict[str, Any]:
-    return {
-        "id": rule.id,
-        "job_id": rule.job_id,
-        "kind": rule.kind,
-        "metric": rule.metric,
-        "text": rule.text,
-        "enabled": rule.enabled,
-        "created_at": rule.created_at.isoformat(),
-        "last_error": rule.last_error,
-        "last_error_at": rule.last_error_at.isoformat() if rule.last_error_at else None,
-        "last_error_run_id": rule.last_error_run_id,
-    }
-
-
 def list_alerts(
     session: Session,
     *,
@@ -129,21 +113,3 @@ def open_alert_counts(session: Session, job_ids: Sequence[int] | None = None) ->
     if job_ids is not None:
         query = query.where(Alert.job_id.in_(job_ids))
     return dict(session.execute(query).tuples().all())
-
-
-def alert_to_dict(alert: Alert) -> dict[str, Any]:
-    return {
-        "id": alert.id,
-        "job_id": alert.job_id,
-        "run_id": alert.run_id,
-        "rule_id": alert.rule_id,
-        "rule": alert.rule_text,
-        "kind": alert.kind,
-        "metric": alert.metric,
-        "message": alert.message,
-        "observed": alert.observed,
-        "status": alert.status,
-        "created_at": alert.created_at.isoformat(),
-        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
-        "acknowledged_by": alert.acknowledged_by,
-    }

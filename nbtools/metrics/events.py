@@ -14,25 +14,32 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from nbtools.jobs.models import FINAL_STATES, SUCCEEDED, Job, Run
 from nbtools.jobs.runs import output_files
 from nbtools.jobs.schedules import previous_times
+from nbtools.jobs.tables import FINAL_STATES, SUCCEEDED, Job, Run
 from nbtools.metrics.harvest import Harvest
-from nbtools.metrics.models import AlertRule, MetricHarvest, MetricValue
 from nbtools.metrics.monitor import MonitorResult, check_late
 from nbtools.metrics.notify.payload import JobRef
 from nbtools.metrics.pipeline import FinishedRun, harvest_file, process_finished_run
 from nbtools.metrics.rules import MAX_WINDOW, Late
+from nbtools.metrics.series import metric_values
+from nbtools.metrics.tables import AlertRule, MetricHarvest, MetricValue
 from nbtools.metrics.values import max_value_bytes
 
 if TYPE_CHECKING:
-    from nbtools.jobs.events import JobsChecked, RunFinished, RunFinishing, RunsPruned
+    from nbtools.jobs.events import (
+        JobsChecked,
+        RunFinished,
+        RunFinishing,
+        RunsDescribed,
+        RunsPruned,
+    )
     from nbtools.store.database import Store
 
 log = logging.getLogger(__name__)
@@ -110,6 +117,13 @@ def expected_interval(job: Job, now: datetime) -> timedelta | None:
     latest, before = previous_times(job.cron, job.timezone, now, 2)
     gap = latest - before
     return gap + max(gap / 10, MIN_GRACE)
+
+
+def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
+    """A run shown alone has its ``metrics`` (``{name: value}``); a list has none."""
+    if not event.detail:
+        return {}
+    return {run.id: {"metrics": metric_values(event.session, run.id)} for run in event.runs}
 
 
 def jobs_checked(event: JobsChecked) -> list[int]:

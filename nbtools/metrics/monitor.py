@@ -15,17 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nbtools.metrics.errors import RuleSyntaxError
-from nbtools.metrics.models import (
-    ON_ALERT,
-    ON_FAILURE,
-    ON_SUCCESS,
-    OPEN,
-    Alert,
-    AlertRule,
-    MetricValue,
-    Notification,
-    add_once,
-)
 from nbtools.metrics.notify.outbox import enqueue
 from nbtools.metrics.notify.payload import JobRef, build_payload
 from nbtools.metrics.rule_parser import parse_rule
@@ -39,6 +28,17 @@ from nbtools.metrics.rules import (
     RunFacts,
     evaluate_late,
     evaluate_run,
+)
+from nbtools.metrics.tables import (
+    ON_ALERT,
+    ON_FAILURE,
+    ON_SUCCESS,
+    OPEN,
+    Alert,
+    AlertRule,
+    MetricValue,
+    Notification,
+    add_once,
 )
 
 

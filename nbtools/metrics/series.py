@@ -8,9 +8,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from nbtools.errors import InvalidInputError, NotFoundError
-from nbtools.jobs.models import Run
+from nbtools.jobs.tables import Run
 from nbtools.metrics.harvest import Harvest
-from nbtools.metrics.models import MetricHarvest, MetricValue
+from nbtools.metrics.tables import MetricHarvest, MetricValue
 from nbtools.metrics.values import value_kind
 from nbtools.store.base import utcnow
 

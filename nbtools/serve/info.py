@@ -77,7 +77,7 @@ def loaded_artifacts() -> list[dict[str, Any]]:
 @functools.cache
 def _artifact_lineage(artifact: Artifact) -> dict[str, Any]:
     """An artifact with its run's job and metrics, read once from the project's store."""
-    from nbtools.jobs.models import Job, Run
+    from nbtools.jobs.tables import Job, Run
     from nbtools.metrics.series import metric_values
     from nbtools.project import project_from_environment
 

@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from nbtools.jobs.models import SUCCEEDED, Job, Run
+from nbtools.jobs.tables import SUCCEEDED, Job, Run
 from nbtools.metrics.events import store_finished_run
 from nbtools.metrics.harvest import Harvest, HarvestedMetric
-from nbtools.metrics.models import add_once
+from nbtools.metrics.tables import add_once
 from nbtools.serve.telemetry import Minute
 from nbtools.store.database import Store
 

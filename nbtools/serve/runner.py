@@ -10,7 +10,7 @@ import importlib.util
 import logging
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,7 @@ def check_requirements(requirements: Mapping[str, str], package: str) -> None:
         )
 
 
-def hand_over(settings: ServeSettings, environ: dict[str, str] | os._Environ[str]) -> None:
+def hand_over(settings: ServeSettings, environ: MutableMapping[str, str]) -> None:
     """Put ``settings`` into ``environ`` as ``$NBTOOLS_SERVE_*`` for the worker processes."""
     for name in settings.trait_names(config=True):
         value = getattr(settings, name)

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from nbtools.errors import ConflictError, InvalidInputError, StoreError
 from nbtools.project import Project
-from nbtools.store.models import NotebookRecord
+from nbtools.store.tables import NotebookRecord
 from nbtools.versioning.content import load_manifest
 from nbtools.versioning.history import NAMED, objects
-from nbtools.versioning.models import StoredObject, VersionRecord, VersionReference
 from nbtools.versioning.objects import DamagedObjectError, ObjectStore
+from nbtools.versioning.tables import StoredObject, VersionRecord, VersionReference
 
 DEFAULT_KEEP = 50
 _CHUNK = 500

@@ -22,11 +22,11 @@ from nbtools.audit import current_actor
 from nbtools.errors import InvalidInputError, NotebookError, NotFoundError
 from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
-from nbtools.store.models import NotebookRecord
+from nbtools.store.tables import NotebookRecord
 from nbtools.versioning.files import notebook_size
-from nbtools.versioning.models import VersionRecord
 from nbtools.versioning.objects import DamagedObjectError, NewObject, ObjectStore
 from nbtools.versioning.parts import Parts, referenced_blobs, split
+from nbtools.versioning.tables import VersionRecord
 
 log = logging.getLogger(__name__)
 

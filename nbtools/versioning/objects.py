@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 from nbtools.errors import StoreError
 from nbtools.locks import exclusive
 from nbtools.versioning.files import atomic_write, fsync_directory
-from nbtools.versioning.models import StoredObject
 from nbtools.versioning.parts import Blob
+from nbtools.versioning.tables import StoredObject
 
 #: Stored forms: as is, raw deflate, raw deflate with the base's content as dictionary.
 RAW, ZLIB, DELTA = 0, 1, 2

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.project import Project
-from nbtools.versioning.models import VersionRecord, VersionReference
+from nbtools.versioning.tables import VersionRecord, VersionReference
 
 
 def pin(project: Project, version_id: int, kind: str, ref: str) -> None:

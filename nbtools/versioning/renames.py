@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from nbtools.project import Project
-from nbtools.store.models import NotebookRecord
+from nbtools.store.tables import NotebookRecord
 from nbtools.versioning.history import notebook_key, objects
 
 

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nbtools.project import Project
-from nbtools.store.models import NotebookRecord
+from nbtools.store.tables import NotebookRecord
 from nbtools.versioning.content import load_manifest
 from nbtools.versioning.history import objects
-from nbtools.versioning.models import StoredObject, VersionRecord
 from nbtools.versioning.objects import DamagedObjectError, ObjectStore
+from nbtools.versioning.tables import StoredObject, VersionRecord
 
 
 @dataclass

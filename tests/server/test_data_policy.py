@@ -70,3 +70,23 @@ async def test_a_job_for_another_purpose_is_403_and_stores_nothing(
     with pytest.raises(HTTPClientError) as info:
         await _fetch(jp_fetch, "POST", "jobs", body={"notebook_path": "nb.ipynb", "purpose": 7})
     assert info.value.code == 400
+
+
+async def test_an_extraction_for_another_purpose_is_403_and_writes_nothing(
+    jp_fetch: Any, catalogued: Path
+) -> None:
+    cells = [("code", "import nbtools\nnbtools.data.path('customers')", []),
+             ("code", "def f():\n    return 1", ["export"])]  # fmt: skip
+    (catalogued / "nb.ipynb").write_text(json.dumps(make_notebook(cells)))
+    body = {"path": "nb.ipynb", "dry_run": False, "output": "pkg", "purpose": "ads"}
+    with pytest.raises(HTTPClientError) as info:
+        await _fetch(jp_fetch, "POST", "extract", body=body)
+    assert info.value.code == 403
+    error = json.loads(info.value.response.body)
+    assert error["error"] == "PolicyRefusedError"
+    assert error["details"]["refused"][0]["dataset"] == "customers"
+    assert not (catalogued / "pkg").exists()
+
+    report = await _fetch(jp_fetch, "POST", "extract", body={"path": "nb.ipynb", "purpose": "care"})
+    assert [use["dataset"] for use in report["data"]["uses"]] == ["customers"]
+    assert report["data"]["purpose"] == "care"

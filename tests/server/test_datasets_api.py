@@ -61,6 +61,10 @@ async def test_list_search_and_show(jp_fetch: Any, catalog: None) -> None:
     reply_validator("/datasets/{name}", "get", 200).validate(shown)
     assert shown["schema"][0] == {"name": "customer_payment_amount", "type": "number"}
 
+    usage = await get(jp_fetch, "tx_2026", "usage")
+    reply_validator("/datasets/{name}/usage", "get", 200).validate(usage)
+    assert usage == {"dataset": "tx_2026", "runs": [], "jobs": [], "packages": [], "versions": []}
+
 
 @pytest.mark.parametrize(
     ("path", "params", "status", "field"),
@@ -70,6 +74,7 @@ async def test_list_search_and_show(jp_fetch: Any, catalog: None) -> None:
         (("search",), {"q": "x", "limit": "0"}, 400, "limit"),
         ((), {"classification": "secret"}, 400, "classification"),
         (("1bad",), {}, 400, "name"),
+        (("1bad", "usage"), {}, 400, "name"),
         (("missing",), {}, 404, None),
     ],
 )
@@ -87,7 +92,7 @@ async def test_bad_requests_name_the_input(
     "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}, "authorizer_class": ReadNothing}
 }])  # fmt: skip
 async def test_the_catalog_needs_read(jp_fetch: Any) -> None:
-    for path in ((), ("search",), ("x",)):
+    for path in ((), ("search",), ("x",), ("x", "usage")):
         with pytest.raises(HTTPClientError) as info:
             await get(jp_fetch, *path, q="x")
         assert info.value.code == 403

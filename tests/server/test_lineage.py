@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from nbtools.jobs.models import CANCELLED
 from nbtools.jobs.runs import new_run
+from nbtools.jobs.tables import CANCELLED
 from nbtools.project import Project
 from tests.conftest import make_notebook
 from tests.server.test_jobs_api import call, finished, refused

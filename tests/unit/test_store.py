@@ -12,7 +12,7 @@ from nbtools.errors import StoreError, StoreTooNewError
 from nbtools.project import Project
 from nbtools.store import migrations
 from nbtools.store.database import Store, create_store_engine
-from nbtools.store.models import NotebookRecord, StoreInfo
+from nbtools.store.tables import NotebookRecord, StoreInfo
 from tests.unit.test_cli import run_cli
 
 
@@ -97,14 +97,14 @@ def test_unusable_url_is_a_store_error(tmp_path: Path) -> None:
 
 #: Every module that defines tables; the migrations must create exactly these.
 MODEL_MODULES = [
-    "nbtools.store.models",
-    "nbtools.artifacts.records",
-    "nbtools.audit.records",
-    "nbtools.data.records",
-    "nbtools.envsnap.records",
-    "nbtools.jobs.models",
-    "nbtools.metrics.models",
-    "nbtools.versioning.models",
+    "nbtools.store.tables",
+    "nbtools.artifacts.tables",
+    "nbtools.audit.tables",
+    "nbtools.data.tables",
+    "nbtools.envsnap.tables",
+    "nbtools.jobs.tables",
+    "nbtools.metrics.tables",
+    "nbtools.versioning.tables",
 ]
 
 

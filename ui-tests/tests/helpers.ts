@@ -73,3 +73,10 @@ export async function openSection(
   await expect(toggle).toHaveAttribute('aria-expanded', 'true');
   return panel;
 }
+
+/**
+ * The JupyterLab notification (toast) whose text contains `text`.
+ */
+export function notification(page: IJupyterLabPageFixture, text: string): Locator {
+  return page.locator('.jp-toastContainer').getByRole('alert').filter({ hasText: text });
+}

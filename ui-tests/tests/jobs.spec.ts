@@ -154,6 +154,26 @@ test.describe('Jobs section', () => {
   });
 });
 
+test.describe('Jobs section messages', () => {
+  test('a load error goes away as soon as the runs load again', async ({ page, tmpPath }) => {
+    await open(page, tmpPath, 'flaky.ipynb', notebook('n = 1', 'n'));
+    let failing = true;
+    await page.route(/\/nbtools\/api\/runs\?/, route =>
+      failing
+        ? route.fulfill({
+            status: 503,
+            json: { error: 'Unavailable', message: 'The store is restarting.', details: {} }
+          })
+        : route.fallback()
+    );
+    const panel = await openSection(page, 'flaky.ipynb', 'Jobs');
+    await expect(panel.getByRole('alert')).toContainText('The store is restarting.');
+    failing = false;
+    await expect(panel.getByRole('alert')).toHaveCount(0);
+    await expect(panel.getByText('No runs of this notebook yet.')).toBeVisible();
+  });
+});
+
 test.describe('Job form options', () => {
   test('a cell timeout and the catch-up policy, each error under its field', async ({
     page,

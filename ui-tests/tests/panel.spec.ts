@@ -14,8 +14,8 @@ import { test } from './fixtures';
 const PANEL_ID = 'nbtools-production-panel';
 const SECTIONS = ['Status', 'Versions', 'Package', 'Jobs', 'Environment', 'Alerts'];
 
-/** Check that `expanded` is the one expanded section of the panel. */
-async function expectOnlyExpanded(panel: Locator, expanded: string): Promise<void> {
+/** Check that `expanded` is the one expanded section of the panel (`null`: none is). */
+async function expectOnlyExpanded(panel: Locator, expanded: string | null): Promise<void> {
   for (const section of SECTIONS) {
     await expect(sectionToggle(panel, section)).toHaveAttribute(
       'aria-expanded',
@@ -35,13 +35,13 @@ function savesSections(request: Request): boolean {
   );
 }
 
-test('only Status is expanded at first; what the user expands stays expanded after a reload', async ({
+test('every section starts collapsed; what the user expands stays expanded after a reload', async ({
   page
 }, testInfo) => {
   await page.sidebar.openTab(PANEL_ID);
   const panel = productionPanel(page);
-  await expectOnlyExpanded(panel, 'Status');
-  await expect(panel.getByTestId('nbtools-status-version')).toBeVisible();
+  await expectOnlyExpanded(panel, null);
+  await expect(panel.getByTestId('nbtools-status-version')).toBeHidden();
   await attachScreenshot(page, testInfo, 'panel-default');
 
   // Keyboard: Down moves between headers, Enter expands, Space collapses.
@@ -54,6 +54,8 @@ test('only Status is expanded at first; what the user expands stays expanded aft
   await expect(panel.getByText('Open a notebook to run it as a job.')).toBeVisible();
   await page.keyboard.press('Home');
   await expect(sectionToggle(panel, 'Status')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(panel.getByTestId('nbtools-status-version')).toBeVisible();
   await page.keyboard.press('Space');
   await expect(sectionToggle(panel, 'Status')).toHaveAttribute('aria-expanded', 'false');
   await expect(panel.getByTestId('nbtools-status-version')).toBeHidden();
@@ -73,7 +75,7 @@ test('the keyboard reaches the sections in the order they are shown', async ({ p
   const reached: string[] = [];
   for (let step = 1; step < SECTIONS.length; step++) {
     await page.keyboard.press('Tab');
-    // Status is expanded: its own controls come before the next header.
+    // An expanded section's own controls come before the next header.
     for (let guard = 0; guard < 10; guard++) {
       const label = await page.evaluate(() =>
         document.activeElement?.classList.contains('jp-nbtools-SectionToggle')
@@ -142,4 +144,34 @@ test('a notebook with no runs yet is an empty state, with no failed request', as
   await sectionToggle(panel, 'Environment').click();
   await expect(panel.getByTestId('nbtools-env-snapshot')).toBeVisible({ timeout: 30_000 });
   expect(failed).toEqual([]);
+});
+
+test('collapsed headers show how many versions and jobs the notebook has', async ({
+  page,
+  tmpPath
+}) => {
+  const path = `${tmpPath}/counted.ipynb`;
+  expect(
+    await page.contents.uploadContent(notebookJson([codeCell('a', 'x = 1')]), 'text', path)
+  ).toBe(true);
+  expect(await page.notebook.openByPath(path)).toBe(true);
+  expect(await page.notebook.activate('counted.ipynb')).toBe(true);
+  await page.sidebar.openTab(PANEL_ID);
+  const panel = productionPanel(page);
+  await expectOnlyExpanded(panel, null);
+  const header = (section: string) => panel.getByRole('heading', { name: `${section} Section` });
+  // Uploading is not saving: no version yet.
+  await expect(header('Versions').getByRole('status', { name: '0 versions' })).toHaveText('0');
+  await expect(header('Jobs').getByRole('status', { name: '0 jobs of this notebook' })).toHaveText(
+    '0'
+  );
+  await page.notebook.setCell(0, 'code', 'x = 2');
+  await page.notebook.save();
+  const answer = await page.request.get(`/nbtools/api/versions?path=${path}`);
+  const saved = ((await answer.json()) as { versions: unknown[] }).versions.length;
+  expect(saved).toBeGreaterThan(0);
+  await expect(
+    header('Versions').getByRole('status', { name: `${saved} version${saved > 1 ? 's' : ''}` })
+  ).toHaveText(String(saved));
+  await expect(sectionToggle(panel, 'Versions')).toHaveAccessibleName('Versions');
 });

@@ -3,7 +3,7 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { attachScreenshot, productionPanel } from './helpers';
+import { attachScreenshot, productionPanel, sectionToggle } from './helpers';
 import { test } from './fixtures';
 
 const NOTEBOOK = 'forecast.ipynb';
@@ -72,6 +72,9 @@ test.describe('Productionize', () => {
     await clickProductionize(page);
 
     await expect(panel).toBeVisible();
+    // Status starts collapsed, like every section.
+    await expect(panel.getByTestId('nbtools-status-version')).toBeHidden();
+    await sectionToggle(panel, 'Status').click();
     await expect(panel.getByTestId('nbtools-status-version')).toHaveText(EXPECTED_VERSION);
     const activeNotebook = panel.getByTestId('nbtools-active-notebook');
     await expect(activeNotebook).toHaveText(NOTEBOOK);
@@ -94,6 +97,9 @@ test.describe('Productionize', () => {
     const panel = productionPanel(page);
 
     await clickProductionize(page);
+    // The status was read at start; asking again finds the extension gone, and Status
+    // (collapsed, like every section) expands to say so.
+    await panel.getByRole('button', { name: 'Refresh status' }).click();
 
     const alert = panel.getByRole('alert');
     await expect(alert).toContainText('Server extension not available');

@@ -1,7 +1,7 @@
 import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
+import { attachScreenshot, codeCell, notebookJson, notification, openSection } from './helpers';
 import { test } from './fixtures';
 
 const NOTEBOOK = 'history.ipynb';
@@ -56,9 +56,11 @@ test.describe('Versions section', () => {
     // Restore version 2: the notebook shows its content again, and nothing is lost.
     await versions.getByRole('button', { name: 'Version 2', exact: true }).click();
     await panel.getByRole('button', { name: 'Restore', exact: true }).click();
-    await expect(panel.getByRole('status').filter({ hasText: 'Restored version 2' })).toContainText(
+    // A success is a notification that fades, not a line left in the panel.
+    await expect(notification(page, 'Restored version 2')).toContainText(
       'the previous state is kept as version 3'
     );
+    await expect(panel.getByText('the previous state is kept')).toHaveCount(0);
     await expect.poll(() => page.notebook.getCellTextInput(0)).toBe('rate = 2');
     await expect(newest).toHaveAccessibleName('Version 4');
     await expect(versions.getByRole('listitem').first()).toContainText('↺ Restored version 2');
@@ -96,6 +98,24 @@ test.describe('Versions section', () => {
     const own = page.getByRole('dialog');
     await expect(own.getByRole('combobox')).toHaveCount(0);
     await own.getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  test('a failed restore is shown until the next save', async ({ page }) => {
+    const panel = await openVersionsSection(page);
+    await editAndSave(page, 'rate = 2');
+    await page.route(/\/nbtools\/api\/versions\/\d+\/restore/, route =>
+      route.fulfill({
+        status: 409,
+        json: { error: 'Conflict', message: 'The notebook changed on disk.', details: {} }
+      })
+    );
+    const versions = panel.getByRole('list', { name: 'Versions' });
+    await versions.getByRole('button', { name: 'Version 1', exact: true }).click();
+    await panel.getByRole('button', { name: 'Restore', exact: true }).click();
+    const failure = panel.getByRole('alert').filter({ hasText: 'The notebook changed on disk.' });
+    await expect(failure).toBeVisible();
+    await editAndSave(page, 'rate = 3');
+    await expect(failure).toHaveCount(0);
   });
 
   test('a save that could not be recorded is reported', async ({ page }) => {

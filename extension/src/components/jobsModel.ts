@@ -20,6 +20,7 @@ import {
 } from '../api';
 import type { Job, JobFields, NotebookParameters, Run } from '../api';
 import { saveBlob } from './download';
+import { notifyFailure } from './notices';
 
 /** Milliseconds between refreshes of the runs list while the section is visible. */
 const POLL_MS = 1500;
@@ -87,7 +88,10 @@ export class JobsModel extends VDomModel {
   get form(): JobForm | null {
     return this._form;
   }
-  /** The last failure of a load or an action, shown until the next success. */
+  /**
+   * Why the jobs and runs could not be loaded, until they load again. (An
+   * action's failure is an error notification.)
+   */
   get error(): string | null {
     return this._error;
   }
@@ -140,6 +144,7 @@ export class JobsModel extends VDomModel {
         !this.isDisposed
       ) {
         this._jobs = jobs;
+        this._error = null;
         if (floor === null) {
           this._hasOlder = runs.length > size;
           this._runs = runs.slice(0, size);
@@ -174,7 +179,7 @@ export class JobsModel extends VDomModel {
         this._hasOlder = page.length > size;
       }
     } catch (reason) {
-      this._error = asError(reason).message;
+      notifyFailure(asError(reason).message);
     } finally {
       this._loadingOlder = false;
       this.stateChanged.emit();
@@ -245,7 +250,6 @@ export class JobsModel extends VDomModel {
         }
       }
       this._form = null;
-      this._error = null;
       await this.refresh();
       return null;
     } catch (reason) {
@@ -301,9 +305,8 @@ export class JobsModel extends VDomModel {
   private async _act(action: () => Promise<unknown>): Promise<void> {
     try {
       await action();
-      this._error = null;
     } catch (reason) {
-      this._fail(reason);
+      notifyFailure(asError(reason).message);
     }
     await this.refresh();
   }

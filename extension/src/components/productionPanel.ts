@@ -17,7 +17,7 @@ import { SectionsPanel } from './sectionsPanel';
 import { StatusView } from './status';
 import { StatusModel } from './statusModel';
 
-/** Id of the built-in Status section, the one expanded at first. */
+/** Id of the built-in Status section. */
 const STATUS_ID = 'nbtools-status';
 
 /** Key of the sections' expanded state in the state database. */
@@ -26,8 +26,9 @@ const STATE_KEY = 'jupyterlab-nbtools:production-panel';
 /**
  * The Production panel: a side panel with one collapsible section per
  * feature, the built-in Status section first, following the active notebook.
- * Only Status is expanded at first; what the user expands or collapses is
- * remembered in the state database.
+ * Every section starts collapsed (Status expands by itself when the server
+ * cannot be reached); what the user expands or collapses is remembered in the
+ * state database.
  */
 export class ProductionPanel extends SidePanel implements IProductionPanel {
   constructor(options: ProductionPanel.IOptions = {}) {
@@ -55,9 +56,7 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
 
     this._sectionsPanel.expansionToggled.connect(this._onExpansionToggled, this);
     this._state = options.state ?? null;
-    if (this._state) {
-      void this._restore(this._state);
-    }
+    this._restoring = this._state ? this._restore(this._state) : Promise.resolve();
 
     this._statusModel = new StatusModel();
     this.addSection({
@@ -66,6 +65,9 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
       rank: 0,
       widget: this._createStatusSection()
     });
+    // Checked once at start; a failure, then or later, expands Status to show it.
+    this._statusModel.stateChanged.connect(() => void this._expandStatusOnFailure());
+    void this._statusModel.refresh();
 
     this._tracker = options.tracker ?? null;
     if (this._tracker) {
@@ -113,7 +115,7 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
       // The toolbar sits in the accordion title: keep its clicks from collapsing the section.
       widget.toolbar.node.addEventListener('click', event => event.stopPropagation());
     }
-    widget.setHidden(!(this._expanded.get(id) ?? id === STATUS_ID));
+    widget.setHidden(!(this._expanded.get(id) ?? false));
     const index = this._sections.findIndex(section => section.rank > rank);
     const position = index === -1 ? this._sections.length : index;
     this._sections.splice(position, 0, { rank, widget });
@@ -155,8 +157,16 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
     super.dispose();
   }
 
+  /** Expand Status when the server status failed (after the saved states are applied). */
+  private async _expandStatusOnFailure(): Promise<void> {
+    if (this._statusModel.state.kind === 'failed') {
+      await this._restoring;
+      this._setExpanded(STATUS_ID, true);
+    }
+  }
+
   private _createStatusSection(): PanelWithToolbar {
-    return createSection({
+    const section = createSection({
       className: 'jp-nbtools-StatusSection',
       content: new StatusView(this._statusModel, this._bundle),
       refresh: {
@@ -164,6 +174,9 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
         onClick: () => void this._statusModel.refresh()
       }
     });
+    // It scrolls when the panel is short: the keyboard must reach it (WCAG 2.1.1).
+    section.node.tabIndex = 0;
+    return section;
   }
 
   private get _sectionsPanel(): SectionsPanel {
@@ -260,6 +273,7 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
   private _tracker: INotebookTracker | null;
   private _state: IStateDB | null;
   private _restored = false;
+  private _restoring: Promise<void>;
   /** Expanded (`true`) or collapsed, by section id: the user's choices. */
   private _expanded = new Map<string, boolean>();
   private _notebook: NotebookPanel | null = null;

@@ -20,13 +20,7 @@ export class VersionsView extends VDomRenderer<VersionsModel> {
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
-    this.model.visible = true;
     void this.model.refresh();
-  }
-
-  protected onAfterHide(msg: Message): void {
-    super.onAfterHide(msg);
-    this.model.visible = false;
   }
 
   protected render(): React.ReactElement {
@@ -76,12 +70,9 @@ function VersionsContent({
               <p className="jp-nbtools-Error-message">{failure.message}</p>
             </div>
           )}
-          {model.notice && (
-            <p
-              role={model.notice.error ? 'alert' : 'status'}
-              className={`jp-nbtools-Versions-notice${model.notice.error ? ' jp-mod-error' : ''}`}
-            >
-              {model.notice.text}
+          {model.actionError && (
+            <p role="alert" className="jp-nbtools-Versions-notice jp-mod-error">
+              {model.actionError}
             </p>
           )}
           {versions.length === 0 ? (

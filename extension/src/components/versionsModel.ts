@@ -11,6 +11,7 @@ import {
   saveVersion
 } from '../api';
 import type { NotebookDiff, Version, VersionHistory } from '../api';
+import { notifySuccess } from './notices';
 
 /**
  * What the Versions section can ask of the open notebook.
@@ -79,18 +80,18 @@ export class VersionsModel extends VDomModel {
     return this._diff;
   }
 
-  /** The outcome of the last action (save, restore, copy), for a status line. */
-  get notice(): { readonly text: string; readonly error: boolean } | null {
-    return this._notice;
+  /**
+   * Why the last action (save, restore, copy) failed, until the next action,
+   * save or notebook. A success is a fading notification instead.
+   */
+  get actionError(): string | null {
+    return this._actionError;
   }
 
   /** Whether an action is running (buttons are disabled meanwhile). */
   get busy(): boolean {
     return this._busy;
   }
-
-  /** Set by the view: load automatically while the section is visible. */
-  visible = false;
 
   /**
    * Follow another notebook (`null`: none is open).
@@ -102,13 +103,22 @@ export class VersionsModel extends VDomModel {
     }
     this._path = path;
     this._selected = null;
-    this._notice = null;
+    this._actionError = null;
     this._diff = { kind: 'none' };
     this._history = path === null ? { kind: 'no-notebook' } : { kind: 'loading' };
     this.stateChanged.emit(undefined);
-    if (path !== null && this.visible) {
+    // Loaded even while the section is collapsed: its header shows the count.
+    if (path !== null) {
       void this.refresh();
     }
+  }
+
+  /**
+   * The notebook was saved: a failed action's message is stale; load the new version.
+   */
+  saved(): Promise<void> {
+    this._actionError = null;
+    return this.refresh();
   }
 
   /**
@@ -221,13 +231,15 @@ export class VersionsModel extends VDomModel {
 
   private async _act(work: () => Promise<string | null>): Promise<void> {
     this._busy = true;
-    this._notice = null;
+    this._actionError = null;
     this.stateChanged.emit(undefined);
     try {
       const text = await work();
-      this._notice = text === null ? null : { text, error: false };
+      if (text !== null) {
+        notifySuccess(text);
+      }
     } catch (reason) {
-      this._notice = { text: asError(reason).message, error: true };
+      this._actionError = asError(reason).message;
     }
     this._busy = false;
     await this.refresh();
@@ -275,7 +287,7 @@ export class VersionsModel extends VDomModel {
   private _selected: number | null = null;
   private _compare: CompareMode = 'previous';
   private _diff: DiffState = { kind: 'none' };
-  private _notice: { text: string; error: boolean } | null = null;
+  private _actionError: string | null = null;
   private _busy = false;
   private _request = 0;
   private _diffRequest = 0;

@@ -1,5 +1,5 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { ICommandPalette } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
@@ -9,8 +9,9 @@ import { asError } from '../api';
 import { confirmDelete } from '../components/jobPrompts';
 import { JobsView } from '../components/jobs';
 import { JobsModel } from '../components/jobsModel';
+import { notifyFailure, notifySuccess } from '../components/notices';
 import { outputCellIndex } from '../components/runOutput';
-import { createSection } from '../components/section';
+import { SectionCount, createSection } from '../components/section';
 import { CommandIDs, IProductionPanel } from '../tokens';
 
 const SECTION_ID = 'nbtools-jobs';
@@ -46,8 +47,16 @@ const jobsPlugin: JupyterFrontEndPlugin<void> = {
       }
     };
     const model = new JobsModel(openAt, job => confirmDelete(job, trans));
+    const count = new SectionCount();
+    model.stateChanged.connect(() =>
+      count.setCount(
+        model.path === null ? null : model.jobs.length,
+        trans._n('%1 job of this notebook', '%1 jobs of this notebook', model.jobs.length)
+      )
+    );
     const section = createSection({
       className: 'jp-nbtools-JobsSection',
+      count,
       content: new JobsView(model, trans, app.commands),
       refresh: { tooltip: trans.__('Refresh jobs and runs'), onClick: () => void model.refresh() }
     });
@@ -96,18 +105,15 @@ const jobsPlugin: JupyterFrontEndPlugin<void> = {
             await panel.notebook.context.save();
           }
           const run = await model.runOnce(path);
-          Notification.info(trans.__('Run %1 of %2 is queued.', run.id, path), {
-            autoClose: 5000,
-            actions: [
-              {
-                label: trans.__('Show runs'),
-                callback: () =>
-                  void app.commands.execute(CommandIDs.openPanel, { section: SECTION_ID })
-              }
-            ]
-          });
+          notifySuccess(trans.__('Run %1 of %2 is queued.', run.id, path), [
+            {
+              label: trans.__('Show runs'),
+              callback: () =>
+                void app.commands.execute(CommandIDs.openPanel, { section: SECTION_ID })
+            }
+          ]);
         } catch (reason) {
-          Notification.error(trans.__('Could not run %1: %2', path, asError(reason).message));
+          notifyFailure(trans.__('Could not run %1: %2', path, asError(reason).message));
         }
       }
     });

@@ -3,7 +3,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { AlertsView } from '../components/alerts';
 import { AlertsModel } from '../components/alertsModel';
-import { createSection } from '../components/section';
+import { SectionCount, createSection } from '../components/section';
 import { IProductionPanel } from '../tokens';
 
 /**
@@ -23,8 +23,17 @@ const monitoringPlugin: JupyterFrontEndPlugin<void> = {
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
     const model = new AlertsModel();
+    const count = new SectionCount();
+    model.stateChanged.connect(() => {
+      const state = model.state;
+      const open = state.kind === 'ready' ? state.alerts.length : null;
+      count.setCount(open, trans._n('%1 open alert', '%1 open alerts', open ?? 0));
+    });
+    // Loaded once at start (the section polls while expanded): the header shows the count.
+    void model.refresh();
     const section = createSection({
       className: 'jp-nbtools-AlertsSection',
+      count,
       content: new AlertsView(model, trans),
       refresh: { tooltip: trans.__('Refresh alerts'), onClick: () => void model.refresh() }
     });

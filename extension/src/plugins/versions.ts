@@ -12,7 +12,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { CommandToolbarButton } from '@jupyterlab/ui-components';
 import { DisposableDelegate } from '@lumino/disposable';
 
-import { createSection } from '../components/section';
+import { SectionCount, createSection } from '../components/section';
 import type { Version } from '../api';
 import { VersionsView } from '../components/versions';
 import { VersionsModel } from '../components/versionsModel';
@@ -146,13 +146,20 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
       palette.addItem({ command: CommandIDs.comparePreviousVersion, category });
     }
 
+    const count = new SectionCount();
+    model.stateChanged.connect(() => {
+      const history = model.history;
+      const versions = history.kind === 'ready' ? history.history.versions.length : null;
+      count.setCount(versions, trans._n('%1 version', '%1 versions', versions ?? 0));
+    });
     const section = createSection({
       className: 'jp-nbtools-VersionsSection',
+      count,
       content: new VersionsView(model, trans),
       refresh: { tooltip: trans.__('Reload the versions'), onClick: () => void model.refresh() }
     });
     section.toolbar.insertItem(
-      0,
+      1,
       'save-version',
       new CommandToolbarButton({
         commands: app.commands,
@@ -169,7 +176,7 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
 
     const onSaved = (_: unknown, state: DocumentRegistry.SaveState): void => {
       if (state === 'completed') {
-        void model.refresh();
+        void model.saved();
       }
     };
     model.stateChanged.connect(() => {

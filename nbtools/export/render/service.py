@@ -21,8 +21,8 @@ def render_service(plan: Plan, source: Source, served: list[Served]) -> str:
     lines = [
         *opening(
             source,
-            f"The HTTP service of {source.name}: serve with `python -m {package} serve`, "
-            f"or any ASGI server ({package}.service:app).",
+            f"The HTTP service of {source.name}.\n\nServe it with `python -m {package} serve`, "
+            f"or with any ASGI server:\n`{package}.service:app`.\n",
         ),
         "from nbtools.serve import create_app",
         "",

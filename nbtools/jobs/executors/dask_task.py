@@ -60,9 +60,9 @@ def _end_lost_attempt(project: Project, request: RunRequest, worker: str) -> str
     """Dask runs a task again when the worker executing it was lost: if this very claim's
     run is still marked running on another worker, that worker is gone — end the attempt as
     lost (the job's retry policy queues the next one)."""
-    from nbtools.jobs.models import RUNNING
     from nbtools.jobs.reaper import end_run_of_dead_worker
     from nbtools.jobs.runs import get_run
+    from nbtools.jobs.tables import RUNNING
 
     if request.token is None:
         return None

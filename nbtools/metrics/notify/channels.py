@@ -12,7 +12,7 @@ from nbtools._version import __version__
 from nbtools.errors import NbtoolsError
 from nbtools.jsonvalues import json_default
 from nbtools.metrics.config import NotificationSettings
-from nbtools.metrics.models import EMAIL, WEBHOOK
+from nbtools.metrics.tables import EMAIL, WEBHOOK
 
 
 class DeliveryError(NbtoolsError):

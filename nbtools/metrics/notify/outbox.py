@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.jobs.definitions import get_job
-from nbtools.metrics.models import (
+from nbtools.metrics.tables import (
     CHANNELS,
     DELIVERED,
     DELIVERY_STATES,
@@ -108,18 +108,6 @@ def remove_target(session: Session, target_id: int) -> NotificationTarget:
         raise NotFoundError(f"Notification target {target_id} does not exist.", id=target_id)
     session.delete(target)
     return target
-
-
-def target_to_dict(target: NotificationTarget) -> dict[str, Any]:
-    return {
-        "id": target.id,
-        "job_id": target.job_id,
-        "channel": target.channel,
-        "destination": target.destination,
-        "events": target.events,
-        "enabled": target.enabled,
-        "created_at": target.created_at.isoformat(),
-    }
 
 
 def enqueue(
@@ -248,25 +236,3 @@ def retry_now(session: Session, notification_id: int, now: datetime) -> Notifica
         notification.attempts = 0
         notification.next_attempt_at = now
     return notification
-
-
-def notification_to_dict(notification: Notification) -> dict[str, Any]:
-    return {
-        "id": notification.id,
-        "job_id": notification.job_id,
-        "run_id": notification.run_id,
-        "alert_id": notification.alert_id,
-        "target_id": notification.target_id,
-        "event": notification.event,
-        "channel": notification.channel,
-        "destination": notification.destination,
-        "status": notification.status,
-        "attempts": notification.attempts,
-        "next_attempt_at": notification.next_attempt_at.isoformat(),
-        "last_error": notification.last_error,
-        "created_at": notification.created_at.isoformat(),
-        "delivered_at": notification.delivered_at.isoformat()
-        if notification.delivered_at
-        else None,
-        "summary": notification.payload.get("summary"),
-    }

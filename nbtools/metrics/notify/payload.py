@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from nbtools._version import __version__
-from nbtools.metrics.models import ON_ALERT, ON_FAILURE, Alert
 from nbtools.metrics.rules import RunFacts
+from nbtools.metrics.tables import ON_ALERT, ON_FAILURE, Alert
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
 from nbtools.metrics.config import NotificationSettings
-from nbtools.metrics.models import Notification
 from nbtools.metrics.notify.channels import DeliveryError, deliver
 from nbtools.metrics.notify.outbox import claim_next, record_delivered, record_failed
 from nbtools.metrics.notify.payload import with_links
+from nbtools.metrics.tables import Notification
 from nbtools.store.base import utcnow
 from nbtools.store.database import Store
 

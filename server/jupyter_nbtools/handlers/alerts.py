@@ -13,27 +13,8 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
+from nbtools import metrics
 from nbtools.errors import InvalidInputError
-from nbtools.metrics.alerts import (
-    acknowledge,
-    add_rule,
-    alert_to_dict,
-    list_alerts,
-    list_rules,
-    open_alert_counts,
-    remove_rule,
-    rule_to_dict,
-)
-from nbtools.metrics.notify.outbox import (
-    add_target,
-    list_notifications,
-    list_targets,
-    notification_to_dict,
-    remove_target,
-    retry_now,
-    target_to_dict,
-)
-from nbtools.store.base import utcnow
 
 
 class RulesHandler(NbtoolsHandler):
@@ -41,10 +22,7 @@ class RulesHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self, job_id: str) -> None:
-        with self.project.store.session() as session:
-            self.reply(
-                [rule_to_dict(rule) for rule in list_rules(session, self.path_id(job_id, "job_id"))]
-            )
+        self.reply(metrics.list_rules(self.project, self.path_id(job_id, "job_id")))
 
     @web.authenticated
     @authorized
@@ -52,8 +30,7 @@ class RulesHandler(NbtoolsHandler):
     def post(self, job_id: str) -> None:
         job = self.path_id(job_id, "job_id")
         text = self.body_field(self.json_body(), "text", str, required=True)
-        with self.project.store.session(write=True) as session:
-            self.reply(rule_to_dict(add_rule(session, job, text, self.actor)), status=201)
+        self.reply(metrics.add_rule(self.project, job, text, self.actor), status=201)
 
 
 class RuleHandler(NbtoolsHandler):
@@ -61,10 +38,8 @@ class RuleHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def delete(self, rule_id: str) -> None:
-        with self.project.store.session(write=True) as session:
-            self.reply(
-                rule_to_dict(remove_rule(session, self.path_id(rule_id, "rule_id"), self.actor))
-            )
+        rule = self.path_id(rule_id, "rule_id")
+        self.reply(metrics.remove_rule(self.project, rule, self.actor))
 
 
 class AlertsHandler(NbtoolsHandler):
@@ -72,15 +47,14 @@ class AlertsHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self) -> None:
-        with self.project.store.session() as session:
-            found = list_alerts(
-                session,
-                job_id=self.whole_number_argument("job"),
-                run_id=self.whole_number_argument("run"),
-                status=self.get_query_argument("status", None),
-                limit=self.whole_number_argument("limit", 100) or 1,
-            )
-            self.reply([alert_to_dict(alert) for alert in found])
+        found = metrics.list_alerts(
+            self.project,
+            job_id=self.whole_number_argument("job"),
+            run_id=self.whole_number_argument("run"),
+            status=self.get_query_argument("status", None),
+            limit=self.whole_number_argument("limit", 100) or 1,
+        )
+        self.reply(found)
 
 
 class AlertCountsHandler(NbtoolsHandler):
@@ -88,8 +62,7 @@ class AlertCountsHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self) -> None:
-        with self.project.store.session() as session:
-            counts = open_alert_counts(session)
+        counts = metrics.open_alert_counts(self.project)
         self.reply({str(job_id): count for job_id, count in counts.items()})
 
 
@@ -98,9 +71,9 @@ class AcknowledgeHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def post(self, alert_id: str) -> None:
-        with self.project.store.session(write=True) as session:
-            (alert,) = acknowledge(session, [self.path_id(alert_id, "alert_id")], self.actor)
-            self.reply(alert_to_dict(alert))
+        alert_number = self.path_id(alert_id, "alert_id")
+        (alert,) = metrics.acknowledge_alerts(self.project, [alert_number], self.actor)
+        self.reply(alert)
 
 
 class TargetsHandler(NbtoolsHandler):
@@ -108,10 +81,7 @@ class TargetsHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self, job_id: str) -> None:
-        with self.project.store.session() as session:
-            self.reply(
-                [target_to_dict(t) for t in list_targets(session, self.path_id(job_id, "job_id"))]
-            )
+        self.reply(metrics.list_targets(self.project, self.path_id(job_id, "job_id")))
 
     @web.authenticated
     @authorized
@@ -122,15 +92,14 @@ class TargetsHandler(NbtoolsHandler):
         events = self.body_field(body, "events", list, ["failure", "alert"])
         if not all(isinstance(e, str) for e in events):
             raise InvalidInputError("'events' must be a list of event names.", field="events")
-        with self.project.store.session(write=True) as session:
-            target = add_target(
-                session,
-                job,
-                self.body_field(body, "channel", str, required=True),
-                self.body_field(body, "destination", str, required=True),
-                events,
-            )
-            self.reply(target_to_dict(target), status=201)
+        target = metrics.add_target(
+            self.project,
+            job,
+            self.body_field(body, "channel", str, required=True),
+            self.body_field(body, "destination", str, required=True),
+            events,
+        )
+        self.reply(target, status=201)
 
 
 class TargetHandler(NbtoolsHandler):
@@ -138,8 +107,7 @@ class TargetHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def delete(self, target_id: str) -> None:
-        with self.project.store.session(write=True) as session:
-            self.reply(target_to_dict(remove_target(session, self.path_id(target_id, "target_id"))))
+        self.reply(metrics.remove_target(self.project, self.path_id(target_id, "target_id")))
 
 
 class NotificationsHandler(NbtoolsHandler):
@@ -147,14 +115,13 @@ class NotificationsHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self) -> None:
-        with self.project.store.session() as session:
-            found = list_notifications(
-                session,
-                job_id=self.whole_number_argument("job"),
-                status=self.get_query_argument("status", None),
-                limit=self.whole_number_argument("limit", 50) or 1,
-            )
-            self.reply([notification_to_dict(n) for n in found])
+        found = metrics.list_notifications(
+            self.project,
+            job_id=self.whole_number_argument("job"),
+            status=self.get_query_argument("status", None),
+            limit=self.whole_number_argument("limit", 50) or 1,
+        )
+        self.reply(found)
 
 
 class RetryHandler(NbtoolsHandler):
@@ -162,12 +129,8 @@ class RetryHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def post(self, notification_id: str) -> None:
-        with self.project.store.session(write=True) as session:
-            self.reply(
-                notification_to_dict(
-                    retry_now(session, self.path_id(notification_id, "notification_id"), utcnow())
-                )
-            )
+        notification = self.path_id(notification_id, "notification_id")
+        self.reply(metrics.retry_notification(self.project, notification))
 
 
 ROUTES = [

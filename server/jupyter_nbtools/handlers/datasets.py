@@ -1,4 +1,5 @@
-"""The data catalog, read-only: ``/datasets``, ``/datasets/search?q=``, ``/datasets/<name>``.
+"""The data catalog, read-only: ``/datasets``, ``/datasets/search?q=``, ``/datasets/<name>``
+and ``/datasets/<name>/usage`` (what was derived from it).
 
 Changes to the catalog go through the CLI or ``datasets.yaml`` (docs/governance.md). The
 search route comes first: a dataset named ``search`` is listed by ``/datasets``.
@@ -13,6 +14,7 @@ from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from nbtools.data.catalog import get_dataset, list_datasets
 from nbtools.data.fields import parse_name
 from nbtools.data.search import MAX_LIMIT, search_datasets
+from nbtools.data.usage import usage_report
 
 
 class DatasetsHandler(NbtoolsHandler):
@@ -54,8 +56,20 @@ class DatasetHandler(NbtoolsHandler):
         self.reply(get_dataset(self.project, parse_name(name)).to_dict())
 
 
+class DatasetUsageHandler(NbtoolsHandler):
+    """The runs, jobs, extracted packages and notebook versions derived from the dataset
+    (also after it left the catalog)."""
+
+    @web.authenticated
+    @authorized
+    @off_loop
+    def get(self, name: str) -> None:
+        self.reply(usage_report(self.project, parse_name(name)).to_dict())
+
+
 ROUTES = [
     (r"/datasets", DatasetsHandler),
     (r"/datasets/search", DatasetSearchHandler),
     (r"/datasets/(?P<name>[^/]+)", DatasetHandler),
+    (r"/datasets/(?P<name>[^/]+)/usage", DatasetUsageHandler),
 ]

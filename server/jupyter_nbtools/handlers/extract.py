@@ -1,4 +1,5 @@
-"""``POST /nbtools/api/extract``: preview, check or write a notebook's package, and test it."""
+"""``POST /nbtools/api/extract``: preview, check or write a notebook's package, and test it,
+after checking the notebook's data against ``purpose`` as a job's is (403 when refused)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler
+from nbtools.data.check import enforce_rule
 from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.export.build import ExtractOptions, suggest_package_name
 from nbtools.lineage.extraction import recorder
@@ -32,6 +34,16 @@ class ExtractHandler(NbtoolsHandler):
         if field("test", bool, False) or field("venv", bool, False):
             await self.authorize(EXECUTE, "testing the package (it runs the package's code)")
         mode = "check" if field("check", bool, False) else "preview" if dry_run else "write"
+        notebook = parse_notebook(json.dumps(content), source=path) if content else None
+        data = await self.call(
+            enforce_rule,
+            self.project,
+            self.project.relative(notebook_path),
+            field("purpose", str, None),
+            actor=self.actor,
+            nb=notebook,
+            during="extract",
+        )
         request = ExtractRequest(
             notebook_path=notebook_path,
             out=self.resolve(field("output", str, None) or default_out, "output"),
@@ -40,12 +52,13 @@ class ExtractHandler(NbtoolsHandler):
             test=field("test", bool, False),
             venv=field("venv", bool, False),
             force=field("force", bool, False),
-            notebook=parse_notebook(json.dumps(content), source=path) if content else None,
+            notebook=notebook,
             lineage=recorder(self.project, notebook_path) if mode == "write" else None,
         )
         report = await self.call(run_extract, request)
         model = report.to_dict()
         model["output"] = self.project.relative(report.out)
+        model["data"] = data.to_dict()
         self.reply(model)
 
 

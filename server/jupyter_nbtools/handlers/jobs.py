@@ -9,19 +9,9 @@ from tornado import web
 
 from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler, authorized_to_execute, off_loop
 from jupyter_nbtools.jobs_service import JobsService
+from nbtools import jobs
 from nbtools.errors import InvalidInputError
-from nbtools.jobs.definitions import (
-    create_job,
-    delete_job,
-    get_job,
-    job_to_dict,
-    list_jobs,
-    set_paused,
-    update_job,
-)
 from nbtools.jobs.idempotency import check_key
-from nbtools.jobs.runs import run_to_dict
-from nbtools.jobs.submit import queue_run
 
 
 def changes_what_runs(changes: dict[str, Any]) -> bool:
@@ -76,11 +66,9 @@ class JobsHandler(JobsHandlerBase):
     def get(self) -> None:
         path = self.get_query_argument("path", None)
         self.jobs  # noqa: B018 - start the scheduler with the first jobs request
-        with self.project.store.session() as session:
-            notebook = self.notebook_path(path, "path") if path is not None else None
-            archived = self.flag_argument("archived")
-            jobs = list_jobs(session, notebook, archived=archived)
-            self.reply([job_to_dict(job) for job in jobs])
+        notebook = self.notebook_path(path, "path") if path is not None else None
+        archived = self.flag_argument("archived")
+        self.reply(jobs.list_jobs(self.project, notebook, archived=archived))
 
     @web.authenticated
     @authorized_to_execute
@@ -89,9 +77,9 @@ class JobsHandler(JobsHandlerBase):
         body = self.json_body()
         key = self.idempotency_key(body)
         body["notebook_path"] = self.notebook_path(body.get("notebook_path"))
-        job = create_job(self.project, body, idempotency_key=key, actor=self.actor)
+        job = jobs.create_job(self.project, body, idempotency_key=key, actor=self.actor)
         self.jobs.wake()
-        self.reply(job_to_dict(job), status=201)
+        self.reply(job, status=201)
 
 
 class JobHandler(JobsHandlerBase):
@@ -99,8 +87,7 @@ class JobHandler(JobsHandlerBase):
     @authorized
     @off_loop
     def get(self, job_id: str) -> None:
-        with self.project.store.session() as session:
-            self.reply(job_to_dict(get_job(session, self.path_id(job_id, "job_id"))))
+        self.reply(jobs.show_job(self.project, self.path_id(job_id, "job_id")))
 
     @web.authenticated
     @authorized
@@ -113,18 +100,19 @@ class JobHandler(JobsHandlerBase):
             changes["notebook_path"] = self.notebook_path(changes["notebook_path"])
         if set(changes) == {"paused"}:
             paused = self.body_field(changes, "paused", bool, required=True)
-            job = await self.call(set_paused, self.project, job_number, paused, self.actor)
+            job = await self.call(jobs.pause_job, self.project, job_number, paused, self.actor)
         else:
-            job = await self.call(update_job, self.project, job_number, changes, self.actor)
+            job = await self.call(jobs.update_job, self.project, job_number, changes, self.actor)
         self.jobs.wake()
-        self.reply(job_to_dict(job))
+        self.reply(job)
 
     @web.authenticated
     @authorized
     @off_loop
     def delete(self, job_id: str) -> None:
         purge = self.flag_argument("purge")
-        delete_job(self.project, self.path_id(job_id, "job_id"), purge=purge, actor=self.actor)
+        job = self.path_id(job_id, "job_id")
+        jobs.delete_job(self.project, job, purge=purge, actor=self.actor)
         self.reply(None, 204)
 
 
@@ -133,21 +121,15 @@ class JobRunHandler(JobsHandlerBase):
     @authorized_to_execute
     @off_loop
     def post(self, job_id: str) -> None:
-        with self.project.store.session() as session:
-            job = get_job(session, self.path_id(job_id, "job_id"))
+        job_number = self.path_id(job_id, "job_id")
         body = self.json_body()
         key = self.idempotency_key(body)
         overrides = self.body_field(body, "parameters", dict, {})
-        run = queue_run(
-            self.project,
-            job.notebook_path,
-            {**job.parameters, **overrides},
-            job=job,
-            idempotency_key=key,
-            actor=self.actor,
+        run = jobs.run_job(
+            self.project, job_number, overrides, idempotency_key=key, actor=self.actor
         )
         self.jobs.wake()
-        self.reply(run_to_dict(self.project, run), status=202)
+        self.reply(run, status=202)
 
 
 ROUTES = [

@@ -7,7 +7,7 @@ from tornado import web
 
 from jupyter_nbtools.handlers.base import authorized_to_execute, off_loop
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
-from nbtools.jobs.runs import run_to_dict
+from nbtools import jobs
 from nbtools.lineage.production import production_environment
 from nbtools.lineage.reproduce import plan_reproduction, queue_reproduction
 
@@ -24,7 +24,8 @@ class RunReproduceHandler(JobsHandlerBase):
         )
         run = await self.call(queue_reproduction, self.project, reproduction, actor=self.actor)
         self.jobs.wake()
-        model = {**run_to_dict(self.project, run), "reproduction": reproduction.to_dict()}
+        [summary] = jobs.summarize_runs(self.project, [run])
+        model = {**summary.to_wire(), "reproduction": reproduction.to_dict()}
         self.reply(model, status=202)
 
 

@@ -6,7 +6,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
-from nbtools.metrics.series import metric_series, run_metrics
+from nbtools import metrics
 
 
 class RunMetricsHandler(NbtoolsHandler):
@@ -14,8 +14,7 @@ class RunMetricsHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self, run_id: str) -> None:
-        with self.project.store.session() as session:
-            self.reply(run_metrics(session, self.path_id(run_id, "run_id")))
+        self.reply(metrics.run_metrics(self.project, self.path_id(run_id, "run_id")))
 
 
 class JobMetricsHandler(NbtoolsHandler):
@@ -23,16 +22,14 @@ class JobMetricsHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self, job_id: str) -> None:
-        with self.project.store.session() as session:
-            self.reply(
-                metric_series(
-                    session,
-                    self.path_id(job_id, "job_id"),
-                    metric=self.get_query_argument("metric", None),
-                    before_run=self.whole_number_argument("before"),
-                    limit=self.whole_number_argument("limit", 100) or 0,
-                )
-            )
+        series = metrics.metric_series(
+            self.project,
+            self.path_id(job_id, "job_id"),
+            metric=self.get_query_argument("metric", None),
+            before_run=self.whole_number_argument("before"),
+            limit=self.whole_number_argument("limit", 100) or 0,
+        )
+        self.reply(series)
 
 
 ROUTES = [

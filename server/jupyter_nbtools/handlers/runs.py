@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import authorized_to_execute, off_loop
 from jupyter_nbtools.handlers.download import attachment
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
-from nbtools.errors import NotFoundError
-from nbtools.jobs.models import Run
-from nbtools.jobs.reaper import reap_expired
-from nbtools.jobs.runs import get_run, list_runs, output_files, request_cancel, rerun, run_to_dict
-from nbtools.jobs.submit import queue_run
-from nbtools.metrics.series import metric_values
-from nbtools.project import Project
-
-#: Where "open output" puts a copy of an executed notebook, visible in JupyterLab's browser
-#: (the store directory is hidden, and the stored output must not be edited in place).
-OPEN_DIR = "nbtools-outputs"
-
-
-def find_run(project: Project, run_id: int) -> Run:
-    with project.store.session() as session:
-        return get_run(session, run_id)
+from nbtools import jobs
 
 
 class RunsHandler(JobsHandlerBase):
@@ -40,24 +23,22 @@ class RunsHandler(JobsHandlerBase):
     @off_loop
     def get(self) -> None:
         path = self.get_query_argument("path", None)
-        reap_expired(self.project.store)
-        with self.project.store.session() as session:
-            found = list_runs(
-                session,
-                job_id=self.whole_number_argument("job_id", least=1),
-                notebook_path=self.notebook_path(path, "path") if path is not None else None,
-                status=self.get_query_argument("status", None),
-                limit=self.whole_number_argument("limit", 50, least=1, most=1000) or 50,
-                before=self.whole_number_argument("before", least=1),
-            )
-            self.reply([run_to_dict(self.project, run) for run in found])
+        found = jobs.list_runs(
+            self.project,
+            job_id=self.whole_number_argument("job_id", least=1),
+            notebook_path=self.notebook_path(path, "path") if path is not None else None,
+            status=self.get_query_argument("status", None),
+            limit=self.whole_number_argument("limit", 50, least=1, most=1000) or 50,
+            before=self.whole_number_argument("before", least=1),
+        )
+        self.reply(found)
 
     @web.authenticated
     @authorized_to_execute
     @off_loop
     def post(self) -> None:
         body = self.json_body()
-        run = queue_run(
+        run = jobs.run_notebook(
             self.project,
             self.notebook_path(body.get("notebook_path")),
             self.body_field(body, "parameters", dict, {}),
@@ -69,7 +50,7 @@ class RunsHandler(JobsHandlerBase):
             idempotency_key=self.idempotency_key(body),
         )
         self.jobs.wake()
-        self.reply(run_to_dict(self.project, run), status=202)
+        self.reply(run, status=202)
 
 
 class RunHandler(JobsHandlerBase):
@@ -77,11 +58,7 @@ class RunHandler(JobsHandlerBase):
     @authorized
     @off_loop
     def get(self, run_id: str) -> None:
-        reap_expired(self.project.store)
-        with self.project.store.session() as session:
-            model = run_to_dict(self.project, get_run(session, self.path_id(run_id, "run_id")))
-            model["metrics"] = metric_values(session, model["id"])
-        self.reply(model)
+        self.reply(jobs.show_run(self.project, self.path_id(run_id, "run_id")))
 
 
 class RunCancelHandler(JobsHandlerBase):
@@ -89,8 +66,8 @@ class RunCancelHandler(JobsHandlerBase):
     @authorized
     @off_loop
     def post(self, run_id: str) -> None:
-        run = request_cancel(self.project.store, self.path_id(run_id, "run_id"), self.actor)
-        self.reply(run_to_dict(self.project, run))
+        run = jobs.cancel_run(self.project, self.path_id(run_id, "run_id"), actor=self.actor)
+        self.reply(run)
 
 
 class RunRerunHandler(JobsHandlerBase):
@@ -98,9 +75,9 @@ class RunRerunHandler(JobsHandlerBase):
     @authorized_to_execute
     @off_loop
     def post(self, run_id: str) -> None:
-        run = rerun(self.project.store, self.path_id(run_id, "run_id"), actor=self.actor)
+        run = jobs.rerun_run(self.project, self.path_id(run_id, "run_id"), actor=self.actor)
         self.jobs.wake()
-        self.reply(run_to_dict(self.project, run), status=202)
+        self.reply(run, status=202)
 
 
 class RunOpenHandler(JobsHandlerBase):
@@ -110,17 +87,8 @@ class RunOpenHandler(JobsHandlerBase):
     @authorized
     @off_loop
     def post(self, run_id: str) -> None:
-        with self.project.store.session() as session:
-            run = get_run(session, self.path_id(run_id, "run_id"))
-        source = output_files(run).get("notebook")
-        if source is None:
-            raise NotFoundError(f"Run {run.id} has no executed notebook (yet).", run=run.id)
-        relative = f"{OPEN_DIR}/{PurePosixPath(run.notebook_path).stem}-run-{run.id}.ipynb"
-        target = self.resolve(relative)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.exists() or target.stat().st_mtime < source.modified():
-            target.write_bytes(source.read_bytes())
-        self.reply({"path": relative})
+        copied = jobs.copy_output_notebook(self.project, self.path_id(run_id, "run_id"))
+        self.reply({"path": copied})
 
 
 class RunDownloadHandler(JobsHandlerBase):
@@ -130,7 +98,7 @@ class RunDownloadHandler(JobsHandlerBase):
     Content-Security-Policy, it never runs on the Jupyter origin.
     """
 
-    KINDS = {"html": "text/html; charset=utf-8", "notebook": "application/x-ipynb+json"}
+    TYPES = {"html": "text/html; charset=utf-8", "notebook": "application/x-ipynb+json"}
 
     @property
     def content_security_policy(self) -> str:
@@ -143,17 +111,10 @@ class RunDownloadHandler(JobsHandlerBase):
         # cookie-authenticated GET with a foreign or missing Referer is refused (403).
         self.check_xsrf_cookie()
         run_number = self.path_id(run_id, "run_id")
-        if kind not in self.KINDS:
-            raise NotFoundError(f"Unknown output {kind!r}; use html or notebook.", field="kind")
-        run = await self.call(find_run, self.project, run_number)
-        path = output_files(run).get(kind)
-        if path is None:
-            hint = " Create the job with HTML output to get one." if kind == "html" else ""
-            raise NotFoundError(f"Run {run.id} has no {kind} output.{hint}", run=run.id)
-        filename = f"{PurePosixPath(run.notebook_path).stem}-run-{run.id}{path.suffix}"
-        self.set_header("Content-Disposition", attachment(filename))
+        output = await self.call(jobs.run_output, self.project, run_number, kind)
+        self.set_header("Content-Disposition", attachment(output.filename))
         self.set_header("X-Content-Type-Options", "nosniff")
-        self.finish(await self.call(path.read_bytes), set_content_type=self.KINDS[kind])
+        self.finish(await self.call(output.file.read_bytes), set_content_type=self.TYPES[kind])
 
 
 ROUTES = [

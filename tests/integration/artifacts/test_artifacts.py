@@ -13,19 +13,19 @@ from sqlalchemy import select
 
 from nbtools.artifacts import load, save
 from nbtools.artifacts.prune import delete_artifacts
-from nbtools.artifacts.records import ArtifactRecord
 from nbtools.artifacts.saving import NotInRunWarning
 from nbtools.artifacts.stored import find_artifact, get_artifact, list_artifacts
+from nbtools.artifacts.tables import ArtifactRecord
 from nbtools.cli.app import cli
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.kernels import KernelSource
-from nbtools.jobs.models import Job
 from nbtools.jobs.runner import execute_run
 from nbtools.jobs.runs import get_run
 from nbtools.jobs.storage import Storage
 from nbtools.jobs.submit import queue_run
+from nbtools.jobs.tables import Job
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
 

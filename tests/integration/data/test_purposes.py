@@ -118,3 +118,20 @@ def test_a_queued_run_is_refused_when_it_starts_after_the_rules_changed(root: Pa
         assert kernels_of_this_process() == []
     finally:
         project.close()
+
+
+def test_the_kernel_knows_the_runs_purpose(
+    tmp_path: Path, notebook_factory: NotebookFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``$NBTOOLS_PURPOSE`` in the kernel is the run's purpose (a pre-started kernel too), and
+    never one inherited from the process that started it."""
+    code = "import os\nprint(os.environ.get('NBTOOLS_PURPOSE'))"
+    notebook_factory("show.ipynb", [("code", code, [])])
+    monkeypatch.setenv("NBTOOLS_PURPOSE", "inherited")
+    seen = []
+    for purpose in (("--purpose", "churn-model"), ()):
+        result = nbtools(tmp_path, "run", "show.ipynb", *purpose, "--json")
+        assert result.exit_code == 0, result.output
+        executed = json.loads(Path(json.loads(result.stdout)["output_notebook"]).read_text())
+        seen.append("".join(executed["cells"][0]["outputs"][0]["text"]).strip())
+    assert seen == ["churn-model", "None"]

@@ -99,8 +99,11 @@ def test_usage_lists_derived_runs_and_purge_deletes_their_outputs(
     notebook_factory("other.ipynb", [("code", f"import nbtools\n{keep}", [])])
     ran = json.loads(nbtools(tmp_path, "run", "nb.ipynb", "--json").stdout)
     other = json.loads(nbtools(tmp_path, "run", "other.ipynb", "--json").stdout)
-    listed = json.loads(nbtools(tmp_path, "data", "usage", "customers", "--json").stdout)
+    report = json.loads(nbtools(tmp_path, "data", "usage", "customers", "--json").stdout)
+    listed = report["runs"]
     assert [(u["run_id"], u["mode"]) for u in listed] == [(ran["id"], "read")]
+    version = ran["lineage"]["notebook_version"]["id"]
+    assert [v["version_id"] for v in report["versions"]] == [version]
     output = Path(listed[0]["files"]["notebook"])
     assert output.is_file()
     assert listed[0]["notebook_version_id"] == ran["lineage"]["notebook_version"]["id"]

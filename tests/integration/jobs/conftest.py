@@ -11,8 +11,8 @@ import pytest
 
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.executors.local import LocalExecutor
-from nbtools.jobs.models import Run
 from nbtools.jobs.runs import get_run
+from nbtools.jobs.tables import Run
 from nbtools.project import Project
 
 #: Sleeps for two minutes the first time (leaving a marker), finishes at once after that.

@@ -20,10 +20,10 @@ from nbtools.errors import InvalidInputError
 from nbtools.jobs.config import JobsSettings
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.executors import create_executor
-from nbtools.jobs.models import Run
 from nbtools.jobs.runs import output_files, request_cancel
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
+from nbtools.jobs.tables import Run
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, make_notebook
 from tests.integration.jobs.conftest import ONCE_SLOW, wait_for

@@ -12,9 +12,9 @@ from nbtools.jobs import leases
 from nbtools.jobs.definitions import create_job, get_job
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.kernels import KernelSource
-from nbtools.jobs.models import Run
 from nbtools.jobs.runner import execute_run
 from nbtools.jobs.submit import queue_run
+from nbtools.jobs.tables import Run
 from nbtools.project import Project
 from nbtools.store.base import utcnow
 from tests.conftest import NotebookFactory

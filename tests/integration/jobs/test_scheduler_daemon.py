@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from nbtools.jobs.definitions import create_job
-from nbtools.jobs.models import Run
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
+from nbtools.jobs.tables import Run
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
 from tests.integration.jobs.conftest import wait_for

@@ -21,9 +21,9 @@ from nbtools.jobs import runs
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.executors.base import Executor, RunRequest
 from nbtools.jobs.executors.local import LocalExecutor
-from nbtools.jobs.models import SUCCEEDED, Run
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
+from nbtools.jobs.tables import SUCCEEDED, Run
 from nbtools.project import Project
 from nbtools.store.base import utcnow
 from tests.conftest import NotebookFactory, make_notebook

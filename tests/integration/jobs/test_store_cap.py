@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from nbtools.jobs import leases
-from nbtools.jobs.models import QUEUED, Run
 from nbtools.jobs.submit import queue_run
+from nbtools.jobs.tables import QUEUED, Run
 from nbtools.project import Project
 from nbtools.store.base import utcnow
 from tests.conftest import NotebookFactory

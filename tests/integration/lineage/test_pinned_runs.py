@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from nbtools.jobs import show_run
 from nbtools.jobs.definitions import get_job
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.kernels import KernelSource
 from nbtools.jobs.runner import execute_run
-from nbtools.jobs.runs import get_run, run_to_dict
 from nbtools.jobs.submit import queue_run
 from nbtools.project import Project
 from tests.envsnap_support import EnvKernel
@@ -28,8 +28,7 @@ def run_job_now(project: Project, job_id: int) -> dict:  # type: ignore[type-arg
         execute_run(project, RunRequest.for_project(project, queued.id), kernels)
     finally:
         kernels.close()
-    with project.store.session() as session:
-        return run_to_dict(project, get_run(session, queued.id))
+    return show_run(project, queued.id).to_wire()
 
 
 def test_pinned_job_runs_its_version_and_runs_keep_versions_through_gc(

@@ -19,10 +19,10 @@ import pytest
 from sqlalchemy import select
 
 from nbtools.metrics.config import NotificationSettings
-from nbtools.metrics.models import Notification
 from nbtools.metrics.notify.outbox import add_target, enqueue
 from nbtools.metrics.notify.payload import JobRef, build_payload
 from nbtools.metrics.rules import RunFacts
+from nbtools.metrics.tables import Notification
 from nbtools.project import Project
 from tests.unit.metrics.conftest import add_run
 

@@ -20,8 +20,8 @@ from click.testing import CliRunner
 
 from nbtools.cli.app import cli
 from nbtools.metrics.config import NotificationSettings
-from nbtools.metrics.models import Notification
 from nbtools.metrics.notify.sender import NotificationSender
+from nbtools.metrics.tables import Notification
 from nbtools.project import Project
 from tests.integration.metrics.conftest import (
     Clock,

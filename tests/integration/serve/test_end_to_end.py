@@ -14,12 +14,12 @@ from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.kernels import KernelSource
-from nbtools.jobs.models import Job, Run
 from nbtools.jobs.runner import execute_run
 from nbtools.jobs.submit import queue_run
+from nbtools.jobs.tables import Job, Run
 from nbtools.lineage.extraction import record_lineage
 from nbtools.metrics.alerts import add_rule
-from nbtools.metrics.models import Alert, MetricValue
+from nbtools.metrics.tables import Alert, MetricValue
 from nbtools.project import Project
 from tests.integration.serve.conftest import RunningService
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from nbtools.jobs.models import Job, Run
+from nbtools.jobs.tables import Job, Run
 from nbtools.metrics.alerts import add_rule
-from nbtools.metrics.models import Alert, MetricValue
+from nbtools.metrics.tables import Alert, MetricValue
 from nbtools.project import Project
 from tests.integration.serve.conftest import RunningService
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from nbtools.envsnap import diff, get_snapshot, list_snapshots, snapshot_kernel
 from nbtools.envsnap.model import Distribution, Snapshot
-from nbtools.envsnap.records import EnvSnapshotRecord
 from nbtools.envsnap.snapshots import save_snapshot
+from nbtools.envsnap.tables import EnvSnapshotRecord
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.project import Project
 from tests.envsnap_support import EnvKernel, install_kernel, write_dist

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select, update
 
 from nbtools.jobs.definitions import create_job
-from nbtools.jobs.models import Job, Run
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.schedules import next_times, previous_times
+from nbtools.jobs.tables import Job, Run
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
 

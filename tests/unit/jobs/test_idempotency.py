@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.jobs.definitions import create_job
-from nbtools.jobs.models import Job, Run
 from nbtools.jobs.submit import queue_run
+from nbtools.jobs.tables import Job, Run
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
 

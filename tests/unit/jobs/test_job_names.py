@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from nbtools.cli.app import cli
-from nbtools.jobs.models import Job
+from nbtools.jobs.tables import Job
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from nbtools.jobs import leases, runs
 from nbtools.jobs.definitions import create_job
-from nbtools.jobs.models import Run
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
+from nbtools.jobs.tables import Run
 from nbtools.project import Project
 from nbtools.store.base import utcnow
 from tests.conftest import NotebookFactory

@@ -16,19 +16,19 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from nbtools import audit, versioning
-from nbtools.artifacts.records import ArtifactRecord
+from nbtools.artifacts.tables import ArtifactRecord
 from nbtools.cli.app import cli
 from nbtools.data.catalog import add_dataset, dataset_spec
-from nbtools.data.records import RunDatasetRecord
+from nbtools.data.tables import RunDatasetRecord
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.definitions import create_job, update_job
-from nbtools.jobs.models import Job, Run
 from nbtools.jobs.retention import parse_keep_runs, prune_runs
 from nbtools.jobs.runs import run_dir
-from nbtools.metrics.models import MetricValue
+from nbtools.jobs.tables import Job, Run
+from nbtools.metrics.tables import MetricValue
 from nbtools.project import Project
 from nbtools.store.base import utcnow
-from nbtools.versioning.models import VersionReference
+from nbtools.versioning.tables import VersionReference
 from tests.conftest import make_notebook
 
 NOW = utcnow()

@@ -154,8 +154,8 @@ def test_catch_up_policy_and_skipped_runs_in_the_cli(
 
     from sqlalchemy import update
 
-    from nbtools.jobs.models import Job
     from nbtools.jobs.scheduler import Scheduler
+    from nbtools.jobs.tables import Job
     from nbtools.project import Project
 
     notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"])])

@@ -14,8 +14,8 @@ from sqlalchemy import select, update
 from nbtools.jobs import missed, runs
 from nbtools.jobs.definitions import create_job, get_job, set_paused
 from nbtools.jobs.errors import InvalidScheduleError
-from nbtools.jobs.models import Job, Run
 from nbtools.jobs.scheduler import Scheduler
+from nbtools.jobs.tables import Job, Run
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, make_notebook
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from nbtools.jobs.models import Job, Run
+from nbtools.jobs.tables import Job, Run
 from nbtools.metrics.harvest import Harvest, HarvestedMetric
 from nbtools.metrics.series import save_run_metrics
 from nbtools.project import Project

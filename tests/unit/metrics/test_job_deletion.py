@@ -13,9 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nbtools.cli.app import cli
-from nbtools.jobs.models import Job, Run
+from nbtools.jobs.tables import Job, Run
 from nbtools.metrics.alerts import add_rule
-from nbtools.metrics.models import (
+from nbtools.metrics.monitor import after_run, load_facts
+from nbtools.metrics.notify.outbox import add_target
+from nbtools.metrics.notify.payload import JobRef
+from nbtools.metrics.tables import (
     Alert,
     AlertRule,
     MetricHarvest,
@@ -23,9 +26,6 @@ from nbtools.metrics.models import (
     Notification,
     NotificationTarget,
 )
-from nbtools.metrics.monitor import after_run, load_facts
-from nbtools.metrics.notify.outbox import add_target
-from nbtools.metrics.notify.payload import JobRef
 from nbtools.project import Project
 from nbtools.store import migrations
 from nbtools.store.database import Store, create_store_engine

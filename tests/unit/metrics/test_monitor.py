@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from nbtools.metrics.alerts import acknowledge, add_rule, list_alerts, list_rules, open_alert_counts
-from nbtools.metrics.models import Notification
 from nbtools.metrics.monitor import MonitorResult, after_run, check_late, load_facts
 from nbtools.metrics.notify.outbox import add_target
 from nbtools.metrics.notify.payload import JobRef
+from nbtools.metrics.tables import Notification
 from nbtools.project import Project
 from tests.unit.metrics.conftest import add_jobs, store_metrics
 

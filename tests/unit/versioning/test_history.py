@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from nbtools import versioning
 from nbtools.errors import InvalidInputError, NotebookError, NotFoundError
 from nbtools.project import Project
-from nbtools.store.models import NotebookRecord
+from nbtools.store.tables import NotebookRecord
 from nbtools.versioning.content import version_notebook
-from nbtools.versioning.models import StoredObject, VersionRecord
+from nbtools.versioning.tables import StoredObject, VersionRecord
 from tests.unit.versioning.conftest import edit, rich_notebook, write
 
 

@@ -16,8 +16,8 @@ from nbtools import versioning
 from nbtools.project import Project
 from nbtools.versioning.content import version_notebook
 from nbtools.versioning.history import Version
-from nbtools.versioning.models import StoredObject
 from nbtools.versioning.objects import LOOSE_LIMIT, DamagedObjectError, ObjectStore
+from nbtools.versioning.tables import StoredObject
 from tests.unit.versioning.conftest import edit, png_base64, rich_notebook
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 # The jobs and runs tables must be in the metadata for the ORM to resolve the keys to them.
-import nbtools.jobs.models  # noqa: F401
+import nbtools.jobs.tables  # noqa: F401
 from nbtools.store.base import Base, UtcDateTime, utcnow
 
 #: Alert states.

@@ -1,6 +1,6 @@
 """Tables of notebook versioning: versions, the stored objects, and references that pin
 versions against garbage collection. A notebook's identity is the foundation's
-:class:`~nbtools.store.models.NotebookRecord`, so history follows a rename."""
+:class:`~nbtools.store.tables.NotebookRecord`, so history follows a rename."""
 
 from __future__ import annotations
 

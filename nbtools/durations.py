@@ -1,0 +1,23 @@
+"""Ages written as people write them: ``90d``, ``12w``, ``1y`` (retention, pruning)."""
+
+from __future__ import annotations
+
+import re
+
+from nbtools.errors import InvalidInputError
+
+AGE = re.compile(r"([1-9][0-9]{0,5})([dwy])\Z")
+_AGE_DAYS = {"d": 1, "w": 7, "y": 365}
+
+
+def age_days(value: str, field: str) -> int:
+    """The days an age such as ``90d``, ``12w`` or ``1y`` (a year counts 365 days) stands for;
+    anything else is an :class:`InvalidInputError` naming ``field``."""
+    match = AGE.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise InvalidInputError(
+            f"{field[:1].upper()}{field[1:]} {value!r:.40} is not valid: a number of days, "
+            "weeks or years such as 30d, 12w or 1y.",
+            field=field,
+        )
+    return int(match.group(1)) * _AGE_DAYS[match.group(2)]

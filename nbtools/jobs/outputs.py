@@ -1,0 +1,61 @@
+"""A run's stored outputs for people: download one, or open a copy of its executed notebook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from nbtools.errors import NotFoundError
+from nbtools.jobs.runs import get_run, output_files
+
+if TYPE_CHECKING:
+    from nbtools.jobs.storage import StoredFile
+    from nbtools.project import Project
+
+#: What a run stores, by kind.
+OUTPUT_KINDS = ("notebook", "html")
+#: Where :func:`copy_output_notebook` puts copies, under the root (visible in JupyterLab's
+#: file browser; the store directory is hidden, and a stored output is never edited in place).
+OPEN_DIR = "nbtools-outputs"
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """One stored output of a run."""
+
+    run_id: int
+    notebook_path: str
+    kind: str
+    file: StoredFile
+
+    @property
+    def filename(self) -> str:
+        """``<notebook>-run-<id>.ipynb`` (or ``.html``): a name to save it under."""
+        stem = PurePosixPath(self.notebook_path).stem
+        return f"{stem}-run-{self.run_id}{self.file.suffix}"
+
+
+def run_output(project: Project, run_id: int, kind: str) -> RunOutput:
+    """Run ``run_id``'s output of ``kind`` (``notebook`` or ``html``); NotFoundError if none."""
+    if kind not in OUTPUT_KINDS:
+        raise NotFoundError(f"Unknown output {kind!r}; use html or notebook.", field="kind")
+    with project.store.session() as session:
+        run = get_run(session, run_id)
+    found = output_files(run).get(kind)
+    if found is None:
+        hint = " Create the job with HTML output to get one." if kind == "html" else ""
+        raise NotFoundError(f"Run {run.id} has no {kind} output (yet).{hint}", run=run.id)
+    return RunOutput(run.id, run.notebook_path, kind, found)
+
+
+def copy_output_notebook(project: Project, run_id: int) -> str:
+    """Copy run ``run_id``'s executed notebook under :data:`OPEN_DIR` (again only when the
+    stored one is newer); returns the copy's path relative to the root."""
+    output = run_output(project, run_id, "notebook")
+    relative = f"{OPEN_DIR}/{output.filename}"
+    target = project.resolve(relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists() or target.stat().st_mtime < output.file.modified():
+        target.write_bytes(output.file.read_bytes())
+    return relative

@@ -1,0 +1,228 @@
+"""The wire models of jobs and runs: what the REST API and ``nbtools … --json`` return.
+
+``JobSpec`` is a job definition with its schedule's description and next due time.
+
+``RunSummary`` is a run in a list; ``RunDetail`` one run shown alone, with the fields
+subscribers add only there (its ``metrics``). Both are built a page at a time with a fixed
+number of queries: the ``runs_described`` event (:mod:`nbtools.jobs.events`) is delivered
+once a page, and its subscribers (lineage) answer for the whole page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from nbtools.jobs import events
+from nbtools.jobs.runs import output_files
+from nbtools.jobs.tables import RUNNING, SKIPPED, Job, Run
+from nbtools.jsonvalues import WireModel
+from nbtools.store.base import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from nbtools.project import Project
+
+
+@dataclass(frozen=True)
+class JobSpec(WireModel):
+    id: int
+    name: str
+    notebook_path: str
+    parameters: dict[str, Any]
+    cron: str | None
+    timezone: str
+    paused: bool
+    retries: int
+    retry_backoff_seconds: int
+    timeout_seconds: int | None
+    #: Seconds one cell may run before the run fails.
+    cell_timeout_seconds: int | None
+    max_concurrent: int
+    output_html: bool
+    missed_policy: str
+    #: At most this many missed due times are run after downtime (the rest are skipped).
+    catch_up_limit: int
+    kernel_name: str | None
+    pinned_version_id: int | None
+    #: What the job's data is used for (checked against the datasets' purposes).
+    purpose: str | None
+    #: How many runs (``30``) or how long (``30d``) the job keeps its runs' outputs; None:
+    #: ``JobsSettings.keep_runs``.
+    keep_runs: str | None
+    #: The cron expression in words ("at 06:00 on weekdays").
+    schedule_description: str | None
+    #: The key the job was created with, if any (see :mod:`nbtools.jobs.idempotency`).
+    idempotency_key: str | None
+    next_run_at: datetime | None
+    #: Who created the job: the authenticated Jupyter user, or the CLI's actor.
+    created_by: str | None
+    #: When the job was deleted (archived); None while it is active.
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, job: Job) -> JobSpec:
+        from nbtools.jobs.schedules import describe  # not at import: workers do not need it
+
+        return cls(
+            id=job.id,
+            name=job.name,
+            notebook_path=job.notebook_path,
+            parameters=job.parameters,
+            cron=job.cron,
+            timezone=job.timezone,
+            paused=job.paused,
+            retries=job.retries,
+            retry_backoff_seconds=job.retry_backoff_seconds,
+            timeout_seconds=job.timeout_seconds,
+            cell_timeout_seconds=job.cell_timeout_seconds,
+            max_concurrent=job.max_concurrent,
+            output_html=job.output_html,
+            missed_policy=job.missed_policy,
+            catch_up_limit=job.catch_up_limit,
+            kernel_name=job.kernel_name,
+            pinned_version_id=job.pinned_version_id,
+            purpose=job.purpose,
+            keep_runs=job.keep_runs,
+            schedule_description=describe(job.cron) if job.cron else None,
+            idempotency_key=job.idempotency_key,
+            next_run_at=job.next_run_at,
+            created_by=job.created_by,
+            archived_at=job.archived_at,
+            created_at=job.created_at,
+            updated_at=job.updated_at,
+        )
+
+
+@dataclass(frozen=True)
+class RunProgress(WireModel):
+    cells_total: int | None
+    cells_done: int | None
+    current_cell: int | None
+
+
+@dataclass(frozen=True)
+class RunSkip(WireModel):
+    """Why a due run was skipped, and how many due times it stands for."""
+
+    until: datetime | None
+    count: int | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class RunError(WireModel):
+    name: str
+    message: str | None
+    cell: int | None
+
+
+@dataclass(frozen=True)
+class RunSummary(WireModel):
+    id: int
+    job_id: int | None
+    trigger: str
+    #: Who started the run (a scheduled run: who created its job).
+    created_by: str | None
+    notebook_path: str
+    parameters: dict[str, Any]
+    status: str
+    attempt: int
+    retry_of: int | None
+    scheduled_for: datetime | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    heartbeat_at: datetime | None
+    worker: str | None
+    lease_expires_at: datetime | None
+    not_before: datetime | None
+    timeout_seconds: int | None
+    cell_timeout_seconds: int | None
+    duration_seconds: float | None
+    cancel_requested: bool
+    progress: RunProgress
+    #: The key the run was queued with, if any (see :mod:`nbtools.jobs.idempotency`).
+    idempotency_key: str | None
+    skipped: RunSkip | None
+    error: RunError | None
+    notebook_sha256: str | None
+    notebook_version_id: int | None
+    env_snapshot_id: str | None
+    pinned_version_id: int | None
+    reproduce_of: int | None
+    output_notebook: str | None
+    output_html: str | None
+    #: When retention deleted the run's stored outputs (the run row is kept).
+    pruned_at: datetime | None
+    #: Fields other features add (``lineage``; for a detail, ``metrics``).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunDetail(RunSummary):
+    """One run shown alone: its ``extra`` also holds the fields only a detail shows."""
+
+
+def _fields(run: Run, extra: dict[str, Any]) -> dict[str, Any]:
+    end = run.finished_at or (utcnow() if run.status == RUNNING else None)
+    duration = (end - run.started_at).total_seconds() if end and run.started_at else None
+    files = output_files(run)
+    error = None
+    if run.error_name is not None:
+        error = RunError(run.error_name, run.error_message, run.error_cell)
+    return {
+        "id": run.id,
+        "job_id": run.job_id,
+        "trigger": run.trigger,
+        "created_by": run.created_by,
+        "notebook_path": run.notebook_path,
+        "parameters": run.parameters,
+        "status": run.status,
+        "attempt": run.attempt,
+        "retry_of": run.retry_of,
+        "scheduled_for": run.scheduled_for,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "heartbeat_at": run.heartbeat_at,
+        "worker": run.worker,
+        "lease_expires_at": run.lease_expires_at,
+        "not_before": run.not_before,
+        "timeout_seconds": run.timeout_seconds,
+        "cell_timeout_seconds": run.cell_timeout_seconds,
+        "duration_seconds": None if duration is None else round(duration, 3),
+        "cancel_requested": run.cancel_requested,
+        "progress": RunProgress(run.cells_total, run.cells_done, run.current_cell),
+        "idempotency_key": run.idempotency_key,
+        "skipped": None
+        if run.status != SKIPPED
+        else RunSkip(run.skipped_until, run.skipped_count, run.skip_reason),
+        "error": error,
+        "notebook_sha256": run.notebook_sha256,
+        "notebook_version_id": run.notebook_version_id,
+        "env_snapshot_id": run.env_snapshot_id,
+        "pinned_version_id": run.pinned_version_id,
+        "reproduce_of": run.reproduce_of,
+        "output_notebook": str(files["notebook"]) if "notebook" in files else None,
+        "output_html": str(files["html"]) if "html" in files else None,
+        "pruned_at": run.pruned_at,
+        "extra": extra,
+    }
+
+
+def run_summaries(project: Project, session: Session, runs: Sequence[Run]) -> list[RunSummary]:
+    """The models of a page of runs loaded in ``session``: a fixed number of queries."""
+    extra = events.runs_described(events.RunsDescribed(project, session, runs))
+    return [RunSummary(**_fields(run, extra[run.id])) for run in runs]
+
+
+def run_detail(project: Project, session: Session, run: Run) -> RunDetail:
+    """The model of one run shown alone (with the fields only a detail has)."""
+    extra = events.runs_described(events.RunsDescribed(project, session, [run], detail=True))
+    return RunDetail(**_fields(run, extra[run.id]))

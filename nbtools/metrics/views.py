@@ -1,0 +1,140 @@
+"""The wire models of monitoring: what the REST API and ``nbtools alerts … --json`` return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from nbtools.jsonvalues import WireModel
+
+if TYPE_CHECKING:
+    from nbtools.metrics.tables import Alert, AlertRule, Notification, NotificationTarget
+
+
+@dataclass(frozen=True)
+class AlertRuleView(WireModel):
+    id: int
+    job_id: int
+    kind: str
+    metric: str | None
+    text: str
+    enabled: bool
+    created_at: datetime
+    #: Why the rule could not be evaluated last time, if it could not.
+    last_error: str | None
+    last_error_at: datetime | None
+    last_error_run_id: int | None
+
+    @classmethod
+    def of(cls, rule: AlertRule) -> AlertRuleView:
+        return cls(
+            rule.id,
+            rule.job_id,
+            rule.kind,
+            rule.metric,
+            rule.text,
+            rule.enabled,
+            rule.created_at,
+            rule.last_error,
+            rule.last_error_at,
+            rule.last_error_run_id,
+        )
+
+
+@dataclass(frozen=True)
+class AlertView(WireModel):
+    id: int
+    job_id: int | None
+    run_id: int | None
+    rule_id: int | None
+    #: The rule's text when it fired (the alert outlives the rule).
+    rule: str
+    kind: str
+    metric: str | None
+    message: str
+    observed: Any
+    status: str
+    created_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+    @classmethod
+    def of(cls, alert: Alert) -> AlertView:
+        return cls(
+            alert.id,
+            alert.job_id,
+            alert.run_id,
+            alert.rule_id,
+            alert.rule_text,
+            alert.kind,
+            alert.metric,
+            alert.message,
+            alert.observed,
+            alert.status,
+            alert.created_at,
+            alert.acknowledged_at,
+            alert.acknowledged_by,
+        )
+
+
+@dataclass(frozen=True)
+class TargetView(WireModel):
+    id: int
+    job_id: int
+    channel: str
+    destination: str
+    events: list[str]
+    enabled: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, target: NotificationTarget) -> TargetView:
+        return cls(
+            target.id,
+            target.job_id,
+            target.channel,
+            target.destination,
+            list(target.events),
+            target.enabled,
+            target.created_at,
+        )
+
+
+@dataclass(frozen=True)
+class NotificationView(WireModel):
+    id: int
+    job_id: int | None
+    run_id: int | None
+    alert_id: int | None
+    target_id: int | None
+    event: str
+    channel: str
+    destination: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    summary: str | None
+
+    @classmethod
+    def of(cls, notification: Notification) -> NotificationView:
+        return cls(
+            notification.id,
+            notification.job_id,
+            notification.run_id,
+            notification.alert_id,
+            notification.target_id,
+            notification.event,
+            notification.channel,
+            notification.destination,
+            notification.status,
+            notification.attempts,
+            notification.next_attempt_at,
+            notification.last_error,
+            notification.created_at,
+            notification.delivered_at,
+            notification.payload.get("summary"),
+        )

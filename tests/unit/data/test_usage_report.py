@@ -1,0 +1,106 @@
+"""``data usage``: the runs, jobs, extracted packages and notebook versions derived from a
+dataset, on both stores, over the CLI and REST."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nbtools import versioning
+from nbtools.cli.app import cli
+from nbtools.data.catalog import add_dataset, dataset_spec, remove_dataset
+from nbtools.data.tables import RunDatasetRecord
+from nbtools.data.usage import usage_report
+from nbtools.jobs.definitions import create_job, delete_job
+from nbtools.jobs.tables import Run
+from nbtools.lineage.extraction import EXTRACTION
+from nbtools.project import Project
+from tests.conftest import make_notebook
+
+NOTEBOOKS = {
+    "uses.ipynb": "import nbtools\nnbtools.data.path('customers')",
+    "literal.ipynb": "import pandas as pd\npd.read_csv('c.csv')",
+    "none.ipynb": "x = 1",
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path, db_url: str) -> Iterator[Project]:
+    opened = Project(tmp_path, db_url=db_url)
+    for name, code in NOTEBOOKS.items():
+        (tmp_path / name).write_text(json.dumps(make_notebook([("code", code, [])])))
+    (tmp_path / "c.csv").write_text("id\n1\n")
+    add_dataset(opened, dataset_spec(opened, "customers", {"location": "c.csv"}))
+    yield opened
+    opened.close()
+
+
+def _version(project: Project, path: str) -> versioning.Version:
+    return versioning.commit(project, path, (project.root / path).read_bytes())
+
+
+def test_everything_derived_is_listed(project: Project) -> None:
+    static = create_job(project, {"notebook_path": "uses.ipynb", "name": "static"})
+    by_runs = create_job(project, {"notebook_path": "none.ipynb", "name": "by-runs"})
+    create_job(project, {"notebook_path": "none.ipynb", "name": "unrelated"})
+    archived = create_job(project, {"notebook_path": "literal.ipynb", "name": "archived"})
+    delete_job(project, archived.id)
+    ran = _version(project, "none.ipynb")
+    with project.store.session(write=True) as session:
+        run = Run(
+            job_id=by_runs.id, trigger="schedule", notebook_path="none.ipynb",
+            status="succeeded", notebook_version_id=ran.id,
+        )  # fmt: skip
+        session.add(run)
+        session.flush()
+        session.add(
+            RunDatasetRecord(
+                run_id=run.id, dataset="customers", mode="read", classification="internal",
+                location="c.csv",
+            )
+        )  # fmt: skip
+        run_id = run.id
+    extracted = _version(project, "literal.ipynb")
+    versioning.pin(project, extracted.id, EXTRACTION, "packages/literal")
+    versioning.pin(project, ran.id, EXTRACTION, "packages/none")  # names no data
+
+    report = usage_report(project, "customers").to_dict()
+    assert [r["run_id"] for r in report["runs"]] == [run_id]
+    assert [(j["name"], j["evidence"]) for j in report["jobs"]] == [
+        ("static", ["notebook"]),
+        ("by-runs", ["runs"]),
+    ]
+    assert [(p["output"], p["notebook_path"]) for p in report["packages"]] == [
+        ("packages/literal", "literal.ipynb")
+    ]
+    assert [(v["version_id"], v["evidence"]) for v in report["versions"]] == [
+        (ran.id, [f"run {run_id}"]),
+        (extracted.id, ["package packages/literal"]),
+    ]
+    assert static.id in {j["job_id"] for j in report["jobs"]}
+
+    # after the dataset left the catalog: declared names and its runs still tell
+    remove_dataset(project, "customers")
+    after = usage_report(project, "customers").to_dict()
+    assert [j["name"] for j in after["jobs"]] == ["static", "by-runs"]
+    assert after["packages"] == []  # a literal path matches only a catalogued location
+
+    listed = CliRunner().invoke(
+        cli,
+        ["--root", str(project.root), "--db-url", _url(project), "data", "usage", "customers",
+         "--json"],
+    )  # fmt: skip
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.stdout) == json.loads(json.dumps(after, default=str))
+    shown = CliRunner().invoke(
+        cli, ["--root", str(project.root), "--db-url", _url(project), "data", "usage", "customers"]
+    )
+    assert "Jobs using customers (2)" in shown.output
+
+
+def _url(project: Project) -> str:
+    return project.store.engine.url.render_as_string(hide_password=False)

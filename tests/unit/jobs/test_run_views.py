@@ -1,0 +1,124 @@
+"""Wire models of jobs and runs: a job's every field; runs a page at a time, with a fixed
+number of queries whatever the page's size."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from nbtools import jobs, versioning
+from nbtools.envsnap.model import Snapshot
+from nbtools.envsnap.snapshots import save_snapshot
+from nbtools.jobs.definitions import JOB_FIELDS
+from nbtools.jobs.events import SUBSCRIBERS
+from nbtools.jobs.runs import new_run
+from nbtools.jobs.tables import SUCCEEDED
+from nbtools.jobs.views import JobSpec
+from nbtools.jsonvalues import json_default
+from nbtools.project import Project
+from nbtools.store.base import utcnow
+from tests.conftest import make_notebook
+
+
+@pytest.fixture
+def any_project(tmp_path: Path, db_url: str) -> Iterator[Project]:
+    """A project whose store is a SQLite file, then the throw-away PostgreSQL."""
+    opened = Project(tmp_path, db_url=db_url)
+    yield opened
+    opened.close()
+
+
+@contextmanager
+def counted(project: Project) -> Iterator[list[str]]:
+    """The SQL statements the store's real engine executes inside the block."""
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(project.store.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(project.store.engine, "before_cursor_execute", count)
+
+
+def seed(project: Project, count: int) -> tuple[int, str]:
+    """``count`` finished runs: every other one with a stored version and snapshot, the
+    others with ids the store no longer has. Returns the version and snapshot ids."""
+    content = json.dumps(make_notebook([("code", "x = 1", [])])).encode()
+    version = versioning.commit(project, "nb.ipynb", content)
+    python = {"version": "3.11.7"}
+    snapshot = save_snapshot(
+        project, Snapshot(source="kernel", origin="k", distributions=(), python=python)
+    )
+    with project.store.session(write=True) as session:
+        for index in range(count):
+            stored = index % 2 == 0
+            run = new_run(
+                None,
+                trigger="manual",
+                notebook_path="nb.ipynb",
+                parameters={"i": index},
+                notebook_version_id=version.id if stored else 10_000 + index,
+                env_snapshot_id=snapshot.id if stored else f"{index:064x}",
+            )
+            run.status, run.started_at, run.finished_at = SUCCEEDED, utcnow(), utcnow()
+            session.add(run)
+    return version.id, snapshot.id
+
+
+def test_a_page_of_runs_takes_the_same_queries_whatever_its_size(any_project: Project) -> None:
+    version_id, snapshot_id = seed(any_project, 120)
+    with counted(any_project) as few:
+        small = jobs.list_runs(any_project, limit=3)
+    with counted(any_project) as many:
+        page = jobs.list_runs(any_project, limit=100)
+    assert len(small) == 3
+    assert len(page) == 100
+    selects = [s for s in many if s.lstrip().upper().startswith("SELECT")]
+    assert len(many) == len(few)
+    # the page, then each subscriber's few (lineage: the stored versions and snapshots)
+    assert len(selects) <= 1 + 2 * len(SUBSCRIBERS)
+    models = json.loads(json.dumps(page, default=json_default))
+    stored, gone = models[1], models[0]  # newest first: run 120 (gone), run 119 (stored)
+    assert stored["lineage"]["notebook_version"] == {
+        "id": version_id,
+        "number": 1,
+        "path": "nb.ipynb",
+        "pinned": False,
+        "stored": True,
+        "command": "nbtools version show nb.ipynb 1",
+    }
+    assert stored["lineage"]["environment"]["id"] == snapshot_id
+    assert stored["lineage"]["environment"]["python_version"] == "3.11.7"
+    assert gone["lineage"]["notebook_version"]["stored"] is False
+    assert gone["lineage"]["environment"]["stored"] is False
+    assert "metrics" not in stored  # only a run shown alone has its metrics
+
+
+def test_an_empty_page_and_a_run_without_lineage(any_project: Project) -> None:
+    assert jobs.list_runs(any_project) == []
+    with any_project.store.session(write=True) as session:
+        run = new_run(None, trigger="manual", notebook_path="nb.ipynb", parameters={})
+        session.add(run)
+    [model] = json.loads(json.dumps(jobs.list_runs(any_project), default=json_default))
+    assert model["lineage"] == {
+        "summary": "no notebook version recorded, no environment recorded",
+        "notebook_version": None,
+        "environment": None,
+    }
+    detail = json.loads(json.dumps(jobs.show_run(any_project, run.id), default=json_default))
+    assert detail == {**model, "metrics": {}}
+
+
+def test_a_job_spec_has_every_field_a_job_is_created_with() -> None:
+    """A field added to JOB_FIELDS must reach the REST reply and ``--json``."""
+    assert set(JOB_FIELDS) <= {field.name for field in fields(JobSpec)}

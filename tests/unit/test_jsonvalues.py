@@ -1,0 +1,38 @@
+"""The one serialiser of wire models: REST replies and ``--json`` write the same JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from nbtools.jsonvalues import WireModel, json_default
+
+
+@dataclass(frozen=True)
+class Inner(WireModel):
+    done: int
+
+
+@dataclass(frozen=True)
+class Outer(WireModel):
+    id: int
+    at: datetime
+    inner: Inner | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def test_a_model_is_one_object_with_extra_merged_and_nested_models_as_objects() -> None:
+    at = datetime(2026, 3, 29, 1, 30, tzinfo=timezone.utc)
+    model = Outer(1, at, Inner(2), extra={"lineage": {"summary": "s"}})
+    wire = {"id": 1, "at": at, "inner": {"done": 2}, "lineage": {"summary": "s"}}
+    assert model.to_wire() == wire
+    assert json.loads(json.dumps([model], default=json_default)) == [
+        {**wire, "at": "2026-03-29T01:30:00+00:00"}
+    ]
+
+
+def test_no_extra_and_no_nested_model() -> None:
+    at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert Outer(3, at, None).to_wire() == {"id": 3, "at": at, "inner": None}
