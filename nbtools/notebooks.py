@@ -31,7 +31,7 @@ def parse_notebook(raw: bytes | str, source: str = "<notebook>") -> Notebook:
     if not raw:
         raise NotebookError(f"{source} is empty: it is not a notebook.", path=source)
     try:
-        nb = json.loads(raw)
+        nb: Notebook = json.loads(raw)
     except json.JSONDecodeError as exc:
         ends_like_json = raw.rstrip()[-1:] in (b"}", "}")
         hint = "" if ends_like_json else " (the file looks truncated)"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.decorators import CommandFunction, json_option, pass_cli
 from nbtools.cli.output import print_fields, print_json, print_table
 from nbtools.data.fields import CLASSIFICATIONS
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from nbtools.data.usage import UsageReport
 
 
-def declaration_options(function: Any) -> Any:
+def declaration_options(function: CommandFunction) -> CommandFunction:
     """Options shared by ``add`` and ``edit`` (``None`` or empty means "not given")."""
     for option in reversed(
         [
@@ -82,7 +82,7 @@ def data() -> None:
 @declaration_options
 @json_option
 @pass_cli
-def add(cli_ctx: CliContext, name: str, as_json: bool, **options: Any) -> None:
+def add(cli_ctx: CliContext, /, name: str, as_json: bool, **options: Any) -> None:
     """Catalogue dataset NAME at LOCATION (a path inside the project or an fsspec URL); its
     schema is read from the data (CSV, Parquet, Arrow, JSON lines)."""
     from nbtools.data.catalog import add_dataset, dataset_spec
@@ -100,7 +100,7 @@ def add(cli_ctx: CliContext, name: str, as_json: bool, **options: Any) -> None:
 @click.option("--clear-purposes", is_flag=True, help="Remove every purpose (before --purpose).")
 @json_option
 @pass_cli
-def edit(cli_ctx: CliContext, name: str, as_json: bool, **options: Any) -> None:
+def edit(cli_ctx: CliContext, /, name: str, as_json: bool, **options: Any) -> None:
     """Change dataset NAME: given options replace its values (--tag/--purpose replace the
     whole list); its schema is read again from the data, also when no option is given."""
     from nbtools.data.catalog import edit_dataset

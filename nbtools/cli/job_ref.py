@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from nbtools.cli.context import CliContext
+from nbtools.cli.decorators import CommandFunction
+
+if TYPE_CHECKING:
+    _IdType = click.ParamType[int]
+else:  # click < 8.4: ParamType is not generic at run time
+    _IdType = click.ParamType
 
 
-class JobType(click.ParamType):
+class JobType(_IdType):
     """A job given by id or name (see :func:`nbtools.jobs.definitions.find_job`)."""
 
     name = "job"
@@ -31,6 +38,6 @@ JOB = JobType()
 job_argument = click.argument("job_id", metavar="JOB", type=JOB)
 
 
-def job_filter(what: str) -> Any:
+def job_filter(what: str) -> Callable[[CommandFunction], CommandFunction]:
     """``--job JOB``: only ``what`` of one job, given by id or name."""
     return click.option("--job", "job_id", type=JOB, help=f"Only {what} of this job (id or name).")

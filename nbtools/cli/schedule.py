@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import idempotency_option, json_option, pass_cli
+from nbtools.cli.decorators import CommandFunction, idempotency_option, json_option, pass_cli
 from nbtools.cli.job_ref import job_argument
 from nbtools.cli.output import print_fields, print_json, print_table
 from nbtools.cli.run import notebook_argument, parameter_option, parse_assignments, purpose_option
@@ -20,7 +20,7 @@ cron_option = click.option(
 tz_option = click.option("--tz", "timezone", help="IANA timezone of the schedule (default UTC).")
 
 
-def job_options(function: Any) -> Any:
+def job_options(function: CommandFunction) -> CommandFunction:
     """Options shared by ``add`` and ``edit`` (None means "not given")."""
     for option in reversed(
         [
@@ -119,6 +119,7 @@ def schedule() -> None:
 @pass_cli
 def add(
     cli_ctx: CliContext,
+    /,
     notebook: str,
     parameters: tuple[str, ...],
     paused: bool,
@@ -156,6 +157,7 @@ def add(
 @pass_cli
 def edit(
     cli_ctx: CliContext,
+    /,
     job_id: int,
     parameters: tuple[str, ...],
     no_cron: bool,

@@ -186,7 +186,7 @@ def _error(source: str, problem: str, line: int | None) -> InvalidInputError:
 def validate_pylock(text: str, source: str = "pylock.toml") -> dict[str, Any]:
     """Parse and check a lock file, raising an error that names the line of the problem."""
     try:
-        data = tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"\(at line (\d+)", str(exc))  # the message's form on every version
         line = int(found.group(1)) if found else len(text.splitlines())  # "at end of document"

@@ -69,7 +69,10 @@ class ExtractReport:
             "files": [change.to_dict(with_content) for change in self.changes],
             "problems": [problem.to_dict() for problem in extraction.problems],
             "cells": extraction.cells(),
-            "parameters": [p.to_dict() for p in extraction.plan.parameters],
+            "parameters": [
+                {**p.to_dict(), "annotation": p.annotation, "cell": p.cell, "line": p.line}
+                for p in extraction.plan.parameters
+            ],
             "dependencies": extraction.dependencies,
             "served": [
                 {

@@ -1,101 +1,72 @@
-"""The ``parameters`` cell: literal assignments that become ``run()``'s keyword arguments."""
+"""The ``parameters`` cells of an extraction: read by :mod:`nbtools.parameters` (the reader
+jobs use too), located in the notebook, and shown as ``run()``'s keyword arguments and the
+package's command-line options."""
 
 import ast
-from typing import Any, NamedTuple
 
 from nbtools.export.model import Problem
 from nbtools.export.parse import Parsed
+from nbtools.parameters import Parameter, read_parameters
 
-_SIMPLE_TYPES = (bool, int, float, str)
-
-
-class Parameter(NamedTuple):
-    """One parameter: its name, literal default and annotation (as written, or inferred)."""
-
-    name: str
-    value: Any
-    annotation: str | None
-    cell: int
-    line: int
-
-    @property
-    def mutable(self) -> bool:
-        """Lists, dicts and sets get a ``None`` default in ``run()``, filled in on each call."""
-        return isinstance(self.value, (list, dict, set))
-
-    @property
-    def type_name(self) -> str | None:
-        """The annotation ``run()`` shows: the notebook's, or the default's simple type."""
-        if self.annotation:
-            return self.annotation
-        if self.value is None:
-            return None
-        return type(self.value).__name__
-
-    @property
-    def cli_type(self) -> str:
-        """How the package's command line parses the option: bool, int, float, str or json."""
-        value_type = type(self.value)
-        return value_type.__name__ if value_type in _SIMPLE_TYPES else "json"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "default": self.value,
-            "type": self.type_name,
-            "cell": self.cell,
-            "line": self.line,
-        }
+#: The parameter types the package's command line parses as they are; others are JSON.
+_OPTION_TYPES = ("bool", "int", "float", "str")
 
 
-def _literal(node: ast.expr) -> tuple[bool, Any]:
-    try:
-        return True, ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False, None
-
-
-def read_parameters(parsed: Parsed) -> tuple[list[Parameter], list[Problem]]:
-    """The cell's parameters, and a problem for each statement that is not a literal assignment."""
+def cell_parameters(parsed: Parsed) -> tuple[list[Parameter], list[Problem]]:
+    """The parameters of a ``parameters`` cell, at their notebook lines, and a problem for
+    each statement that is neither an assignment nor an import."""
     cell = parsed.cell
-    parameters: list[Parameter] = []
-    problems: list[Problem] = []
-    hint = (
-        "A parameters cell holds literal assignments only (numbers, strings, booleans, None, "
-        "lists/dicts of them), so they can become options; compute derived values in a "
-        "'main' cell."
-    )
-    for statement in parsed.tree.body:
-        line = cell.notebook_line(statement.lineno)
-        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
-            continue
-        target, annotation, value = _assignment(statement)
-        ok, literal = _literal(value) if value is not None else (False, None)
-        if target is None or not ok:
-            text = ast.get_source_segment(cell.code, statement) or ""
-            first = text.splitlines()[0] if text else type(statement).__name__
-            problems.append(
-                Problem(
-                    cell.index,
-                    cell.id,
-                    line,
-                    "parameter-not-literal",
-                    f"'{first}' is not a literal parameter assignment.",
-                    hint,
-                )
+    read = read_parameters(parsed.tree, cell.code, cell.index)
+    parameters = [p._replace(line=cell.notebook_line(p.line)) for p in read.parameters]
+    problems = []
+    for statement in read.others:
+        text = _first_line(cell.code, statement)
+        problems.append(
+            Problem(
+                cell.index,
+                cell.id,
+                cell.notebook_line(statement.lineno),
+                "parameter-not-assignment",
+                f"'{text}' is not a parameter assignment.",
+                "A parameters cell holds assignments (name = default, the default a literal "
+                "or an expression computed when the pipeline runs) and imports only, so each "
+                "becomes an option; do other work in a 'main' cell.",
             )
-            continue
-        parameters.append(Parameter(target, literal, annotation, cell.index, line))
+        )
     return parameters, problems
 
 
-def _assignment(statement: ast.stmt) -> tuple[str | None, str | None, ast.expr | None]:
-    if (
-        isinstance(statement, ast.Assign)
-        and len(statement.targets) == 1
-        and isinstance(statement.targets[0], ast.Name)
-    ):
-        return statement.targets[0].id, None, statement.value
-    if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
-        return statement.target.id, ast.unparse(statement.annotation), statement.value
-    return None, None, None
+def _first_line(code: str, statement: ast.stmt) -> str:
+    """The first line of ``statement``'s source (or its kind)."""
+    text = ast.get_source_segment(code, statement) or ""
+    return text.splitlines()[0] if text else type(statement).__name__
+
+
+def filled_in_run(parameter: Parameter) -> bool:
+    """Whether ``run()`` takes None for it and fills in the default on each call: a list or
+    a dict (a fresh one each time), or a default computed when the pipeline runs."""
+    return parameter.computed is not None or parameter.type in ("list", "dict")
+
+
+def annotation(parameter: Parameter) -> "str | None":
+    """The annotation ``run()`` shows: the notebook's, or the parameter's type."""
+    if parameter.annotation:
+        return parameter.annotation
+    return None if parameter.type == "None" else parameter.type
+
+
+def option_type(parameter: Parameter) -> str:
+    """How the package's command line parses the option: bool, int, float, str or json."""
+    return parameter.type if parameter.type in _OPTION_TYPES else "json"
+
+
+def shown_default(parameter: Parameter) -> str:
+    """The default as the package's help and README show it."""
+    if parameter.computed is not None:
+        return f"computed: {parameter.computed}"
+    return repr(parameter.default)
+
+
+def default_code(parameter: Parameter) -> str:
+    """Python code that makes the default: the literal, or the computed expression."""
+    return parameter.computed if parameter.computed is not None else repr(parameter.default)

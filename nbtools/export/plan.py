@@ -13,9 +13,10 @@ from nbtools.errors import InvalidInputError
 from nbtools.export.cells import TAGGING_HELP
 from nbtools.export.model import EXPORT, MAIN, PARAMETERS, TEST, Cell, Classified, Problem
 from nbtools.export.names import Names, public_names
-from nbtools.export.parameters import Parameter, read_parameters
+from nbtools.export.parameters import cell_parameters
 from nbtools.export.parse import NOTEBOOK_ONLY_NAMES, Parsed, parse_cell, parse_untagged
 from nbtools.notebooks import Notebook, cell_source
+from nbtools.parameters import Parameter
 
 #: The module ``export`` cells go to when the notebook names no ``#| default_exp``.
 DEFAULT_MODULE = "core"
@@ -54,6 +55,8 @@ class Plan(NamedTuple):
     package: str
     modules: dict[str, Module]
     parameters: list[Parameter]
+    #: The ``parameters`` cells' imports (as written), which computed defaults may need.
+    parameter_imports: list[str]
     main: list[Parsed]
     main_imports: dict[str, Binding]
     tests: list[Parsed]
@@ -91,7 +94,15 @@ class _Planner:
         for module in modules.values():
             self._resolve_module(module, exported, params)
         main = [p for p in parsed if p.cell.role == MAIN]
-        main_imports = self._resolve_main(main, exported, params)
+        parameter_cells = [p for p in parsed if p.cell.role == PARAMETERS]
+        # computed defaults run first in run(): their names resolve as a main cell's do
+        main_imports = self._resolve_main([*parameter_cells, *main], exported, params)
+        parameter_imports = [
+            ast.unparse(node)
+            for cell in parameter_cells
+            for node in cell.tree.body
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+        ]
         has_pipeline = bool(parameters or main)
         tests = [p for p in parsed if p.cell.role == TEST]
         main_names = {name for p in main for name in p.names.bound}
@@ -106,6 +117,7 @@ class _Planner:
             self.package,
             modules,
             parameters,
+            parameter_imports,
             main,
             main_imports,
             tests,
@@ -127,7 +139,7 @@ class _Planner:
     def _parameters(self, parsed: list[Parsed]) -> list[Parameter]:
         by_name: dict[str, Parameter] = {}
         for cell in (p for p in parsed if p.cell.role == PARAMETERS):
-            found, problems = read_parameters(cell)
+            found, problems = cell_parameters(cell)
             self.problems += problems
             by_name.update((p.name, p) for p in found)
         return list(by_name.values())

@@ -1,62 +1,27 @@
-"""A notebook's declared parameters and the typed values given for a run.
+"""The typed values given for a run of a notebook's declared parameters.
 
-The ``parameters`` cell (papermill's tag) declares each parameter as ``name = literal``; the
-literal's type is the parameter's type. Values reach the kernel only through papermill's
-parameter injection, and only for names declared here, so nothing a user types becomes code.
+The ``parameters`` cell is read by :func:`nbtools.parameters.read_parameters` (the reader
+extraction uses too). Values reach the kernel only through papermill's parameter injection,
+and only for names declared there, so nothing a user types becomes code.
 """
 
 from __future__ import annotations
 
 import ast
-import io
 import json
 import math
-import tokenize
-from dataclasses import dataclass
 from typing import Any
 
 from nbtools.jobs.errors import InvalidParameterError
 from nbtools.notebooks import Notebook, cell_source, cell_tags
-
-PARAMETERS_TAG = "parameters"
-
-#: The types a parameter can have, named as in Python, with the JSON-ish kinds they accept.
-TYPE_NAMES = ("int", "float", "str", "bool", "None", "list", "dict")
-
-#: Stands for a default that is no literal.
-_COMPUTED = object()
+from nbtools.parameters import PARAMETERS_TAG, Parameter, read_parameters, type_name
 
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off"}
 
 
-@dataclass(frozen=True)
-class Parameter:
-    """One declared parameter: its name, type (from the default) and default value.
-
-    A default computed when the notebook runs (``run_date = str(date.today())``) has no
-    value here: ``computed`` holds its expression, and the type comes from the annotation
-    (``run_date: str = …``) or is ``str``.
-    """
-
-    name: str
-    type: str
-    default: Any
-    help: str = ""
-    computed: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "type": self.type,
-            "default": self.default,
-            "help": self.help,
-            "computed": self.computed,
-        }
-
-
 def parameters_cell_index(nb: Notebook) -> int | None:
-    """Index of the first cell tagged ``parameters``, if any."""
+    """Index of the first cell tagged ``parameters`` (where papermill injects), if any."""
     for index, cell in enumerate(nb["cells"]):
         if cell["cell_type"] == "code" and PARAMETERS_TAG in cell_tags(cell):
             return index
@@ -77,59 +42,7 @@ def declared_parameters(nb: Notebook) -> list[Parameter]:
             f"{exc.lineno}. Fix it so its assignments can be read.",
             cell=index,
         ) from None
-    comments = _line_comments(source)
-    found: dict[str, Parameter] = {}
-    for node in tree.body:
-        target, value = _assignment(node)
-        if target is None or value is None:
-            continue
-        help_text = comments.get(node.lineno, "")
-        try:
-            default = ast.literal_eval(value)
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            default = _COMPUTED
-        if isinstance(default, tuple):
-            default = list(default)
-        kind = type_name(default)
-        if kind is None:  # computed when the notebook runs (or a set, bytes, …)
-            annotation = node.annotation if isinstance(node, ast.AnnAssign) else None
-            named = ast.unparse(annotation) if annotation is not None else "str"
-            kind = named if named in TYPE_NAMES and named != "None" else "str"
-            found[target] = Parameter(target, kind, None, help_text, ast.unparse(value))
-        else:
-            found[target] = Parameter(target, kind, default, help_text)
-    return list(found.values())
-
-
-def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
-    if isinstance(node, ast.Assign) and len(node.targets) == 1:
-        target = node.targets[0]
-        return (target.id if isinstance(target, ast.Name) else None), node.value
-    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-        return node.target.id, node.value
-    return None, None
-
-
-def _line_comments(source: str) -> dict[int, str]:
-    """Trailing ``# comments`` by line number: a parameter's help text."""
-    comments: dict[int, str] = {}
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
-            if token.type == tokenize.COMMENT:
-                comments[token.start[0]] = token.string.lstrip("#").strip()
-    except (tokenize.TokenError, IndentationError):
-        pass
-    return comments
-
-
-def type_name(value: Any) -> str | None:
-    """The parameter type of a default value, or None if it is not a supported literal."""
-    if value is None:
-        return "None"
-    for kind in (bool, int, float, str, list, dict):
-        if type(value) is kind:
-            return kind.__name__
-    return None
+    return read_parameters(tree, source, index).parameters
 
 
 def parse_cli_value(parameter: Parameter, text: str) -> Any:

@@ -40,7 +40,8 @@ def _filesystem(location: str) -> tuple[Any, str]:
             "scheme, e.g. s3fs for s3://)."
         ) from None
     try:
-        return fsspec.core.url_to_fs(location)
+        filesystem: tuple[Any, str] = fsspec.core.url_to_fs(location)
+        return filesystem
     except (ImportError, ValueError) as exc:
         raise InvalidInputError(
             f"Cannot use storage {location!r}: {exc}. Install the fsspec package for its scheme "

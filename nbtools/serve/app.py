@@ -270,7 +270,7 @@ def _to_json(value: Any) -> bytes:
 
 def _resolve(ref: str) -> Callable[..., Any]:
     module_name, _, attribute = ref.partition(":")
-    function = getattr(importlib.import_module(module_name), attribute)
+    function: Callable[..., Any] = getattr(importlib.import_module(module_name), attribute)
     if not callable(function):
         raise InvalidInputError(f"{ref} is not a function.")
     return function

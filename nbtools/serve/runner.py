@@ -123,7 +123,7 @@ def serve(
 def _run_workers(config: Any) -> int:
     """uvicorn's supervisor of several workers; 3 when a worker failed to start (uvicorn then
     stops them all, but returns normally)."""
-    from uvicorn.main import STARTUP_FAILURE
+    from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
     supervisor = Multiprocess(config, sockets=[config.bind_socket()])

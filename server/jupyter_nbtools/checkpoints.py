@@ -147,7 +147,7 @@ class VersionRecorder:
         except NbtoolsError as error:
             raise HTTPError(http_status(error), error.message) from error
         # A NotebookNode, as Jupyter's own checkpoints give (nbdime reads its attributes).
-        return {"type": "notebook", "content": nbformat.from_dict(content)}  # type: ignore[no-untyped-call]
+        return {"type": "notebook", "content": nbformat.from_dict(content)}
 
     def restore(self, checkpoint_id: str, path: str) -> None:
         try:

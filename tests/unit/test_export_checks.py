@@ -93,16 +93,23 @@ def test_parameter_read_by_exported_code_is_reported() -> None:
     assert "Pass rate to the function" in problem.hint
 
 
-def test_parameters_must_be_literals() -> None:
+def test_parameters_are_assignments_and_imports() -> None:
     result = extraction(
-        ("code", "a = 1\nb = a + 1\nimport os\nc: list[int] = [1, 2]", ["parameters"]),
-        ("code", "print(a, c)", ["main"]),
+        ("code", "a = 1\nb = a + 1\nimport os\nc: list[int] = [1, 2]\nprint(a)", ["parameters"]),
+        ("code", "print(a, b, c)", ["main"]),
     )
-    assert [(p.line, p.code) for p in result.problems] == [
-        (2, "parameter-not-literal"),
-        (3, "parameter-not-literal"),
+    assert [(p.line, p.code) for p in result.problems] == [(5, "parameter-not-assignment")]
+    assert [(p.name, p.computed) for p in result.plan.parameters] == [
+        ("a", None),
+        ("b", "a + 1"),
+        ("c", None),
     ]
-    assert [p.name for p in result.plan.parameters] == ["a", "c"]
+
+
+def test_a_computed_default_reading_an_unknown_name_is_reported() -> None:
+    result = extraction(("code", "day = today()", ["parameters"]), ("code", "day", ["main"]))
+    problem = only(result.problems, "undefined-name")
+    assert (problem.cell, problem.line) == (0, 1)
 
 
 def test_main_name_used_by_a_test_and_star_imports_in_main() -> None:

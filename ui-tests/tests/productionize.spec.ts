@@ -97,6 +97,9 @@ test.describe('Productionize', () => {
     const panel = productionPanel(page);
 
     await clickProductionize(page);
+    // The status was read at start; asking again finds the extension gone, and Status
+    // (collapsed, like every section) expands to say so.
+    await panel.getByRole('button', { name: 'Refresh status' }).click();
 
     const alert = panel.getByRole('alert');
     await expect(alert).toContainText('Server extension not available');

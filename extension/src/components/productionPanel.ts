@@ -65,8 +65,9 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
       rank: 0,
       widget: this._createStatusSection()
     });
-    // Checked once at start: a failure is shown even though Status starts collapsed.
-    void this._statusModel.refresh().then(() => this._expandStatusOnFailure());
+    // Checked once at start; a failure, then or later, expands Status to show it.
+    this._statusModel.stateChanged.connect(() => void this._expandStatusOnFailure());
+    void this._statusModel.refresh();
 
     this._tracker = options.tracker ?? null;
     if (this._tracker) {
@@ -156,16 +157,16 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
     super.dispose();
   }
 
-  /** Expand Status when the server status failed, unless the user chose its state. */
+  /** Expand Status when the server status failed (after the saved states are applied). */
   private async _expandStatusOnFailure(): Promise<void> {
-    await this._restoring;
-    if (this._statusModel.state.kind === 'failed' && !this._expanded.has(STATUS_ID)) {
+    if (this._statusModel.state.kind === 'failed') {
+      await this._restoring;
       this._setExpanded(STATUS_ID, true);
     }
   }
 
   private _createStatusSection(): PanelWithToolbar {
-    return createSection({
+    const section = createSection({
       className: 'jp-nbtools-StatusSection',
       content: new StatusView(this._statusModel, this._bundle),
       refresh: {
@@ -173,6 +174,9 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
         onClick: () => void this._statusModel.refresh()
       }
     });
+    // It scrolls when the panel is short: the keyboard must reach it (WCAG 2.1.1).
+    section.node.tabIndex = 0;
+    return section;
   }
 
   private get _sectionsPanel(): SectionsPanel {

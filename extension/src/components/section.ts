@@ -1,5 +1,11 @@
-import { PanelWithToolbar, ToolbarButton, refreshIcon } from '@jupyterlab/ui-components';
+import {
+  PanelWithToolbar,
+  ReactWidget,
+  ToolbarButtonComponent,
+  refreshIcon
+} from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
+import * as React from 'react';
 
 /**
  * How many items a section holds (versions, jobs, open alerts), shown in its
@@ -35,7 +41,14 @@ export function createSection(options: createSection.IOptions): PanelWithToolbar
   }
   if (options.refresh) {
     const { tooltip, onClick } = options.refresh;
-    section.toolbar.addItem('refresh', new ToolbarButton({ icon: refreshIcon, tooltip, onClick }));
+    // The component, not the ToolbarButton widget: that one marks every button
+    // aria-pressed, which only toggle buttons may have (WCAG 4.1.2, axe aria-allowed-attr).
+    section.toolbar.addItem(
+      'refresh',
+      ReactWidget.create(
+        React.createElement(ToolbarButtonComponent, { icon: refreshIcon, tooltip, onClick })
+      )
+    );
   }
   section.addWidget(options.content);
   return section;

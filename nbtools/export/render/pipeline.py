@@ -5,10 +5,17 @@ from __future__ import annotations
 import ast
 
 from nbtools.export.model import Source
-from nbtools.export.parameters import Parameter
+from nbtools.export.parameters import (
+    annotation,
+    default_code,
+    filled_in_run,
+    option_type,
+    shown_default,
+)
 from nbtools.export.plan import Binding, Plan
 from nbtools.export.render.common import block_comment, docstring, from_import, opening, py_str
 from nbtools.export.source import indent, replace_statements, sibling_module
+from nbtools.parameters import Parameter
 
 
 def import_lines(bindings: dict[str, Binding], package: str, here: str) -> list[str]:
@@ -28,15 +35,15 @@ def import_lines(bindings: dict[str, Binding], package: str, here: str) -> list[
 
 
 def _signature(parameter: Parameter) -> str:
-    annotation = parameter.type_name
-    if parameter.mutable:
-        annotation = f"{annotation} | None"
+    shown = annotation(parameter)
+    if filled_in_run(parameter):
+        shown = f"{shown} | None" if shown else None
         default = "None"
     else:
-        default = repr(parameter.value)
+        default = repr(parameter.default)
     return (
-        f"    {parameter.name}: {annotation} = {default},"
-        if annotation
+        f"    {parameter.name}: {shown} = {default},"
+        if shown
         else (f"    {parameter.name}={default},")
     )
 
@@ -74,12 +81,12 @@ def render_pipeline(plan: Plan, source: Source) -> str:
         ") -> dict[str, Any]:",
         f"    {docstring(f'Run the main cells of {name}; return the values they record().')}",
     ]
-    for parameter in plan.parameters:
-        if parameter.mutable:
-            lines += [
-                f"    if {parameter.name} is None:",
-                f"        {parameter.name} = {parameter.value!r}",
-            ]
+    lines += [f"    {statement}" for statement in plan.parameter_imports]
+    for parameter in (p for p in plan.parameters if filled_in_run(p)):
+        lines += [
+            f"    if {parameter.name} is None:",
+            f"        {parameter.name} = {default_code(parameter)}",
+        ]
     lines.append("    results: dict[str, Any] = {}")
     uses_record = any("record" in p.names.free or "record" in p.names.bound for p in plan.main)
     if uses_record:
@@ -94,15 +101,15 @@ def render_pipeline(plan: Plan, source: Source) -> str:
 
 def _argument(parameter: Parameter) -> list[str]:
     option = "--" + parameter.name.replace("_", "-")
-    default = "None" if parameter.mutable else repr(parameter.value)
-    kind = parameter.cli_type
+    default = "None" if filled_in_run(parameter) else repr(parameter.default)
+    kind = option_type(parameter)
     if kind == "bool":
         extra = "action=argparse.BooleanOptionalAction"
     elif kind == "json":
         extra = "type=json.loads"
     else:
         extra = f"type={kind}"
-    shown = f"{parameter.value!r}".replace("%", "%%")
+    shown = shown_default(parameter).replace("%", "%%")
     help_text = f"{parameter.name} (default: {shown})" + (" as JSON" if kind == "json" else "")
     return [
         "    parser.add_argument(",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from nbtools.export.model import MANIFEST, Source
+from nbtools.export.parameters import option_type, shown_default
 from nbtools.export.plan import Plan
 from nbtools.export.render.common import header
 from nbtools.export.render.modules import title_and_summary
@@ -109,9 +110,9 @@ def render_readme(plan: Plan, source: Source) -> str:
     ]
     if plan.has_pipeline:
         options = " ".join(
-            f"--{p.name.replace('_', '-')} {json.dumps(p.value) if p.cli_type == 'json' else p.value}"
+            f"--{p.name.replace('_', '-')} {json.dumps(p.default) if option_type(p) == 'json' else p.default}"
             for p in plan.parameters
-            if p.cli_type != "bool"
+            if option_type(p) != "bool" and p.computed is None
         )
         usage.append(f"$ python -m {plan.package} {options}".rstrip())
     if plan.tests:
@@ -119,6 +120,6 @@ def render_readme(plan: Plan, source: Source) -> str:
     usage.append("```")
     if plan.parameters:
         usage += ["", "| parameter | default |", "|---|---|"]
-        usage += [f"| `{p.name}` | `{p.value!r}` |" for p in plan.parameters]
+        usage += [f"| `{p.name}` | `{shown_default(p)}` |" for p in plan.parameters]
     parts.append("\n".join(usage) + "\n")
     return "".join(parts)

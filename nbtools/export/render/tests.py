@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from nbtools.export.model import Source
-from nbtools.export.parameters import Parameter
+from nbtools.export.parameters import default_code
 from nbtools.export.plan import Binding, Plan
 from nbtools.export.render.common import block_comment, opening
 from nbtools.export.render.pipeline import import_lines
 from nbtools.export.source import indent
+from nbtools.parameters import Parameter
 
 
 def render_tests(plan: Plan, source: Source) -> str:
@@ -23,7 +24,9 @@ def render_tests(plan: Plan, source: Source) -> str:
     ]
     if parameters:
         lines += ["", "# Parameters the tests read, with the notebook's defaults"]
-        lines += [f"{name} = {p.value!r}" for name, p in sorted(parameters.items())]
+        if any(p.computed is not None for p in parameters.values()):
+            lines += plan.parameter_imports
+        lines += [f"{name} = {default_code(p)}" for name, p in sorted(parameters.items())]
     while lines[-1] == "":
         lines.pop()
     for test in plan.tests:

@@ -17,7 +17,7 @@ import hashlib
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from nbtools.errors import InvalidInputError, NbtoolsError
 from nbtools.jobs.executors.base import UNTRACKED, DoneCallback, Executor, RunRequest
@@ -73,7 +73,7 @@ class DaskExecutor(Executor):
         super().__init__(size, on_done, cwd=cwd)
         self.fixed_size, self.address = size, dask_address
         self._client: Client | None = None
-        self._futures: dict[int, Future] = {}
+        self._futures: dict[int, Future[Any]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -124,12 +124,12 @@ class DaskExecutor(Executor):
         self.client.publish_dataset(future, name=key)
         self._track(request.run_id, future)
 
-    def _track(self, run_id: int, future: Future) -> None:
+    def _track(self, run_id: int, future: Future[Any]) -> None:
         with self._lock:
             self._futures[run_id] = future
         future.add_done_callback(self._done)
 
-    def _done(self, future: Future) -> None:
+    def _done(self, future: Future[Any]) -> None:
         run_id = _run_id(str(future.key))
         with self._lock:
             if self._futures.get(run_id) is not future:

@@ -7,12 +7,12 @@ import pytest
 
 from nbtools.jobs.errors import InvalidParameterError
 from nbtools.jobs.parameters import (
-    Parameter,
     declared_parameters,
     parse_cli_value,
     resolve_values,
     split_assignment,
 )
+from nbtools.parameters import Parameter
 from tests.conftest import make_notebook
 
 PARAMETERS = """\
