@@ -87,6 +87,8 @@ test.describe('Productionize wizard', () => {
 
     await panel.getByRole('button', { name: '4. Write and test' }).click();
     await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
+    // The notebook has unsaved changes (tags, or JupyterLab's normalisation on open): save it.
+    await page.getByRole('dialog').getByRole('button', { name: 'Save and write' }).click();
     await expect(panel.getByTestId('nbtools-test-summary')).toContainText('1 passed, 0 failed', {
       timeout: 60000
     });
@@ -96,7 +98,7 @@ test.describe('Productionize wizard', () => {
     await attachScreenshot(page, testInfo, 'productionize-tests-green');
 
     // Step 5 hands the notebook to job creation (the Jobs section's create-job form).
-    await panel.getByRole('button', { name: '5. Schedule' }).click();
+    await panel.getByRole('button', { name: '6. Schedule' }).click();
     await panel.getByRole('button', { name: 'Schedule this notebook' }).click();
     await expect(panel.getByRole('form', { name: 'Create job' })).toContainText(
       `New job for ${tmpPath}/calc.ipynb`
@@ -131,6 +133,8 @@ test.describe('Productionize wizard', () => {
 
     await panel.getByRole('button', { name: '4. Write and test' }).click();
     await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
+    // The notebook has unsaved changes (tags, or JupyterLab's normalisation on open): save it.
+    await page.getByRole('dialog').getByRole('button', { name: 'Save and write' }).click();
     const alert = panel.getByRole('alert');
     await expect(alert).toContainText('nothing was written');
     await expect(alert.getByRole('button', { name: 'Cell 5, line 1' })).toBeVisible();

@@ -25,6 +25,7 @@ export {
   cancelRun,
   createJob,
   deleteJob,
+  downloadRunArtifact,
   downloadRunHtml,
   getParameters,
   listJobs,
@@ -45,6 +46,7 @@ export type {
   NotebookParameters,
   ParameterType,
   Run,
+  RunArtifact,
   RunOnce,
   RunStatus
 } from './jobs';
@@ -69,3 +71,4 @@ export type {
   LineageVersion,
   RunLineage
 } from './lineage';
+export * from './services';

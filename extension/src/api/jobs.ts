@@ -90,6 +90,19 @@ export interface Run extends LineageRun {
   notebook_sha256: string | null;
   output_notebook: string | null;
   output_html: string | null;
+  /** The files the run kept (`nbtools.artifacts`), by name. */
+  artifacts?: RunArtifact[];
+}
+
+/** A file a run kept. */
+export interface RunArtifact {
+  run_id: number;
+  name: string;
+  /** Bytes. */
+  size: number;
+  sha256: string;
+  location: string;
+  created_at: string;
 }
 
 export function getParameters(path: string): Promise<NotebookParameters> {
@@ -167,4 +180,10 @@ export async function downloadRunHtml(id: number): Promise<{ filename: string; b
   const disposition = response.headers.get('Content-Disposition') ?? '';
   const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `run-${id}.html`;
   return { filename, blob: await response.blob() };
+}
+
+/** One artifact of a run, as a file to save. */
+export async function downloadRunArtifact(id: number, name: string): Promise<Blob> {
+  const response = await fetchAPI(`runs/${id}/artifacts/${encodeURIComponent(name)}`);
+  return response.blob();
 }

@@ -9,6 +9,7 @@ import { JobFormView } from './jobForm';
 import { JobMonitoring } from './jobMonitoring';
 import type { JobsModel } from './jobsModel';
 import { RunLineageLine } from './lineage';
+import { RunArtifacts } from './runArtifacts';
 
 function when(iso: string | null): string {
   return iso ? new Date(iso).toLocaleString() : '';
@@ -183,6 +184,7 @@ function RunList({
           )}
           {progress(run, trans) && <p role="status">{progress(run, trans)}</p>}
           {commands && <RunLineageLine run={run} commands={commands} trans={trans} />}
+          <RunArtifacts run={run} trans={trans} />
           {run.error && (
             <p className="jp-nbtools-Error-message" data-testid="nbtools-run-error">
               {`${run.error.name}: ${run.error.message}`}

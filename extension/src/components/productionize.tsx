@@ -5,12 +5,13 @@ import * as React from 'react';
 import type { ExtractFile, ExtractProblem, ExtractReport, ExtractTestResult } from '../api';
 import { EXPORT_TAGS, hasTag } from './cellTags';
 import { STEPS } from './productionizeModel';
+import { ServeStep } from './serveStep';
 import type { ProductionizeModel, Step } from './productionizeModel';
 
 type Trans = TranslationBundle;
 
 /**
- * The Productionize wizard: tags → options → preview → write and test → schedule.
+ * The Productionize wizard: tags → options → preview → write and test → serve → schedule.
  */
 export class ProductionizeView extends VDomRenderer<ProductionizeModel> {
   constructor(model: ProductionizeModel, trans: Trans) {
@@ -32,6 +33,7 @@ function stepLabels(trans: Trans): Record<Step, string> {
     options: trans.__('Options'),
     preview: trans.__('Preview'),
     write: trans.__('Write and test'),
+    serve: trans.__('Serve'),
     schedule: trans.__('Schedule')
   };
 }
@@ -104,6 +106,8 @@ function StepBody({
       return <Preview model={model} trans={trans} />;
     case 'write':
       return <WriteAndTest model={model} trans={trans} />;
+    case 'serve':
+      return <ServeStep model={model.serve} packageDir={model.packageDir} trans={trans} />;
     case 'schedule':
       return (
         <div>

@@ -10,9 +10,10 @@ import { CommandIDs } from '../tokens';
 import type { ExtractProblem, ExtractReport, ExtractRequest } from '../api';
 import { nbdevDirectives, tagsOf, toggleCellTag } from './cellTags';
 import type { ExportTag } from './cellTags';
+import { ServePreviewModel } from './servePreviewModel';
 
 /** The steps of the wizard, in order. */
-export const STEPS = ['tags', 'options', 'preview', 'write', 'schedule'] as const;
+export const STEPS = ['tags', 'options', 'preview', 'write', 'serve', 'schedule'] as const;
 export type Step = (typeof STEPS)[number];
 
 /** One code cell as the tag overview shows it. */
@@ -78,6 +79,7 @@ export class ProductionizeModel extends VDomModel {
     this._trans = trans;
     this._prompts = prompts;
     this._state = state;
+    this.serve.stateChanged.connect(this._changed, this);
     this._restored = state
       ? state
           .fetch(STATE_KEY)
@@ -127,6 +129,18 @@ export class ProductionizeModel extends VDomModel {
   refused: ExtractProblem[] | null = null;
   /** An error or notice to show, or `null`. */
   message: string | null = null;
+  /** The Serve step: a preview of the written package. */
+  readonly serve = new ServePreviewModel();
+
+  /** The written package's directory (relative to the root), once written. */
+  get packageDir(): string | null {
+    return this.result?.written ? this.result.output : null;
+  }
+
+  dispose(): void {
+    this.serve.dispose();
+    super.dispose();
+  }
 
   /** The code cells of the notebook with their tags and nbdev directives. */
   get cells(): ICellRow[] {

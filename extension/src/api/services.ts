@@ -1,0 +1,88 @@
+import { requestAPI } from './request';
+
+/** `starting` until its /ready answers, `exited` once its process ended. */
+export type ServicePreviewState = 'starting' | 'ready' | 'exited';
+
+/** A preview of an extracted package's service, run by the server extension. */
+export interface ServicePreview {
+  id: string;
+  package: string;
+  /** The package directory, relative to the server root. */
+  package_dir: string;
+  port: number;
+  /** Its loopback address on the server's machine. */
+  url: string;
+  pid: number;
+  started: string;
+  started_by: string;
+  state: ServicePreviewState;
+  exit_code: number | null;
+  /** The service's `/info` once ready (package, notebook, lineage, endpoints). */
+  info: Record<string, unknown> | null;
+}
+
+export interface ServicePreviewLog {
+  state: ServicePreviewState;
+  log: string;
+  dropped_lines: number;
+}
+
+/** What the service answered to a call proxied by the server. */
+export interface ServiceCallResult {
+  status: number;
+  body: unknown;
+  latency_ms: number;
+}
+
+/** An OpenAPI document, as far as the try-it form reads it. */
+export interface OpenApiDocument {
+  paths?: Record<string, Record<string, unknown>>;
+  components?: { schemas?: Record<string, unknown> };
+}
+
+const SERVICES = 'services';
+
+function previewPath(id: string, ...rest: string[]): string {
+  return [SERVICES, encodeURIComponent(id), ...rest.map(encodeURIComponent)].join('/');
+}
+
+/** Start (or find running) the preview of the package in `packageDir`. */
+export function startServicePreview(packageDir: string): Promise<ServicePreview> {
+  return requestAPI<ServicePreview>(SERVICES, {
+    method: 'POST',
+    body: JSON.stringify({ package_dir: packageDir })
+  });
+}
+
+export function listServicePreviews(): Promise<ServicePreview[]> {
+  return requestAPI<ServicePreview[]>(SERVICES);
+}
+
+export function getServicePreview(id: string): Promise<ServicePreview> {
+  return requestAPI<ServicePreview>(previewPath(id));
+}
+
+export function getServicePreviewLog(id: string): Promise<ServicePreviewLog> {
+  return requestAPI<ServicePreviewLog>(previewPath(id, 'log'));
+}
+
+export function getServicePreviewOpenApi(id: string): Promise<OpenApiDocument> {
+  return requestAPI<OpenApiDocument>(previewPath(id, 'openapi'));
+}
+
+/** POST `body` to the preview's `/<endpoint>` through the server. */
+export function callServicePreview(
+  id: string,
+  endpoint: string,
+  body: Record<string, unknown>
+): Promise<ServiceCallResult> {
+  return requestAPI<ServiceCallResult>(previewPath(id, 'call', endpoint), {
+    method: 'POST',
+    body: JSON.stringify(body)
+  });
+}
+
+/** Stop the preview (its whole process group) and forget it. */
+export async function stopServicePreview(id: string): Promise<void> {
+  await requestAPI<void>(previewPath(id), { method: 'DELETE' });
+}

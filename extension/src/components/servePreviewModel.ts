@@ -1,0 +1,211 @@
+import { VDomModel } from '@jupyterlab/ui-components';
+
+import {
+  asError,
+  callServicePreview,
+  getServicePreview,
+  getServicePreviewLog,
+  getServicePreviewOpenApi,
+  listServicePreviews,
+  startServicePreview,
+  stopServicePreview
+} from '../api';
+import type { ServiceCallResult, ServicePreview } from '../api';
+import {
+  curlCommand,
+  initialValues,
+  requestBody,
+  tryOperations,
+  validationErrors
+} from './tryItForm';
+import type { FieldErrors, FieldValues, ITryOperation } from './tryItForm';
+
+/** How often a starting preview's state and log are read, in milliseconds. */
+const POLL_MS = 400;
+
+/**
+ * The Serve step's state: one preview of the package being productionized,
+ * its log, the try-it form built from its OpenAPI document and the last answer.
+ */
+export class ServePreviewModel extends VDomModel {
+  preview: ServicePreview | null = null;
+  log = '';
+  busy = false;
+  /** An error of the step itself (start, stop, a call that failed), or `null`. */
+  message: string | null = null;
+  operations: ITryOperation[] = [];
+  endpoint = '';
+  values: FieldValues = {};
+  errors: FieldErrors = {};
+  response: ServiceCallResult | null = null;
+
+  get operation(): ITryOperation | undefined {
+    return this.operations.find(operation => operation.name === this.endpoint);
+  }
+
+  /** The `curl` command for the form as it is (the fields that can be read). */
+  get curl(): string {
+    const operation = this.operation;
+    if (!this.preview || !operation) {
+      return '';
+    }
+    return curlCommand(this.preview.url, operation.name, requestBody(operation, this.values).body);
+  }
+
+  /** Show the running preview of `packageDir`, if there is one. */
+  async attach(packageDir: string): Promise<void> {
+    if (this.preview?.package_dir === packageDir) {
+      return;
+    }
+    this._reset();
+    try {
+      const running = (await listServicePreviews()).find(
+        preview => preview.package_dir === packageDir && preview.state !== 'exited'
+      );
+      if (running) {
+        this.preview = running;
+        await this._follow();
+      }
+    } catch (reason) {
+      this._fail(reason);
+    }
+  }
+
+  /** Start the preview of `packageDir` and follow it until it is ready or ends. */
+  async start(packageDir: string): Promise<void> {
+    if (this.busy) {
+      return;
+    }
+    this._reset();
+    this.busy = true;
+    this._changed();
+    try {
+      this.preview = await startServicePreview(packageDir);
+    } catch (reason) {
+      this._fail(reason);
+    } finally {
+      this.busy = false;
+      this._changed();
+    }
+    try {
+      await this._follow();
+    } catch (reason) {
+      this._fail(reason);
+    }
+  }
+
+  async stop(): Promise<void> {
+    const preview = this.preview;
+    if (!preview || this.busy) {
+      return;
+    }
+    this.busy = true;
+    this._changed();
+    try {
+      await stopServicePreview(preview.id);
+      this._reset();
+    } catch (reason) {
+      this._fail(reason);
+    } finally {
+      this.busy = false;
+      this._changed();
+    }
+  }
+
+  selectEndpoint(name: string): void {
+    const operation = this.operations.find(item => item.name === name);
+    this.endpoint = name;
+    this.values = operation ? initialValues(operation) : {};
+    this.errors = {};
+    this.response = null;
+    this._changed();
+  }
+
+  setValue(name: string, value: string | boolean): void {
+    this.values = { ...this.values, [name]: value };
+    this.errors = Object.fromEntries(
+      Object.entries(this.errors).filter(([field]) => field !== name)
+    );
+    this._changed();
+  }
+
+  /** Send the form; a 422 puts each field's message next to the field. */
+  async send(): Promise<void> {
+    const { preview, operation } = this;
+    if (!preview || !operation || this.busy) {
+      return;
+    }
+    const { body, errors } = requestBody(operation, this.values);
+    this.errors = errors;
+    this.response = null;
+    this.message = null;
+    if (Object.keys(errors).length) {
+      this._changed();
+      return;
+    }
+    this.busy = true;
+    this._changed();
+    try {
+      this.response = await callServicePreview(preview.id, operation.name, body);
+      if (this.response.status === 422) {
+        this.errors = validationErrors(this.response.body);
+      }
+    } catch (reason) {
+      this._fail(reason);
+    } finally {
+      this.busy = false;
+      this._changed();
+    }
+  }
+
+  /** Read the preview's state and log until it is ready (then its form) or ended. */
+  private async _follow(): Promise<void> {
+    let preview = this.preview;
+    while (preview && preview === this.preview && !this.isDisposed) {
+      const [state, log] = await Promise.all([
+        getServicePreview(preview.id),
+        getServicePreviewLog(preview.id)
+      ]);
+      if (preview !== this.preview) {
+        return; // stopped or replaced meanwhile
+      }
+      this.preview = preview = state;
+      this.log = log.log;
+      this._changed();
+      if (state.state === 'ready') {
+        this.operations = tryOperations(await getServicePreviewOpenApi(state.id));
+        this.selectEndpoint(this.operations[0]?.name ?? '');
+        return;
+      }
+      if (state.state === 'exited') {
+        this.message = `The service of ${state.package} ended (exit code ${String(state.exit_code)}) before it was ready: see its log.`;
+        this._changed();
+        return;
+      }
+      await new Promise(resolve => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  private _reset(): void {
+    this.preview = null;
+    this.log = '';
+    this.message = null;
+    this.operations = [];
+    this.endpoint = '';
+    this.values = {};
+    this.errors = {};
+    this.response = null;
+    this._changed();
+  }
+
+  private _fail(reason: unknown): void {
+    this.message = asError(reason).message;
+    this._changed();
+  }
+
+  private _changed(): void {
+    if (!this.isDisposed) {
+      this.stateChanged.emit(undefined);
+    }
+  }
+}

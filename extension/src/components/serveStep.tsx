@@ -1,0 +1,228 @@
+import { Clipboard } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+
+import type { ServePreviewModel } from './servePreviewModel';
+import type { ITryField } from './tryItForm';
+
+type Trans = TranslationBundle;
+
+/**
+ * The wizard's Serve step: start a preview of the written package, try its
+ * endpoints, copy the `curl` command, stop it.
+ */
+export function ServeStep({
+  model,
+  packageDir,
+  trans
+}: {
+  model: ServePreviewModel;
+  packageDir: string | null;
+  trans: Trans;
+}): React.ReactElement {
+  React.useEffect(() => {
+    if (packageDir) {
+      void model.attach(packageDir);
+    }
+  }, [model, packageDir]);
+
+  if (!packageDir) {
+    return (
+      <p className="jp-nbtools-muted">
+        {trans.__('Write and test the package first: the preview serves the written package.')}
+      </p>
+    );
+  }
+  const preview = model.preview;
+  const live = preview !== null && preview.state !== 'exited';
+  return (
+    <div className="jp-nbtools-Serve">
+      <p className="jp-nbtools-muted">
+        {trans.__(
+          'Serve %1 on this machine (loopback only) to try its functions as an application would.',
+          packageDir
+        )}
+      </p>
+      <div className="jp-nbtools-ServeActions">
+        <button
+          className="jp-mod-styled jp-mod-accept"
+          disabled={model.busy || live}
+          onClick={() => void model.start(packageDir)}
+        >
+          {trans.__('Start preview')}
+        </button>
+        <button
+          className="jp-mod-styled jp-mod-warn"
+          disabled={model.busy || preview === null}
+          onClick={() => void model.stop()}
+        >
+          {trans.__('Stop')}
+        </button>
+      </div>
+      {preview && (
+        <p role="status" data-testid="nbtools-serve-state">
+          {preview.state === 'ready'
+            ? trans.__('Ready at %1 (process %2).', preview.url, preview.pid)
+            : preview.state === 'starting'
+              ? trans.__('Starting %1…', preview.package)
+              : trans.__('Ended with exit code %1.', String(preview.exit_code))}
+        </p>
+      )}
+      {model.message && (
+        <p role="alert" className="jp-nbtools-ServeError">
+          {model.message}
+        </p>
+      )}
+      {preview && preview.state !== 'ready' && (
+        <pre className="jp-nbtools-Output" aria-label={trans.__('Service log')}>
+          {model.log}
+        </pre>
+      )}
+      {preview?.state === 'ready' && <TryIt model={model} trans={trans} />}
+    </div>
+  );
+}
+
+function TryIt({ model, trans }: { model: ServePreviewModel; trans: Trans }): React.ReactElement {
+  const operation = model.operation;
+  if (!operation) {
+    return <p>{trans.__('The service serves no function.')}</p>;
+  }
+  const curl = model.curl;
+  return (
+    <div className="jp-nbtools-TryIt">
+      <form
+        className="jp-nbtools-Form"
+        aria-label={trans.__('Try it')}
+        onSubmit={event => {
+          event.preventDefault();
+          void model.send();
+        }}
+      >
+        <label className="jp-nbtools-Field">
+          <span>{trans.__('Endpoint')}</span>
+          <select
+            className="jp-mod-styled"
+            value={model.endpoint}
+            onChange={event => model.selectEndpoint(event.target.value)}
+          >
+            {model.operations.map(item => (
+              <option key={item.name} value={item.name}>
+                {`POST /${item.name}`}
+              </option>
+            ))}
+          </select>
+        </label>
+        {operation.summary && <p className="jp-nbtools-muted">{operation.summary}</p>}
+        {operation.fields.map(field => (
+          <TryField key={field.name} field={field} model={model} trans={trans} />
+        ))}
+        <div>
+          <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={model.busy}>
+            {trans.__('Send')}
+          </button>
+        </div>
+      </form>
+      {model.response && (
+        <div className="jp-nbtools-ServeResponse">
+          <p role="status" data-testid="nbtools-serve-response-status">
+            {trans.__(
+              'Status %1 in %2 ms',
+              model.response.status,
+              model.response.latency_ms.toFixed(1)
+            )}
+          </p>
+          <pre className="jp-nbtools-Output" aria-label={trans.__('Response')}>
+            {JSON.stringify(model.response.body, null, 2)}
+          </pre>
+        </div>
+      )}
+      <div className="jp-nbtools-Curl">
+        <span>{trans.__('Call it with curl (on this machine):')}</span>
+        <pre className="jp-nbtools-Output" aria-label={trans.__('curl command')}>
+          {curl}
+        </pre>
+        <button className="jp-mod-styled" onClick={() => Clipboard.copyToSystem(curl)}>
+          {trans.__('Copy curl command')}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function TryField({
+  field,
+  model,
+  trans
+}: {
+  field: ITryField;
+  model: ServePreviewModel;
+  trans: Trans;
+}): React.ReactElement {
+  const id = `jp-nbtools-try-${field.name}`;
+  const error = model.errors[field.name];
+  const value = model.values[field.name];
+  const describedBy = error ? `${id}-error` : undefined;
+  const label = field.required ? `${field.name} *` : field.name;
+  let input: React.ReactElement;
+  if (field.kind === 'boolean') {
+    input = (
+      <input
+        id={id}
+        type="checkbox"
+        checked={value === true}
+        aria-describedby={describedBy}
+        onChange={event => model.setValue(field.name, event.target.checked)}
+      />
+    );
+  } else if (field.kind === 'choice') {
+    input = (
+      <select
+        id={id}
+        className="jp-mod-styled"
+        value={typeof value === 'string' ? value : ''}
+        aria-invalid={error !== undefined}
+        aria-describedby={describedBy}
+        onChange={event => model.setValue(field.name, event.target.value)}
+      >
+        {(!field.required || value === '') && (
+          <option value="">{field.required ? trans.__('(choose)') : trans.__('(default)')}</option>
+        )}
+        {field.choices.map(choice => (
+          <option key={JSON.stringify(choice)} value={JSON.stringify(choice)}>
+            {String(choice)}
+          </option>
+        ))}
+      </select>
+    );
+  } else {
+    const numeric = field.kind === 'number' || field.kind === 'integer';
+    input = (
+      <input
+        id={id}
+        className="jp-mod-styled"
+        type={numeric ? 'number' : 'text'}
+        step={field.kind === 'integer' ? 1 : numeric ? 'any' : undefined}
+        placeholder={field.kind === 'json' ? trans.__('JSON, e.g. ["a", "b"]') : undefined}
+        value={typeof value === 'string' ? value : ''}
+        aria-required={field.required}
+        aria-invalid={error !== undefined}
+        aria-describedby={describedBy}
+        onChange={event => model.setValue(field.name, event.target.value)}
+      />
+    );
+  }
+  return (
+    <div className="jp-nbtools-Field">
+      <label htmlFor={id}>
+        {label} <span className="jp-nbtools-muted">{field.kind}</span>
+      </label>
+      {input}
+      {error && (
+        <span id={`${id}-error`} className="jp-nbtools-FieldError">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}

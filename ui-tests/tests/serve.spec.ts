@@ -1,0 +1,94 @@
+import { expect } from '@jupyterlab/galata';
+
+import { attachScreenshot } from './helpers';
+import { test } from './fixtures';
+
+/** A notebook whose second cell is served: `POST /predict`. */
+const SCORER = JSON.stringify({
+  cells: [
+    {
+      cell_type: 'code',
+      id: 'model',
+      metadata: { tags: ['export'] },
+      execution_count: null,
+      outputs: [],
+      source: "WEIGHT = 2.0\nprint('model loaded')"
+    },
+    {
+      cell_type: 'code',
+      id: 'predict',
+      metadata: {},
+      execution_count: null,
+      outputs: [],
+      source:
+        "#| serve\nfrom typing import Literal\n\n\ndef predict(x: float, mode: Literal['plain', 'double'] = 'plain') -> dict[str, float]:\n    return {'score': x * WEIGHT * (2 if mode == 'double' else 1)}"
+    }
+  ],
+  metadata: {
+    kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+    language_info: { name: 'python' }
+  },
+  nbformat: 4,
+  nbformat_minor: 5
+});
+
+/** Whether a process with this id exists on this machine (the server's). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test.describe('Serve step', () => {
+  test('start a preview, get a prediction from the try-it form, stop it', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    const path = `${tmpPath}/scorer.ipynb`;
+    expect(await page.contents.uploadContent(SCORER, 'text', path)).toBe(true);
+    expect(await page.notebook.openByPath(path)).toBe(true);
+    expect(await page.notebook.activate('scorer.ipynb')).toBe(true);
+    const notebook = await page.activity.getPanelLocator('scorer.ipynb');
+    await notebook!.getByRole('button', { name: 'Productionize', exact: true }).click();
+    const panel = page.getByRole('region', { name: 'Production', exact: true });
+
+    await page.notebook.save(); // opening may have normalised it: the wizard writes saved files
+    await panel.getByRole('button', { name: '4. Write and test' }).click();
+    await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
+    await expect(panel.getByTestId('nbtools-test-summary')).toContainText('Written to', {
+      timeout: 90000
+    });
+
+    await panel.getByRole('button', { name: '5. Serve' }).click();
+    await panel.getByRole('button', { name: 'Start preview' }).click();
+    const state = panel.getByTestId('nbtools-serve-state');
+    await expect(state).toContainText('Ready at http://127.0.0.1:', { timeout: 60000 });
+    const pid = Number(/process (\d+)/.exec((await state.textContent()) ?? '')?.[1]);
+    expect(alive(pid)).toBe(true);
+
+    const form = panel.getByRole('form', { name: 'Try it' });
+    const x = form.getByRole('spinbutton', { name: /^x/ });
+    // An empty required field is refused next to it, before anything is sent.
+    await form.getByRole('button', { name: 'Send' }).click();
+    await expect(x).toHaveAttribute('aria-invalid', 'true');
+    await expect(form).toContainText('Required.');
+
+    await x.fill('1.5');
+    await form.getByRole('combobox', { name: /^mode/ }).selectOption('double');
+    await form.getByRole('button', { name: 'Send' }).click();
+    await expect(panel.getByTestId('nbtools-serve-response-status')).toContainText('Status 200');
+    await expect(panel.getByLabel('Response')).toContainText('"score": 6');
+    await expect(panel.getByLabel('curl command')).toContainText(
+      `/predict' -H 'Content-Type: application/json' -d '{"x":1.5,"mode":"double"}'`
+    );
+    await attachScreenshot(page, testInfo, 'serve-try-it');
+
+    await panel.getByRole('button', { name: 'Stop' }).click();
+    await expect(state).toHaveCount(0);
+    await expect(panel.getByRole('button', { name: 'Start preview' })).toBeEnabled();
+    expect(alive(pid)).toBe(false);
+  });
+});
