@@ -1,6 +1,6 @@
 import { expect } from '@jupyterlab/galata';
 
-import { attachScreenshot, codeCell, notebookJson, violations } from './helpers';
+import { attachScreenshot, codeCell, notebookJson, openSection, violations } from './helpers';
 import { test } from './fixtures';
 
 /** A notebook whose second cell is served: `POST /predict`. */
@@ -74,5 +74,77 @@ test.describe('Serve step', () => {
     await expect(state).toHaveCount(0);
     await expect(panel.getByRole('button', { name: 'Start preview' })).toBeEnabled();
     expect(alive(pid)).toBe(false);
+  });
+
+  test('a run lists its artifacts and the preview serving them', async ({ page, tmpPath }) => {
+    test.setTimeout(180_000);
+    // A training run keeps model.json.
+    const train = `${tmpPath}/train.ipynb`;
+    const saving = "import nbtools.artifacts\nnbtools.artifacts.save('model.json', b'{\"w\": 3}')";
+    const upload = await page.contents.uploadContent(
+      notebookJson([codeCell('fit', saving)]),
+      'text',
+      train
+    );
+    expect(upload).toBe(true);
+    const queued = await page.request.post('/nbtools/api/runs', { data: { notebook_path: train } });
+    expect(queued.ok()).toBe(true);
+    const runId = ((await queued.json()) as { id: number }).id;
+    await expect
+      .poll(
+        async () =>
+          (
+            (await (await page.request.get(`/nbtools/api/runs/${runId}`)).json()) as {
+              status: string;
+            }
+          ).status,
+        { timeout: 90_000 }
+      )
+      .toBe('succeeded');
+
+    // A service loading it at start-up, previewed through the REST API.
+    const loading = `import json\nimport nbtools.artifacts\n\nW = json.loads(nbtools.artifacts.load('model.json', run=${runId}).read_text())['w']`;
+    const served = notebookJson([
+      { ...codeCell('load', loading), metadata: { tags: ['export'] } },
+      codeCell('predict', '#| serve\ndef predict(x: float) -> float:\n    return x * W')
+    ]);
+    expect(await page.contents.uploadContent(served, 'text', `${tmpPath}/model.ipynb`)).toBe(true);
+    const extracted = await page.request.post('/nbtools/api/extract', {
+      data: { path: `${tmpPath}/model.ipynb`, dry_run: false }
+    });
+    expect(extracted.ok()).toBe(true);
+    const output = ((await extracted.json()) as { output: string }).output;
+    const started = await page.request.post('/nbtools/api/services', {
+      data: { package_dir: output }
+    });
+    expect(started.ok()).toBe(true);
+    const preview = (await started.json()) as { id: string };
+    try {
+      await expect
+        .poll(
+          async () =>
+            (
+              (await (await page.request.get(`/nbtools/api/services/${preview.id}`)).json()) as {
+                state: string;
+              }
+            ).state,
+          { timeout: 60_000 }
+        )
+        .toBe('ready');
+
+      expect(await page.notebook.openByPath(train)).toBe(true);
+      expect(await page.notebook.activate('train.ipynb')).toBe(true);
+      const panel = await openSection(page, 'train.ipynb', 'Jobs');
+      const run = panel.getByRole('listitem', { name: `Run ${runId}`, exact: true });
+      const artifacts = run.getByRole('list', { name: `Artifacts of run ${runId}` });
+      await expect(artifacts.getByRole('button', { name: /^model\.json \(8 B\)/ })).toBeVisible();
+      await expect(run.getByTestId('nbtools-run-served-by')).toContainText('Served by model');
+
+      const download = page.waitForEvent('download');
+      await artifacts.getByRole('button', { name: /^model\.json/ }).click();
+      expect((await download).suggestedFilename()).toBe('model.json');
+    } finally {
+      await page.request.delete(`/nbtools/api/services/${preview.id}`);
+    }
   });
 });
