@@ -1,36 +1,16 @@
 import { expect } from '@jupyterlab/galata';
 
-import { attachScreenshot } from './helpers';
+import { attachScreenshot, codeCell, notebookJson, violations } from './helpers';
 import { test } from './fixtures';
 
 /** A notebook whose second cell is served: `POST /predict`. */
-const SCORER = JSON.stringify({
-  cells: [
-    {
-      cell_type: 'code',
-      id: 'model',
-      metadata: { tags: ['export'] },
-      execution_count: null,
-      outputs: [],
-      source: "WEIGHT = 2.0\nprint('model loaded')"
-    },
-    {
-      cell_type: 'code',
-      id: 'predict',
-      metadata: {},
-      execution_count: null,
-      outputs: [],
-      source:
-        "#| serve\nfrom typing import Literal\n\n\ndef predict(x: float, mode: Literal['plain', 'double'] = 'plain') -> dict[str, float]:\n    return {'score': x * WEIGHT * (2 if mode == 'double' else 1)}"
-    }
-  ],
-  metadata: {
-    kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
-    language_info: { name: 'python' }
-  },
-  nbformat: 4,
-  nbformat_minor: 5
-});
+const SCORER = notebookJson([
+  { ...codeCell('model', "WEIGHT = 2.0\nprint('model loaded')"), metadata: { tags: ['export'] } },
+  codeCell(
+    'predict',
+    "#| serve\nfrom typing import Literal\n\n\ndef predict(x: float, mode: Literal['plain', 'double'] = 'plain') -> dict[str, float]:\n    return {'score': x * WEIGHT * (2 if mode == 'double' else 1)}"
+  )
+]);
 
 /** Whether a process with this id exists on this machine (the server's). */
 function alive(pid: number): boolean {
@@ -84,7 +64,11 @@ test.describe('Serve step', () => {
     await expect(panel.getByLabel('curl command')).toContainText(
       `/predict' -H 'Content-Type: application/json' -d '{"x":1.5,"mode":"double"}'`
     );
-    await attachScreenshot(page, testInfo, 'serve-try-it');
+    expect(await violations(page, testInfo)).toEqual([]);
+    await attachScreenshot(page, testInfo, 'serve-try-it-light');
+    await page.theme.setDarkTheme();
+    expect(await violations(page, testInfo)).toEqual([]);
+    await attachScreenshot(page, testInfo, 'serve-try-it-dark');
 
     await panel.getByRole('button', { name: 'Stop' }).click();
     await expect(state).toHaveCount(0);
