@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -23,46 +24,18 @@ from anchors import BIN
 from bench_runs import Server  # a Jupyter server subprocess with a token
 from figures import Goal, interleave, report, timed
 
-from nbtools import jobs, versioning
-from nbtools.envsnap.model import Snapshot
-from nbtools.envsnap.snapshots import save_snapshot
-from nbtools.jobs.runs import list_runs, new_run
-from nbtools.jobs.tables import SUCCEEDED
+from nbtools import jobs
+from nbtools.jobs.runs import list_runs
 from nbtools.jobs.views import run_summaries
 from nbtools.jsonvalues import json_default
 from nbtools.project import Project
-from nbtools.store.base import utcnow
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# the runs the query-count test pages through, made the same way
+from tests.unit.jobs.test_run_views import seed
 
 PAGE = 1000
 GOAL_MS = 50.0
-NOTEBOOK = {
-    "nbformat": 4,
-    "nbformat_minor": 5,
-    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-    "cells": [{"id": "a", "cell_type": "code", "source": "x = 1", "metadata": {}, "outputs": []}],
-}
-
-
-def seed(project: Project, count: int) -> None:
-    content = json.dumps(NOTEBOOK).encode()
-    (project.root / "nb.ipynb").write_bytes(content)
-    version = versioning.commit(project, "nb.ipynb", content)
-    snapshot = save_snapshot(
-        project, Snapshot("kernel", "python3", (), python={"version": "3.11.7"})
-    )
-    with project.store.session(write=True) as session:
-        for index in range(count):
-            stored = index % 2 == 0
-            run = new_run(
-                None,
-                trigger="bench",
-                notebook_path="nb.ipynb",
-                parameters={"i": index},
-                notebook_version_id=version.id if stored else 1_000_000 + index,
-                env_snapshot_id=snapshot.id if stored else f"{index:064x}",
-            )
-            run.status, run.started_at, run.finished_at = SUCCEEDED, utcnow(), utcnow()
-            session.add(run)
 
 
 def ms(action: Callable[[], object]) -> Callable[[], float]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from traitlets import Unicode
+from traitlets import CaselessStrEnum, Float, Unicode
 from traitlets.config import Configurable
 
 #: The environment variable naming who acts (CI service accounts): ``NbtoolsSettings.actor``.
@@ -48,3 +48,42 @@ class NbtoolsSettings(Configurable):
         "service account, say). Default: $JUPYTERHUB_USER, else the operating-system user. "
         "The server always records the authenticated Jupyter user instead.",
     ).tag(config=True, env=ACTOR_VARIABLE)
+
+
+#: The transports: none (off), a JSON-lines file, or HTTP POSTs (Marquez's API, DataHub, ...).
+TRANSPORTS = ("", "file", "http")
+
+
+class OpenLineageSettings(Configurable):
+    """OpenLineage run events of job runs (docs/lineage.md#openlineage). Read in every process
+    that executes runs (server, scheduler daemon, ``nbtools run``, Dask workers): set them in
+    the environment, or in the config file of ``$NBTOOLS_CONFIG``."""
+
+    env_prefix: ClassVar[str] = "NBTOOLS_OPENLINEAGE_"
+
+    transport = CaselessStrEnum(
+        TRANSPORTS,
+        default_value="",
+        help="Where run events go: '' (off, the default), 'file' (one JSON event a line, "
+        "appended to `file`) or 'http' (POSTed to `url`).",
+    ).tag(config=True)
+
+    file = Unicode(
+        "", help="With transport 'file': the JSON-lines file events are appended to."
+    ).tag(config=True)
+
+    url = Unicode(
+        "", help="With transport 'http': the receiver's base URL, e.g. http://marquez:5000."
+    ).tag(config=True)
+
+    endpoint = Unicode(
+        "api/v1/lineage", help="With transport 'http': the path events are POSTed to."
+    ).tag(config=True)
+
+    namespace = Unicode("nbtools", help="The OpenLineage namespace of this project's jobs.").tag(
+        config=True
+    )
+
+    timeout_seconds = Float(
+        5.0, help="Seconds one HTTP delivery may take before it counts as failed (logged)."
+    ).tag(config=True)

@@ -34,11 +34,17 @@ C = TypeVar("C", bound=Configurable)
 
 def settings_classes() -> tuple[type[Configurable], ...]:
     """Every settings class, in the order the docs list them."""
-    from nbtools.config import NbtoolsSettings
+    from nbtools.config import NbtoolsSettings, OpenLineageSettings
     from nbtools.jobs.config import JobsSettings
     from nbtools.metrics.config import MetricsSettings, NotificationSettings
 
-    return (NbtoolsSettings, JobsSettings, MetricsSettings, NotificationSettings)
+    return (
+        NbtoolsSettings,
+        JobsSettings,
+        MetricsSettings,
+        NotificationSettings,
+        OpenLineageSettings,
+    )
 
 
 def environment_variable(cls: type[Configurable], name: str) -> str:

@@ -86,7 +86,8 @@ class _Planner:
     # ------------------------------------------------------------------------------------
     def run(self) -> Plan:
         parsed = self._parse_all()
-        parameters = self._parameters(parsed)
+        parameter_cells = self._parameter_cells(parsed)
+        parameters = self._parameters(parameter_cells)
         modules = self._modules(parsed)
         self._stars = _stars(modules)
         exported = self._exported(modules)
@@ -94,7 +95,6 @@ class _Planner:
         for module in modules.values():
             self._resolve_module(module, exported, params)
         main = [p for p in parsed if p.cell.role == MAIN]
-        parameter_cells = [p for p in parsed if p.cell.role == PARAMETERS]
         # computed defaults run first in run(): their names resolve as a main cell's do
         main_imports = self._resolve_main([*parameter_cells, *main], exported, params)
         parameter_imports = [
@@ -136,13 +136,29 @@ class _Planner:
                 parsed.append(result)
         return parsed
 
-    def _parameters(self, parsed: list[Parsed]) -> list[Parameter]:
-        by_name: dict[str, Parameter] = {}
-        for cell in (p for p in parsed if p.cell.role == PARAMETERS):
-            found, problems = cell_parameters(cell)
+    def _parameter_cells(self, parsed: list[Parsed]) -> list[Parsed]:
+        """The ``parameters`` cell: the first one, as for papermill (and jobs), which injects
+        a run's values after it; a later one is reported."""
+        cells = [p for p in parsed if p.cell.role == PARAMETERS]
+        for later in cells[1:]:
+            self._report(
+                later.cell,
+                1,
+                "parameters-cell-twice",
+                f"Only the first 'parameters' cell (cell {cells[0].cell.number}) declares "
+                "parameters: a run's values are injected after it, so this one would "
+                "overwrite them.",
+                f"Move these assignments into cell {cells[0].cell.number}, or untag this cell.",
+            )
+        return cells[:1]
+
+    def _parameters(self, cells: list[Parsed]) -> list[Parameter]:
+        found: list[Parameter] = []
+        for cell in cells:
+            parameters, problems = cell_parameters(cell)
             self.problems += problems
-            by_name.update((p.name, p) for p in found)
-        return list(by_name.values())
+            found += parameters
+        return found
 
     def _modules(self, parsed: list[Parsed]) -> dict[str, Module]:
         default = self.classified.default_module or DEFAULT_MODULE

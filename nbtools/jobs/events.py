@@ -69,6 +69,7 @@ SUBSCRIBERS: tuple[str, ...] = (
     "nbtools.metrics.events",
     "nbtools.data.events",
     "nbtools.artifacts.events",
+    "nbtools.openlineage.events",
 )
 
 #: The run columns ``run_started`` subscribers may set.

@@ -42,6 +42,12 @@ class NbtoolsApp(ExtensionApp):
         "is answered 413 naming this setting.",
     ).tag(config=True)
 
+    max_service_previews = Int(
+        8,
+        help="Service previews (the Productionize wizard's Serve step, docs/serving.md) "
+        "running at once; one more start is answered 409.",
+    ).tag(config=True)
+
     worker_threads = Int(
         4,
         help="Threads that run the database and file work of nbtools requests, so the "
@@ -66,7 +72,7 @@ class NbtoolsApp(ExtensionApp):
         self.jobs = JobsService(self.project, JobsSettings(parent=self, config=config), monitoring)
         self.settings["nbtools_jobs"] = self.jobs
         self.jobs.start_if_in_use()
-        self.previews = ServicePreviews(self.project)
+        self.previews = ServicePreviews(self.project, self.max_service_previews)
         self.settings["nbtools_previews"] = self.previews
         if self.record_versions:
             from jupyter_nbtools.checkpoints import install

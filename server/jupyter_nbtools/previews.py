@@ -37,8 +37,6 @@ LOG_LINES = 2000
 LOG_LINE_CHARS = 4000
 #: Seconds a preview gets to stop after SIGTERM before its process group is killed.
 STOP_GRACE_SECONDS = 5.0
-#: Previews running at once, so a stuck button cannot fill the machine with servers.
-MAX_PREVIEWS = 8
 #: A preview's id: 12 lowercase hex digits.
 PREVIEW_ID = re.compile(r"[0-9a-f]{12}")
 #: Seconds the proxied ``/ready``, ``/info`` and ``/openapi.json`` reads may take.
@@ -131,8 +129,9 @@ class Preview:
 class ServicePreviews:
     """The previews of one server: start, list (with their readiness), call, stop."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, limit: int) -> None:
         self.project = project
+        self.limit = limit
         self._previews: dict[str, Preview] = {}
         self._lock = threading.Lock()
 
@@ -148,9 +147,10 @@ class ServicePreviews:
                 if preview.package_dir == relative and preview.state != "exited":
                     return preview, False
             running = [p for p in self._previews.values() if p.state != "exited"]
-            if len(running) >= MAX_PREVIEWS:
+            if len(running) >= self.limit:
                 raise ConflictError(
-                    f"{MAX_PREVIEWS} previews are running already: stop one first.",
+                    f"{len(running)} previews are running already (the limit, "
+                    "NbtoolsApp.max_service_previews): stop one first.",
                     running=[p.id for p in running],
                 )
             port = free_loopback_port()

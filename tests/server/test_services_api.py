@@ -13,6 +13,7 @@ from jupyter_server.auth import IdentityProvider, User
 from jupyter_server.auth.authorizer import Authorizer
 
 from jupyter_nbtools.previews import ServicePreviews
+from nbtools.errors import ConflictError
 from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.project import Project
 from tests.conftest import make_notebook
@@ -263,11 +264,14 @@ def test_stopping_every_preview_leaves_no_process(tmp_path: Path) -> None:
     """What the extension does when the server stops."""
     (tmp_path / ".nbtools").mkdir()
     project = Project(tmp_path)
-    previews = ServicePreviews(project)
+    previews = ServicePreviews(project, limit=2)
     try:
         first, _ = previews.start(tmp_path / write_package(tmp_path, "scorer", SCORER), "alice")
         second, _ = previews.start(tmp_path / write_package(tmp_path, "other", SCORER), "alice")
         pids = [first.process.pid, second.process.pid]
+        with pytest.raises(ConflictError) as refused:  # over the limit
+            previews.start(tmp_path / write_package(tmp_path, "third", SCORER), "alice")
+        assert refused.value.details["running"] == [first.id, second.id]
         assert all(group_members(pid) for pid in pids)
         previews.stop_all()
         assert [group_members(pid) for pid in pids] == [[], []]

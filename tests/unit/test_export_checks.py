@@ -106,6 +106,18 @@ def test_parameters_are_assignments_and_imports() -> None:
     ]
 
 
+def test_only_the_first_parameters_cell_declares_parameters() -> None:
+    result = extraction(
+        ("code", "a = 1", ["parameters"]),
+        ("code", "b = 2", ["parameters"]),
+        ("code", "print(a)", ["main"]),
+    )
+    problem = only(result.problems, "parameters-cell-twice")
+    assert (problem.cell, problem.line) == (1, 1)
+    assert "cell 1" in problem.hint
+    assert [p.name for p in result.plan.parameters] == ["a"]
+
+
 def test_a_computed_default_reading_an_unknown_name_is_reported() -> None:
     result = extraction(("code", "day = today()", ["parameters"]), ("code", "day", ["main"]))
     problem = only(result.problems, "undefined-name")

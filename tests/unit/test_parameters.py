@@ -102,8 +102,12 @@ def test_an_extracted_pipeline_computes_its_defaults_and_takes_given_values(
     tmp_path: Path,
 ) -> None:
     cells = (
-        ("code", "from datetime import date\nrun_date = str(date.today())", ["parameters"]),
-        ("code", "sizes = (1, 2)\nlabel: str = 'x' * 2", ["parameters"]),
+        (
+            "code",
+            "from datetime import date\nrun_date = str(date.today())\nsizes = (1, 2)\n"
+            "label: str = 'x' * 2",
+            ["parameters"],
+        ),
         ("code", "record('day', run_date)\nrecord('n', sum(sizes))\nrecord('l', label)", ["main"]),
         ("code", "record('year', date(2026, 1, 31).year)", ["main"]),  # the cell's import
         ("code", "assert len(run_date) == 10\nassert sizes == [1, 2]", ["test"]),

@@ -1,30 +1,14 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect } from '@jupyterlab/galata';
-import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
-import type { TestInfo } from '@playwright/test';
 
-import { attachScreenshot, codeCell, notebookJson, openSection, sectionToggle } from './helpers';
+import {
+  attachScreenshot,
+  codeCell,
+  notebookJson,
+  openSection,
+  sectionToggle,
+  violations
+} from './helpers';
 import { test } from './fixtures';
-
-/** WCAG 2.1 levels A and AA. */
-const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-
-/** The axe-core violations of level A/AA in the Production panel, as readable lines. */
-async function violations(page: IJupyterLabPageFixture, testInfo: TestInfo): Promise<string[]> {
-  const results = await new AxeBuilder({ page })
-    .include('#nbtools-production-panel')
-    .withTags(WCAG_AA)
-    .analyze();
-  await testInfo.attach('axe-results', {
-    body: JSON.stringify(results.violations, null, 2),
-    contentType: 'application/json'
-  });
-  return results.violations.flatMap(violation =>
-    violation.nodes.map(
-      node => `${violation.id}: ${node.target.join(' ')} — ${node.failureSummary}`
-    )
-  );
-}
 
 test('the Production panel has no WCAG A/AA violations, in the light and the dark theme', async ({
   page,

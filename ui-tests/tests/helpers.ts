@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator, TestInfo } from '@playwright/test';
@@ -79,4 +80,27 @@ export async function openSection(
  */
 export function notification(page: IJupyterLabPageFixture, text: string): Locator {
   return page.locator('.jp-toastContainer').getByRole('alert').filter({ hasText: text });
+}
+
+/** WCAG 2.1 levels A and AA. */
+const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/** The axe-core violations of level A/AA in the Production panel, as readable lines. */
+export async function violations(
+  page: IJupyterLabPageFixture,
+  testInfo: TestInfo
+): Promise<string[]> {
+  const results = await new AxeBuilder({ page })
+    .include('#nbtools-production-panel')
+    .withTags(WCAG_AA)
+    .analyze();
+  await testInfo.attach('axe-results', {
+    body: JSON.stringify(results.violations, null, 2),
+    contentType: 'application/json'
+  });
+  return results.violations.flatMap(violation =>
+    violation.nodes.map(
+      node => `${violation.id}: ${node.target.join(' ')} — ${node.failureSummary}`
+    )
+  );
 }

@@ -1,36 +1,16 @@
 import { expect } from '@jupyterlab/galata';
 
-import { attachScreenshot } from './helpers';
+import { attachScreenshot, codeCell, notebookJson, openSection, violations } from './helpers';
 import { test } from './fixtures';
 
 /** A notebook whose second cell is served: `POST /predict`. */
-const SCORER = JSON.stringify({
-  cells: [
-    {
-      cell_type: 'code',
-      id: 'model',
-      metadata: { tags: ['export'] },
-      execution_count: null,
-      outputs: [],
-      source: "WEIGHT = 2.0\nprint('model loaded')"
-    },
-    {
-      cell_type: 'code',
-      id: 'predict',
-      metadata: {},
-      execution_count: null,
-      outputs: [],
-      source:
-        "#| serve\nfrom typing import Literal\n\n\ndef predict(x: float, mode: Literal['plain', 'double'] = 'plain') -> dict[str, float]:\n    return {'score': x * WEIGHT * (2 if mode == 'double' else 1)}"
-    }
-  ],
-  metadata: {
-    kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
-    language_info: { name: 'python' }
-  },
-  nbformat: 4,
-  nbformat_minor: 5
-});
+const SCORER = notebookJson([
+  { ...codeCell('model', "WEIGHT = 2.0\nprint('model loaded')"), metadata: { tags: ['export'] } },
+  codeCell(
+    'predict',
+    "#| serve\nfrom typing import Literal\n\n\ndef predict(x: float, mode: Literal['plain', 'double'] = 'plain') -> dict[str, float]:\n    return {'score': x * WEIGHT * (2 if mode == 'double' else 1)}"
+  )
+]);
 
 /** Whether a process with this id exists on this machine (the server's). */
 function alive(pid: number): boolean {
@@ -84,11 +64,87 @@ test.describe('Serve step', () => {
     await expect(panel.getByLabel('curl command')).toContainText(
       `/predict' -H 'Content-Type: application/json' -d '{"x":1.5,"mode":"double"}'`
     );
-    await attachScreenshot(page, testInfo, 'serve-try-it');
+    expect(await violations(page, testInfo)).toEqual([]);
+    await attachScreenshot(page, testInfo, 'serve-try-it-light');
+    await page.theme.setDarkTheme();
+    expect(await violations(page, testInfo)).toEqual([]);
+    await attachScreenshot(page, testInfo, 'serve-try-it-dark');
 
     await panel.getByRole('button', { name: 'Stop' }).click();
     await expect(state).toHaveCount(0);
     await expect(panel.getByRole('button', { name: 'Start preview' })).toBeEnabled();
     expect(alive(pid)).toBe(false);
+  });
+
+  test('a run lists its artifacts and the preview serving them', async ({ page, tmpPath }) => {
+    test.setTimeout(180_000);
+    // A training run keeps model.json.
+    const train = `${tmpPath}/train.ipynb`;
+    const saving = "import nbtools.artifacts\nnbtools.artifacts.save('model.json', b'{\"w\": 3}')";
+    const upload = await page.contents.uploadContent(
+      notebookJson([codeCell('fit', saving)]),
+      'text',
+      train
+    );
+    expect(upload).toBe(true);
+    const queued = await page.request.post('/nbtools/api/runs', { data: { notebook_path: train } });
+    expect(queued.ok()).toBe(true);
+    const runId = ((await queued.json()) as { id: number }).id;
+    await expect
+      .poll(
+        async () =>
+          (
+            (await (await page.request.get(`/nbtools/api/runs/${runId}`)).json()) as {
+              status: string;
+            }
+          ).status,
+        { timeout: 90_000 }
+      )
+      .toBe('succeeded');
+
+    // A service loading it at start-up, previewed through the REST API.
+    const loading = `import json\nimport nbtools.artifacts\n\nW = json.loads(nbtools.artifacts.load('model.json', run=${runId}).read_text())['w']`;
+    const served = notebookJson([
+      { ...codeCell('load', loading), metadata: { tags: ['export'] } },
+      codeCell('predict', '#| serve\ndef predict(x: float) -> float:\n    return x * W')
+    ]);
+    expect(await page.contents.uploadContent(served, 'text', `${tmpPath}/model.ipynb`)).toBe(true);
+    const extracted = await page.request.post('/nbtools/api/extract', {
+      data: { path: `${tmpPath}/model.ipynb`, dry_run: false }
+    });
+    expect(extracted.ok()).toBe(true);
+    const output = ((await extracted.json()) as { output: string }).output;
+    const started = await page.request.post('/nbtools/api/services', {
+      data: { package_dir: output }
+    });
+    expect(started.ok()).toBe(true);
+    const preview = (await started.json()) as { id: string };
+    try {
+      await expect
+        .poll(
+          async () =>
+            (
+              (await (await page.request.get(`/nbtools/api/services/${preview.id}`)).json()) as {
+                state: string;
+              }
+            ).state,
+          { timeout: 60_000 }
+        )
+        .toBe('ready');
+
+      expect(await page.notebook.openByPath(train)).toBe(true);
+      expect(await page.notebook.activate('train.ipynb')).toBe(true);
+      const panel = await openSection(page, 'train.ipynb', 'Jobs');
+      const run = panel.getByRole('listitem', { name: `Run ${runId}`, exact: true });
+      const artifacts = run.getByRole('list', { name: `Artifacts of run ${runId}` });
+      await expect(artifacts.getByRole('button', { name: /^model\.json \(8 B\)/ })).toBeVisible();
+      await expect(run.getByTestId('nbtools-run-served-by')).toContainText('Served by model');
+
+      const download = page.waitForEvent('download');
+      await artifacts.getByRole('button', { name: /^model\.json/ }).click();
+      expect((await download).suggestedFilename()).toBe('model.json');
+    } finally {
+      await page.request.delete(`/nbtools/api/services/${preview.id}`);
+    }
   });
 });

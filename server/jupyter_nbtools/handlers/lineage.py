@@ -18,15 +18,13 @@ class RunReproduceHandler(JobsHandlerBase):
 
     @web.authenticated
     @authorized_to_execute
-    async def post(self, run_id: str) -> None:
-        reproduction = await self.call(
-            plan_reproduction, self.project, self.path_id(run_id, "run_id")
-        )
-        run = await self.call(queue_reproduction, self.project, reproduction, actor=self.actor)
+    @off_loop
+    def post(self, run_id: str) -> None:
+        reproduction = plan_reproduction(self.project, self.path_id(run_id, "run_id"))
+        run = queue_reproduction(self.project, reproduction, actor=self.actor)
         self.jobs.wake()
         [summary] = jobs.summarize_runs(self.project, [run])
-        model = {**summary.to_wire(), "reproduction": reproduction.to_dict()}
-        self.reply(model, status=202)
+        self.reply({**summary.to_wire(), "reproduction": reproduction.to_dict()}, status=202)
 
 
 class LastRunEnvironmentHandler(JobsHandlerBase):
