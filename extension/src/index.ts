@@ -1,5 +1,6 @@
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
+import activityPlugin from './plugins/activity';
 import cellRolesPlugin from './plugins/cellRoles';
 import environmentPlugin from './plugins/environment';
 import jobsPlugin from './plugins/jobs';
@@ -15,7 +16,8 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   environmentPlugin,
   jobsPlugin,
   versionsPlugin,
-  monitoringPlugin
+  monitoringPlugin,
+  activityPlugin
 ];
 
 export default plugins;
