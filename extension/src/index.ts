@@ -1,5 +1,7 @@
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
+import activityPlugin from './plugins/activity';
+import cellRolesPlugin from './plugins/cellRoles';
 import environmentPlugin from './plugins/environment';
 import jobsPlugin from './plugins/jobs';
 import monitoringPlugin from './plugins/monitoring';
@@ -10,10 +12,12 @@ import versionsPlugin from './plugins/versions';
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   panelPlugin,
   productionizePlugin,
+  cellRolesPlugin,
   environmentPlugin,
   jobsPlugin,
   versionsPlugin,
-  monitoringPlugin
+  monitoringPlugin,
+  activityPlugin
 ];
 
 export default plugins;

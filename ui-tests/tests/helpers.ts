@@ -76,9 +76,9 @@ export async function openSection(
 }
 
 /**
- * The JupyterLab notification (toast) whose text contains `text`.
+ * The JupyterLab notification (toast) whose text contains or matches `text`.
  */
-export function notification(page: IJupyterLabPageFixture, text: string): Locator {
+export function notification(page: IJupyterLabPageFixture, text: string | RegExp): Locator {
   return page.locator('.jp-toastContainer').getByRole('alert').filter({ hasText: text });
 }
 

@@ -4,7 +4,7 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 
-import { attachScreenshot, notebookJson, sectionToggle } from './helpers';
+import { attachScreenshot, notebookJson, notification, sectionToggle } from './helpers';
 import { test } from './fixtures';
 
 const API = '/nbtools/api';
@@ -70,6 +70,9 @@ test('a failed run raises an alert in the Production panel, acknowledged there',
   const jobId = await createJob(page, { name: 'broken', notebook_path: path });
   await call(page, 'POST', `jobs/${jobId}/rules`, { text: 'failed' });
   expect(await runJob(page, jobId)).toBe('failed');
+  // While JupyterLab is open, the run that ended and the new alert are notifications.
+  await expect(notification(page, /Run \d+ of broken\.ipynb failed: RuntimeError/)).toBeVisible();
+  await expect(notification(page, /Alert: Run \d+ failed\./)).toBeVisible();
 
   await page.evaluate(async () => {
     await window.jupyterapp.commands.execute('nbtools:open-panel', { section: 'nbtools-alerts' });

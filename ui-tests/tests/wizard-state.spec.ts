@@ -103,6 +103,11 @@ test.describe('Package wizard of each notebook', () => {
     // Galata's reload waits for the Launcher to be the active tab; here a notebook is.
     await page.reload({ waitForIsReady: false });
     await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+    // The layout is restored once the notebook that was active is active again.
+    await expect(page.getByRole('main').getByRole('tab', { name: 'second.ipynb' })).toHaveAttribute(
+      'aria-selected',
+      'true'
+    );
     await show(page, `${tmpPath}/first.ipynb`);
     panel = await openSection(page, 'first.ipynb', 'Package');
     await expect(panel.getByRole('button', { name: '4. Write and test' })).toHaveAttribute(

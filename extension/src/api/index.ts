@@ -29,6 +29,7 @@ export {
   downloadRunHtml,
   getParameters,
   listJobs,
+  listRecentRuns,
   listRuns,
   openRunOutput,
   previewCron,

@@ -159,6 +159,11 @@ export function listRuns(path: string, limit: number, before?: number): Promise<
   return requestAPI<Run[]>(`runs?${query}`);
 }
 
+/** The newest `limit` runs of the whole project, newest first. */
+export function listRecentRuns(limit: number): Promise<Run[]> {
+  return requestAPI<Run[]>(`runs?${new URLSearchParams({ limit: String(limit) })}`);
+}
+
 export function cancelRun(id: number): Promise<Run> {
   return requestAPI<Run>(`runs/${id}/cancel`, { method: 'POST', body: '{}' });
 }

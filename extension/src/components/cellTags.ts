@@ -31,6 +31,17 @@ export function toggleTag(tags: readonly string[], tag: ExportTag): string[] {
 }
 
 /**
+ * The roles a cell's tags give it, as its badges show them: its one role
+ * (`parameters`, `export`, `export: <module>`, `main`, `test`) and `skip`.
+ */
+export function cellRoles(tags: readonly string[]): string[] {
+  const roles = tags
+    .filter(isRoleTag)
+    .map(tag => (tag.startsWith('export:') ? `export: ${tag.slice('export:'.length)}` : tag));
+  return tags.includes('skip') ? [...roles, 'skip'] : roles;
+}
+
+/**
  * Whether a toggle for `tag` shows as pressed: `export` also stands for
  * `export:<module>`.
  */

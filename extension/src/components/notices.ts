@@ -1,15 +1,25 @@
 import { Notification } from '@jupyterlab/apputils';
 
-/** How long a success notification stays before it fades, in milliseconds. */
-const SUCCESS_MS = 5000;
+/** How long a notification of news stays before it fades, in milliseconds. */
+const FADE_MS = 5000;
 
 /**
- * Tell the user that something worked: a JupyterLab notification that fades
- * by itself (and stays in the notification centre), never a message that
- * lingers in the panel after its cause is gone.
+ * Tell the user news that needs no answer (a success, a run that ended, an
+ * alert): a JupyterLab notification that fades by itself and stays in the
+ * notification centre — never a message that lingers in the panel after its
+ * cause is gone.
  */
+export function notifyNews(
+  type: 'success' | 'info' | 'warning' | 'error',
+  message: string,
+  actions: Notification.IAction[] = []
+): void {
+  Notification.emit(message, type, { autoClose: FADE_MS, actions });
+}
+
+/** Tell the user that something worked (see `notifyNews`). */
 export function notifySuccess(message: string, actions: Notification.IAction[] = []): void {
-  Notification.success(message, { autoClose: SUCCESS_MS, actions });
+  notifyNews('success', message, actions);
 }
 
 /**

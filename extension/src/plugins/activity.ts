@@ -1,0 +1,72 @@
+import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import type { Notification } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import type { TranslationBundle } from '@jupyterlab/translation';
+
+import { asError, openRunOutput } from '../api';
+import type { Alert, Run } from '../api';
+import { ActivityWatcher } from '../components/activityWatcher';
+import { notifyFailure, notifyNews } from '../components/notices';
+import { CommandIDs } from '../tokens';
+
+/** The notification of a run that ended, with a link to its output notebook. */
+function notifyRun(app: JupyterFrontEnd, run: Run, trans: TranslationBundle): void {
+  const name = PathExt.basename(run.notebook_path);
+  const actions: Notification.IAction[] = [];
+  if (run.output_notebook) {
+    actions.push({
+      label: trans.__('Open output'),
+      callback: () =>
+        void openRunOutput(run.id)
+          .then(({ path }) => app.commands.execute('docmanager:open', { path }))
+          .catch(reason => notifyFailure(asError(reason).message))
+    });
+  }
+  switch (run.status) {
+    case 'succeeded':
+      notifyNews('success', trans.__('Run %1 of %2 succeeded.', run.id, name), actions);
+      break;
+    case 'cancelled':
+      notifyNews('info', trans.__('Run %1 of %2 was cancelled.', run.id, name), actions);
+      break;
+    default:
+      notifyNews(
+        'error',
+        run.error
+          ? trans.__('Run %1 of %2 failed: %3', run.id, name, run.error.name)
+          : trans.__('Run %1 of %2 failed.', run.id, name),
+        actions
+      );
+  }
+}
+
+/** The notification of a new alert, with a link to the open alerts. */
+function notifyAlert(app: JupyterFrontEnd, alert: Alert, trans: TranslationBundle): void {
+  notifyNews('warning', trans.__('Alert: %1', alert.message), [
+    {
+      label: trans.__('Show alerts'),
+      callback: () => void app.commands.execute(CommandIDs.openPanel, { section: 'nbtools-alerts' })
+    }
+  ]);
+}
+
+/**
+ * Activity notifications: while JupyterLab is open, each run that ends and
+ * each alert that opens goes to JupyterLab's notification centre.
+ */
+const activityPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyterlab-nbtools:activity',
+  description: 'Notifications of runs that end and alerts that open.',
+  autoStart: true,
+  optional: [ITranslator],
+  activate: (app: JupyterFrontEnd, translator: ITranslator | null): void => {
+    const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
+    new ActivityWatcher(
+      run => notifyRun(app, run, trans),
+      alert => notifyAlert(app, alert, trans)
+    );
+  }
+};
+
+export default activityPlugin;
