@@ -70,6 +70,18 @@ test.describe('Serve step', () => {
     expect(await violations(page, testInfo)).toEqual([]);
     await attachScreenshot(page, testInfo, 'serve-try-it-dark');
 
+    // Back from another notebook, the step finds the running preview again.
+    const other = `${tmpPath}/other.ipynb`;
+    expect(await page.contents.uploadContent(notebookJson([]), 'text', other)).toBe(true);
+    // (opened by command: the file browser is hidden behind the Production panel)
+    await page.evaluate(async path => {
+      await window.jupyterapp.commands.execute('docmanager:open', { path });
+    }, other);
+    expect(await page.notebook.activate('other.ipynb')).toBe(true);
+    await expect(state).toHaveCount(0);
+    expect(await page.notebook.activate('scorer.ipynb')).toBe(true);
+    await expect(state).toContainText(`(process ${pid})`);
+
     await panel.getByRole('button', { name: 'Stop' }).click();
     await expect(state).toHaveCount(0);
     await expect(panel.getByRole('button', { name: 'Start preview' })).toBeEnabled();

@@ -107,7 +107,14 @@ function StepBody({
     case 'write':
       return <WriteAndTest model={model} trans={trans} />;
     case 'serve':
-      return <ServeStep model={model.serve} packageDir={model.packageDir} trans={trans} />;
+      return (
+        <ServeStep
+          model={model.serve}
+          packageDir={model.packageDir}
+          finding={model.busy}
+          trans={trans}
+        />
+      );
     case 'schedule':
       return (
         <div>

@@ -132,9 +132,13 @@ export class ProductionizeModel extends VDomModel {
   /** The Serve step: a preview of the written package. */
   readonly serve = new ServePreviewModel();
 
-  /** The written package's directory (relative to the root), once written. */
+  /**
+   * The package's directory (relative to the root): where it was written, or
+   * where the preview says it goes (written in an earlier session, or not yet:
+   * the server then says so when the Serve step starts it).
+   */
   get packageDir(): string | null {
-    return this.result?.written ? this.result.output : null;
+    return this.result?.written ? this.result.output : (this.preview?.output ?? null);
   }
 
   dispose(): void {
@@ -167,7 +171,7 @@ export class ProductionizeModel extends VDomModel {
     this.step = step;
     this._remember();
     this._changed();
-    if (step === 'preview' && !this.busy) {
+    if ((step === 'preview' || (step === 'serve' && !this.packageDir)) && !this.busy) {
       void this.runPreview();
     }
   }
@@ -320,6 +324,9 @@ export class ProductionizeModel extends VDomModel {
     this.step = wizard.step;
     this.options = { ...defaultState().options, ...wizard.options };
     this._changed();
+    if (this.step === 'serve' && this._notebook && !this.busy) {
+      void this.runPreview(); // where the package is, for the Serve step
+    }
   }
 
   /** Remember the active notebook's step and options. */

@@ -14,10 +14,13 @@ type Trans = TranslationBundle;
 export function ServeStep({
   model,
   packageDir,
+  finding,
   trans
 }: {
   model: ServePreviewModel;
   packageDir: string | null;
+  /** Whether the wizard is still working out where the package is. */
+  finding: boolean;
   trans: Trans;
 }): React.ReactElement {
   React.useEffect(() => {
@@ -29,7 +32,9 @@ export function ServeStep({
   if (!packageDir) {
     return (
       <p className="jp-nbtools-muted">
-        {trans.__('Write and test the package first: the preview serves the written package.')}
+        {finding
+          ? trans.__('Finding the package…')
+          : trans.__('Write and test the package first: the preview serves the written package.')}
       </p>
     );
   }
