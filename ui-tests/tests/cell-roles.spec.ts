@@ -40,3 +40,29 @@ test('tagged cells show their role in the notebook, one role per cell', async ({
   await panel.getByRole('button', { name: 'skip cell 2', exact: true }).click();
   await expect(roles(1)).toHaveCount(0);
 });
+
+test('the cell context menu has one "Tag Cell as" submenu with the roles', async ({
+  page,
+  tmpPath
+}) => {
+  const path = `${tmpPath}/menu.ipynb`;
+  expect(
+    await page.contents.uploadContent(notebookJson([codeCell('a', 'x = 1')]), 'text', path)
+  ).toBe(true);
+  expect(await page.notebook.openByPath(path)).toBe(true);
+  expect(await page.notebook.activate('menu.ipynb')).toBe(true);
+  const cell = page.locator('.jp-NotebookPanel:visible .jp-Cell').first();
+  await cell.locator('.jp-InputPrompt').click({ button: 'right' });
+  const menu = page.getByRole('menu').first();
+  // One submenu (Lumino gives submenu items no role), none of the tags among the menu's items.
+  await expect(menu.getByRole('menuitem', { name: /^Tag Cell as / })).toHaveCount(0);
+  const tagAs = menu.locator('.lm-Menu-item[data-type="submenu"]', { hasText: 'Tag Cell as' });
+  await expect(tagAs).toHaveCount(1);
+  await tagAs.hover();
+  const submenu = page.getByRole('menu').nth(1);
+  for (const tag of ['export', 'main', 'test', 'parameters', 'skip']) {
+    await expect(submenu.getByRole('menuitem', { name: tag, exact: true })).toBeVisible();
+  }
+  await submenu.getByRole('menuitem', { name: 'test', exact: true }).click();
+  await expect(cell.locator('.jp-nbtools-CellRoles')).toHaveText('test');
+});

@@ -53,7 +53,11 @@ const productionizePlugin: JupyterFrontEndPlugin<void> = {
     });
 
     app.commands.addCommand(CommandIDs.toggleCellTag, {
-      label: args => trans.__('Tag Cell as %1', typeof args.tag === 'string' ? args.tag : ''),
+      // In the cell context menu's "Tag Cell as" submenu (`inSubmenu`), the tag alone.
+      label: args => {
+        const tag = typeof args.tag === 'string' ? args.tag : '';
+        return args.inSubmenu ? tag : trans.__('Tag Cell as %1', tag);
+      },
       caption: trans.__('Add or remove a Productionize tag on the active cell'),
       isToggled: args => {
         const cell = tracker.activeCell;
@@ -63,7 +67,13 @@ const productionizePlugin: JupyterFrontEndPlugin<void> = {
       describedBy: {
         args: {
           type: 'object',
-          properties: { tag: { type: 'string', enum: [...EXPORT_TAGS] } },
+          properties: {
+            tag: { type: 'string', enum: [...EXPORT_TAGS] },
+            inSubmenu: {
+              type: 'boolean',
+              description: trans.__('Label the item with the tag alone')
+            }
+          },
           required: ['tag']
         }
       },
@@ -90,14 +100,6 @@ const productionizePlugin: JupyterFrontEndPlugin<void> = {
       for (const tag of EXPORT_TAGS) {
         palette.addItem({ command: CommandIDs.toggleCellTag, args: { tag }, category });
       }
-    }
-    for (const [rank, tag] of EXPORT_TAGS.entries()) {
-      app.contextMenu.addItem({
-        command: CommandIDs.toggleCellTag,
-        args: { tag },
-        selector: '.jp-Notebook .jp-CodeCell',
-        rank: 20 + rank
-      });
     }
   }
 };
