@@ -54,6 +54,8 @@ export namespace CommandIDs {
    * a job); unsaved changes are saved first.
    */
   export const runNow = 'nbtools:run-now';
+  /** Open a job's page in the main area (argument `id`, the job id). */
+  export const openJob = 'nbtools:open-job';
 
   /**
    * Show the active notebook's newest version compared with the one before.

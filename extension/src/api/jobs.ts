@@ -117,6 +117,10 @@ export function listJobs(path: string): Promise<Job[]> {
   return requestAPI<Job[]>(`jobs?${new URLSearchParams({ path })}`);
 }
 
+export function getJob(id: number): Promise<Job> {
+  return requestAPI<Job>(`jobs/${id}`);
+}
+
 export function createJob(fields: JobFields): Promise<Job> {
   return requestAPI<Job>('jobs', { method: 'POST', body: JSON.stringify(fields) });
 }
@@ -153,6 +157,15 @@ export function runJob(id: number): Promise<Run> {
  */
 export function listRuns(path: string, limit: number, before?: number): Promise<Run[]> {
   const query = new URLSearchParams({ path, limit: String(limit) });
+  if (before !== undefined) {
+    query.set('before', String(before));
+  }
+  return requestAPI<Run[]>(`runs?${query}`);
+}
+
+/** Runs of a job, newest first: `limit` of them, older than the run `before` when given. */
+export function listJobRuns(jobId: number, limit: number, before?: number): Promise<Run[]> {
+  const query = new URLSearchParams({ job_id: String(jobId), limit: String(limit) });
   if (before !== undefined) {
     query.set('before', String(before));
   }

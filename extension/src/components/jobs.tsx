@@ -5,6 +5,7 @@ import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import type { Job, Run } from '../api';
+import { CommandIDs } from '../tokens';
 import { JobFormView } from './jobForm';
 import { JobMonitoring } from './jobMonitoring';
 import type { JobsModel } from './jobsModel';
@@ -60,7 +61,7 @@ export class JobsView extends VDomRenderer<JobsModel> {
         ) : (
           <Button onClick={() => void model.openForm()}>{trans.__('Create job')}</Button>
         )}
-        <JobList model={model} trans={trans} />
+        <JobList model={model} commands={this._commands} trans={trans} />
         <RunList model={model} commands={this._commands} trans={trans} />
         {model.hasOlderRuns && (
           <Button
@@ -80,7 +81,15 @@ export class JobsView extends VDomRenderer<JobsModel> {
   private _commands: CommandRegistry | null;
 }
 
-function JobList({ model, trans }: { model: JobsModel; trans: TranslationBundle }) {
+function JobList({
+  model,
+  commands,
+  trans
+}: {
+  model: JobsModel;
+  commands: CommandRegistry | null;
+  trans: TranslationBundle;
+}) {
   if (model.jobs.length === 0) {
     return null;
   }
@@ -103,7 +112,7 @@ function JobList({ model, trans }: { model: JobsModel; trans: TranslationBundle 
                 : trans.__('on demand')}
             </span>
           </div>
-          <JobActions job={job} model={model} trans={trans} />
+          <JobActions job={job} model={model} commands={commands} trans={trans} />
           <JobMonitoring jobId={job.id} jobName={job.name} trans={trans} />
         </li>
       ))}
@@ -114,14 +123,21 @@ function JobList({ model, trans }: { model: JobsModel; trans: TranslationBundle 
 function JobActions({
   job,
   model,
+  commands,
   trans
 }: {
   job: Job;
   model: JobsModel;
+  commands: CommandRegistry | null;
   trans: TranslationBundle;
 }) {
   return (
     <div className="jp-nbtools-Jobs-actions">
+      {commands && (
+        <Button small onClick={() => void commands.execute(CommandIDs.openJob, { id: job.id })}>
+          {trans.__('Open page')}
+        </Button>
+      )}
       <Button small onClick={() => void model.runJob(job)}>
         {trans.__('Run now')}
       </Button>

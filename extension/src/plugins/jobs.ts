@@ -1,11 +1,13 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { NotebookPanel } from '@jupyterlab/notebook';
 
-import { asError } from '../api';
+import { asError, getJob } from '../api';
+import { productionIcon } from '../icons';
+import { JobPage } from '../components/jobPage';
 import { confirmDelete } from '../components/jobPrompts';
 import { JobsView } from '../components/jobs';
 import { JobsModel } from '../components/jobsModel';
@@ -63,6 +65,38 @@ const jobsPlugin: JupyterFrontEndPlugin<void> = {
     panel.addSection({ id: SECTION_ID, label: trans.__('Jobs'), rank: 20, widget: section });
 
     panel.followNotebook((_, path) => model.setPath(path));
+
+    const pages = new Map<number, MainAreaWidget<JobPage>>();
+    app.commands.addCommand(CommandIDs.openJob, {
+      label: trans.__('Open Job Page'),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: { id: { type: 'number', description: trans.__('The job id') } },
+          required: ['id']
+        }
+      },
+      execute: async args => {
+        const id = args.id;
+        if (typeof id !== 'number') {
+          throw new Error(`${CommandIDs.openJob} needs "id".`);
+        }
+        let page = pages.get(id);
+        if (!page) {
+          const job = await getJob(id);
+          const content = new JobPage(id, { openOutput: run => model.openOutput(run) }, trans);
+          page = new MainAreaWidget({ content });
+          page.id = `nbtools-job-${id}`;
+          page.title.label = trans.__('Job: %1', job.name);
+          page.title.icon = productionIcon;
+          page.title.closable = true;
+          pages.set(id, page);
+          page.disposed.connect(() => pages.delete(id));
+          app.shell.add(page, 'main');
+        }
+        app.shell.activateById(page.id);
+      }
+    });
     void settings?.load(jobsPlugin.id).then(jobSettings => {
       const apply = (): void => {
         model.pageSize = jobSettings.composite.runsPageSize as number;

@@ -1,0 +1,295 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { Button, ReactWidget } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { asError, getJob, getJobMetrics, listJobRuns, runJob, updateJob } from '../api';
+import type { Job, MetricSeries, Run } from '../api';
+import { chartsOf } from './jobMonitoring';
+import { MetricChart } from './metricChart';
+import { notifyFailure, notifySuccess } from './notices';
+
+/** Milliseconds between refreshes of the page while it is shown. */
+const POLL_MS = 3000;
+/** Runs per page of the runs table. */
+const PAGE_SIZE = 20;
+/** Runs shown on the charts. */
+const CHART_RUNS = 50;
+
+/** A time in the user's locale, with the time zone it is given in. */
+function when(iso: string | null): string {
+  return iso ? new Date(iso).toLocaleString(undefined, { timeZoneName: 'short' }) : '—';
+}
+
+/** A parameter value as a person reads it: text as is, anything else as JSON. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+interface IJobPageData {
+  job: Job;
+  runs: Run[];
+  hasOlder: boolean;
+  metrics: MetricSeries;
+}
+
+async function loadPage(jobId: number, runCount: number): Promise<IJobPageData> {
+  const [job, runs, metrics] = await Promise.all([
+    getJob(jobId),
+    listJobRuns(jobId, runCount + 1),
+    getJobMetrics(jobId, { limit: CHART_RUNS })
+  ]);
+  return { job, runs: runs.slice(0, runCount), hasOlder: runs.length > runCount, metrics };
+}
+
+/** What the job page can ask of the rest of the extension. */
+export interface IJobPageActions {
+  /** Open a run's executed notebook. */
+  openOutput(run: Run): Promise<void>;
+}
+
+function JobPageContent({
+  jobId,
+  actions,
+  trans
+}: {
+  jobId: number;
+  actions: IJobPageActions;
+  trans: TranslationBundle;
+}): React.ReactElement {
+  const [data, setData] = React.useState<IJobPageData | null>(null);
+  const [error, setError] = React.useState<string | null>(null);
+  const [runCount, setRunCount] = React.useState(PAGE_SIZE);
+  const [version, setVersion] = React.useState(0);
+
+  React.useEffect(() => {
+    let live = true;
+    const load = (): void => {
+      if (document.hidden) {
+        return;
+      }
+      loadPage(jobId, runCount).then(
+        found => live && (setData(found), setError(null)),
+        reason => live && setError(asError(reason).message)
+      );
+    };
+    load();
+    const timer = window.setInterval(load, POLL_MS);
+    return () => {
+      live = false;
+      window.clearInterval(timer);
+    };
+  }, [jobId, runCount, version]);
+
+  const act = async (action: () => Promise<string>): Promise<void> => {
+    try {
+      notifySuccess(await action());
+    } catch (reason) {
+      notifyFailure(asError(reason).message);
+    }
+    setVersion(v => v + 1);
+  };
+
+  if (data === null) {
+    return error ? (
+      <p role="alert" className="jp-nbtools-Error-message">
+        {error}
+      </p>
+    ) : (
+      <p role="status">{trans.__('Loading the job…')}</p>
+    );
+  }
+  const { job, runs, hasOlder, metrics } = data;
+  const parameters = Object.entries(job.parameters);
+  const options: [string, string][] = [
+    [trans.__('Retries'), trans.__('%1 (backoff %2 s)', job.retries, job.retry_backoff_seconds)],
+    [trans.__('Run timeout'), job.timeout_seconds ? `${job.timeout_seconds} s` : trans.__('none')],
+    [
+      trans.__('Cell timeout'),
+      job.cell_timeout_seconds ? `${job.cell_timeout_seconds} s` : trans.__('none')
+    ],
+    [trans.__('Max concurrent runs'), String(job.max_concurrent)],
+    [
+      trans.__('After downtime'),
+      job.missed_policy === 'catch_up'
+        ? trans.__('catch up, at most %1 missed times', job.catch_up_limit)
+        : job.missed_policy === 'skip'
+          ? trans.__('skip missed times')
+          : trans.__('run once for missed times')
+    ],
+    [trans.__('HTML report'), job.output_html ? trans.__('yes') : trans.__('no')]
+  ];
+  return (
+    <article className="jp-nbtools-JobPage" aria-labelledby={`jp-nbtools-job-${job.id}`}>
+      <h1 id={`jp-nbtools-job-${job.id}`}>{job.name}</h1>
+      {error && (
+        <p role="alert" className="jp-nbtools-Error-message">
+          {error}
+        </p>
+      )}
+      <div className="jp-nbtools-JobPage-actions">
+        <Button
+          onClick={() =>
+            void act(async () =>
+              trans.__('Run %1 of %2 is queued.', (await runJob(job.id)).id, job.name)
+            )
+          }
+        >
+          {trans.__('Run now')}
+        </Button>
+        {job.cron && (
+          <Button
+            minimal
+            onClick={() =>
+              void act(async () => {
+                await updateJob(job.id, { paused: !job.paused });
+                return job.paused
+                  ? trans.__('%1 is resumed.', job.name)
+                  : trans.__('%1 is paused.', job.name);
+              })
+            }
+          >
+            {job.paused ? trans.__('Resume') : trans.__('Pause')}
+          </Button>
+        )}
+      </div>
+      <section aria-label={trans.__('Schedule')}>
+        <h2>{trans.__('Schedule')}</h2>
+        <dl className="jp-nbtools-JobPage-facts">
+          <dt>{trans.__('Notebook')}</dt>
+          <dd>{job.notebook_path}</dd>
+          <dt>{trans.__('When')}</dt>
+          <dd>
+            {job.cron
+              ? trans.__('%1 (%2)', job.schedule_description ?? job.cron, job.timezone)
+              : trans.__('on demand')}
+            {job.paused && ` · ${trans.__('paused')}`}
+          </dd>
+          <dt>{trans.__('Next run')}</dt>
+          <dd>{job.cron && !job.paused ? when(job.next_run_at) : '—'}</dd>
+          {options.map(([name, value]) => (
+            <React.Fragment key={name}>
+              <dt>{name}</dt>
+              <dd>{value}</dd>
+            </React.Fragment>
+          ))}
+        </dl>
+      </section>
+      <section aria-label={trans.__('Parameters')}>
+        <h2>{trans.__('Parameters')}</h2>
+        {parameters.length === 0 ? (
+          <p>{trans.__("The notebook's defaults.")}</p>
+        ) : (
+          <table className="jp-nbtools-JobPage-table" aria-label={trans.__('Parameters')}>
+            <thead>
+              <tr>
+                <th scope="col">{trans.__('Name')}</th>
+                <th scope="col">{trans.__('Value')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {parameters.map(([name, value]) => (
+                <tr key={name}>
+                  <th scope="row">{name}</th>
+                  <td>
+                    <code>{shown(value)}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      <section aria-label={trans.__('Runs')}>
+        <h2>{trans.__('Runs')}</h2>
+        {runs.length === 0 ? (
+          <p>{trans.__('No runs of this job yet.')}</p>
+        ) : (
+          <table className="jp-nbtools-JobPage-table" aria-label={trans.__('Runs of %1', job.name)}>
+            <thead>
+              <tr>
+                <th scope="col">{trans.__('Run')}</th>
+                <th scope="col">{trans.__('Status')}</th>
+                <th scope="col">{trans.__('Started')}</th>
+                <th scope="col">{trans.__('Duration')}</th>
+                <th scope="col">{trans.__('Error')}</th>
+                <th scope="col">{trans.__('Output')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {runs.map(run => (
+                <tr key={run.id}>
+                  <th scope="row">#{run.id}</th>
+                  <td>
+                    <span className={`jp-nbtools-RunStatus jp-mod-${run.status}`}>
+                      {run.status}
+                    </span>
+                  </td>
+                  <td>{when(run.started_at)}</td>
+                  <td>
+                    {run.duration_seconds === null ? '—' : `${run.duration_seconds.toFixed(1)} s`}
+                  </td>
+                  <td>{run.error ? `${run.error.name}: ${run.error.message}` : ''}</td>
+                  <td>
+                    {run.output_notebook && (
+                      <Button
+                        small
+                        minimal
+                        aria-label={trans.__('Open the output of run %1', run.id)}
+                        onClick={() => void actions.openOutput(run)}
+                      >
+                        {trans.__('Open')}
+                      </Button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        {hasOlder && (
+          <Button small onClick={() => setRunCount(runCount + PAGE_SIZE)}>
+            {trans.__('Show older runs')}
+          </Button>
+        )}
+      </section>
+      <section aria-label={trans.__('Charts')}>
+        <h2>{trans.__('Charts')}</h2>
+        {metrics.runs.length === 0 ? (
+          <p>{trans.__('No finished runs yet.')}</p>
+        ) : (
+          <div className="jp-nbtools-JobPage-charts">
+            {chartsOf(metrics, trans).map(chart => (
+              <MetricChart
+                key={chart.name}
+                title={chart.name}
+                unit={chart.unit}
+                runs={chart.runs}
+                trans={trans}
+              />
+            ))}
+          </div>
+        )}
+      </section>
+    </article>
+  );
+}
+
+/**
+ * A job's page in the main area: its schedule and options, its parameters,
+ * its runs (paged, refreshed while shown) and charts of its metrics and
+ * durations, with Run now and Pause/Resume.
+ */
+export class JobPage extends ReactWidget {
+  constructor(
+    readonly jobId: number,
+    private readonly _actions: IJobPageActions,
+    private readonly _trans: TranslationBundle
+  ) {
+    super();
+    this.addClass('jp-nbtools-JobPageWidget');
+  }
+
+  protected render(): React.ReactElement {
+    return <JobPageContent jobId={this.jobId} actions={this._actions} trans={this._trans} />;
+  }
+}

@@ -1,0 +1,62 @@
+import { expect } from '@jupyterlab/galata';
+
+import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
+import { test } from './fixtures';
+
+test('a job page in the main area: schedule, parameters, runs and charts', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  test.setTimeout(120_000);
+  const path = `${tmpPath}/daily.ipynb`;
+  const parameters = {
+    ...codeCell('p', 'days = 1\nregion = "north"'),
+    metadata: { tags: ['parameters'] }
+  };
+  expect(
+    await page.contents.uploadContent(
+      notebookJson([parameters, codeCell('b', 'print(region * days)')]),
+      'text',
+      path
+    )
+  ).toBe(true);
+  const created = await page.request.post('/nbtools/api/jobs', {
+    data: {
+      name: 'Daily report',
+      notebook_path: path,
+      parameters: { days: 2, region: 'south' },
+      cron: '30 7 * * *',
+      timezone: 'Europe/Lisbon',
+      cell_timeout_seconds: 60
+    }
+  });
+  expect(created.ok()).toBe(true);
+  expect(await page.notebook.openByPath(path)).toBe(true);
+  expect(await page.notebook.activate('daily.ipynb')).toBe(true);
+
+  const panel = await openSection(page, 'daily.ipynb', 'Jobs');
+  const job = panel
+    .getByRole('list', { name: 'Jobs' })
+    .getByRole('listitem', { name: 'Daily report' });
+  await job.getByRole('button', { name: 'Open page' }).click();
+
+  await expect(page.getByRole('tab', { name: 'Job: Daily report' })).toBeVisible();
+  const jobPage = page.getByRole('article', { name: 'Daily report' });
+  await expect(jobPage.getByRole('region', { name: 'Schedule' })).toContainText('Europe/Lisbon');
+  await expect(jobPage.getByRole('region', { name: 'Schedule' })).toContainText('60 s');
+  const table = jobPage.getByRole('table', { name: 'Parameters' });
+  await expect(table.getByRole('row', { name: 'region south' })).toBeVisible();
+  await expect(table.getByRole('row', { name: 'days 2' })).toBeVisible();
+  await expect(jobPage.getByText('No runs of this job yet.')).toBeVisible();
+
+  await jobPage.getByRole('button', { name: 'Run now' }).click();
+  const runs = jobPage.getByRole('table', { name: 'Runs of Daily report' });
+  await expect(runs.getByRole('row').nth(1)).toContainText('succeeded', { timeout: 90_000 });
+  await expect(jobPage.getByRole('figure', { name: 'Duration over 1 run' })).toBeVisible();
+  await attachScreenshot(page, testInfo, 'job-page-light');
+  await page.theme.setDarkTheme();
+  await attachScreenshot(page, testInfo, 'job-page-dark');
+
+  await runs.getByRole('button', { name: /^Open the output of run \d+$/ }).click();
+  await expect(page.getByRole('tab', { name: /daily-run-\d+\.ipynb/ })).toBeVisible();
+});
