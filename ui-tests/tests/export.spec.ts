@@ -1,7 +1,7 @@
 import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { attachScreenshot } from './helpers';
+import { attachScreenshot, writeAndTest } from './helpers';
 import { test } from './fixtures';
 
 /** A notebook from [source, tags] pairs; the first entry is a markdown title. */
@@ -86,9 +86,7 @@ test.describe('Productionize wizard', () => {
     await expect(panel.getByRole('list', { name: 'Problems' })).toHaveCount(0);
 
     await panel.getByRole('button', { name: '4. Write and test' }).click();
-    await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
-    // The notebook has unsaved changes (tags, or JupyterLab's normalisation on open): save it.
-    await page.getByRole('dialog').getByRole('button', { name: 'Save and write' }).click();
+    await writeAndTest(page, panel);
     await expect(panel.getByTestId('nbtools-test-summary')).toContainText('1 passed, 0 failed', {
       timeout: 60000
     });
@@ -132,9 +130,7 @@ test.describe('Productionize wizard', () => {
     await expect(active).toContainText('total = x + len(data)');
 
     await panel.getByRole('button', { name: '4. Write and test' }).click();
-    await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
-    // The notebook has unsaved changes (tags, or JupyterLab's normalisation on open): save it.
-    await page.getByRole('dialog').getByRole('button', { name: 'Save and write' }).click();
+    await writeAndTest(page, panel);
     const alert = panel.getByRole('alert');
     await expect(alert).toContainText('nothing was written');
     await expect(alert.getByRole('button', { name: 'Cell 5, line 1' })).toBeVisible();

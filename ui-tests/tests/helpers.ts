@@ -104,3 +104,19 @@ export async function violations(
     )
   );
 }
+
+/**
+ * Click the wizard's "Write and test" and, when the notebook has unsaved
+ * changes (edits, or JupyterLab's normalisation on opening), save it when asked.
+ * Returns once the test summary or an alert shows.
+ */
+export async function writeAndTest(page: IJupyterLabPageFixture, panel: Locator): Promise<void> {
+  await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
+  const saveFirst = page.getByRole('dialog').getByRole('button', { name: 'Save and write' });
+  const answer = panel.getByTestId('nbtools-test-summary').or(panel.getByRole('alert'));
+  await expect(saveFirst.or(answer)).toBeVisible({ timeout: 90_000 });
+  if (await saveFirst.isVisible()) {
+    await saveFirst.click();
+  }
+  await expect(answer).toBeVisible({ timeout: 90_000 });
+}

@@ -1,6 +1,13 @@
 import { expect } from '@jupyterlab/galata';
 
-import { attachScreenshot, codeCell, notebookJson, openSection, violations } from './helpers';
+import {
+  attachScreenshot,
+  codeCell,
+  notebookJson,
+  openSection,
+  violations,
+  writeAndTest
+} from './helpers';
 import { test } from './fixtures';
 
 /** A notebook whose second cell is served: `POST /predict`. */
@@ -35,12 +42,9 @@ test.describe('Serve step', () => {
     await notebook!.getByRole('button', { name: 'Productionize', exact: true }).click();
     const panel = page.getByRole('region', { name: 'Production', exact: true });
 
-    await page.notebook.save(); // opening may have normalised it: the wizard writes saved files
     await panel.getByRole('button', { name: '4. Write and test' }).click();
-    await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
-    await expect(panel.getByTestId('nbtools-test-summary')).toContainText('Written to', {
-      timeout: 90000
-    });
+    await writeAndTest(page, panel);
+    await expect(panel.getByTestId('nbtools-test-summary')).toContainText('Written to');
 
     await panel.getByRole('button', { name: '5. Serve' }).click();
     await panel.getByRole('button', { name: 'Start preview' }).click();
@@ -99,7 +103,12 @@ test.describe('Serve step', () => {
       train
     );
     expect(upload).toBe(true);
-    const queued = await page.request.post('/nbtools/api/runs', { data: { notebook_path: train } });
+    const created = await page.request.post('/nbtools/api/jobs', {
+      data: { name: 'Train model', notebook_path: train }
+    });
+    expect(created.ok()).toBe(true);
+    const jobId = ((await created.json()) as { id: number }).id;
+    const queued = await page.request.post(`/nbtools/api/jobs/${jobId}/run`, { data: {} });
     expect(queued.ok()).toBe(true);
     const runId = ((await queued.json()) as { id: number }).id;
     await expect
@@ -155,6 +164,18 @@ test.describe('Serve step', () => {
       const download = page.waitForEvent('download');
       await artifacts.getByRole('button', { name: /^model\.json/ }).click();
       expect((await download).suggestedFilename()).toBe('model.json');
+
+      // The job's page lists them too.
+      await page.evaluate(async id => {
+        await window.jupyterapp.commands.execute('nbtools:open-job', { id });
+      }, jobId);
+      const jobPage = page.getByRole('article', { name: 'Train model' });
+      const row = jobPage
+        .getByRole('table', { name: 'Runs of Train model' })
+        .getByRole('row')
+        .nth(1);
+      await expect(row.getByRole('button', { name: /^model\.json \(8 B\)/ })).toBeVisible();
+      await expect(row.getByTestId('nbtools-run-served-by')).toContainText('Served by model');
     } finally {
       await page.request.delete(`/nbtools/api/services/${preview.id}`);
     }

@@ -7,6 +7,7 @@ import type { Job, MetricSeries, Run } from '../api';
 import { chartsOf } from './jobMonitoring';
 import { MetricChart } from './metricChart';
 import { notifyFailure, notifySuccess } from './notices';
+import { RunArtifacts } from './runArtifacts';
 
 /** Milliseconds between refreshes of the page while it is shown. */
 const POLL_MS = 3000;
@@ -213,6 +214,7 @@ function JobPageContent({
                 <th scope="col">{trans.__('Duration')}</th>
                 <th scope="col">{trans.__('Error')}</th>
                 <th scope="col">{trans.__('Output')}</th>
+                <th scope="col">{trans.__('Artifacts')}</th>
               </tr>
             </thead>
             <tbody>
@@ -240,6 +242,9 @@ function JobPageContent({
                         {trans.__('Open')}
                       </Button>
                     )}
+                  </td>
+                  <td>
+                    <RunArtifacts run={run} trans={trans} />
                   </td>
                 </tr>
               ))}
