@@ -85,15 +85,16 @@ export function notification(page: IJupyterLabPageFixture, text: string | RegExp
 /** WCAG 2.1 levels A and AA. */
 const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
-/** The axe-core violations of level A/AA in the Production panel, as readable lines. */
+/**
+ * The axe-core violations of level A/AA in `selector` (by default the
+ * Production panel), as readable lines.
+ */
 export async function violations(
   page: IJupyterLabPageFixture,
-  testInfo: TestInfo
+  testInfo: TestInfo,
+  selector = '#nbtools-production-panel'
 ): Promise<string[]> {
-  const results = await new AxeBuilder({ page })
-    .include('#nbtools-production-panel')
-    .withTags(WCAG_AA)
-    .analyze();
+  const results = await new AxeBuilder({ page }).include(selector).withTags(WCAG_AA).analyze();
   await testInfo.attach('axe-results', {
     body: JSON.stringify(results.violations, null, 2),
     contentType: 'application/json'

@@ -1,6 +1,6 @@
 import { expect } from '@jupyterlab/galata';
 
-import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
+import { attachScreenshot, codeCell, notebookJson, openSection, violations } from './helpers';
 import { test } from './fixtures';
 
 test('a job page in the main area: schedule, parameters, runs and charts', async ({
@@ -53,8 +53,10 @@ test('a job page in the main area: schedule, parameters, runs and charts', async
   const runs = jobPage.getByRole('table', { name: 'Runs of Daily report' });
   await expect(runs.getByRole('row').nth(1)).toContainText('succeeded', { timeout: 90_000 });
   await expect(jobPage.getByRole('figure', { name: 'Duration over 1 run' })).toBeVisible();
+  expect(await violations(page, testInfo, '.jp-nbtools-JobPage')).toEqual([]);
   await attachScreenshot(page, testInfo, 'job-page-light');
   await page.theme.setDarkTheme();
+  expect(await violations(page, testInfo, '.jp-nbtools-JobPage')).toEqual([]);
   await attachScreenshot(page, testInfo, 'job-page-dark');
 
   await runs.getByRole('button', { name: /^Open the output of run \d+$/ }).click();
