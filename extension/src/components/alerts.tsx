@@ -4,6 +4,7 @@ import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import type { AlertsModel, AlertsState } from './alertsModel';
+import { formatTime } from './dates';
 
 /** How often a visible Alerts section asks the server again. */
 const POLL_MS = 5_000;
@@ -104,9 +105,7 @@ export function AlertList({
                   ? trans.__('Job %1 · rule %2', alert.job_id, alert.rule)
                   : trans.__('Job %1 · run %2 · rule %3', alert.job_id, alert.run_id, alert.rule)}
                 {' · '}
-                <time dateTime={alert.created_at}>
-                  {new Date(alert.created_at).toLocaleString()}
-                </time>
+                <time dateTime={alert.created_at}>{formatTime(alert.created_at)}</time>
               </p>
               <button
                 type="button"

@@ -4,6 +4,7 @@ import * as React from 'react';
 
 import { asError, getJob, getJobMetrics, listJobRuns, runJob, updateJob } from '../api';
 import type { Job, MetricSeries, Run } from '../api';
+import { formatTime } from './dates';
 import { chartsOf } from './jobMonitoring';
 import { MetricChart } from './metricChart';
 import { notifyFailure, notifySuccess } from './notices';
@@ -15,11 +16,6 @@ const POLL_MS = 3000;
 const PAGE_SIZE = 20;
 /** Runs shown on the charts. */
 const CHART_RUNS = 50;
-
-/** A time in the user's locale, with the time zone it is given in. */
-function when(iso: string | null): string {
-  return iso ? new Date(iso).toLocaleString(undefined, { timeZoneName: 'short' }) : '—';
-}
 
 /** A parameter value as a person reads it: text as is, anything else as JSON. */
 function shown(value: unknown): string {
@@ -166,7 +162,7 @@ function JobPageContent({
             {job.paused && ` · ${trans.__('paused')}`}
           </dd>
           <dt>{trans.__('Next run')}</dt>
-          <dd>{job.cron && !job.paused ? when(job.next_run_at) : '—'}</dd>
+          <dd>{job.cron && !job.paused ? formatTime(job.next_run_at) : '—'}</dd>
           {options.map(([name, value]) => (
             <React.Fragment key={name}>
               <dt>{name}</dt>
@@ -226,7 +222,7 @@ function JobPageContent({
                       {run.status}
                     </span>
                   </td>
-                  <td>{when(run.started_at)}</td>
+                  <td>{formatTime(run.started_at) || '—'}</td>
                   <td>
                     {run.duration_seconds === null ? '—' : `${run.duration_seconds.toFixed(1)} s`}
                   </td>

@@ -7,14 +7,11 @@ import * as React from 'react';
 import type { Job, Run } from '../api';
 import { CommandIDs } from '../tokens';
 import { JobFormView } from './jobForm';
+import { formatTime } from './dates';
 import { JobMonitoring } from './jobMonitoring';
 import type { JobsModel } from './jobsModel';
 import { RunLineageLine } from './lineage';
 import { RunArtifacts } from './runArtifacts';
-
-function when(iso: string | null): string {
-  return iso ? new Date(iso).toLocaleString() : '';
-}
 
 /**
  * The Jobs section: the active notebook's jobs, its runs (updating live) and
@@ -107,7 +104,7 @@ function JobList({
                       '%1 (%2) · next %3',
                       job.schedule_description ?? job.cron,
                       job.timezone,
-                      when(job.next_run_at)
+                      formatTime(job.next_run_at)
                     )
                 : trans.__('on demand')}
             </span>
@@ -191,7 +188,7 @@ function RunList({
               {run.status}
             </span>
             <span>#{run.id}</span>
-            <span>{when(run.started_at ?? run.created_at)}</span>
+            <span>{formatTime(run.started_at ?? run.created_at)}</span>
             {run.duration_seconds !== null && <span>{run.duration_seconds.toFixed(1)} s</span>}
             {run.attempt > 1 && <span>{trans.__('attempt %1', run.attempt)}</span>}
           </div>

@@ -5,6 +5,7 @@ import * as React from 'react';
 
 import type { Version } from '../api';
 import { NotebookDiffView } from './notebookDiff';
+import { formatTime } from './dates';
 import type { CompareMode, VersionsModel } from './versionsModel';
 
 /**
@@ -110,7 +111,7 @@ function VersionRow({ model, version, trans }: IVersionProps): React.ReactElemen
         onClick={() => void model.select(version.number)}
       >
         <span className="jp-nbtools-Versions-number">{`v${version.number}`}</span>
-        <span className="jp-nbtools-Versions-when">{when(version.created_at)}</span>
+        <span className="jp-nbtools-Versions-when">{formatTime(version.created_at)}</span>
         <span className="jp-nbtools-Versions-message-text">{mark + (version.message ?? '')}</span>
         <span className="jp-nbtools-Versions-facts">
           {trans._n('%1 cell changed', '%1 cells changed', version.cells_changed)}
@@ -162,11 +163,6 @@ function VersionDetails({ model, version, trans }: IVersionProps): React.ReactEl
       {diff.kind === 'ready' && <NotebookDiffView diff={diff.diff} trans={trans} />}
     </div>
   );
-}
-
-function when(iso: string): string {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
 
 function size(bytes: number): string {

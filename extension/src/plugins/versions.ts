@@ -13,6 +13,7 @@ import { CommandToolbarButton } from '@jupyterlab/ui-components';
 import { DisposableDelegate } from '@lumino/disposable';
 
 import { SectionCount, createSection } from '../components/section';
+import { formatTime } from '../components/dates';
 import type { Version } from '../api';
 import { VersionsView } from '../components/versions';
 import { VersionsModel } from '../components/versionsModel';
@@ -204,7 +205,7 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
 
 /** A version as the Versions section names it: its number, when, and its message. */
 function versionLabel(version: Version, trans: TranslationBundle): string {
-  const when = new Date(version.created_at).toLocaleString();
+  const when = formatTime(version.created_at);
   return version.message
     ? trans.__('Version %1 · %2 · %3', version.number, when, version.message)
     : trans.__('Version %1 · %2', version.number, when);
