@@ -351,7 +351,9 @@ def _finish(store: Store, run_id: int, worker: str, lease_seconds: float, **fiel
     """Record the end of a run, retrying while the database is briefly unreachable.
 
     Past the lease the reaper ends the run anyway (and retries it), so trying longer is moot:
-    then :class:`RunNotRecordedError` says so in one line.
+    then :class:`RunNotRecordedError` says so in one line. It is raised only once a whole
+    lease has passed since the last heartbeat could have been written, so a reader that finds
+    the store back at that moment already sees the lease expired.
     """
     deadline = time.monotonic() + lease_seconds
     delay = 0.5
@@ -360,7 +362,8 @@ def _finish(store: Store, run_id: int, worker: str, lease_seconds: float, **fiel
             runs.finish(store, run_id, worker, **fields)
             return
         except (SQLAlchemyError, OSError) as exc:
-            if time.monotonic() + delay > deadline:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 raise RunNotRecordedError(
                     f"Run {run_id} ended {fields['status']}, but the store could not record "
                     f"it ({store_failure(exc)}); the run is ended as lost once its lease "
@@ -373,7 +376,7 @@ def _finish(store: Store, run_id: int, worker: str, lease_seconds: float, **fiel
                 run_id,
                 store_failure(exc),
             )
-            time.sleep(delay)
+            time.sleep(min(delay, remaining))
             delay = min(delay * 2, 5.0)
 
 
