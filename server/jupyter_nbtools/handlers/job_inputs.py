@@ -9,9 +9,10 @@ from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from nbtools.data.check import check_notebook
-from nbtools.jobs.parameters import declared_parameters, parameters_cell_index
+from nbtools.jobs.parameters import declared_parameters
 from nbtools.jobs.schedules import PRESETS, preview
 from nbtools.notebooks import read_notebook
+from nbtools.parameters import parameters_cell_index
 from nbtools.store.base import utcnow
 
 
