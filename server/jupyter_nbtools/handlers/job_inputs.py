@@ -6,9 +6,10 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
-from nbtools.jobs.parameters import declared_parameters, parameters_cell_index
+from nbtools.jobs.parameters import declared_parameters
 from nbtools.jobs.schedules import PRESETS, preview
 from nbtools.notebooks import read_notebook
+from nbtools.parameters import parameters_cell_index
 from nbtools.store.base import utcnow
 
 
