@@ -3,6 +3,7 @@ import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import activityPlugin from './plugins/activity';
 import cellRolesPlugin from './plugins/cellRoles';
 import environmentPlugin from './plugins/environment';
+import jobFormPlugin from './plugins/jobForm';
 import jobsPlugin from './plugins/jobs';
 import monitoringPlugin from './plugins/monitoring';
 import panelPlugin from './plugins/panel';
@@ -15,6 +16,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   cellRolesPlugin,
   environmentPlugin,
   jobsPlugin,
+  jobFormPlugin,
   versionsPlugin,
   monitoringPlugin,
   activityPlugin

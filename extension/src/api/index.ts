@@ -23,6 +23,7 @@ export type {
 export {
   MAX_CATCH_UP,
   cancelRun,
+  checkNotebookData,
   createJob,
   deleteJob,
   downloadRunArtifact,
@@ -42,10 +43,12 @@ export {
 } from './jobs';
 export type {
   CronPreview,
+  DatasetUse,
   Job,
   JobFields,
   MissedPolicy,
   NotebookParameter,
+  NotebookDataCheck,
   NotebookParameters,
   ParameterType,
   Run,
