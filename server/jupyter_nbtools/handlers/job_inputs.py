@@ -6,11 +6,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
-from nbtools.jobs.parameters import declared_parameters
-from nbtools.jobs.schedules import PRESETS, preview
-from nbtools.notebooks import read_notebook
-from nbtools.parameters import parameters_cell_index
-from nbtools.store.base import utcnow
+from nbtools import jobs
 
 
 class ParametersHandler(NbtoolsHandler):
@@ -18,13 +14,7 @@ class ParametersHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self) -> None:
-        notebook = read_notebook(self.resolve(self.required_argument("path")))
-        self.reply(
-            {
-                "cell": parameters_cell_index(notebook),
-                "parameters": [p.to_dict() for p in declared_parameters(notebook)],
-            }
-        )
+        self.reply(jobs.notebook_parameters(self.resolve(self.required_argument("path"))))
 
 
 class CronPreviewHandler(NbtoolsHandler):
@@ -32,13 +22,12 @@ class CronPreviewHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self) -> None:
-        model = preview(
+        model = jobs.preview_schedule(
             self.required_argument("cron"),
             self.get_query_argument("timezone", "UTC"),
-            utcnow(),
             self.whole_number_argument("count", 5, least=1, most=100) or 5,
         )
-        self.reply({**model, "presets": PRESETS})
+        self.reply({**model.to_wire(), "presets": jobs.schedule_presets()})
 
 
 ROUTES = [(r"/parameters", ParametersHandler), (r"/cron/preview", CronPreviewHandler)]
