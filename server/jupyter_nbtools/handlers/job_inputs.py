@@ -1,4 +1,6 @@
-"""Inputs of the create-job form: ``/parameters?path=`` and ``/cron/preview?cron=&timezone=``."""
+"""Inputs of the create-job form: ``/parameters?path=``, ``/cron/preview?cron=&timezone=`` and
+``/data/check?path=&purpose=`` (the datasets the notebook uses, whether a job of it needs a
+purpose and which uses the purpose refuses)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
-from nbtools import jobs
+from nbtools import data, jobs
 
 
 class ParametersHandler(NbtoolsHandler):
@@ -30,4 +32,18 @@ class CronPreviewHandler(NbtoolsHandler):
         self.reply({**model.to_wire(), "presets": jobs.schedule_presets()})
 
 
-ROUTES = [(r"/parameters", ParametersHandler), (r"/cron/preview", CronPreviewHandler)]
+class DataCheckHandler(NbtoolsHandler):
+    @web.authenticated
+    @authorized
+    @off_loop
+    def get(self) -> None:
+        path = self.relative_path(self.required_argument("path"))
+        purpose = self.get_query_argument("purpose", None)
+        self.reply(data.check_notebook(self.project, path, purpose, enforce=False).to_dict())
+
+
+ROUTES = [
+    (r"/parameters", ParametersHandler),
+    (r"/cron/preview", CronPreviewHandler),
+    (r"/data/check", DataCheckHandler),
+]
