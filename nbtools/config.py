@@ -64,8 +64,9 @@ class OpenLineageSettings(Configurable):
     transport = CaselessStrEnum(
         TRANSPORTS,
         default_value="",
-        help="Where run events go: '' (off, the default), 'file' (one JSON event a line, "
-        "appended to `file`) or 'http' (POSTed to `url`).",
+        help="Where run events go: 'file' (one JSON event a line, appended to `file`), 'http' "
+        "(POSTed to `url`), or '' (the default): where openlineage-python's own configuration "
+        "says (openlineage.yml, $OPENLINEAGE_URL), off without one.",
     ).tag(config=True)
 
     file = Unicode(

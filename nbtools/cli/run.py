@@ -18,8 +18,8 @@ from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.project import Project
 
 if TYPE_CHECKING:
-    from nbtools.jobs.kernels import KernelSource
     from nbtools.jobs.runner import Interrupt
+    from nbtools.kernels import KernelSource
     from nbtools.lineage.reproduce import Reproduction
 
 #: Signals that cancel a run executing in ``nbtools run`` (then it exits 128 + the signal).
@@ -95,7 +95,7 @@ def booted_kernels(project: Project, path: str, kernel: str | None) -> KernelSou
     """
     import json
 
-    from nbtools.jobs.kernels import DEFAULT_KERNEL, KernelSource
+    from nbtools.kernels import DEFAULT_KERNEL, KernelSource
 
     kernels = KernelSource(prestart=False, quiet=True, wait_for_exit=False)
     try:
@@ -121,8 +121,8 @@ def _execute(
     unless it succeeded, 130/143 after SIGINT/SIGTERM (the run is cancelled)."""
     from nbtools.jobs import run_output, show_run
     from nbtools.jobs.executors.base import RunRequest
-    from nbtools.jobs.kernels import KernelSource
     from nbtools.jobs.runner import Interrupt, execute_run
+    from nbtools.kernels import KernelSource
 
     project = cli_ctx.project
     kernels = kernels or KernelSource(prestart=False, quiet=True, wait_for_exit=False)

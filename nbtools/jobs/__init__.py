@@ -6,6 +6,7 @@ returns wire models, written as JSON by :func:`nbtools.jsonvalues.json_default`)
     from nbtools import jobs
     jobs.create_job(project, {"name": "daily", "notebook_path": "nb.ipynb", "cron": "0 6 * * *"})
     jobs.list_jobs(project); jobs.show_job(project, 3)  # JobSpec
+    jobs.dashboard(project, jobs.ListJobsQuery(status="failed", sort="next_run_at"))  # JobsPage
     jobs.update_job(project, 3, {"retries": 2}); jobs.pause_job(project, 3, True)
     jobs.delete_job(project, 3)
     jobs.list_runs(project, job_id=3, limit=100)        # [RunSummary], newest first
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from nbtools.jobs import reaper, runs
 from nbtools.jobs.outputs import RunOutput, copy_output_notebook, run_output
+from nbtools.jobs.overview import JobOverview, JobsPage, ListJobsQuery
 from nbtools.jobs.views import JobSpec, RunDetail, RunSummary, run_detail, run_summaries
 
 if TYPE_CHECKING:
@@ -33,13 +35,17 @@ if TYPE_CHECKING:
     from nbtools.project import Project
 
 __all__ = [
+    "JobOverview",
     "JobSpec",
+    "JobsPage",
+    "ListJobsQuery",
     "RunDetail",
     "RunOutput",
     "RunSummary",
     "cancel_run",
     "copy_output_notebook",
     "create_job",
+    "dashboard",
     "delete_job",
     "find_job",
     "list_jobs",
@@ -65,6 +71,15 @@ def list_jobs(
     with project.store.session() as session:
         found = definitions.list_jobs(session, notebook_path, archived=archived)
         return [JobSpec.of(job) for job in found]
+
+
+def dashboard(project: Project, query: ListJobsQuery) -> JobsPage:
+    """The dashboard's page of active jobs, each with its latest and recent runs (see
+    :mod:`nbtools.jobs.overview`): a fixed number of queries whatever the number of jobs."""
+    from nbtools.jobs.overview import overview
+
+    with project.store.session() as session:
+        return overview(project, session, query)
 
 
 def find_job(project: Project, ref: str) -> JobSpec:

@@ -107,8 +107,8 @@ def plan_reproduction(project: Project, run_id: int) -> Reproduction:
     """Find what run ``run_id`` executed and how the environment changed since; stores nothing
     but the current environment's snapshot."""
     from nbtools import versioning
-    from nbtools.jobs.kernels import DEFAULT_KERNEL
     from nbtools.jobs.runs import get_run
+    from nbtools.kernels import DEFAULT_KERNEL
     from nbtools.notebooks import kernel_name
 
     with project.store.session() as session:

@@ -181,6 +181,10 @@ def _facets(use: DatasetUse) -> dict[str, Any]:
 
 
 def _client(chosen: OpenLineageSettings) -> OpenLineageClient:
+    """A client sending where our settings say, else where the client's own configuration
+    (``openlineage.yml``, ``$OPENLINEAGE_URL``, ...) says: it reads that itself."""
+    if not chosen.transport:
+        return OpenLineageClient()
     if chosen.transport == "file":
         transport: dict[str, Any] = {"type": "file", "log_file_path": chosen.file, "append": True}
     else:

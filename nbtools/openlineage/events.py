@@ -5,7 +5,8 @@
   catalog stored the datasets the run used), that reads the run's outcome and datasets and
   queues ``COMPLETE``, ``FAIL`` or ``ABORT`` with them as inputs and outputs.
 
-Both do nothing, and import nothing of the client, while OpenLineage is off (the default).
+Both do nothing, and import nothing of the client, while OpenLineage is off (the default:
+neither our settings nor the client's own configuration name a transport).
 A retry is a run of its own (its own run id); the job is the nbtools job (its name), or the
 notebook's path for a run without a job.
 """
@@ -19,10 +20,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nbtools.config import OpenLineageSettings
 from nbtools.data.tables import DatasetRecord, RunDatasetRecord
 from nbtools.jobs.tables import Job, Run
-from nbtools.openlineage.settings import current
+from nbtools.openlineage.settings import enabled
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,13 +36,8 @@ if TYPE_CHECKING:
 _roots: dict[int, Path] = {}
 
 
-def _on() -> OpenLineageSettings | None:
-    chosen = current()
-    return chosen if chosen.transport else None
-
-
 def run_started(event: RunStarted) -> dict[str, Any]:
-    if (chosen := _on()) is None:
+    if (chosen := enabled()) is None:
         return {}
     from nbtools.openlineage.emitter import emit, run_event
 
@@ -54,7 +49,7 @@ def run_started(event: RunStarted) -> dict[str, Any]:
 
 
 def run_finishing(event: RunFinishing) -> Callable[[RunFinished], None] | None:
-    if (chosen := _on()) is None:
+    if (chosen := enabled()) is None:
         return None
     root = _roots.pop(event.run_id, None)
 

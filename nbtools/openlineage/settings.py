@@ -1,5 +1,12 @@
 """This process's OpenLineage settings (the class is :class:`nbtools.config.OpenLineageSettings`,
-declared with the others; here they are read as every command reads its settings)."""
+declared with the others; here they are read as every command reads its settings), and
+whether the standard configuration of ``openlineage-python`` is present beside them.
+
+Precedence (docs/configuration.md#openlineage): ``$OPENLINEAGE_DISABLED=true`` turns events
+off; else our ``transport`` (``$NBTOOLS_OPENLINEAGE_*`` or ``$NBTOOLS_CONFIG``'s file) decides
+where they go; else the client's own configuration, read by the client as it reads it
+everywhere; else events are off.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,10 @@ from pathlib import Path
 from nbtools.config import OpenLineageSettings
 from nbtools.settings import CONFIG_FILE_VARIABLE, build, layered_config
 
+#: The client's own configuration file, looked for in the working directory and
+#: ``~/.openlineage/`` (after ``$OPENLINEAGE_CONFIG``).
+STANDARD_FILE = "openlineage.yml"
+
 
 @functools.cache
 def current() -> OpenLineageSettings:
@@ -17,3 +28,32 @@ def current() -> OpenLineageSettings:
     named = os.environ.get(CONFIG_FILE_VARIABLE)
     config = layered_config(Path(named) if named else None, classes=(OpenLineageSettings,))
     return build(OpenLineageSettings, config)
+
+
+def standard_configuration() -> str | None:
+    """Where ``openlineage-python`` finds a transport in this process, in its own order:
+    the file ``$OPENLINEAGE_CONFIG`` names, ``./openlineage.yml``,
+    ``~/.openlineage/openlineage.yml``, ``$OPENLINEAGE__TRANSPORT__*`` variables, then
+    ``$OPENLINEAGE_URL``; ``None`` when it would find none (it would then print events to the
+    console, which we never ask it to do)."""
+    files = (
+        os.environ.get("OPENLINEAGE_CONFIG"),
+        os.path.join(os.getcwd(), STANDARD_FILE),
+        os.path.join(os.path.expanduser("~/.openlineage"), STANDARD_FILE),
+    )
+    for name in files:
+        if name and os.path.isfile(name) and os.access(name, os.R_OK):
+            return name
+    for variable in sorted(os.environ):
+        if variable.startswith("OPENLINEAGE__TRANSPORT__"):
+            return f"${variable}"
+    return "$OPENLINEAGE_URL" if os.environ.get("OPENLINEAGE_URL") else None
+
+
+def enabled() -> OpenLineageSettings | None:
+    """This process's settings when it emits events (our transport, or the client's own
+    configuration), else ``None``."""
+    if os.environ.get("OPENLINEAGE_DISABLED", "").strip().lower() == "true":
+        return None
+    chosen = current()
+    return chosen if chosen.transport or standard_configuration() else None

@@ -1,4 +1,6 @@
-"""Inputs of the create-job form: ``/parameters?path=`` and ``/cron/preview?cron=&timezone=``."""
+"""Inputs of the create-job form: ``/parameters?path=``, ``/cron/preview?cron=&timezone=`` and
+``/data/check?path=&purpose=`` (the datasets the notebook uses, whether a job of it needs a
+purpose and which uses the purpose refuses)."""
 
 from __future__ import annotations
 
@@ -6,9 +8,11 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
-from nbtools.jobs.parameters import declared_parameters, parameters_cell_index
+from nbtools.data.check import check_notebook
+from nbtools.jobs.parameters import declared_parameters
 from nbtools.jobs.schedules import PRESETS, preview
 from nbtools.notebooks import read_notebook
+from nbtools.parameters import parameters_cell_index
 from nbtools.store.base import utcnow
 
 
@@ -40,4 +44,18 @@ class CronPreviewHandler(NbtoolsHandler):
         self.reply({**model, "presets": PRESETS})
 
 
-ROUTES = [(r"/parameters", ParametersHandler), (r"/cron/preview", CronPreviewHandler)]
+class DataCheckHandler(NbtoolsHandler):
+    @web.authenticated
+    @authorized
+    @off_loop
+    def get(self) -> None:
+        path = self.relative_path(self.required_argument("path"))
+        purpose = self.get_query_argument("purpose", None)
+        self.reply(check_notebook(self.project, path, purpose, enforce=False).to_dict())
+
+
+ROUTES = [
+    (r"/parameters", ParametersHandler),
+    (r"/cron/preview", CronPreviewHandler),
+    (r"/data/check", DataCheckHandler),
+]

@@ -4,7 +4,9 @@ the file transport; each event checked against the spec's rules for a RunEvent."
 from __future__ import annotations
 
 import json
+import os
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -17,9 +19,13 @@ from click.testing import CliRunner, Result
 from jsonschema import Draft202012Validator
 
 from nbtools.cli.app import cli
+from nbtools.jobs.executors.local import LocalExecutor
+from nbtools.jobs.submit import queue_run
 from nbtools.openlineage import emitter
 from nbtools.openlineage.settings import current
+from nbtools.project import Project
 from tests.conftest import NotebookFactory
+from tests.integration.jobs.conftest import DoneLog, request
 
 pytestmark = pytest.mark.slow
 
@@ -90,19 +96,27 @@ class Receiver(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+def listening() -> Iterator[str]:
+    """The URL of a receiver on 127.0.0.1 collecting into ``Receiver.received``."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     Receiver.received = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def receiver(
+    listening: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[tuple[str, dict[str, Any]]]]:
     monkeypatch.setenv("NBTOOLS_OPENLINEAGE_TRANSPORT", "http")
-    monkeypatch.setenv("NBTOOLS_OPENLINEAGE_URL", f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.setenv("NBTOOLS_OPENLINEAGE_URL", listening)
     monkeypatch.setenv("NBTOOLS_OPENLINEAGE_NAMESPACE", "analytics")
     current.cache_clear()
     yield Receiver.received
     emitter.shutdown()
     current.cache_clear()
-    server.shutdown()
 
 
 def nbtools(root: Path, *args: str) -> Result:
@@ -188,3 +202,71 @@ def test_a_dead_receiver_never_fails_a_run_and_the_file_transport_writes_lines(
     assert [e["eventType"] for e in events] == ["START", "COMPLETE"]
     for event in events:
         check(event)
+
+
+def test_a_worker_process_with_only_openlineage_url_emits(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    listening: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The client's standard variable alone, inherited by a scheduler's worker process."""
+    for name in [v for v in os.environ if v.startswith(("NBTOOLS_OPENLINEAGE_", "OPENLINEAGE"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.delenv("NBTOOLS_CONFIG", raising=False)
+    monkeypatch.setenv("OPENLINEAGE_URL", listening)
+    current.cache_clear()
+    notebook_factory("nb.ipynb", [("code", "x = 1", [])])
+    run = queue_run(project, "nb.ipynb", {})
+    done = DoneLog()
+    pool = LocalExecutor(1, done, cwd=project.root)
+    try:
+        pool.submit(request(project, run.id))
+        assert done.wait(run.id) == "succeeded"
+        deadline = time.monotonic() + 60
+        while len(Receiver.received) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        pool.shutdown()
+    assert [path for path, _ in Receiver.received] == ["/api/v1/lineage"] * 2
+    events = [body for _, body in Receiver.received]
+    for event in events:
+        check(event)
+    assert [e["eventType"] for e in events] == ["START", "COMPLETE"]
+    assert {e["job"]["namespace"] for e in events} == {"nbtools"}
+    assert events[0]["run"]["facets"]["nbtools_run"]["runId"] == run.id
+
+
+def test_our_settings_win_over_the_clients_own_file(
+    tmp_path: Path, notebook_factory: NotebookFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``openlineage.yml`` in the working directory is used when our transport is unset, and
+    passed over when it is set."""
+    for name in [v for v in os.environ if v.startswith(("NBTOOLS_OPENLINEAGE_", "OPENLINEAGE"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.delenv("NBTOOLS_CONFIG", raising=False)
+    notebook_factory("nb.ipynb", [("code", "x = 1", [])])
+    theirs, ours = tmp_path / "theirs.jsonl", tmp_path / "ours.jsonl"
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "openlineage.yml").write_text(
+        f"transport:\n  type: file\n  log_file_path: {theirs}\n  append: true\n"
+    )
+    monkeypatch.chdir(work)
+    try:
+        current.cache_clear()
+        assert nbtools(tmp_path, "run", "nb.ipynb").exit_code == 0
+        emitter.shutdown()
+        monkeypatch.setenv("NBTOOLS_OPENLINEAGE_TRANSPORT", "file")
+        monkeypatch.setenv("NBTOOLS_OPENLINEAGE_FILE", str(ours))
+        current.cache_clear()
+        assert nbtools(tmp_path, "run", "nb.ipynb").exit_code == 0
+    finally:
+        emitter.shutdown()
+        current.cache_clear()
+    for lines, run_id in ((theirs, 1), (ours, 2)):
+        events = [json.loads(line) for line in lines.read_text().splitlines()]
+        assert [e["eventType"] for e in events] == ["START", "COMPLETE"]
+        assert {e["run"]["facets"]["nbtools_run"]["runId"] for e in events} == {run_id}
+        for event in events:
+            check(event)
