@@ -53,11 +53,19 @@ export type {
   RunOnce,
   RunStatus
 } from './jobs';
-export { diffVersions, listVersions, restoreVersion, saveVersion } from './versions';
+export {
+  diffVersions,
+  getVersionNotebook,
+  listVersions,
+  restoreVersion,
+  saveVersion
+} from './versions';
 export type {
   CellDiff,
   DiffLine,
+  DiffSide,
   KeyChange,
+  NotebookContent,
   NotebookDiff,
   OutputChange,
   RestoreResult,
