@@ -61,9 +61,15 @@ export namespace CommandIDs {
   export const openJobsDashboard = 'nbtools:open-jobs-dashboard';
 
   /**
-   * Show the active notebook's newest version compared with the one before.
+   * Open the active notebook's newest version compared with the one before, in the main area.
    */
   export const comparePreviousVersion = 'nbtools:compare-previous-version';
+
+  /**
+   * Open a version diff in the main area. Arguments: `path` (the notebook),
+   * `a` and `b` (references: a version number, `latest`, `latest~N` or `disk`).
+   */
+  export const openVersionDiff = 'nbtools:open-version-diff';
 
   /**
    * Revert the active notebook to one of its versions, chosen by number (File menu).

@@ -60,11 +60,19 @@ export type {
   RunPoint,
   RunStatus
 } from './jobs';
-export { diffVersions, listVersions, restoreVersion, saveVersion } from './versions';
+export {
+  diffVersions,
+  getVersionNotebook,
+  listVersions,
+  restoreVersion,
+  saveVersion
+} from './versions';
 export type {
   CellDiff,
   DiffLine,
+  DiffSide,
   KeyChange,
+  NotebookContent,
   NotebookDiff,
   OutputChange,
   RestoreResult,
