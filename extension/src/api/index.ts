@@ -31,6 +31,7 @@ export {
   getParameters,
   listJobRuns,
   listJobs,
+  listJobsOverview,
   listRecentRuns,
   listRuns,
   openRunOutput,
@@ -44,6 +45,11 @@ export type {
   CronPreview,
   Job,
   JobFields,
+  JobOverview,
+  JobSortKey,
+  JobStatusFilter,
+  JobsOverviewQuery,
+  JobsPage,
   MissedPolicy,
   NotebookParameter,
   NotebookParameters,
@@ -51,6 +57,7 @@ export type {
   Run,
   RunArtifact,
   RunOnce,
+  RunPoint,
   RunStatus
 } from './jobs';
 export {
