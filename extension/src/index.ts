@@ -5,6 +5,7 @@ import cellRolesPlugin from './plugins/cellRoles';
 import environmentPlugin from './plugins/environment';
 import jobFormPlugin from './plugins/jobForm';
 import jobsPlugin from './plugins/jobs';
+import jobsDashboardPlugin from './plugins/jobsDashboard';
 import monitoringPlugin from './plugins/monitoring';
 import panelPlugin from './plugins/panel';
 import productionizePlugin from './plugins/productionize';
@@ -17,6 +18,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   environmentPlugin,
   jobsPlugin,
   jobFormPlugin,
+  jobsDashboardPlugin,
   versionsPlugin,
   monitoringPlugin,
   activityPlugin

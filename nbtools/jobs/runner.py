@@ -29,10 +29,10 @@ from nbtools.jobs import events, runs, storage
 from nbtools.jobs.errors import InvalidParameterError, RunNotRecordedError
 from nbtools.jobs.events import RunStarted, RunStartedInBackground
 from nbtools.jobs.executors.base import RunRequest
-from nbtools.jobs.kernels import DEFAULT_KERNEL, Kernel, KernelSource, kill_kernel_tree
 from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.jobs.tables import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
+from nbtools.kernels import DEFAULT_KERNEL, Kernel, KernelSource, kill_kernel_tree
 from nbtools.notebooks import content_hash, kernel_name, parse_notebook
 from nbtools.parameters import PARAMETERS_TAG, is_parameters_cell, parameters_cell_index
 

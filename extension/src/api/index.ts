@@ -32,6 +32,7 @@ export {
   getParameters,
   listJobRuns,
   listJobs,
+  listJobsOverview,
   listRecentRuns,
   listRuns,
   openRunOutput,
@@ -46,6 +47,11 @@ export type {
   DatasetUse,
   Job,
   JobFields,
+  JobOverview,
+  JobSortKey,
+  JobStatusFilter,
+  JobsOverviewQuery,
+  JobsPage,
   MissedPolicy,
   NotebookParameter,
   NotebookDataCheck,
@@ -54,13 +60,22 @@ export type {
   Run,
   RunArtifact,
   RunOnce,
+  RunPoint,
   RunStatus
 } from './jobs';
-export { diffVersions, listVersions, restoreVersion, saveVersion } from './versions';
+export {
+  diffVersions,
+  getVersionNotebook,
+  listVersions,
+  restoreVersion,
+  saveVersion
+} from './versions';
 export type {
   CellDiff,
   DiffLine,
+  DiffSide,
   KeyChange,
+  NotebookContent,
   NotebookDiff,
   OutputChange,
   RestoreResult,
