@@ -1,7 +1,9 @@
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import activityPlugin from './plugins/activity';
+import auditPlugin from './plugins/audit';
 import cellRolesPlugin from './plugins/cellRoles';
+import dataPlugin from './plugins/data';
 import environmentPlugin from './plugins/environment';
 import jobsPlugin from './plugins/jobs';
 import monitoringPlugin from './plugins/monitoring';
@@ -17,6 +19,8 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   jobsPlugin,
   versionsPlugin,
   monitoringPlugin,
+  dataPlugin,
+  auditPlugin,
   activityPlugin
 ];
 
