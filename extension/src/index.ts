@@ -6,6 +6,7 @@ import cellRolesPlugin from './plugins/cellRoles';
 import dataPlugin from './plugins/data';
 import environmentPlugin from './plugins/environment';
 import jobsPlugin from './plugins/jobs';
+import jobsDashboardPlugin from './plugins/jobsDashboard';
 import monitoringPlugin from './plugins/monitoring';
 import panelPlugin from './plugins/panel';
 import productionizePlugin from './plugins/productionize';
@@ -17,6 +18,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   cellRolesPlugin,
   environmentPlugin,
   jobsPlugin,
+  jobsDashboardPlugin,
   versionsPlugin,
   monitoringPlugin,
   dataPlugin,

@@ -57,10 +57,19 @@ export namespace CommandIDs {
   /** Open a job's page in the main area (argument `id`, the job id). */
   export const openJob = 'nbtools:open-job';
 
+  /** Open the jobs dashboard (every job of the project) in the main area. */
+  export const openJobsDashboard = 'nbtools:open-jobs-dashboard';
+
   /**
-   * Show the active notebook's newest version compared with the one before.
+   * Open the active notebook's newest version compared with the one before, in the main area.
    */
   export const comparePreviousVersion = 'nbtools:compare-previous-version';
+
+  /**
+   * Open a version diff in the main area. Arguments: `path` (the notebook),
+   * `a` and `b` (references: a version number, `latest`, `latest~N` or `disk`).
+   */
+  export const openVersionDiff = 'nbtools:open-version-diff';
 
   /**
    * Revert the active notebook to one of its versions, chosen by number (File menu).

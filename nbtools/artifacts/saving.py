@@ -1,7 +1,7 @@
 """``nbtools.artifacts.save(name, data)``: keep a file with the run that executes the notebook.
 
 A job's kernel gets an empty directory of its own, ``$NBTOOLS_ARTIFACTS_DIR`` (see
-:class:`nbtools.jobs.kernels.Kernel`); ``save`` copies the file or writes the bytes there
+:class:`nbtools.kernels.Kernel`); ``save`` copies the file or writes the bytes there
 (under a hidden name first, then renamed, so a run that stops mid-save never keeps half a
 file). When the notebook has run, the runner moves those files beside the run's outputs
 and the store records them (:mod:`nbtools.artifacts.events`). Any file the notebook writes
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from nbtools.artifacts.names import MAX_BYTES, check_name
 from nbtools.errors import InvalidInputError, NotFoundError, PayloadTooLargeError
-from nbtools.jobs.kernels import ARTIFACTS_DIR_ENV
+from nbtools.kernels import ARTIFACTS_DIR_ENV
 
 
 class NotInRunWarning(UserWarning):

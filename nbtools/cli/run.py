@@ -18,9 +18,9 @@ from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.project import Project
 
 if TYPE_CHECKING:
-    from nbtools.jobs.kernels import KernelSource
     from nbtools.jobs.runner import Interrupt
-    from nbtools.lineage.reproduce import Reproduction
+    from nbtools.kernels import KernelSource
+    from nbtools.lineage import Reproduction
 
 #: Signals that cancel a run executing in ``nbtools run`` (then it exits 128 + the signal).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -95,7 +95,7 @@ def booted_kernels(project: Project, path: str, kernel: str | None) -> KernelSou
     """
     import json
 
-    from nbtools.jobs.kernels import DEFAULT_KERNEL, KernelSource
+    from nbtools.kernels import DEFAULT_KERNEL, KernelSource
 
     kernels = KernelSource(prestart=False, quiet=True, wait_for_exit=False)
     try:
@@ -121,8 +121,8 @@ def _execute(
     unless it succeeded, 130/143 after SIGINT/SIGTERM (the run is cancelled)."""
     from nbtools.jobs import run_output, show_run
     from nbtools.jobs.executors.base import RunRequest
-    from nbtools.jobs.kernels import KernelSource
     from nbtools.jobs.runner import Interrupt, execute_run
+    from nbtools.kernels import KernelSource
 
     project = cli_ctx.project
     kernels = kernels or KernelSource(prestart=False, quiet=True, wait_for_exit=False)
@@ -281,7 +281,7 @@ def run(
 def _reproduce(
     cli_ctx: CliContext, run_id: int, same_env: bool, output: Path | None, as_json: bool
 ) -> None:
-    from nbtools.lineage.reproduce import plan_reproduction, queue_reproduction
+    from nbtools.lineage import plan_reproduction, queue_reproduction
 
     project = cli_ctx.project
     reproduction = plan_reproduction(project, run_id)

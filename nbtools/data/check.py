@@ -18,7 +18,7 @@ from nbtools import audit
 from nbtools.data.catalog import Dataset, list_datasets
 from nbtools.data.detect import Found, project_location, scan
 from nbtools.data.fields import parse_labels
-from nbtools.data.policy import refusal
+from nbtools.data.policy import PROTECTED, refusal
 from nbtools.errors import InvalidInputError, PolicyRefusedError
 from nbtools.notebooks import Notebook, read_notebook
 
@@ -64,6 +64,11 @@ class DataCheck:
     def refused(self) -> tuple[DatasetUse, ...]:
         return tuple(use for use in self.uses if use.refused)
 
+    @property
+    def purpose_required(self) -> bool:
+        """Whether a job of the notebook needs a purpose: it uses personal or sensitive data."""
+        return any(use.classification in PROTECTED for use in self.uses)
+
     def warnings(self) -> list[str]:
         """One line per undeclared path read directly and per unknown dataset name."""
         lines = []
@@ -78,10 +83,12 @@ class DataCheck:
         return lines
 
     def refuse(self) -> None:
-        """Raise :class:`PolicyRefusedError` naming every refused use, if any."""
+        """Raise :class:`PolicyRefusedError` naming every refused use, if any (``field``:
+        the ``purpose`` a form shows the refusal at)."""
         if self.refused:
             raise PolicyRefusedError(
                 " ".join(use.refused for use in self.refused if use.refused),
+                field="purpose",
                 notebook_path=self.notebook_path,
                 purpose=self.purpose,
                 refused=[use.to_dict() for use in self.refused],
@@ -91,6 +98,7 @@ class DataCheck:
         return {
             "notebook_path": self.notebook_path,
             "purpose": self.purpose,
+            "purpose_required": self.purpose_required,
             "uses": [use.to_dict() for use in self.uses],
             "undeclared": [found.to_dict() for found in self.undeclared],
             "unknown": [found.to_dict() for found in self.unknown],

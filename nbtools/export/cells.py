@@ -26,6 +26,7 @@ from nbtools.export.model import (
     Problem,
 )
 from nbtools.notebooks import Notebook, cell_source, cell_tags
+from nbtools.parameters import skipped
 
 _DIRECTIVE = re.compile(r"^\s*#\s*\|")
 _CELL_MAGIC = re.compile(r"^\s*%%\w+")
@@ -122,7 +123,7 @@ def classify(nb: Notebook) -> Classified:
     default_module = _metadata_directives(nb.get("metadata")).get("default_exp") or None
     for index, raw in enumerate(nb["cells"]):
         tags = cell_tags(raw)
-        if "skip" in tags:
+        if skipped(tags):
             continue
         source = cell_source(raw)
         if raw["cell_type"] == "markdown":

@@ -55,7 +55,9 @@ class Plan(NamedTuple):
     package: str
     modules: dict[str, Module]
     parameters: list[Parameter]
-    #: The ``parameters`` cells' imports (as written), which computed defaults may need.
+    #: The ``parameters`` cell, if any, and its imports (as written), which computed
+    #: defaults may need.
+    parameters_cell: "Cell | None"
     parameter_imports: list[str]
     main: list[Parsed]
     main_imports: dict[str, Binding]
@@ -117,6 +119,7 @@ class _Planner:
             self.package,
             modules,
             parameters,
+            parameter_cells[0].cell if parameter_cells else None,
             parameter_imports,
             main,
             main_imports,

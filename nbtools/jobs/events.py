@@ -16,6 +16,8 @@ function               when, and what it gets                      what it retur
 ``runs_described``     a page of runs (or one run's detail)        run id → extra fields
                        becomes wire models (:class:`RunsDescribed`:
                        one call a page)
+``jobs_described``     the dashboard's jobs become wire models     job id → extra fields
+                       (:class:`JobsDescribed`: one call a page)
 ``jobs_checked``       a scheduler's periodic check                ids of alerts raised
                        (:class:`JobsChecked`, in its transaction)
 ``job_saved``          a job was created, changed, paused or       nothing
@@ -56,7 +58,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from nbtools.jobs.tables import Run
+    from nbtools.jobs.tables import Job, Run
     from nbtools.project import Project
     from nbtools.store.database import Store
 
@@ -119,6 +121,15 @@ class RunsDescribed:
     runs: Sequence[Run]
     #: True for one run shown alone: subscribers add the fields only a detail shows.
     detail: bool = False
+
+
+@dataclass(frozen=True)
+class JobsDescribed:
+    """Jobs becoming the dashboard's wire models, loaded in ``session`` (still open)."""
+
+    project: Project
+    session: Session
+    jobs: Sequence[Job]
 
 
 @dataclass(frozen=True)
@@ -311,6 +322,17 @@ def runs_described(
     for handler in _handlers("runs_described", subscribers):
         for run_id, fields in handler(event).items():
             extra[run_id].update(fields)
+    return extra
+
+
+def jobs_described(
+    event: JobsDescribed, subscribers: Sequence[str] = SUBSCRIBERS
+) -> dict[int, dict[str, Any]]:
+    """Job id → the fields subscribers add to its dashboard row (each subscriber once)."""
+    extra: dict[int, dict[str, Any]] = {job.id: {} for job in event.jobs}
+    for handler in _handlers("jobs_described", subscribers):
+        for job_id, fields in handler(event).items():
+            extra[job_id].update(fields)
     return extra
 
 

@@ -13,19 +13,11 @@ import math
 from typing import Any
 
 from nbtools.jobs.errors import InvalidParameterError
-from nbtools.notebooks import Notebook, cell_source, cell_tags
-from nbtools.parameters import PARAMETERS_TAG, Parameter, read_parameters, type_name
+from nbtools.notebooks import Notebook, cell_source
+from nbtools.parameters import Parameter, parameters_cell_index, read_parameters, type_name
 
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off"}
-
-
-def parameters_cell_index(nb: Notebook) -> int | None:
-    """Index of the first cell tagged ``parameters`` (where papermill injects), if any."""
-    for index, cell in enumerate(nb["cells"]):
-        if cell["cell_type"] == "code" and PARAMETERS_TAG in cell_tags(cell):
-            return index
-    return None
 
 
 def declared_parameters(nb: Notebook) -> list[Parameter]:

@@ -29,11 +29,12 @@ from nbtools.jobs import events, runs, storage
 from nbtools.jobs.errors import InvalidParameterError, RunNotRecordedError
 from nbtools.jobs.events import RunStarted, RunStartedInBackground
 from nbtools.jobs.executors.base import RunRequest
-from nbtools.jobs.kernels import DEFAULT_KERNEL, Kernel, KernelSource, kill_kernel_tree
 from nbtools.jobs.leases import LEASE_SECONDS
-from nbtools.jobs.parameters import declared_parameters, parameters_cell_index, resolve_values
+from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.jobs.tables import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
+from nbtools.kernels import DEFAULT_KERNEL, Kernel, KernelSource, kill_kernel_tree
 from nbtools.notebooks import content_hash, kernel_name, parse_notebook
+from nbtools.parameters import PARAMETERS_TAG, is_parameters_cell, parameters_cell_index
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -201,8 +202,11 @@ def _prepare(project: Project, run: Run, worker: str, raw: bytes, cwd: Path) -> 
         cells_done=0,
     )
     parameters_at = parameters_cell_index(nb)
+    executed = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    if values:
+        _untag_other_parameters_cells(executed)
     return Prepared(
-        notebook=nbformat.reads(raw.decode("utf-8"), as_version=4),
+        notebook=executed,
         parameters=values,
         kernel_name=kernel,
         cwd=cwd,
@@ -212,6 +216,17 @@ def _prepare(project: Project, run: Run, worker: str, raw: bytes, cwd: Path) -> 
             project, run.id, run.notebook_path, path, raw, kernel, run.pinned_version_id
         ),
     )
+
+
+def _untag_other_parameters_cells(nb: Any) -> None:
+    """papermill injects after the first cell tagged ``parameters``, whatever the cell; drop
+    the tag from the cells that declare nothing (``skip``, not code: see
+    :func:`nbtools.parameters.is_parameters_cell`), so it injects where jobs read the
+    parameters (or at the top when no cell declares them)."""
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags")
+        if isinstance(tags, list) and PARAMETERS_TAG in tags and not is_parameters_cell(cell):
+            cell.metadata["tags"] = [tag for tag in tags if tag != PARAMETERS_TAG]
 
 
 def _source_index(prepared: Prepared, executed_index: int) -> int:

@@ -39,39 +39,77 @@ def check_timezone(name: str) -> ZoneInfo:
         ) from None
 
 
-#: The five cron fields: name in words, lowest and highest number.
-FIELDS: tuple[tuple[str, int, int], ...] = (
-    ("minute", 0, 59),
-    ("hour", 0, 23),
-    ("day of month", 1, 31),
-    ("month", 1, 12),
-    ("day of week", 0, 7),
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+#: The five cron fields: name in words, lowest and highest number, and the names they take.
+FIELDS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of month", 1, 31, ()),
+    ("month", 1, 12, _MONTHS),
+    ("day of week", 0, 7, _DAYS),
 )
 
 
-def _check_field(text: str, name: str, low: int, high: int, expression: str) -> None:
-    """Refuse a number outside the field's range or a step that is not positive."""
+def _cron_error(expression: str, name: str | None, reason: str) -> InvalidScheduleError:
+    """A refused cron expression: ``details.field`` is ``cron`` (the job field) and
+    ``details.cron_field`` the cron field in words (``minute``, ``day of week``, ...)."""
+    details: dict[str, Any] = {"cron": expression, "field": "cron"}
+    if name is not None:
+        details["cron_field"] = name
+    return InvalidScheduleError(f"Invalid cron expression {expression!r}: {reason}", **details)
+
+
+def _check_value(token: str, field: tuple[str, int, int, tuple[str, ...]], expression: str) -> None:
+    """Refuse a value that is neither a number in the field's range nor one of its names."""
+    name, low, high, names = field
+    if token.lower() in names:
+        return
+    number = token.isascii() and token.isdigit()
+    if number and low <= int(token) <= high:
+        return
+    also = f" or {names[0]}-{names[-1]}" if names else ""
+    shown = token if number else repr(token)
+    raise _cron_error(expression, name, f"{name} must be {low}-{high}{also}, got {shown}.")
+
+
+def _check_field(text: str, field: tuple[str, int, int, tuple[str, ...]], expression: str) -> None:
+    """Check one cron field item by item (``*``, ``N``, ``N-M``, each with an optional
+    ``/step``; ``?``, ``L`` and ``NW`` for the day of month; ``?`` and ``N#k`` for the day of
+    week), so every mistake is told in words naming the field."""
+    name = field[0]
     for part in text.split(","):
         base, slash, step = part.partition("/")
         if slash and not (step.isascii() and step.isdigit() and int(step) > 0):
-            raise InvalidScheduleError(
-                f"Invalid cron expression {expression!r}: the {name} step must be a positive "
-                f"whole number, got {step!r}.",
-                cron=expression,
-                field=name,
+            raise _cron_error(
+                expression, name, f"the {name} step must be a positive whole number, got {step!r}."
             )
-        for number in base.split("-"):
-            if number.isascii() and number.isdigit() and not low <= int(number) <= high:
-                raise InvalidScheduleError(
-                    f"Invalid cron expression {expression!r}: {name} must be {low}-{high}, "
-                    f"got {number}.",
-                    cron=expression,
-                    field=name,
+        item = base.lower()
+        if not item:
+            raise _cron_error(expression, name, f"{name} has an empty item in {text!r}.")
+        if item == "*" or (item == "?" and name in ("day of month", "day of week")):
+            continue
+        if name == "day of month" and not slash and (item == "l" or item.endswith("w")):
+            if item != "l":
+                _check_value(base[:-1], field, expression)
+            continue
+        if name == "day of week" and not slash and "#" in item:
+            day, _, nth = base.partition("#")
+            _check_value(day, field, expression)
+            if nth not in tuple("12345"):
+                raise _cron_error(
+                    expression, name, f"the week of the month after # must be 1-5, got {nth!r}."
                 )
+            continue
+        values = base.split("-", 1)
+        for value in values if all(values) else [base]:
+            _check_value(value, field, expression)
 
 
 def check_cron(expression: str) -> str:
-    """A normalized 5-field cron expression (presets expanded) that fires, or a precise error."""
+    """A normalized 5-field cron expression (presets expanded) that fires, or a precise error
+    naming the field in words ("minute must be 0-59, got 61", "this schedule never fires")."""
     from croniter import croniter
     from croniter.croniter import CroniterBadDateError, CroniterError
 
@@ -83,9 +121,10 @@ def check_cron(expression: str) -> str:
             f"day-of-month month day-of-week (e.g. '0 6 * * 1-5'), or a preset: "
             f"{', '.join(PRESETS)}.",
             cron=expression,
+            field="cron",
         )
-    for field, (name, low, high) in zip(fields, FIELDS, strict=True):
-        _check_field(field, name, low, high, expression)
+    for item, field in zip(fields, FIELDS, strict=True):
+        _check_field(item, field, expression)
     normalized = " ".join(fields)
     try:
         # Every day-of-month/month pair recurs within 8 years (29 February included).
@@ -95,10 +134,13 @@ def check_cron(expression: str) -> str:
             f"This schedule never fires: {expression!r} names a day that none of its months "
             "has (e.g. 30 February). Pick a day every chosen month has, or 'L' for the last.",
             cron=expression,
+            field="cron",
         ) from None
-    except (CroniterError, ValueError, KeyError) as exc:
-        raise InvalidScheduleError(
-            f"Invalid cron expression {expression!r}: {exc}.", cron=expression
+    except (CroniterError, ValueError, KeyError):
+        raise _cron_error(
+            expression,
+            None,
+            "check each field: minute hour day-of-month month day-of-week (e.g. '0 6 * * 1-5').",
         ) from None
     return normalized
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from nbtools.jobs.runs import output_files
 from nbtools.jobs.schedules import previous_times
 from nbtools.jobs.tables import FINAL_STATES, SUCCEEDED, Job, Run
+from nbtools.metrics.alerts import open_alert_counts
 from nbtools.metrics.harvest import Harvest
 from nbtools.metrics.monitor import MonitorResult, check_late
 from nbtools.metrics.notify.payload import JobRef
@@ -35,6 +36,7 @@ from nbtools.metrics.values import max_value_bytes
 if TYPE_CHECKING:
     from nbtools.jobs.events import (
         JobsChecked,
+        JobsDescribed,
         RunFinished,
         RunFinishing,
         RunsDescribed,
@@ -124,6 +126,12 @@ def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
     if not event.detail:
         return {}
     return {run.id: {"metrics": metric_values(event.session, run.id)} for run in event.runs}
+
+
+def jobs_described(event: JobsDescribed) -> dict[int, dict[str, Any]]:
+    """Each job's ``open_alerts`` count (0 for none)."""
+    counts = open_alert_counts(event.session, [job.id for job in event.jobs])
+    return {job.id: {"open_alerts": counts.get(job.id, 0)} for job in event.jobs}
 
 
 def jobs_checked(event: JobsChecked) -> list[int]:

@@ -32,5 +32,8 @@ async def test_authorizer_can_deny_nbtools(jp_fetch: Any) -> None:
         await jp_fetch("nbtools", "api", "status")
     assert info.value.code == 403
     assert json.loads(info.value.response.body)["error"] == "HTTPError"
+    with pytest.raises(HTTPClientError) as dashboard:
+        await jp_fetch("nbtools", "api", "jobs", "overview")
+    assert dashboard.value.code == 403
     contents = await jp_fetch("api", "contents")
     assert contents.code == 200

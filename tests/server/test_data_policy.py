@@ -90,3 +90,56 @@ async def test_an_extraction_for_another_purpose_is_403_and_writes_nothing(
     report = await _fetch(jp_fetch, "POST", "extract", body={"path": "nb.ipynb", "purpose": "care"})
     assert [use["dataset"] for use in report["data"]["uses"]] == ["customers"]
     assert report["data"]["purpose"] == "care"
+
+
+async def test_the_job_form_reads_the_notebooks_data_and_the_refusal_names_purpose(
+    jp_fetch: Any, catalogued: Path
+) -> None:
+    check = await _fetch_query(jp_fetch, path="nb.ipynb")
+    assert check["purpose_required"] is True
+    assert [(u["dataset"], u["classification"], u["purposes"]) for u in check["uses"]] == [
+        ("customers", "sensitive", ["care"])
+    ]
+    assert "needs a purpose" in check["uses"][0]["refused"]
+    ads = await _fetch_query(jp_fetch, path="nb.ipynb", purpose="ads")
+    assert "may not be used for the purpose 'ads'" in ads["uses"][0]["refused"]
+    care = await _fetch_query(jp_fetch, path="nb.ipynb", purpose="care")
+    assert (care["purpose"], care["uses"][0]["refused"]) == ("care", None)
+
+    # Checking is a read: nothing is refused, so nothing is audited.
+    audited = await _fetch(jp_fetch, "GET", "audit")
+    assert [entry["action"] for entry in audited] == ["dataset.add"]
+    with pytest.raises(HTTPClientError) as info:
+        await _fetch(jp_fetch, "POST", "jobs", body={"notebook_path": "nb.ipynb", "purpose": "ads"})
+    assert json.loads(info.value.response.body)["details"]["field"] == "purpose"
+
+
+async def test_a_notebook_without_protected_data_needs_no_purpose(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    (jp_root_dir / "plain.ipynb").write_text(json.dumps(make_notebook([("code", "1", [])])))
+    check = await _fetch_query(jp_fetch, path="plain.ipynb")
+    assert (check["purpose_required"], check["uses"]) == (False, [])
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "field"),
+    [
+        ({}, 400, "path"),
+        ({"path": "../outside.ipynb"}, 400, "path"),
+        ({"path": "missing.ipynb"}, 404, None),
+        ({"path": "nb.ipynb", "purpose": "not a purpose!"}, 400, "purpose"),
+    ],
+)
+async def test_bad_data_check_queries_name_the_field(
+    jp_fetch: Any, catalogued: Path, query: dict[str, str], status: int, field: str | None
+) -> None:
+    with pytest.raises(HTTPClientError) as info:
+        await _fetch_query(jp_fetch, **query)
+    assert info.value.code == status
+    assert json.loads(info.value.response.body)["details"].get("field") == field
+
+
+async def _fetch_query(jp_fetch: Any, **query: str) -> Any:
+    response = await jp_fetch("nbtools", "api", "data", "check", params=query)
+    return json.loads(response.body)

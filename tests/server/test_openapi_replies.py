@@ -98,6 +98,9 @@ async def test_jobs_and_runs(api: Any) -> None:
     await api("GET", "/runs/{run_id}/artifacts/{name}", 400, run_id=run["id"], name="..")
     await api("POST", "/runs/{run_id}/reproduce", 409, run_id=run["id"])
     await api("POST", "/runs/{run_id}/rerun", 202, run_id=run["id"])
+    [row] = (await api("GET", "/jobs/overview", 200, status="queued"))["jobs"]
+    assert (row["id"], row["last_run"]["status"]) == (job["id"], "queued")  # the rerun
+    assert [r["status"] for r in row["recent_runs"]] == ["cancelled"]
     await api("DELETE", "/jobs/{job_id}", 204, job_id=job["id"])
 
 

@@ -23,6 +23,7 @@ HIDDEN = (".ssh/keys.ipynb", ".~x.ipynb", ".local/share/nb.ipynb")
 PATH_ROUTES: list[tuple[str, str, str]] = [
     ("GET", "notebook", "path"),
     ("GET", "parameters", "path"),
+    ("GET", "data/check", "path"),
     ("GET", "versions", "path"),
     ("GET", "versions/diff", "path"),
     ("GET", "jobs", "path"),

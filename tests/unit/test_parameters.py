@@ -9,7 +9,14 @@ import sys
 from pathlib import Path
 
 from nbtools.jobs.parameters import declared_parameters
-from nbtools.parameters import Parameter, ParametersCell, read_parameters
+from nbtools.parameters import (
+    Parameter,
+    ParametersCell,
+    is_parameters_cell,
+    parameters_cell_index,
+    read_parameters,
+    skipped,
+)
 from tests.conftest import make_notebook
 from tests.unit.export_helpers import extraction
 
@@ -96,6 +103,50 @@ def test_jobs_and_extraction_describe_a_notebook_alike() -> None:
     # what declares no parameter: jobs run it as written, extraction says where it is
     assert [(p.cell, p.line) for p in reported] == [(0, 16), (0, 17), (0, 18), (0, 19)]
     assert "print(city)" in reported[0].message
+
+
+def test_a_skipped_parameters_cell_declares_nothing_for_jobs_or_extraction() -> None:
+    skipped_cell = ("code", "days = 1\nlimit = 5", ["parameters", "skip"])
+    cells = [skipped_cell, ("code", "days = 2", ["parameters"]), ("code", "x = days", ["main"])]
+    nb = make_notebook(cells)
+    assert parameters_cell_index(nb) == 1
+    declared = declared_parameters(nb)
+    assert [(p.name, p.default, p.cell) for p in declared] == [("days", 2, 1)]
+    extracted = extraction(*cells)
+    assert extracted.plan.parameters == declared
+    assert extracted.problems == []  # the skipped cell is no second parameters cell
+    alone = [skipped_cell, ("code", "x = 1", ["main"])]
+    assert parameters_cell_index(make_notebook(alone)) is None
+    assert declared_parameters(make_notebook(alone)) == []
+    assert extraction(*alone).plan.parameters == []
+
+
+def test_the_parameters_cell_rule() -> None:
+    def cell(cell_type: str, tags: object) -> dict[str, object]:
+        return {"cell_type": cell_type, "source": "", "metadata": {"tags": tags}}
+
+    assert is_parameters_cell(cell("code", ["x", "parameters"]))
+    assert not is_parameters_cell(cell("code", ["skip", "parameters"]))
+    assert not is_parameters_cell(cell("markdown", ["parameters"]))
+    assert not is_parameters_cell(cell("code", "parameters"))  # tags that are no list
+    assert not is_parameters_cell(cell("code", [["parameters"]]))
+    assert skipped(["main", "skip"])
+    assert not skipped(["main", "skipped"])
+
+
+def test_run_marks_the_code_it_takes_from_the_parameters_cell() -> None:
+    cells = (
+        ("code", "print('setup')", []),
+        ("code", "from datetime import date\nrun_date = str(date.today())", ["parameters"]),
+        ("code", "record('day', run_date)", ["main"]),
+    )
+    pipeline = extraction(*cells).files["src/pkg/pipeline.py"]
+    marker = "    # %% analysis.ipynb cell 2 (id cell-1)\n    from datetime import date\n"
+    assert marker in pipeline
+    assert pipeline.index(marker) < pipeline.index("        run_date = str(date.today())")
+    assert "# %% analysis.ipynb cell 3 (id cell-2)" in pipeline
+    literal_only = extraction(("code", "n = 1", ["parameters"]), ("code", "x = n", ["main"]))
+    assert "cell 1 (id" not in literal_only.files["src/pkg/pipeline.py"]  # no code from it
 
 
 def test_an_extracted_pipeline_computes_its_defaults_and_takes_given_values(

@@ -31,6 +31,7 @@ export {
   getParameters,
   listJobRuns,
   listJobs,
+  listJobsOverview,
   listRecentRuns,
   listRuns,
   openRunOutput,
@@ -44,6 +45,11 @@ export type {
   CronPreview,
   Job,
   JobFields,
+  JobOverview,
+  JobSortKey,
+  JobStatusFilter,
+  JobsOverviewQuery,
+  JobsPage,
   MissedPolicy,
   NotebookParameter,
   NotebookParameters,
@@ -51,13 +57,22 @@ export type {
   Run,
   RunArtifact,
   RunOnce,
+  RunPoint,
   RunStatus
 } from './jobs';
-export { diffVersions, listVersions, restoreVersion, saveVersion } from './versions';
+export {
+  diffVersions,
+  getVersionNotebook,
+  listVersions,
+  restoreVersion,
+  saveVersion
+} from './versions';
 export type {
   CellDiff,
   DiffLine,
+  DiffSide,
   KeyChange,
+  NotebookContent,
   NotebookDiff,
   OutputChange,
   RestoreResult,

@@ -81,12 +81,15 @@ def render_pipeline(plan: Plan, source: Source) -> str:
         ") -> dict[str, Any]:",
         f"    {docstring(f'Run the main cells of {name}; return the values they record().')}",
     ]
-    lines += [f"    {statement}" for statement in plan.parameter_imports]
+    from_parameters = [f"    {statement}" for statement in plan.parameter_imports]
     for parameter in (p for p in plan.parameters if filled_in_run(p)):
-        lines += [
+        from_parameters += [
             f"    if {parameter.name} is None:",
             f"        {parameter.name} = {default_code(parameter)}",
         ]
+    if from_parameters and plan.parameters_cell is not None:
+        lines.append(f"    {block_comment(source, plan.parameters_cell)}")
+    lines += from_parameters
     lines.append("    results: dict[str, Any] = {}")
     uses_record = any("record" in p.names.free or "record" in p.names.bound for p in plan.main)
     if uses_record:

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from nbtools.jobs.executors.base import RunRequest
-from nbtools.jobs.kernels import KernelSource
+from nbtools.kernels import KernelSource
 from nbtools.project import Project
 
 _local = threading.local()

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbtools.jobs.executors.base import DoneCallback, Executor, RunRequest
-from nbtools.jobs.processes import kill_tree
+from nbtools.processes import kill_tree
 
 log = logging.getLogger(__name__)
 

@@ -46,8 +46,8 @@ def serve(kernel: str, cwd: Path, prestart: bool) -> None:
     import papermill  # noqa: F401
 
     from nbtools.jobs.engine import register_engine
-    from nbtools.jobs.kernels import Kernel, KernelSource, kernel_group
     from nbtools.jobs.runner import execute_run
+    from nbtools.kernels import Kernel, KernelSource, kernel_group
 
     def report(kernel: Kernel) -> None:
         group = kernel_group(kernel.km)

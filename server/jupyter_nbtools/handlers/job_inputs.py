@@ -1,4 +1,6 @@
-"""Inputs of the create-job form: ``/parameters?path=`` and ``/cron/preview?cron=&timezone=``."""
+"""Inputs of the create-job form: ``/parameters?path=``, ``/cron/preview?cron=&timezone=`` and
+``/data/check?path=&purpose=`` (the datasets the notebook uses, whether a job of it needs a
+purpose and which uses the purpose refuses)."""
 
 from __future__ import annotations
 
@@ -6,10 +8,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
-from nbtools.jobs.parameters import declared_parameters, parameters_cell_index
-from nbtools.jobs.schedules import PRESETS, preview
-from nbtools.notebooks import read_notebook
-from nbtools.store.base import utcnow
+from nbtools import data, jobs
 
 
 class ParametersHandler(NbtoolsHandler):
@@ -17,13 +16,7 @@ class ParametersHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self) -> None:
-        notebook = read_notebook(self.resolve(self.required_argument("path")))
-        self.reply(
-            {
-                "cell": parameters_cell_index(notebook),
-                "parameters": [p.to_dict() for p in declared_parameters(notebook)],
-            }
-        )
+        self.reply(jobs.notebook_parameters(self.resolve(self.required_argument("path"))))
 
 
 class CronPreviewHandler(NbtoolsHandler):
@@ -31,13 +24,26 @@ class CronPreviewHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self) -> None:
-        model = preview(
+        model = jobs.preview_schedule(
             self.required_argument("cron"),
             self.get_query_argument("timezone", "UTC"),
-            utcnow(),
             self.whole_number_argument("count", 5, least=1, most=100) or 5,
         )
-        self.reply({**model, "presets": PRESETS})
+        self.reply({**model.to_wire(), "presets": jobs.schedule_presets()})
 
 
-ROUTES = [(r"/parameters", ParametersHandler), (r"/cron/preview", CronPreviewHandler)]
+class DataCheckHandler(NbtoolsHandler):
+    @web.authenticated
+    @authorized
+    @off_loop
+    def get(self) -> None:
+        path = self.relative_path(self.required_argument("path"))
+        purpose = self.get_query_argument("purpose", None)
+        self.reply(data.check_notebook(self.project, path, purpose, enforce=False).to_dict())
+
+
+ROUTES = [
+    (r"/parameters", ParametersHandler),
+    (r"/cron/preview", CronPreviewHandler),
+    (r"/data/check", DataCheckHandler),
+]

@@ -1,4 +1,4 @@
-"""Jobs: ``/jobs`` (list, create), ``/jobs/<id>`` (show, edit, delete), ``/jobs/<id>/run``."""
+"""Jobs: ``/jobs`` (list, create), ``/jobs/overview`` (the dashboard), ``/jobs/<id>`` (show, edit, delete), ``/jobs/<id>/run``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from jupyter_nbtools.jobs_service import JobsService
 from nbtools import jobs
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.idempotency import check_key
+from nbtools.jobs.overview import MAX_PAGE
 
 
 def changes_what_runs(changes: dict[str, Any]) -> bool:
@@ -82,6 +83,30 @@ class JobsHandler(JobsHandlerBase):
         self.reply(job, status=201)
 
 
+class JobsOverviewHandler(JobsHandlerBase):
+    """The dashboard's page of jobs: ``?q=`` words, ``?status=``, ``?sort=``, ``?order=asc|desc``,
+    ``?offset=``, ``?limit=`` (see :class:`nbtools.jobs.ListJobsQuery`)."""
+
+    @web.authenticated
+    @authorized
+    @off_loop
+    def get(self) -> None:
+        order = self.get_query_argument("order", "asc")
+        if order not in ("asc", "desc"):
+            raise InvalidInputError(
+                f"The argument 'order' must be asc or desc, not {order!r:.40}.", field="order"
+            )
+        query = jobs.ListJobsQuery(
+            text=self.get_query_argument("q", None),
+            status=self.get_query_argument("status", None),
+            sort=self.get_query_argument("sort", "name"),
+            descending=order == "desc",
+            offset=self.whole_number_argument("offset", 0) or 0,
+            limit=self.whole_number_argument("limit", 25, least=1, most=MAX_PAGE) or 25,
+        )
+        self.reply(jobs.dashboard(self.project, query))
+
+
 class JobHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
@@ -134,6 +159,7 @@ class JobRunHandler(JobsHandlerBase):
 
 ROUTES = [
     (r"/jobs", JobsHandler),
+    (r"/jobs/overview", JobsOverviewHandler),
     (r"/jobs/(?P<job_id>[^/]+)", JobHandler),
     (r"/jobs/(?P<job_id>[^/]+)/run", JobRunHandler),
 ]

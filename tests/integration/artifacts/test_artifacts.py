@@ -20,12 +20,12 @@ from nbtools.cli.app import cli
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.executors.base import RunRequest
-from nbtools.jobs.kernels import KernelSource
 from nbtools.jobs.runner import execute_run
 from nbtools.jobs.runs import get_run
 from nbtools.jobs.storage import Storage
 from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Job
+from nbtools.kernels import KernelSource
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
 

@@ -14,10 +14,10 @@ from nbtools.cli.app import cli
 from nbtools.data.catalog import edit_dataset
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.executors.base import RunRequest
-from nbtools.jobs.kernels import KernelSource
 from nbtools.jobs.runner import execute_run
 from nbtools.jobs.runs import get_run, list_runs
 from nbtools.jobs.submit import queue_run
+from nbtools.kernels import KernelSource
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from nbtools.jobs.executors.base import RunRequest
-from nbtools.jobs.kernels import KernelSource
 from nbtools.jobs.reaper import reap_expired
 from nbtools.jobs.runner import execute_run
 from nbtools.jobs.runs import get_run
 from nbtools.jobs.submit import queue_run
+from nbtools.kernels import KernelSource
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
 

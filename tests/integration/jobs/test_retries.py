@@ -11,10 +11,10 @@ from sqlalchemy import select
 from nbtools.jobs import leases
 from nbtools.jobs.definitions import create_job, get_job
 from nbtools.jobs.executors.base import RunRequest
-from nbtools.jobs.kernels import KernelSource
 from nbtools.jobs.runner import execute_run
 from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Run
+from nbtools.kernels import KernelSource
 from nbtools.project import Project
 from nbtools.store.base import utcnow
 from tests.conftest import NotebookFactory

@@ -229,3 +229,27 @@ def test_a_computed_default_is_a_parameter_too(
     assert "report for 2026-01-31" in out.read_text()
     code, model = run_json(tmp_path, "nb.ipynb")  # not given: computed by the notebook
     assert (code, model["parameters"]) == (0, {})
+
+
+def test_a_skipped_parameters_cell_is_no_parameters_cell(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory(
+        "nb.ipynb",
+        [
+            ("code", "days = 1\nlimit = 3", ["parameters", "skip"]),
+            ("code", "days = 2", ["parameters"]),
+            ("code", "print('days', days)", []),
+        ],
+    )
+    out = tmp_path / "out.ipynb"
+    code, model = run_json(tmp_path, "nb.ipynb", "-p", "days=7", "-o", str(out))
+    assert (code, model["parameters"]) == (0, {"days": 7})
+    executed = json.loads(out.read_text())
+    tags = [cell["metadata"].get("tags", []) for cell in executed["cells"]]
+    # the values follow the cell that declares them, not the skipped one
+    assert tags[2] == ["injected-parameters"]
+    assert executed["cells"][-1]["outputs"][0]["text"] == ["days 7\n"]
+    refused = nbtools(tmp_path, "run", "nb.ipynb", "-p", "limit=1")
+    assert refused.exit_code == 2
+    assert "Valid parameters: days" in refused.output

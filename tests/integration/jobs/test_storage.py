@@ -13,11 +13,11 @@ from tornado.httpclient import HTTPClientError
 
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.jobs.executors.base import RunRequest
-from nbtools.jobs.kernels import KernelSource
 from nbtools.jobs.runner import execute_run
 from nbtools.jobs.runs import get_run, output_files
 from nbtools.jobs.storage import Storage, read_bytes
 from nbtools.jobs.submit import queue_run
+from nbtools.kernels import KernelSource
 from nbtools.project import Project
 from tests.conftest import make_notebook
 

@@ -9,9 +9,9 @@ import pytest
 from nbtools.jobs import show_run
 from nbtools.jobs.definitions import get_job
 from nbtools.jobs.executors.base import RunRequest
-from nbtools.jobs.kernels import KernelSource
 from nbtools.jobs.runner import execute_run
 from nbtools.jobs.submit import queue_run
+from nbtools.kernels import KernelSource
 from nbtools.project import Project
 from tests.envsnap_support import EnvKernel
 from tests.integration.lineage.conftest import Cli, as_json, printed, write_notebook

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from nbtools.cli.app import cli
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.executors.base import RunRequest
-from nbtools.jobs.kernels import KernelSource
 from nbtools.jobs.runner import execute_run
 from nbtools.jobs.submit import queue_run
+from nbtools.kernels import KernelSource
 from nbtools.metrics.alerts import add_rule, list_alerts, list_rules
 from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.notify.outbox import add_target

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.executors.base import RunRequest
-from nbtools.jobs.kernels import KernelSource
 from nbtools.jobs.runner import execute_run
 from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Job, Run
+from nbtools.kernels import KernelSource
 from nbtools.lineage.extraction import record_lineage
 from nbtools.metrics.alerts import add_rule
 from nbtools.metrics.tables import Alert, MetricValue

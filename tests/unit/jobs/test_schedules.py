@@ -23,18 +23,64 @@ def test_presets_and_normalization() -> None:
         ("0 24 * * *", "hour must be 0-23, got 24"),
         ("0 0 0 * *", "day of month must be 1-31, got 0"),
         ("0 0 1-32 * *", "day of month must be 1-31, got 32"),
-        ("0 0 * 13 *", "month must be 1-12, got 13"),
-        ("0 0 * * 8", "day of week must be 0-7, got 8"),
+        ("0 0 * 13 *", "month must be 1-12 or jan-dec, got 13"),
+        ("0 0 * * 8", "day of week must be 0-7 or sun-sat, got 8"),
         ("*/0 * * * *", "minute step must be a positive whole number"),
         ("0 0 30 2 *", "never fires"),
         ("0 0 31 4,6,9,11 *", "never fires"),
-        ("0 6 * * funday", "Invalid cron expression"),
         ("", "has 0 fields"),
     ],
 )
 def test_bad_cron_names_the_reason(expression: str, reason: str) -> None:
-    with pytest.raises(InvalidScheduleError, match=reason):
+    with pytest.raises(InvalidScheduleError, match=reason) as refused:
         check_cron(expression)
+    assert refused.value.details["field"] == "cron"
+
+
+@pytest.mark.parametrize(
+    ("expression", "cron_field", "reason"),
+    [
+        ("-1 * * * *", "minute", "minute must be 0-59, got '-1'"),
+        ("60 * * * *", "minute", "minute must be 0-59, got 60"),
+        ("0-60 * * * *", "minute", "minute must be 0-59, got 60"),
+        ("1,,2 * * * *", "minute", "minute has an empty item in '1,,2'"),
+        ("x * * * *", "minute", "minute must be 0-59, got 'x'"),
+        ("0 24 * * *", "hour", "hour must be 0-23, got 24"),
+        ("0 */0 * * *", "hour", "the hour step must be a positive whole number, got '0'"),
+        ("0 9-17/x * * *", "hour", "the hour step must be a positive whole number, got 'x'"),
+        ("0 0 32 * *", "day of month", "day of month must be 1-31, got 32"),
+        ("0 0 L-2 * *", "day of month", "day of month must be 1-31, got 'L'"),
+        ("0 0 32W * *", "day of month", "day of month must be 1-31, got 32"),
+        ("0 0 * 0 *", "month", "month must be 1-12 or jan-dec, got 0"),
+        ("0 0 * jan-13 *", "month", "month must be 1-12 or jan-dec, got 13"),
+        ("0 0 * smarch *", "month", "got 'smarch'"),
+        ("0 6 * * funday", "day of week", "day of week must be 0-7 or sun-sat"),
+        ("0 0 * * 5L", "day of week", "got '5L'"),
+        ("0 0 * * mon#6", "day of week", "the week of the month after # must be 1-5, got '6'"),
+        ("0 0 * * 8#1", "day of week", "day of week must be 0-7 or sun-sat, got 8"),
+    ],
+)
+def test_bad_cron_field_is_named_in_words(expression: str, cron_field: str, reason: str) -> None:
+    with pytest.raises(InvalidScheduleError, match=reason) as refused:
+        check_cron(expression)
+    assert refused.value.details == {"cron": expression, "field": "cron", "cron_field": cron_field}
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "0-59 0-23 1-31 1-12 0-7",
+        "59 23 31 12 7",
+        "*/59 */23 */31 */12 */7",
+        "0 0 ? JAN-DEC SUN-SAT",
+        "0 0 15W * *",
+        "0 0 L * *",
+        "0 0 ? * mon#5",
+        "30-10 * * * *",
+    ],
+)
+def test_cron_field_edge_values_are_accepted(expression: str) -> None:
+    assert check_cron(expression) == expression
 
 
 @pytest.mark.parametrize("name", ["Mars/Olympus", "", "../etc/passwd", "/etc/localtime"])

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nbtools.errors import NbtoolsError
-from nbtools.jobs.processes import kill_tree
+from nbtools.processes import kill_tree
 
 if TYPE_CHECKING:
     from jupyter_client.asynchronous.client import AsyncKernelClient

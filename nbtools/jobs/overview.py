@@ -1,0 +1,210 @@
+"""The jobs dashboard: every job with its latest run, its recent runs and what features add.
+
+A page costs a fixed number of queries whatever the number of jobs: the jobs, their latest
+runs, the ``jobs_described`` subscribers once (monitoring adds ``open_alerts``), and the recent
+runs of the page's jobs. Filtering, sorting and paging happen on those rows, so that any
+column (``open_alerts`` too) sorts and filters the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from nbtools.errors import InvalidInputError
+from nbtools.jobs import events
+from nbtools.jobs.tables import FINAL_STATES, QUEUED, RUNNING, SKIPPED, Job, Run
+from nbtools.jobs.views import JobSpec
+from nbtools.jsonvalues import WireModel
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from nbtools.project import Project
+
+#: Ended runs per job in ``recent_runs`` (the dashboard's sparkline), oldest first.
+RECENT_RUNS = 10
+#: The most jobs one page holds.
+MAX_PAGE = 200
+#: What ``status`` filters on: the job's state, or its latest run's status (``never_run``: none).
+STATUS_FILTERS = ("active", "paused", "never_run", QUEUED, RUNNING, *FINAL_STATES)
+#: The columns a page sorts on.
+SORT_KEYS = (
+    "name",
+    "notebook_path",
+    "next_run_at",
+    "last_run_at",
+    "last_status",
+    "open_alerts",
+    "created_by",
+)
+
+
+@dataclass(frozen=True)
+class ListJobsQuery:
+    """Which jobs, in which order, which page (checked by :meth:`check`)."""
+
+    #: Words every shown job contains (name, notebook, schedule or owner; any case).
+    text: str | None = None
+    status: str | None = None
+    sort: str = "name"
+    descending: bool = False
+    offset: int = 0
+    limit: int = 25
+
+    def check(self) -> ListJobsQuery:
+        if self.status is not None and self.status not in STATUS_FILTERS:
+            raise InvalidInputError(
+                f"Unknown status {self.status!r:.40}; use one of {', '.join(STATUS_FILTERS)}.",
+                field="status",
+            )
+        if self.sort not in SORT_KEYS:
+            raise InvalidInputError(
+                f"Cannot sort on {self.sort!r:.40}; use one of {', '.join(SORT_KEYS)}.",
+                field="sort",
+            )
+        if self.offset < 0:
+            raise InvalidInputError("The offset must be 0 or more.", field="offset")
+        if not 1 <= self.limit <= MAX_PAGE:
+            raise InvalidInputError(f"The limit must be 1 to {MAX_PAGE}.", field="limit")
+        return self
+
+
+@dataclass(frozen=True)
+class RunPoint(WireModel):
+    """A run as the dashboard shows it: its outcome and how long it took."""
+
+    id: int
+    status: str
+    created_at: datetime
+    finished_at: datetime | None
+    duration_seconds: float | None
+
+
+@dataclass(frozen=True)
+class JobOverview(WireModel):
+    """A job (its :class:`JobSpec` fields) with its latest run and its recent ended runs."""
+
+    job: JobSpec
+    last_run: RunPoint | None
+    #: The latest ended runs, oldest first (at most :data:`RECENT_RUNS`).
+    recent_runs: list[RunPoint]
+    #: Fields other features add (``open_alerts``).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_wire(self) -> dict[str, Any]:
+        values = super().to_wire()
+        values["recent_runs"] = [run.to_wire() for run in self.recent_runs]
+        return {**values.pop("job"), **values}
+
+
+@dataclass(frozen=True)
+class JobsPage(WireModel):
+    """One page of the dashboard: ``total`` jobs match the query."""
+
+    total: int
+    offset: int
+    limit: int
+    jobs: list[JobOverview]
+
+    def to_wire(self) -> dict[str, Any]:
+        return {**super().to_wire(), "jobs": [job.to_wire() for job in self.jobs]}
+
+
+def _point(run: Run) -> RunPoint:
+    duration = None
+    if run.started_at is not None and run.finished_at is not None:
+        duration = round((run.finished_at - run.started_at).total_seconds(), 3)
+    return RunPoint(run.id, run.status, run.created_at, run.finished_at, duration)
+
+
+def _latest_runs(session: Session) -> dict[int, Run]:
+    """Each job's latest run that is not a skipped due time (one query)."""
+    latest = (
+        select(func.max(Run.id))
+        .where(Run.job_id.is_not(None), Run.status != SKIPPED)
+        .group_by(Run.job_id)
+    )
+    found = session.scalars(select(Run).where(Run.id.in_(latest)))
+    return {run.job_id: run for run in found if run.job_id is not None}
+
+
+def _recent_runs(session: Session, job_ids: Sequence[int]) -> dict[int, list[RunPoint]]:
+    """The latest :data:`RECENT_RUNS` ended runs of each job, oldest first (one query)."""
+    rank = func.row_number().over(partition_by=Run.job_id, order_by=Run.id.desc()).label("rank")
+    ranked = (
+        select(Run.id, rank).where(Run.job_id.in_(job_ids), Run.status.in_(FINAL_STATES)).subquery()
+    )
+    query = (
+        select(Run)
+        .join(ranked, Run.id == ranked.c.id)
+        .where(ranked.c.rank <= RECENT_RUNS)
+        .order_by(Run.id)
+    )
+    found: dict[int, list[RunPoint]] = {job_id: [] for job_id in job_ids}
+    for run in session.scalars(query):
+        if run.job_id is not None:
+            found[run.job_id].append(_point(run))
+    return found
+
+
+def _matches(query: ListJobsQuery, job: JobSpec, last: RunPoint | None) -> bool:
+    if query.text:
+        haystack = " ".join(
+            value or ""
+            for value in (job.name, job.notebook_path, job.schedule_description, job.created_by)
+        ).casefold()
+        if any(word not in haystack for word in query.text.casefold().split()):
+            return False
+    if query.status in ("active", "paused"):
+        return job.paused == (query.status == "paused")
+    if query.status == "never_run":
+        return last is None
+    return query.status is None or (last is not None and last.status == query.status)
+
+
+def _sort_value(sort: str) -> Callable[[JobOverview], Any]:
+    """The value a row sorts on; None (no run yet, not scheduled) sorts last either way."""
+    if sort == "last_run_at":
+        return lambda row: row.last_run.created_at if row.last_run else None
+    if sort == "last_status":
+        return lambda row: row.last_run.status if row.last_run else None
+    if sort == "open_alerts":
+        return lambda row: row.extra.get("open_alerts", 0)
+    if sort == "name":
+        return lambda row: row.job.name.casefold()
+    return lambda row: getattr(row.job, sort)
+
+
+def _ordered(rows: list[JobOverview], query: ListJobsQuery) -> list[JobOverview]:
+    value = _sort_value(query.sort)
+    rows = sorted(rows, key=lambda row: row.job.id)  # ties in a stable order
+    known = [row for row in rows if value(row) is not None]
+    known.sort(key=value, reverse=query.descending)
+    return known + [row for row in rows if value(row) is None]
+
+
+def overview(project: Project, session: Session, query: ListJobsQuery) -> JobsPage:
+    """The page of active jobs ``query`` asks for (see the module's docstring)."""
+    query.check()
+    jobs = list(session.scalars(select(Job).where(Job.archived_at.is_(None))))
+    latest = _latest_runs(session)
+    specs = [JobSpec.of(job) for job in jobs]
+    lasts = {job.id: _point(latest[job.id]) if job.id in latest else None for job in jobs}
+    matching = [spec for spec in specs if _matches(query, spec, lasts[spec.id])]
+    ids = {spec.id for spec in matching}
+    kept = [job for job in jobs if job.id in ids]
+    extra = events.jobs_described(events.JobsDescribed(project, session, kept))
+    rows = [JobOverview(spec, lasts[spec.id], [], extra[spec.id]) for spec in matching]
+    page = _ordered(rows, query)[query.offset : query.offset + query.limit]
+    recent = _recent_runs(session, [row.job.id for row in page])
+    return JobsPage(
+        total=len(rows),
+        offset=query.offset,
+        limit=query.limit,
+        jobs=[JobOverview(row.job, row.last_run, recent[row.job.id], row.extra) for row in page],
+    )

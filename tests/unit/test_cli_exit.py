@@ -1,0 +1,73 @@
+"""The command's fast exit: output flushed, exit handlers run, the code kept; a running
+thread that is not a daemon is waited for as usual."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+SCRIPT = """
+import atexit, sys, threading, time
+from nbtools.cli.main import exit_now
+if sys.argv[1] != "quiet":
+    atexit.register(lambda: print("handler ran", flush=True))
+print("buffered output", end=" ")
+sys.stderr.write("to stderr")
+if sys.argv[1] == "thread":
+    threading.Thread(target=lambda: (time.sleep(0.2), print("thread done", end=" "))).start()
+exit_now(int(sys.argv[2]) if sys.argv[2].isdigit() else sys.argv[2])
+print("returned", end=" ")
+sys.exit(4)
+"""
+
+
+#: Output buffered as a command's is (pytest may run with PYTHONUNBUFFERED set).
+BUFFERED = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", SCRIPT, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=BUFFERED,
+    )
+
+
+def test_the_code_output_and_exit_handlers_survive_the_fast_exit() -> None:
+    done = run("none", "3")
+    assert (done.returncode, done.stdout, done.stderr) == (
+        3,
+        "buffered output handler ran\n",
+        "to stderr",
+    )
+
+
+def test_a_message_as_the_code_goes_to_stderr_with_exit_1() -> None:
+    done = run("none", "stopped")
+    assert (done.returncode, done.stderr) == (1, "to stderrstopped\n")
+
+
+def test_a_thread_still_running_makes_it_return_and_the_usual_exit_waits() -> None:
+    done = run("thread", "0")
+    assert done.returncode == 4
+    assert done.stdout == "buffered output returned thread done handler ran\n"
+
+
+def test_a_closed_pipe_does_not_turn_into_a_traceback() -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # whoever read the output is gone (`nbtools runs list | head -0`)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", SCRIPT, "quiet", "0"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            env=BUFFERED,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (0, "to stderr")
