@@ -22,7 +22,7 @@ from nbtools.lineage.background import PENDING, BackgroundRecorder
 from nbtools.lineage.background import recorder as background_recorder
 
 if TYPE_CHECKING:
-    from nbtools.data.check import DataCheck
+    from nbtools.data import DataCheck
 
 LINEAGE_MODES = ("background", "wait", "off")
 
@@ -137,7 +137,7 @@ def extract(
 def _check_data(cli_ctx: CliContext, notebook: Path, purpose: str | None) -> DataCheck | None:
     """The usage rule on the notebook's data (raises when refused); None outside the root or
     when the notebook names no data (then the catalog is not even opened)."""
-    from nbtools.data.detect import scan
+    from nbtools.data import scan
     from nbtools.notebooks import read_notebook
 
     project = cli_ctx.project
@@ -146,7 +146,7 @@ def _check_data(cli_ctx: CliContext, notebook: Path, purpose: str | None) -> Dat
     found = scan(read_notebook(notebook))
     if not (found.declared or found.undeclared):
         return None
-    from nbtools.data.check import enforce_rule
+    from nbtools.data import enforce_rule
 
     path = project.relative(notebook)
     return enforce_rule(project, path, purpose, actor=cli_ctx.actor, during="extract")

@@ -11,7 +11,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler
-from nbtools.data.check import enforce_rule
+from nbtools.data import enforce_rule
 from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.export.build import ExtractOptions, suggest_package_name
 from nbtools.lineage.extraction import recorder
