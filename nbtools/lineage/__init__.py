@@ -17,21 +17,32 @@ The face the REST handlers and the CLI call (each function opens its own transac
 
 from __future__ import annotations
 
-from nbtools.lineage.production import ProductionEnvironment, production_environment
-from nbtools.lineage.reproduce import (
-    ReproducedRun,
-    Reproduction,
-    plan_reproduction,
-    queue_reproduction,
-    reproduce_run,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "ProductionEnvironment",
-    "ReproducedRun",
-    "Reproduction",
-    "plan_reproduction",
-    "production_environment",
-    "queue_reproduction",
-    "reproduce_run",
-]
+if TYPE_CHECKING:  # ``X as X``: the face's names, re-exported for type checkers
+    from nbtools.lineage.production import ProductionEnvironment as ProductionEnvironment
+    from nbtools.lineage.production import production_environment as production_environment
+    from nbtools.lineage.reproduce import ReproducedRun as ReproducedRun
+    from nbtools.lineage.reproduce import Reproduction as Reproduction
+    from nbtools.lineage.reproduce import plan_reproduction as plan_reproduction
+    from nbtools.lineage.reproduce import queue_reproduction as queue_reproduction
+    from nbtools.lineage.reproduce import reproduce_run as reproduce_run
+
+#: The face's names, loaded on first use (``nbtools extract`` and workers import submodules of
+#: this package and need none of them): name → module.
+_LAZY = {
+    "ProductionEnvironment": "production",
+    "production_environment": "production",
+    "ReproducedRun": "reproduce",
+    "Reproduction": "reproduce",
+    "plan_reproduction": "reproduce",
+    "queue_reproduction": "reproduce",
+    "reproduce_run": "reproduce",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"nbtools.lineage.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'nbtools.lineage' has no attribute {name!r}")
