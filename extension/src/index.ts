@@ -4,6 +4,7 @@ import activityPlugin from './plugins/activity';
 import cellRolesPlugin from './plugins/cellRoles';
 import environmentPlugin from './plugins/environment';
 import jobsPlugin from './plugins/jobs';
+import jobsDashboardPlugin from './plugins/jobsDashboard';
 import monitoringPlugin from './plugins/monitoring';
 import panelPlugin from './plugins/panel';
 import productionizePlugin from './plugins/productionize';
@@ -15,6 +16,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   cellRolesPlugin,
   environmentPlugin,
   jobsPlugin,
+  jobsDashboardPlugin,
   versionsPlugin,
   monitoringPlugin,
   activityPlugin

@@ -57,6 +57,9 @@ export namespace CommandIDs {
   /** Open a job's page in the main area (argument `id`, the job id). */
   export const openJob = 'nbtools:open-job';
 
+  /** Open the jobs dashboard (every job of the project) in the main area. */
+  export const openJobsDashboard = 'nbtools:open-jobs-dashboard';
+
   /**
    * Open the active notebook's newest version compared with the one before, in the main area.
    */

@@ -36,6 +36,7 @@ export {
   getParameters,
   listJobRuns,
   listJobs,
+  listJobsOverview,
   listRecentRuns,
   listRuns,
   openRunOutput,
@@ -49,6 +50,11 @@ export type {
   CronPreview,
   Job,
   JobFields,
+  JobOverview,
+  JobSortKey,
+  JobStatusFilter,
+  JobsOverviewQuery,
+  JobsPage,
   MissedPolicy,
   NotebookParameter,
   NotebookParameters,
@@ -56,6 +62,7 @@ export type {
   Run,
   RunArtifact,
   RunOnce,
+  RunPoint,
   RunStatus
 } from './jobs';
 export {
