@@ -4,10 +4,15 @@ export { getStatus } from './status';
 export type { ApiErrorBody, ServerStatus } from './types';
 export { extractPackage } from './extract';
 export type {
+  DataFound,
+  ExtractDataCheck,
   ExtractFile,
+  ExtractLineage,
+  ExtractParameter,
   ExtractProblem,
   ExtractReport,
   ExtractRequest,
+  ExtractServed,
   ExtractTestReport,
   ExtractTestResult
 } from './extract';
