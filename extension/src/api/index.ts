@@ -1,4 +1,10 @@
-export { NbtoolsApiError, ServerExtensionMissingError, asError, isApiErrorBody } from './errors';
+export {
+  NbtoolsApiError,
+  ServerExtensionMissingError,
+  asError,
+  fieldOf,
+  isApiErrorBody
+} from './errors';
 export { API_NAMESPACE, fetchAPI, requestAPI } from './request';
 export { getStatus } from './status';
 export type { ApiErrorBody, ServerStatus } from './types';

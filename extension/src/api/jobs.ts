@@ -1,4 +1,5 @@
 import { fetchAPI, requestAPI } from './request';
+import type { Classification } from './data';
 import type { LineageRun } from './lineage';
 
 /**
@@ -120,7 +121,7 @@ export function previewCron(cron: string, timezone: string): Promise<CronPreview
 /** A dataset the notebook uses (`nbtools.data.path` or a literal path matching its location). */
 export interface DatasetUse {
   dataset: string;
-  classification: 'public' | 'internal' | 'personal' | 'sensitive';
+  classification: Classification;
   /** The purposes the dataset allows. */
   purposes: string[];
   how: 'declared' | 'detected';

@@ -2,10 +2,11 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button, HTMLSelect, InputGroup } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { MAX_CATCH_UP, asError, previewCron } from '../api';
+import { MAX_CATCH_UP, asError, fieldOf, previewCron } from '../api';
 import type { CronPreview, JobFields, MissedPolicy, NotebookParameter } from '../api';
+import { ClassificationBadge } from './classification';
 import { Field, display, parse } from './jobFormFields';
-import { JobFormRefused, fieldOf, saveJobForm } from './jobFormModel';
+import { JobFormRefused, saveJobForm } from './jobFormModel';
 import type { FieldErrors, JobForm, JobFormResult } from './jobFormModel';
 import { DEFAULT_CRON, choiceOf, cronOf } from './jobSchedule';
 import type { ScheduleChoice } from './jobSchedule';
@@ -468,9 +469,7 @@ export function JobFormView({
             {form.data.uses.map(use => (
               <li key={use.dataset}>
                 <code>{use.dataset}</code>{' '}
-                <span className={`jp-nbtools-Classification jp-mod-${use.classification}`}>
-                  {use.classification}
-                </span>{' '}
+                <ClassificationBadge classification={use.classification} trans={trans} />{' '}
                 {use.purposes.length
                   ? trans.__('allowed purposes: %1', use.purposes.join(', '))
                   : trans.__('no allowed purposes listed')}

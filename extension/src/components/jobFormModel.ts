@@ -5,6 +5,7 @@ import {
   asError,
   checkNotebookData,
   createJob,
+  fieldOf,
   getParameters,
   listJobs,
   runJob,
@@ -88,12 +89,6 @@ export class JobFormRefused extends Error {
   constructor(readonly errors: FieldErrors) {
     super(Object.values(errors).join(' '));
   }
-}
-
-/** The field an API error names (`details.field`), if any. */
-export function fieldOf(reason: unknown): string | null {
-  const field = reason instanceof NbtoolsApiError ? reason.details.field : undefined;
-  return typeof field === 'string' ? field : null;
 }
 
 /**
