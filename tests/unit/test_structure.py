@@ -200,16 +200,18 @@ def test_no_module_names_the_server_in_an_import() -> None:
 
 
 #: Handlers and commands that reach these features only through the packages' faces.
-FACES = ("envsnap", "lineage", "data", "jobs", "export")
+FACES = ("envsnap", "lineage", "data", "jobs", "export", "versioning")
 FACE_CALLERS = (
     "server/jupyter_nbtools/handlers/env.py",
     "server/jupyter_nbtools/handlers/lineage.py",
     "server/jupyter_nbtools/handlers/datasets.py",
     "server/jupyter_nbtools/handlers/job_inputs.py",
     "server/jupyter_nbtools/handlers/extract.py",
+    "server/jupyter_nbtools/handlers/versions.py",
     "nbtools/cli/env.py",
     "nbtools/cli/data.py",
     "nbtools/cli/extract.py",
+    "nbtools/cli/version.py",
 )
 
 

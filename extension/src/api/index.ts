@@ -4,10 +4,15 @@ export { getStatus } from './status';
 export type { ApiErrorBody, ServerStatus } from './types';
 export { extractPackage } from './extract';
 export type {
+  DataFound,
+  ExtractDataCheck,
   ExtractFile,
+  ExtractLineage,
+  ExtractParameter,
   ExtractProblem,
   ExtractReport,
   ExtractRequest,
+  ExtractServed,
   ExtractTestReport,
   ExtractTestResult
 } from './extract';
@@ -90,3 +95,17 @@ export type {
   RunLineage
 } from './lineage';
 export * from './services';
+export { getDataset, getDatasetUsage, listDatasets, searchDatasets } from './data';
+export type {
+  Classification,
+  Dataset,
+  DatasetField,
+  DatasetUsage,
+  FoundDataset,
+  JobUsage,
+  PackageUsage,
+  RunUsage,
+  VersionUsage
+} from './data';
+export { listAuditEntries } from './audit';
+export type { AuditEntry, AuditQuery } from './audit';
