@@ -1,9 +1,12 @@
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import activityPlugin from './plugins/activity';
+import auditPlugin from './plugins/audit';
 import cellRolesPlugin from './plugins/cellRoles';
+import dataPlugin from './plugins/data';
 import environmentPlugin from './plugins/environment';
 import jobsPlugin from './plugins/jobs';
+import jobsDashboardPlugin from './plugins/jobsDashboard';
 import monitoringPlugin from './plugins/monitoring';
 import panelPlugin from './plugins/panel';
 import productionizePlugin from './plugins/productionize';
@@ -15,8 +18,11 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   cellRolesPlugin,
   environmentPlugin,
   jobsPlugin,
+  jobsDashboardPlugin,
   versionsPlugin,
   monitoringPlugin,
+  dataPlugin,
+  auditPlugin,
   activityPlugin
 ];
 

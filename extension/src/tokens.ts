@@ -57,10 +57,19 @@ export namespace CommandIDs {
   /** Open a job's page in the main area (argument `id`, the job id). */
   export const openJob = 'nbtools:open-job';
 
+  /** Open the jobs dashboard (every job of the project) in the main area. */
+  export const openJobsDashboard = 'nbtools:open-jobs-dashboard';
+
   /**
-   * Show the active notebook's newest version compared with the one before.
+   * Open the active notebook's newest version compared with the one before, in the main area.
    */
   export const comparePreviousVersion = 'nbtools:compare-previous-version';
+
+  /**
+   * Open a version diff in the main area. Arguments: `path` (the notebook),
+   * `a` and `b` (references: a version number, `latest`, `latest~N` or `disk`).
+   */
+  export const openVersionDiff = 'nbtools:open-version-diff';
 
   /**
    * Revert the active notebook to one of its versions, chosen by number (File menu).
@@ -71,6 +80,12 @@ export namespace CommandIDs {
    * Snapshot the active notebook kernel's environment and compare it with its baseline.
    */
   export const snapshotEnvironment = 'nbtools:snapshot-environment';
+
+  /** Open a dataset's page in the main area (argument `name`, the dataset's name). */
+  export const openDataset = 'nbtools:open-dataset';
+
+  /** Open the audit trail in the main area (needs the `admin` permission to read it). */
+  export const showAudit = 'nbtools:show-audit';
 }
 
 /**
@@ -118,7 +133,7 @@ export interface IProductionPanel {
   /**
    * Add a feature section to the panel. Sections are ordered by rank
    * (lowest first; the built-in Status section has rank 0; the built-in
-   * features use Versions 5, Package 10, Jobs 20, Environment 30, Alerts 40).
+   * features use Versions 5, Package 10, Jobs 20, Environment 30, Alerts 40, Data 50).
    * Sections of equal rank keep the order they were added in, which depends
    * on the order plugins activate: give each section its own rank.
    *

@@ -9,11 +9,10 @@ import click
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import CommandFunction, json_option, pass_cli
 from nbtools.cli.output import print_fields, print_json, print_table
-from nbtools.data.fields import CLASSIFICATIONS
+from nbtools.data import CLASSIFICATIONS
 
 if TYPE_CHECKING:
-    from nbtools.data.catalog import Dataset
-    from nbtools.data.usage import UsageReport
+    from nbtools.data import Dataset, UsageReport
 
 
 def declaration_options(function: CommandFunction) -> CommandFunction:
@@ -85,7 +84,7 @@ def data() -> None:
 def add(cli_ctx: CliContext, /, name: str, as_json: bool, **options: Any) -> None:
     """Catalogue dataset NAME at LOCATION (a path inside the project or an fsspec URL); its
     schema is read from the data (CSV, Parquet, Arrow, JSON lines)."""
-    from nbtools.data.catalog import add_dataset, dataset_spec
+    from nbtools.data import add_dataset, dataset_spec
 
     project = cli_ctx.project
     dataset = add_dataset(project, dataset_spec(project, name, _declared(options)), cli_ctx.actor)
@@ -103,7 +102,7 @@ def add(cli_ctx: CliContext, /, name: str, as_json: bool, **options: Any) -> Non
 def edit(cli_ctx: CliContext, /, name: str, as_json: bool, **options: Any) -> None:
     """Change dataset NAME: given options replace its values (--tag/--purpose replace the
     whole list); its schema is read again from the data, also when no option is given."""
-    from nbtools.data.catalog import edit_dataset
+    from nbtools.data import edit_dataset
 
     if options["clear_tags"] and options["tags"]:
         options["clear_tags"] = False
@@ -117,7 +116,7 @@ def edit(cli_ctx: CliContext, /, name: str, as_json: bool, **options: Any) -> No
 @pass_cli
 def remove(cli_ctx: CliContext, name: str) -> None:
     """Remove dataset NAME from the catalog (the data itself is left alone)."""
-    from nbtools.data.catalog import remove_dataset
+    from nbtools.data import remove_dataset
 
     remove_dataset(cli_ctx.project, name, cli_ctx.actor)
     click.echo(f"Removed dataset {name} from the catalog.")
@@ -148,7 +147,7 @@ def list_command(
     cli_ctx: CliContext, tag: str | None, classification: str | None, as_json: bool
 ) -> None:
     """List the catalog, by name."""
-    from nbtools.data.catalog import list_datasets
+    from nbtools.data import list_datasets
 
     datasets = list_datasets(cli_ctx.project, tag=tag, classification=classification)
     if as_json:
@@ -163,7 +162,7 @@ def list_command(
 @pass_cli
 def show(cli_ctx: CliContext, name: str, as_json: bool) -> None:
     """Show dataset NAME with the schema read from its data."""
-    from nbtools.data.catalog import get_dataset
+    from nbtools.data import get_dataset
 
     _print_dataset(get_dataset(cli_ctx.project, name), as_json)
 
@@ -176,7 +175,7 @@ def show(cli_ctx: CliContext, name: str, as_json: bool) -> None:
 def search(cli_ctx: CliContext, query: str, limit: int, as_json: bool) -> None:
     """Find datasets by words of their name, description, tags and column names (every word
     must match; 'payment' also finds 'payments' and customer_payment_amount), best first."""
-    from nbtools.data.search import search_datasets
+    from nbtools.data import search_datasets
 
     found = search_datasets(cli_ctx.project, query, limit)
     if as_json:
@@ -197,7 +196,7 @@ file_option = click.option(
 @pass_cli
 def sync(cli_ctx: CliContext, path: str | None, prune: bool, as_json: bool) -> None:
     """Load datasets.yaml into the catalog: the file wins; running it again changes nothing."""
-    from nbtools.data.catalogfile import sync_catalog
+    from nbtools.data import sync_catalog
 
     report = sync_catalog(cli_ctx.project, path, prune=prune, actor=cli_ctx.actor)
     if as_json:
@@ -216,7 +215,7 @@ def sync(cli_ctx: CliContext, path: str | None, prune: bool, as_json: bool) -> N
 @pass_cli
 def export(cli_ctx: CliContext, path: str | None, as_json: bool) -> None:
     """Write the catalog's declarations to datasets.yaml (schemas are read from the data)."""
-    from nbtools.data.catalogfile import export_catalog
+    from nbtools.data import export_catalog
 
     target = export_catalog(cli_ctx.project, path)
     shown = cli_ctx.project.relative(target)
@@ -235,7 +234,7 @@ def check(cli_ctx: CliContext, notebook: str, purpose: str | None, as_json: bool
     """List the datasets NOTEBOOK uses (nbtools.data.path with a literal name, or a literal
     path matching a dataset's location) and the undeclared data it reads directly; exit 2 when
     a use is refused for PURPOSE (the rule: docs/governance.md)."""
-    from nbtools.data.check import check_notebook
+    from nbtools.data import check_notebook
 
     result = check_notebook(cli_ctx.project, notebook, purpose, enforce=False)
     if as_json:
@@ -304,7 +303,7 @@ def usage(cli_ctx: CliContext, name: str, purge: bool, yes: bool, as_json: bool)
     it or whose notebook names it, the packages extracted from a notebook version naming it,
     and those notebook versions; --purge deletes the runs' output files and artifacts (the
     runs stay in the history) and records it in the audit trail."""
-    from nbtools.data.usage import dataset_usage, purge_outputs, usage_report
+    from nbtools.data import dataset_usage, purge_outputs, usage_report
 
     if not purge:
         report = usage_report(cli_ctx.project, name)

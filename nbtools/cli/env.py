@@ -14,8 +14,7 @@ from nbtools.cli.output import print_fields, print_json, print_table
 from nbtools.errors import CheckFailedError
 
 if TYPE_CHECKING:
-    from nbtools.envsnap.diff import SnapshotDiff
-    from nbtools.envsnap.model import Snapshot
+    from nbtools.envsnap import Snapshot, SnapshotDiff
 
 kernel_option = click.option(
     "--kernel",
@@ -70,7 +69,7 @@ def env() -> None:
 @pass_cli
 def snapshot(cli_ctx: CliContext, kernel_name: str, as_json: bool) -> None:
     """Capture the kernel's environment in its own interpreter and store it."""
-    from nbtools.envsnap.snapshots import snapshot_kernel
+    from nbtools.envsnap import snapshot_kernel
 
     taken = snapshot_kernel(cli_ctx.project, kernel_name)
     if as_json:
@@ -85,7 +84,7 @@ def snapshot(cli_ctx: CliContext, kernel_name: str, as_json: bool) -> None:
 @pass_cli
 def list_(cli_ctx: CliContext, as_json: bool) -> None:
     """List stored snapshots, most recently seen first."""
-    from nbtools.envsnap.snapshots import list_snapshots
+    from nbtools.envsnap import list_snapshots
 
     rows = list_snapshots(cli_ctx.project)
     if as_json:
@@ -113,9 +112,9 @@ def list_(cli_ctx: CliContext, as_json: bool) -> None:
 @pass_cli
 def show(cli_ctx: CliContext, snapshot_ref: str, as_json: bool) -> None:
     """Show a snapshot (id or file) and its distributions."""
-    from nbtools.envsnap.files import resolve
+    from nbtools.envsnap import resolve_snapshot
 
-    found = resolve(cli_ctx.project, snapshot_ref)
+    found = resolve_snapshot(cli_ctx.project, snapshot_ref)
     if as_json:
         print_json(found.to_dict())
         return
@@ -143,10 +142,10 @@ def show(cli_ctx: CliContext, snapshot_ref: str, as_json: bool) -> None:
 @pass_cli
 def diff_(cli_ctx: CliContext, old_ref: str, new_ref: str, as_json: bool) -> None:
     """Show how snapshot NEW differs from OLD (ids or pylock/requirements files)."""
-    from nbtools.envsnap.diff import diff
-    from nbtools.envsnap.files import resolve
+    from nbtools.envsnap import diff, resolve_snapshot
 
-    old, new = resolve(cli_ctx.project, old_ref), resolve(cli_ctx.project, new_ref)
+    project = cli_ctx.project
+    old, new = resolve_snapshot(project, old_ref), resolve_snapshot(project, new_ref)
     changes = diff(old, new)
     if as_json:
         print_json(changes.to_dict())
@@ -164,11 +163,9 @@ def check(cli_ctx: CliContext, snapshot_ref: str, kernel_name: str, as_json: boo
 
     Exits 1 listing the differences when the environment drifted.
     """
-    from nbtools.envsnap.diff import diff
-    from nbtools.envsnap.files import resolve
-    from nbtools.envsnap.snapshots import snapshot_kernel
+    from nbtools.envsnap import diff, resolve_snapshot, snapshot_kernel
 
-    baseline = resolve(cli_ctx.project, snapshot_ref)
+    baseline = resolve_snapshot(cli_ctx.project, snapshot_ref)
     current = snapshot_kernel(cli_ctx.project, kernel_name)
     changes = diff(baseline, current)
     if as_json:
@@ -216,14 +213,14 @@ def export(
 ) -> None:
     """Export SNAPSHOT (default: the kernel's current environment) as pylock.toml or a
     pinned requirements.txt."""
-    from nbtools.envsnap.files import export as export_snapshot
-    from nbtools.envsnap.files import format_for, resolve
-    from nbtools.envsnap.snapshots import snapshot_kernel
+    from nbtools.envsnap import export_snapshot, format_for, resolve_snapshot, snapshot_kernel
 
     chosen = format_for(output, fmt)
     project = cli_ctx.project
     source = (
-        resolve(project, snapshot_ref) if snapshot_ref else snapshot_kernel(project, kernel_name)
+        resolve_snapshot(project, snapshot_ref)
+        if snapshot_ref
+        else snapshot_kernel(project, kernel_name)
     )
     result = export_snapshot(project, source, chosen, index_url)
     _warn_non_reproducible(source)
@@ -246,8 +243,7 @@ def export(
 @pass_cli
 def import_(cli_ctx: CliContext, file: Path, as_json: bool) -> None:
     """Store the environment a pylock.toml or requirements.txt pins, to compare with later."""
-    from nbtools.envsnap.files import read_file
-    from nbtools.envsnap.snapshots import save_snapshot
+    from nbtools.envsnap import read_file, save_snapshot
 
     stored = save_snapshot(cli_ctx.project, read_file(file))
     if as_json:
@@ -272,14 +268,13 @@ def recreate(
 
     Exits 1 if a pinned distribution is missing or at another version afterwards.
     """
-    from nbtools.envsnap.files import resolve
-    from nbtools.envsnap.recreate import recreate as recreate_env
+    from nbtools.envsnap import recreate_snapshot, resolve_snapshot
 
-    source = resolve(cli_ctx.project, snapshot_ref)
+    source = resolve_snapshot(cli_ctx.project, snapshot_ref)
     if not as_json:
         _warn_non_reproducible(source)
         click.echo(f"Recreating snapshot {source.short_id} in {directory} ...", err=True)
-    report = recreate_env(source, directory, python)
+    report = recreate_snapshot(source, directory, python)
     if as_json:
         print_json(report.to_dict())
     else:

@@ -16,13 +16,11 @@ from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.output import print_json
 from nbtools.errors import CheckFailedError
-from nbtools.export.api import ExtractReport, ExtractRequest, Recorder, run_extract
-from nbtools.export.build import ExtractOptions
-from nbtools.lineage.background import PENDING, BackgroundRecorder
-from nbtools.lineage.background import recorder as background_recorder
+from nbtools.export import ExtractOptions, ExtractReport, ExtractRequest, Recorder, run_extract
+from nbtools.lineage import PENDING_LINEAGE, BackgroundRecorder, background_recorder
 
 if TYPE_CHECKING:
-    from nbtools.data.check import DataCheck
+    from nbtools.data import DataCheck
 
 LINEAGE_MODES = ("background", "wait", "off")
 
@@ -137,7 +135,7 @@ def extract(
 def _check_data(cli_ctx: CliContext, notebook: Path, purpose: str | None) -> DataCheck | None:
     """The usage rule on the notebook's data (raises when refused); None outside the root or
     when the notebook names no data (then the catalog is not even opened)."""
-    from nbtools.data.detect import scan
+    from nbtools.data import scan
     from nbtools.notebooks import read_notebook
 
     project = cli_ctx.project
@@ -146,7 +144,7 @@ def _check_data(cli_ctx: CliContext, notebook: Path, purpose: str | None) -> Dat
     found = scan(read_notebook(notebook))
     if not (found.declared or found.undeclared):
         return None
-    from nbtools.data.check import enforce_rule
+    from nbtools.data import enforce_rule
 
     path = project.relative(notebook)
     return enforce_rule(project, path, purpose, actor=cli_ctx.actor, during="extract")
@@ -163,7 +161,7 @@ def _lineage(cli_ctx: CliContext, notebook: Path, mode: str, as_json: bool) -> R
     if mode == "off":
         return None
     if mode == "wait":
-        from nbtools.lineage.extraction import recorder
+        from nbtools.lineage import extraction_recorder as recorder
     else:
         recorder = background_recorder
     record = recorder(cli_ctx.project, notebook)
@@ -186,11 +184,11 @@ def _print_report(report: ExtractReport) -> None:
     if report.mode == "check" and not report.stale:
         print("  up to date")
     if report.lineage is not None and "pending" in report.lineage:
-        print(f"  lineage: {PENDING}")
+        print(f"  lineage: {PENDING_LINEAGE}")
     elif report.lineage is not None:
-        from nbtools.lineage.extraction import describe
+        from nbtools.lineage import describe_extraction
 
-        print(f"  lineage: {describe(report.lineage)}")
+        print(f"  lineage: {describe_extraction(report.lineage)}")
         for problem in report.lineage.get("problems", []):
             print(f"  lineage incomplete: {problem}", file=sys.stderr)
     for problem in extraction.problems:

@@ -20,7 +20,7 @@ from nbtools.project import Project
 if TYPE_CHECKING:
     from nbtools.jobs.runner import Interrupt
     from nbtools.kernels import KernelSource
-    from nbtools.lineage.reproduce import Reproduction
+    from nbtools.lineage import Reproduction
 
 #: Signals that cancel a run executing in ``nbtools run`` (then it exits 128 + the signal).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -281,7 +281,7 @@ def run(
 def _reproduce(
     cli_ctx: CliContext, run_id: int, same_env: bool, output: Path | None, as_json: bool
 ) -> None:
-    from nbtools.lineage.reproduce import plan_reproduction, queue_reproduction
+    from nbtools.lineage import plan_reproduction, queue_reproduction
 
     project = cli_ctx.project
     reproduction = plan_reproduction(project, run_id)

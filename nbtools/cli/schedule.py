@@ -287,13 +287,12 @@ def remove(cli_ctx: CliContext, job_id: int, yes: bool, purge: bool) -> None:
 @json_option
 def preview(cron: str, timezone: str | None, count: int, as_json: bool) -> None:
     """Explain CRON in words and list its next run times."""
-    from nbtools.jobs.schedules import preview as preview_schedule
-    from nbtools.store.base import utcnow
+    from nbtools.jobs import preview_schedule
 
-    model = preview_schedule(cron, timezone or "UTC", utcnow(), count)
+    model = preview_schedule(cron, timezone or "UTC", count)
     if as_json:
         print_json(model)
         return
-    click.echo(f"{model['cron']} ({model['timezone']}): {model['description']}")
-    for local in model["next_local"]:
+    click.echo(f"{model.cron} ({model.timezone}): {model.description}")
+    for local in model.next_local:
         click.echo(f"  {local}")

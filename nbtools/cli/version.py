@@ -35,11 +35,14 @@ def version() -> None:
 def save(cli_ctx: CliContext, notebook: str, message: str | None, as_json: bool) -> None:
     """Record NOTEBOOK's current file as a version (nothing new if it is unchanged)."""
     from nbtools import versioning
-    from nbtools.versioning.history import disk_content
 
     project = cli_ctx.project
     saved = versioning.commit(
-        project, notebook, disk_content(project, notebook), message=message, user=cli_ctx.actor
+        project,
+        notebook,
+        versioning.disk_content(project, notebook),
+        message=message,
+        user=cli_ctx.actor,
     )
     if as_json:
         print_json(saved.to_dict())
@@ -94,9 +97,9 @@ def diff(cli_ctx: CliContext, notebook: str, a: str | None, b: str | None, as_js
     also be 'disk'.
     """
     from nbtools.cli.version_diff import print_diff
-    from nbtools.versioning.diff import diff as diff_notebook
+    from nbtools.versioning import diff_versions
 
-    model = diff_notebook(cli_ctx.project, notebook, a, b)
+    model = diff_versions(cli_ctx.project, notebook, a, b)
     if as_json:
         print_json(model)
     else:
@@ -116,7 +119,7 @@ def show(cli_ctx: CliContext, notebook: str, ref: str, as_notebook: bool, as_jso
     project = cli_ctx.project
     found = versioning.resolve(project, notebook, ref)
     if as_notebook:
-        from nbtools.versioning.files import notebook_bytes
+        from nbtools.versioning import notebook_bytes
 
         nb = versioning.version_notebook(project, found)
         sys.stdout.write(notebook_bytes(nb).decode())

@@ -8,33 +8,92 @@ In a notebook::
     with nbtools.data.open("scores", "w") as f: ...     # recorded as an output
 
 Service face (each function takes a :class:`~nbtools.project.Project` and owns its
-transaction)::
+transaction; the REST handlers and ``nbtools data`` call only these)::
 
-    from nbtools.data import catalog, search, catalogfile
+    from nbtools import data
 
-    spec = catalog.dataset_spec(project, "customers", {"location": "data/customers.csv",
-                                                       "classification": "personal"})
-    catalog.add_dataset(project, spec)            # -> Dataset (schema read from the file)
-    catalog.edit_dataset(project, "customers", {"purposes": ["churn-model"]})
-    search.search_datasets(project, "payment")    # -> [Dataset], best first
-    catalogfile.sync_catalog(project)             # datasets.yaml -> the store
+    spec = data.dataset_spec(project, "customers", {"location": "data/customers.csv",
+                                                    "classification": "personal"})
+    data.add_dataset(project, spec)                # -> Dataset (schema read from the file)
+    data.edit_dataset(project, "customers", {"purposes": ["churn-model"]})
+    data.get_dataset(project, "customers"); data.list_datasets(project, tag="crm")
+    data.search_datasets(project, "payment")       # -> [Dataset], best first
+    data.usage_report(project, "customers")        # -> UsageReport: what derives from it
+    data.sync_catalog(project)                     # datasets.yaml -> the store
+    data.check_notebook(project, nb, path)         # -> DataCheck: the datasets it uses
 
-Importing this package costs nothing: ``path`` and ``open`` are loaded on first use.
+Importing this package costs nothing: every name is loaded on first use.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # ``X as X``: the face's names, re-exported for type checkers
+    from nbtools.data.catalog import Dataset as Dataset
+    from nbtools.data.catalog import DatasetSpec as DatasetSpec
+    from nbtools.data.catalog import add_dataset as add_dataset
+    from nbtools.data.catalog import dataset_spec as dataset_spec
+    from nbtools.data.catalog import edit_dataset as edit_dataset
+    from nbtools.data.catalog import get_dataset as get_dataset
+    from nbtools.data.catalog import list_datasets as list_datasets
+    from nbtools.data.catalog import remove_dataset as remove_dataset
+    from nbtools.data.catalogfile import export_catalog as export_catalog
+    from nbtools.data.catalogfile import sync_catalog as sync_catalog
+    from nbtools.data.check import DataCheck as DataCheck
+    from nbtools.data.check import check_notebook as check_notebook
+    from nbtools.data.check import enforce_rule as enforce_rule
+    from nbtools.data.detect import scan as scan
+    from nbtools.data.fields import CLASSIFICATIONS as CLASSIFICATIONS
+    from nbtools.data.fields import parse_name as parse_name
     from nbtools.data.notebook import open, path
+    from nbtools.data.search import MAX_SEARCH_LIMIT as MAX_SEARCH_LIMIT
+    from nbtools.data.search import search_datasets as search_datasets
+    from nbtools.data.usage import UsageReport as UsageReport
+    from nbtools.data.usage import dataset_usage as dataset_usage
+    from nbtools.data.usage import purge_outputs as purge_outputs
+    from nbtools.data.usage import usage_report as usage_report
 
+#: The names loaded on first use: name → (module, attribute).
+_LAZY = {
+    **{
+        name: ("catalog", name)
+        for name in (
+            "Dataset",
+            "DatasetSpec",
+            "add_dataset",
+            "dataset_spec",
+            "edit_dataset",
+            "get_dataset",
+            "list_datasets",
+            "remove_dataset",
+        )
+    },
+    "export_catalog": ("catalogfile", "export_catalog"),
+    "sync_catalog": ("catalogfile", "sync_catalog"),
+    "DataCheck": ("check", "DataCheck"),
+    "check_notebook": ("check", "check_notebook"),
+    "enforce_rule": ("check", "enforce_rule"),
+    "scan": ("detect", "scan"),
+    "CLASSIFICATIONS": ("fields", "CLASSIFICATIONS"),
+    "parse_name": ("fields", "parse_name"),
+    "open": ("notebook", "open"),
+    "path": ("notebook", "path"),
+    "MAX_SEARCH_LIMIT": ("search", "MAX_SEARCH_LIMIT"),
+    "search_datasets": ("search", "search_datasets"),
+    "UsageReport": ("usage", "UsageReport"),
+    "dataset_usage": ("usage", "dataset_usage"),
+    "purge_outputs": ("usage", "purge_outputs"),
+    "usage_report": ("usage", "usage_report"),
+}
+
+#: What ``from nbtools.data import *`` gives a notebook: the in-notebook API only.
 __all__ = ["open", "path"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from nbtools.data import notebook
-
-        return getattr(notebook, name)
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(f"nbtools.data.{module}"), attribute)
     raise AttributeError(f"module 'nbtools.data' has no attribute {name!r}")

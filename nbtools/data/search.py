@@ -49,7 +49,7 @@ _POSTGRES = text(
     "ORDER BY score DESC, id LIMIT :limit"
 )
 
-MAX_LIMIT = 1000
+MAX_SEARCH_LIMIT = 1000
 
 
 def search_datasets(
@@ -60,8 +60,8 @@ def search_datasets(
     words = split_words(query)
     if not words:
         raise InvalidInputError(f"The search {query!r} has no words to look for.", field=field)
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInputError(f"The limit must be 1 to {MAX_LIMIT}.", field="limit")
+    if not 1 <= limit <= MAX_SEARCH_LIMIT:
+        raise InvalidInputError(f"The limit must be 1 to {MAX_SEARCH_LIMIT}.", field="limit")
     with project.store.session() as session:
         if session.get_bind().dialect.name == "postgresql":
             rows = session.execute(_POSTGRES, {"query": " ".join(words), "limit": limit})

@@ -2,25 +2,102 @@
 a content hash, export it as ``pylock.toml``/``requirements.txt``, diff it, detect drift and
 recreate it.
 
-The API other features use::
+The API the REST handlers, the CLI and other features use (each function that stores or reads
+snapshots takes a :class:`~nbtools.project.Project` and opens its own transaction)::
 
     snapshot = snapshot_kernel(project, "python3")   # captured and stored; snapshot.id
     snapshot = get_snapshot(project, snapshot_id)    # a full id or a unique prefix
+    snapshot = resolve_snapshot(project, reference)  # an id, or a pylock/requirements file
+    list_snapshots(project)                          # summaries, most recently seen first
     changes = diff(old, new)                         # SnapshotDiff
+    export_snapshot(project, snapshot, "pylock", index_url)   # LockExport: text, unlocked
+    export_file(project, snapshot_id, "requirements")         # SnapshotFile (wire model)
+    import_text(project, text, "pylock.toml")        # stored; save_snapshot(project, read_file(path))
+    recreate_snapshot(snapshot, directory, python)   # RecreateReport
+    list_kernels()                                   # [KernelSpec]
+
+``snapshot_kernel`` runs in every worker (lineage records each run's environment), so the
+rest (files, lock exports with their index look-ups, recreate) is imported on first use.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from nbtools.envsnap.diff import SnapshotDiff, diff
 from nbtools.envsnap.model import Distribution, Snapshot
-from nbtools.envsnap.snapshots import get_snapshot, list_snapshots, snapshot_kernel
+from nbtools.envsnap.snapshots import get_snapshot, list_snapshots, save_snapshot, snapshot_kernel
+
+if TYPE_CHECKING:
+    from nbtools.envsnap.files import (
+        DEFAULT_NAMES,
+        FORMATS,
+        SnapshotFile,
+        export_file,
+        export_snapshot,
+        format_for,
+        import_text,
+        read_file,
+        resolve_snapshot,
+    )
+    from nbtools.envsnap.kernels import KernelSpec, list_kernels
+    from nbtools.envsnap.pylock import LockExport
+    from nbtools.envsnap.recreate import RecreateReport
+    from nbtools.envsnap.recreate import recreate as recreate_snapshot
+
+#: The names loaded on first use: name → (module, attribute).
+_LAZY = {
+    **{
+        name: ("files", name)
+        for name in (
+            "DEFAULT_NAMES",
+            "FORMATS",
+            "SnapshotFile",
+            "export_file",
+            "export_snapshot",
+            "format_for",
+            "import_text",
+            "read_file",
+            "resolve_snapshot",
+        )
+    },
+    "KernelSpec": ("kernels", "KernelSpec"),
+    "list_kernels": ("kernels", "list_kernels"),
+    "LockExport": ("pylock", "LockExport"),
+    "RecreateReport": ("recreate", "RecreateReport"),
+    # not ``recreate``: importing the submodule binds that name to the module
+    "recreate_snapshot": ("recreate", "recreate"),
+}
 
 __all__ = [
+    "DEFAULT_NAMES",
+    "FORMATS",
     "Distribution",
+    "KernelSpec",
+    "LockExport",
+    "RecreateReport",
     "Snapshot",
     "SnapshotDiff",
+    "SnapshotFile",
     "diff",
+    "export_file",
+    "export_snapshot",
+    "format_for",
     "get_snapshot",
+    "import_text",
+    "list_kernels",
     "list_snapshots",
+    "read_file",
+    "recreate_snapshot",
+    "resolve_snapshot",
+    "save_snapshot",
     "snapshot_kernel",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(f"nbtools.envsnap.{module}"), attribute)
+    raise AttributeError(f"module 'nbtools.envsnap' has no attribute {name!r}")

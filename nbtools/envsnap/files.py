@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from nbtools.envsnap.index import DEFAULT_INDEX, PackageIndex
 from nbtools.envsnap.model import Snapshot
 from nbtools.envsnap.pylock import LockExport, parse_pylock, to_pylock
 from nbtools.envsnap.requirements import parse_requirements, to_requirements
-from nbtools.envsnap.snapshots import cache_dir, get_snapshot
+from nbtools.envsnap.snapshots import cache_dir, get_snapshot, save_snapshot
 from nbtools.errors import InvalidInputError
+from nbtools.jsonvalues import WireModel
 from nbtools.project import Project
 
 FORMATS = ("pylock", "requirements")
 
 #: File names each format is downloaded or written as by default.
 DEFAULT_NAMES = {"pylock": "pylock.toml", "requirements": "requirements.txt"}
+
+
+@dataclass(frozen=True)
+class SnapshotFile(WireModel):
+    """A snapshot exported as a file: its default ``filename``, ``format``, the ``snapshot``
+    id, the file's ``content`` and the distributions a lock file could not pin."""
+
+    filename: str
+    format: str
+    snapshot: str
+    content: str
+    unlocked: list[dict[str, Any]]
 
 
 def is_pylock_name(name: str) -> bool:
@@ -41,11 +56,27 @@ def format_for(path: Path | None, requested: str | None) -> str:
     return chosen
 
 
-def export(project: Project, snapshot: Snapshot, fmt: str, index_url: str | None) -> LockExport:
+def export_snapshot(
+    project: Project, snapshot: Snapshot, fmt: str, index_url: str | None
+) -> LockExport:
     """``snapshot`` as text in ``fmt``, with the distributions a lock file could not pin."""
     if fmt == "pylock":
         return to_pylock(snapshot, PackageIndex(index_url or DEFAULT_INDEX, cache_dir(project)))
     return LockExport(to_requirements(snapshot), [])
+
+
+def export_file(
+    project: Project, snapshot_id: str, fmt: str, index_url: str | None = None
+) -> SnapshotFile:
+    """Stored snapshot ``snapshot_id`` as a file in ``fmt`` (one of :data:`FORMATS`), under its
+    default name, for a client to save."""
+    if fmt not in FORMATS:
+        raise InvalidInputError(
+            f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.", field="format"
+        )
+    snapshot = get_snapshot(project, snapshot_id)
+    result = export_snapshot(project, snapshot, fmt, index_url)
+    return SnapshotFile(DEFAULT_NAMES[fmt], fmt, snapshot.id, result.text, result.unlocked)
 
 
 def parse_file(text: str, name: str) -> Snapshot:
@@ -53,6 +84,11 @@ def parse_file(text: str, name: str) -> Snapshot:
     if name.endswith(".toml"):
         return parse_pylock(text, name)
     return parse_requirements(text, name)
+
+
+def import_text(project: Project, text: str, name: str) -> Snapshot:
+    """Store what the lock or requirements file ``name`` with contents ``text`` pins."""
+    return save_snapshot(project, parse_file(text, name))
 
 
 def read_file(path: Path) -> Snapshot:
@@ -64,7 +100,7 @@ def read_file(path: Path) -> Snapshot:
     return parse_file(text, str(path))
 
 
-def resolve(project: Project, reference: str) -> Snapshot:
+def resolve_snapshot(project: Project, reference: str) -> Snapshot:
     """A stored snapshot by id (or unique prefix), or a pylock/requirements file by path."""
     path = Path(reference)
     if path.is_file():

@@ -15,6 +15,8 @@ returns wire models, written as JSON by :func:`nbtools.jsonvalues.json_default`)
     jobs.run_job(project, 3, {"n": 4}); jobs.cancel_run(project, 42); jobs.rerun_run(project, 42)
     jobs.summarize_runs(project, runs)                   # models of Run rows from elsewhere
     jobs.run_output(project, 42, "html")                 # RunOutput: the stored file
+    jobs.notebook_parameters(path)                       # NotebookParameters: the form's
+    jobs.preview_schedule("0 6 * * 1-5", "Europe/Lisbon")  # SchedulePreview; schedule_presets()
 
 Features above ``jobs`` follow it through run events (:mod:`nbtools.jobs.events`). Worker
 processes import this package too: it imports only what every run needs.
@@ -28,9 +30,19 @@ from typing import TYPE_CHECKING, Any
 from nbtools.jobs import reaper, runs
 from nbtools.jobs.outputs import RunOutput, copy_output_notebook, run_output
 from nbtools.jobs.overview import JobOverview, JobsPage, ListJobsQuery
-from nbtools.jobs.views import JobSpec, RunDetail, RunSummary, run_detail, run_summaries
+from nbtools.jobs.views import (
+    JobSpec,
+    NotebookParameters,
+    RunDetail,
+    RunSummary,
+    SchedulePreview,
+    run_detail,
+    run_summaries,
+)
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from nbtools.jobs.tables import Run
     from nbtools.project import Project
 
@@ -39,9 +51,11 @@ __all__ = [
     "JobSpec",
     "JobsPage",
     "ListJobsQuery",
+    "NotebookParameters",
     "RunDetail",
     "RunOutput",
     "RunSummary",
+    "SchedulePreview",
     "cancel_run",
     "copy_output_notebook",
     "create_job",
@@ -50,11 +64,14 @@ __all__ = [
     "find_job",
     "list_jobs",
     "list_runs",
+    "notebook_parameters",
     "pause_job",
+    "preview_schedule",
     "rerun_run",
     "run_job",
     "run_notebook",
     "run_output",
+    "schedule_presets",
     "show_job",
     "show_run",
     "summarize_runs",
@@ -243,3 +260,29 @@ def rerun_run(project: Project, run_id: int, *, actor: str | None = None) -> Run
     """Queue a new run of the same notebook with the same parameters (and pinned version),
     started by ``actor``."""
     return summarize_runs(project, [runs.rerun(project.store, run_id, actor=actor)])[0]
+
+
+def notebook_parameters(path: Path) -> NotebookParameters:
+    """The ``parameters`` cell of the notebook at ``path`` (resolved inside the root by the
+    caller) and the parameters it declares, as a run reads them."""
+    from nbtools.jobs.parameters import declared_parameters
+    from nbtools.notebooks import read_notebook
+    from nbtools.parameters import parameters_cell_index
+
+    notebook = read_notebook(path)
+    return NotebookParameters(parameters_cell_index(notebook), declared_parameters(notebook))
+
+
+def preview_schedule(cron: str, timezone: str = "UTC", count: int = 5) -> SchedulePreview:
+    """``cron`` checked and explained, with its next ``count`` times (at most 50) from now."""
+    from nbtools.jobs.schedules import preview
+    from nbtools.store.base import utcnow
+
+    return SchedulePreview(**preview(cron, timezone, utcnow(), count))
+
+
+def schedule_presets() -> dict[str, str]:
+    """The named schedules a form offers (``daily``: ``0 0 * * *``, ...)."""
+    from nbtools.jobs.schedules import PRESETS
+
+    return dict(PRESETS)

@@ -24,6 +24,7 @@ from nbtools.store.base import utcnow
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from nbtools.parameters import Parameter
     from nbtools.project import Project
 
 
@@ -226,3 +227,27 @@ def run_detail(project: Project, session: Session, run: Run) -> RunDetail:
     """The model of one run shown alone (with the fields only a detail has)."""
     extra = events.runs_described(events.RunsDescribed(project, session, [run], detail=True))
     return RunDetail(**_fields(run, extra[run.id]))
+
+
+@dataclass(frozen=True)
+class NotebookParameters(WireModel):
+    """What the create-job form shows of a notebook: the index of its ``parameters`` cell
+    (None without one) and the parameters it declares."""
+
+    cell: int | None
+    parameters: list[Parameter]
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"cell": self.cell, "parameters": [p.to_dict() for p in self.parameters]}
+
+
+@dataclass(frozen=True)
+class SchedulePreview(WireModel):
+    """A cron expression checked and explained: its ``description`` in words and its next
+    times from now, in UTC (``next``) and in its ``timezone`` (``next_local``)."""
+
+    cron: str
+    timezone: str
+    description: str
+    next: list[str]
+    next_local: list[str]

@@ -5,4 +5,74 @@ describes that lineage (:mod:`.runs`), re-executes a run exactly (:mod:`.reprodu
 run pinned to its version, :mod:`nbtools.jobs.pinned`), records it for extracted packages
 (:mod:`.extraction`) and finds the environment of a notebook's last good run
 (:mod:`.production`).
+
+The face the REST handlers and the CLI call (each function opens its own transactions)::
+
+    from nbtools import lineage
+    lineage.reproduce_run(project, 42, actor="ana")       # ReproducedRun (queued)
+    plan = lineage.plan_reproduction(project, 42)         # Reproduction: version, drift
+    lineage.queue_reproduction(project, plan, actor="ana")  # the queued Run
+    lineage.production_environment(project, "nb.ipynb")   # ProductionEnvironment
+    lineage.extraction_recorder(project, path)   # what an extraction's writer calls, or None
+    lineage.background_recorder(project, path)   # the CLI's: recorded by a detached process
+    lineage.describe_extraction(manifest["lineage"])  # one line for a person
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nbtools.lineage.background import PENDING as PENDING_LINEAGE
+    from nbtools.lineage.background import BackgroundRecorder
+    from nbtools.lineage.background import recorder as background_recorder
+    from nbtools.lineage.extraction import describe as describe_extraction
+    from nbtools.lineage.extraction import recorder as extraction_recorder
+    from nbtools.lineage.production import ProductionEnvironment, production_environment
+    from nbtools.lineage.reproduce import (
+        ReproducedRun,
+        Reproduction,
+        plan_reproduction,
+        queue_reproduction,
+        reproduce_run,
+    )
+
+#: The face's names, loaded on first use (``nbtools extract`` and workers import submodules of
+#: this package and need few of them): name → (module, attribute).
+_LAZY = {
+    "PENDING_LINEAGE": ("background", "PENDING"),
+    "BackgroundRecorder": ("background", "BackgroundRecorder"),
+    "background_recorder": ("background", "recorder"),
+    "describe_extraction": ("extraction", "describe"),
+    "extraction_recorder": ("extraction", "recorder"),
+    "ProductionEnvironment": ("production", "ProductionEnvironment"),
+    "production_environment": ("production", "production_environment"),
+    "ReproducedRun": ("reproduce", "ReproducedRun"),
+    "Reproduction": ("reproduce", "Reproduction"),
+    "plan_reproduction": ("reproduce", "plan_reproduction"),
+    "queue_reproduction": ("reproduce", "queue_reproduction"),
+    "reproduce_run": ("reproduce", "reproduce_run"),
+}
+
+__all__ = [
+    "PENDING_LINEAGE",
+    "BackgroundRecorder",
+    "ProductionEnvironment",
+    "ReproducedRun",
+    "Reproduction",
+    "background_recorder",
+    "describe_extraction",
+    "extraction_recorder",
+    "plan_reproduction",
+    "production_environment",
+    "queue_reproduction",
+    "reproduce_run",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(f"nbtools.lineage.{module}"), attribute)
+    raise AttributeError(f"module 'nbtools.lineage' has no attribute {name!r}")

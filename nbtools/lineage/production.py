@@ -7,19 +7,31 @@ reproduction).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from nbtools.errors import NotFoundError
+from nbtools.jsonvalues import WireModel
 
 if TYPE_CHECKING:
+    from nbtools.jobs import RunSummary
     from nbtools.jobs.tables import Run
     from nbtools.project import Project
 
 
+@dataclass(frozen=True)
+class ProductionEnvironment(WireModel):
+    """A notebook's last good run and its snapshot's summary; both None while there is none
+    (a notebook not run yet is a normal state, not an error)."""
+
+    run: RunSummary | None
+    snapshot: dict[str, Any] | None
+
+
 def last_successful_run(project: Project, notebook_path: str) -> Run:
     """The newest succeeded run of ``notebook_path`` with an environment snapshot."""
+    from sqlalchemy import select
+
     from nbtools.jobs.tables import SUCCEEDED, Run
 
     with project.store.session() as session:
@@ -42,17 +54,16 @@ def last_successful_run(project: Project, notebook_path: str) -> Run:
     return run
 
 
-def production_environment(project: Project, notebook_path: str) -> dict[str, Any]:
-    """``{"run": <run model>, "snapshot": <snapshot summary>}`` of the last good run; both
-    ``None`` while there is none (a notebook not run yet is a normal state, not an error)."""
+def production_environment(project: Project, notebook_path: str) -> ProductionEnvironment:
+    """The environment of ``notebook_path``'s last good run (see :class:`ProductionEnvironment`)."""
     from nbtools.envsnap import get_snapshot
     from nbtools.jobs import summarize_runs
 
     try:
         run = last_successful_run(project, notebook_path)
     except NotFoundError:
-        return {"run": None, "snapshot": None}
+        return ProductionEnvironment(None, None)
     assert run.env_snapshot_id is not None
     snapshot = get_snapshot(project, run.env_snapshot_id)
     [summary] = summarize_runs(project, [run])
-    return {"run": summary, "snapshot": snapshot.summary()}
+    return ProductionEnvironment(summary, snapshot.summary())

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from nbtools.errors import ConflictError, NbtoolsError, NotFoundError
+from nbtools.jsonvalues import WireModel
 
 if TYPE_CHECKING:
-    from nbtools.envsnap.diff import SnapshotDiff
+    from nbtools.envsnap import SnapshotDiff
+    from nbtools.jobs import RunSummary
     from nbtools.jobs.tables import Run
     from nbtools.project import Project
     from nbtools.versioning import Version
@@ -60,6 +62,17 @@ class Reproduction:
             "parameters": self.parameters,
             "environment": self.environment(),
         }
+
+
+@dataclass(frozen=True)
+class ReproducedRun(WireModel):
+    """The queued run that reproduces another: the run's model with ``reproduction``."""
+
+    run: RunSummary
+    reproduction: Reproduction
+
+    def to_wire(self) -> dict[str, Any]:
+        return {**self.run.to_wire(), "reproduction": self.reproduction.to_dict()}
 
 
 def _version_of(project: Project, run: Run) -> Version:
@@ -157,3 +170,13 @@ def queue_reproduction(
         actor=actor,
         **reproduction.original,
     )
+
+
+def reproduce_run(project: Project, run_id: int, *, actor: str | None = None) -> ReproducedRun:
+    """Plan and queue the reproduction of run ``run_id`` (whatever the environment's drift)."""
+    from nbtools.jobs import summarize_runs
+
+    reproduction = plan_reproduction(project, run_id)
+    run = queue_reproduction(project, reproduction, actor=actor)
+    [summary] = summarize_runs(project, [run])
+    return ReproducedRun(summary, reproduction)

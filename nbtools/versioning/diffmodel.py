@@ -224,6 +224,7 @@ def _output_changes(
             change = _output_entry("modified", j, new[j])
             change["changed"] = _changed_parts(old[i], new[j])
             change["before"] = _output_text(old[i])
+            change["before_index"] = i
             changes.append(change)
     return changes
 

@@ -197,3 +197,54 @@ def test_no_module_names_the_server_in_an_import() -> None:
         if name and name.split(".")[0] in SERVER
     ]
     assert named == []
+
+
+#: Handlers and commands that reach these features only through the packages' faces.
+FACES = ("envsnap", "lineage", "data", "jobs", "export", "versioning")
+FACE_CALLERS = (
+    "server/jupyter_nbtools/handlers/env.py",
+    "server/jupyter_nbtools/handlers/lineage.py",
+    "server/jupyter_nbtools/handlers/datasets.py",
+    "server/jupyter_nbtools/handlers/job_inputs.py",
+    "server/jupyter_nbtools/handlers/extract.py",
+    "server/jupyter_nbtools/handlers/versions.py",
+    "nbtools/cli/env.py",
+    "nbtools/cli/data.py",
+    "nbtools/cli/extract.py",
+    "nbtools/cli/version.py",
+)
+
+
+def behind_faces(path: Path) -> list[str]:
+    """``file:line module`` of each import of a module inside one of :data:`FACES`."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            names = [node.module or ""]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if len(parts) > 2 and parts[0] == ROOT and parts[1] in FACES:
+                found.append(f"{path.name}:{node.lineno} {name}")
+    return found
+
+
+def test_handlers_and_commands_call_the_faces_only() -> None:
+    assert [hit for caller in FACE_CALLERS for hit in behind_faces(REPO / caller)] == []
+
+
+def test_an_import_behind_a_face_is_caught(tmp_path: Path) -> None:
+    caller = tmp_path / "handler.py"
+    caller.write_text(
+        "from nbtools import envsnap\n"
+        "def get():\n"
+        "    from nbtools.envsnap.files import read_file\n"
+        "    import nbtools.data.usage\n"
+    )
+    assert behind_faces(caller) == [
+        "handler.py:3 nbtools.envsnap.files",
+        "handler.py:4 nbtools.data.usage",
+    ]

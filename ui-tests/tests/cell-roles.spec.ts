@@ -66,3 +66,42 @@ test('the cell context menu has one "Tag Cell as" submenu with the roles', async
   await submenu.getByRole('menuitem', { name: 'test', exact: true }).click();
   await expect(cell.locator('.jp-nbtools-CellRoles')).toHaveText('test');
 });
+
+test('an extraction problem is marked on the cell and line it names, until it is fixed', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const path = `${tmpPath}/problems.ipynb`;
+  const exported = {
+    ...codeCell('f', 'def total(x):\n    return x + missing_rate'),
+    metadata: { tags: ['export'] }
+  };
+  expect(
+    await page.contents.uploadContent(
+      notebookJson([codeCell('a', 'x = 1'), exported]),
+      'text',
+      path
+    )
+  ).toBe(true);
+  expect(await page.notebook.openByPath(path)).toBe(true);
+  expect(await page.notebook.activate('problems.ipynb')).toBe(true);
+
+  const cells = page.locator('.jp-NotebookPanel:visible .jp-Cell');
+  const marker = (index: number) =>
+    cells.nth(index).getByRole('list', { name: /extraction problem/ });
+  const panel = await openSection(page, 'problems.ipynb', 'Package');
+  await panel.getByRole('button', { name: /^3\. Preview$/ }).click();
+  await expect(marker(1)).toContainText('Error, line 2:');
+  await expect(marker(1)).toContainText('missing_rate');
+  await expect(marker(0)).toHaveCount(0);
+  await attachScreenshot(page, testInfo, 'problem-marker-light');
+  await page.theme.setDarkTheme();
+  await attachScreenshot(page, testInfo, 'problem-marker-dark');
+
+  // Fixed in the editor: the next preview clears the marker.
+  await page.notebook.setCell(1, 'code', 'def total(x, rate=2):\n    return x + rate');
+  await panel.getByRole('button', { name: 'Refresh preview' }).click();
+  await expect(panel.getByTestId('nbtools-preview-summary')).toBeVisible();
+  await expect(cells.nth(1).locator('.jp-nbtools-CellRoles')).toHaveText('export');
+  await expect(marker(1)).toHaveCount(0);
+});

@@ -23,6 +23,8 @@ export interface ExtractRequest {
   force?: boolean;
   /** Notebook JSON to use instead of the saved file. */
   content?: unknown;
+  /** What the package's data is used for: checked against the data usage rule (403 if refused). */
+  purpose?: string;
 }
 
 /** A problem found in the notebook, located at a cell (0-based) and a 1-based line. */
@@ -66,6 +68,66 @@ export interface ExtractTestReport {
   output: string;
 }
 
+/** A parameter of the package's `run()` (from the notebook's `parameters` cell). */
+export interface ExtractParameter {
+  name: string;
+  /** `int`, `float`, `str`, `bool`, `list` or `dict`. */
+  type: string;
+  default: unknown;
+  /** The trailing comment of its line (empty if none). */
+  help: string;
+  /** Its default is computed (`run_date = str(date.today())`), not a literal. */
+  computed: boolean;
+  annotation: string | null;
+  /** Where it is declared: cell (0-based) and 1-based line. */
+  cell: number;
+  line: number;
+}
+
+/** A function of the package served over HTTP (`serve` tag). */
+export interface ExtractServed {
+  name: string;
+  /** Its endpoint, `/<name>`. */
+  path: string;
+  module: string;
+  cell: number;
+  cell_id: string;
+}
+
+/** What a write recorded of where the package comes from (`null` parts could not be recorded). */
+export interface ExtractLineage {
+  notebook_version: { id: number; number: number; path: string } | null;
+  environment: { id: string; kernel: string; python_version: string } | null;
+  problems?: string[];
+}
+
+/** A place where the notebook reads data: a catalog dataset, or a path. */
+export interface DataFound {
+  value: string;
+  cell: number;
+  line: number;
+  dataset: string | null;
+}
+
+/** The notebook's data checked against the usage rule for `purpose`. */
+export interface ExtractDataCheck {
+  notebook_path: string;
+  purpose: string | null;
+  uses: {
+    dataset: string;
+    classification: string;
+    purposes: string[];
+    /** `declared` or `detected`. */
+    how: string;
+    cell: number;
+    line: number;
+    refused: string | null;
+  }[];
+  undeclared: DataFound[];
+  unknown: DataFound[];
+  warnings: string[];
+}
+
 /** The answer of `POST /nbtools/api/extract`. */
 export interface ExtractReport {
   ok: boolean;
@@ -79,10 +141,15 @@ export interface ExtractReport {
   files: ExtractFile[];
   problems: ExtractProblem[];
   cells: { cell: number; cell_id: string; role: string; module: string | null }[];
-  parameters: { name: string; default: unknown; type: string | null }[];
+  parameters: ExtractParameter[];
   dependencies: Record<string, string>;
+  served: ExtractServed[];
+  /** The unified diff against the package on disk (`check` mode). */
   diff: string;
   tests: ExtractTestReport | null;
+  /** Set by a write; `null` otherwise. */
+  lineage: ExtractLineage | null;
+  data: ExtractDataCheck;
 }
 
 /**

@@ -4,10 +4,15 @@ export { getStatus } from './status';
 export type { ApiErrorBody, ServerStatus } from './types';
 export { extractPackage } from './extract';
 export type {
+  DataFound,
+  ExtractDataCheck,
   ExtractFile,
+  ExtractLineage,
+  ExtractParameter,
   ExtractProblem,
   ExtractReport,
   ExtractRequest,
+  ExtractServed,
   ExtractTestReport,
   ExtractTestResult
 } from './extract';
@@ -31,6 +36,7 @@ export {
   getParameters,
   listJobRuns,
   listJobs,
+  listJobsOverview,
   listRecentRuns,
   listRuns,
   openRunOutput,
@@ -44,6 +50,11 @@ export type {
   CronPreview,
   Job,
   JobFields,
+  JobOverview,
+  JobSortKey,
+  JobStatusFilter,
+  JobsOverviewQuery,
+  JobsPage,
   MissedPolicy,
   NotebookParameter,
   NotebookParameters,
@@ -51,13 +62,22 @@ export type {
   Run,
   RunArtifact,
   RunOnce,
+  RunPoint,
   RunStatus
 } from './jobs';
-export { diffVersions, listVersions, restoreVersion, saveVersion } from './versions';
+export {
+  diffVersions,
+  getVersionNotebook,
+  listVersions,
+  restoreVersion,
+  saveVersion
+} from './versions';
 export type {
   CellDiff,
   DiffLine,
+  DiffSide,
   KeyChange,
+  NotebookContent,
   NotebookDiff,
   OutputChange,
   RestoreResult,
@@ -75,3 +95,17 @@ export type {
   RunLineage
 } from './lineage';
 export * from './services';
+export { getDataset, getDatasetUsage, listDatasets, searchDatasets } from './data';
+export type {
+  Classification,
+  Dataset,
+  DatasetField,
+  DatasetUsage,
+  FoundDataset,
+  JobUsage,
+  PackageUsage,
+  RunUsage,
+  VersionUsage
+} from './data';
+export { listAuditEntries } from './audit';
+export type { AuditEntry, AuditQuery } from './audit';

@@ -117,6 +117,66 @@ export function listJobs(path: string): Promise<Job[]> {
   return requestAPI<Job[]>(`jobs?${new URLSearchParams({ path })}`);
 }
 
+/** A run as the jobs dashboard shows it. */
+export interface RunPoint {
+  id: number;
+  status: RunStatus;
+  created_at: string;
+  finished_at: string | null;
+  duration_seconds: number | null;
+}
+
+/** A row of the jobs dashboard: a job with its latest run, its recent ended runs and alerts. */
+export interface JobOverview extends Job {
+  created_by: string | null;
+  last_run: RunPoint | null;
+  /** The latest ended runs, oldest first. */
+  recent_runs: RunPoint[];
+  open_alerts: number;
+}
+
+/** What the dashboard filters on: the job's state or its latest run's status. */
+export type JobStatusFilter = 'active' | 'paused' | 'never_run' | RunStatus;
+
+/** The columns the dashboard sorts on. */
+export type JobSortKey =
+  | 'name'
+  | 'notebook_path'
+  | 'next_run_at'
+  | 'last_run_at'
+  | 'last_status'
+  | 'open_alerts'
+  | 'created_by';
+
+/** `GET jobs/overview`: which page of which jobs, in which order. */
+export interface JobsOverviewQuery {
+  q?: string;
+  status?: JobStatusFilter | null;
+  sort?: JobSortKey;
+  order?: 'asc' | 'desc';
+  offset?: number;
+  limit?: number;
+}
+
+/** One page of the dashboard; `total` jobs match in all. */
+export interface JobsPage {
+  total: number;
+  offset: number;
+  limit: number;
+  jobs: JobOverview[];
+}
+
+/** A page of every active job of the project, for the jobs dashboard. */
+export function listJobsOverview(query: JobsOverviewQuery): Promise<JobsPage> {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') {
+      params.set(name, String(value));
+    }
+  }
+  return requestAPI<JobsPage>(`jobs/overview?${params}`);
+}
+
 export function getJob(id: number): Promise<Job> {
   return requestAPI<Job>(`jobs/${id}`);
 }

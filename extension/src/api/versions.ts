@@ -58,6 +58,7 @@ export interface KeyChange {
 export interface OutputChange {
   /** `added`, `removed` or `modified`. */
   change: string;
+  /** Its index in the cell on side `b` (on side `a` for a removed output). */
   index: number;
   output_type: string;
   mimes: string[];
@@ -67,6 +68,8 @@ export interface OutputChange {
   changed?: string[];
   /** For a modified output: its text before. */
   before?: string;
+  /** For a modified output: its index in the cell on side `a`. */
+  before_index?: number;
 }
 
 export interface CellDiff {
@@ -102,6 +105,14 @@ export interface NotebookDiff {
   cells: CellDiff[];
 }
 
+/** The parts of a notebook's JSON (nbformat 4) the diff view reads: outputs' data by mime type. */
+export interface NotebookContent {
+  cells: {
+    cell_type: string;
+    outputs?: { output_type: string; data?: Record<string, unknown> }[];
+  }[];
+}
+
 /** `POST versions/{id}/restore`. */
 export interface RestoreResult {
   path: string;
@@ -126,6 +137,13 @@ export function saveVersion(path: string, message?: string): Promise<Version> {
     method: 'POST',
     body: JSON.stringify(message ? { path, message } : { path })
   });
+}
+
+/**
+ * The notebook content (nbformat JSON) of version `id`.
+ */
+export function getVersionNotebook(id: number): Promise<NotebookContent> {
+  return requestAPI<NotebookContent>(`versions/${id}/notebook`);
 }
 
 /**

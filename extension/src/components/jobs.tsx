@@ -38,11 +38,26 @@ export class JobsView extends VDomRenderer<JobsModel> {
   protected render(): React.ReactElement {
     const { model } = this;
     const trans = this._trans;
+    const dashboard = this._commands && (
+      <Button
+        minimal
+        className="jp-nbtools-Jobs-dashboard"
+        onClick={() => void this._commands?.execute(CommandIDs.openJobsDashboard)}
+      >
+        {trans.__('All jobs of the project')}
+      </Button>
+    );
     if (model.path === null) {
-      return <p>{trans.__('Open a notebook to run it as a job.')}</p>;
+      return (
+        <>
+          <p>{trans.__('Open a notebook to run it as a job.')}</p>
+          {dashboard}
+        </>
+      );
     }
     return (
       <>
+        {dashboard}
         {model.error && (
           <p role="alert" className="jp-nbtools-Error-message">
             {model.error}

@@ -4,6 +4,8 @@ import type { IStateDB } from '@jupyterlab/statedb';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { VDomModel } from '@jupyterlab/ui-components';
 import type { ReadonlyPartialJSONValue } from '@lumino/coreutils';
+import { Signal } from '@lumino/signaling';
+import type { ISignal } from '@lumino/signaling';
 
 import { NbtoolsApiError, asError, extractPackage } from '../api';
 import { CommandIDs } from '../tokens';
@@ -95,6 +97,14 @@ export class ProductionizeModel extends VDomModel {
           })
           .catch(() => undefined)
       : Promise.resolve();
+  }
+
+  /**
+   * The server checked a notebook (a preview, check or write, answered or
+   * refused with problems): the problems it found, none when all is fixed.
+   */
+  get problemsFound(): ISignal<this, IProblemsFound> {
+    return this._problemsFound;
   }
 
   /** Resolved once the saved per-notebook state is loaded. */
@@ -287,7 +297,7 @@ export class ProductionizeModel extends VDomModel {
     this._changed();
     const { name, version, output } = this.options;
     try {
-      return await extractPackage({
+      const report = await extractPackage({
         path: panel.context.path,
         content: panel.model.toJSON(),
         version,
@@ -295,11 +305,14 @@ export class ProductionizeModel extends VDomModel {
         ...(output ? { output } : {}),
         ...extra
       });
+      this._problemsFound.emit({ panel, problems: report.problems });
+      return report;
     } catch (reason) {
       this._lastError = reason;
       this.message = asError(reason).message;
       if (reason instanceof NbtoolsApiError && Array.isArray(reason.details.problems)) {
         this.refused = reason.details.problems as ExtractProblem[];
+        this._problemsFound.emit({ panel, problems: this.refused });
       }
       return null;
     } finally {
@@ -357,4 +370,11 @@ export class ProductionizeModel extends VDomModel {
   private _wizards = new Map<string, IWizardState>();
   private _lastError: unknown = null;
   private _notebook: NotebookPanel | null = null;
+  private _problemsFound = new Signal<this, IProblemsFound>(this);
+}
+
+/** The problems the server found in a notebook (see `ProductionizeModel.problemsFound`). */
+export interface IProblemsFound {
+  panel: NotebookPanel;
+  problems: ExtractProblem[];
 }

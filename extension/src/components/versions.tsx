@@ -13,9 +13,13 @@ import type { CompareMode, VersionsModel } from './versionsModel';
  * history, the selected version's diff, restore and open-as-copy.
  */
 export class VersionsView extends VDomRenderer<VersionsModel> {
-  constructor(model: VersionsModel, trans: TranslationBundle) {
+  /**
+   * @param openDiff opens the diff of the notebook from reference `a` to `b` in the main area.
+   */
+  constructor(model: VersionsModel, trans: TranslationBundle, openDiff: DiffOpener) {
     super(model);
     this._trans = trans;
+    this._openDiff = openDiff;
     this.addClass('jp-nbtools-Versions');
   }
 
@@ -25,18 +29,24 @@ export class VersionsView extends VDomRenderer<VersionsModel> {
   }
 
   protected render(): React.ReactElement {
-    return <VersionsContent model={this.model} trans={this._trans} />;
+    return <VersionsContent model={this.model} trans={this._trans} openDiff={this._openDiff} />;
   }
 
   private _trans: TranslationBundle;
+  private _openDiff: DiffOpener;
 }
+
+/** Opens the diff of the followed notebook from reference `a` to `b` in the main area. */
+export type DiffOpener = (a: string, b: string) => void;
 
 function VersionsContent({
   model,
-  trans
+  trans,
+  openDiff
 }: {
   model: VersionsModel;
   trans: TranslationBundle;
+  openDiff: DiffOpener;
 }): React.ReactElement {
   const state = model.history;
   switch (state.kind) {
@@ -83,7 +93,13 @@ function VersionsContent({
           ) : (
             <ol className="jp-nbtools-Versions-list" aria-label={trans.__('Versions')}>
               {versions.map(version => (
-                <VersionRow key={version.id} model={model} version={version} trans={trans} />
+                <VersionRow
+                  key={version.id}
+                  model={model}
+                  version={version}
+                  trans={trans}
+                  openDiff={openDiff}
+                />
               ))}
             </ol>
           )}
@@ -97,9 +113,11 @@ interface IVersionProps {
   model: VersionsModel;
   version: Version;
   trans: TranslationBundle;
+  openDiff: DiffOpener;
 }
 
-function VersionRow({ model, version, trans }: IVersionProps): React.ReactElement {
+function VersionRow(props: IVersionProps): React.ReactElement {
+  const { model, version, trans } = props;
   const selected = model.selected?.id === version.id;
   const mark = version.kind === 'named' ? '★ ' : version.kind === 'restore' ? '↺ ' : '';
   return (
@@ -118,13 +136,14 @@ function VersionRow({ model, version, trans }: IVersionProps): React.ReactElemen
           {` · ${size(version.size)} · ${version.user}`}
         </span>
       </button>
-      {selected && <VersionDetails model={model} version={version} trans={trans} />}
+      {selected && <VersionDetails {...props} />}
     </li>
   );
 }
 
-function VersionDetails({ model, version, trans }: IVersionProps): React.ReactElement {
+function VersionDetails({ model, version, trans, openDiff }: IVersionProps): React.ReactElement {
   const diff = model.diff;
+  const refs = model.comparedRefs;
   return (
     <div className="jp-nbtools-Versions-details">
       <div className="jp-nbtools-Versions-actions">
@@ -159,6 +178,11 @@ function VersionDetails({ model, version, trans }: IVersionProps): React.ReactEl
           <p className="jp-nbtools-Error-title">{trans.__('Could not compare')}</p>
           <p className="jp-nbtools-Error-message">{diff.error.message}</p>
         </div>
+      )}
+      {refs !== null && (
+        <Button minimal onClick={() => openDiff(...refs)}>
+          {trans.__('Open the diff in a tab')}
+        </Button>
       )}
       {diff.kind === 'ready' && <NotebookDiffView diff={diff.diff} trans={trans} />}
     </div>

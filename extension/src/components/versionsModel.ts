@@ -58,12 +58,6 @@ export class VersionsModel extends VDomModel {
     return this._history;
   }
 
-  /** The number of the newest version, or `null` while there is none (or no history). */
-  get newest(): number | null {
-    const state = this._history;
-    return state.kind === 'ready' ? (state.history.versions[0]?.number ?? null) : null;
-  }
-
   get selected(): Version | null {
     const state = this._history;
     if (state.kind !== 'ready' || this._selected === null) {
@@ -245,20 +239,31 @@ export class VersionsModel extends VDomModel {
     await this.refresh();
   }
 
+  /**
+   * The references the selected version is compared with (`a`, `b`), or
+   * `null` (none selected, or the first version compared with the previous).
+   */
+  get comparedRefs(): [string, string] | null {
+    const version = this.selected;
+    if (version === null || this._history.kind !== 'ready') {
+      return null;
+    }
+    if (this._compare === 'disk') {
+      return [String(version.number), 'disk'];
+    }
+    const versions = this._history.history.versions;
+    const older = versions[versions.indexOf(version) + 1];
+    return older ? [String(older.number), String(version.number)] : null;
+  }
+
   private async _loadDiff(): Promise<void> {
     const path = this._path;
-    const version = this.selected;
     const request = ++this._diffRequest;
-    if (path === null || version === null || this._history.kind !== 'ready') {
+    if (path === null || this.selected === null) {
       this._setDiff({ kind: 'none' });
       return;
     }
-    let refs: [string, string] | null = [String(version.number), 'disk'];
-    if (this._compare === 'previous') {
-      const versions = this._history.history.versions;
-      const older = versions[versions.indexOf(version) + 1];
-      refs = older ? [String(older.number), String(version.number)] : null;
-    }
+    const refs = this.comparedRefs;
     if (refs === null) {
       this._setDiff({ kind: 'first' });
       return;

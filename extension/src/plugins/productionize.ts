@@ -8,6 +8,7 @@ import { EXPORT_TAGS, hasTag, tagsOf, toggleCellTag } from '../components/cellTa
 import type { ExportTag } from '../components/cellTags';
 import { ProductionizeView } from '../components/productionize';
 import { ProductionizeModel } from '../components/productionizeModel';
+import { showProblems } from '../components/problemMarkers';
 import { wizardPrompts } from '../components/productionizePrompts';
 import { createSection } from '../components/section';
 import { CommandIDs as PanelCommandIDs, IProductionPanel } from '../tokens';
@@ -50,6 +51,11 @@ const productionizePlugin: JupyterFrontEndPlugin<void> = {
     panel.addSection({ id: SECTION_ID, label: trans.__('Package'), rank: 10, widget: section });
     panel.followNotebook(notebook => {
       model.notebook = notebook;
+    });
+    model.problemsFound.connect((_, { panel: notebook, problems }) => {
+      if (!notebook.isDisposed) {
+        showProblems(notebook, problems, trans);
+      }
     });
 
     app.commands.addCommand(CommandIDs.toggleCellTag, {

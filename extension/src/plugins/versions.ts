@@ -3,6 +3,7 @@ import {
   Dialog,
   ICommandPalette,
   InputDialog,
+  MainAreaWidget,
   showDialog,
   showErrorMessage
 } from '@jupyterlab/apputils';
@@ -14,7 +15,12 @@ import { DisposableDelegate } from '@lumino/disposable';
 
 import { SectionCount, createSection } from '../components/section';
 import { formatTime } from '../components/dates';
-import type { Version } from '../api';
+import { listVersions } from '../api';
+import type { NotebookContent, Version } from '../api';
+import { DiffPage } from '../components/diffPage';
+import { notifyNews } from '../components/notices';
+import type { IDiffRequest } from '../components/diffPage';
+import { productionIcon } from '../icons';
 import { VersionsView } from '../components/versions';
 import { VersionsModel } from '../components/versionsModel';
 import type { INotebookActions } from '../components/versionsModel';
@@ -56,20 +62,74 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    const readDisk = async (path: string): Promise<NotebookContent> =>
+      (await app.serviceManager.contents.get(path, { type: 'notebook', content: true }))
+        .content as NotebookContent;
+    const diffPages = new Map<string, MainAreaWidget<DiffPage>>();
+    let opened = 0;
+    const openDiff = (request: IDiffRequest): void => {
+      const key = JSON.stringify([request.path, request.a, request.b]);
+      let page = diffPages.get(key);
+      if (!page) {
+        page = new MainAreaWidget({ content: new DiffPage(request, readDisk, trans) });
+        page.id = `nbtools-diff-page-${++opened}`;
+        page.title.label = trans.__('Diff: %1 (%2 → %3)', request.path, request.a, request.b);
+        page.title.icon = productionIcon;
+        page.title.closable = true;
+        diffPages.set(key, page);
+        page.disposed.connect(() => diffPages.delete(key));
+        app.shell.add(page, 'main');
+      }
+      app.shell.activateById(page.id);
+    };
+
+    app.commands.addCommand(CommandIDs.openVersionDiff, {
+      label: trans.__('Open a Version Diff'),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            path: { type: 'string', description: trans.__('The notebook') },
+            a: {
+              type: 'string',
+              description: trans.__('The older side: a version number or disk')
+            },
+            b: { type: 'string', description: trans.__('The newer side: a version number or disk') }
+          },
+          required: ['path', 'a', 'b']
+        }
+      },
+      execute: args => {
+        const { path, a, b } = args;
+        if (typeof path !== 'string' || typeof a !== 'string' || typeof b !== 'string') {
+          throw new Error(`${CommandIDs.openVersionDiff} needs "path", "a" and "b".`);
+        }
+        openDiff({ path, a, b });
+      }
+    });
+
     app.commands.addCommand(CommandIDs.comparePreviousVersion, {
       label: trans.__('Compare with Previous Version'),
-      caption: trans.__("Show the notebook's newest version compared with the one before"),
+      caption: trans.__(
+        "Open the notebook's newest version compared with the one before, in a tab"
+      ),
       isEnabled: () => panel.notebookPath !== null,
       execute: async () => {
-        await app.commands.execute(CommandIDs.openPanel, { section: 'nbtools-versions' });
-        await model.refresh();
-        const newest = model.newest;
-        if (newest !== null) {
-          await model.setCompare('previous');
-          if (model.selected?.number !== newest) {
-            await model.select(newest);
-          }
+        const path = panel.notebookPath;
+        if (path === null) {
+          return;
         }
+        const [newest, previous] = (await listVersions(path)).versions;
+        if (previous === undefined) {
+          notifyNews(
+            'info',
+            newest === undefined
+              ? trans.__('%1 has no versions yet: every save records one.', path)
+              : trans.__('%1 has one version only: nothing to compare it with.', path)
+          );
+          return;
+        }
+        openDiff({ path, a: String(previous.number), b: String(newest.number) });
       }
     });
 
@@ -156,7 +216,11 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
     const section = createSection({
       className: 'jp-nbtools-VersionsSection',
       count,
-      content: new VersionsView(model, trans),
+      content: new VersionsView(model, trans, (a, b) => {
+        if (model.path !== null) {
+          openDiff({ path: model.path, a, b });
+        }
+      }),
       refresh: { tooltip: trans.__('Reload the versions'), onClick: () => void model.refresh() }
     });
     section.toolbar.insertItem(

@@ -11,10 +11,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
-from nbtools.data.catalog import get_dataset, list_datasets
-from nbtools.data.fields import parse_name
-from nbtools.data.search import MAX_LIMIT, search_datasets
-from nbtools.data.usage import usage_report
+from nbtools import data
 
 
 class DatasetsHandler(NbtoolsHandler):
@@ -24,7 +21,7 @@ class DatasetsHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self) -> None:
-        datasets = list_datasets(
+        datasets = data.list_datasets(
             self.project,
             tag=self.get_query_argument("tag", None) or None,
             classification=self.get_query_argument("classification", None) or None,
@@ -39,10 +36,10 @@ class DatasetSearchHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self) -> None:
-        found = search_datasets(
+        found = data.search_datasets(
             self.project,
             self.required_argument("q"),
-            self.whole_number_argument("limit", 20, least=1, most=MAX_LIMIT) or 20,
+            self.whole_number_argument("limit", 20, least=1, most=data.MAX_SEARCH_LIMIT) or 20,
             field="q",
         )
         self.reply([{**dataset.to_dict(), "rank": dataset.rank} for dataset in found])
@@ -53,7 +50,7 @@ class DatasetHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self, name: str) -> None:
-        self.reply(get_dataset(self.project, parse_name(name)).to_dict())
+        self.reply(data.get_dataset(self.project, data.parse_name(name)).to_dict())
 
 
 class DatasetUsageHandler(NbtoolsHandler):
@@ -64,7 +61,7 @@ class DatasetUsageHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self, name: str) -> None:
-        self.reply(usage_report(self.project, parse_name(name)).to_dict())
+        self.reply(data.usage_report(self.project, data.parse_name(name)).to_dict())
 
 
 ROUTES = [

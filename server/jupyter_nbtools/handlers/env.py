@@ -12,12 +12,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized_to_execute, off_loop
-from nbtools.envsnap import diff, get_snapshot, list_snapshots, snapshot_kernel
-from nbtools.envsnap.files import DEFAULT_NAMES, FORMATS, export, parse_file
-from nbtools.envsnap.kernels import list_kernels
-from nbtools.envsnap.recreate import recreate
-from nbtools.envsnap.snapshots import save_snapshot
-from nbtools.errors import InvalidInputError
+from nbtools import envsnap
 
 
 def _string(handler: NbtoolsHandler, body: dict[str, Any], name: str) -> str:
@@ -32,7 +27,7 @@ class KernelsHandler(NbtoolsHandler):
     def get(self) -> None:
         kernels = [
             {"name": k.name, "display_name": k.display_name, "language": k.language}
-            for k in list_kernels()
+            for k in envsnap.list_kernels()
         ]
         self.reply(kernels)
 
@@ -42,13 +37,13 @@ class SnapshotsHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self) -> None:
-        self.reply(list_snapshots(self.project))
+        self.reply(envsnap.list_snapshots(self.project))
 
     @web.authenticated
     @authorized
     async def post(self) -> None:
         kernel = _string(self, self.json_body(), "kernel")
-        snapshot = await self.call(snapshot_kernel, self.project, kernel)
+        snapshot = await self.call(envsnap.snapshot_kernel, self.project, kernel)
         self.reply(snapshot.to_dict(), status=201)
 
 
@@ -57,7 +52,7 @@ class SnapshotHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self, snapshot_id: str) -> None:
-        self.reply(get_snapshot(self.project, snapshot_id).to_dict())
+        self.reply(envsnap.get_snapshot(self.project, snapshot_id).to_dict())
 
 
 class ExportHandler(NbtoolsHandler):
@@ -67,22 +62,8 @@ class ExportHandler(NbtoolsHandler):
     @authorized
     async def get(self, snapshot_id: str) -> None:
         fmt = self.get_query_argument("format", "requirements")
-        if fmt not in FORMATS:
-            raise InvalidInputError(
-                f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.", field="format"
-            )
-        snapshot = get_snapshot(self.project, snapshot_id)
         index_url = self.get_query_argument("index_url", None)
-        result = await self.call(export, self.project, snapshot, fmt, index_url)
-        self.reply(
-            {
-                "filename": DEFAULT_NAMES[fmt],
-                "format": fmt,
-                "snapshot": snapshot.id,
-                "content": result.text,
-                "unlocked": result.unlocked,
-            }
-        )
+        self.reply(await self.call(envsnap.export_file, self.project, snapshot_id, fmt, index_url))
 
 
 class DiffHandler(NbtoolsHandler):
@@ -90,9 +71,9 @@ class DiffHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self) -> None:
-        old = get_snapshot(self.project, self.required_argument("old"))
-        new = get_snapshot(self.project, self.required_argument("new"))
-        self.reply(diff(old, new).to_dict())
+        old = envsnap.get_snapshot(self.project, self.required_argument("old"))
+        new = envsnap.get_snapshot(self.project, self.required_argument("new"))
+        self.reply(envsnap.diff(old, new).to_dict())
 
 
 class CheckHandler(NbtoolsHandler):
@@ -102,11 +83,12 @@ class CheckHandler(NbtoolsHandler):
     @authorized
     async def post(self) -> None:
         body = self.json_body()
-        baseline = get_snapshot(self.project, _string(self, body, "snapshot"))
-        current = await self.call(snapshot_kernel, self.project, _string(self, body, "kernel"))
+        baseline = envsnap.get_snapshot(self.project, _string(self, body, "snapshot"))
+        kernel = _string(self, body, "kernel")
+        current = await self.call(envsnap.snapshot_kernel, self.project, kernel)
         self.reply(
             {
-                **diff(baseline, current).to_dict(),
+                **envsnap.diff(baseline, current).to_dict(),
                 "baseline": baseline.summary(),
                 "current": current.summary(),
             }
@@ -121,8 +103,8 @@ class ImportHandler(NbtoolsHandler):
     @off_loop
     def post(self) -> None:
         body = self.json_body()
-        snapshot = parse_file(_string(self, body, "content"), _string(self, body, "name"))
-        self.reply(save_snapshot(self.project, snapshot).to_dict(), status=201)
+        content, name = _string(self, body, "content"), _string(self, body, "name")
+        self.reply(envsnap.import_text(self.project, content, name).to_dict(), status=201)
 
 
 class RecreateHandler(NbtoolsHandler):
@@ -133,8 +115,8 @@ class RecreateHandler(NbtoolsHandler):
     async def post(self) -> None:
         body = self.json_body()
         directory = self.resolve(_string(self, body, "path"))
-        snapshot = get_snapshot(self.project, _string(self, body, "snapshot"))
-        report = await self.call(recreate, snapshot, directory)
+        snapshot = envsnap.get_snapshot(self.project, _string(self, body, "snapshot"))
+        report = await self.call(envsnap.recreate_snapshot, snapshot, directory)
         self.reply(report.to_dict())
 
 

@@ -11,10 +11,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler
-from nbtools.data.check import enforce_rule
-from nbtools.export.api import ExtractRequest, run_extract
-from nbtools.export.build import ExtractOptions, suggest_package_name
-from nbtools.lineage.extraction import recorder
+from nbtools import data, export, lineage
 from nbtools.notebooks import parse_notebook
 
 
@@ -28,15 +25,15 @@ class ExtractHandler(NbtoolsHandler):
         notebook_path = self.resolve(path)
         name = field("name", str, None) or None
         stem = PurePosixPath(path).stem
-        default_out = str(PurePosixPath(path).parent / (name or suggest_package_name(stem)))
+        default_out = str(PurePosixPath(path).parent / (name or export.suggest_package_name(stem)))
         content = field("content", dict, None)
         dry_run = field("dry_run", bool, True)
         if field("test", bool, False) or field("venv", bool, False):
             await self.authorize(EXECUTE, "testing the package (it runs the package's code)")
         mode = "check" if field("check", bool, False) else "preview" if dry_run else "write"
         notebook = parse_notebook(json.dumps(content), source=path) if content else None
-        data = await self.call(
-            enforce_rule,
+        checked = await self.call(
+            data.enforce_rule,
             self.project,
             self.project.relative(notebook_path),
             field("purpose", str, None),
@@ -44,21 +41,23 @@ class ExtractHandler(NbtoolsHandler):
             nb=notebook,
             during="extract",
         )
-        request = ExtractRequest(
+        request = export.ExtractRequest(
             notebook_path=notebook_path,
             out=self.resolve(field("output", str, None) or default_out, "output"),
-            options=ExtractOptions(name, field("version", str, "0.1.0")),
+            options=export.ExtractOptions(name, field("version", str, "0.1.0")),
             mode=mode,
             test=field("test", bool, False),
             venv=field("venv", bool, False),
             force=field("force", bool, False),
             notebook=notebook,
-            lineage=recorder(self.project, notebook_path) if mode == "write" else None,
+            lineage=lineage.extraction_recorder(self.project, notebook_path)
+            if mode == "write"
+            else None,
         )
-        report = await self.call(run_extract, request)
+        report = await self.call(export.run_extract, request)
         model = report.to_dict()
         model["output"] = self.project.relative(report.out)
-        model["data"] = data.to_dict()
+        model["data"] = checked.to_dict()
         self.reply(model)
 
 

@@ -8,12 +8,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
-from nbtools.data.check import check_notebook
-from nbtools.jobs.parameters import declared_parameters
-from nbtools.jobs.schedules import PRESETS, preview
-from nbtools.notebooks import read_notebook
-from nbtools.parameters import parameters_cell_index
-from nbtools.store.base import utcnow
+from nbtools import data, jobs
 
 
 class ParametersHandler(NbtoolsHandler):
@@ -21,13 +16,7 @@ class ParametersHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self) -> None:
-        notebook = read_notebook(self.resolve(self.required_argument("path")))
-        self.reply(
-            {
-                "cell": parameters_cell_index(notebook),
-                "parameters": [p.to_dict() for p in declared_parameters(notebook)],
-            }
-        )
+        self.reply(jobs.notebook_parameters(self.resolve(self.required_argument("path"))))
 
 
 class CronPreviewHandler(NbtoolsHandler):
@@ -35,13 +24,12 @@ class CronPreviewHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self) -> None:
-        model = preview(
+        model = jobs.preview_schedule(
             self.required_argument("cron"),
             self.get_query_argument("timezone", "UTC"),
-            utcnow(),
             self.whole_number_argument("count", 5, least=1, most=100) or 5,
         )
-        self.reply({**model, "presets": PRESETS})
+        self.reply({**model.to_wire(), "presets": jobs.schedule_presets()})
 
 
 class DataCheckHandler(NbtoolsHandler):
@@ -51,7 +39,7 @@ class DataCheckHandler(NbtoolsHandler):
     def get(self) -> None:
         path = self.relative_path(self.required_argument("path"))
         purpose = self.get_query_argument("purpose", None)
-        self.reply(check_notebook(self.project, path, purpose, enforce=False).to_dict())
+        self.reply(data.check_notebook(self.project, path, purpose, enforce=False).to_dict())
 
 
 ROUTES = [

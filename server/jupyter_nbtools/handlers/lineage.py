@@ -7,9 +7,7 @@ from tornado import web
 
 from jupyter_nbtools.handlers.base import authorized_to_execute, off_loop
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
-from nbtools import jobs
-from nbtools.lineage.production import production_environment
-from nbtools.lineage.reproduce import plan_reproduction, queue_reproduction
+from nbtools import lineage
 
 
 class RunReproduceHandler(JobsHandlerBase):
@@ -20,11 +18,10 @@ class RunReproduceHandler(JobsHandlerBase):
     @authorized_to_execute
     @off_loop
     def post(self, run_id: str) -> None:
-        reproduction = plan_reproduction(self.project, self.path_id(run_id, "run_id"))
-        run = queue_reproduction(self.project, reproduction, actor=self.actor)
+        run_number = self.path_id(run_id, "run_id")
+        reproduced = lineage.reproduce_run(self.project, run_number, actor=self.actor)
         self.jobs.wake()
-        [summary] = jobs.summarize_runs(self.project, [run])
-        self.reply({**summary.to_wire(), "reproduction": reproduction.to_dict()}, status=202)
+        self.reply(reproduced, status=202)
 
 
 class LastRunEnvironmentHandler(JobsHandlerBase):
@@ -35,7 +32,7 @@ class LastRunEnvironmentHandler(JobsHandlerBase):
     @off_loop
     def get(self) -> None:
         path = self.notebook_path(self.required_argument("path"), "path")
-        self.reply(production_environment(self.project, path))
+        self.reply(lineage.production_environment(self.project, path))
 
 
 ROUTES = [

@@ -7,7 +7,6 @@ from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized_to_execute, off_loop
 from nbtools import versioning
-from nbtools.versioning.history import disk_content
 
 
 def find_version(handler: NbtoolsHandler, version_id: str) -> versioning.Version:
@@ -42,7 +41,7 @@ class VersionsHandler(NbtoolsHandler):
         body = self.json_body()
         path = self.relative_path(self.body_field(body, "path", str, required=True))
         message = self.body_field(body, "message", str)
-        content = disk_content(self.project, path)
+        content = versioning.disk_content(self.project, path)
         version = versioning.commit(self.project, path, content, message=message, user=self.actor)
         self.reply(version.to_dict(), status=201 if version.recorded else 200)
 
@@ -74,11 +73,9 @@ class VersionDiffHandler(NbtoolsHandler):
     @off_loop
     def get(self) -> None:
         """``?path=NB[&a=REF][&b=REF]``: the diff model (refs: number, latest~N, disk)."""
-        from nbtools.versioning.diff import diff
-
         path = self.relative_path(self.required_argument("path"))
         a, b = self.get_query_argument("a", None), self.get_query_argument("b", None)
-        self.reply(diff(self.project, path, a or None, b or None))
+        self.reply(versioning.diff_versions(self.project, path, a or None, b or None))
 
 
 class VersionRestoreHandler(NbtoolsHandler):

@@ -117,6 +117,7 @@ def test_cells_added_removed_moved_and_outputs_and_metadata(project: Project) ->
     assert (moved["outputs"][0]["before"], moved["outputs"][0]["text"]) == ("3", "4")
     [figure] = cells_by_status(model, "modified")
     assert figure["outputs"][0]["changed"] == ["image/png"]
+    assert (figure["outputs"][0]["index"], figure["outputs"][0]["before_index"]) == (0, 0)
     assert model["metadata"] == [
         {
             "key": "kernelspec",

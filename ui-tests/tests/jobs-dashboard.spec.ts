@@ -1,0 +1,179 @@
+import { expect } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
+
+import { attachScreenshot, codeCell, notebookJson, openSection, violations } from './helpers';
+import { test } from './fixtures';
+
+/** Upload a notebook with a parameters cell to `path`. */
+async function upload(page: IJupyterLabPageFixture, path: string): Promise<void> {
+  const parameters = { ...codeCell('p', 'days = 1'), metadata: { tags: ['parameters'] } };
+  expect(
+    await page.contents.uploadContent(
+      notebookJson([parameters, codeCell('b', 'print(1 / days)')]),
+      'text',
+      path
+    )
+  ).toBe(true);
+}
+
+/** The dashboard's tab, opened from the launcher's Notebook Production card. */
+async function openFromLauncher(page: IJupyterLabPageFixture): Promise<Locator> {
+  const launcher = page.locator('.jp-Launcher:visible');
+  if ((await launcher.count()) === 0) {
+    await page.evaluate(() => window.jupyterapp.commands.execute('launcher:create'));
+  }
+  await launcher.locator('.jp-LauncherCard[title^="Every job of the project"]').click();
+  const dashboard = page.locator('.jp-nbtools-Dashboard');
+  await expect(dashboard.getByRole('heading', { name: 'Jobs' })).toBeVisible();
+  return dashboard;
+}
+
+test.describe('jobs dashboard', () => {
+  test('no jobs: a friendly empty state with a Create job action', async ({ page }) => {
+    // Start from a project without jobs: archive what earlier specs left.
+    const listed = await page.request.get('/nbtools/api/jobs');
+    for (const job of (await listed.json()) as { id: number }[]) {
+      expect((await page.request.delete(`/nbtools/api/jobs/${job.id}`)).ok()).toBe(true);
+    }
+    const dashboard = await openFromLauncher(page);
+    await expect(dashboard).toContainText('No jobs yet.');
+    await dashboard.getByRole('button', { name: 'Create job' }).click();
+    // No notebook is active: the dialog asks which one to run.
+    const dialog = page.getByRole('dialog');
+    await expect(dialog).toContainText('Notebook to run');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toHaveCount(0);
+  });
+
+  test('lists, filters, sorts and pages jobs; pauses and resumes them in bulk', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    test.setTimeout(180_000);
+    const path = `${tmpPath}/sales.ipynb`;
+    await upload(page, path);
+    // A word only this test's jobs have, so that jobs of other specs never count.
+    const tag = `t${Date.now().toString(36)}`;
+    for (let index = 1; index <= 27; index++) {
+      const number = String(index).padStart(2, '0');
+      const created = await page.request.post('/nbtools/api/jobs', {
+        data: { name: `${tag} job ${number}`, notebook_path: path, cron: '0 6 * * *' }
+      });
+      expect(created.ok()).toBe(true);
+    }
+
+    // Job 01 runs twice: it succeeds, then fails (its sparkline and last run status).
+    const listed = await page.request.get(`/nbtools/api/jobs/overview?q=${tag}`);
+    const firstId = ((await listed.json()) as { jobs: { id: number }[] }).jobs[0].id;
+    for (const days of [2, 0]) {
+      const run = await page.request.post(`/nbtools/api/jobs/${firstId}/run`, {
+        data: { parameters: { days } }
+      });
+      expect(run.ok()).toBe(true);
+    }
+    await expect
+      .poll(
+        async () => {
+          const found = await page.request.get(`/nbtools/api/jobs/overview?q=${tag}&limit=1`);
+          const row = ((await found.json()) as { jobs: { recent_runs: unknown[] }[] }).jobs[0];
+          return row.recent_runs.length;
+        },
+        { timeout: 120_000 }
+      )
+      .toBe(2);
+
+    const dashboard = await openFromLauncher(page);
+    await expect(page.getByRole('tab', { name: 'Jobs' })).toBeVisible();
+    await dashboard.getByRole('searchbox', { name: 'Filter jobs' }).fill(tag);
+    const table = dashboard.getByRole('table', { name: 'Jobs' });
+    const pages = dashboard.getByRole('navigation', { name: 'Pages of jobs' });
+    await expect(pages).toContainText('1–25 of 27');
+    await expect(table.locator('tbody tr')).toHaveCount(25);
+    await expect(table.locator('tbody tr').first()).toContainText(`${tag} job 01`);
+    await expect(table.locator('tbody tr').first()).toContainText('At 06:00 AM (UTC)');
+    await expect(table.locator('tbody tr').first()).toContainText('failed');
+    await expect(
+      table.getByRole('img', { name: /^Durations of the last 2 runs: .* succeeded, .* failed$/ })
+    ).toBeVisible();
+    await attachScreenshot(page, testInfo, 'jobs-dashboard-light');
+    expect(await violations(page, testInfo, '.jp-nbtools-Dashboard')).toEqual([]);
+    await page.theme.setDarkTheme();
+    expect(await violations(page, testInfo, '.jp-nbtools-Dashboard')).toEqual([]);
+    await attachScreenshot(page, testInfo, 'jobs-dashboard-dark');
+    await page.theme.setLightTheme();
+
+    // Paging.
+    await pages.getByRole('button', { name: 'Next' }).click();
+    await expect(pages).toContainText('26–27 of 27');
+    await expect(table.locator('tbody tr')).toHaveCount(2);
+    await expect(pages.getByRole('button', { name: 'Next' })).toBeDisabled();
+    await pages.getByRole('button', { name: 'Previous' }).click();
+    await expect(pages).toContainText('1–25 of 27');
+
+    // Sorting: the name column again sorts the other way.
+    const nameHeader = table.getByRole('columnheader', { name: 'Name' });
+    await expect(nameHeader).toHaveAttribute('aria-sort', 'ascending');
+    await nameHeader.getByRole('button').click();
+    await expect(nameHeader).toHaveAttribute('aria-sort', 'descending');
+    await expect(table.locator('tbody tr').first()).toContainText(`${tag} job 27`);
+    await nameHeader.getByRole('button').click();
+    await expect(table.locator('tbody tr').first()).toContainText(`${tag} job 01`);
+
+    // Words narrow the list.
+    await dashboard.getByRole('searchbox', { name: 'Filter jobs' }).fill(`${tag} job 05`);
+    await expect(pages).toContainText('1–1 of 1');
+
+    // Bulk pause, by keyboard: select two rows with Space, then the Pause button.
+    await dashboard.getByRole('searchbox', { name: 'Filter jobs' }).fill(tag);
+    await expect(pages).toContainText('1–25 of 27');
+    await table.getByRole('checkbox', { name: `Select ${tag} job 01` }).focus();
+    await page.keyboard.press('Space');
+    await table.getByRole('checkbox', { name: `Select ${tag} job 02` }).check();
+    const bulk = dashboard.getByRole('group', { name: 'Selected jobs' });
+    await expect(bulk).toContainText('2 selected');
+    await bulk.getByRole('button', { name: 'Pause' }).click();
+    await expect(page.locator('.jp-toastContainer')).toContainText('2 jobs paused.');
+    await dashboard.getByRole('combobox', { name: 'Status' }).selectOption('paused');
+    await expect(pages).toContainText('1–2 of 2');
+    await expect(table.getByRole('rowheader', { name: `${tag} job 02 paused` })).toBeVisible();
+
+    // Bulk resume of the whole (filtered) page.
+    await table.getByRole('checkbox', { name: 'Select every job of this page' }).check();
+    await bulk.getByRole('button', { name: 'Resume' }).click();
+    await expect(page.locator('.jp-toastContainer')).toContainText('2 jobs resumed.');
+    await expect(dashboard).toContainText('No jobs match the filter.');
+
+    // A job's name opens its page, by keyboard.
+    await dashboard.getByRole('combobox', { name: 'Status' }).selectOption('');
+    await table.getByRole('button', { name: `${tag} job 03` }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('tab', { name: `Job: ${tag} job 03` })).toBeVisible();
+  });
+
+  test('a job created with a name in the Jobs section is shown in the dashboard', async ({
+    page,
+    tmpPath
+  }) => {
+    await upload(page, `${tmpPath}/forecast.ipynb`);
+    expect(await page.notebook.openByPath(`${tmpPath}/forecast.ipynb`)).toBe(true);
+    expect(await page.notebook.activate('forecast.ipynb')).toBe(true);
+    const panel = await openSection(page, 'forecast.ipynb', 'Jobs');
+    await panel.getByRole('button', { name: 'Create job' }).click();
+    const form = panel.getByRole('form', { name: 'Create job' });
+    await form.getByRole('radio', { name: 'On a schedule (saved as a job)' }).check();
+    const name = `Forecast ${Date.now().toString(36)}`;
+    await form.getByRole('textbox', { name: 'Job name' }).fill(name);
+    await form.getByRole('button', { name: 'Create schedule' }).click();
+    await expect(panel.getByRole('list', { name: 'Jobs' })).toContainText(name);
+
+    await panel.getByRole('button', { name: 'All jobs of the project' }).click();
+    const dashboard = page.locator('.jp-nbtools-Dashboard');
+    await dashboard.getByRole('searchbox', { name: 'Filter jobs' }).fill(name);
+    const row = dashboard.getByRole('table', { name: 'Jobs' }).locator('tbody tr');
+    await expect(row).toHaveCount(1);
+    await expect(row).toContainText(name);
+    await expect(row).toContainText('forecast.ipynb');
+    await expect(row).toContainText('never run');
+  });
+});
