@@ -208,10 +208,13 @@ FACE_CALLERS = (
     "server/jupyter_nbtools/handlers/job_inputs.py",
     "server/jupyter_nbtools/handlers/extract.py",
     "server/jupyter_nbtools/handlers/versions.py",
+    "server/jupyter_nbtools/handlers/jobs.py",
+    "server/jupyter_nbtools/handlers/runs.py",
     "nbtools/cli/env.py",
     "nbtools/cli/data.py",
     "nbtools/cli/extract.py",
     "nbtools/cli/version.py",
+    "nbtools/cli/schedule.py",
 )
 
 
