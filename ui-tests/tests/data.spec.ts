@@ -125,7 +125,13 @@ test.describe('Data', () => {
     expect(await violations(page, testInfo)).toEqual([]);
     await attachScreenshot(page, testInfo, 'data-search-dark');
 
+    // A query without a word is refused by the server: said under the search box.
+    await search.fill('***');
+    await expect(search).toHaveAttribute('aria-invalid', 'true');
+    await expect(section.locator('#jp-nbtools-DataSearch-error')).toBeVisible();
+
     await search.fill('zebra quasar');
+    await expect(search).toHaveAttribute('aria-invalid', 'false');
     await expect(
       section.getByText('No dataset matches “zebra quasar”', { exact: false })
     ).toBeVisible();
