@@ -48,8 +48,10 @@ lint: setup node_modules/.installed
 	$(BIN)/jlpm typecheck
 	$(BIN)/jlpm lint:check
 
+## pytest: the Python tests, spread over the machine's cores (PYTEST_WORKERS=0 runs them in one process)
+PYTEST_WORKERS ?= auto
 pytest: setup postgres
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal
 
 chromium:
 	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }

@@ -24,8 +24,6 @@ from typing import Any, TypeVar
 from traitlets import TraitError, TraitType
 from traitlets.config import Config, Configurable
 
-from nbtools.errors import InvalidInputError
-
 #: The environment variable naming the CLI's config file.
 CONFIG_FILE_VARIABLE = "NBTOOLS_CONFIG"
 
@@ -65,6 +63,8 @@ def read_config_file(path: Path) -> Config:
         PyFileConfigLoader,
     )
 
+    from nbtools.errors import InvalidInputError
+
     loader_class = JSONFileConfigLoader if path.suffix == ".json" else PyFileConfigLoader
     if not path.is_file():
         raise InvalidInputError(f"The config file {path} does not exist.", config=str(path))
@@ -82,6 +82,8 @@ def environment_config(
     environ: Mapping[str, str], classes: Iterable[type[Configurable]] | None = None
 ) -> Config:
     """The settings given by environment variables (empty values count as unset)."""
+    from nbtools.errors import InvalidInputError
+
     config = Config()
     for cls in classes or settings_classes():
         for name, trait in cls.class_traits(config=True).items():
@@ -121,6 +123,8 @@ def layered_config(
 def build(cls: type[C], config: Config, **kwargs: Any) -> C:
     """An instance of ``cls`` configured by ``config``; a bad value is an InvalidInputError
     naming the option."""
+    from nbtools.errors import InvalidInputError
+
     try:
         return cls(config=config, **kwargs)
     except TraitError as error:

@@ -5,3 +5,4 @@ import './versions.css';
 import './lineage.css';
 import './monitoring.css';
 import './metric.css';
+import './governance.css';

@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 
+from jupyter_server.auth.authorizer import AllowAllAuthorizer
 from jupyterlab.galata import configure_jupyter_server
 
 c = get_config()  # noqa: F821 -- provided by the traitlets config loader
@@ -19,6 +20,19 @@ tempfile.tempdir = _scratch
 atexit.register(shutil.rmtree, _scratch, ignore_errors=True)
 
 configure_jupyter_server(c)
+
+
+class RefuseAdminWhenAsked(AllowAllAuthorizer):
+    """Jupyter's allow-all authorizer, except that a request with the header
+    ``X-Nbtools-Test-Role: no-admin`` is refused nbtools' ``admin`` action, as a
+    JupyterHub or custom authorizer refuses it to a user without it (audit.spec.ts)."""
+
+    def is_authorized(self, handler, user, action, resource):
+        role = handler.request.headers.get("X-Nbtools-Test-Role")
+        return not (action == "admin" and role == "no-admin")
+
+
+c.ServerApp.authorizer_class = RefuseAdminWhenAsked
 
 c.ServerApp.allow_root = True
 c.ServerApp.ip = "127.0.0.1"

@@ -1,7 +1,9 @@
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import activityPlugin from './plugins/activity';
+import auditPlugin from './plugins/audit';
 import cellRolesPlugin from './plugins/cellRoles';
+import dataPlugin from './plugins/data';
 import environmentPlugin from './plugins/environment';
 import jobsPlugin from './plugins/jobs';
 import jobsDashboardPlugin from './plugins/jobsDashboard';
@@ -19,6 +21,8 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   jobsDashboardPlugin,
   versionsPlugin,
   monitoringPlugin,
+  dataPlugin,
+  auditPlugin,
   activityPlugin
 ];
 

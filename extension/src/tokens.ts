@@ -80,6 +80,12 @@ export namespace CommandIDs {
    * Snapshot the active notebook kernel's environment and compare it with its baseline.
    */
   export const snapshotEnvironment = 'nbtools:snapshot-environment';
+
+  /** Open a dataset's page in the main area (argument `name`, the dataset's name). */
+  export const openDataset = 'nbtools:open-dataset';
+
+  /** Open the audit trail in the main area (needs the `admin` permission to read it). */
+  export const showAudit = 'nbtools:show-audit';
 }
 
 /**
@@ -131,7 +137,7 @@ export interface IProductionPanel {
   /**
    * Add a feature section to the panel. Sections are ordered by rank
    * (lowest first; the built-in Status section has rank 0; the built-in
-   * features use Versions 5, Package 10, Jobs 20, Environment 30, Alerts 40).
+   * features use Versions 5, Package 10, Jobs 20, Environment 30, Alerts 40, Data 50).
    * Sections of equal rank keep the order they were added in, which depends
    * on the order plugins activate: give each section its own rank.
    *

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,7 +12,9 @@ from nbtools.cli.context import CliContext
 from nbtools.cli.options import config_file_option, setting_option
 from nbtools.cli.registry import COMMANDS
 from nbtools.config import NbtoolsSettings
-from nbtools.errors import NbtoolsError
+
+if TYPE_CHECKING:
+    from nbtools.errors import NbtoolsError
 
 
 class NbtoolsCliError(click.ClickException):
@@ -45,6 +47,8 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
+        from nbtools.errors import NbtoolsError  # not at import: `nbtools --help` needs none
+
         try:
             return super().invoke(ctx)
         except NbtoolsError as error:

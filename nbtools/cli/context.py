@@ -9,8 +9,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from nbtools.errors import InvalidInputError
-
 if TYPE_CHECKING:
     from traitlets.config import Config, Configurable
 
@@ -46,6 +44,7 @@ class CliContext:
     @functools.cached_property
     def project(self) -> Project:
         from nbtools.config import NbtoolsSettings
+        from nbtools.errors import InvalidInputError
         from nbtools.project import Project
 
         settings = self.settings(NbtoolsSettings)

@@ -3,13 +3,14 @@
 Commands are imported only when invoked, so ``nbtools --help`` stays fast.
 """
 
-from typing import NamedTuple
 
+class CommandEntry:
+    """Where a command lives (``module``, ``attribute``) and its one-line ``summary``."""
 
-class CommandEntry(NamedTuple):
-    module: str
-    attribute: str
-    summary: str
+    __slots__ = ("attribute", "module", "summary")
+
+    def __init__(self, module: str, attribute: str, summary: str) -> None:
+        self.module, self.attribute, self.summary = module, attribute, summary
 
 
 COMMANDS: dict[str, CommandEntry] = {

@@ -79,6 +79,36 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
     assert run_cli("no-such-command").returncode == 2
 
 
+def test_help_loads_only_the_command_table_and_the_global_options() -> None:
+    """``nbtools --help`` pays for click, traitlets (the global options' traits) and these
+    modules only (bench/bench_cli.py times it); a new import on its path fails this."""
+    code = (
+        "import sys\n"
+        "from nbtools.cli.app import cli\n"
+        "try:\n"
+        "    cli.main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'nbtools'), file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stderr.strip() == str(
+        [
+            "nbtools",
+            "nbtools._version",
+            "nbtools.cli",
+            "nbtools.cli.app",
+            "nbtools.cli.context",
+            "nbtools.cli.options",
+            "nbtools.cli.registry",
+            "nbtools.config",
+            "nbtools.settings",
+        ]
+    )
+
+
 def test_cli_does_not_import_the_server() -> None:
     code = (
         "import sys; from nbtools.cli.app import cli; import nbtools.status; "

@@ -96,3 +96,17 @@ export type {
   RunLineage
 } from './lineage';
 export * from './services';
+export { getDataset, getDatasetUsage, listDatasets, searchDatasets } from './data';
+export type {
+  Classification,
+  Dataset,
+  DatasetField,
+  DatasetUsage,
+  FoundDataset,
+  JobUsage,
+  PackageUsage,
+  RunUsage,
+  VersionUsage
+} from './data';
+export { listAuditEntries } from './audit';
+export type { AuditEntry, AuditQuery } from './audit';

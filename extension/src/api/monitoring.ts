@@ -2,7 +2,7 @@
  * Client and wire types of the monitoring endpoints: run metrics, a job's
  * metric series, alert rules, alerts, notification targets and deliveries.
  */
-import { requestAPI } from './request';
+import { queryString, requestAPI } from './request';
 
 /** A JSON value a notebook recorded with `nbtools.record()`. */
 export type MetricValue =
@@ -122,17 +122,6 @@ export interface Delivery {
   summary: string | null;
 }
 
-function query(params: Record<string, string | number | null | undefined>): string {
-  const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(params)) {
-    if (value !== null && value !== undefined) {
-      search.set(name, String(value));
-    }
-  }
-  const text = search.toString();
-  return text ? `?${text}` : '';
-}
-
 function post<T>(endpoint: string, body: unknown = {}): Promise<T> {
   return requestAPI<T>(endpoint, { method: 'POST', body: JSON.stringify(body) });
 }
@@ -145,7 +134,7 @@ export function getJobMetrics(
   jobId: number,
   options: { metric?: string; limit?: number; before?: number } = {}
 ): Promise<MetricSeries> {
-  return requestAPI<MetricSeries>(`jobs/${jobId}/metrics${query(options)}`);
+  return requestAPI<MetricSeries>(`jobs/${jobId}/metrics${queryString(options)}`);
 }
 
 export function listRules(jobId: number): Promise<AlertRule[]> {
@@ -164,7 +153,7 @@ export function removeRule(ruleId: number): Promise<AlertRule> {
 export function listAlerts(
   options: { job?: number; run?: number; status?: Alert['status']; limit?: number } = {}
 ): Promise<Alert[]> {
-  return requestAPI<Alert[]>(`alerts${query(options)}`);
+  return requestAPI<Alert[]>(`alerts${queryString(options)}`);
 }
 
 /** Open alerts per job id (ids as strings, jobs without open alerts absent). */
@@ -194,7 +183,7 @@ export function removeTarget(targetId: number): Promise<NotificationTarget> {
 export function listDeliveries(
   options: { job?: number; status?: Delivery['status']; limit?: number } = {}
 ): Promise<Delivery[]> {
-  return requestAPI<Delivery[]>(`notifications${query(options)}`);
+  return requestAPI<Delivery[]>(`notifications${queryString(options)}`);
 }
 
 export function retryDelivery(deliveryId: number): Promise<Delivery> {

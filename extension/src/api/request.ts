@@ -82,6 +82,20 @@ export async function fetchAPI(
   });
 }
 
+/**
+ * `?name=value&…` of the parameters that have a value (`''` when none has).
+ */
+export function queryString(params: Record<string, string | number | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== null && value !== undefined) {
+      search.set(name, String(value));
+    }
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
 function parseJson(text: string): unknown {
   if (text === '') {
     return undefined;

@@ -112,9 +112,16 @@ def test_two_scheduler_processes_on_postgres_create_and_start_each_run_once(
     ]
     for process in schedulers:
         process.start()
-    for process in schedulers:
-        process.join(120)
-        assert process.exitcode == 0
+    try:
+        for process in schedulers:
+            # 170 lock-step ticks of two processes: seconds on a quiet machine, minutes on
+            # a loaded one (join returns as soon as they are done).
+            process.join(900)
+            assert process.exitcode == 0
+    finally:
+        for process in schedulers:
+            process.kill()
+            process.join()
     with project.store.session() as session:
         created = list(session.scalars(select(Run)))
     project.close()

@@ -1,0 +1,98 @@
+import { execFileSync } from 'child_process';
+
+import { expect } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { TestInfo } from '@playwright/test';
+
+import { attachScreenshot, violations } from './helpers';
+import { test } from './fixtures';
+
+/** Run "Show Audit Trail" from the command palette. */
+async function showAudit(page: IJupyterLabPageFixture): Promise<void> {
+  await page.keyboard.press('Control+Shift+C');
+  const palette = page.locator('#command-palette');
+  await palette.locator('.lm-CommandPalette-input').fill('Show Audit Trail');
+  await palette.getByText('Show Audit Trail', { exact: true }).click();
+  await expect(page.getByRole('tab', { name: 'Audit Trail' })).toBeVisible();
+}
+
+/** The view's filters, its pages, a refused filter, in the light and the dark theme. */
+async function checkAuditView(page: IJupyterLabPageFixture, testInfo: TestInfo): Promise<void> {
+  await showAudit(page);
+  const view = page.locator('.jp-nbtools-AuditView');
+  const table = view.getByRole('table', { name: 'Audit entries' });
+  await expect(table.getByRole('row').nth(1)).toContainText('dataset.add');
+
+  const filters = view.getByRole('form', { name: 'Filter the audit trail' });
+  await filters.getByRole('textbox', { name: 'Actor' }).fill('auditor-ana');
+  await filters.getByRole('textbox', { name: 'Action' }).fill('dataset.*');
+  await filters.getByRole('button', { name: 'Apply' }).click();
+  await expect(table.getByRole('row')).toHaveCount(51);
+  await expect(table.getByRole('row').nth(1)).toContainText('auditor-ana');
+  await expect(table.getByRole('row').nth(1)).toContainText('dataset audited_59');
+  expect(await violations(page, testInfo, '.jp-nbtools-AuditView')).toEqual([]);
+  await attachScreenshot(page, testInfo, 'audit-light');
+
+  const pages = view.getByRole('navigation', { name: 'Audit pages' });
+  await pages.getByRole('button', { name: 'Older' }).click();
+  await expect(table.getByRole('row')).toHaveCount(11);
+  await expect(table.getByRole('row').last()).toContainText('dataset audited_0');
+  await expect(pages.getByRole('button', { name: 'Older' })).toBeDisabled();
+  await pages.getByRole('button', { name: 'Newer' }).click();
+  await expect(table.getByRole('row').nth(1)).toContainText('dataset audited_59');
+
+  const since = filters.getByRole('textbox', { name: 'Since' });
+  await since.fill('last tuesday');
+  await filters.getByRole('button', { name: 'Apply' }).click();
+  await expect(since).toHaveAttribute('aria-invalid', 'true');
+  await expect(view.locator('#jp-nbtools-AuditFilter-since-error')).toContainText('since');
+  await since.fill('7d');
+  await filters.getByRole('button', { name: 'Apply' }).click();
+  await expect(table.getByRole('row')).toHaveCount(51);
+
+  await page.theme.setDarkTheme();
+  expect(await violations(page, testInfo, '.jp-nbtools-AuditView')).toEqual([]);
+  await attachScreenshot(page, testInfo, 'audit-dark');
+}
+
+test.describe('Audit trail', () => {
+  test('an admin filters and pages the entries', async ({ page, tmpPath }, testInfo) => {
+    const status = await page.request.get('/nbtools/api/status');
+    const root = ((await status.json()) as { root: string }).root;
+    const data = (...args: string[]): void => {
+      execFileSync('nbtools', ['--root', root, '--actor', 'auditor-ana', 'data', ...args], {
+        stdio: 'pipe'
+      });
+    };
+    // 60 datasets in one sync: 60 `dataset.add` entries by auditor-ana.
+    const lines = ['datasets:'];
+    for (let index = 0; index < 60; index++) {
+      lines.push(`  audited_${index}:`, `    location: ${tmpPath}/audited_${index}.csv`);
+    }
+    const catalog = `${tmpPath}/catalog.yaml`;
+    expect(await page.contents.uploadContent(lines.join('\n'), 'text', catalog)).toBe(true);
+    data('sync', '--file', catalog);
+    try {
+      await checkAuditView(page, testInfo);
+    } finally {
+      // Leave the catalog empty again, as the first test of data.spec.ts expects it.
+      const empty = `${tmpPath}/empty.yaml`;
+      expect(await page.contents.uploadContent('datasets: {}\n', 'text', empty)).toBe(true);
+      data('sync', '--file', empty, '--prune');
+    }
+  });
+
+  test('a user without the admin permission is told so', async ({ page }, testInfo) => {
+    // The test server's authorizer refuses `admin` to requests with this header.
+    await page.setExtraHTTPHeaders({ 'X-Nbtools-Test-Role': 'no-admin' });
+    await showAudit(page);
+    const view = page.locator('.jp-nbtools-AuditView');
+    await expect(view.getByRole('alert')).toContainText(
+      'You are not allowed to read the audit trail.'
+    );
+    await expect(view.getByRole('alert')).toContainText('admin permission');
+    await expect(view.getByRole('table')).toHaveCount(0);
+    expect(await violations(page, testInfo, '.jp-nbtools-AuditView')).toEqual([]);
+    await attachScreenshot(page, testInfo, 'audit-refused');
+  });
+});
