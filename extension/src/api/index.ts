@@ -40,6 +40,7 @@ export {
   downloadRunArtifact,
   downloadRunHtml,
   getJob,
+  getRun,
   getParameters,
   listJobRuns,
   listJobs,
