@@ -65,6 +65,7 @@ export class JobsView extends VDomRenderer<JobsModel> {
         )}
         {this._commands && (
           <Button
+            className="jp-mod-styled jp-mod-accept"
             onClick={() => void this._commands?.execute(CommandIDs.createJob, { path: model.path })}
           >
             {trans.__('Create job')}
@@ -166,7 +167,7 @@ function JobActions({
           {trans.__('Edit')}
         </Button>
       )}
-      <Button small minimal onClick={() => void model.deleteJob(job)}>
+      <Button small className="jp-mod-styled jp-mod-warn" onClick={() => void model.deleteJob(job)}>
         {trans.__('Delete')}
       </Button>
     </div>
