@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sqlalchemy import select
 
@@ -80,6 +80,13 @@ def get_artifact(project: Project, run_id: int, name: str) -> Artifact:
     """Artifact ``name`` of run ``run_id``; not found names the run's artifacts."""
     check_name(name)
     return _named(list_artifacts(project, run_id), run_id, name)
+
+
+def open_artifact(artifact: Artifact) -> BinaryIO:
+    """``artifact``'s stored file (local or at its storage URL), opened for reading (close it)."""
+    from nbtools.jobs.storage import open_file
+
+    return open_file(artifact.location)
 
 
 def find_artifact(

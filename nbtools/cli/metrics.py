@@ -8,7 +8,7 @@ from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.job_ref import job_argument
 from nbtools.cli.output import print_json, print_table
-from nbtools.metrics.values import format_value
+from nbtools.metrics import format_value
 
 
 @click.group()

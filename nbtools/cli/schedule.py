@@ -166,8 +166,7 @@ def edit(
     **options: Any,
 ) -> None:
     """Change job JOB (its id or name); -p values are merged into its parameters."""
-    from nbtools.jobs import show_job, update_job
-    from nbtools.jobs.submit import checked_parameters
+    from nbtools.jobs import checked_parameters, show_job, update_job
 
     project = cli_ctx.project
     changes = _fields(options)

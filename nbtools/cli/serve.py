@@ -35,6 +35,12 @@ def serve_options(command: F) -> F:
             click.option(
                 "--workers", default=1, show_default=True, type=int, help="Worker processes."
             ),
+            click.option(
+                "--stop-on-eof",
+                is_flag=True,
+                help="Stop when standard input closes (for a parent process that pipes it: "
+                "the service stops with it, even if it is killed).",
+            ),
             setting_option(ServeSettings, "record_to", "--record-to"),
             setting_option(ServeSettings, "api_key_env", "--api-key-env"),
             setting_option(ServeSettings, "timeout_seconds", "--timeout"),
@@ -53,7 +59,14 @@ def serve_options(command: F) -> F:
 @click.argument("package_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @serve_options
 @pass_cli
-def serve(cli_ctx: CliContext, package_dir: Path, host: str, port: int, workers: int) -> None:
+def serve(
+    cli_ctx: CliContext,
+    package_dir: Path,
+    host: str,
+    port: int,
+    workers: int,
+    stop_on_eof: bool,
+) -> None:
     """Serve the package extracted into PACKAGE_DIR: each '#| serve' function at
     POST /<name>, run() at POST /run, with /health, /ready, /info, /metrics and /docs."""
     from nbtools.errors import InvalidInputError
@@ -77,6 +90,7 @@ def serve(cli_ctx: CliContext, package_dir: Path, host: str, port: int, workers:
         workers=workers,
         settings=cli_ctx.settings(ServeSettings),
         requirements=requirements_of(manifest),
+        stop_on_eof=stop_on_eof,
     )
     raise SystemExit(code)
 
@@ -87,13 +101,18 @@ def serve_installed(package: str, argv: list[str]) -> int:
     @click.command(name=f"python -m {package} serve")
     @serve_options
     @pass_cli
-    def command(cli_ctx: CliContext, host: str, port: int, workers: int) -> int:
+    def command(cli_ctx: CliContext, host: str, port: int, workers: int, stop_on_eof: bool) -> int:
         """Serve this package over HTTP (docs: nbtools' docs/serving.md)."""
         from nbtools.serve.runner import serve as run_service
 
-        settings = cli_ctx.settings(ServeSettings)
         return run_service(
-            package, app_dir=None, host=host, port=port, workers=workers, settings=settings
+            package,
+            app_dir=None,
+            host=host,
+            port=port,
+            workers=workers,
+            settings=cli_ctx.settings(ServeSettings),
+            stop_on_eof=stop_on_eof,
         )
 
     from nbtools.cli.app import NbtoolsCliError

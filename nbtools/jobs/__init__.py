@@ -16,6 +16,8 @@ returns wire models, written as JSON by :func:`nbtools.jsonvalues.json_default`)
     jobs.summarize_runs(project, runs)                   # models of Run rows from elsewhere
     jobs.run_output(project, 42, "html")                 # RunOutput: the stored file
     jobs.notebook_parameters(path)                       # NotebookParameters: the form's
+    jobs.checked_parameters(project, "nb.ipynb", {"n": "3"}, from_text=True)  # typed values
+    jobs.prune_runs(project, dry_run=True)               # retention; parse_keep_runs
     jobs.preview_schedule("0 6 * * 1-5", "Europe/Lisbon")  # SchedulePreview; schedule_presets()
 
 Features above ``jobs`` follow it through run events (:mod:`nbtools.jobs.events`). Worker
@@ -29,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from nbtools.jobs import reaper, runs
 from nbtools.jobs.outputs import RunOutput, copy_output_notebook, run_output
-from nbtools.jobs.overview import JobOverview, JobsPage, ListJobsQuery
+from nbtools.jobs.overview import MAX_PAGE, JobOverview, JobsPage, ListJobsQuery
 from nbtools.jobs.views import (
     JobSpec,
     NotebookParameters,
@@ -43,10 +45,22 @@ from nbtools.jobs.views import (
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from nbtools.jobs.idempotency import check_key as check_idempotency_key
+    from nbtools.jobs.retention import parse_keep_runs, prune_runs
+    from nbtools.jobs.submit import checked_parameters
     from nbtools.jobs.tables import Run
     from nbtools.project import Project
 
+#: Loaded on first use (a worker needs none of them): name → (module, attribute).
+_LAZY = {
+    "check_idempotency_key": ("idempotency", "check_key"),
+    "checked_parameters": ("submit", "checked_parameters"),
+    "parse_keep_runs": ("retention", "parse_keep_runs"),
+    "prune_runs": ("retention", "prune_runs"),
+}
+
 __all__ = [
+    "MAX_PAGE",
     "JobOverview",
     "JobSpec",
     "JobsPage",
@@ -57,6 +71,8 @@ __all__ = [
     "RunSummary",
     "SchedulePreview",
     "cancel_run",
+    "check_idempotency_key",
+    "checked_parameters",
     "copy_output_notebook",
     "create_job",
     "dashboard",
@@ -65,8 +81,10 @@ __all__ = [
     "list_jobs",
     "list_runs",
     "notebook_parameters",
+    "parse_keep_runs",
     "pause_job",
     "preview_schedule",
+    "prune_runs",
     "rerun_run",
     "run_job",
     "run_notebook",
@@ -286,3 +304,12 @@ def schedule_presets() -> dict[str, str]:
     from nbtools.jobs.schedules import PRESETS
 
     return dict(PRESETS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(f"nbtools.jobs.{module}"), attribute)
+    raise AttributeError(f"module 'nbtools.jobs' has no attribute {name!r}")

@@ -14,6 +14,7 @@ returns wire models from :mod:`.views`, written as JSON by
     metrics.acknowledge_alerts(project, [7, 8], "ana")         # [AlertView]
     metrics.add_target(project, 3, "webhook", url, ["failure"])  # TargetView
     metrics.list_notifications(project, status="failed")       # [NotificationView]
+    metrics.format_value(0.93, "ratio")                        # a value as people read it
 
 Monitoring follows runs through run events (:mod:`.events`).
 """
@@ -22,6 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+
+from nbtools.metrics.values import format_value as format_value
 
 if TYPE_CHECKING:
     from nbtools.metrics.views import AlertRuleView, AlertView, NotificationView, TargetView

@@ -6,10 +6,13 @@ builds its app from them), so ``--workers N`` needs no other channel.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -77,8 +80,14 @@ def serve(
     workers: int,
     settings: ServeSettings,
     requirements: Mapping[str, str] | None = None,
+    stop_on_eof: bool = False,
 ) -> int:
-    """Serve ``package`` (importable, or under ``app_dir``) until stopped; the exit code."""
+    """Serve ``package`` (importable, or under ``app_dir``) until stopped; the exit code.
+
+    With ``stop_on_eof`` the service stops (gracefully, its workers with it) when its standard
+    input ends: whoever started it and held the other end of that pipe is gone, even if it was
+    killed outright (a Jupyter server's previews use this, so none outlives the server).
+    """
     if workers < 1:
         raise InvalidInputError("--workers must be at least 1.", workers=workers)
     if settings.record_to and workers > 1:
@@ -104,6 +113,8 @@ def serve(
         )
     if app_dir is not None:
         sys.path.insert(0, str(app_dir))  # spawned workers inherit the import path
+    if stop_on_eof:
+        _stop_when_input_ends()
     import uvicorn
 
     options: dict[str, Any] = {
@@ -118,6 +129,20 @@ def serve(
         uvicorn.run(f"{package}.service:app", **options)  # exits with 3 if start-up fails
         return 0
     return _run_workers(uvicorn.Config(f"{package}.service:app", **options))
+
+
+def _stop_when_input_ends() -> None:
+    """SIGTERM this process once standard input reaches its end (uvicorn then shuts down as
+    on any SIGTERM: the lifespan's shutdown runs, workers are stopped)."""
+
+    def watch() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while sys.stdin.buffer.read(65536):
+                pass  # nothing is ever written: only the end matters
+        log.info("standard input closed: stopping")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="nbtools-stop-on-eof", daemon=True).start()
 
 
 def _run_workers(config: Any) -> int:

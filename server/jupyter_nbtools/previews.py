@@ -156,10 +156,12 @@ class ServicePreviews:
             port = free_loopback_port()
             command = [sys.executable, "-m", "nbtools.cli.main", "serve", str(package_dir)]
             process = subprocess.Popen(
-                [*command, "--host", "127.0.0.1", "--port", str(port)],
+                # --stop-on-eof: the service stops when this server is gone, even killed
+                # (the pipe's end it holds closes with it), so no preview outlives it.
+                [*command, "--host", "127.0.0.1", "--port", str(port), "--stop-on-eof"],
                 cwd=self.project.root,
                 env=self._environment(),
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,
@@ -329,6 +331,8 @@ def _stop_group(preview: Preview) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+    if process.stdin is not None:
+        process.stdin.close()  # the pipe that would have stopped it with this server
     preview.reader.join(STOP_GRACE_SECONDS)
 
 

@@ -200,7 +200,7 @@ def test_no_module_names_the_server_in_an_import() -> None:
 
 
 #: Handlers and commands that reach these features only through the packages' faces.
-FACES = ("envsnap", "lineage", "data", "jobs", "export", "versioning")
+FACES = ("envsnap", "lineage", "data", "jobs", "export", "versioning", "metrics")
 FACE_CALLERS = (
     "server/jupyter_nbtools/handlers/env.py",
     "server/jupyter_nbtools/handlers/lineage.py",
@@ -208,10 +208,17 @@ FACE_CALLERS = (
     "server/jupyter_nbtools/handlers/job_inputs.py",
     "server/jupyter_nbtools/handlers/extract.py",
     "server/jupyter_nbtools/handlers/versions.py",
+    "server/jupyter_nbtools/handlers/jobs.py",
+    "server/jupyter_nbtools/handlers/runs.py",
+    "server/jupyter_nbtools/handlers/alerts.py",
+    "server/jupyter_nbtools/handlers/metrics.py",
     "nbtools/cli/env.py",
     "nbtools/cli/data.py",
     "nbtools/cli/extract.py",
     "nbtools/cli/version.py",
+    "nbtools/cli/schedule.py",
+    "nbtools/cli/alerts.py",
+    "nbtools/cli/metrics.py",
 )
 
 

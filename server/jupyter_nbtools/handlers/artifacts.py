@@ -8,8 +8,7 @@ from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from jupyter_nbtools.handlers.download import attachment
-from nbtools.artifacts.stored import get_artifact, list_artifacts
-from nbtools.jobs.storage import open_file
+from nbtools.artifacts.stored import get_artifact, list_artifacts, open_artifact
 
 #: Bytes sent at a time: an artifact (up to 1 GiB) never sits whole in the server's memory.
 CHUNK_BYTES = 1 << 20
@@ -38,7 +37,7 @@ class RunArtifactDownloadHandler(NbtoolsHandler):
         self.check_xsrf_cookie()
         run_number = self.path_id(run_id, "run_id")
         artifact = await self.call(get_artifact, self.project, run_number, name)
-        file = await self.call(open_file, artifact.location)
+        file = await self.call(open_artifact, artifact)
         try:
             self.set_header("Content-Type", "application/octet-stream")
             self.set_header("Content-Disposition", attachment(artifact.name))

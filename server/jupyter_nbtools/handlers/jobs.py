@@ -11,8 +11,6 @@ from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler, authorized_to
 from jupyter_nbtools.jobs_service import JobsService
 from nbtools import jobs
 from nbtools.errors import InvalidInputError
-from nbtools.jobs.idempotency import check_key
-from nbtools.jobs.overview import MAX_PAGE
 
 
 def changes_what_runs(changes: dict[str, Any]) -> bool:
@@ -44,7 +42,7 @@ class JobsHandlerBase(NbtoolsHandler):
                 "The Idempotency-Key header and the idempotency_key field differ; give one.",
                 field="idempotency_key",
             )
-        return check_key(header if header is not None else field)
+        return jobs.check_idempotency_key(header if header is not None else field)
 
     def flag_argument(self, name: str) -> bool:
         """Query argument ``name`` as a boolean (``true``/``false``, default false)."""
@@ -102,7 +100,7 @@ class JobsOverviewHandler(JobsHandlerBase):
             sort=self.get_query_argument("sort", "name"),
             descending=order == "desc",
             offset=self.whole_number_argument("offset", 0) or 0,
-            limit=self.whole_number_argument("limit", 25, least=1, most=MAX_PAGE) or 25,
+            limit=self.whole_number_argument("limit", 25, least=1, most=jobs.MAX_PAGE) or 25,
         )
         self.reply(jobs.dashboard(self.project, query))
 
