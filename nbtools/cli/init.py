@@ -6,8 +6,13 @@ from pathlib import Path
 
 import click
 
-from nbtools.export.api import ExtractRequest, run_extract
-from nbtools.export.starter import NOTEBOOK, PACKAGE_DIR, write_starter
+from nbtools.export import (
+    STARTER_NOTEBOOK,
+    STARTER_PACKAGE_DIR,
+    ExtractRequest,
+    run_extract,
+    write_starter,
+)
 
 
 @click.command()
@@ -25,13 +30,13 @@ def init(directory: Path) -> None:
         click.echo(f"  wrote     {path}")
     for path in kept:
         click.echo(f"  kept      {path} (exists already)")
-    out = directory / PACKAGE_DIR
+    out = directory / STARTER_PACKAGE_DIR
     if (out).exists():
-        click.echo(f"  kept      {PACKAGE_DIR}/ (exists already)")
+        click.echo(f"  kept      {STARTER_PACKAGE_DIR}/ (exists already)")
         return
-    report = run_extract(ExtractRequest(directory / NOTEBOOK, out, mode="write"))
-    click.echo(f"  extracted {PACKAGE_DIR}/ ({len(report.changes)} files)")
+    report = run_extract(ExtractRequest(directory / STARTER_NOTEBOOK, out, mode="write"))
+    click.echo(f"  extracted {STARTER_PACKAGE_DIR}/ ({len(report.changes)} files)")
     click.echo(
-        f"Next: open {NOTEBOOK} in JupyterLab, change it, and run "
-        f"`nbtools extract {NOTEBOOK} -o {PACKAGE_DIR} --test`."
+        f"Next: open {STARTER_NOTEBOOK} in JupyterLab, change it, and run "
+        f"`nbtools extract {STARTER_NOTEBOOK} -o {STARTER_PACKAGE_DIR} --test`."
     )

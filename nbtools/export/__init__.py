@@ -11,6 +11,7 @@ submodule of this package loads nothing else)::
     request = export.ExtractRequest(notebook_path, out, export.ExtractOptions("pkg"), "write")
     report = export.run_extract(request)              # ExtractReport: files, problems, tests
     export.suggest_package_name("Sales Report")       # "sales_report"
+    export.write_starter(directory)                   # nbtools init: STARTER_NOTEBOOK, ...
 """
 
 from __future__ import annotations
@@ -21,28 +22,38 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from nbtools.export.api import ExtractReport, ExtractRequest, Recorder, run_extract
     from nbtools.export.build import ExtractOptions, suggest_package_name
+    from nbtools.export.starter import NOTEBOOK as STARTER_NOTEBOOK
+    from nbtools.export.starter import PACKAGE_DIR as STARTER_PACKAGE_DIR
+    from nbtools.export.starter import write_starter
 
-#: name → module.
+#: name → (module, attribute).
 _LAZY = {
-    "ExtractReport": "api",
-    "ExtractRequest": "api",
-    "Recorder": "api",
-    "run_extract": "api",
-    "ExtractOptions": "build",
-    "suggest_package_name": "build",
+    "ExtractReport": ("api", "ExtractReport"),
+    "ExtractRequest": ("api", "ExtractRequest"),
+    "Recorder": ("api", "Recorder"),
+    "run_extract": ("api", "run_extract"),
+    "ExtractOptions": ("build", "ExtractOptions"),
+    "suggest_package_name": ("build", "suggest_package_name"),
+    "STARTER_NOTEBOOK": ("starter", "NOTEBOOK"),
+    "STARTER_PACKAGE_DIR": ("starter", "PACKAGE_DIR"),
+    "write_starter": ("starter", "write_starter"),
 }
 
 __all__ = [
+    "STARTER_NOTEBOOK",
+    "STARTER_PACKAGE_DIR",
     "ExtractOptions",
     "ExtractReport",
     "ExtractRequest",
     "Recorder",
     "run_extract",
     "suggest_package_name",
+    "write_starter",
 ]
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(f"nbtools.export.{_LAZY[name]}"), name)
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(f"nbtools.export.{module}"), attribute)
     raise AttributeError(f"module 'nbtools.export' has no attribute {name!r}")

@@ -219,6 +219,7 @@ FACE_CALLERS = (
     "nbtools/cli/schedule.py",
     "nbtools/cli/alerts.py",
     "nbtools/cli/metrics.py",
+    "nbtools/cli/init.py",
 )
 
 

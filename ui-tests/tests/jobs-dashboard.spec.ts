@@ -58,7 +58,7 @@ test.describe('jobs dashboard', () => {
     for (let index = 1; index <= 27; index++) {
       const number = String(index).padStart(2, '0');
       const created = await page.request.post('/nbtools/api/jobs', {
-        data: { name: `${tag} job ${number}`, notebook_path: path, cron: '0 6 * * *' }
+        data: { name: `${tag}-job-${number}`, notebook_path: path, cron: '0 6 * * *' }
       });
       expect(created.ok()).toBe(true);
     }
@@ -90,7 +90,7 @@ test.describe('jobs dashboard', () => {
     const pages = dashboard.getByRole('navigation', { name: 'Pages of jobs' });
     await expect(pages).toContainText('1–25 of 27');
     await expect(table.locator('tbody tr')).toHaveCount(25);
-    await expect(table.locator('tbody tr').first()).toContainText(`${tag} job 01`);
+    await expect(table.locator('tbody tr').first()).toContainText(`${tag}-job-01`);
     await expect(table.locator('tbody tr').first()).toContainText('At 06:00 AM (UTC)');
     await expect(table.locator('tbody tr').first()).toContainText('failed');
     await expect(
@@ -116,27 +116,27 @@ test.describe('jobs dashboard', () => {
     await expect(nameHeader).toHaveAttribute('aria-sort', 'ascending');
     await nameHeader.getByRole('button').click();
     await expect(nameHeader).toHaveAttribute('aria-sort', 'descending');
-    await expect(table.locator('tbody tr').first()).toContainText(`${tag} job 27`);
+    await expect(table.locator('tbody tr').first()).toContainText(`${tag}-job-27`);
     await nameHeader.getByRole('button').click();
-    await expect(table.locator('tbody tr').first()).toContainText(`${tag} job 01`);
+    await expect(table.locator('tbody tr').first()).toContainText(`${tag}-job-01`);
 
     // Words narrow the list.
-    await dashboard.getByRole('searchbox', { name: 'Filter jobs' }).fill(`${tag} job 05`);
+    await dashboard.getByRole('searchbox', { name: 'Filter jobs' }).fill(`${tag}-job-05`);
     await expect(pages).toContainText('1–1 of 1');
 
     // Bulk pause, by keyboard: select two rows with Space, then the Pause button.
     await dashboard.getByRole('searchbox', { name: 'Filter jobs' }).fill(tag);
     await expect(pages).toContainText('1–25 of 27');
-    await table.getByRole('checkbox', { name: `Select ${tag} job 01` }).focus();
+    await table.getByRole('checkbox', { name: `Select ${tag}-job-01` }).focus();
     await page.keyboard.press('Space');
-    await table.getByRole('checkbox', { name: `Select ${tag} job 02` }).check();
+    await table.getByRole('checkbox', { name: `Select ${tag}-job-02` }).check();
     const bulk = dashboard.getByRole('group', { name: 'Selected jobs' });
     await expect(bulk).toContainText('2 selected');
     await bulk.getByRole('button', { name: 'Pause' }).click();
     await expect(page.locator('.jp-toastContainer')).toContainText('2 jobs paused.');
     await dashboard.getByRole('combobox', { name: 'Status' }).selectOption('paused');
     await expect(pages).toContainText('1–2 of 2');
-    await expect(table.getByRole('rowheader', { name: `${tag} job 02 paused` })).toBeVisible();
+    await expect(table.getByRole('rowheader', { name: `${tag}-job-02 paused` })).toBeVisible();
 
     // Bulk resume of the whole (filtered) page.
     await table.getByRole('checkbox', { name: 'Select every job of this page' }).check();
@@ -146,9 +146,9 @@ test.describe('jobs dashboard', () => {
 
     // A job's name opens its page, by keyboard.
     await dashboard.getByRole('combobox', { name: 'Status' }).selectOption('');
-    await table.getByRole('button', { name: `${tag} job 03` }).focus();
+    await table.getByRole('button', { name: `${tag}-job-03` }).focus();
     await page.keyboard.press('Enter');
-    await expect(page.getByRole('tab', { name: `Job: ${tag} job 03` })).toBeVisible();
+    await expect(page.getByRole('tab', { name: `Job: ${tag}-job-03` })).toBeVisible();
   });
 
   test('a job created with a name in the Jobs section is shown in the dashboard', async ({

@@ -6,6 +6,7 @@ import * as React from 'react';
 import type { Snapshot } from '../api';
 import type { EnvironmentModel, EnvironmentState } from './environmentModel';
 import { LastRunBaseline } from './lineage';
+import { Spinner } from './spinner';
 
 const NO_BASELINE = '';
 
@@ -58,6 +59,7 @@ function EnvironmentContent({
     case 'loading':
       return (
         <p role="status" className="jp-nbtools-Environment-message">
+          <Spinner />
           {trans.__('Capturing the environment of kernel %1…', model.kernel ?? '')}
         </p>
       );

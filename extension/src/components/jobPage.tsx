@@ -9,6 +9,7 @@ import { chartsOf } from './jobMonitoring';
 import { MetricChart } from './metricChart';
 import { notifyFailure, notifySuccess } from './notices';
 import { RunArtifacts } from './runArtifacts';
+import { Spinner } from './spinner';
 
 /** Milliseconds between refreshes of the page while it is shown. */
 const POLL_MS = 3000;
@@ -57,6 +58,7 @@ function JobPageContent({
   const [error, setError] = React.useState<string | null>(null);
   const [runCount, setRunCount] = React.useState(PAGE_SIZE);
   const [version, setVersion] = React.useState(0);
+  const [starting, setStarting] = React.useState(false);
 
   React.useEffect(() => {
     let live = true;
@@ -125,12 +127,15 @@ function JobPageContent({
       )}
       <div className="jp-nbtools-JobPage-actions">
         <Button
-          onClick={() =>
+          disabled={starting}
+          onClick={() => {
+            setStarting(true);
             void act(async () =>
               trans.__('Run %1 of %2 is queued.', (await runJob(job.id)).id, job.name)
-            )
-          }
+            ).finally(() => setStarting(false));
+          }}
         >
+          {starting && <Spinner />}
           {trans.__('Run now')}
         </Button>
         {job.cron && (

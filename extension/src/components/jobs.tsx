@@ -12,6 +12,7 @@ import { JobMonitoring } from './jobMonitoring';
 import type { JobsModel } from './jobsModel';
 import { RunLineageLine } from './lineage';
 import { RunArtifacts } from './runArtifacts';
+import { Spinner } from './spinner';
 
 /**
  * The Jobs section: the active notebook's jobs, its runs (updating live) and
@@ -143,6 +144,11 @@ function JobActions({
   commands: CommandRegistry | null;
   trans: TranslationBundle;
 }) {
+  const [starting, setStarting] = React.useState(false);
+  const runNow = (): void => {
+    setStarting(true);
+    void model.runJob(job).finally(() => setStarting(false));
+  };
   return (
     <div className="jp-nbtools-Jobs-actions">
       {commands && (
@@ -150,7 +156,8 @@ function JobActions({
           {trans.__('Open page')}
         </Button>
       )}
-      <Button small onClick={() => void model.runJob(job)}>
+      <Button small disabled={starting} onClick={runNow}>
+        {starting && <Spinner />}
         {trans.__('Run now')}
       </Button>
       {job.cron && (

@@ -13,6 +13,7 @@ import type {
 } from '../api';
 import { formatTime } from './dates';
 import { notifyFailure, notifySuccess } from './notices';
+import { Spinner } from './spinner';
 
 /** Milliseconds between refreshes while the dashboard is shown. */
 const POLL_MS = 5000;
@@ -25,11 +26,6 @@ export interface IJobsDashboardActions {
   openJob(id: number): void;
   /** Start creating a job. */
   createJob(): void;
-}
-
-/** A small busy indicator for actions that take a while (hidden from screen readers). */
-export function Spinner(): React.ReactElement {
-  return <span className="jp-nbtools-Spinner" aria-hidden="true" />;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { ExtractFile, ExtractProblem, ExtractReport, ExtractTestResult } fr
 import { EXPORT_TAGS, hasTag } from './cellTags';
 import { STEPS } from './productionizeModel';
 import { ServeStep } from './serveStep';
+import { Spinner } from './spinner';
 import type { ProductionizeModel, Step } from './productionizeModel';
 
 type Trans = TranslationBundle;
@@ -233,7 +234,12 @@ function Preview({
       >
         {trans.__('Refresh preview')}
       </button>
-      {model.busy && <p role="status">{trans.__('Rendering the package…')}</p>}
+      {model.busy && (
+        <p role="status">
+          <Spinner />
+          {trans.__('Rendering the package…')}
+        </p>
+      )}
       {report && (
         <>
           <p role="status" data-testid="nbtools-preview-summary">
@@ -264,7 +270,12 @@ function WriteAndTest({
       >
         {trans.__('Write and test')}
       </button>
-      {model.busy && <p role="status">{trans.__('Writing the package and running its tests…')}</p>}
+      {model.busy && (
+        <p role="status">
+          <Spinner />
+          {trans.__('Writing the package and running its tests…')}
+        </p>
+      )}
       {report && <Results report={report} model={model} trans={trans} />}
     </div>
   );

@@ -1,0 +1,137 @@
+import { expect } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
+
+import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
+import { test } from './fixtures';
+
+test.use({ viewport: { width: 1280, height: 720 } });
+
+/** Expand every section of the Production panel. */
+async function expandAll(panel: Locator): Promise<void> {
+  const toggles = panel
+    .locator('.jp-AccordionPanel-title')
+    .getByRole('button', { expanded: false });
+  while ((await toggles.count()) > 0) {
+    await toggles.first().click();
+  }
+}
+
+/**
+ * Our elements wider than their box (scrollWidth > clientWidth): the panel,
+ * each section's content and, when shown, the dashboard; as readable lines.
+ */
+async function overflowing(page: IJupyterLabPageFixture, atLeast: number): Promise<string[]> {
+  const found = await page.evaluate(() => {
+    const boxes = [
+      ...document.querySelectorAll<HTMLElement>(
+        '#nbtools-production-panel, #nbtools-production-panel .lm-AccordionPanel > .lm-Widget:not(.jp-AccordionPanel-title), .jp-nbtools-DashboardWidget'
+      )
+    ].filter(box => box.offsetParent !== null);
+    const wide = boxes
+      .filter(box => box.scrollWidth > box.clientWidth)
+      .map(box => `${box.id || box.className}: ${box.scrollWidth} > ${box.clientWidth}`);
+    return { measured: boxes.length, wide };
+  });
+  expect(found.measured).toBeGreaterThanOrEqual(atLeast);
+  return found.wide;
+}
+
+/** Drag the left sidebar's edge all the way left: the sidebar takes its minimum width. */
+async function narrowSidebar(page: IJupyterLabPageFixture): Promise<void> {
+  const handle = page.locator('#jp-main-split-panel > .lm-SplitPanel-handle').first();
+  const box = await handle.boundingBox();
+  expect(box).not.toBeNull();
+  await page.mouse.move(box!.x + box!.width / 2, box!.y + box!.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(0, box!.y + box!.height / 2, { steps: 5 });
+  await page.mouse.up();
+}
+
+test('the panel holds at the sidebar minimum width and the dashboard at 1280x720, light and dark', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  test.setTimeout(180_000);
+  const path = `${tmpPath}/a-notebook-with-a-rather-long-name-for-its-folder.ipynb`;
+  const parameters = {
+    ...codeCell('p', 'days = 1\nregion = "north"'),
+    metadata: { tags: ['parameters'] }
+  };
+  expect(
+    await page.contents.uploadContent(
+      notebookJson([parameters, codeCell('b', 'print(region * days)')]),
+      'text',
+      path
+    )
+  ).toBe(true);
+  const created = await page.request.post('/nbtools/api/jobs', {
+    data: {
+      name: 'A job with a long name that has to wrap in a narrow sidebar',
+      notebook_path: path,
+      parameters: { region: 'south-south-west-by-the-long-coast' },
+      cron: '15 6 * * 1-5',
+      timezone: 'America/Argentina/Buenos_Aires'
+    }
+  });
+  expect(created.ok()).toBe(true);
+  const name = 'a-notebook-with-a-rather-long-name-for-its-folder.ipynb';
+  expect(await page.notebook.openByPath(path)).toBe(true);
+  expect(await page.notebook.activate(name)).toBe(true);
+  const panel = await openSection(page, name, 'Jobs');
+  await expandAll(panel);
+  await expect(panel.getByRole('list', { name: 'Jobs' })).toContainText('A job with a long name');
+  await narrowSidebar(page);
+
+  for (const theme of ['light', 'dark'] as const) {
+    if (theme === 'dark') {
+      await page.theme.setDarkTheme();
+    }
+    // the panel and its six sections
+    expect(await overflowing(page, 7)).toEqual([]);
+    await attachScreenshot(page, testInfo, `panel-narrow-${theme}`);
+  }
+
+  await panel.getByRole('button', { name: 'All jobs of the project' }).click();
+  await expect(page.locator('.jp-nbtools-Dashboard table')).toBeVisible();
+  for (const theme of ['dark', 'light'] as const) {
+    if (theme === 'light') {
+      await page.theme.setLightTheme();
+    }
+    // the dashboard (the panel and its sections too, beside it)
+    expect(await overflowing(page, 8)).toEqual([]);
+    await attachScreenshot(page, testInfo, `dashboard-1280x720-${theme}`);
+  }
+});
+
+test('Run now shows a spinner and is disabled until the run is queued', async ({
+  page,
+  tmpPath
+}) => {
+  const path = `${tmpPath}/quick.ipynb`;
+  expect(
+    await page.contents.uploadContent(notebookJson([codeCell('a', 'x = 1')]), 'text', path)
+  ).toBe(true);
+  const created = await page.request.post('/nbtools/api/jobs', {
+    data: { name: `Quick ${Date.now().toString(36)}`, notebook_path: path }
+  });
+  const job = (await created.json()) as { id: number; name: string };
+  await page.evaluate(id => window.jupyterapp.commands.execute('nbtools:open-job', { id }), job.id);
+  const jobPage = page.getByRole('article', { name: job.name });
+  // Hold the run request until the busy state has been seen (no timing involved).
+  let release: () => void = () => undefined;
+  const held = new Promise<void>(resolve => (release = resolve));
+  const runUrl = (url: URL): boolean => url.pathname.endsWith(`/nbtools/api/jobs/${job.id}/run`);
+  await page.route(runUrl, async route => {
+    await held;
+    await route.continue();
+  });
+  const runNow = jobPage.getByRole('button', { name: 'Run now' });
+  await runNow.click();
+  await expect(runNow).toBeDisabled();
+  await expect(runNow.locator('.jp-nbtools-Spinner')).toBeVisible();
+  release();
+  await expect(runNow).toBeEnabled();
+  await expect(runNow.locator('.jp-nbtools-Spinner')).toHaveCount(0);
+  await expect(page.locator('.jp-toastContainer')).toContainText(`is queued`);
+});
