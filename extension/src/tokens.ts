@@ -104,7 +104,9 @@ export interface IProductionPanel {
   readonly id: string;
 
   /**
-   * Server path of the active notebook, or `null` when no notebook is open.
+   * Server path of the notebook the panel follows: the active notebook, or,
+   * when the active tab is a run's output notebook, the notebook that run
+   * executed. `null` when no notebook is open.
    */
   readonly notebookPath: string | null;
 
@@ -115,7 +117,9 @@ export interface IProductionPanel {
   readonly notebookPathChanged: ISignal<IProductionPanel, string | null>;
 
   /**
-   * The active notebook's widget, or `null` when no notebook is open.
+   * The widget of the notebook the panel follows (see `notebookPath`), or
+   * `null` when no notebook is open, or when it follows a run's source
+   * notebook that has no open tab.
    */
   readonly notebook: NotebookPanel | null;
 

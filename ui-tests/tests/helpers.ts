@@ -121,3 +121,19 @@ export async function writeAndTest(page: IJupyterLabPageFixture, panel: Locator)
   }
   await expect(answer).toBeVisible({ timeout: 90_000 });
 }
+
+/**
+ * Run the notebook once through the REST API and wait until the server's
+ * scheduler has finished it.
+ */
+export async function runOnce(page: IJupyterLabPageFixture, path: string): Promise<number> {
+  const queued = await page.request.post('/nbtools/api/runs', { data: { notebook_path: path } });
+  expect(queued.status()).toBe(202);
+  const id = (await queued.json()).id as number;
+  await expect
+    .poll(async () => (await (await page.request.get(`/nbtools/api/runs/${id}`)).json()).status, {
+      timeout: 90_000
+    })
+    .toBe('succeeded');
+  return id;
+}

@@ -1,26 +1,9 @@
 import { expect } from '@jupyterlab/galata';
-import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
+import { attachScreenshot, codeCell, notebookJson, openSection, runOnce } from './helpers';
 import { test } from './fixtures';
 
 const NOTEBOOK = 'lineage.ipynb';
-
-/**
- * Run the notebook once through the REST API and wait until the server's
- * scheduler has finished it.
- */
-async function runOnce(page: IJupyterLabPageFixture, path: string): Promise<number> {
-  const queued = await page.request.post('/nbtools/api/runs', { data: { notebook_path: path } });
-  expect(queued.status()).toBe(202);
-  const id = (await queued.json()).id as number;
-  await expect
-    .poll(async () => (await (await page.request.get(`/nbtools/api/runs/${id}`)).json()).status, {
-      timeout: 90_000
-    })
-    .toBe('succeeded');
-  return id;
-}
 
 test.describe('Lineage', () => {
   test('compares with the last successful run and links its version and snapshot', async ({

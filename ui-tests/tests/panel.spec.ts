@@ -7,6 +7,7 @@ import {
   notebookJson,
   openSection,
   productionPanel,
+  runOnce,
   sectionToggle
 } from './helpers';
 import { test } from './fixtures';
@@ -175,4 +176,40 @@ test('collapsed headers show how many versions and jobs the notebook has', async
     header('Versions').getByRole('status', { name: `${saved} version${saved > 1 ? 's' : ''}` })
   ).toHaveText(String(saved));
   await expect(sectionToggle(panel, 'Versions')).toHaveAccessibleName('Versions');
+});
+
+test('on a run’s output notebook, the panel follows the notebook the run executed', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  test.setTimeout(180_000);
+  const path = `${tmpPath}/followed.ipynb`;
+  expect(
+    await page.contents.uploadContent(notebookJson([codeCell('a', 'print(1)')]), 'text', path)
+  ).toBe(true);
+  const run = await runOnce(page, path);
+  const opened = await page.request.post(`/nbtools/api/runs/${run}/open`, { data: {} });
+  expect(opened.ok()).toBe(true);
+  const output = (await opened.json()).path as string;
+
+  expect(await page.notebook.openByPath(path)).toBe(true);
+  const panel = await openSection(page, 'followed.ipynb', 'Jobs');
+  const label = panel.getByTestId('nbtools-active-notebook');
+  await expect(label).toHaveText('followed.ipynb');
+
+  // As the Jobs section's "Open output" does.
+  await page.evaluate(async file => {
+    await window.jupyterapp.commands.execute('docmanager:open', { path: file });
+  }, output);
+  await expect(label).toHaveText(`Showing followed.ipynb (this is the output of run ${run})`);
+  // The sections are the source notebook's: its runs, with this one.
+  await expect(
+    panel
+      .getByRole('list', { name: 'Runs' })
+      .getByRole('listitem', { name: `Run ${run}`, exact: true })
+  ).toBeVisible();
+  await attachScreenshot(page, testInfo, 'panel-follows-source');
+
+  expect(await page.notebook.activate('followed.ipynb')).toBe(true);
+  await expect(label).toHaveText('followed.ipynb');
 });

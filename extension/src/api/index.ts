@@ -33,6 +33,7 @@ export {
   downloadRunArtifact,
   downloadRunHtml,
   getJob,
+  getRun,
   getParameters,
   listJobRuns,
   listJobs,

@@ -237,6 +237,10 @@ export function listRecentRuns(limit: number): Promise<Run[]> {
   return requestAPI<Run[]>(`runs?${new URLSearchParams({ limit: String(limit) })}`);
 }
 
+export function getRun(id: number): Promise<Run> {
+  return requestAPI<Run>(`runs/${id}`);
+}
+
 export function cancelRun(id: number): Promise<Run> {
   return requestAPI<Run>(`runs/${id}/cancel`, { method: 'POST', body: '{}' });
 }

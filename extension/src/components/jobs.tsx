@@ -72,7 +72,9 @@ export class JobsView extends VDomRenderer<JobsModel> {
             trans={trans}
           />
         ) : (
-          <Button onClick={() => void model.openForm()}>{trans.__('Create job')}</Button>
+          <Button className="jp-mod-styled jp-mod-accept" onClick={() => void model.openForm()}>
+            {trans.__('Create job')}
+          </Button>
         )}
         <JobList model={model} commands={this._commands} trans={trans} />
         <RunList model={model} commands={this._commands} trans={trans} />
@@ -168,7 +170,7 @@ function JobActions({
       <Button small onClick={() => void model.openForm(job)}>
         {trans.__('Edit')}
       </Button>
-      <Button small minimal onClick={() => void model.deleteJob(job)}>
+      <Button small className="jp-mod-styled jp-mod-warn" onClick={() => void model.deleteJob(job)}>
         {trans.__('Delete')}
       </Button>
     </div>

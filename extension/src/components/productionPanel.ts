@@ -10,6 +10,7 @@ import { Signal } from '@lumino/signaling';
 import type { ISignal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
+import { getRun } from '../api';
 import { productionIcon } from '../icons';
 import type { IProductionPanel } from '../tokens';
 import { createSection } from './section';
@@ -19,6 +20,21 @@ import { StatusModel } from './statusModel';
 
 /** Id of the built-in Status section. */
 const STATUS_ID = 'nbtools-status';
+
+/**
+ * Where a run's executed notebook is opened (`POST runs/{id}/open` copies it
+ * to `nbtools-outputs/<notebook name>-run-<run id>.ipynb` under the root).
+ */
+const RUN_OUTPUT_PATH = /^nbtools-outputs\/[^/]+-run-(\d+)\.ipynb$/;
+
+/** The notebook a run's output notebook came from. */
+interface IRunSource {
+  /** The output notebook's path. */
+  output: string;
+  run: number;
+  /** The notebook the run executed. */
+  path: string;
+}
 
 /** Key of the sections' expanded state in the state database. */
 const STATE_KEY = 'jupyterlab-nbtools:production-panel';
@@ -87,14 +103,14 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
   }
 
   get notebook(): NotebookPanel | null {
-    return this._notebook;
+    return this._followed;
   }
 
   followNotebook(follower: IProductionPanel.NotebookFollower): IDisposable {
     let attached: IDisposable | void;
     const follow = (): void => {
       attached?.dispose();
-      attached = follower(this._notebook, this._notebookPath);
+      attached = follower(this._followed, this._notebookPath);
     };
     this._notebookChanged.connect(follow);
     follow();
@@ -241,28 +257,76 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
 
   private _onCurrentChanged(_sender: INotebookTracker, notebook: NotebookPanel | null): void {
     if (this._notebook) {
-      this._notebook.context.pathChanged.disconnect(this._showNotebook, this);
+      this._notebook.context.pathChanged.disconnect(this._onPathChanged, this);
     }
     this._notebook = notebook;
     if (notebook) {
-      notebook.context.pathChanged.connect(this._showNotebook, this);
+      notebook.context.pathChanged.connect(this._onPathChanged, this);
+    }
+    this._onPathChanged();
+  }
+
+  /**
+   * The active notebook is another file: when it is a run's output notebook,
+   * find the notebook it came from (the panel follows that one).
+   */
+  private _onPathChanged(): void {
+    const output = this._notebook?.context.path ?? '';
+    const run = RUN_OUTPUT_PATH.exec(output);
+    if (this._source?.output !== output) {
+      this._source = null;
     }
     this._showNotebook();
+    if (run === null || this._source !== null) {
+      return;
+    }
+    void getRun(Number(run[1])).then(
+      found => {
+        if (this._notebook?.context.path === output) {
+          this._source = { output, run: found.id, path: found.notebook_path };
+          this._showNotebook();
+        }
+      },
+      // A file that only looks like an output (its run is gone): an ordinary notebook.
+      () => undefined
+    );
   }
 
   private _showNotebook(): void {
-    const path = this._notebook?.context.path ?? null;
+    const source = this._source;
+    const path = source?.path ?? this._notebook?.context.path ?? null;
+    // The source notebook's own tab, when it is open (its actions need it).
+    const notebook = source
+      ? (this._tracker?.find(panel => panel.context.path === source.path) ?? null)
+      : this._notebook;
     const node = this._notebookLabel.node;
     // The file name is what fits in a narrow sidebar; the tooltip has the path.
-    node.textContent = path === null ? this._bundle.__('No notebook open') : PathExt.basename(path);
-    node.title = path ?? '';
+    node.textContent =
+      path === null
+        ? this._bundle.__('No notebook open')
+        : source
+          ? this._bundle.__(
+              'Showing %1 (this is the output of run %2)',
+              PathExt.basename(source.path),
+              source.run
+            )
+          : PathExt.basename(path);
+    node.title = source
+      ? this._bundle.__(
+          '%1, the notebook run %2 executed (its output: %3)',
+          path,
+          source.run,
+          source.output
+        )
+      : (path ?? '');
     node.classList.toggle('jp-mod-empty', path === null);
+    node.classList.toggle('jp-mod-runSource', source !== null);
     const pathChanged = path !== this._notebookPath;
-    if (!pathChanged && this._notebook === this._followed) {
+    if (!pathChanged && notebook === this._followed) {
       return;
     }
     this._notebookPath = path;
-    this._followed = this._notebook;
+    this._followed = notebook;
     this._notebookChanged.emit();
     if (pathChanged) {
       this._notebookPathChanged.emit(path);
@@ -276,7 +340,10 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
   private _restoring: Promise<void>;
   /** Expanded (`true`) or collapsed, by section id: the user's choices. */
   private _expanded = new Map<string, boolean>();
+  /** The active notebook (a run's output notebook, too). */
   private _notebook: NotebookPanel | null = null;
+  /** Where the active notebook came from, when it is a run's output notebook. */
+  private _source: IRunSource | null = null;
   /** The notebook the followers were last told about. */
   private _followed: NotebookPanel | null = null;
   private _notebookPath: string | null = null;
