@@ -62,3 +62,42 @@ test('a job page in the main area: schedule, parameters, runs and charts', async
   await runs.getByRole('button', { name: /^Open the output of run \d+$/ }).click();
   await expect(page.getByRole('tab', { name: /daily-run-\d+\.ipynb/ })).toBeVisible();
 });
+
+test('the job page edits the job in its form, and deletes it after a confirmation', async ({
+  page,
+  tmpPath
+}) => {
+  test.setTimeout(120_000);
+  const path = `${tmpPath}/weekly.ipynb`;
+  expect(
+    await page.contents.uploadContent(notebookJson([codeCell('a', 'x = 1')]), 'text', path)
+  ).toBe(true);
+  const created = await page.request.post('/nbtools/api/jobs', {
+    data: { name: 'Weekly page job', notebook_path: path, cron: '0 8 * * 1' }
+  });
+  expect(created.ok()).toBe(true);
+  const { id } = (await created.json()) as { id: number };
+  await page.evaluate(async jobId => {
+    await window.jupyterapp.commands.execute('nbtools:open-job', { id: jobId });
+  }, id);
+  const jobPage = page.getByRole('article', { name: 'Weekly page job' });
+  await expect(jobPage).toBeVisible();
+
+  await jobPage.getByRole('button', { name: 'Edit', exact: true }).click();
+  await expect(page.getByRole('tab', { name: 'Edit job: Weekly page job' })).toBeVisible();
+
+  await page.getByRole('tab', { name: 'Job: Weekly page job', exact: true }).click();
+  await jobPage.getByRole('button', { name: 'Delete', exact: true }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toContainText('Delete job "Weekly page job"?');
+  await dialog.getByRole('button', { name: 'Keep the job' }).click();
+  await expect(jobPage).toBeVisible();
+  expect((await page.request.get(`/nbtools/api/jobs/${id}`)).ok()).toBe(true);
+
+  await jobPage.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByRole('tab', { name: 'Job: Weekly page job', exact: true })).toHaveCount(0);
+  const listed = await page.request.get('/nbtools/api/jobs');
+  const names = ((await listed.json()) as { name: string }[]).map(job => job.name);
+  expect(names).not.toContain('Weekly page job');
+});

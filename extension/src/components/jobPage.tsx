@@ -43,6 +43,10 @@ async function loadPage(jobId: number, runCount: number): Promise<IJobPageData> 
 export interface IJobPageActions {
   /** Open a run's executed notebook. */
   openOutput(run: Run): Promise<void>;
+  /** Open the job's form to edit it. */
+  edit(job: Job): Promise<void>;
+  /** Delete the job once the user confirms it (the page then closes). */
+  remove(job: Job): Promise<void>;
 }
 
 function JobPageContent({
@@ -154,6 +158,20 @@ function JobPageContent({
             {job.paused ? trans.__('Resume') : trans.__('Pause')}
           </Button>
         )}
+        <Button
+          minimal
+          onClick={() => void actions.edit(job).catch(reason => setError(asError(reason).message))}
+        >
+          {trans.__('Edit')}
+        </Button>
+        <Button
+          className="jp-mod-styled jp-mod-warn"
+          onClick={() =>
+            void actions.remove(job).catch(reason => setError(asError(reason).message))
+          }
+        >
+          {trans.__('Delete')}
+        </Button>
       </div>
       <section aria-label={trans.__('Schedule')}>
         <h2>{trans.__('Schedule')}</h2>
@@ -284,7 +302,7 @@ function JobPageContent({
 /**
  * A job's page in the main area: its schedule and options, its parameters,
  * its runs (paged, refreshed while shown) and charts of its metrics and
- * durations, with Run now and Pause/Resume.
+ * durations, with Run now, Pause/Resume, Edit and Delete.
  */
 export class JobPage extends ReactWidget {
   constructor(

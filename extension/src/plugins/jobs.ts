@@ -5,7 +5,7 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { NotebookPanel } from '@jupyterlab/notebook';
 
-import { asError, getJob } from '../api';
+import { asError, deleteJob, getJob } from '../api';
 import { productionIcon } from '../icons';
 import { JobPage } from '../components/jobPage';
 import { confirmDelete } from '../components/jobPrompts';
@@ -84,7 +84,24 @@ const jobsPlugin: JupyterFrontEndPlugin<void> = {
         let page = pages.get(id);
         if (!page) {
           const job = await getJob(id);
-          const content = new JobPage(id, { openOutput: run => model.openOutput(run) }, trans);
+          const content = new JobPage(
+            id,
+            {
+              openOutput: run => model.openOutput(run),
+              edit: async shown => {
+                await app.commands.execute(CommandIDs.editJob, { id: shown.id });
+              },
+              remove: async shown => {
+                if (await confirmDelete(shown, trans)) {
+                  await deleteJob(shown.id);
+                  notifySuccess(trans.__('Job "%1" is deleted.', shown.name));
+                  pages.get(shown.id)?.dispose();
+                  void model.refresh();
+                }
+              }
+            },
+            trans
+          );
           page = new MainAreaWidget({ content });
           page.id = `nbtools-job-${id}`;
           page.title.label = trans.__('Job: %1', job.name);
