@@ -5,6 +5,7 @@ import auditPlugin from './plugins/audit';
 import cellRolesPlugin from './plugins/cellRoles';
 import dataPlugin from './plugins/data';
 import environmentPlugin from './plugins/environment';
+import jobFormPlugin from './plugins/jobForm';
 import jobsPlugin from './plugins/jobs';
 import jobsDashboardPlugin from './plugins/jobsDashboard';
 import monitoringPlugin from './plugins/monitoring';
@@ -18,6 +19,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   cellRolesPlugin,
   environmentPlugin,
   jobsPlugin,
+  jobFormPlugin,
   jobsDashboardPlugin,
   versionsPlugin,
   monitoringPlugin,

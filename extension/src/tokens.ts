@@ -27,10 +27,13 @@ export namespace CommandIDs {
   export const refreshStatus = 'nbtools:refresh-status';
 
   /**
-   * Open the Jobs section with the create-job form. Argument `path`: the
-   * notebook to run (default: the active notebook).
+   * Open the create-job form in the main area. Argument `path`: the notebook
+   * to run (default: the active notebook).
    */
   export const createJob = 'nbtools:create-job';
+
+  /** Open the edit form of a job in the main area (argument `id`, the job id). */
+  export const editJob = 'nbtools:edit-job';
 
   /**
    * Save the active notebook and record it as a named version (asks for a message).
@@ -151,6 +154,9 @@ export interface IProductionPanel {
    */
   expandSection(id: string): boolean;
 }
+
+/** The id of the Production panel's Jobs section (`CommandIDs.openPanel`'s `section`). */
+export const JOBS_SECTION_ID = 'nbtools-jobs';
 
 export namespace IProductionPanel {
   /**

@@ -112,12 +112,14 @@ def dumps(value: object) -> str:
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
-def path_entries() -> list[str]:
-    """Existing directories on ``sys.path``, minus the script's (or ``-c``'s) own first entry."""
+def path_entries(existing: bool = True) -> list[str]:
+    """Directories on ``sys.path`` that exist (or, ``existing`` false, that do not: a user
+    site-packages nothing was installed into yet), minus the script's (or ``-c``'s) own first
+    entry."""
     seen: list[str] = []
     for entry in sys.path if getattr(sys.flags, "safe_path", False) else sys.path[1:]:
         path = os.path.abspath(entry or ".")
-        if path not in seen and os.path.isdir(path):
+        if path not in seen and os.path.isdir(path) == existing:
             seen.append(path)
     return seen
 
@@ -312,6 +314,7 @@ def capture(cache_dir: str | None = None) -> str:
         "conda_env": _conda_env(),
         "environment": allowed_environment(dict(os.environ)),
         "paths": entries,
+        "absent_paths": path_entries(existing=False),
         "cached": cached,
     }
     return dumps(facts)[:-1] + f', "distributions": {distributions}}}'

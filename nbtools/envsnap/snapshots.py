@@ -8,15 +8,18 @@ a kernel, returning the snapshot whose ``id`` runs and extractions can record),
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from nbtools.envsnap.capture import metadata_dirs
 from nbtools.envsnap.kernels import (
     KernelSpec,
     find_kernel,
@@ -102,13 +105,58 @@ def snapshot_from_document(
     )
 
 
+class _Captured(NamedTuple):
+    """A capture this process made: the path entries it saw (and those absent then), their
+    state, and the snapshot."""
+
+    paths: list[str]
+    absent: list[str]
+    stamps: list[list[object]]
+    snapshot: Snapshot
+
+    def still_current(self) -> bool:
+        return _stamps(self.paths) == self.stamps and not any(map(os.path.isdir, self.absent))
+
+
+#: The last capture of each interpreter and environment, in this process (see capture_kernel).
+_captured: dict[tuple[object, ...], _Captured] = {}
+_captured_lock = threading.Lock()
+
+
 def capture_kernel(project: Project, kernel_name: str) -> Snapshot:
-    """The environment of kernel ``kernel_name``, captured in its own interpreter (not stored)."""
+    """The environment of kernel ``kernel_name``, captured in its own interpreter (not stored).
+
+    A process that captures the same interpreter again (a worker records every run's
+    environment) checks first, in process, whether anything was installed, removed or
+    upgraded since its last capture: the modification times of the interpreter's path
+    entries and of each distribution's metadata directory (the key of the capture script's
+    own cache), and that no path entry absent then exists now. Unchanged, the last snapshot
+    is the answer and no interpreter is started.
+    """
     spec = find_kernel(kernel_name)
-    document = capture_interpreter(
-        interpreter_command(spec), kernel_environment(spec), cache_dir(project)
-    )
-    return snapshot_from_document(document, spec)
+    command, env = interpreter_command(spec), kernel_environment(spec)
+    key = (spec.name, *command, *sorted((env or {}).items()))
+    with _captured_lock:
+        last = _captured.get(key)
+    if last is not None and last.still_current():
+        return last.snapshot
+    document = capture_interpreter(command, env, cache_dir(project))
+    snapshot = snapshot_from_document(document, spec)
+    paths = [str(entry) for entry in document.get("paths") or []]
+    absent = [str(entry) for entry in document.get("absent_paths") or []]
+    stamps = _stamps(paths)
+    if stamps is not None and "absent_paths" in document:
+        with _captured_lock:
+            _captured[key] = _Captured(paths, absent, stamps, snapshot)
+    return snapshot
+
+
+def _stamps(paths: list[str]) -> list[list[object]] | None:
+    """The cache key of ``paths`` now, or None if one of them cannot be read any more."""
+    try:
+        return metadata_dirs(paths)[0]
+    except OSError:
+        return None
 
 
 def snapshot_kernel(project: Project, kernel_name: str) -> Snapshot:

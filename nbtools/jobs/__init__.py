@@ -226,11 +226,12 @@ def run_notebook(
     timeout_seconds: int | None = None,
     cell_timeout_seconds: int | None = None,
     output_html: bool = False,
+    purpose: str | None = None,
     idempotency_key: str | None = None,
     actor: str | None = None,
 ) -> RunSummary:
-    """Queue one run of a notebook, started by ``actor`` (a scheduler executes it; a repeated
-    ``idempotency_key`` is refused, see :mod:`nbtools.jobs.idempotency`)."""
+    """Queue one run of a notebook for ``purpose``, started by ``actor`` (a scheduler executes
+    it; a repeated ``idempotency_key`` is refused, see :mod:`nbtools.jobs.idempotency`)."""
     from nbtools.jobs import submit  # not at import: a worker's start-up does not need it
 
     run = submit.queue_run(
@@ -241,6 +242,7 @@ def run_notebook(
         timeout_seconds=timeout_seconds,
         cell_timeout_seconds=cell_timeout_seconds,
         output_html=output_html,
+        purpose=purpose,
         idempotency_key=idempotency_key,
         actor=actor,
     )

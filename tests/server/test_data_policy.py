@@ -143,3 +143,16 @@ async def test_bad_data_check_queries_name_the_field(
 async def _fetch_query(jp_fetch: Any, **query: str) -> Any:
     response = await jp_fetch("nbtools", "api", "data", "check", params=query)
     return json.loads(response.body)
+
+
+async def test_a_one_off_run_takes_a_purpose(jp_fetch: Any, catalogued: Path) -> None:
+    with pytest.raises(HTTPClientError) as info:
+        await _fetch(jp_fetch, "POST", "runs", body={"notebook_path": "nb.ipynb", "purpose": "ads"})
+    assert info.value.code == 403
+    assert json.loads(info.value.response.body)["details"]["field"] == "purpose"
+    assert await _fetch(jp_fetch, "GET", "runs") == []
+    run = await _fetch(
+        jp_fetch, "POST", "runs", body={"notebook_path": "nb.ipynb", "purpose": "care"}
+    )
+    assert (run["job_id"], run["notebook_path"]) == (None, "nb.ipynb")
+    assert await _fetch(jp_fetch, "GET", "jobs") == []

@@ -118,10 +118,10 @@ test.describe('Productionize wizard', () => {
     await attachScreenshot(page, testInfo, 'package-test-output');
     expect(await page.notebook.activate('calc.ipynb')).toBe(true);
 
-    // Step 5 hands the notebook to job creation (the Jobs section's create-job form).
+    // Step 5 hands the notebook to job creation (the create-job form in the main area).
     await panel.getByRole('button', { name: '6. Schedule' }).click();
     await panel.getByRole('button', { name: 'Schedule this notebook' }).click();
-    await expect(panel.getByRole('form', { name: 'Create job' })).toContainText(
+    await expect(page.getByRole('form', { name: 'Create job' })).toContainText(
       `New job for ${tmpPath}/calc.ipynb`
     );
   });

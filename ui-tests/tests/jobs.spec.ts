@@ -46,15 +46,17 @@ test.describe('Jobs section', () => {
     const panel = await openSection(page, 'greet.ipynb', 'Jobs');
 
     await panel.getByRole('button', { name: 'Create job' }).click();
-    const form = panel.getByRole('form', { name: 'Create job' });
+    const form = page.getByRole('form', { name: 'Create job' });
     const times = form.getByRole('spinbutton', { name: 'times' });
     await expect(times).toHaveValue('1');
     await times.fill('3');
     await expect(form.getByRole('textbox', { name: 'city' })).toHaveValue('Lisbon');
-    await form.getByRole('radio', { name: 'On a schedule (saved as a job)' }).check();
+    await form.getByRole('radio', { name: 'Recurring, on a schedule (saved as a job)' }).check();
     await expect(form.getByLabel('Next runs')).toContainText('At 06:00 AM', { timeout: 15_000 });
     await expect(form.getByRole('textbox', { name: 'Job name' })).toHaveValue('greet');
-    await form.getByRole('radio', { name: 'Run once now (no job is saved)' }).check();
+    await form
+      .getByRole('radio', { name: 'Once, now (a run of the notebook; no job is saved)' })
+      .check();
     await expect(form.getByRole('textbox', { name: 'Job name' })).toHaveCount(0);
     await form.getByRole('button', { name: 'Run now', exact: true }).click();
 
@@ -86,7 +88,10 @@ test.describe('Jobs section', () => {
     const panel = await openSection(page, 'boom.ipynb', 'Jobs');
 
     await panel.getByRole('button', { name: 'Create job' }).click();
-    await panel.getByRole('button', { name: 'Run now', exact: true }).click();
+    await page
+      .getByRole('form', { name: 'Create job' })
+      .getByRole('button', { name: 'Run now', exact: true })
+      .click();
 
     const run = panel.getByRole('list', { name: 'Runs' }).getByRole('listitem').first();
     await expect(run.getByTestId('nbtools-run-status')).toHaveText('failed', { timeout: 60_000 });
@@ -112,27 +117,27 @@ test.describe('Jobs section', () => {
     await open(page, tmpPath, 'report.ipynb', notebook('days = 1', 'days'));
     const panel = await openSection(page, 'report.ipynb', 'Jobs');
     await panel.getByRole('button', { name: 'Create job' }).click();
-    let form = panel.getByRole('form', { name: 'Create job' });
-    await form.getByRole('radio', { name: 'On a schedule (saved as a job)' }).check();
+    let form = page.getByRole('form', { name: 'Create job' });
+    await form.getByRole('radio', { name: 'Recurring, on a schedule (saved as a job)' }).check();
     const name = form.getByRole('textbox', { name: 'Job name' });
     await expect(name).toHaveValue('report');
     await name.fill('');
-    await form.getByRole('button', { name: 'Create schedule' }).click();
+    await form.getByRole('button', { name: 'Create job' }).click();
     await expect(name).toHaveAttribute('aria-invalid', 'true');
     await expect(name).toBeFocused();
     await expect(form.getByText('A job needs a name.')).toBeVisible();
     await name.fill('Morning report');
     await expect(form.getByText('A job needs a name.')).toHaveCount(0);
-    await form.getByRole('button', { name: 'Create schedule' }).click();
+    await form.getByRole('button', { name: 'Create job' }).click();
     const jobs = panel.getByRole('list', { name: 'Jobs' });
     await expect(jobs.getByRole('listitem', { name: 'Morning report' })).toBeVisible();
 
     // A second job: the name is taken, the server says so under the field.
     await panel.getByRole('button', { name: 'Create job' }).click();
-    form = panel.getByRole('form', { name: 'Create job' });
-    await form.getByRole('radio', { name: 'On a schedule (saved as a job)' }).check();
+    form = page.getByRole('form', { name: 'Create job' });
+    await form.getByRole('radio', { name: 'Recurring, on a schedule (saved as a job)' }).check();
     await form.getByRole('textbox', { name: 'Job name' }).fill('Morning report');
-    await form.getByRole('button', { name: 'Create schedule' }).click();
+    await form.getByRole('button', { name: 'Create job' }).click();
     await expect(form.getByText("Another job is named 'Morning report'")).toBeVisible();
     await expect(form.getByRole('textbox', { name: 'Job name' })).toHaveAttribute(
       'aria-invalid',
@@ -182,8 +187,8 @@ test.describe('Job form options', () => {
     await open(page, tmpPath, 'nightly.ipynb', notebook('days = 1', 'days'));
     const panel = await openSection(page, 'nightly.ipynb', 'Jobs');
     await panel.getByRole('button', { name: 'Create job' }).click();
-    const form = panel.getByRole('form', { name: 'Create job' });
-    await form.getByRole('radio', { name: 'On a schedule (saved as a job)' }).check();
+    const form = page.getByRole('form', { name: 'Create job' });
+    await form.getByRole('radio', { name: 'Recurring, on a schedule (saved as a job)' }).check();
 
     const limit = form.getByRole('spinbutton', { name: 'Catch up at most' });
     await expect(limit).toHaveCount(0);
@@ -196,7 +201,7 @@ test.describe('Job form options', () => {
     await cellTimeout.fill('0');
 
     // Both errors at once, each under its field; the focus goes to the first.
-    await form.getByRole('button', { name: 'Create schedule' }).click();
+    await form.getByRole('button', { name: 'Create job' }).click();
     await expect(limit).toHaveAttribute('aria-invalid', 'true');
     await expect(limit).toHaveAccessibleDescription(/Enter a whole number from 1 to 1000\./);
     await expect(limit).toBeFocused();
@@ -211,12 +216,12 @@ test.describe('Job form options', () => {
     // What only the server checks (a timeout beyond its integer range) shows there too.
     await cellTimeout.fill('3000000000');
     await expect(cellTimeout).toHaveAttribute('aria-invalid', 'false');
-    await form.getByRole('button', { name: 'Create schedule' }).click();
+    await form.getByRole('button', { name: 'Create job' }).click();
     await expect(cellTimeout).toHaveAccessibleDescription(/cell_timeout_seconds must be/);
     await expect(cellTimeout).toBeFocused();
     await cellTimeout.fill('30');
     await expect(cellTimeout).toHaveAttribute('aria-invalid', 'false');
-    await form.getByRole('button', { name: 'Create schedule' }).click();
+    await form.getByRole('button', { name: 'Create job' }).click();
 
     const job = panel
       .getByRole('list', { name: 'Jobs' })
@@ -233,7 +238,7 @@ test.describe('Job form options', () => {
 
     // Editing shows what was saved.
     await job.getByRole('button', { name: 'Edit', exact: true }).click();
-    const edit = panel.getByRole('form', { name: 'Edit job' });
+    const edit = page.getByRole('form', { name: 'Edit job' });
     await expect(edit.getByRole('spinbutton', { name: 'Cell timeout (s)' })).toHaveValue('30');
     await expect(edit.getByRole('combobox', { name: 'After downtime' })).toHaveValue('catch_up');
     await expect(edit.getByRole('spinbutton', { name: 'Catch up at most' })).toHaveValue('5');
@@ -252,7 +257,7 @@ test.describe('Job form options', () => {
     );
     const panel = await openSection(page, 'slow.ipynb', 'Jobs');
     await panel.getByRole('button', { name: 'Create job' }).click();
-    const form = panel.getByRole('form', { name: 'Create job' });
+    const form = page.getByRole('form', { name: 'Create job' });
     await form.getByRole('spinbutton', { name: 'Cell timeout (s)' }).fill('1');
     await form.getByRole('button', { name: 'Run now', exact: true }).click();
 

@@ -13,7 +13,7 @@ import {
 import { test } from './fixtures';
 
 const PANEL_ID = 'nbtools-production-panel';
-const SECTIONS = ['Status', 'Versions', 'Package', 'Jobs', 'Environment', 'Alerts'];
+const SECTIONS = ['Status', 'Versions', 'Package', 'Jobs', 'Environment', 'Alerts', 'Data'];
 
 /** Check that `expanded` is the one expanded section of the panel (`null`: none is). */
 async function expectOnlyExpanded(panel: Locator, expanded: string | null): Promise<void> {
@@ -115,7 +115,8 @@ test('the palette has one Productionize and the production commands', async ({ p
     'Run Notebook Now',
     'Save Version…',
     'Compare with Previous Version',
-    'Snapshot Environment'
+    'Snapshot Environment',
+    'Show Audit Trail'
   ]) {
     await search.fill(label);
     await expect(

@@ -63,3 +63,9 @@ export function isApiErrorBody(value: unknown): value is ApiErrorBody {
 export function asError(reason: unknown): Error {
   return reason instanceof Error ? reason : new Error(String(reason));
 }
+
+/** The input a refused request names (the server's `details.field`), if any. */
+export function fieldOf(reason: unknown): string | null {
+  const field = reason instanceof NbtoolsApiError ? reason.details.field : undefined;
+  return typeof field === 'string' ? field : null;
+}

@@ -1,4 +1,10 @@
-export { NbtoolsApiError, ServerExtensionMissingError, asError, isApiErrorBody } from './errors';
+export {
+  NbtoolsApiError,
+  ServerExtensionMissingError,
+  asError,
+  fieldOf,
+  isApiErrorBody
+} from './errors';
 export { API_NAMESPACE, fetchAPI, requestAPI } from './request';
 export { getStatus } from './status';
 export type { ApiErrorBody, ServerStatus } from './types';
@@ -28,6 +34,7 @@ export type {
 export {
   MAX_CATCH_UP,
   cancelRun,
+  checkNotebookData,
   createJob,
   deleteJob,
   downloadRunArtifact,
@@ -49,6 +56,7 @@ export {
 } from './jobs';
 export type {
   CronPreview,
+  DatasetUse,
   Job,
   JobFields,
   JobOverview,
@@ -58,6 +66,7 @@ export type {
   JobsPage,
   MissedPolicy,
   NotebookParameter,
+  NotebookDataCheck,
   NotebookParameters,
   ParameterType,
   Run,

@@ -1,4 +1,5 @@
 import { fetchAPI, requestAPI } from './request';
+import type { Classification } from './data';
 import type { LineageRun } from './lineage';
 
 /**
@@ -58,6 +59,10 @@ export interface JobFields {
   /** With `missed_policy` `catch_up`: at most this many missed due times run (the latest). */
   catch_up_limit?: number;
   kernel_name?: string | null;
+  /** What the job's data is used for (required with personal or sensitive datasets). */
+  purpose?: string | null;
+  /** How long its ended runs are kept: an age (`30d`) or a count (`10`); `null`: the project's. */
+  keep_runs?: string | null;
 }
 
 export interface Job extends Required<Omit<JobFields, 'name'>> {
@@ -111,6 +116,32 @@ export function getParameters(path: string): Promise<NotebookParameters> {
 
 export function previewCron(cron: string, timezone: string): Promise<CronPreview> {
   return requestAPI<CronPreview>(`cron/preview?${new URLSearchParams({ cron, timezone })}`);
+}
+
+/** A dataset the notebook uses (`nbtools.data.path` or a literal path matching its location). */
+export interface DatasetUse {
+  dataset: string;
+  classification: Classification;
+  /** The purposes the dataset allows. */
+  purposes: string[];
+  how: 'declared' | 'detected';
+  cell: number;
+  line: number;
+  /** Why the use is refused for the purpose asked, or `null`. */
+  refused: string | null;
+}
+
+/** `GET data/check?path=`: the notebook's data and whether a job of it needs a purpose. */
+export interface NotebookDataCheck {
+  notebook_path: string;
+  purpose: string | null;
+  purpose_required: boolean;
+  uses: DatasetUse[];
+  warnings: string[];
+}
+
+export function checkNotebookData(path: string): Promise<NotebookDataCheck> {
+  return requestAPI<NotebookDataCheck>(`data/check?${new URLSearchParams({ path })}`);
 }
 
 export function listJobs(path: string): Promise<Job[]> {
@@ -200,6 +231,7 @@ export interface RunOnce {
   timeout_seconds?: number | null;
   cell_timeout_seconds?: number | null;
   output_html?: boolean;
+  purpose?: string | null;
 }
 
 /** Queue one run of a notebook, without creating a job. */

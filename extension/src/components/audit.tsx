@@ -2,10 +2,9 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button, ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { NbtoolsApiError, asError, listAuditEntries } from '../api';
+import { NbtoolsApiError, asError, fieldOf, listAuditEntries } from '../api';
 import type { AuditEntry } from '../api';
 import { formatTime } from './dates';
-import { fieldOf } from './jobsModel';
 
 /** Entries per page. */
 export const AUDIT_PAGE_SIZE = 50;

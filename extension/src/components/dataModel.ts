@@ -1,8 +1,7 @@
 import { VDomModel } from '@jupyterlab/ui-components';
 
-import { asError, listDatasets, searchDatasets } from '../api';
+import { asError, fieldOf, listDatasets, searchDatasets } from '../api';
 import type { Dataset } from '../api';
-import { fieldOf } from './jobsModel';
 
 /** Milliseconds the search box waits for typing to pause before it asks the server. */
 export const SEARCH_DEBOUNCE_MS = 300;

@@ -2,60 +2,18 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button, HTMLSelect, InputGroup } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { MAX_CATCH_UP, asError, previewCron } from '../api';
+import { MAX_CATCH_UP, asError, fieldOf, previewCron } from '../api';
 import type { CronPreview, JobFields, MissedPolicy, NotebookParameter } from '../api';
-import { fieldOf } from './jobsModel';
-import type { FieldErrors, JobForm, JobsModel } from './jobsModel';
+import { ClassificationBadge } from './classification';
+import { Field, display, parse } from './jobFormFields';
+import { JobFormRefused, saveJobForm } from './jobFormModel';
+import type { FieldErrors, JobForm, JobFormResult } from './jobFormModel';
+import { DEFAULT_CRON, choiceOf, cronOf } from './jobSchedule';
+import type { ScheduleChoice } from './jobSchedule';
+import { ScheduleFields, localTimezone } from './jobScheduleFields';
 
-const PRESETS = ['hourly', 'daily', 'weekdays', 'weekly', 'monthly'];
-const CUSTOM = 'custom';
-
-function localTimezone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-}
-
-function timezones(): string[] {
-  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
-  return intl.supportedValuesOf?.('timeZone') ?? [];
-}
-
-/** A parameter's value as the form shows it (JSON for lists, dicts and None). */
-function display(parameter: NotebookParameter, value: unknown): string {
-  return parameter.type === 'str' ? String(value) : JSON.stringify(value);
-}
-
-/**
- * Parse a form value by the parameter's declared type, or throw a message
- * naming the parameter and what it expects.
- */
-function parse(parameter: NotebookParameter, text: string, trans: TranslationBundle): unknown {
-  const fail = (expected: string): never => {
-    throw new Error(trans.__('%1 expects %2, got %3', parameter.name, expected, text));
-  };
-  switch (parameter.type) {
-    case 'str':
-      return text;
-    case 'bool':
-      return text === 'true';
-    case 'int':
-      return /^\s*-?\d+\s*$/.test(text) ? Number(text) : fail(trans.__('a whole number'));
-    case 'float': {
-      const value = Number(text);
-      return text.trim() !== '' && Number.isFinite(value) ? value : fail(trans.__('a number'));
-    }
-    default: {
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        return parameter.type === 'None' ? text : fail(trans.__('JSON'));
-      }
-      const kind = Array.isArray(value) ? 'list' : value === null ? 'None' : typeof value;
-      const wanted = parameter.type === 'dict' ? 'object' : parameter.type;
-      return parameter.type === 'None' || kind === wanted ? value : fail(parameter.type);
-    }
-  }
-}
+/** Milliseconds the form waits after the last keystroke before the server previews the cron. */
+const PREVIEW_DELAY_MS = 250;
 
 /** Whole-number options of a saved job and their smallest values. */
 const WHOLE_NUMBERS: [string, number][] = [
@@ -68,75 +26,36 @@ const WHOLE_NUMBERS: [string, number][] = [
 const TIMEOUTS = ['timeout_seconds', 'cell_timeout_seconds'];
 
 /**
- * A labelled form field with its error under it: the control gets `id`,
- * `aria-invalid` and `aria-describedby` from `control(props)`.
- */
-function Field({
-  id,
-  label,
-  error,
-  hint,
-  control
-}: {
-  id: string;
-  label: React.ReactNode;
-  error?: string;
-  hint?: string;
-  control: (props: {
-    id: string;
-    'aria-invalid': boolean;
-    'aria-describedby'?: string;
-  }) => React.ReactElement;
-}): React.ReactElement {
-  const described = [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean);
-  return (
-    <div className={`jp-nbtools-JobForm-field${error ? ' jp-mod-invalid' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {control({
-        id,
-        'aria-invalid': !!error,
-        ...(described.length ? { 'aria-describedby': described.join(' ') } : {})
-      })}
-      {hint && (
-        <p id={`${id}-hint`} className="jp-nbtools-JobForm-hint">
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p id={`${id}-error`} className="jp-nbtools-FieldError">
-          {error}
-        </p>
-      )}
-    </div>
-  );
-}
-
-/**
- * The create/edit job form: a name, parameters generated from the notebook's
- * `parameters` cell, a one-off run now or a cron schedule with a live
- * preview, and the run options. Each field's error shows under it, all at
- * once; after the first attempt to submit they are checked again as the user
- * types, and the focus moves to the first one.
+ * The create/edit job form, in sections: What (notebook, name, parameters
+ * typed from its `parameters` cell), When (one run now, or recurring: a
+ * preset with a time, or a custom cron, in a time zone, with the schedule in
+ * words and its next runs), How (timeouts, retries, missed runs, retention)
+ * and Governance (the purpose, when the notebook's data asks for one). Each
+ * field's error shows under it, all at once; after the first attempt to
+ * submit they are checked again as the user types, and the focus moves to
+ * the first one. The cron is previewed (and checked) by the server as typed.
  */
 export function JobFormView({
-  model,
   form,
-  trans
+  trans,
+  onSaved,
+  onCancel
 }: {
-  model: JobsModel;
   form: JobForm;
   trans: TranslationBundle;
+  onSaved: (result: JobFormResult) => void;
+  onCancel: () => void;
 }): React.ReactElement {
   const job = form.job;
-  const declared = form.parameters?.parameters ?? [];
+  const declared = form.parameters.parameters;
   const prefix = `jp-nbtools-job-${React.useId().replace(/:/g, '')}`;
   const formRef = React.useRef<HTMLFormElement>(null);
   const [name, setName] = React.useState(job?.name ?? form.defaultName);
   const [values, setValues] = React.useState<Record<string, string>>({});
   const [scheduled, setScheduled] = React.useState(Boolean(job?.cron));
-  const initialCron = job?.cron ?? '0 6 * * *';
-  const [preset, setPreset] = React.useState(PRESETS.find(name => name === initialCron) ?? CUSTOM);
-  const [cron, setCron] = React.useState(initialCron);
+  const [choice, setChoice] = React.useState<ScheduleChoice>(() =>
+    choiceOf(job?.cron ?? DEFAULT_CRON)
+  );
   const [timezone, setTimezone] = React.useState(job?.timezone ?? localTimezone());
   const [numbers, setNumbers] = React.useState<Record<string, string>>({
     retries: String(job?.retries ?? 0),
@@ -146,44 +65,55 @@ export function JobFormView({
     max_concurrent: String(job?.max_concurrent ?? 1),
     catch_up_limit: String(job?.catch_up_limit ?? 10)
   });
+  const [keepRuns, setKeepRuns] = React.useState(job?.keep_runs ?? '');
+  const [purpose, setPurpose] = React.useState(job?.purpose ?? '');
   const [html, setHtml] = React.useState(job?.output_html ?? false);
   const [missed, setMissed] = React.useState<MissedPolicy>(job?.missed_policy ?? 'run_once');
-  const [preview, setPreview] = React.useState<CronPreview | null>(null);
-  const [scheduleError, setScheduleError] = React.useState<FieldErrors>({});
+  /** The server's answer about a schedule: its preview, or its error by field. */
+  const [checked, setChecked] = React.useState<{
+    key: string;
+    preview: CronPreview | null;
+    errors: FieldErrors;
+  } | null>(null);
   const [serverErrors, setServerErrors] = React.useState<FieldErrors>({});
   const [attempted, setAttempted] = React.useState(false);
   const [saving, setSaving] = React.useState(false);
   const focusPending = React.useRef(false);
 
   const savesJob = scheduled || job !== null;
-  const expression = preset === CUSTOM ? cron : preset;
+  const expression = cronOf(choice);
+  const scheduleKey = `${expression}\n${timezone}`;
   React.useEffect(() => {
-    if (!scheduled) {
+    if (!scheduled || expression === null) {
       return;
     }
     let current = true;
     const timer = window.setTimeout(() => {
       previewCron(expression, timezone)
-        .then(result => current && (setPreview(result), setScheduleError({})))
+        .then(preview => current && setChecked({ key: scheduleKey, preview, errors: {} }))
         .catch(reason => {
           if (current) {
-            setPreview(null);
-            const field = fieldOf(reason);
-            setScheduleError({
-              [field === 'timezone' ? 'timezone' : 'cron']: asError(reason).message
-            });
+            const field = fieldOf(reason) === 'timezone' ? 'timezone' : 'cron';
+            const errors = { [field]: asError(reason).message };
+            setChecked({ key: scheduleKey, preview: null, errors });
           }
         });
-    }, 250);
+    }, PREVIEW_DELAY_MS);
     return () => {
       current = false;
       window.clearTimeout(timer);
     };
-  }, [scheduled, expression, timezone]);
+  }, [scheduled, expression, timezone, scheduleKey]);
+  // Only the answer about the schedule as it is now counts.
+  const answer = scheduled && checked?.key === scheduleKey ? checked : null;
 
   const valueOf = (parameter: NotebookParameter): string =>
     values[parameter.name] ??
     display(parameter, job?.parameters[parameter.name] ?? parameter.default);
+
+  const protectedUses = form.data.uses.filter(use =>
+    ['personal', 'sensitive'].includes(use.classification)
+  );
 
   /** The fields as the server takes them, and the errors found before sending. */
   const collect = (): { fields: JobFields; errors: FieldErrors } => {
@@ -202,6 +132,9 @@ export function JobFormView({
     }
     if (savesJob && name.trim() === '') {
       errors.name = trans.__('A job needs a name.');
+    }
+    if (scheduled && expression === null) {
+      errors.cron = trans.__('Pick the time of day the job runs at.');
     }
     const whole: Record<string, number> = {};
     for (const [field, minimum] of WHOLE_NUMBERS) {
@@ -228,6 +161,12 @@ export function JobFormView({
     ) {
       errors.catch_up_limit = trans.__('Enter a whole number from 1 to %1.', MAX_CATCH_UP);
     }
+    if (form.data.purpose_required && purpose.trim() === '') {
+      errors.purpose = trans.__(
+        'This notebook uses personal or sensitive data (%1): say what it is used for.',
+        protectedUses.map(use => use.dataset).join(', ')
+      );
+    }
     const fields: JobFields = {
       parameters,
       cron: scheduled ? expression : null,
@@ -239,14 +178,20 @@ export function JobFormView({
       max_concurrent: whole.max_concurrent,
       output_html: html,
       missed_policy: missed,
+      purpose: purpose.trim() || null,
       ...(missed === 'catch_up' ? { catch_up_limit: catchUp } : {}),
-      ...(savesJob ? { name: name.trim() } : {})
+      ...(savesJob ? { name: name.trim(), keep_runs: keepRuns.trim() || null } : {})
     };
-    return { fields, errors: scheduled ? { ...errors, ...scheduleError } : errors };
+    return { fields, errors };
   };
 
   const { fields, errors: clientErrors } = collect();
-  const errors: FieldErrors = { ...(attempted ? clientErrors : {}), ...serverErrors };
+  const liveErrors = answer?.errors ?? {};
+  const errors: FieldErrors = {
+    ...(attempted ? clientErrors : {}),
+    ...liveErrors,
+    ...serverErrors
+  };
 
   // Move the focus to the first field in error once they are shown.
   React.useEffect(() => {
@@ -267,19 +212,21 @@ export function JobFormView({
 
   const submit = async (): Promise<void> => {
     setAttempted(true);
-    if (Object.keys(clientErrors).length > 0) {
-      focusPending.current = !attempted;
-      if (attempted) {
-        formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-      }
+    if (Object.keys({ ...clientErrors, ...liveErrors }).length > 0) {
+      focusPending.current = true;
+      // Focus now if the errors were shown already (no render follows).
+      formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
       return;
     }
     setSaving(true);
-    const refused = await model.saveForm(fields, !scheduled);
-    setSaving(false);
-    if (refused) {
+    try {
+      onSaved(await saveJobForm(form, fields, !scheduled));
+    } catch (reason) {
       focusPending.current = true;
-      setServerErrors(refused);
+      setServerErrors(
+        reason instanceof JobFormRefused ? reason.errors : { '': asError(reason).message }
+      );
+      setSaving(false);
     }
   };
 
@@ -305,7 +252,58 @@ export function JobFormView({
     />
   );
 
+  const pick = (change: Partial<ScheduleChoice>): void => {
+    setChoice({ ...choice, ...change });
+    changed('cron');
+  };
+
+  const scheduleFields = (): React.ReactElement => (
+    <>
+      <ScheduleFields
+        prefix={prefix}
+        choice={choice}
+        onPick={pick}
+        timezone={timezone}
+        onTimezone={zone => {
+          setTimezone(zone);
+          changed('timezone');
+        }}
+        preview={answer?.preview ?? null}
+        errors={errors}
+        previewFailed={Object.keys(liveErrors).length > 0}
+        trans={trans}
+      />
+      <Field
+        id={`${prefix}-missed`}
+        label={trans.__('After downtime')}
+        error={errors.missed_policy}
+        control={props => (
+          <HTMLSelect
+            {...props}
+            value={missed}
+            onChange={event => {
+              setMissed(event.currentTarget.value as MissedPolicy);
+              changed('missed_policy');
+            }}
+          >
+            <option value="run_once">{trans.__('run once for missed times')}</option>
+            <option value="catch_up">{trans.__('catch up: run each missed time')}</option>
+            <option value="skip">{trans.__('skip missed times')}</option>
+          </HTMLSelect>
+        )}
+      />
+      {missed === 'catch_up' &&
+        numberField(
+          'catch_up_limit',
+          trans.__('Catch up at most'),
+          '',
+          trans.__('missed times, the latest ones (1 to %1)', MAX_CATCH_UP)
+        )}
+    </>
+  );
+
   const formError = errors[''];
+  const errorCount = Object.keys(errors).filter(key => key !== '').length;
   return (
     <form
       ref={formRef}
@@ -317,29 +315,23 @@ export function JobFormView({
         void submit();
       }}
     >
-      <p className="jp-nbtools-JobForm-title">
+      <h2 className="jp-nbtools-JobForm-title">
         {job ? trans.__('Edit job %1', job.name) : trans.__('New job for %1', form.path)}
-      </p>
+      </h2>
+      {attempted && errorCount > 0 && (
+        <p role="alert" className="jp-nbtools-Error-message">
+          {trans._n(
+            'Correct the field marked below.',
+            'Correct the %1 fields marked below.',
+            errorCount
+          )}
+        </p>
+      )}
       <fieldset>
-        <legend>{trans.__('When')}</legend>
-        <label>
-          <input
-            type="radio"
-            name={`${prefix}-when`}
-            checked={!scheduled}
-            onChange={() => setScheduled(false)}
-          />
-          {job ? trans.__('On demand (no schedule)') : trans.__('Run once now (no job is saved)')}
-        </label>
-        <label>
-          <input
-            type="radio"
-            name={`${prefix}-when`}
-            checked={scheduled}
-            onChange={() => setScheduled(true)}
-          />
-          {trans.__('On a schedule (saved as a job)')}
-        </label>
+        <legend>{trans.__('What')}</legend>
+        <p>
+          {trans.__('Notebook')} <code>{form.path}</code>
+        </p>
         {savesJob && (
           <Field
             id={`${prefix}-name`}
@@ -358,117 +350,7 @@ export function JobFormView({
             )}
           />
         )}
-        {scheduled && (
-          <>
-            <Field
-              id={`${prefix}-repeat`}
-              label={trans.__('Repeat')}
-              control={props => (
-                <HTMLSelect
-                  {...props}
-                  value={preset}
-                  onChange={event => {
-                    setPreset(event.currentTarget.value);
-                    changed('cron');
-                  }}
-                >
-                  {PRESETS.map(name => (
-                    <option key={name} value={name}>
-                      {name}
-                    </option>
-                  ))}
-                  <option value={CUSTOM}>{trans.__('custom cron')}</option>
-                </HTMLSelect>
-              )}
-            />
-            {preset === CUSTOM ? (
-              <Field
-                id={`${prefix}-cron`}
-                label={trans.__('Cron expression')}
-                error={errors.cron}
-                hint={trans.__('minute hour day-of-month month day-of-week')}
-                control={props => (
-                  <InputGroup
-                    {...props}
-                    value={cron}
-                    onChange={event => {
-                      setCron(event.currentTarget.value);
-                      changed('cron');
-                    }}
-                  />
-                )}
-              />
-            ) : (
-              errors.cron && <p className="jp-nbtools-FieldError">{errors.cron}</p>
-            )}
-            <Field
-              id={`${prefix}-timezone`}
-              label={trans.__('Timezone')}
-              error={errors.timezone}
-              control={props => (
-                <InputGroup
-                  {...props}
-                  list={`${prefix}-timezones`}
-                  value={timezone}
-                  onChange={event => {
-                    setTimezone(event.currentTarget.value);
-                    changed('timezone');
-                  }}
-                />
-              )}
-            />
-            <datalist id={`${prefix}-timezones`}>
-              {timezones().map(name => (
-                <option key={name} value={name} />
-              ))}
-            </datalist>
-            {preview && (
-              <div
-                className="jp-nbtools-JobForm-preview"
-                role="group"
-                aria-label={trans.__('Next runs')}
-              >
-                <p>{preview.description}</p>
-                <ol>
-                  {preview.next_local.map(time => (
-                    <li key={time}>{time.slice(0, 16).replace('T', ' ')}</li>
-                  ))}
-                </ol>
-              </div>
-            )}
-            <Field
-              id={`${prefix}-missed`}
-              label={trans.__('After downtime')}
-              error={errors.missed_policy}
-              control={props => (
-                <HTMLSelect
-                  {...props}
-                  value={missed}
-                  onChange={event => {
-                    setMissed(event.currentTarget.value as MissedPolicy);
-                    changed('missed_policy');
-                  }}
-                >
-                  <option value="run_once">{trans.__('run once for missed times')}</option>
-                  <option value="catch_up">{trans.__('catch up: run each missed time')}</option>
-                  <option value="skip">{trans.__('skip missed times')}</option>
-                </HTMLSelect>
-              )}
-            />
-            {missed === 'catch_up' &&
-              numberField(
-                'catch_up_limit',
-                trans.__('Catch up at most'),
-                '',
-                trans.__('missed times, the latest ones (1 to %1)', MAX_CATCH_UP)
-              )}
-          </>
-        )}
-      </fieldset>
-      <fieldset>
-        <legend>{trans.__('Parameters')}</legend>
-        {form.parameters === null && !form.error && <p>{trans.__('Reading the notebook…')}</p>}
-        {form.parameters?.cell === null && (
+        {form.parameters.cell === null && (
           <p className="jp-nbtools-JobForm-hint">
             {trans.__('No cell tagged "parameters": the notebook runs as it is.')}
           </p>
@@ -515,9 +397,31 @@ export function JobFormView({
         })}
       </fieldset>
       <fieldset>
-        <legend>{trans.__('Options')}</legend>
-        {savesJob && numberField('retries', trans.__('Retries'))}
-        {savesJob && numberField('retry_backoff_seconds', trans.__('Retry backoff (s)'))}
+        <legend>{trans.__('When')}</legend>
+        <label>
+          <input
+            type="radio"
+            name={`${prefix}-when`}
+            checked={!scheduled}
+            onChange={() => setScheduled(false)}
+          />
+          {job
+            ? trans.__('On demand (no schedule)')
+            : trans.__('Once, now (a run of the notebook; no job is saved)')}
+        </label>
+        <label>
+          <input
+            type="radio"
+            name={`${prefix}-when`}
+            checked={scheduled}
+            onChange={() => setScheduled(true)}
+          />
+          {trans.__('Recurring, on a schedule (saved as a job)')}
+        </label>
+        {scheduled && scheduleFields()}
+      </fieldset>
+      <fieldset>
+        <legend>{trans.__('How')}</legend>
         {numberField('timeout_seconds', trans.__('Run timeout (s)'), trans.__('none'))}
         {numberField(
           'cell_timeout_seconds',
@@ -525,7 +429,30 @@ export function JobFormView({
           trans.__('none'),
           trans.__('How long one cell may run; then the run ends timed out.')
         )}
+        {savesJob && numberField('retries', trans.__('Retries'))}
+        {savesJob && numberField('retry_backoff_seconds', trans.__('Retry backoff (s)'))}
         {savesJob && numberField('max_concurrent', trans.__('Max concurrent runs'))}
+        {savesJob && (
+          <Field
+            id={`${prefix}-keep_runs`}
+            label={trans.__('Keep runs')}
+            error={errors.keep_runs}
+            hint={trans.__(
+              'An age such as 30d, 12w or 1y, or a number of runs; empty: the project default.'
+            )}
+            control={props => (
+              <InputGroup
+                {...props}
+                placeholder={trans.__('project default')}
+                value={keepRuns}
+                onChange={event => {
+                  setKeepRuns(event.currentTarget.value);
+                  changed('keep_runs');
+                }}
+              />
+            )}
+          />
+        )}
         <label>
           <input
             type="checkbox"
@@ -535,31 +462,61 @@ export function JobFormView({
           {trans.__('Also save an HTML report')}
         </label>
       </fieldset>
-      {(formError || form.error) && (
-        <p role="alert" className="jp-nbtools-Error-message">
-          {formError ?? form.error}
-        </p>
-      )}
-      {attempted && Object.keys(errors).length > 0 && (
-        <p role="alert" className="jp-nbtools-Error-message">
-          {trans._n(
-            'Correct the field marked below.',
-            'Correct the %1 fields marked below.',
-            Object.keys(errors).filter(key => key !== '').length
+      <fieldset>
+        <legend>{trans.__('Governance')}</legend>
+        {form.data.uses.length > 0 ? (
+          <ul className="jp-nbtools-JobForm-data" aria-label={trans.__('Datasets used')}>
+            {form.data.uses.map(use => (
+              <li key={use.dataset}>
+                <code>{use.dataset}</code>{' '}
+                <ClassificationBadge classification={use.classification} trans={trans} />{' '}
+                {use.purposes.length
+                  ? trans.__('allowed purposes: %1', use.purposes.join(', '))
+                  : trans.__('no allowed purposes listed')}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p className="jp-nbtools-JobForm-hint">
+            {trans.__('The notebook uses no dataset of the catalog.')}
+          </p>
+        )}
+        <Field
+          id={`${prefix}-purpose`}
+          label={form.data.purpose_required ? trans.__('Purpose (required)') : trans.__('Purpose')}
+          error={errors.purpose}
+          hint={trans.__(
+            "What the notebook's data is used for, e.g. churn-model: checked against each dataset's allowed purposes."
           )}
+          control={props => (
+            <InputGroup
+              {...props}
+              required={form.data.purpose_required}
+              value={purpose}
+              onChange={event => {
+                setPurpose(event.currentTarget.value);
+                changed('purpose');
+              }}
+            />
+          )}
+        />
+      </fieldset>
+      {formError && (
+        <p role="alert" className="jp-nbtools-Error-message">
+          {formError}
         </p>
       )}
       <div className="jp-nbtools-JobForm-actions">
-        <Button type="submit" disabled={saving || form.parameters === null}>
+        <Button type="submit" disabled={saving}>
           {scheduled
             ? job
               ? trans.__('Save')
-              : trans.__('Create schedule')
+              : trans.__('Create job')
             : job
               ? trans.__('Save and run now')
               : trans.__('Run now')}
         </Button>
-        <Button type="button" minimal onClick={() => model.closeForm()}>
+        <Button type="button" minimal onClick={onCancel}>
           {trans.__('Cancel')}
         </Button>
       </div>

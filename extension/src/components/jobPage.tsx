@@ -127,6 +127,7 @@ function JobPageContent({
       )}
       <div className="jp-nbtools-JobPage-actions">
         <Button
+          className="jp-mod-styled jp-mod-accept"
           disabled={starting}
           onClick={() => {
             setStarting(true);

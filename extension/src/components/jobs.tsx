@@ -6,7 +6,6 @@ import * as React from 'react';
 
 import type { Job, Run } from '../api';
 import { CommandIDs } from '../tokens';
-import { JobFormView } from './jobForm';
 import { formatTime } from './dates';
 import { JobMonitoring } from './jobMonitoring';
 import type { JobsModel } from './jobsModel';
@@ -16,7 +15,7 @@ import { Spinner } from './spinner';
 
 /**
  * The Jobs section: the active notebook's jobs, its runs (updating live) and
- * the create/edit form.
+ * buttons opening the create/edit job form in the main area.
  */
 export class JobsView extends VDomRenderer<JobsModel> {
   constructor(model: JobsModel, trans: TranslationBundle, commands: CommandRegistry | null = null) {
@@ -64,15 +63,13 @@ export class JobsView extends VDomRenderer<JobsModel> {
             {model.error}
           </p>
         )}
-        {model.form ? (
-          <JobFormView
-            key={model.form.job?.id ?? 'new'}
-            model={model}
-            form={model.form}
-            trans={trans}
-          />
-        ) : (
-          <Button onClick={() => void model.openForm()}>{trans.__('Create job')}</Button>
+        {this._commands && (
+          <Button
+            className="jp-mod-styled jp-mod-accept"
+            onClick={() => void this._commands?.execute(CommandIDs.createJob, { path: model.path })}
+          >
+            {trans.__('Create job')}
+          </Button>
         )}
         <JobList model={model} commands={this._commands} trans={trans} />
         <RunList model={model} commands={this._commands} trans={trans} />
@@ -165,10 +162,12 @@ function JobActions({
           {job.paused ? trans.__('Resume') : trans.__('Pause')}
         </Button>
       )}
-      <Button small onClick={() => void model.openForm(job)}>
-        {trans.__('Edit')}
-      </Button>
-      <Button small minimal onClick={() => void model.deleteJob(job)}>
+      {commands && (
+        <Button small onClick={() => void commands.execute(CommandIDs.editJob, { id: job.id })}>
+          {trans.__('Edit')}
+        </Button>
+      )}
+      <Button small className="jp-mod-styled jp-mod-warn" onClick={() => void model.deleteJob(job)}>
         {trans.__('Delete')}
       </Button>
     </div>

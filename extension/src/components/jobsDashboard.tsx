@@ -337,7 +337,7 @@ function DashboardContent({
               'No jobs yet. A job runs a notebook with parameters, once or on a schedule, and keeps the history of its runs.'
             )}
           </p>
-          <Button className="jp-mod-accept" onClick={() => actions.createJob()}>
+          <Button className="jp-mod-styled jp-mod-accept" onClick={() => actions.createJob()}>
             {trans.__('Create job')}
           </Button>
         </div>

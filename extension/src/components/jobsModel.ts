@@ -1,14 +1,10 @@
-import { PathExt } from '@jupyterlab/coreutils';
 import { VDomModel } from '@jupyterlab/ui-components';
 
 import {
-  NbtoolsApiError,
   asError,
   cancelRun,
-  createJob,
   deleteJob,
   downloadRunHtml,
-  getParameters,
   listJobs,
   listRuns,
   openRunOutput,
@@ -18,7 +14,7 @@ import {
   runNotebook,
   updateJob
 } from '../api';
-import type { Job, JobFields, NotebookParameters, Run } from '../api';
+import type { Job, Run } from '../api';
 import { saveBlob } from './download';
 import { notifyFailure } from './notices';
 
@@ -27,16 +23,6 @@ const POLL_MS = 1500;
 
 /** The most runs the server lists in one request. */
 const MAX_RUNS = 1000;
-
-/** The create/edit form: which job (none: a new one) and the notebook's parameters. */
-export interface JobForm {
-  readonly job: Job | null;
-  readonly path: string;
-  /** The name a new job gets unless the user changes it: the notebook's, numbered if taken. */
-  readonly defaultName: string;
-  readonly parameters: NotebookParameters | null;
-  readonly error: string | null;
-}
 
 /**
  * Jobs and runs of the active notebook, refreshed live while visible, and the
@@ -85,9 +71,6 @@ export class JobsModel extends VDomModel {
     this._floor = null;
     void this.refresh();
   }
-  get form(): JobForm | null {
-    return this._form;
-  }
   /**
    * Why the jobs and runs could not be loaded, until they load again. (An
    * action's failure is an error notification.)
@@ -107,7 +90,6 @@ export class JobsModel extends VDomModel {
     this._floor = null;
     this._hasOlder = false;
     this._error = null;
-    this._form = null;
     this.stateChanged.emit();
     void this.refresh();
   }
@@ -186,77 +168,6 @@ export class JobsModel extends VDomModel {
     }
   }
 
-  /** Open the form for a new job (of `path`, default the active notebook) or to edit `job`. */
-  async openForm(job: Job | null = null, path: string | null = null): Promise<void> {
-    const target = job?.notebook_path ?? path ?? this._path;
-    if (target === null) {
-      return;
-    }
-    if (target !== this._path) {
-      this.setPath(target);
-    }
-    const stem = PathExt.basename(target, PathExt.extname(target));
-    const taken = new Set(this._jobs.map(existing => existing.name));
-    let defaultName = stem;
-    for (let number = 2; taken.has(defaultName); number++) {
-      defaultName = `${stem} ${number}`;
-    }
-    this._form = { job, path: target, defaultName, parameters: null, error: null };
-    this.stateChanged.emit();
-    try {
-      const parameters = await getParameters(target);
-      if (this._form?.path === target) {
-        this._form = { ...this._form, parameters };
-      }
-    } catch (reason) {
-      if (this._form?.path === target) {
-        this._form = { ...this._form, error: asError(reason).message };
-      }
-    }
-    this.stateChanged.emit();
-  }
-
-  closeForm(): void {
-    this._form = null;
-    this.stateChanged.emit();
-  }
-
-  /**
-   * Save the form: a new job without a schedule is a one-off run of the
-   * notebook (no job is stored); otherwise create or update the job and, with
-   * `runNow`, queue a run of it. A refusal (bad cron, a name taken, a wrong
-   * parameter type, ...) is returned by field and the form stays open.
-   */
-  async saveForm(fields: JobFields, runNow: boolean): Promise<FieldErrors | null> {
-    const form = this._form;
-    if (form === null) {
-      return null;
-    }
-    try {
-      if (form.job === null && runNow) {
-        await runNotebook({
-          notebook_path: form.path,
-          parameters: fields.parameters,
-          timeout_seconds: fields.timeout_seconds,
-          cell_timeout_seconds: fields.cell_timeout_seconds,
-          output_html: fields.output_html
-        });
-      } else {
-        const job = form.job
-          ? await updateJob(form.job.id, fields)
-          : await createJob({ ...fields, notebook_path: form.path });
-        if (runNow) {
-          await runJob(job.id);
-        }
-      }
-      this._form = null;
-      await this.refresh();
-      return null;
-    } catch (reason) {
-      return fieldErrors(reason);
-    }
-  }
-
   /** Queue one run of the notebook at `path` with its default parameters (no job). */
   async runOnce(path: string): Promise<Run> {
     const run = await runNotebook({ notebook_path: path });
@@ -328,39 +239,7 @@ export class JobsModel extends VDomModel {
   private _floor: number | null = null;
   private _hasOlder = false;
   private _loadingOlder = false;
-  private _form: JobForm | null = null;
   private _error: string | null = null;
   private _loading = false;
   private _timer = 0;
-}
-
-/** Errors of the job form, by field (parameters as `parameter:<name>`, others `''`). */
-export type FieldErrors = Record<string, string>;
-
-/** The field an API error names (`details.field`), if any. */
-export function fieldOf(reason: unknown): string | null {
-  const field = reason instanceof NbtoolsApiError ? reason.details.field : undefined;
-  return typeof field === 'string' ? field : null;
-}
-
-/**
- * The errors of a refused save by field: the server names the field in
- * `details.field` (a parameter as `details.parameter`); others go to `''`.
- */
-export function fieldErrors(reason: unknown): FieldErrors {
-  const message = asError(reason).message;
-  if (reason instanceof NbtoolsApiError) {
-    const parameter = reason.details.parameter;
-    if (typeof parameter === 'string') {
-      return { [`parameter:${parameter}`]: message };
-    }
-    const field = fieldOf(reason);
-    if (field !== null) {
-      return { [field]: message };
-    }
-    if (typeof reason.details.cron === 'string') {
-      return { cron: message };
-    }
-  }
-  return { '': message };
 }

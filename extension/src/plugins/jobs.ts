@@ -14,13 +14,13 @@ import { JobsModel } from '../components/jobsModel';
 import { notifyFailure, notifySuccess } from '../components/notices';
 import { outputCellIndex } from '../components/runOutput';
 import { SectionCount, createSection } from '../components/section';
-import { CommandIDs, IProductionPanel } from '../tokens';
+import { CommandIDs, IProductionPanel, JOBS_SECTION_ID } from '../tokens';
 
-const SECTION_ID = 'nbtools-jobs';
+const SECTION_ID = JOBS_SECTION_ID;
 
 /**
  * The Jobs section of the Production panel (parametrized runs, schedules and
- * run history of the active notebook) and the `nbtools:create-job` command.
+ * run history of the active notebook) and the job page.
  */
 const jobsPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyterlab-nbtools:jobs',
@@ -105,24 +105,6 @@ const jobsPlugin: JupyterFrontEndPlugin<void> = {
       jobSettings.changed.connect(apply);
     });
 
-    app.commands.addCommand(CommandIDs.createJob, {
-      label: trans.__('Create Job…'),
-      caption: trans.__('Run a notebook with parameters now or on a schedule'),
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            path: { type: 'string', description: trans.__('Notebook to run (default: active)') }
-          }
-        }
-      },
-      execute: async args => {
-        await app.commands.execute(CommandIDs.openPanel, { section: SECTION_ID });
-        const path = typeof args.path === 'string' ? args.path : null;
-        await model.openForm(null, path);
-      }
-    });
-
     app.commands.addCommand(CommandIDs.runNow, {
       label: trans.__('Run Notebook Now'),
       caption: trans.__(
@@ -155,7 +137,6 @@ const jobsPlugin: JupyterFrontEndPlugin<void> = {
 
     if (palette) {
       const category = trans.__('Notebook Production');
-      palette.addItem({ command: CommandIDs.createJob, category });
       palette.addItem({ command: CommandIDs.runNow, category });
     }
   }

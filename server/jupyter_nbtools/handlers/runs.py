@@ -46,6 +46,7 @@ class RunsHandler(JobsHandlerBase):
             timeout_seconds=self.body_field(body, "timeout_seconds", int),
             cell_timeout_seconds=self.body_field(body, "cell_timeout_seconds", int),
             output_html=self.body_field(body, "output_html", bool, False),
+            purpose=self.body_field(body, "purpose", str),
             actor=self.actor,
             idempotency_key=self.idempotency_key(body),
         )

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 import threading
 from pathlib import Path
 
@@ -123,3 +125,63 @@ def test_two_writers_storing_the_same_snapshot_at_once_both_succeed(
     finally:
         first.close()
         second.close()
+
+
+def counting_interpreter(directory: Path) -> tuple[str, Path]:
+    """An interpreter command that counts its starts in a log (this Python underneath)."""
+    log = directory / "starts.log"
+    wrapper = directory / "python-counting"
+    wrapper.write_text(f'#!/bin/sh\necho start >> "{log}"\nexec "{sys.executable}" "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper), log
+
+
+def starts(log: Path) -> int:
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def test_a_process_captures_an_unchanged_interpreter_once(
+    project: Project, env_kernel: EnvKernel, tmp_path: Path
+) -> None:
+    python, log = counting_interpreter(tmp_path)
+    install_kernel(env_kernel.kernels, env_kernel.site, name="counted", python=python)
+    write_dist(env_kernel.site, "stable", "1.0")
+    first = snapshot_kernel(project, "counted")
+    again = snapshot_kernel(project, "counted")
+    assert (again.id, starts(log)) == (first.id, 1)
+
+    write_dist(env_kernel.site, "installed", "0.1")  # pip install: a new metadata directory
+    installed = snapshot_kernel(project, "counted")
+    assert starts(log) == 2
+    assert [c.describe() for c in diff(first, installed).changes] == ["+ installed 0.1"]
+
+    upgraded = write_dist(env_kernel.site, "stable", "2.0")  # an upgrade replaces the directory
+    (env_kernel.site / "stable-1.0.dist-info").rename(tmp_path / "removed.dist-info")
+    assert upgraded.is_dir()
+    after = snapshot_kernel(project, "counted")
+    assert starts(log) == 3
+    assert [c.describe() for c in diff(installed, after).changes] == [
+        "~ stable 1.0 -> 2.0 (upgraded)"
+    ]
+    assert snapshot_kernel(project, "counted").id == after.id
+    assert starts(log) == 3
+
+
+def test_a_path_entry_that_appears_later_is_seen(
+    project: Project, env_kernel: EnvKernel, tmp_path: Path
+) -> None:
+    """A user site-packages nothing was installed into yet does not exist; once it does, the
+    next capture looks again."""
+    python, log = counting_interpreter(tmp_path)
+    later = tmp_path / "later-site"
+    path = f"{env_kernel.site}{os.pathsep}{later}"
+    install_kernel(
+        env_kernel.kernels, env_kernel.site, name="later", python=python, PYTHONPATH=path
+    )
+    first = snapshot_kernel(project, "later")
+    assert snapshot_kernel(project, "later").id == first.id
+    assert starts(log) == 1
+    write_dist(later, "arrived", "1.0")
+    arrived = snapshot_kernel(project, "later")
+    assert starts(log) == 2
+    assert [c.describe() for c in diff(first, arrived).changes] == ["+ arrived 1.0"]

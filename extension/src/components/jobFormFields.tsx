@@ -1,0 +1,95 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+
+import type { NotebookParameter } from '../api';
+
+/**
+ * The job form's building blocks: a labelled field with its error under it,
+ * and parameter values as text and back.
+ */
+
+/** A parameter's value as the form shows it (JSON for lists, dicts and None). */
+export function display(parameter: NotebookParameter, value: unknown): string {
+  return parameter.type === 'str' ? String(value) : JSON.stringify(value);
+}
+
+/**
+ * Parse a form value by the parameter's declared type, or throw a message
+ * naming the parameter and what it expects.
+ */
+export function parse(
+  parameter: NotebookParameter,
+  text: string,
+  trans: TranslationBundle
+): unknown {
+  const fail = (expected: string): never => {
+    throw new Error(trans.__('%1 expects %2, got %3', parameter.name, expected, text));
+  };
+  switch (parameter.type) {
+    case 'str':
+      return text;
+    case 'bool':
+      return text === 'true';
+    case 'int':
+      return /^\s*-?\d+\s*$/.test(text) ? Number(text) : fail(trans.__('a whole number'));
+    case 'float': {
+      const value = Number(text);
+      return text.trim() !== '' && Number.isFinite(value) ? value : fail(trans.__('a number'));
+    }
+    default: {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        return parameter.type === 'None' ? text : fail(trans.__('JSON'));
+      }
+      const kind = Array.isArray(value) ? 'list' : value === null ? 'None' : typeof value;
+      const wanted = parameter.type === 'dict' ? 'object' : parameter.type;
+      return parameter.type === 'None' || kind === wanted ? value : fail(parameter.type);
+    }
+  }
+}
+
+/**
+ * A labelled form field with its error under it: the control gets `id`,
+ * `aria-invalid` and `aria-describedby` from `control(props)`.
+ */
+export function Field({
+  id,
+  label,
+  error,
+  hint,
+  control
+}: {
+  id: string;
+  label: React.ReactNode;
+  error?: string;
+  hint?: string;
+  control: (props: {
+    id: string;
+    'aria-invalid': boolean;
+    'aria-describedby'?: string;
+  }) => React.ReactElement;
+}): React.ReactElement {
+  const described = [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean);
+  return (
+    <div className={`jp-nbtools-JobForm-field${error ? ' jp-mod-invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {control({
+        id,
+        'aria-invalid': !!error,
+        ...(described.length ? { 'aria-describedby': described.join(' ') } : {})
+      })}
+      {hint && (
+        <p id={`${id}-hint`} className="jp-nbtools-JobForm-hint">
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p id={`${id}-error`} className="jp-nbtools-FieldError">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

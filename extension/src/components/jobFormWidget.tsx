@@ -1,0 +1,35 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { JobFormView } from './jobForm';
+import type { JobForm, JobFormResult } from './jobFormModel';
+
+/** The create/edit job form as the content of a main-area tab. */
+export class JobFormWidget extends ReactWidget {
+  /**
+   * @param form - what the form starts from (see `loadJobForm`)
+   * @param _onSaved - called once the server took the form
+   * @param _onCancel - called when the user gives up
+   */
+  constructor(
+    readonly form: JobForm,
+    private readonly _trans: TranslationBundle,
+    private readonly _onSaved: (result: JobFormResult) => void,
+    private readonly _onCancel: () => void
+  ) {
+    super();
+    this.addClass('jp-nbtools-JobFormWidget');
+  }
+
+  protected render(): React.ReactElement {
+    return (
+      <JobFormView
+        form={this.form}
+        trans={this._trans}
+        onSaved={this._onSaved}
+        onCancel={this._onCancel}
+      />
+    );
+  }
+}

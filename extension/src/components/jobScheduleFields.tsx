@@ -1,0 +1,192 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { HTMLSelect, InputGroup } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import type { CronPreview } from '../api';
+import { Field } from './jobFormFields';
+import type { FieldErrors } from './jobFormModel';
+import { REPEATS } from './jobSchedule';
+import type { Repeat, ScheduleChoice } from './jobSchedule';
+
+/** The browser's IANA time zone, the default of a new job. */
+export function localTimezone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+function timezones(): string[] {
+  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
+  return intl.supportedValuesOf?.('timeZone') ?? [];
+}
+
+/** Day names for the weekly schedule, cron's numbering (0: Sunday). */
+function dayNames(): string[] {
+  const format = new Intl.DateTimeFormat(undefined, { weekday: 'long', timeZone: 'UTC' });
+  // 2023-01-01 was a Sunday.
+  return [0, 1, 2, 3, 4, 5, 6].map(day => format.format(new Date(Date.UTC(2023, 0, 1 + day))));
+}
+
+/**
+ * The schedule of a recurring job: a preset with its minute, time or day, or
+ * a custom cron (its error under the control that made it), the time zone,
+ * and the schedule in words with its next runs as the server previews them.
+ */
+export function ScheduleFields({
+  prefix,
+  choice,
+  onPick,
+  timezone,
+  onTimezone,
+  preview,
+  errors,
+  previewFailed,
+  trans
+}: {
+  prefix: string;
+  choice: ScheduleChoice;
+  onPick: (change: Partial<ScheduleChoice>) => void;
+  timezone: string;
+  onTimezone: (zone: string) => void;
+  preview: CronPreview | null;
+  errors: FieldErrors;
+  previewFailed: boolean;
+  trans: TranslationBundle;
+}): React.ReactElement {
+  const pick = onPick;
+  const repeatLabels: Record<Repeat, string> = {
+    hourly: trans.__('Every hour'),
+    daily: trans.__('Every day'),
+    weekdays: trans.__('Every weekday (Monday to Friday)'),
+    weekly: trans.__('Every week'),
+    custom: trans.__('Custom (cron expression)')
+  };
+  return (
+    <>
+      <Field
+        id={`${prefix}-repeat`}
+        label={trans.__('Repeat')}
+        control={props => (
+          <HTMLSelect
+            {...props}
+            value={choice.repeat}
+            onChange={event => pick({ repeat: event.currentTarget.value as Repeat })}
+          >
+            {REPEATS.map(repeat => (
+              <option key={repeat} value={repeat}>
+                {repeatLabels[repeat]}
+              </option>
+            ))}
+          </HTMLSelect>
+        )}
+      />
+      {choice.repeat === 'weekly' && (
+        <Field
+          id={`${prefix}-day`}
+          label={trans.__('On')}
+          control={props => (
+            <HTMLSelect
+              {...props}
+              value={choice.day}
+              onChange={event => pick({ day: event.currentTarget.value })}
+            >
+              {dayNames().map((day, index) => (
+                <option key={index} value={String(index)}>
+                  {day}
+                </option>
+              ))}
+            </HTMLSelect>
+          )}
+        />
+      )}
+      {choice.repeat === 'hourly' && (
+        <Field
+          id={`${prefix}-minute`}
+          label={trans.__('At minute')}
+          error={errors.cron}
+          control={props => (
+            <InputGroup
+              {...props}
+              type="number"
+              min="0"
+              max="59"
+              value={choice.minute}
+              onChange={event => pick({ minute: event.currentTarget.value })}
+            />
+          )}
+        />
+      )}
+      {['daily', 'weekdays', 'weekly'].includes(choice.repeat) && (
+        <Field
+          id={`${prefix}-time`}
+          label={trans.__('At (time of day)')}
+          error={errors.cron}
+          control={props => (
+            <InputGroup
+              {...props}
+              type="time"
+              value={choice.time}
+              onChange={event => pick({ time: event.currentTarget.value })}
+            />
+          )}
+        />
+      )}
+      {choice.repeat === 'custom' && (
+        <Field
+          id={`${prefix}-cron`}
+          label={trans.__('Cron expression')}
+          error={errors.cron}
+          hint={trans.__('minute hour day-of-month month day-of-week, e.g. 30 6 * * 1-5')}
+          control={props => (
+            <InputGroup
+              {...props}
+              value={choice.cron}
+              onChange={event => pick({ cron: event.currentTarget.value })}
+            />
+          )}
+        />
+      )}
+      <Field
+        id={`${prefix}-timezone`}
+        label={trans.__('Time zone')}
+        error={errors.timezone}
+        control={props => (
+          <InputGroup
+            {...props}
+            list={`${prefix}-timezones`}
+            value={timezone}
+            onChange={event => onTimezone(event.currentTarget.value)}
+          />
+        )}
+      />
+      <datalist id={`${prefix}-timezones`}>
+        {timezones().map(zone => (
+          <option key={zone} value={zone} />
+        ))}
+      </datalist>
+      <div
+        className="jp-nbtools-JobForm-preview"
+        role="group"
+        aria-label={trans.__('Next runs')}
+        aria-live="polite"
+      >
+        {preview ? (
+          <>
+            <p>
+              {trans.__('%1 (%2), cron %3', preview.description, preview.timezone, preview.cron)}
+            </p>
+            <ol>
+              {preview.next_local.map(time => (
+                <li key={time}>{time.slice(0, 16).replace('T', ' ')}</li>
+              ))}
+            </ol>
+          </>
+        ) : (
+          <p className="jp-nbtools-JobForm-hint">
+            {previewFailed
+              ? trans.__('No next runs until the schedule is corrected.')
+              : trans.__('Reading the schedule…')}
+          </p>
+        )}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,254 @@
+import { expect } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
+
+import { attachScreenshot, codeCell, notebookJson, openSection, violations } from './helpers';
+import { test } from './fixtures';
+
+const parametersCell = (source: string) => ({
+  ...codeCell('params', source),
+  metadata: { tags: ['parameters'] }
+});
+
+/** Upload a notebook into `tmpPath`, open it and return its path. */
+async function open(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  name: string,
+  cells: Record<string, unknown>[]
+): Promise<string> {
+  const path = `${tmpPath}/${name}`;
+  expect(await page.contents.uploadContent(notebookJson(cells), 'text', path)).toBe(true);
+  expect(await page.notebook.openByPath(path)).toBe(true);
+  expect(await page.notebook.activate(name)).toBe(true);
+  return path;
+}
+
+/** Open the create-job form (a main-area tab) from the Jobs section of `name`. */
+async function createJobForm(page: IJupyterLabPageFixture, name: string): Promise<Locator> {
+  const panel = await openSection(page, name, 'Jobs');
+  await panel.getByRole('button', { name: 'Create job' }).click();
+  const form = page.getByRole('form', { name: 'Create job' });
+  await expect(form).toBeVisible();
+  await expect(page.getByRole('tab', { name: `New job: ${name}` })).toBeVisible();
+  return form;
+}
+
+const RECURRING = 'Recurring, on a schedule (saved as a job)';
+
+test.describe('Job form', () => {
+  test('a cron error is told in words under its field and clears when fixed', async ({
+    page,
+    tmpPath
+  }) => {
+    await open(page, tmpPath, 'cron.ipynb', [parametersCell('days = 1'), codeCell('b', 'days')]);
+    const form = await createJobForm(page, 'cron.ipynb');
+    await form.getByRole('radio', { name: RECURRING }).check();
+    const next = form.getByRole('group', { name: 'Next runs' });
+    await expect(next.getByRole('listitem')).toHaveCount(5);
+
+    await form
+      .getByRole('combobox', { name: 'Repeat' })
+      .selectOption({ label: 'Custom (cron expression)' });
+    const cron = form.getByRole('textbox', { name: 'Cron expression' });
+    await cron.fill('61 * * * *');
+    // Checked by the server as typed, before any submit.
+    await expect(cron).toHaveAttribute('aria-invalid', 'true');
+    await expect(cron).toHaveAccessibleDescription(/minute must be 0-59, got 61\./);
+    await expect(next).toContainText('No next runs until the schedule is corrected.');
+    await cron.fill('0 0 30 2 *');
+    await expect(cron).toHaveAccessibleDescription(/This schedule never fires/);
+    await cron.fill('0 6 * * funday');
+    await expect(cron).toHaveAccessibleDescription(/day of week must be 0-7 or sun-sat/);
+
+    await cron.fill('30 6 * * 1-5');
+    await expect(cron).toHaveAttribute('aria-invalid', 'false');
+    await expect(form.getByText(/day of week must be/)).toHaveCount(0);
+    await expect(next).toContainText('At 06:30 AM, Monday through Friday');
+    await expect(next.getByRole('listitem')).toHaveCount(5);
+
+    // A preset with a time picker makes the same expression.
+    await form.getByRole('combobox', { name: 'Repeat' }).selectOption({ label: 'Every week' });
+    await form.getByRole('combobox', { name: 'On', exact: true }).selectOption({ index: 3 });
+    await form.getByLabel('At (time of day)').fill('18:45');
+    await expect(next).toContainText('At 06:45 PM, only on Wednesday');
+  });
+
+  test('all errors show at once, each under its field, and the focus goes to the first', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    await open(page, tmpPath, 'report.ipynb', [
+      parametersCell('cities = ["Lisbon"]'),
+      codeCell('b', 'cities')
+    ]);
+    const form = await createJobForm(page, 'report.ipynb');
+    await form.getByRole('radio', { name: RECURRING }).check();
+    const name = form.getByRole('textbox', { name: 'Job name' });
+    await expect(name).toHaveValue('report');
+    await name.fill('');
+    const cities = form.getByRole('textbox', { name: 'cities' });
+    await cities.fill('Lisbon, Porto');
+    await form
+      .getByRole('combobox', { name: 'Repeat' })
+      .selectOption({ label: 'Custom (cron expression)' });
+    const cron = form.getByRole('textbox', { name: 'Cron expression' });
+    await cron.fill('0 24 * * *');
+    const cellTimeout = form.getByRole('spinbutton', { name: 'Cell timeout (s)' });
+    await cellTimeout.fill('0');
+
+    await form.getByRole('button', { name: 'Create job' }).click();
+    await expect(form.getByRole('alert')).toContainText('Correct the 4 fields marked below.');
+    await expect(name).toBeFocused();
+    for (const field of [name, cities, cron, cellTimeout]) {
+      await expect(field).toHaveAttribute('aria-invalid', 'true');
+    }
+    await expect(name).toHaveAccessibleDescription('A job needs a name.');
+    await expect(cities).toHaveAccessibleDescription(/cities expects JSON/);
+    await expect(cron).toHaveAccessibleDescription(/hour must be 0-23, got 24\./);
+
+    // The form with its errors: no WCAG A/AA violation, light and dark.
+    const widget = '.jp-nbtools-JobFormWidget';
+    expect(await violations(page, testInfo, widget)).toEqual([]);
+    await attachScreenshot(page, testInfo, 'job-form-errors-light');
+    await page.theme.setDarkTheme();
+    expect(await violations(page, testInfo, widget)).toEqual([]);
+    await attachScreenshot(page, testInfo, 'job-form-errors-dark');
+    await page.theme.setLightTheme();
+
+    // Re-checked as the user types.
+    await name.fill('Morning report');
+    await expect(name).toHaveAttribute('aria-invalid', 'false');
+    await cities.fill('["Lisbon", "Porto"]');
+    await expect(cities).toHaveAttribute('aria-invalid', 'false');
+    await expect(form.getByRole('alert')).toContainText('Correct the 2 fields marked below.');
+  });
+
+  test('a one-off run creates a run, not a job', async ({ page, tmpPath }) => {
+    const path = await open(page, tmpPath, 'once.ipynb', [
+      parametersCell('n = 1'),
+      codeCell('b', 'n')
+    ]);
+    const form = await createJobForm(page, 'once.ipynb');
+    await expect(
+      form.getByRole('radio', { name: 'Once, now (a run of the notebook; no job is saved)' })
+    ).toBeChecked();
+    await expect(form.getByRole('textbox', { name: 'Job name' })).toHaveCount(0);
+    await form.getByRole('spinbutton', { name: 'n int', exact: true }).fill('4');
+    await form.getByRole('button', { name: 'Run now', exact: true }).click();
+    await expect(form).toHaveCount(0);
+
+    const runs = await (await page.request.get(`/nbtools/api/runs?path=${path}`)).json();
+    expect(runs).toEqual([expect.objectContaining({ job_id: null, parameters: { n: 4 } })]);
+    expect(await (await page.request.get(`/nbtools/api/jobs?path=${path}`)).json()).toEqual([]);
+  });
+
+  test('editing a job shows what was saved and saves the change', async ({ page, tmpPath }) => {
+    const path = await open(page, tmpPath, 'weekly.ipynb', [
+      parametersCell('city = "Lisbon"'),
+      codeCell('b', 'city')
+    ]);
+    const created = await page.request.post('/nbtools/api/jobs', {
+      data: {
+        notebook_path: path,
+        name: 'Weekly digest',
+        cron: '15 7 * * 1',
+        timezone: 'Europe/Lisbon',
+        parameters: { city: 'Porto' },
+        keep_runs: '30d'
+      }
+    });
+    expect(created.ok()).toBe(true);
+    const job = (await created.json()) as { id: number };
+
+    const panel = await openSection(page, 'weekly.ipynb', 'Jobs');
+    await panel
+      .getByRole('list', { name: 'Jobs' })
+      .getByRole('listitem', { name: 'Weekly digest' })
+      .getByRole('button', { name: 'Edit', exact: true })
+      .click();
+    const form = page.getByRole('form', { name: 'Edit job' });
+    await expect(page.getByRole('tab', { name: 'Edit job: Weekly digest' })).toBeVisible();
+    await expect(form.getByRole('combobox', { name: 'Repeat' })).toHaveValue('weekly');
+    await expect(form.getByRole('combobox', { name: 'On', exact: true })).toHaveValue('1');
+    await expect(form.getByLabel('At (time of day)')).toHaveValue('07:15');
+    await expect(form.getByRole('combobox', { name: 'Time zone' })).toHaveValue('Europe/Lisbon');
+    await expect(form.getByRole('textbox', { name: 'city' })).toHaveValue('Porto');
+    await expect(form.getByRole('textbox', { name: 'Keep runs' })).toHaveValue('30d');
+
+    await form.getByLabel('At (time of day)').fill('08:45');
+    await form.getByRole('textbox', { name: 'Keep runs' }).fill('10');
+    await form.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(form).toHaveCount(0);
+    const saved = await (await page.request.get(`/nbtools/api/jobs/${job.id}`)).json();
+    expect(saved).toEqual(
+      expect.objectContaining({
+        cron: '45 8 * * 1',
+        keep_runs: '10',
+        parameters: { city: 'Porto' }
+      })
+    );
+  });
+
+  test('a purpose the data does not allow is refused at the purpose field', async ({
+    page,
+    tmpPath
+  }) => {
+    test.setTimeout(180_000);
+    // The catalog is managed with the CLI or datasets.yaml; here through its Python API,
+    // from a kernel whose working directory is `tmpPath` under the server root.
+    await open(page, tmpPath, 'setup.ipynb', [
+      codeCell(
+        'setup',
+        [
+          'from pathlib import Path',
+          'from nbtools.data.catalog import add_dataset, dataset_spec',
+          'from nbtools.project import Project',
+          'project = Project(Path.cwd().parent)',
+          'spec = {"location": "customers.csv", "classification": "personal", "purposes": ["care"]}',
+          'add_dataset(project, dataset_spec(project, "customers", spec))',
+          'project.close()',
+          'print("catalogued")'
+        ].join('\n')
+      )
+    ]);
+    await page.notebook.runCell(0);
+    await expect(page.getByText('catalogued', { exact: true })).toBeVisible({ timeout: 60_000 });
+
+    await open(page, tmpPath, 'churn.ipynb', [
+      codeCell('a', 'import nbtools\ncustomers = nbtools.data.path("customers")')
+    ]);
+    const form = await createJobForm(page, 'churn.ipynb');
+    const datasets = form.getByRole('list', { name: 'Datasets used' });
+    await expect(datasets).toContainText('customers');
+    await expect(datasets).toContainText('personal');
+    await expect(datasets).toContainText('allowed purposes: care');
+    await form.getByRole('radio', { name: RECURRING }).check();
+    const purpose = form.getByRole('textbox', { name: 'Purpose (required)' });
+
+    await form.getByRole('button', { name: 'Create job' }).click();
+    await expect(purpose).toBeFocused();
+    await expect(purpose).toHaveAccessibleDescription(
+      /uses personal or sensitive data \(customers\)/
+    );
+
+    // The server's refusal (403), with its message, under the field.
+    await purpose.fill('ads');
+    await form.getByRole('button', { name: 'Create job' }).click();
+    await expect(purpose).toHaveAttribute('aria-invalid', 'true');
+    await expect(purpose).toHaveAccessibleDescription(
+      /Dataset 'customers' \(personal\) may not be used for the purpose 'ads': its allowed purposes are care\./
+    );
+    await expect(purpose).toBeFocused();
+    const jobs = `/nbtools/api/jobs?path=${tmpPath}/churn.ipynb`;
+    expect(await (await page.request.get(jobs)).json()).toEqual([]);
+
+    await purpose.fill('care');
+    await expect(purpose).toHaveAttribute('aria-invalid', 'false');
+    await form.getByRole('button', { name: 'Create job' }).click();
+    await expect(form).toHaveCount(0);
+    expect(await (await page.request.get(jobs)).json()).toEqual([
+      expect.objectContaining({ name: 'churn', purpose: 'care' })
+    ]);
+  });
+});
