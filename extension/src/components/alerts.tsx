@@ -1,5 +1,5 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { VDomRenderer } from '@jupyterlab/ui-components';
+import { Button, VDomRenderer } from '@jupyterlab/ui-components';
 import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
@@ -107,14 +107,15 @@ export function AlertList({
                 {' · '}
                 <time dateTime={alert.created_at}>{formatTime(alert.created_at)}</time>
               </p>
-              <button
+              <Button
                 type="button"
-                className="jp-mod-styled jp-mod-accept"
+                small
+                className="jp-mod-styled"
                 aria-label={trans.__('Acknowledge alert %1', alert.id)}
                 onClick={() => onAcknowledge(alert.id)}
               >
                 {trans.__('Acknowledge')}
-              </button>
+              </Button>
             </li>
           ))}
         </ul>

@@ -1,4 +1,5 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
+import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { acknowledgeAlert, asError, getJobMetrics, listAlerts } from '../api';
@@ -142,14 +143,15 @@ export function JobMonitoring({ jobId, jobName, trans }: IJobMonitoringProps): R
             {alerts.length}
           </span>
         )}
-        <button
+        <Button
           type="button"
-          className="jp-nbtools-LinkButton"
+          small
+          minimal
           aria-expanded={expanded}
           onClick={() => setExpanded(!expanded)}
         >
           {expanded ? trans.__('Hide metrics and alerts') : trans.__('Metrics and alerts')}
-        </button>
+        </Button>
       </div>
       {expanded && (
         <div className="jp-nbtools-JobMonitoring-body">

@@ -1,4 +1,5 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
+import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { addTarget, asError, listDeliveries, listTargets, removeTarget } from '../api';
@@ -70,14 +71,15 @@ export function NotificationsEditor({
             <li key={target.id}>
               <code>{target.destination}</code>
               <span className="jp-nbtools-muted">{target.events.join(', ')}</span>
-              <button
+              <Button
                 type="button"
-                className="jp-mod-styled jp-mod-reject"
+                small
+                className="jp-mod-styled jp-mod-warn"
                 aria-label={trans.__('Remove notification target %1', target.destination)}
                 onClick={() => void remove(target)}
               >
                 {trans.__('Remove')}
-              </button>
+              </Button>
             </li>
           ))}
         </ul>
@@ -99,13 +101,13 @@ export function NotificationsEditor({
           value={destination}
           onChange={event => setDestination(event.target.value)}
         />
-        <button
+        <Button
           type="submit"
-          className="jp-mod-styled jp-mod-accept"
+          className="jp-mod-styled"
           disabled={!destination.trim() || events.length === 0}
         >
           {trans.__('Add')}
-        </button>
+        </Button>
       </form>
       <fieldset className="jp-nbtools-Notifications-events">
         <legend>{trans.__('Notify on')}</legend>

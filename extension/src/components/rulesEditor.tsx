@@ -1,4 +1,5 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
+import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { addRule, asError, listRules, removeRule } from '../api';
@@ -51,14 +52,15 @@ export function RulesEditor({ jobId, trans }: IRulesEditorProps): React.ReactEle
           {rules.map(rule => (
             <li key={rule.id}>
               <code>{rule.text}</code>
-              <button
+              <Button
                 type="button"
-                className="jp-mod-styled jp-mod-reject"
+                small
+                className="jp-mod-styled jp-mod-warn"
                 aria-label={trans.__('Remove rule %1', rule.text)}
                 onClick={() => void remove(rule)}
               >
                 {trans.__('Remove')}
-              </button>
+              </Button>
               {rule.last_error && (
                 <p className="jp-nbtools-Rule-error">
                   {trans.__('Could not be evaluated: %1', rule.last_error)}
@@ -76,9 +78,9 @@ export function RulesEditor({ jobId, trans }: IRulesEditorProps): React.ReactEle
           value={text}
           onChange={event => setText(event.target.value)}
         />
-        <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={!text.trim()}>
+        <Button type="submit" className="jp-mod-styled" disabled={!text.trim()}>
           {trans.__('Add rule')}
-        </button>
+        </Button>
       </form>
       {error && (
         <p role="alert" className="jp-nbtools-Error">
