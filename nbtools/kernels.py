@@ -10,6 +10,7 @@ delays a result and a worker holds one kernel at a time (plus the one booting).
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
@@ -26,6 +27,8 @@ from nbtools.processes import kill_tree
 if TYPE_CHECKING:
     from jupyter_client.asynchronous.client import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
+
+log = logging.getLogger(__name__)
 
 #: The kernel of a notebook that names none.
 DEFAULT_KERNEL = "python3"
@@ -227,9 +230,18 @@ class KernelSource:
         return self._until_ready(kernel)
 
     def warm(self, kernel_name: str | None = None, cwd: Path | None = None) -> None:
-        """With ``prestart``, pre-start a kernel like the last one taken (or as given)."""
+        """With ``prestart``, pre-start a kernel like the last one taken (or as given).
+
+        Pre-starting only saves time, so it never fails its caller: a kernel that cannot be
+        started now (its notebook's folder was deleted since, its spec removed) is logged and
+        left to the next :meth:`take`, which reports the error on the run that needs it.
+        """
         if self.prestart:
-            self.boot(kernel_name or self._last[0], cwd or self._last[1])
+            name, folder = kernel_name or self._last[0], cwd or self._last[1]
+            try:
+                self.boot(name, folder)
+            except Exception as error:  # any start failure: see above
+                log.warning("nbtools: cannot pre-start kernel %s in %s: %s", name, folder, error)
 
     def boot(self, kernel_name: str, cwd: Path) -> None:
         """Start a kernel now for the next :meth:`take` (unless one is waiting already).

@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 
 #: GDPR-oriented levels: ``personal`` is personal data, ``sensitive`` its special categories.
 CLASSIFICATIONS = ("public", "internal", "personal", "sensitive")
-#: Classifications whose use requires a job purpose listed by the dataset.
-PROTECTED_CLASSIFICATIONS = frozenset({"personal", "sensitive"})
 DEFAULT_CLASSIFICATION = "internal"
 
 MAX_NAME_LENGTH = 128

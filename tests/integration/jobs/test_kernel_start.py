@@ -93,3 +93,22 @@ def test_a_kernel_that_never_answers_fails_the_run_naming_it(
         "name": "KernelStartError",
         "message": "kernel `mute` did not start within 4 s.",
     }
+
+
+def test_a_kernel_that_cannot_be_pre_started_is_left_to_the_next_take(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A worker pre-starts its next kernel where the last run's notebook was; that folder may
+    be gone (deleted with the notebook): the worker goes on, and the next run gets a kernel."""
+    gone = tmp_path / "deleted-with-its-notebook"
+    kernels = KernelSource(prestart=True, wait_for_exit=False)
+    try:
+        kernels.warm("python3", gone)
+        assert "cannot pre-start kernel python3 in" in caplog.text
+        kernels.warm("no-such-kernel", tmp_path)
+        assert "cannot pre-start kernel no-such-kernel" in caplog.text
+        kernel = kernels.take("python3", tmp_path)
+        assert kernel.cwd == tmp_path
+        kernels.retire(kernel, wait=True)
+    finally:
+        kernels.close()
