@@ -145,12 +145,16 @@ def run_tests(
     with tempfile.TemporaryDirectory(prefix="nbtools-test-") as scratch:
         python = _make_venv(out, Path(scratch) / "venv") if venv else Path(sys.executable)
         junit = Path(scratch) / "junit.xml"
-        command = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        # Plain text: the report carries the output to JSON readers and the UI (no ANSI colours).
+        command = [str(python), "-m", "pytest", "-q", "--color=no", "-p", "no:cacheprovider"]
         command += ["--junitxml", str(junit), "-o", "junit_family=xunit2"]
         if venv:
             command += ["-o", "pythonpath="]
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
         env.pop("PYTHONPATH", None)
+        # They override --color=no, and coloured failures are not mapped back to their cells.
+        for forcing in ("PY_COLORS", "FORCE_COLOR"):
+            env.pop(forcing, None)
         try:
             completed = subprocess.run(
                 command,

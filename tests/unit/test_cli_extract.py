@@ -23,8 +23,10 @@ GOOD = [
 
 
 def test_extract_writes_tests_and_maps_a_failure_to_its_cell(
-    notebook_factory: NotebookFactory, tmp_path: Path
+    notebook_factory: NotebookFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A terminal that asks for colours (JupyterLab's server often runs with one).
+    monkeypatch.setenv("PY_COLORS", "1")
     nb = notebook_factory("calc.ipynb", GOOD)
     result = run_cli("extract", str(nb), "-o", str(tmp_path / "out"), "--test", "--json")
     assert result.returncode == 1, result.stderr
@@ -36,6 +38,9 @@ def test_extract_writes_tests_and_maps_a_failure_to_its_cell(
     assert (failed["outcome"], failed["cell"], failed["cell_id"]) == ("failed", 4, "cell-4")
     assert (failed["failure_cell"], failed["failure_line"]) == (4, 1)
     assert "tests failed" in result.stderr
+    # pytest's output is plain text in the report, whatever the terminal asked for.
+    assert "1 failed, 1 passed" in report["tests"]["output"]
+    assert "\x1b[" not in report["tests"]["output"]
 
 
 def test_check_passes_when_current_and_fails_with_a_diff_when_stale(

@@ -85,6 +85,18 @@ test.describe('Productionize wizard', () => {
     await expect(files).toContainText('tests/test_calc_pkg.py');
     await expect(panel.getByRole('list', { name: 'Problems' })).toHaveCount(0);
 
+    // A file of the preview opens in the main area, read-only and highlighted.
+    await files.getByRole('button', { name: 'src/calc_pkg/core.py' }).click();
+    const filePage = page.getByRole('main').locator('.jp-nbtools-FilePage');
+    await expect(filePage).toContainText('def double');
+    await expect(filePage.locator('.cm-editor.jp-mod-readOnly')).toBeVisible();
+    // Typing changes nothing (the caret still moves, for reading with the keyboard).
+    await filePage.locator('.cm-content').click();
+    await page.keyboard.type('zz');
+    await expect(filePage.locator('.cm-content')).not.toContainText('zz');
+    await attachScreenshot(page, testInfo, 'package-file-preview');
+    expect(await page.notebook.activate('calc.ipynb')).toBe(true);
+
     await panel.getByRole('button', { name: '4. Write and test' }).click();
     await writeAndTest(page, panel);
     await expect(panel.getByTestId('nbtools-test-summary')).toContainText('1 passed, 0 failed', {
@@ -94,6 +106,17 @@ test.describe('Productionize wizard', () => {
     await expect(results).toContainText('test_cell_3');
     await expect(results).toContainText('passed');
     await attachScreenshot(page, testInfo, 'productionize-tests-green');
+
+    // pytest's output opens in the main area with the counts.
+    await panel.getByRole('button', { name: 'Open the test output in a tab' }).click();
+    const testPage = page.getByRole('main').locator('.jp-nbtools-TestPage');
+    await expect(testPage.getByTestId('nbtools-test-counts')).toContainText(
+      '1 passed, 0 failed, 0 errors, 0 skipped'
+    );
+    await expect(testPage.getByRole('region', { name: 'pytest output' })).toContainText('passed');
+    await expect(testPage.getByRole('region', { name: 'Failing tests' })).toHaveCount(0);
+    await attachScreenshot(page, testInfo, 'package-test-output');
+    expect(await page.notebook.activate('calc.ipynb')).toBe(true);
 
     // Step 5 hands the notebook to job creation (the create-job form in the main area).
     await panel.getByRole('button', { name: '6. Schedule' }).click();

@@ -19,13 +19,13 @@ async function expandAll(panel: Locator): Promise<void> {
 
 /**
  * Our elements wider than their box (scrollWidth > clientWidth): the panel,
- * each section's content and, when shown, the dashboard; as readable lines.
+ * each section's content and, when shown, the dashboard and a job page; as readable lines.
  */
 async function overflowing(page: IJupyterLabPageFixture, atLeast: number): Promise<string[]> {
   const found = await page.evaluate(() => {
     const boxes = [
       ...document.querySelectorAll<HTMLElement>(
-        '#nbtools-production-panel, #nbtools-production-panel .lm-AccordionPanel > .lm-Widget:not(.jp-AccordionPanel-title), .jp-nbtools-DashboardWidget'
+        '#nbtools-production-panel, #nbtools-production-panel .lm-AccordionPanel > .lm-Widget:not(.jp-AccordionPanel-title), .jp-nbtools-DashboardWidget, .jp-nbtools-JobPageWidget, .jp-nbtools-JobPageWidget .jp-nbtools-JobPage'
       )
     ].filter(box => box.offsetParent !== null);
     const wide = boxes
@@ -102,6 +102,39 @@ test('the panel holds at the sidebar minimum width and the dashboard at 1280x720
     expect(await overflowing(page, 8)).toEqual([]);
     await attachScreenshot(page, testInfo, `dashboard-1280x720-${theme}`);
   }
+});
+
+test('a job page holds at 1280x720, light and dark', async ({ page, tmpPath }, testInfo) => {
+  const path = `${tmpPath}/a-notebook-with-a-rather-long-name-for-its-folder.ipynb`;
+  const parameters = {
+    ...codeCell('p', 'days = 1\nregion = "north"'),
+    metadata: { tags: ['parameters'] }
+  };
+  expect(await page.contents.uploadContent(notebookJson([parameters]), 'text', path)).toBe(true);
+  const created = await page.request.post('/nbtools/api/jobs', {
+    data: {
+      name: `A job with a long name, a long notebook path and a long parameter ${Date.now().toString(36)}`,
+      notebook_path: path,
+      parameters: { region: 'south-south-west-by-the-long-coast-and-further-south-again', days: 7 },
+      cron: '15 6 * * 1-5',
+      timezone: 'America/Argentina/Buenos_Aires'
+    }
+  });
+  expect(created.ok()).toBe(true);
+  const job = (await created.json()) as { id: number; name: string };
+  await page.evaluate(id => window.jupyterapp.commands.execute('nbtools:open-job', { id }), job.id);
+  const jobPage = page.getByRole('article', { name: job.name });
+  await expect(jobPage.getByRole('table', { name: 'Parameters' })).toContainText('south');
+
+  for (const theme of ['light', 'dark'] as const) {
+    if (theme === 'dark') {
+      await page.theme.setDarkTheme();
+    }
+    // the job page's widget and its article
+    expect(await overflowing(page, 2)).toEqual([]);
+    await attachScreenshot(page, testInfo, `job-page-1280x720-${theme}`);
+  }
+  await page.theme.setLightTheme();
 });
 
 test('Run now shows a spinner and is disabled until the run is queued', async ({

@@ -2,8 +2,9 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { VDomRenderer } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import type { ExtractFile, ExtractProblem, ExtractReport, ExtractTestResult } from '../api';
+import type { ExtractProblem, ExtractReport, ExtractTestResult } from '../api';
 import { EXPORT_TAGS, hasTag } from './cellTags';
+import type { IPackagePages } from './packagePages';
 import { STEPS } from './productionizeModel';
 import { ServeStep } from './serveStep';
 import { Spinner } from './spinner';
@@ -15,17 +16,25 @@ type Trans = TranslationBundle;
  * The Productionize wizard: tags → options → preview → write and test → serve → schedule.
  */
 export class ProductionizeView extends VDomRenderer<ProductionizeModel> {
-  constructor(model: ProductionizeModel, trans: Trans) {
+  constructor(model: ProductionizeModel, trans: Trans, pages: IPackagePages) {
     super(model);
     this._trans = trans;
+    this._pages = pages;
     this.addClass('jp-nbtools-Productionize');
   }
 
   protected render(): React.ReactElement {
-    return <Wizard model={this.model} trans={this._trans} />;
+    return <Wizard model={this.model} trans={this._trans} pages={this._pages} />;
   }
 
   private _trans: Trans;
+  private _pages: IPackagePages;
+}
+
+interface IStepProps {
+  model: ProductionizeModel;
+  trans: Trans;
+  pages: IPackagePages;
 }
 
 function stepLabels(trans: Trans): Record<Step, string> {
@@ -39,7 +48,7 @@ function stepLabels(trans: Trans): Record<Step, string> {
   };
 }
 
-function Wizard({ model, trans }: { model: ProductionizeModel; trans: Trans }): React.ReactElement {
+function Wizard({ model, trans, pages }: IStepProps): React.ReactElement {
   if (!model.notebook) {
     return <p className="jp-nbtools-muted">{trans.__('Open a notebook to productionize it.')}</p>;
   }
@@ -63,7 +72,7 @@ function Wizard({ model, trans }: { model: ProductionizeModel; trans: Trans }): 
         </ol>
       </nav>
       <section aria-label={labels[model.step]} className="jp-nbtools-StepBody">
-        <StepBody model={model} trans={trans} />
+        <StepBody model={model} trans={trans} pages={pages} />
       </section>
       {model.message && (
         <div role="alert" className="jp-nbtools-Error">
@@ -91,22 +100,16 @@ function Wizard({ model, trans }: { model: ProductionizeModel; trans: Trans }): 
   );
 }
 
-function StepBody({
-  model,
-  trans
-}: {
-  model: ProductionizeModel;
-  trans: Trans;
-}): React.ReactElement {
+function StepBody({ model, trans, pages }: IStepProps): React.ReactElement {
   switch (model.step) {
     case 'tags':
       return <TagOverview model={model} trans={trans} />;
     case 'options':
       return <OptionsForm model={model} trans={trans} />;
     case 'preview':
-      return <Preview model={model} trans={trans} />;
+      return <Preview model={model} trans={trans} pages={pages} />;
     case 'write':
-      return <WriteAndTest model={model} trans={trans} />;
+      return <WriteAndTest model={model} trans={trans} pages={pages} />;
     case 'serve':
       return (
         <ServeStep
@@ -217,13 +220,7 @@ function OptionsForm({
   );
 }
 
-function Preview({
-  model,
-  trans
-}: {
-  model: ProductionizeModel;
-  trans: Trans;
-}): React.ReactElement {
+function Preview({ model, trans, pages }: IStepProps): React.ReactElement {
   const report = model.preview;
   return (
     <div>
@@ -246,20 +243,14 @@ function Preview({
             {trans.__('Package %1 in %2', report.package, report.output)}
           </p>
           <ProblemList problems={report.problems} model={model} trans={trans} />
-          <FileList files={report.files} trans={trans} />
+          <FileList report={report} trans={trans} pages={pages} />
         </>
       )}
     </div>
   );
 }
 
-function WriteAndTest({
-  model,
-  trans
-}: {
-  model: ProductionizeModel;
-  trans: Trans;
-}): React.ReactElement {
+function WriteAndTest({ model, trans, pages }: IStepProps): React.ReactElement {
   const report = model.result;
   return (
     <div>
@@ -276,7 +267,7 @@ function WriteAndTest({
           {trans.__('Writing the package and running its tests…')}
         </p>
       )}
-      {report && <Results report={report} model={model} trans={trans} />}
+      {report && <Results report={report} model={model} trans={trans} pages={pages} />}
     </div>
   );
 }
@@ -284,12 +275,10 @@ function WriteAndTest({
 function Results({
   report,
   model,
-  trans
-}: {
-  report: ExtractReport;
-  model: ProductionizeModel;
-  trans: Trans;
-}): React.ReactElement {
+  trans,
+  pages
+}: IStepProps & { report: ExtractReport }): React.ReactElement {
+  const tests = report.tests;
   const counts = report.tests?.counts;
   const summary = counts
     ? trans.__('%1 passed, %2 failed, %3 errors', counts.passed, counts.failed, counts.error)
@@ -305,8 +294,13 @@ function Results({
           <TestRow key={test.name} test={test} model={model} trans={trans} />
         ))}
       </ul>
-      {report.tests && !report.tests.ok && (
-        <pre className="jp-nbtools-Output">{report.tests.output}</pre>
+      {tests && (
+        <button
+          className="jp-nbtools-CellLink"
+          onClick={() => pages.openTests(report.output, tests)}
+        >
+          {trans.__('Open the test output in a tab')}
+        </button>
       )}
     </div>
   );
@@ -369,17 +363,28 @@ function ProblemList({
   );
 }
 
-function FileList({ files, trans }: { files: ExtractFile[]; trans: Trans }): React.ReactElement {
+function FileList({
+  report,
+  trans,
+  pages
+}: {
+  report: ExtractReport;
+  trans: Trans;
+  pages: IPackagePages;
+}): React.ReactElement {
   return (
     <ul className="jp-nbtools-Files" aria-label={trans.__('Package files')}>
-      {files.map(file => (
+      {report.files.map(file => (
         <li key={file.path}>
-          <details>
-            <summary>
-              <code>{file.path}</code> <span className="jp-nbtools-FileStatus">{file.status}</span>
-            </summary>
-            <pre className="jp-nbtools-FileContent">{file.content ?? ''}</pre>
-          </details>
+          <button
+            className="jp-nbtools-CellLink"
+            title={trans.__('Open %1 in a tab', file.path)}
+            disabled={file.content === undefined || file.content === null}
+            onClick={() => pages.openFile(report.output, file)}
+          >
+            <code>{file.path}</code>
+          </button>{' '}
+          <span className="jp-nbtools-FileStatus">{file.status}</span>
         </li>
       ))}
     </ul>

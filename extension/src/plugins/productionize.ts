@@ -1,5 +1,7 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
+import { IEditorServices } from '@jupyterlab/codeeditor';
+import type { Widget } from '@lumino/widgets';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
@@ -9,6 +11,9 @@ import type { ExportTag } from '../components/cellTags';
 import { ProductionizeView } from '../components/productionize';
 import { ProductionizeModel } from '../components/productionizeModel';
 import { showProblems } from '../components/problemMarkers';
+import { TestOutputPage, filePreview } from '../components/packagePages';
+import type { IPackagePages } from '../components/packagePages';
+import { productionIcon } from '../icons';
 import { wizardPrompts } from '../components/productionizePrompts';
 import { createSection } from '../components/section';
 import { CommandIDs as PanelCommandIDs, IProductionPanel } from '../tokens';
@@ -32,21 +37,41 @@ const productionizePlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyterlab-nbtools:productionize',
   description: 'Productionize: tag cells and extract them into a tested package.',
   autoStart: true,
-  requires: [IProductionPanel, INotebookTracker],
+  requires: [IProductionPanel, INotebookTracker, IEditorServices],
   optional: [ICommandPalette, ITranslator, IStateDB],
   activate: (
     app: JupyterFrontEnd,
     panel: IProductionPanel,
     tracker: INotebookTracker,
+    editorServices: IEditorServices,
     palette: ICommandPalette | null,
     translator: ITranslator | null,
     state: IStateDB | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
     const model = new ProductionizeModel(app.commands, trans, wizardPrompts(trans), state);
+    let opened = 0;
+    const open = (content: Widget, label: string): void => {
+      const page = new MainAreaWidget({ content });
+      page.id = `nbtools-package-page-${++opened}`;
+      page.title.label = label;
+      page.title.icon = productionIcon;
+      page.title.closable = true;
+      app.shell.add(page, 'main');
+      app.shell.activateById(page.id);
+    };
+    const pages: IPackagePages = {
+      openFile: (packageDir, file) =>
+        open(filePreview(editorServices, packageDir, file, trans), file.path),
+      openTests: (packageDir, tests) =>
+        open(
+          new TestOutputPage(packageDir, tests, cell => void model.scrollToCell(cell), trans),
+          trans.__('Tests: %1', packageDir)
+        )
+    };
     const section = createSection({
       className: 'jp-nbtools-ProductionizeSection',
-      content: new ProductionizeView(model, trans)
+      content: new ProductionizeView(model, trans, pages)
     });
     panel.addSection({ id: SECTION_ID, label: trans.__('Package'), rank: 10, widget: section });
     panel.followNotebook(notebook => {
