@@ -27,8 +27,9 @@ Importing this package costs nothing: every name is loaded on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from nbtools.lazy import loader
 
 if TYPE_CHECKING:  # ``X as X``: the face's names, re-exported for type checkers
     from nbtools.data.catalog import Dataset as Dataset
@@ -92,8 +93,4 @@ _LAZY = {
 __all__ = ["open", "path"]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module, attribute = _LAZY[name]
-        return getattr(importlib.import_module(f"nbtools.data.{module}"), attribute)
-    raise AttributeError(f"module 'nbtools.data' has no attribute {name!r}")
+__getattr__ = loader(__name__, _LAZY)

@@ -22,12 +22,12 @@ rest (files, lock exports with their index look-ups, recreate) is imported on fi
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from nbtools.envsnap.diff import SnapshotDiff, diff
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.envsnap.snapshots import get_snapshot, list_snapshots, save_snapshot, snapshot_kernel
+from nbtools.lazy import loader
 
 if TYPE_CHECKING:
     from nbtools.envsnap.files import (
@@ -96,8 +96,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module, attribute = _LAZY[name]
-        return getattr(importlib.import_module(f"nbtools.envsnap.{module}"), attribute)
-    raise AttributeError(f"module 'nbtools.envsnap' has no attribute {name!r}")
+__getattr__ = loader(__name__, _LAZY)

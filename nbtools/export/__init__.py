@@ -16,8 +16,9 @@ submodule of this package loads nothing else)::
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from nbtools.lazy import loader
 
 if TYPE_CHECKING:
     from nbtools.export.api import ExtractReport, ExtractRequest, Recorder, run_extract
@@ -52,8 +53,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module, attribute = _LAZY[name]
-        return getattr(importlib.import_module(f"nbtools.export.{module}"), attribute)
-    raise AttributeError(f"module 'nbtools.export' has no attribute {name!r}")
+__getattr__ = loader(__name__, _LAZY)

@@ -41,6 +41,7 @@ from nbtools.jobs.views import (
     run_detail,
     run_summaries,
 )
+from nbtools.lazy import loader
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -308,10 +309,4 @@ def schedule_presets() -> dict[str, str]:
     return dict(PRESETS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        module, attribute = _LAZY[name]
-        return getattr(importlib.import_module(f"nbtools.jobs.{module}"), attribute)
-    raise AttributeError(f"module 'nbtools.jobs' has no attribute {name!r}")
+__getattr__ = loader(__name__, _LAZY)

@@ -20,8 +20,9 @@ The face the REST handlers and the CLI call (each function opens its own transac
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from nbtools.lazy import loader
 
 if TYPE_CHECKING:
     from nbtools.lineage.background import PENDING as PENDING_LINEAGE
@@ -71,8 +72,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module, attribute = _LAZY[name]
-        return getattr(importlib.import_module(f"nbtools.lineage.{module}"), attribute)
-    raise AttributeError(f"module 'nbtools.lineage' has no attribute {name!r}")
+__getattr__ = loader(__name__, _LAZY)

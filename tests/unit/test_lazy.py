@@ -1,0 +1,37 @@
+"""A face's names load on first use, and an unknown name is an AttributeError naming it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from nbtools import export
+from nbtools.lazy import loader
+
+
+def test_a_name_loads_its_submodule_only_when_asked() -> None:
+    script = (
+        "import sys, nbtools.export as face\n"
+        "before = 'nbtools.export.build' in sys.modules\n"
+        "face.suggest_package_name\n"
+        "print(before, 'nbtools.export.build' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.split() == ["False", "True"], done.stderr
+
+
+def test_the_name_is_the_submodules_own() -> None:
+    from nbtools.export.build import suggest_package_name
+
+    assert export.suggest_package_name is suggest_package_name
+    assert export.suggest_package_name("Sales Report") == "sales_report"
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    load = loader("nbtools.export", {"run_extract": ("api", "run_extract")})
+    with pytest.raises(AttributeError, match=r"module 'nbtools\.export' has no attribute 'nope'"):
+        load("nope")
+    with pytest.raises(AttributeError, match=r"has no attribute 'nothing_here'"):
+        getattr(export, "nothing_here")  # noqa: B009 - the face's own lookup
