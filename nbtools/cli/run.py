@@ -18,7 +18,7 @@ from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.project import Project
 
 if TYPE_CHECKING:
-    from nbtools.jobs.runner import Interrupt
+    from nbtools.jobs import Interrupt
     from nbtools.kernels import KernelSource
     from nbtools.lineage import Reproduction
 
@@ -54,14 +54,14 @@ def notebook_argument(project: Project, text: str) -> str:
 
 
 def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
-    from nbtools.jobs.parameters import split_assignment
+    from nbtools.jobs import split_assignment
 
     return dict(split_assignment(text) for text in assignments)
 
 
 def claim_token() -> str:
     """A claim token: a run queued under it is executed by this process, never a scheduler."""
-    from nbtools.jobs.leases import Claimer
+    from nbtools.jobs import Claimer
 
     return Claimer().token()
 
@@ -119,9 +119,7 @@ def _execute(
 ) -> None:
     """Queue a run with ``queue(claim token)``, execute it here and now, print it; exit 1
     unless it succeeded, 130/143 after SIGINT/SIGTERM (the run is cancelled)."""
-    from nbtools.jobs import run_output, show_run
-    from nbtools.jobs.executors.base import RunRequest
-    from nbtools.jobs.runner import Interrupt, execute_run
+    from nbtools.jobs import Interrupt, RunRequest, execute_run, run_output, show_run
     from nbtools.kernels import KernelSource
 
     project = cli_ctx.project
@@ -257,7 +255,7 @@ def run(
     values = parse_assignments(parameters)
 
     def queue(token: str) -> int:
-        from nbtools.jobs.submit import queue_run
+        from nbtools.jobs import queue_run
 
         return queue_run(
             project,

@@ -224,8 +224,7 @@ def prune(
     --keep. Queued and running runs, and each job's newest succeeded run (except past a
     dataset's retention), are kept; the run rows stay as history. Asks first unless --yes."""
     from nbtools.durations import age_days
-    from nbtools.jobs import parse_keep_runs, prune_runs
-    from nbtools.jobs.config import JobsSettings
+    from nbtools.jobs import JobsSettings, parse_keep_runs, prune_runs
 
     project = cli_ctx.project
     default = cli_ctx.settings(JobsSettings).keep_runs

@@ -11,8 +11,8 @@ import click
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import pass_cli
 from nbtools.cli.options import config_file_option, setting_option
-from nbtools.jobs.config import JobsSettings
-from nbtools.metrics.config import MetricsSettings, NotificationSettings
+from nbtools.jobs import JobsSettings
+from nbtools.metrics import MetricsSettings, NotificationSettings
 
 
 @click.command()
@@ -33,7 +33,7 @@ def scheduler(cli_ctx: CliContext) -> None:
     a run is claimed by one scheduler, however many share the database. Turn off the one in
     JupyterLab's server with c.JobsSettings.run_scheduler = False when daemons do the work.
     """
-    from nbtools.metrics.service import MonitoringService
+    from nbtools.metrics import MonitoringService
 
     settings = cli_ctx.settings(JobsSettings)
     project = cli_ctx.project

@@ -70,7 +70,7 @@ def serve(
     """Serve the package extracted into PACKAGE_DIR: each '#| serve' function at
     POST /<name>, run() at POST /run, with /health, /ready, /info, /metrics and /docs."""
     from nbtools.errors import InvalidInputError
-    from nbtools.export.writer import read_manifest
+    from nbtools.export import read_manifest
     from nbtools.serve.runner import requirements_of
     from nbtools.serve.runner import serve as run_service
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from nbtools.export.starter import NOTEBOOK as STARTER_NOTEBOOK
     from nbtools.export.starter import PACKAGE_DIR as STARTER_PACKAGE_DIR
     from nbtools.export.starter import write_starter
+    from nbtools.export.writer import read_manifest
 
 #: name → (module, attribute).
 _LAZY = {
@@ -38,6 +39,7 @@ _LAZY = {
     "STARTER_NOTEBOOK": ("starter", "NOTEBOOK"),
     "STARTER_PACKAGE_DIR": ("starter", "PACKAGE_DIR"),
     "write_starter": ("starter", "write_starter"),
+    "read_manifest": ("writer", "read_manifest"),
 }
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "ExtractReport",
     "ExtractRequest",
     "Recorder",
+    "read_manifest",
     "run_extract",
     "suggest_package_name",
     "write_starter",

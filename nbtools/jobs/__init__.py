@@ -46,9 +46,14 @@ from nbtools.lazy import loader
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from nbtools.jobs.config import JobsSettings
+    from nbtools.jobs.executors.base import RunRequest
     from nbtools.jobs.idempotency import check_key as check_idempotency_key
+    from nbtools.jobs.leases import Claimer
+    from nbtools.jobs.parameters import split_assignment
     from nbtools.jobs.retention import parse_keep_runs, prune_runs
-    from nbtools.jobs.submit import checked_parameters
+    from nbtools.jobs.runner import Interrupt, execute_run
+    from nbtools.jobs.submit import checked_parameters, queue_run
     from nbtools.jobs.tables import Run
     from nbtools.project import Project
 
@@ -58,17 +63,29 @@ _LAZY = {
     "checked_parameters": ("submit", "checked_parameters"),
     "parse_keep_runs": ("retention", "parse_keep_runs"),
     "prune_runs": ("retention", "prune_runs"),
+    # what `nbtools run` and `nbtools scheduler` use to run here and now
+    "Claimer": ("leases", "Claimer"),
+    "Interrupt": ("runner", "Interrupt"),
+    "JobsSettings": ("config", "JobsSettings"),
+    "RunRequest": ("executors.base", "RunRequest"),
+    "execute_run": ("runner", "execute_run"),
+    "queue_run": ("submit", "queue_run"),
+    "split_assignment": ("parameters", "split_assignment"),
 }
 
 __all__ = [
     "MAX_PAGE",
+    "Claimer",
+    "Interrupt",
     "JobOverview",
     "JobSpec",
     "JobsPage",
+    "JobsSettings",
     "ListJobsQuery",
     "NotebookParameters",
     "RunDetail",
     "RunOutput",
+    "RunRequest",
     "RunSummary",
     "SchedulePreview",
     "cancel_run",
@@ -78,6 +95,7 @@ __all__ = [
     "create_job",
     "dashboard",
     "delete_job",
+    "execute_run",
     "find_job",
     "list_jobs",
     "list_runs",
@@ -86,6 +104,7 @@ __all__ = [
     "pause_job",
     "preview_schedule",
     "prune_runs",
+    "queue_run",
     "rerun_run",
     "run_job",
     "run_notebook",
@@ -93,6 +112,7 @@ __all__ = [
     "schedule_presets",
     "show_job",
     "show_run",
+    "split_assignment",
     "summarize_runs",
     "update_job",
 ]

@@ -24,11 +24,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from nbtools.lazy import loader
 from nbtools.metrics.values import format_value as format_value
 
 if TYPE_CHECKING:
+    from nbtools.metrics.config import MetricsSettings as MetricsSettings
+    from nbtools.metrics.config import NotificationSettings as NotificationSettings
+    from nbtools.metrics.service import MonitoringService as MonitoringService
     from nbtools.metrics.views import AlertRuleView, AlertView, NotificationView, TargetView
     from nbtools.project import Project
+
+#: Loaded on first use (kernels import this package for ``nbtools.record``): name → (module,
+#: attribute).
+_LAZY = {
+    "MetricsSettings": ("config", "MetricsSettings"),
+    "NotificationSettings": ("config", "NotificationSettings"),
+    "MonitoringService": ("service", "MonitoringService"),
+}
+__getattr__ = loader(__name__, _LAZY)
 
 
 def add_rule(project: Project, job_id: int, text: str, actor: str | None = None) -> AlertRuleView:

@@ -220,6 +220,10 @@ FACE_CALLERS = (
     "nbtools/cli/alerts.py",
     "nbtools/cli/metrics.py",
     "nbtools/cli/init.py",
+    "nbtools/cli/run.py",
+    "nbtools/cli/runs.py",
+    "nbtools/cli/scheduler.py",
+    "nbtools/cli/serve.py",
 )
 
 
