@@ -160,11 +160,11 @@ test.describe('jobs dashboard', () => {
     expect(await page.notebook.activate('forecast.ipynb')).toBe(true);
     const panel = await openSection(page, 'forecast.ipynb', 'Jobs');
     await panel.getByRole('button', { name: 'Create job' }).click();
-    const form = panel.getByRole('form', { name: 'Create job' });
-    await form.getByRole('radio', { name: 'On a schedule (saved as a job)' }).check();
+    const form = page.getByRole('form', { name: 'Create job' });
+    await form.getByRole('radio', { name: 'Recurring, on a schedule (saved as a job)' }).check();
     const name = `Forecast ${Date.now().toString(36)}`;
     await form.getByRole('textbox', { name: 'Job name' }).fill(name);
-    await form.getByRole('button', { name: 'Create schedule' }).click();
+    await form.getByRole('button', { name: 'Create job' }).click();
     await expect(panel.getByRole('list', { name: 'Jobs' })).toContainText(name);
 
     await panel.getByRole('button', { name: 'All jobs of the project' }).click();
