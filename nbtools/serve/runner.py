@@ -26,6 +26,7 @@ SERVE_REQUIREMENTS = {
     "fastapi": "fastapi",
     "uvicorn": "uvicorn",
     "prometheus_client": "prometheus-client",
+    "swagger_ui_bundle": "swagger-ui-bundle-v2",
 }
 
 

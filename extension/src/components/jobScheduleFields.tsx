@@ -5,7 +5,7 @@ import * as React from 'react';
 import type { CronPreview } from '../api';
 import { Field } from './jobFormFields';
 import type { FieldErrors } from './jobFormModel';
-import { REPEATS } from './jobSchedule';
+import { FIRST_SKIPPING_DAY, LAST_DAY, REPEATS } from './jobSchedule';
 import type { Repeat, ScheduleChoice } from './jobSchedule';
 
 /** The browser's IANA time zone, the default of a new job. */
@@ -57,6 +57,7 @@ export function ScheduleFields({
     daily: trans.__('Every day'),
     weekdays: trans.__('Every weekday (Monday to Friday)'),
     weekly: trans.__('Every week'),
+    monthly: trans.__('Every month'),
     custom: trans.__('Custom (cron expression)')
   };
   return (
@@ -97,6 +98,34 @@ export function ScheduleFields({
           )}
         />
       )}
+      {choice.repeat === 'monthly' && (
+        <Field
+          id={`${prefix}-day-of-month`}
+          label={trans.__('On day')}
+          hint={
+            choice.dayOfMonth !== LAST_DAY && Number(choice.dayOfMonth) >= FIRST_SKIPPING_DAY
+              ? trans.__(
+                  'Months without a day %1 are skipped: the job does not run in them. Choose "the last day" to run every month.',
+                  choice.dayOfMonth
+                )
+              : undefined
+          }
+          control={props => (
+            <HTMLSelect
+              {...props}
+              value={choice.dayOfMonth}
+              onChange={event => pick({ dayOfMonth: event.currentTarget.value })}
+            >
+              {Array.from({ length: 31 }, (_, index) => (
+                <option key={index} value={String(index + 1)}>
+                  {String(index + 1)}
+                </option>
+              ))}
+              <option value={LAST_DAY}>{trans.__('the last day')}</option>
+            </HTMLSelect>
+          )}
+        />
+      )}
       {choice.repeat === 'hourly' && (
         <Field
           id={`${prefix}-minute`}
@@ -114,7 +143,7 @@ export function ScheduleFields({
           )}
         />
       )}
-      {['daily', 'weekdays', 'weekly'].includes(choice.repeat) && (
+      {['daily', 'weekdays', 'weekly', 'monthly'].includes(choice.repeat) && (
         <Field
           id={`${prefix}-time`}
           label={trans.__('At (time of day)')}
