@@ -332,7 +332,9 @@ def main() -> None:
     )
     state = (
         f"warm: servers started once and warmed with {min(options.requests, 500)} requests; "
-        f"asyncio keep-alive client, concurrency {options.concurrency}, one uvicorn worker"
+        f"asyncio keep-alive client, concurrency {options.concurrency}, one uvicorn worker; "
+        "ours as configured by default: Prometheus metrics on, access log on, no API key, "
+        "no --record-to"
     )
     rate = figures(turns, lambda t: t.rate)
     p50 = figures(turns, lambda t: t.p50, 1000)

@@ -1,7 +1,8 @@
 """Values JSON has no type for, as nbtools writes them everywhere (REST, ``--json``, webhooks).
 
-This is the one serialiser of the wire models: the REST handlers and the CLI's ``--json``
-both call ``json.dumps(model, default=json_default)``.
+This is the one serialiser of the wire models: the REST handlers write :func:`dumps` (orjson
+with :func:`json_default`), the CLI's ``--json`` ``json.dumps(model, default=json_default)``
+(indented); both give the same JSON values.
 """
 
 from __future__ import annotations
@@ -50,3 +51,15 @@ def json_default(value: object) -> Any:
         return to_wire()
     isoformat = getattr(value, "isoformat", None)
     return isoformat() if callable(isoformat) else str(value)
+
+
+def dumps(value: object) -> bytes:
+    """``value`` as compact UTF-8 JSON, as the REST handlers reply: ``json.dumps(value,
+    default=json_default)``'s values, written several times faster (orjson; dates and times
+    in ISO 8601 as :func:`json_default` writes them, by orjson itself)."""
+    import orjson  # not at import: the CLI's fast path imports this module
+
+    # dataclasses through json_default (a wire model's ``extra`` merged in, as to_wire
+    # does), keys that are not strings written as strings (as json.dumps does)
+    options = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
+    return orjson.dumps(value, default=json_default, option=options)

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from jupyter_client.asynchronous.client import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
 
+    from nbtools.zygote import Zygote
+
 log = logging.getLogger(__name__)
 
 #: The kernel of a notebook that names none.
@@ -154,7 +156,9 @@ class KernelSource:
     """Hands out started kernels; with ``prestart``, keeps one waiting like the last used.
 
     ``on_start`` is told of each kernel as soon as its process exists (before it answers),
-    so a supervisor can kill its process group even if this process dies.
+    so a supervisor can kill its process group even if this process dies. With a ``zygote``
+    (:mod:`nbtools.zygote`), the kernels that qualify are forked from it instead of started
+    as new interpreters; the source owns it and ends it on :meth:`close`.
     """
 
     def __init__(
@@ -165,8 +169,10 @@ class KernelSource:
         *,
         quiet: bool = False,
         wait_for_exit: bool = True,
+        zygote: Zygote | None = None,
     ) -> None:
         self.prestart, self.on_start, self.startup_timeout = prestart, on_start, startup_timeout
+        self.zygote = zygote
         #: Kernels' own stdout/stderr go nowhere (a one-shot command must not have its output
         #: pipes held open by a kernel that is still shutting down).
         self.quiet = quiet
@@ -181,6 +187,10 @@ class KernelSource:
         from jupyter_client.manager import AsyncKernelManager
 
         km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=_ipc_prefix())
+        if self.zygote is not None:
+            from nbtools.zygote import zygote_provisioner
+
+            km.provisioner = zygote_provisioner(km, self.zygote)
         artifacts = Path(tempfile.mkdtemp(prefix="nbtools-artifacts-"))
         options: dict[str, Any] = {"env": {**os.environ, ARTIFACTS_DIR_ENV: str(artifacts)}}
         if self.quiet:
@@ -193,7 +203,10 @@ class KernelSource:
             shutil.rmtree(artifacts, ignore_errors=True)
             raise
         kc = km.client()
-        kc.start_channels()
+        # No heartbeat channel: liveness is the kernel manager's (its process), and the
+        # channel's thread, stopped right after its start (a refused run), could outlive
+        # its socket context and die with an error in the caller's process.
+        kc.start_channels(hb=False)
         kernel = Kernel(kernel_name, cwd, km, kc, artifacts)
         if self.on_start is not None:
             self.on_start(kernel)
@@ -280,9 +293,12 @@ class KernelSource:
 
     def close(self) -> None:
         """Kill the waiting kernel, if any, and wait until it is gone: it ran nothing, so
-        there is nothing to flush (a refused ``nbtools run`` leaves no kernel behind)."""
+        there is nothing to flush (a refused ``nbtools run`` leaves no kernel behind).
+        The zygote, if any, ends too, with any kernel it forked that is still running."""
         if self._ready is not None:
             kernel, self._ready = self._ready, None
             kernel.kc.stop_channels()
             kill_kernel_tree(kernel.km)
             _run(kernel.km.cleanup_resources)
+        if self.zygote is not None:
+            self.zygote.close()

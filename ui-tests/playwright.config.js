@@ -2,8 +2,12 @@
 // Chromium (never a downloaded browser) and a JupyterLab started for the run.
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
-// NBTOOLS_UI_PORT lets several checkouts run their UI tests at the same time.
+// NBTOOLS_UI_PORT lets several checkouts run their UI tests at the same time:
+// worker N uses the JupyterLab on port + N (see tests/fixtures.ts).
 const port = Number(process.env.NBTOOLS_UI_PORT || 8888);
+// Two workers by default: most of a UI test is waiting (for a kernel, a run, a
+// page), so two of them share CI's 2 cores well. NBTOOLS_UI_WORKERS overrides.
+const workers = Number(process.env.NBTOOLS_UI_WORKERS || 2);
 const chromiumArgs = [
   '--headless',
   '--no-sandbox',
@@ -18,7 +22,7 @@ const chromiumArgs = [
 module.exports = {
   ...baseConfig,
   testDir: './tests',
-  workers: 1,
+  workers,
   retries: 0,
   // JupyterLab alone can take a while to start on a loaded machine (see tests/fixtures.ts).
   timeout: 240 * 1000,
@@ -39,12 +43,14 @@ module.exports = {
       args: chromiumArgs
     }
   },
-  webServer: {
+  // One JupyterLab, with its own scratch project, per worker.
+  webServer: Array.from({ length: workers }, (_, index) => ({
     command: 'jupyter lab --config jupyter_server_test_config.py',
-    url: `http://127.0.0.1:${port}/lab`,
+    url: `http://127.0.0.1:${port + index}/lab`,
+    env: { ...process.env, NBTOOLS_UI_PORT: String(port + index) },
     timeout: 240 * 1000,
     reuseExistingServer: false,
     // SIGTERM lets the server stop cleanly and remove its scratch folder.
     gracefulShutdown: { signal: 'SIGTERM', timeout: 10 * 1000 }
-  }
+  }))
 };

@@ -124,7 +124,7 @@ def list_(
     """List runs, newest first, a page at a time (--limit, --before)."""
     from nbtools.jobs import list_runs
 
-    found = list_runs(
+    models = list_runs(
         cli_ctx.project,
         job_id=job_id,
         notebook_path=notebook,
@@ -132,7 +132,6 @@ def list_(
         before=before,
         limit=limit,
     )
-    models = [run.to_wire() for run in found]
     if as_json:
         print_json(models)
         return

@@ -9,7 +9,7 @@ returns wire models, written as JSON by :func:`nbtools.jsonvalues.json_default`)
     jobs.dashboard(project, jobs.ListJobsQuery(status="failed", sort="next_run_at"))  # JobsPage
     jobs.update_job(project, 3, {"retries": 2}); jobs.pause_job(project, 3, True)
     jobs.delete_job(project, 3)
-    jobs.list_runs(project, job_id=3, limit=100)        # [RunSummary], newest first
+    jobs.list_runs(project, job_id=3, limit=100)        # [RunListItem] (JSON objects), newest
     jobs.show_run(project, 42)                           # RunDetail (with its metrics)
     jobs.run_notebook(project, "nb.ipynb", {"n": 3})     # RunSummary of the queued run
     jobs.run_job(project, 3, {"n": 4}); jobs.cancel_run(project, 42); jobs.rerun_run(project, 42)
@@ -36,9 +36,11 @@ from nbtools.jobs.views import (
     JobSpec,
     NotebookParameters,
     RunDetail,
+    RunListItem,
     RunSummary,
     SchedulePreview,
     run_detail,
+    run_list_items,
     run_summaries,
 )
 from nbtools.lazy import loader
@@ -84,6 +86,7 @@ __all__ = [
     "ListJobsQuery",
     "NotebookParameters",
     "RunDetail",
+    "RunListItem",
     "RunOutput",
     "RunRequest",
     "RunSummary",
@@ -208,10 +211,11 @@ def list_runs(
     status: str | None = None,
     limit: int = 50,
     before: int | None = None,
-) -> list[RunSummary]:
-    """A page of runs, newest first (see :func:`nbtools.jobs.runs.list_runs`), lost runs
-    ended first (:func:`~nbtools.jobs.reaper.reap_expired`): a fixed number of queries
-    whatever the page's size."""
+) -> list[RunListItem]:
+    """A page of runs, newest first (see :func:`nbtools.jobs.runs.list_runs`), as the JSON
+    objects of their :class:`RunSummary`, lost runs ended first
+    (:func:`~nbtools.jobs.reaper.reap_expired`): a fixed number of queries whatever the
+    page's size."""
     reaper.reap_expired(project.store)
     with project.store.session() as session:
         found = runs.list_runs(
@@ -222,7 +226,7 @@ def list_runs(
             limit=limit,
             before=before,
         )
-        return run_summaries(project, session, found)
+        return run_list_items(project, session, found)
 
 
 def show_run(project: Project, run_id: int) -> RunDetail:

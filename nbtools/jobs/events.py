@@ -53,12 +53,12 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from nbtools.jobs.tables import Job, Run
+    from nbtools.jobs.tables import Job
     from nbtools.project import Project
     from nbtools.store.database import Store
 
@@ -112,13 +112,29 @@ class RunFinished:
     final: bool
 
 
+class DescribedRun(Protocol):
+    """What a ``runs_described`` subscriber may read of a run: a list gives
+    :class:`nbtools.jobs.runs.RunRow` tuples (no ORM objects), other views :class:`Run`s."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def notebook_version_id(self) -> int | None: ...
+    @property
+    def env_snapshot_id(self) -> str | None: ...
+    @property
+    def pinned_version_id(self) -> int | None: ...
+    @property
+    def purpose(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class RunsDescribed:
-    """Runs becoming wire models, loaded in ``session`` (still open)."""
+    """Runs becoming wire models, read in ``session`` (still open)."""
 
     project: Project
     session: Session
-    runs: Sequence[Run]
+    runs: Sequence[DescribedRun]
     #: True for one run shown alone: subscribers add the fields only a detail shows.
     detail: bool = False
 

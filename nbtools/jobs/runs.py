@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -46,7 +46,7 @@ def run_dir(project: Project, run_id: int) -> Path:
     return project.store_dir / "runs" / str(run_id)
 
 
-def output_files(run: Run) -> dict[str, StoredFile]:
+def output_files(run: Run | RunRow) -> dict[str, StoredFile]:
     """The executed notebook and HTML report of a run, those that exist (local or remote)."""
     if not run.output_dir:
         return {}
@@ -98,6 +98,55 @@ def get_run(session: Session, run_id: int) -> Run:
     return run
 
 
+class RunRow(NamedTuple):
+    """A run as a list reads it: the columns its wire model shows and ``runs_described``
+    subscribers read (:class:`nbtools.jobs.events.DescribedRun`), all but what only an
+    executor needs. Read with SQLAlchemy Core into a named tuple, not an ORM object: a page
+    of 1000 is read several times faster, and its fields are as fast to read as a tuple's."""
+
+    id: int
+    job_id: int | None
+    trigger: str
+    created_by: str | None
+    notebook_path: str
+    parameters: dict[str, Any]
+    status: str
+    attempt: int
+    retry_of: int | None
+    scheduled_for: datetime | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    heartbeat_at: datetime | None
+    worker: str | None
+    lease_expires_at: datetime | None
+    not_before: datetime | None
+    timeout_seconds: int | None
+    cell_timeout_seconds: int | None
+    cancel_requested: bool
+    cells_total: int | None
+    cells_done: int | None
+    current_cell: int | None
+    idempotency_key: str | None
+    skipped_until: datetime | None
+    skipped_count: int | None
+    skip_reason: str | None
+    error_name: str | None
+    error_message: str | None
+    error_cell: int | None
+    notebook_sha256: str | None
+    notebook_version_id: int | None
+    env_snapshot_id: str | None
+    pinned_version_id: int | None
+    reproduce_of: int | None
+    output_dir: str | None
+    pruned_at: datetime | None
+    purpose: str | None
+
+
+_ROW_COLUMNS = tuple(Run.__table__.c[name] for name in RunRow._fields)
+
+
 def list_runs(
     session: Session,
     *,
@@ -106,12 +155,12 @@ def list_runs(
     status: str | None = None,
     limit: int = 50,
     before: int | None = None,
-) -> list[Run]:
+) -> list[RunRow]:
     """Newest runs first, optionally for one job, one notebook or one status.
 
     ``before`` pages back: only runs with a smaller id (pass the last id of a page).
     """
-    query = select(Run).order_by(Run.id.desc()).limit(max(1, min(limit, 1000)))
+    query = select(*_ROW_COLUMNS).order_by(Run.id.desc()).limit(max(1, min(limit, 1000)))
     if before is not None:
         query = query.where(Run.id < before)
     if job_id is not None:
@@ -121,10 +170,10 @@ def list_runs(
     if status is not None:
         if status not in RUN_STATES:
             raise InvalidInputError(
-                f"Unknown status {status!r}; use one of {', '.join(RUN_STATES)}."
+                f"Unknown status {status!r}; use one of {', '.join(RUN_STATES)}.", field="status"
             )
         query = query.where(Run.status == status)
-    return list(session.scalars(query))
+    return [RunRow._make(row) for row in session.execute(query)]
 
 
 def claim(

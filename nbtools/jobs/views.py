@@ -2,8 +2,9 @@
 
 ``JobSpec`` is a job definition with its schedule's description and next due time.
 
-``RunSummary`` is a run in a list; ``RunDetail`` one run shown alone, with the fields
-subscribers add only there (its ``metrics``). Both are built a page at a time with a fixed
+``RunSummary`` is a run (queued, cancelled, rerun); ``RunDetail`` one run shown alone, with
+the fields subscribers add only there (its ``metrics``); ``RunListItem`` a run in a list, the
+same JSON object built straight from a row. All are built a page at a time with a fixed
 number of queries: the ``runs_described`` event (:mod:`nbtools.jobs.events`) is delivered
 once a page, and its subscribers (lineage) answer for the whole page.
 """
@@ -16,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from nbtools.jobs import events
-from nbtools.jobs.runs import output_files
+from nbtools.jobs.runs import RunRow, output_files
 from nbtools.jobs.tables import RUNNING, SKIPPED, Job, Run
 from nbtools.jsonvalues import WireModel
 from nbtools.store.base import utcnow
@@ -170,13 +171,18 @@ class RunDetail(RunSummary):
     """One run shown alone: its ``extra`` also holds the fields only a detail shows."""
 
 
-def _fields(run: Run, extra: dict[str, Any]) -> dict[str, Any]:
-    end = run.finished_at or (utcnow() if run.status == RUNNING else None)
+#: A run in a list: the JSON object of its :class:`RunSummary` (``to_wire()``: the same
+#: keys in the same order, ``extra`` merged in), built straight from its
+#: :class:`~nbtools.jobs.runs.RunRow`: a page of 1000 makes no model objects.
+RunListItem = dict[str, Any]
+
+
+def _wire_fields(run: Run | RunRow, now: datetime) -> dict[str, Any]:
+    """The one mapping of a run's columns to its wire fields (nested objects as dicts;
+    times as ``datetime``, which the encoder writes in ISO 8601)."""
+    end = run.finished_at or (now if run.status == RUNNING else None)
     duration = (end - run.started_at).total_seconds() if end and run.started_at else None
     files = output_files(run)
-    error = None
-    if run.error_name is not None:
-        error = RunError(run.error_name, run.error_message, run.error_cell)
     return {
         "id": run.id,
         "job_id": run.job_id,
@@ -199,12 +205,18 @@ def _fields(run: Run, extra: dict[str, Any]) -> dict[str, Any]:
         "cell_timeout_seconds": run.cell_timeout_seconds,
         "duration_seconds": None if duration is None else round(duration, 3),
         "cancel_requested": run.cancel_requested,
-        "progress": RunProgress(run.cells_total, run.cells_done, run.current_cell),
+        "progress": {
+            "cells_total": run.cells_total,
+            "cells_done": run.cells_done,
+            "current_cell": run.current_cell,
+        },
         "idempotency_key": run.idempotency_key,
         "skipped": None
         if run.status != SKIPPED
-        else RunSkip(run.skipped_until, run.skipped_count, run.skip_reason),
-        "error": error,
+        else {"until": run.skipped_until, "count": run.skipped_count, "reason": run.skip_reason},
+        "error": None
+        if run.error_name is None
+        else {"name": run.error_name, "message": run.error_message, "cell": run.error_cell},
         "notebook_sha256": run.notebook_sha256,
         "notebook_version_id": run.notebook_version_id,
         "env_snapshot_id": run.env_snapshot_id,
@@ -213,12 +225,32 @@ def _fields(run: Run, extra: dict[str, Any]) -> dict[str, Any]:
         "output_notebook": str(files["notebook"]) if "notebook" in files else None,
         "output_html": str(files["html"]) if "html" in files else None,
         "pruned_at": run.pruned_at,
+    }
+
+
+def _fields(run: Run, extra: dict[str, Any]) -> dict[str, Any]:
+    """:func:`_wire_fields` with the nested objects as their wire models."""
+    values = _wire_fields(run, utcnow())
+    skipped, error = values["skipped"], values["error"]
+    return {
+        **values,
+        "progress": RunProgress(**values["progress"]),
+        "skipped": None if skipped is None else RunSkip(**skipped),
+        "error": None if error is None else RunError(**error),
         "extra": extra,
     }
 
 
+def run_list_items(project: Project, session: Session, rows: Sequence[RunRow]) -> list[RunListItem]:
+    """A page of runs read as rows (:func:`nbtools.jobs.runs.list_runs`) as their JSON
+    objects: a fixed number of queries, and no model object made."""
+    extra = events.runs_described(events.RunsDescribed(project, session, rows))
+    now = utcnow()
+    return [{**_wire_fields(row, now), **extra[row.id]} for row in rows]
+
+
 def run_summaries(project: Project, session: Session, runs: Sequence[Run]) -> list[RunSummary]:
-    """The models of a page of runs loaded in ``session``: a fixed number of queries."""
+    """The models of runs loaded in ``session``: a fixed number of queries."""
     extra = events.runs_described(events.RunsDescribed(project, session, runs))
     return [RunSummary(**_fields(run, extra[run.id])) for run in runs]
 

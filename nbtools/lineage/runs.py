@@ -19,18 +19,19 @@ from sqlalchemy import select
 
 from nbtools.envsnap.model import SHORT_ID
 from nbtools.envsnap.tables import EnvSnapshotRecord
-from nbtools.jobs.tables import Run
 from nbtools.store.tables import NotebookRecord
 from nbtools.versioning.tables import VersionRecord
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from nbtools.jobs.events import DescribedRun
+
 #: What the store has of a version id: its number and notebook path.
 VersionFound = tuple[int, str]
 
 
-def _versions(session: Session, runs: Sequence[Run]) -> dict[int, VersionFound]:
+def _versions(session: Session, runs: Sequence[DescribedRun]) -> dict[int, VersionFound]:
     """Version id → (number, path) of the versions the runs executed that are stored."""
     ids = {run.notebook_version_id for run in runs} - {None}
     if not ids:
@@ -43,7 +44,7 @@ def _versions(session: Session, runs: Sequence[Run]) -> dict[int, VersionFound]:
     return {version_id: (number, path) for version_id, number, path in session.execute(query)}
 
 
-def _snapshots(session: Session, runs: Sequence[Run]) -> dict[str, str | None]:
+def _snapshots(session: Session, runs: Sequence[DescribedRun]) -> dict[str, str | None]:
     """Snapshot id → Python version of the runs' environments that are stored."""
     ids = {run.env_snapshot_id for run in runs} - {None}
     if not ids:
@@ -54,7 +55,7 @@ def _snapshots(session: Session, runs: Sequence[Run]) -> dict[str, str | None]:
     return dict(session.execute(query).tuples().all())
 
 
-def _version(run: Run, number: int | None, path: str | None) -> dict[str, Any] | None:
+def _version(run: DescribedRun, number: int | None, path: str | None) -> dict[str, Any] | None:
     if run.notebook_version_id is None:
         return None
     stored = number is not None and path is not None
@@ -68,7 +69,7 @@ def _version(run: Run, number: int | None, path: str | None) -> dict[str, Any] |
     }
 
 
-def _environment(run: Run, stored: bool, python: str | None) -> dict[str, Any] | None:
+def _environment(run: DescribedRun, stored: bool, python: str | None) -> dict[str, Any] | None:
     if run.env_snapshot_id is None:
         return None
     short = run.env_snapshot_id[:SHORT_ID]
@@ -94,7 +95,7 @@ def summary(version: dict[str, Any] | None, environment: dict[str, Any] | None) 
     return f"{text}, environment {environment['short_id']}"
 
 
-def runs_lineage(session: Session, runs: Sequence[Run]) -> dict[int, dict[str, Any]]:
+def runs_lineage(session: Session, runs: Sequence[DescribedRun]) -> dict[int, dict[str, Any]]:
     """Run id → the lineage model of each of ``runs`` (see the module docstring): at most
     two queries (versions, snapshots) whatever the number of runs."""
     versions, snapshots = _versions(session, runs), _snapshots(session, runs)

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import importlib
 import inspect
 import json
 import logging
 import os
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -37,6 +39,7 @@ from starlette.exceptions import HTTPException
 from nbtools.errors import InvalidInputError, NbtoolsError
 from nbtools.metrics.record import RECORD_SINK
 from nbtools.serve.config import ServeSettings, load_settings
+from nbtools.serve.docs import add_docs
 from nbtools.serve.guards import ERROR_KEY, RECORDED_KEY, Guard, error_body
 from nbtools.serve.info import loaded_artifacts, service_info
 from nbtools.serve.signature import request_model
@@ -112,7 +115,8 @@ class Service:
 
         name = self.settings.service_name or f"service:{self.package}"
         try:
-            return ServiceRecorder(self.settings.record_to, name, self.info)
+            worker = f"{socket.gethostname()}:{os.getpid()}"
+            return ServiceRecorder(self.settings.record_to, name, self.info, worker)
         except Exception as error:
             raise StartupError(f"cannot open the --record-to store: {_reason(error)}") from error
 
@@ -333,6 +337,10 @@ def build_app(
         except StartupError as error:
             log.error("start-up of %s failed: %s", package, error)
             raise
+        # Start-up objects (the app, its libraries, the notebook's model) live as long as the
+        # process: kept out of the collector's full passes, whose pauses would otherwise grow
+        # with them and stall every request in flight (the p99 in bench/bench_serve.py).
+        gc.freeze()
         service.ready = True
         service.prometheus.ready.set(1)
         recorder = service.recorder
@@ -346,9 +354,11 @@ def build_app(
                 flusher.cancel()
                 await service.flush()
                 recorder.close()
+            gc.unfreeze()
 
-    app = FastAPI(title=package, lifespan=lifespan, docs_url="/docs", redoc_url=None)
+    app = FastAPI(title=package, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
+    add_docs(app, package)
     app.add_middleware(
         Guard,
         api_key=lambda: service.api_key,
@@ -356,7 +366,7 @@ def build_app(
         served=lambda: service.served_paths,
         known=lambda: service.known_paths,
         prometheus=service.prometheus,
-        aggregates=service.aggregates,
+        aggregates=service.aggregates if service.settings.record_to else None,
     )
     _add_builtin_routes(app, service)
     return app

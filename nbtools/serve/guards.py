@@ -43,7 +43,11 @@ async def reply(send: Send, status: int, body: bytes, headers: list[tuple[bytes,
 
 
 class Guard:
-    """Refuses requests without the API key or over the body limit; times and counts all."""
+    """Refuses requests without the API key or over the body limit; times and counts all.
+
+    ``aggregates`` (the per-minute figures of ``--record-to``) is None when nothing records
+    them: they would only grow.
+    """
 
     def __init__(
         self,
@@ -54,7 +58,7 @@ class Guard:
         served: Callable[[], frozenset[str]],
         known: Callable[[], frozenset[str]],
         prometheus: PrometheusMetrics,
-        aggregates: MinuteAggregates,
+        aggregates: MinuteAggregates | None,
     ) -> None:
         self.app = app
         self.api_key, self.max_body_bytes = api_key, max_body_bytes
@@ -97,7 +101,7 @@ class Guard:
             for name, value in recorded:
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
                     self.prometheus.recorded.labels(name).observe(value)
-            if path in self.served():
+            if self.aggregates is not None and path in self.served():
                 failed = status >= SERVER_ERRORS
                 self.aggregates.add(time.time(), seconds, failed, recorded)
 

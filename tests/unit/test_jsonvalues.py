@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from nbtools.jsonvalues import WireModel, json_default
+from nbtools.jsonvalues import WireModel, dumps, json_default
 
 
 @dataclass(frozen=True)
@@ -36,3 +36,26 @@ def test_a_model_is_one_object_with_extra_merged_and_nested_models_as_objects() 
 def test_no_extra_and_no_nested_model() -> None:
     at = datetime(2026, 1, 1, tzinfo=timezone.utc)
     assert Outer(3, at, None).to_wire() == {"id": 3, "at": at, "inner": None}
+
+
+@dataclass(frozen=True)
+class Plain:
+    """A dataclass that is no wire model: written as its text, by either encoder."""
+
+    n: int
+
+
+def test_the_rest_encoder_writes_what_json_dumps_writes() -> None:
+    aware = datetime(2026, 3, 29, 1, 30, 5, 120, tzinfo=timezone.utc)
+    value = {
+        "model": Outer(1, aware, Inner(2), extra={"lineage": None}),
+        "times": [aware, aware.replace(microsecond=0), datetime(2026, 1, 2), aware.date()],
+        "keys": {1: "one", "é": ["ü", 1.5, True, None]},
+        "plain": Plain(3),
+        "set": {"x"},
+    }
+    assert json.loads(dumps(value)) == json.loads(json.dumps(value, default=json_default))
+
+
+def test_the_rest_encoder_writes_utf8() -> None:
+    assert dumps({"name": "café"}) == '{"name":"café"}'.encode()

@@ -164,3 +164,21 @@ def test_the_scheduler_takes_executor_settings_from_its_config_file(tmp_path: Pa
     )
     assert result.exit_code == 2
     assert "needs the Dask scheduler's address" in result.output
+
+
+@pytest.mark.parametrize(("value", "forks"), [(None, True), ("false", False), ("true", True)])
+def test_the_kernel_zygote_setting_reaches_the_local_executor(
+    tmp_path: Path, value: str | None, forks: bool
+) -> None:
+    from nbtools.jobs.executors.local import LocalExecutor
+    from nbtools.project import Project
+
+    environ = {} if value is None else {"NBTOOLS_JOBS_KERNEL_ZYGOTE": value}
+    settings = build(JobsSettings, layered_config(None, environ))
+    project = Project(tmp_path)
+    try:
+        executor = settings.create_scheduler(project).executor
+    finally:
+        project.close()
+    assert isinstance(executor, LocalExecutor)
+    assert executor.zygote is forks

@@ -18,8 +18,19 @@ const utils = require('@jupyterlab/galata/lib/utils') as { waitForCondition: Wai
 const waitForCondition = utils.waitForCondition;
 utils.waitForCondition = (fn, timeout = START_MS) => waitForCondition(fn, timeout);
 
+/** The port of the first JupyterLab; worker N talks to the one on port + N. */
+const FIRST_PORT = Number(process.env.NBTOOLS_UI_PORT || 8888);
+
 /**
  * Galata's `test`; every spec imports it from here so that the longer wait
- * above applies.
+ * above applies and so that each Playwright worker uses its own JupyterLab
+ * (playwright.config.js starts one per worker): tests of two workers never
+ * share a project, its jobs or its store.
  */
-export const test = galataTest;
+export const test = galataTest.extend({
+  // Playwright reads a fixture's dependencies from its first argument's pattern.
+  // eslint-disable-next-line no-empty-pattern
+  baseURL: async ({}, use, testInfo) => {
+    await use(`http://127.0.0.1:${FIRST_PORT + testInfo.parallelIndex}`);
+  }
+});

@@ -190,6 +190,53 @@ test.describe('Job form', () => {
     );
   });
 
+  test('a monthly preset runs on a day at a time; days 29-31 skip the months without them', async ({
+    page,
+    tmpPath
+  }) => {
+    const path = await open(page, tmpPath, 'monthly.ipynb', [codeCell('a', 'x = 1')]);
+    const form = await createJobForm(page, 'monthly.ipynb');
+    await form.getByRole('radio', { name: RECURRING }).check();
+    await form.getByRole('combobox', { name: 'Repeat' }).selectOption({ label: 'Every month' });
+    const day = form.getByRole('combobox', { name: 'On day' });
+    const next = form.getByRole('group', { name: 'Next runs' });
+    await day.selectOption('15');
+    await form.getByLabel('At (time of day)').fill('18:45');
+    await expect(next).toContainText('At 06:45 PM, on day 15 of the month');
+    await expect(day).not.toHaveAccessibleDescription(/skipped/);
+
+    // Day 31: the months without it are skipped, and the form says so under the field.
+    await day.selectOption('31');
+    await expect(day).toHaveAccessibleDescription(
+      'Months without a day 31 are skipped: the job does not run in them. Choose "the last day" to run every month.'
+    );
+    await expect(next).toContainText('on day 31 of the month');
+    await expect(next.getByRole('listitem')).toHaveCount(5);
+    const days = (await next.getByRole('listitem').allTextContents()).map(time =>
+      time.slice(8, 10)
+    );
+    expect(new Set(days)).toEqual(new Set(['31']));
+
+    // The last day runs every month (cron's L).
+    await day.selectOption({ label: 'the last day' });
+    await expect(day).not.toHaveAccessibleDescription(/skipped/);
+    await expect(next).toContainText('on the last day of the month');
+    await form.getByRole('button', { name: 'Create job' }).click();
+    await expect(form).toHaveCount(0);
+    const jobs = await (await page.request.get(`/nbtools/api/jobs?path=${path}`)).json();
+    expect(jobs).toEqual([expect.objectContaining({ name: 'monthly', cron: '45 18 L * *' })]);
+
+    // Edited again, the form shows the preset it was made with.
+    await page.evaluate(
+      id => window.jupyterapp.commands.execute('nbtools:edit-job', { id }),
+      (jobs as { id: number }[])[0].id
+    );
+    const edit = page.getByRole('form', { name: 'Edit job' });
+    await expect(edit.getByRole('combobox', { name: 'Repeat' })).toHaveValue('monthly');
+    await expect(edit.getByRole('combobox', { name: 'On day' })).toHaveValue('L');
+    await expect(edit.getByLabel('At (time of day)')).toHaveValue('18:45');
+  });
+
   test('a purpose the data does not allow is refused at the purpose field', async ({
     page,
     tmpPath

@@ -118,6 +118,7 @@ export type {
   Dataset,
   DatasetField,
   DatasetUsage,
+  DatasetsPage,
   FoundDataset,
   JobUsage,
   PackageUsage,

@@ -2,11 +2,54 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { HTMLSelect, InputGroup } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { asError, fieldOf, previewCron } from '../api';
 import type { CronPreview } from '../api';
 import { Field } from './jobFormFields';
 import type { FieldErrors } from './jobFormModel';
-import { REPEATS } from './jobSchedule';
+import { FIRST_SKIPPING_DAY, LAST_DAY, REPEATS } from './jobSchedule';
 import type { Repeat, ScheduleChoice } from './jobSchedule';
+
+/** Milliseconds the form waits after the last keystroke before the server previews the cron. */
+const PREVIEW_DELAY_MS = 250;
+
+/**
+ * The server's answer about a schedule as it is now — its preview, or its
+ * error under the `cron` or `timezone` field — a moment after the last change;
+ * `null` while it is asked, and when there is no schedule (`expression` null).
+ */
+export function useCronPreview(
+  expression: string | null,
+  timezone: string
+): { preview: CronPreview | null; errors: FieldErrors } | null {
+  const key = expression === null ? null : `${expression}\n${timezone}`;
+  const [checked, setChecked] = React.useState<{
+    key: string;
+    preview: CronPreview | null;
+    errors: FieldErrors;
+  } | null>(null);
+  React.useEffect(() => {
+    if (expression === null || key === null) {
+      return;
+    }
+    let current = true;
+    const timer = window.setTimeout(() => {
+      previewCron(expression, timezone)
+        .then(preview => current && setChecked({ key, preview, errors: {} }))
+        .catch(reason => {
+          if (current) {
+            const field = fieldOf(reason) === 'timezone' ? 'timezone' : 'cron';
+            setChecked({ key, preview: null, errors: { [field]: asError(reason).message } });
+          }
+        });
+    }, PREVIEW_DELAY_MS);
+    return () => {
+      current = false;
+      window.clearTimeout(timer);
+    };
+  }, [expression, timezone, key]);
+  // Only the answer about the schedule as it is now counts.
+  return key !== null && checked?.key === key ? checked : null;
+}
 
 /** The browser's IANA time zone, the default of a new job. */
 export function localTimezone(): string {
@@ -57,6 +100,7 @@ export function ScheduleFields({
     daily: trans.__('Every day'),
     weekdays: trans.__('Every weekday (Monday to Friday)'),
     weekly: trans.__('Every week'),
+    monthly: trans.__('Every month'),
     custom: trans.__('Custom (cron expression)')
   };
   return (
@@ -97,6 +141,34 @@ export function ScheduleFields({
           )}
         />
       )}
+      {choice.repeat === 'monthly' && (
+        <Field
+          id={`${prefix}-day-of-month`}
+          label={trans.__('On day')}
+          hint={
+            choice.dayOfMonth !== LAST_DAY && Number(choice.dayOfMonth) >= FIRST_SKIPPING_DAY
+              ? trans.__(
+                  'Months without a day %1 are skipped: the job does not run in them. Choose "the last day" to run every month.',
+                  choice.dayOfMonth
+                )
+              : undefined
+          }
+          control={props => (
+            <HTMLSelect
+              {...props}
+              value={choice.dayOfMonth}
+              onChange={event => pick({ dayOfMonth: event.currentTarget.value })}
+            >
+              {Array.from({ length: 31 }, (_, index) => (
+                <option key={index} value={String(index + 1)}>
+                  {String(index + 1)}
+                </option>
+              ))}
+              <option value={LAST_DAY}>{trans.__('the last day')}</option>
+            </HTMLSelect>
+          )}
+        />
+      )}
       {choice.repeat === 'hourly' && (
         <Field
           id={`${prefix}-minute`}
@@ -114,7 +186,7 @@ export function ScheduleFields({
           )}
         />
       )}
-      {['daily', 'weekdays', 'weekly'].includes(choice.repeat) && (
+      {['daily', 'weekdays', 'weekly', 'monthly'].includes(choice.repeat) && (
         <Field
           id={`${prefix}-time`}
           label={trans.__('At (time of day)')}

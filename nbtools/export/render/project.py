@@ -18,6 +18,7 @@ SERVE_REQUIREMENTS = [
     "fastapi>=0.110",
     "jupyter-nbtools",
     "prometheus-client>=0.20",
+    "swagger-ui-bundle-v2>=5",
     "uvicorn>=0.54",
 ]
 SERVE_TEST_REQUIREMENTS = ["httpx>=0.27"]

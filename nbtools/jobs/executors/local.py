@@ -43,7 +43,13 @@ class _Worker:
 
 
 class LocalExecutor(Executor):
-    """Runs requests in ``size`` warm worker processes on this machine."""
+    """Runs requests in ``size`` warm worker processes on this machine.
+
+    With ``zygote`` (the default), each worker forks its python3 kernels from a kernel
+    zygote of its own (:mod:`nbtools.zygote`).
+    """
+
+    options = ("zygote",)
 
     def __init__(
         self,
@@ -53,9 +59,10 @@ class LocalExecutor(Executor):
         kernel: str = "python3",
         cwd: Path | None = None,
         prestart: bool = True,
+        zygote: bool = True,
     ) -> None:
         super().__init__(size, on_done, cwd=cwd)
-        self.kernel, self.prestart = kernel, prestart
+        self.kernel, self.prestart, self.zygote = kernel, prestart, zygote
         self._lock = threading.Lock()
         self._queue: collections.deque[RunRequest] = collections.deque()
         self._workers: list[_Worker] = []
@@ -79,6 +86,8 @@ class LocalExecutor(Executor):
         command += ["--kernel", self.kernel, "--cwd", str(self.cwd)]
         if not self.prestart:
             command.append("--no-prestart")
+        if not self.zygote:
+            command.append("--no-zygote")
         process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True
         )

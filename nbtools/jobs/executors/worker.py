@@ -4,7 +4,7 @@ It pays the imports (papermill, nbclient, nbformat) once, keeps a kernel pre-sta
 executes one run at a time from JSON lines on stdin, answering JSON lines on its original
 stdout (its own prints and its kernels' output go to stderr).
 
-    python -m nbtools.jobs.executors.worker --kernel python3 --cwd ROOT
+    python -m nbtools.jobs.executors.worker --kernel python3 --cwd ROOT [--no-zygote]
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _send(channel: IO[str], **message: Any) -> None:
     channel.flush()
 
 
-def serve(kernel: str, cwd: Path, prestart: bool) -> None:
+def serve(kernel: str, cwd: Path, prestart: bool, zygote: bool = True) -> None:
     """Warm up, then execute requests until stdin closes."""
     channel = _channel()
     # papermill validates the output notebook on every save (~14 times a run); the compiled
@@ -56,7 +56,14 @@ def serve(kernel: str, cwd: Path, prestart: bool) -> None:
 
     register_engine()
     nbformat.validate(nbformat.v4.new_notebook())  # compile the validator now
-    kernels = KernelSource(prestart=prestart, on_start=report, wait_for_exit=False)
+    from nbtools.zygote import Zygote
+
+    kernels = KernelSource(
+        prestart=prestart,
+        on_start=report,
+        wait_for_exit=False,
+        zygote=Zygote() if zygote else None,
+    )
     kernels.warm(kernel, cwd)
     projects: dict[tuple[str, str, str], Project] = {}
     try:
@@ -82,8 +89,11 @@ def main() -> None:
     parser.add_argument("--kernel", default="python3", help="Kernel to keep pre-started.")
     parser.add_argument("--cwd", default=".", help="Directory of the pre-started kernel.")
     parser.add_argument("--no-prestart", action="store_true", help="Start kernels on demand.")
+    parser.add_argument(
+        "--no-zygote", action="store_true", help="Start every kernel as a new interpreter."
+    )
     args = parser.parse_args()
-    serve(args.kernel, Path(args.cwd).resolve(), not args.no_prestart)
+    serve(args.kernel, Path(args.cwd).resolve(), not args.no_prestart, not args.no_zygote)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from nbtools.errors import (
     PathOutsideRootError,
     PayloadTooLargeError,
 )
-from nbtools.jsonvalues import json_default
+from nbtools.jsonvalues import dumps
 from nbtools.project import Project
 
 T = TypeVar("T")
@@ -124,8 +124,8 @@ def off_loop(method: Callable[..., None]) -> Callable[..., Awaitable[None]]:
             deferred = self._nbtools_deferred
         finally:
             self._nbtools_deferred = None
-        for model, status in deferred:
-            self.reply(model, status)
+        for body, status in deferred:
+            self._send(body, status)
 
     return on_pool
 
@@ -319,16 +319,21 @@ class NbtoolsHandler(APIHandler):
 
     # -- replies, errors and logs --------------------------------------------------------
 
-    #: Replies of an ``@off_loop`` body, sent from the event loop when it returns.
-    _nbtools_deferred: list[tuple[Any, int]] | None = None
+    #: Replies of an ``@off_loop`` body, encoded, sent from the event loop when it returns.
+    _nbtools_deferred: list[tuple[bytes | None, int]] | None = None
 
     def reply(self, model: Any, status: int = 200) -> None:
-        """Finish with ``model`` as JSON (no body for 204)."""
+        """Finish with ``model`` as JSON (no body for 204), encoded where the caller runs:
+        in an ``@off_loop`` body, on the worker pool."""
+        body = None if status == 204 else dumps(model)
         if self._nbtools_deferred is not None:
-            self._nbtools_deferred.append((model, status))
+            self._nbtools_deferred.append((body, status))
             return
+        self._send(body, status)
+
+    def _send(self, body: bytes | None, status: int) -> None:
         self.set_status(status)
-        self.finish(None if status == 204 else json.dumps(model, default=json_default))
+        self.finish(body)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.set_header("Content-Type", "application/json")
@@ -336,7 +341,7 @@ class NbtoolsHandler(APIHandler):
         error = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(error, NbtoolsError):
             self.set_status(http_status(error))
-            self.finish(json.dumps(error.to_dict(), default=json_default))
+            self.finish(dumps(error.to_dict()))
             return
         if isinstance(error, HTTPError) and status_code < 500:
             message = error.log_message or error.reason or self._reason

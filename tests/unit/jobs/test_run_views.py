@@ -16,12 +16,12 @@ from sqlalchemy import event
 from nbtools import jobs, versioning
 from nbtools.envsnap.model import Snapshot
 from nbtools.envsnap.snapshots import save_snapshot
+from nbtools.errors import InvalidInputError
 from nbtools.jobs.definitions import JOB_FIELDS
-from nbtools.jobs.events import SUBSCRIBERS
 from nbtools.jobs.runs import new_run
-from nbtools.jobs.tables import SUCCEEDED
+from nbtools.jobs.tables import FAILED, SKIPPED, SUCCEEDED
 from nbtools.jobs.views import JobSpec
-from nbtools.jsonvalues import json_default
+from nbtools.jsonvalues import dumps, json_default
 from nbtools.project import Project
 from nbtools.store.base import utcnow
 from tests.conftest import make_notebook
@@ -85,8 +85,10 @@ def test_a_page_of_runs_takes_the_same_queries_whatever_its_size(any_project: Pr
     assert len(page) == 100
     selects = [s for s in many if s.lstrip().upper().startswith("SELECT")]
     assert len(many) == len(few)
-    # the page, then each subscriber's few (lineage: the stored versions and snapshots)
-    assert len(selects) <= 1 + 2 * len(SUBSCRIBERS)
+    # lost runs to end, the page, then each subscriber's: lineage's stored versions and
+    # snapshots, the datasets the runs used, their artifacts
+    assert len(selects) == 6
+    assert "JOIN" not in selects[1].upper()  # the page itself is one plain query
     models = json.loads(json.dumps(page, default=json_default))
     stored, gone = models[1], models[0]  # newest first: run 120 (gone), run 119 (stored)
     assert stored["lineage"]["notebook_version"] == {
@@ -122,3 +124,38 @@ def test_an_empty_page_and_a_run_without_lineage(any_project: Project) -> None:
 def test_a_job_spec_has_every_field_a_job_is_created_with() -> None:
     """A field added to JOB_FIELDS must reach the REST reply and ``--json``."""
     assert set(JOB_FIELDS) <= {field.name for field in fields(JobSpec)}
+
+
+def test_a_listed_run_is_the_json_object_of_its_summary(any_project: Project) -> None:
+    """The list builds its JSON objects from rows, without models: the same keys in the
+    same order and the same values as ``RunSummary.to_wire()``, for every kind of run."""
+    now = utcnow()
+    with any_project.store.session(write=True) as session:
+        failed = new_run(None, trigger="manual", notebook_path="a/nb.ipynb", parameters={"n": 1})
+        failed.status, failed.started_at, failed.finished_at = FAILED, now, now
+        failed.error_name, failed.error_message, failed.error_cell = "ValueError", "bad", 2
+        failed.cells_total, failed.cells_done, failed.current_cell = 4, 2, 2
+        skipped = new_run(None, trigger="schedule", notebook_path="nb.ipynb", parameters={})
+        skipped.status, skipped.scheduled_for, skipped.skipped_until = SKIPPED, now, now
+        skipped.skipped_count, skipped.skip_reason = 3, "missed while no scheduler ran"
+        queued = new_run(None, trigger="manual", notebook_path="nb.ipynb", parameters={})
+        session.add_all([failed, skipped, queued])
+    listed = jobs.list_runs(any_project)
+    summaries = jobs.summarize_runs(any_project, [queued, skipped, failed])
+    for item, summary in zip(listed, summaries, strict=True):
+        assert list(item) == list(summary.to_wire())
+        assert dumps(item) == dumps(summary)
+    failed_item = listed[2]
+    assert failed_item["error"] == {"name": "ValueError", "message": "bad", "cell": 2}
+    assert failed_item["progress"] == {"cells_total": 4, "cells_done": 2, "current_cell": 2}
+    assert listed[1]["skipped"]["count"] == 3
+
+
+def test_pages_past_the_end_and_unknown_status(any_project: Project) -> None:
+    seed(any_project, 3)
+    oldest = jobs.list_runs(any_project)[-1]["id"]
+    assert jobs.list_runs(any_project, before=oldest) == []
+    assert [item["id"] for item in jobs.list_runs(any_project, limit=1)] == [oldest + 2]
+    with pytest.raises(InvalidInputError) as refused:
+        jobs.list_runs(any_project, status="done")
+    assert refused.value.details["field"] == "status"

@@ -1,0 +1,462 @@
+"""The kernel zygote: fresh Python kernels forked from a process that has imported ipykernel.
+
+Starting a kernel is mostly importing ipykernel, IPython, zmq and tornado (≈0.5 CPU-s here).
+A worker's zygote pays those imports once; each kernel is then a ``fork`` of it that creates
+its own zmq context and sockets, reads its connection file and runs ``IPKernelApp`` exactly
+as ``python -m ipykernel_launcher -f FILE`` would. Nothing is shared with the zygote but the
+imported code (copy-on-write), and nothing of the user's is ever imported before the fork, so
+every run still gets a fresh kernel (docs/performance.md, "The kernel zygote").
+
+Only the default ``python3`` kernel of this interpreter qualifies, and only when the run's
+environment equals the worker's apart from the variables set per kernel (:data:`PER_KERNEL`):
+anything else starts as a normal process. The zygote exits when its worker does (end of its
+stdin), killing what it forked; it is replaced when it died or when one of the packages it
+imported (:data:`PRELOADED`) changed on disk.
+
+Protocol (JSON lines): the worker writes ``{"argv", "env", "cwd", "status"}`` and reads
+``{"pid"}`` or ``{"error"}``; ``{"retire": true}`` lets the zygote exit once its last kernel
+has. ``status`` is a file the zygote writes the kernel's exit code to when it reaps it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jupyter_client.connect import KernelConnectionInfo
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+#: The modules a kernel imports at start, imported once by the zygote (in this order).
+PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "ipykernel.debugger",
+    "IPython.core.debugger",
+    "IPython.core.completerlib",
+    "IPython.extensions.storemagic",
+    "sqlite3",
+)
+#: Packages whose files on disk are watched: a change (an upgrade) replaces the zygote.
+PRELOADED = (
+    "ipykernel",
+    "IPython",
+    "jupyter_client",
+    "jupyter_core",
+    "zmq",
+    "tornado",
+    "traitlets",
+    "comm",
+    "debugpy",
+)
+#: Variables a kernel's environment may have beyond the worker's: set per kernel by nbtools
+#: (the artifacts directory) and Jupyter (session name, parent pid).
+PER_KERNEL = frozenset({"NBTOOLS_ARTIFACTS_DIR", "JPY_SESSION_NAME", "JPY_PARENT_PID"})
+#: Seconds a zygote may take to start (its imports) and fork a kernel.
+FORK_TIMEOUT_SECONDS = 60.0
+#: Seconds to wait for the exit code of a kernel that is gone (the zygote writes it on reaping).
+STATUS_WAIT_SECONDS = 0.5
+
+
+def fingerprint(packages: Iterable[str] = PRELOADED) -> tuple[tuple[str, int, int, int], ...]:
+    """The identity on disk of ``packages`` (those the zygote imports): their ``__init__``
+    files' inode and change time and their directories' change time (an upgrade changes them)."""
+    from importlib.util import find_spec
+
+    found = []
+    for name in packages:
+        spec = find_spec(name)
+        if spec is None or spec.origin is None:
+            continue
+        origin = Path(spec.origin)
+        with contextlib.suppress(OSError):
+            file, folder = origin.stat(), origin.parent.stat()
+            found.append((name, file.st_ino, file.st_ctime_ns, folder.st_ctime_ns))
+    return tuple(found)
+
+
+def worker_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` without the variables set per kernel (:data:`PER_KERNEL`)."""
+    return {key: value for key, value in env.items() if key not in PER_KERNEL}
+
+
+def _same_file(command: str, path: str) -> bool:
+    import shutil
+
+    found = shutil.which(command)
+    return found is not None and os.path.realpath(found) == os.path.realpath(path)
+
+
+def qualifies(kernel_name: str, argv: list[str], env: Mapping[str, str]) -> bool:
+    """Whether the zygote can fork this kernel: the default ``python3`` kernel of this very
+    interpreter, launched as ``-m ipykernel_launcher``, in the worker's environment."""
+    return (
+        kernel_name == "python3"
+        and len(argv) >= 3
+        and argv[1:3] == ["-m", "ipykernel_launcher"]
+        and _same_file(argv[0], sys.executable)
+        and worker_environment(env) == worker_environment(os.environ)
+    )
+
+
+class Zygote:
+    """A worker's handle on its zygote process, started on first use.
+
+    Before each fork the zygote is replaced if it died, if a preloaded package changed on
+    disk, or if the worker's environment changed; a replaced zygote that still has kernels
+    running is retired (it exits after its last kernel), not killed. :meth:`close` ends
+    every zygote and what it forked.
+    """
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[bytes] | None = None
+        self._started_with: tuple[Any, ...] = ()
+        self._retired: list[subprocess.Popen[bytes]] = []
+        self._lock = threading.Lock()
+
+    def fork(self, argv: list[str], env: Mapping[str, str], cwd: str, status: str) -> int:
+        """Fork a kernel running ``argv`` (a ``-m ipykernel_launcher`` command) in ``cwd``
+        with ``env``; returns its pid (the leader of its own session). Raises OSError when
+        no zygote could fork it (one replacement is tried if the zygote died meanwhile)."""
+        request = json.dumps({"argv": argv, "env": dict(env), "cwd": cwd, "status": status})
+        with self._lock:
+            for _ in range(2):
+                process = self._running()
+                reply = _exchange(process, request.encode() + b"\n")
+                if reply is not None:
+                    if "pid" in reply:
+                        return int(reply["pid"])
+                    raise OSError(f"the kernel zygote could not fork: {reply['error']}")
+                self._stop(process, retire=False)
+        raise OSError("the kernel zygote exited before it forked a kernel")
+
+    def _running(self) -> subprocess.Popen[bytes]:
+        state = (fingerprint(), worker_environment(os.environ))
+        self._retired = [old for old in self._retired if not _ended(old)]
+        process = self._process
+        if process is not None and (process.poll() is not None or state != self._started_with):
+            self._stop(process, retire=process.poll() is None)
+            process = None
+        if process is None:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "nbtools.zygote"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=dict(os.environ),
+            )
+            self._process, self._started_with = process, state
+        return process
+
+    def _stop(self, process: subprocess.Popen[bytes], *, retire: bool) -> None:
+        """Forget ``process``: retired (it exits after its kernels) or ended now."""
+        self._process = None
+        if retire and _exchange(process, b'{"retire": true}\n', reply=False) is not None:
+            self._retired.append(process)
+        else:
+            _end(process)
+
+    def close(self) -> None:
+        """End every zygote: each kills the kernels it forked and exits (end of its stdin)."""
+        with self._lock:
+            processes = [*self._retired, *([self._process] if self._process else [])]
+            self._process, self._retired = None, []
+        for process in processes:
+            _end(process)
+
+
+def _exchange(
+    process: subprocess.Popen[bytes], line: bytes, *, reply: bool = True
+) -> dict[str, Any] | None:
+    """Send ``line`` to a zygote and read its one-line reply (``{}`` when none is expected);
+    None if the zygote is gone or did not answer in time."""
+    assert process.stdin is not None
+    assert process.stdout is not None
+    try:
+        process.stdin.write(line)
+        process.stdin.flush()
+        if not reply:
+            return {}
+        ready, _, _ = select.select([process.stdout], [], [], FORK_TIMEOUT_SECONDS)
+        answer = process.stdout.readline() if ready else b""
+    except OSError:
+        return None
+    return json.loads(answer) if answer else None
+
+
+def _ended(process: subprocess.Popen[bytes]) -> bool:
+    if process.poll() is None:
+        return False
+    _end(process)
+    return True
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    """Close a zygote's pipes (it kills its kernels and exits) and reap it."""
+    for pipe in (process.stdin, process.stdout):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def zygote_provisioner(km: AsyncKernelManager, zygote: Zygote) -> LocalProvisioner:
+    """A provisioner for ``km`` that forks its kernel from ``zygote`` when it qualifies."""
+    km.kernel_id = km.kernel_id or str(uuid.uuid4())
+    cls = _provisioner_class()
+    provisioner = cls(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+    provisioner.zygote = zygote
+    started: LocalProvisioner = provisioner
+    return started
+
+
+@functools.cache
+def _provisioner_class() -> Any:
+    """The provisioner class, defined on first use (jupyter_client imports tornado)."""
+    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+    class ZygoteProvisioner(LocalProvisioner):
+        """Launches a qualifying kernel as a fork of the worker's zygote, any other normally.
+
+        A forked kernel is not this process's child: it is tracked by pid and start time
+        (:mod:`psutil`, safe against pid reuse), signalled through its process group (its own
+        session, like a normal kernel's), and its exit code is read from the file its zygote
+        writes when it reaps it. A kernel whose zygote is gone is killed and reported dead: it
+        would stop by itself within a second (ipykernel exits when its parent changes).
+        """
+
+        zygote: Zygote | None = None
+        _child: Any = None
+        _zygote_process: Any = None
+        _status: Path | None = None
+
+        @property
+        def has_process(self) -> bool:
+            return self._child is not None or bool(super().has_process)
+
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
+            env, cwd = kwargs.get("env") or dict(os.environ), str(kwargs.get("cwd") or os.getcwd())
+            km = self.parent
+            if (
+                self.zygote is None
+                or km is None
+                or not Path(cwd).is_dir()
+                or kwargs.get("stdout") is not None
+                or not qualifies(km.kernel_name, cmd, env)
+            ):
+                return await super().launch_kernel(cmd, **kwargs)
+            import psutil
+
+            status = Path(f"{km.connection_file}.exit")
+            try:
+                pid = self.zygote.fork(cmd, env, cwd, str(status))
+                self._child = psutil.Process(pid)
+                self._zygote_process = self._child.parent()
+            except (OSError, psutil.Error) as error:
+                self.log.warning(
+                    "nbtools: kernel zygote unavailable (%s); starting normally", error
+                )
+                return await super().launch_kernel(cmd, **kwargs)
+            self.pid = self.pgid = pid
+            self.cwd, self._status = cwd, status
+            return self.connection_info
+
+        def _alive(self, process: Any) -> bool:
+            import psutil
+
+            try:
+                return bool(process.is_running() and process.status() != psutil.STATUS_ZOMBIE)
+            except psutil.Error:
+                return False
+
+        async def poll(self) -> int | None:
+            if self._child is None:
+                return await super().poll()
+            if self._alive(self._child):
+                if self._zygote_process is not None and self._alive(self._zygote_process):
+                    return None
+                await self.send_signal(signal.SIGKILL)
+            return self._exit_code()
+
+        def _exit_code(self) -> int:
+            """The code the zygote recorded; -SIGKILL if it died without recording one."""
+            deadline = time.monotonic() + STATUS_WAIT_SECONDS
+            while self._status is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    return int(self._status.read_text())
+                if time.monotonic() > deadline or not self._alive(self._zygote_process):
+                    break
+                time.sleep(0.01)
+            return -signal.SIGKILL
+
+        async def wait(self) -> int | None:
+            if self._child is None:
+                return await super().wait()
+            while (code := await self.poll()) is None:
+                await _sleep(0.05)
+            self._child = None
+            return code
+
+        async def send_signal(self, signum: int) -> None:
+            if self._child is None:
+                return await super().send_signal(signum)
+            try:
+                os.killpg(self._child.pid, signum)
+            except OSError:
+                if self._alive(self._child):
+                    self._child.send_signal(signum)
+
+        async def kill(self, restart: bool = False) -> None:
+            if self._child is None:
+                return await super().kill(restart)
+            with contextlib.suppress(OSError):
+                await self.send_signal(signal.SIGKILL)
+
+        async def terminate(self, restart: bool = False) -> None:
+            if self._child is None:
+                return await super().terminate(restart)
+            with contextlib.suppress(OSError):
+                await self.send_signal(signal.SIGTERM)
+
+        async def cleanup(self, restart: bool = False) -> None:
+            await super().cleanup(restart)
+            if self._status is not None:
+                self._status.unlink(missing_ok=True)
+
+    return ZygoteProvisioner
+
+
+async def _sleep(seconds: float) -> None:
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
+# The zygote process itself: ``python -m nbtools.zygote`` (started by :class:`Zygote`).
+
+
+def serve() -> None:
+    """Import what a kernel imports, then fork a kernel per request until stdin ends."""
+    # ipykernel reads its parent's pid at import: every kernel's parent is this process.
+    os.environ["JPY_PARENT_PID"] = str(os.getpid())
+    before = dict(os.environ)
+    for name in PRELOAD:
+        importlib.import_module(name)
+    # Variables the imports set (debugpy's), set again in every kernel as its imports would.
+    imported = {key: value for key, value in os.environ.items() if before.get(key) != value}
+    replies = os.fdopen(os.dup(1), "wb", buffering=0)
+    os.dup2(2, 1)  # stray prints (the kernels' too) go to the worker's stderr
+    children: dict[int, str] = {}
+    retiring = False
+
+    def reap(*_: object) -> None:
+        while True:
+            try:
+                pid, code = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            status = children.pop(pid, None)
+            if status is not None:
+                with contextlib.suppress(OSError):
+                    Path(status).write_text(str(os.waitstatus_to_exitcode(code)))
+        if retiring and not children:
+            os._exit(0)
+
+    signal.signal(signal.SIGCHLD, reap)
+    for line in sys.stdin.buffer:
+        request = json.loads(line)
+        if request.get("retire"):
+            retiring = True
+            reap()
+            continue
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+        try:
+            pid = _fork({**request, "env": {**request["env"], **imported}}, replies)
+            children[pid] = request["status"]
+            answer: dict[str, Any] = {"pid": pid}
+        except OSError as error:
+            answer = {"error": str(error)}
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+        replies.write(json.dumps(answer).encode() + b"\n")
+    for pid in children:  # the worker is gone: so are its kernels
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+
+
+def _fork(request: dict[str, Any], replies: IO[bytes]) -> int:
+    """Fork a kernel; returns its pid once it leads its own session."""
+    ready_read, ready_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(ready_read)
+        _become_kernel(request, ready_write, replies)
+    os.close(ready_write)
+    try:
+        if os.read(ready_read, 1) != b"x":
+            raise OSError(f"the forked kernel could not enter {request['cwd']}")
+    finally:
+        os.close(ready_read)
+    return pid
+
+
+def _become_kernel(request: dict[str, Any], ready: int, replies: IO[bytes]) -> None:
+    """In the forked child: become ``python -m ipykernel_launcher ...`` in the run's session,
+    directory and environment, then exit as that interpreter would (never returns)."""
+    import runpy
+
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+    code: int | str | None = 1
+    try:
+        os.setsid()
+        os.chdir(request["cwd"])
+        os.write(ready, b"x")
+        os.close(ready)
+        replies.close()
+        stdin = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(stdin, 0)
+        os.close(stdin)
+        sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's stdin, kept open
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.environ["JPY_PARENT_PID"] = str(os.getppid())
+        time.tzset()
+        # As ``-m`` would: the kernel's directory first on the path, nothing of nbtools loaded.
+        sys.path[0] = request["cwd"]
+        for name in [name for name in sys.modules if name.partition(".")[0] == "nbtools"]:
+            del sys.modules[name]
+        sys.argv = ["ipykernel_launcher", *request["argv"][3:]]
+        runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
+        code = 0
+    except SystemExit as exit:
+        code = exit.code
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    raise SystemExit(code)
+
+
+if __name__ == "__main__":
+    serve()

@@ -1,0 +1,199 @@
+"""Kernels forked from a worker's zygote: fresh, in their run's directory and environment,
+stopped by timeouts, gone with their worker, and a dead zygote replaced."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from nbtools.config import PURPOSE_VARIABLE
+from nbtools.jobs.executors.local import LocalExecutor
+from nbtools.jobs.runs import output_files
+from nbtools.jobs.submit import queue_run
+from nbtools.kernels import ARTIFACTS_DIR_ENV, KernelSource
+from nbtools.project import Project
+from nbtools.zygote import Zygote
+from tests.conftest import NotebookFactory
+from tests.integration.jobs.conftest import (
+    DoneLog,
+    processes_with,
+    request,
+    spawner,
+    wait_for,
+    wait_until,
+)
+
+pytestmark = pytest.mark.slow
+
+#: Notebook code: fail if an earlier run's variable is here, then report the kernel's view.
+REPORT = (
+    "import json, os, sys\n"
+    "assert 'leak' not in globals()\n"
+    "leak = 1\n"
+    "import helper\n"
+    "print(json.dumps({'pid': os.getpid(), 'ppid': os.getppid(), 'cwd': os.getcwd(), "
+    f"'artifacts': os.environ.get({ARTIFACTS_DIR_ENV!r}), "
+    f"'purpose': os.environ.get({PURPOSE_VARIABLE!r}), 'helper': helper.NAME}}))"
+)
+
+
+def zygote_of(kernel_pid: int) -> int:
+    """The pid of the zygote that forked ``kernel_pid`` (asserting it was forked)."""
+    parent = psutil.Process(kernel_pid).parent()
+    assert parent is not None
+    assert "nbtools.zygote" in " ".join(parent.cmdline())
+    return parent.pid
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.fixture
+def one_worker(done_log: DoneLog, tmp_path: Path) -> Iterator[LocalExecutor]:
+    """An executor of its own (its worker and zygote may be killed), forking kernels."""
+    pool = LocalExecutor(1, done_log, cwd=tmp_path)
+    pool.start()
+    yield pool
+    pool.shutdown()
+
+
+def test_forked_kernels_are_fresh_and_see_their_runs_directory_and_environment(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    executor: LocalExecutor,
+    done_log: DoneLog,
+) -> None:
+    notebook_factory("sub/report.ipynb", [("code", REPORT, [])])
+    (project.root / "sub" / "helper.py").write_text("NAME = 'beside the notebook'\n")
+    runs = [queue_run(project, "sub/report.ipynb", {}, purpose="nightly") for _ in range(3)]
+    for run in runs:
+        executor.submit(request(project, run.id))
+    assert [done_log.wait(run.id) for run in runs] == ["succeeded"] * 3
+    seen = []
+    for run in runs:
+        finished = wait_for(project, run.id, lambda r: r.finished_at is not None)
+        executed = json.loads(output_files(finished)["notebook"].read_bytes())
+        seen.append(json.loads(executed["cells"][0]["outputs"][0]["text"][0]))
+    assert len({report["pid"] for report in seen}) == 3
+    for report in seen:
+        assert report["cwd"] == str(project.root / "sub")
+        assert report["helper"] == "beside the notebook"
+        assert report["purpose"] == "nightly"
+        assert report["artifacts"].startswith("/")
+    assert len({report["artifacts"] for report in seen}) == 3
+
+
+def test_a_forked_kernel_is_the_zygotes_child_in_its_own_session(
+    project: Project, notebook_factory: NotebookFactory, one_worker: LocalExecutor
+) -> None:
+    notebook_factory("sleep.ipynb", [("code", spawner("nbtools-test-session"), [])])
+    run = queue_run(project, "sleep.ipynb", {})
+    one_worker.submit(request(project, run.id))
+    wait_until(lambda: (project.root / "started").exists(), "the notebook to start")
+    child = psutil.Process(int((project.root / "started").read_text()))
+    kernel = child.parent()
+    assert kernel is not None
+    zygote = zygote_of(kernel.pid)
+    assert psutil.Process(zygote).parent().pid == one_worker.worker_pids()[0]
+    assert os.getpgid(kernel.pid) == os.getsid(kernel.pid) == kernel.pid
+
+
+def test_a_timeout_stops_a_forked_kernel_and_what_it_started(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    executor: LocalExecutor,
+    done_log: DoneLog,
+) -> None:
+    marker = f"nbtools-test-{uuid.uuid4().hex}"
+    notebook_factory("slow.ipynb", [("code", spawner(marker), [])])
+    run = queue_run(project, "slow.ipynb", {}, timeout_seconds=3)
+    executor.submit(request(project, run.id))
+    wait_until(lambda: (project.root / "started").exists(), "the notebook to start")
+    kernel = psutil.Process(int((project.root / "started").read_text())).parent()
+    assert kernel is not None
+    zygote_of(kernel.pid)
+    assert done_log.wait(run.id) == "timed_out"
+    wait_until(lambda: gone(kernel.pid) and processes_with(marker) == [], "the run's processes")
+
+
+def test_sigkill_of_a_worker_leaves_no_zygote_kernel_or_child(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    one_worker: LocalExecutor,
+    done_log: DoneLog,
+) -> None:
+    marker = f"nbtools-test-{uuid.uuid4().hex}"
+    notebook_factory("spawn.ipynb", [("code", spawner(marker), [])])
+    run = queue_run(project, "spawn.ipynb", {})
+    one_worker.submit(request(project, run.id))
+    wait_until(lambda: (project.root / "started").exists(), "the notebook to start")
+    kernel = psutil.Process(int((project.root / "started").read_text())).parent()
+    assert kernel is not None
+    worker = one_worker.worker_pids()[0]
+    zygote = zygote_of(kernel.pid)
+    spare = [p.pid for p in psutil.Process(zygote).children() if p.pid != kernel.pid]
+    os.kill(worker, signal.SIGKILL)
+    assert done_log.wait(run.id) is None
+    for pid in [zygote, kernel.pid, *spare]:
+        wait_until(lambda pid=pid: gone(pid), f"process {pid} to end")
+    assert processes_with(marker) == []
+
+
+def test_a_killed_zygote_is_replaced_and_the_queue_goes_on(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    one_worker: LocalExecutor,
+    done_log: DoneLog,
+) -> None:
+    """The run whose kernel it forked fails (a kernel ends with its parent, as with any
+    launcher); the runs queued behind it get kernels from a new zygote."""
+    wait_for_go = (
+        "import os, time\n"
+        "open(f'kernel-{n}.pid', 'w').write(str(os.getpid()))\n"
+        "open(f'zygote-{n}.pid', 'w').write(str(os.getppid()))\n"
+        "while not os.path.exists('go'):\n"
+        "    time.sleep(0.05)"
+    )
+    notebook_factory("queue.ipynb", [("code", "n = 0", ["parameters"]), ("code", wait_for_go, [])])
+    runs = [queue_run(project, "queue.ipynb", {"n": index}) for index in range(4)]
+    for run in runs:
+        one_worker.submit(request(project, run.id))
+    first = project.root / "kernel-0.pid"
+    wait_until(first.exists, "the first run to start")
+    old = zygote_of(int(first.read_text()))
+    os.kill(old, signal.SIGKILL)
+    assert done_log.wait(runs[0].id) == "failed"
+    (project.root / "go").touch()
+    assert [done_log.wait(run.id) for run in runs[1:]] == ["succeeded"] * 3
+    parents = {int((project.root / f"zygote-{index}.pid").read_text()) for index in range(1, 4)}
+    assert old not in parents
+    assert len(parents) == 1
+
+
+def test_a_changed_environment_replaces_the_zygote_and_the_old_one_outlives_its_kernels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kernels = KernelSource(prestart=False, zygote=Zygote())
+    try:
+        first = kernels.take("python3", tmp_path)
+        old = zygote_of(first.km.provisioner.pid)
+        monkeypatch.setenv("NBTOOLS_TEST_CHANGED", "1")
+        second = kernels.take("python3", tmp_path)
+        assert zygote_of(second.km.provisioner.pid) != old
+        assert not gone(old)  # retired: it waits for its kernel
+        kernels.retire(first, wait=True)
+        wait_until(lambda: gone(old), "the retired zygote to exit")
+        kernels.retire(second, wait=True)
+    finally:
+        kernels.close()

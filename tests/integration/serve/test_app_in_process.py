@@ -1,0 +1,67 @@
+"""The app in this process (FastAPI's test client runs its lifespan): what start-up leaves
+behind for the requests that follow, and the docs page served without internet access."""
+
+from __future__ import annotations
+
+import gc
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from nbtools.serve import create_app
+from nbtools.serve.config import ServeSettings
+
+
+@pytest.fixture
+def scorer_app(scorer_package: Path, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    monkeypatch.syspath_prepend(str(scorer_package / "src"))
+    monkeypatch.delitem(sys.modules, "scorer", raising=False)
+    app = create_app("scorer", {"predict": "scorer.core:predict"}, ServeSettings())
+    return TestClient(app)
+
+
+def test_start_up_objects_are_kept_out_of_full_collections(scorer_app: TestClient) -> None:
+    unfrozen = gc.get_freeze_count()
+    with scorer_app as client:
+        # the app, its libraries and the package's module-level objects: frozen once loaded
+        assert gc.get_freeze_count() > unfrozen
+        assert client.post("/predict", json={"x": 1}).json() == {"score": 2.0}
+    assert gc.get_freeze_count() == 0  # shutdown hands them back to the collector
+
+
+def test_without_record_to_no_minute_aggregates_pile_up(scorer_app: TestClient) -> None:
+    with scorer_app as client:
+        for x in range(5):
+            assert client.post("/predict", json={"x": x}).status_code == 200
+        service = client.app.state.service  # type: ignore[attr-defined]
+        assert service.aggregates.take() == {}
+        assert 'nbtools_serve_requests_total{endpoint="/predict",status="200"} 5.0' in (
+            client.get("/metrics").text
+        )
+
+
+def test_the_docs_page_loads_nothing_from_outside(scorer_app: TestClient) -> None:
+    with scorer_app as client:
+        page = client.get("/docs")
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        assert "http://" not in page.text
+        assert "https://" not in page.text
+        linked = re.findall(r'(?:src|href)="([^"]*)"', page.text)
+        assert sorted(linked) == [
+            "/docs/assets/favicon-32x32.png",
+            "/docs/assets/swagger-ui-bundle.js",
+            "/docs/assets/swagger-ui.css",
+        ]
+        types = {url: client.get(url).headers["content-type"] for url in linked}
+        assert types["/docs/assets/swagger-ui-bundle.js"].startswith("text/javascript")
+        assert types["/docs/assets/swagger-ui.css"].startswith("text/css")
+        assert "SwaggerUIBundle" in client.get("/docs/assets/swagger-ui-bundle.js").text
+        assert "url: '/openapi.json'" in page.text
+        # only the listed files: nothing else of the installed package, nothing outside it
+        assert client.get("/docs/assets/index.html").status_code == 404
+        assert client.get("/docs/assets/..%2F..%2F__init__.py").status_code == 404
+        assert client.get("/docs/assets/swagger-ui.js.map").json()["error"] == "not-found"
