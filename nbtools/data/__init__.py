@@ -17,6 +17,7 @@ transaction; the REST handlers and ``nbtools data`` call only these)::
     data.add_dataset(project, spec)                # -> Dataset (schema read from the file)
     data.edit_dataset(project, "customers", {"purposes": ["churn-model"]})
     data.get_dataset(project, "customers"); data.list_datasets(project, tag="crm")
+    data.page_datasets(project, offset=50, limit=50)   # -> DatasetsPage (with the total)
     data.search_datasets(project, "payment")       # -> [Dataset], best first
     data.usage_report(project, "customers")        # -> UsageReport: what derives from it
     data.sync_catalog(project)                     # datasets.yaml -> the store
@@ -32,13 +33,16 @@ from typing import TYPE_CHECKING
 from nbtools.lazy import loader
 
 if TYPE_CHECKING:  # ``X as X``: the face's names, re-exported for type checkers
+    from nbtools.data.catalog import MAX_PAGE as MAX_PAGE
     from nbtools.data.catalog import Dataset as Dataset
+    from nbtools.data.catalog import DatasetsPage as DatasetsPage
     from nbtools.data.catalog import DatasetSpec as DatasetSpec
     from nbtools.data.catalog import add_dataset as add_dataset
     from nbtools.data.catalog import dataset_spec as dataset_spec
     from nbtools.data.catalog import edit_dataset as edit_dataset
     from nbtools.data.catalog import get_dataset as get_dataset
     from nbtools.data.catalog import list_datasets as list_datasets
+    from nbtools.data.catalog import page_datasets as page_datasets
     from nbtools.data.catalog import remove_dataset as remove_dataset
     from nbtools.data.catalogfile import export_catalog as export_catalog
     from nbtools.data.catalogfile import sync_catalog as sync_catalog
@@ -63,11 +67,14 @@ _LAZY = {
         for name in (
             "Dataset",
             "DatasetSpec",
+            "DatasetsPage",
+            "MAX_PAGE",
             "add_dataset",
             "dataset_spec",
             "edit_dataset",
             "get_dataset",
             "list_datasets",
+            "page_datasets",
             "remove_dataset",
         )
     },

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from nbtools import audit
@@ -211,18 +211,75 @@ def get_dataset(project: Project, name: str) -> Dataset:
         return _dataset(_get(session, name))
 
 
-def list_datasets(
-    project: Project, *, tag: str | None = None, classification: str | None = None
-) -> list[Dataset]:
-    """Every dataset, by name; only those with ``tag`` / ``classification`` when given."""
+#: The most datasets one page of the catalog holds (``GET /datasets?limit=``).
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class DatasetsPage:
+    """One page of the catalog by name: ``total`` datasets match the filters."""
+
+    total: int
+    offset: int
+    limit: int
+    datasets: list[Dataset]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "offset": self.offset,
+            "limit": self.limit,
+            "datasets": [dataset.to_dict() for dataset in self.datasets],
+        }
+
+
+def _by_name(classification: str | None) -> Select[DatasetRecord]:
     query = select(DatasetRecord).order_by(DatasetRecord.name)
     if classification is not None:
         query = query.where(
             DatasetRecord.classification == fields.parse_classification(classification)
         )
+    return query
+
+
+def list_datasets(
+    project: Project, *, tag: str | None = None, classification: str | None = None
+) -> list[Dataset]:
+    """Every dataset, by name; only those with ``tag`` / ``classification`` when given."""
     with project.store.session() as session:
-        datasets = [_dataset(record) for record in session.scalars(query)]
+        datasets = [_dataset(record) for record in session.scalars(_by_name(classification))]
     return [d for d in datasets if tag is None or tag in d.spec.tags]
+
+
+def page_datasets(
+    project: Project,
+    *,
+    tag: str | None = None,
+    classification: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> DatasetsPage:
+    """``limit`` datasets by name from the ``offset``-th, and how many match in all: the
+    catalog is counted in the database, and only the page's datasets are read whole."""
+    if offset < 0:
+        raise InvalidInputError("The offset must be 0 or more.", field="offset")
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInputError(f"The limit must be 1 to {MAX_PAGE}.", field="limit")
+    query = _by_name(classification)
+    with project.store.session() as session:
+        if tag is None:
+            counted = query.with_only_columns(func.count(DatasetRecord.id)).order_by(None)
+            total = session.scalar(counted) or 0
+            records = session.scalars(query.offset(offset).limit(limit)).all()
+        else:  # tags are JSON: matched here, reading only each dataset's id and tags
+            ids_and_tags = session.execute(
+                query.with_only_columns(DatasetRecord.id, DatasetRecord.tags)
+            )
+            tagged = [dataset_id for dataset_id, tags in ids_and_tags if tag in tags]
+            total, ids = len(tagged), tagged[offset : offset + limit]
+            records = session.scalars(query.where(DatasetRecord.id.in_(ids))).all() if ids else []
+        datasets = [_dataset(record) for record in records]
+    return DatasetsPage(total, offset, limit, datasets)
 
 
 def datasets_by_id(session: Session, ranked: Iterable[tuple[int, float]]) -> list[Dataset]:

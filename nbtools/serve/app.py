@@ -20,6 +20,7 @@ import inspect
 import json
 import logging
 import os
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -114,7 +115,8 @@ class Service:
 
         name = self.settings.service_name or f"service:{self.package}"
         try:
-            return ServiceRecorder(self.settings.record_to, name, self.info)
+            worker = f"{socket.gethostname()}:{os.getpid()}"
+            return ServiceRecorder(self.settings.record_to, name, self.info, worker)
         except Exception as error:
             raise StartupError(f"cannot open the --record-to store: {_reason(error)}") from error
 

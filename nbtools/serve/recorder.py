@@ -2,8 +2,11 @@
 
 The service is a job of the store (named ``service:<package>`` unless configured, created on
 first start, never scheduled); each minute with traffic is one succeeded run of that job,
-``trigger = "service"``, ``scheduled_for`` the minute's start (so a minute is written once),
+``trigger = "service"``, ``scheduled_for`` the minute's start (so a minute is one run),
 carrying the notebook's content hash, version and environment from the package's manifest.
+Each worker of the service (``--workers N``) adds its counts of a minute to that run as its
+own share (:class:`~nbtools.serve.tables.ServiceMinuteShare`), and the run's metrics are
+recomputed from all shares, so N workers make one series, not N.
 Its metrics go through the same storage and rule evaluation as a job run's
 (:func:`nbtools.metrics.events.store_finished_run`), so threshold, change, missing and late
 rules alert on production traffic as they do on scheduled runs.
@@ -16,12 +19,14 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from nbtools.jobs.tables import SUCCEEDED, Job, Run
 from nbtools.metrics.events import store_finished_run
 from nbtools.metrics.harvest import Harvest, HarvestedMetric
 from nbtools.metrics.tables import add_once
+from nbtools.serve.tables import ServiceMinuteShare
 from nbtools.serve.telemetry import Minute
 from nbtools.store.database import Store
 
@@ -35,17 +40,19 @@ TRIGGER_SERVICE = "service"
 class ServiceRecorder:
     """Writes minutes of one service into the store at ``url``."""
 
-    def __init__(self, url: str, name: str, info: Mapping[str, Any]) -> None:
+    def __init__(self, url: str, name: str, info: Mapping[str, Any], worker: str) -> None:
         self.store = Store.open(url)
         self.name = name
         self.info = info
+        self.worker = worker
         self.job_id = self._job()
 
     def _job(self) -> int:
+        """The service's job, made on first start. Workers starting together on PostgreSQL
+        may each make one: all then use the oldest, and a worker drops the one it made."""
+        active = select(Job.id).where(Job.name == self.name, Job.archived_at.is_(None))
         with self.store.session(write=True) as session:
-            found = session.scalars(
-                select(Job.id).where(Job.name == self.name, Job.archived_at.is_(None))
-            ).first()
+            found = session.scalars(active.order_by(Job.id)).first()
             if found is not None:
                 return found
             job = Job(
@@ -56,40 +63,77 @@ class ServiceRecorder:
             )
             session.add(job)
             session.flush()
-            return job.id
+            made = job.id
+        with self.store.session(write=True) as session:
+            oldest = session.scalars(active.order_by(Job.id)).first()
+            if oldest is not None and oldest != made:
+                session.execute(delete(Job).where(Job.id == made))
+                return oldest
+        return made
 
     def write(self, minutes: Mapping[int, Minute]) -> None:
-        """Store each minute as a run with its metrics, then evaluate the job's rules."""
+        """Add each minute to the service's run of that minute (made by the first worker to
+        write it) as this worker's share; store the sum of all shares as the run's metrics
+        and evaluate the job's rules."""
         for epoch_minute, minute in minutes.items():
             start = datetime.fromtimestamp(epoch_minute * 60, tz=timezone.utc)
             with self.store.session(write=True) as session:
-                run = Run(
-                    job_id=self.job_id,
-                    scheduled_for=start,
-                    trigger=TRIGGER_SERVICE,
-                    notebook_path=str(self.info.get("notebook") or ""),
-                    parameters={},
-                    status=SUCCEEDED,
-                    attempt=1,
-                    cancel_requested=False,
-                    created_by="nbtools serve",
-                    created_at=start,
-                    started_at=start,
-                    finished_at=start + timedelta(minutes=1),
-                    notebook_sha256=self.info.get("notebook_sha256"),
-                    notebook_version_id=self.info.get("notebook_version_id"),
-                    env_snapshot_id=self.info.get("environment_id"),
-                )
-                if not add_once(session, run):
-                    log.warning("nbtools serve: minute %s was already recorded; skipped", start)
-                    continue
+                run = self._minute_run(session, start)
+                share = session.scalars(
+                    select(ServiceMinuteShare).where(
+                        ServiceMinuteShare.run_id == run.id,
+                        ServiceMinuteShare.worker == self.worker,
+                    )
+                ).first()
+                if share is None:
+                    share = ServiceMinuteShare(run_id=run.id, worker=self.worker, share={})
+                    session.add(share)
+                    mine = minute
+                else:  # this worker wrote the minute before (a share written at shutdown)
+                    mine = Minute.from_json(share.share)
+                    mine.merge(minute)
+                share.share = mine.to_json()
+                share.updated_at = datetime.now(timezone.utc)
+                session.flush()
+                total = Minute()
+                for stored in session.scalars(
+                    select(ServiceMinuteShare.share).where(ServiceMinuteShare.run_id == run.id)
+                ):
+                    total.merge(Minute.from_json(stored))
                 harvest = Harvest(
                     {
                         name: HarvestedMetric(name, value, unit, SOURCE_SERVICE, None)
-                        for name, (value, unit) in minute.metrics().items()
+                        for name, (value, unit) in total.metrics().items()
                     }
                 )
                 store_finished_run(session, run.id, datetime.now(timezone.utc), harvest)
+
+    def _minute_run(self, session: Session, start: datetime) -> Run:
+        """The run of the minute starting at ``start``, made if no worker made it yet, and
+        locked (on PostgreSQL) so that the workers' shares add up one after the other."""
+        run = Run(
+            job_id=self.job_id,
+            scheduled_for=start,
+            trigger=TRIGGER_SERVICE,
+            notebook_path=str(self.info.get("notebook") or ""),
+            parameters={},
+            status=SUCCEEDED,
+            attempt=1,
+            cancel_requested=False,
+            created_by="nbtools serve",
+            created_at=start,
+            started_at=start,
+            finished_at=start + timedelta(minutes=1),
+            notebook_sha256=self.info.get("notebook_sha256"),
+            notebook_version_id=self.info.get("notebook_version_id"),
+            env_snapshot_id=self.info.get("environment_id"),
+        )
+        add_once(session, run)  # another worker may have made it: then it is read below
+        return session.scalars(
+            select(Run)
+            .where(Run.job_id == self.job_id, Run.scheduled_for == start)
+            .with_for_update()
+        ).one()
 
     def close(self) -> None:
         self.store.close()

@@ -91,12 +91,6 @@ def serve(
     """
     if workers < 1:
         raise InvalidInputError("--workers must be at least 1.", workers=workers)
-    if settings.record_to and workers > 1:
-        raise InvalidInputError(
-            "--record-to writes one series per service and needs --workers 1 (each worker "
-            "would write its own minute); run one worker per process behind a balancer.",
-            workers=workers,
-        )
     check_requirements(requirements or {}, package)
     if not _has_service(package, app_dir):
         raise InvalidInputError(

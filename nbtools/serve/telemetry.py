@@ -3,8 +3,9 @@ for ``--record-to``.
 
 Each app has its own Prometheus registry (several apps in one process do not mix). The
 aggregates keep, per minute, the number of calls of served functions, how many failed, their
-latencies (for the median and 95th percentile) and the sum and count of every value the
-functions ``record()``ed (for the mean).
+latencies in 1% buckets (for the median and 95th percentile) and the sum and count of every
+value the functions ``record()``ed (for the mean): sums and counts only, so the minutes of
+several workers add up to the minute of the service.
 """
 
 from __future__ import annotations
@@ -57,36 +58,89 @@ class PrometheusMetrics:
         )
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    """The nearest-rank percentile of sorted ``values`` (not empty)."""
-    rank = max(1, math.ceil(fraction * len(values)))
-    return values[rank - 1]
+#: Latencies are counted in buckets growing by this ratio (so a percentile is exact to 1%),
+#: which keeps a minute's size bounded and lets the minutes of several workers merge.
+LATENCY_RATIO = 1.01
+#: The smallest latency told apart (seconds); anything faster counts as this.
+LATENCY_FLOOR = 1e-6
+
+
+def latency_bucket(seconds: float) -> int:
+    """The bucket of a latency: ``LATENCY_FLOOR * LATENCY_RATIO ** bucket`` bounds it above."""
+    if seconds <= LATENCY_FLOOR:
+        return 0
+    return math.ceil(math.log(seconds / LATENCY_FLOOR) / math.log(LATENCY_RATIO) - 1e-9)
+
+
+def bucket_seconds(bucket: int) -> float:
+    """The upper bound of a latency bucket (seconds): what its percentiles report."""
+    return LATENCY_FLOOR * LATENCY_RATIO**bucket
+
+
+def percentile(buckets: dict[int, int], fraction: float) -> float:
+    """The nearest-rank percentile of the latencies counted in ``buckets`` (not empty)."""
+    rank = max(1, math.ceil(fraction * sum(buckets.values())))
+    seen = 0
+    for bucket in sorted(buckets):
+        seen += buckets[bucket]
+        if seen >= rank:
+            return bucket_seconds(bucket)
+    raise ValueError("no latencies")
 
 
 @dataclass
 class Minute:
-    """One minute of calls to served functions."""
+    """One minute of calls to served functions (of one worker, or merged over several)."""
 
     count: int = 0
     errors: int = 0
-    latencies: list[float] = field(default_factory=list)
+    latencies: dict[int, int] = field(default_factory=dict)  # bucket → calls
     sums: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
 
     def metrics(self) -> dict[str, tuple[float, str | None]]:
         """The minute's series values: ``{name: (value, unit)}``."""
-        latencies = sorted(self.latencies)
         found: dict[str, tuple[float, str | None]] = {
             "requests": (self.count, None),
             "errors": (self.errors, None),
             "error_rate": (self.errors / self.count if self.count else 0.0, None),
         }
-        if latencies:
-            found["latency_p50"] = (percentile(latencies, 0.5), "s")
-            found["latency_p95"] = (percentile(latencies, 0.95), "s")
+        if self.latencies:
+            found["latency_p50"] = (percentile(self.latencies, 0.5), "s")
+            found["latency_p95"] = (percentile(self.latencies, 0.95), "s")
         for name, total in sorted(self.sums.items()):
             found[f"mean.{name}"] = (total / self.counts[name], None)
         return found
+
+    def merge(self, other: Minute) -> None:
+        """Add ``other`` (the same minute of another worker, or a later share) to this one."""
+        self.count += other.count
+        self.errors += other.errors
+        for bucket, calls in other.latencies.items():
+            self.latencies[bucket] = self.latencies.get(bucket, 0) + calls
+        for name, total in other.sums.items():
+            self.sums[name] = self.sums.get(name, 0.0) + total
+            self.counts[name] = self.counts.get(name, 0) + other.counts[name]
+
+    def to_json(self) -> dict[str, Any]:
+        """The minute as JSON data (a worker's share in the store)."""
+        return {
+            "count": self.count,
+            "errors": self.errors,
+            "latencies": {str(bucket): calls for bucket, calls in self.latencies.items()},
+            "sums": self.sums,
+            "counts": self.counts,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Minute:
+        return cls(
+            count=int(data["count"]),
+            errors=int(data["errors"]),
+            latencies={int(b): int(n) for b, n in data["latencies"].items()},
+            sums={str(k): float(v) for k, v in data["sums"].items()},
+            counts={str(k): int(v) for k, v in data["counts"].items()},
+        )
 
 
 class MinuteAggregates:
@@ -104,7 +158,8 @@ class MinuteAggregates:
             minute = self._minutes.setdefault(int(now // 60), Minute())
             minute.count += 1
             minute.errors += failed
-            minute.latencies.append(seconds)
+            bucket = latency_bucket(seconds)
+            minute.latencies[bucket] = minute.latencies.get(bucket, 0) + 1
             for name, value in recorded:
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
                     minute.sums[name] = minute.sums.get(name, 0.0) + float(value)

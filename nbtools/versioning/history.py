@@ -157,7 +157,7 @@ def _previous_state(
     if latest is None:
         return None
     try:
-        manifest = json.loads(store.read(session, [latest.manifest])[latest.manifest])
+        manifest = json.loads(store.read(session, [latest.manifest], recent=True)[latest.manifest])
     except DamagedObjectError as error:
         log.warning("nbtools: recording without deltas: %s", error.message)
         return None
@@ -187,7 +187,7 @@ def _store_parts(
         new_objects.append(NewObject(parts.manifest_blob(), bases.get(parts.manifest_sha)))
     needed = {new.base for new in new_objects if new.base}
     try:
-        base_content = store.read(session, needed) if needed else {}
+        base_content = store.read(session, needed, recent=True) if needed else {}
     except DamagedObjectError as error:
         log.warning("nbtools: recording without deltas: %s", error.message)
         base_content = {}

@@ -17,7 +17,9 @@ import contextlib
 import hashlib
 import os
 import re
+import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +48,46 @@ DELTA_LIMIT = 256 * 1024
 _WINDOW = 32 * 1024  # deflate's window: only this much of a dictionary is used
 _PACK_NAME = re.compile(r"^pack-(\d{6,})\.pack$")
 _QUERY_CHUNK = 500
+
+
+class _Recent:
+    """The content of objects recently written or read that may serve as delta bases.
+
+    An object's content never changes (its name is its hash), so the next save of a notebook
+    finds the previous manifest and cells here instead of inflating their delta chains again:
+    the cost of a save follows what changed, not the notebook's history. Only content is
+    kept; a read still looks up the rows, so an object removed since is reported missing.
+    Bounded in entries and bytes; shared by the threads of a process.
+    """
+
+    def __init__(self, entries: int = 4096, size: int = 32 * 1024 * 1024) -> None:
+        self.entries, self.size = entries, size
+        self._content: OrderedDict[str, bytes] = OrderedDict()
+        self._held = 0
+        self._lock = threading.Lock()
+
+    def get(self, shas: Iterable[str]) -> dict[str, bytes]:
+        with self._lock:
+            found = {sha: self._content[sha] for sha in shas if sha in self._content}
+            for sha in found:
+                self._content.move_to_end(sha)
+        return found
+
+    def put(self, sha: str, data: bytes) -> None:
+        if len(data) > DELTA_LIMIT:
+            return
+        with self._lock:
+            if sha in self._content:
+                self._content.move_to_end(sha)
+                return
+            self._content[sha] = data
+            self._held += len(data)
+            while len(self._content) > self.entries or self._held > self.size:
+                _, dropped = self._content.popitem(last=False)
+                self._held -= len(dropped)
+
+
+_RECENT = _Recent()
 
 
 class DamagedObjectError(StoreError):
@@ -130,6 +172,7 @@ class ObjectStore:
         for new in objects:
             data = new.blob.data()
             encoding, stored, base = self._encode(new, data, base_content, depths)
+            _RECENT.put(new.blob.sha, data)
             record = StoredObject(
                 sha=new.blob.sha,
                 size=len(data),
@@ -220,16 +263,22 @@ class ObjectStore:
                 found.update((row.sha, row) for row in session.scalars(query))
         return found
 
-    def read(self, session: Session, shas: Iterable[str]) -> dict[str, bytes]:
+    def read(
+        self, session: Session, shas: Iterable[str], *, recent: bool = False
+    ) -> dict[str, bytes]:
         """The content of ``shas``, each checked against its hash.
 
+        With ``recent`` (a save reading its delta bases), content this process wrote or read
+        lately is taken as it was then; every other read checks the bytes on disk.
         Raises :class:`DamagedObjectError` naming the first object that is missing or damaged.
         """
         wanted = set(shas)
         if not wanted:
             return {}
-        records = self.records(session, wanted, with_bases=True)
-        for sha in wanted - set(records):
+        content = _RECENT.get(wanted) if recent else {}
+        records = self.records(session, wanted - set(content), with_bases=True)
+        known = set(records) | set(self.records(session, content))
+        for sha in wanted - known:
             raise DamagedObjectError(
                 f"The version store has no object {sha[:12]}: the database refers to content "
                 "that was never stored or was removed by hand. Run `nbtools version verify` "
@@ -237,10 +286,10 @@ class ObjectStore:
                 sha=sha,
                 problem="missing",
             )
-        content: dict[str, bytes] = {}
         with _PackReader(self) as packs:
             for record in sorted(records.values(), key=_depth):  # bases before their deltas
                 content[record.sha] = self._decode(record, packs.stored(record), content)
+                _RECENT.put(record.sha, content[record.sha])
         return {sha: content[sha] for sha in wanted}
 
     def read_stored(self, record: StoredObject) -> bytes:

@@ -41,6 +41,12 @@ STOP_GRACE_SECONDS = 5.0
 PREVIEW_ID = re.compile(r"[0-9a-f]{12}")
 #: Seconds the proxied ``/ready``, ``/info`` and ``/openapi.json`` reads may take.
 PROBE_SECONDS = 2.0
+#: The variable a preview started with an API key reads it from (``--api-key-env``): the key
+#: reaches the process through its environment, never its command line.
+PREVIEW_KEY_VARIABLE = "NBTOOLS_PREVIEW_API_KEY"
+#: The longest API key a preview takes; printable ASCII without spaces (a header value).
+MAX_KEY_CHARS = 256
+API_KEY = re.compile(rf"[!-~]{{1,{MAX_KEY_CHARS}}}")
 
 
 def free_loopback_port() -> int:
@@ -95,6 +101,8 @@ class Preview:
     started: datetime
     log: OutputLog
     reader: threading.Thread
+    needs_api_key: bool = False
+    recording: bool = False
     ready: bool = False
     info: dict[str, Any] | None = None
     openapi: dict[str, Any] | None = field(default=None, repr=False)
@@ -123,6 +131,8 @@ class Preview:
             "state": self.state,
             "exit_code": self.process.poll(),
             "info": self.info,
+            "needs_api_key": self.needs_api_key,
+            "recording": self.recording,
         }
 
 
@@ -137,9 +147,21 @@ class ServicePreviews:
 
     # -- start and stop ----------------------------------------------------------------
 
-    def start(self, package_dir: Path, started_by: str) -> tuple[Preview, bool]:
+    def start(
+        self, package_dir: Path, started_by: str, *, api_key: str = "", record: bool = False
+    ) -> tuple[Preview, bool]:
         """Serve the package extracted into ``package_dir``; ``(preview, created)``. A
-        package already previewed (and still running) answers its running preview."""
+        package already previewed (and still running) answers its running preview.
+
+        ``api_key``: the service then refuses calls without it (``--api-key-env``).
+        ``record``: its traffic is recorded in this project's store (``--record-to``).
+        """
+        if api_key and not API_KEY.fullmatch(api_key):
+            raise InvalidInputError(
+                f"'api_key' must be 1 to {MAX_KEY_CHARS} printable ASCII characters without "
+                "spaces (it is sent as a header).",
+                field="api_key",
+            )
         relative = self.project.relative(package_dir)
         package = self._served_package(package_dir, relative)
         with self._lock:
@@ -155,12 +177,20 @@ class ServicePreviews:
                 )
             port = free_loopback_port()
             command = [sys.executable, "-m", "nbtools.cli.main", "serve", str(package_dir)]
+            # --stop-on-eof: the service stops when this server is gone, even killed
+            # (the pipe's end it holds closes with it), so no preview outlives it.
+            command += ["--host", "127.0.0.1", "--port", str(port), "--stop-on-eof"]
+            environment = self._environment()
+            if api_key:
+                environment[PREVIEW_KEY_VARIABLE] = api_key
+                command += ["--api-key-env", PREVIEW_KEY_VARIABLE]
+            if record:
+                self.project.store.revision()  # made and migrated before the service opens it
+                command += ["--record-to", self.project.db_url]
             process = subprocess.Popen(
-                # --stop-on-eof: the service stops when this server is gone, even killed
-                # (the pipe's end it holds closes with it), so no preview outlives it.
-                [*command, "--host", "127.0.0.1", "--port", str(port), "--stop-on-eof"],
+                command,
                 cwd=self.project.root,
-                env=self._environment(),
+                env=environment,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
@@ -180,6 +210,8 @@ class ServicePreviews:
                 started=datetime.now(timezone.utc),
                 log=log,
                 reader=log.follow(process.stdout),
+                needs_api_key=bool(api_key),
+                recording=record,
             )
             self._previews[preview.id] = preview
         return preview, True
@@ -234,8 +266,11 @@ class ServicePreviews:
             preview.openapi = document
         return preview.openapi
 
-    async def call(self, preview: Preview, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
-        """``POST /<endpoint>`` of the preview with ``body``: its status, JSON and latency."""
+    async def call(
+        self, preview: Preview, endpoint: str, body: dict[str, Any], api_key: str | None = None
+    ) -> dict[str, Any]:
+        """``POST /<endpoint>`` of the preview with ``body`` (and ``api_key`` as its
+        ``X-API-Key`` header): its status, JSON and latency."""
         if not endpoint.isidentifier():
             raise InvalidInputError(
                 f"'endpoint' must be the name of a served function, got {endpoint!r:.80}.",
@@ -245,7 +280,10 @@ class ServicePreviews:
         request = HTTPRequest(
             f"{preview.url}/{endpoint}",
             method="POST",
-            headers={"Content-Type": "application/json"},
+            headers={
+                "Content-Type": "application/json",
+                **({"X-API-Key": api_key} if api_key else {}),
+            },
             body=json.dumps(body),
             request_timeout=600,
         )

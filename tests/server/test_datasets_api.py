@@ -47,9 +47,11 @@ async def get(jp_fetch: Any, *path: str, **params: Any) -> Any:
 async def test_list_search_and_show(jp_fetch: Any, catalog: None) -> None:
     listed = await get(jp_fetch)
     reply_validator("/datasets", "get", 200).validate(listed)
-    assert [d["name"] for d in listed] == ["ledger", "tx_2026", "weather"]
-    assert [d["name"] for d in await get(jp_fetch, classification="personal")] == ["tx_2026"]
-    assert [d["name"] for d in await get(jp_fetch, tag="finance")] == ["tx_2026"]
+    assert (listed["total"], listed["offset"], listed["limit"]) == (3, 0, 50)
+    assert [d["name"] for d in listed["datasets"]] == ["ledger", "tx_2026", "weather"]
+    personal = await get(jp_fetch, classification="personal")
+    assert [d["name"] for d in personal["datasets"]] == ["tx_2026"]
+    assert [d["name"] for d in (await get(jp_fetch, tag="finance"))["datasets"]] == ["tx_2026"]
 
     found = await get(jp_fetch, "search", q="payment")
     reply_validator("/datasets/search", "get", 200).validate(found)
@@ -66,6 +68,26 @@ async def test_list_search_and_show(jp_fetch: Any, catalog: None) -> None:
     assert usage == {"dataset": "tx_2026", "runs": [], "jobs": [], "packages": [], "versions": []}
 
 
+async def test_the_catalog_a_page_at_a_time(jp_fetch: Any, catalog: None) -> None:
+    """The panel counts the catalog from the first page: ``total`` whatever the page."""
+    pages = [await get(jp_fetch, offset=str(offset), limit="2") for offset in (0, 2, 3, 99)]
+    assert [[d["name"] for d in page["datasets"]] for page in pages] == [
+        ["ledger", "tx_2026"],
+        ["weather"],
+        [],
+        [],
+    ]
+    assert {page["total"] for page in pages} == {3}
+    assert (pages[3]["offset"], pages[3]["limit"]) == (99, 2)
+    tagged = await get(jp_fetch, tag="finance", offset="1")
+    assert (tagged["total"], tagged["datasets"]) == (1, [])
+    assert (await get(jp_fetch, tag="none", limit="1000"))["total"] == 0
+
+
+async def test_an_empty_catalog(jp_fetch: Any) -> None:
+    assert await get(jp_fetch) == {"total": 0, "offset": 0, "limit": 50, "datasets": []}
+
+
 @pytest.mark.parametrize(
     ("path", "params", "status", "field"),
     [
@@ -73,6 +95,10 @@ async def test_list_search_and_show(jp_fetch: Any, catalog: None) -> None:
         (("search",), {"q": "***"}, 400, "q"),
         (("search",), {"q": "x", "limit": "0"}, 400, "limit"),
         ((), {"classification": "secret"}, 400, "classification"),
+        ((), {"limit": "0"}, 400, "limit"),
+        ((), {"limit": "1001"}, 400, "limit"),
+        ((), {"offset": "-1"}, 400, "offset"),
+        ((), {"offset": "two"}, 400, "offset"),
         (("1bad",), {}, 400, "name"),
         (("1bad", "usage"), {}, 400, "name"),
         (("missing",), {}, 404, None),

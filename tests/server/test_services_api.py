@@ -12,10 +12,13 @@ from typing import Any
 import pytest
 from jupyter_server.auth import IdentityProvider, User
 from jupyter_server.auth.authorizer import Authorizer
+from sqlalchemy import select
 
 from jupyter_nbtools.previews import LOG_LINE_CHARS, LOG_LINES, OutputLog, ServicePreviews
 from nbtools.errors import ConflictError
 from nbtools.export.api import ExtractRequest, run_extract
+from nbtools.jobs.tables import Job
+from nbtools.metrics.tables import MetricValue
 from nbtools.project import Project
 from tests.conftest import make_notebook
 from tests.server.openapi_spec import reply_validator
@@ -96,6 +99,7 @@ def api(jp_fetch: Any) -> Any:
         /,
         body: Any = None,
         user: str = "alice",
+        headers: dict[str, str] | None = None,
         **ids: str,
     ) -> Any:
         path = template.format(**ids)
@@ -104,7 +108,7 @@ def api(jp_fetch: Any) -> Any:
             "api",
             *path.strip("/").split("/"),
             method=method,
-            headers={"X-Test-User": user},
+            headers={"X-Test-User": user, **(headers or {})},
             body=json.dumps(body if body is not None else {}) if method == "POST" else None,
             raise_error=False,
         )
@@ -210,6 +214,65 @@ async def test_a_preview_that_fails_at_startup_reports_its_log_and_ends(
     # an ended preview is replaced by a new start, and forgotten by a stop
     await api("DELETE", "/services/{preview_id}", 204, **ids)
     assert group_members(ended["pid"]) == []
+
+
+async def test_a_preview_with_an_api_key_and_recording(api: Any, jp_root_dir: Path) -> None:
+    package_dir = write_package(jp_root_dir, "scorer", SCORER)
+    key = "s3cret-KEY_for.tests"
+    body = {"package_dir": package_dir, "api_key": key, "record": True}
+    started = await api("POST", "/services", 201, body=body)
+    assert started["needs_api_key"] is True
+    assert started["recording"] is True
+    assert key not in json.dumps(started)
+    ids = {"preview_id": started["id"]}
+    ready = await settled(api, started["id"])
+    assert ready["state"] == "ready", await api("GET", "/services/{preview_id}/log", 200, **ids)
+    call = "/services/{preview_id}/call/{endpoint}"
+    refused = await api("POST", call, 200, body={"x": 1}, endpoint="predict", **ids)
+    assert refused["status"] == 401
+    wrong = {"X-API-Key": "not-the-key"}
+    assert (await api("POST", call, 200, body={"x": 1}, headers=wrong, endpoint="predict", **ids))[
+        "status"
+    ] == 401
+    right = {"X-API-Key": key}
+    answer = await api("POST", call, 200, body={"x": 2}, headers=right, endpoint="predict", **ids)
+    assert answer["status"] == 200
+    assert answer["body"] == {"score": 4.0}
+    log = await api("GET", "/services/{preview_id}/log", 200, **ids)
+    assert key not in log["log"]
+    await api("DELETE", "/services/{preview_id}", 204, **ids)  # writes the minute in progress
+    project = Project(jp_root_dir)
+    try:
+        with project.store.session() as session:
+            job = session.scalars(select(Job).where(Job.name == "service:scorer")).one()
+            requests = session.scalars(
+                select(MetricValue.number).where(
+                    MetricValue.job_id == job.id, MetricValue.name == "requests"
+                )
+            ).all()
+    finally:
+        project.close()
+    assert sum(n or 0 for n in requests) == 3  # the refused calls count too
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"api_key": "has space"}, "api_key"),
+        ({"api_key": "x" * 257}, "api_key"),
+        ({"api_key": "caf\u00e9"}, "api_key"),
+        ({"api_key": "line\nbreak"}, "api_key"),
+        ({"api_key": 3}, "api_key"),
+        ({"record": "yes"}, "record"),
+    ],
+)
+async def test_bad_start_options_are_refused_naming_the_field(
+    api: Any, jp_root_dir: Path, body: dict[str, Any], field: str
+) -> None:
+    package_dir = write_package(jp_root_dir, "scorer", SCORER)
+    refused = await api("POST", "/services", 400, body={"package_dir": package_dir, **body})
+    assert refused["details"]["field"] == field, refused
+    assert await api("GET", "/services", 200) == []
 
 
 @pytest.mark.parametrize(

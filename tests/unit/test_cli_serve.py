@@ -57,15 +57,3 @@ def test_missing_dependencies_are_named_with_the_install_command(
     assert result.returncode == 2
     assert "missing surely-not-installed>=1.2" in result.stderr
     assert "pip install 'surely-not-installed>=1.2'" in result.stderr
-
-
-def test_record_to_with_several_workers_is_refused(
-    notebook_factory: NotebookFactory, tmp_path: Path
-) -> None:
-    notebook = notebook_factory("s.ipynb", [("code", "def f() -> int:\n    return 1", ["serve"])])
-    run_extract(ExtractRequest(notebook, tmp_path / "pkg", mode="write"))
-    result = run_cli(
-        "serve", str(tmp_path / "pkg"), "--workers", "2", "--record-to", "sqlite:///x.db"
-    )
-    assert result.returncode == 2
-    assert "--record-to writes one series per service and needs --workers 1" in result.stderr

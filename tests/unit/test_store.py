@@ -104,6 +104,7 @@ MODEL_MODULES = [
     "nbtools.envsnap.tables",
     "nbtools.jobs.tables",
     "nbtools.metrics.tables",
+    "nbtools.serve.tables",
     "nbtools.versioning.tables",
 ]
 

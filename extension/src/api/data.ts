@@ -87,9 +87,17 @@ export interface DatasetUsage {
   versions: VersionUsage[];
 }
 
-/** Every catalogued dataset, by name. */
-export function listDatasets(): Promise<Dataset[]> {
-  return requestAPI<Dataset[]>('datasets');
+/** `GET /datasets`: a page of the catalog by name, and how many datasets it holds. */
+export interface DatasetsPage {
+  total: number;
+  offset: number;
+  limit: number;
+  datasets: Dataset[];
+}
+
+/** `limit` catalogued datasets by name from the `offset`-th (the server's default: 0 and 50). */
+export function listDatasets(offset?: number, limit?: number): Promise<DatasetsPage> {
+  return requestAPI<DatasetsPage>(`datasets${queryString({ offset, limit })}`);
 }
 
 /** The datasets matching every word of `words` (names, tags, columns, description), best first. */

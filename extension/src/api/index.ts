@@ -111,6 +111,7 @@ export type {
   Dataset,
   DatasetField,
   DatasetUsage,
+  DatasetsPage,
   FoundDataset,
   JobUsage,
   PackageUsage,

@@ -19,6 +19,18 @@ export interface ServicePreview {
   exit_code: number | null;
   /** The service's `/info` once ready (package, notebook, lineage, endpoints). */
   info: Record<string, unknown> | null;
+  /** Started with an API key: calls need it (the key itself is never answered). */
+  needs_api_key: boolean;
+  /** Its traffic is recorded in the project's store. */
+  recording: boolean;
+}
+
+/** How a preview is started. */
+export interface StartServicePreview {
+  /** The key calls will need (`--api-key-env`); none when empty. */
+  api_key?: string;
+  /** Record its traffic in the project's store (`--record-to`). */
+  record?: boolean;
 }
 
 export interface ServicePreviewLog {
@@ -47,10 +59,13 @@ function previewPath(id: string, ...rest: string[]): string {
 }
 
 /** Start (or find running) the preview of the package in `packageDir`. */
-export function startServicePreview(packageDir: string): Promise<ServicePreview> {
+export function startServicePreview(
+  packageDir: string,
+  options: StartServicePreview = {}
+): Promise<ServicePreview> {
   return requestAPI<ServicePreview>(SERVICES, {
     method: 'POST',
-    body: JSON.stringify({ package_dir: packageDir })
+    body: JSON.stringify({ package_dir: packageDir, ...options })
   });
 }
 
@@ -70,15 +85,18 @@ export function getServicePreviewOpenApi(id: string): Promise<OpenApiDocument> {
   return requestAPI<OpenApiDocument>(previewPath(id, 'openapi'));
 }
 
-/** POST `body` to the preview's `/<endpoint>` through the server. */
+/** POST `body` to the preview's `/<endpoint>` through the server, with
+ * `apiKey` (when given) as the `X-API-Key` header the service expects. */
 export function callServicePreview(
   id: string,
   endpoint: string,
-  body: Record<string, unknown>
+  body: Record<string, unknown>,
+  apiKey = ''
 ): Promise<ServiceCallResult> {
   return requestAPI<ServiceCallResult>(previewPath(id, 'call', endpoint), {
     method: 'POST',
-    body: JSON.stringify(body)
+    body: JSON.stringify(body),
+    headers: apiKey ? { 'X-API-Key': apiKey } : undefined
   });
 }
 

@@ -72,9 +72,10 @@ export class DataModel extends VDomModel {
     let total = this._total;
     let queryError: string | null = null;
     try {
-      const all = count || query === '' ? await listDatasets() : null;
-      total = all?.length ?? total;
-      const datasets = all && query === '' ? all.slice(0, LISTED) : await searchDatasets(query);
+      // The first page by name also carries the catalog's size: it is never read whole.
+      const page = count || query === '' ? await listDatasets(0, LISTED) : null;
+      total = page?.total ?? total;
+      const datasets = page && query === '' ? page.datasets : await searchDatasets(query);
       next = { kind: 'ready', query, datasets };
     } catch (reason) {
       if (fieldOf(reason) === 'q') {

@@ -22,6 +22,8 @@ import type { FieldErrors, FieldValues, ITryOperation } from './tryItForm';
 
 /** How often a starting preview's state and log are read, in milliseconds. */
 const POLL_MS = 400;
+/** How often a ready preview's log is read (it is followed until Stop). */
+const FOLLOW_MS = 1000;
 
 /**
  * The Serve step's state: one preview of the package being productionized,
@@ -38,6 +40,12 @@ export class ServePreviewModel extends VDomModel {
   values: FieldValues = {};
   errors: FieldErrors = {};
   response: ServiceCallResult | null = null;
+  /** Start options: the API key the preview will need (none when empty)… */
+  startApiKey = '';
+  /** …and whether its traffic is recorded in the project's store. */
+  startRecord = false;
+  /** The key the try-it form sends (`X-API-Key`) to a preview that needs one. */
+  apiKey = '';
 
   get operation(): ITryOperation | undefined {
     return this.operations.find(operation => operation.name === this.endpoint);
@@ -49,7 +57,12 @@ export class ServePreviewModel extends VDomModel {
     if (!this.preview || !operation) {
       return '';
     }
-    return curlCommand(this.preview.url, operation.name, requestBody(operation, this.values).body);
+    return curlCommand(
+      this.preview.url,
+      operation.name,
+      requestBody(operation, this.values).body,
+      this.preview.needs_api_key
+    );
   }
 
   /** Show the running preview of `packageDir`, if there is one. */
@@ -80,7 +93,11 @@ export class ServePreviewModel extends VDomModel {
     this.busy = true;
     this._changed();
     try {
-      this.preview = await startServicePreview(packageDir);
+      this.preview = await startServicePreview(packageDir, {
+        api_key: this.startApiKey || undefined,
+        record: this.startRecord
+      });
+      this.apiKey = this.startApiKey;
     } catch (reason) {
       this._fail(reason);
     } finally {
@@ -110,6 +127,17 @@ export class ServePreviewModel extends VDomModel {
       this.busy = false;
       this._changed();
     }
+  }
+
+  setStartOptions(options: { apiKey?: string; record?: boolean }): void {
+    this.startApiKey = options.apiKey ?? this.startApiKey;
+    this.startRecord = options.record ?? this.startRecord;
+    this._changed();
+  }
+
+  setApiKey(key: string): void {
+    this.apiKey = key;
+    this._changed();
   }
 
   selectEndpoint(name: string): void {
@@ -146,7 +174,8 @@ export class ServePreviewModel extends VDomModel {
     this.busy = true;
     this._changed();
     try {
-      this.response = await callServicePreview(preview.id, operation.name, body);
+      const key = preview.needs_api_key ? this.apiKey : '';
+      this.response = await callServicePreview(preview.id, operation.name, body, key);
       if (this.response.status === 422) {
         this.errors = validationErrors(this.response.body);
       }
@@ -158,9 +187,11 @@ export class ServePreviewModel extends VDomModel {
     }
   }
 
-  /** Read the preview's state and log until it is ready (then its form) or ended. */
+  /** Read the preview's state and log until it ends or is stopped: once it is
+   * ready, build its form and keep following the log (more slowly). */
   private async _follow(): Promise<void> {
     let preview = this.preview;
+    let ready = false;
     while (preview && preview === this.preview && !this.isDisposed) {
       const [state, log] = await Promise.all([
         getServicePreview(preview.id),
@@ -171,18 +202,24 @@ export class ServePreviewModel extends VDomModel {
       }
       this.preview = preview = state;
       this.log = log.log;
-      this._changed();
-      if (state.state === 'ready') {
-        this.operations = tryOperations(await getServicePreviewOpenApi(state.id));
-        this.selectEndpoint(this.operations[0]?.name ?? '');
-        return;
+      if (state.state === 'ready' && !ready) {
+        ready = true;
+        const operations = tryOperations(await getServicePreviewOpenApi(state.id));
+        if (preview !== this.preview) {
+          return;
+        }
+        this.operations = operations;
+        this.selectEndpoint(operations[0]?.name ?? '');
       }
       if (state.state === 'exited') {
-        this.message = `The service of ${state.package} ended (exit code ${String(state.exit_code)}) before it was ready: see its log.`;
+        this.message = ready
+          ? `The service of ${state.package} ended (exit code ${String(state.exit_code)}): see its log.`
+          : `The service of ${state.package} ended (exit code ${String(state.exit_code)}) before it was ready: see its log.`;
         this._changed();
         return;
       }
-      await new Promise(resolve => setTimeout(resolve, POLL_MS));
+      this._changed();
+      await new Promise(resolve => setTimeout(resolve, ready ? FOLLOW_MS : POLL_MS));
     }
   }
 
@@ -195,6 +232,7 @@ export class ServePreviewModel extends VDomModel {
     this.values = {};
     this.errors = {};
     this.response = null;
+    this.apiKey = '';
     this._changed();
   }
 

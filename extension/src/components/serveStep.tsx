@@ -48,6 +48,36 @@ export function ServeStep({
           packageDir
         )}
       </p>
+      {!live && (
+        <fieldset className="jp-nbtools-ServeOptions" disabled={model.busy}>
+          <legend>{trans.__('Preview options')}</legend>
+          <div className="jp-nbtools-Field">
+            <label htmlFor="jp-nbtools-serve-start-key">
+              {trans.__('Require an API key (optional)')}
+            </label>
+            <input
+              id="jp-nbtools-serve-start-key"
+              className="jp-mod-styled"
+              type="password"
+              autoComplete="off"
+              value={model.startApiKey}
+              aria-describedby="jp-nbtools-serve-start-key-help"
+              onChange={event => model.setStartOptions({ apiKey: event.target.value })}
+            />
+            <span id="jp-nbtools-serve-start-key-help" className="jp-nbtools-muted">
+              {trans.__('Calls then need it as the X-API-Key header (--api-key-env).')}
+            </span>
+          </div>
+          <label className="jp-nbtools-Check">
+            <input
+              type="checkbox"
+              checked={model.startRecord}
+              onChange={event => model.setStartOptions({ record: event.target.checked })}
+            />
+            {trans.__("Record its traffic in this project's store (--record-to)")}
+          </label>
+        </fieldset>
+      )}
       <div className="jp-nbtools-ServeActions">
         <button
           className="jp-mod-styled jp-mod-accept"
@@ -78,13 +108,44 @@ export function ServeStep({
           {model.message}
         </p>
       )}
-      {preview && preview.state !== 'ready' && (
-        <pre className="jp-nbtools-Output" aria-label={trans.__('Service log')}>
-          {model.log}
-        </pre>
+      {preview?.recording && (
+        <p className="jp-nbtools-muted">
+          {trans.__(
+            'Its traffic is recorded as the series of the job service:%1.',
+            preview.package
+          )}
+        </p>
       )}
+      {preview && <ServiceLog text={model.log} trans={trans} />}
       {preview?.state === 'ready' && <TryIt model={model} trans={trans} />}
     </div>
+  );
+}
+
+/** The preview's log, kept scrolled to its end while it grows (unless the
+ * reader scrolled up). */
+function ServiceLog({ text, trans }: { text: string; trans: Trans }): React.ReactElement {
+  const ref = React.useRef<HTMLPreElement>(null);
+  const atEnd = React.useRef(true);
+  React.useEffect(() => {
+    const node = ref.current;
+    if (node && atEnd.current) {
+      node.scrollTop = node.scrollHeight;
+    }
+  }, [text]);
+  return (
+    <pre
+      ref={ref}
+      className="jp-nbtools-Output jp-nbtools-ServeLog"
+      aria-label={trans.__('Service log')}
+      tabIndex={0}
+      onScroll={event => {
+        const node = event.currentTarget;
+        atEnd.current = node.scrollTop + node.clientHeight >= node.scrollHeight - 4;
+      }}
+    >
+      {text}
+    </pre>
   );
 }
 
@@ -119,6 +180,19 @@ function TryIt({ model, trans }: { model: ServePreviewModel; trans: Trans }): Re
           </select>
         </label>
         {operation.summary && <p className="jp-nbtools-muted">{operation.summary}</p>}
+        {model.preview?.needs_api_key && (
+          <div className="jp-nbtools-Field">
+            <label htmlFor="jp-nbtools-try-api-key">{trans.__('API key')}</label>
+            <input
+              id="jp-nbtools-try-api-key"
+              className="jp-mod-styled"
+              type="password"
+              autoComplete="off"
+              value={model.apiKey}
+              onChange={event => model.setApiKey(event.target.value)}
+            />
+          </div>
+        )}
         {operation.fields.map(field => (
           <TryField key={field.name} field={field} model={model} trans={trans} />
         ))}

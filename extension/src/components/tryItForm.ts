@@ -184,11 +184,18 @@ function shellQuote(text: string): string {
 }
 
 /** The `curl` command calling `endpoint` of the service at `url` with `body`. */
-export function curlCommand(url: string, endpoint: string, body: Record<string, unknown>): string {
+export function curlCommand(
+  url: string,
+  endpoint: string,
+  body: Record<string, unknown>,
+  needsApiKey = false
+): string {
   return [
     'curl -s -X POST',
     shellQuote(`${url}/${endpoint}`),
     "-H 'Content-Type: application/json'",
+    // the key stays out of the command (and the clipboard): the shell fills it in
+    ...(needsApiKey ? ['-H "X-API-Key: $API_KEY"'] : []),
     '-d',
     shellQuote(JSON.stringify(body))
   ].join(' ');

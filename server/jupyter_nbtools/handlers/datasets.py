@@ -15,18 +15,22 @@ from nbtools import data
 
 
 class DatasetsHandler(NbtoolsHandler):
-    """Every dataset by name; ``?tag=`` and ``?classification=`` filter."""
+    """A page of the catalog by name, with the ``total``: ``?offset=`` (default 0),
+    ``?limit=`` (1 to ``data.MAX_PAGE``, default 50); ``?tag=`` and ``?classification=``
+    filter."""
 
     @web.authenticated
     @authorized
     @off_loop
     def get(self) -> None:
-        datasets = data.list_datasets(
+        page = data.page_datasets(
             self.project,
             tag=self.get_query_argument("tag", None) or None,
             classification=self.get_query_argument("classification", None) or None,
+            offset=self.whole_number_argument("offset", 0) or 0,
+            limit=self.whole_number_argument("limit", 50, least=1, most=data.MAX_PAGE) or 50,
         )
-        self.reply([dataset.to_dict() for dataset in datasets])
+        self.reply(page.to_dict())
 
 
 class DatasetSearchHandler(NbtoolsHandler):

@@ -30,9 +30,14 @@ class ServicesHandler(ServicesHandlerBase):
     @web.authenticated
     @authorized_to_execute
     async def post(self) -> None:
-        path = self.body_field(self.json_body(), "package_dir", str, required=True)
+        body = self.json_body()
+        path = self.body_field(body, "package_dir", str, required=True)
+        api_key = self.body_field(body, "api_key", str, default="")
+        record = self.body_field(body, "record", bool, default=False)
         package_dir = self.resolve(path, "package_dir")
-        preview, created = await self.call(self.previews.start, package_dir, self.actor)
+        preview, created = await self.call(
+            self.previews.start, package_dir, self.actor, api_key=api_key, record=record
+        )
         self.reply(preview.to_dict(), 201 if created else 200)
 
 
@@ -71,7 +76,8 @@ class ServiceCallHandler(ServicesHandlerBase):
     @authorized_to_execute
     async def post(self, preview_id: str, endpoint: str) -> None:
         preview = self.previews.get(preview_id)
-        self.reply(await self.previews.call(preview, endpoint, self.json_body()))
+        api_key = self.request.headers.get("X-API-Key")  # passed on to the service as is
+        self.reply(await self.previews.call(preview, endpoint, self.json_body(), api_key))
 
 
 ROUTES = [

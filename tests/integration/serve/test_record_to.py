@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 from sqlalchemy import select
 
 from nbtools.jobs.tables import Job, Run
 from nbtools.metrics.alerts import add_rule
 from nbtools.metrics.tables import Alert, MetricValue
 from nbtools.project import Project
+from nbtools.serve.tables import ServiceMinuteShare
 from tests.integration.serve.conftest import RunningService
 
 Serve = Callable[..., RunningService]
@@ -55,3 +57,28 @@ def test_traffic_is_recorded_and_a_threshold_rule_alerts(
         assert "error_rate" in alerts[0].message
     else:
         assert len(runs) == 2
+
+
+def test_two_workers_record_one_series(
+    scorer_package: Path, serve: Serve, project: Project
+) -> None:
+    project.store.revision()
+    service = serve(scorer_package, "--workers", "2", "--record-to", project.db_url)
+    assert service.process.poll() is None, service.stop()
+    calls = 30
+    for x in range(calls):  # a new connection each: the workers share them out
+        assert httpx.post(f"{service.url}/predict", json={"x": x}, timeout=60).status_code == 200
+    service.stop()  # each worker writes its minute in progress at shutdown
+    assert service.process.returncode == 0
+    with project.store.session() as session:
+        job = session.scalars(select(Job).where(Job.name == "service:scorer")).one()
+        runs = list(session.scalars(select(Run).where(Run.job_id == job.id)))
+        requests = session.scalars(
+            select(MetricValue.number).where(
+                MetricValue.job_id == job.id, MetricValue.name == "requests"
+            )
+        ).all()
+        workers = session.scalars(select(ServiceMinuteShare.worker).distinct()).all()
+    assert len(runs) in (1, 2)  # one per minute: two only if the calls straddled a minute
+    assert sum(n or 0 for n in requests) == calls
+    assert 1 <= len(workers) <= 2

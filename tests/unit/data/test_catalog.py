@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from sqlalchemy import event
 
 from nbtools.data.catalog import (
     add_dataset,
@@ -10,6 +11,7 @@ from nbtools.data.catalog import (
     edit_dataset,
     get_dataset,
     list_datasets,
+    page_datasets,
     remove_dataset,
 )
 from nbtools.data.fields import retention_days
@@ -130,3 +132,35 @@ def test_remove_and_filters(catalog_project: Project) -> None:
     assert [d.name for d in list_datasets(catalog_project)] == ["b"]
     with pytest.raises(NotFoundError):
         remove_dataset(catalog_project, "a")
+
+
+def test_a_page_of_the_catalog_reads_only_the_page(catalog_project: Project) -> None:
+    for name in ("e", "d", "c", "b", "a"):
+        tags = ["t"] if name in "bde" else []
+        _add(catalog_project, name, location=f"data/{name}.csv", tags=tags)
+    statements: list[str] = []
+    engine = catalog_project.store.engine
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = page_datasets(catalog_project, offset=1, limit=2)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert ([d.name for d in page.datasets], page.total) == (["b", "c"], 5)
+    whole = [s for s in statements if "datasets.description" in s]
+    assert len(whole) == 1  # one count, one page: never every record
+    assert "LIMIT" in whole[0]
+    tagged = page_datasets(catalog_project, tag="t", offset=1, limit=1)
+    assert ([d.name for d in tagged.datasets], tagged.total) == (["d"], 3)
+    past = page_datasets(catalog_project, tag="t", offset=3)
+    assert (past.datasets, past.total) == ([], 3)
+    assert page_datasets(catalog_project, offset=5).to_dict() == {
+        "total": 5, "offset": 5, "limit": 50, "datasets": []
+    }  # fmt: skip
+    for bad in ({"offset": -1}, {"limit": 0}, {"limit": 1001}):
+        with pytest.raises(InvalidInputError) as caught:
+            page_datasets(catalog_project, **bad)
+        assert caught.value.details["field"] in bad

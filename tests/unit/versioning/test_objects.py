@@ -147,3 +147,47 @@ def test_a_writer_killed_mid_save_loses_nothing_and_exposes_nothing_half_written
     # whatever the kills left half-written is unreferenced, and gc reclaims it
     versioning.collect_garbage(project, keep=1000)
     assert versioning.verify(project).ok
+
+
+def test_a_save_takes_its_bases_from_memory_and_every_other_read_from_disk(
+    project: Project,
+) -> None:
+    first, second = three_versions(project)[:2]
+    base = source_record(project, second)
+    store = ObjectStore(project.store_dir / "versions")
+    with project.store.session() as session:
+        written = store.read(session, [base.sha])[base.sha]
+    assert base.pack is not None
+    pack = store.pack_path(base.pack)
+    pack.write_bytes(b"\0" * pack.stat().st_size)  # every object on disk damaged
+    with project.store.session() as session:
+        assert store.read(session, [base.sha], recent=True) == {base.sha: written}
+        with pytest.raises(DamagedObjectError):
+            store.read(session, [base.sha])
+    with pytest.raises(DamagedObjectError):
+        version_notebook(project, first)
+
+
+def test_a_remembered_object_whose_row_is_gone_is_reported_missing(project: Project) -> None:
+    version = three_versions(project)[-1]
+    gone = source_record(project, version)
+    with project.store.session(write=True) as session:
+        session.delete(session.get(StoredObject, gone.sha))
+    store = ObjectStore(project.store_dir / "versions")
+    with project.store.session() as session, pytest.raises(DamagedObjectError) as raised:
+        store.read(session, [gone.sha], recent=True)
+    assert raised.value.details["problem"] == "missing"
+
+
+def test_remembered_content_is_bounded_in_entries_and_bytes() -> None:
+    from nbtools.versioning.objects import DELTA_LIMIT, _Recent
+
+    recent = _Recent(entries=2, size=10)
+    recent.put("a", b"1234")
+    recent.put("b", b"5678")
+    recent.put("c", b"9")  # three entries: the oldest goes
+    assert recent.get(["a", "b", "c"]) == {"b": b"5678", "c": b"9"}
+    recent.put("d", b"abcdefgh")  # over 10 bytes: the oldest go until it fits
+    assert recent.get(["b", "c", "d"]) == {"c": b"9", "d": b"abcdefgh"}
+    recent.put("e", b"x" * (DELTA_LIMIT + 1))  # never a delta base: not kept
+    assert recent.get(["e"]) == {}

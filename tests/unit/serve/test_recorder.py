@@ -1,0 +1,90 @@
+"""``--record-to`` with several workers: their shares of a minute add up to one run."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import select
+
+from nbtools.jobs.tables import Job, Run
+from nbtools.metrics.alerts import add_rule
+from nbtools.metrics.tables import Alert, MetricValue
+from nbtools.serve.recorder import ServiceRecorder
+from nbtools.serve.tables import ServiceMinuteShare
+from nbtools.serve.telemetry import Minute, MinuteAggregates
+from nbtools.store.database import Store
+
+INFO = {"notebook": "scorer.ipynb", "notebook_sha256": "a" * 64}
+MINUTE = 29_000_000
+
+
+def minute(calls: int, failed: int, score: float, seconds: float) -> Minute:
+    aggregates = MinuteAggregates()
+    for index in range(calls):
+        aggregates.add(MINUTE * 60.0, seconds, index < failed, [("score", score)])
+    return aggregates.take()[MINUTE]
+
+
+def series(store: Store, name: str) -> tuple[list[Run], dict[str, float | None], list[Alert]]:
+    with store.session() as session:
+        job = session.scalars(select(Job).where(Job.name == name)).one()
+        runs = list(session.scalars(select(Run).where(Run.job_id == job.id)))
+        values = {
+            row.name: row.number
+            for row in session.scalars(select(MetricValue).where(MetricValue.job_id == job.id))
+        }
+        alerts = list(session.scalars(select(Alert).where(Alert.job_id == job.id)))
+    return runs, values, alerts
+
+
+def test_the_shares_of_two_workers_make_one_run_of_the_minute(db_url: str) -> None:
+    Store.open(db_url).close()  # made and migrated once, as nbtools serve expects
+    first = ServiceRecorder(db_url, "service:scorer", INFO, "host:1")
+    second = ServiceRecorder(db_url, "service:scorer", INFO, "host:2")
+    assert first.job_id == second.job_id
+    with first.store.session(write=True) as session:
+        add_rule(session, first.job_id, "error_rate > 0.2")
+    first.write({MINUTE: minute(3, 0, 1.0, 0.010)})
+    runs, values, alerts = series(first.store, "service:scorer")
+    assert values["requests"] == 3
+    assert values["error_rate"] == 0
+    assert alerts == []
+    second.write({MINUTE: minute(1, 1, 5.0, 0.500)})
+    runs, values, alerts = series(first.store, "service:scorer")
+    assert len(runs) == 1
+    assert runs[0].trigger == "service"
+    assert values["requests"] == 4
+    assert values["errors"] == 1
+    assert values["error_rate"] == 0.25
+    assert values["mean.score"] == 2.0
+    assert values["latency_p95"] is not None
+    assert 0.49 < values["latency_p95"] < 0.51
+    assert len(alerts) == 1  # the merged minute crosses the threshold: one alert
+    # the same worker writing the minute again (its shutdown) adds to its own share
+    second.write({MINUTE: minute(2, 0, 5.0, 0.010)})
+    runs, values, alerts = series(first.store, "service:scorer")
+    assert values["requests"] == 6
+    assert len(alerts) == 1
+    with first.store.session() as session:
+        shares = session.scalars(select(ServiceMinuteShare.worker)).all()
+    assert sorted(shares) == ["host:1", "host:2"]
+    first.close()
+    second.close()
+
+
+def test_workers_writing_at_once_lose_no_share(db_url: str) -> None:
+    Store.open(db_url).close()
+    recorders = [ServiceRecorder(db_url, "service:busy", INFO, f"host:{n}") for n in range(4)]
+    threads = [
+        threading.Thread(target=recorder.write, args=({MINUTE: minute(5, 0, 1.0, 0.01)},))
+        for recorder in recorders
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    runs, values, _ = series(recorders[0].store, "service:busy")
+    assert len(runs) == 1
+    assert values["requests"] == 20
+    for recorder in recorders:
+        recorder.close()
