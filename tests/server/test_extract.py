@@ -75,6 +75,24 @@ async def test_unsaved_content_is_previewed(jp_fetch: Any, jp_root_dir: Path) ->
     assert (problem["cell"], problem["line"], problem["code"]) == (0, 2, "undefined-name")
 
 
+async def test_a_problem_names_its_cell_0_based_and_its_line_1_based_in_the_cell(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    # The editor marks the line the problem names (problemLines.ts): the line is
+    # counted in the cell as the user sees it, directive lines included.
+    content = make_notebook(
+        [
+            ("code", "x = 1", []),
+            ("code", "def total(x):\n    return x +\nrate = 2", ["export"]),
+            ("code", "#| export\ndef f():\n    return x +", []),
+        ]
+    )
+    report = await post(jp_fetch, path="new.ipynb", content=content)
+    found = sorted((p["cell"], p["line"], p["code"]) for p in report["problems"])
+    assert found == [(1, 2, "syntax-error"), (2, 3, "syntax-error")]
+    assert {p["cell_id"] for p in report["problems"]} == {c["id"] for c in content["cells"][1:]}
+
+
 async def test_write_with_problems_is_refused_with_the_problems(
     jp_fetch: Any, jp_root_dir: Path
 ) -> None:

@@ -73,7 +73,7 @@ test('an extraction problem is marked on the cell and line it names, until it is
 }, testInfo) => {
   const path = `${tmpPath}/problems.ipynb`;
   const exported = {
-    ...codeCell('f', 'def total(x):\n    return x + missing_rate'),
+    ...codeCell('f', 'def total(x):\n    return x +\nrate = 2'),
     metadata: { tags: ['export'] }
   };
   expect(
@@ -89,19 +89,44 @@ test('an extraction problem is marked on the cell and line it names, until it is
   const cells = page.locator('.jp-NotebookPanel:visible .jp-Cell');
   const marker = (index: number) =>
     cells.nth(index).getByRole('list', { name: /extraction problem/ });
+  const editorLines = cells.nth(1).locator('.cm-content > .cm-line');
+  const lineMarks = cells.nth(1).locator('.jp-nbtools-ProblemLineMark');
   const panel = await openSection(page, 'problems.ipynb', 'Package');
   await panel.getByRole('button', { name: /^3\. Preview$/ }).click();
+
+  // The cell's summary names the line; the editor marks that line (2), not line 1.
   await expect(marker(1)).toContainText('Error, line 2:');
-  await expect(marker(1)).toContainText('missing_rate');
+  await expect(marker(1)).toContainText('Syntax error');
   await expect(marker(0)).toHaveCount(0);
+  await expect(editorLines.nth(1)).toHaveClass(/jp-nbtools-ProblemLine/);
+  await expect(editorLines.nth(1)).toHaveAttribute('title', /Syntax error/);
+  await expect(editorLines.nth(0)).not.toHaveClass(/jp-nbtools-ProblemLine/);
+  await expect(editorLines.nth(2)).not.toHaveClass(/jp-nbtools-ProblemLine/);
+  await expect(cells.nth(0).locator('.jp-nbtools-ProblemLine')).toHaveCount(0);
+  await expect(lineMarks).toHaveCount(1);
+  await expect(lineMarks).toHaveAttribute('title', /Syntax error/);
+  await expect(editorLines.nth(1)).toHaveAttribute(
+    'aria-description',
+    /^Line 2: Error: Syntax error/
+  );
   await attachScreenshot(page, testInfo, 'problem-marker-light');
   await page.theme.setDarkTheme();
   await attachScreenshot(page, testInfo, 'problem-marker-dark');
 
-  // Fixed in the editor: the next preview clears the marker.
+  // A new line before it: line 2 is no longer the line the check named, so its mark goes.
+  await page.notebook.setCell(1, 'code', 'def total(x):\n\n    return x +\nrate = 2');
+  await expect(cells.nth(1).locator('.jp-nbtools-ProblemLine')).toHaveCount(0);
+  await expect(lineMarks).toHaveCount(0);
+  await panel.getByRole('button', { name: 'Refresh preview' }).click();
+  await expect(marker(1)).toContainText('Error, line 3:');
+  await expect(editorLines.nth(2)).toHaveClass(/jp-nbtools-ProblemLine/);
+
+  // Fixed in the editor: the next preview clears the markers.
   await page.notebook.setCell(1, 'code', 'def total(x, rate=2):\n    return x + rate');
   await panel.getByRole('button', { name: 'Refresh preview' }).click();
   await expect(panel.getByTestId('nbtools-preview-summary')).toBeVisible();
   await expect(cells.nth(1).locator('.jp-nbtools-CellRoles')).toHaveText('export');
   await expect(marker(1)).toHaveCount(0);
+  await expect(cells.nth(1).locator('.jp-nbtools-ProblemLine')).toHaveCount(0);
+  await expect(lineMarks).toHaveCount(0);
 });

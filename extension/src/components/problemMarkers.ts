@@ -2,16 +2,19 @@ import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 import type { ExtractProblem } from '../api';
+import { markLines, type IProblemLine } from './problemLines';
 
 /** Class of the marker a cell gets for the extraction problems found in it. */
 const MARKER_CLASS = 'jp-nbtools-CellProblems';
 
 /**
- * Mark, on each cell of `panel`, the extraction problems found in it (the
- * line, the message and the hint), replacing the marks of the previous
- * check: a cell whose problems are fixed loses its mark at the next preview,
- * check or write. A problem names its cell by id (by index when the cell has
- * none, as in older notebooks).
+ * Mark, on each cell of `panel`, the extraction problems found in it: a
+ * summary under the cell (the line, the message and the hint) and, in the
+ * cell's editor, the line each problem names. The marks replace those of the
+ * previous check: a cell whose problems are fixed loses them at the next
+ * preview, check or write. A problem names its cell by id (by index when the
+ * cell has none, as in older notebooks); one without a line is marked on the
+ * cell only.
  */
 export function showProblems(
   panel: NotebookPanel,
@@ -32,6 +35,7 @@ export function showProblems(
     cell.node.querySelector(`:scope > .${MARKER_CLASS}`)?.remove();
     cell.removeClass('jp-mod-nbtools-problem');
     const found = byCell.get(cell);
+    markLines(cell, lines(found ?? [], trans));
     if (found) {
       cell.addClass('jp-mod-nbtools-problem');
       const marker = marks(found, trans);
@@ -39,6 +43,31 @@ export function showProblems(
       cell.node.insertBefore(marker, outputs);
     }
   }
+}
+
+/** The lines of a cell named by its problems, with what they say. */
+function lines(problems: ExtractProblem[], trans: TranslationBundle): IProblemLine[] {
+  const byLine = new Map<number, ExtractProblem[]>();
+  for (const problem of problems) {
+    if (problem.line > 0) {
+      byLine.set(problem.line, [...(byLine.get(problem.line) ?? []), problem]);
+    }
+  }
+  return [...byLine].map(([line, found]) => ({
+    line,
+    severity: found.some(problem => problem.severity === 'error') ? 'error' : 'warning',
+    title: found.map(text).join('\n'),
+    label: trans.__(
+      'Line %1: %2',
+      line,
+      found.map(problem => `${severityLabel(problem, trans)}: ${text(problem)}`).join(' ')
+    )
+  }));
+}
+
+/** What a problem says: its message and hint. */
+function text(problem: ExtractProblem): string {
+  return problem.hint ? `${problem.message} ${problem.hint}` : problem.message;
 }
 
 /** The marker of one cell: one line per problem. */
@@ -58,7 +87,7 @@ function marks(problems: ExtractProblem[], trans: TranslationBundle): HTMLElemen
       ? trans.__('%1, line %2:', severityLabel(problem, trans), problem.line)
       : trans.__('%1:', severityLabel(problem, trans));
     const message = document.createElement('span');
-    message.textContent = problem.hint ? `${problem.message} ${problem.hint}` : problem.message;
+    message.textContent = text(problem);
     item.append(where, ' ', message);
     marker.append(item);
   }
