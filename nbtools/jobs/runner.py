@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 1.0
 #: Why a watchdog stopped a run that its own process was asked to stop (a signal).
 INTERRUPTED = "interrupted"
+#: The key of the output notebook's metadata naming the run that made it and the notebook
+#: it executed (``{"run_id": 7, "notebook_path": "reports/daily.ipynb"}``): a copy of the
+#: output, renamed or moved, still tells where it came from.
+OUTPUT_METADATA_KEY = "nbtools"
 
 
 def worker_id() -> str:
@@ -203,6 +207,7 @@ def _prepare(project: Project, run: Run, worker: str, raw: bytes, cwd: Path) -> 
     )
     parameters_at = parameters_cell_index(nb)
     executed = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    executed.metadata[OUTPUT_METADATA_KEY] = {"run_id": run.id, "notebook_path": run.notebook_path}
     if values:
         _untag_other_parameters_cells(executed)
     return Prepared(
