@@ -76,6 +76,16 @@ export async function openSection(
 }
 
 /**
+ * Run the command labelled `label` from JupyterLab's command palette.
+ */
+export async function runFromPalette(page: IJupyterLabPageFixture, label: string): Promise<void> {
+  await page.keyboard.press('Control+Shift+C');
+  const palette = page.locator('#command-palette');
+  await palette.locator('.lm-CommandPalette-input').fill(label);
+  await palette.getByText(label, { exact: true }).click();
+}
+
+/**
  * The JupyterLab notification (toast) whose text contains or matches `text`.
  */
 export function notification(page: IJupyterLabPageFixture, text: string | RegExp): Locator {
@@ -136,4 +146,36 @@ export async function runOnce(page: IJupyterLabPageFixture, path: string): Promi
     })
     .toBe('succeeded');
   return id;
+}
+
+/** A `parameters` cell declaring `days` and `region`. */
+export const PARAMETERS_CELL = {
+  ...codeCell('p', 'days = 1\nregion = "north"'),
+  metadata: { tags: ['parameters'] }
+};
+
+/**
+ * Upload a notebook of `cells` to `path` and create a job of it through the
+ * REST API with the fields of `job` (its name at least); returns the job.
+ */
+export async function notebookWithJob(
+  page: IJupyterLabPageFixture,
+  path: string,
+  job: Record<string, unknown>,
+  cells: Record<string, unknown>[] = [PARAMETERS_CELL]
+): Promise<{ id: number; name: string }> {
+  expect(await page.contents.uploadContent(notebookJson(cells), 'text', path)).toBe(true);
+  const created = await page.request.post('/nbtools/api/jobs', {
+    data: { notebook_path: path, ...job }
+  });
+  expect(created.ok()).toBe(true);
+  return (await created.json()) as { id: number; name: string };
+}
+
+/** Open job `id`'s page in the main area (command `nbtools:open-job`). */
+export async function openJobPage(page: IJupyterLabPageFixture, id: number): Promise<void> {
+  await page.evaluate(
+    jobId => window.jupyterapp.commands.execute('nbtools:open-job', { id: jobId }),
+    id
+  );
 }

@@ -1,6 +1,14 @@
 import { expect } from '@jupyterlab/galata';
 
-import { attachScreenshot, codeCell, notebookJson, openSection, violations } from './helpers';
+import {
+  attachScreenshot,
+  codeCell,
+  notebookWithJob,
+  openJobPage,
+  openSection,
+  PARAMETERS_CELL,
+  violations
+} from './helpers';
 import { test } from './fixtures';
 
 test('a job page in the main area: schedule, parameters, runs and charts', async ({
@@ -9,28 +17,18 @@ test('a job page in the main area: schedule, parameters, runs and charts', async
 }, testInfo) => {
   test.setTimeout(120_000);
   const path = `${tmpPath}/daily.ipynb`;
-  const parameters = {
-    ...codeCell('p', 'days = 1\nregion = "north"'),
-    metadata: { tags: ['parameters'] }
-  };
-  expect(
-    await page.contents.uploadContent(
-      notebookJson([parameters, codeCell('b', 'print(region * days)')]),
-      'text',
-      path
-    )
-  ).toBe(true);
-  const created = await page.request.post('/nbtools/api/jobs', {
-    data: {
+  await notebookWithJob(
+    page,
+    path,
+    {
       name: 'Daily report',
-      notebook_path: path,
       parameters: { days: 2, region: 'south' },
       cron: '30 7 * * *',
       timezone: 'Europe/Lisbon',
       cell_timeout_seconds: 60
-    }
-  });
-  expect(created.ok()).toBe(true);
+    },
+    [PARAMETERS_CELL, codeCell('b', 'print(region * days)')]
+  );
   expect(await page.notebook.openByPath(path)).toBe(true);
   expect(await page.notebook.activate('daily.ipynb')).toBe(true);
 
@@ -68,18 +66,13 @@ test('the job page edits the job in its form, and deletes it after a confirmatio
   tmpPath
 }) => {
   test.setTimeout(120_000);
-  const path = `${tmpPath}/weekly.ipynb`;
-  expect(
-    await page.contents.uploadContent(notebookJson([codeCell('a', 'x = 1')]), 'text', path)
-  ).toBe(true);
-  const created = await page.request.post('/nbtools/api/jobs', {
-    data: { name: 'Weekly page job', notebook_path: path, cron: '0 8 * * 1' }
-  });
-  expect(created.ok()).toBe(true);
-  const { id } = (await created.json()) as { id: number };
-  await page.evaluate(async jobId => {
-    await window.jupyterapp.commands.execute('nbtools:open-job', { id: jobId });
-  }, id);
+  const { id } = await notebookWithJob(
+    page,
+    `${tmpPath}/weekly.ipynb`,
+    { name: 'Weekly page job', cron: '0 8 * * 1' },
+    [codeCell('a', 'x = 1')]
+  );
+  await openJobPage(page, id);
   const jobPage = page.getByRole('article', { name: 'Weekly page job' });
   await expect(jobPage).toBeVisible();
 

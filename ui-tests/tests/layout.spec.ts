@@ -2,7 +2,14 @@ import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
-import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
+import {
+  attachScreenshot,
+  codeCell,
+  notebookWithJob,
+  openJobPage,
+  openSection,
+  PARAMETERS_CELL
+} from './helpers';
 import { test } from './fixtures';
 
 test.use({ viewport: { width: 1280, height: 720 } });
@@ -54,27 +61,17 @@ test('the panel holds at the sidebar minimum width and the dashboard at 1280x720
 }, testInfo) => {
   test.setTimeout(180_000);
   const path = `${tmpPath}/a-notebook-with-a-rather-long-name-for-its-folder.ipynb`;
-  const parameters = {
-    ...codeCell('p', 'days = 1\nregion = "north"'),
-    metadata: { tags: ['parameters'] }
-  };
-  expect(
-    await page.contents.uploadContent(
-      notebookJson([parameters, codeCell('b', 'print(region * days)')]),
-      'text',
-      path
-    )
-  ).toBe(true);
-  const created = await page.request.post('/nbtools/api/jobs', {
-    data: {
+  await notebookWithJob(
+    page,
+    path,
+    {
       name: 'A job with a long name that has to wrap in a narrow sidebar',
-      notebook_path: path,
       parameters: { region: 'south-south-west-by-the-long-coast' },
       cron: '15 6 * * 1-5',
       timezone: 'America/Argentina/Buenos_Aires'
-    }
-  });
-  expect(created.ok()).toBe(true);
+    },
+    [PARAMETERS_CELL, codeCell('b', 'print(region * days)')]
+  );
   const name = 'a-notebook-with-a-rather-long-name-for-its-folder.ipynb';
   expect(await page.notebook.openByPath(path)).toBe(true);
   expect(await page.notebook.activate(name)).toBe(true);
@@ -106,23 +103,13 @@ test('the panel holds at the sidebar minimum width and the dashboard at 1280x720
 
 test('a job page holds at 1280x720, light and dark', async ({ page, tmpPath }, testInfo) => {
   const path = `${tmpPath}/a-notebook-with-a-rather-long-name-for-its-folder.ipynb`;
-  const parameters = {
-    ...codeCell('p', 'days = 1\nregion = "north"'),
-    metadata: { tags: ['parameters'] }
-  };
-  expect(await page.contents.uploadContent(notebookJson([parameters]), 'text', path)).toBe(true);
-  const created = await page.request.post('/nbtools/api/jobs', {
-    data: {
-      name: `A job with a long name, a long notebook path and a long parameter ${Date.now().toString(36)}`,
-      notebook_path: path,
-      parameters: { region: 'south-south-west-by-the-long-coast-and-further-south-again', days: 7 },
-      cron: '15 6 * * 1-5',
-      timezone: 'America/Argentina/Buenos_Aires'
-    }
+  const job = await notebookWithJob(page, path, {
+    name: `A job with a long name, a long notebook path and a long parameter ${Date.now().toString(36)}`,
+    parameters: { region: 'south-south-west-by-the-long-coast-and-further-south-again', days: 7 },
+    cron: '15 6 * * 1-5',
+    timezone: 'America/Argentina/Buenos_Aires'
   });
-  expect(created.ok()).toBe(true);
-  const job = (await created.json()) as { id: number; name: string };
-  await page.evaluate(id => window.jupyterapp.commands.execute('nbtools:open-job', { id }), job.id);
+  await openJobPage(page, job.id);
   const jobPage = page.getByRole('article', { name: job.name });
   await expect(jobPage.getByRole('table', { name: 'Parameters' })).toContainText('south');
 
@@ -141,15 +128,13 @@ test('Run now shows a spinner and is disabled until the run is queued', async ({
   page,
   tmpPath
 }) => {
-  const path = `${tmpPath}/quick.ipynb`;
-  expect(
-    await page.contents.uploadContent(notebookJson([codeCell('a', 'x = 1')]), 'text', path)
-  ).toBe(true);
-  const created = await page.request.post('/nbtools/api/jobs', {
-    data: { name: `Quick ${Date.now().toString(36)}`, notebook_path: path }
-  });
-  const job = (await created.json()) as { id: number; name: string };
-  await page.evaluate(id => window.jupyterapp.commands.execute('nbtools:open-job', { id }), job.id);
+  const job = await notebookWithJob(
+    page,
+    `${tmpPath}/quick.ipynb`,
+    { name: `Quick ${Date.now().toString(36)}` },
+    [codeCell('a', 'x = 1')]
+  );
+  await openJobPage(page, job.id);
   const jobPage = page.getByRole('article', { name: job.name });
   // Hold the run request until the busy state has been seen (no timing involved).
   let release: () => void = () => undefined;

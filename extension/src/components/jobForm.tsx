@@ -2,28 +2,17 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button, HTMLSelect, InputGroup } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { MAX_CATCH_UP, asError, fieldOf, previewCron } from '../api';
-import type { CronPreview, JobFields, MissedPolicy, NotebookParameter } from '../api';
+import { MAX_CATCH_UP, asError } from '../api';
+import type { MissedPolicy } from '../api';
 import { ClassificationBadge } from './classification';
-import { Field, display, parse } from './jobFormFields';
+import { Field } from './jobFormFields';
 import { JobFormRefused, saveJobForm } from './jobFormModel';
 import type { FieldErrors, JobForm, JobFormResult } from './jobFormModel';
+import { collectJobFields, initialNumbers, parameterText, savesJob } from './jobFormValidation';
+import type { IJobFormEntries } from './jobFormValidation';
 import { DEFAULT_CRON, choiceOf, cronOf } from './jobSchedule';
 import type { ScheduleChoice } from './jobSchedule';
-import { ScheduleFields, localTimezone } from './jobScheduleFields';
-
-/** Milliseconds the form waits after the last keystroke before the server previews the cron. */
-const PREVIEW_DELAY_MS = 250;
-
-/** Whole-number options of a saved job and their smallest values. */
-const WHOLE_NUMBERS: [string, number][] = [
-  ['retries', 0],
-  ['retry_backoff_seconds', 0],
-  ['max_concurrent', 1]
-];
-
-/** Timeouts: empty (no limit) or a positive whole number of seconds. */
-const TIMEOUTS = ['timeout_seconds', 'cell_timeout_seconds'];
+import { ScheduleFields, localTimezone, useCronPreview } from './jobScheduleFields';
 
 /**
  * The create/edit job form, in sections: What (notebook, name, parameters
@@ -57,135 +46,33 @@ export function JobFormView({
     choiceOf(job?.cron ?? DEFAULT_CRON)
   );
   const [timezone, setTimezone] = React.useState(job?.timezone ?? localTimezone());
-  const [numbers, setNumbers] = React.useState<Record<string, string>>({
-    retries: String(job?.retries ?? 0),
-    retry_backoff_seconds: String(job?.retry_backoff_seconds ?? 60),
-    timeout_seconds: String(job?.timeout_seconds ?? ''),
-    cell_timeout_seconds: String(job?.cell_timeout_seconds ?? ''),
-    max_concurrent: String(job?.max_concurrent ?? 1),
-    catch_up_limit: String(job?.catch_up_limit ?? 10)
-  });
+  const [numbers, setNumbers] = React.useState(() => initialNumbers(job));
   const [keepRuns, setKeepRuns] = React.useState(job?.keep_runs ?? '');
   const [purpose, setPurpose] = React.useState(job?.purpose ?? '');
   const [html, setHtml] = React.useState(job?.output_html ?? false);
   const [missed, setMissed] = React.useState<MissedPolicy>(job?.missed_policy ?? 'run_once');
-  /** The server's answer about a schedule: its preview, or its error by field. */
-  const [checked, setChecked] = React.useState<{
-    key: string;
-    preview: CronPreview | null;
-    errors: FieldErrors;
-  } | null>(null);
   const [serverErrors, setServerErrors] = React.useState<FieldErrors>({});
   const [attempted, setAttempted] = React.useState(false);
   const [saving, setSaving] = React.useState(false);
   const focusPending = React.useRef(false);
 
-  const savesJob = scheduled || job !== null;
   const expression = cronOf(choice);
-  const scheduleKey = `${expression}\n${timezone}`;
-  React.useEffect(() => {
-    if (!scheduled || expression === null) {
-      return;
-    }
-    let current = true;
-    const timer = window.setTimeout(() => {
-      previewCron(expression, timezone)
-        .then(preview => current && setChecked({ key: scheduleKey, preview, errors: {} }))
-        .catch(reason => {
-          if (current) {
-            const field = fieldOf(reason) === 'timezone' ? 'timezone' : 'cron';
-            const errors = { [field]: asError(reason).message };
-            setChecked({ key: scheduleKey, preview: null, errors });
-          }
-        });
-    }, PREVIEW_DELAY_MS);
-    return () => {
-      current = false;
-      window.clearTimeout(timer);
-    };
-  }, [scheduled, expression, timezone, scheduleKey]);
-  // Only the answer about the schedule as it is now counts.
-  const answer = scheduled && checked?.key === scheduleKey ? checked : null;
-
-  const valueOf = (parameter: NotebookParameter): string =>
-    values[parameter.name] ??
-    display(parameter, job?.parameters[parameter.name] ?? parameter.default);
-
-  const protectedUses = form.data.uses.filter(use =>
-    ['personal', 'sensitive'].includes(use.classification)
-  );
-
-  /** The fields as the server takes them, and the errors found before sending. */
-  const collect = (): { fields: JobFields; errors: FieldErrors } => {
-    const errors: FieldErrors = {};
-    const parameters: Record<string, unknown> = {};
-    for (const parameter of declared) {
-      const text = valueOf(parameter);
-      const stored = job?.parameters[parameter.name];
-      if (text !== display(parameter, parameter.default) || stored !== undefined) {
-        try {
-          parameters[parameter.name] = parse(parameter, text, trans);
-        } catch (reason) {
-          errors[`parameter:${parameter.name}`] = asError(reason).message;
-        }
-      }
-    }
-    if (savesJob && name.trim() === '') {
-      errors.name = trans.__('A job needs a name.');
-    }
-    if (scheduled && expression === null) {
-      errors.cron = trans.__('Pick the time of day the job runs at.');
-    }
-    const whole: Record<string, number> = {};
-    for (const [field, minimum] of WHOLE_NUMBERS) {
-      const text = numbers[field].trim();
-      if (!/^\d+$/.test(text) || Number(text) < minimum) {
-        errors[field] = trans.__('Enter a whole number of at least %1.', minimum);
-      }
-      whole[field] = Number(text);
-    }
-    const seconds: Record<string, number | null> = {};
-    for (const field of TIMEOUTS) {
-      const text = numbers[field].trim();
-      if (text !== '' && (!/^\d+$/.test(text) || Number(text) < 1)) {
-        errors[field] = trans.__('Enter a whole number of seconds, or leave it empty.');
-      }
-      seconds[field] = text === '' ? null : Number(text);
-    }
-    const catchUpText = numbers.catch_up_limit.trim();
-    const catchUp = Number(catchUpText);
-    if (
-      scheduled &&
-      missed === 'catch_up' &&
-      (!/^\d+$/.test(catchUpText) || catchUp < 1 || catchUp > MAX_CATCH_UP)
-    ) {
-      errors.catch_up_limit = trans.__('Enter a whole number from 1 to %1.', MAX_CATCH_UP);
-    }
-    if (form.data.purpose_required && purpose.trim() === '') {
-      errors.purpose = trans.__(
-        'This notebook uses personal or sensitive data (%1): say what it is used for.',
-        protectedUses.map(use => use.dataset).join(', ')
-      );
-    }
-    const fields: JobFields = {
-      parameters,
-      cron: scheduled ? expression : null,
-      timezone,
-      retries: whole.retries,
-      retry_backoff_seconds: whole.retry_backoff_seconds,
-      timeout_seconds: seconds.timeout_seconds,
-      cell_timeout_seconds: seconds.cell_timeout_seconds,
-      max_concurrent: whole.max_concurrent,
-      output_html: html,
-      missed_policy: missed,
-      purpose: purpose.trim() || null,
-      ...(missed === 'catch_up' ? { catch_up_limit: catchUp } : {}),
-      ...(savesJob ? { name: name.trim(), keep_runs: keepRuns.trim() || null } : {})
-    };
-    return { fields, errors };
+  const answer = useCronPreview(scheduled ? expression : null, timezone);
+  const entries: IJobFormEntries = {
+    name,
+    values,
+    scheduled,
+    expression,
+    timezone,
+    numbers,
+    keepRuns,
+    purpose,
+    html,
+    missed
   };
+  const saves = savesJob(form, entries);
 
-  const { fields, errors: clientErrors } = collect();
+  const { fields, errors: clientErrors } = collectJobFields(form, entries, trans);
   const liveErrors = answer?.errors ?? {};
   const errors: FieldErrors = {
     ...(attempted ? clientErrors : {}),
@@ -332,7 +219,7 @@ export function JobFormView({
         <p>
           {trans.__('Notebook')} <code>{form.path}</code>
         </p>
-        {savesJob && (
+        {saves && (
           <Field
             id={`${prefix}-name`}
             label={trans.__('Job name')}
@@ -377,7 +264,7 @@ export function JobFormView({
                   <input
                     {...props}
                     type="checkbox"
-                    checked={valueOf(parameter) === 'true'}
+                    checked={parameterText(form, values, parameter) === 'true'}
                     onChange={event => set(String(event.currentTarget.checked))}
                   />
                 ) : (
@@ -387,7 +274,7 @@ export function JobFormView({
                       parameter.type === 'int' || parameter.type === 'float' ? 'number' : 'text'
                     }
                     step={parameter.type === 'float' ? 'any' : undefined}
-                    value={valueOf(parameter)}
+                    value={parameterText(form, values, parameter)}
                     onChange={event => set(event.currentTarget.value)}
                   />
                 )
@@ -429,10 +316,10 @@ export function JobFormView({
           trans.__('none'),
           trans.__('How long one cell may run; then the run ends timed out.')
         )}
-        {savesJob && numberField('retries', trans.__('Retries'))}
-        {savesJob && numberField('retry_backoff_seconds', trans.__('Retry backoff (s)'))}
-        {savesJob && numberField('max_concurrent', trans.__('Max concurrent runs'))}
-        {savesJob && (
+        {saves && numberField('retries', trans.__('Retries'))}
+        {saves && numberField('retry_backoff_seconds', trans.__('Retry backoff (s)'))}
+        {saves && numberField('max_concurrent', trans.__('Max concurrent runs'))}
+        {saves && (
           <Field
             id={`${prefix}-keep_runs`}
             label={trans.__('Keep runs')}

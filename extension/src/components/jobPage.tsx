@@ -10,6 +10,7 @@ import { MetricChart } from './metricChart';
 import { notifyFailure, notifySuccess } from './notices';
 import { RunArtifacts } from './runArtifacts';
 import { Spinner } from './spinner';
+import { usePolled } from './usePolled';
 
 /** Milliseconds between refreshes of the page while it is shown. */
 const POLL_MS = 3000;
@@ -58,30 +59,12 @@ function JobPageContent({
   actions: IJobPageActions;
   trans: TranslationBundle;
 }): React.ReactElement {
-  const [data, setData] = React.useState<IJobPageData | null>(null);
-  const [error, setError] = React.useState<string | null>(null);
   const [runCount, setRunCount] = React.useState(PAGE_SIZE);
-  const [version, setVersion] = React.useState(0);
   const [starting, setStarting] = React.useState(false);
-
-  React.useEffect(() => {
-    let live = true;
-    const load = (): void => {
-      if (document.hidden) {
-        return;
-      }
-      loadPage(jobId, runCount).then(
-        found => live && (setData(found), setError(null)),
-        reason => live && setError(asError(reason).message)
-      );
-    };
-    load();
-    const timer = window.setInterval(load, POLL_MS);
-    return () => {
-      live = false;
-      window.clearInterval(timer);
-    };
-  }, [jobId, runCount, version]);
+  const { data, error, setError, reload } = usePolled(
+    React.useCallback(() => loadPage(jobId, runCount), [jobId, runCount]),
+    POLL_MS
+  );
 
   const act = async (action: () => Promise<string>): Promise<void> => {
     try {
@@ -89,7 +72,13 @@ function JobPageContent({
     } catch (reason) {
       notifyFailure(asError(reason).message);
     }
-    setVersion(v => v + 1);
+    reload();
+  };
+
+  /** Edit or delete: its failure shows on the page until the next attempt. */
+  const attempt = (action: () => Promise<void>): void => {
+    setError(null);
+    action().catch(reason => setError(asError(reason).message));
   };
 
   if (data === null) {
@@ -158,17 +147,12 @@ function JobPageContent({
             {job.paused ? trans.__('Resume') : trans.__('Pause')}
           </Button>
         )}
-        <Button
-          minimal
-          onClick={() => void actions.edit(job).catch(reason => setError(asError(reason).message))}
-        >
+        <Button minimal onClick={() => attempt(() => actions.edit(job))}>
           {trans.__('Edit')}
         </Button>
         <Button
           className="jp-mod-styled jp-mod-warn"
-          onClick={() =>
-            void actions.remove(job).catch(reason => setError(asError(reason).message))
-          }
+          onClick={() => attempt(() => actions.remove(job))}
         >
           {trans.__('Delete')}
         </Button>

@@ -2,11 +2,54 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { HTMLSelect, InputGroup } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { asError, fieldOf, previewCron } from '../api';
 import type { CronPreview } from '../api';
 import { Field } from './jobFormFields';
 import type { FieldErrors } from './jobFormModel';
 import { FIRST_SKIPPING_DAY, LAST_DAY, REPEATS } from './jobSchedule';
 import type { Repeat, ScheduleChoice } from './jobSchedule';
+
+/** Milliseconds the form waits after the last keystroke before the server previews the cron. */
+const PREVIEW_DELAY_MS = 250;
+
+/**
+ * The server's answer about a schedule as it is now — its preview, or its
+ * error under the `cron` or `timezone` field — a moment after the last change;
+ * `null` while it is asked, and when there is no schedule (`expression` null).
+ */
+export function useCronPreview(
+  expression: string | null,
+  timezone: string
+): { preview: CronPreview | null; errors: FieldErrors } | null {
+  const key = expression === null ? null : `${expression}\n${timezone}`;
+  const [checked, setChecked] = React.useState<{
+    key: string;
+    preview: CronPreview | null;
+    errors: FieldErrors;
+  } | null>(null);
+  React.useEffect(() => {
+    if (expression === null || key === null) {
+      return;
+    }
+    let current = true;
+    const timer = window.setTimeout(() => {
+      previewCron(expression, timezone)
+        .then(preview => current && setChecked({ key, preview, errors: {} }))
+        .catch(reason => {
+          if (current) {
+            const field = fieldOf(reason) === 'timezone' ? 'timezone' : 'cron';
+            setChecked({ key, preview: null, errors: { [field]: asError(reason).message } });
+          }
+        });
+    }, PREVIEW_DELAY_MS);
+    return () => {
+      current = false;
+      window.clearTimeout(timer);
+    };
+  }, [expression, timezone, key]);
+  // Only the answer about the schedule as it is now counts.
+  return key !== null && checked?.key === key ? checked : null;
+}
 
 /** The browser's IANA time zone, the default of a new job. */
 export function localTimezone(): string {

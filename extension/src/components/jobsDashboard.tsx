@@ -14,6 +14,7 @@ import type {
 import { formatTime } from './dates';
 import { notifyFailure, notifySuccess } from './notices';
 import { Spinner } from './spinner';
+import { usePolled } from './usePolled';
 
 /** Milliseconds between refreshes while the dashboard is shown. */
 const POLL_MS = 5000;
@@ -193,11 +194,8 @@ function DashboardContent({
     order: 'asc',
     offset: 0
   });
-  const [page, setPage] = React.useState<JobsPage | null>(null);
-  const [error, setError] = React.useState<string | null>(null);
   const [selected, setSelected] = React.useState<Set<number>>(new Set());
   const [busy, setBusy] = React.useState<'pause' | 'resume' | null>(null);
-  const [version, setVersion] = React.useState(0);
 
   React.useEffect(() => {
     const timer = window.setTimeout(
@@ -208,24 +206,14 @@ function DashboardContent({
     return () => window.clearTimeout(timer);
   }, [typed]);
 
-  React.useEffect(() => {
-    let live = true;
-    const load = (): void => {
-      if (document.hidden) {
-        return;
-      }
-      listJobsOverview({ ...query, limit: pageSize }).then(
-        found => live && (setPage(found), setError(null)),
-        reason => live && setError(asError(reason).message)
-      );
-    };
-    load();
-    const timer = window.setInterval(load, POLL_MS);
-    return () => {
-      live = false;
-      window.clearInterval(timer);
-    };
-  }, [query, pageSize, version]);
+  const {
+    data: page,
+    error,
+    reload
+  } = usePolled<JobsPage>(
+    React.useCallback(() => listJobsOverview({ ...query, limit: pageSize }), [query, pageSize]),
+    POLL_MS
+  );
 
   /** Another page, filter or order: what was selected is no longer shown. */
   const changeQuery = (change: (current: JobsOverviewQuery) => JobsOverviewQuery): void => {
@@ -263,7 +251,7 @@ function DashboardContent({
       notifyFailure(failed.join('\n'));
     }
     setSelected(new Set());
-    setVersion(v => v + 1);
+    reload();
   };
 
   const filtering = Boolean(query.q) || Boolean(query.status);
@@ -298,7 +286,7 @@ function DashboardContent({
             </option>
           ))}
         </HTMLSelect>
-        <Button minimal onClick={() => setVersion(v => v + 1)}>
+        <Button minimal onClick={() => reload()}>
           {trans.__('Refresh')}
         </Button>
       </div>

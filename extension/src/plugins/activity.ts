@@ -1,7 +1,7 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import type { Notification } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { ITranslator } from '@jupyterlab/translation';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 import { asError, openRunOutput } from '../api';
@@ -9,6 +9,7 @@ import type { Alert, Run } from '../api';
 import { ActivityWatcher } from '../components/activityWatcher';
 import { notifyFailure, notifyNews } from '../components/notices';
 import { CommandIDs } from '../tokens';
+import { bundleOf } from './pluginKit';
 
 /** The notification of a run that ended, with a link to its output notebook. */
 function notifyRun(app: JupyterFrontEnd, run: Run, trans: TranslationBundle): void {
@@ -61,7 +62,7 @@ const activityPlugin: JupyterFrontEndPlugin<void> = {
   autoStart: true,
   optional: [ITranslator],
   activate: (app: JupyterFrontEnd, translator: ITranslator | null): void => {
-    const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
+    const trans = bundleOf(translator);
     new ActivityWatcher(
       run => notifyRun(app, run, trans),
       alert => notifyAlert(app, alert, trans)

@@ -1,10 +1,10 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { ITranslator } from '@jupyterlab/translation';
 
 import { AuditView } from '../components/audit';
-import { productionIcon } from '../icons';
 import { CommandIDs } from '../tokens';
+import { MainAreaTabs, bundleOf } from './pluginKit';
 
 /**
  * The audit trail in the main area (palette: "Show Audit Trail"), for the
@@ -20,25 +20,18 @@ const auditPlugin: JupyterFrontEndPlugin<void> = {
     translator: ITranslator | null,
     palette: ICommandPalette | null
   ): void => {
-    const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
-    let view: MainAreaWidget<AuditView> | null = null;
+    const trans = bundleOf(translator);
+    const view = new MainAreaTabs<AuditView>(app.shell, 'nbtools-audit');
     app.commands.addCommand(CommandIDs.showAudit, {
       label: trans.__('Show Audit Trail'),
       caption: trans.__(
         'Who created, changed, ran or was refused what (needs the admin permission)'
       ),
-      execute: () => {
-        if (view === null) {
-          view = new MainAreaWidget({ content: new AuditView(trans) });
-          view.id = 'nbtools-audit';
-          view.title.label = trans.__('Audit Trail');
-          view.title.icon = productionIcon;
-          view.title.closable = true;
-          view.disposed.connect(() => (view = null));
-          app.shell.add(view, 'main');
-        }
-        app.shell.activateById(view.id);
-      }
+      execute: () =>
+        view.open('audit', () => ({
+          content: new AuditView(trans),
+          label: trans.__('Audit Trail')
+        }))
     });
     palette?.addItem({ command: CommandIDs.showAudit, category: trans.__('Notebook Production') });
   }

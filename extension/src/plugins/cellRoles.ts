@@ -1,10 +1,11 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import type { Notebook, NotebookPanel } from '@jupyterlab/notebook';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { ITranslator } from '@jupyterlab/translation';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 import { cellRoles, tagsOf } from '../components/cellTags';
+import { bundleOf } from './pluginKit';
 
 type Cell = Notebook['widgets'][number];
 type ICellModel = Cell['model'];
@@ -74,7 +75,7 @@ const cellRolesPlugin: JupyterFrontEndPlugin<void> = {
     tracker: INotebookTracker,
     translator: ITranslator | null
   ): void => {
-    const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
+    const trans = bundleOf(translator);
     tracker.forEach(panel => follow(panel, trans));
     tracker.widgetAdded.connect((_, panel) => follow(panel, trans));
   }

@@ -1,33 +1,21 @@
-import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { MainAreaWidget } from '@jupyterlab/apputils';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-
 import { openRunOutput } from '../api';
 import { DataView } from '../components/data';
 import { DataModel } from '../components/dataModel';
 import { DatasetPage } from '../components/datasetPage';
 import type { IDatasetLinks } from '../components/datasetPage';
 import { SectionCount, createSection } from '../components/section';
-import { productionIcon } from '../icons';
-import { CommandIDs, IProductionPanel } from '../tokens';
+import { CommandIDs } from '../tokens';
+import { MainAreaTabs, panelPlugin } from './pluginKit';
 
 /**
  * Data governance: the Data section of the Production panel (search the
  * catalog, with classification badges) and each dataset's page in the main
  * area (schema, purposes, retention, and what uses it).
  */
-const dataPlugin: JupyterFrontEndPlugin<void> = {
+const dataPlugin = panelPlugin({
   id: 'jupyterlab-nbtools:data',
   description: 'The data catalog: search datasets, see their schema, rules and usage.',
-  autoStart: true,
-  requires: [IProductionPanel],
-  optional: [ITranslator],
-  activate: (
-    app: JupyterFrontEnd,
-    panel: IProductionPanel,
-    translator: ITranslator | null
-  ): void => {
-    const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
+  activate: ({ app, panel, trans }) => {
     const model = new DataModel();
     const count = new SectionCount();
     model.stateChanged.connect(() => {
@@ -70,7 +58,7 @@ const dataPlugin: JupyterFrontEndPlugin<void> = {
         await app.commands.execute('filebrowser:go-to-path', { path, dontShowBrowser: false });
       }
     };
-    const pages = new Map<string, MainAreaWidget<DatasetPage>>();
+    const pages = new MainAreaTabs<DatasetPage>(app.shell, 'nbtools-dataset');
     app.commands.addCommand(CommandIDs.openDataset, {
       label: trans.__('Open Dataset Page'),
       describedBy: {
@@ -85,23 +73,14 @@ const dataPlugin: JupyterFrontEndPlugin<void> = {
         if (typeof name !== 'string') {
           throw new Error(`${CommandIDs.openDataset} needs "name".`);
         }
-        let page = pages.get(name);
-        if (page) {
-          page.content.reload();
-        } else {
-          page = new MainAreaWidget({ content: new DatasetPage(name, links, trans) });
-          page.id = `nbtools-dataset-${name}`;
-          page.title.label = trans.__('Dataset: %1', name);
-          page.title.icon = productionIcon;
-          page.title.closable = true;
-          pages.set(name, page);
-          page.disposed.connect(() => pages.delete(name));
-          app.shell.add(page, 'main');
-        }
-        app.shell.activateById(page.id);
+        pages.get(name)?.content.reload();
+        return pages.open(name, () => ({
+          content: new DatasetPage(name, links, trans),
+          label: trans.__('Dataset: %1', name)
+        }));
       }
     });
   }
-};
+});
 
 export default dataPlugin;

@@ -1,7 +1,4 @@
-import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { asError, getJob } from '../api';
 import type { Job } from '../api';
@@ -9,8 +6,8 @@ import { JobFormWidget } from '../components/jobFormWidget';
 import { loadJobForm } from '../components/jobFormModel';
 import type { JobFormResult } from '../components/jobFormModel';
 import { notifyFailure, notifySuccess } from '../components/notices';
-import { productionIcon } from '../icons';
-import { CommandIDs, IProductionPanel, JOBS_SECTION_ID } from '../tokens';
+import { CommandIDs, JOBS_SECTION_ID } from '../tokens';
+import { MainAreaTabs, jobIdArguments, jobIdOf, panelPlugin } from './pluginKit';
 
 /**
  * The create/edit job form in the main area: the `nbtools:create-job` and
@@ -18,20 +15,11 @@ import { CommandIDs, IProductionPanel, JOBS_SECTION_ID } from '../tokens';
  * buttons, the palette). One tab per job edited and per notebook a new job
  * is made for; opening it again activates that tab.
  */
-const jobFormPlugin: JupyterFrontEndPlugin<void> = {
+const jobFormPlugin = panelPlugin({
   id: 'jupyterlab-nbtools:job-form',
   description: 'The Create job / Edit job form in the main area.',
-  autoStart: true,
-  requires: [IProductionPanel],
-  optional: [ITranslator, ICommandPalette],
-  activate: (
-    app: JupyterFrontEnd,
-    panel: IProductionPanel,
-    translator: ITranslator | null,
-    palette: ICommandPalette | null
-  ) => {
-    const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
-    const tabs = new Map<string, MainAreaWidget<JobFormWidget>>();
+  activate: ({ app, panel, trans, palette, category }) => {
+    const tabs = new MainAreaTabs<JobFormWidget>(app.shell, 'nbtools-job-form');
 
     const saved = (result: JobFormResult, path: string): void => {
       if ('job' in result) {
@@ -55,16 +43,15 @@ const jobFormPlugin: JupyterFrontEndPlugin<void> = {
       }
     };
 
-    const open = async (job: Job | null, path: string): Promise<void> => {
+    const open = (job: Job | null, path: string): Promise<void> => {
       const key = job ? `job-${job.id}` : `new-${path}`;
-      let tab = tabs.get(key);
-      if (!tab) {
+      return tabs.open(key, async () => {
         let form;
         try {
           form = await loadJobForm(job, path);
         } catch (reason) {
           notifyFailure(trans.__('Could not open the job form: %1', asError(reason).message));
-          return;
+          return null;
         }
         const close = (): void => tabs.get(key)?.dispose();
         const content = new JobFormWidget(
@@ -76,18 +63,11 @@ const jobFormPlugin: JupyterFrontEndPlugin<void> = {
           },
           close
         );
-        tab = new MainAreaWidget({ content });
-        tab.id = `nbtools-job-form-${tabs.size}-${Date.now()}`;
-        tab.title.label = job
+        const label = job
           ? trans.__('Edit job: %1', job.name)
           : trans.__('New job: %1', PathExt.basename(path));
-        tab.title.icon = productionIcon;
-        tab.title.closable = true;
-        tabs.set(key, tab);
-        tab.disposed.connect(() => tabs.delete(key));
-        app.shell.add(tab, 'main');
-      }
-      app.shell.activateById(tab.id);
+        return { content, label };
+      });
     };
 
     app.commands.addCommand(CommandIDs.createJob, {
@@ -115,19 +95,11 @@ const jobFormPlugin: JupyterFrontEndPlugin<void> = {
 
     app.commands.addCommand(CommandIDs.editJob, {
       label: trans.__('Edit Job…'),
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: { id: { type: 'number', description: trans.__('The job id') } },
-          required: ['id']
-        }
-      },
+      describedBy: jobIdArguments(trans),
       execute: async args => {
-        if (typeof args.id !== 'number') {
-          throw new Error(`${CommandIDs.editJob} needs "id".`);
-        }
+        const id = jobIdOf(args, CommandIDs.editJob);
         try {
-          const job = await getJob(args.id);
+          const job = await getJob(id);
           await open(job, job.notebook_path);
         } catch (reason) {
           notifyFailure(trans.__('Could not open the job form: %1', asError(reason).message));
@@ -135,8 +107,8 @@ const jobFormPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
-    palette?.addItem({ command: CommandIDs.createJob, category: trans.__('Notebook Production') });
+    palette?.addItem({ command: CommandIDs.createJob, category });
   }
-};
+});
 
 export default jobFormPlugin;

@@ -1,12 +1,7 @@
-import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-
 import { NotebookPanel } from '@jupyterlab/notebook';
 
 import { asError, deleteJob, getJob } from '../api';
-import { productionIcon } from '../icons';
 import { JobPage } from '../components/jobPage';
 import { confirmDelete } from '../components/jobPrompts';
 import { JobsView } from '../components/jobs';
@@ -14,28 +9,21 @@ import { JobsModel } from '../components/jobsModel';
 import { notifyFailure, notifySuccess } from '../components/notices';
 import { outputCellIndex } from '../components/runOutput';
 import { SectionCount, createSection } from '../components/section';
-import { CommandIDs, IProductionPanel, JOBS_SECTION_ID } from '../tokens';
+import { CommandIDs, JOBS_SECTION_ID } from '../tokens';
+import { MainAreaTabs, jobIdArguments, jobIdOf, panelPlugin } from './pluginKit';
 
 const SECTION_ID = JOBS_SECTION_ID;
+const PLUGIN_ID = 'jupyterlab-nbtools:jobs';
 
 /**
  * The Jobs section of the Production panel (parametrized runs, schedules and
  * run history of the active notebook) and the job page.
  */
-const jobsPlugin: JupyterFrontEndPlugin<void> = {
-  id: 'jupyterlab-nbtools:jobs',
+const jobsPlugin = panelPlugin<[ISettingRegistry]>({
+  id: PLUGIN_ID,
   description: 'The Jobs section: run notebooks with parameters, on schedules, with history.',
-  autoStart: true,
-  requires: [IProductionPanel],
-  optional: [ISettingRegistry, ITranslator, ICommandPalette],
-  activate: (
-    app: JupyterFrontEnd,
-    panel: IProductionPanel,
-    settings: ISettingRegistry | null,
-    translator: ITranslator | null,
-    palette: ICommandPalette | null
-  ) => {
-    const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
+  optional: [ISettingRegistry],
+  activate: ({ app, panel, trans, palette, category }, settings) => {
     const openAt = async (path: string, cell?: number): Promise<void> => {
       const widget: unknown = await app.commands.execute('docmanager:open', { path });
       if (cell !== undefined && widget instanceof NotebookPanel) {
@@ -66,23 +54,13 @@ const jobsPlugin: JupyterFrontEndPlugin<void> = {
 
     panel.followNotebook((_, path) => model.setPath(path));
 
-    const pages = new Map<number, MainAreaWidget<JobPage>>();
+    const pages = new MainAreaTabs<JobPage>(app.shell, 'nbtools-job');
     app.commands.addCommand(CommandIDs.openJob, {
       label: trans.__('Open Job Page'),
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: { id: { type: 'number', description: trans.__('The job id') } },
-          required: ['id']
-        }
-      },
+      describedBy: jobIdArguments(trans),
       execute: async args => {
-        const id = args.id;
-        if (typeof id !== 'number') {
-          throw new Error(`${CommandIDs.openJob} needs "id".`);
-        }
-        let page = pages.get(id);
-        if (!page) {
+        const id = jobIdOf(args, CommandIDs.openJob);
+        await pages.open(String(id), async () => {
           const job = await getJob(id);
           const content = new JobPage(
             id,
@@ -95,26 +73,18 @@ const jobsPlugin: JupyterFrontEndPlugin<void> = {
                 if (await confirmDelete(shown, trans)) {
                   await deleteJob(shown.id);
                   notifySuccess(trans.__('Job "%1" is deleted.', shown.name));
-                  pages.get(shown.id)?.dispose();
+                  pages.get(String(shown.id))?.dispose();
                   void model.refresh();
                 }
               }
             },
             trans
           );
-          page = new MainAreaWidget({ content });
-          page.id = `nbtools-job-${id}`;
-          page.title.label = trans.__('Job: %1', job.name);
-          page.title.icon = productionIcon;
-          page.title.closable = true;
-          pages.set(id, page);
-          page.disposed.connect(() => pages.delete(id));
-          app.shell.add(page, 'main');
-        }
-        app.shell.activateById(page.id);
+          return { content, label: trans.__('Job: %1', job.name) };
+        });
       }
     });
-    void settings?.load(jobsPlugin.id).then(jobSettings => {
+    void settings?.load(PLUGIN_ID).then(jobSettings => {
       const apply = (): void => {
         model.pageSize = jobSettings.composite.runsPageSize as number;
       };
@@ -152,11 +122,8 @@ const jobsPlugin: JupyterFrontEndPlugin<void> = {
     });
     panel.notebookPathChanged.connect(() => app.commands.notifyCommandChanged(CommandIDs.runNow));
 
-    if (palette) {
-      const category = trans.__('Notebook Production');
-      palette.addItem({ command: CommandIDs.runNow, category });
-    }
+    palette?.addItem({ command: CommandIDs.runNow, category });
   }
-};
+});
 
 export default jobsPlugin;

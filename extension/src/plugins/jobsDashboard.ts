@@ -1,36 +1,22 @@
-import {
-  ILayoutRestorer,
-  type JupyterFrontEnd,
-  type JupyterFrontEndPlugin
-} from '@jupyterlab/application';
-import { ICommandPalette, InputDialog, MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
+import { ILayoutRestorer } from '@jupyterlab/application';
+import { InputDialog, MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
 import { ILauncher } from '@jupyterlab/launcher';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { JobsDashboard } from '../components/jobsDashboard';
 import { productionIcon } from '../icons';
-import { CommandIDs, IProductionPanel } from '../tokens';
+import { CommandIDs } from '../tokens';
+import { panelPlugin } from './pluginKit';
 
 /**
  * The jobs dashboard: every job of the project in a main-area tab, opened
  * from the Jobs section, the command palette and the launcher (and restored
  * with the layout).
  */
-const jobsDashboardPlugin: JupyterFrontEndPlugin<void> = {
+const jobsDashboardPlugin = panelPlugin<[ILauncher, ILayoutRestorer]>({
   id: 'jupyterlab-nbtools:jobs-dashboard',
   description: 'The jobs dashboard: every job of the project, sortable, filterable, in bulk.',
-  autoStart: true,
-  requires: [IProductionPanel],
-  optional: [ICommandPalette, ILauncher, ILayoutRestorer, ITranslator],
-  activate: (
-    app: JupyterFrontEnd,
-    panel: IProductionPanel,
-    palette: ICommandPalette | null,
-    launcher: ILauncher | null,
-    restorer: ILayoutRestorer | null,
-    translator: ITranslator | null
-  ) => {
-    const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
+  optional: [ILauncher, ILayoutRestorer],
+  activate: ({ app, panel, trans, palette, category }, launcher, restorer) => {
     const tracker = new WidgetTracker<MainAreaWidget<JobsDashboard>>({
       namespace: 'nbtools-jobs-dashboard'
     });
@@ -84,10 +70,9 @@ const jobsDashboardPlugin: JupyterFrontEndPlugin<void> = {
         name: () => 'jobs-dashboard'
       });
     }
-    const category = trans.__('Notebook Production');
     palette?.addItem({ command: CommandIDs.openJobsDashboard, category });
     launcher?.add({ command: CommandIDs.openJobsDashboard, category, rank: 1 });
   }
-};
+});
 
 export default jobsDashboardPlugin;

@@ -1,27 +1,16 @@
-import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-
 import { AlertsView } from '../components/alerts';
 import { AlertsModel } from '../components/alertsModel';
 import { SectionCount, createSection } from '../components/section';
-import { IProductionPanel } from '../tokens';
+import { panelPlugin } from './pluginKit';
 
 /**
  * Monitoring: the Alerts section of the Production panel (open alerts of all
  * jobs, acknowledged with one click).
  */
-const monitoringPlugin: JupyterFrontEndPlugin<void> = {
+const monitoringPlugin = panelPlugin({
   id: 'jupyterlab-nbtools:monitoring',
   description: 'Alerts raised by the rules of production jobs.',
-  autoStart: true,
-  requires: [IProductionPanel],
-  optional: [ITranslator],
-  activate: (
-    _app: JupyterFrontEnd,
-    panel: IProductionPanel,
-    translator: ITranslator | null
-  ): void => {
-    const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
+  activate: ({ panel, trans }) => {
     const model = new AlertsModel();
     const count = new SectionCount();
     model.stateChanged.connect(() => {
@@ -44,6 +33,6 @@ const monitoringPlugin: JupyterFrontEndPlugin<void> = {
       widget: section
     });
   }
-};
+});
 
 export default monitoringPlugin;

@@ -3,12 +3,13 @@ import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/applica
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IStateDB } from '@jupyterlab/statedb';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { ITranslator } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
 
 import { ProductionPanel } from '../components/productionPanel';
 import { productionIcon } from '../icons';
 import { CommandIDs, IProductionPanel } from '../tokens';
+import { bundleOf } from './pluginKit';
 
 /**
  * The Production panel in the left sidebar, and the commands that open it
@@ -29,7 +30,7 @@ const panelPlugin: JupyterFrontEndPlugin<IProductionPanel> = {
     state: IStateDB | null,
     translator: ITranslator | null
   ): IProductionPanel => {
-    const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
+    const trans = bundleOf(translator);
     const panel = new ProductionPanel({ tracker, state, translator });
     app.shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, ProductionPanel.ID);
