@@ -80,7 +80,7 @@ export function ServeStep({
           </label>
         </fieldset>
       )}
-      <div className="jp-nbtools-ServeActions">
+      <div className="jp-nbtools-ButtonRow">
         <Button
           className="jp-mod-styled jp-mod-accept"
           disabled={model.busy || live}
