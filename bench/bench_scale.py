@@ -40,6 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from nbtools.jobs import runs  # noqa: E402
+from nbtools.jobs.config import JobsSettings  # noqa: E402
 from nbtools.jobs.scheduler import POLL_SECONDS  # noqa: E402
 from nbtools.jobs.tables import Run  # noqa: E402
 from nbtools.project import Project  # noqa: E402
@@ -260,6 +261,7 @@ def main() -> None:
         f"{POLL_SECONDS} s; papermill: 10 CLI runs 2 at a time, each cold "
         f"(as installed: {Sample.of(anchors[PAPERMILL]).show()} {PER_MINUTE})"
     )
+    print("kernel zygote (c.JobsSettings.kernel_zygote):", JobsSettings.kernel_zygote.default_value)
     for name, got in results.items():
         report(
             f"capacity with the queue full: {name}",

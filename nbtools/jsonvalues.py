@@ -7,6 +7,7 @@ with :func:`json_default`), the CLI's ``--json`` ``json.dumps(model, default=jso
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
@@ -49,6 +50,8 @@ def json_default(value: object) -> Any:
     to_wire = getattr(value, "to_wire", None)
     if callable(to_wire):
         return to_wire()
+    if isinstance(value, float):  # a subclass (numpy's float64): orjson asks, json.dumps does not
+        return float(value)
     isoformat = getattr(value, "isoformat", None)
     return isoformat() if callable(isoformat) else str(value)
 
@@ -62,4 +65,7 @@ def dumps(value: object) -> bytes:
     # dataclasses through json_default (a wire model's ``extra`` merged in, as to_wire
     # does), keys that are not strings written as strings (as json.dumps does)
     options = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
-    return orjson.dumps(value, default=json_default, option=options)
+    try:
+        return orjson.dumps(value, default=json_default, option=options)
+    except orjson.JSONEncodeError:  # what only json.dumps writes: an integer past 64 bits
+        return json.dumps(value, default=json_default, separators=(",", ":")).encode()

@@ -13,9 +13,9 @@ anything else starts as a normal process. The zygote exits when its worker does 
 stdin), killing what it forked; it is replaced when it died or when one of the packages it
 imported (:data:`PRELOADED`) changed on disk.
 
-Protocol (JSON lines): the worker writes ``{"argv", "env", "cwd", "status"}`` and reads
-``{"pid"}`` or ``{"error"}``; ``{"retire": true}`` lets the zygote exit once its last kernel
-has. ``status`` is a file the zygote writes the kernel's exit code to when it reaps it.
+Protocol (JSON lines): the worker writes ``{"argv", "env", "cwd"}`` and reads ``{"pid"}`` or
+``{"error"}``; ``{"exit": PID}`` reads ``{"code"}``, the exit code of a kernel the zygote
+reaped (null if unknown); ``{"retire": true}`` lets the zygote exit once its last kernel has.
 """
 
 from __future__ import annotations
@@ -69,8 +69,8 @@ PRELOADED = (
 PER_KERNEL = frozenset({"NBTOOLS_ARTIFACTS_DIR", "JPY_SESSION_NAME", "JPY_PARENT_PID"})
 #: Seconds a zygote may take to start (its imports) and fork a kernel.
 FORK_TIMEOUT_SECONDS = 60.0
-#: Seconds to wait for the exit code of a kernel that is gone (the zygote writes it on reaping).
-STATUS_WAIT_SECONDS = 0.5
+#: Exit codes a zygote keeps for kernels nobody asked about (the oldest are forgotten).
+KEPT_EXIT_CODES = 256
 
 
 def fingerprint(packages: Iterable[str] = PRELOADED) -> tuple[tuple[str, int, int, int], ...]:
@@ -129,11 +129,11 @@ class Zygote:
         self._retired: list[subprocess.Popen[bytes]] = []
         self._lock = threading.Lock()
 
-    def fork(self, argv: list[str], env: Mapping[str, str], cwd: str, status: str) -> int:
+    def fork(self, argv: list[str], env: Mapping[str, str], cwd: str) -> int:
         """Fork a kernel running ``argv`` (a ``-m ipykernel_launcher`` command) in ``cwd``
         with ``env``; returns its pid (the leader of its own session). Raises OSError when
         no zygote could fork it (one replacement is tried if the zygote died meanwhile)."""
-        request = json.dumps({"argv": argv, "env": dict(env), "cwd": cwd, "status": status})
+        request = json.dumps({"argv": argv, "env": dict(env), "cwd": cwd})
         with self._lock:
             for _ in range(2):
                 process = self._running()
@@ -144,6 +144,17 @@ class Zygote:
                     raise OSError(f"the kernel zygote could not fork: {reply['error']}")
                 self._stop(process, retire=False)
         raise OSError("the kernel zygote exited before it forked a kernel")
+
+    def exit_code(self, zygote: int, pid: int) -> int | None:
+        """The exit code of kernel ``pid`` as reaped by zygote ``zygote`` (None: unknown, e.g.
+        that zygote is gone)."""
+        with self._lock:
+            for process in [*self._retired, *([self._process] if self._process else [])]:
+                if process.pid == zygote and process.poll() is None:
+                    reply = _exchange(process, json.dumps({"exit": pid}).encode() + b"\n")
+                    code = reply.get("code") if reply is not None else None
+                    return int(code) if code is not None else None
+        return None
 
     def _running(self) -> subprocess.Popen[bytes]:
         state = (fingerprint(), worker_environment(os.environ))
@@ -246,7 +257,6 @@ def _provisioner_class() -> Any:
         zygote: Zygote | None = None
         _child: Any = None
         _zygote_process: Any = None
-        _status: Path | None = None
 
         @property
         def has_process(self) -> bool:
@@ -265,9 +275,8 @@ def _provisioner_class() -> Any:
                 return await super().launch_kernel(cmd, **kwargs)
             import psutil
 
-            status = Path(f"{km.connection_file}.exit")
             try:
-                pid = self.zygote.fork(cmd, env, cwd, str(status))
+                pid = self.zygote.fork(cmd, env, cwd)
                 self._child = psutil.Process(pid)
                 self._zygote_process = self._child.parent()
             except (OSError, psutil.Error) as error:
@@ -276,7 +285,7 @@ def _provisioner_class() -> Any:
                 )
                 return await super().launch_kernel(cmd, **kwargs)
             self.pid = self.pgid = pid
-            self.cwd, self._status = cwd, status
+            self.cwd = cwd
             return self.connection_info
 
         def _alive(self, process: Any) -> bool:
@@ -297,15 +306,12 @@ def _provisioner_class() -> Any:
             return self._exit_code()
 
         def _exit_code(self) -> int:
-            """The code the zygote recorded; -SIGKILL if it died without recording one."""
-            deadline = time.monotonic() + STATUS_WAIT_SECONDS
-            while self._status is not None:
-                with contextlib.suppress(OSError, ValueError):
-                    return int(self._status.read_text())
-                if time.monotonic() > deadline or not self._alive(self._zygote_process):
-                    break
-                time.sleep(0.01)
-            return -signal.SIGKILL
+            """The code its zygote reaped; -SIGKILL when unknown (its zygote is gone, and it
+            was killed or exits with it)."""
+            code = None
+            if self.zygote is not None and self._zygote_process is not None:
+                code = self.zygote.exit_code(self._zygote_process.pid, self._child.pid)
+            return -signal.SIGKILL if code is None else code
 
         async def wait(self) -> int | None:
             if self._child is None:
@@ -338,8 +344,6 @@ def _provisioner_class() -> Any:
 
         async def cleanup(self, restart: bool = False) -> None:
             await super().cleanup(restart)
-            if self._status is not None:
-                self._status.unlink(missing_ok=True)
 
     return ZygoteProvisioner
 
@@ -364,7 +368,8 @@ def serve() -> None:
     imported = {key: value for key, value in os.environ.items() if before.get(key) != value}
     replies = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)  # stray prints (the kernels' too) go to the worker's stderr
-    children: dict[int, str] = {}
+    children: set[int] = set()
+    codes: dict[int, int] = {}  # exit codes of reaped kernels, until asked for
     retiring = False
 
     def reap(*_: object) -> None:
@@ -375,10 +380,11 @@ def serve() -> None:
                 break
             if pid == 0:
                 break
-            status = children.pop(pid, None)
-            if status is not None:
-                with contextlib.suppress(OSError):
-                    Path(status).write_text(str(os.waitstatus_to_exitcode(code)))
+            if pid in children:
+                children.discard(pid)
+                codes[pid] = os.waitstatus_to_exitcode(code)
+                if len(codes) > KEPT_EXIT_CODES:
+                    del codes[next(iter(codes))]
         if retiring and not children:
             os._exit(0)
 
@@ -389,10 +395,13 @@ def serve() -> None:
             retiring = True
             reap()
             continue
+        if "exit" in request:
+            replies.write(json.dumps({"code": codes.pop(request["exit"], None)}).encode() + b"\n")
+            continue
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
         try:
             pid = _fork({**request, "env": {**request["env"], **imported}}, replies)
-            children[pid] = request["status"]
+            children.add(pid)
             answer: dict[str, Any] = {"pid": pid}
         except OSError as error:
             answer = {"error": str(error)}

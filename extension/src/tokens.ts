@@ -84,6 +84,12 @@ export namespace CommandIDs {
    */
   export const snapshotEnvironment = 'nbtools:snapshot-environment';
 
+  /**
+   * Recreate a snapshot (argument `snapshot`, by default the one the Environment section
+   * compares with, else the kernel's) in a new virtual environment, after a confirmation.
+   */
+  export const recreateEnvironment = 'nbtools:recreate-environment';
+
   /** Open a dataset's page in the main area (argument `name`, the dataset's name). */
   export const openDataset = 'nbtools:open-dataset';
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from nbtools.artifacts.names import check_name
 from nbtools.artifacts.tables import ArtifactRecord
@@ -59,12 +59,12 @@ class Artifact:
 def runs_artifacts(session: Session, run_ids: Sequence[int]) -> dict[int, list[Artifact]]:
     """Run id → its artifacts by name (one query for the page)."""
     found: dict[int, list[Artifact]] = {run_id: [] for run_id in run_ids}
-    query = (
+    query = (  # an expanding parameter: a page's 1000 ids are not coerced one by one
         select(ArtifactRecord)
-        .where(ArtifactRecord.run_id.in_(run_ids))
+        .where(ArtifactRecord.run_id.in_(bindparam("run_ids", expanding=True)))
         .order_by(ArtifactRecord.run_id, ArtifactRecord.name)
     )
-    for record in session.scalars(query):
+    for record in session.scalars(query, {"run_ids": list(run_ids)}):
         found[record.run_id].append(Artifact.of(record))
     return found
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from nbtools.data.notebook import MODES, USE_MIME
@@ -73,10 +73,11 @@ def save_uses(session: Session, run_id: int, uses: Iterable[DataUse]) -> None:
 def runs_uses(session: Session, run_ids: Sequence[int]) -> dict[int, list[DataUse]]:
     """Run id → the datasets it used, by name then mode."""
     uses: dict[int, list[DataUse]] = {run_id: [] for run_id in run_ids}
-    rows = session.scalars(
+    rows = session.scalars(  # an expanding parameter: a page's ids are not coerced one by one
         select(RunDatasetRecord)
-        .where(RunDatasetRecord.run_id.in_(run_ids))
-        .order_by(RunDatasetRecord.dataset, RunDatasetRecord.mode)
+        .where(RunDatasetRecord.run_id.in_(bindparam("run_ids", expanding=True)))
+        .order_by(RunDatasetRecord.dataset, RunDatasetRecord.mode),
+        {"run_ids": list(run_ids)},
     )
     for row in rows:
         uses[row.run_id].append(DataUse(row.dataset, row.mode, row.classification, row.location))

@@ -54,9 +54,10 @@ if TYPE_CHECKING:
     from nbtools.jobs.leases import Claimer
     from nbtools.jobs.parameters import split_assignment
     from nbtools.jobs.retention import parse_keep_runs, prune_runs
-    from nbtools.jobs.runner import Interrupt, execute_run
+    from nbtools.jobs.runner import execute_run
     from nbtools.jobs.submit import checked_parameters, queue_run
     from nbtools.jobs.tables import Run
+    from nbtools.jobs.watchdog import Interrupt
     from nbtools.project import Project
 
 #: Loaded on first use (a worker needs none of them): name → (module, attribute).
@@ -67,7 +68,7 @@ _LAZY = {
     "prune_runs": ("retention", "prune_runs"),
     # what `nbtools run` and `nbtools scheduler` use to run here and now
     "Claimer": ("leases", "Claimer"),
-    "Interrupt": ("runner", "Interrupt"),
+    "Interrupt": ("watchdog", "Interrupt"),
     "JobsSettings": ("config", "JobsSettings"),
     "RunRequest": ("executors.base", "RunRequest"),
     "execute_run": ("runner", "execute_run"),

@@ -15,7 +15,6 @@ import os
 import re
 import socket
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +28,10 @@ from nbtools.jobs import events, runs, storage
 from nbtools.jobs.errors import InvalidParameterError, RunNotRecordedError
 from nbtools.jobs.events import RunStarted, RunStartedInBackground
 from nbtools.jobs.executors.base import RunRequest
-from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.jobs.tables import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
-from nbtools.kernels import DEFAULT_KERNEL, Kernel, KernelSource, kill_kernel_tree
+from nbtools.jobs.watchdog import HEARTBEAT_SECONDS, INTERRUPTED, Interrupt, Watchdog, store_failure
+from nbtools.kernels import DEFAULT_KERNEL, Kernel, KernelSource
 from nbtools.notebooks import content_hash, kernel_name, parse_notebook
 from nbtools.parameters import PARAMETERS_TAG, is_parameters_cell, parameters_cell_index
 
@@ -42,10 +41,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Seconds between a running run's heartbeats (and checks for a cancel request).
-HEARTBEAT_SECONDS = 1.0
-#: Why a watchdog stopped a run that its own process was asked to stop (a signal).
-INTERRUPTED = "interrupted"
 #: The key of the output notebook's metadata naming the run that made it and the notebook
 #: it executed (``{"run_id": 7, "notebook_path": "reports/daily.ipynb"}``): a copy of the
 #: output, renamed or moved, still tells where it came from.
@@ -82,103 +77,6 @@ class Prepared:
     cells: int
     injected_after: int | None
     start: RunStarted
-
-
-class Interrupt:
-    """A request from outside a run, such as a signal to its process, to cancel it."""
-
-    def __init__(self) -> None:
-        self.reason = ""
-        self._event = threading.Event()
-
-    def request(self, reason: str) -> None:
-        self.reason = self.reason or reason
-        self._event.set()
-
-    def requested(self) -> bool:
-        return self._event.is_set()
-
-
-class Watchdog(threading.Thread):
-    """Beats the heart of a running run and stops its kernel on timeout, cancel or lost lease.
-
-    It runs from the claim on, so a kernel still starting keeps the lease alive (and is
-    killed by a cancel). A heartbeat that cannot reach the database is retried at the next
-    beat; once the lease has run out without a renewal, the run may be retried elsewhere, so
-    its kernel stops.
-    """
-
-    def __init__(
-        self,
-        store: Store,
-        run: Run,
-        worker: str,
-        progress: runs.Progress,
-        interval: float,
-        lease_seconds: float = LEASE_SECONDS,
-        interrupt: Interrupt | None = None,
-    ) -> None:
-        super().__init__(name=f"nbtools-watchdog-{run.id}", daemon=True)
-        self.store, self.run_id, self.worker = store, run.id, worker
-        self.progress, self.interval, self.lease_seconds = progress, interval, lease_seconds
-        self.interrupt, self.timeout = interrupt, run.timeout_seconds
-        self.deadline: float | None = None
-        self.reason: str | None = None
-        self.kernel: Kernel | None = None
-        self._lock = threading.Lock()
-        self._halt = threading.Event()
-
-    def attach(self, kernel: Kernel) -> None:
-        """Watch ``kernel`` (killed at once if the run was stopped while it started)."""
-        with self._lock:
-            self.kernel = kernel
-            if self.reason is not None:
-                kill_kernel_tree(kernel.km)
-
-    def executing(self) -> None:
-        """The kernel answered and the notebook starts: the run's timeout counts from now
-        (kernel start-up has its own, :attr:`KernelSource.startup_timeout`)."""
-        if self.timeout:
-            self.deadline = time.monotonic() + self.timeout
-
-    def run(self) -> None:
-        next_beat = time.monotonic() + self.interval
-        renewed = time.monotonic()
-        while not self._halt.wait(min(0.2, self.interval)):
-            now = time.monotonic()
-            if self.deadline is not None and now >= self.deadline:
-                self._kill("timeout")
-                return
-            if self.interrupt is not None and self.interrupt.requested():
-                self._kill(INTERRUPTED)
-                return
-            if now < next_beat:
-                continue
-            next_beat = now + self.interval
-            try:
-                reply = runs.heartbeat(
-                    self.store, self.run_id, self.worker, self.progress, self.lease_seconds
-                )
-            except SQLAlchemyError as exc:
-                log.warning("nbtools: run %s heartbeat failed: %s", self.run_id, store_failure(exc))
-                reply = (
-                    runs.STOP_LEASE_LOST if now - renewed > self.lease_seconds else runs.CONTINUE
-                )
-            else:
-                renewed = now
-            if reply in (runs.STOP_CANCELLED, runs.STOP_LEASE_LOST):
-                self._kill(reply)
-                return
-
-    def _kill(self, reason: str) -> None:
-        with self._lock:
-            self.reason = reason
-            if self.kernel is not None:
-                kill_kernel_tree(self.kernel.km)
-
-    def stop(self) -> None:
-        self._halt.set()
-        self.join()
 
 
 def _prepare(project: Project, run: Run, worker: str, raw: bytes, cwd: Path) -> Prepared:
@@ -358,13 +256,6 @@ def _keep_artifacts(run_id: int, source: Path, target: Path) -> None:
             shutil.move(path, target / path.name)
         except OSError as exc:
             log.warning("nbtools: run %s: cannot keep artifact %s: %s", run_id, path.name, exc)
-
-
-def store_failure(exc: BaseException) -> str:
-    """A database error in one line (SQLAlchemy's own text spans several, with SQL)."""
-    cause = getattr(exc, "orig", None) or exc
-    lines = str(cause).strip().splitlines()
-    return f"{type(cause).__name__}: {lines[0] if lines else ''}".rstrip(": ")
 
 
 def _finish(store: Store, run_id: int, worker: str, lease_seconds: float, **fields: Any) -> None:

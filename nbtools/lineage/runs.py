@@ -15,7 +15,7 @@ import shlex
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from nbtools.envsnap.model import SHORT_ID
 from nbtools.envsnap.tables import EnvSnapshotRecord
@@ -32,16 +32,18 @@ VersionFound = tuple[int, str]
 
 
 def _versions(session: Session, runs: Sequence[DescribedRun]) -> dict[int, VersionFound]:
-    """Version id → (number, path) of the versions the runs executed that are stored."""
+    """Version id → (number, path) of the versions the runs executed that are stored (the
+    ids as one expanding parameter: a page's are not coerced one by one)."""
     ids = {run.notebook_version_id for run in runs} - {None}
     if not ids:
         return {}
     query = (
         select(VersionRecord.id, VersionRecord.number, NotebookRecord.path)
         .join(NotebookRecord, NotebookRecord.id == VersionRecord.notebook_id)
-        .where(VersionRecord.id.in_(ids))
+        .where(VersionRecord.id.in_(bindparam("ids", expanding=True)))
     )
-    return {version_id: (number, path) for version_id, number, path in session.execute(query)}
+    found = session.execute(query, {"ids": list(ids)})
+    return {version_id: (number, path) for version_id, number, path in found}
 
 
 def _snapshots(session: Session, runs: Sequence[DescribedRun]) -> dict[str, str | None]:
@@ -50,9 +52,9 @@ def _snapshots(session: Session, runs: Sequence[DescribedRun]) -> dict[str, str 
     if not ids:
         return {}
     query = select(EnvSnapshotRecord.id, EnvSnapshotRecord.python_version).where(
-        EnvSnapshotRecord.id.in_(ids)
+        EnvSnapshotRecord.id.in_(bindparam("ids", expanding=True))
     )
-    return dict(session.execute(query).tuples().all())
+    return dict(session.execute(query, {"ids": list(ids)}).tuples().all())
 
 
 def _version(run: DescribedRun, number: int | None, path: str | None) -> dict[str, Any] | None:

@@ -40,9 +40,12 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> bytes:
     """Deterministic compact JSON: the same value always gives the same bytes."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(value).encode()
 
 
 @dataclass
@@ -97,8 +100,8 @@ class _Collector:
         if decoded is None:
             return None
         sha, size, fmt = decoded
-        body = text[:-1] if fmt == "n" else text
-        self.blobs.setdefault(sha, Blob(sha, size, True, lambda: binascii.a2b_base64(body)))
+        # decoded only if the store lacks it (the trailing newline of format "n" is ignored)
+        self.blobs.setdefault(sha, Blob(sha, size, True, lambda: binascii.a2b_base64(text)))
         return sha, fmt
 
 

@@ -144,6 +144,19 @@ async def test_runs_list_pages_back_by_run_id(jp_fetch: Any, notebooks: Path) ->
     assert [run["id"] for run in everything] == ids[::-1]
 
 
+async def test_runs_list_of_an_empty_store_and_past_the_oldest(
+    jp_fetch: Any, notebooks: Path
+) -> None:
+    assert await call(jp_fetch, "GET", "runs", limit="1000") == []
+    project = Project(notebooks)
+    try:
+        oldest = queue_run(project, "forecast.ipynb", {}, claim="test").id
+    finally:
+        project.close()
+    assert await call(jp_fetch, "GET", "runs", before=str(oldest)) == []
+    assert await call(jp_fetch, "GET", "runs", status="skipped") == []
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
@@ -152,6 +165,7 @@ async def test_runs_list_pages_back_by_run_id(jp_fetch: Any, notebooks: Path) ->
         ({"limit": "ten"}, "'limit' must be a whole number from 1 to 1000, got 'ten'"),
         ({"before": "-3"}, "'before' must be a whole number of 1 or more, got '-3'"),
         ({"before": "²"}, "'before' must be a whole number of 1 or more, got '²'"),
+        ({"status": "done"}, "Unknown status 'done'"),
     ],
 )
 async def test_bad_runs_page_is_400(jp_fetch: Any, params: dict[str, str], message: str) -> None:

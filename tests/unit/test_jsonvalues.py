@@ -38,6 +38,10 @@ def test_no_extra_and_no_nested_model() -> None:
     assert Outer(3, at, None).to_wire() == {"id": 3, "at": at, "inner": None}
 
 
+class Float64(float):
+    """A float subclass (as numpy's float64 is): a number, not its text."""
+
+
 @dataclass(frozen=True)
 class Plain:
     """A dataclass that is no wire model: written as its text, by either encoder."""
@@ -53,8 +57,14 @@ def test_the_rest_encoder_writes_what_json_dumps_writes() -> None:
         "keys": {1: "one", "é": ["ü", 1.5, True, None]},
         "plain": Plain(3),
         "set": {"x"},
+        "float subclass": Float64(1.5),
+        "past 64 bits": 2**70,
     }
     assert json.loads(dumps(value)) == json.loads(json.dumps(value, default=json_default))
+
+
+def test_the_rest_encoder_writes_numbers_as_numbers() -> None:
+    assert dumps([Float64(0.5), 2**70]) == b"[0.5,1180591620717411303424]"
 
 
 def test_the_rest_encoder_writes_utf8() -> None:

@@ -4,15 +4,12 @@ import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { TestInfo } from '@playwright/test';
 
-import { attachScreenshot, violations } from './helpers';
+import { attachScreenshot, runFromPalette, violations } from './helpers';
 import { test } from './fixtures';
 
 /** Run "Show Audit Trail" from the command palette. */
 async function showAudit(page: IJupyterLabPageFixture): Promise<void> {
-  await page.keyboard.press('Control+Shift+C');
-  const palette = page.locator('#command-palette');
-  await palette.locator('.lm-CommandPalette-input').fill('Show Audit Trail');
-  await palette.getByText('Show Audit Trail', { exact: true }).click();
+  await runFromPalette(page, 'Show Audit Trail');
   await expect(page.getByRole('tab', { name: 'Audit Trail' })).toBeVisible();
 }
 

@@ -2,7 +2,14 @@ import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import * as fs from 'fs';
 
-import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
+import {
+  attachScreenshot,
+  codeCell,
+  notebookJson,
+  notification,
+  openSection,
+  runFromPalette
+} from './helpers';
 import { test } from './fixtures';
 
 const NOTEBOOK = 'env.ipynb';
@@ -80,6 +87,94 @@ test.describe('Environment section', () => {
 
     await page.theme.setDarkTheme();
     await attachScreenshot(page, testInfo, 'environment-dark');
+  });
+
+  test('the palette command shows its progress, then the snapshot', async ({ page }) => {
+    // The capture waits until the progress notification has been seen, so the test never
+    // depends on how fast the kernel's interpreter answers.
+    let release: () => void = () => undefined;
+    const seen = new Promise<void>(resolve => (release = resolve));
+    await page.route(/\/nbtools\/api\/env\/snapshots$/, async route => {
+      if (route.request().method() === 'POST') {
+        await seen;
+      }
+      await route.continue();
+    });
+    await runFromPalette(page, 'Snapshot Environment');
+    await expect(
+      notification(page, 'Snapshotting the environment of kernel python3')
+    ).toBeVisible();
+    release();
+    const done = notification(page, /^Snapshot [0-9a-f]{12} of kernel python3: \d+ packages/);
+    await expect(done).toBeVisible({ timeout: 60_000 });
+    const panel = page.getByRole('region', { name: 'Production', exact: true });
+    const shortId = (await panel.getByTestId('nbtools-env-snapshot').textContent()) ?? '';
+    await expect(done).toContainText(`Snapshot ${shortId} of kernel python3`);
+  });
+
+  test('Recreate asks first, then reports its progress and the result', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    test.setTimeout(240_000);
+    // A snapshot pinning nothing: recreating it makes a bare venv, quickly and offline.
+    const imported = await page.request.post('/nbtools/api/env/import', {
+      data: { name: 'empty-requirements.txt', content: '# nothing pinned\n' }
+    });
+    expect(imported.status()).toBe(201);
+    const empty = await imported.json();
+    const panel = await openEnvironmentSection(page);
+    const compare = panel.getByRole('combobox', { name: 'Snapshot to compare with' });
+    await expect(compare.locator('option', { hasText: 'empty-requirements.txt' })).toHaveCount(1, {
+      timeout: 60_000
+    });
+    await compare.selectOption(empty.id);
+    await expect(panel.getByTestId('nbtools-env-drift')).toBeVisible();
+
+    // Cancelled: nothing is created.
+    const folder = `${tmpPath}/venv-${empty.short_id}`;
+    await panel.getByRole('button', { name: 'Recreate…' }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog).toContainText(`Recreate environment ${empty.short_id}?`);
+    await expect(dialog).toContainText(
+      `installs the 0 packages pinned by snapshot ${empty.short_id} (empty-requirements.txt)`
+    );
+    await expect(dialog.getByRole('textbox')).toHaveValue(folder);
+    await attachScreenshot(page, testInfo, 'environment-recreate-dialog');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toHaveCount(0);
+    expect(await page.contents.directoryExists(folder)).toBe(false);
+
+    // Confirmed: a progress notification, then the result.
+    let release: () => void = () => undefined;
+    const seen = new Promise<void>(resolve => (release = resolve));
+    await page.route(/\/nbtools\/api\/env\/recreate$/, async route => {
+      await seen;
+      await route.continue();
+    });
+    await runFromPalette(page, 'Recreate Environment…');
+    await dialog.getByRole('button', { name: 'Recreate' }).click();
+    await expect(
+      notification(page, `Recreating snapshot ${empty.short_id} in venv-${empty.short_id}`)
+    ).toBeVisible();
+    release();
+    await expect(
+      notification(
+        page,
+        `Recreated snapshot ${empty.short_id} in venv-${empty.short_id}: 0 packages installed, verified.`
+      )
+    ).toBeVisible({ timeout: 180_000 });
+    expect(await page.contents.directoryExists(folder)).toBe(true);
+
+    // The same folder again: refused; the error stays, its Details show the whole reason.
+    await panel.getByRole('button', { name: 'Recreate…' }).click();
+    await dialog.getByRole('button', { name: 'Recreate' }).click();
+    const refused = notification(page, `Could not recreate snapshot ${empty.short_id}`);
+    await refused.getByRole('button', { name: 'Details' }).click();
+    await expect(dialog).toContainText('exists and is not an empty directory');
+    await attachScreenshot(page, testInfo, 'environment-recreate-refused');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect(dialog).toHaveCount(0);
   });
 
   test('a kernel that cannot be captured shows an alert', async ({ page }) => {

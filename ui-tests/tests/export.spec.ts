@@ -1,7 +1,7 @@
 import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { attachScreenshot, writeAndTest } from './helpers';
+import { attachScreenshot, violations, writeAndTest } from './helpers';
 import { test } from './fixtures';
 
 /** A notebook from [source, tags] pairs; the first entry is a markdown title. */
@@ -157,5 +157,65 @@ test.describe('Productionize wizard', () => {
     const alert = panel.getByRole('alert');
     await expect(alert).toContainText('nothing was written');
     await expect(alert.getByRole('button', { name: 'Cell 5, line 1' })).toBeVisible();
+  });
+
+  test('a failing test shows on the test output page and links to its cell; the main-area pages pass axe, light and dark', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    test.setTimeout(240_000);
+    await open(
+      page,
+      `${tmpPath}/failing.ipynb`,
+      notebook('Failing', [
+        ['def double(x):\n    return 2 * x', ['export']],
+        ['x = 1', []],
+        ['assert double(2) == 5', ['test']]
+      ])
+    );
+    const panel = await openPanel(page, 'failing.ipynb');
+    await panel.getByRole('button', { name: '2. Options' }).click();
+    await panel.getByRole('textbox', { name: 'Package name' }).fill('failing_pkg');
+
+    await panel.getByRole('button', { name: '3. Preview' }).click();
+    const files = panel.getByRole('list', { name: 'Package files' });
+    await files.getByRole('button', { name: 'src/failing_pkg/core.py' }).click();
+    const filePage = page.getByRole('main').locator('.jp-nbtools-FilePage');
+    await expect(filePage).toContainText('def double');
+    expect(await violations(page, testInfo, '.jp-nbtools-FilePage')).toEqual([]);
+    expect(await page.notebook.activate('failing.ipynb')).toBe(true);
+
+    await panel.getByRole('button', { name: '4. Write and test' }).click();
+    await writeAndTest(page, panel);
+    await expect(panel.getByTestId('nbtools-test-summary')).toContainText('0 passed, 1 failed', {
+      timeout: 60000
+    });
+    await panel.getByRole('button', { name: 'Open the test output in a tab' }).click();
+    const testPage = page.getByRole('main').locator('.jp-nbtools-TestPage');
+    await expect(testPage.getByTestId('nbtools-test-counts')).toContainText(
+      '0 passed, 1 failed, 0 errors, 0 skipped'
+    );
+    const failing = testPage.getByRole('region', { name: 'Failing tests' });
+    const failure = failing.getByRole('article', { name: 'test_cell_4' });
+    await expect(failure).toContainText('failed');
+    await expect(failure).toContainText('assert');
+    await expect(testPage.getByRole('region', { name: 'pytest output' })).toContainText('1 failed');
+    expect(await violations(page, testInfo, '.jp-nbtools-TestPage')).toEqual([]);
+    await attachScreenshot(page, testInfo, 'package-test-output-failing');
+
+    await page.theme.setDarkTheme();
+    await expect(failing).toBeVisible();
+    expect(await violations(page, testInfo, '.jp-nbtools-TestPage')).toEqual([]);
+    await attachScreenshot(page, testInfo, 'package-test-output-failing-dark');
+    await page.getByRole('tab', { name: 'src/failing_pkg/core.py' }).click();
+    await expect(filePage).toBeVisible();
+    expect(await violations(page, testInfo, '.jp-nbtools-FilePage')).toEqual([]);
+    await attachScreenshot(page, testInfo, 'package-file-preview-dark');
+
+    // The failure's cell link brings the notebook back, at the test cell.
+    await page.getByRole('tab', { name: /^Tests: / }).click();
+    await failure.getByRole('button', { name: /^Cell 4/ }).click();
+    const active = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-mod-active');
+    await expect(active).toContainText('assert double(2) == 5');
   });
 });

@@ -76,6 +76,16 @@ export async function openSection(
 }
 
 /**
+ * Run the command labelled `label` from JupyterLab's command palette.
+ */
+export async function runFromPalette(page: IJupyterLabPageFixture, label: string): Promise<void> {
+  await page.keyboard.press('Control+Shift+C');
+  const palette = page.locator('#command-palette');
+  await palette.locator('.lm-CommandPalette-input').fill(label);
+  await palette.getByText(label, { exact: true }).click();
+}
+
+/**
  * The JupyterLab notification (toast) whose text contains or matches `text`.
  */
 export function notification(page: IJupyterLabPageFixture, text: string | RegExp): Locator {

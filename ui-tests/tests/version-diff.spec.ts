@@ -145,7 +145,7 @@ test.describe('Version diff in the main area', () => {
   test('the Versions section opens the selected version’s diff in a tab', async ({ page }) => {
     const panel = await openSection(page, NOTEBOOK, 'Versions');
     await panel.getByRole('button', { name: 'Version 2', exact: true }).click();
-    await panel.getByRole('button', { name: 'Open the diff in a tab' }).click();
+    await panel.getByRole('button', { name: 'Show diff', exact: true }).click();
     const tab = page.getByRole('main').locator('.jp-nbtools-DiffPage');
     await expect(tab.getByRole('heading', { level: 2 })).toContainText('version 1');
     await expect(tab.getByRole('img', { name: 'After of output 1 (image/png)' })).toBeVisible();

@@ -30,8 +30,9 @@ test.describe('Versions section', () => {
     expect(await page.notebook.activate(NOTEBOOK)).toBe(true);
   });
 
-  test('records each save, shows the diff and restores an older version', async ({
-    page
+  test('records each save, opens the diff in the main area and restores an older version', async ({
+    page,
+    tmpPath
   }, testInfo) => {
     const panel = await openVersionsSection(page);
     const versions = panel.getByRole('list', { name: 'Versions' });
@@ -42,16 +43,25 @@ test.describe('Versions section', () => {
     await expect(newest).toHaveAccessibleName('Version 3');
     await expect(versions.getByRole('button', { name: 'Version 1', exact: true })).toBeVisible();
 
-    // The newest version against the previous one: the edited line.
+    // The newest version against the previous one, in a main-area tab (never inline).
     await newest.click();
-    const source = panel.getByRole('list', { name: 'Source' });
+    await expect(panel.getByRole('list', { name: 'Source' })).toHaveCount(0);
+    await panel.getByRole('button', { name: 'Show diff', exact: true }).click();
+    const diffPage = page.getByRole('main').locator('.jp-nbtools-DiffPage');
+    await expect(
+      page.getByRole('tab', { name: `Diff: ${tmpPath}/${NOTEBOOK} (2 → 3)` })
+    ).toBeVisible();
+    await diffPage.getByRole('button', { name: 'Unified' }).click();
+    const source = diffPage.getByRole('list', { name: 'Source' });
     await expect(source.getByRole('listitem', { name: 'removed: rate = 2' })).toBeVisible();
     await expect(source.getByRole('listitem', { name: 'added: rate = 3' })).toBeVisible();
     await expect(source.getByRole('listitem', { name: 'added: print(rate)' })).toBeVisible();
-    await expect(panel.getByTestId('nbtools-diff-summary')).toHaveText(
+    await expect(diffPage.getByTestId('nbtools-diff-summary')).toHaveText(
       'Cells: 1 modified, 1 unchanged'
     );
+    await expect(panel.getByRole('list', { name: 'Source' })).toHaveCount(0);
     await attachScreenshot(page, testInfo, 'versions-diff');
+    await page.getByRole('tab', { name: NOTEBOOK, exact: true }).click();
 
     // Restore version 2: the notebook shows its content again, and nothing is lost.
     await versions.getByRole('button', { name: 'Version 2', exact: true }).click();
@@ -67,6 +77,7 @@ test.describe('Versions section', () => {
     await attachScreenshot(page, testInfo, 'versions-restored');
 
     await versions.getByRole('button', { name: 'Version 3', exact: true }).click();
+    await panel.getByRole('button', { name: 'Show diff', exact: true }).click();
     await expect(source.getByRole('listitem', { name: 'added: rate = 3' })).toBeVisible();
     await page.theme.setDarkTheme();
     await attachScreenshot(page, testInfo, 'versions-dark');

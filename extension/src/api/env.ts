@@ -72,6 +72,19 @@ export interface SnapshotExport {
   unlocked: { name: string; version: string; reason: string }[];
 }
 
+/** `POST env/recreate`: what was installed and how the new venv differs from the snapshot. */
+export interface RecreateReport {
+  directory: string;
+  python: string;
+  installed: number;
+  skipped: { name: string; version: string; reason: string }[];
+  /** Pinned distributions missing or at another version in the new venv. */
+  mismatches: string[];
+  verification: SnapshotDiff;
+  warnings: string[];
+  non_reproducible: { name: string; version: string; reason: string }[];
+}
+
 /**
  * Capture the environment of kernel `kernel` in its own interpreter and store it.
  */
@@ -105,4 +118,15 @@ export function exportSnapshot(id: string, format: ExportFormat): Promise<Snapsh
   return requestAPI<SnapshotExport>(
     `env/snapshots/${encodeURIComponent(id)}/export?${query.toString()}`
   );
+}
+
+/**
+ * Recreate snapshot `snapshot` in a new virtual environment at `path` (inside the server
+ * root, new or empty), then verify it; takes from seconds to minutes.
+ */
+export function recreateEnvironment(snapshot: string, path: string): Promise<RecreateReport> {
+  return requestAPI<RecreateReport>('env/recreate', {
+    method: 'POST',
+    body: JSON.stringify({ snapshot, path })
+  });
 }

@@ -22,10 +22,17 @@ export type {
   ExtractTestReport,
   ExtractTestResult
 } from './extract';
-export { diffSnapshots, exportSnapshot, listSnapshots, takeSnapshot } from './env';
+export {
+  diffSnapshots,
+  exportSnapshot,
+  listSnapshots,
+  recreateEnvironment,
+  takeSnapshot
+} from './env';
 export type {
   DistributionChange,
   ExportFormat,
+  RecreateReport,
   Snapshot,
   SnapshotDiff,
   SnapshotExport,

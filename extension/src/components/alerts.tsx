@@ -108,9 +108,10 @@ export function AlertList({
                 <time dateTime={alert.created_at}>{formatTime(alert.created_at)}</time>
               </p>
               <Button
+                minimal
                 type="button"
                 small
-                className="jp-mod-styled"
+
                 aria-label={trans.__('Acknowledge alert %1', alert.id)}
                 onClick={() => onAcknowledge(alert.id)}
               >

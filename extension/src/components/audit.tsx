@@ -169,7 +169,9 @@ function AuditContent({ trans }: { trans: TranslationBundle }): React.ReactEleme
           error={fieldError('action')}
           onChange={action => setTyped({ ...typed, action })}
         />
-        <Button type="submit">{trans.__('Apply')}</Button>
+        <Button className="jp-mod-styled jp-mod-accept" type="submit">
+          {trans.__('Apply')}
+        </Button>
       </form>
       {state.kind === 'failed' && (
         <div role="alert" className="jp-nbtools-Error">
@@ -214,10 +216,16 @@ function AuditContent({ trans }: { trans: TranslationBundle }): React.ReactEleme
           </table>
         ))}
       <nav className="jp-nbtools-JobPage-actions" aria-label={trans.__('Audit pages')}>
-        <Button small disabled={pages.length === 1} onClick={() => setPages(pages.slice(0, -1))}>
+        <Button
+          minimal
+          small
+          disabled={pages.length === 1}
+          onClick={() => setPages(pages.slice(0, -1))}
+        >
           {trans.__('Newer')}
         </Button>
         <Button
+          minimal
           small
           disabled={state.kind !== 'ready' || !state.hasOlder}
           onClick={() =>

@@ -1,5 +1,5 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { ReactWidget } from '@jupyterlab/ui-components';
+import { Button, ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { asError, diffVersions, getVersionNotebook } from '../api';
@@ -120,14 +120,14 @@ function DiffPageContent({
         </h2>
         <div role="group" aria-label={trans.__('Layout')} className="jp-nbtools-DiffPage-layout">
           {layouts.map(([value, label]) => (
-            <button
+            <Button
               key={value}
-              className="jp-mod-styled jp-mod-minimal"
+              minimal
               aria-pressed={layout === value}
               onClick={() => choose(value)}
             >
               {label}
-            </button>
+            </Button>
           ))}
         </div>
       </header>
@@ -181,7 +181,10 @@ function ChangedCells({
       <ul>
         {changed.map(cell => (
           <li key={cellDiffId(anchors, cell)} className={`jp-mod-${cell.status}`}>
-            <button className="jp-nbtools-CellLink" onClick={() => jump(cellDiffId(anchors, cell))}>
+            <button
+              className="jp-nbtools-LinkButton"
+              onClick={() => jump(cellDiffId(anchors, cell))}
+            >
               {cellDiffTitle(cell, trans)}
             </button>
           </li>

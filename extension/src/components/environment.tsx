@@ -4,6 +4,7 @@ import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import type { Snapshot } from '../api';
+import { CommandIDs } from '../tokens';
 import type { EnvironmentModel, EnvironmentState } from './environmentModel';
 import { LastRunBaseline } from './lineage';
 import { Spinner } from './spinner';
@@ -75,12 +76,22 @@ function EnvironmentContent({
         <>
           <SnapshotFields snapshot={state.current} trans={trans} />
           <Drift model={model} state={state} trans={trans} />
-          <div className="jp-nbtools-Environment-exports">
-            <Button onClick={() => void model.download('pylock', trans)}>
+          <div className="jp-nbtools-ButtonRow">
+            <Button minimal onClick={() => void model.download('pylock', trans)}>
               {trans.__('Download pylock.toml')}
             </Button>
-            <Button onClick={() => void model.download('requirements', trans)}>
+            <Button minimal onClick={() => void model.download('requirements', trans)}>
               {trans.__('Download requirements.txt')}
+            </Button>
+            <Button
+              minimal
+              title={trans.__(
+                'Recreate snapshot %1 in a new virtual environment',
+                model.recreateTarget?.short_id ?? ''
+              )}
+              onClick={() => void model.commands?.execute(CommandIDs.recreateEnvironment)}
+            >
+              {trans.__('Recreate…')}
             </Button>
           </div>
           {model.exportMessage && (

@@ -1,3 +1,4 @@
+import { PathExt } from '@jupyterlab/coreutils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { VDomModel } from '@jupyterlab/ui-components';
 import type { CommandRegistry } from '@lumino/commands';
@@ -8,11 +9,13 @@ import {
   exportSnapshot,
   getLastRunEnvironment,
   listSnapshots,
+  recreateEnvironment,
   takeSnapshot
 } from '../api';
 import type {
   ExportFormat,
   LastRunEnvironment,
+  RecreateReport,
   Snapshot,
   SnapshotDiff,
   SnapshotSummary
@@ -113,15 +116,17 @@ export class EnvironmentModel extends VDomModel {
    * Capture the kernel's environment now and compare it with the chosen
    * snapshot (by default the last successful run's, else the most recently
    * seen other one).
+   *
+   * @returns the state this capture reached (the section may already show a newer one).
    */
-  async refresh(): Promise<void> {
+  async refresh(): Promise<EnvironmentState> {
     const kernel = this._kernel;
     if (kernel === null) {
-      return;
+      return this._state;
     }
     const chosen = this._chosen;
     const path = this._path;
-    await this._load(async () => {
+    return this._load(async () => {
       const [current, lastRun] = await Promise.all([
         takeSnapshot(kernel),
         path === null ? null : getLastRunEnvironment(path)
@@ -178,7 +183,43 @@ export class EnvironmentModel extends VDomModel {
     this.stateChanged.emit(undefined);
   }
 
-  private async _load(work: () => Promise<EnvironmentState>): Promise<void> {
+  /**
+   * The snapshot a recreate copies by default: the one compared with, else the kernel's
+   * (`null` until a capture is ready).
+   */
+  get recreateTarget(): SnapshotSummary | null {
+    const state = this._state;
+    if (state.kind !== 'ready') {
+      return null;
+    }
+    const baseline = state.baseline;
+    if (baseline === null) {
+      return state.current;
+    }
+    if (state.lastRun?.snapshot.id === baseline) {
+      return state.lastRun.snapshot;
+    }
+    return state.others.find(row => row.id === baseline) ?? state.current;
+  }
+
+  /** The followed notebook's folder ('' at the server root, or with no notebook). */
+  get folder(): string {
+    return this._path === null ? '' : PathExt.dirname(this._path);
+  }
+
+  /**
+   * Recreate snapshot `id` in a new virtual environment at `path` (relative to the server
+   * root); the section lists the new environment's snapshot once it is done.
+   */
+  async recreate(id: string, path: string): Promise<RecreateReport> {
+    const report = await recreateEnvironment(id, path);
+    if (this.visible && this._state.kind === 'ready') {
+      void this.refresh();
+    }
+    return report;
+  }
+
+  private async _load(work: () => Promise<EnvironmentState>): Promise<EnvironmentState> {
     const request = ++this._request;
     this._setState({ kind: 'loading' });
     let next: EnvironmentState;
@@ -190,6 +231,7 @@ export class EnvironmentModel extends VDomModel {
     if (request === this._request && !this.isDisposed) {
       this._setState(next);
     }
+    return next;
   }
 
   private _setState(state: EnvironmentState): void {

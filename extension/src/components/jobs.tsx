@@ -75,6 +75,7 @@ export class JobsView extends VDomRenderer<JobsModel> {
         <RunList model={model} commands={this._commands} trans={trans} />
         {model.hasOlderRuns && (
           <Button
+            minimal
             small
             className="jp-nbtools-Runs-older"
             disabled={model.loadingOlderRuns}
@@ -147,23 +148,31 @@ function JobActions({
     void model.runJob(job).finally(() => setStarting(false));
   };
   return (
-    <div className="jp-nbtools-Jobs-actions">
+    <div className="jp-nbtools-ButtonRow">
       {commands && (
-        <Button small onClick={() => void commands.execute(CommandIDs.openJob, { id: job.id })}>
+        <Button
+          minimal
+          small
+          onClick={() => void commands.execute(CommandIDs.openJob, { id: job.id })}
+        >
           {trans.__('Open page')}
         </Button>
       )}
-      <Button small disabled={starting} onClick={runNow}>
+      <Button minimal small disabled={starting} onClick={runNow}>
         {starting && <Spinner />}
         {trans.__('Run now')}
       </Button>
       {job.cron && (
-        <Button small onClick={() => void model.setPaused(job, !job.paused)}>
+        <Button minimal small onClick={() => void model.setPaused(job, !job.paused)}>
           {job.paused ? trans.__('Resume') : trans.__('Pause')}
         </Button>
       )}
       {commands && (
-        <Button small onClick={() => void commands.execute(CommandIDs.editJob, { id: job.id })}>
+        <Button
+          minimal
+          small
+          onClick={() => void commands.execute(CommandIDs.editJob, { id: job.id })}
+        >
           {trans.__('Edit')}
         </Button>
       )}
@@ -228,7 +237,7 @@ function RunList({
                   {run.output_notebook ? (
                     <button
                       type="button"
-                      className="jp-nbtools-CellLink"
+                      className="jp-nbtools-LinkButton"
                       title={trans.__('Open the output notebook at this cell')}
                       onClick={() => void model.openOutput(run, true)}
                     >
@@ -241,19 +250,23 @@ function RunList({
               )}
             </p>
           )}
-          <div className="jp-nbtools-Jobs-actions">
+          <div className="jp-nbtools-ButtonRow">
             {run.output_notebook && (
-              <Button small onClick={() => void model.openOutput(run)}>
+              <Button minimal small onClick={() => void model.openOutput(run)}>
                 {trans.__('Open output')}
               </Button>
             )}
             {run.output_html && (
-              <Button small onClick={() => void model.downloadHtml(run)}>
+              <Button minimal small onClick={() => void model.downloadHtml(run)}>
                 {trans.__('Download HTML')}
               </Button>
             )}
             {(run.status === 'queued' || run.status === 'running') && (
-              <Button small onClick={() => void model.cancel(run)}>
+              <Button
+                className="jp-mod-styled jp-mod-warn"
+                small
+                onClick={() => void model.cancel(run)}
+              >
                 {trans.__('Cancel')}
               </Button>
             )}

@@ -18,7 +18,7 @@ export function LineageLink({
   onClick: () => void;
 }): React.ReactElement {
   return (
-    <button type="button" className="jp-nbtools-LineageLink" title={title} onClick={onClick}>
+    <button type="button" className="jp-nbtools-LinkButton" title={title} onClick={onClick}>
       {label}
     </button>
   );

@@ -1,4 +1,7 @@
-import { Notification } from '@jupyterlab/apputils';
+import { Notification, showErrorMessage } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+
+import { asError } from '../api';
 
 /** How long a notification of news stays before it fades, in milliseconds. */
 const FADE_MS = 5000;
@@ -28,4 +31,52 @@ export function notifySuccess(message: string, actions: Notification.IAction[] =
  */
 export function notifyFailure(message: string): void {
   Notification.error(message, { autoClose: false });
+}
+
+/** What a progress notification says while the work runs and once it ends. */
+export interface IProgressMessages<T> {
+  pending: string;
+  success: (result: T) => string;
+  /** What failed; the notification adds the reason and a Details action showing it whole. */
+  failure: string;
+}
+
+/**
+ * Show a JupyterLab notification with a progress indicator while `work` runs, then
+ * turn it into a fading success or an error that stays until dismissed (a toast shows
+ * 140 characters: its Details action shows the whole reason).
+ *
+ * @returns the work's result, or `null` when it failed (the notification says why).
+ */
+export async function withProgress<T>(
+  work: Promise<T>,
+  messages: IProgressMessages<T>,
+  trans: TranslationBundle
+): Promise<T | null> {
+  const id = Notification.emit(messages.pending, 'in-progress', { autoClose: false });
+  try {
+    const result = await work;
+    Notification.update({
+      id,
+      message: messages.success(result),
+      type: 'success',
+      autoClose: FADE_MS
+    });
+    return result;
+  } catch (reason) {
+    const error = asError(reason);
+    Notification.update({
+      id,
+      message: `${messages.failure}: ${error.message}`,
+      type: 'error',
+      autoClose: false,
+      actions: [
+        {
+          label: trans.__('Details'),
+          callback: () => void showErrorMessage(messages.failure, error)
+        }
+      ]
+    });
+    return null;
+  }
 }

@@ -103,7 +103,7 @@ export function NotificationsEditor({
         />
         <Button
           type="submit"
-          className="jp-mod-styled"
+          className="jp-mod-styled jp-mod-accept"
           disabled={!destination.trim() || events.length === 0}
         >
           {trans.__('Add')}

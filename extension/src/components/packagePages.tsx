@@ -45,7 +45,10 @@ export function filePreview(
     editorOptions: { config: { readOnly: true, lineNumbers: true } }
   });
   editor.addClass('jp-nbtools-FilePage-editor');
-  editor.node.setAttribute('aria-label', trans.__('Content of %1', file.path));
+  // The label goes on CodeMirror's content element: the read-only text box itself.
+  editor.node
+    .querySelector('.cm-content')
+    ?.setAttribute('aria-label', trans.__('Content of %1', file.path));
   page.addWidget(header);
   page.addWidget(editor);
   page.disposed.connect(() => model.dispose());
@@ -130,7 +133,7 @@ function FailingTest({
       <h4>
         <span className="jp-nbtools-Outcome">{test.outcome}</span> <code>{test.name}</code>
         {target !== null && (
-          <button className="jp-nbtools-CellLink" onClick={() => goToCell(target)}>
+          <button className="jp-nbtools-LinkButton" onClick={() => goToCell(target)}>
             {test.failure_line
               ? trans.__('Cell %1, line %2', target + 1, test.failure_line)
               : trans.__('Cell %1', target + 1)}

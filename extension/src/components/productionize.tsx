@@ -1,5 +1,5 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { VDomRenderer } from '@jupyterlab/ui-components';
+import { Button, VDomRenderer } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { ExtractProblem, ExtractReport, ExtractTestResult } from '../api';
@@ -81,20 +81,16 @@ function Wizard({ model, trans, pages }: IStepProps): React.ReactElement {
         </div>
       )}
       <div className="jp-nbtools-WizardNav">
-        <button
-          className="jp-mod-styled jp-mod-reject"
-          disabled={at === 0}
-          onClick={() => model.setStep(STEPS[at - 1])}
-        >
+        <Button minimal disabled={at === 0} onClick={() => model.setStep(STEPS[at - 1])}>
           {trans.__('Back')}
-        </button>
-        <button
+        </Button>
+        <Button
           className="jp-mod-styled jp-mod-accept"
           disabled={at === STEPS.length - 1}
           onClick={() => model.setStep(STEPS[at + 1])}
         >
           {trans.__('Next')}
-        </button>
+        </Button>
       </div>
     </div>
   );
@@ -123,9 +119,9 @@ function StepBody({ model, trans, pages }: IStepProps): React.ReactElement {
       return (
         <div>
           <p>{trans.__('Run this notebook as a scheduled production job with its parameters.')}</p>
-          <button className="jp-mod-styled jp-mod-accept" onClick={() => void model.schedule()}>
+          <Button className="jp-mod-styled jp-mod-accept" onClick={() => void model.schedule()}>
             {trans.__('Schedule this notebook')}
-          </button>
+          </Button>
         </div>
       );
   }
@@ -150,7 +146,7 @@ function TagOverview({
         {cells.map(cell => (
           <li key={cell.id} className="jp-nbtools-CellRow">
             <button
-              className="jp-nbtools-CellLink"
+              className="jp-nbtools-LinkButton"
               title={trans.__('Go to cell %1', cell.index + 1)}
               onClick={() => void model.scrollToCell(cell.index)}
             >
@@ -224,13 +220,9 @@ function Preview({ model, trans, pages }: IStepProps): React.ReactElement {
   const report = model.preview;
   return (
     <div>
-      <button
-        className="jp-mod-styled"
-        disabled={model.busy}
-        onClick={() => void model.runPreview()}
-      >
+      <Button minimal disabled={model.busy} onClick={() => void model.runPreview()}>
         {trans.__('Refresh preview')}
-      </button>
+      </Button>
       {model.busy && (
         <p role="status">
           <Spinner />
@@ -254,13 +246,13 @@ function WriteAndTest({ model, trans, pages }: IStepProps): React.ReactElement {
   const report = model.result;
   return (
     <div>
-      <button
+      <Button
         className="jp-mod-styled jp-mod-accept"
         disabled={model.busy}
         onClick={() => void model.writeAndTest()}
       >
         {trans.__('Write and test')}
-      </button>
+      </Button>
       {model.busy && (
         <p role="status">
           <Spinner />
@@ -296,7 +288,7 @@ function Results({
       </ul>
       {tests && (
         <button
-          className="jp-nbtools-CellLink"
+          className="jp-nbtools-LinkButton"
           onClick={() => pages.openTests(report.output, tests)}
         >
           {trans.__('Open the test output in a tab')}
@@ -320,7 +312,7 @@ function TestRow({
     <li className={`jp-nbtools-Test jp-mod-${test.outcome}`}>
       <span className="jp-nbtools-Outcome">{test.outcome}</span> <code>{test.name}</code>
       {target !== null && (
-        <button className="jp-nbtools-CellLink" onClick={() => void model.scrollToCell(target)}>
+        <button className="jp-nbtools-LinkButton" onClick={() => void model.scrollToCell(target)}>
           {test.failure_line
             ? trans.__('Cell %1, line %2', target + 1, test.failure_line)
             : trans.__('Cell %1', target + 1)}
@@ -348,7 +340,7 @@ function ProblemList({
       {problems.map((problem, index) => (
         <li key={index} className={`jp-nbtools-Problem jp-mod-${problem.severity}`}>
           <button
-            className="jp-nbtools-CellLink"
+            className="jp-nbtools-LinkButton"
             onClick={() => void model.scrollToCell(problem.cell)}
           >
             {problem.line
@@ -377,7 +369,7 @@ function FileList({
       {report.files.map(file => (
         <li key={file.path}>
           <button
-            className="jp-nbtools-CellLink"
+            className="jp-nbtools-LinkButton"
             title={trans.__('Open %1 in a tab', file.path)}
             disabled={file.content === undefined || file.content === null}
             onClick={() => pages.openFile(report.output, file)}

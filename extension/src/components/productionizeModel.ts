@@ -244,9 +244,9 @@ export class ProductionizeModel extends VDomModel {
     }
   }
 
-  /** Activate and scroll to the notebook cell at `index` (0-based). */
-  async scrollToCell(index: number): Promise<void> {
-    const notebook = this._notebook?.content;
+  /** Activate and scroll to the cell at `index` (0-based) of `panel` (by default the followed notebook). */
+  async scrollToCell(index: number, panel = this._notebook): Promise<void> {
+    const notebook = panel?.content;
     if (!notebook || index < 0 || index >= notebook.widgets.length) {
       return;
     }

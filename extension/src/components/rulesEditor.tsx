@@ -78,7 +78,7 @@ export function RulesEditor({ jobId, trans }: IRulesEditorProps): React.ReactEle
           value={text}
           onChange={event => setText(event.target.value)}
         />
-        <Button type="submit" className="jp-mod-styled" disabled={!text.trim()}>
+        <Button type="submit" className="jp-mod-styled jp-mod-accept" disabled={!text.trim()}>
           {trans.__('Add rule')}
         </Button>
       </form>

@@ -1,8 +1,10 @@
 import { Clipboard } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
+import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { ServePreviewModel } from './servePreviewModel';
+import { Spinner } from './spinner';
 import type { ITryField } from './tryItForm';
 
 type Trans = TranslationBundle;
@@ -78,24 +80,25 @@ export function ServeStep({
           </label>
         </fieldset>
       )}
-      <div className="jp-nbtools-ServeActions">
-        <button
+      <div className="jp-nbtools-ButtonRow">
+        <Button
           className="jp-mod-styled jp-mod-accept"
           disabled={model.busy || live}
           onClick={() => void model.start(packageDir)}
         >
           {trans.__('Start preview')}
-        </button>
-        <button
+        </Button>
+        <Button
           className="jp-mod-styled jp-mod-warn"
           disabled={model.busy || preview === null}
           onClick={() => void model.stop()}
         >
           {trans.__('Stop')}
-        </button>
+        </Button>
       </div>
       {preview && (
         <p role="status" data-testid="nbtools-serve-state">
+          {preview.state === 'starting' && <Spinner />}
           {preview.state === 'ready'
             ? trans.__('Ready at %1 (process %2).', preview.url, preview.pid)
             : preview.state === 'starting'
@@ -197,9 +200,9 @@ function TryIt({ model, trans }: { model: ServePreviewModel; trans: Trans }): Re
           <TryField key={field.name} field={field} model={model} trans={trans} />
         ))}
         <div>
-          <button type="submit" className="jp-mod-styled jp-mod-accept" disabled={model.busy}>
+          <Button type="submit" className="jp-mod-styled jp-mod-accept" disabled={model.busy}>
             {trans.__('Send')}
-          </button>
+          </Button>
         </div>
       </form>
       {model.response && (
@@ -211,19 +214,19 @@ function TryIt({ model, trans }: { model: ServePreviewModel; trans: Trans }): Re
               model.response.latency_ms.toFixed(1)
             )}
           </p>
-          <pre className="jp-nbtools-Output" aria-label={trans.__('Response')}>
+          <pre className="jp-nbtools-Output" aria-label={trans.__('Response')} tabIndex={0}>
             {JSON.stringify(model.response.body, null, 2)}
           </pre>
         </div>
       )}
       <div className="jp-nbtools-Curl">
         <span>{trans.__('Call it with curl (on this machine):')}</span>
-        <pre className="jp-nbtools-Output" aria-label={trans.__('curl command')}>
+        <pre className="jp-nbtools-Output" aria-label={trans.__('curl command')} tabIndex={0}>
           {curl}
         </pre>
-        <button className="jp-mod-styled" onClick={() => Clipboard.copyToSystem(curl)}>
+        <Button minimal onClick={() => Clipboard.copyToSystem(curl)}>
           {trans.__('Copy curl command')}
-        </button>
+        </Button>
       </div>
     </div>
   );

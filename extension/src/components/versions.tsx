@@ -4,13 +4,12 @@ import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import type { Version } from '../api';
-import { NotebookDiffView } from './notebookDiff';
 import { formatTime } from './dates';
 import type { CompareMode, VersionsModel } from './versionsModel';
 
 /**
  * The Versions section of the Production panel: the active notebook's
- * history, the selected version's diff, restore and open-as-copy.
+ * history, the selected version's diff (opened in the main area), restore and open-as-copy.
  */
 export class VersionsView extends VDomRenderer<VersionsModel> {
   /**
@@ -126,7 +125,7 @@ function VersionRow(props: IVersionProps): React.ReactElement {
         className="jp-nbtools-Versions-row"
         aria-pressed={selected}
         aria-label={trans.__('Version %1', version.number)}
-        onClick={() => void model.select(version.number)}
+        onClick={() => model.select(version.number)}
       >
         <span className="jp-nbtools-Versions-number">{`v${version.number}`}</span>
         <span className="jp-nbtools-Versions-when">{formatTime(version.created_at)}</span>
@@ -142,49 +141,40 @@ function VersionRow(props: IVersionProps): React.ReactElement {
 }
 
 function VersionDetails({ model, version, trans, openDiff }: IVersionProps): React.ReactElement {
-  const diff = model.diff;
   const refs = model.comparedRefs;
   return (
     <div className="jp-nbtools-Versions-details">
-      <div className="jp-nbtools-Versions-actions">
-        <Button disabled={model.busy} onClick={() => void model.restore(version)}>
+      <label className="jp-nbtools-Versions-compare">
+        <span>{trans.__('Compare with')}</span>
+        <HTMLSelect
+          aria-label={trans.__('Compare the version with')}
+          value={model.compare}
+          onChange={event => model.setCompare(event.currentTarget.value as CompareMode)}
+        >
+          <option value="previous">{trans.__('the previous version')}</option>
+          <option value="disk">{trans.__('the notebook file now')}</option>
+        </HTMLSelect>
+      </label>
+      {refs === null && (
+        <p className="jp-nbtools-Versions-message">{trans.__('This is the first version.')}</p>
+      )}
+      <div className="jp-nbtools-ButtonRow">
+        {refs !== null && (
+          <Button
+            className="jp-mod-styled jp-mod-accept"
+            title={trans.__('Open the diff of version %1 in a tab', version.number)}
+            onClick={() => openDiff(...refs)}
+          >
+            {trans.__('Show diff')}
+          </Button>
+        )}
+        <Button minimal disabled={model.busy} onClick={() => void model.restore(version)}>
           {trans.__('Restore')}
         </Button>
         <Button disabled={model.busy} minimal onClick={() => void model.openCopy(version)}>
           {trans.__('Open copy')}
         </Button>
       </div>
-      <label className="jp-nbtools-Versions-compare">
-        <span>{trans.__('Compare with')}</span>
-        <HTMLSelect
-          aria-label={trans.__('Compare the version with')}
-          value={model.compare}
-          onChange={event => void model.setCompare(event.currentTarget.value as CompareMode)}
-        >
-          <option value="previous">{trans.__('the previous version')}</option>
-          <option value="disk">{trans.__('the notebook file now')}</option>
-        </HTMLSelect>
-      </label>
-      {diff.kind === 'loading' && (
-        <p role="status" className="jp-nbtools-Versions-message">
-          {trans.__('Comparing…')}
-        </p>
-      )}
-      {diff.kind === 'first' && (
-        <p className="jp-nbtools-Versions-message">{trans.__('This is the first version.')}</p>
-      )}
-      {diff.kind === 'failed' && (
-        <div role="alert" className="jp-nbtools-Error">
-          <p className="jp-nbtools-Error-title">{trans.__('Could not compare')}</p>
-          <p className="jp-nbtools-Error-message">{diff.error.message}</p>
-        </div>
-      )}
-      {refs !== null && (
-        <Button minimal onClick={() => openDiff(...refs)}>
-          {trans.__('Open the diff in a tab')}
-        </Button>
-      )}
-      {diff.kind === 'ready' && <NotebookDiffView diff={diff.diff} trans={trans} />}
     </div>
   );
 }

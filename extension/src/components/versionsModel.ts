@@ -2,15 +2,8 @@ import { PathExt } from '@jupyterlab/coreutils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { VDomModel } from '@jupyterlab/ui-components';
 
-import {
-  NbtoolsApiError,
-  asError,
-  diffVersions,
-  listVersions,
-  restoreVersion,
-  saveVersion
-} from '../api';
-import type { NotebookDiff, Version, VersionHistory } from '../api';
+import { NbtoolsApiError, asError, listVersions, restoreVersion, saveVersion } from '../api';
+import type { Version, VersionHistory } from '../api';
 import { notifySuccess } from './notices';
 
 /**
@@ -34,15 +27,9 @@ export type HistoryState =
   | { readonly kind: 'failed'; readonly error: Error }
   | { readonly kind: 'ready'; readonly history: VersionHistory };
 
-export type DiffState =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'first' }
-  | { readonly kind: 'loading' }
-  | { readonly kind: 'failed'; readonly error: Error }
-  | { readonly kind: 'ready'; readonly diff: NotebookDiff };
-
 /**
- * The active notebook's history, the selected version and its diff.
+ * The active notebook's history, the selected version and what it is compared with
+ * (the diff itself opens in the main area).
  */
 export class VersionsModel extends VDomModel {
   constructor(trans: TranslationBundle) {
@@ -70,10 +57,6 @@ export class VersionsModel extends VDomModel {
     return this._compare;
   }
 
-  get diff(): DiffState {
-    return this._diff;
-  }
-
   /**
    * Why the last action (save, restore, copy) failed, until the next action,
    * save or notebook. A success is a fading notification instead.
@@ -98,7 +81,6 @@ export class VersionsModel extends VDomModel {
     this._path = path;
     this._selected = null;
     this._actionError = null;
-    this._diff = { kind: 'none' };
     this._history = path === null ? { kind: 'no-notebook' } : { kind: 'loading' };
     this.stateChanged.emit(undefined);
     // Loaded even while the section is collapsed: its header shows the count.
@@ -116,7 +98,7 @@ export class VersionsModel extends VDomModel {
   }
 
   /**
-   * Fetch the history again (and the selected version's diff).
+   * Fetch the history again.
    */
   async refresh(): Promise<void> {
     const path = this._path;
@@ -136,25 +118,21 @@ export class VersionsModel extends VDomModel {
     this._history = next;
     if (this.selected === null) {
       this._selected = null;
-      this._diff = { kind: 'none' };
     }
     this.stateChanged.emit(undefined);
-    await this._loadDiff();
   }
 
   /**
-   * Select a version (by number) and show its diff; selecting it again closes it.
+   * Select a version (by number) and show its actions; selecting it again closes them.
    */
-  async select(number: number): Promise<void> {
+  select(number: number): void {
     this._selected = this._selected === number ? null : number;
     this.stateChanged.emit(undefined);
-    await this._loadDiff();
   }
 
-  async setCompare(mode: CompareMode): Promise<void> {
+  setCompare(mode: CompareMode): void {
     this._compare = mode;
     this.stateChanged.emit(undefined);
-    await this._loadDiff();
   }
 
   /**
@@ -256,44 +234,13 @@ export class VersionsModel extends VDomModel {
     return older ? [String(older.number), String(version.number)] : null;
   }
 
-  private async _loadDiff(): Promise<void> {
-    const path = this._path;
-    const request = ++this._diffRequest;
-    if (path === null || this.selected === null) {
-      this._setDiff({ kind: 'none' });
-      return;
-    }
-    const refs = this.comparedRefs;
-    if (refs === null) {
-      this._setDiff({ kind: 'first' });
-      return;
-    }
-    this._setDiff({ kind: 'loading' });
-    let next: DiffState;
-    try {
-      next = { kind: 'ready', diff: await diffVersions(path, refs[0], refs[1]) };
-    } catch (reason) {
-      next = { kind: 'failed', error: asError(reason) };
-    }
-    if (request === this._diffRequest && !this.isDisposed) {
-      this._setDiff(next);
-    }
-  }
-
-  private _setDiff(state: DiffState): void {
-    this._diff = state;
-    this.stateChanged.emit(undefined);
-  }
-
   private _trans: TranslationBundle;
   private _path: string | null = null;
   private _actions: INotebookActions | null = null;
   private _history: HistoryState = { kind: 'no-notebook' };
   private _selected: number | null = null;
   private _compare: CompareMode = 'previous';
-  private _diff: DiffState = { kind: 'none' };
   private _actionError: string | null = null;
   private _busy = false;
   private _request = 0;
-  private _diffRequest = 0;
 }

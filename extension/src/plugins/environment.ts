@@ -1,12 +1,15 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import type { ISessionContext } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { DisposableDelegate } from '@lumino/disposable';
 
 import { openRunOutput } from '../api';
 import { EnvironmentView } from '../components/environment';
 import { EnvironmentModel } from '../components/environmentModel';
+import { confirmRecreate } from '../components/environmentPrompts';
+import { withProgress } from '../components/notices';
 import { createSection } from '../components/section';
 import { CommandIDs, IProductionPanel } from '../tokens';
 
@@ -67,17 +70,91 @@ const environmentPlugin: JupyterFrontEndPlugin<void> = {
       isEnabled: () => panel.notebookPath !== null,
       execute: async () => {
         await app.commands.execute(CommandIDs.openPanel, { section: 'nbtools-environment' });
-        await model.refresh();
+        const kernel = model.kernel;
+        await withProgress(
+          model.refresh().then(state => {
+            if (state.kind === 'failed') {
+              throw state.error;
+            }
+            if (state.kind !== 'ready') {
+              throw new Error(trans.__('The notebook has no kernel to snapshot.'));
+            }
+            return state;
+          }),
+          {
+            pending: trans.__('Snapshotting the environment of kernel %1…', kernel ?? ''),
+            success: ({ current, diff }) =>
+              trans.__(
+                'Snapshot %1 of kernel %2: %3 packages. %4',
+                current.short_id,
+                current.origin,
+                current.distributions.length,
+                diff === null ? '' : diff.empty ? trans.__('No drift.') : diff.summary
+              ),
+            failure: trans.__('Could not snapshot the environment')
+          },
+          trans
+        );
       }
     });
-    panel.notebookPathChanged.connect(() =>
-      app.commands.notifyCommandChanged(CommandIDs.snapshotEnvironment)
-    );
+    app.commands.addCommand(CommandIDs.recreateEnvironment, {
+      label: trans.__('Recreate Environment…'),
+      caption: trans.__(
+        'Recreate the snapshot the Environment section compares with (else the kernel’s) in a new virtual environment'
+      ),
+      isEnabled: () => panel.notebookPath !== null,
+      execute: async () => {
+        if (model.recreateTarget === null) {
+          await app.commands.execute(CommandIDs.openPanel, { section: 'nbtools-environment' });
+          await model.refresh();
+        }
+        const snapshot = model.recreateTarget;
+        if (snapshot === null) {
+          return;
+        }
+        const suggested = PathExt.join(model.folder, `venv-${snapshot.short_id}`);
+        const path = await confirmRecreate(snapshot, suggested, trans);
+        if (path === null) {
+          return;
+        }
+        const folder = PathExt.basename(path);
+        await withProgress(
+          model.recreate(snapshot.id, path),
+          {
+            pending: trans.__(
+              'Recreating snapshot %1 in %2 (this can take minutes)…',
+              snapshot.short_id,
+              folder
+            ),
+            success: report =>
+              report.mismatches.length === 0
+                ? trans.__(
+                    'Recreated snapshot %1 in %2: %3 packages installed, verified.',
+                    snapshot.short_id,
+                    folder,
+                    report.installed
+                  )
+                : trans.__(
+                    'Recreated snapshot %1 in %2 with %3 differences: %4',
+                    snapshot.short_id,
+                    folder,
+                    report.mismatches.length,
+                    report.mismatches.join('; ')
+                  ),
+            failure: trans.__('Could not recreate snapshot %1', snapshot.short_id)
+          },
+          trans
+        );
+      }
+    });
+    panel.notebookPathChanged.connect(() => {
+      app.commands.notifyCommandChanged(CommandIDs.snapshotEnvironment);
+      app.commands.notifyCommandChanged(CommandIDs.recreateEnvironment);
+    });
     if (palette) {
-      palette.addItem({
-        command: CommandIDs.snapshotEnvironment,
-        category: trans.__('Notebook Production')
-      });
+      const category = trans.__('Notebook Production');
+      palette.addItem({ command: CommandIDs.snapshotEnvironment, category });
+      palette.addItem({ command: CommandIDs.recreateEnvironment, category });
     }
 
     const section = createSection({

@@ -63,11 +63,20 @@ const productionizePlugin: JupyterFrontEndPlugin<void> = {
     const pages: IPackagePages = {
       openFile: (packageDir, file) =>
         open(filePreview(editorServices, packageDir, file, trans), file.path),
-      openTests: (packageDir, tests) =>
+      openTests: (packageDir, tests) => {
+        // A failing test's cell link goes back to the notebook the tests were written from.
+        const source = model.notebook;
+        const goToCell = (cell: number): void => {
+          if (source !== null && !source.isDisposed) {
+            app.shell.activateById(source.id);
+            void model.scrollToCell(cell, source);
+          }
+        };
         open(
-          new TestOutputPage(packageDir, tests, cell => void model.scrollToCell(cell), trans),
+          new TestOutputPage(packageDir, tests, goToCell, trans),
           trans.__('Tests: %1', packageDir)
-        )
+        );
+      }
     };
     const section = createSection({
       className: 'jp-nbtools-ProductionizeSection',

@@ -196,7 +196,7 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
         await app.commands.execute(CommandIDs.openPanel, { section: 'nbtools-versions' });
         await model.refresh();
         if (model.selected?.number !== args.number) {
-          await model.select(args.number);
+          model.select(args.number);
         }
       }
     });

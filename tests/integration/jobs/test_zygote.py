@@ -12,10 +12,11 @@ from pathlib import Path
 
 import psutil
 import pytest
+from jupyter_core.utils import run_sync
 
 from nbtools.config import PURPOSE_VARIABLE
 from nbtools.jobs.executors.local import LocalExecutor
-from nbtools.jobs.runs import output_files
+from nbtools.jobs.runs import get_run, output_files
 from nbtools.jobs.submit import queue_run
 from nbtools.kernels import ARTIFACTS_DIR_ENV, KernelSource
 from nbtools.project import Project
@@ -125,6 +126,39 @@ def test_a_timeout_stops_a_forked_kernel_and_what_it_started(
     zygote_of(kernel.pid)
     assert done_log.wait(run.id) == "timed_out"
     wait_until(lambda: gone(kernel.pid) and processes_with(marker) == [], "the run's processes")
+
+
+def test_a_forked_kernel_killed_by_a_signal_fails_its_run_and_takes_its_children_along(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    executor: LocalExecutor,
+    done_log: DoneLog,
+) -> None:
+    marker = f"nbtools-test-{uuid.uuid4().hex}"
+    then = "os.kill(os.getpid(), signal.SIGKILL)"
+    notebook_factory("die.ipynb", [("code", spawner(marker, then=then), [])])
+    run = queue_run(project, "die.ipynb", {})
+    executor.submit(request(project, run.id))
+    assert done_log.wait(run.id) == "failed"
+    with project.store.session() as session:
+        assert get_run(session, run.id).error_message == "kernel died"
+    wait_until(lambda: processes_with(marker) == [], "the notebook's child to end")
+
+
+def test_the_exit_code_of_a_forked_kernel_comes_from_its_zygote(tmp_path: Path) -> None:
+    kernels = KernelSource(prestart=False, zygote=Zygote())
+    try:
+        kernel = kernels.take("python3", tmp_path)
+        provisioner = kernel.km.provisioner
+        assert provisioner is not None
+        zygote_of(provisioner.pid)
+        assert run_sync(provisioner.poll)() is None
+        os.kill(provisioner.pid, signal.SIGUSR2)  # not handled by a kernel: it terminates
+        assert run_sync(provisioner.wait)() == -signal.SIGUSR2
+        assert not run_sync(kernel.km.is_alive)()
+        kernels.retire(kernel, wait=True)
+    finally:
+        kernels.close()
 
 
 def test_sigkill_of_a_worker_leaves_no_zygote_kernel_or_child(
