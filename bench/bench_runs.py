@@ -9,145 +9,32 @@ anchors taking turns (ABAB…) and prints medians with their spread (bench/figur
      `nbtools scheduler` daemon (2 workers, default poll interval, warm);
   3. jupyter-scheduler (its own venv, ~/.cache/nbtools-bench, installed on first use) vs the
      nbtools server: one job POST → done, and a burst of 10 submitted at once: first and last
-     result and the peak memory (RSS summed over the server's process tree).
+     result and the peak memory (PSS summed over the server's process tree, bench/processes.py).
 Run: .venv/bin/python bench/bench_runs.py [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psutil
 from anchors import BIN, PAPERMILL, PAPERMILL_LEAN, papermill_run, workdir
 from figures import Goal, Sample, interleave, report, wall
+from processes import MemorySampler, Server, stop_tree, wait_all
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nbtools-bench"
 SCHEDULER_VENV = CACHE / "jupyter-scheduler"
-TOKEN = "nbtools-bench"
 PER_MINUTE = "runs/min"
 LEAN_GOAL = f"goals judged against {PAPERMILL_LEAN}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class MemorySampler(threading.Thread):
-    """Peak RSS summed over a process and all its descendants, sampled every 20 ms."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.root, self.peak, self._stop_event = psutil.Process(pid), 0, threading.Event()
-
-    def run(self) -> None:
-        while not self._stop_event.wait(0.02):
-            total = 0
-            for process in [self.root, *self.root.children(recursive=True)]:
-                with suppress(psutil.NoSuchProcess):
-                    total += process.memory_info().rss
-            self.peak = max(self.peak, total)
-
-    def stop(self) -> int:
-        self._stop_event.set()
-        self.join()
-        return self.peak
-
-
-class Server:
-    """A Jupyter server subprocess with a token, and JSON calls to it."""
-
-    def __init__(self, jupyter: Path, root: Path, *args: str) -> None:
-        self.port, self.root = free_port(), root
-        self.process = subprocess.Popen(
-            [
-                str(jupyter),
-                "server",
-                "--no-browser",
-                "--allow-root",
-                f"--port={self.port}",
-                f"--ServerApp.token={TOKEN}",
-                f"--ServerApp.root_dir={root}",
-                *args,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=(root / "server.log").open("wb"),
-            cwd=root,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                self.call("GET", "/api/status")
-                return
-            except OSError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise RuntimeError(f"{jupyter} server did not start") from None
-                time.sleep(0.1)
-
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}{path}",
-            method=method,
-            data=None if body is None else json.dumps(body).encode(),
-            headers={"Authorization": f"token {TOKEN}", "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            raw = response.read()
-        return json.loads(raw) if raw else None
-
-    def stop(self) -> None:
-        children = psutil.Process(self.process.pid).children(recursive=True)
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        for child in children:
-            if child.is_running():
-                child.kill()
-
-
-def wait_all(check: Callable[[Any], str | None], handles: list[Any], start: float) -> list[float]:
-    """Poll until every handle has a final state; returns seconds to each result."""
-    done: dict[int, float] = {}
-    while len(done) < len(handles):
-        for index, handle in enumerate(handles):
-            if index not in done:
-                state = check(handle)
-                if state is not None:
-                    if state not in ("succeeded", "COMPLETED"):
-                        raise RuntimeError(f"run ended {state}")
-                    done[index] = time.perf_counter() - start
-        time.sleep(0.02)
-    return sorted(done.values())
-
-
-def stop_tree(process: subprocess.Popen[bytes]) -> None:
-    """Terminate a process we started, then kill whatever of its tree is left."""
-    children = psutil.Process(process.pid).children(recursive=True)
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    for child in children:
-        with suppress(psutil.NoSuchProcess):
-            child.kill()
 
 
 # --- nbtools -----------------------------------------------------------------------------
@@ -479,7 +366,7 @@ def against_scheduler(repeats: int, burst: int = 10) -> None:
         state=warm,
     )
     report(
-        f"burst of {burst} at once: peak memory of all processes",
+        f"burst of {burst} at once: peak memory of all processes (PSS)",
         peak["ours"],
         unit="MiB",
         anchor=peak["js"],

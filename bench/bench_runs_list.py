@@ -22,8 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from anchors import BIN
-from bench_runs import TOKEN, Server  # a Jupyter server subprocess with a token
 from figures import Goal, interleave, report, timed
+from processes import TOKEN, Server  # a Jupyter server subprocess with a token
 
 from nbtools import jobs
 from nbtools.jobs import events, reaper

@@ -101,7 +101,9 @@ class Preview:
     started: datetime
     log: OutputLog
     reader: threading.Thread
-    needs_api_key: bool = False
+    #: The key the service needs (kept for the server's own reads of /info and
+    #: /openapi.json; never answered, never logged); empty when it needs none.
+    api_key: str = field(default="", repr=False)
     recording: bool = False
     ready: bool = False
     info: dict[str, Any] | None = None
@@ -110,6 +112,10 @@ class Preview:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def needs_api_key(self) -> bool:
+        return bool(self.api_key)
 
     @property
     def state(self) -> str:
@@ -210,7 +216,7 @@ class ServicePreviews:
                 started=datetime.now(timezone.utc),
                 log=log,
                 reader=log.follow(process.stdout),
-                needs_api_key=bool(api_key),
+                api_key=api_key,
                 recording=record,
             )
             self._previews[preview.id] = preview
@@ -245,10 +251,10 @@ class ServicePreviews:
         if preview.state == "exited":
             preview.ready = False
             return preview
-        status, _ = await _get_json(f"{preview.url}/ready")
+        status, _ = await _get_json(f"{preview.url}/ready", preview.api_key)
         preview.ready = status == 200
         if preview.ready and preview.info is None:
-            status, info = await _get_json(f"{preview.url}/info")
+            status, info = await _get_json(f"{preview.url}/info", preview.api_key)
             preview.info = info if status == 200 and isinstance(info, dict) else None
         return preview
 
@@ -257,7 +263,7 @@ class ServicePreviews:
         if preview.openapi is None:
             await self.refresh(preview)
             self._require_ready(preview)
-            status, document = await _get_json(f"{preview.url}/openapi.json")
+            status, document = await _get_json(f"{preview.url}/openapi.json", preview.api_key)
             if status != 200 or not isinstance(document, dict):
                 raise ConflictError(
                     f"The preview of {preview.package} did not answer its OpenAPI document.",
@@ -374,9 +380,15 @@ def _stop_group(preview: Preview) -> None:
     preview.reader.join(STOP_GRACE_SECONDS)
 
 
-async def _get_json(url: str) -> tuple[int, Any]:
-    """``GET url``: (status, parsed JSON or None); status 0 when nothing answers."""
-    request = HTTPRequest(url, request_timeout=PROBE_SECONDS, connect_timeout=PROBE_SECONDS)
+async def _get_json(url: str, api_key: str) -> tuple[int, Any]:
+    """``GET url`` (with the preview's key, if any): (status, parsed JSON or None); status 0
+    when nothing answers."""
+    request = HTTPRequest(
+        url,
+        headers={"X-API-Key": api_key} if api_key else None,
+        request_timeout=PROBE_SECONDS,
+        connect_timeout=PROBE_SECONDS,
+    )
     try:
         response = await AsyncHTTPClient().fetch(request, raise_error=False)
     except (OSError, HTTPClientError):

@@ -227,6 +227,11 @@ async def test_a_preview_with_an_api_key_and_recording(api: Any, jp_root_dir: Pa
     ids = {"preview_id": started["id"]}
     ready = await settled(api, started["id"])
     assert ready["state"] == "ready", await api("GET", "/services/{preview_id}/log", 200, **ids)
+    # the server reads /info and /openapi.json with the key itself
+    assert ready["info"]["package"] == "scorer"
+    assert key not in json.dumps(ready)
+    document = await api("GET", "/services/{preview_id}/openapi", 200, **ids)
+    assert "post" in document["paths"]["/predict"]
     call = "/services/{preview_id}/call/{endpoint}"
     refused = await api("POST", call, 200, body={"x": 1}, endpoint="predict", **ids)
     assert refused["status"] == 401

@@ -55,6 +55,8 @@ test.describe('Serve step', () => {
 
     const form = panel.getByRole('form', { name: 'Try it' });
     const x = form.getByRole('spinbutton', { name: /^x/ });
+    // Started without a key: the form asks for none.
+    await expect(form.getByLabel('API key', { exact: true })).toHaveCount(0);
     // An empty required field is refused next to it, before anything is sent.
     await form.getByRole('button', { name: 'Send' }).click();
     await expect(x).toHaveAttribute('aria-invalid', 'true');
@@ -89,6 +91,60 @@ test.describe('Serve step', () => {
     await panel.getByRole('button', { name: 'Stop' }).click();
     await expect(state).toHaveCount(0);
     await expect(panel.getByRole('button', { name: 'Start preview' })).toBeEnabled();
+    expect(alive(pid)).toBe(false);
+  });
+
+  test('a preview with an API key and recording: the key field, a refused call, the log followed', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    const path = `${tmpPath}/scorer.ipynb`;
+    expect(await page.contents.uploadContent(SCORER, 'text', path)).toBe(true);
+    expect(await page.notebook.openByPath(path)).toBe(true);
+    expect(await page.notebook.activate('scorer.ipynb')).toBe(true);
+    const notebook = await page.activity.getPanelLocator('scorer.ipynb');
+    await notebook!.getByRole('button', { name: 'Productionize', exact: true }).click();
+    const panel = page.getByRole('region', { name: 'Production', exact: true });
+    await panel.getByRole('button', { name: '4. Write and test' }).click();
+    await writeAndTest(page, panel);
+    await panel.getByRole('button', { name: '5. Serve' }).click();
+
+    const key = 'ui-test-KEY.1';
+    await panel.getByLabel('Require an API key (optional)').fill(key);
+    await panel.getByRole('checkbox', { name: /Record its traffic/ }).check();
+    await panel.getByRole('button', { name: 'Start preview' }).click();
+    const state = panel.getByTestId('nbtools-serve-state');
+    await expect(state).toContainText('Ready at http://127.0.0.1:', { timeout: 60000 });
+    const pid = Number(/process (\d+)/.exec((await state.textContent()) ?? '')?.[1]);
+    await expect(panel).toContainText('recorded as the series of the job service:scorer');
+    // the options are for starting: gone while it runs
+    await expect(panel.getByLabel('Require an API key (optional)')).toHaveCount(0);
+
+    const form = panel.getByRole('form', { name: 'Try it' });
+    const apiKey = form.getByLabel('API key', { exact: true });
+    await expect(apiKey).toHaveValue(key);
+    await form.getByRole('spinbutton', { name: /^x/ }).fill('1.5');
+    await form.getByRole('button', { name: 'Send' }).click();
+    const status = panel.getByTestId('nbtools-serve-response-status');
+    await expect(status).toContainText('Status 200');
+    await expect(panel.getByLabel('Response')).toContainText('"score": 3');
+    // The log keeps following once the service is ready: the call shows in it.
+    const log = panel.getByLabel('Service log');
+    await expect(log).toContainText('"POST /predict HTTP/1.1" 200');
+    const curl = panel.getByLabel('curl command');
+    await expect(curl).toContainText('-H "X-API-Key: $API_KEY"');
+    await expect(curl).not.toContainText(key);
+
+    await apiKey.fill('not-the-key');
+    await form.getByRole('button', { name: 'Send' }).click();
+    await expect(status).toContainText('Status 401');
+    await expect(log).toContainText('"POST /predict HTTP/1.1" 401');
+    await expect(log).not.toContainText(key);
+    expect(await violations(page, testInfo)).toEqual([]);
+    await attachScreenshot(page, testInfo, 'serve-api-key-log');
+
+    await panel.getByRole('button', { name: 'Stop' }).click();
+    await expect(state).toHaveCount(0);
     expect(alive(pid)).toBe(false);
   });
 

@@ -76,7 +76,7 @@ function EnvironmentContent({
         <>
           <SnapshotFields snapshot={state.current} trans={trans} />
           <Drift model={model} state={state} trans={trans} />
-          <div className="jp-nbtools-Environment-exports">
+          <div className="jp-nbtools-ButtonRow">
             <Button minimal onClick={() => void model.download('pylock', trans)}>
               {trans.__('Download pylock.toml')}
             </Button>

@@ -148,7 +148,7 @@ function JobActions({
     void model.runJob(job).finally(() => setStarting(false));
   };
   return (
-    <div className="jp-nbtools-Jobs-actions">
+    <div className="jp-nbtools-ButtonRow">
       {commands && (
         <Button
           minimal
@@ -250,7 +250,7 @@ function RunList({
               )}
             </p>
           )}
-          <div className="jp-nbtools-Jobs-actions">
+          <div className="jp-nbtools-ButtonRow">
             {run.output_notebook && (
               <Button minimal small onClick={() => void model.openOutput(run)}>
                 {trans.__('Open output')}

@@ -80,7 +80,7 @@ export function ServeStep({
           </label>
         </fieldset>
       )}
-      <div className="jp-nbtools-ServeActions">
+      <div className="jp-nbtools-ButtonRow">
         <Button
           className="jp-mod-styled jp-mod-accept"
           disabled={model.busy || live}
@@ -214,14 +214,14 @@ function TryIt({ model, trans }: { model: ServePreviewModel; trans: Trans }): Re
               model.response.latency_ms.toFixed(1)
             )}
           </p>
-          <pre className="jp-nbtools-Output" aria-label={trans.__('Response')}>
+          <pre className="jp-nbtools-Output" aria-label={trans.__('Response')} tabIndex={0}>
             {JSON.stringify(model.response.body, null, 2)}
           </pre>
         </div>
       )}
       <div className="jp-nbtools-Curl">
         <span>{trans.__('Call it with curl (on this machine):')}</span>
-        <pre className="jp-nbtools-Output" aria-label={trans.__('curl command')}>
+        <pre className="jp-nbtools-Output" aria-label={trans.__('curl command')} tabIndex={0}>
           {curl}
         </pre>
         <Button minimal onClick={() => Clipboard.copyToSystem(curl)}>

@@ -158,7 +158,7 @@ function VersionDetails({ model, version, trans, openDiff }: IVersionProps): Rea
       {refs === null && (
         <p className="jp-nbtools-Versions-message">{trans.__('This is the first version.')}</p>
       )}
-      <div className="jp-nbtools-Versions-actions">
+      <div className="jp-nbtools-ButtonRow">
         {refs !== null && (
           <Button
             className="jp-mod-styled jp-mod-accept"

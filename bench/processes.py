@@ -1,0 +1,143 @@
+"""Processes the benchmarks start and watch: free ports, a Jupyter server with a token,
+peak memory of a process tree, waiting for results, stopping a tree."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+TOKEN = "nbtools-bench"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class MemorySampler(threading.Thread):
+    """Peak memory of a process and all its descendants: the sum of their proportional set
+    sizes (PSS, a page shared by n processes counted 1/n in each, so forked kernels and the
+    process they were forked from are not counted twice, as summed RSS would).
+
+    RSS is summed every 20 ms (cheap); PSS, which the kernel computes by walking page tables,
+    is read whenever that sum reaches a new peak, and the largest PSS sum is the figure.
+    """
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.root, self.peak, self._stop_event = psutil.Process(pid), 0, threading.Event()
+        self._peak_rss = 0
+
+    def _tree(self) -> list[psutil.Process]:
+        return [self.root, *self.root.children(recursive=True)]
+
+    def run(self) -> None:
+        while not self._stop_event.wait(0.02):
+            tree, rss = self._tree(), 0
+            for process in tree:
+                with suppress(psutil.NoSuchProcess):
+                    rss += process.memory_info().rss
+            if rss > self._peak_rss:
+                self._peak_rss = rss
+                self.peak = max(self.peak, sum(_pss(process) for process in tree))
+
+    def stop(self) -> int:
+        self._stop_event.set()
+        self.join()
+        return self.peak
+
+
+def _pss(process: psutil.Process) -> int:
+    """Bytes of ``process``'s proportional set size (0 once it has exited)."""
+    try:
+        with open(f"/proc/{process.pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        pass
+    return 0
+
+
+class Server:
+    """A Jupyter server subprocess with a token, and JSON calls to it."""
+
+    def __init__(self, jupyter: Path, root: Path, *args: str) -> None:
+        self.port, self.root = free_port(), root
+        self.process = subprocess.Popen(
+            [
+                str(jupyter),
+                "server",
+                "--no-browser",
+                "--allow-root",
+                f"--port={self.port}",
+                f"--ServerApp.token={TOKEN}",
+                f"--ServerApp.root_dir={root}",
+                *args,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=(root / "server.log").open("wb"),
+            cwd=root,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self.call("GET", "/api/status")
+                return
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise RuntimeError(f"{jupyter} server did not start") from None
+                time.sleep(0.1)
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}",
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"token {TOKEN}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            raw = response.read()
+        return json.loads(raw) if raw else None
+
+    def stop(self) -> None:
+        stop_tree(self.process)
+
+
+def wait_all(check: Callable[[Any], str | None], handles: list[Any], start: float) -> list[float]:
+    """Poll until every handle has a final state; returns seconds to each result."""
+    done: dict[int, float] = {}
+    while len(done) < len(handles):
+        for index, handle in enumerate(handles):
+            if index not in done:
+                state = check(handle)
+                if state is not None:
+                    if state not in ("succeeded", "COMPLETED"):
+                        raise RuntimeError(f"run ended {state}")
+                    done[index] = time.perf_counter() - start
+        time.sleep(0.02)
+    return sorted(done.values())
+
+
+def stop_tree(process: subprocess.Popen[bytes]) -> None:
+    """Terminate a process we started, then kill whatever of its tree is left."""
+    children = psutil.Process(process.pid).children(recursive=True)
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    for child in children:
+        with suppress(psutil.NoSuchProcess):
+            child.kill()
