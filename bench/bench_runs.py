@@ -9,7 +9,7 @@ anchors taking turns (ABAB…) and prints medians with their spread (bench/figur
      `nbtools scheduler` daemon (2 workers, default poll interval, warm);
   3. jupyter-scheduler (its own venv, ~/.cache/nbtools-bench, installed on first use) vs the
      nbtools server: one job POST → done, and a burst of 10 submitted at once: first and last
-     result and the peak memory (RSS summed over the server's process tree).
+     result and the peak memory (PSS summed over the server's process tree, bench/processes.py).
 Run: .venv/bin/python bench/bench_runs.py [--quick]
 """
 
@@ -366,7 +366,7 @@ def against_scheduler(repeats: int, burst: int = 10) -> None:
         state=warm,
     )
     report(
-        f"burst of {burst} at once: peak memory of all processes",
+        f"burst of {burst} at once: peak memory of all processes (PSS)",
         peak["ours"],
         unit="MiB",
         anchor=peak["js"],

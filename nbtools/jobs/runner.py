@@ -41,6 +41,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: The key of the output notebook's metadata naming the run that made it and the notebook
+#: it executed (``{"run_id": 7, "notebook_path": "reports/daily.ipynb"}``): a copy of the
+#: output, renamed or moved, still tells where it came from.
+OUTPUT_METADATA_KEY = "nbtools"
+
 
 def worker_id() -> str:
     """This process's name in the ``worker`` column: ``host:pid``."""
@@ -100,6 +105,7 @@ def _prepare(project: Project, run: Run, worker: str, raw: bytes, cwd: Path) -> 
     )
     parameters_at = parameters_cell_index(nb)
     executed = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    executed.metadata[OUTPUT_METADATA_KEY] = {"run_id": run.id, "notebook_path": run.notebook_path}
     if values:
         _untag_other_parameters_cells(executed)
     return Prepared(

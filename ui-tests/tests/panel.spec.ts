@@ -1,4 +1,5 @@
 import { expect } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator, Request } from '@playwright/test';
 
 import {
@@ -178,19 +179,30 @@ test('collapsed headers show how many versions and jobs the notebook has', async
   await expect(sectionToggle(panel, 'Versions')).toHaveAccessibleName('Versions');
 });
 
-test('on a run’s output notebook, the panel follows the notebook the run executed', async ({
-  page,
-  tmpPath
-}, testInfo) => {
-  test.setTimeout(180_000);
-  const path = `${tmpPath}/followed.ipynb`;
+/**
+ * Upload a one-cell notebook to `path`, run it and copy its output notebook
+ * where JupyterLab opens it (`POST runs/{id}/open`); returns the run and the copy.
+ */
+async function runAndCopyOutput(
+  page: IJupyterLabPageFixture,
+  path: string
+): Promise<{ run: number; output: string }> {
   expect(
     await page.contents.uploadContent(notebookJson([codeCell('a', 'print(1)')]), 'text', path)
   ).toBe(true);
   const run = await runOnce(page, path);
   const opened = await page.request.post(`/nbtools/api/runs/${run}/open`, { data: {} });
   expect(opened.ok()).toBe(true);
-  const output = (await opened.json()).path as string;
+  return { run, output: (await opened.json()).path as string };
+}
+
+test('on a run’s output notebook, the panel follows the notebook the run executed', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  test.setTimeout(180_000);
+  const path = `${tmpPath}/followed.ipynb`;
+  const { run, output } = await runAndCopyOutput(page, path);
 
   expect(await page.notebook.openByPath(path)).toBe(true);
   const panel = await openSection(page, 'followed.ipynb', 'Jobs');
@@ -212,4 +224,42 @@ test('on a run’s output notebook, the panel follows the notebook the run execu
 
   expect(await page.notebook.activate('followed.ipynb')).toBe(true);
   await expect(label).toHaveText('followed.ipynb');
+});
+
+test('a renamed or moved output notebook still leads back, by the run named in its metadata', async ({
+  page,
+  tmpPath
+}) => {
+  test.setTimeout(180_000);
+  const path = `${tmpPath}/source.ipynb`;
+  const { run, output } = await runAndCopyOutput(page, path);
+  const moved = `${tmpPath}/monday-figures.ipynb`;
+  expect(await page.contents.renameFile(output, moved)).toBe(true);
+  // A notebook naming a run that does not exist is an ordinary notebook.
+  const stray = JSON.parse(notebookJson([codeCell('a', 'x = 1')])) as {
+    metadata: Record<string, unknown>;
+  };
+  stray.metadata.nbtools = { run_id: 987654321, notebook_path: path };
+  const strayPath = `${tmpPath}/stray.ipynb`;
+  expect(await page.contents.uploadContent(JSON.stringify(stray), 'text', strayPath)).toBe(true);
+
+  expect(await page.notebook.openByPath(path)).toBe(true);
+  const panel = await openSection(page, 'source.ipynb', 'Jobs');
+  const label = panel.getByTestId('nbtools-active-notebook');
+  await expect(label).toHaveText('source.ipynb');
+
+  const open = (file: string) =>
+    page.evaluate(async target => {
+      await window.jupyterapp.commands.execute('docmanager:open', { path: target });
+    }, file);
+  await open(moved);
+  await expect(label).toHaveText(`Showing source.ipynb (this is the output of run ${run})`);
+  await expect(
+    panel
+      .getByRole('list', { name: 'Runs' })
+      .getByRole('listitem', { name: `Run ${run}`, exact: true })
+  ).toBeVisible();
+
+  await open(strayPath);
+  await expect(label).toHaveText('stray.ipynb');
 });

@@ -27,6 +27,25 @@ const STATUS_ID = 'nbtools-status';
  */
 const RUN_OUTPUT_PATH = /^nbtools-outputs\/[^/]+-run-(\d+)\.ipynb$/;
 
+/**
+ * The key of an output notebook's metadata where the runner names its run
+ * (`{"run_id": 7, "notebook_path": …}`): a renamed or moved output has it too.
+ */
+const OUTPUT_METADATA_KEY = 'nbtools';
+
+/** The run whose output `notebook` is, by its path or else its metadata (`null`: none). */
+async function outputRunOf(notebook: NotebookPanel): Promise<number | null> {
+  const byPath = RUN_OUTPUT_PATH.exec(notebook.context.path);
+  if (byPath) {
+    return Number(byPath[1]);
+  }
+  await notebook.context.ready;
+  const stamp = notebook.model?.getMetadata(OUTPUT_METADATA_KEY) as
+    { run_id?: unknown } | undefined;
+  const run = stamp?.run_id;
+  return typeof run === 'number' && Number.isInteger(run) && run > 0 ? run : null;
+}
+
 /** The notebook a run's output notebook came from. */
 interface IRunSource {
   /** The output notebook's path. */
@@ -267,29 +286,35 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
   }
 
   /**
-   * The active notebook is another file: when it is a run's output notebook,
-   * find the notebook it came from (the panel follows that one).
+   * The active notebook is another file: when it is a run's output notebook
+   * (by its path, or the run named in its metadata), find the notebook it came
+   * from (the panel follows that one).
    */
   private _onPathChanged(): void {
-    const output = this._notebook?.context.path ?? '';
-    const run = RUN_OUTPUT_PATH.exec(output);
+    const notebook = this._notebook;
+    const output = notebook?.context.path ?? '';
     if (this._source?.output !== output) {
       this._source = null;
     }
     this._showNotebook();
-    if (run === null || this._source !== null) {
+    if (notebook === null || this._source !== null) {
       return;
     }
-    void getRun(Number(run[1])).then(
-      found => {
-        if (this._notebook?.context.path === output) {
-          this._source = { output, run: found.id, path: found.notebook_path };
-          this._showNotebook();
-        }
-      },
-      // A file that only looks like an output (its run is gone): an ordinary notebook.
-      () => undefined
-    );
+    void outputRunOf(notebook)
+      .then(run => (run === null ? null : getRun(run)))
+      .then(
+        found => {
+          // Still the active notebook, and not the run's own notebook (an output saved
+          // over its source is an ordinary notebook).
+          const current = this._notebook === notebook && notebook.context.path === output;
+          if (found && current && found.notebook_path !== output) {
+            this._source = { output, run: found.id, path: found.notebook_path };
+            this._showNotebook();
+          }
+        },
+        // A file that only looks like an output (its run is gone): an ordinary notebook.
+        () => undefined
+      );
   }
 
   private _showNotebook(): void {

@@ -46,6 +46,9 @@ def test_run_records_status_hash_parameters_and_output(
     assert model["progress"] == {"cells_total": 2, "cells_done": 2, "current_cell": None}
     executed = json.loads((tmp_path / "o.ipynb").read_text())
     assert executed["cells"][-1]["outputs"][0]["text"] == ["42 x\n"]
+    # The output names its run and the notebook it executed; the source is left as it was.
+    assert executed["metadata"]["nbtools"] == {"run_id": 1, "notebook_path": "nb.ipynb"}
+    assert "nbtools" not in json.loads(path.read_text())["metadata"]
     assert Path(model["output_notebook"]).parent == tmp_path / ".nbtools" / "runs" / "1"
     listed = nbtools(tmp_path, "runs", "show", "1", "--json")
     assert json.loads(listed.stdout)["status"] == "succeeded"
