@@ -96,6 +96,7 @@ function EnvironmentContent({
           </div>
           {model.exportMessage && (
             <p role="status" className="jp-nbtools-Environment-message">
+              {model.exporting && <Spinner />}
               {model.exportMessage}
             </p>
           )}

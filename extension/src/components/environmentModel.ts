@@ -58,6 +58,11 @@ export class EnvironmentModel extends VDomModel {
     return this._exportMessage;
   }
 
+  /** Whether an export is being prepared (a lock file can need index look-ups). */
+  get exporting(): boolean {
+    return this._exporting;
+  }
+
   /** Set by the view: refresh automatically while the section is visible. */
   visible = false;
 
@@ -169,6 +174,7 @@ export class EnvironmentModel extends VDomModel {
       'Preparing %1…',
       format === 'pylock' ? 'pylock.toml' : 'requirements.txt'
     );
+    this._exporting = true;
     this.stateChanged.emit(undefined);
     try {
       const exported = await exportSnapshot(this._state.current.id, format);
@@ -180,6 +186,7 @@ export class EnvironmentModel extends VDomModel {
     } catch (reason) {
       this._exportMessage = trans.__('Export failed: %1', asError(reason).message);
     }
+    this._exporting = false;
     this.stateChanged.emit(undefined);
   }
 
@@ -245,6 +252,7 @@ export class EnvironmentModel extends VDomModel {
   private _chosen: string | null | undefined = undefined;
   private _state: EnvironmentState = { kind: 'no-kernel' };
   private _exportMessage: string | null = null;
+  private _exporting = false;
   private _request = 0;
 }
 

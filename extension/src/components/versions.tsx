@@ -5,6 +5,7 @@ import * as React from 'react';
 
 import type { Version } from '../api';
 import { formatTime } from './dates';
+import { Spinner } from './spinner';
 import type { CompareMode, VersionsModel } from './versionsModel';
 
 /**
@@ -174,6 +175,7 @@ function VersionDetails({ model, version, trans, openDiff }: IVersionProps): Rea
         <Button disabled={model.busy} minimal onClick={() => void model.openCopy(version)}>
           {trans.__('Open copy')}
         </Button>
+        {model.busy && <Spinner />}
       </div>
     </div>
   );
