@@ -32,9 +32,10 @@ test('tagged cells show their role in the notebook, one role per cell', async ({
   await expect(roles(1)).toHaveText('main');
   await panel.getByRole('button', { name: 'skip cell 2', exact: true }).click();
   await expect(roles(1)).toHaveAccessibleName('Cell roles: main, skip');
-  await attachScreenshot(page, testInfo, 'cell-roles-light');
+  const notebook = (await page.activity.getPanelLocator('roles.ipynb'))!.locator('.jp-Notebook');
+  await attachScreenshot(page, testInfo, 'cell-roles-light', notebook);
   await page.theme.setDarkTheme();
-  await attachScreenshot(page, testInfo, 'cell-roles-dark');
+  await attachScreenshot(page, testInfo, 'cell-roles-dark', notebook);
 
   await panel.getByRole('button', { name: 'main cell 2', exact: true }).click();
   await panel.getByRole('button', { name: 'skip cell 2', exact: true }).click();

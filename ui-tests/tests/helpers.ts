@@ -4,15 +4,17 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator, TestInfo } from '@playwright/test';
 
 /**
- * Save a screenshot as a test artifact (never as an assertion).
+ * Save a screenshot as a test artifact (never as an assertion): of the page,
+ * or cropped to the widget `of` (the docs' images are these).
  */
 export async function attachScreenshot(
   page: IJupyterLabPageFixture,
   testInfo: TestInfo,
-  name: string
+  name: string,
+  of?: Locator
 ): Promise<void> {
   const file = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path: file });
+  await (of ?? page).screenshot({ path: file });
   await testInfo.attach(name, { path: file, contentType: 'image/png' });
 }
 

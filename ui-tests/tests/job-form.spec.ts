@@ -110,10 +110,10 @@ test.describe('Job form', () => {
     // The form with its errors: no WCAG A/AA violation, light and dark.
     const widget = '.jp-nbtools-JobFormWidget';
     expect(await violations(page, testInfo, widget)).toEqual([]);
-    await attachScreenshot(page, testInfo, 'job-form-errors-light');
+    await attachScreenshot(page, testInfo, 'job-form-errors-light', page.locator(widget));
     await page.theme.setDarkTheme();
     expect(await violations(page, testInfo, widget)).toEqual([]);
-    await attachScreenshot(page, testInfo, 'job-form-errors-dark');
+    await attachScreenshot(page, testInfo, 'job-form-errors-dark', page.locator(widget));
     await page.theme.setLightTheme();
 
     // Re-checked as the user types.

@@ -52,10 +52,11 @@ test('a job page in the main area: schedule, parameters, runs and charts', async
   await expect(runs.getByRole('row').nth(1)).toContainText('succeeded', { timeout: 90_000 });
   await expect(jobPage.getByRole('figure', { name: 'Duration over 1 run' })).toBeVisible();
   expect(await violations(page, testInfo, '.jp-nbtools-JobPage')).toEqual([]);
-  await attachScreenshot(page, testInfo, 'job-page-light');
+  const widget = page.locator('.jp-nbtools-JobPageWidget');
+  await attachScreenshot(page, testInfo, 'job-page-light', widget);
   await page.theme.setDarkTheme();
   expect(await violations(page, testInfo, '.jp-nbtools-JobPage')).toEqual([]);
-  await attachScreenshot(page, testInfo, 'job-page-dark');
+  await attachScreenshot(page, testInfo, 'job-page-dark', widget);
 
   await runs.getByRole('button', { name: /^Open the output of run \d+$/ }).click();
   await expect(page.getByRole('tab', { name: /daily-run-\d+\.ipynb/ })).toBeVisible();
