@@ -5,6 +5,8 @@ import {
   attachScreenshot,
   codeCell,
   notebookJson,
+  notebookWithJob,
+  openJobPage,
   openSection,
   productionPanel,
   sectionToggle
@@ -111,4 +113,32 @@ test('every button of the Production panel follows the button convention', async
     await setExpanded(panel, section, true);
   }
   expect(await offConvention(productionPanel(page))).toEqual([]);
+});
+
+test('the jobs dashboard, a job page and the job form follow the button convention', async ({
+  page,
+  tmpPath
+}) => {
+  test.setTimeout(180_000);
+  const job = await notebookWithJob(page, `${tmpPath}/convention.ipynb`, {
+    name: `Convention ${Date.now().toString(36)}`,
+    cron: '0 6 * * *'
+  });
+
+  await page.evaluate(() => window.jupyterapp.commands.execute('nbtools:open-jobs-dashboard'));
+  const dashboard = page.locator('.jp-nbtools-Dashboard');
+  await expect(dashboard.getByRole('button', { name: job.name })).toBeVisible();
+  await dashboard.getByRole('checkbox', { name: `Select ${job.name}` }).check();
+  await expect(dashboard.getByRole('button', { name: 'Pause', exact: true })).toBeEnabled();
+  expect(await offConvention(dashboard)).toEqual([]);
+
+  await openJobPage(page, job.id);
+  const jobPage = page.locator('.jp-nbtools-JobPage:visible');
+  await expect(jobPage.getByRole('button', { name: 'Run now' })).toBeVisible();
+  expect(await offConvention(jobPage)).toEqual([]);
+
+  await jobPage.getByRole('button', { name: 'Edit', exact: true }).click();
+  const form = page.getByRole('form', { name: 'Edit job' });
+  await expect(form.getByRole('button', { name: 'Save' })).toBeVisible();
+  expect(await offConvention(form)).toEqual([]);
 });

@@ -394,7 +394,7 @@ export function JobFormView({
         </p>
       )}
       <div className="jp-nbtools-JobForm-actions">
-        <Button type="submit" disabled={saving}>
+        <Button type="submit" className="jp-mod-styled jp-mod-accept" disabled={saving}>
           {scheduled
             ? job
               ? trans.__('Save')

@@ -256,7 +256,7 @@ function JobPageContent({
           </table>
         )}
         {hasOlder && (
-          <Button small onClick={() => setRunCount(runCount + PAGE_SIZE)}>
+          <Button small minimal onClick={() => setRunCount(runCount + PAGE_SIZE)}>
             {trans.__('Show older runs')}
           </Button>
         )}

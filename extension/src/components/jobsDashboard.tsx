@@ -297,6 +297,7 @@ function DashboardContent({
       >
         <span role="status">{trans._n('%1 selected', '%1 selected', selected.size)}</span>
         <Button
+          minimal
           disabled={selected.size === 0 || busy !== null}
           onClick={() => void setPaused(true)}
         >
@@ -304,6 +305,7 @@ function DashboardContent({
           {trans.__('Pause')}
         </Button>
         <Button
+          minimal
           disabled={selected.size === 0 || busy !== null}
           onClick={() => void setPaused(false)}
         >
