@@ -1,8 +1,5 @@
-import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
 import type { ISessionContext } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { DisposableDelegate } from '@lumino/disposable';
 
 import { openRunOutput } from '../api';
@@ -11,7 +8,8 @@ import { EnvironmentModel } from '../components/environmentModel';
 import { confirmRecreate } from '../components/environmentPrompts';
 import { withProgress } from '../components/notices';
 import { createSection } from '../components/section';
-import { CommandIDs, IProductionPanel } from '../tokens';
+import { CommandIDs } from '../tokens';
+import { panelPlugin } from './pluginKit';
 
 /**
  * The kernel a notebook runs (or will run, before its session starts).
@@ -28,19 +26,10 @@ function kernelName(context: ISessionContext | null): string | null {
  * kernel environment, its drift from the notebook's last successful run (or a
  * chosen snapshot), and exports.
  */
-const environmentPlugin: JupyterFrontEndPlugin<void> = {
+const environmentPlugin = panelPlugin({
   id: 'jupyterlab-nbtools:environment',
   description: "The Environment section: the kernel's environment snapshot, drift and exports.",
-  autoStart: true,
-  requires: [IProductionPanel],
-  optional: [ITranslator, ICommandPalette],
-  activate: (
-    app: JupyterFrontEnd,
-    panel: IProductionPanel,
-    translator: ITranslator | null,
-    palette: ICommandPalette | null
-  ): void => {
-    const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
+  activate: ({ app, panel, trans, palette, category }) => {
     const model = new EnvironmentModel();
     model.commands = app.commands;
     model.openRun = runId =>
@@ -152,7 +141,6 @@ const environmentPlugin: JupyterFrontEndPlugin<void> = {
       app.commands.notifyCommandChanged(CommandIDs.recreateEnvironment);
     });
     if (palette) {
-      const category = trans.__('Notebook Production');
       palette.addItem({ command: CommandIDs.snapshotEnvironment, category });
       palette.addItem({ command: CommandIDs.recreateEnvironment, category });
     }
@@ -190,6 +178,6 @@ const environmentPlugin: JupyterFrontEndPlugin<void> = {
       });
     });
   }
-};
+});
 
 export default environmentPlugin;

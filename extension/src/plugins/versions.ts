@@ -1,14 +1,11 @@
-import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import {
   Dialog,
-  ICommandPalette,
   InputDialog,
   MainAreaWidget,
   showDialog,
   showErrorMessage
 } from '@jupyterlab/apputils';
 import type { DocumentRegistry } from '@jupyterlab/docregistry';
-import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { CommandToolbarButton } from '@jupyterlab/ui-components';
 import { DisposableDelegate } from '@lumino/disposable';
@@ -24,25 +21,17 @@ import { productionIcon } from '../icons';
 import { VersionsView } from '../components/versions';
 import { VersionsModel } from '../components/versionsModel';
 import type { INotebookActions } from '../components/versionsModel';
-import { CommandIDs, IProductionPanel } from '../tokens';
+import { CommandIDs } from '../tokens';
+import { panelPlugin } from './pluginKit';
 
 /**
  * The Versions section of the Production panel: the active notebook's
  * history of saves, diffs between versions, restore and open-as-copy.
  */
-const versionsPlugin: JupyterFrontEndPlugin<void> = {
+const versionsPlugin = panelPlugin({
   id: 'jupyterlab-nbtools:versions',
   description: "The Versions section: the notebook's history, diffs, restore.",
-  autoStart: true,
-  requires: [IProductionPanel],
-  optional: [ITranslator, ICommandPalette],
-  activate: (
-    app: JupyterFrontEnd,
-    panel: IProductionPanel,
-    translator: ITranslator | null,
-    palette: ICommandPalette | null
-  ): void => {
-    const trans = (translator ?? nullTranslator).load('jupyter_nbtools');
+  activate: ({ app, panel, trans, palette, category }) => {
     const model = new VersionsModel(trans);
 
     app.commands.addCommand(CommandIDs.saveVersion, {
@@ -202,7 +191,6 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     if (palette) {
-      const category = trans.__('Notebook Production');
       palette.addItem({ command: CommandIDs.saveVersion, category });
       palette.addItem({ command: CommandIDs.comparePreviousVersion, category });
     }
@@ -265,7 +253,7 @@ const versionsPlugin: JupyterFrontEndPlugin<void> = {
       return new DisposableDelegate(() => notebook.context.saveState.disconnect(onSaved));
     });
   }
-};
+});
 
 /** A version as the Versions section names it: its number, when, and its message. */
 function versionLabel(version: Version, trans: TranslationBundle): string {
