@@ -130,4 +130,7 @@ test('an extraction problem is marked on the cell and line it names, until it is
   await expect(marker(1)).toHaveCount(0);
   await expect(cells.nth(1).locator('.jp-nbtools-ProblemLine')).toHaveCount(0);
   await expect(lineMarks).toHaveCount(0);
+  // The gutter takes no room once the cell has no problem left: the code does not shift.
+  const gutter = cells.nth(1).locator('.jp-nbtools-ProblemGutter');
+  expect((await gutter.boundingBox())?.width ?? 0).toBeLessThan(1);
 });
