@@ -340,7 +340,9 @@ def build_app(
         # Start-up objects (the app, its libraries, the notebook's model) live as long as the
         # process: kept out of the collector's full passes, whose pauses would otherwise grow
         # with them and stall every request in flight (the p99 in bench/bench_serve.py).
-        gc.freeze()
+        frozen = service.settings.freeze_gc
+        if frozen:
+            gc.freeze()
         service.ready = True
         service.prometheus.ready.set(1)
         recorder = service.recorder
@@ -354,7 +356,8 @@ def build_app(
                 flusher.cancel()
                 await service.flush()
                 recorder.close()
-            gc.unfreeze()
+            if frozen:
+                gc.unfreeze()
 
     app = FastAPI(title=package, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = service

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import ClassVar
 
-from traitlets import Float, Int, Unicode
+from traitlets import Bool, Float, Int, Unicode
 from traitlets.config import Configurable
 
 
@@ -41,6 +41,15 @@ class ServeSettings(Configurable):
         help="An nbtools store URL (e.g. sqlite:////srv/.nbtools/nbtools.db): write per-minute "
         "aggregates of live traffic there as the metric series of the service's job, so the "
         "job's alert rules apply to them.",
+    ).tag(config=True)
+
+    freeze_gc = Bool(
+        False,
+        help="Keep the objects made at start-up (the app, its libraries, the model) out of the "
+        "garbage collector's full passes (gc.freeze), whose pauses would otherwise grow with "
+        "them and stall every request in flight. Only for a process that serves nothing else: "
+        "`nbtools serve` and `python -m PACKAGE serve` turn it on; an app mounted in another "
+        "process leaves that process's collector alone.",
     ).tag(config=True)
 
     service_name = Unicode(

@@ -98,6 +98,7 @@ def serve(
             "'serve') and extract again.",
             package=package,
         )
+    settings.freeze_gc = True  # the service is alone in its processes
     hand_over(settings, os.environ)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
     if host not in LOOPBACK and not settings.api_key_env:

@@ -4,7 +4,9 @@ behind for the requests that follow, and the docs page served without internet a
 from __future__ import annotations
 
 import gc
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -23,13 +25,41 @@ def scorer_app(scorer_package: Path, monkeypatch: pytest.MonkeyPatch) -> TestCli
     return TestClient(app)
 
 
-def test_start_up_objects_are_kept_out_of_full_collections(scorer_app: TestClient) -> None:
-    unfrozen = gc.get_freeze_count()
+def test_an_app_mounted_in_another_process_leaves_its_collector_alone(
+    scorer_app: TestClient,
+) -> None:
+    frozen = gc.get_freeze_count()
     with scorer_app as client:
-        # the app, its libraries and the package's module-level objects: frozen once loaded
-        assert gc.get_freeze_count() > unfrozen
         assert client.post("/predict", json={"x": 1}).json() == {"score": 2.0}
-    assert gc.get_freeze_count() == 0  # shutdown hands them back to the collector
+        assert gc.get_freeze_count() == frozen
+
+
+def test_a_service_alone_in_its_process_keeps_start_up_objects_out_of_full_collections(
+    scorer_package: Path,
+) -> None:
+    script = (
+        "import gc\n"
+        "from fastapi.testclient import TestClient\n"
+        "from nbtools.serve import create_app\n"
+        "from nbtools.serve.config import ServeSettings\n"
+        "app = create_app('scorer', {'predict': 'scorer.core:predict'}, "
+        "ServeSettings(freeze_gc=True))\n"
+        "with TestClient(app) as client:\n"
+        "    assert client.post('/predict', json={'x': 1}).json() == {'score': 2.0}\n"
+        "    print(gc.get_freeze_count() > 0)\n"
+        "print(gc.get_freeze_count())\n"
+    )
+    path = os.pathsep.join([str(scorer_package / "src"), *sys.path])
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": path},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # the app, its libraries and the package's objects frozen once loaded; shutdown hands
+    # them back to the collector
+    assert done.stdout.split()[-2:] == ["True", "0"]
 
 
 def test_without_record_to_no_minute_aggregates_pile_up(scorer_app: TestClient) -> None:
