@@ -203,10 +203,7 @@ class KernelSource:
             shutil.rmtree(artifacts, ignore_errors=True)
             raise
         kc = km.client()
-        # No heartbeat channel: liveness is the kernel manager's (its process), and the
-        # channel's thread, stopped right after its start (a refused run), could outlive
-        # its socket context and die with an error in the caller's process.
-        kc.start_channels(hb=False)
+        kc.start_channels()
         kernel = Kernel(kernel_name, cwd, km, kc, artifacts)
         if self.on_start is not None:
             self.on_start(kernel)
