@@ -69,6 +69,8 @@ PRELOADED = (
 PER_KERNEL = frozenset({"NBTOOLS_ARTIFACTS_DIR", "JPY_SESSION_NAME", "JPY_PARENT_PID"})
 #: Seconds a zygote may take to start (its imports) and fork a kernel.
 FORK_TIMEOUT_SECONDS = 60.0
+#: Times a kernel's exit code is asked of its zygote (20 ms apart) before it counts as unknown.
+EXIT_CODE_TRIES = 10
 #: Exit codes a zygote keeps for kernels nobody asked about (the oldest are forgotten).
 KEPT_EXIT_CODES = 256
 
@@ -310,7 +312,12 @@ def _provisioner_class() -> Any:
             was killed or exits with it)."""
             code = None
             if self.zygote is not None and self._zygote_process is not None:
-                code = self.zygote.exit_code(self._zygote_process.pid, self._child.pid)
+                # A kernel seen ended may not be reaped yet: ask again, briefly.
+                for _ in range(EXIT_CODE_TRIES):
+                    code = self.zygote.exit_code(self._zygote_process.pid, self._child.pid)
+                    if code is not None or not self._alive(self._zygote_process):
+                        break
+                    time.sleep(0.02)
             return -signal.SIGKILL if code is None else code
 
         async def wait(self) -> int | None:
@@ -396,6 +403,7 @@ def serve() -> None:
             reap()
             continue
         if "exit" in request:
+            reap()  # a kernel that has just ended may still wait for its SIGCHLD's handler
             replies.write(json.dumps({"code": codes.pop(request["exit"], None)}).encode() + b"\n")
             continue
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
