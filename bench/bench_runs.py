@@ -10,7 +10,7 @@ anchors taking turns (ABAB…) and prints medians with their spread (bench/figur
   3. jupyter-scheduler (its own venv, ~/.cache/nbtools-bench, installed on first use) vs the
      nbtools server: one job POST → done, and a burst of 10 submitted at once: first and last
      result and the peak memory (PSS summed over the server's process tree, bench/processes.py).
-Run: .venv/bin/python bench/bench_runs.py [--quick]
+Run: .venv/bin/python bench/bench_runs.py [--quick] [--only one|throughput|scheduler]
 """
 
 from __future__ import annotations
@@ -379,11 +379,17 @@ def against_scheduler(repeats: int, burst: int = 10) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument(
+        "--only", choices=("one", "throughput", "scheduler"), help="run one section alone"
+    )
     args = parser.parse_args()
     print(f"bench_runs: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
-    one_run(3 if args.quick else 7)
-    throughput(1 if args.quick else 3)
-    against_scheduler(2 if args.quick else 4)
+    if args.only in (None, "one"):
+        one_run(3 if args.quick else 7)
+    if args.only in (None, "throughput"):
+        throughput(1 if args.quick else 3)
+    if args.only in (None, "scheduler"):
+        against_scheduler(2 if args.quick else 4)
 
 
 if __name__ == "__main__":

@@ -147,7 +147,7 @@ def queue_run(
         run = new_run(job, idempotency_key=key, **fields)
         session.add(run)
         session.flush()
-    events.run_queued(
-        events.RunQueued(project.store, run.id, actor, trigger, run.notebook_path, run.job_id)
-    )
+        events.run_queued(
+            events.RunQueued(session, run.id, actor, trigger, run.notebook_path, run.job_id)
+        )
     return run
