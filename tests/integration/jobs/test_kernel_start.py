@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from nbtools.jobs.executors.base import RunRequest
@@ -15,7 +17,7 @@ from nbtools.jobs.reaper import reap_expired
 from nbtools.jobs.runner import execute_run
 from nbtools.jobs.runs import get_run
 from nbtools.jobs.submit import queue_run
-from nbtools.kernels import KernelSource
+from nbtools.kernels import Kernel, KernelSource
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
 
@@ -110,5 +112,41 @@ def test_a_kernel_that_cannot_be_pre_started_is_left_to_the_next_take(
         kernel = kernels.take("python3", tmp_path)
         assert kernel.cwd == tmp_path
         kernels.retire(kernel, wait=True)
+    finally:
+        kernels.close()
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+class HookFailed(Exception):
+    pass
+
+
+def fail(kernel: Kernel) -> None:
+    raise HookFailed(kernel.name)
+
+
+@pytest.mark.parametrize("hook", ["on_start", "attach"])
+def test_a_kernel_whose_start_fails_after_it_launched_leaves_nothing_open(
+    tmp_path: Path, hook: str
+) -> None:
+    """A hook told of the kernel (a supervisor's ``on_start``, a watchdog's ``attach``) that
+    raises: the kernel is killed and its client's and manager's sockets and contexts closed,
+    so failed starts do not pile up open files (or a zmq context term() at collection)."""
+    kernels = KernelSource(prestart=False, on_start=fail if hook == "on_start" else None)
+    attach = fail if hook == "attach" else None
+    try:
+        with pytest.raises(HookFailed):  # once first: one-time imports and loop set-up
+            kernels.take("python3", tmp_path, attach=attach)
+        before = open_fds()
+        for _ in range(3):
+            with pytest.raises(HookFailed):
+                kernels.take("python3", tmp_path, attach=attach)
+        assert open_fds() <= before
+        assert [
+            p for p in psutil.Process().children() if "ipykernel" in " ".join(p.cmdline())
+        ] == []
     finally:
         kernels.close()
