@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime, Dialect, ForeignKey, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from nbtools.store import utcnow as utcnow  # the tables' defaults import it from here
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -21,11 +23,6 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: DateTime(timezone=True)}
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC (what every timestamp column stores)."""
-    return datetime.now(timezone.utc)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
