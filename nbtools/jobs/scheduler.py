@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from nbtools.errors import NbtoolsError
-from nbtools.jobs import events, leases, missed, reaper, runs
+from nbtools.jobs import events, leases, missed, reaper, runs, wakeups
 from nbtools.jobs.executors.base import Executor, RunRequest
 from nbtools.jobs.schedules import next_times
 from nbtools.jobs.tables import SKIPPED, Job
@@ -249,7 +249,11 @@ class Scheduler:
         self.wake()
 
     def wake(self) -> None:
-        """Tick now (e.g. a run was queued or finished) instead of at the next poll."""
+        """Tick now (e.g. a run was queued or finished) instead of at the next poll.
+
+        Called in this process by the server's handlers and the executor, and on behalf of
+        other processes by the :class:`~nbtools.jobs.wakeups.Listener` of :meth:`run_forever`.
+        """
         self._wake.set()
 
     def _resume(self) -> None:
@@ -268,6 +272,14 @@ class Scheduler:
         """Tick until ``stop`` is set; a failing tick (e.g. the database is down) is retried
         after a pause that doubles up to :data:`MAX_BACKOFF_SECONDS`."""
         self._resume()
+        listener = wakeups.Listener(self.project.store, self.wake)
+        listener.start()
+        try:
+            self._loop(stop)
+        finally:
+            listener.stop()
+
+    def _loop(self, stop: threading.Event) -> None:
         failures = 0
         while not stop.is_set():
             try:
