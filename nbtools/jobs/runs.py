@@ -392,7 +392,7 @@ def rerun(store: Store, run_id: int, actor: str | None = None) -> Run:
         session.add(run)
         session.flush()
         wakeups.announce(session)
-    events.run_queued(
-        events.RunQueued(store, run.id, actor, "rerun", run.notebook_path, run.job_id)
-    )
+        events.run_queued(
+            events.RunQueued(session, run.id, actor, "rerun", run.notebook_path, run.job_id)
+        )
     return run
