@@ -10,7 +10,7 @@ anchors taking turns (ABAB…) and prints medians with their spread (bench/figur
   3. jupyter-scheduler (its own venv, ~/.cache/nbtools-bench, installed on first use) vs the
      nbtools server: one job POST → done, and a burst of 10 submitted at once: first and last
      result and the peak memory (PSS summed over the server's process tree, bench/processes.py).
-Run: .venv/bin/python bench/bench_runs.py [--quick]
+Run: .venv/bin/python bench/bench_runs.py [--quick] [--only one_run|throughput|against_scheduler]
 """
 
 from __future__ import annotations
@@ -292,8 +292,8 @@ def throughput(repeats: int, count: int = 20) -> None:
     shutil.rmtree(pm_root, ignore_errors=True)
     print(f"\n{count} trivial runs queued at once ({PER_MINUTE}); {LEAN_GOAL}")
     state = (
-        "ours: `nbtools scheduler --workers 2`, default poll (1 s), warm workers, timed from "
-        "queueing to the last result; papermill: CLI runs 2 at a time, each cold"
+        "ours: `nbtools scheduler --workers 2`, default poll (1 s; a queued run wakes it at "
+        "once), warm workers, timed from queueing to the last result; papermill: CLI runs 2 at a time, each cold"
     )
     report(
         f"{count} runs queued, daemon with 2 workers vs papermill-lean x2",
@@ -379,11 +379,20 @@ def against_scheduler(repeats: int, burst: int = 10) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--only", choices=SECTIONS, action="append", help="run only this section")
     args = parser.parse_args()
     print(f"bench_runs: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
-    one_run(3 if args.quick else 7)
-    throughput(1 if args.quick else 3)
-    against_scheduler(2 if args.quick else 4)
+    for name in args.only or SECTIONS:
+        section, quick, full = SECTIONS[name]
+        section(quick if args.quick else full)
+
+
+#: Section → its function, its repeats with --quick and without.
+SECTIONS: dict[str, tuple[Callable[[int], None], int, int]] = {
+    "one_run": (one_run, 3, 7),
+    "throughput": (throughput, 1, 3),
+    "against_scheduler": (against_scheduler, 2, 4),
+}
 
 
 if __name__ == "__main__":

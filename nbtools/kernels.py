@@ -108,6 +108,17 @@ def _kill_group_later(group: int, delay: float) -> None:
     )
 
 
+def _discard(km: AsyncKernelManager, kc: AsyncKernelClient | None = None) -> None:
+    """Kill a kernel that ran nothing (or half started) and free what connects to it: the
+    client's channels and context, the manager's control socket, context and files."""
+    if kc is not None:
+        kc.stop_channels()
+    with contextlib.suppress(Exception):  # whatever failed to start is still cleaned up
+        kill_kernel_tree(km)
+    with contextlib.suppress(Exception):
+        _run(km.cleanup_resources)
+
+
 class KernelStartError(NbtoolsError):
     """A kernel that was started never answered, or died before it did."""
 
@@ -201,22 +212,17 @@ class KernelSource:
             _run(km.start_kernel, cwd=str(cwd), **options)
         except BaseException:
             shutil.rmtree(artifacts, ignore_errors=True)
+            _discard(km)
             raise
-        kc = km.client()
-        kc.start_channels()
-        kernel = Kernel(kernel_name, cwd, km, kc, artifacts)
-        if self.on_start is not None:
-            self.on_start(kernel)
-        return kernel
-
-    def _until_ready(self, kernel: Kernel) -> Kernel:
-        if not kernel.ready:
-            try:
-                _run(_until_ready, kernel, self.startup_timeout)
-            except BaseException:
-                self.retire(kernel)
-                raise
-            kernel.ready = True
+        kernel = Kernel(kernel_name, cwd, km, km.client(), artifacts)
+        try:
+            kernel.kc.start_channels()
+            if self.on_start is not None:
+                self.on_start(kernel)
+        except BaseException:
+            shutil.rmtree(artifacts, ignore_errors=True)
+            _discard(km, kernel.kc)
+            raise
         return kernel
 
     def take(
@@ -235,9 +241,16 @@ class KernelSource:
             self.retire(ready)
             ready = None
         kernel = ready or self._start(kernel_name, cwd)
-        if attach is not None:
-            attach(kernel)
-        return self._until_ready(kernel)
+        try:
+            if attach is not None:
+                attach(kernel)
+            if not kernel.ready:
+                _run(_until_ready, kernel, self.startup_timeout)
+                kernel.ready = True
+        except BaseException:
+            self.retire(kernel)
+            raise
+        return kernel
 
     def warm(self, kernel_name: str | None = None, cwd: Path | None = None) -> None:
         """With ``prestart``, pre-start a kernel like the last one taken (or as given).
@@ -294,8 +307,7 @@ class KernelSource:
         The zygote, if any, ends too, with any kernel it forked that is still running."""
         if self._ready is not None:
             kernel, self._ready = self._ready, None
-            kernel.kc.stop_channels()
-            kill_kernel_tree(kernel.km)
-            _run(kernel.km.cleanup_resources)
+            shutil.rmtree(kernel.artifacts_dir, ignore_errors=True)
+            _discard(kernel.km, kernel.kc)
         if self.zygote is not None:
             self.zygote.close()

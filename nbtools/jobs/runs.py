@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from nbtools.audit import current_actor
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
-from nbtools.jobs import events
+from nbtools.jobs import events, wakeups
 from nbtools.jobs.leases import LEASE_SECONDS, lease_free
 from nbtools.jobs.storage import StoredFile, exists, join
 from nbtools.jobs.tables import (
@@ -391,7 +391,8 @@ def rerun(store: Store, run_id: int, actor: str | None = None) -> Run:
         )
         session.add(run)
         session.flush()
-    events.run_queued(
-        events.RunQueued(store, run.id, actor, "rerun", run.notebook_path, run.job_id)
-    )
+        wakeups.announce(session)
+        events.run_queued(
+            events.RunQueued(session, run.id, actor, "rerun", run.notebook_path, run.job_id)
+        )
     return run

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from nbtools.errors import NbtoolsError
-from nbtools.jobs import events, leases, missed, reaper, runs
+from nbtools.jobs import events, leases, missed, reaper, runs, wakeups
 from nbtools.jobs.executors.base import Executor, RunRequest
 from nbtools.jobs.schedules import next_times
 from nbtools.jobs.tables import SKIPPED, Job
@@ -91,6 +91,10 @@ class Scheduler:
         self.claimer = claimer or leases.Claimer()
         #: Run id → claim token of the runs this scheduler handed to its executor.
         self._claims: dict[int, str] = {}
+        #: Claims on runs waiting in the executor are renewed every third of a lease, not
+        #: at every tick (a tick follows every queued run: each renewal is a write).
+        self.renew_every = timedelta(seconds=lease_seconds / 3)
+        self._renewed: datetime | None = None
         self._wake = threading.Event()
         self.late_check_every = timedelta(seconds=LATE_CHECK_SECONDS)
         self._late_checked: datetime | None = None
@@ -195,7 +199,9 @@ class Scheduler:
         if self.executor is None:
             return []
         store = self.project.store
-        leases.renew_claims(store, self.executor.pending(), now, self.lease_seconds)
+        if self._renewed is None or now - self._renewed >= self.renew_every:
+            leases.renew_claims(store, self.executor.pending(), now, self.lease_seconds)
+            self._renewed = now
         claimed = leases.claim_due(
             store,
             self.claimer,
@@ -243,7 +249,11 @@ class Scheduler:
         self.wake()
 
     def wake(self) -> None:
-        """Tick now (e.g. a run was queued or finished) instead of at the next poll."""
+        """Tick now (e.g. a run was queued or finished) instead of at the next poll.
+
+        Called in this process by the server's handlers and the executor, and on behalf of
+        other processes by the :class:`~nbtools.jobs.wakeups.Listener` of :meth:`run_forever`.
+        """
         self._wake.set()
 
     def _resume(self) -> None:
@@ -262,6 +272,14 @@ class Scheduler:
         """Tick until ``stop`` is set; a failing tick (e.g. the database is down) is retried
         after a pause that doubles up to :data:`MAX_BACKOFF_SECONDS`."""
         self._resume()
+        listener = wakeups.Listener(self.project.store, self.wake)
+        listener.start()
+        try:
+            self._loop(stop)
+        finally:
+            listener.stop()
+
+    def _loop(self, stop: threading.Event) -> None:
         failures = 0
         while not stop.is_set():
             try:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from nbtools.audit import current_actor
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
-from nbtools.jobs import events
+from nbtools.jobs import events, wakeups
 from nbtools.jobs.idempotency import check_key, created_once
 from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.parameters import declared_parameters, resolve_values
@@ -147,7 +147,9 @@ def queue_run(
         run = new_run(job, idempotency_key=key, **fields)
         session.add(run)
         session.flush()
-    events.run_queued(
-        events.RunQueued(project.store, run.id, actor, trigger, run.notebook_path, run.job_id)
-    )
+        if claim is None:  # a claimed run is executed by the caller, not by a scheduler
+            wakeups.announce(session)
+        events.run_queued(
+            events.RunQueued(session, run.id, actor, trigger, run.notebook_path, run.job_id)
+        )
     return run

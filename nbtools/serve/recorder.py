@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nbtools.jobs.tables import SUCCEEDED, Job, Run
@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 #: The source metric rows of a service carry (job runs say nbtools, scrapbook or papermill).
 SOURCE_SERVICE = "service"
 TRIGGER_SERVICE = "service"
+#: Key of the PostgreSQL advisory lock that serialises services' first starts.
+SERVICE_JOB_LOCK_KEY = 0x6E62737663  # "nbsvc"
 
 
 class ServiceRecorder:
@@ -48,11 +50,17 @@ class ServiceRecorder:
         self.job_id = self._job()
 
     def _job(self) -> int:
-        """The service's job, made on first start. Workers starting together on PostgreSQL
-        may each make one: all then use the oldest, and a worker drops the one it made."""
-        active = select(Job.id).where(Job.name == self.name, Job.archived_at.is_(None))
+        """The service's job, made on first start. Workers starting together take turns (an
+        advisory lock on PostgreSQL, the write transaction on SQLite), so one makes it and
+        the others find it. A store where earlier versions made two keeps using the oldest."""
         with self.store.session(write=True) as session:
-            found = session.scalars(active.order_by(Job.id)).first()
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(select(func.pg_advisory_xact_lock(SERVICE_JOB_LOCK_KEY)))
+            found = session.scalars(
+                select(Job.id)
+                .where(Job.name == self.name, Job.archived_at.is_(None))
+                .order_by(Job.id)
+            ).first()
             if found is not None:
                 return found
             job = Job(
@@ -63,13 +71,7 @@ class ServiceRecorder:
             )
             session.add(job)
             session.flush()
-            made = job.id
-        with self.store.session(write=True) as session:
-            oldest = session.scalars(active.order_by(Job.id)).first()
-            if oldest is not None and oldest != made:
-                session.execute(delete(Job).where(Job.id == made))
-                return oldest
-        return made
+            return job.id
 
     def write(self, minutes: Mapping[int, Minute]) -> None:
         """Add each minute to the service's run of that minute (made by the first worker to

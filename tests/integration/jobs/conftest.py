@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from nbtools.jobs.executors.base import RunRequest
@@ -131,3 +132,16 @@ def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 120) -
     while not predicate():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
+
+
+def kill_tree(process: psutil.Process) -> None:
+    tree = [*process.children(recursive=True), process]
+    for member in tree:
+        member.kill()
+    psutil.wait_procs(tree, timeout=10)
+
+
+def scheduler_of(run: Run) -> int:
+    """The pid of the ``nbtools scheduler`` whose worker process executes ``run``."""
+    assert run.worker is not None
+    return psutil.Process(int(run.worker.rsplit(":", 1)[1])).ppid()

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.reaper import reap_expired
 from nbtools.jobs.runner import execute_run
-from nbtools.jobs.runs import get_run
+from nbtools.jobs.runs import get_run, run_dir
 from nbtools.jobs.submit import queue_run
-from nbtools.kernels import KernelSource
+from nbtools.kernels import Kernel, KernelSource
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
 
@@ -110,5 +113,66 @@ def test_a_kernel_that_cannot_be_pre_started_is_left_to_the_next_take(
         kernel = kernels.take("python3", tmp_path)
         assert kernel.cwd == tmp_path
         kernels.retire(kernel, wait=True)
+    finally:
+        kernels.close()
+
+
+def kernel_children() -> list[psutil.Process]:
+    """This process's kernels still running (not zombies)."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if child.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(child.cmdline()):
+                found.append(child)
+    return found
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+class HookFailed(Exception):
+    pass
+
+
+def fail(kernel: Kernel) -> None:
+    raise HookFailed(kernel.name)
+
+
+@pytest.mark.parametrize("hook", ["on_start", "attach"])
+def test_a_kernel_whose_start_fails_after_it_launched_leaves_nothing_open(
+    tmp_path: Path, hook: str
+) -> None:
+    """A hook told of the kernel (a supervisor's ``on_start``, a watchdog's ``attach``) that
+    raises: the kernel is killed and its client's and manager's sockets and contexts closed,
+    so failed starts do not pile up open files (or a zmq context term() at collection)."""
+    kernels = KernelSource(prestart=False, on_start=fail if hook == "on_start" else None)
+    attach = fail if hook == "attach" else None
+    try:
+        with pytest.raises(HookFailed):  # once first: one-time imports and loop set-up
+            kernels.take("python3", tmp_path, attach=attach)
+        before = open_fds()
+        for _ in range(3):
+            with pytest.raises(HookFailed):
+                kernels.take("python3", tmp_path, attach=attach)
+        assert open_fds() <= before
+        assert kernel_children() == []
+    finally:
+        kernels.close()
+
+
+def test_a_run_that_fails_after_its_notebook_ran_stops_its_kernel(
+    project: Project, notebook_factory: NotebookFactory
+) -> None:
+    """An error past execution (here its HTML cannot be written: a folder has its name)
+    reaches the caller, and the kernel the run used is stopped, not left running."""
+    notebook_factory("nb.ipynb", [("code", "print('hi')", [])])
+    run = queue_run(project, "nb.ipynb", {}, output_html=True)
+    (run_dir(project, run.id) / "nb.html").mkdir(parents=True)
+    kernels = KernelSource(prestart=False)
+    try:
+        with pytest.raises(IsADirectoryError):
+            execute_run(project, RunRequest.for_project(project, run.id), kernels)
+        assert kernel_children() == []
     finally:
         kernels.close()

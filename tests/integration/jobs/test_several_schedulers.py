@@ -27,7 +27,14 @@ from nbtools.jobs.tables import SUCCEEDED, Run
 from nbtools.project import Project
 from nbtools.store.base import utcnow
 from tests.conftest import NotebookFactory, make_notebook
-from tests.integration.jobs.conftest import ONCE_SLOW, DoneLog, request, wait_for
+from tests.integration.jobs.conftest import (
+    ONCE_SLOW,
+    DoneLog,
+    kill_tree,
+    request,
+    scheduler_of,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -148,13 +155,6 @@ def daemon(root: Path, db_url: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, stderr=subprocess.DEVNULL)
 
 
-def kill_tree(process: psutil.Process) -> None:
-    tree = [*process.children(recursive=True), process]
-    for member in tree:
-        member.kill()
-    psutil.wait_procs(tree, timeout=10)
-
-
 @pytest.fixture
 def daemons(tmp_path: Path, postgres_url: str) -> Iterator[list[subprocess.Popen[bytes]]]:
     Project(tmp_path, db_url=postgres_url).store.close()  # migrate once, before both start
@@ -163,12 +163,6 @@ def daemons(tmp_path: Path, postgres_url: str) -> Iterator[list[subprocess.Popen
     for process in started:
         if process.poll() is None:
             kill_tree(psutil.Process(process.pid))
-
-
-def scheduler_of(run: Run) -> int:
-    """The pid of the ``nbtools scheduler`` whose worker process executes ``run``."""
-    assert run.worker is not None
-    return psutil.Process(int(run.worker.rsplit(":", 1)[1])).ppid()
 
 
 def test_a_long_run_is_not_started_twice_and_a_killed_scheduler_s_run_is_retried(

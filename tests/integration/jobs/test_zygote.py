@@ -53,6 +53,15 @@ def zygote_of(kernel_pid: int) -> int:
     return parent.pid
 
 
+def started_kernel(project: Project) -> psutil.Process:
+    """The kernel of a ``spawner`` notebook, once the notebook noted its child in ``started``."""
+    started = project.root / "started"
+    wait_until(started.exists, "the notebook to start")
+    kernel = psutil.Process(int(started.read_text())).parent()
+    assert kernel is not None
+    return kernel
+
+
 def gone(pid: int) -> bool:
     try:
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
@@ -101,10 +110,7 @@ def test_a_forked_kernel_is_the_zygotes_child_in_its_own_session(
     notebook_factory("sleep.ipynb", [("code", spawner("nbtools-test-session"), [])])
     run = queue_run(project, "sleep.ipynb", {})
     one_worker.submit(request(project, run.id))
-    wait_until(lambda: (project.root / "started").exists(), "the notebook to start")
-    child = psutil.Process(int((project.root / "started").read_text()))
-    kernel = child.parent()
-    assert kernel is not None
+    kernel = started_kernel(project)
     zygote = zygote_of(kernel.pid)
     assert psutil.Process(zygote).parent().pid == one_worker.worker_pids()[0]
     assert os.getpgid(kernel.pid) == os.getsid(kernel.pid) == kernel.pid
@@ -120,9 +126,7 @@ def test_a_timeout_stops_a_forked_kernel_and_what_it_started(
     notebook_factory("slow.ipynb", [("code", spawner(marker), [])])
     run = queue_run(project, "slow.ipynb", {}, timeout_seconds=3)
     executor.submit(request(project, run.id))
-    wait_until(lambda: (project.root / "started").exists(), "the notebook to start")
-    kernel = psutil.Process(int((project.root / "started").read_text())).parent()
-    assert kernel is not None
+    kernel = started_kernel(project)
     zygote_of(kernel.pid)
     assert done_log.wait(run.id) == "timed_out"
     wait_until(lambda: gone(kernel.pid) and processes_with(marker) == [], "the run's processes")
@@ -171,9 +175,7 @@ def test_sigkill_of_a_worker_leaves_no_zygote_kernel_or_child(
     notebook_factory("spawn.ipynb", [("code", spawner(marker), [])])
     run = queue_run(project, "spawn.ipynb", {})
     one_worker.submit(request(project, run.id))
-    wait_until(lambda: (project.root / "started").exists(), "the notebook to start")
-    kernel = psutil.Process(int((project.root / "started").read_text())).parent()
-    assert kernel is not None
+    kernel = started_kernel(project)
     worker = one_worker.worker_pids()[0]
     zygote = zygote_of(kernel.pid)
     spare = [p.pid for p in psutil.Process(zygote).children() if p.pid != kernel.pid]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from tests.conftest import NotebookFactory
@@ -191,6 +194,46 @@ def test_several_workers_load_once_each_and_a_failed_start_up_exits_3(
     output = broken.stop()
     assert broken.process.returncode == 3
     assert "$NBTOOLS_TEST_UNSET_KEY is empty or unset" in output
+
+
+#: A served function telling which process answered and whether its start-up was frozen.
+WHERE = [
+    ("markdown", "# Where\n> Which worker answers.", []),
+    ("code", "import gc\nimport os", ["export"]),
+    (
+        "code",
+        "#| serve\n"
+        "def where() -> dict[str, int]:\n"
+        '    """The answering process and its objects kept out of full collections."""\n'
+        "    return {'pid': os.getpid(), 'frozen': gc.get_freeze_count()}",
+        [],
+    ),
+]
+
+
+def test_each_of_several_workers_answers_with_its_start_up_frozen(
+    notebook_factory: NotebookFactory, tmp_path: Path, serve: Serve
+) -> None:
+    """``--workers 2``: calls on new connections reach both worker processes (children of the
+    one started), and each froze its start-up objects (``ServeSettings.freeze_gc``)."""
+    package = extract(notebook_factory("where.ipynb", WHERE), tmp_path / "where-pkg")
+    service = serve(package, "--workers", "2")
+    assert service.process.poll() is None, service.stop()
+    answers: dict[int, int] = {}
+    deadline = time.monotonic() + 120
+    while len(answers) < 2 and time.monotonic() < deadline:
+        with ThreadPoolExecutor(4) as pool:  # concurrent calls, each its own connection
+            for reply in pool.map(
+                lambda _: httpx.post(f"{service.url}/where", json={}, timeout=60), range(8)
+            ):
+                assert reply.status_code == 200, reply.text
+                answers[reply.json()["pid"]] = reply.json()["frozen"]
+    workers = {child.pid for child in psutil.Process(service.process.pid).children(recursive=True)}
+    assert len(answers) == 2
+    assert set(answers) <= workers
+    assert all(frozen > 0 for frozen in answers.values()), answers
+    service.stop()
+    assert service.process.returncode == 0
 
 
 def test_an_importable_package_serves_itself(scorer_package: Path, serve: Serve) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from nbtools.envsnap.capture import REDACTED, allowed_environment, safe_value
-from nbtools.envsnap.snapshots import CAPTURE_SCRIPT, capture_interpreter
+from nbtools.envsnap.kernel_capture import CAPTURE_SCRIPT, capture_interpreter
 from tests.envsnap_support import write_dist
 
 

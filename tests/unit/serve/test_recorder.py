@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
+from typing import Any
 
 from sqlalchemy import select
 
@@ -88,3 +91,36 @@ def test_workers_writing_at_once_lose_no_share(db_url: str) -> None:
     assert values["requests"] == 20
     for recorder in recorders:
         recorder.close()
+
+
+def start_services(url: str, names: list[str], barrier: Any, found: Any) -> None:
+    """One worker starting each service in ``names`` when all workers are ready to."""
+    for name in names:
+        barrier.wait(60)
+        recorder = ServiceRecorder(url, name, INFO, f"pid:{os.getpid()}")
+        found.put((name, recorder.job_id))
+        recorder.close()
+
+
+def test_workers_starting_at_once_make_one_job(db_url: str) -> None:
+    """Real processes, released together: never two jobs for one service."""
+    Store.open(db_url).close()
+    names = [f"service:race-{n}" for n in range(5)]
+    context = multiprocessing.get_context("spawn")
+    barrier, found = context.Barrier(3), context.Queue()
+    workers = [
+        context.Process(target=start_services, args=(db_url, names, barrier, found))
+        for _ in range(3)
+    ]
+    for worker in workers:
+        worker.start()
+    answers = [found.get(timeout=120) for _ in range(3 * len(names))]
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    store = Store.open(db_url)
+    with store.session() as session:
+        jobs = session.execute(select(Job.name, Job.id).where(Job.name.in_(names))).all()
+    store.close()
+    assert sorted(jobs) == sorted(set(answers))
+    assert sorted(name for name, _ in jobs) == names
