@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -44,7 +45,11 @@ def cache_dir(project: Project) -> Path:
 
 
 class RunningCapture:
-    """The capture script running in an interpreter (started by the constructor)."""
+    """The capture script running in an interpreter (started by the constructor).
+
+    Its report goes to a temporary file, not a pipe: a report larger than a pipe's buffer
+    (64 KiB: a few hundred distributions) would otherwise hold the interpreter until this
+    process reads it, so it would not finish while this process does other work."""
 
     def __init__(
         self,
@@ -57,30 +62,33 @@ class RunningCapture:
         if cache is not None:
             args.append(str(cache))
         self.deadline = time.monotonic() + CAPTURE_TIMEOUT
+        self.report = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed once read)
         try:
             self.process = subprocess.Popen(
                 args,
                 env=dict(env) if env is not None else None,
                 stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
+                stdout=self.report,
                 stderr=subprocess.PIPE,
                 text=True,
             )
         except OSError as exc:
+            self.report.close()
             raise CaptureError(f"Cannot start {command[0]!r}: {exc.strerror}.") from None
 
     def document(self) -> dict[str, Any]:
         """Wait for the interpreter's report (at most :data:`CAPTURE_TIMEOUT` s from its start)."""
         command = self.command
         try:
-            stdout, stderr = self.process.communicate(
-                timeout=max(0.0, self.deadline - time.monotonic())
-            )
+            _, stderr = self.process.communicate(timeout=max(0.0, self.deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             self.cancel()
             raise CaptureError(
                 f"{command[0]!r} did not report its environment within {CAPTURE_TIMEOUT} s."
             ) from None
+        with self.report:
+            self.report.seek(0)
+            stdout = self.report.read()  # decoded as text=True decodes a pipe
         if self.process.returncode != 0:
             tail = "\n".join(stderr.strip().splitlines()[-5:])
             raise CaptureError(
@@ -100,6 +108,7 @@ class RunningCapture:
         """Stop the interpreter, if it still runs, and reap it."""
         self.process.kill()
         self.process.communicate()
+        self.report.close()
 
 
 def capture_interpreter(
