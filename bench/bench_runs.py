@@ -9,7 +9,9 @@ anchors taking turns (ABAB…) and prints medians with their spread (bench/figur
      `nbtools scheduler` daemon (2 workers, default poll interval, warm);
   3. jupyter-scheduler (its own venv, ~/.cache/nbtools-bench, installed on first use) vs the
      nbtools server: one job POST → done, and a burst of 10 submitted at once: first and last
-     result and the peak memory (PSS summed over the server's process tree, bench/processes.py).
+     result and the peak memory (PSS summed over the server's process tree, bench/processes.py);
+     after each burst the next turn waits until that server's process tree is idle
+     (jupyter-scheduler's job processes work on for seconds after it reports the last result).
 Run: .venv/bin/python bench/bench_runs.py [--quick] [--only one_run|throughput|against_scheduler]
 """
 
@@ -29,7 +31,7 @@ from typing import Any
 
 from anchors import BIN, PAPERMILL, PAPERMILL_LEAN, papermill_run, workdir
 from figures import Goal, Sample, interleave, report, wall
-from processes import MemorySampler, Server, stop_tree, wait_all
+from processes import MemorySampler, Server, settle, stop_tree, wait_all
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "nbtools-bench"
 SCHEDULER_VENV = CACHE / "jupyter-scheduler"
@@ -323,6 +325,10 @@ def against_scheduler(repeats: int, burst: int = 10) -> None:
         def measure() -> float:
             times, peak = tool.batch(burst)
             seen[name].append((times, peak))
+            # jupyter-scheduler's processes go on working after it reports a burst's last
+            # result (12 children then): the other side is measured once the tree is idle.
+            waited = settle(tool.server.process.pid)
+            print(f"  ({name}: its process tree idle {waited:.1f} s after the burst)")
             return times[0]
 
         return measure

@@ -130,6 +130,32 @@ def wait_all(check: Callable[[Any], str | None], handles: list[Any], start: floa
     return sorted(done.values())
 
 
+def _tree_cpu_seconds(pid: int) -> float:
+    root = psutil.Process(pid)
+    used = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        with suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            used += times.user + times.system
+    return used
+
+
+def settle(pid: int, timeout: float = 120.0, busy: float = 0.05, every: float = 0.5) -> float:
+    """Wait until ``pid``'s process tree is idle (it used less than ``busy`` of a core over
+    ``every`` seconds), at most ``timeout`` seconds; returns the seconds waited. Taking turns,
+    what one tool still does after it reported its results must not load the machine while
+    the other is measured."""
+    start = time.monotonic()
+    used = _tree_cpu_seconds(pid)
+    while time.monotonic() - start < timeout:
+        time.sleep(every)
+        now_used = _tree_cpu_seconds(pid)
+        if now_used - used < busy * every:
+            break
+        used = now_used
+    return time.monotonic() - start
+
+
 def stop_tree(process: subprocess.Popen[bytes]) -> None:
     """Terminate a process we started, then kill whatever of its tree is left."""
     children = psutil.Process(process.pid).children(recursive=True)
