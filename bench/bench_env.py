@@ -26,7 +26,7 @@ from pathlib import Path
 
 from figures import Goal, Sample, interleave, report, wall
 
-from nbtools.envsnap.snapshots import CAPTURE_SCRIPT
+from nbtools.envsnap.kernel_capture import CAPTURE_SCRIPT
 
 
 def ms(command: list[str], before: Callable[[], None] | None = None) -> Callable[[], float]:

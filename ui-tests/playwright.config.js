@@ -36,7 +36,10 @@ module.exports = {
     ...baseConfig.use,
     // Videos need a downloaded ffmpeg; traces do not.
     video: 'off',
-    trace: 'retain-on-failure',
+    // A failed test keeps its trace (each action's DOM snapshot, the network, the
+    // console); the screencast frames are left out: recording them for every test,
+    // passed or not, cost about a quarter of a short test's time (docs/architecture.md).
+    trace: { mode: 'retain-on-failure', screenshots: false },
     baseURL: `http://127.0.0.1:${port}`,
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',

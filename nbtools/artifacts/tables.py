@@ -9,20 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from nbtools.store.base import Base, UtcDateTime, utcnow
+from nbtools.store.base import Base, RunOwned, UtcDateTime, utcnow
 
 
-class ArtifactRecord(Base):
+class ArtifactRecord(RunOwned, Base):
     """One artifact of one run."""
 
     __tablename__ = "run_artifacts"
     __table_args__ = (UniqueConstraint("run_id", "name"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(128))
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))

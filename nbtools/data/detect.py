@@ -42,6 +42,10 @@ READERS = frozenset(
     }
 )
 _IPYTHON = re.compile(r"^\s*([%!]|\w+\s*=\s*!)|\?\s*$")
+#: An ASCII cell can call a reader (or ``data.path``/``data.open``) only if the name is in its
+#: text: cells without one are not parsed (most cells of a long notebook read no data). Python
+#: reads identifiers NFKC-normalised (fullwidth letters spell ``open``), so other cells are parsed.
+_CALLED_NAMES = re.compile(rf"\b(?:path|{'|'.join(sorted(READERS))})\b")
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,8 @@ def project_location(notebook_path: str, literal: str) -> str:
 
 
 def _literals(source: str) -> Iterator[tuple[str, str, int]]:
+    if source.isascii() and not _CALLED_NAMES.search(source):
+        return
     code = "\n".join("" if _IPYTHON.search(line) else line for line in source.splitlines())
     try:
         tree = ast.parse(code)

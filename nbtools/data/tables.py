@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from nbtools.store.base import Base, UtcDateTime, utcnow
+from nbtools.store.base import Base, RunOwned, UtcDateTime, utcnow
 
 
 class DatasetRecord(Base):
@@ -48,7 +48,7 @@ class DatasetRecord(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-class RunDatasetRecord(Base):
+class RunDatasetRecord(RunOwned, Base):
     """A dataset a run read (``read``) or wrote (``write``) through ``nbtools.data``.
 
     The name, classification and location are those at the time of the run: a dataset
@@ -58,8 +58,6 @@ class RunDatasetRecord(Base):
     __tablename__ = "run_datasets"
     __table_args__ = (UniqueConstraint("run_id", "dataset", "mode"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
     dataset: Mapped[str] = mapped_column(String(128), index=True)
     mode: Mapped[str] = mapped_column(String(8))
     classification: Mapped[str] = mapped_column(String(16))

@@ -17,7 +17,9 @@ snapshots takes a :class:`~nbtools.project.Project` and opens its own transactio
     list_kernels()                                   # [KernelSpec]
 
 ``snapshot_kernel`` runs in every worker (lineage records each run's environment), so the
-rest (files, lock exports with their index look-ups, recreate) is imported on first use.
+rest (files, lock exports with their index look-ups, recreate) is imported on first use, and
+so is the store (``snapshots``: SQLAlchemy), which ``snapshot_kernel`` imports while the
+kernel's interpreter reports its environment.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nbtools.envsnap.diff import SnapshotDiff, diff
+from nbtools.envsnap.kernel_capture import snapshot_kernel
 from nbtools.envsnap.model import Distribution, Snapshot
-from nbtools.envsnap.snapshots import get_snapshot, list_snapshots, save_snapshot, snapshot_kernel
 from nbtools.lazy import loader
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
     from nbtools.envsnap.pylock import LockExport
     from nbtools.envsnap.recreate import RecreateReport
     from nbtools.envsnap.recreate import recreate as recreate_snapshot
+    from nbtools.envsnap.snapshots import get_snapshot, list_snapshots, save_snapshot
 
 #: The names loaded on first use: name → (module, attribute).
 _LAZY = {
@@ -62,6 +65,7 @@ _LAZY = {
             "resolve_snapshot",
         )
     },
+    **{name: ("snapshots", name) for name in ("get_snapshot", "list_snapshots", "save_snapshot")},
     "KernelSpec": ("kernels", "KernelSpec"),
     "list_kernels": ("kernels", "list_kernels"),
     "LockExport": ("pylock", "LockExport"),

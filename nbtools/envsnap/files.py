@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from nbtools.envsnap.index import DEFAULT_INDEX, PackageIndex
+from nbtools.envsnap.kernel_capture import cache_dir
 from nbtools.envsnap.model import Snapshot
 from nbtools.envsnap.pylock import LockExport, parse_pylock, to_pylock
 from nbtools.envsnap.requirements import parse_requirements, to_requirements
-from nbtools.envsnap.snapshots import cache_dir, get_snapshot, save_snapshot
+from nbtools.envsnap.snapshots import get_snapshot, save_snapshot
 from nbtools.errors import InvalidInputError
 from nbtools.jsonvalues import WireModel
 from nbtools.project import Project

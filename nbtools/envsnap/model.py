@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from nbtools.envsnap.capture import canonical_name
-from nbtools.store.base import utcnow
+from nbtools.store import utcnow
 
 #: Where a snapshot came from: a kernel's interpreter, or an imported lock/requirements file.
 SOURCES = ("kernel", "pylock", "requirements")

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from nbtools.envsnap.diff import SnapshotDiff, diff
+from nbtools.envsnap.kernel_capture import capture_interpreter, snapshot_from_document
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.envsnap.requirements import header, requirement_line
-from nbtools.envsnap.snapshots import capture_interpreter, snapshot_from_document
 from nbtools.errors import CheckFailedError, InvalidInputError
 
 #: File written into the new environment listing what was installed.

@@ -237,10 +237,13 @@ def show_run(project: Project, run_id: int) -> RunDetail:
         return run_detail(project, session, runs.get_run(session, run_id))
 
 
-def summarize_runs(project: Project, found: Sequence[Run]) -> list[RunSummary]:
-    """The models of runs another call returned (they are read as they were then)."""
+def summarize_runs(
+    project: Project, found: Sequence[Run], *, queued: bool = False
+) -> list[RunSummary]:
+    """The models of runs another call returned (they are read as they were then);
+    ``queued``: runs this call just queued, described without a query."""
     with project.store.session() as session:
-        return run_summaries(project, session, found)
+        return run_summaries(project, session, found, queued=queued)
 
 
 def run_notebook(
@@ -272,7 +275,7 @@ def run_notebook(
         idempotency_key=idempotency_key,
         actor=actor,
     )
-    return summarize_runs(project, [run])[0]
+    return summarize_runs(project, [run], queued=True)[0]
 
 
 def run_job(
@@ -293,7 +296,7 @@ def run_job(
     run = submit.queue_run(
         project, job.notebook_path, values, job=job, idempotency_key=idempotency_key, actor=actor
     )
-    return summarize_runs(project, [run])[0]
+    return summarize_runs(project, [run], queued=True)[0]
 
 
 def cancel_run(project: Project, run_id: int, *, actor: str | None = None) -> RunSummary:
@@ -305,7 +308,8 @@ def cancel_run(project: Project, run_id: int, *, actor: str | None = None) -> Ru
 def rerun_run(project: Project, run_id: int, *, actor: str | None = None) -> RunSummary:
     """Queue a new run of the same notebook with the same parameters (and pinned version),
     started by ``actor``."""
-    return summarize_runs(project, [runs.rerun(project.store, run_id, actor=actor)])[0]
+    rerun = runs.rerun(project.store, run_id, actor=actor)
+    return summarize_runs(project, [rerun], queued=True)[0]
 
 
 def notebook_parameters(path: Path) -> NotebookParameters:

@@ -26,7 +26,8 @@ function               when, and what it gets                      what it retur
 ``run_requested``      a job is saved, a run queued or about to    nothing: raises to refuse
                        take its kernel (:class:`RunRequested`)
 ``run_queued``         someone queued a run: by hand, a job's      nothing
-                       "run now", a rerun (committed)
+                       "run now", a rerun (in the transaction
+                       inserting it, :class:`RunQueued`)
 ``run_cancelled``      someone asked a run to stop (committed)     nothing
 ``runs_expiring``      retention looks for expired runs            run id → why it expired
                        (:class:`RunsExpiring`)                     (e.g. a dataset's retention)
@@ -137,6 +138,10 @@ class RunsDescribed:
     runs: Sequence[DescribedRun]
     #: True for one run shown alone: subscribers add the fields only a detail shows.
     detail: bool = False
+    #: True for runs just queued, in the reply to their submission: nothing has executed,
+    #: so nothing refers to them yet (datasets, artifacts) and subscribers answer their
+    #: empty fields without a query.
+    queued: bool = False
 
 
 @dataclass(frozen=True)
@@ -197,9 +202,11 @@ class JobDeleted:
 
 @dataclass(frozen=True)
 class RunQueued:
-    """A run someone queued (``trigger``: ``manual``, ``cli``, ``reproduce``, ``rerun``, …)."""
+    """A run someone queued (``trigger``: ``manual``, ``cli``, ``reproduce``, ``rerun``, …),
+    inside the transaction that inserts it: what a subscriber writes in ``session`` stands or
+    falls with the run, and a submission takes the write lock once."""
 
-    store: Store
+    session: Session
     run_id: int
     actor: str | None
     trigger: str

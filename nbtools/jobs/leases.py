@@ -120,6 +120,18 @@ def active_total(session: Session, now: datetime) -> int:
     return int(session.scalar(select(func.count()).select_from(Run).where(held)) or 0)
 
 
+def _anything_to_claim(store: Store, now: datetime, max_backoff: timedelta | None) -> bool:
+    """Whether a claim may find a run, read without the write lock: a scheduler ticks at
+    every queued or finished run, and a write transaction for nothing would make the
+    submitters and the workers wait (SQLite has one writer at a time)."""
+    wanted = _claimable(now)
+    if max_backoff is not None:  # a retry waiting past the cap is brought forward
+        waiting = and_(Run.status == QUEUED, Run.retry_of.is_not(None), Run.not_before > now)
+        wanted = or_(wanted, waiting)
+    with store.session() as session:
+        return session.scalar(select(Run.id).where(wanted).limit(1)) is not None
+
+
 def claim_due(
     store: Store,
     claimer: Claimer,
@@ -136,7 +148,7 @@ def claim_due(
     never exceed it: claimers take turns (an advisory lock on PostgreSQL, the write
     transaction on SQLite) so two never count the same free slot.
     """
-    if limit <= 0:
+    if limit <= 0 or not _anything_to_claim(store, now, max_backoff):
         return {}
     with store.session(write=True) as session:
         if max_running > 0:

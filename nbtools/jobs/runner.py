@@ -401,16 +401,21 @@ def _execute(
         if kernel is None:
             prepared = None  # failed before executing: no cells were run
     watchdog.stop()
-    outcome = _outcome(prepared, run, error, watchdog, progress)
-    if run.output_html and output.is_file():
-        _write_html(output)
-    if kernel is not None:
-        _keep_artifacts(run.id, kernel.artifacts_dir, out_dir / storage.ARTIFACTS)
-    ended = {
-        "status": outcome.status,
-        "cells_done": progress.cells_done,
-        "current_cell": progress.current_cell,
-        **outcome.error,
-        **(lineage.result() if lineage is not None else {}),
-    }
+    try:
+        outcome = _outcome(prepared, run, error, watchdog, progress)
+        if run.output_html and output.is_file():
+            _write_html(output)
+        if kernel is not None:
+            _keep_artifacts(run.id, kernel.artifacts_dir, out_dir / storage.ARTIFACTS)
+        ended = {
+            "status": outcome.status,
+            "cells_done": progress.cells_done,
+            "current_cell": progress.current_cell,
+            **outcome.error,
+            **(lineage.result() if lineage is not None else {}),
+        }
+    except BaseException:  # the caller never gets the kernel: stop it here
+        if kernel is not None:
+            kernels.retire(kernel, wait=True)
+        raise
     return ended, kernel

@@ -91,6 +91,10 @@ class Scheduler:
         self.claimer = claimer or leases.Claimer()
         #: Run id → claim token of the runs this scheduler handed to its executor.
         self._claims: dict[int, str] = {}
+        #: Claims on runs waiting in the executor are renewed every third of a lease, not
+        #: at every tick (a tick follows every queued run: each renewal is a write).
+        self.renew_every = timedelta(seconds=lease_seconds / 3)
+        self._renewed: datetime | None = None
         self._wake = threading.Event()
         self.late_check_every = timedelta(seconds=LATE_CHECK_SECONDS)
         self._late_checked: datetime | None = None
@@ -195,7 +199,9 @@ class Scheduler:
         if self.executor is None:
             return []
         store = self.project.store
-        leases.renew_claims(store, self.executor.pending(), now, self.lease_seconds)
+        if self._renewed is None or now - self._renewed >= self.renew_every:
+            leases.renew_claims(store, self.executor.pending(), now, self.lease_seconds)
+            self._renewed = now
         claimed = leases.claim_due(
             store,
             self.claimer,

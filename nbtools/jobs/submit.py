@@ -149,7 +149,7 @@ def queue_run(
         session.flush()
         if claim is None:  # a claimed run is executed by the caller, not by a scheduler
             wakeups.announce(session)
-    events.run_queued(
-        events.RunQueued(project.store, run.id, actor, trigger, run.notebook_path, run.job_id)
-    )
+        events.run_queued(
+            events.RunQueued(session, run.id, actor, trigger, run.notebook_path, run.job_id)
+        )
     return run

@@ -1,6 +1,7 @@
 """The audit trail of jobs and runs: a run-event subscriber (:mod:`nbtools.jobs.events`).
 
-Each entry is written once the change is committed, in its own transaction, and names the
+Each entry is written once the change is committed, in its own transaction (a queued run's
+entry in the transaction that inserts the run, so a submission writes once), and names the
 actor the event carries (the authenticated user on the server, the CLI's actor otherwise).
 Summaries name fields and ids, never parameter values (they may hold secrets).
 """
@@ -46,7 +47,7 @@ def run_queued(event: RunQueued) -> None:
         "notebook_path": event.notebook_path,
         "job_id": event.job_id,
     }
-    audit.record_now(event.store, event.actor, action, f"run {event.run_id}", summary)
+    audit.record(event.session, event.actor, action, f"run {event.run_id}", summary)
 
 
 def run_cancelled(event: RunCancelled) -> None:

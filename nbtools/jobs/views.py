@@ -249,9 +249,12 @@ def run_list_items(project: Project, session: Session, rows: Sequence[RunRow]) -
     return [{**_wire_fields(row, now), **extra[row.id]} for row in rows]
 
 
-def run_summaries(project: Project, session: Session, runs: Sequence[Run]) -> list[RunSummary]:
-    """The models of runs loaded in ``session``: a fixed number of queries."""
-    extra = events.runs_described(events.RunsDescribed(project, session, runs))
+def run_summaries(
+    project: Project, session: Session, runs: Sequence[Run], *, queued: bool = False
+) -> list[RunSummary]:
+    """The models of runs loaded in ``session``: a fixed number of queries (none for runs
+    just ``queued``, see :class:`~nbtools.jobs.events.RunsDescribed`)."""
+    extra = events.runs_described(events.RunsDescribed(project, session, runs, queued=queued))
     return [RunSummary(**_fields(run, extra[run.id])) for run in runs]
 
 

@@ -10,20 +10,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from nbtools.store.base import Base, UtcDateTime, utcnow
+from nbtools.store.base import Base, RunOwned, UtcDateTime, utcnow
 
 
-class ServiceMinuteShare(Base):
+class ServiceMinuteShare(RunOwned, Base):
     """What one worker counted in one minute (``nbtools.serve.telemetry.Minute`` as JSON)."""
 
     __tablename__ = "service_minute_shares"
     __table_args__ = (UniqueConstraint("run_id", "worker"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
     worker: Mapped[str] = mapped_column(String(200))
     share: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from nbtools.versioning.parts import Notebook, Parts, canonical_json
+from nbtools.versioning.parts import Notebook, Parts
 
 #: Mime types nbformat writes as lists of lines besides ``text/*``.
 _SPLIT_MIMES = frozenset({"application/javascript", "image/svg+xml"})
@@ -79,8 +79,8 @@ def notebook_size(nb: Mapping[str, Any], parts: Parts) -> int:
     """``len(notebook_bytes(nb))``, from the sizes of its cells, those seen before (in a
     notebook split into ``parts``) taken from a cache instead of serialised again."""
     sizes = []
-    for cell, entry in zip(nb["cells"], parts.cells, strict=True):
-        key = canonical_json(entry) if _in_memory_form(cell) else None
+    for cell, entry_json in zip(nb["cells"], parts.entry_json, strict=True):
+        key = entry_json if _in_memory_form(cell) else None
         size = _CELL_SIZES.get(key) if key is not None else None
         if size is None:
             size = _cell_size(cell)

@@ -24,6 +24,7 @@ from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
 from nbtools.store.tables import NotebookRecord
 from nbtools.versioning.files import notebook_size
+from nbtools.versioning.lastsplit import LAST_SPLITS, LastSplit, known_cells
 from nbtools.versioning.objects import DamagedObjectError, NewObject, ObjectStore
 from nbtools.versioning.parts import Parts, referenced_blobs, split
 from nbtools.versioning.tables import VersionRecord
@@ -101,34 +102,72 @@ def commit(
         raise InvalidInputError("The version message is empty: give a few words or omit it.")
     key = notebook_key(project, path)
     nb = parse_notebook(content, source=key) if isinstance(content, bytes) else content
-    parts = split(nb, source=key)
-    kind = kind or (NAMED if message else AUTO)
     store = objects(project)
+    last = LAST_SPLITS.get(store.directory, key)
+    parts = split(nb, source=key, known=last.cells if last else ())
+    kind = kind or (NAMED if message else AUTO)
+    LAST_SPLITS.forget(store.directory, key)  # remembered again once this commit is done
     with store.lock(), project.store.session(write=True) as session:
         record = _notebook_record(session, key)
         latest = _latest_row(session, record.id)
-        if latest is not None and latest.manifest == parts.manifest_sha:
-            if message is not None and latest.message is None:
-                latest.message, latest.kind = message, kind
-            if message is None or latest.message == message:
-                return _to_version(latest, key)
-        previous = _previous_state(session, store, latest)
-        _store_parts(session, store, parts, latest, previous)
+        previous = None
+        if last is not None and latest is not None and latest.manifest == last.manifest_sha:
+            previous = [cell.entry for cell in last.cells]  # the latest version's cells
+        elif last is not None:
+            # not the latest version any more (recorded elsewhere, or removed): split it all
+            parts = split(nb, source=key)
         size = len(content) if isinstance(content, bytes) else notebook_size(nb, parts)
-        row = VersionRecord(
-            notebook_id=record.id,
-            number=(latest.number if latest else 0) + 1,
-            user=current_actor(user),
-            message=message,
-            kind=kind,
-            manifest=parts.manifest_sha,
-            size=size,
-            cells=len(parts.cells),
-            cells_changed=_cells_changed(parts.cells, previous),
+        row, new = _record(
+            session, store, parts, record, latest, previous, size, message, user, kind
         )
-        session.add(row)
-        session.flush()
-        return _to_version(row, key, recorded=True)
+        version = _to_version(row, key, recorded=new)
+    LAST_SPLITS.put(store.directory, key, remembered(nb, parts), size)
+    return version
+
+
+def _record(
+    session: Session,
+    store: ObjectStore,
+    parts: Parts,
+    record: NotebookRecord,
+    latest: VersionRecord | None,
+    previous: list[dict[str, Any]] | None,
+    size: int,
+    message: str | None,
+    user: str | None,
+    kind: str,
+) -> tuple[VersionRecord, bool]:
+    """The version of ``parts``: the latest when identical (named by ``message`` if it has
+    no name yet), else a new one, with ``True`` when new. ``previous`` are the latest
+    version's cells when known (else they are read from its manifest)."""
+    if latest is not None and latest.manifest == parts.manifest_sha:
+        if message is not None and latest.message is None:
+            latest.message, latest.kind = message, kind
+        if message is None or latest.message == message:
+            return latest, False
+    if previous is None:
+        previous = _previous_state(session, store, latest)
+    _store_parts(session, store, parts, latest, previous)
+    row = VersionRecord(
+        notebook_id=record.id,
+        number=(latest.number if latest else 0) + 1,
+        user=current_actor(user),
+        message=message,
+        kind=kind,
+        manifest=parts.manifest_sha,
+        size=size,
+        cells=len(parts.cells),
+        cells_changed=_cells_changed(parts.cells, previous),
+    )
+    session.add(row)
+    session.flush()
+    return row, True
+
+
+def remembered(nb: Mapping[str, Any], parts: Parts) -> LastSplit:
+    """The split of a version just recorded, to compare the next save of it with."""
+    cells = known_cells(nb["cells"], parts.cells, parts.entry_json, parts.reused)
+    return LastSplit(parts.manifest_sha, cells)
 
 
 def _notebook_record(session: Session, key: str) -> NotebookRecord:

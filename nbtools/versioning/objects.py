@@ -208,9 +208,12 @@ class ObjectStore:
         level = 9 if len(data) <= DELTA_LIMIT else 6
         best: tuple[int, bytes, str | None] = (ZLIB, _deflate(data, level), None)
         base = new.base
+        # a base longer than deflate's window gives a dictionary (its last 32 KiB) that the
+        # start of the new content, where the two agree, cannot reach: not worth a try
         if (
             base is not None
             and base in base_content
+            and len(base_content[base]) <= _WINDOW
             and depths.get(base, MAX_DEPTH) < MAX_DEPTH
             and len(data) <= DELTA_LIMIT
         ):

@@ -17,12 +17,13 @@ import binascii
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from nbtools.errors import NotebookError
 from nbtools.notebooks import check_structure
+from nbtools.versioning.lastsplit import KnownCell, same_json
 
 Notebook = dict[str, Any]
 
@@ -63,12 +64,19 @@ class Blob:
 
 @dataclass
 class Parts:
-    """A notebook split into a manifest and the blobs it names."""
+    """A notebook split into a manifest and the blobs it names.
+
+    ``entry_json`` is the JSON of each cell's manifest entry; ``reused`` names, per cell, the
+    known cell it was taken from unchanged (its blobs are then not in ``blobs``: they are
+    stored already), or ``None`` for a cell split anew.
+    """
 
     manifest: dict[str, Any]
     manifest_bytes: bytes
     manifest_sha: str
     blobs: dict[str, Blob] = field(default_factory=dict)
+    entry_json: list[bytes] = field(default_factory=list)
+    reused: list[KnownCell | None] = field(default_factory=list)
 
     @property
     def cells(self) -> list[dict[str, Any]]:
@@ -105,23 +113,55 @@ class _Collector:
         return sha, fmt
 
 
-def split(nb: Mapping[str, Any], source: str = "<notebook>") -> Parts:
-    """Split a notebook into its manifest and blobs, checking its structure on the way."""
+def split(
+    nb: Mapping[str, Any], source: str = "<notebook>", known: Sequence[KnownCell] = ()
+) -> Parts:
+    """Split a notebook into its manifest and blobs, checking its structure on the way.
+
+    A cell found unchanged among the ``known`` cells of a previous split (matched by its id,
+    else by its position) keeps that split's entry, and its blobs are not produced again.
+    """
     check_structure(nb, source)
     collector = _Collector()
     top = {key: value for key, value in nb.items() if key != "cells"}
     metadata = top.get("metadata")
     if isinstance(metadata, dict):
         top["metadata"] = _without(metadata, _TRANSIENT_NOTEBOOK_METADATA)
-    manifest = {
-        "format": MANIFEST_FORMAT,
-        "notebook": top,
-        "cells": [
-            _split_cell(cell, index, collector, source) for index, cell in enumerate(nb["cells"])
-        ],
-    }
-    manifest_bytes = canonical_json(manifest)
-    return Parts(manifest, manifest_bytes, sha256_hex(manifest_bytes), collector.blobs)
+    by_id = {cell.cell.get("id"): cell for cell in known if isinstance(cell.cell.get("id"), str)}
+    entries: list[dict[str, Any]] = []
+    entry_json: list[bytes] = []
+    reused: list[KnownCell | None] = []
+    for index, cell in enumerate(nb["cells"]):
+        cell_id = cell.get("id")
+        if isinstance(cell_id, str):
+            candidate = by_id.get(cell_id)
+        else:
+            candidate = known[index] if index < len(known) else None
+        if candidate is not None and same_json(candidate.cell, cell):
+            entry, encoded = candidate.entry, candidate.entry_json
+        else:
+            candidate = None
+            entry = _split_cell(cell, index, collector, source)
+            encoded = canonical_json(entry)
+        entries.append(entry)
+        entry_json.append(encoded)
+        reused.append(candidate)
+    manifest = {"format": MANIFEST_FORMAT, "notebook": top, "cells": entries}
+    # canonical_json(manifest), from the entries' JSON: the keys in order, no spaces
+    manifest_bytes = b"".join(
+        [
+            b'{"cells":[',
+            b",".join(entry_json),
+            b'],"format":',
+            canonical_json(MANIFEST_FORMAT),
+            b',"notebook":',
+            canonical_json(top),
+            b"}",
+        ]
+    )
+    return Parts(
+        manifest, manifest_bytes, sha256_hex(manifest_bytes), collector.blobs, entry_json, reused
+    )
 
 
 def _split_cell(

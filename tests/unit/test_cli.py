@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from nbtools import __version__
 from nbtools.cli.app import cli
+from tests.conftest import NotebookFactory
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -119,3 +120,60 @@ def test_cli_does_not_import_the_server() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+#: Modules no start-up or store command needs: the kernel machinery, notebook formats,
+#: validation and web libraries, Alembic (the store is at its newest revision), nbdime.
+NEVER_NEEDED = (
+    "alembic",
+    "jsonschema",
+    "jupyter_client",
+    "nbdime",
+    "nbformat",
+    "papermill",
+    "pydantic",
+    "tornado",
+    "zmq",
+)
+
+
+def loaded_by(argv: list[str], watched: tuple[str, ...], cwd: Path | None = None) -> list[str]:
+    """Which of ``watched`` the ``nbtools`` command ``argv`` imported, run as the console
+    script runs it (unused imports skipped), in a fresh interpreter."""
+    code = (
+        "import sys; from nbtools.cli.main import skip_unused_imports; skip_unused_imports()\n"
+        "from nbtools.cli.app import cli\n"
+        "try:\n"
+        f"    cli.main({argv!r})\n"
+        "except SystemExit as done:\n"
+        "    assert not done.code, done.code\n"
+        f"print([m for m in {watched!r} if m in sys.modules], file=sys.stderr)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=cwd
+    )
+    return json.loads(result.stderr.strip().splitlines()[-1].replace("'", '"'))
+
+
+def test_start_up_imports_neither_the_store_nor_rich() -> None:
+    """`nbtools --help` and a command's help load click, traitlets and the command only
+    (docs/performance.md, "Where a CLI command's time goes"); not timed, so it cannot be flaky."""
+    watched = (*NEVER_NEEDED, "sqlalchemy", "rich", "jupyter_core", "importlib.metadata")
+    for argv in (["--help"], ["extract", "--help"], ["version", "--help"], ["env", "--help"]):
+        assert loaded_by(argv, watched) == [], argv
+
+
+def test_store_commands_import_only_what_they_use(notebook_factory: NotebookFactory) -> None:
+    """Each command that opens the store imports SQLAlchemy but none of NEVER_NEEDED; `version
+    save` prints without rich, and `runs list --json` needs neither rich nor the kernel
+    specs' paths."""
+    nb = notebook_factory("a.ipynb", [("code", "x = 1", [])])
+    root = ["--root", str(nb.parent)]
+    assert run_cli(*root, "status").returncode == 0  # creates and migrates the store
+    watched = (*NEVER_NEEDED, "rich", "jupyter_core", "sqlalchemy")
+    assert loaded_by([*root, "version", "save", nb.name], watched, cwd=nb.parent) == ["sqlalchemy"]
+    assert loaded_by([*root, "runs", "list", "--json"], watched) == ["sqlalchemy"]
+    assert loaded_by([*root, "env", "snapshot", "--json"], watched) == [
+        "jupyter_core",  # where the kernel specs are
+        "sqlalchemy",
+    ]

@@ -134,3 +134,58 @@ test('an extraction problem is marked on the cell and line it names, until it is
   const gutter = cells.nth(1).locator('.jp-nbtools-ProblemGutter');
   expect((await gutter.boundingBox())?.width ?? 0).toBeLessThan(1);
 });
+
+test('a warning is marked on its line in amber, not as an error', async ({ page, tmpPath }) => {
+  const path = `${tmpPath}/warning.ipynb`;
+  // `pi` may come from the star import: a warning (name-from-star-import) on line 4.
+  const exported = {
+    ...codeCell('f', 'from math import *\n\ndef area(r):\n    return pi * r ** 2'),
+    metadata: { tags: ['export'] }
+  };
+  expect(await page.contents.uploadContent(notebookJson([exported]), 'text', path)).toBe(true);
+  expect(await page.notebook.openByPath(path)).toBe(true);
+  expect(await page.notebook.activate('warning.ipynb')).toBe(true);
+
+  const cell = page.locator('.jp-NotebookPanel:visible .jp-Cell').first();
+  const editorLines = cell.locator('.cm-content > .cm-line');
+  const lineMark = cell.locator('.jp-nbtools-ProblemLineMark');
+  const panel = await openSection(page, 'warning.ipynb', 'Package');
+  await panel.getByRole('button', { name: /^3\. Preview$/ }).click();
+
+  await expect(cell.getByRole('list', { name: /extraction problem/ })).toContainText(
+    'Warning, line 4:'
+  );
+  const warned = editorLines.nth(3);
+  await expect(warned).toHaveClass(/jp-nbtools-ProblemLine jp-mod-warning/);
+  await expect(warned).not.toHaveClass(/jp-mod-error/);
+  await expect(warned).toHaveAttribute('title', /'pi' is not defined in the notebook/);
+  await expect(warned).toHaveAttribute('aria-description', /^Line 4: Warning: 'pi'/);
+  for (const index of [0, 1, 2]) {
+    await expect(editorLines.nth(index)).not.toHaveClass(/jp-nbtools-ProblemLine/);
+  }
+  await expect(lineMark).toHaveCount(1);
+  await expect(lineMark).toHaveClass(/jp-mod-warning/);
+  await expect(lineMark).toHaveAttribute('title', /'pi' is not defined in the notebook/);
+
+  // Amber: the dot and the line's wavy underline take the theme's warning colour, not its error colour.
+  const colours = await lineMark.evaluate(mark => {
+    const resolve = (variable: string): string => {
+      const probe = document.createElement('span');
+      probe.style.color = `var(${variable})`;
+      document.body.append(probe);
+      const colour = getComputedStyle(probe).color;
+      probe.remove();
+      return colour;
+    };
+    const line = mark.closest('.jp-Cell')!.querySelector('.cm-line.jp-nbtools-ProblemLine')!;
+    return {
+      dot: getComputedStyle(mark).backgroundColor,
+      underline: getComputedStyle(line).textDecorationColor,
+      warn: resolve('--jp-warn-color1'),
+      error: resolve('--jp-error-color1')
+    };
+  });
+  expect(colours.warn).not.toBe(colours.error);
+  expect(colours.dot).toBe(colours.warn);
+  expect(colours.underline).toBe(colours.warn);
+});

@@ -1,4 +1,6 @@
 import { expect } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
 
 import {
   attachScreenshot,
@@ -29,24 +31,29 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Upload SCORER to `tmpPath`, open it, write and test its package in the
+ * Production panel's wizard, and go to the Serve step; returns the panel.
+ */
+async function scorerServeStep(page: IJupyterLabPageFixture, tmpPath: string): Promise<Locator> {
+  const path = `${tmpPath}/scorer.ipynb`;
+  expect(await page.contents.uploadContent(SCORER, 'text', path)).toBe(true);
+  expect(await page.notebook.openByPath(path)).toBe(true);
+  expect(await page.notebook.activate('scorer.ipynb')).toBe(true);
+  const panel = await openSection(page, 'scorer.ipynb', 'Package');
+  await panel.getByRole('button', { name: '4. Write and test' }).click();
+  await writeAndTest(page, panel);
+  await expect(panel.getByTestId('nbtools-test-summary')).toContainText('Written to');
+  await panel.getByRole('button', { name: '5. Serve' }).click();
+  return panel;
+}
+
 test.describe('Serve step', () => {
   test('start a preview, get a prediction from the try-it form, stop it', async ({
     page,
     tmpPath
   }, testInfo) => {
-    const path = `${tmpPath}/scorer.ipynb`;
-    expect(await page.contents.uploadContent(SCORER, 'text', path)).toBe(true);
-    expect(await page.notebook.openByPath(path)).toBe(true);
-    expect(await page.notebook.activate('scorer.ipynb')).toBe(true);
-    const notebook = await page.activity.getPanelLocator('scorer.ipynb');
-    await notebook!.getByRole('button', { name: 'Productionize', exact: true }).click();
-    const panel = page.getByRole('region', { name: 'Production', exact: true });
-
-    await panel.getByRole('button', { name: '4. Write and test' }).click();
-    await writeAndTest(page, panel);
-    await expect(panel.getByTestId('nbtools-test-summary')).toContainText('Written to');
-
-    await panel.getByRole('button', { name: '5. Serve' }).click();
+    const panel = await scorerServeStep(page, tmpPath);
     await panel.getByRole('button', { name: 'Start preview' }).click();
     const state = panel.getByTestId('nbtools-serve-state');
     await expect(state).toContainText('Ready at http://127.0.0.1:', { timeout: 60000 });
@@ -98,16 +105,7 @@ test.describe('Serve step', () => {
     page,
     tmpPath
   }, testInfo) => {
-    const path = `${tmpPath}/scorer.ipynb`;
-    expect(await page.contents.uploadContent(SCORER, 'text', path)).toBe(true);
-    expect(await page.notebook.openByPath(path)).toBe(true);
-    expect(await page.notebook.activate('scorer.ipynb')).toBe(true);
-    const notebook = await page.activity.getPanelLocator('scorer.ipynb');
-    await notebook!.getByRole('button', { name: 'Productionize', exact: true }).click();
-    const panel = page.getByRole('region', { name: 'Production', exact: true });
-    await panel.getByRole('button', { name: '4. Write and test' }).click();
-    await writeAndTest(page, panel);
-    await panel.getByRole('button', { name: '5. Serve' }).click();
+    const panel = await scorerServeStep(page, tmpPath);
 
     const key = 'ui-test-KEY.1';
     await panel.getByLabel('Require an API key (optional)').fill(key);

@@ -90,20 +90,13 @@ export class ServePreviewModel extends VDomModel {
       return;
     }
     this._reset();
-    this.busy = true;
-    this._changed();
-    try {
+    await this._whileBusy(async () => {
       this.preview = await startServicePreview(packageDir, {
         api_key: this.startApiKey || undefined,
         record: this.startRecord
       });
       this.apiKey = this.startApiKey;
-    } catch (reason) {
-      this._fail(reason);
-    } finally {
-      this.busy = false;
-      this._changed();
-    }
+    });
     try {
       await this._follow();
     } catch (reason) {
@@ -116,17 +109,10 @@ export class ServePreviewModel extends VDomModel {
     if (!preview || this.busy) {
       return;
     }
-    this.busy = true;
-    this._changed();
-    try {
+    await this._whileBusy(async () => {
       await stopServicePreview(preview.id);
       this._reset();
-    } catch (reason) {
-      this._fail(reason);
-    } finally {
-      this.busy = false;
-      this._changed();
-    }
+    });
   }
 
   setStartOptions(options: { apiKey?: string; record?: boolean }): void {
@@ -171,20 +157,13 @@ export class ServePreviewModel extends VDomModel {
       this._changed();
       return;
     }
-    this.busy = true;
-    this._changed();
-    try {
+    await this._whileBusy(async () => {
       const key = preview.needs_api_key ? this.apiKey : '';
       this.response = await callServicePreview(preview.id, operation.name, body, key);
       if (this.response.status === 422) {
         this.errors = validationErrors(this.response.body);
       }
-    } catch (reason) {
-      this._fail(reason);
-    } finally {
-      this.busy = false;
-      this._changed();
-    }
+    });
   }
 
   /** Read the preview's state and log until it ends or is stopped: once it is
@@ -220,6 +199,21 @@ export class ServePreviewModel extends VDomModel {
       }
       this._changed();
       await new Promise(resolve => setTimeout(resolve, ready ? FOLLOW_MS : POLL_MS));
+    }
+  }
+
+  /** Make one request of the preview's server: the buttons are disabled
+   * meanwhile, and a failure is shown as the step's message. */
+  private async _whileBusy(request: () => Promise<void>): Promise<void> {
+    this.busy = true;
+    this._changed();
+    try {
+      await request();
+    } catch (reason) {
+      this._fail(reason);
+    } finally {
+      this.busy = false;
+      this._changed();
     }
   }
 

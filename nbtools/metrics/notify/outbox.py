@@ -155,10 +155,12 @@ def claim_next(store: Store, worker: str, now: datetime) -> Notification | None:
         (Notification.status == PENDING) & (Notification.next_attempt_at <= now),
         (Notification.status == SENDING) & (Notification.claimed_at < now - CLAIM_LEASE),
     )
+    first_due = select(Notification.id).where(due).order_by(Notification.next_attempt_at).limit(1)
+    with store.session() as session:  # nothing due (the usual case): no write lock taken
+        if session.scalar(first_due) is None:
+            return None
     with store.session(write=True) as session:
-        candidate = session.scalar(
-            select(Notification.id).where(due).order_by(Notification.next_attempt_at).limit(1)
-        )
+        candidate = session.scalar(first_due)
         if candidate is None:
             return None
         result = session.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -15,7 +16,7 @@ import pytest
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.reaper import reap_expired
 from nbtools.jobs.runner import execute_run
-from nbtools.jobs.runs import get_run
+from nbtools.jobs.runs import get_run, run_dir
 from nbtools.jobs.submit import queue_run
 from nbtools.kernels import Kernel, KernelSource
 from nbtools.project import Project
@@ -116,6 +117,16 @@ def test_a_kernel_that_cannot_be_pre_started_is_left_to_the_next_take(
         kernels.close()
 
 
+def kernel_children() -> list[psutil.Process]:
+    """This process's kernels still running (not zombies)."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if child.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(child.cmdline()):
+                found.append(child)
+    return found
+
+
 def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
@@ -145,8 +156,23 @@ def test_a_kernel_whose_start_fails_after_it_launched_leaves_nothing_open(
             with pytest.raises(HookFailed):
                 kernels.take("python3", tmp_path, attach=attach)
         assert open_fds() <= before
-        assert [
-            p for p in psutil.Process().children() if "ipykernel" in " ".join(p.cmdline())
-        ] == []
+        assert kernel_children() == []
+    finally:
+        kernels.close()
+
+
+def test_a_run_that_fails_after_its_notebook_ran_stops_its_kernel(
+    project: Project, notebook_factory: NotebookFactory
+) -> None:
+    """An error past execution (here its HTML cannot be written: a folder has its name)
+    reaches the caller, and the kernel the run used is stopped, not left running."""
+    notebook_factory("nb.ipynb", [("code", "print('hi')", [])])
+    run = queue_run(project, "nb.ipynb", {}, output_html=True)
+    (run_dir(project, run.id) / "nb.html").mkdir(parents=True)
+    kernels = KernelSource(prestart=False)
+    try:
+        with pytest.raises(IsADirectoryError):
+            execute_run(project, RunRequest.for_project(project, run.id), kernels)
+        assert kernel_children() == []
     finally:
         kernels.close()

@@ -21,6 +21,7 @@ from tests.integration.metrics.conftest import (
     queue,
     statuses,
 )
+from tests.unit.jobs.test_run_views import counted
 
 
 @pytest.fixture
@@ -56,6 +57,17 @@ def test_webhook_receives_the_json_payload(
     assert body["links"]["run_metrics"] == "http://lab.example/nbtools/api/runs/1/metrics"
     assert statuses(project)[queued.id] == ("delivered", 1, None)
     assert sender.deliver_due() == 0
+
+
+def test_with_nothing_due_a_poll_of_the_outbox_only_reads(
+    project: Project, sender: NotificationSender
+) -> None:
+    """The sender polls the outbox; an empty poll takes no write lock (SQLite has one
+    writer at a time, which run submissions and workers wait for)."""
+    with counted(project) as statements:
+        assert sender.deliver_due() == 0
+    assert statements
+    assert not [s for s in statements if s.startswith(("BEGIN IMMEDIATE", "UPDATE"))]
 
 
 def test_failures_are_retried_with_backoff_then_given_up_visibly(

@@ -39,6 +39,19 @@ def test_scan_finds_declared_names_and_literal_paths_in_order() -> None:
     ]
 
 
+def test_scan_skips_no_call_a_cell_makes() -> None:
+    cells = [
+        ("code", "def reader(p):\n    return p\n\nx = reader('a.csv')", []),
+        ("code", "import pandas as pd\nf = pd.read_csv\ny = f('b.csv')", []),
+        ("code", "y = pd . read_csv (\n  'c.csv')", []),
+        ("code", "data.\\\npath('d')", []),
+        ("code", "z = \uff4f\uff50\uff45\uff4e('e.txt')", []),  # fullwidth "open"
+    ]
+    found = scan(make_notebook(cells))
+    assert [(f.value, f.cell, f.line) for f in found.declared] == [("d", 3, 1)]
+    assert [(f.value, f.cell) for f in found.undeclared] == [("c.csv", 2), ("e.txt", 4)]
+
+
 def _catalog(project: Project) -> None:
     for name, declared in {
         "customers": {

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from nbtools.envsnap.capture import REDACTED, allowed_environment, safe_value
-from nbtools.envsnap.snapshots import CAPTURE_SCRIPT, capture_interpreter
+from nbtools.envsnap.kernel_capture import CAPTURE_SCRIPT, RunningCapture, capture_interpreter
 from tests.envsnap_support import write_dist
 
 
@@ -136,3 +136,13 @@ def test_secret_rules() -> None:
 
 def test_capture_script_keeps_to_python_3_8_syntax() -> None:
     ast.parse(CAPTURE_SCRIPT.read_text(), feature_version=(3, 8))
+
+
+def test_a_report_larger_than_a_pipe_is_written_before_it_is_read() -> None:
+    """The interpreter ends on its own with a 200 kB report nobody has read yet (a pipe would
+    hold it at 64 KiB), and the report is read whole afterwards."""
+    big = "import sys, json; sys.stdout.write(json.dumps({'x': 'é' * 200_000}))"
+    capture = RunningCapture([sys.executable, "-c", big])  # the script becomes its argv
+    assert capture.process.wait(timeout=60) == 0
+    assert capture.document() == {"x": "é" * 200_000}
+    assert capture.report.closed

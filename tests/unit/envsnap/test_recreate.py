@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from nbtools.envsnap import snapshot_kernel
+from nbtools.envsnap.kernel_capture import capture_interpreter, snapshot_from_document
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.envsnap.recreate import REQUIREMENTS_FILE, recreate
-from nbtools.envsnap.snapshots import capture_interpreter, snapshot_from_document
 from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.project import Project
 from tests.envsnap_support import EnvKernel, install_kernel, write_dist

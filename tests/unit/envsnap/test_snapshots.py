@@ -6,6 +6,7 @@ import sys
 import threading
 from pathlib import Path
 
+import psutil
 import pytest
 from sqlalchemy import func, select
 
@@ -13,7 +14,7 @@ from nbtools.envsnap import diff, get_snapshot, list_snapshots, snapshot_kernel
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.envsnap.snapshots import save_snapshot
 from nbtools.envsnap.tables import EnvSnapshotRecord
-from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.errors import InvalidInputError, NotFoundError, StoreError
 from nbtools.project import Project
 from tests.envsnap_support import EnvKernel, install_kernel, write_dist
 
@@ -185,3 +186,14 @@ def test_a_path_entry_that_appears_later_is_seen(
     arrived = snapshot_kernel(project, "later")
     assert starts(log) == 2
     assert [c.describe() for c in diff(first, arrived).changes] == ["+ arrived 1.0"]
+
+
+def test_a_store_that_cannot_open_stops_the_capture_it_overlapped(
+    tmp_path: Path, env_kernel: EnvKernel
+) -> None:
+    """The capture starts before the store opens; a store that fails leaves no interpreter."""
+    project = Project(tmp_path / "root", db_url="nosuchdialect://nowhere")
+    before = set(psutil.Process().children(recursive=True))  # e.g. a test PostgreSQL
+    with pytest.raises(StoreError, match="nosuchdialect"):
+        snapshot_kernel(project, "envtest")
+    assert set(psutil.Process().children(recursive=True)) - before == set()

@@ -11,12 +11,15 @@ from sqlalchemy import select
 
 from nbtools.jobs import leases, runs
 from nbtools.jobs.definitions import create_job
+from nbtools.jobs.executors.base import Executor, RunRequest
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Run
 from nbtools.project import Project
 from nbtools.store.base import utcnow
 from tests.conftest import NotebookFactory
+from tests.unit.jobs.test_run_views import counted
+from tests.unit.jobs.test_scheduler import Clock
 
 
 @pytest.fixture
@@ -124,6 +127,64 @@ def test_a_run_queued_under_a_claim_is_left_to_its_caller(shared: Project) -> No
     run_id = queue_run(shared, "nb.ipynb", {}, claim=token).id
     assert leases.claim_due(shared.store, leases.Claimer("s"), utcnow(), 30, limit=5) == {}
     assert runs.claim(shared.store, run_id, "cli-worker", token=token) is not None
+
+
+def test_with_nothing_to_claim_a_claim_only_reads(shared: Project) -> None:
+    """A scheduler ticks at every queued or finished run: when nothing is claimable (here a
+    run left to its caller's claim) it must not take SQLite's write lock, which submitters
+    and workers wait for."""
+    queue_run(shared, "nb.ipynb", {}, claim=leases.Claimer("cli").token())
+    with counted(shared) as statements:
+        assert leases.claim_due(shared.store, leases.Claimer("s"), utcnow(), 30, limit=5) == {}
+    written = [s for s in statements if s.startswith(("BEGIN IMMEDIATE", "UPDATE", "INSERT"))]
+    assert written == []
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+
+
+class HoldingExecutor(Executor):
+    """A pool with no free worker for a while: what it is given waits in it, claimed."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.held: set[int] = set()
+
+    def start(self) -> None:
+        pass
+
+    def submit(self, request: RunRequest) -> None:
+        self.held.add(request.run_id)
+
+    def pending(self) -> set[int]:
+        return set(self.held)
+
+    def shutdown(self) -> None:
+        pass
+
+
+def test_claims_waiting_in_the_executor_are_renewed_every_third_of_a_lease(
+    shared: Project,
+) -> None:
+    """Not at every tick (each renewal is a write), yet never let lapse."""
+    run_id = queue_run(shared, "nb.ipynb", {}).id
+    start = utcnow()
+    clock = Clock(start)
+    scheduler = Scheduler(shared, HoldingExecutor(1), clock=clock, lease_seconds=30)
+    assert scheduler.tick().submitted == [run_id]
+    claimed = stored(shared, run_id).lease_expires_at
+    assert claimed is not None
+    clock.now = start + timedelta(seconds=9)
+    with counted(shared) as statements:
+        scheduler.tick()
+    assert not [s for s in statements if s.startswith("UPDATE")]
+    assert stored(shared, run_id).lease_expires_at == claimed
+    for seconds in range(10, 120, 3):
+        clock.now = start + timedelta(seconds=seconds)
+        scheduler.tick()
+        expires = stored(shared, run_id).lease_expires_at
+        assert expires is not None
+        assert expires - clock.now >= timedelta(seconds=30 - 10 - 3)
+    assert stored(shared, run_id).lease_expires_at == start + timedelta(seconds=118 + 30)
+    assert stored(shared, run_id).lease_owner is not None
 
 
 def test_cancelled_and_future_runs_are_not_claimed(shared: Project) -> None:

@@ -7,24 +7,25 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
+from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 
-from nbtools import jobs, versioning
+from nbtools import audit, jobs, versioning
 from nbtools.envsnap.model import Snapshot
 from nbtools.envsnap.snapshots import save_snapshot
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.definitions import JOB_FIELDS
 from nbtools.jobs.runs import new_run
-from nbtools.jobs.tables import FAILED, SKIPPED, SUCCEEDED
+from nbtools.jobs.tables import FAILED, SKIPPED, SUCCEEDED, Run
 from nbtools.jobs.views import JobSpec
 from nbtools.jsonvalues import dumps, json_default
 from nbtools.project import Project
 from nbtools.store.base import utcnow
-from tests.conftest import make_notebook
+from tests.conftest import NotebookFactory, make_notebook
 
 
 @pytest.fixture
@@ -104,6 +105,46 @@ def test_a_page_of_runs_takes_the_same_queries_whatever_its_size(any_project: Pr
     assert gone["lineage"]["notebook_version"]["stored"] is False
     assert gone["lineage"]["environment"]["stored"] is False
     assert "metrics" not in stored  # only a run shown alone has its metrics
+
+
+def test_a_submitted_run_is_written_once_and_its_reply_needs_no_query(
+    any_project: Project, notebook_factory: NotebookFactory
+) -> None:
+    """Queueing a run (POST /runs) inserts the run and its audit entry in one write
+    transaction, and replies from the row just written: the same object the list shows."""
+    notebook_factory("nb.ipynb", [("code", "n = 1", ["parameters"])])
+    with counted(any_project) as submitted:
+        summary = jobs.run_notebook(any_project, "nb.ipynb", {"n": 2}, actor="ann")
+    with counted(any_project) as rerun_statements:
+        rerun = jobs.rerun_run(any_project, summary.id, actor="bob")
+    for statements in (submitted, rerun_statements):
+        assert [s.split()[2] for s in statements if s.startswith("INSERT")] == ["runs", "audit"]
+        assert statements.count("BEGIN IMMEDIATE") in (0, 1)  # SQLite: one write lock
+        inserted = next(i for i, s in enumerate(statements) if s.startswith("INSERT"))
+        read = [s for s in statements[inserted:] if s.lstrip().upper().startswith("SELECT")]
+        assert [s for s in read if "pg_notify" not in s] == []  # PostgreSQL: the wake-up
+    listed = {item["id"]: item for item in jobs.list_runs(any_project, limit=2)}
+    for queued in (summary, rerun):
+        assert json.loads(dumps(queued)) == json.loads(dumps(listed[queued.id]))
+    trail = {(entry.actor, entry.action) for entry in audit.list_entries(any_project)}
+    assert {("ann", "run.submit"), ("bob", "run.rerun")} <= trail
+
+
+def test_times_read_back_aware_in_utc_and_null_as_none(any_project: Project) -> None:
+    """Timestamps come back as aware UTC datetimes (SQLite stores them without a zone),
+    through the list's Core rows and the ORM alike; a NULL stays None."""
+    moment = utcnow().astimezone(timezone(timedelta(hours=-5)))  # stored as UTC
+    with any_project.store.session(write=True) as session:
+        run = new_run(None, trigger="manual", notebook_path="nb.ipynb", started_at=moment)
+        session.add(run)
+    [row] = jobs.list_runs(any_project, limit=1)
+    with any_project.store.session() as session:
+        loaded = session.get(Run, row["id"])
+        assert loaded is not None
+        for read in (row["started_at"], loaded.started_at, row["created_at"]):
+            assert read.utcoffset() == timedelta(0)
+        assert row["started_at"] == moment == loaded.started_at
+        assert (row["finished_at"], loaded.finished_at) == (None, None)
 
 
 def test_an_empty_page_and_a_run_without_lineage(any_project: Project) -> None:

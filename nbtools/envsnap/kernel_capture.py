@@ -1,0 +1,218 @@
+"""Taking environment snapshots: the capture script run in a kernel's own interpreter.
+
+:func:`snapshot_kernel` starts the capture process first, then imports and opens the store
+while it runs: importing SQLAlchemy (≈ 0.2 s in a new ``nbtools env snapshot`` process) hides
+the capture's ≈ 30 ms, so this module imports no SQLAlchemy (``snapshots`` does, when the
+snapshot is stored).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from nbtools.envsnap.capture import metadata_dirs
+from nbtools.envsnap.kernels import (
+    KernelSpec,
+    find_kernel,
+    interpreter_command,
+    kernel_environment,
+)
+from nbtools.envsnap.model import Snapshot, distributions_from
+from nbtools.errors import NbtoolsError
+from nbtools.project import Project
+
+CAPTURE_SCRIPT = Path(__file__).with_name("capture.py")
+
+#: Seconds an interpreter may take to report its environment.
+CAPTURE_TIMEOUT = 120
+
+
+class CaptureError(NbtoolsError):
+    """The kernel's interpreter could not report its environment."""
+
+
+def cache_dir(project: Project) -> Path:
+    """Where capture caches distribution listings, keyed on site-packages state."""
+    return project.store_dir / "envcache"
+
+
+class RunningCapture:
+    """The capture script running in an interpreter (started by the constructor).
+
+    Its report goes to a temporary file, not a pipe: a report larger than a pipe's buffer
+    (64 KiB: a few hundred distributions) would otherwise hold the interpreter until this
+    process reads it, so it would not finish while this process does other work."""
+
+    def __init__(
+        self,
+        command: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        cache: Path | None = None,
+    ) -> None:
+        self.command = list(command)
+        args = [*command, "-c", CAPTURE_SCRIPT.read_text(encoding="utf-8")]
+        if cache is not None:
+            args.append(str(cache))
+        self.deadline = time.monotonic() + CAPTURE_TIMEOUT
+        self.report = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed once read)
+        try:
+            self.process = subprocess.Popen(
+                args,
+                env=dict(env) if env is not None else None,
+                stdin=subprocess.DEVNULL,
+                stdout=self.report,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        except OSError as exc:
+            self.report.close()
+            raise CaptureError(f"Cannot start {command[0]!r}: {exc.strerror}.") from None
+
+    def document(self) -> dict[str, Any]:
+        """Wait for the interpreter's report (at most :data:`CAPTURE_TIMEOUT` s from its start)."""
+        command = self.command
+        try:
+            _, stderr = self.process.communicate(timeout=max(0.0, self.deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.cancel()
+            raise CaptureError(
+                f"{command[0]!r} did not report its environment within {CAPTURE_TIMEOUT} s."
+            ) from None
+        with self.report:
+            self.report.seek(0)
+            stdout = self.report.read()  # decoded as text=True decodes a pipe
+        if self.process.returncode != 0:
+            tail = "\n".join(stderr.strip().splitlines()[-5:])
+            raise CaptureError(
+                f"{' '.join(command)} failed to report its environment "
+                f"(exit {self.process.returncode}): {tail}",
+                command=command,
+            )
+        try:
+            document: dict[str, Any] = json.loads(stdout)
+        except json.JSONDecodeError as exc:
+            raise CaptureError(
+                f"{' '.join(command)} printed something other than the environment: {exc.msg}."
+            ) from None
+        return document
+
+    def cancel(self) -> None:
+        """Stop the interpreter, if it still runs, and reap it."""
+        self.process.kill()
+        self.process.communicate()
+        self.report.close()
+
+
+def capture_interpreter(
+    command: Sequence[str], env: Mapping[str, str] | None = None, cache: Path | None = None
+) -> dict[str, Any]:
+    """Run the capture script with ``command`` (an interpreter) and return its document."""
+    return RunningCapture(command, env, cache).document()
+
+
+def snapshot_from_document(
+    document: Mapping[str, Any], kernel: KernelSpec | None = None, origin: str = ""
+) -> Snapshot:
+    """A snapshot of what the capture script reported."""
+    return Snapshot(
+        source="kernel",
+        origin=kernel.name if kernel else origin,
+        python=document["python"],
+        platform=document["platform"],
+        kernel=kernel.to_dict() if kernel else None,
+        conda_env=document.get("conda_env"),
+        environment=document.get("environment") or {},
+        distributions=distributions_from(document["distributions"]),
+    )
+
+
+class _Captured(NamedTuple):
+    """A capture this process made: the path entries it saw (and those absent then), their
+    state, and the snapshot."""
+
+    paths: list[str]
+    absent: list[str]
+    stamps: list[list[object]]
+    snapshot: Snapshot
+
+    def still_current(self) -> bool:
+        return _stamps(self.paths) == self.stamps and not any(map(os.path.isdir, self.absent))
+
+
+#: The last capture of each interpreter and environment, in this process (see KernelCapture).
+_captured: dict[tuple[object, ...], _Captured] = {}
+_captured_lock = threading.Lock()
+
+
+class KernelCapture:
+    """The environment of kernel ``kernel_name``, being captured in its own interpreter.
+
+    A process that captures the same interpreter again (a worker records every run's
+    environment) checks first, in process, whether anything was installed, removed or
+    upgraded since its last capture: the modification times of the interpreter's path
+    entries and of each distribution's metadata directory (the key of the capture script's
+    own cache), and that no path entry absent then exists now. Unchanged, the last snapshot
+    is the answer and no interpreter is started.
+    """
+
+    def __init__(self, project: Project, kernel_name: str) -> None:
+        self.spec = find_kernel(kernel_name)
+        command, env = interpreter_command(self.spec), kernel_environment(self.spec)
+        self.key = (self.spec.name, *command, *sorted((env or {}).items()))
+        with _captured_lock:
+            last = _captured.get(self.key)
+        self.known = last.snapshot if last is not None and last.still_current() else None
+        self.running = (
+            None if self.known is not None else RunningCapture(command, env, cache_dir(project))
+        )
+
+    def snapshot(self) -> Snapshot:
+        """The captured snapshot (not stored), once the interpreter has reported it."""
+        if self.running is None:
+            assert self.known is not None
+            return self.known
+        document = self.running.document()
+        snapshot = snapshot_from_document(document, self.spec)
+        paths = [str(entry) for entry in document.get("paths") or []]
+        absent = [str(entry) for entry in document.get("absent_paths") or []]
+        stamps = _stamps(paths)
+        if stamps is not None and "absent_paths" in document:
+            with _captured_lock:
+                _captured[self.key] = _Captured(paths, absent, stamps, snapshot)
+        return snapshot
+
+    def cancel(self) -> None:
+        """Stop the capture, if one runs."""
+        if self.running is not None:
+            self.running.cancel()
+
+
+def _stamps(paths: list[str]) -> list[list[object]] | None:
+    """The cache key of ``paths`` now, or None if one of them cannot be read any more."""
+    try:
+        return metadata_dirs(paths)[0]
+    except OSError:
+        return None
+
+
+def snapshot_kernel(project: Project, kernel_name: str) -> Snapshot:
+    """Capture kernel ``kernel_name``'s environment and store it; ``.id`` names it.
+
+    The store is imported and opened while the kernel's interpreter reports."""
+    capture = KernelCapture(project, kernel_name)
+    try:
+        from nbtools.envsnap.snapshots import save_snapshot
+
+        project.store  # noqa: B018 (opened now, while the capture runs)
+    except BaseException:
+        capture.cancel()
+        raise
+    return save_snapshot(project, capture.snapshot())
