@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import DateTime, Dialect, ForeignKey, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -34,10 +36,22 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return value.astimezone(timezone.utc) if value is not None else None
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None or value.tzinfo is not None:
-            return value
-        return value.replace(tzinfo=timezone.utc)
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], datetime | None]:
+        """The driver's value (SQLite's text) as an aware datetime, in one call per value and
+        none for NULL: a page of 1000 runs reads 9000 timestamps, most of them NULL, and
+        TypeDecorator's own chain costs two Python calls each."""
+        convert = self.impl_instance.result_processor(dialect, coltype)
+        utc = timezone.utc
+
+        def process(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            moment: datetime | None = convert(value) if convert is not None else value
+            if moment is None or moment.tzinfo is not None:
+                return moment
+            return moment.replace(tzinfo=utc)
+
+        return process
 
 
 class RunOwned:

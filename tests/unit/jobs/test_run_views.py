@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
+from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from nbtools.envsnap.snapshots import save_snapshot
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.definitions import JOB_FIELDS
 from nbtools.jobs.runs import new_run
-from nbtools.jobs.tables import FAILED, SKIPPED, SUCCEEDED
+from nbtools.jobs.tables import FAILED, SKIPPED, SUCCEEDED, Run
 from nbtools.jobs.views import JobSpec
 from nbtools.jsonvalues import dumps, json_default
 from nbtools.project import Project
@@ -127,6 +128,23 @@ def test_a_submitted_run_is_written_once_and_its_reply_needs_no_query(
         assert json.loads(dumps(queued)) == json.loads(dumps(listed[queued.id]))
     trail = {(entry.actor, entry.action) for entry in audit.list_entries(any_project)}
     assert {("ann", "run.submit"), ("bob", "run.rerun")} <= trail
+
+
+def test_times_read_back_aware_in_utc_and_null_as_none(any_project: Project) -> None:
+    """Timestamps come back as aware UTC datetimes (SQLite stores them without a zone),
+    through the list's Core rows and the ORM alike; a NULL stays None."""
+    moment = utcnow().astimezone(timezone(timedelta(hours=-5)))  # stored as UTC
+    with any_project.store.session(write=True) as session:
+        run = new_run(None, trigger="manual", notebook_path="nb.ipynb", started_at=moment)
+        session.add(run)
+    [row] = jobs.list_runs(any_project, limit=1)
+    with any_project.store.session() as session:
+        loaded = session.get(Run, row["id"])
+        assert loaded is not None
+        for read in (row["started_at"], loaded.started_at, row["created_at"]):
+            assert read.utcoffset() == timedelta(0)
+        assert row["started_at"] == moment == loaded.started_at
+        assert (row["finished_at"], loaded.finished_at) == (None, None)
 
 
 def test_an_empty_page_and_a_run_without_lineage(any_project: Project) -> None:
