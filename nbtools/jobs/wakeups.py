@@ -58,9 +58,11 @@ def announce(session: Session) -> None:
 
 
 def socket_dir(url: URL) -> Path | None:
-    """The wake-up socket directory of a SQLite database file (None: in memory, or no UNIX
-    sockets here)."""
-    if not hasattr(socket, "AF_UNIX") or url.database in (None, "", ":memory:"):
+    """The wake-up socket directory of a SQLite database file (None: another database, one
+    in memory, or no UNIX sockets here)."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    if not hasattr(socket, "AF_UNIX"):
         return None
     return Path(f"{url.database}{SOCKET_DIR_SUFFIX}").resolve()
 
@@ -189,14 +191,24 @@ class Listener:
             log.warning("nbtools: psycopg 3 is missing: queued runs start at the next poll")
             return
         dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        failing = False
         while not self._stop.is_set():
             try:
                 with psycopg.connect(dsn, autocommit=True) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
+                    if failing:
+                        log.warning("nbtools: listening for queued runs again")
+                        failing = False
                     self.wake()  # runs queued while not listening
                     while not self._stop.is_set():
                         for _ in connection.notifies(timeout=LISTEN_CHECK_SECONDS, stop_after=1):
                             self.wake()
             except psycopg.Error as error:
-                log.warning("nbtools: not listening for queued runs (%s); retrying", error)
+                (log.debug if failing else log.warning)(
+                    "nbtools: not listening for queued runs (%s): the poll finds them; "
+                    "reconnecting every %.0f s",
+                    error,
+                    LISTEN_CHECK_SECONDS * 5,
+                )
+                failing = True
                 self._stop.wait(LISTEN_CHECK_SECONDS * 5)

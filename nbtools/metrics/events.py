@@ -7,6 +7,11 @@
 - ``jobs_checked``: the ``late`` rules of every active job, each in its own savepoint.
 - ``runs_pruned``: the metrics harvested from pruned runs are deleted (alerts they raised
   stay, keeping their text).
+
+Every event imports this module, and a page of runs (``runs_described``, which adds nothing to
+a list) is most of them in a CLI process: the rest of monitoring (its tables, rules, alerts,
+notifications: a sixth of ``nbtools runs list``'s imports) is imported by the events that use
+it, when they run.
 """
 
 from __future__ import annotations
@@ -23,15 +28,6 @@ from sqlalchemy.orm import Session
 from nbtools.jobs.runs import output_files
 from nbtools.jobs.schedules import previous_times
 from nbtools.jobs.tables import FINAL_STATES, SUCCEEDED, Job, Run
-from nbtools.metrics.alerts import open_alert_counts
-from nbtools.metrics.harvest import Harvest
-from nbtools.metrics.monitor import MonitorResult, check_late
-from nbtools.metrics.notify.payload import JobRef
-from nbtools.metrics.pipeline import FinishedRun, harvest_file, process_finished_run
-from nbtools.metrics.rules import MAX_WINDOW, Late
-from nbtools.metrics.series import metric_values
-from nbtools.metrics.tables import AlertRule, MetricHarvest, MetricValue
-from nbtools.metrics.values import max_value_bytes
 
 if TYPE_CHECKING:
     from nbtools.jobs.events import (
@@ -42,6 +38,9 @@ if TYPE_CHECKING:
         RunsDescribed,
         RunsPruned,
     )
+    from nbtools.metrics.harvest import Harvest
+    from nbtools.metrics.monitor import MonitorResult
+    from nbtools.metrics.notify.payload import JobRef
     from nbtools.store.database import Store
 
 log = logging.getLogger(__name__)
@@ -51,6 +50,8 @@ MIN_GRACE = timedelta(minutes=5)
 
 
 def job_ref(job: Job) -> JobRef:
+    from nbtools.metrics.notify.payload import JobRef
+
     return JobRef(job.id, job.name)
 
 
@@ -64,6 +65,10 @@ def run_finishing(event: RunFinishing) -> Callable[[RunFinished], MonitorResult]
 
 def harvest_run(store: Store, run_id: int, output_dir: str | None) -> Harvest:
     """Read the metrics of a run's executed notebook (outside any write transaction)."""
+    from nbtools.metrics.harvest import Harvest
+    from nbtools.metrics.pipeline import harvest_file
+    from nbtools.metrics.values import max_value_bytes
+
     try:
         with store.session() as session:
             row = session.execute(
@@ -85,6 +90,10 @@ def store_finished_run(
 ) -> MonitorResult:
     """Store the metrics of ended run ``run_id`` and, when ``final``, evaluate its job's rules
     against the job's earlier runs (also used for a service's per-minute aggregates)."""
+    from nbtools.metrics.monitor import MonitorResult
+    from nbtools.metrics.pipeline import FinishedRun, process_finished_run
+    from nbtools.metrics.rules import MAX_WINDOW
+
     run = session.get(Run, run_id)
     if run is None:
         return MonitorResult()
@@ -125,11 +134,15 @@ def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
     """A run shown alone has its ``metrics`` (``{name: value}``); a list has none."""
     if not event.detail:
         return {}
+    from nbtools.metrics.series import metric_values
+
     return {run.id: {"metrics": metric_values(event.session, run.id)} for run in event.runs}
 
 
 def jobs_described(event: JobsDescribed) -> dict[int, dict[str, Any]]:
     """Each job's ``open_alerts`` count (0 for none)."""
+    from nbtools.metrics.alerts import open_alert_counts
+
     counts = open_alert_counts(event.session, [job.id for job in event.jobs])
     return {job.id: {"open_alerts": counts.get(job.id, 0)} for job in event.jobs}
 
@@ -141,6 +154,10 @@ def jobs_checked(event: JobsChecked) -> list[int]:
 
 def check_late_jobs(session: Session, now: datetime) -> MonitorResult:
     """Evaluate ``late`` rules of every active job that has one."""
+    from nbtools.metrics.monitor import MonitorResult, check_late
+    from nbtools.metrics.rules import Late
+    from nbtools.metrics.tables import AlertRule
+
     result = MonitorResult()
     with_late_rules = select(AlertRule.job_id).where(
         AlertRule.kind == Late.kind, AlertRule.enabled.is_(True)
@@ -172,6 +189,8 @@ def check_late_jobs(session: Session, now: datetime) -> MonitorResult:
 
 
 def runs_pruned(event: RunsPruned) -> None:
+    from nbtools.metrics.tables import MetricHarvest, MetricValue
+
     with event.project.store.session(write=True) as session:
         for table in (MetricValue, MetricHarvest):
             session.execute(delete(table).where(table.run_id.in_(event.run_ids)))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import make_url
 
 from nbtools.jobs import wakeups
 from nbtools.jobs.submit import queue_run
@@ -149,7 +150,7 @@ def test_postgresql_notifies_at_commit_only(
         project.close()
 
 
-def test_a_postgresql_listener_wakes_its_scheduler(
+def test_a_postgresql_listener_wakes_its_scheduler_and_survives_a_lost_connection(
     tmp_path: Path, postgres_url: str, notebook_factory: NotebookFactory
 ) -> None:
     notebook_factory("quick.ipynb", [("code", "n = 1", ["parameters"])])
@@ -162,6 +163,24 @@ def test_a_postgresql_listener_wakes_its_scheduler(
         woken.clear()
         queue_run(project, "quick.ipynb", {})
         assert woken.wait(PATIENCE)
+
+        woken.clear()  # its connection is lost: it reconnects, and wakes for what it missed
+        with psycopg.connect(postgres_url.replace("+psycopg", ""), autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE "
+                "'LISTEN%' AND datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        assert woken.wait(PATIENCE)
+        woken.clear()
+        queue_run(project, "quick.ipynb", {})
+        assert woken.wait(PATIENCE)
     finally:
         listener.stop()
         project.close()
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite://", "sqlite:///:memory:", "postgresql+psycopg://db/nbtools", "mysql://db/nb"]
+)
+def test_only_a_sqlite_file_has_a_socket_directory(url: str) -> None:
+    assert wakeups.socket_dir(make_url(url)) is None
