@@ -75,7 +75,7 @@ def send(directory: Path) -> None:
         return  # no scheduler ever listened here
     try:
         with (
-            _short_dir(directory) as short,
+            short_dir(directory) as short,
             socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as out,
         ):
             out.setblocking(False)
@@ -102,7 +102,7 @@ MAX_DIRECT_PATH = 80
 
 
 @contextlib.contextmanager
-def _short_dir(directory: Path) -> Iterator[str]:
+def short_dir(directory: Path) -> Iterator[str]:
     """``directory`` as a path short enough for a socket address: through an open descriptor
     (``/proc/self/fd/N``, Linux) when the path itself is too long."""
     if len(os.fsencode(directory)) <= MAX_DIRECT_PATH or not Path("/proc/self/fd").is_dir():
@@ -151,7 +151,7 @@ class Listener:
         self._stop.set()
         if self._socket is not None and self._path is not None:
             send_one = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            with send_one, contextlib.suppress(OSError), _short_dir(self._path.parent) as short:
+            with send_one, contextlib.suppress(OSError), short_dir(self._path.parent) as short:
                 send_one.sendto(b"", f"{short}/{self._path.name}")  # unblock the reader
         if self._thread is not None:
             self._thread.join(timeout=LISTEN_CHECK_SECONDS * 5)
@@ -166,7 +166,7 @@ class Listener:
         name = f"{os.getpid()}-{secrets.token_hex(4)}.sock"
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         try:
-            with _short_dir(directory) as short:
+            with short_dir(directory) as short:
                 sock.bind(f"{short}/{name}")
         except OSError:
             sock.close()
