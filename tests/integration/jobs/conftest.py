@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -135,9 +136,12 @@ def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 120) -
 
 
 def kill_tree(process: psutil.Process) -> None:
+    """Kill ``process`` and its descendants; one that ends meanwhile (a kernel retired, a
+    worker stopping) is simply gone."""
     tree = [*process.children(recursive=True), process]
     for member in tree:
-        member.kill()
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.kill()
     psutil.wait_procs(tree, timeout=10)
 
 
