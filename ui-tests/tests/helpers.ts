@@ -78,11 +78,27 @@ export async function openSection(
 }
 
 /**
+ * Open JupyterLab's command palette with its shortcut and return it. A key press the page
+ * was not ready for is lost (CI saw it twice), so the shortcut is pressed again until the
+ * palette's search box shows.
+ */
+export async function openPalette(page: IJupyterLabPageFixture): Promise<Locator> {
+  const palette = page.locator('#command-palette');
+  const search = palette.locator('.lm-CommandPalette-input');
+  await expect(async () => {
+    if (!(await search.isVisible())) {
+      await page.keyboard.press('Control+Shift+C');
+    }
+    await expect(search).toBeVisible({ timeout: 3000 });
+  }).toPass({ timeout: 60_000 });
+  return palette;
+}
+
+/**
  * Run the command labelled `label` from JupyterLab's command palette.
  */
 export async function runFromPalette(page: IJupyterLabPageFixture, label: string): Promise<void> {
-  await page.keyboard.press('Control+Shift+C');
-  const palette = page.locator('#command-palette');
+  const palette = await openPalette(page);
   await palette.locator('.lm-CommandPalette-input').fill(label);
   await palette.getByText(label, { exact: true }).click();
 }

@@ -6,6 +6,7 @@ import {
   attachScreenshot,
   codeCell,
   notebookJson,
+  openPalette,
   openSection,
   productionPanel,
   runOnce,
@@ -106,8 +107,7 @@ test('the palette has one Productionize and the production commands', async ({ p
   ).toBe(true);
   expect(await page.notebook.openByPath(path)).toBe(true);
   expect(await page.notebook.activate('commands.ipynb')).toBe(true);
-  await page.keyboard.press('Control+Shift+C');
-  const palette = page.locator('#command-palette');
+  const palette = await openPalette(page);
   const search = palette.getByRole('textbox');
   await search.fill('Productionize');
   await expect(palette.locator('.lm-CommandPalette-item:visible')).toHaveCount(1);
