@@ -103,7 +103,15 @@ test.describe('Package wizard of each notebook', () => {
     // Galata's reload waits for the Launcher to be the active tab; here a notebook is.
     await page.reload({ waitForIsReady: false });
     await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
-    // The layout is restored once the notebook that was active is active again.
+    // Two things switch tabs after the splash is gone: the shell makes the saved current
+    // tab active once every restorer is done, and the file browser then opens the notebook
+    // named in the page's address (the active one's), which activates it again. A tab
+    // clicked before both is switched away from (CI saw the first notebook's panel hidden,
+    // or the second notebook's options shown, here); the file browser is marked as
+    // restoring until it has opened the address's notebook.
+    await page.waitForFunction(() => window.jupyterapp !== undefined);
+    await page.evaluate(() => window.jupyterapp.restored);
+    await expect(page.locator('.jp-FileBrowser.jp-mod-restoring')).toHaveCount(0);
     await expect(page.getByRole('main').getByRole('tab', { name: 'second.ipynb' })).toHaveAttribute(
       'aria-selected',
       'true'
