@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -55,9 +56,24 @@ def notebook_factory(tmp_path: Path) -> NotebookFactory:
     return write
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store migrated to the newest revision, made once per test process: migrating
+    a new store runs every Alembic revision (a few tenths of a second), copying it does not."""
+    template = Project(tmp_path_factory.mktemp("store-template"))
+    template.store.revision()
+    template.close()  # the last connection's close checkpoints the WAL into the file
+    return template.store_dir / "nbtools.db"
+
+
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[Project]:
-    """A project rooted at ``tmp_path`` with a real SQLite store."""
+def project(tmp_path: Path, migrated_sqlite_store: Path) -> Iterator[Project]:
+    """A project rooted at ``tmp_path`` with a real SQLite store of its own, already at the
+    newest revision (a copy of ``migrated_sqlite_store``; ``tests/unit/test_store.py`` tests
+    migrating a new store)."""
+    store_dir = tmp_path / ".nbtools"
+    store_dir.mkdir()
+    shutil.copyfile(migrated_sqlite_store, store_dir / "nbtools.db")
     opened = Project(tmp_path)
     yield opened
     opened.close()
