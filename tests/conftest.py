@@ -108,3 +108,26 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
     return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_template(postgres_server: Any) -> str:
+    """A PostgreSQL database migrated to the newest revision, the template of ``store_url``'s."""
+    from nbtools.store.database import Store
+
+    Store.open(postgres_server.create_database("store_template")).close()
+    return "store_template"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite_store: Path) -> str:
+    """A fresh database URL, once per supported engine, already at the newest revision (a copy
+    of a store migrated once per test process): for tests of what a store holds; tests of
+    migrating a new store take ``db_url``."""
+    if request.param == "sqlite":
+        copy = tmp_path / "store.db"
+        shutil.copyfile(migrated_sqlite_store, copy)
+        return f"sqlite:///{copy}"
+    server = request.getfixturevalue("postgres_server")
+    template = request.getfixturevalue("migrated_postgres_template")
+    return str(server.create_database(f"test_{uuid.uuid4().hex[:12]}", template=template))
