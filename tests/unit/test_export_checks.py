@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from nbtools.errors import InvalidInputError
@@ -202,3 +204,21 @@ def test_a_star_import_in_an_untagged_cell_provides_nothing_to_the_package() -> 
         ("code", "def area(r):\n    return pi * r ** 2", ["export"]),
     )
     assert found == [(1, 2, "undefined-name")]
+
+
+def test_extraction_leaves_the_garbage_collector_as_it_found_it() -> None:
+    """The collector is paused during an extraction only: on again after it, also after an
+    error, and still off if the caller had turned it off."""
+    cells = ("code", "x = 1", ["export"])
+    assert gc.isenabled()
+    extraction(cells)
+    assert gc.isenabled()
+    with pytest.raises(InvalidInputError):
+        extraction(cells, package="json")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        extraction(cells)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
