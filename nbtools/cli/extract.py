@@ -18,6 +18,7 @@ from nbtools.cli.output import print_json
 from nbtools.errors import CheckFailedError
 from nbtools.export import ExtractOptions, ExtractReport, ExtractRequest, Recorder, run_extract
 from nbtools.lineage import PENDING_LINEAGE, BackgroundRecorder, background_recorder
+from nbtools.notebooks import Notebook, read_notebook
 
 if TYPE_CHECKING:
     from nbtools.data import DataCheck
@@ -100,9 +101,11 @@ def extract(
     used outside its allowed purposes (--purpose) refuses the extraction (exit 2, nothing
     written); undeclared data is reported.
     """
-    data = _check_data(cli_ctx, notebook, purpose)
+    nb = read_notebook(notebook)  # once, for the data check and the extraction
+    data = _check_data(cli_ctx, notebook, nb, purpose)
     request = ExtractRequest(
         notebook_path=notebook,
+        notebook=nb,
         out=out,
         options=ExtractOptions(package=name, version=version),
         mode="check" if check else "write",
@@ -132,16 +135,17 @@ def extract(
         raise CheckFailedError(_failure(report))
 
 
-def _check_data(cli_ctx: CliContext, notebook: Path, purpose: str | None) -> DataCheck | None:
+def _check_data(
+    cli_ctx: CliContext, notebook: Path, nb: Notebook, purpose: str | None
+) -> DataCheck | None:
     """The usage rule on the notebook's data (raises when refused); None outside the root or
     when the notebook names no data (then the catalog is not even opened)."""
     from nbtools.data import scan
-    from nbtools.notebooks import read_notebook
 
     project = cli_ctx.project
-    if not project.contains(notebook) or not notebook.is_file():
+    if not project.contains(notebook):
         return None
-    found = scan(read_notebook(notebook))
+    found = scan(nb)
     if not (found.declared or found.undeclared):
         return None
     from nbtools.data import enforce_rule

@@ -15,12 +15,20 @@ from typing import Any, NamedTuple
 BUILTIN_NAMES = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__"}
 
 
+class StarImport(NamedTuple):
+    """A ``from SOURCE import *``: its line and the module as written (``.x`` if relative)."""
+
+    line: int
+    source: str
+
+
 class Names(NamedTuple):
     """What a piece of code binds at its top level and what it reads from outside."""
 
     bound: set[str]
     free: dict[str, int]
-    star_imports: list[int]
+    #: Every star import of the code, nested ones included, in source order.
+    star_imports: list[StarImport]
     imports: dict[str, ast.stmt]
     modules: set[str]
 
@@ -59,7 +67,7 @@ class _Visitor(ast.NodeVisitor):
     def __init__(self) -> None:
         self.module = _Scope("module", None)
         self.scope = self.module
-        self.star_imports: list[int] = []
+        self.star_imports: list[StarImport] = []
         self.imports: dict[str, ast.stmt] = {}
         self.modules: set[str] = set()
 
@@ -130,7 +138,8 @@ class _Visitor(ast.NodeVisitor):
             self.modules.add(node.module.split(".")[0])
         for alias in node.names:
             if alias.name == "*":
-                self.star_imports.append(node.lineno)
+                source = "." * node.level + (node.module or "")
+                self.star_imports.append(StarImport(node.lineno, source))
                 continue
             name = alias.asname or alias.name
             self._bind(name)

@@ -44,11 +44,22 @@ def test_global_and_nonlocal() -> None:
 
 def test_star_imports_and_import_statements_are_recorded() -> None:
     names = analyze(ast.parse("from math import *\nimport numpy as np\nfrom a.b import c as d\n"))
-    assert names.star_imports == [1]
+    assert names.star_imports == [(1, "math")]
     assert {n: ast.unparse(s) for n, s in names.imports.items()} == {
         "np": "import numpy as np",
         "d": "from a.b import c as d",
     }
+
+
+def test_star_imports_nested_in_statements_are_found_in_source_order() -> None:
+    code = (
+        "try:\n    from fast import *\nexcept ImportError:\n    from .slow import *\n"
+        "if True:\n    from ..shared.util import *\n"
+        "from math import *; import os\n"
+    )
+    names = analyze(ast.parse(code))
+    assert names.star_imports == [(2, "fast"), (4, ".slow"), (6, "..shared.util"), (7, "math")]
+    assert names.modules == {"fast", "math", "os"}
 
 
 def test_public_names_follow_nbdevs_rules() -> None:
