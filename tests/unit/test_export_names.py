@@ -32,6 +32,19 @@ def test_comprehensions_walrus_except_match_and_lambda() -> None:
     assert external(code) == {"data", "limit", "items", "default", "outer", "point"}
 
 
+def test_names_inside_calls_attributes_literals_and_f_strings() -> None:
+    code = (
+        "x = f(*args, key=val, **extra).attr[idx]\n"
+        "y = {**mapping, k: v}\n"
+        "z = f'{fmt!r:>{width}}'\n"
+        "w = -a < b <= c if not flag else d.e.g\n"
+    )
+    assert external(code) == {
+        "f", "args", "val", "extra", "idx", "mapping", "k", "v", "fmt", "width",
+        "a", "b", "c", "flag", "d",
+    }  # fmt: skip
+
+
 def test_global_and_nonlocal() -> None:
     code = (
         "def setup():\n    global CONFIG\n    CONFIG = 1\n"
