@@ -1,16 +1,19 @@
 """Extraction speed: `nbtools extract` vs `nbdev-export`, both as whole processes, same run.
 
-A generated notebook of 300 code cells, 150 of them exported with nbdev directives, is exported
-by each tool N times; the medians are printed side by side with the ratio (target: ours takes at
-most 1/4 of nbdev's wall time), plus the bare interpreter start-up as the floor
-(`bench_cli.py` measures `nbtools --help`). Ours is the default command, which also records the
-package's lineage (notebook version, environment) in a background process: the bench waits for
-that process between runs (so it never competes with the next one) and prints how long the
-manifest took to get the lineage, beside `--lineage off` and `--lineage wait` (recorded before
-the command returns). Ours, `--lineage off` and nbdev take turns run by run, so that a change in
-the machine's load affects them alike. nbtools' modules are byte-compiled first, as a pip install does (an
-editable install in an environment with PYTHONDONTWRITEBYTECODE=1 would otherwise compile them
-on every run, which no installed copy does).
+Two generated notebooks, 300 code cells (150 exported with nbdev directives) and 3000 (1500
+exported), are exported by each tool N times; the medians are printed side by side with the
+ratio (targets: ours takes at most 1/4 of nbdev's wall time for 300 cells and 1/6 for 3000),
+plus the bare interpreter start-up as the floor (`bench_cli.py` measures `nbtools --help`).
+Ours is the default command, which also records the package's lineage (notebook version,
+environment) in a background process: the bench waits for that process between runs (so it
+never competes with the next one) and prints how long the manifest took to get the lineage,
+beside `--lineage off` and, for 300 cells, `--lineage wait` (recorded before the command
+returns). Each notebook's cases (ours, `--lineage off`, nbdev, ...) take turns run by run, so
+that a change in the machine's load affects them alike. Every command is cold (a new process;
+the file cache and nbtools' byte-code warm: nbtools' modules are byte-compiled first, as a pip
+install does, since an editable install in an environment with PYTHONDONTWRITEBYTECODE=1 would
+otherwise compile them on every run, which no installed copy does); the in-process rows are
+warm (modules imported, the extraction alone).
 
     python bench/bench_extract.py [--runs 9]
 """
@@ -26,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import psutil
 from figures import Goal, Sample, interleave, report, timed, wall
@@ -141,6 +145,84 @@ def _in_process(runs: int, project: Path, fresh_out) -> Sample:
     return interleave({"it": measure}, runs)["it"]
 
 
+class Size(NamedTuple):
+    """One notebook of the bench: its code cells, how many are exported, and the goal."""
+
+    cells: int
+    exported: int
+    goal: float
+    wait: bool  # also measure `--lineage wait`
+
+
+SIZES = (Size(300, 150, 1 / 4, wait=True), Size(3000, 1500, 1 / 6, wait=False))
+
+
+def _sitting(scratch: Path, size: Size, runs: int) -> None:
+    """Measure and print the rows of one notebook size."""
+    project = scratch / f"cells-{size.cells}"
+    (project / "nbs").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[project]\nname = "benchlib"\n\n[tool.nbdev]\n')
+    (project / "nbs/big.ipynb").write_text(
+        json.dumps(notebook(size.cells, size.exported), indent=1)
+    )
+    out = project / "out"
+
+    def fresh_out() -> None:
+        shutil.rmtree(out, ignore_errors=True)
+
+    ours_cmd = [str(BIN / "nbtools"), "extract", "nbs/big.ipynb", "-o", "out", "--name", "benchlib"]
+    background = Background(out / ".nbtools-extract.json")
+    cases = {
+        "ours": case(ours_cmd, project, lambda: background.prepare(fresh_out), background.settle),
+        "off": case([*ours_cmd, "--lineage", "off"], project, fresh_out),
+    }
+    if size.wait:
+        cases["wait"] = case([*ours_cmd, "--lineage", "wait"], project, fresh_out)
+    cases["floor"] = case([sys.executable, "-c", "pass"], project)
+    nbdev_export = BIN / "nbdev-export"
+    if nbdev_export.exists():
+        cases["nbdev"] = case([str(nbdev_export), "--path", "nbs/big.ipynb"], project)
+    found = interleave(cases, runs)
+    recorded = Sample.of(background.times[1:])
+    in_process = _in_process(runs, project, fresh_out)
+    lines = (out / "src/benchlib/core.py").read_text().count("\n")
+
+    print(
+        f"bench_extract: {size.cells} code cells, {size.exported} exported with nbdev "
+        f"directives; {runs} turns each"
+    )
+    cold = "cold: a new process each, file cache warm, nbtools byte-compiled"
+    theirs = found.get("nbdev")
+    if theirs is None:
+        print("  nbdev-export: not installed (pip install nbdev) - no anchor figure")
+    of = f"{size.cells} cells"
+    rows = [
+        ("ours", f"`nbtools extract` of {of} (lineage in the background; core.py {lines} lines)",
+         [Goal("ratio", "<=", size.goal)]),
+        ("off", f"`nbtools extract --lineage off`, {of}", []),
+    ]  # fmt: skip
+    if size.wait:
+        rows.append(
+            (
+                "wait",
+                f"`nbtools extract --lineage wait`, {of} (version + snapshot before returning)",
+                [],
+            )
+        )
+    for name, label, goals in rows:
+        report(f"{label} vs nbdev-export", found[name], unit="s", anchor=theirs,
+               anchor_name="nbdev-export", goals=goals, state=cold)  # fmt: skip
+    report(f"  lineage in the manifest (background process), {of}", recorded, unit="s", state=cold)
+    report(f"  extraction work in process, {of}", in_process, unit="s",
+           state="warm: modules imported")  # fmt: skip
+    report(
+        f"python -c pass (the floor of any command), during the {size.cells}-cell turns",
+        found["floor"],
+        unit="s",
+        state=cold,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
@@ -148,58 +230,9 @@ def main() -> None:
     import nbtools
 
     compileall.compile_dir(Path(nbtools.__file__).parent, quiet=1)
-    nbdev_export = BIN / "nbdev-export"
     with tempfile.TemporaryDirectory(prefix="bench-extract-") as scratch:
-        project = Path(scratch)
-        (project / "nbs").mkdir()
-        (project / "pyproject.toml").write_text('[project]\nname = "benchlib"\n\n[tool.nbdev]\n')
-        (project / "nbs/big.ipynb").write_text(json.dumps(notebook(), indent=1))
-        out = project / "out"
-
-        def fresh_out() -> None:
-            shutil.rmtree(out, ignore_errors=True)
-
-        ours_cmd = [
-            str(BIN / "nbtools"),
-            "extract",
-            "nbs/big.ipynb",
-            "-o",
-            "out",
-            "--name",
-            "benchlib",
-        ]
-        background = Background(out / ".nbtools-extract.json")
-        cases = {
-            "ours": case(
-                ours_cmd, project, lambda: background.prepare(fresh_out), background.settle
-            ),
-            "off": case([*ours_cmd, "--lineage", "off"], project, fresh_out),
-            "wait": case([*ours_cmd, "--lineage", "wait"], project, fresh_out),
-            "floor": case([sys.executable, "-c", "pass"], project),
-        }
-        if nbdev_export.exists():
-            cases["nbdev"] = case([str(nbdev_export), "--path", "nbs/big.ipynb"], project)
-        found = interleave(cases, runs)
-        recorded = Sample.of(background.times[1:])
-        in_process = _in_process(runs, project, fresh_out)
-        lines = (project / "out/src/benchlib/core.py").read_text().count("\n")
-
-    print(f"bench_extract: 300 code cells, 150 exported with nbdev directives; {runs} turns each")
-    cold = "cold: a new process each, file cache warm, nbtools byte-compiled"
-    theirs = found.get("nbdev")
-    if theirs is None:
-        print("  nbdev-export: not installed (pip install nbdev) - no anchor figure")
-    for name, label, goals in (
-        ("ours", f"`nbtools extract` (lineage in the background; core.py {lines} lines)",
-         [Goal("ratio", "<=", 0.25)]),
-        ("off", "`nbtools extract --lineage off`", []),
-        ("wait", "`nbtools extract --lineage wait` (version + snapshot before returning)", []),
-    ):  # fmt: skip
-        report(f"{label} vs nbdev-export", found[name], unit="s", anchor=theirs,
-               anchor_name="nbdev-export", goals=goals, state=cold)  # fmt: skip
-    report("  lineage in the manifest (background process)", recorded, unit="s", state=cold)
-    report("  extraction work in process", in_process, unit="s", state="warm: modules imported")
-    report("python -c pass (the floor of any command)", found["floor"], unit="s", state=cold)
+        for size in SIZES:
+            _sitting(Path(scratch), size, runs)
 
 
 if __name__ == "__main__":

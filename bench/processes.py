@@ -115,19 +115,38 @@ class Server:
         stop_tree(self.process)
 
 
-def wait_all(check: Callable[[Any], str | None], handles: list[Any], start: float) -> list[float]:
-    """Poll until every handle has a final state; returns seconds to each result."""
-    done: dict[int, float] = {}
-    while len(done) < len(handles):
-        for index, handle in enumerate(handles):
-            if index not in done:
-                state = check(handle)
-                if state is not None:
-                    if state not in ("succeeded", "COMPLETED"):
-                        raise RuntimeError(f"run ended {state}")
-                    done[index] = time.perf_counter() - start
-        time.sleep(0.02)
-    return sorted(done.values())
+#: What a poll learns of the handles it was asked about that have ended: each one's final state
+#: and the ``time.perf_counter()`` at which it was seen.
+Ended = dict[Any, tuple[str, float]]
+
+
+def each(state: Callable[[Any], str | None]) -> Callable[[list[Any]], Ended]:
+    """A poll of many handles made of a question about one (an HTTP call per run, say)."""
+
+    def poll(handles: list[Any]) -> Ended:
+        ended = {}
+        for handle in handles:
+            final = state(handle)
+            if final is not None:
+                ended[handle] = (final, time.perf_counter())
+        return ended
+
+    return poll
+
+
+def wait_all(poll: Callable[[list[Any]], Ended], handles: list[Any], start: float) -> list[float]:
+    """Poll every 20 ms until every handle has a final state; returns seconds to each result."""
+    pending = list(handles)
+    times = []
+    while pending:
+        for handle, (state, seen) in poll(pending).items():
+            if state not in ("succeeded", "COMPLETED"):
+                raise RuntimeError(f"run ended {state}")
+            times.append(seen - start)
+            pending.remove(handle)
+        if pending:
+            time.sleep(0.02)
+    return sorted(times)
 
 
 def _tree_cpu_seconds(pid: int) -> float:

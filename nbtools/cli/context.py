@@ -20,10 +20,16 @@ if TYPE_CHECKING:
 class CliContext:
     """The settings of one ``nbtools`` invocation, with the project opened lazily."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, environ: Mapping[str, str] | None = None, ends_process: bool = False
+    ) -> None:
         from traitlets.config import Config
 
         self.environ = os.environ if environ is None else environ
+        #: The process ends with the command (the ``nbtools`` console script, which exits
+        #: without tearing the interpreter down): clean-up nobody waits for can be skipped.
+        #: False when the group is invoked in a longer-lived process (tests, embedding).
+        self.ends_process = ends_process
         self.config_file: Path | None = None
         self.flags: Config = Config()
 

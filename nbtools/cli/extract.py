@@ -6,6 +6,7 @@ extracting a notebook costs little more than starting Python and importing click
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from nbtools.cli.output import print_json
 from nbtools.errors import CheckFailedError
 from nbtools.export import ExtractOptions, ExtractReport, ExtractRequest, Recorder, run_extract
 from nbtools.lineage import PENDING_LINEAGE, BackgroundRecorder, background_recorder
+from nbtools.notebooks import Notebook, read_notebook
 
 if TYPE_CHECKING:
     from nbtools.data import DataCheck
@@ -100,9 +102,16 @@ def extract(
     used outside its allowed purposes (--purpose) refuses the extraction (exit 2, nothing
     written); undeclared data is reported.
     """
-    data = _check_data(cli_ctx, notebook, purpose)
+    if cli_ctx.ends_process:
+        # The cyclic garbage collector would traverse the syntax trees the extraction keeps
+        # once more when it resumes (a tenth of the CPU time at 3000 cells): the process
+        # ends with the command, which frees everything anyway (docs/performance.md).
+        gc.disable()
+    nb = read_notebook(notebook)  # once, for the data check and the extraction
+    data = _check_data(cli_ctx, notebook, nb, purpose)
     request = ExtractRequest(
         notebook_path=notebook,
+        notebook=nb,
         out=out,
         options=ExtractOptions(package=name, version=version),
         mode="check" if check else "write",
@@ -132,16 +141,17 @@ def extract(
         raise CheckFailedError(_failure(report))
 
 
-def _check_data(cli_ctx: CliContext, notebook: Path, purpose: str | None) -> DataCheck | None:
+def _check_data(
+    cli_ctx: CliContext, notebook: Path, nb: Notebook, purpose: str | None
+) -> DataCheck | None:
     """The usage rule on the notebook's data (raises when refused); None outside the root or
     when the notebook names no data (then the catalog is not even opened)."""
     from nbtools.data import scan
-    from nbtools.notebooks import read_notebook
 
     project = cli_ctx.project
-    if not project.contains(notebook) or not notebook.is_file():
+    if not project.contains(notebook):
         return None
-    found = scan(read_notebook(notebook))
+    found = scan(nb)
     if not (found.declared or found.undeclared):
         return None
     from nbtools.data import enforce_rule

@@ -15,9 +15,10 @@ def main() -> None:
     """Console-script entry point: the click group, commands imported when they run."""
     skip_unused_imports()
     from nbtools.cli.app import cli
+    from nbtools.cli.context import CliContext
 
     try:
-        cli.main(prog_name="nbtools")
+        cli.main(prog_name="nbtools", obj=CliContext(ends_process=True))
     except SystemExit as done:
         exit_now(done.code)
         raise

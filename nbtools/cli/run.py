@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -130,6 +131,12 @@ def _execute(
             token = claim_token()
             run_id = queue(token)
             request = RunRequest.for_project(project, run_id, token=token)
+            if cli_ctx.ends_process:
+                # What the command imported and set up lives until the process ends: kept
+                # out of the collector's full passes, one of which (over a million objects,
+                # ≈60 ms of CPU) otherwise fell after the kernel answered, on the run's
+                # critical path (docs/performance.md). The run's own objects are collected.
+                gc.freeze()
             execute_run(project, request, kernels, interrupt=interrupt)
         finally:
             kernels.close()

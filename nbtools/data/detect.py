@@ -25,6 +25,7 @@ from typing import Any
 from nbtools.data.fields import url_protocol
 from nbtools.notebooks import Notebook, cell_source
 
+#: Every reader's name contains one of ``_NAME_PARTS`` (tested).
 READERS = frozenset(
     {
         "open",
@@ -46,6 +47,9 @@ _IPYTHON = re.compile(r"^\s*([%!]|\w+\s*=\s*!)|\?\s*$")
 #: text: cells without one are not parsed (most cells of a long notebook read no data). Python
 #: reads identifiers NFKC-normalised (fullwidth letters spell ``open``), so other cells are parsed.
 _CALLED_NAMES = re.compile(rf"\b(?:path|{'|'.join(sorted(READERS))})\b")
+#: Text every one of those names contains: a plain substring test rules most cells out ten
+#: times faster than the pattern (which tries every position of the text).
+_NAME_PARTS = ("open", "path", "read_", "scan_")
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,9 @@ def project_location(notebook_path: str, literal: str) -> str:
 
 
 def _literals(source: str) -> Iterator[tuple[str, str, int]]:
-    if source.isascii() and not _CALLED_NAMES.search(source):
+    if source.isascii() and not (
+        any(part in source for part in _NAME_PARTS) and _CALLED_NAMES.search(source)
+    ):
         return
     code = "\n".join("" if _IPYTHON.search(line) else line for line in source.splitlines())
     try:

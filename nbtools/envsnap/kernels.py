@@ -1,7 +1,7 @@
 """Kernel specs: which kernels exist, and the Python interpreter (and environment) each runs.
 
-The kernel spec directories are read directly (``jupyter_path("kernels")``, as Jupyter's
-default ``KernelSpecManager`` does) instead of importing jupyter_client, which costs ~0.1 s.
+The kernel spec directories (:func:`nbtools.kernels.kernel_dirs`, those runs start kernels
+from) are read directly instead of importing jupyter_client, which costs ~0.1 s.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from nbtools.envsnap.capture import safe_value
 from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.kernels import kernel_dirs
 
 #: The kernel ipykernel provides when no spec of that name is installed.
 NATIVE_KERNEL = "python3"
@@ -46,13 +47,6 @@ class KernelSpec:
             "argv": list(self.argv),
             "env": {name: safe_value(name, value) for name, value in sorted(self.env.items())},
         }
-
-
-def kernel_dirs() -> list[Path]:
-    """Where kernel specs are looked up, highest priority first."""
-    from jupyter_core.paths import jupyter_path
-
-    return [Path(path) for path in jupyter_path("kernels")]
 
 
 def _read_spec(name: str, directory: Path) -> KernelSpec | None:

@@ -15,12 +15,20 @@ from typing import Any, NamedTuple
 BUILTIN_NAMES = frozenset(dir(builtins)) | {"__file__", "__name__", "__doc__", "__spec__"}
 
 
+class StarImport(NamedTuple):
+    """A ``from SOURCE import *``: its line and the module as written (``.x`` if relative)."""
+
+    line: int
+    source: str
+
+
 class Names(NamedTuple):
     """What a piece of code binds at its top level and what it reads from outside."""
 
     bound: set[str]
     free: dict[str, int]
-    star_imports: list[int]
+    #: Every star import of the code, nested ones included, in source order.
+    star_imports: list[StarImport]
     imports: dict[str, ast.stmt]
     modules: set[str]
 
@@ -59,7 +67,7 @@ class _Visitor(ast.NodeVisitor):
     def __init__(self) -> None:
         self.module = _Scope("module", None)
         self.scope = self.module
-        self.star_imports: list[int] = []
+        self.star_imports: list[StarImport] = []
         self.imports: dict[str, ast.stmt] = {}
         self.modules: set[str] = set()
 
@@ -91,14 +99,19 @@ class _Visitor(ast.NodeVisitor):
             method(self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if isinstance(value, list):
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        self.visit(item)
-            elif isinstance(value, ast.AST):
-                self.visit(value)
+        kind = type(node)
+        fields = _CHILD_FIELDS.get(kind)
+        if fields is None:
+            fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _NO_NAMES)
+        for field in fields:  # the children are visited here, saving a call of visit() each
+            value = getattr(node, field, None)
+            for child in value if isinstance(value, list) else (value,):
+                if isinstance(child, ast.AST):
+                    method = _DISPATCH.get(type(child))
+                    if method is None:
+                        self.generic_visit(child)
+                    else:
+                        method(self, child)
 
     def visit_Constant(self, node: ast.Constant) -> None:
         return
@@ -109,6 +122,16 @@ class _Visitor(ast.NodeVisitor):
             self.scope.use(node.id, node.lineno)
         elif isinstance(node.ctx, ast.Store):
             self._bind(node.id)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:  # the commonest nodes, visited
+        self.visit(node.value)  # without generic_visit's look at every field
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self.visit(node.func)
+        for argument in node.args:
+            self.visit(argument)
+        for keyword in node.keywords:
+            self.visit(keyword.value)
 
     def visit_Global(self, node: ast.Global) -> None:
         self.scope.declared_global.update(node.names)
@@ -130,7 +153,8 @@ class _Visitor(ast.NodeVisitor):
             self.modules.add(node.module.split(".")[0])
         for alias in node.names:
             if alias.name == "*":
-                self.star_imports.append(node.lineno)
+                source = "." * node.level + (node.module or "")
+                self.star_imports.append(StarImport(node.lineno, source))
                 continue
             name = alias.asname or alias.name
             self._bind(name)
@@ -246,6 +270,14 @@ _DISPATCH.update(
     for base in (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
     for leaf in base.__subclasses__()
 )
+
+
+#: Fields that never hold a node with a name in it: identifiers, flags, contexts, operators.
+_NO_NAMES = frozenset(
+    {"ctx", "op", "ops", "attr", "type_comment", "conversion", "simple", "is_async", "level"}
+)
+#: Per node type, the fields generic_visit looks into (filled as types are met).
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _all_args(args: ast.arguments) -> list[ast.arg]:

@@ -273,10 +273,10 @@ class _Planner:
         )
 
     def _no_star_imports(self, parsed: Parsed) -> None:
-        for line in parsed.names.star_imports:
+        for star in parsed.names.star_imports:
             self._report(
                 parsed.cell,
-                line,
+                star.line,
                 "star-import",
                 f"'from … import *' cannot run inside a function, and this {parsed.cell.role} "
                 "cell becomes one.",
@@ -344,12 +344,11 @@ def build_plan(nb: Notebook, classified: Classified, package: str) -> Plan:
 
 
 def _stars(modules: dict[str, Module]) -> list[Star]:
-    """The star imports of exported cells, in notebook order."""
-    found = []
-    for module in modules.values():
-        for parsed in module.cells:
-            for node in ast.walk(parsed.tree):
-                if isinstance(node, ast.ImportFrom) and node.names[0].name == "*":
-                    source = "." * node.level + (node.module or "")
-                    found.append(Star(parsed.cell, module.name, source))
+    """The star imports of exported cells, in notebook order (the name analysis found them)."""
+    found = [
+        Star(parsed.cell, module.name, star.source)
+        for module in modules.values()
+        for parsed in module.cells
+        for star in parsed.names.star_imports
+    ]
     return sorted(found, key=lambda star: star.cell.index)

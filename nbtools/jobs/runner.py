@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from nbtools.config import PURPOSE_VARIABLE
 from nbtools.errors import NbtoolsError, NotFoundError
 from nbtools.jobs import events, runs, storage
+from nbtools.jobs.engine import register_engine
 from nbtools.jobs.errors import InvalidParameterError, RunNotRecordedError
 from nbtools.jobs.events import RunStarted, RunStartedInBackground
 from nbtools.jobs.executors.base import RunRequest
@@ -147,8 +148,6 @@ def _papermill(
     cell_timeout: int | None,
 ) -> None:
     import papermill
-
-    from nbtools.jobs.engine import register_engine
 
     def on_cell_start(index: int) -> None:
         progress.current_cell = _source_index(prepared, index)
@@ -391,6 +390,7 @@ def _execute(
             )
         )
         lineage = RunStartedInBackground(prepared.start)
+        register_engine()  # imports papermill while the kernel boots (nbtools run), not after
         kernel = kernels.take(prepared.kernel_name, prepared.cwd, attach=watchdog.attach)
         kernel.set_variable(PURPOSE_VARIABLE, run.purpose)
         watchdog.executing()

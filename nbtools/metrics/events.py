@@ -1,5 +1,8 @@
 """Monitoring's subscriptions to run events (see :mod:`nbtools.jobs.events`).
 
+- ``run_started``: the modules ending a run needs (harvest, pipeline, rules) are imported, in
+  the runner's background thread while the notebook executes, so the run's end does not wait
+  for them (in a one-shot ``nbtools run`` the end is on the command's critical path).
 - ``run_finishing``: the run's metrics are read from its executed notebook (before the
   transaction); inside it (``run_finished``, in a savepoint: a failure is logged and never
   keeps the run from ending) they are stored and, on the run's last attempt, the job's rules
@@ -16,6 +19,7 @@ it, when they run.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
         RunFinishing,
         RunsDescribed,
         RunsPruned,
+        RunStarted,
     )
     from nbtools.metrics.harvest import Harvest
     from nbtools.metrics.monitor import MonitorResult
@@ -48,11 +53,34 @@ log = logging.getLogger(__name__)
 #: Least slack given to a schedule before its job counts as late.
 MIN_GRACE = timedelta(minutes=5)
 
+#: What :func:`harvest_run` and :func:`store_finished_run` import when a run ends (not yet
+#: loaded by importing this module).
+FINISHING_MODULES = (
+    "nbtools.metrics.harvest",
+    "nbtools.metrics.pipeline",
+    "nbtools.metrics.monitor",
+    "nbtools.metrics.rules",
+)
+
 
 def job_ref(job: Job) -> JobRef:
     from nbtools.metrics.notify.payload import JobRef
 
     return JobRef(job.id, job.name)
+
+
+def run_started(event: RunStarted) -> dict[str, Any]:
+    """Import :data:`FINISHING_MODULES` now, while the run executes; no lineage columns.
+
+    Only saves time: an import failing here (it fails again when the run ends, and is
+    reported there) is logged and never costs the run its other subscribers' columns.
+    """
+    for name in FINISHING_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            log.exception("nbtools: run %s: cannot import %s", event.run_id, name)
+    return {}
 
 
 def run_finishing(event: RunFinishing) -> Callable[[RunFinished], MonitorResult]:

@@ -39,31 +39,62 @@ class LastSplit:
 
 
 def same_json(a: Any, b: Any) -> bool:
-    """Whether ``a`` and ``b`` are written as the same JSON (up to the order of keys)."""
-    if isinstance(a, str):
-        return isinstance(b, str) and a == b
-    if isinstance(a, dict):
-        if not isinstance(b, dict) or len(a) != len(b):
+    """Whether ``a`` and ``b`` are written as the same JSON (up to the order of keys).
+
+    Walks the values with a stack, not by recursion: an output nested as deep as Python's
+    JSON reader allows would otherwise exceed the recursion limit here."""
+    pending = [(a, b)]
+    while pending:
+        a, b = pending.pop()
+        if isinstance(a, str):
+            if not isinstance(b, str) or a != b:
+                return False
+        elif isinstance(a, dict):
+            if not isinstance(b, dict) or len(a) != len(b):
+                return False
+            for key, value in a.items():
+                if key not in b:
+                    return False
+                pending.append((value, b[key]))
+        elif isinstance(a, list):
+            if not isinstance(b, list) or len(a) != len(b):
+                return False
+            pending.extend(zip(a, b, strict=True))
+        elif not _same_scalar(a, b):
             return False
-        return all(key in b and same_json(value, b[key]) for key, value in a.items())
-    if isinstance(a, list):
-        return (
-            isinstance(b, list)
-            and len(a) == len(b)
-            and all(same_json(x, y) for x, y in zip(a, b, strict=True))
-        )
+    return True
+
+
+def _same_scalar(a: Any, b: Any) -> bool:
     if type(a) is not type(b) or a != b:
         return False
     return not isinstance(a, float) or math.copysign(1.0, a) == math.copysign(1.0, b)
 
 
 def private_copy(value: Any) -> Any:
-    """``value`` with its dicts and lists copied (strings and numbers are immutable)."""
-    if isinstance(value, dict):
-        return {key: private_copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [private_copy(item) for item in value]
-    return value
+    """``value`` with its dicts and lists copied (strings and numbers are immutable); with a
+    stack, not by recursion, like :func:`same_json`."""
+    if not isinstance(value, (dict, list)):
+        return value
+    top = _shallow(value)
+    pending = [top]
+    while pending:
+        container = pending.pop()
+        if isinstance(container, dict):
+            for key, item in container.items():
+                if isinstance(item, (dict, list)):
+                    container[key] = copy = _shallow(item)
+                    pending.append(copy)
+        else:
+            for index, item in enumerate(container):
+                if isinstance(item, (dict, list)):
+                    container[index] = copy = _shallow(item)
+                    pending.append(copy)
+    return top
+
+
+def _shallow(value: dict[str, Any] | list[Any]) -> dict[str, Any] | list[Any]:
+    return dict(value) if isinstance(value, dict) else list(value)
 
 
 class LastSplits:

@@ -218,3 +218,26 @@ def test_a_reader_that_goes_away_gets_no_traceback(
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert (tmp_path / "out/src/calc/core.py").is_file()  # the package was written first
+
+
+def test_the_collector_stays_off_only_when_the_process_ends_with_the_command(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """The console script (which exits with the command) leaves the cyclic garbage collector
+    off after extracting; the group invoked in a longer-lived process leaves it on."""
+    nb = notebook_factory("calc.ipynb", GOOD)
+    code = (
+        "import gc, sys\n"
+        "from nbtools.cli.app import cli\n"
+        "from nbtools.cli.context import CliContext\n"
+        "for n, ends in enumerate((False, True)):\n"
+        f"    argv = ['extract', {str(nb)!r}, '-o', {str(tmp_path)!r} + f'/out{{n}}',"
+        " '--lineage', 'off']\n"
+        "    cli.main(argv, standalone_mode=False, obj=CliContext(ends_process=ends))\n"
+        "    print('collector', gc.isenabled(), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stderr.splitlines() == ["collector True", "collector False"]
+    assert (tmp_path / "out1/src/calc/core.py").is_file()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from nbtools.errors import InvalidInputError
@@ -168,6 +170,26 @@ def test_a_name_a_star_import_may_provide_is_a_warning_at_its_cell_and_line() ->
     assert "from pkg.core import area, floor" in result.files["tests/test_pkg.py"]
 
 
+def test_a_star_import_nested_in_a_try_may_provide_names_like_a_top_level_one() -> None:
+    result = extraction(
+        ("code", "x = 1", ["export"]),
+        (
+            "code",
+            "try:\n    from cmath import *\nexcept ImportError:\n    from math import *\n\n"
+            "def area(r):\n    return pi * r ** 2",
+            ["export:geometry"],
+        ),
+        ("code", "print(sqrt(2))", ["main"]),
+    )
+    found = [(p.cell, p.line, p.code, p.severity) for p in result.problems]
+    assert found == [
+        (1, 7, "name-from-star-import", "warning"),
+        (2, 1, "name-from-star-import", "warning"),
+    ]
+    assert "'from cmath import *' (cell 2) may provide it" in result.problems[1].message
+    assert "from .geometry import sqrt" in result.files["src/pkg/pipeline.py"]
+
+
 def test_without_a_star_import_an_unknown_name_is_still_an_error() -> None:
     found = problems(
         ("code", "import math\n\ndef area(r):\n    return pi * r ** 2", ["export"]),
@@ -182,3 +204,21 @@ def test_a_star_import_in_an_untagged_cell_provides_nothing_to_the_package() -> 
         ("code", "def area(r):\n    return pi * r ** 2", ["export"]),
     )
     assert found == [(1, 2, "undefined-name")]
+
+
+def test_extraction_leaves_the_garbage_collector_as_it_found_it() -> None:
+    """The collector is paused during an extraction only: on again after it, also after an
+    error, and still off if the caller had turned it off."""
+    cells = ("code", "x = 1", ["export"])
+    assert gc.isenabled()
+    extraction(cells)
+    assert gc.isenabled()
+    with pytest.raises(InvalidInputError):
+        extraction(cells, package="json")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        extraction(cells)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -32,6 +32,19 @@ def test_comprehensions_walrus_except_match_and_lambda() -> None:
     assert external(code) == {"data", "limit", "items", "default", "outer", "point"}
 
 
+def test_names_inside_calls_attributes_literals_and_f_strings() -> None:
+    code = (
+        "x = f(*args, key=val, **extra).attr[idx]\n"
+        "y = {**mapping, k: v}\n"
+        "z = f'{fmt!r:>{width}}'\n"
+        "w = -a < b <= c if not flag else d.e.g\n"
+    )
+    assert external(code) == {
+        "f", "args", "val", "extra", "idx", "mapping", "k", "v", "fmt", "width",
+        "a", "b", "c", "flag", "d",
+    }  # fmt: skip
+
+
 def test_global_and_nonlocal() -> None:
     code = (
         "def setup():\n    global CONFIG\n    CONFIG = 1\n"
@@ -44,11 +57,22 @@ def test_global_and_nonlocal() -> None:
 
 def test_star_imports_and_import_statements_are_recorded() -> None:
     names = analyze(ast.parse("from math import *\nimport numpy as np\nfrom a.b import c as d\n"))
-    assert names.star_imports == [1]
+    assert names.star_imports == [(1, "math")]
     assert {n: ast.unparse(s) for n, s in names.imports.items()} == {
         "np": "import numpy as np",
         "d": "from a.b import c as d",
     }
+
+
+def test_star_imports_nested_in_statements_are_found_in_source_order() -> None:
+    code = (
+        "try:\n    from fast import *\nexcept ImportError:\n    from .slow import *\n"
+        "if True:\n    from ..shared.util import *\n"
+        "from math import *; import os\n"
+    )
+    names = analyze(ast.parse(code))
+    assert names.star_imports == [(2, "fast"), (4, ".slow"), (6, "..shared.util"), (7, "math")]
+    assert names.modules == {"fast", "math", "os"}
 
 
 def test_public_names_follow_nbdevs_rules() -> None:

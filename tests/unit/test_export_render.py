@@ -172,3 +172,17 @@ def test_record_imports_are_dropped_from_the_pipeline_and_its_dependencies(tmp_p
         check=True,
     ).stdout
     assert json.loads(output) == {"square": 9}
+
+
+def test_cell_comments_stay_one_line_whatever_the_notebook_name_and_cell_id() -> None:
+    """A name or id with a newline, quote, backslash, control or non-ASCII character cannot
+    end the comment line: it is escaped as a JSON string would be."""
+    nb = notebook(("code", "x = 1", ["export"]))
+    nb["cells"][0]["id"] = 'a"b\\c\nd\x00é'
+    result = extract(nb, "weird\nname\u2028é.ipynb", ExtractOptions(package="pkg"))
+    module = result.files["src/pkg/core.py"]
+    lines = module.split("\n")  # what Python reads as lines (U+2028 does not end one)
+    comment = next(line for line in lines if line.startswith("# %% weird"))
+    assert comment == ('# %% weird\\nname\u2028é.ipynb cell 1 (id a\\"b\\\\c\\nd\\u0000é)')
+    assert lines[lines.index(comment) + 1] == "x = 1"
+    compile(module, "core.py", "exec")  # the header and comments are comments to Python

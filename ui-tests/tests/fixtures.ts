@@ -1,4 +1,6 @@
-import { test as galataTest } from '@jupyterlab/galata';
+import { expect, galata, test as galataTest } from '@jupyterlab/galata';
+import type { IJupyterLabPage, IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Page } from '@playwright/test';
 
 /** How long JupyterLab may take to start on a loaded machine (Galata waits 15 s). */
 const START_MS = 120_000;
@@ -34,3 +36,105 @@ export const test = galataTest.extend({
     await use(`http://127.0.0.1:${FIRST_PORT + testInfo.parallelIndex}`);
   }
 });
+
+/**
+ * JupyterLab is ready once its splash screen is gone and its Launcher shows
+ * (the state Galata's page fixture hands to a test).
+ */
+async function labReady(page: Page, lab: IJupyterLabPage): Promise<void> {
+  await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+  await lab.activity.launcher.waitFor();
+}
+
+/**
+ * Bring a shared page back to the state a fresh one starts in, for what the
+ * tests sharing it can see: no open document (unsaved edits are dropped, as
+ * closing a fresh page's browser context drops them), no dialog, no running
+ * kernel, the light theme.
+ */
+async function resetSharedPage(page: IJupyterLabPageFixture): Promise<void> {
+  await page.evaluate(() => {
+    for (const widget of window.jupyterapp.shell.widgets('main')) {
+      const model = (widget as { context?: { model?: { dirty: boolean } } }).context?.model;
+      if (model) {
+        model.dirty = false;
+      }
+    }
+  });
+  const dialogs = page.locator('.jp-Dialog');
+  await expect(async () => {
+    if ((await dialogs.count()) > 0) {
+      await page.keyboard.press('Escape');
+    }
+    await expect(dialogs).toHaveCount(0, { timeout: 1000 });
+  }).toPass({ timeout: 10_000 });
+  await page.activity.closeAll();
+  await page.kernel.shutdownAll();
+  if ((await page.theme.getTheme()) !== 'JupyterLab Light') {
+    await page.theme.setLightTheme();
+  }
+}
+
+/**
+ * One JupyterLab page shared by the tests of the describe block that calls
+ * this, instead of a page loaded afresh for each test (its 5-15 s are most of
+ * a short test's time). Only for blocks whose tests need no fresh page: none
+ * reloads the page, routes its requests or depends on the Production panel's
+ * first state. Each test still gets its own `tmpPath` folder; between tests
+ * the page is reset (resetSharedPage). Returns a getter of the page, for the
+ * test bodies (which must not ask for Galata's `page` fixture: that would load
+ * another one).
+ */
+export function sharePage(): () => IJupyterLabPageFixture {
+  let shared: IJupyterLabPageFixture | undefined;
+  // The page opens on a folder of its own (opened on the server's root, JupyterLab
+  // would first show a "Path Not Found" dialog for /lab/tree).
+  let home = '';
+  const current = (): IJupyterLabPageFixture => {
+    if (!shared) {
+      throw new Error('sharePage(): the shared page is made in beforeAll');
+    }
+    return shared;
+  };
+  test.beforeAll(async ({ browser }, workerInfo) => {
+    const baseURL = `http://127.0.0.1:${FIRST_PORT + workerInfo.parallelIndex}`;
+    const context = await browser.newContext({ baseURL, viewport: { width: 1024, height: 768 } });
+    home = `shared-page-${workerInfo.workerIndex}`;
+    await galata.newContentsHelper(context.request).createDirectory(home);
+    shared = await galata.initTestPage(
+      '/lab',
+      true,
+      baseURL,
+      true,
+      galata.DEFAULT_SETTINGS,
+      true,
+      true,
+      await context.newPage(),
+      null,
+      null,
+      home,
+      labReady
+    );
+  });
+  // As on a fresh page, the file browser shows the test's folder (made after the page loaded).
+  test.beforeEach(async ({ tmpPath }) => {
+    const page = current();
+    await page.evaluate(
+      path => window.jupyterapp.commands.execute('filebrowser:go-to-path', { path }),
+      tmpPath
+    );
+    await expect.poll(() => page.filebrowser.getCurrentDirectory()).toBe(tmpPath);
+  });
+  test.afterEach(async () => {
+    if (shared) {
+      await resetSharedPage(shared);
+    }
+  });
+  test.afterAll(async () => {
+    if (shared) {
+      await shared.contents.deleteDirectory(home);
+      await shared.context().close();
+    }
+  });
+  return current;
+}

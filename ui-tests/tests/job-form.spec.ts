@@ -3,7 +3,7 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
 import { attachScreenshot, codeCell, notebookJson, openSection, violations } from './helpers';
-import { test } from './fixtures';
+import { sharePage, test } from './fixtures';
 
 const parametersCell = (source: string) => ({
   ...codeCell('params', source),
@@ -37,10 +37,12 @@ async function createJobForm(page: IJupyterLabPageFixture, name: string): Promis
 const RECURRING = 'Recurring, on a schedule (saved as a job)';
 
 test.describe('Job form', () => {
+  const lab = sharePage();
+
   test('a cron error is told in words under its field and clears when fixed', async ({
-    page,
     tmpPath
   }) => {
+    const page = lab();
     await open(page, tmpPath, 'cron.ipynb', [parametersCell('days = 1'), codeCell('b', 'days')]);
     const form = await createJobForm(page, 'cron.ipynb');
     await form.getByRole('radio', { name: RECURRING }).check();
@@ -75,9 +77,9 @@ test.describe('Job form', () => {
   });
 
   test('all errors show at once, each under its field, and the focus goes to the first', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
     await open(page, tmpPath, 'report.ipynb', [
       parametersCell('cities = ["Lisbon"]'),
       codeCell('b', 'cities')
@@ -124,7 +126,8 @@ test.describe('Job form', () => {
     await expect(form.getByRole('alert')).toContainText('Correct the 2 fields marked below.');
   });
 
-  test('a one-off run creates a run, not a job', async ({ page, tmpPath }) => {
+  test('a one-off run creates a run, not a job', async ({ tmpPath }) => {
+    const page = lab();
     const path = await open(page, tmpPath, 'once.ipynb', [
       parametersCell('n = 1'),
       codeCell('b', 'n')
@@ -143,7 +146,8 @@ test.describe('Job form', () => {
     expect(await (await page.request.get(`/nbtools/api/jobs?path=${path}`)).json()).toEqual([]);
   });
 
-  test('editing a job shows what was saved and saves the change', async ({ page, tmpPath }) => {
+  test('editing a job shows what was saved and saves the change', async ({ tmpPath }) => {
+    const page = lab();
     const path = await open(page, tmpPath, 'weekly.ipynb', [
       parametersCell('city = "Lisbon"'),
       codeCell('b', 'city')
@@ -191,9 +195,9 @@ test.describe('Job form', () => {
   });
 
   test('a monthly preset runs on a day at a time; days 29-31 skip the months without them', async ({
-    page,
     tmpPath
   }) => {
+    const page = lab();
     const path = await open(page, tmpPath, 'monthly.ipynb', [codeCell('a', 'x = 1')]);
     const form = await createJobForm(page, 'monthly.ipynb');
     await form.getByRole('radio', { name: RECURRING }).check();
@@ -237,10 +241,8 @@ test.describe('Job form', () => {
     await expect(edit.getByLabel('At (time of day)')).toHaveValue('18:45');
   });
 
-  test('a purpose the data does not allow is refused at the purpose field', async ({
-    page,
-    tmpPath
-  }) => {
+  test('a purpose the data does not allow is refused at the purpose field', async ({ tmpPath }) => {
+    const page = lab();
     test.setTimeout(180_000);
     // The catalog is managed with the CLI or datasets.yaml; here through its Python API,
     // from a kernel whose working directory is `tmpPath` under the server root.

@@ -9,7 +9,7 @@ from nbtools.export.model import Cell, Source
 
 def safe_comment(text: str) -> str:
     """``text`` made safe inside a one-line comment (no newlines or control characters)."""
-    return json.dumps(text, ensure_ascii=False)[1:-1]
+    return py_str(text)[1:-1]
 
 
 def header(source: Source, comment: str = "#") -> str:
@@ -51,8 +51,12 @@ def from_import(module: str, names: list[str]) -> str:
 
 
 def py_str(text: str) -> str:
-    """A double-quoted Python string literal for ``text``."""
-    return json.dumps(text, ensure_ascii=False)
+    """A double-quoted Python string literal for ``text``.
+
+    What ``json.dumps(text, ensure_ascii=False)`` gives, without building an encoder for
+    each call (every generated cell's comment calls this twice).
+    """
+    return json.encoder.encode_basestring(text)
 
 
 def opening(source: Source, doc: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -176,3 +177,29 @@ def test_a_run_that_fails_after_its_notebook_ran_stops_its_kernel(
         assert kernel_children() == []
     finally:
         kernels.close()
+
+
+def test_a_kernel_spec_in_ipythons_directory_starts_without_importing_ipython(
+    tmp_path: Path,
+) -> None:
+    """$IPYTHONDIR/kernels is searched as jupyter_client searches it, but the process starting
+    the kernel (a one-shot `nbtools run`) never imports IPython to find that directory."""
+    spec = tmp_path / "ipython" / "kernels" / "ipython-only"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    spec.joinpath("kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "only here", "language": "python"})
+    )
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from nbtools.kernels import KernelSource\n"
+        "kernels = KernelSource(prestart=False, quiet=True)\n"
+        f"kernel = kernels.take('ipython-only', Path({str(tmp_path)!r}))\n"
+        "print(kernel.km.kernel_spec.display_name, 'IPython' in sys.modules)\n"
+        "kernels.retire(kernel)\n"
+    )
+    env = {**os.environ, "IPYTHONDIR": str(tmp_path / "ipython")}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert result.stdout.strip() == "only here False"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -256,3 +258,27 @@ def test_a_skipped_parameters_cell_is_no_parameters_cell(
     refused = nbtools(tmp_path, "run", "nb.ipynb", "-p", "limit=1")
     assert refused.exit_code == 2
     assert "Valid parameters: days" in refused.output
+
+
+def test_start_up_objects_are_frozen_only_when_the_process_ends_with_the_command(
+    notebook_factory: NotebookFactory,
+) -> None:
+    """The console script (which exits with the command) keeps what it imported out of the
+    collector's full passes; the group invoked in a longer-lived process leaves them in."""
+    nb = notebook_factory("a.ipynb", [("code", "x = 1", ["parameters"]), ("code", "x", [])])
+    code = (
+        "import gc, sys\n"
+        "from nbtools.cli.app import cli\n"
+        "from nbtools.cli.context import CliContext\n"
+        "for ends in (False, True):\n"
+        f"    argv = ['--root', {str(nb.parent)!r}, 'run', 'a.ipynb', '-p', 'x=2', '--json']\n"
+        "    cli.main(argv, standalone_mode=False, obj=CliContext(ends_process=ends))\n"
+        "    print('frozen', gc.get_freeze_count() > 0, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert [line for line in result.stderr.splitlines() if line.startswith("frozen")] == [
+        "frozen False",
+        "frozen True",
+    ]

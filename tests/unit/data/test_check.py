@@ -6,7 +6,7 @@ import pytest
 
 from nbtools.data.catalog import add_dataset, dataset_spec
 from nbtools.data.check import check_notebook
-from nbtools.data.detect import scan
+from nbtools.data.detect import READERS, scan
 from nbtools.errors import InvalidInputError, PolicyRefusedError
 from nbtools.project import Project
 from tests.conftest import make_notebook
@@ -50,6 +50,14 @@ def test_scan_skips_no_call_a_cell_makes() -> None:
     found = scan(make_notebook(cells))
     assert [(f.value, f.cell, f.line) for f in found.declared] == [("d", 3, 1)]
     assert [(f.value, f.cell) for f in found.undeclared] == [("c.csv", 2), ("e.txt", 4)]
+
+
+def test_every_reader_is_found_in_a_cell_naming_only_it() -> None:
+    """The quick text test before parsing rules no reader out (a reader added later too)."""
+    cells = [("code", f"x = pd.{name}('{name}.data')", []) for name in sorted(READERS)]
+    found = scan(make_notebook([*cells, ("code", "data.path('named')", [])]))
+    assert [f.value for f in found.undeclared] == [f"{name}.data" for name in sorted(READERS)]
+    assert [f.value for f in found.declared] == ["named"]
 
 
 def _catalog(project: Project) -> None:

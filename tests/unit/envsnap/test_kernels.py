@@ -14,6 +14,7 @@ from nbtools.envsnap.kernels import (
     list_kernels,
 )
 from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.kernels import kernel_dirs
 from tests.envsnap_support import EnvKernel
 
 
@@ -73,3 +74,24 @@ def test_recorded_spec_redacts_secret_env_values() -> None:
     kernel = KernelSpec("k", "K", "python", ("python",), env={"HF_TOKEN": "x", "MODE": "prod"})
     assert kernel.to_dict()["env"] == {"HF_TOKEN": "<redacted>", "MODE": "prod"}
     assert json.dumps(kernel.to_dict())
+
+
+def test_kernels_are_looked_up_where_runs_start_them_ipythons_directory_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Jupyter's path first, then $IPYTHONDIR/kernels (else ~/.ipython/kernels), as
+    jupyter_client's default kernel spec manager: a snapshot finds the kernels runs start."""
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    found = kernel_dirs()
+    assert found[0] == tmp_path / "jupyter" / "kernels"
+    assert found[-1] == tmp_path / "ipython" / "kernels"
+    legacy = tmp_path / "ipython" / "kernels" / "legacy"
+    legacy.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    legacy.joinpath("kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "Legacy", "language": "python"})
+    )
+    assert find_kernel("legacy").display_name == "Legacy"
+    monkeypatch.delenv("IPYTHONDIR")
+    assert kernel_dirs()[-1] == Path.home() / ".ipython" / "kernels"

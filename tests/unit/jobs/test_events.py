@@ -37,6 +37,25 @@ def test_a_fresh_process_finds_the_subscribers_by_name(tmp_path: Path) -> None:
     assert result.stdout.split("\n")[0] == str(sorted(["nbtools.jobs.events", *SUBSCRIBERS]))
 
 
+def test_monitoring_imports_what_ending_a_run_needs_when_the_run_starts(tmp_path: Path) -> None:
+    """In the runner's background thread while the notebook executes, so the end of a one-shot
+    `nbtools run` (on the command's critical path) does not wait for those imports."""
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from nbtools.project import Project; from nbtools.jobs import events\n"
+        "from nbtools.metrics.events import FINISHING_MODULES\n"
+        "assert not set(FINISHING_MODULES) & set(sys.modules)\n"
+        f"project = Project(Path({str(tmp_path)!r}))\n"
+        "start = events.RunStarted(project, 1, 'nb.ipynb', project.root / 'nb.ipynb', b'{}', 'k')\n"
+        "assert events.run_started(start, ('nbtools.metrics.events',)) == {}\n"
+        "print(sorted(set(FINISHING_MODULES) - set(sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
 def test_a_failing_run_started_subscriber_leaves_the_run_without_its_columns(
     project: Project, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -160,3 +160,31 @@ def test_the_last_splits_are_bounded_in_notebooks_and_bytes() -> None:
     splits.forget(store, "b")
     assert splits.get(store, "b") is None
     assert splits.get(Path("/other"), "e") is None  # another project's store
+
+
+def nested(depth: int, leaf: Any) -> Any:
+    """``leaf`` inside ``depth`` levels of alternating lists and objects."""
+    value = leaf
+    for level in range(depth):
+        value = [value] if level % 2 else {"k": value}
+    return value
+
+
+def test_a_cell_nested_as_deep_as_json_allows_is_saved_and_compared(project: Project) -> None:
+    # As deep as Python's JSON reader and writer go (each level one call of theirs, under the
+    # recursion limit): the comparison and the copy of the last split walk it without recursion.
+    depth = sys.getrecursionlimit() - 100
+    nb = rich_notebook()
+    nb["cells"][2]["outputs"][0]["data"]["application/json"] = {"tree": nested(depth, 1)}
+    json.loads(json.dumps(nb))  # a notebook Jupyter can read and write
+    versioning.commit(project, "nb.ipynb", nb)
+    nb = edit(nb, 1, "x = 2")
+    second = versioning.commit(project, "nb.ipynb", nb)
+    assert (second.number, second.cells_changed) == (2, 1)  # the deep cell taken unchanged
+    nb["cells"][2]["outputs"][0]["data"]["application/json"] = {"tree": nested(depth, 2)}
+    third = versioning.commit(project, "nb.ipynb", nb)
+    assert (third.number, third.cells_changed) == (3, 1)  # a change at the bottom is seen
+    assert version_notebook(project, third) == nb
+    assert same_json(nested(depth, 1), nested(depth, 1.0)) is False
+    copy = private_copy(nested(depth, [1]))
+    assert copy == nested(depth, [1])
