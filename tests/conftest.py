@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -55,9 +56,24 @@ def notebook_factory(tmp_path: Path) -> NotebookFactory:
     return write
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store migrated to the newest revision, made once per test process: migrating
+    a new store runs every Alembic revision (a few tenths of a second), copying it does not."""
+    template = Project(tmp_path_factory.mktemp("store-template"))
+    template.store.revision()
+    template.close()  # the last connection's close checkpoints the WAL into the file
+    return template.store_dir / "nbtools.db"
+
+
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[Project]:
-    """A project rooted at ``tmp_path`` with a real SQLite store."""
+def project(tmp_path: Path, migrated_sqlite_store: Path) -> Iterator[Project]:
+    """A project rooted at ``tmp_path`` with a real SQLite store of its own, already at the
+    newest revision (a copy of ``migrated_sqlite_store``; ``tests/unit/test_store.py`` tests
+    migrating a new store)."""
+    store_dir = tmp_path / ".nbtools"
+    store_dir.mkdir()
+    shutil.copyfile(migrated_sqlite_store, store_dir / "nbtools.db")
     opened = Project(tmp_path)
     yield opened
     opened.close()
@@ -92,3 +108,26 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.db'}"
     return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_template(postgres_server: Any) -> str:
+    """A PostgreSQL database migrated to the newest revision, the template of ``store_url``'s."""
+    from nbtools.store.database import Store
+
+    Store.open(postgres_server.create_database("store_template")).close()
+    return "store_template"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite_store: Path) -> str:
+    """A fresh database URL, once per supported engine, already at the newest revision (a copy
+    of a store migrated once per test process): for tests of what a store holds; tests of
+    migrating a new store take ``db_url``."""
+    if request.param == "sqlite":
+        copy = tmp_path / "store.db"
+        shutil.copyfile(migrated_sqlite_store, copy)
+        return f"sqlite:///{copy}"
+    server = request.getfixturevalue("postgres_server")
+    template = request.getfixturevalue("migrated_postgres_template")
+    return str(server.create_database(f"test_{uuid.uuid4().hex[:12]}", template=template))

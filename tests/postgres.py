@@ -79,13 +79,14 @@ class PostgresServer:
         self.stop()
         raise RuntimeError(f"PostgreSQL did not start: {(self.workdir / 'postgres.log')}")
 
-    def create_database(self, name: str) -> str:
-        """Create an empty database and return its SQLAlchemy URL."""
+    def create_database(self, name: str, template: str = "template1") -> str:
+        """Create a database, empty or a copy of ``template`` (which nobody may be connected
+        to), and return its SQLAlchemy URL."""
         import psycopg
 
         dsn = f"host=127.0.0.1 port={self.port} user={self.user} dbname=postgres"
         with psycopg.connect(dsn, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         return self.url(name)
 
     def shutdown(self) -> None:

@@ -16,10 +16,12 @@ from nbtools.store.tables import NotebookRecord, StoreInfo
 from tests.unit.test_cli import run_cli
 
 
-def test_new_store_is_migrated_to_head(project: Project) -> None:
+def test_new_store_is_migrated_to_head(tmp_path: Path) -> None:
+    project = Project(tmp_path)  # not the ``project`` fixture: its store is a migrated copy
     assert project.store.revision().split(",") == sorted(migrations.head_revisions())
     assert (project.store_dir / "nbtools.db").exists()
     assert {"store_info", "notebooks", "alembic_version"} <= set(project.store.table_names())
+    project.close()
 
 
 def test_sqlite_uses_wal_and_busy_timeout(project: Project) -> None:

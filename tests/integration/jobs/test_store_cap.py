@@ -31,14 +31,14 @@ def _claim(root: str, db_url: str, rounds: int) -> int:
 
 
 def test_two_schedulers_never_exceed_the_store_cap(
-    db_url: str, tmp_path: Path, notebook_factory: NotebookFactory
+    store_url: str, tmp_path: Path, notebook_factory: NotebookFactory
 ) -> None:
     notebook_factory("nb.ipynb", [("code", "1", [])])
-    project = Project(tmp_path, db_url=db_url)
+    project = Project(tmp_path, db_url=store_url)
     for _ in range(12):
         queue_run(project, "nb.ipynb", {})
     with multiprocessing.get_context("spawn").Pool(2) as pool:
-        got = pool.starmap(_claim, [(str(tmp_path), db_url, 20)] * 2)
+        got = pool.starmap(_claim, [(str(tmp_path), store_url, 20)] * 2)
     assert sum(got) == CAP
     with project.store.session() as session:
         claimed = session.scalar(
@@ -51,5 +51,5 @@ def test_two_schedulers_never_exceed_the_store_cap(
         first = session.scalars(select(Run).where(Run.lease_owner.is_not(None))).first()
         assert first is not None
         first.status = "succeeded"
-    assert _claim(str(tmp_path), db_url, 1) == 1
+    assert _claim(str(tmp_path), store_url, 1) == 1
     project.close()

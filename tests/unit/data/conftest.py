@@ -11,10 +11,10 @@ from nbtools.project import Project
 
 
 @pytest.fixture
-def catalog_project(tmp_path: Path, db_url: str) -> Iterator[Project]:
+def catalog_project(tmp_path: Path, store_url: str) -> Iterator[Project]:
     """A project rooted at ``tmp_path/root`` whose store is each supported engine."""
     root = tmp_path / "root"
     (root / "data").mkdir(parents=True)
-    opened = Project(root, db_url=db_url)
+    opened = Project(root, db_url=store_url)
     yield opened
     opened.close()

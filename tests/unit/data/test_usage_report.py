@@ -29,8 +29,8 @@ NOTEBOOKS = {
 
 
 @pytest.fixture
-def project(tmp_path: Path, db_url: str) -> Iterator[Project]:
-    opened = Project(tmp_path, db_url=db_url)
+def project(tmp_path: Path, store_url: str) -> Iterator[Project]:
+    opened = Project(tmp_path, db_url=store_url)
     for name, code in NOTEBOOKS.items():
         (tmp_path / name).write_text(json.dumps(make_notebook([("code", code, [])])))
     (tmp_path / "c.csv").write_text("id\n1\n")

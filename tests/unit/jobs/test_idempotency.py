@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from collections.abc import Iterator
+from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Any
 
@@ -49,16 +51,15 @@ def _check(results: list[tuple[str, int]]) -> None:
 
 @pytest.mark.parametrize("kind", ["job", "run"])
 def test_concurrent_threads_create_once(
-    db_url: str, tmp_path: Path, notebook_factory: NotebookFactory, kind: str
+    store_url: str, tmp_path: Path, notebook_factory: NotebookFactory, kind: str
 ) -> None:
     notebook_factory("nb.ipynb", [("code", "n = 1", ["parameters"])])
-    Project(tmp_path, db_url=db_url).close()  # migrated before the race
     results: list[tuple[str, int]] = []
     start = threading.Barrier(SUBMITTERS)
 
     def submit() -> None:
         start.wait()
-        results.append(_submit(str(tmp_path), db_url, kind, "key-1"))
+        results.append(_submit(str(tmp_path), store_url, kind, "key-1"))
 
     threads = [threading.Thread(target=submit) for _ in range(SUBMITTERS)]
     for thread in threads:
@@ -67,21 +68,26 @@ def test_concurrent_threads_create_once(
         thread.join()
     assert len(results) == SUBMITTERS
     _check(results)
-    project = Project(tmp_path, db_url=db_url)
+    project = Project(tmp_path, db_url=store_url)
     assert _count(project, Job if kind == "job" else Run) == 1
     project.close()
 
 
+@pytest.fixture(scope="module")
+def submitters() -> Iterator[Pool]:
+    """The submitting processes, started once for the module: spawning a process and importing
+    nbtools costs more than its submission, and processes already waiting race more tightly."""
+    with multiprocessing.get_context("spawn").Pool(SUBMITTERS) as pool:
+        yield pool
+
+
 @pytest.mark.parametrize("kind", ["job", "run"])
 def test_concurrent_processes_create_once(
-    db_url: str, tmp_path: Path, notebook_factory: NotebookFactory, kind: str
+    store_url: str, tmp_path: Path, notebook_factory: NotebookFactory, kind: str, submitters: Pool
 ) -> None:
     notebook_factory("nb.ipynb", [("code", "n = 1", ["parameters"])])
-    Project(tmp_path, db_url=db_url).close()
-    args: list[Any] = [(str(tmp_path), db_url, kind, "key-2")] * SUBMITTERS
-    with multiprocessing.get_context("spawn").Pool(SUBMITTERS) as pool:
-        results = pool.starmap(_submit, args)
-    _check(results)
+    args: list[Any] = [(str(tmp_path), store_url, kind, "key-2")] * SUBMITTERS
+    _check(submitters.starmap(_submit, args))
 
 
 def test_other_keys_and_no_key_create_separately(

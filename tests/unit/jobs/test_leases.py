@@ -23,10 +23,10 @@ from tests.unit.jobs.test_scheduler import Clock
 
 
 @pytest.fixture
-def shared(db_url: str, tmp_path: Path, notebook_factory: NotebookFactory) -> Iterator[Project]:
+def shared(store_url: str, tmp_path: Path, notebook_factory: NotebookFactory) -> Iterator[Project]:
     """A project on the parametrized database, with a one-cell notebook."""
     notebook_factory("nb.ipynb", [("code", "n = 1", ["parameters"])])
-    project = Project(tmp_path, db_url=db_url)
+    project = Project(tmp_path, db_url=store_url)
     yield project
     project.close()
 

@@ -25,8 +25,8 @@ from tests.unit.jobs.test_run_views import counted
 
 
 @pytest.fixture
-def any_project(tmp_path: Path, db_url: str) -> Iterator[Project]:
-    opened = Project(tmp_path, db_url=db_url)
+def any_project(tmp_path: Path, store_url: str) -> Iterator[Project]:
+    opened = Project(tmp_path, db_url=store_url)
     yield opened
     opened.close()
 

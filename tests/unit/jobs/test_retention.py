@@ -35,8 +35,8 @@ NOW = utcnow()
 
 
 @pytest.fixture
-def project(tmp_path: Path, db_url: str) -> Iterator[Project]:
-    opened = Project(tmp_path, db_url=db_url)
+def project(tmp_path: Path, store_url: str) -> Iterator[Project]:
+    opened = Project(tmp_path, db_url=store_url)
     (tmp_path / "nb.ipynb").write_text(json.dumps(make_notebook([("code", "x = 1", [])])))
     (tmp_path / "adhoc.ipynb").write_text(json.dumps(make_notebook([("code", "y = 1", [])])))
     yield opened

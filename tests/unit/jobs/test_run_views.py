@@ -29,9 +29,9 @@ from tests.conftest import NotebookFactory, make_notebook
 
 
 @pytest.fixture
-def any_project(tmp_path: Path, db_url: str) -> Iterator[Project]:
+def any_project(tmp_path: Path, store_url: str) -> Iterator[Project]:
     """A project whose store is a SQLite file, then the throw-away PostgreSQL."""
-    opened = Project(tmp_path, db_url=db_url)
+    opened = Project(tmp_path, db_url=store_url)
     yield opened
     opened.close()
 

@@ -64,8 +64,8 @@ def store_metrics(project: Project, job_id: int | None, run_id: int, **metrics: 
 
 
 @pytest.fixture
-def any_project(tmp_path: Path, db_url: str) -> Iterator[Project]:
+def any_project(tmp_path: Path, store_url: str) -> Iterator[Project]:
     """A project whose store is SQLite, then PostgreSQL."""
-    opened = Project(tmp_path, db_url=db_url)
+    opened = Project(tmp_path, db_url=store_url)
     yield opened
     opened.close()

@@ -57,12 +57,12 @@ def rows_per_job(session: Session) -> dict[str, dict[int | None, int]]:
 
 
 def test_removing_a_job_deletes_its_rules_alerts_and_notifications(
-    any_project: Project, db_url: str, tmp_path: Path
+    any_project: Project, store_url: str, tmp_path: Path
 ) -> None:
     monitor_job(any_project, JobRef(1, "train"), [10, 11])
     monitor_job(any_project, JobRef(2, "report"), [20])
 
-    root = ["--root", str(tmp_path), "--db-url", db_url]
+    root = ["--root", str(tmp_path), "--db-url", store_url]
     archived = CliRunner().invoke(cli, [*root, "schedule", "remove", "job-1", "--yes"])
     assert (archived.exit_code, archived.output) == (0, "Job 1 archived.\n")
     with any_project.store.session() as session:  # archived: everything stays readable

@@ -175,8 +175,8 @@ def test_two_processes_saving_one_notebook_record_every_save(project: Project) -
     assert versioning.verify(project).ok
 
 
-def test_history_restore_gc_and_verify_on_each_database(db_url: str, tmp_path: Path) -> None:
-    project = Project(tmp_path, db_url=db_url)
+def test_history_restore_gc_and_verify_on_each_database(store_url: str, tmp_path: Path) -> None:
+    project = Project(tmp_path, db_url=store_url)
     try:
         nb = rich_notebook()
         first = versioning.commit(project, "nb.ipynb", write(tmp_path / "nb.ipynb", nb))
