@@ -1,12 +1,15 @@
 import { expect } from '@jupyterlab/galata';
 
 import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
-import { test } from './fixtures';
+import { sharePage, test } from './fixtures';
+
+// The tests share one page (sharePage in fixtures.ts).
+const lab = sharePage();
 
 test('tagged cells show their role in the notebook, one role per cell', async ({
-  page,
   tmpPath
 }, testInfo) => {
+  const page = lab();
   const path = `${tmpPath}/roles.ipynb`;
   const parameters = { ...codeCell('p', 'days = 1'), metadata: { tags: ['parameters'] } };
   expect(
@@ -42,10 +45,8 @@ test('tagged cells show their role in the notebook, one role per cell', async ({
   await expect(roles(1)).toHaveCount(0);
 });
 
-test('the cell context menu has one "Tag Cell as" submenu with the roles', async ({
-  page,
-  tmpPath
-}) => {
+test('the cell context menu has one "Tag Cell as" submenu with the roles', async ({ tmpPath }) => {
+  const page = lab();
   const path = `${tmpPath}/menu.ipynb`;
   expect(
     await page.contents.uploadContent(notebookJson([codeCell('a', 'x = 1')]), 'text', path)
@@ -69,9 +70,9 @@ test('the cell context menu has one "Tag Cell as" submenu with the roles', async
 });
 
 test('an extraction problem is marked on the cell and line it names, until it is fixed', async ({
-  page,
   tmpPath
 }, testInfo) => {
+  const page = lab();
   const path = `${tmpPath}/problems.ipynb`;
   const exported = {
     ...codeCell('f', 'def total(x):\n    return x +\nrate = 2'),
@@ -135,7 +136,8 @@ test('an extraction problem is marked on the cell and line it names, until it is
   expect((await gutter.boundingBox())?.width ?? 0).toBeLessThan(1);
 });
 
-test('a warning is marked on its line in amber, not as an error', async ({ page, tmpPath }) => {
+test('a warning is marked on its line in amber, not as an error', async ({ tmpPath }) => {
+  const page = lab();
   const path = `${tmpPath}/warning.ipynb`;
   // `pi` may come from the star import: a warning (name-from-star-import) on line 4.
   const exported = {

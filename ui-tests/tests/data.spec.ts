@@ -12,7 +12,7 @@ import {
   sectionToggle,
   violations
 } from './helpers';
-import { test } from './fixtures';
+import { sharePage, test } from './fixtures';
 
 /** The server's root (where the `nbtools` CLI finds the same project). */
 async function serverRoot(page: IJupyterLabPageFixture): Promise<string> {
@@ -37,7 +37,10 @@ async function openData(page: IJupyterLabPageFixture): Promise<Locator> {
 const PAYMENTS = 'id,customer_payment_amount,booked_on\n1,12.50,2026-01-02\n2,7.25,2026-01-03\n';
 
 test.describe('Data', () => {
-  test('an empty catalog says how to add a dataset', async ({ page }) => {
+  const lab = sharePage();
+
+  test('an empty catalog says how to add a dataset', async () => {
+    const page = lab();
     const panel = await openData(page);
     await expect(panel.getByText('No datasets in the catalog yet.')).toBeVisible();
     await expect(panel.getByText('nbtools data add NAME LOCATION')).toBeVisible();
@@ -45,9 +48,9 @@ test.describe('Data', () => {
   });
 
   test('search finds a dataset by a column name, with classification badges', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
     const root = await serverRoot(page);
     expect(await page.contents.uploadContent(PAYMENTS, 'text', `${tmpPath}/tx.csv`)).toBe(true);
     nbtools(
@@ -139,9 +142,9 @@ test.describe('Data', () => {
   });
 
   test('a dataset page shows its rules, schema and usage, each usage a link', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
     test.setTimeout(180_000);
     const root = await serverRoot(page);
     expect(await page.contents.uploadContent(PAYMENTS, 'text', `${tmpPath}/inv.csv`)).toBe(true);

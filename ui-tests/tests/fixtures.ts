@@ -75,6 +75,15 @@ async function resetSharedPage(page: IJupyterLabPageFixture): Promise<void> {
   }
 }
 
+/** Show the folder `path` in the file browser and wait until it does. */
+async function browseTo(page: IJupyterLabPageFixture, path: string): Promise<void> {
+  await page.evaluate(
+    folder => window.jupyterapp.commands.execute('filebrowser:go-to-path', { path: folder }),
+    path
+  );
+  await expect.poll(() => page.filebrowser.getCurrentDirectory()).toBe(path);
+}
+
 /**
  * One JupyterLab page shared by the tests of the describe block that calls
  * this, instead of a page loaded afresh for each test (its 5-15 s are most of
@@ -118,16 +127,14 @@ export function sharePage(): () => IJupyterLabPageFixture {
   });
   // As on a fresh page, the file browser shows the test's folder (made after the page loaded).
   test.beforeEach(async ({ tmpPath }) => {
-    const page = current();
-    await page.evaluate(
-      path => window.jupyterapp.commands.execute('filebrowser:go-to-path', { path }),
-      tmpPath
-    );
-    await expect.poll(() => page.filebrowser.getCurrentDirectory()).toBe(tmpPath);
+    await browseTo(current(), tmpPath);
   });
+  // The file browser leaves the test's folder before it is deleted: left there, it would
+  // find its folder gone while the next test moves it elsewhere.
   test.afterEach(async () => {
     if (shared) {
       await resetSharedPage(shared);
+      await browseTo(shared, home);
     }
   });
   test.afterAll(async () => {
