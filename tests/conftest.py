@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -41,6 +43,14 @@ def make_notebook(
             for index, (cell_type, source, tags) in enumerate(cells)
         ],
     }
+
+
+def run_python(code: str, **options: Any) -> subprocess.CompletedProcess[str]:
+    """``python -c code`` in a new interpreter (what a fresh process imports, say), its output
+    as text; a non-zero exit raises with the output. ``options`` go to ``subprocess.run``."""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, **options
+    )
 
 
 @pytest.fixture

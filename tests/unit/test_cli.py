@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from nbtools import __version__
 from nbtools.cli.app import cli
-from tests.conftest import NotebookFactory
+from tests.conftest import NotebookFactory, run_python
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -92,9 +92,7 @@ def test_help_loads_only_the_command_table_and_the_global_options() -> None:
         "    pass\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'nbtools'), file=sys.stderr)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    result = run_python(code)
     assert result.stderr.strip() == str(
         [
             "nbtools",
@@ -116,9 +114,7 @@ def test_cli_does_not_import_the_server() -> None:
         "bad = [m for m in ('jupyter_server', 'tornado', 'jupyter_nbtools', 'nbformat') "
         "if m in sys.modules]; print(bad)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    result = run_python(code)
     assert result.stdout.strip() == "[]"
 
 
@@ -149,9 +145,7 @@ def loaded_by(argv: list[str], watched: tuple[str, ...], cwd: Path | None = None
         "    assert not done.code, done.code\n"
         f"print([m for m in {watched!r} if m in sys.modules], file=sys.stderr)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=cwd
-    )
+    result = run_python(code, cwd=cwd)
     return json.loads(result.stderr.strip().splitlines()[-1].replace("'", '"'))
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NotebookFactory
+from tests.conftest import NotebookFactory, run_python
 from tests.unit.test_cli import run_cli
 
 GOOD = [
@@ -192,9 +192,7 @@ def test_extraction_imports_nothing_heavy(
         "'papermill', 'subprocess')\n"
         "print([m for m in heavy if m in sys.modules])"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    result = run_python(code)
     assert result.stdout.strip().splitlines()[-1] == "[]"
     assert "lineage: being recorded in the background" in result.stdout  # the default
     assert (tmp_path / "out/src/calc/core.py").is_file()
@@ -236,8 +234,6 @@ def test_the_collector_stays_off_only_when_the_process_ends_with_the_command(
         "    cli.main(argv, standalone_mode=False, obj=CliContext(ends_process=ends))\n"
         "    print('collector', gc.isenabled(), file=sys.stderr)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    result = run_python(code)
     assert result.stderr.splitlines() == ["collector True", "collector False"]
     assert (tmp_path / "out1/src/calc/core.py").is_file()

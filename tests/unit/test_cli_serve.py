@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.export.model import MANIFEST
-from tests.conftest import NotebookFactory
+from tests.conftest import NotebookFactory, run_python
 from tests.unit.test_cli import run_cli
 
 
@@ -19,9 +17,7 @@ def test_the_cli_start_up_imports_no_web_framework() -> None:
         "print([m for m in ('fastapi', 'uvicorn', 'starlette', 'prometheus_client') "
         "if m in sys.modules])"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    result = run_python(code)
     assert result.stdout.strip() == "[]"
     assert "serve" in run_cli("--help").stdout
 

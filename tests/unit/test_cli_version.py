@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +8,7 @@ from click.testing import CliRunner, Result
 
 from nbtools.cli.app import cli
 from nbtools.versioning.objects import ObjectStore
+from tests.conftest import run_python
 from tests.unit.versioning.conftest import edit, rich_notebook, write
 
 
@@ -119,7 +118,5 @@ def test_versioning_imports_neither_nbformat_nor_nbdime() -> None:
         "import sys; import nbtools.cli.version, nbtools.versioning; "
         "print([m for m in ('nbformat', 'nbdime', 'jupyter_server') if m in sys.modules])"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    result = run_python(code)
     assert result.stdout.strip() == "[]"

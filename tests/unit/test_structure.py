@@ -12,12 +12,12 @@ import ast
 import json
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import run_python
 
 REPO = Path(__file__).resolve().parents[2]
 ROOT = "nbtools"  # the top-level package; modules directly in it are a layer item each
@@ -167,9 +167,7 @@ def import_everything(root: Path) -> dict[str, object]:
     """Import every module of the ``nbtools`` under ``root`` in a fresh interpreter."""
     env = {**os.environ, "PYTHONPATH": str(root)}
     code = f"SERVER = {SERVER!r}\n{IMPORT_ALL}"
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env, cwd=root
-    )
+    result = run_python(code, env=env, cwd=root)
     report: dict[str, object] = json.loads(result.stdout.splitlines()[-1])
     return report
 

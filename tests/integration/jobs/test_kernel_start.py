@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from nbtools.jobs.runs import get_run, run_dir
 from nbtools.jobs.submit import queue_run
 from nbtools.kernels import Kernel, KernelSource
 from nbtools.project import Project
-from tests.conftest import NotebookFactory
+from tests.conftest import NotebookFactory, run_python
 
 pytestmark = pytest.mark.slow
 
@@ -199,7 +198,5 @@ def test_a_kernel_spec_in_ipythons_directory_starts_without_importing_ipython(
         "kernels.retire(kernel)\n"
     )
     env = {**os.environ, "IPYTHONDIR": str(tmp_path / "ipython")}
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
-    )
+    result = run_python(code, env=env)
     assert result.stdout.strip() == "only here False"

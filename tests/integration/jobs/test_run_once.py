@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from nbtools.cli.app import cli
-from tests.conftest import NotebookFactory
+from tests.conftest import NotebookFactory, run_python
 from tests.integration.jobs.conftest import processes_with, spawner
 
 pytestmark = pytest.mark.slow
@@ -275,9 +273,7 @@ def test_start_up_objects_are_frozen_only_when_the_process_ends_with_the_command
         "    cli.main(argv, standalone_mode=False, obj=CliContext(ends_process=ends))\n"
         "    print('frozen', gc.get_freeze_count() > 0, file=sys.stderr)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    result = run_python(code)
     assert [line for line in result.stderr.splitlines() if line.startswith("frozen")] == [
         "frozen False",
         "frozen True",

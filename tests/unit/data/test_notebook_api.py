@@ -10,6 +10,7 @@ import pytest
 from nbtools.data.catalog import add_dataset, dataset_spec
 from nbtools.data.policy import refusal
 from nbtools.project import Project
+from tests.conftest import run_python
 
 SCRIPT = """
 import json, sys, warnings
@@ -54,7 +55,7 @@ def test_no_project_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_importing_nbtools_data_imports_nothing_heavy() -> None:
     code = "import sys, nbtools.data; print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'fsspec', 'nbtools'))))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = run_python(code)
     assert json.loads(out.stdout.replace("'", '"')) == [
         "nbtools",
         "nbtools._version",

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from nbtools.jobs.runs import new_run
 from nbtools.jobs.tables import RUNNING, SUCCEEDED, Run
 from nbtools.project import Project
 from nbtools.store.base import utcnow
+from tests.conftest import run_python
 
 FAILING = ("tests.unit.jobs.failing_subscriber",)
 
@@ -31,9 +30,7 @@ def test_a_fresh_process_finds_the_subscribers_by_name(tmp_path: Path) -> None:
         "    found = events.runs_described(events.RunsDescribed(project, session, []))\n"
         "print(sorted(m for m in sys.modules if m in events.SUBSCRIBERS or m == events.__name__))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    result = run_python(code)
     assert result.stdout.split("\n")[0] == str(sorted(["nbtools.jobs.events", *SUBSCRIBERS]))
 
 
@@ -50,9 +47,7 @@ def test_monitoring_imports_what_ending_a_run_needs_when_the_run_starts(tmp_path
         "assert events.run_started(start, ('nbtools.metrics.events',)) == {}\n"
         "print(sorted(set(FINISHING_MODULES) - set(sys.modules)))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    result = run_python(code)
     assert result.stdout.strip() == "[]"
 
 
