@@ -47,12 +47,15 @@ async function labReady(page: Page, lab: IJupyterLabPage): Promise<void> {
 }
 
 /**
- * Bring a shared page back to the state a fresh one starts in, for what the
- * tests sharing it can see: no open document (unsaved edits are dropped, as
- * closing a fresh page's browser context drops them), no dialog, no running
- * kernel, the light theme.
+ * Bring a shared page back to the state it starts in, for what the tests
+ * sharing it can see: no open document (unsaved edits are dropped, as closing
+ * a fresh page's browser context drops them), no dialog, no running kernel,
+ * the light theme, and the file browser on the page's own folder `home` (a
+ * test that took it into its `tmpPath` folder must not leave it there: that
+ * folder is deleted after the test, and a file browser left in a deleted
+ * folder once lost the next test's listing).
  */
-async function resetSharedPage(page: IJupyterLabPageFixture): Promise<void> {
+async function resetSharedPage(page: IJupyterLabPageFixture, home: string): Promise<void> {
   await page.evaluate(() => {
     for (const widget of window.jupyterapp.shell.widgets('main')) {
       const model = (widget as { context?: { model?: { dirty: boolean } } }).context?.model;
@@ -73,15 +76,13 @@ async function resetSharedPage(page: IJupyterLabPageFixture): Promise<void> {
   if ((await page.theme.getTheme()) !== 'JupyterLab Light') {
     await page.theme.setLightTheme();
   }
-}
-
-/** Show the folder `path` in the file browser and wait until it does. */
-async function browseTo(page: IJupyterLabPageFixture, path: string): Promise<void> {
-  await page.evaluate(
-    folder => window.jupyterapp.commands.execute('filebrowser:go-to-path', { path: folder }),
-    path
-  );
-  await expect.poll(() => page.filebrowser.getCurrentDirectory()).toBe(path);
+  if ((await page.filebrowser.getCurrentDirectory()) !== home) {
+    await page.evaluate(
+      folder => window.jupyterapp.commands.execute('filebrowser:go-to-path', { path: folder }),
+      home
+    );
+    await expect.poll(() => page.filebrowser.getCurrentDirectory()).toBe(home);
+  }
 }
 
 /**
@@ -89,10 +90,12 @@ async function browseTo(page: IJupyterLabPageFixture, path: string): Promise<voi
  * this, instead of a page loaded afresh for each test (its 5-15 s are most of
  * a short test's time). Only for blocks whose tests need no fresh page: none
  * reloads the page, routes its requests or depends on the Production panel's
- * first state. Each test still gets its own `tmpPath` folder; between tests
- * the page is reset (resetSharedPage). Returns a getter of the page, for the
- * test bodies (which must not ask for Galata's `page` fixture: that would load
- * another one).
+ * first state. Each test still gets its own `tmpPath` folder, but the file
+ * browser stays on the page's own folder (the tests open their documents with
+ * `openNotebook` in helpers.ts, never through the file browser's listing);
+ * between tests the page is reset (resetSharedPage). Returns a getter of the
+ * page, for the test bodies (which must not ask for Galata's `page` fixture:
+ * that would load another one).
  */
 export function sharePage(): () => IJupyterLabPageFixture {
   let shared: IJupyterLabPageFixture | undefined;
@@ -125,16 +128,9 @@ export function sharePage(): () => IJupyterLabPageFixture {
       labReady
     );
   });
-  // As on a fresh page, the file browser shows the test's folder (made after the page loaded).
-  test.beforeEach(async ({ tmpPath }) => {
-    await browseTo(current(), tmpPath);
-  });
-  // The file browser leaves the test's folder before it is deleted: left there, it would
-  // find its folder gone while the next test moves it elsewhere.
   test.afterEach(async () => {
     if (shared) {
-      await resetSharedPage(shared);
-      await browseTo(shared, home);
+      await resetSharedPage(shared, home);
     }
   });
   test.afterAll(async () => {
