@@ -56,14 +56,6 @@ async function labReady(page: Page, lab: IJupyterLabPage): Promise<void> {
  * folder once lost the next test's listing).
  */
 async function resetSharedPage(page: IJupyterLabPageFixture, home: string): Promise<void> {
-  await page.evaluate(() => {
-    for (const widget of window.jupyterapp.shell.widgets('main')) {
-      const model = (widget as { context?: { model?: { dirty: boolean } } }).context?.model;
-      if (model) {
-        model.dirty = false;
-      }
-    }
-  });
   const dialogs = page.locator('.jp-Dialog');
   await expect(async () => {
     if ((await dialogs.count()) > 0) {
@@ -71,7 +63,16 @@ async function resetSharedPage(page: IJupyterLabPageFixture, home: string): Prom
     }
     await expect(dialogs).toHaveCount(0, { timeout: 1000 });
   }).toPass({ timeout: 10_000 });
-  await page.activity.closeAll();
+  // Disposed, not closed: closing a notebook with unsaved changes asks whether to save
+  // them, and clearing its dirty flag first was not enough (in 1 run of 6 the notebook was
+  // dirty again when it closed, and the closing waited on that question until the test
+  // timed out). JupyterLab opens a Launcher in the emptied main area, as on a fresh page.
+  await page.evaluate(() => {
+    for (const widget of Array.from(window.jupyterapp.shell.widgets('main'))) {
+      widget.dispose();
+    }
+  });
+  await page.activity.launcher.waitFor();
   await page.kernel.shutdownAll();
   if ((await page.theme.getTheme()) !== 'JupyterLab Light') {
     await page.theme.setLightTheme();
