@@ -25,8 +25,9 @@ def main() -> None:
     from nbtools.cli.app import cli
     from nbtools.cli.context import CliContext
 
+    cli_ctx = CliContext(ends_process=True)  # referenced until the process ends
     try:
-        cli.main(prog_name="nbtools", obj=CliContext(ends_process=True))
+        cli.main(prog_name="nbtools", obj=cli_ctx)
     except SystemExit as done:
         exit_now(done.code)
         raise

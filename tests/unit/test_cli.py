@@ -146,6 +146,22 @@ def test_invoked_in_process_the_group_leaves_the_collector_alone(tmp_path: Path)
     assert gc.get_freeze_count() == frozen
 
 
+def test_objects_are_kept_until_exit_only_when_the_process_ends_with_the_command() -> None:
+    import weakref
+
+    from nbtools.cli.context import CliContext
+
+    class Large:
+        pass
+
+    for ends_process in (True, False):
+        cli_ctx, large = CliContext(ends_process=ends_process), Large()
+        kept = weakref.ref(large)
+        cli_ctx.keep_until_exit(large)
+        del large
+        assert (kept() is not None) is ends_process
+
+
 def test_cli_does_not_import_the_server() -> None:
     code = (
         "import sys; from nbtools.cli.app import cli; import nbtools.status; "
