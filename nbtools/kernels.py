@@ -239,7 +239,12 @@ class KernelSource:
             raise
         kernel = Kernel(kernel_name, cwd, km, km.client(), artifacts)
         try:
-            kernel.kc.start_channels()
+            # No heartbeat channel: the client asks its manager whether the kernel lives (a
+            # process poll), so the heartbeat's thread would only cost a thread and a socket
+            # per kernel; and jupyter_client's heartbeat thread, stopped before it has set
+            # itself running (a start that fails at once), spins opening sockets until zmq
+            # refuses with "Too many open files".
+            kernel.kc.start_channels(hb=False)
             if self.on_start is not None:
                 self.on_start(kernel)
         except BaseException:

@@ -353,9 +353,10 @@ def execute_run(
             watchdog.stop()
         try:
             location = str(out_dir)
+            outputs = runs.written_outputs(out_dir, run.notebook_path)
             if shared is not None and shared.local is None:
                 location = shared.upload(out_dir, run_id)
-            _finish(store, run_id, worker, lease, output_dir=location, **ended)
+            _finish(store, run_id, worker, lease, output_dir=location, outputs=outputs, **ended)
         finally:
             if kernel is not None:
                 kernels.warm()  # the next run's kernel boots before the used one retires

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from jupyter_client.channels import HBChannel
 
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.reaper import reap_expired
@@ -135,17 +136,24 @@ class HookFailed(Exception):
     pass
 
 
-def fail(kernel: Kernel) -> None:
-    raise HookFailed(kernel.name)
-
-
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
 @pytest.mark.parametrize("hook", ["on_start", "attach"])
 def test_a_kernel_whose_start_fails_after_it_launched_leaves_nothing_open(
     tmp_path: Path, hook: str
 ) -> None:
     """A hook told of the kernel (a supervisor's ``on_start``, a watchdog's ``attach``) that
     raises: the kernel is killed and its client's and manager's sockets and contexts closed,
-    so failed starts do not pile up open files (or a zmq context term() at collection)."""
+    so failed starts do not pile up open files (or a zmq context term() at collection).
+
+    The client runs no heartbeat thread: jupyter_client's, stopped this soon after its start
+    (before it set itself running), spun opening sockets until zmq refused with "Too many
+    open files", an exception in a thread of the test process."""
+    heartbeats: list[HBChannel] = []
+
+    def fail(kernel: Kernel) -> None:
+        heartbeats.extend(t for t in threading.enumerate() if isinstance(t, HBChannel))
+        raise HookFailed(kernel.name)
+
     kernels = KernelSource(prestart=False, on_start=fail if hook == "on_start" else None)
     attach = fail if hook == "attach" else None
     try:
@@ -157,6 +165,7 @@ def test_a_kernel_whose_start_fails_after_it_launched_leaves_nothing_open(
                 kernels.take("python3", tmp_path, attach=attach)
         assert open_fds() <= before
         assert kernel_children() == []
+        assert heartbeats == []
     finally:
         kernels.close()
 
