@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+import zmq
 from jupyter_client.channels import HBChannel
 
 from nbtools.jobs.executors.base import RunRequest
@@ -19,7 +20,7 @@ from nbtools.jobs.reaper import reap_expired
 from nbtools.jobs.runner import execute_run
 from nbtools.jobs.runs import get_run, run_dir
 from nbtools.jobs.submit import queue_run
-from nbtools.kernels import Kernel, KernelSource
+from nbtools.kernels import RECONNECT_INTERVAL_MS, Kernel, KernelSource
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, run_python
 
@@ -209,3 +210,17 @@ def test_a_kernel_spec_in_ipythons_directory_starts_without_importing_ipython(
     env = {**os.environ, "IPYTHONDIR": str(tmp_path / "ipython")}
     result = run_python(code, env=env)
     assert result.stdout.strip() == "only here False"
+
+
+def test_a_kernels_client_tries_to_connect_again_every_few_milliseconds(tmp_path: Path) -> None:
+    """The client connects before the kernel listens: it retries at a short interval, not
+    zmq's 100 ms, so it is answered soon after the kernel binds (docs/performance.md)."""
+    kernels = KernelSource(prestart=False)
+    try:
+        kernel = kernels.take("python3", tmp_path)
+        kc = kernel.kc
+        for channel in (kc.shell_channel, kc.iopub_channel, kc.control_channel, kc.stdin_channel):
+            assert channel.socket.getsockopt(zmq.RECONNECT_IVL) == RECONNECT_INTERVAL_MS
+        kernels.retire(kernel, wait=True)
+    finally:
+        kernels.close()
