@@ -207,7 +207,7 @@ class Scheduler:
             self.claimer,
             now,
             self.lease_seconds,
-            self.executor.free_slots(),
+            self.executor.wanted(),
             self.max_retry_backoff,
             self.max_running,
         )
