@@ -176,6 +176,20 @@ def test_modules_in_the_working_directory_cannot_break_a_capture(
     assert code_files(cache) == [code]
 
 
+def test_a_large_report_is_written_whole_before_the_interpreter_exits(tmp_path: Path) -> None:
+    """The script ends its interpreter without tearing it down (``os._exit``) once its
+    report, far larger than a stdout buffer, is flushed."""
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    names = {f"package-number-{i}" for i in range(400)}
+    for name in names:
+        write_dist(site, name, "1.0")
+    for _ in range(2):  # read, then from the cache
+        document = run_capture(site, cache)
+        assert len(json.dumps(document)) > 64 * 1024
+        assert names <= set(by_name(document))
+    assert document["cached"] is True
+
+
 def test_strings_are_written_as_json_writes_them() -> None:
     for text in (
         "",
