@@ -26,7 +26,7 @@ from pathlib import Path
 
 from figures import Goal, Sample, interleave, report, wall
 
-from nbtools.envsnap.kernel_capture import CAPTURE_SCRIPT
+from nbtools.envsnap.kernel_capture import capture_command
 
 
 def ms(command: list[str], before: Callable[[], None] | None = None) -> Callable[[], float]:
@@ -46,7 +46,6 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=11)
     runs = parser.parse_args().runs
     python = sys.executable
-    source = CAPTURE_SCRIPT.read_text(encoding="utf-8")
     work = Path(tempfile.mkdtemp(prefix="nbtools-bench-env-"))
     cache, root = work / "cache", work / "project"
     root.mkdir()
@@ -69,8 +68,8 @@ def main() -> None:
             "pip list --format=json": ms([python, "-m", "pip", "list", "--format=json"]),
             "importlib.metadata names": ms([python, "-c", names]),
             "python -c pass": ms([python, "-c", "pass"]),
-            "capture cold": ms([python, "-c", source, str(cache)], clear(cache)),
-            "capture cached": ms([python, "-c", source, str(cache)]),
+            "capture cold": ms(capture_command([python], cache), clear(cache)),
+            "capture cached": ms(capture_command([python], cache)),
             "command cold": ms([*snapshot, "--json"], clear(store_cache)),
             "command cached": ms([*snapshot, "--json"]),
         },

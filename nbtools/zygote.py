@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import importlib
 import json
 import os
@@ -35,6 +36,8 @@ import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+
+from nbtools.processes import release_free_memory
 
 if TYPE_CHECKING:
     from jupyter_client.connect import KernelConnectionInfo
@@ -50,6 +53,12 @@ PRELOAD = (
     "IPython.core.debugger",
     "IPython.core.completerlib",
     "IPython.extensions.storemagic",
+    "IPython.core.oinspect",
+    "IPython.core.logger",
+    "IPython.utils.wildcard",
+    "tornado.platform.asyncio",
+    "faulthandler",
+    "runpy",
     "sqlite3",
 )
 #: Packages whose files on disk are watched: a change (an upgrade) replaces the zygote.
@@ -369,8 +378,16 @@ def serve() -> None:
     # ipykernel reads its parent's pid at import: every kernel's parent is this process.
     os.environ["JPY_PARENT_PID"] = str(os.getpid())
     before = dict(os.environ)
+    # Memory shared with the kernels (copy-on-write) stays shared only while nobody writes
+    # to it: no collection during the imports (it would leave holes that later allocations
+    # fill), then every object imported is frozen out of the collector, whose passes would
+    # otherwise write to each one's header in every kernel. Collection goes on for new objects.
+    gc.disable()
     for name in PRELOAD:
         importlib.import_module(name)
+    gc.freeze()
+    gc.enable()
+    release_free_memory()
     # Variables the imports set (debugpy's), set again in every kernel as its imports would.
     imported = {key: value for key, value in os.environ.items() if before.get(key) != value}
     replies = os.fdopen(os.dup(1), "wb", buffering=0)

@@ -71,4 +71,6 @@ def cli(ctx: click.Context) -> None:
 
     Exit codes: 0 ok, 1 a check, test or run failed, 2 bad usage or bad input.
     """
-    ctx.call_on_close(ctx.ensure_object(CliContext).close)
+    cli_ctx = ctx.ensure_object(CliContext)
+    cli_ctx.command_starts()
+    ctx.call_on_close(cli_ctx.close)

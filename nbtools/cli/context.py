@@ -4,6 +4,7 @@ project they describe."""
 from __future__ import annotations
 
 import functools
+import gc
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,6 +33,30 @@ class CliContext:
         self.ends_process = ends_process
         self.config_file: Path | None = None
         self.flags: Config = Config()
+        self._kept: list[object] = []
+
+    def command_starts(self) -> None:
+        """Called by the group once the command's module is imported, before it runs.
+
+        In the console script (``ends_process``), which paused the cyclic garbage collector for
+        start-up, what start-up imported is moved out of the collector's reach for good
+        (``gc.freeze``: it lives until the process ends) and collection resumes for the
+        command's own objects. Elsewhere (tests, embedding) this changes nothing.
+        """
+        if self.ends_process:
+            gc.freeze()
+            gc.enable()
+
+    def keep_until_exit(self, *objects: object) -> None:
+        """Keep ``objects`` referenced until the process ends, if it ends with the command.
+
+        Freeing a large structure is work nobody waits for when the process is about to end
+        (an extraction's syntax trees: ≈ 18 ms at 3000 cells, docs/performance.md), and the
+        console script ends without tearing the interpreter down. Elsewhere the objects are
+        freed as usual.
+        """
+        if self.ends_process:
+            self._kept.extend(objects)
 
     def config(self, classes: tuple[type[Configurable], ...]) -> Config:
         """Every layer for ``classes``: config file, then environment, then flags."""

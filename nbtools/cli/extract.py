@@ -126,6 +126,7 @@ def extract(
         if as_json:
             print_json(error.to_dict())
         raise
+    cli_ctx.keep_until_exit(request, report)  # the notebook, the syntax trees: see the method
     if as_json:
         model = report.to_dict(with_content=False)
         print_json({**model, "data": data.to_dict() if data is not None else None})

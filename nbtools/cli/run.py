@@ -120,7 +120,7 @@ def _execute(
 ) -> None:
     """Queue a run with ``queue(claim token)``, execute it here and now, print it; exit 1
     unless it succeeded, 130/143 after SIGINT/SIGTERM (the run is cancelled)."""
-    from nbtools.jobs import Interrupt, RunRequest, execute_run, run_output, show_run
+    from nbtools.jobs import Interrupt, JobsSettings, RunRequest, execute_run, run_output, show_run
     from nbtools.kernels import KernelSource
 
     project = cli_ctx.project
@@ -128,9 +128,10 @@ def _execute(
     interrupt = Interrupt()
     with _signals_cancel(interrupt) as received:
         try:
+            lease = cli_ctx.settings(JobsSettings).lease_seconds()
             token = claim_token()
             run_id = queue(token)
-            request = RunRequest.for_project(project, run_id, token=token)
+            request = RunRequest.for_project(project, run_id, token=token, lease_seconds=lease)
             if cli_ctx.ends_process:
                 # What the command imported and set up lives until the process ends: kept
                 # out of the collector's full passes, one of which (over a million objects,

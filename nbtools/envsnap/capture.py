@@ -1,8 +1,15 @@
 """Capture the Python environment of the interpreter that runs this file (standard library only).
 
-nbtools runs this source in the *kernel's* interpreter (``python -c SOURCE [CACHE_DIR]``), which
-may not have nbtools installed, and reads the JSON document it prints. So this module imports
-nothing outside the standard library and keeps to syntax Python 3.8 understands.
+nbtools runs this source in the *kernel's* interpreter (``python -c SOURCE [CACHE_DIR]``, through
+the bootstrap of :mod:`nbtools.envsnap.kernel_capture`), which may not have nbtools installed,
+and reads the JSON document it prints. So this module keeps to syntax Python 3.8 understands and
+quotes its signatures' annotations (``from __future__ import annotations`` is an import).
+
+It imports nothing the interpreter has not imported at start-up (``os``, ``sys``): any other
+import, ``__future__`` or ``zlib`` included, searches ``sys.path``, whose first entry under
+``-c`` is the working directory; listing a large one took longer than the rest of a cached
+capture (docs/performance.md). Only reading a distribution's ``direct_url.json`` (no cache)
+imports ``json``.
 
 Distributions are read straight from the ``*.dist-info``/``*.egg-info`` metadata on ``sys.path``
 (what ``importlib.metadata`` reads, without its import cost or a pip subprocess). The list is
@@ -10,16 +17,8 @@ cached in CACHE_DIR, keyed on the modification times of the path directories and
 metadata directory: installing, removing or upgrading anything changes that key.
 """
 
-from __future__ import annotations
-
 import os
 import sys
-import zlib
-
-try:
-    from _json import encode_basestring_ascii as _quote  # C, and spares importing ``re``
-except ImportError:  # pragma: no cover - not CPython
-    from json.encoder import py_encode_basestring_ascii as _quote
 
 #: Version of the document layout printed by :func:`main`.
 SCHEMA = 1
@@ -49,6 +48,17 @@ SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL")
 REDACTED = "<redacted>"
 
 _METADATA_SUFFIXES = (".dist-info", ".egg-info")
+
+#: JSON's two-character escapes; other characters outside printable ASCII become ``\\uXXXX``.
+_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\b": "\\b",
+    "\f": "\\f",
+}
 
 
 def is_secret_name(name: str) -> bool:
@@ -81,7 +91,7 @@ def is_allowed_name(name: str) -> bool:
     return False
 
 
-def allowed_environment(environ: dict[str, str]) -> dict[str, str]:
+def allowed_environment(environ: "dict[str, str]") -> "dict[str, str]":
     """The allowlisted variables of ``environ``, with secrets redacted."""
     return {
         name: safe_value(name, value)
@@ -95,6 +105,25 @@ def canonical_name(name: str) -> str:
     return "-".join(
         part for part in name.lower().replace("_", "-").replace(".", "-").split("-") if part
     )
+
+
+def _quote(text: str) -> str:
+    """``text`` as a JSON string of printable ASCII, as ``json.dumps`` writes it."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return '"' + text + '"'
+    parts = []
+    for char in text:
+        code = ord(char)
+        if char in _ESCAPES:
+            parts.append(_ESCAPES[char])
+        elif 0x20 <= code < 0x7F:
+            parts.append(char)
+        elif code > 0xFFFF:  # a surrogate pair
+            code -= 0x10000
+            parts.append(f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}")
+        else:
+            parts.append(f"\\u{code:04x}")
+    return '"' + "".join(parts) + '"'
 
 
 def dumps(value: object) -> str:
@@ -112,7 +141,7 @@ def dumps(value: object) -> str:
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
-def path_entries(existing: bool = True) -> list[str]:
+def path_entries(existing: bool = True) -> "list[str]":
     """Directories on ``sys.path`` that exist (or, ``existing`` false, that do not: a user
     site-packages nothing was installed into yet), minus the script's (or ``-c``'s) own first
     entry."""
@@ -124,7 +153,7 @@ def path_entries(existing: bool = True) -> list[str]:
     return seen
 
 
-def metadata_dirs(entries: list[str]) -> tuple[list[list[object]], list[str]]:
+def metadata_dirs(entries: "list[str]") -> "tuple[list[list[object]], list[str]]":
     """Each entry's and metadata directory's name and mtime (the cache key), and their paths."""
     key: list[list[object]] = []
     found: list[str] = []
@@ -139,7 +168,7 @@ def metadata_dirs(entries: list[str]) -> tuple[list[list[object]], list[str]]:
     return key, found
 
 
-def _read(path: str) -> str | None:
+def _read(path: str) -> "str | None":
     try:
         with open(path, encoding="utf-8") as handle:
             return handle.read()
@@ -147,7 +176,7 @@ def _read(path: str) -> str | None:
         return None
 
 
-def _headers(path: str) -> dict[str, str]:
+def _headers(path: str) -> "dict[str, str]":
     """The ``Name``/``Version`` headers of a METADATA or PKG-INFO file (body not read)."""
     headers: dict[str, str] = {}
     with open(path, "rb") as handle:
@@ -164,13 +193,13 @@ def _headers(path: str) -> dict[str, str]:
     return headers
 
 
-def _name_from_dir(path: str) -> tuple[str, str | None]:
+def _name_from_dir(path: str) -> "tuple[str, str | None]":
     stem = os.path.basename(path).rsplit(".", 1)[0]
     name, _, version = stem.partition("-")
     return name, (version.split("-")[0] or None)
 
 
-def _top_level(path: str) -> list[str]:
+def _top_level(path: str) -> "list[str]":
     """Importable top-level names: ``top_level.txt``, else inferred from ``RECORD``."""
     listed = _read(os.path.join(path, "top_level.txt"))
     if listed is not None:
@@ -190,12 +219,12 @@ def _top_level(path: str) -> list[str]:
     return sorted(name for name in names if name.isidentifier())
 
 
-def _wheel_tags(path: str) -> list[str]:
+def _wheel_tags(path: str) -> "list[str]":
     wheel = _read(os.path.join(path, "WHEEL")) or ""
     return [line[4:].strip() for line in wheel.splitlines() if line.startswith("Tag:")]
 
 
-def read_distribution(path: str) -> dict[str, object]:
+def read_distribution(path: str) -> "dict[str, object]":
     """One distribution's facts; broken metadata is recorded under ``broken``, never raised."""
     is_dir = os.path.isdir(path)
     metadata = (
@@ -234,7 +263,7 @@ def read_distribution(path: str) -> dict[str, object]:
     return record
 
 
-def read_distributions(paths: list[str]) -> list[dict[str, object]]:
+def read_distributions(paths: "list[str]") -> "list[dict[str, object]]":
     """Every distribution, the first of each name on ``sys.path`` winning (as imports do)."""
     seen = set()
     records = []
@@ -247,14 +276,22 @@ def read_distributions(paths: list[str]) -> list[dict[str, object]]:
     return records
 
 
-def _conda_env() -> str | None:
+def _conda_env() -> "str | None":
     if not os.path.isdir(os.path.join(sys.prefix, "conda-meta")):
         return None
     parent = os.path.basename(os.path.dirname(sys.prefix))
     return os.path.basename(sys.prefix) if parent == "envs" else "base"
 
 
-def _cached(cache_file: str, key: str) -> str | None:
+def fnv1a(data: bytes) -> str:
+    """A stable 32-bit hash of ``data`` (FNV-1a) in hex: names a cache file without ``zlib``."""
+    value = 0x811C9DC5
+    for byte in data:
+        value = (value ^ byte) * 0x01000193 & 0xFFFFFFFF
+    return f"{value:08x}"
+
+
+def _cached(cache_file: str, key: str) -> "str | None":
     """The cached distributions' JSON text, if the cache was written for ``key``."""
     try:
         with open(cache_file, encoding="utf-8") as handle:
@@ -265,34 +302,35 @@ def _cached(cache_file: str, key: str) -> str | None:
     return None
 
 
-def _store(cache_file: str, key: str, text: str) -> None:
-    temporary = f"{cache_file}.{os.getpid()}.tmp"
+def _write(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all (captures may run at once)."""
+    temporary = f"{path}.{os.getpid()}.tmp"
     try:
-        os.makedirs(os.path.dirname(cache_file), exist_ok=True)
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(f"{key}\n{text}\n")
-        os.replace(temporary, cache_file)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
     except OSError:
         pass  # a cache that cannot be written only costs speed next time
 
 
-def distributions_json(entries: list[str], cache_dir: str | None) -> tuple[str, bool]:
+def distributions_json(entries: "list[str]", cache_dir: "str | None") -> "tuple[str, bool]":
     """The distributions as JSON text, and whether it came from the cache."""
     stamps, paths = metadata_dirs(entries)
     if not cache_dir:
         return dumps(read_distributions(paths)), False
     key = repr([SCHEMA, sys.executable, stamps])
     identity = "\0".join([sys.executable, *entries]).encode("utf-8", "surrogateescape")
-    cache_file = os.path.join(cache_dir, f"env-{zlib.crc32(identity):08x}.json")
+    cache_file = os.path.join(cache_dir, f"env-{fnv1a(identity)}.json")
     text = _cached(cache_file, key)
     if text is not None:
         return text, True
     text = dumps(read_distributions(paths))
-    _store(cache_file, key, text)
+    _write(cache_file, f"{key}\n{text}\n".encode())
     return text, False
 
 
-def capture(cache_dir: str | None = None) -> str:
+def capture(cache_dir: "str | None" = None) -> str:
     """The environment document as JSON: interpreter, platform, variables and distributions."""
     entries = path_entries()
     distributions, cached = distributions_json(entries, cache_dir)
@@ -322,3 +360,10 @@ def capture(cache_dir: str | None = None) -> str:
 
 if __name__ == "__main__":
     sys.stdout.write(capture(sys.argv[1] if len(sys.argv) > 1 else None) + "\n")
+    code_file = globals().get("CODE_FILE")  # set by kernel_capture's bootstrap
+    if code_file:  # compiled from source this time: the next capture loads this code instead
+        import marshal  # built in: found without searching sys.path
+
+        _write(code_file, marshal.dumps(sys._getframe().f_code))
+    sys.stdout.flush()
+    os._exit(0)  # not tearing the interpreter down: ≈ 3 ms a cached capture's caller waits for

@@ -8,6 +8,8 @@ snapshot is stored).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import subprocess
@@ -30,6 +32,29 @@ from nbtools.errors import NbtoolsError
 from nbtools.project import Project
 
 CAPTURE_SCRIPT = Path(__file__).with_name("capture.py")
+
+#: What the interpreter runs with ``-c`` (``_SOURCE`` and ``_DIGEST`` filled in by
+#: :func:`capture_command`): the capture script's code object, from CACHE_DIR when a capture by
+#: the same interpreter version (``sys.hexversion``) compiled this script before, else compiled
+#: from its source, which the script then writes there (``CODE_FILE``). Compiling the script
+#: was most of a cached capture's own time (docs/performance.md). Python 3.8 syntax, and only
+#: the modules imported at start-up (see ``capture``).
+BOOTSTRAP = """\
+import marshal, os, sys
+code = CODE_FILE = None
+if len(sys.argv) > 1:
+    CODE_FILE = os.path.join(
+        sys.argv[1], "capture-%s-%x-_DIGEST.code" % (sys.implementation.name, sys.hexversion)
+    )
+    try:
+        with open(CODE_FILE, "rb") as handle:
+            code, CODE_FILE = marshal.load(handle), None
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+if code is None:
+    code = compile(_SOURCE, "<nbtools capture>", "exec")
+exec(code, {"__name__": "__main__", "CODE_FILE": CODE_FILE})
+"""
 
 #: Seconds an interpreter may take to report its environment.
 CAPTURE_TIMEOUT = 120
@@ -58,9 +83,7 @@ class RunningCapture:
         cache: Path | None = None,
     ) -> None:
         self.command = list(command)
-        args = [*command, "-c", CAPTURE_SCRIPT.read_text(encoding="utf-8")]
-        if cache is not None:
-            args.append(str(cache))
+        args = capture_command(command, cache)
         self.deadline = time.monotonic() + CAPTURE_TIMEOUT
         self.report = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed once read)
         try:
@@ -109,6 +132,19 @@ class RunningCapture:
         self.process.kill()
         self.process.communicate()
         self.report.close()
+
+
+def capture_command(command: Sequence[str], cache: Path | None = None) -> list[str]:
+    """The command line that runs the capture script with interpreter ``command`` (its cache
+    in directory ``cache``, if given)."""
+    return [*command, "-c", _bootstrap(), *([str(cache)] if cache is not None else [])]
+
+
+@functools.cache
+def _bootstrap() -> str:
+    source = CAPTURE_SCRIPT.read_text(encoding="utf-8")
+    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    return BOOTSTRAP.replace("_DIGEST", digest).replace("_SOURCE", repr(source))
 
 
 def capture_interpreter(

@@ -1,5 +1,8 @@
 """Storing and finding environment snapshots: :func:`save_snapshot`, :func:`get_snapshot` and
-:func:`list_snapshots` (:mod:`nbtools.envsnap.kernel_capture` takes them)."""
+:func:`list_snapshots` (:mod:`nbtools.envsnap.kernel_capture` takes them).
+
+They use SQLAlchemy Core (``Store.connection``, the ``env_snapshots`` table): a command that
+takes or reads snapshots imports no ``sqlalchemy.orm``."""
 
 from __future__ import annotations
 
@@ -7,11 +10,11 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from nbtools.envsnap.model import SHORT_ID, Snapshot
-from nbtools.envsnap.tables import EnvSnapshotRecord
+from nbtools.envsnap.tables import env_snapshots
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.project import Project
 
@@ -23,13 +26,15 @@ def as_utc(moment: datetime) -> datetime:
 
 def save_snapshot(project: Project, snapshot: Snapshot) -> Snapshot:
     """Store ``snapshot`` once per id; storing it again only marks it as seen now."""
-    with project.store.session(write=True) as session:
-        record = session.get(EnvSnapshotRecord, snapshot.id)
-        if record is None:
+    table = env_snapshots
+    first_seen = select(table.c.created_at).where(table.c.id == snapshot.id)
+    with project.store.connection(write=True) as connection:
+        created_at = connection.scalar(first_seen)
+        if created_at is None:
             try:
-                with session.begin_nested():
-                    session.add(
-                        EnvSnapshotRecord(
+                with connection.begin_nested():
+                    connection.execute(
+                        insert(table).values(
                             id=snapshot.id,
                             source=snapshot.source,
                             origin=snapshot.origin[:1024],
@@ -42,10 +47,12 @@ def save_snapshot(project: Project, snapshot: Snapshot) -> Snapshot:
                     )
                 return snapshot
             except IntegrityError:  # another process stored it meanwhile (PostgreSQL)
-                record = session.get(EnvSnapshotRecord, snapshot.id)
-                assert record is not None
-        record.captured_at = snapshot.created_at
-        return snapshot.with_created_at(as_utc(record.created_at))
+                created_at = connection.scalar(first_seen)
+                assert created_at is not None
+        connection.execute(
+            update(table).where(table.c.id == snapshot.id).values(captured_at=snapshot.created_at)
+        )
+        return snapshot.with_created_at(as_utc(created_at))
 
 
 def get_snapshot(project: Project, snapshot_id: str) -> Snapshot:
@@ -57,9 +64,12 @@ def get_snapshot(project: Project, snapshot_id: str) -> Snapshot:
             "`nbtools env list` shows the stored snapshots.",
             snapshot=snapshot_id,
         )
-    with project.store.session() as session:
-        records = session.scalars(
-            select(EnvSnapshotRecord).where(EnvSnapshotRecord.id.startswith(prefix)).limit(5)
+    table = env_snapshots
+    with project.store.connection() as connection:
+        records = connection.execute(
+            select(table.c.id, table.c.created_at, table.c.document)
+            .where(table.c.id.startswith(prefix))
+            .limit(5)
         ).all()
     if not records:
         raise NotFoundError(
@@ -79,10 +89,10 @@ def get_snapshot(project: Project, snapshot_id: str) -> Snapshot:
 
 def list_snapshots(project: Project) -> list[dict[str, Any]]:
     """Summaries of the stored snapshots, most recently seen first."""
-    with project.store.session() as session:
-        records = session.scalars(
-            select(EnvSnapshotRecord).order_by(EnvSnapshotRecord.captured_at.desc())
-        ).all()
+    table = env_snapshots
+    with project.store.connection() as connection:
+        summary = [column for column in table.c if column.name != "document"]
+        records = connection.execute(select(*summary).order_by(table.c.captured_at.desc())).all()
         return [
             {
                 "id": record.id,

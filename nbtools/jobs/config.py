@@ -13,7 +13,6 @@ from traitlets.config import Configurable
 
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.leases import LEASE_SECONDS
-from nbtools.jobs.scheduler import MAX_RETRY_BACKOFF_SECONDS, POLL_SECONDS, PRUNE_SECONDS
 
 if TYPE_CHECKING:
     from nbtools.jobs.scheduler import Scheduler
@@ -22,6 +21,12 @@ if TYPE_CHECKING:
 
 #: The shortest lease: a run's worker renews it every second.
 MIN_LEASE_SECONDS = 3.0
+#: Seconds between ticks of :meth:`~nbtools.jobs.scheduler.Scheduler.run_forever`.
+POLL_SECONDS = 1.0
+#: The longest wait before a retry, however many attempts doubled the backoff.
+MAX_RETRY_BACKOFF_SECONDS = 3600.0
+#: Seconds between two prunes of expired runs (:mod:`nbtools.jobs.retention`).
+PRUNE_SECONDS = 3600.0
 
 
 class JobsSettings(Configurable):
@@ -67,7 +72,8 @@ class JobsSettings(Configurable):
     stale_after_seconds = Float(
         LEASE_SECONDS,
         help="Seconds a run's lease lasts without a heartbeat: then a running run is ended as "
-        "lost (and retried by its job's policy) and a claimed, queued one goes to any scheduler.",
+        "lost (and retried by its job's policy) and a claimed, queued one goes to any scheduler. "
+        "The runs of schedulers and of `nbtools run` (at least 3).",
     ).tag(config=True)
 
     max_retry_backoff_seconds = Float(
@@ -96,6 +102,17 @@ class JobsSettings(Configurable):
         "`nbtools runs prune` still works).",
     ).tag(config=True)
 
+    def lease_seconds(self) -> float:
+        """:attr:`stale_after_seconds`, the lease of every run a scheduler or ``nbtools run``
+        executes; refused below :data:`MIN_LEASE_SECONDS`."""
+        if self.stale_after_seconds < MIN_LEASE_SECONDS:
+            raise InvalidInputError(
+                f"The lease must be at least {MIN_LEASE_SECONDS:.0f} s (three heartbeats), "
+                f"got {self.stale_after_seconds:g}.",
+                lease=self.stale_after_seconds,
+            )
+        return float(self.stale_after_seconds)
+
     def create_scheduler(self, project: Project) -> Scheduler:
         """The scheduler loop and its executor, as these settings describe them."""
         from nbtools.jobs.executors import create_executor
@@ -103,12 +120,7 @@ class JobsSettings(Configurable):
         from nbtools.jobs.scheduler import Scheduler
         from nbtools.jobs.storage import Storage
 
-        if self.stale_after_seconds < MIN_LEASE_SECONDS:
-            raise InvalidInputError(
-                f"The lease must be at least {MIN_LEASE_SECONDS:.0f} s (three heartbeats), "
-                f"got {self.stale_after_seconds:g}.",
-                lease=self.stale_after_seconds,
-            )
+        lease = self.lease_seconds()
         storage = Storage.parse(self.storage) if self.storage else None
         executor = create_executor(
             self.executor,
@@ -121,7 +133,7 @@ class JobsSettings(Configurable):
             project,
             executor,
             poll_seconds=self.poll_seconds,
-            lease_seconds=self.stale_after_seconds,
+            lease_seconds=lease,
             storage=storage,
             max_retry_backoff=self.max_retry_backoff_seconds,
             max_running=self.max_running,

@@ -353,12 +353,12 @@ def execute_run(
             watchdog.stop()
         try:
             location = str(out_dir)
+            outputs = runs.written_outputs(out_dir, run.notebook_path)
             if shared is not None and shared.local is None:
                 location = shared.upload(out_dir, run_id)
-            _finish(store, run_id, worker, lease, output_dir=location, **ended)
+            _finish(store, run_id, worker, lease, output_dir=location, outputs=outputs, **ended)
         finally:
             if kernel is not None:
-                kernels.warm()  # the next run's kernel boots before the used one retires
                 # A run that did not succeed may have left a cell (and its children)
                 # running: its kernel is stopped before the run's command returns.
                 kernels.retire(kernel, wait=True if ended["status"] != SUCCEEDED else None)
@@ -401,6 +401,11 @@ def _execute(
         if kernel is None:
             prepared = None  # failed before executing: no cells were run
     watchdog.stop()
+    if kernel is not None:
+        # The next run's kernel boots while this run's end is recorded (its outcome, lineage,
+        # outputs), and before the used one retires: one more kernel while a run executes
+        # would cost a kernel's memory per worker during a burst (docs/performance.md).
+        kernels.warm()
     try:
         outcome = _outcome(prepared, run, error, watchdog, progress)
         if run.output_html and output.is_file():

@@ -46,16 +46,35 @@ def run_dir(project: Project, run_id: int) -> Path:
     return project.store_dir / "runs" / str(run_id)
 
 
+#: The files a run can leave beside its notebook's stem, by kind.
+OUTPUT_SUFFIXES = {"notebook": ".ipynb", "html": ".html"}
+
+
+def written_outputs(out_dir: Path, notebook_path: str) -> list[str]:
+    """The kinds of output file a run left in its local ``out_dir``, recorded when it ends."""
+    stem = PurePosixPath(notebook_path).stem
+    return [
+        kind for kind, suffix in OUTPUT_SUFFIXES.items() if (out_dir / f"{stem}{suffix}").is_file()
+    ]
+
+
 def output_files(run: Run | RunRow) -> dict[str, StoredFile]:
-    """The executed notebook and HTML report of a run, those that exist (local or remote)."""
-    if not run.output_dir:
+    """The executed notebook and HTML report of a run: those it recorded writing, found
+    without asking the storage (a page of runs on remote storage makes no request per run);
+    none once retention pruned them. A run ended before runs recorded their ``outputs``
+    has its files looked up."""
+    if not run.output_dir or run.pruned_at is not None:
         return {}
     stem = PurePosixPath(run.notebook_path).stem
+    kinds = OUTPUT_SUFFIXES if run.outputs is None else run.outputs
     found = {
-        kind: StoredFile(join(run.output_dir, f"{stem}{suffix}"))
-        for kind, suffix in (("notebook", ".ipynb"), ("html", ".html"))
+        kind: StoredFile(join(run.output_dir, f"{stem}{OUTPUT_SUFFIXES[kind]}"))
+        for kind in kinds
+        if kind in OUTPUT_SUFFIXES
     }
-    return {kind: file for kind, file in found.items() if exists(file.location)}
+    if run.outputs is None:
+        return {kind: file for kind, file in found.items() if exists(file.location)}
+    return found
 
 
 def new_run(job: Job | None, **fields: Any) -> Run:
@@ -140,6 +159,7 @@ class RunRow(NamedTuple):
     pinned_version_id: int | None
     reproduce_of: int | None
     output_dir: str | None
+    outputs: list[str] | None
     pruned_at: datetime | None
     purpose: str | None
 

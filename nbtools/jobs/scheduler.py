@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from nbtools.errors import NbtoolsError
 from nbtools.jobs import events, leases, missed, reaper, runs, wakeups
+from nbtools.jobs.config import MAX_RETRY_BACKOFF_SECONDS, POLL_SECONDS, PRUNE_SECONDS
 from nbtools.jobs.executors.base import Executor, RunRequest
 from nbtools.jobs.schedules import next_times
 from nbtools.jobs.tables import SKIPPED, Job
@@ -33,18 +34,12 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
-#: Seconds between ticks of :meth:`Scheduler.run_forever`.
-POLL_SECONDS = 1.0
 #: Longest pause between ticks while the database is unreachable.
 MAX_BACKOFF_SECONDS = 30.0
 #: How late the latest due time may be and still run under the "skip" missed-run policy.
 MISFIRE_GRACE_SECONDS = 60.0
-#: The longest wait before a retry, however many attempts doubled the backoff.
-MAX_RETRY_BACKOFF_SECONDS = 3600.0
 #: Seconds between two evaluations of the jobs' ``late`` alert rules.
 LATE_CHECK_SECONDS = 60.0
-#: Seconds between two prunes of expired runs (:mod:`nbtools.jobs.retention`).
-PRUNE_SECONDS = 3600.0
 
 
 @dataclass
@@ -207,7 +202,7 @@ class Scheduler:
             self.claimer,
             now,
             self.lease_seconds,
-            self.executor.free_slots(),
+            self.executor.wanted(),
             self.max_retry_backoff,
             self.max_running,
         )

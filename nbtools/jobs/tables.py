@@ -116,6 +116,9 @@ class Run(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     error_cell: Mapped[int | None] = mapped_column(Integer)
     output_dir: Mapped[str | None] = mapped_column(String(4096))
+    #: The kinds of output file the run wrote there (``notebook``, ``html``), recorded when it
+    #: ends, so that listing runs asks the storage nothing; None for runs ended before.
+    outputs: Mapped[list[str] | None] = mapped_column(JSON)
     #: Lineage, filled by run-start hooks of the versioning and environment features.
     notebook_version_id: Mapped[int | None] = mapped_column(Integer)
     env_snapshot_id: Mapped[str | None] = mapped_column(String(128))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, select
 
 from nbtools.envsnap.model import SHORT_ID
-from nbtools.envsnap.tables import EnvSnapshotRecord
+from nbtools.envsnap.tables import env_snapshots
 from nbtools.store.tables import NotebookRecord
 from nbtools.versioning.tables import VersionRecord
 
@@ -51,8 +51,9 @@ def _snapshots(session: Session, runs: Sequence[DescribedRun]) -> dict[str, str 
     ids = {run.env_snapshot_id for run in runs} - {None}
     if not ids:
         return {}
-    query = select(EnvSnapshotRecord.id, EnvSnapshotRecord.python_version).where(
-        EnvSnapshotRecord.id.in_(bindparam("ids", expanding=True))
+    table = env_snapshots
+    query = select(table.c.id, table.c.python_version).where(
+        table.c.id.in_(bindparam("ids", expanding=True))
     )
     return dict(session.execute(query, {"ids": list(ids)}).tuples().all())
 

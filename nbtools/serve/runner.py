@@ -11,6 +11,7 @@ import importlib.util
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Mapping, MutableMapping
@@ -109,9 +110,11 @@ def serve(
         )
     if app_dir is not None:
         sys.path.insert(0, str(app_dir))  # spawned workers inherit the import path
+    listening = _listen(host, port)
     if stop_on_eof:
         _stop_when_input_ends()
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
 
     options: dict[str, Any] = {
         "host": host,
@@ -121,10 +124,31 @@ def serve(
         "log_level": "info",
         "server_header": False,
     }
-    if workers == 1:
-        uvicorn.run(f"{package}.service:app", **options)  # exits with 3 if start-up fails
-        return 0
-    return _run_workers(uvicorn.Config(f"{package}.service:app", **options))
+    config = uvicorn.Config(f"{package}.service:app", **options)
+    if workers > 1:
+        return _run_workers(config, listening)
+    server = uvicorn.Server(config)
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises the SIGINT it handled again
+        server.run(sockets=[listening])
+    return 0 if server.started else STARTUP_FAILURE
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The service's listening socket, bound before anything is imported: a port in use is
+    bad input naming ``--port`` (exit 2), told at once, not a start-up failure of uvicorn's."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host, port))
+    except OSError as exc:
+        listening.close()
+        raise InvalidInputError(
+            f"Cannot listen on {host}:{port}: {exc.strerror or exc}. Choose another --port "
+            "(or stop what listens there).",
+            port=port,
+        ) from None
+    return listening
 
 
 def _stop_when_input_ends() -> None:
@@ -141,13 +165,13 @@ def _stop_when_input_ends() -> None:
     threading.Thread(target=watch, name="nbtools-stop-on-eof", daemon=True).start()
 
 
-def _run_workers(config: Any) -> int:
+def _run_workers(config: Any, listening: socket.socket) -> int:
     """uvicorn's supervisor of several workers; 3 when a worker failed to start (uvicorn then
     stops them all, but returns normally)."""
     from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
-    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor = Multiprocess(config, sockets=[listening])
     supervisor.run()
     failed = any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes)
     return STARTUP_FAILURE if failed else 0

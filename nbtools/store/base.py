@@ -6,24 +6,17 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, ForeignKey, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Dialect, ForeignKey, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from nbtools.store import utcnow as utcnow  # the tables' defaults import it from here
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from nbtools.store.metadata import metadata as store_metadata
 
 
 class Base(DeclarativeBase):
     """Base class of all nbtools ORM models."""
 
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = store_metadata
     type_annotation_map = {datetime: DateTime(timezone=True)}
 
 

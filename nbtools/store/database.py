@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
 from nbtools.errors import NbtoolsError, StoreError
 from nbtools.store import migrations
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 #: Milliseconds a SQLite writer waits for another process's lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -63,7 +66,14 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @functools.cached_property
+    def _sessions(self) -> sessionmaker[Session]:
+        """The ORM's session factory, imported on the first :meth:`session` (a command that
+        only uses :meth:`connection` does not import ``sqlalchemy.orm``)."""
+        from sqlalchemy.orm import sessionmaker
+
+        return sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
     def open(cls, url: str, lock_dir: Path | None = None) -> Store:
@@ -91,11 +101,27 @@ class Store:
         ``write=True`` takes SQLite's write lock at the start of the transaction, which
         read-then-write sequences (claims, counters) need to avoid lock-upgrade failures.
         """
+        with (
+            self._connect(write) as connection,
+            self._sessions(bind=connection) as session,
+            session.begin(),
+        ):
+            yield session
+
+    @contextlib.contextmanager
+    def connection(self, *, write: bool = False) -> Iterator[Connection]:
+        """A SQLAlchemy Core connection in one transaction, as :meth:`session` (committed on
+        success, rolled back on error, ``write=True`` taking SQLite's write lock first), for
+        the tables declared in Core (``envsnap.tables``)."""
+        with self._connect(write) as connection, connection.begin():
+            yield connection
+
+    @contextlib.contextmanager
+    def _connect(self, write: bool) -> Iterator[Connection]:
         with self.engine.connect() as connection:
             if write:
                 connection.execution_options(nbtools_write=True)
-            with self._sessions(bind=connection) as session, session.begin():
-                yield session
+            yield connection
 
     def revision(self) -> str:
         """The schema revision(s) the database is at, comma-separated when several."""

@@ -108,6 +108,60 @@ def test_help_loads_only_the_command_table_and_the_global_options() -> None:
     )
 
 
+#: A command module, imported as the group imports a command's, reporting the cyclic garbage
+#: collector's state at its import and when it runs.
+PROBE_COMMAND = """
+import gc, click
+enabled_at_import = gc.isenabled()
+
+@click.command()
+def probe():
+    print(enabled_at_import, gc.isenabled(), gc.get_freeze_count() > 0)
+"""
+
+
+def test_the_console_script_pauses_the_collector_for_start_up_only(tmp_path: Path) -> None:
+    """Start-up (imports, the command's module) runs without the cyclic garbage collector and
+    is then frozen out of its reach; the command itself runs with it (docs/performance.md)."""
+    (tmp_path / "probe_command.py").write_text(PROBE_COMMAND)
+    code = (
+        "import sys\n"
+        "from nbtools.cli.registry import COMMANDS, CommandEntry\n"
+        "COMMANDS['probe'] = CommandEntry('probe_command', 'probe', 'The collector state.')\n"
+        "from nbtools.cli.main import main\n"
+        "sys.argv = ['nbtools', 'probe']\n"
+        "main()"
+    )
+    assert run_python(code, cwd=tmp_path).stdout.split() == ["False", "True", "True"]
+
+
+def test_invoked_in_process_the_group_leaves_the_collector_alone(tmp_path: Path) -> None:
+    import gc
+
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    result = CliRunner().invoke(cli, ["--root", str(tmp_path), "status", "--json"])
+    assert result.exit_code == 0, result.output
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+
+
+def test_objects_are_kept_until_exit_only_when_the_process_ends_with_the_command() -> None:
+    import weakref
+
+    from nbtools.cli.context import CliContext
+
+    class Large:
+        pass
+
+    for ends_process in (True, False):
+        cli_ctx, large = CliContext(ends_process=ends_process), Large()
+        kept = weakref.ref(large)
+        cli_ctx.keep_until_exit(large)
+        del large
+        assert (kept() is not None) is ends_process
+
+
 def test_cli_does_not_import_the_server() -> None:
     code = (
         "import sys; from nbtools.cli.app import cli; import nbtools.status; "
@@ -160,14 +214,15 @@ def test_start_up_imports_neither_the_store_nor_rich() -> None:
 def test_store_commands_import_only_what_they_use(notebook_factory: NotebookFactory) -> None:
     """Each command that opens the store imports SQLAlchemy but none of NEVER_NEEDED; `version
     save` prints without rich, and `runs list --json` needs neither rich, the kernel specs'
-    paths nor monitoring's tables (its run-event subscriber answers nothing for a list)."""
+    paths nor monitoring's tables (its run-event subscriber answers nothing for a list), and
+    `env snapshot` stores through SQLAlchemy Core, without the ORM."""
     nb = notebook_factory("a.ipynb", [("code", "x = 1", [])])
     root = ["--root", str(nb.parent)]
     assert run_cli(*root, "status").returncode == 0  # creates and migrates the store
     watched = (*NEVER_NEEDED, "rich", "jupyter_core", "sqlalchemy", "nbtools.metrics.tables")
     assert loaded_by([*root, "version", "save", nb.name], watched, cwd=nb.parent) == ["sqlalchemy"]
     assert loaded_by([*root, "runs", "list", "--json"], watched) == ["sqlalchemy"]
-    assert loaded_by([*root, "env", "snapshot", "--json"], watched) == [
+    assert loaded_by([*root, "env", "snapshot", "--json"], (*watched, "sqlalchemy.orm")) == [
         "jupyter_core",  # where the kernel specs are
         "sqlalchemy",
     ]

@@ -186,3 +186,17 @@ def test_cell_comments_stay_one_line_whatever_the_notebook_name_and_cell_id() ->
     assert comment == ('# %% weird\\nname\u2028é.ipynb cell 1 (id a\\"b\\\\c\\nd\\u0000é)')
     assert lines[lines.index(comment) + 1] == "x = 1"
     compile(module, "core.py", "exec")  # the header and comments are comments to Python
+
+
+def test_all_lists_every_name_as_json_would_write_it_ascii_escaped() -> None:
+    """``__all__`` of non-ASCII, quoted and many names: the text json.dumps gives each name,
+    valid Python listing exactly those names."""
+    import ast
+
+    from nbtools.export.render.common import python_list
+
+    names = ["naïve", "π_total", *(f"step_{i}" for i in range(40))]
+    text = python_list(names)
+    assert text.startswith('__all__ = [\n    "na\\u00efve",\n    "\\u03c0_total",\n')
+    assert ast.literal_eval(text.partition(" = ")[2]) == names
+    assert python_list(["a", "b"]) == '__all__ = ["a", "b"]'

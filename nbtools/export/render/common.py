@@ -35,7 +35,8 @@ def docstring(text: str) -> str:
 
 def python_list(names: list[str], name: str = "__all__") -> str:
     """``name = [...]`` on one line when it fits in 100 characters, else one item per line."""
-    items = [json.dumps(item) for item in names]
+    # json.dumps(item)'s text, without its dispatch on each call (an __all__ can list thousands)
+    items = [json.encoder.encode_basestring_ascii(item) for item in names]
     one_line = f"{name} = [{', '.join(items)}]"
     if len(one_line) <= 100:
         return one_line

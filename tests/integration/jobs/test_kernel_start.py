@@ -12,13 +12,15 @@ from pathlib import Path
 
 import psutil
 import pytest
+import zmq
+from jupyter_client.channels import HBChannel
 
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.reaper import reap_expired
 from nbtools.jobs.runner import execute_run
 from nbtools.jobs.runs import get_run, run_dir
 from nbtools.jobs.submit import queue_run
-from nbtools.kernels import Kernel, KernelSource
+from nbtools.kernels import RECONNECT_INTERVAL_MS, Kernel, KernelSource
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, run_python
 
@@ -135,17 +137,24 @@ class HookFailed(Exception):
     pass
 
 
-def fail(kernel: Kernel) -> None:
-    raise HookFailed(kernel.name)
-
-
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
 @pytest.mark.parametrize("hook", ["on_start", "attach"])
 def test_a_kernel_whose_start_fails_after_it_launched_leaves_nothing_open(
     tmp_path: Path, hook: str
 ) -> None:
     """A hook told of the kernel (a supervisor's ``on_start``, a watchdog's ``attach``) that
     raises: the kernel is killed and its client's and manager's sockets and contexts closed,
-    so failed starts do not pile up open files (or a zmq context term() at collection)."""
+    so failed starts do not pile up open files (or a zmq context term() at collection).
+
+    The client runs no heartbeat thread: jupyter_client's, stopped this soon after its start
+    (before it set itself running), spun opening sockets until zmq refused with "Too many
+    open files", an exception in a thread of the test process."""
+    heartbeats: list[HBChannel] = []
+
+    def fail(kernel: Kernel) -> None:
+        heartbeats.extend(t for t in threading.enumerate() if isinstance(t, HBChannel))
+        raise HookFailed(kernel.name)
+
     kernels = KernelSource(prestart=False, on_start=fail if hook == "on_start" else None)
     attach = fail if hook == "attach" else None
     try:
@@ -157,6 +166,7 @@ def test_a_kernel_whose_start_fails_after_it_launched_leaves_nothing_open(
                 kernels.take("python3", tmp_path, attach=attach)
         assert open_fds() <= before
         assert kernel_children() == []
+        assert heartbeats == []
     finally:
         kernels.close()
 
@@ -200,3 +210,17 @@ def test_a_kernel_spec_in_ipythons_directory_starts_without_importing_ipython(
     env = {**os.environ, "IPYTHONDIR": str(tmp_path / "ipython")}
     result = run_python(code, env=env)
     assert result.stdout.strip() == "only here False"
+
+
+def test_a_kernels_client_tries_to_connect_again_every_few_milliseconds(tmp_path: Path) -> None:
+    """The client connects before the kernel listens: it retries at a short interval, not
+    zmq's 100 ms, so it is answered soon after the kernel binds (docs/performance.md)."""
+    kernels = KernelSource(prestart=False)
+    try:
+        kernel = kernels.take("python3", tmp_path)
+        kc = kernel.kc
+        for channel in (kc.shell_channel, kc.iopub_channel, kc.control_channel, kc.stdin_channel):
+            assert channel.socket.getsockopt(zmq.RECONNECT_IVL) == RECONNECT_INTERVAL_MS
+        kernels.retire(kernel, wait=True)
+    finally:
+        kernels.close()

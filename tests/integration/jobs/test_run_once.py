@@ -154,7 +154,9 @@ def test_bad_notebooks_exit_2_and_store_nothing(
     assert json.loads(listed.stdout) == []
 
 
-def test_bad_parameters_exit_2(tmp_path: Path, notebook_factory: NotebookFactory) -> None:
+def test_bad_parameters_and_a_lease_too_short_exit_2(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
     notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"])])
     unknown = nbtools(tmp_path, "run", "nb.ipynb", "-p", "weeks=2")
     assert unknown.exit_code == 2
@@ -162,6 +164,15 @@ def test_bad_parameters_exit_2(tmp_path: Path, notebook_factory: NotebookFactory
     wrong = nbtools(tmp_path, "run", "nb.ipynb", "-p", "days=soon")
     assert wrong.exit_code == 2
     assert "expects int" in wrong.output
+    # The run's lease is the schedulers' setting (c.JobsSettings.stale_after_seconds).
+    short = CliRunner().invoke(
+        cli,
+        ["--root", str(tmp_path), "run", "nb.ipynb"],
+        env={"NBTOOLS_JOBS_STALE_AFTER_SECONDS": "2"},
+    )
+    assert short.exit_code == 2
+    assert "The lease must be at least 3 s (three heartbeats), got 2." in short.output
+    assert json.loads(nbtools(tmp_path, "runs", "list", "--json").stdout) == []
 
 
 def test_unknown_kernel_fails_the_run_naming_it(

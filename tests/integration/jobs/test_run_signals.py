@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +16,16 @@ import pytest
 from click.testing import CliRunner
 
 from nbtools.cli.app import cli
+from nbtools.jobs.runs import get_run
+from nbtools.project import Project
 from tests.conftest import NotebookFactory
 from tests.integration.jobs.conftest import processes_with, spawner, wait_until
 
 pytestmark = pytest.mark.slow
 
 NBTOOLS = str(Path(sys.executable).parent / "nbtools")
+#: A run's lease for the tests that wait for it to expire (the default is 30 s).
+SHORT_LEASE = 8
 
 
 def nbtools_json(root: Path, *args: str) -> Any:
@@ -29,15 +34,22 @@ def nbtools_json(root: Path, *args: str) -> Any:
     return json.loads(result.stdout)
 
 
-def start_run(root: Path) -> subprocess.Popen[bytes]:
-    """``nbtools run nb.ipynb --json`` in its own process; returns once its notebook runs.
+def start_run(root: Path, lease: int | None = None) -> subprocess.Popen[bytes]:
+    """``nbtools run nb.ipynb --json`` in its own process (its run's lease ``lease`` seconds,
+    else the default); returns once its notebook runs.
 
     Its output goes to files (``out.json``, ``err.txt``): processes it leaves behind would
     hold a pipe open.
     """
+    env = {**os.environ}
+    if lease is not None:
+        env["NBTOOLS_JOBS_STALE_AFTER_SECONDS"] = str(lease)
     with (root / "out.json").open("wb") as out, (root / "err.txt").open("wb") as err:
         process = subprocess.Popen(
-            [NBTOOLS, "--root", str(root), "run", "nb.ipynb", "--json"], stdout=out, stderr=err
+            [NBTOOLS, "--root", str(root), "run", "nb.ipynb", "--json"],
+            stdout=out,
+            stderr=err,
+            env=env,
         )
     wait_until(lambda: (root / "started").exists() or process.poll() is not None, "the run")
     assert process.poll() is None, (root / "err.txt").read_text()
@@ -87,9 +99,17 @@ def test_a_killed_cli_run_is_ended_by_the_next_reader_once_its_lease_expires(
     tmp_path: Path, notebook_factory: NotebookFactory
 ) -> None:
     notebook_factory("nb.ipynb", [("code", spawner("unused", then="time.sleep(300)"), [])])
-    process = start_run(tmp_path)
+    process = start_run(tmp_path, lease=SHORT_LEASE)
     process.kill()  # SIGKILL: nothing of nbtools runs any more
     process.wait()
+    project = Project(tmp_path)
+    with project.store.session() as session:
+        run = get_run(session, 1)
+    project.close()
+    assert run.status == "running"
+    assert run.lease_expires_at is not None
+    assert run.heartbeat_at is not None
+    assert run.lease_expires_at - run.heartbeat_at == timedelta(seconds=SHORT_LEASE)
     # No scheduler: `runs list` itself ends the run whose lease ran out.
     wait_until(
         lambda: nbtools_json(tmp_path, "runs", "list")[0]["status"] != "running",
@@ -106,7 +126,7 @@ def test_cancelling_a_run_whose_process_died_ends_it_at_once(
     tmp_path: Path, notebook_factory: NotebookFactory
 ) -> None:
     notebook_factory("nb.ipynb", [("code", spawner("unused"), [])])
-    process = start_run(tmp_path)
+    process = start_run(tmp_path, lease=SHORT_LEASE)
     process.kill()
     process.wait()
     os.kill(int((tmp_path / "started").read_text()), signal.SIGKILL)

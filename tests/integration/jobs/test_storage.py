@@ -9,14 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from tornado.httpclient import HTTPClientError
 
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.runner import execute_run
-from nbtools.jobs.runs import get_run, output_files
+from nbtools.jobs.runs import get_run, list_runs, output_files
 from nbtools.jobs.storage import Storage, read_bytes
 from nbtools.jobs.submit import queue_run
+from nbtools.jobs.tables import Run
+from nbtools.jobs.views import run_list_items
 from nbtools.kernels import KernelSource
 from nbtools.project import Project
 from tests.conftest import make_notebook
@@ -96,6 +99,34 @@ def test_a_local_storage_directory_receives_the_outputs_directly(
     assert shared.local is not None
     assert (shared.local / "runs" / str(run_id) / "nb.ipynb").is_file()
     assert len(list((shared.local / "inputs").glob("*.ipynb"))) == 1
+    with project.store.session() as session:
+        assert get_run(session, run_id).outputs == ["notebook"]  # no HTML was asked for
+
+
+def test_a_page_of_runs_names_the_outputs_each_run_recorded_without_asking_the_storage(
+    project: Project, remote: Storage
+) -> None:
+    """Listing runs on remote storage makes no request per run: the files a run wrote are
+    recorded when it ends. Deleted behind the store's back, they are still listed, and
+    reading one says it is gone; a run ended before runs recorded them is looked up."""
+    run_id = run_through_storage(project, remote, html=True)
+    import fsspec
+
+    fsspec.filesystem("memory").rm(remote.run_dir(run_id).removeprefix("memory://"), recursive=True)
+    with project.store.session() as session:
+        assert get_run(session, run_id).outputs == ["notebook", "html"]
+        (item,) = run_list_items(project, session, list_runs(session))
+    assert item["output_notebook"] == f"{remote.run_dir(run_id)}/nb.ipynb"
+    assert item["output_html"] == f"{remote.run_dir(run_id)}/nb.html"
+    with project.store.session() as session:
+        files = output_files(get_run(session, run_id))
+    with pytest.raises(NotFoundError, match="Stored file not found"):
+        files["notebook"].read_bytes()
+
+    with project.store.session(write=True) as session:
+        session.execute(update(Run).where(Run.id == run_id).values(outputs=None))
+    with project.store.session() as session:
+        assert output_files(get_run(session, run_id)) == {}
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -40,12 +41,18 @@ def server() -> Iterator[PostgresServer]:
     started.stop()
 
 
-def start_run(root: Path, url: str) -> subprocess.Popen[bytes]:
+def start_run(root: Path, url: str, lease: int | None = None) -> subprocess.Popen[bytes]:
+    """``nbtools run`` on ``url``'s store (its run's lease ``lease`` seconds, else the
+    default), once its notebook runs."""
+    env = {**os.environ}
+    if lease is not None:
+        env["NBTOOLS_JOBS_STALE_AFTER_SECONDS"] = str(lease)
     with (root / "out.json").open("wb") as out, (root / "err.txt").open("wb") as err:
         process = subprocess.Popen(
             [NBTOOLS, "--root", str(root), "--db-url", url, "run", "nb.ipynb", "--json"],
             stdout=out,
             stderr=err,
+            env=env,
         )
     wait_until(lambda: (root / "started").exists() or process.poll() is not None, "the run")
     assert process.poll() is None, (root / "err.txt").read_text()
@@ -82,7 +89,7 @@ def test_a_store_gone_longer_exits_with_one_line_and_the_run_is_ended_later(
 ) -> None:
     url = server.create_database("outage")
     notebook_factory("nb.ipynb", [("code", WAITS_FOR_GO, [])])
-    process = start_run(tmp_path, url)
+    process = start_run(tmp_path, url, lease=8)  # it retries its last write for a lease
     server.shutdown()
     (tmp_path / "go").touch()
     assert process.wait(timeout=300) == 1

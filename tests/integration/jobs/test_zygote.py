@@ -9,6 +9,7 @@ import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -233,3 +234,51 @@ def test_a_changed_environment_replaces_the_zygote_and_the_old_one_outlives_its_
         kernels.retire(second, wait=True)
     finally:
         kernels.close()
+
+
+#: Kernel code: write what the kernel has imported and how its collector is set to ``FILE``,
+#: after collecting a reference cycle made by the "notebook".
+KERNEL_STATE = (
+    "import gc, json, sys, weakref\n"
+    "class Cycle: pass\n"
+    "cycle = Cycle(); cycle.me = cycle; ref = weakref.ref(cycle); del cycle\n"
+    "gc.collect()\n"
+    "json.dump({'modules': sorted(sys.modules), 'gc_enabled': gc.isenabled(), "
+    "'frozen': gc.get_freeze_count(), 'cycle_collected': ref() is None}, open(FILE, 'w'))"
+)
+
+
+def kernel_state(kernels: KernelSource, folder: Path) -> dict[str, Any]:
+    kernel = kernels.take("python3", folder)
+    try:
+        state = folder / f"state-{uuid.uuid4().hex}.json"
+        code = KERNEL_STATE.replace("FILE", repr(str(state)))
+        run_sync(kernel.kc.execute_interactive)(code, store_history=False, timeout=60)
+        parent = psutil.Process(kernel.km.provisioner.pid).parent()
+        assert parent is not None
+        return {"parent": " ".join(parent.cmdline()), **json.loads(state.read_text())}
+    finally:
+        kernels.retire(kernel, wait=True)
+
+
+def test_a_forked_kernel_imported_nothing_a_new_kernel_does_not_and_collects_its_garbage(
+    tmp_path: Path,
+) -> None:
+    """What the zygote imports before forking is what a kernel started as a new interpreter
+    imports by itself (nothing of nbtools); the imported objects are frozen out of the
+    collector (shared pages stay shared), while the notebook's own cycles are collected."""
+    forking, starting = KernelSource(prestart=False, zygote=Zygote()), KernelSource(prestart=False)
+    try:
+        forked, new = kernel_state(forking, tmp_path), kernel_state(starting, tmp_path)
+    finally:
+        forking.close()
+        starting.close()
+    assert "nbtools.zygote" in forked["parent"]
+    assert "nbtools.zygote" not in new["parent"]
+    assert set(forked["modules"]) - set(new["modules"]) == set()
+    assert not [name for name in forked["modules"] if name.partition(".")[0] == "nbtools"]
+    for state in (forked, new):
+        assert state["gc_enabled"]
+        assert state["cycle_collected"]
+    assert forked["frozen"] > 0
+    assert new["frozen"] == 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import ssl
 import threading
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from nbtools.metrics.notify.payload import JobRef, build_payload
 from nbtools.metrics.rules import RunFacts
 from nbtools.metrics.tables import Notification
 from nbtools.project import Project
+from tests.postgres import free_port
 from tests.unit.metrics.conftest import add_run
 
 
@@ -79,13 +79,6 @@ def running_webhook(tls: ssl.SSLContext | None = None) -> Iterator[WebhookReceiv
     receiver.release_slow.set()
     server.shutdown()
     server.server_close()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass

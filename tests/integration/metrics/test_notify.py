@@ -17,10 +17,10 @@ from tests.integration.metrics.conftest import (
     Clock,
     MailServer,
     WebhookReceiver,
-    free_port,
     queue,
     statuses,
 )
+from tests.postgres import free_port
 from tests.unit.jobs.test_run_views import counted
 
 

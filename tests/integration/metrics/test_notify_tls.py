@@ -26,12 +26,12 @@ from nbtools.project import Project
 from tests.integration.metrics.conftest import (
     Clock,
     MailServer,
-    free_port,
     queue,
     running_mail_server,
     running_webhook,
     statuses,
 )
+from tests.postgres import free_port
 
 PASSWORD = "correct-horse-battery-staple"
 WRONG_PASSWORD = "Tr0ub4dor&3-wrong"

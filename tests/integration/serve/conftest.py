@@ -63,16 +63,19 @@ def scorer_package(notebook_factory: NotebookFactory, tmp_path: Path) -> Path:
 class RunningService:
     process: subprocess.Popen[str]
     url: str
+    #: Everything it printed, once it ended.
+    output: str | None = None
 
     def client(self, **headers: str) -> httpx.Client:
         return httpx.Client(base_url=self.url, headers=headers, timeout=60)
 
     def stop(self) -> str:
         """Stop the service as an operator would (SIGINT) and return its output."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-        output, _ = self.process.communicate(timeout=60)
-        return output
+        if self.output is None:
+            if self.process.poll() is None:
+                self.process.send_signal(signal.SIGINT)
+            self.output, _ = self.process.communicate(timeout=60)
+        return self.output
 
 
 def start(
@@ -82,11 +85,21 @@ def start(
     command: list[str] | None = None,
 ) -> RunningService:
     """``nbtools serve`` (or ``command``) on a free port; returns once /ready answers, or the
-    process ended."""
-    port = free_port()
+    process ended. A port taken by another process between its choice and the service's
+    bind (tests run in parallel) is given up for another one."""
     command = command or [sys.executable, "-m", "nbtools.cli.main", "serve", str(package_dir)]
+    for _ in range(3):
+        service = _start_on(free_port(), [*command, *flags], env)
+        if service.process.poll() is None or service.process.returncode == 0:
+            return service
+        if "address already in use" not in service.stop().lower():
+            return service
+    raise AssertionError(f"no free port for the service:\n{service.stop()}")
+
+
+def _start_on(port: int, command: list[str], env: dict[str, str] | None) -> RunningService:
     process = subprocess.Popen(
-        [*command, "--port", str(port), *flags],
+        [*command, "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

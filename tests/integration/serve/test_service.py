@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -146,6 +148,26 @@ def test_a_failed_start_up_exits_non_zero_with_the_reason(
     assert "FileNotFoundError: model.bin is missing" in output
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{service.url}/ready", timeout=5)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_port_in_use_is_bad_input_naming_the_flag(scorer_package: Path, workers: str) -> None:
+    """Told before the package is imported (its module-level code never runs), exit 2; the
+    process listening there keeps its port and answers as before."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        command = [sys.executable, "-m", "nbtools.cli.main", "serve", str(scorer_package)]
+        ended = subprocess.run(
+            [*command, "--port", str(port), "--workers", workers],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert ended.returncode == 2, ended.stderr
+        assert f"Cannot listen on 127.0.0.1:{port}: Address already in use." in ended.stderr
+        assert "Choose another --port" in ended.stderr
+        assert "Traceback" not in ended.stderr
+        assert "model loaded in" not in ended.stdout + ended.stderr
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass  # still listening
 
 
 def test_api_key_is_required_and_never_logged(scorer_package: Path, serve: Serve) -> None:

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import ast
+import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from nbtools.envsnap.capture import REDACTED, allowed_environment, safe_value
-from nbtools.envsnap.kernel_capture import CAPTURE_SCRIPT, RunningCapture, capture_interpreter
+import pytest
+
+from nbtools.envsnap.capture import REDACTED, _quote, allowed_environment, safe_value
+from nbtools.envsnap.kernel_capture import (
+    BOOTSTRAP,
+    CAPTURE_SCRIPT,
+    RunningCapture,
+    capture_interpreter,
+)
 from tests.envsnap_support import write_dist
 
 
@@ -102,6 +110,99 @@ def test_cache_is_used_until_site_packages_change(tmp_path: Path) -> None:
     assert by_name(after_upgrade)["one"]["version"] == "1.1"
     assert run_capture(site, cache)["cached"] is True
 
+    for child in (two := site / "two-2.0.dist-info").iterdir():  # uninstalled
+        child.unlink()
+    two.rmdir()
+    after_removal = run_capture(site, cache)
+    assert after_removal["cached"] is False
+    assert "two" not in by_name(after_removal)
+    assert run_capture(site, cache)["distributions"] == after_removal["distributions"]
+
+
+def code_files(cache: Path) -> list[Path]:
+    return sorted(cache.glob("capture-*.code"))
+
+
+def test_the_compiled_script_is_kept_and_a_damaged_copy_is_replaced(tmp_path: Path) -> None:
+    """The first capture into a cache compiles the script and keeps its code; the next loads
+    it (same document); unreadable code is compiled again and rewritten."""
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    write_dist(site, "one", "1.0")
+    first = run_capture(site, cache)
+    [code] = code_files(cache)
+    assert f"-{sys.hexversion:x}-" in code.name
+    kept = code.read_bytes()
+    second = run_capture(site, cache)
+    assert (first["cached"], second["cached"]) == (False, True)
+    assert {**second, "cached": False} == first
+    for damage in (b"", kept[: len(kept) // 2], b"not marshal data"):
+        code.write_bytes(damage)
+        assert by_name(run_capture(site, cache))["one"]["version"] == "1.0"
+        assert code_files(cache) == [code]
+        assert code.read_bytes() == kept
+
+
+def test_two_captures_at_once_into_an_empty_cache(tmp_path: Path) -> None:
+    """Both compile and write the cache files (each whole, by rename); both documents agree."""
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    write_dist(site, "one", "1.0")
+    environ = {"PATH": os.environ["PATH"], "PYTHONPATH": str(site)}
+    running = [RunningCapture([sys.executable], environ, cache) for _ in range(2)]
+    first, second = (capture.document() for capture in running)
+    assert first["distributions"] == second["distributions"]
+    assert "one" in by_name(first)
+    assert len(code_files(cache)) == 1
+    assert not list(cache.glob("*.tmp"))
+    assert run_capture(site, cache)["cached"] is True
+
+
+def test_modules_in_the_working_directory_cannot_break_a_capture(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cached capture imports nothing beyond the interpreter's start-up (``-c`` puts the
+    working directory first on ``sys.path``), so a project's own ``zlib.py`` changes nothing
+    (reading distributions, without a cache, imports ``json``, hence ``_json``)."""
+    site, cache, project = tmp_path / "site", tmp_path / "cache", tmp_path / "project"
+    write_dist(site, "one", "1.0")
+    assert run_capture(site, cache)["cached"] is False
+    project.mkdir()
+    for name in ("__future__", "zlib", "_json", "marshal"):
+        (project / f"{name}.py").write_text("raise SystemExit(7)\n")
+    monkeypatch.chdir(project)
+    assert by_name(run_capture(site, cache))["one"]["version"] == "1.0"  # the code loaded
+    [code] = code_files(cache)
+    code.unlink()
+    assert run_capture(site, cache)["cached"] is True  # the script compiled
+    assert code_files(cache) == [code]
+
+
+def test_a_large_report_is_written_whole_before_the_interpreter_exits(tmp_path: Path) -> None:
+    """The script ends its interpreter without tearing it down (``os._exit``) once its
+    report, far larger than a stdout buffer, is flushed."""
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    names = {f"package-number-{i}" for i in range(400)}
+    for name in names:
+        write_dist(site, name, "1.0")
+    for _ in range(2):  # read, then from the cache
+        document = run_capture(site, cache)
+        assert len(json.dumps(document)) > 64 * 1024
+        assert names <= set(by_name(document))
+    assert document["cached"] is True
+
+
+def test_strings_are_written_as_json_writes_them() -> None:
+    for text in (
+        "",
+        "plain",
+        'a"b\\c',
+        "\n\t\r\b\f\x00\x1f\x7f",
+        "é",
+        "日本",
+        "\U0001f600",
+        "\udcff",
+    ):
+        assert _quote(text) == json.dumps(text), text
+
 
 def test_environment_is_allowlisted_and_secrets_never_recorded(tmp_path: Path) -> None:
     document = run_capture(
@@ -135,7 +236,16 @@ def test_secret_rules() -> None:
 
 
 def test_capture_script_keeps_to_python_3_8_syntax() -> None:
-    ast.parse(CAPTURE_SCRIPT.read_text(), feature_version=(3, 8))
+    """Its syntax, the bootstrap's, and signatures whose annotations 3.8 can evaluate (without
+    ``from __future__ import annotations``, an import, each one is evaluated at definition)."""
+    tree = ast.parse(CAPTURE_SCRIPT.read_text(), feature_version=(3, 8))
+    ast.parse(BOOTSTRAP, feature_version=(3, 8))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            arguments = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+            annotations = [node.returns, *(argument.annotation for argument in arguments)]
+            for annotation in annotations:
+                assert isinstance(annotation, ast.Name | ast.Constant), ast.dump(annotation)
 
 
 def test_a_report_larger_than_a_pipe_is_written_before_it_is_read() -> None:

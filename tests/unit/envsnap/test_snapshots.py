@@ -8,12 +8,12 @@ from pathlib import Path
 
 import psutil
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from nbtools.envsnap import diff, get_snapshot, list_snapshots, snapshot_kernel
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.envsnap.snapshots import save_snapshot
-from nbtools.envsnap.tables import EnvSnapshotRecord
+from nbtools.envsnap.tables import env_snapshots
 from nbtools.errors import InvalidInputError, NotFoundError, StoreError
 from nbtools.project import Project
 from tests.envsnap_support import EnvKernel, install_kernel, write_dist
@@ -44,8 +44,8 @@ def test_identical_environments_share_one_id_and_one_row(
     again = snapshot_kernel(project, "twin")
     assert first.id == again.id
     assert again.created_at == first.created_at  # first seen, kept
-    with project.store.session() as session:
-        assert session.scalar(select(func.count()).select_from(EnvSnapshotRecord)) == 1
+    with project.store.connection() as connection:
+        assert connection.scalar(select(func.count()).select_from(env_snapshots)) == 1
     assert [row["id"] for row in list_snapshots(project)] == [first.id]
 
     write_dist(env_kernel.site, "more", "2.0")
@@ -60,8 +60,8 @@ def test_kernel_env_secrets_are_not_stored(project: Project, env_kernel: EnvKern
     snapshot = snapshot_kernel(project, "secret")
     assert snapshot.kernel is not None
     assert snapshot.kernel["env"]["SERVICE_TOKEN"] == "<redacted>"
-    with project.store.session() as session:
-        assert "s3cret" not in session.scalars(select(EnvSnapshotRecord.document)).one()
+    with project.store.connection() as connection:
+        assert "s3cret" not in connection.scalars(select(env_snapshots.c.document)).one()
 
 
 def test_broken_distribution_is_kept_in_the_stored_snapshot(
@@ -99,13 +99,12 @@ def test_two_writers_storing_the_same_snapshot_at_once_both_succeed(
     snapshot = Snapshot("requirements", "r.txt", (Distribution("same", "1.0"),))
     first, second = Project(tmp_path, db_url=postgres_url), Project(tmp_path, db_url=postgres_url)
     try:
-        with first.store.session(write=True) as session:  # first insert, not committed yet
-            session.add(EnvSnapshotRecord(
+        with first.store.connection(write=True) as connection:  # inserted, not committed yet
+            connection.execute(insert(env_snapshots).values(
                 id=snapshot.id, source="requirements", origin="r.txt", python_version="",
                 distribution_count=1, created_at=snapshot.created_at,
                 captured_at=snapshot.created_at, document=json.dumps(snapshot.to_dict()),
             ))  # fmt: skip
-            session.flush()
             errors: list[BaseException] = []
 
             def race() -> None:
@@ -121,8 +120,8 @@ def test_two_writers_storing_the_same_snapshot_at_once_both_succeed(
         assert not racer.is_alive()
         assert errors == []
         assert save_snapshot(second, snapshot).id == snapshot.id
-        with second.store.session() as session:
-            assert session.scalar(select(func.count()).select_from(EnvSnapshotRecord)) == 1
+        with second.store.connection() as connection:
+            assert connection.scalar(select(func.count()).select_from(env_snapshots)) == 1
     finally:
         first.close()
         second.close()
@@ -193,7 +192,9 @@ def test_a_store_that_cannot_open_stops_the_capture_it_overlapped(
 ) -> None:
     """The capture starts before the store opens; a store that fails leaves no interpreter."""
     project = Project(tmp_path / "root", db_url="nosuchdialect://nowhere")
-    before = set(psutil.Process().children(recursive=True))  # e.g. a test PostgreSQL
+    # The capture's interpreter is a child of this process. Only children are compared: the
+    # test PostgreSQL of this worker, a child already, starts and ends backends of its own.
+    before = set(psutil.Process().children())
     with pytest.raises(StoreError, match="nosuchdialect"):
         snapshot_kernel(project, "envtest")
-    assert set(psutil.Process().children(recursive=True)) - before == set()
+    assert set(psutil.Process().children()) - before == set()

@@ -23,7 +23,7 @@ from nbtools.data.tables import RunDatasetRecord
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.definitions import create_job, update_job
 from nbtools.jobs.retention import parse_keep_runs, prune_runs
-from nbtools.jobs.runs import run_dir
+from nbtools.jobs.runs import output_files, run_dir
 from nbtools.jobs.tables import Job, Run
 from nbtools.metrics.tables import MetricValue
 from nbtools.project import Project
@@ -73,6 +73,7 @@ def add_run(
         (out / "artifacts").mkdir()
         (out / "artifacts" / "model.json").write_text("{}")
         run.output_dir = str(out)
+        run.outputs = ["notebook"]
         session.add(MetricValue(run_id=run.id, name="m", kind="number", value=1, source="x"))
         location = str(out / "artifacts" / "model.json")
         session.add(ArtifactRecord(run_id=run.id, name="model.json", size=2, sha256="0" * 64,
@@ -169,6 +170,9 @@ def test_exactly_the_expired_runs_are_pruned(project: Project, runs: dict[str, i
     after = pruned_state(project, everything)
     assert {i for i, s in after.items() if s == (True, False, 0, 0)} == expected
     assert {i for i, s in after.items() if s == (False, True, 2, 1)} == set(everything) - expected
+    with project.store.session() as session:  # a pruned run lists no output file
+        listed = {i: set(output_files(session.get(Run, i))) for i in everything}  # type: ignore[arg-type]
+    assert {i for i, kinds in listed.items() if kinds == {"notebook"}} == set(everything) - expected
     [entry] = audit.list_entries(project, action="runs.prune")
     assert (entry.actor, entry.target) == ("dpo", "3 runs")
     assert entry.summary["runs"] == sorted(expected)
