@@ -1,8 +1,8 @@
 import { expect, galata } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { attachScreenshot, openSection } from './helpers';
-import { test } from './fixtures';
+import { attachScreenshot, openNotebook, openSection } from './helpers';
+import { sharePage, test } from './fixtures';
 
 function notebook(parameters: string, body: string): string {
   const cell = (id: string, source: string, tags: string[]) => ({
@@ -27,15 +27,16 @@ function notebook(parameters: string, body: string): string {
 async function open(page: IJupyterLabPageFixture, tmpPath: string, name: string, content: string) {
   const path = `${tmpPath}/${name}`;
   expect(await page.contents.uploadContent(content, 'text', path)).toBe(true);
-  expect(await page.notebook.openByPath(path)).toBe(true);
-  expect(await page.notebook.activate(name)).toBe(true);
+  await openNotebook(page, path);
 }
 
 test.describe('Jobs section', () => {
+  const lab = sharePage();
+
   test('runs a notebook with a parameter from the form and opens its output', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
     test.setTimeout(120_000);
     await open(
       page,
@@ -80,9 +81,9 @@ test.describe('Jobs section', () => {
   });
 
   test('a run error names its cell as JupyterLab numbers it and opens the output there', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
     test.setTimeout(120_000);
     await open(page, tmpPath, 'boom.ipynb', notebook('divisor = 0', '1 / divisor'));
     const panel = await openSection(page, 'boom.ipynb', 'Jobs');
@@ -111,9 +112,9 @@ test.describe('Jobs section', () => {
   });
 
   test('a job has a unique name, shown in the list; deleting it asks first', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
     await open(page, tmpPath, 'report.ipynb', notebook('days = 1', 'days'));
     const panel = await openSection(page, 'report.ipynb', 'Jobs');
     await panel.getByRole('button', { name: 'Create job' }).click();
@@ -180,10 +181,12 @@ test.describe('Jobs section messages', () => {
 });
 
 test.describe('Job form options', () => {
+  const lab = sharePage();
+
   test('a cell timeout and the catch-up policy, each error under its field', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
     await open(page, tmpPath, 'nightly.ipynb', notebook('days = 1', 'days'));
     const panel = await openSection(page, 'nightly.ipynb', 'Jobs');
     await panel.getByRole('button', { name: 'Create job' }).click();
@@ -245,9 +248,9 @@ test.describe('Job form options', () => {
   });
 
   test('a one-off run stops at a cell that runs longer than the cell timeout', async ({
-    page,
     tmpPath
   }) => {
+    const page = lab();
     test.setTimeout(120_000);
     await open(
       page,
