@@ -6,11 +6,12 @@ import {
   attachScreenshot,
   codeCell,
   notebookJson,
+  openNotebook,
   openSection,
   violations,
   writeAndTest
 } from './helpers';
-import { test } from './fixtures';
+import { sharePage, test } from './fixtures';
 
 /** A notebook whose second cell is served: `POST /predict`. */
 const SCORER = notebookJson([
@@ -38,8 +39,7 @@ function alive(pid: number): boolean {
 async function scorerServeStep(page: IJupyterLabPageFixture, tmpPath: string): Promise<Locator> {
   const path = `${tmpPath}/scorer.ipynb`;
   expect(await page.contents.uploadContent(SCORER, 'text', path)).toBe(true);
-  expect(await page.notebook.openByPath(path)).toBe(true);
-  expect(await page.notebook.activate('scorer.ipynb')).toBe(true);
+  await openNotebook(page, path);
   const panel = await openSection(page, 'scorer.ipynb', 'Package');
   await panel.getByRole('button', { name: '4. Write and test' }).click();
   await writeAndTest(page, panel);
@@ -49,10 +49,12 @@ async function scorerServeStep(page: IJupyterLabPageFixture, tmpPath: string): P
 }
 
 test.describe('Serve step', () => {
+  const lab = sharePage();
+
   test('start a preview, get a prediction from the try-it form, stop it', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
     const panel = await scorerServeStep(page, tmpPath);
     await panel.getByRole('button', { name: 'Start preview' }).click();
     const state = panel.getByTestId('nbtools-serve-state');
@@ -86,11 +88,7 @@ test.describe('Serve step', () => {
     // Back from another notebook, the step finds the running preview again.
     const other = `${tmpPath}/other.ipynb`;
     expect(await page.contents.uploadContent(notebookJson([]), 'text', other)).toBe(true);
-    // (opened by command: the file browser is hidden behind the Production panel)
-    await page.evaluate(async path => {
-      await window.jupyterapp.commands.execute('docmanager:open', { path });
-    }, other);
-    expect(await page.notebook.activate('other.ipynb')).toBe(true);
+    await openNotebook(page, other);
     await expect(state).toHaveCount(0);
     expect(await page.notebook.activate('scorer.ipynb')).toBe(true);
     await expect(state).toContainText(`(process ${pid})`);
@@ -102,9 +100,9 @@ test.describe('Serve step', () => {
   });
 
   test('a preview with an API key and recording: the key field, a refused call, the log followed', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
     const panel = await scorerServeStep(page, tmpPath);
 
     const key = 'ui-test-KEY.1';
@@ -146,7 +144,8 @@ test.describe('Serve step', () => {
     expect(alive(pid)).toBe(false);
   });
 
-  test('a run lists its artifacts and the preview serving them', async ({ page, tmpPath }) => {
+  test('a run lists its artifacts and the preview serving them', async ({ tmpPath }) => {
+    const page = lab();
     test.setTimeout(180_000);
     // A training run keeps model.json.
     const train = `${tmpPath}/train.ipynb`;
@@ -207,8 +206,7 @@ test.describe('Serve step', () => {
         )
         .toBe('ready');
 
-      expect(await page.notebook.openByPath(train)).toBe(true);
-      expect(await page.notebook.activate('train.ipynb')).toBe(true);
+      await openNotebook(page, train);
       const panel = await openSection(page, 'train.ipynb', 'Jobs');
       const run = panel.getByRole('listitem', { name: `Run ${runId}`, exact: true });
       const artifacts = run.getByRole('list', { name: `Artifacts of run ${runId}` });
