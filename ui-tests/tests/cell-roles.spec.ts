@@ -1,6 +1,6 @@
 import { expect } from '@jupyterlab/galata';
 
-import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
+import { attachScreenshot, codeCell, notebookJson, openNotebook, openSection } from './helpers';
 import { sharePage, test } from './fixtures';
 
 // The tests share one page (sharePage in fixtures.ts).
@@ -19,8 +19,7 @@ test('tagged cells show their role in the notebook, one role per cell', async ({
       path
     )
   ).toBe(true);
-  expect(await page.notebook.openByPath(path)).toBe(true);
-  expect(await page.notebook.activate('roles.ipynb')).toBe(true);
+  await openNotebook(page, path);
 
   const roles = (index: number) =>
     page.locator('.jp-NotebookPanel:visible .jp-Cell').nth(index).locator('.jp-nbtools-CellRoles');
@@ -51,8 +50,7 @@ test('the cell context menu has one "Tag Cell as" submenu with the roles', async
   expect(
     await page.contents.uploadContent(notebookJson([codeCell('a', 'x = 1')]), 'text', path)
   ).toBe(true);
-  expect(await page.notebook.openByPath(path)).toBe(true);
-  expect(await page.notebook.activate('menu.ipynb')).toBe(true);
+  await openNotebook(page, path);
   const cell = page.locator('.jp-NotebookPanel:visible .jp-Cell').first();
   await cell.locator('.jp-InputPrompt').click({ button: 'right' });
   const menu = page.getByRole('menu').first();
@@ -85,8 +83,7 @@ test('an extraction problem is marked on the cell and line it names, until it is
       path
     )
   ).toBe(true);
-  expect(await page.notebook.openByPath(path)).toBe(true);
-  expect(await page.notebook.activate('problems.ipynb')).toBe(true);
+  await openNotebook(page, path);
 
   const cells = page.locator('.jp-NotebookPanel:visible .jp-Cell');
   const marker = (index: number) =>
@@ -145,8 +142,7 @@ test('a warning is marked on its line in amber, not as an error', async ({ tmpPa
     metadata: { tags: ['export'] }
   };
   expect(await page.contents.uploadContent(notebookJson([exported]), 'text', path)).toBe(true);
-  expect(await page.notebook.openByPath(path)).toBe(true);
-  expect(await page.notebook.activate('warning.ipynb')).toBe(true);
+  await openNotebook(page, path);
 
   const cell = page.locator('.jp-NotebookPanel:visible .jp-Cell').first();
   const editorLines = cell.locator('.cm-content > .cm-line');

@@ -41,6 +41,28 @@ export function codeCell(id: string, source: string): Record<string, unknown> {
 }
 
 /**
+ * Open the notebook at `path` (from the server's root) in the main area with
+ * JupyterLab's `docmanager:open` command, wait until its content is loaded and
+ * make it the current tab. Galata's `page.notebook.openByPath` goes through the
+ * file browser instead (it browses to the folder and waits for the file in its
+ * listing); on a page shared by several tests (sharePage) that listing once
+ * never showed a file uploaded after the page loaded, and the test hung until
+ * its timeout. Use this helper unless the file browser is what a test checks.
+ */
+export async function openNotebook(page: IJupyterLabPageFixture, path: string): Promise<void> {
+  await page.evaluate(async file => {
+    const widget = (await window.jupyterapp.commands.execute('docmanager:open', {
+      path: file
+    })) as { context: { ready: Promise<void> } } | undefined;
+    if (!widget) {
+      throw new Error(`docmanager:open opened no document for ${file}`);
+    }
+    await widget.context.ready;
+  }, path);
+  expect(await page.notebook.activate(path.slice(path.lastIndexOf('/') + 1))).toBe(true);
+}
+
+/**
  * The Production panel in the left sidebar.
  */
 export function productionPanel(page: IJupyterLabPageFixture): Locator {

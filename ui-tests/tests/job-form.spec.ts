@@ -2,7 +2,14 @@ import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
-import { attachScreenshot, codeCell, notebookJson, openSection, violations } from './helpers';
+import {
+  attachScreenshot,
+  codeCell,
+  notebookJson,
+  openNotebook,
+  openSection,
+  violations
+} from './helpers';
 import { sharePage, test } from './fixtures';
 
 const parametersCell = (source: string) => ({
@@ -19,8 +26,7 @@ async function open(
 ): Promise<string> {
   const path = `${tmpPath}/${name}`;
   expect(await page.contents.uploadContent(notebookJson(cells), 'text', path)).toBe(true);
-  expect(await page.notebook.openByPath(path)).toBe(true);
-  expect(await page.notebook.activate(name)).toBe(true);
+  await openNotebook(page, path);
   return path;
 }
 
