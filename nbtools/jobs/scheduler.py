@@ -202,7 +202,7 @@ class Scheduler:
             self.claimer,
             now,
             self.lease_seconds,
-            self.executor.wanted(),
+            self.executor.free_slots(),
             self.max_retry_backoff,
             self.max_running,
         )

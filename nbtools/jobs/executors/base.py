@@ -81,10 +81,6 @@ class Executor(abc.ABC):
         """How many more runs could start now without queueing."""
         return max(0, self.size - len(self.pending()))
 
-    def wanted(self) -> int:
-        """How many more runs the scheduler should claim and submit now (its free slots)."""
-        return self.free_slots()
-
     def resume(self, root: str, db_url: str) -> list[int]:
         """Track runs of the project an earlier scheduler process left in flight, if this
         executor's runs outlive their scheduler; returns their ids."""

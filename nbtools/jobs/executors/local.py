@@ -108,12 +108,6 @@ class LocalExecutor(Executor):
             queued = {request.run_id for request in self._queue}
             return queued | {w.current for w in self._workers if w.current is not None}
 
-    def wanted(self) -> int:
-        """The free slots plus one run waiting per worker: a worker that ends a run is handed
-        the next at once by this process, instead of after the scheduler's next tick, claim
-        and submission (≈ 50 ms a run on the shared 2-core machine, docs/performance.md)."""
-        return max(0, 2 * self.size - len(self.pending()))
-
     def worker_pids(self) -> list[int]:
         """Process ids of the live workers."""
         with self._lock:
