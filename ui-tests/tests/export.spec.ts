@@ -1,8 +1,8 @@
 import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { attachScreenshot, violations, writeAndTest } from './helpers';
-import { test } from './fixtures';
+import { attachScreenshot, openNotebook, violations, writeAndTest } from './helpers';
+import { sharePage, test } from './fixtures';
 
 /** A notebook from [source, tags] pairs; the first entry is a markdown title. */
 function notebook(title: string, cells: [string, string[]][]): string {
@@ -29,8 +29,7 @@ function notebook(title: string, cells: [string, string[]][]): string {
 
 async function open(page: IJupyterLabPageFixture, path: string, content: string): Promise<void> {
   expect(await page.contents.uploadContent(content, 'text', path)).toBe(true);
-  expect(await page.notebook.openByPath(path)).toBe(true);
-  expect(await page.notebook.activate(path.split('/').pop()!)).toBe(true);
+  await openNotebook(page, path);
 }
 
 /** The Production panel, opened with the notebook toolbar's Productionize button. */
@@ -43,10 +42,10 @@ async function openPanel(page: IJupyterLabPageFixture, name: string) {
 }
 
 test.describe('Productionize wizard', () => {
-  test('tag cells, extract the package and see its tests pass', async ({
-    page,
-    tmpPath
-  }, testInfo) => {
+  const lab = sharePage();
+
+  test('tag cells, extract the package and see its tests pass', async ({ tmpPath }, testInfo) => {
+    const page = lab();
     await open(
       page,
       `${tmpPath}/calc.ipynb`,
@@ -127,9 +126,9 @@ test.describe('Productionize wizard', () => {
   });
 
   test('an undefined name is shown on its cell, and the link scrolls there', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
     await open(
       page,
       `${tmpPath}/broken.ipynb`,
@@ -160,9 +159,9 @@ test.describe('Productionize wizard', () => {
   });
 
   test('a failing test shows on the test output page and links to its cell; the main-area pages pass axe, light and dark', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
     test.setTimeout(240_000);
     await open(
       page,
