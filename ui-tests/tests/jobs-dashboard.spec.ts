@@ -2,8 +2,15 @@ import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
-import { attachScreenshot, codeCell, notebookJson, openSection, violations } from './helpers';
-import { test } from './fixtures';
+import {
+  attachScreenshot,
+  codeCell,
+  notebookJson,
+  openNotebook,
+  openSection,
+  violations
+} from './helpers';
+import { sharePage, test } from './fixtures';
 
 /** Upload a notebook with a parameters cell to `path`. */
 async function upload(page: IJupyterLabPageFixture, path: string): Promise<void> {
@@ -30,7 +37,10 @@ async function openFromLauncher(page: IJupyterLabPageFixture): Promise<Locator> 
 }
 
 test.describe('jobs dashboard', () => {
-  test('no jobs: a friendly empty state with a Create job action', async ({ page }) => {
+  const lab = sharePage();
+
+  test('no jobs: a friendly empty state with a Create job action', async () => {
+    const page = lab();
     // Start from a project without jobs: archive what earlier specs left.
     const listed = await page.request.get('/nbtools/api/jobs');
     for (const job of (await listed.json()) as { id: number }[]) {
@@ -47,9 +57,9 @@ test.describe('jobs dashboard', () => {
   });
 
   test('lists, filters, sorts and pages jobs; pauses and resumes them in bulk', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
     test.setTimeout(180_000);
     const path = `${tmpPath}/sales.ipynb`;
     await upload(page, path);
@@ -152,12 +162,11 @@ test.describe('jobs dashboard', () => {
   });
 
   test('a job created with a name in the Jobs section is shown in the dashboard', async ({
-    page,
     tmpPath
   }) => {
+    const page = lab();
     await upload(page, `${tmpPath}/forecast.ipynb`);
-    expect(await page.notebook.openByPath(`${tmpPath}/forecast.ipynb`)).toBe(true);
-    expect(await page.notebook.activate('forecast.ipynb')).toBe(true);
+    await openNotebook(page, `${tmpPath}/forecast.ipynb`);
     const panel = await openSection(page, 'forecast.ipynb', 'Jobs');
     await panel.getByRole('button', { name: 'Create job' }).click();
     const form = page.getByRole('form', { name: 'Create job' });
