@@ -1,21 +1,29 @@
 import { expect } from '@jupyterlab/galata';
 
-import { attachScreenshot, codeCell, notebookJson, openSection, runOnce } from './helpers';
-import { test } from './fixtures';
+import {
+  attachScreenshot,
+  codeCell,
+  notebookJson,
+  openNotebook,
+  openSection,
+  runOnce
+} from './helpers';
+import { sharePage, test } from './fixtures';
 
 const NOTEBOOK = 'lineage.ipynb';
 
 test.describe('Lineage', () => {
+  const lab = sharePage();
+
   test('compares with the last successful run and links its version and snapshot', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
     test.setTimeout(180_000);
     const path = `${tmpPath}/${NOTEBOOK}`;
     const content = notebookJson([codeCell('one', 'print("hello")')]);
     expect(await page.contents.uploadContent(content, 'text', path)).toBe(true);
-    expect(await page.notebook.openByPath(path)).toBe(true);
-    expect(await page.notebook.activate(NOTEBOOK)).toBe(true);
+    await openNotebook(page, path);
 
     const panel = await openSection(page, NOTEBOOK, 'Environment');
     const lastRun = panel.getByTestId('nbtools-env-last-run');
@@ -55,9 +63,9 @@ test.describe('Lineage', () => {
   });
 
   test('the Jobs run view links each run to its version and snapshot, and reproduces it', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
     test.setTimeout(180_000);
     const name = 'repro.ipynb';
     const path = `${tmpPath}/${name}`;
@@ -69,8 +77,7 @@ test.describe('Lineage', () => {
       data: { type: 'notebook', format: 'json', content: JSON.parse(version('print("new")')) }
     });
     expect(saved.ok()).toBe(true);
-    expect(await page.notebook.openByPath(path)).toBe(true);
-    expect(await page.notebook.activate(name)).toBe(true);
+    await openNotebook(page, path);
 
     const panel = await openSection(page, name, 'Jobs');
     const runs = panel.getByRole('list', { name: 'Runs' });
