@@ -1,8 +1,15 @@
 import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { attachScreenshot, codeCell, notebookJson, openSection, violations } from './helpers';
-import { test } from './fixtures';
+import {
+  attachScreenshot,
+  codeCell,
+  notebookJson,
+  openNotebook,
+  openSection,
+  violations
+} from './helpers';
+import { sharePage, test } from './fixtures';
 
 const NOTEBOOK = 'plots.ipynb';
 
@@ -86,18 +93,20 @@ async function saveVersion(
 }
 
 test.describe('Version diff in the main area', () => {
-  test.beforeEach(async ({ page, tmpPath }) => {
+  const lab = sharePage();
+
+  test.beforeEach(async ({ tmpPath }) => {
+    const page = lab();
     const path = `${tmpPath}/${NOTEBOOK}`;
     await saveVersion(page, path, plotNotebook('plot(colour)', 'ff0000'));
     await saveVersion(page, path, plotNotebook('plot(colour)\nlegend()', '0000ff'));
-    expect(await page.notebook.openByPath(path)).toBe(true);
-    expect(await page.notebook.activate(NOTEBOOK)).toBe(true);
+    await openNotebook(page, path);
   });
 
   test('the palette command opens it, with images, side by side or unified', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
     await page.evaluate(async () => {
       await window.jupyterapp.commands.execute('nbtools:compare-previous-version');
     });
@@ -142,7 +151,8 @@ test.describe('Version diff in the main area', () => {
     await attachScreenshot(page, testInfo, 'diff-split-dark');
   });
 
-  test('the Versions section opens the selected version’s diff in a tab', async ({ page }) => {
+  test('the Versions section opens the selected version’s diff in a tab', async () => {
+    const page = lab();
     const panel = await openSection(page, NOTEBOOK, 'Versions');
     await panel.getByRole('button', { name: 'Version 2', exact: true }).click();
     await panel.getByRole('button', { name: 'Show diff', exact: true }).click();
