@@ -5,16 +5,20 @@ import {
   codeCell,
   notebookWithJob,
   openJobPage,
+  openNotebook,
   openSection,
   PARAMETERS_CELL,
   violations
 } from './helpers';
-import { test } from './fixtures';
+import { sharePage, test } from './fixtures';
+
+// The tests share one page (sharePage in fixtures.ts).
+const lab = sharePage();
 
 test('a job page in the main area: schedule, parameters, runs and charts', async ({
-  page,
   tmpPath
 }, testInfo) => {
+  const page = lab();
   test.setTimeout(120_000);
   const path = `${tmpPath}/daily.ipynb`;
   await notebookWithJob(
@@ -29,8 +33,7 @@ test('a job page in the main area: schedule, parameters, runs and charts', async
     },
     [PARAMETERS_CELL, codeCell('b', 'print(region * days)')]
   );
-  expect(await page.notebook.openByPath(path)).toBe(true);
-  expect(await page.notebook.activate('daily.ipynb')).toBe(true);
+  await openNotebook(page, path);
 
   const panel = await openSection(page, 'daily.ipynb', 'Jobs');
   const job = panel
@@ -63,9 +66,9 @@ test('a job page in the main area: schedule, parameters, runs and charts', async
 });
 
 test('the job page edits the job in its form, and deletes it after a confirmation', async ({
-  page,
   tmpPath
 }) => {
+  const page = lab();
   test.setTimeout(120_000);
   const { id } = await notebookWithJob(
     page,
