@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from jupyter_client.asynchronous.client import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
 
-    from nbtools.zygote import Zygote
+    from nbtools.zygote import Forker
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ class KernelSource:
         *,
         quiet: bool = False,
         wait_for_exit: bool = True,
-        zygote: Zygote | None = None,
+        zygote: Forker | None = None,
     ) -> None:
         self.prestart, self.on_start, self.startup_timeout = prestart, on_start, startup_timeout
         self.zygote = zygote

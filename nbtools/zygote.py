@@ -1,7 +1,8 @@
 """The kernel zygote: fresh Python kernels forked from a process that has imported ipykernel.
 
 Starting a kernel is mostly importing ipykernel, IPython, zmq and tornado (≈0.5 CPU-s here).
-A worker's zygote pays those imports once; each kernel is then a ``fork`` of it that creates
+A zygote pays those imports once (the local executor keeps one for all its workers:
+:mod:`nbtools.zygote_link`); each kernel is then a ``fork`` of it that creates
 its own zmq context and sockets, reads its connection file and runs ``IPKernelApp`` exactly
 as ``python -m ipykernel_launcher -f FILE`` would. Nothing is shared with the zygote but the
 imported code (copy-on-write), and nothing of the user's is ever imported before the fork, so
@@ -9,11 +10,11 @@ every run still gets a fresh kernel (docs/performance.md, "The kernel zygote").
 
 Only the default ``python3`` kernel of this interpreter qualifies, and only when the run's
 environment equals the worker's apart from the variables set per kernel (:data:`PER_KERNEL`):
-anything else starts as a normal process. The zygote exits when its worker does (end of its
-stdin), killing what it forked; it is replaced when it died or when one of the packages it
-imported (:data:`PRELOADED`) changed on disk.
+anything else starts as a normal process. The zygote exits when its owner does (end of its
+stdin), killing what it forked; it is replaced when it died, when one of the packages it
+imported (:data:`PRELOADED`) changed on disk, or when asked for another environment.
 
-Protocol (JSON lines): the worker writes ``{"argv", "env", "cwd"}`` and reads ``{"pid"}`` or
+Protocol (JSON lines): the owner writes ``{"argv", "env", "cwd"}`` and reads ``{"pid"}`` or
 ``{"error"}``; ``{"exit": PID}`` reads ``{"code"}``, the exit code of a kernel the zygote
 reaped (null if unknown); ``{"retire": true}`` lets the zygote exit once its last kernel has.
 """
@@ -35,7 +36,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from nbtools.processes import release_free_memory
 
@@ -125,13 +126,25 @@ def qualifies(kernel_name: str, argv: list[str], env: Mapping[str, str]) -> bool
     )
 
 
+class Forker(Protocol):
+    """What a kernel provisioner forks from: a :class:`Zygote`, or a worker's link to the
+    zygote its executor shares between its workers (:mod:`nbtools.zygote_link`)."""
+
+    def fork(self, argv: list[str], env: Mapping[str, str], cwd: str) -> int: ...
+
+    def exit_code(self, zygote: int, pid: int) -> int | None: ...
+
+    def close(self) -> None: ...
+
+
 class Zygote:
-    """A worker's handle on its zygote process, started on first use.
+    """A handle on a zygote process, started on first use with the environment of the first
+    kernel asked for (without the variables set per kernel).
 
     Before each fork the zygote is replaced if it died, if a preloaded package changed on
-    disk, or if the worker's environment changed; a replaced zygote that still has kernels
-    running is retired (it exits after its last kernel), not killed. :meth:`close` ends
-    every zygote and what it forked.
+    disk, or if the kernel asked for has another environment; a replaced zygote that still has
+    kernels running is retired (it exits after its last kernel), not killed. Forks are made
+    one at a time (several threads may ask). :meth:`close` ends every zygote and what it forked.
     """
 
     def __init__(self) -> None:
@@ -147,7 +160,7 @@ class Zygote:
         request = json.dumps({"argv": argv, "env": dict(env), "cwd": cwd})
         with self._lock:
             for _ in range(2):
-                process = self._running()
+                process = self._running(env)
                 reply = _exchange(process, request.encode() + b"\n")
                 if reply is not None:
                     if "pid" in reply:
@@ -167,8 +180,8 @@ class Zygote:
                     return int(code) if code is not None else None
         return None
 
-    def _running(self) -> subprocess.Popen[bytes]:
-        state = (fingerprint(), worker_environment(os.environ))
+    def _running(self, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+        state = (fingerprint(), worker_environment(env))
         self._retired = [old for old in self._retired if not _ended(old)]
         process = self._process
         if process is not None and (process.poll() is not None or state != self._started_with):
@@ -179,7 +192,7 @@ class Zygote:
                 [sys.executable, "-m", "nbtools.zygote"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                env=dict(os.environ),
+                env=worker_environment(env),
             )
             self._process, self._started_with = process, state
         return process
@@ -240,7 +253,7 @@ def _end(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def zygote_provisioner(km: AsyncKernelManager, zygote: Zygote) -> LocalProvisioner:
+def zygote_provisioner(km: AsyncKernelManager, zygote: Forker) -> LocalProvisioner:
     """A provisioner for ``km`` that forks its kernel from ``zygote`` when it qualifies."""
     km.kernel_id = km.kernel_id or str(uuid.uuid4())
     cls = _provisioner_class()
@@ -265,7 +278,7 @@ def _provisioner_class() -> Any:
         would stop by itself within a second (ipykernel exits when its parent changes).
         """
 
-        zygote: Zygote | None = None
+        zygote: Forker | None = None
         _child: Any = None
         _zygote_process: Any = None
 

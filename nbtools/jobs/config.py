@@ -61,8 +61,8 @@ class JobsSettings(Configurable):
 
     kernel_zygote = Bool(
         True,
-        help="Fork each run's fresh python3 kernel from a per-worker process that has already "
-        "imported ipykernel (the kernel zygote, docs/performance.md) instead of starting a new "
+        help="Fork each run's fresh python3 kernel from a process, one per executor, that has "
+        "already imported ipykernel (the kernel zygote, docs/performance.md) instead of a new "
         "interpreter: the same isolation at a fraction of the CPU. Other kernels, and runs "
         "whose environment differs from the worker's, always start normally. Local executor.",
     ).tag(config=True)

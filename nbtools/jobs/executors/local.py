@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import json
 import logging
 import os
 import selectors
+import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +25,8 @@ from pathlib import Path
 
 from nbtools.jobs.executors.base import DoneCallback, Executor, RunRequest
 from nbtools.processes import kill_tree
+from nbtools.zygote import Zygote
+from nbtools.zygote_link import answer
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +40,24 @@ class _Worker:
     #: Process groups of the worker's live kernels (killed with the worker: a kernel whose
     #: worker died exits by itself, but what its notebook started would stay).
     kernel_groups: list[int] = field(default_factory=list)
+    #: The thread answering the worker's requests to the executor's zygote, if any.
+    link: threading.Thread | None = None
     pid: int = field(init=False)
 
     def __post_init__(self) -> None:
         self.pid = self.process.pid
 
+    def add_kernel(self, group: int) -> None:
+        """Note a kernel's process group (the worker holds at most the used and the next)."""
+        if group not in self.kernel_groups:
+            self.kernel_groups = [*self.kernel_groups[-1:], group]
+
 
 class LocalExecutor(Executor):
     """Runs requests in ``size`` warm worker processes on this machine.
 
-    With ``zygote`` (the default), each worker forks its python3 kernels from a kernel
-    zygote of its own (:mod:`nbtools.zygote`).
+    With ``zygote`` (the default), the workers fork their python3 kernels from one kernel
+    zygote the executor keeps for them all (:mod:`nbtools.zygote_link`).
     """
 
     options = ("zygote",)
@@ -63,6 +74,10 @@ class LocalExecutor(Executor):
     ) -> None:
         super().__init__(size, on_done, cwd=cwd)
         self.kernel, self.prestart, self.zygote = kernel, prestart, zygote
+        self._zygote = Zygote() if zygote else None  # its process starts on the first fork
+        #: The workers' environment, the same for all (their kernels share one zygote, which
+        #: is replaced when asked for another environment): this process's when it started.
+        self._environment: dict[str, str] = {}
         self._lock = threading.Lock()
         self._queue: collections.deque[RunRequest] = collections.deque()
         self._workers: list[_Worker] = []
@@ -76,6 +91,7 @@ class LocalExecutor(Executor):
             if self._thread is not None:
                 return
             self._selector.register(self._wake_read, selectors.EVENT_READ, None)
+            self._environment = dict(os.environ)
             for _ in range(self.size):
                 self._spawn()
             self._thread = threading.Thread(target=self._loop, name="nbtools-executor", daemon=True)
@@ -86,16 +102,40 @@ class LocalExecutor(Executor):
         command += ["--kernel", self.kernel, "--cwd", str(self.cwd)]
         if not self.prestart:
             command.append("--no-prestart")
-        if not self.zygote:
-            command.append("--no-zygote")
-        process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True
-        )
+        ours: socket.socket | None = None
+        theirs: socket.socket | None = None
+        if self._zygote is not None:
+            ours, theirs = socket.socketpair()
+            command += ["--zygote-fd", str(theirs.fileno())]
+        try:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                start_new_session=True,
+                env=self._environment,
+                pass_fds=() if theirs is None else (theirs.fileno(),),
+            )
+        finally:
+            if theirs is not None:
+                theirs.close()
         assert process.stdout is not None
         os.set_blocking(process.stdout.fileno(), False)
         worker = _Worker(process)
+        if self._zygote is not None and ours is not None:
+            worker.link = threading.Thread(
+                target=answer,
+                args=(self._zygote, ours, functools.partial(self._forked, worker)),
+                name=f"nbtools-zygote-{worker.pid}",
+                daemon=True,
+            )
+            worker.link.start()
         self._workers.append(worker)
         self._selector.register(process.stdout, selectors.EVENT_READ, worker)
+
+    def _forked(self, worker: _Worker, pid: int) -> None:
+        with self._lock:
+            worker.add_kernel(pid)  # a forked kernel leads its own process group
 
     def submit(self, request: RunRequest) -> None:
         with self._lock:
@@ -152,8 +192,8 @@ class LocalExecutor(Executor):
         for line in lines:
             message = json.loads(line)
             if message["event"] == "kernel":
-                with self._lock:  # the worker holds at most the used and the next kernel
-                    worker.kernel_groups = [*worker.kernel_groups[-1:], message["group"]]
+                with self._lock:
+                    worker.add_kernel(message["group"])
             elif message["event"] == "done":
                 with self._lock:
                     worker.current = None
@@ -164,6 +204,8 @@ class LocalExecutor(Executor):
         """A worker's pipe closed: it died. Kill what it left, report its run lost, replace it."""
         assert worker.process.stdout is not None
         self._selector.unregister(worker.process.stdout)
+        if worker.link is not None:  # ends with the worker's end of the link; then every
+            worker.link.join()  # kernel forked for it is known
         kill_tree(worker.pid, worker.kernel_groups)
         worker.process.wait()
         _close_pipes(worker.process)
@@ -207,6 +249,10 @@ class LocalExecutor(Executor):
                 kill_tree(worker.pid, worker.kernel_groups)
                 worker.process.wait()
             _close_pipes(worker.process)
+            if worker.link is not None:
+                worker.link.join(timeout=5)
+        if self._zygote is not None:
+            self._zygote.close()  # it kills any kernel still running and exits
         self._selector.close()
         os.close(self._wake_read)
         os.close(self._wake_write)

@@ -4,7 +4,7 @@ It pays the imports (papermill, nbclient, nbformat) once, keeps a kernel pre-sta
 executes one run at a time from JSON lines on stdin, answering JSON lines on its original
 stdout (its own prints and its kernels' output go to stderr).
 
-    python -m nbtools.jobs.executors.worker --kernel python3 --cwd ROOT [--no-zygote]
+    python -m nbtools.jobs.executors.worker --kernel python3 --cwd ROOT [--zygote-fd FD]
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _send(channel: IO[str], **message: Any) -> None:
     channel.flush()
 
 
-def serve(kernel: str, cwd: Path, prestart: bool, zygote: bool = True) -> None:
+def serve(kernel: str, cwd: Path, prestart: bool, zygote_fd: int | None = None) -> None:
     """Warm up, then execute requests until stdin closes."""
     channel = _channel()
     # papermill validates the output notebook on every save (~14 times a run); the compiled
@@ -58,13 +58,13 @@ def serve(kernel: str, cwd: Path, prestart: bool, zygote: bool = True) -> None:
     register_engine()
     nbformat.validate(nbformat.v4.new_notebook())  # compile the validator now
     release_free_memory()  # what the warm-up freed (≈ 7 MiB)
-    from nbtools.zygote import Zygote
+    from nbtools.zygote_link import ZygoteLink
 
     kernels = KernelSource(
         prestart=prestart,
         on_start=report,
         wait_for_exit=False,
-        zygote=Zygote() if zygote else None,
+        zygote=None if zygote_fd is None else ZygoteLink(zygote_fd),
     )
     kernels.warm(kernel, cwd)
     projects: dict[tuple[str, str, str], Project] = {}
@@ -92,10 +92,12 @@ def main() -> None:
     parser.add_argument("--cwd", default=".", help="Directory of the pre-started kernel.")
     parser.add_argument("--no-prestart", action="store_true", help="Start kernels on demand.")
     parser.add_argument(
-        "--no-zygote", action="store_true", help="Start every kernel as a new interpreter."
+        "--zygote-fd",
+        type=int,
+        help="Socket to the executor's kernel zygote; without it every kernel is a new interpreter.",
     )
     args = parser.parse_args()
-    serve(args.kernel, Path(args.cwd).resolve(), not args.no_prestart, not args.no_zygote)
+    serve(args.kernel, Path(args.cwd).resolve(), not args.no_prestart, args.zygote_fd)
 
 
 if __name__ == "__main__":

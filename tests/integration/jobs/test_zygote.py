@@ -1,11 +1,14 @@
-"""Kernels forked from a worker's zygote: fresh, in their run's directory and environment,
-stopped by timeouts, gone with their worker, and a dead zygote replaced."""
+"""Kernels forked from the executor's zygote: fresh, in their run's directory and environment,
+stopped by timeouts, gone with their worker or their executor, and a dead zygote replaced."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +47,10 @@ REPORT = (
     f"'artifacts': os.environ.get({ARTIFACTS_DIR_ENV!r}), "
     f"'purpose': os.environ.get({PURPOSE_VARIABLE!r}), 'helper': helper.NAME}}))"
 )
+
+
+#: Notebook code: note the kernel's pid and its parent's (the zygote's).
+NOTE_PIDS = "import json, os\njson.dump([os.getpid(), os.getppid()], open(f'pids-{n}.json', 'w'))"
 
 
 def zygote_of(kernel_pid: int) -> int:
@@ -113,7 +120,7 @@ def test_a_forked_kernel_is_the_zygotes_child_in_its_own_session(
     one_worker.submit(request(project, run.id))
     kernel = started_kernel(project)
     zygote = zygote_of(kernel.pid)
-    assert psutil.Process(zygote).parent().pid == one_worker.worker_pids()[0]
+    assert psutil.Process(zygote).parent().pid == os.getpid()  # the executor's
     assert os.getpgid(kernel.pid) == os.getsid(kernel.pid) == kernel.pid
 
 
@@ -166,7 +173,7 @@ def test_the_exit_code_of_a_forked_kernel_comes_from_its_zygote(tmp_path: Path) 
         kernels.close()
 
 
-def test_sigkill_of_a_worker_leaves_no_zygote_kernel_or_child(
+def test_sigkill_of_a_worker_leaves_no_kernel_or_child_and_the_zygote_serves_on(
     project: Project,
     notebook_factory: NotebookFactory,
     one_worker: LocalExecutor,
@@ -182,9 +189,61 @@ def test_sigkill_of_a_worker_leaves_no_zygote_kernel_or_child(
     spare = [p.pid for p in psutil.Process(zygote).children() if p.pid != kernel.pid]
     os.kill(worker, signal.SIGKILL)
     assert done_log.wait(run.id) is None
-    for pid in [zygote, kernel.pid, *spare]:
+    for pid in [kernel.pid, *spare]:
         wait_until(lambda pid=pid: gone(pid), f"process {pid} to end")
     assert processes_with(marker) == []
+    # The new worker's kernel comes from the same zygote.
+    wait_until(lambda: len(psutil.Process(zygote).children()) == 1, "the new worker's kernel")
+    assert not gone(zygote)
+
+
+def test_sigkill_of_the_executors_process_leaves_no_worker_zygote_kernel_or_child(
+    project: Project, notebook_factory: NotebookFactory
+) -> None:
+    marker = f"nbtools-test-{uuid.uuid4().hex}"
+    notebook_factory("spawn.ipynb", [("code", spawner(marker), [])])
+    project.store  # noqa: B018 - migrate before the daemon opens the store
+    command = [sys.executable, "-m", "nbtools.cli.main", "--root", str(project.root)]
+    daemon = subprocess.Popen([*command, "scheduler", "--workers", "2", "--poll", "0.2"])
+    tree: list[psutil.Process] = []
+    try:
+        queue_run(project, "spawn.ipynb", {})
+        kernel = started_kernel(project)
+        zygote = psutil.Process(zygote_of(kernel.pid))
+        assert zygote.parent().pid == daemon.pid
+        tree = psutil.Process(daemon.pid).children(recursive=True)
+        assert len(tree) >= 5  # two workers, the zygote, the run's kernel and the next ones
+        daemon.kill()
+        daemon.wait()
+        for process in tree:
+            wait_until(lambda pid=process.pid: gone(pid), f"process {process.pid} to end")
+        assert processes_with(marker) == []
+    finally:
+        daemon.kill()
+        daemon.wait()
+        for process in tree:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.kill()
+
+
+def test_the_workers_share_one_zygote_and_fork_from_it_at_once(
+    project: Project, notebook_factory: NotebookFactory, done_log: DoneLog, tmp_path: Path
+) -> None:
+    notebook_factory("queue.ipynb", [("code", "n = 0", ["parameters"]), ("code", NOTE_PIDS, [])])
+    pool = LocalExecutor(2, done_log, cwd=tmp_path)
+    pool.start()  # both workers ask for their first kernel at once
+    try:
+        runs = [queue_run(project, "queue.ipynb", {"n": index}) for index in range(6)]
+        for run in runs:
+            pool.submit(request(project, run.id))
+        assert [done_log.wait(run.id) for run in runs] == ["succeeded"] * 6
+    finally:
+        pool.shutdown()
+    pids = [json.loads((project.root / f"pids-{index}.json").read_text()) for index in range(6)]
+    assert len({kernel for kernel, _ in pids}) == 6
+    assert len({zygote for _, zygote in pids}) == 1
+    with project.store.session() as session:
+        assert len({get_run(session, run.id).worker for run in runs}) == 2
 
 
 def test_a_killed_zygote_is_replaced_and_the_queue_goes_on(
