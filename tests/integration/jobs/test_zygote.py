@@ -341,3 +341,24 @@ def test_a_forked_kernel_imported_nothing_a_new_kernel_does_not_and_collects_its
         assert state["cycle_collected"]
     assert forked["frozen"] > 0
     assert new["frozen"] == 0
+
+
+def test_without_the_zygote_every_kernel_is_a_new_interpreter_started_by_its_worker(
+    project: Project, notebook_factory: NotebookFactory, done_log: DoneLog, tmp_path: Path
+) -> None:
+    notebook_factory("queue.ipynb", [("code", "n = 0", ["parameters"]), ("code", NOTE_PIDS, [])])
+    pool = LocalExecutor(1, done_log, cwd=tmp_path, zygote=False)
+    pool.start()
+    try:
+        run = queue_run(project, "queue.ipynb", {"n": 0})
+        pool.submit(request(project, run.id))
+        assert done_log.wait(run.id) == "succeeded"
+        _, parent = json.loads((project.root / "pids-0.json").read_text())
+        assert parent == pool.worker_pids()[0]
+        assert not any(
+            "nbtools.zygote" in " ".join(child.cmdline())
+            for child in psutil.Process().children(recursive=True)
+            if child.status() != psutil.STATUS_ZOMBIE
+        )
+    finally:
+        pool.shutdown()
