@@ -116,6 +116,10 @@ class LocalExecutor(Executor):
                 env=self._environment,
                 pass_fds=() if theirs is None else (theirs.fileno(),),
             )
+        except BaseException:
+            if ours is not None:
+                ours.close()
+            raise
         finally:
             if theirs is not None:
                 theirs.close()

@@ -355,9 +355,9 @@ def test_without_the_zygote_every_kernel_is_a_new_interpreter_started_by_its_wor
         assert done_log.wait(run.id) == "succeeded"
         _, parent = json.loads((project.root / "pids-0.json").read_text())
         assert parent == pool.worker_pids()[0]
-        assert not any(
+        assert not any(  # nor a zygote of its own
             "nbtools.zygote" in " ".join(child.cmdline())
-            for child in psutil.Process().children(recursive=True)
+            for child in psutil.Process(parent).children()
             if child.status() != psutil.STATUS_ZOMBIE
         )
     finally:
