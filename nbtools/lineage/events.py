@@ -23,7 +23,7 @@ from nbtools.envsnap import snapshot_kernel
 from nbtools.errors import NbtoolsError
 from nbtools.lineage.runs import runs_lineage
 from nbtools.versioning import commit, pin
-from nbtools.versioning.tables import VersionReference
+from nbtools.versioning.tables import version_refs
 
 if TYPE_CHECKING:
     from nbtools.jobs.events import JobDeleted, JobSaved, RunsDescribed, RunsPruned, RunStarted
@@ -76,11 +76,9 @@ def pin_job(project: Project, job_id: int, version_id: int | None) -> None:
     if version_id is not None:
         pin(project, version_id, JOB, ref)
     with project.store.session(write=True) as session:
-        stale = delete(VersionReference).where(
-            VersionReference.kind == JOB, VersionReference.ref == ref
-        )
+        stale = delete(version_refs).where(version_refs.c.kind == JOB, version_refs.c.ref == ref)
         if version_id is not None:
-            stale = stale.where(VersionReference.version_id != version_id)
+            stale = stale.where(version_refs.c.version_id != version_id)
         session.execute(stale)
 
 
@@ -95,7 +93,5 @@ def runs_pruned(event: RunsPruned) -> None:
     refs = [str(run_id) for run_id in event.run_ids]
     with event.project.store.session(write=True) as session:
         session.execute(
-            delete(VersionReference).where(
-                VersionReference.kind == RUN, VersionReference.ref.in_(refs)
-            )
+            delete(version_refs).where(version_refs.c.kind == RUN, version_refs.c.ref.in_(refs))
         )

@@ -19,8 +19,8 @@ from sqlalchemy import bindparam, select
 
 from nbtools.envsnap.model import SHORT_ID
 from nbtools.envsnap.tables import env_snapshots
-from nbtools.store.tables import NotebookRecord
-from nbtools.versioning.tables import VersionRecord
+from nbtools.store.tables import notebooks
+from nbtools.versioning.tables import versions
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -38,9 +38,9 @@ def _versions(session: Session, runs: Sequence[DescribedRun]) -> dict[int, Versi
     if not ids:
         return {}
     query = (
-        select(VersionRecord.id, VersionRecord.number, NotebookRecord.path)
-        .join(NotebookRecord, NotebookRecord.id == VersionRecord.notebook_id)
-        .where(VersionRecord.id.in_(bindparam("ids", expanding=True)))
+        select(versions.c.id, versions.c.number, notebooks.c.path)
+        .join(notebooks, notebooks.c.id == versions.c.notebook_id)
+        .where(versions.c.id.in_(bindparam("ids", expanding=True)))
     )
     found = session.execute(query, {"ids": list(ids)})
     return {version_id: (number, path) for version_id, number, path in found}

@@ -6,13 +6,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from nbtools.errors import StoreError, StoreTooNewError
 from nbtools.project import Project
 from nbtools.store import migrations
 from nbtools.store.database import Store, create_store_engine
-from nbtools.store.tables import NotebookRecord, StoreInfo
+from nbtools.store.tables import notebooks, store_info
 from tests.unit.test_cli import run_cli
 
 
@@ -43,34 +43,34 @@ def test_database_at_an_older_revision_is_upgraded_and_keeps_its_data(
     store = Store.open(db_url, lock_dir=tmp_path)
     try:
         assert set(migrations.current_revisions(store.engine)) == set(migrations.head_revisions())
-        with store.session() as session:
-            assert session.get(StoreInfo, "created_by").value == "v0"
-            session.add(NotebookRecord(path="a.ipynb"))
-        with store.session() as session:
-            assert session.scalars(select(NotebookRecord.path)).all() == ["a.ipynb"]
+        with store.connection() as connection:
+            created_by = select(store_info.c.value).where(store_info.c.key == "created_by")
+            assert connection.scalar(created_by) == "v0"
+            connection.execute(insert(notebooks).values(path="a.ipynb"))
+        with store.connection() as connection:
+            assert connection.scalars(select(notebooks.c.path)).all() == ["a.ipynb"]
     finally:
         store.close()
 
 
 def _add_then_fail(project: Project) -> None:
-    with project.store.session(write=True) as session:
-        session.add(NotebookRecord(path="lost.ipynb"))
-        session.flush()
+    with project.store.connection(write=True) as connection:
+        connection.execute(insert(notebooks).values(path="lost.ipynb"))
         raise RuntimeError("boom")
 
 
 def test_failed_transaction_rolls_back(project: Project) -> None:
     with pytest.raises(RuntimeError):
         _add_then_fail(project)
-    with project.store.session() as session:
-        assert session.scalars(select(NotebookRecord)).all() == []
+    with project.store.connection() as connection:
+        assert connection.execute(select(notebooks)).all() == []
 
 
 def _insert_many(db_url: str, lock_dir: Path, prefix: str) -> None:
     store = Store.open(db_url, lock_dir=lock_dir)
     for index in range(40):
-        with store.session(write=True) as session:
-            session.add(NotebookRecord(path=f"{prefix}-{index}.ipynb"))
+        with store.connection(write=True) as connection:
+            connection.execute(insert(notebooks).values(path=f"{prefix}-{index}.ipynb"))
     store.close()
 
 
@@ -85,8 +85,8 @@ def test_two_processes_migrate_and_write_one_database_concurrently(
         worker.join(60)
         assert worker.exitcode == 0
     store = Store.open(db_url, lock_dir=tmp_path)
-    with store.session() as session:
-        assert len(session.scalars(select(NotebookRecord)).all()) == 80
+    with store.connection() as connection:
+        assert len(connection.execute(select(notebooks)).all()) == 80
     store.close()
 
 
@@ -143,8 +143,8 @@ def test_fast_head_check_agrees_with_alembic() -> None:
 def write_newer_store(root: Path) -> Path:
     """A store at ``root`` that a newer jupyter-nbtools has migrated (an unknown revision)."""
     project = Project(root)
-    with project.store.session() as session:
-        session.add(NotebookRecord(path="kept.ipynb"))
+    with project.store.connection() as connection:
+        connection.execute(insert(notebooks).values(path="kept.ipynb"))
     with project.store.engine.begin() as connection:
         connection.execute(text("INSERT INTO alembic_version VALUES ('9000_from_the_future')"))
     project.close()
