@@ -27,7 +27,8 @@ from sqlalchemy import (
 
 from nbtools.lazy import loader
 from nbtools.store import utcnow
-from nbtools.store.metadata import UtcDateTime, metadata
+from nbtools.store.metadata import metadata
+from nbtools.store.types import UtcDateTime
 
 if TYPE_CHECKING:
     from nbtools.jobs.models import Job, Run
