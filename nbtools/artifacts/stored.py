@@ -10,16 +10,16 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sqlalchemy import bindparam, select
 
 from nbtools.artifacts.names import check_name
-from nbtools.artifacts.tables import ArtifactRecord
+from nbtools.artifacts.tables import run_artifacts
 from nbtools.errors import InvalidInputError, NotFoundError
-from nbtools.jobs.definitions import find_job
 from nbtools.jobs.runs import get_run
-from nbtools.jobs.tables import SUCCEEDED, Job, Run
+from nbtools.jobs.tables import SUCCEEDED
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
+    from nbtools.jobs.models import Job, Run
     from nbtools.project import Project
 
 
@@ -50,7 +50,7 @@ def runs_artifacts(connection: Connection, run_ids: Sequence[int]) -> dict[int, 
     """Run id → its artifacts by name (one query for the page, in SQLAlchemy Core: a page of
     runs is described without ORM objects)."""
     found: dict[int, list[Artifact]] = {run_id: [] for run_id in run_ids}
-    table = ArtifactRecord.__table__.c
+    table = run_artifacts.c
     query = (  # an expanding parameter: a page's 1000 ids are not coerced one by one
         select(table.run_id, table.name, table.size, table.sha256, table.location, table.created_at)
         .where(table.run_id.in_(bindparam("run_ids", expanding=True)))
@@ -97,6 +97,8 @@ def find_artifact(
         raise InvalidInputError(
             f"run must be a run id (a positive integer), not {run!r}.", field="run"
         )
+    from nbtools.jobs.definitions import find_job  # not at import: a page of runs needs none
+
     with project.store.session() as session:
         owner = find_job(session, str(job)) if job is not None else None
         chosen = _pinned(session, run, owner) if run is not None else _latest(session, owner)
@@ -121,6 +123,8 @@ def _pinned(session: Session, run_id: int, job: Job | None) -> Run:
 
 
 def _latest(session: Session, job: Job | None) -> Run:
+    from nbtools.jobs.models import Run
+
     assert job is not None
     run = session.scalars(
         select(Run)

@@ -19,10 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
 
-from nbtools.envsnap import snapshot_kernel
 from nbtools.errors import NbtoolsError
 from nbtools.lineage.runs import runs_lineage
-from nbtools.versioning import commit, pin
 from nbtools.versioning.tables import version_refs
 
 if TYPE_CHECKING:
@@ -41,6 +39,8 @@ def run_started(event: RunStarted) -> dict[str, Any]:
 
 
 def _version_of(event: RunStarted) -> dict[str, int]:
+    from nbtools.versioning import commit, pin  # not at import: a page of runs needs neither
+
     try:
         version_id = event.pinned_version_id
         if version_id is None:
@@ -54,6 +54,8 @@ def _version_of(event: RunStarted) -> dict[str, int]:
 
 
 def _environment_of(event: RunStarted) -> dict[str, str]:
+    from nbtools.envsnap import snapshot_kernel  # not at import: a page of runs needs none
+
     try:
         snapshot = snapshot_kernel(event.project, event.kernel_name)
     except NbtoolsError as error:
@@ -72,6 +74,8 @@ def job_deleted(event: JobDeleted) -> None:
 
 def pin_job(project: Project, job_id: int, version_id: int | None) -> None:
     """Make job ``job_id`` reference only ``version_id`` (none when it is None)."""
+    from nbtools.versioning import pin
+
     ref = str(job_id)
     if version_id is not None:
         pin(project, version_id, JOB, ref)

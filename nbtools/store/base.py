@@ -27,7 +27,8 @@ class RunOwned:
     declared with it, each adding its own columns and its ``UniqueConstraint("run_id", …)``.
     It lives here, below ``jobs`` (whose :mod:`~nbtools.jobs.tables` declares ``runs``), so
     that those tables need not import the jobs package. Its columns come first in the table
-    (``sort_order``), as the migrations made them."""
+    (``sort_order``), as the migrations made them. A Core table starts with
+    :func:`nbtools.store.types.run_owned_columns` instead."""
 
     id: Mapped[int] = mapped_column(primary_key=True, sort_order=-2)
     run_id: Mapped[int] = mapped_column(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, TypeDecorator
+from sqlalchemy import Column, DateTime, Dialect, ForeignKey, Integer, TypeDecorator
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -35,3 +35,14 @@ class UtcDateTime(TypeDecorator[datetime]):
             return moment.replace(tzinfo=utc)
 
         return process
+
+
+def run_owned_columns() -> tuple[Column[int], Column[int]]:
+    """The first columns of a Core table whose rows belong to one run: its own ``id`` and the
+    run's ``run_id`` (indexed), deleted with the run (``ON DELETE CASCADE``); the Core form
+    of :class:`nbtools.store.base.RunOwned` (a run's artifacts, the datasets it used), new
+    columns each call, as a ``Table`` takes them."""
+    return (
+        Column("id", Integer, primary_key=True),
+        Column("run_id", ForeignKey("runs.id", ondelete="CASCADE"), nullable=False, index=True),
+    )
