@@ -77,7 +77,7 @@ def _record(session: Session, run_id: int, kept: list[ArtifactRecord]) -> None:
 def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
     if event.queued:
         return {run.id: {"artifacts": []} for run in event.runs}
-    kept = runs_artifacts(event.session, [run.id for run in event.runs])
+    kept = runs_artifacts(event.connection, [run.id for run in event.runs])
     return {
         run_id: {"artifacts": [artifact.to_dict() for artifact in artifacts]}
         for run_id, artifacts in kept.items()

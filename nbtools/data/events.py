@@ -65,7 +65,7 @@ def _read_uses(event: RunFinishing) -> list[DataUse]:
 
 def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
     ids = [run.id for run in event.runs]
-    uses = {run_id: [] for run_id in ids} if event.queued else runs_uses(event.session, ids)
+    uses = {run_id: [] for run_id in ids} if event.queued else runs_uses(event.connection, ids)
     return {
         run.id: {"purpose": run.purpose, "datasets": [use.to_dict() for use in uses[run.id]]}
         for run in event.runs

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from nbtools.data.notebook import MODES, USE_MIME
@@ -70,15 +70,17 @@ def save_uses(session: Session, run_id: int, uses: Iterable[DataUse]) -> None:
             session.add(RunDatasetRecord(run_id=run_id, **use.to_dict()))
 
 
-def runs_uses(session: Session, run_ids: Sequence[int]) -> dict[int, list[DataUse]]:
-    """Run id → the datasets it used, by name then mode."""
+def runs_uses(connection: Connection, run_ids: Sequence[int]) -> dict[int, list[DataUse]]:
+    """Run id → the datasets it used, by name then mode (SQLAlchemy Core: a page of runs is
+    described without ORM objects)."""
     uses: dict[int, list[DataUse]] = {run_id: [] for run_id in run_ids}
-    rows = session.scalars(  # an expanding parameter: a page's ids are not coerced one by one
-        select(RunDatasetRecord)
-        .where(RunDatasetRecord.run_id.in_(bindparam("run_ids", expanding=True)))
-        .order_by(RunDatasetRecord.dataset, RunDatasetRecord.mode),
+    table = RunDatasetRecord.__table__.c
+    rows = connection.execute(  # an expanding parameter: a page's ids are not coerced one by one
+        select(table.run_id, table.dataset, table.mode, table.classification, table.location)
+        .where(table.run_id.in_(bindparam("run_ids", expanding=True)))
+        .order_by(table.dataset, table.mode),
         {"run_ids": list(run_ids)},
     )
-    for row in rows:
-        uses[row.run_id].append(DataUse(row.dataset, row.mode, row.classification, row.location))
+    for run_id, dataset, mode, classification, location in rows:
+        uses[run_id].append(DataUse(dataset, mode, classification, location))
     return uses

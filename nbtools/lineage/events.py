@@ -85,7 +85,7 @@ def pin_job(project: Project, job_id: int, version_id: int | None) -> None:
 def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
     return {
         run_id: {"lineage": lineage}
-        for run_id, lineage in runs_lineage(event.session, event.runs).items()
+        for run_id, lineage in runs_lineage(event.connection, event.runs).items()
     }
 
 

@@ -164,7 +164,7 @@ def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
         return {}
     from nbtools.metrics.series import metric_values
 
-    return {run.id: {"metrics": metric_values(event.session, run.id)} for run in event.runs}
+    return {run.id: {"metrics": metric_values(event.connection, run.id)} for run in event.runs}
 
 
 def jobs_described(event: JobsDescribed) -> dict[int, dict[str, Any]]:
