@@ -239,10 +239,11 @@ def list_runs(
 
 
 def show_run(project: Project, run_id: int) -> RunDetail:
-    """One run with its metrics (a lost run ended first, as :func:`list_runs` does)."""
+    """One run with its metrics (a lost run ended first, as :func:`list_runs` does), read in
+    SQLAlchemy Core as a list reads it."""
     reaper.reap_expired(project.store)
-    with project.store.session() as session:
-        return run_detail(project, session, runs.get_run(session, run_id))
+    with project.store.connection() as connection:
+        return run_detail(project, connection, runs.get_run_row(connection, run_id))
 
 
 def summarize_runs(

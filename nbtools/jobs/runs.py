@@ -119,8 +119,12 @@ def skipped_run(job: Job, plan: Plan, now: datetime) -> Run:
 def get_run(session: Session, run_id: int) -> Run:
     run = session.get(tables.Run, run_id)
     if run is None:
-        raise NotFoundError(f"Run {run_id} does not exist. List runs with `nbtools runs list`.")
+        raise _no_such_run(run_id)
     return run
+
+
+def _no_such_run(run_id: int) -> NotFoundError:
+    return NotFoundError(f"Run {run_id} does not exist. List runs with `nbtools runs list`.")
 
 
 class RunRow(NamedTuple):
@@ -202,6 +206,14 @@ def list_runs(
             )
         query = query.where(column.status == status)
     return [RunRow._make(row) for row in connection.execute(query)]
+
+
+def get_run_row(connection: Connection, run_id: int) -> RunRow:
+    """Run ``run_id`` read as a list reads it (SQLAlchemy Core, no ORM object)."""
+    found = connection.execute(select(*_ROW_COLUMNS).where(column.id == run_id)).first()
+    if found is None:
+        raise _no_such_run(run_id)
+    return RunRow._make(found)
 
 
 def claim(

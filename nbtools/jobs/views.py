@@ -230,7 +230,7 @@ def _wire_fields(run: Run | RunRow, now: datetime) -> dict[str, Any]:
     }
 
 
-def _fields(run: Run, extra: dict[str, Any]) -> dict[str, Any]:
+def _fields(run: Run | RunRow, extra: dict[str, Any]) -> dict[str, Any]:
     """:func:`_wire_fields` with the nested objects as their wire models."""
     values = _wire_fields(run, utcnow())
     skipped, error = values["skipped"], values["error"]
@@ -263,9 +263,9 @@ def run_summaries(
     return [RunSummary(**_fields(run, extra[run.id])) for run in runs]
 
 
-def run_detail(project: Project, session: Session, run: Run) -> RunDetail:
-    """The model of one run shown alone (with the fields only a detail has)."""
-    described = events.RunsDescribed(project, session.connection(), [run], detail=True)
+def run_detail(project: Project, connection: Connection, run: RunRow) -> RunDetail:
+    """The model of one run shown alone (with the fields only a detail has), read as a row."""
+    described = events.RunsDescribed(project, connection, [run], detail=True)
     extra = events.runs_described(described)
     return RunDetail(**_fields(run, extra[run.id]))
 
