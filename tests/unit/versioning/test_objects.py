@@ -121,6 +121,7 @@ print("ready", flush=True)
 while True:
     step += 1
     versioning.commit(project, "nb.ipynb", edit(nb, 1, "x = %d" % step))
+    print("saved", flush=True)
 """
 
 
@@ -129,7 +130,7 @@ def test_a_writer_killed_mid_save_loses_nothing_and_exposes_nothing_half_written
     project: Project,
 ) -> None:
     assert project.store.revision()  # the store exists before the writers start
-    for delay in (0.3, 0.45, 0.6):
+    for delay in (0.0, 0.15, 0.3):
         writer = subprocess.Popen(
             [sys.executable, "-c", CRASHING_WRITER, str(project.root)],
             stdout=subprocess.PIPE,
@@ -137,6 +138,9 @@ def test_a_writer_killed_mid_save_loses_nothing_and_exposes_nothing_half_written
         )
         assert writer.stdout is not None
         assert writer.stdout.readline().strip() == b"ready"
+        # killed while it saves on and on, a while after its first save (however loaded the
+        # machine: the kill never comes before a version exists)
+        assert writer.stdout.readline().strip() == b"saved"
         time.sleep(delay)
         writer.send_signal(signal.SIGKILL)
         writer.wait()
