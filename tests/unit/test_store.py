@@ -136,6 +136,31 @@ def test_migrations_match_the_models(db_url: str) -> None:
     assert differences == []
 
 
+#: The ORM classes mapped onto Core tables (``__table__``): name → its ``models`` module.
+MAPPED_CLASSES = {
+    "Job": "nbtools.jobs.models",
+    "Run": "nbtools.jobs.models",
+    "DatasetRecord": "nbtools.data.models",
+    "RunDatasetRecord": "nbtools.data.models",
+    "ArtifactRecord": "nbtools.artifacts.models",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MAPPED_CLASSES))
+def test_a_mapped_class_types_exactly_its_tables_columns(name: str) -> None:
+    """A class mapped onto a Core table only types its attributes: one annotation per column,
+    optional exactly where the column is nullable (SQLAlchemy ignores an annotation without a
+    column, and maps a column without one untyped)."""
+    import importlib
+
+    mapped = getattr(importlib.import_module(MAPPED_CLASSES[name]), name)
+    columns = {column.name: column for column in mapped.__table__.columns}
+    annotations = mapped.__annotations__  # strings: the models use postponed annotations
+    assert set(annotations) == set(columns)
+    for attribute, annotation in annotations.items():
+        assert annotation.endswith("| None]") == columns[attribute].nullable, attribute
+
+
 def test_fast_head_check_agrees_with_alembic() -> None:
     assert migrations.known_heads() == frozenset(migrations.head_revisions())
 
