@@ -3,7 +3,9 @@
 Two generated notebooks, 300 code cells (150 exported with nbdev directives) and 3000 (1500
 exported), are exported by each tool N times; the medians are printed side by side with the
 ratio (targets: ours takes at most 1/4 of nbdev's wall time for 300 cells and 1/6 for 3000),
-plus the bare interpreter start-up as the floor (`bench_cli.py` measures `nbtools --help`).
+plus two floors: the bare interpreter start-up, and an interpreter importing only click and
+traitlets' config, which every command reading the settings imports (`bench_cli.py` measures
+`nbtools --help`).
 Ours is the default command, which also records the package's lineage (notebook version,
 environment) in a background process: the bench waits for that process between runs (so it
 never competes with the next one) and prints how long the manifest took to get the lineage,
@@ -35,6 +37,10 @@ import psutil
 from figures import Goal, Sample, interleave, report, timed, wall
 
 BIN = Path(sys.executable).parent
+#: What every nbtools command that reads its settings imports before any work of its own: the
+#: one CLI toolkit (click) and the one config source (traitlets' config, with the logging
+#: configuration it imports), timed as a command of their own for the floor of `extract`.
+TOOLKIT_IMPORTS = "import click, traitlets.config"
 
 
 def notebook(cells: int = 300, exported: int = 150) -> dict[str, object]:
@@ -179,6 +185,7 @@ def _sitting(scratch: Path, size: Size, runs: int) -> None:
     if size.wait:
         cases["wait"] = case([*ours_cmd, "--lineage", "wait"], project, fresh_out)
     cases["floor"] = case([sys.executable, "-c", "pass"], project)
+    cases["toolkit"] = case([sys.executable, "-c", TOOLKIT_IMPORTS], project)
     nbdev_export = BIN / "nbdev-export"
     if nbdev_export.exists():
         cases["nbdev"] = case([str(nbdev_export), "--path", "nbs/big.ipynb"], project)
@@ -219,6 +226,15 @@ def _sitting(scratch: Path, size: Size, runs: int) -> None:
         f"python -c pass (the floor of any command), during the {size.cells}-cell turns",
         found["floor"],
         unit="s",
+        state=cold,
+    )
+    report(
+        f"python -c '{TOOLKIT_IMPORTS}' (the imports of any command reading the settings), "
+        f"during the {size.cells}-cell turns, vs nbdev-export",
+        found["toolkit"],
+        unit="s",
+        anchor=theirs,
+        anchor_name="nbdev-export",
         state=cold,
     )
 

@@ -15,14 +15,14 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from nbtools.artifacts.names import MAX_BYTES, MAX_PER_RUN, is_valid_name
 from nbtools.artifacts.prune import delete_artifacts
 from nbtools.artifacts.stored import runs_artifacts
-from nbtools.artifacts.tables import ArtifactRecord
+from nbtools.artifacts.tables import run_artifacts
 from nbtools.jobs import storage
-from nbtools.jobs.tables import Run
+from nbtools.jobs.tables import runs_table
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -39,15 +39,17 @@ def run_finishing(event: RunFinishing) -> Callable[[RunFinished], None] | None:
     return lambda finished: _record(finished.session, finished.run_id, kept)
 
 
-def _kept(event: RunFinishing) -> list[ArtifactRecord]:
+def _kept(event: RunFinishing) -> list[dict[str, Any]]:
+    """The ``run_artifacts`` rows of the files the run kept (without their ``run_id``)."""
     output_dir = event.output_dir
     if output_dir is None:
-        with event.store.session() as session:
-            output_dir = session.scalar(select(Run.output_dir).where(Run.id == event.run_id))
+        run = runs_table.c
+        with event.store.connection() as connection:
+            output_dir = connection.scalar(select(run.output_dir).where(run.id == event.run_id))
     if not output_dir:
         return []
     directory = storage.join(output_dir, storage.ARTIFACTS)
-    kept: list[ArtifactRecord] = []
+    kept: list[dict[str, Any]] = []
     for name, size in sorted(storage.file_sizes(directory).items()):
         problem = (
             "its name is not a valid artifact name"
@@ -63,21 +65,19 @@ def _kept(event: RunFinishing) -> list[ArtifactRecord]:
             continue
         location = storage.join(directory, name)
         kept.append(
-            ArtifactRecord(name=name, size=size, sha256=storage.sha256(location), location=location)
+            {"name": name, "size": size, "sha256": storage.sha256(location), "location": location}
         )
     return kept
 
 
-def _record(session: Session, run_id: int, kept: list[ArtifactRecord]) -> None:
-    for record in kept:
-        record.run_id = run_id
-        session.add(record)
+def _record(session: Session, run_id: int, kept: list[dict[str, Any]]) -> None:
+    session.execute(insert(run_artifacts), [{**row, "run_id": run_id} for row in kept])
 
 
 def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
     if event.queued:
         return {run.id: {"artifacts": []} for run in event.runs}
-    kept = runs_artifacts(event.session, [run.id for run in event.runs])
+    kept = runs_artifacts(event.connection, [run.id for run in event.runs])
     return {
         run_id: {"artifacts": [artifact.to_dict() for artifact in artifacts]}
         for run_id, artifacts in kept.items()

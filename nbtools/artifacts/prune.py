@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select
 
 from nbtools.artifacts.loading import cache_dir
-from nbtools.artifacts.tables import ArtifactRecord
+from nbtools.artifacts.tables import run_artifacts
 from nbtools.jobs import storage
-from nbtools.jobs.tables import Run
+from nbtools.jobs.tables import runs_table
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -23,12 +23,13 @@ def delete_artifacts(project: Project, run_ids: Sequence[int]) -> list[str]:
 
     Files go first, then rows: a failure half-way leaves rows that a second call deletes.
     """
-    with project.store.session() as session:
-        output_dirs = session.scalars(
-            select(Run.output_dir).where(Run.id.in_(run_ids), Run.output_dir.is_not(None))
+    run, artifact = runs_table.c, run_artifacts.c
+    with project.store.connection() as connection:
+        output_dirs = connection.scalars(
+            select(run.output_dir).where(run.id.in_(run_ids), run.output_dir.is_not(None))
         ).all()
-        recorded = session.scalars(
-            select(ArtifactRecord.location).where(ArtifactRecord.run_id.in_(run_ids))
+        recorded = connection.scalars(
+            select(artifact.location).where(artifact.run_id.in_(run_ids))
         ).all()
     directories = [
         storage.join(output_dir, storage.ARTIFACTS) for output_dir in output_dirs if output_dir
@@ -41,6 +42,6 @@ def delete_artifacts(project: Project, run_ids: Sequence[int]) -> list[str]:
     deleted = [location for location in sorted(locations) if storage.delete(location)]
     for run_id in run_ids:
         shutil.rmtree(cache_dir(project, run_id), ignore_errors=True)
-    with project.store.session(write=True) as session:
-        session.execute(delete(ArtifactRecord).where(ArtifactRecord.run_id.in_(run_ids)))
+    with project.store.connection(write=True) as connection:
+        connection.execute(delete(run_artifacts).where(artifact.run_id.in_(run_ids)))
     return deleted

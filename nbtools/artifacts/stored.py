@@ -10,15 +10,16 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sqlalchemy import bindparam, select
 
 from nbtools.artifacts.names import check_name
-from nbtools.artifacts.tables import ArtifactRecord
+from nbtools.artifacts.tables import run_artifacts
 from nbtools.errors import InvalidInputError, NotFoundError
-from nbtools.jobs.definitions import find_job
 from nbtools.jobs.runs import get_run
-from nbtools.jobs.tables import SUCCEEDED, Job, Run
+from nbtools.jobs.tables import SUCCEEDED
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
+    from nbtools.jobs.models import Job, Run
     from nbtools.project import Project
 
 
@@ -33,17 +34,6 @@ class Artifact:
     location: str
     created_at: datetime
 
-    @classmethod
-    def of(cls, record: ArtifactRecord) -> Artifact:
-        return cls(
-            record.run_id,
-            record.name,
-            record.size,
-            record.sha256,
-            record.location,
-            record.created_at,
-        )
-
     def to_dict(self) -> dict[str, Any]:
         """The wire model (REST, ``--json`` and the run model's ``artifacts``)."""
         return {
@@ -56,16 +46,18 @@ class Artifact:
         }
 
 
-def runs_artifacts(session: Session, run_ids: Sequence[int]) -> dict[int, list[Artifact]]:
-    """Run id → its artifacts by name (one query for the page)."""
+def runs_artifacts(connection: Connection, run_ids: Sequence[int]) -> dict[int, list[Artifact]]:
+    """Run id → its artifacts by name (one query for the page, in SQLAlchemy Core: a page of
+    runs is described without ORM objects)."""
     found: dict[int, list[Artifact]] = {run_id: [] for run_id in run_ids}
+    table = run_artifacts.c
     query = (  # an expanding parameter: a page's 1000 ids are not coerced one by one
-        select(ArtifactRecord)
-        .where(ArtifactRecord.run_id.in_(bindparam("run_ids", expanding=True)))
-        .order_by(ArtifactRecord.run_id, ArtifactRecord.name)
+        select(table.run_id, table.name, table.size, table.sha256, table.location, table.created_at)
+        .where(table.run_id.in_(bindparam("run_ids", expanding=True)))
+        .order_by(table.run_id, table.name)
     )
-    for record in session.scalars(query, {"run_ids": list(run_ids)}):
-        found[record.run_id].append(Artifact.of(record))
+    for row in connection.execute(query, {"run_ids": list(run_ids)}):
+        found[row.run_id].append(Artifact(*row))
     return found
 
 
@@ -73,7 +65,7 @@ def list_artifacts(project: Project, run_id: int) -> list[Artifact]:
     """The artifacts of run ``run_id`` (:class:`NotFoundError` if there is no such run)."""
     with project.store.session() as session:
         get_run(session, run_id)
-        return runs_artifacts(session, [run_id])[run_id]
+        return runs_artifacts(session.connection(), [run_id])[run_id]
 
 
 def get_artifact(project: Project, run_id: int, name: str) -> Artifact:
@@ -105,10 +97,12 @@ def find_artifact(
         raise InvalidInputError(
             f"run must be a run id (a positive integer), not {run!r}.", field="run"
         )
+    from nbtools.jobs.definitions import find_job  # not at import: a page of runs needs none
+
     with project.store.session() as session:
         owner = find_job(session, str(job)) if job is not None else None
         chosen = _pinned(session, run, owner) if run is not None else _latest(session, owner)
-        return _named(runs_artifacts(session, [chosen.id])[chosen.id], chosen.id, name)
+        return _named(runs_artifacts(session.connection(), [chosen.id])[chosen.id], chosen.id, name)
 
 
 def _pinned(session: Session, run_id: int, job: Job | None) -> Run:
@@ -129,6 +123,8 @@ def _pinned(session: Session, run_id: int, job: Job | None) -> Run:
 
 
 def _latest(session: Session, job: Job | None) -> Run:
+    from nbtools.jobs.models import Run
+
     assert job is not None
     run = session.scalars(
         select(Run)

@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from nbtools.audit.tables import AuditRecord
+from nbtools.audit.tables import audit_entries
 from nbtools.config import ACTOR_VARIABLE
 from nbtools.errors import InvalidInputError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
     from nbtools.project import Project
@@ -74,11 +75,16 @@ def current_actor(actor: str | None = None) -> str:
 
 
 def record(
-    session: Session, actor: str | None, action: str, target: str, summary: dict[str, Any]
+    session: Session | Connection,
+    actor: str | None,
+    action: str,
+    target: str,
+    summary: dict[str, Any],
 ) -> None:
-    """Append an entry in ``session``'s transaction (it stands or falls with the change)."""
-    session.add(
-        AuditRecord(
+    """Append an entry in ``session``'s transaction, an ORM session's or a Core connection's
+    (it stands or falls with the change)."""
+    session.execute(
+        insert(audit_entries).values(
             actor=current_actor(actor), action=action, target=target[:1024], summary=summary
         )
     )
@@ -89,8 +95,8 @@ def record_now(
 ) -> None:
     """Append an entry in its own transaction (e.g. a refusal, whose action is not stored, or
     after a change another transaction committed)."""
-    with store.session(write=True) as session:
-        record(session, actor, action, target, summary)
+    with store.connection(write=True) as connection:
+        record(connection, actor, action, target, summary)
 
 
 def parse_since(value: str, field: str = "since") -> datetime:
@@ -124,22 +130,23 @@ def list_entries(
     previous page: the next older page)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInputError(f"The limit must be 1 to {MAX_LIMIT}.", field="limit")
-    query = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(limit)
+    table = audit_entries
+    query = select(table).order_by(table.c.id.desc()).limit(limit)
     if since is not None:
-        query = query.where(AuditRecord.at >= since)
+        query = query.where(table.c.at >= since)
     if before is not None:
-        query = query.where(AuditRecord.id < before)
+        query = query.where(table.c.id < before)
     if target:
-        query = query.where(AuditRecord.target == target)
+        query = query.where(table.c.target == target)
     if actor:
-        query = query.where(AuditRecord.actor == actor)
+        query = query.where(table.c.actor == actor)
     if action:
         if action.endswith(".*"):
-            query = query.where(AuditRecord.action.startswith(action[:-1], autoescape=True))
+            query = query.where(table.c.action.startswith(action[:-1], autoescape=True))
         else:
-            query = query.where(AuditRecord.action == action)
-    with project.store.session() as session:
+            query = query.where(table.c.action == action)
+    with project.store.connection() as connection:
         return [
             AuditEntry(r.id, r.at, r.actor, r.action, r.target, dict(r.summary))
-            for r in session.scalars(query)
+            for r in connection.execute(query)
         ]

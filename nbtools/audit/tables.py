@@ -1,24 +1,26 @@
-"""The append-only ``audit`` table (triggers refuse UPDATE and DELETE: migration ``audit_0001``)."""
+"""The append-only ``audit`` table (triggers refuse UPDATE and DELETE: migration ``audit_0001``).
+
+A Core ``Table`` on the store's one ``MetaData``: appending an entry (a restore, a dataset
+change) needs no ``sqlalchemy.orm``, and works in a Core connection's or an ORM session's
+transaction alike."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from sqlalchemy import JSON, Column, Integer, String, Table
 
-from sqlalchemy import JSON, String
-from sqlalchemy.orm import Mapped, mapped_column
+from nbtools.store import utcnow
+from nbtools.store.metadata import metadata
+from nbtools.store.types import UtcDateTime
 
-from nbtools.store.base import Base, UtcDateTime, utcnow
-
-
-class AuditRecord(Base):
-    """Who did what to which object, and a summary of the change (never secret values)."""
-
-    __tablename__ = "audit"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(255), index=True)
-    action: Mapped[str] = mapped_column(String(64), index=True)
-    target: Mapped[str] = mapped_column(String(1024))
-    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+#: Who did what to which object, and a summary of the change (never secret values); named
+#: for its rows, as the package ``nbtools.audit`` takes the table's own name.
+audit_entries = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UtcDateTime(), nullable=False, default=utcnow, index=True),
+    Column("actor", String(255), nullable=False, index=True),
+    Column("action", String(64), nullable=False, index=True),
+    Column("target", String(1024), nullable=False),
+    Column("summary", JSON, nullable=False, default=dict),
+)

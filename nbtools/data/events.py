@@ -20,13 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from nbtools.data.check import enforce_rule
-from nbtools.data.tables import DatasetRecord, RunDatasetRecord
+from nbtools.data.tables import datasets, run_datasets
 from nbtools.data.uses import DataUse, runs_uses, save_uses, uses_in_notebook
-from nbtools.jobs.pinned import pinned_notebook
 from nbtools.jobs.runs import output_files
-from nbtools.jobs.tables import ENDED_STATES, Run
-from nbtools.notebooks import parse_notebook
+from nbtools.jobs.tables import ENDED_STATES, runs_table
 
 if TYPE_CHECKING:
     from nbtools.jobs.events import (
@@ -46,6 +43,8 @@ def run_finishing(event: RunFinishing) -> Callable[[RunFinished], None]:
 
 
 def _read_uses(event: RunFinishing) -> list[DataUse]:
+    from nbtools.jobs.models import Run  # not at import: a page of runs needs no ORM class
+
     try:
         with event.store.session() as session:
             row = session.execute(
@@ -65,7 +64,7 @@ def _read_uses(event: RunFinishing) -> list[DataUse]:
 
 def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
     ids = [run.id for run in event.runs]
-    uses = {run_id: [] for run_id in ids} if event.queued else runs_uses(event.session, ids)
+    uses = {run_id: [] for run_id in ids} if event.queued else runs_uses(event.connection, ids)
     return {
         run.id: {"purpose": run.purpose, "datasets": [use.to_dict() for use in uses[run.id]]}
         for run in event.runs
@@ -74,6 +73,10 @@ def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
 
 def run_requested(event: RunRequested) -> None:
     """Refuse a job or run whose notebook uses a dataset outside its allowed purposes."""
+    from nbtools.data.check import enforce_rule  # not at import: a page of runs needs none
+    from nbtools.jobs.pinned import pinned_notebook
+    from nbtools.notebooks import parse_notebook
+
     nb = None
     if event.content is not None:
         nb = parse_notebook(event.content, source=event.notebook_path)
@@ -84,22 +87,23 @@ def run_requested(event: RunRequested) -> None:
 
 def runs_expiring(event: RunsExpiring) -> dict[int, str]:
     """Run id → ``retention of DATASET (90d)`` for the ended runs past a dataset's retention."""
+    used, dataset, run = run_datasets.c, datasets.c, runs_table.c
     rows = event.session.execute(
         select(
-            RunDatasetRecord.run_id,
-            DatasetRecord.name,
-            DatasetRecord.retention,
-            DatasetRecord.retention_days,
-            func.coalesce(Run.finished_at, Run.created_at),
+            used.run_id,
+            dataset.name,
+            dataset.retention,
+            dataset.retention_days,
+            func.coalesce(run.finished_at, run.created_at),
         )
-        .join(DatasetRecord, DatasetRecord.name == RunDatasetRecord.dataset)
-        .join(Run, Run.id == RunDatasetRecord.run_id)
+        .join(datasets, dataset.name == used.dataset)
+        .join(runs_table, run.id == used.run_id)
         .where(
-            DatasetRecord.retention_days.is_not(None),
-            Run.status.in_(ENDED_STATES),
-            Run.pruned_at.is_(None),
+            dataset.retention_days.is_not(None),
+            run.status.in_(ENDED_STATES),
+            run.pruned_at.is_(None),
         )
-        .order_by(RunDatasetRecord.run_id, DatasetRecord.name)
+        .order_by(used.run_id, dataset.name)
     )
     expired: dict[int, str] = {}
     for run_id, name, retention, days, ended_at in rows:

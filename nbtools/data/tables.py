@@ -1,64 +1,79 @@
-"""The ``datasets`` table of the data catalog.
+"""The tables of the data catalog, in SQLAlchemy Core: ``datasets`` and ``run_datasets``.
 
 Tags, purposes and the schema (a list of ``{name, type}``) are JSON. ``search_name``, ``search_tags`` and
 ``search_columns`` hold the words of the name, tags and column names (split at ``_`` and case
 changes by :mod:`nbtools.data.words`): the full-text index covers them and the description
 (an FTS5 table kept by triggers on SQLite, a GIN expression index on PostgreSQL; both made by
-the ``catalog`` migration branch, not by these models).
+the ``catalog`` migration branch, not by these tables).
+
+Each table is declared here once, on the store's one ``MetaData``: a page of runs reads the
+datasets each run used without ``sqlalchemy.orm`` (docs/performance.md). The catalog's ORM
+classes (:mod:`nbtools.data.models`) are mapped onto these tables; they can be imported from
+here too, and load the ORM on first use.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, CheckConstraint, Column, Integer, String, Table, Text, UniqueConstraint
 
-from nbtools.store.base import Base, RunOwned, UtcDateTime, utcnow
+from nbtools.lazy import loader
+from nbtools.store import utcnow
+from nbtools.store.metadata import metadata
+from nbtools.store.types import UtcDateTime, run_owned_columns
 
+if TYPE_CHECKING:
+    from nbtools.data.models import DatasetRecord, RunDatasetRecord
 
-class DatasetRecord(Base):
-    """One catalogued dataset."""
+#: One catalogued dataset.
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("location", String(2048), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("tags", JSON, nullable=False, default=list),
+    Column("owner", String(255), nullable=False, default=""),
+    Column("classification", String(16), nullable=False),
+    Column("purposes", JSON, nullable=False, default=list),
+    Column("retention", String(16)),
+    Column("retention_days", Integer),
+    Column("schema_fields", JSON),
+    Column("schema_note", Text),
+    Column("search_name", Text, nullable=False, default=""),
+    Column("search_tags", Text, nullable=False, default=""),
+    Column("search_columns", Text, nullable=False, default=""),
+    Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
+    Column("updated_at", UtcDateTime(), nullable=False, default=utcnow),
+    CheckConstraint(
+        "classification IN ('public', 'internal', 'personal', 'sensitive')",
+        name="classification",
+    ),
+)
 
-    __tablename__ = "datasets"
-    __table_args__ = (
-        CheckConstraint(
-            "classification IN ('public', 'internal', 'personal', 'sensitive')",
-            name="classification",
-        ),
-    )
+#: A dataset a run read (``read``) or wrote (``write``) through ``nbtools.data``. The name,
+#: classification and location are those at the time of the run: a dataset removed from the
+#: catalog later still shows in the history of the runs that used it.
+run_datasets = Table(
+    "run_datasets",
+    metadata,
+    *run_owned_columns(),
+    Column("dataset", String(128), nullable=False, index=True),
+    Column("mode", String(8), nullable=False),
+    Column("classification", String(16), nullable=False),
+    Column("location", String(2048), nullable=False),
+    UniqueConstraint("run_id", "dataset", "mode"),
+)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(128), unique=True)
-    location: Mapped[str] = mapped_column(String(2048))
-    description: Mapped[str] = mapped_column(Text, default="")
-    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    owner: Mapped[str] = mapped_column(String(255), default="")
-    classification: Mapped[str] = mapped_column(String(16))
-    purposes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    retention: Mapped[str | None] = mapped_column(String(16))
-    retention_days: Mapped[int | None]
-    schema_fields: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
-    schema_note: Mapped[str | None] = mapped_column(Text)
-    search_name: Mapped[str] = mapped_column(Text, default="")
-    search_tags: Mapped[str] = mapped_column(Text, default="")
-    search_columns: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+#: The ORM classes, loaded on first use: name → (module of ``nbtools.data``, attribute).
+__getattr__ = loader(
+    "nbtools.data",
+    {
+        "DatasetRecord": ("models", "DatasetRecord"),
+        "RunDatasetRecord": ("models", "RunDatasetRecord"),
+    },
+)
 
-
-class RunDatasetRecord(RunOwned, Base):
-    """A dataset a run read (``read``) or wrote (``write``) through ``nbtools.data``.
-
-    The name, classification and location are those at the time of the run: a dataset
-    removed from the catalog later still shows in the history of the runs that used it.
-    """
-
-    __tablename__ = "run_datasets"
-    __table_args__ = (UniqueConstraint("run_id", "dataset", "mode"),)
-
-    dataset: Mapped[str] = mapped_column(String(128), index=True)
-    mode: Mapped[str] = mapped_column(String(8))
-    classification: Mapped[str] = mapped_column(String(16))
-    location: Mapped[str] = mapped_column(String(2048))
+__all__ = ["DatasetRecord", "RunDatasetRecord", "datasets", "run_datasets"]

@@ -32,7 +32,7 @@ from nbtools.jobs.runs import output_files
 from nbtools.jobs.tables import Job, Run
 from nbtools.lineage.extraction import EXTRACTION
 from nbtools.notebooks import Notebook, read_notebook
-from nbtools.versioning.tables import VersionReference
+from nbtools.versioning.tables import version_refs
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -186,9 +186,9 @@ def usage_report(project: Project, name: str) -> UsageReport:
         )
         extractions = list(
             session.execute(
-                select(VersionReference.ref, VersionReference.version_id)
-                .where(VersionReference.kind == EXTRACTION)
-                .order_by(VersionReference.ref)
+                select(version_refs.c.ref, version_refs.c.version_id)
+                .where(version_refs.c.kind == EXTRACTION)
+                .order_by(version_refs.c.ref)
             ).tuples()
         )
     for job in jobs:

@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, insert, select
 
 from nbtools.data.notebook import MODES, USE_MIME
-from nbtools.data.tables import RunDatasetRecord
+from nbtools.data.tables import run_datasets
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -59,26 +61,28 @@ def _use(payload: Any) -> DataUse | None:
 
 def save_uses(session: Session, run_id: int, uses: Iterable[DataUse]) -> None:
     """Store the uses of run ``run_id`` (a retried attempt's uses replace nothing: once each)."""
-    known = {
-        (row.dataset, row.mode)
-        for row in session.scalars(
-            select(RunDatasetRecord).where(RunDatasetRecord.run_id == run_id)
-        )
-    }
-    for use in uses:
-        if (use.dataset, use.mode) not in known:
-            session.add(RunDatasetRecord(run_id=run_id, **use.to_dict()))
+    table = run_datasets.c
+    known = set(
+        session.execute(select(table.dataset, table.mode).where(table.run_id == run_id)).tuples()
+    )
+    new = [
+        {"run_id": run_id, **use.to_dict()} for use in uses if (use.dataset, use.mode) not in known
+    ]
+    if new:
+        session.execute(insert(run_datasets), new)
 
 
-def runs_uses(session: Session, run_ids: Sequence[int]) -> dict[int, list[DataUse]]:
-    """Run id → the datasets it used, by name then mode."""
+def runs_uses(connection: Connection, run_ids: Sequence[int]) -> dict[int, list[DataUse]]:
+    """Run id → the datasets it used, by name then mode (SQLAlchemy Core: a page of runs is
+    described without ORM objects)."""
     uses: dict[int, list[DataUse]] = {run_id: [] for run_id in run_ids}
-    rows = session.scalars(  # an expanding parameter: a page's ids are not coerced one by one
-        select(RunDatasetRecord)
-        .where(RunDatasetRecord.run_id.in_(bindparam("run_ids", expanding=True)))
-        .order_by(RunDatasetRecord.dataset, RunDatasetRecord.mode),
+    table = run_datasets.c
+    rows = connection.execute(  # an expanding parameter: a page's ids are not coerced one by one
+        select(table.run_id, table.dataset, table.mode, table.classification, table.location)
+        .where(table.run_id.in_(bindparam("run_ids", expanding=True)))
+        .order_by(table.dataset, table.mode),
         {"run_ids": list(run_ids)},
     )
-    for row in rows:
-        uses[row.run_id].append(DataUse(row.dataset, row.mode, row.classification, row.location))
+    for run_id, dataset, mode, classification, location in rows:
+        uses[run_id].append(DataUse(dataset, mode, classification, location))
     return uses

@@ -16,10 +16,13 @@ snapshots takes a :class:`~nbtools.project.Project` and opens its own transactio
     recreate_snapshot(snapshot, directory, python)   # RecreateReport
     list_kernels()                                   # [KernelSpec]
 
-``snapshot_kernel`` runs in every worker (lineage records each run's environment), so the
-rest (files, lock exports with their index look-ups, recreate) is imported on first use, and
-so is the store (``snapshots``: SQLAlchemy), which ``snapshot_kernel`` imports while the
-kernel's interpreter reports its environment.
+Only the model and ``diff`` are imported with the package (``diff`` is also its module's
+name: importing the module would rebind it); the rest is imported on first use, so a page of
+runs (which reads ``envsnap.model`` and ``envsnap.tables``) loads no capture code.
+``snapshot_kernel``, which runs in every worker (lineage records each run's environment),
+imports the store (``snapshots``: SQLAlchemy) while the kernel's interpreter reports its
+environment; files, lock exports with their index look-ups and recreate come with their
+first use.
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nbtools.envsnap.diff import SnapshotDiff, diff
-from nbtools.envsnap.kernel_capture import snapshot_kernel
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.lazy import loader
 
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
         read_file,
         resolve_snapshot,
     )
+    from nbtools.envsnap.kernel_capture import snapshot_kernel
     from nbtools.envsnap.kernels import KernelSpec, list_kernels
     from nbtools.envsnap.pylock import LockExport
     from nbtools.envsnap.recreate import RecreateReport
@@ -51,6 +54,7 @@ if TYPE_CHECKING:
 
 #: The names loaded on first use: name → (module, attribute).
 _LAZY = {
+    "snapshot_kernel": ("kernel_capture", "snapshot_kernel"),
     **{
         name: ("files", name)
         for name in (

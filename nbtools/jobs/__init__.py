@@ -30,8 +30,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from nbtools.jobs import reaper, runs
-from nbtools.jobs.outputs import RunOutput, copy_output_notebook, run_output
-from nbtools.jobs.overview import MAX_PAGE, JobOverview, JobsPage, ListJobsQuery
 from nbtools.jobs.views import (
     JobSpec,
     NotebookParameters,
@@ -52,16 +50,26 @@ if TYPE_CHECKING:
     from nbtools.jobs.executors.base import RunRequest
     from nbtools.jobs.idempotency import check_key as check_idempotency_key
     from nbtools.jobs.leases import Claimer
+    from nbtools.jobs.models import Run
+    from nbtools.jobs.outputs import RunOutput, copy_output_notebook, run_output
+    from nbtools.jobs.overview import MAX_PAGE, JobOverview, JobsPage, ListJobsQuery
     from nbtools.jobs.parameters import split_assignment
     from nbtools.jobs.retention import parse_keep_runs, prune_runs
     from nbtools.jobs.runner import execute_run
     from nbtools.jobs.submit import checked_parameters, queue_run
-    from nbtools.jobs.tables import Run
     from nbtools.jobs.watchdog import Interrupt
     from nbtools.project import Project
 
-#: Loaded on first use (a worker needs none of them): name → (module, attribute).
+#: Loaded on first use (a worker needs none of them, nor does a page of runs): name →
+#: (module, attribute).
 _LAZY = {
+    "MAX_PAGE": ("overview", "MAX_PAGE"),
+    "JobOverview": ("overview", "JobOverview"),
+    "JobsPage": ("overview", "JobsPage"),
+    "ListJobsQuery": ("overview", "ListJobsQuery"),
+    "RunOutput": ("outputs", "RunOutput"),
+    "copy_output_notebook": ("outputs", "copy_output_notebook"),
+    "run_output": ("outputs", "run_output"),
     "check_idempotency_key": ("idempotency", "check_key"),
     "checked_parameters": ("submit", "checked_parameters"),
     "parse_keep_runs": ("retention", "parse_keep_runs"),
@@ -216,25 +224,26 @@ def list_runs(
     """A page of runs, newest first (see :func:`nbtools.jobs.runs.list_runs`), as the JSON
     objects of their :class:`RunSummary`, lost runs ended first
     (:func:`~nbtools.jobs.reaper.reap_expired`): a fixed number of queries whatever the
-    page's size."""
+    page's size, in SQLAlchemy Core (no ``sqlalchemy.orm`` imported)."""
     reaper.reap_expired(project.store)
-    with project.store.session() as session:
+    with project.store.connection() as connection:
         found = runs.list_runs(
-            session,
+            connection,
             job_id=job_id,
             notebook_path=notebook_path,
             status=status,
             limit=limit,
             before=before,
         )
-        return run_list_items(project, session, found)
+        return run_list_items(project, connection, found)
 
 
 def show_run(project: Project, run_id: int) -> RunDetail:
-    """One run with its metrics (a lost run ended first, as :func:`list_runs` does)."""
+    """One run with its metrics (a lost run ended first, as :func:`list_runs` does), read in
+    SQLAlchemy Core as a list reads it."""
     reaper.reap_expired(project.store)
-    with project.store.session() as session:
-        return run_detail(project, session, runs.get_run(session, run_id))
+    with project.store.connection() as connection:
+        return run_detail(project, connection, runs.get_run_row(connection, run_id))
 
 
 def summarize_runs(

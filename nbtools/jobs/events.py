@@ -57,6 +57,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
     from nbtools.jobs.tables import Job
@@ -131,10 +132,12 @@ class DescribedRun(Protocol):
 
 @dataclass(frozen=True)
 class RunsDescribed:
-    """Runs becoming wire models, read in ``session`` (still open)."""
+    """Runs becoming wire models, read in ``connection`` (a SQLAlchemy Core connection, in
+    its open transaction: a page of runs is read without the ORM, so subscribers query with
+    Core statements)."""
 
     project: Project
-    session: Session
+    connection: Connection
     runs: Sequence[DescribedRun]
     #: True for one run shown alone: subscribers add the fields only a detail shows.
     detail: bool = False

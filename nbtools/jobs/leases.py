@@ -23,16 +23,24 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
 
-from nbtools.jobs.tables import QUEUED, RUNNING, Job, Run
+from nbtools.jobs.tables import QUEUED, RUNNING, jobs_table, runs_table
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from nbtools.store.database import Store
 
 #: Seconds a claim or a running run's lease lasts unless renewed (by a heartbeat).
 LEASE_SECONDS = 30.0
+
+#: The columns of the tables (SQLAlchemy Core: the scheduler's queries need no ORM objects).
+run, job = runs_table.c, jobs_table.c
+
+#: Sets the columns each parameter dict names on the run ``run_id`` (one executemany).
+_UPDATE_BY_ID = update(runs_table).where(run.id == bindparam("run_id"))
+
 #: How many queued runs beyond the free slots a claim looks at (some may be over job limits).
 LOOKAHEAD = 50
 
@@ -55,14 +63,14 @@ class Claimer:
 
 def lease_free(now: datetime) -> ColumnElement[bool]:
     """Nobody holds the run's claim (never claimed, or the claim expired)."""
-    return or_(Run.lease_owner.is_(None), Run.lease_expires_at < now)
+    return or_(run.lease_owner.is_(None), run.lease_expires_at < now)
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
     return and_(
-        Run.status == QUEUED,
-        Run.cancel_requested.is_(False),
-        or_(Run.not_before.is_(None), Run.not_before <= now),
+        run.status == QUEUED,
+        run.cancel_requested.is_(False),
+        or_(run.not_before.is_(None), run.not_before <= now),
         lease_free(now),
     )
 
@@ -72,9 +80,9 @@ def active_counts(session: Session, job_ids: Iterable[int], now: datetime) -> di
     ids = list(job_ids)
     if not ids:
         return {}
-    held = or_(Run.status == RUNNING, and_(Run.status == QUEUED, Run.lease_expires_at >= now))
+    held = or_(run.status == RUNNING, and_(run.status == QUEUED, run.lease_expires_at >= now))
     rows = session.execute(
-        select(Run.job_id, func.count()).where(Run.job_id.in_(ids), held).group_by(Run.job_id)
+        select(run.job_id, func.count()).where(run.job_id.in_(ids), held).group_by(run.job_id)
     )
     return {job_id: count for job_id, count in rows if job_id is not None}
 
@@ -88,7 +96,7 @@ def _locked_limits(session: Session, job_ids: set[int], skip_locked: bool) -> di
     """
     if not job_ids:
         return {}
-    query = select(Job.id, Job.max_concurrent).where(Job.id.in_(job_ids))
+    query = select(job.id, job.max_concurrent).where(job.id.in_(job_ids))
     if skip_locked:
         query = query.with_for_update(skip_locked=True, key_share=True)
     return dict(session.execute(query).tuples().all())
@@ -97,17 +105,17 @@ def _locked_limits(session: Session, job_ids: set[int], skip_locked: bool) -> di
 def cap_backoff(session: Session, now: datetime, max_backoff: timedelta) -> None:
     """Bring forward queued retries waiting longer than ``max_backoff`` since they were made."""
     waiting = session.execute(
-        select(Run.id, Run.created_at, Run.not_before).where(
-            Run.status == QUEUED, Run.retry_of.is_not(None), Run.not_before > now
+        select(run.id, run.created_at, run.not_before).where(
+            run.status == QUEUED, run.retry_of.is_not(None), run.not_before > now
         )
     )
     rows: list[dict[str, Any]] = [
-        {"id": run_id, "not_before": created + max_backoff}
+        {"run_id": run_id, "not_before": created + max_backoff}
         for run_id, created, not_before in waiting
         if not_before is not None and not_before > created + max_backoff
     ]
     if rows:
-        session.execute(update(Run), rows)
+        session.execute(_UPDATE_BY_ID, rows)
 
 
 #: Key of the PostgreSQL advisory lock that serialises claims under a store-wide cap.
@@ -116,8 +124,8 @@ CAP_LOCK_KEY = 0x6E62636170  # "nbcap"
 
 def active_total(session: Session, now: datetime) -> int:
     """Runs of the whole store executing or claimed for execution, by any scheduler."""
-    held = or_(Run.status == RUNNING, and_(Run.status == QUEUED, Run.lease_expires_at >= now))
-    return int(session.scalar(select(func.count()).select_from(Run).where(held)) or 0)
+    held = or_(run.status == RUNNING, and_(run.status == QUEUED, run.lease_expires_at >= now))
+    return int(session.scalar(select(func.count()).select_from(runs_table).where(held)) or 0)
 
 
 def _anything_to_claim(store: Store, now: datetime, max_backoff: timedelta | None) -> bool:
@@ -126,10 +134,10 @@ def _anything_to_claim(store: Store, now: datetime, max_backoff: timedelta | Non
     submitters and the workers wait (SQLite has one writer at a time)."""
     wanted = _claimable(now)
     if max_backoff is not None:  # a retry waiting past the cap is brought forward
-        waiting = and_(Run.status == QUEUED, Run.retry_of.is_not(None), Run.not_before > now)
+        waiting = and_(run.status == QUEUED, run.retry_of.is_not(None), run.not_before > now)
         wanted = or_(wanted, waiting)
     with store.session() as session:
-        return session.scalar(select(Run.id).where(wanted).limit(1)) is not None
+        return session.scalar(select(run.id).where(wanted).limit(1)) is not None
 
 
 def claim_due(
@@ -161,9 +169,9 @@ def claim_due(
             cap_backoff(session, now, max_backoff)
         postgres = session.get_bind().dialect.name == "postgresql"
         candidates = session.execute(
-            select(Run.id, Run.job_id)
+            select(run.id, run.job_id)
             .where(_claimable(now))
-            .order_by(Run.id)
+            .order_by(run.id)
             .limit(limit + LOOKAHEAD)
         ).all()
         job_ids = {job_id for _, job_id in candidates if job_id is not None}
@@ -180,17 +188,17 @@ def claim_due(
             chosen.append(run_id)
         if not chosen:
             return {}
-        lock = select(Run.id).where(Run.id.in_(chosen), _claimable(now)).order_by(Run.id)
+        lock = select(run.id).where(run.id.in_(chosen), _claimable(now)).order_by(run.id)
         if postgres:
             lock = lock.with_for_update(skip_locked=True)
         claimed = {run_id: claimer.token() for run_id in session.scalars(lock)}
         if claimed:
             expires = now + timedelta(seconds=lease_seconds)
             rows: list[dict[str, Any]] = [
-                {"id": run_id, "lease_owner": token, "lease_expires_at": expires}
+                {"run_id": run_id, "lease_owner": token, "lease_expires_at": expires}
                 for run_id, token in claimed.items()
             ]
-            session.execute(update(Run), rows)
+            session.execute(_UPDATE_BY_ID, rows)
         return claimed
 
 
@@ -201,8 +209,8 @@ def renew_claims(store: Store, run_ids: Iterable[int], now: datetime, lease_seco
         return 0
     with store.session(write=True) as session:
         result = session.execute(
-            update(Run)
-            .where(Run.id.in_(ids), Run.status == QUEUED, Run.lease_owner.is_not(None))
+            update(runs_table)
+            .where(run.id.in_(ids), run.status == QUEUED, run.lease_owner.is_not(None))
             .values(lease_expires_at=now + timedelta(seconds=lease_seconds))
         )
         return int(result.rowcount)  # type: ignore[attr-defined]

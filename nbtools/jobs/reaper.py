@@ -10,20 +10,45 @@ its kernel, so the retry never runs beside the original.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from sqlalchemy import select
 
 from nbtools.jobs import runs
-from nbtools.jobs.tables import CANCELLED, FAILED, RUNNING, Run
+from nbtools.jobs.tables import CANCELLED, FAILED, RUNNING, runs_table
 
 if TYPE_CHECKING:
     from nbtools.store.database import Store
 
 
+class LostRun(Protocol):
+    """What ending a lost run reads of it (a :class:`~nbtools.jobs.models.Run` has it)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def cancel_requested(self) -> bool: ...
+    @property
+    def current_cell(self) -> int | None: ...
+
+
+class RunningRow(NamedTuple):
+    """A running run as ending it lost reads it, in SQLAlchemy Core: every reader of runs
+    looks for lost ones first (:func:`reap_expired`), and a list imports no ORM."""
+
+    id: int
+    cancel_requested: bool
+    current_cell: int | None
+    heartbeat_at: datetime | None
+    lease_owner: str | None
+
+
+_EXPIRED_COLUMNS = tuple(runs_table.c[name] for name in RunningRow._fields)
+
+
 def end_lost_run(
     store: Store,
-    run: Run,
+    run: LostRun,
     reason: str,
     *,
     expired_at: datetime | None = None,
@@ -46,10 +71,10 @@ def end_lost_run(
 
 def reap(store: Store, now: datetime) -> list[int]:
     """End every running run whose lease expired before ``now``."""
-    with store.session() as session:
-        expired = list(
-            session.scalars(select(Run).where(Run.status == RUNNING, Run.lease_expires_at < now))
-        )
+    column = runs_table.c
+    query = select(*_EXPIRED_COLUMNS).where(column.status == RUNNING, column.lease_expires_at < now)
+    with store.connection() as connection:
+        expired = [RunningRow._make(row) for row in connection.execute(query)]
     reason = (
         "The executor running this run stopped responding: its lease expired with no heartbeat "
         "since {beat} (it was killed, its machine restarted or it lost the database)."
@@ -70,7 +95,7 @@ def reap_expired(store: Store) -> list[int]:
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from nbtools.store.base import utcnow
+    from nbtools.store import utcnow
 
     try:
         return reap(store, utcnow())
@@ -84,8 +109,11 @@ def _iso(moment: datetime | None) -> str:
 
 def end_run_of_dead_worker(store: Store, run_id: int, lease_owner: str, reason: str) -> bool:
     """End a run whose worker the executor saw die, if it is still under ``lease_owner``."""
-    with store.session() as session:
-        run = session.get(Run, run_id)
-    if run is None or run.status != RUNNING or run.lease_owner != lease_owner:
+    column = runs_table.c
+    query = select(*_EXPIRED_COLUMNS).where(column.id == run_id, column.status == RUNNING)
+    with store.connection() as connection:
+        found = connection.execute(query).first()
+    run = None if found is None else RunningRow._make(found)
+    if run is None or run.lease_owner != lease_owner:
         return False
     return end_lost_run(store, run, reason, lease_owner=lease_owner)

@@ -13,11 +13,10 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from nbtools.audit import current_actor
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
-from nbtools.jobs import events, wakeups
+from nbtools.jobs import events, tables, wakeups
 from nbtools.jobs.leases import LEASE_SECONDS, lease_free
 from nbtools.jobs.storage import StoredFile, exists, join
 from nbtools.jobs.tables import (
@@ -30,15 +29,22 @@ from nbtools.jobs.tables import (
     RUNNING,
     SKIPPED,
     TIMED_OUT,
-    Job,
-    Run,
+    runs_table,
 )
-from nbtools.store.base import utcnow
+from nbtools.store import utcnow
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
+
     from nbtools.jobs.missed import Plan
+    from nbtools.jobs.models import Job, Run
     from nbtools.project import Project
     from nbtools.store.database import Store
+
+
+#: The columns of the ``runs`` table (SQLAlchemy Core: statements on runs need no ORM class).
+column = runs_table.c
 
 
 def run_dir(project: Project, run_id: int) -> Path:
@@ -92,7 +98,7 @@ def new_run(job: Job | None, **fields: Any) -> Run:
         fields.setdefault("purpose", job.purpose)
     fields.setdefault("status", QUEUED)
     fields.setdefault("created_at", utcnow())
-    return Run(attempt=1, cancel_requested=False, **fields)
+    return tables.Run(attempt=1, cancel_requested=False, **fields)
 
 
 def skipped_run(job: Job, plan: Plan, now: datetime) -> Run:
@@ -111,10 +117,14 @@ def skipped_run(job: Job, plan: Plan, now: datetime) -> Run:
 
 
 def get_run(session: Session, run_id: int) -> Run:
-    run = session.get(Run, run_id)
+    run = session.get(tables.Run, run_id)
     if run is None:
-        raise NotFoundError(f"Run {run_id} does not exist. List runs with `nbtools runs list`.")
+        raise _no_such_run(run_id)
     return run
+
+
+def _no_such_run(run_id: int) -> NotFoundError:
+    return NotFoundError(f"Run {run_id} does not exist. List runs with `nbtools runs list`.")
 
 
 class RunRow(NamedTuple):
@@ -164,11 +174,11 @@ class RunRow(NamedTuple):
     purpose: str | None
 
 
-_ROW_COLUMNS = tuple(Run.__table__.c[name] for name in RunRow._fields)
+_ROW_COLUMNS = tuple(runs_table.c[name] for name in RunRow._fields)
 
 
 def list_runs(
-    session: Session,
+    connection: Connection,
     *,
     job_id: int | None = None,
     notebook_path: str | None = None,
@@ -178,23 +188,32 @@ def list_runs(
 ) -> list[RunRow]:
     """Newest runs first, optionally for one job, one notebook or one status.
 
-    ``before`` pages back: only runs with a smaller id (pass the last id of a page).
+    ``before`` pages back: only runs with a smaller id (pass the last id of a page). Read in
+    SQLAlchemy Core (``Store.connection()``, or a session's connection): no ORM object is
+    made, and a command that only lists runs imports no ``sqlalchemy.orm``.
     """
-    query = select(*_ROW_COLUMNS).order_by(Run.id.desc()).limit(max(1, min(limit, 1000)))
+    query = select(*_ROW_COLUMNS).order_by(column.id.desc()).limit(max(1, min(limit, 1000)))
     if before is not None:
-        query = query.where(Run.id < before)
+        query = query.where(column.id < before)
     if job_id is not None:
-        query = query.where(Run.job_id == job_id)
+        query = query.where(column.job_id == job_id)
     if notebook_path is not None:
-        query = query.where(Run.notebook_path == notebook_path)
+        query = query.where(column.notebook_path == notebook_path)
     if status is not None:
         if status not in RUN_STATES:
             raise InvalidInputError(
                 f"Unknown status {status!r}; use one of {', '.join(RUN_STATES)}.", field="status"
             )
-        query = query.where(Run.status == status)
-    # Core execution (the columns need no ORM loading): ≈ 10 % of a page of 1000 runs
-    return [RunRow._make(row) for row in session.connection().execute(query)]
+        query = query.where(column.status == status)
+    return [RunRow._make(row) for row in connection.execute(query)]
+
+
+def get_run_row(connection: Connection, run_id: int) -> RunRow:
+    """Run ``run_id`` read as a list reads it (SQLAlchemy Core, no ORM object)."""
+    found = connection.execute(select(*_ROW_COLUMNS).where(column.id == run_id)).first()
+    if found is None:
+        raise _no_such_run(run_id)
+    return RunRow._make(found)
 
 
 def claim(
@@ -212,11 +231,16 @@ def claim(
     is renewed by :func:`heartbeat`.
     """
     now = utcnow()
-    held = Run.lease_owner == token if token is not None else lease_free(now)
+    held = column.lease_owner == token if token is not None else lease_free(now)
     with store.session(write=True) as session:
         result = session.execute(
-            update(Run)
-            .where(Run.id == run_id, Run.status == QUEUED, Run.cancel_requested.is_(False), held)
+            update(runs_table)
+            .where(
+                column.id == run_id,
+                column.status == QUEUED,
+                column.cancel_requested.is_(False),
+                held,
+            )
             .values(
                 status=RUNNING,
                 worker=worker,
@@ -228,7 +252,7 @@ def claim(
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return None
-        return session.get(Run, run_id)
+        return session.get(tables.Run, run_id)
 
 
 @dataclass
@@ -259,8 +283,8 @@ def heartbeat(
     now = utcnow()
     with store.session(write=True) as session:
         result = session.execute(
-            update(Run)
-            .where(Run.id == run_id, Run.status == RUNNING, Run.worker == worker)
+            update(runs_table)
+            .where(column.id == run_id, column.status == RUNNING, column.worker == worker)
             .values(
                 heartbeat_at=now,
                 lease_expires_at=now + timedelta(seconds=lease_seconds),
@@ -271,14 +295,16 @@ def heartbeat(
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return STOP_LEASE_LOST
-        requested = session.scalar(select(Run.cancel_requested).where(Run.id == run_id))
+        requested = session.scalar(select(column.cancel_requested).where(column.id == run_id))
     return STOP_CANCELLED if requested else CONTINUE
 
 
 def record_start(store: Store, run_id: int, worker: str, **fields: Any) -> None:
     """Store what a started run is executing (content hash, lineage, cell count)."""
     with store.session(write=True) as session:
-        session.execute(update(Run).where(Run.id == run_id, Run.worker == worker).values(**fields))
+        session.execute(
+            update(runs_table).where(column.id == run_id, column.worker == worker).values(**fields)
+        )
 
 
 def finish(
@@ -304,15 +330,15 @@ def finish(
     work = events.run_finishing(events.RunFinishing(store, run_id, fields.get("output_dir")))
     now = utcnow()
     with store.session(write=True) as session:
-        conditions = [Run.id == run_id, Run.status == RUNNING]
+        conditions = [column.id == run_id, column.status == RUNNING]
         if worker is not None:
-            conditions.append(Run.worker == worker)
+            conditions.append(column.worker == worker)
         if expired_at is not None:
-            conditions.append(Run.lease_expires_at < expired_at)
+            conditions.append(column.lease_expires_at < expired_at)
         if lease_owner is not None:
-            conditions.append(Run.lease_owner == lease_owner)
+            conditions.append(column.lease_owner == lease_owner)
         result = session.execute(
-            update(Run)
+            update(runs_table)
             .where(*conditions)
             .values(status=status, finished_at=now, heartbeat_at=now, **fields)
         )
@@ -344,7 +370,7 @@ def schedule_retry(session: Session, run: Run, now: datetime) -> Run | None:
     attempt; the scheduler caps the wait at its ``max_retry_backoff_seconds`` setting
     (:func:`nbtools.jobs.leases.claim_due`).
     """
-    job = session.get(Job, run.job_id) if run.job_id is not None else None
+    job = session.get(tables.Job, run.job_id) if run.job_id is not None else None
     if job is None or run.attempt > job.retries or run.cancel_requested:
         return None
     if run.error_name in INPUT_ERRORS:
@@ -396,7 +422,7 @@ def rerun(store: Store, run_id: int, actor: str | None = None) -> Run:
     audited as ``run.rerun`` by ``actor``."""
     with store.session(write=True) as session:
         original = get_run(session, run_id)
-        job = session.get(Job, original.job_id) if original.job_id is not None else None
+        job = session.get(tables.Job, original.job_id) if original.job_id is not None else None
         run = new_run(
             job,
             trigger="rerun",

@@ -1,22 +1,37 @@
-"""Tables of the jobs feature: job definitions and their runs."""
+"""Tables of the jobs feature, in SQLAlchemy Core: job definitions (``jobs``) and their runs
+(``runs``), and the states a run goes through.
+
+They are Core ``Table``s on the store's one ``MetaData``, each declared here once: reading a
+page of runs (``nbtools runs list``, the server's runs list) needs no ``sqlalchemy.orm``,
+whose import is about a third of SQLAlchemy's (docs/performance.md, "Where a CLI command's
+time goes"). The ORM classes :class:`~nbtools.jobs.models.Job` and
+:class:`~nbtools.jobs.models.Run`, which the rest of the jobs code works with, are mapped onto
+these tables; they can be imported from here too, and load the ORM on first use.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
 
-from nbtools.store.base import Base, UtcDateTime, utcnow
+from nbtools.lazy import loader
+from nbtools.store import utcnow
+from nbtools.store.metadata import metadata
+from nbtools.store.types import UtcDateTime
+
+if TYPE_CHECKING:
+    from nbtools.jobs.models import Job, Run
 
 #: Run states; the four after running are the outcomes of an execution. ``skipped`` records
 #: due times a missed-runs policy dropped: it never executes (see :mod:`nbtools.jobs.missed`).
@@ -31,108 +46,128 @@ RUN_STATES = (QUEUED, RUNNING, *ENDED_STATES)
 MISSED_RUN_ONCE, MISSED_SKIP, MISSED_CATCH_UP = "run_once", "skip", "catch_up"
 MISSED_POLICIES = (MISSED_RUN_ONCE, MISSED_SKIP, MISSED_CATCH_UP)
 
+#: A notebook, its parameters and (optionally) a cron schedule to run it on.
+jobs_table = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("notebook_path", String(4096), nullable=False),
+    Column("parameters", JSON, nullable=False, default=dict),
+    Column("cron", String(200)),
+    Column("timezone", String(64), nullable=False, default="UTC"),
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("retries", Integer, nullable=False, default=0),
+    Column("retry_backoff_seconds", Integer, nullable=False, default=60),
+    Column("timeout_seconds", Integer),
+    # seconds one cell may run before the run fails (papermill's ``execution_timeout``)
+    Column("cell_timeout_seconds", Integer),
+    Column("max_concurrent", Integer, nullable=False, default=1),
+    Column("output_html", Boolean, nullable=False, default=False),
+    Column("missed_policy", String(16), nullable=False, default=MISSED_RUN_ONCE),
+    # under the catch-up policy, at most this many missed due times run (the latest ones)
+    Column("catch_up_limit", Integer, nullable=False, default=10, server_default="10"),
+    Column("kernel_name", String(200)),
+    # run this notebook version instead of the file on disk (lineage feature)
+    Column("pinned_version_id", Integer),
+    # what the job's data is used for, checked against the datasets' allowed purposes
+    Column("purpose", String(64)),
+    # how long its runs are kept: "N" (the newest N) or an age ("30d"); None: the project's
+    # default (see nbtools.jobs.retention)
+    Column("keep_runs", String(16)),
+    # the key the job was submitted with (unique: see nbtools.jobs.idempotency)
+    Column("idempotency_key", String(200), unique=True),
+    Column("next_run_at", UtcDateTime()),
+    # who created the job: the authenticated Jupyter user, or the CLI's actor
+    Column("created_by", String(255)),
+    # when the job was deleted without ``purge``: hidden from lists, never scheduled, its
+    # runs, metrics and alerts kept readable
+    Column("archived_at", UtcDateTime()),
+    Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
+    Column("updated_at", UtcDateTime(), nullable=False, default=utcnow, onupdate=utcnow),
+)
 
-class Job(Base):
-    """A notebook, its parameters and (optionally) a cron schedule to run it on."""
+#: One execution of a notebook: a job's due time, a manual trigger, a rerun or a retry.
+runs_table = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("job_id", ForeignKey("jobs.id", ondelete="SET NULL"), index=True),
+    Column("scheduled_for", UtcDateTime()),
+    Column("trigger", String(16), nullable=False),
+    Column("notebook_path", String(4096), nullable=False),
+    Column("parameters", JSON, nullable=False, default=dict),
+    Column("kernel_name", String(200)),
+    Column("timeout_seconds", Integer),
+    Column("cell_timeout_seconds", Integer),
+    Column("output_html", Boolean, nullable=False, default=False),
+    Column("status", String(16), nullable=False, default=QUEUED, index=True),
+    Column("attempt", Integer, nullable=False, default=1),
+    Column("retry_of", Integer),
+    Column("not_before", UtcDateTime()),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Column("worker", String(200)),
+    # the scheduler whose claim this run is under, and until when the claim holds; the
+    # executing worker renews it with every heartbeat (see nbtools.jobs.leases)
+    Column("lease_owner", String(200)),
+    Column("lease_expires_at", UtcDateTime()),
+    # who started the run (a scheduled run: who created its job)
+    Column("created_by", String(255)),
+    Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
+    Column("started_at", UtcDateTime()),
+    Column("finished_at", UtcDateTime()),
+    Column("heartbeat_at", UtcDateTime()),
+    Column("cells_total", Integer),
+    Column("cells_done", Integer),
+    Column("current_cell", Integer),
+    Column("notebook_sha256", String(64)),
+    Column("error_name", String(200)),
+    Column("error_message", Text),
+    Column("error_cell", Integer),
+    Column("output_dir", String(4096)),
+    # the kinds of output file the run wrote there ("notebook", "html"), recorded when it
+    # ends, so that listing runs asks the storage nothing; None for runs ended before
+    Column("outputs", JSON),
+    # lineage, filled by run-start hooks of the versioning and environment features
+    Column("notebook_version_id", Integer),
+    Column("env_snapshot_id", String(128)),
+    # execute this notebook version instead of the file on disk; the run this one reproduces
+    Column("pinned_version_id", Integer),
+    Column("reproduce_of", Integer),
+    # what the run's data is used for (a job's runs take the job's); see docs/governance.md
+    Column("purpose", String(64)),
+    # a ``skipped`` row stands for the due times from ``scheduled_for`` to ``skipped_until``:
+    # ``skipped_count`` of them (None: more than nbtools.jobs.missed.COUNT_LIMIT)
+    Column("skipped_until", UtcDateTime()),
+    Column("skipped_count", Integer),
+    Column("skip_reason", Text),
+    # when the run's outputs were deleted by retention (nbtools.jobs.retention)
+    Column("pruned_at", UtcDateTime()),
+    # the key the run was submitted with (unique: see nbtools.jobs.idempotency)
+    Column("idempotency_key", String(200), unique=True),
+    UniqueConstraint("job_id", "scheduled_for"),
+)
 
-    __tablename__ = "jobs"
+#: The ORM classes, loaded on first use: name → (module of ``nbtools.jobs``, attribute).
+__getattr__ = loader("nbtools.jobs", {"Job": ("models", "Job"), "Run": ("models", "Run")})
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    notebook_path: Mapped[str] = mapped_column(String(4096))
-    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    cron: Mapped[str | None] = mapped_column(String(200))
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    paused: Mapped[bool] = mapped_column(Boolean, default=False)
-    retries: Mapped[int] = mapped_column(Integer, default=0)
-    retry_backoff_seconds: Mapped[int] = mapped_column(Integer, default=60)
-    timeout_seconds: Mapped[int | None] = mapped_column(Integer)
-    #: Seconds one cell may run before the run fails (papermill's ``execution_timeout``).
-    cell_timeout_seconds: Mapped[int | None] = mapped_column(Integer)
-    max_concurrent: Mapped[int] = mapped_column(Integer, default=1)
-    output_html: Mapped[bool] = mapped_column(Boolean, default=False)
-    missed_policy: Mapped[str] = mapped_column(String(16), default=MISSED_RUN_ONCE)
-    #: Under the catch-up policy, at most this many missed due times run (the latest ones).
-    catch_up_limit: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
-    kernel_name: Mapped[str | None] = mapped_column(String(200))
-    #: Run this notebook version instead of the file on disk (lineage feature).
-    pinned_version_id: Mapped[int | None] = mapped_column(Integer)
-    #: What the job's data is used for, checked against the datasets' allowed purposes.
-    purpose: Mapped[str | None] = mapped_column(String(64))
-    #: How long its runs are kept: ``"N"`` (the newest N) or an age (``"30d"``); None: the
-    #: project's default (see :mod:`nbtools.jobs.retention`).
-    keep_runs: Mapped[str | None] = mapped_column(String(16))
-    #: The key the job was submitted with (unique: see :mod:`nbtools.jobs.idempotency`).
-    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    #: Who created the job: the authenticated Jupyter user, or the CLI's actor.
-    created_by: Mapped[str | None] = mapped_column(String(255))
-    #: When the job was deleted without ``purge``: hidden from lists, never scheduled, its
-    #: runs, metrics and alerts kept readable.
-    archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
-
-
-class Run(Base):
-    """One execution of a notebook: a job's due time, a manual trigger, a rerun or a retry."""
-
-    __tablename__ = "runs"
-    __table_args__ = (UniqueConstraint("job_id", "scheduled_for"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    job_id: Mapped[int | None] = mapped_column(
-        ForeignKey("jobs.id", ondelete="SET NULL"), index=True
-    )
-    scheduled_for: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    trigger: Mapped[str] = mapped_column(String(16))
-    notebook_path: Mapped[str] = mapped_column(String(4096))
-    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    kernel_name: Mapped[str | None] = mapped_column(String(200))
-    timeout_seconds: Mapped[int | None] = mapped_column(Integer)
-    cell_timeout_seconds: Mapped[int | None] = mapped_column(Integer)
-    output_html: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), default=QUEUED, index=True)
-    attempt: Mapped[int] = mapped_column(Integer, default=1)
-    retry_of: Mapped[int | None] = mapped_column(Integer)
-    not_before: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
-    worker: Mapped[str | None] = mapped_column(String(200))
-    #: The scheduler whose claim this run is under, and until when the claim holds; the
-    #: executing worker renews it with every heartbeat (see :mod:`nbtools.jobs.leases`).
-    lease_owner: Mapped[str | None] = mapped_column(String(200))
-    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    #: Who started the run (a scheduled run: who created its job).
-    created_by: Mapped[str | None] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    cells_total: Mapped[int | None] = mapped_column(Integer)
-    cells_done: Mapped[int | None] = mapped_column(Integer)
-    current_cell: Mapped[int | None] = mapped_column(Integer)
-    notebook_sha256: Mapped[str | None] = mapped_column(String(64))
-    error_name: Mapped[str | None] = mapped_column(String(200))
-    error_message: Mapped[str | None] = mapped_column(Text)
-    error_cell: Mapped[int | None] = mapped_column(Integer)
-    output_dir: Mapped[str | None] = mapped_column(String(4096))
-    #: The kinds of output file the run wrote there (``notebook``, ``html``), recorded when it
-    #: ends, so that listing runs asks the storage nothing; None for runs ended before.
-    outputs: Mapped[list[str] | None] = mapped_column(JSON)
-    #: Lineage, filled by run-start hooks of the versioning and environment features.
-    notebook_version_id: Mapped[int | None] = mapped_column(Integer)
-    env_snapshot_id: Mapped[str | None] = mapped_column(String(128))
-    #: Execute this notebook version instead of the file on disk; the run this one reproduces.
-    pinned_version_id: Mapped[int | None] = mapped_column(Integer)
-    reproduce_of: Mapped[int | None] = mapped_column(Integer)
-    #: What the run's data is used for (a job's runs take the job's); see docs/governance.md.
-    purpose: Mapped[str | None] = mapped_column(String(64))
-    #: A ``skipped`` row stands for the due times from ``scheduled_for`` to ``skipped_until``:
-    #: ``skipped_count`` of them (None: more than :data:`nbtools.jobs.missed.COUNT_LIMIT`).
-    skipped_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    skipped_count: Mapped[int | None] = mapped_column(Integer)
-    skip_reason: Mapped[str | None] = mapped_column(Text)
-    #: When the run's outputs were deleted by retention (:mod:`nbtools.jobs.retention`).
-    pruned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    #: The key the run was submitted with (unique: see :mod:`nbtools.jobs.idempotency`).
-    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+__all__ = [
+    "CANCELLED",
+    "ENDED_STATES",
+    "FAILED",
+    "FINAL_STATES",
+    "MISSED_CATCH_UP",
+    "MISSED_POLICIES",
+    "MISSED_RUN_ONCE",
+    "MISSED_SKIP",
+    "QUEUED",
+    "RUNNING",
+    "RUN_STATES",
+    "SKIPPED",
+    "SUCCEEDED",
+    "TIMED_OUT",
+    "Job",
+    "Run",
+    "jobs_table",
+    "runs_table",
+]

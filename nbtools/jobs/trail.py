@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
 from nbtools import audit
-from nbtools.jobs.tables import Job
+from nbtools.jobs.tables import jobs_table
 
 if TYPE_CHECKING:
     from nbtools.jobs.events import JobDeleted, JobSaved, RunCancelled, RunQueued, RunsPruned
@@ -20,8 +22,17 @@ if TYPE_CHECKING:
 def job_saved(event: JobSaved) -> None:
     summary: dict[str, object] = {"changed": list(event.changed)}
     if event.action == "job.create":
-        with event.project.store.session() as session:
-            job = session.get(Job, event.job_id)
+        job_columns = jobs_table.c
+        query = select(
+            job_columns.name,
+            job_columns.notebook_path,
+            job_columns.cron,
+            job_columns.purpose,
+            job_columns.parameters,
+            job_columns.pinned_version_id,
+        ).where(job_columns.id == event.job_id)
+        with event.project.store.connection() as connection:
+            job = connection.execute(query).first()
             if job is None:  # deleted meanwhile: the deletion has its own entry
                 return
             summary = {

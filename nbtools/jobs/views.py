@@ -18,13 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 from nbtools.jobs import events
 from nbtools.jobs.runs import RunRow, output_files
-from nbtools.jobs.tables import RUNNING, SKIPPED, Job, Run
+from nbtools.jobs.tables import RUNNING, SKIPPED
 from nbtools.jsonvalues import WireModel
-from nbtools.store.base import utcnow
+from nbtools.store import utcnow
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlalchemy.orm import Session
 
+    from nbtools.jobs.models import Job, Run
     from nbtools.parameters import Parameter
     from nbtools.project import Project
 
@@ -228,7 +230,7 @@ def _wire_fields(run: Run | RunRow, now: datetime) -> dict[str, Any]:
     }
 
 
-def _fields(run: Run, extra: dict[str, Any]) -> dict[str, Any]:
+def _fields(run: Run | RunRow, extra: dict[str, Any]) -> dict[str, Any]:
     """:func:`_wire_fields` with the nested objects as their wire models."""
     values = _wire_fields(run, utcnow())
     skipped, error = values["skipped"], values["error"]
@@ -241,10 +243,12 @@ def _fields(run: Run, extra: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_list_items(project: Project, session: Session, rows: Sequence[RunRow]) -> list[RunListItem]:
+def run_list_items(
+    project: Project, connection: Connection, rows: Sequence[RunRow]
+) -> list[RunListItem]:
     """A page of runs read as rows (:func:`nbtools.jobs.runs.list_runs`) as their JSON
-    objects: a fixed number of queries, and no model object made."""
-    extra = events.runs_described(events.RunsDescribed(project, session, rows))
+    objects: a fixed number of queries in SQLAlchemy Core, and no model object made."""
+    extra = events.runs_described(events.RunsDescribed(project, connection, rows))
     now = utcnow()
     return [{**_wire_fields(row, now), **extra[row.id]} for row in rows]
 
@@ -254,13 +258,15 @@ def run_summaries(
 ) -> list[RunSummary]:
     """The models of runs loaded in ``session``: a fixed number of queries (none for runs
     just ``queued``, see :class:`~nbtools.jobs.events.RunsDescribed`)."""
-    extra = events.runs_described(events.RunsDescribed(project, session, runs, queued=queued))
+    described = events.RunsDescribed(project, session.connection(), runs, queued=queued)
+    extra = events.runs_described(described)
     return [RunSummary(**_fields(run, extra[run.id])) for run in runs]
 
 
-def run_detail(project: Project, session: Session, run: Run) -> RunDetail:
-    """The model of one run shown alone (with the fields only a detail has)."""
-    extra = events.runs_described(events.RunsDescribed(project, session, [run], detail=True))
+def run_detail(project: Project, connection: Connection, run: RunRow) -> RunDetail:
+    """The model of one run shown alone (with the fields only a detail has), read as a row."""
+    described = events.RunsDescribed(project, connection, [run], detail=True)
+    extra = events.runs_described(described)
     return RunDetail(**_fields(run, extra[run.id]))
 
 

@@ -179,7 +179,12 @@ class Listener:
         while not self._stop.is_set():
             try:
                 self._socket.recv(64)
-            except OSError:
+            except OSError as error:
+                if not self._stop.is_set():
+                    log.warning(
+                        "nbtools: stopped listening for queued runs (%s): the poll finds them",
+                        error,
+                    )
                 return
             if not self._stop.is_set():
                 self.wake()

@@ -19,11 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
 
-from nbtools.envsnap import snapshot_kernel
 from nbtools.errors import NbtoolsError
 from nbtools.lineage.runs import runs_lineage
-from nbtools.versioning import commit, pin
-from nbtools.versioning.tables import VersionReference
+from nbtools.versioning.tables import version_refs
 
 if TYPE_CHECKING:
     from nbtools.jobs.events import JobDeleted, JobSaved, RunsDescribed, RunsPruned, RunStarted
@@ -41,6 +39,8 @@ def run_started(event: RunStarted) -> dict[str, Any]:
 
 
 def _version_of(event: RunStarted) -> dict[str, int]:
+    from nbtools.versioning import commit, pin  # not at import: a page of runs needs neither
+
     try:
         version_id = event.pinned_version_id
         if version_id is None:
@@ -54,6 +54,8 @@ def _version_of(event: RunStarted) -> dict[str, int]:
 
 
 def _environment_of(event: RunStarted) -> dict[str, str]:
+    from nbtools.envsnap import snapshot_kernel  # not at import: a page of runs needs none
+
     try:
         snapshot = snapshot_kernel(event.project, event.kernel_name)
     except NbtoolsError as error:
@@ -72,22 +74,22 @@ def job_deleted(event: JobDeleted) -> None:
 
 def pin_job(project: Project, job_id: int, version_id: int | None) -> None:
     """Make job ``job_id`` reference only ``version_id`` (none when it is None)."""
+    from nbtools.versioning import pin
+
     ref = str(job_id)
     if version_id is not None:
         pin(project, version_id, JOB, ref)
     with project.store.session(write=True) as session:
-        stale = delete(VersionReference).where(
-            VersionReference.kind == JOB, VersionReference.ref == ref
-        )
+        stale = delete(version_refs).where(version_refs.c.kind == JOB, version_refs.c.ref == ref)
         if version_id is not None:
-            stale = stale.where(VersionReference.version_id != version_id)
+            stale = stale.where(version_refs.c.version_id != version_id)
         session.execute(stale)
 
 
 def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
     return {
         run_id: {"lineage": lineage}
-        for run_id, lineage in runs_lineage(event.session, event.runs).items()
+        for run_id, lineage in runs_lineage(event.connection, event.runs).items()
     }
 
 
@@ -95,7 +97,5 @@ def runs_pruned(event: RunsPruned) -> None:
     refs = [str(run_id) for run_id in event.run_ids]
     with event.project.store.session(write=True) as session:
         session.execute(
-            delete(VersionReference).where(
-                VersionReference.kind == RUN, VersionReference.ref.in_(refs)
-            )
+            delete(version_refs).where(version_refs.c.kind == RUN, version_refs.c.ref.in_(refs))
         )

@@ -52,15 +52,15 @@ def _pin_extraction(project: Project, version_id: int, ref: str) -> None:
     from sqlalchemy import delete
 
     from nbtools.versioning import pin
-    from nbtools.versioning.tables import VersionReference
+    from nbtools.versioning.tables import version_refs
 
     pin(project, version_id, EXTRACTION, ref)
     with project.store.session(write=True) as session:
         session.execute(
-            delete(VersionReference).where(
-                VersionReference.kind == EXTRACTION,
-                VersionReference.ref == ref,
-                VersionReference.version_id != version_id,
+            delete(version_refs).where(
+                version_refs.c.kind == EXTRACTION,
+                version_refs.c.ref == ref,
+                version_refs.c.version_id != version_id,
             )
         )
 

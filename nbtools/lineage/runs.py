@@ -19,11 +19,11 @@ from sqlalchemy import bindparam, select
 
 from nbtools.envsnap.model import SHORT_ID
 from nbtools.envsnap.tables import env_snapshots
-from nbtools.store.tables import NotebookRecord
-from nbtools.versioning.tables import VersionRecord
+from nbtools.store.tables import notebooks
+from nbtools.versioning.tables import versions
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlalchemy import Connection
 
     from nbtools.jobs.events import DescribedRun
 
@@ -31,22 +31,22 @@ if TYPE_CHECKING:
 VersionFound = tuple[int, str]
 
 
-def _versions(session: Session, runs: Sequence[DescribedRun]) -> dict[int, VersionFound]:
+def _versions(connection: Connection, runs: Sequence[DescribedRun]) -> dict[int, VersionFound]:
     """Version id → (number, path) of the versions the runs executed that are stored (the
     ids as one expanding parameter: a page's are not coerced one by one)."""
     ids = {run.notebook_version_id for run in runs} - {None}
     if not ids:
         return {}
     query = (
-        select(VersionRecord.id, VersionRecord.number, NotebookRecord.path)
-        .join(NotebookRecord, NotebookRecord.id == VersionRecord.notebook_id)
-        .where(VersionRecord.id.in_(bindparam("ids", expanding=True)))
+        select(versions.c.id, versions.c.number, notebooks.c.path)
+        .join(notebooks, notebooks.c.id == versions.c.notebook_id)
+        .where(versions.c.id.in_(bindparam("ids", expanding=True)))
     )
-    found = session.execute(query, {"ids": list(ids)})
+    found = connection.execute(query, {"ids": list(ids)})
     return {version_id: (number, path) for version_id, number, path in found}
 
 
-def _snapshots(session: Session, runs: Sequence[DescribedRun]) -> dict[str, str | None]:
+def _snapshots(connection: Connection, runs: Sequence[DescribedRun]) -> dict[str, str | None]:
     """Snapshot id → Python version of the runs' environments that are stored."""
     ids = {run.env_snapshot_id for run in runs} - {None}
     if not ids:
@@ -55,7 +55,7 @@ def _snapshots(session: Session, runs: Sequence[DescribedRun]) -> dict[str, str 
     query = select(table.c.id, table.c.python_version).where(
         table.c.id.in_(bindparam("ids", expanding=True))
     )
-    return dict(session.execute(query, {"ids": list(ids)}).tuples().all())
+    return dict(connection.execute(query, {"ids": list(ids)}).tuples().all())
 
 
 def _version(run: DescribedRun, number: int | None, path: str | None) -> dict[str, Any] | None:
@@ -98,10 +98,10 @@ def summary(version: dict[str, Any] | None, environment: dict[str, Any] | None) 
     return f"{text}, environment {environment['short_id']}"
 
 
-def runs_lineage(session: Session, runs: Sequence[DescribedRun]) -> dict[int, dict[str, Any]]:
+def runs_lineage(connection: Connection, runs: Sequence[DescribedRun]) -> dict[int, dict[str, Any]]:
     """Run id → the lineage model of each of ``runs`` (see the module docstring): at most
     two queries (versions, snapshots) whatever the number of runs."""
-    versions, snapshots = _versions(session, runs), _snapshots(session, runs)
+    versions, snapshots = _versions(connection, runs), _snapshots(connection, runs)
     models = {}
     for run in runs:
         number, path = versions.get(run.notebook_version_id or 0, (None, None))

@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from nbtools.jobs.runs import output_files
-from nbtools.jobs.schedules import previous_times
-from nbtools.jobs.tables import FINAL_STATES, SUCCEEDED, Job, Run
+from nbtools.jobs.tables import FINAL_STATES, SUCCEEDED
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from nbtools.jobs.events import (
         JobsChecked,
         JobsDescribed,
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         RunsPruned,
         RunStarted,
     )
+    from nbtools.jobs.models import Job
     from nbtools.metrics.harvest import Harvest
     from nbtools.metrics.monitor import MonitorResult
     from nbtools.metrics.notify.payload import JobRef
@@ -93,6 +94,7 @@ def run_finishing(event: RunFinishing) -> Callable[[RunFinished], MonitorResult]
 
 def harvest_run(store: Store, run_id: int, output_dir: str | None) -> Harvest:
     """Read the metrics of a run's executed notebook (outside any write transaction)."""
+    from nbtools.jobs.models import Run
     from nbtools.metrics.harvest import Harvest
     from nbtools.metrics.pipeline import harvest_file
     from nbtools.metrics.values import max_value_bytes
@@ -118,6 +120,7 @@ def store_finished_run(
 ) -> MonitorResult:
     """Store the metrics of ended run ``run_id`` and, when ``final``, evaluate its job's rules
     against the job's earlier runs (also used for a service's per-minute aggregates)."""
+    from nbtools.jobs.models import Job, Run
     from nbtools.metrics.monitor import MonitorResult
     from nbtools.metrics.pipeline import FinishedRun, process_finished_run
     from nbtools.metrics.rules import MAX_WINDOW
@@ -153,6 +156,8 @@ def expected_interval(job: Job, now: datetime) -> timedelta | None:
     """
     if job.cron is None:
         return None
+    from nbtools.jobs.schedules import previous_times
+
     latest, before = previous_times(job.cron, job.timezone, now, 2)
     gap = latest - before
     return gap + max(gap / 10, MIN_GRACE)
@@ -164,7 +169,7 @@ def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
         return {}
     from nbtools.metrics.series import metric_values
 
-    return {run.id: {"metrics": metric_values(event.session, run.id)} for run in event.runs}
+    return {run.id: {"metrics": metric_values(event.connection, run.id)} for run in event.runs}
 
 
 def jobs_described(event: JobsDescribed) -> dict[int, dict[str, Any]]:
@@ -182,6 +187,7 @@ def jobs_checked(event: JobsChecked) -> list[int]:
 
 def check_late_jobs(session: Session, now: datetime) -> MonitorResult:
     """Evaluate ``late`` rules of every active job that has one."""
+    from nbtools.jobs.models import Job, Run
     from nbtools.metrics.monitor import MonitorResult, check_late
     from nbtools.metrics.rules import Late
     from nbtools.metrics.tables import AlertRule

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
 from nbtools.errors import InvalidInputError, NotFoundError
@@ -66,7 +66,7 @@ def metric_to_dict(row: MetricValue) -> dict[str, Any]:
     }
 
 
-def metric_values(session: Session, run_id: int) -> dict[str, Any]:
+def metric_values(session: Session | Connection, run_id: int) -> dict[str, Any]:
     """A run's metrics as ``{name: value}`` (empty when none were recorded or harvested)."""
     rows = session.execute(
         select(MetricValue.name, MetricValue.value)

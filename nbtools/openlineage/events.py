@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from nbtools.data.tables import DatasetRecord, RunDatasetRecord
-from nbtools.jobs.tables import Job, Run
 from nbtools.openlineage.settings import enabled
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from sqlalchemy.orm import Session
 
     from nbtools.jobs.events import RunFinished, RunFinishing, RunStarted
     from nbtools.openlineage.emitter import DatasetUse, RunFacts
@@ -54,6 +53,7 @@ def run_finishing(event: RunFinishing) -> Callable[[RunFinished], None] | None:
     root = _roots.pop(event.run_id, None)
 
     def finished(done: RunFinished) -> None:
+        from nbtools.jobs.models import Run
         from nbtools.openlineage.emitter import STATES, emit, run_event
 
         run = done.session.execute(
@@ -74,6 +74,7 @@ def _now() -> str:
 
 
 def _facts(session: Session, run_id: int) -> RunFacts:
+    from nbtools.jobs.models import Job, Run
     from nbtools.openlineage.emitter import RunFacts
 
     run = session.execute(
@@ -98,6 +99,7 @@ def _facts(session: Session, run_id: int) -> RunFacts:
 def _uses(session: Session, run_id: int, root: Path | None) -> list[DatasetUse]:
     """The datasets the run used, located as at the run (a root-relative location is made
     absolute when the root is known)."""
+    from nbtools.data.models import DatasetRecord, RunDatasetRecord
     from nbtools.openlineage.emitter import DatasetUse
 
     rows = session.execute(

@@ -112,7 +112,8 @@ class Store:
     def connection(self, *, write: bool = False) -> Iterator[Connection]:
         """A SQLAlchemy Core connection in one transaction, as :meth:`session` (committed on
         success, rolled back on error, ``write=True`` taking SQLite's write lock first), for
-        the tables declared in Core (``envsnap.tables``)."""
+        the tables declared in Core (``store.tables``, ``versioning.tables``, ``audit.tables``,
+        ``envsnap.tables``)."""
         with self._connect(write) as connection, connection.begin():
             yield connection
 

@@ -1,29 +1,30 @@
-"""Tables of the foundation: store information and the notebooks the project knows."""
+"""Tables of the foundation: store information and the notebooks the project knows.
+
+Core ``Table`` objects on the store's one ``MetaData``, not ORM models: recording a version
+(``nbtools version save``) then needs no ``sqlalchemy.orm`` (docs/performance.md, "Where a
+CLI command's time goes").
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from sqlalchemy import Column, DateTime, Integer, String, Table
 
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from nbtools.store import utcnow
+from nbtools.store.metadata import metadata
 
-from nbtools.store.base import Base, utcnow
+#: Key/value facts about the store itself (who created it, with which version).
+store_info = Table(
+    "store_info",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(1024), nullable=False),
+)
 
-
-class StoreInfo(Base):
-    """Key/value facts about the store itself (who created it, with which version)."""
-
-    __tablename__ = "store_info"
-
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(String(1024))
-
-
-class NotebookRecord(Base):
-    """A notebook's identity: its history follows it when it is renamed or moved."""
-
-    __tablename__ = "notebooks"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    path: Mapped[str] = mapped_column(String(4096), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+#: A notebook's identity: its history follows it when it is renamed or moved.
+notebooks = Table(
+    "notebooks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("path", String(4096), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow),
+)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from nbtools.project import Project
 from nbtools.versioning.history import Version, objects
@@ -38,10 +38,10 @@ class LoadedManifest:
         return {self.sha, *self.blobs, *self.images}
 
 
-def load_manifest(session: Session, store: ObjectStore, manifest_sha: str) -> LoadedManifest:
+def load_manifest(connection: Connection, store: ObjectStore, manifest_sha: str) -> LoadedManifest:
     """Read a manifest and the blobs it names (each checked against its hash)."""
-    manifest = json.loads(store.read(session, [manifest_sha])[manifest_sha])
-    blobs = store.read(session, referenced_blobs(manifest))
+    manifest = json.loads(store.read(connection, [manifest_sha])[manifest_sha])
+    blobs = store.read(connection, referenced_blobs(manifest))
     images = [sha for name in _bundled(manifest) for sha in binary_blobs(json.loads(blobs[name]))]
     return LoadedManifest(manifest_sha, manifest, blobs, images)
 
@@ -68,11 +68,11 @@ def version_notebook(project: Project, version: Version, images: bool = True) ->
     missing or damaged.
     """
     store = objects(project)
-    with project.store.session() as session:
-        loaded = load_manifest(session, store, version.manifest)
+    with project.store.connection() as connection:
+        loaded = load_manifest(connection, store, version.manifest)
         if not images:
             return assemble(loaded.manifest, loaded.blobs, image_placeholder)
-        found = store.read(session, loaded.images)
+        found = store.read(connection, loaded.images)
     return assemble(loaded.manifest, loaded.blobs, _decoded_images(found))
 
 

@@ -14,17 +14,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from nbtools.errors import ConflictError, InvalidInputError, StoreError
 from nbtools.project import Project
-from nbtools.store.tables import NotebookRecord
+from nbtools.store.tables import notebooks
 from nbtools.versioning.content import load_manifest
 from nbtools.versioning.history import NAMED, objects
-from nbtools.versioning.objects import DamagedObjectError, ObjectStore
-from nbtools.versioning.tables import StoredObject, VersionRecord, VersionReference
+from nbtools.versioning.objects import DamagedObjectError, ObjectStore, StoredObject
+from nbtools.versioning.tables import version_objects, version_refs, versions
 
 DEFAULT_KEEP = 50
 _CHUNK = 500
@@ -57,61 +56,61 @@ def collect_garbage(project: Project, keep: int = DEFAULT_KEEP, dry_run: bool = 
     store = objects(project)
     report = GcReport(keep=keep, dry_run=dry_run, bytes_before=disk_usage(store.directory))
     with store.lock():
-        with project.store.session(write=True) as session:
-            doomed, report.versions_kept = _doomed_versions(session, keep)
-            report.versions_removed = [
-                {"id": row.id, "path": path, "number": row.number} for row, path in doomed
-            ]
+        with project.store.connection(write=True) as connection:
+            doomed, report.versions_kept = _doomed_versions(connection, keep)
+            report.versions_removed = doomed
             if dry_run:
                 report.bytes_after = report.bytes_before
                 return report
             for start in range(0, len(doomed), _CHUNK):
-                ids = [row.id for row, _ in doomed[start : start + _CHUNK]]
+                ids = [version["id"] for version in doomed[start : start + _CHUNK]]
                 try:
-                    session.execute(delete(VersionRecord).where(VersionRecord.id.in_(ids)))
+                    connection.execute(delete(versions).where(versions.c.id.in_(ids)))
                 except IntegrityError:
                     raise ConflictError(
                         "A version was referenced (by a run or an extraction) while gc was "
                         "running; nothing was removed. Run `nbtools version gc` again."
                     ) from None
-            dead = _dead_objects(session, store)
+            dead = _dead_objects(connection, store)
             report.objects_removed = len(dead)
             for start in range(0, len(dead), _CHUNK):
                 shas = [row.sha for row in dead[start : start + _CHUNK]]
-                session.execute(delete(StoredObject).where(StoredObject.sha.in_(shas)))
+                connection.execute(delete(version_objects).where(version_objects.c.sha.in_(shas)))
         _remove_unreferenced_files(project, store)
     report.bytes_after = disk_usage(store.directory)
     return report
 
 
-def _doomed_versions(session: Session, keep: int) -> tuple[list[tuple[VersionRecord, str]], int]:
-    pinned = set(session.scalars(select(VersionReference.version_id).distinct()))
-    rows = session.execute(
-        select(VersionRecord, NotebookRecord.path)
-        .join(NotebookRecord, NotebookRecord.id == VersionRecord.notebook_id)
-        .order_by(VersionRecord.notebook_id, VersionRecord.number.desc())
+def _doomed_versions(connection: Connection, keep: int) -> tuple[list[dict[str, Any]], int]:
+    """The versions to remove (their id, path and number), and how many stay."""
+    pinned = set(connection.scalars(select(version_refs.c.version_id).distinct()))
+    table = versions
+    rows = connection.execute(
+        select(table.c.id, table.c.notebook_id, table.c.number, table.c.kind, notebooks.c.path)
+        .join(notebooks, notebooks.c.id == table.c.notebook_id)
+        .order_by(versions.c.notebook_id, versions.c.number.desc())
     ).all()
     seen: dict[int, int] = defaultdict(int)
     doomed = []
-    for row, path in rows:
+    for row in rows:
         seen[row.notebook_id] += 1
         if seen[row.notebook_id] > keep and row.kind != NAMED and row.id not in pinned:
-            doomed.append((row, path))
+            doomed.append({"id": row.id, "path": row.path, "number": row.number})
     return doomed, len(rows) - len(doomed)
 
 
-def _dead_objects(session: Session, store: ObjectStore) -> list[StoredObject]:
+def _dead_objects(connection: Connection, store: ObjectStore) -> list[StoredObject]:
     """Objects no remaining version needs, deepest deltas first (so bases go last)."""
     live: set[str] = set()
-    for manifest in set(session.scalars(select(VersionRecord.manifest))):
+    for manifest in set(connection.scalars(select(versions.c.manifest))):
         try:
-            live |= load_manifest(session, store, manifest).objects
+            live |= load_manifest(connection, store, manifest).objects
         except DamagedObjectError as error:
             raise StoreError(
                 f"gc stopped without removing anything: {error.message}",
                 **error.details,
             ) from None
-    records = {row.sha: row for row in session.scalars(select(StoredObject))}
+    records = {row.sha: row for row in connection.execute(select(version_objects))}
     pending = list(live)
     while pending:
         base = records[pending.pop()].base
@@ -124,8 +123,8 @@ def _dead_objects(session: Session, store: ObjectStore) -> list[StoredObject]:
 
 def _remove_unreferenced_files(project: Project, store: ObjectStore) -> None:
     """Delete loose files and pack bytes no object row refers to; compact packs with waste."""
-    with project.store.session(write=True) as session:
-        rows = list(session.scalars(select(StoredObject)))
+    with project.store.connection(write=True) as connection:
+        rows = connection.execute(select(version_objects)).all()
         loose = {row.sha for row in rows if row.pack is None}
         by_pack: dict[int, list[StoredObject]] = defaultdict(list)
         for row in rows:
@@ -141,8 +140,15 @@ def _remove_unreferenced_files(project: Project, store: ObjectStore) -> None:
         if moving:
             target = numbers[-1] + 1
             offsets = store.append(target, [store.read_stored(row) for row in moving])
-            for row, offset in zip(moving, offsets, strict=True):
-                row.pack, row.offset = target, offset
+            moved = [
+                {"moved_sha": row.sha, "pack": target, "offset": offset}
+                for row, offset in zip(moving, offsets, strict=True)
+            ]
+            table = version_objects
+            connection.execute(
+                update(table).where(table.c.sha == bindparam("moved_sha")),
+                moved,
+            )
     for number in wasteful:
         store.pack_path(number).unlink()
     for path in _files(store.loose_dir):
@@ -151,7 +157,7 @@ def _remove_unreferenced_files(project: Project, store: ObjectStore) -> None:
 
 
 def _offset(row: StoredObject) -> int:
-    return row.offset
+    return int(row.offset)
 
 
 def _files(directory: Path) -> Iterable[Path]:

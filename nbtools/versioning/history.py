@@ -11,23 +11,23 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row, Select, insert, select, update
 
 from nbtools.audit import current_actor
 from nbtools.errors import InvalidInputError, NotebookError, NotFoundError
 from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
-from nbtools.store.tables import NotebookRecord
+from nbtools.store import utcnow
+from nbtools.store.tables import notebooks
 from nbtools.versioning.files import notebook_size
 from nbtools.versioning.lastsplit import LAST_SPLITS, LastSplit, known_cells
 from nbtools.versioning.objects import DamagedObjectError, NewObject, ObjectStore
 from nbtools.versioning.parts import Parts, referenced_blobs, split
-from nbtools.versioning.tables import VersionRecord
+from nbtools.versioning.tables import versions
 
 log = logging.getLogger(__name__)
 
@@ -107,9 +107,9 @@ def commit(
     parts = split(nb, source=key, known=last.cells if last else ())
     kind = kind or (NAMED if message else AUTO)
     LAST_SPLITS.forget(store.directory, key)  # remembered again once this commit is done
-    with store.lock(), project.store.session(write=True) as session:
-        record = _notebook_record(session, key)
-        latest = _latest_row(session, record.id)
+    with store.lock(), project.store.connection(write=True) as connection:
+        notebook_id = _notebook_id(connection, key)
+        latest = _latest_row(connection, notebook_id)
         previous = None
         if last is not None and latest is not None and latest.manifest == last.manifest_sha:
             previous = [cell.entry for cell in last.cells]  # the latest version's cells
@@ -117,51 +117,64 @@ def commit(
             # not the latest version any more (recorded elsewhere, or removed): split it all
             parts = split(nb, source=key)
         size = len(content) if isinstance(content, bytes) else notebook_size(nb, parts)
-        row, new = _record(
-            session, store, parts, record, latest, previous, size, message, user, kind
+        version = _record(
+            connection, store, parts, key, notebook_id, latest, previous, size, message, user, kind
         )
-        version = _to_version(row, key, recorded=new)
     LAST_SPLITS.put(store.directory, key, remembered(nb, parts), size)
     return version
 
 
 def _record(
-    session: Session,
+    connection: Connection,
     store: ObjectStore,
     parts: Parts,
-    record: NotebookRecord,
-    latest: VersionRecord | None,
+    key: str,
+    notebook_id: int,
+    latest: Row[Any] | None,
     previous: list[dict[str, Any]] | None,
     size: int,
     message: str | None,
     user: str | None,
     kind: str,
-) -> tuple[VersionRecord, bool]:
+) -> Version:
     """The version of ``parts``: the latest when identical (named by ``message`` if it has
-    no name yet), else a new one, with ``True`` when new. ``previous`` are the latest
-    version's cells when known (else they are read from its manifest)."""
+    no name yet), else a new one (``recorded``). ``previous`` are the latest version's cells
+    when known (else they are read from its manifest)."""
     if latest is not None and latest.manifest == parts.manifest_sha:
+        found = _to_version(latest, key)
         if message is not None and latest.message is None:
-            latest.message, latest.kind = message, kind
-        if message is None or latest.message == message:
-            return latest, False
+            connection.execute(
+                update(versions)
+                .where(versions.c.id == latest.id)
+                .values(message=message, kind=kind)
+            )
+            found = replace(found, message=message, kind=kind)
+        if message is None or found.message == message:
+            return found
     if previous is None:
-        previous = _previous_state(session, store, latest)
-    _store_parts(session, store, parts, latest, previous)
-    row = VersionRecord(
-        notebook_id=record.id,
+        previous = _previous_state(connection, store, latest)
+    _store_parts(connection, store, parts, latest, previous)
+    version = Version(
+        id=0,  # given by the database below
+        notebook_id=notebook_id,
+        path=key,
         number=(latest.number if latest else 0) + 1,
+        created_at=utcnow(),
         user=current_actor(user),
         message=message,
         kind=kind,
-        manifest=parts.manifest_sha,
         size=size,
         cells=len(parts.cells),
         cells_changed=_cells_changed(parts.cells, previous),
+        manifest=parts.manifest_sha,
+        recorded=True,
     )
-    session.add(row)
-    session.flush()
-    return row, True
+    # the row is the version's fields of the same names (every column but the id)
+    row = {column.name: getattr(version, column.name) for column in versions.c}
+    del row["id"]
+    inserted = connection.execute(insert(versions).values(row)).inserted_primary_key
+    assert inserted is not None
+    return replace(version, id=inserted.id)
 
 
 def remembered(nb: Mapping[str, Any], parts: Parts) -> LastSplit:
@@ -170,33 +183,35 @@ def remembered(nb: Mapping[str, Any], parts: Parts) -> LastSplit:
     return LastSplit(parts.manifest_sha, cells)
 
 
-def _notebook_record(session: Session, key: str) -> NotebookRecord:
-    record = session.scalars(select(NotebookRecord).where(NotebookRecord.path == key)).first()
-    if record is None:
-        record = NotebookRecord(path=key)
-        session.add(record)
-        session.flush()
-    return record
+def _notebook_id(connection: Connection, key: str) -> int:
+    """The id of the notebook kept under ``key``, recorded now if it has none yet."""
+    found = connection.scalar(select(notebooks.c.id).where(notebooks.c.path == key))
+    if found is None:
+        inserted = connection.execute(insert(notebooks).values(path=key)).inserted_primary_key
+        assert inserted is not None
+        found = inserted.id
+    return int(found)
 
 
-def _latest_row(session: Session, notebook_id: int) -> VersionRecord | None:
+def _latest_row(connection: Connection, notebook_id: int) -> Row[Any] | None:
     query = (
-        select(VersionRecord)
-        .where(VersionRecord.notebook_id == notebook_id)
-        .order_by(VersionRecord.number.desc())
+        select(versions)
+        .where(versions.c.notebook_id == notebook_id)
+        .order_by(versions.c.number.desc())
         .limit(1)
     )
-    return session.scalars(query).first()
+    return connection.execute(query).first()
 
 
 def _previous_state(
-    session: Session, store: ObjectStore, latest: VersionRecord | None
+    connection: Connection, store: ObjectStore, latest: Row[Any] | None
 ) -> list[dict[str, Any]] | None:
     """The cells of the latest manifest, or ``None`` (no version yet, or it is damaged)."""
     if latest is None:
         return None
     try:
-        manifest = json.loads(store.read(session, [latest.manifest], recent=True)[latest.manifest])
+        blobs = store.read(connection, [latest.manifest], recent=True)
+        manifest = json.loads(blobs[latest.manifest])
     except DamagedObjectError as error:
         log.warning("nbtools: recording without deltas: %s", error.message)
         return None
@@ -205,17 +220,17 @@ def _previous_state(
 
 
 def _store_parts(
-    session: Session,
+    connection: Connection,
     store: ObjectStore,
     parts: Parts,
-    latest: VersionRecord | None,
+    latest: Row[Any] | None,
     previous: list[dict[str, Any]] | None,
 ) -> None:
     """Write the blobs and manifest the store lacks, as deltas against the previous state."""
     # what the latest version refers to is stored already: only look up the rest
     known = set(referenced_blobs({"cells": previous})) if previous else set()
     wanted = [sha for sha in [*parts.blobs, parts.manifest_sha] if sha not in known]
-    present = known | store.existing(session, wanted)
+    present = known | store.existing(connection, wanted)
     bases = _delta_bases(parts, previous)
     if latest is not None:
         bases[parts.manifest_sha] = latest.manifest
@@ -226,11 +241,11 @@ def _store_parts(
         new_objects.append(NewObject(parts.manifest_blob(), bases.get(parts.manifest_sha)))
     needed = {new.base for new in new_objects if new.base}
     try:
-        base_content = store.read(session, needed, recent=True) if needed else {}
+        base_content = store.read(connection, needed, recent=True) if needed else {}
     except DamagedObjectError as error:
         log.warning("nbtools: recording without deltas: %s", error.message)
         base_content = {}
-    store.write(session, new_objects, base_content)
+    store.write(connection, new_objects, base_content)
 
 
 def _delta_bases(parts: Parts, previous: list[dict[str, Any]] | None) -> dict[str, str]:
@@ -268,7 +283,7 @@ def _cells_changed(cells: list[dict[str, Any]], previous: list[dict[str, Any]] |
     )
 
 
-def _to_version(row: VersionRecord, path: str, recorded: bool = False) -> Version:
+def _to_version(row: Row[Any], path: str) -> Version:
     created_at = row.created_at
     if created_at.tzinfo is None:  # SQLite keeps no offset; every timestamp is stored in UTC
         created_at = created_at.replace(tzinfo=timezone.utc)
@@ -285,40 +300,39 @@ def _to_version(row: VersionRecord, path: str, recorded: bool = False) -> Versio
         cells=row.cells,
         cells_changed=row.cells_changed,
         manifest=row.manifest,
-        recorded=recorded,
     )
 
 
 # -- reading ---------------------------------------------------------------------------------
 
 
-def _versions_of(key: str) -> Select[VersionRecord]:
+def _versions_of(key: str) -> Select[Any]:
     return (
-        select(VersionRecord)
-        .join(NotebookRecord, NotebookRecord.id == VersionRecord.notebook_id)
-        .where(NotebookRecord.path == key)
+        select(versions)
+        .join(notebooks, notebooks.c.id == versions.c.notebook_id)
+        .where(notebooks.c.path == key)
     )
 
 
 def history(project: Project, path: str, limit: int | None = None) -> list[Version]:
     """The versions of a notebook, newest first (empty if it has none)."""
     key = notebook_key(project, path)
-    with project.store.session() as session:
-        query = _versions_of(key).order_by(VersionRecord.number.desc()).limit(limit)
-        return [_to_version(row, key) for row in session.scalars(query)]
+    with project.store.connection() as connection:
+        query = _versions_of(key).order_by(versions.c.number.desc()).limit(limit)
+        return [_to_version(row, key) for row in connection.execute(query)]
 
 
 def latest_other_than(project: Project, path: str, manifest: str) -> Version | None:
     """The newest version of a notebook whose content (manifest) is not ``manifest``."""
     key = notebook_key(project, path)
-    with project.store.session() as session:
+    with project.store.connection() as connection:
         query = (
             _versions_of(key)
-            .where(VersionRecord.manifest != manifest)
-            .order_by(VersionRecord.number.desc())
+            .where(versions.c.manifest != manifest)
+            .order_by(versions.c.number.desc())
             .limit(1)
         )
-        row = session.scalars(query).first()
+        row = connection.execute(query).first()
     return None if row is None else _to_version(row, key)
 
 
@@ -330,11 +344,11 @@ def latest(project: Project, path: str) -> Version | None:
 
 def get(project: Project, version_id: int) -> Version:
     """A version by its id (unique in the project)."""
-    with project.store.session() as session:
-        found = session.execute(
-            select(VersionRecord, NotebookRecord.path)
-            .join(NotebookRecord, NotebookRecord.id == VersionRecord.notebook_id)
-            .where(VersionRecord.id == version_id)
+    with project.store.connection() as connection:
+        found = connection.execute(
+            select(versions, notebooks.c.path)
+            .join(notebooks, notebooks.c.id == versions.c.notebook_id)
+            .where(versions.c.id == version_id)
         ).first()
     if found is None:
         raise NotFoundError(
@@ -342,7 +356,7 @@ def get(project: Project, version_id: int) -> Version:
             "`nbtools version log NOTEBOOK`.",
             version_id=version_id,
         )
-    return _to_version(found[0], found[1])
+    return _to_version(found, found.path)
 
 
 _REF = re.compile(r"^(?:(\d+)|latest(?:~(\d+))?)$")
@@ -358,13 +372,13 @@ def resolve(project: Project, path: str, ref: str) -> Version:
             ref=ref,
         )
     key = notebook_key(project, path)
-    with project.store.session() as session:
+    with project.store.connection() as connection:
         query = _versions_of(key)
         if match.group(1) is not None:
-            query = query.where(VersionRecord.number == int(match.group(1)))
+            query = query.where(versions.c.number == int(match.group(1)))
         else:
-            query = query.order_by(VersionRecord.number.desc()).offset(int(match.group(2) or 0))
-        row = session.scalars(query.limit(1)).first()
+            query = query.order_by(versions.c.number.desc()).offset(int(match.group(2) or 0))
+        row = connection.execute(query.limit(1)).first()
     if row is None:
         raise NotFoundError(
             f"{key} has no version {ref!r}. List its versions with `nbtools version log {key}`.",

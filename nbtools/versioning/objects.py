@@ -23,15 +23,18 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Row, Select, insert, select
 
 from nbtools.errors import StoreError
 from nbtools.locks import exclusive
 from nbtools.versioning.files import atomic_write, fsync_directory
 from nbtools.versioning.parts import Blob
-from nbtools.versioning.tables import StoredObject
+from nbtools.versioning.tables import version_objects
+
+#: A row of ``version_objects`` (sha, size, pack, offset, length, encoding, base, depth).
+StoredObject = Row[Any]
 
 #: Stored forms: as is, raw deflate, raw deflate with the base's content as dictionary.
 RAW, ZLIB, DELTA = 0, 1, 2
@@ -140,20 +143,24 @@ class ObjectStore:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def existing(self, session: Session, shas: Iterable[str]) -> set[str]:
+    def existing(self, connection: Connection, shas: Iterable[str]) -> set[str]:
         """Which of ``shas`` the store already holds."""
-        return set(self.records(session, shas))
+        return set(self.records(connection, shas))
 
     def write(
-        self, session: Session, objects: Iterable[NewObject], base_content: Mapping[str, bytes]
+        self,
+        connection: Connection,
+        objects: Iterable[NewObject],
+        base_content: Mapping[str, bytes],
     ) -> None:
-        """Encode and store ``objects``, adding their rows to ``session`` (not committed).
+        """Encode and store ``objects``, inserting their rows in ``connection``'s transaction
+        (committed by the caller, after the bytes are synced).
 
         Call with :meth:`lock` held. ``base_content`` holds the content of the bases named.
         Raises :class:`~nbtools.errors.StoreError` if the files cannot be written.
         """
         try:
-            self._write(session, list(objects), base_content)
+            self._write(connection, list(objects), base_content)
         except OSError as exc:
             raise StoreError(
                 f"Cannot write to the version store: {exc.strerror}: {exc.filename}. Check the "
@@ -162,39 +169,40 @@ class ObjectStore:
             ) from exc
 
     def _write(
-        self, session: Session, objects: list[NewObject], base_content: Mapping[str, bytes]
+        self, connection: Connection, objects: list[NewObject], base_content: Mapping[str, bytes]
     ) -> None:
-        depths = {
-            sha: record.depth
-            for sha, record in self.records(session, {o.base for o in objects if o.base}).items()
-        }
-        packed: list[tuple[StoredObject, bytes]] = []
+        bases = {o.base for o in objects if o.base}
+        depths = {sha: record.depth for sha, record in self.records(connection, bases).items()}
+        rows: list[dict[str, Any]] = []
+        packed: list[tuple[dict[str, Any], bytes]] = []
         for new in objects:
             data = new.blob.data()
             encoding, stored, base = self._encode(new, data, base_content, depths)
             _RECENT.put(new.blob.sha, data)
-            record = StoredObject(
-                sha=new.blob.sha,
-                size=len(data),
-                pack=None,
-                offset=0,
-                length=len(stored),
-                encoding=encoding,
-                base=base,
-                depth=depths[base] + 1 if base else 0,
-            )
+            row = {
+                "sha": new.blob.sha,
+                "size": len(data),
+                "pack": None,
+                "offset": 0,
+                "length": len(stored),
+                "encoding": encoding,
+                "base": base,
+                "depth": depths[base] + 1 if base else 0,
+            }
             if len(stored) < LOOSE_LIMIT:
-                packed.append((record, stored))
+                packed.append((row, stored))
             else:
-                path = self.loose_path(record.sha)
+                path = self.loose_path(new.blob.sha)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 atomic_write(path, stored)
-            session.add(record)
+            rows.append(row)
         if packed:
             number = self._open_pack()
             offsets = self.append(number, [stored for _, stored in packed])
-            for (record, _), offset in zip(packed, offsets, strict=True):
-                record.pack, record.offset = number, offset
+            for (row, _), offset in zip(packed, offsets, strict=True):
+                row["pack"], row["offset"] = number, offset
+        if rows:
+            connection.execute(insert(version_objects), rows)
 
     def _encode(
         self,
@@ -251,7 +259,7 @@ class ObjectStore:
     # -- reading -----------------------------------------------------------------------------
 
     def records(
-        self, session: Session, shas: Iterable[str], with_bases: bool = False
+        self, connection: Connection, shas: Iterable[str], with_bases: bool = False
     ) -> dict[str, StoredObject]:
         """The rows of those ``shas`` the store holds (and of their delta bases, all the way
         down, with ``with_bases``: one recursive query instead of one per level)."""
@@ -260,14 +268,14 @@ class ObjectStore:
         for start in range(0, len(wanted), _QUERY_CHUNK):
             chunk = wanted[start : start + _QUERY_CHUNK]
             if with_bases:
-                found.update((row.sha, row) for row in session.scalars(_with_bases(chunk)))
+                query = _with_bases(chunk)
             else:
-                query = select(StoredObject).where(StoredObject.sha.in_(chunk))
-                found.update((row.sha, row) for row in session.scalars(query))
+                query = select(version_objects).where(version_objects.c.sha.in_(chunk))
+            found.update((row.sha, row) for row in connection.execute(query))
         return found
 
     def read(
-        self, session: Session, shas: Iterable[str], *, recent: bool = False
+        self, connection: Connection, shas: Iterable[str], *, recent: bool = False
     ) -> dict[str, bytes]:
         """The content of ``shas``, each checked against its hash.
 
@@ -279,8 +287,8 @@ class ObjectStore:
         if not wanted:
             return {}
         content = _RECENT.get(wanted) if recent else {}
-        records = self.records(session, wanted - set(content), with_bases=True)
-        known = set(records) | set(self.records(session, content))
+        records = self.records(connection, wanted - set(content), with_bases=True)
+        known = set(records) | set(self.records(connection, content))
         for sha in wanted - known:
             raise DamagedObjectError(
                 f"The version store has no object {sha[:12]}: the database refers to content "
@@ -318,17 +326,14 @@ class ObjectStore:
         return data
 
 
-def _with_bases(shas: list[str]) -> Select[StoredObject]:
+def _with_bases(shas: list[str]) -> Select[Any]:
     """Rows of ``shas`` and of the objects they are deltas against, recursively."""
+    table = version_objects
     chain = (
-        select(StoredObject.sha, StoredObject.base)
-        .where(StoredObject.sha.in_(shas))
-        .cte("chain", recursive=True)
+        select(table.c.sha, table.c.base).where(table.c.sha.in_(shas)).cte("chain", recursive=True)
     )
-    chain = chain.union(
-        select(StoredObject.sha, StoredObject.base).join(chain, StoredObject.sha == chain.c.base)
-    )
-    return select(StoredObject).where(StoredObject.sha.in_(select(chain.c.sha)))
+    chain = chain.union(select(table.c.sha, table.c.base).join(chain, table.c.sha == chain.c.base))
+    return select(table).where(table.c.sha.in_(select(chain.c.sha)))
 
 
 def _deflate(data: bytes, level: int, dictionary: bytes = b"") -> bytes:
@@ -353,7 +358,7 @@ def _inflate(stored: bytes, dictionary: bytes = b"") -> bytes:
 
 
 def _depth(record: StoredObject) -> int:
-    return record.depth
+    return int(record.depth)
 
 
 def _sync_data(fd: int) -> None:

@@ -6,11 +6,11 @@ A job run records the version it executed with ``pin(project, version.id, "run",
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.project import Project
-from nbtools.versioning.tables import VersionRecord, VersionReference
+from nbtools.versioning.tables import version_refs, versions
 
 
 def pin(project: Project, version_id: int, kind: str, ref: str) -> None:
@@ -22,33 +22,30 @@ def pin(project: Project, version_id: int, kind: str, ref: str) -> None:
             kind=kind,
             ref=ref,
         )
-    with project.store.session(write=True) as session:
-        if session.get(VersionRecord, version_id) is None:
+    table = version_refs
+    with project.store.connection(write=True) as connection:
+        if connection.scalar(select(versions.c.id).where(versions.c.id == version_id)) is None:
             raise NotFoundError(f"There is no version with id {version_id}.", version_id=version_id)
-        exists = session.scalars(
-            select(VersionReference.id).where(
-                VersionReference.version_id == version_id,
-                VersionReference.kind == kind,
-                VersionReference.ref == ref,
+        exists = connection.scalar(
+            select(table.c.id).where(
+                table.c.version_id == version_id, table.c.kind == kind, table.c.ref == ref
             )
-        ).first()
+        )
         if exists is None:
-            session.add(VersionReference(version_id=version_id, kind=kind, ref=ref))
+            connection.execute(insert(table).values(version_id=version_id, kind=kind, ref=ref))
 
 
 def unpin(project: Project, kind: str, ref: str) -> int:
     """Drop every reference ``ref`` of ``kind`` holds; returns how many were dropped."""
-    with project.store.session(write=True) as session:
-        result = session.execute(
-            delete(VersionReference).where(
-                VersionReference.kind == kind, VersionReference.ref == ref
-            )
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+    table = version_refs
+    with project.store.connection(write=True) as connection:
+        result = connection.execute(delete(table).where(table.c.kind == kind, table.c.ref == ref))
+        return int(result.rowcount)
 
 
 def references(project: Project, version_id: int) -> list[dict[str, str]]:
     """What uses a version: ``[{"kind": "run", "ref": "42"}, ...]``."""
-    with project.store.session() as session:
-        query = select(VersionReference).where(VersionReference.version_id == version_id)
-        return [{"kind": r.kind, "ref": r.ref} for r in session.scalars(query)]
+    table = version_refs
+    with project.store.connection() as connection:
+        query = select(table.c.kind, table.c.ref).where(table.c.version_id == version_id)
+        return [{"kind": r.kind, "ref": r.ref} for r in connection.execute(query)]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import Connection, or_, select, update
 
 from nbtools.project import Project
-from nbtools.store.tables import NotebookRecord
+from nbtools.store.tables import notebooks
 from nbtools.versioning.history import notebook_key, objects
 
 
@@ -19,23 +19,24 @@ def rename(project: Project, old: str, new: str) -> int:
     old_key, new_key = notebook_key(project, old), notebook_key(project, new)
     if old_key == new_key:
         return 0
-    with objects(project).lock(), project.store.session(write=True) as session:
-        moving = session.scalars(
-            select(NotebookRecord).where(
+    table = notebooks
+    with objects(project).lock(), project.store.connection(write=True) as connection:
+        moving = connection.execute(
+            select(table.c.id, table.c.path).where(
                 or_(
-                    NotebookRecord.path == old_key,
-                    NotebookRecord.path.startswith(old_key + "/", autoescape=True),
+                    table.c.path == old_key,
+                    table.c.path.startswith(old_key + "/", autoescape=True),
                 )
             )
         ).all()
         for record in moving:
             destination = new_key + record.path[len(old_key) :]
-            stale = session.scalars(
-                select(NotebookRecord).where(NotebookRecord.path == destination)
-            ).first()
+            stale = connection.scalar(select(table.c.id).where(table.c.path == destination))
             if stale is not None:
-                stale.path = f"{destination}~{stale.id}"
-                session.flush()
-            record.path = destination
-            session.flush()
+                _set_path(connection, stale, f"{destination}~{stale}")
+            _set_path(connection, record.id, destination)
         return len(moving)
+
+
+def _set_path(connection: Connection, notebook_id: int, path: str) -> None:
+    connection.execute(update(notebooks).where(notebooks.c.id == notebook_id).values(path=path))

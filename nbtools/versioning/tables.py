@@ -1,17 +1,30 @@
 """Tables of notebook versioning: versions, the stored objects, and references that pin
 versions against garbage collection. A notebook's identity is the foundation's
-:class:`~nbtools.store.tables.NotebookRecord`, so history follows a rename."""
+``notebooks`` table (:mod:`nbtools.store.tables`), so history follows a rename.
+
+Core ``Table`` objects on the store's one ``MetaData``, read and written through
+``Store.connection()``: the versioning package imports no ``sqlalchemy.orm``.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.types import TypeDecorator
 
-from nbtools.store.base import Base, utcnow
+from nbtools.store import utcnow
+from nbtools.store.metadata import metadata
 
 
 class Sha256(TypeDecorator[str]):
@@ -27,56 +40,52 @@ class Sha256(TypeDecorator[str]):
         return None if value is None else bytes(value).hex()
 
 
-class StoredObject(Base):
-    """Where one content-addressed blob lives on disk and how it is encoded.
+#: Where one content-addressed blob lives on disk and how it is encoded. ``pack`` is the pack
+#: file number (``None``: a file of its own); ``encoding`` says how the bytes were compressed
+#: (see :mod:`nbtools.versioning.objects`); ``base`` names the object whose content served as
+#: the compression dictionary (a delta), ``depth`` the chain length.
+version_objects = Table(
+    "version_objects",
+    metadata,
+    Column("sha", Sha256, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("pack", Integer),
+    Column("offset", BigInteger, nullable=False),
+    Column("length", BigInteger, nullable=False),
+    Column("encoding", Integer, nullable=False),
+    Column("base", Sha256, ForeignKey("version_objects.sha")),
+    Column("depth", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
 
-    ``pack`` is the pack file number (``None``: a file of its own); ``encoding`` says how the
-    bytes were compressed (see :mod:`nbtools.versioning.objects`); ``base`` names the object
-    whose content served as the compression dictionary (a delta), ``depth`` the chain length.
-    """
+#: One recorded state of a notebook: its manifest, who saved it, and why. ``kind`` is
+#: ``auto`` (a save), ``named`` (saved with a message: kept by gc) or ``restore``.
+versions = Table(
+    "versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("notebook_id", Integer, ForeignKey("notebooks.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow),
+    Column("user", String(255), nullable=False),
+    Column("message", String(4096)),
+    Column("kind", String(16), nullable=False),
+    Column("manifest", Sha256, ForeignKey("version_objects.sha"), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("cells", Integer, nullable=False),
+    Column("cells_changed", Integer, nullable=False),
+    UniqueConstraint("notebook_id", "number"),
+)
 
-    __tablename__ = "version_objects"
-    __table_args__ = {"sqlite_with_rowid": False}
-
-    sha: Mapped[str] = mapped_column(Sha256, primary_key=True)
-    size: Mapped[int] = mapped_column(BigInteger)
-    pack: Mapped[int | None]
-    offset: Mapped[int] = mapped_column(BigInteger)
-    length: Mapped[int] = mapped_column(BigInteger)
-    encoding: Mapped[int]
-    base: Mapped[str | None] = mapped_column(Sha256, ForeignKey("version_objects.sha"))
-    depth: Mapped[int]
-
-
-class VersionRecord(Base):
-    """One recorded state of a notebook: its manifest, who saved it, and why."""
-
-    __tablename__ = "versions"
-    __table_args__ = (UniqueConstraint("notebook_id", "number"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    notebook_id: Mapped[int] = mapped_column(ForeignKey("notebooks.id"))
-    number: Mapped[int]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    user: Mapped[str] = mapped_column(String(255))
-    message: Mapped[str | None] = mapped_column(String(4096))
-    #: ``auto`` (a save), ``named`` (saved with a message: kept by gc) or ``restore``.
-    kind: Mapped[str] = mapped_column(String(16))
-    manifest: Mapped[str] = mapped_column(Sha256, ForeignKey("version_objects.sha"))
-    size: Mapped[int] = mapped_column(BigInteger)
-    cells: Mapped[int]
-    cells_changed: Mapped[int]
-
-
-class VersionReference(Base):
-    """Something outside versioning (a run, an extraction) that uses a version: while a
-    reference exists, garbage collection keeps the version."""
-
-    __tablename__ = "version_refs"
-    __table_args__ = (UniqueConstraint("kind", "ref", "version_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="RESTRICT"))
-    kind: Mapped[str] = mapped_column(String(32))
-    ref: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+#: Something outside versioning (a run, an extraction) that uses a version: while a reference
+#: exists, garbage collection keeps the version.
+version_refs = Table(
+    "version_refs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version_id", Integer, ForeignKey("versions.id", ondelete="RESTRICT"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("ref", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow),
+    UniqueConstraint("kind", "ref", "version_id"),
+)

@@ -5,15 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, select
 
 from nbtools.project import Project
-from nbtools.store.tables import NotebookRecord
+from nbtools.store.tables import notebooks
 from nbtools.versioning.content import load_manifest
 from nbtools.versioning.history import objects
 from nbtools.versioning.objects import DamagedObjectError, ObjectStore
-from nbtools.versioning.tables import StoredObject, VersionRecord
+from nbtools.versioning.tables import version_objects, versions
 
 
 @dataclass
@@ -38,35 +37,35 @@ def verify(project: Project) -> VerifyReport:
     store = objects(project)
     report = VerifyReport()
     damaged: dict[str, str] = {}
-    with project.store.session() as session:
-        for sha in session.scalars(select(StoredObject.sha)):
+    with project.store.connection() as connection:
+        for sha in connection.scalars(select(version_objects.c.sha)).all():
             report.objects_checked += 1
             try:
-                store.read(session, [sha])
+                store.read(connection, [sha])
             except DamagedObjectError as error:
                 if error.details["sha"] == sha:
                     damaged[sha] = error.message
                     report.damaged_objects.append({"sha": sha, "message": error.message})
-        versions = session.execute(
-            select(VersionRecord, NotebookRecord.path).join(
-                NotebookRecord, NotebookRecord.id == VersionRecord.notebook_id
+        rows = connection.execute(
+            select(versions.c.id, versions.c.number, versions.c.manifest, notebooks.c.path).join(
+                notebooks, notebooks.c.id == versions.c.notebook_id
             )
         ).all()
-        for row, path in versions:
+        for row in rows:
             report.versions_checked += 1
-            problem = _version_problem(session, store, row.manifest, damaged)
+            problem = _version_problem(connection, store, row.manifest, damaged)
             if problem is not None:
                 report.unreadable_versions.append(
-                    {"id": row.id, "path": path, "number": row.number, "message": problem}
+                    {"id": row.id, "path": row.path, "number": row.number, "message": problem}
                 )
     return report
 
 
 def _version_problem(
-    session: Session, store: ObjectStore, manifest: str, damaged: dict[str, str]
+    connection: Connection, store: ObjectStore, manifest: str, damaged: dict[str, str]
 ) -> str | None:
     try:
-        loaded = load_manifest(session, store, manifest)
+        loaded = load_manifest(connection, store, manifest)
     except DamagedObjectError as error:
         return error.message
     broken = next((sha for sha in loaded.images if sha in damaged), None)

@@ -214,14 +214,22 @@ def test_start_up_imports_neither_the_store_nor_rich() -> None:
 def test_store_commands_import_only_what_they_use(notebook_factory: NotebookFactory) -> None:
     """Each command that opens the store imports SQLAlchemy but none of NEVER_NEEDED; `version
     save` prints without rich, and `runs list --json` needs neither rich, the kernel specs'
-    paths nor monitoring's tables (its run-event subscriber answers nothing for a list), and
-    `env snapshot` stores through SQLAlchemy Core, without the ORM."""
+    paths, the environment capture nor monitoring's tables (its run-event subscriber answers
+    nothing for a list); `env snapshot`, the versioning commands and `runs list` (a run with
+    its lineage in the store) store and read through SQLAlchemy Core, without the ORM."""
     nb = notebook_factory("a.ipynb", [("code", "x = 1", [])])
     root = ["--root", str(nb.parent)]
     assert run_cli(*root, "status").returncode == 0  # creates and migrates the store
     watched = (*NEVER_NEEDED, "rich", "jupyter_core", "sqlalchemy", "nbtools.metrics.tables")
-    assert loaded_by([*root, "version", "save", nb.name], watched, cwd=nb.parent) == ["sqlalchemy"]
-    assert loaded_by([*root, "runs", "list", "--json"], watched) == ["sqlalchemy"]
+    core = (*watched, "sqlalchemy.orm")
+    assert loaded_by([*root, "version", "save", nb.name], core, cwd=nb.parent) == ["sqlalchemy"]
+    nb.write_text(nb.read_text().replace("x = 1", "x = 2"))  # a second version, with a delta
+    assert loaded_by([*root, "version", "save", nb.name], core, cwd=nb.parent) == ["sqlalchemy"]
+    for reading in (["log", nb.name, "--json"], ["show", nb.name, "latest~1", "--json"]):
+        assert loaded_by([*root, "version", *reading], core, cwd=nb.parent) == ["sqlalchemy"]
+    assert run_cli(*root, "run", nb.name).returncode == 0  # a run, its lineage recorded
+    listing = (*core, "nbtools.envsnap.kernel_capture")
+    assert loaded_by([*root, "runs", "list", "--json"], listing) == ["sqlalchemy"]
     assert loaded_by([*root, "env", "snapshot", "--json"], (*watched, "sqlalchemy.orm")) == [
         "jupyter_core",  # where the kernel specs are
         "sqlalchemy",

@@ -6,13 +6,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from nbtools.errors import StoreError, StoreTooNewError
 from nbtools.project import Project
 from nbtools.store import migrations
 from nbtools.store.database import Store, create_store_engine
-from nbtools.store.tables import NotebookRecord, StoreInfo
+from nbtools.store.tables import notebooks, store_info
 from tests.unit.test_cli import run_cli
 
 
@@ -43,34 +43,34 @@ def test_database_at_an_older_revision_is_upgraded_and_keeps_its_data(
     store = Store.open(db_url, lock_dir=tmp_path)
     try:
         assert set(migrations.current_revisions(store.engine)) == set(migrations.head_revisions())
-        with store.session() as session:
-            assert session.get(StoreInfo, "created_by").value == "v0"
-            session.add(NotebookRecord(path="a.ipynb"))
-        with store.session() as session:
-            assert session.scalars(select(NotebookRecord.path)).all() == ["a.ipynb"]
+        with store.connection() as connection:
+            created_by = select(store_info.c.value).where(store_info.c.key == "created_by")
+            assert connection.scalar(created_by) == "v0"
+            connection.execute(insert(notebooks).values(path="a.ipynb"))
+        with store.connection() as connection:
+            assert connection.scalars(select(notebooks.c.path)).all() == ["a.ipynb"]
     finally:
         store.close()
 
 
 def _add_then_fail(project: Project) -> None:
-    with project.store.session(write=True) as session:
-        session.add(NotebookRecord(path="lost.ipynb"))
-        session.flush()
+    with project.store.connection(write=True) as connection:
+        connection.execute(insert(notebooks).values(path="lost.ipynb"))
         raise RuntimeError("boom")
 
 
 def test_failed_transaction_rolls_back(project: Project) -> None:
     with pytest.raises(RuntimeError):
         _add_then_fail(project)
-    with project.store.session() as session:
-        assert session.scalars(select(NotebookRecord)).all() == []
+    with project.store.connection() as connection:
+        assert connection.execute(select(notebooks)).all() == []
 
 
 def _insert_many(db_url: str, lock_dir: Path, prefix: str) -> None:
     store = Store.open(db_url, lock_dir=lock_dir)
     for index in range(40):
-        with store.session(write=True) as session:
-            session.add(NotebookRecord(path=f"{prefix}-{index}.ipynb"))
+        with store.connection(write=True) as connection:
+            connection.execute(insert(notebooks).values(path=f"{prefix}-{index}.ipynb"))
     store.close()
 
 
@@ -85,8 +85,8 @@ def test_two_processes_migrate_and_write_one_database_concurrently(
         worker.join(60)
         assert worker.exitcode == 0
     store = Store.open(db_url, lock_dir=tmp_path)
-    with store.session() as session:
-        assert len(session.scalars(select(NotebookRecord)).all()) == 80
+    with store.connection() as connection:
+        assert len(connection.execute(select(notebooks)).all()) == 80
     store.close()
 
 
@@ -136,6 +136,31 @@ def test_migrations_match_the_models(db_url: str) -> None:
     assert differences == []
 
 
+#: The ORM classes mapped onto Core tables (``__table__``): name → its ``models`` module.
+MAPPED_CLASSES = {
+    "Job": "nbtools.jobs.models",
+    "Run": "nbtools.jobs.models",
+    "DatasetRecord": "nbtools.data.models",
+    "RunDatasetRecord": "nbtools.data.models",
+    "ArtifactRecord": "nbtools.artifacts.models",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MAPPED_CLASSES))
+def test_a_mapped_class_types_exactly_its_tables_columns(name: str) -> None:
+    """A class mapped onto a Core table only types its attributes: one annotation per column,
+    optional exactly where the column is nullable (SQLAlchemy ignores an annotation without a
+    column, and maps a column without one untyped)."""
+    import importlib
+
+    mapped = getattr(importlib.import_module(MAPPED_CLASSES[name]), name)
+    columns = {column.name: column for column in mapped.__table__.columns}
+    annotations = mapped.__annotations__  # strings: the models use postponed annotations
+    assert set(annotations) == set(columns)
+    for attribute, annotation in annotations.items():
+        assert annotation.endswith("| None]") == columns[attribute].nullable, attribute
+
+
 def test_fast_head_check_agrees_with_alembic() -> None:
     assert migrations.known_heads() == frozenset(migrations.head_revisions())
 
@@ -143,8 +168,8 @@ def test_fast_head_check_agrees_with_alembic() -> None:
 def write_newer_store(root: Path) -> Path:
     """A store at ``root`` that a newer jupyter-nbtools has migrated (an unknown revision)."""
     project = Project(root)
-    with project.store.session() as session:
-        session.add(NotebookRecord(path="kept.ipynb"))
+    with project.store.connection() as connection:
+        connection.execute(insert(notebooks).values(path="kept.ipynb"))
     with project.store.engine.begin() as connection:
         connection.execute(text("INSERT INTO alembic_version VALUES ('9000_from_the_future')"))
     project.close()

@@ -114,7 +114,7 @@ def test_a_queued_run_is_refused_when_it_starts_after_the_rules_changed(root: Pa
             assert ended.error_name == "PolicyRefusedError"
             assert "'churn-model'" in (ended.error_message or "")
             assert "billing" in (ended.error_message or "")
-            assert len(list_runs(session)) == 1
+            assert len(list_runs(session.connection())) == 1
         assert kernels_of_this_process() == []
     finally:
         project.close()

@@ -115,7 +115,8 @@ def test_a_page_of_runs_names_the_outputs_each_run_recorded_without_asking_the_s
     fsspec.filesystem("memory").rm(remote.run_dir(run_id).removeprefix("memory://"), recursive=True)
     with project.store.session() as session:
         assert get_run(session, run_id).outputs == ["notebook", "html"]
-        (item,) = run_list_items(project, session, list_runs(session))
+        connection = session.connection()
+        (item,) = run_list_items(project, connection, list_runs(connection))
     assert item["output_notebook"] == f"{remote.run_dir(run_id)}/nb.ipynb"
     assert item["output_html"] == f"{remote.run_dir(run_id)}/nb.html"
     with project.store.session() as session:

@@ -26,8 +26,8 @@ def test_a_fresh_process_finds_the_subscribers_by_name(tmp_path: Path) -> None:
         "from nbtools.project import Project; from nbtools.jobs import events\n"
         "assert 'nbtools.lineage.events' not in sys.modules\n"
         f"project = Project(Path({str(tmp_path)!r}))\n"
-        "with project.store.session() as session:\n"
-        "    found = events.runs_described(events.RunsDescribed(project, session, []))\n"
+        "with project.store.connection() as connection:\n"
+        "    found = events.runs_described(events.RunsDescribed(project, connection, []))\n"
         "print(sorted(m for m in sys.modules if m in events.SUBSCRIBERS or m == events.__name__))\n"
     )
     result = run_python(code)

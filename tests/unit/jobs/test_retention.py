@@ -28,7 +28,7 @@ from nbtools.jobs.tables import Job, Run
 from nbtools.metrics.tables import MetricValue
 from nbtools.project import Project
 from nbtools.store.base import utcnow
-from nbtools.versioning.tables import VersionReference
+from nbtools.versioning.tables import version_refs
 from tests.conftest import make_notebook
 
 NOW = utcnow()
@@ -110,8 +110,8 @@ def pruned_state(project: Project, run_ids: list[int]) -> dict[int, tuple[bool, 
             )
             refs = session.scalar(
                 select(func.count())
-                .select_from(VersionReference)
-                .where(VersionReference.kind == "run", VersionReference.ref == str(run_id))
+                .select_from(version_refs)
+                .where(version_refs.c.kind == "run", version_refs.c.ref == str(run_id))
             )
             state[run_id] = (
                 run.pruned_at is not None,

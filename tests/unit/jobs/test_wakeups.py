@@ -135,6 +135,36 @@ def test_listeners_wake_on_a_long_store_path_and_remove_their_socket(
     assert list((store_dir / "nbtools.db-wake").iterdir()) == []
 
 
+def test_a_listener_whose_socket_fails_says_so_and_stops(
+    project: Project, quick: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    listener = wakeups.Listener(project.store, lambda: None)
+    listener.start()
+    try:
+        assert listener._socket is not None
+        assert listener._thread is not None
+        # its next read fails (a timeout): the one in progress, if any, ends at this wake-up
+        listener._socket.settimeout(0.01)
+        queue_run(project, quick, {})
+        listener._thread.join(PATIENCE)
+        assert not listener._thread.is_alive()
+    finally:
+        listener.stop()
+    assert "stopped listening for queued runs" in caplog.text
+    assert "the poll finds them" in caplog.text
+
+
+def test_a_stopped_listener_logs_nothing(
+    project: Project, caplog: pytest.LogCaptureFixture
+) -> None:
+    listener = wakeups.Listener(project.store, lambda: None)
+    listener.start()
+    listener.stop()
+    assert listener._thread is not None
+    assert not listener._thread.is_alive()
+    assert "stopped listening" not in caplog.text
+
+
 def test_postgresql_notifies_at_commit_only(
     tmp_path: Path, postgres_url: str, notebook_factory: NotebookFactory
 ) -> None:

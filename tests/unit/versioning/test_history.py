@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from nbtools import versioning
 from nbtools.errors import InvalidInputError, NotebookError, NotFoundError
 from nbtools.project import Project
-from nbtools.store.tables import NotebookRecord
+from nbtools.store.tables import notebooks
 from nbtools.versioning.content import version_notebook
-from nbtools.versioning.tables import StoredObject, VersionRecord
+from nbtools.versioning.tables import version_objects, versions
 from tests.unit.versioning.conftest import edit, rich_notebook, write
 
 
@@ -66,8 +66,8 @@ def test_a_message_names_the_latest_version_or_records_a_new_one(
 
 
 def stored_bytes(project: Project) -> int:
-    with project.store.session() as session:
-        return session.scalar(select(func.sum(StoredObject.length))) or 0
+    with project.store.connection() as connection:
+        return connection.scalar(select(func.sum(version_objects.c.length))) or 0
 
 
 def test_unchanged_cells_and_images_are_stored_once(project: Project, nb_path: Path) -> None:
@@ -78,8 +78,8 @@ def test_unchanged_cells_and_images_are_stored_once(project: Project, nb_path: P
         versioning.commit(project, "nb.ipynb", write(nb_path, edit(nb, 1, f"x = {step}")))
     # ten more versions cost less than 100 bytes each: a new source and a manifest delta
     assert stored_bytes(project) - first < 10 * 100
-    with project.store.session() as session:
-        deltas = session.scalar(select(func.count()).where(StoredObject.base.is_not(None)))
+    with project.store.connection() as connection:
+        deltas = connection.scalar(select(func.count()).where(version_objects.c.base.is_not(None)))
     assert deltas >= 10
 
 
@@ -94,9 +94,9 @@ def test_truncated_or_invalid_content_is_refused_and_the_store_untouched(
     ]:
         with pytest.raises(NotebookError, match=message):
             versioning.commit(project, "nb.ipynb", bad)
-    with project.store.session() as session:
-        assert session.scalar(select(func.count(NotebookRecord.id))) == 0
-        assert session.scalar(select(func.count()).select_from(StoredObject)) == 0
+    with project.store.connection() as connection:
+        assert connection.scalar(select(func.count(notebooks.c.id))) == 0
+        assert connection.scalar(select(func.count()).select_from(version_objects)) == 0
     assert not (project.store_dir / "versions" / "packs").exists()
 
 
@@ -169,8 +169,8 @@ def test_two_processes_saving_one_notebook_record_every_save(project: Project) -
     for worker in workers:
         worker.join(120)
         assert worker.exitcode == 0
-    with project.store.session() as session:
-        numbers = sorted(session.scalars(select(VersionRecord.number)))
+    with project.store.connection() as connection:
+        numbers = sorted(connection.scalars(select(versions.c.number)))
     assert numbers == list(range(1, 11))
     assert versioning.verify(project).ok
 
