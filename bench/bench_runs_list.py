@@ -47,25 +47,25 @@ def ms(action: Callable[[], object]) -> Callable[[], float]:
 
 def stages(project: Project) -> dict[str, Callable[[], float]]:
     """The steps of ``jobs.list_runs`` + the reply, each timed alone on the same page."""
-    with project.store.session() as session:
-        rows = list_runs(session, limit=PAGE)
-        items = run_list_items(project, session, rows)
+    with project.store.connection() as connection:
+        rows = list_runs(connection, limit=PAGE)
+        items = run_list_items(project, connection, rows)
 
-    def in_session(step: Callable[..., object]) -> Callable[[], float]:
+    def in_transaction(step: Callable[..., object]) -> Callable[[], float]:
         def measure() -> float:
-            with project.store.session() as session:
-                return ms(lambda: step(session))()
+            with project.store.connection() as connection:
+                return ms(lambda: step(connection))()
 
         return measure
 
     return {
         "reap lost runs": ms(lambda: reaper.reap_expired(project.store)),
-        "query (Core rows)": in_session(lambda session: list_runs(session, limit=PAGE)),
-        "runs_described": in_session(
-            lambda session: events.runs_described(events.RunsDescribed(project, session, rows))
+        "query (Core rows)": in_transaction(lambda c: list_runs(c, limit=PAGE)),
+        "runs_described": in_transaction(
+            lambda c: events.runs_described(events.RunsDescribed(project, c, rows))
         ),
-        "page (items incl. runs_described)": in_session(
-            lambda session: run_list_items(project, session, rows)
+        "page (items incl. runs_described)": in_transaction(
+            lambda c: run_list_items(project, c, rows)
         ),
         "encode (jsonvalues.dumps)": ms(lambda: dumps(items)),
     }
@@ -96,9 +96,9 @@ def main() -> None:
                 return dumps(jobs.list_runs(project, limit=PAGE))
 
             def run_by_run() -> bytes:
-                with project.store.session() as session:
-                    found = list_runs(session, limit=PAGE)
-                    items = [run_list_items(project, session, [row])[0] for row in found]
+                with project.store.connection() as connection:
+                    found = list_runs(connection, limit=PAGE)
+                    items = [run_list_items(project, connection, [row])[0] for row in found]
                 return dumps(items)
 
             inside = interleave({"page": ms(page), "n+1": ms(run_by_run)}, args.runs)
