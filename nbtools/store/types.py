@@ -39,9 +39,9 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 def run_owned_columns() -> tuple[Column[int], Column[int]]:
     """The first columns of a Core table whose rows belong to one run: its own ``id`` and the
-    run's ``run_id`` (indexed), deleted with the run (``ON DELETE CASCADE``); the Core form
-    of :class:`nbtools.store.base.RunOwned` (a run's artifacts, the datasets it used), new
-    columns each call, as a ``Table`` takes them."""
+    run's ``run_id`` (indexed), deleted with the run (``ON DELETE CASCADE``): a run's
+    artifacts, the datasets it used, a service's minute shares. New columns each call, as a
+    ``Table`` takes them."""
     return (
         Column("id", Integer, primary_key=True),
         Column("run_id", ForeignKey("runs.id", ondelete="CASCADE"), nullable=False, index=True),
