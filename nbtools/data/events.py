@@ -22,7 +22,8 @@ from sqlalchemy import func, select
 
 from nbtools.data.tables import datasets, run_datasets
 from nbtools.data.uses import DataUse, runs_uses, save_uses, uses_in_notebook
-from nbtools.jobs.runs import output_files
+from nbtools.errors import NotFoundError
+from nbtools.jobs.runs import executed_notebook
 from nbtools.jobs.tables import ENDED_STATES, runs_table
 
 if TYPE_CHECKING:
@@ -43,20 +44,11 @@ def run_finishing(event: RunFinishing) -> Callable[[RunFinished], None]:
 
 
 def _read_uses(event: RunFinishing) -> list[DataUse]:
-    from nbtools.jobs.models import Run  # not at import: a page of runs needs no ORM class
-
     try:
-        with event.store.session() as session:
-            row = session.execute(
-                select(Run.output_dir, Run.notebook_path).where(Run.id == event.run_id)
-            ).first()
-        if row is None:
-            return []
-        located = Run(
-            output_dir=event.output_dir or row.output_dir, notebook_path=row.notebook_path
-        )
-        notebook = output_files(located).get("notebook")
+        notebook = executed_notebook(event.store, event.run_id, event.output_dir)
         return uses_in_notebook(notebook.read_bytes()) if notebook is not None else []
+    except NotFoundError:
+        return []
     except OSError:
         log.exception("nbtools: cannot read the datasets run %s used", event.run_id)
         return []

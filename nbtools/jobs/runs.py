@@ -69,16 +69,39 @@ def output_files(run: Run | RunRow) -> dict[str, StoredFile]:
     without asking the storage (a page of runs on remote storage makes no request per run);
     none once retention pruned them. A run ended before runs recorded their ``outputs``
     has its files looked up."""
-    if not run.output_dir or run.pruned_at is not None:
+    if run.pruned_at is not None:
         return {}
-    stem = PurePosixPath(run.notebook_path).stem
-    kinds = OUTPUT_SUFFIXES if run.outputs is None else run.outputs
+    return _stored_outputs(run.output_dir, run.notebook_path, run.outputs)
+
+
+def executed_notebook(store: Store, run_id: int, output_dir: str | None) -> StoredFile | None:
+    """The executed notebook of run ``run_id`` while it ends, before its end (and so its
+    ``outputs``) is recorded: looked up in ``output_dir`` (the worker's, else the run's
+    stored one); None if it wrote none. NotFoundError if the run is gone."""
+    with store.connection() as connection:
+        row = connection.execute(
+            select(runs_table.c.output_dir, runs_table.c.notebook_path).where(
+                runs_table.c.id == run_id
+            )
+        ).first()
+    if row is None:
+        raise NotFoundError(f"Run {run_id} does not exist.", run=run_id)
+    return _stored_outputs(output_dir or row.output_dir, row.notebook_path, None).get("notebook")
+
+
+def _stored_outputs(
+    output_dir: str | None, notebook_path: str, outputs: list[str] | None
+) -> dict[str, StoredFile]:
+    if not output_dir:
+        return {}
+    stem = PurePosixPath(notebook_path).stem
+    kinds = OUTPUT_SUFFIXES if outputs is None else outputs
     found = {
-        kind: StoredFile(join(run.output_dir, f"{stem}{OUTPUT_SUFFIXES[kind]}"))
+        kind: StoredFile(join(output_dir, f"{stem}{OUTPUT_SUFFIXES[kind]}"))
         for kind in kinds
         if kind in OUTPUT_SUFFIXES
     }
-    if run.outputs is None:
+    if outputs is None:
         return {kind: file for kind, file in found.items() if exists(file.location)}
     return found
 

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from nbtools.jobs.runs import output_files
+from nbtools.errors import NotFoundError
+from nbtools.jobs.runs import executed_notebook
 from nbtools.jobs.tables import FINAL_STATES, SUCCEEDED
 
 if TYPE_CHECKING:
@@ -94,20 +95,14 @@ def run_finishing(event: RunFinishing) -> Callable[[RunFinished], MonitorResult]
 
 def harvest_run(store: Store, run_id: int, output_dir: str | None) -> Harvest:
     """Read the metrics of a run's executed notebook (outside any write transaction)."""
-    from nbtools.jobs.models import Run
     from nbtools.metrics.harvest import Harvest
     from nbtools.metrics.pipeline import harvest_file
     from nbtools.metrics.values import max_value_bytes
 
     try:
-        with store.session() as session:
-            row = session.execute(
-                select(Run.output_dir, Run.notebook_path).where(Run.id == run_id)
-            ).first()
-        if row is None:
-            return Harvest()
-        located = Run(output_dir=output_dir or row.output_dir, notebook_path=row.notebook_path)
-        return harvest_file(output_files(located).get("notebook"), max_value_bytes())
+        return harvest_file(executed_notebook(store, run_id, output_dir), max_value_bytes())
+    except NotFoundError:  # the run is gone
+        return Harvest()
     except SQLAlchemyError:
         raise  # the store is unreachable: the run's end is retried, metrics and all
     except Exception:

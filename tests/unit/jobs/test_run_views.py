@@ -200,3 +200,24 @@ def test_pages_past_the_end_and_unknown_status(any_project: Project) -> None:
     with pytest.raises(InvalidInputError) as refused:
         jobs.list_runs(any_project, status="done")
     assert refused.value.details["field"] == "status"
+
+
+def test_the_executed_notebook_of_an_ending_run(project: Project) -> None:
+    from nbtools.errors import NotFoundError
+    from nbtools.jobs.runs import executed_notebook
+
+    with project.store.session(write=True) as session:
+        run = new_run(None, trigger="manual", notebook_path="deep/train.ipynb", parameters={})
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    out = project.store_dir / "runs" / str(run_id)
+    assert executed_notebook(project.store, run_id, str(out)) is None  # nothing written yet
+    out.mkdir(parents=True)
+    (out / "train.ipynb").write_text("{}")
+    found = executed_notebook(project.store, run_id, str(out))
+    assert found is not None
+    assert found.read_bytes() == b"{}"
+    assert executed_notebook(project.store, run_id, None) is None  # the run stored no dir
+    with pytest.raises(NotFoundError):
+        executed_notebook(project.store, run_id + 1, str(out))
