@@ -1,0 +1,171 @@
+"""The kernel zygote process: ``python -m nbtools.zygote_process``, started by
+:class:`nbtools.zygote.Zygote` (the worker's side, which decides when one is needed).
+
+It imports what a kernel imports (:data:`PRELOAD`) once, then forks a kernel per request read
+on its stdin. Each fork leads its own session, enters the run's directory and environment and
+runs ``ipykernel_launcher`` exactly as ``python -m ipykernel_launcher -f FILE`` would, with
+nothing of nbtools loaded. The process exits when its stdin ends (its owner is gone), killing
+what it forked, or, once retired, after its last kernel has exited.
+
+Protocol (JSON lines): the owner writes ``{"argv", "env", "cwd"}`` and reads ``{"pid"}`` or
+``{"error"}``; ``{"exit": PID}`` reads ``{"code"}``, the exit code of a kernel the zygote
+reaped (null if unknown); ``{"retire": true}`` lets the zygote exit once its last kernel has.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib
+import json
+import os
+import signal
+import sys
+import time
+from typing import IO, Any
+
+from nbtools.processes import release_free_memory
+
+#: The modules a kernel imports at start, imported once by the zygote (in this order).
+PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "ipykernel.debugger",
+    "IPython.core.debugger",
+    "IPython.core.completerlib",
+    "IPython.extensions.storemagic",
+    "IPython.core.oinspect",
+    "IPython.core.logger",
+    "IPython.utils.wildcard",
+    "tornado.platform.asyncio",
+    "faulthandler",
+    "runpy",
+    "sqlite3",
+)
+
+#: Exit codes a zygote keeps for kernels nobody asked about (the oldest are forgotten).
+KEPT_EXIT_CODES = 256
+
+
+def serve() -> None:
+    """Import what a kernel imports, then fork a kernel per request until stdin ends."""
+    # ipykernel reads its parent's pid at import: every kernel's parent is this process.
+    os.environ["JPY_PARENT_PID"] = str(os.getpid())
+    before = dict(os.environ)
+    # Memory shared with the kernels (copy-on-write) stays shared only while nobody writes
+    # to it: no collection during the imports (it would leave holes that later allocations
+    # fill), then every object imported is frozen out of the collector, whose passes would
+    # otherwise write to each one's header in every kernel. Collection goes on for new objects.
+    gc.disable()
+    for name in PRELOAD:
+        importlib.import_module(name)
+    gc.freeze()
+    gc.enable()
+    release_free_memory()
+    # Variables the imports set (debugpy's), set again in every kernel as its imports would.
+    imported = {key: value for key, value in os.environ.items() if before.get(key) != value}
+    replies = os.fdopen(os.dup(1), "wb", buffering=0)
+    os.dup2(2, 1)  # stray prints (the kernels' too) go to the worker's stderr
+    children: set[int] = set()
+    codes: dict[int, int] = {}  # exit codes of reaped kernels, until asked for
+    retiring = False
+
+    def reap(*_: object) -> None:
+        while True:
+            try:
+                pid, code = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            if pid in children:
+                children.discard(pid)
+                codes[pid] = os.waitstatus_to_exitcode(code)
+                if len(codes) > KEPT_EXIT_CODES:
+                    del codes[next(iter(codes))]
+        if retiring and not children:
+            os._exit(0)
+
+    signal.signal(signal.SIGCHLD, reap)
+    for line in sys.stdin.buffer:
+        request = json.loads(line)
+        if request.get("retire"):
+            retiring = True
+            reap()
+            continue
+        if "exit" in request:
+            reap()  # a kernel that has just ended may still wait for its SIGCHLD's handler
+            replies.write(json.dumps({"code": codes.pop(request["exit"], None)}).encode() + b"\n")
+            continue
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+        try:
+            pid = _fork({**request, "env": {**request["env"], **imported}}, replies)
+            children.add(pid)
+            answer: dict[str, Any] = {"pid": pid}
+        except OSError as error:
+            answer = {"error": str(error)}
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+        replies.write(json.dumps(answer).encode() + b"\n")
+    for pid in children:  # the worker is gone: so are its kernels
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+
+
+def _fork(request: dict[str, Any], replies: IO[bytes]) -> int:
+    """Fork a kernel; returns its pid once it leads its own session."""
+    ready_read, ready_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(ready_read)
+        _become_kernel(request, ready_write, replies)
+    os.close(ready_write)
+    try:
+        if os.read(ready_read, 1) != b"x":
+            raise OSError(f"the forked kernel could not enter {request['cwd']}")
+    finally:
+        os.close(ready_read)
+    return pid
+
+
+def _become_kernel(request: dict[str, Any], ready: int, replies: IO[bytes]) -> None:
+    """In the forked child: become ``python -m ipykernel_launcher ...`` in the run's session,
+    directory and environment, then exit as that interpreter would (never returns)."""
+    import runpy
+
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
+    code: int | str | None = 1
+    try:
+        os.setsid()
+        os.chdir(request["cwd"])
+        os.write(ready, b"x")
+        os.close(ready)
+        replies.close()
+        stdin = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(stdin, 0)
+        os.close(stdin)
+        sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's stdin, kept open
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.environ["JPY_PARENT_PID"] = str(os.getppid())
+        time.tzset()
+        # As ``-m`` would: the kernel's directory first on the path, nothing of nbtools loaded.
+        sys.path[0] = request["cwd"]
+        for name in [name for name in sys.modules if name.partition(".")[0] == "nbtools"]:
+            del sys.modules[name]
+        sys.argv = ["ipykernel_launcher", *request["argv"][3:]]
+        runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
+        code = 0
+    except SystemExit as exit:
+        code = exit.code
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    raise SystemExit(code)
+
+
+if __name__ == "__main__":
+    serve()
