@@ -12,14 +12,19 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 
-def loader(package: str, names: Mapping[str, tuple[str, str]]) -> Callable[[str], Any]:
-    """The ``__getattr__`` of ``package``: ``names`` maps a name to (submodule, attribute)."""
+def loader(
+    owner: str, names: Mapping[str, tuple[str, str]], *, package: str | None = None
+) -> Callable[[str], Any]:
+    """The ``__getattr__`` of module ``owner``: ``names`` maps a name to (submodule of
+    ``package``, attribute); ``package`` is ``owner`` itself unless given (a module beside the
+    submodules, such as a package's ``tables``). An unknown name's error names ``owner``."""
+    where = owner if package is None else package
 
     def load(name: str) -> Any:
         found = names.get(name)
         if found is None:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+            raise AttributeError(f"module {owner!r} has no attribute {name!r}")
         module, attribute = found
-        return getattr(importlib.import_module(f"{package}.{module}"), attribute)
+        return getattr(importlib.import_module(f"{where}.{module}"), attribute)
 
     return load

@@ -38,6 +38,8 @@ run_artifacts = Table(
 )
 
 #: The ORM class, loaded on first use.
-__getattr__ = loader("nbtools.artifacts", {"ArtifactRecord": ("models", "ArtifactRecord")})
+__getattr__ = loader(
+    __name__, {"ArtifactRecord": ("models", "ArtifactRecord")}, package="nbtools.artifacts"
+)
 
 __all__ = ["ArtifactRecord", "run_artifacts"]

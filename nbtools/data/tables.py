@@ -69,11 +69,12 @@ run_datasets = Table(
 
 #: The ORM classes, loaded on first use: name → (module of ``nbtools.data``, attribute).
 __getattr__ = loader(
-    "nbtools.data",
+    __name__,
     {
         "DatasetRecord": ("models", "DatasetRecord"),
         "RunDatasetRecord": ("models", "RunDatasetRecord"),
     },
+    package="nbtools.data",
 )
 
 __all__ = ["DatasetRecord", "RunDatasetRecord", "datasets", "run_datasets"]

@@ -149,7 +149,9 @@ runs_table = Table(
 )
 
 #: The ORM classes, loaded on first use: name → (module of ``nbtools.jobs``, attribute).
-__getattr__ = loader("nbtools.jobs", {"Job": ("models", "Job"), "Run": ("models", "Run")})
+__getattr__ = loader(
+    __name__, {"Job": ("models", "Job"), "Run": ("models", "Run")}, package="nbtools.jobs"
+)
 
 __all__ = [
     "CANCELLED",

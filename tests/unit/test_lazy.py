@@ -35,3 +35,11 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
         load("nope")
     with pytest.raises(AttributeError, match=r"has no attribute 'nothing_here'"):
         getattr(export, "nothing_here")  # noqa: B009 - the face's own lookup
+
+
+def test_a_module_beside_its_submodules_loads_them_and_names_itself() -> None:
+    from nbtools.jobs import models, tables
+
+    assert tables.Run is models.Run
+    with pytest.raises(AttributeError, match=r"module 'nbtools\.jobs\.tables' has no attribute"):
+        getattr(tables, "Nope")  # noqa: B009 - the module's own lookup
