@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import selectors
+import signal
 import socket
 import subprocess
 import sys
@@ -210,6 +211,8 @@ class LocalExecutor(Executor):
         self._selector.unregister(worker.process.stdout)
         if worker.link is not None:  # ends with the worker's end of the link; then every
             worker.link.join()  # kernel forked for it is known
+        # Its status is read first: kill_tree reaps what it kills, leaving Popen a code of 0.
+        code = worker.process.poll()
         kill_tree(worker.pid, worker.kernel_groups)
         worker.process.wait()
         _close_pipes(worker.process)
@@ -218,9 +221,7 @@ class LocalExecutor(Executor):
             lost = worker.current
             if not self._stopping:
                 self._spawn()
-        log.warning(
-            "nbtools: executor worker %s exited (%s)", worker.pid, worker.process.returncode
-        )
+        log.warning("nbtools: executor worker %s %s", worker.pid, _ending(code))
         if lost is not None:
             self._report(lost, None)
 
@@ -263,6 +264,17 @@ class LocalExecutor(Executor):
         for run_id in lost:
             if run_id is not None:
                 self._report(run_id, None)
+
+
+def _ending(code: int | None) -> str:
+    """How a worker ended, from its exit status (None: alive when its pipe closed)."""
+    if code is None:
+        return "closed its output and was killed"
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"was killed by {signal.Signals(-code).name}"
+        return f"was killed by signal {-code}"
+    return f"exited with code {code}"
 
 
 def _close_pipes(process: subprocess.Popen[bytes]) -> None:

@@ -80,6 +80,7 @@ def test_a_killed_worker_is_reported_and_replaced(
     notebook_factory: NotebookFactory,
     executor: LocalExecutor,
     done_log: DoneLog,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     run = queue_run(project, "sleep.ipynb", {})
     executor.submit(request(project, run.id))
@@ -89,6 +90,7 @@ def test_a_killed_worker_is_reported_and_replaced(
     os.kill(worker_pid, signal.SIGKILL)
     assert done_log.wait(run.id) is None
     assert worker_pid not in executor.worker_pids()
+    assert f"executor worker {worker_pid} was killed by SIGKILL" in caplog.text
     assert len(executor.worker_pids()) == executor.size
     notebook_factory("quick.ipynb", [("code", "1 + 1", [])])
     follow_ups = [queue_run(project, "quick.ipynb", {}) for _ in range(3)]
