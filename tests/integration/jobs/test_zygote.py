@@ -246,14 +246,23 @@ def test_the_workers_share_one_zygote_and_fork_from_it_at_once(
         assert len({get_run(session, run.id).worker for run in runs}) == 2
 
 
-def test_a_killed_zygote_is_replaced_and_the_queue_goes_on(
+@pytest.fixture
+def two_workers(done_log: DoneLog, tmp_path: Path) -> Iterator[LocalExecutor]:
+    """An executor of its own with two workers sharing one zygote (which may be killed)."""
+    pool = LocalExecutor(2, done_log, cwd=tmp_path)
+    pool.start()
+    yield pool
+    pool.shutdown()
+
+
+def test_a_zygote_killed_while_both_workers_are_busy_is_replaced_and_the_queue_goes_on(
     project: Project,
     notebook_factory: NotebookFactory,
-    one_worker: LocalExecutor,
+    two_workers: LocalExecutor,
     done_log: DoneLog,
 ) -> None:
-    """The run whose kernel it forked fails (a kernel ends with its parent, as with any
-    launcher); the runs queued behind it get kernels from a new zygote."""
+    """The runs whose kernels it forked fail (a kernel ends with its parent, as with any
+    launcher); the runs queued behind them get kernels from one new zygote."""
     wait_for_go = (
         "import os, time\n"
         "open(f'kernel-{n}.pid', 'w').write(str(os.getpid()))\n"
@@ -262,19 +271,27 @@ def test_a_killed_zygote_is_replaced_and_the_queue_goes_on(
         "    time.sleep(0.05)"
     )
     notebook_factory("queue.ipynb", [("code", "n = 0", ["parameters"]), ("code", wait_for_go, [])])
-    runs = [queue_run(project, "queue.ipynb", {"n": index}) for index in range(4)]
+    runs = [queue_run(project, "queue.ipynb", {"n": index}) for index in range(5)]
     for run in runs:
-        one_worker.submit(request(project, run.id))
-    first = project.root / "kernel-0.pid"
-    wait_until(first.exists, "the first run to start")
-    old = zygote_of(int(first.read_text()))
+        two_workers.submit(request(project, run.id))
+    busy = [project.root / f"kernel-{index}.pid" for index in range(2)]
+    wait_until(lambda: all(path.exists() for path in busy), "both workers' runs to start")
+    kernels = [int(path.read_text()) for path in busy]
+    old = zygote_of(kernels[0])
+    assert zygote_of(kernels[1]) == old
     os.kill(old, signal.SIGKILL)
-    assert done_log.wait(runs[0].id) == "failed"
+    assert [done_log.wait(run.id) for run in runs[:2]] == ["failed", "failed"]
+    for kernel in kernels:
+        wait_until(lambda kernel=kernel: gone(kernel), f"kernel {kernel} to end")
+    with project.store.session() as session:
+        for run in runs[:2]:
+            assert get_run(session, run.id).error_message
     (project.root / "go").touch()
-    assert [done_log.wait(run.id) for run in runs[1:]] == ["succeeded"] * 3
-    parents = {int((project.root / f"zygote-{index}.pid").read_text()) for index in range(1, 4)}
+    assert [done_log.wait(run.id) for run in runs[2:]] == ["succeeded"] * 3
+    parents = {int((project.root / f"zygote-{index}.pid").read_text()) for index in range(2, 5)}
     assert old not in parents
     assert len(parents) == 1
+    assert len(two_workers.worker_pids()) == 2
 
 
 def test_a_changed_environment_replaces_the_zygote_and_the_old_one_outlives_its_kernels(
