@@ -12,16 +12,17 @@ The API other features call::
     versioning.diff_versions(project, "nb.ipynb", "3", "disk")     # the diff panel's model
     versioning.notebook_bytes(nb)                                  # a notebook as stored
 
-``diff_versions`` (:mod:`nbtools.versioning.diff`, which imports nbdime) is loaded on first use.
+A save needs only the history: ``diff_versions`` (which imports nbdime), pins, renames and gc
+are loaded on first use.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from nbtools.lazy import loader
 from nbtools.versioning.content import version_notebook
 from nbtools.versioning.files import notebook_bytes
-from nbtools.versioning.gc import DEFAULT_KEEP, collect_garbage
 from nbtools.versioning.history import (
     Version,
     commit,
@@ -32,13 +33,27 @@ from nbtools.versioning.history import (
     resolve,
 )
 from nbtools.versioning.objects import DamagedObjectError
-from nbtools.versioning.pins import pin, references, unpin
-from nbtools.versioning.renames import rename
 from nbtools.versioning.restore import Restored, restore
 from nbtools.versioning.verify import verify
 
 if TYPE_CHECKING:
     from nbtools.versioning.diff import diff as diff_versions
+    from nbtools.versioning.gc import DEFAULT_KEEP, collect_garbage
+    from nbtools.versioning.pins import pin, references, unpin
+    from nbtools.versioning.renames import rename
+
+#: Loaded on first use (a save, the log and a show need none of them): name → (module,
+#: attribute). ``diff_versions`` imports nbdime. ``restore`` and ``verify`` are imported above:
+#: each is also the name of its module, which importing the module binds on this package.
+_LAZY = {
+    "DEFAULT_KEEP": ("gc", "DEFAULT_KEEP"),
+    "collect_garbage": ("gc", "collect_garbage"),
+    "diff_versions": ("diff", "diff"),
+    "pin": ("pins", "pin"),
+    "references": ("pins", "references"),
+    "unpin": ("pins", "unpin"),
+    "rename": ("renames", "rename"),
+}
 
 __all__ = [
     "DEFAULT_KEEP",
@@ -64,9 +79,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "diff_versions":  # not ``diff``: importing the submodule binds that name
-        from nbtools.versioning.diff import diff
-
-        return diff
-    raise AttributeError(f"module 'nbtools.versioning' has no attribute {name!r}")
+__getattr__ = loader(__name__, _LAZY)
