@@ -12,29 +12,65 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
 from collections.abc import Iterable
+from typing import Any
 
 
 def kill_tree(pid: int | None, groups: Iterable[int] = ()) -> None:
     """SIGKILL ``pid``, every process it started, and every process of ``groups``.
 
-    Waits (up to 2 s) for the processes found to be gone, so the caller can rely on it.
+    Waits (up to 2 s) until every process found is gone, or a zombie its parent has still to
+    reap (this process reaps its own children among them), so the caller can rely on it.
     """
     import psutil
 
-    processes: list[psutil.Process] = []
+    tree: list[psutil.Process] = []
     if pid is not None:
         with contextlib.suppress(psutil.NoSuchProcess):
             root = psutil.Process(pid)
-            processes = [*root.children(recursive=True), root]
-    for group in set(groups):
-        if group > 1 and group != os.getpgrp():
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(group, signal.SIGKILL)
-    for process in processes:
+            tree = [*root.children(recursive=True), root]
+    killed = {group for group in groups if group > 1 and group != os.getpgrp()}
+    members = [process for process in _members(killed) if process not in tree]
+    for group in killed:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
+    for process in tree:
         with contextlib.suppress(psutil.NoSuchProcess):
             process.kill()
-    psutil.wait_procs(processes, timeout=2)
+    psutil.wait_procs(tree, timeout=2)
+    _wait_ended(members, timeout=2.0)
+
+
+def _members(groups: set[int]) -> list[Any]:
+    """The processes of ``groups`` (a child whose kernel died is no one's descendant)."""
+    import psutil
+
+    if not groups:
+        return []
+    found = []
+    for process in psutil.process_iter():
+        with contextlib.suppress(OSError):
+            if os.getpgid(process.pid) in groups:
+                found.append(process)
+    return found
+
+
+def _wait_ended(processes: list[Any], *, timeout: float) -> None:
+    """Wait until every process is gone or a zombie (reaping none: its parent does that)."""
+    import psutil
+
+    def running(process: psutil.Process) -> bool:
+        try:
+            return bool(process.is_running() and process.status() != psutil.STATUS_ZOMBIE)
+        except psutil.Error:
+            return False
+
+    deadline = time.monotonic() + timeout
+    waiting = [process for process in processes if running(process)]
+    while waiting and time.monotonic() < deadline:
+        time.sleep(0.005)
+        waiting = [process for process in waiting if running(process)]
 
 
 def release_free_memory() -> None:
