@@ -43,6 +43,8 @@ class _Worker:
     kernel_groups: list[int] = field(default_factory=list)
     #: The thread answering the worker's requests to the executor's zygote, if any.
     link: threading.Thread | None = None
+    #: Set when the worker is found dead: a kernel forked for it afterwards is killed at once.
+    ended: bool = False
     pid: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -139,8 +141,12 @@ class LocalExecutor(Executor):
         self._selector.register(process.stdout, selectors.EVENT_READ, worker)
 
     def _forked(self, worker: _Worker, pid: int) -> None:
+        """A kernel was forked for ``worker`` (it leads its own process group)."""
         with self._lock:
-            worker.add_kernel(pid)  # a forked kernel leads its own process group
+            if not worker.ended:
+                worker.add_kernel(pid)
+                return
+        kill_tree(None, [pid])  # its worker died while the zygote forked it
 
     def submit(self, request: RunRequest) -> None:
         with self._lock:
@@ -209,11 +215,14 @@ class LocalExecutor(Executor):
         """A worker's pipe closed: it died. Kill what it left, report its run lost, replace it."""
         assert worker.process.stdout is not None
         self._selector.unregister(worker.process.stdout)
-        if worker.link is not None:  # ends with the worker's end of the link; then every
-            worker.link.join()  # kernel forked for it is known
+        # Its link's thread is not waited for: it may be waiting on a zygote that hangs. A
+        # kernel it is still forking is killed when it is told of it (_forked).
+        with self._lock:
+            worker.ended = True
+            groups = list(worker.kernel_groups)
         # Its status is read first: kill_tree reaps what it kills, leaving Popen a code of 0.
         code = worker.process.poll()
-        kill_tree(worker.pid, worker.kernel_groups)
+        kill_tree(worker.pid, groups)
         worker.process.wait()
         _close_pipes(worker.process)
         with self._lock:

@@ -64,7 +64,8 @@ def zygote_of(kernel_pid: int) -> int:
 def started_kernel(project: Project) -> psutil.Process:
     """The kernel of a ``spawner`` notebook, once the notebook noted its child in ``started``."""
     started = project.root / "started"
-    wait_until(started.exists, "the notebook to start")
+    # the notebook creates the file, then writes the pid: wait for both
+    wait_until(lambda: started.exists() and started.read_text() != "", "the notebook to start")
     kernel = psutil.Process(int(started.read_text())).parent()
     assert kernel is not None
     return kernel
@@ -195,6 +196,55 @@ def test_sigkill_of_a_worker_leaves_no_kernel_or_child_and_the_zygote_serves_on(
     # The new worker's kernel comes from the same zygote.
     wait_until(lambda: len(psutil.Process(zygote).children()) == 1, "the new worker's kernel")
     assert not gone(zygote)
+
+
+def waiting_requests(pid: int) -> int:
+    """Bytes written to process ``pid``'s stdin (a pipe) that it has not read yet."""
+    import fcntl
+    import termios
+
+    fd = os.open(f"/proc/{pid}/fd/0", os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        count = fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
+    finally:
+        os.close(fd)
+    return int.from_bytes(count, sys.byteorder)
+
+
+def test_a_worker_dying_while_its_kernel_is_forked_by_a_hung_zygote_is_replaced_at_once(
+    project: Project, notebook_factory: NotebookFactory, done_log: DoneLog, tmp_path: Path
+) -> None:
+    """The executor never waits for a zygote that does not answer: a dead worker is replaced
+    while its kernel's fork still hangs, and the kernel forked for it later is killed."""
+    notebook_factory("pids.ipynb", [("code", "n = 0", ["parameters"]), ("code", NOTE_PIDS, [])])
+    pool = LocalExecutor(1, done_log, cwd=tmp_path, prestart=False)
+    pool.start()
+    zygote = 0
+    try:
+        first = queue_run(project, "pids.ipynb", {"n": 0})
+        pool.submit(request(project, first.id))
+        assert done_log.wait(first.id) == "succeeded"
+        _, zygote = json.loads((project.root / "pids-0.json").read_text())
+        os.kill(zygote, signal.SIGSTOP)  # it hangs: reads no request, forks nothing
+        run = queue_run(project, "pids.ipynb", {"n": 1})
+        pool.submit(request(project, run.id))
+        wait_until(lambda: waiting_requests(zygote) > 0, "the worker's fork request")
+        worker = pool.worker_pids()[0]
+        os.kill(worker, signal.SIGKILL)
+        assert done_log.wait(run.id) is None
+        wait_until(lambda: worker not in pool.worker_pids(), "the dead worker to be replaced")
+        assert len(pool.worker_pids()) == 1
+        assert psutil.Process(zygote).status() == psutil.STATUS_STOPPED  # still hung
+        os.kill(zygote, signal.SIGCONT)  # the fork completes; its kernel is killed at once
+        wait_until(
+            lambda: [p for p in psutil.Process(zygote).children() if not gone(p.pid)] == [],
+            "the kernel forked for the dead worker to end",
+        )
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            if zygote:
+                os.kill(zygote, signal.SIGCONT)
+        pool.shutdown()
 
 
 def test_sigkill_of_the_executors_process_leaves_no_worker_zygote_kernel_or_child(
