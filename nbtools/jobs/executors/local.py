@@ -31,6 +31,9 @@ from nbtools.zygote_link import answer
 
 log = logging.getLogger(__name__)
 
+#: How long a worker whose pipe closed may take to exit before it is killed.
+EXIT_WAIT_SECONDS = 1.0
+
 
 @dataclass
 class _Worker:
@@ -220,8 +223,11 @@ class LocalExecutor(Executor):
         with self._lock:
             worker.ended = True
             groups = list(worker.kernel_groups)
-        # Its status is read first: kill_tree reaps what it kills, leaving Popen a code of 0.
-        code = worker.process.poll()
+        # Its status is read first (kill_tree reaps what it kills, leaving Popen a code of 0):
+        # a worker's pipe closes as it exits, an instant before its status can be read.
+        code: int | None = None
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            code = worker.process.wait(timeout=EXIT_WAIT_SECONDS)
         kill_tree(worker.pid, groups)
         worker.process.wait()
         _close_pipes(worker.process)
