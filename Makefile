@@ -10,15 +10,21 @@ PYTHON ?= python3
 INSTALLED := $(VENV)/.installed
 JS_SOURCES := $(shell find extension/src schema style -type f 2>/dev/null)
 
-.PHONY: run test setup lint pytest ui-test bench build clean chromium postgres
+.PHONY: run test checks setup lint pytest ui-test bench build clean system-packages
 
 ## run: set up and start JupyterLab with the extension on examples/ (loopback only)
 run: setup build
 	cd examples && $(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --allow-root \
 	  --ServerApp.open_browser=False
 
-## test: set up from scratch and run every check and test
-test: setup lint build pytest ui-test
+## test: set up from scratch and run every check and test. Debian's packages install while
+## the venv and npm packages install and the linters run (apt waits on the network and dpkg,
+## pip and npm on theirs); the test suites then run one after the other.
+test:
+	$(MAKE) -j2 --output-sync=target system-packages checks
+	$(MAKE) pytest ui-test
+
+checks: setup lint build
 
 setup: $(INSTALLED)
 
@@ -33,11 +39,13 @@ $(INSTALLED): pyproject.toml package.json
 
 build: setup node_modules/.installed server/jupyter_nbtools/labextension/package.json
 
-node_modules/.installed: package.json yarn.lock
+# jlpm comes with the venv (order-only: a newer venv does not reinstall the npm packages).
+node_modules/.installed: package.json yarn.lock | $(INSTALLED)
 	$(BIN)/jlpm install --immutable || $(BIN)/jlpm install
 	touch $@
 
-server/jupyter_nbtools/labextension/package.json: $(JS_SOURCES) package.json tsconfig.json
+server/jupyter_nbtools/labextension/package.json: $(JS_SOURCES) package.json tsconfig.json \
+  | node_modules/.installed
 	$(BIN)/jlpm build
 	touch $@
 
@@ -51,18 +59,20 @@ lint: setup build
 
 ## pytest: the Python tests, spread over the machine's cores (PYTEST_WORKERS=0 runs them in one process)
 PYTEST_WORKERS ?= auto
-pytest: setup postgres
+pytest: setup system-packages
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal
 
-chromium:
-	command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+## system-packages: what the tests need from Debian, in one apt-get if any is missing: the
+## PostgreSQL server binaries (the tests start a throw-away server on loopback) and Chromium
+system-packages:
+	missing=(); \
+	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql); \
+	command -v chromium >/dev/null || missing+=(chromium); \
+	if [ $${#missing[@]} -gt 0 ]; then \
+	  apt-get update -qq && apt-get install -y -qq "$${missing[@]}"; \
+	fi
 
-## postgres: Debian's PostgreSQL server binaries (the tests start a throw-away server on loopback)
-postgres:
-	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || \
-	  { apt-get update -qq && apt-get install -y -qq postgresql; }
-
-ui-test: setup build chromium
+ui-test: setup build system-packages
 	cd ui-tests && $(BIN)/jlpm install --immutable || (cd ui-tests && $(BIN)/jlpm install)
 	cd ui-tests && $(BIN)/jlpm test
 
