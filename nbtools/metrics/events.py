@@ -162,9 +162,9 @@ def runs_described(event: RunsDescribed) -> dict[int, dict[str, Any]]:
     """A run shown alone has its ``metrics`` (``{name: value}``); a list has none."""
     if not event.detail:
         return {}
-    from nbtools.metrics.series import metric_values
+    from nbtools.metrics.run_values import run_metric_values
 
-    return {run.id: {"metrics": metric_values(event.connection, run.id)} for run in event.runs}
+    return {run.id: {"metrics": run_metric_values(event.connection, run.id)} for run in event.runs}
 
 
 def jobs_described(event: JobsDescribed) -> dict[int, dict[str, Any]]:

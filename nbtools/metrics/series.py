@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from nbtools.errors import InvalidInputError, NotFoundError
@@ -64,16 +64,6 @@ def metric_to_dict(row: MetricValue) -> dict[str, Any]:
         "cell_index": row.cell_index,
         "recorded_at": row.recorded_at.isoformat(),
     }
-
-
-def metric_values(session: Session | Connection, run_id: int) -> dict[str, Any]:
-    """A run's metrics as ``{name: value}`` (empty when none were recorded or harvested)."""
-    rows = session.execute(
-        select(MetricValue.name, MetricValue.value)
-        .where(MetricValue.run_id == run_id)
-        .order_by(MetricValue.name)
-    )
-    return dict(rows.tuples().all())
 
 
 def run_metrics(session: Session, run_id: int) -> dict[str, Any]:

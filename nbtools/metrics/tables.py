@@ -13,9 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    Float,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
@@ -26,6 +24,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 # The jobs and runs tables must be in the metadata for the ORM to resolve the keys to them.
 import nbtools.jobs.tables  # noqa: F401
+from nbtools.metrics.run_values import metric_values
 from nbtools.store.base import Base, UtcDateTime, utcnow
 
 #: Alert states.
@@ -44,25 +43,22 @@ DELIVERY_STATES = (PENDING, SENDING, DELIVERED, GAVE_UP)
 
 
 class MetricValue(Base):
-    """One metric of one run: the JSON value, and a numeric copy for series and rules."""
+    """One metric of one run, mapped onto the Core table
+    :data:`nbtools.metrics.run_values.metric_values` (where its columns are declared)."""
 
-    __tablename__ = "metric_values"
-    __table_args__ = (
-        UniqueConstraint("run_id", "name"),
-        Index("ix_metric_values_series", "job_id", "name", "run_id"),
-    )
+    __table__ = metric_values
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
-    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
-    name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(16))
-    value: Mapped[Any] = mapped_column(JSON, nullable=True)
-    number: Mapped[float | None] = mapped_column(Float)
-    unit: Mapped[str | None] = mapped_column(String(32))
-    source: Mapped[str] = mapped_column(String(16))
-    cell_index: Mapped[int | None] = mapped_column(Integer)
-    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    id: Mapped[int]
+    run_id: Mapped[int]
+    job_id: Mapped[int | None]
+    name: Mapped[str]
+    kind: Mapped[str]
+    value: Mapped[Any]
+    number: Mapped[float | None]
+    unit: Mapped[str | None]
+    source: Mapped[str]
+    cell_index: Mapped[int | None]
+    recorded_at: Mapped[datetime]
 
 
 class MetricHarvest(Base):

@@ -78,7 +78,7 @@ def loaded_artifacts() -> list[dict[str, Any]]:
 def _artifact_lineage(artifact: Artifact) -> dict[str, Any]:
     """An artifact with its run's job and metrics, read once from the project's store."""
     from nbtools.jobs.tables import Job, Run
-    from nbtools.metrics.series import metric_values
+    from nbtools.metrics.run_values import run_metric_values
     from nbtools.project import project_from_environment
 
     found: dict[str, Any] = {
@@ -96,5 +96,5 @@ def _artifact_lineage(artifact: Artifact) -> dict[str, Any]:
         if run is not None:
             found["finished_at"] = run.finished_at.isoformat() if run.finished_at else None
             found["notebook_version_id"] = run.notebook_version_id
-        found["metrics"] = metric_values(session, artifact.run_id)
+        found["metrics"] = run_metric_values(session.connection(), artifact.run_id)
     return found

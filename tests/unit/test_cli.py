@@ -215,8 +215,9 @@ def test_store_commands_import_only_what_they_use(notebook_factory: NotebookFact
     """Each command that opens the store imports SQLAlchemy but none of NEVER_NEEDED; `version
     save` prints without rich, and `runs list --json` needs neither rich, the kernel specs'
     paths, the environment capture nor monitoring's tables (its run-event subscriber answers
-    nothing for a list); `env snapshot`, the versioning commands and `runs list` (a run with
-    its lineage in the store) store and read through SQLAlchemy Core, without the ORM."""
+    nothing for a list); `env snapshot`, the versioning commands, `runs list` (a run with
+    its lineage in the store) and `runs show` (with its metrics) store and read through
+    SQLAlchemy Core, without the ORM."""
     nb = notebook_factory("a.ipynb", [("code", "x = 1", [])])
     root = ["--root", str(nb.parent)]
     assert run_cli(*root, "status").returncode == 0  # creates and migrates the store
@@ -230,6 +231,8 @@ def test_store_commands_import_only_what_they_use(notebook_factory: NotebookFact
     assert run_cli(*root, "run", nb.name).returncode == 0  # a run, its lineage recorded
     listing = (*core, "nbtools.envsnap.kernel_capture")
     assert loaded_by([*root, "runs", "list", "--json"], listing) == ["sqlalchemy"]
+    # a run shown alone has its metrics too, read in Core
+    assert loaded_by([*root, "runs", "show", "1", "--json"], core) == ["sqlalchemy"]
     assert loaded_by([*root, "env", "snapshot", "--json"], (*watched, "sqlalchemy.orm")) == [
         "jupyter_core",  # where the kernel specs are
         "sqlalchemy",

@@ -243,7 +243,7 @@ EXAMPLE = Path(__file__).parents[3] / "examples" / "train_churn.ipynb"
 def test_the_example_training_job_keeps_its_model_and_metrics(
     located: Project, kernels: KernelSource
 ) -> None:
-    from nbtools.metrics.series import metric_values
+    from nbtools.metrics.run_values import run_metric_values
 
     (located.root / "train_churn.ipynb").write_bytes(EXAMPLE.read_bytes())
     job = create_job(located, {"name": "train-churn", "notebook_path": "train_churn.ipynb"})
@@ -251,7 +251,7 @@ def test_the_example_training_job_keeps_its_model_and_metrics(
     with located.store.session() as session:
         run = get_run(session, run_id)
         assert run.status == "succeeded", run.error_message
-        metrics = metric_values(session, run_id)
+        metrics = run_metric_values(session.connection(), run_id)
     assert set(metrics) == {"rmse", "accuracy", "churn_rate"}
     assert 0.5 < float(metrics["accuracy"]) <= 1
     model = model_of(load("model.json", job="train-churn"))

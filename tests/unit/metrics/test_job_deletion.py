@@ -52,7 +52,7 @@ def rows_per_job(session: Session) -> dict[str, dict[int | None, int]]:
     counts = {}
     for model in (*JOB_TABLES, MetricValue, MetricHarvest):
         query = select(model.job_id, func.count()).group_by(model.job_id)  # type: ignore[attr-defined]
-        counts[model.__tablename__] = dict(session.execute(query).tuples().all())
+        counts[model.__table__.name] = dict(session.execute(query).tuples().all())
     return counts
 
 
