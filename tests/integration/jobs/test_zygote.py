@@ -78,13 +78,22 @@ def gone(pid: int) -> bool:
         return True
 
 
+@contextlib.contextmanager
+def own_executor(done_log: DoneLog, cwd: Path, size: int) -> Iterator[LocalExecutor]:
+    """A started executor of the test's own (its workers and zygote may be killed), forking
+    kernels; shut down afterwards."""
+    pool = LocalExecutor(size, done_log, cwd=cwd)
+    pool.start()
+    try:
+        yield pool
+    finally:
+        pool.shutdown()
+
+
 @pytest.fixture
 def one_worker(done_log: DoneLog, tmp_path: Path) -> Iterator[LocalExecutor]:
-    """An executor of its own (its worker and zygote may be killed), forking kernels."""
-    pool = LocalExecutor(1, done_log, cwd=tmp_path)
-    pool.start()
-    yield pool
-    pool.shutdown()
+    with own_executor(done_log, tmp_path, 1) as pool:
+        yield pool
 
 
 def test_forked_kernels_are_fresh_and_see_their_runs_directory_and_environment(
@@ -298,11 +307,8 @@ def test_the_workers_share_one_zygote_and_fork_from_it_at_once(
 
 @pytest.fixture
 def two_workers(done_log: DoneLog, tmp_path: Path) -> Iterator[LocalExecutor]:
-    """An executor of its own with two workers sharing one zygote (which may be killed)."""
-    pool = LocalExecutor(2, done_log, cwd=tmp_path)
-    pool.start()
-    yield pool
-    pool.shutdown()
+    with own_executor(done_log, tmp_path, 2) as pool:
+        yield pool
 
 
 def test_a_zygote_killed_while_both_workers_are_busy_is_replaced_and_the_queue_goes_on(
