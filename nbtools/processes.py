@@ -56,21 +56,23 @@ def _members(groups: set[int]) -> list[Any]:
     return found
 
 
-def _wait_ended(processes: list[Any], *, timeout: float) -> None:
-    """Wait until every process is gone or a zombie (reaping none: its parent does that)."""
+def alive(process: Any) -> bool:
+    """Whether a :class:`psutil.Process` still runs: not gone, not a zombie."""
     import psutil
 
-    def running(process: psutil.Process) -> bool:
-        try:
-            return bool(process.is_running() and process.status() != psutil.STATUS_ZOMBIE)
-        except psutil.Error:
-            return False
+    try:
+        return bool(process.is_running() and process.status() != psutil.STATUS_ZOMBIE)
+    except psutil.Error:
+        return False
 
+
+def _wait_ended(processes: list[Any], *, timeout: float) -> None:
+    """Wait until every process is gone or a zombie (reaping none: its parent does that)."""
     deadline = time.monotonic() + timeout
-    waiting = [process for process in processes if running(process)]
+    waiting = [process for process in processes if alive(process)]
     while waiting and time.monotonic() < deadline:
         time.sleep(0.005)
-        waiting = [process for process in waiting if running(process)]
+        waiting = [process for process in waiting if alive(process)]
 
 
 def release_free_memory() -> None:

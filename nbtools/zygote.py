@@ -35,6 +35,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from nbtools.processes import alive
+
 if TYPE_CHECKING:
     from jupyter_client.connect import KernelConnectionInfo
     from jupyter_client.manager import AsyncKernelManager
@@ -288,19 +290,11 @@ def _provisioner_class() -> Any:
             self.cwd = cwd
             return self.connection_info
 
-        def _alive(self, process: Any) -> bool:
-            import psutil
-
-            try:
-                return bool(process.is_running() and process.status() != psutil.STATUS_ZOMBIE)
-            except psutil.Error:
-                return False
-
         async def poll(self) -> int | None:
             if self._child is None:
                 return await super().poll()
-            if self._alive(self._child):
-                if self._zygote_process is not None and self._alive(self._zygote_process):
+            if alive(self._child):
+                if self._zygote_process is not None and alive(self._zygote_process):
                     return None
                 await self.send_signal(signal.SIGKILL)
             return self._exit_code()
@@ -313,7 +307,7 @@ def _provisioner_class() -> Any:
                 # A kernel seen ended may not be reaped yet: ask again, briefly.
                 for _ in range(EXIT_CODE_TRIES):
                     code = self.zygote.exit_code(self._zygote_process.pid, self._child.pid)
-                    if code is not None or not self._alive(self._zygote_process):
+                    if code is not None or not alive(self._zygote_process):
                         break
                     time.sleep(0.02)
             return -signal.SIGKILL if code is None else code
@@ -332,7 +326,7 @@ def _provisioner_class() -> Any:
             try:
                 os.killpg(self._child.pid, signum)
             except OSError:
-                if self._alive(self._child):
+                if alive(self._child):
                     self._child.send_signal(signum)
 
         async def kill(self, restart: bool = False) -> None:
