@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from nbtools.processes import alive
+from nbtools.processes import alive, kill_tree
 
 if TYPE_CHECKING:
     from jupyter_client.connect import KernelConnectionInfo
@@ -59,6 +59,9 @@ PRELOADED = (
 PER_KERNEL = frozenset({"NBTOOLS_ARTIFACTS_DIR", "JPY_SESSION_NAME", "JPY_PARENT_PID"})
 #: Seconds a zygote may take to start (its imports) and fork a kernel.
 FORK_TIMEOUT_SECONDS = 60.0
+#: Seconds :meth:`Zygote.close` waits for a request in progress before it kills the zygote
+#: that request waits for (a zygote answers in milliseconds; one that does not has hung).
+CLOSE_WAIT_SECONDS = 2.0
 #: Times a kernel's exit code is asked of its zygote (20 ms apart) before it counts as unknown.
 EXIT_CODE_TRIES = 10
 
@@ -122,7 +125,8 @@ class Zygote:
     Before each fork the zygote is replaced if it died, if a preloaded package changed on
     disk, or if the kernel asked for has another environment; a replaced zygote that still has
     kernels running is retired (it exits after its last kernel), not killed. Forks are made
-    one at a time (several threads may ask). :meth:`close` ends every zygote and what it forked.
+    one at a time (several threads may ask). :meth:`close` ends every zygote and what it forked,
+    without waiting behind a request to a zygote that hangs.
     """
 
     def __init__(self) -> None:
@@ -130,6 +134,9 @@ class Zygote:
         self._started_with: tuple[Any, ...] = ()
         self._retired: list[subprocess.Popen[bytes]] = []
         self._lock = threading.Lock()
+        #: The zygote a request (under the lock) waits for, if any.
+        self._asked: subprocess.Popen[bytes] | None = None
+        self._closed = False
 
     def fork(self, argv: list[str], env: Mapping[str, str], cwd: str) -> int:
         """Fork a kernel running ``argv`` (a ``-m ipykernel_launcher`` command) in ``cwd``
@@ -138,8 +145,10 @@ class Zygote:
         request = json.dumps({"argv": argv, "env": dict(env), "cwd": cwd})
         with self._lock:
             for _ in range(2):
+                if self._closed:
+                    raise OSError("the kernel zygote was closed (its executor is shutting down)")
                 process = self._running(env)
-                reply = _exchange(process, request.encode() + b"\n")
+                reply = self._ask(process, request.encode() + b"\n")
                 if reply is not None:
                     if "pid" in reply:
                         return int(reply["pid"])
@@ -153,10 +162,18 @@ class Zygote:
         with self._lock:
             for process in [*self._retired, *([self._process] if self._process else [])]:
                 if process.pid == zygote and process.poll() is None:
-                    reply = _exchange(process, json.dumps({"exit": pid}).encode() + b"\n")
+                    reply = self._ask(process, json.dumps({"exit": pid}).encode() + b"\n")
                     code = reply.get("code") if reply is not None else None
                     return int(code) if code is not None else None
         return None
+
+    def _ask(self, process: subprocess.Popen[bytes], line: bytes) -> dict[str, Any] | None:
+        """:func:`_exchange` with ``process``, which :meth:`close` may kill meanwhile."""
+        self._asked = process
+        try:
+            return _exchange(process, line)
+        finally:
+            self._asked = None
 
     def _running(self, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
         state = (fingerprint(), worker_environment(env))
@@ -184,10 +201,23 @@ class Zygote:
             _end(process)
 
     def close(self) -> None:
-        """End every zygote: each kills the kernels it forked and exits (end of its stdin)."""
-        with self._lock:
+        """End every zygote: each kills the kernels it forked and exits (end of its stdin).
+
+        A request still unanswered after :data:`CLOSE_WAIT_SECONDS` waits for a zygote that
+        hangs: that zygote is killed with the kernels it forked, which ends the request (with
+        an error) at once instead of at its timeout. No zygote starts after this.
+        """
+        self._closed = True
+        if not self._lock.acquire(timeout=CLOSE_WAIT_SECONDS):
+            hung = self._asked
+            if hung is not None:
+                _kill(hung)
+            self._lock.acquire()
+        try:
             processes = [*self._retired, *([self._process] if self._process else [])]
             self._process, self._retired = None, []
+        finally:
+            self._lock.release()
         for process in processes:
             _end(process)
 
@@ -229,6 +259,18 @@ def _end(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a zygote that does not answer, with the kernels it forked (each the leader of
+    its own session, so their process groups too)."""
+    import psutil
+
+    try:
+        kernels = [child.pid for child in psutil.Process(process.pid).children()]
+    except psutil.NoSuchProcess:
+        kernels = []
+    kill_tree(process.pid, kernels)
 
 
 def zygote_provisioner(km: AsyncKernelManager, zygote: Forker) -> LocalProvisioner:

@@ -269,10 +269,12 @@ class LocalExecutor(Executor):
                 kill_tree(worker.pid, worker.kernel_groups)
                 worker.process.wait()
             _close_pipes(worker.process)
+        if self._zygote is not None:
+            # it kills any kernel still running and exits; a fork it hangs in ends with it
+            self._zygote.close()
+        for worker in workers:
             if worker.link is not None:
                 worker.link.join(timeout=5)
-        if self._zygote is not None:
-            self._zygote.close()  # it kills any kernel still running and exits
         self._selector.close()
         os.close(self._wake_read)
         os.close(self._wake_write)

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ import psutil
 import pytest
 from jupyter_core.utils import run_sync
 
+from nbtools import zygote as zygote_module
 from nbtools.config import PURPOSE_VARIABLE
 from nbtools.jobs.executors.local import LocalExecutor
 from nbtools.jobs.runs import get_run, output_files
@@ -254,6 +256,46 @@ def test_a_worker_dying_while_its_kernel_is_forked_by_a_hung_zygote_is_replaced_
             if zygote:
                 os.kill(zygote, signal.SIGCONT)
         pool.shutdown()
+
+
+def test_shutdown_does_not_wait_behind_a_fork_of_a_hung_zygote(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    done_log: DoneLog,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A zygote that hangs with a worker's fork request unread is killed by the shutdown (with
+    the kernels it forked), which ends at once instead of at the fork's timeout."""
+    monkeypatch.setattr(zygote_module, "FORK_TIMEOUT_SECONDS", 3600.0)
+    notebook_factory("pids.ipynb", [("code", "n = 0", ["parameters"]), ("code", NOTE_PIDS, [])])
+    pool = LocalExecutor(1, done_log, cwd=tmp_path, prestart=False)
+    pool.start()
+    zygote = 0
+    try:
+        first = queue_run(project, "pids.ipynb", {"n": 0})
+        pool.submit(request(project, first.id))
+        assert done_log.wait(first.id) == "succeeded"
+        _, zygote = json.loads((project.root / "pids-0.json").read_text())
+        kernels = [child.pid for child in psutil.Process(zygote).children()]
+        os.kill(zygote, signal.SIGSTOP)  # it hangs: reads no request, forks nothing
+        run = queue_run(project, "pids.ipynb", {"n": 1})
+        pool.submit(request(project, run.id))
+        wait_until(lambda: waiting_requests(zygote) > 0, "the worker's fork request")
+        worker = pool.worker_pids()[0]
+        stopping = threading.Thread(target=pool.shutdown)
+        stopping.start()
+        stopping.join(timeout=60)  # the fork alone would wait an hour
+        assert not stopping.is_alive(), "shutdown waits behind the hung zygote"
+        assert done_log.wait(run.id) is None  # reported lost
+        for pid in [zygote, worker, *kernels]:
+            assert gone(pid), pid
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            if zygote:
+                os.kill(zygote, signal.SIGCONT)
+        if not gone(zygote):
+            pool.shutdown()
 
 
 def test_sigkill_of_the_executors_process_leaves_no_worker_zygote_kernel_or_child(
