@@ -96,8 +96,9 @@ async def test_write_without_execute_edits_a_job_but_cannot_run_it(
 
 def started_for(root: Path, before: set[int]) -> list[list[str]]:
     """Command lines of the processes started since ``before`` that work in ``root`` (by
-    their directory or their arguments). Processes an earlier test left may fork in the
-    meantime; they are not this server's."""
+    their directory or their arguments). Other processes of the test session start children
+    meanwhile (the session's PostgreSQL server forks a backend per connection and autovacuum
+    workers every minute): they are not this server's."""
     started = []
     for process in psutil.Process().children(recursive=True):
         if process.pid in before:
