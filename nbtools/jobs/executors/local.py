@@ -248,7 +248,10 @@ class LocalExecutor(Executor):
                 log.exception("nbtools: run %s done callback failed", run_id)
 
     def shutdown(self) -> None:
+        """Stop the workers and the zygote; a second call does nothing."""
         with self._lock:
+            if self._stopping:
+                return
             self._stopping = True
             workers = list(self._workers)
             self._queue.clear()

@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import psutil
 import pytest
@@ -222,54 +222,19 @@ def waiting_requests(pid: int) -> int:
     return int.from_bytes(count, sys.byteorder)
 
 
-def test_a_worker_dying_while_its_kernel_is_forked_by_a_hung_zygote_is_replaced_at_once(
-    project: Project, notebook_factory: NotebookFactory, done_log: DoneLog, tmp_path: Path
-) -> None:
-    """The executor never waits for a zygote that does not answer: a dead worker is replaced
-    while its kernel's fork still hangs, and the kernel forked for it later is killed."""
-    notebook_factory("pids.ipynb", [("code", "n = 0", ["parameters"]), ("code", NOTE_PIDS, [])])
-    pool = LocalExecutor(1, done_log, cwd=tmp_path, prestart=False)
-    pool.start()
-    zygote = 0
-    try:
-        first = queue_run(project, "pids.ipynb", {"n": 0})
-        pool.submit(request(project, first.id))
-        assert done_log.wait(first.id) == "succeeded"
-        _, zygote = json.loads((project.root / "pids-0.json").read_text())
-        os.kill(zygote, signal.SIGSTOP)  # it hangs: reads no request, forks nothing
-        run = queue_run(project, "pids.ipynb", {"n": 1})
-        pool.submit(request(project, run.id))
-        wait_until(lambda: waiting_requests(zygote) > 0, "the worker's fork request")
-        worker = pool.worker_pids()[0]
-        os.kill(worker, signal.SIGKILL)
-        assert done_log.wait(run.id) is None
-        wait_until(lambda: worker not in pool.worker_pids(), "the dead worker to be replaced")
-        assert len(pool.worker_pids()) == 1
-        assert psutil.Process(zygote).status() == psutil.STATUS_STOPPED  # still hung
-        os.kill(zygote, signal.SIGCONT)  # the fork completes; its kernel is killed at once
-        wait_until(
-            lambda: [p for p in psutil.Process(zygote).children() if not gone(p.pid)] == [],
-            "the kernel forked for the dead worker to end",
-        )
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            if zygote:
-                os.kill(zygote, signal.SIGCONT)
-        pool.shutdown()
+class HungFork(NamedTuple):
+    """An executor of one worker whose zygote hangs (SIGSTOP) with the worker's fork request
+    for ``run`` unread; ``kernels`` are those the zygote forked before."""
+
+    pool: LocalExecutor
+    zygote: int
+    run: int
+    kernels: list[int]
 
 
-def test_shutdown_does_not_wait_behind_a_fork_of_a_hung_zygote(
-    project: Project,
-    notebook_factory: NotebookFactory,
-    done_log: DoneLog,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A zygote that hangs with a worker's fork request unread is killed by the shutdown (with
-    the kernels it forked), which ends at once instead of at the fork's timeout."""
-    monkeypatch.setattr(zygote_module, "FORK_TIMEOUT_SECONDS", 3600.0)
-    notebook_factory("pids.ipynb", [("code", "n = 0", ["parameters"]), ("code", NOTE_PIDS, [])])
-    pool = LocalExecutor(1, done_log, cwd=tmp_path, prestart=False)
+@contextlib.contextmanager
+def hung_fork(project: Project, done_log: DoneLog, cwd: Path) -> Iterator[HungFork]:
+    pool = LocalExecutor(1, done_log, cwd=cwd, prestart=False)
     pool.start()
     zygote = 0
     try:
@@ -282,20 +247,55 @@ def test_shutdown_does_not_wait_behind_a_fork_of_a_hung_zygote(
         run = queue_run(project, "pids.ipynb", {"n": 1})
         pool.submit(request(project, run.id))
         wait_until(lambda: waiting_requests(zygote) > 0, "the worker's fork request")
-        worker = pool.worker_pids()[0]
-        stopping = threading.Thread(target=pool.shutdown)
-        stopping.start()
-        stopping.join(timeout=60)  # the fork alone would wait an hour
-        assert not stopping.is_alive(), "shutdown waits behind the hung zygote"
-        assert done_log.wait(run.id) is None  # reported lost
-        for pid in [zygote, worker, *kernels]:
-            assert gone(pid), pid
+        yield HungFork(pool, zygote, run.id, kernels)
     finally:
         with contextlib.suppress(ProcessLookupError):
             if zygote:
                 os.kill(zygote, signal.SIGCONT)
-        if not gone(zygote):
-            pool.shutdown()
+        pool.shutdown()
+
+
+@pytest.fixture
+def pids_notebook(notebook_factory: NotebookFactory) -> None:
+    notebook_factory("pids.ipynb", [("code", "n = 0", ["parameters"]), ("code", NOTE_PIDS, [])])
+
+
+@pytest.mark.usefixtures("pids_notebook")
+def test_a_worker_dying_while_its_kernel_is_forked_by_a_hung_zygote_is_replaced_at_once(
+    project: Project, done_log: DoneLog, tmp_path: Path
+) -> None:
+    """The executor never waits for a zygote that does not answer: a dead worker is replaced
+    while its kernel's fork still hangs, and the kernel forked for it later is killed."""
+    with hung_fork(project, done_log, tmp_path) as hung:
+        worker = hung.pool.worker_pids()[0]
+        os.kill(worker, signal.SIGKILL)
+        assert done_log.wait(hung.run) is None
+        wait_until(lambda: worker not in hung.pool.worker_pids(), "the dead worker's successor")
+        assert len(hung.pool.worker_pids()) == 1
+        assert psutil.Process(hung.zygote).status() == psutil.STATUS_STOPPED  # still hung
+        os.kill(hung.zygote, signal.SIGCONT)  # the fork completes; its kernel is killed at once
+        wait_until(
+            lambda: [p for p in psutil.Process(hung.zygote).children() if not gone(p.pid)] == [],
+            "the kernel forked for the dead worker to end",
+        )
+
+
+@pytest.mark.usefixtures("pids_notebook")
+def test_shutdown_does_not_wait_behind_a_fork_of_a_hung_zygote(
+    project: Project, done_log: DoneLog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A zygote that hangs with a worker's fork request unread is killed by the shutdown (with
+    the kernels it forked), which ends at once instead of at the fork's timeout."""
+    monkeypatch.setattr(zygote_module, "FORK_TIMEOUT_SECONDS", 3600.0)
+    with hung_fork(project, done_log, tmp_path) as hung:
+        worker = hung.pool.worker_pids()[0]
+        stopping = threading.Thread(target=hung.pool.shutdown)
+        stopping.start()
+        stopping.join(timeout=60)  # the fork alone would wait an hour
+        assert not stopping.is_alive(), "shutdown waits behind the hung zygote"
+        assert done_log.wait(hung.run) is None  # reported lost
+        for pid in [hung.zygote, worker, *hung.kernels]:
+            assert gone(pid), pid
 
 
 def test_sigkill_of_the_executors_process_leaves_no_worker_zygote_kernel_or_child(
