@@ -109,7 +109,7 @@ def _literals(source: str) -> Iterator[tuple[str, str, int]]:
     code = "\n".join("" if _IPYTHON.search(line) else line for line in source.splitlines())
     try:
         tree = ast.parse(code)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError):  # nested deeper than Python compiles
         return
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or not node.args:

@@ -5,7 +5,7 @@ package's command-line options."""
 import ast
 
 from nbtools.export.model import Problem
-from nbtools.export.parse import Parsed
+from nbtools.export.parse import Parsed, too_deep
 from nbtools.parameters import Parameter, read_parameters
 
 #: The parameter types the package's command line parses as they are; others are JSON.
@@ -16,7 +16,10 @@ def cell_parameters(parsed: Parsed) -> tuple[list[Parameter], list[Problem]]:
     """The parameters of a ``parameters`` cell, at their notebook lines, and a problem for
     each statement that is neither an assignment nor an import."""
     cell = parsed.cell
-    read = read_parameters(parsed.tree, cell.code, cell.index)
+    try:
+        read = read_parameters(parsed.tree, cell.code, cell.index)
+    except RecursionError:  # a default nested deeper than its text can be rebuilt
+        return [], [too_deep(cell)]
     parameters = [p._replace(line=cell.notebook_line(p.line)) for p in read.parameters]
     problems = []
     for statement in read.others:

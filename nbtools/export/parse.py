@@ -61,15 +61,30 @@ def parse_cell(cell: Cell) -> tuple[Parsed | None, list[Problem]]:
     """Parse one exported cell; on failure, the problems say where and why."""
     try:
         tree = ast.parse(cell.code)
+        names = analyze(tree)
     except SyntaxError as error:
         return None, _syntax_problems(cell, error)
-    names = analyze(tree)
+    except RecursionError:
+        return None, [too_deep(cell)]
     problems = [
         _problem(cell, line, "notebook-only", f"'{name}' is not defined outside IPython.", hint)
         for name, hint in NOTEBOOK_ONLY_NAMES.items()
         if (line := names.free.get(name)) is not None
     ]
     return Parsed(cell, tree, names), problems
+
+
+def too_deep(cell: Cell) -> Problem:
+    """The problem of a cell nesting an expression deeper than its analysis recurses (a few
+    hundred levels; Python itself compiles up to about 3000)."""
+    return _problem(
+        cell,
+        1,
+        "too-deep",
+        "The cell nests an expression too deeply to be analysed (hundreds of levels, such as "
+        "a chain of a thousand '+').",
+        "Split it: intermediate variables, sum() or a loop over a list.",
+    )
 
 
 def _syntax_problems(cell: Cell, error: SyntaxError) -> list[Problem]:
@@ -102,5 +117,5 @@ def parse_untagged(code: str) -> Names | None:
     cleaned = "\n".join("" if n in ipython else line for n, line in enumerate(lines, 1))
     try:
         return analyze(ast.parse(cleaned))
-    except SyntaxError:
+    except (SyntaxError, RecursionError):
         return None

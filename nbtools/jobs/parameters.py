@@ -27,14 +27,19 @@ def declared_parameters(nb: Notebook) -> list[Parameter]:
         return []
     source = cell_source(nb["cells"][index])
     try:
-        tree = ast.parse(source)
+        return read_parameters(ast.parse(source), source, index).parameters
     except SyntaxError as exc:
         raise InvalidParameterError(
             f"The parameters cell (cell {index}) is not valid Python: {exc.msg} at line "
             f"{exc.lineno}. Fix it so its assignments can be read.",
             cell=index,
         ) from None
-    return read_parameters(tree, source, index).parameters
+    except RecursionError:
+        raise InvalidParameterError(
+            f"The parameters cell (cell {index}) nests an expression too deeply to be read "
+            "(hundreds of levels). Split it into intermediate variables.",
+            cell=index,
+        ) from None
 
 
 def parse_cli_value(parameter: Parameter, text: str) -> Any:

@@ -363,6 +363,25 @@ async def test_a_missing_notebook_is_refused_at_once(jp_fetch: Any, notebooks: P
     assert await call(jp_fetch, "GET", "runs") == []
 
 
+async def test_a_parameters_cell_too_deep_to_read_is_400_naming_the_cell(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """A default nested hundreds of levels deep is refused like a syntax error, not a 500."""
+    deep = "days = " + " + ".join(["1"] * 2000)
+    notebook = make_notebook([("code", deep, ["parameters"]), ("code", "days", [])])
+    (jp_root_dir / "deep.ipynb").write_text(json.dumps(notebook))
+    for method, path, body, params in (
+        ("GET", "parameters", None, {"path": "deep.ipynb"}),
+        ("POST", "runs", {"notebook_path": "deep.ipynb"}, {}),
+        ("POST", "jobs", {"notebook_path": "deep.ipynb", "cron": "daily"}, {}),
+    ):
+        error = await refused(jp_fetch, method, path, body=body, **params)
+        assert (error["status"], error["details"]["cell"]) == (400, 0), (path, error)
+        assert "too deeply" in error["message"]
+    assert await call(jp_fetch, "GET", "jobs") == []
+    assert await call(jp_fetch, "GET", "runs") == []
+
+
 async def test_nan_and_infinity_parameters_round_trip(jp_fetch: Any, notebooks: Path) -> None:
     for given, stored in (("nan", "nan"), ("-Infinity", "-inf"), (float("inf"), "inf")):
         body = {"notebook_path": "forecast.ipynb", "parameters": {"growth": given}}

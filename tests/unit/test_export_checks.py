@@ -206,6 +206,45 @@ def test_a_star_import_in_an_untagged_cell_provides_nothing_to_the_package() -> 
     assert found == [(1, 2, "undefined-name")]
 
 
+def chain(terms: int) -> str:
+    """An expression nested ``terms`` levels deep: ``1 + 1 + … + 1``."""
+    return " + ".join(["1"] * terms)
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [
+        2000,  # Python compiles it; the name analysis would exceed the recursion limit
+        4000,  # beyond what Python itself compiles
+    ],
+)
+def test_a_cell_nested_too_deeply_is_a_problem_at_the_cell_not_a_crash(terms: int) -> None:
+    result = extraction(
+        ("code", f"#| export\nTOTAL = {chain(terms)}", []),
+        ("code", f"unused = {chain(terms)}", []),  # read for hints, skipped quietly
+        ("code", "#| export\ndef f():\n    return missing", []),
+    )
+    assert [(p.cell, p.line, p.code) for p in result.problems] == [
+        (0, 2, "too-deep"),
+        (2, 3, "undefined-name"),
+    ]
+    assert "Split it" in only(result.problems, "too-deep").hint
+
+
+def test_hundreds_of_levels_are_analysed() -> None:
+    result = extraction(("code", f"#| export\nTOTAL = {chain(900)}", []))
+    assert result.problems == []
+    assert "TOTAL" in result.files["src/pkg/core.py"]
+
+
+def test_a_parameter_default_too_deep_to_read_is_a_problem_at_its_cell() -> None:
+    found = problems(
+        ("code", f"days = {chain(400)}", ["parameters"]),
+        ("code", "print(days)", ["main"]),
+    )
+    assert (0, 1, "too-deep") in found
+
+
 def test_extraction_leaves_the_garbage_collector_as_it_found_it() -> None:
     """The collector is paused during an extraction only: on again after it, also after an
     error, and still off if the caller had turned it off."""

@@ -52,6 +52,17 @@ def test_scan_skips_no_call_a_cell_makes() -> None:
     assert [(f.value, f.cell) for f in found.undeclared] == [("c.csv", 2), ("e.txt", 4)]
 
 
+def test_scan_reads_deeply_nested_code_and_skips_what_python_cannot_compile() -> None:
+    deep = " + 1" * 2000  # Python compiles it (up to about 3000 levels)
+    too_deep = " + 1" * 4000
+    cells = [
+        ("code", f"x = pd.read_csv('deep.csv'){deep}", []),
+        ("code", f"y = pd.read_csv('too-deep.csv'){too_deep}", []),
+    ]
+    found = scan(make_notebook(cells))
+    assert [(f.value, f.cell) for f in found.undeclared] == [("deep.csv", 0)]
+
+
 def test_every_reader_is_found_in_a_cell_naming_only_it() -> None:
     """The quick text test before parsing rules no reader out (a reader added later too)."""
     cells = [("code", f"x = pd.{name}('{name}.data')", []) for name in sorted(READERS)]

@@ -75,6 +75,22 @@ def test_no_parameters_cell_means_no_parameters() -> None:
     assert declared_parameters(make_notebook([("code", "x = 1", [])])) == []
 
 
+@pytest.mark.parametrize(
+    ("terms", "expected"),
+    [
+        (400, "too deeply"),  # parsed, too deep to write out as a computed default
+        (4000, "too deeply"),  # beyond what Python compiles
+        (0, "not valid Python"),
+    ],
+)
+def test_a_parameters_cell_that_cannot_be_read_is_a_clear_error(terms: int, expected: str) -> None:
+    source = "days = " + " + ".join(["1"] * terms) if terms else "days = ("
+    nb = make_notebook([("code", source, ["parameters"])])
+    with pytest.raises(InvalidParameterError, match=expected) as info:
+        declared_parameters(nb)
+    assert info.value.details["cell"] == 0
+
+
 def test_cli_values_are_parsed_by_declared_type() -> None:
     values = resolve_values(
         declared(),
