@@ -44,6 +44,13 @@ def parse_notebook(raw: bytes | str, source: str = "<notebook>") -> Notebook:
         ) from None
     except UnicodeDecodeError as exc:
         raise NotebookError(f"{source} is not UTF-8 text: {exc.reason}.", path=source) from None
+    except RecursionError:
+        raise NotebookError(
+            f"{source} nests JSON arrays or objects too deeply to be read (about a thousand "
+            "levels); no notebook needs that many: the file is damaged or was not written by "
+            "Jupyter.",
+            path=source,
+        ) from None
     check_structure(nb, source)
     return nb
 

@@ -105,7 +105,7 @@ def booted_kernels(project: Project, path: str, kernel: str | None) -> KernelSou
             spec = json.loads(file.read_bytes()).get("metadata", {}).get("kernelspec", {})
             kernel = spec.get("name") if isinstance(spec.get("name"), str) else None
         kernels.boot(kernel or DEFAULT_KERNEL, file.parent)
-    except (OSError, ValueError, KeyError, AttributeError):
+    except (OSError, ValueError, KeyError, AttributeError, RecursionError):
         pass
     return kernels
 

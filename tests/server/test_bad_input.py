@@ -123,7 +123,8 @@ async def test_a_bad_id_is_400_naming_it(jp_fetch: Any, job: int) -> None:
 async def test_malformed_bodies_are_refused_naming_the_body(jp_fetch: Any, job: int) -> None:
     for pattern, method in BODY_ROUTES:
         path = url(pattern, {})
-        for body in (b"[1, 2]", b'"text"', b"{not json", b"\xff\xfe", b"null"):
+        deep = b'{"x": ' + b"[" * 1500 + b"]" * 1500 + b"}"  # valid JSON, too deep to read
+        for body in (b"[1, 2]", b'"text"', b"{not json", b"\xff\xfe", b"null", deep):
             status, payload = await send(jp_fetch, method, path, body)
             refused = (status, payload.get("details", {}).get("field"))
             assert refused == (400, "body"), (pattern, method, body, payload)

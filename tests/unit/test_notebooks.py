@@ -46,6 +46,10 @@ def test_truncated_notebook_names_line_and_truncation(notebook_factory: Notebook
         ('{"nbformat": 3, "cells": []}', "only version 4"),
         ('{"nbformat": 4, "cells": [{"cell_type": "weird"}]}', "cell 0 is not a valid cell"),
         ("[1, 2]", "not a notebook"),
+        (
+            '{"nbformat": 4, "cells": [], "metadata": {"x": ' + "[" * 5000 + "]" * 5000 + "}}",
+            "too deeply",
+        ),
     ],
 )
 def test_invalid_notebooks_are_named(tmp_path: Path, content: str, message: str) -> None:

@@ -288,6 +288,10 @@ class NbtoolsHandler(APIHandler):
             raise InvalidInputError(
                 f"The request body is not valid JSON: {reason}.", field="body"
             ) from None
+        except RecursionError:
+            raise InvalidInputError(
+                "The request body nests JSON too deeply (about a thousand levels).", field="body"
+            ) from None
         if not isinstance(body, dict):
             raise InvalidInputError("The request body must be a JSON object.", field="body")
         self._nbtools_body = body

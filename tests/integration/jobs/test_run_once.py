@@ -139,6 +139,10 @@ def test_timeout_kills_the_kernel_and_its_children(
         ('{"nbformat": 4, "cells": [', "looks truncated"),
         ("not json", "not valid JSON"),
         ('{"nbformat": 3, "cells": []}', "nbformat 3"),
+        (
+            '{"nbformat": 4, "cells": [], "metadata": {"x": ' + "[" * 5000 + "]" * 5000 + "}}",
+            "too deeply",
+        ),
     ],
 )
 def test_bad_notebooks_exit_2_and_store_nothing(
