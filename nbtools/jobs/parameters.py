@@ -61,10 +61,14 @@ def parse_cli_value(parameter: Parameter, text: str) -> Any:
             return json.loads(text)
         except ValueError:
             return text
+        except RecursionError:
+            raise _too_deep(parameter) from None
     try:
         value = int(text) if kind == "int" else float(text) if kind == "float" else json.loads(text)
     except ValueError:
         raise _wrong_type(parameter, text) from None
+    except RecursionError:
+        raise _too_deep(parameter) from None
     if kind in ("list", "dict") and type_name(value) != kind:
         raise _wrong_type(parameter, text)
     return value
@@ -96,6 +100,14 @@ def check_value(parameter: Parameter, value: Any) -> Any:
     if kind == "float" and isinstance(value, str) and (number := _non_finite(value)) is not None:
         return number
     raise _wrong_type(parameter, value)
+
+
+def _too_deep(parameter: Parameter) -> InvalidParameterError:
+    return InvalidParameterError(
+        f"Parameter {parameter.name!r}: the JSON value nests too deeply to be read (about a "
+        "thousand levels).",
+        parameter=parameter.name,
+    )
 
 
 def _wrong_type(parameter: Parameter, value: Any) -> InvalidParameterError:

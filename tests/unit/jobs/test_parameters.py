@@ -133,6 +133,14 @@ def test_wrong_type_names_the_expected_type(name: str, text: str, expected: str)
     assert name in info.value.message
 
 
+@pytest.mark.parametrize("name", ["regions", "weights", "limit"])
+def test_a_json_value_too_deep_to_read_names_the_parameter(name: str) -> None:
+    deep = "[" * 5000 + "]" * 5000
+    with pytest.raises(InvalidParameterError, match="too deeply") as info:
+        resolve_values(declared(), {name: deep}, from_text=True)
+    assert info.value.details["parameter"] == name
+
+
 def test_unknown_parameter_lists_valid_names() -> None:
     with pytest.raises(InvalidParameterError) as info:
         resolve_values(declared(), {"dyas": "5"}, from_text=True)
