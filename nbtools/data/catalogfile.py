@@ -78,6 +78,11 @@ def read_catalog_file(project: Project, path: Path) -> list[DatasetSpec]:
         ) from exc
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"{shown} is not valid YAML: {exc}", field="path") from exc
+    except RecursionError:
+        raise InvalidInputError(
+            f"{shown} nests lists or mappings too deeply to be read (hundreds of levels).",
+            field="path",
+        ) from None
     if document is None:
         return []
     entries = document.get("datasets") if isinstance(document, dict) else None

@@ -191,6 +191,8 @@ def validate_pylock(text: str, source: str = "pylock.toml") -> dict[str, Any]:
         found = re.search(r"\(at line (\d+)", str(exc))  # the message's form on every version
         line = int(found.group(1)) if found else len(text.splitlines())  # "at end of document"
         raise _error(source, f"not valid TOML: {exc}", line) from None
+    except RecursionError:
+        raise _error(source, "arrays or tables nested too deeply to be read", None) from None
     try:
         from packaging.pylock import Pylock, PylockValidationError
     except ImportError:  # packaging < 25: only the shape this module relies on is checked

@@ -102,6 +102,7 @@ directory = { path = "/src/b" }
         (GOOD.replace('directory = { path = "/src/b" }', ""), 9, "Exactly one of vcs"),
         (GOOD.replace('name = "b"', 'name = "a"'), 9, "listed more than once"),
         (GOOD.replace('lock-version = "1.0"', 'lock-version = "2.0"'), None, "not supported"),
+        (GOOD + "x = " + "[" * 5000 + "]" * 5000, None, "nested too deeply"),
     ],
 )
 def test_malformed_lock_files_name_the_line(text: str, line: int | None, problem: str) -> None:
