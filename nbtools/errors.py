@@ -76,3 +76,9 @@ class CheckFailedError(NbtoolsError):
 class PolicyRefusedError(NbtoolsError, PermissionError):
     """A data-use rule refuses the action (a dataset used outside its allowed purposes): 403
     over REST, exit 2 in the CLI; ``details`` name the dataset, classification and purposes."""
+
+
+def conversion_refused(error: ValueError) -> str:
+    """Why a parser refused a value after reading it (a number longer than Python converts,
+    4300 digits), without Python's advice to raise the interpreter's limit."""
+    return str(error).split(";")[0]

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from nbtools.errors import NotebookError, NotFoundError
+from nbtools.errors import NotebookError, NotFoundError, conversion_refused
 
 Notebook = dict[str, Any]
 
@@ -44,6 +44,10 @@ def parse_notebook(raw: bytes | str, source: str = "<notebook>") -> Notebook:
         ) from None
     except UnicodeDecodeError as exc:
         raise NotebookError(f"{source} is not UTF-8 text: {exc.reason}.", path=source) from None
+    except ValueError as exc:  # what the decoder refuses after parsing: a number too long
+        raise NotebookError(
+            f"{source} cannot be read: {conversion_refused(exc)}.", path=source
+        ) from None
     except RecursionError:
         raise NotebookError(
             f"{source} nests JSON arrays or objects too deeply to be read (about a thousand "

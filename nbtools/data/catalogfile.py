@@ -31,7 +31,7 @@ from nbtools.data.catalog import (
     remove_dataset,
     save_dataset,
 )
-from nbtools.errors import InvalidInputError, NbtoolsError
+from nbtools.errors import InvalidInputError, NbtoolsError, conversion_refused
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -78,6 +78,10 @@ def read_catalog_file(project: Project, path: Path) -> list[DatasetSpec]:
         ) from exc
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"{shown} is not valid YAML: {exc}", field="path") from exc
+    except ValueError as exc:  # a number longer than Python converts
+        raise InvalidInputError(
+            f"{shown} cannot be read: {conversion_refused(exc)}.", field="path"
+        ) from None
     except RecursionError:
         raise InvalidInputError(
             f"{shown} nests lists or mappings too deeply to be read (hundreds of levels).",

@@ -22,7 +22,7 @@ from packaging.version import InvalidVersion, Version
 from nbtools._version import __version__
 from nbtools.envsnap.index import IndexFile, PackageIndex
 from nbtools.envsnap.model import Distribution, Snapshot
-from nbtools.errors import InvalidInputError
+from nbtools.errors import InvalidInputError, conversion_refused
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -191,6 +191,8 @@ def validate_pylock(text: str, source: str = "pylock.toml") -> dict[str, Any]:
         found = re.search(r"\(at line (\d+)", str(exc))  # the message's form on every version
         line = int(found.group(1)) if found else len(text.splitlines())  # "at end of document"
         raise _error(source, f"not valid TOML: {exc}", line) from None
+    except ValueError as exc:  # a number longer than Python converts
+        raise _error(source, conversion_refused(exc), None) from None
     except RecursionError:
         raise _error(source, "arrays or tables nested too deeply to be read", None) from None
     try:

@@ -382,6 +382,19 @@ async def test_a_parameters_cell_too_deep_to_read_is_400_naming_the_cell(
     assert await call(jp_fetch, "GET", "runs") == []
 
 
+async def test_a_number_too_long_to_convert_is_400_naming_the_body(
+    jp_fetch: Any, notebooks: Path
+) -> None:
+    body = b'{"notebook_path": "forecast.ipynb", "parameters": {"days": ' + b"9" * 5000 + b"}}"
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("nbtools", "api", "runs", method="POST", body=body)
+    assert info.value.code == 400
+    assert info.value.response is not None
+    payload = json.loads(info.value.response.body)
+    assert (payload["details"]["field"], "4300 digits" in payload["message"]) == ("body", True)
+    assert await call(jp_fetch, "GET", "runs") == []
+
+
 async def test_nan_and_infinity_parameters_round_trip(jp_fetch: Any, notebooks: Path) -> None:
     for given, stored in (("nan", "nan"), ("-Infinity", "-inf"), (float("inf"), "inf")):
         body = {"notebook_path": "forecast.ipynb", "parameters": {"growth": given}}

@@ -50,6 +50,7 @@ def test_truncated_notebook_names_line_and_truncation(notebook_factory: Notebook
             '{"nbformat": 4, "cells": [], "metadata": {"x": ' + "[" * 5000 + "]" * 5000 + "}}",
             "too deeply",
         ),
+        ('{"nbformat": 4, "cells": [], "metadata": {"x": ' + "9" * 5000 + "}}", "4300 digits"),
     ],
 )
 def test_invalid_notebooks_are_named(tmp_path: Path, content: str, message: str) -> None:

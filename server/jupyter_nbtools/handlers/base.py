@@ -39,6 +39,7 @@ from nbtools.errors import (
     NotFoundError,
     PathOutsideRootError,
     PayloadTooLargeError,
+    conversion_refused,
 )
 from nbtools.jsonvalues import dumps
 from nbtools.project import Project
@@ -287,6 +288,10 @@ class NbtoolsHandler(APIHandler):
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
             raise InvalidInputError(
                 f"The request body is not valid JSON: {reason}.", field="body"
+            ) from None
+        except ValueError as exc:  # what the decoder refuses after parsing: a number too long
+            raise InvalidInputError(
+                f"The request body cannot be read: {conversion_refused(exc)}.", field="body"
             ) from None
         except RecursionError:
             raise InvalidInputError(

@@ -143,6 +143,7 @@ def test_timeout_kills_the_kernel_and_its_children(
             '{"nbformat": 4, "cells": [], "metadata": {"x": ' + "[" * 5000 + "]" * 5000 + "}}",
             "too deeply",
         ),
+        ('{"nbformat": 4, "cells": [], "metadata": {"x": ' + "9" * 5000 + "}}", "4300 digits"),
     ],
 )
 def test_bad_notebooks_exit_2_and_store_nothing(

@@ -67,6 +67,7 @@ def test_export_round_trips(catalog_project: Project) -> None:
         ("datasets:\n  ok: {location: a.csv, classification: top}", "Classification"),
         ("datasets: {a: [", "not valid YAML"),
         ("datasets: {a: " + "[" * 5000 + "]" * 5000 + "}", "too deeply"),
+        ("datasets: {a: {location: a.csv, x: " + "9" * 5000 + "}}", "4300 digits"),
     ],
 )
 def test_a_bad_file_changes_nothing(catalog_project: Project, content: str, message: str) -> None:

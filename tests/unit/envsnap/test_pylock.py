@@ -103,6 +103,7 @@ directory = { path = "/src/b" }
         (GOOD.replace('name = "b"', 'name = "a"'), 9, "listed more than once"),
         (GOOD.replace('lock-version = "1.0"', 'lock-version = "2.0"'), None, "not supported"),
         (GOOD + "x = " + "[" * 5000 + "]" * 5000, None, "nested too deeply"),
+        (GOOD + "x = " + "9" * 5000, None, "4300 digits"),
     ],
 )
 def test_malformed_lock_files_name_the_line(text: str, line: int | None, problem: str) -> None:
