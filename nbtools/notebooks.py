@@ -73,6 +73,8 @@ def check_structure(nb: Any, source: str) -> None:
         )
     if not isinstance(nb["cells"], list):
         raise NotebookError(f"{source}: 'cells' must be a list.", path=source)
+    if not isinstance(nb.get("metadata", {}), dict):
+        raise NotebookError(f"{source}: the notebook's 'metadata' must be an object.", path=source)
     for index, cell in enumerate(nb["cells"]):
         if not isinstance(cell, dict) or cell.get("cell_type") not in {"code", "markdown", "raw"}:
             raise NotebookError(
@@ -83,12 +85,24 @@ def check_structure(nb: Any, source: str) -> None:
             )
         if not isinstance(cell.get("source", ""), (str, list)):
             raise NotebookError(f"{source}: cell {index} has an invalid source.", path=source)
+        if not isinstance(cell.get("metadata", {}), dict):
+            raise NotebookError(
+                f"{source}: cell {index}'s 'metadata' must be an object.", path=source, cell=index
+            )
 
 
 def cell_source(cell: dict[str, Any]) -> str:
     """A cell's source as one string (nbformat allows a list of lines on disk)."""
     source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
+    if isinstance(source, str):
+        return source
+    try:
+        return "".join(source)
+    except TypeError:  # checked here, where it costs nothing unless it fails
+        raise NotebookError(
+            f"Cell {cell.get('id', '')!r} has a source line that is not text: the notebook is "
+            "damaged. Fix that line, or open the notebook in JupyterLab and save it again."
+        ) from None
 
 
 def cell_tags(cell: dict[str, Any]) -> list[str]:
@@ -99,7 +113,8 @@ def cell_tags(cell: dict[str, Any]) -> list[str]:
 
 def kernel_name(nb: Notebook) -> str | None:
     """The kernel the notebook asks for, if it names one."""
-    name = nb.get("metadata", {}).get("kernelspec", {}).get("name")
+    spec = nb.get("metadata", {}).get("kernelspec")
+    name = spec.get("name") if isinstance(spec, dict) else None
     return name if isinstance(name, str) else None
 
 

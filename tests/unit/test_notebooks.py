@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from nbtools.errors import NotebookError, NotFoundError
-from nbtools.notebooks import cell_source, read_notebook, summarize
+from nbtools.notebooks import cell_source, kernel_name, read_notebook, summarize
 from tests.conftest import NotebookFactory
 
 
@@ -23,6 +23,16 @@ def test_summary_indexes_tags(notebook_factory: NotebookFactory) -> None:
 
 def test_source_as_list_of_lines_is_joined() -> None:
     assert cell_source({"source": ["a = 1\n", "b = 2"]}) == "a = 1\nb = 2"
+
+
+def test_a_source_line_that_is_not_text_is_a_notebook_error() -> None:
+    with pytest.raises(NotebookError, match="'a' has a source line that is not text"):
+        cell_source({"id": "a", "source": ["x = 1\n", 5]})
+
+
+@pytest.mark.parametrize("spec", ["python3", ["python3"], {"name": 3}, None])
+def test_a_kernelspec_of_another_shape_names_no_kernel(spec: object) -> None:
+    assert kernel_name({"metadata": {"kernelspec": spec}, "cells": []}) is None
 
 
 def test_missing_notebook_is_not_found(tmp_path: Path) -> None:
@@ -45,6 +55,11 @@ def test_truncated_notebook_names_line_and_truncation(notebook_factory: Notebook
         ('{"cells": []}', "needs 'nbformat' and 'cells'"),
         ('{"nbformat": 3, "cells": []}', "only version 4"),
         ('{"nbformat": 4, "cells": [{"cell_type": "weird"}]}', "cell 0 is not a valid cell"),
+        ('{"nbformat": 4, "cells": [], "metadata": []}', "the notebook's 'metadata' must be"),
+        (
+            '{"nbformat": 4, "cells": [{"cell_type": "code", "metadata": []}]}',
+            "cell 0's 'metadata'",
+        ),
         ("[1, 2]", "not a notebook"),
         (
             '{"nbformat": 4, "cells": [], "metadata": {"x": ' + "[" * 5000 + "]" * 5000 + "}}",
