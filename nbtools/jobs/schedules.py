@@ -43,6 +43,9 @@ _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
 _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 #: The five cron fields: name in words, lowest and highest number, and the names they take.
+#: Longer than any useful schedule (every minute listed one by one takes 170 characters);
+#: it also keeps numbers far from the 4300 digits Python refuses to convert.
+MAX_CRON_LENGTH = 1000
 FIELDS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
     ("minute", 0, 59, ()),
     ("hour", 0, 23, ()),
@@ -113,6 +116,12 @@ def check_cron(expression: str) -> str:
     from croniter import croniter
     from croniter.croniter import CroniterBadDateError, CroniterError
 
+    if len(expression) > MAX_CRON_LENGTH:
+        raise InvalidScheduleError(
+            f"A cron expression is at most {MAX_CRON_LENGTH} characters long; this one has "
+            f"{len(expression)}.",
+            field="cron",
+        )
     text = PRESETS.get(expression.strip().lower(), expression.strip())
     fields = text.split()
     if len(fields) != 5:

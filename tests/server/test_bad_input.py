@@ -20,12 +20,12 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 LIMIT = 4096
 GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 #: Ids that are not ids: a Unicode digit, negative, zero, beyond 2^63 - 1, not a number.
-BAD_IDS = ("²", "-1", "0", str(2**63), str(2**64 + 5), "1e3", "٣")
+BAD_IDS = ("²", "-1", "0", str(2**63), str(2**64 + 5), "1e3", "٣", "9" * 5000)
 #: Values of a wrong JSON type or out of any database's range, for every body field.
 BAD_VALUES: tuple[Any, ...] = (2**64, [1], {"a": 1}, "²", -1, 2**63, True, 1.5, "")
 #: Query arguments some route reads, each sent malformed.
 QUERY_ARGUMENTS = ("limit", "before", "job_id", "job", "run", "count")
-BAD_NUMBERS = ("²", "-1", str(2**64), "")
+BAD_NUMBERS = ("²", "-1", str(2**64), "", "9" * 5000)
 BODY_FIELDS = sorted(
     {*JOB_FIELDS}
     | {"path", "message", "as_path", "keep", "dry_run", "text", "channel", "destination"}

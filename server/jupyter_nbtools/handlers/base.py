@@ -75,6 +75,14 @@ _JSON_KINDS: dict[type, str] = {
 }
 
 
+def _digits(text: str) -> int | None:
+    """``text`` as a whole number if it is ASCII digits that fit an id (at most 19 of them past
+    any leading zeros: longer ones are out of range, and Python refuses past 4300), else None."""
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > len(str(MAX_ID)):
+        return None
+    return int(text)
+
+
 def http_status(error: NbtoolsError) -> int:
     """The HTTP status for an nbtools error: 403, 404, 409, 413 or 400."""
     if isinstance(error, PermissionError):  # NotAuthorizedError, PolicyRefusedError
@@ -218,7 +226,7 @@ class NbtoolsHandler(APIHandler):
 
     def path_id(self, text: str, name: str = "id") -> int:
         """An id from the URL: ASCII digits, from 1 to 2^63 - 1 (what the database holds)."""
-        value = int(text) if text.isascii() and text.isdigit() else 0
+        value = _digits(text) or 0
         if not 1 <= value <= MAX_ID:
             raise InvalidInputError(
                 f"{name!r} must be an id, a whole number from 1 to {MAX_ID}, got {text!r}.",
@@ -242,7 +250,8 @@ class NbtoolsHandler(APIHandler):
         if text is None:
             return default
         most = MAX_ID if most is None else most
-        value = int(text) if text.isascii() and text.isdigit() else -1
+        value = _digits(text)
+        value = -1 if value is None else value
         if value < least or value > most:
             bounds = f" from {least} to {most}" if most != MAX_ID else f" of {least} or more"
             raise InvalidInputError(

@@ -29,6 +29,7 @@ def test_presets_and_normalization() -> None:
         ("0 0 30 2 *", "never fires"),
         ("0 0 31 4,6,9,11 *", "never fires"),
         ("", "has 0 fields"),
+        ("*/" + "9" * 5000 + " * * * *", "at most 1000 characters"),
     ],
 )
 def test_bad_cron_names_the_reason(expression: str, reason: str) -> None:
