@@ -73,7 +73,14 @@ async function resetSharedPage(page: IJupyterLabPageFixture, home: string): Prom
     }
   });
   await page.activity.launcher.waitFor();
-  await page.kernel.shutdownAll();
+  // A notebook opened at the end of a test may still be starting its session when the
+  // sessions are shut down; that one would be left running, and Galata's shutdownAll
+  // waits for none to run without a limit (1 CI run in 7 hung there until the test timed
+  // out). So: shut down, and again, until none is left.
+  await expect(async () => {
+    await page.evaluate(() => window.jupyterapp.serviceManager.sessions.shutdownAll());
+    expect(await page.kernel.isAnyRunning()).toBe(false);
+  }).toPass({ timeout: 30_000 });
   if ((await page.theme.getTheme()) !== 'JupyterLab Light') {
     await page.theme.setLightTheme();
   }
