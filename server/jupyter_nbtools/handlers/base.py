@@ -251,8 +251,7 @@ class NbtoolsHandler(APIHandler):
             return default
         most = MAX_ID if most is None else most
         value = _digits(text)
-        value = -1 if value is None else value
-        if value < least or value > most:
+        if value is None or value < least or value > most:
             bounds = f" from {least} to {most}" if most != MAX_ID else f" of {least} or more"
             raise InvalidInputError(
                 f"Query argument {name!r} must be a whole number{bounds}, got {text!r}.",

@@ -5,7 +5,14 @@ from datetime import datetime, timezone
 import pytest
 
 from nbtools.jobs.errors import InvalidScheduleError
-from nbtools.jobs.schedules import check_cron, check_timezone, due_times, next_times, preview
+from nbtools.jobs.schedules import (
+    MAX_CRON_LENGTH,
+    check_cron,
+    check_timezone,
+    due_times,
+    next_times,
+    preview,
+)
 
 UTC = timezone.utc
 
@@ -36,6 +43,13 @@ def test_bad_cron_names_the_reason(expression: str, reason: str) -> None:
     with pytest.raises(InvalidScheduleError, match=reason) as refused:
         check_cron(expression)
     assert refused.value.details["field"] == "cron"
+
+
+def test_a_cron_expression_of_the_longest_length_is_read() -> None:
+    longest = "0 6 * * 1-5".ljust(MAX_CRON_LENGTH)
+    assert check_cron(longest) == "0 6 * * 1-5"
+    with pytest.raises(InvalidScheduleError, match=f"at most {MAX_CRON_LENGTH} characters"):
+        check_cron(longest + " ")
 
 
 @pytest.mark.parametrize(
