@@ -32,6 +32,8 @@ const environmentPlugin = panelPlugin({
   activate: ({ app, panel, trans, palette, category }) => {
     const model = new EnvironmentModel();
     model.commands = app.commands;
+    // The active notebook's session: a command run while its kernel still starts waits for it.
+    let session: ISessionContext | null = null;
     model.openRun = runId =>
       void openRunOutput(runId).then(({ path }) =>
         app.commands.execute('docmanager:open', { path })
@@ -59,6 +61,10 @@ const environmentPlugin = panelPlugin({
       isEnabled: () => panel.notebookPath !== null,
       execute: async () => {
         await app.commands.execute(CommandIDs.openPanel, { section: 'nbtools-environment' });
+        if (session !== null) {
+          await session.ready;
+          model.setKernel(kernelName(session));
+        }
         const kernel = model.kernel;
         await withProgress(
           model.refresh().then(state => {
@@ -163,6 +169,7 @@ const environmentPlugin = panelPlugin({
     panel.followNotebook((notebook, path) => {
       model.setNotebook(path);
       const context = notebook?.sessionContext ?? null;
+      session = context;
       let following = true;
       const onKernel = (): void => {
         if (following) {
