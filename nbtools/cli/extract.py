@@ -119,6 +119,8 @@ def extract(
         venv=venv,
         force=force,
         lineage=None if check else _lineage(cli_ctx, notebook, lineage, as_json),
+        # a command that ends its process may fork a second one to parse a big notebook
+        processes=2 if cli_ctx.ends_process else 1,
     )
     try:
         report = run_extract(request)

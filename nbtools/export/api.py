@@ -20,6 +20,8 @@ class ExtractRequest(NamedTuple):
     ``write``. ``notebook`` may carry the notebook's content (e.g. unsaved in JupyterLab);
     otherwise the file at ``notebook_path`` is read. ``lineage(nb, out)``, when given, records
     where a written package comes from (:func:`nbtools.lineage.extraction.recorder`).
+    ``processes``: how many processes may parse the cells; more than one only for a caller
+    that may fork, such as the command line (:mod:`nbtools.export.parallel`).
     """
 
     notebook_path: Path
@@ -31,6 +33,7 @@ class ExtractRequest(NamedTuple):
     force: bool = False
     notebook: Notebook | None = None
     lineage: Recorder | None = None
+    processes: int = 1
 
 
 class ExtractReport:
@@ -104,7 +107,11 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
         raise InvalidInputError(f"Unknown mode {request.mode!r}: use preview, check or write.")
     nb = request.notebook if request.notebook is not None else read_notebook(request.notebook_path)
     extraction = extract(
-        nb, request.notebook_path.name, request.options, previous_dependencies(request.out)
+        nb,
+        request.notebook_path.name,
+        request.options,
+        previous_dependencies(request.out),
+        request.processes,
     )
     report = ExtractReport(extraction, request.out, request.mode, compare(extraction, request.out))
     if request.mode == "check":

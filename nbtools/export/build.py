@@ -162,10 +162,13 @@ def extract(
     notebook_name: str,
     options: ExtractOptions,
     previous_dependencies: dict[str, str] | None = None,
+    processes: int = 1,
 ) -> Extraction:
-    """Plan and render the package for ``nb``; nothing is written."""
+    """Plan and render the package for ``nb``; nothing is written. ``processes``: how many
+    processes may parse the cells (more than one only in a process that may fork:
+    :mod:`nbtools.export.parallel`)."""
     with _cyclic_gc_paused():
-        return _extract(nb, notebook_name, options, previous_dependencies)
+        return _extract(nb, notebook_name, options, previous_dependencies, processes)
 
 
 def _extract(
@@ -173,13 +176,14 @@ def _extract(
     notebook_name: str,
     options: ExtractOptions,
     previous_dependencies: dict[str, str] | None,
+    processes: int,
 ) -> Extraction:
     stem = notebook_name.rsplit("/", 1)[-1].removesuffix(".ipynb")
     package = check_package_name(options.package or suggest_package_name(stem))
     version = check_version(options.version)
     source = Source(notebook_name.rsplit("/", 1)[-1], fingerprint(nb))
     classified = classify(nb)
-    plan = build_plan(nb, classified, package)
+    plan = build_plan(nb, classified, package, processes)
     default = classified.default_module or DEFAULT_MODULE
     served, serve_problems = find_served(plan, classified.cells)
     problems = sorted([*plan.problems, *serve_problems], key=lambda p: (p.cell, p.line, p.code))

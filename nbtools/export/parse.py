@@ -7,10 +7,10 @@ other parse failure is a syntax error at the notebook cell's line.
 
 import ast
 import re
-from typing import NamedTuple
 
 from nbtools.export.model import Cell, Problem
 from nbtools.export.names import Names, analyze
+from nbtools.export.outline import Outline, outline
 
 _IPYTHON_LINE = re.compile(r"^\s*(?:[%!]|[\w.,\s\[\]]+=\s*[%!]|[\w.]+\?\??\s*$)")
 _SHELL = re.compile(r"^!|=\s*!")
@@ -23,12 +23,25 @@ NOTEBOOK_ONLY_NAMES = {
 }
 
 
-class Parsed(NamedTuple):
-    """An exported cell with its syntax tree and name analysis."""
+class Parsed:
+    """An exported cell with its name analysis, its outline and its syntax tree.
 
-    cell: Cell
-    tree: ast.Module
-    names: Names
+    A cell analysed in another process comes back without its tree (:mod:`.parallel`); the
+    tree is then parsed again on first use, which rendering never needs for such a cell.
+    """
+
+    __slots__ = ("_tree", "cell", "names", "outline")
+
+    def __init__(
+        self, cell: Cell, names: Names, outline: Outline, tree: ast.Module | None = None
+    ) -> None:
+        self.cell, self.names, self.outline, self._tree = cell, names, outline, tree
+
+    @property
+    def tree(self) -> ast.Module:
+        if self._tree is None:
+            self._tree = ast.parse(self.cell.code)
+        return self._tree
 
 
 def _problem(cell: Cell, line: int, code: str, message: str, hint: str = "") -> Problem:
@@ -62,6 +75,7 @@ def parse_cell(cell: Cell) -> tuple[Parsed | None, list[Problem]]:
     try:
         tree = ast.parse(cell.code)
         names = analyze(tree)
+        parts = outline(tree)
     except SyntaxError as error:
         return None, _syntax_problems(cell, error)
     except RecursionError:
@@ -71,7 +85,7 @@ def parse_cell(cell: Cell) -> tuple[Parsed | None, list[Problem]]:
         for name, hint in NOTEBOOK_ONLY_NAMES.items()
         if (line := names.free.get(name)) is not None
     ]
-    return Parsed(cell, tree, names), problems
+    return Parsed(cell, names, parts, tree), problems
 
 
 def too_deep(cell: Cell) -> Problem:

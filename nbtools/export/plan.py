@@ -12,9 +12,11 @@ from typing import NamedTuple
 from nbtools.errors import InvalidInputError
 from nbtools.export.cells import TAGGING_HELP
 from nbtools.export.model import EXPORT, MAIN, PARAMETERS, TEST, Cell, Classified, Problem
-from nbtools.export.names import Names, public_names
+from nbtools.export.names import Names
+from nbtools.export.outline import public_names
+from nbtools.export.parallel import parse_cells
 from nbtools.export.parameters import cell_parameters
-from nbtools.export.parse import NOTEBOOK_ONLY_NAMES, Parsed, parse_cell, parse_untagged
+from nbtools.export.parse import NOTEBOOK_ONLY_NAMES, Parsed, parse_untagged
 from nbtools.notebooks import Notebook, cell_source
 from nbtools.parameters import Parameter
 
@@ -77,8 +79,9 @@ class Plan(NamedTuple):
 
 
 class _Planner:
-    def __init__(self, nb: Notebook, classified: Classified, package: str) -> None:
+    def __init__(self, nb: Notebook, classified: Classified, package: str, processes: int) -> None:
         self.nb = nb
+        self.processes = processes
         self.classified = classified
         self.package = package
         self.problems = list(classified.problems)
@@ -132,8 +135,7 @@ class _Planner:
 
     def _parse_all(self) -> list[Parsed]:
         parsed: list[Parsed] = []
-        for cell in self.classified.cells:
-            result, problems = parse_cell(cell)
+        for result, problems in parse_cells(self.classified.cells, self.processes):
             self.problems += problems
             if result is not None:
                 parsed.append(result)
@@ -170,7 +172,7 @@ class _Planner:
             name = cell.cell.module or default
             modules.setdefault(name, Module(name)).cells.append(cell)
         for module in modules.values():
-            module.public = public_names([p.tree for p in module.cells if p.cell.public])
+            module.public = public_names([p.outline for p in module.cells if p.cell.public])
         return modules
 
     @staticmethod
@@ -332,15 +334,16 @@ def _is_absolute(statement: ast.stmt | None) -> bool:
     )
 
 
-def build_plan(nb: Notebook, classified: Classified, package: str) -> Plan:
-    """Plan the package; raises if the notebook exports nothing at all."""
+def build_plan(nb: Notebook, classified: Classified, package: str, processes: int = 1) -> Plan:
+    """Plan the package; raises if the notebook exports nothing at all. ``processes``: how many
+    processes may parse the cells (:mod:`nbtools.export.parallel`)."""
     if not any(cell.role in (EXPORT, MAIN, TEST) for cell in classified.cells):
         problems = "; ".join(p.describe() for p in classified.problems)
         raise InvalidInputError(
             "The notebook has no exported cells. " + TAGGING_HELP,
             **({"problems": problems} if problems else {}),
         )
-    return _Planner(nb, classified, package).run()
+    return _Planner(nb, classified, package, processes).run()
 
 
 def _stars(modules: dict[str, Module]) -> list[Star]:

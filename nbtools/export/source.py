@@ -7,8 +7,10 @@ the package itself made relative, as nbdev does.
 
 from __future__ import annotations
 
-import ast
 import re
+from collections.abc import Iterable
+
+from nbtools.export.outline import FromImport
 
 
 def _string_continuation_lines(code: str) -> set[int]:
@@ -66,24 +68,25 @@ def sibling_module(package: str, module: str, module_dir: str) -> str:
     return relative
 
 
-def make_imports_relative(code: str, tree: ast.Module, package: str, module_dir: str) -> str:
+def make_imports_relative(
+    code: str, from_imports: Iterable[FromImport], package: str, module_dir: str
+) -> str:
     """Rewrite top-level ``from <package>.x import y`` lines of ``code`` to relative imports.
 
-    As nbdev does: imports nested in functions are left absolute.
+    ``from_imports`` are the code's top-level absolute ``from`` imports (its outline's). As
+    nbdev does, imports nested in functions are left absolute.
     """
     lines = code.splitlines(keepends=True)
-    for node in tree.body:
-        if not isinstance(node, ast.ImportFrom) or node.level or not node.module:
-            continue
+    for node in from_imports:
         relative = relative_module(node.module, package, module_dir)
         if relative is None:
             continue
-        row = node.lineno - 1
-        segment = lines[row][node.col_offset :]
+        row = node.line - 1
+        segment = lines[row][node.column :]
         rewritten = re.sub(
             rf"^(from\s+){re.escape(node.module)}\b", rf"\g<1>{relative}", segment, count=1
         )
-        lines[row] = lines[row][: node.col_offset] + rewritten
+        lines[row] = lines[row][: node.column] + rewritten
     return "".join(lines)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from nbtools.export.names import analyze, public_names
+from nbtools.export.names import analyze
+from nbtools.export.outline import FromImport, outline, public_names
 
 
 def external(code: str) -> set[str]:
@@ -80,4 +81,19 @@ def test_public_names_follow_nbdevs_rules() -> None:
         ast.parse("a, b = 1, 2\n_hidden = 3\ndef f(): ...\n@patch\ndef g(): ...\nclass K: ..."),
         ast.parse("_all_ = ['_hidden', f]\nc: int = 3"),
     ]
-    assert public_names(trees) == ["a", "b", "c", "f", "K", "_hidden"]
+    assert public_names([outline(tree) for tree in trees]) == ["a", "b", "c", "f", "K", "_hidden"]
+
+
+def test_an_outline_holds_the_top_levels_future_and_absolute_from_imports() -> None:
+    tree = ast.parse(
+        "from __future__ import annotations\nfrom . import sibling\n"
+        "def f():\n    from pkg.inner import x\n  \nif True:\n    from pkg.b import y\n"
+        "x = 1; from pkg.a import z\n"
+    )
+    found = outline(tree)
+    assert found.future
+    assert found.from_imports == (
+        FromImport("__future__", 1, 0),
+        FromImport("pkg.a", 8, 7),
+    )
+    assert outline(ast.parse("import __future__\nfrom pkg import a")).future is False

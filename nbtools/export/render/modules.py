@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 from itertools import dropwhile, takewhile
 
 from nbtools.export.model import Source
@@ -45,10 +44,6 @@ def module_package(plan: Plan, name: str, all_names: set[str]) -> str:
     return ".".join([plan.package, *path.split("/")[:-1]])
 
 
-def _is_future(tree: ast.Module) -> bool:
-    return any(isinstance(s, ast.ImportFrom) and s.module == "__future__" for s in tree.body)
-
-
 def render_module(plan: Plan, module: Module, source: Source, default: bool) -> str:
     """A module: header, docstring, ``__future__`` cells, ``__all__``, imports, cells."""
     names = set(plan.modules)
@@ -63,10 +58,8 @@ def render_module(plan: Plan, module: Module, source: Source, default: bool) -> 
         if not code.strip():
             continue
         if parsed.cell.public:
-            code = make_imports_relative(code, parsed.tree, plan.package, here)
-        blocks.append(
-            (_is_future(parsed.tree), f"\n\n{block_comment(source, parsed.cell)}\n{code}")
-        )
+            code = make_imports_relative(code, parsed.outline.from_imports, plan.package, here)
+        blocks.append((parsed.outline.future, f"\n\n{block_comment(source, parsed.cell)}\n{code}"))
     last_future = max((i + 1 for i, (future, _) in enumerate(blocks) if future), default=0)
     parts += [text for _, text in blocks[:last_future]]
     parts.append(f"\n\n# %% generated: the names this module exports\n{python_list(module.public)}")
