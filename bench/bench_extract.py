@@ -10,7 +10,10 @@ Ours is the default command, which also records the package's lineage (notebook 
 environment) in a background process: the bench waits for that process between runs (so it
 never competes with the next one) and prints how long the manifest took to get the lineage,
 beside `--lineage off` and, for 300 cells, `--lineage wait` (recorded before the command
-returns). Each notebook's cases (ours, `--lineage off`, nbdev, ...) take turns run by run, so
+returns). At 3000 cells ours parses the exported cells in two processes (nbtools/export/
+parallel.py), so the same two commands are also timed on one CPU (`taskset`, both pinned to the
+same CPU; `--lineage off`), where it uses one. Each notebook's cases (ours, `--lineage off`,
+nbdev, ...) take turns run by run, so
 that a change in the machine's load affects them alike. Every command is cold (a new process;
 the file cache and nbtools' byte-code warm: nbtools' modules are byte-compiled first, as a pip
 install does, since an editable install in an environment with PYTHONDONTWRITEBYTECODE=1 would
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -158,9 +162,21 @@ class Size(NamedTuple):
     exported: int
     goal: float
     wait: bool  # also measure `--lineage wait`
+    one_cpu: bool  # also measure ours and nbdev pinned to one CPU
 
 
-SIZES = (Size(300, 150, 1 / 4, wait=True), Size(3000, 1500, 1 / 6, wait=False))
+SIZES = (
+    Size(300, 150, 1 / 4, wait=True, one_cpu=False),
+    Size(3000, 1500, 1 / 6, wait=False, one_cpu=True),
+)
+
+
+def on_one_cpu(command: list[str]) -> list[str] | None:
+    """``command`` pinned to one CPU with ``taskset``; ``None`` without taskset."""
+    taskset = shutil.which("taskset")
+    if taskset is None:
+        return None
+    return [taskset, "-c", str(min(os.sched_getaffinity(0))), *command]
 
 
 def _sitting(scratch: Path, size: Size, runs: int) -> None:
@@ -187,8 +203,14 @@ def _sitting(scratch: Path, size: Size, runs: int) -> None:
     cases["floor"] = case([sys.executable, "-c", "pass"], project)
     cases["toolkit"] = case([sys.executable, "-c", TOOLKIT_IMPORTS], project)
     nbdev_export = BIN / "nbdev-export"
+    nbdev_cmd = [str(nbdev_export), "--path", "nbs/big.ipynb"]
     if nbdev_export.exists():
-        cases["nbdev"] = case([str(nbdev_export), "--path", "nbs/big.ipynb"], project)
+        cases["nbdev"] = case(nbdev_cmd, project)
+    pinned = (on_one_cpu([*ours_cmd, "--lineage", "off"]), on_one_cpu(nbdev_cmd))
+    if size.one_cpu and pinned[0] is not None and pinned[1] is not None:
+        cases["one-cpu"] = case(pinned[0], project, fresh_out)
+        if nbdev_export.exists():
+            cases["nbdev-one-cpu"] = case(pinned[1], project)
     found = interleave(cases, runs)
     recorded = Sample.of(background.times[1:])
     in_process = _in_process(runs, project, fresh_out)
@@ -219,6 +241,16 @@ def _sitting(scratch: Path, size: Size, runs: int) -> None:
     for name, label, goals in rows:
         report(f"{label} vs nbdev-export", found[name], unit="s", anchor=theirs,
                anchor_name="nbdev-export", goals=goals, state=cold)  # fmt: skip
+    if "one-cpu" in found:
+        report(
+            f"`nbtools extract --lineage off`, {of}, one CPU (taskset) vs nbdev-export on the "
+            "same CPU",
+            found["one-cpu"],
+            unit="s",
+            anchor=found.get("nbdev-one-cpu"),
+            anchor_name="nbdev-export, one CPU",
+            state=cold,
+        )
     report(f"  lineage in the manifest (background process), {of}", recorded, unit="s", state=cold)
     report(f"  extraction work in process, {of}", in_process, unit="s",
            state="warm: modules imported")  # fmt: skip
