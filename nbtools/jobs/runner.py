@@ -359,6 +359,14 @@ def execute_run(
             _finish(store, run_id, worker, lease, output_dir=location, outputs=outputs, **ended)
         finally:
             if kernel is not None:
+                # The next run's kernel boots once this run's end is recorded: starting it
+                # (its manager, the zygote's fork, the client's sockets) took ≈ 25 ms that
+                # every run's result waited for; the next run waits for it only when one is
+                # already queued, and the kernel boots in its own process either way. Before
+                # the used kernel retires, and not while a run executes: one more kernel
+                # then would cost a kernel's memory per worker during a burst
+                # (docs/performance.md).
+                kernels.warm()
                 # A run that did not succeed may have left a cell (and its children)
                 # running: its kernel is stopped before the run's command returns.
                 kernels.retire(kernel, wait=True if ended["status"] != SUCCEEDED else None)
@@ -401,11 +409,6 @@ def _execute(
         if kernel is None:
             prepared = None  # failed before executing: no cells were run
     watchdog.stop()
-    if kernel is not None:
-        # The next run's kernel boots while this run's end is recorded (its outcome, lineage,
-        # outputs), and before the used one retires: one more kernel while a run executes
-        # would cost a kernel's memory per worker during a burst (docs/performance.md).
-        kernels.warm()
     try:
         outcome = _outcome(prepared, run, error, watchdog, progress)
         if run.output_html and output.is_file():

@@ -188,6 +188,31 @@ def test_a_run_that_fails_after_its_notebook_ran_stops_its_kernel(
         kernels.close()
 
 
+def test_the_next_kernel_is_pre_started_once_the_runs_end_is_recorded(
+    project: Project, notebook_factory: NotebookFactory
+) -> None:
+    """A worker pre-starts the next run's kernel after recording this run's end, so a run's
+    result does not wait for it. Closing the source leaves no kernel running."""
+    notebook_factory("nb.ipynb", [("code", "x = 1", [])])
+    seen: list[bool] = []
+
+    def started(kernel: Kernel) -> None:  # the run's end, as the store had it at each start
+        with project.store.session() as session:
+            seen.append(all(get_run(session, r.id).finished_at is not None for r in queued))
+
+    queued = [queue_run(project, "nb.ipynb", {})]
+    kernels = KernelSource(prestart=True, on_start=started)
+    try:
+        assert execute_run(project, RunRequest.for_project(project, queued[0].id), kernels)
+        assert seen == [False, True]  # the run's kernel, then the next one after its end
+        queued.append(queue_run(project, "nb.ipynb", {}))
+        assert execute_run(project, RunRequest.for_project(project, queued[1].id), kernels)
+        assert seen == [False, True, True]  # it took the pre-started one, then started another
+    finally:
+        kernels.close()
+    assert kernel_children() == []
+
+
 def test_a_kernel_spec_in_ipythons_directory_starts_without_importing_ipython(
     tmp_path: Path,
 ) -> None:
