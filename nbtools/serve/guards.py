@@ -119,7 +119,7 @@ class Guard:
             )
             return (401, body, [(b"www-authenticate", b"Bearer")]), "unauthorized"
         length = headers.get(b"content-length", b"")
-        if length.isdigit() and int(length) > self.max_body_bytes:
+        if length.isdigit() and _over(length, self.max_body_bytes):
             return (413, self._too_large(), []), "body-too-large"
         return None
 
@@ -144,6 +144,13 @@ class Guard:
             return message
 
         return limited
+
+
+def _over(length: bytes, limit: int) -> bool:
+    """Whether a Content-Length of ASCII digits is over ``limit``; one of more than 19
+    significant digits is, without converting it (Python refuses 4300 digits and more)."""
+    digits = length.lstrip(b"0")
+    return len(digits) > 19 or int(digits or b"0") > limit
 
 
 def _has_key(headers: dict[bytes, bytes], key: str) -> bool:

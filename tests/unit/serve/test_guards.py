@@ -1,0 +1,61 @@
+"""The service's guard as an ASGI application: the body limit read from Content-Length."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from nbtools.serve.guards import Guard
+from nbtools.serve.telemetry import PrometheusMetrics
+
+LIMIT = 1000
+
+
+async def _inner(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+
+def _status(content_length: bytes) -> tuple[int, dict[str, Any]]:
+    guard = Guard(
+        _inner,
+        api_key=lambda: "",
+        max_body_bytes=LIMIT,
+        served=lambda: frozenset({"/score"}),
+        known=lambda: frozenset({"/score"}),
+        prometheus=PrometheusMetrics(),
+        aggregates=None,
+    )
+    scope = {"type": "http", "path": "/score", "headers": [(b"content-length", content_length)]}
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(guard(scope, receive, send))
+    return sent[0]["status"], json.loads(sent[1]["body"])
+
+
+@pytest.mark.parametrize(
+    ("length", "status"),
+    [
+        (b"1000", 200),  # at the limit
+        (b"0000001000", 200),  # leading zeros count for nothing
+        (b"1001", 413),
+        (b"9" * 19, 413),
+        (b"1" + b"0" * 4999, 413),  # beyond what Python converts to an int
+        (b"0" * 5000, 200),
+    ],
+)
+def test_a_declared_length_over_the_limit_is_413_however_long(length: bytes, status: int) -> None:
+    found, body = _status(length)
+    assert found == status
+    if status == 413:
+        assert body["error"] == "payload-too-large"
+        assert body["details"] == {"limit": LIMIT}
