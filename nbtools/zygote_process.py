@@ -108,7 +108,10 @@ def serve() -> None:
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
         replies.write(json.dumps(answer).encode() + b"\n")
-    for pid in children:  # the worker is gone: so are its kernels
+    # The worker is gone: so are its kernels. Each one killed (or exiting on its own) would
+    # run the SIGCHLD handler, which changes ``children``, in the middle of the loop.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+    for pid in list(children):
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
 

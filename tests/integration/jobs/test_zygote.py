@@ -280,6 +280,25 @@ def test_a_worker_dying_while_its_kernel_is_forked_by_a_hung_zygote_is_replaced_
         )
 
 
+def test_a_zygote_closed_while_its_kernels_exit_kills_the_rest_and_exits_cleanly(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Kernels that exit while their zygote kills the others at the end of its input (their
+    SIGCHLD handled in the middle of its loop) stop neither the loop nor the zygote."""
+    zygote = Zygote()
+    kernels = KernelSource(prestart=False, zygote=zygote)
+    try:
+        taken = [kernels.take("python3", tmp_path) for _ in range(8)]
+        pids = [kernel.km.provisioner.pid for kernel in taken]
+        for kernel in taken[::2]:  # asked to shut down: they exit on their own meanwhile
+            kernels.retire(kernel, wait=False)
+        zygote.close()
+        wait_until(lambda: all(gone(pid) for pid in pids), "every kernel to end")
+    finally:
+        kernels.close()
+    assert "Traceback" not in capfd.readouterr().err
+
+
 @pytest.mark.usefixtures("pids_notebook")
 def test_shutdown_does_not_wait_behind_a_fork_of_a_hung_zygote(
     project: Project, done_log: DoneLog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
