@@ -24,12 +24,20 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from anchors import BIN, PAPERMILL, PAPERMILL_LEAN, papermill_run, workdir
+from anchors import (
+    BIN,
+    PAPERMILL,
+    PAPERMILL_LEAN,
+    PORT_RACE,
+    PortRace,
+    papermill_parallel,
+    papermill_run,
+    workdir,
+)
 from figures import Goal, Sample, interleave, report, wall
 from processes import Ended, MemorySampler, Server, each, settle, stop_tree, wait_all
 
@@ -138,39 +146,6 @@ class Daemon:
 # --- papermill CLI -----------------------------------------------------------------------
 
 
-#: What jupyter_client says when two kernels started at once raced for the same free ports.
-PORT_RACE = "Kernel died before replying to kernel_info"
-
-
-class PortRace(RuntimeError):
-    """A papermill run lost the port race of two kernels starting at once: not its speed."""
-
-
-def papermill_parallel(flavour: str, root: Path, count: int, parallel: int = 2) -> float:
-    """Seconds for ``count`` papermill CLI runs, ``parallel`` at a time. A batch in which a
-    kernel lost the port race is measured again from the start (and said so), so a failure
-    neither stops the benchmark nor adds a retry's time to papermill's figure."""
-
-    def one(index: int) -> None:
-        command = papermill_run(flavour, "bench.ipynb", f"out-{index}.ipynb", "x", str(index))
-        done = subprocess.run(command, cwd=root, capture_output=True, text=True)
-        if done.returncode and PORT_RACE in done.stderr:
-            raise PortRace(f"{flavour} run {index}: {PORT_RACE}")
-        if done.returncode:
-            raise RuntimeError(f"{flavour} run {index} failed:\n{done.stderr[-3000:]}")
-
-    for _attempt in range(3):
-        start = time.perf_counter()
-        try:
-            with ThreadPoolExecutor(parallel) as pool:
-                list(pool.map(one, range(count)))
-        except PortRace as race:
-            print(f"  ({race}: that batch is measured again)", flush=True)
-            continue
-        return time.perf_counter() - start
-    raise RuntimeError(f"{flavour}: three batches in a row lost the kernels' port race")
-
-
 # --- jupyter-scheduler -------------------------------------------------------------------
 
 
@@ -219,8 +194,12 @@ class JupyterScheduler:
 
     def state(self, job_id: str) -> str | None:
         job = self.server.call("GET", f"/scheduler/jobs/{job_id}")
+        if job["status"] == "FAILED":
+            message = str(job.get("status_message") or "")
+            kind = PortRace if PORT_RACE in message else RuntimeError
+            raise kind(f"jupyter-scheduler job {job_id} failed: {message[-2000:]}")
         # A new job reads STOPPED (the column default) until its process starts.
-        final = job["status"] in ("COMPLETED", "FAILED") or job["end_time"] is not None
+        final = job["status"] == "COMPLETED" or job["end_time"] is not None
         return job["status"] if final else None
 
     def one(self) -> float:
@@ -348,7 +327,15 @@ def against_scheduler(repeats: int, burst: int = 10) -> None:
 
     def bursting(tool: Any, name: str) -> Callable[[], float]:
         def measure() -> float:
-            times, peak = tool.batch(burst)
+            for _attempt in range(3):
+                try:
+                    times, peak = tool.batch(burst)
+                    break
+                except PortRace as race:  # two of its kernels took the same port: not speed
+                    print(f"  ({race}: that burst is measured again)", flush=True)
+                    settle(tool.server.process.pid)
+            else:
+                raise RuntimeError(f"{name}: three bursts in a row lost the kernels' port race")
             seen[name].append((times, peak))
             # jupyter-scheduler's processes go on working after it reports a burst's last
             # result (12 children then): the other side is measured once the tree is idle.

@@ -27,13 +27,12 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from anchors import PAPERMILL, PAPERMILL_LEAN, papermill_run
+from anchors import PAPERMILL, PAPERMILL_LEAN, papermill_parallel
 from figures import Goal, Sample, report
 
 REPO = Path(__file__).resolve().parent.parent
@@ -202,15 +201,7 @@ def papermill_anchor(flavour: str, count: int = 10, parallel: int = 2) -> float:
     """papermill's CLI, ``parallel`` at a time: completed runs per minute."""
     root = Path(tempfile.mkdtemp(prefix="nbtools-scale-pm-"))
     (root / "bench.ipynb").write_text(json.dumps(NOTEBOOK))
-
-    def one(index: int) -> None:
-        command = papermill_run(flavour, "bench.ipynb", f"out-{index}.ipynb", "token", str(index))
-        subprocess.run(command, cwd=root, check=True, capture_output=True)
-
-    start = time.perf_counter()
-    with ThreadPoolExecutor(parallel) as pool:
-        list(pool.map(one, range(count)))
-    elapsed = time.perf_counter() - start
+    elapsed = papermill_parallel(flavour, root, count, "token", parallel)
     shutil.rmtree(root, ignore_errors=True)
     return count / elapsed * 60
 
