@@ -10,6 +10,7 @@ runs. Parameters reach the kernel only through papermill's injection, after
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
@@ -33,7 +34,7 @@ from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.jobs.tables import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
 from nbtools.jobs.watchdog import HEARTBEAT_SECONDS, INTERRUPTED, Interrupt, Watchdog, store_failure
 from nbtools.kernels import DEFAULT_KERNEL, Kernel, KernelSource
-from nbtools.notebooks import content_hash, kernel_name, parse_notebook
+from nbtools.notebooks import Notebook, content_hash, kernel_name, parse_notebook
 from nbtools.parameters import PARAMETERS_TAG, is_parameters_cell, parameters_cell_index
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ def _prepare(project: Project, run: Run, worker: str, raw: bytes, cwd: Path) -> 
         cells_done=0,
     )
     parameters_at = parameters_cell_index(nb)
-    executed = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    executed = nbformat.reads(_without_outputs(nb), as_version=4)
     executed.metadata[OUTPUT_METADATA_KEY] = {"run_id": run.id, "notebook_path": run.notebook_path}
     if values:
         _untag_other_parameters_cells(executed)
@@ -120,6 +121,20 @@ def _prepare(project: Project, run: Run, worker: str, raw: bytes, cwd: Path) -> 
             project, run.id, run.notebook_path, path, raw, kernel, run.pinned_version_id
         ),
     )
+
+
+def _without_outputs(nb: Notebook) -> str:
+    """The notebook's JSON without its code cells' outputs, for papermill.
+
+    papermill clears every code cell's outputs before it executes the first one, but only after
+    nbformat has validated them and papermill has deep-copied the notebook: for a notebook with
+    large outputs (images, tables) that was most of the run's preparation, and an output nested
+    a few hundred levels deep failed the run with a RecursionError before any cell ran.
+    """
+    cells = [
+        {**cell, "outputs": []} if cell.get("cell_type") == "code" else cell for cell in nb["cells"]
+    ]
+    return json.dumps({**nb, "cells": cells})
 
 
 def _untag_other_parameters_cells(nb: Any) -> None:
@@ -220,6 +235,14 @@ def _outcome(
         )
     if isinstance(error, DeadKernelError):
         return Outcome.failed("DeadKernelError", "kernel died", cell)
+    if isinstance(error, RecursionError):
+        return Outcome.failed(
+            "RecursionError",
+            "The notebook holds a value nested too deeply (hundreds of levels: an output or a "
+            "metadata value) for nbformat and papermill to check, copy or save it: flatten or "
+            "remove it, and run again.",
+            cell,
+        )
     message = error.message if isinstance(error, NbtoolsError) else str(error)
     return Outcome.failed(type(error).__name__, message, cell)
 

@@ -159,6 +159,51 @@ def test_bad_notebooks_exit_2_and_store_nothing(
     assert json.loads(listed.stdout) == []
 
 
+def nested(levels: int) -> dict[str, Any]:
+    value: dict[str, Any] = {"leaf": 1}
+    for _ in range(levels):
+        value = {"in": value}
+    return value
+
+
+def test_old_outputs_are_not_read_so_one_nested_too_deeply_does_not_stop_the_run(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """papermill clears the outputs before executing: they are left out before it copies and
+    validates the notebook, where one nested 900 levels deep raised a RecursionError."""
+    path = notebook_factory("nb.ipynb", [("code", "print(6 * 7)", [])])
+    nb = json.loads(path.read_text())
+    deep = {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {"application/json": nested(900)},
+    }
+    nb["cells"][0]["outputs"] = [deep]
+    path.write_text(json.dumps(nb))
+    code, model = run_json(tmp_path, "nb.ipynb")
+    assert code == 0, model
+    executed = json.loads(Path(model["output_notebook"]).read_text())
+    assert executed["cells"][0]["outputs"] == [
+        {"name": "stdout", "output_type": "stream", "text": ["42\n"]}
+    ]
+
+
+def test_an_output_nested_too_deeply_to_save_fails_the_run_saying_so(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    code = (
+        "from IPython.display import display\nvalue = {'leaf': 1}\nfor _ in range(900):\n"
+        "    value = {'in': value}\ndisplay({'application/json': value}, raw=True)"
+    )
+    notebook_factory("nb.ipynb", [("code", "x = 1", []), ("code", code, [])])
+    exit_code, model = run_json(tmp_path, "nb.ipynb")
+    assert exit_code == 1
+    assert model["status"] == "failed"
+    assert model["error"]["name"] == "RecursionError"
+    assert "nested too deeply" in model["error"]["message"]
+    assert model["error"]["cell"] == 1
+
+
 def test_bad_parameters_and_a_lease_too_short_exit_2(
     tmp_path: Path, notebook_factory: NotebookFactory
 ) -> None:
