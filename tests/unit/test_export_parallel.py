@@ -7,11 +7,15 @@ forked child or the parent while the child works.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from tests.conftest import make_notebook
 
@@ -224,3 +228,32 @@ print(json.dumps(counts))
         "one cpu": [True, 0],
         "small": [True, 0],
     }
+
+
+def test_a_child_whose_parent_is_killed_ends_by_itself(tmp_path: Path) -> None:
+    """SIGKILL of the extracting process while its child works: the child finds no reader
+    for its results and ends, within its own work's time."""
+    notebook = big_notebook(tmp_path / "big.ipynb", 6000)
+    case = subprocess.Popen(
+        [sys.executable, "-c", PRELUDE + "while True:\n    extracted(2)\n", str(notebook)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    forked: list[psutil.Process] = []
+    try:
+        parent = psutil.Process(case.pid)
+        deadline = time.monotonic() + 60
+        while not forked and time.monotonic() < deadline:
+            forked = parent.children()
+            time.sleep(0.001)
+        assert forked, "the extraction never forked"
+        case.kill()
+        case.wait()
+        psutil.wait_procs(forked, timeout=10)  # init reaps it once it has ended
+        assert not any(child.is_running() for child in forked)
+    finally:
+        case.kill()
+        case.wait()
+        for child in forked:  # only if the test failed: a child that did not end
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
