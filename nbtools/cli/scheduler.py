@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import threading
+from collections.abc import Callable
 from types import FrameType
 
 import click
@@ -45,13 +48,7 @@ def scheduler(cli_ctx: CliContext) -> None:
     )
     monitoring.start()  # the notification sender; before the workers start
     stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-        loop.wake()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    _stop_on_signals(stop, loop.wake)
     loop.executor.start()
     click.echo(
         f"nbtools scheduler: {settings.executor} executor, {loop.executor.free_slots()} slots, "
@@ -63,3 +60,30 @@ def scheduler(cli_ctx: CliContext) -> None:
     finally:
         loop.executor.shutdown()
         monitoring.stop()
+
+
+def _stop_on_signals(stop: threading.Event, wake: Callable[[], None]) -> None:
+    """SIGTERM and SIGINT set ``stop`` and ``wake`` the loop, from a thread of their own.
+
+    A handler runs in the main thread between two of its steps, and setting an event takes the
+    event's lock: the main thread holds the loop's wake event's lock for a few steps of each
+    wait, and a second signal can come while the first one's handler sets ``stop``, either of
+    which would deadlock the daemon. So the handler only writes a byte to a pipe (no lock, and
+    never blocking: a full pipe has a stop pending already), and the thread reading it stops
+    the loop.
+    """
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        with contextlib.suppress(BlockingIOError):
+            os.write(write_end, b"x")
+
+    def stopper() -> None:
+        os.read(read_end, 1)
+        stop.set()
+        wake()
+
+    threading.Thread(target=stopper, name="nbtools-stop-on-signal", daemon=True).start()
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)

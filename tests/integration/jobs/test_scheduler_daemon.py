@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -75,6 +76,27 @@ def test_daemon_runs_queued_runs_and_a_killed_run_is_reaped_and_retried(
         ended, retry = session.scalars(select(Run).where(Run.job_id == job.id).order_by(Run.id))
     assert (ended.status, ended.error_name) == ("failed", "WorkerLost")
     assert (retry.status, retry.attempt) == ("queued", 2)
+
+
+@pytest.mark.parametrize("signals", [["SIGTERM"], ["SIGINT"], ["SIGINT", "SIGINT", "SIGTERM"]])
+def test_a_stop_signal_ends_the_daemon_and_everything_it_started(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    daemon: subprocess.Popen[bytes],
+    signals: list[str],
+) -> None:
+    """SIGTERM or Ctrl-C, once or several times in a row: the daemon shuts its workers, zygote
+    and kernels down and exits 0."""
+    notebook_factory("quick.ipynb", [("code", "n = 1", ["parameters"]), ("code", "n * 2", [])])
+    quick = queue_run(project, "quick.ipynb", {"n": 5})
+    assert wait_for(project, quick.id, lambda r: r.finished_at is not None).status == "succeeded"
+    started = psutil.Process(daemon.pid).children(recursive=True)
+    assert started  # its worker, the zygote and a pre-started kernel
+    for name in signals:
+        daemon.send_signal(getattr(signal, name))
+    assert daemon.wait(timeout=60) == 0
+    _, alive = psutil.wait_procs(started, timeout=10)
+    assert alive == []
 
 
 def test_max_concurrent_holds_back_a_jobs_second_run(
