@@ -156,6 +156,18 @@ test.describe('Productionize wizard', () => {
     const alert = panel.getByRole('alert');
     await expect(alert).toContainText('nothing was written');
     await expect(alert.getByRole('button', { name: 'Cell 5, line 1' })).toBeVisible();
+
+    // The kernel's language info written into the notebook's metadata (which can come after
+    // the write's answer) leaves the error; an edit of a cell takes it away.
+    await page.evaluate(() => {
+      const notebook = window.jupyterapp.shell.currentWidget as unknown as {
+        model: { setMetadata(key: string, value: unknown): void };
+      };
+      notebook.model.setMetadata('language_info', { name: 'python', version: '3.99' });
+    });
+    await expect(alert).toContainText('nothing was written');
+    await page.notebook.setCell(4, 'code', 'total = x + 1');
+    await expect(alert).toBeHidden();
   });
 
   test('a failing test shows on the test output page and links to its cell; the main-area pages pass axe, light and dark', async ({

@@ -295,6 +295,7 @@ export class ProductionizeModel extends VDomModel {
     this.refused = null;
     this._lastError = null;
     this._changed();
+    const cells = this._cellsKey();
     const { name, version, output } = this.options;
     try {
       const report = await extractPackage({
@@ -310,6 +311,7 @@ export class ProductionizeModel extends VDomModel {
     } catch (reason) {
       this._lastError = reason;
       this.message = asError(reason).message;
+      this._messageCells = cells;
       if (reason instanceof NbtoolsApiError && Array.isArray(reason.details.problems)) {
         this.refused = reason.details.problems as ExtractProblem[];
         this._problemsFound.emit({ panel, problems: this.refused });
@@ -321,13 +323,37 @@ export class ProductionizeModel extends VDomModel {
     }
   }
 
-  /** A message about the notebook is stale once the notebook changes. */
+  /**
+   * A message about the notebook is stale once its cells change: their sources,
+   * tags or nbdev metadata. Other changes leave it: the kernel's language info
+   * written into the notebook's metadata when the kernel answers, which can come
+   * after a write's answer, would otherwise take the write's error away at once.
+   */
   private _contentChanged(): void {
-    if (this.message !== null && !this.busy) {
+    if (this.message !== null && !this.busy && this._cellsKey() !== this._messageCells) {
       this.message = null;
       this.refused = null;
     }
     this._changed();
+  }
+
+  /** What extraction reads of the followed notebook's cells, as one string. */
+  private _cellsKey(): string {
+    const model = this._notebook?.model;
+    if (!model) {
+      return '';
+    }
+    const parts: unknown[] = [model.getMetadata('nbdev') ?? null];
+    for (let index = 0; index < model.cells.length; index++) {
+      const cell = model.cells.get(index);
+      parts.push(
+        cell.type,
+        cell.sharedModel.getSource(),
+        cell.getMetadata('tags') ?? null,
+        cell.getMetadata('nbdev') ?? null
+      );
+    }
+    return JSON.stringify(parts);
   }
 
   /** Show the active notebook's own step and options. */
@@ -368,6 +394,8 @@ export class ProductionizeModel extends VDomModel {
   private _state: IStateDB | null;
   private _restored: Promise<void>;
   private _wizards = new Map<string, IWizardState>();
+  /** The cells (see `_cellsKey`) the current message is about. */
+  private _messageCells = '';
   private _lastError: unknown = null;
   private _notebook: NotebookPanel | null = null;
   private _problemsFound = new Signal<this, IProblemsFound>(this);
