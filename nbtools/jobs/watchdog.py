@@ -34,18 +34,22 @@ def store_failure(exc: BaseException) -> str:
 
 
 class Interrupt:
-    """A request from outside a run, such as a signal to its process, to cancel it."""
+    """A request from outside a run, such as a signal to its process, to cancel it.
+
+    :meth:`request` takes no lock, so a signal handler may call it even while another
+    signal's handler is inside it (the watchdog only polls :meth:`requested`).
+    """
 
     def __init__(self) -> None:
         self.reason = ""
-        self._event = threading.Event()
+        self._requested = False
 
     def request(self, reason: str) -> None:
         self.reason = self.reason or reason
-        self._event.set()
+        self._requested = True
 
     def requested(self) -> bool:
-        return self._event.is_set()
+        return self._requested
 
 
 class Watchdog(threading.Thread):

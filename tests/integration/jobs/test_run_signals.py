@@ -82,6 +82,23 @@ def test_a_signal_cancels_the_run_kills_its_processes_and_exits_128_plus_it(
     assert nbtools_json(tmp_path, "runs", "show", "1")["status"] == "cancelled"
 
 
+def test_ctrl_c_pressed_several_times_cancels_once_with_the_first_signal(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    marker = f"nbtools-test-{uuid.uuid4().hex}"
+    notebook_factory("nb.ipynb", [("code", spawner(marker), [])])
+    process = start_run(tmp_path)
+    assert processes_with(marker)
+    for signum in (signal.SIGINT, signal.SIGINT, signal.SIGTERM):
+        process.send_signal(signum)
+    model, stderr = ended(process, tmp_path)
+    assert process.returncode == 130, stderr
+    assert model["status"] == "cancelled"
+    assert model["error"]["message"] == "Cancelled: nbtools run received SIGINT."
+    assert "Traceback" not in stderr
+    assert processes_with(marker) == []
+
+
 def test_runs_cancel_from_another_process_stops_a_cli_run_without_a_scheduler(
     tmp_path: Path, notebook_factory: NotebookFactory
 ) -> None:
