@@ -62,41 +62,33 @@ def ended(process: subprocess.Popen[bytes], root: Path) -> tuple[Any, str]:
     return json.loads((root / "out.json").read_text()), (root / "err.txt").read_text()
 
 
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+@pytest.mark.parametrize(
+    ("signals", "code"),
+    [
+        ([signal.SIGTERM], 143),
+        ([signal.SIGINT], 130),
+        # Ctrl-C pressed several times: cancelled once, by the first signal
+        ([signal.SIGINT, signal.SIGINT, signal.SIGTERM], 130),
+    ],
+)
 def test_a_signal_cancels_the_run_kills_its_processes_and_exits_128_plus_it(
-    tmp_path: Path, notebook_factory: NotebookFactory, signum: int, code: int
+    tmp_path: Path, notebook_factory: NotebookFactory, signals: list[int], code: int
 ) -> None:
     marker = f"nbtools-test-{uuid.uuid4().hex}"
     notebook_factory("nb.ipynb", [("code", spawner(marker), [])])
     process = start_run(tmp_path)
     assert processes_with(marker)
-    process.send_signal(signum)
+    for signum in signals:
+        process.send_signal(signum)
     model, stderr = ended(process, tmp_path)
     assert process.returncode == code, stderr
     assert model["status"] == "cancelled"
     assert model["error"]["message"] == (
-        f"Cancelled: nbtools run received {signal.Signals(signum).name}."
+        f"Cancelled: nbtools run received {signal.Signals(signals[0]).name}."
     )
     assert "Traceback" not in stderr
     assert processes_with(marker) == []
     assert nbtools_json(tmp_path, "runs", "show", "1")["status"] == "cancelled"
-
-
-def test_ctrl_c_pressed_several_times_cancels_once_with_the_first_signal(
-    tmp_path: Path, notebook_factory: NotebookFactory
-) -> None:
-    marker = f"nbtools-test-{uuid.uuid4().hex}"
-    notebook_factory("nb.ipynb", [("code", spawner(marker), [])])
-    process = start_run(tmp_path)
-    assert processes_with(marker)
-    for signum in (signal.SIGINT, signal.SIGINT, signal.SIGTERM):
-        process.send_signal(signum)
-    model, stderr = ended(process, tmp_path)
-    assert process.returncode == 130, stderr
-    assert model["status"] == "cancelled"
-    assert model["error"]["message"] == "Cancelled: nbtools run received SIGINT."
-    assert "Traceback" not in stderr
-    assert processes_with(marker) == []
 
 
 def test_runs_cancel_from_another_process_stops_a_cli_run_without_a_scheduler(
