@@ -94,7 +94,7 @@ test.describe('Environment section', () => {
     // depends on how fast the kernel's interpreter answers.
     let release: () => void = () => undefined;
     const seen = new Promise<void>(resolve => (release = resolve));
-    await page.route(/\/nbtools\/api\/env\/snapshots$/, async route => {
+    await page.route(/\/nbtools\/api\/env\/snapshots(\?.*)?$/, async route => {
       if (route.request().method() === 'POST') {
         await seen;
       }
@@ -148,7 +148,7 @@ test.describe('Environment section', () => {
     // Confirmed: a progress notification, then the result.
     let release: () => void = () => undefined;
     const seen = new Promise<void>(resolve => (release = resolve));
-    await page.route(/\/nbtools\/api\/env\/recreate$/, async route => {
+    await page.route(/\/nbtools\/api\/env\/recreate(\?.*)?$/, async route => {
       await seen;
       await route.continue();
     });
