@@ -10,8 +10,9 @@ analysis, outline and problems, without the syntax tree, which rendering does no
 such cells (:class:`~nbtools.export.parse.Parsed` parses again if anything ever asks).
 
 The result is the same as in one process, whatever happens to the child: if it cannot be
-forked, exits with an error or is killed, this process analyses its cells as well. The child
-never outlives the call: an error here (Ctrl-C included) kills it, and it is always reaped.
+forked, exits with an error or is killed, this process analyses its cells as well. An error
+here (Ctrl-C included) kills the child and reaps it; if this process is killed outright, the
+child ends by itself once its cells are analysed (its results have no reader).
 """
 
 from __future__ import annotations
