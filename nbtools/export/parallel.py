@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
-import signal
 import threading
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from nbtools.export.model import EXPORT, Cell, Problem
 from nbtools.export.names import Names
 from nbtools.export.outline import Outline
 from nbtools.export.parse import Parsed, parse_cell
+
+if TYPE_CHECKING:
+    import signal
 
 #: Characters of code below which one process is faster than two (fork and results included):
 #: ≈ 250 exported cells of 200 characters. docs/performance.md gives the measurements.
@@ -98,7 +99,11 @@ def _child_share(cells: Sequence[Cell]) -> list[int]:
 
 
 class _Child:
-    """A forked process analysing cells, and the pipe its results come through."""
+    """A forked process analysing cells, and the pipe its results come through.
+
+    Its methods import ``signal`` and ``pickle`` themselves: a notebook too small for a child
+    does not pay for them (≈ 1 ms of the command's start-up).
+    """
 
     def __init__(self) -> None:
         self.pid: int | None = None
@@ -106,6 +111,9 @@ class _Child:
 
     def start(self, cells: list[Cell]) -> bool:
         """Fork the child analysing ``cells``; ``False`` if it cannot be started."""
+        import pickle  # noqa: F401 (before the fork: the child has it without importing it)
+        import signal
+
         try:
             read_end, write_end = os.pipe()
         except OSError:
@@ -128,6 +136,8 @@ class _Child:
 
     def results(self) -> list[_Sent] | None:
         """What the child sent, once it has ended; ``None`` if it failed or was killed."""
+        import pickle
+
         assert self.pipe is not None
         assert self.pid is not None
         with os.fdopen(self.pipe, "rb") as pipe:
@@ -149,6 +159,8 @@ class _Child:
             os.close(self.pipe)
             self.pipe = None
         if self.pid is not None:
+            import signal
+
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
@@ -160,6 +172,9 @@ def _analyse(
 ) -> NoReturn:
     """In the child: analyse ``cells``, write the results to ``pipe`` and end the process,
     without running this program's exit handlers or flushing its buffers (the parent's)."""
+    import pickle
+    import signal
+
     status = 1
     try:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
