@@ -4,7 +4,7 @@ Two generated notebooks, 300 code cells (150 exported with nbdev directives) and
 exported), are exported by each tool N times; the medians are printed side by side with the
 ratio (targets: ours takes at most 1/4 of nbdev's wall time for 300 cells and 1/6 for 3000),
 plus two floors: the bare interpreter start-up, and an interpreter importing only click and
-traitlets' config, which every command reading the settings imports (`bench_cli.py` measures
+traitlets, which every command reading the settings imports (`bench_cli.py` measures
 `nbtools --help`).
 Ours is the default command, which also records the package's lineage (notebook version,
 environment) in a background process: the bench waits for that process between runs (so it
@@ -42,9 +42,9 @@ from figures import Goal, Sample, interleave, report, timed, wall
 
 BIN = Path(sys.executable).parent
 #: What every nbtools command that reads its settings imports before any work of its own: the
-#: one CLI toolkit (click) and the one config source (traitlets' config, with the logging
-#: configuration it imports), timed as a command of their own for the floor of `extract`.
-TOOLKIT_IMPORTS = "import click, traitlets.config"
+#: one CLI toolkit (click) and the traits declaring the settings (traitlets; its config package
+#: only when a config file is read), timed as a command of their own for the floor of `extract`.
+TOOLKIT_IMPORTS = "import click, traitlets"
 
 
 def notebook(cells: int = 300, exported: int = 150) -> dict[str, object]:

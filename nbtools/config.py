@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from traitlets import CaselessStrEnum, Float, Unicode
-from traitlets.config import Configurable
+from traitlets import CaselessStrEnum, Float, HasTraits, Unicode
 
 #: The environment variable naming who acts (CI service accounts): ``NbtoolsSettings.actor``.
 ACTOR_VARIABLE = "NBTOOLS_ACTOR"
@@ -19,7 +18,16 @@ ACTOR_VARIABLE = "NBTOOLS_ACTOR"
 PURPOSE_VARIABLE = "NBTOOLS_PURPOSE"
 
 
-class NbtoolsSettings(Configurable):
+class Settings(HasTraits):
+    """A group of options: its traits tagged ``config=True``, given their values by
+    :func:`nbtools.settings.build`. Each feature's class derives from it (``JobsSettings``,
+    ``MetricsSettings``, ...)."""
+
+    #: Prefix of the options' environment variables (an option's ``env`` tag overrides it).
+    env_prefix: ClassVar[str] = "NBTOOLS_"
+
+
+class NbtoolsSettings(Settings):
     """Where the project lives and where its state is stored."""
 
     env_prefix: ClassVar[str] = "NBTOOLS_"
@@ -54,7 +62,7 @@ class NbtoolsSettings(Configurable):
 TRANSPORTS = ("", "file", "http")
 
 
-class OpenLineageSettings(Configurable):
+class OpenLineageSettings(Settings):
     """OpenLineage run events of job runs (docs/lineage.md#openlineage). Read in every process
     that executes runs (server, scheduler daemon, ``nbtools run``, Dask workers): set them in
     the environment, or in the config file of ``$NBTOOLS_CONFIG``."""

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from traitlets.config import Config, Configurable
-
+    from nbtools.config import Settings
     from nbtools.project import Project
+    from nbtools.settings import Layer
 
-    C = TypeVar("C", bound=Configurable)
+    S = TypeVar("S", bound=Settings)
 
 
 class CliContext:
@@ -24,15 +24,14 @@ class CliContext:
     def __init__(
         self, environ: Mapping[str, str] | None = None, ends_process: bool = False
     ) -> None:
-        from traitlets.config import Config
-
         self.environ = os.environ if environ is None else environ
         #: The process ends with the command (the ``nbtools`` console script, which exits
         #: without tearing the interpreter down): clean-up nobody waits for can be skipped.
         #: False when the group is invoked in a longer-lived process (tests, embedding).
         self.ends_process = ends_process
         self.config_file: Path | None = None
-        self.flags: Config = Config()
+        #: The values of the command's setting flags (:func:`nbtools.cli.options.setting_option`).
+        self.flags: Layer = {}
         self._kept: list[object] = []
 
     def command_starts(self) -> None:
@@ -58,7 +57,7 @@ class CliContext:
         if self.ends_process:
             self._kept.extend(objects)
 
-    def config(self, classes: tuple[type[Configurable], ...]) -> Config:
+    def config(self, classes: tuple[type[Settings], ...]) -> Layer:
         """Every layer for ``classes``: config file, then environment, then flags."""
         from nbtools.settings import CONFIG_FILE_VARIABLE, layered_config
 
@@ -66,7 +65,7 @@ class CliContext:
         path = Path(named) if named else None
         return layered_config(path, self.environ, self.flags, classes=classes)
 
-    def settings(self, cls: type[C]) -> C:
+    def settings(self, cls: type[S]) -> S:
         """An instance of the settings class ``cls`` for this invocation."""
         from nbtools.settings import build
 

@@ -10,15 +10,15 @@ from typing import Any, TypeVar
 
 import click
 from traitlets import Bool, CaselessStrEnum, Enum, Float, Int
-from traitlets.config import Configurable
 
 from nbtools.cli.context import CliContext
+from nbtools.config import Settings
 from nbtools.settings import CONFIG_FILE_VARIABLE, describe, environment_variable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def setting_option(cls: type[Configurable], name: str, flag: str) -> Callable[[F], F]:
+def setting_option(cls: type[Settings], name: str, flag: str) -> Callable[[F], F]:
     """A click option ``flag`` setting ``cls.name`` for this command."""
     trait = cls.class_traits(config=True)[name]
     default = trait.default_value
@@ -30,7 +30,7 @@ def setting_option(cls: type[Configurable], name: str, flag: str) -> Callable[[F
 
     def store(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
         if value is not None:
-            ctx.ensure_object(CliContext).flags[cls.__name__][name] = value
+            ctx.ensure_object(CliContext).flags.setdefault(cls.__name__, {})[name] = value
 
     kind: Any = str
     if isinstance(trait, (CaselessStrEnum, Enum)):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from traitlets import Bool, Float, Int, Unicode
-from traitlets.config import Configurable
 
+from nbtools.config import Settings
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.leases import LEASE_SECONDS
 
@@ -29,7 +29,7 @@ MAX_RETRY_BACKOFF_SECONDS = 3600.0
 PRUNE_SECONDS = 3600.0
 
 
-class JobsSettings(Configurable):
+class JobsSettings(Settings):
     """How scheduled jobs and queued runs are executed."""
 
     env_prefix: ClassVar[str] = "NBTOOLS_JOBS_"

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from traitlets import CaselessStrEnum, Float, Int, Unicode
-from traitlets.config import Configurable
 
+from nbtools.config import Settings
 from nbtools.metrics.values import DEFAULT_MAX_VALUE_BYTES
 
 if TYPE_CHECKING:
     pass
 
 
-class MetricsSettings(Configurable):
+class MetricsSettings(Settings):
     """Limits on what notebooks may record."""
 
     env_prefix: ClassVar[str] = "NBTOOLS_METRICS_"
@@ -26,7 +26,7 @@ class MetricsSettings(Configurable):
     ).tag(config=True)
 
 
-class NotificationSettings(Configurable):
+class NotificationSettings(Settings):
     """How notifications are delivered: links, SMTP server, timeouts and retries."""
 
     env_prefix: ClassVar[str] = "NBTOOLS_NOTIFY_"

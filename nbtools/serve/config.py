@@ -7,10 +7,11 @@ import os
 from typing import ClassVar
 
 from traitlets import Bool, Float, Int, Unicode
-from traitlets.config import Configurable
+
+from nbtools.config import Settings
 
 
-class ServeSettings(Configurable):
+class ServeSettings(Settings):
     """Limits, authentication and live-traffic recording of a served package."""
 
     env_prefix: ClassVar[str] = "NBTOOLS_SERVE_"
@@ -61,9 +62,7 @@ class ServeSettings(Configurable):
 def load_settings() -> ServeSettings:
     """The settings of this process: defaults, then ``$NBTOOLS_SERVE_*`` (how ``nbtools serve``
     hands its flags to uvicorn's worker processes)."""
-    from traitlets.config import Config
-
     from nbtools.settings import build, layered_config
 
-    config = layered_config(None, os.environ, Config(), classes=(ServeSettings,))
+    config = layered_config(None, os.environ, classes=(ServeSettings,))
     return build(ServeSettings, config)

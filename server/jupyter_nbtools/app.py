@@ -18,7 +18,7 @@ from nbtools.jobs.config import JobsSettings
 from nbtools.metrics.config import MetricsSettings, NotificationSettings
 from nbtools.metrics.service import MonitoringService
 from nbtools.project import Project
-from nbtools.settings import layered_config
+from nbtools.settings import build, layered_config, typed_flags
 
 
 class NbtoolsApp(ExtensionApp):
@@ -26,7 +26,6 @@ class NbtoolsApp(ExtensionApp):
 
     name = "jupyter_nbtools"
     load_other_extensions = True
-    classes = [NbtoolsSettings, JobsSettings, MetricsSettings, NotificationSettings]
 
     project = AnyTrait(help="The nbtools Project for the server root (set at start-up).")
 
@@ -60,16 +59,17 @@ class NbtoolsApp(ExtensionApp):
         self.settings["nbtools_pool"] = self.pool
         self.settings["nbtools_max_body_bytes"] = self.max_body_bytes
         # Jupyter's config files, then $NBTOOLS_* variables, then the server's command line
-        config = layered_config(None, base=self.config, flags=self.serverapp.cli_config)
-        settings = NbtoolsSettings(parent=self, config=config)
+        flags = typed_flags(self.serverapp.cli_config)
+        config = layered_config(None, base=self.config, flags=flags)
+        settings = build(NbtoolsSettings, config)
         self.project = Project.from_settings(settings, default_root=Path(self.serverapp.root_dir))
         self.settings["nbtools_project"] = self.project
         monitoring = MonitoringService(
             self.project,
-            MetricsSettings(parent=self, config=config),
-            NotificationSettings(parent=self, config=config),
+            build(MetricsSettings, config),
+            build(NotificationSettings, config),
         )
-        self.jobs = JobsService(self.project, JobsSettings(parent=self, config=config), monitoring)
+        self.jobs = JobsService(self.project, build(JobsSettings, config), monitoring)
         self.settings["nbtools_jobs"] = self.jobs
         self.jobs.start_if_in_use()
         self.previews = ServicePreviews(self.project, self.max_service_previews)

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from traitlets.config import Config
+from traitlets.config.loader import KVArgParseConfigLoader
 
 from nbtools.cli.app import cli
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.config import JobsSettings
 from nbtools.metrics.config import NotificationSettings
-from nbtools.settings import build, environment_variable, layered_config, settings_classes
+from nbtools.settings import (
+    build,
+    environment_variable,
+    layered_config,
+    settings_classes,
+    typed_flags,
+)
 
 
 def write_config(path: Path, lines: list[str]) -> Path:
@@ -182,3 +190,64 @@ def test_the_kernel_zygote_setting_reaches_the_local_executor(
         project.close()
     assert isinstance(executor, LocalExecutor)
     assert executor.zygote is forks
+
+
+@pytest.mark.parametrize("source", ["file", "flags"])
+def test_an_unknown_option_is_a_warning_naming_the_closest(
+    tmp_path: Path, source: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    config_file = write_config(tmp_path / "c.py", ["c.JobsSettings.wokers = 4"])
+    flags = {"JobsSettings": {"wokers": 4, "poll_seconds": 2.0}}
+    with caplog.at_level(logging.WARNING, logger="nbtools"):
+        if source == "file":
+            settings = build(JobsSettings, layered_config(config_file, {}))
+        else:
+            settings = build(JobsSettings, layered_config(None, {}, flags))
+    assert settings.workers == 0  # nothing set, the rest applied
+    assert settings.poll_seconds == (2.0 if source == "flags" else 1.0)
+    assert [r.getMessage() for r in caplog.records] == [
+        "The setting JobsSettings.wokers is not an option of nbtools: it has no effect; "
+        "did you mean JobsSettings.workers?"
+    ]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="nbtools"):
+        build(JobsSettings, {"JobsSettings": {"zzz": 1}})
+    assert caplog.records[0].getMessage().endswith("it has no effect.")
+
+
+def test_a_config_object_and_plain_mappings_are_the_same_layers(tmp_path: Path) -> None:
+    """The server hands over Jupyter's ``Config``; the CLI plain dictionaries."""
+    base = Config()
+    base.JobsSettings.workers = 2
+    base.ServerApp.port = 9999  # another application's section rides along untouched
+    base.log_level = "DEBUG"  # not a class section
+    config = layered_config(None, {"NBTOOLS_JOBS_EXECUTOR": "dask"}, base=base)
+    assert config["JobsSettings"] == {"workers": 2, "executor": "dask"}
+    assert "log_level" not in config
+    assert base.JobsSettings == {"workers": 2}  # the server's own config is not changed
+
+
+def test_a_jupyter_command_line_is_typed_by_the_traits() -> None:
+    argv = ["--JobsSettings.workers=3", "--NbtoolsSettings.store_dir=state", "--Other.x=1"]
+    flags = typed_flags(KVArgParseConfigLoader(argv).load_config())
+    assert flags["JobsSettings"] == {"workers": 3}
+    assert type(flags["NbtoolsSettings"]["store_dir"]) is str
+    assert build(JobsSettings, flags).workers == 3
+    bad = typed_flags(KVArgParseConfigLoader(["--JobsSettings.workers=many"]).load_config())
+    with pytest.raises(InvalidInputError) as info:
+        build(JobsSettings, bad)
+    assert "'workers' trait of a JobsSettings" in info.value.message
+
+
+def test_a_command_without_a_config_file_does_not_import_the_config_package(
+    tmp_path: Path,
+) -> None:
+    """traitlets.config (its loaders, with logging.config: ≈ 14 ms of start-up) is
+    imported to read a config file, and only then."""
+    from tests.unit.test_cli import loaded_by
+
+    watched = ("traitlets.config", "logging.config")
+    assert loaded_by(["--root", str(tmp_path), "status", "--json"], watched) == []
+    config_file = write_config(tmp_path / "c.py", ["c.NbtoolsSettings.store_dir = 's'"])
+    argv = ["--config", str(config_file), "--root", str(tmp_path), "status", "--json"]
+    assert "traitlets.config" in loaded_by(argv, watched)
