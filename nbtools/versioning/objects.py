@@ -1,9 +1,11 @@
 """Content-addressed, compressed object files: small objects packed, large ones on their own.
 
 An object is named by the sha256 of its content. Its stored form is raw (already-compressed
-images), zlib, or zlib with the content of a *base* object as preset dictionary: a delta
-against the previous state of the same cell or manifest, which turns a one-line edit into a
-few dozen bytes. Objects under :data:`LOOSE_LIMIT` are appended to a pack file; larger ones
+images), zlib, or a delta against a *base* object, the previous state of the same cell or
+manifest: the lengths of the start and end the two have in common, then the part between
+them compressed with the base as preset dictionary, which turns a one-line edit into a few
+dozen bytes whatever the object's length. (Deltas written before kept no common ends: the whole
+content compressed with the base as dictionary; they are still read.) Objects under :data:`LOOSE_LIMIT` are appended to a pack file; larger ones
 get a file of their own, written through a synced temporary file and a rename. The database
 row of an object is committed only after its bytes are synced, so a crash leaves at worst
 unreferenced bytes, which ``nbtools version gc`` removes. Every read is checked against the
@@ -20,7 +22,7 @@ import re
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,8 +38,10 @@ from nbtools.versioning.tables import version_objects
 #: A row of ``version_objects`` (sha, size, pack, offset, length, encoding, base, depth).
 StoredObject = Row[Any]
 
-#: Stored forms: as is, raw deflate, raw deflate with the base's content as dictionary.
-RAW, ZLIB, DELTA = 0, 1, 2
+#: Stored forms: as is, raw deflate, raw deflate with the base's content as dictionary (no
+#: longer written), and the base's common start and end lengths (two varints) then the raw
+#: deflate of the rest with the base's content before its common end as dictionary.
+RAW, ZLIB, DELTA, SPAN_DELTA = 0, 1, 2, 3
 
 #: Objects stored in fewer bytes than this are appended to a pack file.
 LOOSE_LIMIT = 128 * 1024
@@ -45,7 +49,7 @@ LOOSE_LIMIT = 128 * 1024
 PACK_LIMIT = 64 * 1024 * 1024
 #: Longest chain of deltas; longer chains would slow reads and spread damage.
 MAX_DEPTH = 10
-#: Deltas are only tried between objects this small (zlib's window is 32 KiB).
+#: Deltas are only tried for objects this small.
 DELTA_LIMIT = 256 * 1024
 
 _WINDOW = 32 * 1024  # deflate's window: only this much of a dictionary is used
@@ -216,18 +220,15 @@ class ObjectStore:
         level = 9 if len(data) <= DELTA_LIMIT else 6
         best: tuple[int, bytes, str | None] = (ZLIB, _deflate(data, level), None)
         base = new.base
-        # a base longer than deflate's window gives a dictionary (its last 32 KiB) that the
-        # start of the new content, where the two agree, cannot reach: not worth a try
         if (
             base is not None
             and base in base_content
-            and len(base_content[base]) <= _WINDOW
             and depths.get(base, MAX_DEPTH) < MAX_DEPTH
             and len(data) <= DELTA_LIMIT
         ):
-            delta = _deflate(data, 9, base_content[base])
+            delta = span_delta(data, base_content[base])
             if len(delta) < len(best[1]):
-                best = (DELTA, delta, base)
+                best = (SPAN_DELTA, delta, base)
         if len(best[1]) >= len(data):
             return RAW, data, None
         return best
@@ -316,9 +317,12 @@ class ObjectStore:
                 data = stored
             elif record.encoding == ZLIB:
                 data = _inflate(stored)
-            else:
+            elif record.encoding == DELTA:
                 assert record.base is not None
                 data = _inflate(stored, base_content[record.base])
+            else:
+                assert record.base is not None
+                data = apply_span_delta(stored, base_content[record.base])
         except zlib.error as exc:
             raise damaged(self, record, f"it does not decompress ({exc})") from None
         if len(data) != record.size or hashlib.sha256(data).hexdigest() != record.sha:
@@ -344,6 +348,78 @@ def _deflate(data: bytes, level: int, dictionary: bytes = b"") -> bytes:
     else:
         compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
     return compressor.compress(data) + compressor.flush()
+
+
+def span_delta(data: bytes, base: bytes) -> bytes:
+    """``data`` as a delta of ``base``: the lengths of their common start and end (varints),
+    then the rest of ``data`` deflated with the ``base`` before its common end as dictionary.
+
+    An edit of a long object costs what changed: deflate alone would spend a match (2 to 4
+    bytes) on every 258 bytes of unchanged content, and reaches back only 32 KiB, so a base
+    longer than that gave nothing to an edit near its start.
+    """
+    start, end = common_ends(data, base)
+    middle = data[start : len(data) - end]
+    return _varint(start) + _varint(end) + _deflate(middle, 9, base[: len(base) - end])
+
+
+def apply_span_delta(stored: bytes, base: bytes) -> bytes:
+    """The content :func:`span_delta` encoded against ``base``; :class:`zlib.error` if
+    ``stored`` does not fit ``base``."""
+    start, position = _read_varint(stored, 0)
+    end, position = _read_varint(stored, position)
+    if start + end > len(base):
+        raise zlib.error("the delta's common ends are longer than its base")
+    middle = _inflate(stored[position:], base[: len(base) - end])
+    return base[:start] + middle + base[len(base) - end :]
+
+
+def common_ends(data: bytes, base: bytes) -> tuple[int, int]:
+    """The lengths of the longest common start of ``data`` and ``base`` and of the longest
+    common end of what follows it in each (found by bisection: each step one comparison of
+    slices, done in C)."""
+    limit = min(len(data), len(base))
+    start = _bisect(limit, lambda n: data[:n] == base[:n])
+    limit -= start
+    end = _bisect(limit, lambda n: data[len(data) - n :] == base[len(base) - n :])
+    return start, end
+
+
+def _bisect(limit: int, agrees: Callable[[int], bool]) -> int:
+    """The largest ``n`` in ``0..limit`` for which ``agrees(n)`` (true for every smaller n)."""
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if agrees(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def _varint(value: int) -> bytes:
+    """``value`` (≥ 0) in LEB128: seven bits a byte, the high bit set on all but the last."""
+    out = bytearray()
+    while value > 0x7F:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _read_varint(data: bytes, position: int) -> tuple[int, int]:
+    """The LEB128 value at ``position`` and the position after it; :class:`zlib.error` if
+    ``data`` ends inside it."""
+    value = shift = 0
+    while True:
+        if position >= len(data) or shift > 63:
+            raise zlib.error("the delta's header is cut short")
+        byte = data[position]
+        position += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return value, position
 
 
 def _inflate(stored: bytes, dictionary: bytes = b"") -> bytes:

@@ -18,6 +18,7 @@ from nbtools.versioning.content import version_notebook
 from nbtools.versioning.history import Version
 from nbtools.versioning.objects import LOOSE_LIMIT, DamagedObjectError, ObjectStore, StoredObject
 from nbtools.versioning.tables import version_objects
+from tests.conftest import make_notebook
 from tests.unit.versioning.conftest import edit, png_base64, rich_notebook
 
 
@@ -197,3 +198,82 @@ def test_remembered_content_is_bounded_in_entries_and_bytes() -> None:
     assert recent.get(["b", "c", "d"]) == {"c": b"9", "d": b"abcdefgh"}
     recent.put("e", b"x" * (DELTA_LIMIT + 1))  # never a delta base: not kept
     assert recent.get(["e"]) == {}
+
+
+@pytest.mark.parametrize(
+    ("data", "base"),
+    [
+        (b"", b""),
+        (b"same", b"same"),
+        (b"", b"all of it removed"),
+        (b"all of it new", b""),
+        (b"start, edited end", b"start, the end"),
+        (b"an edited start", b"the start"),
+        (b"aaa", b"aaaa"),  # common start and end overlap: the end is what follows the start
+        (b"aaaa", b"aaa"),
+        (b"x" * 300 + b"middle" + b"y" * 70_000, b"x" * 300 + b"centre" + b"y" * 70_000),
+    ],
+)
+def test_a_span_delta_gives_back_its_content(data: bytes, base: bytes) -> None:
+    from nbtools.versioning.objects import apply_span_delta, span_delta
+
+    assert apply_span_delta(span_delta(data, base), base) == data
+
+
+def test_a_span_delta_that_does_not_fit_its_base_is_refused() -> None:
+    import zlib
+
+    from nbtools.versioning.objects import apply_span_delta, span_delta
+
+    delta = span_delta(b"start and end", b"start, end")
+    with pytest.raises(zlib.error, match="longer than its base"):
+        apply_span_delta(delta, b"short")
+    with pytest.raises(zlib.error, match="cut short"):
+        apply_span_delta(b"\x80", b"base")
+
+
+def test_an_edit_near_the_start_of_a_manifest_longer_than_deflates_window_is_a_small_delta(
+    project: Project,
+) -> None:
+    from nbtools.versioning.objects import SPAN_DELTA
+
+    nb = make_notebook([("code", f"value_{index} = {index}", []) for index in range(400)])
+    versioning.commit(project, "nb.ipynb", nb)
+    edited = versioning.commit(project, "nb.ipynb", edit(nb, 1, "value_1 = 'changed'"))
+    with project.store.connection() as connection:
+        manifest = connection.execute(
+            select(version_objects).where(version_objects.c.sha == edited.manifest)
+        ).one()
+    assert manifest.size > 32 * 1024  # longer than deflate's window
+    assert (manifest.encoding, manifest.depth) == (SPAN_DELTA, 1)
+    assert manifest.length < 200
+    assert version_notebook(project, edited)["cells"][1]["source"] == "value_1 = 'changed'"
+
+
+def test_deltas_of_the_earlier_form_are_still_read(project: Project) -> None:
+    """Whole content deflated with the base as dictionary, as stores written before the span
+    deltas hold them."""
+    import hashlib
+
+    from sqlalchemy import insert
+
+    from nbtools.versioning.objects import DELTA, _deflate
+
+    version = versioning.commit(project, "nb.ipynb", rich_notebook())
+    store = ObjectStore(project.store_dir / "versions")
+    base = source_record(project, version)
+    with project.store.connection() as connection:
+        base_content = store.read(connection, [base.sha])[base.sha]
+    content = base_content + b"\nprint('one more line')\n"
+    stored = _deflate(content, 9, base_content)
+    sha = hashlib.sha256(content).hexdigest()
+    with store.lock(), project.store.connection(write=True) as connection:
+        (offset,) = store.append(1, [stored])
+        connection.execute(
+            insert(version_objects).values(
+                sha=sha, size=len(content), pack=1, offset=offset, length=len(stored),
+                encoding=DELTA, base=base.sha, depth=base.depth + 1,
+            )
+        )  # fmt: skip
+    with project.store.connection() as connection:
+        assert store.read(connection, [sha]) == {sha: content}
