@@ -277,3 +277,29 @@ def test_deltas_of_the_earlier_form_are_still_read(project: Project) -> None:
         )  # fmt: skip
     with project.store.connection() as connection:
         assert store.read(connection, [sha]) == {sha: content}
+
+
+def test_a_delta_chain_ends_at_the_longest_allowed_and_the_next_object_is_whole(
+    project: Project,
+) -> None:
+    from nbtools.versioning.objects import MAX_DEPTH, SPAN_DELTA, ZLIB
+
+    nb = rich_notebook()
+    saved = [
+        versioning.commit(project, "nb.ipynb", edit(nb, 1, f"x = {step}"))
+        for step in range(MAX_DEPTH + 2)
+    ]
+    with project.store.connection() as connection:
+        rows = {
+            row.sha: row
+            for row in connection.execute(
+                select(version_objects).where(
+                    version_objects.c.sha.in_([version.manifest for version in saved])
+                )
+            )
+        }
+    manifests = [rows[version.manifest] for version in saved]
+    assert [row.depth for row in manifests] == [*range(MAX_DEPTH + 1), 0]
+    assert [row.encoding for row in manifests] == [ZLIB, *[SPAN_DELTA] * MAX_DEPTH, ZLIB]
+    assert all(row.length < 150 for row in manifests[1:-1])
+    assert version_notebook(project, saved[MAX_DEPTH])["cells"][1]["source"] == f"x = {MAX_DEPTH}"
