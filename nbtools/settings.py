@@ -90,16 +90,31 @@ def read_config_file(path: Path) -> Layer:
         raise InvalidInputError(
             f"The config file {path} failed: {type(error).__name__}: {error}", config=str(path)
         ) from error
-    return sections(config)
+    return config_sections(config)
 
 
-def sections(config: Mapping[str, Any]) -> Layer:
-    """The class sections of ``config`` (a traitlets ``Config``, say), copied."""
-    return {
-        name: dict(values)
-        for name, values in config.items()
-        if isinstance(values, Mapping) and name[:1].isupper()
-    }
+def config_sections(config: Mapping[str, Any]) -> Layer:
+    """The class sections of a traitlets ``Config`` (a config file's, the server's), copied.
+
+    A config file that only reads an option (``if c.NbtoolsSettings.actor: ...``) leaves a
+    ``LazyConfigValue`` behind, as one that changes a value in place would: it is applied to
+    the option's default, as a ``Configurable`` applied it. One of an option the class does not
+    have is kept for :func:`build` to report.
+    """
+    from traitlets.config.loader import LazyConfigValue
+
+    traits = {cls.__name__: cls.class_traits(config=True) for cls in settings_classes()}
+    layer: Layer = {}
+    for name, values in config.items():
+        if not (isinstance(values, Mapping) and name[:1].isupper()):
+            continue
+        section = layer[name] = {}
+        for option, value in values.items():
+            trait = traits.get(name, {}).get(option)
+            if isinstance(value, LazyConfigValue) and trait is not None:
+                value = value.get_value(trait.default_value)
+            section[option] = value
+    return layer
 
 
 def environment_config(
@@ -139,10 +154,10 @@ def layered_config(
     base: Mapping[str, Any] | None = None,
     classes: Iterable[type[Settings]] | None = None,
 ) -> Layer:
-    """``base`` (e.g. the server's config files), then ``config_file``, the environment's
+    """``base`` (the server's config files, a traitlets ``Config``), then ``config_file``, the environment's
     variables of ``classes`` (default: every settings class) and ``flags``, each overriding the
     ones before it."""
-    config = sections(base or {})
+    config = config_sections(base) if base else {}
     if config_file is not None:
         merge(config, read_config_file(config_file))
     merge(config, environment_config(os.environ if environ is None else environ, classes))
@@ -159,7 +174,7 @@ def typed_flags(
     naming the option."""
     from traitlets.config.loader import DeferredConfig
 
-    layer = sections(config)
+    layer = config_sections(config)
     for cls in classes or settings_classes():
         traits = cls.class_traits(config=True)
         values = layer.get(cls.__name__, {})

@@ -12,6 +12,7 @@ from traitlets.config import Config
 from traitlets.config.loader import KVArgParseConfigLoader
 
 from nbtools.cli.app import cli
+from nbtools.config import NbtoolsSettings
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.config import JobsSettings
 from nbtools.metrics.config import NotificationSettings
@@ -251,3 +252,23 @@ def test_a_command_without_a_config_file_does_not_import_the_config_package(
     config_file = write_config(tmp_path / "c.py", ["c.NbtoolsSettings.store_dir = 's'"])
     argv = ["--config", str(config_file), "--root", str(tmp_path), "status", "--json"]
     assert "traitlets.config" in loaded_by(argv, watched)
+
+
+def test_a_config_file_may_read_the_options_it_sets(tmp_path: Path) -> None:
+    """Reading an unset option leaves a LazyConfigValue in traitlets' Config: it is the
+    option's default, never an invalid value."""
+    config_file = write_config(
+        tmp_path / "c.py",
+        [
+            "print(c.NbtoolsSettings.actor, c.JobsSettings.workers, c.JobsSettings.wokers)",
+            "c.NbtoolsSettings.store_dir = 'state'",
+        ],
+    )
+    config = layered_config(config_file, {})
+    settings = build(NbtoolsSettings, config)
+    assert (settings.actor, settings.store_dir) == ("", "state")
+    assert build(JobsSettings, config).workers == 0  # read, never set: the default
+    base = Config()
+    _ = base.JobsSettings.poll_seconds  # the server's Config, read the same way
+    assert "poll_seconds" in base.JobsSettings
+    assert build(JobsSettings, layered_config(None, {}, base=base)).poll_seconds == 1.0
