@@ -14,12 +14,11 @@ help once. A value comes from, lowest first:
    --JobsSettings.workers=4`` for the server).
 
 Each layer is a :data:`Layer`, the values it gives by class name and option name: what
-traitlets' loaders read from a config file (a ``Config`` is such a mapping) and what the
-environment and flags give. The settings classes are :class:`~nbtools.config.Settings`, plain
-``HasTraits``:
-a command imports traitlets' config package (its loaders, and the application machinery they
-bring: ``logging.config``, ``argparse``, ≈ 14 ms of every command's start-up) only when it
-reads a config file.
+traitlets' loaders read from a config file (:func:`config_sections`) and what the environment
+and flags give. The settings classes are :class:`~nbtools.config.Settings`, plain
+``HasTraits``: a command imports traitlets' config package (its loaders, and the application
+machinery they bring: ``logging.config``, ``argparse``, ≈ 14 ms of every command's start-up)
+only when it reads a config file.
 """
 
 from __future__ import annotations
@@ -38,7 +37,6 @@ CONFIG_FILE_VARIABLE = "NBTOOLS_CONFIG"
 
 #: Settings by class name, then option name.
 Layer = dict[str, dict[str, Any]]
-
 
 S = TypeVar("S", bound=Settings)
 
