@@ -66,9 +66,10 @@ def environment_variable(cls: type[Settings], name: str) -> str:
     return f"{cls.env_prefix}{name.upper()}"
 
 
-def read_config_file(path: Path) -> Layer:
+def read_config_file(path: Path, classes: Iterable[type[Settings]] | None = None) -> Layer:
     """The settings in a Jupyter-style config file: Python (``c.Class.option = value``) or JSON,
-    read by traitlets' own loaders."""
+    read by traitlets' own loaders; the options of ``classes`` (default: every settings class)
+    the file only reads are their defaults (:func:`config_sections`)."""
     from traitlets.config.loader import (
         ConfigFileNotFound,
         JSONFileConfigLoader,
@@ -88,20 +89,23 @@ def read_config_file(path: Path) -> Layer:
         raise InvalidInputError(
             f"The config file {path} failed: {type(error).__name__}: {error}", config=str(path)
         ) from error
-    return config_sections(config)
+    return config_sections(config, classes)
 
 
-def config_sections(config: Mapping[str, Any]) -> Layer:
+def config_sections(
+    config: Mapping[str, Any], classes: Iterable[type[Settings]] | None = None
+) -> Layer:
     """The class sections of a traitlets ``Config`` (a config file's, the server's), copied.
 
     A config file that only reads an option (``if c.NbtoolsSettings.actor: ...``) leaves a
     ``LazyConfigValue`` behind, as one that changes a value in place would: it is applied to
-    the option's default, as a ``Configurable`` applied it. One of an option the class does not
-    have is kept for :func:`build` to report.
+    the option's default, as a ``Configurable`` applied it, for the options of ``classes``
+    (default: every settings class). One of an option the class does not have is kept for
+    :func:`build` to report.
     """
     from traitlets.config.loader import LazyConfigValue
 
-    traits = {cls.__name__: cls.class_traits(config=True) for cls in settings_classes()}
+    traits = {cls.__name__: cls.class_traits(config=True) for cls in classes or settings_classes()}
     layer: Layer = {}
     for name, values in config.items():
         if not (isinstance(values, Mapping) and name[:1].isupper()):
@@ -155,9 +159,9 @@ def layered_config(
     """``base`` (the server's config files, a traitlets ``Config``), then ``config_file``, the environment's
     variables of ``classes`` (default: every settings class) and ``flags``, each overriding the
     ones before it."""
-    config = config_sections(base) if base else {}
+    config = config_sections(base, classes) if base else {}
     if config_file is not None:
-        merge(config, read_config_file(config_file))
+        merge(config, read_config_file(config_file, classes))
     merge(config, environment_config(os.environ if environ is None else environ, classes))
     return merge(config, flags or {})
 

@@ -272,3 +272,18 @@ def test_a_config_file_may_read_the_options_it_sets(tmp_path: Path) -> None:
     _ = base.JobsSettings.poll_seconds  # the server's Config, read the same way
     assert "poll_seconds" in base.JobsSettings
     assert build(JobsSettings, layered_config(None, {}, base=base)).poll_seconds == 1.0
+
+
+def test_a_config_file_may_read_options_of_serve_settings(tmp_path: Path) -> None:
+    """``nbtools serve --config FILE`` reads ServeSettings, a class beyond settings_classes():
+    an option the file only reads is its default there too."""
+    from nbtools.cli.context import CliContext
+    from nbtools.serve.config import ServeSettings
+
+    context = CliContext(environ={})
+    context.config_file = write_config(
+        tmp_path / "c.py",
+        ["print(c.ServeSettings.max_batch)", "c.ServeSettings.timeout_seconds = 5.0"],
+    )
+    settings = context.settings(ServeSettings)
+    assert (settings.max_batch, settings.timeout_seconds) == (1000, 5.0)
