@@ -93,7 +93,9 @@ def read_config_file(path: Path, classes: Iterable[type[Settings]] | None = None
 
 
 def config_sections(
-    config: Mapping[str, Any], classes: Iterable[type[Settings]] | None = None
+    config: Mapping[str, Any],
+    classes: Iterable[type[Settings]] | None = None,
+    within: Iterable[str] = (),
 ) -> Layer:
     """The class sections of a traitlets ``Config`` (a config file's, the server's), copied.
 
@@ -102,20 +104,27 @@ def config_sections(
     the option's default, as a ``Configurable`` applied it, for the options of ``classes``
     (default: every settings class). One of an option the class does not have is kept for
     :func:`build` to report.
+
+    ``within`` names the sections of a parent, least specific first (the server's
+    ``NbtoolsApp.section_names()``): a class's section inside one of them
+    (``c.NbtoolsApp.JobsSettings.workers``) overrides the top-level one, as traitlets' sections
+    of a ``Configurable``'s parent did.
     """
     from traitlets.config.loader import LazyConfigValue
 
     traits = {cls.__name__: cls.class_traits(config=True) for cls in classes or settings_classes()}
+    parents = [config.get(parent) for parent in within]
     layer: Layer = {}
-    for name, values in config.items():
-        if not (isinstance(values, Mapping) and name[:1].isupper()):
-            continue
-        section = layer[name] = {}
-        for option, value in values.items():
-            trait = traits.get(name, {}).get(option)
-            if isinstance(value, LazyConfigValue) and trait is not None:
-                value = value.get_value(trait.default_value)
-            section[option] = value
+    for sections in [config, *(p for p in parents if isinstance(p, Mapping))]:
+        for name, values in sections.items():
+            if not (isinstance(values, Mapping) and name[:1].isupper()):
+                continue
+            section = layer.setdefault(name, {})
+            for option, value in values.items():
+                trait = traits.get(name, {}).get(option)
+                if isinstance(value, LazyConfigValue) and trait is not None:
+                    value = value.get_value(trait.default_value)
+                section[option] = value
     return layer
 
 
@@ -156,9 +165,9 @@ def layered_config(
     base: Mapping[str, Any] | None = None,
     classes: Iterable[type[Settings]] | None = None,
 ) -> Layer:
-    """``base`` (the server's config files, a traitlets ``Config``), then ``config_file``, the environment's
-    variables of ``classes`` (default: every settings class) and ``flags``, each overriding the
-    ones before it."""
+    """``base`` (the server's config files: a ``Config`` or its :func:`config_sections`), then
+    ``config_file``, the environment's variables of ``classes`` (default: every settings class)
+    and ``flags``, each overriding the ones before it."""
     config = config_sections(base, classes) if base else {}
     if config_file is not None:
         merge(config, read_config_file(config_file, classes))

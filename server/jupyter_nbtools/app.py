@@ -18,7 +18,7 @@ from nbtools.jobs.config import JobsSettings
 from nbtools.metrics.config import MetricsSettings, NotificationSettings
 from nbtools.metrics.service import MonitoringService
 from nbtools.project import Project
-from nbtools.settings import build, layered_config, typed_flags
+from nbtools.settings import build, config_sections, layered_config, typed_flags
 
 
 class NbtoolsApp(ExtensionApp):
@@ -60,7 +60,8 @@ class NbtoolsApp(ExtensionApp):
         self.settings["nbtools_max_body_bytes"] = self.max_body_bytes
         # Jupyter's config files, then $NBTOOLS_* variables, then the server's command line
         flags = typed_flags(self.serverapp.cli_config)
-        config = layered_config(None, base=self.config, flags=flags)
+        base = config_sections(self.config, within=self.section_names())
+        config = layered_config(None, base=base, flags=flags)
         settings = build(NbtoolsSettings, config)
         self.project = Project.from_settings(settings, default_root=Path(self.serverapp.root_dir))
         self.settings["nbtools_project"] = self.project

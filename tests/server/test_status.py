@@ -100,3 +100,29 @@ class TestSettingsOrder:
     ) -> None:
         body = json.loads((await jp_fetch("nbtools", "api", "status")).body)
         assert body["store_path"] == str(jp_root_dir.resolve() / "flag-state")
+
+
+class TestSettingsUnderTheApp:
+    """``c.NbtoolsApp.NbtoolsSettings.*`` (traitlets' section of the parent application) sets
+    the settings too, over ``c.NbtoolsSettings.*`` and under the command line."""
+
+    @pytest.fixture
+    def jp_server_config(self) -> dict[str, Any]:
+        return {
+            "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
+            "NbtoolsSettings": {"store_dir": "file-state"},
+            "NbtoolsApp": {"NbtoolsSettings": {"store_dir": "app-state"}},
+        }
+
+    async def test_the_app_section_overrides_the_top_level_one(
+        self, jp_fetch: Any, jp_root_dir: Path
+    ) -> None:
+        body = json.loads((await jp_fetch("nbtools", "api", "status")).body)
+        assert body["store_path"] == str(jp_root_dir.resolve() / "app-state")
+
+    @pytest.mark.parametrize("jp_argv", [["--NbtoolsSettings.store_dir=flag-state"]])
+    async def test_the_command_line_overrides_the_app_section(
+        self, jp_fetch: Any, jp_root_dir: Path
+    ) -> None:
+        body = json.loads((await jp_fetch("nbtools", "api", "status")).body)
+        assert body["store_path"] == str(jp_root_dir.resolve() / "flag-state")
