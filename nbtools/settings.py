@@ -182,8 +182,10 @@ def typed_flags(
     options of ``classes`` (default: every settings class), typed by their traits: traitlets
     leaves a value for a class its application does not list as text to be typed later (a
     ``DeferredConfig``). Text that is not a valid value stays text, for :func:`build` to refuse
-    naming the option."""
+    naming the option; a flag of one value given twice is refused here, naming it."""
     from traitlets.config.loader import DeferredConfig
+
+    from nbtools.errors import InvalidInputError
 
     layer = config_sections(config)
     for cls in classes or settings_classes():
@@ -191,7 +193,10 @@ def typed_flags(
         values = layer.get(cls.__name__, {})
         for name, value in values.items():
             if isinstance(value, DeferredConfig) and name in traits:
-                values[name] = value.get_value(traits[name])
+                try:
+                    values[name] = value.get_value(traits[name])
+                except ValueError as error:  # "workers only accepts one value, got 2: ..."
+                    raise InvalidInputError(f"--{cls.__name__}.{name}: {error}") from error
     return layer
 
 

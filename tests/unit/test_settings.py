@@ -287,3 +287,11 @@ def test_a_config_file_may_read_options_of_serve_settings(tmp_path: Path) -> Non
     )
     settings = context.settings(ServeSettings)
     assert (settings.max_batch, settings.timeout_seconds) == (1000, 5.0)
+
+
+def test_a_jupyter_flag_given_twice_is_refused_naming_it() -> None:
+    argv = ["--JobsSettings.workers=4", "--JobsSettings.workers=5"]
+    with pytest.raises(InvalidInputError) as info:
+        typed_flags(KVArgParseConfigLoader(argv).load_config())
+    assert info.value.message.startswith("--JobsSettings.workers: ")
+    assert "only accepts one value, got 2: ['4', '5']" in info.value.message
