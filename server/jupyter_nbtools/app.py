@@ -55,22 +55,21 @@ class NbtoolsApp(ExtensionApp):
 
     def initialize_settings(self) -> None:
         assert self.serverapp is not None  # an extension is initialized by its server
-        self.pool = ThreadPoolExecutor(max(1, self.worker_threads), "nbtools-request")
-        self.settings["nbtools_pool"] = self.pool
-        self.settings["nbtools_max_body_bytes"] = self.max_body_bytes
-        # Jupyter's config files, then $NBTOOLS_* variables, then the server's command line
+        # Jupyter's config files, then $NBTOOLS_* variables, then the server's command line;
+        # all read before anything starts, so a bad setting leaves nothing behind
         flags = typed_flags(self.serverapp.cli_config)
         base = config_sections(self.config, within=self.section_names())
         config = layered_config(None, base=base, flags=flags)
         settings = build(NbtoolsSettings, config)
+        metrics, notifications = build(MetricsSettings, config), build(NotificationSettings, config)
+        jobs = build(JobsSettings, config)
+        self.pool = ThreadPoolExecutor(max(1, self.worker_threads), "nbtools-request")
+        self.settings["nbtools_pool"] = self.pool
+        self.settings["nbtools_max_body_bytes"] = self.max_body_bytes
         self.project = Project.from_settings(settings, default_root=Path(self.serverapp.root_dir))
         self.settings["nbtools_project"] = self.project
-        monitoring = MonitoringService(
-            self.project,
-            build(MetricsSettings, config),
-            build(NotificationSettings, config),
-        )
-        self.jobs = JobsService(self.project, build(JobsSettings, config), monitoring)
+        monitoring = MonitoringService(self.project, metrics, notifications)
+        self.jobs = JobsService(self.project, jobs, monitoring)
         self.settings["nbtools_jobs"] = self.jobs
         self.jobs.start_if_in_use()
         self.previews = ServicePreviews(self.project, self.max_service_previews)
@@ -88,7 +87,12 @@ class NbtoolsApp(ExtensionApp):
         self.handlers.extend(all_routes())
 
     async def stop_extension(self) -> None:
-        self.previews.stop_all()
-        self.jobs.stop()
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        self.project.close()
+        # the server stops an extension whose start-up failed too: stop only what started
+        if hasattr(self, "previews"):
+            self.previews.stop_all()
+        if hasattr(self, "jobs"):
+            self.jobs.stop()
+        if hasattr(self, "pool"):
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.project is not None:
+            self.project.close()

@@ -126,3 +126,22 @@ class TestSettingsUnderTheApp:
     ) -> None:
         body = json.loads((await jp_fetch("nbtools", "api", "status")).body)
         assert body["store_path"] == str(jp_root_dir.resolve() / "flag-state")
+
+
+class TestBadSetting:
+    """A bad setting on the command line: the extension does not load, the server runs on and
+    stops cleanly (nothing of the extension was started, nothing fails to stop)."""
+
+    @pytest.fixture
+    def jp_argv(self) -> list[str]:
+        return ["--JobsSettings.workers=many"]
+
+    async def test_the_extension_is_off_and_stops_cleanly(
+        self, jp_serverapp: Any, jp_fetch: Any
+    ) -> None:
+        with pytest.raises(HTTPClientError) as info:
+            await jp_fetch("nbtools", "api", "status")
+        assert info.value.code == 404
+        (app,) = jp_serverapp.extension_manager.extension_apps["jupyter_nbtools"]
+        assert app.project is None  # refused before the project was opened
+        await app.stop_extension()
