@@ -113,10 +113,17 @@ def config_sections(
     from traitlets.config.loader import LazyConfigValue
 
     traits = {cls.__name__: cls.class_traits(config=True) for cls in classes or settings_classes()}
+    from nbtools.errors import InvalidInputError
+
     parents = [config.get(parent) for parent in within]
     layer: Layer = {}
     for sections in [config, *(p for p in parents if isinstance(p, Mapping))]:
         for name, values in sections.items():
+            if name in traits and not isinstance(values, Mapping):  # {"JobsSettings": [4]}
+                raise InvalidInputError(
+                    f"{name} is the {type(values).__name__} {values!r}, not a section of "
+                    "options ({'option': value})."
+                )
             if not (isinstance(values, Mapping) and name[:1].isupper()):
                 continue
             section = layer.setdefault(name, {})

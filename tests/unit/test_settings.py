@@ -295,3 +295,13 @@ def test_a_jupyter_flag_given_twice_is_refused_naming_it() -> None:
         typed_flags(KVArgParseConfigLoader(argv).load_config())
     assert info.value.message.startswith("--JobsSettings.workers: ")
     assert "only accepts one value, got 2: ['4', '5']" in info.value.message
+
+
+def test_a_settings_section_that_is_not_a_section_is_refused(tmp_path: Path) -> None:
+    config_file = tmp_path / "c.json"
+    config_file.write_text(json.dumps({"JobsSettings": [1, 2], "Other": [3]}))
+    with pytest.raises(InvalidInputError) as info:
+        layered_config(config_file, {})
+    assert info.value.message == (
+        "JobsSettings is the list [1, 2], not a section of options ({'option': value})."
+    )
