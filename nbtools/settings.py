@@ -112,9 +112,9 @@ def config_sections(
     """
     from traitlets.config.loader import LazyConfigValue
 
-    traits = {cls.__name__: cls.class_traits(config=True) for cls in classes or settings_classes()}
     from nbtools.errors import InvalidInputError
 
+    traits = {cls.__name__: cls.class_traits(config=True) for cls in classes or settings_classes()}
     parents = [config.get(parent) for parent in within]
     layer: Layer = {}
     for sections in [config, *(p for p in parents if isinstance(p, Mapping))]:
