@@ -7,7 +7,8 @@ environment ``$NBTOOLS_ROOT``, ``$NBTOOLS_STORE_DIR``, ``$NBTOOLS_DB_URL``; on t
 
 from __future__ import annotations
 
-from typing import ClassVar
+import math
+from typing import Any, ClassVar
 
 from traitlets import CaselessStrEnum, Float, HasTraits, Unicode
 
@@ -16,6 +17,19 @@ ACTOR_VARIABLE = "NBTOOLS_ACTOR"
 #: The environment variable naming a kernel's purpose: set for every job run
 #: (:mod:`nbtools.jobs.runner`), read by ``nbtools.data.path`` (docs/governance.md).
 PURPOSE_VARIABLE = "NBTOOLS_PURPOSE"
+
+
+class Number(Float):  # type: ignore[type-arg]
+    """A float option: a finite number (never ``nan`` or ``inf``, which compare false with any
+    bound) within the trait's ``min`` and ``max``."""
+
+    info_text = "a finite number"
+
+    def validate(self, obj: Any, value: Any) -> float:
+        value = super().validate(obj, value)
+        if not math.isfinite(value):
+            self.error(obj, value)
+        return float(value)
 
 
 class Settings(HasTraits):
@@ -93,6 +107,8 @@ class OpenLineageSettings(Settings):
         config=True
     )
 
-    timeout_seconds = Float(
-        5.0, help="Seconds one HTTP delivery may take before it counts as failed (logged)."
+    timeout_seconds = Number(
+        5.0,
+        min=0.001,
+        help="Seconds one HTTP delivery may take before it counts as failed (logged).",
     ).tag(config=True)

@@ -23,10 +23,11 @@ only when it reads a config file.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from traitlets import TraitError, TraitType
 
@@ -149,12 +150,15 @@ def environment_config(
             if not value:
                 continue
             try:
-                layer.setdefault(cls.__name__, {})[name] = trait.from_string(value)
+                parsed = trait.from_string(value)
+                cast(Any, trait).validate(None, parsed)  # its bounds, named by the variable
             except (TraitError, ValueError) as error:
                 raise InvalidInputError(
-                    f"${variable}={value!r} is not a valid {cls.__name__}.{name}: {error}",
+                    f"${variable}={value!r} is not a valid {cls.__name__}.{name}: expected "
+                    f"{requirement(trait)}.",
                     variable=variable,
                 ) from error
+            layer.setdefault(cls.__name__, {})[name] = parsed
     return layer
 
 
@@ -235,6 +239,34 @@ def _warn_unknown(cls: type[Settings], name: str, options: list[str]) -> None:
         name,
         hint,
     )
+
+
+def bounds(trait: TraitType[Any, Any]) -> tuple[float | None, float | None]:
+    """The ``min`` and ``max`` of a number option, ``None`` where there is none."""
+    low, high = getattr(trait, "min", None), getattr(trait, "max", None)
+    return (
+        None if low is None or low == -math.inf else low,
+        None if high is None or high == math.inf else high,
+    )
+
+
+def requirement(trait: TraitType[Any, Any]) -> str:
+    """What a valid value of ``trait`` is, in words (``an integer of at least 0``)."""
+    from traitlets import Bool, Enum, Float, Int
+
+    if isinstance(trait, Bool):
+        return "true or false (1 or 0)"
+    if isinstance(trait, Enum):
+        return "one of " + ", ".join(str(value) for value in trait.values or ())
+    if not isinstance(trait, (Int, Float)):
+        return "text"
+    kind = "an integer" if isinstance(trait, Int) else "a finite number"
+    low, high = bounds(trait)
+    if low is not None and high is not None:
+        return f"{kind} from {low:g} to {high:g}"
+    if low is not None:
+        return f"{kind} of at least {low:g}"
+    return kind if high is None else f"{kind} of at most {high:g}"
 
 
 def describe(trait: TraitType[Any, Any]) -> str:

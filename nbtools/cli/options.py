@@ -13,7 +13,13 @@ from traitlets import Bool, CaselessStrEnum, Enum, Float, Int
 
 from nbtools.cli.context import CliContext
 from nbtools.config import Settings
-from nbtools.settings import CONFIG_FILE_VARIABLE, describe, environment_variable
+from nbtools.settings import (
+    CONFIG_FILE_VARIABLE,
+    bounds,
+    describe,
+    environment_variable,
+    requirement,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,6 +29,8 @@ def setting_option(cls: type[Settings], name: str, flag: str) -> Callable[[F], F
     trait = cls.class_traits(config=True)[name]
     default = trait.default_value
     shown = "" if default in ("", None) else f"default: {default}; "
+    if bounds(trait) != (None, None):
+        shown += f"{requirement(trait)}; "
     help_text = (
         f"{describe(trait)} [{shown}env ${environment_variable(cls, name)}; "
         f"config c.{cls.__name__}.{name}]"

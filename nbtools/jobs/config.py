@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from traitlets import Bool, Float, Int, Unicode
+from traitlets import Bool, Int, Unicode
 
-from nbtools.config import Settings
+from nbtools.config import Number, Settings
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.leases import LEASE_SECONDS
 
@@ -56,7 +56,7 @@ class JobsSettings(Settings):
     ).tag(config=True)
 
     workers = Int(
-        0, help="Runs executed at once (warm worker processes); 0 means the core count."
+        0, min=0, help="Runs executed at once (warm worker processes); 0 means the core count."
     ).tag(config=True)
 
     kernel_zygote = Bool(
@@ -67,23 +67,27 @@ class JobsSettings(Settings):
         "whose environment differs from the worker's, always start normally. Local executor.",
     ).tag(config=True)
 
-    poll_seconds = Float(POLL_SECONDS, help="Seconds between scheduler ticks.").tag(config=True)
+    poll_seconds = Number(POLL_SECONDS, min=0.01, help="Seconds between scheduler ticks.").tag(
+        config=True
+    )
 
-    stale_after_seconds = Float(
+    stale_after_seconds = Number(
         LEASE_SECONDS,
         help="Seconds a run's lease lasts without a heartbeat: then a running run is ended as "
         "lost (and retried by its job's policy) and a claimed, queued one goes to any scheduler. "
         "The runs of schedulers and of `nbtools run` (at least 3).",
     ).tag(config=True)
 
-    max_retry_backoff_seconds = Float(
+    max_retry_backoff_seconds = Number(
         MAX_RETRY_BACKOFF_SECONDS,
+        min=0,
         help="The longest wait before retrying a failed run: a job's retry backoff doubles per "
         "attempt up to this many seconds.",
     ).tag(config=True)
 
     max_running = Int(
         0,
+        min=0,
         help="Runs executing at once in the whole store, across every scheduler sharing it "
         "(servers and daemons): a cap that holds per store, not per process. 0: no cap beyond "
         "each scheduler's workers.",
@@ -96,8 +100,9 @@ class JobsSettings(Settings):
         "outputs are then pruned (docs/governance.md). Empty: keep every run.",
     ).tag(config=True)
 
-    prune_interval_seconds = Float(
+    prune_interval_seconds = Number(
         PRUNE_SECONDS,
+        min=0,
         help="Seconds between two prunes of expired runs by each scheduler (0: never; "
         "`nbtools runs prune` still works).",
     ).tag(config=True)

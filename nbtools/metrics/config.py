@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from traitlets import CaselessStrEnum, Float, Int, Unicode
+from traitlets import CaselessStrEnum, Int, Unicode
 
-from nbtools.config import Settings
+from nbtools.config import Number, Settings
 from nbtools.metrics.values import DEFAULT_MAX_VALUE_BYTES
 
 if TYPE_CHECKING:
@@ -20,6 +20,7 @@ class MetricsSettings(Settings):
 
     max_value_bytes = Int(
         DEFAULT_MAX_VALUE_BYTES,
+        min=1,
         help="Largest value (as compact JSON, in bytes) one metric may hold. Larger values are "
         "refused with a warning and the run goes on. Runs pass it to the kernel as "
         "$NBTOOLS_METRIC_MAX_BYTES, which record() reads.",
@@ -39,7 +40,9 @@ class NotificationSettings(Settings):
     smtp_host = Unicode(
         "", help="SMTP server for e-mail notifications. Empty: e-mail deliveries fail, visibly."
     ).tag(config=True)
-    smtp_port = Int(25, help="SMTP server port (465 for ssl, 587 for starttls).").tag(config=True)
+    smtp_port = Int(
+        25, min=1, max=65535, help="SMTP server port (465 for ssl, 587 for starttls)."
+    ).tag(config=True)
     smtp_security = CaselessStrEnum(
         ["none", "starttls", "ssl"], "none", help="Encryption of the SMTP connection."
     ).tag(config=True)
@@ -58,19 +61,25 @@ class NotificationSettings(Settings):
     mail_from = Unicode("nbtools@localhost", help="Sender address of e-mail notifications.").tag(
         config=True
     )
-    timeout_seconds = Float(
-        10.0, help="Seconds to wait for a webhook or SMTP server before the attempt fails."
+    timeout_seconds = Number(
+        10.0,
+        min=0.001,
+        help="Seconds to wait for a webhook or SMTP server before the attempt fails.",
     ).tag(config=True)
     max_attempts = Int(
-        6, help="Delivery attempts before a notification is marked failed for good."
+        6, min=1, help="Delivery attempts before a notification is marked failed for good."
     ).tag(config=True)
-    backoff_seconds = Float(
-        30.0, help="Wait before the first retry; doubled after each failed attempt."
+    backoff_seconds = Number(
+        30.0, min=0, help="Wait before the first retry; doubled after each failed attempt."
     ).tag(config=True)
-    max_backoff_seconds = Float(3600.0, help="Longest wait between two attempts.").tag(config=True)
+    max_backoff_seconds = Number(3600.0, min=0, help="Longest wait between two attempts.").tag(
+        config=True
+    )
     concurrency = Int(
-        4, help="Deliveries in flight at once, so one slow endpoint does not hold up the others."
+        4,
+        min=1,
+        help="Deliveries in flight at once, so one slow endpoint does not hold up the others.",
     ).tag(config=True)
-    poll_seconds = Float(
-        5.0, help="How often the background sender looks for due notifications."
+    poll_seconds = Number(
+        5.0, min=0.01, help="How often the background sender looks for due notifications."
     ).tag(config=True)

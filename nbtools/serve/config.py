@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 from typing import ClassVar
 
-from traitlets import Bool, Float, Int, Unicode
+from traitlets import Bool, Int, Unicode
 
-from nbtools.config import Settings
+from nbtools.config import Number, Settings
 
 
 class ServeSettings(Settings):
@@ -16,18 +16,19 @@ class ServeSettings(Settings):
 
     env_prefix: ClassVar[str] = "NBTOOLS_SERVE_"
 
-    timeout_seconds = Float(
+    timeout_seconds = Number(
         30.0,
+        min=0.001,
         help="Seconds a request may take before it is answered 504. The call goes on in its "
         "thread until it returns; the worker keeps answering other requests.",
     ).tag(config=True)
 
     max_body_bytes = Int(
-        1024 * 1024, help="Largest request body, in bytes; a larger one is answered 413."
+        1024 * 1024, min=1, help="Largest request body, in bytes; a larger one is answered 413."
     ).tag(config=True)
 
     max_batch = Int(
-        1000, help="Most items one POST /<name>/batch request may carry (more: 422)."
+        1000, min=1, help="Most items one POST /<name>/batch request may carry (more: 422)."
     ).tag(config=True)
 
     api_key_env = Unicode(

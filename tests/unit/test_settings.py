@@ -17,6 +17,7 @@ from nbtools.errors import InvalidInputError
 from nbtools.jobs.config import JobsSettings
 from nbtools.metrics.config import NotificationSettings
 from nbtools.settings import (
+    bounds,
     build,
     environment_variable,
     layered_config,
@@ -305,3 +306,56 @@ def test_a_settings_section_that_is_not_a_section_is_refused(tmp_path: Path) -> 
     assert info.value.message == (
         "JobsSettings is the list [1, 2], not a section of options ({'option': value})."
     )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("NBTOOLS_JOBS_WORKERS", "-1", "an integer of at least 0"),
+        ("NBTOOLS_JOBS_POLL_SECONDS", "0", "a finite number of at least 0.01"),
+        ("NBTOOLS_JOBS_POLL_SECONDS", "inf", "a finite number of at least 0.01"),
+        ("NBTOOLS_JOBS_STALE_AFTER_SECONDS", "nan", "a finite number"),
+        ("NBTOOLS_JOBS_RUN_SCHEDULER", "yes", "true or false (1 or 0)"),
+        ("NBTOOLS_NOTIFY_SMTP_PORT", "70000", "an integer from 1 to 65535"),
+        ("NBTOOLS_NOTIFY_SMTP_SECURITY", "tls", "one of none, starttls, ssl"),
+    ],
+)
+def test_an_environment_value_out_of_bounds_names_its_variable_and_the_bounds(
+    variable: str, value: str, expected: str
+) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        layered_config(None, {variable: value})
+    assert info.value.message.endswith(f"expected {expected}.")
+    assert info.value.message.startswith(f"${variable}={value!r} is not a valid ")
+
+
+def test_every_number_option_is_finite_and_bounded_where_a_bound_means_something() -> None:
+    """nan and inf compare false with any bound: every float option refuses them; counts,
+    sizes, ports and intervals have their lower bound (a negative worker count left a
+    scheduler with no slot, a poll of 0 spun)."""
+    from traitlets import Float, Int
+
+    from nbtools.config import Number
+    from nbtools.serve.config import ServeSettings
+
+    for cls in (*settings_classes(), ServeSettings):
+        for name, trait in cls.class_traits(config=True).items():
+            if isinstance(trait, Float):
+                assert isinstance(trait, Number), f"{cls.__name__}.{name}"
+                for bad in (float("nan"), float("inf")):
+                    with pytest.raises(InvalidInputError):
+                        build(cls, {cls.__name__: {name: bad}})
+            if isinstance(trait, (Int, Float)) and name != "stale_after_seconds":
+                # the lease has its own check, which names the heartbeats (lease_seconds)
+                assert bounds(trait)[0] is not None, f"{cls.__name__}.{name}"
+
+
+@pytest.mark.parametrize("args", [["--workers", "-1"], ["--poll", "nan"], ["--poll", "0"]])
+def test_a_scheduler_flag_out_of_bounds_exits_2_before_anything_starts(
+    tmp_path: Path, args: list[str]
+) -> None:
+    root = tmp_path / "root"
+    result = CliRunner().invoke(cli, ["--root", str(root), "scheduler", *args])
+    assert result.exit_code == 2, result.output
+    assert "Invalid JobsSettings setting: The " in result.output
+    assert not root.exists()
