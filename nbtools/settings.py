@@ -80,13 +80,17 @@ def read_config_file(path: Path, classes: Iterable[type[Settings]] | None = None
     from nbtools.errors import InvalidInputError
 
     loader_class = JSONFileConfigLoader if path.suffix == ".json" else PyFileConfigLoader
+    if path.is_dir():
+        raise InvalidInputError(
+            f"The config file {path} is a directory: name a .py or .json file.", config=str(path)
+        )
     if not path.is_file():
         raise InvalidInputError(f"The config file {path} does not exist.", config=str(path))
     try:
         config = loader_class(path.name, path=str(path.parent.resolve())).load_config()
     except ConfigFileNotFound as error:
         raise InvalidInputError(f"Cannot read the config file {path}.", config=str(path)) from error
-    except Exception as error:  # a syntax or runtime error in the user's file
+    except (Exception, SystemExit) as error:  # an error in the user's file, or its sys.exit()
         raise InvalidInputError(
             f"The config file {path} failed: {type(error).__name__}: {error}", config=str(path)
         ) from error
@@ -154,12 +158,19 @@ def environment_config(
                 cast(Any, trait).validate(None, parsed)  # its bounds, named by the variable
             except (TraitError, ValueError) as error:
                 raise InvalidInputError(
-                    f"${variable}={value!r} is not a valid {cls.__name__}.{name}: expected "
-                    f"{requirement(trait)}.",
+                    f"${variable}={_shown(value)} is not a valid {cls.__name__}.{name}: "
+                    f"expected {requirement(trait)}.",
                     variable=variable,
                 ) from error
             layer.setdefault(cls.__name__, {})[name] = parsed
     return layer
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    """``value`` quoted for a message, its middle left out beyond ``limit`` characters."""
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[: limit // 2]!r}…{value[-limit // 4 :]!r} ({len(value)} characters)"
 
 
 def merge(into: Layer, layer: Mapping[str, Mapping[str, Any]]) -> Layer:

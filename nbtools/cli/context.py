@@ -80,7 +80,10 @@ class CliContext:
         settings = self.settings(NbtoolsSettings)
         root = Path(settings.root_dir or ".").expanduser()
         if root.exists() and not root.is_dir():
-            raise InvalidInputError(f"--root {root} is a file; give the project directory.")
+            raise InvalidInputError(
+                f"The project root {root} is a file (--root, $NBTOOLS_ROOT or "
+                "c.NbtoolsSettings.root_dir): give the project directory."
+            )
         return Project.from_settings(settings, default_root=Path.cwd())
 
     @functools.cached_property

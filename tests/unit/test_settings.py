@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -359,3 +360,35 @@ def test_a_scheduler_flag_out_of_bounds_exits_2_before_anything_starts(
     assert result.exit_code == 2, result.output
     assert "Invalid JobsSettings setting: The " in result.output
     assert not root.exists()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: d, "is a directory: name a .py or .json file."),
+        (lambda d: write_config(d / "exits.py", ["import sys", "sys.exit(3)"]), "SystemExit: 3"),
+        (lambda d: d / "missing.py", "does not exist."),
+    ],
+)
+def test_a_config_file_that_is_not_one_exits_2_naming_it(
+    tmp_path: Path, make: Callable[[Path], Path], message: str
+) -> None:
+    path = make(tmp_path)
+    root = tmp_path / "root"
+    result = CliRunner().invoke(
+        cli, ["--root", str(root), "status"], env={"NBTOOLS_CONFIG": str(path)}
+    )
+    assert result.exit_code == 2, result.output
+    assert f"The config file {path}" in result.output
+    assert message in result.output
+    assert not root.exists()
+
+
+def test_a_long_bad_value_is_shown_shortened_and_a_root_that_is_a_file_named() -> None:
+    with pytest.raises(InvalidInputError) as info:
+        layered_config(None, {"NBTOOLS_JOBS_WORKERS": "9" * 5000 + "x"})
+    assert "(5001 characters)" in info.value.message
+    assert len(info.value.message) < 250
+    result = CliRunner().invoke(cli, ["status"], env={"NBTOOLS_ROOT": __file__})
+    assert result.exit_code == 2
+    assert "is a file (--root, $NBTOOLS_ROOT or c.NbtoolsSettings.root_dir)" in result.output
