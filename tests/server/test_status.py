@@ -77,6 +77,12 @@ class TestNewerStore:
         assert body["details"] == {"revisions": ["9000_from_the_future"]}
 
 
+async def store_path(jp_fetch: Any) -> str:
+    """The store directory the running extension reports."""
+    body = json.loads((await jp_fetch("nbtools", "api", "status")).body)
+    return str(body["store_path"])
+
+
 class TestSettingsOrder:
     """The server reads Jupyter's config, then $NBTOOLS_* variables, then its command line."""
 
@@ -91,15 +97,13 @@ class TestSettingsOrder:
     async def test_environment_overrides_the_config_file(
         self, jp_fetch: Any, jp_root_dir: Path
     ) -> None:
-        body = json.loads((await jp_fetch("nbtools", "api", "status")).body)
-        assert body["store_path"] == str(jp_root_dir.resolve() / "env-state")
+        assert await store_path(jp_fetch) == str(jp_root_dir.resolve() / "env-state")
 
     @pytest.mark.parametrize("jp_argv", [["--NbtoolsSettings.store_dir=flag-state"]])
     async def test_the_command_line_overrides_the_environment(
         self, jp_fetch: Any, jp_root_dir: Path
     ) -> None:
-        body = json.loads((await jp_fetch("nbtools", "api", "status")).body)
-        assert body["store_path"] == str(jp_root_dir.resolve() / "flag-state")
+        assert await store_path(jp_fetch) == str(jp_root_dir.resolve() / "flag-state")
 
 
 class TestSettingsUnderTheApp:
@@ -117,15 +121,13 @@ class TestSettingsUnderTheApp:
     async def test_the_app_section_overrides_the_top_level_one(
         self, jp_fetch: Any, jp_root_dir: Path
     ) -> None:
-        body = json.loads((await jp_fetch("nbtools", "api", "status")).body)
-        assert body["store_path"] == str(jp_root_dir.resolve() / "app-state")
+        assert await store_path(jp_fetch) == str(jp_root_dir.resolve() / "app-state")
 
     @pytest.mark.parametrize("jp_argv", [["--NbtoolsSettings.store_dir=flag-state"]])
     async def test_the_command_line_overrides_the_app_section(
         self, jp_fetch: Any, jp_root_dir: Path
     ) -> None:
-        body = json.loads((await jp_fetch("nbtools", "api", "status")).body)
-        assert body["store_path"] == str(jp_root_dir.resolve() / "flag-state")
+        assert await store_path(jp_fetch) == str(jp_root_dir.resolve() / "flag-state")
 
 
 class TestBadSetting:
