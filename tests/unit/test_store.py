@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, text
 from nbtools.errors import StoreError, StoreTooNewError
 from nbtools.project import Project
 from nbtools.store import migrations
-from nbtools.store.database import Store, create_store_engine
+from nbtools.store.database import SQLITE_PAGE_SIZE, Store, create_store_engine
 from nbtools.store.tables import notebooks, store_info
 from tests.unit.test_cli import run_cli
 
@@ -28,6 +28,46 @@ def test_sqlite_uses_wal_and_busy_timeout(project: Project) -> None:
     with project.store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 10_000
+
+
+def test_a_new_sqlite_store_has_small_pages(tmp_path: Path) -> None:
+    project = Project(tmp_path)
+    with project.store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA page_size").scalar() == SQLITE_PAGE_SIZE
+        pages = connection.exec_driver_sql("PRAGMA page_count").scalar()
+        tables = connection.exec_driver_sql(
+            "SELECT count(*) FROM sqlite_schema WHERE rootpage > 0"
+        ).scalar()
+    project.close()
+    # one page per table and index, and the schema's: about 100 KiB, not 4 times that
+    assert isinstance(pages, int)
+    assert isinstance(tables, int)
+    assert tables < pages < 2 * tables
+    assert (project.store_dir / "nbtools.db").stat().st_size == pages * SQLITE_PAGE_SIZE
+
+
+def test_a_store_made_with_bigger_pages_keeps_them(tmp_path: Path) -> None:
+    database = tmp_path / "old.db"
+    old = sqlite3.connect(database)
+    old.execute("PRAGMA page_size = 4096")
+    old.execute("PRAGMA journal_mode = WAL")
+    old.execute("CREATE TABLE kept (value TEXT)")
+    old.execute("INSERT INTO kept VALUES ('before')")
+    old.commit()
+    old.close()
+
+    store = Store.open(f"sqlite:///{database}", lock_dir=tmp_path)
+    try:
+        with store.connection(write=True) as connection:
+            assert connection.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+            connection.execute(insert(notebooks).values(path="a.ipynb"))
+            assert connection.exec_driver_sql("SELECT value FROM kept").scalar() == "before"
+    finally:
+        store.close()
+    check = sqlite3.connect(database)
+    assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert check.execute("SELECT path FROM notebooks").fetchall() == [("a.ipynb",)]
+    check.close()
 
 
 def test_database_at_an_older_revision_is_upgraded_and_keeps_its_data(
