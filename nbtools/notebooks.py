@@ -5,11 +5,11 @@ second where jupyter-server is installed (see docs/architecture.md), and these c
 to give precise errors for missing, truncated or malformed files.
 """
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from nbtools.digest import sha256_hex
 from nbtools.errors import NotebookError, NotFoundError, conversion_refused
 
 Notebook = dict[str, Any]
@@ -120,7 +120,7 @@ def kernel_name(nb: Notebook) -> str | None:
 
 def content_hash(raw: bytes) -> str:
     """The sha256 of a notebook file's bytes: what exactly a run or an extraction used."""
-    return hashlib.sha256(raw).hexdigest()
+    return sha256_hex(raw)
 
 
 class NotebookSummary(NamedTuple):

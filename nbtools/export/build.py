@@ -2,7 +2,6 @@
 
 import contextlib
 import gc
-import hashlib
 import json
 import keyword
 import re
@@ -10,6 +9,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
+from nbtools.digest import sha256_hex
 from nbtools.errors import InvalidInputError
 from nbtools.export import deps
 from nbtools.export.cells import classify
@@ -81,7 +81,7 @@ class Extraction(NamedTuple):
 
 
 def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+    return sha256_hex(text.encode())
 
 
 def fingerprint(nb: Notebook) -> str:

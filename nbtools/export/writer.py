@@ -10,13 +10,13 @@ into that directory is refused (``ConflictError`` with the owner in ``details["n
 unless ``force`` confirms the overwrite.
 """
 
-import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from nbtools.digest import sha256_hex
 from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.export.build import Extraction
 from nbtools.export.model import MANIFEST
@@ -67,7 +67,7 @@ def previous_dependencies(out: Path) -> dict[str, str]:
 
 def _file_hash(path: Path) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return sha256_hex(path.read_bytes())
     except (FileNotFoundError, IsADirectoryError):
         return None
 
