@@ -11,7 +11,7 @@ extractions call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from nbtools import audit
@@ -141,7 +141,7 @@ def check_notebook(
     undeclared = []
     for literal in found.undeclared:
         dataset = by_location.get(project_location(notebook_path, literal.value))
-        undeclared.append(replace(literal, dataset=dataset.name if dataset else None))
+        undeclared.append(literal._replace(dataset=dataset.name if dataset else None))
         if dataset is not None:
             _add(uses, dataset, "detected", literal, purpose)
     result = DataCheck(

@@ -19,8 +19,7 @@ import ast
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from nbtools.data.fields import url_protocol
 from nbtools.notebooks import Notebook, cell_source
@@ -52,8 +51,7 @@ _CALLED_NAMES = re.compile(rf"\b(?:path|{'|'.join(sorted(READERS))})\b")
 _NAME_PARTS = ("open", "path", "read_", "scan_")
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):
     """A literal in a notebook: a dataset name (declared) or a path (undeclared)."""
 
     value: str
@@ -66,8 +64,7 @@ class Found:
         return {"value": self.value, "cell": self.cell, "line": self.line, "dataset": self.dataset}
 
 
-@dataclass(frozen=True)
-class NotebookData:
+class NotebookData(NamedTuple):
     """What :func:`scan` found: declared dataset names, and literal paths read directly."""
 
     declared: tuple[Found, ...]
