@@ -7,18 +7,20 @@ import keyword
 import re
 import sys
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nbtools.digest import sha256_hex
 from nbtools.errors import InvalidInputError
 from nbtools.export import deps
 from nbtools.export.cells import classify
-from nbtools.export.model import EXPORT, Problem, Source, manifest_text
+from nbtools.export.model import EXPORT, Cell, Problem, Source, manifest_text
 from nbtools.export.plan import DEFAULT_MODULE, Plan, build_plan
 from nbtools.export.render.modules import render_modules
 from nbtools.export.render.project import render_pyproject, render_readme
-from nbtools.export.serving import Served, find_served
 from nbtools.notebooks import Notebook, cell_source, cell_tags
+
+if TYPE_CHECKING:
+    from nbtools.export.serving import Served
 
 _VERSION = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
 
@@ -41,7 +43,7 @@ class Extraction(NamedTuple):
     default_module: str
     dependencies: dict[str, str]
     #: The functions served over HTTP (docs/serving.md), in notebook order.
-    served: tuple[Served, ...] = ()
+    served: "tuple[Served, ...]" = ()
 
     @property
     def errors(self) -> list[Problem]:
@@ -185,7 +187,7 @@ def _extract(
     classified = classify(nb)
     plan = build_plan(nb, classified, package, processes)
     default = classified.default_module or DEFAULT_MODULE
-    served, serve_problems = find_served(plan, classified.cells)
+    served, serve_problems = _served(plan, classified.cells)
     problems = sorted([*plan.problems, *serve_problems], key=lambda p: (p.cell, p.line, p.code))
     exported = [
         m for module in plan.modules.values() for p in module.cells for m in p.names.modules
@@ -227,6 +229,16 @@ def _extract(
     return Extraction(
         package, source, dict(sorted(files.items())), problems, plan, default, pins, tuple(served)
     )
+
+
+def _served(plan: Plan, cells: list[Cell]) -> "tuple[list[Served], list[Problem]]":
+    """:func:`~nbtools.export.serving.find_served`, imported only for a notebook with a cell
+    marked ``serve``, like the renderers of what only some packages have."""
+    if not any(cell.serve for cell in cells):
+        return [], []
+    from nbtools.export.serving import find_served
+
+    return find_served(plan, cells)
 
 
 def _main_modules(plan: Plan) -> list[str]:

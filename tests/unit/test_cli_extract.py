@@ -189,7 +189,8 @@ def test_extraction_imports_nothing_heavy(
         "import sys; from nbtools.cli.main import skip_unused_imports; skip_unused_imports()\n"
         f"from nbtools.cli.app import cli; cli.main({argv!r}, standalone_mode=False)\n"
         "heavy = ('nbformat', 'nbconvert', 'jupyter_server', 'rich', 'sqlalchemy', "
-        "'papermill', 'subprocess', 'traitlets.config', 'pickle', 'hashlib', 'dataclasses')\n"
+        "'papermill', 'subprocess', 'traitlets.config', 'pickle', 'hashlib', 'dataclasses',\n"
+        "'nbtools.export.serving')\n"
         "print([m for m in heavy if m in sys.modules])"
     )
     result = run_python(code)
