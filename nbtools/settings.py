@@ -135,9 +135,35 @@ def config_sections(
             for option, value in values.items():
                 trait = traits.get(name, {}).get(option)
                 if isinstance(value, LazyConfigValue) and trait is not None:
+                    _refuse_in_place_change(f"{name}.{option}", value, trait.default_value)
                     value = value.get_value(trait.default_value)
                 section[option] = value
     return layer
+
+
+#: How traitlets records each in-place change of an option a config file has not set.
+_IN_PLACE = {
+    "extend": ".append()/.extend()",
+    "prepend": ".prepend()",
+    "inserts": ".insert()",
+    "update": ".update()/.add()",
+}
+
+
+def _refuse_in_place_change(option: str, lazy: Any, default: Any) -> None:
+    """A config file's ``c.JobsSettings.workers.append(4)`` (or ``extend``, ``insert``,
+    ``prepend``, ``update``, ``add``): traitlets would apply it to a list, dict or set and drop
+    it silently on any other value. Every option of nbtools is one value: refused, naming it."""
+    from nbtools.errors import InvalidInputError
+
+    changes = lazy.to_dict()
+    if changes and not isinstance(default, (list, dict, set)):
+        calls = " and ".join(_IN_PLACE.get(change, change) for change in sorted(changes))
+        raise InvalidInputError(
+            f"{option} is one value, not a list, dict or set: the config file calls {calls} "
+            f"on it, which would have no effect. Set it instead: c.{option} = ...",
+            field=option,
+        )
 
 
 def environment_config(

@@ -276,6 +276,40 @@ def test_a_config_file_may_read_the_options_it_sets(tmp_path: Path) -> None:
     assert build(JobsSettings, layered_config(None, {}, base=base)).poll_seconds == 1.0
 
 
+@pytest.mark.parametrize(
+    ("line", "calls"),
+    [
+        ("c.JobsSettings.workers.append(4)", ".append()/.extend()"),
+        ("c.JobsSettings.workers.insert(0, 4)", ".insert()"),
+        ("c.NbtoolsSettings.actor.update({'a': 1})", ".update()/.add()"),
+    ],
+)
+def test_a_config_file_that_changes_a_single_value_in_place_is_refused(
+    tmp_path: Path, line: str, calls: str
+) -> None:
+    """traitlets applies ``.append()`` and the like to list, dict and set options only and
+    drops them on any other: every nbtools option is one value, so it is an error."""
+    config_file = write_config(tmp_path / "c.py", [line])
+    with pytest.raises(InvalidInputError) as info:
+        layered_config(config_file, {})
+    option = line.split(".")[1] + "." + line.split(".")[2]
+    assert info.value.message == (
+        f"{option} is one value, not a list, dict or set: the config file calls {calls} on "
+        f"it, which would have no effect. Set it instead: c.{option} = ..."
+    )
+
+
+def test_a_command_reading_a_setting_changed_in_place_exits_2_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    config_file = write_config(tmp_path / "c.py", ["c.NbtoolsSettings.store_dir.append('x')"])
+    root = tmp_path / "root"
+    result = CliRunner().invoke(cli, ["--config", str(config_file), "--root", str(root), "status"])
+    assert result.exit_code == 2, result.output
+    assert "NbtoolsSettings.store_dir is one value" in result.output
+    assert not root.exists()
+
+
 def test_a_config_file_may_read_options_of_serve_settings(tmp_path: Path) -> None:
     """``nbtools serve --config FILE`` reads ServeSettings, a class beyond settings_classes():
     an option the file only reads is its default there too."""
