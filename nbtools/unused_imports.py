@@ -8,16 +8,95 @@ jsonschema, papermill imports nbformat), and papermill imports ``pyarrow`` (with
 ImportError. Only processes nbtools owns skip them (its command line, its local workers); a
 Jupyter server or a Dask worker, which run other code too, never do. Notebooks run in kernels,
 which are other processes.
+
+A local worker, which lives as long as its executor and only executes runs, keeps out a few
+more (:func:`lighten_worker_imports`, ≈ 6 MiB of each worker's memory): the libraries of
+jsonschema's other format checks, and papermill's ``requests`` until papermill reads from it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import importlib.util
 import sys
+import threading
+import types
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 UNUSED = ("rfc3987_syntax", "pyarrow")
+
+#: Libraries jsonschema imports (each optional) for its format checks: "hostname", "date-time",
+#: "color", "json-pointer", "uri-template", "duration", …. Only a validator given a
+#: ``FormatChecker`` runs them; nbformat gives none, and a worker validates with fastjsonschema.
+FORMAT_CHECKS = (
+    "fqdn",
+    "isoduration",
+    "jsonpointer",
+    "rfc3339_validator",
+    "rfc3986_validator",
+    "uri_template",
+    "webcolors",
+)
+
+#: Modules imported at import time by a library a worker uses, and used only by features a run
+#: never reaches: papermill's ``requests`` reads and writes http(s):// notebook paths (a run
+#: hands papermill the notebook's content and a local output path).
+DEFERRED = ("requests",)
 
 
 def skip_unused_imports() -> None:
     """Make importing the :data:`UNUSED` modules raise ImportError in this process."""
     for name in UNUSED:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
+def lighten_worker_imports() -> None:
+    """In a local worker, before its imports: skip :data:`UNUSED` and :data:`FORMAT_CHECKS`,
+    and import papermill with :data:`DEFERRED` deferred (:func:`deferring`)."""
+    skip_unused_imports()
+    for name in FORMAT_CHECKS:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+    with deferring(DEFERRED):
+        importlib.import_module("papermill")
+
+
+@contextlib.contextmanager
+def deferring(names: Iterable[str]) -> Iterator[None]:
+    """Inside the block, ``import name`` binds a stand-in that loads the module on first use.
+
+    The stand-in has the module's spec and nothing else; the first attribute read from it
+    (``requests.get``) imports the real module and returns the attribute, and every read is
+    forwarded to it. It is in ``sys.modules`` only inside the block: afterwards, importing
+    the module or one of its submodules anywhere imports the real one as usual (a submodule
+    imported under a stand-in would not find the parent package's code run). Nothing is
+    deferred of a module already imported or not installed.
+    """
+    stand_ins = {name: _stand_in(name) for name in names if name not in sys.modules}
+    placed = {name: module for name, module in stand_ins.items() if module is not None}
+    sys.modules.update(placed)
+    try:
+        yield
+    finally:
+        for name, module in placed.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+
+
+def _stand_in(name: str) -> types.ModuleType | None:
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+        return None
+    stand_in = types.ModuleType(name)
+    stand_in.__spec__ = spec
+    lock = threading.Lock()
+
+    def load(attribute: str) -> Any:
+        with lock:  # a first read inside the block takes the stand-in out (not the import)
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]
+        return getattr(importlib.import_module(name), attribute)
+
+    stand_in.__getattr__ = load  # type: ignore[method-assign]
+    return stand_in

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from tests.conftest import run_python
+
 CHECK = """
 from nbtools.unused_imports import skip_unused_imports
 skip_unused_imports()
@@ -23,3 +25,69 @@ def test_papermill_and_nbformat_work_without_them() -> None:
         [sys.executable, "-c", CHECK], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+WORKER = """
+from nbtools.unused_imports import FORMAT_CHECKS, lighten_worker_imports
+lighten_worker_imports()
+import sys
+import jsonschema, nbformat, papermill, papermill.iorw
+nbformat.validate(nbformat.v4.new_notebook())
+assert not jsonschema.FormatChecker().conforms("not a date", "date")  # checks needing no library
+loaded = lambda names: sorted(name for name in names if sys.modules.get(name) is not None)
+stand_in = papermill.iorw.requests
+print(loaded(FORMAT_CHECKS), loaded(["requests", "urllib3"]), stand_in.__name__)
+import requests.api  # imported as usual: one package, one of each submodule
+print(sys.modules["requests"] is not stand_in, requests.get is requests.api.get is stand_in.get)
+print(stand_in.Session is requests.Session, loaded(["requests", "urllib3"]))
+"""
+
+
+def test_a_worker_skips_the_format_check_libraries_and_loads_requests_only_when_read() -> None:
+    result = run_python(WORKER)
+    assert result.stdout.splitlines() == [
+        "[] [] requests",
+        "True True",
+        "True ['requests', 'urllib3']",
+    ]
+
+
+READS = """
+import sys, threading
+from nbtools.unused_imports import deferring
+with deferring(["requests"]):
+    import requests
+    stand_in = sys.modules["requests"]
+    start, got = threading.Barrier(4), []
+    def read():
+        start.wait()
+        got.append(requests.Session)
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+real = sys.modules["requests"]
+print(len(got), len(set(got)), real is not stand_in, real.Session is got[0])
+"""
+
+
+def test_reads_inside_the_block_at_once_load_the_module_once() -> None:
+    result = run_python(READS)
+    assert result.stdout.split() == ["4", "1", "True", "True"]
+
+
+def test_a_stand_in_leaves_sys_modules_with_the_block_and_nothing_else_is_deferred() -> None:
+    code = (
+        "import sys, json\n"
+        "from nbtools.unused_imports import deferring\n"
+        "before = sys.modules['json']\n"
+        "with deferring(['json', 'no_such_module_here', 'requests']):\n"
+        "    inside = sorted(n for n in ('json', 'no_such_module_here', 'requests') if n in sys.modules)\n"
+        "    import requests\n"
+        "print(sys.modules['json'] is before, inside, 'requests' in sys.modules, 'urllib3' in sys.modules)\n"
+        "session = requests.Session  # the stand-in, read after the block: the module loads\n"
+        "print(sys.modules['requests'].Session is session, 'urllib3' in sys.modules)\n"
+    )
+    result = run_python(code)
+    assert result.stdout.splitlines() == ["True ['json', 'requests'] False False", "True True"]

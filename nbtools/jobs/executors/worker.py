@@ -19,7 +19,7 @@ from typing import IO, Any
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.processes import release_free_memory
 from nbtools.project import Project
-from nbtools.unused_imports import skip_unused_imports
+from nbtools.unused_imports import lighten_worker_imports
 
 
 def _channel() -> IO[str]:
@@ -41,7 +41,7 @@ def serve(kernel: str, cwd: Path, prestart: bool, zygote_fd: int | None = None) 
     # papermill validates the output notebook on every save (~14 times a run); the compiled
     # validator is several times faster than jsonschema's.
     os.environ.setdefault("NBFORMAT_VALIDATOR", "fastjsonschema")
-    skip_unused_imports()
+    lighten_worker_imports()
     import nbclient  # noqa: F401 - warm the imports once, off every run's path
     import nbformat
     import papermill  # noqa: F401
