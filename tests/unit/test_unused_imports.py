@@ -36,7 +36,7 @@ nbformat.validate(nbformat.v4.new_notebook())
 assert not jsonschema.FormatChecker().conforms("not a date", "date")  # checks needing no library
 loaded = lambda names: sorted(name for name in names if sys.modules.get(name) is not None)
 stand_in = papermill.iorw.requests
-print(loaded(FORMAT_CHECKS), loaded(["requests", "urllib3"]), stand_in.__name__)
+print(loaded(FORMAT_CHECKS), loaded(["requests", "urllib3", "click"]), stand_in.__name__)
 import requests.api  # imported as usual: one package, one of each submodule
 print(sys.modules["requests"] is not stand_in, requests.get is requests.api.get is stand_in.get)
 print(stand_in.Session is requests.Session, loaded(["requests", "urllib3"]))
