@@ -3,7 +3,9 @@ peak memory of a process tree, waiting for results, stopping a tree."""
 
 from __future__ import annotations
 
+import ctypes
 import json
+import platform
 import socket
 import subprocess
 import threading
@@ -32,6 +34,12 @@ class MemorySampler(threading.Thread):
 
     RSS is summed every 20 ms (cheap); PSS, which the kernel computes by walking page tables,
     is read whenever that sum reaches a new peak, and the largest PSS sum is the figure.
+
+    Each address space is counted once: a child made by ``vfork`` (what ``subprocess`` does on
+    Linux) runs in its parent's memory until it executes its program, and its ``/proc`` files
+    report that memory whole, so a tree caught in that instant would count the parent twice
+    (a worker starting a shell: +55 MiB in one sample; its summed RSS too, which would then
+    hide the real peaks below it from the PSS reads).
     """
 
     def __init__(self, pid: int) -> None:
@@ -40,7 +48,9 @@ class MemorySampler(threading.Thread):
         self._peak_rss = 0
 
     def _tree(self) -> list[psutil.Process]:
-        return [self.root, *self.root.children(recursive=True)]
+        """The root and its descendants, less any that runs in its parent's address space."""
+        tree = [self.root, *self.root.children(recursive=True)]
+        return [process for process in tree if not _in_parents_memory(process)]
 
     def run(self) -> None:
         while not self._stop_event.wait(0.02):
@@ -56,6 +66,27 @@ class MemorySampler(threading.Thread):
         self._stop_event.set()
         self.join()
         return self.peak
+
+
+#: kcmp(2)'s number on the architectures it is known here for, and its KCMP_VM type.
+_KCMP = {"x86_64": 312, "aarch64": 272}.get(platform.machine())
+_KCMP_VM = 1
+_LIBC = ctypes.CDLL(None, use_errno=True)
+
+
+def same_address_space(pid: int, other: int) -> bool:
+    """Whether two processes (or threads) run in one address space (kcmp(2); False where it
+    is unknown or refused, or either has exited)."""
+    if _KCMP is None:
+        return False
+    return int(_LIBC.syscall(_KCMP, pid, other, _KCMP_VM, 0, 0)) == 0
+
+
+def _in_parents_memory(process: psutil.Process) -> bool:
+    try:
+        return same_address_space(process.pid, process.ppid())
+    except psutil.Error:
+        return False
 
 
 def _pss(process: psutil.Process) -> int:
