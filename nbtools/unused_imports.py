@@ -70,9 +70,10 @@ def deferring(names: Iterable[str]) -> Iterator[None]:
     The stand-in has the module's spec and nothing else; the first attribute read from it
     (``requests.get``) imports the real module and returns the attribute, and every read is
     forwarded to it. It is in ``sys.modules`` only inside the block: afterwards, importing
-    the module or one of its submodules anywhere imports the real one as usual (a submodule
-    imported under a stand-in would not find the parent package's code run). Nothing is
-    deferred of a module already imported or not installed.
+    the module or one of its submodules anywhere imports the real one as usual (importing a
+    submodule under the stand-in would load the package through its ``__path__`` and then make
+    the submodule a second time). Nothing is deferred of a module already imported or not
+    installed.
     """
     stand_ins = {name: _stand_in(name) for name in names if name not in sys.modules}
     placed = {name: module for name, module in stand_ins.items() if module is not None}

@@ -1,6 +1,7 @@
 """A warm worker process of the local executor.
 
-It pays the imports (papermill, nbclient, nbformat) once, keeps a kernel pre-started, and
+It pays the imports (papermill, nbclient, nbformat; less what a run never uses:
+:func:`nbtools.unused_imports.lighten_worker_imports`) once, keeps a kernel pre-started, and
 executes one run at a time from JSON lines on stdin, answering JSON lines on its original
 stdout (its own prints and its kernels' output go to stderr).
 
