@@ -69,7 +69,7 @@ class MemorySampler(threading.Thread):
 
 
 #: kcmp(2)'s number on the architectures it is known here for, and its KCMP_VM type.
-_KCMP = {"x86_64": 312, "aarch64": 272}.get(platform.machine())
+KCMP = {"x86_64": 312, "aarch64": 272}.get(platform.machine())
 _KCMP_VM = 1
 _LIBC = ctypes.CDLL(None, use_errno=True)
 
@@ -77,9 +77,9 @@ _LIBC = ctypes.CDLL(None, use_errno=True)
 def same_address_space(pid: int, other: int) -> bool:
     """Whether two processes (or threads) run in one address space (kcmp(2); False where it
     is unknown or refused, or either has exited)."""
-    if _KCMP is None:
+    if KCMP is None:
         return False
-    return int(_LIBC.syscall(_KCMP, pid, other, _KCMP_VM, 0, 0)) == 0
+    return int(_LIBC.syscall(KCMP, pid, other, _KCMP_VM, 0, 0)) == 0
 
 
 def _in_parents_memory(process: psutil.Process) -> bool:

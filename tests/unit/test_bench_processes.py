@@ -9,6 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 _spec = importlib.util.spec_from_file_location(
     "bench_processes", Path(__file__).parents[2] / "bench" / "processes.py"
 )
@@ -18,6 +20,7 @@ processes = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(processes)
 
 
+@pytest.mark.skipif(processes.KCMP is None, reason="kcmp(2)'s number is unknown here")
 def test_a_thread_shares_its_process_address_space_and_a_child_does_not() -> None:
     started, done = threading.Event(), threading.Event()
     thread_ids: list[int] = []
