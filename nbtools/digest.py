@@ -11,6 +11,7 @@ The digest is the same either way.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from typing import Protocol
@@ -28,8 +29,10 @@ class _Hash(Protocol):
     def hexdigest(self) -> str: ...
 
 
+@functools.cache
 def _builtin() -> Callable[[bytes], _Hash] | None:
-    """CPython's own SHA-256 constructor, if this interpreter was built with it."""
+    """CPython's own SHA-256 constructor, if this interpreter was built with it (looked up
+    once: a module that is missing would be searched for again on every import)."""
     for name in BUILTIN_MODULES:
         try:
             module = __import__(name)
