@@ -27,11 +27,14 @@ import math
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from traitlets import TraitError, TraitType
 
 from nbtools.config import Settings
+
+if TYPE_CHECKING:
+    from traitlets.config.loader import LazyConfigValue
 
 #: The environment variable naming the CLI's config file.
 CONFIG_FILE_VARIABLE = "NBTOOLS_CONFIG"
@@ -150,7 +153,7 @@ _IN_PLACE = {
 }
 
 
-def _refuse_in_place_change(option: str, lazy: Any, default: Any) -> None:
+def _refuse_in_place_change(option: str, lazy: LazyConfigValue, default: Any) -> None:
     """A config file's ``c.JobsSettings.workers.append(4)`` (or ``extend``, ``insert``,
     ``prepend``, ``update``, ``add``): traitlets would apply it to a list, dict or set and drop
     it silently on any other value. Every option of nbtools is one value: refused, naming it."""
