@@ -21,7 +21,6 @@ import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from nbtools.data.fields import url_protocol
 from nbtools.notebooks import Notebook, cell_source
 
 #: Every reader's name contains one of ``_NAME_PARTS`` (tested).
@@ -90,6 +89,8 @@ def _order(found: Found) -> tuple[int, int]:
 def project_location(notebook_path: str, literal: str) -> str:
     """The catalog form of a literal path read by a notebook at root-relative
     ``notebook_path``: root-relative and normalised (URLs are kept as written)."""
+    from nbtools.data.fields import url_protocol  # not at import: extraction's path
+
     if url_protocol(literal) not in (None, "file", "local"):
         return literal
     path = literal.split("://", 1)[1] if "://" in literal else literal

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 _RELEASE = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?")
-_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)>=([0-9][^,]*),<([0-9][0-9.]*)$")
+#: Only a package that had pins reads them: compiled by re's cache on first use.
+_PIN = r"^([A-Za-z0-9][A-Za-z0-9._-]*)>=([0-9][^,]*),<([0-9][0-9.]*)$"
 
 
 class Requirement(NamedTuple):
@@ -51,7 +52,7 @@ def compatible_pin(distribution: str, version: str) -> str:
 
 
 def _satisfies(requirement: str, version: str) -> bool:
-    match = _PIN.match(requirement)
+    match = re.match(_PIN, requirement)
     if not match:
         return False
     low, high = _release(match.group(2)), _release(match.group(3))
@@ -66,7 +67,10 @@ def _all_distributions() -> dict[str, list[str]]:
 
 
 def _normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+    """PEP 503's normal form (runs of ``-_.`` → ``-``, lower case), with string methods: it
+    runs once per installed distribution."""
+    dashed = name.replace("_", "-").replace(".", "-").lower()
+    return re.sub("--+", "-", dashed) if "--" in dashed else dashed
 
 
 @cache

@@ -12,9 +12,11 @@ from nbtools.export.model import Cell, Problem
 from nbtools.export.names import Names, analyze
 from nbtools.export.outline import Outline, outline
 
-_IPYTHON_LINE = re.compile(r"^\s*(?:[%!]|[\w.,\s\[\]]+=\s*[%!]|[\w.]+\?\??\s*$)")
-_SHELL = re.compile(r"^!|=\s*!")
-_HELP = re.compile(r"^[\w.]+\?\??$")
+# Only a cell that fails to parse, or an untagged cell read for a hint, needs these patterns:
+# re's own cache compiles them on first use, so an extraction without one does not.
+_IPYTHON_LINE = r"^\s*(?:[%!]|[\w.,\s\[\]]+=\s*[%!]|[\w.]+\?\??\s*$)"
+_SHELL = r"^!|=\s*!"
+_HELP = r"^[\w.]+\?\??$"
 
 #: Names that exist only inside IPython, with what to do instead.
 NOTEBOOK_ONLY_NAMES = {
@@ -51,18 +53,18 @@ def _problem(cell: Cell, line: int, code: str, message: str, hint: str = "") -> 
 
 
 def _ipython_lines(code: str) -> list[int]:
-    return [n for n, line in enumerate(code.splitlines(), 1) if _IPYTHON_LINE.search(line)]
+    return [n for n, line in enumerate(code.splitlines(), 1) if re.search(_IPYTHON_LINE, line)]
 
 
 def _describe_ipython(line: str) -> tuple[str, str]:
     text = line.strip()
-    if _SHELL.search(text):
+    if re.search(_SHELL, text):
         return (
             f"'{text}' runs a shell command, which only works in IPython.",
             "Use subprocess.run([...], check=True) in exported code, or move the line to an "
             "untagged cell.",
         )
-    if _HELP.match(text):
+    if re.match(_HELP, text):
         return (f"'{text}' is IPython help syntax.", "Remove it from the exported cell.")
     return (
         f"'{text}' is an IPython magic.",

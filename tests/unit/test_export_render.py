@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from nbtools.export.build import ExtractOptions, extract
-from nbtools.export.deps import compatible_pin, resolve
+from nbtools.export.deps import _normalise, compatible_pin, installed_distribution, resolve
 from nbtools.export.locate import locate
 from nbtools.export.source import indent
 from tests.unit.export_helpers import extraction, notebook
@@ -135,6 +135,18 @@ def test_dependencies_are_pinned_from_installed_distributions() -> None:
     pyproject = result.files["pyproject.toml"]
     assert f'"{pins["click"]}",' in pyproject
     assert "json" not in pins
+
+
+def test_distribution_names_are_compared_in_their_normal_form() -> None:
+    """PEP 503: runs of '-', '_' and '.' are one '-', and case does not matter."""
+    assert _normalise("Jupyter_Server") == "jupyter-server"
+    assert _normalise("zope.interface") == "zope-interface"
+    assert _normalise("a-_.b__c..d") == "a-b-c-d"
+    assert _normalise("plain") == "plain"
+    # a dist-info directory written with underscores is found from the module's name
+    found = installed_distribution("typing_extensions")
+    assert found is not None
+    assert found[0].lower().replace("-", "_") == "typing_extensions"
 
 
 def test_pins_are_compatible_ranges_and_kept_while_satisfied() -> None:
