@@ -51,3 +51,36 @@ async def test_a_list_waiting_on_the_database_does_not_block_jupyter(
         assert not listing.done()  # Jupyter answered while our request was still waiting
         await holder.rollback()
     assert json.loads((await listing).body) == []
+
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def test_every_handler_method_leaves_the_event_loop_for_its_work() -> None:
+    """A handler method is a coroutine: its body runs on the worker pool (``@off_loop``) or
+    awaits its database and file work there (``self.call``); a plain method would run it on
+    the event loop. (What an async method does inside is the next test's, by example.)"""
+    import inspect
+
+    from jupyter_nbtools.handlers.base import off_loop
+    from jupyter_nbtools.routes import all_routes
+
+    def leaves_the_loop(method: Any) -> bool:
+        """The method as written is ``async``, or ``@off_loop`` runs it on the pool (the
+        decorators above it are coroutines whatever the method is)."""
+        layers = [method]
+        while hasattr(layers[-1], "__wrapped__"):
+            layers.append(layers[-1].__wrapped__)
+        written = layers[-1]
+        above = layers[-2] if len(layers) > 1 else None
+        on_pool = getattr(above, "__code__", None) is off_loop(written).__code__
+        return inspect.iscoroutinefunction(written) or on_pool
+
+    plain = [
+        f"{handler.__name__}.{method}"
+        for _, handler in all_routes()
+        for method in HTTP_METHODS
+        if method in vars(handler) and not leaves_the_loop(vars(handler)[method])
+    ]
+    assert plain == []
+    assert len(all_routes()) > 40

@@ -83,7 +83,9 @@ class CheckHandler(NbtoolsHandler):
     @authorized
     async def post(self) -> None:
         body = self.json_body()
-        baseline = envsnap.get_snapshot(self.project, _string(self, body, "snapshot"))
+        baseline = await self.call(
+            envsnap.get_snapshot, self.project, _string(self, body, "snapshot")
+        )
         kernel = _string(self, body, "kernel")
         current = await self.call(envsnap.snapshot_kernel, self.project, kernel)
         self.reply(
@@ -115,7 +117,9 @@ class RecreateHandler(NbtoolsHandler):
     async def post(self) -> None:
         body = self.json_body()
         directory = self.resolve(_string(self, body, "path"))
-        snapshot = envsnap.get_snapshot(self.project, _string(self, body, "snapshot"))
+        snapshot = await self.call(
+            envsnap.get_snapshot, self.project, _string(self, body, "snapshot")
+        )
         report = await self.call(envsnap.recreate_snapshot, snapshot, directory)
         self.reply(report.to_dict())
 

@@ -31,7 +31,11 @@ class ExtractHandler(NbtoolsHandler):
         if field("test", bool, False) or field("venv", bool, False):
             await self.authorize(EXECUTE, "testing the package (it runs the package's code)")
         mode = "check" if field("check", bool, False) else "preview" if dry_run else "write"
-        notebook = parse_notebook(json.dumps(content), source=path) if content else None
+        notebook = (  # a notebook of megabytes: its checks stay off the event loop too
+            await self.call(lambda: parse_notebook(json.dumps(content), source=path))
+            if content
+            else None
+        )
         checked = await self.call(
             data.enforce_rule,
             self.project,

@@ -16,8 +16,9 @@ SPEC = files("jupyter_nbtools") / "openapi.yaml"
 class OpenApiHandler(NbtoolsHandler):
     @web.authenticated
     @authorized
-    def get(self) -> None:
-        self.finish(SPEC.read_bytes(), set_content_type="application/yaml; charset=utf-8")
+    async def get(self) -> None:
+        document = await self.call(SPEC.read_bytes)  # file work stays off the event loop
+        self.finish(document, set_content_type="application/yaml; charset=utf-8")
 
 
 ROUTES = [(r"/openapi\.yaml", OpenApiHandler)]
