@@ -54,6 +54,19 @@ def is_notebook(path: str) -> bool:
     return path.endswith(".ipynb")
 
 
+#: A file's inode, size, modification and change times: any write or rename changes it.
+FileIdentity = tuple[int, int, int, int]
+
+
+def file_identity(path: Path) -> FileIdentity | None:
+    """The identity of the file at ``path`` (``None`` if it cannot be read)."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+
+
 class VersionRecorder:
     """Records versions for the server and remembers the last failure of each notebook."""
 
@@ -65,6 +78,13 @@ class VersionRecorder:
         #: Saves in progress per contents path, and paths whose saves overlapped.
         self.saving: dict[str, int] = {}
         self.overlapping: set[str] = set()
+        #: The version each save in progress recorded, per contents path.
+        self._recorded: dict[str, Version | None] = {}
+        #: Per notebook (project path), its file's identity when its content was last recorded,
+        #: and that version's id: while the file keeps that identity, recording it again is
+        #: that version (JupyterLab asks for a checkpoint after each save, and reading and
+        #: hashing a notebook of 20 MiB again would hold the event loop ≈ 30 ms).
+        self._on_disk: dict[str, tuple[FileIdentity, int]] = {}
 
     def key(self, api_path: str) -> str:
         """The project path of a contents-manager path."""
@@ -101,36 +121,60 @@ class VersionRecorder:
         self.saving[path] = self.saving.get(path, 0) + 1
         content = model["content"]
         user = request_user()
-        self.guarded(
+        self._recorded[path] = self.guarded(
             path, "record", lambda key: versioning.commit(self.project, key, content, user=user)
         )
 
-    def after_save(self, model: dict[str, Any], **_: Any) -> None:
+    def after_save(self, model: dict[str, Any], os_path: str = "", **_: Any) -> None:
         """Post-save hook: when saves of one notebook overlapped, their writes may have landed
         in another order than they arrived, so the file on disk is recorded (if it is not the
-        latest version already) to keep the history ending with what is on disk."""
+        latest version already) to keep the history ending with what is on disk. Otherwise
+        the file written holds the version its save recorded: its identity is remembered."""
         path = model.get("path", "")
         if path not in self.saving:
             return
         self.saving[path] -= 1
         if not self.saving[path]:
             del self.saving[path]
+        recorded = self._recorded.pop(path, None) if path not in self.saving else None
         if path in self.overlapping:
             self.guarded(path, "record", self._record_disk)
             if path not in self.saving:
                 self.overlapping.discard(path)
+        elif recorded is not None and os_path:
+            identity = file_identity(Path(os_path))
+            if identity is not None:
+                self._on_disk[recorded.path] = (identity, recorded.id)
 
     # -- checkpoints of notebooks ------------------------------------------------------------
 
     def create(self, path: str) -> dict[str, Any]:
-        version = self.guarded(path, "record", self._record_disk)
+        """Record the file on disk (nothing new if it is the latest version); a file that
+        has not changed since its content was recorded is not read again."""
+        version = self.guarded(
+            path, "record", lambda key: self._unchanged(key) or self._record_disk(key)
+        )
         if version is None:
             return {"id": "unrecorded", "last_modified": datetime.now(timezone.utc)}
         return checkpoint_model(version)
 
+    def _unchanged(self, key: str) -> Version | None:
+        """The latest version, if the file still has the identity it had when that version
+        recorded its content; else ``None``."""
+        known = self._on_disk.get(key)
+        if known is None or file_identity(self.project.resolve(key)) != known[0]:
+            return None
+        latest = versioning.latest(self.project, key)
+        return latest if latest is not None and latest.id == known[1] else None
+
     def _record_disk(self, key: str) -> Version:
+        target = self.project.resolve(key)
+        identity = file_identity(target)  # before reading: a write meanwhile changes it
         content = disk_content(self.project, key)
-        return versioning.commit(self.project, key, content, user=request_user())
+        version = versioning.commit(self.project, key, content, user=request_user())
+        if identity is not None:
+            self._on_disk[key] = (identity, version.id)
+        return version
 
     def list(self, path: str) -> list[dict[str, Any]]:
         """The newest version as the notebook's one checkpoint (none before the first save)."""
@@ -157,9 +201,12 @@ class VersionRecorder:
             raise HTTPError(http_status(error), error.message) from error
 
     def rename(self, old_path: str, new_path: str) -> None:
-        self.guarded(
-            new_path, "rename", lambda key: versioning.rename(self.project, self.key(old_path), key)
-        )
+        def move(key: str) -> None:
+            old = self.key(old_path)
+            self._on_disk.pop(old, None)
+            versioning.rename(self.project, old, key)
+
+        self.guarded(new_path, "rename", move)
 
 
 def checkpoint_model(version: Version) -> dict[str, Any]:

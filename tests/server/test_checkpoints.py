@@ -136,3 +136,64 @@ async def test_other_files_keep_their_usual_checkpoints(jp_fetch: Any) -> None:
     assert info.value.code == 400
     assert "keeps every version" in info.value.response.body.decode()
     assert [c["id"] for c in await checkpoints(jp_fetch, "nb.ipynb")] == ["1"]
+
+
+async def test_a_checkpoint_after_a_save_reads_the_notebook_again_only_if_it_changed(
+    jp_fetch: Any, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JupyterLab asks for a checkpoint after every save: while the file is as that save
+    wrote it, the checkpoint is the save's version, without reading the file again. Any
+    change on disk (an outside edit, a touch, a version recorded by another process, a
+    rename) makes the checkpoint read and record the file as it is."""
+    import jupyter_nbtools.checkpoints as module
+
+    reads: list[str] = []
+    real = module.disk_content
+    monkeypatch.setattr(module, "disk_content", lambda p, key: reads.append(key) or real(p, key))
+    file = jp_root_dir / "nb.ipynb"
+    nb = rich_notebook()
+    await save(jp_fetch, "nb.ipynb", nb)
+    assert (await checkpoints(jp_fetch, "nb.ipynb", "POST"))["id"] == "1"
+    assert reads == []
+
+    file.write_text(json.dumps(edit(nb, 1, "x = 'edited outside'")))  # not through Jupyter
+    assert (await checkpoints(jp_fetch, "nb.ipynb", "POST"))["id"] == "2"
+    assert (await checkpoints(jp_fetch, "nb.ipynb", "POST"))["id"] == "2"
+    assert reads == ["nb.ipynb"]  # the second request found the file as the first read it
+
+    file.touch()  # same content, another identity: read again, nothing new recorded
+    assert (await checkpoints(jp_fetch, "nb.ipynb", "POST"))["id"] == "2"
+    assert len(reads) == 2
+
+    project = Project(jp_root_dir)  # another process records other content meanwhile
+    try:
+        versioning.commit(project, "nb.ipynb", edit(nb, 1, "x = 'from the CLI'"))
+    finally:
+        project.close()
+    assert (await checkpoints(jp_fetch, "nb.ipynb", "POST"))["id"] == "4"  # the disk again
+    assert len(reads) == 3
+    latest = (await history(jp_fetch, "nb.ipynb"))["versions"][0]
+    assert latest["number"] == 4
+
+    body = json.dumps({"path": "renamed.ipynb"})
+    await jp_fetch("api", "contents", "nb.ipynb", method="PATCH", body=body)
+    assert (await checkpoints(jp_fetch, "renamed.ipynb", "POST"))["id"] == "4"
+    assert reads[-1] == "renamed.ipynb"
+
+
+async def test_a_checkpoint_after_overlapping_saves_is_what_is_on_disk(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    nb = rich_notebook()
+    sources = [f"tab {n}" for n in range(6)]
+    await asyncio.gather(*(save(jp_fetch, "nb.ipynb", edit(nb, 1, s)) for s in sources))
+    created = await checkpoints(jp_fetch, "nb.ipynb", "POST")
+    project = Project(jp_root_dir)
+    try:
+        version = versioning.resolve(project, "nb.ipynb", created["id"])
+        recorded = versioning.version_notebook(project, version)
+    finally:
+        project.close()
+    on_disk = json.loads((jp_root_dir / "nb.ipynb").read_text())
+    assert recorded["cells"][1]["source"] == "".join(on_disk["cells"][1]["source"])
+    assert created["id"] == str((await history(jp_fetch, "nb.ipynb"))["versions"][0]["number"])
