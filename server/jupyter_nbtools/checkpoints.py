@@ -17,6 +17,7 @@ checkpoints also answer nbdime's "diff against checkpoint" (``get_notebook_check
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -279,7 +280,10 @@ class AsyncNbtoolsCheckpoints(AsyncGenericCheckpointsMixin, AsyncCheckpoints):
     """Checkpoints of an asynchronous contents manager (Jupyter Server's default)."""
 
     async def get_notebook_checkpoint(self, checkpoint_id: Any, path: str) -> dict[str, Any]:
-        return _trust_marked(self.parent, self.recorder.notebook(checkpoint_id, path), path)
+        # Rebuilding a version reads the store (tens of ms for a notebook of megabytes): in a
+        # thread, not on the event loop; it changes nothing, so nothing else waits for it.
+        model = await asyncio.to_thread(self.recorder.notebook, checkpoint_id, path)
+        return _trust_marked(self.parent, model, path)
 
     async def get_file_checkpoint(self, checkpoint_id: Any, path: str) -> dict[str, Any]:
         return await self.fallback.get_file_checkpoint(checkpoint_id, path)  # type: ignore[no-any-return]
