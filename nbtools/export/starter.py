@@ -30,6 +30,7 @@ _CELLS: list[tuple[str, str, list[str]]] = [
     ),
     (
         "code",
+        "from nbtools import record  # in a run, a metric; in the package, what run() returns\n\n"
         'summary = summarise(clean(values))\nprint(label, summary)\nrecord("summary", summary)',
         ["main"],
     ),
@@ -40,13 +41,7 @@ _CELLS: list[tuple[str, str, list[str]]] = [
         ["test"],
     ),
     ("markdown", "Scratch work below is not exported.", []),
-    (
-        "code",
-        "def record(name, value):\n"
-        '    """In the notebook, show what run() will return."""\n'
-        '    print(f"record {name} = {value!r}")',
-        [],
-    ),
+    ("code", "summarise(clean([1.5, None, 2.5]))", []),
 ]
 
 WORKFLOW = f"""\

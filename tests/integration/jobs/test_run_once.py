@@ -339,3 +339,14 @@ def test_start_up_objects_are_frozen_only_when_the_process_ends_with_the_command
         "frozen False",
         "frozen True",
     ]
+
+
+def test_the_starter_notebook_runs_from_top_to_bottom(tmp_path: Path) -> None:
+    """`nbtools init`'s example runs as a notebook as it extracts as a package: every name a
+    cell uses is defined above it, and its record() is a metric of the run."""
+    from nbtools.export.starter import NOTEBOOK, example_notebook
+
+    (tmp_path / NOTEBOOK).write_text(example_notebook())
+    code, model = run_json(tmp_path, NOTEBOOK, "-p", "label=ci")
+    assert (code, model["status"], model["error"]) == (0, "succeeded", None)
+    assert model["metrics"] == {"summary": {"count": 3, "max": 7, "mean": 5.0}}
