@@ -47,7 +47,7 @@ def list_command(
         return
     rows = [
         (
-            e.at.isoformat(timespec="seconds"),
+            e.at,
             e.actor,
             e.action,
             e.target,

@@ -10,7 +10,7 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
-from nbtools.cli.output import print_fields, print_json, print_table
+from nbtools.cli.output import print_fields, print_json, print_table, when
 from nbtools.errors import CheckFailedError
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def _describe(snapshot: Snapshot) -> dict[str, object]:
         "conda env": snapshot.conda_env or "",
         "distributions": len(snapshot.distributions),
         "broken": ", ".join(f"{d.name} ({d.broken})" for d in snapshot.broken()) or "none",
-        "created": snapshot.created_at.isoformat(timespec="seconds"),
+        "created": snapshot.created_at,
     }
 
 
@@ -99,7 +99,7 @@ def list_(cli_ctx: CliContext, as_json: bool) -> None:
                 f"{row['source']} {row['origin']}",
                 row["python_version"] or "",
                 row["distribution_count"],
-                row["captured_at"][:19],
+                when(row["captured_at"]),
             )
             for row in rows
         ],

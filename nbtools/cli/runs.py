@@ -9,7 +9,7 @@ import click
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.job_ref import job_filter
-from nbtools.cli.output import print_fields, print_json, print_table
+from nbtools.cli.output import print_fields, print_json, print_table, when
 
 
 def describe_error(model: dict[str, Any]) -> str:
@@ -26,7 +26,7 @@ def describe_skipped(model: dict[str, Any]) -> str:
     if not skipped:
         return ""
     count = "more than 1000" if skipped["count"] is None else str(skipped["count"])
-    span = f"{model['scheduled_for']} to {skipped['until']}"
+    span = f"{when(model['scheduled_for'])} to {when(skipped['until'])}"
     return f"{count} due times skipped ({span}): {skipped['reason']}"
 
 

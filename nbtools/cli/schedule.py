@@ -9,7 +9,7 @@ import click
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import CommandFunction, idempotency_option, json_option, pass_cli
 from nbtools.cli.job_ref import job_argument
-from nbtools.cli.output import print_fields, print_json, print_table
+from nbtools.cli.output import print_fields, print_json, print_table, when
 from nbtools.cli.run import notebook_argument, parameter_option, parse_assignments, purpose_option
 from nbtools.errors import InvalidInputError
 
@@ -229,7 +229,8 @@ def _set_paused(cli_ctx: CliContext, job_id: int, paused: bool) -> None:
     from nbtools.jobs import pause_job
 
     job = pause_job(cli_ctx.project, job_id, paused, cli_ctx.actor)
-    click.echo(f"Job {job_id} {'paused' if paused else f'resumed; next run {job.next_run_at}'}.")
+    resumed = f"resumed; next run {when(job.next_run_at)}" if job.next_run_at else "resumed"
+    click.echo(f"Job {job_id} {'paused' if paused else resumed}.")
 
 
 @schedule.command()
@@ -293,5 +294,5 @@ def preview(cron: str, timezone: str | None, count: int, as_json: bool) -> None:
         print_json(model)
         return
     click.echo(f"{model.cron} ({model.timezone}): {model.description}")
-    for local in model.next_local:
-        click.echo(f"  {local}")
+    for local in model.next_local:  # in the schedule's own time zone, as its cron reads
+        click.echo(f"  {when(local, model.timezone)}")

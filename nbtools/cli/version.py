@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import click
@@ -77,7 +76,7 @@ def log(cli_ctx: CliContext, notebook: str, limit: int | None, as_json: bool) ->
         f"Versions of {versions[0].path}",
         ("version", "saved", "user", "message", "size", "cells changed"),
         (
-            (v.number, _when(v.created_at), v.user, _message(v), _size(v.size), v.cells_changed)
+            (v.number, v.created_at, v.user, _message(v), _size(v.size), v.cells_changed)
             for v in versions
         ),
     )
@@ -132,7 +131,7 @@ def show(cli_ctx: CliContext, notebook: str, ref: str, as_notebook: bool, as_jso
         f"{found.path} version {found.number}",
         {
             "id": found.id,
-            "saved": _when(found.created_at),
+            "saved": found.created_at,
             "user": found.user,
             "kind": found.kind,
             "message": found.message,
@@ -229,10 +228,6 @@ def verify(cli_ctx: CliContext, as_json: bool) -> None:
             "the other versions are intact.",
             **report.to_dict(),
         )
-
-
-def _when(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _message(v: Version) -> str:

@@ -101,7 +101,7 @@ def test_preview_and_runs_commands(tmp_path: Path, notebook_factory: NotebookFac
     preview = nbtools(tmp_path, "schedule", "preview", "30 6 * * 1", "--tz", "Asia/Tokyo")
     assert preview.exit_code == 0
     assert "At 06:30 AM, only on Monday" in preview.output
-    assert preview.output.count("+09:00") == 5
+    assert preview.output.count(" 06:30:00 JST\n") == 5  # in the schedule's zone
 
     notebook_factory("nb.ipynb", [("code", "1", [])])
     from nbtools.jobs.submit import queue_run
