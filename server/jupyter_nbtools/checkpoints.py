@@ -84,7 +84,7 @@ class VersionRecorder:
         #: Per notebook (project path), its file's identity when its content was last recorded,
         #: and that version's id: while the file keeps that identity, recording it again is
         #: that version (JupyterLab asks for a checkpoint after each save, and reading and
-        #: hashing a notebook of 20 MiB again would hold the event loop ≈ 30 ms).
+        #: hashing a notebook of 20 MiB again would hold the event loop ≈ 40 ms).
         self._on_disk: dict[str, tuple[FileIdentity, int]] = {}
 
     def key(self, api_path: str) -> str:
