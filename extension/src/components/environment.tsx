@@ -5,6 +5,7 @@ import * as React from 'react';
 
 import type { Snapshot } from '../api';
 import { CommandIDs } from '../tokens';
+import { formatTime } from './dates';
 import type { EnvironmentModel, EnvironmentState } from './environmentModel';
 import { LastRunBaseline } from './lineage';
 import { Spinner } from './spinner';
@@ -186,7 +187,7 @@ function Drift({
           )}
           {others.map(row => (
             <option key={row.id} value={row.id}>
-              {`${row.short_id} · ${row.source} ${row.origin} · ${(row.captured_at ?? row.created_at).slice(0, 16).replace('T', ' ')}`}
+              {`${row.short_id} · ${row.source} ${row.origin} · ${formatTime(row.captured_at ?? row.created_at)}`}
             </option>
           ))}
         </HTMLSelect>

@@ -4,6 +4,7 @@ import * as React from 'react';
 
 import { asError, fieldOf, previewCron } from '../api';
 import type { CronPreview } from '../api';
+import { formatTime } from './dates';
 import { Field } from './jobFormFields';
 import type { FieldErrors } from './jobFormModel';
 import { FIRST_SKIPPING_DAY, LAST_DAY, REPEATS } from './jobSchedule';
@@ -247,7 +248,9 @@ export function ScheduleFields({
             </p>
             <ol>
               {preview.next_local.map(time => (
-                <li key={time}>{time.slice(0, 16).replace('T', ' ')}</li>
+                <li key={time}>
+                  <time dateTime={time}>{formatTime(time, preview.timezone)}</time>
+                </li>
               ))}
             </ol>
           </>

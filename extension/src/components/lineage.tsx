@@ -4,6 +4,7 @@ import * as React from 'react';
 
 import type { LastRunEnvironment, LineageRun } from '../api';
 import { CommandIDs } from '../tokens';
+import { formatTime } from './dates';
 
 /**
  * A button that reads as a link (it acts in JupyterLab, it navigates nowhere).
@@ -104,7 +105,7 @@ export function LastRunBaseline({
   trans: TranslationBundle;
 }): React.ReactElement {
   const run = lastRun.run;
-  const finished = (run.finished_at ?? '').slice(0, 16).replace('T', ' ');
+  const finished = formatTime(run.finished_at);
   return (
     <div data-testid="nbtools-env-last-run">
       <p className="jp-nbtools-Environment-message">
@@ -114,7 +115,7 @@ export function LastRunBaseline({
           title={trans.__('Open the executed notebook of run %1', run.id)}
           onClick={() => onOpen(run.id)}
         />
-        {finished ? ` (${finished} UTC)` : ''}
+        {finished ? ` (${finished})` : ''}
       </p>
       {commands && <RunLineageLine run={run} commands={commands} trans={trans} />}
     </div>
