@@ -225,6 +225,34 @@ def list_(cli_ctx: CliContext, archived: bool, as_json: bool) -> None:
     )
 
 
+@schedule.command("run")
+@job_argument
+@parameter_option
+@idempotency_option
+@json_option
+@pass_cli
+def run_now(
+    cli_ctx: CliContext,
+    job_id: int,
+    parameters: tuple[str, ...],
+    idempotency_key: str | None,
+    as_json: bool,
+) -> None:
+    """Queue a run of job JOB (its id or name) now, with its parameters, -p values replacing
+    them for this run; a scheduler executes it (`nbtools scheduler` or JupyterLab's server)."""
+    from nbtools.jobs import run_job
+
+    model = run_job(
+        cli_ctx.project,
+        job_id,
+        parse_assignments(parameters),
+        from_text=True,
+        idempotency_key=idempotency_key,
+        actor=cli_ctx.actor,
+    ).to_wire()
+    print_json(model) if as_json else click.echo(f"Queued run {model['id']} of job {job_id}.")
+
+
 def _set_paused(cli_ctx: CliContext, job_id: int, paused: bool) -> None:
     from nbtools.jobs import pause_job
 

@@ -292,15 +292,24 @@ def run_job(
     job_id: int,
     parameters: dict[str, Any],
     *,
+    from_text: bool = False,
     idempotency_key: str | None = None,
     actor: str | None = None,
 ) -> RunSummary:
     """Queue a run of job ``job_id`` now, started by ``actor``, ``parameters`` overriding
-    the job's."""
+    the job's (``from_text``: text to convert, as the command line gives them)."""
     from nbtools.jobs import definitions, submit
 
     with project.store.session() as session:
         job = definitions.get_job(session, job_id)
+    if from_text:  # typed as the notebook the run executes declares them
+        parameters = submit.checked_parameters(
+            project,
+            job.notebook_path,
+            parameters,
+            from_text=True,
+            pinned_version_id=job.pinned_version_id,
+        )
     values = {**job.parameters, **parameters}
     run = submit.queue_run(
         project, job.notebook_path, values, job=job, idempotency_key=idempotency_key, actor=actor

@@ -213,3 +213,45 @@ def test_idempotency_key_and_missing_notebook_in_the_cli(
     assert missing.exit_code == 2
     assert "'gone.ipynb' does not exist" in missing.output
     assert "Traceback" not in missing.output
+
+
+def test_schedule_run_queues_a_run_of_the_job_now(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """`schedule run JOB`: the job's parameters, -p values typed by the notebook and replacing
+    them for this run only; bad values, unknown parameters and jobs exit 2 and queue nothing."""
+    path = notebook_factory("nb.ipynb", [("code", "days = 1\ncity = 'x'", ["parameters"])])
+    added = nbtools(tmp_path, "schedule", "add", "nb.ipynb", "--name", "daily", "-p", "city=Porto")
+    assert added.exit_code == 0, added.output
+
+    queued = nbtools(tmp_path, "schedule", "run", "daily", "-p", "days=3", "--json")
+    assert queued.exit_code == 0, queued.output
+    run = json.loads(queued.stdout)
+    assert (run["status"], run["job_id"], run["trigger"]) == ("queued", 1, "manual")
+    assert run["parameters"] == {"city": "Porto", "days": 3}
+    assert nbtools(tmp_path, "schedule", "run", "1").output == "Queued run 2 of job 1.\n"
+    job = json.loads(nbtools(tmp_path, "schedule", "list", "--json").stdout)[0]
+    assert job["parameters"] == {"city": "Porto"}  # the override was for that run only
+
+    for args, message in [
+        (["daily", "-p", "days=three"], "expects int"),
+        (["daily", "-p", "weeks=1"], "Unknown parameter 'weeks'"),
+        (["weekly"], "No job is named 'weekly'"),
+    ]:
+        refused = nbtools(tmp_path, "schedule", "run", *args)
+        assert refused.exit_code == 2, refused.output
+        assert message in refused.output
+    keyed = ["schedule", "run", "daily", "--idempotency-key", "deploy-42"]
+    assert nbtools(tmp_path, *keyed).exit_code == 0
+    assert nbtools(tmp_path, *keyed).exit_code == 2  # the second is refused, naming the first
+    runs = json.loads(nbtools(tmp_path, "runs", "list", "--json").stdout)
+    assert len(runs) == 3
+
+    # A job pinned to a version types the values by that version, not by the file now.
+    nbtools(tmp_path, "version", "save", "nb.ipynb")
+    assert nbtools(tmp_path, "schedule", "edit", "daily", "--pin-version", "1").exit_code == 0
+    path.write_text(path.read_text().replace("days = 1", "days = 'one'"))
+    pinned = json.loads(
+        nbtools(tmp_path, "schedule", "run", "daily", "-p", "days=2", "--json").stdout
+    )
+    assert pinned["parameters"]["days"] == 2
