@@ -41,8 +41,12 @@ def list_(cli_ctx: CliContext, job_id: int | None, status: str, limit: int, as_j
         (a["id"], a["job_id"], a["run_id"], a["rule"], a["message"], a["status"], a["created_at"])
         for a in models
     ]
+    which = "" if status == "all" else f"{status} "
     print_table(
-        f"Alerts ({status})", ("id", "job", "run", "rule", "message", "status", "raised"), rows
+        f"Alerts ({status})",
+        ("id", "job", "run", "rule", "message", "status", "raised"),
+        rows,
+        empty=f"No {which}alerts" + (f" of job {job_id}." if job_id is not None else "."),
     )
 
 
@@ -106,7 +110,12 @@ def rule_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
         print_json(models)
         return
     rows = [(r["id"], r["job_id"], r["text"], r["last_error"]) for r in models]
-    print_table("Alert rules", ("id", "job", "rule", "last error"), rows)
+    print_table(
+        "Alert rules",
+        ("id", "job", "rule", "last error"),
+        rows,
+        empty="No alert rules: `nbtools alerts rule add JOB 'RULE'` adds one.",
+    )
 
 
 @rule.command("remove")
@@ -179,7 +188,12 @@ def notify_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
         (t["id"], t["job_id"], t["channel"], t["destination"], ",".join(t["events"]))
         for t in models
     ]
-    print_table("Notification targets", ("id", "job", "channel", "destination", "on"), rows)
+    print_table(
+        "Notification targets",
+        ("id", "job", "channel", "destination", "on"),
+        rows,
+        empty="No notification targets: `nbtools alerts notify add JOB --email ADDRESS` adds one.",
+    )
 
 
 @notify.command("remove")
@@ -226,4 +240,4 @@ def deliveries(
         for n in models
     ]  # fmt: skip
     columns = ("id", "job", "event", "to", "status", "attempts", "last error")
-    print_table("Notification deliveries", columns, rows)
+    print_table("Notification deliveries", columns, rows, empty="No notification deliveries.")

@@ -55,4 +55,10 @@ def list_command(
         )
         for e in entries
     ]
-    print_table(f"Audit ({len(entries)})", ("at", "actor", "action", "target", "summary"), rows)
+    filtered = any(value is not None for value in (since, actor, action, target))
+    print_table(
+        f"Audit ({len(entries)})",
+        ("at", "actor", "action", "target", "summary"),
+        rows,
+        empty="No audit entries match." if filtered else "The audit trail is empty.",
+    )

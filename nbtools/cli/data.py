@@ -153,7 +153,14 @@ def list_command(
     if as_json:
         print_json([d.to_dict() for d in datasets])
         return
-    print_table(f"Datasets ({len(datasets)})", _COLUMNS, _rows(datasets))
+    print_table(
+        f"Datasets ({len(datasets)})",
+        _COLUMNS,
+        _rows(datasets),
+        empty="No datasets match."
+        if tag or classification
+        else "The catalog is empty: `nbtools data add NAME LOCATION` adds a dataset.",
+    )
 
 
 @data.command("show")
@@ -181,7 +188,12 @@ def search(cli_ctx: CliContext, query: str, limit: int, as_json: bool) -> None:
     if as_json:
         print_json([{**d.to_dict(), "rank": d.rank} for d in found])
         return
-    print_table(f"Datasets matching {query!r} ({len(found)})", _COLUMNS, _rows(found))
+    print_table(
+        f"Datasets matching {query!r} ({len(found)})",
+        _COLUMNS,
+        _rows(found),
+        empty=f"No dataset matches {query!r}.",
+    )
 
 
 file_option = click.option(
@@ -247,6 +259,7 @@ def check(cli_ctx: CliContext, notebook: str, purpose: str | None, as_json: bool
                 (u.dataset, u.classification, ", ".join(u.purposes), u.how, u.cell, u.line)
                 for u in result.uses
             ],
+            empty=f"{notebook} uses no catalogued dataset.",
         )
         for line in result.warnings():
             click.echo(line)

@@ -103,6 +103,7 @@ def list_(cli_ctx: CliContext, as_json: bool) -> None:
             )
             for row in rows
         ],
+        empty="No snapshots yet: `nbtools env snapshot` takes one of the kernel's environment.",
     )
 
 

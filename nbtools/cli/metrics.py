@@ -31,7 +31,12 @@ def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
     rows = [
         (m["name"], format_value(m["value"]), m["unit"], m["source"]) for m in report["metrics"]
     ]
-    print_table(f"Metrics of run {run_id}", ("metric", "value", "unit", "source"), rows)
+    print_table(
+        f"Metrics of run {run_id}",
+        ("metric", "value", "unit", "source"),
+        rows,
+        empty=f"Run {run_id} recorded no metrics (nbtools.record(NAME, VALUE) records one).",
+    )
     for problem in report["problems"]:
         click.echo(f"skipped: {problem}")
 
@@ -70,6 +75,12 @@ def series(
         [run_id, status.get(run_id), *(by_run.get((run_id, name)) for name in names)]
         for run_id in page["run_ids"]
     ]
-    print_table(f"Metrics of job {job_id}", ("run", "status", *names), rows)
+    print_table(
+        f"Metrics of job {job_id}",
+        ("run", "status", *names),
+        rows,
+        empty=f"No runs of job {job_id} recorded "
+        + (f"the metric {metric!r}." if metric else "metrics."),
+    )
     if page["next_before_run"] is not None:
         click.echo(f"older runs: --before {page['next_before_run']}")

@@ -38,8 +38,15 @@ def _cell(value: Any) -> str:
     return when(value) if isinstance(value, datetime) else str(value)
 
 
-def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Render rows as a table with a title (moments as :func:`when` writes them)."""
+def print_table(
+    title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], empty: str = ""
+) -> None:
+    """Render rows as a table with a title (moments as :func:`when` writes them); with no
+    rows, the line ``empty`` instead (what there is none of, and how to make one)."""
+    rows = list(rows)
+    if not rows and empty:
+        print(empty)
+        return
     from rich.console import Console
     from rich.table import Table
 

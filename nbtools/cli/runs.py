@@ -151,6 +151,9 @@ def list_(
             )
             for m in models
         ],
+        empty="No runs match these filters."
+        if any(value is not None for value in (job_id, notebook, status, before))
+        else "No runs yet: `nbtools run NOTEBOOK` runs one, `nbtools schedule add` schedules.",
     )
     if models and len(models) == limit:
         click.echo(f"older runs: --before {models[-1]['id']}")
@@ -243,4 +246,4 @@ def prune(
     shown = sorted(report.expired) if dry_run else report.pruned
     rows = [(str(run_id), report.expired[run_id]) for run_id in shown]
     title = "Would prune" if dry_run else "Pruned"
-    print_table(f"{title} ({len(rows)} runs)", ("run", "reason"), rows)
+    print_table(f"{title} ({len(rows)} runs)", ("run", "reason"), rows, empty="Nothing to prune.")

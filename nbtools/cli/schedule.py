@@ -222,6 +222,7 @@ def list_(cli_ctx: CliContext, archived: bool, as_json: bool) -> None:
             )
             for m in models
         ],
+        empty="No jobs yet: `nbtools schedule add NOTEBOOK --cron daily` creates one.",
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -53,3 +54,38 @@ def test_tables_write_moments_so_and_leave_empty_cells_empty(
     assert "2026-12-05 00:14:22 JST" in out
     assert "685711" not in out
     assert "None" not in out
+
+
+def test_an_empty_table_is_one_line_saying_so(capsys: pytest.CaptureFixture[str]) -> None:
+    print_table("Runs", ("run",), [], empty="No runs yet.")
+    assert capsys.readouterr().out == "No runs yet.\n"
+    print_table("Runs", ("run",), iter([(1,)]), empty="No runs yet.")  # rows may be an iterator
+    assert "No runs yet." not in capsys.readouterr().out
+
+
+def test_every_list_says_what_is_empty_and_what_to_do(tmp_path: Path) -> None:
+    """An empty state is a sentence, filtered or not, never a table of headers."""
+    from click.testing import CliRunner
+
+    from nbtools.cli.app import cli
+
+    expected = {
+        ("runs", "list"): "No runs yet: `nbtools run NOTEBOOK` runs one",
+        ("runs", "list", "--status", "failed"): "No runs match these filters.",
+        ("schedule", "list"): "No jobs yet: `nbtools schedule add NOTEBOOK --cron daily`",
+        ("alerts", "list"): "No open alerts.",
+        ("alerts", "rule", "list"): "No alert rules: `nbtools alerts rule add JOB 'RULE'`",
+        ("alerts", "notify", "list"): "No notification targets: `nbtools alerts notify add JOB",
+        ("alerts", "deliveries"): "No notification deliveries.",
+        ("audit", "list"): "The audit trail is empty.",
+        ("audit", "list", "--actor", "ann"): "No audit entries match.",
+        ("data", "list"): "The catalog is empty: `nbtools data add NAME LOCATION`",
+        ("data", "search", "payments"): "No dataset matches 'payments'.",
+        ("env", "list"): "No snapshots yet: `nbtools env snapshot`",
+        ("runs", "prune", "--dry-run"): "Nothing to prune.",
+    }
+    for args, sentence in expected.items():
+        result = CliRunner().invoke(cli, ["--root", str(tmp_path), *args])
+        assert result.exit_code == 0, (args, result.output)
+        assert result.output.startswith(sentence), (args, result.output)
+        assert "┃" not in result.output, args
