@@ -304,22 +304,30 @@ def _responses(function: Callable[..., Any]) -> dict[int | str, dict[str, Any]]:
 
 
 def _field_errors(error: RequestValidationError) -> list[dict[str, str]]:
+    """One ``{"field", "message"}`` per problem; ``field`` is ``""`` for the body as a whole
+    (not JSON, or not the object or list the endpoint takes)."""
     fields = []
     for item in error.errors():
         location = [str(part) for part in item.get("loc", ()) if part != "body"]
-        fields.append({"field": ".".join(location), "message": str(item.get("msg", ""))})
+        message = str(item.get("msg", ""))
+        if item.get("type") == "json_invalid":  # its location is a character, not a field
+            reason = str(item.get("ctx", {}).get("error", message))
+            at = f" at character {location[0]}" if location else ""
+            fields.append({"field": "", "message": f"It is not JSON{at}: {reason}."})
+            continue
+        fields.append({"field": ".".join(location), "message": message})
     return fields
 
 
 def _validation_reply(request: Request, fields: list[dict[str, str]]) -> JSONResponse:
     setattr(request.state, ERROR_KEY, "validation")
-    names = ", ".join(f["field"] or "(body)" for f in fields)
+    whole = [f["message"] for f in fields if not f["field"]]
+    if whole:
+        message = f"The request body is invalid. {whole[0].rstrip('.')}."
+    else:
+        message = f"The request body is invalid: {', '.join(f['field'] for f in fields)}."
     return JSONResponse(
-        {
-            "error": "invalid-input",
-            "message": f"The request body is invalid: {names}.",
-            "details": {"fields": fields},
-        },
+        {"error": "invalid-input", "message": message, "details": {"fields": fields}},
         status_code=422,
     )
 

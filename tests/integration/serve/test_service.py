@@ -73,6 +73,7 @@ def test_invalid_input_is_422_naming_each_field(scorer_package: Path, serve: Ser
             "/predict", content=b"{oops", headers={"content-type": "application/json"}
         )
         batch = client.post("/predict/batch", json=[{"x": 1}, {"x": "no"}])
+        a_list = client.post("/predict", json=[{"x": 1}])  # several go to /predict/batch
     assert reply.status_code == 422
     assert reply.json()["error"] == "invalid-input"
     fields = {f["field"] for f in reply.json()["details"]["fields"]}
@@ -80,6 +81,13 @@ def test_invalid_input_is_422_naming_each_field(scorer_package: Path, serve: Ser
     assert missing.status_code == 422
     assert [f["field"] for f in missing.json()["details"]["fields"]] == ["x"]
     assert not_json.status_code == 422
+    assert not_json.json()["message"] == (
+        "The request body is invalid. It is not JSON at character 1: "
+        "Expecting property name enclosed in double quotes."
+    )
+    assert not_json.json()["details"]["fields"][0]["field"] == ""
+    assert a_list.status_code == 422
+    assert a_list.json()["message"].startswith("The request body is invalid. Input should be")
     assert batch.status_code == 422
     assert [f["field"] for f in batch.json()["details"]["fields"]] == ["1.x"]
 
