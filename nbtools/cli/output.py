@@ -35,6 +35,8 @@ def when(moment: datetime | str, zone: str | None = None) -> str:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, (dict, list)):  # as JSON, the form -p values and --json take
+        return json.dumps(value, ensure_ascii=False, default=json_default)
     return when(value) if isinstance(value, datetime) else str(value)
 
 

@@ -57,6 +57,8 @@ def lineage_fields(model: dict[str, Any]) -> dict[str, Any]:
 
 def print_run(model: dict[str, Any]) -> None:
     """One run as a name/value listing."""
+    from nbtools.metrics.values import format_value
+
     pinned = model.get("pinned_version_id")
     fields = {
         "run": model["id"],
@@ -82,7 +84,9 @@ def print_run(model: dict[str, Any]) -> None:
         "notebook sha256": model["notebook_sha256"],
         "output notebook": model["output_notebook"],
         "output html": model["output_html"],
-        "metrics": ", ".join(f"{name}={value}" for name, value in model.get("metrics", {}).items()),
+        "metrics": ", ".join(
+            f"{name}={format_value(value)}" for name, value in model.get("metrics", {}).items()
+        ),
     }
     print_fields(f"Run {model['id']}", {k: v for k, v in fields.items() if v not in (None, "")})
     artifacts = model.get("artifacts", [])

@@ -56,6 +56,14 @@ def test_tables_write_moments_so_and_leave_empty_cells_empty(
     assert "None" not in out
 
 
+def test_parameters_and_other_structures_are_shown_as_json(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    print_table("Run", ("field", "value"), [("parameters", {"label": "ci", "on": True})])
+    out = capsys.readouterr().out
+    assert '{"label": "ci", "on": true}' in out  # as -p and --json take them, not a repr
+
+
 def test_an_empty_table_is_one_line_saying_so(capsys: pytest.CaptureFixture[str]) -> None:
     print_table("Runs", ("run",), [], empty="No runs yet.")
     assert capsys.readouterr().out == "No runs yet.\n"
