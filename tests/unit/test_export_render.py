@@ -79,6 +79,32 @@ def test_multiline_strings_keep_their_content_when_indented() -> None:
     assert namespace["f"]() == ("\nkept\n  as is\n", "\n\nkept\n  as is\n\n")  # type: ignore[operator]
 
 
+def test_the_readme_command_runs_as_pasted_into_a_shell(tmp_path: Path) -> None:
+    """Each default in the README's command line is quoted for the shell: a JSON list, a
+    string with a space and a quote reach the package as the notebook wrote them."""
+    import shlex
+
+    result = extraction(
+        ("code", 'values = [3, None, 7]\nlabel = "it\'s a demo"', ["parameters"]),
+        ("code", "record('seen', [values, label])", ["main"]),
+    )
+    write(result.files, tmp_path)
+    command = next(
+        line.removeprefix("$ ")
+        for line in result.files["README.md"].splitlines()
+        if line.startswith("$ python -m pkg")
+    )
+    assert shlex.split(command)[3:] == ["--values", "[3, null, 7]", "--label", "it's a demo"]
+    ran = subprocess.run(
+        ["bash", "-c", command.replace("python", shlex.quote(sys.executable), 1)],
+        cwd=tmp_path / "src",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(ran.stdout) == {"seen": [[3, None, 7], "it's a demo"]}
+
+
 def test_sibling_names_are_imported_relatively(tmp_path: Path) -> None:
     files = extraction(*CELLS).files
     text = files["src/pkg/text/__init__.py"]

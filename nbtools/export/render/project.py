@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 
 from nbtools.export.model import MANIFEST, Source
 from nbtools.export.parameters import option_type, shown_default
@@ -109,9 +110,10 @@ def render_readme(plan: Plan, source: Source) -> str:
         "```console",
         "$ pip install .",
     ]
-    if plan.has_pipeline:
+    if plan.has_pipeline:  # a command to paste into a shell: each value quoted for it
         options = " ".join(
-            f"--{p.name.replace('_', '-')} {json.dumps(p.default) if option_type(p) == 'json' else p.default}"
+            f"--{p.name.replace('_', '-')} "
+            + shlex.quote(json.dumps(p.default) if option_type(p) == "json" else str(p.default))
             for p in plan.parameters
             if option_type(p) != "bool" and p.computed is None
         )
