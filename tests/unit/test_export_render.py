@@ -139,7 +139,17 @@ def test_package_runs_as_a_command_with_typed_parameters(tmp_path: Path) -> None
         check=True,
     ).stdout
     assert "--regions" in help_text
+    assert 'regions (default: ["north", "south"]) as JSON' in help_text  # as it is typed
     assert "default: 1.5" in help_text
+    refused = subprocess.run(
+        [sys.executable, "-m", "pkg", "--regions", "[north]"],
+        cwd=tmp_path / "src",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode == 2
+    assert "argument --regions: not JSON (Expecting value): '[north]'" in refused.stderr
 
 
 def test_own_package_imports_become_relative_like_nbdev() -> None:

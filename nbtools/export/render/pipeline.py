@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import contextlib
+import json
 
 from nbtools.export.model import Source
 from nbtools.export.parameters import (
@@ -109,11 +111,16 @@ def _argument(parameter: Parameter) -> list[str]:
     if kind == "bool":
         extra = "action=argparse.BooleanOptionalAction"
     elif kind == "json":
-        extra = "type=json.loads"
+        extra = "type=json_value"
     else:
         extra = f"type={kind}"
-    shown = shown_default(parameter).replace("%", "%%")
-    help_text = f"{parameter.name} (default: {shown})" + (" as JSON" if kind == "json" else "")
+    shown = shown_default(parameter)
+    if kind == "json" and parameter.computed is None:
+        with contextlib.suppress(TypeError, ValueError):  # else as the notebook writes it
+            shown = json.dumps(parameter.default)  # as it is typed on the command line
+    help_text = f"{parameter.name} (default: {shown.replace('%', '%%')})" + (
+        " as JSON" if kind == "json" else ""
+    )
     return [
         "    parser.add_argument(",
         f"        {py_str(option)},",
@@ -123,6 +130,19 @@ def _argument(parameter: Parameter) -> list[str]:
         f"        help={py_str(help_text)},",
         "    )",
     ]
+
+
+#: The type of a JSON option, whose errors say what is wrong with the value given.
+_JSON_VALUE = [
+    "def json_value(text: str) -> object:",
+    f"    {docstring('A value given as JSON on the command line.')}",
+    "    try:",
+    "        return json.loads(text)",
+    "    except json.JSONDecodeError as error:",
+    '        raise argparse.ArgumentTypeError(f"not JSON ({error.msg}): {text!r}") from None',
+    "",
+    "",
+]
 
 
 def render_main(plan: Plan, source: Source, serves: bool = False) -> str:
@@ -138,6 +158,7 @@ def render_main(plan: Plan, source: Source, serves: bool = False) -> str:
         "from .pipeline import run",
         "",
         "",
+        *(_JSON_VALUE if any(option_type(p) == "json" for p in plan.parameters) else []),
         "def main(argv: list[str] | None = None) -> int:",
         f"    {docstring('Parse the parameters, run the pipeline, print its results as JSON.')}",
     ]
