@@ -57,7 +57,7 @@ def lineage_fields(model: dict[str, Any]) -> dict[str, Any]:
 
 def print_run(model: dict[str, Any]) -> None:
     """One run as a name/value listing."""
-    from nbtools.metrics.values import format_value
+    from nbtools.metrics import format_value
 
     pinned = model.get("pinned_version_id")
     fields = {
