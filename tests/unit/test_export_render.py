@@ -24,6 +24,17 @@ CELLS = (
 )
 
 
+def run_package(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """``python -m pkg ARGS`` in the ``src`` directory of a package written under ``root``."""
+    return subprocess.run(
+        [sys.executable, "-m", "pkg", *args],
+        cwd=root / "src",
+        capture_output=True,
+        text=True,
+        check=check,
+    )
+
+
 def write(files: dict[str, str], root: Path) -> None:
     for path, text in files.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
@@ -123,31 +134,13 @@ def test_sibling_names_are_imported_relatively(tmp_path: Path) -> None:
 
 def test_package_runs_as_a_command_with_typed_parameters(tmp_path: Path) -> None:
     write(extraction(*CELLS).files, tmp_path)
-    result = subprocess.run(
-        [sys.executable, "-m", "pkg", "--scale", "2", "--regions", '["x"]'],
-        cwd=tmp_path / "src",
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    result = run_package(tmp_path, "--scale", "2", "--regions", '["x"]')
     assert json.loads(result.stdout) == {"sum": 6.0}
-    help_text = subprocess.run(
-        [sys.executable, "-m", "pkg", "--help"],
-        cwd=tmp_path / "src",
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    help_text = run_package(tmp_path, "--help").stdout
     assert "--regions" in help_text
     assert 'regions (default: ["north", "south"]) as JSON' in help_text  # as it is typed
     assert "default: 1.5" in help_text
-    refused = subprocess.run(
-        [sys.executable, "-m", "pkg", "--regions", "[north]"],
-        cwd=tmp_path / "src",
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    refused = run_package(tmp_path, "--regions", "[north]", check=False)
     assert refused.returncode == 2
     assert "argument --regions: not JSON (Expecting value): '[north]'" in refused.stderr
 
@@ -212,13 +205,7 @@ def test_record_imports_are_dropped_from_the_pipeline_and_its_dependencies(tmp_p
     assert [p.code for p in result.problems] == []
     assert "# (run() provides record)" in result.files["src/pkg/pipeline.py"]
     write(result.files, tmp_path)
-    output = subprocess.run(
-        [sys.executable, "-m", "pkg", "--x", "3"],
-        cwd=tmp_path / "src",
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    output = run_package(tmp_path, "--x", "3").stdout
     assert json.loads(output) == {"square": 9}
 
 
