@@ -3,6 +3,7 @@ jobs use too), located in the notebook, and shown as ``run()``'s keyword argumen
 package's command-line options."""
 
 import ast
+import json
 
 from nbtools.export.model import Problem
 from nbtools.export.parse import Parsed, too_deep
@@ -68,6 +69,20 @@ def shown_default(parameter: Parameter) -> str:
     if parameter.computed is not None:
         return f"computed: {parameter.computed}"
     return repr(parameter.default)
+
+
+def option_default(parameter: Parameter) -> str | None:
+    """The default as it is typed after the option on the command line (a list or dict as
+    JSON); ``None`` when it is computed, a flag's, or a literal JSON cannot write (bytes)."""
+    kind = option_type(parameter)
+    if parameter.computed is not None or kind == "bool":
+        return None
+    if kind != "json":
+        return str(parameter.default)
+    try:
+        return json.dumps(parameter.default)
+    except (TypeError, ValueError):
+        return None
 
 
 def default_code(parameter: Parameter) -> str:

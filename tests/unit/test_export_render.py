@@ -92,11 +92,13 @@ def test_multiline_strings_keep_their_content_when_indented() -> None:
 
 def test_the_readme_command_runs_as_pasted_into_a_shell(tmp_path: Path) -> None:
     """Each default in the README's command line is quoted for the shell: a JSON list, a
-    string with a space and a quote reach the package as the notebook wrote them."""
+    string with a space and a quote reach the package as the notebook wrote them. A flag, and
+    a default JSON cannot write (bytes), are left out: the package keeps them as they are."""
     import shlex
 
+    parameters = "values = [3, None, 7]\nlabel = \"it's a demo\"\nraw = [b'x']\nquiet = False"
     result = extraction(
-        ("code", 'values = [3, None, 7]\nlabel = "it\'s a demo"', ["parameters"]),
+        ("code", parameters, ["parameters"]),
         ("code", "record('seen', [values, label])", ["main"]),
     )
     write(result.files, tmp_path)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import ast
-import contextlib
-import json
 
 from nbtools.export.model import Source
 from nbtools.export.parameters import (
     annotation,
     default_code,
     filled_in_run,
+    option_default,
     option_type,
     shown_default,
 )
@@ -114,10 +113,8 @@ def _argument(parameter: Parameter) -> list[str]:
         extra = "type=json_value"
     else:
         extra = f"type={kind}"
-    shown = shown_default(parameter)
-    if kind == "json" and parameter.computed is None:
-        with contextlib.suppress(TypeError, ValueError):  # else as the notebook writes it
-            shown = json.dumps(parameter.default)  # as it is typed on the command line
+    typed = option_default(parameter) if kind == "json" else None
+    shown = typed if typed is not None else shown_default(parameter)
     help_text = f"{parameter.name} (default: {shown.replace('%', '%%')})" + (
         " as JSON" if kind == "json" else ""
     )

@@ -6,7 +6,7 @@ import json
 import shlex
 
 from nbtools.export.model import MANIFEST, Source
-from nbtools.export.parameters import option_type, shown_default
+from nbtools.export.parameters import option_default, shown_default
 from nbtools.export.plan import Plan
 from nbtools.export.render.common import header
 from nbtools.export.render.modules import title_and_summary
@@ -111,11 +111,11 @@ def render_readme(plan: Plan, source: Source) -> str:
         "$ pip install .",
     ]
     if plan.has_pipeline:  # a command to paste into a shell: each value quoted for it
+        typed = [(p.name, option_default(p)) for p in plan.parameters]
         options = " ".join(
-            f"--{p.name.replace('_', '-')} "
-            + shlex.quote(json.dumps(p.default) if option_type(p) == "json" else str(p.default))
-            for p in plan.parameters
-            if option_type(p) != "bool" and p.computed is None
+            f"--{name.replace('_', '-')} {shlex.quote(value)}"
+            for name, value in typed
+            if value is not None
         )
         usage.append(f"$ python -m {plan.package} {options}".rstrip())
     if plan.tests:
