@@ -52,6 +52,11 @@ def serve() -> None:
     """Import what a kernel imports, then fork a kernel per request until stdin ends."""
     # ipykernel reads its parent's pid at import: every kernel's parent is this process.
     os.environ["JPY_PARENT_PID"] = str(os.getpid())
+    # debugpy, imported for ipykernel's debugger, warns at import that this interpreter's
+    # standard library is frozen, a warning for someone stepping through it that lands in the
+    # scheduler's log instead. Only this process's imports see the variable: the kernels get
+    # their run's environment.
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     before = dict(os.environ)
     # Memory shared with the kernels (copy-on-write) stays shared only while nobody writes
     # to it: no collection during the imports (it would leave holes that later allocations

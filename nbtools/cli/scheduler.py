@@ -50,8 +50,9 @@ def scheduler(cli_ctx: CliContext) -> None:
     stop = threading.Event()
     _stop_on_signals(stop, loop.wake)
     loop.executor.start()
+    slots = loop.executor.free_slots()
     click.echo(
-        f"nbtools scheduler: {settings.executor} executor, {loop.executor.free_slots()} slots, "
+        f"nbtools scheduler: {settings.executor} executor, {slots} slot{'s' * (slots != 1)}, "
         f"store {project.store.engine.url.render_as_string(hide_password=True)}",
         err=True,
     )

@@ -47,7 +47,8 @@ REPORT = (
     "import helper\n"
     "print(json.dumps({'pid': os.getpid(), 'ppid': os.getppid(), 'cwd': os.getcwd(), "
     f"'artifacts': os.environ.get({ARTIFACTS_DIR_ENV!r}), "
-    f"'purpose': os.environ.get({PURPOSE_VARIABLE!r}), 'helper': helper.NAME}}))"
+    f"'purpose': os.environ.get({PURPOSE_VARIABLE!r}), 'helper': helper.NAME, "
+    "'pydevd': os.environ.get('PYDEVD_DISABLE_FILE_VALIDATION')}))"
 )
 
 
@@ -103,7 +104,10 @@ def test_forked_kernels_are_fresh_and_see_their_runs_directory_and_environment(
     notebook_factory: NotebookFactory,
     executor: LocalExecutor,
     done_log: DoneLog,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.delenv("PYDEVD_DISABLE_FILE_VALIDATION", raising=False)
     notebook_factory("sub/report.ipynb", [("code", REPORT, [])])
     (project.root / "sub" / "helper.py").write_text("NAME = 'beside the notebook'\n")
     runs = [queue_run(project, "sub/report.ipynb", {}, purpose="nightly") for _ in range(3)]
@@ -121,7 +125,9 @@ def test_forked_kernels_are_fresh_and_see_their_runs_directory_and_environment(
         assert report["helper"] == "beside the notebook"
         assert report["purpose"] == "nightly"
         assert report["artifacts"].startswith("/")
+        assert report["pydevd"] is None  # what the zygote set for its own imports stays there
     assert len({report["artifacts"] for report in seen}) == 3
+    assert "frozen modules" not in capfd.readouterr().err  # no debugger warning in the log
 
 
 def test_a_forked_kernel_is_the_zygotes_child_in_its_own_session(
