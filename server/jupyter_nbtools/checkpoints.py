@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -55,6 +56,10 @@ def is_notebook(path: str) -> bool:
     return path.endswith(".ipynb")
 
 
+#: Seconds after which a save that has not reached the post-save hook is taken as failed (a
+#: save writes a file: seconds at most), so that it stops making later saves look concurrent.
+STALE_SAVE_SECONDS = 300.0
+
 #: A file's inode, size, modification and change times: any write or rename changes it.
 FileIdentity = tuple[int, int, int, int]
 
@@ -76,8 +81,10 @@ class VersionRecorder:
         self.contents_root = contents_root.resolve()
         self.log = log
         self.failures: dict[str, dict[str, str]] = {}
-        #: Saves in progress per contents path, and paths whose saves overlapped.
-        self.saving: dict[str, int] = {}
+        #: Per contents path, when each save in progress began (``time.monotonic``), and the
+        #: paths whose saves overlapped. A save that failed after its pre-save hook never
+        #: reaches the post-save hook: it counts as in progress for :data:`STALE_SAVE_SECONDS`.
+        self.saving: dict[str, list[float]] = {}
         self.overlapping: set[str] = set()
         #: The version each save in progress recorded, per contents path.
         self._recorded: dict[str, Version | None] = {}
@@ -117,9 +124,11 @@ class VersionRecorder:
         """Pre-save hook: record the notebook content about to be written."""
         if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
             return
-        if self.saving.get(path):
+        now = time.monotonic()
+        started = [t for t in self.saving.get(path, []) if now - t < STALE_SAVE_SECONDS]
+        if started:
             self.overlapping.add(path)
-        self.saving[path] = self.saving.get(path, 0) + 1
+        self.saving[path] = [*started, now]
         content = model["content"]
         user = request_user()
         self._recorded[path] = self.guarded(
@@ -134,7 +143,7 @@ class VersionRecorder:
         path = model.get("path", "")
         if path not in self.saving:
             return
-        self.saving[path] -= 1
+        del self.saving[path][0]  # the oldest: saves end in about the order they began
         if not self.saving[path]:
             del self.saving[path]
         recorded = self._recorded.pop(path, None) if path not in self.saving else None

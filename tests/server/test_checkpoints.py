@@ -181,3 +181,27 @@ async def test_a_checkpoint_after_a_save_reads_the_notebook_again_only_if_it_cha
     await jp_fetch("api", "contents", "nb.ipynb", method="PATCH", body=body)
     assert (await checkpoints(jp_fetch, "renamed.ipynb", "POST"))["id"] == "4"
     assert reads[-1] == "renamed.ipynb"
+
+
+async def test_a_save_that_failed_stops_counting_as_in_progress(
+    jp_fetch: Any, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A save that fails after the pre-save hook never reaches the post-save hook; once it is
+    STALE_SAVE_SECONDS old it no longer makes the next save look concurrent (which would
+    record the file again after each save and read it again for each checkpoint)."""
+    import jupyter_nbtools.checkpoints as module
+
+    reads: list[str] = []
+    real = module.disk_content
+    monkeypatch.setattr(module, "disk_content", lambda p, key: reads.append(key) or real(p, key))
+    nb = rich_notebook()
+    (jp_root_dir / "nb.ipynb").mkdir()  # where the file should go: the write fails
+    with pytest.raises(HTTPClientError):
+        await save(jp_fetch, "nb.ipynb", nb)
+    (jp_root_dir / "nb.ipynb").rmdir()
+
+    monkeypatch.setattr(module, "STALE_SAVE_SECONDS", 0.0)  # the failed save is long past
+    await save(jp_fetch, "nb.ipynb", edit(nb, 1, "x = 2"))
+    newest = (await history(jp_fetch, "nb.ipynb"))["versions"][0]["number"]
+    assert (await checkpoints(jp_fetch, "nb.ipynb", "POST"))["id"] == str(newest)
+    assert reads == []  # the save was alone: its file was neither recorded nor read again
