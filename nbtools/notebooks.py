@@ -78,16 +78,18 @@ def check_structure(nb: Any, source: str) -> None:
     for index, cell in enumerate(nb["cells"]):
         if not isinstance(cell, dict) or cell.get("cell_type") not in {"code", "markdown", "raw"}:
             raise NotebookError(
-                f"{source}: cell {index} is not a valid cell (needs a cell_type of code, "
+                f"{source}: cell {index + 1} is not a valid cell (needs a cell_type of code, "
                 "markdown or raw).",
                 path=source,
                 cell=index,
             )
         if not isinstance(cell.get("source", ""), (str, list)):
-            raise NotebookError(f"{source}: cell {index} has an invalid source.", path=source)
+            raise NotebookError(f"{source}: cell {index + 1} has an invalid source.", path=source)
         if not isinstance(cell.get("metadata", {}), dict):
             raise NotebookError(
-                f"{source}: cell {index}'s 'metadata' must be an object.", path=source, cell=index
+                f"{source}: cell {index + 1}'s 'metadata' must be an object.",
+                path=source,
+                cell=index,
             )
 
 

@@ -256,7 +256,7 @@ def check(cli_ctx: CliContext, notebook: str, purpose: str | None, as_json: bool
             f"Datasets used by {notebook} (purpose: {purpose or 'none'})",
             ("dataset", "classification", "purposes", "how", "cell", "line"),
             [
-                (u.dataset, u.classification, ", ".join(u.purposes), u.how, u.cell, u.line)
+                (u.dataset, u.classification, ", ".join(u.purposes), u.how, u.cell + 1, u.line)
                 for u in result.uses
             ],
             empty=f"{notebook} uses no catalogued dataset.",

@@ -16,7 +16,8 @@ def describe_error(model: dict[str, Any]) -> str:
     error = model.get("error")
     if not error:
         return ""
-    where = f" (cell {error['cell']})" if error.get("cell") is not None else ""
+    # numbered from 1, as JupyterLab shows cells (the model's ``cell`` is an index)
+    where = f" (cell {error['cell'] + 1})" if error.get("cell") is not None else ""
     return f"{error['name']}: {error['message']}{where}"
 
 
@@ -36,7 +37,7 @@ def describe_progress(model: dict[str, Any]) -> str:
         return ""
     text = f"{progress['cells_done'] or 0}/{progress['cells_total']} cells"
     if model["status"] == "running" and progress["current_cell"] is not None:
-        text += f", executing cell {progress['current_cell']}"
+        text += f", executing cell {progress['current_cell'] + 1}"
     return text
 
 

@@ -74,10 +74,10 @@ class DataCheck:
         lines = []
         for found in self.undeclared:
             matched = f" (dataset {found.dataset})" if found.dataset else ""
-            where = f"at cell {found.cell}, line {found.line}"
+            where = f"at cell {found.cell + 1}, line {found.line}"  # cells counted from 1
             lines.append(f"undeclared data: {found.value!r}{matched} {where}")
         lines += [
-            f"unknown dataset: {found.value!r} at cell {found.cell}, line {found.line}"
+            f"unknown dataset: {found.value!r} at cell {found.cell + 1}, line {found.line}"
             for found in self.unknown
         ]
         return lines

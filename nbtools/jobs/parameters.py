@@ -30,13 +30,13 @@ def declared_parameters(nb: Notebook) -> list[Parameter]:
         return read_parameters(ast.parse(source), source, index).parameters
     except SyntaxError as exc:
         raise InvalidParameterError(
-            f"The parameters cell (cell {index}) is not valid Python: {exc.msg} at line "
+            f"The parameters cell (cell {index + 1}) is not valid Python: {exc.msg} at line "
             f"{exc.lineno}. Fix it so its assignments can be read.",
             cell=index,
         ) from None
     except RecursionError:
         raise InvalidParameterError(
-            f"The parameters cell (cell {index}) nests an expression too deeply to be read "
+            f"The parameters cell (cell {index + 1}) nests an expression too deeply to be read "
             "(hundreds of levels). Split it into intermediate variables.",
             cell=index,
         ) from None

@@ -174,11 +174,11 @@ def _split_cell(
     if "source" in cell:
         text = _joined(cell["source"])
         if not isinstance(text, str):
-            raise NotebookError(f"{source}: cell {index} has an invalid source.", path=source)
+            raise NotebookError(f"{source}: cell {index + 1} has an invalid source.", path=source)
         entry["source"] = collector.add(text.encode())
     if "outputs" in cell:
         if not isinstance(cell["outputs"], list):
-            raise NotebookError(f"{source}: cell {index} has invalid outputs.", path=source)
+            raise NotebookError(f"{source}: cell {index + 1} has invalid outputs.", path=source)
         entry["outputs"] = [
             collector.add_json(_split_output(output, collector)) for output in cell["outputs"]
         ]

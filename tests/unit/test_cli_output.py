@@ -97,3 +97,16 @@ def test_every_list_says_what_is_empty_and_what_to_do(tmp_path: Path) -> None:
         assert result.exit_code == 0, (args, result.output)
         assert result.output.startswith(sentence), (args, result.output)
         assert "┃" not in result.output, args
+
+
+def test_cells_are_numbered_from_1_as_jupyterlab_shows_them() -> None:
+    """The models' ``cell`` fields are indexes; what people read counts from 1 (jobs.md)."""
+    from nbtools.cli.runs import describe_error, describe_progress
+
+    failed = {"error": {"name": "ZeroDivisionError", "message": "division by zero", "cell": 1}}
+    assert describe_error(failed) == "ZeroDivisionError: division by zero (cell 2)"
+    running = {
+        "status": "running",
+        "progress": {"cells_done": 1, "cells_total": 3, "current_cell": 1},
+    }
+    assert describe_progress(running) == "1/3 cells, executing cell 2"

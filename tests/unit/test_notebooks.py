@@ -54,11 +54,11 @@ def test_truncated_notebook_names_line_and_truncation(notebook_factory: Notebook
         ("", "empty"),
         ('{"cells": []}', "needs 'nbformat' and 'cells'"),
         ('{"nbformat": 3, "cells": []}', "only version 4"),
-        ('{"nbformat": 4, "cells": [{"cell_type": "weird"}]}', "cell 0 is not a valid cell"),
+        ('{"nbformat": 4, "cells": [{"cell_type": "weird"}]}', "cell 1 is not a valid cell"),
         ('{"nbformat": 4, "cells": [], "metadata": []}', "the notebook's 'metadata' must be"),
         (
             '{"nbformat": 4, "cells": [{"cell_type": "code", "metadata": []}]}',
-            "cell 0's 'metadata'",
+            "cell 1's 'metadata'",
         ),
         ("[1, 2]", "not a notebook"),
         (

@@ -60,7 +60,7 @@ def test_extract_checks_the_purpose(tmp_path: Path, notebook_factory: NotebookFa
     assert done.exit_code == 0, done.output
     data = json.loads(done.stdout)["data"]
     assert [(u["dataset"], u["how"]) for u in data["uses"]] == [("customers", "declared")]
-    assert data["warnings"] == ["undeclared data: 'data/other.csv' at cell 2, line 1"]
+    assert data["warnings"] == ["undeclared data: 'data/other.csv' at cell 3, line 1"]
     plain = nbtools(
         tmp_path, "extract", str(nb), "-o", str(out), "--purpose", "churn-model",
         "--lineage", "off", "--check",

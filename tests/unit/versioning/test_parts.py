@@ -86,7 +86,7 @@ def test_comparable_replaces_images_with_their_hash() -> None:
     [
         ({"nbformat": 3, "cells": []}, "only version 4 notebooks are supported"),
         ({"nbformat": 4, "cells": {}}, "'cells' must be a list"),
-        ({"nbformat": 4, "cells": [{"cell_type": "bogus"}]}, "cell 0 is not a valid cell"),
+        ({"nbformat": 4, "cells": [{"cell_type": "bogus"}]}, "cell 1 is not a valid cell"),
         ({"nbformat": 4, "cells": [{"cell_type": "code", "source": 3}]}, "invalid source"),
         (
             {"nbformat": 4, "cells": [{"cell_type": "code", "source": "", "outputs": {}}]},
