@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import click
 
 from nbtools.cli.context import CliContext
@@ -51,7 +54,7 @@ def list_command(
             e.actor,
             e.action,
             e.target,
-            ", ".join(f"{k}={v}" for k, v in e.summary.items()),
+            _summary(e.summary),
         )
         for e in entries
     ]
@@ -61,4 +64,13 @@ def list_command(
         ("at", "actor", "action", "target", "summary"),
         rows,
         empty="No audit entries match." if filtered else "The audit trail is empty.",
+    )
+
+
+def _summary(summary: dict[str, Any]) -> str:
+    """``name=value, ...``: text as it is, other values as JSON, fields without one left out."""
+    return ", ".join(
+        f"{name}={value if isinstance(value, str) else json.dumps(value, default=str)}"
+        for name, value in summary.items()
+        if value is not None
     )

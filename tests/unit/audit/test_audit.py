@@ -144,3 +144,10 @@ def test_a_refused_use_names_who_asked(tmp_path: Path, notebook_factory: Noteboo
     assert refused.exit_code == 2
     entries = _cli(tmp_path, "audit", "list", "--action", "policy.*", "--json")
     assert [(e["actor"], e["target"]) for e in entries] == [("eve", "notebook nb.ipynb")]
+
+
+def test_the_table_summary_leaves_out_empty_fields_and_writes_values_as_json() -> None:
+    from nbtools.cli.audit import _summary
+
+    summary = {"name": "nightly", "cron": None, "parameters": ["days"], "paused": False}
+    assert _summary(summary) == 'name=nightly, parameters=["days"], paused=false'
