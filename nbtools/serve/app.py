@@ -38,7 +38,7 @@ from starlette.exceptions import HTTPException
 
 from nbtools.errors import InvalidInputError, NbtoolsError
 from nbtools.metrics.record import RECORD_SINK
-from nbtools.serve.config import ServeSettings, load_settings
+from nbtools.serve.config import ServeSettings, api_key, load_settings
 from nbtools.serve.docs import add_docs
 from nbtools.serve.guards import ERROR_KEY, RECORDED_KEY, Guard, error_body
 from nbtools.serve.info import loaded_artifacts, service_info
@@ -82,7 +82,7 @@ class Service:
     def start(self, app: FastAPI) -> None:
         """Import the package, add its endpoints, open the recorder; raise StartupError."""
         try:
-            self.api_key = self._read_api_key()
+            self.api_key = api_key(self.settings, os.environ)
             module = importlib.import_module(self.package)
             functions = {name: _resolve(ref) for name, ref in self.endpoints.items()}
             for name, function in functions.items():
@@ -97,18 +97,6 @@ class Service:
         self.known_paths = frozenset(BUILTIN_PATHS) | self.served_paths
         if self.settings.record_to:
             self.recorder = self._open_recorder()
-
-    def _read_api_key(self) -> str:
-        name = self.settings.api_key_env
-        if not name:
-            return ""
-        key = os.environ.get(name, "")
-        if not key:
-            raise InvalidInputError(
-                f"The API key variable ${name} is empty or unset: set it, or serve without "
-                "--api-key-env."
-            )
-        return key
 
     def _open_recorder(self) -> ServiceRecorder:
         from nbtools.serve.recorder import ServiceRecorder

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import ClassVar
 
 from traitlets import Bool, Int, Unicode
 
 from nbtools.config import Number, Settings
+from nbtools.errors import InvalidInputError
 
 
 class ServeSettings(Settings):
@@ -67,3 +69,20 @@ def load_settings() -> ServeSettings:
 
     config = layered_config(None, os.environ, classes=(ServeSettings,))
     return build(ServeSettings, config)
+
+
+def api_key(settings: ServeSettings, environ: Mapping[str, str]) -> str:
+    """The key callers must send: the value of the variable ``--api-key-env`` names (``""``
+    when it names none). A named variable that is empty or unset is refused: serving without
+    the key the operator asked for would leave the service open."""
+    name = settings.api_key_env
+    if not name:
+        return ""
+    key = environ.get(name, "")
+    if not key:
+        raise InvalidInputError(
+            f"The API key variable ${name} is empty or unset: set it, or serve without "
+            "--api-key-env.",
+            field="api_key_env",
+        )
+    return key

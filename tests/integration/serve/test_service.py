@@ -203,15 +203,20 @@ def test_api_key_is_required_and_never_logged(scorer_package: Path, serve: Serve
     assert key not in log
 
 
-def test_an_unset_api_key_variable_stops_the_start_up(scorer_package: Path, serve: Serve) -> None:
-    service = serve(scorer_package, "--api-key-env", "NBTOOLS_TEST_UNSET_KEY")
+def test_an_unset_api_key_variable_is_refused_before_anything_starts(
+    scorer_package: Path, serve: Serve
+) -> None:
+    """Bad input: exit 2 with the reason, no worker started, the package not even imported."""
+    service = serve(scorer_package, "--workers", "2", "--api-key-env", "NBTOOLS_TEST_UNSET_KEY")
     output = service.stop()
-    assert service.process.returncode not in (0, None)
+    assert service.process.returncode == 2
     assert "$NBTOOLS_TEST_UNSET_KEY is empty or unset" in output
+    assert "model loaded" not in output
+    assert "Traceback" not in output
 
 
 def test_several_workers_load_once_each_and_a_failed_start_up_exits_3(
-    scorer_package: Path, serve: Serve
+    scorer_package: Path, serve: Serve, tmp_path: Path
 ) -> None:
     service = serve(scorer_package, "--workers", "2")
     with service.client() as client:
@@ -220,10 +225,11 @@ def test_several_workers_load_once_each_and_a_failed_start_up_exits_3(
     # once in each worker process that started (one at least), never in the supervising one
     assert 1 <= output.count("model loaded in") <= 2
     assert f"model loaded in {service.process.pid}\n" not in output
-    broken = serve(scorer_package, "--workers", "2", "--api-key-env", "NBTOOLS_TEST_UNSET_KEY")
+    unwritable = f"sqlite:///{tmp_path}/no-such-directory/traffic.db"
+    broken = serve(scorer_package, "--workers", "2", "--record-to", unwritable)
     output = broken.stop()
     assert broken.process.returncode == 3
-    assert "$NBTOOLS_TEST_UNSET_KEY is empty or unset" in output
+    assert "cannot open the --record-to store" in output
 
 
 #: A served function telling which process answered and whether its start-up was frozen.
