@@ -1,4 +1,5 @@
-"""A shared pool of warm workers, and helpers to wait for runs (no timing assertions)."""
+"""A shared pool of warm workers, helpers to wait for runs (no timing assertions), and the
+kernel zygote's helpers (which zygote forked a kernel, an executor of a test's own)."""
 
 from __future__ import annotations
 
@@ -149,3 +150,52 @@ def scheduler_of(run: Run) -> int:
     """The pid of the ``nbtools scheduler`` whose worker process executes ``run``."""
     assert run.worker is not None
     return psutil.Process(int(run.worker.rsplit(":", 1)[1])).ppid()
+
+
+# -- the kernel zygote ------------------------------------------------------------------
+
+#: Notebook code: note the kernel's pid and its parent's (the zygote's).
+NOTE_PIDS = "import json, os\njson.dump([os.getpid(), os.getppid()], open(f'pids-{n}.json', 'w'))"
+
+
+def zygote_of(kernel_pid: int) -> int:
+    """The pid of the zygote that forked ``kernel_pid`` (asserting it was forked)."""
+    parent = psutil.Process(kernel_pid).parent()
+    assert parent is not None
+    assert "nbtools.zygote" in " ".join(parent.cmdline())
+    return parent.pid
+
+
+def started_kernel(project: Project) -> psutil.Process:
+    """The kernel of a ``spawner`` notebook, once the notebook noted its child in ``started``."""
+    started = project.root / "started"
+    # the notebook creates the file, then writes the pid: wait for both
+    wait_until(lambda: started.exists() and started.read_text() != "", "the notebook to start")
+    kernel = psutil.Process(int(started.read_text())).parent()
+    assert kernel is not None
+    return kernel
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@contextlib.contextmanager
+def own_executor(done_log: DoneLog, cwd: Path, size: int) -> Iterator[LocalExecutor]:
+    """A started executor of the test's own (its workers and zygote may be killed), forking
+    kernels; shut down afterwards."""
+    pool = LocalExecutor(size, done_log, cwd=cwd)
+    pool.start()
+    try:
+        yield pool
+    finally:
+        pool.shutdown()
+
+
+@pytest.fixture
+def one_worker(done_log: DoneLog, tmp_path: Path) -> Iterator[LocalExecutor]:
+    with own_executor(done_log, tmp_path, 1) as pool:
+        yield pool

@@ -1,5 +1,6 @@
-"""Kernels forked from the executor's zygote: fresh, in their run's directory and environment,
-stopped by timeouts, gone with their worker or their executor, and a dead zygote replaced."""
+"""The executor's kernel zygote itself: shared by the workers, surviving a worker's death,
+replaced when it dies or the environment changes, never waited behind when it hangs, and gone
+with the executor."""
 
 from __future__ import annotations
 
@@ -13,182 +14,33 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import psutil
 import pytest
-from jupyter_core.utils import run_sync
 
 from nbtools import zygote as zygote_module
-from nbtools.config import PURPOSE_VARIABLE
 from nbtools.jobs.executors.local import LocalExecutor
-from nbtools.jobs.runs import get_run, output_files
+from nbtools.jobs.runs import get_run
 from nbtools.jobs.submit import queue_run
-from nbtools.kernels import ARTIFACTS_DIR_ENV, KernelSource
+from nbtools.kernels import KernelSource
 from nbtools.project import Project
 from nbtools.zygote import Zygote
 from tests.conftest import NotebookFactory
 from tests.integration.jobs.conftest import (
+    NOTE_PIDS,
     DoneLog,
+    gone,
+    own_executor,
     processes_with,
     request,
     spawner,
-    wait_for,
+    started_kernel,
     wait_until,
+    zygote_of,
 )
 
 pytestmark = pytest.mark.slow
-
-#: Notebook code: fail if an earlier run's variable is here, then report the kernel's view.
-REPORT = (
-    "import json, os, sys\n"
-    "assert 'leak' not in globals()\n"
-    "leak = 1\n"
-    "import helper\n"
-    "print(json.dumps({'pid': os.getpid(), 'ppid': os.getppid(), 'cwd': os.getcwd(), "
-    f"'artifacts': os.environ.get({ARTIFACTS_DIR_ENV!r}), "
-    f"'purpose': os.environ.get({PURPOSE_VARIABLE!r}), 'helper': helper.NAME, "
-    "'pydevd': os.environ.get('PYDEVD_DISABLE_FILE_VALIDATION')}))"
-)
-
-
-#: Notebook code: note the kernel's pid and its parent's (the zygote's).
-NOTE_PIDS = "import json, os\njson.dump([os.getpid(), os.getppid()], open(f'pids-{n}.json', 'w'))"
-
-
-def zygote_of(kernel_pid: int) -> int:
-    """The pid of the zygote that forked ``kernel_pid`` (asserting it was forked)."""
-    parent = psutil.Process(kernel_pid).parent()
-    assert parent is not None
-    assert "nbtools.zygote" in " ".join(parent.cmdline())
-    return parent.pid
-
-
-def started_kernel(project: Project) -> psutil.Process:
-    """The kernel of a ``spawner`` notebook, once the notebook noted its child in ``started``."""
-    started = project.root / "started"
-    # the notebook creates the file, then writes the pid: wait for both
-    wait_until(lambda: started.exists() and started.read_text() != "", "the notebook to start")
-    kernel = psutil.Process(int(started.read_text())).parent()
-    assert kernel is not None
-    return kernel
-
-
-def gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
-@contextlib.contextmanager
-def own_executor(done_log: DoneLog, cwd: Path, size: int) -> Iterator[LocalExecutor]:
-    """A started executor of the test's own (its workers and zygote may be killed), forking
-    kernels; shut down afterwards."""
-    pool = LocalExecutor(size, done_log, cwd=cwd)
-    pool.start()
-    try:
-        yield pool
-    finally:
-        pool.shutdown()
-
-
-@pytest.fixture
-def one_worker(done_log: DoneLog, tmp_path: Path) -> Iterator[LocalExecutor]:
-    with own_executor(done_log, tmp_path, 1) as pool:
-        yield pool
-
-
-def test_forked_kernels_are_fresh_and_see_their_runs_directory_and_environment(
-    project: Project,
-    notebook_factory: NotebookFactory,
-    executor: LocalExecutor,
-    done_log: DoneLog,
-    capfd: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv("PYDEVD_DISABLE_FILE_VALIDATION", raising=False)
-    notebook_factory("sub/report.ipynb", [("code", REPORT, [])])
-    (project.root / "sub" / "helper.py").write_text("NAME = 'beside the notebook'\n")
-    runs = [queue_run(project, "sub/report.ipynb", {}, purpose="nightly") for _ in range(3)]
-    for run in runs:
-        executor.submit(request(project, run.id))
-    assert [done_log.wait(run.id) for run in runs] == ["succeeded"] * 3
-    seen = []
-    for run in runs:
-        finished = wait_for(project, run.id, lambda r: r.finished_at is not None)
-        executed = json.loads(output_files(finished)["notebook"].read_bytes())
-        seen.append(json.loads(executed["cells"][0]["outputs"][0]["text"][0]))
-    assert len({report["pid"] for report in seen}) == 3
-    for report in seen:
-        assert report["cwd"] == str(project.root / "sub")
-        assert report["helper"] == "beside the notebook"
-        assert report["purpose"] == "nightly"
-        assert report["artifacts"].startswith("/")
-        assert report["pydevd"] is None  # what the zygote set for its own imports stays there
-    assert len({report["artifacts"] for report in seen}) == 3
-    assert "frozen modules" not in capfd.readouterr().err  # no debugger warning in the log
-
-
-def test_a_forked_kernel_is_the_zygotes_child_in_its_own_session(
-    project: Project, notebook_factory: NotebookFactory, one_worker: LocalExecutor
-) -> None:
-    notebook_factory("sleep.ipynb", [("code", spawner("nbtools-test-session"), [])])
-    run = queue_run(project, "sleep.ipynb", {})
-    one_worker.submit(request(project, run.id))
-    kernel = started_kernel(project)
-    zygote = zygote_of(kernel.pid)
-    assert psutil.Process(zygote).parent().pid == os.getpid()  # the executor's
-    assert os.getpgid(kernel.pid) == os.getsid(kernel.pid) == kernel.pid
-
-
-def test_a_timeout_stops_a_forked_kernel_and_what_it_started(
-    project: Project,
-    notebook_factory: NotebookFactory,
-    executor: LocalExecutor,
-    done_log: DoneLog,
-) -> None:
-    marker = f"nbtools-test-{uuid.uuid4().hex}"
-    notebook_factory("slow.ipynb", [("code", spawner(marker), [])])
-    run = queue_run(project, "slow.ipynb", {}, timeout_seconds=3)
-    executor.submit(request(project, run.id))
-    kernel = started_kernel(project)
-    zygote_of(kernel.pid)
-    assert done_log.wait(run.id) == "timed_out"
-    wait_until(lambda: gone(kernel.pid) and processes_with(marker) == [], "the run's processes")
-
-
-def test_a_forked_kernel_killed_by_a_signal_fails_its_run_and_takes_its_children_along(
-    project: Project,
-    notebook_factory: NotebookFactory,
-    executor: LocalExecutor,
-    done_log: DoneLog,
-) -> None:
-    marker = f"nbtools-test-{uuid.uuid4().hex}"
-    then = "os.kill(os.getpid(), signal.SIGKILL)"
-    notebook_factory("die.ipynb", [("code", spawner(marker, then=then), [])])
-    run = queue_run(project, "die.ipynb", {})
-    executor.submit(request(project, run.id))
-    assert done_log.wait(run.id) == "failed"
-    with project.store.session() as session:
-        assert get_run(session, run.id).error_message == "kernel died"
-    wait_until(lambda: processes_with(marker) == [], "the notebook's child to end")
-
-
-def test_the_exit_code_of_a_forked_kernel_comes_from_its_zygote(tmp_path: Path) -> None:
-    kernels = KernelSource(prestart=False, zygote=Zygote())
-    try:
-        kernel = kernels.take("python3", tmp_path)
-        provisioner = kernel.km.provisioner
-        assert provisioner is not None
-        zygote_of(provisioner.pid)
-        assert run_sync(provisioner.poll)() is None
-        os.kill(provisioner.pid, signal.SIGUSR2)  # not handled by a kernel: it terminates
-        assert run_sync(provisioner.wait)() == -signal.SIGUSR2
-        assert not run_sync(kernel.km.is_alive)()
-        kernels.retire(kernel, wait=True)
-    finally:
-        kernels.close()
 
 
 def test_sigkill_of_a_worker_leaves_no_kernel_or_child_and_the_zygote_serves_on(
@@ -433,72 +285,3 @@ def test_a_changed_environment_replaces_the_zygote_and_the_old_one_outlives_its_
         kernels.retire(second, wait=True)
     finally:
         kernels.close()
-
-
-#: Kernel code: write what the kernel has imported and how its collector is set to ``FILE``,
-#: after collecting a reference cycle made by the "notebook".
-KERNEL_STATE = (
-    "import gc, json, sys, weakref\n"
-    "class Cycle: pass\n"
-    "cycle = Cycle(); cycle.me = cycle; ref = weakref.ref(cycle); del cycle\n"
-    "gc.collect()\n"
-    "json.dump({'modules': sorted(sys.modules), 'gc_enabled': gc.isenabled(), "
-    "'frozen': gc.get_freeze_count(), 'cycle_collected': ref() is None}, open(FILE, 'w'))"
-)
-
-
-def kernel_state(kernels: KernelSource, folder: Path) -> dict[str, Any]:
-    kernel = kernels.take("python3", folder)
-    try:
-        state = folder / f"state-{uuid.uuid4().hex}.json"
-        code = KERNEL_STATE.replace("FILE", repr(str(state)))
-        run_sync(kernel.kc.execute_interactive)(code, store_history=False, timeout=60)
-        parent = psutil.Process(kernel.km.provisioner.pid).parent()
-        assert parent is not None
-        return {"parent": " ".join(parent.cmdline()), **json.loads(state.read_text())}
-    finally:
-        kernels.retire(kernel, wait=True)
-
-
-def test_a_forked_kernel_imported_nothing_a_new_kernel_does_not_and_collects_its_garbage(
-    tmp_path: Path,
-) -> None:
-    """What the zygote imports before forking is what a kernel started as a new interpreter
-    imports by itself (nothing of nbtools); the imported objects are frozen out of the
-    collector (shared pages stay shared), while the notebook's own cycles are collected."""
-    forking, starting = KernelSource(prestart=False, zygote=Zygote()), KernelSource(prestart=False)
-    try:
-        forked, new = kernel_state(forking, tmp_path), kernel_state(starting, tmp_path)
-    finally:
-        forking.close()
-        starting.close()
-    assert "nbtools.zygote" in forked["parent"]
-    assert "nbtools.zygote" not in new["parent"]
-    assert set(forked["modules"]) - set(new["modules"]) == set()
-    assert not [name for name in forked["modules"] if name.partition(".")[0] == "nbtools"]
-    for state in (forked, new):
-        assert state["gc_enabled"]
-        assert state["cycle_collected"]
-    assert forked["frozen"] > 0
-    assert new["frozen"] == 0
-
-
-def test_without_the_zygote_every_kernel_is_a_new_interpreter_started_by_its_worker(
-    project: Project, notebook_factory: NotebookFactory, done_log: DoneLog, tmp_path: Path
-) -> None:
-    notebook_factory("queue.ipynb", [("code", "n = 0", ["parameters"]), ("code", NOTE_PIDS, [])])
-    pool = LocalExecutor(1, done_log, cwd=tmp_path, zygote=False)
-    pool.start()
-    try:
-        run = queue_run(project, "queue.ipynb", {"n": 0})
-        pool.submit(request(project, run.id))
-        assert done_log.wait(run.id) == "succeeded"
-        _, parent = json.loads((project.root / "pids-0.json").read_text())
-        assert parent == pool.worker_pids()[0]
-        assert not any(  # nor a zygote of its own
-            "nbtools.zygote" in " ".join(child.cmdline())
-            for child in psutil.Process(parent).children()
-            if child.status() != psutil.STATUS_ZOMBIE
-        )
-    finally:
-        pool.shutdown()
