@@ -10,10 +10,12 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def exclusive(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path``: a directory, or a lock file (created if missing)."""
-    if path.is_dir():
-        descriptor = os.open(path, os.O_RDONLY)
+def exclusive(path: Path, *, directory: bool = False) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``: a lock file (created if missing) or, with
+    ``directory``, an existing directory, never created (``FileNotFoundError`` if it is gone,
+    ``NotADirectoryError`` if a file took its place)."""
+    if directory:
+        descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     else:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     try:

@@ -6,7 +6,14 @@ from typing import Any, NamedTuple
 
 from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.export.build import Extraction, ExtractOptions, extract
-from nbtools.export.writer import FileChange, compare, previous_dependencies, unified_diff, write
+from nbtools.export.writer import (
+    FileChange,
+    check_output,
+    compare,
+    previous_dependencies,
+    unified_diff,
+    write,
+)
 from nbtools.notebooks import Notebook, read_notebook
 
 #: Records where a written package comes from, for its manifest: ``record(nb, out)``.
@@ -105,6 +112,7 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
     """Render the package and, by ``request.mode``, compare it with the disk or write it."""
     if request.mode not in ("preview", "check", "write"):
         raise InvalidInputError(f"Unknown mode {request.mode!r}: use preview, check or write.")
+    check_output(request.out)
     nb = request.notebook if request.notebook is not None else read_notebook(request.notebook_path)
     extraction = extract(
         nb,

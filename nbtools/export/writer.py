@@ -41,6 +41,21 @@ class FileChange(NamedTuple):
         return data
 
 
+def check_output(out: Path) -> None:
+    """Refuse an output directory that is a file, or that a file stands in the way of."""
+    for path in (out, *out.parents):
+        if path.is_dir():
+            return
+        if path.exists() or path.is_symlink():
+            where = "is" if path == out else f"cannot be made: {path} is"
+            raise InvalidInputError(
+                f"The output {out} {where} not a directory. Choose another output directory, "
+                "or move that file away.",
+                path=str(path),
+                field="output",
+            )
+
+
 def read_manifest(out: Path) -> dict[str, Any]:
     """The manifest of a previous extraction into ``out`` (empty if there is none)."""
     path = out / MANIFEST
@@ -151,10 +166,8 @@ def write(
     ``lineage``, called once nothing stands in the way of the write, returns what the
     manifest records of the package's origin (see :mod:`nbtools.lineage.extraction`).
     """
-    if out.exists() and not out.is_dir():
-        raise InvalidInputError(f"{out} exists and is not a directory.", path=str(out))
     out.mkdir(parents=True, exist_ok=True)
-    with exclusive(out):  # one writer of the package (and its manifest) at a time
+    with exclusive(out, directory=True):  # one writer of the package (and its manifest) at a time
         return _write(extraction, out, force, lineage)
 
 

@@ -89,13 +89,17 @@ def recorder(project: Project, notebook: Path) -> BackgroundRecorder | None:
 
 def record_pending(project: Project, spec: dict[str, Any]) -> bool:
     """Record the lineage ``spec`` describes and fill it into the package's manifest; False
-    when a newer extraction replaced the pending one (nothing is recorded then)."""
+    when a newer extraction replaced the pending one, or the package was removed (nothing is
+    recorded then, and nothing is made where the package was)."""
     from nbtools.lineage.extraction import DEFAULT_KERNEL, commit_and_pin, record_parts
     from nbtools.locks import exclusive
 
     out, token = Path(spec["out"]), spec["pending"]
-    with exclusive(out):  # a newer extraction may be writing
-        manifest = _pending_manifest(out, token)
+    try:
+        with exclusive(out, directory=True):  # a newer extraction may be writing
+            manifest = _pending_manifest(out, token)
+    except (FileNotFoundError, NotADirectoryError):
+        return False  # the package was removed meanwhile: nothing to fill in
     if manifest is None:
         return False
     notebook = project.resolve(spec["notebook"])
@@ -135,12 +139,15 @@ def _fill(out: Path, token: str, lineage: dict[str, Any]) -> bool:
     from nbtools.locks import exclusive
     from nbtools.versioning.files import atomic_write
 
-    with exclusive(out):
-        manifest = _pending_manifest(out, token)
-        if manifest is None:
-            return False
-        manifest["lineage"] = lineage
-        atomic_write(out / MANIFEST, manifest_text(manifest).encode())
+    try:
+        with exclusive(out, directory=True):
+            manifest = _pending_manifest(out, token)
+            if manifest is None:
+                return False
+            manifest["lineage"] = lineage
+            atomic_write(out / MANIFEST, manifest_text(manifest).encode())
+    except (FileNotFoundError, NotADirectoryError):
+        return False
     return True
 
 

@@ -128,6 +128,18 @@ async def test_bad_requests_are_4xx_with_a_message(
     assert message in error_body["message"]
 
 
+@pytest.mark.parametrize("dry_run", [True, False])
+async def test_an_output_that_is_a_file_is_a_400_naming_the_field(
+    jp_fetch: Any, jp_root_dir: Path, dry_run: bool
+) -> None:
+    put_notebook(jp_root_dir, "demo.ipynb", CELLS)
+    (jp_root_dir / "demo").write_text("mine")
+    code, body = await error(jp_fetch, path="demo.ipynb", dry_run=dry_run)
+    assert (code, body["details"]["field"]) == (400, "output")
+    assert "is not a directory" in body["message"]
+    assert (jp_root_dir / "demo").read_text() == "mine"
+
+
 async def test_foreign_files_conflict_with_409(jp_fetch: Any, jp_root_dir: Path) -> None:
     put_notebook(jp_root_dir, "demo.ipynb", CELLS)
     (jp_root_dir / "demo").mkdir()

@@ -108,6 +108,23 @@ def test_corrupt_or_missing_notebook_is_a_clear_error(tmp_path: Path) -> None:
     assert "Notebook not found" in missing.stderr
 
 
+@pytest.mark.parametrize(
+    ("where", "message"), [("out", "out is not a directory"), ("out/pkg", "cannot be made: ")]
+)
+def test_an_output_that_is_a_file_exits_2_and_keeps_the_file(
+    notebook_factory: NotebookFactory, tmp_path: Path, where: str, message: str
+) -> None:
+    nb = notebook_factory("nb.ipynb", GOOD)
+    (tmp_path / "out").write_text("mine")
+    for mode in ([], ["--check"]):
+        result = run_cli("extract", str(nb), "-o", str(tmp_path / where), *mode)
+        assert result.returncode == 2, result.stderr
+        assert message in result.stderr
+        assert "not a directory. Choose another output directory" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert (tmp_path / "out").read_text() == "mine"
+
+
 def test_foreign_files_are_refused_unless_forced(
     notebook_factory: NotebookFactory, tmp_path: Path
 ) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from nbtools import versioning
@@ -94,6 +96,24 @@ def test_a_newer_extraction_is_never_overwritten(tmp_path: Path, env_kernel: Env
     finally:
         project.close()
     assert (out / MANIFEST).read_bytes() == before
+
+
+@pytest.mark.parametrize("replaced_by_a_file", [False, True])
+def test_a_package_removed_meanwhile_is_not_made_again(
+    tmp_path: Path, replaced_by_a_file: bool
+) -> None:
+    write_notebook(tmp_path)
+    out = write_pending(tmp_path, "token")
+    shutil.rmtree(out)  # the user deleted the package before its lineage was recorded
+    if replaced_by_a_file:
+        out.write_text("mine")
+    project = Project(tmp_path)
+    try:
+        assert record_pending(project, spec(project, "token")) is False
+        assert versioning.history(project, "calc.ipynb") == []
+    finally:
+        project.close()
+    assert out.read_text() == "mine" if replaced_by_a_file else not out.exists()
 
 
 def test_a_notebook_changed_meanwhile_records_no_version_and_says_why(
