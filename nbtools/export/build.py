@@ -128,6 +128,7 @@ def check_package_name(name: str) -> str:
             f"Invalid package name {name!r}: it {problem}. Try --name {suggestion}.",
             name=name,
             suggestion=suggestion,
+            field="name",
         )
     return name
 
@@ -137,6 +138,7 @@ def check_version(version: str) -> str:
         raise InvalidInputError(
             f"Invalid version {version!r}: use a PEP 440 version such as 0.1.0 or 1.2.0rc1.",
             version=version,
+            field="version",
         )
     return version
 

@@ -128,6 +128,52 @@ test.describe('Package wizard of each notebook', () => {
     await expect(output).toHaveValue(`${tmpPath}/second-pkg`);
   });
 
+  test('an option the server refuses is shown next to its field, one click away', async ({
+    page,
+    tmpPath
+  }) => {
+    await upload(page, `${tmpPath}/named.ipynb`, exported('named'));
+    await upload(page, `${tmpPath}/taken`, 'a file where the package would go');
+    await show(page, `${tmpPath}/named.ipynb`);
+    const panel = await openSection(page, 'named.ipynb', 'Package');
+    await panel.getByRole('button', { name: 'export cell 1', exact: true }).click();
+    await panel.getByRole('button', { name: '2. Options' }).click();
+    const name = panel.getByRole('textbox', { name: 'Package name' });
+    const output = panel.getByRole('textbox', { name: 'Output directory' });
+    await name.fill('Bad-Name');
+
+    // The preview is refused: the alert says why and leads back to the field.
+    await panel.getByRole('button', { name: '3. Preview' }).click();
+    const alert = panel.getByRole('alert');
+    await expect(alert).toContainText("Invalid package name 'Bad-Name'");
+    await alert.getByRole('button', { name: 'Change it in Options' }).click();
+    await expect(panel.getByRole('button', { name: '2. Options' })).toHaveAttribute(
+      'aria-current',
+      'step'
+    );
+    await expect(alert).toHaveCount(0); // the message is next to its field instead
+    await expect(name).toHaveAttribute('aria-invalid', 'true');
+    await expect(name).toHaveAccessibleDescription(/Try --name bad_name/);
+    await expect(name).toBeFocused();
+    await expect(output).toHaveAttribute('aria-invalid', 'false');
+
+    // Typing a new name takes the error away; the next refusal names the output.
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('named_pkg');
+    await expect(name).toHaveAttribute('aria-invalid', 'false');
+    await output.fill(`${tmpPath}/taken`);
+    await panel.getByRole('button', { name: '3. Preview' }).click();
+    await expect(alert).toContainText('is not a directory');
+    await panel.getByRole('button', { name: 'Back' }).click();
+    await expect(output).toHaveAttribute('aria-invalid', 'true');
+    await expect(output).toHaveAccessibleDescription(/taken is not a directory/);
+    await expect(name).toHaveAttribute('aria-invalid', 'false');
+    await output.fill(`${tmpPath}/named-pkg`);
+    await expect(output).toHaveAttribute('aria-invalid', 'false');
+    await panel.getByRole('button', { name: '3. Preview' }).click();
+    await expect(panel.getByTestId('nbtools-preview-summary')).toContainText('Package named_pkg');
+  });
+
   test('the disabled Back button looks disabled', async ({ page, tmpPath }) => {
     await upload(page, `${tmpPath}/back.ipynb`, exported('back'));
     await show(page, `${tmpPath}/back.ipynb`);

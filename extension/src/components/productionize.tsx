@@ -8,7 +8,7 @@ import type { IPackagePages } from './packagePages';
 import { STEPS } from './productionizeModel';
 import { ServeStep } from './serveStep';
 import { Spinner } from './spinner';
-import type { ProductionizeModel, Step } from './productionizeModel';
+import type { ProductionizeModel, Step, TextOption } from './productionizeModel';
 
 type Trans = TranslationBundle;
 
@@ -74,9 +74,14 @@ function Wizard({ model, trans, pages }: IStepProps): React.ReactElement {
       <section aria-label={labels[model.step]} className="jp-nbtools-StepBody">
         <StepBody model={model} trans={trans} pages={pages} />
       </section>
-      {model.message && (
+      {model.message && !(model.step === 'options' && model.optionError) && (
         <div role="alert" className="jp-nbtools-Error">
           <p className="jp-nbtools-Error-message">{model.message}</p>
+          {model.optionError && (
+            <Button minimal onClick={() => model.setStep('options')}>
+              {trans.__('Change it in Options')}
+            </Button>
+          )}
           {model.refused && <ProblemList problems={model.refused} model={model} trans={trans} />}
         </div>
       )}
@@ -187,18 +192,31 @@ function OptionsForm({
   model: ProductionizeModel;
   trans: Trans;
 }): React.ReactElement {
-  const { options } = model;
-  const text = (key: 'name' | 'version' | 'output', label: string, placeholder: string) => (
-    <label className="jp-nbtools-Field">
-      <span>{label}</span>
-      <input
-        className="jp-mod-styled"
-        value={options[key]}
-        placeholder={placeholder}
-        onChange={event => model.setOptions({ [key]: event.target.value })}
-      />
-    </label>
-  );
+  const { options, optionError } = model;
+  const ids = React.useId();
+  const text = (key: TextOption, label: string, placeholder: string) => {
+    const error = optionError?.option === key ? optionError.message : null;
+    const errorId = `${ids}-${key}-error`;
+    return (
+      <label className="jp-nbtools-Field">
+        <span>{label}</span>
+        <input
+          className="jp-mod-styled"
+          value={options[key]}
+          placeholder={placeholder}
+          aria-invalid={error !== null}
+          aria-describedby={error !== null ? errorId : undefined}
+          autoFocus={error !== null}
+          onChange={event => model.setOptions({ [key]: event.target.value })}
+        />
+        {error !== null && (
+          <span id={errorId} className="jp-nbtools-FieldError">
+            {error}
+          </span>
+        )}
+      </label>
+    );
+  };
   return (
     <form className="jp-nbtools-Form" onSubmit={event => event.preventDefault()}>
       {text('name', trans.__('Package name'), trans.__('from the notebook name'))}

@@ -7,7 +7,7 @@ import type { ReadonlyPartialJSONValue } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 import type { ISignal } from '@lumino/signaling';
 
-import { NbtoolsApiError, asError, extractPackage } from '../api';
+import { NbtoolsApiError, asError, extractPackage, fieldOf } from '../api';
 import { CommandIDs } from '../tokens';
 import type { ExtractProblem, ExtractReport, ExtractRequest } from '../api';
 import { nbdevDirectives, tagsOf, toggleCellTag } from './cellTags';
@@ -34,6 +34,11 @@ export interface IPackageOptions {
   output: string;
   venv: boolean;
 }
+
+/** The options typed into a text field of the Options step. */
+export type TextOption = 'name' | 'version' | 'output';
+
+const TEXT_OPTIONS: readonly TextOption[] = ['name', 'version', 'output'];
 
 /** What the wizard remembers of each notebook (in the state database). */
 export interface IWizardState {
@@ -143,6 +148,18 @@ export class ProductionizeModel extends VDomModel {
   readonly serve = new ServePreviewModel();
 
   /**
+   * The option the server refused the last call over (`details.field`), with
+   * its message, or `null`: the Options step shows it next to that field.
+   */
+  get optionError(): { option: TextOption; message: string } | null {
+    const option = fieldOf(this._lastError) as TextOption | null;
+    if (option === null || !TEXT_OPTIONS.includes(option) || this.message === null) {
+      return null;
+    }
+    return { option, message: this.message };
+  }
+
+  /**
    * The package's directory (relative to the root): where it was written, or
    * where the preview says it goes (written in an earlier session, or not yet:
    * the server then says so when the Serve step starts it).
@@ -190,6 +207,7 @@ export class ProductionizeModel extends VDomModel {
     this.options = { ...this.options, ...options };
     this.message = null;
     this.refused = null;
+    this._lastError = null;
     this._remember();
     this._changed();
   }
