@@ -32,6 +32,11 @@ def when(moment: datetime | str, zone: str | None = None) -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
+#: How long a word a narrow table keeps whole, tried in turn (see :func:`_widths`), and how
+#: wide a column folded to fit stays at least.
+_WHOLE_WORDS, _FOLDED = (16, 10, 0), 6
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -52,12 +57,47 @@ def print_table(
     from rich.console import Console
     from rich.table import Table
 
+    cells = [[_cell(value) for value in row] for row in rows]
+    console = Console()
     table = Table(title=title, title_justify="left", header_style="bold")
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*(_cell(value) for value in row))
-    Console().print(table)
+    for column, width in zip(columns, _widths(columns, cells, console.width)):
+        table.add_column(column, overflow="fold", width=width)
+    for row in cells:
+        table.add_row(*row)
+    console.print(table)
+
+
+def _widths(columns: Sequence[str], cells: list[list[str]], room: int) -> list[int | None]:
+    """Each column's width in a table ``room`` wide (borders and padding included), or none
+    where the table fits as it is. Too wide, the widest columns give way first, down to
+    their longest word while words up to 16 characters can stay whole, then up to 10 (an
+    id, a state, a moment's date), then none; lines break between words, and a longer word
+    folds, keeping its column ``_FOLDED`` wide at least, and as wide as its header's words."""
+    texts = [[column, *(row[index] for row in cells)] for index, column in enumerate(columns)]
+    widths = [
+        max(len(line) for text in texts[i] for line in text.splitlines() or [""])
+        for i in range(len(columns))
+    ]
+    room -= 3 * len(columns) + 1
+    words = [_longest_word(column) for column in texts]
+    headers = [_longest_word([column]) for column in columns]  # headers stay whole
+    for whole in _WHOLE_WORDS:
+        floors = [
+            word if word <= whole else max(min(word, _FOLDED), header)
+            for word, header in zip(words, headers)
+        ]
+        while (excess := sum(widths) - room) > 0:
+            shrinkable = [index for index, width in enumerate(widths) if width > floors[index]]
+            if not shrinkable:
+                break
+            widest = max(shrinkable, key=widths.__getitem__)
+            below = [widths[index] for index in shrinkable if widths[index] < widths[widest]]
+            widths[widest] = max(floors[widest], widths[widest] - excess, max(below, default=0))
+    return list(widths) if 0 < sum(widths) <= room else [None] * len(columns)
+
+
+def _longest_word(texts: Iterable[str]) -> int:
+    return max((len(word) for text in texts for word in text.split()), default=0)
 
 
 def print_fields(title: str, fields: dict[str, Any]) -> None:

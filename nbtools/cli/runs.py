@@ -142,7 +142,7 @@ def list_(
         return
     print_table(
         "Runs",
-        ("run", "job", "notebook", "status", "attempt", "started", "duration (s)", "error"),
+        ("run", "job", "notebook", "status", "attempt", "started", "duration (s)", "detail"),
         [
             (
                 m["id"],

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,6 +63,55 @@ def test_parameters_and_other_structures_are_shown_as_json(
     print_table("Run", ("field", "value"), [("parameters", {"label": "ci", "on": True})])
     out = capsys.readouterr().out
     assert '{"label": "ci", "on": true}' in out  # as -p and --json take them, not a repr
+
+
+RUNS = ("run", "job", "notebook", "status", "attempt", "started", "duration (s)", "detail")
+ROW = (1, None, "reports/quarterly/example.ipynb", "succeeded", 1, "2026-12-04 17:20:57 UTC")
+
+
+def table_lines(
+    capsys: pytest.CaptureFixture[str], width: int, rows: list[tuple[Any, ...]]
+) -> list[str]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COLUMNS", str(width))
+        print_table("Runs", RUNS, rows)
+    return capsys.readouterr().out.splitlines()
+
+
+def test_a_table_that_fits_keeps_each_row_on_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    lines = table_lines(capsys, 200, [(*ROW, 0.31, "7/7 cells")])
+    assert len(lines) == 6  # title, three rules, header, one row
+    assert "│ 2026-12-04 17:20:57 UTC │" in lines[4]
+
+
+def test_a_narrow_terminal_breaks_lines_between_words_and_loses_no_column(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    error = "ZeroDivisionError: division by zero (cell 3)"
+    lines = table_lines(capsys, 80, [(*ROW, 0.31, "7/7 cells"), (*ROW, 2.5, error)])
+    assert max(map(len, lines)) <= 80
+    text = "\n".join(lines)
+    for word in (
+        "notebook",
+        "attempt",
+        "duration",
+        "detail",
+        "succeeded",
+        "2026-12-04",
+        "17:20:57",
+    ):
+        assert word in text  # whole: ids, states and dates are the last words broken
+    assert "reports/quarterly" not in text  # longer words fold where they must
+    assert lines[-1].count("┴") == len(RUNS) - 1
+
+
+@pytest.mark.parametrize("width", [40, 60])
+def test_a_terminal_too_narrow_for_whole_words_folds_them_and_stays_within_it(
+    capsys: pytest.CaptureFixture[str], width: int
+) -> None:
+    lines = table_lines(capsys, width, [(*ROW, 0.31, "7/7 cells")])
+    assert max(map(len, lines)) <= width
+    assert lines[-1].count("┴") == len(RUNS) - 1  # every column is still there
 
 
 def test_an_empty_table_is_one_line_saying_so(capsys: pytest.CaptureFixture[str]) -> None:
