@@ -32,9 +32,9 @@ def when(moment: datetime | str, zone: str | None = None) -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
-#: How long a word a narrow table keeps whole, tried in turn (see :func:`_widths`), and how
-#: wide a column folded to fit stays at least.
-_WHOLE_WORDS, _FOLDED = (16, 10, 0), 6
+#: How long a word, and a short value, a narrow table keeps whole while it can, and how wide
+#: a column folded to fit stays at least (see :func:`_widths`).
+_WHOLE, _SHORT, _FOLDED = 16, 10, 6
 
 
 def _cell(value: Any) -> str:
@@ -60,40 +60,51 @@ def print_table(
     cells = [[_cell(value) for value in row] for row in rows]
     console = Console()
     table = Table(title=title, title_justify="left", header_style="bold")
-    for column, width in zip(columns, _widths(columns, cells, console.width)):
+    widths: Sequence[int | None] = _widths(columns, cells, console.width) or [None] * len(columns)
+    for column, width in zip(columns, widths, strict=True):
         table.add_column(column, overflow="fold", width=width)
     for row in cells:
         table.add_row(*row)
     console.print(table)
 
 
-def _widths(columns: Sequence[str], cells: list[list[str]], room: int) -> list[int | None]:
+def _widths(columns: Sequence[str], cells: list[list[str]], room: int) -> list[int] | None:
     """Each column's width in a table ``room`` wide (borders and padding included), or none
-    where the table fits as it is. Too wide, the widest columns give way first, down to
-    their longest word while words up to 16 characters can stay whole, then up to 10 (an
-    id, a state, a moment's date), then none; lines break between words, and a longer word
-    folds, keeping its column ``_FOLDED`` wide at least, and as wide as its header's words."""
-    texts = [[column, *(row[index] for row in cells)] for index, column in enumerate(columns)]
+    if the table fits as it is, or cannot fit even with every word folded.
+
+    Too wide, the widest columns give way first, down to what the table can keep whole, the
+    first of: every header word, short value (up to 10 characters: an id, a state, a cron
+    expression) and word up to 16 characters; the same but short values wrapping between
+    words; words up to 10 characters (a moment's date); headers only. A longer word folds,
+    its column at least ``_FOLDED`` wide."""
+    texts = [[row[index] for row in cells] for index in range(len(columns))]
     widths = [
-        max(len(line) for text in texts[i] for line in text.splitlines() or [""])
-        for i in range(len(columns))
+        max(len(line) for text in (column, *values) for line in text.splitlines() or [""])
+        for column, values in zip(columns, texts, strict=True)
     ]
     room -= 3 * len(columns) + 1
-    words = [_longest_word(column) for column in texts]
-    headers = [_longest_word([column]) for column in columns]  # headers stay whole
-    for whole in _WHOLE_WORDS:
-        floors = [
-            word if word <= whole else max(min(word, _FOLDED), header)
-            for word, header in zip(words, headers)
+    if sum(widths) <= room:
+        return None
+    headers = [_longest_word([column]) for column in columns]
+    shorts = [max((len(v) for v in values if len(v) <= _SHORT), default=0) for values in texts]
+    words = [_longest_word(values) for values in texts]
+
+    def kept(whole: int, short: bool) -> list[int]:
+        return [
+            min(width, max(header, shorts[i] if short else 0, w if w <= whole else _FOLDED))
+            for i, (width, header, w) in enumerate(zip(widths, headers, words, strict=True))
         ]
-        while (excess := sum(widths) - room) > 0:
-            shrinkable = [index for index, width in enumerate(widths) if width > floors[index]]
-            if not shrinkable:
-                break
-            widest = max(shrinkable, key=widths.__getitem__)
-            below = [widths[index] for index in shrinkable if widths[index] < widths[widest]]
-            widths[widest] = max(floors[widest], widths[widest] - excess, max(below, default=0))
-    return list(widths) if 0 < sum(widths) <= room else [None] * len(columns)
+
+    choices = (kept(_WHOLE, True), kept(_WHOLE, False), kept(_SHORT, False), kept(0, False))
+    floors = next((floors for floors in choices if sum(floors) <= room), None)
+    if floors is None:
+        return None
+    while (excess := sum(widths) - room) > 0:
+        shrinkable = [index for index, width in enumerate(widths) if width > floors[index]]
+        widest = max(shrinkable, key=widths.__getitem__)
+        below = [widths[index] for index in shrinkable if widths[index] < widths[widest]]
+        widths[widest] = max(floors[widest], widths[widest] - excess, max(below, default=0))
+    return widths
 
 
 def _longest_word(texts: Iterable[str]) -> int:

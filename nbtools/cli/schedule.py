@@ -208,7 +208,7 @@ def list_(cli_ctx: CliContext, archived: bool, as_json: bool) -> None:
         return
     print_table(
         "Jobs",
-        ("job", "name", "notebook", "cron", "timezone", "paused", "next run", "parameters"),
+        ("job", "name", "notebook", "cron", "tz", "next run", "parameters"),
         [
             (
                 m["id"],
@@ -216,8 +216,7 @@ def list_(cli_ctx: CliContext, archived: bool, as_json: bool) -> None:
                 m["notebook_path"],
                 m["cron"],
                 m["timezone"],
-                m["paused"],
-                m["next_run_at"],
+                "paused" if m["paused"] else m["next_run_at"] or ("" if m["cron"] else "on demand"),
                 m["parameters"],
             )
             for m in models

@@ -16,6 +16,24 @@ def nbtools(root: Path, *args: str) -> Result:
     return CliRunner().invoke(cli, ["--root", str(root), *args])
 
 
+def test_the_list_says_when_each_job_runs_next(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"])])
+    for name, *options in [
+        ("daily", "--cron", "daily"),
+        ("held", "--cron", "daily", "--paused"),
+        ("adhoc",),  # no schedule: run with Run now or `schedule run`
+    ]:
+        added = nbtools(tmp_path, "schedule", "add", "nb.ipynb", "--name", name, *options)
+        assert added.exit_code == 0, added.output
+    rows = nbtools(tmp_path, "schedule", "list").stdout.splitlines()
+    next_runs = {name: row for row in rows for name in ("daily", "held", "adhoc") if name in row}
+    assert " 00:00:00 " in next_runs["daily"]
+    assert "│ paused " in next_runs["held"]
+    assert "│ on demand " in next_runs["adhoc"]
+
+
 def test_schedule_lifecycle(tmp_path: Path, notebook_factory: NotebookFactory) -> None:
     notebook_factory("nb.ipynb", [("code", "days = 1\ncity = 'x'", ["parameters"])])
     added = nbtools(
