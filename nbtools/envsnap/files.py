@@ -82,6 +82,13 @@ def export_file(
 
 def parse_file(text: str, name: str) -> Snapshot:
     """A snapshot of a ``pylock*.toml`` or requirements file's contents."""
+    if name.endswith(".ipynb"):
+        raise InvalidInputError(
+            f"{name} is a notebook, not an environment: give a snapshot id (`nbtools env "
+            "list`), or a pylock.toml or requirements.txt file; a notebook's runs name their "
+            "environment (`nbtools runs show RUN`).",
+            path=name,
+        )
     if name.endswith(".toml"):
         return parse_pylock(text, name)
     return parse_requirements(text, name)

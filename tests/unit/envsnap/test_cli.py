@@ -131,6 +131,16 @@ def test_malformed_import_names_the_line(nbtools, tmp_path: Path) -> None:  # ty
     assert "pylock.toml, line 3: not valid TOML" in result.stderr
 
 
+def test_a_notebook_given_as_an_environment_says_what_to_give(nbtools, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "analysis.ipynb").write_text('{"cells": []}')
+    for command in ("check", "show", "import"):
+        result = nbtools(command, str(tmp_path / "analysis.ipynb"))
+        assert result.exit_code == 2
+        assert "analysis.ipynb is a notebook, not an environment: give a snapshot id" in (
+            result.stderr
+        )
+
+
 def test_non_reproducible_entries_are_flagged_in_show_export_and_recreate(  # type: ignore[no-untyped-def]
     nbtools, env_kernel: EnvKernel, tmp_path: Path
 ) -> None:
