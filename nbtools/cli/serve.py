@@ -68,7 +68,8 @@ def serve(
     stop_on_eof: bool,
 ) -> None:
     """Serve the package extracted into PACKAGE_DIR: each '#| serve' function at
-    POST /<name>, run() at POST /run, with /health, /ready, /info, /metrics and /docs."""
+    POST /<name> and, if the main cell is marked serve too, run() at POST /run; with
+    /health, /ready, /info, /metrics and /docs."""
     from nbtools.errors import InvalidInputError
     from nbtools.export import read_manifest
     from nbtools.serve.runner import requirements_of

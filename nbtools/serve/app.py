@@ -5,9 +5,10 @@ there, never per request. A failure there is logged with its reason and re-raise
 ASGI server exits non-zero and ``/ready`` never answers ready. Each served function then gets
 ``POST /<name>`` (body: its keyword arguments) and ``POST /<name>/batch`` (body: a list of them).
 
-Faults: invalid input → 422 naming each field; an exception in the function → 500 with an
-error id (the traceback goes to the log under that id, never to the client); over the time
-limit → 504 while the call finishes in its thread; a body over the limit → 413.
+Faults: a body not sent as JSON → 415; invalid input → 422 naming each field; an exception in
+the function → 500 with an error id (the traceback goes to the log under that id, never to the
+client); over the time limit → 504 while the call finishes in its thread; a body over the
+limit → 413.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -71,7 +73,9 @@ class Service:
         self.package, self.endpoints, self.settings = package, dict(endpoints), settings
         self.ready = False
         self.api_key = ""
+        #: What /info shows; the recorder reads the same dict (updated in place).
         self.info: dict[str, Any] = {}
+        self.module: ModuleType | None = None
         self.prometheus = PrometheusMetrics()
         self.aggregates = MinuteAggregates()
         self.served_paths: frozenset[str] = frozenset()
@@ -91,12 +95,21 @@ class Service:
             raise StartupError(_reason(error)) from error
         app.version = str(getattr(module, "__version__", app.version))
         app.openapi_schema = None
+        self.module = module
         self.info = service_info(module, sorted(functions))
         paths = {f"/{name}" for name in functions} | {f"/{name}/batch" for name in functions}
         self.served_paths = frozenset(paths)
         self.known_paths = frozenset(BUILTIN_PATHS) | self.served_paths
         if self.settings.record_to:
             self.recorder = self._open_recorder()
+
+    async def refresh_info(self) -> None:
+        """While the package's lineage is pending (recorded in the background after the
+        extraction), read the manifest again: /info and the recorded traffic name the
+        notebook version and environment as soon as the manifest has them."""
+        if self.info.get("lineage_pending") and self.module is not None:
+            info = await anyio.to_thread.run_sync(service_info, self.module, self.info["endpoints"])
+            self.info.update(info)
 
     def _open_recorder(self) -> ServiceRecorder:
         from nbtools.serve.recorder import ServiceRecorder
@@ -220,6 +233,7 @@ class Service:
         minutes = self.aggregates.take(before)
         if not minutes or self.recorder is None:
             return
+        await self.refresh_info()
         try:
             await anyio.to_thread.run_sync(self.recorder.write, minutes)
         except Exception:
@@ -278,6 +292,7 @@ def _reason(error: BaseException) -> str:
 def _responses(function: Callable[..., Any]) -> dict[int | str, dict[str, Any]]:
     """The OpenAPI answer of a served function: its return annotation's schema, if any."""
     responses: dict[int | str, dict[str, Any]] = {
+        415: {"description": "The body was not sent as JSON (Content-Type)."},
         500: {"description": "The function raised an error (the log has it by error id)."},
         504: {"description": "The call took longer than the time limit."},
     }
@@ -305,6 +320,15 @@ def _field_errors(error: RequestValidationError) -> list[dict[str, str]]:
             continue
         fields.append({"field": ".".join(location), "message": message})
     return fields
+
+
+def _is_json(content_type: str) -> bool:
+    """Whether a ``Content-Type`` is JSON, as FastAPI reads a body: ``application/json`` or
+    ``application/<anything>+json``, parameters such as ``charset`` aside."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
 
 
 def _validation_reply(request: Request, fields: list[dict[str, str]]) -> JSONResponse:
@@ -374,6 +398,19 @@ def build_app(
 def _add_builtin_routes(app: FastAPI, service: Service) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        content_type = request.headers.get("content-type", "")
+        if content_type and not _is_json(content_type):  # e.g. curl -d's form encoding
+            setattr(request.state, ERROR_KEY, "validation")
+            return JSONResponse(
+                {
+                    "error": "unsupported-media-type",
+                    "message": f"The request body must be JSON, sent as application/json (it "
+                    f"came as {content_type}). With curl: --json '{{...}}', or -d with "
+                    "-H 'Content-Type: application/json'.",
+                    "details": {"content_type": content_type},
+                },
+                status_code=415,
+            )
         return _validation_reply(request, _field_errors(error))
 
     @app.exception_handler(HTTPException)
@@ -394,6 +431,7 @@ def _add_builtin_routes(app: FastAPI, service: Service) -> None:
 
     @app.get("/info", tags=["service"], summary="What is served and where it came from.")
     async def info() -> dict[str, Any]:
+        await service.refresh_info()
         artifacts = await anyio.to_thread.run_sync(loaded_artifacts)
         return {**service.info, "artifacts": artifacts}
 

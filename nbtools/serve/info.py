@@ -1,8 +1,9 @@
 """``GET /info``: what is being served and where it came from.
 
-Read once at start-up from the extraction manifest (``.nbtools-extract.json``): beside the
+Read at start-up from the extraction manifest (``.nbtools-extract.json``): beside the
 package when it was installed from a wheel (the generated ``pyproject.toml`` ships it), or in
-the extraction directory when served from it (``src/<package>/`` two levels below). The
+the extraction directory when served from it (``src/<package>/`` two levels below); read
+again while its lineage is pending, until the background recording has filled it in. The
 artifacts the package loaded with ``nbtools.artifacts.load`` (at start-up or on first use) are
 listed live, each with the run that kept it, that run's job and metrics.
 """
@@ -40,11 +41,14 @@ def find_manifest(module: ModuleType) -> dict[str, Any]:
 
 
 def service_info(package: ModuleType, endpoints: list[str]) -> dict[str, Any]:
-    """The facts ``/info`` shows: package, notebook, notebook version and environment."""
+    """The facts ``/info`` shows: package, notebook, notebook version and environment, and
+    whether those two are still being recorded (``lineage_pending``: ``nbtools extract``
+    records them in the background, and fills them into the manifest in a moment)."""
     manifest = find_manifest(package)
     lineage = manifest.get("lineage") or {}
-    version = lineage.get("notebook_version") or {}
-    environment = lineage.get("environment") or {}
+    pending = "pending" in lineage
+    version = {} if pending else lineage.get("notebook_version") or {}
+    environment = {} if pending else lineage.get("environment") or {}
     return {
         "package": package.__name__,
         "version": str(getattr(package, "__version__", "")),
@@ -54,6 +58,7 @@ def service_info(package: ModuleType, endpoints: list[str]) -> dict[str, Any]:
         "notebook_version_id": version.get("id"),
         "environment": environment or None,
         "environment_id": environment.get("id"),
+        "lineage_pending": pending,
         "endpoints": endpoints,
     }
 

@@ -4,6 +4,7 @@ behind for the requests that follow, and the docs page served without internet a
 from __future__ import annotations
 
 import gc
+import json
 import os
 import re
 import subprocess
@@ -12,7 +13,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from nbtools import versioning
+from nbtools.export.model import MANIFEST
+from nbtools.jobs.tables import Run
+from nbtools.project import Project
 from nbtools.serve import create_app
 from nbtools.serve.config import ServeSettings
 
@@ -95,3 +101,35 @@ def test_the_docs_page_loads_nothing_from_outside(scorer_app: TestClient) -> Non
         assert client.get("/docs/assets/index.html").status_code == 404
         assert client.get("/docs/assets/..%2F..%2F__init__.py").status_code == 404
         assert client.get("/docs/assets/swagger-ui.js.map").json()["error"] == "not-found"
+
+
+def test_a_lineage_still_pending_at_start_up_is_shown_and_recorded_once_filled_in(
+    scorer_package: Path, monkeypatch: pytest.MonkeyPatch, project: Project
+) -> None:
+    """``nbtools extract`` records the lineage in the background: a service started at once
+    sees it pending, and names the version in /info and in its traffic once it is there."""
+    manifest_path = scorer_package / MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    manifest["lineage"] = {"pending": "token", "notebook": "scorer.ipynb"}
+    manifest_path.write_text(json.dumps(manifest))
+    version = versioning.commit(
+        project, "scorer.ipynb", (project.root / "scorer.ipynb").read_bytes()
+    )
+    monkeypatch.syspath_prepend(str(scorer_package / "src"))
+    monkeypatch.delitem(sys.modules, "scorer", raising=False)
+    settings = ServeSettings(record_to=project.db_url)
+    with TestClient(create_app("scorer", {"predict": "scorer.core:predict"}, settings)) as client:
+        pending = client.get("/info").json()
+        assert (pending["lineage_pending"], pending["notebook_version_id"]) == (True, None)
+        manifest["lineage"] = {
+            "notebook_version": {"id": version.id, "number": 1},
+            "environment": None,
+        }
+        manifest_path.write_text(json.dumps(manifest))  # as the background process fills it
+        assert client.post("/predict", json={"x": 1}).status_code == 200
+        filled = client.get("/info").json()
+        assert (filled["lineage_pending"], filled["notebook_version_id"]) == (False, version.id)
+    # the minute in progress is written at shutdown, naming the version
+    with project.store.session() as session:
+        runs = list(session.scalars(select(Run).where(Run.trigger == "service")))
+    assert [run.notebook_version_id for run in runs] == [version.id]

@@ -64,6 +64,9 @@ def test_served_function_batch_pipeline_info_and_metrics(
     assert output.count("model loaded") == 1
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
 def test_invalid_input_is_422_naming_each_field(scorer_package: Path, serve: Serve) -> None:
     service = serve(scorer_package)
     with service.client() as client:
@@ -74,6 +77,7 @@ def test_invalid_input_is_422_naming_each_field(scorer_package: Path, serve: Ser
         )
         batch = client.post("/predict/batch", json=[{"x": 1}, {"x": "no"}])
         a_list = client.post("/predict", json=[{"x": 1}])  # several go to /predict/batch
+        as_form = client.post("/predict", content=b'{"x": 1}', headers={"content-type": FORM})
     assert reply.status_code == 422
     assert reply.json()["error"] == "invalid-input"
     fields = {f["field"] for f in reply.json()["details"]["fields"]}
@@ -90,6 +94,9 @@ def test_invalid_input_is_422_naming_each_field(scorer_package: Path, serve: Ser
     assert a_list.json()["message"].startswith("The request body is invalid. Input should be")
     assert batch.status_code == 422
     assert [f["field"] for f in batch.json()["details"]["fields"]] == ["1.x"]
+    # curl -d without a Content-Type: JSON sent as a form
+    assert (as_form.status_code, as_form.json()["details"]) == (415, {"content_type": FORM})
+    assert "must be JSON, sent as application/json" in as_form.json()["message"]
 
 
 def test_exception_is_500_with_an_error_id_and_no_traceback(
