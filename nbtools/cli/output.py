@@ -74,9 +74,9 @@ def _widths(columns: Sequence[str], cells: list[list[str]], room: int) -> list[i
 
     Too wide, the widest columns give way first, down to what the table can keep whole, the
     first of: every header word, short value (up to 10 characters: an id, a state, a cron
-    expression) and word up to 16 characters; the same but short values wrapping between
-    words; words up to 10 characters (a moment's date); headers only. A longer word folds,
-    its column at least ``_FOLDED`` wide."""
+    expression) and word (a path); the same with words up to 16 characters; the same but
+    short values wrapping between words; words up to 10 characters (a moment's date);
+    headers only. A longer word folds, its column at least ``_FOLDED`` wide."""
     texts = [[row[index] for row in cells] for index in range(len(columns))]
     widths = [
         max(len(line) for text in (column, *values) for line in text.splitlines() or [""])
@@ -95,7 +95,13 @@ def _widths(columns: Sequence[str], cells: list[list[str]], room: int) -> list[i
             for i, (width, header, w) in enumerate(zip(widths, headers, words, strict=True))
         ]
 
-    choices = (kept(_WHOLE, True), kept(_WHOLE, False), kept(_SHORT, False), kept(0, False))
+    choices = (
+        kept(max(words), True),
+        kept(_WHOLE, True),
+        kept(_WHOLE, False),
+        kept(_SHORT, False),
+        kept(0, False),
+    )
     floors = next((floors for floors in choices if sum(floors) <= room), None)
     if floors is None:
         return None

@@ -105,6 +105,27 @@ def test_a_narrow_terminal_breaks_lines_between_words_and_loses_no_column(
     assert lines[-1].count("┴") == len(RUNS) - 1
 
 
+def test_prose_wraps_before_a_path_is_broken(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COLUMNS", "80")
+        print_table(
+            "Datasets",
+            ("name", "classification", "purposes", "location", "description"),
+            [
+                (
+                    "customers",
+                    "personal",
+                    "churn-model",
+                    "data/customers.csv",
+                    "Customer emails and churn flags",
+                )
+            ],
+        )
+    out = capsys.readouterr().out
+    assert "│ data/customers.csv │" in out
+    assert max(map(len, out.splitlines())) <= 80
+
+
 @pytest.mark.parametrize("width", [40, 60])
 def test_a_terminal_too_narrow_for_whole_words_folds_them_and_stays_within_it(
     capsys: pytest.CaptureFixture[str], width: int
