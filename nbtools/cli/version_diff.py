@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 _STYLE = {"+": "green", "-": "red", " ": "dim"}
+#: How much of a metadata value a changed key shows (``--json`` has all of it).
+_VALUE_WIDTH = 40
 
 
 def print_diff(model: dict[str, Any]) -> None:
@@ -20,7 +23,7 @@ def print_diff(model: dict[str, Any]) -> None:
     counts = [f"{n} {status}" for status, n in model["summary"].items() if n]
     console.print(", ".join(counts))
     for change in model["metadata"]:
-        console.print(Text(f"notebook {change['key']}: {change['change']}", "yellow"))
+        console.print(Text(f"notebook metadata {_metadata_line(change)}", "yellow"))
     for cell in model["cells"]:
         if cell["status"] == "unchanged":
             continue
@@ -30,12 +33,28 @@ def print_diff(model: dict[str, Any]) -> None:
         for output in cell["outputs"]:
             console.print(Text(f"  {_output_line(output)}", "magenta"))
         for change in cell["metadata"]:
-            console.print(Text(f"  metadata {change['key']}: {change['change']}", "yellow"))
+            console.print(Text(f"  metadata {_metadata_line(change)}", "yellow"))
         if cell["execution_count"] is not None:
             before, after = cell["execution_count"]
             console.print(Text(f"  execution count {before} → {after}", "dim"))
         if cell["attachments_changed"]:
             console.print(Text("  attachments changed", "yellow"))
+
+
+def _metadata_line(change: dict[str, Any]) -> str:
+    """``tags: ["main"] → ["main", "serve"]``; ``added``/``removed`` with the value."""
+    key, before, after = change["key"], _value(change["before"]), _value(change["after"])
+    if change["change"] == "added":
+        return f"{key}: added {after}"
+    if change["change"] == "removed":
+        return f"{key}: removed (was {before})"
+    return f"{key}: {before} → {after}"
+
+
+def _value(value: Any) -> str:
+    """A metadata value as compact JSON, cut to one short line."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= _VALUE_WIDTH else text[: _VALUE_WIDTH - 1] + "…"
 
 
 def _heading(cell: dict[str, Any]) -> str:

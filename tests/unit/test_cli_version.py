@@ -53,6 +53,22 @@ def test_save_log_show_and_diff(tmp_path: Path) -> None:
     assert model["summary"]["modified"] == 1
 
 
+def test_a_metadata_change_shows_its_values(tmp_path: Path) -> None:
+    path = tmp_path / "nb.ipynb"
+    nb = rich_notebook()
+    nb["cells"][1]["metadata"] = {"tags": ["main"], "collapsed": True}
+    write(path, nb)
+    nbtools(tmp_path, "save", "nb.ipynb")
+    nb["cells"][1]["metadata"] = {"tags": ["main", "serve"], "note": "x" * 100}
+    nb["metadata"]["nbtools"] = {"purpose": "churn-model"}
+    write(path, nb)
+    diff = nbtools(tmp_path, "diff", "nb.ipynb").output
+    assert 'metadata tags: ["main"] → ["main", "serve"]' in diff
+    assert "metadata collapsed: removed (was true)" in diff
+    assert f'metadata note: added "{"x" * 38}…' in diff  # cut to one short line
+    assert 'notebook metadata nbtools: added {"purpose": "churn-model"}' in diff
+
+
 def test_restore_and_restore_as_a_copy(tmp_path: Path) -> None:
     path = tmp_path / "nb.ipynb"
     original = write(path, rich_notebook())
