@@ -95,6 +95,8 @@ def rule_add(cli_ctx: CliContext, job_id: int, text: str, as_json: bool) -> None
         print_json(model)
     else:
         click.echo(f"Rule {model['id']} on job {job_id}: {model['text']}")
+        if model["warning"]:
+            click.echo(f"Warning: {model['warning']}", err=True)
 
 
 @rule.command("list")
@@ -102,20 +104,29 @@ def rule_add(cli_ctx: CliContext, job_id: int, text: str, as_json: bool) -> None
 @json_option
 @pass_cli
 def rule_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
-    """List alert rules, with the last error of rules that could not be evaluated."""
+    """List alert rules, with the last error of rules that could not be evaluated, or why a
+    rule may never fire (a metric the job's recent runs did not record, or not a number)."""
     from nbtools.metrics import list_rules
 
     models = [found.to_wire() for found in list_rules(cli_ctx.project, job_id)]
     if as_json:
         print_json(models)
         return
-    rows = [(r["id"], r["job_id"], r["text"], r["last_error"]) for r in models]
+    rows = [
+        (r["id"], r["job_id"], r["text"], _problem(r["last_error"], r["warning"])) for r in models
+    ]
     print_table(
         "Alert rules",
-        ("id", "job", "rule", "last error"),
+        ("id", "job", "rule", "problem"),
         rows,
         empty="No alert rules: `nbtools alerts rule add JOB 'RULE'` adds one.",
     )
+
+
+def _problem(last_error: str | None, warning: str | None) -> str:
+    if last_error:
+        return f"last error: {last_error}"
+    return f"warning: {warning}" if warning else ""
 
 
 @rule.command("remove")

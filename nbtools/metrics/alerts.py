@@ -11,10 +11,23 @@ from nbtools import audit
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs.definitions import get_job
 from nbtools.metrics.rule_parser import parse_rule
-from nbtools.metrics.tables import ACKNOWLEDGED, ALERT_STATES, OPEN, Alert, AlertRule
+from nbtools.metrics.tables import (
+    ACKNOWLEDGED,
+    ALERT_STATES,
+    OPEN,
+    Alert,
+    AlertRule,
+    MetricHarvest,
+    MetricValue,
+)
+from nbtools.metrics.values import format_value
 from nbtools.store.base import utcnow
 
 MAX_LIST = 1000
+#: How many of a job's latest harvested runs say which metrics it records (for warnings).
+RECENT_RUNS = 20
+#: The rule kinds that compare a metric's number.
+_NUMERIC_KINDS = ("threshold", "change")
 
 
 def add_rule(session: Session, job_id: int, text: str, actor: str | None = None) -> AlertRule:
@@ -113,3 +126,52 @@ def open_alert_counts(session: Session, job_ids: Sequence[int] | None = None) ->
     if job_ids is not None:
         query = query.where(Alert.job_id.in_(job_ids))
     return dict(session.execute(query).tuples().all())
+
+
+def rule_warnings(session: Session, rules: Sequence[AlertRule]) -> dict[int, str]:
+    """Why each of ``rules`` may never fire, by rule id, from what its job's latest runs
+    recorded (:data:`RECENT_RUNS` of them): a metric none of them recorded (a typo, or a
+    value not recorded yet), or one that is never a number under a rule comparing numbers.
+    Rules of a job with no harvested run yet get none: nothing is known."""
+    warnings: dict[int, str] = {}
+    recorded: dict[int, dict[str, MetricValue]] = {}
+    for rule in rules:
+        if rule.metric is None:
+            continue
+        if rule.job_id not in recorded:
+            recorded[rule.job_id] = _recent_metrics(session, rule.job_id)
+        metrics = recorded[rule.job_id]
+        if not metrics:
+            continue
+        found = metrics.get(rule.metric)
+        if found is None:
+            warnings[rule.id] = _unknown_metric(rule.metric, sorted(metrics))
+        elif rule.kind in _NUMERIC_KINDS and found.number is None:
+            warnings[rule.id] = (
+                f"{rule.metric} is not a number in the job's recent runs "
+                f"({format_value(found.value)} in run {found.run_id}): this rule compares "
+                "numbers, so it cannot fire: record the number to watch as a metric of its own."
+            )
+    return warnings
+
+
+def _recent_metrics(session: Session, job_id: int) -> dict[str, MetricValue]:
+    """The metrics of the job's latest harvested runs by name: a numeric value of each if it
+    had one, else its latest."""
+    runs = select(MetricHarvest.run_id).where(MetricHarvest.job_id == job_id)
+    recent = runs.order_by(MetricHarvest.run_id.desc()).limit(RECENT_RUNS).scalar_subquery()
+    metrics: dict[str, MetricValue] = {}
+    rows = select(MetricValue).where(MetricValue.run_id.in_(recent))
+    for row in session.scalars(rows.order_by(MetricValue.run_id)):
+        if row.number is not None or metrics.get(row.name, row).number is None:
+            metrics[row.name] = row
+    return metrics
+
+
+def _unknown_metric(metric: str, names: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(metric, names, n=1)
+    shown = ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
+    hint = f"did you mean {close[0]}?" if close else f"they recorded {shown}."
+    return f"None of the job's recent runs recorded {metric}: {hint}"

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from nbtools.metrics.values import format_value
+
 #: Run statuses, as the jobs feature writes them.
 SUCCEEDED = "succeeded"
 FAILED_STATES = ("failed", "timed_out")
@@ -198,7 +200,7 @@ def _numeric(rule: Threshold | Change, run: RunFacts) -> float | RuleFailure | N
     value = run.metrics[rule.metric]
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return RuleFailure(
-            f"{rule.metric} is {value!r} in run {run.run_id}, not a number: the rule "
+            f"{rule.metric} is {format_value(value)} in run {run.run_id}, not a number: the rule "
             f"'{rule.text}' cannot be evaluated. Record a number, or change the rule."
         )
     return float(value)

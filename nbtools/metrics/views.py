@@ -25,9 +25,12 @@ class AlertRuleView(WireModel):
     last_error: str | None
     last_error_at: datetime | None
     last_error_run_id: int | None
+    #: Why the rule may never fire, from what the job's recent runs recorded
+    #: (:func:`nbtools.metrics.alerts.rule_warnings`), if it may not.
+    warning: str | None = None
 
     @classmethod
-    def of(cls, rule: AlertRule) -> AlertRuleView:
+    def of(cls, rule: AlertRule, warning: str | None = None) -> AlertRuleView:
         return cls(
             rule.id,
             rule.job_id,
@@ -39,6 +42,7 @@ class AlertRuleView(WireModel):
             rule.last_error,
             rule.last_error_at,
             rule.last_error_run_id,
+            warning,
         )
 
 

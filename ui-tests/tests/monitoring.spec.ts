@@ -4,7 +4,7 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 
-import { attachScreenshot, notebookJson, notification, sectionToggle } from './helpers';
+import { attachScreenshot, notebookJson, notification, sectionToggle, violations } from './helpers';
 import { test } from './fixtures';
 
 const API = '/nbtools/api';
@@ -180,6 +180,15 @@ test('a scheduled job whose third run drops: three points, an alert, the webhook
       'accuracy dropped'
     );
 
+    // A rule on a metric the runs never recorded says so, and is kept.
+    await monitoring.getByRole('textbox', { name: 'New alert rule' }).fill('acuracy < 0.5');
+    await monitoring.getByRole('button', { name: 'Add rule' }).click();
+    await expect(
+      monitoring.getByRole('list', { name: 'Alert rules' }).getByRole('listitem').last()
+    ).toContainText(
+      "May never fire: None of the job's recent runs recorded acuracy: did you mean accuracy?"
+    );
+
     await sectionToggle(panel, 'Alerts').click();
     const alertsSection = panel.getByRole('list', { name: 'Open alerts' }).last();
     await expect(alertsSection).toContainText('accuracy dropped', { timeout: 15_000 });
@@ -202,6 +211,8 @@ test('a scheduled job whose third run drops: three points, an alert, the webhook
       const box = await chart.boundingBox();
       await page.mouse.move(box!.x + box!.width - 6, box!.y + box!.height / 2);
       await attachScreenshot(page, testInfo, `job-monitoring-${theme}`);
+      // the rules with their warning, in both themes
+      expect(await violations(page, testInfo, '.jp-nbtools-Rules')).toEqual([]);
     }
   } finally {
     await webhook.close();

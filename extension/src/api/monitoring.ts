@@ -74,6 +74,11 @@ export interface AlertRule {
   last_error: string | null;
   last_error_at: string | null;
   last_error_run_id: number | null;
+  /**
+   * Why the rule may never fire, from what the job's recent runs recorded (a
+   * metric none of them recorded, or one that is not a number), or `null`.
+   */
+  warning: string | null;
 }
 
 export interface Alert {

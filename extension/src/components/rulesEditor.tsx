@@ -12,7 +12,8 @@ interface IRulesEditorProps {
 }
 
 /**
- * A job's alert rules: the list (with the last evaluation error of each), a
+ * A job's alert rules: the list (with the last evaluation error of each, or
+ * why it may never fire), a
  * text field to add one (`accuracy < 0.9`, `accuracy drops > 5%`, `failed`,
  * ...) and a Remove button per rule.
  */
@@ -64,6 +65,11 @@ export function RulesEditor({ jobId, trans }: IRulesEditorProps): React.ReactEle
               {rule.last_error && (
                 <p className="jp-nbtools-Rule-error">
                   {trans.__('Could not be evaluated: %1', rule.last_error)}
+                </p>
+              )}
+              {!rule.last_error && rule.warning && (
+                <p className="jp-nbtools-Rule-warning">
+                  {trans.__('May never fire: %1', rule.warning)}
                 </p>
               )}
             </li>

@@ -129,3 +129,38 @@ def test_metrics_show_and_series(tmp_path: Path) -> None:
     table = nbtools(tmp_path, "metrics", "series", "7", "--limit", "2").output
     assert "older runs: --before 2" in table
     assert nbtools(tmp_path, "metrics", "series", "7", "--limit", "0").exit_code == 2
+
+
+def test_a_rule_that_may_never_fire_says_why(tmp_path: Path) -> None:
+    """Warnings come from what the job's recent runs recorded, never block adding a rule,
+    and say nothing while the job has recorded nothing."""
+    with_jobs(tmp_path, 1, 2)
+    quiet = nbtools(tmp_path, "alerts", "rule", "add", "1", "accuracy < 0.9")
+    assert (quiet.exit_code, quiet.stderr) == (0, "")  # no run yet: nothing is known
+    project = Project(tmp_path)
+    store_metrics(project, 1, 10, accuracy="high", summary={"mean": 0.4}, rows=3)
+    store_metrics(project, 1, 11, accuracy=0.93, summary={"mean": 0.5}, rows=3)
+    store_metrics(project, 2, 12, loss=0.1)  # another job's metrics say nothing about job 1
+    project.close()
+
+    typo = nbtools(tmp_path, "alerts", "rule", "add", "1", "acuracy drops > 5%")
+    assert typo.exit_code == 0  # added all the same: a metric may be recorded later
+    assert typo.stderr == (
+        "Warning: None of the job's recent runs recorded acuracy: did you mean accuracy?\n"
+    )
+    unknown = as_json(tmp_path, "alerts", "rule", "add", "1", "missing loss")
+    assert unknown["warning"] == (
+        "None of the job's recent runs recorded loss: they recorded accuracy, rows, summary."
+    )
+    whole = as_json(tmp_path, "alerts", "rule", "add", "1", "summary > 0.3")
+    assert whole["warning"].startswith(
+        'summary is not a number in the job\'s recent runs ({"mean":0.5} in run 11)'
+    )
+    assert as_json(tmp_path, "alerts", "rule", "add", "1", "missing summary")["warning"] is None
+    assert as_json(tmp_path, "alerts", "rule", "add", "1", "rows > 2")["warning"] is None
+
+    listed = {r["text"]: r["warning"] for r in as_json(tmp_path, "alerts", "rule", "list")}
+    assert listed["accuracy < 0.9"] is None  # a number in run 11, text in run 10
+    assert listed["acuracy drops > 5% over 5"].endswith("did you mean accuracy?")
+    table = nbtools(tmp_path, "alerts", "rule", "list", "--job", "1").output
+    assert "warning: None of the job's recent runs recorded acuracy" in table

@@ -89,7 +89,7 @@ def test_a_non_numeric_value_records_a_rule_error_and_other_rules_still_run(
     store_metrics(any_project, 1, 1, accuracy="n/a", rows=5)
     result = finish(any_project, 1, "succeeded", [])
     assert [alert.rule_text for alert in result.alerts] == ["rows < 100"]
-    assert "accuracy is 'n/a' in run 1, not a number" in result.rule_errors[broken]
+    assert 'accuracy is "n/a" in run 1, not a number' in result.rule_errors[broken]
     with any_project.store.session() as session:
         rule = next(rule for rule in list_rules(session, 1) if rule.id == broken)
         assert rule.last_error == result.rule_errors[broken]

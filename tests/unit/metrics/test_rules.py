@@ -46,11 +46,13 @@ def test_an_absent_metric_does_not_fire_value_rules() -> None:
     assert outcome("accuracy drops > 5%", run(2), run(1, accuracy=0.9)) is None
 
 
-@pytest.mark.parametrize("value", ["n/a", True, None, [0.5]])
-def test_a_non_numeric_value_is_a_rule_failure(value: object) -> None:
+@pytest.mark.parametrize(
+    ("value", "shown"), [("n/a", '"n/a"'), (True, "true"), (None, "null"), ([0.5], "[0.5]")]
+)
+def test_a_non_numeric_value_is_a_rule_failure(value: object, shown: str) -> None:
     result = outcome("accuracy < 0.9", run(4, accuracy=value))
     assert isinstance(result, RuleFailure)
-    assert f"accuracy is {value!r} in run 4, not a number" in result.message
+    assert f"accuracy is {shown} in run 4, not a number" in result.message  # as JSON
     assert "'accuracy < 0.9' cannot be evaluated" in result.message
 
 
