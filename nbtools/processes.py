@@ -1,5 +1,6 @@
-"""Killing what a run started: a process, its descendants and their process groups; giving
-a long-lived process's freed memory back to the system.
+"""Killing what a run started: a process, its descendants and their process groups; running
+a Python tool (pytest, pip) so that nothing it started outlives the command that started it;
+giving a long-lived process's freed memory back to the system.
 
 Kernels run in sessions of their own (jupyter_client starts them with ``setsid``), so a
 kernel's process group holds the kernel and whatever the notebook started. A child whose
@@ -12,9 +13,53 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
+
+#: The program of a watched child, ``python -c WATCHED MODULE ARGS...``: it runs MODULE as
+#: ``python -m`` does, and kills its own process group (itself and everything it started) as
+#: soon as the process that started it is gone, even killed by SIGKILL.
+WATCHED = """\
+import os, runpy, signal, sys, threading, time
+parent = os.getppid()
+def watch():
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os.killpg(0, signal.SIGKILL)
+threading.Thread(target=watch, name="nbtools-parent-watch", daemon=True).start()
+module, sys.argv = sys.argv[1], sys.argv[1:]
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
+
+
+def run_watched(
+    command: Sequence[str], *, timeout: float | None = None, **options: Any
+) -> subprocess.CompletedProcess[str]:
+    """Run ``[python, "-m", module, *args]`` to its end, its output captured as text: in a
+    session of its own, watching this process (:data:`WATCHED`), so that it goes, with all it
+    started, when this process dies; and killed with all it started if this call ends by an
+    exception (a timeout, Ctrl-C, a signal turned into ``SystemExit``), which then goes on."""
+    python, flag, module, *args = command
+    if flag != "-m":
+        raise ValueError(f"not a 'python -m' command: {list(command)}")
+    with subprocess.Popen(
+        [python, "-c", WATCHED, module, *args],
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **options,
+    ) as process:  # its pipes closed and the process reaped on the way out
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except BaseException:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            raise
+    return subprocess.CompletedProcess(list(command), process.returncode, stdout, stderr)
 
 
 def kill_tree(pid: int | None, groups: Iterable[int] = ()) -> None:

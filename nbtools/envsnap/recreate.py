@@ -15,6 +15,7 @@ from nbtools.envsnap.kernel_capture import capture_interpreter, snapshot_from_do
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.envsnap.requirements import header, requirement_line
 from nbtools.errors import CheckFailedError, InvalidInputError
+from nbtools.processes import run_watched
 
 #: File written into the new environment listing what was installed.
 REQUIREMENTS_FILE = "nbtools-requirements.txt"
@@ -103,7 +104,7 @@ def choose_python(snapshot: Snapshot, python: str | None) -> tuple[str, list[str
 
 
 def _run(args: list[str], what: str) -> None:
-    result = subprocess.run(args, capture_output=True, text=True, check=False)
+    result = run_watched(args)  # pip and what it starts go with this process
     if result.returncode != 0:
         tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-8:])
         raise CheckFailedError(f"{what} failed (exit {result.returncode}):\n{tail}", command=args)

@@ -11,8 +11,8 @@ such cells (:class:`~nbtools.export.parse.Parsed` parses again if anything ever 
 
 The result is the same as in one process, whatever happens to the child: if it cannot be
 forked, exits with an error or is killed, this process analyses its cells as well. An error
-here (Ctrl-C included) kills the child and reaps it; if this process is killed outright, the
-child ends by itself once its cells are analysed (its results have no reader).
+here (Ctrl-C and SIGTERM included) kills the child and reaps it; if this process is killed
+outright, the child ends by itself once its cells are analysed (its results have no reader).
 """
 
 from __future__ import annotations
@@ -119,10 +119,11 @@ class _Child:
         except OSError:
             return False
         self.pipe = read_end
-        # Ctrl-C is held back until each process is in its own code: a KeyboardInterrupt
-        # raised in the child before that would run this program's code twice, and one
-        # raised here finds the child's pid recorded, for end() to kill it.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        # Ctrl-C and SIGTERM (which the console script turns into SystemExit) are held back
+        # until each process is in its own code: an exception raised in the child before
+        # that would run this program's code twice, and one raised here finds the child's
+        # pid recorded, for end() to kill it.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
             pid = os.fork()
         except OSError:  # no memory or too many processes: one process does it all

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.export.locate import Location, locate_in_traceback
+from nbtools.processes import run_watched
 
 #: How long the tests (and a --venv install) may take before they are stopped.
 TIMEOUT_SECONDS = 900
@@ -87,14 +88,12 @@ def _tail(text: str, lines: int = 60) -> str:
 
 def _make_venv(out: Path, directory: Path) -> Path:
     """A fresh venv in ``directory`` with the package and its ``test`` extra installed."""
-    subprocess.run([sys.executable, "-m", "venv", str(directory)], check=True, capture_output=True)
+    made = run_watched([sys.executable, "-m", "venv", str(directory)], timeout=TIMEOUT_SECONDS)
+    if made.returncode != 0:
+        raise CheckFailedError(f"Making a fresh venv failed: {_tail(made.stderr, 20)}")
     python = directory / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", f"{out}[test]"],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_SECONDS,
-        check=False,
+    install = run_watched(
+        [str(python), "-m", "pip", "install", "--quiet", f"{out}[test]"], timeout=TIMEOUT_SECONDS
     )
     if install.returncode != 0:
         raise CheckFailedError(
@@ -134,6 +133,15 @@ def _results(junit: Path, files: dict[str, str], cell_ids: dict[int, str]) -> li
     return results
 
 
+def _test_env() -> dict[str, str]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    env.pop("PYTHONPATH", None)
+    # They override --color=no, and coloured failures are not mapped back to their cells.
+    for forcing in ("PY_COLORS", "FORCE_COLOR"):
+        env.pop(forcing, None)
+    return env
+
+
 def run_tests(
     out: Path, files: dict[str, str], cell_ids: dict[int, str], venv: bool = False
 ) -> TestReport:
@@ -143,31 +151,19 @@ def run_tests(
             "pytest is not installed in this environment: pip install pytest, or use --venv."
         )
     with tempfile.TemporaryDirectory(prefix="nbtools-test-") as scratch:
-        python = _make_venv(out, Path(scratch) / "venv") if venv else Path(sys.executable)
-        junit = Path(scratch) / "junit.xml"
-        # Plain text: the report carries the output to JSON readers and the UI (no ANSI colours).
-        command = [str(python), "-m", "pytest", "-q", "--color=no", "-p", "no:cacheprovider"]
-        command += ["--junitxml", str(junit), "-o", "junit_family=xunit2"]
-        if venv:
-            command += ["-o", "pythonpath="]
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-        env.pop("PYTHONPATH", None)
-        # They override --color=no, and coloured failures are not mapped back to their cells.
-        for forcing in ("PY_COLORS", "FORCE_COLOR"):
-            env.pop(forcing, None)
-        try:
-            completed = subprocess.run(
-                command,
-                cwd=out,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT_SECONDS,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
+        try:  # nothing these commands start outlives this process (killed, interrupted)
+            python = _make_venv(out, Path(scratch) / "venv") if venv else Path(sys.executable)
+            junit = Path(scratch) / "junit.xml"
+            # Plain text: the report carries the output to JSON readers and the UI (no ANSI).
+            command = [str(python), "-m", "pytest", "-q", "--color=no", "-p", "no:cacheprovider"]
+            command += ["--junitxml", str(junit), "-o", "junit_family=xunit2"]
+            if venv:
+                command += ["-o", "pythonpath="]
+            completed = run_watched(command, cwd=out, env=_test_env(), timeout=TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired as expired:
             raise CheckFailedError(
-                f"The tests did not finish within {TIMEOUT_SECONDS} s and were stopped."
+                f"{'Installing the package' if venv and 'pip' in expired.cmd else 'The tests'} "
+                f"did not finish within {TIMEOUT_SECONDS} s and were stopped."
             ) from None
         tests = _results(junit, files, cell_ids)
     report = TestReport(

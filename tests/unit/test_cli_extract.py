@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.conftest import NotebookFactory, run_python
@@ -234,6 +237,64 @@ def test_a_reader_that_goes_away_gets_no_traceback(
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert (tmp_path / "out/src/calc/core.py").is_file()  # the package was written first
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_extraction_leaves_no_test_process_or_scratch_behind(
+    notebook_factory: NotebookFactory, tmp_path: Path, signum: int
+) -> None:
+    """A CI time limit's SIGTERM, or Ctrl-C, while the package's tests run: the tests are
+    stopped with everything they started, and their scratch directory is removed."""
+    started = tmp_path / "test-started"
+    nb = notebook_factory(
+        "slow.ipynb",
+        [
+            ("code", "def f():\n    return 1", ["export"]),
+            (
+                "code",
+                "import os, pathlib, time\n"
+                f"pathlib.Path({str(started)!r}).write_text(str(os.getpid()))\n"
+                "time.sleep(120)",
+                ["test"],
+            ),
+        ],
+    )
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    entry = [sys.executable, "-c", "from nbtools.cli.main import main; main()"]
+    command = [*entry, "extract", str(nb), "-o", str(tmp_path / "out"), "--test"]
+    command += ["--lineage", "off"]
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, "TMPDIR": str(scratch)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # Ctrl-C reaches the terminal's whole foreground group
+    )
+    deadline = time.monotonic() + 120
+    while not started.exists():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the package's test never started"
+        time.sleep(0.05)
+    test_pid = int(started.read_text())
+    if signum == signal.SIGTERM:
+        process.send_signal(signum)  # to nbtools alone, as `kill` or a CI runner sends it
+    else:
+        os.killpg(process.pid, signum)
+    _, stderr = process.communicate(timeout=60)
+    if signum == signal.SIGTERM:
+        assert process.returncode == 143
+        assert "nbtools: stopped by SIGTERM." in stderr
+    else:
+        assert process.returncode == 1
+        assert "Aborted!" in stderr
+    assert "Traceback" not in stderr
+    deadline = time.monotonic() + 10
+    while psutil.pid_exists(test_pid) and psutil.Process(test_pid).status() != "zombie":
+        assert time.monotonic() < deadline, "the test process outlived nbtools"
+        time.sleep(0.05)
+    assert list(scratch.iterdir()) == []  # the tests' scratch directory is gone
 
 
 def test_the_collector_stays_off_only_when_the_process_ends_with_the_command(

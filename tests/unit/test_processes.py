@@ -8,13 +8,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
 import psutil
 import pytest
 
-from nbtools.processes import kill_tree, release_free_memory
+from nbtools.processes import alive, kill_tree, release_free_memory, run_watched
 
 ROLLUP = Path("/proc/self/smaps_rollup")
 
@@ -81,3 +82,66 @@ def running(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+SLEEPER = """\
+import os, subprocess, sys, time
+from pathlib import Path
+child = subprocess.Popen(["sleep", "60"])
+Path(sys.argv[1]).write_text(f"{os.getpid()} {child.pid}")
+time.sleep(60)
+"""
+
+
+def started_sleeper(tmp_path: Path, parent: str) -> tuple[subprocess.Popen[bytes], list[int]]:
+    """A process running ``parent`` (which calls run_watched on the sleeper module), and the
+    pids of the watched child and of the process that child started."""
+    (tmp_path / "sleeper.py").write_text(SLEEPER)
+    pids = tmp_path / "pids"
+    process = subprocess.Popen([sys.executable, "-c", parent, str(pids)], cwd=tmp_path)
+    deadline = time.monotonic() + 60
+    while not pids.exists() or len(pids.read_text().split()) < 2:
+        assert process.poll() is None, "the parent ended before the sleeper started"
+        assert time.monotonic() < deadline, "the sleeper never started"
+        time.sleep(0.05)
+    return process, [int(pid) for pid in pids.read_text().split()]
+
+
+def gone(pids: list[int], within: float) -> bool:
+    deadline = time.monotonic() + within
+    while any(alive(psutil.Process(pid)) for pid in pids if psutil.pid_exists(pid)):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+WATCHING = (
+    "import sys\n"
+    "from nbtools.processes import run_watched\n"
+    "run_watched([sys.executable, '-m', 'sleeper', sys.argv[1]], timeout={timeout})\n"
+)
+
+
+def test_a_watched_module_runs_as_with_dash_m() -> None:
+    done = run_watched([sys.executable, "-m", "calendar", "2026", "12"])
+    assert (done.returncode, done.args[:2]) == (0, [sys.executable, "-m"])
+    assert "December 2026" in done.stdout
+    failed = run_watched([sys.executable, "-m", "json.tool", "/nonexistent"])
+    assert failed.returncode != 0
+    assert "No such file" in failed.stderr
+    with pytest.raises(ValueError, match="not a 'python -m' command"):
+        run_watched([sys.executable, "-c", "pass"])
+
+
+def test_what_a_watched_child_started_goes_when_its_parent_is_killed(tmp_path: Path) -> None:
+    parent, pids = started_sleeper(tmp_path, WATCHING.format(timeout=None))
+    parent.send_signal(signal.SIGKILL)  # no clean-up of its own: the child watches for it
+    parent.wait()
+    assert gone(pids, within=10), "the watched child or its own child outlived the parent"
+
+
+def test_a_timeout_kills_everything_the_child_started_before_it_is_raised(tmp_path: Path) -> None:
+    parent, pids = started_sleeper(tmp_path, WATCHING.format(timeout=3))
+    assert parent.wait(timeout=60) != 0  # TimeoutExpired, raised on
+    assert gone(pids, within=0.5)
