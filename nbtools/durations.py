@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from nbtools.errors import InvalidInputError
 
@@ -21,3 +22,10 @@ def age_days(value: str, field: str) -> int:
             field=field,
         )
     return int(match.group(1)) * _AGE_DAYS[match.group(2)]
+
+
+def older_than(moment: datetime, days: int, now: datetime) -> bool:
+    """Whether ``moment`` is more than ``days`` days before ``now``. Never overflows, however
+    long the age (``999999y`` is ≈ 365 million days; ``now - timedelta(days=...)`` would
+    leave the calendar and raise)."""
+    return now - moment > timedelta(days=days)

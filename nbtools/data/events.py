@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
 from nbtools.data.tables import datasets, run_datasets
 from nbtools.data.uses import DataUse, runs_uses, save_uses, uses_in_notebook
+from nbtools.durations import older_than
 from nbtools.errors import NotFoundError
 from nbtools.jobs.runs import executed_notebook
 from nbtools.jobs.tables import ENDED_STATES, runs_table
@@ -99,6 +99,6 @@ def runs_expiring(event: RunsExpiring) -> dict[int, str]:
     )
     expired: dict[int, str] = {}
     for run_id, name, retention, days, ended_at in rows:
-        if days is not None and ended_at < event.now - timedelta(days=days):
+        if days is not None and older_than(ended_at, days, event.now):
             expired.setdefault(run_id, f"retention of {name} ({retention})")
     return expired

@@ -38,12 +38,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import func, select, update
 
-from nbtools.durations import AGE, age_days
+from nbtools.durations import AGE, age_days, older_than
 from nbtools.errors import InvalidInputError
 from nbtools.jobs import events
 from nbtools.jobs.runs import run_dir
@@ -107,7 +107,7 @@ class PruneReport:
 def _expires(setting: str, position: int, ended_at: datetime, now: datetime) -> bool:
     if setting.isdigit():
         return position >= int(setting)
-    return ended_at < now - timedelta(days=age_days(setting, "keep_runs"))
+    return older_than(ended_at, age_days(setting, "keep_runs"), now)
 
 
 def expired_runs(
@@ -150,9 +150,7 @@ def expired_runs(
             if setting and _expires(setting, position, run.ended_at, now):
                 expired[run.id] = f"keep_runs {setting}"
             elif older_than_days is not None or keep is not None:
-                old = older_than_days is None or run.ended_at < now - timedelta(
-                    days=older_than_days
-                )
+                old = older_than_days is None or older_than(run.ended_at, older_than_days, now)
                 if old and (keep is None or position >= keep):
                     expired[run.id] = _manual_reason(older_than_days, keep)
     ended_ids = {run.id for run in ended}

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from nbtools import audit, versioning
 from nbtools.artifacts.tables import ArtifactRecord
 from nbtools.cli.app import cli
-from nbtools.data.catalog import add_dataset, dataset_spec
+from nbtools.data.catalog import add_dataset, dataset_spec, edit_dataset
 from nbtools.data.tables import RunDatasetRecord
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.definitions import create_job, update_job
@@ -224,6 +224,21 @@ def test_two_pruners_at_once_prune_each_run_once(project: Project, runs: dict[st
     assert runs["a_running_kept"] not in expected
     assert runs["a_success_kept"] not in expected
     assert len(audit.list_entries(project, action="runs.prune")) == len([r for r in results if r])
+
+
+def test_the_longest_ages_keep_everything_and_raise_nothing(
+    project: Project, runs: dict[str, int]
+) -> None:
+    """999999y (the longest age the syntax allows, ≈ 365 million days) reaches back past the
+    calendar's year 1: it means "keep", never an overflow in every later prune."""
+    edit_dataset(project, "people", {"retention": "999999y"})
+    with project.store.session() as session:
+        jobs = session.scalars(select(Job.id).where(Job.name.in_(["a", "b"]))).all()
+    for job_id in jobs:
+        update_job(project, job_id, {"keep_runs": "999999y"})
+    assert prune_runs(project, dry_run=True, now=NOW).expired == {}
+    by_hand = prune_runs(project, older_than_days=999999 * 365, dry_run=True, now=NOW)
+    assert by_hand.expired == {}
 
 
 def test_keep_runs_is_checked_and_stored(project: Project) -> None:
