@@ -133,8 +133,9 @@ class Store:
             yield connection
 
     def revision(self) -> str:
-        """The schema revision(s) the database is at, comma-separated when several."""
-        return ",".join(sorted(migrations.recorded_revisions(self.engine)))
+        """The schema revisions the database is at, separated by ", " (so that lines of a
+        table or a panel break between them)."""
+        return ", ".join(sorted(migrations.recorded_revisions(self.engine)))
 
     def table_names(self) -> list[str]:
         """Names of the tables present in the database."""

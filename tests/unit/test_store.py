@@ -18,7 +18,7 @@ from tests.unit.test_cli import run_cli
 
 def test_new_store_is_migrated_to_head(tmp_path: Path) -> None:
     project = Project(tmp_path)  # not the ``project`` fixture: its store is a migrated copy
-    assert project.store.revision().split(",") == sorted(migrations.head_revisions())
+    assert project.store.revision().split(", ") == sorted(migrations.head_revisions())
     assert (project.store_dir / "nbtools.db").exists()
     assert {"store_info", "notebooks", "alembic_version"} <= set(project.store.table_names())
     project.close()
