@@ -283,6 +283,7 @@ def _print_usage(report: UsageReport) -> None:
             )
             for r in report.runs
         ],
+        empty=f"No run read or wrote {name}.",
     )
     print_table(
         f"Jobs using {name} ({len(report.jobs)})",
@@ -291,16 +292,19 @@ def _print_usage(report: UsageReport) -> None:
             (j.job_id, j.name, j.notebook_path, j.purpose, j.archived, ", ".join(j.evidence))
             for j in report.jobs
         ],
+        empty=f"No job used {name}, and no job's notebook names it.",
     )
     print_table(
         f"Packages extracted from notebooks naming {name} ({len(report.packages)})",
         ("package", "notebook", "version"),
         [(p.output, p.notebook_path, p.version_number) for p in report.packages],
+        empty=f"No package was extracted from a notebook naming {name}.",
     )
     print_table(
         f"Notebook versions ({len(report.versions)})",
         ("version id", "notebook", "number", "evidence"),
         [(v.version_id, v.notebook_path, v.number, ", ".join(v.evidence)) for v in report.versions],
+        empty=f"No notebook version names {name}.",
     )
 
 
@@ -327,9 +331,16 @@ def usage(cli_ctx: CliContext, name: str, purge: bool, yes: bool, as_json: bool)
         return
     runs = dataset_usage(cli_ctx.project, name)
     files = sorted({location for run in runs for location in run.files.values()})
+    if not runs:
+        if as_json:
+            print_json({"deleted": []})
+        else:
+            click.echo(f"Nothing to delete: no run read or wrote {name}.")
+        return
     if not yes:
         click.confirm(
-            f"Delete {len(files)} output file(s) of {len(runs)} run(s) derived from {name}?",
+            f"Delete the output files ({len(files)}) and artifacts of the {len(runs)} run(s) "
+            f"derived from {name}?",
             abort=True,
         )
     deleted = purge_outputs(cli_ctx.project, name, cli_ctx.actor)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -104,3 +105,24 @@ def test_everything_derived_is_listed(project: Project) -> None:
 
 def _url(project: Project) -> str:
     return project.store.engine.url.render_as_string(hide_password=False)
+
+
+def test_a_dataset_nothing_used_says_so_and_its_purge_asks_nothing(project: Project) -> None:
+    def nbtools(*args: str) -> Any:
+        command = ["--root", str(project.root), "--db-url", _url(project), "data", "usage"]
+        return CliRunner().invoke(cli, [*command, *args])
+
+    shown = nbtools("unused")
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.splitlines() == [
+        "No run read or wrote unused.",
+        "No job used unused, and no job's notebook names it.",
+        "No package was extracted from a notebook naming unused.",
+        "No notebook version names unused.",
+    ]
+    purged = nbtools("unused", "--purge")  # no confirmation to answer: nothing to delete
+    assert (purged.exit_code, purged.output) == (
+        0,
+        "Nothing to delete: no run read or wrote unused.\n",
+    )
+    assert json.loads(nbtools("unused", "--purge", "--json").stdout) == {"deleted": []}
