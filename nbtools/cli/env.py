@@ -133,6 +133,7 @@ def show(cli_ctx: CliContext, snapshot_ref: str, as_json: bool) -> None:
             )
             for d in found.distributions
         ],
+        empty="No distributions: the snapshot (or file) pins none.",
     )
 
 

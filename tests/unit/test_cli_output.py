@@ -162,7 +162,12 @@ def test_every_list_says_what_is_empty_and_what_to_do(tmp_path: Path) -> None:
         ("data", "search", "payments"): "No dataset matches 'payments'.",
         ("env", "list"): "No snapshots yet: `nbtools env snapshot`",
         ("runs", "prune", "--dry-run"): "Nothing to prune.",
+        ("data", "usage", "payments"): "No run read or wrote payments.",
     }
+    (tmp_path / "requirements.txt").write_text("")
+    empty_file = str(tmp_path / "requirements.txt")
+    shown = CliRunner().invoke(cli, ["--root", str(tmp_path), "env", "show", empty_file])
+    assert shown.output.endswith("No distributions: the snapshot (or file) pins none.\n")
     for args, sentence in expected.items():
         result = CliRunner().invoke(cli, ["--root", str(tmp_path), *args])
         assert result.exit_code == 0, (args, result.output)
