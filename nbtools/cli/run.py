@@ -148,9 +148,10 @@ def _execute(
         if as_json:
             print_json(model)
         else:
-            from nbtools.cli.runs import print_run
+            from nbtools.cli.runs import print_run, print_traceback
 
             print_run(model)
+            print_traceback(project, model, err=True)
     if received:
         raise SystemExit(128 + received[0])
     if finished.status != "succeeded":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -10,6 +10,9 @@ from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.job_ref import job_filter
 from nbtools.cli.output import print_fields, print_json, print_table, when
+
+if TYPE_CHECKING:
+    from nbtools.project import Project
 
 
 def describe_error(model: dict[str, Any]) -> str:
@@ -54,6 +57,20 @@ def lineage_fields(model: dict[str, Any]) -> dict[str, Any]:
         "version": version and version["command"],
         "environment": environment and environment["command"],
     }
+
+
+def print_traceback(project: Project, model: dict[str, Any], *, err: bool = False) -> None:
+    """A failed run's traceback, from its executed notebook, under a heading naming its cell
+    (on stderr with ``err``); nothing for a run without one."""
+    from nbtools.jobs import error_traceback
+
+    error = model.get("error")
+    if not error or not model.get("output_notebook"):
+        return
+    traceback = error_traceback(project, model["id"])
+    if traceback:
+        where = f" (cell {error['cell'] + 1})" if error.get("cell") is not None else ""
+        click.echo(f"\nTraceback of run {model['id']}{where}:\n{traceback}", err=err)
 
 
 def print_run(model: dict[str, Any]) -> None:
@@ -174,7 +191,11 @@ def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
     from nbtools.jobs import show_run
 
     model = show_run(cli_ctx.project, run_id).to_wire()
-    print_json(model) if as_json else print_run(model)
+    if as_json:
+        print_json(model)
+        return
+    print_run(model)
+    print_traceback(cli_ctx.project, model)
 
 
 @runs.command()

@@ -15,6 +15,7 @@ returns wire models, written as JSON by :func:`nbtools.jsonvalues.json_default`)
     jobs.run_job(project, 3, {"n": 4}); jobs.cancel_run(project, 42); jobs.rerun_run(project, 42)
     jobs.summarize_runs(project, runs)                   # models of Run rows from elsewhere
     jobs.run_output(project, 42, "html")                 # RunOutput: the stored file
+    jobs.error_traceback(project, 42)                    # the failing cell's traceback, text
     jobs.notebook_parameters(path)                       # NotebookParameters: the form's
     jobs.checked_parameters(project, "nb.ipynb", {"n": "3"}, from_text=True)  # typed values
     jobs.prune_runs(project, dry_run=True)               # retention; parse_keep_runs
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
     from nbtools.jobs.idempotency import check_key as check_idempotency_key
     from nbtools.jobs.leases import Claimer
     from nbtools.jobs.models import Run
-    from nbtools.jobs.outputs import RunOutput, copy_output_notebook, run_output
+    from nbtools.jobs.outputs import RunOutput, copy_output_notebook, error_traceback, run_output
     from nbtools.jobs.overview import MAX_PAGE, JobOverview, JobsPage, ListJobsQuery
     from nbtools.jobs.parameters import split_assignment
     from nbtools.jobs.retention import parse_keep_runs, prune_runs
@@ -69,6 +70,7 @@ _LAZY = {
     "ListJobsQuery": ("overview", "ListJobsQuery"),
     "RunOutput": ("outputs", "RunOutput"),
     "copy_output_notebook": ("outputs", "copy_output_notebook"),
+    "error_traceback": ("outputs", "error_traceback"),
     "run_output": ("outputs", "run_output"),
     "check_idempotency_key": ("idempotency", "check_key"),
     "checked_parameters": ("submit", "checked_parameters"),
@@ -107,6 +109,7 @@ __all__ = [
     "create_job",
     "dashboard",
     "delete_job",
+    "error_traceback",
     "execute_run",
     "find_job",
     "list_jobs",

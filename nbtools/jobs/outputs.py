@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nbtools.errors import NotFoundError
 from nbtools.jobs.runs import get_run, output_files
@@ -15,6 +17,10 @@ if TYPE_CHECKING:
 
 #: What a run stores, by kind.
 OUTPUT_KINDS = ("notebook", "html")
+#: How many of its last lines :func:`error_traceback` gives (the frames nearest the error).
+TRACEBACK_LINES = 40
+#: Terminal colour and cursor codes, which IPython writes into tracebacks.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 #: Where :func:`copy_output_notebook` puts copies, under the root (visible in JupyterLab's
 #: file browser; the store directory is hidden, and a stored output is never edited in place).
 OPEN_DIR = "nbtools-outputs"
@@ -59,3 +65,27 @@ def copy_output_notebook(project: Project, run_id: int) -> str:
     if not target.exists() or target.stat().st_mtime < output.file.modified():
         target.write_bytes(output.file.read_bytes())
     return relative
+
+
+def error_traceback(project: Project, run_id: int) -> str | None:
+    """The traceback the failing cell of run ``run_id`` printed, as plain text (its last
+    :data:`TRACEBACK_LINES` lines), read from the run's executed notebook; None when the run
+    stored none, or the notebook holds no error (a timeout, a lost worker, a pruned run)."""
+    try:
+        notebook = json.loads(run_output(project, run_id, "notebook").file.read_bytes())
+    except (NotFoundError, OSError, ValueError):
+        return None
+    for output in _outputs(notebook):
+        if output.get("output_type") == "error" and isinstance(output.get("traceback"), list):
+            text = _ANSI.sub("", "\n".join(str(line) for line in output["traceback"]))
+            return "\n".join(text.splitlines()[-TRACEBACK_LINES:]).strip("\n") or None
+    return None
+
+
+def _outputs(notebook: Any) -> list[dict[str, Any]]:
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    found = []
+    for cell in cells if isinstance(cells, list) else []:
+        outputs = cell.get("outputs") if isinstance(cell, dict) else None
+        found += [o for o in outputs if isinstance(o, dict)] if isinstance(outputs, list) else []
+    return found

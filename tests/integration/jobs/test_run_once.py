@@ -92,6 +92,17 @@ def test_failing_cell_reports_exception_and_source_cell_index(
     assert model["status"] == "failed"
     assert model["error"] == {"name": "ValueError", "message": "bad n=3", "cell": 3}
     assert Path(model["output_notebook"]).is_file()
+    # For people (a CI log): the failing line, as plain text, on stderr before the verdict
+    said = nbtools(tmp_path, "run", "nb.ipynb", "-p", "n=4")
+    assert said.exit_code == 1
+    assert said.stderr.startswith("\nTraceback of run 2 (cell 4):\n")
+    assert "----> 1 raise ValueError(f'bad n={n}')" in said.stderr
+    assert said.stderr.endswith("ValueError: bad n=4\nError: Run 2 failed.\n")
+    assert "\x1b[" not in said.stderr  # no terminal colour codes
+    shown = nbtools(tmp_path, "runs", "show", "1").stdout
+    assert "Traceback of run 1 (cell 4):" in shown
+    assert shown.endswith("ValueError: bad n=3\n")
+    assert "Traceback" not in nbtools(tmp_path, "runs", "show", "1", "--json").stdout
 
 
 def test_kernel_death_fails_with_kernel_died_and_keeps_output(
@@ -106,6 +117,9 @@ def test_kernel_death_fails_with_kernel_died_and_keeps_output(
     assert model["error"]["cell"] == 1
     executed = json.loads(Path(model["output_notebook"]).read_text())
     assert executed["cells"][0]["outputs"][0]["text"] == ["before\n"]
+    assert "Traceback" not in nbtools(tmp_path, "runs", "show", "1").stdout  # none was printed
+    Path(model["output_notebook"]).write_text("{damaged")
+    assert nbtools(tmp_path, "runs", "show", "1").exit_code == 0
 
 
 def test_timeout_kills_the_kernel_and_its_children(
