@@ -25,13 +25,15 @@ def init(directory: Path) -> None:
     pre-commit config. Existing files are never overwritten.
     """
     directory.mkdir(parents=True, exist_ok=True)
+    out = directory / STARTER_PACKAGE_DIR
+    if (directory / STARTER_NOTEBOOK).exists() and not out.exists():
+        _check_kept_notebook(directory / STARTER_NOTEBOOK, out)
     written, kept = write_starter(directory)
     for path in written:
         click.echo(f"  wrote     {path}")
     for path in kept:
         click.echo(f"  kept      {path} (exists already)")
-    out = directory / STARTER_PACKAGE_DIR
-    if (out).exists():
+    if out.exists():
         click.echo(f"  kept      {STARTER_PACKAGE_DIR}/ (exists already)")
         return
     report = run_extract(ExtractRequest(directory / STARTER_NOTEBOOK, out, mode="write"))
@@ -39,4 +41,25 @@ def init(directory: Path) -> None:
     click.echo(
         f"Next: open {STARTER_NOTEBOOK} in JupyterLab, change it, and run "
         f"`nbtools extract {STARTER_NOTEBOOK} -o {STARTER_PACKAGE_DIR} --test`."
+    )
+
+
+def _check_kept_notebook(notebook: Path, out: Path) -> None:
+    """Refuse, before anything is written, a notebook already at the starter's path that
+    could not be extracted (the workflow init writes would fail on every push)."""
+    from nbtools.errors import InvalidInputError, NbtoolsError
+
+    try:
+        report = run_extract(ExtractRequest(notebook, out))  # a preview: writes nothing
+    except NbtoolsError as error:
+        problem = error.message
+    else:
+        if report.ok:
+            return
+        problem = "\n".join(found.describe() for found in report.extraction.errors)
+    raise InvalidInputError(
+        f"{notebook} exists already, and init cannot extract it into {out}:\n{problem}\n"
+        f"Nothing was written: run `nbtools init` in another directory, or move "
+        f"{notebook.name} away.",
+        path=str(notebook),
     )

@@ -200,6 +200,23 @@ def test_init_writes_a_starter_kit_whose_check_passes(tmp_path: Path) -> None:
     assert "kept      example.ipynb (exists already)" in again.stdout
 
 
+def test_init_beside_a_notebook_of_the_starter_s_name_it_cannot_extract_writes_nothing(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    mine = notebook_factory("example.ipynb", [("code", "x = 1", [])])  # the user's, untagged
+    before = mine.read_bytes()
+    result = run_cli("init", str(tmp_path))
+    assert result.returncode == 2
+    assert "example.ipynb exists already, and init cannot extract it" in result.stderr
+    assert "no exported cells" in result.stderr
+    assert "Nothing was written" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["example.ipynb"]
+    assert mine.read_bytes() == before
+    notebook_factory("example.ipynb", GOOD)  # once it can be extracted, init uses it
+    assert run_cli("init", str(tmp_path)).returncode == 0
+    assert "def double" in (tmp_path / "packages/example/src/example/core.py").read_text()
+
+
 def test_extraction_imports_nothing_heavy(
     notebook_factory: NotebookFactory, tmp_path: Path
 ) -> None:
