@@ -33,8 +33,11 @@ def parse_notebook(raw: bytes | str, source: str = "<notebook>") -> Notebook:
     try:
         nb: Notebook = json.loads(raw)
     except json.JSONDecodeError as exc:
-        ends_like_json = raw.rstrip()[-1:] in (b"}", "}")
-        hint = "" if ends_like_json else " (the file looks truncated)"
+        hint = ""
+        if raw.lstrip()[:1] not in (b"{", "{"):  # a CSV, a script, HTML...
+            hint = " (a notebook is a JSON object, starting with '{': this is another kind of file)"
+        elif raw.rstrip()[-1:] not in (b"}", "}"):
+            hint = " (the file looks truncated)"
         raise NotebookError(
             f"{source} is not valid JSON at line {exc.lineno}, column {exc.colno}: "
             f"{exc.msg}{hint}.",

@@ -49,6 +49,19 @@ def test_truncated_notebook_names_line_and_truncation(notebook_factory: Notebook
 
 
 @pytest.mark.parametrize(
+    "content", ["id,email\n1,a@x.com\n", "print('hi')\n", "<html><body></body></html>"]
+)
+def test_another_kind_of_file_is_told_apart_from_a_truncated_notebook(
+    tmp_path: Path, content: str
+) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text(content)
+    with pytest.raises(NotebookError, match="this is another kind of file") as info:
+        read_notebook(path)
+    assert "truncated" not in info.value.message
+
+
+@pytest.mark.parametrize(
     ("content", "message"),
     [
         ("", "empty"),
