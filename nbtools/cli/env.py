@@ -203,6 +203,7 @@ def check(cli_ctx: CliContext, snapshot_ref: str, kernel_name: str, as_json: boo
 @click.option(
     "--index-url", help="PEP 691 index to look up locked files and hashes (default: PyPI)."
 )
+@click.option("--force", is_flag=True, help="Replace -o's file even if nbtools did not write it.")
 @kernel_option
 @pass_cli
 def export(
@@ -211,13 +212,23 @@ def export(
     fmt: str | None,
     output: Path | None,
     index_url: str | None,
+    force: bool,
     kernel_name: str,
 ) -> None:
     """Export SNAPSHOT (default: the kernel's current environment) as pylock.toml or a
-    pinned requirements.txt."""
-    from nbtools.envsnap import export_snapshot, format_for, resolve_snapshot, snapshot_kernel
+    pinned requirements.txt. An earlier export at -o is replaced; another file is kept
+    unless --force."""
+    from nbtools.envsnap import (
+        check_replaceable,
+        export_snapshot,
+        format_for,
+        resolve_snapshot,
+        snapshot_kernel,
+    )
 
     chosen = format_for(output, fmt)
+    if output is not None:
+        check_replaceable(output, force)
     project = cli_ctx.project
     source = (
         resolve_snapshot(project, snapshot_ref)

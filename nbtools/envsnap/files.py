@@ -9,10 +9,10 @@ from typing import Any
 from nbtools.envsnap.index import DEFAULT_INDEX, PackageIndex
 from nbtools.envsnap.kernel_capture import cache_dir
 from nbtools.envsnap.model import Snapshot
-from nbtools.envsnap.pylock import LockExport, parse_pylock, to_pylock
-from nbtools.envsnap.requirements import parse_requirements, to_requirements
+from nbtools.envsnap.pylock import CREATED_BY, LockExport, parse_pylock, to_pylock
+from nbtools.envsnap.requirements import WRITTEN_BY, parse_requirements, to_requirements
 from nbtools.envsnap.snapshots import get_snapshot, save_snapshot
-from nbtools.errors import InvalidInputError
+from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.jsonvalues import WireModel
 from nbtools.project import Project
 
@@ -55,6 +55,25 @@ def format_for(path: Path | None, requested: str | None) -> str:
             path=str(path),
         )
     return chosen
+
+
+def check_replaceable(path: Path, force: bool = False) -> None:
+    """Refuse to write an export over ``path`` if it holds a file nbtools did not export (a
+    hand-written requirements file, another tool's lock file), unless ``force``."""
+    if force or not path.exists():
+        return
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")[:4096]
+    except OSError as error:
+        raise InvalidInputError(
+            f"{path} cannot be read: {error.strerror}.", path=str(path)
+        ) from None
+    if WRITTEN_BY not in head and f'created-by = "{CREATED_BY}"' not in head:
+        raise ConflictError(
+            f"{path} exists and was not written by nbtools: pass --force to replace it, or "
+            "choose another -o.",
+            path=str(path),
+        )
 
 
 def export_snapshot(

@@ -40,6 +40,10 @@ class LockExport:
     unlocked: list[dict[str, Any]]
 
 
+#: The ``created-by`` of the lock files nbtools exports.
+CREATED_BY = "jupyter-nbtools"
+
+
 def _file_entry(file: IndexFile) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": file.filename, "url": file.url}
     if file.size is not None:
@@ -150,7 +154,7 @@ def to_pylock(snapshot: Snapshot, index: PackageIndex) -> LockExport:
         document["environments"] = markers
     if snapshot.python_version:
         document["requires-python"] = "==" + ".".join(snapshot.python_version.split(".")[:2]) + ".*"
-    document["created-by"] = "jupyter-nbtools"
+    document["created-by"] = CREATED_BY
     document["packages"] = packages
     document["tool"] = {"nbtools": _tool_table(snapshot, unlocked)}
     text = tomli_w.dumps(document)

@@ -32,6 +32,9 @@ _IGNORED_OPTIONS = {
 }
 _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz")
 
+#: The start of the comment that marks a requirements file as an export of nbtools.
+WRITTEN_BY = "# Written by jupyter-nbtools"
+
 
 def direct_reference(dist: Distribution) -> str | None:
     """The ``name @ URL`` (or ``-e PATH``) form of a direct install; None for index installs."""
@@ -76,7 +79,7 @@ def header(snapshot: Snapshot) -> list[str]:
     return [
         f"# Environment snapshot {snapshot.short_id} ({snapshot.source} {snapshot.origin})"
         + (f": {python}" if python else ""),
-        f"# Written by jupyter-nbtools {__version__}. Install: pip install --no-deps -r FILE",
+        f"{WRITTEN_BY} {__version__}. Install: pip install --no-deps -r FILE",
     ]
 
 

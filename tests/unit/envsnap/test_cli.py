@@ -101,6 +101,23 @@ def test_export_import_and_diff_files(nbtools, env_kernel: EnvKernel, tmp_path: 
     } in against["changes"]
 
 
+def test_export_replaces_its_own_file_and_keeps_anyone_else_s(
+    nbtools, env_kernel: EnvKernel, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    write_dist(env_kernel.site, "alpha", "1.0")
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("alpha>=0.5  # ours, by hand\n")
+    refused = nbtools("export", "--kernel", "envtest", "-o", str(requirements))
+    assert refused.exit_code == 2
+    assert "exists and was not written by nbtools: pass --force" in refused.stderr
+    assert requirements.read_text() == "alpha>=0.5  # ours, by hand\n"
+    forced = nbtools("export", "--kernel", "envtest", "-o", str(requirements), "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "alpha==1.0" in requirements.read_text()
+    again = nbtools("export", "--kernel", "envtest", "-o", str(requirements))  # its own export
+    assert again.exit_code == 0, again.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
