@@ -30,6 +30,8 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 _PACKAGE_HEADER = re.compile(r"^\s*\[\[\s*packages\s*\]\]")
+#: The ``created-by`` of the lock files nbtools exports.
+CREATED_BY = "jupyter-nbtools"
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,6 @@ class LockExport:
 
     text: str
     unlocked: list[dict[str, Any]]
-
-
-#: The ``created-by`` of the lock files nbtools exports.
-CREATED_BY = "jupyter-nbtools"
 
 
 def _file_entry(file: IndexFile) -> dict[str, Any]:
