@@ -31,7 +31,13 @@ def serve_options(command: F) -> F:
                 show_default=True,
                 help="Address to listen on (loopback by default; 0.0.0.0 for every interface).",
             ),
-            click.option("--port", default=8000, show_default=True, type=int, help="TCP port."),
+            click.option(
+                "--port",
+                default=8000,
+                show_default=True,
+                type=click.IntRange(0, 65535),
+                help="TCP port (0: any free one, as the log then says).",
+            ),
             click.option(
                 "--workers", default=1, show_default=True, type=int, help="Worker processes."
             ),

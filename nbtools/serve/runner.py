@@ -112,6 +112,9 @@ def serve(
     if app_dir is not None:
         sys.path.insert(0, str(app_dir))  # spawned workers inherit the import path
     listening = listen(host, port)
+    port = listening.getsockname()[1]  # the one the system chose for --port 0
+    shown = f"[{host}]" if ":" in host else host
+    log.info("listening on http://%s:%d (try it: http://%s:%d/docs)", shown, port, shown, port)
     if stop_on_eof:
         _stop_when_input_ends()
     import uvicorn

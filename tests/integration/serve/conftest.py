@@ -105,9 +105,13 @@ def _start_on(port: int, command: list[str], env: dict[str, str] | None) -> Runn
         text=True,
         env={**os.environ, **(env or {})},
     )
-    service = RunningService(process, f"http://127.0.0.1:{port}")
+    return ready(RunningService(process, f"http://127.0.0.1:{port}"))
+
+
+def ready(service: RunningService) -> RunningService:
+    """``service`` once its /ready answers 200, or its process ended, or 2 minutes passed."""
     deadline = time.monotonic() + 120
-    while process.poll() is None and time.monotonic() < deadline:
+    while service.process.poll() is None and time.monotonic() < deadline:
         try:
             if httpx.get(f"{service.url}/ready", timeout=5).status_code == 200:
                 return service

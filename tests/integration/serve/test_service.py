@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import psutil
 import pytest
 
 from tests.conftest import NotebookFactory
-from tests.integration.serve.conftest import RunningService, extract
+from tests.integration.serve.conftest import RunningService, extract, ready
 
 Serve = Callable[..., RunningService]
 
@@ -163,6 +164,34 @@ def test_a_failed_start_up_exits_non_zero_with_the_reason(
     assert "FileNotFoundError: model.bin is missing" in output
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{service.url}/ready", timeout=5)
+
+
+def test_the_log_says_where_it_listens_also_on_a_port_the_system_chose(
+    scorer_package: Path,
+) -> None:
+    command = [sys.executable, "-m", "nbtools.cli.main", "serve", str(scorer_package)]
+    for port in ("65536", "-1"):
+        refused = subprocess.run(
+            [*command, "--port", port], capture_output=True, text=True, timeout=120
+        )
+        assert refused.returncode == 2, refused.stderr
+        assert "Invalid value for '--port'" in refused.stderr
+        assert "Traceback" not in refused.stderr
+    process = subprocess.Popen(
+        [*command, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    service = RunningService(process, "")
+    try:  # stopped whatever happens
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = re.search(r"listening on (http://127\.0\.0\.1:(\d+)) \(try it: \1/docs\)", line)
+        assert found is not None, line
+        service.url = found.group(1)
+        assert int(found.group(2)) > 0
+        assert ready(service).process.poll() is None
+        assert httpx.get(f"{service.url}/ready", timeout=5).status_code == 200
+    finally:
+        service.stop()
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
