@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 
 from nbtools.cli.context import CliContext
@@ -82,5 +84,38 @@ def series(
         empty=f"No runs of job {job_id} recorded "
         + (f"the metric {metric!r}." if metric else "metrics."),
     )
+    width = max(map(len, names), default=0)
+    for name in names:
+        points = page["series"][name]
+        numbers = [
+            point["value"]
+            for point in points
+            if isinstance(point["value"], (int, float))
+            and not isinstance(point["value"], bool)
+            and math.isfinite(point["value"])
+        ]
+        if len(numbers) >= 2:
+            click.echo(trend(name.ljust(width), numbers, points[-1]["unit"]))
     if page["next_before_run"] is not None:
         click.echo(f"older runs: --before {page['next_before_run']}")
+
+
+#: The bars of a sparkline, lowest first.
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def trend(name: str, numbers: list[int | float], unit: str | None = None) -> str:
+    """One line for a metric's numbers, oldest first: a sparkline and its figures."""
+    import statistics
+
+    low, high = min(numbers), max(numbers)
+    span = high - low
+    bars = "".join(
+        _BARS[round((n - low) / span * (len(_BARS) - 1))] if span else _BARS[3] for n in numbers
+    )
+    figures = (low, statistics.median(numbers), high, numbers[-1])
+    shown = " · ".join(
+        f"{label} {format_value(value, unit)}"
+        for label, value in zip(("min", "median", "max", "last"), figures, strict=True)
+    )
+    return f"{name}  {bars}  {shown}"

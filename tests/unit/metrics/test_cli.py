@@ -128,6 +128,12 @@ def test_metrics_show_and_series(tmp_path: Path) -> None:
     assert (older["run_ids"], older["next_before_run"]) == ([1], None)
     table = nbtools(tmp_path, "metrics", "series", "7", "--limit", "2").output
     assert "older runs: --before 2" in table
+    # each numeric metric's trend, oldest first; text (model) and a single point get none
+    lines = nbtools(tmp_path, "metrics", "series", "7").output.splitlines()
+    assert "accuracy  ▇█▁  min 0.8 · median 0.9 · max 0.92 · last 0.8" in lines
+    assert not [line for line in lines if line.startswith("model ")]
+    single = nbtools(tmp_path, "metrics", "series", "7", "--before", "2").output
+    assert "▁" not in single
     assert nbtools(tmp_path, "metrics", "series", "7", "--limit", "0").exit_code == 2
 
 
@@ -164,3 +170,14 @@ def test_a_rule_that_may_never_fire_says_why(tmp_path: Path) -> None:
     assert listed["acuracy drops > 5% over 5"].endswith("did you mean accuracy?")
     table = nbtools(tmp_path, "alerts", "rule", "list", "--job", "1").output
     assert "warning: None of the job's recent runs recorded acuracy" in table
+
+
+def test_a_trend_line_for_flat_negative_and_unit_series() -> None:
+    from nbtools.cli.metrics import trend
+
+    assert trend("rows", [5, 5, 5]) == "rows  ▄▄▄  min 5 · median 5 · max 5 · last 5"
+    assert (
+        trend("loss", [-1.0, 0.0, -0.5])
+        == "loss  ▁█▅  min -1.0 · median -0.5 · max 0.0 · last -0.5"
+    )
+    assert trend("time", [2, 4], "s") == "time  ▁█  min 2 s · median 3.0 s · max 4 s · last 4 s"
