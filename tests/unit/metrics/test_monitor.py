@@ -6,7 +6,14 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from nbtools.metrics.alerts import acknowledge, add_rule, list_alerts, list_rules, open_alert_counts
+from nbtools.metrics.alerts import (
+    acknowledge,
+    add_rule,
+    list_alerts,
+    list_rules,
+    open_alert_counts,
+    rule_warnings,
+)
 from nbtools.metrics.monitor import MonitorResult, after_run, check_late, load_facts
 from nbtools.metrics.notify.outbox import add_target
 from nbtools.metrics.notify.payload import JobRef
@@ -137,3 +144,18 @@ def test_acknowledging_alerts(any_project: Project) -> None:
         assert (alert.status, alert.acknowledged_by) == ("acknowledged", "ana")
         assert list_alerts(session, status="open") == []
         assert open_alert_counts(session) == {}
+
+
+def test_rule_warnings_come_from_the_latest_runs_on_both_stores(any_project: Project) -> None:
+    """The 20 latest harvested runs (a subquery with ORDER BY and LIMIT inside IN) say what a
+    job records; an older run's metric no longer counts."""
+    add_jobs(any_project, 1)
+    store_metrics(any_project, 1, 1, retired=1.0)
+    for run_id in range(2, 23):
+        store_metrics(any_project, 1, run_id, accuracy=0.9)
+    with any_project.store.session(write=True) as session:
+        rules = [add_rule(session, 1, text) for text in ("accuracy < 0.5", "retired > 2")]
+        warnings = rule_warnings(session, rules)
+    assert warnings == {
+        rules[1].id: "None of the job's recent runs recorded retired: they recorded accuracy."
+    }
