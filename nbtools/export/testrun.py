@@ -161,9 +161,10 @@ def run_tests(
                 command += ["-o", "pythonpath="]
             completed = run_watched(command, cwd=out, env=_test_env(), timeout=TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired as expired:
+            what = "The tests" if "pytest" in expired.cmd else "Preparing the fresh venv"
             raise CheckFailedError(
-                f"{'Installing the package' if venv and 'pip' in expired.cmd else 'The tests'} "
-                f"did not finish within {TIMEOUT_SECONDS} s and were stopped."
+                f"{what} did not finish within {TIMEOUT_SECONDS} s; everything it started was "
+                "stopped."
             ) from None
         tests = _results(junit, files, cell_ids)
     report = TestReport(
