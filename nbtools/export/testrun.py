@@ -163,8 +163,7 @@ def run_tests(
         except subprocess.TimeoutExpired as expired:
             what = "The tests" if "pytest" in expired.cmd else "Preparing the fresh venv"
             raise CheckFailedError(
-                f"{what} did not finish within {TIMEOUT_SECONDS} s; everything it started was "
-                "stopped."
+                f"{what} took longer than {TIMEOUT_SECONDS} s: every process involved was stopped."
             ) from None
         tests = _results(junit, files, cell_ids)
     report = TestReport(
