@@ -256,6 +256,17 @@ def test_a_reader_that_goes_away_gets_no_traceback(
     assert (tmp_path / "out/src/calc/core.py").is_file()  # the package was written first
 
 
+def slow_tests(notebook_factory: NotebookFactory, started: Path) -> Path:
+    """A notebook whose one test writes its pid to ``started``, then sleeps for 2 minutes."""
+    sleeper = (
+        "import os, pathlib, time\n"
+        f"pathlib.Path({str(started)!r}).write_text(str(os.getpid()))\n"
+        "time.sleep(120)"
+    )
+    cells = [("code", "def f():\n    return 1", ["export"]), ("code", sleeper, ["test"])]
+    return notebook_factory("slow.ipynb", cells)
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_stopped_extraction_leaves_no_test_process_or_scratch_behind(
     notebook_factory: NotebookFactory, tmp_path: Path, signum: int
@@ -263,19 +274,7 @@ def test_a_stopped_extraction_leaves_no_test_process_or_scratch_behind(
     """A CI time limit's SIGTERM, or Ctrl-C, while the package's tests run: the tests are
     stopped with everything they started, and their scratch directory is removed."""
     started = tmp_path / "test-started"
-    nb = notebook_factory(
-        "slow.ipynb",
-        [
-            ("code", "def f():\n    return 1", ["export"]),
-            (
-                "code",
-                "import os, pathlib, time\n"
-                f"pathlib.Path({str(started)!r}).write_text(str(os.getpid()))\n"
-                "time.sleep(120)",
-                ["test"],
-            ),
-        ],
-    )
+    nb = slow_tests(notebook_factory, started)
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     entry = [sys.executable, "-c", "from nbtools.cli.main import main; main()"]
@@ -312,6 +311,22 @@ def test_a_stopped_extraction_leaves_no_test_process_or_scratch_behind(
         assert time.monotonic() < deadline, "the test process outlived nbtools"
         time.sleep(0.05)
     assert list(scratch.iterdir()) == []  # the tests' scratch directory is gone
+
+
+def test_tests_over_the_time_limit_are_stopped_with_what_they_started(
+    notebook_factory: NotebookFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nbtools.errors import CheckFailedError
+    from nbtools.export import testrun
+    from nbtools.export.api import ExtractRequest, run_extract
+
+    started = tmp_path / "test-started"
+    nb = slow_tests(notebook_factory, started)
+    monkeypatch.setattr(testrun, "TIMEOUT_SECONDS", 5)
+    with pytest.raises(CheckFailedError, match="The tests took longer than 5 s: every process"):
+        run_extract(ExtractRequest(nb, tmp_path / "out", mode="write", test=True))
+    test_pid = int(started.read_text())
+    assert not psutil.pid_exists(test_pid) or psutil.Process(test_pid).status() == "zombie"
 
 
 def test_the_collector_stays_off_only_when_the_process_ends_with_the_command(
