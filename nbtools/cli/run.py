@@ -60,6 +60,22 @@ def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
     return dict(split_assignment(text) for text in assignments)
 
 
+def prepare_output(output: Path | None) -> None:
+    """Make ``-o``'s directory before the run starts (its absence would only be found once
+    the run had ended), or refuse, naming the option, when it cannot be made."""
+    if output is None:
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        reason = "a file stands where a directory of its path should be"
+    except OSError as error:
+        reason = str(error.strerror or error)
+    else:
+        return
+    raise InvalidInputError(f"-o {output}: its directory cannot be made: {reason}.", field="output")
+
+
 def claim_token() -> str:
     """A claim token: a run queued under it is executed by this process, never a scheduler."""
     from nbtools.jobs import Claimer
@@ -258,6 +274,7 @@ def run(
         raise InvalidInputError("Give the NOTEBOOK to run, or --reproduce RUN.")
     if same_env:
         raise InvalidInputError("--same-env applies only with --reproduce RUN.")
+    prepare_output(output)
     project = cli_ctx.project
     path = notebook_argument(project, notebook)
     kernels = booted_kernels(project, path, kernel)  # first: it boots while we go on
@@ -290,6 +307,7 @@ def _reproduce(
 ) -> None:
     from nbtools.lineage import plan_reproduction, queue_reproduction
 
+    prepare_output(output)
     project = cli_ctx.project
     reproduction = plan_reproduction(project, run_id)
     if not as_json:

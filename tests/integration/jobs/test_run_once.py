@@ -236,7 +236,14 @@ def test_bad_parameters_and_a_lease_too_short_exit_2(
     )
     assert short.exit_code == 2
     assert "The lease must be at least 3 s (three heartbeats), got 2." in short.output
+    (tmp_path / "taken").write_text("a file")
+    blocked = nbtools(tmp_path, "run", "nb.ipynb", "-o", str(tmp_path / "taken/out.ipynb"))
+    assert blocked.exit_code == 2  # before the run, not after it (a file in the way)
+    assert "its directory cannot be made: a file stands where" in blocked.output
     assert json.loads(nbtools(tmp_path, "runs", "list", "--json").stdout) == []
+    made = nbtools(tmp_path, "run", "nb.ipynb", "-o", str(tmp_path / "new/dir/out.ipynb"))
+    assert made.exit_code == 0, made.output
+    assert json.loads((tmp_path / "new/dir/out.ipynb").read_text())["cells"]
 
 
 def test_unknown_kernel_fails_the_run_naming_it(
