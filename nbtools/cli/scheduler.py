@@ -59,8 +59,15 @@ def scheduler(cli_ctx: CliContext) -> None:
     try:
         loop.run_forever(stop)
     finally:
-        loop.executor.shutdown()
+        in_flight = loop.shutdown()
         monitoring.stop()
+        click.echo(
+            f"nbtools scheduler: stopped; {in_flight} run{'s' * (in_flight != 1)} in flight "
+            "ended with it (retried as their jobs allow)."
+            if in_flight
+            else "nbtools scheduler: stopped.",
+            err=True,
+        )
 
 
 def _stop_on_signals(stop: threading.Event, wake: Callable[[], None]) -> None:

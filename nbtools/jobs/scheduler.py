@@ -86,6 +86,10 @@ class Scheduler:
         self.claimer = claimer or leases.Claimer()
         #: Run id → claim token of the runs this scheduler handed to its executor.
         self._claims: dict[int, str] = {}
+        #: Set by :meth:`shutdown`: runs its executor ends now ended with the scheduler.
+        self._stopping = False
+        #: Runs that ended with the scheduler (:meth:`shutdown` counts them).
+        self._ended_by_stop = 0
         #: Claims on runs waiting in the executor are renewed every third of a lease, not
         #: at every tick (a tick follows every queued run: each renewal is a write).
         self.renew_every = timedelta(seconds=lease_seconds / 3)
@@ -239,9 +243,23 @@ class Scheduler:
     def _on_done(self, run_id: int, status: str | None) -> None:
         token = self._claims.pop(run_id, None)
         if status is None and token is not None:
-            reason = "The worker process executing this run exited unexpectedly."
-            reaper.end_run_of_dead_worker(self.project.store, run_id, token, reason)
+            reason = (
+                "The scheduler executing this run was stopped (its workers and kernels with it)."
+                if self._stopping
+                else "The worker process executing this run exited unexpectedly."
+            )
+            ended = reaper.end_run_of_dead_worker(self.project.store, run_id, token, reason)
+            if ended and self._stopping:
+                self._ended_by_stop += 1
         self.wake()
+
+    def shutdown(self) -> int:
+        """Stop the executor, once the loop has stopped: the runs it was executing end with
+        their kernels (``WorkerLost``, retried as their job allows). Returns how many did."""
+        self._stopping = True
+        if self.executor is not None:
+            self.executor.shutdown()
+        return self._ended_by_stop
 
     def wake(self) -> None:
         """Tick now (e.g. a run was queued or finished) instead of at the next poll.

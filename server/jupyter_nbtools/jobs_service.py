@@ -83,7 +83,6 @@ class JobsService:
         self._stop.set()
         self.scheduler.wake()
         self._thread.join(timeout=10)
-        if self.scheduler.executor is not None:
-            self.scheduler.executor.shutdown()
+        self.scheduler.shutdown()
         if self.monitoring is not None:
             self.monitoring.stop()

@@ -40,6 +40,7 @@ def daemon(project: Project) -> Iterator[subprocess.Popen[bytes]]:
             "--poll",
             "0.2",
         ],
+        stderr=subprocess.PIPE,
     )
     yield process
     for child in (
@@ -97,6 +98,27 @@ def test_a_stop_signal_ends_the_daemon_and_everything_it_started(
     assert daemon.wait(timeout=60) == 0
     _, alive = psutil.wait_procs(started, timeout=10)
     assert alive == []
+    assert daemon.stderr is not None
+    assert daemon.stderr.read().decode().endswith("nbtools scheduler: stopped.\n")
+
+
+def test_a_run_in_flight_when_the_daemon_stops_says_so_and_is_retried(
+    project: Project, sleeper: Path, daemon: subprocess.Popen[bytes]
+) -> None:
+    job = create_job(project, {"notebook_path": "sleep.ipynb", "retries": 1})
+    doomed = queue_run(project, "sleep.ipynb", {}, job=job)
+    wait_for(project, doomed.id, lambda r: r.current_cell == 1)
+    daemon.send_signal(signal.SIGTERM)
+    assert daemon.wait(timeout=60) == 0
+    assert daemon.stderr is not None
+    assert "stopped; 1 run in flight ended with it (retried as their jobs allow)." in (
+        daemon.stderr.read().decode()
+    )
+    with project.store.session() as session:
+        ended, retry = session.scalars(select(Run).where(Run.job_id == job.id).order_by(Run.id))
+    assert (ended.status, ended.error_name) == ("failed", "WorkerLost")
+    assert ended.error_message.startswith("The scheduler executing this run was stopped")
+    assert (retry.status, retry.attempt) == ("queued", 2)
 
 
 def test_max_concurrent_holds_back_a_jobs_second_run(
