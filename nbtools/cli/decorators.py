@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import click
@@ -20,3 +21,19 @@ idempotency_option = click.option(
     help="Create this at most once: a second submission with KEY is refused (exit 2) naming "
     "the first.",
 )
+
+
+@contextlib.contextmanager
+def fields_as_flags(flags: Mapping[str, str]) -> Iterator[None]:
+    """An error about a field the API names (``details["field"]``, at the start of its
+    message) names the flag that set it instead, as the person typed it: ``--timeout must be
+    …``, not ``timeout_seconds must be …``. ``flags``: field → flag."""
+    from nbtools.errors import NbtoolsError
+
+    try:
+        yield
+    except NbtoolsError as error:
+        field = error.details.get("field")
+        if isinstance(field, str) and field in flags and error.message.startswith(field):
+            error.message = flags[field] + error.message[len(field) :]
+        raise

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import idempotency_option, json_option, pass_cli
+from nbtools.cli.decorators import fields_as_flags, idempotency_option, json_option, pass_cli
 from nbtools.cli.output import print_json
 from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.project import Project
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from nbtools.kernels import KernelSource
     from nbtools.lineage import Reproduction
 
+#: The flags of the run's fields, for errors (``--timeout``, not ``timeout_seconds``).
+_FLAGS = {"timeout_seconds": "--timeout", "cell_timeout_seconds": "--cell-timeout"}
 #: Signals that cancel a run executing in ``nbtools run`` (then it exits 128 + the signal).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -283,21 +285,22 @@ def run(
     def queue(token: str) -> int:
         from nbtools.jobs import queue_run
 
-        return queue_run(
-            project,
-            path,
-            values,
-            trigger="cli",
-            from_text=True,
-            kernel_name=kernel,
-            timeout_seconds=timeout,
-            cell_timeout_seconds=cell_timeout,
-            output_html=html,
-            claim=token,
-            purpose=purpose,
-            idempotency_key=idempotency_key,
-            actor=cli_ctx.actor,
-        ).id
+        with fields_as_flags(_FLAGS):
+            return queue_run(
+                project,
+                path,
+                values,
+                trigger="cli",
+                from_text=True,
+                kernel_name=kernel,
+                timeout_seconds=timeout,
+                cell_timeout_seconds=cell_timeout,
+                output_html=html,
+                claim=token,
+                purpose=purpose,
+                idempotency_key=idempotency_key,
+                actor=cli_ctx.actor,
+            ).id
 
     _execute(cli_ctx, queue, output, as_json, kernels)
 

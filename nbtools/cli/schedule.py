@@ -7,7 +7,13 @@ from typing import Any
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import CommandFunction, idempotency_option, json_option, pass_cli
+from nbtools.cli.decorators import (
+    CommandFunction,
+    fields_as_flags,
+    idempotency_option,
+    json_option,
+    pass_cli,
+)
 from nbtools.cli.job_ref import job_argument
 from nbtools.cli.output import print_fields, print_json, print_table, when
 from nbtools.cli.run import notebook_argument, parameter_option, parse_assignments, purpose_option
@@ -73,24 +79,31 @@ def job_options(function: CommandFunction) -> CommandFunction:
     return function
 
 
+#: A job's fields by the option that sets them.
+_FIELDS = {
+    "name": "name",
+    "cron": "cron",
+    "timezone": "timezone",
+    "retries": "retries",
+    "retry_backoff": "retry_backoff_seconds",
+    "timeout": "timeout_seconds",
+    "cell_timeout": "cell_timeout_seconds",
+    "max_concurrent": "max_concurrent",
+    "html": "output_html",
+    "missed": "missed_policy",
+    "catch_up_limit": "catch_up_limit",
+    "kernel": "kernel_name",
+    "purpose": "purpose",
+    "keep_runs": "keep_runs",
+}
+#: The flag of each field, for errors (``--tz`` sets the timezone).
+_FLAGS = {field: "--" + key.replace("_", "-") for key, field in _FIELDS.items()} | {
+    "timezone": "--tz"
+}
+
+
 def _fields(options: dict[str, Any]) -> dict[str, Any]:
-    names = {
-        "name": "name",
-        "cron": "cron",
-        "timezone": "timezone",
-        "retries": "retries",
-        "retry_backoff": "retry_backoff_seconds",
-        "timeout": "timeout_seconds",
-        "cell_timeout": "cell_timeout_seconds",
-        "max_concurrent": "max_concurrent",
-        "html": "output_html",
-        "missed": "missed_policy",
-        "catch_up_limit": "catch_up_limit",
-        "kernel": "kernel_name",
-        "purpose": "purpose",
-        "keep_runs": "keep_runs",
-    }
-    return {field: options[key] for key, field in names.items() if options.get(key) is not None}
+    return {field: options[key] for key, field in _FIELDS.items() if options.get(key) is not None}
 
 
 def _pinned_id(cli_ctx: CliContext, notebook_path: str, ref: str) -> int:
@@ -141,9 +154,10 @@ def add(
         fields["pinned_version_id"] = _pinned_id(
             cli_ctx, fields["notebook_path"], options["pin_version"]
         )
-    job = create_job(
-        project, fields, from_text=True, idempotency_key=idempotency_key, actor=cli_ctx.actor
-    )
+    with fields_as_flags(_FLAGS):
+        job = create_job(
+            project, fields, from_text=True, idempotency_key=idempotency_key, actor=cli_ctx.actor
+        )
     model = job.to_wire()
     print_json(model) if as_json else print_job(model)
 
@@ -190,7 +204,8 @@ def edit(
             pinned_version_id=changes.get("pinned_version_id", job.pinned_version_id),
         )
         changes["parameters"] = {**job.parameters, **typed}
-    model = update_job(project, job_id, changes, cli_ctx.actor).to_wire()
+    with fields_as_flags(_FLAGS):
+        model = update_job(project, job_id, changes, cli_ctx.actor).to_wire()
     print_json(model) if as_json else print_job(model)
 
 

@@ -270,7 +270,7 @@ def test_cell_timeout_stops_the_cell_and_every_process_of_the_run(
     assert processes_with(marker) == []
     result = nbtools(tmp_path, "run", "nb.ipynb", "--cell-timeout", "0")
     assert result.exit_code == 2
-    assert "cell_timeout_seconds must be a positive whole number" in result.output
+    assert "--cell-timeout must be a positive whole number" in result.output  # as typed
 
 
 def test_nan_and_infinities_reach_the_kernel_as_floats(

@@ -90,7 +90,11 @@ def test_bad_schedules_exit_2_and_store_nothing(
         (("--cron", "0 61 * * *"), "hour must be 0-23, got 61"),
         (("--cron", "daily", "--tz", "Atlantis/Capital"), "Unknown timezone"),
         (("-p", "weeks=1"), "Valid parameters: days"),
-        (("--missed", "run_once", "--max-concurrent", "0"), "max_concurrent"),
+        (("--missed", "run_once", "--max-concurrent", "0"), "--max-concurrent must be"),
+        (("--retries", "-1"), "--retries must be a whole number from 0"),
+        (("--retry-backoff", "-1"), "--retry-backoff must be"),
+        (("--timeout", "0"), "--timeout must be a positive whole number"),
+        (("--keep-runs", "0"), "--keep-runs must keep 1 to"),
     ]:
         result = nbtools(tmp_path, "schedule", "add", "nb.ipynb", *args)
         assert result.exit_code == 2, result.output
@@ -182,7 +186,7 @@ def test_catch_up_policy_and_skipped_runs_in_the_cli(
     assert (job["missed_policy"], job["catch_up_limit"]) == ("catch_up", 2)
     too_many = nbtools(tmp_path, "schedule", "edit", str(job["id"]), "--catch-up-limit", "1001")
     assert too_many.exit_code == 2
-    assert "catch_up_limit must be at most 1000" in too_many.output
+    assert "--catch-up-limit must be at most 1000" in too_many.output  # the flag, as typed
 
     project = Project(tmp_path)
     first = datetime.fromisoformat(job["next_run_at"])
