@@ -52,6 +52,12 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except NbtoolsError as error:
+            # with --json, the error is the answer, unless the command printed one (a failed
+            # check's report, which says so)
+            if isinstance(ctx.obj, CliContext) and ctx.obj.as_json and not ctx.obj.answered:
+                from nbtools.cli.output import print_json
+
+                print_json(error.to_dict())
             raise NbtoolsCliError(error) from error
 
 

@@ -32,6 +32,10 @@ class CliContext:
         self.config_file: Path | None = None
         #: The values of the command's setting flags (:func:`nbtools.cli.options.setting_option`).
         self.flags: Layer = {}
+        #: The command was given ``--json``: its error, if any, is printed as JSON too,
+        #: unless it printed its JSON answer already (``answered``, a failed check's report).
+        self.as_json = False
+        self.answered = False
         self._kept: list[object] = []
 
     def command_starts(self) -> None:

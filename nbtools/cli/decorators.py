@@ -14,7 +14,19 @@ from nbtools.cli.context import CliContext
 CommandFunction = TypeVar("CommandFunction", bound=Callable[..., Any])
 
 pass_cli = click.make_pass_decorator(CliContext)
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def _remember_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.ensure_object(CliContext).as_json = True
+    return value
+
+
+#: ``--json``: the command's answer as JSON on stdout; an error is the answer of a command that
+#: printed none (the group prints it, besides the message on stderr).
+json_option = click.option(
+    "--json", "as_json", is_flag=True, callback=_remember_json, help="Print JSON for scripts."
+)
 idempotency_option = click.option(
     "--idempotency-key",
     metavar="KEY",

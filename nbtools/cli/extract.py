@@ -122,12 +122,7 @@ def extract(
         # a command that ends its process may fork a second one to parse a big notebook
         processes=2 if cli_ctx.ends_process else 1,
     )
-    try:
-        report = run_extract(request)
-    except CheckFailedError as error:
-        if as_json:
-            print_json(error.to_dict())
-        raise
+    report = run_extract(request)
     cli_ctx.keep_until_exit(request, report)  # the notebook, the syntax trees: see the method
     if as_json:
         model = report.to_dict(with_content=False)

@@ -13,8 +13,17 @@ from nbtools.jsonvalues import json_default
 
 
 def print_json(data: Any) -> None:
-    """Write ``data`` as indented JSON to standard output."""
+    """Write ``data`` as indented JSON to standard output: the command's answer (an error
+    after it is not printed as JSON again, :class:`nbtools.cli.app.LazyGroup`)."""
     sys.stdout.write(json.dumps(data, indent=2, default=json_default) + "\n")
+    import click  # loaded: this runs inside a command
+
+    from nbtools.cli.context import CliContext
+
+    ctx = click.get_current_context(silent=True)
+    cli_ctx = ctx.find_object(CliContext) if ctx is not None else None
+    if cli_ctx is not None:
+        cli_ctx.answered = True
 
 
 def when(moment: datetime | str, zone: str | None = None) -> str:

@@ -186,3 +186,42 @@ def test_cells_are_numbered_from_1_as_jupyterlab_shows_them() -> None:
         "progress": {"cells_done": 1, "cells_total": 3, "current_cell": 1},
     }
     assert describe_progress(running) == "1/3 cells, executing cell 2"
+
+
+def test_with_json_an_error_is_the_answer_unless_the_command_gave_one(tmp_path: Path) -> None:
+    """A script reading stdout gets one JSON document: the error of a command that answered
+    nothing, or the answer (a refused check's report) of one that did."""
+    import json
+
+    from click.testing import CliRunner
+
+    from nbtools.cli.app import cli
+
+    def nbtools(*args: str) -> Any:
+        return CliRunner().invoke(cli, ["--root", str(tmp_path), *args])
+
+    (tmp_path / "nb.ipynb").write_text(
+        json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": []})
+    )
+    refused = nbtools("schedule", "add", "nb.ipynb", "--timeout", "0", "--json")
+    assert refused.exit_code == 2
+    error = json.loads(refused.stdout)
+    assert (error["error"], error["details"]["field"]) == ("InvalidInputError", "timeout_seconds")
+    assert error["message"].startswith("--timeout must be")
+    assert refused.stderr.startswith("Error: --timeout must be")
+    plain = nbtools("schedule", "add", "nb.ipynb", "--timeout", "0")
+    assert (plain.exit_code, plain.stdout) == (2, "")  # no JSON without --json
+    missing = nbtools("runs", "show", "99", "--json")
+    assert json.loads(missing.stdout)["error"] == "NotFoundError"
+    # a refused data check answers with its report (which says why), and only with it
+    (tmp_path / "people.csv").write_text("id,email\n1,a@x.org\n")
+    added = nbtools("data", "add", "people", "people.csv", "--classification", "personal")
+    assert added.exit_code == 0, added.output
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None}
+    uses = {"source": "import pandas as pd\npd.read_csv('people.csv')", **cell}
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [uses]}
+    (tmp_path / "uses.ipynb").write_text(json.dumps(notebook))
+    checked = nbtools("data", "check", "uses.ipynb", "--json")
+    assert checked.exit_code == 2
+    [use] = json.loads(checked.stdout)["uses"]  # one document: no error JSON after it
+    assert "is personal data: a job using it needs a purpose" in use["refused"]

@@ -279,7 +279,7 @@ def test_cli_prune(project: Project, runs: dict[str, int]) -> None:
     assert "--older-than" in bad.output
     job_bad = nbtools("schedule", "add", "nb.ipynb", "--keep-runs", "3m")
     assert job_bad.exit_code == 2
-    assert "keep_runs" in job_bad.output
+    assert "--keep-runs must be a number of runs (10) or an age" in job_bad.output
 
 
 def project_url(project: Project) -> str:
