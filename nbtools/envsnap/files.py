@@ -63,7 +63,8 @@ def check_replaceable(path: Path, force: bool = False) -> None:
     if force or not path.exists():
         return
     try:
-        head = path.read_text(encoding="utf-8", errors="replace")[:4096]
+        with path.open(encoding="utf-8", errors="replace") as file:
+            head = file.read(4096)  # the header: a large file is not read whole
     except OSError as error:
         raise InvalidInputError(
             f"{path} cannot be read: {error.strerror}.", path=str(path)
