@@ -97,12 +97,25 @@ export function JobFormView({
     }
   };
 
+  /**
+   * Focus the first of `fields` in the form's order, found by id: at once, in the
+   * submit's own event, not after the render that marks them invalid (an effect
+   * runs later, and a late effect lost the focus on a loaded machine).
+   */
+  const focusFirst = (fields: string[]): boolean => {
+    const ids = new Set(fields.map(field => `${prefix}-${field.replace(':', '-')}`));
+    const controls = formRef.current?.querySelectorAll<HTMLElement>('[id]') ?? [];
+    const first = Array.from(controls).find(control => ids.has(control.id));
+    first?.focus();
+    return first !== undefined;
+  };
+
   const submit = async (): Promise<void> => {
     setAttempted(true);
-    if (Object.keys({ ...clientErrors, ...liveErrors }).length > 0) {
-      focusPending.current = true;
-      // Focus now if the errors were shown already (no render follows).
-      formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    const shown = Object.keys({ ...clientErrors, ...liveErrors });
+    if (shown.length > 0) {
+      // else the effect focuses the first field marked invalid, once they are shown
+      focusPending.current = !focusFirst(shown);
       return;
     }
     setSaving(true);
