@@ -4,7 +4,8 @@ Gateway's notebook-http mode, and papermill per request.
 The same notebook function (``add(a, b) -> a + b``) is served four ways on loopback:
 - ours: the package `nbtools extract` writes, run by `nbtools serve` (uvicorn, one worker);
 - FastAPI: a hand-written app calling the same function with a pydantic body, run by the
-  `uvicorn` command (same server, same defaults: info log level, access log on) — the floor:
+  `uvicorn` command (same server, same defaults: info log level, access log on, uvloop and
+  httptools when installed, as uvicorn picks them by itself) — the floor:
   our overhead goal is ≤ 10% in throughput and p99 latency;
 - Kernel Gateway: `jupyter kernelgateway` in notebook-http mode on a copy of the notebook whose
   cell is annotated `# POST /add` (one kernel, as it defaults to) — goal: ours ≥ 20 times its
@@ -330,9 +331,12 @@ def main() -> None:
         f"bench_serve: a trivial served function, {options.requests} requests per turn at "
         f"concurrency {options.concurrency}, {options.turns} turns (ABAB)"
     )
+    from nbtools.serve.runner import describe_stack
+
     state = (
         f"warm: servers started once and warmed with {min(options.requests, 500)} requests; "
-        f"asyncio keep-alive client, concurrency {options.concurrency}, one uvicorn worker; "
+        f"asyncio keep-alive client, concurrency {options.concurrency}, one uvicorn worker, "
+        f"ours and FastAPI alike {describe_stack()} (uvicorn's auto choice); "
         "ours as configured by default: Prometheus metrics on, access log on, no API key, "
         "no --record-to"
     )
@@ -351,7 +355,10 @@ def main() -> None:
     report("serve: peak RSS vs hand-written FastAPI", rss["ours"], unit="MiB",
            anchor=rss["FastAPI"], anchor_name="FastAPI", state=state)  # fmt: skip
     if "Kernel Gateway" in turns:
-        kg_state = f"{state}; Kernel Gateway: one kernel, a tenth of the requests per turn"
+        kg_state = (
+            f"{state}; Kernel Gateway: one kernel, tornado on asyncio as it ships, a tenth of "
+            "the requests per turn"
+        )
         report("serve: throughput vs Kernel Gateway notebook-http", rate["ours"], unit="req/s",
                anchor=rate["Kernel Gateway"], anchor_name="Kernel Gateway",
                goals=[Goal("ratio", ">=", 20)], state=kg_state)  # fmt: skip

@@ -50,6 +50,8 @@ def test_serve_on_a_main_cell_serves_the_pipeline_as_run() -> None:
     pyproject = found.files["pyproject.toml"]
     assert "serve = [" in pyproject
     assert '"uvicorn>=0.54"' in pyproject
+    assert '"httptools>=0.6"' in pyproject
+    assert "\"uvloop>=0.19; sys_platform != 'win32'" in pyproject
     assert '".nbtools-extract.json" = "pkg/.nbtools-extract.json"' in pyproject
 
 

@@ -13,14 +13,20 @@ from nbtools.export.render.modules import title_and_summary
 
 #: The test runner the generated ``test`` extra asks for.
 PYTEST_REQUIREMENT = "pytest>=7"
+#: uvicorn's fast event loop, where it is built (not on Windows, nor outside CPython).
+UVLOOP_REQUIREMENT = (
+    "uvloop>=0.19; sys_platform != 'win32' and platform_python_implementation == 'CPython'"
+)
 #: The ``serve`` extra of a package serving functions (docs/serving.md), and what its
 #: service tests need beside pytest (FastAPI's test client runs on httpx).
 SERVE_REQUIREMENTS = [
     "fastapi>=0.110",
+    "httptools>=0.6",
     "jupyter-nbtools",
     "prometheus-client>=0.20",
     "swagger-ui-bundle-v2>=5",
     "uvicorn>=0.54",
+    UVLOOP_REQUIREMENT,
 ]
 SERVE_TEST_REQUIREMENTS = ["httpx>=0.27"]
 

@@ -188,6 +188,10 @@ def test_the_log_says_where_it_listens_also_on_a_port_the_system_chose(
         assert found is not None, line
         service.url = found.group(1)
         assert int(found.group(2)) > 0
+        assert (
+            process.stdout.readline().strip()
+            == "INFO: nbtools.serve: uvicorn on uvloop with httptools"
+        )
         assert ready(service).process.poll() is None
         assert httpx.get(f"{service.url}/ready", timeout=5).status_code == 200
     finally:
