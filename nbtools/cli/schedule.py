@@ -21,7 +21,8 @@ from nbtools.errors import InvalidInputError
 
 cron_option = click.option(
     "--cron",
-    help="5-field cron expression ('0 6 * * 1-5') or hourly, daily, weekdays, weekly, monthly.",
+    help="5-field cron expression ('0 6 * * 1-5'), hourly, daily, weekdays, weekly (Monday), "
+    "monthly, yearly, or one of cron's nicknames (@daily, @weekly: Sunday, ...).",
 )
 tz_option = click.option("--tz", "timezone", help="IANA timezone of the schedule (default UTC).")
 

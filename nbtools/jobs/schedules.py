@@ -22,6 +22,19 @@ PRESETS: dict[str, str] = {
     "weekdays": "0 0 * * 1-5",
     "weekly": "0 0 * * 1",
     "monthly": "0 0 1 * *",
+    "yearly": "0 0 1 1 *",
+}
+
+#: The nicknames of cron (crontab(5)), with cron's meanings: ``@weekly`` is Sunday midnight
+#: (the ``weekly`` preset is Monday's), ``@midnight`` is ``@daily``.
+NICKNAMES: dict[str, str] = {
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
 }
 
 
@@ -122,13 +135,22 @@ def check_cron(expression: str) -> str:
             f"{len(expression)}.",
             field="cron",
         )
-    text = PRESETS.get(expression.strip().lower(), expression.strip())
+    word = expression.strip().lower()
+    if word == "@reboot":
+        raise InvalidScheduleError(
+            "'@reboot' names no time: a job runs on a schedule or when asked. Leave the "
+            "schedule out for a job that runs only on demand (Run now, `nbtools schedule run`).",
+            cron=expression,
+            field="cron",
+        )
+    text = PRESETS.get(word) or NICKNAMES.get(word) or expression.strip()
     fields = text.split()
     if len(fields) != 5:
+        counted = "1 field" if len(fields) == 1 else f"{len(fields)} fields"
         raise InvalidScheduleError(
-            f"Cron expression {expression!r} has {len(fields)} fields; it needs 5: minute hour "
-            f"day-of-month month day-of-week (e.g. '0 6 * * 1-5'), or a preset: "
-            f"{', '.join(PRESETS)}.",
+            f"Cron expression {expression!r} has {counted}; it needs 5: minute hour "
+            f"day-of-month month day-of-week (e.g. '0 6 * * 1-5'), a preset "
+            f"({', '.join(PRESETS)}) or a nickname of cron ({', '.join(NICKNAMES)}).",
             cron=expression,
             field="cron",
         )

@@ -92,6 +92,13 @@ async def test_cron_preview_and_its_errors(jp_fetch: Any) -> None:
     assert "Monday through Friday" in model["description"]
     assert len(model["next"]) == 5
     assert model["presets"]["daily"] == "0 0 * * *"
+    nickname = await call(jp_fetch, "GET", "cron", "preview", cron="@weekly", timezone="UTC")
+    assert (nickname["cron"], nickname["description"]) == (
+        "0 0 * * 0",
+        "At 12:00 AM, only on Sunday",
+    )
+    reboot = await refused(jp_fetch, "GET", "cron", "preview", cron="@reboot")
+    assert (reboot["status"], reboot["details"]["field"]) == (400, "cron")
     bad_cron = await refused(jp_fetch, "GET", "cron", "preview", cron="0 25 * * *")
     assert bad_cron["error"] == "InvalidScheduleError"
     never = await refused(jp_fetch, "GET", "cron", "preview", cron="0 0 30 2 *")

@@ -23,6 +23,32 @@ def test_presets_and_normalization() -> None:
 
 
 @pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("yearly", "0 0 1 1 *"),
+        ("weekly", "0 0 * * 1"),  # ours: Monday
+        ("@weekly", "0 0 * * 0"),  # cron's: Sunday
+        ("@hourly", "0 * * * *"),
+        ("@daily", "0 0 * * *"),
+        ("@midnight", "0 0 * * *"),
+        (" @Monthly ", "0 0 1 * *"),
+        ("@yearly", "0 0 1 1 *"),
+        ("@annually", "0 0 1 1 *"),
+    ],
+)
+def test_cron_nicknames_mean_what_they_mean_in_a_crontab(written: str, stored: str) -> None:
+    assert check_cron(written) == stored
+
+
+def test_reboot_is_refused_saying_a_job_without_schedule_runs_on_demand() -> None:
+    with pytest.raises(InvalidScheduleError, match="'@reboot' names no time") as refused:
+        check_cron("@reboot")
+    assert refused.value.details["field"] == "cron"
+    with pytest.raises(InvalidScheduleError, match=r"'@fortnightly' has 1 field; it needs 5"):
+        check_cron("@fortnightly")
+
+
+@pytest.mark.parametrize(
     ("expression", "reason"),
     [
         ("* * * *", "has 4 fields; it needs 5"),
