@@ -256,9 +256,9 @@ def export(
 @pass_cli
 def import_(cli_ctx: CliContext, file: Path, as_json: bool) -> None:
     """Store the environment a pylock.toml or requirements.txt pins, to compare with later."""
-    from nbtools.envsnap import read_file, save_snapshot
+    from nbtools.envsnap import import_file
 
-    stored = save_snapshot(cli_ctx.project, read_file(file))
+    stored = import_file(cli_ctx.project, file)
     if as_json:
         print_json(stored.to_dict())
     else:

@@ -12,7 +12,8 @@ snapshots takes a :class:`~nbtools.project.Project` and opens its own transactio
     changes = diff(old, new)                         # SnapshotDiff
     export_snapshot(project, snapshot, "pylock", index_url)   # LockExport: text, unlocked
     export_file(project, snapshot_id, "requirements")         # SnapshotFile (wire model)
-    import_text(project, text, "pylock.toml")        # stored; save_snapshot(project, read_file(path))
+    import_text(project, text, "pylock.toml")        # stored (a file pinning nothing is refused)
+    import_file(project, path)                       # the same, read from a file
     recreate_snapshot(snapshot, directory, python)   # RecreateReport
     list_kernels()                                   # [KernelSpec]
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
         export_file,
         export_snapshot,
         format_for,
+        import_file,
         import_text,
         read_file,
         resolve_snapshot,
@@ -66,6 +68,7 @@ _LAZY = {
             "export_file",
             "export_snapshot",
             "format_for",
+            "import_file",
             "import_text",
             "read_file",
             "resolve_snapshot",
@@ -96,6 +99,7 @@ __all__ = [
     "export_snapshot",
     "format_for",
     "get_snapshot",
+    "import_file",
     "import_text",
     "list_kernels",
     "list_snapshots",
