@@ -24,6 +24,7 @@ from nbtools.metrics.rules import (
     Finding,
     Late,
     Outcome,
+    Rule,
     RuleFailure,
     RunFacts,
     evaluate_late,
@@ -79,10 +80,9 @@ def after_run(
     """
     result = MonitorResult()
     for rule_row in _enabled_rules(session, job.id):
-        try:
-            rule = parse_rule(rule_row.text)
-        except RuleSyntaxError as error:
-            outcome: Outcome = RuleFailure(error.message)
+        rule = _parsed(rule_row)
+        if isinstance(rule, RuleFailure):
+            outcome: Outcome = rule
         else:
             outcome = None if isinstance(rule, Late) else evaluate_run(rule, run, previous)
         _apply(session, rule_row, outcome, run.run_id, now, result)
@@ -108,20 +108,30 @@ def check_late(
     """Evaluate the job's ``late`` rules (on a scheduler tick); one alert per missed stretch."""
     result = MonitorResult()
     for rule_row in _enabled_rules(session, job.id):
-        rule = parse_rule(rule_row.text) if rule_row.kind == Late.kind else None
-        if not isinstance(rule, Late):
-            continue
-        outcome = evaluate_late(
-            rule,
-            last_success_at=last_success_at,
-            since=since,
-            now=now,
-            expected_interval=expected_interval,
-        )
-        _apply(session, rule_row, outcome, None, now, result)
+        rule = _parsed(rule_row) if rule_row.kind == Late.kind else None
+        if isinstance(rule, RuleFailure):
+            _apply(session, rule_row, rule, None, now, result)
+        elif isinstance(rule, Late):
+            outcome = evaluate_late(
+                rule,
+                last_success_at=last_success_at,
+                since=since,
+                now=now,
+                expected_interval=expected_interval,
+            )
+            _apply(session, rule_row, outcome, None, now, result)
     for alert in result.alerts:
         _notify(session, result, job, ON_ALERT, None, alert, now)
     return result
+
+
+def _parsed(rule_row: AlertRule) -> Rule | RuleFailure:
+    """The stored rule, or why it no longer parses (stored by an earlier version that accepted
+    it: ``late 999999999999d``); that rule's error is recorded, the job's others still run."""
+    try:
+        return parse_rule(rule_row.text)
+    except RuleSyntaxError as error:
+        return RuleFailure(error.message)
 
 
 def _notify(

@@ -12,6 +12,7 @@ Errors name the column and what was expected there.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -35,6 +36,8 @@ FORMS = (
     "changes; without % for an absolute change), 'missing METRIC', 'failed', 'late [26h]'"
 )
 MAX_RULE_LENGTH = 500
+#: The longest interval of a ``late`` rule: 10 years (a yearly job's ``late 370d`` fits).
+MAX_LATE_SECONDS = 3650 * 86400
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _TOKEN = re.compile(
     r"\s*(?:(?P<duration>\d+[smhdw])\b|(?P<number>-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
@@ -106,6 +109,16 @@ class _Parser:
         if token is not None:
             raise _error(self.text, token.column, f"unexpected {token.text!r} after the rule")
 
+    def number(self, what: str) -> tuple[Token, float]:
+        """A finite number (``1e400`` would be infinity: a rule that never or always fires)."""
+        token = self.take("number", what)
+        value = float(token.text)
+        if not math.isfinite(value):
+            raise _error(
+                self.text, token.column, f"{token.text} is beyond the numbers a metric can hold"
+            )
+        return token, value
+
     def metric(self) -> str:
         token = self.take("word", "a metric name")
         if len(token.text) > MAX_NAME_LENGTH or token.text.endswith("."):
@@ -139,14 +152,18 @@ class _Parser:
         seconds = int(duration.text[:-1]) * _UNITS[duration.text[-1]]
         if seconds <= 0:
             raise _error(self.text, duration.column, "the interval must be longer than 0")
+        if seconds > MAX_LATE_SECONDS:
+            raise _error(
+                self.text, duration.column, "the interval must be at most 3650d (10 years)"
+            )
         return Late(seconds)
 
     def metric_rule(self) -> Rule:
         metric = self.metric()
         op = self.accept("op")
         if op is not None:
-            value = self.take("number", f"a number after {op.text!r}")
-            return Threshold(metric, op.text, float(value.text))
+            _, value = self.number(f"a number after {op.text!r}")
+            return Threshold(metric, op.text, value)
         direction = self.peek()
         if direction is None or direction.text not in DIRECTIONS:
             found = f"found {direction.text!r}" if direction else "the rule ends there"
@@ -160,8 +177,8 @@ class _Parser:
         self.index += 1
         if not self.accept("word", "by"):
             self.accept("op", ">")
-        amount = self.take("number", f"an amount after {direction.text!r}")
-        if float(amount.text) <= 0:
+        amount, value = self.number(f"an amount after {direction.text!r}")
+        if value <= 0:
             raise _error(self.text, amount.column, "the amount must be greater than 0")
         percent = self.accept("percent") is not None
         window = DEFAULT_WINDOW
@@ -173,7 +190,7 @@ class _Parser:
                 )
             window = int(count.text)
             self.accept("word", "runs")
-        return Change(metric, direction.text, float(amount.text), percent, window)
+        return Change(metric, direction.text, value, percent, window)
 
 
 def parse_rule(text: str) -> Rule:

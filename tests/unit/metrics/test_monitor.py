@@ -131,6 +131,35 @@ def test_late_alerts_once_per_missed_stretch(any_project: Project) -> None:
     assert len(tick(NOW + timedelta(days=2), NOW).alerts) == 1  # late again
 
 
+def test_a_stored_rule_that_no_longer_parses_records_its_error_and_the_others_run(
+    any_project: Project,
+) -> None:
+    """An earlier version accepted ``late 99999999999d`` (which overflowed every tick's late
+    check of its job, the job's other late rules with it) and ``1e400`` (infinity)."""
+    add_jobs(any_project, 1)
+    with any_project.store.session(write=True) as session:
+        late = add_rule(session, 1, "late 26h")
+        threshold = add_rule(session, 1, "rows < 100")
+        huge_late = add_rule(session, 1, "late 2d")
+        huge_threshold = add_rule(session, 1, "rows >= 1")
+        huge_late.text, huge_threshold.text = "late 99999999999d", "rows >= 1e400"
+    store_metrics(any_project, 1, 1, rows=5)
+    result = finish(any_project, 1, "succeeded", [])
+    assert [alert.rule_text for alert in result.alerts] == ["rows < 100"]
+    assert "1e400 is beyond the numbers" in result.rule_errors[huge_threshold.id]
+    with any_project.store.session(write=True) as session:
+        ticked = check_late(
+            session, job=JOB, last_success_at=NOW - timedelta(days=2), since=NOW, now=NOW,
+            expected_interval=None,
+        )  # fmt: skip
+    assert [alert.rule_id for alert in ticked.alerts] == [late.id]
+    assert "at most 3650d" in ticked.rule_errors[huge_late.id]
+    with any_project.store.session() as session:
+        errors = {rule.id: rule.last_error for rule in list_rules(session, 1)}
+    assert errors[threshold.id] is None
+    assert "at most 3650d" in (errors[huge_late.id] or "")
+
+
 def test_acknowledging_alerts(any_project: Project) -> None:
     add_jobs(any_project, 1)
     with any_project.store.session(write=True) as session:

@@ -54,6 +54,11 @@ def test_rules_parse_and_print_canonically(text: str, rule: object, canonical: s
         ("missing", 8, "expected a metric name, the rule ends there"),
         ("late 0h", 6, "the interval must be longer than 0"),
         ("late soon", 6, "unexpected 'soon'"),
+        ("late 3651d", 6, "the interval must be at most 3650d (10 years)"),
+        ("late 99999999999999999999999999s", 6, "the interval must be at most 3650d"),
+        ("accuracy >= 1e400", 13, "1e400 is beyond the numbers a metric can hold"),
+        ("loss > -2e308", 8, "-2e308 is beyond the numbers a metric can hold"),
+        ("accuracy drops > 1e999%", 18, "1e999 is beyond the numbers a metric can hold"),
     ],
 )
 def test_parse_errors_name_the_column_and_the_problem(text: str, column: int, problem: str) -> None:
