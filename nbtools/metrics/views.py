@@ -82,6 +82,21 @@ class AlertView(WireModel):
         )
 
 
+def shown_destination(destination: str) -> str:
+    """``destination`` as it may be shown: a webhook URL's password (``https://user:PASSWORD@
+    host/``) becomes ``***``, as it would otherwise be in every listing, API reply and log."""
+    if "@" not in destination or "://" not in destination:
+        return destination
+    import urllib.parse
+
+    url = urllib.parse.urlsplit(destination)
+    if url.password is None:
+        return destination
+    user, _, host = url.netloc.rpartition("@")
+    name = user.partition(":")[0]
+    return url._replace(netloc=f"{name}:***@{host}").geturl()
+
+
 @dataclass(frozen=True)
 class TargetView(WireModel):
     id: int
@@ -98,7 +113,7 @@ class TargetView(WireModel):
             target.id,
             target.job_id,
             target.channel,
-            target.destination,
+            shown_destination(target.destination),
             list(target.events),
             target.enabled,
             target.created_at,
@@ -133,7 +148,7 @@ class NotificationView(WireModel):
             notification.target_id,
             notification.event,
             notification.channel,
-            notification.destination,
+            shown_destination(notification.destination),
             notification.status,
             notification.attempts,
             notification.next_attempt_at,

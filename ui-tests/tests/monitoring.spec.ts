@@ -167,6 +167,18 @@ test('a scheduled job whose third run drops: three points, an alert, the webhook
     await expect(monitoring.getByRole('list', { name: 'Notification targets' })).toContainText(
       webhook.url
     );
+    // The same webhook again is refused, saying which target has it; the field keeps it.
+    const destination = monitoring.getByRole('textbox', { name: 'Notification destination' });
+    await destination.fill(webhook.url);
+    await monitoring.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect(monitoring.getByRole('alert')).toContainText(
+      'already notifies this webhook destination'
+    );
+    await expect(destination).toHaveValue(webhook.url);
+    await expect(
+      monitoring.getByRole('list', { name: 'Notification targets' }).getByRole('listitem')
+    ).toHaveCount(1);
+    await destination.fill('');
 
     for (const accuracy of [0.95, 0.94, 0.8]) {
       expect(await runJob(page, jobId, { accuracy })).toBe('succeeded');

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import ssl
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -34,20 +36,24 @@ def deliver(
 
 
 def post_webhook(url: str, payload: dict[str, Any], settings: NotificationSettings) -> None:
-    """POST ``payload`` as JSON; an https URL is checked against the trusted certificates."""
+    """POST ``payload`` as JSON; an https URL is checked against the trusted certificates,
+    and credentials in the URL (``https://user:password@host/``) are sent as HTTP Basic
+    authentication, as curl does, not as part of the host name."""
     context = None
     if url.lower().startswith("https:"):
         from nbtools.metrics.notify.tls import tls_context
 
         context = tls_context(settings)
+    headers = {"Content-Type": "application/json", "User-Agent": f"jupyter-nbtools/{__version__}"}
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is not None:
+        user = urllib.parse.unquote(parts.username)
+        password = urllib.parse.unquote(parts.password or "")
+        token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        headers["Authorization"] = f"Basic {token}"
+        url = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
     request = urllib.request.Request(  # noqa: S310 (the scheme is checked when the target is added)
-        url,
-        data=json.dumps(payload, default=json_default).encode(),
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": f"jupyter-nbtools/{__version__}",
-        },
+        url, data=json.dumps(payload, default=json_default).encode(), method="POST", headers=headers
     )
     try:
         with urllib.request.urlopen(  # noqa: S310

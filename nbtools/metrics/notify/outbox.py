@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs.definitions import get_job
 from nbtools.metrics.tables import (
     CHANNELS,
@@ -63,7 +63,7 @@ def check_destination(channel: str, destination: str) -> str:
                 "more addresses separated by commas.",
                 destination=destination,
             )
-        return ", ".join(addresses)
+        return ", ".join(dict.fromkeys(addresses))  # each address once, in the order given
     raise InvalidInputError(
         f"Unknown channel {channel!r}; use one of {', '.join(CHANNELS)}.", channel=channel
     )
@@ -82,7 +82,8 @@ def check_events(events: Sequence[str]) -> list[str]:
 def add_target(
     session: Session, job_id: int, channel: str, destination: str, events: Sequence[str]
 ) -> NotificationTarget:
-    """Notify about job ``job_id``'s ``events`` through ``channel`` to ``destination``."""
+    """Notify about job ``job_id``'s ``events`` through ``channel`` to ``destination``; the
+    same destination twice on one job is a conflict (each event would be delivered twice)."""
     target = NotificationTarget(
         job_id=get_job(session, job_id).id,
         channel=channel,
@@ -90,9 +91,29 @@ def add_target(
         events=check_events(events),
         enabled=True,
     )
+    for existing in list_targets(session, job_id):
+        if existing.channel == channel and _same(channel, existing.destination, target.destination):
+            raise ConflictError(
+                f"Job {job_id} already notifies this {channel} destination (target "
+                f"{existing.id}, on {', '.join(existing.events)}): remove that target first "
+                "to change its events.",
+                target_id=existing.id,
+            )
     session.add(target)
     session.flush()
     return target
+
+
+def _same(channel: str, one: str, other: str) -> bool:
+    """Whether two normalized destinations reach the same place: the same URL, or the same
+    set of e-mail addresses (in any order and any case)."""
+    if channel != EMAIL:
+        return one == other
+
+    def recipients(destination: str) -> set[str]:
+        return {address.lower() for address in destination.split(", ")}
+
+    return recipients(one) == recipients(other)
 
 
 def list_targets(session: Session, job_id: int | None = None) -> list[NotificationTarget]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -9,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from nbtools import metrics
 from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.notify.outbox import list_notifications, retry_now
 from nbtools.metrics.notify.sender import NotificationSender
@@ -57,6 +59,26 @@ def test_webhook_receives_the_json_payload(
     assert body["links"]["run_metrics"] == "http://lab.example/nbtools/api/runs/1/metrics"
     assert statuses(project)[queued.id] == ("delivered", 1, None)
     assert sender.deliver_due() == 0
+
+
+def test_credentials_in_a_webhook_url_are_sent_as_basic_auth_and_never_shown(
+    project: Project, webhook: WebhookReceiver, sender: NotificationSender, clock: Clock
+) -> None:
+    """``https://user:password@host/`` was sent with the credentials as part of the host name
+    (every delivery failed: "Name or service not known"), and listed with the password."""
+    authorized = webhook.url.replace("http://", "http://ci-bot:s%3Acret%40x@")
+    (queued,) = queue(project, clock, "webhook", f"{authorized}/hook")
+    assert sender.deliver_due() == 1
+    assert statuses(project)[queued.id] == ("delivered", 1, None)
+    assert webhook.received[0][0] == "/hook"
+    expected = base64.b64encode(b"ci-bot:s:cret@x").decode()
+    assert webhook.authorizations == [f"Basic {expected}"]
+    shown = webhook.url.replace("http://", "http://ci-bot:***@") + "/hook"
+    assert [target.destination for target in metrics.list_targets(project, 1)] == [shown]
+    assert [n.destination for n in metrics.list_notifications(project)] == [shown]
+    queue(project, clock, "webhook", f"{webhook.url}/plain", run_id=2)
+    assert sender.deliver_due() == 1
+    assert webhook.authorizations[-1] is None  # no credentials, no header
 
 
 def test_with_nothing_due_a_poll_of_the_outbox_only_reads(
