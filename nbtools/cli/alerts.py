@@ -173,7 +173,9 @@ def notify_add(
         raise click.UsageError("Give exactly one of --webhook URL or --email ADDRESSES.")
     channel, destination = ("webhook", webhook) if webhook is not None else ("email", email)
     wanted = [event.strip() for event in events.split(",") if event.strip()]
-    model = add_target(cli_ctx.project, job_id, channel, str(destination), wanted).to_wire()
+    model = add_target(
+        cli_ctx.project, job_id, channel, str(destination), wanted, cli_ctx.actor
+    ).to_wire()
     if as_json:
         print_json(model)
     else:
@@ -214,7 +216,7 @@ def notify_remove(cli_ctx: CliContext, target_id: int) -> None:
     """Remove notification target TARGET_ID (deliveries already queued are still sent)."""
     from nbtools.metrics import remove_target
 
-    removed = remove_target(cli_ctx.project, target_id)
+    removed = remove_target(cli_ctx.project, target_id, cli_ctx.actor)
     click.echo(f"Removed target {removed.id}: {removed.destination}")
 
 

@@ -117,14 +117,20 @@ def open_alert_counts(project: Project) -> dict[int, int]:
 
 
 def add_target(
-    project: Project, job_id: int, channel: str, destination: str, events: Sequence[str]
+    project: Project,
+    job_id: int,
+    channel: str,
+    destination: str,
+    events: Sequence[str],
+    actor: str | None = None,
 ) -> TargetView:
-    """Notify about job ``job_id``'s ``events`` through ``channel`` (webhook, email)."""
+    """Notify about job ``job_id``'s ``events`` through ``channel`` (webhook, email); audited
+    as ``notify.add`` by ``actor``."""
     from nbtools.metrics.notify import outbox
     from nbtools.metrics.views import TargetView
 
     with project.store.session(write=True) as session:
-        target = outbox.add_target(session, job_id, channel, destination, list(events))
+        target = outbox.add_target(session, job_id, channel, destination, list(events), actor)
         return TargetView.of(target)
 
 
@@ -136,13 +142,14 @@ def list_targets(project: Project, job_id: int | None = None) -> list[TargetView
         return [TargetView.of(target) for target in outbox.list_targets(session, job_id)]
 
 
-def remove_target(project: Project, target_id: int) -> TargetView:
-    """Remove a target (deliveries already queued are still sent)."""
+def remove_target(project: Project, target_id: int, actor: str | None = None) -> TargetView:
+    """Remove a target (deliveries already queued are still sent); audited as
+    ``notify.remove`` by ``actor``."""
     from nbtools.metrics.notify import outbox
     from nbtools.metrics.views import TargetView
 
     with project.store.session(write=True) as session:
-        return TargetView.of(outbox.remove_target(session, target_id))
+        return TargetView.of(outbox.remove_target(session, target_id, actor))
 
 
 def list_notifications(

@@ -57,6 +57,9 @@ async def test_each_action_names_the_user_who_did_it(jp_fetch: Any, jp_root_dir:
     rerun = await as_user(jp_fetch, "bob", "POST", *API, "runs", str(run["id"]), "rerun", body={})
     rule = await as_user(jp_fetch, "alice", "POST", *job_path, "rules", body={"text": "failed"})
     await as_user(jp_fetch, "bob", "DELETE", *API, "rules", str(rule["id"]))
+    hook = {"channel": "webhook", "destination": "https://ci:s3cret@hooks.example.org/ml"}
+    target = await as_user(jp_fetch, "alice", "POST", *job_path, "notifications", body=hook)
+    await as_user(jp_fetch, "bob", "DELETE", *API, "notification-targets", str(target["id"]))
     saved = await as_user(jp_fetch, "alice", "POST", *API, "versions", body={"path": "nb.ipynb"})
     await as_user(
         jp_fetch, "bob", "POST", *API, "versions", str(saved["id"]), "restore",
@@ -74,6 +77,8 @@ async def test_each_action_names_the_user_who_did_it(jp_fetch: Any, jp_root_dir:
         ("bob", "run.rerun", f"run {rerun['id']}"),
         ("alice", "rule.add", f"alert rule {rule['id']}"),
         ("bob", "rule.remove", f"alert rule {rule['id']}"),
+        ("alice", "notify.add", f"notification target {target['id']}"),
+        ("bob", "notify.remove", f"notification target {target['id']}"),
         ("bob", "version.restore", "notebook nb.ipynb"),
         ("bob", "job.archive", f"job {job['id']}"),
     ]
@@ -82,6 +87,11 @@ async def test_each_action_names_the_user_who_did_it(jp_fetch: Any, jp_root_dir:
     assert by_action["job.create"]["purpose"] == "x"
     assert by_action["run.cancel"] == {"status": "cancelled"}
     assert by_action["version.restore"]["as_path"] == "copy.ipynb"
+    assert by_action["notify.add"] == {
+        "job_id": job["id"], "channel": "webhook", "events": ["failure", "alert"],
+        "destination": "https://ci:***@hooks.example.org/ml",
+    }  # fmt: skip
+    assert by_action["notify.remove"] == by_action["notify.add"]
 
     # Filters and pages.
     assert {e["actor"] for e in await audit(jp_fetch, actor="bob")} == {"bob"}

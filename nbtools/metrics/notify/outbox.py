@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from nbtools import audit
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs.definitions import get_job
 from nbtools.metrics.tables import (
@@ -34,6 +35,7 @@ from nbtools.metrics.tables import (
     NotificationTarget,
     add_once,
 )
+from nbtools.metrics.views import shown_destination
 
 if TYPE_CHECKING:
     from nbtools.metrics.config import NotificationSettings
@@ -80,10 +82,17 @@ def check_events(events: Sequence[str]) -> list[str]:
 
 
 def add_target(
-    session: Session, job_id: int, channel: str, destination: str, events: Sequence[str]
+    session: Session,
+    job_id: int,
+    channel: str,
+    destination: str,
+    events: Sequence[str],
+    actor: str | None = None,
 ) -> NotificationTarget:
     """Notify about job ``job_id``'s ``events`` through ``channel`` to ``destination``; the
-    same destination twice on one job is a conflict (each event would be delivered twice)."""
+    same destination twice on one job is a conflict (each event would be delivered twice).
+    Audited as ``notify.add`` by ``actor`` in the same transaction: a target sends run
+    parameters and metrics out of the project."""
     target = NotificationTarget(
         job_id=get_job(session, job_id).id,
         channel=channel,
@@ -101,7 +110,17 @@ def add_target(
             )
     session.add(target)
     session.flush()
+    audit.record(session, actor, "notify.add", f"notification target {target.id}", _summary(target))
     return target
+
+
+def _summary(target: NotificationTarget) -> dict[str, Any]:
+    return {
+        "job_id": target.job_id,
+        "channel": target.channel,
+        "destination": shown_destination(target.destination),
+        "events": list(target.events),
+    }
 
 
 def _same(channel: str, one: str, other: str) -> bool:
@@ -123,11 +142,15 @@ def list_targets(session: Session, job_id: int | None = None) -> list[Notificati
     return list(session.scalars(query))
 
 
-def remove_target(session: Session, target_id: int) -> NotificationTarget:
+def remove_target(session: Session, target_id: int, actor: str | None = None) -> NotificationTarget:
+    """Delete a target; audited as ``notify.remove`` by ``actor`` in the same transaction."""
     target = session.get(NotificationTarget, target_id)
     if target is None:
         raise NotFoundError(f"Notification target {target_id} does not exist.", id=target_id)
     session.delete(target)
+    audit.record(
+        session, actor, "notify.remove", f"notification target {target_id}", _summary(target)
+    )
     return target
 
 

@@ -98,6 +98,7 @@ class TargetsHandler(NbtoolsHandler):
             self.body_field(body, "channel", str, required=True),
             self.body_field(body, "destination", str, required=True),
             events,
+            self.actor,
         )
         self.reply(target, status=201)
 
@@ -107,7 +108,8 @@ class TargetHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def delete(self, target_id: str) -> None:
-        self.reply(metrics.remove_target(self.project, self.path_id(target_id, "target_id")))
+        target = self.path_id(target_id, "target_id")
+        self.reply(metrics.remove_target(self.project, target, self.actor))
 
 
 class NotificationsHandler(NbtoolsHandler):
