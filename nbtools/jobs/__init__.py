@@ -328,8 +328,10 @@ def cancel_run(project: Project, run_id: int, *, actor: str | None = None) -> Ru
 
 def rerun_run(project: Project, run_id: int, *, actor: str | None = None) -> RunSummary:
     """Queue a new run of the same notebook with the same parameters (and pinned version),
-    started by ``actor``."""
-    rerun = runs.rerun(project.store, run_id, actor=actor)
+    started by ``actor``, checked as a new run is (:func:`~nbtools.jobs.submit.queue_rerun`)."""
+    from nbtools.jobs import submit
+
+    rerun = submit.queue_rerun(project, run_id, actor)
     return summarize_runs(project, [rerun], queued=True)[0]
 
 

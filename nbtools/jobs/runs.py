@@ -1,4 +1,4 @@
-"""Run rows through their life: create, claim, heartbeat, finish (with retries), cancel, rerun.
+"""Run rows through their life: create, claim, heartbeat, finish (with retries), cancel.
 
 Every state change that could race with another process is a conditional ``UPDATE`` whose
 row count says who won: a run is claimed by exactly one executor, finished once, and a
@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import select, update
 
-from nbtools.audit import current_actor
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
-from nbtools.jobs import events, tables, wakeups
+from nbtools.jobs import events, tables
 from nbtools.jobs.leases import LEASE_SECONDS, lease_free
 from nbtools.jobs.storage import StoredFile, exists, join
 from nbtools.jobs.tables import (
@@ -437,32 +436,4 @@ def request_cancel(store: Store, run_id: int, actor: str | None = None) -> Run:
         with store.session() as session:
             run = get_run(session, run_id)
     events.run_cancelled(events.RunCancelled(store, run_id, actor, run.status))
-    return run
-
-
-def rerun(store: Store, run_id: int, actor: str | None = None) -> Run:
-    """Queue a new run of the same notebook with the same parameters (and pinned version);
-    audited as ``run.rerun`` by ``actor``."""
-    with store.session(write=True) as session:
-        original = get_run(session, run_id)
-        job = session.get(tables.Job, original.job_id) if original.job_id is not None else None
-        run = new_run(
-            job,
-            trigger="rerun",
-            notebook_path=original.notebook_path,
-            parameters=dict(original.parameters),
-            kernel_name=original.kernel_name,
-            timeout_seconds=original.timeout_seconds,
-            cell_timeout_seconds=original.cell_timeout_seconds,
-            output_html=original.output_html,
-            pinned_version_id=original.pinned_version_id,
-            created_by=current_actor(actor),
-            purpose=original.purpose,
-        )
-        session.add(run)
-        session.flush()
-        wakeups.announce(session)
-        events.run_queued(
-            events.RunQueued(session, run.id, actor, "rerun", run.notebook_path, run.job_id)
-        )
     return run

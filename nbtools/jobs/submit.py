@@ -105,23 +105,12 @@ def queue_run(
     it (default: see :func:`~nbtools.audit.current_actor`).
     """
     key = check_key(idempotency_key)
-    if job is not None:
-        check_active(job)
     if pinned_version_id is None and job is not None:
         pinned_version_id = job.pinned_version_id
-    parameters = checked_parameters(
-        project, notebook_path, values, from_text=from_text, pinned_version_id=pinned_version_id
-    )
     if job is not None:
         purpose = job.purpose
-    events.run_requested(
-        events.RunRequested(
-            project,
-            notebook_path,
-            purpose or None,
-            pinned_version_id=pinned_version_id,
-            actor=actor,
-        )
+    parameters = _checked_request(
+        project, notebook_path, values, job, pinned_version_id, purpose, actor, from_text
     )
     fields: dict[str, Any] = {
         "trigger": trigger,
@@ -143,13 +132,93 @@ def queue_run(
             output_html=output_html,
             purpose=purpose or None,
         )
+    return _store_queued(project, job, fields, key, announce=claim is None, actor=actor)
+
+
+def queue_rerun(project: Project, run_id: int, actor: str | None = None) -> Run:
+    """Queue a new run of run ``run_id``'s notebook with its parameters, pinned version,
+    kernel, timeouts, HTML report and purpose, started by ``actor`` and checked as any new
+    run is: its job not archived, the notebook (or its pinned version) still there and still
+    declaring those parameters, and the data catalog's usage rule."""
+    from nbtools.jobs.runs import get_run
+    from nbtools.jobs.tables import Job
+
+    with project.store.session() as session:
+        original = get_run(session, run_id)
+        job = session.get(Job, original.job_id) if original.job_id is not None else None
+    parameters = _checked_request(
+        project,
+        original.notebook_path,
+        dict(original.parameters),
+        job,
+        original.pinned_version_id,
+        original.purpose,
+        actor,
+    )
+    fields: dict[str, Any] = {
+        "trigger": "rerun",
+        "notebook_path": original.notebook_path,
+        "parameters": parameters,
+        "kernel_name": original.kernel_name,
+        "timeout_seconds": original.timeout_seconds,
+        "cell_timeout_seconds": original.cell_timeout_seconds,
+        "output_html": original.output_html,
+        "pinned_version_id": original.pinned_version_id,
+        "created_by": current_actor(actor),
+        "purpose": original.purpose,
+    }
+    return _store_queued(project, job, fields, None, announce=True, actor=actor)
+
+
+def _checked_request(
+    project: Project,
+    notebook_path: str,
+    values: dict[str, Any],
+    job: Job | None,
+    pinned_version_id: int | None,
+    purpose: str | None,
+    actor: str | None,
+    from_text: bool = False,
+) -> dict[str, Any]:
+    """The run's typed parameters, once its job is active, its notebook read and the data
+    usage rule has allowed ``purpose`` (subscribers of ``run_requested`` refuse by raising)."""
+    if job is not None:
+        check_active(job)
+    parameters = checked_parameters(
+        project, notebook_path, values, from_text=from_text, pinned_version_id=pinned_version_id
+    )
+    events.run_requested(
+        events.RunRequested(
+            project,
+            notebook_path,
+            purpose or None,
+            pinned_version_id=pinned_version_id,
+            actor=actor,
+        )
+    )
+    return parameters
+
+
+def _store_queued(
+    project: Project,
+    job: Job | None,
+    fields: dict[str, Any],
+    key: str | None,
+    *,
+    announce: bool,
+    actor: str | None,
+) -> Run:
+    """Insert the queued run (once per idempotency ``key``), wake the schedulers if
+    ``announce``, and tell the ``run_queued`` subscribers (the audit trail)."""
     with created_once(project.store, Run, key), project.store.session(write=True) as session:
         run = new_run(job, idempotency_key=key, **fields)
         session.add(run)
         session.flush()
-        if claim is None:  # a claimed run is executed by the caller, not by a scheduler
+        if announce:  # a claimed run is executed by its claimer, not by a scheduler
             wakeups.announce(session)
         events.run_queued(
-            events.RunQueued(session, run.id, actor, trigger, run.notebook_path, run.job_id)
+            events.RunQueued(
+                session, run.id, actor, fields["trigger"], run.notebook_path, run.job_id
+            )
         )
     return run

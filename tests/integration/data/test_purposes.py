@@ -135,3 +135,24 @@ def test_the_kernel_knows_the_runs_purpose(
         executed = json.loads(Path(json.loads(result.stdout)["output_notebook"]).read_text())
         seen.append("".join(executed["cells"][0]["outputs"][0]["text"]).strip())
     assert seen == ["churn-model", "None"]
+
+
+def test_a_rerun_is_checked_as_a_new_run(root: Path) -> None:
+    """A rerun was queued without the check (its run refused only once it started)."""
+    project = Project(root)
+    try:
+        run_id = queue_run(project, "nb.ipynb", {}, purpose="churn-model").id
+        edit_dataset(project, "customers", {"purposes": ["billing"]})
+    finally:
+        project.close()
+    refused = nbtools(root, "runs", "rerun", str(run_id))
+    assert refused.exit_code == 2, refused.output
+    assert "'churn-model'" in refused.output
+    assert "billing" in refused.output
+    assert [run["id"] for run in json.loads(nbtools(root, "runs", "list", "--json").stdout)] == [
+        run_id
+    ]
+    audited = json.loads(
+        nbtools(root, "audit", "list", "--action", "policy.refuse", "--json").stdout
+    )
+    assert len(audited) == 1
