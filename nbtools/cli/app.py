@@ -51,6 +51,9 @@ class LazyGroup(click.Group):
 
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:  # click would say "Aborted!" and exit 1, a failed check's code
+            click.echo("\nnbtools: stopped by Ctrl-C.", err=True)
+            raise SystemExit(130) from None
         except NbtoolsError as error:
             # with --json, the error is the answer, unless the command printed one (a failed
             # check's report, which says so)
@@ -75,7 +78,8 @@ def cli(ctx: click.Context) -> None:
     Settings come from a config file (--config), the environment and flags, each overriding
     the one before (docs/configuration.md).
 
-    Exit codes: 0 ok, 1 a check, test or run failed, 2 bad usage or bad input.
+    Exit codes: 0 ok, 1 a check, test or run failed, 2 bad usage or bad input, 130 and 143
+    stopped by Ctrl-C and SIGTERM.
     """
     cli_ctx = ctx.ensure_object(CliContext)
     cli_ctx.command_starts()
