@@ -1,7 +1,7 @@
 import { expect, galata } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { attachScreenshot, openNotebook, openSection } from './helpers';
+import { attachScreenshot, notification, openNotebook, openSection } from './helpers';
 import { sharePage, test } from './fixtures';
 
 function notebook(parameters: string, body: string): string {
@@ -109,6 +109,32 @@ test.describe('Jobs section', () => {
     const output = page.locator('.jp-NotebookPanel:visible');
     await expect(output.locator('.jp-Cell.jp-mod-active')).toContainText('1 / divisor');
     await expect(output.locator('.jp-Cell.jp-mod-active')).toBeInViewport();
+  });
+
+  test("Rerun is refused, saying why, once the notebook no longer declares the run's parameter", async ({
+    tmpPath
+  }) => {
+    const page = lab();
+    test.setTimeout(120_000);
+    const path = `${tmpPath}/twice.ipynb`;
+    await open(page, tmpPath, 'twice.ipynb', notebook('n = 1', 'n * 2'));
+    const panel = await openSection(page, 'twice.ipynb', 'Jobs');
+    const queued = await page.request.post('/nbtools/api/runs', {
+      data: { notebook_path: path, parameters: { n: 3 } }
+    });
+    expect(queued.status()).toBe(202);
+    const runs = panel.getByRole('list', { name: 'Runs' });
+    await expect(runs.getByTestId('nbtools-run-status')).toHaveText('succeeded', {
+      timeout: 60_000
+    });
+    // The parameter is renamed on disk: the run's n=3 would fail when it started.
+    const saved = await page.request.put(`/api/contents/${path}`, {
+      data: { type: 'notebook', format: 'json', content: JSON.parse(notebook('m = 1', 'm * 2')) }
+    });
+    expect(saved.ok()).toBe(true);
+    await runs.getByRole('listitem').first().getByRole('button', { name: 'Rerun' }).click();
+    await expect(notification(page, "Unknown parameter 'n'. Valid parameters: m.")).toBeVisible();
+    await expect(runs.getByRole('listitem')).toHaveCount(1);
   });
 
   test('a job has a unique name, shown in the list; deleting it asks first', async ({
