@@ -48,8 +48,9 @@ class NbtoolsSettings(Settings):
 
     root_dir = Unicode(
         "",
-        help="Project root. Notebook paths are relative to it. Default: the Jupyter server's "
-        "root directory, or the current directory for the CLI.",
+        help="Project root. Default: the Jupyter server's root directory; for the CLI, the "
+        "nearest directory at or above the current one holding .nbtools/, else the current "
+        "directory.",
     ).tag(config=True, env="NBTOOLS_ROOT")
 
     store_dir = Unicode(

@@ -76,10 +76,20 @@ def _located(root: str, db_url: str, cwd: str) -> Project:
     if root:
         return Project(Path(root), db_url=db_url)
     start = Path(cwd).resolve()
+    found = nearest_root(start)
+    if found is None:
+        raise NotFoundError(
+            f"No nbtools project above {start}: set NBTOOLS_ROOT to the project's root.",
+            cwd=str(start),
+        )
+    return Project(found, db_url=db_url)
+
+
+def nearest_root(start: Path) -> Path | None:
+    """The nearest directory at or above ``start`` that holds ``.nbtools/`` (a project's
+    state directory), as git finds ``.git/``; None if there is none."""
+    start = start.resolve()
     for directory in (start, *start.parents):
         if (directory / ".nbtools").is_dir():
-            return Project(directory, db_url=db_url)
-    raise NotFoundError(
-        f"No nbtools project above {start}: set NBTOOLS_ROOT to the project's root.",
-        cwd=str(start),
-    )
+            return directory
+    return None

@@ -79,7 +79,7 @@ class CliContext:
     def project(self) -> Project:
         from nbtools.config import NbtoolsSettings
         from nbtools.errors import InvalidInputError
-        from nbtools.project import Project
+        from nbtools.project import Project, nearest_root
 
         settings = self.settings(NbtoolsSettings)
         root = Path(settings.root_dir or ".").expanduser()
@@ -88,7 +88,8 @@ class CliContext:
                 f"The project root {root} is a file (--root, $NBTOOLS_ROOT or "
                 "c.NbtoolsSettings.root_dir): give the project directory."
             )
-        return Project.from_settings(settings, default_root=Path.cwd())
+        here = Path.cwd()
+        return Project.from_settings(settings, default_root=nearest_root(here) or here)
 
     @functools.cached_property
     def actor(self) -> str:

@@ -9,6 +9,7 @@ import click
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import CommandFunction, json_option, pass_cli
 from nbtools.cli.output import print_fields, print_json, print_table
+from nbtools.cli.paths import root_relative_location, root_relative_option
 from nbtools.data import CLASSIFICATIONS
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def data() -> None:
 
 @data.command("add")
 @click.argument("name")
-@click.argument("location")
+@click.argument("location", callback=root_relative_location)
 @declaration_options
 @json_option
 @pass_cli
@@ -93,7 +94,11 @@ def add(cli_ctx: CliContext, /, name: str, as_json: bool, **options: Any) -> Non
 
 @data.command("edit")
 @click.argument("name")
-@click.option("--location", help="A new location (path inside the project or fsspec URL).")
+@click.option(
+    "--location",
+    callback=root_relative_location,
+    help="A new location (path inside the project or fsspec URL).",
+)
 @declaration_options
 @click.option("--clear-tags", is_flag=True, help="Remove every tag (before --tag).")
 @click.option("--clear-purposes", is_flag=True, help="Remove every purpose (before --purpose).")
@@ -197,7 +202,10 @@ def search(cli_ctx: CliContext, query: str, limit: int, as_json: bool) -> None:
 
 
 file_option = click.option(
-    "--file", "path", help="The catalog file, inside the project (default: datasets.yaml)."
+    "--file",
+    "path",
+    callback=root_relative_option,
+    help="The catalog file, inside the project (default: datasets.yaml).",
 )
 
 
@@ -238,7 +246,7 @@ def export(cli_ctx: CliContext, path: str | None, as_json: bool) -> None:
 
 
 @data.command("check")
-@click.argument("notebook")
+@click.argument("notebook", callback=root_relative_option)
 @click.option("--purpose", help="The purpose the notebook would run for (e.g. churn-model).")
 @json_option
 @pass_cli

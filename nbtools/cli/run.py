@@ -15,6 +15,7 @@ import click
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import fields_as_flags, idempotency_option, json_option, pass_cli
 from nbtools.cli.output import print_json
+from nbtools.cli.paths import root_relative_option
 from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.project import Project
 
@@ -41,19 +42,6 @@ parameter_option = click.option(
     metavar="NAME=VALUE",
     help="A parameter declared in the notebook's 'parameters' cell, parsed by its type. Repeat.",
 )
-
-
-def notebook_argument(project: Project, text: str) -> str:
-    """A notebook given on the command line, as a path relative to the project root."""
-    path = Path(text)
-    if path.is_absolute():
-        try:
-            return path.resolve().relative_to(project.root).as_posix()
-        except ValueError:
-            raise InvalidInputError(
-                f"{text} is outside the project root {project.root}; pass --root.", path=text
-            ) from None
-    return project.relative(project.resolve(text))
 
 
 def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
@@ -206,7 +194,7 @@ def print_reproduction(reproduction: Reproduction) -> None:
 
 
 @click.command()
-@click.argument("notebook", required=False)
+@click.argument("notebook", required=False, callback=root_relative_option)
 @parameter_option
 @click.option(
     "-o",
@@ -278,7 +266,7 @@ def run(
         raise InvalidInputError("--same-env applies only with --reproduce RUN.")
     prepare_output(output)
     project = cli_ctx.project
-    path = notebook_argument(project, notebook)
+    path = project.relative(project.resolve(notebook))
     kernels = booted_kernels(project, path, kernel)  # first: it boots while we go on
     values = parse_assignments(parameters)
 

@@ -10,6 +10,7 @@ from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.job_ref import job_filter
 from nbtools.cli.output import print_fields, print_json, print_table, when
+from nbtools.cli.paths import root_relative_option
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -123,7 +124,9 @@ def runs() -> None:
 
 @runs.command("list")
 @job_filter("runs")
-@click.option("--notebook", help="Only runs of this notebook (root-relative path).")
+@click.option(
+    "--notebook", callback=root_relative_option, help="Only runs of this notebook (its path)."
+)
 @click.option("--status", help="Only runs in this status (queued, running, succeeded, …, skipped).")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option(

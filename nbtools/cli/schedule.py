@@ -16,7 +16,8 @@ from nbtools.cli.decorators import (
 )
 from nbtools.cli.job_ref import job_argument
 from nbtools.cli.output import print_fields, print_json, print_table, when
-from nbtools.cli.run import notebook_argument, parameter_option, parse_assignments, purpose_option
+from nbtools.cli.paths import root_relative_option
+from nbtools.cli.run import parameter_option, parse_assignments, purpose_option
 from nbtools.errors import InvalidInputError
 
 cron_option = click.option(
@@ -125,7 +126,7 @@ def schedule() -> None:
 
 
 @schedule.command()
-@click.argument("notebook")
+@click.argument("notebook", callback=root_relative_option)
 @job_options
 @click.option("--paused", is_flag=True, help="Create the job paused.")
 @idempotency_option
@@ -147,7 +148,7 @@ def add(
     project = cli_ctx.project
     fields = _fields(options)
     fields.update(
-        notebook_path=notebook_argument(project, notebook),
+        notebook_path=project.relative(project.resolve(notebook)),
         paused=paused,
         parameters=parse_assignments(parameters),
     )

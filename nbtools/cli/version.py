@@ -10,12 +10,13 @@ import click
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.output import print_fields, print_json, print_table
+from nbtools.cli.paths import root_relative_option
 from nbtools.errors import CheckFailedError
 
 if TYPE_CHECKING:
     from nbtools.versioning import Version
 
-NOTEBOOK = click.argument("notebook")
+NOTEBOOK = click.argument("notebook", callback=root_relative_option)
 
 
 @click.group()
@@ -146,7 +147,12 @@ def show(cli_ctx: CliContext, notebook: str, ref: str, as_notebook: bool, as_jso
 @version.command()
 @NOTEBOOK
 @click.argument("ref", metavar="VERSION")
-@click.option("--as", "as_path", help="Write the version to this new notebook instead.")
+@click.option(
+    "--as",
+    "as_path",
+    callback=root_relative_option,
+    help="Write the version to this new notebook instead.",
+)
 @json_option
 @pass_cli
 def restore(

@@ -254,13 +254,13 @@ def test_our_settings_win_over_the_clients_own_file(
     )
     monkeypatch.chdir(work)
     try:
-        current.cache_clear()
-        assert nbtools(tmp_path, "run", "nb.ipynb").exit_code == 0
+        current.cache_clear()  # in work/, inside the root: the notebook is ../nb.ipynb
+        assert nbtools(tmp_path, "run", "../nb.ipynb").exit_code == 0
         emitter.shutdown()
         monkeypatch.setenv("NBTOOLS_OPENLINEAGE_TRANSPORT", "file")
         monkeypatch.setenv("NBTOOLS_OPENLINEAGE_FILE", str(ours))
         current.cache_clear()
-        assert nbtools(tmp_path, "run", "nb.ipynb").exit_code == 0
+        assert nbtools(tmp_path, "run", "../nb.ipynb").exit_code == 0
     finally:
         emitter.shutdown()
         current.cache_clear()

@@ -1,0 +1,67 @@
+"""Paths typed on the command line, as the root-relative form the library takes.
+
+A shell completes paths from where the user is, so a relative path is read from the current
+directory when that directory is inside the project root (``nbtools version save nb.ipynb``
+in ``notebooks/`` means ``notebooks/nb.ipynb``), and from the root otherwise (``nbtools
+--root /repo run notebooks/nb.ipynb`` from anywhere, as ``--root`` documents). An absolute
+path is accepted when it lies inside the root. Anything else is refused naming the root; the
+library then checks the root-relative path as it checks every path (no ``..``, no symlink out
+of the root).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from nbtools.cli.context import CliContext
+from nbtools.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from nbtools.project import Project
+
+
+def root_relative(project: Project, text: str, cwd: Path | None = None) -> str:
+    """``text``, a path typed on the command line, relative to the project root (``/``)."""
+    if "\x00" in text or not text:
+        return text  # refused by the library's own check, with its message
+    typed = Path(text).expanduser()
+    here = (cwd or Path.cwd()).resolve()
+    if not typed.is_absolute():
+        if not here.is_relative_to(project.root):
+            return text  # relative to the root
+        typed = here / typed
+    # `..` is folded as the shell folds it, and the directory's symlinks followed; the name
+    # itself is kept (a notebook reached through a link keeps the link's name)
+    folded = Path(os.path.normpath(typed))
+    located = folded.parent.resolve() / folded.name if folded.name else folded.resolve()
+    if located == project.root:
+        return "."
+    if not located.is_relative_to(project.root):
+        raise InvalidInputError(
+            f"{text} is outside the project root {project.root}: give a path inside it, or "
+            "the project's root with --root.",
+            path=text,
+        )
+    return located.relative_to(project.root).as_posix()
+
+
+def root_relative_option(
+    ctx: click.Context, _param: click.Parameter, value: str | None
+) -> str | None:
+    """A click callback giving an argument or option's path root-relative (None stays)."""
+    if value is None:
+        return None
+    return root_relative(ctx.ensure_object(CliContext).project, value)
+
+
+def root_relative_location(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | None:
+    """As :func:`root_relative_option`, leaving a URL (``s3://…``) as it is."""
+    if value is None or "://" in value:
+        return value
+    return root_relative_option(ctx, param, value)
