@@ -38,6 +38,11 @@ DEFAULT_KERNEL = "python3"
 SHUTDOWN_GRACE_SECONDS = 0.5
 #: Seconds to wait for a new kernel to answer.
 STARTUP_TIMEOUT_SECONDS = 60
+#: A kernel's artifacts directory in the system's temporary directory: this prefix, the pid of
+#: the process owning the kernel, a random part (see :func:`sweep_artifacts`).
+ARTIFACTS_PREFIX = "nbtools-artifacts-"
+#: Seconds after which the artifacts directory of a process that is gone is removed.
+SWEEP_AFTER_SECONDS = 60.0
 #: The environment variable naming the kernel's artifacts directory (see :class:`Kernel`).
 ARTIFACTS_DIR_ENV = "NBTOOLS_ARTIFACTS_DIR"
 
@@ -245,7 +250,7 @@ class KernelSource:
             from nbtools.zygote import zygote_provisioner
 
             km.provisioner = zygote_provisioner(km, self.zygote)
-        artifacts = Path(tempfile.mkdtemp(prefix="nbtools-artifacts-"))
+        artifacts = Path(tempfile.mkdtemp(prefix=f"{ARTIFACTS_PREFIX}{os.getpid()}-"))
         options: dict[str, Any] = {"env": {**os.environ, ARTIFACTS_DIR_ENV: str(artifacts)}}
         if self.quiet:
             import subprocess
@@ -360,3 +365,44 @@ class KernelSource:
             _discard(kernel.km, kernel.kc)
         if self.zygote is not None:
             self.zygote.close()
+        sweep_artifacts()
+
+
+def sweep_artifacts(older_than: float = SWEEP_AFTER_SECONDS) -> int:
+    """Remove the kernels' artifacts directories whose owner is gone (a process killed before
+    it could retire its kernels: SIGKILL, the out-of-memory killer), once they are
+    ``older_than`` seconds old; the number removed. A directory's name carries its owner's
+    pid (:data:`ARTIFACTS_PREFIX`); one whose owner still runs, or of another user, is kept."""
+    removed = 0
+    with os.scandir(tempfile.gettempdir()) as entries:
+        for entry in entries:
+            if not entry.name.startswith(ARTIFACTS_PREFIX):
+                continue
+            owner = entry.name[len(ARTIFACTS_PREFIX) :].partition("-")[0]
+            if not owner.isdigit() or _alive(int(owner)):
+                continue
+            try:
+                if not entry.is_dir(follow_symlinks=False) or entry.stat().st_uid != os.getuid():
+                    continue
+                age = time.time() - entry.stat().st_mtime
+            except OSError:
+                continue
+            if age >= older_than:
+                shutil.rmtree(entry.path, ignore_errors=True)
+                removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (this one, another of ours or another user's)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    except OverflowError:  # beyond any pid
+        return False
+    return True
