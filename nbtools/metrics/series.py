@@ -70,11 +70,16 @@ def run_metrics(session: Session, run_id: int) -> dict[str, Any]:
     """A run's metrics (by name) and the outputs its harvest could not read."""
     harvest = session.get(MetricHarvest, run_id)
     if harvest is None:
-        raise NotFoundError(
-            f"Run {run_id} has no harvested metrics: it does not exist, has not finished, "
-            "or was run before monitoring was set up.",
-            run_id=run_id,
-        )
+        run = session.get(Run, run_id)
+        if run is None:
+            why = "there is no such run (`nbtools runs list` lists them)"
+        elif run.finished_at is None:
+            why = f"it is {run.status}: its metrics are read from its notebook once it ends"
+        elif run.pruned_at is not None:
+            why = "it was pruned by retention, and its metrics with it"
+        else:
+            why = "it ended without a notebook to read them from, or before monitoring was set up"
+        raise NotFoundError(f"Run {run_id} has no metrics: {why}.", run_id=run_id)
     rows = session.scalars(
         select(MetricValue).where(MetricValue.run_id == run_id).order_by(MetricValue.name)
     )

@@ -10,10 +10,12 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from nbtools.cli.app import cli
+from nbtools.jobs.tables import Run
 from nbtools.metrics.monitor import after_run, load_facts
 from nbtools.metrics.notify.payload import JobRef
 from nbtools.project import Project
-from tests.unit.metrics.conftest import add_jobs, store_metrics
+from nbtools.store.base import utcnow
+from tests.unit.metrics.conftest import add_jobs, add_run, store_metrics
 
 
 def nbtools(root: Path, *args: str) -> Result:
@@ -60,6 +62,27 @@ def test_bad_rules_and_ids_exit_2_with_a_message(tmp_path: Path) -> None:
     assert (missing.exit_code, "Alert rule 99 does not exist" in missing.output) == (2, True)
     assert nbtools(tmp_path, "alerts", "ack", "not-a-number").exit_code == 2
     assert nbtools(tmp_path, "metrics", "show", "5").exit_code == 2
+
+
+def test_a_run_without_metrics_says_why(tmp_path: Path) -> None:
+    """It said "it does not exist, has not finished, or was run before monitoring was set
+    up" whichever it was."""
+    project = Project(tmp_path)
+    try:
+        add_run(project, None, 7, status="running")
+        add_run(project, None, 8, status="failed")
+        with project.store.session(write=True) as session:
+            session.get(Run, 8).finished_at = utcnow()  # type: ignore[union-attr]
+    finally:
+        project.close()
+    for run_id, why in (
+        ("5", "Run 5 has no metrics: there is no such run (`nbtools runs list` lists them)."),
+        ("7", "Run 7 has no metrics: it is running: its metrics are read from its notebook"),
+        ("8", "Run 8 has no metrics: it ended without a notebook to read them from"),
+    ):
+        shown = nbtools(tmp_path, "metrics", "show", run_id)
+        assert shown.exit_code == 2
+        assert why in shown.output
 
 
 def test_alerts_list_and_ack(tmp_path: Path) -> None:
