@@ -17,7 +17,14 @@ from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.output import print_json
 from nbtools.errors import CheckFailedError
-from nbtools.export import ExtractOptions, ExtractReport, ExtractRequest, Recorder, run_extract
+from nbtools.export import (
+    ExtractOptions,
+    ExtractReport,
+    ExtractRequest,
+    Recorder,
+    default_output,
+    run_extract,
+)
 from nbtools.lineage import PENDING_LINEAGE, BackgroundRecorder, background_recorder
 from nbtools.notebooks import Notebook, read_notebook
 
@@ -36,10 +43,11 @@ LINEAGE_MODES = ("background", "wait", "off")
     "-o",
     "--output",
     "out",
-    required=True,
     metavar="OUTPUT",
     type=click.Path(path_type=Path),
-    help="Directory of the package (created if missing).",
+    help="Directory of the package (created if missing). Default: beside the notebook, "
+    "named as the package (--name, else from the notebook's name), as JupyterLab's wizard "
+    "suggests.",
 )
 @click.option("--name", help="Import name of the package (default: from the notebook's name).")
 @click.option("--version", default="0.1.0", show_default=True, help="Package version.")
@@ -77,7 +85,7 @@ LINEAGE_MODES = ("background", "wait", "off")
 def extract(
     cli_ctx: CliContext,
     notebook: Path,
-    out: Path,
+    out: Path | None,
     name: str | None,
     version: str,
     test: bool,
@@ -107,6 +115,8 @@ def extract(
         # once more when it resumes (a tenth of the CPU time at 3000 cells): the process
         # ends with the command, which frees everything anyway (docs/performance.md).
         gc.disable()
+    if out is None:
+        out = default_output(notebook, name)
     nb = read_notebook(notebook)  # once, for the data check and the extraction
     data = _check_data(cli_ctx, notebook, nb, purpose)
     request = ExtractRequest(

@@ -11,6 +11,7 @@ submodule of this package loads nothing else)::
     request = export.ExtractRequest(notebook_path, out, export.ExtractOptions("pkg"), "write")
     report = export.run_extract(request)              # ExtractReport: files, problems, tests
     export.suggest_package_name("Sales Report")       # "sales_report"
+    export.default_output(Path("nbs/Sales Report.ipynb"))  # nbs/sales_report, without -o
     export.write_starter(directory)                   # nbtools init: STARTER_NOTEBOOK, ...
 """
 
@@ -22,7 +23,7 @@ from nbtools.lazy import loader
 
 if TYPE_CHECKING:
     from nbtools.export.api import ExtractReport, ExtractRequest, Recorder, run_extract
-    from nbtools.export.build import ExtractOptions, suggest_package_name
+    from nbtools.export.build import ExtractOptions, default_output, suggest_package_name
     from nbtools.export.starter import NOTEBOOK as STARTER_NOTEBOOK
     from nbtools.export.starter import PACKAGE_DIR as STARTER_PACKAGE_DIR
     from nbtools.export.starter import write_starter
@@ -36,6 +37,7 @@ _LAZY = {
     "run_extract": ("api", "run_extract"),
     "ExtractOptions": ("build", "ExtractOptions"),
     "suggest_package_name": ("build", "suggest_package_name"),
+    "default_output": ("build", "default_output"),
     "STARTER_NOTEBOOK": ("starter", "NOTEBOOK"),
     "STARTER_PACKAGE_DIR": ("starter", "PACKAGE_DIR"),
     "write_starter": ("starter", "write_starter"),
@@ -49,6 +51,7 @@ __all__ = [
     "ExtractReport",
     "ExtractRequest",
     "Recorder",
+    "default_output",
     "read_manifest",
     "run_extract",
     "suggest_package_name",

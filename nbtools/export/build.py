@@ -7,7 +7,8 @@ import keyword
 import re
 import sys
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from nbtools.digest import sha256_hex
 from nbtools.errors import InvalidInputError
@@ -109,6 +110,16 @@ def suggest_package_name(text: str) -> str:
     if name in sys.stdlib_module_names:
         name = f"{name}_pkg"
     return name
+
+
+P = TypeVar("P", bound=PurePath)
+
+
+def default_output(notebook: P, package: str | None = None) -> P:
+    """Where ``notebook``'s package goes when no output is given (``nbtools extract`` without
+    ``-o``, the wizard's first suggestion): beside the notebook, in a directory named as the
+    package (``package``, else :func:`suggest_package_name` of the notebook's name)."""
+    return notebook.parent / (package or suggest_package_name(notebook.stem))
 
 
 def check_package_name(name: str) -> str:

@@ -46,6 +46,24 @@ def test_extract_writes_tests_and_maps_a_failure_to_its_cell(
     assert "\x1b[" not in report["tests"]["output"]
 
 
+def test_without_output_the_package_goes_beside_the_notebook_named_as_the_package(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """As JupyterLab's wizard suggests it (one rule, ``export.default_output``); ``-o`` was
+    required."""
+    nb = notebook_factory("nbs/Sales Report 2.ipynb", GOOD[:4])
+    written = run_cli("extract", str(nb), "--lineage", "off", "--json")
+    assert written.returncode == 0, written.stderr
+    assert json.loads(written.stdout)["package"] == "sales_report_2"
+    assert (tmp_path / "nbs/sales_report_2/src/sales_report_2/core.py").is_file()
+    named = run_cli("extract", str(nb), "--name", "sales", "--lineage", "off")
+    assert named.returncode == 0, named.stderr
+    assert (tmp_path / "nbs/sales/src/sales/core.py").is_file()
+    current = run_cli("extract", str(nb), "--check")
+    assert current.returncode == 0, current.stdout + current.stderr
+    assert "up to date" in current.stdout
+
+
 def test_check_passes_when_current_and_fails_with_a_diff_when_stale(
     notebook_factory: NotebookFactory, tmp_path: Path
 ) -> None:

@@ -24,8 +24,7 @@ class ExtractHandler(NbtoolsHandler):
         path = field("path", str, required=True)
         notebook_path = self.resolve(path)
         name = field("name", str, None) or None
-        stem = PurePosixPath(path).stem
-        default_out = str(PurePosixPath(path).parent / (name or export.suggest_package_name(stem)))
+        default_out = str(export.default_output(PurePosixPath(path), name))
         content = field("content", dict, None)
         dry_run = field("dry_run", bool, True)
         if field("test", bool, False) or field("venv", bool, False):
