@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from nbtools.envsnap.kernel_capture import snapshot_kernel
     from nbtools.envsnap.kernels import KernelSpec, list_kernels
     from nbtools.envsnap.pylock import LockExport
-    from nbtools.envsnap.recreate import RecreateReport
+    from nbtools.envsnap.recreate import RecreateReport, check_new_directory
     from nbtools.envsnap.recreate import recreate as recreate_snapshot
     from nbtools.envsnap.snapshots import get_snapshot, list_snapshots, save_snapshot
 
@@ -79,6 +79,7 @@ _LAZY = {
     "list_kernels": ("kernels", "list_kernels"),
     "LockExport": ("pylock", "LockExport"),
     "RecreateReport": ("recreate", "RecreateReport"),
+    "check_new_directory": ("recreate", "check_new_directory"),
     # not ``recreate``: importing the submodule binds that name to the module
     "recreate_snapshot": ("recreate", "recreate"),
 }
@@ -93,6 +94,7 @@ __all__ = [
     "Snapshot",
     "SnapshotDiff",
     "SnapshotFile",
+    "check_new_directory",
     "check_replaceable",
     "diff",
     "export_file",

@@ -134,6 +134,16 @@ def _pip_install(venv_python: str, requirements: Path, *options: str) -> list[st
     ]
 
 
+def check_new_directory(directory: Path) -> None:
+    """Refuse a ``directory`` that exists and is not an empty directory."""
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise InvalidInputError(
+            f"{directory} exists and is not an empty directory; nbtools never installs over "
+            "existing files. Choose a new directory.",
+            directory=str(directory),
+        )
+
+
 def recreate(snapshot: Snapshot, directory: Path, python: str | None = None) -> RecreateReport:
     """Make a venv at ``directory`` (new or empty) and install the snapshot's pinned set.
 
@@ -142,12 +152,7 @@ def recreate(snapshot: Snapshot, directory: Path, python: str | None = None) -> 
     the rest after). When anything fails, ``directory`` is left as it was (removed, or emptied
     again).
     """
-    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
-        raise InvalidInputError(
-            f"{directory} exists and is not an empty directory; nbtools never installs over "
-            "existing files. Choose a new directory.",
-            directory=str(directory),
-        )
+    check_new_directory(directory)
     interpreter, warnings = choose_python(snapshot, python)
     skipped: list[dict[str, str]] = []
     hashed: list[str] = []

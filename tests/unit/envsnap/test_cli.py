@@ -236,3 +236,18 @@ def test_a_file_pinning_nothing_is_not_imported(nbtools, tmp_path: Path) -> None
     assert json.loads(nbtools("list", "--json").stdout) == []
     compared = nbtools("diff", str(empty), str(lock))  # comparing with nothing stays allowed
     assert compared.exit_code == 0, compared.output
+
+
+def test_recreate_into_a_used_directory_is_refused_before_it_says_it_starts(  # type: ignore[no-untyped-def]
+    nbtools, tmp_path: Path
+) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("six==1.16.0\n")
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "keep.txt").write_text("mine")
+    result = nbtools("recreate", str(requirements), str(used))
+    assert result.exit_code == 2
+    assert "exists and is not an empty directory" in result.stderr
+    assert "Recreating" not in result.stderr
+    assert [p.name for p in used.iterdir()] == ["keep.txt"]
