@@ -12,7 +12,7 @@ snapshots takes a :class:`~nbtools.project.Project` and opens its own transactio
     changes = diff(old, new)                         # SnapshotDiff
     export_snapshot(project, snapshot, "pylock", index_url)   # LockExport: text, unlocked
     export_file(project, snapshot_id, "requirements")         # SnapshotFile (wire model)
-    import_text(project, text, "pylock.toml")        # stored (a file pinning nothing is refused)
+    import_text(project, text, "pylock.toml")        # stored
     import_file(project, path)                       # the same, read from a file
     recreate_snapshot(snapshot, directory, python)   # RecreateReport
     list_kernels()                                   # [KernelSpec]

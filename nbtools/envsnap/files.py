@@ -115,26 +115,14 @@ def parse_file(text: str, name: str) -> Snapshot:
 
 
 def import_text(project: Project, text: str, name: str) -> Snapshot:
-    """Store what the lock or requirements file ``name`` with contents ``text`` pins."""
-    return _store_imported(project, parse_file(text, name), name)
+    """Store what the lock or requirements file ``name`` with contents ``text`` pins (a file
+    pinning nothing, as `pip freeze` of a bare venv writes it, is an empty environment)."""
+    return save_snapshot(project, parse_file(text, name))
 
 
 def import_file(project: Project, path: Path) -> Snapshot:
     """Store what the lock or requirements file at ``path`` pins."""
-    return _store_imported(project, read_file(path), str(path))
-
-
-def _store_imported(project: Project, snapshot: Snapshot, name: str) -> Snapshot:
-    """Store an imported file's ``snapshot``; a file pinning nothing is refused (an empty
-    environment is no snapshot of anything)."""
-    if not snapshot.distributions:
-        raise InvalidInputError(
-            f"{name} pins no distribution, so there is nothing to import: a requirements file "
-            "lists name==version lines (as `pip freeze` writes them), a pylock.toml its "
-            "[[packages]].",
-            path=name,
-        )
-    return save_snapshot(project, snapshot)
+    return save_snapshot(project, read_file(path))
 
 
 def read_file(path: Path) -> Snapshot:

@@ -93,13 +93,6 @@ async def test_import_then_compare(jp_fetch: Any) -> None:
         ),
         (
             ("import",),
-            {"name": "requirements.txt", "content": "# nothing yet\n\n"},
-            {},
-            400,
-            "requirements.txt pins no distribution, so there is nothing to import",
-        ),
-        (
-            ("import",),
             {
                 "name": "pylock.toml",
                 "content": 'lock-version = "1.0"\ncreated-by = "x"\n[[packages]]\nname = 3\n',
