@@ -206,6 +206,11 @@ def edit(
             pinned_version_id=changes.get("pinned_version_id", job.pinned_version_id),
         )
         changes["parameters"] = {**job.parameters, **typed}
+    if not changes:
+        raise InvalidInputError(
+            f"Nothing to change in job {job_id}: give what to change (`nbtools schedule edit "
+            "--help` lists the options); `nbtools schedule list` shows the jobs."
+        )
     with fields_as_flags(_FLAGS):
         model = update_job(project, job_id, changes, cli_ctx.actor).to_wire()
     print_json(model) if as_json else print_job(model)
@@ -271,8 +276,11 @@ def run_now(
 
 
 def _set_paused(cli_ctx: CliContext, job_id: int, paused: bool) -> None:
-    from nbtools.jobs import pause_job
+    from nbtools.jobs import pause_job, show_job
 
+    if show_job(cli_ctx.project, job_id).paused == paused:
+        click.echo(f"Job {job_id} is already {'paused' if paused else 'running on its schedule'}.")
+        return
     job = pause_job(cli_ctx.project, job_id, paused, cli_ctx.actor)
     resumed = f"resumed; next run {when(job.next_run_at)}" if job.next_run_at else "resumed"
     click.echo(f"Job {job_id} {'paused' if paused else resumed}.")

@@ -303,9 +303,12 @@ def update_job(
 
 def set_paused(project: Project, job_id: int, paused: bool, actor: str | None = None) -> Job:
     """Pause a job (no new scheduled runs) or resume it from the next due time; audited as
-    ``job.pause`` or ``job.resume`` by ``actor``."""
+    ``job.pause`` or ``job.resume`` by ``actor``. A job already so is left as it is, and
+    nothing is audited."""
     with project.store.session(write=True) as session:
         job = check_active(get_job(session, job_id))
+        if job.paused == paused:
+            return job
         job.paused = paused
         _next_run(job)
     action = "job.pause" if paused else "job.resume"

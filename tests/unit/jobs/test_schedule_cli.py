@@ -58,10 +58,19 @@ def test_schedule_lifecycle(tmp_path: Path, notebook_factory: NotebookFactory) -
 
     edited = nbtools(tmp_path, "schedule", "edit", str(job["id"]), "-p", "city=Faro", "--json")
     assert json.loads(edited.stdout)["parameters"] == {"days": 5, "city": "Faro"}
+    nothing = nbtools(tmp_path, "schedule", "edit", str(job["id"]))
+    assert nothing.exit_code == 2
+    assert f"Nothing to change in job {job['id']}" in nothing.output
     assert "paused" in nbtools(tmp_path, "schedule", "pause", str(job["id"])).output
+    again = nbtools(tmp_path, "schedule", "pause", str(job["id"]))
+    assert (again.exit_code, again.output) == (0, f"Job {job['id']} is already paused.\n")
     listed = json.loads(nbtools(tmp_path, "schedule", "list", "--json").stdout)
     assert [(j["id"], j["paused"], j["next_run_at"]) for j in listed] == [(job["id"], True, None)]
     assert "resumed" in nbtools(tmp_path, "schedule", "resume", str(job["id"])).output
+    running = nbtools(tmp_path, "schedule", "resume", str(job["id"])).output
+    assert running == f"Job {job['id']} is already running on its schedule.\n"
+    audited = json.loads(nbtools(tmp_path, "audit", "list", "--action", "job.*", "--json").stdout)
+    assert [e["action"] for e in audited][:2] == ["job.resume", "job.pause"]  # once each
     unconfirmed = nbtools(tmp_path, "schedule", "remove", str(job["id"]))
     assert unconfirmed.exit_code == 2
     assert "needs confirmation" in unconfirmed.output
