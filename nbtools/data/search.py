@@ -4,7 +4,12 @@ SQLite: the FTS5 table ``dataset_search`` (``porter`` stemming) ranked by ``bm25
 name weighted highest, then tags and column names, then the description. PostgreSQL: the
 weighted ``english`` tsvector of the ``dataset_search`` GIN index, ranked by ``ts_rank``.
 The query is split into words by :func:`nbtools.data.words.split_words` (so ``customerPayment``
-searches ``customer payment``) and every word must match; no user text reaches the query
+searches ``customer payment``) and every word must match, as a word (stemmed: ``payments``
+finds ``payment``) or as the beginning of one (``cust`` finds ``customers``, as a search box
+typed into expects). PostgreSQL matches beginnings itself (``cust:*``); SQLite would stem a
+beginning as if it were a word (``pay`` becomes ``pai``), so each word is matched against the
+index's own terms that begin with it, read from FTS5's vocabulary table. The words hold
+letters and digits only, and the terms come from the index: no user text reaches the query
 syntax of either engine.
 """
 
@@ -19,6 +24,8 @@ from nbtools.data.words import split_words
 from nbtools.errors import InvalidInputError
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from nbtools.project import Project
 
 #: The tsvector of the PostgreSQL index (migration ``catalog_0001``): the query must use the
@@ -41,7 +48,7 @@ _POSTGRES = text(
     "setweight(to_tsvector('english'::regconfig, search_tags), 'B') || "
     "setweight(to_tsvector('english'::regconfig, search_columns), 'B') || "
     "setweight(to_tsvector('english'::regconfig, description), 'C'), query) AS score "
-    "FROM datasets, plainto_tsquery('english', :query) AS query WHERE ("
+    "FROM datasets, to_tsquery('english', :query) AS query WHERE ("
     "setweight(to_tsvector('english'::regconfig, search_name), 'A') || "
     "setweight(to_tsvector('english'::regconfig, search_tags), 'B') || "
     "setweight(to_tsvector('english'::regconfig, search_columns), 'B') || "
@@ -49,7 +56,19 @@ _POSTGRES = text(
     "ORDER BY score DESC, id LIMIT :limit"
 )
 
+#: The index's terms (stemmed words), through FTS5's vocabulary table, one per connection.
+_SQLITE_TERMS = text(
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.dataset_terms "
+    "USING fts5vocab(main, dataset_search, row)"
+)
+_SQLITE_BEGINNING = text(
+    "SELECT term FROM temp.dataset_terms WHERE term >= :start AND term < :end "
+    "ORDER BY term LIMIT :most"
+)
+
 MAX_SEARCH_LIMIT = 1000
+#: At most this many of the index's terms stand for one typed beginning on SQLite.
+MAX_TERMS_PER_WORD = 100
 
 
 def search_datasets(
@@ -64,10 +83,23 @@ def search_datasets(
         raise InvalidInputError(f"The limit must be 1 to {MAX_SEARCH_LIMIT}.", field="limit")
     with project.store.session() as session:
         if session.get_bind().dialect.name == "postgresql":
-            rows = session.execute(_POSTGRES, {"query": " ".join(words), "limit": limit})
+            beginnings = " & ".join(f"{word}:*" for word in words)
+            rows = session.execute(_POSTGRES, {"query": beginnings, "limit": limit})
             ranked = [(row[0], float(row[1])) for row in rows]
         else:
-            fts_query = " ".join(f'"{word}"' for word in words)
-            rows = session.execute(_SQLITE, {"query": fts_query, "limit": limit})
+            rows = session.execute(
+                _SQLITE, {"query": _sqlite_match(session, words), "limit": limit}
+            )
             ranked = [(row[0], -float(row[1])) for row in rows]
         return datasets_by_id(session, ranked)
+
+
+def _sqlite_match(session: Session, words: list[str]) -> str:
+    """The FTS5 query: each word, or any term of the index beginning with it, must match."""
+    session.execute(_SQLITE_TERMS)
+    groups = []
+    for word in words:
+        bounds = {"start": word, "end": word + "\U0010ffff", "most": MAX_TERMS_PER_WORD}
+        terms = dict.fromkeys([word, *session.scalars(_SQLITE_BEGINNING, bounds)])
+        groups.append("(" + " OR ".join(f'"{term}"' for term in terms) + ")")
+    return " AND ".join(groups)

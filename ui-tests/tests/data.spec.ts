@@ -103,7 +103,9 @@ test.describe('Data', () => {
     const search = section.getByRole('searchbox', { name: 'Search datasets' });
     for (const [words, name, level] of [
       ['clinic', 'clinic_visits', 'sensitive'],
-      ['exchange rates', 'exchange_rates', 'public']
+      ['exchange rates', 'exchange_rates', 'public'],
+      ['clin', 'clinic_visits', 'sensitive'], // a word's beginning, as it is being typed
+      ['exch rat', 'exchange_rates', 'public']
     ]) {
       await search.fill(words);
       const item = section

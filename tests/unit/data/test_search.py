@@ -56,6 +56,18 @@ def test_stemming_case_and_split_identifiers(catalog: Project) -> None:
     assert _names(catalog, "payment web") == []
 
 
+def test_a_word_s_beginning_finds_it_as_a_search_box_is_typed_into(catalog: Project) -> None:
+    """``cust`` found nothing until ``custom``: a word had to be complete (or stem alike)."""
+    assert set(_names(catalog, "cust")) == {"churn", "tx_2026", "ledger"}
+    assert _names(catalog, "cli") == ["clicks"]
+    assert _names(catalog, "ses w") == ["clicks"]  # every word, each as a beginning
+    assert _names(catalog, "tx 20") == ["tx_2026"]
+    assert _names(catalog, "paymentx") == []
+    assert set(_names(catalog, "pay")) == {"payment", "tx_2026", "ledger"}  # not stemmed
+    assert _names(catalog, "pay")[0] == "payment"  # the name still weighs most
+    assert set(_names(catalog, "Payments")) == {"payment", "tx_2026", "ledger"}  # stemmed
+
+
 def test_query_syntax_never_reaches_the_engine(catalog: Project) -> None:
     assert _names(catalog, "NEAR(payment") == []  # every word must match: "near" does not
     assert _names(catalog, "payment OR web") == []
@@ -98,7 +110,7 @@ def test_postgres_query_uses_the_index_expression(postgres_url: str, tmp_path: P
                 for row in session.execute(
                     text(
                         "EXPLAIN SELECT id FROM datasets WHERE "
-                        f"({POSTGRES_VECTOR}) @@ plainto_tsquery('english', 'x')"
+                        f"({POSTGRES_VECTOR}) @@ to_tsquery('english', 'x:*')"
                     )
                 )
             )
