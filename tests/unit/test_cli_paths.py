@@ -61,6 +61,17 @@ def test_a_path_outside_the_root_is_refused_naming_the_root(
         root_relative(project, typed.format(root=project.root), here)
 
 
+def test_a_nul_byte_or_an_empty_path_is_left_to_the_library_s_own_refusal(
+    project: Project,
+) -> None:
+    from nbtools.errors import PathOutsideRootError
+
+    for typed in ("a\x00.ipynb", ""):
+        assert root_relative(project, typed, project.root) == typed
+    with pytest.raises(PathOutsideRootError, match="NUL byte"):
+        project.resolve(root_relative(project, "a\x00.ipynb", project.root))
+
+
 def test_a_directory_link_is_followed_and_a_linked_notebook_keeps_its_name(
     project: Project,
 ) -> None:

@@ -54,7 +54,7 @@ def test_the_artifacts_of_a_killed_run_are_removed_and_a_live_one_s_kept(
     mine = source.take("python3", tmp_path)  # a live owner's directory: this process's
     try:
         assert artifacts_of(os.getpid()) == [mine.artifacts_dir]
-        assert sweep_artifacts() >= 0
+        sweep_artifacts()
         assert left.exists()  # gone only once a minute old: its kernel may still be ending
         assert sweep_artifacts(older_than=0) >= 1
         assert not left.exists()

@@ -23,6 +23,10 @@ from nbtools.metrics.rules import Change, Failed, Late, Missing, Threshold
         ("late", Late(), "late"),
         ("late 26h", Late(26 * 3600), "late 26h"),
         ("late 90m", Late(90 * 60), "late 90m"),
+        ("late 3650d", Late(3650 * 86400), "late 3650d"),  # the longest interval
+        ("late 1s", Late(1), "late 1s"),  # the shortest
+        ("x < 1.7976931348623157e308", Threshold("x", "<", 1.7976931348623157e308),
+         "x < 1.7976931348623157e+308"),  # the largest finite number
         ("failed > 2", Threshold("failed", ">", 2), "failed > 2"),
     ],
 )  # fmt: skip
