@@ -3,7 +3,9 @@
 A top-level import is looked up as a distribution of the same name first (its ``*.dist-info``
 directory on ``sys.path``, checked against the modules it installs), then in
 ``importlib.metadata.packages_distributions()``, which scans every installed distribution and
-is computed only when the fast path finds nothing. Standard-library modules are left out (``sys.stdlib_module_names``).
+is computed only when the fast path finds nothing, then among editable installs (``pip install
+-e``), whose source directory holds the module. Standard-library modules are left out
+(``sys.stdlib_module_names``).
 Pins allow compatible updates: ``>=2.2.1,<3`` (``>=0.4.1,<0.5`` before 1.0). A pin the package
 already had is kept while the installed version still satisfies it, so ``--check`` stays quiet
 until something really changes.
@@ -136,11 +138,47 @@ def installed_distribution(module: str) -> tuple[str, str] | None:
             return found
     names = _all_distributions().get(module)
     if not names:
-        return None
+        return _editable_provider(module)
     import importlib.metadata
 
     distribution = importlib.metadata.distribution(sorted(names)[0])
     return distribution.metadata["Name"], distribution.version
+
+
+def _editable_provider(module: str) -> tuple[str, str] | None:
+    """The (name, version) of the editable install (``pip install -e``) whose source
+    directory holds top-level ``module``, the innermost if several do.
+
+    An editable install lists no module in its RECORD (only a ``.pth`` file or an import
+    hook), so ``packages_distributions()`` cannot name it; its ``direct_url.json`` names the
+    directory it was installed from, and the module is located (not imported) to compare.
+    """
+    import importlib.metadata
+    import importlib.util
+    import json
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    where = spec and (spec.origin or next(iter(spec.submodule_search_locations or ()), None))
+    if not where or not os.path.exists(where):
+        return None
+    location = Path(where).resolve()
+    found: tuple[int, str, str] | None = None
+    for distribution in importlib.metadata.distributions():
+        try:
+            direct = json.loads(distribution.read_text("direct_url.json") or "{}")
+        except ValueError:
+            continue
+        url = urlsplit(str(direct.get("url", "")))
+        if not (direct.get("dir_info") or {}).get("editable") or url.scheme != "file":
+            continue
+        source = Path(unquote(url.path)).resolve()
+        if location.is_relative_to(source) and (found is None or len(source.parts) > found[0]):
+            found = (len(source.parts), distribution.metadata["Name"], distribution.version)
+    return found[1:] if found else None
 
 
 def resolve(modules: Iterable[str], previous: dict[str, str]) -> list[Requirement]:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from nbtools.export.build import ExtractOptions, extract
 from nbtools.export.deps import _normalise, compatible_pin, installed_distribution, resolve
 from nbtools.export.locate import locate
@@ -178,6 +180,49 @@ def test_distribution_names_are_compared_in_their_normal_form() -> None:
     found = installed_distribution("typing_extensions")
     assert found is not None
     assert found[0].lower().replace("-", "_") == "typing_extensions"
+
+
+def editable_install(
+    site: Path, name: str, version: str, source: Path, editable: bool = True
+) -> None:
+    """What ``pip install -e`` leaves in site-packages: a dist-info directory whose RECORD
+    lists no module and whose direct_url.json names the source directory."""
+    info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    (info / "RECORD").write_text(f"{info.name}/METADATA,,\n__editable__.{name}.pth,,\n")
+    direct = {"url": source.as_uri(), "dir_info": {"editable": editable}}
+    (info / "direct_url.json").write_text(json.dumps(direct))
+
+
+def test_a_module_of_an_editable_install_is_pinned_to_its_distribution(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pip install -e`` of the team's own library: the import still becomes a dependency,
+    named after the innermost editable project whose directory holds the module."""
+    site, outer = tmp_path / "site", tmp_path / "team"
+    (outer / "src" / "teamlib").mkdir(parents=True)
+    (outer / "src" / "teamlib" / "__init__.py").write_text("")
+    (outer / "tools" / "teamtools.py").parent.mkdir()
+    (outer / "tools" / "teamtools.py").write_text("")
+    (tmp_path / "copied").mkdir()
+    (tmp_path / "copied" / "copiedlib.py").write_text("")
+    editable_install(site, "team-monorepo", "3.0.0", outer)
+    editable_install(site, "team-lib", "1.2.0", outer / "src")
+    editable_install(site, "copied-lib", "0.1.0", tmp_path / "copied", editable=False)
+    for entry in (site, outer / "src", outer / "tools", tmp_path / "copied"):
+        monkeypatch.syspath_prepend(str(entry))
+    assert installed_distribution("teamlib") == ("team-lib", "1.2.0")
+    assert installed_distribution("teamtools") == ("team-monorepo", "3.0.0")
+    assert installed_distribution("copiedlib") is None  # installed from a directory, not -e
+    assert resolve(["teamlib"], {}) == [("teamlib", "team-lib>=1.2.0,<2")]
+
+
+def test_nbtools_itself_resolves_however_it_was_installed() -> None:
+    """This venv installs it editable (make setup); a wheel's RECORD names it too."""
+    from importlib.metadata import version
+
+    assert installed_distribution("nbtools") == ("jupyter-nbtools", version("jupyter-nbtools"))
 
 
 def test_pins_are_compatible_ranges_and_kept_while_satisfied() -> None:
