@@ -35,7 +35,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from nbtools.errors import InvalidInputError, NbtoolsError
@@ -44,6 +44,7 @@ from nbtools.serve.config import ServeSettings, api_key, load_settings
 from nbtools.serve.docs import add_docs
 from nbtools.serve.guards import ERROR_KEY, RECORDED_KEY, Guard, error_body
 from nbtools.serve.info import loaded_artifacts, service_info
+from nbtools.serve.replies import error_responses, result_annotation
 from nbtools.serve.signature import request_model
 from nbtools.serve.telemetry import MinuteAggregates, PrometheusMetrics
 
@@ -124,7 +125,8 @@ class Service:
     def _add_endpoints(self, app: FastAPI, name: str, function: Callable[..., Any]) -> None:
         model = request_model(name, function)
         summary = (inspect.getdoc(function) or f"Call {name}().").splitlines()[0]
-        responses = _responses(function)
+        result = result_annotation(function)
+        keyed, max_batch = bool(self.api_key), self.settings.max_batch
         is_run = name == "run"
 
         async def one(body: BaseModel, request: Request) -> Response:
@@ -140,9 +142,10 @@ class Service:
             items = [dict(item) for item in body]
             return await self.call(request, function, items, single=False, is_run=is_run)
 
-        for handler, annotation, path in (
-            (one, model, f"/{name}"),
-            (batch, list[model], f"/{name}/batch"),  # type: ignore[valid-type]
+        results = None if result is None else list[result]  # type: ignore[valid-type]
+        for handler, annotation, path, answer, limit in (
+            (one, model, f"/{name}", result, None),
+            (batch, list[model], f"/{name}/batch", results, max_batch),  # type: ignore[valid-type]
         ):
             handler.__signature__ = inspect.Signature(  # type: ignore[union-attr]
                 [
@@ -161,7 +164,9 @@ class Service:
                 methods=["POST"],
                 summary=summary + batch_note,
                 operation_id=path.strip("/").replace("/", "_"),
-                responses=responses if not batch_note else {},
+                # the handlers return their Response: the model only describes the result
+                response_model=answer,
+                responses=error_responses(keyed=keyed, max_batch=limit),
                 tags=["served functions"],
             )
 
@@ -287,23 +292,6 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, ModuleNotFoundError):
         text += " (install the package's dependencies: pip install <package dir>)"
     return text
-
-
-def _responses(function: Callable[..., Any]) -> dict[int | str, dict[str, Any]]:
-    """The OpenAPI answer of a served function: its return annotation's schema, if any."""
-    responses: dict[int | str, dict[str, Any]] = {
-        415: {"description": "The body was not sent as JSON (Content-Type)."},
-        500: {"description": "The function raised an error (the log has it by error id)."},
-        504: {"description": "The call took longer than the time limit."},
-    }
-    try:
-        annotation = inspect.signature(function, eval_str=True).return_annotation
-        if annotation is not inspect.Signature.empty:
-            schema = TypeAdapter(annotation).json_schema()
-            responses[200] = {"content": {"application/json": {"schema": schema}}}
-    except Exception:  # an annotation pydantic cannot describe: the schema stays open
-        log.debug("no response schema for %s", function)
-    return responses
 
 
 def _field_errors(error: RequestValidationError) -> list[dict[str, str]]:

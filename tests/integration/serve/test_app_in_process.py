@@ -10,9 +10,11 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
 from nbtools import versioning
@@ -133,3 +135,70 @@ def test_a_lineage_still_pending_at_start_up_is_shown_and_recorded_once_filled_i
     with project.store.session() as session:
         runs = list(session.scalars(select(Run).where(Run.trigger == "service")))
     assert [run.notebook_version_id for run in runs] == [version.id]
+
+
+def documented_reply(document: dict[str, Any], path: str, status: int) -> Draft202012Validator:
+    """A validator of the reply ``/openapi.json`` documents for ``POST path`` and ``status``."""
+    responses = document["paths"][path]["post"]["responses"]
+    assert str(status) in responses, f"{path} does not document {status}"
+    schema = responses[str(status)]["content"]["application/json"]["schema"]
+    return Draft202012Validator(
+        {**schema, "components": document["components"]},
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def test_every_reply_of_a_served_function_is_the_one_its_openapi_document_describes(
+    scorer_package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client generated from /openapi.json reads results and errors as the service sends
+    them: each status a request got, success or error, is documented with its schema."""
+    monkeypatch.syspath_prepend(str(scorer_package / "src"))
+    monkeypatch.delitem(sys.modules, "scorer", raising=False)
+    monkeypatch.setenv("SCORER_KEY", "k-123")
+    settings = ServeSettings(
+        api_key_env="SCORER_KEY", max_body_bytes=4096, timeout_seconds=0.2, max_batch=3
+    )
+    app = create_app("scorer", {"predict": "scorer.core:predict"}, settings)
+    with TestClient(app, headers={"X-API-Key": "k-123"}) as client:
+        document = client.get("/openapi.json").json()
+        assert "HTTPValidationError" not in document["components"]["schemas"]
+        requests: list[tuple[str, dict[str, Any], int]] = [
+            ("/predict", {"json": {"x": 1}}, 200),
+            ("/predict/batch", {"json": [{"x": 1}, {"x": 2}]}, 200),
+            ("/predict", {"json": {"x": 1}, "headers": {"X-API-Key": "wrong"}}, 401),
+            ("/predict/batch", {"json": [], "headers": {"X-API-Key": ""}}, 401),
+            ("/predict", {"content": b"x" * 5000}, 413),
+            ("/predict", {"data": {"x": "1"}}, 415),
+            ("/predict", {"json": {"x": "one"}}, 422),
+            ("/predict/batch", {"json": [{"x": 1}] * 4}, 422),  # over max_batch
+            ("/predict/batch", {"json": {"x": 1}}, 422),  # not a list
+            ("/predict", {"json": {"x": -1}}, 500),
+            ("/predict/batch", {"json": [{"x": 1}, {"x": -1}]}, 500),
+            ("/predict", {"json": {"x": 1000}}, 504),
+        ]
+        for path, arguments, status in requests:
+            reply = client.post(path, **arguments)
+            assert reply.status_code == status, (path, arguments, reply.text)
+            errors = list(documented_reply(document, path, status).iter_errors(reply.json()))
+            assert errors == [], (path, status, reply.json())
+        # the result schemas are the function's, one item per body for /batch
+        one = document["paths"]["/predict"]["post"]["responses"]["200"]["content"]
+        many = document["paths"]["/predict/batch"]["post"]["responses"]["200"]["content"]
+        result = {"additionalProperties": {"type": "number"}, "type": "object"}
+        one_schema, many_schema = (
+            one["application/json"]["schema"],
+            many["application/json"]["schema"],
+        )
+        assert {k: v for k, v in one_schema.items() if k != "title"} == result
+        assert many_schema["type"] == "array"
+        assert {k: v for k, v in many_schema["items"].items() if k != "title"} == result
+        assert not documented_reply(document, "/predict", 422).is_valid(
+            {"detail": [{"loc": ["body", "x"], "msg": "Field required"}]}  # FastAPI's own
+        )
+
+
+def test_without_an_api_key_no_401_is_documented(scorer_app: TestClient) -> None:
+    with scorer_app as client:
+        responses = client.get("/openapi.json").json()["paths"]["/predict"]["post"]["responses"]
+        assert sorted(responses) == ["200", "413", "415", "422", "500", "504"]

@@ -1,0 +1,83 @@
+"""What a served function's endpoints answer, as its OpenAPI document describes them.
+
+Every error reply has one shape, ``{"error", "message", "details"}``
+(:func:`nbtools.serve.guards.error_body`); the document names each status a function's
+endpoints can answer with that shape, so a client generated from ``/openapi.json`` reads the
+service's errors as the service writes them (not FastAPI's own ``{"detail": [...]}``, which
+this service never sends).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, Field, TypeAdapter
+
+log = logging.getLogger("nbtools.serve")
+
+
+class ErrorReply(BaseModel):
+    """An error reply of the service."""
+
+    error: str = Field(description="A stable code for programs, such as 'invalid-input'.")
+    message: str = Field(description="What went wrong and what to do, for people.")
+    details: dict[str, Any] = Field(description="Facts about this error, by name.")
+
+
+class FieldProblem(BaseModel):
+    """What is wrong with one field of the body."""
+
+    field: str = Field(
+        description="The field's dotted path in the body, after the item's index for /batch; "
+        "empty for the body as a whole (not JSON, not an object, too many items)."
+    )
+    message: str
+
+
+class FieldProblems(BaseModel):
+    fields: list[FieldProblem]
+
+
+class InvalidInputReply(ErrorReply):
+    """The reply to a body that is JSON but not what the function takes."""
+
+    details: FieldProblems  # type: ignore[assignment]
+
+
+def result_annotation(function: Callable[..., Any]) -> Any | None:
+    """The function's return annotation if pydantic can describe it, else None (the result's
+    schema then stays open)."""
+    try:
+        annotation = inspect.signature(function, eval_str=True).return_annotation
+        if annotation is inspect.Signature.empty:
+            return None
+        TypeAdapter(annotation).json_schema()
+    except Exception:  # an annotation pydantic cannot describe
+        log.debug("no response schema for %s", function)
+        return None
+    return annotation
+
+
+def error_responses(*, keyed: bool, max_batch: int | None) -> dict[int | str, dict[str, Any]]:
+    """The error replies of a served function's endpoint: ``keyed`` when an API key guards
+    it, ``max_batch`` for its /batch endpoint."""
+    too_many = f"; or more than {max_batch} items" if max_batch is not None else ""
+    documented = {
+        401: "No API key, or a wrong one (details: none).",
+        413: "The body is over the size limit (details: limit, in bytes).",
+        415: "The body was not sent as JSON (details: content_type).",
+        422: f"The body is JSON but not what the function takes{too_many} "
+        "(details: fields, one problem each).",
+        500: "The function raised an error (details: error_id; the service log has the "
+        "traceback under it).",
+        504: "The call took longer than the time limit (details: timeout_seconds).",
+    }
+    if not keyed:
+        del documented[401]
+    return {
+        status: {"model": InvalidInputReply if status == 422 else ErrorReply, "description": text}
+        for status, text in documented.items()
+    }
