@@ -69,7 +69,8 @@ class NbtoolsSettings(Settings):
         "",
         help="Who acts, as recorded on jobs, runs, versions and in the audit trail (a CI "
         "service account, say). Default: $JUPYTERHUB_USER, else the operating-system user. "
-        "The server always records the authenticated Jupyter user instead.",
+        "The server records the authenticated Jupyter user instead, and this for a plain token "
+        "login, which names no one.",
     ).tag(config=True, env=ACTOR_VARIABLE)
 
 

@@ -10,9 +10,11 @@ from traitlets import Any as AnyTrait
 from traitlets import Bool, Int
 
 from jupyter_nbtools.handlers.base import DEFAULT_MAX_BODY_BYTES
+from jupyter_nbtools.identity import SERVER_ACTOR
 from jupyter_nbtools.jobs_service import JobsService
 from jupyter_nbtools.previews import ServicePreviews
 from jupyter_nbtools.routes import all_routes
+from nbtools.audit import current_actor
 from nbtools.config import NbtoolsSettings
 from nbtools.jobs.config import JobsSettings
 from nbtools.metrics.config import MetricsSettings, NotificationSettings
@@ -66,6 +68,8 @@ class NbtoolsApp(ExtensionApp):
         self.pool = ThreadPoolExecutor(max(1, self.worker_threads), "nbtools-request")
         self.settings["nbtools_pool"] = self.pool
         self.settings["nbtools_max_body_bytes"] = self.max_body_bytes
+        # who a token login's made-up user acts as (jupyter_nbtools.identity)
+        self.settings[SERVER_ACTOR] = current_actor(settings.actor or None)
         self.project = Project.from_settings(settings, default_root=Path(self.serverapp.root_dir))
         self.settings["nbtools_project"] = self.project
         monitoring = MonitoringService(self.project, metrics, notifications)

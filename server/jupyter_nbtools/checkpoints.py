@@ -38,6 +38,7 @@ from traitlets import Any as AnyTrait
 from traitlets import Instance
 
 from jupyter_nbtools.handlers.base import http_status
+from jupyter_nbtools.identity import request_actor
 from nbtools import versioning
 from nbtools.errors import NbtoolsError
 from nbtools.project import Project
@@ -45,11 +46,9 @@ from nbtools.versioning.history import Version, disk_content
 
 
 def request_user() -> str | None:
-    """The authenticated Jupyter user of the request being served (saves, checkpoints and
-    reverts come through Jupyter's contents API), or ``None`` outside a request."""
-    handler = CallContext.get(CallContext.JUPYTER_HANDLER)
-    name = getattr(getattr(handler, "current_user", None), "username", None)
-    return name if isinstance(name, str) and name else None
+    """Who the request being served acts as (saves, checkpoints and reverts come through
+    Jupyter's contents API; :mod:`jupyter_nbtools.identity`), or ``None`` outside a request."""
+    return request_actor(CallContext.get(CallContext.JUPYTER_HANDLER))
 
 
 def is_notebook(path: str) -> bool:

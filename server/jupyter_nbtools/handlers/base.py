@@ -30,6 +30,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado.web import HTTPError
 
 from jupyter_nbtools.handlers.scrub import scrub_uri
+from jupyter_nbtools.identity import request_actor
 from nbtools.errors import (
     ConflictError,
     HiddenPathError,
@@ -157,10 +158,8 @@ class NbtoolsHandler(APIHandler):
 
     @property
     def actor(self) -> str:
-        """The authenticated Jupyter user's name, recorded on what the request creates."""
-        user = self.current_user
-        name = getattr(user, "username", None)
-        return name if isinstance(name, str) and name else "unknown"
+        """Who the request acts as, recorded on what it creates (:mod:`..identity`)."""
+        return request_actor(self) or "unknown"
 
     async def authorize(self, action: str, what: str) -> None:
         """Ask the Authorizer for ``action`` on nbtools beyond the method's own (e.g.
