@@ -68,6 +68,15 @@ test.describe('Job form', () => {
     await expect(cron).toHaveAccessibleDescription(/This schedule never fires/);
     await cron.fill('0 6 * * funday');
     await expect(cron).toHaveAccessibleDescription(/day of week must be 0-7 or sun-sat/);
+    // cron's nicknames are schedules too; @reboot names no time and says what to do instead
+    await cron.fill('@weekly');
+    await expect(cron).toHaveAttribute('aria-invalid', 'false');
+    await expect(next).toContainText('At 12:00 AM, only on Sunday');
+    await cron.fill('@reboot');
+    await expect(cron).toHaveAttribute('aria-invalid', 'true');
+    await expect(cron).toHaveAccessibleDescription(
+      /'@reboot' names no time.*Leave the schedule out/
+    );
 
     await cron.fill('30 6 * * 1-5');
     await expect(cron).toHaveAttribute('aria-invalid', 'false');

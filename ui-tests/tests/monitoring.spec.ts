@@ -102,17 +102,21 @@ interface IPayload {
 interface IWebhook {
   url: string;
   received: IPayload[];
+  /** Each request's Authorization header ('' without one). */
+  authorizations: string[];
   close: () => Promise<void>;
 }
 
 /** A local HTTP server that records the JSON bodies POSTed to it. */
 async function webhookReceiver(): Promise<IWebhook> {
   const received: IPayload[] = [];
+  const authorizations: string[] = [];
   const server = http.createServer((request, response) => {
     let body = '';
     request.on('data', chunk => (body += chunk));
     request.on('end', () => {
       received.push(JSON.parse(body) as IPayload);
+      authorizations.push(request.headers.authorization ?? '');
       response.writeHead(204).end();
     });
   });
@@ -121,6 +125,7 @@ async function webhookReceiver(): Promise<IWebhook> {
   return {
     url: `http://127.0.0.1:${port}/hook`,
     received,
+    authorizations,
     close: () => new Promise(resolve => server.close(() => resolve()))
   };
 }
@@ -178,6 +183,13 @@ test('a scheduled job whose third run drops: three points, an alert, the webhook
     await expect(
       monitoring.getByRole('list', { name: 'Notification targets' }).getByRole('listitem')
     ).toHaveCount(1);
+    // Credentials in a webhook URL go as HTTP Basic auth; the password is never shown.
+    await destination.fill(webhook.url.replace('http://', 'http://ana:s3cret@'));
+    await monitoring.getByRole('button', { name: 'Add', exact: true }).click();
+    const targets = monitoring.getByRole('list', { name: 'Notification targets' });
+    await expect(targets.getByRole('listitem')).toHaveCount(2);
+    await expect(targets).toContainText(webhook.url.replace('http://', 'http://ana:***@'));
+    await expect(targets).not.toContainText('s3cret');
     await destination.fill('');
 
     for (const accuracy of [0.95, 0.94, 0.8]) {
@@ -205,8 +217,12 @@ test('a scheduled job whose third run drops: three points, an alert, the webhook
     const alertsSection = panel.getByRole('list', { name: 'Open alerts' }).last();
     await expect(alertsSection).toContainText('accuracy dropped', { timeout: 15_000 });
 
-    await expect.poll(() => webhook.received.length, { timeout: 30_000 }).toBe(1);
+    // both targets told, the one with credentials by HTTP Basic auth
+    await expect.poll(() => webhook.received.length, { timeout: 30_000 }).toBe(2);
+    const basic = `Basic ${Buffer.from('ana:s3cret').toString('base64')}`;
+    expect(webhook.authorizations.sort()).toEqual(['', basic]);
     const payload = webhook.received[0];
+    expect(webhook.received[1]).toEqual(payload);
     expect(payload.event).toBe('alert');
     expect(payload.job).toEqual({ id: jobId, name: 'train' });
     expect(payload.alert.rule).toBe('accuracy drops > 5% over 5');
