@@ -49,6 +49,8 @@ JOB_FIELDS: dict[str, Any] = {
 
 #: The largest value of a SQL INTEGER column on every supported database.
 INT_MAX = 2**31 - 1
+#: The longest job name (the column's width).
+MAX_NAME = 200
 
 #: The JSON type each job field must have when given (``None`` means "the default").
 _FIELD_TYPES: dict[str, tuple[type, str]] = {
@@ -125,7 +127,7 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
             f"catch_up_limit must be at most {MAX_CATCH_UP}, got {checked['catch_up_limit']}.",
             field="catch_up_limit",
         )
-    checked["name"] = str(checked["name"] or "").strip()[:200] or None
+    checked["name"] = _check_name(str(checked["name"] or "").strip()) or None
     checked["paused"] = bool(checked["paused"])
     checked["output_html"] = bool(checked["output_html"])
     checked["purpose"] = checked["purpose"] or None
@@ -133,17 +135,40 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
     return checked
 
 
+def _check_name(name: str) -> str:
+    """A job's name: at most :data:`MAX_NAME` characters, refused rather than cut short."""
+    if len(name) > MAX_NAME:
+        raise InvalidInputError(
+            f"A job's name has at most {MAX_NAME} characters; this one has {len(name)}.",
+            field="name",
+        )
+    return name
+
+
+def _is_number(name: str) -> bool:
+    return name.isascii() and name.isdigit()
+
+
 def _unique_name(session: Session, name: str | None, notebook_path: str, job_id: int | None) -> str:
-    """The job's name: ``name`` if no other job has it (else 409 naming the field); without
-    one, the notebook's name, numbered (``report 2``) if another job has it already."""
+    """The job's name: ``name`` if no other job has it (else 409 naming the field) and it is
+    not a number (the CLI takes a job by its id or its name, and reads a number as an id);
+    without one, the notebook's name (its file name if the name is a number), numbered
+    (``report 2``) if another job has it already."""
     others = set(session.scalars(select(Job.name).where(Job.id != job_id)))
     if name is not None:
+        if _is_number(name):
+            raise InvalidInputError(
+                f"A job's name cannot be a number ({name!r}): commands take a job by its id "
+                f"or its name, and read a number as an id. Add a word: 'report {name}'.",
+                field="name",
+            )
         if name in others:
             raise ConflictError(
                 f"Another job is named {name!r}: choose another name.", field="name", name=name
             )
         return name
-    stem = PurePosixPath(notebook_path).stem[:190]
+    path = PurePosixPath(notebook_path)
+    stem = (path.name if _is_number(path.stem) else path.stem)[:190]
     candidate, number = stem, 1
     while candidate in others:
         number += 1
@@ -287,7 +312,7 @@ def update_job(
     with project.store.session(write=True) as session:
         job = check_active(get_job(session, job_id))
         current = {name: getattr(job, name) for name in JOB_FIELDS}
-        if "name" in changes:
+        if "name" in changes and checked["name"] != job.name:
             checked["name"] = _unique_name(session, checked["name"], job.notebook_path, job.id)
         else:
             checked["name"] = job.name

@@ -139,6 +139,15 @@ test.describe('Job form', () => {
     await cities.fill('["Lisbon", "Porto"]');
     await expect(cities).toHaveAttribute('aria-invalid', 'false');
     await expect(form.getByRole('alert')).toContainText('Correct the 2 fields marked below.');
+
+    // What only the server checks is told at its field too: a name that is a number.
+    await cron.fill('0 6 * * *');
+    await cellTimeout.fill('60');
+    await name.fill('12');
+    await form.getByRole('button', { name: 'Create job' }).click();
+    await expect(name).toHaveAttribute('aria-invalid', 'true');
+    await expect(name).toHaveAccessibleDescription(/A job's name cannot be a number \('12'\)/);
+    await expect(name).toHaveValue('12');
   });
 
   test('a one-off run creates a run, not a job', async ({ tmpPath }) => {

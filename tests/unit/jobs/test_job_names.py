@@ -27,11 +27,57 @@ def as_json(root: Path, *args: str) -> Any:
 
 @pytest.fixture
 def jobs(tmp_path: Path, notebook_factory: NotebookFactory) -> dict[str, int]:
-    """Jobs named nightly, weekly and 7 (a name that looks like an id)."""
+    """Jobs named nightly, weekly and 7 (a name that looks like an id, which only a database
+    from before such names were refused can hold)."""
     notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"])])
-    names = ("nightly", "weekly", "7")
-    created = [as_json(tmp_path, "schedule", "add", "nb.ipynb", "--name", n) for n in names]
+    created = [
+        as_json(tmp_path, "schedule", "add", "nb.ipynb", "--name", n) for n in ("nightly", "weekly")
+    ]
+    with Project(tmp_path).store.session(write=True) as session:
+        legacy = Job(name="7", notebook_path="nb.ipynb", parameters={})
+        session.add(legacy)
+        session.flush()
+        created.append({"name": "7", "id": legacy.id})
     return {job["name"]: job["id"] for job in created}
+
+
+def test_a_name_that_is_a_number_or_too_long_is_refused_and_nothing_is_stored(
+    tmp_path: Path, jobs: dict[str, int], notebook_factory: NotebookFactory
+) -> None:
+    before = as_json(tmp_path, "schedule", "list")
+    number = nbtools(tmp_path, "schedule", "add", "nb.ipynb", "--name", "12")
+    assert (number.exit_code, number.output) == (
+        2,
+        "Error: A job's name cannot be a number ('12'): commands take a job by its id or its "
+        "name, and read a number as an id. Add a word: 'report 12'.\n",
+    )
+    assert nbtools(tmp_path, "schedule", "edit", "weekly", "--name", "0042").exit_code == 2
+    long = nbtools(tmp_path, "schedule", "add", "nb.ipynb", "--name", "x" * 201)
+    assert (long.exit_code, long.output) == (
+        2,
+        "Error: A job's name has at most 200 characters; this one has 201.\n",
+    )
+    assert as_json(tmp_path, "schedule", "list") == before
+    # at the limit, and a number among words, are names
+    assert (
+        as_json(tmp_path, "schedule", "add", "nb.ipynb", "--name", "x" * 200)["name"] == "x" * 200
+    )
+    assert as_json(tmp_path, "schedule", "add", "nb.ipynb", "--name", "run 12")["name"] == "run 12"
+    assert as_json(tmp_path, "schedule", "add", "nb.ipynb", "--name", "١٢")["name"] == "١٢"
+    # a notebook named like a number gives its file name as the default
+    notebook_factory("2024.ipynb", [("code", "days = 1", ["parameters"])])
+    assert as_json(tmp_path, "schedule", "add", "2024.ipynb")["name"] == "2024.ipynb"
+
+
+def test_a_job_an_older_version_named_with_a_number_keeps_working(
+    tmp_path: Path, jobs: dict[str, int]
+) -> None:
+    """Its other fields can be edited (its name is kept as is), and it can be renamed."""
+    legacy = str(jobs["7"])
+    edited = as_json(tmp_path, "schedule", "edit", legacy, "-p", "days=2")
+    assert (edited["name"], edited["parameters"]) == ("7", {"days": 2})
+    assert as_json(tmp_path, "schedule", "edit", legacy, "--name", "7")["name"] == "7"
+    assert as_json(tmp_path, "schedule", "edit", legacy, "--name", "job 7")["name"] == "job 7"
 
 
 def test_names_are_unique_and_default_to_the_notebook_name(
