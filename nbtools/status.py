@@ -9,11 +9,16 @@ from nbtools.project import Project
 
 
 def project_status(project: Project) -> dict[str, Any]:
-    """Version, root, store location and the schema revision of an opened store."""
+    """Version, root, store location and the schema revision of an opened store, and the
+    schedulers serving it (:mod:`nbtools.jobs.presence`)."""
+    from nbtools.jobs.presence import schedulers
+    from nbtools.store import utcnow
+
     return {
         "version": __version__,
         "root": str(project.root),
         "store_path": str(project.store_dir),
         "db_url": project.store.engine.url.render_as_string(hide_password=True),
         "schema_revision": project.store.revision(),
+        "schedulers": [seen.to_wire() for seen in schedulers(project.store, utcnow())],
     }

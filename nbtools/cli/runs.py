@@ -11,6 +11,7 @@ from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.job_ref import job_filter
 from nbtools.cli.output import print_fields, print_json, print_table, when
 from nbtools.cli.paths import root_relative_option
+from nbtools.cli.presence import note_if_unserved
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -226,6 +227,7 @@ def rerun(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
 
     model = rerun_run(cli_ctx.project, run_id, actor=cli_ctx.actor).to_wire()
     print_json(model) if as_json else click.echo(f"Queued run {model['id']}.")
+    note_if_unserved(cli_ctx, f"run {model['id']} waits in the queue")
 
 
 @runs.command()

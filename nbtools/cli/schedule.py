@@ -17,6 +17,7 @@ from nbtools.cli.decorators import (
 from nbtools.cli.job_ref import job_argument
 from nbtools.cli.output import print_fields, print_json, print_table, when
 from nbtools.cli.paths import root_relative_option
+from nbtools.cli.presence import note_if_unserved
 from nbtools.cli.run import parameter_option, parse_assignments, purpose_option
 from nbtools.errors import InvalidInputError
 
@@ -162,6 +163,8 @@ def add(
         )
     model = job.to_wire()
     print_json(model) if as_json else print_job(model)
+    if job.next_run_at is not None:
+        note_if_unserved(cli_ctx, f"job {job.id} runs on its schedule only")
 
 
 @schedule.command()
@@ -273,6 +276,7 @@ def run_now(
         actor=cli_ctx.actor,
     ).to_wire()
     print_json(model) if as_json else click.echo(f"Queued run {model['id']} of job {job_id}.")
+    note_if_unserved(cli_ctx, f"run {model['id']} waits in the queue")
 
 
 def _set_paused(cli_ctx: CliContext, job_id: int, paused: bool) -> None:
@@ -284,6 +288,8 @@ def _set_paused(cli_ctx: CliContext, job_id: int, paused: bool) -> None:
     job = pause_job(cli_ctx.project, job_id, paused, cli_ctx.actor)
     resumed = f"resumed; next run {when(job.next_run_at)}" if job.next_run_at else "resumed"
     click.echo(f"Job {job_id} {'paused' if paused else resumed}.")
+    if not paused and job.next_run_at is not None:
+        note_if_unserved(cli_ctx, f"job {job_id} runs on its schedule only")
 
 
 @schedule.command()

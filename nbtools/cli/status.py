@@ -14,9 +14,14 @@ from nbtools.status import project_status
 @json_option
 @pass_cli
 def status(cli_ctx: CliContext, as_json: bool) -> None:
-    """Show the project root, the store and its schema revision (creating the store if new)."""
+    """Show the project root, the store and its schema revision (creating the store if new),
+    and the schedulers serving the store."""
     report = project_status(cli_ctx.project)
     if as_json:
         print_json(report)
     else:
-        print_fields("nbtools status", report)
+        from nbtools.cli.presence import describe_schedulers
+        from nbtools.store import utcnow
+
+        shown = {**report, "schedulers": describe_schedulers(report["schedulers"], utcnow())}
+        print_fields("nbtools status", shown)

@@ -144,4 +144,5 @@ class JobsSettings(Settings):
             max_running=self.max_running,
             keep_runs=parse_keep_runs(self.keep_runs, "JobsSettings.keep_runs"),
             prune_seconds=self.prune_interval_seconds,
+            executor_name=self.executor,
         )

@@ -22,6 +22,7 @@ from nbtools.errors import NbtoolsError
 from nbtools.jobs import events, leases, missed, reaper, runs, wakeups
 from nbtools.jobs.config import MAX_RETRY_BACKOFF_SECONDS, POLL_SECONDS, PRUNE_SECONDS
 from nbtools.jobs.executors.base import Executor, RunRequest
+from nbtools.jobs.presence import Presence
 from nbtools.jobs.schedules import next_times
 from nbtools.jobs.tables import SKIPPED, Job
 from nbtools.store.base import utcnow
@@ -72,8 +73,11 @@ class Scheduler:
         max_running: int = 0,
         keep_runs: str | None = None,
         prune_seconds: float = PRUNE_SECONDS,
+        executor_name: str = "local",
     ) -> None:
         self.project, self.executor, self.clock = project, executor, clock
+        #: The executor's name as the settings give it, shown with the scheduler's presence.
+        self.executor_name = executor_name
         self.poll_seconds, self.lease_seconds, self.misfire_grace = (
             poll_seconds,
             lease_seconds,
@@ -283,20 +287,31 @@ class Scheduler:
 
     def run_forever(self, stop: threading.Event) -> None:
         """Tick until ``stop`` is set; a failing tick (e.g. the database is down) is retried
-        after a pause that doubles up to :data:`MAX_BACKOFF_SECONDS`."""
+        after a pause that doubles up to :data:`MAX_BACKOFF_SECONDS`. Meanwhile the store
+        lists this scheduler as serving it (:mod:`nbtools.jobs.presence`)."""
         self._resume()
+        presence = Presence(self.project.store, self.executor_name, self.poll_seconds)
+        try:
+            presence.start(self.clock())
+        except Exception as exc:  # the store is down: the first tick that reaches it adds it
+            log.warning("nbtools: cannot list this scheduler in the store yet: %s", exc)
         listener = wakeups.Listener(self.project.store, self.wake)
         listener.start()
         try:
-            self._loop(stop)
+            self._loop(stop, presence)
         finally:
             listener.stop()
+            try:
+                presence.stop()
+            except Exception as exc:  # readers see it unseen, then gone, soon enough
+                log.warning("nbtools: cannot remove this scheduler from the store: %s", exc)
 
-    def _loop(self, stop: threading.Event) -> None:
+    def _loop(self, stop: threading.Event, presence: Presence) -> None:
         failures = 0
         while not stop.is_set():
             try:
                 self.tick()
+                presence.seen(self.clock())
             except Exception as exc:
                 failures += 1
                 pause = min(self.poll_seconds * 2**failures, MAX_BACKOFF_SECONDS)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -148,6 +149,19 @@ runs_table = Table(
     UniqueConstraint("job_id", "scheduled_for"),
 )
 
+#: The schedulers serving the store, each seen as it ticks (:mod:`nbtools.jobs.presence`).
+schedulers_table = Table(
+    "schedulers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("executor", String(50), nullable=False),
+    Column("poll_seconds", Float, nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("seen_at", UtcDateTime(), nullable=False, index=True),
+)
+
 #: The ORM classes, loaded on first use: name → (module of ``nbtools.jobs``, attribute).
 __getattr__ = loader(
     __name__, {"Job": ("models", "Job"), "Run": ("models", "Run")}, package="nbtools.jobs"
@@ -172,4 +186,5 @@ __all__ = [
     "Run",
     "jobs_table",
     "runs_table",
+    "schedulers_table",
 ]

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +12,7 @@ from tornado.httpclient import HTTPClientError
 
 from nbtools import __version__
 from tests.conftest import make_notebook
+from tests.server.openapi_spec import reply_validator
 from tests.unit.test_store import write_newer_store
 
 
@@ -20,6 +24,22 @@ async def test_status_reports_version_root_and_revision(jp_fetch: Any, jp_root_d
     assert body["root"] == str(jp_root_dir.resolve())
     assert body["store_path"] == str(jp_root_dir.resolve() / ".nbtools")
     assert body["schema_revision"]
+
+
+async def test_status_lists_the_server_s_own_scheduler_once_it_runs(jp_fetch: Any) -> None:
+    """The server starts its scheduler with the first jobs request (or at start-up when the
+    store exists); from then on it is listed, alive, under the server's pid."""
+    first = json.loads((await jp_fetch("nbtools", "api", "status")).body)
+    reply_validator("/status", "get", 200).validate(first)
+    await jp_fetch("nbtools", "api", "jobs")
+    deadline = time.monotonic() + 30
+    mine: list[dict[str, Any]] = []
+    while not mine and time.monotonic() < deadline:
+        body = json.loads((await jp_fetch("nbtools", "api", "status")).body)
+        mine = [seen for seen in body["schedulers"] if seen["pid"] == os.getpid()]
+        await asyncio.sleep(0.1)
+    assert [(seen["alive"], seen["executor"]) for seen in mine] == [(True, "local")]
+    reply_validator("/status", "get", 200).validate(body)
 
 
 async def test_notebook_summary(jp_fetch: Any, jp_root_dir: Path) -> None:

@@ -82,9 +82,38 @@ test.describe('Productionize', () => {
     await expect(panel.getByTestId('nbtools-status-schema')).not.toBeEmpty();
     await expect(panel.getByRole('alert')).toHaveCount(0);
 
+    // Asking for the jobs starts the server's scheduler: Status names it, once refreshed.
+    await sectionToggle(panel, 'Jobs').click();
+    const schedulers = panel.getByTestId('nbtools-status-schedulers');
+    await expect(async () => {
+      await panel.getByRole('button', { name: 'Refresh status' }).click();
+      await expect(schedulers).toHaveText(/^\S+:\d+ \(local executor\), running since \S/, {
+        timeout: 1_000
+      });
+    }).toPass({ timeout: 30_000 });
+    await sectionToggle(panel, 'Jobs').click();
+
     await attachScreenshot(page, testInfo, 'production-panel');
     await page.theme.setDarkTheme();
     await attachScreenshot(page, testInfo, 'production-panel-dark');
+  });
+
+  test('with no scheduler alive, Status says due jobs and queued runs wait', async ({ page }) => {
+    // The server's own reply, its schedulers listed as no longer alive (a daemon killed)
+    await page.route(STATUS_URL, async route => {
+      const response = await route.fetch();
+      const status = await response.json();
+      status.schedulers = status.schedulers.map((seen: object) => ({ ...seen, alive: false }));
+      await route.fulfill({ response, json: status });
+    });
+    const panel = productionPanel(page);
+    await clickProductionize(page);
+    await panel.getByRole('button', { name: 'Refresh status' }).click();
+    await sectionToggle(panel, 'Status').click();
+    await expect(panel.getByTestId('nbtools-status-schedulers')).toHaveText(
+      'None running: due jobs and queued runs wait until one starts.'
+    );
+    await page.unroute(STATUS_URL);
   });
 
   test('a missing server extension shows an alert, and refresh recovers', async ({

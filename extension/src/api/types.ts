@@ -18,6 +18,22 @@ export interface ServerStatus {
   db_url: string;
   /** Alembic revision of the store schema; `null` before the first migration. */
   schema_revision: string | null;
+  /** The schedulers serving the store, alive ones first. */
+  schedulers: SchedulerSeen[];
+}
+
+/**
+ * A scheduler of the store (`nbtools scheduler`, a Jupyter server's), as it last reported
+ * itself; alive while seen within three of its polls (at least 30 s).
+ */
+export interface SchedulerSeen {
+  host: string;
+  pid: number;
+  /** `local` or `dask`. */
+  executor: string;
+  started_at: string;
+  seen_at: string;
+  alive: boolean;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { ServerStatus } from '../api';
 import type { StatusModel, StatusState } from './statusModel';
 
 /**
- * The Status section: server version, root, store and schema revision.
+ * The Status section: server version, root, store, schema revision and schedulers.
  *
  * The status is fetched the first time the section becomes visible.
  */
@@ -77,6 +77,11 @@ function StatusFields({
       label: trans.__('Schema'),
       value: status.schema_revision ?? trans.__('not initialised'),
       testId: 'nbtools-status-schema'
+    },
+    {
+      label: trans.__('Schedulers'),
+      value: schedulersText(status, trans),
+      testId: 'nbtools-status-schedulers'
     }
   ];
   return (
@@ -115,6 +120,27 @@ function ErrorNotice({
       )}
     </div>
   );
+}
+
+/**
+ * The schedulers serving the store, or that none does (due jobs and queued runs then wait).
+ */
+export function schedulersText(status: ServerStatus, trans: TranslationBundle): string {
+  const alive = status.schedulers.filter(scheduler => scheduler.alive);
+  if (alive.length === 0) {
+    return trans.__('None running: due jobs and queued runs wait until one starts.');
+  }
+  return alive
+    .map(scheduler =>
+      trans.__(
+        '%1:%2 (%3 executor), running since %4',
+        scheduler.host,
+        scheduler.pid,
+        scheduler.executor,
+        new Date(scheduler.started_at).toLocaleString()
+      )
+    )
+    .join('; ');
 }
 
 /**

@@ -260,7 +260,7 @@ def test_schedule_run_queues_a_run_of_the_job_now(
     run = json.loads(queued.stdout)
     assert (run["status"], run["job_id"], run["trigger"]) == ("queued", 1, "manual")
     assert run["parameters"] == {"city": "Porto", "days": 3}
-    assert nbtools(tmp_path, "schedule", "run", "1").output == "Queued run 2 of job 1.\n"
+    assert nbtools(tmp_path, "schedule", "run", "1").stdout == "Queued run 2 of job 1.\n"
     job = json.loads(nbtools(tmp_path, "schedule", "list", "--json").stdout)[0]
     assert job["parameters"] == {"city": "Porto"}  # the override was for that run only
 
