@@ -111,14 +111,20 @@ def _widths(columns: Sequence[str], cells: list[list[str]], room: int) -> list[i
         kept(_SHORT, False),
         kept(0, False),
     )
-    floors = next((floors for floors in choices if sum(floors) <= room), None)
-    if floors is None:
+    if sum(choices[-1]) > room:
         return None
-    while (excess := sum(widths) - room) > 0:
-        shrinkable = [index for index, width in enumerate(widths) if width > floors[index]]
-        widest = max(shrinkable, key=widths.__getitem__)
-        below = [widths[index] for index in shrinkable if widths[index] < widths[widest]]
-        widths[widest] = max(floors[widest], widths[widest] - excess, max(below, default=0))
+    # Each choice in turn, as far as it goes: words are broken only once every column that
+    # can wrap between words does (prose wraps before a path folds).
+    for floors in choices:
+        while (excess := sum(widths) - room) > 0:
+            shrinkable = [index for index, width in enumerate(widths) if width > floors[index]]
+            if not shrinkable:
+                break
+            widest = max(shrinkable, key=widths.__getitem__)
+            below = [widths[index] for index in shrinkable if widths[index] < widths[widest]]
+            widths[widest] = max(floors[widest], widths[widest] - excess, max(below, default=0))
+        if excess <= 0:
+            break
     return widths
 
 

@@ -46,6 +46,30 @@ def describe_progress(model: dict[str, Any]) -> str:
     return text
 
 
+def took(seconds: float | None) -> str:
+    """How long a run took, for a table: tenths of a second under 10 s (``0.3s``), whole
+    seconds under a minute, then days, hours and minutes (``2h 5m``)."""
+    if seconds is None:
+        return ""
+    if seconds < 9.95:  # what rounds to 10.0 is 10s
+        return f"{seconds:.1f}s"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    from nbtools.metrics.rules import human_duration
+
+    return human_duration(whole)
+
+
+def list_detail(model: dict[str, Any]) -> str:
+    """A run's detail in a list: its error, skip or progress, after its attempt when it is a
+    retry (most runs are a first attempt: the list spends no column on it)."""
+    detail = describe_error(model) or describe_skipped(model) or describe_progress(model)
+    if model["attempt"] > 1:
+        return f"attempt {model['attempt']}: {detail}" if detail else f"attempt {model['attempt']}"
+    return detail
+
+
 def lineage_fields(model: dict[str, Any]) -> dict[str, Any]:
     """The lineage rows of a run's listing: what it ran, and the commands to inspect it."""
     lineage = model.get("lineage")
@@ -163,17 +187,16 @@ def list_(
         return
     print_table(
         "Runs",
-        ("run", "job", "notebook", "status", "attempt", "started", "duration (s)", "detail"),
+        ("run", "job", "notebook", "status", "started", "took", "detail"),
         [
             (
                 m["id"],
                 m["job_id"],
                 m["notebook_path"],
                 m["status"],
-                m["attempt"],
                 m["started_at"],
-                m["duration_seconds"],
-                describe_error(m) or describe_skipped(m) or describe_progress(m),
+                took(m["duration_seconds"]),
+                list_detail(m),
             )
             for m in models
         ],

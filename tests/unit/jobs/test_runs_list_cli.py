@@ -1,0 +1,123 @@
+"""``nbtools runs list`` for people: a run a row on an 80-column terminal, how long each took
+in its unit, and retries told apart in the detail."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from click.testing import CliRunner
+
+from nbtools.cli.app import cli
+from nbtools.cli.runs import took
+from nbtools.jobs.tables import Run
+from nbtools.project import Project
+
+START = datetime(2026, 12, 4, 22, 43, 16, tzinfo=timezone.utc)
+
+
+def add_run(project: Project, seconds: float, **columns: object) -> None:
+    values: dict[str, object] = {
+        "notebook_path": "train_churn.ipynb",
+        "trigger": "manual",
+        "parameters": {},
+        "status": "succeeded",
+        "started_at": START,
+        "finished_at": START + timedelta(seconds=seconds),
+        "cells_total": 8,
+        "cells_done": 8,
+    }
+    with project.store.session(write=True) as session:
+        session.add(Run(**{**values, **columns}))
+
+
+def table_rows(output: str) -> list[dict[str, str]]:
+    """The rows of a printed table, each cell's wrapped lines joined by spaces."""
+    lines = output.splitlines()
+    header = next(line for line in lines if line.startswith("┃"))
+    columns = [cell.strip() for cell in header.split("┃")[1:-1]]
+    rows: list[list[str]] = []
+    for line in lines:
+        if not line.startswith("│"):
+            continue
+        cells = [cell.strip() for cell in line.split("│")[1:-1]]
+        if cells[0]:
+            rows.append(cells)
+        else:
+            rows[-1] = [f"{old} {new}".strip() for old, new in zip(rows[-1], cells, strict=True)]
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (None, ""),
+        (0.0, "0.0s"),
+        (0.315, "0.3s"),
+        (9.94, "9.9s"),
+        (9.96, "10s"),
+        (10.4, "10s"),
+        (59.4, "59s"),
+        (59.6, "1m"),
+        (125, "2m"),
+        (3 * 3600 + 5 * 60 + 7, "3h 5m"),
+        (2 * 86400 + 60, "2d 1m"),
+    ],
+)
+def test_how_long_a_run_took_is_shown_in_its_unit(seconds: float | None, shown: str) -> None:
+    assert took(seconds) == shown
+
+
+def test_at_80_columns_each_run_keeps_its_notebook_whole_and_retries_say_so(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "UTC")
+    add_run(project, 0.315)
+    add_run(project, 125, attempt=2)
+    add_run(
+        project, 4000, attempt=3, status="running", finished_at=None, cells_done=3, current_cell=3
+    )
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(
+        cli, ["--root", str(project.root), "runs", "list"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(map(len, lines)) <= 80
+    running, retried, first = table_rows(result.output)
+    assert [(row["notebook"], row["detail"]) for row in (running, retried, first)] == [
+        ("train_churn.ipynb", "attempt 3: 3/8 cells, executing cell 4"),
+        ("train_churn.ipynb", "attempt 2: 8/8 cells"),
+        ("train_churn.ipynb", "8/8 cells"),
+    ]
+    assert (retried["took"], first["took"]) == ("2m", "0.3s")  # a running one: so far
+    assert "train_churn.ipynb" in lines[4]  # whole, on the row's first line
+
+
+def test_a_path_too_long_to_fit_folds_only_once_the_prose_beside_it_wraps(
+    project: Project,
+) -> None:
+    """At 80 columns a 25-character path cannot stay whole beside an error: the error wraps
+    between its words first, down to its longest word, and the path gets the room freed."""
+    path = "reports/train_churn.ipynb"
+    add_run(project, 3, notebook_path=path, attempt=3)
+    add_run(
+        project,
+        2,
+        notebook_path=path,
+        status="failed",
+        attempt=2,
+        error_name="ZeroDivisionError",
+        error_message="division by zero",
+        error_cell=2,
+    )
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(
+        cli, ["--root", str(project.root), "runs", "list"]
+    )
+    lines = result.output.splitlines()
+    assert max(map(len, lines)) <= 80
+    header = next(line for line in lines if line.startswith("┃"))
+    widths = {cell.strip(): len(cell) - 2 for cell in header.split("┃")[1:-1]}
+    assert widths["detail"] == len("ZeroDivisionError:")
+    failed = table_rows(result.output)[0]  # newest first
+    assert failed["detail"] == "attempt 2: ZeroDivisionError: division by zero (cell 3)"
+    assert failed["notebook"].replace(" ", "") == path  # folded where it had to be
