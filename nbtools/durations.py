@@ -1,4 +1,5 @@
-"""Ages written as people write them: ``90d``, ``12w``, ``1y`` (retention, pruning)."""
+"""Durations as people write and read them: ages such as ``90d``, ``12w``, ``1y`` (retention,
+pruning), and spans shown as ``1d 2h 24m`` (alerts, run lists)."""
 
 from __future__ import annotations
 
@@ -29,3 +30,15 @@ def older_than(moment: datetime, days: int, now: datetime) -> bool:
     long the age (``999999y`` is ≈ 365 million days; ``now - timedelta(days=...)`` would
     leave the calendar and raise)."""
     return now - moment > timedelta(days=days)
+
+
+def human_duration(seconds: int) -> str:
+    """Days, hours and minutes: ``1d 2h 24m`` (seconds only under a minute)."""
+    if seconds < 60:
+        return f"{seconds}s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return " ".join(parts)

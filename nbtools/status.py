@@ -11,8 +11,7 @@ from nbtools.project import Project
 def project_status(project: Project) -> dict[str, Any]:
     """Version, root, store location and the schema revision of an opened store, and the
     schedulers serving it (:mod:`nbtools.jobs.presence`)."""
-    from nbtools.jobs.presence import schedulers
-    from nbtools.store import utcnow
+    from nbtools.jobs import list_schedulers
 
     return {
         "version": __version__,
@@ -20,5 +19,5 @@ def project_status(project: Project) -> dict[str, Any]:
         "store_path": str(project.store_dir),
         "db_url": project.store.engine.url.render_as_string(hide_password=True),
         "schema_revision": project.store.revision(),
-        "schedulers": [seen.to_wire() for seen in schedulers(project.store, utcnow())],
+        "schedulers": [seen.to_wire() for seen in list_schedulers(project)],
     }

@@ -18,10 +18,9 @@ START_ONE = "`nbtools scheduler`, or a Jupyter server with nbtools, on this stor
 def note_if_unserved(cli_ctx: CliContext, waiting: str) -> None:
     """Say on standard error that ``waiting`` (e.g. "run 5 waits in the queue") until a
     scheduler starts, when none serves the store: the command itself succeeded."""
-    from nbtools.jobs.presence import schedulers
-    from nbtools.store import utcnow
+    from nbtools.jobs import list_schedulers
 
-    if not any(seen.alive for seen in schedulers(cli_ctx.project.store, utcnow())):
+    if not any(seen.alive for seen in list_schedulers(cli_ctx.project)):
         click.echo(
             f"Note: no scheduler serves this store, so {waiting} until one starts ({START_ONE}).",
             err=True,

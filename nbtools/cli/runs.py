@@ -56,7 +56,7 @@ def took(seconds: float | None) -> str:
     whole = round(seconds)
     if whole < 60:
         return f"{whole}s"
-    from nbtools.metrics.rules import human_duration
+    from nbtools.durations import human_duration
 
     return human_duration(whole)
 

@@ -20,6 +20,7 @@ returns wire models, written as JSON by :func:`nbtools.jsonvalues.json_default`)
     jobs.checked_parameters(project, "nb.ipynb", {"n": "3"}, from_text=True)  # typed values
     jobs.prune_runs(project, dry_run=True)               # retention; parse_keep_runs
     jobs.preview_schedule("0 6 * * 1-5", "Europe/Lisbon")  # SchedulePreview; schedule_presets()
+    jobs.list_schedulers(project)                        # [SchedulerSeen] serving the store
 
 Features above ``jobs`` follow it through run events (:mod:`nbtools.jobs.events`). Worker
 processes import this package too: it imports only what every run needs.
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from nbtools.jobs.outputs import RunOutput, copy_output_notebook, error_traceback, run_output
     from nbtools.jobs.overview import MAX_PAGE, JobOverview, JobsPage, ListJobsQuery
     from nbtools.jobs.parameters import split_assignment
+    from nbtools.jobs.presence import SchedulerSeen
     from nbtools.jobs.retention import parse_keep_runs, prune_runs
     from nbtools.jobs.runner import execute_run
     from nbtools.jobs.submit import checked_parameters, queue_run
@@ -72,6 +74,7 @@ _LAZY = {
     "copy_output_notebook": ("outputs", "copy_output_notebook"),
     "error_traceback": ("outputs", "error_traceback"),
     "run_output": ("outputs", "run_output"),
+    "SchedulerSeen": ("presence", "SchedulerSeen"),
     "check_idempotency_key": ("idempotency", "check_key"),
     "checked_parameters": ("submit", "checked_parameters"),
     "parse_keep_runs": ("retention", "parse_keep_runs"),
@@ -102,6 +105,7 @@ __all__ = [
     "RunRequest",
     "RunSummary",
     "SchedulePreview",
+    "SchedulerSeen",
     "cancel_run",
     "check_idempotency_key",
     "checked_parameters",
@@ -114,6 +118,7 @@ __all__ = [
     "find_job",
     "list_jobs",
     "list_runs",
+    "list_schedulers",
     "notebook_parameters",
     "parse_keep_runs",
     "pause_job",
@@ -142,6 +147,14 @@ def list_jobs(
     with project.store.session() as session:
         found = definitions.list_jobs(session, notebook_path, archived=archived)
         return [JobSpec.of(job) for job in found]
+
+
+def list_schedulers(project: Project) -> list[SchedulerSeen]:
+    """The schedulers serving the store now, alive ones first (:mod:`nbtools.jobs.presence`)."""
+    from nbtools.jobs.presence import schedulers
+    from nbtools.store import utcnow
+
+    return schedulers(project.store, utcnow())
 
 
 def dashboard(project: Project, query: ListJobsQuery) -> JobsPage:

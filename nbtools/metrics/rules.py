@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from nbtools.durations import human_duration
 from nbtools.metrics.values import format_value
 
 #: Run statuses, as the jobs feature writes them.
@@ -45,18 +46,6 @@ def format_duration(seconds: int) -> str:
         if seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
-
-
-def human_duration(seconds: int) -> str:
-    """Days, hours and minutes: ``1d 2h 24m`` (seconds only under a minute)."""
-    if seconds < 60:
-        return f"{seconds}s"
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        count, seconds = divmod(seconds, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return " ".join(parts)
 
 
 @dataclass(frozen=True)

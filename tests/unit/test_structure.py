@@ -222,6 +222,8 @@ FACE_CALLERS = (
     "nbtools/cli/runs.py",
     "nbtools/cli/scheduler.py",
     "nbtools/cli/serve.py",
+    "nbtools/cli/presence.py",
+    "nbtools/status.py",
 )
 
 
