@@ -217,6 +217,8 @@ def edit(
     with fields_as_flags(_FLAGS):
         model = update_job(project, job_id, changes, cli_ctx.actor).to_wire()
     print_json(model) if as_json else print_job(model)
+    if "cron" in changes and model["next_run_at"] is not None:
+        note_if_unserved(cli_ctx, f"job {job_id} runs on its schedule only")
 
 
 @schedule.command("list")

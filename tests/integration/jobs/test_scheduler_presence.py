@@ -146,6 +146,9 @@ def test_queueing_without_a_scheduler_says_the_work_waits_and_with_one_says_noth
     rerun = nbtools(project.root, "runs", "rerun", "1")
     assert f"{NOTE}, so run 2 waits in the queue" in rerun.stderr
     assert NOTE not in nbtools(project.root, "schedule", "pause", "d").stderr
+    scheduled = nbtools(project.root, "schedule", "edit", "manual", "--cron", "@hourly")
+    assert f"{NOTE}, so job 2 runs on its schedule only" in scheduled.stderr
+    assert NOTE not in nbtools(project.root, "schedule", "edit", "manual", "-p", "n=2").stderr
 
     presence = Presence(project.store, "local", 1.0)  # a scheduler of this process
     presence.start(utcnow())
