@@ -1,7 +1,7 @@
 import { expect, galata } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { attachScreenshot, notification, openNotebook, openSection } from './helpers';
+import { attachScreenshot, notification, openNotebook, openSection, violations } from './helpers';
 import { sharePage, test } from './fixtures';
 
 function notebook(parameters: string, body: string): string {
@@ -203,6 +203,41 @@ test.describe('Jobs section messages', () => {
     failing = false;
     await expect(panel.getByRole('alert')).toHaveCount(0);
     await expect(panel.getByText('No runs of this notebook yet.')).toBeVisible();
+  });
+
+  test('with no scheduler alive, scheduled runs are said to wait, until one is', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    // The server's own status, its schedulers marked no longer alive (a daemon killed), from
+    // the first request on
+    let unserved = true;
+    await page.route(/\/nbtools\/api\/status(\?.*)?$/, async route => {
+      const response = await route.fetch();
+      const status = await response.json();
+      if (unserved) {
+        status.schedulers = status.schedulers.map((seen: object) => ({ ...seen, alive: false }));
+      }
+      await route.fulfill({ response, json: status });
+    });
+    const path = `${tmpPath}/nightly.ipynb`;
+    expect(await page.contents.uploadContent(notebook('n = 1', 'n'), 'text', path)).toBe(true);
+    const created = await page.request.post('/nbtools/api/jobs', {
+      data: { notebook_path: path, name: `nightly ${tmpPath}`, cron: '0 3 * * *' }
+    });
+    expect(created.ok(), await created.text()).toBe(true);
+    await openNotebook(page, path);
+    const panel = await openSection(page, 'nightly.ipynb', 'Jobs');
+    const notice = panel.getByRole('status').filter({ hasText: 'No scheduler is running' });
+    await expect(notice).toContainText('scheduled and queued runs wait until one starts');
+    expect(await violations(page, testInfo, '.jp-nbtools-Jobs-unserved')).toEqual([]);
+    await attachScreenshot(page, testInfo, 'jobs-no-scheduler-light', notice);
+    await page.theme.setDarkTheme();
+    expect(await violations(page, testInfo, '.jp-nbtools-Jobs-unserved')).toEqual([]);
+    await attachScreenshot(page, testInfo, 'jobs-no-scheduler-dark', notice);
+    // A scheduler alive again: the notice goes at the next check (every 5 s while shown).
+    unserved = false;
+    await expect(notice).toHaveCount(0, { timeout: 20_000 });
   });
 });
 

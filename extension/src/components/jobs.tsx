@@ -63,6 +63,13 @@ export class JobsView extends VDomRenderer<JobsModel> {
             {model.error}
           </p>
         )}
+        {model.waitingForScheduler && (
+          <p role="status" className="jp-nbtools-Jobs-unserved">
+            {trans.__(
+              'No scheduler is running: scheduled and queued runs wait until one starts (nbtools scheduler, or this server with c.JobsSettings.run_scheduler on).'
+            )}
+          </p>
+        )}
         {this._commands && (
           <Button
             className="jp-mod-styled jp-mod-accept"

@@ -5,6 +5,7 @@ import {
   cancelRun,
   deleteJob,
   downloadRunHtml,
+  getStatus,
   listJobs,
   listRuns,
   openRunOutput,
@@ -23,6 +24,12 @@ const POLL_MS = 1500;
 
 /** The most runs the server lists in one request. */
 const MAX_RUNS = 1000;
+
+/**
+ * Milliseconds between two checks of whether a scheduler serves the store: while one does,
+ * and while none does (sooner: the notice goes as soon as one starts).
+ */
+const SCHEDULER_CHECK_MS = { served: 30_000, unserved: 5_000 };
 
 /**
  * Jobs and runs of the active notebook, refreshed live while visible, and the
@@ -70,6 +77,17 @@ export class JobsModel extends VDomModel {
     this._pageSize = size;
     this._floor = null;
     void this.refresh();
+  }
+  /**
+   * Whether scheduled or queued runs of the notebook wait because no scheduler serves the
+   * store (`GET /status`'s schedulers: none alive).
+   */
+  get waitingForScheduler(): boolean {
+    return (
+      this._unserved &&
+      (this._jobs.some(job => job.next_run_at !== null && !job.paused) ||
+        this._runs.some(run => run.status === 'queued'))
+    );
   }
   /**
    * Why the jobs and runs could not be loaded, until they load again. (An
@@ -135,10 +153,30 @@ export class JobsModel extends VDomModel {
         }
         this.stateChanged.emit();
       }
+      await this._checkSchedulers();
     } catch (reason) {
       this._fail(reason);
     } finally {
       this._loading = false;
+    }
+  }
+
+  /** Whether a scheduler serves the store, asked at most every `SCHEDULER_CHECK_MS`. */
+  private async _checkSchedulers(): Promise<void> {
+    const every = this._unserved ? SCHEDULER_CHECK_MS.unserved : SCHEDULER_CHECK_MS.served;
+    if (Date.now() - this._schedulersCheckedAt < every) {
+      return;
+    }
+    this._schedulersCheckedAt = Date.now();
+    let unserved: boolean;
+    try {
+      unserved = !(await getStatus()).schedulers.some(scheduler => scheduler.alive);
+    } catch {
+      return; // the Status section says why the status cannot be read
+    }
+    if (unserved !== this._unserved && !this.isDisposed) {
+      this._unserved = unserved;
+      this.stateChanged.emit();
     }
   }
 
@@ -242,4 +280,6 @@ export class JobsModel extends VDomModel {
   private _error: string | null = null;
   private _loading = false;
   private _timer = 0;
+  private _unserved = false;
+  private _schedulersCheckedAt = 0;
 }
