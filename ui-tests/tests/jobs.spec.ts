@@ -229,7 +229,10 @@ test.describe('Jobs section messages', () => {
     await openNotebook(page, path);
     const panel = await openSection(page, 'nightly.ipynb', 'Jobs');
     const notice = panel.getByRole('status').filter({ hasText: 'No scheduler is running' });
-    await expect(notice).toContainText('scheduled and queued runs wait until one starts');
+    // shown once two checks in a row (5 s apart) found none
+    await expect(notice).toContainText('scheduled and queued runs wait until one starts', {
+      timeout: 20_000
+    });
     expect(await violations(page, testInfo, '.jp-nbtools-Jobs-unserved')).toEqual([]);
     await attachScreenshot(page, testInfo, 'jobs-no-scheduler-light', notice);
     await page.theme.setDarkTheme();

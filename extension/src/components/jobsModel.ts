@@ -84,7 +84,7 @@ export class JobsModel extends VDomModel {
    */
   get waitingForScheduler(): boolean {
     return (
-      this._unserved &&
+      this._unservedChecks >= 2 &&
       (this._jobs.some(job => job.next_run_at !== null && !job.paused) ||
         this._runs.some(run => run.status === 'queued'))
     );
@@ -161,21 +161,27 @@ export class JobsModel extends VDomModel {
     }
   }
 
-  /** Whether a scheduler serves the store, asked at most every `SCHEDULER_CHECK_MS`. */
+  /**
+   * Whether a scheduler serves the store, asked at most every `SCHEDULER_CHECK_MS`. Two
+   * checks in a row must find none before the notice shows: the server starts its own
+   * scheduler at the first jobs request, a moment before that scheduler lists itself.
+   */
   private async _checkSchedulers(): Promise<void> {
-    const every = this._unserved ? SCHEDULER_CHECK_MS.unserved : SCHEDULER_CHECK_MS.served;
+    const unserved = this._unservedChecks > 0;
+    const every = unserved ? SCHEDULER_CHECK_MS.unserved : SCHEDULER_CHECK_MS.served;
     if (Date.now() - this._schedulersCheckedAt < every) {
       return;
     }
     this._schedulersCheckedAt = Date.now();
-    let unserved: boolean;
+    let none: boolean;
     try {
-      unserved = !(await getStatus()).schedulers.some(scheduler => scheduler.alive);
+      none = !(await getStatus()).schedulers.some(scheduler => scheduler.alive);
     } catch {
       return; // the Status section says why the status cannot be read
     }
-    if (unserved !== this._unserved && !this.isDisposed) {
-      this._unserved = unserved;
+    const shown = this.waitingForScheduler;
+    this._unservedChecks = none ? this._unservedChecks + 1 : 0;
+    if (this.waitingForScheduler !== shown && !this.isDisposed) {
       this.stateChanged.emit();
     }
   }
@@ -280,6 +286,7 @@ export class JobsModel extends VDomModel {
   private _error: string | null = null;
   private _loading = false;
   private _timer = 0;
-  private _unserved = false;
+  /** Checks in a row that found no scheduler alive. */
+  private _unservedChecks = 0;
   private _schedulersCheckedAt = 0;
 }
