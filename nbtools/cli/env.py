@@ -49,8 +49,9 @@ def _warn_broken(snapshot: Snapshot) -> None:
 
 
 def _print_diff(changes: SnapshotDiff, title: str) -> None:
+    """``title`` (which sums the changes up), then one indented line per change."""
     click.echo(title)
-    for line in changes.lines() or ["  no differences"]:
+    for line in changes.lines():
         click.echo(f"  {line}")
 
 

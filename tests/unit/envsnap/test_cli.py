@@ -87,6 +87,10 @@ def test_export_import_and_diff_files(nbtools, env_kernel: EnvKernel, tmp_path: 
     difference = nbtools("diff", str(requirements), str(edited))
     assert difference.exit_code == 0
     assert "~ alpha 1.0 -> 0.9 (downgraded)" in difference.stdout
+    same = nbtools("diff", str(requirements), str(requirements))
+    assert same.exit_code == 0
+    (line,) = same.stdout.splitlines()  # the summary says it: no second line repeating it
+    assert line.endswith(": no differences")
     assert nbtools("check", str(requirements), "--kernel", "envtest").exit_code == 0
 
     imported = json.loads(nbtools("import", str(edited), "--json").stdout)
