@@ -186,3 +186,38 @@ test.describe('jobs dashboard', () => {
     await expect(row).toContainText('never run');
   });
 });
+
+test.describe('jobs dashboard without a scheduler', () => {
+  test('with no scheduler alive, scheduled runs are said to wait, until one is', async ({
+    page,
+    tmpPath
+  }) => {
+    // The server's own status, its schedulers marked no longer alive (a daemon killed)
+    let unserved = true;
+    await page.route(/\/nbtools\/api\/status(\?.*)?$/, async route => {
+      const response = await route.fetch();
+      const status = await response.json();
+      if (unserved) {
+        status.schedulers = status.schedulers.map((seen: object) => ({ ...seen, alive: false }));
+      }
+      await route.fulfill({ response, json: status });
+    });
+    const path = `${tmpPath}/daily.ipynb`;
+    await upload(page, path);
+    const name = `daily ${tmpPath}`;
+    const created = await page.request.post('/nbtools/api/jobs', {
+      data: { notebook_path: path, name, cron: '0 3 * * *' }
+    });
+    expect(created.ok(), await created.text()).toBe(true);
+    const dashboard = await openFromLauncher(page);
+    await dashboard.getByRole('searchbox', { name: 'Filter jobs' }).fill(name);
+    await expect(dashboard.getByRole('table', { name: 'Jobs' }).locator('tbody tr')).toHaveCount(1);
+    const notice = dashboard.getByRole('status').filter({ hasText: 'No scheduler is running' });
+    // shown once two checks in a row (5 s apart) found none
+    await expect(notice).toContainText('scheduled and queued runs wait until one starts', {
+      timeout: 20_000
+    });
+    unserved = false;
+    await expect(notice).toHaveCount(0, { timeout: 20_000 });
+  });
+});

@@ -11,6 +11,7 @@ import { JobMonitoring } from './jobMonitoring';
 import type { JobsModel } from './jobsModel';
 import { RunLineageLine } from './lineage';
 import { RunArtifacts } from './runArtifacts';
+import { UnservedNotice } from './schedulerWatch';
 import { Spinner } from './spinner';
 
 /**
@@ -63,13 +64,7 @@ export class JobsView extends VDomRenderer<JobsModel> {
             {model.error}
           </p>
         )}
-        {model.waitingForScheduler && (
-          <p role="status" className="jp-nbtools-Jobs-unserved">
-            {trans.__(
-              'No scheduler is running: scheduled and queued runs wait until one starts (nbtools scheduler, or this server with c.JobsSettings.run_scheduler on).'
-            )}
-          </p>
-        )}
+        {model.waitingForScheduler && <UnservedNotice trans={trans} />}
         {this._commands && (
           <Button
             className="jp-mod-styled jp-mod-accept"

@@ -14,6 +14,7 @@ import type {
 import { formatTime } from './dates';
 import { notifyFailure, notifySuccess } from './notices';
 import { Spinner } from './spinner';
+import { SchedulerWatch, UnservedNotice } from './schedulerWatch';
 import { usePolled } from './usePolled';
 
 /** Milliseconds between refreshes while the dashboard is shown. */
@@ -215,6 +216,20 @@ function DashboardContent({
     POLL_MS
   );
 
+  const watch = React.useRef(new SchedulerWatch());
+  const [unserved, setUnserved] = React.useState(false);
+  React.useEffect(() => {
+    let live = true;
+    const check = (): void =>
+      void watch.current.check().then(() => live && setUnserved(watch.current.unserved));
+    check();
+    const timer = window.setInterval(check, POLL_MS); // the watch asks the server less often
+    return () => {
+      live = false;
+      window.clearInterval(timer);
+    };
+  }, []);
+
   /** Another page, filter or order: what was selected is no longer shown. */
   const changeQuery = (change: (current: JobsOverviewQuery) => JobsOverviewQuery): void => {
     setQuery(change);
@@ -258,9 +273,11 @@ function DashboardContent({
   const jobs = page?.jobs ?? [];
   const offset = page?.offset ?? 0;
   const allChosen = jobs.length > 0 && jobs.every(job => selected.has(job.id));
+  const waiting = unserved && jobs.some(job => job.next_run_at !== null && !job.paused);
   return (
     <div className="jp-nbtools-Dashboard">
       <h1>{trans.__('Jobs')}</h1>
+      {waiting && <UnservedNotice trans={trans} />}
       <div className="jp-nbtools-Dashboard-toolbar" role="search">
         <InputGroup
           type="search"

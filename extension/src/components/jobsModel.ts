@@ -5,7 +5,6 @@ import {
   cancelRun,
   deleteJob,
   downloadRunHtml,
-  getStatus,
   listJobs,
   listRuns,
   openRunOutput,
@@ -18,18 +17,13 @@ import {
 import type { Job, Run } from '../api';
 import { saveBlob } from './download';
 import { notifyFailure } from './notices';
+import { SchedulerWatch } from './schedulerWatch';
 
 /** Milliseconds between refreshes of the runs list while the section is visible. */
 const POLL_MS = 1500;
 
 /** The most runs the server lists in one request. */
 const MAX_RUNS = 1000;
-
-/**
- * Milliseconds between two checks of whether a scheduler serves the store: while one does,
- * and while none does (sooner: the notice goes as soon as one starts).
- */
-const SCHEDULER_CHECK_MS = { served: 30_000, unserved: 5_000 };
 
 /**
  * Jobs and runs of the active notebook, refreshed live while visible, and the
@@ -84,7 +78,7 @@ export class JobsModel extends VDomModel {
    */
   get waitingForScheduler(): boolean {
     return (
-      this._unservedChecks >= 2 &&
+      this._schedulers.unserved &&
       (this._jobs.some(job => job.next_run_at !== null && !job.paused) ||
         this._runs.some(run => run.status === 'queued'))
     );
@@ -153,36 +147,13 @@ export class JobsModel extends VDomModel {
         }
         this.stateChanged.emit();
       }
-      await this._checkSchedulers();
+      if ((await this._schedulers.check()) && !this.isDisposed) {
+        this.stateChanged.emit();
+      }
     } catch (reason) {
       this._fail(reason);
     } finally {
       this._loading = false;
-    }
-  }
-
-  /**
-   * Whether a scheduler serves the store, asked at most every `SCHEDULER_CHECK_MS`. Two
-   * checks in a row must find none before the notice shows: the server starts its own
-   * scheduler at the first jobs request, a moment before that scheduler lists itself.
-   */
-  private async _checkSchedulers(): Promise<void> {
-    const unserved = this._unservedChecks > 0;
-    const every = unserved ? SCHEDULER_CHECK_MS.unserved : SCHEDULER_CHECK_MS.served;
-    if (Date.now() - this._schedulersCheckedAt < every) {
-      return;
-    }
-    this._schedulersCheckedAt = Date.now();
-    let none: boolean;
-    try {
-      none = !(await getStatus()).schedulers.some(scheduler => scheduler.alive);
-    } catch {
-      return; // the Status section says why the status cannot be read
-    }
-    const shown = this.waitingForScheduler;
-    this._unservedChecks = none ? this._unservedChecks + 1 : 0;
-    if (this.waitingForScheduler !== shown && !this.isDisposed) {
-      this.stateChanged.emit();
     }
   }
 
@@ -286,7 +257,5 @@ export class JobsModel extends VDomModel {
   private _error: string | null = null;
   private _loading = false;
   private _timer = 0;
-  /** Checks in a row that found no scheduler alive. */
-  private _unservedChecks = 0;
-  private _schedulersCheckedAt = 0;
+  private _schedulers = new SchedulerWatch();
 }
