@@ -153,10 +153,7 @@ def _editable_provider(module: str) -> tuple[str, str] | None:
     hook), so ``packages_distributions()`` cannot name it; its ``direct_url.json`` names the
     directory it was installed from, and the module is located (not imported) to compare.
     """
-    import importlib.metadata
     import importlib.util
-    import json
-    from urllib.parse import unquote, urlsplit
 
     try:
         spec = importlib.util.find_spec(module)
@@ -166,19 +163,31 @@ def _editable_provider(module: str) -> tuple[str, str] | None:
     if not where or not os.path.exists(where):
         return None
     location = Path(where).resolve()
-    found: tuple[int, str, str] | None = None
+    holding = [found for found in _editable_installs() if location.is_relative_to(found[0])]
+    if not holding:
+        return None
+    _, name, version = max(holding, key=lambda found: len(found[0].parts))
+    return name, version
+
+
+@cache
+def _editable_installs() -> list[tuple[Path, str, str]]:
+    """(source directory, name, version) of each editable install, read once per process."""
+    import importlib.metadata
+    import json
+    from urllib.parse import unquote, urlsplit
+
+    found = []
     for distribution in importlib.metadata.distributions():
         try:
             direct = json.loads(distribution.read_text("direct_url.json") or "{}")
         except ValueError:
             continue
         url = urlsplit(str(direct.get("url", "")))
-        if not (direct.get("dir_info") or {}).get("editable") or url.scheme != "file":
-            continue
-        source = Path(unquote(url.path)).resolve()
-        if location.is_relative_to(source) and (found is None or len(source.parts) > found[0]):
-            found = (len(source.parts), distribution.metadata["Name"], distribution.version)
-    return found[1:] if found else None
+        if (direct.get("dir_info") or {}).get("editable") and url.scheme == "file":
+            source = Path(unquote(url.path)).resolve()
+            found.append((source, distribution.metadata["Name"], distribution.version))
+    return found
 
 
 def resolve(modules: Iterable[str], previous: dict[str, str]) -> list[Requirement]:

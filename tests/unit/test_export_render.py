@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from nbtools.export.build import ExtractOptions, extract
-from nbtools.export.deps import _normalise, compatible_pin, installed_distribution, resolve
+from nbtools.export.deps import (
+    _editable_installs,
+    _normalise,
+    compatible_pin,
+    installed_distribution,
+    resolve,
+)
 from nbtools.export.locate import locate
 from nbtools.export.source import indent
 from tests.unit.export_helpers import extraction, notebook
@@ -196,7 +202,7 @@ def editable_install(
 
 
 def test_a_module_of_an_editable_install_is_pinned_to_its_distribution(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
     """``pip install -e`` of the team's own library: the import still becomes a dependency,
     named after the innermost editable project whose directory holds the module."""
@@ -212,6 +218,8 @@ def test_a_module_of_an_editable_install_is_pinned_to_its_distribution(
     editable_install(site, "copied-lib", "0.1.0", tmp_path / "copied", editable=False)
     for entry in (site, outer / "src", outer / "tools", tmp_path / "copied"):
         monkeypatch.syspath_prepend(str(entry))
+    _editable_installs.cache_clear()  # read once per process: again with these installed
+    request.addfinalizer(_editable_installs.cache_clear)
     assert installed_distribution("teamlib") == ("team-lib", "1.2.0")
     assert installed_distribution("teamtools") == ("team-monorepo", "3.0.0")
     assert installed_distribution("copiedlib") is None  # installed from a directory, not -e
