@@ -219,3 +219,26 @@ export async function openJobPage(page: IJupyterLabPageFixture, id: number): Pro
     id
   );
 }
+
+/**
+ * Answer `GET /nbtools/api/status` with the server's own reply, its schedulers marked no
+ * longer alive (as after a daemon was killed) until `served()` is called.
+ */
+export async function withoutSchedulers(
+  page: IJupyterLabPageFixture
+): Promise<{ served: () => void }> {
+  let unserved = true;
+  await page.route(/\/nbtools\/api\/status(\?.*)?$/, async route => {
+    const response = await route.fetch();
+    const status = await response.json();
+    if (unserved) {
+      status.schedulers = status.schedulers.map((seen: object) => ({ ...seen, alive: false }));
+    }
+    await route.fulfill({ response, json: status });
+  });
+  return {
+    served: () => {
+      unserved = false;
+    }
+  };
+}

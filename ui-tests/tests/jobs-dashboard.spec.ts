@@ -8,7 +8,8 @@ import {
   notebookJson,
   openNotebook,
   openSection,
-  violations
+  violations,
+  withoutSchedulers
 } from './helpers';
 import { sharePage, test } from './fixtures';
 
@@ -192,16 +193,8 @@ test.describe('jobs dashboard without a scheduler', () => {
     page,
     tmpPath
   }) => {
-    // The server's own status, its schedulers marked no longer alive (a daemon killed)
-    let unserved = true;
-    await page.route(/\/nbtools\/api\/status(\?.*)?$/, async route => {
-      const response = await route.fetch();
-      const status = await response.json();
-      if (unserved) {
-        status.schedulers = status.schedulers.map((seen: object) => ({ ...seen, alive: false }));
-      }
-      await route.fulfill({ response, json: status });
-    });
+    // The server's own status, its schedulers marked no longer alive from the first request on
+    const status = await withoutSchedulers(page);
     const path = `${tmpPath}/daily.ipynb`;
     await upload(page, path);
     const name = `daily ${tmpPath}`;
@@ -217,7 +210,7 @@ test.describe('jobs dashboard without a scheduler', () => {
     await expect(notice).toContainText('scheduled and queued runs wait until one starts', {
       timeout: 20_000
     });
-    unserved = false;
+    status.served();
     await expect(notice).toHaveCount(0, { timeout: 20_000 });
   });
 });

@@ -1,7 +1,14 @@
 import { expect, galata } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { attachScreenshot, notification, openNotebook, openSection, violations } from './helpers';
+import {
+  attachScreenshot,
+  notification,
+  openNotebook,
+  openSection,
+  violations,
+  withoutSchedulers
+} from './helpers';
 import { sharePage, test } from './fixtures';
 
 function notebook(parameters: string, body: string): string {
@@ -209,17 +216,8 @@ test.describe('Jobs section messages', () => {
     page,
     tmpPath
   }, testInfo) => {
-    // The server's own status, its schedulers marked no longer alive (a daemon killed), from
-    // the first request on
-    let unserved = true;
-    await page.route(/\/nbtools\/api\/status(\?.*)?$/, async route => {
-      const response = await route.fetch();
-      const status = await response.json();
-      if (unserved) {
-        status.schedulers = status.schedulers.map((seen: object) => ({ ...seen, alive: false }));
-      }
-      await route.fulfill({ response, json: status });
-    });
+    // The server's own status, its schedulers marked no longer alive from the first request on
+    const status = await withoutSchedulers(page);
     const path = `${tmpPath}/nightly.ipynb`;
     expect(await page.contents.uploadContent(notebook('n = 1', 'n'), 'text', path)).toBe(true);
     const created = await page.request.post('/nbtools/api/jobs', {
@@ -239,7 +237,7 @@ test.describe('Jobs section messages', () => {
     expect(await violations(page, testInfo, '.jp-nbtools-Jobs-unserved')).toEqual([]);
     await attachScreenshot(page, testInfo, 'jobs-no-scheduler-dark', notice);
     // A scheduler alive again: the notice goes at the next check (every 5 s while shown).
-    unserved = false;
+    status.served();
     await expect(notice).toHaveCount(0, { timeout: 20_000 });
   });
 });

@@ -3,7 +3,7 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { attachScreenshot, productionPanel, sectionToggle } from './helpers';
+import { attachScreenshot, productionPanel, sectionToggle, withoutSchedulers } from './helpers';
 import { test } from './fixtures';
 
 const NOTEBOOK = 'forecast.ipynb';
@@ -99,13 +99,7 @@ test.describe('Productionize', () => {
   });
 
   test('with no scheduler alive, Status says due jobs and queued runs wait', async ({ page }) => {
-    // The server's own reply, its schedulers listed as no longer alive (a daemon killed)
-    await page.route(STATUS_URL, async route => {
-      const response = await route.fetch();
-      const status = await response.json();
-      status.schedulers = status.schedulers.map((seen: object) => ({ ...seen, alive: false }));
-      await route.fulfill({ response, json: status });
-    });
+    await withoutSchedulers(page);
     const panel = productionPanel(page);
     await clickProductionize(page);
     await panel.getByRole('button', { name: 'Refresh status' }).click();
@@ -113,7 +107,6 @@ test.describe('Productionize', () => {
     await expect(panel.getByTestId('nbtools-status-schedulers')).toHaveText(
       'None running: due jobs and queued runs wait until one starts.'
     );
-    await page.unroute(STATUS_URL);
   });
 
   test('a missing server extension shows an alert, and refresh recovers', async ({
