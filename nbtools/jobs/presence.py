@@ -71,16 +71,17 @@ class Presence:
 
     def seen(self, now: datetime) -> None:
         """Mark this scheduler seen at ``now``, unless it was less than
-        :data:`SEEN_EVERY_SECONDS` ago; its row is added again if someone removed it."""
+        :data:`SEEN_EVERY_SECONDS` ago (a write that failed is not tried again sooner
+        either); its row is added again if someone removed it."""
         if self._seen is not None and now - self._seen < timedelta(seconds=SEEN_EVERY_SECONDS):
             return
+        self._seen = now
         with self.store.connection(write=True) as connection:
             marked = connection.execute(
                 update(schedulers_table).where(_c.id == self.id).values(seen_at=now)
             )
             if marked.rowcount == 0:
                 connection.execute(insert(schedulers_table).values(self._row(now)))
-        self._seen = now
 
     def stop(self) -> None:
         """Remove this scheduler's row: it serves the store no more."""

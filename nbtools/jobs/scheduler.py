@@ -306,12 +306,19 @@ class Scheduler:
             except Exception as exc:  # readers see it unseen, then gone, soon enough
                 log.warning("nbtools: cannot remove this scheduler from the store: %s", exc)
 
+    def _mark_seen(self, presence: Presence) -> None:
+        """Mark this scheduler seen after a tick that worked; a failure to (the write refused)
+        is logged, and neither fails the tick nor slows the loop down."""
+        try:
+            presence.seen(self.clock())
+        except Exception as exc:
+            log.warning("nbtools: cannot mark this scheduler seen in the store: %s", exc)
+
     def _loop(self, stop: threading.Event, presence: Presence) -> None:
         failures = 0
         while not stop.is_set():
             try:
                 self.tick()
-                presence.seen(self.clock())
             except Exception as exc:
                 failures += 1
                 pause = min(self.poll_seconds * 2**failures, MAX_BACKOFF_SECONDS)
@@ -325,5 +332,6 @@ class Scheduler:
                 if failures:
                     log.warning("nbtools: scheduler recovered after %d failed ticks", failures)
                 failures, pause = 0, self.poll_seconds
+                self._mark_seen(presence)
             self._wake.wait(pause)
             self._wake.clear()

@@ -5,9 +5,11 @@ leave work for a scheduler say when none serves the store (``nbtools.jobs.presen
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from nbtools.cli.app import cli
 from nbtools.jobs.presence import (
@@ -26,6 +28,7 @@ from nbtools.jobs.presence import (
     alive_window,
     schedulers,
 )
+from nbtools.jobs.scheduler import Scheduler, TickReport
 from nbtools.jobs.tables import schedulers_table
 from nbtools.project import Project
 from nbtools.store import utcnow
@@ -161,3 +164,41 @@ def test_queueing_without_a_scheduler_says_the_work_waits_and_with_one_says_noth
         presence.stop()
     with project.store.connection() as connection:
         assert connection.execute(select(schedulers_table)).all() == []
+
+
+class CountingTicks(Scheduler):
+    """A scheduler that counts its ticks."""
+
+    ticks = 0
+
+    def tick(self) -> TickReport:
+        report = super().tick()
+        self.ticks += 1
+        return report
+
+
+def test_a_presence_write_that_fails_is_logged_and_fails_no_tick(
+    project: Project, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The store refuses the scheduler's row (its table is gone): the loop says so and goes
+    on ticking at its pace, with no failed tick and no backoff."""
+    with project.store.connection(write=True) as connection:
+        connection.execute(text("DROP TABLE schedulers"))
+    scheduler = CountingTicks(project, poll_seconds=0.05)
+    stop = threading.Event()
+    thread = threading.Thread(target=scheduler.run_forever, args=(stop,))
+    caplog.set_level(logging.WARNING, logger="nbtools")
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while scheduler.ticks < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        scheduler.wake()
+        thread.join(timeout=30)
+    assert scheduler.ticks >= 5  # 0.05 s apart: no backoff slowed the loop
+    assert "cannot mark this scheduler seen in the store" in caplog.text
+    assert "tick failed" not in caplog.text
+    # tried once per SEEN_EVERY_SECONDS at most, not at every tick
+    assert caplog.text.count("cannot mark this scheduler seen") == 1
