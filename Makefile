@@ -72,8 +72,11 @@ system-packages:
 	  apt-get update -qq && apt-get install -y -qq "$${missing[@]}"; \
 	fi
 
+## ui-test: the Galata tests, type-checked first (tsc on ui-tests/tsconfig.json: a test with a
+## type error fails here, before a browser starts, not halfway through its run)
 ui-test: setup build system-packages
 	cd ui-tests && $(BIN)/jlpm install --immutable || (cd ui-tests && $(BIN)/jlpm install)
+	node_modules/.bin/tsc -p ui-tests
 	cd ui-tests && $(BIN)/jlpm test
 
 ## bench: every benchmark's figures beside its anchor's, summed up in bench/RESULTS.md

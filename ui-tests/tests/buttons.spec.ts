@@ -43,7 +43,7 @@ function offConvention(panel: Locator): Promise<string[]> {
       })
       .map(
         button =>
-          `${button.className || '(no class)'}: ${button.textContent?.trim() || button.getAttribute('aria-label') || button.title}`
+          `${button.className || '(no class)'}: ${button.textContent?.trim() || button.getAttribute('aria-label') || button.getAttribute('title')}`
       )
   );
 }

@@ -1,5 +1,5 @@
 import { expect } from '@jupyterlab/galata';
-import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture, JupyterLabPage } from '@jupyterlab/galata';
 import type { Request } from '@playwright/test';
 
 import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
@@ -100,8 +100,10 @@ test.describe('Package wizard of each notebook', () => {
     await saved;
 
     // After a reload, each notebook is where the user left it.
-    // Galata's reload waits for the Launcher to be the active tab; here a notebook is.
-    await page.reload({ waitForIsReady: false });
+    // Galata's reload waits for the Launcher to be the active tab; here a notebook is. (The
+    // fixture is a proxy over JupyterLabPage, whose reload takes waitForIsReady; the
+    // fixture's type names Playwright's reload.)
+    await (page as unknown as JupyterLabPage).reload({ waitForIsReady: false });
     await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
     // Two things switch tabs after the splash is gone: the shell makes the saved current
     // tab active once every restorer is done, and the file browser then opens the notebook
