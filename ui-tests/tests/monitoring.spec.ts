@@ -242,6 +242,10 @@ test('a scheduled job whose third run drops: three points, an alert, the webhook
       // the rules with their warning, in both themes
       expect(await violations(page, testInfo, '.jp-nbtools-Rules')).toEqual([]);
     }
+    // Collapsed, the job keeps its badge: the section's count of open alerts per job.
+    await monitoring.getByRole('button', { name: 'Hide metrics and alerts' }).click();
+    await expect(monitoring.getByRole('list', { name: 'Open alerts' })).toHaveCount(0);
+    await expect(monitoring.getByRole('status', { name: '1 open alert' })).toBeVisible();
   } finally {
     await webhook.close();
   }

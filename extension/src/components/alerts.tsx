@@ -21,9 +21,10 @@ export class AlertsView extends VDomRenderer<AlertsModel> {
 
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
-    // Poll while attached, asking only when the section can be seen.
+    // Poll while attached, asking only when the section can be seen (shown, in a browser
+    // tab that is not hidden).
     this._timer = window.setInterval(() => {
-      if (this.isVisible) {
+      if (this.isVisible && !document.hidden) {
         void this.model.refresh();
       }
     }, POLL_MS);

@@ -10,7 +10,7 @@ import type { ChartRun } from './metricChart';
 import { NotificationsEditor } from './notificationsEditor';
 import { RulesEditor } from './rulesEditor';
 
-/** How often a job's alerts (and, when open, its charts) are fetched again. */
+/** How often an expanded job's alerts and charts are fetched again. */
 const POLL_MS = 3000;
 /** Runs shown on the charts. */
 const CHART_RUNS = 50;
@@ -79,28 +79,48 @@ export function chartsOf(page: MetricSeries, trans: TranslationBundle): IChartDa
 interface IJobMonitoringProps {
   jobId: number;
   jobName: string;
+  /** The job's open alerts, as the Jobs section last read them (the collapsed badge). */
+  openAlerts: number;
+  /**
+   * Whether the section can be seen (stable): an expanded job fetches its alerts and charts
+   * again only then.
+   */
+  seen: () => boolean;
+  /** After an alert is acknowledged: the section reads the counts again. */
+  onChange: () => void;
   trans: TranslationBundle;
 }
 
 /**
  * Monitoring of one job in the Jobs section: a badge with its open alerts,
  * and (expanded) the alerts, metric and duration charts, rules and
- * notification targets.
+ * notification targets. Collapsed, it asks the server nothing: the section
+ * reads every job's open-alert count in one request.
  */
-export function JobMonitoring({ jobId, jobName, trans }: IJobMonitoringProps): React.ReactElement {
+export function JobMonitoring({
+  jobId,
+  jobName,
+  openAlerts,
+  seen,
+  onChange,
+  trans
+}: IJobMonitoringProps): React.ReactElement {
   const [expanded, setExpanded] = React.useState(false);
-  const [alerts, setAlerts] = React.useState<Alert[]>([]);
+  const [alerts, setAlerts] = React.useState<Alert[] | null>(null);
   const [page, setPage] = React.useState<MetricSeries | null>(null);
   const [error, setError] = React.useState<string | null>(null);
   const [version, setVersion] = React.useState(0);
 
   React.useEffect(() => {
+    if (!expanded) {
+      return;
+    }
     let live = true;
     const load = async () => {
       try {
         const [open, metrics] = await Promise.all([
           listAlerts({ job: jobId, status: 'open' }),
-          expanded ? getJobMetrics(jobId, { limit: CHART_RUNS }) : Promise.resolve(null)
+          getJobMetrics(jobId, { limit: CHART_RUNS })
         ]);
         if (live) {
           setAlerts(open);
@@ -114,12 +134,12 @@ export function JobMonitoring({ jobId, jobName, trans }: IJobMonitoringProps): R
       }
     };
     void load();
-    const timer = window.setInterval(() => void load(), POLL_MS);
+    const timer = window.setInterval(() => seen() && void load(), POLL_MS);
     return () => {
       live = false;
       window.clearInterval(timer);
     };
-  }, [jobId, expanded, version]);
+  }, [jobId, expanded, seen, version]);
 
   const acknowledge = async (alertId: number) => {
     try {
@@ -128,19 +148,21 @@ export function JobMonitoring({ jobId, jobName, trans }: IJobMonitoringProps): R
       setError(asError(reason).message);
     }
     setVersion(v => v + 1);
+    onChange();
   };
+  const open = alerts?.length ?? openAlerts;
 
   const label = trans.__('Monitoring of %1', jobName);
   return (
     <section className="jp-nbtools-JobMonitoring" aria-label={label}>
       <div className="jp-nbtools-JobMonitoring-summary">
-        {alerts.length > 0 && (
+        {open > 0 && (
           <span
             className="jp-nbtools-AlertBadge"
             role="status"
-            aria-label={trans._n('%1 open alert', '%1 open alerts', alerts.length)}
+            aria-label={trans._n('%1 open alert', '%1 open alerts', open)}
           >
-            {alerts.length}
+            {open}
           </span>
         )}
         <Button
@@ -148,7 +170,12 @@ export function JobMonitoring({ jobId, jobName, trans }: IJobMonitoringProps): R
           small
           minimal
           aria-expanded={expanded}
-          onClick={() => setExpanded(!expanded)}
+          onClick={() => {
+            // Collapsed, the badge is the section's count; opened again, all is read afresh.
+            setAlerts(null);
+            setPage(null);
+            setExpanded(!expanded);
+          }}
         >
           {expanded ? trans.__('Hide metrics and alerts') : trans.__('Metrics and alerts')}
         </Button>
@@ -156,7 +183,7 @@ export function JobMonitoring({ jobId, jobName, trans }: IJobMonitoringProps): R
       {expanded && (
         <div className="jp-nbtools-JobMonitoring-body">
           <AlertList
-            state={{ kind: 'ready', alerts }}
+            state={alerts === null ? { kind: 'loading' } : { kind: 'ready', alerts }}
             actionError={error}
             onAcknowledge={id => void acknowledge(id)}
             trans={trans}

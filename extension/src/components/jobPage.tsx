@@ -53,17 +53,20 @@ export interface IJobPageActions {
 function JobPageContent({
   jobId,
   actions,
+  isShown,
   trans
 }: {
   jobId: number;
   actions: IJobPageActions;
+  /** Whether the page's tab is shown (its data is read again only then); stable. */
+  isShown: () => boolean;
   trans: TranslationBundle;
 }): React.ReactElement {
   const [runCount, setRunCount] = React.useState(PAGE_SIZE);
   const [starting, setStarting] = React.useState(false);
   const { data, error, setError, reload } = usePolled(
     React.useCallback(() => loadPage(jobId, runCount), [jobId, runCount]),
-    POLL_MS
+    { intervalMs: POLL_MS, shown: isShown }
   );
 
   const act = async (action: () => Promise<string>): Promise<void> => {
@@ -298,7 +301,16 @@ export class JobPage extends ReactWidget {
     this.addClass('jp-nbtools-JobPageWidget');
   }
 
+  private readonly _isShown = (): boolean => this.isVisible;
+
   protected render(): React.ReactElement {
-    return <JobPageContent jobId={this.jobId} actions={this._actions} trans={this._trans} />;
+    return (
+      <JobPageContent
+        jobId={this.jobId}
+        actions={this._actions}
+        isShown={this._isShown}
+        trans={this._trans}
+      />
+    );
   }
 }

@@ -126,7 +126,14 @@ function JobList({
             </span>
           </div>
           <JobActions job={job} model={model} commands={commands} trans={trans} />
-          <JobMonitoring jobId={job.id} jobName={job.name} trans={trans} />
+          <JobMonitoring
+            jobId={job.id}
+            jobName={job.name}
+            openAlerts={model.openAlerts(job.id)}
+            seen={model.isSeen}
+            onChange={() => void model.refresh()}
+            trans={trans}
+          />
         </li>
       ))}
     </ul>

@@ -183,10 +183,13 @@ function JobRow({
 function DashboardContent({
   actions,
   pageSize,
+  shown,
   trans
 }: {
   actions: IJobsDashboardActions;
   pageSize: number;
+  /** Whether the dashboard's tab is shown (its data is read again only then); stable. */
+  shown: () => boolean;
   trans: TranslationBundle;
 }): React.ReactElement {
   const [typed, setTyped] = React.useState('');
@@ -213,7 +216,7 @@ function DashboardContent({
     reload
   } = usePolled<JobsPage>(
     React.useCallback(() => listJobsOverview({ ...query, limit: pageSize }), [query, pageSize]),
-    POLL_MS
+    { intervalMs: POLL_MS, shown }
   );
 
   const watch = React.useRef(new SchedulerWatch());
@@ -223,12 +226,13 @@ function DashboardContent({
     const check = (): void =>
       void watch.current.check().then(() => live && setUnserved(watch.current.unserved));
     check();
-    const timer = window.setInterval(check, POLL_MS); // the watch asks the server less often
+    // The watch asks the server less often; a tab that cannot be seen asks nothing.
+    const timer = window.setInterval(() => document.hidden || !shown() || check(), POLL_MS);
     return () => {
       live = false;
       window.clearInterval(timer);
     };
-  }, []);
+  }, [shown]);
 
   /** Another page, filter or order: what was selected is no longer shown. */
   const changeQuery = (change: (current: JobsOverviewQuery) => JobsOverviewQuery): void => {
@@ -459,9 +463,16 @@ export class JobsDashboard extends ReactWidget {
     this.addClass('jp-nbtools-DashboardWidget');
   }
 
+  private readonly _shown = (): boolean => this.isVisible;
+
   protected render(): React.ReactElement {
     return (
-      <DashboardContent actions={this._actions} pageSize={this._pageSize} trans={this._trans} />
+      <DashboardContent
+        actions={this._actions}
+        pageSize={this._pageSize}
+        shown={this._shown}
+        trans={this._trans}
+      />
     );
   }
 }

@@ -5,6 +5,7 @@ import {
   cancelRun,
   deleteJob,
   downloadRunHtml,
+  getOpenAlertCounts,
   listJobs,
   listRuns,
   openRunOutput,
@@ -51,6 +52,12 @@ export class JobsModel extends VDomModel {
   get runs(): readonly Run[] {
     return this._runs;
   }
+  /** How many open alerts a job has (read with the jobs: one request for all of them). */
+  openAlerts(jobId: number): number {
+    return this._openAlerts[String(jobId)] ?? 0;
+  }
+  /** Whether the section is shown in a browser tab that is not hidden (a stable function). */
+  readonly isSeen = (): boolean => this._visible && !document.hidden;
   /** Whether there are runs older than those listed. */
   get hasOlderRuns(): boolean {
     return this._hasOlder;
@@ -98,6 +105,7 @@ export class JobsModel extends VDomModel {
     }
     this._path = path;
     this._jobs = [];
+    this._openAlerts = {};
     this._runs = [];
     this._floor = null;
     this._hasOlder = false;
@@ -106,11 +114,12 @@ export class JobsModel extends VDomModel {
     void this.refresh();
   }
 
-  /** Refresh periodically while `visible` (set by the view). */
+  /** Refresh periodically while `visible` (set by the view) and the browser tab is shown. */
   setVisible(visible: boolean): void {
     window.clearInterval(this._timer);
+    this._visible = visible;
     if (visible) {
-      this._timer = window.setInterval(() => void this.refresh(), POLL_MS);
+      this._timer = window.setInterval(() => document.hidden || void this.refresh(), POLL_MS);
       void this.refresh();
     }
   }
@@ -130,7 +139,11 @@ export class JobsModel extends VDomModel {
     // One run more than shown says whether older ones exist.
     const limit = floor === null ? size + 1 : Math.min(MAX_RUNS, this._runs.length + size);
     try {
-      const [jobs, runs] = await Promise.all([listJobs(path), listRuns(path, limit)]);
+      const [jobs, runs, openAlerts] = await Promise.all([
+        listJobs(path),
+        listRuns(path, limit),
+        getOpenAlertCounts()
+      ]);
       if (
         path === this._path &&
         floor === this._floor &&
@@ -138,6 +151,7 @@ export class JobsModel extends VDomModel {
         !this.isDisposed
       ) {
         this._jobs = jobs;
+        this._openAlerts = openAlerts;
         this._error = null;
         if (floor === null) {
           this._hasOlder = runs.length > size;
@@ -249,6 +263,8 @@ export class JobsModel extends VDomModel {
   private _path: string | null = null;
   private _jobs: Job[] = [];
   private _runs: Run[] = [];
+  private _openAlerts: Record<string, number> = {};
+  private _visible = false;
   private _pageSize = 20;
   /** Once older pages are shown, the oldest run id listed; `null`: the newest page only. */
   private _floor: number | null = null;

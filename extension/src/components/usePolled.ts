@@ -2,17 +2,25 @@ import * as React from 'react';
 
 import { asError } from '../api';
 
+/** How often polled data is loaded again, and whether it can be seen now. */
+export interface IPolling {
+  intervalMs: number;
+  /** Whether the view is shown (a main-area tab behind another is not); stable. */
+  shown: () => boolean;
+}
+
 /**
- * Data loaded with `load` now and, with `intervalMs`, again every
- * `intervalMs` while the page is visible (a hidden browser tab skips those
- * turns); `reload` loads again at once after a change. `error` is the last
+ * Data loaded with `load` now and, with `every`, again every `intervalMs`
+ * while it can be seen: its view is `shown`, in a browser tab that is not
+ * hidden (other turns are skipped); `reload` loads again at once after a
+ * change. `error` is the last
  * failure: a failed load's until a load succeeds, or what the view sets with
  * `setError` (an action's failure) until it sets another. `load` must be
  * stable (`React.useCallback`): a new one loads again, as a new query does.
  */
 export function usePolled<T>(
   load: () => Promise<T>,
-  intervalMs: number | null
+  every: IPolling | null
 ): {
   data: T | null;
   error: string | null;
@@ -22,6 +30,8 @@ export function usePolled<T>(
   const [data, setData] = React.useState<T | null>(null);
   const [failure, setFailure] = React.useState<{ message: string; ofLoad: boolean } | null>(null);
   const [version, setVersion] = React.useState(0);
+  const intervalMs = every?.intervalMs;
+  const shown = every?.shown;
   React.useEffect(() => {
     let live = true;
     const poll = (): void => {
@@ -37,14 +47,14 @@ export function usePolled<T>(
     };
     poll();
     const timer =
-      intervalMs === null
+      shown === undefined
         ? undefined
-        : window.setInterval(() => document.hidden || poll(), intervalMs);
+        : window.setInterval(() => document.hidden || !shown() || poll(), intervalMs);
     return () => {
       live = false;
       window.clearInterval(timer);
     };
-  }, [load, intervalMs, version]);
+  }, [load, intervalMs, shown, version]);
   const setError = React.useCallback(
     (message: string | null) => setFailure(message === null ? null : { message, ofLoad: false }),
     []

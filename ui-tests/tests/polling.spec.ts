@@ -1,0 +1,100 @@
+import { expect } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+
+import { notebookWithJob, openNotebook, openSection } from './helpers';
+import { test } from './fixtures';
+
+/** How long a phase watches the requests: longer than any view's turn (5 s at most). */
+const WATCH_MS = 7000;
+
+/**
+ * The paths and queries (after /nbtools/api/) of the extension's requests from now on (a
+ * query ends with the client's cache-busting number).
+ */
+function recordRequests(page: IJupyterLabPageFixture): { since: (from: number) => string[] } {
+  const seen: { at: number; path: string }[] = [];
+  page.on('request', request => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith('/nbtools/api/')) {
+      seen.push({ at: Date.now(), path: url.pathname.slice(13) + url.search });
+    }
+  });
+  return { since: from => seen.filter(entry => entry.at >= from).map(entry => entry.path) };
+}
+
+/** The browser tab hidden (another tab in front, a minimised window) or shown again. */
+async function setTabHidden(page: IJupyterLabPageFixture, hidden: boolean): Promise<void> {
+  await page.evaluate(hide => {
+    if (hide) {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+    } else {
+      delete (document as { hidden?: boolean }).hidden; // the prototype's getter again
+    }
+  }, hidden);
+}
+
+/** The requests made during `WATCH_MS` from a moment after now (what was in flight ends). */
+async function watch(
+  page: IJupyterLabPageFixture,
+  log: { since: (from: number) => string[] }
+): Promise<string[]> {
+  await page.waitForTimeout(1000);
+  const from = Date.now();
+  await page.waitForTimeout(WATCH_MS);
+  return log.since(from);
+}
+
+test.describe('what the views read again', () => {
+  test('only what can be seen is read again: nothing from a hidden browser tab or a tab behind another', async ({
+    page,
+    tmpPath
+  }) => {
+    test.setTimeout(180_000);
+    const path = `${tmpPath}/report.ipynb`;
+    const job = await notebookWithJob(page, path, { name: `report ${tmpPath}` });
+    const log = recordRequests(page);
+    await openNotebook(page, path);
+    const panel = await openSection(page, 'report.ipynb', 'Jobs');
+    await expect(panel.getByRole('list', { name: 'Jobs' })).toContainText(job.name);
+    await panel.getByRole('button', { name: 'All jobs of the project' }).click();
+    const dashboard = page.locator('.jp-nbtools-Dashboard');
+    await expect(dashboard.getByRole('heading', { name: 'Jobs' })).toBeVisible();
+
+    // Everything shown: the dashboard and the Jobs section are read again; the job's
+    // collapsed monitoring asks nothing of its own (its badge is the section's count).
+    let asked = await watch(page, log);
+    expect(asked.filter(p => p.startsWith('jobs/overview')).length).toBeGreaterThan(0);
+    expect(asked.filter(p => p.startsWith('jobs?path=')).length).toBeGreaterThan(0);
+    expect(asked.filter(p => p.startsWith('alerts/counts')).length).toBeGreaterThan(0);
+    expect(asked.filter(p => p.startsWith('alerts?') && p.includes('job='))).toEqual([]);
+    expect(asked.filter(p => p.startsWith(`jobs/${job.id}/metrics`))).toEqual([]);
+
+    // A hidden browser tab asks nothing at all.
+    await setTabHidden(page, true);
+    expect(await watch(page, log)).toEqual([]);
+    await setTabHidden(page, false);
+    const back = Date.now();
+    await expect
+      .poll(() => log.since(back).filter(p => p.startsWith('jobs/overview')).length, {
+        timeout: 15_000
+      })
+      .toBeGreaterThan(0);
+
+    // The dashboard behind the notebook's tab stops; the Jobs section, still shown, goes on.
+    await page.getByRole('tab', { name: 'report.ipynb' }).click();
+    await expect(dashboard).toBeHidden();
+    asked = await watch(page, log);
+    expect(asked.filter(p => p.startsWith('jobs/overview'))).toEqual([]);
+    expect(asked.filter(p => p.startsWith('jobs?path=')).length).toBeGreaterThan(0);
+
+    // Expanded, the job's monitoring reads its alerts and charts, until the tab is hidden.
+    await panel.getByRole('button', { name: 'Metrics and alerts' }).click();
+    asked = await watch(page, log);
+    expect(
+      asked.filter(p => p.startsWith(`alerts?`) && p.includes(`job=${job.id}`)).length
+    ).toBeGreaterThan(0);
+    expect(asked.filter(p => p.startsWith(`jobs/${job.id}/metrics`)).length).toBeGreaterThan(0);
+    await setTabHidden(page, true);
+    expect(await watch(page, log)).toEqual([]);
+  });
+});
