@@ -185,27 +185,39 @@ def list_(
     if as_json:
         print_json(models)
         return
-    print_table(
+    print_runs(
         "Runs",
-        ("run", "job", "notebook", "status", "started", "took", "detail"),
-        [
-            (
-                m["id"],
-                m["job_id"],
-                m["notebook_path"],
-                m["status"],
-                m["started_at"],
-                took(m["duration_seconds"]),
-                list_detail(m),
-            )
-            for m in models
-        ],
-        empty="No runs match these filters."
+        models,
+        "No runs match these filters."
         if any(value is not None for value in (job_id, notebook, status, before))
         else "No runs yet: `nbtools run NOTEBOOK` runs one, `nbtools schedule add` schedules.",
     )
     if models and len(models) == limit:
         click.echo(f"older runs: --before {models[-1]['id']}")
+
+
+def print_runs(
+    title: str, models: list[dict[str, Any]], empty: str, *, of_job: bool = False
+) -> None:
+    """Runs as a table, one a line; ``of_job``: all of one job, whose notebook and id the
+    table leaves out."""
+    columns: tuple[str, ...] = ("run", "job", "notebook", "status", "started", "took", "detail")
+    rows: list[tuple[Any, ...]] = [
+        (
+            m["id"],
+            m["job_id"],
+            m["notebook_path"],
+            m["status"],
+            m["started_at"],
+            took(m["duration_seconds"]),
+            list_detail(m),
+        )
+        for m in models
+    ]
+    if of_job:
+        columns = columns[:1] + columns[3:]
+        rows = [row[:1] + row[3:] for row in rows]
+    print_table(title, columns, rows, empty=empty)
 
 
 @runs.command()

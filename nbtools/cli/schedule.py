@@ -1,4 +1,4 @@
-"""``nbtools schedule add|list|edit|pause|resume|remove|preview``: jobs on cron schedules."""
+"""``nbtools schedule add|list|show|edit|pause|resume|remove|preview``: jobs on cron schedules."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ def add(
     model = job.to_wire()
     print_json(model) if as_json else print_job(model)
     if job.next_run_at is not None:
-        note_if_unserved(cli_ctx, f"job {job.id} runs on its schedule only")
+        note_if_unserved(cli_ctx, f"job {job.id} does not run on its schedule")
 
 
 @schedule.command()
@@ -218,7 +218,7 @@ def edit(
         model = update_job(project, job_id, changes, cli_ctx.actor).to_wire()
     print_json(model) if as_json else print_job(model)
     if "cron" in changes and model["next_run_at"] is not None:
-        note_if_unserved(cli_ctx, f"job {job_id} runs on its schedule only")
+        note_if_unserved(cli_ctx, f"job {job.id} does not run on its schedule")
 
 
 @schedule.command("list")
@@ -235,21 +235,82 @@ def list_(cli_ctx: CliContext, archived: bool, as_json: bool) -> None:
         return
     print_table(
         "Jobs",
-        ("job", "name", "notebook", "cron", "tz", "next run", "parameters"),
+        ("job", "name", "notebook", "schedule", "next run", "parameters"),
         [
             (
                 m["id"],
                 m["name"],
                 m["notebook_path"],
-                m["cron"],
-                m["timezone"],
-                "paused" if m["paused"] else m["next_run_at"] or ("" if m["cron"] else "on demand"),
-                m["parameters"],
+                f"{m['cron']}\n{m['timezone']}" if m["cron"] else "on demand",
+                _next_run(m),
+                m["parameters"] or "",
             )
             for m in models
         ],
         empty="No jobs yet: `nbtools schedule add NOTEBOOK --cron daily` creates one.",
     )
+
+
+def _next_run(model: dict[str, Any]) -> str:
+    """When a job runs next, in its schedule's own zone (as its cron reads), or why not."""
+    if model["paused"]:
+        return "paused"
+    if model["next_run_at"] is None:
+        return ""
+    return when(model["next_run_at"], model["timezone"])
+
+
+@schedule.command()
+@job_argument
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(0, 50),
+    default=5,
+    show_default=True,
+    help="How many of the next run times, and of the newest runs, to show.",
+)
+@json_option
+@pass_cli
+def show(cli_ctx: CliContext, job_id: int, count: int, as_json: bool) -> None:
+    """Show job JOB (its id or name): every option, its next run times in its schedule's
+    zone, and its newest runs."""
+    from nbtools.jobs import list_runs, preview_schedule, show_job
+
+    model = show_job(cli_ctx.project, job_id).to_wire()
+    upcoming = (
+        preview_schedule(model["cron"], model["timezone"], count).next_local
+        if model["cron"] and not model["paused"] and count
+        else []
+    )
+    recent = list_runs(cli_ctx.project, job_id=model["id"], limit=count) if count else []
+    if as_json:
+        print_json({"job": model, "next_runs": upcoming, "recent_runs": recent})
+    else:
+        _print_show(model, upcoming, recent, count)
+    if model["next_run_at"] is not None:
+        note_if_unserved(cli_ctx, f"job {model['id']} does not run on its schedule")
+
+
+def _print_show(
+    model: dict[str, Any], upcoming: list[str], recent: list[dict[str, Any]], count: int
+) -> None:
+    from nbtools.cli.runs import print_runs
+
+    print_job(model)
+    if model["paused"]:
+        click.echo(f"Paused: no run is created until `nbtools schedule resume {model['id']}`.")
+    elif upcoming:
+        click.echo(f"Next runs ({model['schedule_description']}, {model['timezone']}):")
+        for moment in upcoming:
+            click.echo(f"  {when(moment, model['timezone'])}")
+    if count:
+        print_runs(
+            f"Newest runs of job {model['id']}",
+            recent,
+            f"No runs yet: `nbtools schedule run {model['id']}` queues one now.",
+            of_job=True,
+        )
 
 
 @schedule.command("run")
@@ -291,7 +352,7 @@ def _set_paused(cli_ctx: CliContext, job_id: int, paused: bool) -> None:
     resumed = f"resumed; next run {when(job.next_run_at)}" if job.next_run_at else "resumed"
     click.echo(f"Job {job_id} {'paused' if paused else resumed}.")
     if not paused and job.next_run_at is not None:
-        note_if_unserved(cli_ctx, f"job {job_id} runs on its schedule only")
+        note_if_unserved(cli_ctx, f"job {job.id} does not run on its schedule")
 
 
 @schedule.command()

@@ -138,7 +138,7 @@ def test_queueing_without_a_scheduler_says_the_work_waits_and_with_one_says_noth
     notebook_factory("nb.ipynb", [("code", "n = 1", ["parameters"])])
     added = nbtools(project.root, "schedule", "add", "nb.ipynb", "--cron", "@daily", "--name", "d")
     assert added.exit_code == 0
-    assert f"{NOTE}, so job 1 runs on its schedule only until one starts" in added.stderr
+    assert f"{NOTE}, so job 1 does not run on its schedule until one starts" in added.stderr
     on_demand = nbtools(project.root, "schedule", "add", "nb.ipynb", "--name", "manual")
     assert NOTE not in on_demand.stderr  # no schedule: nothing waits
     queued = nbtools(project.root, "schedule", "run", "d", "--json")
@@ -150,7 +150,7 @@ def test_queueing_without_a_scheduler_says_the_work_waits_and_with_one_says_noth
     assert f"{NOTE}, so run 2 waits in the queue" in rerun.stderr
     assert NOTE not in nbtools(project.root, "schedule", "pause", "d").stderr
     scheduled = nbtools(project.root, "schedule", "edit", "manual", "--cron", "@hourly")
-    assert f"{NOTE}, so job 2 runs on its schedule only" in scheduled.stderr
+    assert f"{NOTE}, so job 2 does not run on its schedule until one starts" in scheduled.stderr
     assert NOTE not in nbtools(project.root, "schedule", "edit", "manual", "-p", "n=2").stderr
 
     presence = Presence(project.store, "local", 1.0)  # a scheduler of this process

@@ -12,6 +12,7 @@ from nbtools.cli.app import cli
 from nbtools.cli.runs import took
 from nbtools.jobs.tables import Run
 from nbtools.project import Project
+from tests.cli_tables import table_rows
 
 START = datetime(2026, 12, 4, 22, 43, 16, tzinfo=timezone.utc)
 
@@ -29,23 +30,6 @@ def add_run(project: Project, seconds: float, **columns: object) -> None:
     }
     with project.store.session(write=True) as session:
         session.add(Run(**{**values, **columns}))
-
-
-def table_rows(output: str) -> list[dict[str, str]]:
-    """The rows of a printed table, each cell's wrapped lines joined by spaces."""
-    lines = output.splitlines()
-    header = next(line for line in lines if line.startswith("┃"))
-    columns = [cell.strip() for cell in header.split("┃")[1:-1]]
-    rows: list[list[str]] = []
-    for line in lines:
-        if not line.startswith("│"):
-            continue
-        cells = [cell.strip() for cell in line.split("│")[1:-1]]
-        if cells[0]:
-            rows.append(cells)
-        else:
-            rows[-1] = [f"{old} {new}".strip() for old, new in zip(rows[-1], cells, strict=True)]
-    return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
 @pytest.mark.parametrize(

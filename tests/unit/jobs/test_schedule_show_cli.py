@@ -1,0 +1,125 @@
+"""``nbtools schedule show JOB`` and the jobs table of ``schedule list``: every option of a job,
+its next run times in its schedule's own zone, and its newest runs."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner, Result
+
+from nbtools.cli.app import cli
+from tests.cli_tables import table_rows
+from tests.conftest import NotebookFactory
+
+
+def nbtools(root: Path, *args: str, columns: int = 200) -> Result:
+    return CliRunner(env={"COLUMNS": str(columns)}).invoke(cli, ["--root", str(root), *args])
+
+
+@pytest.fixture
+def root(
+    tmp_path: Path, notebook_factory: NotebookFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    monkeypatch.setenv("TZ", "UTC")  # the machine's zone, in which other moments are shown
+    notebook_factory("forecast.ipynb", [("code", "days = 1\ncity = 'x'", ["parameters"])])
+    return tmp_path
+
+
+def add(root: Path, *options: str) -> dict[str, object]:
+    added = nbtools(root, "schedule", "add", "forecast.ipynb", *options, "--json")
+    assert added.exit_code == 0, added.output
+    return json.loads(added.stdout)  # type: ignore[no-any-return]
+
+
+def test_a_job_shows_its_options_next_runs_in_its_zone_and_newest_runs(root: Path) -> None:
+    job = add(root, "--name", "paris", "--cron", "0 6 * * 1-5", "--tz", "Europe/Paris")
+    for days in ("3", "4"):
+        assert nbtools(root, "schedule", "run", "paris", "-p", f"days={days}").exit_code == 0
+
+    shown = nbtools(root, "schedule", "show", "paris", "-n", "3")
+    assert shown.exit_code == 0, shown.output
+    fields = table_rows(shown.output.split("Next runs")[0])
+    assert {row["field"]: row["value"] for row in fields}["missed_policy"] == "run_once"
+    lines = shown.output.splitlines()
+    start = lines.index("Next runs (At 06:00 AM, Monday through Friday, Europe/Paris):")
+    upcoming = lines[start + 1 : start + 4]
+    assert len(upcoming) == 3
+    for line in upcoming:  # 06:00 in Paris, CET or CEST: never the machine's UTC
+        moment = datetime.strptime(line.strip()[:19], "%Y-%m-%d %H:%M:%S")
+        assert moment.hour == 6
+        assert moment.weekday() < 5
+        zone = moment.replace(tzinfo=ZoneInfo("Europe/Paris")).tzname()
+        assert line.strip().endswith(f" {zone}")
+    runs = table_rows(shown.output.split(f"Newest runs of job {job['id']}")[1])
+    assert [(row["run"], row["status"]) for row in runs] == [("2", "queued"), ("1", "queued")]
+    assert set(runs[0]) == {"run", "status", "started", "took", "detail"}  # no job, no notebook
+    assert shown.stderr.startswith(
+        "Note: no scheduler serves this store, so job 1 does not run on its schedule until one"
+    )
+
+    as_json = json.loads(
+        nbtools(root, "schedule", "show", str(job["id"]), "-n", "1", "--json").stdout
+    )
+    assert as_json["job"] == job
+    assert len(as_json["next_runs"]) == 1
+    assert as_json["next_runs"][0] == datetime.fromisoformat(as_json["next_runs"][0]).isoformat()
+    assert [run["id"] for run in as_json["recent_runs"]] == [2]
+
+
+def test_paused_on_demand_and_empty_jobs_say_so(root: Path) -> None:
+    add(root, "--name", "held", "--cron", "daily", "--paused")
+    add(root, "--name", "adhoc")
+
+    held = nbtools(root, "schedule", "show", "held")
+    assert held.stderr == ""  # a paused job waits for no scheduler
+    assert "Paused: no run is created until `nbtools schedule resume 1`." in held.output
+    assert "Next runs" not in held.output
+    assert "No runs yet: `nbtools schedule run 1` queues one now." in held.output
+
+    adhoc = nbtools(root, "schedule", "show", "adhoc", "--json")
+    assert json.loads(adhoc.stdout)["next_runs"] == []
+    assert "Next runs" not in nbtools(root, "schedule", "show", "adhoc").output
+
+    bare = json.loads(nbtools(root, "schedule", "show", "adhoc", "-n", "0", "--json").stdout)
+    assert (bare["next_runs"], bare["recent_runs"]) == ([], [])
+    assert "Newest runs" not in nbtools(root, "schedule", "show", "held", "-n", "0").output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("9",), "Job 9 does not exist. List jobs with `nbtools schedule list`."),
+        (("nightly",), "No job is named 'nightly'. List jobs with `nbtools schedule list`."),
+        (("1", "-n", "51"), "Invalid value for '-n': 51 is not in the range 0<=x<=50."),
+    ],
+)
+def test_an_unknown_job_or_a_bad_count_exits_2(
+    root: Path, args: tuple[str, ...], message: str
+) -> None:
+    add(root, "--name", "daily", "--cron", "daily")
+    shown = nbtools(root, "schedule", "show", *args)
+    assert shown.exit_code == 2
+    assert message in shown.output
+
+
+def test_the_jobs_table_keeps_a_row_per_job_at_80_columns(root: Path) -> None:
+    """The schedule is its cron over its zone; the next run is in that zone; a job without
+    parameters leaves the cell empty rather than showing ``{}``."""
+    add(root, "--name", "paris", "--cron", "0 6 * * 1-5", "--tz", "Europe/Paris", "-p", "days=14")
+    add(root, "--name", "adhoc")
+    add(root, "--name", "held", "--cron", "daily", "--paused")
+    listed = nbtools(root, "schedule", "list", columns=80)
+    assert listed.exit_code == 0, listed.output
+    assert max(map(len, listed.output.splitlines())) <= 80
+    paris, adhoc, held = table_rows(listed.output)
+    assert paris["notebook"] == "forecast.ipynb"
+    assert paris["schedule"] == "0 6 * * 1-5 Europe/Paris"
+    assert paris["next run"].endswith((" CET", " CEST"))
+    assert " 06:00:00 " in paris["next run"]
+    assert paris["parameters"] == '{"days": 14}'
+    assert (adhoc["schedule"], adhoc["next run"], adhoc["parameters"]) == ("on demand", "", "")
+    assert (held["schedule"], held["next run"]) == ("0 0 * * * UTC", "paused")
