@@ -32,8 +32,9 @@ from nbtools.metrics.rules import (
 from nbtools.metrics.values import MAX_NAME_LENGTH
 
 FORMS = (
-    "'METRIC < 0.9' (or <=, >, >=, ==, !=), 'METRIC drops > 5% [over N]' (or rises, "
-    "changes; without % for an absolute change), 'missing METRIC', 'failed', 'late [26h]'"
+    "'METRIC < 0.9' (or <=, >, >=, ==, !=), 'METRIC drops > 5%' or 'METRIC drops > 5% over "
+    "10' (or rises, changes; without % for an absolute change), 'missing METRIC', 'failed', "
+    "'late' or 'late 26h'"
 )
 MAX_RULE_LENGTH = 500
 #: The longest interval of a ``late`` rule: 10 years (a yearly job's ``late 370d`` fits).

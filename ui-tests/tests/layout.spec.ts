@@ -44,6 +44,32 @@ async function overflowing(page: IJupyterLabPageFixture, atLeast: number): Promi
   return found.wide;
 }
 
+/**
+ * Our buttons with a label that wraps onto a second line (a text of the button laid out on
+ * more than one line), as readable lines.
+ */
+async function wrappedButtons(page: IJupyterLabPageFixture): Promise<string[]> {
+  return page.evaluate(() => {
+    const wraps = (text: Text): boolean => {
+      const range = document.createRange();
+      range.selectNodeContents(text);
+      return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size > 1;
+    };
+    return [...document.querySelectorAll<HTMLElement>('#nbtools-production-panel button')]
+      .filter(button => button.offsetParent !== null)
+      .filter(button => {
+        const texts = document.createTreeWalker(button, NodeFilter.SHOW_TEXT);
+        for (let text = texts.nextNode(); text; text = texts.nextNode()) {
+          if ((text.textContent ?? '').trim() && wraps(text as Text)) {
+            return true;
+          }
+        }
+        return false;
+      })
+      .map(button => `${button.textContent!.trim()} (${button.getBoundingClientRect().width}px)`);
+  });
+}
+
 /** Drag the left sidebar's edge all the way left: the sidebar takes its minimum width. */
 async function narrowSidebar(page: IJupyterLabPageFixture): Promise<void> {
   const handle = page.locator('#jp-main-split-panel > .lm-SplitPanel-handle').first();
@@ -86,14 +112,41 @@ test('the panel holds at the sidebar minimum width and the dashboard at 1280x720
     }
     // the panel and its six sections
     expect(await overflowing(page, 7)).toEqual([]);
+    expect(await wrappedButtons(page)).toEqual([]);
     await attachScreenshot(page, testInfo, `panel-narrow-${theme}`);
   }
 
-  await panel.getByRole('button', { name: 'All jobs of the project' }).click();
-  await expect(page.locator('.jp-nbtools-Dashboard table')).toBeVisible();
+  // A job's monitoring, opened, with a rule and a webhook whose address is long (on a tall
+  // page, for the screenshots to show it).
+  await page.setViewportSize({ width: 1280, height: 1600 });
+  const monitoring = panel.getByRole('region', { name: /^Monitoring of A job with a long name/ });
+  await monitoring.getByRole('button', { name: 'Metrics and alerts' }).click();
+  await monitoring.getByRole('textbox', { name: 'New alert rule' }).fill('late 26h');
+  await monitoring.getByRole('button', { name: 'Add rule' }).click();
+  await expect(monitoring.getByRole('list', { name: 'Alert rules' })).toContainText('late 26h');
+  const hook = 'https://hooks.example.org/services/T0000000/B0000000/averyveryverylongtoken';
+  await monitoring.getByRole('textbox', { name: 'Notification destination' }).fill(hook);
+  await monitoring.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(monitoring.getByRole('list', { name: 'Notification targets' })).toContainText(
+    'averyveryverylongtoken'
+  );
   for (const theme of ['dark', 'light'] as const) {
     if (theme === 'light') {
       await page.theme.setLightTheme();
+    }
+    expect(await overflowing(page, 7)).toEqual([]);
+    expect(await wrappedButtons(page)).toEqual([]);
+    await monitoring.scrollIntoViewIfNeeded();
+    await attachScreenshot(page, testInfo, `monitoring-narrow-${theme}`);
+  }
+  await monitoring.getByRole('button', { name: 'Hide metrics and alerts' }).click();
+  await page.setViewportSize({ width: 1280, height: 720 });
+
+  await panel.getByRole('button', { name: 'All jobs of the project' }).click();
+  await expect(page.locator('.jp-nbtools-Dashboard table')).toBeVisible();
+  for (const theme of ['light', 'dark'] as const) {
+    if (theme === 'dark') {
+      await page.theme.setDarkTheme();
     }
     // the dashboard (the panel and its sections too, beside it)
     expect(await overflowing(page, 8)).toEqual([]);

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from nbtools.metrics.errors import RuleSyntaxError
-from nbtools.metrics.rule_parser import parse_rule
+from nbtools.metrics.rule_parser import FORMS, parse_rule
 from nbtools.metrics.rules import Change, Failed, Late, Missing, Threshold
 
 
@@ -71,3 +73,12 @@ def test_parse_errors_name_the_column_and_the_problem(text: str, column: int, pr
     assert info.value.details["column"] == column
     assert f"at column {column}: {problem}" in info.value.message
     assert "Rules look like" in info.value.message
+
+
+def test_every_example_a_parse_error_gives_is_a_rule_as_typed() -> None:
+    """The forms an error lists are typed as they are shown (no [optional] notation a user
+    would copy): each quoted one parses, with a metric's name for METRIC."""
+    examples = re.findall(r"'([^']+)'", FORMS)
+    assert len(examples) == 7
+    for example in examples:
+        parse_rule(example.replace("METRIC", "accuracy"))
