@@ -22,7 +22,6 @@ from nbtools.export import (
     ExtractReport,
     ExtractRequest,
     Recorder,
-    default_output,
     run_extract,
 )
 from nbtools.lineage import PENDING_LINEAGE, BackgroundRecorder, background_recorder
@@ -45,9 +44,10 @@ LINEAGE_MODES = ("background", "wait", "off")
     "out",
     metavar="OUTPUT",
     type=click.Path(path_type=Path),
-    help="Directory of the package (created if missing). Default: beside the notebook, "
-    "named as the package (--name, else from the notebook's name), as JupyterLab's wizard "
-    "suggests.",
+    help="Directory of the package (created if missing). Default, as in JupyterLab's wizard: "
+    "the directory already holding this notebook's package (of --name, if given) in the "
+    "project, else one beside the notebook named as the package (--name, else from the "
+    "notebook's name).",
 )
 @click.option("--name", help="Import name of the package (default: from the notebook's name).")
 @click.option("--version", default="0.1.0", show_default=True, help="Package version.")
@@ -116,7 +116,10 @@ def extract(
         # ends with the command, which frees everything anyway (docs/performance.md).
         gc.disable()
     if out is None:
-        out = default_output(notebook, name)
+        from nbtools.export import output_for
+
+        found = output_for(cli_ctx.project.root, notebook, name)
+        out = found.relative_to(Path.cwd()) if found.is_relative_to(Path.cwd()) else found
     nb = read_notebook(notebook)  # once, for the data check and the extraction
     data = _check_data(cli_ctx, notebook, nb, purpose)
     request = ExtractRequest(

@@ -11,7 +11,8 @@ submodule of this package loads nothing else)::
     request = export.ExtractRequest(notebook_path, out, export.ExtractOptions("pkg"), "write")
     report = export.run_extract(request)              # ExtractReport: files, problems, tests
     export.suggest_package_name("Sales Report")       # "sales_report"
-    export.default_output(Path("nbs/Sales Report.ipynb"))  # nbs/sales_report, without -o
+    export.output_for(root, Path("nbs/Sales Report.ipynb"))  # without -o: its package's
+                                      # directory, else nbs/sales_report
     export.write_starter(directory)                   # nbtools init: STARTER_NOTEBOOK, ...
 """
 
@@ -23,7 +24,8 @@ from nbtools.lazy import loader
 
 if TYPE_CHECKING:
     from nbtools.export.api import ExtractReport, ExtractRequest, Recorder, run_extract
-    from nbtools.export.build import ExtractOptions, default_output, suggest_package_name
+    from nbtools.export.build import ExtractOptions, suggest_package_name
+    from nbtools.export.home import output_for
     from nbtools.export.starter import NOTEBOOK as STARTER_NOTEBOOK
     from nbtools.export.starter import PACKAGE_DIR as STARTER_PACKAGE_DIR
     from nbtools.export.starter import write_starter
@@ -37,7 +39,7 @@ _LAZY = {
     "run_extract": ("api", "run_extract"),
     "ExtractOptions": ("build", "ExtractOptions"),
     "suggest_package_name": ("build", "suggest_package_name"),
-    "default_output": ("build", "default_output"),
+    "output_for": ("home", "output_for"),
     "STARTER_NOTEBOOK": ("starter", "NOTEBOOK"),
     "STARTER_PACKAGE_DIR": ("starter", "PACKAGE_DIR"),
     "write_starter": ("starter", "write_starter"),
@@ -51,7 +53,7 @@ __all__ = [
     "ExtractReport",
     "ExtractRequest",
     "Recorder",
-    "default_output",
+    "output_for",
     "read_manifest",
     "run_extract",
     "suggest_package_name",

@@ -140,7 +140,13 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
             report.lineage = record(nb, request.out)
             return report.lineage
 
-        write(extraction, request.out, request.force, lineage if record is not None else None)
+        write(
+            extraction,
+            request.out,
+            request.force,
+            lineage if record is not None else None,
+            request.notebook_path,
+        )
         report.written = True
         if request.test:
             _run_tests(report, request.venv)

@@ -50,8 +50,11 @@ class Extraction(NamedTuple):
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
 
-    def manifest(self, lineage: Mapping[str, Any] | None = None) -> str:
-        """The manifest's text: generated files with their hashes, resolved pins, and the
+    def manifest(
+        self, lineage: Mapping[str, Any] | None = None, notebook_path: str | None = None
+    ) -> str:
+        """The manifest's text: generated files with their hashes, resolved pins, the
+        notebook's path from the package's directory (``../nbs/report.ipynb``), and the
         lineage (notebook version, environment) when it was recorded."""
         body: dict[str, Any] = {
             "generator": "nbtools extract",
@@ -61,6 +64,8 @@ class Extraction(NamedTuple):
             "files": {path: sha256_text(text) for path, text in sorted(self.files.items())},
             "dependencies": dict(sorted(self.dependencies.items())),
         }
+        if notebook_path is not None:
+            body["notebook_path"] = notebook_path
         if lineage is not None:
             body["lineage"] = dict(lineage)
         return manifest_text(body)

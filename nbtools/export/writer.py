@@ -5,9 +5,11 @@ and their hashes. Only those files are ever replaced or removed, and only while 
 unchanged since nbtools wrote them. A file we did not write, or one edited by hand, stops the
 write unless ``force`` is given; even then it is kept, moved aside to ``<name>.orig``.
 
-A package belongs to the notebook named in its manifest: writing another notebook's package
-into that directory is refused (``ConflictError`` with the owner in ``details["notebook"]``)
-unless ``force`` confirms the overwrite.
+A package belongs to the notebook its manifest names (``notebook_path``: its path from the
+package's directory; a manifest of an older version names only its file name): writing another
+notebook's package into that directory, even one of the same file name in another folder, is
+refused (``ConflictError`` with the owner in ``details["notebook"]``) unless ``force`` confirms
+the overwrite.
 """
 
 import json
@@ -160,15 +162,53 @@ def write(
     out: Path,
     force: bool = False,
     lineage: Callable[[], Mapping[str, Any]] | None = None,
+    notebook: Path | None = None,
 ) -> list[FileChange]:
     """Write the package into ``out``; returns what changed. Refuses to lose anyone's work.
 
     ``lineage``, called once nothing stands in the way of the write, returns what the
     manifest records of the package's origin (see :mod:`nbtools.lineage.extraction`).
+    ``notebook``: the notebook's file, whose path from ``out`` the manifest records.
     """
     out.mkdir(parents=True, exist_ok=True)
     with exclusive(out, directory=True):  # one writer of the package (and its manifest) at a time
-        return _write(extraction, out, force, lineage)
+        return _write(extraction, out, force, lineage, notebook)
+
+
+def notebook_from(out: Path, notebook: Path) -> str:
+    """The path of ``notebook`` from the package directory ``out``, as manifests record it."""
+    return Path(os.path.relpath(notebook.resolve(), out.resolve())).as_posix()
+
+
+def _owned_by_another(
+    manifest: Mapping[str, Any], out: Path, name: str, notebook: Path | None
+) -> bool:
+    """Whether the package in ``out`` comes from another notebook than ``notebook`` (file
+    ``name``): by path when the manifest records one and the notebook's file is known, else
+    by file name."""
+    owner = manifest.get("notebook")
+    recorded = manifest.get("notebook_path")
+    if isinstance(recorded, str) and notebook is not None:
+        return (out / recorded).resolve() != notebook.resolve()
+    return isinstance(owner, str) and owner != name
+
+
+def _owner(manifest: Mapping[str, Any], out: Path, notebook: Path | None) -> tuple[str, str]:
+    """The notebook owning the package in ``out``, as people tell it from ``notebook``: its
+    path from the folder the two share (``b/report.ipynb`` beside ``a/report.ipynb``), and
+    a remark when it no longer exists."""
+    recorded = manifest.get("notebook_path")
+    if not isinstance(recorded, str) or notebook is None:
+        return str(manifest.get("notebook")), ""
+    owner = str((out / recorded).resolve())
+    ours = str(notebook.resolve())
+    shared = os.path.commonpath([os.path.dirname(owner), os.path.dirname(ours)])
+    gone = (
+        ""
+        if os.path.exists(owner)
+        else " (no longer there: if you renamed or moved it, --force takes its package over)"
+    )
+    return Path(os.path.relpath(owner, shared)).as_posix(), gone
 
 
 def _write(
@@ -176,6 +216,7 @@ def _write(
     out: Path,
     force: bool,
     lineage: Callable[[], Mapping[str, Any]] | None,
+    notebook: Path | None,
 ) -> list[FileChange]:
     manifest = read_manifest(out)
     recorded: dict[str, str] = manifest.get("files", {})
@@ -187,10 +228,10 @@ def _write(
             path=str(out),
             files=_foreign_entries(out),
         )
-    owner = manifest.get("notebook")
-    if isinstance(owner, str) and owner != extraction.source.name and not force:
+    if _owned_by_another(manifest, out, extraction.source.name, notebook) and not force:
+        owner, gone = _owner(manifest, out, notebook)
         raise ConflictError(
-            f"{out} holds the package of another notebook, {owner}. Choose another output "
+            f"{out} holds the package of another notebook, {owner}{gone}. Choose another output "
             f"directory, or pass --force to replace that package with {extraction.source.name}'s.",
             path=str(out),
             notebook=owner,
@@ -223,7 +264,8 @@ def _write(
         elif change.status == "removed" and target.exists():
             target.unlink()
             _remove_empty_parents(target.parent, out)
-    _atomic_write(out / MANIFEST, extraction.manifest(origin))
+    notebook_path = notebook_from(out, notebook) if notebook is not None else None
+    _atomic_write(out / MANIFEST, extraction.manifest(origin, notebook_path))
     return changes
 
 

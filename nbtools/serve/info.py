@@ -41,7 +41,8 @@ def find_manifest(module: ModuleType) -> dict[str, Any]:
 
 
 def service_info(package: ModuleType, endpoints: list[str]) -> dict[str, Any]:
-    """The facts ``/info`` shows: package, notebook, notebook version and environment, and
+    """The facts ``/info`` shows: package, notebook (its file name, and its path in the
+    project once the lineage names it), notebook version and environment, and
     whether those two are still being recorded (``lineage_pending``: ``nbtools extract``
     records them in the background, and fills them into the manifest in a moment)."""
     manifest = find_manifest(package)
@@ -53,6 +54,7 @@ def service_info(package: ModuleType, endpoints: list[str]) -> dict[str, Any]:
         "package": package.__name__,
         "version": str(getattr(package, "__version__", "")),
         "notebook": manifest.get("notebook"),
+        "notebook_path": version.get("path"),
         "notebook_sha256": manifest.get("notebook_sha256"),
         "notebook_version": version or None,
         "notebook_version_id": version.get("id"),

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from nbtools.jobs.tables import SUCCEEDED, Job, Run
@@ -47,6 +47,7 @@ class ServiceRecorder:
         self.name = name
         self.info = info
         self.worker = worker
+        self._named: str | None = None
         self.job_id = self._job()
 
     def _job(self) -> int:
@@ -65,13 +66,30 @@ class ServiceRecorder:
                 return found
             job = Job(
                 name=self.name,
-                notebook_path=str(self.info.get("notebook") or ""),
+                notebook_path=self._notebook(),
                 parameters={},
                 created_by="nbtools serve",
             )
             session.add(job)
             session.flush()
             return job.id
+
+    def _notebook(self) -> str:
+        """The notebook's path in the project, once the package's lineage names it (the
+        Jobs section of that notebook then lists the service), else its file name."""
+        return str(self.info.get("notebook_path") or self.info.get("notebook") or "")
+
+    def _name_the_notebook(self, session: Session) -> None:
+        """Give the service's job the notebook's path in the project, once known: a job
+        made while the lineage was still pending, or by an older version, has its file name."""
+        path = self.info.get("notebook_path")
+        if path and path != self._named:
+            session.execute(
+                update(Job)
+                .where(Job.id == self.job_id, Job.notebook_path != path)
+                .values(notebook_path=path)
+            )
+            self._named = path
 
     def write(self, minutes: Mapping[int, Minute]) -> None:
         """Add each minute to the service's run of that minute (made by the first worker to
@@ -80,6 +98,7 @@ class ServiceRecorder:
         for epoch_minute, minute in minutes.items():
             start = datetime.fromtimestamp(epoch_minute * 60, tz=timezone.utc)
             with self.store.session(write=True) as session:
+                self._name_the_notebook(session)
                 run = self._minute_run(session, start)
                 share = session.scalars(
                     select(ServiceMinuteShare).where(
@@ -117,7 +136,7 @@ class ServiceRecorder:
             job_id=self.job_id,
             scheduled_for=start,
             trigger=TRIGGER_SERVICE,
-            notebook_path=str(self.info.get("notebook") or ""),
+            notebook_path=self._notebook(),
             parameters={},
             status=SUCCEEDED,
             attempt=1,

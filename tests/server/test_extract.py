@@ -170,3 +170,24 @@ async def test_another_notebooks_package_conflicts_with_409_naming_it(
     assert json.loads((jp_root_dir / "pkg" / ".nbtools-extract.json").read_text())["notebook"] == (
         "b.ipynb"
     )
+
+
+async def test_without_an_output_the_notebook_s_own_package_is_the_one_updated(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """The wizard's Output directory left empty: the package written before to
+    ``packages/demo`` (by the command line, say) is previewed and updated, not a second one
+    started beside the notebook; a notebook of the same name in another folder is not taken
+    for it."""
+    put_notebook(jp_root_dir, "nbs/demo.ipynb", CELLS)
+    put_notebook(jp_root_dir, "other/demo.ipynb", CELLS)
+    await post(jp_fetch, path="nbs/demo.ipynb", output="packages/demo", dry_run=False)
+    preview = await post(jp_fetch, path="nbs/demo.ipynb")
+    assert preview["output"] == "packages/demo"
+    assert {f["status"] for f in preview["files"]} == {"unchanged"}
+    written = await post(jp_fetch, path="nbs/demo.ipynb", dry_run=False)
+    assert (written["output"], written["written"]) == ("packages/demo", True)
+    assert not (jp_root_dir / "nbs/demo").exists()
+    assert (await post(jp_fetch, path="other/demo.ipynb"))["output"] == "other/demo"
+    renamed = await post(jp_fetch, path="nbs/demo.ipynb", name="demo2")
+    assert renamed["output"] == "nbs/demo2"  # another package name: not that package

@@ -216,6 +216,11 @@ def test_init_writes_a_starter_kit_whose_check_passes(tmp_path: Path) -> None:
     assert check.returncode == 0, check.stdout + check.stderr
     again = run_cli("init", str(tmp_path))
     assert "kept      example.ipynb (exists already)" in again.stdout
+    # Without -o, the notebook's package is the one the workflow checks, not a new one.
+    updated = run_cli("extract", "example.ipynb", "--lineage", "off", cwd=tmp_path)
+    assert updated.returncode == 0, updated.stderr
+    assert "package 'example' written to packages/example" in updated.stdout
+    assert not (tmp_path / "example").exists()
 
 
 def test_init_beside_a_notebook_of_the_starter_s_name_it_cannot_extract_writes_nothing(

@@ -125,6 +125,43 @@ test.describe('Productionize wizard', () => {
     );
   });
 
+  test('the package the command line wrote elsewhere is the one the wizard previews and updates', async ({
+    tmpPath
+  }) => {
+    const page = lab();
+    const path = `${tmpPath}/nbs/sales.ipynb`;
+    const cells: [string, string[]][] = [
+      ['def total(xs):\n    return sum(xs)', ['export']],
+      ['assert total([1, 2]) == 3', ['test']]
+    ];
+    expect(await page.contents.uploadContent(notebook('Sales', cells), 'text', path)).toBe(true);
+    // as `nbtools extract nbs/sales.ipynb -o packages/sales` does
+    const written = await page.request.post('/nbtools/api/extract', {
+      data: { path, output: `${tmpPath}/packages/sales`, dry_run: false }
+    });
+    expect(written.ok(), await written.text()).toBe(true);
+    await openNotebook(page, path);
+    const panel = await openPanel(page, 'sales.ipynb');
+
+    await panel.getByRole('button', { name: '2. Options' }).click();
+    const output = panel.getByRole('textbox', { name: 'Output directory' });
+    await expect(output).toHaveValue('');
+    await expect(output).toHaveAttribute(
+      'placeholder',
+      'where its package is, else next to the notebook'
+    );
+    await panel.getByRole('button', { name: '3. Preview' }).click();
+    await expect(panel.getByTestId('nbtools-preview-summary')).toHaveText(
+      `Package sales in ${tmpPath}/packages/sales`
+    );
+    await panel.getByRole('button', { name: '4. Write and test' }).click();
+    await writeAndTest(page, panel);
+    await expect(panel.getByTestId('nbtools-test-summary')).toContainText('1 passed, 0 failed', {
+      timeout: 60_000
+    });
+    expect((await page.contents.getContentMetadata(`${tmpPath}/nbs/sales`)) ?? null).toBeNull();
+  });
+
   test('an undefined name is shown on its cell, and the link scrolls there', async ({
     tmpPath
   }, testInfo) => {

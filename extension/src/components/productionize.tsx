@@ -221,7 +221,11 @@ function OptionsForm({
     <form className="jp-nbtools-Form" onSubmit={event => event.preventDefault()}>
       {text('name', trans.__('Package name'), trans.__('from the notebook name'))}
       {text('version', trans.__('Version'), '0.1.0')}
-      {text('output', trans.__('Output directory'), trans.__('next to the notebook'))}
+      {text(
+        'output',
+        trans.__('Output directory'),
+        trans.__('where its package is, else next to the notebook')
+      )}
       <label className="jp-nbtools-Check">
         <input
           type="checkbox"

@@ -53,7 +53,10 @@ const STATE_KEY = 'jupyterlab-nbtools:productionize';
 export interface IOwnedPackage {
   /** The notebook the package in the output directory comes from. */
   notebook: string;
-  /** The output directory the user chose (`''`: the default one, next to the notebook). */
+  /**
+   * The output directory the user chose (`''`: the default one: the directory holding the
+   * notebook's package in the project, else one next to the notebook).
+   */
   output: string;
 }
 

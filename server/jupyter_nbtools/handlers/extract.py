@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import PurePosixPath
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
@@ -24,7 +23,7 @@ class ExtractHandler(NbtoolsHandler):
         path = field("path", str, required=True)
         notebook_path = self.resolve(path)
         name = field("name", str, None) or None
-        default_out = str(export.default_output(PurePosixPath(path), name))
+        output = field("output", str, None)
         content = field("content", dict, None)
         dry_run = field("dry_run", bool, True)
         if field("test", bool, False) or field("venv", bool, False):
@@ -46,7 +45,9 @@ class ExtractHandler(NbtoolsHandler):
         )
         request = export.ExtractRequest(
             notebook_path=notebook_path,
-            out=self.resolve(field("output", str, None) or default_out, "output"),
+            out=self.resolve(output, "output")
+            if output
+            else await self.call(export.output_for, self.project.root, notebook_path, name),
             options=export.ExtractOptions(name, field("version", str, "0.1.0")),
             mode=mode,
             test=field("test", bool, False),

@@ -74,6 +74,7 @@ def test_train_extract_serve_and_alert(
     )
     assert set(artifact["metrics"]) >= {"accuracy", "rmse"}
     assert info["notebook"] == "train_churn.ipynb"
+    assert info["notebook_path"] == "train_churn.ipynb"  # in the project: the lineage says
     assert info["notebook_version_id"] is not None
     assert info["environment_id"] is not None
     assert 'nbtools_serve_requests_total{endpoint="/predict",status="200"} 1.0' in metrics

@@ -124,3 +124,28 @@ def test_workers_starting_at_once_make_one_job(db_url: str) -> None:
     store.close()
     assert sorted(jobs) == sorted(set(answers))
     assert sorted(name for name, _ in jobs) == names
+
+
+def test_the_service_job_names_the_notebook_s_project_path_once_the_lineage_has_it(
+    db_url: str,
+) -> None:
+    """A service started while its package's lineage was still being recorded knows only the
+    notebook's file name; its job and minutes get the notebook's path in the project (the
+    Jobs section of ``nbs/scorer.ipynb`` lists the service) as soon as the lineage names it."""
+    Store.open(db_url).close()
+    info: dict[str, Any] = {**INFO, "notebook_path": None}
+    recorder = ServiceRecorder(db_url, "service:pending", info, "host:1")
+    recorder.write({MINUTE: minute(1, 0, 1.0, 0.010)})
+    info["notebook_path"] = "nbs/scorer.ipynb"  # the service read the manifest again
+    recorder.write({MINUTE + 1: minute(1, 0, 1.0, 0.010)})
+    with recorder.store.session() as session:
+        job = session.scalars(select(Job).where(Job.id == recorder.job_id)).one()
+        paths = session.scalars(
+            select(Run.notebook_path).where(Run.job_id == job.id).order_by(Run.scheduled_for)
+        ).all()
+    assert job.notebook_path == "nbs/scorer.ipynb"
+    assert paths == ["scorer.ipynb", "nbs/scorer.ipynb"]
+    again = ServiceRecorder(db_url, "service:pending", info, "host:2")  # a restart: found
+    assert again.job_id == recorder.job_id
+    recorder.close()
+    again.close()

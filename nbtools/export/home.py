@@ -1,0 +1,98 @@
+"""Where a notebook's package is: the directory of the project whose manifest names it.
+
+Without an output directory (``nbtools extract NB`` without ``-o``, the wizard's Output
+directory left empty), a notebook's package goes where it already is, so that the command
+line, JupyterLab and CI update one package: ``nbtools init`` puts ``example.ipynb``'s in
+``packages/example``, and an extraction without ``-o`` updates that one rather than starting
+``example/`` beside it. Only a notebook without a package gets the directory beside it
+(:func:`nbtools.export.build.default_output`).
+
+The project is searched below its root, at most :data:`MAX_DEPTH` folders deep and
+:data:`MAX_FOLDERS` folders in all, skipping hidden folders, virtual environments and
+``node_modules``; a notebook outside the root gets the directory beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from nbtools.export.build import default_output
+from nbtools.export.model import MANIFEST
+
+#: How deep below the project's root a package is looked for.
+MAX_DEPTH = 6
+#: How many folders the search reads at most (a huge tree is not walked whole).
+MAX_FOLDERS = 5000
+_SKIPPED = frozenset({"node_modules", "__pycache__", "site-packages"})
+
+
+def output_for(root: Path, notebook: Path, package: str | None = None) -> Path:
+    """The package directory of ``notebook`` (a file inside ``root``): the one holding its
+    package (named ``package``, when given), else :func:`default_output`."""
+    return package_of(root, notebook, package) or default_output(notebook, package)
+
+
+def package_of(root: Path, notebook: Path, package: str | None = None) -> Path | None:
+    """The directory below ``root`` whose manifest names ``notebook`` (and ``package``, when
+    given); of several, the one written last; ``None`` if there is none."""
+    target = notebook.resolve()
+    relative = Path(os.path.relpath(target, root.resolve())).as_posix()
+    if relative.startswith("../"):
+        return None
+    found: list[tuple[float, Path]] = []
+    for folder in _folders(root.resolve()):
+        manifest = _manifest(folder)
+        if manifest is None or (package is not None and manifest.get("package") != package):
+            continue
+        if _names(manifest, folder, target, relative):
+            found.append(((folder / MANIFEST).stat().st_mtime, folder))
+    return max(found)[1] if found else None
+
+
+def _names(manifest: dict[str, Any], folder: Path, target: Path, relative: str) -> bool:
+    """Whether ``manifest`` (in ``folder``) names the notebook at ``target``: by its recorded
+    path, or, in a manifest of an older version, by its lineage's project path."""
+    recorded = manifest.get("notebook_path")
+    if isinstance(recorded, str):
+        return (folder / recorded).resolve() == target
+    version = (manifest.get("lineage") or {}).get("notebook_version") or {}
+    return isinstance(version, dict) and version.get("path") == relative
+
+
+def _manifest(folder: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none here, or one that the write itself will report
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _folders(root: Path) -> list[Path]:
+    """The folders searched, breadth first: ``root`` and its visible folders, within the
+    bounds of the module's docstring."""
+    found, level = [root], [root]
+    for _depth in range(MAX_DEPTH):
+        below: list[Path] = []
+        for folder in level:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            if any(entry.name == "pyvenv.cfg" for entry in entries):
+                continue  # a virtual environment: its packages are not the project's
+            below += sorted(
+                Path(entry.path)
+                for entry in entries
+                if entry.is_dir(follow_symlinks=False)
+                and not entry.name.startswith(".")
+                and entry.name not in _SKIPPED
+            )
+        room = MAX_FOLDERS - len(found)
+        found += below[:room]
+        if not below or len(below) >= room:
+            break
+        level = below
+    return found
