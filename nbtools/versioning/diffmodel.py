@@ -192,7 +192,20 @@ def _line_diff(old: str, new: str, entry: dict[str, Any]) -> list[dict[str, str]
             lines.append(_line("+", new_lines[j]))
         if i is not None and j is not None and not patch:
             lines.append(_line(" ", old_lines[i]))
-    return lines
+    return _unchanged_ends(lines)
+
+
+def _unchanged_ends(lines: list[dict[str, str]]) -> list[dict[str, str]]:
+    """``lines`` with a line removed and added back as it was (a last line that only gained
+    or lost its newline: ``x`` → ``x\n# more``) shown once, unchanged."""
+    kept: list[dict[str, str]] = []
+    for line in lines:
+        last = kept[-1] if kept else None
+        if last and (last["op"], line["op"]) == ("-", "+") and last["text"] == line["text"]:
+            kept[-1] = _line(" ", line["text"])
+        else:
+            kept.append(line)
+    return kept
 
 
 def _output_changes(

@@ -35,6 +35,32 @@ def test_disk_against_latest_shows_source_line_changes(project: Project, nb_path
     ]
 
 
+@pytest.mark.parametrize(
+    ("before", "after", "lines"),
+    [
+        # the last line gains its newline and a line after it: only the new line is a change
+        ("plot()", "plot()\n# tweak", [(" ", "plot()"), ("+", "# tweak")]),
+        (
+            "a = 1\nplot()",
+            "a = 1\nplot()\nshow()",
+            [(" ", "a = 1"), (" ", "plot()"), ("+", "show()")],
+        ),
+        # and loses it with the line after it
+        ("plot()\n# tweak", "plot()", [(" ", "plot()"), ("-", "# tweak")]),
+        # a line that really changed is still shown removed and added
+        ("plot()", "plot(1)\n# tweak", [("-", "plot()"), ("+", "plot(1)"), ("+", "# tweak")]),
+    ],
+)
+def test_a_last_line_that_only_gains_or_loses_its_newline_is_unchanged(
+    project: Project, nb_path: Path, before: str, after: str, lines: list[tuple[str, str]]
+) -> None:
+    nb = rich_notebook()
+    versioning.commit(project, "nb.ipynb", write(nb_path, edit(nb, 2, before)))
+    write(nb_path, edit(nb, 2, after))
+    [cell] = cells_by_status(diff(project, "nb.ipynb"), "modified")
+    assert [(line["op"], line["text"]) for line in cell["source"]] == lines
+
+
 def test_without_changes_on_disk_the_newest_differing_version_is_compared(
     project: Project, nb_path: Path
 ) -> None:
