@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -100,6 +102,41 @@ def test_a_stop_signal_ends_the_daemon_and_everything_it_started(
     assert alive == []
     assert daemon.stderr is not None
     assert daemon.stderr.read().decode().endswith("nbtools scheduler: stopped.\n")
+
+
+def test_ctrl_c_in_a_terminal_stops_the_daemon_quietly(
+    project: Project, notebook_factory: NotebookFactory
+) -> None:
+    """A terminal's Ctrl-C sends SIGINT to every process of its foreground group: the daemon,
+    its workers and the kernel zygote. The daemon stops them all; none of them prints a
+    traceback (the zygote, whose owner ends it, used to)."""
+    project.store  # noqa: B018 - migrate before the daemon opens the store
+    notebook_factory("quick.ipynb", [("code", "n = 1", ["parameters"]), ("code", "n * 2", [])])
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "nbtools.cli.main", "--root", str(project.root), "scheduler"],
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # a group of its own, as a shell gives a foreground command
+    )
+    try:
+        quick = queue_run(project, "quick.ipynb", {"n": 5})
+        assert wait_for(project, quick.id, lambda r: r.finished_at is not None).status == (
+            "succeeded"
+        )
+        started = psutil.Process(daemon.pid).children(recursive=True)
+        assert any("zygote" in " ".join(child.cmdline()) for child in started)
+        os.killpg(daemon.pid, signal.SIGINT)
+        assert daemon.wait(timeout=60) == 0
+        _, alive = psutil.wait_procs(started, timeout=10)
+        assert alive == []
+        assert daemon.stderr is not None
+        said = daemon.stderr.read().decode()
+        assert "Traceback" not in said
+        assert "KeyboardInterrupt" not in said
+        assert said.endswith("nbtools scheduler: stopped.\n")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(daemon.pid, signal.SIGKILL)
+        daemon.wait()
 
 
 def test_a_run_in_flight_when_the_daemon_stops_says_so_and_is_retried(
