@@ -40,7 +40,8 @@ def init(directory: Path) -> None:
     click.echo(f"  extracted {STARTER_PACKAGE_DIR}/ ({len(report.changes)} files)")
     click.echo(
         f"Next: open {STARTER_NOTEBOOK} in JupyterLab, change it, and run "
-        f"`nbtools extract {STARTER_NOTEBOOK} -o {STARTER_PACKAGE_DIR} --test`."
+        f"`nbtools extract {STARTER_NOTEBOOK} --test` (it updates {STARTER_PACKAGE_DIR}); serve "
+        f"it with `nbtools serve {STARTER_PACKAGE_DIR}` (POST /run)."
     )
 
 

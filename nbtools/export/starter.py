@@ -1,4 +1,5 @@
-"""``nbtools init``: a starter kit showing the tags, CI's check mode and a pre-commit hook."""
+"""``nbtools init``: a starter kit showing the tags, CI's check mode, a pre-commit hook and
+a served pipeline (the ``main`` cell is also tagged ``serve``: ``POST /run``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ _CELLS: list[tuple[str, str, list[str]]] = [
         "markdown",
         "# Example pipeline\n\n> Cleans numbers and summarises them.\n\n"
         "Cells tagged `parameters`, `export`, `main` and `test` become a package with "
-        f"`{_COMMAND}`; untagged cells stay in the notebook.",
+        f"`{_COMMAND}`; untagged cells stay in the notebook. The `main` cell is also tagged "
+        f"`serve`: `nbtools serve {PACKAGE_DIR}` answers `POST /run` with the parameters as "
+        'its body (`{"values": [1, null, 5]}`) and what the cell records.',
         [],
     ),
     ("code", 'values = [3, None, 7, 5]\nlabel = "demo"', ["parameters"]),
@@ -32,7 +35,7 @@ _CELLS: list[tuple[str, str, list[str]]] = [
         "code",
         "from nbtools import record  # in a run, a metric; in the package, what run() returns\n\n"
         'summary = summarise(clean(values))\nprint(label, summary)\nrecord("summary", summary)',
-        ["main"],
+        ["main", "serve"],
     ),
     (
         "code",
@@ -56,8 +59,8 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.12"
-      - name: Install nbtools, and the package with its own dependencies and its test extra
-        run: pip install jupyter-nbtools "./{PACKAGE_DIR}[test]"
+      - name: Install nbtools, and the package with its dependencies, test and serve extras
+        run: pip install jupyter-nbtools "./{PACKAGE_DIR}[test,serve]"
       - name: Package is up to date with the notebook, and its tests pass
         run: {_COMMAND} --check --test
 """

@@ -204,7 +204,7 @@ def test_init_writes_a_starter_kit_whose_check_passes(tmp_path: Path) -> None:
     workflow = (tmp_path / ".github/workflows/nbtools.yml").read_text()
     steps = [line.strip() for line in workflow.splitlines() if line.strip().startswith("run:")]
     assert steps == [  # the package's own dependencies (and pytest) are there before --test
-        'run: pip install jupyter-nbtools "./packages/example[test]"',
+        'run: pip install jupyter-nbtools "./packages/example[test,serve]"',
         "run: nbtools extract example.ipynb -o packages/example --check --test",
     ]
     project = (tmp_path / "packages/example/pyproject.toml").read_text()
@@ -214,6 +214,10 @@ def test_init_writes_a_starter_kit_whose_check_passes(tmp_path: Path) -> None:
         "extract", "example.ipynb", "-o", "packages/example", "--check", "--test", cwd=tmp_path
     )
     assert check.returncode == 0, check.stdout + check.stderr
+    # the pipeline is served (POST /run), and its endpoint's test runs with the others
+    assert (tmp_path / "packages/example/src/example/service.py").is_file()
+    assert "tests (current environment): 3 passed" in check.stdout
+    assert "serve it with `nbtools serve packages/example` (POST /run)" in result.stdout
     again = run_cli("init", str(tmp_path))
     assert "kept      example.ipynb (exists already)" in again.stdout
     # Without -o, the notebook's package is the one the workflow checks, not a new one.
