@@ -131,17 +131,17 @@ def open_alert_counts(session: Session, job_ids: Sequence[int] | None = None) ->
 def rule_warnings(session: Session, rules: Sequence[AlertRule]) -> dict[int, str]:
     """Why each of ``rules`` may never fire, by rule id, from what its job's latest runs
     recorded (:data:`RECENT_RUNS` of them): a metric none of them recorded (a typo, or a
-    value not recorded yet), or one that is never a number under a rule comparing numbers.
-    Rules of a job with no harvested run yet get none: nothing is known."""
+    value not recorded yet, or no metric at all), or one that is never a number under a rule
+    comparing numbers. Rules of a job with no finished run yet get none: nothing is known."""
     warnings: dict[int, str] = {}
-    recorded: dict[int, dict[str, MetricValue]] = {}
+    recorded: dict[int, dict[str, MetricValue] | None] = {}
     for rule in rules:
         if rule.metric is None:
             continue
         if rule.job_id not in recorded:
             recorded[rule.job_id] = _recent_metrics(session, rule.job_id)
         metrics = recorded[rule.job_id]
-        if not metrics:
+        if metrics is None:
             continue
         found = metrics.get(rule.metric)
         if found is None:
@@ -155,10 +155,12 @@ def rule_warnings(session: Session, rules: Sequence[AlertRule]) -> dict[int, str
     return warnings
 
 
-def _recent_metrics(session: Session, job_id: int) -> dict[str, MetricValue]:
+def _recent_metrics(session: Session, job_id: int) -> dict[str, MetricValue] | None:
     """The metrics of the job's latest harvested runs by name: a numeric value of each if it
-    had one, else its latest."""
+    had one, else its latest; ``None`` if no run of the job was harvested yet."""
     runs = select(MetricHarvest.run_id).where(MetricHarvest.job_id == job_id)
+    if session.scalar(runs.limit(1)) is None:
+        return None
     recent = runs.order_by(MetricHarvest.run_id.desc()).limit(RECENT_RUNS).scalar_subquery()
     metrics: dict[str, MetricValue] = {}
     rows = select(MetricValue).where(MetricValue.run_id.in_(recent))
@@ -171,6 +173,11 @@ def _recent_metrics(session: Session, job_id: int) -> dict[str, MetricValue]:
 def _unknown_metric(metric: str, names: list[str]) -> str:
     import difflib
 
+    if not names:
+        return (
+            f"None of the job's recent runs recorded {metric}: they recorded no metric "
+            f"(in the notebook, nbtools.record({metric!r}, VALUE) records it)."
+        )
     close = difflib.get_close_matches(metric, names, n=1)
     shown = ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
     hint = f"did you mean {close[0]}?" if close else f"they recorded {shown}."

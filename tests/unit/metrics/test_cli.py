@@ -195,6 +195,24 @@ def test_a_rule_that_may_never_fire_says_why(tmp_path: Path) -> None:
     assert "warning: None of the job's recent runs recorded acuracy" in table
 
 
+def test_a_rule_on_a_job_whose_runs_record_no_metric_says_how_to_record_it(
+    tmp_path: Path,
+) -> None:
+    """A job that ran but recorded nothing is known to record nothing (a run harvested with
+    no metric), unlike a job that never ran."""
+    with_jobs(tmp_path, 1)
+    project = Project(tmp_path)
+    store_metrics(project, 1, 10)  # finished, recorded nothing
+    project.close()
+    added = nbtools(tmp_path, "alerts", "rule", "add", "1", "rows < 10")
+    assert added.exit_code == 0
+    assert added.stderr == (
+        "Warning: None of the job's recent runs recorded rows: they recorded no metric (in the "
+        "notebook, nbtools.record('rows', VALUE) records it).\n"
+    )
+    assert as_json(tmp_path, "alerts", "rule", "add", "1", "failed")["warning"] is None
+
+
 def test_a_trend_line_for_flat_negative_and_unit_series() -> None:
     from nbtools.cli.metrics import trend
 
