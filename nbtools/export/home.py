@@ -43,7 +43,7 @@ def package_of(root: Path, notebook: Path, package: str | None = None) -> Path |
     if relative.startswith("../"):
         return None
     found: list[tuple[float, Path]] = []
-    for folder in _folders(root.resolve()):
+    for folder in _with_manifests(root.resolve()):
         manifest = _manifest(folder)
         if manifest is None or (package is not None and manifest.get("package") != package):
             continue
@@ -70,29 +70,33 @@ def _manifest(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _folders(root: Path) -> list[Path]:
-    """The folders searched, breadth first: ``root`` and its visible folders, within the
-    bounds of the module's docstring."""
-    found, level = [root], [root]
-    for _depth in range(MAX_DEPTH):
+def _with_manifests(root: Path) -> list[Path]:
+    """The folders holding a manifest, of those searched breadth first from ``root`` within
+    the bounds of the module's docstring (each folder read once)."""
+    found: list[Path] = []
+    level, read = [root], 0
+    for depth in range(MAX_DEPTH + 1):
         below: list[Path] = []
-        for folder in level:
+        for folder in level[: MAX_FOLDERS - read]:
+            read += 1
             try:
                 entries = list(os.scandir(folder))
             except OSError:
                 continue
-            if any(entry.name == "pyvenv.cfg" for entry in entries):
+            names = {entry.name for entry in entries}
+            if "pyvenv.cfg" in names:
                 continue  # a virtual environment: its packages are not the project's
-            below += sorted(
-                Path(entry.path)
-                for entry in entries
-                if entry.is_dir(follow_symlinks=False)
-                and not entry.name.startswith(".")
-                and entry.name not in _SKIPPED
-            )
-        room = MAX_FOLDERS - len(found)
-        found += below[:room]
-        if not below or len(below) >= room:
+            if MANIFEST in names:
+                found.append(folder)
+            if depth < MAX_DEPTH:
+                below += sorted(
+                    Path(entry.path)
+                    for entry in entries
+                    if entry.is_dir(follow_symlinks=False)
+                    and not entry.name.startswith(".")
+                    and entry.name not in _SKIPPED
+                )
+        if not below or read >= MAX_FOLDERS:
             break
         level = below
     return found
