@@ -118,11 +118,28 @@ def _wrong_type(parameter: Parameter, value: Any) -> InvalidParameterError:
         "list": 'a JSON list such as [1, "a"]',
         "dict": 'a JSON object such as {"key": 1}',
     }.get(parameter.type, parameter.type)
+    fix = ""
+    if parameter.type == "list" and isinstance(value, str) and "," in value:
+        fix = f": write it as {_as_list(value)}"
     return InvalidParameterError(
-        f"Parameter {parameter.name!r} expects {parameter.type} ({hint}), got {value!r}.",
+        f"Parameter {parameter.name!r} expects {parameter.type} ({hint}), got {value!r}{fix}.",
         parameter=parameter.name,
         expected=parameter.type,
     )
+
+
+def _as_list(text: str) -> str:
+    """Comma-separated ``text`` as the JSON list it probably means: each item a JSON value
+    if it is one (``3``, ``true``, ``"a"``), else the text (``Lisbon, Porto`` →
+    ``["Lisbon", "Porto"]``)."""
+    items: list[Any] = []
+    for part in (part.strip() for part in text.strip().strip("[]").split(",")):
+        if part:
+            try:
+                items.append(json.loads(part))
+            except ValueError:
+                items.append(part)
+    return json.dumps(items, ensure_ascii=False)
 
 
 def resolve_values(

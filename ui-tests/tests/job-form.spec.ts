@@ -121,7 +121,9 @@ test.describe('Job form', () => {
       await expect(field).toHaveAttribute('aria-invalid', 'true');
     }
     await expect(name).toHaveAccessibleDescription('A job needs a name.');
-    await expect(cities).toHaveAccessibleDescription(/cities expects JSON/);
+    await expect(cities).toHaveAccessibleDescription(
+      'cities expects a JSON list, got Lisbon, Porto: write it as ["Lisbon", "Porto"]'
+    );
     await expect(cron).toHaveAccessibleDescription(/hour must be 0-23, got 24\./);
 
     // The form with its errors: no WCAG A/AA violation, light and dark.

@@ -25,6 +25,11 @@ export function parse(
   const fail = (expected: string): never => {
     throw new Error(trans.__('%1 expects %2, got %3', parameter.name, expected, text));
   };
+  const failList = (): never => {
+    throw new Error(
+      trans.__('%1 expects a JSON list, got %2: write it as %3', parameter.name, text, asList(text))
+    );
+  };
   switch (parameter.type) {
     case 'str':
       return text;
@@ -41,6 +46,9 @@ export function parse(
       try {
         value = JSON.parse(text);
       } catch {
+        if (parameter.type === 'list' && text.includes(',')) {
+          return failList();
+        }
         return parameter.type === 'None' ? text : fail(trans.__('JSON'));
       }
       const kind = Array.isArray(value) ? 'list' : value === null ? 'None' : typeof value;
@@ -48,6 +56,28 @@ export function parse(
       return parameter.type === 'None' || kind === wanted ? value : fail(parameter.type);
     }
   }
+}
+
+/**
+ * Comma-separated text as the JSON list it probably means: each item a JSON
+ * value if it is one (`3`, `true`, `"a"`), else the text (`Lisbon, Porto` →
+ * `["Lisbon", "Porto"]`), as the server suggests it.
+ */
+function asList(text: string): string {
+  const items = text
+    .trim()
+    .replace(/^\[|\]$/g, '')
+    .split(',')
+    .map(part => part.trim())
+    .filter(part => part !== '')
+    .map(part => {
+      try {
+        return JSON.parse(part) as unknown;
+      } catch {
+        return part;
+      }
+    });
+  return `[${items.map(item => JSON.stringify(item)).join(', ')}]`;
 }
 
 /**

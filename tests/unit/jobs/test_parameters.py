@@ -133,6 +133,22 @@ def test_wrong_type_names_the_expected_type(name: str, text: str, expected: str)
     assert name in info.value.message
 
 
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("Lisbon, Porto", '["Lisbon", "Porto"]'),
+        ("1, 2.5,true", "[1, 2.5, true]"),
+        ('[north, "south"', '["north", "south"]'),
+        ("Zürich,", '["Zürich"]'),
+    ],
+)
+def test_a_list_typed_as_comma_separated_text_is_shown_as_json(text: str, written: str) -> None:
+    """Refused (the items' types are not known), with the JSON to type instead."""
+    with pytest.raises(InvalidParameterError) as info:
+        resolve_values(declared(), {"regions": text}, from_text=True)
+    assert info.value.message.endswith(f"got {text!r}: write it as {written}.")
+
+
 @pytest.mark.parametrize("name", ["regions", "weights", "limit"])
 def test_a_json_value_too_deep_to_read_names_the_parameter(name: str) -> None:
     deep = "[" * 5000 + "]" * 5000
