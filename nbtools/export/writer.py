@@ -175,7 +175,7 @@ def write(
         return _write(extraction, out, force, lineage, notebook)
 
 
-def notebook_from(out: Path, notebook: Path) -> str:
+def _notebook_from(out: Path, notebook: Path) -> str:
     """The path of ``notebook`` from the package directory ``out``, as manifests record it."""
     return Path(os.path.relpath(notebook.resolve(), out.resolve())).as_posix()
 
@@ -264,7 +264,7 @@ def _write(
         elif change.status == "removed" and target.exists():
             target.unlink()
             _remove_empty_parents(target.parent, out)
-    notebook_path = notebook_from(out, notebook) if notebook is not None else None
+    notebook_path = _notebook_from(out, notebook) if notebook is not None else None
     _atomic_write(out / MANIFEST, extraction.manifest(origin, notebook_path))
     return changes
 
