@@ -74,6 +74,10 @@ test.describe('Jobs section', () => {
       timeout: 60_000
     });
     await expect(run).toContainText('{"times":3}');
+    // Its end is told as its start was: by the notebook's path (a job's run, by the job's name).
+    await expect(notification(page, `of ${tmpPath}/greet.ipynb succeeded.`)).toBeVisible({
+      timeout: 15_000
+    });
     // A one-off run is a run, not a job definition.
     await expect(panel.getByRole('list', { name: 'Jobs' })).toHaveCount(0);
     const jobs = await page.request.get(`/nbtools/api/jobs?path=${tmpPath}/greet.ipynb`);

@@ -67,11 +67,12 @@ test('a failed run raises an alert in the Production panel, acknowledged there',
   const path = `${tmpPath}/broken.ipynb`;
   const content = notebookJson([code('body', "raise RuntimeError('no data today')")]);
   expect(await page.contents.uploadContent(content, 'text', path)).toBe(true);
-  const jobId = await createJob(page, { name: 'broken', notebook_path: path });
+  const jobId = await createJob(page, { name: 'nightly check', notebook_path: path });
   await call(page, 'POST', `jobs/${jobId}/rules`, { text: 'failed' });
   expect(await runJob(page, jobId)).toBe('failed');
-  // While JupyterLab is open, the run that ended and the new alert are notifications.
-  await expect(notification(page, /Run \d+ of broken\.ipynb failed: RuntimeError/)).toBeVisible();
+  // While JupyterLab is open, the run that ended (named by its job, as when it was queued)
+  // and the new alert are notifications.
+  await expect(notification(page, /Run \d+ of nightly check failed: RuntimeError/)).toBeVisible();
   await expect(notification(page, /Alert: Run \d+ failed\./)).toBeVisible();
 
   await page.evaluate(async () => {

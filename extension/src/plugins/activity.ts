@@ -1,19 +1,33 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import type { Notification } from '@jupyterlab/apputils';
-import { PathExt } from '@jupyterlab/coreutils';
 import { ITranslator } from '@jupyterlab/translation';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import { asError, openRunOutput } from '../api';
+import { asError, getJob, openRunOutput } from '../api';
 import type { Alert, Run } from '../api';
 import { ActivityWatcher } from '../components/activityWatcher';
 import { notifyFailure, notifyNews } from '../components/notices';
 import { CommandIDs } from '../tokens';
 import { bundleOf } from './pluginKit';
 
+/**
+ * What a run is "of" in its notifications, as when it was queued: its job's name (read when
+ * the run ends: a renamed job shows its new name), else its notebook's path.
+ */
+async function runOf(run: Run): Promise<string> {
+  if (run.job_id === null) {
+    return run.notebook_path;
+  }
+  try {
+    return (await getJob(run.job_id)).name;
+  } catch {
+    return run.notebook_path; // the job is gone: its notebook still tells the run
+  }
+}
+
 /** The notification of a run that ended, with a link to its output notebook. */
-function notifyRun(app: JupyterFrontEnd, run: Run, trans: TranslationBundle): void {
-  const name = PathExt.basename(run.notebook_path);
+async function notifyRun(app: JupyterFrontEnd, run: Run, trans: TranslationBundle): Promise<void> {
+  const name = await runOf(run);
   const actions: Notification.IAction[] = [];
   if (run.output_notebook) {
     actions.push({
@@ -64,7 +78,7 @@ const activityPlugin: JupyterFrontEndPlugin<void> = {
   activate: (app: JupyterFrontEnd, translator: ITranslator | null): void => {
     const trans = bundleOf(translator);
     new ActivityWatcher(
-      run => notifyRun(app, run, trans),
+      run => void notifyRun(app, run, trans),
       alert => notifyAlert(app, alert, trans)
     );
   }
