@@ -253,6 +253,8 @@ def list_(cli_ctx: CliContext, archived: bool, as_json: bool) -> None:
 
 def _next_run(model: dict[str, Any]) -> str:
     """When a job runs next, in its schedule's own zone (as its cron reads), or why not."""
+    if model["archived_at"] is not None:
+        return f"archived {when(model['archived_at'])}"
     if model["paused"]:
         return "paused"
     if model["next_run_at"] is None:
@@ -298,7 +300,9 @@ def _print_show(
     from nbtools.cli.runs import print_runs
 
     print_job(model)
-    if model["paused"]:
+    if model["archived_at"] is not None:
+        click.echo("Archived: it never runs again; its runs, metrics and alerts stay readable.")
+    elif model["paused"]:
         click.echo(f"Paused: no run is created until `nbtools schedule resume {model['id']}`.")
     elif upcoming:
         click.echo(f"Next runs ({model['schedule_description']}, {model['timezone']}):")

@@ -123,3 +123,12 @@ def test_the_jobs_table_keeps_a_row_per_job_at_80_columns(root: Path) -> None:
     assert paris["parameters"] == '{"days": 14}'
     assert (adhoc["schedule"], adhoc["next run"], adhoc["parameters"]) == ("on demand", "", "")
     assert (held["schedule"], held["next run"]) == ("0 0 * * * UTC", "paused")
+    assert nbtools(root, "schedule", "remove", "adhoc", "--yes").exit_code == 0
+    assert [row["job"] for row in table_rows(nbtools(root, "schedule", "list").output)] == [
+        "1",
+        "3",
+    ]
+    archived = table_rows(nbtools(root, "schedule", "list", "--archived").output)[1]
+    assert archived["next run"].startswith("archived 20")  # archived, not merely paused
+    shown = nbtools(root, "schedule", "show", "adhoc").output
+    assert "Archived: it never runs again" in shown
