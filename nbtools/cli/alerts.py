@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from nbtools.cli.context import CliContext
@@ -95,8 +97,20 @@ def rule_add(cli_ctx: CliContext, job_id: int, text: str, as_json: bool) -> None
         print_json(model)
     else:
         click.echo(f"Rule {model['id']} on job {job_id}: {model['text']}")
+        if model["latest_run"]:
+            click.echo(_on_latest(model["latest_run"]))
         if model["warning"]:
             click.echo(f"Warning: {model['warning']}", err=True)
+
+
+def _on_latest(check: dict[str, Any]) -> str:
+    """What a new rule says of the job's latest finished run, as a sentence."""
+    run = f"run {check['run_id']}, the job's latest"
+    if check["result"] == "fires":
+        return f"On {run}, it fires: {check['message']}"
+    if check["result"] == "error":
+        return f"On {run}, it cannot be evaluated: {check['message']}"
+    return f"On {run}, it does not fire."
 
 
 @rule.command("list")
@@ -113,14 +127,30 @@ def rule_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
         print_json(models)
         return
     rows = [
-        (r["id"], r["job_id"], r["text"], _problem(r["last_error"], r["warning"])) for r in models
+        (
+            r["id"],
+            r["job_id"],
+            r["text"],
+            _latest(r["latest_run"]),
+            _problem(r["last_error"], r["warning"]),
+        )
+        for r in models
     ]
     print_table(
         "Alert rules",
-        ("id", "job", "rule", "problem"),
+        ("id", "job", "rule", "latest run", "problem"),
         rows,
         empty="No alert rules: `nbtools alerts rule add JOB 'RULE'` adds one.",
     )
+
+
+def _latest(check: dict[str, Any] | None) -> str:
+    """A rule on its job's latest finished run, for a table: ``fires (run 12)``."""
+    if check is None:
+        return ""
+    word = {"fires": "fires", "quiet": "quiet", "error": "cannot evaluate"}[check["result"]]
+    alert = f", alert {check['alert_id']}" if check["alert_id"] is not None else ""
+    return f"{word} (run {check['run_id']}{alert})"
 
 
 def _problem(last_error: str | None, warning: str | None) -> str:

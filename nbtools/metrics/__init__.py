@@ -46,26 +46,35 @@ __getattr__ = loader(__name__, _LAZY)
 
 def add_rule(project: Project, job_id: int, text: str, actor: str | None = None) -> AlertRuleView:
     """Parse ``text`` and store it as a rule of job ``job_id`` (its canonical text), with its
-    ``warning`` if the job's recent runs say it may never fire; audited as ``rule.add`` by
-    ``actor``."""
+    ``warning`` if the job's recent runs say it may never fire and what it says of the job's
+    latest finished run (``latest_run``); audited as ``rule.add`` by ``actor``."""
     from nbtools.metrics import alerts
+    from nbtools.metrics.latest import latest_run_checks
     from nbtools.metrics.views import AlertRuleView
 
     with project.store.session(write=True) as session:
         rule = alerts.add_rule(session, job_id, text, actor)
-        return AlertRuleView.of(rule, alerts.rule_warnings(session, [rule]).get(rule.id))
+        return AlertRuleView.of(
+            rule,
+            alerts.rule_warnings(session, [rule]).get(rule.id),
+            latest_run_checks(session, [rule]).get(rule.id),
+        )
 
 
 def list_rules(project: Project, job_id: int | None = None) -> list[AlertRuleView]:
     """A job's rules (every job's without ``job_id``), each with its ``warning`` if the job's
-    recent runs say it may never fire."""
+    recent runs say it may never fire, and what it says of the job's latest finished run."""
     from nbtools.metrics import alerts
+    from nbtools.metrics.latest import latest_run_checks
     from nbtools.metrics.views import AlertRuleView
 
     with project.store.session() as session:
         rules = alerts.list_rules(session, job_id)
         warnings = alerts.rule_warnings(session, rules)
-        return [AlertRuleView.of(rule, warnings.get(rule.id)) for rule in rules]
+        latest = latest_run_checks(session, rules)
+        return [
+            AlertRuleView.of(rule, warnings.get(rule.id), latest.get(rule.id)) for rule in rules
+        ]
 
 
 def remove_rule(project: Project, rule_id: int, actor: str | None = None) -> AlertRuleView:

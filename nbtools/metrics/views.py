@@ -13,6 +13,20 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class LatestRunCheck(WireModel):
+    """What a rule says of its job's latest finished run (:mod:`nbtools.metrics.latest`)."""
+
+    run_id: int
+    #: ``fires`` (it would raise an alert there), ``quiet``, or ``error`` (it cannot be
+    #: evaluated there: a metric that is not a number, a percent change from 0).
+    result: str
+    #: The alert's message when it fires, the reason when it cannot be evaluated.
+    message: str | None
+    #: The alert the rule raised when that run ended (a rule older than the run), if any.
+    alert_id: int | None = None
+
+
+@dataclass(frozen=True)
 class AlertRuleView(WireModel):
     id: int
     job_id: int
@@ -28,9 +42,13 @@ class AlertRuleView(WireModel):
     #: Why the rule may never fire, from what the job's recent runs recorded
     #: (:func:`nbtools.metrics.alerts.rule_warnings`), if it may not.
     warning: str | None = None
+    #: What the rule says of the job's latest finished run (none yet, or a ``late`` rule: null).
+    latest_run: LatestRunCheck | None = None
 
     @classmethod
-    def of(cls, rule: AlertRule, warning: str | None = None) -> AlertRuleView:
+    def of(
+        cls, rule: AlertRule, warning: str | None = None, latest_run: LatestRunCheck | None = None
+    ) -> AlertRuleView:
         return cls(
             rule.id,
             rule.job_id,
@@ -43,6 +61,7 @@ class AlertRuleView(WireModel):
             rule.last_error_at,
             rule.last_error_run_id,
             warning,
+            latest_run,
         )
 
 

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from nbtools.project import Project
 from tests.conftest import make_notebook
 from tests.server.openapi_spec import reply_validator
+from tests.unit.metrics.conftest import store_metrics
 
 
 @pytest.fixture
@@ -135,11 +137,15 @@ async def test_environment_snapshots(api: Any) -> None:
     assert none_yet == {"run": None, "snapshot": None}
 
 
-async def test_rules_alerts_and_notifications(api: Any) -> None:
+async def test_rules_alerts_and_notifications(api: Any, jp_root_dir: Path) -> None:
     job = await api("POST", "/jobs", 201, body={"notebook_path": "forecast.ipynb"})
+    project = Project(jp_root_dir)
+    store_metrics(project, job["id"], 1000, rmse=0.5)  # a finished run the new rule looks at
+    project.close()
     rule = await api(
         "POST", "/jobs/{job_id}/rules", 201, body={"text": "rmse > 0.3"}, job_id=job["id"]
     )
+    assert (rule["latest_run"]["run_id"], rule["latest_run"]["result"]) == (1000, "fires")
     await api("POST", "/jobs/{job_id}/rules", 409, body={"text": "rmse > 0.3"}, job_id=job["id"])
     await api("GET", "/jobs/{job_id}/rules", 200, job_id=job["id"])
     await api("GET", "/alerts", 200, job=job["id"])

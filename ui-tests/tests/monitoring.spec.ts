@@ -213,6 +213,24 @@ test('a scheduled job whose third run drops: three points, an alert, the webhook
     ).toContainText(
       "May never fire: None of the job's recent runs recorded acuracy: did you mean accuracy?"
     );
+    // A rule just added says at once what it makes of the latest run (no alert is raised);
+    // one that raised an alert there names it.
+    const rules = monitoring.getByRole('list', { name: 'Alert rules' }).getByRole('listitem');
+    await expect(rules.filter({ hasText: 'accuracy drops > 5% over 5' })).toContainText(
+      /Fired on run \d+, the latest \(alert \d+\)\./
+    );
+    for (const [text, said] of [
+      [
+        'accuracy < 0.9',
+        /Fires on run \d+, the latest: accuracy is 0\.8 in run \d+ \(rule: accuracy < 0\.9\)\./
+      ],
+      ['accuracy < 0.5', /Quiet on run \d+, the latest\./]
+    ] as const) {
+      await monitoring.getByRole('textbox', { name: 'New alert rule' }).fill(text);
+      await monitoring.getByRole('button', { name: 'Add rule' }).click();
+      await expect(rules.filter({ hasText: text })).toContainText(said);
+    }
+    await expect(monitoring.getByRole('status', { name: '1 open alert' })).toBeVisible();
 
     await sectionToggle(panel, 'Alerts').click();
     const alertsSection = panel.getByRole('list', { name: 'Open alerts' }).last();

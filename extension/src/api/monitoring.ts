@@ -79,6 +79,22 @@ export interface AlertRule {
    * metric none of them recorded, or one that is not a number), or `null`.
    */
   warning: string | null;
+  /**
+   * What the rule says of the job's latest finished run (evaluated as its end
+   * would have, without an alert), or `null` (no finished run; a `late` rule).
+   */
+  latest_run: LatestRunCheck | null;
+}
+
+/** A rule on its job's latest finished run. */
+export interface LatestRunCheck {
+  run_id: number;
+  /** `error`: it cannot be evaluated there (a metric that is not a number, ...). */
+  result: 'fires' | 'quiet' | 'error';
+  /** The alert's message when it fires, the reason when it cannot be evaluated. */
+  message: string | null;
+  /** The alert the rule raised when that run ended (a rule older than the run), if any. */
+  alert_id: number | null;
 }
 
 export interface Alert {

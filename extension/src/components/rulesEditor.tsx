@@ -3,8 +3,49 @@ import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { addRule, asError, listRules, removeRule } from '../api';
-import type { AlertRule } from '../api';
+import type { AlertRule, LatestRunCheck } from '../api';
 import { useJobData } from './useJobData';
+
+/**
+ * What a rule says of its job's latest finished run: a rule just added shows
+ * at once whether it would fire there.
+ */
+function LatestRun({
+  check,
+  trans
+}: {
+  check: LatestRunCheck;
+  trans: TranslationBundle;
+}): React.ReactElement {
+  switch (check.result) {
+    case 'fires':
+      return check.alert_id !== null ? (
+        <p className="jp-nbtools-Rule-note">
+          {trans.__('Fired on run %1, the latest (alert %2).', check.run_id, check.alert_id)}
+        </p>
+      ) : (
+        <p className="jp-nbtools-Rule-warning">
+          {trans.__('Fires on run %1, the latest: %2', check.run_id, check.message ?? '')}
+        </p>
+      );
+    case 'error':
+      return (
+        <p className="jp-nbtools-Rule-error">
+          {trans.__(
+            'Cannot be evaluated on run %1, the latest: %2',
+            check.run_id,
+            check.message ?? ''
+          )}
+        </p>
+      );
+    default:
+      return (
+        <p className="jp-nbtools-Rule-note">
+          {trans.__('Quiet on run %1, the latest.', check.run_id)}
+        </p>
+      );
+  }
+}
 
 interface IRulesEditorProps {
   jobId: number;
@@ -13,7 +54,7 @@ interface IRulesEditorProps {
 
 /**
  * A job's alert rules: the list (with the last evaluation error of each, or
- * why it may never fire), a
+ * why it may never fire, or what it says of the latest finished run), a
  * text field to add one (`accuracy < 0.9`, `accuracy drops > 5%`, `failed`,
  * ...) and a Remove button per rule.
  */
@@ -71,6 +112,9 @@ export function RulesEditor({ jobId, trans }: IRulesEditorProps): React.ReactEle
                 <p className="jp-nbtools-Rule-warning">
                   {trans.__('May never fire: %1', rule.warning)}
                 </p>
+              )}
+              {!rule.last_error && !rule.warning && rule.latest_run && (
+                <LatestRun check={rule.latest_run} trans={trans} />
               )}
             </li>
           ))}
