@@ -261,10 +261,17 @@ test('a scheduled job whose third run drops: three points, an alert, the webhook
       // the rules with their warning, in both themes
       expect(await violations(page, testInfo, '.jp-nbtools-Rules')).toEqual([]);
     }
+    await page.theme.setLightTheme();
+    // A newer run: each rule's line follows it (the rule older than the run raised an alert).
+    expect(await runJob(page, jobId, { accuracy: 0.4 })).toBe('succeeded');
+    await expect(rules.filter({ hasText: 'accuracy < 0.5' })).toContainText(
+      /Fired on run \d+, the latest \(alert \d+\)\./,
+      { timeout: 15_000 }
+    );
     // Collapsed, the job keeps its badge: the section's count of open alerts per job.
     await monitoring.getByRole('button', { name: 'Hide metrics and alerts' }).click();
     await expect(monitoring.getByRole('list', { name: 'Open alerts' })).toHaveCount(0);
-    await expect(monitoring.getByRole('status', { name: '1 open alert' })).toBeVisible();
+    await expect(monitoring.getByRole('status', { name: '4 open alerts' })).toBeVisible();
   } finally {
     await webhook.close();
   }

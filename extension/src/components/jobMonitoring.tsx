@@ -204,7 +204,11 @@ export function JobMonitoring({
             ))
           )}
           <h4 className="jp-nbtools-JobMonitoring-heading">{trans.__('Alert rules')}</h4>
-          <RulesEditor jobId={jobId} trans={trans} />
+          <RulesEditor
+            jobId={jobId}
+            latestRunId={page?.run_ids[page.run_ids.length - 1] ?? null}
+            trans={trans}
+          />
           <h4 className="jp-nbtools-JobMonitoring-heading">{trans.__('Notifications')}</h4>
           <NotificationsEditor jobId={jobId} trans={trans} />
         </div>

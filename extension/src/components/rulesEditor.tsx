@@ -49,6 +49,8 @@ function LatestRun({
 
 interface IRulesEditorProps {
   jobId: number;
+  /** The job's latest finished run as its charts show it: a newer one reloads the rules. */
+  latestRunId: number | null;
   trans: TranslationBundle;
 }
 
@@ -58,9 +60,17 @@ interface IRulesEditorProps {
  * text field to add one (`accuracy < 0.9`, `accuracy drops > 5%`, `failed`,
  * ...) and a Remove button per rule.
  */
-export function RulesEditor({ jobId, trans }: IRulesEditorProps): React.ReactElement {
+export function RulesEditor({ jobId, latestRunId, trans }: IRulesEditorProps): React.ReactElement {
   const { data: rules, error, setError, reload } = useJobData(listRules, jobId);
   const [text, setText] = React.useState('');
+  // What each rule says of the latest run is read again once a newer run has finished.
+  const readAt = React.useRef(latestRunId);
+  React.useEffect(() => {
+    if (readAt.current !== latestRunId) {
+      readAt.current = latestRunId;
+      reload();
+    }
+  }, [latestRunId, reload]);
 
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
