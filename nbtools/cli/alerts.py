@@ -79,7 +79,8 @@ def rule() -> None:
 @json_option
 @pass_cli
 def rule_add(cli_ctx: CliContext, job_id: int, text: str, as_json: bool) -> None:
-    """Add rule TEXT to job JOB (its id or name).
+    """Add rule TEXT to job JOB (its id or name), and say whether it fires on the job's
+    latest finished run (no alert is raised for that run).
 
     \b
     Examples:
@@ -118,8 +119,9 @@ def _on_latest(check: dict[str, Any]) -> str:
 @json_option
 @pass_cli
 def rule_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
-    """List alert rules, with the last error of rules that could not be evaluated, or why a
-    rule may never fire (a metric the job's recent runs did not record, or not a number)."""
+    """List alert rules: what each makes of its job's latest finished run (fires, quiet, or
+    cannot evaluate), the last error of rules that could not be evaluated, and why a rule may
+    never fire (a metric the job's recent runs did not record, or not a number)."""
     from nbtools.metrics import list_rules
 
     models = [found.to_wire() for found in list_rules(cli_ctx.project, job_id)]
