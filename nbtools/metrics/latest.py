@@ -18,26 +18,41 @@ from nbtools.jobs.tables import FINAL_STATES, Run
 from nbtools.metrics.errors import RuleSyntaxError
 from nbtools.metrics.monitor import load_facts
 from nbtools.metrics.rule_parser import parse_rule
-from nbtools.metrics.rules import MAX_WINDOW, Finding, Late, RuleFailure, evaluate_run
+from nbtools.metrics.rules import (
+    MAX_WINDOW,
+    Change,
+    Finding,
+    Late,
+    Rule,
+    RuleFailure,
+    evaluate_run,
+)
 from nbtools.metrics.tables import Alert, AlertRule
 from nbtools.metrics.views import LatestRunCheck
 
 
 def latest_run_checks(session: Session, rules: Sequence[AlertRule]) -> dict[int, LatestRunCheck]:
     """By rule id, what each of ``rules`` says of its job's latest finished run; rules of a
-    job without one, and ``late`` rules, get none. One query per job for its runs, one for
-    their metrics."""
+    job without one, ``late`` rules, and a rule stored by an older version that no longer
+    parses (its error is the rule's own), get none. Per job, one query for its runs (the
+    latest alone unless a change rule compares it with earlier ones, as the run's end did),
+    one for their metrics and one for the alerts raised on it."""
     checks: dict[int, LatestRunCheck] = {}
-    by_job: dict[int, list[AlertRule]] = {}
+    by_job: dict[int, list[tuple[AlertRule, Rule]]] = {}
     for rule in rules:
-        if rule.kind != Late.kind:
-            by_job.setdefault(rule.job_id, []).append(rule)
+        try:
+            parsed = parse_rule(rule.text)
+        except RuleSyntaxError:
+            continue
+        if not isinstance(parsed, Late):
+            by_job.setdefault(rule.job_id, []).append((rule, parsed))
     for job_id, job_rules in by_job.items():
+        compares = any(isinstance(parsed, Change) for _rule, parsed in job_rules)
         runs = session.execute(
             select(Run.id, Run.status, Run.parameters)
             .where(Run.job_id == job_id, Run.status.in_(FINAL_STATES))
             .order_by(Run.id.desc())
-            .limit(MAX_WINDOW + 1)
+            .limit(MAX_WINDOW + 1 if compares else 1)
         ).all()
         if not runs:
             continue
@@ -48,17 +63,13 @@ def latest_run_checks(session: Session, rules: Sequence[AlertRule]) -> dict[int,
             session.execute(
                 select(Alert.rule_id, Alert.id).where(
                     Alert.run_id == latest.run_id,
-                    Alert.rule_id.in_([rule.id for rule in job_rules]),
+                    Alert.rule_id.in_([rule.id for rule, _parsed in job_rules]),
                 )
             )
             .tuples()
             .all()
         )
-        for rule in job_rules:
-            try:
-                parsed = parse_rule(rule.text)
-            except RuleSyntaxError:  # stored by an older version: its error is the rule's own
-                continue
+        for rule, parsed in job_rules:
             outcome = evaluate_run(parsed, latest, previous)
             alert = raised.get(rule.id)
             if isinstance(outcome, Finding):

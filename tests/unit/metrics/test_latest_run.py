@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from nbtools.cli.app import cli
 from nbtools.metrics.monitor import after_run, load_facts
 from nbtools.metrics.notify.payload import JobRef
-from nbtools.metrics.tables import Alert
+from nbtools.metrics.tables import Alert, AlertRule
 from nbtools.project import Project
 from tests.unit.metrics.conftest import add_jobs, add_run, store_metrics
 
@@ -116,3 +116,22 @@ def test_a_rule_that_raised_an_alert_on_the_latest_run_names_it(tmp_path: Path) 
     }
     table = nbtools(tmp_path, "alerts", "rule", "list").stdout
     assert f"│ fires (run 20, alert {alert_id})" in table
+
+
+def test_a_stored_rule_that_no_longer_parses_gets_no_check(tmp_path: Path) -> None:
+    """As an older version stored it (``late 999999999999d``): the others of its job are
+    still checked, and listing rules answers."""
+    project = Project(tmp_path)
+    add_jobs(project, 1)
+    store_metrics(project, 1, 10, accuracy=0.8)
+    project.close()
+    added(tmp_path, "1", "accuracy < 0.9")
+    project = Project(tmp_path)
+    with project.store.session(write=True) as session:
+        session.add(AlertRule(job_id=1, kind="threshold", metric="x", text="x <<< 1"))
+    project.close()
+    listed = nbtools(tmp_path, "alerts", "rule", "list", "--json")
+    assert listed.exit_code == 0, listed.output
+    checks = {r["text"]: r["latest_run"] for r in json.loads(listed.stdout)}
+    assert checks["x <<< 1"] is None
+    assert checks["accuracy < 0.9"]["result"] == "fires"
