@@ -55,10 +55,15 @@ def _cell(value: Any) -> str:
 
 
 def print_table(
-    title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], empty: str = ""
+    title: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    empty: str = "",
+    fixed: int = 0,
 ) -> None:
     """Render rows as a table with a title (moments as :func:`when` writes them); with no
-    rows, the line ``empty`` instead (what there is none of, and how to make one)."""
+    rows, the line ``empty`` instead (what there is none of, and how to make one). The first
+    ``fixed`` columns are never narrowed to fit (the names of a listing's fields)."""
     rows = list(rows)
     if not rows and empty:
         print(empty)
@@ -69,7 +74,9 @@ def print_table(
     cells = [[_cell(value) for value in row] for row in rows]
     console = Console()
     table = Table(title=title, title_justify="left", header_style="bold")
-    widths: Sequence[int | None] = _widths(columns, cells, console.width) or [None] * len(columns)
+    widths: Sequence[int | None] = _widths(columns, cells, console.width, fixed) or [None] * len(
+        columns
+    )
     for column, width in zip(columns, widths, strict=True):
         table.add_column(column, overflow="fold", width=width)
     for row in cells:
@@ -77,9 +84,12 @@ def print_table(
     console.print(table)
 
 
-def _widths(columns: Sequence[str], cells: list[list[str]], room: int) -> list[int] | None:
+def _widths(
+    columns: Sequence[str], cells: list[list[str]], room: int, fixed: int = 0
+) -> list[int] | None:
     """Each column's width in a table ``room`` wide (borders and padding included), or none
-    if the table fits as it is, or cannot fit even with every word folded.
+    if the table fits as it is, or cannot fit even with every word folded; the first
+    ``fixed`` columns keep their full width.
 
     Too wide, the widest columns give way first, down to what the table can keep whole, the
     first of: every header word, short value (up to 10 characters: an id, a state, a cron
@@ -100,7 +110,9 @@ def _widths(columns: Sequence[str], cells: list[list[str]], room: int) -> list[i
 
     def kept(whole: int, short: bool) -> list[int]:
         return [
-            min(width, max(header, shorts[i] if short else 0, w if w <= whole else _FOLDED))
+            width
+            if i < fixed
+            else min(width, max(header, shorts[i] if short else 0, w if w <= whole else _FOLDED))
             for i, (width, header, w) in enumerate(zip(widths, headers, words, strict=True))
         ]
 
@@ -134,4 +146,4 @@ def _longest_word(texts: Iterable[str]) -> int:
 
 def print_fields(title: str, fields: dict[str, Any]) -> None:
     """Render a name/value listing for one object."""
-    print_table(title, ("field", "value"), fields.items())
+    print_table(title, ("field", "value"), fields.items(), fixed=1)

@@ -148,8 +148,9 @@ def _execute(
         finally:
             kernels.close()
         finished = show_run(project, run_id)
-        if output is not None and finished.output_notebook is not None:
-            output.write_bytes(run_output(project, run_id, "notebook").file.read_bytes())
+        written = output if finished.output_notebook is not None else None
+        if written is not None:
+            written.write_bytes(run_output(project, run_id, "notebook").file.read_bytes())
         model = {**finished.to_wire(), **extra}
         if as_json:
             print_json(model)
@@ -157,11 +158,14 @@ def _execute(
             from nbtools.cli.runs import print_run, print_traceback
 
             print_run(model)
+            if written is not None:
+                click.echo(f"The executed notebook is also in {written}.")
             print_traceback(project, model, err=True)
     if received:
         raise SystemExit(128 + received[0])
     if finished.status != "succeeded":
-        raise CheckFailedError(f"Run {finished.id} {finished.status}.", run=model)
+        status = finished.status.replace("_", " ")
+        raise CheckFailedError(f"Run {finished.id} {status}.", run=model)
 
 
 def print_reproduction(reproduction: Reproduction) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections.abc import Callable
@@ -12,6 +13,10 @@ ENGINE_NAME = "nbtools"
 #: start and end: eight writes for a trivial run). The executed notebook is always saved at
 #: the end, also when the run fails or its kernel dies.
 SAVE_EVERY_SECONDS = 5.0
+#: Seconds between the checks that the kernel of a running cell is alive. nbclient checks
+#: every second, so a run whose kernel the watchdog killed (its timeout, a cancel) ended up to a
+#: second later; a check costs a ``poll`` of the kernel's process.
+ALIVE_CHECK_SECONDS = 0.1
 
 
 def _throttled(save: Callable[..., Any], every: float) -> Callable[..., Any]:
@@ -30,8 +35,23 @@ def _throttled(save: Callable[..., Any], every: float) -> Callable[..., Any]:
 @functools.cache
 def register_engine() -> str:
     """Register the engine with papermill (once per process) and return its name."""
+    from nbclient.exceptions import DeadKernelError
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+    class Client(PapermillNotebookClient):
+        """papermill's client, noticing a dead kernel within :data:`ALIVE_CHECK_SECONDS`."""
+
+        async def _async_poll_kernel_alive(self) -> None:
+            while True:
+                await asyncio.sleep(ALIVE_CHECK_SECONDS)
+                try:
+                    await self._async_check_alive()
+                except DeadKernelError:
+                    # What nbclient does on its own check: the cell's wait for its reply
+                    # ends, and the cell fails with DeadKernelError.
+                    self.task_poll_for_reply.cancel()
+                    return
 
     class NbtoolsEngine(NBClientEngine):
         """nbclient execution on a started kernel, calling ``on_cell_start(index)``.
@@ -92,7 +112,7 @@ def register_engine() -> str:
 
                 nb_man.cell_start = cell_start
             kwargs.pop("input_path", None)
-            client = PapermillNotebookClient(
+            client = Client(
                 nb_man,
                 km=kernel.km,
                 kernel_name=kernel_name,

@@ -97,7 +97,7 @@ class Watchdog(threading.Thread):
     def run(self) -> None:
         next_beat = time.monotonic() + self.interval
         renewed = time.monotonic()
-        while not self._halt.wait(min(0.2, self.interval)):
+        while not self._halt.wait(self._pause()):
             now = time.monotonic()
             if self.deadline is not None and now >= self.deadline:
                 self._kill("timeout")
@@ -122,6 +122,14 @@ class Watchdog(threading.Thread):
             if reply in (runs.STOP_CANCELLED, runs.STOP_LEASE_LOST):
                 self._kill(reply)
                 return
+
+    def _pause(self) -> float:
+        """Seconds to the next look: at most 0.2 (a cancel is seen that soon), and no later
+        than the run's deadline."""
+        pause = min(0.2, self.interval)
+        if self.deadline is not None:
+            pause = min(pause, max(0.0, self.deadline - time.monotonic()))
+        return pause
 
     def _kill(self, reason: str) -> None:
         with self._lock:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from nbtools.cli.output import print_table, when
+from nbtools.cli.output import print_fields, print_table, when
 
 UTC = timezone.utc
 
@@ -124,6 +124,22 @@ def test_prose_wraps_before_a_path_is_broken(capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     assert "│ data/customers.csv │" in out
     assert max(map(len, out.splitlines())) <= 80
+
+
+def test_a_listing_keeps_its_field_names_whole_and_folds_a_long_value(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COLUMNS", "80")
+        print_fields(
+            "Run 9",
+            {"duration (s)": 1.398, "notebook sha256": "9ac1d3fa" * 8, "run": 9},
+        )
+    lines = capsys.readouterr().out.splitlines()
+    assert max(map(len, lines)) <= 80
+    assert any(line.startswith("│ duration (s)    │ 1.398 ") for line in lines)
+    assert any(line.startswith("│ notebook sha256 │ 9ac1d3fa") for line in lines)
+    assert not any(line.startswith("│ (s)") or line.startswith("│ sha256") for line in lines)
 
 
 @pytest.mark.parametrize("width", [40, 60])

@@ -144,6 +144,9 @@ def test_timeout_kills_the_kernel_and_its_children(
     assert "timeout of 2 s" in model["error"]["message"]
     child = int((tmp_path / "child.pid").read_text())
     assert not psutil.pid_exists(child) or psutil.Process(child).status() == "zombie"
+    said = nbtools(tmp_path, "run", "nb.ipynb", "--timeout", "1")
+    assert said.exit_code == 1
+    assert said.stderr.endswith("Error: Run 2 timed out.\n")  # as its alert says it
 
 
 @pytest.mark.parametrize(
@@ -244,6 +247,7 @@ def test_bad_parameters_and_a_lease_too_short_exit_2(
     made = nbtools(tmp_path, "run", "nb.ipynb", "-o", str(tmp_path / "new/dir/out.ipynb"))
     assert made.exit_code == 0, made.output
     assert json.loads((tmp_path / "new/dir/out.ipynb").read_text())["cells"]
+    assert f"The executed notebook is also in {tmp_path / 'new/dir/out.ipynb'}." in made.stdout
 
 
 def test_unknown_kernel_fails_the_run_naming_it(
