@@ -86,6 +86,35 @@ def test_check_passes_when_current_and_fails_with_a_diff_when_stale(
     assert before == {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
 
+def test_an_edit_outside_the_extracted_cells_leaves_the_package_current(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """Scratch work changes no generated file, and an edit of one exported cell changes its
+    module only: no file carries the whole notebook's hash (the manifest does)."""
+    scratch = ("code", "double(21)", [])
+    nb = notebook_factory("calc.ipynb", [*GOOD[:4], scratch])
+    out = tmp_path / "out"
+    assert run_cli("extract", str(nb), "-o", str(out), "--lineage", "off").returncode == 0
+    written = json.loads((out / ".nbtools-extract.json").read_text())
+    notebook_factory("calc.ipynb", [*GOOD[:4], ("code", "double(22)  # tried another", [])])
+    current = run_cli("extract", str(nb), "-o", str(out), "--check")
+    assert current.returncode == 0, current.stdout + current.stderr
+    assert "up to date" in current.stdout
+    again = run_cli("extract", str(nb), "-o", str(out), "--lineage", "off", "--json")
+    files = {change["path"]: change["status"] for change in json.loads(again.stdout)["files"]}
+    assert set(files.values()) == {"unchanged"}
+    manifest = json.loads((out / ".nbtools-extract.json").read_text())
+    assert manifest["notebook_sha256"] != written["notebook_sha256"]  # what it was written from
+    notebook_factory(
+        "calc.ipynb",
+        [*GOOD[:1], ("code", "def double(x):\n    return x + x", ["export"]), *GOOD[2:4], scratch],
+    )
+    stale = run_cli("extract", str(nb), "-o", str(out), "--check", "--json")
+    assert stale.returncode == 1
+    changed = {c["path"] for c in json.loads(stale.stdout)["files"] if c["status"] != "unchanged"}
+    assert changed == {"src/calc/core.py"}
+
+
 def test_problems_exit_1_and_write_nothing(
     notebook_factory: NotebookFactory, tmp_path: Path
 ) -> None:

@@ -66,11 +66,12 @@ def test_same_notebook_gives_byte_identical_files() -> None:
     ]
 
 
-def test_every_file_names_the_notebook_and_its_hash() -> None:
+def test_every_file_names_the_notebook_and_only_the_manifest_its_hash() -> None:
     result = extraction(*CELLS)
     for path, text in result.files.items():
         assert "analysis.ipynb" in text.splitlines()[0], path
-        assert result.source.sha256 in text, path
+        assert result.source.sha256 not in text, path  # else any edit changes every file
+    assert json.loads(result.manifest())["notebook_sha256"] == result.source.sha256
 
 
 def test_outputs_do_not_change_the_hash() -> None:

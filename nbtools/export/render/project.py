@@ -92,9 +92,8 @@ def render_pyproject(
         'pythonpath = ["src"]',
         "",
         "[tool.nbtools]",
-        f"# The notebook version and environment this package was written from are in {MANIFEST}.",
+        f"# What this package was written from (notebook content, version, environment): {MANIFEST}.",
         f"notebook = {json.dumps(source.name)}",
-        f"notebook_sha256 = {json.dumps(source.sha256)}",
         f"lineage = {json.dumps(MANIFEST)}",
     ]
     return "\n".join(lines) + "\n"

@@ -59,8 +59,8 @@ def test_the_manifest_records_version_and_environment_and_check_ignores_them(
     finally:
         project.close()
     pyproject = (tmp_path / "pkg" / "pyproject.toml").read_text()
-    assert "[tool.nbtools]\n# The notebook version and environment" in pyproject
-    assert f'notebook_sha256 = "{manifest["notebook_sha256"]}"' in pyproject
+    assert "[tool.nbtools]\n# What this package was written from (notebook content" in pyproject
+    assert manifest["notebook_sha256"] not in pyproject  # in the manifest only
     assert lineage["environment"]["id"] not in pyproject
 
     before = package(tmp_path / "pkg")
