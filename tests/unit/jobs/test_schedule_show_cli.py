@@ -42,8 +42,15 @@ def test_a_job_shows_its_options_next_runs_in_its_zone_and_newest_runs(root: Pat
 
     shown = nbtools(root, "schedule", "show", "paris", "-n", "3")
     assert shown.exit_code == 0, shown.output
-    fields = table_rows(shown.output.split("Next runs")[0])
-    assert {row["field"]: row["value"] for row in fields}["missed_policy"] == "run_once"
+    fields = {row["field"]: row["value"] for row in table_rows(shown.output.split("Next runs")[0])}
+    assert fields["schedule"] == "0 6 * * 1-5: At 06:00 AM, Monday through Friday, Europe/Paris"
+    assert fields["next run"].startswith(fields["next run"][:11] + "06:00:00 CE")  # Paris time
+    assert (fields["after downtime"], fields["retries"], fields["HTML report"]) == (
+        "run once",
+        "none",
+        "no",
+    )
+    assert "timeout" not in fields  # none set: not listed
     lines = shown.output.splitlines()
     start = lines.index("Next runs (At 06:00 AM, Monday through Friday, Europe/Paris):")
     upcoming = lines[start + 1 : start + 4]
@@ -68,6 +75,42 @@ def test_a_job_shows_its_options_next_runs_in_its_zone_and_newest_runs(root: Pat
     assert len(as_json["next_runs"]) == 1
     assert as_json["next_runs"][0] == datetime.fromisoformat(as_json["next_runs"][0]).isoformat()
     assert [run["id"] for run in as_json["recent_runs"]] == [2]
+
+
+def test_every_option_of_a_job_is_listed_in_words(root: Path) -> None:
+    assert nbtools(root, "version", "save", "forecast.ipynb").exit_code == 0
+    job = add(
+        root,
+        *("--name", "full", "--cron", "daily", "-p", "days=3", "--retries", "2"),
+        *("--retry-backoff", "90", "--timeout", "5400", "--cell-timeout", "45"),
+        *("--max-concurrent", "2", "--missed", "catch_up", "--catch-up-limit", "4"),
+        *("--kernel", "python3", "--purpose", "churn-model", "--keep-runs", "30d"),
+        *("--pin-version", "1", "--html"),
+    )
+    shown = nbtools(root, "schedule", "show", "full", "-n", "0")
+    fields = {row["field"]: row["value"] for row in table_rows(shown.output)}
+    assert fields == {
+        "job": str(job["id"]),
+        "name": "full",
+        "notebook": "forecast.ipynb",
+        "pinned to": f"version id {job['pinned_version_id']} (not the file on disk)",
+        "schedule": "0 0 * * *: At 12:00 AM, UTC",
+        "next run": fields["next run"],
+        "parameters": '{"days": 3}',
+        "timeout": "1h 30m",
+        "cell timeout": "45s",
+        "retries": "2, the first after 90s, then doubling",
+        "runs at once": "2",
+        "after downtime": "catch up, at most 4 missed times",
+        "kernel": "python3",
+        "purpose": "churn-model",
+        "keep runs": "30d",
+        "HTML report": "yes",
+        "created": fields["created"],
+        "updated": fields["updated"],
+    }
+    assert fields["next run"].endswith(" 00:00:00 UTC")
+    assert fields["created"].endswith(" UTC by " + str(job["created_by"]))
 
 
 def test_paused_on_demand_and_empty_jobs_say_so(root: Path) -> None:
