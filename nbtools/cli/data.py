@@ -63,10 +63,23 @@ def _print_dataset(dataset: Dataset, as_json: bool) -> None:
         print_json(dataset.to_dict())
         return
     described = dataset.to_dict()
-    schema = described.pop("schema")
-    described["tags"] = ", ".join(described["tags"])
-    described["purposes"] = ", ".join(described["purposes"])
-    print_fields(f"Dataset {dataset.name}", described)
+    schema = described["schema"]
+    print_fields(
+        f"Dataset {dataset.name}",
+        {
+            "name": described["name"],
+            "location": described["location"],
+            "description": described["description"],
+            "tags": ", ".join(described["tags"]),
+            "owner": described["owner"],
+            "classification": described["classification"],
+            "purposes": ", ".join(described["purposes"]),
+            "retention": described["retention"],
+            "schema note": described["schema_note"],
+            "created": described["created_at"],
+            "updated": described["updated_at"],
+        },
+    )
     if schema:
         print_table("Schema", ("column", "type"), [(f["name"], f["type"]) for f in schema])
 

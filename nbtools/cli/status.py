@@ -23,5 +23,14 @@ def status(cli_ctx: CliContext, as_json: bool) -> None:
         from nbtools.cli.presence import describe_schedulers
         from nbtools.store import utcnow
 
-        shown = {**report, "schedulers": describe_schedulers(report["schedulers"], utcnow())}
-        print_fields("nbtools status", shown)
+        print_fields(
+            "nbtools status",
+            {
+                "version": report["version"],
+                "root": report["root"],
+                "store": report["store_path"],
+                "database": report["db_url"],
+                "schema revision": report["schema_revision"],
+                "schedulers": describe_schedulers(report["schedulers"], utcnow()),
+            },
+        )

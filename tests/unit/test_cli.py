@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from nbtools import __version__
 from nbtools.cli.app import cli
+from tests.cli_tables import table_rows
 from tests.conftest import NotebookFactory, run_python
 
 
@@ -68,9 +69,18 @@ def test_status_json_creates_the_store(tmp_path: Path) -> None:
 
 
 def test_status_table_is_readable(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["--root", str(tmp_path), "status"])
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["--root", str(tmp_path), "status"])
     assert result.exit_code == 0
-    assert "schema_revision" in result.output
+    fields = {row["field"]: row["value"] for row in table_rows(result.output)}
+    assert list(fields) == [
+        "version",
+        "root",
+        "store",
+        "database",
+        "schema revision",
+        "schedulers",
+    ]
+    assert fields["database"] == f"sqlite:///{tmp_path / '.nbtools' / 'nbtools.db'}"
 
 
 def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:

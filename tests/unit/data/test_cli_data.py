@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
 
 from nbtools.cli.app import cli
+from tests.cli_tables import table_rows
 
 
 def nbtools(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--root", str(root), "data", *args])
+    return CliRunner(env={"COLUMNS": "200"}).invoke(cli, ["--root", str(root), "data", *args])
 
 
 def as_json(result: Result) -> Any:
@@ -39,7 +41,23 @@ def test_add_search_show_edit_list_remove(tmp_path: Path) -> None:
     assert "ledger" in table.output
     shown = nbtools(tmp_path, "show", "tx_2026")
     assert "customer_payment_amount" in shown.output
-    assert "personal" in shown.output
+    fields = {row["field"]: row["value"] for row in table_rows(shown.output.split("Schema")[0])}
+    assert list(fields) == [
+        "name",
+        "location",
+        "description",
+        "tags",
+        "owner",
+        "classification",
+        "purposes",
+        "retention",
+        "schema note",
+        "created",
+        "updated",
+    ]
+    assert (fields["classification"], fields["purposes"]) == ("personal", "billing, fraud")
+    # a moment as every table shows one: to the second, with its zone
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+", fields["created"])
     edited = as_json(nbtools(tmp_path, "edit", "tx_2026", "--clear-purposes", "--json"))
     assert edited["purposes"] == []
     edited = as_json(nbtools(tmp_path, "edit", "tx_2026", "--purpose", "x", "--json"))
