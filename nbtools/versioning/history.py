@@ -379,10 +379,20 @@ def resolve(project: Project, path: str, ref: str) -> Version:
         else:
             query = query.order_by(versions.c.number.desc()).offset(int(match.group(2) or 0))
         row = connection.execute(query.limit(1)).first()
+        known = row is not None or connection.execute(_versions_of(key).limit(1)).first()
     if row is None:
-        raise NotFoundError(
-            f"{key} has no version {ref!r}. List its versions with `nbtools version log {key}`.",
-            path=key,
-            ref=ref,
-        )
+        raise NotFoundError(_no_version(project, key, ref, bool(known)), path=key, ref=ref)
     return _to_version(row, key)
+
+
+def _no_version(project: Project, key: str, ref: str, known: bool) -> str:
+    """Why ``ref`` finds no version of ``key``: which of its versions exist, or that it has
+    none yet, or that there is no such notebook."""
+    if known:
+        return f"{key} has no version {ref!r}. List its versions with `nbtools version log {key}`."
+    if project.resolve(key).is_file():
+        return (
+            f"{key} has no versions yet: `nbtools version save {key}` records one (JupyterLab "
+            "records one at every save)."
+        )
+    return f"{key} has no versions, and there is no such notebook in the project."

@@ -104,13 +104,19 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
         (("save", "missing.ipynb"), "Notebook not found: missing.ipynb"),
         (("save", "../outside.ipynb"), "contains '..'"),
         (("log", "nb.ipynb", "--limit", "0"), "0 is not in the range"),
-        (("show", "nb.ipynb", "7"), "has no version '7'"),
+        (("show", "nb.ipynb", "7"), "has no version '7'. List its versions with"),
+        (
+            ("diff", "draft.ipynb", "1", "2"),
+            "draft.ipynb has no versions yet: `nbtools version save",
+        ),
+        (("show", "ghost.ipynb"), "ghost.ipynb has no versions, and there is no such notebook"),
         (("diff", "nb.ipynb", "first"), "'first' is not a version reference"),
         (("gc", "--keep", "0"), "--keep must be at least 1"),
         (("restore", "nb.ipynb", "1", "--as", "nb.ipynb"), "nb.ipynb already exists"),
     ]
     write(tmp_path / "nb.ipynb", rich_notebook())
     nbtools(tmp_path, "save", "nb.ipynb")
+    write(tmp_path / "draft.ipynb", rich_notebook())  # never saved as a version
     (tmp_path / "truncated.ipynb").write_bytes(b'{"nbformat": 4, "cells": [{"cell_type"')
     cases.append((("save", "truncated.ipynb"), "looks truncated"))
     for args, message in cases:

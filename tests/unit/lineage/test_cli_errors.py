@@ -27,7 +27,7 @@ def nbtools(root: Path, *args: str) -> tuple[int, str]:
         (("run", "--reproduce", "1", "-p", "n=1"), "give no NOTEBOOK, -p, --kernel"),
         (("run",), "Give the NOTEBOOK to run, or --reproduce RUN"),
         (("run", "nb.ipynb", "--same-env"), "--same-env applies only with --reproduce"),
-        (("schedule", "add", "nb.ipynb", "--pin-version", "9"), "nb.ipynb has no version '9'"),
+        (("schedule", "add", "nb.ipynb", "--pin-version", "9"), "nb.ipynb has no versions yet"),
         (("schedule", "add", "nb.ipynb", "--pin-version", "v1"), "not a version reference"),
     ],
 )
