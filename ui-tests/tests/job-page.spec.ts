@@ -28,8 +28,11 @@ test('a job page in the main area: schedule, parameters, runs and charts', async
       name: 'Daily report',
       parameters: { days: 2, region: 'south' },
       cron: '30 7 * * *',
-      timezone: 'Europe/Lisbon',
-      cell_timeout_seconds: 60
+      timezone: 'America/New_York',
+      cell_timeout_seconds: 60,
+      retries: 2,
+      retry_backoff_seconds: 30,
+      keep_runs: '30d'
     },
     [PARAMETERS_CELL, codeCell('b', 'print(region * days)')]
   );
@@ -39,12 +42,31 @@ test('a job page in the main area: schedule, parameters, runs and charts', async
   const job = panel
     .getByRole('list', { name: 'Jobs' })
     .getByRole('listitem', { name: 'Daily report' });
+  // The next run as the schedule reads it (New York's 07:30), then the browser's time
+  // (these tests' browsers are not in New York), as the form's preview and the CLI say it.
+  const nextRun = /7:30:00\sAM E[SD]T \(.+ here\)/;
+  await expect(job).toContainText(nextRun);
   await job.getByRole('button', { name: 'Open page' }).click();
 
   await expect(page.getByRole('tab', { name: 'Job: Daily report' })).toBeVisible();
   const jobPage = page.getByRole('article', { name: 'Daily report' });
-  await expect(jobPage.getByRole('region', { name: 'Schedule' })).toContainText('Europe/Lisbon');
-  await expect(jobPage.getByRole('region', { name: 'Schedule' })).toContainText('60 s');
+  const schedule = jobPage.getByRole('region', { name: 'Schedule' });
+  await expect(schedule).toContainText('America/New_York');
+  await expect(schedule).toContainText('60 s');
+  await expect(schedule).toContainText(nextRun);
+  // Every option, unset ones as their effect
+  for (const [option, value] of [
+    ['Retries', '2, the first after 30 s, then doubling'],
+    ['Run timeout', 'none'],
+    ['Kernel', "the notebook's own"],
+    ['Purpose', 'none'],
+    ['Keep runs', '30d']
+  ]) {
+    await expect(schedule.locator('dt', { hasText: option }).locator('+ dd')).toHaveText(value);
+  }
+  await expect(schedule.locator('dt', { hasText: 'Created' }).locator('+ dd')).toContainText(
+    / by \S+/
+  );
   const table = jobPage.getByRole('table', { name: 'Parameters' });
   await expect(table.getByRole('row', { name: 'region south' })).toBeVisible();
   await expect(table.getByRole('row', { name: 'days 2' })).toBeVisible();

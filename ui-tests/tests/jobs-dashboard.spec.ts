@@ -199,12 +199,15 @@ test.describe('jobs dashboard without a scheduler', () => {
     await upload(page, path);
     const name = `daily ${tmpPath}`;
     const created = await page.request.post('/nbtools/api/jobs', {
-      data: { notebook_path: path, name, cron: '0 3 * * *' }
+      data: { notebook_path: path, name, cron: '0 3 * * *', timezone: 'Asia/Tokyo' }
     });
     expect(created.ok(), await created.text()).toBe(true);
     const dashboard = await openFromLauncher(page);
     await dashboard.getByRole('searchbox', { name: 'Filter jobs' }).fill(name);
-    await expect(dashboard.getByRole('table', { name: 'Jobs' }).locator('tbody tr')).toHaveCount(1);
+    const rows = dashboard.getByRole('table', { name: 'Jobs' }).locator('tbody tr');
+    await expect(rows).toHaveCount(1);
+    // Its next run in Tokyo's time, as its schedule reads, then the browser's own
+    await expect(rows).toContainText(/next: .*3:00:00\sAM (JST|GMT\+9) \(.+ here\)/);
     const notice = dashboard.getByRole('status').filter({ hasText: 'No scheduler is running' });
     // shown once two checks in a row (5 s apart) found none
     await expect(notice).toContainText('scheduled and queued runs wait until one starts', {

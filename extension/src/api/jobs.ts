@@ -70,6 +70,9 @@ export interface Job extends Required<Omit<JobFields, 'name'>> {
   name: string;
   schedule_description: string | null;
   next_run_at: string | null;
+  /** The notebook version the job runs instead of the file on disk (`schedule add --pin-version`). */
+  pinned_version_id: number | null;
+  created_by: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -4,7 +4,7 @@ import * as React from 'react';
 
 import { asError, getJob, getJobMetrics, listJobRuns, runJob, updateJob } from '../api';
 import type { Job, MetricSeries, Run } from '../api';
-import { formatTime } from './dates';
+import { formatScheduled, formatTime } from './dates';
 import { chartsOf } from './jobMonitoring';
 import { MetricChart } from './metricChart';
 import { notifyFailure, notifySuccess } from './notices';
@@ -96,7 +96,16 @@ function JobPageContent({
   const { job, runs, hasOlder, metrics } = data;
   const parameters = Object.entries(job.parameters);
   const options: [string, string][] = [
-    [trans.__('Retries'), trans.__('%1 (backoff %2 s)', job.retries, job.retry_backoff_seconds)],
+    [
+      trans.__('Retries'),
+      job.retries
+        ? trans.__(
+            '%1, the first after %2 s, then doubling',
+            job.retries,
+            job.retry_backoff_seconds
+          )
+        : trans.__('none')
+    ],
     [trans.__('Run timeout'), job.timeout_seconds ? `${job.timeout_seconds} s` : trans.__('none')],
     [
       trans.__('Cell timeout'),
@@ -111,7 +120,16 @@ function JobPageContent({
           ? trans.__('skip missed times')
           : trans.__('run once for missed times')
     ],
-    [trans.__('HTML report'), job.output_html ? trans.__('yes') : trans.__('no')]
+    [trans.__('HTML report'), job.output_html ? trans.__('yes') : trans.__('no')],
+    [trans.__('Kernel'), job.kernel_name ?? trans.__("the notebook's own")],
+    [trans.__('Purpose'), job.purpose ?? trans.__('none')],
+    [trans.__('Keep runs'), job.keep_runs ?? trans.__("the project's default")],
+    [
+      trans.__('Created'),
+      job.created_by
+        ? trans.__('%1 by %2', formatTime(job.created_at), job.created_by)
+        : formatTime(job.created_at)
+    ]
   ];
   return (
     <article className="jp-nbtools-JobPage" aria-labelledby={`jp-nbtools-job-${job.id}`}>
@@ -164,7 +182,11 @@ function JobPageContent({
         <h2>{trans.__('Schedule')}</h2>
         <dl className="jp-nbtools-JobPage-facts">
           <dt>{trans.__('Notebook')}</dt>
-          <dd>{job.notebook_path}</dd>
+          <dd>
+            {job.notebook_path}
+            {job.pinned_version_id !== null &&
+              ` · ${trans.__('pinned to version id %1, not the file on disk', job.pinned_version_id)}`}
+          </dd>
           <dt>{trans.__('When')}</dt>
           <dd>
             {job.cron
@@ -173,7 +195,9 @@ function JobPageContent({
             {job.paused && ` · ${trans.__('paused')}`}
           </dd>
           <dt>{trans.__('Next run')}</dt>
-          <dd>{job.cron && !job.paused ? formatTime(job.next_run_at) : '—'}</dd>
+          <dd>
+            {job.cron && !job.paused ? formatScheduled(job.next_run_at, job.timezone, trans) : '—'}
+          </dd>
           {options.map(([name, value]) => (
             <React.Fragment key={name}>
               <dt>{name}</dt>

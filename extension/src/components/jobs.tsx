@@ -6,7 +6,7 @@ import * as React from 'react';
 
 import type { Job, Run } from '../api';
 import { CommandIDs } from '../tokens';
-import { formatTime } from './dates';
+import { formatScheduled, formatTime } from './dates';
 import { JobMonitoring } from './jobMonitoring';
 import type { JobsModel } from './jobsModel';
 import { RunLineageLine } from './lineage';
@@ -120,7 +120,7 @@ function JobList({
                       '%1 (%2) · next %3',
                       job.schedule_description ?? job.cron,
                       job.timezone,
-                      formatTime(job.next_run_at)
+                      formatScheduled(job.next_run_at, job.timezone, trans)
                     )
                 : trans.__('on demand')}
             </span>

@@ -11,7 +11,7 @@ import type {
   JobsPage,
   RunPoint
 } from '../api';
-import { formatTime } from './dates';
+import { formatScheduled, formatTime } from './dates';
 import { notifyFailure, notifySuccess } from './notices';
 import { Spinner } from './spinner';
 import { SchedulerWatch, UnservedNotice } from './schedulerWatch';
@@ -150,7 +150,7 @@ function JobRow({
             <span className="jp-nbtools-Dashboard-muted">
               {job.paused || !job.next_run_at
                 ? '—'
-                : trans.__('next: %1', formatTime(job.next_run_at))}
+                : trans.__('next: %1', formatScheduled(job.next_run_at, job.timezone, trans))}
             </span>
           </>
         ) : (
