@@ -337,7 +337,11 @@ def set_paused(project: Project, job_id: int, paused: bool, actor: str | None = 
         job.paused = paused
         _next_run(job)
     action = "job.pause" if paused else "job.resume"
-    events.job_saved(events.JobSaved(project, job.id, job.pinned_version_id, actor, action=action))
+    events.job_saved(
+        events.JobSaved(
+            project, job.id, job.pinned_version_id, actor, action=action, changed=("paused",)
+        )
+    )
     return job
 
 

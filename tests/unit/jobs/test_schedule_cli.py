@@ -70,7 +70,10 @@ def test_schedule_lifecycle(tmp_path: Path, notebook_factory: NotebookFactory) -
     running = nbtools(tmp_path, "schedule", "resume", str(job["id"])).output
     assert running == f"Job {job['id']} is already running on its schedule.\n"
     audited = json.loads(nbtools(tmp_path, "audit", "list", "--action", "job.*", "--json").stdout)
-    assert [e["action"] for e in audited][:2] == ["job.resume", "job.pause"]  # once each
+    assert [(e["action"], e["summary"]) for e in audited][:2] == [  # once each
+        ("job.resume", {"changed": ["paused"]}),
+        ("job.pause", {"changed": ["paused"]}),
+    ]
     unconfirmed = nbtools(tmp_path, "schedule", "remove", str(job["id"]))
     assert unconfirmed.exit_code == 2
     assert "needs confirmation" in unconfirmed.output
