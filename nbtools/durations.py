@@ -1,5 +1,6 @@
-"""Durations as people write and read them: ages such as ``90d``, ``12w``, ``1y`` (retention,
-pruning), and spans shown as ``1d 2h 24m`` (alerts, run lists)."""
+"""Durations and moments as people write and read them: ages such as ``90d``, ``12w``, ``1y``
+(retention, pruning), spans shown as ``1d 2h 24m`` (alerts, run lists), and ISO dates and
+times typed in a zone (``--since``, ``--from``)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,25 @@ def age_days(value: str, field: str) -> int:
             field=field,
         )
     return int(match.group(1)) * _AGE_DAYS[match.group(2)]
+
+
+def parse_moment(value: str, field: str, zone: str = "UTC") -> datetime:
+    """An ISO 8601 date or date and time (``2027-03-28``, ``2027-03-28T01:30``,
+    ``2027-03-28 01:30+01:00``), in the IANA zone ``zone`` when it gives no offset (a time the
+    clocks skip or repeat there is read as before the change); anything else is an
+    :class:`InvalidInputError` naming ``field``."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError(
+            f"{field} {value!r:.60} is not an ISO date or time (2027-03-28, 2027-03-28T06:30).",
+            field=field,
+        ) from None
+    if moment.tzinfo is not None:
+        return moment
+    from zoneinfo import ZoneInfo
+
+    return moment.replace(tzinfo=ZoneInfo(zone))
 
 
 def older_than(moment: datetime, days: int, now: datetime) -> bool:

@@ -105,14 +105,15 @@ def parse_since(value: str, field: str = "since") -> datetime:
     if match:
         amount = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
         return datetime.now(timezone.utc) - amount
+    from nbtools.durations import parse_moment
+
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
+        return parse_moment(value, field)
+    except InvalidInputError:
         raise InvalidInputError(
             f"{field} {value!r:.60} is neither a duration (12h, 7d, 2w) nor an ISO date/time.",
             field=field,
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def list_entries(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -28,6 +29,24 @@ cron_option = click.option(
     "monthly, yearly, or one of cron's nicknames (@daily, @weekly: Sunday, ...).",
 )
 tz_option = click.option("--tz", "timezone", help="IANA timezone of the schedule (default UTC).")
+from_option = click.option(
+    "--from",
+    "start",
+    metavar="WHEN",
+    help="List the run times at or after WHEN instead of now: an ISO date or time, in the "
+    "schedule's zone unless it has an offset (2027-03-28, 2027-10-31T00:30), say to see a "
+    "night the clocks change.",
+)
+
+
+def _start(start: str | None, zone: str) -> datetime | None:
+    """``--from`` as the moment the next run times are listed after (at or after it: the
+    schedule lists times strictly after the moment it is given)."""
+    if start is None:
+        return None
+    from nbtools.durations import parse_moment
+
+    return parse_moment(start, "--from", zone) - timedelta(microseconds=1)
 
 
 def job_options(function: CommandFunction) -> CommandFunction:
@@ -318,16 +337,18 @@ def _next_run(model: dict[str, Any]) -> str:
     show_default=True,
     help="How many of the next run times, and of the newest runs, to show.",
 )
+@from_option
 @json_option
 @pass_cli
-def show(cli_ctx: CliContext, job_id: int, count: int, as_json: bool) -> None:
+def show(cli_ctx: CliContext, job_id: int, count: int, start: str | None, as_json: bool) -> None:
     """Show job JOB (its id or name): every option, its next run times in its schedule's
-    zone, and its newest runs."""
+    zone (from now or from --from), and its newest runs."""
     from nbtools.jobs import list_runs, preview_schedule, show_job
 
     model = show_job(cli_ctx.project, job_id).to_wire()
+    after = _start(start, model["timezone"])
     upcoming = (
-        preview_schedule(model["cron"], model["timezone"], count).next_local
+        preview_schedule(model["cron"], model["timezone"], count, after).next_local
         if model["cron"] and not model["paused"] and count
         else []
     )
@@ -455,13 +476,25 @@ def remove(cli_ctx: CliContext, job_id: int, yes: bool, purge: bool) -> None:
 @schedule.command()
 @click.argument("cron")
 @tz_option
-@click.option("-n", "count", type=int, default=5, show_default=True)
+@click.option(
+    "-n",
+    "count",
+    type=click.IntRange(1, 50),
+    default=5,
+    show_default=True,
+    help="How many run times to list.",
+)
+@from_option
 @json_option
-def preview(cron: str, timezone: str | None, count: int, as_json: bool) -> None:
-    """Explain CRON in words and list its next run times."""
+def preview(cron: str, timezone: str | None, count: int, start: str | None, as_json: bool) -> None:
+    """Explain CRON in words and list its next run times, in its zone (--tz), from now or
+    from --from."""
     from nbtools.jobs import preview_schedule
+    from nbtools.jobs.schedules import check_timezone
 
-    model = preview_schedule(cron, timezone or "UTC", count)
+    zone = timezone or "UTC"
+    check_timezone(zone)  # before --from is read in it
+    model = preview_schedule(cron, zone, count, _start(start, zone))
     if as_json:
         print_json(model)
         return

@@ -46,6 +46,7 @@ from nbtools.jobs.views import (
 from nbtools.lazy import loader
 
 if TYPE_CHECKING:
+    from datetime import datetime
     from pathlib import Path
 
     from nbtools.jobs.config import JobsSettings
@@ -359,12 +360,15 @@ def notebook_parameters(path: Path) -> NotebookParameters:
     return NotebookParameters(parameters_cell_index(notebook), declared_parameters(notebook))
 
 
-def preview_schedule(cron: str, timezone: str = "UTC", count: int = 5) -> SchedulePreview:
-    """``cron`` checked and explained, with its next ``count`` times (at most 50) from now."""
+def preview_schedule(
+    cron: str, timezone: str = "UTC", count: int = 5, start: datetime | None = None
+) -> SchedulePreview:
+    """``cron`` checked and explained, with its next ``count`` times (at most 50) after
+    ``start`` (default: now)."""
     from nbtools.jobs.schedules import preview
     from nbtools.store.base import utcnow
 
-    return SchedulePreview(**preview(cron, timezone, utcnow(), count))
+    return SchedulePreview(**preview(cron, timezone, start or utcnow(), count))
 
 
 def schedule_presets() -> dict[str, str]:

@@ -132,6 +132,56 @@ def test_paused_on_demand_and_empty_jobs_say_so(root: Path) -> None:
     assert "Newest runs" not in nbtools(root, "schedule", "show", "held", "-n", "0").output
 
 
+def test_from_a_date_the_next_runs_cross_both_daylight_saving_changes(root: Path) -> None:
+    """``--from`` (in the schedule's zone, at or after it) shows what a job does on the nights
+    the clocks change: Lisbon's 01:30 falls in the spring gap (run once, when the clocks jump)
+    and twice in autumn (run once, the first)."""
+    add(root, "--name", "lisbon", "--cron", "30 1 * * *", "--tz", "Europe/Lisbon")
+    spring = nbtools(root, "schedule", "show", "lisbon", "-n", "3", "--from", "2027-03-27")
+    assert spring.exit_code == 0, spring.output
+    lines = spring.output.splitlines()
+    start = lines.index("Next runs (At 01:30 AM, Europe/Lisbon):")
+    assert [line.strip() for line in lines[start + 1 : start + 4]] == [
+        "2027-03-27 01:30:00 WET",
+        "2027-03-28 02:00:00 WEST",
+        "2027-03-29 01:30:00 WEST",
+    ]
+    autumn = nbtools(
+        root, "schedule", "preview", "30 1 * * *", "--tz", "Europe/Lisbon", "-n", "3",
+        "--from", "2027-10-30T01:30", "--json",
+    )  # fmt: skip
+    assert autumn.exit_code == 0, autumn.output
+    assert json.loads(autumn.stdout)["next_local"] == [
+        "2027-10-30T01:30:00+01:00",  # at --from itself: listed
+        "2027-10-31T01:30:00+01:00",  # the first of the two 01:30s only
+        "2027-11-01T01:30:00+00:00",
+    ]
+    offset = nbtools(
+        root, "schedule", "preview", "0 6 * * *", "--from", "2027-01-01T08:00+01:00", "-n", "1"
+    )
+    assert (
+        offset.output.splitlines()[1].strip() == "2027-01-02 06:00:00 UTC"
+    )  # 07:00 UTC: that day's 06:00 passed
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("preview", "daily", "--from", "yesterday"), "--from 'yesterday' is not an ISO date"),
+        (("preview", "daily", "-n", "0"), "0 is not in the range 1<=x<=50"),
+        (("preview", "daily", "--tz", "Mars/Base", "--from", "2027-01-01"), "Unknown timezone"),
+        (("show", "1", "--from", "2027-13-01"), "--from '2027-13-01' is not an ISO date"),
+    ],
+)
+def test_a_bad_from_or_count_exits_2_naming_it(
+    root: Path, args: tuple[str, ...], message: str
+) -> None:
+    add(root, "--name", "daily", "--cron", "daily")
+    said = nbtools(root, "schedule", *args)
+    assert said.exit_code == 2
+    assert message in said.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
