@@ -276,3 +276,43 @@ test('a scheduled job whose third run drops: three points, an alert, the webhook
     await webhook.close();
   }
 });
+
+test('runs that end together are told oldest first, then the alert they raised', async ({
+  page,
+  tmpPath
+}) => {
+  test.setTimeout(120_000);
+  const path = `${tmpPath}/batch.ipynb`;
+  const content = notebookJson([
+    code('params', 'n = 1', ['parameters']),
+    code('body', "assert n != 3, 'three'")
+  ]);
+  expect(await page.contents.uploadContent(content, 'text', path)).toBe(true);
+  const jobId = await createJob(page, { name: 'batch', notebook_path: path, max_concurrent: 1 });
+  await call(page, 'POST', `jobs/${jobId}/rules`, { text: 'failed' });
+  // Three runs queued at once end within a second or so: one look of the watcher sees them.
+  const ids: number[] = [];
+  for (const n of [1, 2, 3]) {
+    ids.push(
+      (await call<{ id: number }>(page, 'POST', `jobs/${jobId}/run`, { parameters: { n } })).id
+    );
+  }
+  // JupyterLab's notification centre, oldest first (it keeps the faded ones too)
+  const told = async (): Promise<string[]> =>
+    (await page.notifications)
+      .reverse()
+      .map(({ message }) => {
+        const run = /Run (\d+) of batch (succeeded|failed)/.exec(message);
+        const alert = /Alert: Run (\d+) failed/.exec(message);
+        return run ? `run ${run[1]} ${run[2]}` : alert ? `alert on run ${alert[1]}` : '';
+      })
+      .filter(Boolean);
+  await expect
+    .poll(told, { timeout: 60_000 })
+    .toEqual([
+      `run ${ids[0]} succeeded`,
+      `run ${ids[1]} succeeded`,
+      `run ${ids[2]} failed`,
+      `alert on run ${ids[2]}`
+    ]);
+});

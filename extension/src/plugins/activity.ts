@@ -45,6 +45,9 @@ async function notifyRun(app: JupyterFrontEnd, run: Run, trans: TranslationBundl
     case 'cancelled':
       notifyNews('info', trans.__('Run %1 of %2 was cancelled.', run.id, name), actions);
       break;
+    case 'timed_out':
+      notifyNews('error', trans.__('Run %1 of %2 timed out.', run.id, name), actions);
+      break;
     default:
       notifyNews(
         'error',
@@ -77,9 +80,15 @@ const activityPlugin: JupyterFrontEndPlugin<void> = {
   optional: [ITranslator],
   activate: (app: JupyterFrontEnd, translator: ITranslator | null): void => {
     const trans = bundleOf(translator);
+    // One notification after the other, in the order the watcher reports them (runs in the
+    // order they ended, then the alerts they raised), though a run's waits for its job's name.
+    let told = Promise.resolve();
+    const tell = (notify: () => Promise<void> | void): void => {
+      told = told.then(notify).catch(() => undefined);
+    };
     new ActivityWatcher(
-      run => void notifyRun(app, run, trans),
-      alert => notifyAlert(app, alert, trans)
+      run => tell(() => notifyRun(app, run, trans)),
+      alert => tell(() => notifyAlert(app, alert, trans))
     );
   }
 };
