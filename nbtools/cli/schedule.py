@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,6 +38,13 @@ from_option = click.option(
     "schedule's zone unless it has an offset (2027-03-28, 2027-10-31T00:30), say to see a "
     "night the clocks change.",
 )
+
+
+def count_option(least: int, help: str) -> Callable[[CommandFunction], CommandFunction]:
+    """``-n``: how many run times (and runs) a command lists, ``least`` to 50 (default 5)."""
+    return click.option(
+        "-n", "count", type=click.IntRange(least, 50), default=5, show_default=True, help=help
+    )
 
 
 def _start(start: str | None, zone: str) -> datetime | None:
@@ -329,14 +337,7 @@ def _next_run(model: dict[str, Any]) -> str:
 
 @schedule.command()
 @job_argument
-@click.option(
-    "-n",
-    "count",
-    type=click.IntRange(0, 50),
-    default=5,
-    show_default=True,
-    help="How many of the next run times, and of the newest runs, to show.",
-)
+@count_option(0, "How many of the next run times, and of the newest runs, to show.")
 @from_option
 @json_option
 @pass_cli
@@ -476,14 +477,7 @@ def remove(cli_ctx: CliContext, job_id: int, yes: bool, purge: bool) -> None:
 @schedule.command()
 @click.argument("cron")
 @tz_option
-@click.option(
-    "-n",
-    "count",
-    type=click.IntRange(1, 50),
-    default=5,
-    show_default=True,
-    help="How many run times to list.",
-)
+@count_option(1, "How many run times to list.")
 @from_option
 @json_option
 def preview(cron: str, timezone: str | None, count: int, start: str | None, as_json: bool) -> None:
