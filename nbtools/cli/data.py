@@ -62,19 +62,22 @@ def _print_dataset(dataset: Dataset, as_json: bool) -> None:
     if as_json:
         print_json(dataset.to_dict())
         return
+    from nbtools.data.catalog import DECLARED_FIELDS
+
     described = dataset.to_dict()
     schema = described["schema"]
+    # tags and purposes as the words people type, comma-separated
+    declared = {
+        field: ", ".join(described[field])
+        if isinstance(described[field], list)
+        else described[field]
+        for field in DECLARED_FIELDS
+    }
     print_fields(
         f"Dataset {dataset.name}",
         {
             "name": described["name"],
-            "location": described["location"],
-            "description": described["description"],
-            "tags": ", ".join(described["tags"]),
-            "owner": described["owner"],
-            "classification": described["classification"],
-            "purposes": ", ".join(described["purposes"]),
-            "retention": described["retention"],
+            **declared,
             "schema note": described["schema_note"],
             "created": described["created_at"],
             "updated": described["updated_at"],
