@@ -282,6 +282,7 @@ def recreate(
 
     Exits 1 if a pinned distribution is missing or at another version afterwards.
     """
+    from nbtools.cli.progress import waiting
     from nbtools.envsnap import check_new_directory, recreate_snapshot, resolve_snapshot
 
     source = resolve_snapshot(cli_ctx.project, snapshot_ref)
@@ -289,7 +290,8 @@ def recreate(
     if not as_json:
         _warn_non_reproducible(source)
         click.echo(f"Recreating snapshot {source.short_id} in {directory} ...", err=True)
-    report = recreate_snapshot(source, directory, python)
+    with waiting(f"pip is installing {len(source.distributions)} distributions"):
+        report = recreate_snapshot(source, directory, python)
     if as_json:
         print_json(report.to_dict())
     else:

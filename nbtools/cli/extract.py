@@ -6,6 +6,7 @@ extracting a notebook costs little more than starting Python and importing click
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
 from pathlib import Path
@@ -135,7 +136,8 @@ def extract(
         # a command that ends its process may fork a second one to parse a big notebook
         processes=2 if cli_ctx.ends_process else 1,
     )
-    report = run_extract(request)
+    with _tests_shown(test, venv):
+        report = run_extract(request)
     cli_ctx.keep_until_exit(request, report)  # the notebook, the syntax trees: see the method
     if as_json:
         model = report.to_dict(with_content=False)
@@ -150,6 +152,19 @@ def extract(
         _launch(request.lineage)  # only now: the recording does not slow the command down
     if not report.ok:
         raise CheckFailedError(_failure(report))
+
+
+def _tests_shown(test: bool, venv: bool) -> contextlib.AbstractContextManager[None]:
+    """A spinner while the package's tests run (they take seconds, a venv minutes)."""
+    if not (test or venv):
+        return contextlib.nullcontext()
+    from nbtools.cli.progress import waiting
+
+    return waiting(
+        "Extracting, then testing the package in a fresh venv"
+        if venv
+        else "Extracting, then testing the package"
+    )
 
 
 def _check_data(

@@ -126,7 +126,9 @@ def _execute(
 ) -> None:
     """Queue a run with ``queue(claim token)``, execute it here and now, print it; exit 1
     unless it succeeded, 130/143 after SIGINT/SIGTERM (the run is cancelled)."""
+    from nbtools.cli.progress import cells_bar
     from nbtools.jobs import Interrupt, JobsSettings, RunRequest, execute_run, run_output, show_run
+    from nbtools.jobs.runs import Progress
     from nbtools.kernels import KernelSource
 
     project = cli_ctx.project
@@ -144,7 +146,9 @@ def _execute(
                 # ≈60 ms of CPU) otherwise fell after the kernel answered, on the run's
                 # critical path (docs/performance.md). The run's own objects are collected.
                 gc.freeze()
-            execute_run(project, request, kernels, interrupt=interrupt)
+            progress = Progress()
+            with cells_bar(run_id, progress):
+                execute_run(project, request, kernels, interrupt=interrupt, progress=progress)
         finally:
             kernels.close()
         finished = show_run(project, run_id)

@@ -344,12 +344,14 @@ def execute_run(
     worker: str | None = None,
     heartbeat_seconds: float = HEARTBEAT_SECONDS,
     interrupt: Interrupt | None = None,
+    progress: runs.Progress | None = None,
 ) -> str | None:
     """Start and execute a run; returns its final status, or None if it was not ours to start.
 
     Outputs go to ``<store>/runs/<id>/``, or to the request's shared storage (written in a
     local scratch directory first when that storage is remote). ``interrupt`` cancels the
-    run from outside (its kernel is killed, the run ends ``cancelled``).
+    run from outside (its kernel is killed, the run ends ``cancelled``). ``progress``, if
+    given, is kept up to date as the cells run (for a progress bar in the same process).
     """
     worker = worker or worker_id()
     store, run_id, lease = project.store, request.run_id, request.lease_seconds
@@ -357,7 +359,7 @@ def execute_run(
     if run is None:
         return None
     shared = storage.Storage(request.storage) if request.storage else None
-    progress = runs.Progress()
+    progress = runs.Progress() if progress is None else progress
     watchdog = Watchdog(store, run, worker, progress, heartbeat_seconds, lease, interrupt)
     watchdog.start()
     kernel: Kernel | None = None

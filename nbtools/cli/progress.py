@@ -1,0 +1,91 @@
+"""Progress of long command-line work, for a person at a terminal: a run's cells as a bar, and
+other waits (a package's tests, an environment's install) as a spinner with the time spent.
+
+Both go to standard error and vanish when the work ends, so standard output (a table, the
+``--json`` answer) is what remains. Nothing is shown when standard error is not a terminal (a
+CI log, a pipe, a file) or is a ``dumb`` one: logs get the command's own lines alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from nbtools.jobs.runs import Progress
+
+#: Seconds between two readings of a run's progress (the bar itself redraws on its own).
+READ_EVERY = 0.1
+
+
+def _terminal() -> Console | None:
+    """A console on standard error if it is a terminal that can redraw a line, else None."""
+    if not sys.stderr.isatty() or os.environ.get("TERM") == "dumb":
+        return None
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@contextlib.contextmanager
+def cells_bar(run_id: int, progress: Progress) -> Iterator[None]:
+    """While the block runs, a bar of the run's cells (``Run 12: cell 4 ━━━━━ 3/7 cells
+    0:00:12``), read from ``progress`` as the runner updates it."""
+    console = _terminal()
+    if console is None:
+        yield
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    columns = (
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("cells"),
+        TimeElapsedColumn(),
+    )
+    done = threading.Event()
+    with Bar(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(f"Run {run_id}: starting the kernel", total=None)
+
+        def follow() -> None:
+            while not done.wait(READ_EVERY):
+                current = progress.current_cell
+                bar.update(
+                    task,
+                    description=f"Run {run_id}: "
+                    + ("starting the kernel" if current is None else f"cell {current + 1}"),
+                    total=progress.cells_total,
+                    completed=progress.cells_done,
+                )
+
+        reader = threading.Thread(target=follow, name="nbtools-progress", daemon=True)
+        reader.start()
+        try:
+            yield
+        finally:
+            done.set()
+            reader.join()
+
+
+@contextlib.contextmanager
+def waiting(text: str) -> Iterator[None]:
+    """While the block runs, a spinner with ``text`` and the time spent so far."""
+    console = _terminal()
+    if console is None:
+        yield
+        return
+    from rich.progress import Progress as Bar
+    from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn(text, markup=False), TimeElapsedColumn())
+    with Bar(*columns, console=console, transient=True) as bar:
+        bar.add_task(text, total=None)
+        yield
