@@ -62,7 +62,7 @@ def _print_dataset(dataset: Dataset, as_json: bool) -> None:
     if as_json:
         print_json(dataset.to_dict())
         return
-    from nbtools.data.catalog import DECLARED_FIELDS
+    from nbtools.data import DECLARED_FIELDS
 
     described = dataset.to_dict()
     schema = described["schema"]

@@ -127,8 +127,15 @@ def _execute(
     """Queue a run with ``queue(claim token)``, execute it here and now, print it; exit 1
     unless it succeeded, 130/143 after SIGINT/SIGTERM (the run is cancelled)."""
     from nbtools.cli.progress import cells_bar
-    from nbtools.jobs import Interrupt, JobsSettings, RunRequest, execute_run, run_output, show_run
-    from nbtools.jobs.runs import Progress
+    from nbtools.jobs import (
+        Interrupt,
+        JobsSettings,
+        Progress,
+        RunRequest,
+        execute_run,
+        run_output,
+        show_run,
+    )
     from nbtools.kernels import KernelSource
 
     project = cli_ctx.project

@@ -483,8 +483,7 @@ def remove(cli_ctx: CliContext, job_id: int, yes: bool, purge: bool) -> None:
 def preview(cron: str, timezone: str | None, count: int, start: str | None, as_json: bool) -> None:
     """Explain CRON in words and list its next run times, in its zone (--tz), from now or
     from --from."""
-    from nbtools.jobs import preview_schedule
-    from nbtools.jobs.schedules import check_timezone
+    from nbtools.jobs import check_timezone, preview_schedule
 
     zone = timezone or "UTC"
     check_timezone(zone)  # before --from is read in it

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from nbtools.lazy import loader
 
 if TYPE_CHECKING:  # ``X as X``: the face's names, re-exported for type checkers
+    from nbtools.data.catalog import DECLARED_FIELDS as DECLARED_FIELDS
     from nbtools.data.catalog import MAX_PAGE as MAX_PAGE
     from nbtools.data.catalog import Dataset as Dataset
     from nbtools.data.catalog import DatasetsPage as DatasetsPage
@@ -65,6 +66,7 @@ _LAZY = {
     **{
         name: ("catalog", name)
         for name in (
+            "DECLARED_FIELDS",
             "Dataset",
             "DatasetSpec",
             "DatasetsPage",

@@ -60,6 +60,8 @@ if TYPE_CHECKING:
     from nbtools.jobs.presence import SchedulerSeen
     from nbtools.jobs.retention import parse_keep_runs, prune_runs
     from nbtools.jobs.runner import execute_run
+    from nbtools.jobs.runs import Progress
+    from nbtools.jobs.schedules import check_timezone
     from nbtools.jobs.submit import checked_parameters, queue_run
     from nbtools.jobs.watchdog import Interrupt
     from nbtools.project import Project
@@ -86,6 +88,8 @@ _LAZY = {
     "JobsSettings": ("config", "JobsSettings"),
     "RunRequest": ("executors.base", "RunRequest"),
     "execute_run": ("runner", "execute_run"),
+    "Progress": ("runs", "Progress"),
+    "check_timezone": ("schedules", "check_timezone"),
     "queue_run": ("submit", "queue_run"),
     "split_assignment": ("parameters", "split_assignment"),
 }
@@ -100,6 +104,7 @@ __all__ = [
     "JobsSettings",
     "ListJobsQuery",
     "NotebookParameters",
+    "Progress",
     "RunDetail",
     "RunListItem",
     "RunOutput",
@@ -109,6 +114,7 @@ __all__ = [
     "SchedulerSeen",
     "cancel_run",
     "check_idempotency_key",
+    "check_timezone",
     "checked_parameters",
     "copy_output_notebook",
     "create_job",
