@@ -12,6 +12,7 @@ from nbtools.cli.job_ref import job_filter
 from nbtools.cli.output import print_fields, print_json, print_table, when
 from nbtools.cli.paths import root_relative_option
 from nbtools.cli.presence import note_if_unserved
+from nbtools.errors import CheckFailedError
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -239,17 +240,54 @@ def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
 
 @runs.command()
 @click.argument("run_id", type=int)
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="Wait until the run has ended, then say how (exit 1 if it has not within the lease, "
+    "JobsSettings.stale_after_seconds: by then even a run whose worker died is ended).",
+)
 @json_option
 @pass_cli
-def cancel(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
-    """Cancel a queued run, or stop a running one (its kernel is killed)."""
+def cancel(cli_ctx: CliContext, run_id: int, wait: bool, as_json: bool) -> None:
+    """Cancel a queued run, or stop a running one (its kernel is killed by its worker, which
+    sees the request within a second)."""
     from nbtools.jobs import cancel_run
 
     model = cancel_run(cli_ctx.project, run_id, actor=cli_ctx.actor).to_wire()
-    print_json(model) if as_json else click.echo(
-        f"Run {run_id}: "
-        + ("cancelled." if model["status"] == "cancelled" else "cancel requested.")
-    )
+    if wait and model["status"] in _UNENDED:
+        model = _ended(cli_ctx, run_id)
+    if as_json:
+        print_json(model)
+    elif model["status"] == "cancelled":
+        click.echo(f"Run {run_id} cancelled.")
+    elif model["status"] not in _UNENDED:
+        status = model["status"].replace("_", " ")
+        click.echo(f"Run {run_id} ended {status} before the cancel took effect.")
+    else:
+        click.echo(f"Run {run_id}: cancel requested.")
+    if wait and model["status"] in _UNENDED:
+        raise CheckFailedError(
+            f"Run {run_id} is still {model['status']}: its worker has not ended it.", run=model
+        )
+
+
+#: The states of a run that has not ended.
+_UNENDED = ("queued", "running")
+
+
+def _ended(cli_ctx: CliContext, run_id: int) -> dict[str, Any]:
+    """The run once it has ended, or as it is after the lease (reading it ends a run whose
+    worker stopped renewing its lease, as any reader does)."""
+    import time
+
+    from nbtools.jobs import JobsSettings, show_run
+
+    deadline = time.monotonic() + cli_ctx.settings(JobsSettings).lease_seconds() + 1
+    while True:
+        model = show_run(cli_ctx.project, run_id).to_wire()
+        if model["status"] not in _UNENDED or time.monotonic() > deadline:
+            return model
+        time.sleep(0.2)
 
 
 @runs.command()

@@ -125,6 +125,23 @@ def test_runs_cancel_from_another_process_stops_a_cli_run_without_a_scheduler(
     assert processes_with(marker) == []
 
 
+def test_runs_cancel_wait_returns_once_the_run_has_ended(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    marker = f"nbtools-test-{uuid.uuid4().hex}"
+    notebook_factory("nb.ipynb", [("code", spawner(marker), [])])
+    process = start_run(tmp_path)
+    cancel = ["--root", str(tmp_path), "runs", "cancel", "1", "--wait"]
+    waited = CliRunner().invoke(cli, cancel)
+    assert (waited.exit_code, waited.stdout) == (0, "Run 1 cancelled.\n")  # ended, not asked
+    model, _ = ended(process, tmp_path)
+    assert model["status"] == "cancelled"
+    assert processes_with(marker) == []
+    again = CliRunner().invoke(cli, cancel)
+    assert again.exit_code == 2  # it ended: nothing to cancel
+    assert "already ended (cancelled)" in again.output
+
+
 def test_a_killed_cli_run_is_ended_by_the_next_reader_once_its_lease_expires(
     tmp_path: Path, notebook_factory: NotebookFactory
 ) -> None:
