@@ -67,20 +67,41 @@ def log(cli_ctx: CliContext, notebook: str, limit: int | None, as_json: bool) ->
     from nbtools import versioning
 
     versions = versioning.history(cli_ctx.project, notebook, limit=limit)
+    used = versioning.references_of(cli_ctx.project, [v.id for v in versions])
     if as_json:
-        print_json([v.to_dict() for v in versions])
+        print_json([{**v.to_dict(), "references": used.get(v.id, [])} for v in versions])
         return
     if not versions:
         click.echo(f"{notebook} has no versions yet. Record one with `nbtools version save`.")
         return
     print_table(
         f"Versions of {versions[0].path}",
-        ("version", "saved", "user", "message", "size", "cells changed"),
+        ("version", "saved", "user", "message", "size", "cells changed", "used by"),
         (
-            (v.number, v.created_at, v.user, _message(v), _size(v.size), v.cells_changed)
+            (
+                v.number,
+                v.created_at,
+                v.user,
+                _message(v),
+                _size(v.size),
+                v.cells_changed,
+                used_by(used.get(v.id, [])),
+            )
             for v in versions
         ),
     )
+
+
+def used_by(references: list[dict[str, str]]) -> str:
+    """What uses a version, in a few words: ``package packages/x · job 2 · runs 3, 7``."""
+    kinds = {"extraction": ("package", "packages"), "job": ("job", "jobs"), "run": ("run", "runs")}
+    parts = []
+    for kind, (one, many) in kinds.items():
+        refs = [reference["ref"] for reference in references if reference["kind"] == kind]
+        if refs:
+            shown = ", ".join(refs[:5]) + (f" and {len(refs) - 5} more" if len(refs) > 5 else "")
+            parts.append(f"{one if len(refs) == 1 else many} {shown}")
+    return " · ".join(parts)
 
 
 @version.command()
@@ -139,7 +160,7 @@ def show(cli_ctx: CliContext, notebook: str, ref: str, as_notebook: bool, as_jso
             "size": _size(found.size),
             "cells": found.cells,
             "cells changed": found.cells_changed,
-            "referenced by": ", ".join(f"{r['kind']} {r['ref']}" for r in details["references"]),
+            "used by": used_by(details["references"]),
         },
     )
 

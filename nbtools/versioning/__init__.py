@@ -39,7 +39,7 @@ from nbtools.versioning.verify import verify
 if TYPE_CHECKING:
     from nbtools.versioning.diff import diff as diff_versions
     from nbtools.versioning.gc import DEFAULT_KEEP, collect_garbage
-    from nbtools.versioning.pins import pin, references, unpin
+    from nbtools.versioning.pins import pin, references, references_of, unpin
     from nbtools.versioning.renames import rename
 
 #: Loaded on first use (a save, the log and a show need none of them): name → (module,
@@ -51,6 +51,7 @@ _LAZY = {
     "diff_versions": ("diff", "diff"),
     "pin": ("pins", "pin"),
     "references": ("pins", "references"),
+    "references_of": ("pins", "references_of"),
     "unpin": ("pins", "unpin"),
     "rename": ("renames", "rename"),
 }
@@ -70,6 +71,7 @@ __all__ = [
     "notebook_bytes",
     "pin",
     "references",
+    "references_of",
     "rename",
     "resolve",
     "restore",

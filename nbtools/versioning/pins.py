@@ -6,6 +6,8 @@ A job run records the version it executed with ``pin(project, version.id, "run",
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import delete, insert, select
 
 from nbtools.errors import InvalidInputError, NotFoundError
@@ -45,7 +47,22 @@ def unpin(project: Project, kind: str, ref: str) -> int:
 
 def references(project: Project, version_id: int) -> list[dict[str, str]]:
     """What uses a version: ``[{"kind": "run", "ref": "42"}, ...]``."""
+    return references_of(project, [version_id]).get(version_id, [])
+
+
+def references_of(project: Project, version_ids: Sequence[int]) -> dict[int, list[dict[str, str]]]:
+    """What uses each of ``version_ids`` (those nothing uses are left out), in one query: by
+    kind (extraction, job, run), then in the order they were recorded."""
     table = version_refs
+    found: dict[int, list[dict[str, str]]] = {}
+    if not version_ids:
+        return found
+    query = (
+        select(table.c.version_id, table.c.kind, table.c.ref)
+        .where(table.c.version_id.in_(version_ids))
+        .order_by(table.c.kind, table.c.id)
+    )
     with project.store.connection() as connection:
-        query = select(table.c.kind, table.c.ref).where(table.c.version_id == version_id)
-        return [{"kind": r.kind, "ref": r.ref} for r in connection.execute(query)]
+        for row in connection.execute(query):
+            found.setdefault(row.version_id, []).append({"kind": row.kind, "ref": row.ref})
+    return found

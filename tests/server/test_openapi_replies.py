@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from nbtools import versioning
 from nbtools.project import Project
 from tests.conftest import make_notebook
 from tests.server.openapi_spec import reply_validator
@@ -106,12 +107,28 @@ async def test_jobs_and_runs(api: Any) -> None:
     await api("DELETE", "/jobs/{job_id}", 204, job_id=job["id"])
 
 
-async def test_versions(api: Any) -> None:
+async def test_versions(api: Any, jp_root_dir: Path) -> None:
     version = await api("POST", "/versions", 201, body={"path": "forecast.ipynb", "message": "v1"})
     await api("POST", "/versions", 200, body={"path": "forecast.ipynb"})
+    run = await api("POST", "/runs", 202, body={"notebook_path": "forecast.ipynb"})
+    project = Project(jp_root_dir)
+    try:  # what a run records when it starts (no scheduler here runs it)
+        versioning.pin(project, version["id"], "run", str(run["id"]))
+        versioning.pin(project, version["id"], "extraction", "packages/forecast")
+    finally:
+        project.close()
     history = await api("GET", "/versions", 200, path="forecast.ipynb")
-    assert [v["id"] for v in history["versions"]] == [version["id"]]
-    await api("GET", "/versions/{version_id}", 200, version_id=version["id"])
+    assert [(v["id"], v["references"]) for v in history["versions"]] == [
+        (
+            version["id"],
+            [
+                {"kind": "extraction", "ref": "packages/forecast"},
+                {"kind": "run", "ref": str(run["id"])},
+            ],
+        )
+    ]
+    shown = await api("GET", "/versions/{version_id}", 200, version_id=version["id"])
+    assert shown["references"] == history["versions"][0]["references"]
     await api("GET", "/versions/{version_id}/notebook", 200, version_id=version["id"])
     await api("GET", "/versions/diff", 200, path="forecast.ipynb")
     await api("POST", "/versions/gc", 200, body={"dry_run": True})

@@ -6,8 +6,11 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
+from nbtools import versioning
 from nbtools.cli.app import cli
+from nbtools.project import Project
 from nbtools.versioning.objects import ObjectStore
+from tests.cli_tables import table_rows
 from tests.conftest import run_python
 from tests.unit.versioning.conftest import edit, rich_notebook, write
 
@@ -51,6 +54,37 @@ def test_save_log_show_and_diff(tmp_path: Path) -> None:
     assert json.loads(notebook.output)["cells"][1]["source"][0] == "x = 1\n"
     model = as_json(nbtools(tmp_path, "diff", "nb.ipynb", "1", "2", "--json"))
     assert model["summary"]["modified"] == 1
+
+
+def test_log_and_show_say_what_uses_each_version(tmp_path: Path) -> None:
+    """Runs that executed a version, a job pinned to it, packages extracted from it: one
+    query for the whole log, in a few words per version."""
+    write(tmp_path / "nb.ipynb", rich_notebook())
+    first = as_json(nbtools(tmp_path, "save", "nb.ipynb", "--json"))
+    write(tmp_path / "nb.ipynb", edit(rich_notebook(), 1, "x = 42"))
+    nbtools(tmp_path, "save", "nb.ipynb")
+    project = Project(tmp_path)
+    try:
+        for kind, ref in [*(("run", str(n)) for n in range(3, 10)), ("job", "2")]:
+            versioning.pin(project, first["id"], kind, ref)
+        versioning.pin(project, first["id"], "extraction", "packages/nb")
+    finally:
+        project.close()
+    log = CliRunner(env={"COLUMNS": "250"}).invoke(
+        cli, ["--root", str(tmp_path), "version", "log", "nb.ipynb"]
+    )
+    rows = {row["version"]: row["used by"] for row in table_rows(log.output)}
+    assert rows == {
+        "2": "",
+        "1": "package packages/nb · job 2 · runs 3, 4, 5, 6, 7 and 2 more",
+    }
+    listed = as_json(nbtools(tmp_path, "log", "nb.ipynb", "--json"))
+    assert [len(v["references"]) for v in listed] == [0, 9]
+    shown = CliRunner(env={"COLUMNS": "250"}).invoke(
+        cli, ["--root", str(tmp_path), "version", "show", "nb.ipynb", "1"]
+    )
+    fields = {row["field"]: row["value"] for row in table_rows(shown.output)}
+    assert fields["used by"] == rows["1"]
 
 
 def test_a_metadata_change_shows_its_values(tmp_path: Path) -> None:

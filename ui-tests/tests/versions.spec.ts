@@ -1,7 +1,15 @@
 import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { attachScreenshot, codeCell, notebookJson, notification, openSection } from './helpers';
+import {
+  attachScreenshot,
+  codeCell,
+  notebookJson,
+  notification,
+  openSection,
+  runOnce,
+  violations
+} from './helpers';
 import { test } from './fixtures';
 
 const NOTEBOOK = 'history.ipynb';
@@ -81,6 +89,71 @@ test.describe('Versions section', () => {
     await expect(source.getByRole('listitem', { name: 'added: rate = 3' })).toBeVisible();
     await page.theme.setDarkTheme();
     await attachScreenshot(page, testInfo, 'versions-dark');
+  });
+
+  test('a version says what uses it: runs, a pinned job, a package; each opens from there', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    test.setTimeout(150_000);
+    const path = `${tmpPath}/${NOTEBOOK}`;
+    const panel = await openVersionsSection(page);
+    const versions = panel.getByRole('list', { name: 'Versions' });
+    await editAndSave(page, '#| export\nrate = 5'); // an nbdev directive: a package's cell
+    await expect(versions.getByRole('button', { name: /^Version \d+$/ }).first()).toBeVisible();
+    const history = await (await page.request.get(`/nbtools/api/versions?path=${path}`)).json();
+    const { id: versionId, number } = history.versions[0] as { id: number; number: number };
+    const label = `Version ${number}`; // the file as saved: what the run and the package use
+
+    const run = await runOnce(page, path); // it executes that version (the file is unchanged)
+    const job = await page.request.post('/nbtools/api/jobs', {
+      data: { notebook_path: path, name: 'pinned report', pinned_version_id: versionId }
+    });
+    expect(job.ok(), await job.text()).toBe(true);
+    const jobId = (await job.json()).id as number;
+    const extracted = await page.request.post('/nbtools/api/extract', {
+      data: { path, dry_run: false, output: `${tmpPath}/history_pkg` }
+    });
+    expect(extracted.ok(), await extracted.text()).toBe(true);
+    await expect // the package's lineage is recorded in the background
+      .poll(
+        async () =>
+          (await (await page.request.get(`/nbtools/api/versions/${versionId}`)).json()).references
+            .length,
+        { timeout: 60_000 }
+      )
+      .toBe(3);
+
+    await panel.getByRole('button', { name: 'Reload the versions' }).click();
+    const used = versions.getByRole('listitem').filter({
+      has: page.getByRole('button', { name: label, exact: true })
+    });
+    await expect(used).toContainText('used by 1 package, 1 job, 1 run');
+    await versions.getByRole('button', { name: label, exact: true }).click();
+    const usedBy = panel.getByRole('list', { name: `What uses version ${number}` });
+    await expect(usedBy.getByRole('button')).toHaveText([
+      `package ${tmpPath}/history_pkg`,
+      `job ${jobId}`,
+      `run ${run}`
+    ]);
+    await attachScreenshot(page, testInfo, 'versions-used-by');
+    expect(await violations(page, testInfo, '.jp-nbtools-Versions')).toEqual([]);
+    await page.theme.setDarkTheme();
+    expect(await violations(page, testInfo, '.jp-nbtools-Versions')).toEqual([]);
+    await page.theme.setLightTheme();
+
+    // The job's page, the package in the file browser (which takes the left area), the run's
+    // output notebook (last: a notebook opened becomes the one the section follows)
+    await usedBy.getByRole('button', { name: `job ${jobId}` }).click();
+    await expect(page.getByRole('tab', { name: 'Job: pinned report' })).toBeVisible();
+    await usedBy.getByRole('button', { name: `package ${tmpPath}/history_pkg` }).click();
+    await expect(page.locator('.jp-DirListing-content')).toContainText('pyproject.toml');
+    expect(await page.notebook.activate(NOTEBOOK)).toBe(true);
+    await openVersionsSection(page);
+    await usedBy.getByRole('button', { name: `run ${run}` }).click();
+    await expect(
+      page.getByRole('tab', { name: new RegExp(`history-run-${run}\\.ipynb`) })
+    ).toBeVisible({ timeout: 15_000 });
   });
 
   test('File > Revert Notebook to Version… lists the versions by their numbers', async ({

@@ -100,6 +100,7 @@ export type {
   RestoreResult,
   Version,
   VersionHistory,
+  VersionReference,
   VersioningFailure
 } from './versions';
 export * from './monitoring';

@@ -24,6 +24,16 @@ export interface Version {
   cells: number;
   cells_changed: number;
   manifest: string;
+  /** What uses it (in the history's list): runs that executed it, jobs pinned to it,
+   * packages extracted from it. */
+  references?: VersionReference[];
+}
+
+/** Something that uses a version (and keeps it from gc). */
+export interface VersionReference {
+  kind: 'run' | 'job' | 'extraction';
+  /** The run's or job's id, or the package's directory (from the root when inside it). */
+  ref: string;
 }
 
 /** The last failure to record a version of a notebook on this server. */

@@ -3,7 +3,7 @@ import { Button, HTMLSelect, VDomRenderer } from '@jupyterlab/ui-components';
 import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
-import type { Version } from '../api';
+import type { Version, VersionReference } from '../api';
 import { formatTime } from './dates';
 import { Spinner } from './spinner';
 import type { CompareMode, VersionsModel } from './versionsModel';
@@ -14,12 +14,12 @@ import type { CompareMode, VersionsModel } from './versionsModel';
  */
 export class VersionsView extends VDomRenderer<VersionsModel> {
   /**
-   * @param openDiff opens the diff of the notebook from reference `a` to `b` in the main area.
+   * @param open opens a version's diff, and what uses a version, in the main area.
    */
-  constructor(model: VersionsModel, trans: TranslationBundle, openDiff: DiffOpener) {
+  constructor(model: VersionsModel, trans: TranslationBundle, open: IVersionOpeners) {
     super(model);
     this._trans = trans;
-    this._openDiff = openDiff;
+    this._open = open;
     this.addClass('jp-nbtools-Versions');
   }
 
@@ -29,24 +29,29 @@ export class VersionsView extends VDomRenderer<VersionsModel> {
   }
 
   protected render(): React.ReactElement {
-    return <VersionsContent model={this.model} trans={this._trans} openDiff={this._openDiff} />;
+    return <VersionsContent model={this.model} trans={this._trans} open={this._open} />;
   }
 
   private _trans: TranslationBundle;
-  private _openDiff: DiffOpener;
+  private _open: IVersionOpeners;
 }
 
-/** Opens the diff of the followed notebook from reference `a` to `b` in the main area. */
-export type DiffOpener = (a: string, b: string) => void;
+/** What the section opens in the main area. */
+export interface IVersionOpeners {
+  /** The diff of the followed notebook from reference `a` to `b`. */
+  diff(a: string, b: string): void;
+  /** What uses a version: a run's output, a job's page, a package's folder. */
+  reference(reference: VersionReference): void;
+}
 
 function VersionsContent({
   model,
   trans,
-  openDiff
+  open
 }: {
   model: VersionsModel;
   trans: TranslationBundle;
-  openDiff: DiffOpener;
+  open: IVersionOpeners;
 }): React.ReactElement {
   const state = model.history;
   switch (state.kind) {
@@ -98,7 +103,7 @@ function VersionsContent({
                   model={model}
                   version={version}
                   trans={trans}
-                  openDiff={openDiff}
+                  open={open}
                 />
               ))}
             </ol>
@@ -113,7 +118,7 @@ interface IVersionProps {
   model: VersionsModel;
   version: Version;
   trans: TranslationBundle;
-  openDiff: DiffOpener;
+  open: IVersionOpeners;
 }
 
 function VersionRow(props: IVersionProps): React.ReactElement {
@@ -134,6 +139,9 @@ function VersionRow(props: IVersionProps): React.ReactElement {
         <span className="jp-nbtools-Versions-facts">
           {trans._n('%1 cell changed', '%1 cells changed', version.cells_changed)}
           {` · ${size(version.size)} · ${version.user}`}
+          {version.references?.length
+            ? ` · ${trans.__('used by %1', usedBy(version.references, trans))}`
+            : ''}
         </span>
       </button>
       {selected && <VersionDetails {...props} />}
@@ -141,10 +149,31 @@ function VersionRow(props: IVersionProps): React.ReactElement {
   );
 }
 
-function VersionDetails({ model, version, trans, openDiff }: IVersionProps): React.ReactElement {
+function VersionDetails({ model, version, trans, open }: IVersionProps): React.ReactElement {
   const refs = model.comparedRefs;
+  const references = version.references ?? [];
   return (
     <div className="jp-nbtools-Versions-details">
+      {references.length > 0 && (
+        <div className="jp-nbtools-Versions-usedBy">
+          <span>{trans.__('Used by')}</span>
+          <ul aria-label={trans.__('What uses version %1', version.number)}>
+            {references.map(reference => (
+              <li key={`${reference.kind} ${reference.ref}`}>
+                <Button
+                  minimal
+                  small
+                  disabled={!openable(reference)}
+                  title={referenceTitle(reference, trans)}
+                  onClick={() => open.reference(reference)}
+                >
+                  {referenceLabel(reference, trans)}
+                </Button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <label className="jp-nbtools-Versions-compare">
         <span>{trans.__('Compare with')}</span>
         <HTMLSelect
@@ -164,7 +193,7 @@ function VersionDetails({ model, version, trans, openDiff }: IVersionProps): Rea
           <Button
             className="jp-mod-styled jp-mod-accept"
             title={trans.__('Open the diff of version %1 in a tab', version.number)}
-            onClick={() => openDiff(...refs)}
+            onClick={() => open.diff(...refs)}
           >
             {trans.__('Show diff')}
           </Button>
@@ -179,6 +208,49 @@ function VersionDetails({ model, version, trans, openDiff }: IVersionProps): Rea
       </div>
     </div>
   );
+}
+
+/** What uses a version, counted: `2 runs, a package`. */
+function usedBy(references: VersionReference[], trans: TranslationBundle): string {
+  const count = (kind: string): number => references.filter(r => r.kind === kind).length;
+  const parts = [
+    [count('extraction'), trans._n('%1 package', '%1 packages', count('extraction'))],
+    [count('job'), trans._n('%1 job', '%1 jobs', count('job'))],
+    [count('run'), trans._n('%1 run', '%1 runs', count('run'))]
+  ] as const;
+  return parts
+    .filter(([n]) => n > 0)
+    .map(([, text]) => text)
+    .join(', ');
+}
+
+function referenceLabel(reference: VersionReference, trans: TranslationBundle): string {
+  switch (reference.kind) {
+    case 'run':
+      return trans.__('run %1', reference.ref);
+    case 'job':
+      return trans.__('job %1', reference.ref);
+    default:
+      return trans.__('package %1', reference.ref);
+  }
+}
+
+function referenceTitle(reference: VersionReference, trans: TranslationBundle): string {
+  switch (reference.kind) {
+    case 'run':
+      return trans.__('Open the output notebook of run %1', reference.ref);
+    case 'job':
+      return trans.__('Open the page of job %1 (it runs this version)', reference.ref);
+    default:
+      return openable(reference)
+        ? trans.__('Show the package %1 in the file browser', reference.ref)
+        : trans.__('The package %1 is outside the project', reference.ref);
+  }
+}
+
+/** Whether the section can open it: a package outside the project root cannot be shown. */
+function openable(reference: VersionReference): boolean {
+  return reference.kind !== 'extraction' || !/^(\/|sha256:)/.test(reference.ref);
 }
 
 function size(bytes: number): string {

@@ -12,10 +12,10 @@ import { DisposableDelegate } from '@lumino/disposable';
 
 import { SectionCount, createSection } from '../components/section';
 import { formatTime } from '../components/dates';
-import { listVersions } from '../api';
-import type { NotebookContent, Version } from '../api';
+import { asError, listVersions, openRunOutput } from '../api';
+import type { NotebookContent, Version, VersionReference } from '../api';
 import { DiffPage } from '../components/diffPage';
-import { notifyNews } from '../components/notices';
+import { notifyFailure, notifyNews } from '../components/notices';
 import type { IDiffRequest } from '../components/diffPage';
 import { productionIcon } from '../icons';
 import { VersionsView } from '../components/versions';
@@ -195,6 +195,22 @@ const versionsPlugin = panelPlugin({
       palette.addItem({ command: CommandIDs.comparePreviousVersion, category });
     }
 
+    /** What uses a version: a run's output notebook, a job's page, a package's folder. */
+    const openReference = async (reference: VersionReference): Promise<void> => {
+      try {
+        if (reference.kind === 'run') {
+          const { path } = await openRunOutput(Number(reference.ref));
+          await app.commands.execute('docmanager:open', { path });
+        } else if (reference.kind === 'job') {
+          await app.commands.execute(CommandIDs.openJob, { id: Number(reference.ref) });
+        } else {
+          await app.commands.execute('filebrowser:go-to-path', { path: reference.ref });
+        }
+      } catch (reason) {
+        notifyFailure(asError(reason).message);
+      }
+    };
+
     const count = new SectionCount();
     model.stateChanged.connect(() => {
       const history = model.history;
@@ -204,10 +220,13 @@ const versionsPlugin = panelPlugin({
     const section = createSection({
       className: 'jp-nbtools-VersionsSection',
       count,
-      content: new VersionsView(model, trans, (a, b) => {
-        if (model.path !== null) {
-          openDiff({ path: model.path, a, b });
-        }
+      content: new VersionsView(model, trans, {
+        diff: (a, b) => {
+          if (model.path !== null) {
+            openDiff({ path: model.path, a, b });
+          }
+        },
+        reference: reference => void openReference(reference)
       }),
       refresh: { tooltip: trans.__('Reload the versions'), onClick: () => void model.refresh() }
     });

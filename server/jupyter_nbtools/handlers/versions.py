@@ -19,16 +19,21 @@ class VersionsHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self) -> None:
-        """``?path=NB[&limit=N]``: the notebook's versions, newest first, and the last
-        versioning failure of the server for it (or ``null``)."""
+        """``?path=NB[&limit=N]``: the notebook's versions, newest first, each with what uses
+        it (runs, pinned jobs, extracted packages), and the last versioning failure of the
+        server for it (or ``null``)."""
         path = self.relative_path(self.required_argument("path"))
         limit = self.whole_number_argument("limit", least=1)
         versions = versioning.history(self.project, path, limit)
+        used = versioning.references_of(self.project, [version.id for version in versions])
         recorder = self.settings.get("nbtools_versions")
         self.reply(
             {
                 "path": path,
-                "versions": [version.to_dict() for version in versions],
+                "versions": [
+                    {**version.to_dict(), "references": used.get(version.id, [])}
+                    for version in versions
+                ],
                 "failure": recorder.failure(path) if recorder else None,
             }
         )
