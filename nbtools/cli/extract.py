@@ -117,10 +117,18 @@ def extract(
         # ends with the command, which frees everything anyway (docs/performance.md).
         gc.disable()
     if out is None:
-        from nbtools.export import output_for
+        from nbtools.export import locate
 
-        found = output_for(cli_ctx.project.root, notebook, name)
+        located = locate(cli_ctx.project.root, notebook, name)
+        found = located.directory
         out = found.relative_to(Path.cwd()) if found.is_relative_to(Path.cwd()) else found
+        for folder, owner in located.orphans[:3]:
+            print(
+                f"Note: {cli_ctx.project.relative(folder)} holds the package of {owner}, which no "
+                f"longer exists. If {notebook.name} is that notebook renamed or moved, update its "
+                f"package with -o {cli_ctx.project.relative(folder)} --force.",
+                file=sys.stderr,
+            )
     nb = read_notebook(notebook)  # once, for the data check and the extraction
     data = _check_data(cli_ctx, notebook, nb, purpose)
     request = ExtractRequest(

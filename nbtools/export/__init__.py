@@ -25,7 +25,7 @@ from nbtools.lazy import loader
 if TYPE_CHECKING:
     from nbtools.export.api import ExtractReport, ExtractRequest, Recorder, run_extract
     from nbtools.export.build import ExtractOptions, suggest_package_name
-    from nbtools.export.home import output_for
+    from nbtools.export.home import locate, output_for
     from nbtools.export.starter import NOTEBOOK as STARTER_NOTEBOOK
     from nbtools.export.starter import PACKAGE_DIR as STARTER_PACKAGE_DIR
     from nbtools.export.starter import write_starter
@@ -39,6 +39,7 @@ _LAZY = {
     "run_extract": ("api", "run_extract"),
     "ExtractOptions": ("build", "ExtractOptions"),
     "suggest_package_name": ("build", "suggest_package_name"),
+    "locate": ("home", "locate"),
     "output_for": ("home", "output_for"),
     "STARTER_NOTEBOOK": ("starter", "NOTEBOOK"),
     "STARTER_PACKAGE_DIR": ("starter", "PACKAGE_DIR"),
@@ -53,6 +54,7 @@ __all__ = [
     "ExtractReport",
     "ExtractRequest",
     "Recorder",
+    "locate",
     "output_for",
     "read_manifest",
     "run_extract",

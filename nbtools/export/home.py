@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from nbtools.export.build import default_output
 from nbtools.export.model import MANIFEST
@@ -32,24 +32,54 @@ _SKIPPED = frozenset({"node_modules", "__pycache__", "site-packages"})
 def output_for(root: Path, notebook: Path, package: str | None = None) -> Path:
     """The package directory of ``notebook`` (a file inside ``root``): the one holding its
     package (named ``package``, when given), else :func:`default_output`."""
-    return package_of(root, notebook, package) or default_output(notebook, package)
+    return locate(root, notebook, package).directory
 
 
-def package_of(root: Path, notebook: Path, package: str | None = None) -> Path | None:
-    """The directory below ``root`` whose manifest names ``notebook`` (and ``package``, when
-    given); of several, the one written last; ``None`` if there is none."""
+class Located(NamedTuple):
+    """Where a notebook's package goes (:func:`locate`). (Not a dataclass: the extraction's
+    path does not import ``dataclasses``, docs/performance.md.)"""
+
+    directory: Path
+    #: Whether a package of the notebook is there already (else it is a new one).
+    existing: bool
+    #: Packages of the project whose notebook no longer exists, as (their directory, that
+    #: notebook's path from the root): a new package may be one of them, renamed.
+    orphans: tuple[tuple[Path, str], ...] = ()
+
+
+def locate(root: Path, notebook: Path, package: str | None = None) -> Located:
+    """Where ``notebook``'s package (named ``package``, when given) goes: the directory whose
+    manifest names it, of several the one written last; else :func:`default_output`, with
+    the project's packages whose notebook is gone (one search of the project for both)."""
     target = notebook.resolve()
     relative = Path(os.path.relpath(target, root.resolve())).as_posix()
     if relative.startswith("../"):
-        return None
+        return Located(default_output(notebook, package), existing=False)
     found: list[tuple[float, Path]] = []
+    orphans: list[tuple[Path, str]] = []
     for folder in _with_manifests(root.resolve()):
         manifest = _manifest(folder)
-        if manifest is None or (package is not None and manifest.get("package") != package):
+        if manifest is None:
             continue
-        if _names(manifest, folder, target, relative):
+        owner = _gone(manifest, folder)
+        if owner is not None:
+            orphans.append((folder, Path(os.path.relpath(owner, root.resolve())).as_posix()))
+        elif (package is None or manifest.get("package") == package) and _names(
+            manifest, folder, target, relative
+        ):
             found.append(((folder / MANIFEST).stat().st_mtime, folder))
-    return max(found)[1] if found else None
+    if found:
+        return Located(max(found)[1], existing=True)
+    return Located(default_output(notebook, package), existing=False, orphans=tuple(orphans))
+
+
+def _gone(manifest: dict[str, Any], folder: Path) -> Path | None:
+    """The notebook the manifest records, when it no longer exists."""
+    recorded = manifest.get("notebook_path")
+    if not isinstance(recorded, str):
+        return None
+    owner = (folder / recorded).resolve()
+    return None if owner.exists() else owner
 
 
 def _names(manifest: dict[str, Any], folder: Path, target: Path, relative: str) -> bool:

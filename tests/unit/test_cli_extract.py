@@ -115,6 +115,39 @@ def test_an_edit_outside_the_extracted_cells_leaves_the_package_current(
     assert changed == {"src/calc/core.py"}
 
 
+def test_extracting_a_renamed_notebook_points_at_its_old_package(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    nb = notebook_factory("report.ipynb", GOOD[:4])
+    assert (
+        run_cli(
+            "extract", str(nb), "-o", str(tmp_path / "packages/report"), "--lineage", "off"
+        ).returncode
+        == 0
+    )
+    renamed = nb.rename(tmp_path / "quarterly.ipynb")
+    said = run_cli("extract", str(renamed), "--lineage", "off", cwd=tmp_path)
+    assert said.returncode == 0, said.stderr
+    assert (
+        "Note: packages/report holds the package of report.ipynb, which no longer exists. If "
+        "quarterly.ipynb is that notebook renamed or moved, update its package with "
+        "-o packages/report --force."
+    ) in said.stderr
+    taken = run_cli(
+        "extract",
+        str(renamed),
+        "-o",
+        "packages/report",
+        "--force",
+        "--lineage",
+        "off",
+        cwd=tmp_path,
+    )
+    assert taken.returncode == 0, taken.stderr
+    manifest = json.loads((tmp_path / "packages/report/.nbtools-extract.json").read_text())
+    assert manifest["notebook_path"] == "../../quarterly.ipynb"
+
+
 def test_problems_exit_1_and_write_nothing(
     notebook_factory: NotebookFactory, tmp_path: Path
 ) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from nbtools.errors import ConflictError
 from nbtools.export import home
-from nbtools.export.home import output_for, package_of
+from nbtools.export.home import locate, output_for
 from nbtools.export.model import MANIFEST
 from nbtools.export.writer import write
 from tests.unit.export_helpers import extraction
@@ -29,6 +29,12 @@ def notebook(root: Path, path: str) -> Path:
 def written(root: Path, out: str, nb: Path, package: str = "pkg") -> Path:
     write(extraction(*CELLS, package=package), root / out, notebook=nb)
     return root / out
+
+
+def package_of(root: Path, notebook: Path, package: str | None = None) -> Path | None:
+    """The directory holding ``notebook``'s package, if it has one."""
+    located = locate(root, notebook, package)
+    return located.directory if located.existing else None
 
 
 def test_the_manifest_records_the_notebook_s_path_from_the_package(tmp_path: Path) -> None:
@@ -136,3 +142,16 @@ def test_a_manifest_without_a_path_tells_owners_apart_by_file_name(tmp_path: Pat
     (out / MANIFEST).write_text(json.dumps(manifest))
     write(extraction(*CELLS), out, notebook=notebook(tmp_path, "other/analysis.ipynb"))
     assert "notebook_path" in json.loads((out / MANIFEST).read_text())
+
+
+def test_a_new_package_is_told_of_packages_whose_notebook_is_gone(tmp_path: Path) -> None:
+    """A renamed notebook has no package under its new name; the search that says so also
+    finds the packages whose notebook no longer exists (the one it may have been)."""
+    old = notebook(tmp_path, "nbs/report.ipynb")
+    out = written(tmp_path, "packages/report", old)
+    kept = written(tmp_path, "packages/kept", notebook(tmp_path, "kept.ipynb"))
+    old.rename(tmp_path / "nbs/quarterly.ipynb")
+    located = locate(tmp_path, tmp_path / "nbs/quarterly.ipynb")
+    assert (located.directory, located.existing) == (tmp_path / "nbs/quarterly", False)
+    assert located.orphans == ((out.resolve(), "nbs/report.ipynb"),)
+    assert locate(tmp_path, tmp_path / "kept.ipynb") == home.Located(kept.resolve(), True)
