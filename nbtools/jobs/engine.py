@@ -40,7 +40,9 @@ def register_engine() -> str:
     from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 
     class Client(PapermillNotebookClient):
-        """papermill's client, noticing a dead kernel within :data:`ALIVE_CHECK_SECONDS`."""
+        """papermill's client, noticing a dead kernel within :data:`ALIVE_CHECK_SECONDS`: it
+        replaces nbclient's check that runs beside each cell (a test fails if a newer nbclient
+        no longer runs it, tests/unit/jobs/test_engine.py)."""
 
         async def _async_poll_kernel_alive(self) -> None:
             while True:
