@@ -74,21 +74,30 @@ def log(cli_ctx: CliContext, notebook: str, limit: int | None, as_json: bool) ->
     if not versions:
         click.echo(f"{notebook} has no versions yet. Record one with `nbtools version save`.")
         return
+    columns = ("version", "saved", "user", "message", "size", "cells changed", "used by")
+    rows = [
+        (
+            v.number,
+            v.created_at,
+            v.user,
+            _message(v),
+            _size(v.size),
+            v.cells_changed,
+            used_by(used.get(v.id, [])),
+        )
+        for v in versions
+    ]
+    # "message" and "used by" only when some version has one: most are plain saves, and an
+    # 80-column terminal then keeps a version a line
+    kept = [
+        index
+        for index, column in enumerate(columns)
+        if column not in ("message", "used by") or any(row[index] for row in rows)
+    ]
     print_table(
         f"Versions of {versions[0].path}",
-        ("version", "saved", "user", "message", "size", "cells changed", "used by"),
-        (
-            (
-                v.number,
-                v.created_at,
-                v.user,
-                _message(v),
-                _size(v.size),
-                v.cells_changed,
-                used_by(used.get(v.id, [])),
-            )
-            for v in versions
-        ),
+        [columns[index] for index in kept],
+        [[row[index] for index in kept] for row in rows],
     )
 
 

@@ -80,6 +80,14 @@ def test_log_and_show_say_what_uses_each_version(tmp_path: Path) -> None:
     }
     listed = as_json(nbtools(tmp_path, "log", "nb.ipynb", "--json"))
     assert [len(v["references"]) for v in listed] == [0, 9]
+    write(tmp_path / "plain.ipynb", rich_notebook())
+    nbtools(tmp_path, "save", "plain.ipynb")
+    plain = CliRunner(env={"COLUMNS": "80"}).invoke(
+        cli, ["--root", str(tmp_path), "version", "log", "plain.ipynb"]
+    )
+    (row,) = table_rows(plain.output)  # no message, nothing uses it: neither column
+    assert list(row) == ["version", "saved", "user", "size", "cells changed"]
+    assert len(plain.output.splitlines()) == 6  # a version a line at 80 columns
     shown = CliRunner(env={"COLUMNS": "250"}).invoke(
         cli, ["--root", str(tmp_path), "version", "show", "nb.ipynb", "1"]
     )
