@@ -162,7 +162,7 @@ def print_job(model: dict[str, Any]) -> None:
         "notebook": model["notebook_path"],
         "pinned to": f"version id {pinned} (not the file on disk)" if pinned else None,
         "schedule": (
-            f"{model['cron']}: {model['schedule_description']}, {model['timezone']}"
+            f"{model['schedule_description']} ({model['cron']}), {model['timezone']}"
             if model["cron"]
             else "on demand"
         ),

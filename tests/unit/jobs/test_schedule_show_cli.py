@@ -43,7 +43,7 @@ def test_a_job_shows_its_options_next_runs_in_its_zone_and_newest_runs(root: Pat
     shown = nbtools(root, "schedule", "show", "paris", "-n", "3")
     assert shown.exit_code == 0, shown.output
     fields = {row["field"]: row["value"] for row in table_rows(shown.output.split("Next runs")[0])}
-    assert fields["schedule"] == "0 6 * * 1-5: At 06:00 AM, Monday through Friday, Europe/Paris"
+    assert fields["schedule"] == "At 06:00 AM, Monday through Friday (0 6 * * 1-5), Europe/Paris"
     assert fields["next run"].startswith(fields["next run"][:11] + "06:00:00 CE")  # Paris time
     assert (fields["after downtime"], fields["retries"], fields["HTML report"]) == (
         "run once",
@@ -94,7 +94,7 @@ def test_every_option_of_a_job_is_listed_in_words(root: Path) -> None:
         "name": "full",
         "notebook": "forecast.ipynb",
         "pinned to": f"version id {job['pinned_version_id']} (not the file on disk)",
-        "schedule": "0 0 * * *: At 12:00 AM, UTC",
+        "schedule": "At 12:00 AM (0 0 * * *), UTC",
         "next run": fields["next run"],
         "parameters": '{"days": 3}',
         "timeout": "1h 30m",
