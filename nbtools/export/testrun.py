@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from nbtools.errors import CheckFailedError, InvalidInputError
-from nbtools.export.locate import Location, locate_in_traceback
+from nbtools.export.sourcemap import Location, locate_in_traceback
 from nbtools.processes import run_watched
 
 #: How long the tests (and a --venv install) may take before they are stopped.

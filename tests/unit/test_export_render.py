@@ -17,8 +17,8 @@ from nbtools.export.deps import (
     installed_distribution,
     resolve,
 )
-from nbtools.export.locate import locate
 from nbtools.export.source import indent
+from nbtools.export.sourcemap import locate
 from tests.unit.export_helpers import extraction, notebook
 
 CELLS = (

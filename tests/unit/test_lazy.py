@@ -43,3 +43,25 @@ def test_a_module_beside_its_submodules_loads_them_and_names_itself() -> None:
     assert tables.Run is models.Run
     with pytest.raises(AttributeError, match=r"module 'nbtools\.jobs\.tables' has no attribute"):
         getattr(tables, "Nope")  # noqa: B009 - the module's own lookup
+
+
+def test_no_face_name_is_also_a_submodule_s_name() -> None:
+    """Importing a submodule binds its name on the package: a face name spelled as a
+    submodule would turn into that module once anything imported it (``export.locate``
+    was the module of problem locations after a package's tests ran)."""
+    import importlib
+    import pkgutil
+
+    import nbtools
+
+    checked, clashes = [], []
+    for info in pkgutil.walk_packages(nbtools.__path__, "nbtools."):
+        if not info.ispkg:
+            continue
+        face = importlib.import_module(info.name)
+        names = getattr(face, "_LAZY", {})
+        submodules = {sub.name for sub in pkgutil.iter_modules(face.__path__)}
+        checked += [f"{info.name}.{name}" for name in names]
+        clashes += [f"{info.name}.{name}" for name in names if name in submodules]
+    assert "nbtools.export.locate" in checked
+    assert clashes == []
