@@ -24,12 +24,14 @@ from nbtools.export import (
     ExtractRequest,
     Recorder,
     run_extract,
+    suggest_package_name,
 )
 from nbtools.lineage import PENDING_LINEAGE, BackgroundRecorder, background_recorder
 from nbtools.notebooks import Notebook, read_notebook
 
 if TYPE_CHECKING:
     from nbtools.data import DataCheck
+    from nbtools.export import Orphan
 
 LINEAGE_MODES = ("background", "wait", "off")
 
@@ -122,13 +124,8 @@ def extract(
         located = locate(cli_ctx.project.root, notebook, name)
         found = located.directory
         out = found.relative_to(Path.cwd()) if found.is_relative_to(Path.cwd()) else found
-        for folder, owner in located.orphans[:3]:
-            print(
-                f"Note: {cli_ctx.project.relative(folder)} holds the package of {owner}, which no "
-                f"longer exists. If {notebook.name} is that notebook renamed or moved, update its "
-                f"package with -o {cli_ctx.project.relative(folder)} --force.",
-                file=sys.stderr,
-            )
+        for orphan in located.orphans:
+            print(_orphan_note(cli_ctx, notebook, name, orphan), file=sys.stderr)
     nb = read_notebook(notebook)  # once, for the data check and the extraction
     data = _check_data(cli_ctx, notebook, nb, purpose)
     request = ExtractRequest(
@@ -160,6 +157,19 @@ def extract(
         _launch(request.lineage)  # only now: the recording does not slow the command down
     if not report.ok:
         raise CheckFailedError(_failure(report))
+
+
+def _orphan_note(cli_ctx: CliContext, notebook: Path, name: str | None, orphan: Orphan) -> str:
+    """A note that ``orphan`` may be the package of ``notebook`` renamed, and how to update
+    it (keeping its import name, which the code using the package imports)."""
+    folder = cli_ctx.project.relative(orphan.directory)
+    same = (name or suggest_package_name(notebook.stem)) == orphan.package
+    kept = "" if same else f" --name {orphan.package}"
+    return (
+        f"Note: {folder} holds the package of {orphan.notebook}, which no longer exists. If "
+        f"{notebook.name} is that notebook renamed or moved, update its package with "
+        f"-o {folder}{kept} --force."
+    )
 
 
 def _tests_shown(test: bool, venv: bool) -> contextlib.AbstractContextManager[None]:

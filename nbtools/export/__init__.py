@@ -11,8 +11,8 @@ submodule of this package loads nothing else)::
     request = export.ExtractRequest(notebook_path, out, export.ExtractOptions("pkg"), "write")
     report = export.run_extract(request)              # ExtractReport: files, problems, tests
     export.suggest_package_name("Sales Report")       # "sales_report"
-    export.output_for(root, Path("nbs/Sales Report.ipynb"))  # without -o: its package's
-                                      # directory, else nbs/sales_report
+    export.locate(root, Path("nbs/Sales Report.ipynb"))  # without -o: its package's
+                       # directory, else nbs/sales_report and the packages it may have had
     export.write_starter(directory)                   # nbtools init: STARTER_NOTEBOOK, ...
 """
 
@@ -25,7 +25,7 @@ from nbtools.lazy import loader
 if TYPE_CHECKING:
     from nbtools.export.api import ExtractReport, ExtractRequest, Recorder, run_extract
     from nbtools.export.build import ExtractOptions, suggest_package_name
-    from nbtools.export.home import locate, output_for
+    from nbtools.export.home import Orphan, locate
     from nbtools.export.starter import NOTEBOOK as STARTER_NOTEBOOK
     from nbtools.export.starter import PACKAGE_DIR as STARTER_PACKAGE_DIR
     from nbtools.export.starter import write_starter
@@ -39,8 +39,8 @@ _LAZY = {
     "run_extract": ("api", "run_extract"),
     "ExtractOptions": ("build", "ExtractOptions"),
     "suggest_package_name": ("build", "suggest_package_name"),
+    "Orphan": ("home", "Orphan"),
     "locate": ("home", "locate"),
-    "output_for": ("home", "output_for"),
     "STARTER_NOTEBOOK": ("starter", "NOTEBOOK"),
     "STARTER_PACKAGE_DIR": ("starter", "PACKAGE_DIR"),
     "write_starter": ("starter", "write_starter"),
@@ -53,9 +53,9 @@ __all__ = [
     "ExtractOptions",
     "ExtractReport",
     "ExtractRequest",
+    "Orphan",
     "Recorder",
     "locate",
-    "output_for",
     "read_manifest",
     "run_extract",
     "suggest_package_name",

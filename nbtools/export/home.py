@@ -26,25 +26,32 @@ from nbtools.export.model import MANIFEST
 MAX_DEPTH = 6
 #: How many folders the search reads at most (a huge tree is not walked whole).
 MAX_FOLDERS = 5000
+#: How many packages of gone notebooks are named to a new package, the nearest first.
+MAX_ORPHANS = 3
 _SKIPPED = frozenset({"node_modules", "__pycache__", "site-packages"})
 
 
-def output_for(root: Path, notebook: Path, package: str | None = None) -> Path:
-    """The package directory of ``notebook`` (a file inside ``root``): the one holding its
-    package (named ``package``, when given), else :func:`default_output`."""
-    return locate(root, notebook, package).directory
+class Orphan(NamedTuple):
+    """A package of the project whose notebook no longer exists: a new package may be it,
+    its notebook renamed or moved. (Not a dataclass: the extraction's path does not import
+    ``dataclasses``, docs/performance.md.)"""
+
+    directory: Path
+    #: The notebook it was written from, as a path from the project's root.
+    notebook: str
+    #: Its import name (keeping it keeps the code that imports the package working).
+    package: str
 
 
 class Located(NamedTuple):
-    """Where a notebook's package goes (:func:`locate`). (Not a dataclass: the extraction's
-    path does not import ``dataclasses``, docs/performance.md.)"""
+    """Where a notebook's package goes (:func:`locate`)."""
 
     directory: Path
     #: Whether a package of the notebook is there already (else it is a new one).
     existing: bool
-    #: Packages of the project whose notebook no longer exists, as (their directory, that
-    #: notebook's path from the root): a new package may be one of them, renamed.
-    orphans: tuple[tuple[Path, str], ...] = ()
+    #: Without one, the project's packages whose notebook is gone, the nearest to the
+    #: notebook first (at most :data:`MAX_ORPHANS`).
+    orphans: tuple[Orphan, ...] = ()
 
 
 def locate(root: Path, notebook: Path, package: str | None = None) -> Located:
@@ -56,21 +63,38 @@ def locate(root: Path, notebook: Path, package: str | None = None) -> Located:
     if relative.startswith("../"):
         return Located(default_output(notebook, package), existing=False)
     found: list[tuple[float, Path]] = []
-    orphans: list[tuple[Path, str]] = []
+    orphans: list[Orphan] = []
     for folder in _with_manifests(root.resolve()):
         manifest = _manifest(folder)
         if manifest is None:
             continue
         owner = _gone(manifest, folder)
         if owner is not None:
-            orphans.append((folder, Path(os.path.relpath(owner, root.resolve())).as_posix()))
+            orphans.append(
+                Orphan(
+                    folder,
+                    Path(os.path.relpath(owner, root.resolve())).as_posix(),
+                    str(manifest.get("package") or folder.name),
+                )
+            )
         elif (package is None or manifest.get("package") == package) and _names(
             manifest, folder, target, relative
         ):
             found.append(((folder / MANIFEST).stat().st_mtime, folder))
     if found:
         return Located(max(found)[1], existing=True)
-    return Located(default_output(notebook, package), existing=False, orphans=tuple(orphans))
+    orphans.sort(key=lambda orphan: _distance(orphan.notebook, relative))
+    return Located(default_output(notebook, package), False, tuple(orphans[:MAX_ORPHANS]))
+
+
+def _distance(path: str, notebook: str) -> tuple[int, int, str]:
+    """How far the notebook at ``path`` was from ``notebook`` (paths from the root), for
+    sorting: the fewer folders they share the farther, then the deeper ``path`` below them."""
+    folders, ours = path.split("/")[:-1], notebook.split("/")[:-1]
+    shared = 0
+    while shared < min(len(folders), len(ours)) and folders[shared] == ours[shared]:
+        shared += 1
+    return -shared, len(folders) - shared, path
 
 
 def _gone(manifest: dict[str, Any], folder: Path) -> Path | None:

@@ -235,6 +235,7 @@ def _write(
             f"directory, or pass --force to replace that package with {extraction.source.name}'s.",
             path=str(out),
             notebook=owner,
+            gone=bool(gone),
             field="output",
         )
     conflicts = _conflicts(extraction, out, recorded)

@@ -159,7 +159,7 @@ async def test_another_notebooks_package_conflicts_with_409_naming_it(
     manifest = (jp_root_dir / "pkg" / ".nbtools-extract.json").read_text()
     code, body = await error(jp_fetch, path="b.ipynb", output="pkg", dry_run=False)
     assert code == 409
-    assert body["details"]["notebook"] == "a.ipynb"
+    assert (body["details"]["notebook"], body["details"]["gone"]) == ("a.ipynb", False)
     assert body["details"]["field"] == "output"
     assert "a.ipynb" in body["message"]
     assert (jp_root_dir / "pkg" / ".nbtools-extract.json").read_text() == manifest
@@ -191,3 +191,31 @@ async def test_without_an_output_the_notebook_s_own_package_is_the_one_updated(
     assert (await post(jp_fetch, path="other/demo.ipynb"))["output"] == "other/demo"
     renamed = await post(jp_fetch, path="nbs/demo.ipynb", name="demo2")
     assert renamed["output"] == "nbs/demo2"  # another package name: not that package
+
+
+async def test_a_renamed_notebook_is_told_of_its_old_package_and_can_take_it_over(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """Without an output, the reply lists the packages whose notebook is gone (the wizard
+    offers them); writing into one is refused until forced, with ``gone`` in the refusal."""
+    put_notebook(jp_root_dir, "nbs/report.ipynb", CELLS)
+    await post(jp_fetch, path="nbs/report.ipynb", output="packages/report", dry_run=False)
+    assert (await post(jp_fetch, path="nbs/report.ipynb"))["orphans"] == []  # it has its own
+    (jp_root_dir / "nbs/report.ipynb").rename(jp_root_dir / "nbs/quarterly.ipynb")
+    preview = await post(jp_fetch, path="nbs/quarterly.ipynb")
+    assert preview["output"] == "nbs/quarterly"
+    assert preview["orphans"] == [
+        {"output": "packages/report", "notebook": "nbs/report.ipynb", "package": "report"}
+    ]
+    chosen = await post(jp_fetch, path="nbs/quarterly.ipynb", output="packages/report")
+    assert chosen["orphans"] == []  # an output chosen: nothing to offer
+    manifest = (jp_root_dir / "packages/report/.nbtools-extract.json").read_text()
+    body = {"path": "nbs/quarterly.ipynb", "output": "packages/report", "name": "report"}
+    code, refused = await error(jp_fetch, **body, dry_run=False)
+    assert code == 409
+    assert (refused["details"]["notebook"], refused["details"]["gone"]) == ("report.ipynb", True)
+    assert (jp_root_dir / "packages/report/.nbtools-extract.json").read_text() == manifest
+    taken = await post(jp_fetch, **body, dry_run=False, force=True)
+    assert (taken["package"], taken["written"]) == ("report", True)
+    assert (await post(jp_fetch, path="nbs/quarterly.ipynb"))["output"] == "packages/report"
+    assert not (jp_root_dir / "nbs/quarterly").exists()

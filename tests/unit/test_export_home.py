@@ -11,7 +11,7 @@ import pytest
 
 from nbtools.errors import ConflictError
 from nbtools.export import home
-from nbtools.export.home import locate, output_for
+from nbtools.export.home import locate
 from nbtools.export.model import MANIFEST
 from nbtools.export.writer import write
 from tests.unit.export_helpers import extraction
@@ -47,11 +47,11 @@ def test_the_manifest_records_the_notebook_s_path_from_the_package(tmp_path: Pat
 
 def test_a_notebook_s_package_is_found_wherever_it_was_written(tmp_path: Path) -> None:
     nb = notebook(tmp_path, "example.ipynb")
-    assert output_for(tmp_path, nb) == tmp_path / "example"  # none yet: beside it
+    assert locate(tmp_path, nb).directory == tmp_path / "example"  # none yet: beside it
     assert package_of(tmp_path, nb) is None
     out = written(tmp_path, "packages/example", nb)
     assert package_of(tmp_path, nb) == out.resolve()
-    assert output_for(tmp_path, nb) == out.resolve()
+    assert locate(tmp_path, nb).directory == out.resolve()
     other = notebook(tmp_path, "other/example.ipynb")  # the same file name elsewhere
     assert package_of(tmp_path, other) is None
 
@@ -66,7 +66,7 @@ def test_with_a_name_only_a_package_of_that_name_counts_and_the_newest_wins(
     assert package_of(tmp_path, nb) == second.resolve()  # written last
     assert package_of(tmp_path, nb, "sales") == first.resolve()
     assert package_of(tmp_path, nb, "other") is None
-    assert output_for(tmp_path, nb, "other") == tmp_path / "nbs/other"
+    assert locate(tmp_path, nb, "other").directory == tmp_path / "nbs/other"
 
 
 def test_an_older_manifest_is_matched_by_its_recorded_notebook_version(tmp_path: Path) -> None:
@@ -100,7 +100,7 @@ def test_outside_the_project_or_beyond_the_bounds_nothing_is_searched(
     outside = notebook(tmp_path, "elsewhere/nb.ipynb")
     written(tmp_path, "project/pkg", outside)
     assert package_of(project, outside) is None  # the notebook is not the project's
-    assert output_for(project, outside) == tmp_path / "elsewhere/nb"
+    assert locate(project, outside).directory == tmp_path / "elsewhere/nb"
 
     nb = notebook(project, "nb.ipynb")
     deep = written(project, "a/b/c/d/e/pkg", nb)  # 6 folders below the root: found
@@ -153,5 +153,31 @@ def test_a_new_package_is_told_of_packages_whose_notebook_is_gone(tmp_path: Path
     old.rename(tmp_path / "nbs/quarterly.ipynb")
     located = locate(tmp_path, tmp_path / "nbs/quarterly.ipynb")
     assert (located.directory, located.existing) == (tmp_path / "nbs/quarterly", False)
-    assert located.orphans == ((out.resolve(), "nbs/report.ipynb"),)
+    assert located.orphans == (home.Orphan(out.resolve(), "nbs/report.ipynb", "pkg"),)
     assert locate(tmp_path, tmp_path / "kept.ipynb") == home.Located(kept.resolve(), True)
+
+
+def test_the_packages_of_gone_notebooks_are_listed_nearest_first(tmp_path: Path) -> None:
+    """The orphan most likely to be the renamed notebook's comes first: the one whose
+    notebook was in the same folder, then in a folder below it, then elsewhere."""
+    gone = {
+        "a.ipynb": "top",
+        "nbs/deeper/b.ipynb": "deeper",
+        "nbs/c.ipynb": "same",
+        "other/d.ipynb": "other",
+        "nbs/b.ipynb": "also_same",
+    }
+    for path, package in gone.items():
+        written(tmp_path, f"packages/{package}", notebook(tmp_path, path), package)
+        (tmp_path / path).unlink()
+    orphans = locate(tmp_path, notebook(tmp_path, "nbs/new.ipynb")).orphans
+    assert [orphan.package for orphan in orphans] == ["also_same", "same", "deeper"]  # of 5
+    (tmp_path / "packages/same/.nbtools-extract.json").unlink()
+    (tmp_path / "packages/deeper/.nbtools-extract.json").unlink()
+    nearest = locate(tmp_path, tmp_path / "nbs/new.ipynb").orphans
+    assert [orphan.package for orphan in nearest] == ["also_same", "top", "other"]
+    assert orphans[0] == home.Orphan(
+        (tmp_path / "packages/also_same").resolve(), "nbs/b.ipynb", "also_same"
+    )
+    assert locate(tmp_path, tmp_path / "nbs/new.ipynb", "also_same").orphans == nearest
+    assert locate(tmp_path, tmp_path / "../outside.ipynb").orphans == ()

@@ -2,7 +2,7 @@ import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture, JupyterLabPage } from '@jupyterlab/galata';
 import type { Request } from '@playwright/test';
 
-import { attachScreenshot, codeCell, notebookJson, openSection } from './helpers';
+import { attachScreenshot, codeCell, notebookJson, openSection, violations } from './helpers';
 import { test } from './fixtures';
 
 /** A notebook whose one exported cell makes a small package. */
@@ -128,6 +128,69 @@ test.describe('Package wizard of each notebook', () => {
     await expect(output).toHaveValue(`${tmpPath}/shared`);
     await show(page, `${tmpPath}/second.ipynb`);
     await expect(output).toHaveValue(`${tmpPath}/second-pkg`);
+  });
+
+  test('a renamed notebook is offered its old package, and updates it under its import name', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    test.setTimeout(180_000);
+    const tagged = notebookJson([
+      { ...codeCell('fn', 'def report():\n    return 1'), metadata: { tags: ['export'] } },
+      codeCell('use', 'report()')
+    ]);
+    await upload(page, `${tmpPath}/report.ipynb`, tagged);
+    // as `nbtools extract report.ipynb -o packages/report` does
+    const written = await page.request.post('/nbtools/api/extract', {
+      data: {
+        path: `${tmpPath}/report.ipynb`,
+        output: `${tmpPath}/packages/report`,
+        dry_run: false
+      }
+    });
+    expect(written.ok(), await written.text()).toBe(true);
+    expect(
+      await page.contents.renameFile(`${tmpPath}/report.ipynb`, `${tmpPath}/quarterly.ipynb`)
+    ).toBe(true);
+    await show(page, `${tmpPath}/quarterly.ipynb`);
+    const panel = await openSection(page, 'quarterly.ipynb', 'Package');
+    await panel.getByRole('button', { name: '3. Preview' }).click();
+    const summary = panel.getByTestId('nbtools-preview-summary');
+    await expect(summary).toHaveText(`Package quarterly in ${tmpPath}/quarterly`);
+    const note = panel.getByRole('note', { name: `${tmpPath}/packages/report holds the package` });
+    await expect(note).toContainText(`of ${tmpPath}/report.ipynb, which no longer exists`);
+    expect(await violations(page, testInfo)).toEqual([]);
+    await page.theme.setDarkTheme();
+    expect(await violations(page, testInfo)).toEqual([]);
+    await page.theme.setLightTheme();
+
+    // One click: the preview is of that package, under its import name.
+    await note.getByRole('button', { name: `Use ${tmpPath}/packages/report` }).click();
+    await expect(summary).toHaveText(`Package report in ${tmpPath}/packages/report`);
+    await expect(note).toHaveCount(0);
+    await panel.getByRole('button', { name: '2. Options' }).click();
+    await expect(panel.getByRole('textbox', { name: 'Output directory' })).toHaveValue(
+      `${tmpPath}/packages/report`
+    );
+    await expect(panel.getByRole('textbox', { name: 'Package name' })).toHaveValue('report');
+
+    // Writing asks once, in words that fit a renamed notebook, then updates that package.
+    await page.notebook.save(); // what JupyterLab normalised on opening: no save prompt
+    await panel.getByRole('button', { name: '4. Write and test' }).click();
+    await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
+    const update = page.getByRole('dialog');
+    await expect(update).toContainText('Update the package of report.ipynb?');
+    await expect(update).toContainText('report.ipynb no longer exists');
+    await attachScreenshot(page, testInfo, 'wizard-renamed-notebook-dialog');
+    await update.getByRole('button', { name: 'Update it' }).click();
+    await expect(panel.getByTestId('nbtools-test-summary')).toContainText(
+      `Written to ${tmpPath}/packages/report.`,
+      { timeout: 60_000 }
+    );
+    expect(await page.contents.directoryExists(`${tmpPath}/quarterly`)).toBe(false);
+    await panel.getByRole('button', { name: '3. Preview' }).click();
+    await expect(summary).toHaveText(`Package report in ${tmpPath}/packages/report`);
+    await expect(panel.getByRole('note')).toHaveCount(0); // its own package now
   });
 
   test('an option the server refuses is shown next to its field, one click away', async ({

@@ -128,6 +128,16 @@ export interface ExtractDataCheck {
   warnings: string[];
 }
 
+/** A package of the project whose notebook no longer exists (the one being extracted may be it, renamed). */
+export interface ExtractOrphan {
+  /** Its directory, relative to the root. */
+  output: string;
+  /** The notebook it was written from (gone), relative to the root. */
+  notebook: string;
+  /** Its import name. */
+  package: string;
+}
+
 /** The answer of `POST /nbtools/api/extract`. */
 export interface ExtractReport {
   ok: boolean;
@@ -150,6 +160,11 @@ export interface ExtractReport {
   /** Set by a write; `null` otherwise. */
   lineage: ExtractLineage | null;
   data: ExtractDataCheck;
+  /**
+   * Without an `output`, for a notebook without a package yet: the project's packages whose
+   * notebook is gone, the nearest first (at most 3); empty otherwise.
+   */
+  orphans: ExtractOrphan[];
 }
 
 /**

@@ -14,6 +14,7 @@ export type {
   ExtractDataCheck,
   ExtractFile,
   ExtractLineage,
+  ExtractOrphan,
   ExtractParameter,
   ExtractProblem,
   ExtractReport,

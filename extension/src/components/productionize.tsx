@@ -2,7 +2,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button, VDomRenderer } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import type { ExtractProblem, ExtractReport, ExtractTestResult } from '../api';
+import type { ExtractOrphan, ExtractProblem, ExtractReport, ExtractTestResult } from '../api';
 import { EXPORT_TAGS, hasTag } from './cellTags';
 import type { IPackagePages } from './packagePages';
 import { STEPS } from './productionizeModel';
@@ -256,10 +256,40 @@ function Preview({ model, trans, pages }: IStepProps): React.ReactElement {
           <p role="status" data-testid="nbtools-preview-summary">
             {trans.__('Package %1 in %2', report.package, report.output)}
           </p>
+          {report.orphans.map(orphan => (
+            <OrphanNote key={orphan.output} orphan={orphan} model={model} trans={trans} />
+          ))}
           <ProblemList problems={report.problems} model={model} trans={trans} />
           <FileList report={report} trans={trans} pages={pages} />
         </>
       )}
+    </div>
+  );
+}
+
+/** A package whose notebook is gone, which this notebook may be, renamed: one click writes there. */
+function OrphanNote({
+  orphan,
+  model,
+  trans
+}: {
+  orphan: ExtractOrphan;
+  model: ProductionizeModel;
+  trans: Trans;
+}): React.ReactElement {
+  const id = React.useId();
+  return (
+    <div role="note" aria-labelledby={id} className="jp-nbtools-Orphan">
+      <span id={id}>
+        {trans.__(
+          '%1 holds the package of %2, which no longer exists. If this notebook is %2 renamed or moved, update that package instead of starting a new one.',
+          orphan.output,
+          orphan.notebook
+        )}
+      </span>
+      <Button minimal disabled={model.busy} onClick={() => void model.useOrphan(orphan)}>
+        {trans.__('Use %1', orphan.output)}
+      </Button>
     </div>
   );
 }

@@ -9,7 +9,7 @@ import type { ISignal } from '@lumino/signaling';
 
 import { NbtoolsApiError, asError, extractPackage, fieldOf } from '../api';
 import { CommandIDs } from '../tokens';
-import type { ExtractProblem, ExtractReport, ExtractRequest } from '../api';
+import type { ExtractOrphan, ExtractProblem, ExtractReport, ExtractRequest } from '../api';
 import { nbdevDirectives, tagsOf, toggleCellTag } from './cellTags';
 import type { ExportTag } from './cellTags';
 import { ServePreviewModel } from './servePreviewModel';
@@ -58,6 +58,8 @@ export interface IOwnedPackage {
    * notebook's package in the project, else one next to the notebook).
    */
   output: string;
+  /** That notebook no longer exists (this one may be it, renamed or moved). */
+  gone: boolean;
 }
 
 /** How the wizard asks the user to confirm what it is about to do. */
@@ -215,6 +217,16 @@ export class ProductionizeModel extends VDomModel {
     this._changed();
   }
 
+  /**
+   * Write the package into `orphan`, the package of a notebook that no longer exists (this
+   * one renamed or moved), keeping its import name unless the user chose one; the preview
+   * shows it at once.
+   */
+  async useOrphan(orphan: ExtractOrphan): Promise<void> {
+    this.setOptions({ output: orphan.output, name: this.options.name || orphan.package });
+    await this.runPreview();
+  }
+
   /** Toggle a tag on the notebook cell at `index` (0-based). */
   toggleTag(index: number, tag: ExportTag): void {
     const cell = this._notebook?.content.widgets[index];
@@ -301,7 +313,11 @@ export class ProductionizeModel extends VDomModel {
       error.status === 409 &&
       typeof error.details.notebook === 'string'
     ) {
-      return { notebook: error.details.notebook, output: this.options.output };
+      return {
+        notebook: error.details.notebook,
+        output: this.options.output,
+        gone: error.details.gone === true
+      };
     }
     return null;
   }

@@ -23,11 +23,27 @@ export function wizardPrompts(trans: TranslationBundle): IWizardPrompts {
       return result.button.accept;
     },
     async replacePackage(owned: IOwnedPackage): Promise<boolean> {
+      const where = owned.output || trans.__('next to the notebook');
+      if (owned.gone) {
+        const result = await showDialog({
+          title: trans.__('Update the package of %1?', owned.notebook),
+          body: trans.__(
+            '%1 no longer exists, and the output directory %2 holds its package. If this notebook is %1 renamed or moved, that package is updated from it (files edited by hand are kept as .orig). Otherwise, go back to Options and choose another output directory.',
+            owned.notebook,
+            where
+          ),
+          buttons: [
+            Dialog.cancelButton({ label: trans.__('Cancel') }),
+            Dialog.okButton({ label: trans.__('Update it') })
+          ]
+        });
+        return result.button.accept;
+      }
       const result = await showDialog({
         title: trans.__('Replace the package of %1?', owned.notebook),
         body: trans.__(
           "The output directory %1 holds the package written from %2. Replacing it deletes that package's files (files edited by hand are kept as .orig). To keep it, go back to Options and choose another output directory.",
-          owned.output || trans.__('next to the notebook'),
+          where,
           owned.notebook
         ),
         buttons: [

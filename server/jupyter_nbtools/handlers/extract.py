@@ -1,5 +1,10 @@
 """``POST /nbtools/api/extract``: preview, check or write a notebook's package, and test it,
-after checking the notebook's data against ``purpose`` as a job's is (403 when refused)."""
+after checking the notebook's data against ``purpose`` as a job's is (403 when refused).
+
+Without an ``output``, the package goes where the notebook's package is, else beside it; the
+reply's ``orphans`` then lists the project's packages whose notebook is gone (the nearest
+first), so that a renamed notebook can update its old package rather than start a new one.
+"""
 
 from __future__ import annotations
 
@@ -43,11 +48,14 @@ class ExtractHandler(NbtoolsHandler):
             nb=notebook,
             during="extract",
         )
+        located = (
+            None
+            if output
+            else await self.call(export.locate, self.project.root, notebook_path, name)
+        )
         request = export.ExtractRequest(
             notebook_path=notebook_path,
-            out=self.resolve(output, "output")
-            if output
-            else await self.call(export.output_for, self.project.root, notebook_path, name),
+            out=located.directory if located else self.resolve(output, "output"),
             options=export.ExtractOptions(name, field("version", str, "0.1.0")),
             mode=mode,
             test=field("test", bool, False),
@@ -62,6 +70,14 @@ class ExtractHandler(NbtoolsHandler):
         model = report.to_dict()
         model["output"] = self.project.relative(report.out)
         model["data"] = checked.to_dict()
+        model["orphans"] = [
+            {
+                "output": self.project.relative(orphan.directory),
+                "notebook": orphan.notebook,
+                "package": orphan.package,
+            }
+            for orphan in (located.orphans if located else ())
+        ]
         self.reply(model)
 
 
