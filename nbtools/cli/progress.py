@@ -12,7 +12,7 @@ import contextlib
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -34,9 +34,12 @@ def _terminal() -> Console | None:
 
 
 @contextlib.contextmanager
-def cells_bar(run_id: int, progress: Progress) -> Iterator[None]:
+def cells_bar(
+    run_id: int, progress: Progress, queued: Callable[[], bool] = lambda: False
+) -> Iterator[None]:
     """While the block runs, a bar of the run's cells (``Run 12: cell 4 ━━━━━ 3/7 cells
-    0:00:12``), read from ``progress`` as the runner updates it."""
+    0:00:12``), read from ``progress`` as the runner updates it; ``queued()`` says whether
+    the run still waits for a worker."""
     console = _terminal()
     if console is None:
         yield
@@ -58,10 +61,16 @@ def cells_bar(run_id: int, progress: Progress) -> Iterator[None]:
         def follow() -> None:
             while not done.wait(READ_EVERY):
                 current = progress.current_cell
+                doing = (
+                    "queued, waiting for a worker"
+                    if queued()
+                    else "starting the kernel"
+                    if current is None
+                    else f"cell {current + 1}"
+                )
                 bar.update(
                     task,
-                    description=f"Run {run_id}: "
-                    + ("starting the kernel" if current is None else f"cell {current + 1}"),
+                    description=f"Run {run_id}: {doing}",
                     total=progress.cells_total,
                     completed=progress.cells_done,
                 )

@@ -14,7 +14,6 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import fields_as_flags, idempotency_option, json_option, pass_cli
-from nbtools.cli.output import print_json
 from nbtools.cli.paths import root_relative_option
 from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.project import Project
@@ -127,6 +126,7 @@ def _execute(
     """Queue a run with ``queue(claim token)``, execute it here and now, print it; exit 1
     unless it succeeded, 130/143 after SIGINT/SIGTERM (the run is cancelled)."""
     from nbtools.cli.progress import cells_bar
+    from nbtools.cli.runs import fail_unless_succeeded, print_ended
     from nbtools.jobs import (
         Interrupt,
         JobsSettings,
@@ -163,20 +163,10 @@ def _execute(
         if written is not None:
             written.write_bytes(run_output(project, run_id, "notebook").file.read_bytes())
         model = {**finished.to_wire(), **extra}
-        if as_json:
-            print_json(model)
-        else:
-            from nbtools.cli.runs import print_run, print_traceback
-
-            print_run(model)
-            if written is not None:
-                click.echo(f"The executed notebook is also in {written}.")
-            print_traceback(project, model, err=True)
+        print_ended(project, model, as_json, written)
     if received:
         raise SystemExit(128 + received[0])
-    if finished.status != "succeeded":
-        status = finished.status.replace("_", " ")
-        raise CheckFailedError(f"Run {finished.id} {status}.", run=model)
+    fail_unless_succeeded(model)
 
 
 def print_reproduction(reproduction: Reproduction) -> None:

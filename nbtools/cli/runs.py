@@ -8,6 +8,7 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.follow import UNENDED, ended, follow, require_scheduler, wait_option
 from nbtools.cli.job_ref import job_filter
 from nbtools.cli.output import print_fields, print_json, print_table, when
 from nbtools.cli.paths import root_relative_option
@@ -15,6 +16,8 @@ from nbtools.cli.presence import note_if_unserved
 from nbtools.errors import CheckFailedError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from nbtools.project import Project
 
 
@@ -98,6 +101,27 @@ def print_traceback(project: Project, model: dict[str, Any], *, err: bool = Fals
     if traceback:
         where = f" (cell {error['cell'] + 1})" if error.get("cell") is not None else ""
         click.echo(f"\nTraceback of run {model['id']}{where}:\n{traceback}", err=err)
+
+
+def print_ended(
+    project: Project, model: dict[str, Any], as_json: bool, written: Path | None = None
+) -> None:
+    """An ended run: its listing (or ``--json``), where ``-o`` also wrote its notebook, and
+    its traceback on standard error when it failed."""
+    if as_json:
+        print_json(model)
+        return
+    print_run(model)
+    if written is not None:
+        click.echo(f"The executed notebook is also in {written}.")
+    print_traceback(project, model, err=True)
+
+
+def fail_unless_succeeded(model: dict[str, Any]) -> None:
+    """Exit 1, saying how, unless the ended run succeeded."""
+    if model["status"] != "succeeded":
+        status = model["status"].replace("_", " ")
+        raise CheckFailedError(f"Run {model['id']} {status}.", run=model)
 
 
 def print_run(model: dict[str, Any]) -> None:
@@ -254,53 +278,49 @@ def cancel(cli_ctx: CliContext, run_id: int, wait: bool, as_json: bool) -> None:
     from nbtools.jobs import cancel_run
 
     model = cancel_run(cli_ctx.project, run_id, actor=cli_ctx.actor).to_wire()
-    if wait and model["status"] in _UNENDED:
-        model = _ended(cli_ctx, run_id)
+    if wait and model["status"] in UNENDED:
+        model = ended(cli_ctx, run_id)
     if as_json:
         print_json(model)
     elif model["status"] == "cancelled":
         click.echo(f"Run {run_id} cancelled.")
-    elif model["status"] not in _UNENDED:
+    elif model["status"] not in UNENDED:
         status = model["status"].replace("_", " ")
         click.echo(f"Run {run_id} ended {status} before the cancel took effect.")
     else:
         click.echo(f"Run {run_id}: cancel requested.")
-    if wait and model["status"] in _UNENDED:
+    if wait and model["status"] in UNENDED:
         raise CheckFailedError(
             f"Run {run_id} is still {model['status']}: its worker has not ended it.", run=model
         )
 
 
-#: The states of a run that has not ended.
-_UNENDED = ("queued", "running")
-
-
-def _ended(cli_ctx: CliContext, run_id: int) -> dict[str, Any]:
-    """The run once it has ended, or as it is after the lease (reading it ends a run whose
-    worker stopped renewing its lease, as any reader does)."""
-    import time
-
-    from nbtools.jobs import JobsSettings, show_run
-
-    deadline = time.monotonic() + cli_ctx.settings(JobsSettings).lease_seconds() + 1
-    while True:
-        model = show_run(cli_ctx.project, run_id).to_wire()
-        if model["status"] not in _UNENDED or time.monotonic() > deadline:
-            return model
-        time.sleep(0.2)
-
-
 @runs.command()
 @click.argument("run_id", type=int)
+@wait_option
 @json_option
 @pass_cli
-def rerun(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
+def rerun(cli_ctx: CliContext, run_id: int, wait: bool, as_json: bool) -> None:
     """Queue a new run with the same notebook and parameters (a scheduler executes it)."""
     from nbtools.jobs import rerun_run
 
+    if wait:
+        require_scheduler(cli_ctx)
     model = rerun_run(cli_ctx.project, run_id, actor=cli_ctx.actor).to_wire()
+    if wait:
+        click.echo(f"Queued run {model['id']}.", err=True)
+        wait_for(cli_ctx, model["id"], as_json)
+        return
     print_json(model) if as_json else click.echo(f"Queued run {model['id']}.")
     note_if_unserved(cli_ctx, f"run {model['id']} waits in the queue")
+
+
+def wait_for(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
+    """``--wait``'s end: follow the queued run until it has ended, show it, and exit 1
+    unless it succeeded."""
+    model = follow(cli_ctx, run_id)
+    print_ended(cli_ctx.project, model, as_json)
+    fail_unless_succeeded(model)
 
 
 @runs.command()

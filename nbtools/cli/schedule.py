@@ -16,6 +16,7 @@ from nbtools.cli.decorators import (
     json_option,
     pass_cli,
 )
+from nbtools.cli.follow import require_scheduler, wait_option
 from nbtools.cli.job_ref import job_argument
 from nbtools.cli.output import print_fields, print_json, print_table, when
 from nbtools.cli.paths import root_relative_option
@@ -389,6 +390,7 @@ def _print_show(
 @job_argument
 @parameter_option
 @idempotency_option
+@wait_option
 @json_option
 @pass_cli
 def run_now(
@@ -396,12 +398,16 @@ def run_now(
     job_id: int,
     parameters: tuple[str, ...],
     idempotency_key: str | None,
+    wait: bool,
     as_json: bool,
 ) -> None:
     """Queue a run of job JOB (its id or name) now, with its parameters, -p values replacing
-    them for this run; a scheduler executes it (`nbtools scheduler` or JupyterLab's server)."""
+    them for this run; a scheduler executes it (`nbtools scheduler` or JupyterLab's server).
+    With --wait, the command ends with the run, for scripts and CI."""
     from nbtools.jobs import run_job
 
+    if wait:
+        require_scheduler(cli_ctx)
     model = run_job(
         cli_ctx.project,
         job_id,
@@ -410,6 +416,12 @@ def run_now(
         idempotency_key=idempotency_key,
         actor=cli_ctx.actor,
     ).to_wire()
+    if wait:
+        from nbtools.cli.runs import wait_for
+
+        click.echo(f"Queued run {model['id']} of job {job_id}.", err=True)
+        wait_for(cli_ctx, model["id"], as_json)
+        return
     print_json(model) if as_json else click.echo(f"Queued run {model['id']} of job {job_id}.")
     note_if_unserved(cli_ctx, f"run {model['id']} waits in the queue")
 
