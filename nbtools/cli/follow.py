@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from nbtools.cli.context import CliContext
+from nbtools.cli.output import when
 from nbtools.cli.presence import START_ONE
 from nbtools.errors import CheckFailedError, InvalidInputError
 
@@ -41,9 +42,30 @@ def require_scheduler(cli_ctx: CliContext) -> None:
 
 
 def follow(cli_ctx: CliContext, run_id: int) -> dict[str, Any]:
-    """Run ``run_id`` once it has ended, as its listing has it; its cells are drawn at a
-    terminal meanwhile. A run still queued when no scheduler serves the store any more is
-    an error (exit 1); Ctrl-C stops the waiting, not the run (exit 130)."""
+    """Run ``run_id`` once it has ended, as its listing has it, or its last attempt when its
+    job retries it; its cells are drawn at a terminal meanwhile. A run still queued when no
+    scheduler serves the store any more is an error (exit 1); Ctrl-C stops the waiting, not
+    the run (exit 130)."""
+    while True:
+        model = _follow_one(cli_ctx, run_id)
+        if model["status"] not in ("failed", "timed_out"):
+            return model
+        from nbtools.jobs import find_retry, show_run
+
+        retry = find_retry(cli_ctx.project, run_id)
+        if retry is None:
+            return model
+        due = show_run(cli_ctx.project, retry).not_before
+        status = model["status"].replace("_", " ")
+        click.echo(
+            f"Run {run_id} {status} (attempt {model['attempt']}); its job retries it as run "
+            f"{retry}" + (f", due {when(due)}." if due is not None else "."),
+            err=True,
+        )
+        run_id = retry
+
+
+def _follow_one(cli_ctx: CliContext, run_id: int) -> dict[str, Any]:
     from nbtools.cli.progress import cells_bar
     from nbtools.jobs import Progress, list_schedulers, show_run
 

@@ -123,6 +123,7 @@ __all__ = [
     "error_traceback",
     "execute_run",
     "find_job",
+    "find_retry",
     "list_jobs",
     "list_runs",
     "list_schedulers",
@@ -267,6 +268,12 @@ def show_run(project: Project, run_id: int) -> RunDetail:
     reaper.reap_expired(project.store)
     with project.store.connection() as connection:
         return run_detail(project, connection, runs.get_run_row(connection, run_id))
+
+
+def find_retry(project: Project, run_id: int) -> int | None:
+    """The run retrying run ``run_id`` (its next attempt), if its job retried it."""
+    with project.store.connection() as connection:
+        return runs.retry_of(connection, run_id)
 
 
 def summarize_runs(

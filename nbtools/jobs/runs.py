@@ -238,6 +238,13 @@ def get_run_row(connection: Connection, run_id: int) -> RunRow:
     return RunRow._make(found)
 
 
+def retry_of(connection: Connection, run_id: int) -> int | None:
+    """The run queued as run ``run_id``'s next attempt, if it was retried (queued in the
+    transaction that ended it: :func:`finish`)."""
+    found: int | None = connection.scalar(select(column.id).where(column.retry_of == run_id))
+    return found
+
+
 def claim(
     store: Store,
     run_id: int,

@@ -143,3 +143,44 @@ def test_at_a_terminal_the_waited_run_shows_its_cells_then_only_its_result(
     assert any(re.match(r"Run 1: cell [234] .* [123]/4 cells", frame) for frame in frames), frames
     assert re.search(r"status\W+succeeded", out), out
     assert "cells 0:00" not in out
+
+
+def test_a_run_its_job_retries_is_waited_for_until_its_last_attempt(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    daemon: subprocess.Popen[bytes],
+    tmp_path: Path,
+) -> None:
+    """CI waits for the job's result, not its first attempt's: a failed attempt is said on
+    standard error, and the waiting goes on with the retry."""
+    marker = tmp_path / "attempted"
+    first_fails = (
+        f"import pathlib\nmarker = pathlib.Path({str(marker)!r})\n"
+        "if not marker.exists():\n"
+        "    marker.touch()\n"
+        "    raise RuntimeError('the first attempt fails')"
+    )
+    notebook_factory("flaky.ipynb", [("code", first_fails, [])])
+    added = nbtools(
+        project.root, "schedule", "add", "flaky.ipynb", "--retries", "2", "--retry-backoff", "1"
+    )
+    assert added.exit_code == 0, added.output
+    waited = nbtools(project.root, "schedule", "run", "1", "--wait", "--json")
+    assert waited.exit_code == 0, waited.output
+    model = json.loads(waited.stdout)
+    assert (model["id"], model["status"], model["attempt"], model["retry_of"]) == (
+        2,
+        "succeeded",
+        2,
+        1,
+    )
+    assert re.search(
+        r"Run 1 failed \(attempt 1\); its job retries it as run 2, due ", waited.stderr
+    )
+    # A run that fails every attempt ends the waiting with its last one.
+    marker.unlink()
+    nbtools(project.root, "schedule", "edit", "1", "--retries", "0")
+    last = nbtools(project.root, "schedule", "run", "1", "--wait")
+    assert last.exit_code == 1
+    assert "Run 3 failed." in last.stderr
+    assert "retries it" not in last.stderr
