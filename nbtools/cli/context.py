@@ -37,6 +37,9 @@ class CliContext:
         self.as_json = False
         self.answered = False
         self._kept: list[object] = []
+        #: Where the project is looked for when no root is set: the working directory, or
+        #: the directory a command sets up (:meth:`works_in`).
+        self._here: Path | None = None
 
     def command_starts(self) -> None:
         """Called by the group once the command's module is imported, before it runs.
@@ -77,6 +80,9 @@ class CliContext:
 
     @functools.cached_property
     def project(self) -> Project:
+        """The project: the root set (--root, $NBTOOLS_ROOT, the config file), else the
+        nearest directory at or above the working directory holding ``.nbtools/``, else the
+        working directory."""
         from nbtools.config import NbtoolsSettings
         from nbtools.errors import InvalidInputError
         from nbtools.project import Project, nearest_root
@@ -88,8 +94,14 @@ class CliContext:
                 f"The project root {root} is a file (--root, $NBTOOLS_ROOT or "
                 "c.NbtoolsSettings.root_dir): give the project directory."
             )
-        here = Path.cwd()
+        here = self._here or Path.cwd()
         return Project.from_settings(settings, default_root=nearest_root(here) or here)
+
+    def works_in(self, directory: Path) -> None:
+        """Look for the project from ``directory`` rather than the working directory (``nbtools
+        init DIR``: the project holding DIR, else DIR itself); before :attr:`project` is read."""
+        assert "project" not in self.__dict__, "the project was opened already"
+        self._here = directory.resolve()
 
     @functools.cached_property
     def actor(self) -> str:

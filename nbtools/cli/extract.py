@@ -154,7 +154,7 @@ def extract(
             sys.stdout.write(report.diff)
         _print_report(report)
     if isinstance(request.lineage, BackgroundRecorder):
-        _launch(request.lineage)  # only now: the recording does not slow the command down
+        launch_recording(request.lineage)  # only now: the recording does not slow the command down
     if not report.ok:
         raise CheckFailedError(_failure(report))
 
@@ -204,7 +204,9 @@ def _check_data(
     return enforce_rule(project, path, purpose, actor=cli_ctx.actor, during="extract")
 
 
-def _launch(recorder: BackgroundRecorder) -> None:
+def launch_recording(recorder: BackgroundRecorder) -> None:
+    """Start the process recording a written package's lineage (a failure to start it is
+    said, and stops nothing)."""
     try:
         recorder.launch()
     except OSError as error:  # lineage never stops an extraction

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from nbtools.cli.context import CliContext
+from nbtools.cli.decorators import pass_cli
 from nbtools.export import (
     STARTER_NOTEBOOK,
     STARTER_PACKAGE_DIR,
@@ -19,10 +21,15 @@ from nbtools.export import (
 @click.argument(
     "directory", default=".", type=click.Path(file_okay=False, path_type=Path), required=False
 )
-def init(directory: Path) -> None:
+@pass_cli
+def init(cli_ctx: CliContext, directory: Path) -> None:
     """Write a starter kit into DIRECTORY (default: here): a tagged example notebook, its
     package, a GitHub Actions workflow running `nbtools extract --check --test`, and a
     pre-commit config. Existing files are never overwritten.
+
+    The package records the notebook version and kernel environment it came from, as
+    `nbtools extract` does, in the project holding DIRECTORY (--root, else the nearest
+    directory at or above it with .nbtools/, else DIRECTORY itself).
     """
     directory.mkdir(parents=True, exist_ok=True)
     out = directory / STARTER_PACKAGE_DIR
@@ -36,8 +43,16 @@ def init(directory: Path) -> None:
     if out.exists():
         click.echo(f"  kept      {STARTER_PACKAGE_DIR}/ (exists already)")
         return
-    report = run_extract(ExtractRequest(directory / STARTER_NOTEBOOK, out, mode="write"))
+    from nbtools.cli.extract import launch_recording
+    from nbtools.lineage import BackgroundRecorder, background_recorder
+
+    cli_ctx.works_in(directory)
+    notebook = directory / STARTER_NOTEBOOK
+    recorder = background_recorder(cli_ctx.project, notebook)
+    report = run_extract(ExtractRequest(notebook, out, mode="write", lineage=recorder))
     click.echo(f"  extracted {STARTER_PACKAGE_DIR}/ ({len(report.changes)} files)")
+    if isinstance(recorder, BackgroundRecorder):
+        launch_recording(recorder)
     click.echo(
         f"Next: open {STARTER_NOTEBOOK} in JupyterLab, change it, and run "
         f"`nbtools extract {STARTER_NOTEBOOK} --test` (it updates {STARTER_PACKAGE_DIR}); serve "

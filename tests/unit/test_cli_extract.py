@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -290,6 +291,38 @@ def test_init_writes_a_starter_kit_whose_check_passes(tmp_path: Path) -> None:
     assert updated.returncode == 0, updated.stderr
     assert "package 'example' written to packages/example" in updated.stdout
     assert not (tmp_path / "example").exists()
+
+
+def recorded_lineage(package: Path) -> dict[str, Any]:
+    """The lineage the background process fills into ``package``'s manifest, once there."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        lineage = json.loads((package / ".nbtools-extract.json").read_text()).get("lineage")
+        if lineage and "pending" not in lineage:
+            found: dict[str, Any] = lineage
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"the lineage of {package} was never recorded")
+
+
+def test_init_s_package_knows_its_notebook_version_in_the_project_it_sets_up(
+    tmp_path: Path,
+) -> None:
+    """As `nbtools extract` does, in the project holding the directory (not the working
+    directory's): a new directory is a project of its own, one inside a project is part of it,
+    so `nbtools serve packages/example` at once names the version it serves."""
+    alone = tmp_path / "alone"
+    assert run_cli("init", str(alone), cwd=tmp_path).returncode == 0
+    lineage = recorded_lineage(alone / "packages/example")
+    assert lineage["notebook_version"]["path"] == "example.ipynb"
+    assert lineage["environment"] is not None
+    assert (alone / ".nbtools").is_dir()
+    assert not (tmp_path / ".nbtools").exists()
+    inside = alone / "team"
+    assert run_cli("init", str(inside), cwd=tmp_path).returncode == 0
+    lineage = recorded_lineage(inside / "packages/example")
+    assert lineage["notebook_version"]["path"] == "team/example.ipynb"
+    assert not (inside / ".nbtools").exists()
 
 
 def test_init_beside_a_notebook_of_the_starter_s_name_it_cannot_extract_writes_nothing(
