@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("nbtools.serve")
 
 #: Paths the service answers itself; a served function cannot take these names.
-BUILTIN_PATHS = ("/health", "/ready", "/info", "/metrics", "/openapi.json", "/docs")
+BUILTIN_PATHS = ("/", "/health", "/ready", "/info", "/metrics", "/openapi.json", "/docs")
 #: How often finished minutes are written to the ``record_to`` store.
 FLUSH_SECONDS = 5.0
 
@@ -369,7 +369,7 @@ def build_app(
 
     app = FastAPI(title=package, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
-    add_docs(app, package)
+    add_docs(app, package, sorted(service.endpoints))
     app.add_middleware(
         Guard,
         api_key=lambda: service.api_key,

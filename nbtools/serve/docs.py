@@ -1,12 +1,13 @@
 """The interactive docs page (``GET /docs``): Swagger UI served from the installed
 ``swagger-ui-bundle-v2`` package, so the page works without internet access (FastAPI's own
-page loads its script and style from a CDN)."""
+page loads its script and style from a CDN); and the service's address itself (``GET /``),
+which sends a browser there and tells a client where things are."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 from swagger_ui_bundle import swagger_ui_path
 
@@ -19,8 +20,29 @@ ASSETS = {
 }
 
 
-def add_docs(app: FastAPI, title: str) -> None:
-    """``GET /docs`` (the page) and ``GET /docs/assets/<file>`` (its script, style, icon)."""
+def add_docs(app: FastAPI, title: str, endpoints: list[str]) -> None:
+    """``GET /docs`` (the page), ``GET /docs/assets/<file>`` (its script, style, icon) and
+    ``GET /``: a browser (asking for HTML) is redirected to the page; another client gets the
+    service's map: its ``endpoints`` (``/<name>``) and where its docs, schema, facts and
+    probes are."""
+
+    @app.get("/", include_in_schema=False)
+    async def index(request: Request) -> Response:
+        prefix = request.scope.get("root_path", "")
+        if "text/html" in request.headers.get("accept", ""):
+            return RedirectResponse(f"{prefix}/docs", status_code=307)
+        return JSONResponse(
+            {
+                "service": title,
+                "endpoints": [f"/{name}" for name in endpoints],
+                "docs": "/docs",
+                "openapi": "/openapi.json",
+                "info": "/info",
+                "health": "/health",
+                "ready": "/ready",
+                "metrics": "/metrics",
+            }
+        )
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

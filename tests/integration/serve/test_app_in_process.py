@@ -105,6 +105,33 @@ def test_the_docs_page_loads_nothing_from_outside(scorer_app: TestClient) -> Non
         assert client.get("/docs/assets/swagger-ui.js.map").json()["error"] == "not-found"
 
 
+def test_the_service_s_own_address_sends_a_browser_to_the_docs_and_a_client_a_map(
+    scorer_app: TestClient,
+) -> None:
+    with scorer_app as client:
+        browser = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+        sent = client.get("/", headers=browser, follow_redirects=False)
+        assert (sent.status_code, sent.headers["location"]) == (307, "/docs")
+        assert client.get("/", headers=browser).headers["content-type"].startswith("text/html")
+        behind = TestClient(client.app, root_path="/scorer")  # behind a proxy's prefix
+        proxied = behind.get("/", headers=browser, follow_redirects=False)
+        assert proxied.headers["location"] == "/scorer/docs"
+        index = client.get("/")  # a client asking for JSON, or anything
+        assert index.status_code == 200
+        assert index.json() == {
+            "service": "scorer",
+            "endpoints": ["/predict"],
+            "docs": "/docs",
+            "openapi": "/openapi.json",
+            "info": "/info",
+            "health": "/health",
+            "ready": "/ready",
+            "metrics": "/metrics",
+        }
+        assert "/" not in client.get("/openapi.json").json()["paths"]
+        assert 'endpoint="/",status="200"' in client.get("/metrics").text
+
+
 def test_a_lineage_still_pending_at_start_up_is_shown_and_recorded_once_filled_in(
     scorer_package: Path, monkeypatch: pytest.MonkeyPatch, project: Project
 ) -> None:
