@@ -16,6 +16,7 @@ from nbtools.cli.presence import note_if_unserved
 from nbtools.errors import CheckFailedError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
     from nbtools.project import Project
@@ -210,27 +211,37 @@ def list_(
     if as_json:
         print_json(models)
         return
+    from nbtools.jobs import job_names
+
+    names = job_names(cli_ctx.project, {m["job_id"] for m in models if m["job_id"] is not None})
     print_runs(
         "Runs",
         models,
         "No runs match these filters."
         if any(value is not None for value in (job_id, notebook, status, before))
         else "No runs yet: `nbtools run NOTEBOOK` runs one, `nbtools schedule add` schedules.",
+        job_names=names,
     )
     if models and len(models) == limit:
         click.echo(f"older runs: --before {models[-1]['id']}")
 
 
 def print_runs(
-    title: str, models: list[dict[str, Any]], empty: str, *, of_job: bool = False
+    title: str,
+    models: list[dict[str, Any]],
+    empty: str,
+    *,
+    of_job: bool = False,
+    job_names: Mapping[int, str] | None = None,
 ) -> None:
-    """Runs as a table, one a line; ``of_job``: all of one job, whose notebook and id the
-    table leaves out."""
+    """Runs as a table, one a line, each job by its name in ``job_names`` (else its id);
+    ``of_job``: all of one job, whose notebook and name the table leaves out."""
+    names = job_names or {}
     columns: tuple[str, ...] = ("run", "job", "notebook", "status", "started", "took", "detail")
     rows: list[tuple[Any, ...]] = [
         (
             m["id"],
-            m["job_id"],
+            names.get(m["job_id"], m["job_id"]),
             m["notebook_path"],
             m["status"],
             m["started_at"],

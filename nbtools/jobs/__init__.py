@@ -28,7 +28,7 @@ processes import this package too: it imports only what every run needs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from nbtools.jobs import reaper, runs
@@ -124,6 +124,7 @@ __all__ = [
     "execute_run",
     "find_job",
     "find_retry",
+    "job_names",
     "list_jobs",
     "list_runs",
     "list_schedulers",
@@ -180,6 +181,20 @@ def find_job(project: Project, ref: str) -> JobSpec:
 
     with project.store.session() as session:
         return JobSpec.of(definitions.find_job(session, ref))
+
+
+def job_names(project: Project, job_ids: Iterable[int]) -> dict[int, str]:
+    """The names of jobs ``job_ids`` (archived ones too), by id, in one query."""
+    from sqlalchemy import select
+
+    from nbtools.jobs.tables import Job
+
+    wanted = set(job_ids)
+    if not wanted:
+        return {}
+    with project.store.session() as session:
+        found = session.execute(select(Job.id, Job.name).where(Job.id.in_(wanted)))
+        return dict(found.tuples().all())
 
 
 def show_job(project: Project, job_id: int) -> JobSpec:

@@ -3,6 +3,7 @@ in its unit, and retries told apart in the detail."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -10,7 +11,7 @@ from click.testing import CliRunner
 
 from nbtools.cli.app import cli
 from nbtools.cli.runs import took
-from nbtools.jobs.tables import Run
+from nbtools.jobs.tables import Job, Run
 from nbtools.project import Project
 from tests.cli_tables import table_rows
 
@@ -105,3 +106,26 @@ def test_a_path_too_long_to_fit_folds_only_once_the_prose_beside_it_wraps(
     failed = table_rows(result.output)[0]  # newest first
     assert failed["detail"] == "attempt 2: ZeroDivisionError: division by zero (cell 3)"
     assert failed["notebook"].replace(" ", "") == path  # folded where it had to be
+
+
+def test_a_job_s_runs_name_it_archived_or_not_and_a_job_less_run_leaves_it_empty(
+    project: Project,
+) -> None:
+    with project.store.session(write=True) as session:
+        nightly = Job(name="nightly", notebook_path="train_churn.ipynb", parameters={})
+        gone = Job(
+            name="old-report", notebook_path="report.ipynb", parameters={}, archived_at=START
+        )
+        session.add_all([nightly, gone])
+        session.flush()
+        ids = (nightly.id, gone.id)
+    add_run(project, 1, job_id=ids[0])
+    add_run(project, 1, job_id=ids[1])
+    add_run(project, 1)
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(
+        cli, ["--root", str(project.root), "runs", "list"]
+    )
+    assert result.exit_code == 0, result.output
+    assert [row["job"] for row in table_rows(result.output)] == ["", "old-report", "nightly"]
+    as_json = CliRunner().invoke(cli, ["--root", str(project.root), "runs", "list", "--json"])
+    assert [run["job_id"] for run in json.loads(as_json.stdout)] == [None, ids[1], ids[0]]
