@@ -78,9 +78,10 @@ test.describe('Package wizard of each notebook', () => {
     const replace = page.getByRole('dialog');
     await expect(replace).toContainText('Replace the package of first.ipynb?');
     await attachScreenshot(page, testInfo, 'wizard-replace-dialog');
+    await expect(panel.getByRole('alert')).toHaveCount(0); // the dialog asks, not --force
     await replace.getByRole('button', { name: 'Keep it' }).click();
     await expect(panel.getByRole('alert')).toContainText(
-      'holds the package of another notebook, first.ipynb'
+      `Not written: the output directory ${tmpPath}/shared holds the package of first.ipynb. Choose another output directory in Options.`
     );
     // The folder still holds the first notebook's package (its manifest is a hidden file,
     // which the contents API does not serve; the project file names the package).
@@ -159,6 +160,7 @@ test.describe('Package wizard of each notebook', () => {
     await expect(summary).toHaveText(`Package quarterly in ${tmpPath}/quarterly`);
     const note = panel.getByRole('note', { name: `${tmpPath}/packages/report holds the package` });
     await expect(note).toContainText(`of ${tmpPath}/report.ipynb, which no longer exists`);
+    await attachScreenshot(page, testInfo, 'wizard-renamed-notebook-note', panel);
     expect(await violations(page, testInfo)).toEqual([]);
     await page.theme.setDarkTheme();
     expect(await violations(page, testInfo)).toEqual([]);
@@ -181,6 +183,7 @@ test.describe('Package wizard of each notebook', () => {
     const update = page.getByRole('dialog');
     await expect(update).toContainText('Update the package of report.ipynb?');
     await expect(update).toContainText('report.ipynb no longer exists');
+    await expect(panel.getByRole('alert')).toHaveCount(0); // no --force advice behind it
     await attachScreenshot(page, testInfo, 'wizard-renamed-notebook-dialog');
     await update.getByRole('button', { name: 'Update it' }).click();
     await expect(panel.getByTestId('nbtools-test-summary')).toContainText(

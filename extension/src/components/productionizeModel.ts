@@ -268,8 +268,21 @@ export class ProductionizeModel extends VDomModel {
     const write = { dry_run: false, test: true, venv: this.options.venv, content: undefined };
     let report = await this._call(write);
     const owned = this._ownedBy();
-    if (!report && owned && (await this._prompts.replacePackage(owned))) {
-      report = await this._call({ ...write, force: true });
+    if (!report && owned) {
+      // The server's refusal speaks of --force: the dialog asks instead, and a "keep it"
+      // leaves a message in the wizard's words (still next to the Output directory field).
+      this.message = null;
+      this._changed();
+      if (await this._prompts.replacePackage(owned)) {
+        report = await this._call({ ...write, force: true });
+      } else {
+        this.message = this._trans.__(
+          'Not written: the output directory %1 holds the package of %2. Choose another output directory in Options.',
+          owned.output || this._trans.__('next to the notebook'),
+          owned.notebook
+        );
+        this._changed();
+      }
     }
     if (report) {
       this.result = report;
