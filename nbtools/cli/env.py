@@ -10,7 +10,7 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
-from nbtools.cli.output import print_fields, print_json, print_table, when
+from nbtools.cli.output import moment, print_fields, print_json, print_table
 from nbtools.errors import CheckFailedError
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def list_(cli_ctx: CliContext, as_json: bool) -> None:
                 f"{row['source']} {row['origin']}",
                 row["python_version"] or "",
                 row["distribution_count"],
-                when(row["captured_at"]),
+                moment(row["captured_at"]),
             )
             for row in rows
         ],

@@ -26,19 +26,22 @@ def print_json(data: Any) -> None:
         cli_ctx.answered = True
 
 
-def when(moment: datetime | str, zone: str | None = None) -> str:
+def moment(value: datetime | str) -> datetime:
+    """A moment of a model, with its offset: ISO text is read as the JSON models write it;
+    a moment without an offset is UTC, as the store keeps them."""
+    found = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return found if found.tzinfo is not None else found.replace(tzinfo=timezone.utc)
+
+
+def when(value: datetime | str, zone: str | None = None) -> str:
     """A moment as people read it: to the second, with its time zone's abbreviation, in the
-    machine's local time or in ``zone`` (an IANA name). ISO text is read as the JSON models
-    write it; a moment without an offset is UTC, as the store keeps them."""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+    machine's local time or in ``zone`` (an IANA name); ``value`` as :func:`moment` reads it."""
+    at = moment(value)
     if zone is None:
-        return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+        return at.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
     from zoneinfo import ZoneInfo
 
-    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S %Z")
+    return at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 #: How long a word, and a short value, a narrow table keeps whole while it can, and how wide
@@ -61,9 +64,10 @@ def print_table(
     empty: str = "",
     fixed: int = 0,
 ) -> None:
-    """Render rows as a table with a title (moments as :func:`when` writes them); with no
-    rows, the line ``empty`` instead (what there is none of, and how to make one). The first
-    ``fixed`` columns are never narrowed to fit (the names of a listing's fields)."""
+    """Render rows as a table with a title (moments as :func:`when` writes them, their zone
+    said once in the title when they share one: ``Runs (times in UTC)``); with no rows, the
+    line ``empty`` instead (what there is none of, and how to make one). The first ``fixed``
+    columns are never narrowed to fit (the names of a listing's fields)."""
     rows = list(rows)
     if not rows and empty:
         print(empty)
@@ -72,6 +76,7 @@ def print_table(
     from rich.table import Table
 
     cells = [[_cell(value) for value in row] for row in rows]
+    title = _zone_to_title(title, rows, cells)
     console = Console()
     table = Table(title=title, title_justify="left", header_style="bold")
     widths: Sequence[int | None] = _widths(columns, cells, console.width, fixed) or [None] * len(
@@ -82,6 +87,25 @@ def print_table(
     for row in cells:
         table.add_row(*row)
     console.print(table)
+
+
+def _zone_to_title(title: str, rows: list[Sequence[Any]], cells: list[list[str]]) -> str:
+    """``title``, told the time zone when every moment of the table is written in one: the
+    zone then leaves the moments (changed in ``cells``), which keeps them to a line more
+    often in a narrow table."""
+    moments = [
+        (texts, index)
+        for row, texts in zip(rows, cells, strict=True)
+        for index, value in enumerate(row)
+        if isinstance(value, datetime)
+    ]
+    zones = {texts[index].rpartition(" ")[2] for texts, index in moments}
+    if len(zones) != 1:
+        return title
+    (zone,) = zones
+    for texts, index in moments:
+        texts[index] = texts[index].removesuffix(f" {zone}")
+    return f"{title} (times in {zone})"
 
 
 def _widths(

@@ -234,8 +234,9 @@ def print_runs(
     of_job: bool = False,
     job_names: Mapping[int, str] | None = None,
 ) -> None:
-    """Runs as a table, one a line, each job by its name in ``job_names`` (else its id);
-    ``of_job``: all of one job, whose notebook and name the table leaves out."""
+    """Runs as a table, one a line, each job by its name in ``job_names`` (else its id), the
+    job column left out when no run has one; ``of_job``: all of one job, whose notebook and
+    name the table leaves out."""
     names = job_names or {}
     columns: tuple[str, ...] = ("run", "job", "notebook", "status", "started", "took", "detail")
     rows: list[tuple[Any, ...]] = [
@@ -253,6 +254,9 @@ def print_runs(
     if of_job:
         columns = columns[:1] + columns[3:]
         rows = [row[:1] + row[3:] for row in rows]
+    elif all(m["job_id"] is None for m in models):  # runs of notebooks alone: no job to name
+        columns = columns[:1] + columns[2:]
+        rows = [row[:1] + row[2:] for row in rows]
     print_table(title, columns, rows, empty=empty)
 
 

@@ -15,14 +15,23 @@ from nbtools.cli.output import print_fields, print_table, when
 UTC = timezone.utc
 
 
-@pytest.fixture
-def tokyo(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The machine's local time is Tokyo's for the test."""
-    monkeypatch.setenv("TZ", "Asia/Tokyo")
+def local_time(monkeypatch: pytest.MonkeyPatch, zone: str) -> Iterator[None]:
+    """The machine's local time is ``zone``'s while the test runs."""
+    monkeypatch.setenv("TZ", zone)
     time.tzset()
     yield
     monkeypatch.undo()
     time.tzset()
+
+
+@pytest.fixture
+def tokyo(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    yield from local_time(monkeypatch, "Asia/Tokyo")
+
+
+@pytest.fixture
+def lisbon(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    yield from local_time(monkeypatch, "Europe/Lisbon")
 
 
 @pytest.mark.usefixtures("tokyo")
@@ -52,9 +61,27 @@ def test_tables_write_moments_so_and_leave_empty_cells_empty(
     moment = datetime(2026, 12, 4, 15, 14, 22, 685711, tzinfo=UTC)
     print_table("Runs", ("run", "started", "finished"), [(1, moment, None)])
     out = capsys.readouterr().out
-    assert "2026-12-05 00:14:22 JST" in out
+    assert out.startswith("Runs (times in JST)")  # said once, not in every cell
+    assert "│ 2026-12-05 00:14:22 │" in out
     assert "685711" not in out
     assert "None" not in out
+
+
+@pytest.mark.usefixtures("lisbon")
+def test_moments_of_different_zones_keep_theirs_and_text_is_left_as_given(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Across a DST change the local abbreviations differ: each moment keeps its own."""
+    winter = datetime(2027, 3, 28, 0, 30, tzinfo=UTC)
+    summer = datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
+    print_table("Runs", ("run", "started"), [(1, winter), (2, summer)])
+    out = capsys.readouterr().out
+    assert out.startswith("Runs ")
+    assert "times in" not in out
+    assert "2027-03-28 00:30:00 WET" in out
+    assert "2027-03-28 02:30:00 WEST" in out
+    print_table("Jobs", ("job", "next run"), [(1, "2027-03-28 02:30:00 WEST")])
+    assert "times in" not in capsys.readouterr().out  # text, not moments: as given
 
 
 def test_parameters_and_other_structures_are_shown_as_json(

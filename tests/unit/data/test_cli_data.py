@@ -46,7 +46,7 @@ def test_add_search_show_edit_list_remove(tmp_path: Path) -> None:
     assert list(fields) == ["name", *DECLARED_FIELDS, "schema note", "created", "updated"]
     assert (fields["classification"], fields["purposes"]) == ("personal", "billing, fraud")
     # a moment as every table shows one: to the second, with its zone
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+", fields["created"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", fields["created"])  # zone in title
     edited = as_json(nbtools(tmp_path, "edit", "tx_2026", "--clear-purposes", "--json"))
     assert edited["purposes"] == []
     edited = as_json(nbtools(tmp_path, "edit", "tx_2026", "--purpose", "x", "--json"))

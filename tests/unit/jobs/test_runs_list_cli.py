@@ -69,6 +69,8 @@ def test_at_80_columns_each_run_keeps_its_notebook_whole_and_retries_say_so(
     lines = result.output.splitlines()
     assert max(map(len, lines)) <= 80
     running, retried, first = table_rows(result.output)
+    assert "job" not in running  # no run has a job: no column to leave empty
+    assert lines[0].startswith("Runs (times in UTC)")  # the zone once, not in every row
     assert [(row["notebook"], row["detail"]) for row in (running, retried, first)] == [
         ("train_churn.ipynb", "attempt 3: 3/8 cells, executing cell 4"),
         ("train_churn.ipynb", "attempt 2: 8/8 cells"),
