@@ -141,7 +141,7 @@ def check_package_name(name: str) -> str:
     if problem:
         suggestion = suggest_package_name(name)
         raise InvalidInputError(
-            f"Invalid package name {name!r}: it {problem}. Try --name {suggestion}.",
+            f"Invalid package name {name!r}: it {problem}. Try {suggestion!r}.",
             name=name,
             suggestion=suggestion,
             field="name",

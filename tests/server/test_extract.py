@@ -111,7 +111,7 @@ async def test_write_with_problems_is_refused_with_the_problems(
         ({"path": "../outside.ipynb"}, 400, ".."),
         ({"path": "demo.ipynb", "output": "/abs"}, 400, "Absolute paths"),
         ({"path": "missing.ipynb"}, 404, "not found"),
-        ({"path": "demo.ipynb", "name": "Bad-Name"}, 400, "Try --name bad_name"),
+        ({"path": "demo.ipynb", "name": "Bad-Name"}, 400, "Try 'bad_name'"),
         ({"path": "demo.ipynb", "test": "yes"}, 400, "'test' must be true or false"),
         ({"path": "untagged.ipynb"}, 400, "no exported cells"),
         ({"path": "broken.ipynb"}, 400, "not valid JSON"),

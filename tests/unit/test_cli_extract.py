@@ -166,7 +166,7 @@ def test_problems_exit_1_and_write_nothing(
     ("cells", "args", "message"),
     [
         ([("code", "x = 1", [])], [], "no exported cells"),
-        ([("code", "x = 1", ["export"])], ["--name", "Bad-Name"], "Try --name bad_name"),
+        ([("code", "x = 1", ["export"])], ["--name", "Bad-Name"], "Try 'bad_name'"),
         ([("code", "x = 1", ["export"])], ["--version", "one"], "Invalid version"),
     ],
 )

@@ -143,7 +143,7 @@ def test_no_exported_cells_says_how_to_tag() -> None:
 
 
 def test_invalid_package_name_suggests_a_valid_one() -> None:
-    with pytest.raises(InvalidInputError, match="Try --name my_pkg") as info:
+    with pytest.raises(InvalidInputError, match="Try 'my_pkg'") as info:
         extraction(("code", "x = 1", ["export"]), package="my-pkg")
     assert info.value.details["suggestion"] == "my_pkg"
     with pytest.raises(InvalidInputError, match="standard-library"):

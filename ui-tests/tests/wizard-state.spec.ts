@@ -221,7 +221,7 @@ test.describe('Package wizard of each notebook', () => {
     );
     await expect(alert).toHaveCount(0); // the message is next to its field instead
     await expect(name).toHaveAttribute('aria-invalid', 'true');
-    await expect(name).toHaveAccessibleDescription(/Try --name bad_name/);
+    await expect(name).toHaveAccessibleDescription(/Try 'bad_name'/);
     await expect(name).toBeFocused();
     await expect(output).toHaveAttribute('aria-invalid', 'false');
 
