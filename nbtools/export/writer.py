@@ -227,6 +227,7 @@ def _write(
             "pass --force to write anyway (those files are kept).",
             path=str(out),
             files=_foreign_entries(out),
+            kind="foreign-files",
         )
     if _owned_by_another(manifest, out, extraction.source.name, notebook) and not force:
         owner, gone = _owner(manifest, out, notebook)
@@ -237,6 +238,7 @@ def _write(
             notebook=owner,
             gone=bool(gone),
             field="output",
+            kind="another-notebook",
         )
     conflicts = _conflicts(extraction, out, recorded)
     if conflicts and not force:
@@ -246,6 +248,7 @@ def _write(
             "(each is kept as <name>.orig).",
             path=str(out),
             files=conflicts,
+            kind="edited-files",
         )
     changes = compare(extraction, out)
     origin = lineage() if lineage is not None else None

@@ -146,8 +146,26 @@ async def test_foreign_files_conflict_with_409(jp_fetch: Any, jp_root_dir: Path)
     (jp_root_dir / "demo" / "mine.txt").write_text("keep")
     code, body = await error(jp_fetch, path="demo.ipynb", dry_run=False)
     assert code == 409
-    assert body["details"]["files"] == ["mine.txt"]
+    assert (body["details"]["files"], body["details"]["kind"]) == (["mine.txt"], "foreign-files")
     assert (jp_root_dir / "demo" / "mine.txt").read_text() == "keep"
+
+
+async def test_a_generated_file_edited_by_hand_conflicts_with_409_and_force_keeps_it(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    put_notebook(jp_root_dir, "demo.ipynb", CELLS)
+    await post(jp_fetch, path="demo.ipynb", dry_run=False)
+    core = jp_root_dir / "demo/src/demo/core.py"
+    core.write_text(core.read_text() + "\n# my fix\n")
+    code, body = await error(jp_fetch, path="demo.ipynb", dry_run=False)
+    assert code == 409
+    assert body["details"]["kind"] == "edited-files"
+    assert body["details"]["files"] == ["src/demo/core.py"]
+    assert "# my fix" in core.read_text()  # nothing written
+    forced = await post(jp_fetch, path="demo.ipynb", dry_run=False, force=True)
+    assert forced["written"] is True
+    assert "# my fix" not in core.read_text()
+    assert "# my fix" in (core.parent / "core.py.orig").read_text()
 
 
 async def test_another_notebooks_package_conflicts_with_409_naming_it(
@@ -160,6 +178,7 @@ async def test_another_notebooks_package_conflicts_with_409_naming_it(
     code, body = await error(jp_fetch, path="b.ipynb", output="pkg", dry_run=False)
     assert code == 409
     assert (body["details"]["notebook"], body["details"]["gone"]) == ("a.ipynb", False)
+    assert body["details"]["kind"] == "another-notebook"
     assert body["details"]["field"] == "output"
     assert "a.ipynb" in body["message"]
     assert (jp_root_dir / "pkg" / ".nbtools-extract.json").read_text() == manifest

@@ -196,6 +196,74 @@ test.describe('Package wizard of each notebook', () => {
     await expect(panel.getByRole('note')).toHaveCount(0); // its own package now
   });
 
+  test('files edited by hand, or other files in the folder, are written over only once the user says so', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    test.setTimeout(180_000);
+    const tagged = notebookJson([
+      { ...codeCell('fn', 'def edited():\n    return 1'), metadata: { tags: ['export'] } }
+    ]);
+    await upload(page, `${tmpPath}/edited.ipynb`, tagged);
+    const output = `${tmpPath}/edited-pkg`;
+    const written = await page.request.post('/nbtools/api/extract', {
+      data: { path: `${tmpPath}/edited.ipynb`, output, dry_run: false }
+    });
+    expect(written.ok(), await written.text()).toBe(true);
+    const core = `${output}/src/edited/core.py`;
+    const before = await page.request.get(`/api/contents/${core}?type=file&format=text&content=1`);
+    expect(before.ok(), await before.text()).toBe(true);
+    const fixed = `${(await before.json()).content}\n# a fix made by hand\n`;
+    const saved = await page.request.put(`/api/contents/${core}`, {
+      data: { type: 'file', format: 'text', content: fixed }
+    });
+    expect(saved.ok(), await saved.text()).toBe(true);
+
+    await show(page, `${tmpPath}/edited.ipynb`);
+    const panel = await openSection(page, 'edited.ipynb', 'Package');
+    await panel.getByRole('button', { name: '2. Options' }).click();
+    await panel.getByRole('textbox', { name: 'Output directory' }).fill(output);
+    await page.notebook.save();
+    await panel.getByRole('button', { name: '4. Write and test' }).click();
+    const write = panel.getByRole('button', { name: 'Write and test', exact: true });
+    await write.click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog).toContainText('Write over files edited by hand?');
+    await expect(dialog).toContainText('were edited since nbtools wrote them: src/edited/core.py');
+    await attachScreenshot(page, testInfo, 'wizard-edited-files-dialog');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(panel.getByRole('alert')).toContainText(
+      'Not written: files of the package were edited since nbtools wrote them (src/edited/core.py).'
+    );
+    const kept = await page.request.get(`/api/contents/${core}?type=file&format=text&content=1`);
+    expect((await kept.json()).content).toContain('# a fix made by hand');
+
+    await write.click();
+    await dialog.getByRole('button', { name: 'Write, keeping .orig copies' }).click();
+    await expect(panel.getByTestId('nbtools-test-summary')).toContainText(`Written to ${output}.`, {
+      timeout: 60_000
+    });
+    const orig = await page.request.get(
+      `/api/contents/${core}.orig?type=file&format=text&content=1`
+    );
+    expect((await orig.json()).content).toContain('# a fix made by hand');
+
+    // A folder of other files: the package goes beside them, once the user agrees.
+    await upload(page, `${tmpPath}/mine/notes.txt`, 'my notes');
+    await panel.getByRole('button', { name: '2. Options' }).click();
+    await panel.getByRole('textbox', { name: 'Output directory' }).fill(`${tmpPath}/mine`);
+    await panel.getByRole('button', { name: '4. Write and test' }).click();
+    await write.click();
+    await expect(dialog).toContainText('Write into a folder with other files?');
+    await expect(dialog).toContainText('did not generate: notes.txt');
+    await dialog.getByRole('button', { name: 'Write there' }).click();
+    await expect(panel.getByTestId('nbtools-test-summary')).toContainText(
+      `Written to ${tmpPath}/mine.`,
+      { timeout: 60_000 }
+    );
+    expect(await page.contents.fileExists(`${tmpPath}/mine/notes.txt`)).toBe(true);
+  });
+
   test('an option the server refuses is shown next to its field, one click away', async ({
     page,
     tmpPath

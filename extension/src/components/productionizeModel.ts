@@ -62,12 +62,33 @@ export interface IOwnedPackage {
   gone: boolean;
 }
 
+/** Files of the output directory a write was refused over. */
+export interface IFileConflict {
+  /**
+   * `edited`: files of the package edited (or put where it writes) since nbtools wrote it;
+   * `foreign`: a directory without a package, holding other files.
+   */
+  kind: 'edited' | 'foreign';
+  /** The output directory the user chose (`''`: the default one). */
+  output: string;
+  /** The files, relative to the output directory. */
+  files: string[];
+}
+
 /** How the wizard asks the user to confirm what it is about to do. */
 export interface IWizardPrompts {
   /** The notebook has unsaved changes: `true` to save it and go on. */
   saveFirst(path: string): Promise<boolean>;
   /** The output directory holds another notebook's package: `true` to replace it. */
   replacePackage(owned: IOwnedPackage): Promise<boolean>;
+  /** The write would replace edited files, or go beside other files: `true` to write. */
+  writeOver(conflict: IFileConflict): Promise<boolean>;
+}
+
+/** Up to `shown` of `files`, then how many more. */
+export function someFiles(files: string[], trans: TranslationBundle, shown = 5): string {
+  const listed = files.slice(0, shown).join(', ');
+  return files.length > shown ? trans.__('%1 and %2 more', listed, files.length - shown) : listed;
 }
 
 function defaultState(): IWizardState {
@@ -250,8 +271,8 @@ export class ProductionizeModel extends VDomModel {
    * Write the package and run its tests. The package is written from the
    * saved notebook (the version it records must be what the user saved): with
    * unsaved changes the user is asked to save first. When the output
-   * directory holds another notebook's package, the user is asked whether to
-   * replace it.
+   * directory holds another notebook's package, files edited since nbtools
+   * wrote them, or other files, the user is asked whether to write anyway.
    */
   async writeAndTest(): Promise<void> {
     const panel = this._notebook;
@@ -267,20 +288,20 @@ export class ProductionizeModel extends VDomModel {
     this.result = null;
     const write = { dry_run: false, test: true, venv: this.options.venv, content: undefined };
     let report = await this._call(write);
-    const owned = this._ownedBy();
-    if (!report && owned) {
-      // The server's refusal speaks of --force: the dialog asks instead, and a "keep it"
-      // leaves a message in the wizard's words (still next to the Output directory field).
+    const conflict = this._conflict();
+    if (!report && conflict) {
+      // The server's refusal speaks of --force: a dialog asks instead, and declining leaves
+      // a message in the wizard's words (next to the Output directory field if about it).
       this.message = null;
       this._changed();
-      if (await this._prompts.replacePackage(owned)) {
+      const accepted =
+        'notebook' in conflict
+          ? await this._prompts.replacePackage(conflict)
+          : await this._prompts.writeOver(conflict);
+      if (accepted) {
         report = await this._call({ ...write, force: true });
       } else {
-        this.message = this._trans.__(
-          'Not written: the output directory %1 holds the package of %2. Choose another output directory in Options.',
-          owned.output || this._trans.__('next to the notebook'),
-          owned.notebook
-        );
+        this.message = this._declined(conflict);
         this._changed();
       }
     }
@@ -318,21 +339,45 @@ export class ProductionizeModel extends VDomModel {
     await this._commands.execute(CommandIDs.createJob, { path });
   }
 
-  /** The other notebook whose package the last write was refused over, if it was. */
-  private _ownedBy(): IOwnedPackage | null {
+  /** What in the output directory the last write was refused over, if it was. */
+  private _conflict(): IOwnedPackage | IFileConflict | null {
     const error = this._lastError;
-    if (
-      error instanceof NbtoolsApiError &&
-      error.status === 409 &&
-      typeof error.details.notebook === 'string'
-    ) {
-      return {
-        notebook: error.details.notebook,
-        output: this.options.output,
-        gone: error.details.gone === true
-      };
+    if (!(error instanceof NbtoolsApiError) || error.status !== 409) {
+      return null;
+    }
+    const { kind, notebook, files, gone } = error.details;
+    const output = this.options.output;
+    if (kind === 'another-notebook' && typeof notebook === 'string') {
+      return { notebook, output, gone: gone === true };
+    }
+    if ((kind === 'edited-files' || kind === 'foreign-files') && Array.isArray(files)) {
+      return { kind: kind === 'edited-files' ? 'edited' : 'foreign', output, files };
     }
     return null;
+  }
+
+  /** What the wizard says when the user declined to write over `conflict`. */
+  private _declined(conflict: IOwnedPackage | IFileConflict): string {
+    const trans = this._trans;
+    const where = conflict.output || trans.__('next to the notebook');
+    if ('notebook' in conflict) {
+      return trans.__(
+        'Not written: the output directory %1 holds the package of %2. Choose another output directory in Options.',
+        where,
+        conflict.notebook
+      );
+    }
+    const files = someFiles(conflict.files, trans);
+    return conflict.kind === 'edited'
+      ? trans.__(
+          'Not written: files of the package were edited since nbtools wrote them (%1). Move the changes into the notebook, or write again and keep them as .orig copies.',
+          files
+        )
+      : trans.__(
+          'Not written: the output directory %1 holds files nbtools did not generate (%2). Choose another output directory in Options, or write again to add the package beside them.',
+          where,
+          files
+        );
   }
 
   private async _call(extra: Partial<ExtractRequest>): Promise<ExtractReport | null> {

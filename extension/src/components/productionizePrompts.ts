@@ -1,7 +1,8 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import type { IOwnedPackage, IWizardPrompts } from './productionizeModel';
+import { someFiles } from './productionizeModel';
+import type { IFileConflict, IOwnedPackage, IWizardPrompts } from './productionizeModel';
 
 /**
  * The Productionize wizard's confirmations, as JupyterLab dialogs.
@@ -49,6 +50,34 @@ export function wizardPrompts(trans: TranslationBundle): IWizardPrompts {
         buttons: [
           Dialog.cancelButton({ label: trans.__('Keep it') }),
           Dialog.warnButton({ label: trans.__('Replace') })
+        ]
+      });
+      return result.button.accept;
+    },
+    async writeOver(conflict: IFileConflict): Promise<boolean> {
+      const where = conflict.output || trans.__('next to the notebook');
+      const files = someFiles(conflict.files, trans);
+      const edited = conflict.kind === 'edited';
+      const result = await showDialog({
+        title: edited
+          ? trans.__('Write over files edited by hand?')
+          : trans.__('Write into a folder with other files?'),
+        body: edited
+          ? trans.__(
+              'These files of the package in %1 were edited since nbtools wrote them: %2. Writing replaces them with what the notebook generates, and keeps each edited file beside it as <name>.orig. To keep a change in the package, move it into the notebook.',
+              where,
+              files
+            )
+          : trans.__(
+              'The output directory %1 holds files nbtools did not generate: %2. They are kept, and the package is written beside them.',
+              where,
+              files
+            ),
+        buttons: [
+          Dialog.cancelButton({ label: trans.__('Cancel') }),
+          edited
+            ? Dialog.warnButton({ label: trans.__('Write, keeping .orig copies') })
+            : Dialog.okButton({ label: trans.__('Write there') })
         ]
       });
       return result.button.accept;
