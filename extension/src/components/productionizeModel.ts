@@ -351,7 +351,8 @@ export class ProductionizeModel extends VDomModel {
       return { notebook, output, gone: gone === true };
     }
     if ((kind === 'edited-files' || kind === 'foreign-files') && Array.isArray(files)) {
-      return { kind: kind === 'edited-files' ? 'edited' : 'foreign', output, files };
+      const named = files.map(String);
+      return { kind: kind === 'edited-files' ? 'edited' : 'foreign', output, files: named };
     }
     return null;
   }
