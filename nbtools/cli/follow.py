@@ -46,55 +46,58 @@ def follow(cli_ctx: CliContext, run_id: int) -> dict[str, Any]:
     job retries it; its cells are drawn at a terminal meanwhile. A run still queued when no
     scheduler serves the store any more is an error (exit 1); Ctrl-C stops the waiting, not
     the run (exit 130)."""
-    while True:
-        model = _follow_one(cli_ctx, run_id)
-        if model["status"] not in ("failed", "timed_out"):
-            return model
-        from nbtools.jobs import find_retry, show_run
+    from nbtools.jobs import find_retry, show_run
 
-        retry = find_retry(cli_ctx.project, run_id)
-        if retry is None:
-            return model
-        due = show_run(cli_ctx.project, retry).not_before
-        status = model["status"].replace("_", " ")
-        click.echo(
-            f"Run {run_id} {status} (attempt {model['attempt']}); its job retries it as run "
-            f"{retry}" + (f", due {when(due)}." if due is not None else "."),
-            err=True,
-        )
-        run_id = retry
-
-
-def _follow_one(cli_ctx: CliContext, run_id: int) -> dict[str, Any]:
-    from nbtools.cli.progress import cells_bar
-    from nbtools.jobs import Progress, list_schedulers, show_run
-
-    progress, status = Progress(), ["queued"]
-    checked = time.monotonic()
     try:
-        with cells_bar(run_id, progress, queued=lambda: status[0] == "queued"):
-            while True:
-                run = show_run(cli_ctx.project, run_id)
-                if run.status not in UNENDED:
-                    return run.to_wire()
-                status[0] = run.status
-                progress.cells_total = run.progress.cells_total
-                progress.cells_done = run.progress.cells_done or 0
-                progress.current_cell = run.progress.current_cell
-                if run.status == "queued" and time.monotonic() - checked >= SCHEDULER_CHECK_EVERY:
-                    checked = time.monotonic()
-                    if not any(seen.alive for seen in list_schedulers(cli_ctx.project)):
-                        raise CheckFailedError(
-                            f"Run {run_id} is still queued: no scheduler serves this store any "
-                            f"more ({START_ONE} executes it).",
-                            run=run.to_wire(),
-                        )
-                time.sleep(READ_EVERY)
+        while True:
+            model = _follow_one(cli_ctx, run_id)
+            retry = (
+                find_retry(cli_ctx.project, run_id)
+                if model["status"] in ("failed", "timed_out")
+                else None
+            )
+            if retry is None:
+                return model
+            due = show_run(cli_ctx.project, retry).not_before
+            status = model["status"].replace("_", " ")
+            click.echo(
+                f"Run {run_id} {status} (attempt {model['attempt']}); its job retries it as run "
+                f"{retry}" + (f", due {when(due)}." if due is not None else "."),
+                err=True,
+            )
+            run_id = retry
     except KeyboardInterrupt:
         click.echo(
             f"Stopped waiting: run {run_id} goes on (`nbtools runs show {run_id}`).", err=True
         )
         raise SystemExit(130) from None
+
+
+def _follow_one(cli_ctx: CliContext, run_id: int) -> dict[str, Any]:
+    """Run ``run_id`` once it has ended (one attempt)."""
+    from nbtools.cli.progress import cells_bar
+    from nbtools.jobs import Progress, list_schedulers, show_run
+
+    progress, status = Progress(), ["queued"]
+    checked = time.monotonic()
+    with cells_bar(run_id, progress, queued=lambda: status[0] == "queued"):
+        while True:
+            run = show_run(cli_ctx.project, run_id)
+            if run.status not in UNENDED:
+                return run.to_wire()
+            status[0] = run.status
+            progress.cells_total = run.progress.cells_total
+            progress.cells_done = run.progress.cells_done or 0
+            progress.current_cell = run.progress.current_cell
+            if run.status == "queued" and time.monotonic() - checked >= SCHEDULER_CHECK_EVERY:
+                checked = time.monotonic()
+                if not any(seen.alive for seen in list_schedulers(cli_ctx.project)):
+                    raise CheckFailedError(
+                        f"Run {run_id} is still queued: no scheduler serves this store any "
+                        f"more ({START_ONE} executes it).",
+                        run=run.to_wire(),
+                    )
+            time.sleep(READ_EVERY)
 
 
 def ended(cli_ctx: CliContext, run_id: int) -> dict[str, Any]:

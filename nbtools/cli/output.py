@@ -105,6 +105,8 @@ def _zone_to_title(title: str, rows: list[Sequence[Any]], cells: list[list[str]]
     (zone,) = zones
     for texts, index in moments:
         texts[index] = texts[index].removesuffix(f" {zone}")
+    if title.endswith(")"):  # a count already in brackets: "Audit (7; times in UTC)"
+        return f"{title[:-1]}; times in {zone})"
     return f"{title} (times in {zone})"
 
 

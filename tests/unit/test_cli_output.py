@@ -62,6 +62,8 @@ def test_tables_write_moments_so_and_leave_empty_cells_empty(
     print_table("Runs", ("run", "started", "finished"), [(1, moment, None)])
     out = capsys.readouterr().out
     assert out.startswith("Runs (times in JST)")  # said once, not in every cell
+    print_table("Audit (1)", ("at",), [(moment,)])
+    assert capsys.readouterr().out.startswith("Audit (1; times in JST)")
     assert "│ 2026-12-05 00:14:22 │" in out
     assert "685711" not in out
     assert "None" not in out

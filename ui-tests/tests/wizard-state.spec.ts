@@ -1,6 +1,6 @@
 import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture, JupyterLabPage } from '@jupyterlab/galata';
-import type { Request } from '@playwright/test';
+import type { Locator, Request } from '@playwright/test';
 
 import { attachScreenshot, codeCell, notebookJson, openSection, violations } from './helpers';
 import { test } from './fixtures';
@@ -24,6 +24,23 @@ function savesWizard(request: Request, path: string, output: string): boolean {
   }
   const saved = request.postDataJSON()?.data?.['jupyterlab-nbtools:productionize'];
   return saved?.notebooks?.[path]?.options?.output === output;
+}
+
+/**
+ * Click the wizard's "Write and test" and return the dialog it opens, past the "Save the
+ * notebook first?" one if JupyterLab marked the notebook changed again (it may, after a save).
+ */
+async function writeAsked(page: IJupyterLabPageFixture, panel: Locator): Promise<Locator> {
+  await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toBeVisible();
+  const saveFirst = dialog.getByRole('button', { name: 'Save and write' });
+  if (await saveFirst.isVisible()) {
+    await saveFirst.click();
+    await expect(dialog).not.toContainText('Save the notebook first?');
+    await expect(dialog).toBeVisible();
+  }
+  return dialog;
 }
 
 /** Show the notebook at `path`: switch to its tab, or open it. */
@@ -177,10 +194,8 @@ test.describe('Package wizard of each notebook', () => {
     await expect(panel.getByRole('textbox', { name: 'Package name' })).toHaveValue('report');
 
     // Writing asks once, in words that fit a renamed notebook, then updates that package.
-    await page.notebook.save(); // what JupyterLab normalised on opening: no save prompt
     await panel.getByRole('button', { name: '4. Write and test' }).click();
-    await panel.getByRole('button', { name: 'Write and test', exact: true }).click();
-    const update = page.getByRole('dialog');
+    const update = await writeAsked(page, panel);
     await expect(update).toContainText('Update the package of report.ipynb?');
     await expect(update).toContainText('report.ipynb no longer exists');
     await expect(panel.getByRole('alert')).toHaveCount(0); // no --force advice behind it
@@ -223,11 +238,8 @@ test.describe('Package wizard of each notebook', () => {
     const panel = await openSection(page, 'edited.ipynb', 'Package');
     await panel.getByRole('button', { name: '2. Options' }).click();
     await panel.getByRole('textbox', { name: 'Output directory' }).fill(output);
-    await page.notebook.save();
     await panel.getByRole('button', { name: '4. Write and test' }).click();
-    const write = panel.getByRole('button', { name: 'Write and test', exact: true });
-    await write.click();
-    const dialog = page.getByRole('dialog');
+    let dialog = await writeAsked(page, panel);
     await expect(dialog).toContainText('Write over files edited by hand?');
     await expect(dialog).toContainText('were edited since nbtools wrote them: src/edited/core.py');
     await attachScreenshot(page, testInfo, 'wizard-edited-files-dialog');
@@ -238,7 +250,7 @@ test.describe('Package wizard of each notebook', () => {
     const kept = await page.request.get(`/api/contents/${core}?type=file&format=text&content=1`);
     expect((await kept.json()).content).toContain('# a fix made by hand');
 
-    await write.click();
+    dialog = await writeAsked(page, panel);
     await dialog.getByRole('button', { name: 'Write, keeping .orig copies' }).click();
     await expect(panel.getByTestId('nbtools-test-summary')).toContainText(`Written to ${output}.`, {
       timeout: 60_000
@@ -253,7 +265,7 @@ test.describe('Package wizard of each notebook', () => {
     await panel.getByRole('button', { name: '2. Options' }).click();
     await panel.getByRole('textbox', { name: 'Output directory' }).fill(`${tmpPath}/mine`);
     await panel.getByRole('button', { name: '4. Write and test' }).click();
-    await write.click();
+    dialog = await writeAsked(page, panel);
     await expect(dialog).toContainText('Write into a folder with other files?');
     await expect(dialog).toContainText('did not generate: notes.txt');
     await dialog.getByRole('button', { name: 'Write there' }).click();
