@@ -125,8 +125,8 @@ def fail_unless_succeeded(model: dict[str, Any]) -> None:
         raise CheckFailedError(f"Run {model['id']} {status}.", run=model)
 
 
-def print_run(model: dict[str, Any]) -> None:
-    """One run as a name/value listing."""
+def print_run(model: dict[str, Any], retried_as: int | None = None) -> None:
+    """One run as a name/value listing (with the run its job retried it as, if known)."""
     from nbtools.metrics import format_value
 
     pinned = model.get("pinned_version_id")
@@ -137,6 +137,8 @@ def print_run(model: dict[str, Any]) -> None:
         "job": model["job_id"],
         "trigger": model["trigger"],
         "attempt": model["attempt"],
+        "retry of": f"run {model['retry_of']}" if model.get("retry_of") else None,
+        "retried as": f"run {retried_as}" if retried_as is not None else None,
         "parameters": model["parameters"],
         "scheduled for": model["scheduled_for"],
         "started": model["started_at"],
@@ -267,13 +269,14 @@ def print_runs(
 def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
     """Show one run: status, progress, error, outputs, lineage (notebook version and
     environment, with the commands that show them) and the artifacts it kept."""
-    from nbtools.jobs import show_run
+    from nbtools.jobs import find_retry, show_run
 
     model = show_run(cli_ctx.project, run_id).to_wire()
     if as_json:
         print_json(model)
         return
-    print_run(model)
+    retried = model["status"] in ("failed", "timed_out") and model["job_id"] is not None
+    print_run(model, find_retry(cli_ctx.project, run_id) if retried else None)
     print_traceback(cli_ctx.project, model)
 
 

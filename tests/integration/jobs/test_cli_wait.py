@@ -177,6 +177,9 @@ def test_a_run_its_job_retries_is_waited_for_until_its_last_attempt(
     assert re.search(
         r"Run 1 failed \(attempt 1\); its job retries it as run 2, due ", waited.stderr
     )
+    first = nbtools(project.root, "runs", "show", "1").stdout
+    assert re.search(r"retried as\W+run 2", first), first
+    assert re.search(r"retry of\W+run 1", nbtools(project.root, "runs", "show", "2").stdout)
     # A run that fails every attempt ends the waiting with its last one.
     marker.unlink()
     nbtools(project.root, "schedule", "edit", "1", "--retries", "0")
