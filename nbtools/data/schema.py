@@ -84,7 +84,7 @@ def read_schema(url: str) -> SchemaReading:
                 return SchemaReading(_json_lines_fields(handle))
             return _arrow_schema(handle, kind)
     except FileNotFoundError:
-        return SchemaReading(None, "not found")
+        return SchemaReading(None, "no data at this location (yet)")
     except IsADirectoryError:
         return SchemaReading(None, "a directory: schema not read")
     except ImportError as exc:

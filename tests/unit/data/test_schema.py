@@ -76,7 +76,7 @@ def test_unreadable_locations_give_a_note_not_an_error(tmp_path: Path) -> None:
         for name in ("missing.csv", "empty.csv", "bad.parquet", "list.jsonl", "dir.csv", "x.bin")
     }
     assert all(reading.fields is None for reading in notes.values())
-    assert notes["missing.csv"].note == "not found"
+    assert notes["missing.csv"].note == "no data at this location (yet)"
     assert "empty" in (notes["empty.csv"].note or "")
     assert "unreadable parquet" in (notes["bad.parquet"].note or "")
     assert "not a JSON object" in (notes["list.jsonl"].note or "")
