@@ -22,8 +22,8 @@ def refusal(
     listed = ", ".join(allowed) if allowed else "none"
     if classification in PROTECTED and purpose is None:
         return (
-            f"Dataset {name!r} is {classification} data: a job using it needs a purpose "
-            f"(allowed purposes: {listed}); give one with --purpose."
+            f"Dataset {name!r} is {classification} data: using it needs a purpose "
+            f"(allowed purposes: {listed}); give the run, job or package one (--purpose)."
         )
     if purpose is not None and (allowed or classification in PROTECTED) and purpose not in allowed:
         return (

@@ -269,4 +269,4 @@ def test_with_json_an_error_is_the_answer_unless_the_command_gave_one(tmp_path: 
     checked = nbtools("data", "check", "uses.ipynb", "--json")
     assert checked.exit_code == 2
     [use] = json.loads(checked.stdout)["uses"]  # one document: no error JSON after it
-    assert "is personal data: a job using it needs a purpose" in use["refused"]
+    assert "is personal data: using it needs a purpose" in use["refused"]
