@@ -79,9 +79,14 @@ def print_table(
     title = _zone_to_title(title, rows, cells)
     console = Console()
     table = Table(title=title, title_justify="left", header_style="bold")
-    widths: Sequence[int | None] = _widths(columns, cells, console.width, fixed) or [None] * len(
-        columns
+    moments = frozenset(
+        index
+        for index in range(len(columns))
+        if any(isinstance(row[index], datetime) for row in rows)
     )
+    widths: Sequence[int | None] = _widths(columns, cells, console.width, fixed, moments) or [
+        None
+    ] * len(columns)
     for column, width in zip(columns, widths, strict=True):
         table.add_column(column, overflow="fold", width=width)
     for row in cells:
@@ -111,7 +116,11 @@ def _zone_to_title(title: str, rows: list[Sequence[Any]], cells: list[list[str]]
 
 
 def _widths(
-    columns: Sequence[str], cells: list[list[str]], room: int, fixed: int = 0
+    columns: Sequence[str],
+    cells: list[list[str]],
+    room: int,
+    fixed: int = 0,
+    moments: frozenset[int] = frozenset(),
 ) -> list[int] | None:
     """Each column's width in a table ``room`` wide (borders and padding included), or none
     if the table fits as it is, or cannot fit even with every word folded; the first
@@ -119,9 +128,10 @@ def _widths(
 
     Too wide, the widest columns give way first, down to what the table can keep whole, the
     first of: every header word, short value (up to 10 characters: an id, a state, a cron
-    expression) and word (a path); the same with words up to 16 characters; the same but
-    short values wrapping between words; words up to 10 characters (a moment's date);
-    headers only. A longer word folds, its column at least ``_FOLDED`` wide."""
+    expression), word (a path) and moment (the columns ``moments``: a date and its time on
+    one line); the same with words up to 16 characters, a moment's time below its date; the
+    same but short values wrapping between words; words up to 10 characters; headers only.
+    A longer word folds, its column at least ``_FOLDED`` wide."""
     texts = [[row[index] for row in cells] for index in range(len(columns))]
     widths = [
         max(len(line) for text in (column, *values) for line in text.splitlines() or [""])
@@ -134,20 +144,20 @@ def _widths(
     shorts = [max((len(v) for v in values if len(v) <= _SHORT), default=0) for values in texts]
     words = [_longest_word(values) for values in texts]
 
-    def kept(whole: int, short: bool) -> list[int]:
+    def kept(whole: int, short: bool, moment: bool = True) -> list[int]:
         return [
             width
-            if i < fixed
+            if i < fixed or (moment and i in moments)
             else min(width, max(header, shorts[i] if short else 0, w if w <= whole else _FOLDED))
             for i, (width, header, w) in enumerate(zip(widths, headers, words, strict=True))
         ]
 
     choices = (
         kept(max(words), True),
-        kept(_WHOLE, True),
-        kept(_WHOLE, False),
-        kept(_SHORT, False),
-        kept(0, False),
+        kept(_WHOLE, True, moment=False),
+        kept(_WHOLE, False, moment=False),
+        kept(_SHORT, False, moment=False),
+        kept(0, False, moment=False),
     )
     if sum(choices[-1]) > room:
         return None

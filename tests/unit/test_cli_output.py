@@ -155,6 +155,31 @@ def test_prose_wraps_before_a_path_is_broken(capsys: pytest.CaptureFixture[str])
     assert max(map(len, out.splitlines())) <= 80
 
 
+@pytest.mark.usefixtures("tokyo")
+def test_a_moment_keeps_its_date_and_time_on_one_line_while_prose_can_wrap_instead(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``version log`` at 80 columns: the saved time stays whole, the header and the
+    used-by text wrap; only when words would otherwise fold does a moment's time go below
+    its date (never broken inside either)."""
+    saved = datetime(2026, 12, 4, 15, 14, 22, tzinfo=UTC)
+    row = (1, saved, "root", "2.6 KiB", 7, "package packages/example · run 1")
+    columns = ("version", "saved", "user", "size", "cells changed", "used by")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COLUMNS", "80")
+        print_table("Versions", columns, [row])
+    lines = capsys.readouterr().out.splitlines()
+    assert max(map(len, lines)) <= 80
+    assert any("│ 2026-12-05 00:14:22 │" in line for line in lines)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COLUMNS", "66")
+        print_table("Versions", columns, [row])
+    lines = capsys.readouterr().out.splitlines()
+    assert max(map(len, lines)) <= 66
+    cells = [line.split("│") for line in lines if line.startswith("│")]
+    assert [cell[2].strip() for cell in cells[:2]] == ["2026-12-05", "00:14:22"]  # time below
+
+
 def test_a_listing_keeps_its_field_names_whole_and_folds_a_long_value(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
