@@ -120,3 +120,35 @@ test('the job page edits the job in its form, and deletes it after a confirmatio
   const names = ((await listed.json()) as { name: string }[]).map(job => job.name);
   expect(names).not.toContain('Weekly page job');
 });
+
+test('a retried run says which attempt it is and which run it retries, in words', async ({
+  tmpPath
+}, testInfo) => {
+  const page = lab();
+  test.setTimeout(150_000);
+  const marker = `attempted-${Date.now()}`;
+  const firstFails =
+    `import os\nif not os.path.exists(${JSON.stringify(marker)}):\n` +
+    `    open(${JSON.stringify(marker)}, 'w').close()\n` +
+    "    raise RuntimeError('the first attempt fails')";
+  const { id } = await notebookWithJob(
+    page,
+    `${tmpPath}/flaky.ipynb`,
+    { name: 'Flaky page job', retries: 1, retry_backoff_seconds: 2 },
+    [codeCell('a', firstFails)]
+  );
+  await openJobPage(page, id);
+  const jobPage = page.getByRole('article', { name: 'Flaky page job' });
+  await jobPage.getByRole('button', { name: 'Run now' }).click();
+  const runs = jobPage.getByRole('table', { name: 'Runs of Flaky page job' });
+  const [retry, first] = [runs.getByRole('row').nth(1), runs.getByRole('row').nth(2)];
+  await expect(first.getByTestId('nbtools-run-status')).toHaveText('failed', { timeout: 90_000 });
+  await expect(first).toContainText('RuntimeError: the first attempt fails');
+  const firstId = (await first.getByRole('rowheader').textContent())!.replace('#', '');
+  await expect(retry).toContainText(`attempt 2, retry of #${firstId}`);
+  await expect(retry.getByTestId('nbtools-run-status')).toHaveText('succeeded', {
+    timeout: 90_000
+  });
+  await attachScreenshot(page, testInfo, 'job-page-retry', jobPage);
+  expect(await violations(page, testInfo, '.jp-nbtools-JobPage')).toEqual([]);
+});

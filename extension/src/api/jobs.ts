@@ -87,6 +87,10 @@ export interface Run extends LineageRun {
   parameters: Record<string, unknown>;
   status: RunStatus;
   attempt: number;
+  /** The run this one retries (its job's retry policy), if it is a retry. */
+  retry_of: number | null;
+  /** A retry waits until then (its backoff) before a worker takes it. */
+  not_before: string | null;
   scheduled_for: string | null;
   created_at: string;
   started_at: string | null;

@@ -9,6 +9,7 @@ import { chartsOf } from './jobMonitoring';
 import { MetricChart } from './metricChart';
 import { notifyFailure, notifySuccess } from './notices';
 import { RunArtifacts } from './runArtifacts';
+import { RunStatusBadge, retryText } from './runStatus';
 import { Spinner } from './spinner';
 import { usePolled } from './usePolled';
 
@@ -253,9 +254,10 @@ function JobPageContent({
                 <tr key={run.id}>
                   <th scope="row">#{run.id}</th>
                   <td>
-                    <span className={`jp-nbtools-RunStatus jp-mod-${run.status}`}>
-                      {run.status}
-                    </span>
+                    <RunStatusBadge status={run.status} trans={trans} />
+                    {retryText(run, trans) && (
+                      <span className="jp-nbtools-JobPage-retry">{retryText(run, trans)}</span>
+                    )}
                   </td>
                   <td>{formatTime(run.started_at) || '—'}</td>
                   <td>

@@ -11,6 +11,7 @@ import { JobMonitoring } from './jobMonitoring';
 import type { JobsModel } from './jobsModel';
 import { RunLineageLine } from './lineage';
 import { RunArtifacts } from './runArtifacts';
+import { RunStatusBadge, retryText } from './runStatus';
 import { UnservedNotice } from './schedulerWatch';
 import { Spinner } from './spinner';
 
@@ -220,16 +221,11 @@ function RunList({
       {model.runs.map(run => (
         <li key={run.id} aria-label={trans.__('Run %1', run.id)} data-status={run.status}>
           <div className="jp-nbtools-Jobs-row">
-            <span
-              className={`jp-nbtools-RunStatus jp-mod-${run.status}`}
-              data-testid="nbtools-run-status"
-            >
-              {run.status}
-            </span>
+            <RunStatusBadge status={run.status} trans={trans} />
             <span>#{run.id}</span>
             <span>{formatTime(run.started_at ?? run.created_at)}</span>
             {run.duration_seconds !== null && <span>{run.duration_seconds.toFixed(1)} s</span>}
-            {run.attempt > 1 && <span>{trans.__('attempt %1', run.attempt)}</span>}
+            {retryText(run, trans) && <span>{retryText(run, trans)}</span>}
           </div>
           {Object.keys(run.parameters).length > 0 && (
             <code className="jp-nbtools-Runs-parameters">{JSON.stringify(run.parameters)}</code>

@@ -13,6 +13,7 @@ import type {
 } from '../api';
 import { formatScheduled, formatTime } from './dates';
 import { notifyFailure, notifySuccess } from './notices';
+import { RunStatusBadge } from './runStatus';
 import { Spinner } from './spinner';
 import { SchedulerWatch, UnservedNotice } from './schedulerWatch';
 import { usePolled } from './usePolled';
@@ -160,7 +161,7 @@ function JobRow({
       <td>
         {last ? (
           <span className="jp-nbtools-Dashboard-last">
-            <span className={`jp-nbtools-RunStatus jp-mod-${last.status}`}>{last.status}</span>
+            <RunStatusBadge status={last.status} trans={trans} />
             <DurationSparkline runs={job.recent_runs} trans={trans} />
             <span className="jp-nbtools-Dashboard-muted">
               {formatTime(last.finished_at ?? last.created_at)}
