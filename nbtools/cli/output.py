@@ -50,11 +50,16 @@ _WHOLE, _SHORT, _FOLDED = 16, 10, 6
 
 
 def _cell(value: Any) -> str:
+    """A table's text of ``value``; a moment as :func:`when` writes it: in its own zone when
+    it carries a named one (a job's next run, in its schedule's zone), else in local time."""
     if value is None:
         return ""
     if isinstance(value, (dict, list)):  # as JSON, the form -p values and --json take
         return json.dumps(value, ensure_ascii=False, default=json_default)
-    return when(value) if isinstance(value, datetime) else str(value)
+    if not isinstance(value, datetime):
+        return str(value)
+    zone = getattr(value.tzinfo, "key", None)  # a zoneinfo.ZoneInfo names its zone
+    return when(value, zone if isinstance(zone, str) else None)
 
 
 def print_table(

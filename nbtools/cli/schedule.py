@@ -18,7 +18,7 @@ from nbtools.cli.decorators import (
 )
 from nbtools.cli.follow import require_scheduler, wait_option
 from nbtools.cli.job_ref import job_argument
-from nbtools.cli.output import print_fields, print_json, print_table, when
+from nbtools.cli.output import moment, print_fields, print_json, print_table, when
 from nbtools.cli.paths import root_relative_option
 from nbtools.cli.presence import note_if_unserved
 from nbtools.cli.run import parameter_option, parse_assignments, purpose_option
@@ -157,6 +157,7 @@ def print_job(model: dict[str, Any]) -> None:
     missed = _MISSED.get(model["missed_policy"], model["missed_policy"])
     if model["missed_policy"] == "catch_up":
         missed += f", at most {model['catch_up_limit']} missed times"
+    upcoming = _next_run(model)
     fields = {
         "job": model["id"],
         "name": model["name"],
@@ -167,7 +168,10 @@ def print_job(model: dict[str, Any]) -> None:
             if model["cron"]
             else "on demand"
         ),
-        "next run": _next_run(model),
+        # as text, as the listing's other moments are ("created": when and by whom)
+        "next run": when(upcoming, model["timezone"])
+        if isinstance(upcoming, datetime)
+        else upcoming,
         "parameters": model["parameters"] or None,
         "timeout": None if timeout is None else _span(timeout),
         "cell timeout": None if cell_timeout is None else _span(cell_timeout),
@@ -325,7 +329,7 @@ def list_(cli_ctx: CliContext, archived: bool, as_json: bool) -> None:
     )
 
 
-def _next_run(model: dict[str, Any]) -> str:
+def _next_run(model: dict[str, Any]) -> datetime | str:
     """When a job runs next, in its schedule's own zone (as its cron reads), or why not."""
     if model["archived_at"] is not None:
         return f"archived {when(model['archived_at'])}"
@@ -333,7 +337,9 @@ def _next_run(model: dict[str, Any]) -> str:
         return "paused"
     if model["next_run_at"] is None:
         return ""
-    return when(model["next_run_at"], model["timezone"])
+    from zoneinfo import ZoneInfo
+
+    return moment(model["next_run_at"]).astimezone(ZoneInfo(model["timezone"]))
 
 
 @schedule.command()

@@ -211,8 +211,16 @@ def test_the_jobs_table_keeps_a_row_per_job_at_80_columns(root: Path) -> None:
     paris, adhoc, held = table_rows(listed.output)
     assert paris["notebook"] == "forecast.ipynb"
     assert paris["schedule"] == "0 6 * * 1-5 Europe/Paris"
-    assert paris["next run"].endswith((" CET", " CEST"))
-    assert " 06:00:00 " in paris["next run"]
+    # the only moment: its zone (Paris's, whatever the machine's) is said in the title
+    assert listed.output.startswith(("Jobs (times in CET)", "Jobs (times in CEST)"))
+    assert paris["next run"].endswith(" 06:00:00")
+    add(root, "--name", "tokyo", "--cron", "0 6 * * *", "--tz", "Asia/Tokyo")
+    mixed = nbtools(root, "schedule", "list", columns=80)
+    assert "times in" not in mixed.output.splitlines()[0]
+    by_name = {row["name"]: row for row in table_rows(mixed.output)}
+    assert by_name["tokyo"]["next run"].endswith(" 06:00:00 JST")  # each in its own zone
+    assert by_name["paris"]["next run"].endswith((" 06:00:00 CET", " 06:00:00 CEST"))
+    assert nbtools(root, "schedule", "remove", "tokyo", "--yes").exit_code == 0
     assert paris["parameters"] == '{"days": 14}'
     assert (adhoc["schedule"], adhoc["next run"], adhoc["parameters"]) == ("on demand", "", "")
     assert (held["schedule"], held["next run"]) == ("0 0 * * * UTC", "paused")
