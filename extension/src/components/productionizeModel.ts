@@ -12,6 +12,8 @@ import { CommandIDs } from '../tokens';
 import type { ExtractOrphan, ExtractProblem, ExtractReport, ExtractRequest } from '../api';
 import { nbdevDirectives, tagsOf, toggleCellTag } from './cellTags';
 import type { ExportTag } from './cellTags';
+import { conflictOf, declined } from './packageConflicts';
+import type { IFileConflict, IOwnedPackage } from './packageConflicts';
 import { ServePreviewModel } from './servePreviewModel';
 
 /** The steps of the wizard, in order. */
@@ -49,32 +51,6 @@ export interface IWizardState {
 /** Key of the wizard's per-notebook state in the state database. */
 const STATE_KEY = 'jupyterlab-nbtools:productionize';
 
-/** A package the server refused to write over: another notebook's. */
-export interface IOwnedPackage {
-  /** The notebook the package in the output directory comes from. */
-  notebook: string;
-  /**
-   * The output directory the user chose (`''`: the default one: the directory holding the
-   * notebook's package in the project, else one next to the notebook).
-   */
-  output: string;
-  /** That notebook no longer exists (this one may be it, renamed or moved). */
-  gone: boolean;
-}
-
-/** Files of the output directory a write was refused over. */
-export interface IFileConflict {
-  /**
-   * `edited`: files of the package edited (or put where it writes) since nbtools wrote it;
-   * `foreign`: a directory without a package, holding other files.
-   */
-  kind: 'edited' | 'foreign';
-  /** The output directory the user chose (`''`: the default one). */
-  output: string;
-  /** The files, relative to the output directory. */
-  files: string[];
-}
-
 /** How the wizard asks the user to confirm what it is about to do. */
 export interface IWizardPrompts {
   /** The notebook has unsaved changes: `true` to save it and go on. */
@@ -83,12 +59,6 @@ export interface IWizardPrompts {
   replacePackage(owned: IOwnedPackage): Promise<boolean>;
   /** The write would replace edited files, or go beside other files: `true` to write. */
   writeOver(conflict: IFileConflict): Promise<boolean>;
-}
-
-/** Up to `shown` of `files`, then how many more. */
-export function someFiles(files: string[], trans: TranslationBundle, shown = 5): string {
-  const listed = files.slice(0, shown).join(', ');
-  return files.length > shown ? trans.__('%1 and %2 more', listed, files.length - shown) : listed;
 }
 
 function defaultState(): IWizardState {
@@ -288,7 +258,7 @@ export class ProductionizeModel extends VDomModel {
     this.result = null;
     const write = { dry_run: false, test: true, venv: this.options.venv, content: undefined };
     let report = await this._call(write);
-    const conflict = this._conflict();
+    const conflict = conflictOf(this._lastError, this.options.output);
     if (!report && conflict) {
       // The server's refusal speaks of --force: a dialog asks instead, and declining leaves
       // a message in the wizard's words (next to the Output directory field if about it).
@@ -301,7 +271,7 @@ export class ProductionizeModel extends VDomModel {
       if (accepted) {
         report = await this._call({ ...write, force: true });
       } else {
-        this.message = this._declined(conflict);
+        this.message = declined(conflict, this._trans);
         this._changed();
       }
     }
@@ -337,48 +307,6 @@ export class ProductionizeModel extends VDomModel {
       return;
     }
     await this._commands.execute(CommandIDs.createJob, { path });
-  }
-
-  /** What in the output directory the last write was refused over, if it was. */
-  private _conflict(): IOwnedPackage | IFileConflict | null {
-    const error = this._lastError;
-    if (!(error instanceof NbtoolsApiError) || error.status !== 409) {
-      return null;
-    }
-    const { kind, notebook, files, gone } = error.details;
-    const output = this.options.output;
-    if (kind === 'another-notebook' && typeof notebook === 'string') {
-      return { notebook, output, gone: gone === true };
-    }
-    if ((kind === 'edited-files' || kind === 'foreign-files') && Array.isArray(files)) {
-      const named = files.map(String);
-      return { kind: kind === 'edited-files' ? 'edited' : 'foreign', output, files: named };
-    }
-    return null;
-  }
-
-  /** What the wizard says when the user declined to write over `conflict`. */
-  private _declined(conflict: IOwnedPackage | IFileConflict): string {
-    const trans = this._trans;
-    const where = conflict.output || trans.__('next to the notebook');
-    if ('notebook' in conflict) {
-      return trans.__(
-        'Not written: the output directory %1 holds the package of %2. Choose another output directory in Options.',
-        where,
-        conflict.notebook
-      );
-    }
-    const files = someFiles(conflict.files, trans);
-    return conflict.kind === 'edited'
-      ? trans.__(
-          'Not written: files of the package were edited since nbtools wrote them (%1). Move the changes into the notebook, or write again and keep them as .orig copies.',
-          files
-        )
-      : trans.__(
-          'Not written: the output directory %1 holds files nbtools did not generate (%2). Choose another output directory in Options, or write again to add the package beside them.',
-          where,
-          files
-        );
   }
 
   private async _call(extra: Partial<ExtractRequest>): Promise<ExtractReport | null> {

@@ -1,8 +1,9 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import { someFiles } from './productionizeModel';
-import type { IFileConflict, IOwnedPackage, IWizardPrompts } from './productionizeModel';
+import { someFiles } from './packageConflicts';
+import type { IFileConflict, IOwnedPackage } from './packageConflicts';
+import type { IWizardPrompts } from './productionizeModel';
 
 /**
  * The Productionize wizard's confirmations, as JupyterLab dialogs.
