@@ -134,8 +134,8 @@ def _widths(
     Too wide, the widest columns give way first, down to what the table can keep whole, the
     first of: every header word, short value (up to 10 characters: an id, a state, a cron
     expression), word (a path) and moment (the columns ``moments``: a date and its time on
-    one line); the same with words up to 16 characters, a moment's time below its date; the
-    same but short values wrapping between words; words up to 10 characters; headers only.
+    one line); the same but a moment's time below its date; words up to 16 characters; short
+    values wrapping between words; words up to 10 characters; headers only.
     A longer word folds, its column at least ``_FOLDED`` wide."""
     texts = [[row[index] for row in cells] for index in range(len(columns))]
     widths = [
@@ -159,6 +159,7 @@ def _widths(
 
     choices = (
         kept(max(words), True),
+        kept(max(words), True, moment=False),
         kept(_WHOLE, True, moment=False),
         kept(_WHOLE, False, moment=False),
         kept(_SHORT, False, moment=False),

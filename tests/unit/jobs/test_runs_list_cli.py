@@ -59,8 +59,17 @@ def test_at_80_columns_each_run_keeps_its_notebook_whole_and_retries_say_so(
     monkeypatch.setenv("TZ", "UTC")
     add_run(project, 0.315)
     add_run(project, 125, attempt=2)
+    # running for over two days (so far: the widest it takes, whatever the clock says now)
+    running_since = datetime.now(timezone.utc) - timedelta(days=2, hours=7, minutes=33)
     add_run(
-        project, 4000, attempt=3, status="running", finished_at=None, cells_done=3, current_cell=3
+        project,
+        0,
+        attempt=3,
+        status="running",
+        started_at=running_since,
+        finished_at=None,
+        cells_done=3,
+        current_cell=3,
     )
     result = CliRunner(env={"COLUMNS": "80"}).invoke(
         cli, ["--root", str(project.root), "runs", "list"]
@@ -76,8 +85,11 @@ def test_at_80_columns_each_run_keeps_its_notebook_whole_and_retries_say_so(
         ("train_churn.ipynb", "attempt 2: 8/8 cells"),
         ("train_churn.ipynb", "8/8 cells"),
     ]
-    assert (retried["took"], first["took"]) == ("2m", "0.3s")  # a running one: so far
+    assert (retried["took"], first["took"]) == ("2m", "0.3s")
+    assert running["took"].startswith("2d 7h")  # a running one: so far
     assert "train_churn.ipynb" in lines[4]  # whole, on the row's first line
+    # what gave way first is a moment: its time below its date, not the path
+    assert [row["started"] for row in (retried, first)] == ["2026-12-04 22:43:16"] * 2
 
 
 def test_a_path_too_long_to_fit_folds_only_once_the_prose_beside_it_wraps(
