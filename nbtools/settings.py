@@ -48,6 +48,7 @@ S = TypeVar("S", bound=Settings)
 def settings_classes() -> tuple[type[Settings], ...]:
     """Every settings class, in the order the docs list them."""
     from nbtools.config import NbtoolsSettings, OpenLineageSettings
+    from nbtools.envsnap.config import EnvSettings
     from nbtools.jobs.config import JobsSettings
     from nbtools.metrics.config import MetricsSettings, NotificationSettings
 
@@ -56,6 +57,7 @@ def settings_classes() -> tuple[type[Settings], ...]:
         JobsSettings,
         MetricsSettings,
         NotificationSettings,
+        EnvSettings,
         OpenLineageSettings,
     )
 

@@ -10,7 +10,9 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.options import setting_option
 from nbtools.cli.output import moment, print_fields, print_json, print_table
+from nbtools.envsnap import EnvSettings
 from nbtools.errors import CheckFailedError
 
 if TYPE_CHECKING:
@@ -201,9 +203,7 @@ def check(cli_ctx: CliContext, snapshot_ref: str, kernel_name: str, as_json: boo
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to FILE instead of standard output.",
 )
-@click.option(
-    "--index-url", help="PEP 691 index to look up locked files and hashes (default: PyPI)."
-)
+@setting_option(EnvSettings, "index_url", "--index-url")
 @click.option("--force", is_flag=True, help="Replace -o's file even if nbtools did not write it.")
 @kernel_option
 @pass_cli
@@ -212,7 +212,6 @@ def export(
     snapshot_ref: str | None,
     fmt: str | None,
     output: Path | None,
-    index_url: str | None,
     force: bool,
     kernel_name: str,
 ) -> None:
@@ -236,7 +235,7 @@ def export(
         if snapshot_ref
         else snapshot_kernel(project, kernel_name)
     )
-    result = export_snapshot(project, source, chosen, index_url)
+    result = export_snapshot(project, source, chosen, cli_ctx.settings(EnvSettings).index())
     _warn_non_reproducible(source)
     for item in result.unlocked:
         click.secho(

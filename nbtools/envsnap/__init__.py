@@ -10,8 +10,9 @@ snapshots takes a :class:`~nbtools.project.Project` and opens its own transactio
     snapshot = resolve_snapshot(project, reference)  # an id, or a pylock/requirements file
     list_snapshots(project)                          # summaries, most recently seen first
     changes = diff(old, new)                         # SnapshotDiff
+    index_url = EnvSettings().index()                # the index a pylock.toml pins files of
     export_snapshot(project, snapshot, "pylock", index_url)   # LockExport: text, unlocked
-    export_file(project, snapshot_id, "requirements")         # SnapshotFile (wire model)
+    export_file(project, snapshot_id, "requirements", index_url)  # SnapshotFile (wire model)
     import_text(project, text, "pylock.toml")        # stored
     import_file(project, path)                       # the same, read from a file
     recreate_snapshot(snapshot, directory, python)   # RecreateReport
@@ -35,6 +36,7 @@ from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.lazy import loader
 
 if TYPE_CHECKING:
+    from nbtools.envsnap.config import EnvSettings
     from nbtools.envsnap.files import (
         DEFAULT_NAMES,
         FORMATS,
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
 
 #: The names loaded on first use: name → (module, attribute).
 _LAZY = {
+    "EnvSettings": ("config", "EnvSettings"),
     "snapshot_kernel": ("kernel_capture", "snapshot_kernel"),
     **{
         name: ("files", name)
@@ -88,6 +91,7 @@ __all__ = [
     "DEFAULT_NAMES",
     "FORMATS",
     "Distribution",
+    "EnvSettings",
     "KernelSpec",
     "LockExport",
     "RecreateReport",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nbtools.envsnap.index import DEFAULT_INDEX, PackageIndex
+from nbtools.envsnap.index import PackageIndex
 from nbtools.envsnap.kernel_capture import cache_dir
 from nbtools.envsnap.model import Snapshot
 from nbtools.envsnap.pylock import CREATED_BY, LockExport, parse_pylock, to_pylock
@@ -77,18 +77,15 @@ def check_replaceable(path: Path, force: bool = False) -> None:
         )
 
 
-def export_snapshot(
-    project: Project, snapshot: Snapshot, fmt: str, index_url: str | None
-) -> LockExport:
-    """``snapshot`` as text in ``fmt``, with the distributions a lock file could not pin."""
+def export_snapshot(project: Project, snapshot: Snapshot, fmt: str, index_url: str) -> LockExport:
+    """``snapshot`` as text in ``fmt``, with the distributions a lock file could not pin; a
+    pylock.toml pins the files of index ``index_url`` (``EnvSettings.index()``)."""
     if fmt == "pylock":
-        return to_pylock(snapshot, PackageIndex(index_url or DEFAULT_INDEX, cache_dir(project)))
+        return to_pylock(snapshot, PackageIndex(index_url, cache_dir(project)))
     return LockExport(to_requirements(snapshot), [])
 
 
-def export_file(
-    project: Project, snapshot_id: str, fmt: str, index_url: str | None = None
-) -> SnapshotFile:
+def export_file(project: Project, snapshot_id: str, fmt: str, index_url: str) -> SnapshotFile:
     """Stored snapshot ``snapshot_id`` as a file in ``fmt`` (one of :data:`FORMATS`), under its
     default name, for a client to save."""
     if fmt not in FORMATS:

@@ -6,10 +6,12 @@ installed metadata has neither, so they are looked up on the index once and kept
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -63,15 +65,35 @@ class IndexFile:
         return {str(tag) for tag in parse_wheel_filename(self.filename)[3]}
 
 
+def checked_index_url(url: str) -> str:
+    """``url`` without its credentials (``user:token@``) and final slash, refused unless an
+    http(s) URL naming a host."""
+    parts = urllib.parse.urlsplit(url)
+    shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl().rstrip("/")
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise InvalidInputError(
+            f"Index URL {shown!r} must start with https:// (or http://) and name a host.",
+            field="index_url",
+        )
+    return shown
+
+
 class PackageIndex:
-    """A PEP 691 index (PyPI by default) with a per-project cache of its answers."""
+    """A PEP 691 index (PyPI by default) with a per-project cache of its answers.
+
+    Credentials in ``url`` (``https://user:token@host/simple``, as pip accepts them) are sent
+    as HTTP basic authentication and left out of :attr:`url`, which errors, the cache's key
+    and the lock file show."""
 
     def __init__(self, url: str = DEFAULT_INDEX, cache: Path | None = None, timeout: float = 30):
-        if not url.startswith(("https://", "http://")):
-            raise InvalidInputError(
-                f"Index URL {url!r} must start with https:// (or http://).", index=url
-            )
-        self.url = url.rstrip("/")
+        self.url = checked_index_url(url)
+        parts = urllib.parse.urlsplit(url)
+        self._authorization: str | None = None
+        if parts.username is not None:
+            login = urllib.parse.unquote(parts.username)
+            secret = urllib.parse.unquote(parts.password or "")
+            token = base64.b64encode(f"{login}:{secret}".encode()).decode("ascii")
+            self._authorization = f"Basic {token}"
         self.timeout = timeout
         digest = hashlib.sha256(self.url.encode()).hexdigest()[:16]
         self.cache = cache / "index" / digest if cache else None
@@ -102,10 +124,11 @@ class PackageIndex:
             if cache_file is not None:
                 cache_file.parent.mkdir(parents=True, exist_ok=True)
                 cache_file.write_text(json.dumps(data), encoding="utf-8")
+        page = f"{self.url}/{canonicalize_name(name)}/"
         files = [
             IndexFile(
                 filename=item["filename"],
-                url=item["url"],
+                url=urllib.parse.urljoin(page, item["url"]),  # PEP 691 allows relative URLs
                 hashes=dict(item.get("hashes") or {}),
                 size=item.get("size"),
                 upload_time=item.get("upload-time"),
@@ -125,6 +148,8 @@ class PackageIndex:
                 "User-Agent": f"jupyter-nbtools/{__version__}",
             },
         )
+        if self._authorization is not None:  # not sent on where a redirect leads
+            request.add_unredirected_header("Authorization", self._authorization)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 body = response.read()
@@ -134,20 +159,30 @@ class PackageIndex:
         except urllib.error.HTTPError as exc:
             if exc.code == 404:
                 return {"files": []}
+            login = (
+                " It asks for a login: give the URL with one (https://user:token@host/simple)."
+                if exc.code in (401, 403) and self._authorization is None
+                else ""
+            )
             raise IndexUnavailableError(
-                f"The index {self.url} answered {exc.code} for {name}.", index=self.url
+                f"The index {self.url} answered {exc.code} for {name}.{login}",
+                field="index_url",
+                index=self.url,
             ) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise IndexUnavailableError(
-                f"Cannot reach the index {self.url} ({reason}). A pylock.toml needs the index "
-                "for file hashes: pass --index-url, or export --format requirements offline.",
+                f"Cannot reach the index {self.url} ({reason}). A pylock.toml pins the files "
+                "an index lists: use an index this machine reaches, or export "
+                "requirements.txt, which needs none.",
+                field="index_url",
                 index=self.url,
             ) from None
         if not kind.startswith(_ACCEPT):
             raise IndexUnavailableError(
-                f"The index {self.url} does not serve the JSON simple API (PEP 691); "
-                "pass --index-url with one that does (PyPI, devpi, Artifactory, ...).",
+                f"The index {self.url} does not serve the JSON simple API (PEP 691) that a "
+                "pylock.toml export reads: use one that does (PyPI, devpi, Artifactory, Nexus).",
+                field="index_url",
                 index=self.url,
             )
         data: dict[str, Any] = json.loads(body)

@@ -16,6 +16,7 @@ from jupyter_nbtools.previews import ServicePreviews
 from jupyter_nbtools.routes import all_routes
 from nbtools.audit import current_actor
 from nbtools.config import NbtoolsSettings
+from nbtools.envsnap.config import EnvSettings
 from nbtools.jobs.config import JobsSettings
 from nbtools.metrics.config import MetricsSettings, NotificationSettings
 from nbtools.metrics.service import MonitoringService
@@ -65,6 +66,8 @@ class NbtoolsApp(ExtensionApp):
         settings = build(NbtoolsSettings, config)
         metrics, notifications = build(MetricsSettings, config), build(NotificationSettings, config)
         jobs = build(JobsSettings, config)
+        # the index a pylock.toml export pins files of: the operator's, read once at start
+        self.settings["nbtools_index_url"] = build(EnvSettings, config).index()
         self.pool = ThreadPoolExecutor(max(1, self.worker_threads), "nbtools-request")
         self.settings["nbtools_pool"] = self.pool
         self.settings["nbtools_max_body_bytes"] = self.max_body_bytes

@@ -13,6 +13,7 @@ from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized_to_execute, off_loop
 from nbtools import envsnap
+from nbtools.errors import InvalidInputError
 
 
 def _string(handler: NbtoolsHandler, body: dict[str, Any], name: str) -> str:
@@ -62,7 +63,13 @@ class ExportHandler(NbtoolsHandler):
     @authorized
     async def get(self, snapshot_id: str) -> None:
         fmt = self.get_query_argument("format", "requirements")
-        index_url = self.get_query_argument("index_url", None)
+        if self.get_query_argument("index_url", None) is not None:
+            # the server fetches from the index: its operator chooses it, not a request
+            raise InvalidInputError(
+                "index_url is the server's setting (c.EnvSettings.index_url), not a request's.",
+                field="index_url",
+            )
+        index_url = self.settings["nbtools_index_url"]
         self.reply(await self.call(envsnap.export_file, self.project, snapshot_id, fmt, index_url))
 
 

@@ -1,0 +1,70 @@
+"""Lock-file exports over REST: the index is the server's setting (``c.EnvSettings.index_url``),
+never a request's, since the server is the one fetching from it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from tests.index_mirror import Mirror, serving_mirror, with_login
+
+try:
+    import tomllib
+except ImportError:  # Python < 3.11
+    import tomli as tomllib
+
+
+@pytest.fixture
+def mirror() -> Iterator[Mirror]:
+    with serving_mirror() as server:
+        yield server
+
+
+@pytest.fixture
+def jp_server_config(mirror: Mirror) -> dict[str, Any]:
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
+        "EnvSettings": {"index_url": with_login(mirror, "/simple")},
+    }
+
+
+async def imported(jp_fetch: Any) -> str:
+    body = json.dumps({"name": "requirements.txt", "content": "six==1.17.0\n"})
+    reply = await jp_fetch("nbtools", "api", "env", "import", method="POST", body=body)
+    return str(json.loads(reply.body)["id"])
+
+
+async def test_a_pylock_export_pins_the_files_of_the_server_s_index(
+    jp_fetch: Any, mirror: Mirror
+) -> None:
+    snapshot = await imported(jp_fetch)
+    reply = await jp_fetch(
+        "nbtools", "api", "env", "snapshots", snapshot, "export", params={"format": "pylock"}
+    )
+    exported = json.loads(reply.body)
+    (six,) = tomllib.loads(exported["content"])["packages"]
+    assert six["index"] == f"{mirror.base}/simple"
+    assert "t0k" not in reply.body.decode()  # the login is sent, never answered
+
+
+async def test_a_request_cannot_choose_the_index(jp_fetch: Any, mirror: Mirror) -> None:
+    snapshot = await imported(jp_fetch)
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch(
+            "nbtools",
+            "api",
+            "env",
+            "snapshots",
+            snapshot,
+            "export",
+            params={"format": "pylock", "index_url": "http://169.254.169.254/latest"},
+        )
+    assert info.value.code == 400
+    error = json.loads(info.value.response.body)
+    assert error["details"]["field"] == "index_url"
+    assert "c.EnvSettings.index_url" in error["message"]
+    assert mirror.authorizations == []  # nothing was fetched, from anywhere

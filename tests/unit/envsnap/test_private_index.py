@@ -1,0 +1,137 @@
+"""A pylock.toml export against a private index (a company's mirror): a login in its URL,
+relative file URLs, and answers that are not files, served by a real HTTP server here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from nbtools.cli.app import cli
+from nbtools.envsnap.index import IndexUnavailableError, PackageIndex
+from nbtools.envsnap.model import Distribution, Snapshot
+from nbtools.envsnap.pylock import to_pylock
+from tests.index_mirror import WHEEL, Mirror, serving_mirror, with_login
+
+try:
+    import tomllib
+except ImportError:  # Python < 3.11
+    import tomli as tomllib
+
+SNAPSHOT = Snapshot(
+    "kernel",
+    "python3",
+    (Distribution("six", "1.17.0", wheel_tags=("py2-none-any", "py3-none-any")),),
+    python={"version": "3.11.7", "implementation": "cpython"},
+    platform={"system": "linux", "machine": "x86_64"},
+)
+
+
+@pytest.fixture
+def mirror() -> Iterator[Mirror]:
+    with serving_mirror() as server:
+        yield server
+
+
+def test_a_login_in_the_url_is_sent_and_never_written(mirror: Mirror, tmp_path: Path) -> None:
+    index = PackageIndex(with_login(mirror, "/simple/"), cache=tmp_path)
+    assert index.url == f"{mirror.base}/simple"
+    exported = to_pylock(SNAPSHOT, index)
+    assert exported.unlocked == []
+    (six,) = tomllib.loads(exported.text)["packages"]
+    assert six["index"] == f"{mirror.base}/simple"
+    # a file URL relative to the project page is written whole
+    assert six["wheels"][0]["url"] == f"{mirror.base}/files/{WHEEL}"
+    assert "t0k" not in exported.text
+    assert "ci%40" not in exported.text
+    assert not any("t0k" in path.name for path in tmp_path.rglob("*"))
+
+
+def test_without_the_login_the_error_says_the_index_asks_for_one(
+    mirror: Mirror, tmp_path: Path
+) -> None:
+    index = PackageIndex(f"{mirror.base}/simple", cache=tmp_path)
+    with pytest.raises(IndexUnavailableError) as info:
+        to_pylock(SNAPSHOT, index)
+    assert info.value.message == (
+        f"The index {mirror.base}/simple answered 401 for six. It asks for a login: give the "
+        "URL with one (https://user:token@host/simple)."
+    )
+    assert info.value.details["field"] == "index_url"
+
+
+def test_a_wrong_login_is_not_told_to_add_one(mirror: Mirror, tmp_path: Path) -> None:
+    wrong = with_login(mirror, "/simple").replace("t0k", "bad")
+    with pytest.raises(IndexUnavailableError) as info:
+        to_pylock(SNAPSHOT, PackageIndex(wrong, cache=tmp_path))
+    assert info.value.message == f"The index {mirror.base}/simple answered 401 for six."
+    assert "bad" not in info.value.message
+
+
+def test_the_login_does_not_follow_a_redirect(mirror: Mirror, tmp_path: Path) -> None:
+    with pytest.raises(IndexUnavailableError, match="answered 401"):
+        to_pylock(SNAPSHOT, PackageIndex(with_login(mirror, "/moved"), cache=tmp_path))
+    (moved, sent), (redirected, carried) = mirror.authorizations
+    assert (moved, redirected) == ("/moved/six/", "/simple/six/")
+    assert sent is not None
+    assert carried is None
+
+
+def test_an_index_without_the_json_api_is_named(mirror: Mirror, tmp_path: Path) -> None:
+    with pytest.raises(IndexUnavailableError) as info:
+        to_pylock(SNAPSHOT, PackageIndex(f"{mirror.base}/html", cache=tmp_path))
+    assert "does not serve the JSON simple API (PEP 691)" in info.value.message
+    assert "--" not in info.value.message  # the REST API shows it too: no command-line flag
+
+
+def export(tmp_path: Path, *flags: str, **environ: str) -> Result:
+    """``nbtools env export requirements.txt --format pylock`` with only ``environ``'s index."""
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("six==1.17.0\n", encoding="utf-8")
+    quiet_pip = {
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_INDEX_URL": None,
+        "NBTOOLS_ENV_INDEX_URL": None,
+    }
+    runner = CliRunner(env={**quiet_pip, **environ})
+    args = ["--root", str(tmp_path), "env", "export", str(requirements), "--format", "pylock"]
+    return runner.invoke(cli, [*args, *flags])
+
+
+@pytest.mark.parametrize("variable", ["NBTOOLS_ENV_INDEX_URL", "PIP_INDEX_URL"])
+def test_the_cli_exports_from_the_configured_index(
+    mirror: Mirror, tmp_path: Path, variable: str
+) -> None:
+    """The setting, or else the index pip installs from."""
+    result = export(tmp_path, **{variable: with_login(mirror, "/simple")})
+    assert result.exit_code == 0, result.output
+    (six,) = tomllib.loads(result.stdout)["packages"]
+    assert six["index"] == f"{mirror.base}/simple"
+
+
+def test_the_flag_beats_the_setting(mirror: Mirror, tmp_path: Path) -> None:
+    result = export(
+        tmp_path,
+        "--index-url",
+        with_login(mirror, "/simple"),
+        NBTOOLS_ENV_INDEX_URL="http://127.0.0.1:9/simple",
+    )
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://127.0.0.1:9/simple", "Cannot reach the index http://127.0.0.1:9/simple"),
+        ("ftp://mirror.example/simple", "Index URL 'ftp://mirror.example/simple' must start"),
+    ],
+)
+def test_an_index_error_points_at_the_flag(tmp_path: Path, url: str, message: str) -> None:
+    """The library's message names no flag (JupyterLab shows it too); the command adds its own."""
+    result = export(tmp_path, "--index-url", url)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert result.stderr.rstrip().endswith("See --index-url.")
