@@ -3,17 +3,49 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from nbtools.cli.context import CliContext
 
+if TYPE_CHECKING:
+    from nbtools.errors import NbtoolsError
+
 #: A command's function, as the decorators that add options return it.
 CommandFunction = TypeVar("CommandFunction", bound=Callable[..., Any])
 
-pass_cli = click.make_pass_decorator(CliContext)
+
+def pass_cli(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The command gets the :class:`CliContext` as its first argument; an error it raises
+    about a field that one of its options sets (``details["field"]``, an option's name)
+    ends by pointing at that option, unless it names it already: the library's messages
+    speak to every client (the REST API, JupyterLab), so they name no flag themselves."""
+
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from nbtools.errors import NbtoolsError  # not at import: `--help` needs none
+
+        ctx = click.get_current_context()
+        try:
+            return ctx.invoke(function, ctx.ensure_object(CliContext), *args, **kwargs)
+        except NbtoolsError as error:
+            _point_at_option(ctx.command, error)
+            raise
+
+    return run
+
+
+def _point_at_option(command: click.Command, error: NbtoolsError) -> None:
+    field = error.details.get("field")
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name == field:
+            flag = max(param.opts, key=len)  # its long form
+            if flag not in error.message:
+                error.message += f" See {flag}."
+            return
 
 
 def _remember_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:

@@ -23,12 +23,12 @@ def refusal(
     if classification in PROTECTED and purpose is None:
         return (
             f"Dataset {name!r} is {classification} data: using it needs a purpose "
-            f"(allowed purposes: {listed}); give the run, job or package one (--purpose)."
+            f"(allowed purposes: {listed}); give the run, job or package one."
         )
     if purpose is not None and (allowed or classification in PROTECTED) and purpose not in allowed:
         return (
             f"Dataset {name!r} ({classification}) may not be used for the purpose {purpose!r}: "
             f"its allowed purposes are {listed}. Use another dataset, or ask its owner to "
-            "allow this purpose (`nbtools data edit NAME --purpose ...`)."
+            "allow this purpose."
         )
     return None

@@ -357,7 +357,7 @@ class NbtoolsHandler(APIHandler):
         error = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(error, NbtoolsError):
             self.set_status(http_status(error))
-            self.finish(dumps(error.to_dict()))
+            self.finish(dumps(self._seen_from_root(error.to_dict())))
             return
         if isinstance(error, HTTPError) and status_code < 500:
             message = error.log_message or error.reason or self._reason
@@ -370,6 +370,19 @@ class NbtoolsHandler(APIHandler):
             "details": {},
         }
         self.finish(json.dumps(body))
+
+    def _seen_from_root(self, value: Any) -> Any:
+        """``value`` (an error's body) with the paths inside the server root written relative
+        to it, as JupyterLab's file browser shows them: the library's messages name the
+        absolute paths a command-line user typed or sees, which a browser's user never did
+        (and the server's layout is no client's business)."""
+        if isinstance(value, str):
+            return value.replace(f"{self.project.root}/", "")
+        if isinstance(value, list):
+            return [self._seen_from_root(item) for item in value]
+        if isinstance(value, dict):
+            return {key: self._seen_from_root(item) for key, item in value.items()}
+        return value
 
     def _request_summary(self) -> str:
         """The request as tornado logs it, without the token in its query."""

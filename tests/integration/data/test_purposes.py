@@ -62,6 +62,10 @@ def test_a_run_for_another_purpose_is_refused_before_anything(root: Path) -> Non
         assert "'customers'" in result.output
         assert "personal" in result.output
         assert "churn-model" in result.output
+        # the library's words name no flag (JupyterLab shows them at its Purpose field); the
+        # command points at its own
+        assert result.stderr.rstrip().endswith("one. See --purpose.") == (not purpose_args)
+        assert result.stderr.rstrip().endswith("this purpose. See --purpose.") == bool(purpose_args)
         assert kernels_of_this_process() == []
     assert json.loads(nbtools(root, "runs", "list", "--json").stdout) == []
     refusals = json.loads(
@@ -84,6 +88,7 @@ def test_jobs_are_checked_when_created_and_edited(root: Path) -> None:
     refused = nbtools(root, "schedule", "add", "nb.ipynb", "--purpose", "marketing")
     assert refused.exit_code == 2, refused.output
     assert "'marketing'" in refused.output
+    assert refused.stderr.rstrip().endswith("See --purpose.")
     assert json.loads(nbtools(root, "schedule", "list", "--json").stdout) == []
     added = nbtools(root, "schedule", "add", "nb.ipynb", "--purpose", "churn-model", "--json")
     assert added.exit_code == 0, added.output

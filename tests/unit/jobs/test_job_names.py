@@ -49,7 +49,7 @@ def test_a_name_that_is_a_number_or_too_long_is_refused_and_nothing_is_stored(
     assert (number.exit_code, number.output) == (
         2,
         "Error: A job's name cannot be a number ('12'): commands take a job by its id or its "
-        "name, and read a number as an id. Add a word: 'report 12'.\n",
+        "name, and read a number as an id. Add a word: 'report 12'. See --name.\n",
     )
     assert nbtools(tmp_path, "schedule", "edit", "weekly", "--name", "0042").exit_code == 2
     long = nbtools(tmp_path, "schedule", "add", "nb.ipynb", "--name", "x" * 201)
@@ -86,7 +86,7 @@ def test_names_are_unique_and_default_to_the_notebook_name(
     taken = nbtools(tmp_path, "schedule", "add", "nb.ipynb", "--name", "nightly")
     assert (taken.exit_code, taken.output) == (
         2,
-        "Error: Another job is named 'nightly': choose another name.\n",
+        "Error: Another job is named 'nightly': choose another name. See --name.\n",
     )
     renamed = nbtools(tmp_path, "schedule", "edit", "weekly", "--name", "nightly")
     assert renamed.exit_code == 2

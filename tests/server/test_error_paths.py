@@ -1,0 +1,46 @@
+"""Errors name files as JupyterLab's file browser does, relative to the server root: the
+library's messages carry the absolute paths a command-line user sees, which the REST API
+leaves out (a browser's user never typed them, and the server's layout is no client's
+business)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+BROKEN = '{"cells": [, "nbformat": 4}'  # not JSON
+
+
+async def error_of(jp_fetch: Any, method: str, *path: str, **options: Any) -> dict[str, Any]:
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("nbtools", "api", *path, method=method, **options)
+    assert info.value.code == 400
+    body: dict[str, Any] = json.loads(info.value.response.body)
+    return body
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "options"),
+    [
+        ("POST", ("versions",), {"body": json.dumps({"path": "reports/broken.ipynb"})}),
+        ("GET", ("data", "check"), {"params": {"path": "reports/broken.ipynb"}}),
+        (
+            "POST",
+            ("extract",),
+            {"body": json.dumps({"path": "reports/broken.ipynb", "dry_run": True})},
+        ),
+    ],
+)
+async def test_a_broken_notebook_is_named_by_its_path_in_the_root(
+    jp_fetch: Any, jp_root_dir: Path, method: str, path: tuple[str, ...], options: Any
+) -> None:
+    (jp_root_dir / "reports").mkdir()
+    (jp_root_dir / "reports" / "broken.ipynb").write_text(BROKEN, encoding="utf-8")
+    error = await error_of(jp_fetch, method, *path, **options)
+    assert error["error"] == "NotebookError"
+    assert error["message"].startswith("reports/broken.ipynb is not valid JSON"), error
+    assert str(jp_root_dir) not in json.dumps(error)
