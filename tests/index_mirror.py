@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,7 +18,8 @@ WHEEL = "six-1.17.0-py2.py3-none-any.whl"
 
 class Mirror(ThreadingHTTPServer):
     """``/simple/six/`` for the login only; ``/moved/six/`` redirects there (by another host
-    name: a redirect's target never gets the login); ``/html/six/`` is not PEP 691."""
+    name: a redirect's target never gets the login); ``/slow/six/`` answers as ``/simple/six/``
+    1.5 s late; ``/html/six/`` is not PEP 691."""
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Answer)
@@ -40,6 +42,9 @@ class Answer(BaseHTTPRequestHandler):
             self.send_header("Location", f"http://localhost:{port}/simple/six/")
             self.end_headers()
             return
+        if self.path.startswith("/slow/"):  # a mirror far away: the same answer, late
+            time.sleep(1.5)
+            self.path = self.path.replace("/slow/", "/simple/", 1)
         if self.path.startswith("/html/"):
             self._send(200, "text/html", b"<html><a href='six.whl'>six</a></html>")
             return

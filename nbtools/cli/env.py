@@ -218,8 +218,10 @@ def export(
     """Export SNAPSHOT (default: the kernel's current environment) as pylock.toml or a
     pinned requirements.txt. An earlier export at -o is replaced; another file is kept
     unless --force."""
+    from nbtools.cli.progress import waiting
     from nbtools.envsnap import (
         check_replaceable,
+        checked_index_url,
         export_snapshot,
         format_for,
         resolve_snapshot,
@@ -235,7 +237,14 @@ def export(
         if snapshot_ref
         else snapshot_kernel(project, kernel_name)
     )
-    result = export_snapshot(project, source, chosen, cli_ctx.settings(EnvSettings).index())
+    index = cli_ctx.settings(EnvSettings).index()
+    if chosen == "pylock":  # the index is asked for each release not in its cache yet
+        count = len(source.distributions)
+        looking_up = f"Looking up {count} distribution{'' if count == 1 else 's'} on "
+        with waiting(looking_up + checked_index_url(index)):
+            result = export_snapshot(project, source, chosen, index)
+    else:
+        result = export_snapshot(project, source, chosen, index)
     _warn_non_reproducible(source)
     for item in result.unlocked:
         click.secho(

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         read_file,
         resolve_snapshot,
     )
+    from nbtools.envsnap.index import checked_index_url
     from nbtools.envsnap.kernel_capture import snapshot_kernel
     from nbtools.envsnap.kernels import KernelSpec, list_kernels
     from nbtools.envsnap.pylock import LockExport
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "EnvSettings": ("config", "EnvSettings"),
     "snapshot_kernel": ("kernel_capture", "snapshot_kernel"),
+    "checked_index_url": ("index", "checked_index_url"),
     **{
         name: ("files", name)
         for name in (
@@ -100,6 +102,7 @@ __all__ = [
     "SnapshotFile",
     "check_new_directory",
     "check_replaceable",
+    "checked_index_url",
     "diff",
     "export_file",
     "export_snapshot",

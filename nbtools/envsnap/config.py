@@ -17,9 +17,9 @@ class EnvSettings(Settings):
     index_url = Unicode(
         "",
         help="Package index (PEP 691 JSON API: PyPI, devpi, Artifactory, Nexus) whose files "
-        "and hashes a pylock.toml export pins. Empty: the index pip installs from "
-        "($PIP_INDEX_URL, else pip.conf's index-url), else PyPI. Credentials in the URL "
-        "(https://user:token@host/simple) are sent, never written into the lock file.",
+        "and hashes a pylock.toml export pins; by default the index pip installs from "
+        "($PIP_INDEX_URL, else pip.conf's index-url), else PyPI. A login in the URL "
+        "(https://user:token@host/simple) is sent, never written into the lock file.",
     ).tag(config=True)
 
     def index(self) -> str:

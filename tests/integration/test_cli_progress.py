@@ -1,6 +1,6 @@
 """Long commands at a terminal: ``nbtools run`` shows a bar of the run's cells on standard
-error while it runs, ``extract --test`` a spinner while the tests run; both gone when the work
-ends, and nothing of them in a log or a pipe (nbtools/cli/progress.py)."""
+error while it runs, ``extract --test`` a spinner while the tests run and ``env export`` one
+while the index answers; all gone when the work ends, and nothing of them in a log or a pipe (nbtools/cli/progress.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import NotebookFactory
+from tests.index_mirror import serving_mirror, with_login
 
 pytestmark = pytest.mark.slow
 
@@ -106,3 +107,20 @@ def test_extract_with_tests_at_a_terminal_shows_a_spinner_while_they_run(
     assert "Extracting, then testing the package" in terminal
     assert "1 passed" in out
     assert "Extracting, then testing" not in out
+
+
+def test_a_lock_file_export_at_a_terminal_shows_a_spinner_while_the_index_answers(
+    tmp_path: Path,
+) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("six==1.17.0\n", encoding="utf-8")
+    with serving_mirror() as mirror:
+        code, out, terminal = at_terminal(
+            tmp_path, "env", "export", str(requirements), "--format", "pylock",
+            "--index-url", with_login(mirror, "/slow"),
+        )  # fmt: skip
+    assert code == 0, terminal
+    assert f"Looking up 1 distribution on {mirror.base}/slow" in terminal
+    assert "t0k" not in terminal  # the login is not shown
+    assert 'name = "six"' in out
+    assert "Looking up" not in out

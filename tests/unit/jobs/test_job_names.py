@@ -55,7 +55,7 @@ def test_a_name_that_is_a_number_or_too_long_is_refused_and_nothing_is_stored(
     long = nbtools(tmp_path, "schedule", "add", "nb.ipynb", "--name", "x" * 201)
     assert (long.exit_code, long.output) == (
         2,
-        "Error: A job's name has at most 200 characters; this one has 201.\n",
+        "Error: A job's name has at most 200 characters; this one has 201. See --name.\n",
     )
     assert as_json(tmp_path, "schedule", "list") == before
     # at the limit, and a number among words, are names
