@@ -198,7 +198,11 @@ def environment_config(
 
 
 def _shown(value: str, limit: int = 60) -> str:
-    """``value`` quoted for a message, its middle left out beyond ``limit`` characters."""
+    """``value`` quoted for a message, without a URL's login (a database's password, an
+    index's token), its middle left out beyond ``limit`` characters."""
+    from nbtools.urls import without_login
+
+    value = without_login(value)
     if len(value) <= limit:
         return repr(value)
     return f"{value[: limit // 2]!r}…{value[-limit // 4 :]!r} ({len(value)} characters)"
@@ -294,14 +298,14 @@ def bounds(trait: TraitType[Any, Any]) -> tuple[float | None, float | None]:
 
 def requirement(trait: TraitType[Any, Any]) -> str:
     """What a valid value of ``trait`` is, in words (``an integer of at least 0``)."""
-    from traitlets import Bool, Enum, Float, Int
+    from traitlets import Bool, Enum, Float, Int, Unicode
 
     if isinstance(trait, Bool):
         return "true or false (1 or 0)"
     if isinstance(trait, Enum):
         return "one of " + ", ".join(str(value) for value in trait.values or ())
     if not isinstance(trait, (Int, Float)):
-        return "text"
+        return "text" if type(trait) is Unicode else str(trait.info_text)
     kind = "an integer" if isinstance(trait, Int) else "a finite number"
     low, high = bounds(trait)
     if low is not None and high is not None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
-from traitlets import Bool, CaselessStrEnum, Enum, Float, Int
+from traitlets import Bool, CaselessStrEnum, Enum, Float, Int, TraitError
 
 from nbtools.cli.context import CliContext
 from nbtools.config import Settings
@@ -38,6 +38,10 @@ def setting_option(cls: type[Settings], name: str, flag: str) -> Callable[[F], F
 
     def store(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
         if value is not None:
+            try:  # the trait's own rules (bounds, a URL's form), named by the flag
+                cast(Any, trait).validate(None, value)
+            except TraitError:
+                raise click.BadParameter(f"expected {requirement(trait)}.") from None
             ctx.ensure_object(CliContext).flags.setdefault(cls.__name__, {})[name] = value
 
     kind: Any = str
@@ -74,6 +78,6 @@ config_file_option = click.option(
     expose_value=False,
     callback=_store_config_file,
     help="A Jupyter-style config file (.py or .json: c.NbtoolsSettings.*, c.JobsSettings.*, "
-    "c.MetricsSettings.*, c.NotificationSettings.*), as jupyter_server_config.py; overridden "
+    "c.MetricsSettings.*, c.NotificationSettings.*, c.EnvSettings.*), as jupyter_server_config.py; overridden "
     f"by environment variables and flags. [env ${CONFIG_FILE_VARIABLE}]",
 )

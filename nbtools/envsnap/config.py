@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import urllib.parse
+from typing import Any, ClassVar
 
-from traitlets import Unicode
+from traitlets import TraitError, Unicode
 
 from nbtools.config import Settings
+from nbtools.urls import without_login
+
+
+class IndexUrl(Unicode):  # type: ignore[type-arg]
+    """A package index's URL: http(s), naming a host; empty for the default. Refused where it
+    is given (a flag, a variable, a config file), which the settings name."""
+
+    info_text = "an http(s) URL naming a host"
+
+    def validate(self, obj: Any, value: Any) -> str:
+        text: str = super().validate(obj, value)
+        parts = urllib.parse.urlsplit(text)
+        if text and (parts.scheme not in ("https", "http") or not parts.hostname):
+            raise TraitError(  # not traitlets' words, which would show the login
+                f"The {self.name!r} trait expected {self.info_text}, not {without_login(text)!r}."
+            )
+        return text
 
 
 class EnvSettings(Settings):
@@ -14,7 +32,7 @@ class EnvSettings(Settings):
 
     env_prefix: ClassVar[str] = "NBTOOLS_ENV_"
 
-    index_url = Unicode(
+    index_url = IndexUrl(
         "",
         help="Package index (PEP 691 JSON API: PyPI, devpi, Artifactory, Nexus) whose files "
         "and hashes a pylock.toml export pins; by default the index pip installs from "

@@ -30,6 +30,7 @@ from packaging.version import Version
 
 from nbtools._version import __version__
 from nbtools.errors import InvalidInputError, NbtoolsError
+from nbtools.urls import without_login
 
 DEFAULT_INDEX = "https://pypi.org/simple"
 _ACCEPT = "application/vnd.pypi.simple.v1+json"
@@ -69,7 +70,7 @@ def checked_index_url(url: str) -> str:
     """``url`` without its credentials (``user:token@``) and final slash, refused unless an
     http(s) URL naming a host."""
     parts = urllib.parse.urlsplit(url)
-    shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl().rstrip("/")
+    shown = without_login(url).rstrip("/")
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise InvalidInputError(
             f"Index URL {shown!r} must start with https:// (or http://) and name a host.",

@@ -385,14 +385,21 @@ def test_every_number_option_is_finite_and_bounded_where_a_bound_means_something
                 assert bounds(trait)[0] is not None, f"{cls.__name__}.{name}"
 
 
-@pytest.mark.parametrize("args", [["--workers", "-1"], ["--poll", "nan"], ["--poll", "0"]])
-def test_a_scheduler_flag_out_of_bounds_exits_2_before_anything_starts(
-    tmp_path: Path, args: list[str]
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--workers", "-1"], "an integer of at least 0"),
+        (["--poll", "nan"], "a finite number of at least 0.01"),
+        (["--poll", "0"], "a finite number of at least 0.01"),
+    ],
+)
+def test_a_scheduler_flag_out_of_bounds_exits_2_naming_it_before_anything_starts(
+    tmp_path: Path, args: list[str], expected: str
 ) -> None:
     root = tmp_path / "root"
     result = CliRunner().invoke(cli, ["--root", str(root), "scheduler", *args])
     assert result.exit_code == 2, result.output
-    assert "Invalid JobsSettings setting: The " in result.output
+    assert f"Invalid value for '{args[0]}': expected {expected}." in result.output
     assert not root.exists()
 
 

@@ -14,6 +14,7 @@ import pytest
 from nbtools.envsnap import EnvSettings
 from nbtools.envsnap.pipconfig import pip_index_url
 from nbtools.errors import InvalidInputError
+from nbtools.settings import build, layered_config
 
 PIP_SAYS = """
 import json
@@ -164,12 +165,36 @@ def test_the_setting_then_pip_then_pypi(monkeypatch: pytest.MonkeyPatch) -> None
         ("ftp://mirror.example/simple", "'ftp://mirror.example/simple'"),
         ("mirror.example/simple", "'mirror.example/simple'"),
         ("https:///simple", "'https:///simple'"),
-        ("https://user:s3cret@/simple", "'https:///simple'"),  # never the secret
+        ("https://user:s3cret@/simple", "'https:///simple'"),  # never the login
     ],
 )
-def test_an_index_that_is_not_an_http_url_is_refused(url: str, shown: str) -> None:
+def test_an_index_that_is_not_an_http_url_is_refused_where_it_is_given(
+    tmp_path: Path, url: str, shown: str
+) -> None:
+    """A variable names itself; a config file's or a flag's value names the option."""
+    with pytest.raises(InvalidInputError) as by_variable:
+        layered_config(None, {"NBTOOLS_ENV_INDEX_URL": url})
+    assert by_variable.value.message == (
+        f"$NBTOOLS_ENV_INDEX_URL={shown} is not a valid EnvSettings.index_url: expected an "
+        "http(s) URL naming a host."
+    )
+    config_file = tmp_path / "nbtools_config.json"
+    config_file.write_text(json.dumps({"EnvSettings": {"index_url": url}}), encoding="utf-8")
+    for config in (
+        layered_config(config_file, {}),
+        layered_config(None, {}, {"EnvSettings": {"index_url": url}}),
+    ):
+        with pytest.raises(InvalidInputError) as by_option:
+            build(EnvSettings, config)
+        assert f"'index_url' trait expected an http(s) URL naming a host, not {shown}" in (
+            by_option.value.message
+        )
+        assert "s3cret" not in by_option.value.message
+
+
+def test_pip_s_own_index_is_checked_when_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIP_INDEX_URL", "file:///srv/wheels")
     with pytest.raises(InvalidInputError) as info:
-        EnvSettings(index_url=url).index()
+        EnvSettings().index()
     assert info.value.details["field"] == "index_url"
-    assert shown in info.value.message
-    assert "s3cret" not in info.value.message
+    assert "'file:///srv/wheels' must start with https://" in info.value.message
