@@ -21,8 +21,8 @@ CommandFunction = TypeVar("CommandFunction", bound=Callable[..., Any])
 def pass_cli(function: Callable[..., Any]) -> Callable[..., Any]:
     """The command gets the :class:`CliContext` as its first argument; an error it raises
     about a field that one of its options sets (``details["field"]``, an option's name)
-    ends by pointing at that option, unless it names it already: the library's messages
-    speak to every client (the REST API, JupyterLab), so they name no flag themselves."""
+    names that option: the library's messages speak to every client (the REST API,
+    JupyterLab), so they name no flag themselves."""
 
     @functools.wraps(function)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -39,11 +39,15 @@ def pass_cli(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _point_at_option(command: click.Command, error: NbtoolsError) -> None:
+    """A message starting with the field (``keep must be …``) starts with its flag instead;
+    another one ends with ``See --keep.``, unless it names the flag already."""
     field = error.details.get("field")
     for param in command.params:
         if isinstance(param, click.Option) and param.name == field:
             flag = max(param.opts, key=len)  # its long form
-            if flag not in error.message:
+            if error.message.startswith(f"{field} "):
+                error.message = flag + error.message[len(field) :]
+            elif flag not in error.message:
                 error.message += f" See {flag}."
             return
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 kernel_option = click.option(
     "--kernel",
-    "kernel_name",
+    "kernel",
     default="python3",
     show_default=True,
     help="Kernel (spec name) whose interpreter is captured.",
@@ -70,11 +70,11 @@ def env() -> None:
 @kernel_option
 @json_option
 @pass_cli
-def snapshot(cli_ctx: CliContext, kernel_name: str, as_json: bool) -> None:
+def snapshot(cli_ctx: CliContext, kernel: str, as_json: bool) -> None:
     """Capture the kernel's environment in its own interpreter and store it."""
     from nbtools.envsnap import snapshot_kernel
 
-    taken = snapshot_kernel(cli_ctx.project, kernel_name)
+    taken = snapshot_kernel(cli_ctx.project, kernel)
     if as_json:
         print_json(taken.to_dict())
         return
@@ -163,7 +163,7 @@ def diff_(cli_ctx: CliContext, old_ref: str, new_ref: str, as_json: bool) -> Non
 @kernel_option
 @json_option
 @pass_cli
-def check(cli_ctx: CliContext, snapshot_ref: str, kernel_name: str, as_json: bool) -> None:
+def check(cli_ctx: CliContext, snapshot_ref: str, kernel: str, as_json: bool) -> None:
     """Check the kernel's current environment against SNAPSHOT (id or file).
 
     Exits 1 listing the differences when the environment drifted.
@@ -171,20 +171,20 @@ def check(cli_ctx: CliContext, snapshot_ref: str, kernel_name: str, as_json: boo
     from nbtools.envsnap import diff, resolve_snapshot, snapshot_kernel
 
     baseline = resolve_snapshot(cli_ctx.project, snapshot_ref)
-    current = snapshot_kernel(cli_ctx.project, kernel_name)
+    current = snapshot_kernel(cli_ctx.project, kernel)
     changes = diff(baseline, current)
     if as_json:
-        print_json({**changes.to_dict(), "kernel": kernel_name})
+        print_json({**changes.to_dict(), "kernel": kernel})
     elif changes.empty:
-        click.echo(f"No drift: kernel {kernel_name} matches snapshot {baseline.short_id}.")
+        click.echo(f"No drift: kernel {kernel} matches snapshot {baseline.short_id}.")
     else:
         _print_diff(
             changes,
-            f"Kernel {kernel_name} (now {current.short_id}) differs from {baseline.short_id}:",
+            f"Kernel {kernel} (now {current.short_id}) differs from {baseline.short_id}:",
         )
     if not changes.empty:
         raise CheckFailedError(
-            f"Kernel {kernel_name} drifted from snapshot {baseline.short_id}: {changes.summary()}.",
+            f"Kernel {kernel} drifted from snapshot {baseline.short_id}: {changes.summary()}.",
             diff=changes.to_dict(),
         )
 
@@ -213,7 +213,7 @@ def export(
     fmt: str | None,
     output: Path | None,
     force: bool,
-    kernel_name: str,
+    kernel: str,
 ) -> None:
     """Export SNAPSHOT (default: the kernel's current environment) as pylock.toml or a
     pinned requirements.txt. An earlier export at -o is replaced; another file is kept
@@ -235,7 +235,7 @@ def export(
     source = (
         resolve_snapshot(project, snapshot_ref)
         if snapshot_ref
-        else snapshot_kernel(project, kernel_name)
+        else snapshot_kernel(project, kernel)
     )
     index = cli_ctx.settings(EnvSettings).index()
     if chosen == "pylock":  # the index is asked for each release not in its cache yet

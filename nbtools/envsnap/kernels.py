@@ -93,7 +93,8 @@ def find_kernel(name: str) -> KernelSpec:
     names = ", ".join(spec.name for spec in kernels) or "none"
     raise NotFoundError(
         f"No kernel named {name!r}. Installed kernels: {names}. "
-        "Pass one of them with --kernel, or install one (python -m ipykernel install --user).",
+        "Choose one of them, or install one (python -m ipykernel install --user).",
+        field="kernel",
         kernel=name,
         kernels=[spec.name for spec in kernels],
     )

@@ -98,7 +98,8 @@ def choose_python(snapshot: Snapshot, python: str | None) -> tuple[str, list[str
     if wanted and version != wanted:
         warnings.append(
             f"The snapshot was taken with Python {wanted}; {python} is {version}. "
-            "Pass --python with a matching interpreter for a faithful copy."
+            f"A faithful copy needs Python {wanted}: `nbtools env recreate --python PATH` "
+            "takes an interpreter."
         )
     return python, warnings
 

@@ -50,7 +50,8 @@ def collect_garbage(project: Project, keep: int = DEFAULT_KEEP, dry_run: bool = 
     ones), the objects no remaining version needs, and the space they took."""
     if keep < 1:
         raise InvalidInputError(
-            f"--keep must be at least 1 (got {keep}): the latest version is always kept.",
+            f"keep must be at least 1 (got {keep}): the latest version is always kept.",
+            field="keep",
             keep=keep,
         )
     store = objects(project)

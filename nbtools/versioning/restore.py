@@ -79,8 +79,8 @@ def _current_content(raw: bytes, path: str) -> bytes:
     except NotebookError as error:
         raise NotebookError(
             f"{error.message} Restoring would overwrite it without keeping it, so nothing was "
-            "changed. Restore the version as a copy (--as NEW.ipynb), or move the file aside.",
-            **error.details,
+            "changed. Restore the version as a copy, or move the file aside.",
+            **{**error.details, "field": "as_path"},
         ) from None
     return raw
 

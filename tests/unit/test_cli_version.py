@@ -161,7 +161,11 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
     write(tmp_path / "draft.ipynb", rich_notebook())  # never saved as a version
     (tmp_path / "truncated.ipynb").write_bytes(b'{"nbformat": 4, "cells": [{"cell_type"')
     cases.append((("save", "truncated.ipynb"), "looks truncated"))
+    restore_over = ("restore", "nb.ipynb", "1")
+    cases.append((restore_over, "Restore the version as a copy, or move the file aside. See --as."))
     for args, message in cases:
+        if args == restore_over:  # the notebook is damaged now: restoring would lose it
+            (tmp_path / "nb.ipynb").write_bytes(b'{"nbformat": 4, "cells": [')
         result = nbtools(tmp_path, *args)
         assert result.exit_code == 2, (args, result.output)
         assert message in result.output, (args, result.output)

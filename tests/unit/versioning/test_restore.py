@@ -71,8 +71,11 @@ def test_an_unreadable_notebook_on_disk_is_never_overwritten(
 ) -> None:
     version = versioning.commit(project, "nb.ipynb", write(nb_path, rich_notebook()))
     nb_path.write_bytes(b'{"nbformat": 4, "cells": [')
-    with pytest.raises(NotebookError, match=r"looks truncated.*nothing was changed.*--as"):
+    with pytest.raises(
+        NotebookError, match=r"looks truncated.*nothing was changed.*as a copy"
+    ) as info:
         versioning.restore(project, version)
+    assert info.value.details["field"] == "as_path"  # the CLI adds: See --as.
     assert nb_path.read_bytes() == b'{"nbformat": 4, "cells": ['
     assert len(versioning.history(project, "nb.ipynb")) == 1
 
