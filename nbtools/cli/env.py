@@ -256,7 +256,8 @@ def export(
         sys.stdout.write(result.text)
     else:
         output.write_text(result.text, encoding="utf-8")
-        click.echo(f"Wrote {output} ({chosen}, snapshot {source.short_id}).", err=True)
+        pinned = f", files from {checked_index_url(index)}" if chosen == "pylock" else ""
+        click.echo(f"Wrote {output} ({chosen}, snapshot {source.short_id}{pinned}).", err=True)
 
 
 @env.command(name="import")

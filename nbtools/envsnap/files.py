@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nbtools.envsnap.index import PackageIndex
+from nbtools.envsnap.index import PackageIndex, checked_index_url
 from nbtools.envsnap.kernel_capture import cache_dir
 from nbtools.envsnap.model import Snapshot
 from nbtools.envsnap.pylock import CREATED_BY, LockExport, parse_pylock, to_pylock
@@ -25,13 +25,15 @@ DEFAULT_NAMES = {"pylock": "pylock.toml", "requirements": "requirements.txt"}
 @dataclass(frozen=True)
 class SnapshotFile(WireModel):
     """A snapshot exported as a file: its default ``filename``, ``format``, the ``snapshot``
-    id, the file's ``content`` and the distributions a lock file could not pin."""
+    id, the file's ``content``, the distributions a lock file could not pin, and the
+    ``index`` a pylock.toml pins files of (without its login; ``None`` for requirements)."""
 
     filename: str
     format: str
     snapshot: str
     content: str
     unlocked: list[dict[str, Any]]
+    index: str | None
 
 
 def is_pylock_name(name: str) -> bool:
@@ -94,7 +96,8 @@ def export_file(project: Project, snapshot_id: str, fmt: str, index_url: str) ->
         )
     snapshot = get_snapshot(project, snapshot_id)
     result = export_snapshot(project, snapshot, fmt, index_url)
-    return SnapshotFile(DEFAULT_NAMES[fmt], fmt, snapshot.id, result.text, result.unlocked)
+    index = checked_index_url(index_url) if fmt == "pylock" else None
+    return SnapshotFile(DEFAULT_NAMES[fmt], fmt, snapshot.id, result.text, result.unlocked, index)
 
 
 def parse_file(text: str, name: str) -> Snapshot:

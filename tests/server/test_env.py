@@ -66,6 +66,7 @@ async def test_export_returns_the_file(jp_fetch: Any, env_kernel: EnvKernel) -> 
     assert exported["snapshot"] == taken["id"]
     assert "exported==3.1" in exported["content"]
     assert exported["unlocked"] == []
+    assert exported["index"] is None  # a requirements.txt pins no index's files
 
 
 async def test_import_then_compare(jp_fetch: Any) -> None:

@@ -47,7 +47,7 @@ async def test_a_pylock_export_pins_the_files_of_the_server_s_index(
     )
     exported = json.loads(reply.body)
     (six,) = tomllib.loads(exported["content"])["packages"]
-    assert six["index"] == f"{mirror.base}/simple"
+    assert six["index"] == exported["index"] == f"{mirror.base}/simple"
     assert "t0k" not in reply.body.decode()  # the login is sent, never answered
 
 

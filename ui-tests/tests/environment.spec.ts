@@ -81,8 +81,11 @@ test.describe('Environment section', () => {
     const lockText = fs.readFileSync(await lockFile.path(), 'utf-8');
     expect(lockText).toContain('lock-version = "1.0"');
     expect(lockText).toContain('name = "six"');
+    // which index its files come from: the server's (its pip's, PyPI unless configured)
     await expect(
-      panel.getByRole('status').filter({ hasText: 'Downloaded pylock.toml' })
+      panel
+        .getByRole('status')
+        .filter({ hasText: /Downloaded pylock\.toml, its files from https?:\/\/[^\s;]+/ })
     ).toBeVisible();
 
     await page.theme.setDarkTheme();

@@ -70,6 +70,8 @@ export interface SnapshotExport {
   content: string;
   /** Distributions a lock file could not pin, with the reason. */
   unlocked: { name: string; version: string; reason: string }[];
+  /** The package index a pylock.toml pins files of; `null` for requirements.txt. */
+  index: string | null;
 }
 
 /** `POST env/recreate`: what was installed and how the new venv differs from the snapshot. */

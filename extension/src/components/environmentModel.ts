@@ -180,9 +180,12 @@ export class EnvironmentModel extends VDomModel {
       const exported = await exportSnapshot(this._state.current.id, format);
       saveFile(exported.filename, exported.content);
       const skipped = exported.unlocked.map(item => `${item.name} (${item.reason})`).join(', ');
-      this._exportMessage = skipped
-        ? trans.__('Downloaded %1; not locked: %2', exported.filename, skipped)
+      const downloaded = exported.index
+        ? trans.__('Downloaded %1, its files from %2', exported.filename, exported.index)
         : trans.__('Downloaded %1', exported.filename);
+      this._exportMessage = skipped
+        ? trans.__('%1; not locked: %2', downloaded, skipped)
+        : downloaded;
     } catch (reason) {
       this._exportMessage = trans.__('Export failed: %1', asError(reason).message);
     }

@@ -113,13 +113,18 @@ def test_the_cli_exports_from_the_configured_index(
 
 
 def test_the_flag_beats_the_setting(mirror: Mirror, tmp_path: Path) -> None:
+    lock = tmp_path / "pylock.toml"
     result = export(
         tmp_path,
         "--index-url",
         with_login(mirror, "/simple"),
+        "-o",
+        str(lock),
         NBTOOLS_ENV_INDEX_URL="http://127.0.0.1:9/simple",
     )
     assert result.exit_code == 0, result.output
+    assert result.stderr.rstrip().endswith(f"files from {mirror.base}/simple).")  # no login
+    assert 'name = "six"' in lock.read_text(encoding="utf-8")
 
 
 def test_an_unreachable_index_points_at_the_flag(tmp_path: Path) -> None:
