@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -20,9 +19,11 @@ CommandFunction = TypeVar("CommandFunction", bound=Callable[..., Any])
 
 def pass_cli(function: Callable[..., Any]) -> Callable[..., Any]:
     """The command gets the :class:`CliContext` as its first argument; an error it raises
-    about a field that one of its options sets (``details["field"]``, an option's name)
-    names that option: the library's messages speak to every client (the REST API,
-    JupyterLab), so they name no flag themselves."""
+    about a field that one of its options sets (``details["field"]``: an option's name, or a
+    field :func:`fields_as_flags` maps) names that option. A message starting with the field
+    (``keep must be …``) starts with the flag instead; another one ends with ``See --keep.``,
+    unless it names the flag already. The library's messages speak to every client (the REST
+    API, JupyterLab), so they name no flag themselves."""
 
     @functools.wraps(function)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -32,24 +33,42 @@ def pass_cli(function: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return ctx.invoke(function, ctx.ensure_object(CliContext), *args, **kwargs)
         except NbtoolsError as error:
-            _point_at_option(ctx.command, error)
+            flags = {
+                param.name: max(param.opts, key=len)  # its long form
+                for param in ctx.command.params
+                if isinstance(param, click.Option) and param.name
+            }
+            _name_the_flag(error, {**flags, **getattr(function, _FLAGS_OF_FIELDS, {})})
             raise
 
     return run
 
 
-def _point_at_option(command: click.Command, error: NbtoolsError) -> None:
-    """A message starting with the field (``keep must be …``) starts with its flag instead;
-    another one ends with ``See --keep.``, unless it names the flag already."""
+#: The attribute :func:`fields_as_flags` sets on a command's function.
+_FLAGS_OF_FIELDS = "nbtools_flags_of_fields"
+
+
+def fields_as_flags(flags: Mapping[str, str]) -> Callable[[CommandFunction], CommandFunction]:
+    """For :func:`pass_cli` (applied after it, nearer the function): the flags of the API's
+    fields that a command's options set under other names (``timeout_seconds`` is
+    ``--timeout``). ``flags``: field → flag."""
+
+    def mark(function: CommandFunction) -> CommandFunction:
+        setattr(function, _FLAGS_OF_FIELDS, dict(flags))
+        return function
+
+    return mark
+
+
+def _name_the_flag(error: NbtoolsError, flags: Mapping[str, str]) -> None:
     field = error.details.get("field")
-    for param in command.params:
-        if isinstance(param, click.Option) and param.name == field:
-            flag = max(param.opts, key=len)  # its long form
-            if error.message.startswith(f"{field} "):
-                error.message = flag + error.message[len(field) :]
-            elif flag not in error.message:
-                error.message += f" See {flag}."
-            return
+    flag = flags.get(field) if isinstance(field, str) else None
+    if field is None or flag is None:
+        return
+    if error.message.startswith(f"{field} "):
+        error.message = flag + error.message[len(field) :]
+    elif flag not in error.message:
+        error.message += f" See {flag}."
 
 
 def _remember_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
@@ -69,19 +88,3 @@ idempotency_option = click.option(
     help="Create this at most once: a second submission with KEY is refused (exit 2) naming "
     "the first.",
 )
-
-
-@contextlib.contextmanager
-def fields_as_flags(flags: Mapping[str, str]) -> Iterator[None]:
-    """An error about a field the API names (``details["field"]``, at the start of its
-    message) names the flag that set it instead, as the person typed it: ``--timeout must be
-    …``, not ``timeout_seconds must be …``. ``flags``: field → flag."""
-    from nbtools.errors import NbtoolsError
-
-    try:
-        yield
-    except NbtoolsError as error:
-        field = error.details.get("field")
-        if isinstance(field, str) and field in flags and error.message.startswith(field):
-            error.message = flags[field] + error.message[len(field) :]
-        raise

@@ -230,6 +230,7 @@ def print_reproduction(reproduction: Reproduction) -> None:
 @idempotency_option
 @json_option
 @pass_cli
+@fields_as_flags(_FLAGS)
 def run(
     cli_ctx: CliContext,
     notebook: str | None,
@@ -278,22 +279,21 @@ def run(
     def queue(token: str) -> int:
         from nbtools.jobs import queue_run
 
-        with fields_as_flags(_FLAGS):
-            return queue_run(
-                project,
-                path,
-                values,
-                trigger="cli",
-                from_text=True,
-                kernel_name=kernel,
-                timeout_seconds=timeout,
-                cell_timeout_seconds=cell_timeout,
-                output_html=html,
-                claim=token,
-                purpose=purpose,
-                idempotency_key=idempotency_key,
-                actor=cli_ctx.actor,
-            ).id
+        return queue_run(
+            project,
+            path,
+            values,
+            trigger="cli",
+            from_text=True,
+            kernel_name=kernel,
+            timeout_seconds=timeout,
+            cell_timeout_seconds=cell_timeout,
+            output_html=html,
+            claim=token,
+            purpose=purpose,
+            idempotency_key=idempotency_key,
+            actor=cli_ctx.actor,
+        ).id
 
     _execute(cli_ctx, queue, output, as_json, kernels)
 

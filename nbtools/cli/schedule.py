@@ -158,6 +158,7 @@ def schedule() -> None:
 @idempotency_option
 @json_option
 @pass_cli
+@fields_as_flags(_FLAGS)
 def add(
     cli_ctx: CliContext,
     /,
@@ -182,10 +183,9 @@ def add(
         fields["pinned_version_id"] = _pinned_id(
             cli_ctx, fields["notebook_path"], options["pin_version"]
         )
-    with fields_as_flags(_FLAGS):
-        job = create_job(
-            project, fields, from_text=True, idempotency_key=idempotency_key, actor=cli_ctx.actor
-        )
+    job = create_job(
+        project, fields, from_text=True, idempotency_key=idempotency_key, actor=cli_ctx.actor
+    )
     model = job.to_wire()
     print_json(model) if as_json else print_job(model)
     if job.next_run_at is not None:
@@ -199,6 +199,7 @@ def add(
 @click.option("--unpin", is_flag=True, help="Run the file on disk again (drop --pin-version).")
 @json_option
 @pass_cli
+@fields_as_flags(_FLAGS)
 def edit(
     cli_ctx: CliContext,
     /,
@@ -239,8 +240,7 @@ def edit(
             f"Nothing to change in job {job_id}: give what to change (`nbtools schedule edit "
             "--help` lists the options); `nbtools schedule list` shows the jobs."
         )
-    with fields_as_flags(_FLAGS):
-        model = update_job(project, job_id, changes, cli_ctx.actor).to_wire()
+    model = update_job(project, job_id, changes, cli_ctx.actor).to_wire()
     print_json(model) if as_json else print_job(model)
     if "cron" in changes and model["next_run_at"] is not None:
         note_if_unserved(cli_ctx, f"job {job.id} does not run on its schedule")
