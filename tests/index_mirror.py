@@ -19,7 +19,8 @@ WHEEL = "six-1.17.0-py2.py3-none-any.whl"
 class Mirror(ThreadingHTTPServer):
     """``/simple/six/`` for the login only; ``/moved/six/`` redirects there (by another host
     name: a redirect's target never gets the login); ``/slow/six/`` answers as ``/simple/six/``
-    1.5 s late; ``/html/six/`` is not PEP 691."""
+    1.5 s late; ``/junk/six/`` is not JSON, ``/odd/six/`` lists entries no lock can pin
+    before a good one, and ``/html/six/`` is not PEP 691."""
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Answer)
@@ -45,6 +46,20 @@ class Answer(BaseHTTPRequestHandler):
         if self.path.startswith("/slow/"):  # a mirror far away: the same answer, late
             time.sleep(1.5)
             self.path = self.path.replace("/slow/", "/simple/", 1)
+        if self.path.startswith("/junk/"):  # the JSON API's type, not its content
+            self._send(200, "application/vnd.pypi.simple.v1+json", b"{not json")
+            return
+        if self.path.startswith("/odd/"):  # entries no lock can pin, then a good one
+            odd = [
+                {"filename": 3, "url": "x", "hashes": {"sha256": "ab"}},
+                {"filename": WHEEL, "url": None, "hashes": {"sha256": "ab"}},
+                {"filename": WHEEL, "url": "x.whl", "hashes": []},
+                {"filename": WHEEL, "url": f"/files/{WHEEL}", "hashes": {"sha256": "cd" * 32},
+                 "size": "big", "upload-time": "last tuesday"},
+            ]  # fmt: skip
+            page = json.dumps({"meta": {"api-version": "1.1"}, "name": "six", "files": odd})
+            self._send(200, "application/vnd.pypi.simple.v1+json", page.encode())
+            return
         if self.path.startswith("/html/"):
             self._send(200, "text/html", b"<html><a href='six.whl'>six</a></html>")
             return

@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from packaging.utils import (
 from packaging.version import Version
 
 from nbtools._version import __version__
+from nbtools.atomic import atomic_write
 from nbtools.errors import InvalidInputError, NbtoolsError
 from nbtools.urls import without_login
 
@@ -117,25 +119,24 @@ class PackageIndex:
     def _project_files(self, name: str, fresh: bool) -> tuple[list[IndexFile], bool]:
         """The project's files, and whether they came from the cache."""
         cache_file = self.cache / f"{canonicalize_name(name)}.json" if self.cache else None
-        cached = not fresh and cache_file is not None and cache_file.exists()
-        if cache_file is not None and cached:
-            data = json.loads(cache_file.read_text(encoding="utf-8"))
-        else:
+        data = None if fresh or cache_file is None else _read_cache(cache_file)
+        cached = data is not None
+        if data is None:
             data = self._fetch(name)
-            if cache_file is not None:
+            if cache_file is not None:  # whole or not at all: exports may run at once
                 cache_file.parent.mkdir(parents=True, exist_ok=True)
-                cache_file.write_text(json.dumps(data), encoding="utf-8")
+                atomic_write(cache_file, json.dumps(data).encode(), durable=False)
         page = f"{self.url}/{canonicalize_name(name)}/"
         files = [
             IndexFile(
                 filename=item["filename"],
                 url=urllib.parse.urljoin(page, item["url"]),  # PEP 691 allows relative URLs
                 hashes=dict(item.get("hashes") or {}),
-                size=item.get("size"),
-                upload_time=item.get("upload-time"),
+                size=item["size"] if type(item.get("size")) is int else None,
+                upload_time=_moment(item.get("upload-time")),
             )
-            for item in data.get("files", [])
-            if item.get("hashes") and not item.get("yanked")
+            for item in data["files"]
+            if _is_file(item) and not item.get("yanked")
         ]
         return files, cached
 
@@ -186,5 +187,48 @@ class PackageIndex:
                 field="index_url",
                 index=self.url,
             )
-        data: dict[str, Any] = json.loads(body)
+        try:
+            data = json.loads(body)
+        except ValueError:  # not JSON, or not UTF-8
+            data = None
+        if not (isinstance(data, dict) and isinstance(data.get("files"), list)):
+            raise IndexUnavailableError(
+                f"The index {self.url} answered for {name} with a page that is not the JSON "
+                "simple API's (PEP 691: an object listing 'files').",
+                field="index_url",
+                index=self.url,
+            )
         return data
+
+
+def _read_cache(path: Path) -> dict[str, Any] | None:
+    """A cached answer, or ``None`` when there is none or it is not one (a file written by
+    hand, or cut short by a full disk): the index is asked again."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("files"), list) else None
+
+
+def _is_file(item: object) -> bool:
+    """Whether an entry of a project page's ``files`` describes a file a lock can pin: a
+    name, a URL and hashes (anything else is skipped, as pip skips it)."""
+    return (
+        isinstance(item, dict)
+        and isinstance(item.get("filename"), str)
+        and isinstance(item.get("url"), str)
+        and isinstance(item.get("hashes"), dict)
+        and bool(item["hashes"])
+    )
+
+
+def _moment(value: object) -> str | None:
+    """A file's ``upload-time`` if it is an ISO 8601 moment (else left out of the lock)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value

@@ -135,9 +135,9 @@ def _as_extracted(notebook: Path, manifest: dict[str, Any]) -> Notebook:
 
 
 def _fill(out: Path, token: str, lineage: dict[str, Any]) -> bool:
+    from nbtools.atomic import atomic_write
     from nbtools.export.model import MANIFEST, manifest_text
     from nbtools.locks import exclusive
-    from nbtools.versioning.files import atomic_write
 
     try:
         with exclusive(out, directory=True):

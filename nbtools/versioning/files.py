@@ -1,61 +1,16 @@
-"""Writing files so that a crash never leaves a half-written one, and notebooks as on disk."""
+"""Notebooks as on disk: the bytes nbformat would write for a notebook's parts."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from collections import OrderedDict
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from nbtools.versioning.parts import Notebook, Parts
 
 #: Mime types nbformat writes as lists of lines besides ``text/*``.
 _SPLIT_MIMES = frozenset({"application/javascript", "image/svg+xml"})
-
-
-def fsync_directory(directory: Path) -> None:
-    """Make a rename or a new file in ``directory`` durable."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, data: bytes, exclusive: bool = False) -> None:
-    """Write ``data`` to ``path`` through a synced temporary file renamed over it.
-
-    Readers see the old file or the new one, never a mixture; an existing file keeps its
-    permissions, a new one gets the usual ``0666 & ~umask``. With ``exclusive``, an existing
-    ``path`` is never replaced: :class:`FileExistsError` is raised instead.
-    """
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        if exclusive:
-            os.link(temporary, path)
-            os.unlink(temporary)
-        else:
-            os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    fsync_directory(path.parent)
 
 
 def notebook_bytes(nb: Notebook) -> bytes:

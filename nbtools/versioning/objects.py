@@ -29,9 +29,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, insert, select
 
+from nbtools.atomic import atomic_write, fsync_directory
 from nbtools.errors import StoreError
 from nbtools.locks import exclusive
-from nbtools.versioning.files import atomic_write, fsync_directory
 from nbtools.versioning.parts import Blob
 from nbtools.versioning.tables import version_objects
 

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from nbtools import audit
+from nbtools.atomic import atomic_write
 from nbtools.errors import ConflictError, InvalidInputError, NotebookError, NotFoundError
 from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
 from nbtools.versioning.content import version_notebook
-from nbtools.versioning.files import atomic_write, notebook_bytes
+from nbtools.versioning.files import notebook_bytes
 from nbtools.versioning.history import RESTORE, Version, commit, notebook_key
 
 

@@ -3,6 +3,7 @@ relative file URLs, and answers that are not files, served by a real HTTP server
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,3 +143,39 @@ def test_a_flag_that_is_not_an_index_url_is_refused_as_it_is_read(tmp_path: Path
         "Invalid value for '--index-url': expected an http(s) URL naming a host."
     )
     assert "s3cret" not in result.output
+
+
+@pytest.mark.parametrize("cached", ['{"files": [', "[]", '{"files": 3}'])
+def test_a_cache_entry_that_is_not_an_answer_is_asked_again(
+    mirror: Mirror, tmp_path: Path, cached: str
+) -> None:
+    """Cut short by a full disk, or written by hand: the index is asked again, and its
+    answer replaces the entry whole."""
+    index = PackageIndex(with_login(mirror, "/simple"), cache=tmp_path)
+    assert index.cache is not None
+    index.cache.mkdir(parents=True)
+    (index.cache / "six.json").write_text(cached, encoding="utf-8")
+    assert [f.filename for f in index.release_files("six", "1.17.0")] == [WHEEL]
+    assert json.loads((index.cache / "six.json").read_text(encoding="utf-8"))["name"] == "six"
+    assert [path for path, _login in mirror.authorizations] == ["/simple/six/"]
+    # from the cache now: the index is not asked again
+    assert [f.filename for f in index.release_files("six", "1.17.0")] == [WHEEL]
+    assert len(mirror.authorizations) == 1
+
+
+def test_an_answer_that_is_not_the_json_api_is_named(mirror: Mirror, tmp_path: Path) -> None:
+    with pytest.raises(IndexUnavailableError) as info:
+        to_pylock(SNAPSHOT, PackageIndex(f"{mirror.base}/junk", cache=tmp_path))
+    assert "with a page that is not the JSON simple API's" in info.value.message
+    assert not list(tmp_path.rglob("*.json"))  # nothing cached
+
+
+def test_entries_no_lock_can_pin_are_skipped(mirror: Mirror, tmp_path: Path) -> None:
+    exported = to_pylock(SNAPSHOT, PackageIndex(f"{mirror.base}/odd", cache=tmp_path))
+    (six,) = tomllib.loads(exported.text)["packages"]
+    (wheel,) = six["wheels"]
+    assert wheel == {
+        "name": WHEEL,
+        "url": f"{mirror.base}/files/{WHEEL}",
+        "hashes": {"sha256": "cd" * 32},
+    }  # neither a size that is not a number nor an upload time that is not a moment

@@ -1,0 +1,63 @@
+"""Writing a file so that no reader ever sees half of it, and no crash leaves half of it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename or a new file in ``directory`` durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes, exclusive: bool = False, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temporary file renamed over it.
+
+    Readers see the old file or the new one, never a mixture, however many processes write
+    it at once; an existing file keeps its permissions, a new one gets the usual ``0666 &
+    ~umask``. With ``exclusive``, an existing ``path`` is never replaced:
+    :class:`FileExistsError` is raised instead. ``durable``: synced to the disk before and
+    after the rename (a crash keeps one or the other); a cache, which can be fetched again,
+    does without.
+    """
+    try:
+        mode: int | None = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = None  # a new file: created 0666 less the umask, as the kernel applies it
+    fd, temporary = _new_temporary(path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)
+        if exclusive:
+            os.link(temporary, path)
+            os.unlink(temporary)
+        else:
+            os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    if durable:
+        fsync_directory(path.parent)
+
+
+def _new_temporary(path: Path) -> tuple[int, Path]:
+    """A new, uniquely named file beside ``path``, open for writing. Created with mode 0666
+    for the kernel to apply the umask: reading the umask means setting it, process-wide, which
+    a thread creating a file meanwhile would get (a server writes from several threads)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        temporary = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
+        with contextlib.suppress(FileExistsError):
+            return os.open(temporary, flags, 0o666), temporary
