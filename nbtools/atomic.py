@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
 def fsync_directory(directory: Path) -> None:
@@ -17,7 +19,15 @@ def fsync_directory(directory: Path) -> None:
 
 
 def atomic_write(path: Path, data: bytes, exclusive: bool = False, *, durable: bool = True) -> None:
-    """Write ``data`` to ``path`` through a temporary file renamed over it.
+    """Write ``data`` to ``path`` whole or not at all (:func:`replacing`)."""
+    with replacing(path, exclusive=exclusive, durable=durable) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def replacing(path: Path, *, exclusive: bool = False, durable: bool = True) -> Iterator[BinaryIO]:
+    """A file to write ``path``'s new content to: a temporary file renamed over ``path`` when
+    the block ends, removed if it raises.
 
     Readers see the old file or the new one, never a mixture, however many processes write
     it at once; an existing file keeps its permissions, a new one gets the usual ``0666 &
@@ -33,7 +43,7 @@ def atomic_write(path: Path, data: bytes, exclusive: bool = False, *, durable: b
     fd, temporary = _new_temporary(path)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import warnings
 from pathlib import Path
 
 from nbtools.artifacts.names import MAX_BYTES, check_name
+from nbtools.atomic import replacing
 from nbtools.errors import InvalidInputError, NotFoundError, PayloadTooLargeError
 from nbtools.kernels import ARTIFACTS_DIR_ENV
 
@@ -54,18 +54,12 @@ def save(name: str, data: bytes | str | os.PathLike[str]) -> Path | None:
         )
         return None
     target = Path(directory) / name
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            if isinstance(content, bytes):
-                out.write(content)
-            else:
-                with content.open("rb") as file:
-                    shutil.copyfileobj(file, out)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with replacing(target, durable=False) as out:  # the run's end uploads it, or lists it
+        if isinstance(content, bytes):
+            out.write(content)
+        else:
+            with content.open("rb") as file:
+                shutil.copyfileobj(file, out)
     return target
 
 

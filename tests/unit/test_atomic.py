@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nbtools.atomic import atomic_write
+from nbtools.atomic import atomic_write, replacing
 
 
 @pytest.fixture
@@ -85,3 +85,18 @@ def test_racing_writers_and_a_reader_see_only_whole_files(tmp_path: Path, umask_
     assert len(others) == 160
     assert {mode(p) for p in [path, *others]} == {0o640}
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_block_that_raises_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    path = tmp_path / "model.bin"
+    path.write_bytes(b"old")
+
+    def copy_that_fails() -> None:
+        with replacing(path) as handle:
+            handle.write(b"half of the new")
+            raise RuntimeError("the copy failed")
+
+    with pytest.raises(RuntimeError):
+        copy_that_fails()
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.bin"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -190,6 +192,27 @@ def test_save_checks_its_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         assert save("model", b"x") is None
     with pytest.raises(InvalidInputError, match="Invalid artifact name"):
         find_artifact(Project(tmp_path), "../x", run=1)
+
+
+def test_a_saved_artifact_gets_the_umask_s_mode_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Readable by whom the umask lets read it (a team's scheduler, its group), as any file
+    the notebook writes itself; written under a hidden name, then renamed."""
+    monkeypatch.setenv("NBTOOLS_ARTIFACTS_DIR", str(tmp_path))
+    source = tmp_path.parent / f"{tmp_path.name}-weights.bin"
+    source.write_bytes(b"w" * 100_000)
+    old = os.umask(0o027)
+    try:
+        saved = [save("model", b"m" * 10), save("weights", source)]
+    finally:
+        os.umask(old)
+    assert [(p.name, stat.S_IMODE(p.stat().st_mode)) for p in saved] == [
+        ("model", 0o640),
+        ("weights", 0o640),
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "weights"]
+    assert saved[1].read_bytes() == source.read_bytes()
 
 
 def test_pruning_deletes_files_copies_and_rows(
