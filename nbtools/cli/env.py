@@ -237,14 +237,14 @@ def export(
         if snapshot_ref
         else snapshot_kernel(project, kernel)
     )
-    index = cli_ctx.settings(EnvSettings).index()
+    settings = cli_ctx.settings(EnvSettings)
     if chosen == "pylock":  # the index is asked for each release not in its cache yet
         count = len(source.distributions)
         looking_up = f"Looking up {count} distribution{'' if count == 1 else 's'} on "
-        with waiting(looking_up + checked_index_url(index)):
-            result = export_snapshot(project, source, chosen, index)
+        with waiting(looking_up + checked_index_url(settings.index())):
+            result = export_snapshot(project, source, chosen, settings)
     else:
-        result = export_snapshot(project, source, chosen, index)
+        result = export_snapshot(project, source, chosen, settings)
     _warn_non_reproducible(source)
     for item in result.unlocked:
         click.secho(
@@ -256,7 +256,7 @@ def export(
         sys.stdout.write(result.text)
     else:
         output.write_text(result.text, encoding="utf-8")
-        pinned = f", files from {checked_index_url(index)}" if chosen == "pylock" else ""
+        pinned = f", files from {result.index}" if result.index else ""
         click.echo(f"Wrote {output} ({chosen}, snapshot {source.short_id}{pinned}).", err=True)
 
 

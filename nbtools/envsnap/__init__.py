@@ -10,9 +10,9 @@ snapshots takes a :class:`~nbtools.project.Project` and opens its own transactio
     snapshot = resolve_snapshot(project, reference)  # an id, or a pylock/requirements file
     list_snapshots(project)                          # summaries, most recently seen first
     changes = diff(old, new)                         # SnapshotDiff
-    index_url = EnvSettings().index()                # the index a pylock.toml pins files of
-    export_snapshot(project, snapshot, "pylock", index_url)   # LockExport: text, unlocked
-    export_file(project, snapshot_id, "requirements", index_url)  # SnapshotFile (wire model)
+    settings = EnvSettings()                         # which index a pylock.toml pins files of
+    export_snapshot(project, snapshot, "pylock", settings)   # LockExport: text, unlocked, index
+    export_file(project, snapshot_id, "requirements", settings)  # SnapshotFile (wire model)
     import_text(project, text, "pylock.toml")        # stored
     import_file(project, path)                       # the same, read from a file
     recreate_snapshot(snapshot, directory, python)   # RecreateReport

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nbtools.envsnap.index import PackageIndex, checked_index_url
+from nbtools.envsnap.index import PackageIndex
 from nbtools.envsnap.kernel_capture import cache_dir
 from nbtools.envsnap.model import Snapshot
 from nbtools.envsnap.pylock import CREATED_BY, LockExport, parse_pylock, to_pylock
@@ -15,6 +15,9 @@ from nbtools.envsnap.snapshots import get_snapshot, save_snapshot
 from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.jsonvalues import WireModel
 from nbtools.project import Project
+
+if TYPE_CHECKING:
+    from nbtools.envsnap.config import EnvSettings
 
 FORMATS = ("pylock", "requirements")
 
@@ -79,15 +82,20 @@ def check_replaceable(path: Path, force: bool = False) -> None:
         )
 
 
-def export_snapshot(project: Project, snapshot: Snapshot, fmt: str, index_url: str) -> LockExport:
+def export_snapshot(
+    project: Project, snapshot: Snapshot, fmt: str, settings: EnvSettings
+) -> LockExport:
     """``snapshot`` as text in ``fmt``, with the distributions a lock file could not pin; a
-    pylock.toml pins the files of index ``index_url`` (``EnvSettings.index()``)."""
+    pylock.toml pins the files of the index ``settings`` choose (:meth:`EnvSettings.index`,
+    asked only then: pip's own index may be one a requirements.txt has no use for)."""
     if fmt == "pylock":
-        return to_pylock(snapshot, PackageIndex(index_url, cache_dir(project)))
+        return to_pylock(snapshot, PackageIndex(settings.index(), cache_dir(project)))
     return LockExport(to_requirements(snapshot), [])
 
 
-def export_file(project: Project, snapshot_id: str, fmt: str, index_url: str) -> SnapshotFile:
+def export_file(
+    project: Project, snapshot_id: str, fmt: str, settings: EnvSettings
+) -> SnapshotFile:
     """Stored snapshot ``snapshot_id`` as a file in ``fmt`` (one of :data:`FORMATS`), under its
     default name, for a client to save."""
     if fmt not in FORMATS:
@@ -95,9 +103,9 @@ def export_file(project: Project, snapshot_id: str, fmt: str, index_url: str) ->
             f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.", field="format"
         )
     snapshot = get_snapshot(project, snapshot_id)
-    result = export_snapshot(project, snapshot, fmt, index_url)
-    index = checked_index_url(index_url) if fmt == "pylock" else None
-    return SnapshotFile(DEFAULT_NAMES[fmt], fmt, snapshot.id, result.text, result.unlocked, index)
+    result = export_snapshot(project, snapshot, fmt, settings)
+    name = DEFAULT_NAMES[fmt]
+    return SnapshotFile(name, fmt, snapshot.id, result.text, result.unlocked, result.index)
 
 
 def parse_file(text: str, name: str) -> Snapshot:

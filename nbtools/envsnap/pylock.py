@@ -36,10 +36,12 @@ CREATED_BY = "jupyter-nbtools"
 
 @dataclass(frozen=True)
 class LockExport:
-    """A written lock file and the distributions it could not lock (name, version, reason)."""
+    """A written lock file, the distributions it could not lock (name, version, reason) and
+    the index it pins files of (its URL without a login; ``None`` for requirements.txt)."""
 
     text: str
     unlocked: list[dict[str, Any]]
+    index: str | None = None
 
 
 def _file_entry(file: IndexFile) -> dict[str, Any]:
@@ -157,7 +159,7 @@ def to_pylock(snapshot: Snapshot, index: PackageIndex) -> LockExport:
     document["tool"] = {"nbtools": _tool_table(snapshot, unlocked)}
     text = tomli_w.dumps(document)
     validate_pylock(text, "the exported pylock.toml")
-    return LockExport(text, unlocked)
+    return LockExport(text, unlocked, index.url)
 
 
 def _tool_table(snapshot: Snapshot, unlocked: list[dict[str, Any]]) -> dict[str, Any]:

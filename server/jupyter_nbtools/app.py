@@ -66,8 +66,8 @@ class NbtoolsApp(ExtensionApp):
         settings = build(NbtoolsSettings, config)
         metrics, notifications = build(MetricsSettings, config), build(NotificationSettings, config)
         jobs = build(JobsSettings, config)
-        # the index a pylock.toml export pins files of: the operator's, read once at start
-        self.settings["nbtools_index_url"] = build(EnvSettings, config).index()
+        # which index a pylock.toml export pins files of: the operator's choice (or pip's)
+        self.settings["nbtools_env"] = build(EnvSettings, config)
         self.pool = ThreadPoolExecutor(max(1, self.worker_threads), "nbtools-request")
         self.settings["nbtools_pool"] = self.pool
         self.settings["nbtools_max_body_bytes"] = self.max_body_bytes

@@ -4,6 +4,7 @@ never a request's, since the server is the one fetching from it."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -68,3 +69,29 @@ async def test_a_request_cannot_choose_the_index(jp_fetch: Any, mirror: Mirror) 
     assert error["details"]["field"] == "index_url"
     assert "c.EnvSettings.index_url" in error["message"]
     assert mirror.authorizations == []  # nothing was fetched, from anywhere
+
+
+class TestPipFileIndex:
+    """The server's pip installs from a folder (``PIP_INDEX_URL=file://…``), which no lock
+    file can ask: the extension starts all the same, and only a pylock.toml is refused."""
+
+    @pytest.fixture
+    def jp_server_config(self, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+        monkeypatch.setenv("PIP_INDEX_URL", "file:///srv/wheels")
+        monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+        return {"ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}}}
+
+    async def test_requirements_are_exported_and_a_lock_file_is_refused(
+        self, jp_fetch: Any
+    ) -> None:
+        snapshot = await imported(jp_fetch)
+        export = ("nbtools", "api", "env", "snapshots", snapshot, "export")
+        plain = json.loads((await jp_fetch(*export, params={"format": "requirements"})).body)
+        assert "six==1.17.0" in plain["content"]
+        assert plain["index"] is None
+        with pytest.raises(HTTPClientError) as info:
+            await jp_fetch(*export, params={"format": "pylock"})
+        assert info.value.code == 400
+        error = json.loads(info.value.response.body)
+        assert error["details"]["field"] == "index_url"
+        assert "'file:///srv/wheels' must start with https://" in error["message"]

@@ -69,8 +69,8 @@ class ExportHandler(NbtoolsHandler):
                 "index_url is the server's setting (c.EnvSettings.index_url), not a request's.",
                 field="index_url",
             )
-        index_url = self.settings["nbtools_index_url"]
-        self.reply(await self.call(envsnap.export_file, self.project, snapshot_id, fmt, index_url))
+        settings = self.settings["nbtools_env"]
+        self.reply(await self.call(envsnap.export_file, self.project, snapshot_id, fmt, settings))
 
 
 class DiffHandler(NbtoolsHandler):

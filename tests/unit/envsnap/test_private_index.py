@@ -179,3 +179,18 @@ def test_entries_no_lock_can_pin_are_skipped(mirror: Mirror, tmp_path: Path) -> 
         "url": f"{mirror.base}/files/{WHEEL}",
         "hashes": {"sha256": "cd" * 32},
     }  # neither a size that is not a number nor an upload time that is not a moment
+
+
+def test_pip_s_file_index_stops_only_a_lock_file(tmp_path: Path) -> None:
+    """pip installs from a folder (``file://``) that no lock can ask: a requirements.txt,
+    which needs no index, is exported anyway; a pylock.toml is refused naming it."""
+    folder = {"PIP_INDEX_URL": "file:///srv/wheels"}
+    lock = export(tmp_path, **folder)  # a pylock.toml
+    assert lock.exit_code == 2
+    assert "'file:///srv/wheels' must start with https://" in lock.stderr
+    (tmp_path / "requirements.txt").write_text("six==1.17.0\n", encoding="utf-8")
+    runner = CliRunner(env={"PIP_CONFIG_FILE": os.devnull, "NBTOOLS_ENV_INDEX_URL": None, **folder})
+    args = ["--root", str(tmp_path), "env", "export", str(tmp_path / "requirements.txt")]
+    plain = runner.invoke(cli, [*args, "--format", "requirements"])
+    assert plain.exit_code == 0, plain.output
+    assert "six==1.17.0" in plain.stdout
