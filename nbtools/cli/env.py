@@ -218,7 +218,7 @@ def export(
     """Export SNAPSHOT (default: the kernel's current environment) as pylock.toml or a
     pinned requirements.txt. An earlier export at -o is replaced; another file is kept
     unless --force."""
-    from nbtools.cli.progress import waiting
+    from nbtools.cli.progress import counted
     from nbtools.envsnap import (
         check_replaceable,
         checked_index_url,
@@ -239,10 +239,8 @@ def export(
     )
     settings = cli_ctx.settings(EnvSettings)
     if chosen == "pylock":  # the index is asked for each release not in its cache yet
-        count = len(source.distributions)
-        looking_up = f"Looking up {count} distribution{'' if count == 1 else 's'} on "
-        with waiting(looking_up + checked_index_url(settings.index())):
-            result = export_snapshot(project, source, chosen, settings)
+        with counted(f"Looking up releases on {checked_index_url(settings.index())}") as step:
+            result = export_snapshot(project, source, chosen, settings, step)
     else:
         result = export_snapshot(project, source, chosen, settings)
     _warn_non_reproducible(source)

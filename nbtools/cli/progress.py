@@ -1,5 +1,6 @@
-"""Progress of long command-line work, for a person at a terminal: a run's cells as a bar, and
-other waits (a package's tests, an environment's install) as a spinner with the time spent.
+"""Progress of long command-line work, for a person at a terminal: a run's cells as a bar, work
+counted in steps (a lock file's look-ups) as another, and other waits (a package's tests, an
+environment's install) as a spinner with the time spent.
 
 Both go to standard error and vanish when the work ends, so standard output (a table, the
 ``--json`` answer) is what remains. Nothing is shown when standard error is not a terminal (a
@@ -98,3 +99,26 @@ def waiting(text: str) -> Iterator[None]:
     with Bar(*columns, console=console, transient=True) as bar:
         bar.add_task(text, total=None)
         yield
+
+
+@contextlib.contextmanager
+def counted(text: str) -> Iterator[Callable[[int, int], None]]:
+    """While the block runs, a bar of work counted in steps (``text ━━━━ 12/187 0:00:03``);
+    the block is given the function to call with the steps done and the total, from any
+    thread."""
+    console = _terminal()
+    if console is None:
+        yield lambda done, total: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    columns = (
+        TextColumn(text, markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Bar(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(text, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nbtools.envsnap.index import PackageIndex
+from nbtools.envsnap.index import PackageIndex, Progress, unfollowed
 from nbtools.envsnap.kernel_capture import cache_dir
 from nbtools.envsnap.model import Snapshot
 from nbtools.envsnap.pylock import CREATED_BY, LockExport, parse_pylock, to_pylock
@@ -83,13 +83,19 @@ def check_replaceable(path: Path, force: bool = False) -> None:
 
 
 def export_snapshot(
-    project: Project, snapshot: Snapshot, fmt: str, settings: EnvSettings
+    project: Project,
+    snapshot: Snapshot,
+    fmt: str,
+    settings: EnvSettings,
+    progress: Progress = unfollowed,
 ) -> LockExport:
     """``snapshot`` as text in ``fmt``, with the distributions a lock file could not pin; a
     pylock.toml pins the files of the index ``settings`` choose (:meth:`EnvSettings.index`,
-    asked only then: pip's own index may be one a requirements.txt has no use for)."""
+    asked only then: pip's own index may be one a requirements.txt has no use for), and
+    ``progress(done, total)`` follows its look-ups."""
     if fmt == "pylock":
-        return to_pylock(snapshot, PackageIndex(settings.index(), cache_dir(project)))
+        index = PackageIndex(settings.index(), cache_dir(project))
+        return to_pylock(snapshot, index, progress)
     return LockExport(to_requirements(snapshot), [])
 
 

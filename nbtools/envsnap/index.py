@@ -9,11 +9,12 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import itertools
 import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,14 @@ from nbtools.urls import without_login
 
 DEFAULT_INDEX = "https://pypi.org/simple"
 _ACCEPT = "application/vnd.pypi.simple.v1+json"
+
+
+#: Told how many releases were looked up, of how many (``releases``).
+Progress = Callable[[int, int], None]
+
+
+def unfollowed(done: int, total: int) -> None:
+    """The progress of work nobody follows."""
 
 
 class IndexUnavailableError(NbtoolsError):
@@ -109,12 +118,22 @@ class PackageIndex:
             files, _ = self._project_files(name, fresh=True)  # released since it was cached?
         return [file for file in files if file.version() == wanted]
 
-    def releases(self, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[IndexFile]]:
-        """``release_files`` for many releases, asked concurrently."""
+    def releases(
+        self, wanted: Iterable[tuple[str, str]], progress: Progress = unfollowed
+    ) -> dict[tuple[str, str], list[IndexFile]]:
+        """``release_files`` for many releases, asked concurrently; ``progress(done, total)``
+        is told each one found (from the threads asking)."""
         pairs = list(dict.fromkeys(wanted))
+        done = itertools.count(1)
+        progress(0, len(pairs))
+
+        def ask(pair: tuple[str, str]) -> list[IndexFile]:
+            files = self.release_files(*pair)
+            progress(next(done), len(pairs))
+            return files
+
         with ThreadPoolExecutor(max_workers=8) as pool:
-            results = pool.map(lambda pair: self.release_files(*pair), pairs)
-            return dict(zip(pairs, results, strict=True))
+            return dict(zip(pairs, pool.map(ask, pairs), strict=True))
 
     def _project_files(self, name: str, fresh: bool) -> tuple[list[IndexFile], bool]:
         """The project's files, and whether they came from the cache."""

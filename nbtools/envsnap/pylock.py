@@ -20,7 +20,7 @@ import tomli_w
 from packaging.version import InvalidVersion, Version
 
 from nbtools._version import __version__
-from nbtools.envsnap.index import IndexFile, PackageIndex
+from nbtools.envsnap.index import IndexFile, PackageIndex, Progress, unfollowed
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.errors import InvalidInputError, conversion_refused
 
@@ -133,14 +133,17 @@ def _lock_entry(
     return {**entry, "index": index.url, **_index_sources(dist, files)}, ""
 
 
-def to_pylock(snapshot: Snapshot, index: PackageIndex) -> LockExport:
-    """``snapshot`` as a PEP 751 lock file (validated when ``packaging.pylock`` exists)."""
+def to_pylock(
+    snapshot: Snapshot, index: PackageIndex, progress: Progress = unfollowed
+) -> LockExport:
+    """``snapshot`` as a PEP 751 lock file (validated when ``packaging.pylock`` exists);
+    ``progress(done, total)`` follows the index's look-ups."""
     wanted = [
         (dist.name, dist.version or "")
         for dist in snapshot.distributions
         if dist.origin == "index" and _is_pep440(dist.version) and not dist.broken
     ]
-    found = index.releases(wanted)
+    found = index.releases(wanted, progress)
     packages, unlocked = [], []
     for dist in snapshot.distributions:
         entry, reason = _lock_entry(dist, found, index)

@@ -1,6 +1,7 @@
 """Long commands at a terminal: ``nbtools run`` shows a bar of the run's cells on standard
-error while it runs, ``extract --test`` a spinner while the tests run and ``env export`` one
-while the index answers; all gone when the work ends, and nothing of them in a log or a pipe (nbtools/cli/progress.py)."""
+error while it runs, ``extract --test`` a spinner while the tests run and ``env export`` a
+count of the releases the index answered; all gone when the work ends, and nothing of them in
+a log or a pipe (nbtools/cli/progress.py)."""
 
 from __future__ import annotations
 
@@ -109,7 +110,7 @@ def test_extract_with_tests_at_a_terminal_shows_a_spinner_while_they_run(
     assert "Extracting, then testing" not in out
 
 
-def test_a_lock_file_export_at_a_terminal_shows_a_spinner_while_the_index_answers(
+def test_a_lock_file_export_at_a_terminal_counts_the_releases_the_index_answers(
     tmp_path: Path,
 ) -> None:
     requirements = tmp_path / "requirements.txt"
@@ -120,7 +121,8 @@ def test_a_lock_file_export_at_a_terminal_shows_a_spinner_while_the_index_answer
             "--index-url", with_login(mirror, "/slow"),
         )  # fmt: skip
     assert code == 0, terminal
-    assert f"Looking up 1 distribution on {mirror.base}/slow" in terminal
+    assert f"Looking up releases on {mirror.base}/slow" in terminal
+    assert "0/1" in terminal  # counted as they are found
     assert "t0k" not in terminal  # the login is not shown
     assert 'name = "six"' in out
     assert "Looking up" not in out

@@ -194,3 +194,13 @@ def test_pip_s_file_index_stops_only_a_lock_file(tmp_path: Path) -> None:
     plain = runner.invoke(cli, [*args, "--format", "requirements"])
     assert plain.exit_code == 0, plain.output
     assert "six==1.17.0" in plain.stdout
+
+
+def test_look_ups_are_counted_as_they_are_answered(mirror: Mirror, tmp_path: Path) -> None:
+    told: list[tuple[int, int]] = []
+    index = PackageIndex(with_login(mirror, "/simple"), cache=tmp_path)
+    wanted = [("six", "1.17.0"), ("six", "1.17.0"), ("six", "1.16.0")]  # one asked once
+    found = index.releases(wanted, lambda done, total: told.append((done, total)))
+    assert [f.filename for f in found["six", "1.17.0"]] == [WHEEL]
+    assert found["six", "1.16.0"] == []
+    assert sorted(told) == [(0, 2), (1, 2), (2, 2)]
