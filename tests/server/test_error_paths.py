@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from jupyter_nbtools.handlers.base import seen_from_root
+
 BROKEN = '{"cells": [, "nbformat": 4}'  # not JSON
 
 
@@ -44,3 +46,26 @@ async def test_a_broken_notebook_is_named_by_its_path_in_the_root(
     assert error["error"] == "NotebookError"
     assert error["message"].startswith("reports/broken.ipynb is not valid JSON"), error
     assert str(jp_root_dir) not in json.dumps(error)
+
+
+@pytest.mark.parametrize(
+    ("root", "text", "seen"),
+    [
+        ("/srv/p", "/srv/p/a.ipynb is not valid JSON", "a.ipynb is not valid JSON"),
+        (
+            "/srv/p",
+            "Restore over '/srv/p/r/a.ipynb' (or /srv/p/b)",
+            "Restore over 'r/a.ipynb' (or b)",
+        ),
+        ("/srv/p", "file:///srv/p/wheels is not an index", "file:///srv/p/wheels is not an index"),
+        ("/srv/p", "/srv/pp/a.ipynb and /mnt/srv/p/a", "/srv/pp/a.ipynb and /mnt/srv/p/a"),
+        ("/srv/p", "the root /srv/p itself", "the root /srv/p itself"),
+        ("/", "https://pypi.org/simple and /etc/x", "https://pypi.org/simple and /etc/x"),
+    ],
+)
+def test_only_paths_inside_the_root_are_shortened(root: str, text: str, seen: str) -> None:
+    body = {"message": text, "details": {"paths": [text], "n": 3}}
+    assert seen_from_root(Path(root), body) == {
+        "message": seen,
+        "details": {"paths": [seen], "n": 3},
+    }

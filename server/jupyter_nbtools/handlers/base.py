@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import re
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from pathlib import Path
@@ -138,6 +139,29 @@ def off_loop(method: Callable[..., None]) -> Callable[..., Awaitable[None]]:
             self._send(body, status)
 
     return on_pool
+
+
+def seen_from_root(root: Path, value: Any) -> Any:
+    """``value`` (an error's body) with the paths inside ``root`` written relative to it, as
+    JupyterLab's file browser shows them: the library's messages name the absolute paths a
+    command-line user typed or sees, which a browser's user never did (and the server's
+    layout is no client's business). A root of ``/`` leaves them as they are; a path inside
+    a URL (``file:///root/…``) or inside a longer one is not a path in the root."""
+    prefix = str(root).rstrip("/") + "/"
+    if prefix == "/":
+        return value
+    inside = re.compile(r"(?<![\w:/.~-])" + re.escape(prefix))
+
+    def seen(item: Any) -> Any:
+        if isinstance(item, str):
+            return inside.sub("", item)
+        if isinstance(item, list):
+            return [seen(element) for element in item]
+        if isinstance(item, dict):
+            return {key: seen(element) for key, element in item.items()}
+        return item
+
+    return seen(value)
 
 
 class NbtoolsHandler(APIHandler):
@@ -357,7 +381,7 @@ class NbtoolsHandler(APIHandler):
         error = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(error, NbtoolsError):
             self.set_status(http_status(error))
-            self.finish(dumps(self._seen_from_root(error.to_dict())))
+            self.finish(dumps(seen_from_root(self.project.root, error.to_dict())))
             return
         if isinstance(error, HTTPError) and status_code < 500:
             message = error.log_message or error.reason or self._reason
@@ -370,19 +394,6 @@ class NbtoolsHandler(APIHandler):
             "details": {},
         }
         self.finish(json.dumps(body))
-
-    def _seen_from_root(self, value: Any) -> Any:
-        """``value`` (an error's body) with the paths inside the server root written relative
-        to it, as JupyterLab's file browser shows them: the library's messages name the
-        absolute paths a command-line user typed or sees, which a browser's user never did
-        (and the server's layout is no client's business)."""
-        if isinstance(value, str):
-            return value.replace(f"{self.project.root}/", "")
-        if isinstance(value, list):
-            return [self._seen_from_root(item) for item in value]
-        if isinstance(value, dict):
-            return {key: self._seen_from_root(item) for key, item in value.items()}
-        return value
 
     def _request_summary(self) -> str:
         """The request as tornado logs it, without the token in its query."""
