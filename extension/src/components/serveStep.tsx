@@ -67,7 +67,9 @@ export function ServeStep({
               onChange={event => model.setStartOptions({ apiKey: event.target.value })}
             />
             <span id="jp-nbtools-serve-start-key-help" className="jp-nbtools-muted">
-              {trans.__('Calls then need it as the X-API-Key header (--api-key-env).')}
+              {trans.__(
+                'Calls then need it as the X-API-Key header, as nbtools serve --api-key-env asks for it.'
+              )}
             </span>
           </div>
           <label className="jp-nbtools-Check">
@@ -76,7 +78,9 @@ export function ServeStep({
               checked={model.startRecord}
               onChange={event => model.setStartOptions({ record: event.target.checked })}
             />
-            {trans.__("Record its traffic in this project's store (--record-to)")}
+            {trans.__(
+              "Record its traffic in this project's store, as nbtools serve --record-to does"
+            )}
           </label>
         </fieldset>
       )}
