@@ -19,6 +19,7 @@ from nbtools.jobs.definitions import create_job
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Run
+from nbtools.processes import kill_tree
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
 from tests.integration.jobs.conftest import wait_for
@@ -45,11 +46,7 @@ def daemon(project: Project) -> Iterator[subprocess.Popen[bytes]]:
         stderr=subprocess.PIPE,
     )
     yield process
-    for child in (
-        psutil.Process(process.pid).children(recursive=True) if process.poll() is None else []
-    ):
-        child.kill()
-    process.kill()
+    kill_tree(process.pid)  # a worker or kernel that ends meanwhile is simply gone
     process.wait()
 
 

@@ -8,7 +8,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 
 from nbtools.jobs.definitions import create_job
@@ -16,6 +15,7 @@ from nbtools.jobs.submit import queue_run
 from nbtools.metrics.alerts import add_rule
 from nbtools.metrics.notify.outbox import add_target
 from nbtools.metrics.series import run_metrics
+from nbtools.processes import kill_tree
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
 from tests.integration.jobs.conftest import wait_for
@@ -36,10 +36,7 @@ def daemon(project: Project, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]
         [*command, "scheduler", "--workers", "1", "--poll", "0.2", "--config", str(config)]
     )
     yield process
-    if process.poll() is None:
-        for child in psutil.Process(process.pid).children(recursive=True):
-            child.kill()
-    process.kill()
+    kill_tree(process.pid)  # a worker or kernel that ends meanwhile is simply gone
     process.wait()
 
 
