@@ -3,12 +3,13 @@ which would otherwise reach errors, logs, listings and the files nbtools writes.
 
 from __future__ import annotations
 
-import urllib.parse
+import re
+
+#: A URL's login: what lies between ``scheme://`` and ``@``, before the host.
+_LOGIN = re.compile(r"(?<=://)[^/@\s]*@")
 
 
 def without_login(url: str) -> str:
-    """``url`` without its ``user:password@`` part; any other text as it is."""
-    if "@" not in url or "://" not in url:
-        return url
-    parts = urllib.parse.urlsplit(url)
-    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+    """``url`` (or any text holding URLs) without the ``user:password@`` part of each; read
+    as text, so that a malformed URL (``https://u:p@[::1``) loses its login too."""
+    return _LOGIN.sub("", url)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.parse
 from typing import Any, ClassVar
 
 from traitlets import TraitError, Unicode
@@ -18,12 +17,17 @@ class IndexUrl(Unicode):  # type: ignore[type-arg]
     info_text = "an http(s) URL naming a host"
 
     def validate(self, obj: Any, value: Any) -> str:
+        from nbtools.envsnap.index import checked_index_url
+        from nbtools.errors import InvalidInputError
+
         text: str = super().validate(obj, value)
-        parts = urllib.parse.urlsplit(text)
-        if text and (parts.scheme not in ("https", "http") or not parts.hostname):
+        try:
+            if text:
+                checked_index_url(text)
+        except InvalidInputError:
             raise TraitError(  # not traitlets' words, which would show the login
                 f"The {self.name!r} trait expected {self.info_text}, not {without_login(text)!r}."
-            )
+            ) from None
         return text
 
 

@@ -80,9 +80,13 @@ class IndexFile:
 def checked_index_url(url: str) -> str:
     """``url`` without its credentials (``user:token@``) and final slash, refused unless an
     http(s) URL naming a host."""
-    parts = urllib.parse.urlsplit(url)
     shown = without_login(url).rstrip("/")
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        valid = parts.scheme in ("https", "http") and bool(parts.hostname)
+    except ValueError:  # an unbalanced [IPv6] bracket
+        valid = False
+    if not valid:
         raise InvalidInputError(
             f"Index URL {shown!r} must start with https:// (or http://) and name a host.",
             field="index_url",

@@ -166,6 +166,7 @@ def test_the_setting_then_pip_then_pypi(monkeypatch: pytest.MonkeyPatch) -> None
         ("mirror.example/simple", "'mirror.example/simple'"),
         ("https:///simple", "'https:///simple'"),
         ("https://user:s3cret@/simple", "'https:///simple'"),  # never the login
+        ("https://user:s3cret@[::1/simple", "'https://[::1/simple'"),  # not even a URL
     ],
 )
 def test_an_index_that_is_not_an_http_url_is_refused_where_it_is_given(
