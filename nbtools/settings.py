@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -184,10 +184,9 @@ def environment_config(
             value = environ.get(variable, "")
             if not value:
                 continue
-            try:
-                parsed = trait.from_string(value)
-                cast(Any, trait).validate(None, parsed)  # its bounds, named by the variable
-            except (TraitError, ValueError) as error:
+            try:  # its type and bounds, named by the variable
+                parsed = validated(trait, trait.from_string(value))
+            except ValueError as error:
                 raise InvalidInputError(
                     f"${variable}={_shown(value)} is not a valid {cls.__name__}.{name}: "
                     f"expected {requirement(trait)}.",
@@ -197,11 +196,23 @@ def environment_config(
     return layer
 
 
-def _shown(value: str, limit: int = 60) -> str:
+def validated(trait: TraitType[Any, Any], value: Any) -> Any:
+    """``value`` as ``trait`` takes it: its type, bounds and form (a URL's); a bad one is a
+    :class:`ValueError` saying what is expected (``expected an integer of at least 0``)."""
+    try:
+        return cast(Any, trait).validate(None, value)
+    except TraitError:
+        raise ValueError(f"expected {requirement(trait)}") from None
+
+
+def _shown(value: Any, limit: int = 60) -> str:
     """``value`` quoted for a message, without a URL's login (a database's password, an
     index's token), its middle left out beyond ``limit`` characters."""
     from nbtools.urls import without_login
 
+    if not isinstance(value, str):
+        value = repr(value)
+        return value if len(value) <= limit else f"{value[: limit // 2]}… ({len(value)} characters)"
     value = without_login(value)
     if len(value) <= limit:
         return repr(value)
@@ -215,21 +226,72 @@ def merge(into: Layer, layer: Mapping[str, Mapping[str, Any]]) -> Layer:
     return into
 
 
+#: Where a value came from, in a message refusing it: given the option
+#: (``JobsSettings.workers``) and the value shown, the setting as its source spells it.
+Source = Callable[[str, str], str]
+
+
+def in_file(path: object) -> Source:
+    """A value set in the config file ``path`` (or files: Jupyter's, listed)."""
+    return lambda option, value: f"c.{option} = {value} in {path}"
+
+
+#: The server's config files, unnamed.
+JUPYTER_CONFIG = in_file("Jupyter's config files")
+
+
+def on_command_line(option: str, value: str) -> str:
+    """A value given on a Jupyter command line (``jupyter lab --JobsSettings.workers=4``)."""
+    return f"--{option}={value} on the command line"
+
+
 def layered_config(
     config_file: Path | None,
     environ: Mapping[str, str] | None = None,
     flags: Mapping[str, Mapping[str, Any]] | None = None,
     base: Mapping[str, Any] | None = None,
     classes: Iterable[type[Settings]] | None = None,
+    base_source: Source = JUPYTER_CONFIG,
 ) -> Layer:
     """``base`` (the server's config files: a ``Config`` or its :func:`config_sections`), then
     ``config_file``, the environment's variables of ``classes`` (default: every settings class)
-    and ``flags``, each overriding the ones before it."""
-    config = config_sections(base, classes) if base else {}
+    and ``flags``, each overriding the ones before it.
+
+    Each value that wins is checked by its option's trait: a bad one is an
+    :class:`~nbtools.errors.InvalidInputError` naming the option, the value and where it was
+    set (``base_source``, the config file, the command line), as a bad variable is named as
+    it is read. A bad value another layer overrides is not in effect, and not refused.
+    """
+    layers: list[tuple[Mapping[str, Mapping[str, Any]], Source | None]] = []
+    if base:
+        layers.append((config_sections(base, classes), base_source))
     if config_file is not None:
-        merge(config, read_config_file(config_file, classes))
-    merge(config, environment_config(os.environ if environ is None else environ, classes))
-    return merge(config, flags or {})
+        layers.append((read_config_file(config_file, classes), in_file(config_file)))
+    environment = environment_config(os.environ if environ is None else environ, classes)
+    layers += [(environment, None), (flags or {}, on_command_line)]  # variables: checked
+    config: Layer = {}
+    sources: dict[tuple[str, str], Source | None] = {}
+    for layer, source in layers:
+        merge(config, layer)
+        sources.update({(cls, name): source for cls, values in layer.items() for name in values})
+    for cls in classes or settings_classes():
+        traits = cls.class_traits(config=True)
+        for name, value in config.get(cls.__name__, {}).items():
+            source = sources[cls.__name__, name]
+            if name in traits and source is not None:
+                _check(traits[name], f"{cls.__name__}.{name}", value, source)
+    return config
+
+
+def _check(trait: TraitType[Any, Any], option: str, value: Any, source: Source) -> None:
+    from nbtools.errors import InvalidInputError
+
+    try:
+        validated(trait, value)
+    except ValueError as error:
+        raise InvalidInputError(
+            f"{source(option, _shown(value))}: {error}.", field=option
+        ) from None
 
 
 def typed_flags(

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import click
-from traitlets import Bool, CaselessStrEnum, Enum, Float, Int, TraitError
+from traitlets import Bool, CaselessStrEnum, Enum, Float, Int
 
 from nbtools.cli.context import CliContext
 from nbtools.config import Settings
@@ -19,6 +19,7 @@ from nbtools.settings import (
     describe,
     environment_variable,
     requirement,
+    validated,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,9 +40,9 @@ def setting_option(cls: type[Settings], name: str, flag: str) -> Callable[[F], F
     def store(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
         if value is not None:
             try:  # the trait's own rules (bounds, a URL's form), named by the flag
-                cast(Any, trait).validate(None, value)
-            except TraitError:
-                raise click.BadParameter(f"expected {requirement(trait)}.") from None
+                validated(trait, value)
+            except ValueError as error:
+                raise click.BadParameter(f"{error}.") from None
             ctx.ensure_object(CliContext).flags.setdefault(cls.__name__, {})[name] = value
 
     kind: Any = str

@@ -21,7 +21,7 @@ from nbtools.jobs.config import JobsSettings
 from nbtools.metrics.config import MetricsSettings, NotificationSettings
 from nbtools.metrics.service import MonitoringService
 from nbtools.project import Project
-from nbtools.settings import build, config_sections, layered_config, typed_flags
+from nbtools.settings import build, config_sections, in_file, layered_config, typed_flags
 
 
 class NbtoolsApp(ExtensionApp):
@@ -62,7 +62,9 @@ class NbtoolsApp(ExtensionApp):
         # all read before anything starts, so a bad setting leaves nothing behind
         flags = typed_flags(self.serverapp.cli_config)
         base = config_sections(self.config, within=self.section_names())
-        config = layered_config(None, base=base, flags=flags)
+        files = sorted({*self.serverapp.loaded_config_files, *self.loaded_config_files})
+        where = "Jupyter's config files" + (f" ({', '.join(files)})" if files else "")
+        config = layered_config(None, base=base, flags=flags, base_source=in_file(where))
         settings = build(NbtoolsSettings, config)
         metrics, notifications = build(MetricsSettings, config), build(NotificationSettings, config)
         jobs = build(JobsSettings, config)

@@ -167,3 +167,26 @@ class TestBadSetting:
         (app,) = jp_serverapp.extension_manager.extension_apps["jupyter_nbtools"]
         assert app.project is None  # refused before the project was opened
         await app.stop_extension()
+
+
+class TestBadConfigFileSetting:
+    """A bad value in Jupyter's config: the log names it as the file spells it, and where."""
+
+    @pytest.fixture
+    def jp_server_config(self) -> dict[str, Any]:
+        return {
+            "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
+            "JobsSettings": {"workers": -1},
+        }
+
+    async def test_the_extension_is_off_and_the_log_names_the_setting(
+        self, capfd: pytest.CaptureFixture[str], jp_serverapp: Any, jp_fetch: Any
+    ) -> None:
+        with pytest.raises(HTTPClientError) as info:
+            await jp_fetch("nbtools", "api", "status")
+        assert info.value.code == 404
+        logged = capfd.readouterr().err  # the server's log, as it loaded its extensions
+        assert (
+            "c.JobsSettings.workers = -1 in Jupyter's config files: "
+            "expected an integer of at least 0." in logged
+        )

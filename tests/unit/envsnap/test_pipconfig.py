@@ -172,7 +172,8 @@ def test_the_setting_then_pip_then_pypi(monkeypatch: pytest.MonkeyPatch) -> None
 def test_an_index_that_is_not_an_http_url_is_refused_where_it_is_given(
     tmp_path: Path, url: str, shown: str
 ) -> None:
-    """A variable names itself; a config file's or a flag's value names the option."""
+    """A variable names itself; a config file's or a command line's value names the option and
+    where it was given."""
     with pytest.raises(InvalidInputError) as by_variable:
         layered_config(None, {"NBTOOLS_ENV_INDEX_URL": url})
     assert by_variable.value.message == (
@@ -181,16 +182,22 @@ def test_an_index_that_is_not_an_http_url_is_refused_where_it_is_given(
     )
     config_file = tmp_path / "nbtools_config.json"
     config_file.write_text(json.dumps({"EnvSettings": {"index_url": url}}), encoding="utf-8")
-    for config in (
-        layered_config(config_file, {}),
-        layered_config(None, {}, {"EnvSettings": {"index_url": url}}),
+    for where, given in (
+        (f"c.EnvSettings.index_url = {shown} in {config_file}", (config_file, {})),
+        (
+            f"--EnvSettings.index_url={shown} on the command line",
+            (None, {}, {"EnvSettings": {"index_url": url}}),
+        ),
     ):
         with pytest.raises(InvalidInputError) as by_option:
-            build(EnvSettings, config)
-        assert f"'index_url' trait expected an http(s) URL naming a host, not {shown}" in (
-            by_option.value.message
-        )
-        assert "s3cret" not in by_option.value.message
+            layered_config(*given)
+        assert by_option.value.message == f"{where}: expected an http(s) URL naming a host."
+    with pytest.raises(InvalidInputError) as built:  # the trait itself, in any other use
+        build(EnvSettings, {"EnvSettings": {"index_url": url}})
+    assert f"'index_url' trait expected an http(s) URL naming a host, not {shown}" in (
+        built.value.message
+    )
+    assert "s3cret" not in built.value.message
 
 
 def test_pip_s_own_index_is_checked_when_used(monkeypatch: pytest.MonkeyPatch) -> None:
