@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,8 +25,19 @@ class Project:
 
     @classmethod
     def from_settings(cls, settings: NbtoolsSettings, default_root: Path) -> Project:
-        """Build a project from traitlets settings, falling back to ``default_root``."""
+        """Build a project from traitlets settings, falling back to ``default_root``. A root
+        that is set must be an existing directory: a mistyped one is refused
+        (:class:`~nbtools.errors.InvalidInputError`, field ``root_dir``), never made into an
+        empty project."""
+        from nbtools.errors import InvalidInputError
+
         root = Path(settings.root_dir or default_root).expanduser().resolve()
+        if not root.is_dir():
+            problem = "is a file" if root.exists() else "does not exist"
+            raise InvalidInputError(
+                f"The project root {root} {problem}: name the project's directory.",
+                field="root_dir",
+            )
         store_dir = Path(settings.store_dir).expanduser()
         return cls(
             root, store_dir if store_dir.is_absolute() else root / store_dir, settings.db_url
@@ -88,8 +100,15 @@ def _located(root: str, db_url: str, cwd: str) -> Project:
 def nearest_root(start: Path) -> Path | None:
     """The nearest directory at or above ``start`` that holds ``.nbtools/`` (a project's
     state directory), as git finds ``.git/``; None if there is none."""
+    return _nearest(start, lambda directory: (directory / ".nbtools").is_dir())
+
+
+def nearest_repository(start: Path) -> Path | None:
+    """The top of the git repository holding ``start``: the nearest directory at or above it
+    holding ``.git`` (a directory, or a file in a worktree or submodule); None outside one."""
+    return _nearest(start, lambda directory: (directory / ".git").exists())
+
+
+def _nearest(start: Path, holds: Callable[[Path], bool]) -> Path | None:
     start = start.resolve()
-    for directory in (start, *start.parents):
-        if (directory / ".nbtools").is_dir():
-            return directory
-    return None
+    return next((d for d in (start, *start.parents) if holds(d)), None)

@@ -46,9 +46,18 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        # a usage error is answered as JSON if --json was asked, even one met before the
+        # parser reads it (an unknown option)
+        ctx.ensure_object(CliContext).asked_json = "--json" in args
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         from nbtools.errors import NbtoolsError  # not at import: `nbtools --help` needs none
 
+        cli_ctx = ctx.ensure_object(CliContext)
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:  # click would say "Aborted!" and exit 1, a failed check's code
@@ -57,11 +66,20 @@ class LazyGroup(click.Group):
         except NbtoolsError as error:
             # with --json, the error is the answer, unless the command printed one (a failed
             # check's report, which says so)
-            if isinstance(ctx.obj, CliContext) and ctx.obj.as_json and not ctx.obj.answered:
+            if cli_ctx.as_json and not cli_ctx.answered:
                 from nbtools.cli.output import print_json
 
                 print_json(error.to_dict())
             raise NbtoolsCliError(error) from error
+        except click.UsageError as error:  # a bad option or argument: exit 2, as click says
+            if (cli_ctx.as_json or cli_ctx.asked_json) and not cli_ctx.answered:
+                from nbtools.cli.output import print_json
+
+                param = getattr(error, "param", None)
+                details = {"field": param.name} if param is not None and param.name else {}
+                message = error.format_message()
+                print_json({"error": type(error).__name__, "message": message, "details": details})
+            raise
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -36,6 +36,9 @@ class CliContext:
         #: unless it printed its JSON answer already (``answered``, a failed check's report).
         self.as_json = False
         self.answered = False
+        #: ``--json`` is among the command's arguments, maybe not read yet: a usage error
+        #: (:class:`click.UsageError`) is printed as JSON too.
+        self.asked_json = False
         self._kept: list[object] = []
         #: Where the project is looked for when no root is set: the working directory, or
         #: the directory a command sets up (:meth:`works_in`).
@@ -88,14 +91,15 @@ class CliContext:
         from nbtools.project import Project, nearest_root
 
         settings = self.settings(NbtoolsSettings)
-        root = Path(settings.root_dir or ".").expanduser()
-        if root.exists() and not root.is_dir():
-            raise InvalidInputError(
-                f"The project root {root} is a file (--root, $NBTOOLS_ROOT or "
-                "c.NbtoolsSettings.root_dir): give the project directory."
-            )
         here = self._here or Path.cwd()
-        return Project.from_settings(settings, default_root=nearest_root(here) or here)
+        try:
+            return Project.from_settings(settings, default_root=nearest_root(here) or here)
+        except InvalidInputError as error:
+            if error.details.get("field") == "root_dir":  # where the root was set
+                error.message += (
+                    " It is set by --root, $NBTOOLS_ROOT or c.NbtoolsSettings.root_dir."
+                )
+            raise
 
     def works_in(self, directory: Path) -> None:
         """Look for the project from ``directory`` rather than the working directory (``nbtools

@@ -80,7 +80,12 @@ def _remember_json(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 #: ``--json``: the command's answer as JSON on stdout; an error is the answer of a command that
 #: printed none (the group prints it, besides the message on stderr).
 json_option = click.option(
-    "--json", "as_json", is_flag=True, callback=_remember_json, help="Print JSON for scripts."
+    "--json",
+    "as_json",
+    is_flag=True,
+    is_eager=True,  # read first: an error in another option's callback is printed as JSON
+    callback=_remember_json,
+    help="Print JSON for scripts.",
 )
 idempotency_option = click.option(
     "--idempotency-key",

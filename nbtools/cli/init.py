@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -29,13 +30,23 @@ def init(cli_ctx: CliContext, directory: Path) -> None:
 
     The package records the notebook version and kernel environment it came from, as
     `nbtools extract` does, in the project holding DIRECTORY (--root, else the nearest
-    directory at or above it with .nbtools/, else DIRECTORY itself).
+    directory at or above it with .nbtools/, else DIRECTORY itself). The workflow and the
+    pre-commit config go to the top of the git repository holding DIRECTORY (where GitHub and
+    pre-commit read them), within the project; the workflow then works in DIRECTORY.
     """
+    from nbtools.project import nearest_repository
+
     directory.mkdir(parents=True, exist_ok=True)
     out = directory / STARTER_PACKAGE_DIR
     if (directory / STARTER_NOTEBOOK).exists() and not out.exists():
         _check_kept_notebook(directory / STARTER_NOTEBOOK, out)
-    written, kept = write_starter(directory)
+    cli_ctx.works_in(directory)
+    # GitHub reads workflows, and pre-commit its config, at the repository's top only; never
+    # above the project (a home directory kept in git)
+    root = cli_ctx.project.root
+    repository = nearest_repository(directory)
+    top = repository if repository and repository.is_relative_to(root) else root
+    written, kept = write_starter(directory, top)
     for path in written:
         click.echo(f"  wrote     {path}")
     for path in kept:
@@ -46,17 +57,21 @@ def init(cli_ctx: CliContext, directory: Path) -> None:
     from nbtools.cli.extract import launch_recording
     from nbtools.lineage import BackgroundRecorder, background_recorder
 
-    cli_ctx.works_in(directory)
     notebook = directory / STARTER_NOTEBOOK
     recorder = background_recorder(cli_ctx.project, notebook)
     report = run_extract(ExtractRequest(notebook, out, mode="write", lineage=recorder))
     click.echo(f"  extracted {STARTER_PACKAGE_DIR}/ ({len(report.changes)} files)")
     if isinstance(recorder, BackgroundRecorder):
         launch_recording(recorder)
+    here = Path.cwd()  # the paths to type from here: below it, relative; else as given
+    shown, package = (
+        path.resolve().relative_to(here) if path.resolve().is_relative_to(here) else path
+        for path in (notebook, out)
+    )
     click.echo(
-        f"Next: open {STARTER_NOTEBOOK} in JupyterLab, change it, and run "
-        f"`nbtools extract {STARTER_NOTEBOOK} --test` (it updates {STARTER_PACKAGE_DIR}); serve "
-        f"it with `nbtools serve {STARTER_PACKAGE_DIR}` (POST /run)."
+        f"Next: open {shown} in JupyterLab, change it, and run `nbtools extract "
+        f"{shlex.quote(str(shown))} --test` (it updates {package}); serve it with `nbtools serve "
+        f"{shlex.quote(str(package))}` (POST /run)."
     )
 
 

@@ -4,6 +4,9 @@ a served pipeline (the ``main`` cell is also tagged ``serve``: ``POST /run``).""
 from __future__ import annotations
 
 import json
+import os
+import re
+import shlex
 from pathlib import Path
 
 NOTEBOOK = "example.ipynb"
@@ -47,11 +50,17 @@ _CELLS: list[tuple[str, str, list[str]]] = [
     ("code", "summarise(clean([1.5, None, 2.5]))", []),
 ]
 
-WORKFLOW = f"""\
-# Checks that the package in {PACKAGE_DIR} matches {NOTEBOOK} and that its tests pass.
-name: notebook package
+
+def workflow(folder: str = "") -> str:
+    """The GitHub Actions workflow checking the package in ``folder`` (the kit's directory,
+    relative to the repository's top, where GitHub reads workflows; "" for the top)."""
+    where = f" in {folder}" if folder else ""
+    defaults = f"defaults:\n  run:\n    working-directory: {json.dumps(folder)}\n" if folder else ""
+    return f"""\
+# Checks that the package in {PACKAGE_DIR}{where} matches {NOTEBOOK} and that its tests pass.
+name: notebook package{f" ({folder})" if folder else ""}
 on: [push, pull_request]
-jobs:
+{defaults}jobs:
   extract-check:
     runs-on: ubuntu-latest
     steps:
@@ -65,16 +74,25 @@ jobs:
         run: {_COMMAND} --check --test
 """
 
-PRE_COMMIT = f"""\
+
+def pre_commit(folder: str = "") -> str:
+    """The pre-commit config refusing commits whose package is stale (pre-commit runs hooks
+    at the repository's top: a kit in ``folder`` is checked from there)."""
+    files = f"({NOTEBOOK.replace('.', '[.]')}|{PACKAGE_DIR}/.*)"
+    entry = f"{_COMMAND} --check"
+    if folder:
+        files = f"{re.escape(folder + '/')}{files}"
+        entry = json.dumps(f"sh -c {shlex.quote(f'cd {shlex.quote(folder)} && {entry}')}")
+    return f"""\
 # pre-commit install  (https://pre-commit.com): refuses commits whose package is stale.
 repos:
   - repo: local
     hooks:
       - id: nbtools-extract-check
-        name: package matches {NOTEBOOK}
-        entry: {_COMMAND} --check
+        name: package matches {folder + "/" if folder else ""}{NOTEBOOK}
+        entry: {entry}
         language: system
-        files: ^({NOTEBOOK.replace(".", "[.]")}|{PACKAGE_DIR}/.*)$
+        files: {json.dumps(f"^{files}$") if folder else f"^{files}$"}
         pass_filenames: false
 """
 
@@ -104,24 +122,33 @@ def example_notebook() -> str:
     return json.dumps(notebook, indent=1) + "\n"
 
 
-def starter_files() -> dict[str, str]:
-    """Relative path → text of every file of the starter kit except the generated package."""
-    return {
-        NOTEBOOK: example_notebook(),
-        ".github/workflows/nbtools.yml": WORKFLOW,
-        ".pre-commit-config.yaml": PRE_COMMIT,
+def workflow_path(folder: str = "") -> str:
+    """Where the workflow of a kit in ``folder`` goes: one per folder, so kits in two
+    folders of one repository are each checked."""
+    if not folder:
+        return ".github/workflows/nbtools.yml"
+    return f".github/workflows/nbtools-{re.sub(r'[^A-Za-z0-9_.]+', '-', folder).strip('-')}.yml"
+
+
+def write_starter(directory: Path, top: Path | None = None) -> tuple[list[str], list[str]]:
+    """Write the kit into ``directory``: the example notebook there, the CI workflow and the
+    pre-commit config at ``top`` (the repository's top, at or above ``directory``; default:
+    ``directory``). Returns (written, kept because they already existed), as paths relative
+    to ``directory``."""
+    top = (top or directory).resolve()
+    folder = directory.resolve().relative_to(top).as_posix().removeprefix(".")
+    files = {
+        directory / NOTEBOOK: example_notebook(),
+        top / workflow_path(folder): workflow(folder),
+        top / ".pre-commit-config.yaml": pre_commit(folder),
     }
-
-
-def write_starter(directory: Path) -> tuple[list[str], list[str]]:
-    """Write the kit into ``directory``: (written, kept because they already existed)."""
     written, kept = [], []
-    for path, text in starter_files().items():
-        target = directory / path
+    for target, text in files.items():
+        shown = os.path.relpath(target, directory)
         if target.exists():
-            kept.append(path)
+            kept.append(shown)
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-        written.append(path)
+        written.append(shown)
     return written, kept

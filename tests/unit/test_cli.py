@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from nbtools import __version__
@@ -247,3 +248,39 @@ def test_store_commands_import_only_what_they_use(notebook_factory: NotebookFact
         "jupyter_core",  # where the kernel specs are
         "sqlalchemy",
     ]
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "field"),
+    [
+        (["version", "log", "nb.ipynb", "-n", "0", "--json"], "BadParameter", "limit"),
+        (["version", "log", "nb.ipynb", "--json", "-n", "0"], "BadParameter", "limit"),
+        (["version", "gc", "--keep", "abc", "--json"], "BadParameter", "keep"),
+        (["version", "restore", "--json"], "MissingParameter", "notebook"),
+        (["version", "log", "nb.ipynb", "--bogus", "--json"], "NoSuchOption", None),
+        (["version", "log", "nb.ipynb", "extra", "--json"], "UsageError", None),
+    ],
+)
+def test_a_usage_error_with_json_is_the_json_answer_whatever_the_order(
+    tmp_path: Path, args: list[str], error: str, field: str | None
+) -> None:
+    """docs/cli.md: with --json, stdout holds the error of a command that failed before
+    answering; click's own usage errors too, wherever --json stands."""
+    result = CliRunner().invoke(cli, ["--root", str(tmp_path), *args])
+    assert result.exit_code == 2, result.output
+    answer = json.loads(result.stdout)
+    assert answer["error"] == error
+    assert answer["details"] == ({"field": field} if field else {})
+    assert answer["message"] in result.stderr
+    plain = [arg for arg in args if arg != "--json"]
+    without = CliRunner().invoke(cli, ["--root", str(tmp_path), *plain])
+    assert without.exit_code == 2
+    assert without.stdout == ""  # a person's: stderr only
+
+
+def test_a_json_flag_given_as_another_option_s_value_prints_no_json(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["--root", str(tmp_path), "version", "save", "nb.ipynb", "-m", "--json"]
+    )
+    assert result.exit_code == 2
+    assert not result.stdout.lstrip().startswith("{")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -283,7 +284,8 @@ def test_init_writes_a_starter_kit_whose_check_passes(tmp_path: Path) -> None:
     # the pipeline is served (POST /run), and its endpoint's test runs with the others
     assert (tmp_path / "packages/example/src/example/service.py").is_file()
     assert "tests (current environment): 3 passed" in check.stdout
-    assert "serve it with `nbtools serve packages/example` (POST /run)" in result.stdout
+    package = tmp_path / "packages/example"  # named as given: the test runs elsewhere
+    assert f"serve it with `nbtools serve {package}` (POST /run)" in result.stdout
     again = run_cli("init", str(tmp_path))
     assert "kept      example.ipynb (exists already)" in again.stdout
     # Without -o, the notebook's package is the one the workflow checks, not a new one.
@@ -291,6 +293,57 @@ def test_init_writes_a_starter_kit_whose_check_passes(tmp_path: Path) -> None:
     assert updated.returncode == 0, updated.stderr
     assert "package 'example' written to packages/example" in updated.stdout
     assert not (tmp_path / "example").exists()
+
+
+def test_init_in_a_folder_of_a_repository_writes_ci_files_at_its_top_working_in_the_folder(
+    tmp_path: Path,
+) -> None:
+    """GitHub reads workflows, and pre-commit its config, at the repository's top only: a kit
+    in a folder gets its workflow there (one per folder, working in the folder) and a hook
+    that checks the folder's package from the top; the hint names paths from where init ran."""
+    import shlex
+
+    import yaml
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)  # the top of a repository, also the project's root
+    (repo / ".nbtools").mkdir()
+    result = run_cli("init", "team a/analysis", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert not (repo / "team a/analysis/.github").exists()
+    assert "  wrote     ../../.github/workflows/nbtools-team-a-analysis.yml" in result.stdout
+    assert "Next: open team a/analysis/example.ipynb in JupyterLab" in result.stdout
+    assert "`nbtools extract 'team a/analysis/example.ipynb' --test`" in result.stdout
+    assert "`nbtools serve 'team a/analysis/packages/example'`" in result.stdout
+    workflow = yaml.safe_load((repo / ".github/workflows/nbtools-team-a-analysis.yml").read_text())
+    assert workflow["defaults"]["run"]["working-directory"] == "team a/analysis"
+    check = workflow["jobs"]["extract-check"]["steps"][-1]["run"].replace(" --test", "")
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    env = {**os.environ, "PATH": path}
+    ran = subprocess.run(check, shell=True, cwd=repo / "team a/analysis", env=env, check=False)
+    assert ran.returncode == 0  # the workflow's command, where the workflow runs it
+    (hook,) = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
+    hooked = subprocess.run(shlex.split(hook["entry"]), cwd=repo, env=env, check=False)
+    assert hooked.returncode == 0  # as pre-commit runs it: from the top
+    assert re.match(hook["files"], "team a/analysis/packages/example/src/example/core.py")
+    assert not re.match(hook["files"], "example.ipynb")
+    # a kit in another folder is checked by a workflow of its own; the one config is kept
+    second = run_cli("init", "other", cwd=repo)
+    assert second.returncode == 0, second.stderr
+    assert (repo / ".github/workflows/nbtools-other.yml").is_file()
+    assert "  kept      ../.pre-commit-config.yaml (exists already)" in second.stdout
+
+
+def test_init_never_writes_above_the_project_into_an_enclosing_repository(
+    tmp_path: Path,
+) -> None:
+    """A home directory kept in git is not where a new project's workflow goes."""
+    (tmp_path / ".git").mkdir()
+    result = run_cli("init", "project", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "project/.github/workflows/nbtools.yml").is_file()
+    assert not (tmp_path / ".github").exists()
+    assert not (tmp_path / ".pre-commit-config.yaml").exists()
 
 
 def recorded_lineage(package: Path) -> dict[str, Any]:

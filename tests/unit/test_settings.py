@@ -154,6 +154,7 @@ def test_scheduler_config_reaches_jobs_settings_below_environment_and_flags(
     config_file = write_config(tmp_path / "c.py", ["c.JobsSettings.stale_after_seconds = 1.0"])
     config = ["--config", str(config_file)]
     args = [*config, "scheduler"] if position == "group" else ["scheduler", *config]
+    (tmp_path / "root").mkdir()
     root = ["--root", str(tmp_path / "root")]
     variable = "NBTOOLS_JOBS_STALE_AFTER_SECONDS"
 
@@ -164,7 +165,7 @@ def test_scheduler_config_reaches_jobs_settings_below_environment_and_flags(
     assert "got 2." in result.output
     result = CliRunner().invoke(cli, [*root, *args, "--lease", "2.5"], env={variable: "2"})
     assert "got 2.5." in result.output
-    assert not (tmp_path / "root").exists()  # refused before anything was created
+    assert not (tmp_path / "root/.nbtools").exists()  # refused before anything was created
 
 
 def test_the_scheduler_takes_executor_settings_from_its_config_file(tmp_path: Path) -> None:
@@ -433,7 +434,35 @@ def test_a_long_bad_value_is_shown_shortened_and_a_root_that_is_a_file_named() -
     assert len(info.value.message) < 250
     result = CliRunner().invoke(cli, ["status"], env={"NBTOOLS_ROOT": __file__})
     assert result.exit_code == 2
-    assert "is a file (--root, $NBTOOLS_ROOT or c.NbtoolsSettings.root_dir)" in result.output
+    assert "is a file: name the project's directory. It is set by --root, $NBTOOLS_ROOT" in (
+        result.output
+    )
+
+
+@pytest.mark.parametrize("given", ["flag", "variable", "config"])
+def test_a_root_that_does_not_exist_is_refused_not_made_into_an_empty_project(
+    tmp_path: Path, given: str
+) -> None:
+    """A mistyped root in CI would otherwise read as "no versions, success"."""
+    missing = tmp_path / "typo" / "root"
+    args, env = ["version", "log", "nb.ipynb", "--json"], {"NBTOOLS_ROOT": ""}
+    if given == "flag":
+        args = ["--root", str(missing), *args]
+    elif given == "variable":
+        env["NBTOOLS_ROOT"] = str(missing)
+    else:
+        config_file = write_config(
+            tmp_path / "c.py", [f"c.NbtoolsSettings.root_dir = {str(missing)!r}"]
+        )
+        args = ["--config", str(config_file), *args]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 2, result.output
+    assert json.loads(result.stdout)["details"] == {"field": "root_dir"}
+    assert (
+        f"The project root {missing} does not exist: name the project's directory."
+        in (json.loads(result.stdout)["message"])
+    )
+    assert not (tmp_path / "typo").exists()
 
 
 @pytest.mark.parametrize(
