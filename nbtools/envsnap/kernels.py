@@ -6,6 +6,7 @@ from) are read directly instead of importing jupyter_client, which costs ~0.1 s.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -49,47 +50,108 @@ class KernelSpec:
         }
 
 
-def _read_spec(name: str, directory: Path) -> KernelSpec | None:
-    try:
-        data = json.loads((directory / "kernel.json").read_text(encoding="utf-8"))
-        return KernelSpec(
-            name=name,
-            display_name=str(data.get("display_name", name)),
-            language=str(data.get("language", "")),
-            argv=tuple(str(arg) for arg in data["argv"]),
-            env={str(k): str(v) for k, v in (data.get("env") or {}).items()},
-            resource_dir=str(directory),
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # not a kernel spec (Jupyter skips these as well)
-
-
-def list_kernels() -> list[KernelSpec]:
-    """Every installed kernel spec, by name (the first directory holding a name wins)."""
-    found: dict[str, KernelSpec] = {}
+def _kernel_files() -> dict[str, Path]:
+    """Each kernel name → its ``kernel.json``: the first kernel directory holding a folder of
+    that name with a ``kernel.json`` wins, valid or not (as in jupyter_client, whose runs
+    would fail on an invalid one rather than take another)."""
+    found: dict[str, Path] = {}
     for directory in kernel_dirs():
         if not directory.is_dir():
             continue
         for child in sorted(directory.iterdir()):
             name = child.name.lower()
-            if name not in found and (spec := _read_spec(name, child)) is not None:
-                found[name] = spec
-    if NATIVE_KERNEL not in found and importlib.util.find_spec("ipykernel") is not None:
-        found[NATIVE_KERNEL] = KernelSpec(
-            name=NATIVE_KERNEL,
-            display_name="Python 3 (ipykernel)",
-            language="python",
-            argv=(sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"),
+            if name not in found and (child / "kernel.json").is_file():
+                found[name] = child / "kernel.json"
+    return found
+
+
+def _read_spec(name: str, path: Path) -> KernelSpec:
+    """Kernel ``name``'s spec from its ``kernel.json`` at ``path``, or an error naming the file
+    and what is wrong with it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise _invalid(name, path, f"it cannot be read ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise _invalid(name, path, "it is not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        raise _invalid(name, path, f"it is not valid JSON ({where}: {error.msg})") from None
+    except RecursionError:
+        raise _invalid(name, path, "its JSON is nested too deeply") from None
+    if not isinstance(data, dict):
+        raise _invalid(name, path, "it is not a JSON object")
+    argv = data.get("argv")
+    if not isinstance(argv, list) or not all(isinstance(arg, str) for arg in argv) or not argv:
+        problem = (
+            "it has no argv"
+            if argv is None
+            else "argv is empty"
+            if argv == []
+            else "argv is not a list of strings"
         )
-    return sorted(found.values(), key=lambda spec: spec.name)
+        raise _invalid(name, path, f"{problem} (the command line that starts the kernel)")
+    for key in ("display_name", "language"):
+        if not isinstance(data.get(key, ""), str):
+            raise _invalid(name, path, f"{key} is not a string")
+    env = data.get("env") or {}
+    if not isinstance(env, dict) or not all(isinstance(value, str) for value in env.values()):
+        raise _invalid(name, path, "env is not an object whose values are strings")
+    return KernelSpec(
+        name=name,
+        display_name=data.get("display_name", name),
+        language=data.get("language", ""),
+        argv=tuple(argv),
+        env=env,
+        resource_dir=str(path.parent),
+    )
+
+
+def _invalid(name: str, path: Path, problem: str) -> InvalidInputError:
+    return InvalidInputError(
+        f"Kernel {name!r} has an invalid spec file, {path}: {problem}. Fix the file, or "
+        f"install the kernel again (python -m ipykernel install --user --name {name}).",
+        field="kernel",
+        kernel=name,
+        path=str(path),
+    )
+
+
+def _native_kernel() -> KernelSpec | None:
+    """ipykernel's own kernel, as this interpreter runs it (None without ipykernel)."""
+    if importlib.util.find_spec("ipykernel") is None:
+        return None
+    return KernelSpec(
+        name=NATIVE_KERNEL,
+        display_name="Python 3 (ipykernel)",
+        language="python",
+        argv=(sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"),
+    )
+
+
+def list_kernels() -> list[KernelSpec]:
+    """Every usable kernel spec, by name (one whose spec file is invalid is left out, as
+    Jupyter leaves it out of its list)."""
+    files = _kernel_files()
+    found = []
+    for name, path in files.items():
+        with contextlib.suppress(InvalidInputError):
+            found.append(_read_spec(name, path))
+    if NATIVE_KERNEL not in files and (native := _native_kernel()) is not None:
+        found.append(native)
+    return sorted(found, key=lambda spec: spec.name)
 
 
 def find_kernel(name: str) -> KernelSpec:
-    """The kernel spec called ``name``, or an error listing the installed ones."""
+    """The kernel spec called ``name``; an error naming its spec file if that is invalid, or
+    listing the installed kernels if there is none."""
+    key = name.lower()
+    files = _kernel_files()
+    if key in files:
+        return _read_spec(key, files[key])
+    if key == NATIVE_KERNEL and (native := _native_kernel()) is not None:
+        return native
     kernels = list_kernels()
-    for spec in kernels:
-        if spec.name == name.lower():
-            return spec
     names = ", ".join(spec.name for spec in kernels) or "none"
     raise NotFoundError(
         f"No kernel named {name!r}. Installed kernels: {names}. "
@@ -110,6 +172,7 @@ def interpreter_command(spec: KernelSpec) -> list[str]:
         raise InvalidInputError(
             f"Kernel {spec.name!r} runs {spec.language or 'an unknown language'}, not Python: "
             "environment snapshots capture Python kernels only.",
+            field="kernel",
             kernel=spec.name,
         )
     argv = list(spec.argv)
@@ -124,6 +187,7 @@ def interpreter_command(spec: KernelSpec) -> list[str]:
         raise InvalidInputError(
             f"Cannot tell which Python interpreter kernel {spec.name!r} runs: its argv is "
             f"{spec.argv}. Expected '<python> -m ipykernel_launcher ...'.",
+            field="kernel",
             kernel=spec.name,
         )
     if command[0] in _SELF_PYTHON:
@@ -132,6 +196,7 @@ def interpreter_command(spec: KernelSpec) -> list[str]:
         raise InvalidInputError(
             f"Kernel {spec.name!r} runs {command[0]!r}, which does not exist or is not "
             f"executable. Reinstall the kernel spec in {spec.resource_dir or 'its directory'}.",
+            field="kernel",
             kernel=spec.name,
         )
     return command

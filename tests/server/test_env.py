@@ -118,6 +118,33 @@ async def test_bad_input_is_4xx_json(
     assert message in error["message"]
 
 
+async def test_a_kernel_with_an_invalid_spec_file_is_400_naming_the_file(
+    jp_fetch: Any, env_kernel: EnvKernel
+) -> None:
+    """Left out of the list (not a 500), and choosing it for a snapshot or a check is a 400
+    naming the field and the file, not "no kernel of that name"."""
+    for name, content in (("badjson", '{"argv": ['), ("notobject", "[1, 2]")):
+        (env_kernel.kernels / name).mkdir()
+        (env_kernel.kernels / name / "kernel.json").write_text(content)
+    listed = [k["name"] for k in await call(jp_fetch, "kernels")]
+    assert "envtest" in listed
+    assert not {"badjson", "notobject"} & set(listed)
+    imported = await call(jp_fetch, "import", body={"name": "r.txt", "content": "six==1.16.0\n"})
+    for path, body in (
+        (("snapshots",), {"kernel": "notobject"}),
+        (("check",), {"snapshot": imported["id"], "kernel": "badjson"}),
+    ):
+        code, error = await error_of(jp_fetch, *path, body=body)
+        spec_file = env_kernel.kernels / body["kernel"] / "kernel.json"
+        assert (code, error["error"]) == (400, "InvalidInputError")
+        assert error["details"] == {
+            "field": "kernel",
+            "kernel": body["kernel"],
+            "path": str(spec_file),
+        }
+        assert f"has an invalid spec file, {spec_file}: it is not" in error["message"]
+
+
 async def test_recreate_refuses_paths_outside_the_root_and_non_empty_dirs(
     jp_fetch: Any, jp_root_dir: Path
 ) -> None:

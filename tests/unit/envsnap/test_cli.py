@@ -49,6 +49,24 @@ def test_unknown_kernel_exits_2_listing_kernels(nbtools) -> None:  # type: ignor
     assert "envtest" in result.stderr
 
 
+def test_a_kernel_with_an_invalid_spec_file_exits_2_naming_the_file(  # type: ignore[no-untyped-def]
+    nbtools, env_kernel: EnvKernel, tmp_path: Path
+) -> None:
+    spec_file = env_kernel.kernels / "badjson" / "kernel.json"
+    spec_file.parent.mkdir()
+    spec_file.write_text('{"argv": [')
+    baseline = tmp_path / "requirements.txt"
+    baseline.write_text("six==1.16.0\n")
+    for args in (("snapshot",), ("check", str(baseline)), ("export",)):
+        result = nbtools(*args, "--kernel", "badjson")
+        assert result.exit_code == 2, result.output
+        assert f"Kernel 'badjson' has an invalid spec file, {spec_file}: it is not valid JSON" in (
+            result.stderr
+        )
+        assert "See --kernel." in result.stderr
+        assert "No kernel named" not in result.stderr
+
+
 def test_check_passes_then_exits_1_listing_drift(nbtools, env_kernel: EnvKernel) -> None:  # type: ignore[no-untyped-def]
     write_dist(env_kernel.site, "stable", "1.0")
     write_dist(env_kernel.site, "bumped", "1.0")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -42,6 +43,60 @@ def test_a_directory_without_a_valid_kernel_json_is_skipped(env_kernel: EnvKerne
     assert "broken" not in [kernel.name for kernel in list_kernels()]
 
 
+BROKEN_SPECS = [
+    (b'{"argv": [', "it is not valid JSON (line 1, column 11: Expecting value)"),
+    (b"\xff\xfe{}", "it is not UTF-8 text"),
+    (b"[1, 2]", "it is not a JSON object"),
+    (b'{"display_name": "No argv"}', "it has no argv (the command line that starts the kernel)"),
+    (b'{"argv": "python -m ipykernel_launcher"}', "argv is not a list of strings"),
+    (b'{"argv": ["python", 3]}', "argv is not a list of strings"),
+    (b'{"argv": []}', "argv is empty"),
+    (b'{"argv": ["python"], "display_name": 3}', "display_name is not a string"),
+    (b'{"argv": ["python"], "language": null}', "language is not a string"),
+    (b'{"argv": ["python"], "env": ["A=1"]}', "env is not an object whose values are strings"),
+    (b'{"argv": ["python"], "env": {"A": 1}}', "env is not an object whose values are strings"),
+    (b"[" * 100_000, "its JSON is nested too deeply"),
+]
+
+
+@pytest.mark.parametrize(("content", "problem"), BROKEN_SPECS)
+def test_an_invalid_spec_file_is_named_with_its_problem_and_left_out_of_the_list(
+    env_kernel: EnvKernel, content: bytes, problem: str
+) -> None:
+    spec_file = env_kernel.kernels / "broken" / "kernel.json"
+    spec_file.parent.mkdir()
+    spec_file.write_bytes(content)
+    with pytest.raises(InvalidInputError) as info:
+        find_kernel("Broken")
+    assert info.value.message.startswith(
+        f"Kernel 'broken' has an invalid spec file, {spec_file}: {problem}"
+    )
+    assert info.value.details == {"field": "kernel", "kernel": "broken", "path": str(spec_file)}
+    assert [kernel.name for kernel in list_kernels()] == ["envtest", "python3"]
+
+
+def test_an_invalid_spec_is_not_replaced_by_another_of_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in jupyter_client, the first directory holding NAME/kernel.json decides what NAME
+    is, valid or not: a broken python3 spec is an error, not ipykernel's own kernel, and not
+    the spec of that name further down the path."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    monkeypatch.setenv("JUPYTER_PATH", os.pathsep.join([str(first), str(second)]))
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    for name in ("python3", "other"):
+        (first / "kernels" / name).mkdir(parents=True)
+        (first / "kernels" / name / "kernel.json").write_text('{"argv": [')
+        (second / "kernels" / name).mkdir(parents=True)
+        (second / "kernels" / name / "kernel.json").write_text(json.dumps({"argv": argv}))
+    for name in ("python3", "other"):
+        with pytest.raises(InvalidInputError, match=f"{first / 'kernels' / name}"):
+            find_kernel(name)
+    assert list_kernels() == []
+    (first / "kernels" / "other" / "kernel.json").unlink()  # a folder without one is no kernel
+    assert find_kernel("other").resource_dir == str(second / "kernels" / "other")
+
+
 def test_interpreter_is_what_precedes_the_ipykernel_module() -> None:
     assert interpreter_command(spec(["python", "-m", "ipykernel_launcher", "-f", "x"])) == [
         sys.executable
@@ -59,8 +114,9 @@ def test_interpreter_is_what_precedes_the_ipykernel_module() -> None:
     ],
 )
 def test_kernels_that_cannot_be_captured(argv: list[str], language: str, problem: str) -> None:
-    with pytest.raises(InvalidInputError, match=problem):
+    with pytest.raises(InvalidInputError, match=problem) as info:
         interpreter_command(spec(argv, language))
+    assert info.value.details["field"] == "kernel"
 
 
 def test_kernel_environment_applies_the_spec_env(tmp_path: Path) -> None:
