@@ -62,7 +62,8 @@ def env() -> None:
     """Snapshot, compare, export and recreate kernel environments.
 
     SNAPSHOT arguments take a snapshot id (or a unique prefix of one, as `list` shows) or,
-    where noted, the path of a pylock.toml or requirements.txt file.
+    where noted, the path of a pylock.toml or requirements.txt file. Hexadecimal digits alone
+    are an id (write ./abc1 for a file named so), anything else a path.
     """
 
 

@@ -11,8 +11,8 @@ from nbtools.envsnap.kernel_capture import cache_dir
 from nbtools.envsnap.model import Snapshot
 from nbtools.envsnap.pylock import CREATED_BY, LockExport, parse_pylock, to_pylock
 from nbtools.envsnap.requirements import WRITTEN_BY, parse_requirements, to_requirements
-from nbtools.envsnap.snapshots import get_snapshot, save_snapshot
-from nbtools.errors import ConflictError, InvalidInputError
+from nbtools.envsnap.snapshots import get_snapshot, looks_like_id, save_snapshot
+from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jsonvalues import WireModel
 from nbtools.project import Project
 
@@ -140,17 +140,46 @@ def import_file(project: Project, path: Path) -> Snapshot:
 
 
 def read_file(path: Path) -> Snapshot:
-    """A snapshot of the lock or requirements file at ``path``."""
+    """A snapshot of the lock or requirements file at ``path`` (relative to the current
+    directory)."""
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        where = "" if path.is_absolute() else f" in {Path.cwd()} (the current directory)"
+        raise NotFoundError(
+            f"The file {path} does not exist{where}. Give the path of a pylock.toml or "
+            "requirements file, or a snapshot id (`nbtools env list` shows the stored ones).",
+            path=str(path),
+        ) from None
     except UnicodeDecodeError:
         raise InvalidInputError(f"{path} is not UTF-8 text.", path=str(path)) from None
+    except OSError as error:  # a folder, no permission
+        raise InvalidInputError(
+            f"{path} cannot be read: {error.strerror}.", path=str(path)
+        ) from None
     return parse_file(text, str(path))
 
 
 def resolve_snapshot(project: Project, reference: str) -> Snapshot:
-    """A stored snapshot by id (or unique prefix), or a pylock/requirements file by path."""
+    """A stored snapshot by id (or unique prefix), or a pylock/requirements file by path.
+
+    Hexadecimal digits alone are an id, anything else (a path separator, a suffix such as
+    ``.txt``, any other letter) a file's path, said to be missing when it is. A file named
+    with hexadecimal digits alone is that file when no stored snapshot's id starts with its
+    name, and refused naming both when one does (``./NAME`` is the file)."""
     path = Path(reference)
-    if path.is_file():
+    if not looks_like_id(reference):
         return read_file(path)
-    return get_snapshot(project, reference)
+    if not path.is_file():
+        return get_snapshot(project, reference)
+    try:
+        stored = f"snapshot {get_snapshot(project, reference).short_id}"
+    except NotFoundError:
+        return read_file(path)
+    except InvalidInputError:  # the start of several ids
+        stored = "several snapshots"
+    raise InvalidInputError(
+        f"{reference!r} is both a file ({path.absolute()}) and the start of the id of "
+        f"{stored}: write the file as ./{reference}, or give more of the id.",
+        path=reference,
+    )

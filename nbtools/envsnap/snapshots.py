@@ -55,10 +55,16 @@ def save_snapshot(project: Project, snapshot: Snapshot) -> Snapshot:
         return snapshot.with_created_at(as_utc(created_at))
 
 
+def looks_like_id(text: str) -> bool:
+    """Whether ``text`` could be a snapshot id or the start of one: hexadecimal digits only."""
+    prefix = text.strip().lower()
+    return bool(prefix) and all(char in "0123456789abcdef" for char in prefix)
+
+
 def get_snapshot(project: Project, snapshot_id: str) -> Snapshot:
     """The stored snapshot with this id, or the only one whose id starts with it."""
     prefix = snapshot_id.strip().lower()
-    if not prefix or any(char not in "0123456789abcdef" for char in prefix):
+    if not looks_like_id(prefix):
         raise NotFoundError(
             f"{snapshot_id!r} is not a snapshot id (ids are hexadecimal). "
             "`nbtools env list` shows the stored snapshots.",

@@ -148,13 +148,84 @@ def test_export_replaces_its_own_file_and_keeps_anyone_else_s(
             "named pylock.toml or pylock.NAME.toml",
         ),
         (("show", "ffff"), "No snapshot 'ffff'"),
-        (("diff", "python3", "ffff"), "'python3' is not a snapshot id"),
+        (("diff", "ffff", "ab12"), "No snapshot 'ffff'"),
     ],
 )
 def test_bad_input_exits_2(nbtools, args: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
     result = nbtools(*args)
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    "reference", ["requirments.txt", "pylock.tml", "envs/prod.txt", "python3", "abc-1"]
+)
+def test_a_missing_file_is_said_to_be_missing_where_it_was_looked_for(  # type: ignore[no-untyped-def]
+    nbtools, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: str
+) -> None:
+    """Anything but hexadecimal digits is a file's path, read from the current directory."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "requirements.txt").write_text("six==1.16.0\n")
+    for args in (
+        ("show", reference),
+        ("diff", "requirements.txt", reference),
+        ("check", reference),
+    ):
+        result = nbtools(*args)
+        assert result.exit_code == 2, result.output
+        assert (
+            f"The file {reference} does not exist in {tmp_path} (the current directory)."
+            in result.stderr
+        )
+        assert "snapshot id (ids are hexadecimal)" not in result.stderr
+    absolute = tmp_path / "gone" / "pylock.toml"
+    result = nbtools("show", str(absolute))
+    assert result.exit_code == 2
+    assert f"The file {absolute} does not exist. Give the path of a" in result.stderr
+
+
+def test_a_folder_given_as_a_file_cannot_be_read(nbtools, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = nbtools("show", str(tmp_path))
+    assert result.exit_code == 2
+    assert f"{tmp_path} cannot be read: Is a directory." in result.stderr
+
+
+def test_a_file_named_like_the_start_of_a_stored_id_is_refused_naming_both(  # type: ignore[no-untyped-def]
+    nbtools, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hexadecimal digits alone are an id; a file of that name is read only when no stored
+    snapshot's id starts with it, and ``./NAME`` always names the file."""
+    monkeypatch.chdir(tmp_path)
+    ids: dict[str, list[str]] = {}  # first hex digit → ids, until two share one
+    version = 0
+    while not any(len(found) > 1 for found in ids.values()):
+        version += 1
+        pins = tmp_path / "pins.txt"
+        pins.write_text(f"six==1.{version}.0\n")
+        stored = json.loads(nbtools("import", str(pins), "--json").stdout)["id"]
+        ids.setdefault(stored[0], []).append(stored)
+    shared, (first, _) = next((k, v) for k, v in ids.items() if len(v) > 1)
+    single = first[:6]
+    unused = next(digit for digit in "0123456789abcdef" if digit not in ids)
+    for name in (single, shared, unused):
+        (tmp_path / name).write_text("alpha==1.0\n")
+
+    refused = nbtools("show", single)
+    assert refused.exit_code == 2
+    assert (
+        f"'{single}' is both a file ({tmp_path / single}) and the start of the id of snapshot "
+        f"{first[:12]}: write the file as ./{single}, or give more of the id."
+    ) in refused.stderr
+    several = nbtools("diff", shared, f"./{single}")
+    assert several.exit_code == 2
+    assert "and the start of the id of several snapshots" in several.stderr
+
+    as_file = json.loads(nbtools("show", f"./{single}", "--json").stdout)
+    assert [d["name"] for d in as_file["distributions"]] == ["alpha"]
+    as_id = json.loads(nbtools("show", first[:7], "--json").stdout)
+    assert as_id["id"] == first
+    no_snapshot_starts_so = json.loads(nbtools("show", unused, "--json").stdout)
+    assert [d["name"] for d in no_snapshot_starts_so["distributions"]] == ["alpha"]
 
 
 def test_malformed_import_names_the_line(nbtools, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
