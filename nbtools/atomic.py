@@ -1,4 +1,5 @@
-"""Writing a file so that no reader ever sees half of it, and no crash leaves half of it."""
+"""Writing a file so that no reader ever sees half of it, and no crash leaves half of it; and
+checking, before the work that makes its content, that it can be written at all."""
 
 from __future__ import annotations
 
@@ -7,6 +8,23 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+from nbtools.errors import InvalidInputError, NotFoundError
+
+
+def check_writable(path: Path, shown: str, field: str) -> None:
+    """Refuse, before any work, a new file at ``path`` that could not be written: its folder
+    does not exist (:class:`NotFoundError`) or is not writable, or ``path`` is a folder.
+    ``shown`` names it in messages; ``field`` is the input it came from."""
+    details = {"path": shown, "field": field}
+    if not path.parent.is_dir():
+        raise NotFoundError(f"The folder of {shown} does not exist; create it first.", **details)
+    if path.is_dir():
+        raise InvalidInputError(f"{shown} is a folder; give a file's name.", **details)
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise InvalidInputError(
+            f"The folder of {shown} is not writable; choose another place.", **details
+        )
 
 
 def fsync_directory(directory: Path) -> None:

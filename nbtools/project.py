@@ -61,6 +61,10 @@ class Project:
         """Whether ``path`` (resolved) is inside the root."""
         return path.resolve().is_relative_to(self.root)
 
+    def in_store(self, path: Path) -> bool:
+        """Whether ``path`` (resolved) is the store directory or inside it."""
+        return path.resolve().is_relative_to(self.store_dir)
+
     def relative(self, path: Path) -> str:
         """The root-relative ``/`` form of an absolute path inside the root."""
         return path.resolve().relative_to(self.root).as_posix()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.decorators import fields_as_flags, json_option, pass_cli
 from nbtools.cli.options import setting_option
 from nbtools.cli.output import moment, print_fields, print_json, print_table
 from nbtools.envsnap import EnvSettings
@@ -208,6 +208,7 @@ def check(cli_ctx: CliContext, snapshot_ref: str, kernel: str, as_json: bool) ->
 @click.option("--force", is_flag=True, help="Replace -o's file even if nbtools did not write it.")
 @kernel_option
 @pass_cli
+@fields_as_flags({"path": "--output"})
 def export(
     cli_ctx: CliContext,
     snapshot_ref: str | None,
@@ -217,22 +218,23 @@ def export(
     kernel: str,
 ) -> None:
     """Export SNAPSHOT (default: the kernel's current environment) as pylock.toml or a
-    pinned requirements.txt. An earlier export at -o is replaced; another file is kept
-    unless --force."""
+    pinned requirements.txt. An earlier export at -o is replaced (once the new one is
+    complete); another file is kept unless --force."""
     from nbtools.cli.progress import counted
     from nbtools.envsnap import (
-        check_replaceable,
+        check_output,
         checked_index_url,
         export_snapshot,
         format_for,
         resolve_snapshot,
         snapshot_kernel,
+        write_output,
     )
 
+    project = cli_ctx.project
     chosen = format_for(output, fmt)
     if output is not None:
-        check_replaceable(output, force)
-    project = cli_ctx.project
+        check_output(project, output, force)  # before capturing and looking releases up
     source = (
         resolve_snapshot(project, snapshot_ref)
         if snapshot_ref
@@ -254,7 +256,7 @@ def export(
     if output is None:
         sys.stdout.write(result.text)
     else:
-        output.write_text(result.text, encoding="utf-8")
+        write_output(output, result.text)
         pinned = f", files from {result.index}" if result.index else ""
         click.echo(f"Wrote {output} ({chosen}, snapshot {source.short_id}{pinned}).", err=True)
 

@@ -13,6 +13,8 @@ snapshots takes a :class:`~nbtools.project.Project` and opens its own transactio
     settings = EnvSettings()                         # which index a pylock.toml pins files of
     export_snapshot(project, snapshot, "pylock", settings)   # LockExport: text, unlocked, index
     export_file(project, snapshot_id, "requirements", settings)  # SnapshotFile (wire model)
+    check_output(project, path, force)               # before exporting to a file: refusals
+    write_output(path, text)                         # then the file, written whole
     import_text(project, text, "pylock.toml")        # stored
     import_file(project, path)                       # the same, read from a file
     recreate_snapshot(snapshot, directory, python)   # RecreateReport
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
         DEFAULT_NAMES,
         FORMATS,
         SnapshotFile,
-        check_replaceable,
+        check_output,
         export_file,
         export_snapshot,
         format_for,
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
         import_text,
         read_file,
         resolve_snapshot,
+        write_output,
     )
     from nbtools.envsnap.index import checked_index_url
     from nbtools.envsnap.kernel_capture import snapshot_kernel
@@ -69,7 +72,7 @@ _LAZY = {
             "DEFAULT_NAMES",
             "FORMATS",
             "SnapshotFile",
-            "check_replaceable",
+            "check_output",
             "export_file",
             "export_snapshot",
             "format_for",
@@ -77,6 +80,7 @@ _LAZY = {
             "import_text",
             "read_file",
             "resolve_snapshot",
+            "write_output",
         )
     },
     **{name: ("snapshots", name) for name in ("get_snapshot", "list_snapshots", "save_snapshot")},
@@ -101,7 +105,7 @@ __all__ = [
     "SnapshotDiff",
     "SnapshotFile",
     "check_new_directory",
-    "check_replaceable",
+    "check_output",
     "checked_index_url",
     "diff",
     "export_file",
@@ -117,6 +121,7 @@ __all__ = [
     "resolve_snapshot",
     "save_snapshot",
     "snapshot_kernel",
+    "write_output",
 ]
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nbtools.atomic import atomic_write, check_writable
 from nbtools.envsnap.index import PackageIndex, Progress, unfollowed
 from nbtools.envsnap.kernel_capture import cache_dir
 from nbtools.envsnap.model import Snapshot
@@ -62,24 +63,48 @@ def format_for(path: Path | None, requested: str | None) -> str:
     return chosen
 
 
-def check_replaceable(path: Path, force: bool = False) -> None:
-    """Refuse to write an export over ``path`` if it holds a file nbtools did not export (a
-    hand-written requirements file, another tool's lock file), unless ``force``."""
-    if force or not path.exists():
+def check_output(project: Project, path: Path, force: bool = False) -> None:
+    """Refuse, before any work, to export to ``path`` where the file could not be written (a
+    folder missing or not writable, a folder's name), inside the store directory, or over a
+    file nbtools did not export (a hand-written requirements file, another tool's lock file)
+    unless ``force``."""
+    target = path.resolve()
+    if project.in_store(target):
+        raise InvalidInputError(
+            f"{path} is in the nbtools store directory {project.store_dir}, which nbtools "
+            "manages: choose another place.",
+            path=str(path),
+            field="path",
+        )
+    check_writable(target, str(path), "path")
+    if force or not target.exists():
         return
     try:
-        with path.open(encoding="utf-8", errors="replace") as file:
+        with target.open(encoding="utf-8", errors="replace") as file:
             head = file.read(4096)  # the header: a large file is not read whole
     except OSError as error:
         raise InvalidInputError(
-            f"{path} cannot be read: {error.strerror}.", path=str(path)
+            f"{path} cannot be read: {error.strerror}.", path=str(path), field="path"
         ) from None
     if WRITTEN_BY not in head and f'created-by = "{CREATED_BY}"' not in head:
         raise ConflictError(
-            f"{path} exists and was not written by nbtools: pass --force to replace it, or "
-            "choose another -o.",
+            f"{path} exists and was not written by nbtools: choose another file, or force "
+            "replacing it.",
             path=str(path),
+            field="force",
         )
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write an export to ``path`` (checked by :func:`check_output`) whole or not at all: an
+    earlier file is replaced only once the new one is complete (a symbolic link's target is
+    written, the link kept)."""
+    try:
+        atomic_write(path.resolve(), text.encode("utf-8"))
+    except OSError as error:  # the folder went away, the disk is full
+        raise InvalidInputError(
+            f"{path} could not be written: {error.strerror}.", path=str(path), field="path"
+        ) from None
 
 
 def export_snapshot(

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from nbtools import audit
-from nbtools.atomic import atomic_write
-from nbtools.errors import ConflictError, InvalidInputError, NotebookError, NotFoundError
+from nbtools.atomic import atomic_write, check_writable
+from nbtools.errors import ConflictError, InvalidInputError, NotebookError
 from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
 from nbtools.versioning.content import version_notebook
@@ -93,8 +93,7 @@ def _restore_copy(
     target = project.resolve(key)
     if not key.endswith(".ipynb"):
         raise InvalidInputError(f"The copy's name must end in .ipynb: {as_path!r}.", path=as_path)
-    if not target.parent.is_dir():
-        raise NotFoundError(f"The folder of {key} does not exist; create it first.", path=key)
+    check_writable(target, key, "as_path")
     try:
         atomic_write(target, data, exclusive=True)
     except FileExistsError:

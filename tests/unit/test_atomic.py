@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from nbtools.atomic import atomic_write, replacing
+from nbtools.atomic import atomic_write, check_writable, replacing
+from nbtools.errors import InvalidInputError, NotFoundError
 
 
 @pytest.fixture
@@ -100,3 +101,21 @@ def test_a_block_that_raises_leaves_the_old_file_and_no_temporary(tmp_path: Path
         copy_that_fails()
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["model.bin"]
+
+
+def test_check_writable_refuses_a_missing_folder_and_a_folder_naming_the_input(
+    tmp_path: Path,
+) -> None:
+    """Before any work: what the caller will write is named as the user gave it, with the
+    field it came from (a read-only folder: tests/unit/envsnap/test_cli.py)."""
+    with pytest.raises(NotFoundError) as missing:
+        check_writable(tmp_path / "nodir" / "x.txt", "nodir/x.txt", "output")
+    assert missing.value.message == "The folder of nodir/x.txt does not exist; create it first."
+    assert missing.value.details == {"path": "nodir/x.txt", "field": "output"}
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(InvalidInputError, match=r"^taken is a folder; give a file's name\.$"):
+        check_writable(tmp_path / "taken", "taken", "output")
+    check_writable(tmp_path / "new.txt", "new.txt", "output")
+    (tmp_path / "old.txt").write_text("replaceable")
+    check_writable(tmp_path / "old.txt", "old.txt", "output")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.txt", "taken"]

@@ -219,8 +219,7 @@ class NbtoolsHandler(APIHandler):
             target = self.project.resolve(user_path)
         except PathOutsideRootError as error:
             raise PathOutsideRootError(error.message, **{**error.details, "field": field}) from None
-        store = self.project.store_dir.resolve()
-        if target == store or store in target.parents:
+        if self.project.in_store(target):
             raise HiddenPathError(
                 f"{user_path!r} is in the nbtools store directory, which is never served.",
                 field=field,

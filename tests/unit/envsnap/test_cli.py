@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from nbtools.cli.app import cli
+from nbtools.envsnap import write_output
+from nbtools.errors import InvalidInputError
 from tests.envsnap_support import EnvKernel, write_dist
 
 
@@ -131,13 +137,111 @@ def test_export_replaces_its_own_file_and_keeps_anyone_else_s(
     requirements.write_text("alpha>=0.5  # ours, by hand\n")
     refused = nbtools("export", "--kernel", "envtest", "-o", str(requirements))
     assert refused.exit_code == 2
-    assert "exists and was not written by nbtools: pass --force" in refused.stderr
+    assert (
+        "exists and was not written by nbtools: choose another file, or force replacing it. "
+        "See --force."
+    ) in refused.stderr
     assert requirements.read_text() == "alpha>=0.5  # ours, by hand\n"
     forced = nbtools("export", "--kernel", "envtest", "-o", str(requirements), "--force")
     assert forced.exit_code == 0, forced.output
     assert "alpha==1.0" in requirements.read_text()
     again = nbtools("export", "--kernel", "envtest", "-o", str(requirements))  # its own export
     assert again.exit_code == 0, again.output
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        (
+            "nodir/pylock.toml",
+            "The folder of nodir/pylock.toml does not exist; create it first. See --output.",
+        ),
+        ("folder/pylock.toml", "File 'folder/pylock.toml' is a directory."),
+        (".nbtools/pylock.toml", ".nbtools/pylock.toml is in the nbtools store directory"),
+        ("sub/../.nbtools/envcache/pylock.toml", "choose another place. See --output."),
+    ],
+)
+def test_an_export_that_could_not_be_written_is_refused_before_any_work(  # type: ignore[no-untyped-def]
+    nbtools, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, output: str, message: str
+) -> None:
+    """Neither the kernel (none of that name) nor the index (nothing listens there) is asked:
+    the output is checked first, and nothing is written."""
+    root = tmp_path / "project"
+    monkeypatch.chdir(root)
+    (root / "folder" / "pylock.toml").mkdir(parents=True)
+    (root / "sub").mkdir()
+    before = sorted(root.rglob("*"))
+    unreachable = "http://127.0.0.1:9/simple"
+    result = nbtools("export", "--kernel", "nope", "--index-url", unreachable, "-o", output)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert sorted(root.rglob("*")) == before
+
+
+def test_an_export_into_a_folder_one_may_not_write_is_refused(tmp_path: Path) -> None:
+    """In a process that permissions stop: when the tests run as root, one without the
+    capabilities that override them."""
+    unprivileged: list[str] = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("root writes anywhere, and setpriv (util-linux) is missing to stop it")
+        unprivileged = [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+    pins, locked = tmp_path / "requirements.txt", tmp_path / "locked"
+    pins.write_text("six==1.16.0\n")
+    locked.mkdir()
+    locked.chmod(0o555)
+    nbtools_command = [sys.executable, "-c", "from nbtools.cli.main import main; main()"]
+    export = ["env", "export", str(pins), "-o", str(locked / "r.txt")]
+    result = subprocess.run(
+        [*unprivileged, *nbtools_command, "--root", str(tmp_path), *export],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert (
+        f"The folder of {locked / 'r.txt'} is not writable; choose another place. See --output."
+    ) in result.stderr
+    assert list(locked.iterdir()) == []
+
+
+def test_an_export_replaces_the_earlier_file_whole(  # type: ignore[no-untyped-def]
+    nbtools, tmp_path: Path
+) -> None:
+    """Written beside it and renamed over it: a reader of the old file (a hard link here) sees
+    it whole, never a truncated or half-written one; its mode is kept, a link stays a link."""
+    pins = tmp_path / "pins.txt"
+    pins.write_text("six==1.16.0\n")
+    output = tmp_path / "requirements.txt"
+    assert nbtools("export", str(pins), "-o", str(output)).exit_code == 0
+    earlier = output.read_text()
+    os.link(output, tmp_path / "reader-of-the-old-file")
+    output.chmod(0o640)
+    pins.write_text("six==1.17.0\n")
+    result = nbtools("export", str(pins), "-o", str(output))
+    assert result.exit_code == 0, result.output
+    assert "six==1.17.0" in output.read_text()
+    assert (tmp_path / "reader-of-the-old-file").read_text() == earlier
+    assert output.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+    link = tmp_path / "current.txt"
+    link.symlink_to(output)
+    assert nbtools("export", str(pins), "-o", str(link), "--format", "requirements").exit_code == 0
+    assert link.is_symlink()
+    assert "six==1.17.0" in output.read_text()
+
+
+def test_an_export_whose_folder_went_away_meanwhile_is_exit_2(tmp_path: Path) -> None:
+    """Checked before the work, the folder can still go while the index is asked."""
+    with pytest.raises(InvalidInputError) as info:
+        write_output(tmp_path / "gone" / "pylock.toml", "lock-version = '1.0'\n")
+    assert info.value.message == (
+        f"{tmp_path / 'gone' / 'pylock.toml'} could not be written: No such file or directory."
+    )
+    assert info.value.details["field"] == "path"
 
 
 @pytest.mark.parametrize(

@@ -62,8 +62,12 @@ def test_restore_as_a_copy_leaves_the_notebook_alone(project: Project, nb_path: 
         versioning.restore(project, first, as_path="old.ipynb")
     with pytest.raises(InvalidInputError, match=r"must end in \.ipynb"):
         versioning.restore(project, first, as_path="old.txt")
-    with pytest.raises(NotFoundError, match=r"folder of missing/x\.ipynb does not exist"):
+    with pytest.raises(NotFoundError, match=r"folder of missing/x\.ipynb does not exist") as info:
         versioning.restore(project, first, as_path="missing/x.ipynb")
+    assert info.value.details["field"] == "as_path"  # the CLI adds: See --as.
+    (project.root / "folder.ipynb").mkdir()
+    with pytest.raises(InvalidInputError, match=r"folder\.ipynb is a folder; give a file's name"):
+        versioning.restore(project, first, as_path="folder.ipynb")
 
 
 def test_an_unreadable_notebook_on_disk_is_never_overwritten(
