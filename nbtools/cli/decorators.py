@@ -78,12 +78,14 @@ def _remember_json(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 
 
 #: ``--json``: the command's answer as JSON on stdout; an error is the answer of a command that
-#: printed none (the group prints it, besides the message on stderr).
+#: printed none (the group prints it, besides the message on stderr). Eager: read before the
+#: other options and arguments wherever it is typed, so that an error a callback raises (a path
+#: outside the root) is printed as JSON too.
 json_option = click.option(
     "--json",
     "as_json",
     is_flag=True,
-    is_eager=True,  # read first: an error in another option's callback is printed as JSON
+    is_eager=True,
     callback=_remember_json,
     help="Print JSON for scripts.",
 )

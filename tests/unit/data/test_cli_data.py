@@ -88,3 +88,28 @@ def test_sync_and_export(tmp_path: Path) -> None:
     assert "not in file: b" in nbtools(tmp_path, "sync").output
     assert as_json(nbtools(tmp_path, "export", "--json")) == {"path": "datasets.yaml"}
     assert "tags:\n    - t" in (tmp_path / "datasets.yaml").read_text()
+
+
+def _json_error(result: Result) -> dict[str, Any]:
+    assert result.exit_code == 2, result.output
+    error: dict[str, Any] = json.loads(result.stdout)
+    assert error["message"] in result.stderr
+    return error
+
+
+def test_a_path_refused_while_reading_the_arguments_is_a_json_error_in_any_order(
+    tmp_path: Path,
+) -> None:
+    """Before, a path refused by an option's callback typed before ``--json`` left stdout
+    empty: ``--json`` had not been read yet."""
+    for args in (
+        ("export", "--file", "/etc/x.yaml", "--json"),
+        ("export", "--json", "--file", "/etc/x.yaml"),
+        ("sync", "--file", "../x.yaml", "--json"),
+        ("check", "/etc/x.ipynb", "--json"),
+        ("add", "x", "/etc/x.csv", "--json"),
+    ):
+        error = _json_error(nbtools(tmp_path, *args))
+        assert error["error"] in ("InvalidInputError", "PathOutsideRootError"), args
+        assert "x." in error["details"]["path"], args
+    assert not (tmp_path / "x.yaml").exists()
