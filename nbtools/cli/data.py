@@ -134,12 +134,16 @@ def edit(cli_ctx: CliContext, /, name: str, as_json: bool, **options: Any) -> No
 
 @data.command("remove")
 @click.argument("name")
+@json_option
 @pass_cli
-def remove(cli_ctx: CliContext, name: str) -> None:
+def remove(cli_ctx: CliContext, name: str, as_json: bool) -> None:
     """Remove dataset NAME from the catalog (the data itself is left alone)."""
     from nbtools.data import remove_dataset
 
-    remove_dataset(cli_ctx.project, name, cli_ctx.actor)
+    removed = remove_dataset(cli_ctx.project, name, cli_ctx.actor)
+    if as_json:
+        print_json(removed.to_dict())
+        return
     click.echo(f"Removed dataset {name} from the catalog.")
 
 

@@ -184,15 +184,18 @@ def _save(project: Project, before: DatasetSpec, spec: DatasetSpec, actor: str |
         return _dataset(record)
 
 
-def remove_dataset(project: Project, name: str, actor: str | None = None) -> None:
-    """Remove dataset ``name`` from the catalog (the data itself is not touched)."""
+def remove_dataset(project: Project, name: str, actor: str | None = None) -> Dataset:
+    """Remove dataset ``name`` from the catalog (the data itself is not touched); returns
+    what the catalog held."""
     with project.store.session(write=True) as session:
         record = _get(session, name)
+        removed = _dataset(record)
         session.delete(record)
         audit.record(
             session, actor, "dataset.remove", f"dataset {name}",
             {"classification": record.classification},
         )  # fmt: skip
+    return removed
 
 
 def _summary(spec: DatasetSpec) -> dict[str, Any]:

@@ -90,6 +90,31 @@ def test_sync_and_export(tmp_path: Path) -> None:
     assert "tags:\n    - t" in (tmp_path / "datasets.yaml").read_text()
 
 
+def test_every_data_command_takes_json() -> None:
+    import click
+
+    from nbtools.cli.data import data
+
+    ctx = click.Context(data)
+    lacking = [
+        name
+        for name in data.list_commands(ctx)
+        if not any(p.name == "as_json" for p in data.commands[name].params)
+    ]
+    assert lacking == []
+
+
+def test_remove_json_prints_the_removed_entry(tmp_path: Path) -> None:
+    """Before, ``data remove NAME --json`` was refused: "No such option '--json'"."""
+    nbtools(tmp_path, "add", "x", "data/x.csv", "--classification", "personal")
+    removed = as_json(nbtools(tmp_path, "remove", "x", "--json"))
+    assert (removed["name"], removed["classification"]) == ("x", "personal")
+    assert as_json(nbtools(tmp_path, "list", "--json")) == []
+    missing = nbtools(tmp_path, "remove", "x", "--json")
+    assert missing.exit_code == 2
+    assert json.loads(missing.stdout)["error"] == "NotFoundError"
+
+
 def _json_error(result: Result) -> dict[str, Any]:
     assert result.exit_code == 2, result.output
     error: dict[str, Any] = json.loads(result.stdout)
