@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from nbtools import audit, versioning
 from nbtools.data.check import check_notebook
+from nbtools.data.fields import parse_name
 from nbtools.data.tables import RunDatasetRecord
 from nbtools.errors import NbtoolsError
 from nbtools.jobs.pinned import pinned_notebook
@@ -64,7 +65,8 @@ class RunUsage:
 
 def dataset_usage(project: Project, name: str) -> list[RunUsage]:
     """The runs that read or wrote dataset ``name`` (also after it left the catalog), newest
-    first, with their existing output files."""
+    first, with their existing output files; a name no dataset can have is refused."""
+    parse_name(name)
     query = (
         select(RunDatasetRecord.mode, Run)
         .join(Run, Run.id == RunDatasetRecord.run_id)

@@ -65,7 +65,7 @@ class DatasetUsageHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self, name: str) -> None:
-        self.reply(data.usage_report(self.project, data.parse_name(name)).to_dict())
+        self.reply(data.usage_report(self.project, name).to_dict())
 
 
 ROUTES = [

@@ -138,3 +138,11 @@ def test_a_path_refused_while_reading_the_arguments_is_a_json_error_in_any_order
         assert error["error"] in ("InvalidInputError", "PathOutsideRootError"), args
         assert "x." in error["details"]["path"], args
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_usage_refuses_a_name_no_dataset_can_have(tmp_path: Path) -> None:
+    """Before, ``data usage 1bad`` answered an empty report, where REST answers 400."""
+    for args in (("usage", "1bad", "--json"), ("usage", "1bad", "--purge", "--yes", "--json")):
+        error = _json_error(nbtools(tmp_path, *args))
+        assert error["details"]["field"] == "name", args
+    assert as_json(nbtools(tmp_path, "usage", "gone", "--json"))["runs"] == []
