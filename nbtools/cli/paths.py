@@ -61,7 +61,10 @@ def root_relative_option(
 def root_relative_location(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> str | None:
-    """As :func:`root_relative_option`, leaving a URL (``s3://…``) as it is."""
-    if value is None or "://" in value:
+    """As :func:`root_relative_option`, leaving a URL (``s3://…``, ``file:/…``) as it is: the
+    library reads it."""
+    from nbtools.data import is_url
+
+    if value is None or is_url(value):
         return value
     return root_relative_option(ctx, param, value)

@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # ``X as X``: the face's names, re-exported for type checkers
     from nbtools.data.check import enforce_rule as enforce_rule
     from nbtools.data.detect import scan as scan
     from nbtools.data.fields import CLASSIFICATIONS as CLASSIFICATIONS
+    from nbtools.data.fields import is_url as is_url
     from nbtools.data.fields import parse_name as parse_name
     from nbtools.data.notebook import open, path
     from nbtools.data.search import MAX_SEARCH_LIMIT as MAX_SEARCH_LIMIT
@@ -87,6 +88,7 @@ _LAZY = {
     "enforce_rule": ("check", "enforce_rule"),
     "scan": ("detect", "scan"),
     "CLASSIFICATIONS": ("fields", "CLASSIFICATIONS"),
+    "is_url": ("fields", "is_url"),
     "parse_name": ("fields", "parse_name"),
     "open": ("notebook", "open"),
     "path": ("notebook", "path"),

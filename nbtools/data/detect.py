@@ -89,11 +89,15 @@ def _order(found: Found) -> tuple[int, int]:
 def project_location(notebook_path: str, literal: str) -> str:
     """The catalog form of a literal path read by a notebook at root-relative
     ``notebook_path``: root-relative and normalised (URLs are kept as written)."""
-    from nbtools.data.fields import url_protocol  # not at import: extraction's path
+    from nbtools.data.fields import local_path  # not at import: extraction's path
+    from nbtools.errors import InvalidInputError
 
-    if url_protocol(literal) not in (None, "file", "local"):
+    try:
+        path = local_path(literal)
+    except InvalidInputError:  # a file: URL of another machine: no catalog location
         return literal
-    path = literal.split("://", 1)[1] if "://" in literal else literal
+    if path is None:
+        return literal
     if posixpath.isabs(path):
         return posixpath.normpath(path)
     return posixpath.normpath(posixpath.join(posixpath.dirname(notebook_path), path))

@@ -70,6 +70,60 @@ def test_locations_paths_inside_the_root_and_urls(catalog_project: Project) -> N
 
 
 @pytest.mark.parametrize(
+    "form",
+    [
+        "file://{root}/data/x.csv",
+        "file://localhost{root}/data/x.csv",  # RFC 8089: the local host, named
+        "file://LocalHost{root}/data/x.csv",
+        "file:{root}/data/x.csv",  # RFC 8089's form with one slash
+        "FILE:///{root}/data/x.csv",
+        "local://{root}/data/x.csv",  # fsspec's other name for file:
+        "local:{root}/data/x.csv",
+    ],
+)
+def test_every_form_of_a_file_url_is_the_root_relative_path(
+    catalog_project: Project, form: str
+) -> None:
+    """Before, ``file://localhost/ROOT/x`` was stored as ``localhost/ROOT/x`` and
+    ``file:/ROOT/x`` as a directory named ``file:`` inside the root."""
+    location = form.format(root=catalog_project.root)
+    assert _add(catalog_project, "x", location=location).spec.location == "data/x.csv"
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ("file://server/share/x.csv", "on the machine 'server'"),
+        ("file:data/x.csv", "without an absolute path"),
+        ("file://localhost", "without an absolute path"),
+        ("file:", "without an absolute path"),
+        ("file://localhost/etc/passwd", "outside the project root"),
+        ("file:/etc/passwd", "outside the project root"),
+        ("simplecache::file://{root}/data/x.csv", "chains fsspec protocols"),
+        ("dir::file://{root}/data", "chains fsspec protocols"),
+        ("simplecache::s3://bucket/k.csv", "chains fsspec protocols"),
+    ],
+)
+def test_other_machines_relative_file_urls_and_chains_are_refused(
+    catalog_project: Project, form: str, message: str
+) -> None:
+    """Before, a chain was stored as a path inside the root (``simplecache::file:/ROOT/…``)."""
+    with pytest.raises(InvalidInputError, match=message) as caught:
+        _add(catalog_project, "x", location=form.format(root=catalog_project.root))
+    assert caught.value.details["field"] == "location"
+    assert list_datasets(catalog_project) == []
+
+
+def test_a_path_with_a_colon_or_double_colon_inside_stays_a_path(
+    catalog_project: Project,
+) -> None:
+    assert _add(catalog_project, "a", location="data/a::b.csv").spec.location == "data/a::b.csv"
+    assert _add(catalog_project, "b", location="data/file:x.csv").spec.location == (
+        "data/file:x.csv"
+    )
+
+
+@pytest.mark.parametrize(
     ("field", "declared"),
     [
         ("name", {"name": "1abc"}),

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 
 from nbtools.cli.app import cli
@@ -138,6 +139,23 @@ def test_a_path_refused_while_reading_the_arguments_is_a_json_error_in_any_order
         assert error["error"] in ("InvalidInputError", "PathOutsideRootError"), args
         assert "x." in error["details"]["path"], args
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_a_file_url_typed_in_a_subdirectory_is_read_by_the_catalog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``file:`` URL is not a path relative to where the command is typed."""
+    (tmp_path / "data").mkdir()
+    monkeypatch.chdir(tmp_path / "data")
+    for name, location in (
+        ("a", f"file://localhost{tmp_path}/data/a.csv"),
+        ("b", f"file:{tmp_path}/data/b.csv"),
+        ("c", "c.csv"),  # a path: from here
+    ):
+        added = as_json(nbtools(tmp_path, "add", name, location, "--json"))
+        assert added["location"] == f"data/{name}.csv"
+    chained = _json_error(nbtools(tmp_path, "add", "d", f"dir::file://{tmp_path}/d", "--json"))
+    assert chained["details"]["field"] == "location"
 
 
 def test_usage_refuses_a_name_no_dataset_can_have(tmp_path: Path) -> None:
