@@ -66,6 +66,8 @@ def test_export_round_trips(catalog_project: Project) -> None:
         ("datasets:\n  ok: {location: a.csv}\n  bad: {location: ../x.csv}", "'bad'"),
         ("datasets:\n  ok: {location: a.csv, classification: top}", "Classification"),
         ("datasets: {a: [", "not valid YAML"),
+        ("datasets: &a [*a]", "must map names"),  # cycles through aliases end
+        ("datasets: &d {s: *d}", "Unknown dataset field"),
         ("datasets: {a: " + "[" * 5000 + "]" * 5000 + "}", "too deeply"),
         ("datasets: {a: {location: a.csv, x: " + "9" * 5000 + "}}", "4300 digits"),
     ],
@@ -86,3 +88,60 @@ def test_missing_empty_and_outside_files(catalog_project: Project) -> None:
         sync_catalog(catalog_project, "../datasets.yaml")
     with pytest.raises(InvalidInputError):
         export_catalog(catalog_project, "/tmp/datasets.yaml")
+
+
+PERSONAL = """\
+datasets:
+  s:
+    location: data/tx.csv
+    classification: personal
+    purposes: [billing]
+"""
+
+
+@pytest.mark.parametrize(
+    ("content", "key", "lines"),
+    [
+        # the same name declared again, as public: YAML kept the last, silently
+        (PERSONAL + "  s:\n    location: data/tx.csv\n    classification: public\n", "s", [2, 6]),
+        (PERSONAL + "    classification: public\n", "classification", [4, 6]),
+        (PERSONAL + '    "classification": public\n', "classification", [4, 6]),  # quoted
+        (PERSONAL + "datasets: {}\n", "datasets", [1, 6]),
+        ("datasets:\n  s: {location: a.csv, location: b.csv}\n", "location", [2, 2]),
+        ("datasets:\n  s:\n    location: a.csv\n    tags: [a, {b: 1, b: 2}]\n", "b", [4, 4]),
+    ],
+)
+def test_a_key_declared_twice_refuses_the_file_and_changes_nothing(
+    catalog_project: Project, content: str, key: str, lines: list[int]
+) -> None:
+    (catalog_project.root / "datasets.yaml").write_text(PERSONAL)
+    sync_catalog(catalog_project)
+    (catalog_project.root / "datasets.yaml").write_text(content)
+    with pytest.raises(InvalidInputError, match="declared twice") as caught:
+        sync_catalog(catalog_project)
+    assert caught.value.details == {"field": "path", "key": key, "lines": lines}
+    where = f"line {lines[0]}" if lines[0] == lines[1] else f"lines {lines[0]} and {lines[1]}"
+    assert f"datasets.yaml: {key!r} is declared twice in one mapping, on {where}" in str(
+        caught.value.message
+    )
+    [kept] = list_datasets(catalog_project)
+    assert (kept.spec.classification, kept.spec.purposes) == ("personal", ("billing",))
+
+
+def test_a_merged_field_given_again_overrides_and_aliases_are_read_once(
+    catalog_project: Project,
+) -> None:
+    """``<<: *defaults`` then the field itself is YAML's override, not a key written twice;
+    a structure reached again through an alias is not a second declaration either."""
+    (catalog_project.root / "datasets.yaml").write_text(
+        "datasets:\n"
+        "  base: &base {location: data/a.csv, classification: personal, purposes: [billing]}\n"
+        "  copy: *base\n"
+        "  open:\n"
+        "    <<: *base\n"
+        "    classification: public\n"
+        "    purposes: []\n"
+    )
+    assert sync_catalog(catalog_project).added == ["base", "copy", "open"]
+    assert get_dataset(catalog_project, "copy").spec.classification == "personal"
+    assert get_dataset(catalog_project, "open").spec.classification == "public"

@@ -158,6 +158,16 @@ def test_a_file_url_typed_in_a_subdirectory_is_read_by_the_catalog(
     assert chained["details"]["field"] == "location"
 
 
+def test_sync_refuses_a_name_declared_twice_with_both_lines(tmp_path: Path) -> None:
+    (tmp_path / "datasets.yaml").write_text(
+        "datasets:\n  s:\n    location: data/tx.csv\n    classification: personal\n"
+        "    purposes: [billing]\n  s:\n    location: data/tx.csv\n    classification: public\n"
+    )
+    error = _json_error(nbtools(tmp_path, "sync", "--json"))
+    assert error["details"] == {"field": "path", "key": "s", "lines": [2, 6]}
+    assert as_json(nbtools(tmp_path, "list", "--json")) == []
+
+
 def test_usage_refuses_a_name_no_dataset_can_have(tmp_path: Path) -> None:
     """Before, ``data usage 1bad`` answered an empty report, where REST answers 400."""
     for args in (("usage", "1bad", "--json"), ("usage", "1bad", "--purge", "--yes", "--json")):
