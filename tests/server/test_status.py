@@ -170,23 +170,33 @@ class TestBadSetting:
 
 
 class TestBadConfigFileSetting:
-    """A bad value in Jupyter's config: the log names it as the file spells it, and where."""
+    """A bad value in Jupyter's config: the log names it as the file spells it, and where; a
+    project root that does not exist is refused, not made into an empty project."""
+
+    @pytest.fixture(params=["workers", "root"])
+    def case(self, request: pytest.FixtureRequest, tmp_path: Path) -> tuple[dict[str, Any], str]:
+        if request.param == "workers":
+            message = "c.JobsSettings.workers = -1 in Jupyter's config files: expected an integer"
+            return {"JobsSettings": {"workers": -1}}, message
+        missing = tmp_path / "typo"
+        message = f"The project root {missing} does not exist: name the project's directory."
+        return {"NbtoolsSettings": {"root_dir": str(missing)}}, message
 
     @pytest.fixture
-    def jp_server_config(self) -> dict[str, Any]:
-        return {
-            "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
-            "JobsSettings": {"workers": -1},
-        }
+    def jp_server_config(self, case: tuple[dict[str, Any], str]) -> dict[str, Any]:
+        return {"ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}}, **case[0]}
 
     async def test_the_extension_is_off_and_the_log_names_the_setting(
-        self, capfd: pytest.CaptureFixture[str], jp_serverapp: Any, jp_fetch: Any
+        self,
+        capfd: pytest.CaptureFixture[str],
+        case: tuple[dict[str, Any], str],
+        jp_serverapp: Any,
+        jp_fetch: Any,
+        tmp_path: Path,
     ) -> None:
         with pytest.raises(HTTPClientError) as info:
             await jp_fetch("nbtools", "api", "status")
         assert info.value.code == 404
         logged = capfd.readouterr().err  # the server's log, as it loaded its extensions
-        assert (
-            "c.JobsSettings.workers = -1 in Jupyter's config files: "
-            "expected an integer of at least 0." in logged
-        )
+        assert case[1] in logged
+        assert not (tmp_path / "typo").exists()
