@@ -40,7 +40,7 @@ def main() -> None:
 def _stop(signum: int, _frame: object) -> None:
     """SIGTERM (a CI job's time limit, ``kill``) stops a command as Ctrl-C does: unwinding,
     so that what it started is stopped and its temporary files removed; it exits 143.
-    ``nbtools run`` and ``scheduler`` handle it themselves while they run."""
+    ``nbtools run``, ``scheduler`` and ``serve`` handle it themselves while they run."""
     print("nbtools: stopped by SIGTERM.", file=sys.stderr)
     raise SystemExit(128 + signum)
 

@@ -2,6 +2,11 @@
 
 The settings reach uvicorn's worker processes through ``$NBTOOLS_SERVE_*`` (each worker
 builds its app from them), so ``--workers N`` needs no other channel.
+
+A stop asked for (SIGTERM, SIGINT, or the end of standard input with ``stop_on_eof``) is
+graceful, with one or several workers: the requests in flight are answered, the workers end,
+a line on standard error says so, and the exit code is 0, as supervisors (systemd, Docker,
+Kubernetes) expect of a service they stopped.
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from nbtools.errors import InvalidInputError, NbtoolsError
@@ -39,6 +45,10 @@ log = logging.getLogger("nbtools.serve")
 
 #: Host names that listen on this machine only.
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+#: The signals that stop the service gracefully (exit 0).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+SignalHandler = Callable[[int, FrameType | None], Any]
 
 
 class MissingDependenciesError(NbtoolsError):
@@ -115,6 +125,12 @@ def serve(
         )
     if app_dir is not None:
         sys.path.insert(0, str(app_dir))  # spawned workers inherit the import path
+    with stop_signals() as stop:
+        return _run(f"{package}.service:app", host, port, workers, stop, stop_on_eof=stop_on_eof)
+
+
+def _run(app: str, host: str, port: int, workers: int, stop: Stop, *, stop_on_eof: bool) -> int:
+    """Listen, then run ``app`` with uvicorn until ``stop``; the exit code."""
     listening = listen(host, port)
     port = listening.getsockname()[1]  # the one the system chose for --port 0
     shown = f"[{host}]" if ":" in host else host
@@ -133,13 +149,75 @@ def serve(
         "log_level": "info",
         "server_header": False,
     }
-    config = uvicorn.Config(f"{package}.service:app", **options)
+    config = uvicorn.Config(app, **options)
     if workers > 1:
-        return _run_workers(config, listening)
+        return _run_workers(config, listening, stop)
     server = uvicorn.Server(config)
-    with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises the SIGINT it handled again
+
+    def exit_soon(_number: int, _frame: FrameType | None) -> None:
+        server.should_exit = True  # what uvicorn's own handler does on a first signal
+
+    stop.pass_to(exit_soon)
+    if stop.signal is None:  # else it came before uvicorn took over: nothing to start
         server.run(sockets=[listening])
-    return 0 if server.started else STARTUP_FAILURE
+    if stop.signal is None and not server.started:
+        return STARTUP_FAILURE
+    return stop.stopped(waited=not server.force_exit)
+
+
+class Stop:
+    """The signal that stopped the service (the first SIGINT or SIGTERM), seen by a handler
+    that takes note of it and passes it on to uvicorn (:meth:`pass_to`).
+
+    Installed before uvicorn: a signal that comes before uvicorn is there to act on it is
+    kept (and nothing started). One worker: uvicorn handles the signals itself while it
+    runs, and once its graceful shutdown is done it raises the signal again for the handler
+    it replaced, this one, which takes note: the process then ends with :meth:`stopped`'s 0,
+    not killed by the signal (143). Several: uvicorn's supervisor queues the signals, this
+    handler in front of its own.
+    """
+
+    def __init__(self) -> None:
+        self.signal: signal.Signals | None = None
+        self._passed_on: SignalHandler | None = None
+
+    def handle(self, number: int, frame: FrameType | None) -> None:
+        if self.signal is None:
+            self.signal = signal.Signals(number)
+        if self._passed_on is not None:
+            self._passed_on(number, frame)
+
+    def pass_to(self, handler: SignalHandler) -> None:
+        """From now on, pass each signal on to ``handler`` (uvicorn's), this taking note
+        first (installed again: uvicorn's supervisor of several workers replaced it)."""
+        self._passed_on = handler
+        for number in STOP_SIGNALS:
+            signal.signal(number, self.handle)
+
+    def stopped(self, *, waited: bool = True) -> int:
+        """Say on standard error that the service stopped as asked (``waited``: for the
+        requests in flight; not after a second Ctrl-C); its exit code, 0."""
+        by = f" by {self.signal.name}" if self.signal is not None else ""
+        how = (
+            "the requests in flight were answered"
+            if waited
+            else "without waiting for the requests in flight (a second signal)"
+        )
+        log.info("stopped%s, %s: exit code 0", by, how)
+        return 0
+
+
+@contextlib.contextmanager
+def stop_signals() -> Iterator[Stop]:
+    """While serving, SIGINT and SIGTERM are the graceful stop of :class:`Stop`; the
+    handlers they had before come back afterwards."""
+    stop = Stop()
+    previous = {number: signal.signal(number, stop.handle) for number in STOP_SIGNALS}
+    try:
+        yield stop
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def describe_stack() -> str:
@@ -187,16 +265,19 @@ def _stop_when_input_ends() -> None:
     threading.Thread(target=watch, name="nbtools-stop-on-eof", daemon=True).start()
 
 
-def _run_workers(config: Any, listening: socket.socket) -> int:
+def _run_workers(config: Any, listening: socket.socket, stop: Stop) -> int:
     """uvicorn's supervisor of several workers; 3 when a worker failed to start (uvicorn then
     stops them all, but returns normally)."""
     from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
-    supervisor = Multiprocess(config, sockets=[listening])
-    supervisor.run()
-    failed = any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes)
-    return STARTUP_FAILURE if failed else 0
+    supervisor = Multiprocess(config, sockets=[listening])  # its signal handlers: a queue
+    stop.pass_to(lambda number, _frame: supervisor.signal_queue.append(number))
+    if stop.signal is None:  # else it came before the supervisor took over
+        supervisor.run()  # on SIGINT or SIGTERM it stops the workers and waits for them
+    if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
+        return STARTUP_FAILURE
+    return stop.stopped()
 
 
 def _has_service(package: str, app_dir: Path | None) -> bool:

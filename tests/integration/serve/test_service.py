@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import psutil
 import pytest
 
 from tests.conftest import NotebookFactory
+from tests.integration.jobs.conftest import wait_until
 from tests.integration.serve.conftest import RunningService, extract, ready
 
 Serve = Callable[..., RunningService]
@@ -325,3 +327,56 @@ def test_an_importable_package_serves_itself(scorer_package: Path, serve: Serve)
         assert client.post("/predict", json={"x": 4}).json() == {"score": 8.0}
     assert service.stop().count("model loaded in") == 1
     assert service.process.returncode == 0
+
+
+#: A served function that says when a call has started (it makes a file), then takes a while.
+SLOW = [
+    ("markdown", "# Slow\n> Takes its time.", []),
+    ("code", "import time\nfrom pathlib import Path", ["export"]),
+    (
+        "code",
+        "#| serve\n"
+        "def slow(started: str) -> str:\n"
+        '    """Make the file started, then take a second."""\n'
+        "    Path(started).touch()\n"
+        "    time.sleep(1)\n"
+        "    return 'done'",
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=lambda stop: stop.name)
+def test_a_signal_stops_it_after_the_calls_in_flight_with_exit_0(
+    notebook_factory: NotebookFactory,
+    tmp_path: Path,
+    serve: Serve,
+    workers: str,
+    stop: signal.Signals,
+) -> None:
+    """As supervisors expect of a service they stop (systemd counts 143 as a failure): the
+    call in flight is answered, a line says how it stopped, and no process of its is left."""
+    package = extract(notebook_factory("slow.ipynb", SLOW), tmp_path / "slow-pkg")
+    service = serve(package, "--workers", workers)
+    assert service.process.poll() is None, service.stop()
+    supervisor = psutil.Process(service.process.pid)
+    group = [supervisor, *supervisor.children(recursive=True)]
+    started = tmp_path / "started"
+    with ThreadPoolExecutor(1) as pool:
+        call = pool.submit(
+            httpx.post, f"{service.url}/slow", json={"started": str(started)}, timeout=60
+        )
+        wait_until(started.exists, "the call to start")
+        service.process.send_signal(stop)
+        reply = call.result()
+    service.output, _ = service.process.communicate(timeout=60)
+    assert (reply.status_code, reply.json()) == (200, "done")
+    assert service.process.returncode == 0, service.output
+    assert (
+        f"INFO: nbtools.serve: stopped by {stop.name}, the requests in flight were answered: "
+        "exit code 0" in service.output
+    )
+    assert "Traceback" not in service.output
+    _, alive = psutil.wait_procs(group, timeout=60)
+    assert alive == []

@@ -73,6 +73,37 @@ def test_a_killed_parent_takes_its_service_and_workers_with_it(
                 process.kill()
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_the_end_of_its_input_is_a_graceful_stop_with_exit_0(
+    scorer_package: Path, workers: str
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "nbtools.cli.main", "serve", str(scorer_package)]
+    service = subprocess.Popen(
+        [*command, "--port", str(port), "--workers", workers, "--stop-on-eof"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    group: list[psutil.Process] = []
+    try:
+        wait_until(lambda: ready(url) or service.poll() is not None, "the service to be ready")
+        group = [psutil.Process(service.pid), *psutil.Process(service.pid).children(recursive=True)]
+        output, _ = service.communicate(timeout=60)  # closes its input first
+        assert service.returncode == 0, output
+        assert "standard input closed: stopping" in output
+        assert "stopped by SIGTERM, the requests in flight were answered: exit code 0" in output
+        assert "Traceback" not in output
+        _, alive = psutil.wait_procs(group, timeout=60)
+        assert alive == []
+    finally:
+        if service.poll() is None:
+            service.kill()
+            service.wait()
+
+
 def test_without_the_flag_an_open_input_changes_nothing(
     scorer_package: Path, tmp_path: Path
 ) -> None:
