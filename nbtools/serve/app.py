@@ -5,10 +5,11 @@ there, never per request. A failure there is logged with its reason and re-raise
 ASGI server exits non-zero and ``/ready`` never answers ready. Each served function then gets
 ``POST /<name>`` (body: its keyword arguments) and ``POST /<name>/batch`` (body: a list of them).
 
-Faults: a body not sent as JSON → 415; invalid input → 422 naming each field; an exception in
-the function → 500 with an error id (the traceback goes to the log under that id, never to the
-client); over the time limit → 504 while the call finishes in its thread; a body over the
-limit → 413.
+Faults: a body not sent as JSON → 415; invalid input → 422 naming each field (the body is
+read by :mod:`nbtools.serve.body`); an exception in the function → 500 with an error id (the
+traceback goes to the log under that id, never to the client); a result JSON cannot carry
+(NaN, an infinity) → 500 saying what and where; over the time limit → 504 while the call
+finishes in its thread; a body over the limit → 413.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from starlette.exceptions import HTTPException
 
 from nbtools.errors import InvalidInputError, NbtoolsError
 from nbtools.metrics.record import RECORD_SINK
+from nbtools.serve.body import ServedRoute, non_finite_numbers
 from nbtools.serve.config import ServeSettings, api_key, load_settings
 from nbtools.serve.docs import add_docs
 from nbtools.serve.guards import ERROR_KEY, RECORDED_KEY, Guard, error_body
@@ -65,6 +67,11 @@ class StartupError(NbtoolsError):
     """The package could not be loaded; the message says why (the ASGI server then exits)."""
 
     exit_code = 3
+
+
+class InvalidResultError(NbtoolsError):
+    """A served function returned what JSON cannot carry; the message says what (and
+    ``details["field"]`` where, for a NaN or an infinity)."""
 
 
 class Service:
@@ -158,9 +165,10 @@ class Service:
                 ]
             )
             batch_note = " (a list of bodies, one result each)" if path.endswith("/batch") else ""
-            app.add_api_route(
+            app.router.add_api_route(
                 path,
                 handler,
+                route_class_override=ServedRoute,
                 methods=["POST"],
                 summary=summary + batch_note,
                 operation_id=path.strip("/").replace("/", "_"),
@@ -212,6 +220,15 @@ class Service:
                     if isinstance(result, Mapping):
                         recorded.extend((str(k), v) for k, v in result.items())
             body = _to_json(results[0] if single else results)
+        except InvalidResultError as error:
+            error_id = uuid.uuid4().hex[:16]
+            setattr(request.state, ERROR_KEY, "invalid-result")
+            log.error("error %s in %s: %s", error_id, request.url.path, error.message)
+            return Response(
+                error_body("invalid-result", error.message, error_id=error_id, **error.details),
+                500,
+                media_type="application/json",
+            )
         except Exception as error:
             error_id = uuid.uuid4().hex[:16]
             setattr(request.state, ERROR_KEY, type(error).__name__)
@@ -275,8 +292,30 @@ def _default(value: Any) -> Any:
 
 
 def _to_json(value: Any) -> bytes:
-    text = json.dumps(value, default=_default, allow_nan=False, ensure_ascii=False)
-    return text.encode()
+    """``value`` as JSON; :class:`InvalidResultError` when JSON cannot carry it: never
+    ``null`` for a NaN or an infinity, which a caller would take for an answer."""
+    try:
+        return json.dumps(value, default=_default, allow_nan=False, ensure_ascii=False).encode()
+    except ValueError as error:  # a NaN or an infinity; or a circular reference
+        reason = str(error)
+        try:
+            found = non_finite_numbers(json.dumps(value, default=_default, ensure_ascii=False))
+        except ValueError:
+            found = []
+        if found:
+            place, number = found[0]
+            field = ".".join(str(part) for part in place)
+            at = f" at {field}" if field else ""
+            raise InvalidResultError(
+                f"The function returned {number}{at}, which JSON cannot carry: it should "
+                "return a finite number, or None for no number.",
+                field=field,
+            ) from None
+    except TypeError as error:  # a value _default cannot convert, a key that is not text
+        reason = str(error)
+    except RecursionError:
+        reason = "it nests lists or dicts too deeply"
+    raise InvalidResultError(f"The function's result cannot be sent as JSON: {reason}.")
 
 
 def _resolve(ref: str) -> Callable[..., Any]:
@@ -299,7 +338,9 @@ def _field_errors(error: RequestValidationError) -> list[dict[str, str]]:
     (not JSON, or not the object or list the endpoint takes)."""
     fields = []
     for item in error.errors():
-        location = [str(part) for part in item.get("loc", ()) if part != "body"]
+        location = [str(part) for part in item.get("loc", ())]
+        if location[:1] == ["body"]:  # FastAPI's first part (a field may be called body too)
+            location = location[1:]
         message = str(item.get("msg", ""))
         if item.get("type") == "json_invalid":  # its location is a character, not a field
             reason = str(item.get("ctx", {}).get("error", message))
@@ -308,15 +349,6 @@ def _field_errors(error: RequestValidationError) -> list[dict[str, str]]:
             continue
         fields.append({"field": ".".join(location), "message": message})
     return fields
-
-
-def _is_json(content_type: str) -> bool:
-    """Whether a ``Content-Type`` is JSON, as FastAPI reads a body: ``application/json`` or
-    ``application/<anything>+json``, parameters such as ``charset`` aside."""
-    media = content_type.split(";", 1)[0].strip().lower()
-    return media == "application/json" or (
-        media.startswith("application/") and media.endswith("+json")
-    )
 
 
 def _validation_reply(request: Request, fields: list[dict[str, str]]) -> JSONResponse:
@@ -386,19 +418,6 @@ def build_app(
 def _add_builtin_routes(app: FastAPI, service: Service) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        content_type = request.headers.get("content-type", "")
-        if content_type and not _is_json(content_type):  # e.g. curl -d's form encoding
-            setattr(request.state, ERROR_KEY, "validation")
-            return JSONResponse(
-                {
-                    "error": "unsupported-media-type",
-                    "message": f"The request body must be JSON, sent as application/json (it "
-                    f"came as {content_type}). With curl: --json '{{...}}', or -d with "
-                    "-H 'Content-Type: application/json'.",
-                    "details": {"content_type": content_type},
-                },
-                status_code=415,
-            )
         return _validation_reply(request, _field_errors(error))
 
     @app.exception_handler(HTTPException)

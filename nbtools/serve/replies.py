@@ -68,11 +68,13 @@ def error_responses(*, keyed: bool, max_batch: int | None) -> dict[int | str, di
     documented = {
         401: "No API key, or a wrong one (details: none).",
         413: "The body is over the size limit (details: limit, in bytes).",
-        415: "The body was not sent as JSON (details: content_type).",
-        422: f"The body is JSON but not what the function takes{too_many} "
-        "(details: fields, one problem each).",
-        500: "The function raised an error (details: error_id; the service log has the "
-        "traceback under it).",
+        415: "The body was not sent as JSON: another Content-Type, or none (details: "
+        "content_type).",
+        422: f"The body is not JSON the function takes{too_many}: not JSON, a NaN or "
+        "infinity, a missing, unknown or mistyped field (details: fields, one problem each).",
+        500: "The function raised an error (error 'internal-error'; details: error_id, under "
+        "which the service log has the traceback), or returned what JSON cannot carry, such "
+        "as NaN (error 'invalid-result'; details: error_id, and field where it stands).",
         504: "The call took longer than the time limit (details: timeout_seconds).",
     }
     if not keyed:

@@ -1,0 +1,177 @@
+"""The body of a call to a served function: JSON, read by the service's own rules.
+
+:class:`ServedRoute` reads it before FastAPI does, so every problem with a body is answered
+in the service's shape (``details.fields``, :mod:`nbtools.serve.replies`):
+
+- Only a body sent as JSON (``Content-Type: application/json`` or ``application/<x>+json``)
+  is read; a form, text, or a body without a Content-Type is 415. A web page can make a
+  browser send those to a service on this machine without asking it first; JSON it cannot,
+  so a call that does not say it is JSON is never made.
+- An empty body sent as JSON is ``{}``: a function whose parameters all have defaults is
+  called with none of them.
+- Numbers are finite: ``NaN``, ``Infinity`` and ``-Infinity`` (which Python's ``json``
+  accepts though JSON has no such numbers) and numbers beyond a float's range (``1e999``)
+  are refused, 422 naming each field where one stands.
+- A body that cannot be read at all (not JSON, not UTF-8, nested too deeply, a number of
+  more than 4300 digits) is 422 with the field ``""``: the body as a whole.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+
+from nbtools.errors import conversion_refused
+from nbtools.serve.guards import ERROR_KEY
+
+Location = tuple[str | int, ...]
+
+
+class ServedRoute(APIRoute):
+    """The route of a served function: its body read by :func:`read_json` first."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def read_first(request: Request) -> Response:
+            content_type = request.headers.get("content-type", "")
+            if not _is_json(content_type):
+                return _not_json(request, content_type)
+            served = ServedRequest(request.scope, request.receive)
+            await served.json()  # a body that cannot be read is refused here
+            return await handle(served)
+
+        return read_first
+
+
+class ServedRequest(Request):
+    """A call's request whose body FastAPI reads as :func:`read_json` does."""
+
+    async def body(self) -> bytes:
+        return await super().body() or b"{}"  # FastAPI reads no JSON from an empty body
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_read"):
+            self._read = read_json(await super().body())
+        return self._read
+
+
+def _is_json(content_type: str) -> bool:
+    """Whether a ``Content-Type`` is JSON, as FastAPI reads a body: ``application/json`` or
+    ``application/<anything>+json``, parameters such as ``charset`` aside."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def read_json(body: bytes) -> Any:
+    """``body`` as JSON by the rules above; :class:`RequestValidationError` (422) says what
+    is wrong with it, one problem per field."""
+    if not body:
+        return {}
+    try:
+        return _decoded(body, _DECODER)
+    except _NotFinite:  # read it again to name each (or find what else is wrong with it)
+        marked = _decoded(body, _MARKING)
+    message = "{} is not a finite number: JSON has no NaN or infinity."
+    raise RequestValidationError(
+        [_problem(message.format(number), place) for place, number in _marks(marked)]
+    )
+
+
+def non_finite_numbers(text: str) -> list[tuple[Location, str]]:
+    """Where JSON ``text`` holds numbers JSON cannot carry, as Python's ``json`` writes them
+    (``NaN``, ``Infinity``): each one's place (keys and indexes) and text, in order."""
+    return _marks(_MARKING.decode(text))
+
+
+def _decoded(body: bytes, decoder: json.JSONDecoder) -> Any:
+    try:
+        return decoder.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
+    except json.JSONDecodeError as error:  # its place is a character, not a field
+        problem = {
+            "type": "json_invalid",
+            "loc": ("body", error.pos),
+            "msg": "JSON decode error",
+            "ctx": {"error": error.msg},
+        }
+    except UnicodeDecodeError:
+        problem = _problem("It is not UTF-8 text.")
+    except ValueError as error:  # what the decoder refuses after reading: a number too long
+        problem = _problem(f"It cannot be read: {conversion_refused(error)}.")
+    except RecursionError:
+        problem = _problem(
+            "It nests JSON arrays or objects too deeply to be read (about a thousand levels)."
+        )
+    raise RequestValidationError([problem])
+
+
+def _marks(value: Any) -> list[tuple[Location, str]]:
+    """The place and text of each :class:`_Mark` in ``value``, in order."""
+    found: list[tuple[Location, str]] = []
+    stack: list[tuple[Location, Any]] = [((), value)]
+    while stack:  # not recursive: what was read nests as deeply as the decoder allows
+        place, item = stack.pop()
+        if isinstance(item, _Mark):
+            found.append((place, str(item)))
+        elif isinstance(item, dict):
+            stack.extend(((*place, key), inner) for key, inner in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend(((*place, index), item[index]) for index in reversed(range(len(item))))
+    return found
+
+
+class _NotFinite(Exception):
+    """Raised by the decoder at the first number JSON cannot carry."""
+
+
+class _Mark(str):
+    """A number JSON cannot carry, as its text, where :data:`_MARKING` read it."""
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise _NotFinite(text)
+    return number
+
+
+def _refuse(text: str) -> float:
+    raise _NotFinite(text)
+
+
+def _marked(text: str) -> float | _Mark:
+    number = float(text)
+    return number if math.isfinite(number) else _Mark(text)
+
+
+#: What reads every body (built once: faster than ``json.loads``, which builds one per call).
+_DECODER = json.JSONDecoder(parse_float=_finite, parse_constant=_refuse)
+#: What reads a body again when it holds such numbers, to tell where each one stands.
+_MARKING = json.JSONDecoder(parse_float=_marked, parse_constant=_Mark)
+
+
+def _problem(message: str, place: Location = ()) -> dict[str, Any]:
+    return {"type": "value_error", "loc": ("body", *place), "msg": message}
+
+
+def _not_json(request: Request, content_type: str) -> JSONResponse:
+    setattr(request.state, ERROR_KEY, "validation")
+    came = f"it came as {content_type}" if content_type else "it came without a Content-Type"
+    return JSONResponse(
+        {
+            "error": "unsupported-media-type",
+            "message": f"The request body must be JSON, sent as application/json ({came}). "
+            "With curl: --json '{...}', or -d with -H 'Content-Type: application/json'.",
+            "details": {"content_type": content_type},
+        },
+        status_code=415,
+    )
