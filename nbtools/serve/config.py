@@ -10,7 +10,7 @@ from typing import ClassVar
 from traitlets import Bool, Int, Unicode
 
 from nbtools.config import Number, Settings
-from nbtools.errors import InvalidInputError
+from nbtools.errors import InvalidInputError, StoreError
 
 
 class ServeSettings(Settings):
@@ -86,3 +86,17 @@ def api_key(settings: ServeSettings, environ: Mapping[str, str]) -> str:
             field="api_key_env",
         )
     return key
+
+
+def check_record_to(settings: ServeSettings) -> None:
+    """Refuse a ``record_to`` that is no database URL nbtools can use (malformed, or for a
+    driver not installed) before anything starts, as the store's own URL is refused. Whether
+    the store opens is known when the service opens it: a start-up failure."""
+    if not settings.record_to:
+        return
+    from nbtools.store.database import create_store_engine
+
+    try:
+        create_store_engine(settings.record_to).dispose()
+    except StoreError as error:
+        raise InvalidInputError(error.message, field="record_to") from None

@@ -25,7 +25,7 @@ from types import FrameType
 from typing import Any
 
 from nbtools.errors import InvalidInputError, NbtoolsError
-from nbtools.serve.config import ServeSettings, api_key
+from nbtools.serve.config import ServeSettings, api_key, check_record_to
 from nbtools.settings import environment_variable
 
 #: What serving needs besides the package's own dependencies (import name → requirement).
@@ -107,6 +107,7 @@ def serve(
     if workers < 1:
         raise InvalidInputError("--workers must be at least 1.", workers=workers)
     api_key(settings, os.environ)  # refused here, before anything starts, as in each worker
+    check_record_to(settings)
     check_requirements(requirements or {}, package)
     if not _has_service(package, app_dir):
         raise InvalidInputError(

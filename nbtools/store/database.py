@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from nbtools.errors import NbtoolsError, StoreError
 from nbtools.store import migrations
+from nbtools.urls import without_login
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -59,10 +60,11 @@ def create_store_engine(url: str) -> Engine:
     try:
         engine = create_engine(url, pool_pre_ping=True)
     except (SQLAlchemyError, ImportError) as exc:
+        shown = without_login(url)
         raise StoreError(
-            f"Cannot use the database URL {url!r}: {exc}. Check the URL and that its driver "
+            f"Cannot use the database URL {shown!r}: {exc}. Check the URL and that its driver "
             "is installed (e.g. psycopg for postgresql+psycopg://).",
-            db_url=url,
+            db_url=shown,
         ) from exc
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)

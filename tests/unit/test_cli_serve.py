@@ -53,3 +53,26 @@ def test_missing_dependencies_are_named_with_the_install_command(
     assert result.returncode == 2
     assert "missing surely-not-installed>=1.2" in result.stderr
     assert "pip install 'surely-not-installed>=1.2'" in result.stderr
+
+
+def test_a_record_to_url_nbtools_cannot_use_is_refused_before_anything_starts(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """As the store's own URL is refused (exit 2, the flag named, no traceback), and before
+    the port is taken or the package imported; a password in it is not shown."""
+    notebook = notebook_factory("s.ipynb", [("code", "def f() -> int:\n    return 1", ["serve"])])
+    out = tmp_path / "pkg"
+    run_extract(ExtractRequest(notebook, out, mode="write"))
+    for url, reason in (
+        ("notaurl", "Could not parse SQLAlchemy URL from given URL string."),
+        ("nosuchdialect://x/y", "Can't load plugin: sqlalchemy.dialects:nosuchdialect."),
+        ("postgresql+nodriver://me:s3cret@db/x", "Can't load plugin"),
+    ):
+        result = run_cli("serve", str(out), "--port", "0", "--record-to", url)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith("Error: Cannot use the database URL")
+        assert reason in result.stderr
+        assert result.stderr.rstrip().endswith("See --record-to.")
+        assert "Traceback" not in result.stderr
+        assert "listening on" not in result.stderr
+        assert "s3cret" not in result.stderr
