@@ -351,6 +351,15 @@ def _field_errors(error: RequestValidationError) -> list[dict[str, str]]:
     return fields
 
 
+def _allowed(methods: str) -> str:
+    """The ``Allow`` header of a route taking ``methods`` (FastAPI's): HEAD wherever GET (the
+    middleware answers it), and OPTIONS, which this header answers."""
+    allowed = {method.strip() for method in methods.split(",") if method.strip()}
+    if "GET" in allowed:
+        allowed.add("HEAD")
+    return ", ".join(sorted(allowed | {"OPTIONS"}))
+
+
 def _validation_reply(request: Request, fields: list[dict[str, str]]) -> JSONResponse:
     setattr(request.state, ERROR_KEY, "validation")
     whole = [f["message"] for f in fields if not f["field"]]
@@ -422,11 +431,16 @@ def _add_builtin_routes(app: FastAPI, service: Service) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
+        headers = dict(error.headers or {})
+        if error.status_code == 405:  # the path's route, with the methods it takes
+            headers["Allow"] = _allowed(headers.get("Allow", ""))
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers=headers)
         if error.status_code == 413:
             setattr(request.state, ERROR_KEY, "body-too-large")
         code = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}
         body = error_body(code.get(error.status_code, "http-error"), str(error.detail))
-        return Response(body, error.status_code, media_type="application/json")
+        return Response(body, error.status_code, headers, media_type="application/json")
 
     @app.get("/health", tags=["service"], summary="Liveness: the process answers.")
     async def health() -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The service's one ASGI middleware: API key, body size, and counting every request.
+"""The service's one ASGI middleware: API key, body size, HEAD, and counting every request.
 
 Pure ASGI (no per-request objects beyond what the check needs), so the cost over a bare
 FastAPI app stays small (bench/bench_serve.py measures it).
@@ -43,7 +43,8 @@ async def reply(send: Send, status: int, body: bytes, headers: list[tuple[bytes,
 
 
 class Guard:
-    """Refuses requests without the API key or over the body limit; times and counts all.
+    """Refuses requests without the API key or over the body limit; answers HEAD as GET
+    without the body (what load balancers' health checks send); times and counts all.
 
     ``aggregates`` (the per-minute figures of ``--record-to``) is None when nothing records
     them: they would only grow.
@@ -69,6 +70,8 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["method"] == "HEAD":  # routed as a GET, its answer sent without the body
+            scope, send = {**scope, "method": "GET"}, _headers_only(send)
         started = time.perf_counter()
         path: str = scope["path"]
         endpoint = path if path in self.known() else "other"
@@ -144,6 +147,17 @@ class Guard:
             return message
 
         return limited
+
+
+def _headers_only(send: Send) -> Send:
+    """``send`` dropping the body (its Content-Length stays, as HTTP wants for HEAD)."""
+
+    async def headers_only(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return headers_only
 
 
 def _over(length: bytes, limit: int) -> bool:

@@ -102,6 +102,34 @@ def test_invalid_input_is_422_naming_each_field(scorer_package: Path, serve: Ser
     assert "must be JSON, sent as application/json" in as_form.json()["message"]
 
 
+def test_head_is_answered_as_get_without_the_body_and_options_with_the_methods(
+    scorer_package: Path, serve: Serve
+) -> None:
+    """Load balancers check a service's health with HEAD."""
+    service = serve(scorer_package)
+    paths = ("/", "/health", "/ready", "/info", "/metrics", "/openapi.json", "/docs")
+    with service.client() as client:
+        gets = {path: client.get(path) for path in paths}
+        heads = {path: client.head(path) for path in paths}
+        head_of_a_call = client.head("/predict")
+        options = client.options("/health")
+        options_of_a_call = client.options("/predict")
+        put = client.put("/health")
+    for path in paths:
+        assert (heads[path].status_code, heads[path].content) == (gets[path].status_code, b"")
+        assert heads[path].headers["content-type"] == gets[path].headers["content-type"]
+    assert heads["/health"].headers["content-length"] == str(len(gets["/health"].content))
+    assert (head_of_a_call.status_code, head_of_a_call.headers["allow"]) == (405, "OPTIONS, POST")
+    assert (options.status_code, options.content) == (204, b"")
+    assert options.headers["allow"] == "GET, HEAD, OPTIONS"
+    assert (options_of_a_call.status_code, options_of_a_call.headers["allow"]) == (
+        204,
+        "OPTIONS, POST",
+    )
+    assert (put.status_code, put.headers["allow"]) == (405, "GET, HEAD, OPTIONS")
+    assert put.json()["error"] == "method-not-allowed"
+
+
 def test_exception_is_500_with_an_error_id_and_no_traceback(
     scorer_package: Path, serve: Serve
 ) -> None:
