@@ -12,6 +12,7 @@ Kubernetes) expect of a service they stopped.
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib.util
 import logging
 import os
@@ -118,21 +119,24 @@ def serve(
     settings.freeze_gc = True  # the service is alone in its processes
     hand_over(settings, os.environ)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
-    if host not in LOOPBACK and not settings.api_key_env:
-        log.warning(
-            "serving on %s without --api-key-env: anyone who can reach port %d can call it",
-            host,
-            port,
-        )
     if app_dir is not None:
         sys.path.insert(0, str(app_dir))  # spawned workers inherit the import path
     with stop_signals() as stop:
-        return _run(f"{package}.service:app", host, port, workers, stop, stop_on_eof=stop_on_eof)
+        listening = listen(host, port)
+        if host not in LOOPBACK and not settings.api_key_env:
+            log.warning(
+                "serving on %s without --api-key-env: anyone who can reach port %d can call it",
+                host,
+                listening.getsockname()[1],
+            )
+        app = f"{package}.service:app"
+        return _run(app, listening, host, workers, stop, stop_on_eof=stop_on_eof)
 
 
-def _run(app: str, host: str, port: int, workers: int, stop: Stop, *, stop_on_eof: bool) -> int:
-    """Listen, then run ``app`` with uvicorn until ``stop``; the exit code."""
-    listening = listen(host, port)
+def _run(
+    app: str, listening: socket.socket, host: str, workers: int, stop: Stop, *, stop_on_eof: bool
+) -> int:
+    """Run ``app`` with uvicorn on ``listening`` until ``stop``; the exit code."""
     port = listening.getsockname()[1]  # the one the system chose for --port 0
     shown = f"[{host}]" if ":" in host else host
     log.info("listening on http://%s:%d (try it: http://%s:%d/docs)", shown, port, shown, port)
@@ -233,8 +237,9 @@ def describe_stack() -> str:
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """The service's listening socket, bound before anything is imported: a port in use is
-    bad input naming ``--port`` (exit 2), told at once, not a start-up failure of uvicorn's."""
+    """The service's listening socket, bound before anything is imported: a host that is not
+    this machine's or a port in use is bad input naming the field (``host``, ``port``: exit
+    2), told at once, not a start-up failure of uvicorn's."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, as uvicorn binds: asyncio sets TCP_NODELAY only on sockets that say so,
     # and without it small replies wait for the delayed ACK (≈ 40 ms each).
@@ -244,9 +249,18 @@ def listen(host: str, port: int) -> socket.socket:
         listening.bind((host, port))
     except OSError as exc:
         listening.close()
+        reason = exc.strerror or str(exc)
+        if isinstance(exc, socket.gaierror) or exc.errno == errno.EADDRNOTAVAIL:
+            raise InvalidInputError(
+                f"Cannot listen on {host}: {reason}. Choose a name or address of this machine "
+                "as the host (127.0.0.1: this machine only; 0.0.0.0: every interface).",
+                field="host",
+                host=host,
+            ) from None
         raise InvalidInputError(
-            f"Cannot listen on {host}:{port}: {exc.strerror or exc}. Choose another --port "
-            "(or stop what listens there).",
+            f"Cannot listen on {host}:{port}: {reason}. Choose another port (or stop what "
+            "listens there).",
+            field="port",
             port=port,
         ) from None
     return listening

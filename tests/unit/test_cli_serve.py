@@ -76,3 +76,17 @@ def test_a_record_to_url_nbtools_cannot_use_is_refused_before_anything_starts(
         assert "Traceback" not in result.stderr
         assert "listening on" not in result.stderr
         assert "s3cret" not in result.stderr
+
+
+def test_a_host_that_is_not_this_machine_s_is_refused_naming_the_host(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    notebook = notebook_factory("s.ipynb", [("code", "def f() -> int:\n    return 1", ["serve"])])
+    out = tmp_path / "pkg"
+    run_extract(ExtractRequest(notebook, out, mode="write"))
+    result = run_cli("serve", str(out), "--host", "nonexistent.invalid", "--port", "0")
+    assert result.returncode == 2, result.stderr
+    assert "Error: Cannot listen on nonexistent.invalid: " in result.stderr
+    assert result.stderr.rstrip().endswith("See --host.")
+    assert "--port" not in result.stderr
+    assert "Traceback" not in result.stderr

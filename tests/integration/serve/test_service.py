@@ -241,7 +241,7 @@ def test_a_port_in_use_is_bad_input_naming_the_flag(scorer_package: Path, worker
         )  # fmt: skip
         assert ended.returncode == 2, ended.stderr
         assert f"Cannot listen on 127.0.0.1:{port}: Address already in use." in ended.stderr
-        assert "Choose another --port" in ended.stderr
+        assert "Choose another port (or stop what listens there). See --port." in ended.stderr
         assert "Traceback" not in ended.stderr
         assert "model loaded in" not in ended.stdout + ended.stderr
         with socket.create_connection(("127.0.0.1", port), timeout=5):

@@ -23,9 +23,34 @@ def test_the_socket_says_it_is_tcp_so_asyncio_turns_nagle_off_on_each_connection
                 assert accepted.proto == socket.IPPROTO_TCP
 
 
-def test_a_port_in_use_names_the_flag() -> None:
+def test_a_port_in_use_names_the_port() -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        with pytest.raises(InvalidInputError, match="Choose another --port") as raised:
+        with pytest.raises(InvalidInputError) as raised:
             listen("127.0.0.1", port)
-    assert raised.value.details == {"port": port}
+    assert raised.value.message == (
+        f"Cannot listen on 127.0.0.1:{port}: Address already in use. Choose another port (or "
+        "stop what listens there)."
+    )
+    assert raised.value.details == {"field": "port", "port": port}
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "nonexistent.invalid",  # .invalid never resolves (RFC 6761)
+        "192.0.2.1",  # TEST-NET-1 (RFC 5737): an address of no machine here
+        "[::1]",  # an address in URL brackets, not an address
+    ],
+)
+def test_a_host_that_is_not_this_machine_s_names_the_host(host: str) -> None:
+    """Not the port, which would send someone changing ports in vain."""
+    with pytest.raises(InvalidInputError) as raised:
+        listen(host, 0)
+    assert raised.value.message.startswith(f"Cannot listen on {host}: ")
+    assert raised.value.message.endswith(
+        "Choose a name or address of this machine as the host (127.0.0.1: this machine only; "
+        "0.0.0.0: every interface)."
+    )
+    assert "port" not in raised.value.message
+    assert raised.value.details == {"field": "host", "host": host}
