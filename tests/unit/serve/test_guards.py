@@ -29,7 +29,12 @@ def _status(content_length: bytes) -> tuple[int, dict[str, Any]]:
         prometheus=PrometheusMetrics(),
         aggregates=None,
     )
-    scope = {"type": "http", "path": "/score", "headers": [(b"content-length", content_length)]}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/score",
+        "headers": [(b"content-length", content_length)],
+    }
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
