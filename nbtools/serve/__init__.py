@@ -11,7 +11,8 @@ notebook's module-level code runs there, e.g. loading a model), then each served
 ``POST /<name>`` and ``POST /<name>/batch``, beside ``/health``, ``/ready``, ``/info``,
 ``/metrics``, ``/openapi.json`` and ``/docs``. :class:`~nbtools.serve.config.ServeSettings` holds the limits, the
 API key and where live-traffic aggregates go; ``nbtools serve`` runs it with uvicorn.
-FastAPI is imported only by :mod:`nbtools.serve.app`, never on the CLI's start-up path.
+FastAPI is imported only by :mod:`nbtools.serve.app` and the modules only it imports (``body``,
+``docs``), never on the CLI's start-up path.
 """
 
 from __future__ import annotations
