@@ -267,7 +267,11 @@ def _main_modules(plan: Plan) -> list[str]:
 
     modules = []
     for parsed in plan.main:
-        skipped = {(node.module or "").split(".")[0] for node in record_imports(parsed.tree)}
+        skipped = {
+            (node.module or "").split(".")[0]
+            for node in record_imports(parsed.tree)
+            if all(alias.name == "record" for alias in node.names)
+        }
         modules += [m for m in parsed.names.modules if m not in skipped]
     return modules
 

@@ -303,3 +303,12 @@ def analyze(tree: ast.Module) -> Names:
         imports=visitor.imports,
         modules=visitor.modules,
     )
+
+
+def binding_line(tree: ast.Module, name: str) -> int:
+    """The first line of the first top-level statement of ``tree`` binding ``name`` (0 if
+    none binds it), for a problem about that binding."""
+    for statement in tree.body:
+        if name in analyze(ast.Module(body=[statement], type_ignores=[])).bound:
+            return statement.lineno
+    return 0

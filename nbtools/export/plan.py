@@ -12,7 +12,7 @@ from typing import NamedTuple
 from nbtools.errors import InvalidInputError
 from nbtools.export.cells import TAGGING_HELP
 from nbtools.export.model import EXPORT, MAIN, PARAMETERS, TEST, Cell, Classified, Problem
-from nbtools.export.names import Names
+from nbtools.export.names import Names, binding_line
 from nbtools.export.outline import public_names
 from nbtools.export.parallel import parse_cells
 from nbtools.export.parameters import cell_parameters
@@ -24,6 +24,9 @@ from nbtools.parameters import Parameter
 DEFAULT_MODULE = "core"
 #: Names ``run()`` provides to ``main`` cells: ``record(name, value)`` adds to its results.
 PIPELINE_NAMES = frozenset({"record"})
+#: The start of the names the generated ``run()`` binds for itself beside the ``main`` cells'
+#: code (its results, its ``record``): a ``parameters`` or ``main`` cell using one is refused.
+GENERATED_PREFIX = "_nbtools_"
 
 
 class Binding(NamedTuple):
@@ -221,8 +224,13 @@ class _Planner:
         for parsed in main:
             known |= parsed.names.bound
             self._no_star_imports(parsed)
+            self._no_generated_names(parsed)
             for name, line in parsed.names.external().items():
-                if name in known or name in NOTEBOOK_ONLY_NAMES:
+                if (
+                    name in known
+                    or name in NOTEBOOK_ONLY_NAMES
+                    or name.startswith(GENERATED_PREFIX)
+                ):
                     continue
                 if name in exported:
                     imports[name] = exported[name]
@@ -283,6 +291,23 @@ class _Planner:
                 f"'from … import *' cannot run inside a function, and this {parsed.cell.role} "
                 "cell becomes one.",
                 "Import the names the cell uses explicitly.",
+            )
+
+    def _no_generated_names(self, parsed: Parsed) -> None:
+        """A ``parameters`` or ``main`` cell may not use a name of ``run()``'s own."""
+        names = parsed.names
+        used = {n: line for n, line in names.free.items() if n.startswith(GENERATED_PREFIX)}
+        for name in names.bound:
+            if name.startswith(GENERATED_PREFIX):
+                used[name] = binding_line(parsed.tree, name)
+        for name, line in sorted(used.items()):
+            self._report(
+                parsed.cell,
+                line,
+                "reserved-name",
+                f"'{name}' is a name of the generated run() itself, which keeps its own "
+                f"variables under names starting with {GENERATED_PREFIX}.",
+                "Rename it.",
             )
 
     def _maybe_from_star(self, cell: Cell, name: str, line: int, star: Star) -> Binding:

@@ -74,6 +74,24 @@ def test_undefined_name_in_test_and_in_exported_code() -> None:
     assert "Nothing exported defines it" in result.problems[1].hint
 
 
+def test_names_of_runs_own_are_refused_in_parameters_and_main_cells() -> None:
+    """The names run() keeps its own variables under (``_nbtools_…``): each name used by a
+    parameters or main cell is one problem at the line binding or reading it."""
+    result = extraction(
+        ("code", "n = 3\n_nbtools_results = 1", ["parameters"]),
+        ("code", "#| export\n_nbtools_free = 1", []),
+        ("code", "y = n\nif y:\n    _nbtools_record = 2\nprint(_nbtools_other)", ["main"]),
+    )
+    assert [(p.cell, p.line, p.code) for p in result.problems] == [
+        (0, 2, "reserved-name"),
+        (2, 2, "reserved-name"),
+        (2, 4, "reserved-name"),
+    ]
+    assert "'_nbtools_record' is a name of the generated run() itself" in (
+        result.problems[1].message
+    )
+
+
 def test_main_cells_see_parameters_exports_and_earlier_main_cells() -> None:
     result = extraction(
         ("code", "n = 3", ["parameters"]),

@@ -259,10 +259,81 @@ def test_record_imports_are_dropped_from_the_pipeline_and_its_dependencies(tmp_p
     )
     assert "nbtools" not in result.dependencies
     assert [p.code for p in result.problems] == []
-    assert "# (run() provides record)" in result.files["src/pkg/pipeline.py"]
+    assert (
+        "record = _nbtools_record  # (run() provides record)"
+        in (result.files["src/pkg/pipeline.py"])
+    )
     write(result.files, tmp_path)
     output = run_package(tmp_path, "--x", "3").stdout
     assert json.loads(output) == {"square": 9}
+
+
+def test_the_main_cells_names_never_take_what_run_returns(tmp_path: Path) -> None:
+    """run() keeps its results and its record under names of its own: a main cell assigning
+    ``results``, a parameter named ``results``, ``record`` imported under another name or
+    beside other names, called with a unit, or read in a function all leave the recorded
+    values as they are."""
+    result = extraction(
+        ("code", "results = 2", ["parameters"]),
+        (
+            "code",
+            "from nbtools import record as keep\n"
+            "keep('first', results)\n"
+            "results = [results, results * 2]",
+            ["main"],
+        ),
+        (
+            "code",
+            "from nbtools import (\n"
+            "    __version__,\n"
+            "    record,\n"
+            ")\n"
+            "record('second', results, unit='items')\n"
+            "def later(value):\n"
+            "    record('third', value, 'ms')\n"
+            "later(len(__version__) > 0)",
+            ["main"],
+        ),
+    )
+    assert result.errors == []
+    needed = [p.message for p in result.problems if p.code == "unresolved-import"]
+    assert "nbtools" in result.dependencies or needed  # the cell imports __version__ from it
+    pipeline = result.files["src/pkg/pipeline.py"]
+    assert "keep = _nbtools_record  # (run() provides record)" in pipeline
+    assert "from nbtools import __version__; record = _nbtools_record" in pipeline
+    line = pipeline.splitlines().index("        record('third', value, 'ms')") + 1
+    assert locate(pipeline, line) == (2, "cell-2", 7)  # lines still lead back to the cell
+    write(result.files, tmp_path)
+    output = json.loads(run_package(tmp_path, "--results", "5").stdout)
+    assert output == {"first": 5, "second": [5, 10], "third": True}
+
+
+def test_a_record_of_the_notebooks_own_stays_the_notebooks(tmp_path: Path) -> None:
+    """A main cell defining ``record``, importing it from elsewhere, or a parameter named
+    ``record`` keep that ``record``: run() puts its own only where nbtools' is meant."""
+    own = extraction(
+        ("code", "n = 3", ["parameters"]),
+        ("code", "seen = []\ndef record(name, value):\n    seen.append(name)", ["main"]),
+        ("code", "record('x', n)\nrecord('y', len(seen))", ["main"]),
+    )
+    assert [p.code for p in own.problems] == []
+    write(own.files, tmp_path / "own")
+    assert json.loads(run_package(tmp_path / "own").stdout) == {}
+    parameter = extraction(
+        ("code", "record = 'r-1'", ["parameters"]),
+        ("code", "print(record)", ["main"]),
+    )
+    assert "_nbtools_record" not in parameter.files["src/pkg/pipeline.py"]
+    write(parameter.files, tmp_path / "parameter")
+    ran = run_package(tmp_path / "parameter", "--record", "r-2")
+    assert ran.stdout.splitlines()[0] == "r-2"
+    elsewhere = extraction(
+        ("code", "from tracking import record\nrecord('x', 1)", ["main"]),
+    )
+    pipeline = elsewhere.files["src/pkg/pipeline.py"]
+    assert "    from tracking import record\n" in pipeline
+    assert "_nbtools_record" not in pipeline
+    assert [p.code for p in elsewhere.problems] == ["unresolved-import"]  # tracking is needed
 
 
 def test_cell_comments_stay_one_line_whatever_the_notebook_name_and_cell_id() -> None:
