@@ -33,8 +33,9 @@ _CELL_MAGIC = re.compile(r"^\s*%%\w+")
 _DIRECTIVE_BODY = re.compile(r"([^\s:]+)\s*:?\s?(.*?)\s*$", re.DOTALL)
 _MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
-#: Module names the generated package uses itself.
-RESERVED_MODULES = frozenset({"pipeline", "__main__", "__init__"})
+#: Module names the generated package writes itself (``pipeline.py``, ``service.py``, …):
+#: neither a module of the notebook's nor the package holding one (``pipeline.steps``).
+RESERVED_MODULES = frozenset({"pipeline", "service", "__main__", "__init__"})
 
 TAGGING_HELP = (
     "Tag the cells to export in JupyterLab (property inspector, or the Productionize panel): "
@@ -81,8 +82,10 @@ def module_name_problem(name: str) -> str | None:
         return f"'{name}' is not a valid module name (dotted Python identifiers only)"
     if any(keyword.iskeyword(part) for part in name.split(".")):
         return f"'{name}' uses a Python keyword as a module name"
-    if name in RESERVED_MODULES:
-        return f"'{name}' is a module the generated package writes itself"
+    top = name.split(".")[0]
+    if top in RESERVED_MODULES:
+        where = "is" if top == name else f"would go into '{top}', which is"
+        return f"'{name}' {where} a module the generated package writes itself"
     return None
 
 
@@ -166,7 +169,9 @@ def classify(nb: Notebook) -> Classified:
         if module is not None:
             reason = module_name_problem(module)
             if reason:
-                problem("module-name", f"Cannot export to module {reason}.", _module_hint(module))
+                problem(
+                    "module-name", f"The cell cannot be exported: {reason}.", _module_hint(module)
+                )
                 continue
         if magics:
             problem(
@@ -186,6 +191,9 @@ def classify(nb: Notebook) -> Classified:
 
 
 def _module_hint(module: str) -> str:
+    if module.split(".")[0] in RESERVED_MODULES:
+        files = ", ".join(f"{name}.py" for name in sorted(RESERVED_MODULES))
+        return f"Export it to a module of another name: the package writes {files} itself."
     cleaned = ".".join(
         re.sub(r"\W", "_", part).lstrip("0123456789") or "module"
         for part in module.split(".")

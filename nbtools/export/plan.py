@@ -89,6 +89,8 @@ class _Planner:
         self.package = package
         self.problems = list(classified.problems)
         self._untagged: dict[int, Names | None] | None = None
+        #: Tagged cells left out for a problem of their own (an invalid module name, ...).
+        self._refused = {p.cell for p in classified.problems} - {c.index for c in classified.cells}
         self._stars: list[Star] = []
 
     # ------------------------------------------------------------------------------------
@@ -330,6 +332,8 @@ class _Planner:
 
     def _undefined(self, cell: Cell, name: str, line: int, tag: str) -> None:
         where = self._defined_in_untagged(name)
+        if where in self._refused:
+            return  # that cell's own problem says why it is not exported
         if where is not None:
             hint = f"Cell {where + 1} defines it but is not exported: tag that cell {tag}."
         else:

@@ -88,6 +88,36 @@ def test_invalid_module_names_get_a_suggestion() -> None:
     assert "writes itself" in classified.problems[1].message
 
 
+def test_modules_the_package_writes_itself_are_refused_in_every_form() -> None:
+    """pipeline.py, service.py, __main__.py and __init__.py are the generated package's: a
+    cell exported to one of them, or to a module inside one, is refused at the cell."""
+    classified = classify(
+        notebook(
+            ("code", "a = 1", ["export:service"]),
+            ("code", "#| export service\nb = 1", []),
+            ("code", "#| default_exp service", []),
+            ("code", "c = 1", ["export:pipeline.steps"]),
+            ("code", "#| exports __main__.cli\nd = 1", []),
+            ("code", "e = 1", ["export:services"]),
+        )
+    )
+    assert [(p.cell, p.code) for p in classified.problems] == [
+        (0, "module-name"),
+        (1, "module-name"),
+        (2, "module-name"),
+        (3, "module-name"),
+        (4, "module-name"),
+    ]
+    assert [(c.index, c.module) for c in classified.cells] == [(5, "services")]
+    first, _, default_exp, nested, _ = classified.problems
+    assert first.message == (
+        "The cell cannot be exported: 'service' is a module the generated package writes itself."
+    )
+    assert "__init__.py, __main__.py, pipeline.py, service.py" in first.hint
+    assert default_exp.message.startswith("default_exp: 'service' is a module")
+    assert "'pipeline.steps' would go into 'pipeline'" in nested.message
+
+
 def test_cell_magic_in_an_exported_cell_is_rejected() -> None:
     classified = classify(notebook(("code", "#| export\n%%time\nx = 1", [])))
     (problem,) = classified.problems

@@ -62,6 +62,18 @@ def test_undefined_name_in_main_points_at_the_untagged_cell_defining_it() -> Non
     assert "Cell 1 defines it but is not exported" in problem.hint
 
 
+def test_a_cell_refused_for_its_module_is_one_problem_not_one_per_name_it_defines() -> None:
+    """A cell exported to a module the package writes itself (service.py here, which would
+    replace it) is refused; the cells using its names are not told to tag it."""
+    result = extraction(
+        ("code", "def helper() -> int:\n    return 1", ["export:service"]),
+        ("code", "def predict(x: int) -> int:\n    return x + helper()", ["export", "serve"]),
+        ("code", "y = helper()", ["main"]),
+    )
+    assert [(p.cell, p.code) for p in result.problems] == [(0, "module-name")]
+    assert "def helper" not in result.files["src/pkg/service.py"]
+
+
 def test_undefined_name_in_test_and_in_exported_code() -> None:
     result = extraction(
         ("code", "def f():\n    return helper()", ["export"]),
