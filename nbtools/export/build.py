@@ -15,6 +15,7 @@ from nbtools.errors import InvalidInputError
 from nbtools.export import deps
 from nbtools.export.cells import classify
 from nbtools.export.model import EXPORT, Cell, Problem, Source, manifest_text
+from nbtools.export.namespace import namespace_problems
 from nbtools.export.plan import DEFAULT_MODULE, Plan, build_plan
 from nbtools.export.render.modules import render_modules
 from nbtools.export.render.project import render_pyproject, render_readme
@@ -206,7 +207,10 @@ def _extract(
     plan = build_plan(nb, classified, package, processes)
     default = classified.default_module or DEFAULT_MODULE
     served, serve_problems = _served(plan, classified.cells)
-    problems = sorted([*plan.problems, *serve_problems], key=lambda p: (p.cell, p.line, p.code))
+    taken = namespace_problems(plan, default, bool(served))
+    problems = sorted(
+        [*plan.problems, *serve_problems, *taken], key=lambda p: (p.cell, p.line, p.code)
+    )
     exported = [
         m for module in plan.modules.values() for p in module.cells for m in p.names.modules
     ]

@@ -22,6 +22,8 @@ from nbtools.parameters import Parameter
 
 #: The module ``export`` cells go to when the notebook names no ``#| default_exp``.
 DEFAULT_MODULE = "core"
+#: The function the generated ``pipeline.py`` defines around the ``main`` cells' code.
+PIPELINE_FUNCTION = "run"
 #: Names ``run()`` provides to ``main`` cells: ``record(name, value)`` adds to its results.
 PIPELINE_NAMES = frozenset({"record"})
 #: The start of the names the generated ``run()`` binds for itself beside the ``main`` cells'
@@ -234,7 +236,9 @@ class _Planner:
                     or name.startswith(GENERATED_PREFIX)
                 ):
                     continue
-                if name in exported:
+                if name == PIPELINE_FUNCTION and (name in exported or self._stars):
+                    self._pipeline_function(parsed.cell, line)
+                elif name in exported:
                     imports[name] = exported[name]
                 elif self._stars:
                     imports[name] = self._maybe_from_star(parsed.cell, name, line, self._stars[0])
@@ -260,7 +264,7 @@ class _Planner:
                 imports[name] = exported[name]
             elif name in params:
                 used.append(params[name])
-            elif name == "run" and has_pipeline:
+            elif name == PIPELINE_FUNCTION and has_pipeline:
                 imports[name] = Binding("pipeline")
             elif name in main_names:
                 self._report(
@@ -311,6 +315,20 @@ class _Planner:
                 f"variables under names starting with {GENERATED_PREFIX}.",
                 "Rename it.",
             )
+
+    def _pipeline_function(self, cell: Cell, line: int) -> None:
+        """A main cell reading an exported ``run``: in ``pipeline.py`` that name is the
+        generated ``run()`` whose body the cell becomes."""
+        self._report(
+            cell,
+            line,
+            "reserved-name",
+            f"The main cells become the body of the generated {PIPELINE_FUNCTION}() in "
+            f"pipeline.py, where '{PIPELINE_FUNCTION}' is that function, not the exported "
+            f"one this cell reads.",
+            f"Import it under another name in the exported cell (from subprocess import "
+            f"{PIPELINE_FUNCTION} as run_command), or rename the function.",
+        )
 
     def _maybe_from_star(self, cell: Cell, name: str, line: int, star: Star) -> Binding:
         """A warning for a name only a star import may define; it is taken from that

@@ -104,6 +104,64 @@ def test_names_of_runs_own_are_refused_in_parameters_and_main_cells() -> None:
     )
 
 
+def test_public_names_the_package_binds_itself_are_refused_at_their_definition() -> None:
+    """``import pkg`` binds run (the pipeline's), pipeline, service and each module: the main
+    module may not export a name of these, whichever cell defines or lists it."""
+    result = extraction(
+        ("code", "def run() -> int:\n    return 1", ["export"]),
+        ("code", "x = 1\npipeline = [1]\n_all_ = ['data']", ["export"]),
+        ("code", "def service(x: int) -> int:\n    return x", ["export", "serve"]),
+        ("code", "def load() -> int:\n    return 2", ["export:data.load"]),
+        ("code", "n = 3", ["parameters"]),
+        ("code", "record('n', n)", ["main"]),
+    )
+    assert [(p.cell, p.line, p.code) for p in result.problems] == [
+        (0, 1, "reserved-name"),
+        (1, 0, "reserved-name"),
+        (1, 2, "reserved-name"),
+        (2, 1, "reserved-name"),
+    ]
+    messages = [p.message for p in result.problems]
+    assert messages[0] == (
+        "The package cannot export 'run' from its main module core: 'pkg.run' is the "
+        "pipeline's run()."
+    )
+    assert "'pkg.data' is the package's module data" in messages[1]
+    assert "'pkg.pipeline' is the generated module pipeline.py" in messages[2]
+    assert "'pkg.service' is the generated module service.py" in messages[3]
+    init = result.files["src/pkg/__init__.py"]
+    assert init.endswith('__all__ = ["x", "pipeline", "run", "service", "data"]\n')  # once each
+
+
+def test_names_the_package_does_not_take_or_keeps_out_of_all_are_exported() -> None:
+    """Without a pipeline nor a service, run, pipeline and service are free; a private name
+    or an exporti cell stays out of __init__; a main cell may define its own run."""
+    alone = extraction(
+        ("code", "def run() -> int:\n    return 1\npipeline = service = 2", ["export"]),
+    )
+    assert alone.problems == []
+    kept_out = extraction(
+        ("code", "#| exporti\ndef run() -> int:\n    return 1\npipeline = 2", []),
+        ("code", "n = 3", ["parameters"]),
+        ("code", "def run(k):\n    return k\nrecord('n', run(n))", ["main"]),
+    )
+    assert kept_out.problems == []
+
+
+def test_a_main_cell_reading_an_exported_run_is_refused() -> None:
+    """In pipeline.py, 'run' is the generated function: an exported run (imported or
+    defined in any module) would be hidden by it."""
+    result = extraction(
+        ("code", "from subprocess import run", ["export:tools"]),
+        ("code", "n = 3", ["parameters"]),
+        ("code", "done = run(['true'])\nrecord('n', n)", ["main"]),
+    )
+    problem = only(result.problems, "reserved-name")
+    assert (problem.cell, problem.line) == (2, 1)
+    assert "run as run_command" in problem.hint
+    assert "from .tools import run" not in result.files["src/pkg/pipeline.py"]
+
+
 def test_main_cells_see_parameters_exports_and_earlier_main_cells() -> None:
     result = extraction(
         ("code", "n = 3", ["parameters"]),

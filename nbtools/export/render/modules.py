@@ -89,7 +89,7 @@ def render_init(plan: Plan, source: Source, default_module: str, version: str) -
         lines.append("from .pipeline import run")
         exported.append("run")
     if exported:
-        lines += ["", python_list(exported)]
+        lines += ["", python_list(list(dict.fromkeys(exported)))]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
