@@ -16,6 +16,10 @@ from tests.unit.export_helpers import extraction, only, problems
 
 REPO = Path(__file__).resolve().parents[2]
 PREDICT = "def predict(x: float, k: int = 2) -> float:\n    return x * k"
+CLASHING = (
+    "def json(text: str = 'a') -> str:\n    return text\n\n"
+    "def client(n: int = 1) -> int:\n    return n"
+)
 
 
 def test_the_directive_exports_and_serves_every_public_function_of_the_cell() -> None:
@@ -116,6 +120,8 @@ def test_the_generated_service_tests_pass_and_check_mode_compares_the_service(
             ("code", "def echo(words: list[str]) -> list[str]:\n    return words", []),
             ("code", "#| serve\n" + "def shout(word: str) -> str:\n    return word.upper()", []),
             ("code", "assert predict(1.5, k=3) == 4.5\nassert shout('a') == 'A'", ["test"]),
+            # named as the generated tests' own names: json, the test client
+            ("code", CLASHING, ["export:names", "serve"]),
         ],
     )
     out = tmp_path / "pkg"
@@ -132,9 +138,8 @@ def test_the_generated_service_tests_pass_and_check_mode_compares_the_service(
         text=True,
         check=False,
     )
-    assert (
-        "5 passed" in result.stdout
-    )  # the test cell, readiness and three endpoints, result.stdout + result.stderr
+    # the test cell, readiness and five endpoints
+    assert "7 passed" in result.stdout, result.stdout + result.stderr
     (out / "src" / "scorer" / "service.py").write_text("app = None\n")
     check = run_extract(ExtractRequest(notebook, out, mode="check"))
     served = check.to_dict()["served"]
@@ -142,5 +147,7 @@ def test_the_generated_service_tests_pass_and_check_mode_compares_the_service(
         ("/predict", "core", 0),
         ("/ping", "core", 1),
         ("/shout", "core", 3),
+        ("/json", "names", 5),
+        ("/client", "names", 5),
     ]
     assert [c.path for c in check.changes if c.status != "unchanged"] == ["src/scorer/service.py"]

@@ -84,6 +84,12 @@ def _literal_call(plan: Plan, name: str) -> ast.Call | None:
     return None
 
 
+def _imported(served: Served) -> str:
+    """The name a served function has in the service's tests: never one of the test module's
+    own (``json``, ``app``, ``client``, ...), whatever the function is called."""
+    return f"served_{served.name}"
+
+
 def render_service_tests(plan: Plan, source: Source, served: list[Served]) -> str:
     """One test per endpoint through FastAPI's test client (skipped without FastAPI)."""
     package = plan.package
@@ -104,7 +110,10 @@ def render_service_tests(plan: Plan, source: Source, served: list[Served]) -> st
         "",
         "from fastapi.testclient import TestClient  # noqa: E402",
         "",
-        *(f"from {package}.{s.module} import {s.name}  # noqa: E402" for s in served),
+        *(
+            f"from {package}.{s.module} import {s.name} as {_imported(s)}  # noqa: E402"
+            for s in served
+        ),
         f"from {package}.service import app  # noqa: E402",
         "",
         "",
@@ -129,7 +138,7 @@ def render_service_tests(plan: Plan, source: Source, served: list[Served]) -> st
             )
             lines += [
                 f"    # the arguments of a test cell's call: {ast.unparse(node)}",
-                f"    bound = inspect.signature({item.name}).bind(*[{args}], **{{{kwargs}}})",
+                f"    bound = inspect.signature({_imported(item)}).bind(*[{args}], **{{{kwargs}}})",
                 "    arguments = dict(bound.arguments)",
             ]
         elif item.all_defaults:
@@ -144,7 +153,7 @@ def render_service_tests(plan: Plan, source: Source, served: list[Served]) -> st
         lines += [
             f'    response = client.post("/{item.name}", json=arguments)',
             "    assert response.status_code == 200, response.text",
-            f"    expected = json.loads(json.dumps({item.name}(**arguments), default=str))",
+            f"    expected = json.loads(json.dumps({_imported(item)}(**arguments), default=str))",
             "    assert response.json() == expected",
         ]
     return "\n".join(lines) + "\n"
