@@ -47,7 +47,7 @@ from nbtools.serve.docs import add_docs
 from nbtools.serve.guards import ERROR_KEY, RECORDED_KEY, Guard, error_body
 from nbtools.serve.info import loaded_artifacts, service_info
 from nbtools.serve.replies import error_responses, result_annotation
-from nbtools.serve.signature import request_model
+from nbtools.serve.signature import call_arguments, request_model
 from nbtools.serve.telemetry import MinuteAggregates, PrometheusMetrics
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ class Service:
         is_run = name == "run"
 
         async def one(body: BaseModel, request: Request) -> Response:
-            kwargs = dict(body)
+            kwargs = call_arguments(body)
             return await self.call(request, function, [kwargs], single=True, is_run=is_run)
 
         async def batch(body: list[BaseModel], request: Request) -> Response:
@@ -146,7 +146,7 @@ class Service:
                     request,
                     [{"field": "", "message": f"At most {self.settings.max_batch} items."}],
                 )
-            items = [dict(item) for item in body]
+            items = [call_arguments(item) for item in body]
             return await self.call(request, function, items, single=False, is_run=is_run)
 
         results = None if result is None else list[result]  # type: ignore[valid-type]

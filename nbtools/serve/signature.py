@@ -5,6 +5,11 @@ and its default (a parameter without a default is required). Annotations are rea
 :func:`typing.get_type_hints`, so notebook code written with ``from __future__ import
 annotations`` works. ``*args``, ``**kwargs`` and positional-only parameters cannot come from a
 JSON object and are refused at start-up.
+
+The model's fields are named ``p0``, ``p1``, … and take the parameters' names as aliases: the
+JSON body, the schema and validation errors use the parameter's name, whatever it is, also one
+pydantic keeps for itself (``_x``, ``model_config``, ``model_dump``, ``keys``, ``copy``);
+:func:`call_arguments` gives a body's values back under those names.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, PydanticUserError, create_model
+from pydantic import BaseModel, ConfigDict, Field, PydanticUserError, create_model
 
 from nbtools.errors import InvalidInputError
 
@@ -36,7 +41,7 @@ def request_model(name: str, function: Callable[..., Any]) -> type[BaseModel]:
             endpoint=name,
         ) from error
     fields: dict[str, Any] = {}
-    for parameter in signature.parameters.values():
+    for index, parameter in enumerate(signature.parameters.values()):
         if parameter.kind not in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
             stars = "*" if parameter.kind == parameter.VAR_POSITIONAL else ""
             stars = "**" if parameter.kind == parameter.VAR_KEYWORD else stars
@@ -49,7 +54,7 @@ def request_model(name: str, function: Callable[..., Any]) -> type[BaseModel]:
             )
         annotation = hints.get(parameter.name, Any)
         default = ... if parameter.default is parameter.empty else parameter.default
-        fields[parameter.name] = (annotation, default)
+        fields[f"p{index}"] = (annotation, Field(default, alias=parameter.name))
     title = "".join(part.capitalize() for part in name.split("_")) + "Request"
     try:
         return create_model(title, __base__=RequestBody, **fields)
@@ -59,3 +64,9 @@ def request_model(name: str, function: Callable[..., Any]) -> type[BaseModel]:
             "Use int, float, str, bool, lists, dicts, Literal or pydantic models.",
             endpoint=name,
         ) from error
+
+
+def call_arguments(body: BaseModel) -> dict[str, Any]:
+    """The keyword arguments of a request model's ``body``, by parameter name."""
+    fields = type(body).model_fields
+    return {fields[name].alias or name: value for name, value in body}

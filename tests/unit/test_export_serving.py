@@ -18,7 +18,9 @@ REPO = Path(__file__).resolve().parents[2]
 PREDICT = "def predict(x: float, k: int = 2) -> float:\n    return x * k"
 CLASHING = (
     "def json(text: str = 'a') -> str:\n    return text\n\n"
-    "def client(n: int = 1) -> int:\n    return n"
+    "def client(n: int = 1) -> int:\n    return n\n\n"
+    "def tally(_x: int, model_config: int = 1, keys: list[str] | None = None) -> int:\n"
+    "    return _x + model_config + len(keys or [])"
 )
 
 
@@ -119,8 +121,14 @@ def test_the_generated_service_tests_pass_and_check_mode_compares_the_service(
             ("code", "def ping() -> str:\n    return 'pong'", ["export", "serve"]),
             ("code", "def echo(words: list[str]) -> list[str]:\n    return words", []),
             ("code", "#| serve\n" + "def shout(word: str) -> str:\n    return word.upper()", []),
-            ("code", "assert predict(1.5, k=3) == 4.5\nassert shout('a') == 'A'", ["test"]),
-            # named as the generated tests' own names: json, the test client
+            (
+                "code",
+                "assert predict(1.5, k=3) == 4.5\nassert shout('a') == 'A'\n"
+                "assert tally(1, model_config=2, keys=['a']) == 4",
+                ["test"],
+            ),
+            # named as the generated tests' own names (json, the test client), and with
+            # parameters named as pydantic's own (each is a field of the body all the same)
             ("code", CLASHING, ["export:names", "serve"]),
         ],
     )
@@ -138,8 +146,9 @@ def test_the_generated_service_tests_pass_and_check_mode_compares_the_service(
         text=True,
         check=False,
     )
-    # the test cell, readiness and five endpoints
-    assert "7 passed" in result.stdout, result.stdout + result.stderr
+    assert """bind(*[1], **{"model_config": 2, "keys": ['a']})""" in tests
+    # the test cell, readiness and six endpoints
+    assert "8 passed" in result.stdout, result.stdout + result.stderr
     (out / "src" / "scorer" / "service.py").write_text("app = None\n")
     check = run_extract(ExtractRequest(notebook, out, mode="check"))
     served = check.to_dict()["served"]
@@ -149,5 +158,6 @@ def test_the_generated_service_tests_pass_and_check_mode_compares_the_service(
         ("/shout", "core", 3),
         ("/json", "names", 5),
         ("/client", "names", 5),
+        ("/tally", "names", 5),
     ]
     assert [c.path for c in check.changes if c.status != "unchanged"] == ["src/scorer/service.py"]

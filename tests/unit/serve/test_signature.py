@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import warnings
+from typing import Any, Literal
 
 import pytest
 from pydantic import ValidationError
 
 from nbtools.errors import InvalidInputError
-from nbtools.serve.signature import request_model
+from nbtools.serve.signature import call_arguments, request_model
 
 
 class Opaque:
@@ -24,7 +25,7 @@ def score(
 def test_the_model_has_each_parameter_with_its_type_and_default() -> None:
     model = request_model("score_one", score)
     assert model.__name__ == "ScoreOneRequest"
-    assert dict(model(x="1.5")) == {"x": 1.5, "mode": "a", "tags": None, "n": 1}
+    assert call_arguments(model(x="1.5")) == {"x": 1.5, "mode": "a", "tags": None, "n": 1}
     with pytest.raises(ValidationError) as raised:
         model(x="no", mode="c", extra=1)
     assert {e["loc"][0] for e in raised.value.errors()} == {"x", "mode", "extra"}
@@ -36,7 +37,26 @@ def test_unannotated_parameters_accept_any_json() -> None:
     def loose(value, other=2):  # type: ignore[no-untyped-def]
         return value
 
-    assert dict(request_model("loose", loose)(value=[1, "a"])) == {"value": [1, "a"], "other": 2}
+    body = request_model("loose", loose)(value=[1, "a"])
+    assert call_arguments(body) == {"value": [1, "a"], "other": 2}
+
+
+def test_any_parameter_name_is_a_field_of_the_body_under_that_name() -> None:
+    """Names pydantic keeps for itself (a leading underscore, its model_ methods, a dict's
+    keys) are fields like any other: in the body, the schema and the errors, under the
+    parameter's own name; the model's inner field names are not accepted for them."""
+    names = ["_x", "__y", "model_config", "model_dump", "model_fields", "keys", "copy", "json"]
+    namespace: dict[str, Any] = {}
+    exec(f"def odd({', '.join(f'{n}: int = 0' for n in names)}) -> int:\n    return 0", namespace)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "shadows an attribute" warning either
+        model = request_model("odd", namespace["odd"])
+    body = model.model_validate({name: index for index, name in enumerate(names)})
+    assert call_arguments(body) == {name: index for index, name in enumerate(names)}
+    assert list(model.model_json_schema()["properties"]) == names
+    with pytest.raises(ValidationError) as raised:
+        model.model_validate({"_x": "one", "p1": 2})
+    assert {e["loc"][0] for e in raised.value.errors()} == {"_x", "p1"}
 
 
 def test_what_json_cannot_carry_is_refused_with_the_reason() -> None:
