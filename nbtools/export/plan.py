@@ -385,11 +385,12 @@ def build_plan(nb: Notebook, classified: Classified, package: str, processes: in
     """Plan the package; raises if the notebook exports nothing at all. ``processes``: how many
     processes may parse the cells (:mod:`nbtools.export.parallel`)."""
     if not any(cell.role in (EXPORT, MAIN, TEST) for cell in classified.cells):
-        problems = "; ".join(p.describe() for p in classified.problems)
-        raise InvalidInputError(
-            "The notebook has no exported cells. " + TAGGING_HELP,
-            **({"problems": problems} if problems else {}),
-        )
+        problems = [p.describe() for p in classified.problems]
+        if problems:  # its tagged cells were refused: that is the reason to tell
+            message = "The notebook has no cell that can be exported:\n" + "\n".join(problems)
+        else:
+            message = "The notebook has no exported cells. " + TAGGING_HELP
+        raise InvalidInputError(message, **({"problems": "; ".join(problems)} if problems else {}))
     return _Planner(nb, classified, package, processes).run()
 
 

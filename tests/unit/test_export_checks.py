@@ -230,6 +230,22 @@ def test_no_exported_cells_says_how_to_tag() -> None:
         extraction(("code", "x = 1", []), ("code", "y = 2", ["parameters"]))
 
 
+def test_no_cell_left_to_export_says_why_each_tagged_one_was_refused() -> None:
+    """A notebook whose only tagged cells were refused is told their problems, not how to
+    tag cells."""
+    with pytest.raises(InvalidInputError) as raised:
+        extraction(("code", "x = 1", ["export:__init__"]), ("code", "y = 2", ["export", "main"]))
+    assert raised.value.message == (
+        "The notebook has no cell that can be exported:\n"
+        "error: cell 1: The cell cannot be exported: '__init__' is a module the generated "
+        "package writes itself. Export it to a module of another name: the package writes "
+        "__init__.py, __main__.py, pipeline.py, service.py itself.\n"
+        "error: cell 2: The cell is tagged both export and main. A cell has one role: remove "
+        "all but one of these tags."
+    )
+    assert raised.value.details["problems"].count("error: cell") == 2
+
+
 def test_invalid_package_name_suggests_a_valid_one() -> None:
     with pytest.raises(InvalidInputError, match="Try 'my_pkg'") as info:
         extraction(("code", "x = 1", ["export"]), package="my-pkg")
