@@ -273,10 +273,14 @@ def _failure(report: ExtractReport) -> str:
         reasons.append(f"{len(report.extraction.errors)} problem(s) in the notebook")
     if report.mode == "check" and report.stale:
         changed = sum(1 for c in report.changes if c.status != "unchanged")
-        reasons.append(
-            f"{changed} file(s) out of date with the notebook; run nbtools extract without "
-            "--check to update them"
-        )
+        stale = f"{changed} file(s) out of date with the notebook"
+        if report.refusal is None:
+            reasons.append(f"{stale}; run nbtools extract without --check to update them")
+        else:  # the write would be refused: say the command that updates them anyway, and why
+            reasons.append(
+                f"{stale}; run nbtools extract with --force instead of --check to update them. "
+                + report.refusal.message.rstrip(".")
+            )
     if report.tests is not None and not report.tests.ok:
         reasons.append("tests failed")
     return "; ".join(reasons) + "."

@@ -4,13 +4,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from nbtools.errors import CheckFailedError, InvalidInputError
+from nbtools.errors import CheckFailedError, ConflictError, InvalidInputError
 from nbtools.export.build import Extraction, ExtractOptions, extract
 from nbtools.export.writer import (
     FileChange,
     check_output,
     compare,
     previous_dependencies,
+    refusal,
     unified_diff,
     write,
 )
@@ -54,6 +55,9 @@ class ExtractReport:
         self.diff = ""
         self.tests: Any = None
         self.lineage: dict[str, Any] | None = None
+        #: A stale check's: what would refuse the write that updates the package unless it
+        #: is forced (files edited by hand, another notebook's package), if anything.
+        self.refusal: ConflictError | None = None
 
     @property
     def stale(self) -> bool:
@@ -124,6 +128,8 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
     report = ExtractReport(extraction, request.out, request.mode, compare(extraction, request.out))
     if request.mode == "check":
         report.diff = unified_diff(report.changes, request.out)
+        if report.stale:
+            report.refusal = refusal(extraction, request.out, request.notebook_path)
         if request.test and request.out.is_dir():
             _run_tests(report, request.venv)
     elif request.mode == "write":

@@ -211,17 +211,26 @@ def _owner(manifest: Mapping[str, Any], out: Path, notebook: Path | None) -> tup
     return Path(os.path.relpath(owner, shared)).as_posix(), gone
 
 
-def _write(
+def refusal(
+    extraction: Extraction, out: Path, notebook: Path | None = None
+) -> ConflictError | None:
+    """What refuses a write of ``extraction`` into ``out`` without ``force``, if anything: files
+    nbtools did not generate there, another notebook's package, or files edited by hand
+    (``notebook``: the notebook's file, as for :func:`write`)."""
+    manifest = read_manifest(out) if out.is_dir() else {}
+    conflicts = _conflicts(extraction, out, manifest.get("files", {}))
+    return _refusal(extraction, out, manifest, notebook, conflicts)
+
+
+def _refusal(
     extraction: Extraction,
     out: Path,
-    force: bool,
-    lineage: Callable[[], Mapping[str, Any]] | None,
+    manifest: Mapping[str, Any],
     notebook: Path | None,
-) -> list[FileChange]:
-    manifest = read_manifest(out)
-    recorded: dict[str, str] = manifest.get("files", {})
-    if not manifest and _foreign_entries(out) and not force:
-        raise ConflictError(
+    conflicts: list[str],
+) -> ConflictError | None:
+    if not manifest and _foreign_entries(out):
+        return ConflictError(
             f"{out} already holds files nbtools did not generate "
             f"({', '.join(_foreign_entries(out)[:5])}). Choose an empty or new directory, or "
             "pass --force to write anyway (those files are kept).",
@@ -229,9 +238,9 @@ def _write(
             files=_foreign_entries(out),
             kind="foreign-files",
         )
-    if _owned_by_another(manifest, out, extraction.source.name, notebook) and not force:
+    if _owned_by_another(manifest, out, extraction.source.name, notebook):
         owner, gone = _owner(manifest, out, notebook)
-        raise ConflictError(
+        return ConflictError(
             f"{out} holds the package of another notebook, {owner}{gone}. Choose another output "
             f"directory, or pass --force to replace that package with {extraction.source.name}'s.",
             path=str(out),
@@ -240,9 +249,8 @@ def _write(
             field="output",
             kind="another-notebook",
         )
-    conflicts = _conflicts(extraction, out, recorded)
-    if conflicts and not force:
-        raise ConflictError(
+    if conflicts:
+        return ConflictError(
             f"These files in {out} were not written by nbtools or were edited since: "
             f"{', '.join(conflicts)}. Move your changes into the notebook, or pass --force "
             "(each is kept as <name>.orig).",
@@ -250,6 +258,21 @@ def _write(
             files=conflicts,
             kind="edited-files",
         )
+    return None
+
+
+def _write(
+    extraction: Extraction,
+    out: Path,
+    force: bool,
+    lineage: Callable[[], Mapping[str, Any]] | None,
+    notebook: Path | None,
+) -> list[FileChange]:
+    manifest = read_manifest(out)
+    conflicts = _conflicts(extraction, out, manifest.get("files", {}))
+    refused = _refusal(extraction, out, manifest, notebook, conflicts)
+    if refused is not None and not force:
+        raise refused
     changes = compare(extraction, out)
     origin = lineage() if lineage is not None else None
     for path in conflicts:

@@ -88,6 +88,38 @@ def test_check_passes_when_current_and_fails_with_a_diff_when_stale(
     assert before == {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
 
+def test_a_stale_check_names_the_command_that_updates_the_package(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """The advice of a failed --check works as given: without --check when nothing stands in
+    the way; with --force instead of --check, and why, when a file was edited by hand."""
+    nb = notebook_factory("calc.ipynb", GOOD[:2])
+    out = tmp_path / "out"
+    assert run_cli("extract", str(nb), "-o", str(out), "--lineage", "off").returncode == 0
+    notebook_factory(
+        "calc.ipynb", [*GOOD[:1], ("code", "def double(x):\n    return x + x", ["export"])]
+    )
+    stale = run_cli("extract", str(nb), "-o", str(out), "--check")
+    assert stale.returncode == 1
+    assert "out of date with the notebook; run nbtools extract without --check to update" in (
+        stale.stderr
+    )
+    core = out / "src/calc/core.py"
+    core.write_text(core.read_text() + "# edited by hand\n")
+    edited = run_cli("extract", str(nb), "-o", str(out), "--check")
+    assert edited.returncode == 1
+    assert (
+        "1 file(s) out of date with the notebook; run nbtools extract with --force instead of "
+        f"--check to update them. These files in {out} were not written by nbtools or were "
+        "edited since: src/calc/core.py."
+    ) in edited.stderr
+    assert run_cli("extract", str(nb), "-o", str(out), "--lineage", "off").returncode == 2
+    forced = run_cli("extract", str(nb), "-o", str(out), "--force", "--lineage", "off")
+    assert forced.returncode == 0, forced.stderr
+    assert (out / "src/calc/core.py.orig").read_text().endswith("# edited by hand\n")
+    assert run_cli("extract", str(nb), "-o", str(out), "--check").returncode == 0
+
+
 def test_an_edit_outside_the_extracted_cells_leaves_the_package_current(
     notebook_factory: NotebookFactory, tmp_path: Path
 ) -> None:
@@ -239,6 +271,8 @@ def test_another_notebooks_package_is_refused_unless_forced(
     refused = run_cli("extract", str(second), "-o", str(out))
     assert refused.returncode == 2
     assert "package of another notebook, first.ipynb" in refused.stderr
+    check = run_cli("extract", str(second), "-o", str(out), "--check")
+    assert "with --force instead of --check to update them. " in check.stderr
     assert (out / ".nbtools-extract.json").read_text() == before
     assert run_cli("extract", str(first), "-o", str(out)).returncode == 0  # its own: fine
     assert run_cli("extract", str(second), "-o", str(out), "--force").returncode == 0
