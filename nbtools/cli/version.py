@@ -59,7 +59,7 @@ def save(cli_ctx: CliContext, notebook: str, message: str | None, as_json: bool)
 
 @version.command()
 @NOTEBOOK
-@click.option("-n", "--limit", type=click.IntRange(min=1), help="Show only the newest N.")
+@click.option("-n", "--limit", type=int, help="Show only the newest N.")
 @json_option
 @pass_cli
 def log(cli_ctx: CliContext, notebook: str, limit: int | None, as_json: bool) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.store import LARGEST_INTEGER
 
 if TYPE_CHECKING:
     from nbtools.notebooks import Notebook
@@ -21,7 +22,7 @@ def check_pin(value: object) -> int | None:
     """A pinned version id from a request: a positive whole number or None."""
     if value is None:
         return None
-    if type(value) is not int or not 1 <= value <= 2**63 - 1:
+    if type(value) is not int or not 1 <= value <= LARGEST_INTEGER:
         raise InvalidInputError(
             f"pinned_version_id must be a version id (a positive whole number) or null, "
             f"got {value!r}.",

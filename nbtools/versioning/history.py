@@ -21,7 +21,7 @@ from nbtools.audit import current_actor
 from nbtools.errors import InvalidInputError, NotebookError, NotFoundError
 from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
-from nbtools.store import utcnow
+from nbtools.store import LARGEST_ID, LARGEST_INTEGER, stored_integer, utcnow
 from nbtools.store.tables import notebooks
 from nbtools.versioning.files import notebook_size
 from nbtools.versioning.lastsplit import LAST_SPLITS, LastSplit, known_cells
@@ -315,7 +315,13 @@ def _versions_of(key: str) -> Select[Any]:
 
 
 def history(project: Project, path: str, limit: int | None = None) -> list[Version]:
-    """The versions of a notebook, newest first (empty if it has none)."""
+    """The versions of a notebook, newest first (empty if it has none); at most ``limit``, a
+    whole number from 1 to the store's largest integer."""
+    if limit is not None and not 1 <= limit <= LARGEST_INTEGER:
+        raise InvalidInputError(
+            f"limit must be a whole number from 1 to {LARGEST_INTEGER}, got {limit}.",
+            field="limit",
+        )
     key = notebook_key(project, path)
     with project.store.connection() as connection:
         query = _versions_of(key).order_by(versions.c.number.desc()).limit(limit)
@@ -359,12 +365,13 @@ def get(project: Project, version_id: int) -> Version:
     return _to_version(found, found.path)
 
 
-_REF = re.compile(r"^(?:(\d+)|latest(?:~(\d+))?)$")
+#: A version number or ``latest`` (``~N``: N versions before it); numbers in ASCII digits only.
+_REF = re.compile(r"([0-9]+)|latest(?:~([0-9]+))?")
 
 
 def resolve(project: Project, path: str, ref: str) -> Version:
     """A version of ``path`` by reference: its number (``3``), ``latest`` or ``latest~N``."""
-    match = _REF.match(ref.strip())
+    match = _REF.fullmatch(ref.strip())
     if match is None:
         raise InvalidInputError(
             f"{ref!r} is not a version reference. Use a version number (e.g. 3), 'latest', or "
@@ -372,13 +379,19 @@ def resolve(project: Project, path: str, ref: str) -> Version:
             ref=ref,
         )
     key = notebook_key(project, path)
+    # None past the largest version number (or offset) the store holds: no such version
+    wanted = stored_integer(match.group(1) or match.group(2) or "0")
+    if match.group(1) is not None and wanted is not None and wanted > LARGEST_ID:
+        wanted = None
     with project.store.connection() as connection:
-        query = _versions_of(key)
-        if match.group(1) is not None:
-            query = query.where(versions.c.number == int(match.group(1)))
-        else:
-            query = query.order_by(versions.c.number.desc()).offset(int(match.group(2) or 0))
-        row = connection.execute(query.limit(1)).first()
+        row = None
+        if wanted is not None:
+            query = _versions_of(key)
+            if match.group(1) is not None:
+                query = query.where(versions.c.number == wanted)
+            else:
+                query = query.order_by(versions.c.number.desc()).offset(wanted)
+            row = connection.execute(query.limit(1)).first()
         known = row is not None or connection.execute(_versions_of(key).limit(1)).first()
     if row is None:
         raise NotFoundError(_no_version(project, key, ref, bool(known)), path=key, ref=ref)

@@ -68,9 +68,15 @@ async def test_revert_to_checkpoint_restores_a_version(jp_fetch: Any, jp_root_di
     assert "".join(on_disk["cells"][1]["source"]).startswith("x = 1")
     versions = (await history(jp_fetch, "nb.ipynb"))["versions"]
     assert (versions[0]["number"], versions[0]["kind"]) == (3, "restore")
-    with pytest.raises(HTTPClientError) as info:
-        await checkpoints(jp_fetch, "nb.ipynb", "POST", "9")
-    assert info.value.code == 404
+    for missing in ("9", str(2**31), "99999999999999999999"):  # past any the store holds
+        with pytest.raises(HTTPClientError) as info:
+            await checkpoints(jp_fetch, "nb.ipynb", "POST", missing)
+        assert info.value.code == 404, missing
+        assert (
+            f"nb.ipynb has no version '{missing}'"
+            in json.loads(info.value.response.body)["message"]
+        )
+    assert len((await history(jp_fetch, "nb.ipynb"))["versions"]) == 3
 
 
 async def test_rename_and_move_keep_the_history(jp_fetch: Any, jp_root_dir: Path) -> None:

@@ -11,6 +11,9 @@ from tornado.httpclient import HTTPClientError
 
 from tests.unit.versioning.conftest import edit, rich_notebook, write
 
+#: A version number past any the store can hold (SQLite refuses to bind it).
+HUGE = "99999999999999999999"
+
 
 async def api(jp_fetch: Any, *parts: str, body: Any = None, **params: str) -> Any:
     method = "GET" if body is None else "POST"
@@ -79,6 +82,35 @@ async def test_gc(jp_fetch: Any, jp_root_dir: Path) -> None:
         (("99",), None, {}, 404, "NotFoundError", "no version with id 99"),
         (("x", "notebook"), None, {}, 400, "InvalidInputError", "'version_id' must be an id"),
         (("diff",), None, {"path": "nb.ipynb", "a": "nope"}, 400, "InvalidInputError", "nope"),
+        (
+            ("diff",),
+            None,
+            {"path": "nb.ipynb", "a": "\u0661"},
+            400,
+            "InvalidInputError",
+            "'\u0661'",
+        ),
+        (("diff",), None, {"path": "nb.ipynb", "a": HUGE}, 404, "NotFoundError", "no version"),
+        (("diff",), None, {"path": "nb.ipynb", "b": HUGE}, 404, "NotFoundError", "no version"),
+        (
+            ("diff",),
+            None,
+            {"path": "nb.ipynb", "a": "1", "b": f"latest~{HUGE}"},
+            404,
+            "NotFoundError",
+            "no version",
+        ),
+        (
+            ("diff",),
+            None,
+            {"path": "nb.ipynb", "a": str(2**31)},
+            404,
+            "NotFoundError",
+            "no version",
+        ),
+        ((str(2**31),), None, {}, 400, "InvalidInputError", "'version_id' must be an id"),
+        ((HUGE, "restore"), {}, {}, 400, "InvalidInputError", "'version_id' must be an id"),
+        ((), None, {"path": "nb.ipynb", "limit": str(2**63)}, 400, "InvalidInputError", "limit"),
         (("diff",), None, {"path": "broken.ipynb"}, 400, "NotebookError", "truncated"),
         (("1", "restore"), {"as_path": "nb.ipynb"}, {}, 409, "ConflictError", "already exists"),
         (("gc",), {"keep": 0}, {}, 400, "InvalidInputError", "at least 1"),

@@ -145,7 +145,7 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
     cases = [
         (("save", "missing.ipynb"), "Notebook not found: missing.ipynb"),
         (("save", "../outside.ipynb"), "contains '..'"),
-        (("log", "nb.ipynb", "--limit", "0"), "0 is not in the range"),
+        (("log", "nb.ipynb", "--limit", "0"), "--limit must be a whole number from 1 to"),
         (("show", "nb.ipynb", "7"), "has no version '7'. List its versions with"),
         (
             ("diff", "draft.ipynb", "1", "2"),
@@ -169,6 +169,44 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
         result = nbtools(tmp_path, *args)
         assert result.exit_code == 2, (args, result.output)
         assert message in result.output, (args, result.output)
+
+
+def test_a_number_past_every_version_is_bad_input_answered_in_json(tmp_path: Path) -> None:
+    """Numbers too large for the store, and digits that are not ASCII, are a clean exit 2 with
+    the error as the JSON answer, never a traceback."""
+    original = write(tmp_path / "nb.ipynb", rich_notebook())
+    nbtools(tmp_path, "save", "nb.ipynb")
+    huge = "99999999999999999999"
+    cases = [
+        (("show", "nb.ipynb", huge), "NotFoundError", f"nb.ipynb has no version '{huge}'"),
+        (("show", "nb.ipynb", f"latest~{huge}"), "NotFoundError", "has no version 'latest~"),
+        (("diff", "nb.ipynb", huge), "NotFoundError", f"has no version '{huge}'"),
+        (("diff", "nb.ipynb", "1", huge), "NotFoundError", f"has no version '{huge}'"),
+        (("restore", "nb.ipynb", huge), "NotFoundError", f"has no version '{huge}'"),
+        (
+            ("restore", "nb.ipynb", "\u0661"),
+            "InvalidInputError",
+            "'\u0661' is not a version reference",
+        ),
+        (
+            ("show", "nb.ipynb", "\u0661"),
+            "InvalidInputError",
+            "'\u0661' is not a version reference",
+        ),
+        (
+            ("log", "nb.ipynb", "-n", str(2**63)),
+            "InvalidInputError",
+            f"--limit must be a whole number from 1 to {2**63 - 1}, got {2**63}.",
+        ),
+    ]
+    for args, error, message in cases:
+        result = nbtools(tmp_path, *args, "--json")
+        assert result.exit_code == 2, (args, result.output)
+        answer = json.loads(result.stdout)
+        assert (answer["error"], message in answer["message"]) == (error, True), answer
+        assert "Traceback" not in result.output
+    assert (tmp_path / "nb.ipynb").read_bytes() == original
+    assert [v["number"] for v in as_json(nbtools(tmp_path, "log", "nb.ipynb", "--json"))] == [1]
 
 
 def test_a_store_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:

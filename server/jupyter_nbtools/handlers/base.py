@@ -4,7 +4,7 @@ path resolver, work off the event loop, error mapping and log hygiene.
 Every handler parses its input only through these methods, so each kind of input (an id in
 the URL, a number in the query, a field of the JSON body, a path) is checked one way:
 
-- ``path_id(text, name)``: an id from the URL, ASCII digits up to the database's 2^63 - 1;
+- ``path_id(text, name)``: an id from the URL, ASCII digits up to an id column's 2^31 - 1;
 - ``whole_number_argument(name, ...)``, ``string_argument(name)``: the query;
 - ``json_body()`` (at most ``max_body_bytes``) and ``body_field(body, name, kind)``: the body;
 - ``resolve(path, field)`` and ``relative_path(path, field)``: paths, inside the root, never
@@ -45,6 +45,7 @@ from nbtools.errors import (
 )
 from nbtools.jsonvalues import dumps
 from nbtools.project import Project
+from nbtools.store import LARGEST_ID, LARGEST_INTEGER, stored_integer
 
 T = TypeVar("T")
 
@@ -61,8 +62,8 @@ EXECUTE = "execute"
 #: must grant ``admin`` explicitly, so the trail stays closed to users who may only work.
 ADMIN = "admin"
 
-#: The largest id the database holds (a signed 64-bit integer).
-MAX_ID = 2**63 - 1
+#: The largest number a query argument or a body field may hold (a signed 64-bit integer).
+MAX_ID = LARGEST_INTEGER
 
 #: The default limit of a request body, in bytes (``NbtoolsApp.max_body_bytes``).
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -75,14 +76,6 @@ _JSON_KINDS: dict[type, str] = {
     dict: "a JSON object",
     list: "a JSON array",
 }
-
-
-def _digits(text: str) -> int | None:
-    """``text`` as a whole number if it is ASCII digits that fit an id (at most 19 of them past
-    any leading zeros: longer ones are out of range, and Python refuses past 4300), else None."""
-    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > len(str(MAX_ID)):
-        return None
-    return int(text)
 
 
 def http_status(error: NbtoolsError) -> int:
@@ -247,11 +240,12 @@ class NbtoolsHandler(APIHandler):
     # -- URL and query -------------------------------------------------------------------
 
     def path_id(self, text: str, name: str = "id") -> int:
-        """An id from the URL: ASCII digits, from 1 to 2^63 - 1 (what the database holds)."""
-        value = _digits(text) or 0
-        if not 1 <= value <= MAX_ID:
+        """An id from the URL: ASCII digits, from 1 to 2^31 - 1 (what an id column holds in
+        every database: past it, PostgreSQL refuses the query)."""
+        value = stored_integer(text) or 0
+        if not 1 <= value <= LARGEST_ID:
             raise InvalidInputError(
-                f"{name!r} must be an id, a whole number from 1 to {MAX_ID}, got {text!r}.",
+                f"{name!r} must be an id, a whole number from 1 to {LARGEST_ID}, got {text!r}.",
                 field=name,
             )
         return value
@@ -272,7 +266,7 @@ class NbtoolsHandler(APIHandler):
         if text is None:
             return default
         most = MAX_ID if most is None else most
-        value = _digits(text)
+        value = stored_integer(text)
         if value is None or value < least or value > most:
             bounds = f" from {least} to {most}" if most != MAX_ID else f" of {least} or more"
             raise InvalidInputError(

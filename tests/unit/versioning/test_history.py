@@ -121,6 +121,50 @@ def test_references_resolve_numbers_latest_and_offsets(project: Project, nb_path
         versioning.get(project, 99)
 
 
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "2147483647",  # the largest version number PostgreSQL holds
+        "2147483648",  # past it: PostgreSQL would refuse the query
+        "9223372036854775807",
+        "9223372036854775808",  # past SQLite's largest integer: it would refuse to bind it
+        "99999999999999999999",
+        "0" * 30 + "1" + "0" * 19,
+        "9" * 5000,  # more digits than Python converts
+        "latest~9223372036854775807",
+        "latest~99999999999999999999",
+    ],
+)
+def test_a_number_past_any_version_is_no_version(project: Project, nb_path: Path, ref: str) -> None:
+    versioning.commit(project, "nb.ipynb", write(nb_path, rich_notebook()))
+    with pytest.raises(NotFoundError, match=r"nb\.ipynb has no version '") as info:
+        versioning.resolve(project, "nb.ipynb", ref)
+    assert info.value.details == {"path": "nb.ipynb", "ref": ref}
+
+
+@pytest.mark.parametrize(
+    "ref", ["\u0661", "latest~\u0661", "²", "1 2", "+1", "-1", "1.0", "latest~-1"]
+)
+def test_a_reference_is_ascii_digits_or_latest(project: Project, nb_path: Path, ref: str) -> None:
+    """Arabic-Indic or superscript digits are not version numbers, though Python's int()
+    reads some of them."""
+    versioning.commit(project, "nb.ipynb", write(nb_path, rich_notebook()))
+    with pytest.raises(InvalidInputError, match="not a version reference"):
+        versioning.resolve(project, "nb.ipynb", ref)
+    assert versioning.resolve(project, "nb.ipynb", " 001 ").number == 1
+
+
+@pytest.mark.parametrize("limit", [0, -1, 2**63, 10**30])
+def test_a_history_limit_is_from_1_to_the_largest_integer(
+    project: Project, nb_path: Path, limit: int
+) -> None:
+    versioning.commit(project, "nb.ipynb", write(nb_path, rich_notebook()))
+    with pytest.raises(InvalidInputError, match="limit must be a whole number from 1 to") as info:
+        versioning.history(project, "nb.ipynb", limit)
+    assert info.value.details == {"field": "limit"}
+    assert len(versioning.history(project, "nb.ipynb", 2**63 - 1)) == 1
+
+
 def test_concurrent_saves_from_threads_are_all_recorded_in_order(
     project: Project,
 ) -> None:
@@ -186,6 +230,10 @@ def test_history_restore_gc_and_verify_on_each_database(store_url: str, tmp_path
             )
         versioning.pin(project, first.id, "run", "1")
         versioning.restore(project, versioning.resolve(project, "nb.ipynb", "2"))
+        for ref in ("2147483648", "9223372036854775808", "latest~9223372036854775807"):
+            with pytest.raises(NotFoundError, match="has no version"):
+                versioning.resolve(project, "nb.ipynb", ref)
+        assert len(versioning.history(project, "nb.ipynb", 2**63 - 1)) == 5
         versioning.collect_garbage(project, keep=2)
         assert [v.number for v in versioning.history(project, "nb.ipynb")] == [5, 4, 1]
         assert versioning.version_notebook(project, first) == nb
