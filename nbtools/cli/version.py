@@ -63,10 +63,10 @@ def save(cli_ctx: CliContext, notebook: str, message: str | None, as_json: bool)
 @json_option
 @pass_cli
 def log(cli_ctx: CliContext, notebook: str, limit: int | None, as_json: bool) -> None:
-    """List NOTEBOOK's versions, newest first."""
+    """List NOTEBOOK's versions, newest first (also once it is deleted: restore one)."""
     from nbtools import versioning
 
-    versions = versioning.history(cli_ctx.project, notebook, limit=limit)
+    versions = versioning.history(cli_ctx.project, notebook, limit=limit, must_exist=True)
     used = versioning.references_of(cli_ctx.project, [v.id for v in versions])
     if as_json:
         print_json([{**v.to_dict(), "references": used.get(v.id, [])} for v in versions])

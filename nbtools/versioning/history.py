@@ -314,9 +314,15 @@ def _versions_of(key: str) -> Select[Any]:
     )
 
 
-def history(project: Project, path: str, limit: int | None = None) -> list[Version]:
+def history(
+    project: Project, path: str, limit: int | None = None, *, must_exist: bool = False
+) -> list[Version]:
     """The versions of a notebook, newest first (empty if it has none); at most ``limit``, a
-    whole number from 1 to the store's largest integer."""
+    whole number from 1 to the store's largest integer.
+
+    With ``must_exist``, a path with no version that is no notebook file either (a typo) is a
+    :class:`NotFoundError`, as :func:`resolve` says; a deleted notebook lists its versions.
+    """
     if limit is not None and not 1 <= limit <= LARGEST_INTEGER:
         raise InvalidInputError(
             f"limit must be a whole number from 1 to {LARGEST_INTEGER}, got {limit}.",
@@ -325,7 +331,10 @@ def history(project: Project, path: str, limit: int | None = None) -> list[Versi
     key = notebook_key(project, path)
     with project.store.connection() as connection:
         query = _versions_of(key).order_by(versions.c.number.desc()).limit(limit)
-        return [_to_version(row, key) for row in connection.execute(query)]
+        found = [_to_version(row, key) for row in connection.execute(query)]
+    if not found and must_exist and not project.resolve(key).is_file():
+        raise NotFoundError(_no_version(project, key, "latest", known=False), path=key)
+    return found
 
 
 def latest_other_than(project: Project, path: str, manifest: str) -> Version | None:

@@ -171,6 +171,27 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
         assert message in result.output, (args, result.output)
 
 
+def test_log_refuses_a_notebook_that_neither_exists_nor_has_versions(tmp_path: Path) -> None:
+    for args in (("log", "typo.ipynb"), ("log", "typo.ipynb", "--json")):
+        result = nbtools(tmp_path, *args)
+        assert result.exit_code == 2, result.output
+        assert "typo.ipynb has no versions, and there is no such notebook" in result.output
+    assert json.loads(nbtools(tmp_path, "log", "typo.ipynb", "--json").stdout)["error"] == (
+        "NotFoundError"
+    )
+    write(tmp_path / "new.ipynb", rich_notebook())  # exists, never saved: an empty history
+    empty = nbtools(tmp_path, "log", "new.ipynb")
+    assert (empty.exit_code, empty.output) == (
+        0,
+        "new.ipynb has no versions yet. Record one with `nbtools version save`.\n",
+    )
+    assert as_json(nbtools(tmp_path, "log", "new.ipynb", "--json")) == []
+    nbtools(tmp_path, "save", "new.ipynb")
+    (tmp_path / "new.ipynb").unlink()  # deleted: the log is how to find what to restore
+    assert [v["number"] for v in as_json(nbtools(tmp_path, "log", "new.ipynb", "--json"))] == [1]
+    assert "Versions of new.ipynb" in nbtools(tmp_path, "log", "new.ipynb").output
+
+
 def test_a_number_past_every_version_is_bad_input_answered_in_json(tmp_path: Path) -> None:
     """Numbers too large for the store, and digits that are not ASCII, are a clean exit 2 with
     the error as the JSON answer, never a traceback."""

@@ -154,6 +154,21 @@ def test_a_reference_is_ascii_digits_or_latest(project: Project, nb_path: Path, 
     assert versioning.resolve(project, "nb.ipynb", " 001 ").number == 1
 
 
+def test_a_history_that_must_exist_tells_a_typo_from_a_new_or_deleted_notebook(
+    project: Project, nb_path: Path
+) -> None:
+    write(project.root / "new.ipynb", rich_notebook())  # never saved as a version
+    assert versioning.history(project, "new.ipynb", must_exist=True) == []
+    versioning.commit(project, "nb.ipynb", write(nb_path, rich_notebook()))
+    nb_path.unlink()  # deleted: its versions are how to bring it back
+    assert [v.number for v in versioning.history(project, "nb.ipynb", must_exist=True)] == [1]
+    (project.root / "folder.ipynb").mkdir()
+    for typo in ("typo.ipynb", "folder.ipynb"):
+        assert versioning.history(project, typo) == []
+        with pytest.raises(NotFoundError, match="no versions, and there is no such notebook"):
+            versioning.history(project, typo, must_exist=True)
+
+
 @pytest.mark.parametrize("limit", [0, -1, 2**63, 10**30])
 def test_a_history_limit_is_from_1_to_the_largest_integer(
     project: Project, nb_path: Path, limit: int
