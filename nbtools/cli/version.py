@@ -14,7 +14,7 @@ from nbtools.cli.paths import root_relative_option
 from nbtools.errors import CheckFailedError
 
 if TYPE_CHECKING:
-    from nbtools.versioning import Version
+    from nbtools.versioning import Restored, Version
 
 NOTEBOOK = click.argument("notebook", callback=root_relative_option)
 
@@ -204,11 +204,7 @@ def restore(
     elif result.before is not None and result.before.id == result.after.id:
         click.echo(f"{result.path} already has the content of version {result.source.number}.")
     else:
-        kept = f" Its previous state is version {result.before.number};" if result.before else ""
-        click.echo(
-            f"Restored version {result.source.number} onto {result.path}.{kept} the restored "
-            f"state is version {result.after.number}."
-        )
+        click.echo(_restored(result))
 
 
 @version.command()
@@ -264,6 +260,23 @@ def verify(cli_ctx: CliContext, as_json: bool) -> None:
             "the other versions are intact.",
             **report.to_dict(),
         )
+
+
+def _restored(result: Restored) -> str:
+    """What a restore onto its notebook did: the versions of the state it replaced and of the
+    state it wrote, or why it recorded none (a deleted notebook, back as it last was)."""
+    done = f"Restored version {result.source.number} onto {result.path}"
+    if result.before is not None:
+        return (
+            f"{done}. Its previous state is version {result.before.number}; the restored state "
+            f"is version {result.after.number}."
+        )
+    if result.after.recorded:
+        return f"{done}, which was missing. The restored state is version {result.after.number}."
+    return (
+        f"{done}, which was missing. That is the content of its latest version, "
+        f"{result.after.number}: no new version was recorded."
+    )
 
 
 def _message(v: Version) -> str:

@@ -12,7 +12,7 @@ from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
 from nbtools.versioning.content import version_notebook
 from nbtools.versioning.files import notebook_bytes
-from nbtools.versioning.history import RESTORE, Version, commit, notebook_key
+from nbtools.versioning.history import RESTORE, Version, commit, latest, notebook_key
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,8 @@ class Restored:
     source: Version
     #: The notebook's state just before the restore (``None`` for a copy or a missing file).
     before: Version | None
-    #: The version recorded for the restored content.
+    #: The version of the restored content: recorded for it (``recorded``), or the latest
+    #: version when that has the content already (nothing recorded).
     after: Version
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +43,9 @@ def restore(
 
     Nothing is lost: the notebook's current content is recorded as a version first, and a
     notebook on disk that cannot be read is refused (rather than overwritten) with the store
-    untouched. The file is replaced atomically. Audited as ``version.restore`` by ``user``.
+    untouched. The file is replaced atomically. Content that is the latest version's already
+    records no version (a deleted notebook brought back as it last was). Audited as
+    ``version.restore`` by ``user``.
     """
     data = notebook_bytes(version_notebook(project, version))
     restored = _restore(project, version, as_path, data, user)
@@ -68,6 +71,11 @@ def _restore(
         before = commit(project, version.path, current, user=user)
         if before.manifest == version.manifest:
             return Restored(version.path, version, before, before)
+    else:  # a deleted notebook: its latest version may have the content already
+        newest = latest(project, version.path)
+        if newest is not None and newest.manifest == version.manifest:
+            atomic_write(target, data)
+            return Restored(version.path, version, None, newest)
     atomic_write(target, data)
     message = f"Restored version {version.number}"
     after = commit(project, version.path, data, message=message, user=user, kind=RESTORE)

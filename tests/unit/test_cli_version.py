@@ -120,8 +120,38 @@ def test_restore_and_restore_as_a_copy(tmp_path: Path) -> None:
     assert "Wrote version 1 of nb.ipynb to copy.ipynb." in copy.output
     assert (tmp_path / "copy.ipynb").read_bytes() == original
     restored = nbtools(tmp_path, "restore", "nb.ipynb", "1")
-    assert "Its previous state is version 2; the restored state is version 3" in restored.output
+    assert restored.output == (
+        "Restored version 1 onto nb.ipynb. Its previous state is version 2; the restored state "
+        "is version 3.\n"
+    )
     assert path.read_bytes() == original
+    assert nbtools(tmp_path, "restore", "nb.ipynb", "1").output == (
+        "nb.ipynb already has the content of version 1.\n"
+    )
+    path.unlink()
+    missing = nbtools(tmp_path, "restore", "nb.ipynb", "2")
+    assert missing.output == (
+        "Restored version 2 onto nb.ipynb, which was missing. The restored state is version 4.\n"
+    )
+    path.unlink()
+    latest = nbtools(tmp_path, "restore", "nb.ipynb", "2")
+    assert latest.output == (
+        "Restored version 2 onto nb.ipynb, which was missing. That is the content of its latest "
+        "version, 4: no new version was recorded.\n"
+    )
+    assert [v["number"] for v in as_json(nbtools(tmp_path, "log", "nb.ipynb", "--json"))] == [
+        4,
+        3,
+        2,
+        1,
+    ]
+    path.unlink()
+    answer = as_json(nbtools(tmp_path, "restore", "nb.ipynb", "latest", "--json"))
+    assert (answer["before"], answer["after"]["number"], answer["after"]["recorded"]) == (
+        None,
+        4,
+        False,
+    )
 
 
 def test_gc_and_verify(tmp_path: Path) -> None:

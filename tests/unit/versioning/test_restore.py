@@ -44,6 +44,18 @@ def test_restore_onto_a_deleted_notebook_recreates_it(project: Project, nb_path:
     result = versioning.restore(project, version)
     assert result.before is None
     assert nb_path.read_bytes() == data
+    # the latest version's content already: nothing recorded, and the version is not renamed
+    assert (result.after.id, result.after.recorded) == (version.id, False)
+    assert versioning.history(project, "nb.ipynb") == [result.after]
+    assert (result.after.message, result.after.kind) == (None, "auto")  # not named a restore
+    second = versioning.commit(project, "nb.ipynb", write(nb_path, edit(rich_notebook(), 1, "2")))
+    nb_path.unlink()
+    older = versioning.restore(project, version)
+    assert (older.before, older.after.number, older.after.recorded) == (None, 3, True)
+    assert older.after.message == "Restored version 1"
+    nb_path.unlink()
+    again = versioning.restore(project, second)  # version 2's content is not the latest's
+    assert (again.after.number, again.after.recorded) == (4, True)
 
 
 def test_restore_as_a_copy_leaves_the_notebook_alone(project: Project, nb_path: Path) -> None:
