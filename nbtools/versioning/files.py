@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
@@ -17,11 +18,24 @@ def notebook_bytes(nb: Notebook) -> bytes:
     """The notebook as nbformat writes it: multi-line text as lists of lines, sorted keys,
     one-space indent and a final newline, so a restored file matches a JupyterLab save."""
     on_disk = {**nb, "cells": [_cell_on_disk(cell) for cell in nb["cells"]]}
-    return (_dumps(on_disk) + "\n").encode()
+    return _file_bytes(_dumps(on_disk) + "\n")
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True, indent=1, ensure_ascii=False)
+
+
+#: A surrogate code point: in a string from JSON, always a lone one (JSON joins pairs).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _file_bytes(text: str) -> bytes:
+    """JSON text as a notebook file holds it: UTF-8, a lone surrogate (which no UTF-8 encodes)
+    written as its JSON escape (``\\ud83d``), as the file it was read from had it."""
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text).encode()
 
 
 # The size of each cell as written inside a notebook, keyed by its manifest entry (which names
@@ -46,7 +60,7 @@ def notebook_size(nb: Mapping[str, Any], parts: Parts) -> int:
         elif key is not None:
             _CELL_SIZES.move_to_end(key)
         sizes.append(size)
-    frame = len(_dumps({**nb, "cells": []}).encode())
+    frame = len(_file_bytes(_dumps({**nb, "cells": []})))
     if not sizes:
         return frame + 1
     # "cells": [] becomes "cells": [\n  CELL,\n  CELL\n ] (each cell two spaces further in)
@@ -56,7 +70,7 @@ def notebook_size(nb: Mapping[str, Any], parts: Parts) -> int:
 def _cell_size(cell: dict[str, Any]) -> int:
     """Bytes of ``cell`` inside a notebook file, as an item of its ``cells`` list."""
     text = _dumps(_cell_on_disk(cell))
-    return len(text.encode()) + 2 * text.count("\n")
+    return len(_file_bytes(text)) + 2 * text.count("\n")
 
 
 def _in_memory_form(cell: dict[str, Any]) -> bool:

@@ -45,8 +45,21 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 
 
 def canonical_json(value: Any) -> bytes:
-    """Deterministic compact JSON: the same value always gives the same bytes."""
-    return _CANONICAL.encode(value).encode()
+    """Deterministic compact JSON: the same value always gives the same bytes (text as
+    :func:`stored_text` keeps it; ``json.loads`` reads such bytes back)."""
+    return stored_text(_CANONICAL.encode(value))
+
+
+def stored_text(text: str) -> bytes:
+    """Text as the store keeps it: UTF-8, and a lone surrogate, which JSON can hold
+    (``"x\\ud83d"``) but no UTF-8 character is, as its three bytes, so that a notebook holding
+    one is kept as it is, and restored. Every other text gets its plain UTF-8 bytes."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def read_text(data: bytes) -> str:
+    """The text of :func:`stored_text`'s bytes."""
+    return data.decode("utf-8", "surrogatepass")
 
 
 @dataclass
@@ -175,7 +188,7 @@ def _split_cell(
         text = _joined(cell["source"])
         if not isinstance(text, str):
             raise NotebookError(f"{source}: cell {index + 1} has an invalid source.", path=source)
-        entry["source"] = collector.add(text.encode())
+        entry["source"] = collector.add(stored_text(text))
     if "outputs" in cell:
         if not isinstance(cell["outputs"], list):
             raise NotebookError(f"{source}: cell {index + 1} has invalid outputs.", path=source)
@@ -356,7 +369,7 @@ def assemble(
     for entry in manifest["cells"]:
         cell = dict(entry)
         if "source" in entry:
-            cell["source"] = blobs[entry["source"]].decode()
+            cell["source"] = read_text(blobs[entry["source"]])
         if "outputs" in entry:
             cell["outputs"] = [
                 _rebuild_output(json.loads(blobs[sha]), image_text) for sha in entry["outputs"]

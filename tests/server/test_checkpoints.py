@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -211,3 +212,28 @@ async def test_a_save_that_failed_stops_counting_as_in_progress(
     newest = (await history(jp_fetch, "nb.ipynb"))["versions"][0]["number"]
     assert (await checkpoints(jp_fetch, "nb.ipynb", "POST"))["id"] == str(newest)
     assert reads == []  # the save was alone: its file was neither recorded nor read again
+
+
+async def test_a_lone_surrogate_is_recorded_by_the_save_hook_and_restorable(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """JSON can hold a lone surrogate ("\\ud83d"), which no UTF-8 encodes: the save hook
+    records it as it is, and a good version restored over the file writes it back whole."""
+    nb = rich_notebook()
+    await save(jp_fetch, "nb.ipynb", nb)
+    damaged = edit(nb, 1, "x\ud83d = 1")
+    with contextlib.suppress(HTTPClientError):  # Jupyter's own writer cannot encode it
+        await save(jp_fetch, "nb.ipynb", damaged)
+    reply = await history(jp_fetch, "nb.ipynb")
+    assert (len(reply["versions"]), reply["failure"]) == (2, None)
+    newest = reply["versions"][0]["id"]
+    response = await jp_fetch("nbtools", "api", "versions", str(newest), "notebook")
+    assert json.loads(response.body)["cells"][1]["source"] == "x\ud83d = 1"
+    (jp_root_dir / "nb.ipynb").write_text(
+        json.dumps(damaged, indent=1), encoding="ascii"
+    )  # the file as a JSON writer escaping everything holds it
+    await checkpoints(jp_fetch, "nb.ipynb", "POST", "1")  # revert to the good version
+    on_disk = json.loads((jp_root_dir / "nb.ipynb").read_text(encoding="utf-8"))
+    assert on_disk["cells"][1]["source"] == nb["cells"][1]["source"].splitlines(True)
+    reply = await history(jp_fetch, "nb.ipynb")
+    assert [v["kind"] for v in reply["versions"]] == ["restore", "auto", "auto"]

@@ -154,6 +154,30 @@ def test_restore_and_restore_as_a_copy(tmp_path: Path) -> None:
     )
 
 
+def test_a_lone_surrogate_is_kept_and_a_good_version_restored_over_it(tmp_path: Path) -> None:
+    """Valid JSON may hold a lone surrogate ("\\ud83d"), which no UTF-8 character is: the
+    version keeps it whole, and restoring a good version over the file works."""
+    path = tmp_path / "nb.ipynb"
+    good = write(path, rich_notebook())
+    nbtools(tmp_path, "save", "nb.ipynb")
+    damaged = good.replace(b'"x = 1\\n"', b'"x\\ud83d = 1\\n"')
+    assert damaged != good
+    path.write_bytes(damaged)
+    saved = as_json(nbtools(tmp_path, "save", "nb.ipynb", "--json"))
+    assert (saved["number"], saved["size"]) == (2, len(damaged))
+    model = as_json(nbtools(tmp_path, "diff", "nb.ipynb", "1", "--json"))  # against the file
+    assert {"op": "+", "text": "x\ud83d = 1"} in model["cells"][1]["source"]
+    shown = nbtools(tmp_path, "show", "nb.ipynb", "2", "--notebook")
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.encode() == damaged  # as the file had it, the escape included
+    restored = nbtools(tmp_path, "restore", "nb.ipynb", "1")
+    assert restored.exit_code == 0, restored.output
+    assert path.read_bytes() == good
+    nbtools(tmp_path, "restore", "nb.ipynb", "2")
+    assert path.read_bytes() == damaged
+    assert nbtools(tmp_path, "verify").exit_code == 0
+
+
 def test_gc_and_verify(tmp_path: Path) -> None:
     path = tmp_path / "nb.ipynb"
     for step in range(4):

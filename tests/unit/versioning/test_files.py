@@ -29,6 +29,21 @@ def unicode_notebook() -> dict[str, Any]:
     return nb
 
 
+def test_a_lone_surrogate_is_written_as_its_json_escape() -> None:
+    written = notebook_bytes(lone_surrogates())
+    written.decode("utf-8")  # valid UTF-8, as Jupyter reads it
+    assert b'"x\\ud83d = 1\\n"' in written
+    assert json.loads(written)["cells"][0]["outputs"][0]["text"] == ["\ud800\n"]
+
+
+def lone_surrogates() -> dict[str, Any]:
+    """Lone surrogates, which JSON holds ("\\ud83d") but UTF-8 cannot: written as escapes."""
+    nb = make_notebook([("code", "x\ud83d = 1\ny = '\udc00'", [])])
+    nb["metadata"]["title"] = "\udfff"
+    nb["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "\ud800\n"}]
+    return nb
+
+
 @pytest.mark.parametrize(
     "nb",
     [
@@ -37,8 +52,9 @@ def unicode_notebook() -> dict[str, Any]:
         unicode_notebook(),
         make_notebook([]),  # no cells
         make_notebook([("code", "", [])]),  # an empty cell
+        lone_surrogates(),
     ],
-    ids=["rich", "on-disk-form", "unicode", "no-cells", "empty-cell"],
+    ids=["rich", "on-disk-form", "unicode", "no-cells", "empty-cell", "lone-surrogates"],
 )
 def test_size_is_the_file_size(nb: dict[str, Any]) -> None:
     exact(nb)
