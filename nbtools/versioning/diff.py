@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from nbtools.errors import NotebookError, NotFoundError
-from nbtools.notebooks import read_notebook
+from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
 from nbtools.versioning.content import comparable, version_notebook
 from nbtools.versioning.diffmodel import build_model
 from nbtools.versioning.history import (
     Version,
+    disk_content,
     history,
     latest_other_than,
     notebook_key,
@@ -106,9 +107,8 @@ def _version_side(project: Project, version: Version, ref: str) -> Side:
 
 
 def _disk_side(project: Project, key: str) -> Side:
-    path = project.resolve(key)
     try:
-        parts = split(read_notebook(path), source=key)
+        parts = split(parse_notebook(disk_content(project, key), source=key), source=key)
     except NotebookError as error:
         raise NotebookError(
             f"{error.message} It cannot be compared; the version store was not changed.",

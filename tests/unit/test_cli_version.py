@@ -284,6 +284,39 @@ def test_a_number_past_every_version_is_bad_input_answered_in_json(tmp_path: Pat
     assert [v["number"] for v in as_json(nbtools(tmp_path, "log", "nb.ipynb", "--json"))] == [1]
 
 
+def test_messages_name_notebooks_relative_to_the_root(tmp_path: Path) -> None:
+    """As save and restore do, diff names a missing or damaged file by its path in the root,
+    and a symbolic link leading out of the root is refused naming the root."""
+    root = tmp_path / "root"
+    root.mkdir()
+    write(root / "one.ipynb", rich_notebook())
+    nbtools(root, "save", "one.ipynb")
+    (root / "one.ipynb").unlink()
+    write(root / "nb.ipynb", rich_notebook())
+    nbtools(root, "save", "nb.ipynb")
+    (root / "nb.ipynb").write_bytes(b'{"nbformat": 4, "cells": [{"cell_type"')
+    outside = tmp_path / "outside.ipynb"
+    write(outside, rich_notebook())
+    (root / "link.ipynb").symlink_to(outside)
+    cases = [
+        (("diff", "one.ipynb", "1", "disk"), "Notebook not found: one.ipynb"),
+        (("diff", "one.ipynb", "disk", "1"), "Notebook not found: one.ipynb"),
+        (("diff", "nb.ipynb"), "nb.ipynb is not valid JSON at line 1"),
+        (("diff", "nb.ipynb", "1", "disk"), "nb.ipynb is not valid JSON at line 1"),
+        (("save", "nb.ipynb"), "nb.ipynb is not valid JSON at line 1"),
+        (
+            ("save", "link.ipynb"),
+            f"'link.ipynb' leads outside the root {root.resolve()} through a symbolic link",
+        ),
+        (("save", "../outside.ipynb"), f"give a path inside the root {root.resolve()}"),
+    ]
+    for args, message in cases:
+        result = nbtools(root, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.output, (args, result.output)
+        assert f"{root}/" not in result.output, (args, result.output)  # no absolute path
+
+
 def test_a_store_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
     write(tmp_path / "nb.ipynb", rich_notebook())
     (tmp_path / ".nbtools" / "versions").mkdir(parents=True)

@@ -28,8 +28,11 @@ def test_relative_paths_resolve_inside(root: Path) -> None:
     ["../outside.ipynb", "sub/../../outside", "/etc/passwd", "sub/\x00nb.ipynb"],
 )
 def test_escapes_are_refused(root: Path, bad: str) -> None:
-    with pytest.raises(PathOutsideRootError):
+    with pytest.raises(PathOutsideRootError) as info:
         resolve_inside(root, bad)
+    assert info.value.details == {"path": bad}
+    if "\x00" not in bad:  # every escape names the root, as the command line's check does
+        assert f"the root {root.resolve()}" in info.value.message
 
 
 def test_a_backslash_is_part_of_a_posix_file_name(root: Path) -> None:
@@ -42,8 +45,12 @@ def test_symlink_pointing_outside_is_refused(root: Path, tmp_path: Path) -> None
     outside = tmp_path / "secret"
     outside.mkdir()
     os.symlink(outside, root / "link")
-    with pytest.raises(PathOutsideRootError, match="outside the root"):
+    with pytest.raises(PathOutsideRootError) as info:
         resolve_inside(root, "link/data.txt")
+    assert info.value.message == (
+        f"The path 'link/data.txt' leads outside the root {root.resolve()} through a symbolic "
+        "link: give a path inside it."
+    )
 
 
 def test_sibling_sharing_the_prefix_is_refused(root: Path, tmp_path: Path) -> None:
