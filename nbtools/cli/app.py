@@ -25,7 +25,9 @@ class NbtoolsCliError(click.ClickException):
         self.exit_code = error.exit_code  # type: ignore[misc]
 
     def show(self, file: Any = None) -> None:
-        click.secho(f"Error: {self.format_message()}", err=True, fg="red")
+        from nbtools.cli.output import visible  # a message may quote a notebook or a user
+
+        click.secho(f"Error: {visible(self.format_message())}", err=True, fg="red")
 
 
 class LazyGroup(click.Group):

@@ -4,6 +4,7 @@ commands use it too)."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
@@ -24,6 +25,31 @@ def print_json(data: Any) -> None:
     cli_ctx = ctx.find_object(CliContext) if ctx is not None else None
     if cli_ctx is not None:
         cli_ctx.answered = True
+
+
+#: What text a notebook or a person wrote must not bring to a terminal raw: control characters
+#: but the line break and the tab (ESC starts the sequences that colour, move the cursor, clear
+#: the screen or set the window's title; BEL, CR, the C1 controls), the bidirectional
+#: overrides and isolates (which show text in another order than it is) and lone surrogates
+#: (which no terminal's encoding writes).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def visible(text: str) -> str:
+    """``text`` to show a person: each unsafe character (:data:`_UNSAFE`) escaped as Python
+    writes it (``\\x1b``, ``\\u202e``), so that a terminal shows it rather than obeys it.
+    Tables, diffs and error messages go through it; ``--json`` keeps every character."""
+    return _UNSAFE.sub(_escaped, text)
+
+
+def say(text: str) -> None:
+    """Print a line for a person (a command's answer without ``--json``), :func:`visible`."""
+    print(visible(text))
+
+
+def _escaped(found: re.Match[str]) -> str:
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def moment(value: datetime | str) -> datetime:
@@ -50,14 +76,15 @@ _WHOLE, _SHORT, _FOLDED = 16, 10, 6
 
 
 def _cell(value: Any) -> str:
-    """A table's text of ``value``; a moment as :func:`when` writes it: in its own zone when
-    it carries a named one (a job's next run, in its schedule's zone), else in local time."""
+    """A table's text of ``value`` (:func:`visible`); a moment as :func:`when` writes it: in
+    its own zone when it carries a named one (a job's next run, in its schedule's zone), else
+    in local time."""
     if value is None:
         return ""
     if isinstance(value, (dict, list)):  # as JSON, the form -p values and --json take
-        return json.dumps(value, ensure_ascii=False, default=json_default)
+        return visible(json.dumps(value, ensure_ascii=False, default=json_default))
     if not isinstance(value, datetime):
-        return str(value)
+        return visible(str(value))
     zone = getattr(value.tzinfo, "key", None)  # a zoneinfo.ZoneInfo names its zone
     return when(value, zone if isinstance(zone, str) else None)
 
@@ -75,14 +102,14 @@ def print_table(
     columns are never narrowed to fit (the names of a listing's fields)."""
     rows = list(rows)
     if not rows and empty:
-        print(empty)
+        print(visible(empty))
         return
     from rich.console import Console
     from rich.table import Table
 
     cells = [[_cell(value) for value in row] for row in rows]
-    title = _zone_to_title(title, rows, cells)
-    console = Console()
+    title = _zone_to_title(visible(title), rows, cells)
+    console = Console(markup=False, emoji=False)  # text in brackets or colons is shown as is
     table = Table(title=title, title_justify="left", header_style="bold")
     moments = frozenset(
         index

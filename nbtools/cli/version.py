@@ -9,7 +9,7 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
-from nbtools.cli.output import print_fields, print_json, print_table
+from nbtools.cli.output import print_fields, print_json, print_table, say
 from nbtools.cli.paths import root_relative_option
 from nbtools.errors import CheckFailedError
 
@@ -47,14 +47,14 @@ def save(cli_ctx: CliContext, notebook: str, message: str | None, as_json: bool)
     if as_json:
         print_json(saved.to_dict())
     elif saved.recorded:
-        click.echo(
+        say(
             f"Recorded version {saved.number} of {saved.path} "
             f"({_plural(saved.cells_changed, 'cell')} changed)."
         )
     elif message is not None and saved.message == message:
-        click.echo(f"Named version {saved.number} of {saved.path}: {message}")
+        say(f"Named version {saved.number} of {saved.path}: {message}")
     else:
-        click.echo(f"{saved.path} is unchanged since version {saved.number}: no new version.")
+        say(f"{saved.path} is unchanged since version {saved.number}: no new version.")
 
 
 @version.command()
@@ -72,7 +72,7 @@ def log(cli_ctx: CliContext, notebook: str, limit: int | None, as_json: bool) ->
         print_json([{**v.to_dict(), "references": used.get(v.id, [])} for v in versions])
         return
     if not versions:
-        click.echo(f"{notebook} has no versions yet. Record one with `nbtools version save`.")
+        say(f"{notebook} has no versions yet. Record one with `nbtools version save`.")
         return
     columns = ("version", "saved", "user", "message", "size", "cells changed", "used by")
     rows = [
@@ -198,13 +198,11 @@ def restore(
     if as_json:
         print_json(result.to_dict())
     elif as_path is not None:
-        click.echo(
-            f"Wrote version {result.source.number} of {result.source.path} to {result.path}."
-        )
+        say(f"Wrote version {result.source.number} of {result.source.path} to {result.path}.")
     elif result.before is not None and result.before.id == result.after.id:
-        click.echo(f"{result.path} already has the content of version {result.source.number}.")
+        say(f"{result.path} already has the content of version {result.source.number}.")
     else:
-        click.echo(_restored(result))
+        say(_restored(result))
 
 
 @version.command()
@@ -225,11 +223,11 @@ def gc(cli_ctx: CliContext, keep: int, dry_run: bool, as_json: bool) -> None:
         return
     removed = len(report.versions_removed)
     if dry_run:
-        click.echo(f"Would remove {_plural(removed, 'version')}; {report.versions_kept} kept.")
+        say(f"Would remove {_plural(removed, 'version')}; {report.versions_kept} kept.")
         for entry in report.versions_removed:
-            click.echo(f"  {entry['path']} version {entry['number']}")
+            say(f"  {entry['path']} version {entry['number']}")
         return
-    click.echo(
+    say(
         f"Removed {_plural(removed, 'version')} and {_plural(report.objects_removed, 'object')}; "
         f"{report.versions_kept} kept. Store: {_size(report.bytes_before)} → "
         f"{_size(report.bytes_after)}."
@@ -247,12 +245,12 @@ def verify(cli_ctx: CliContext, as_json: bool) -> None:
     if as_json:
         print_json(report.to_dict())
     else:
-        click.echo(
+        say(
             f"Checked {_plural(report.objects_checked, 'object')} and "
             f"{_plural(report.versions_checked, 'version')}."
         )
         for entry in report.unreadable_versions:
-            click.echo(f"  {entry['path']} version {entry['number']}: {entry['message']}")
+            say(f"  {entry['path']} version {entry['number']}: {entry['message']}")
     if not report.ok:
         raise CheckFailedError(
             f"{_plural(len(report.damaged_objects), 'damaged object')}, "

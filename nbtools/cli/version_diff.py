@@ -5,40 +5,46 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from nbtools.cli.output import visible
+
 _STYLE = {"+": "green", "-": "red", " ": "dim"}
 #: How much of a metadata value a changed key shows (``--json`` has all of it).
 _VALUE_WIDTH = 40
 
 
 def print_diff(model: dict[str, Any]) -> None:
-    """Render the model of :func:`nbtools.versioning.diff.diff` on the terminal."""
+    """Render the model of :func:`nbtools.versioning.diff.diff` on the terminal, the text
+    the notebook holds made :func:`~nbtools.cli.output.visible`."""
     from rich.console import Console
     from rich.text import Text
 
-    console = Console(highlight=False)
-    console.print(Text(f"{model['path']}: {model['a']['label']} → {model['b']['label']}", "bold"))
+    console = Console(highlight=False, markup=False, emoji=False)
+
+    def show(text: str, style: str = "") -> None:
+        console.print(Text(visible(text), style))
+
+    show(f"{model['path']}: {model['a']['label']} → {model['b']['label']}", "bold")
     if model["identical"]:
-        console.print("No differences.")
+        show("No differences.")
         return
-    counts = [f"{n} {status}" for status, n in model["summary"].items() if n]
-    console.print(", ".join(counts))
+    show(", ".join(f"{n} {status}" for status, n in model["summary"].items() if n))
     for change in model["metadata"]:
-        console.print(Text(f"notebook metadata {_metadata_line(change)}", "yellow"))
+        show(f"notebook metadata {_metadata_line(change)}", "yellow")
     for cell in model["cells"]:
         if cell["status"] == "unchanged":
             continue
-        console.print(Text(_heading(cell), "bold cyan"))
+        show(_heading(cell), "bold cyan")
         for line in cell["source"]:
-            console.print(Text(f"{line['op']} {line['text']}", _STYLE[line["op"]]))
+            show(f"{line['op']} {line['text']}", _STYLE[line["op"]])
         for output in cell["outputs"]:
-            console.print(Text(f"  {_output_line(output)}", "magenta"))
+            show(f"  {_output_line(output)}", "magenta")
         for change in cell["metadata"]:
-            console.print(Text(f"  metadata {_metadata_line(change)}", "yellow"))
+            show(f"  metadata {_metadata_line(change)}", "yellow")
         if cell["execution_count"] is not None:
             before, after = cell["execution_count"]
-            console.print(Text(f"  execution count {before} → {after}", "dim"))
+            show(f"  execution count {before} → {after}", "dim")
         if cell["attachments_changed"]:
-            console.print(Text("  attachments changed", "yellow"))
+            show("  attachments changed", "yellow")
 
 
 def _metadata_line(change: dict[str, Any]) -> str:

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from nbtools.cli.output import print_fields, print_table, when
+from nbtools.cli.output import print_fields, print_table, visible, when
+from tests.cli_tables import table_rows
 
 UTC = timezone.utc
 
@@ -210,6 +211,54 @@ def test_an_empty_table_is_one_line_saying_so(capsys: pytest.CaptureFixture[str]
     assert capsys.readouterr().out == "No runs yet.\n"
     print_table("Runs", ("run",), iter([(1,)]), empty="No runs yet.")  # rows may be an iterator
     assert "No runs yet." not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("\x1b]0;PWNED\x07\x1b[2J", "\\x1b]0;PWNED\\x07\\x1b[2J"),  # window title, clear
+        ("evil \x1b[31mred\x1b[0m", "evil \\x1b[31mred\\x1b[0m"),
+        ("over\rwritten\x08\x7f", "over\\x0dwritten\\x08\\x7f"),
+        ("\x9b2J C1", "\\x9b2J C1"),  # the 8-bit control sequence introducer
+        ("\x00\x0b\x0c\x1f", "\\x00\\x0b\\x0c\\x1f"),
+        ("abc\u202edcba \u2066x\u2069", "abc\\u202edcba \\u2066x\\u2069"),  # bidi overrides
+        ("x\ud83d = 1", "x\\ud83d = 1"),  # a lone surrogate: no encoding writes it
+        ("tab\tand\nlines", "tab\tand\nlines"),  # kept: a table shows them as such
+        (
+            "é 日本語 😀 👨\u200d👩\u200d👧 [/bold] :smile:",
+            "é 日本語 😀 👨\u200d👩\u200d👧 [/bold] :smile:",
+        ),
+    ],
+)
+def test_text_is_made_visible_not_obeyed(text: str, shown: str) -> None:
+    assert visible(text) == shown
+
+
+def test_a_table_shows_what_its_cells_and_title_hold_and_obeys_none_of_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Control sequences are escaped (they would colour, clear or retitle the terminal and
+    misalign the table), and brackets and colons are text, not rich's markup or emoji codes
+    (``[/bold]`` alone used to raise rich's MarkupError)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COLUMNS", "200")
+        print_table(
+            "Versions of \x1b[2Jnb.ipynb",
+            ("version", "message"),
+            [(2, "evil \x1b[31mred\x1b[0m"), (1, "[/bold] [red]x[/red] :smile:")],
+        )
+        print_fields("x\ud83d", {"message": "\x1b]0;PWNED\x07"})
+        print_table("Runs", ("run",), [], empty="No runs of \x1b[2Jnb.ipynb yet.")
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert "\x07" not in out
+    assert "Versions of \\x1b[2Jnb.ipynb" in out
+    assert [row["message"] for row in table_rows(out.split("x\\ud83d")[0])] == [
+        "evil \\x1b[31mred\\x1b[0m",
+        "[/bold] [red]x[/red] :smile:",
+    ]
+    assert "│ message │ \\x1b]0;PWNED\\x07 │" in out
+    assert out.endswith("No runs of \\x1b[2Jnb.ipynb yet.\n")
 
 
 def test_every_list_says_what_is_empty_and_what_to_do(tmp_path: Path) -> None:

@@ -178,6 +178,42 @@ def test_a_lone_surrogate_is_kept_and_a_good_version_restored_over_it(tmp_path: 
     assert nbtools(tmp_path, "verify").exit_code == 0
 
 
+def test_terminal_control_sequences_are_shown_not_obeyed(tmp_path: Path) -> None:
+    """A cell or a message that would retitle, clear or colour the terminal is printed with its
+    control characters escaped; --json keeps them exactly."""
+    path = tmp_path / "nb.ipynb"
+    write(path, rich_notebook())
+    nbtools(tmp_path, "save", "nb.ipynb")
+    write(path, edit(rich_notebook(), 1, "x = 1\n\x1b]0;PWNED\x07\x1b[2J"))
+    evil = "evil \x1b[31mred\x1b[0m"
+    nbtools(tmp_path, "save", "nb.ipynb", "-m", evil)
+    diff = nbtools(tmp_path, "diff", "nb.ipynb", "1", "2")
+    assert "+ \\x1b]0;PWNED\\x07\\x1b[2J" in diff.output
+    log = CliRunner(env={"COLUMNS": "200"}).invoke(
+        cli, ["--root", str(tmp_path), "version", "log", "nb.ipynb"]
+    )
+    assert [row["message"] for row in table_rows(log.output)] == [
+        "★ evil \\x1b[31mred\\x1b[0m",
+        "",
+    ]
+    refused = nbtools(tmp_path, "show", "nb.ipynb", "\x1b[2J\u202e")
+    assert refused.exit_code == 2
+    assert "'\\x1b[2J\\u202e' is not a version reference" in refused.output  # escaped once
+    write(tmp_path / "other.ipynb", rich_notebook())
+    nbtools(tmp_path, "save", "other.ipynb")
+    named = nbtools(tmp_path, "save", "other.ipynb", "-m", "\x1b]0;PWNED\x07")
+    assert named.output == "Named version 1 of other.ipynb: \\x1b]0;PWNED\\x07\n"
+    for result in (diff, log, refused, named):
+        assert "\x1b" not in result.output
+        assert "\x07" not in result.output
+    assert as_json(nbtools(tmp_path, "log", "nb.ipynb", "--json"))[0]["message"] == evil
+    model = as_json(nbtools(tmp_path, "diff", "nb.ipynb", "1", "2", "--json"))
+    assert {"op": "+", "text": "\x1b]0;PWNED\x07\x1b[2J"} in model["cells"][1]["source"]
+    path.write_bytes(path.read_bytes().replace(b'"x = 1\\n"', b'"x\\ud83d = 1\\n"'))
+    surrogate = nbtools(tmp_path, "diff", "nb.ipynb")  # no encoding writes it: escaped too
+    assert (surrogate.exit_code, "+ x\\ud83d = 1" in surrogate.output) == (0, True)
+
+
 def test_gc_and_verify(tmp_path: Path) -> None:
     path = tmp_path / "nb.ipynb"
     for step in range(4):
