@@ -62,7 +62,8 @@ class Project:
         return path.resolve().is_relative_to(self.root)
 
     def in_store(self, path: Path) -> bool:
-        """Whether ``path`` (resolved) is the store directory or inside it."""
+        """Whether ``path`` (resolved) is the store directory or inside it: nbtools' own
+        files, which are neither served nor versioned."""
         return path.resolve().is_relative_to(self.store_dir)
 
     def relative(self, path: Path) -> str:

@@ -245,6 +245,11 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
         (("diff", "nb.ipynb", "first"), "'first' is not a version reference"),
         (("gc", "--keep", "0"), "--keep must be at least 1"),
         (("restore", "nb.ipynb", "1", "--as", "nb.ipynb"), "nb.ipynb already exists"),
+        (
+            ("restore", "nb.ipynb", "1", "--as", ".nbtools/x.ipynb"),
+            "'.nbtools/x.ipynb' is in the nbtools store directory",
+        ),
+        (("save", ".nbtools/nbtools.db"), "is in the nbtools store directory"),
     ]
     write(tmp_path / "nb.ipynb", rich_notebook())
     nbtools(tmp_path, "save", "nb.ipynb")

@@ -3,10 +3,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from nbtools import versioning
-from nbtools.errors import ConflictError, InvalidInputError, NotebookError, NotFoundError
+from nbtools.errors import (
+    ConflictError,
+    HiddenPathError,
+    InvalidInputError,
+    NotebookError,
+    NotFoundError,
+)
 from nbtools.project import Project
+from nbtools.store.tables import notebooks
 from nbtools.versioning.objects import DamagedObjectError, ObjectStore
 from tests.unit.versioning.conftest import edit, rich_notebook, write
 
@@ -80,6 +88,22 @@ def test_restore_as_a_copy_leaves_the_notebook_alone(project: Project, nb_path: 
     (project.root / "folder.ipynb").mkdir()
     with pytest.raises(InvalidInputError, match=r"folder\.ipynb is a folder; give a file's name"):
         versioning.restore(project, first, as_path="folder.ipynb")
+
+
+def test_the_store_directory_is_never_a_notebook(project: Project, nb_path: Path) -> None:
+    """As the server refuses it: a copy written into .nbtools/ (or through a link to it) would
+    start a history among nbtools' own files."""
+    first = versioning.commit(project, "nb.ipynb", write(nb_path, rich_notebook()))
+    (project.root / "sub").mkdir()
+    (project.root / "sub" / "link").symlink_to(project.store_dir)
+    for target in (".nbtools/x.ipynb", ".nbtools/versions/x.ipynb", "sub/link/x.ipynb"):
+        with pytest.raises(HiddenPathError, match="is in the nbtools store directory"):
+            versioning.restore(project, first, as_path=target)
+        with pytest.raises(HiddenPathError, match="is in the nbtools store directory"):
+            versioning.commit(project, target, rich_notebook())
+    assert list(project.store_dir.rglob("*.ipynb")) == []
+    with project.store.connection() as connection:  # no history started for any of them
+        assert connection.scalar(select(func.count()).select_from(notebooks)) == 1
 
 
 def test_an_unreadable_notebook_on_disk_is_never_overwritten(
