@@ -29,6 +29,8 @@ class Names(NamedTuple):
     free: dict[str, int]
     #: Every star import of the code, nested ones included, in source order.
     star_imports: list[StarImport]
+    #: The top-level import statement each name comes from, for names no other statement
+    #: binds at the top level (``from typing import Any`` then ``Any = 5`` is not ``typing``'s).
     imports: dict[str, ast.stmt]
     modules: set[str]
 
@@ -69,6 +71,8 @@ class _Visitor(ast.NodeVisitor):
         self.scope = self.module
         self.star_imports: list[StarImport] = []
         self.imports: dict[str, ast.stmt] = {}
+        #: Top-level names some statement binds other than their import in ``imports``.
+        self.rebound: set[str] = set()
         self.modules: set[str] = set()
 
     # scopes -------------------------------------------------------------------------------
@@ -82,12 +86,20 @@ class _Visitor(ast.NodeVisitor):
         assert scope.parent is not None
         self.scope = scope.parent
 
-    def _bind(self, name: str, scope: _Scope | None = None) -> None:
+    def _bind(
+        self, name: str, scope: _Scope | None = None, imported: ast.stmt | None = None
+    ) -> None:
+        """Bind ``name`` in ``scope`` (the current one by default): by ``imported``, an import
+        statement of the code's top level, or by anything else."""
         target = scope or self.scope
         if name in target.declared_global:
-            self.module.bound.add(name)
-        else:
-            target.bound.add(name)
+            target = self.module
+        target.bound.add(name)
+        if target is self.module:
+            if imported is None:
+                self.rebound.add(name)
+            elif ast.dump(self.imports.setdefault(name, imported)) != ast.dump(imported):
+                self.rebound.add(name)  # two imports: which one binds it depends on the flow
 
     # traversal (faster than NodeVisitor's, which looks up methods by name and checks for
     # deprecated visitors on every constant): names, constants and attribute chains, nearly
@@ -156,9 +168,8 @@ class _Visitor(ast.NodeVisitor):
         for alias in node.names:
             self.modules.add(alias.name.split(".")[0])
             name = alias.asname or alias.name.split(".")[0]
-            self._bind(name)
-            if self.scope is self.module:
-                self.imports[name] = ast.Import(names=[alias])
+            at_top = self.scope is self.module
+            self._bind(name, imported=ast.Import(names=[alias]) if at_top else None)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.level == 0 and node.module:
@@ -169,11 +180,9 @@ class _Visitor(ast.NodeVisitor):
                 self.star_imports.append(StarImport(node.lineno, source))
                 continue
             name = alias.asname or alias.name
-            self._bind(name)
-            if self.scope is self.module:
-                self.imports[name] = ast.ImportFrom(
-                    module=node.module, names=[alias], level=node.level
-                )
+            at_top = self.scope is self.module
+            statement = ast.ImportFrom(module=node.module, names=[alias], level=node.level)
+            self._bind(name, imported=statement if at_top else None)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.name:
@@ -300,7 +309,7 @@ def analyze(tree: ast.Module) -> Names:
         bound=visitor.module.bound,
         free=visitor.module.free(),
         star_imports=visitor.star_imports,
-        imports=visitor.imports,
+        imports={n: s for n, s in visitor.imports.items() if n not in visitor.rebound},
         modules=visitor.modules,
     )
 

@@ -65,6 +65,26 @@ def test_star_imports_and_import_statements_are_recorded() -> None:
     }
 
 
+def test_a_name_the_code_binds_again_is_not_where_it_was_imported_from() -> None:
+    """An import is where a name comes from only when nothing else binds it at the top level:
+    not after an assignment, a def, a loop, a global in a function or another import of it."""
+    code = (
+        "from typing import Any\nAny = 5\n"
+        "from math import sqrt\ndef sqrt(x):\n    return x\n"
+        "import os\nfor os in []: pass\n"
+        "from math import pi\ndef tau():\n    global pi\n    pi = 3\n"
+        "try:\n    import ujson as json\nexcept ImportError:\n    import json\n"
+        "import re\nimport re\n"
+        "from math import e\ndef local():\n    e = 1\n    from cmath import e\n"
+    )
+    names = analyze(ast.parse(code))
+    assert {n: ast.unparse(s) for n, s in names.imports.items()} == {
+        "re": "import re",
+        "e": "from math import e",
+    }
+    assert {"Any", "sqrt", "os", "pi", "json", "re", "e"} <= names.bound
+
+
 def test_star_imports_nested_in_statements_are_found_in_source_order() -> None:
     code = (
         "try:\n    from fast import *\nexcept ImportError:\n    from .slow import *\n"

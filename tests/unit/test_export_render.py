@@ -336,6 +336,34 @@ def test_a_record_of_the_notebooks_own_stays_the_notebooks(tmp_path: Path) -> No
     assert [p.code for p in elsewhere.problems] == ["unresolved-import"]  # tracking is needed
 
 
+def test_a_name_an_exported_cell_imports_then_binds_again_has_its_last_value(
+    tmp_path: Path,
+) -> None:
+    """``from typing import Any`` then ``Any = 5`` in an exported cell: the main cells and the
+    tests get ``Any`` from the exported module (5), not from typing."""
+    result = extraction(
+        (
+            "code",
+            "from typing import Any\nAny = 5\nfrom math import sqrt\n"
+            "def sqrt(x):\n    return -x\nimport json\nimport json",
+            ["export"],
+        ),
+        (
+            "code",
+            "record('any', Any)\nrecord('sqrt', sqrt(4))\nrecord('json', json.dumps(1))",
+            ["main"],
+        ),
+        ("code", "assert Any == 5", ["test"]),
+    )
+    assert result.errors == []
+    pipeline = result.files["src/pkg/pipeline.py"]
+    assert "from .core import Any, sqrt\n" in pipeline
+    assert "\nimport json\n" in pipeline  # imported twice alike: still json's
+    assert "from pkg.core import Any\n" in result.files["tests/test_pkg.py"]
+    write(result.files, tmp_path)
+    assert json.loads(run_package(tmp_path).stdout) == {"any": 5, "sqrt": -4, "json": "1"}
+
+
 def test_cell_comments_stay_one_line_whatever_the_notebook_name_and_cell_id() -> None:
     """A name or id with a newline, quote, backslash, control or non-ASCII character cannot
     end the comment line: it is escaped as a JSON string would be."""
