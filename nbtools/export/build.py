@@ -1,5 +1,6 @@
 """Extraction as one function: notebook in, package files and problems out (nothing written)."""
 
+import ast
 import contextlib
 import gc
 import json
@@ -15,6 +16,7 @@ from nbtools.errors import InvalidInputError
 from nbtools.export import deps
 from nbtools.export.cells import classify
 from nbtools.export.model import EXPORT, Cell, Problem, Source, manifest_text
+from nbtools.export.names import analyze
 from nbtools.export.namespace import namespace_problems
 from nbtools.export.plan import DEFAULT_MODULE, Plan, build_plan
 from nbtools.export.render.modules import render_modules
@@ -264,19 +266,18 @@ def _served(plan: Plan, cells: list[Cell]) -> "tuple[list[Served], list[Problem]
 
 
 def _main_modules(plan: Plan) -> list[str]:
-    """Modules main cells import, without those imported only for ``record`` (run() has it)."""
+    """Modules main cells import, as run() executes them: not nbtools for its record alone
+    (run() provides it)."""
     if not plan.main:
         return []
-    from nbtools.export.render.pipeline import record_imports
+    from nbtools.export.render.recording import run_code
 
-    modules = []
+    modules: list[str] = []
     for parsed in plan.main:
-        skipped = {
-            (node.module or "").split(".")[0]
-            for node in record_imports(parsed.tree)
-            if all(alias.name == "record" for alias in node.names)
-        }
-        modules += [m for m in parsed.names.modules if m not in skipped]
+        names = parsed.names
+        if "nbtools" in names.modules:
+            names = analyze(ast.parse(run_code(parsed)))
+        modules += names.modules
     return modules
 
 

@@ -7,6 +7,7 @@ the package itself made relative, as nbdev does.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable
 
@@ -90,17 +91,35 @@ def make_imports_relative(
     return "".join(lines)
 
 
-def replace_statements(code: str, replacements: dict[int, tuple[int, str]]) -> str:
-    """Replace whole-line statements: ``{first_line: (last_line, new_text)}`` (1-based)."""
-    lines = code.splitlines(keepends=True)
-    out: list[str] = []
-    number = 1
-    while number <= len(lines):
-        if number in replacements:
-            last, text = replacements[number]
-            out.append(text)
-            number = last + 1
-            continue
-        out.append(lines[number - 1])
-        number += 1
-    return "".join(out)
+#: What ends a line for Python's tokenizer (not the other characters str.splitlines splits on).
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def replace_statements(code: str, replacements: list[tuple[ast.stmt, str]], note: str) -> str:
+    """``code`` with each statement replaced by a line of code: the other statements keep
+    their lines and their places on them.
+
+    A replacement takes the first line of its statement (from its column: ``x = 1; <stmt>``
+    keeps ``x = 1;``); the lines the statement continued on are left blank, or continue the
+    logical line with ``\\`` when code follows the statement (``<stmt>; x = 1``).
+    ``note`` is a comment put after a replacement that ends its line.
+    """
+    starts = [0, *(match.end() for match in _LINE_END.finditer(code))]
+
+    def offset(line: int, column: int) -> int:  # ast's columns count UTF-8 bytes
+        start = starts[line - 1]
+        end = starts[line] if line < len(starts) else len(code)
+        return start + len(code[start:end].encode()[:column].decode())
+
+    pieces, done = [], 0
+    for node, text in sorted(replacements, key=lambda r: (r[0].lineno, r[0].col_offset)):
+        last = node.end_lineno or node.lineno
+        begin, end = offset(node.lineno, node.col_offset), offset(last, node.end_col_offset or 0)
+        rest = code[end : starts[last] if last < len(starts) else len(code)].strip()
+        if rest and not rest.startswith("#") and last > node.lineno:
+            text += " \\\n" + "\\\n" * (last - node.lineno - 1)
+        else:
+            text += ("" if rest else f"  # {note}") + "\n" * (last - node.lineno)
+        pieces += [code[done:begin], text]
+        done = end
+    return "".join([*pieces, code[done:]])

@@ -18,7 +18,7 @@ from nbtools.export.deps import (
     resolve,
 )
 from nbtools.export.source import indent
-from nbtools.export.sourcemap import locate
+from nbtools.export.sourcemap import locate, locate_in_traceback
 from tests.unit.export_helpers import extraction, notebook
 
 CELLS = (
@@ -266,6 +266,11 @@ def test_record_imports_are_dropped_from_the_pipeline_and_its_dependencies(tmp_p
     write(result.files, tmp_path)
     output = run_package(tmp_path, "--x", "3").stdout
     assert json.loads(output) == {"square": 9}
+    beside = extraction(
+        ("code", "from nbtools import record\nfrom nbtools import __version__", ["main"])
+    )
+    needed = [p.message for p in beside.problems if p.code == "unresolved-import"]
+    assert "nbtools" in beside.dependencies or "'nbtools'" in "".join(needed)  # __version__
 
 
 def test_the_main_cells_names_never_take_what_run_returns(tmp_path: Path) -> None:
@@ -334,6 +339,51 @@ def test_a_record_of_the_notebooks_own_stays_the_notebooks(tmp_path: Path) -> No
     assert "    from tracking import record\n" in pipeline
     assert "_nbtools_record" not in pipeline
     assert [p.code for p in elsewhere.problems] == ["unresolved-import"]  # tracking is needed
+
+
+def test_every_statement_beside_a_record_import_runs_on_its_line(tmp_path: Path) -> None:
+    """``from nbtools import record`` joined to other statements with ``;``, in an ``if``, a
+    ``try`` or a function, parenthesised or continued with a backslash: run() binds its record
+    there and runs every other statement, each on its cell's line (a traceback leads to it)."""
+    cells = [
+        ("code", "fail = False", ["parameters"]),
+        ("code", "from nbtools import record; a = 1\nrecord('a', a)", ["main"]),
+        ("code", "b = 2; from nbtools import record as r; r('b', b)", ["main"]),
+        ("code", "if a:\n    from nbtools import record; c = 3\nrecord('c', c)", ["main"]),
+        (
+            "code",
+            "try:\n    from nbtools import record\nexcept ImportError:\n    d = 0\n"
+            "else:\n    d = 4\nrecord('d', d)",
+            ["main"],
+        ),
+        (
+            "code",
+            "from nbtools import (\n    record,\n); e = 5; fail and 1 / 0\nrecord('e', e)",
+            ["main"],
+        ),
+        ("code", "from nbtools \\\n    import record; é = 6  # six\nrecord('é', é)", ["main"]),
+        (
+            "code",
+            "def g():\n    from nbtools import record as keep\n    keep('g', 7)\ng()",
+            ["main"],
+        ),
+    ]
+    result = extraction(*cells)
+    assert [p.code for p in result.problems] == []
+    assert "nbtools" not in result.dependencies  # run() provides record
+    pipeline = result.files["src/pkg/pipeline.py"]
+    lines = pipeline.splitlines()
+    for index, (_, code, _) in enumerate(cells[1:], start=1):
+        first = lines.index(f"    # %% analysis.ipynb cell {index + 1} (id cell-{index})") + 1
+        assert lines[first + code.count("\n") + 1] == ""  # the block has the cell's lines
+    assert "    record = _nbtools_record; a = 1\n" in pipeline
+    assert "    b = 2; r = _nbtools_record; r('b', b)\n" in pipeline
+    write(result.files, tmp_path)
+    output = json.loads(run_package(tmp_path).stdout)
+    assert output == {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "é": 6, "g": 7}
+    failed = run_package(tmp_path, "--fail", check=False)
+    assert "ZeroDivisionError" in failed.stderr
+    assert locate_in_traceback(failed.stderr, result.files) == (5, "cell-5", 3)
 
 
 def test_a_name_an_exported_cell_imports_then_binds_again_has_its_last_value(

@@ -13,9 +13,10 @@ from nbtools.export.parameters import (
     option_type,
     shown_default,
 )
-from nbtools.export.plan import GENERATED_PREFIX, Binding, Plan
+from nbtools.export.plan import Binding, Plan
 from nbtools.export.render.common import block_comment, docstring, from_import, opening, py_str
-from nbtools.export.source import indent, replace_statements, sibling_module
+from nbtools.export.render.recording import RESULTS, recorder, run_code
+from nbtools.export.source import indent, sibling_module
 from nbtools.parameters import Parameter
 
 
@@ -49,67 +50,6 @@ def _signature(parameter: Parameter) -> str:
     )
 
 
-#: ``run()``'s own names beside the main cells' code (the planner refuses a cell using one):
-#: the values it returns, and the ``record`` it gives the main cells.
-RESULTS = f"{GENERATED_PREFIX}results"
-RECORDER = f"{GENERATED_PREFIX}record"
-#: Where main cells import the ``record`` that ``run()`` replaces with its own.
-RECORD_MODULES = frozenset({"nbtools", "nbtools.metrics.record"})
-
-
-def record_imports(tree: ast.Module) -> list[ast.ImportFrom]:
-    """Top-level ``from nbtools import record`` statements of a main cell (``record`` under
-    another name or beside other names too)."""
-    return [
-        node
-        for node in tree.body
-        if isinstance(node, ast.ImportFrom)
-        and node.level == 0
-        and node.module in RECORD_MODULES
-        and any(alias.name == "record" for alias in node.names)
-    ]
-
-
-def _record_import(node: ast.ImportFrom) -> str:
-    """What replaces a ``from nbtools import record``: an import of its other names and
-    ``run()``'s recorder bound where it bound ``record``, on as many lines as it took (a
-    traceback's line still leads back to the cell's)."""
-    others = [alias for alias in node.names if alias.name != "record"]
-    statements = [ast.unparse(ast.ImportFrom(node.module, others, 0))] if others else []
-    statements += [
-        f"{alias.asname or 'record'} = {RECORDER}" for alias in node.names if alias.name == "record"
-    ]
-    lines = (node.end_lineno or node.lineno) - node.lineno + 1
-    return "; ".join(statements) + "  # (run() provides record)" + "\n" * lines
-
-
-def _with_run_record(code: str, tree: ast.Module) -> str:
-    """``code`` with its ``from nbtools import record`` statements bound to ``run()``'s."""
-    replacements = {
-        node.lineno: (node.end_lineno or node.lineno, _record_import(node))
-        for node in record_imports(tree)
-    }
-    return replace_statements(code, replacements) if replacements else code
-
-
-def _recorder(plan: Plan) -> list[str]:
-    """``run()``'s ``record(name, value, unit=None)`` (nbtools.record's signature), keeping
-    each value in the results, when a main cell reads or imports ``record``; bound to that
-    name unless it is a parameter's."""
-    reads = "record" not in {p.name for p in plan.parameters} and any(
-        "record" in p.names.free for p in plan.main
-    )
-    if not reads and not any(record_imports(p.tree) for p in plan.main):
-        return []
-    return [
-        "",
-        f"    def {RECORDER}(name: str, value: Any, unit: str | None = None) -> None:",
-        f"        {docstring('record() of the main cells: the value goes into the results.')}",
-        f"        {RESULTS}[name] = value",
-        *(["", f"    record = {RECORDER}"] if reads else []),
-    ]
-
-
 def render_pipeline(plan: Plan, source: Source) -> str:
     """``run(*, <parameters>)`` executing the ``main`` cells in notebook order."""
     name = source.name
@@ -134,10 +74,10 @@ def render_pipeline(plan: Plan, source: Source) -> str:
     if from_parameters and plan.parameters_cell is not None:
         lines.append(f"    {block_comment(source, plan.parameters_cell)}")
     lines += from_parameters
-    lines += [f"    {RESULTS}: dict[str, Any] = {{}}", *_recorder(plan)]
+    lines += [f"    {RESULTS}: dict[str, Any] = {{}}", *recorder(plan)]
     body = "\n".join(lines) + "\n"
     for parsed in plan.main:
-        code = _with_run_record(parsed.cell.code, parsed.tree)
+        code = run_code(parsed)
         if code.strip():
             body += f"\n    {block_comment(source, parsed.cell)}\n{indent(code.rstrip())}\n"
     return body + f"\n    return {RESULTS}\n"
