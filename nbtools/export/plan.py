@@ -65,7 +65,7 @@ class Plan(NamedTuple):
     #: The ``parameters`` cell, if any, and its imports (as written), which computed
     #: defaults may need.
     parameters_cell: "Cell | None"
-    parameter_imports: list[str]
+    parameter_imports: list[ast.Import | ast.ImportFrom]
     main: list[Parsed]
     main_imports: dict[str, Binding]
     tests: list[Parsed]
@@ -110,7 +110,7 @@ class _Planner:
         # computed defaults run first in run(): their names resolve as a main cell's do
         main_imports = self._resolve_main([*parameter_cells, *main], exported, params)
         parameter_imports = [
-            ast.unparse(node)
+            node
             for cell in parameter_cells
             for node in cell.tree.body
             if isinstance(node, (ast.Import, ast.ImportFrom))

@@ -386,6 +386,31 @@ def test_every_statement_beside_a_record_import_runs_on_its_line(tmp_path: Path)
     assert locate_in_traceback(failed.stderr, result.files) == (5, "cell-5", 3)
 
 
+def test_nbtools_record_through_the_module_is_run_s_record_too(tmp_path: Path) -> None:
+    """``import nbtools`` (or ``as nb``, a submodule, in a function, in an exported or the
+    parameters cell) then ``nbtools.record(...)``: the value is in what run() returns, as
+    for ``from nbtools import record``; nbtools' other names are nbtools' own."""
+    result = extraction(
+        ("code", "import nbtools as shared\nfrom nbtools import record as kept", ["export"]),
+        ("code", "import nbtools as nbp\ntag = nbp.__version__[:0] + 't'", ["parameters"]),
+        ("code", "import nbtools\nnbtools.record('a', nbtools.__version__ > '')", ["main"]),
+        ("code", "import os, nbtools as nb; nb.record('b', 2, 'ms'); c = 3", ["main"]),
+        ("code", "def f(v):\n    import nbtools.data\n    nbtools.record('f', v)\nf(4)", ["main"]),
+        ("code", "nbp.record('tag', tag)\nkept('kept', 5); shared.record('shared', 6)", ["main"]),
+    )
+    assert [p.code for p in result.problems if p.code != "unresolved-import"] == []
+    needed = [p.message for p in result.problems if p.code == "unresolved-import"]
+    assert "nbtools" in result.dependencies or "'nbtools'" in "".join(needed)  # its own names
+    pipeline = result.files["src/pkg/pipeline.py"]
+    assert "    import os, nbtools as nb; nb = _nbtools_module(nb); nb.record('b', 2, 'ms')" in (
+        pipeline
+    )
+    assert "\nimport nbtools as shared\n" not in pipeline  # run() makes the exported import
+    write(result.files, tmp_path)
+    output = json.loads(run_package(tmp_path, "--tag", "x").stdout)
+    assert output == {"a": True, "b": 2, "f": 4, "tag": "x", "kept": 5, "shared": 6}
+
+
 def test_a_name_an_exported_cell_imports_then_binds_again_has_its_last_value(
     tmp_path: Path,
 ) -> None:

@@ -15,7 +15,13 @@ from nbtools.export.parameters import (
 )
 from nbtools.export.plan import Binding, Plan
 from nbtools.export.render.common import block_comment, docstring, from_import, opening, py_str
-from nbtools.export.render.recording import RESULTS, recorder, run_code
+from nbtools.export.render.recording import (
+    RESULTS,
+    exported_imports,
+    in_run_line,
+    recorder,
+    run_code,
+)
 from nbtools.export.source import indent, sibling_module
 from nbtools.parameters import Parameter
 
@@ -53,28 +59,36 @@ def _signature(parameter: Parameter) -> str:
 def render_pipeline(plan: Plan, source: Source) -> str:
     """``run(*, <parameters>)`` executing the ``main`` cells in notebook order."""
     name = source.name
+    in_function = exported_imports(plan)
     lines = [
         *opening(source, f"The pipeline of {name}: run() executes its 'main' cells."),
         "from typing import Any",
         "",
-        *import_lines(plan.main_imports, plan.package, plan.package),
+        *import_lines(
+            {n: b for n, b in plan.main_imports.items() if n not in in_function},
+            plan.package,
+            plan.package,
+        ),
         "",
         "",
         "def run(",
         *(["    *,", *map(_signature, plan.parameters)] if plan.parameters else []),
         ") -> dict[str, Any]:",
         f"    {docstring(f'Run the main cells of {name}; return the values they record().')}",
+        f"    {RESULTS}: dict[str, Any] = {{}}",
+        *recorder(plan),
+        *([""] if in_function else []),
+        *(f"    {in_run_line(node)}" for node in in_function.values()),
     ]
-    from_parameters = [f"    {statement}" for statement in plan.parameter_imports]
+    from_parameters = [f"    {in_run_line(node)}" for node in plan.parameter_imports]
     for parameter in (p for p in plan.parameters if filled_in_run(p)):
         from_parameters += [
             f"    if {parameter.name} is None:",
             f"        {parameter.name} = {default_code(parameter)}",
         ]
     if from_parameters and plan.parameters_cell is not None:
-        lines.append(f"    {block_comment(source, plan.parameters_cell)}")
+        lines += ["", f"    {block_comment(source, plan.parameters_cell)}"]
     lines += from_parameters
-    lines += [f"    {RESULTS}: dict[str, Any] = {{}}", *recorder(plan)]
     body = "\n".join(lines) + "\n"
     for parsed in plan.main:
         code = run_code(parsed)

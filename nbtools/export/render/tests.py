@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 from nbtools.export.model import Source
 from nbtools.export.parameters import default_code
 from nbtools.export.plan import Binding, Plan
@@ -25,7 +27,7 @@ def render_tests(plan: Plan, source: Source) -> str:
     if parameters:
         lines += ["", "# Parameters the tests read, with the notebook's defaults"]
         if any(p.computed is not None for p in parameters.values()):
-            lines += plan.parameter_imports
+            lines += map(ast.unparse, plan.parameter_imports)
         lines += [f"{name} = {default_code(p)}" for name, p in sorted(parameters.items())]
     while lines[-1] == "":
         lines.pop()
