@@ -253,8 +253,8 @@ def test_store_commands_import_only_what_they_use(notebook_factory: NotebookFact
 @pytest.mark.parametrize(
     ("args", "error", "field"),
     [
-        (["version", "log", "nb.ipynb", "-n", "0", "--json"], "BadParameter", "limit"),
-        (["version", "log", "nb.ipynb", "--json", "-n", "0"], "BadParameter", "limit"),
+        (["version", "log", "nb.ipynb", "-n", "many", "--json"], "BadParameter", "limit"),
+        (["version", "log", "nb.ipynb", "--json", "-n", "many"], "BadParameter", "limit"),
         (["version", "gc", "--keep", "abc", "--json"], "BadParameter", "keep"),
         (["version", "restore", "--json"], "MissingParameter", "notebook"),
         (["version", "log", "nb.ipynb", "--bogus", "--json"], "NoSuchOption", None),
