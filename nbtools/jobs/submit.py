@@ -71,7 +71,8 @@ def check_active(job: Job) -> Job:
     if job.archived_at is not None:
         raise ConflictError(
             f"Job {job.id} was deleted (archived {job.archived_at:%Y-%m-%d %H:%M} UTC): it "
-            "cannot be edited or run. Its runs stay readable; purge it to delete them.",
+            "cannot be edited or run. Its runs, metrics and alerts stay readable; purging it "
+            "deletes the job with its alert rules and alerts, and keeps its runs without a job.",
             job_id=job.id,
         )
     return job

@@ -86,6 +86,9 @@ def test_schedule_lifecycle(tmp_path: Path, notebook_factory: NotebookFactory) -
     again = nbtools(tmp_path, "schedule", "remove", str(job["id"]), "--yes")
     assert again.exit_code == 2
     assert "was deleted (archived" in again.output
+    assert "purging it deletes the job with its alert rules and alerts, and keeps its runs" in (
+        " ".join(again.output.split())
+    )
     assert nbtools(tmp_path, "schedule", "resume", str(job["id"])).exit_code == 2
     purged = nbtools(tmp_path, "schedule", "remove", str(job["id"]), "--yes", "--purge")
     assert (purged.exit_code, purged.output) == (0, f"Job {job['id']} purged.\n")
