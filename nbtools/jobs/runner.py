@@ -194,15 +194,18 @@ def _outcome(
     from papermill.exceptions import PapermillExecutionError
 
     cell = progress.current_cell
-    if error is not None and watchdog.reason is not None:
-        if watchdog.reason == "timeout":
+    reason, interrupt = watchdog.reason, watchdog.interrupt
+    if error is not None and reason is None and interrupt is not None and interrupt.requested():
+        reason = INTERRUPTED  # the kernel died of what interrupted the run, before it was seen
+    if error is not None and reason is not None:
+        if reason == "timeout":
             return Outcome.failed(
                 "TimeoutError",
                 f"The run exceeded its timeout of {run.timeout_seconds} s; its kernel was stopped.",
                 cell,
                 status=TIMED_OUT,
             )
-        if watchdog.reason == runs.STOP_LEASE_LOST:
+        if reason == runs.STOP_LEASE_LOST:
             return Outcome.failed(
                 "WorkerLost",
                 "This worker lost the run's lease (the database was unreachable for longer "
@@ -210,11 +213,15 @@ def _outcome(
                 "that a retry never runs beside it.",
                 cell,
             )
-        if watchdog.reason == INTERRUPTED and watchdog.interrupt is not None:
-            return Outcome.failed(
-                "Cancelled", f"Cancelled: {watchdog.interrupt.reason}.", cell, status=CANCELLED
-            )
-        return Outcome.failed("Cancelled", "Cancelled on request.", cell, status=CANCELLED)
+        # shown after the error's name ("Cancelled: nbtools run received SIGTERM."): the
+        # messages do not repeat it
+        if reason == INTERRUPTED and interrupt is not None:
+            if interrupt.lost:
+                return Outcome.failed("WorkerLost", interrupt.reason, cell)
+            return Outcome.failed("Cancelled", f"{interrupt.reason}.", cell, status=CANCELLED)
+        return Outcome.failed(
+            "Cancelled", "A cancel was requested; its kernel was stopped.", cell, status=CANCELLED
+        )
     if prepared is None or error is None:
         if prepared is not None:
             progress.cells_done, progress.current_cell = prepared.cells, None

@@ -4,6 +4,7 @@ signal to the run's process or a lost lease."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -40,6 +41,9 @@ class Interrupt:
     signal's handler is inside it (the watchdog only polls :meth:`requested`).
     """
 
+    #: The run ends ``failed`` (``WorkerLost``, retried as its job allows), not ``cancelled``.
+    lost = False
+
     def __init__(self) -> None:
         self.reason = ""
         self._requested = False
@@ -49,6 +53,27 @@ class Interrupt:
         self._requested = True
 
     def requested(self) -> bool:
+        return self._requested
+
+
+class OwnerGone(Interrupt):
+    """Requested once ``owner``, the process that started this one (the scheduler whose
+    worker this is), is no longer its parent: it ended without stopping it (SIGKILL, a
+    crash). Its run is lost, not cancelled, and its kernel is stopped (it may already have
+    gone with the scheduler's kernel zygote)."""
+
+    lost = True
+
+    def __init__(self, owner: int) -> None:
+        super().__init__()
+        self.owner = owner
+
+    def requested(self) -> bool:
+        if not self._requested and os.getppid() != self.owner:
+            self.request(
+                "The scheduler executing this run was killed (or crashed) without stopping "
+                "it; its kernel was stopped with it."
+            )
         return self._requested
 
 

@@ -38,6 +38,7 @@ def _send(channel: IO[str], **message: Any) -> None:
 
 def serve(kernel: str, cwd: Path, prestart: bool, zygote_fd: int | None = None) -> None:
     """Warm up, then execute requests until stdin closes."""
+    owner = os.getppid()  # the scheduler: its runs are lost if it is killed (OwnerGone)
     channel = _channel()
     # papermill validates the output notebook on every save (~14 times a run); the compiled
     # validator is several times faster than jsonschema's.
@@ -49,6 +50,7 @@ def serve(kernel: str, cwd: Path, prestart: bool, zygote_fd: int | None = None) 
 
     from nbtools.jobs.engine import register_engine
     from nbtools.jobs.runner import execute_run
+    from nbtools.jobs.watchdog import OwnerGone
     from nbtools.kernels import Kernel, KernelSource, kernel_group
 
     def report(kernel: Kernel) -> None:
@@ -68,6 +70,7 @@ def serve(kernel: str, cwd: Path, prestart: bool, zygote_fd: int | None = None) 
         zygote=None if zygote_fd is None else ZygoteLink(zygote_fd),
     )
     kernels.warm(kernel, cwd)
+    owner_gone = OwnerGone(owner)
     projects: dict[tuple[str, str, str], Project] = {}
     try:
         while True:
@@ -78,7 +81,7 @@ def serve(kernel: str, cwd: Path, prestart: bool, zygote_fd: int | None = None) 
             key = (request.root, request.store_dir, request.db_url)
             if key not in projects:
                 projects[key] = Project(Path(request.root), Path(request.store_dir), request.db_url)
-            status = execute_run(projects[key], request, kernels)
+            status = execute_run(projects[key], request, kernels, interrupt=owner_gone)
             _send(channel, event="done", run_id=request.run_id, status=status)
             kernels.warm()  # after a run that failed before taking a kernel
     finally:

@@ -81,12 +81,15 @@ def test_a_signal_cancels_the_run_kills_its_processes_and_exits_128_plus_it(
     model, stderr = ended(process, tmp_path)
     assert process.returncode == code, stderr
     assert model["status"] == "cancelled"
-    assert model["error"]["message"] == (
-        f"Cancelled: nbtools run received {signal.Signals(signals[0]).name}."
-    )
+    assert model["error"]["message"] == (f"nbtools run received {signal.Signals(signals[0]).name}.")
     assert "Traceback" not in stderr
     assert processes_with(marker) == []
     assert nbtools_json(tmp_path, "runs", "show", "1")["status"] == "cancelled"
+    listed = CliRunner().invoke(
+        cli, ["--root", str(tmp_path), "runs", "list"], env={"COLUMNS": "200"}
+    )
+    assert "Cancelled: nbtools run received" in listed.output  # the error's name once
+    assert "Cancelled: Cancelled" not in listed.output
 
 
 def test_signals_sent_at_once_cancel_the_run_once_and_the_exit_code_names_the_one_handled(
@@ -106,7 +109,7 @@ def test_signals_sent_at_once_cancel_the_run_once_and_the_exit_code_names_the_on
     assert process.returncode in (130, 143), stderr
     first = signal.Signals(process.returncode - 128).name
     assert model["status"] == "cancelled"
-    assert model["error"]["message"] == f"Cancelled: nbtools run received {first}."
+    assert model["error"]["message"] == f"nbtools run received {first}."
     assert "Traceback" not in stderr
     assert processes_with(marker) == []
     assert nbtools_json(tmp_path, "runs", "show", "1")["status"] == "cancelled"
@@ -122,6 +125,11 @@ def test_runs_cancel_from_another_process_stops_a_cli_run_without_a_scheduler(
     model, _ = ended(process, tmp_path)
     assert process.returncode == 1
     assert model["status"] == "cancelled"
+    assert model["error"] == {
+        "name": "Cancelled",
+        "message": "A cancel was requested; its kernel was stopped.",
+        "cell": 0,
+    }
     assert processes_with(marker) == []
 
 

@@ -156,6 +156,28 @@ def test_a_run_in_flight_when_the_daemon_stops_says_so_and_is_retried(
     assert (retry.status, retry.attempt) == ("queued", 2)
 
 
+def test_a_run_in_flight_when_the_daemon_is_killed_ends_lost_and_is_retried(
+    project: Project, sleeper: Path, daemon: subprocess.Popen[bytes]
+) -> None:
+    """SIGKILL to the scheduler alone: its kernel zygote ends with it (and the run's kernel
+    with the zygote), while its worker lives on to record the run: lost (``WorkerLost``, as
+    docs/operations.md says), not a "kernel died" of the notebook's; then the worker and the
+    zygote are gone too."""
+    job = create_job(project, {"notebook_path": "sleep.ipynb", "retries": 1})
+    doomed = queue_run(project, "sleep.ipynb", {}, job=job)
+    wait_for(project, doomed.id, lambda r: r.current_cell == 1)
+    started = psutil.Process(daemon.pid).children(recursive=True)
+    daemon.kill()
+    ended = wait_for(project, doomed.id, lambda r: r.finished_at is not None)
+    assert (ended.status, ended.error_name) == ("failed", "WorkerLost")
+    assert ended.error_message.startswith("The scheduler executing this run was killed")
+    with project.store.session() as session:
+        retry = session.scalars(select(Run).where(Run.retry_of == doomed.id)).one()
+    assert (retry.status, retry.attempt) == ("queued", 2)
+    _, alive = psutil.wait_procs(started, timeout=30)
+    assert alive == []
+
+
 def test_max_concurrent_holds_back_a_jobs_second_run(
     project: Project, sleeper: Path, notebook_factory: NotebookFactory
 ) -> None:
