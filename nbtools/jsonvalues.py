@@ -68,4 +68,6 @@ def dumps(value: object) -> bytes:
     try:
         return orjson.dumps(value, default=json_default, option=options)
     except orjson.JSONEncodeError:  # what only json.dumps writes: an integer past 64 bits
-        return json.dumps(value, default=json_default, separators=(",", ":")).encode()
+        # never NaN or an infinity (orjson writes them as null): a ValueError, not invalid JSON
+        text = json.dumps(value, default=json_default, separators=(",", ":"), allow_nan=False)
+        return text.encode()

@@ -15,8 +15,10 @@ from nbtools.jsonvalues import json_default
 
 def print_json(data: Any) -> None:
     """Write ``data`` as indented JSON to standard output: the command's answer (an error
-    after it is not printed as JSON again, :class:`nbtools.cli.app.LazyGroup`)."""
-    sys.stdout.write(json.dumps(data, indent=2, default=json_default) + "\n")
+    after it is not printed as JSON again, :class:`nbtools.cli.app.LazyGroup`). JSON has no
+    NaN or infinity: a model holding one is a bug, refused (``ValueError``) rather than
+    written as the ``NaN`` strict parsers refuse."""
+    sys.stdout.write(json.dumps(data, indent=2, default=json_default, allow_nan=False) + "\n")
     import click  # loaded: this runs inside a command
 
     from nbtools.cli.context import CliContext

@@ -168,10 +168,32 @@ def resolve_values(
                 valid=list(by_name),
             )
         typed = parse_cli_value(parameter, value) if from_text else check_value(parameter, value)
+        if parameter.type != "float" and _holds_non_finite(typed):
+            raise InvalidParameterError(
+                f"Parameter {name!r} holds a number JSON has no value for (NaN, an infinity, "
+                "or one as large as 1e400), which cannot be stored. Only a float parameter "
+                "takes NaN and the infinities (declare it with a float default, such as 0.0).",
+                parameter=name,
+            )
         if isinstance(typed, float) and not math.isfinite(typed) and not for_kernel:
             typed = non_finite_name(typed)
         resolved[name] = typed
     return resolved
+
+
+def _holds_non_finite(value: Any) -> bool:
+    """Whether ``value`` is, or holds at any depth of its lists and dicts, a float that is
+    NaN or infinite (read one level at a time: a value may nest a thousand levels)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return True
+        if isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+    return False
 
 
 def split_assignment(text: str) -> tuple[str, str]:

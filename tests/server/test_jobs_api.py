@@ -402,6 +402,36 @@ async def test_a_number_too_long_to_convert_is_400_naming_the_body(
     assert await call(jp_fetch, "GET", "runs") == []
 
 
+def strict_json(raw: bytes) -> Any:
+    """``raw`` read as a strict parser reads JSON: a ``NaN`` or ``Infinity`` token is refused."""
+
+    def refuse(token: str) -> Any:
+        raise AssertionError(f"{token} is not JSON")
+
+    return json.loads(raw, parse_constant=refuse)
+
+
+async def test_numbers_json_cannot_hold_are_400_inside_values_and_big_integers_round_trip(
+    jp_fetch: Any, notebooks: Path
+) -> None:
+    cell = "items = [1]\nopts = {'a': 1}\ndays = 1"
+    (notebooks / "items.ipynb").write_text(
+        json.dumps(make_notebook([("code", cell, ["parameters"])]))
+    )
+    big = 99999999999999999999999999
+    for name, value in (("items", [float("nan")]), ("opts", {"a": {"b": [float("-inf")]}})):
+        body = {"notebook_path": "items.ipynb", "parameters": {"days": big, name: value}}
+        bad = await refused(jp_fetch, "POST", "jobs", body=body)  # NaN tokens Python's json reads
+        assert (bad["status"], bad["details"]) == (400, {"parameter": name})
+        assert "JSON has no value for" in bad["message"]
+    assert await call(jp_fetch, "GET", "jobs") == []
+    parameters = {"days": big, "items": [-big, 1.5], "opts": {"a": big}}
+    body = {"notebook_path": "items.ipynb", "parameters": parameters}
+    job = await call(jp_fetch, "POST", "jobs", body=body)
+    reply = await jp_fetch("nbtools", "api", "jobs", str(job["id"]))
+    assert strict_json(reply.body)["parameters"] == parameters
+
+
 async def test_nan_and_infinity_parameters_round_trip(jp_fetch: Any, notebooks: Path) -> None:
     for given, stored in (("nan", "nan"), ("-Infinity", "-inf"), (float("inf"), "inf")):
         body = {"notebook_path": "forecast.ipynb", "parameters": {"growth": given}}

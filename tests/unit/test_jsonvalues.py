@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import pytest
+
 from nbtools.jsonvalues import WireModel, dumps, json_default
 
 
@@ -69,3 +71,17 @@ def test_the_rest_encoder_writes_numbers_as_numbers() -> None:
 
 def test_the_rest_encoder_writes_utf8() -> None:
     assert dumps({"name": "café"}) == '{"name":"café"}'.encode()
+
+
+def test_neither_encoder_ever_writes_nan_or_an_infinity() -> None:
+    """JSON has no NaN: strict parsers refuse the ``NaN`` token ``json.dumps`` writes by
+    default, so a value holding one is a bug to catch, never output. orjson writes null;
+    the fallback for integers past 64 bits, and the CLI's ``--json``, refuse."""
+    from nbtools.cli.output import print_json
+
+    assert dumps({"x": float("nan")}) == b'{"x":null}'
+    for value in ({"past 64 bits": 2**70, "x": float("nan")}, [2**70, {"y": [float("inf")]}]):
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            dumps(value)
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            print_json(value)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -204,3 +205,39 @@ def test_non_finite_floats_round_trip(given: Any, stored: str, from_text: bool) 
     assert (math.isnan(number) and stored == "nan") or str(number) == stored
     with pytest.raises(InvalidParameterError, match="expects int"):
         resolve_values(declared(), {"days": given}, from_text=from_text)
+
+
+@pytest.mark.parametrize(
+    ("name", "given", "from_text"),
+    [
+        ("regions", "[1e400]", True),  # a number too large for a float: infinity
+        ("regions", '["a", [NaN]]', True),
+        ("weights", '{"a": {"b": -Infinity}}', True),
+        ("limit", "NaN", True),  # a None default takes JSON: it has no NaN
+        ("limit", "[Infinity]", True),
+        ("regions", [1, float("nan")], False),  # REST: NaN tokens Python's json reads
+        ("weights", {"a": [float("inf")]}, False),
+        ("limit", float("-inf"), False),
+    ],
+)
+def test_a_number_json_cannot_hold_is_refused_inside_a_value(
+    name: str, given: Any, from_text: bool
+) -> None:
+    """Only a float parameter takes NaN and the infinities (as the strings ``"nan"``, …):
+    inside a list or a dict, a string would not tell a number from text."""
+    with pytest.raises(InvalidParameterError, match="JSON has no value for") as info:
+        resolve_values(declared(), {name: given}, from_text=from_text)
+    assert info.value.details == {"parameter": name}
+
+
+def test_deep_finite_values_and_integers_past_64_bits_are_kept() -> None:
+    deep = "[" * 900 + "1.5" + "]" * 900
+    values = resolve_values(
+        declared(),
+        {"regions": deep, "days": "99999999999999999999999999", "weights": '{"n": 1e308}'},
+        from_text=True,
+    )
+    assert values["days"] == 99999999999999999999999999
+    assert values["weights"] == {"n": 1e308}
+    assert json.loads(json.dumps(values, allow_nan=False)) == values
+
