@@ -8,6 +8,7 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.ids import ID
 from nbtools.cli.job_ref import job_argument, job_filter
 from nbtools.cli.output import print_json, print_table
 
@@ -53,7 +54,7 @@ def list_(cli_ctx: CliContext, job_id: int | None, status: str, limit: int, as_j
 
 
 @alerts.command("ack")
-@click.argument("alert_ids", type=int, nargs=-1, required=True)
+@click.argument("alert_ids", type=ID, nargs=-1, required=True)
 @json_option
 @pass_cli
 def ack(cli_ctx: CliContext, alert_ids: tuple[int, ...], as_json: bool) -> None:
@@ -162,7 +163,7 @@ def _problem(last_error: str | None, warning: str | None) -> str:
 
 
 @rule.command("remove")
-@click.argument("rule_id", type=int)
+@click.argument("rule_id", type=ID)
 @pass_cli
 def rule_remove(cli_ctx: CliContext, rule_id: int) -> None:
     """Remove rule RULE_ID (its alerts stay)."""
@@ -242,7 +243,7 @@ def notify_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
 
 
 @notify.command("remove")
-@click.argument("target_id", type=int)
+@click.argument("target_id", type=ID)
 @pass_cli
 def notify_remove(cli_ctx: CliContext, target_id: int) -> None:
     """Remove notification target TARGET_ID (deliveries already queued are still sent)."""
@@ -258,7 +259,7 @@ def notify_remove(cli_ctx: CliContext, target_id: int) -> None:
     "--status", type=click.Choice(["pending", "sending", "delivered", "failed"]), default=None
 )
 @click.option("--limit", default=50, show_default=True)
-@click.option("--retry", "retry_id", type=int, help="Send notification RETRY_ID again now.")
+@click.option("--retry", "retry_id", type=ID, help="Send notification RETRY_ID again now.")
 @json_option
 @pass_cli
 def deliveries(

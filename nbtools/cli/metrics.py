@@ -8,6 +8,7 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.ids import ID
 from nbtools.cli.job_ref import job_argument
 from nbtools.cli.output import print_json, print_table
 from nbtools.metrics import format_value
@@ -19,7 +20,7 @@ def metrics() -> None:
 
 
 @metrics.command("show")
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=ID)
 @json_option
 @pass_cli
 def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
@@ -47,7 +48,7 @@ def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
 @job_argument
 @click.option("--metric", help="Only this metric.")
 @click.option("--limit", default=50, show_default=True, help="Runs per page.")
-@click.option("--before", "before_run", type=int, help="Page back: runs older than this run id.")
+@click.option("--before", "before_run", type=ID, help="Page back: runs older than this run id.")
 @json_option
 @pass_cli
 def series(

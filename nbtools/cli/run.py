@@ -14,6 +14,7 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import fields_as_flags, idempotency_option, json_option, pass_cli
+from nbtools.cli.ids import ID
 from nbtools.cli.paths import root_relative_option
 from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.project import Project
@@ -217,7 +218,7 @@ def print_reproduction(reproduction: Reproduction) -> None:
 @click.option(
     "--reproduce",
     "reproduce_run",
-    type=int,
+    type=ID,
     metavar="RUN",
     help="Run RUN's exact notebook version with its parameters again (after listing how the "
     "environment changed since); no NOTEBOOK then.",

@@ -9,6 +9,7 @@ import click
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.follow import UNENDED, ended, follow, require_scheduler, wait_option
+from nbtools.cli.ids import ID
 from nbtools.cli.job_ref import job_filter
 from nbtools.cli.output import print_fields, print_json, print_table, when
 from nbtools.cli.paths import root_relative_option
@@ -184,7 +185,7 @@ def runs() -> None:
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option(
     "--before",
-    type=click.IntRange(min=1),
+    type=ID,
     metavar="RUN",
     help="Page back: runs older than run RUN (the last run of the previous page).",
 )
@@ -263,7 +264,7 @@ def print_runs(
 
 
 @runs.command()
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=ID)
 @json_option
 @pass_cli
 def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
@@ -281,7 +282,7 @@ def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
 
 
 @runs.command()
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=ID)
 @click.option(
     "--wait",
     is_flag=True,
@@ -314,7 +315,7 @@ def cancel(cli_ctx: CliContext, run_id: int, wait: bool, as_json: bool) -> None:
 
 
 @runs.command()
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=ID)
 @wait_option
 @json_option
 @pass_cli

@@ -63,6 +63,8 @@ def parse_cli_value(parameter: Parameter, text: str) -> Any:
             return text
         except RecursionError:
             raise _too_deep(parameter) from None
+    if kind in ("int", "float") and not text.isascii():  # int() reads '٣' as 3, '²' not
+        raise _wrong_type(parameter, text)
     try:
         value = int(text) if kind == "int" else float(text) if kind == "float" else json.loads(text)
     except ValueError:

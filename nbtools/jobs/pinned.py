@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nbtools.errors import InvalidInputError, NotFoundError
-from nbtools.store import LARGEST_INTEGER
+from nbtools.ids import MAX_ID
 
 if TYPE_CHECKING:
     from nbtools.notebooks import Notebook
@@ -22,7 +22,7 @@ def check_pin(value: object) -> int | None:
     """A pinned version id from a request: a positive whole number or None."""
     if value is None:
         return None
-    if type(value) is not int or not 1 <= value <= LARGEST_INTEGER:
+    if type(value) is not int or not 1 <= value <= MAX_ID:
         raise InvalidInputError(
             f"pinned_version_id must be a version id (a positive whole number) or null, "
             f"got {value!r}.",

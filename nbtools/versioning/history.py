@@ -21,7 +21,8 @@ from nbtools.audit import current_actor
 from nbtools.errors import HiddenPathError, InvalidInputError, NotebookError, NotFoundError
 from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
-from nbtools.store import LARGEST_ID, LARGEST_INTEGER, stored_integer, utcnow
+from nbtools.ids import MAX_ID, MAX_INTEGER, whole_number
+from nbtools.store import utcnow
 from nbtools.store.tables import notebooks
 from nbtools.versioning.files import notebook_size
 from nbtools.versioning.lastsplit import LAST_SPLITS, LastSplit, known_cells
@@ -331,9 +332,9 @@ def history(
     With ``must_exist``, a path with no version that is no notebook file either (a typo) is a
     :class:`NotFoundError`, as :func:`resolve` says; a deleted notebook lists its versions.
     """
-    if limit is not None and not 1 <= limit <= LARGEST_INTEGER:
+    if limit is not None and not 1 <= limit <= MAX_INTEGER:
         raise InvalidInputError(
-            f"limit must be a whole number from 1 to {LARGEST_INTEGER}, got {limit}.",
+            f"limit must be a whole number from 1 to {MAX_INTEGER}, got {limit}.",
             field="limit",
         )
     key = notebook_key(project, path)
@@ -397,8 +398,8 @@ def resolve(project: Project, path: str, ref: str) -> Version:
         )
     key = notebook_key(project, path)
     # None past the largest version number (or offset) the store holds: no such version
-    wanted = stored_integer(match.group(1) or match.group(2) or "0")
-    if match.group(1) is not None and wanted is not None and wanted > LARGEST_ID:
+    wanted = whole_number(match.group(1) or match.group(2) or "0")
+    if match.group(1) is not None and wanted is not None and wanted > MAX_ID:
         wanted = None
     with project.store.connection() as connection:
         row = None

@@ -284,3 +284,35 @@ def test_a_json_flag_given_as_another_option_s_value_prints_no_json(tmp_path: Pa
     )
     assert result.exit_code == 2
     assert not result.stdout.lstrip().startswith("{")
+
+
+def test_every_id_is_ascii_digits_from_1_to_2_31_minus_1(tmp_path: Path) -> None:
+    """Ids are read as the REST API reads them (``nbtools.cli.ids.ID``): past what the
+    database holds, or in another script's digits (Python's ``int('٣') == 3``), a usage error
+    naming the argument, never a traceback or another run; the largest id is looked up."""
+    commands = [
+        ("runs", "show", "{}"),
+        ("runs", "cancel", "{}"),
+        ("runs", "rerun", "{}"),
+        ("runs", "list", "--before", "{}"),
+        ("run", "--reproduce", "{}"),
+        ("metrics", "show", "{}"),
+        ("metrics", "series", "1", "--before", "{}"),
+        ("alerts", "ack", "1", "{}"),
+        ("alerts", "rule", "remove", "{}"),
+        ("alerts", "notify", "remove", "{}"),
+        ("alerts", "deliveries", "--retry", "{}"),
+    ]
+    root = ["--root", str(tmp_path)]
+    for index, command in enumerate(commands):
+        values = ("99999999999999999999", str(2**31), "\u0663", "\u00b2", "0", "1.0", " 1")
+        for bad in values if index == 0 else [values[index % len(values)]]:
+            result = CliRunner().invoke(cli, [*root, *(a.format(bad) for a in command)])
+            assert result.exit_code == 2, (command, bad, result.output)
+            assert f"{bad!r} is not an id: a whole number from 1 to {2**31 - 1}." in (
+                " ".join(result.output.split())
+            ), (command, bad)
+        largest = CliRunner().invoke(cli, [*root, *(a.format(2**31 - 1) for a in command)])
+        assert largest.exception is None or isinstance(largest.exception, SystemExit)
+        assert largest.exit_code in (0, 2), (command, largest.output)
+        assert "not an id" not in largest.output

@@ -43,9 +43,9 @@ from nbtools.errors import (
     PayloadTooLargeError,
     conversion_refused,
 )
+from nbtools.ids import MAX_ID, MAX_INTEGER, parse_id, whole_number
 from nbtools.jsonvalues import dumps
 from nbtools.project import Project
-from nbtools.store import LARGEST_ID, LARGEST_INTEGER, stored_integer
 
 T = TypeVar("T")
 
@@ -61,9 +61,6 @@ EXECUTE = "execute"
 #: and execute; an Authorizer that grants actions one by one (as JupyterHub's scopes can)
 #: must grant ``admin`` explicitly, so the trail stays closed to users who may only work.
 ADMIN = "admin"
-
-#: The largest number a query argument or a body field may hold (a signed 64-bit integer).
-MAX_ID = LARGEST_INTEGER
 
 #: The default limit of a request body, in bytes (``NbtoolsApp.max_body_bytes``).
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -240,12 +237,11 @@ class NbtoolsHandler(APIHandler):
     # -- URL and query -------------------------------------------------------------------
 
     def path_id(self, text: str, name: str = "id") -> int:
-        """An id from the URL: ASCII digits, from 1 to 2^31 - 1 (what an id column holds in
-        every database: past it, PostgreSQL refuses the query)."""
-        value = stored_integer(text) or 0
-        if not 1 <= value <= LARGEST_ID:
+        """An id from the URL: ASCII digits, from 1 to 2^63 - 1 (what the database holds)."""
+        value = parse_id(text)
+        if value is None:
             raise InvalidInputError(
-                f"{name!r} must be an id, a whole number from 1 to {LARGEST_ID}, got {text!r}.",
+                f"{name!r} must be an id, a whole number from 1 to {MAX_ID}, got {text!r}.",
                 field=name,
             )
         return value
@@ -265,10 +261,10 @@ class NbtoolsHandler(APIHandler):
         text = self.get_query_argument(name, None)
         if text is None:
             return default
-        most = MAX_ID if most is None else most
-        value = stored_integer(text)
+        most = MAX_INTEGER if most is None else most
+        value = whole_number(text)
         if value is None or value < least or value > most:
-            bounds = f" from {least} to {most}" if most != MAX_ID else f" of {least} or more"
+            bounds = f" from {least} to {most}" if most != MAX_INTEGER else f" of {least} or more"
             raise InvalidInputError(
                 f"Query argument {name!r} must be a whole number{bounds}, got {text!r}.",
                 field=name,
@@ -346,7 +342,7 @@ class NbtoolsHandler(APIHandler):
             raise InvalidInputError(
                 f"The field {name!r} must be {_JSON_KINDS[kind]}, not {value!r:.80}.", field=name
             )
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ID:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
             raise InvalidInputError(f"The field {name!r} is out of range.", field=name)
         return value
 

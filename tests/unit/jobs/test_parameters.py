@@ -241,3 +241,13 @@ def test_deep_finite_values_and_integers_past_64_bits_are_kept() -> None:
     assert values["weights"] == {"n": 1e308}
     assert json.loads(json.dumps(values, allow_nan=False)) == values
 
+
+@pytest.mark.parametrize(
+    ("name", "text"), [("days", "\u0663"), ("days", "\uff11\uff12"), ("growth", "\u0661.\u0665")]
+)
+def test_numbers_are_ascii_digits(name: str, text: str) -> None:
+    """Python's ``int()`` and ``float()`` read other scripts' digits (``int('٣') == 3``); a
+    parameter takes what JSON and the REST API take."""
+    expected = "int" if name == "days" else "float"
+    with pytest.raises(InvalidParameterError, match=f"expects {expected}"):
+        resolve_values(declared(), {name: text}, from_text=True)
