@@ -55,7 +55,14 @@ def _start(start: str | None, zone: str) -> datetime | None:
         return None
     from nbtools.durations import parse_moment
 
-    return parse_moment(start, "--from", zone) - timedelta(microseconds=1)
+    moment = parse_moment(start, "--from", zone)
+    try:
+        return moment - timedelta(microseconds=1)
+    except OverflowError:  # nothing is before the calendar's first moment
+        raise InvalidInputError(
+            f"--from {start!r} is the calendar's first moment; give a later one (0001-01-02).",
+            field="start",
+        ) from None
 
 
 def job_options(function: CommandFunction) -> CommandFunction:

@@ -13,6 +13,11 @@ class InvalidScheduleError(InvalidInputError):
     """A cron expression, timezone or schedule option cannot be used."""
 
 
+class OutsideCalendarError(InvalidScheduleError):
+    """A schedule's next time falls outside the calendar Python holds (years 1 to 9999): it
+    has none left before the year 10000, or it is looked for from the calendar's first day."""
+
+
 class RunNotRecordedError(StoreError):
     """A run ended but the store could not record it (full disk, database unreachable).
 

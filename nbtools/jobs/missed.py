@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from nbtools.jobs.occurrences import next_time
+from nbtools.jobs.occurrences import next_or_none
 from nbtools.jobs.schedules import check_timezone, previous_times
 from nbtools.jobs.tables import MISSED_CATCH_UP, MISSED_RUN_ONCE, MISSED_SKIP
 
@@ -67,12 +67,12 @@ def plan(
     limit = catch_up_limit if policy == MISSED_CATCH_UP else 1
     tz = check_timezone(zone)
     due: list[datetime] = []
-    current = first
-    while current <= now and len(due) < limit + COUNT_LIMIT:
+    current: datetime | None = first
+    while current is not None and current <= now and len(due) < limit + COUNT_LIMIT:
         due.append(current)
-        current = next_time(cron, tz, current)
+        current = next_or_none(cron, tz, current)  # None: the calendar ends first
     result = Plan(reason=_reason(policy, limit))
-    if current <= now:  # more than the enumeration bound: walk back from now instead
+    if current is not None and current <= now:  # more than the bound: walk back from now
         result.run = previous_times(cron, zone, now, limit)[::-1]
         result.dropped_first = first
         result.dropped_last = previous_times(cron, zone, result.run[0] - _TICK)[0]

@@ -16,8 +16,10 @@ is ours.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import MAXYEAR, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
+
+from nbtools.jobs.errors import OutsideCalendarError
 
 UTC = timezone.utc
 _ONE_DAY = timedelta(days=1)
@@ -102,11 +104,43 @@ def _next_frequent(cron: str, zone: ZoneInfo, after: datetime) -> datetime:
 
 
 def next_time(cron: str, zone: ZoneInfo, after: datetime) -> datetime:
-    """The first due time of ``cron`` (5 normalized fields) strictly after ``after``, in UTC."""
-    after = after.astimezone(UTC)
-    if is_frequent(cron):
-        return _next_frequent(cron, zone, after)
-    return _next_wall(cron, zone, after)
+    """The first due time of ``cron`` (5 normalized fields) strictly after ``after``, in UTC;
+    :class:`OutsideCalendarError` if it (or a wall time on the way) is outside years 1 to
+    9999."""
+    try:
+        instant = after.astimezone(UTC)
+        if is_frequent(cron):
+            return _next_frequent(cron, zone, instant)
+        return _next_wall(cron, zone, instant)
+    except (OverflowError, ValueError):  # datetime's and croniter's words for such a time
+        raise _outside_calendar(cron, after) from None
+
+
+def _outside_calendar(cron: str, after: datetime) -> OutsideCalendarError:
+    """No time after ``after``: the calendar (years 1 to 9999) ends first, or ``after`` is at
+    its very start, where Python cannot compute with wall times."""
+    if after.year < MAXYEAR // 2:
+        return OutsideCalendarError(
+            f"Run times of {cron!r} cannot be looked for from the calendar's first day "
+            "(0001-01-01): give a later moment.",
+            field="start",
+            calendar="start",
+        )
+    return OutsideCalendarError(
+        f"{cron!r} has no run time left before the calendar ends, with the year {MAXYEAR}.",
+        field="start",
+        calendar="end",
+    )
+
+
+def next_or_none(cron: str, zone: ZoneInfo, after: datetime) -> datetime | None:
+    """:func:`next_time`, or None when the calendar ends before it (year 9999)."""
+    try:
+        return next_time(cron, zone, after)
+    except OutsideCalendarError as error:
+        if error.details["calendar"] != "end":
+            raise
+        return None
 
 
 def previous_times(cron: str, zone: ZoneInfo, before: datetime, count: int) -> list[datetime]:
@@ -122,10 +156,10 @@ def previous_times(cron: str, zone: ZoneInfo, before: datetime, count: int) -> l
     while True:
         start = (wall - _offset(zone, before) - margin).replace(tzinfo=UTC)
         times: list[datetime] = []
-        current = next_time(cron, zone, start - _TICK)
-        while current <= before:
+        current: datetime | None = next_time(cron, zone, start - _TICK)
+        while current is not None and current <= before:
             times.append(current)
-            current = next_time(cron, zone, current)
+            current = next_or_none(cron, zone, current)
         if len(times) >= count:
             return times[::-1][:count]
         margin *= 4  # a gap swallowed some times: look further back

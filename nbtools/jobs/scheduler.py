@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from nbtools.errors import NbtoolsError
 from nbtools.jobs import events, leases, missed, reaper, runs, wakeups
 from nbtools.jobs.config import MAX_RETRY_BACKOFF_SECONDS, POLL_SECONDS, PRUNE_SECONDS
+from nbtools.jobs.errors import OutsideCalendarError
 from nbtools.jobs.executors.base import Executor, RunRequest
 from nbtools.jobs.presence import Presence
 from nbtools.jobs.schedules import next_times
@@ -182,7 +183,10 @@ class Scheduler:
                 catch_up_limit=job.catch_up_limit,
                 grace=timedelta(seconds=self.misfire_grace),
             )
-            job.next_run_at = next_times(job.cron, job.timezone, now)[0]
+            try:
+                job.next_run_at = next_times(job.cron, job.timezone, now)[0]
+            except OutsideCalendarError:  # none left before the year 10000: never again
+                job.next_run_at = None
             rows = [runs.new_run(job, trigger="schedule", scheduled_for=t) for t in todo.run]
             if todo.dropped_first is not None:
                 rows.append(runs.skipped_run(job, todo, now))

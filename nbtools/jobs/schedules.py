@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nbtools.jobs import occurrences
 from nbtools.jobs.errors import InvalidScheduleError
-from nbtools.jobs.occurrences import next_time
+from nbtools.jobs.occurrences import next_or_none, next_time
 
 #: Named schedules the UI and CLI offer; ``--cron daily`` means ``0 0 * * *``.
 PRESETS: dict[str, str] = {
@@ -178,11 +178,12 @@ def check_cron(expression: str) -> str:
 
 def next_times(cron: str, zone: str, after: datetime, count: int = 1) -> list[datetime]:
     """The next ``count`` due times strictly after ``after``, in UTC (see
-    :mod:`nbtools.jobs.occurrences` for the daylight-saving rules)."""
+    :mod:`nbtools.jobs.occurrences` for the daylight-saving rules): fewer when the calendar
+    ends first (year 9999), and :class:`OutsideCalendarError` when it has none of them."""
     tz = check_timezone(zone)
     times = [next_time(cron, tz, after)]
-    while len(times) < count:
-        times.append(next_time(cron, tz, times[-1]))
+    while len(times) < count and (later := next_or_none(cron, tz, times[-1])) is not None:
+        times.append(later)
     return times
 
 
@@ -198,10 +199,10 @@ def due_times(
     at most ``limit`` of them."""
     tz = check_timezone(zone)
     times: list[datetime] = []
-    current = first
-    while current <= until and len(times) < limit:
+    current: datetime | None = first
+    while current is not None and current <= until and len(times) < limit:
         times.append(current)
-        current = next_time(cron, tz, current)
+        current = next_or_none(cron, tz, current)
     return times
 
 

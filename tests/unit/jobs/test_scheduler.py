@@ -271,3 +271,30 @@ def test_two_scheduler_processes_never_duplicate_a_run(tmp_path: Path) -> None:
     assert by_job[every_seventh.id] == len(
         [m for m in range(minutes) if (start + timedelta(minutes=m)).minute % 7 == 0]
     )
+
+
+def test_a_schedule_with_no_time_left_before_the_year_10000_ends_quietly(
+    project: Project, notebook: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The last due times the calendar holds run; then the jobs have no next run (never a
+    failing tick: the daemon goes on, its other jobs too), and their late rules are checked."""
+    from nbtools.metrics import add_rule
+
+    daily, _ = job_with(project, notebook, cron="daily", name="daily")
+    leap, _ = job_with(project, notebook, cron="0 0 29 2 *", name="leap", timezone="Asia/Tokyo")
+    add_rule(project, daily.id, "late")
+    last = {
+        daily.id: datetime(9999, 12, 31, tzinfo=UTC),
+        leap.id: datetime(9996, 2, 28, 15, tzinfo=UTC),
+    }
+    with project.store.session(write=True) as session:
+        for job_id, due in last.items():
+            session.execute(update(Job).where(Job.id == job_id).values(next_run_at=due))
+    scheduler = Scheduler(project, clock=Clock(datetime(9999, 12, 31, 12, tzinfo=UTC)))
+    report = scheduler.tick()
+    assert len(report.created) == 2
+    assert {(run.job_id, run.scheduled_for) for run in all_runs(project)} == set(last.items())
+    with project.store.session() as session:
+        assert [get_job(session, job_id).next_run_at for job_id in last] == [None, None]
+    assert scheduler.tick().created == []
+    assert [record.getMessage() for record in caplog.records if record.levelname == "ERROR"] == []

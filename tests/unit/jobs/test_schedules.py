@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from nbtools.jobs.errors import InvalidScheduleError
+from nbtools.jobs.errors import InvalidScheduleError, OutsideCalendarError
 from nbtools.jobs.schedules import (
     MAX_CRON_LENGTH,
     check_cron,
@@ -163,3 +163,25 @@ def test_preview_gives_words_and_local_times() -> None:
 @pytest.mark.parametrize("expression", ["0 0 29 2 *", "0 0 31 * *", "0 0 30 2 1", "0 0 L 2 *"])
 def test_rare_schedules_still_fire(expression: str) -> None:
     assert check_cron(expression) == expression
+
+
+def test_the_calendar_ends_with_the_year_9999() -> None:
+    """Run times stop where Python's calendar does: fewer than asked near its end, an error
+    naming the field (``start``) when none is left or the search begins on its first day."""
+    near = datetime(9999, 12, 29, 12, tzinfo=UTC)
+    assert next_times("0 0 * * *", "UTC", near, 5) == [
+        datetime(9999, 12, 30, tzinfo=UTC),
+        datetime(9999, 12, 31, tzinfo=UTC),
+    ]
+    assert due_times(
+        "0 0 * * *", "UTC", datetime(9999, 12, 31, tzinfo=UTC), near.max.replace(tzinfo=UTC)
+    ) == [datetime(9999, 12, 31, tzinfo=UTC)]
+    for cron, zone, after in [
+        ("0 0 29 2 *", "UTC", datetime(9996, 3, 1, tzinfo=UTC)),
+        ("0 * * * *", "Pacific/Kiritimati", datetime(9999, 12, 31, 9, 30, tzinfo=UTC)),
+        ("0 0 * * *", "America/New_York", datetime(1, 1, 1, tzinfo=UTC)),  # local: year 0
+    ]:
+        with pytest.raises(OutsideCalendarError) as info:
+            next_times(cron, zone, after)
+        assert info.value.details["field"] == "start"
+        assert "9999" in info.value.message or "first day" in info.value.message
