@@ -424,12 +424,20 @@ def remove(cli_ctx: CliContext, job_id: int, yes: bool, purge: bool) -> None:
 @count_option(1, "How many run times to list.")
 @from_option
 @json_option
-def preview(cron: str, timezone: str | None, count: int, start: str | None, as_json: bool) -> None:
+@pass_cli
+def preview(
+    cli_ctx: CliContext,
+    cron: str,
+    timezone: str | None,
+    count: int,
+    start: str | None,
+    as_json: bool,
+) -> None:
     """Explain CRON in words and list its next run times, in its zone (--tz), from now or
     from --from."""
     from nbtools.jobs import check_timezone, preview_schedule
 
-    zone = timezone or "UTC"
+    zone = "UTC" if timezone is None else timezone  # --tz '' is refused, not UTC
     check_timezone(zone)  # before --from is read in it
     model = preview_schedule(cron, zone, count, _start(start, zone))
     if as_json:

@@ -7,6 +7,7 @@ skipped wall times) and stored in UTC.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,8 +41,17 @@ NICKNAMES: dict[str, str] = {
 
 def check_timezone(name: str) -> ZoneInfo:
     """The zone for an IANA name such as ``Europe/Lisbon``, or a precise error."""
+    if not name:
+        raise InvalidScheduleError(
+            "The timezone is empty. Use an IANA name such as 'UTC', 'Europe/Lisbon' or "
+            "'America/New_York' (UTC when none is given).",
+            timezone=name,
+            field="timezone",
+        )
     try:
         if not name or name.startswith(("/", ".")) or ".." in name:
+            raise ValueError(name)
+        if name not in iana_zones():  # 'localtime', 'posixrules', 'right/UTC': files, not zones
             raise ValueError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -49,7 +59,18 @@ def check_timezone(name: str) -> ZoneInfo:
             f"Unknown timezone {name!r}. Use an IANA name such as 'UTC', 'Europe/Lisbon' or "
             "'America/New_York'.",
             timezone=name,
+            field="timezone",
         ) from None
+
+
+@functools.cache
+def iana_zones() -> frozenset[str]:
+    """The IANA zone names, the same on every machine: those of the ``tzdata`` package (a
+    system's zoneinfo directory also holds ``localtime``, the machine's own zone, and other
+    files that are no zone's name), less ``Factory``, the zone of no place."""
+    from importlib.resources import files
+
+    return frozenset(files("tzdata").joinpath("zones").read_text().split()) - {"Factory"}
 
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")

@@ -106,6 +106,11 @@ async def test_cron_preview_and_its_errors(jp_fetch: Any) -> None:
     assert "This schedule never fires" in never["message"]
     bad_tz = await refused(jp_fetch, "GET", "cron", "preview", cron="daily", timezone="Moon/Base")
     assert "Unknown timezone" in bad_tz["message"]
+    for zone in ("localtime", ""):
+        refused_zone = await refused(
+            jp_fetch, "GET", "cron", "preview", cron="daily", timezone=zone
+        )
+        assert (refused_zone["status"], refused_zone["details"]["field"]) == (400, "timezone")
 
 
 @pytest.mark.parametrize(
@@ -115,6 +120,8 @@ async def test_cron_preview_and_its_errors(jp_fetch: Any) -> None:
         ({"cron": "0 0 30 2 *"}, "This schedule never fires"),
         ({"cron": "61 * * * *"}, "minute must be 0-59, got 61"),
         ({"cron": "daily", "timezone": "Nowhere"}, "Unknown timezone"),
+        ({"cron": "daily", "timezone": "localtime"}, "Unknown timezone 'localtime'"),
+        ({"timezone": ""}, "The timezone is empty"),
         ({"parameters": {"dayz": 3}}, "Valid parameters: city, days, growth, fast"),
         ({"parameters": {"days": "3"}}, "expects int"),
         ({"retries": -1}, "retries must be"),
@@ -207,6 +214,11 @@ async def test_job_crud(jp_fetch: Any, notebooks: Path) -> None:
         body={"cron": "0 6 * * *", "parameters": {"city": "Kyoto"}},
     )
     assert edited["parameters"] == {"city": "Kyoto"}
+    for zone, said in (("localtime", "Unknown timezone 'localtime'"), ("", "timezone is empty")):
+        bad_zone = await refused(jp_fetch, "PATCH", "jobs", str(job["id"]), body={"timezone": zone})
+        assert (bad_zone["status"], bad_zone["details"]["field"]) == (400, "timezone")
+        assert said in bad_zone["message"]
+    assert (await call(jp_fetch, "GET", "jobs", str(job["id"])))["timezone"] == "Asia/Tokyo"
     assert [j["id"] for j in await call(jp_fetch, "GET", "jobs", path="forecast.ipynb")] == [
         job["id"]
     ]

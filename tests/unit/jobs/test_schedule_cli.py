@@ -104,6 +104,8 @@ def test_bad_schedules_exit_2_and_store_nothing(
         (("--cron", "0 0 30 2 *"), "This schedule never fires"),
         (("--cron", "0 61 * * *"), "hour must be 0-23, got 61"),
         (("--cron", "daily", "--tz", "Atlantis/Capital"), "Unknown timezone"),
+        (("--cron", "daily", "--tz", "localtime"), "Unknown timezone 'localtime'"),
+        (("--tz", ""), "The timezone is empty"),
         (("-p", "weeks=1"), "Valid parameters: days"),
         (("--missed", "run_once", "--max-concurrent", "0"), "--max-concurrent must be"),
         (("--retries", "-1"), "--retries must be a whole number from 0"),
@@ -127,11 +129,19 @@ def test_a_schedule_that_never_fires_is_refused_on_edit_and_preview(
     assert edited.exit_code == 2, edited.output
     assert "This schedule never fires" in edited.output
     assert "Traceback" not in edited.output
+    for zone in ("Nope/Zone", ""):  # the message names the flag that sets the zone
+        zoned = nbtools(tmp_path, "schedule", "edit", str(job["id"]), "--tz", zone)
+        assert zoned.exit_code == 2, zoned.output
+        assert zoned.output.rstrip().endswith("See --tz.")
     listed = json.loads(nbtools(tmp_path, "schedule", "list", "--json").stdout)
     assert [j["cron"] for j in listed] == ["0 0 * * *"]
     preview = nbtools(tmp_path, "schedule", "preview", "0 0 30 2 *")
     assert preview.exit_code == 2
     assert "This schedule never fires" in preview.output
+    for zone in ("localtime", ""):  # '' was read as UTC
+        zoned = nbtools(tmp_path, "schedule", "preview", "daily", "--tz", zone)
+        assert zoned.exit_code == 2, zoned.output
+        assert zoned.output.rstrip().endswith("See --tz.")
 
 
 def test_preview_and_runs_commands(tmp_path: Path, notebook_factory: NotebookFactory) -> None:

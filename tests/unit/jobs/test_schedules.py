@@ -124,10 +124,37 @@ def test_cron_field_edge_values_are_accepted(expression: str) -> None:
     assert check_cron(expression) == expression
 
 
-@pytest.mark.parametrize("name", ["Mars/Olympus", "", "../etc/passwd", "/etc/localtime"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Mars/Olympus",
+        "../etc/passwd",
+        "/etc/localtime",
+        # files of a zoneinfo directory that name no IANA zone, or the machine's own one
+        "localtime",
+        "posixrules",
+        "right/UTC",
+        "posix/Europe/Lisbon",
+        "zone.tab",
+        "Factory",  # an IANA zone of no place ("-00")
+        "europe/lisbon",
+    ],
+)
 def test_unknown_timezone(name: str) -> None:
-    with pytest.raises(InvalidScheduleError, match="Unknown timezone"):
+    with pytest.raises(InvalidScheduleError, match="Unknown timezone") as info:
         check_timezone(name)
+    assert info.value.details == {"timezone": name, "field": "timezone"}
+
+
+def test_an_empty_timezone_is_refused_not_read_as_utc() -> None:
+    with pytest.raises(InvalidScheduleError, match="The timezone is empty") as info:
+        check_timezone("")
+    assert info.value.details["field"] == "timezone"
+
+
+@pytest.mark.parametrize("name", ["UTC", "Etc/GMT+5", "US/Eastern", "EST5EDT", "Europe/Kyiv"])
+def test_iana_names_and_their_links_are_zones(name: str) -> None:
+    assert str(check_timezone(name)) == name
 
 
 def test_daily_time_stays_local_across_spring_forward() -> None:
