@@ -90,6 +90,7 @@ def list_alerts(
     if status is not None and status not in ALERT_STATES:
         raise InvalidInputError(
             f"Unknown alert status {status!r}; use one of {', '.join(ALERT_STATES)}.",
+            field="status",
             status=status,
         )
     query = select(Alert).order_by(Alert.id.desc()).limit(max(1, min(limit, MAX_LIST)))

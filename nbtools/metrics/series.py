@@ -108,7 +108,7 @@ def metric_series(
     """
     if not 1 <= limit <= MAX_PAGE_RUNS:
         raise InvalidInputError(
-            f"limit must be between 1 and {MAX_PAGE_RUNS}, got {limit}.", limit=limit
+            f"limit must be between 1 and {MAX_PAGE_RUNS}, got {limit}.", field="limit", limit=limit
         )
     runs_query = select(MetricHarvest.run_id).where(MetricHarvest.job_id == job_id)
     if before_run is not None:

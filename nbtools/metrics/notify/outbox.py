@@ -53,6 +53,7 @@ def check_destination(channel: str, destination: str) -> str:
         if url.scheme not in ("http", "https") or not url.hostname:
             raise InvalidInputError(
                 f"A webhook needs an http:// or https:// URL with a host, got {destination!r}.",
+                field="destination",
                 destination=destination,
             )
         return url.geturl()
@@ -63,11 +64,14 @@ def check_destination(channel: str, destination: str) -> str:
             raise InvalidInputError(
                 f"Not an e-mail address: {', '.join(bad) or repr(destination)}. Give one or "
                 "more addresses separated by commas.",
+                field="destination",
                 destination=destination,
             )
         return ", ".join(dict.fromkeys(addresses))  # each address once, in the order given
     raise InvalidInputError(
-        f"Unknown channel {channel!r}; use one of {', '.join(CHANNELS)}.", channel=channel
+        f"Unknown channel {channel!r}; use one of {', '.join(CHANNELS)}.",
+        field="channel",
+        channel=channel,
     )
 
 
@@ -76,6 +80,7 @@ def check_events(events: Sequence[str]) -> list[str]:
     if unknown or not events:
         raise InvalidInputError(
             f"Notify on one or more of {', '.join(EVENTS)}; got {', '.join(events) or 'none'}.",
+            field="events",
             events=list(events),
         )
     return [event for event in EVENTS if event in events]
@@ -262,6 +267,7 @@ def list_notifications(
     if status is not None and status not in DELIVERY_STATES:
         raise InvalidInputError(
             f"Unknown delivery status {status!r}; use one of {', '.join(DELIVERY_STATES)}.",
+            field="status",
             status=status,
         )
     query = select(Notification).order_by(Notification.id.desc()).limit(max(1, min(limit, 1000)))

@@ -119,6 +119,8 @@ def test_notification_targets_and_deliveries(tmp_path: Path) -> None:
     assert "exactly one of --webhook URL or --email" in both.output
     bad = nbtools(tmp_path, "alerts", "notify", "add", "2", "--email", "nobody")
     assert (bad.exit_code, "Not an e-mail address: nobody" in bad.output) == (2, True)
+    events = nbtools(tmp_path, "alerts", "notify", "add", "2", "--email", "a@b.c", "--on", "x")
+    assert (events.exit_code, events.output.rstrip().endswith("got x. See --on.")) == (2, True)
     assert [t["id"] for t in as_json(tmp_path, "alerts", "notify", "list")] == [target["id"]]
     assert as_json(tmp_path, "alerts", "deliveries") == []
     assert nbtools(tmp_path, "alerts", "notify", "remove", str(target["id"])).exit_code == 0
@@ -157,7 +159,12 @@ def test_metrics_show_and_series(tmp_path: Path) -> None:
     assert not [line for line in lines if line.startswith("model ")]
     single = nbtools(tmp_path, "metrics", "series", "7", "--before", "2").output
     assert "▁" not in single
-    assert nbtools(tmp_path, "metrics", "series", "7", "--limit", "0").exit_code == 2
+    for limit in ("0", "501"):
+        refused = nbtools(tmp_path, "metrics", "series", "7", "--limit", limit)
+        assert (refused.exit_code, refused.output) == (
+            2,
+            f"Error: --limit must be between 1 and 500, got {limit}.\n",
+        )
 
 
 def test_a_rule_that_may_never_fire_says_why(tmp_path: Path) -> None:
