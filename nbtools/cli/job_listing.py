@@ -57,21 +57,27 @@ def print_job(model: dict[str, Any]) -> None:
 
 
 def print_jobs(models: list[dict[str, Any]]) -> None:
-    """Jobs as a table, one a row: the schedule is its cron over its zone."""
+    """Jobs as a table, one a row: the schedule is its cron over its zone; the parameters
+    column left out when no job has any (as ``runs list`` leaves out its job column), so a
+    narrow terminal keeps the next runs' dates whole."""
+    columns: tuple[str, ...] = ("job", "name", "notebook", "schedule", "next run", "parameters")
+    rows: list[tuple[Any, ...]] = [
+        (
+            m["id"],
+            m["name"],
+            m["notebook_path"],
+            f"{m['cron']}\n{m['timezone']}" if m["cron"] else "on demand",
+            _next_run(m),
+            m["parameters"] or "",
+        )
+        for m in models
+    ]
+    if not any(m["parameters"] for m in models):
+        columns, rows = columns[:-1], [row[:-1] for row in rows]
     print_table(
         "Jobs",
-        ("job", "name", "notebook", "schedule", "next run", "parameters"),
-        [
-            (
-                m["id"],
-                m["name"],
-                m["notebook_path"],
-                f"{m['cron']}\n{m['timezone']}" if m["cron"] else "on demand",
-                _next_run(m),
-                m["parameters"] or "",
-            )
-            for m in models
-        ],
+        columns,
+        rows,
         empty="No jobs yet: `nbtools schedule add NOTEBOOK --cron daily` creates one.",
     )
 

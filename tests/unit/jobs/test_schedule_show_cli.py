@@ -4,6 +4,7 @@ its next run times in its schedule's own zone, and its newest runs."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -205,6 +206,33 @@ def test_an_unknown_job_or_a_bad_count_exits_2(
     shown = nbtools(root, "schedule", "show", *args)
     assert shown.exit_code == 2
     assert message in shown.output
+
+
+def test_at_60_columns_paths_and_long_zone_names_fold_before_a_next_run_breaks(
+    root: Path, notebook_factory: NotebookFactory
+) -> None:
+    """docs/cli.md: long words (paths, zone names) are broken first, dates and times last.
+    With no parameters in any job, the table has no parameters column (as runs list has no
+    job column without jobs), which leaves the next runs their room."""
+    path = "reports/quarterly_forecast.ipynb"
+    notebook_factory(path, [("code", "days = 1", ["parameters"])])
+    add(root, "--name", "berlin", "--cron", "0 6 * * 1-5", "--tz", "Europe/Berlin")
+    long_zone = "America/Argentina/Buenos_Aires"
+    added = nbtools(
+        root, "schedule", "add", path, "--name", "nightly", "--cron", "daily", "--tz", long_zone
+    )
+    assert added.exit_code == 0, added.output
+    listed = nbtools(root, "schedule", "list", columns=60)
+    assert listed.exit_code == 0, listed.output
+    assert max(map(len, listed.output.splitlines())) <= 60
+    berlin, nightly = table_rows(listed.output)
+    assert "parameters" not in berlin
+    for row in (berlin, nightly):  # date, time and zone each whole (wrapped lines joined)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+", row["next run"]), row
+    assert berlin["schedule"] == "0 6 * * 1-5 Europe/Berlin"
+    assert nightly["schedule"].replace(" ", "") == f"00***{long_zone}"  # folded where it must
+    assert nightly["notebook"].replace(" ", "") == path
+    assert nightly["notebook"] != path
 
 
 def test_the_jobs_table_keeps_a_row_per_job_at_80_columns(root: Path) -> None:
