@@ -125,15 +125,15 @@ def export_snapshot(
 
 
 def export_file(
-    project: Project, snapshot_id: str, fmt: str, settings: EnvSettings
+    project: Project, snapshot_id: str, fmt: str, settings: EnvSettings, field: str = "snapshot"
 ) -> SnapshotFile:
-    """Stored snapshot ``snapshot_id`` as a file in ``fmt`` (one of :data:`FORMATS`), under its
-    default name, for a client to save."""
+    """Stored snapshot ``snapshot_id`` (the input ``field``) as a file in ``fmt`` (one of
+    :data:`FORMATS`), under its default name, for a client to save."""
     if fmt not in FORMATS:
         raise InvalidInputError(
             f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.", field="format"
         )
-    snapshot = get_snapshot(project, snapshot_id)
+    snapshot = get_snapshot(project, snapshot_id, field)
     result = export_snapshot(project, snapshot, fmt, settings)
     name = DEFAULT_NAMES[fmt]
     return SnapshotFile(name, fmt, snapshot.id, result.text, result.unlocked, result.index)
@@ -195,7 +195,11 @@ def resolve_snapshot(project: Project, reference: str) -> Snapshot:
     path = Path(reference)
     if not looks_like_id(reference):
         return read_file(path)
-    if not path.is_file():
+    try:
+        is_file = path.is_file()
+    except OSError:  # a name too long to be a file's: an id (or too long to be one)
+        is_file = False
+    if not is_file:
         return get_snapshot(project, reference)
     try:
         stored = f"snapshot {get_snapshot(project, reference).short_id}"

@@ -19,6 +19,9 @@ SOURCES = ("kernel", "pylock", "requirements")
 #: Characters of the id shown to people (any unique prefix is accepted back).
 SHORT_ID = 12
 
+#: Characters of a whole id (a sha256, in hexadecimal): a longer one names no snapshot.
+ID_LENGTH = 64
+
 
 @dataclass(frozen=True)
 class Distribution:

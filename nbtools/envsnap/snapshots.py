@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from nbtools.envsnap.model import SHORT_ID, Snapshot
+from nbtools.envsnap.model import ID_LENGTH, SHORT_ID, Snapshot
 from nbtools.envsnap.tables import env_snapshots
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.project import Project
@@ -61,14 +61,22 @@ def looks_like_id(text: str) -> bool:
     return bool(prefix) and all(char in "0123456789abcdef" for char in prefix)
 
 
-def get_snapshot(project: Project, snapshot_id: str) -> Snapshot:
-    """The stored snapshot with this id, or the only one whose id starts with it."""
+def get_snapshot(project: Project, snapshot_id: str, field: str = "snapshot") -> Snapshot:
+    """The stored snapshot with this id, or the only one whose id starts with it; errors name
+    the input as ``field``."""
     prefix = snapshot_id.strip().lower()
+    if len(prefix) > ID_LENGTH:
+        raise InvalidInputError(
+            f"{snapshot_id!r:.40}… ({len(prefix)} characters) is not a snapshot id: an id has "
+            f"{ID_LENGTH} hexadecimal characters, and any unique prefix of one names it.",
+            field=field,
+        )
     if not looks_like_id(prefix):
         raise NotFoundError(
             f"{snapshot_id!r} is not a snapshot id (ids are hexadecimal). "
             "`nbtools env list` shows the stored snapshots.",
             snapshot=snapshot_id,
+            field=field,
         )
     table = env_snapshots
     with project.store.connection() as connection:
@@ -81,12 +89,14 @@ def get_snapshot(project: Project, snapshot_id: str) -> Snapshot:
         raise NotFoundError(
             f"No snapshot {snapshot_id!r}. `nbtools env list` shows the stored snapshots.",
             snapshot=snapshot_id,
+            field=field,
         )
     if len(records) > 1:
         raise InvalidInputError(
             f"Snapshot id {snapshot_id!r} is ambiguous: it starts "
             f"{', '.join(record.id[:16] for record in records)}. Give more characters.",
             snapshot=snapshot_id,
+            field=field,
         )
     record = records[0]
     document = json.loads(record.document)

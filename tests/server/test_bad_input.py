@@ -12,6 +12,7 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPResponse
 
 from jupyter_nbtools.routes import all_routes
+from nbtools import envsnap
 from nbtools.jobs.definitions import JOB_FIELDS, create_job
 from nbtools.project import Project
 from tests.conftest import make_notebook
@@ -199,3 +200,57 @@ async def test_a_refused_request_changes_nothing(jp_fetch: Any, job: int) -> Non
     await send(jp_fetch, "PATCH", f"nbtools/api/jobs/{job}", b'{"retries": 99999999999}')
     after = await send(jp_fetch, "GET", f"nbtools/api/jobs/{job}")
     assert before == after
+
+
+LONG_NAME = "a" * 300  # longer than a file name may be (255 bytes)
+LONG_ID = "f" * 60_000  # LIKE 'fff…%' this long made SQLite refuse the pattern: a 500
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "body", "params", "field"),
+    [
+        ("POST", "versions", {"path": LONG_NAME + ".ipynb"}, {}, "path"),
+        ("POST", "runs", {"notebook_path": LONG_NAME + ".ipynb"}, {}, "notebook_path"),
+        ("POST", "extract", {"path": LONG_NAME + ".ipynb"}, {}, "path"),
+        ("POST", "extract", {"path": "nb.ipynb", "output": LONG_NAME}, {}, "output"),
+        ("POST", "services", {"package_dir": LONG_NAME}, {}, "package_dir"),
+        ("GET", "data/check", None, {"path": LONG_NAME + ".ipynb"}, "path"),
+        ("GET", "notebook", None, {"path": LONG_NAME + ".ipynb"}, "path"),
+        ("GET", "parameters", None, {"path": LONG_NAME + ".ipynb"}, "path"),
+        (
+            "POST",
+            "jobs",
+            {"notebook_path": "nb.ipynb", "timezone": "Europe/" + LONG_NAME},
+            {},
+            "timezone",
+        ),
+        ("POST", "jobs", {"notebook_path": "nb.ipynb", "timezone": "Europe"}, {}, "timezone"),
+        ("PATCH", "jobs/{job}", {"timezone": "Europe/" + LONG_NAME}, {}, "timezone"),
+        ("GET", "cron/preview", None, {"cron": "daily", "timezone": LONG_NAME}, "timezone"),
+        ("POST", "env/check", {"snapshot": "f" * 65, "kernel": "python3"}, {}, "snapshot"),
+        ("POST", "env/recreate", {"snapshot": "f" * 65, "path": "venv"}, {}, "snapshot"),
+        ("GET", "env/diff", None, {"old": LONG_ID, "new": "f"}, "old"),
+        ("GET", "env/diff", None, {"old": "f", "new": LONG_ID}, "new"),
+        ("GET", "env/snapshots/" + LONG_ID, None, {}, "snapshot_id"),
+        ("GET", "env/snapshots/" + LONG_ID + "/export", None, {}, "snapshot_id"),
+    ],
+)
+async def test_the_reported_bad_requests_name_their_field(
+    jp_fetch: Any,
+    jp_serverapp: Any,
+    jp_root_dir: Path,
+    job: int,
+    method: str,
+    target: str,
+    body: dict[str, Any] | None,
+    params: dict[str, str],
+    field: str,
+) -> None:
+    """Each once answered 500: a name or an id too long, a time zone that is a folder."""
+    project: Project = jp_serverapp.web_app.settings["nbtools_project"]
+    envsnap.import_text(project, "requests==2.31.0\n", "requirements.txt")  # rows to match
+    data = json.dumps(body).encode() if body is not None else None
+    where = "nbtools/api/" + target.format(job=job)
+    status, payload = await send(jp_fetch, method, where, data, **params)
+    assert (status, payload["details"]["field"]) == (400, field), payload
+    assert len(payload["message"]) < 1000  # a long input is cut short, not echoed whole

@@ -235,6 +235,8 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
     cases = [
         (("save", "missing.ipynb"), "Notebook not found: missing.ipynb"),
         (("save", "../outside.ipynb"), "contains '..'"),
+        (("save", "a" * 300 + ".ipynb"), "is too long for the file system"),
+        (("show", "a" * 300 + ".ipynb"), "is too long for the file system"),
         (("log", "nb.ipynb", "--limit", "0"), "--limit must be a whole number from 1 to"),
         (("show", "nb.ipynb", "7"), "has no version '7'. List its versions with"),
         (

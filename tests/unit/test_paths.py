@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from nbtools.errors import PathOutsideRootError
+from nbtools.errors import InvalidInputError, PathOutsideRootError
 from nbtools.paths import resolve_inside
 
 
@@ -59,3 +59,23 @@ def test_sibling_sharing_the_prefix_is_refused(root: Path, tmp_path: Path) -> No
     os.symlink(sibling, root / "to-sibling")
     with pytest.raises(PathOutsideRootError):
         resolve_inside(root, "to-sibling/x.ipynb")
+
+
+@pytest.mark.parametrize(
+    "too_long",
+    [
+        "a" * 300 + ".ipynb",  # a file name longer than the file system's 255 bytes
+        "sub/" + "é" * 200 + ".ipynb",  # 200 characters, but 400 bytes
+        "/".join(["d" * 200] * 25) + "/nb.ipynb",  # each name fits, the whole path does not
+    ],
+)
+def test_a_path_too_long_for_the_file_system_is_bad_input(root: Path, too_long: str) -> None:
+    with pytest.raises(InvalidInputError, match="too long for the file system") as info:
+        resolve_inside(root, too_long)
+    assert info.value.details == {"path": too_long}
+    assert not isinstance(info.value, PathOutsideRootError)
+
+
+def test_the_longest_name_the_file_system_takes_is_accepted(root: Path) -> None:
+    longest = "a" * 249 + ".ipynb"  # 255 bytes
+    assert resolve_inside(root, longest) == root.resolve() / longest

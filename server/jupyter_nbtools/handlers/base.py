@@ -39,7 +39,6 @@ from nbtools.errors import (
     NbtoolsError,
     NotAuthorizedError,
     NotFoundError,
-    PathOutsideRootError,
     PayloadTooLargeError,
     conversion_refused,
 )
@@ -207,8 +206,8 @@ class NbtoolsHandler(APIHandler):
             )
         try:
             target = self.project.resolve(user_path)
-        except PathOutsideRootError as error:
-            raise PathOutsideRootError(error.message, **{**error.details, "field": field}) from None
+        except InvalidInputError as error:  # outside the root, too long for the file system
+            raise type(error)(error.message, **{**error.details, "field": field}) from None
         if self.project.in_store(target):
             raise HiddenPathError(
                 f"{user_path!r} is in the nbtools store directory, which is never served.",

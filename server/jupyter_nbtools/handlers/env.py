@@ -53,7 +53,7 @@ class SnapshotHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self, snapshot_id: str) -> None:
-        self.reply(envsnap.get_snapshot(self.project, snapshot_id).to_dict())
+        self.reply(envsnap.get_snapshot(self.project, snapshot_id, "snapshot_id").to_dict())
 
 
 class ExportHandler(NbtoolsHandler):
@@ -70,7 +70,10 @@ class ExportHandler(NbtoolsHandler):
                 field="index_url",
             )
         settings = self.settings["nbtools_env"]
-        self.reply(await self.call(envsnap.export_file, self.project, snapshot_id, fmt, settings))
+        found = await self.call(
+            envsnap.export_file, self.project, snapshot_id, fmt, settings, "snapshot_id"
+        )
+        self.reply(found)
 
 
 class DiffHandler(NbtoolsHandler):
@@ -78,8 +81,8 @@ class DiffHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self) -> None:
-        old = envsnap.get_snapshot(self.project, self.required_argument("old"))
-        new = envsnap.get_snapshot(self.project, self.required_argument("new"))
+        old = envsnap.get_snapshot(self.project, self.required_argument("old"), "old")
+        new = envsnap.get_snapshot(self.project, self.required_argument("new"), "new")
         self.reply(envsnap.diff(old, new).to_dict())
 
 

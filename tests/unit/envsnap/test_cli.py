@@ -253,6 +253,10 @@ def test_an_export_whose_folder_went_away_meanwhile_is_exit_2(tmp_path: Path) ->
         ),
         (("show", "ffff"), "No snapshot 'ffff'"),
         (("diff", "ffff", "ab12"), "No snapshot 'ffff'"),
+        (("show", "f" * 60_000), "(60000 characters) is not a snapshot id"),
+        (("diff", "f" * 65, "ffff"), "(65 characters) is not a snapshot id"),
+        (("show", "z" * 300), "is not a snapshot id"),  # no file can have that name
+        (("check", "a" * 300, "--kernel", "envtest"), "is not a snapshot id"),
     ],
 )
 def test_bad_input_exits_2(nbtools, args: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]

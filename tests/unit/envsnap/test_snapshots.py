@@ -88,8 +88,21 @@ def test_lookup_by_prefix_and_its_errors(project: Project) -> None:
     shared = next(
         a.id[0] for a in snapshots for b in snapshots if a is not b and a.id[0] == b.id[0]
     )
-    with pytest.raises(InvalidInputError, match="ambiguous"):
-        get_snapshot(project, shared)
+    with pytest.raises(InvalidInputError, match="ambiguous") as info:
+        get_snapshot(project, shared, field="old")
+    assert info.value.details["field"] == "old"
+
+
+@pytest.mark.parametrize("length", [65, 60_000])
+def test_an_id_longer_than_any_is_bad_input_naming_its_field(project: Project, length: int) -> None:
+    """Not a lookup: 60,000 characters made SQLite's LIKE refuse the pattern (a 500)."""
+    stored = _stored(project, "pkg")  # a row for the pattern to be matched against
+    assert get_snapshot(project, stored.id + " ").id == stored.id  # 64, and spaces around
+    with pytest.raises(InvalidInputError, match="is not a snapshot id") as info:
+        get_snapshot(project, stored.id + "a" * (length - 64), field="snapshot_id")
+    assert info.value.details == {"field": "snapshot_id"}
+    assert f"({length} characters)" in info.value.message
+    assert len(info.value.message) < 200
 
 
 def test_two_writers_storing_the_same_snapshot_at_once_both_succeed(

@@ -106,6 +106,7 @@ def test_bad_schedules_exit_2_and_store_nothing(
         (("--cron", "daily", "--tz", "Atlantis/Capital"), "Unknown timezone"),
         (("--cron", "daily", "--tz", "localtime"), "Unknown timezone 'localtime'"),
         (("--tz", ""), "The timezone is empty"),
+        (("--cron", "daily", "--tz", "Europe/" + "x" * 300), "Unknown timezone"),
         (("-p", "weeks=1"), "Valid parameters: days"),
         (("--missed", "run_once", "--max-concurrent", "0"), "--max-concurrent must be"),
         (("--retries", "-1"), "--retries must be a whole number from 0"),

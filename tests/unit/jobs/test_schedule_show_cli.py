@@ -171,6 +171,8 @@ def test_from_a_date_the_next_runs_cross_both_daylight_saving_changes(root: Path
         (("preview", "daily", "--from", "yesterday"), "--from 'yesterday' is not an ISO date"),
         (("preview", "daily", "-n", "0"), "0 is not in the range 1<=x<=50"),
         (("preview", "daily", "--tz", "Mars/Base", "--from", "2027-01-01"), "Unknown timezone"),
+        (("preview", "daily", "--tz", "Europe", "--from", "2027-01-01"), "Unknown timezone"),
+        (("preview", "daily", "--tz", "x" * 300, "--from", "2027-01-01"), "Unknown timezone"),
         (("show", "1", "--from", "2027-13-01"), "--from '2027-13-01' is not an ISO date"),
         # the calendar's limits (years 1 to 9999): no traceback, exit 2 naming --from
         (("preview", "daily", "--from", "0001-01-01"), "--from '0001-01-01' is the calendar's"),

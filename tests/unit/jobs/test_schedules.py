@@ -138,12 +138,16 @@ def test_cron_field_edge_values_are_accepted(expression: str) -> None:
         "zone.tab",
         "Factory",  # an IANA zone of no place ("-00")
         "europe/lisbon",
+        "Europe",  # a folder of zone files, not one
+        "Europe/" + "x" * 300,  # longer than a file name may be
+        "x" * 5000,
     ],
 )
 def test_unknown_timezone(name: str) -> None:
     with pytest.raises(InvalidScheduleError, match="Unknown timezone") as info:
         check_timezone(name)
     assert info.value.details == {"timezone": name, "field": "timezone"}
+    assert len(info.value.message) < 200  # a long name is cut short in the message
 
 
 def test_an_empty_timezone_is_refused_not_read_as_utc() -> None:
