@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from nbtools.jobs.config import JobsSettings
+    from nbtools.jobs.definitions import JOB_FIELDS
     from nbtools.jobs.executors.base import RunRequest
     from nbtools.jobs.idempotency import check_key as check_idempotency_key
     from nbtools.jobs.leases import Claimer
@@ -69,6 +70,7 @@ if TYPE_CHECKING:
 #: Loaded on first use (a worker needs none of them, nor does a page of runs): name →
 #: (module, attribute).
 _LAZY = {
+    "JOB_FIELDS": ("definitions", "JOB_FIELDS"),
     "MAX_PAGE": ("overview", "MAX_PAGE"),
     "JobOverview": ("overview", "JobOverview"),
     "JobsPage": ("overview", "JobsPage"),
@@ -95,6 +97,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "JOB_FIELDS",
     "MAX_PAGE",
     "Claimer",
     "Interrupt",

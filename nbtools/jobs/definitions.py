@@ -84,11 +84,12 @@ def _check_types(fields: dict[str, Any]) -> None:
 
 def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> dict[str, Any]:
     """Validate a full set of job fields; returns them normalized."""
-    unknown = set(fields) - set(JOB_FIELDS)
+    unknown = sorted(set(fields) - set(JOB_FIELDS))
     if unknown:
         raise InvalidInputError(
-            f"Unknown job field(s): {', '.join(sorted(unknown))}. Known: {', '.join(JOB_FIELDS)}.",
-            fields=sorted(unknown),
+            f"Unknown job field(s): {', '.join(unknown)}. Known: {', '.join(JOB_FIELDS)}.",
+            field=unknown[0],
+            fields=unknown,
         )
     checked = {**JOB_FIELDS, **fields}
     _check_types(checked)

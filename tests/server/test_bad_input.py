@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError, HTTPResponse
 
+from jupyter_nbtools.handlers.bodies import fields_taken
 from jupyter_nbtools.routes import all_routes
 from nbtools import envsnap
-from nbtools.jobs.definitions import JOB_FIELDS, create_job
+from nbtools.jobs.definitions import create_job
 from nbtools.project import Project
 from tests.conftest import make_notebook
 
@@ -28,11 +29,6 @@ BAD_VALUES: tuple[Any, ...] = (2**64, [1], {"a": 1}, "²", -1, 2**63, True, 1.5,
 #: Query arguments some route reads, each sent malformed.
 QUERY_ARGUMENTS = ("limit", "before", "job_id", "job", "run", "count")
 BAD_NUMBERS = ("²", "-1", str(2**64), "", "9" * 5000)
-BODY_FIELDS = sorted(
-    {*JOB_FIELDS}
-    | {"path", "message", "as_path", "keep", "dry_run", "text", "channel", "destination"}
-    | {"events", "kernel", "snapshot", "content", "name", "output", "version", "test"}
-)
 
 
 @pytest.fixture
@@ -60,6 +56,7 @@ def routes() -> list[tuple[str, str, list[str]]]:
         for method in METHODS:
             if method.lower() in handler.__dict__:
                 found.append((pattern, method, GROUP.findall(pattern)))
+                TAKEN[pattern, method] = fields_taken(getattr(handler, method.lower()))
     return found
 
 
@@ -96,6 +93,8 @@ def names(payload: dict[str, Any], field: str) -> bool:
     return payload.get("details", {}).get("field") == field or field in payload["message"]
 
 
+#: (pattern, method) → the fields its body takes (``@body_fields``); None: any.
+TAKEN: dict[tuple[str, str], frozenset[str] | None] = {}
 ROUTES = routes()
 ID_ROUTES = [
     (pattern, method, group)
@@ -139,15 +138,47 @@ async def test_malformed_bodies_are_refused_naming_the_body(jp_fetch: Any, job: 
 
 
 async def test_wrong_field_types_and_huge_numbers_are_4xx(jp_fetch: Any, job: int) -> None:
+    """Each field a route takes, sent values of every wrong kind (with the route's paths
+    valid, so that the field's own check is reached)."""
     for pattern, method in BODY_ROUTES:
         if pattern.endswith(("/extract", "/env/snapshots", "/env/check", "/env/recreate")):
             continue  # their valid bodies start kernels or installs: covered by their tests
+        taken = TAKEN[pattern, method]
+        if taken is None:
+            continue  # a body passed on to a service preview: test_services_api
         path = url(pattern, {})
-        for index, field in enumerate(BODY_FIELDS):
+        paths = {name: "nb.ipynb" for name in ("notebook_path", "path") if name in taken}
+        for index, field in enumerate(sorted(taken)):
             for value in (BAD_VALUES[index % len(BAD_VALUES)], BAD_VALUES[-index % 3]):
-                base: dict[str, Any] = {"notebook_path": "nb.ipynb", "path": "nb.ipynb"}
-                body = json.dumps({**base, field: value}).encode()
-                await send(jp_fetch, method, path, body)
+                await send(jp_fetch, method, path, json.dumps({**paths, field: value}).encode())
+
+
+async def test_an_unknown_body_field_is_refused_naming_it(jp_fetch: Any, job: int) -> None:
+    """Every route refuses a field it does not take, before it acts: a misspelt
+    ``timeout_second`` never queues a run without its timeout."""
+    runs_before = await send(jp_fetch, "GET", "nbtools/api/runs")
+    for pattern, method in BODY_ROUTES:
+        taken = TAKEN[pattern, method]
+        if taken is None:
+            continue
+        known = {name: "nb.ipynb" for name in ("notebook_path", "path") if name in taken}
+        for typo in ("timeout_second", "bogus"):
+            body = json.dumps({**known, typo: 5, "zzz": 1}).encode()
+            status, payload = await send(jp_fetch, method, url(pattern, {"job_id": str(job)}), body)
+            assert (status, payload["details"]) == (400, {"field": typo, "fields": [typo, "zzz"]})
+            assert (f"only {', '.join(sorted(taken))}." if taken else "no fields.") in payload[
+                "message"
+            ]
+    assert await send(jp_fetch, "GET", "nbtools/api/runs") == runs_before
+
+
+def test_each_route_that_reads_a_body_says_which_fields() -> None:
+    assert TAKEN["/nbtools/api/runs", "POST"] >= {"notebook_path", "timeout_seconds"}
+    assert TAKEN["/nbtools/api/runs/(?P<run_id>[^/]+)/cancel", "POST"] == frozenset()
+    passed_on = [route for route, taken in TAKEN.items() if taken is None]
+    assert passed_on == [
+        ("/nbtools/api/services/(?P<preview_id>[^/]+)/call/(?P<endpoint>[^/]+)", "POST")
+    ]
 
 
 async def test_bad_query_numbers_are_4xx_naming_the_argument(jp_fetch: Any, job: int) -> None:

@@ -15,6 +15,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from tornado.httpclient import HTTPClientError
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler
+from jupyter_nbtools.handlers.bodies import fields_taken
 from jupyter_nbtools.routes import API_PREFIX
 from tests.server.openapi_spec import SPEC_PATH, load_spec
 
@@ -49,13 +50,18 @@ def template(pattern: str, handler: type, method: str) -> str:
     return path
 
 
-def served_operations(serverapp: Any) -> set[tuple[str, str]]:
-    operations = set()
+def served_handlers(serverapp: Any) -> dict[tuple[str, str], type]:
+    """(OpenAPI path, method) → the handler class serving it."""
+    handlers = {}
     for regex, handler in served_rules(serverapp.web_app.default_router):
         if isinstance(handler, type) and issubclass(handler, NbtoolsHandler):
             relative = regex.split(API_PREFIX, 1)[1]
-            operations |= {(template(relative, handler, m), m) for m in implemented(handler)}
-    return operations
+            handlers |= {(template(relative, handler, m), m): handler for m in implemented(handler)}
+    return handlers
+
+
+def served_operations(serverapp: Any) -> set[tuple[str, str]]:
+    return set(served_handlers(serverapp))
 
 
 def documented_operations() -> set[tuple[str, str]]:
@@ -120,6 +126,41 @@ def test_path_parameters_match_the_templates() -> None:
             if method in item:
                 names = declared(item.get("parameters", []) + item[method].get("parameters", []))
                 assert names == set(re.findall(r"\{(\w+)\}", path)), (path, method)
+
+
+def documented_fields(schema: dict[str, Any]) -> set[str] | None:
+    """The fields a request body's schema documents (``allOf`` and references read), or None
+    when it leaves them open (neither ``additionalProperties`` nor ``unevaluatedProperties``
+    false)."""
+    spec = load_spec()
+
+    def properties(node: dict[str, Any]) -> set[str]:
+        if "$ref" in node:
+            node = spec["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+        names = set(node.get("properties", {}))
+        return names.union(*(properties(branch) for branch in node.get("allOf", [])))
+
+    closed = False in (schema.get("additionalProperties"), schema.get("unevaluatedProperties"))
+    return properties(schema) if closed else None
+
+
+def test_each_body_documents_the_fields_its_handler_takes(jp_serverapp: Any) -> None:
+    """Documented fields and the handler's ``@body_fields`` agree both ways (an operation
+    without a body takes none), and only a body passed on as it is leaves them open."""
+    spec = load_spec()
+    checked = 0
+    for (path, method), handler in served_handlers(jp_serverapp).items():
+        if method in ("post", "put", "patch"):
+            body = spec["paths"][path][method].get("requestBody")
+            schema = (
+                body["content"]["application/json"]["schema"]
+                if body
+                else {"additionalProperties": False}
+            )
+            taken = fields_taken(getattr(handler, method))
+            assert documented_fields(schema) == taken, (method, path)
+            checked += 1
+    assert checked > 20
 
 
 async def test_the_document_is_served(jp_fetch: Any) -> None:

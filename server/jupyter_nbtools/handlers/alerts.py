@@ -13,6 +13,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
+from jupyter_nbtools.handlers.bodies import body_fields
 from nbtools import metrics
 from nbtools.errors import InvalidInputError
 
@@ -24,6 +25,7 @@ class RulesHandler(NbtoolsHandler):
     def get(self, job_id: str) -> None:
         self.reply(metrics.list_rules(self.project, self.path_id(job_id, "job_id")))
 
+    @body_fields("text")
     @web.authenticated
     @authorized
     @off_loop
@@ -83,6 +85,7 @@ class TargetsHandler(NbtoolsHandler):
     def get(self, job_id: str) -> None:
         self.reply(metrics.list_targets(self.project, self.path_id(job_id, "job_id")))
 
+    @body_fields("channel", "destination", "events")
     @web.authenticated
     @authorized
     @off_loop

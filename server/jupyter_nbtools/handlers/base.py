@@ -6,7 +6,9 @@ the URL, a number in the query, a field of the JSON body, a path) is checked one
 
 - ``path_id(text, name)``: an id from the URL, ASCII digits up to an id column's 2^31 - 1;
 - ``whole_number_argument(name, ...)``, ``string_argument(name)``: the query;
-- ``json_body()`` (at most ``max_body_bytes``) and ``body_field(body, name, kind)``: the body;
+- ``json_body()`` (at most ``max_body_bytes``) and ``body_field(body, name, kind)``: the body,
+  whose fields each method declares with ``@body_fields(...)`` (:mod:`.bodies`; any other
+  is refused);
 - ``resolve(path, field)`` and ``relative_path(path, field)``: paths, inside the root, never
   hidden (unless the contents manager's ``allow_hidden``) and never in the store directory.
 
@@ -28,8 +30,9 @@ from typing import Any, TypeVar, cast
 from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
-from tornado.web import HTTPError
+from tornado.web import HTTPError, RequestHandler
 
+from jupyter_nbtools.handlers.bodies import fields_taken
 from jupyter_nbtools.handlers.scrub import scrub_uri
 from jupyter_nbtools.identity import request_actor
 from nbtools.errors import (
@@ -277,7 +280,28 @@ class NbtoolsHandler(APIHandler):
         that reads no field still refuses an oversized or malformed body."""
         await super().prepare()
         if self.current_user and self.request.method in ("POST", "PUT", "PATCH"):
-            self.json_body()
+            self._refuse_unknown_fields(self.json_body())
+
+    def _accepted_fields(self) -> frozenset[str] | None:
+        """The fields the request's method takes in its body (``@body_fields``); None for any
+        (``@body_passed_on``, or a method the handler lacks: tornado answers 405)."""
+        name = (self.request.method or "").lower()
+        method = getattr(type(self), name, None)
+        if method is None or method is getattr(RequestHandler, name, None):
+            return None
+        return fields_taken(method)
+
+    def _refuse_unknown_fields(self, body: dict[str, Any]) -> None:
+        accepted = self._accepted_fields()
+        unknown = [] if accepted is None else [name for name in body if name not in accepted]
+        if unknown:
+            takes = f"only {', '.join(sorted(accepted or ()))}" if accepted else "no fields"
+            raise InvalidInputError(
+                f"Unknown field(s) in the request body: {', '.join(n[:80] for n in unknown)}. "
+                f"This request takes {takes}.",
+                field=unknown[0],
+                fields=unknown,
+            )
 
     @property
     def max_body_bytes(self) -> int:
@@ -332,6 +356,8 @@ class NbtoolsHandler(APIHandler):
         """Field ``name`` of a JSON body, of JSON type ``kind`` (``str``, ``int``, ``float``,
         ``bool``, ``dict``, ``list``); ``default`` when absent or null, a 400 naming the field
         when required and missing, of another type, or a number beyond the database's range."""
+        accepted = self._accepted_fields()
+        assert accepted is None or name in accepted, f"{name!r} is read but not @body_fields"
         value = body.get(name)
         if value is None or (required and kind is str and value == ""):
             if required:

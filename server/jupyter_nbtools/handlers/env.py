@@ -12,6 +12,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized_to_execute, off_loop
+from jupyter_nbtools.handlers.bodies import body_fields
 from nbtools import envsnap
 from nbtools.errors import InvalidInputError
 
@@ -40,6 +41,7 @@ class SnapshotsHandler(NbtoolsHandler):
     def get(self) -> None:
         self.reply(envsnap.list_snapshots(self.project))
 
+    @body_fields("kernel")
     @web.authenticated
     @authorized
     async def post(self) -> None:
@@ -89,6 +91,7 @@ class DiffHandler(NbtoolsHandler):
 class CheckHandler(NbtoolsHandler):
     """Drift of a kernel's current environment from a snapshot (``empty`` when none)."""
 
+    @body_fields("kernel", "snapshot")
     @web.authenticated
     @authorized
     async def post(self) -> None:
@@ -110,6 +113,7 @@ class CheckHandler(NbtoolsHandler):
 class ImportHandler(NbtoolsHandler):
     """Store what a pylock.toml or requirements.txt (sent as text) pins."""
 
+    @body_fields("content", "name")
     @web.authenticated
     @authorized
     @off_loop
@@ -122,6 +126,7 @@ class ImportHandler(NbtoolsHandler):
 class RecreateHandler(NbtoolsHandler):
     """Recreate a snapshot in a new venv at a path inside the server root."""
 
+    @body_fields("path", "snapshot")
     @web.authenticated
     @authorized_to_execute
     async def post(self) -> None:

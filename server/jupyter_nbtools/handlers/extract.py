@@ -15,11 +15,25 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler
+from jupyter_nbtools.handlers.bodies import body_fields
 from nbtools import data, export, lineage
 from nbtools.notebooks import parse_notebook
 
 
 class ExtractHandler(NbtoolsHandler):
+    @body_fields(
+        "path",
+        "output",
+        "name",
+        "version",
+        "content",
+        "purpose",
+        "dry_run",
+        "check",
+        "test",
+        "venv",
+        "force",
+    )
     @web.authenticated
     @authorized
     async def post(self) -> None:

@@ -8,6 +8,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler, authorized_to_execute, off_loop
+from jupyter_nbtools.handlers.bodies import body_fields
 from jupyter_nbtools.jobs_service import JobsService
 from nbtools import jobs
 from nbtools.errors import InvalidInputError
@@ -69,6 +70,7 @@ class JobsHandler(JobsHandlerBase):
         archived = self.flag_argument("archived")
         self.reply(jobs.list_jobs(self.project, notebook, archived=archived))
 
+    @body_fields(*jobs.JOB_FIELDS, "idempotency_key")
     @web.authenticated
     @authorized_to_execute
     @off_loop
@@ -112,6 +114,7 @@ class JobHandler(JobsHandlerBase):
     def get(self, job_id: str) -> None:
         self.reply(jobs.show_job(self.project, self.path_id(job_id, "job_id")))
 
+    @body_fields(*jobs.JOB_FIELDS)
     @web.authenticated
     @authorized
     async def patch(self, job_id: str) -> None:
@@ -140,6 +143,7 @@ class JobHandler(JobsHandlerBase):
 
 
 class JobRunHandler(JobsHandlerBase):
+    @body_fields("parameters", "idempotency_key")
     @web.authenticated
     @authorized_to_execute
     @off_loop

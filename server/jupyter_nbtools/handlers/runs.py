@@ -6,6 +6,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import authorized_to_execute, off_loop
+from jupyter_nbtools.handlers.bodies import body_fields
 from jupyter_nbtools.handlers.download import attachment
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
 from nbtools import jobs
@@ -33,6 +34,16 @@ class RunsHandler(JobsHandlerBase):
         )
         self.reply(found)
 
+    @body_fields(
+        "notebook_path",
+        "parameters",
+        "kernel_name",
+        "timeout_seconds",
+        "cell_timeout_seconds",
+        "output_html",
+        "purpose",
+        "idempotency_key",
+    )
     @web.authenticated
     @authorized_to_execute
     @off_loop

@@ -10,6 +10,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized_to_execute
+from jupyter_nbtools.handlers.bodies import body_fields, body_passed_on
 from jupyter_nbtools.previews import ServicePreviews
 
 
@@ -27,6 +28,7 @@ class ServicesHandler(ServicesHandlerBase):
         found = [await self.previews.refresh(preview) for preview in self.previews.all()]
         self.reply([preview.to_dict() for preview in found])
 
+    @body_fields("package_dir", "api_key", "record")
     @web.authenticated
     @authorized_to_execute
     async def post(self) -> None:
@@ -72,6 +74,7 @@ class ServiceOpenApiHandler(ServicesHandlerBase):
 
 
 class ServiceCallHandler(ServicesHandlerBase):
+    @body_passed_on
     @web.authenticated
     @authorized_to_execute
     async def post(self, preview_id: str, endpoint: str) -> None:

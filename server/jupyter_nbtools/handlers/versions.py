@@ -6,6 +6,7 @@ from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized_to_execute, off_loop
+from jupyter_nbtools.handlers.bodies import body_fields
 from nbtools import versioning
 
 
@@ -38,6 +39,7 @@ class VersionsHandler(NbtoolsHandler):
             }
         )
 
+    @body_fields("path", "message")
     @web.authenticated
     @authorized
     @off_loop
@@ -84,6 +86,7 @@ class VersionDiffHandler(NbtoolsHandler):
 
 
 class VersionRestoreHandler(NbtoolsHandler):
+    @body_fields("as_path")
     @web.authenticated
     @authorized_to_execute
     @off_loop
@@ -98,6 +101,7 @@ class VersionRestoreHandler(NbtoolsHandler):
 
 
 class VersionsGcHandler(NbtoolsHandler):
+    @body_fields("keep", "dry_run")
     @web.authenticated
     @authorized
     @off_loop
