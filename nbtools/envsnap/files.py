@@ -147,6 +147,7 @@ def parse_file(text: str, name: str) -> Snapshot:
             "list`), or a pylock.toml or requirements.txt file; a notebook's runs name their "
             "environment (`nbtools runs show RUN`).",
             path=name,
+            field="name",
         )
     if name.endswith(".toml"):
         return parse_pylock(text, name)

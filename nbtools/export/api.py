@@ -157,5 +157,7 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
         if request.test:
             _run_tests(report, request.venv)
     elif request.test:
-        raise InvalidInputError("Tests run on a written package: write it first (mode 'write').")
+        raise InvalidInputError(
+            "Tests run on a written package: write it first (mode 'write').", field="test"
+        )
     return report

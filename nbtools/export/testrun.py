@@ -148,7 +148,8 @@ def run_tests(
     """Run ``out``'s tests; ``files`` (path → text) maps failures back to notebook cells."""
     if not venv and importlib.util.find_spec("pytest") is None:
         raise InvalidInputError(
-            "pytest is not installed in this environment: pip install pytest, or use --venv."
+            "pytest is not installed in this environment: pip install pytest, or use --venv.",
+            field="venv",
         )
     with tempfile.TemporaryDirectory(prefix="nbtools-test-") as scratch:
         try:  # nothing these commands start outlives this process (killed, interrupted)

@@ -70,9 +70,12 @@ def read_manifest(out: Path) -> dict[str, Any]:
             f"{path} is damaged (not JSON). Restore it from version control, or delete it and "
             "extract again with --force.",
             path=str(path),
+            field="output",
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
-        raise InvalidInputError(f"{path} is not an nbtools manifest.", path=str(path))
+        raise InvalidInputError(
+            f"{path} is not an nbtools manifest.", path=str(path), field="output"
+        )
     return data
 
 

@@ -388,7 +388,8 @@ def notebook_parameters(path: Path) -> NotebookParameters:
     from nbtools.parameters import parameters_cell_index
 
     notebook = read_notebook(path)
-    return NotebookParameters(parameters_cell_index(notebook), declared_parameters(notebook))
+    declared = declared_parameters(notebook, str(path))
+    return NotebookParameters(parameters_cell_index(notebook), declared)
 
 
 def preview_schedule(

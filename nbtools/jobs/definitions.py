@@ -95,7 +95,9 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
     _check_types(checked)
     path = checked["notebook_path"]
     if not isinstance(path, str) or not path:
-        raise InvalidInputError("A job needs the notebook's path (notebook_path).")
+        raise InvalidInputError(
+            "A job needs the notebook's path (notebook_path).", field="notebook_path"
+        )
     checked["pinned_version_id"] = check_pin(checked["pinned_version_id"])
     checked["parameters"] = checked_parameters(
         project,

@@ -20,11 +20,13 @@ _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off"}
 
 
-def declared_parameters(nb: Notebook) -> list[Parameter]:
-    """The parameters the notebook declares, in cell order; empty without a parameters cell."""
+def declared_parameters(nb: Notebook, path: str | None = None) -> list[Parameter]:
+    """The parameters the notebook (at ``path``, which errors name) declares, in cell order;
+    empty without a parameters cell."""
     index = parameters_cell_index(nb)
     if index is None:
         return []
+    where = {"cell": index} if path is None else {"cell": index, "path": path}
     source = cell_source(nb["cells"][index])
     try:
         return read_parameters(ast.parse(source), source, index).parameters
@@ -32,13 +34,13 @@ def declared_parameters(nb: Notebook) -> list[Parameter]:
         raise InvalidParameterError(
             f"The parameters cell (cell {index + 1}) is not valid Python: {exc.msg} at line "
             f"{exc.lineno}. Fix it so its assignments can be read.",
-            cell=index,
+            **where,
         ) from None
     except RecursionError:
         raise InvalidParameterError(
             f"The parameters cell (cell {index + 1}) nests an expression too deeply to be read "
             "(hundreds of levels). Split it into intermediate variables.",
-            cell=index,
+            **where,
         ) from None
 
 
@@ -109,6 +111,7 @@ def _too_deep(parameter: Parameter) -> InvalidParameterError:
         f"Parameter {parameter.name!r}: the JSON value nests too deeply to be read (about a "
         "thousand levels).",
         parameter=parameter.name,
+        field="parameters",
     )
 
 
@@ -127,6 +130,7 @@ def _wrong_type(parameter: Parameter, value: Any) -> InvalidParameterError:
         f"Parameter {parameter.name!r} expects {parameter.type} ({hint}), got {value!r}{fix}.",
         parameter=parameter.name,
         expected=parameter.type,
+        field="parameters",
     )
 
 
@@ -168,6 +172,7 @@ def resolve_values(
                 f"Unknown parameter {name!r}. Valid parameters: {valid}.",
                 parameter=name,
                 valid=list(by_name),
+                field="parameters",
             )
         typed = parse_cli_value(parameter, value) if from_text else check_value(parameter, value)
         if parameter.type != "float" and _holds_non_finite(typed):

@@ -49,7 +49,7 @@ def checked_parameters(
                 "path (relative to the root).",
                 path=notebook_path,
             ) from None
-    return resolve_values(declared_parameters(nb), values, from_text=from_text)
+    return resolve_values(declared_parameters(nb, notebook_path), values, from_text=from_text)
 
 
 def check_timeout(timeout_seconds: Any, name: str = "timeout_seconds") -> int | None:

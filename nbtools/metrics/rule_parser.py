@@ -76,6 +76,7 @@ def _error(text: str, column: int, problem: str) -> RuleSyntaxError:
         f"Cannot parse the rule {text!r} at column {column}: {problem}. Rules look like {FORMS}.",
         rule=text,
         column=column,
+        field="text",
     )
 
 
@@ -197,5 +198,7 @@ class _Parser:
 def parse_rule(text: str) -> Rule:
     """Parse a rule, raising :class:`RuleSyntaxError` with the column of the problem."""
     if len(text) > MAX_RULE_LENGTH:
-        raise RuleSyntaxError(f"A rule is at most {MAX_RULE_LENGTH} characters long.", rule=text)
+        raise RuleSyntaxError(
+            f"A rule is at most {MAX_RULE_LENGTH} characters long.", rule=text, field="text"
+        )
     return _Parser(text).parse()

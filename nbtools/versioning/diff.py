@@ -47,15 +47,17 @@ def diff(project: Project, path: str, a: str | None = None, b: str | None = None
 
     References are version numbers, ``latest``, ``latest~N`` or ``disk``. With neither given:
     the file on disk against the newest version whose content differs from it. With only
-    ``a``: version ``a`` against the file on disk.
+    ``a``: version ``a`` against the file on disk. Errors about a reference name it (``field``
+    ``a`` or ``b``).
     """
     key = notebook_key(project, path)
+    fields = ("a", "b")
     if a is None and b is not None:
-        a, b = b, None
+        a, b, fields = b, None, ("b", "a")
     if a is None:
         old, new = _default_sides(project, key)
     else:
-        old, new = _side(project, key, a), _side(project, key, b or DISK)
+        old, new = _side(project, key, a, fields[0]), _side(project, key, b or DISK, fields[1])
     return compare(key, old, new)
 
 
@@ -95,10 +97,10 @@ def _default_sides(project: Project, key: str) -> tuple[Side, Side]:
     return _version_side(project, versions[1], "latest~1"), newest
 
 
-def _side(project: Project, key: str, ref: str) -> Side:
+def _side(project: Project, key: str, ref: str, field: str) -> Side:
     if ref == DISK:
         return _disk_side(project, key)
-    return _version_side(project, resolve(project, key, ref), ref)
+    return _version_side(project, resolve(project, key, ref, field), ref)
 
 
 def _version_side(project: Project, version: Version, ref: str) -> Side:

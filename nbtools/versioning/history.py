@@ -387,14 +387,16 @@ def get(project: Project, version_id: int) -> Version:
 _REF = re.compile(r"([0-9]+)|latest(?:~([0-9]+))?")
 
 
-def resolve(project: Project, path: str, ref: str) -> Version:
-    """A version of ``path`` by reference: its number (``3``), ``latest`` or ``latest~N``."""
+def resolve(project: Project, path: str, ref: str, field: str = "ref") -> Version:
+    """A version of ``path`` by reference: its number (``3``), ``latest`` or ``latest~N``;
+    errors name the reference as the input ``field``."""
     match = _REF.fullmatch(ref.strip())
     if match is None:
         raise InvalidInputError(
             f"{ref!r} is not a version reference. Use a version number (e.g. 3), 'latest', or "
             "'latest~N' for the Nth version before the latest.",
             ref=ref,
+            field=field,
         )
     key = notebook_key(project, path)
     # None past the largest version number (or offset) the store holds: no such version
@@ -412,7 +414,9 @@ def resolve(project: Project, path: str, ref: str) -> Version:
             row = connection.execute(query.limit(1)).first()
         known = row is not None or connection.execute(_versions_of(key).limit(1)).first()
     if row is None:
-        raise NotFoundError(_no_version(project, key, ref, bool(known)), path=key, ref=ref)
+        raise NotFoundError(
+            _no_version(project, key, ref, bool(known)), path=key, ref=ref, field=field
+        )
     return _to_version(row, key)
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tornado.httpclient import HTTPClientError, HTTPResponse
 
 from nbtools.project import Project
+from tests.server.openapi_spec import error_validator
 
 
 @pytest.fixture
@@ -28,3 +31,30 @@ def jp_serverapp(jp_serverapp: Any, migrated_sqlite_store: Path) -> Any:
             project.store_dir.mkdir(parents=True)
             shutil.copyfile(migrated_sqlite_store, database)
     return jp_serverapp
+
+
+@pytest.fixture
+def jp_fetch(jp_fetch: Any) -> Any:
+    """pytest-jupyter's ``jp_fetch``, checking every error reply of nbtools against the
+    document's ``Error``: a refusal of bad input (400, 413) names the field it refused."""
+
+    async def fetch(*parts: str, **kwargs: Any) -> HTTPResponse:
+        try:
+            response: HTTPResponse = await jp_fetch(*parts, **kwargs)
+        except HTTPClientError as error:
+            if error.response is not None:
+                check_error_reply(parts, error.response)
+            raise
+        check_error_reply(parts, response)
+        return response
+
+    return fetch
+
+
+def check_error_reply(parts: tuple[str, ...], response: HTTPResponse) -> None:
+    route = "/".join(parts).strip("/")
+    json_reply = response.headers.get("Content-Type", "").startswith("application/json")
+    if route.startswith("nbtools/api/") and response.code >= 400 and json_reply:
+        reply = json.loads(response.body)
+        errors = sorted(error_validator(response.code).iter_errors(reply), key=str)
+        assert not errors, f"{response.code} {route}: {reply} ({errors[0].message})"

@@ -28,8 +28,22 @@ def pointer(*parts: str) -> str:
     return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
 
 
+#: What the document promises of a refusal of bad input (400, 413) beyond the Error schema:
+#: ``details.field`` names the refused input.
+NAMES_THE_FIELD: dict[str, Any] = {
+    "properties": {"details": {"required": ["field"], "properties": {"field": {"type": "string"}}}}
+}
+
+
+def error_validator(status: int) -> Draft202012Validator:
+    """Validates an error reply of any route: the ``Error`` schema, naming the field of bad
+    input (:data:`NAMES_THE_FIELD`)."""
+    return _validator({"$ref": SPEC_URI + "#/components/schemas/Error"}, status)
+
+
 def reply_validator(path: str, method: str, status: int) -> Draft202012Validator:
-    """Validates a JSON reply of ``method path`` against the schema documented for ``status``.
+    """Validates a JSON reply of ``method path`` against the schema documented for ``status``
+    (and an error as :func:`error_validator` does).
 
     A success status must be documented as such; an error may fall to the ``default`` reply.
     """
@@ -46,7 +60,15 @@ def reply_validator(path: str, method: str, status: int) -> Draft202012Validator
         else "#" + pointer("paths", path, method.lower(), "responses", key)
     )
     schema = {"$ref": SPEC_URI + where + pointer("content", "application/json", "schema")}
-    resource = Resource.from_contents(spec, default_specification=DRAFT202012)
+    return _validator(schema, status)
+
+
+def _validator(schema: dict[str, Any], status: int) -> Draft202012Validator:
+    """A validator of ``schema`` (its references point into the document) for a reply of
+    ``status``: bad input names its field."""
+    if status in (400, 413):
+        schema = {"allOf": [schema, NAMES_THE_FIELD]}
+    resource = Resource.from_contents(load_spec(), default_specification=DRAFT202012)
     return Draft202012Validator(
         schema,
         registry=Registry().with_resource(SPEC_URI, resource),

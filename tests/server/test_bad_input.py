@@ -1,5 +1,6 @@
 """Bad input never answers 500: every registered route, sent hostile ids, numbers, bodies and
-query arguments, answers 4xx with a JSON error, and names the field it refused."""
+query arguments, answers 4xx with a JSON error, and names the field it refused (the server
+tests' ``jp_fetch`` checks every 400 names one)."""
 
 from __future__ import annotations
 
@@ -264,6 +265,22 @@ LONG_ID = "f" * 60_000  # LIKE 'fff…%' this long made SQLite refuse the patter
         ("GET", "env/diff", None, {"old": "f", "new": LONG_ID}, "new"),
         ("GET", "env/snapshots/" + LONG_ID, None, {}, "snapshot_id"),
         ("GET", "env/snapshots/" + LONG_ID + "/export", None, {}, "snapshot_id"),
+        ("POST", "jobs", {"notebook_path": "nb.ipynb", "bogus": 1}, {}, "bogus"),
+        ("PATCH", "jobs/{job}", {"bogus": 1}, {}, "bogus"),
+        ("POST", "jobs/{job}/run", {"parameters": {"x": 1}}, {}, "parameters"),
+        (
+            "POST",
+            "runs",
+            {"notebook_path": "nb.ipynb", "parameters": {"days": "7"}},
+            {},
+            "parameters",
+        ),
+        ("POST", "extract", {"path": "plain.ipynb", "content": {"foo": 1}}, {}, "content"),
+        ("POST", "extract", {"path": "nb.ipynb", "name": "a b c"}, {}, "name"),
+        ("POST", "extract", {"path": "nb.ipynb", "version": "x"}, {}, "version"),
+        ("GET", "data/check", None, {"path": "data/customers.csv"}, "path"),
+        ("GET", "notebook", None, {"path": "data/customers.csv"}, "path"),
+        ("GET", "versions/diff", None, {"path": "nb.ipynb", "b": "first"}, "b"),
     ],
 )
 async def test_the_reported_bad_requests_name_their_field(
@@ -277,11 +294,20 @@ async def test_the_reported_bad_requests_name_their_field(
     params: dict[str, str],
     field: str,
 ) -> None:
-    """Each once answered 500: a name or an id too long, a time zone that is a folder."""
+    """Each once answered 500, or 400 without ``details.field``: a name or an id too long, a
+    time zone that is a folder, unknown fields, a notebook sent as ``content`` blamed on the
+    file, an unknown parameter, a CSV given as a notebook, a version reference of ``b``."""
     project: Project = jp_serverapp.web_app.settings["nbtools_project"]
     envsnap.import_text(project, "requests==2.31.0\n", "requirements.txt")  # rows to match
+    (jp_root_dir / "plain.ipynb").write_text(json.dumps(make_notebook([("code", "1", [])])))
+    (jp_root_dir / "data").mkdir()
+    (jp_root_dir / "data" / "customers.csv").write_text("id,name\n1,Ann\n")
     data = json.dumps(body).encode() if body is not None else None
     where = "nbtools/api/" + target.format(job=job)
     status, payload = await send(jp_fetch, method, where, data, **params)
     assert (status, payload["details"]["field"]) == (400, field), payload
     assert len(payload["message"]) < 1000  # a long input is cut short, not echoed whole
+    if field == "content":
+        assert payload["message"].startswith("'content' is JSON but not a notebook")
+    if field == "parameters" and "x" in json.dumps(body):
+        assert payload["details"]["parameter"] == "x"

@@ -127,12 +127,12 @@ async def test_a_notebook_without_protected_data_needs_no_purpose(
     [
         ({}, 400, "path"),
         ({"path": "../outside.ipynb"}, 400, "path"),
-        ({"path": "missing.ipynb"}, 404, None),
+        ({"path": "missing.ipynb"}, 404, "path"),
         ({"path": "nb.ipynb", "purpose": "not a purpose!"}, 400, "purpose"),
     ],
 )
 async def test_bad_data_check_queries_name_the_field(
-    jp_fetch: Any, catalogued: Path, query: dict[str, str], status: int, field: str | None
+    jp_fetch: Any, catalogued: Path, query: dict[str, str], status: int, field: str
 ) -> None:
     with pytest.raises(HTTPClientError) as info:
         await _fetch_query(jp_fetch, **query)

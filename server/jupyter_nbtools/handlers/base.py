@@ -22,8 +22,9 @@ import asyncio
 import functools
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -36,6 +37,7 @@ from jupyter_nbtools.handlers.bodies import fields_taken
 from jupyter_nbtools.handlers.scrub import scrub_uri
 from jupyter_nbtools.identity import request_actor
 from nbtools.errors import (
+    CheckFailedError,
     ConflictError,
     HiddenPathError,
     InvalidInputError,
@@ -43,6 +45,7 @@ from nbtools.errors import (
     NotAuthorizedError,
     NotFoundError,
     PayloadTooLargeError,
+    StoreError,
     conversion_refused,
 )
 from nbtools.ids import MAX_ID, MAX_INTEGER, parse_id, whole_number
@@ -78,7 +81,8 @@ _JSON_KINDS: dict[type, str] = {
 
 
 def http_status(error: NbtoolsError) -> int:
-    """The HTTP status for an nbtools error: 403, 404, 409, 413 or 400."""
+    """The HTTP status for an nbtools error: 403, 404, 409, 413, 503 (the store cannot be
+    used: no fault of the request) or 400."""
     if isinstance(error, PermissionError):  # NotAuthorizedError, PolicyRefusedError
         return 403
     if isinstance(error, NotFoundError):
@@ -87,6 +91,8 @@ def http_status(error: NbtoolsError) -> int:
         return 409
     if isinstance(error, PayloadTooLargeError):
         return 413
+    if isinstance(error, StoreError):
+        return 503
     return 400
 
 
@@ -224,6 +230,8 @@ class NbtoolsHandler(APIHandler):
                     "hidden files only with ContentsManager.allow_hidden = True.",
                     field=field,
                 )
+        forms = (user_path, str(target), self.project.relative(target))
+        self._nbtools_paths = {**(self._nbtools_paths or {}), **dict.fromkeys(forms, field)}
         return target
 
     def relative_path(self, user_path: object, field: str = "path") -> str:
@@ -371,10 +379,23 @@ class NbtoolsHandler(APIHandler):
             raise InvalidInputError(f"The field {name!r} is out of range.", field=name)
         return value
 
+    @contextmanager
+    def naming(self, field: str) -> Iterator[None]:
+        """Bad input the block finds in the request's ``field`` (given to code that cannot
+        know the field's name), or a check of it that fails (a notebook with problems), names
+        the field, unless it names one already."""
+        try:
+            yield
+        except (InvalidInputError, CheckFailedError) as error:
+            error.details.setdefault("field", field)
+            raise
+
     # -- replies, errors and logs --------------------------------------------------------
 
     #: Replies of an ``@off_loop`` body, encoded, sent from the event loop when it returns.
     _nbtools_deferred: list[tuple[bytes | None, int]] | None = None
+    #: The paths :meth:`resolve` read (as given, absolute, root-relative) → their field.
+    _nbtools_paths: dict[str, str] | None = None
 
     def reply(self, model: Any, status: int = 200) -> None:
         """Finish with ``model`` as JSON (no body for 204), encoded where the caller runs:
@@ -395,7 +416,7 @@ class NbtoolsHandler(APIHandler):
         error = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(error, NbtoolsError):
             self.set_status(http_status(error))
-            self.finish(dumps(seen_from_root(self.project.root, error.to_dict())))
+            self.finish(dumps(seen_from_root(self.project.root, self._naming_field(error))))
             return
         if isinstance(error, HTTPError) and status_code < 500:
             message = error.log_message or error.reason or self._reason
@@ -408,6 +429,17 @@ class NbtoolsHandler(APIHandler):
             "details": {},
         }
         self.finish(json.dumps(body))
+
+    def _naming_field(self, error: NbtoolsError) -> dict[str, Any]:
+        """``error``'s body, its ``details.field`` naming the request's path that its details
+        name (``path``, ``directory``) when the code raising it could not know the field (a
+        file the request named is not a notebook)."""
+        body = error.to_dict()
+        paths = self._nbtools_paths or {}
+        named = [paths[v] for v in error.details.values() if isinstance(v, str) and v in paths]
+        if named and "field" not in error.details:
+            body["details"] = {**error.details, "field": named[0]}
+        return body
 
     def _request_summary(self) -> str:
         """The request as tornado logs it, without the token in its query."""

@@ -120,7 +120,9 @@ class ImportHandler(NbtoolsHandler):
     def post(self) -> None:
         body = self.json_body()
         content, name = _string(self, body, "content"), _string(self, body, "name")
-        self.reply(envsnap.import_text(self.project, content, name).to_dict(), status=201)
+        with self.naming("content"):  # a line of it that pins nothing, or not TOML
+            snapshot = envsnap.import_text(self.project, content, name)
+        self.reply(snapshot.to_dict(), status=201)
 
 
 class RecreateHandler(NbtoolsHandler):

@@ -48,11 +48,12 @@ class ExtractHandler(NbtoolsHandler):
         if field("test", bool, False) or field("venv", bool, False):
             await self.authorize(EXECUTE, "testing the package (it runs the package's code)")
         mode = "check" if field("check", bool, False) else "preview" if dry_run else "write"
-        notebook = (  # a notebook of megabytes: its checks stay off the event loop too
-            await self.call(lambda: parse_notebook(json.dumps(content), source=path))
-            if content
-            else None
-        )
+        with self.naming("content"):  # the notebook sent, not the file at `path`
+            notebook = (  # a notebook of megabytes: its checks stay off the event loop too
+                await self.call(lambda: parse_notebook(json.dumps(content), source="'content'"))
+                if content
+                else None
+            )
         checked = await self.call(
             data.enforce_rule,
             self.project,
@@ -80,7 +81,8 @@ class ExtractHandler(NbtoolsHandler):
             if mode == "write"
             else None,
         )
-        report = await self.call(export.run_extract, request)
+        with self.naming("content" if notebook is not None else "path"):  # its problems
+            report = await self.call(export.run_extract, request)
         model = report.to_dict()
         model["output"] = self.project.relative(report.out)
         model["data"] = checked.to_dict()
