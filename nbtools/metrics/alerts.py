@@ -92,7 +92,6 @@ def list_alerts(
             f"Unknown alert status {status!r}; use one of {', '.join(ALERT_STATES)}.",
             field="status",
             status=status,
-            field="status",
         )
     query = select(Alert).order_by(Alert.id.desc()).limit(max(1, min(limit, MAX_LIST)))
     if job_id is not None:

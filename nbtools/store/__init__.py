@@ -11,4 +11,3 @@ from datetime import datetime, timezone
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC (what every timestamp column stores)."""
     return datetime.now(timezone.utc)
-

@@ -19,9 +19,9 @@ from sqlalchemy import Connection, Row, Select, insert, select, update
 
 from nbtools.audit import current_actor
 from nbtools.errors import HiddenPathError, InvalidInputError, NotebookError, NotFoundError
+from nbtools.ids import MAX_ID, MAX_INTEGER, whole_number
 from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
-from nbtools.ids import MAX_ID, MAX_INTEGER, whole_number
 from nbtools.store import utcnow
 from nbtools.store.tables import notebooks
 from nbtools.versioning.files import notebook_size

@@ -15,7 +15,7 @@ from jupyter_server.utils import url_path_join
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from tornado.httpclient import HTTPClientError
 
-from jupyter_nbtools.handlers.base import MAX_ID, NbtoolsHandler
+from jupyter_nbtools.handlers.base import MAX_ID, MAX_INTEGER, NbtoolsHandler
 from jupyter_nbtools.handlers.bodies import fields_taken
 from jupyter_nbtools.routes import API_PREFIX
 from nbtools.jobs.definitions import create_job
@@ -200,7 +200,7 @@ async def test_integer_query_arguments_have_the_documented_bounds(
         url = path.format(**{p["name"]: job for p in parameters if p["in"] == "path"})
         required = {p["name"]: REQUIRED_ARGUMENTS[p["name"]] for p in query if p.get("required")}
         for name, schema in ((p["name"], p["schema"]) for p in numbers):
-            least, most = schema.get("minimum", 0), schema.get("maximum", MAX_ID)
+            least, most = schema.get("minimum", 0), schema.get("maximum", MAX_INTEGER)
             probes = [(least - 1, True), (least, False), (most, False), (most + 1, True)]
             for value, refused in (probe for probe in probes if probe[0] >= 0):
                 response = await jp_fetch(

@@ -55,7 +55,6 @@ def check_destination(channel: str, destination: str) -> str:
                 f"A webhook needs an http:// or https:// URL with a host, got {destination!r}.",
                 field="destination",
                 destination=destination,
-                field="destination",
             )
         return url.geturl()
     if channel == EMAIL:
@@ -67,7 +66,6 @@ def check_destination(channel: str, destination: str) -> str:
                 "more addresses separated by commas.",
                 field="destination",
                 destination=destination,
-                field="destination",
             )
         return ", ".join(dict.fromkeys(addresses))  # each address once, in the order given
     raise InvalidInputError(
@@ -84,7 +82,6 @@ def check_events(events: Sequence[str]) -> list[str]:
             f"Notify on one or more of {', '.join(EVENTS)}; got {', '.join(events) or 'none'}.",
             field="events",
             events=list(events),
-            field="events",
         )
     return [event for event in EVENTS if event in events]
 
@@ -272,7 +269,6 @@ def list_notifications(
             f"Unknown delivery status {status!r}; use one of {', '.join(DELIVERY_STATES)}.",
             field="status",
             status=status,
-            field="status",
         )
     query = select(Notification).order_by(Notification.id.desc()).limit(max(1, min(limit, 1000)))
     if job_id is not None:
