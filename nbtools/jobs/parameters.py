@@ -181,6 +181,7 @@ def resolve_values(
                 "or one as large as 1e400), which cannot be stored. Only a float parameter "
                 "takes NaN and the infinities (declare it with a float default, such as 0.0).",
                 parameter=name,
+                field="parameters",
             )
         if isinstance(typed, float) and not math.isfinite(typed) and not for_kernel:
             typed = non_finite_name(typed)
@@ -213,6 +214,8 @@ def split_assignment(text: str) -> tuple[str, str]:
     name = name.strip()
     if not name.isidentifier():
         raise InvalidParameterError(
-            f"Parameter name {name!r} is not a Python identifier.", parameter=name
+            f"Parameter name {name!r} is not a Python identifier.",
+            parameter=name,
+            field="parameters",
         )
     return name, value

@@ -434,7 +434,7 @@ async def test_numbers_json_cannot_hold_are_400_inside_values_and_big_integers_r
     for name, value in (("items", [float("nan")]), ("opts", {"a": {"b": [float("-inf")]}})):
         body = {"notebook_path": "items.ipynb", "parameters": {"days": big, name: value}}
         bad = await refused(jp_fetch, "POST", "jobs", body=body)  # NaN tokens Python's json reads
-        assert (bad["status"], bad["details"]) == (400, {"parameter": name})
+        assert (bad["status"], bad["details"]) == (400, {"parameter": name, "field": "parameters"})
         assert "JSON has no value for" in bad["message"]
     assert await call(jp_fetch, "GET", "jobs") == []
     parameters = {"days": big, "items": [-big, 1.5], "opts": {"a": big}}

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import psutil
 import pytest
@@ -297,136 +295,6 @@ def test_names_from_a_star_import_warn_and_the_package_passes_its_tests(
         in (result.stdout)
     )
     assert "tests (current environment): 1 passed" in result.stdout
-
-
-def test_init_writes_a_starter_kit_whose_check_passes(tmp_path: Path) -> None:
-    result = run_cli("init", str(tmp_path))
-    assert result.returncode == 0, result.stderr
-    workflow = (tmp_path / ".github/workflows/nbtools.yml").read_text()
-    steps = [line.strip() for line in workflow.splitlines() if line.strip().startswith("run:")]
-    assert steps == [  # the package's own dependencies (and pytest) are there before --test
-        'run: pip install jupyter-nbtools "./packages/example[test,serve]"',
-        "run: nbtools extract example.ipynb -o packages/example --check --test",
-    ]
-    project = (tmp_path / "packages/example/pyproject.toml").read_text()
-    assert "[project.optional-dependencies]\ntest = [" in project
-    assert "--check" in (tmp_path / ".pre-commit-config.yaml").read_text()
-    check = run_cli(
-        "extract", "example.ipynb", "-o", "packages/example", "--check", "--test", cwd=tmp_path
-    )
-    assert check.returncode == 0, check.stdout + check.stderr
-    # the pipeline is served (POST /run), and its endpoint's test runs with the others
-    assert (tmp_path / "packages/example/src/example/service.py").is_file()
-    assert "tests (current environment): 3 passed" in check.stdout
-    package = tmp_path / "packages/example"  # named as given: the test runs elsewhere
-    assert f"serve it with `nbtools serve {package}` (POST /run)" in result.stdout
-    again = run_cli("init", str(tmp_path))
-    assert "kept      example.ipynb (exists already)" in again.stdout
-    # Without -o, the notebook's package is the one the workflow checks, not a new one.
-    updated = run_cli("extract", "example.ipynb", "--lineage", "off", cwd=tmp_path)
-    assert updated.returncode == 0, updated.stderr
-    assert "package 'example' written to packages/example" in updated.stdout
-    assert not (tmp_path / "example").exists()
-
-
-def test_init_in_a_folder_of_a_repository_writes_ci_files_at_its_top_working_in_the_folder(
-    tmp_path: Path,
-) -> None:
-    """GitHub reads workflows, and pre-commit its config, at the repository's top only: a kit
-    in a folder gets its workflow there (one per folder, working in the folder) and a hook
-    that checks the folder's package from the top; the hint names paths from where init ran."""
-    import shlex
-
-    import yaml
-
-    repo = tmp_path / "repo"
-    (repo / ".git").mkdir(parents=True)  # the top of a repository, also the project's root
-    (repo / ".nbtools").mkdir()
-    result = run_cli("init", "team a/analysis", cwd=repo)
-    assert result.returncode == 0, result.stderr
-    assert not (repo / "team a/analysis/.github").exists()
-    assert "  wrote     ../../.github/workflows/nbtools-team-a-analysis.yml" in result.stdout
-    assert "Next: open team a/analysis/example.ipynb in JupyterLab" in result.stdout
-    assert "`nbtools extract 'team a/analysis/example.ipynb' --test`" in result.stdout
-    assert "`nbtools serve 'team a/analysis/packages/example'`" in result.stdout
-    workflow = yaml.safe_load((repo / ".github/workflows/nbtools-team-a-analysis.yml").read_text())
-    assert workflow["defaults"]["run"]["working-directory"] == "team a/analysis"
-    check = workflow["jobs"]["extract-check"]["steps"][-1]["run"].replace(" --test", "")
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-    env = {**os.environ, "PATH": path}
-    ran = subprocess.run(check, shell=True, cwd=repo / "team a/analysis", env=env, check=False)
-    assert ran.returncode == 0  # the workflow's command, where the workflow runs it
-    (hook,) = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
-    hooked = subprocess.run(shlex.split(hook["entry"]), cwd=repo, env=env, check=False)
-    assert hooked.returncode == 0  # as pre-commit runs it: from the top
-    assert re.match(hook["files"], "team a/analysis/packages/example/src/example/core.py")
-    assert not re.match(hook["files"], "example.ipynb")
-    # a kit in another folder is checked by a workflow of its own; the one config is kept
-    second = run_cli("init", "other", cwd=repo)
-    assert second.returncode == 0, second.stderr
-    assert (repo / ".github/workflows/nbtools-other.yml").is_file()
-    assert "  kept      ../.pre-commit-config.yaml (exists already)" in second.stdout
-
-
-def test_init_never_writes_above_the_project_into_an_enclosing_repository(
-    tmp_path: Path,
-) -> None:
-    """A home directory kept in git is not where a new project's workflow goes."""
-    (tmp_path / ".git").mkdir()
-    result = run_cli("init", "project", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert (tmp_path / "project/.github/workflows/nbtools.yml").is_file()
-    assert not (tmp_path / ".github").exists()
-    assert not (tmp_path / ".pre-commit-config.yaml").exists()
-
-
-def recorded_lineage(package: Path) -> dict[str, Any]:
-    """The lineage the background process fills into ``package``'s manifest, once there."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        lineage = json.loads((package / ".nbtools-extract.json").read_text()).get("lineage")
-        if lineage and "pending" not in lineage:
-            found: dict[str, Any] = lineage
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"the lineage of {package} was never recorded")
-
-
-def test_init_s_package_knows_its_notebook_version_in_the_project_it_sets_up(
-    tmp_path: Path,
-) -> None:
-    """As `nbtools extract` does, in the project holding the directory (not the working
-    directory's): a new directory is a project of its own, one inside a project is part of it,
-    so `nbtools serve packages/example` at once names the version it serves."""
-    alone = tmp_path / "alone"
-    assert run_cli("init", str(alone), cwd=tmp_path).returncode == 0
-    lineage = recorded_lineage(alone / "packages/example")
-    assert lineage["notebook_version"]["path"] == "example.ipynb"
-    assert lineage["environment"] is not None
-    assert (alone / ".nbtools").is_dir()
-    assert not (tmp_path / ".nbtools").exists()
-    inside = alone / "team"
-    assert run_cli("init", str(inside), cwd=tmp_path).returncode == 0
-    lineage = recorded_lineage(inside / "packages/example")
-    assert lineage["notebook_version"]["path"] == "team/example.ipynb"
-    assert not (inside / ".nbtools").exists()
-
-
-def test_init_beside_a_notebook_of_the_starter_s_name_it_cannot_extract_writes_nothing(
-    notebook_factory: NotebookFactory, tmp_path: Path
-) -> None:
-    mine = notebook_factory("example.ipynb", [("code", "x = 1", [])])  # the user's, untagged
-    before = mine.read_bytes()
-    result = run_cli("init", str(tmp_path))
-    assert result.returncode == 2
-    assert "example.ipynb exists already, and init cannot extract it" in result.stderr
-    assert "no exported cells" in result.stderr
-    assert "Nothing was written" in result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["example.ipynb"]
-    assert mine.read_bytes() == before
-    notebook_factory("example.ipynb", GOOD)  # once it can be extracted, init uses it
-    assert run_cli("init", str(tmp_path)).returncode == 0
-    assert "def double" in (tmp_path / "packages/example/src/example/core.py").read_text()
 
 
 def test_extraction_imports_nothing_heavy(

@@ -227,7 +227,7 @@ def test_a_number_json_cannot_hold_is_refused_inside_a_value(
     inside a list or a dict, a string would not tell a number from text."""
     with pytest.raises(InvalidParameterError, match="JSON has no value for") as info:
         resolve_values(declared(), {name: given}, from_text=from_text)
-    assert info.value.details == {"parameter": name}
+    assert info.value.details == {"parameter": name, "field": "parameters"}
 
 
 def test_deep_finite_values_and_integers_past_64_bits_are_kept() -> None:

@@ -139,7 +139,7 @@ def test_a_number_past_any_version_is_no_version(project: Project, nb_path: Path
     versioning.commit(project, "nb.ipynb", write(nb_path, rich_notebook()))
     with pytest.raises(NotFoundError, match=r"nb\.ipynb has no version '") as info:
         versioning.resolve(project, "nb.ipynb", ref)
-    assert info.value.details == {"path": "nb.ipynb", "ref": ref}
+    assert info.value.details == {"path": "nb.ipynb", "ref": ref, "field": "ref"}
 
 
 @pytest.mark.parametrize(

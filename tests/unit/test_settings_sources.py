@@ -1,0 +1,118 @@
+"""Where a bad setting came from: a config file, a Jupyter command line, a root that does
+not exist — each refused naming the option as it was given, before anything starts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from traitlets.config import Config
+from traitlets.config.loader import KVArgParseConfigLoader
+
+from nbtools.cli.app import cli
+from nbtools.errors import InvalidInputError
+from nbtools.jobs.config import JobsSettings
+from nbtools.settings import build, in_file, layered_config, typed_flags
+from tests.unit.test_settings import write_config
+
+
+@pytest.mark.parametrize("given", ["flag", "variable", "config"])
+def test_a_root_that_does_not_exist_is_refused_not_made_into_an_empty_project(
+    tmp_path: Path, given: str
+) -> None:
+    """A mistyped root in CI would otherwise read as "no versions, success"."""
+    missing = tmp_path / "typo" / "root"
+    args, env = ["version", "log", "nb.ipynb", "--json"], {"NBTOOLS_ROOT": ""}
+    if given == "flag":
+        args = ["--root", str(missing), *args]
+    elif given == "variable":
+        env["NBTOOLS_ROOT"] = str(missing)
+    else:
+        config_file = write_config(
+            tmp_path / "c.py", [f"c.NbtoolsSettings.root_dir = {str(missing)!r}"]
+        )
+        args = ["--config", str(config_file), *args]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 2, result.output
+    assert json.loads(result.stdout)["details"] == {"field": "root_dir"}
+    assert (
+        f"The project root {missing} does not exist: name the project's directory."
+        in (json.loads(result.stdout)["message"])
+    )
+    assert not (tmp_path / "typo").exists()
+
+
+@pytest.mark.parametrize(
+    ("line", "shown", "expected"),
+    [
+        ("c.JobsSettings.workers = -1", "-1", "an integer of at least 0"),
+        ("c.JobsSettings.poll_seconds = float('nan')", "nan", "a finite number of at least 0.01"),
+        ("c.NotificationSettings.smtp_port = 70000", "70000", "an integer from 1 to 65535"),
+        ("c.NbtoolsSettings.actor = 5", "5", "text"),
+        ("c.JobsSettings.run_scheduler = 'yes'", "'yes'", "true or false (1 or 0)"),
+        (
+            "c.EnvSettings.index_url = 'https://me:secret@[bad/simple'",
+            "'https://[bad/simple'",
+            "an http(s) URL naming a host",
+        ),
+    ],
+)
+def test_a_bad_value_in_a_config_file_is_refused_naming_the_file_the_option_and_the_rule(
+    tmp_path: Path, line: str, shown: str, expected: str
+) -> None:
+    """Not traitlets' "Invalid JobsSettings setting: The value of the 'workers' trait of a
+    JobsSettings instance should not be less than 0": the setting as the file spells it, and
+    which file; a login in a URL is never shown."""
+    config_file = write_config(tmp_path / "nbtools_config.py", [line])
+    option = line.split(" = ")[0].removeprefix("c.")
+    with pytest.raises(InvalidInputError) as info:
+        layered_config(config_file, {})
+    assert info.value.message == f"c.{option} = {shown} in {config_file}: expected {expected}."
+    assert info.value.details["field"] == option
+
+
+def test_the_cli_refuses_a_bad_config_file_value_with_exit_2_before_anything_starts(
+    tmp_path: Path,
+) -> None:
+    config_file = write_config(tmp_path / "c.py", ["c.JobsSettings.workers = -1"])
+    root = tmp_path / "root"
+    result = CliRunner().invoke(
+        cli, ["--config", str(config_file), "--root", str(root), "scheduler"]
+    )
+    assert result.exit_code == 2, result.output
+    assert f"c.JobsSettings.workers = -1 in {config_file}: expected an integer of at least 0." in (
+        result.output
+    )
+    assert not root.exists()
+
+
+def test_only_the_value_in_effect_is_checked(tmp_path: Path) -> None:
+    """A bad value a later layer overrides is not in effect: the variable's value is used."""
+    config_file = write_config(tmp_path / "c.py", ["c.JobsSettings.workers = -1"])
+    config = layered_config(config_file, {"NBTOOLS_JOBS_WORKERS": "3"})
+    assert build(JobsSettings, config).workers == 3
+    flags = {"JobsSettings": {"workers": 2}}
+    assert build(JobsSettings, layered_config(config_file, {}, flags)).workers == 2
+
+
+def test_a_jupyter_command_line_value_is_named_as_typed_and_beats_a_config_file() -> None:
+    bad = typed_flags(KVArgParseConfigLoader(["--JobsSettings.workers=many"]).load_config())
+    base = Config({"JobsSettings": {"workers": 4}})
+    with pytest.raises(InvalidInputError) as info:
+        layered_config(None, {}, bad, base=base, base_source=in_file("a.py"))
+    assert info.value.message == (
+        "--JobsSettings.workers='many' on the command line: expected an integer of at least 0."
+    )
+    with pytest.raises(InvalidInputError) as info:
+        layered_config(
+            None,
+            {},
+            base=Config({"JobsSettings": {"workers": -4}}),
+            base_source=in_file("Jupyter's config files (a.py)"),
+        )
+    assert info.value.message == (
+        "c.JobsSettings.workers = -4 in Jupyter's config files (a.py): "
+        "expected an integer of at least 0."
+    )
