@@ -177,8 +177,8 @@ async def test_runs_list_of_an_empty_store_and_past_the_oldest(
         ({"limit": "0"}, "'limit' must be a whole number from 1 to 1000, got '0'"),
         ({"limit": "1001"}, "'limit' must be a whole number from 1 to 1000, got '1001'"),
         ({"limit": "ten"}, "'limit' must be a whole number from 1 to 1000, got 'ten'"),
-        ({"before": "-3"}, "'before' must be a whole number of 1 or more, got '-3'"),
-        ({"before": "²"}, "'before' must be a whole number of 1 or more, got '²'"),
+        ({"before": "-3"}, "'before' must be a whole number from 1 to 2147483647, got '-3'"),
+        ({"before": "²"}, "'before' must be a whole number from 1 to 2147483647, got '²'"),
         ({"status": "done"}, "Unknown status 'done'"),
     ],
 )

@@ -16,6 +16,7 @@ from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from jupyter_nbtools.handlers.bodies import body_fields
 from nbtools import metrics
 from nbtools.errors import InvalidInputError
+from nbtools.ids import MAX_ID
 
 
 class RulesHandler(NbtoolsHandler):
@@ -51,8 +52,8 @@ class AlertsHandler(NbtoolsHandler):
     def get(self) -> None:
         found = metrics.list_alerts(
             self.project,
-            job_id=self.whole_number_argument("job"),
-            run_id=self.whole_number_argument("run"),
+            job_id=self.whole_number_argument("job", most=MAX_ID),
+            run_id=self.whole_number_argument("run", most=MAX_ID),
             status=self.get_query_argument("status", None),
             limit=self.whole_number_argument("limit", 100) or 1,
         )
@@ -122,7 +123,7 @@ class NotificationsHandler(NbtoolsHandler):
     def get(self) -> None:
         found = metrics.list_notifications(
             self.project,
-            job_id=self.whole_number_argument("job"),
+            job_id=self.whole_number_argument("job", most=MAX_ID),
             status=self.get_query_argument("status", None),
             limit=self.whole_number_argument("limit", 50) or 1,
         )

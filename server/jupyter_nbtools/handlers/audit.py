@@ -6,6 +6,7 @@ from tornado import web
 
 from jupyter_nbtools.handlers.base import ADMIN, NbtoolsHandler, authorized_for, off_loop
 from nbtools.audit import MAX_LIMIT, list_entries, parse_since
+from nbtools.ids import MAX_ID
 
 
 class AuditHandler(NbtoolsHandler):
@@ -23,7 +24,7 @@ class AuditHandler(NbtoolsHandler):
             actor=self.get_query_argument("actor", None),
             action=self.get_query_argument("action", None),
             target=self.get_query_argument("object", None),
-            before=self.whole_number_argument("before", least=1),
+            before=self.whole_number_argument("before", least=1, most=MAX_ID),
             limit=self.whole_number_argument("limit", 100, least=1, most=MAX_LIMIT) or 100,
         )
         self.reply([entry.to_dict() for entry in entries])

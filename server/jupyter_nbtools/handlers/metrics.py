@@ -7,6 +7,7 @@ from tornado import web
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from nbtools import metrics
+from nbtools.ids import MAX_ID
 
 
 class RunMetricsHandler(NbtoolsHandler):
@@ -26,7 +27,7 @@ class JobMetricsHandler(NbtoolsHandler):
             self.project,
             self.path_id(job_id, "job_id"),
             metric=self.get_query_argument("metric", None),
-            before_run=self.whole_number_argument("before"),
+            before_run=self.whole_number_argument("before", most=MAX_ID),
             limit=self.whole_number_argument("limit", 100) or 0,
         )
         self.reply(series)

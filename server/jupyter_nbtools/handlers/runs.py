@@ -10,6 +10,7 @@ from jupyter_nbtools.handlers.bodies import body_fields
 from jupyter_nbtools.handlers.download import attachment
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
 from nbtools import jobs
+from nbtools.ids import MAX_ID
 
 
 class RunsHandler(JobsHandlerBase):
@@ -26,11 +27,11 @@ class RunsHandler(JobsHandlerBase):
         path = self.get_query_argument("path", None)
         found = jobs.list_runs(
             self.project,
-            job_id=self.whole_number_argument("job_id", least=1),
+            job_id=self.whole_number_argument("job_id", least=1, most=MAX_ID),
             notebook_path=self.notebook_path(path, "path") if path is not None else None,
             status=self.get_query_argument("status", None),
             limit=self.whole_number_argument("limit", 50, least=1, most=1000) or 50,
-            before=self.whole_number_argument("before", least=1),
+            before=self.whole_number_argument("before", least=1, most=MAX_ID),
         )
         self.reply(found)
 
