@@ -164,13 +164,17 @@ def _problem(last_error: str | None, warning: str | None) -> str:
 
 @rule.command("remove")
 @click.argument("rule_id", type=ID)
+@json_option
 @pass_cli
-def rule_remove(cli_ctx: CliContext, rule_id: int) -> None:
+def rule_remove(cli_ctx: CliContext, rule_id: int, as_json: bool) -> None:
     """Remove rule RULE_ID (its alerts stay)."""
     from nbtools.metrics import remove_rule
 
     removed = remove_rule(cli_ctx.project, rule_id, cli_ctx.actor)
-    click.echo(f"Removed rule {removed.id} of job {removed.job_id}: {removed.text}")
+    if as_json:
+        print_json(removed.to_wire())
+    else:
+        click.echo(f"Removed rule {removed.id} of job {removed.job_id}: {removed.text}")
 
 
 @alerts.group()
@@ -244,13 +248,17 @@ def notify_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
 
 @notify.command("remove")
 @click.argument("target_id", type=ID)
+@json_option
 @pass_cli
-def notify_remove(cli_ctx: CliContext, target_id: int) -> None:
+def notify_remove(cli_ctx: CliContext, target_id: int, as_json: bool) -> None:
     """Remove notification target TARGET_ID (deliveries already queued are still sent)."""
     from nbtools.metrics import remove_target
 
     removed = remove_target(cli_ctx.project, target_id, cli_ctx.actor)
-    click.echo(f"Removed target {removed.id}: {removed.destination}")
+    if as_json:
+        print_json(removed.to_wire())
+    else:
+        click.echo(f"Removed target {removed.id}: {removed.destination}")
 
 
 @alerts.command("deliveries")

@@ -50,6 +50,35 @@ def test_rules_add_list_remove(tmp_path: Path) -> None:
     assert len(as_json(tmp_path, "alerts", "rule", "list")) == 1
 
 
+def test_removing_a_rule_or_a_target_with_json_prints_what_was_removed(tmp_path: Path) -> None:
+    """The removed rule and target as the REST API's DELETE answers them (and as `rule list`
+    and `notify list` show them); a removal that fails is a JSON error, exit 2."""
+    with_jobs(tmp_path, 3)
+    added = as_json(tmp_path, "alerts", "rule", "add", "3", "failed")
+    removed = as_json(tmp_path, "alerts", "rule", "remove", str(added["id"]))
+    assert (removed["id"], removed["job_id"], removed["kind"], removed["text"]) == (
+        added["id"],
+        3,
+        "failed",
+        "failed",
+    )
+    assert removed.keys() == added.keys()
+    assert as_json(tmp_path, "alerts", "rule", "list") == []
+    target = as_json(tmp_path, "alerts", "notify", "add", "3", "--email", "a@b.c")
+    gone = as_json(tmp_path, "alerts", "notify", "remove", str(target["id"]))
+    assert gone == target
+    for args, error, field in [
+        (("rule", "remove", str(added["id"])), "NotFoundError", None),  # removed already
+        (("notify", "remove", str(target["id"])), "NotFoundError", None),
+        (("rule", "remove", "0"), "BadParameter", "rule_id"),
+        (("notify", "remove", "x"), "BadParameter", "target_id"),
+    ]:
+        result = nbtools(tmp_path, "alerts", *args, "--json")
+        assert result.exit_code == 2, result.output
+        answer = json.loads(result.stdout)
+        assert (answer["error"], answer["details"].get("field")) == (error, field), answer
+
+
 def test_bad_rules_and_ids_exit_2_with_a_message(tmp_path: Path) -> None:
     with_jobs(tmp_path, 3)
     bad = nbtools(tmp_path, "alerts", "rule", "add", "3", "accuracy < high")
