@@ -358,33 +358,42 @@ def run_now(
     note_if_unserved(cli_ctx, f"run {model['id']} waits in the queue")
 
 
-def _set_paused(cli_ctx: CliContext, job_id: int, paused: bool) -> None:
+def _set_paused(cli_ctx: CliContext, job_id: int, paused: bool, as_json: bool) -> None:
+    """Pause or resume the job, and say so; ``as_json``: print the job as it is then (a job
+    already so too, unchanged)."""
     from nbtools.jobs import pause_job, show_job
 
-    if show_job(cli_ctx.project, job_id).paused == paused:
+    job = show_job(cli_ctx.project, job_id)
+    already = job.paused == paused
+    if not already:
+        job = pause_job(cli_ctx.project, job_id, paused, cli_ctx.actor)
+    if as_json:
+        print_json(job.to_wire())
+    elif already:
         click.echo(f"Job {job_id} is already {'paused' if paused else 'running on its schedule'}.")
-        return
-    job = pause_job(cli_ctx.project, job_id, paused, cli_ctx.actor)
-    resumed = f"resumed; next run {when(job.next_run_at)}" if job.next_run_at else "resumed"
-    click.echo(f"Job {job_id} {'paused' if paused else resumed}.")
-    if not paused and job.next_run_at is not None:
+    else:
+        resumed = f"resumed; next run {when(job.next_run_at)}" if job.next_run_at else "resumed"
+        click.echo(f"Job {job_id} {'paused' if paused else resumed}.")
+    if not (paused or already) and job.next_run_at is not None:
         note_if_unserved(cli_ctx, f"job {job.id} does not run on its schedule")
 
 
 @schedule.command()
 @job_argument
+@json_option
 @pass_cli
-def pause(cli_ctx: CliContext, job_id: int) -> None:
+def pause(cli_ctx: CliContext, job_id: int, as_json: bool) -> None:
     """Stop creating scheduled runs for job JOB (its id or name)."""
-    _set_paused(cli_ctx, job_id, True)
+    _set_paused(cli_ctx, job_id, True, as_json)
 
 
 @schedule.command()
 @job_argument
+@json_option
 @pass_cli
-def resume(cli_ctx: CliContext, job_id: int) -> None:
+def resume(cli_ctx: CliContext, job_id: int, as_json: bool) -> None:
     """Resume paused job JOB (its id or name) from its next due time."""
-    _set_paused(cli_ctx, job_id, False)
+    _set_paused(cli_ctx, job_id, False, as_json)
 
 
 @schedule.command()
@@ -396,11 +405,13 @@ def resume(cli_ctx: CliContext, job_id: int) -> None:
     help="Delete the job for good, with its alert rules, alerts and notifications (its runs "
     "stay in the history without a job). Default: archive it.",
 )
+@json_option
 @pass_cli
-def remove(cli_ctx: CliContext, job_id: int, yes: bool, purge: bool) -> None:
+def remove(cli_ctx: CliContext, job_id: int, yes: bool, purge: bool, as_json: bool) -> None:
     """Delete job JOB (its id or name): it is archived — hidden from `schedule list` (shown
     with --archived), never run again, its runs, metrics and alerts kept readable — unless
-    --purge is given. Asks for confirmation unless --yes."""
+    --purge is given. Asks for confirmation unless --yes. With --json, prints the archived job,
+    or the purged one as it was."""
     import sys
 
     from nbtools.jobs import delete_job, show_job
@@ -413,9 +424,12 @@ def remove(cli_ctx: CliContext, job_id: int, yes: bool, purge: bool) -> None:
                 f"Deleting {what} needs confirmation: run it in a terminal, or pass --yes."
             )
         action = "Purge" if purge else "Delete (archive)"
-        click.confirm(f"{action} {what}?", abort=True)
+        click.confirm(f"{action} {what}?", abort=True, err=as_json)  # stdout: the JSON only
     delete_job(cli_ctx.project, job_id, purge=purge, actor=cli_ctx.actor)
-    click.echo(f"Job {job_id} {'purged' if purge else 'archived'}.")
+    if as_json:
+        print_json((job if purge else show_job(cli_ctx.project, job_id)).to_wire())
+    else:
+        click.echo(f"Job {job_id} {'purged' if purge else 'archived'}.")
 
 
 @schedule.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner, Result
 
@@ -303,3 +304,99 @@ def test_schedule_run_queues_a_run_of_the_job_now(
         nbtools(tmp_path, "schedule", "run", "daily", "-p", "days=2", "--json").stdout
     )
     assert pinned["parameters"]["days"] == 2
+
+
+def test_pause_resume_and_remove_print_the_job_with_json(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """docs/cli.md: each prints the job as `schedule edit --json` does (the REST API's job),
+    in its new state; a job already so is printed unchanged; refusals are JSON errors."""
+    notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"])])
+    job = json.loads(
+        nbtools(tmp_path, "schedule", "add", "nb.ipynb", "--cron", "daily", "--json").stdout
+    )
+
+    def answer(*args: str) -> dict[str, Any]:
+        result = nbtools(tmp_path, "schedule", *args, "--json")
+        assert result.exit_code == 0, result.output
+        found: dict[str, Any] = json.loads(result.stdout)
+        assert found.keys() == job.keys()
+        return found
+
+    paused = answer("pause", str(job["id"]))
+    assert (paused["id"], paused["paused"], paused["next_run_at"]) == (job["id"], True, None)
+    assert answer("pause", job["name"]) == paused  # already paused: unchanged
+    resumed = answer("resume", str(job["id"]))
+    assert (resumed["paused"], resumed["archived_at"]) == (False, None)
+    shown = json.loads(nbtools(tmp_path, "schedule", "show", str(job["id"]), "--json").stdout)
+    assert resumed["next_run_at"] == shown["job"]["next_run_at"] is not None
+    audited = json.loads(nbtools(tmp_path, "audit", "list", "--action", "job.*", "--json").stdout)
+    assert [entry["action"] for entry in audited] == ["job.resume", "job.pause", "job.create"]
+
+    archived = answer("remove", str(job["id"]), "--yes")
+    assert (archived["id"], archived["paused"], archived["next_run_at"]) == (job["id"], True, None)
+    assert archived["archived_at"] is not None
+    purged = answer("remove", str(job["id"]), "--yes", "--purge")
+    assert (purged["id"], purged["name"], purged["archived_at"]) == (
+        job["id"],
+        job["name"],
+        archived["archived_at"],
+    )  # as it was when it was deleted
+    assert json.loads(nbtools(tmp_path, "schedule", "list", "--archived", "--json").stdout) == []
+
+
+def test_pause_resume_and_remove_refusals_are_json_errors(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"])])
+    added = nbtools(tmp_path, "schedule", "add", "nb.ipynb", "--name", "kept", "--json")
+    job = json.loads(added.stdout)
+    archived = nbtools(tmp_path, "schedule", "add", "nb.ipynb", "--name", "old", "--json")
+    old = json.loads(archived.stdout)["id"]
+    assert nbtools(tmp_path, "schedule", "remove", str(old), "--yes").exit_code == 0
+    for args, error, words in [
+        (("pause", "nope"), "NotFoundError", "No job is named 'nope'"),
+        (("resume", str(old)), "ConflictError", "was deleted (archived"),
+        (("remove", str(old), "--yes"), "ConflictError", "was deleted (archived"),
+        (("remove", "kept"), "InvalidInputError", "needs confirmation"),  # no terminal
+        (("resume", "kept", "--bogus"), "NoSuchOption", "--bogus"),
+    ]:
+        result = nbtools(tmp_path, "schedule", *args, "--json")
+        assert result.exit_code == 2, result.output
+        answer = json.loads(result.stdout)
+        assert (answer["error"], words in answer["message"]) == (error, True), answer
+    listed = json.loads(nbtools(tmp_path, "schedule", "list", "--json").stdout)
+    assert [(j["id"], j["paused"]) for j in listed] == [(job["id"], False)]  # nothing changed
+
+
+def test_the_confirmation_asked_in_a_terminal_leaves_stdout_to_the_json(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """`schedule remove JOB --json` at a terminal asks on stderr: stdout (piped, say to jq)
+    holds the JSON answer alone."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"])])
+    job = json.loads(nbtools(tmp_path, "schedule", "add", "nb.ipynb", "--json").stdout)
+    command = ["--root", str(tmp_path), "schedule", "remove", str(job["id"]), "--json"]
+    terminal, stdin = pty.openpty()
+    try:
+        os.write(terminal, b"y\n")  # the answer, waiting in the terminal's input
+        removed = subprocess.run(
+            [sys.executable, "-c", "from nbtools.cli.main import main; main()", *command],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+    finally:
+        os.close(stdin)
+        os.close(terminal)
+    assert removed.returncode == 0, removed.stderr
+    assert "Delete (archive) job 1 ('nb')? [y/N]:" in removed.stderr
+    archived = json.loads(removed.stdout)
+    assert (archived["id"], archived["archived_at"] is not None) == (job["id"], True)
