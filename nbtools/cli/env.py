@@ -207,6 +207,7 @@ def check(cli_ctx: CliContext, snapshot_ref: str, kernel: str, as_json: bool) ->
 @setting_option(EnvSettings, "index_url", "--index-url")
 @click.option("--force", is_flag=True, help="Replace -o's file even if nbtools did not write it.")
 @kernel_option
+@json_option
 @pass_cli
 @fields_as_flags({"path": "--output"})
 def export(
@@ -216,10 +217,13 @@ def export(
     output: Path | None,
     force: bool,
     kernel: str,
+    as_json: bool,
 ) -> None:
     """Export SNAPSHOT (default: the kernel's current environment) as pylock.toml or a
     pinned requirements.txt. An earlier export at -o is replaced (once the new one is
-    complete); another file is kept unless --force."""
+    complete); another file is kept unless --force. With --json, prints what was exported:
+    the file's path (or, without -o, its content), format, snapshot, how many distributions
+    it holds and those it could not lock."""
     from nbtools.cli.progress import counted
     from nbtools.envsnap import (
         check_output,
@@ -253,10 +257,23 @@ def export(
             err=True,
             fg="yellow",
         )
-    if output is None:
+    if output is not None:
+        write_output(output, result.text)
+    if as_json:
+        print_json(
+            {
+                "snapshot": source.id,
+                "format": chosen,
+                "path": None if output is None else str(output),
+                "content": result.text if output is None else None,
+                "distribution_count": len(source.distributions),
+                "unlocked": result.unlocked,
+                "index": result.index,
+            }
+        )
+    elif output is None:
         sys.stdout.write(result.text)
     else:
-        write_output(output, result.text)
         pinned = f", files from {result.index}" if result.index else ""
         click.echo(f"Wrote {output} ({chosen}, snapshot {source.short_id}{pinned}).", err=True)
 
