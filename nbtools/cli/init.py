@@ -36,7 +36,7 @@ def init(cli_ctx: CliContext, directory: Path) -> None:
     """
     from nbtools.project import nearest_repository
 
-    directory.mkdir(parents=True, exist_ok=True)
+    _make(directory)
     out = directory / STARTER_PACKAGE_DIR
     if (directory / STARTER_NOTEBOOK).exists() and not out.exists():
         _check_kept_notebook(directory / STARTER_NOTEBOOK, out)
@@ -73,6 +73,21 @@ def init(cli_ctx: CliContext, directory: Path) -> None:
         f"{shlex.quote(str(shown))} --test` (it updates {package}); serve it with `nbtools serve "
         f"{shlex.quote(str(package))}` (POST /run)."
     )
+
+
+def _make(directory: Path) -> None:
+    """Make ``directory`` (and its parents); one that cannot be (a file stands in its way, a
+    folder not writable) is bad input naming it."""
+    from nbtools.errors import InvalidInputError
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InvalidInputError(
+            f"The directory {directory} cannot be made: {error.strerror}. Choose another one.",
+            path=str(directory),
+            field="directory",
+        ) from None
 
 
 def _check_kept_notebook(notebook: Path, out: Path) -> None:

@@ -144,3 +144,14 @@ def test_init_beside_a_notebook_of_the_starter_s_name_it_cannot_extract_writes_n
     notebook_factory("example.ipynb", GOOD)  # once it can be extracted, init uses it
     assert run_cli("init", str(tmp_path)).returncode == 0
     assert "def double" in (tmp_path / "packages/example/src/example/core.py").read_text()
+
+
+def test_init_into_a_directory_that_cannot_be_made_is_bad_input(tmp_path: Path) -> None:
+    """A file where a folder of DIR would go: exit 2 naming DIR, never a traceback."""
+    (tmp_path / "notes").write_text("mine", encoding="utf-8")
+    result = run_cli("init", "notes/kit", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        "Error: The directory notes/kit cannot be made: Not a directory. Choose another one.\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes"]
