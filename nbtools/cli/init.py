@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import Any
 
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import pass_cli
+from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.output import print_json
 from nbtools.export import (
     STARTER_NOTEBOOK,
     STARTER_PACKAGE_DIR,
+    ExtractReport,
     ExtractRequest,
     run_extract,
     write_starter,
@@ -22,8 +25,9 @@ from nbtools.export import (
 @click.argument(
     "directory", default=".", type=click.Path(file_okay=False, path_type=Path), required=False
 )
+@json_option
 @pass_cli
-def init(cli_ctx: CliContext, directory: Path) -> None:
+def init(cli_ctx: CliContext, directory: Path, as_json: bool) -> None:
     """Write a starter kit into DIRECTORY (default: here): a tagged example notebook, its
     package, a GitHub Actions workflow running `nbtools extract --check --test`, and a
     pre-commit config. Existing files are never overwritten.
@@ -33,6 +37,9 @@ def init(cli_ctx: CliContext, directory: Path) -> None:
     directory at or above it with .nbtools/, else DIRECTORY itself). The workflow and the
     pre-commit config go to the top of the git repository holding DIRECTORY (where GitHub and
     pre-commit read them), within the project; the workflow then works in DIRECTORY.
+
+    With --json, prints the files written and kept (relative to DIRECTORY) and the report of
+    the package's extraction, as `nbtools extract --json` prints it (null when kept).
     """
     from nbtools.project import nearest_repository
 
@@ -47,12 +54,16 @@ def init(cli_ctx: CliContext, directory: Path) -> None:
     repository = nearest_repository(directory)
     top = repository if repository and repository.is_relative_to(root) else root
     written, kept = write_starter(directory, top)
-    for path in written:
-        click.echo(f"  wrote     {path}")
-    for path in kept:
-        click.echo(f"  kept      {path} (exists already)")
+    if not as_json:
+        for path in written:
+            click.echo(f"  wrote     {path}")
+        for path in kept:
+            click.echo(f"  kept      {path} (exists already)")
     if out.exists():
-        click.echo(f"  kept      {STARTER_PACKAGE_DIR}/ (exists already)")
+        if as_json:
+            print_json(_answer(directory, written, [*kept, STARTER_PACKAGE_DIR], None))
+        else:
+            click.echo(f"  kept      {STARTER_PACKAGE_DIR}/ (exists already)")
         return
     from nbtools.cli.extract import launch_recording
     from nbtools.lineage import BackgroundRecorder, background_recorder
@@ -60,9 +71,14 @@ def init(cli_ctx: CliContext, directory: Path) -> None:
     notebook = directory / STARTER_NOTEBOOK
     recorder = background_recorder(cli_ctx.project, notebook)
     report = run_extract(ExtractRequest(notebook, out, mode="write", lineage=recorder))
-    click.echo(f"  extracted {STARTER_PACKAGE_DIR}/ ({len(report.changes)} files)")
+    if as_json:
+        print_json(_answer(directory, written, kept, report))
+    else:
+        click.echo(f"  extracted {STARTER_PACKAGE_DIR}/ ({len(report.changes)} files)")
     if isinstance(recorder, BackgroundRecorder):
         launch_recording(recorder)
+    if as_json:
+        return
     here = Path.cwd()  # the paths to type from here: below it, relative; else as given
     shown, package = (
         path.resolve().relative_to(here) if path.resolve().is_relative_to(here) else path
@@ -73,6 +89,19 @@ def init(cli_ctx: CliContext, directory: Path) -> None:
         f"{shlex.quote(str(shown))} --test` (it updates {package}); serve it with `nbtools serve "
         f"{shlex.quote(str(package))}` (POST /run)."
     )
+
+
+def _answer(
+    directory: Path, written: list[str], kept: list[str], report: ExtractReport | None
+) -> dict[str, Any]:
+    """What ``init --json`` prints: the kit's files written and kept (relative to
+    ``directory``) and the extraction's report (``None``: the package was kept)."""
+    return {
+        "directory": str(directory),
+        "written": written,
+        "kept": kept,
+        "extract": None if report is None else report.to_dict(with_content=False),
+    }
 
 
 def _make(directory: Path) -> None:

@@ -155,3 +155,55 @@ def test_init_into_a_directory_that_cannot_be_made_is_bad_input(tmp_path: Path) 
         "Error: The directory notes/kit cannot be made: Not a directory. Choose another one.\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes"]
+
+
+def test_init_with_json_lists_the_files_it_wrote_and_kept_and_the_extraction(
+    tmp_path: Path,
+) -> None:
+    """The files relative to DIR (a script joins them to it), and the package's extraction as
+    `nbtools extract --json` reports one; run again, everything is kept and nothing extracted."""
+    kit = tmp_path / "kit"
+    result = run_cli("init", "kit", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["directory"] == "kit"
+    assert answer["written"] == [
+        "example.ipynb",
+        ".github/workflows/nbtools.yml",
+        ".pre-commit-config.yaml",
+    ]
+    assert answer["kept"] == []
+    assert all((kit / path).is_file() for path in answer["written"])
+    extract = answer["extract"]
+    assert (extract["ok"], extract["written"], extract["package"]) == (True, True, "example")
+    assert extract["output"] == os.path.join("kit", "packages", "example")
+    files = [change["path"] for change in extract["files"]]
+    assert "pyproject.toml" in files
+    assert all((tmp_path / extract["output"] / path).is_file() for path in files)
+
+    again = run_cli("init", "kit", "--json", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == {
+        "directory": "kit",
+        "written": [],
+        "kept": [*answer["written"], "packages/example"],
+        "extract": None,
+    }
+
+
+def test_init_s_refusals_with_json_are_json_errors(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    (tmp_path / "notes").write_text("mine", encoding="utf-8")
+    notebook_factory("untagged/example.ipynb", [("code", "x = 1", [])])
+    for directory, error, field in [
+        ("notes/kit", "InvalidInputError", "directory"),  # a file in the way
+        ("notes", "BadParameter", "directory"),  # a file, not a directory
+        ("untagged", "InvalidInputError", None),  # its example.ipynb cannot be extracted
+    ]:
+        result = run_cli("init", directory, "--json", cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        answer = json.loads(result.stdout)
+        assert (answer["error"], answer["details"].get("field")) == (error, field), answer
+        assert answer["message"] in result.stderr
+    assert sorted(p.name for p in (tmp_path / "untagged").iterdir()) == ["example.ipynb"]
