@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -34,22 +35,24 @@ def test_version_and_help() -> None:
     assert "Exit codes" in help_text
 
 
+def command_tree(
+    group: click.Group = cli, prefix: tuple[str, ...] = ()
+) -> dict[str, click.Command]:
+    """Every command and group under ``group``, by its words (``"alerts rule add"``)."""
+    found: dict[str, click.Command] = {}
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, name
+        found[" ".join((*prefix, name))] = command
+        if isinstance(command, click.Group):
+            found |= command_tree(command, (*prefix, name))
+    return found
+
+
 def test_every_command_prints_help_in_one_format() -> None:
     """Every command and subcommand, extract included, answers --help the same (click's) way."""
-    import click
-
-    def paths(group: click.Group, prefix: list[str]) -> list[list[str]]:
-        found = []
-        context = click.Context(group)
-        for name in group.list_commands(context):
-            command = group.get_command(context, name)
-            assert command is not None, name
-            found.append([*prefix, name])
-            if isinstance(command, click.Group):
-                found += paths(command, [*prefix, name])
-        return found
-
-    commands = paths(cli, [])
+    commands = [words.split() for words in command_tree()]
     assert ["extract"] in commands
     assert ["version", "diff"] in commands
     for path in commands:
@@ -57,6 +60,19 @@ def test_every_command_prints_help_in_one_format() -> None:
         assert result.exit_code == 0, (path, result.output)
         assert result.output.startswith(f"Usage: nbtools {' '.join(path)} [OPTIONS]"), path
         assert "\nOptions:\n" in result.output, result.output
+
+
+def test_every_command_takes_json_but_the_two_services() -> None:
+    """docs/cli.md: a script reads any command's answer with --json; `scheduler` and `serve`
+    run until stopped, answer nothing, and log for people (their state is in `status --json`
+    and the service's JSON endpoints)."""
+    without = [
+        words
+        for words, command in command_tree().items()
+        if not isinstance(command, click.Group)
+        and not any("--json" in getattr(param, "opts", ()) for param in command.params)
+    ]
+    assert without == ["scheduler", "serve"]
 
 
 def test_status_json_creates_the_store(tmp_path: Path) -> None:
