@@ -370,6 +370,7 @@ def usage(cli_ctx: CliContext, name: str, purge: bool, yes: bool, as_json: bool)
             f"Delete the output files ({len(files)}) and artifacts of the {len(runs)} run(s) "
             f"derived from {name}?",
             abort=True,
+            err=as_json,  # stdout holds the JSON answer alone
         )
     deleted = purge_outputs(cli_ctx.project, name, cli_ctx.actor)
     if as_json:

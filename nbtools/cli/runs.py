@@ -381,7 +381,8 @@ def prune(
     report = prune_runs(project, dry_run=True, **options)
     if not dry_run and report.expired:
         if not yes:
-            click.confirm(f"Prune the outputs of {len(report.expired)} run(s)?", abort=True)
+            question = f"Prune the outputs of {len(report.expired)} run(s)?"
+            click.confirm(question, abort=True, err=as_json)  # stdout: the JSON answer alone
         report = prune_runs(project, actor=cli_ctx.actor, **options)
     if as_json:
         print_json(report.to_dict())

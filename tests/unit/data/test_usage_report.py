@@ -101,6 +101,14 @@ def test_everything_derived_is_listed(project: Project) -> None:
         cli, ["--root", str(project.root), "--db-url", _url(project), "data", "usage", "customers"]
     )
     assert "Jobs using customers (2)" in shown.output
+    declined = CliRunner().invoke(
+        cli,
+        ["--root", str(project.root), "--db-url", _url(project), "data", "usage", "customers",
+         "--purge", "--json"],
+        input="n\n",
+    )  # fmt: skip
+    assert (declined.exit_code, declined.stdout) == (1, "")  # stdout: for the JSON answer alone
+    assert "Delete the output files (0) and artifacts of the 1 run(s)" in declined.stderr
 
 
 def _url(project: Project) -> str:

@@ -269,6 +269,9 @@ def test_cli_prune(project: Project, runs: dict[str, int]) -> None:
     assert runs["adhoc_older"] in planned
     declined = nbtools("runs", "prune", "--older-than", "15d", input="n\n")
     assert declined.exit_code == 1
+    asked = nbtools("runs", "prune", "--older-than", "15d", "--json", input="n\n")
+    assert (asked.exit_code, asked.stdout) == (1, "")  # stdout is for the JSON answer alone
+    assert "Prune the outputs of" in asked.stderr
     assert pruned_state(project, [runs["adhoc_older"]])[runs["adhoc_older"]][0] is False
     done = nbtools("--actor", "ops", "runs", "prune", "--older-than", "15d", "--yes", "--json")
     assert done.exit_code == 0, done.output
