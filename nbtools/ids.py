@@ -12,9 +12,13 @@ from __future__ import annotations
 #: (a signed 64-bit integer, in SQLite as in PostgreSQL).
 MAX_INTEGER = 2**63 - 1
 
-#: The largest id or version number: the largest value of an ``Integer`` column in every
-#: database the store runs on (PostgreSQL's ``integer`` has 32 bits, SQLite's 64).
-MAX_ID = 2**31 - 1
+#: The largest value of an ``Integer`` column in every database the store runs on
+#: (PostgreSQL's ``integer`` has 32 bits, SQLite's 64): the bound of every whole number a
+#: user gives that the store keeps in one (a job's timeouts and retry backoff, in seconds).
+MAX_INT_COLUMN = 2**31 - 1
+
+#: The largest id or version number: ids and version numbers are ``Integer`` columns.
+MAX_ID = MAX_INT_COLUMN
 
 
 def whole_number(text: str) -> int | None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from nbtools.audit import current_actor
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.ids import MAX_INT_COLUMN
 from nbtools.jobs import events
 from nbtools.jobs.errors import InvalidParameterError
 from nbtools.jobs.idempotency import check_key, created_once
@@ -47,8 +48,9 @@ JOB_FIELDS: dict[str, Any] = {
 }
 
 
-#: The largest value of a SQL INTEGER column on every supported database.
-INT_MAX = 2**31 - 1
+#: The most retries a job may have: with its backoff doubling per attempt up to the
+#: scheduler's ``max_retry_backoff_seconds`` (an hour by default), days of retrying.
+MAX_RETRIES = 100
 #: The longest job name (the column's width).
 MAX_NAME = 200
 
@@ -66,10 +68,12 @@ _FIELD_TYPES: dict[str, tuple[type, str]] = {
 }
 
 
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if type(value) is not int or not minimum <= value <= INT_MAX:
+def _check_int(name: str, value: Any, minimum: int, maximum: int = MAX_INT_COLUMN) -> int:
+    """A whole-number field from ``minimum`` to ``maximum`` (by default what its ``Integer``
+    column holds in every database: PostgreSQL refuses more)."""
+    if type(value) is not int or not minimum <= value <= maximum:
         raise InvalidInputError(
-            f"{name} must be a whole number from {minimum} to {INT_MAX}, got {value!r}.",
+            f"{name} must be a whole number from {minimum} to {maximum}, got {value!r}.",
             field=name,
         )
     return value
@@ -109,7 +113,7 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
     if checked["cron"] is not None:
         checked["cron"] = check_cron(str(checked["cron"]))
     check_timezone(str(checked["timezone"]))
-    checked["retries"] = _check_int("retries", checked["retries"], 0)
+    checked["retries"] = _check_int("retries", checked["retries"], 0, MAX_RETRIES)
     checked["retry_backoff_seconds"] = _check_int(
         "retry_backoff_seconds", checked["retry_backoff_seconds"], 0
     )
@@ -124,12 +128,9 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
             f"got {checked['missed_policy']!r}.",
             field="missed_policy",
         )
-    checked["catch_up_limit"] = _check_int("catch_up_limit", checked["catch_up_limit"], 1)
-    if checked["catch_up_limit"] > MAX_CATCH_UP:
-        raise InvalidInputError(
-            f"catch_up_limit must be at most {MAX_CATCH_UP}, got {checked['catch_up_limit']}.",
-            field="catch_up_limit",
-        )
+    checked["catch_up_limit"] = _check_int(
+        "catch_up_limit", checked["catch_up_limit"], 1, MAX_CATCH_UP
+    )
     checked["name"] = _check_name(str(checked["name"] or "").strip()) or None
     checked["paused"] = bool(checked["paused"])
     checked["output_html"] = bool(checked["output_html"])

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy import select, update
 
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.ids import MAX_INT_COLUMN
 from nbtools.jobs import events, tables
 from nbtools.jobs.leases import LEASE_SECONDS, lease_free
 from nbtools.jobs.storage import StoredFile, exists, join
@@ -392,19 +393,26 @@ INPUT_ERRORS = frozenset(
 )
 
 
+#: The longest a retry waits, in seconds, however many attempts doubled its job's backoff:
+#: the longest backoff a job may have (about 68 years), so that its due time stays in the
+#: calendar (the scheduler brings it forward to its ``max_retry_backoff_seconds``).
+MAX_RETRY_DELAY = MAX_INT_COLUMN
+
+
 def schedule_retry(session: Session, run: Run, now: datetime) -> Run | None:
     """Queue the next attempt of a failed job run, after an exponential backoff.
 
     A run failed by its input (:data:`INPUT_ERRORS`) is not retried. The backoff doubles per
-    attempt; the scheduler caps the wait at its ``max_retry_backoff_seconds`` setting
-    (:func:`nbtools.jobs.leases.claim_due`).
+    attempt, up to :data:`MAX_RETRY_DELAY`; the scheduler caps the wait at its
+    ``max_retry_backoff_seconds`` setting (:func:`nbtools.jobs.leases.claim_due`).
     """
     job = session.get(tables.Job, run.job_id) if run.job_id is not None else None
     if job is None or run.attempt > job.retries or run.cancel_requested:
         return None
     if run.error_name in INPUT_ERRORS:
         return None
-    delay = job.retry_backoff_seconds * 2 ** (run.attempt - 1)
+    doublings = min(run.attempt - 1, 31)  # a second doubled 31 times is past the longest wait
+    delay = min(job.retry_backoff_seconds * 2**doublings, MAX_RETRY_DELAY)
     retry = new_run(
         job,
         trigger="retry",

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from nbtools.audit import current_actor
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.ids import MAX_INT_COLUMN
 from nbtools.jobs import events, wakeups
 from nbtools.jobs.idempotency import check_key, created_once
 from nbtools.jobs.leases import LEASE_SECONDS
@@ -53,12 +54,13 @@ def checked_parameters(
 
 
 def check_timeout(timeout_seconds: Any, name: str = "timeout_seconds") -> int | None:
-    """A whole run's or one cell's timeout: None, or a positive whole number of seconds."""
+    """A whole run's or one cell's timeout: None, or a positive whole number of seconds up to
+    what its ``Integer`` column holds (about 68 years)."""
     if timeout_seconds is not None and (
-        type(timeout_seconds) is not int or not 0 < timeout_seconds <= 2**31 - 1
+        type(timeout_seconds) is not int or not 0 < timeout_seconds <= MAX_INT_COLUMN
     ):
         raise InvalidInputError(
-            f"{name} must be a positive whole number of seconds (at most 2^31 - 1), "
+            f"{name} must be a positive whole number of seconds (at most {MAX_INT_COLUMN}), "
             f"got {timeout_seconds!r}.",
             field=name,
             **{name: timeout_seconds},

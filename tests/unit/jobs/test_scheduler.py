@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from nbtools.errors import InvalidInputError
+from nbtools.ids import MAX_INT_COLUMN
 from nbtools.jobs import missed, runs
-from nbtools.jobs.definitions import create_job, get_job, set_paused
+from nbtools.jobs.definitions import MAX_RETRIES, create_job, get_job, set_paused
 from nbtools.jobs.errors import InvalidScheduleError
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.tables import Job, Run
@@ -211,6 +213,33 @@ def test_reaper_fails_silent_runs_and_retries_once(project: Project, notebook: s
     clock.now = second.heartbeat_at + timedelta(minutes=5)
     assert scheduler.tick().reaped == [second.id]
     assert [run.status for run in all_runs(project)][-1] == "failed"  # no third attempt
+
+
+def test_the_last_retry_of_the_longest_backoff_waits_at_most_the_longest_wait(
+    store_url: str, tmp_path: Path, notebook: str
+) -> None:
+    """Retries and backoff at their largest: the last retry is queued (attempt 101, in an
+    integer column on PostgreSQL too) at most ``MAX_RETRY_DELAY`` after the failure, where
+    the doubled backoff (2^31 - 1 s times 2^99) overflowed the date arithmetic: ending the
+    lost run failed with an OverflowError at every tick."""
+    project = Project(tmp_path, db_url=store_url)
+    try:
+        fields = {"retries": MAX_RETRIES, "retry_backoff_seconds": MAX_INT_COLUMN}
+        job = create_job(project, {"notebook_path": notebook, **fields})
+        lost = _running(project, job, attempt=MAX_RETRIES)
+        assert lost.heartbeat_at is not None
+        clock = Clock(lost.heartbeat_at + timedelta(minutes=5))
+        assert Scheduler(project, clock=clock, lease_seconds=30).tick().reaped == [lost.id]
+        reaped, retry = all_runs(project)
+        assert (reaped.status, retry.status, retry.attempt) == ("failed", "queued", 101)
+        assert reaped.finished_at is not None
+        assert retry.not_before is not None
+        assert retry.not_before - reaped.finished_at == timedelta(seconds=runs.MAX_RETRY_DELAY)
+        with pytest.raises(InvalidInputError) as refused:  # one retry more is refused
+            create_job(project, {"notebook_path": notebook, "retries": MAX_RETRIES + 1})
+        assert refused.value.details["field"] == "retries"
+    finally:
+        project.close()
 
 
 def get_job_session(project: Project, job_id: int) -> Job:
