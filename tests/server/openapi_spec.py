@@ -23,6 +23,34 @@ def load_spec() -> dict[str, Any]:
     return spec
 
 
+def declared_parameters(path: str, method: str) -> list[dict[str, Any]]:
+    """The parameters of ``method path`` (the path's and the operation's), references read."""
+    spec = load_spec()
+    item = spec["paths"][path]
+    return [
+        spec["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p
+        for p in item.get("parameters", []) + item[method].get("parameters", [])
+    ]
+
+
+def body_schema(path: str, method: str) -> dict[str, Any] | None:
+    """The JSON schema of the request body of ``method path``, or None without a body."""
+    body = load_spec()["paths"][path][method].get("requestBody")
+    return body["content"]["application/json"]["schema"] if body else None
+
+
+def body_properties(schema: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """The properties a request body's schema documents, by name, and the names it requires
+    (``allOf`` branches and references read)."""
+    if "$ref" in schema:
+        schema = load_spec()["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    properties, required = dict(schema.get("properties", {})), set(schema.get("required", []))
+    for branch in schema.get("allOf", []):
+        more, needed = body_properties(branch)
+        properties, required = {**properties, **more}, required | needed
+    return properties, required
+
+
 def pointer(*parts: str) -> str:
     """A JSON pointer to ``parts`` (``/`` and ``~`` escaped)."""
     return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)

@@ -247,7 +247,7 @@ class NbtoolsHandler(APIHandler):
     # -- URL and query -------------------------------------------------------------------
 
     def path_id(self, text: str, name: str = "id") -> int:
-        """An id from the URL: ASCII digits, from 1 to 2^63 - 1 (what the database holds)."""
+        """An id from the URL: ASCII digits, from 1 to 2^31 - 1 (what an id column holds)."""
         value = parse_id(text)
         if value is None:
             raise InvalidInputError(
