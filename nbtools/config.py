@@ -12,18 +12,31 @@ from typing import Any, ClassVar
 
 from traitlets import CaselessStrEnum, Float, HasTraits, Unicode
 
+from nbtools.ids import MAX_INT_COLUMN
+
 #: The environment variable naming who acts (CI service accounts): ``NbtoolsSettings.actor``.
 ACTOR_VARIABLE = "NBTOOLS_ACTOR"
 #: The environment variable naming a kernel's purpose: set for every job run
 #: (:mod:`nbtools.jobs.runner`), read by ``nbtools.data.path`` (docs/governance.md).
 PURPOSE_VARIABLE = "NBTOOLS_PURPOSE"
+#: The longest number of seconds an option may give (≈ 68 years): :class:`Number`.
+LONGEST_SECONDS = float(MAX_INT_COLUMN)
 
 
 class Number(Float):  # type: ignore[type-arg]
     """A float option: a finite number (never ``nan`` or ``inf``, which compare false with any
-    bound) within the trait's ``min`` and ``max``."""
+    bound) within the trait's ``min`` and ``max``.
+
+    Every option of this kind is a number of seconds, so ``max`` is :data:`LONGEST_SECONDS`
+    unless given: a wait or a date that far ahead is still one Python computes (a poll of
+    1e10 s made ``threading.Event.wait`` raise and the scheduler's loop die).
+    """
 
     info_text = "a finite number"
+
+    def __init__(self, default_value: Any = 0.0, **kwargs: Any) -> None:
+        kwargs.setdefault("max", LONGEST_SECONDS)
+        super().__init__(default_value, **kwargs)
 
     def validate(self, obj: Any, value: Any) -> float:
         value = super().validate(obj, value)

@@ -62,3 +62,13 @@ def human_duration(seconds: int) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return " ".join(parts)
+
+
+def doubling_wait(first: float, attempt: int, longest: float) -> float:
+    """The wait before retry ``attempt`` (1: the first retry) when each failure doubles it:
+    ``first`` * 2^(attempt - 1), at most ``longest``. Never overflows, however many attempts
+    (a scheduler failing a tick a second for a day of database outage is past 2^1024)."""
+    if attempt <= 1:
+        return min(first, longest)
+    # a float product past the largest float is inf, which min() caps; 2.0 ** 1100 would raise
+    return min(first * 2.0 ** min(attempt - 1, 1000), longest)

@@ -369,12 +369,19 @@ def requirement(trait: TraitType[Any, Any]) -> str:
     if not isinstance(trait, (Int, Float)):
         return "text" if type(trait) is Unicode else str(trait.info_text)
     kind = "an integer" if isinstance(trait, Int) else "a finite number"
-    low, high = bounds(trait)
+    low, high = (_plain(bound) for bound in bounds(trait))
     if low is not None and high is not None:
-        return f"{kind} from {low:g} to {high:g}"
+        return f"{kind} from {low} to {high}"
     if low is not None:
-        return f"{kind} of at least {low:g}"
-    return kind if high is None else f"{kind} of at most {high:g}"
+        return f"{kind} of at least {low}"
+    return kind if high is None else f"{kind} of at most {high}"
+
+
+def _plain(bound: float | None) -> str | None:
+    """A bound as people write it: ``0.01``, ``2147483647`` (never ``2.14748e+09``)."""
+    if bound is None:
+        return None
+    return str(int(bound)) if float(bound).is_integer() else f"{bound:g}"
 
 
 def describe(trait: TraitType[Any, Any]) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import select, update
 
+from nbtools.durations import doubling_wait
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.ids import MAX_INT_COLUMN
 from nbtools.jobs import events, tables
@@ -411,8 +412,7 @@ def schedule_retry(session: Session, run: Run, now: datetime) -> Run | None:
         return None
     if run.error_name in INPUT_ERRORS:
         return None
-    doublings = min(run.attempt - 1, 31)  # a second doubled 31 times is past the longest wait
-    delay = min(job.retry_backoff_seconds * 2**doublings, MAX_RETRY_DELAY)
+    delay = doubling_wait(job.retry_backoff_seconds, run.attempt, MAX_RETRY_DELAY)
     retry = new_run(
         job,
         trigger="retry",

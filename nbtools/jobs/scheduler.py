@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from nbtools.durations import doubling_wait
 from nbtools.errors import NbtoolsError
 from nbtools.jobs import events, leases, missed, reaper, runs, wakeups
 from nbtools.jobs.config import MAX_RETRY_BACKOFF_SECONDS, POLL_SECONDS, PRUNE_SECONDS
@@ -325,7 +326,7 @@ class Scheduler:
                 self.tick()
             except Exception as exc:
                 failures += 1
-                pause = min(self.poll_seconds * 2**failures, MAX_BACKOFF_SECONDS)
+                pause = doubling_wait(self.poll_seconds * 2, failures, MAX_BACKOFF_SECONDS)
                 if failures == 1:
                     log.exception("nbtools: scheduler tick failed; retrying in %.1f s", pause)
                 else:

@@ -130,6 +130,7 @@ def test_help_loads_only_the_command_table_and_the_global_options() -> None:
             "nbtools.cli.options",
             "nbtools.cli.registry",
             "nbtools.config",
+            "nbtools.ids",
             "nbtools.settings",
         ]
     )

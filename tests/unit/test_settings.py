@@ -348,9 +348,9 @@ def test_a_settings_section_that_is_not_a_section_is_refused(tmp_path: Path) -> 
     ("variable", "value", "expected"),
     [
         ("NBTOOLS_JOBS_WORKERS", "-1", "an integer of at least 0"),
-        ("NBTOOLS_JOBS_POLL_SECONDS", "0", "a finite number of at least 0.01"),
-        ("NBTOOLS_JOBS_POLL_SECONDS", "inf", "a finite number of at least 0.01"),
-        ("NBTOOLS_JOBS_STALE_AFTER_SECONDS", "nan", "a finite number"),
+        ("NBTOOLS_JOBS_POLL_SECONDS", "0", "a finite number from 0.01 to 2147483647"),
+        ("NBTOOLS_JOBS_POLL_SECONDS", "inf", "a finite number from 0.01 to 2147483647"),
+        ("NBTOOLS_JOBS_STALE_AFTER_SECONDS", "nan", "a finite number of at most 2147483647"),
         ("NBTOOLS_JOBS_RUN_SCHEDULER", "yes", "true or false (1 or 0)"),
         ("NBTOOLS_NOTIFY_SMTP_PORT", "70000", "an integer from 1 to 65535"),
         ("NBTOOLS_NOTIFY_SMTP_SECURITY", "tls", "one of none, starttls, ssl"),
@@ -390,8 +390,8 @@ def test_every_number_option_is_finite_and_bounded_where_a_bound_means_something
     ("args", "expected"),
     [
         (["--workers", "-1"], "an integer of at least 0"),
-        (["--poll", "nan"], "a finite number of at least 0.01"),
-        (["--poll", "0"], "a finite number of at least 0.01"),
+        (["--poll", "nan"], "a finite number from 0.01 to 2147483647"),
+        (["--poll", "0"], "a finite number from 0.01 to 2147483647"),
     ],
 )
 def test_a_scheduler_flag_out_of_bounds_exits_2_naming_it_before_anything_starts(

@@ -48,7 +48,16 @@ def test_a_root_that_does_not_exist_is_refused_not_made_into_an_empty_project(
     ("line", "shown", "expected"),
     [
         ("c.JobsSettings.workers = -1", "-1", "an integer of at least 0"),
-        ("c.JobsSettings.poll_seconds = float('nan')", "nan", "a finite number of at least 0.01"),
+        (
+            "c.JobsSettings.poll_seconds = float('nan')",
+            "nan",
+            "a finite number from 0.01 to 2147483647",
+        ),
+        (
+            "c.JobsSettings.poll_seconds = 1e10",
+            "10000000000.0",
+            "a finite number from 0.01 to 2147483647",
+        ),
         ("c.NotificationSettings.smtp_port = 70000", "70000", "an integer from 1 to 65535"),
         ("c.NbtoolsSettings.actor = 5", "5", "text"),
         ("c.JobsSettings.run_scheduler = 'yes'", "'yes'", "true or false (1 or 0)"),

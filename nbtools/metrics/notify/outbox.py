@@ -19,6 +19,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from nbtools import audit
+from nbtools.durations import doubling_wait
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs.definitions import get_job
 from nbtools.metrics.tables import (
@@ -253,9 +254,8 @@ def record_failed(
         if notification.attempts >= settings.max_attempts:
             notification.status = GAVE_UP
             return
-        delay = min(
-            settings.backoff_seconds * 2 ** (notification.attempts - 1),
-            settings.max_backoff_seconds,
+        delay = doubling_wait(
+            settings.backoff_seconds, notification.attempts, settings.max_backoff_seconds
         )
         notification.status = PENDING
         notification.next_attempt_at = now + timedelta(seconds=delay)

@@ -9,11 +9,13 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from nbtools import metrics
 from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.notify.outbox import list_notifications, retry_now
 from nbtools.metrics.notify.sender import NotificationSender
+from nbtools.metrics.tables import Notification
 from nbtools.project import Project
 from tests.integration.metrics.conftest import (
     Clock,
@@ -120,6 +122,30 @@ def test_failures_are_retried_with_backoff_then_given_up_visibly(
     assert sender.deliver_due() == 1
     assert statuses(project)[queued.id][:2] == ("delivered", 1)
     assert len(webhook.received) == 1
+
+
+def test_past_a_thousand_attempts_the_wait_stays_the_longest_one(
+    project: Project, webhook: WebhookReceiver, clock: Clock
+) -> None:
+    """Doubling the wait 1100 times is past the largest float: the retry is due after the
+    longest wait, where the delivery's failure raised OverflowError and was never recorded."""
+    settings = NotificationSettings(max_attempts=5000, backoff_seconds=30, max_backoff_seconds=600)
+    sender = NotificationSender(project.store, settings, clock)
+    (queued,) = queue(project, clock, "webhook", f"{webhook.url}/hook")
+    with project.store.session(write=True) as session:
+        session.execute(
+            update(Notification).where(Notification.id == queued.id).values(attempts=1100)
+        )
+    webhook.replies = [500]
+    try:
+        assert sender.deliver_due() == 1
+    finally:
+        sender.stop(10)
+    assert statuses(project)[queued.id][:2] == ("pending", 1101)
+    with project.store.session() as session:
+        retried = session.get(Notification, queued.id)
+        assert retried is not None
+        assert retried.next_attempt_at == clock() + timedelta(seconds=600)
 
 
 def test_an_unreachable_endpoint_is_a_recorded_failure(
