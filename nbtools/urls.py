@@ -1,15 +1,73 @@
-"""URLs as they may be shown: without the login a URL can carry (``https://user:token@host/``),
-which would otherwise reach errors, logs, listings and the files nbtools writes."""
+"""URLs: which locations are URLs, the path a ``file:`` URL names on this machine (the one
+parser of them, for the data catalog and the jobs' storage alike), and URLs as they may be
+shown: without the login a URL can carry (``https://user:token@host/``), which would
+otherwise reach errors, logs, listings and the files nbtools writes."""
 
 from __future__ import annotations
 
 import re
 
+from nbtools.errors import InvalidInputError
+
 #: A URL's login: what lies between ``scheme://`` and ``@``, before the host.
 _LOGIN = re.compile(r"(?<=://)[^/@\s]*@")
+_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+#: A ``file:`` URL in any of RFC 8089's forms (``local:`` is fsspec's other name for it).
+_FILE_URL = re.compile(r"(?:file|local):", re.IGNORECASE)
+#: An fsspec chain: ``simplecache::s3://b/k``, ``dir::file:///…``.
+_CHAIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*::")
 
 
 def without_login(url: str) -> str:
     """``url`` (or any text holding URLs) without the ``user:password@`` part of each; read
     as text, so that a malformed URL (``https://u:p@[::1``) loses its login too."""
     return _LOGIN.sub("", url)
+
+
+def url_protocol(location: str) -> str | None:
+    """The protocol of an fsspec URL (``s3`` of ``s3://b/k``), ``None`` for a plain path."""
+    match = _URL.match(location)
+    return match.group(1).lower() if match else None
+
+
+def is_chain(location: str) -> bool:
+    """Whether a location chains fsspec protocols (``simplecache::s3://b/k``)."""
+    return bool(_CHAIN.match(location))
+
+
+def is_url(location: str) -> bool:
+    """Whether a location is a URL (``s3://b/k``, ``file:/abs``, a chain ``a::b``), not a path."""
+    return bool(_URL.match(location) or _FILE_URL.match(location) or _CHAIN.match(location))
+
+
+def local_path(location: str, field: str = "location") -> str | None:
+    """The path a location names on this machine: a plain path as written, the absolute path
+    of a ``file:`` URL (``file:///abs``, ``file:/abs`` and ``file://localhost/abs`` all name
+    ``/abs``, as RFC 8089 reads them; ``local:`` alike); ``None`` for any other URL, an fsspec
+    chain (``simplecache::file:///abs``) included.
+
+    A ``file:`` URL naming another machine (``file://server/share``) or no absolute path
+    (``file:data/x.csv``) is refused, the error naming ``field`` (the setting or field the
+    location was given as).
+    """
+    if not is_url(location):
+        return location
+    if _CHAIN.match(location) or not _FILE_URL.match(location):
+        return None
+    rest = location.split(":", 1)[1]
+    if rest.startswith("//"):
+        host, slash, path = rest[2:].partition("/")
+        if host.lower() not in ("", "localhost"):
+            raise InvalidInputError(
+                f"{field.capitalize()} {location!r} names a file on the machine {host!r}: give "
+                "a path on this one (file:///path) or the URL of a filesystem nbtools can reach.",
+                field=field,
+            )
+        rest = slash + path
+    if not rest.startswith("/"):
+        raise InvalidInputError(
+            f"{field.capitalize()} {location!r} is a file: URL without an absolute path: write "
+            "file:///path, or the path itself.",
+            field=field,
+        )
+    return rest

@@ -23,6 +23,7 @@ from nbtools.data.tables import DatasetRecord
 from nbtools.data.words import split_words, words_text
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.store.base import utcnow
+from nbtools.urls import url_protocol
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -119,7 +120,7 @@ def dataset_spec(project: Project, name: str, declared: Mapping[str, Any]) -> Da
 
 def data_url(project: Project, location: str) -> str:
     """What fsspec opens for a location: the absolute path of a root-relative one."""
-    return location if fields.url_protocol(location) else str(project.root / location)
+    return location if url_protocol(location) else str(project.root / location)
 
 
 def add_dataset(project: Project, spec: DatasetSpec, actor: str | None = None) -> Dataset:

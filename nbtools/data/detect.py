@@ -89,8 +89,8 @@ def _order(found: Found) -> tuple[int, int]:
 def project_location(notebook_path: str, literal: str) -> str:
     """The catalog form of a literal path read by a notebook at root-relative
     ``notebook_path``: root-relative and normalised (URLs are kept as written)."""
-    from nbtools.data.fields import local_path  # not at import: extraction's path
-    from nbtools.errors import InvalidInputError
+    from nbtools.errors import InvalidInputError  # not at import: extraction's path
+    from nbtools.urls import local_path
 
     try:
         path = local_path(literal)

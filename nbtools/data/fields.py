@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from nbtools.durations import age_days
 from nbtools.errors import InvalidInputError
+from nbtools.urls import is_chain, local_path, url_protocol
+from nbtools.urls import is_url as is_url  # the face's ``nbtools.data.is_url``
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -28,11 +30,6 @@ MAX_LABELS = 64
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*\Z")
 _LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
-_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
-#: A ``file:`` URL in any of RFC 8089's forms (``local:`` is fsspec's other name for it).
-_FILE_URL = re.compile(r"(?:file|local):", re.IGNORECASE)
-#: An fsspec chain: ``simplecache::s3://b/k``, ``dir::file:///…``.
-_CHAIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*::")
 
 
 def parse_name(value: str) -> str:
@@ -99,55 +96,12 @@ def parse_text(value: str | None, field: str, limit: int) -> str:
     return value.strip()
 
 
-def url_protocol(location: str) -> str | None:
-    """The protocol of an fsspec URL (``s3`` of ``s3://b/k``), ``None`` for a plain path."""
-    match = _URL.match(location)
-    return match.group(1).lower() if match else None
-
-
-def is_url(location: str) -> bool:
-    """Whether a location is a URL (``s3://b/k``, ``file:/abs``, a chain ``a::b``), not a path."""
-    return bool(_URL.match(location) or _FILE_URL.match(location) or _CHAIN.match(location))
-
-
-def local_path(location: str) -> str | None:
-    """The path a location names on this machine: a plain path as written, the absolute path
-    of a ``file:`` URL (``file:///abs``, ``file:/abs`` and ``file://localhost/abs`` all name
-    ``/abs``, as RFC 8089 reads them; ``local:`` alike); ``None`` for any other URL, an fsspec
-    chain (``simplecache::file:///abs``) included.
-
-    A ``file:`` URL naming another machine (``file://server/share``) or no absolute path
-    (``file:data/x.csv``) is refused.
-    """
-    if not is_url(location):
-        return location
-    if _CHAIN.match(location) or not _FILE_URL.match(location):
-        return None
-    rest = location.split(":", 1)[1]
-    if rest.startswith("//"):
-        host, slash, path = rest[2:].partition("/")
-        if host.lower() not in ("", "localhost"):
-            raise InvalidInputError(
-                f"Location {location!r} names a file on the machine {host!r}: give a path on "
-                "this one (file:///path) or the URL of a filesystem nbtools can reach.",
-                field="location",
-            )
-        rest = slash + path
-    if not rest.startswith("/"):
-        raise InvalidInputError(
-            f"Location {location!r} is a file: URL without an absolute path: write "
-            "file:///path, or the path itself.",
-            field="location",
-        )
-    return rest
-
-
 def parse_location(project: Project, value: str) -> str:
     """A path inside the project root (kept root-relative, ``/``-separated) or an fsspec URL.
 
-    ``file:`` URLs (:func:`local_path`) are paths and must be inside the root too; other URLs
-    must name a protocol fsspec knows (its backend, e.g. s3fs, need not be installed here);
-    chained URLs (``simplecache::s3://b/k``) are refused.
+    ``file:`` URLs (:func:`nbtools.urls.local_path`) are paths and must be inside the root
+    too; other URLs must name a protocol fsspec knows (its backend, e.g. s3fs, need not be
+    installed here); chained URLs (``simplecache::s3://b/k``) are refused.
     """
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_LOCATION_LENGTH:
         raise InvalidInputError(
@@ -155,7 +109,7 @@ def parse_location(project: Project, value: str) -> str:
             field="location",
         )
     value = value.strip()
-    if _CHAIN.match(value):
+    if is_chain(value):
         raise InvalidInputError(
             f"Location {value!r} chains fsspec protocols ('::'), which the catalog does not "
             "take: give the path or URL of the data itself.",

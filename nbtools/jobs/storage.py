@@ -3,9 +3,10 @@
 Workers on other machines cannot see the project root, so with ``--storage`` the scheduler
 copies each run's notebook to ``<storage>/inputs/<sha256>.ipynb`` when it hands the run out,
 and the worker writes the executed notebook and its HTML to ``<storage>/runs/<run-id>/``,
-which the run row records so the server can serve them. A plain path or ``file://`` URL
-(e.g. an NFS mount shared by every machine) is used directly; any other URL (``s3://…``,
-``gcs://…``) goes through fsspec and the filesystem package for its scheme (s3fs, gcsfs).
+which the run row records so the server can serve them. A plain path or ``file:`` URL
+(e.g. an NFS mount shared by every machine; read by :func:`nbtools.urls.local_path`, as the
+data catalog reads its locations) is used directly; any other URL (``s3://…``, ``gcs://…``)
+goes through fsspec and the filesystem package for its scheme (s3fs, gcsfs).
 """
 
 from __future__ import annotations
@@ -16,18 +17,18 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.urls import local_path
 
-LOCAL_SCHEMES = ("file://",)
 #: The directory of a run's outputs that holds the files its notebook kept (its artifacts).
 ARTIFACTS = "artifacts"
 
 
 def _local_path(location: str) -> Path | None:
-    """The filesystem path of a local location, or None for a remote URL."""
-    for scheme in LOCAL_SCHEMES:
-        if location.startswith(scheme):
-            return Path(location[len(scheme) :])
-    return None if "://" in location else Path(location)
+    """The filesystem path of a local location (a path, a ``file:`` URL in any of RFC 8089's
+    forms), or None for a remote URL; a ``file:`` URL of another machine is refused, naming
+    the ``storage`` setting."""
+    path = local_path(location, field="storage")
+    return None if path is None else Path(path)
 
 
 def _filesystem(location: str) -> tuple[Any, str]:
@@ -37,7 +38,9 @@ def _filesystem(location: str) -> tuple[Any, str]:
     except ImportError:
         raise InvalidInputError(
             f"Storage {location!r} needs fsspec: pip install fsspec (and the package for its "
-            "scheme, e.g. s3fs for s3://)."
+            "scheme, e.g. s3fs for s3://).",
+            storage=location,
+            field="storage",
         ) from None
     try:
         filesystem: tuple[Any, str] = fsspec.core.url_to_fs(location)
@@ -47,6 +50,7 @@ def _filesystem(location: str) -> tuple[Any, str]:
             f"Cannot use storage {location!r}: {exc}. Install the fsspec package for its scheme "
             "(s3fs for s3://, gcsfs for gs://) on the scheduler, the workers and the server.",
             storage=location,
+            field="storage",
         ) from None
 
 
@@ -235,6 +239,7 @@ class Storage:
                     f"Storage path {text!r} must be absolute: every machine resolves it "
                     "the same way (e.g. /shared/nbtools or file:///shared/nbtools).",
                     storage=text,
+                    field="storage",
                 )
             return cls(str(local))
         _filesystem(text)

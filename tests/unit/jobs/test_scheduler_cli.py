@@ -17,6 +17,8 @@ from nbtools.cli.app import cli
         (["--executor", "carrier-pigeon"], "choose one of: dask, local"),
         (["--storage", "relative/dir"], "must be absolute"),
         (["--storage", "nosuchscheme://bucket"], "Install the fsspec package for its scheme"),
+        (["--storage", "file://otherhost/x"], "names a file on the machine 'otherhost'"),
+        (["--storage", "file:shared/x"], "file: URL without an absolute path"),
         (["--lease", "0.5"], "must be at least 3 s"),
     ],
 )
@@ -24,4 +26,14 @@ def test_bad_scale_out_options_exit_2(tmp_path: Path, args: list[str], message: 
     result = CliRunner().invoke(cli, ["--root", str(tmp_path), "scheduler", *args])
     assert result.exit_code == 2, result.output
     assert message in result.output
+    assert "Traceback" not in result.output
     assert not (tmp_path / ".nbtools").exists()  # refused before anything was created
+
+
+def test_a_file_url_of_another_machine_is_refused_naming_the_flag(tmp_path: Path) -> None:
+    """Before, ``file://otherhost/x`` was read as the relative path ``otherhost/x``."""
+    args = ["--root", str(tmp_path), "scheduler", "--storage", "file://otherhost/x"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "Storage 'file://otherhost/x' names a file on the machine 'otherhost'" in result.output
+    assert "See --storage." in result.output
