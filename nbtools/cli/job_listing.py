@@ -1,12 +1,15 @@
 """A job for people: its listing in words (``schedule add/edit/show``) and the jobs table
-(``schedule list``), each next run in its schedule's own zone."""
+(``schedule list``), each next run in its schedule's own zone, and the note on a job whose
+stored timezone is an older version's (``localtime``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from nbtools.cli.output import moment, print_fields, print_table, when
+import click
+
+from nbtools.cli.output import moment, print_fields, print_table, visible, when
 from nbtools.durations import human_duration
 
 #: What a job does after downtime (``missed_policy``), as its listing says it.
@@ -32,6 +35,7 @@ def print_job(model: dict[str, Any]) -> None:
             if model["cron"]
             else "on demand"
         ),
+        "timezone note": model["timezone_note"],
         # as text, as the listing's other moments are ("created": when and by whom)
         "next run": when(upcoming, model["timezone"])
         if isinstance(upcoming, datetime)
@@ -80,6 +84,11 @@ def print_jobs(models: list[dict[str, Any]]) -> None:
         rows,
         empty="No jobs yet: `nbtools schedule add NOTEBOOK --cron daily` creates one.",
     )
+    for m in models:
+        if m["timezone_note"]:
+            click.echo(
+                visible(f"Note: job {m['id']} ({m['name']}): {m['timezone_note']}"), err=True
+            )
 
 
 def _next_run(model: dict[str, Any]) -> datetime | str:

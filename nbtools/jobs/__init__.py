@@ -62,9 +62,9 @@ if TYPE_CHECKING:
     from nbtools.jobs.retention import parse_keep_runs, prune_runs
     from nbtools.jobs.runner import execute_run
     from nbtools.jobs.runs import Progress
-    from nbtools.jobs.schedules import check_timezone
     from nbtools.jobs.submit import checked_parameters, queue_run
     from nbtools.jobs.watchdog import Interrupt
+    from nbtools.jobs.zones import check_timezone
     from nbtools.project import Project
 
 #: Loaded on first use (a worker needs none of them, nor does a page of runs): name →
@@ -91,7 +91,7 @@ _LAZY = {
     "RunRequest": ("executors.base", "RunRequest"),
     "execute_run": ("runner", "execute_run"),
     "Progress": ("runs", "Progress"),
-    "check_timezone": ("schedules", "check_timezone"),
+    "check_timezone": ("zones", "check_timezone"),
     "queue_run": ("submit", "queue_run"),
     "split_assignment": ("parameters", "split_assignment"),
 }

@@ -17,9 +17,10 @@ from nbtools.jobs.idempotency import check_key, created_once
 from nbtools.jobs.missed import MAX_CATCH_UP
 from nbtools.jobs.pinned import check_pin
 from nbtools.jobs.retention import parse_keep_runs
-from nbtools.jobs.schedules import check_cron, check_timezone, next_times
+from nbtools.jobs.schedules import check_cron, next_times
 from nbtools.jobs.submit import check_active, check_timeout, checked_parameters
 from nbtools.jobs.tables import MISSED_POLICIES, MISSED_RUN_ONCE, Job
+from nbtools.jobs.zones import check_timezone
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
@@ -86,8 +87,12 @@ def _check_types(fields: dict[str, Any]) -> None:
             raise InvalidInputError(f"{name} must be {words}, got {value!r:.80}.", field=name)
 
 
-def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> dict[str, Any]:
-    """Validate a full set of job fields; returns them normalized."""
+def _checked(
+    project: Project, fields: dict[str, Any], *, from_text: bool, kept_zone: str | None = None
+) -> dict[str, Any]:
+    """Validate a full set of job fields; returns them normalized. ``kept_zone``: the timezone
+    an edit leaves as stored, taken as it is (an older version's ``localtime``, see
+    :mod:`nbtools.jobs.zones`); any timezone given is checked."""
     unknown = sorted(set(fields) - set(JOB_FIELDS))
     if unknown:
         raise InvalidInputError(
@@ -112,7 +117,8 @@ def _checked(project: Project, fields: dict[str, Any], *, from_text: bool) -> di
     )
     if checked["cron"] is not None:
         checked["cron"] = check_cron(str(checked["cron"]))
-    check_timezone(str(checked["timezone"]))
+    if kept_zone is None:
+        check_timezone(str(checked["timezone"]))
     checked["retries"] = _check_int("retries", checked["retries"], 0, MAX_RETRIES)
     checked["retry_backoff_seconds"] = _check_int(
         "retry_backoff_seconds", checked["retry_backoff_seconds"], 0
@@ -290,8 +296,9 @@ def _checked_edit(
     project: Project, current: dict[str, Any], changes: dict[str, Any], pinned: int | None
 ) -> dict[str, Any]:
     """The job's fields after ``changes``, validated (before any event sees them)."""
+    kept_zone = None if "timezone" in changes else current["timezone"]
     try:
-        return _checked(project, {**current, **changes}, from_text=False)
+        return _checked(project, {**current, **changes}, from_text=False, kept_zone=kept_zone)
     except InvalidParameterError as error:
         if "pinned_version_id" not in changes or pinned is None:
             raise

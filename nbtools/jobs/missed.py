@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from nbtools.jobs.occurrences import next_or_none
-from nbtools.jobs.schedules import check_timezone, previous_times
+from nbtools.jobs.schedules import previous_times
 from nbtools.jobs.tables import MISSED_CATCH_UP, MISSED_RUN_ONCE, MISSED_SKIP
+from nbtools.jobs.zones import job_zone
 
 #: Dropped due times are counted up to this many; a longer downtime records the range only.
 COUNT_LIMIT = 1000
@@ -65,7 +66,7 @@ def plan(
     """What to do with the due times from ``first`` (itself due) up to ``now``."""
     assert policy in (MISSED_RUN_ONCE, MISSED_SKIP, MISSED_CATCH_UP)
     limit = catch_up_limit if policy == MISSED_CATCH_UP else 1
-    tz = check_timezone(zone)
+    tz = job_zone(zone).info
     due: list[datetime] = []
     current: datetime | None = first
     while current is not None and current <= now and len(due) < limit + COUNT_LIMIT:

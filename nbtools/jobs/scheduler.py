@@ -27,6 +27,7 @@ from nbtools.jobs.executors.base import Executor, RunRequest
 from nbtools.jobs.presence import Presence
 from nbtools.jobs.schedules import next_times
 from nbtools.jobs.tables import SKIPPED, Job
+from nbtools.jobs.zones import job_zone
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
@@ -107,6 +108,8 @@ class Scheduler:
         self.keep_runs = keep_runs
         self.prune_every = timedelta(seconds=prune_seconds) if prune_seconds > 0 else None
         self._pruned: datetime | None = None
+        #: Job id → the note on its stored timezone this scheduler logged (once a job).
+        self._zone_notes: dict[int, str] = {}
         if executor is not None:
             executor.on_done = self._on_done
 
@@ -175,6 +178,7 @@ class Scheduler:
                 return []
             if job.next_run_at > now:
                 return []  # another scheduler handled it first
+            self._note_zone(job)
             todo = missed.plan(
                 job.cron,
                 job.timezone,
@@ -201,6 +205,14 @@ class Scheduler:
                 if run.status != SKIPPED:
                     created.append(run.id)
             return created
+
+    def _note_zone(self, job: Job) -> None:
+        """Log how a job's stored timezone that is no IANA name (an older version's
+        ``localtime``) is read, once a job while this scheduler runs."""
+        note = job_zone(job.timezone).note
+        if note is not None and self._zone_notes.get(job.id) != note:
+            self._zone_notes[job.id] = note
+            log.warning("nbtools: job %s (%s): %s", job.id, job.name, note)
 
     def dispatch(self, now: datetime) -> list[int]:
         """Claim queued, due runs within the executor's free slots and job limits; submit them."""

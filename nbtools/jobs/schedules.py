@@ -7,14 +7,13 @@ skipped wall times) and stored in UTC.
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nbtools.jobs import occurrences
 from nbtools.jobs.errors import InvalidScheduleError
 from nbtools.jobs.occurrences import next_or_none, next_time
+from nbtools.jobs.zones import check_timezone, job_zone
 
 #: Named schedules the UI and CLI offer; ``--cron daily`` means ``0 0 * * *``.
 PRESETS: dict[str, str] = {
@@ -37,41 +36,6 @@ NICKNAMES: dict[str, str] = {
     "@yearly": "0 0 1 1 *",
     "@annually": "0 0 1 1 *",
 }
-
-
-def check_timezone(name: str) -> ZoneInfo:
-    """The zone for an IANA name such as ``Europe/Lisbon``, or a precise error (``field``
-    ``timezone``): one of the IANA zones tzdata lists; any other name (a folder such as
-    ``Europe``, a file that is no zone, a path, one too long for the file system) is unknown."""
-    if not name:
-        raise InvalidScheduleError(
-            "The timezone is empty. Use an IANA name such as 'UTC', 'Europe/Lisbon' or "
-            "'America/New_York' (UTC when none is given).",
-            timezone=name,
-            field="timezone",
-        )
-    try:
-        # not a zone: 'localtime', 'posixrules', 'right/UTC' (files), 'Europe' (a folder), a path
-        if name not in iana_zones():
-            raise ValueError(name)
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidScheduleError(
-            f"Unknown timezone {name!r:.80}. Use an IANA name such as 'UTC', 'Europe/Lisbon' or "
-            "'America/New_York'.",
-            timezone=name,
-            field="timezone",
-        ) from None
-
-
-@functools.cache
-def iana_zones() -> frozenset[str]:
-    """The IANA zone names, the same on every machine: those of the ``tzdata`` package (a
-    system's zoneinfo directory also holds ``localtime``, the machine's own zone, and other
-    files that are no zone's name), less ``Factory``, the zone of no place."""
-    from importlib.resources import files
-
-    return frozenset(files("tzdata").joinpath("zones").read_text().split()) - {"Factory"}
 
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -201,8 +165,12 @@ def check_cron(expression: str) -> str:
 def next_times(cron: str, zone: str, after: datetime, count: int = 1) -> list[datetime]:
     """The next ``count`` due times strictly after ``after``, in UTC (see
     :mod:`nbtools.jobs.occurrences` for the daylight-saving rules): fewer when the calendar
-    ends first (year 9999), and :class:`OutsideCalendarError` when it has none of them."""
-    tz = check_timezone(zone)
+    ends first (year 9999), and :class:`OutsideCalendarError` when it has none of them.
+
+    ``zone`` here and below is a job's timezone as stored, read by
+    :func:`~nbtools.jobs.zones.job_zone` (an older version's ``localtime`` too): a name given
+    by a user is checked where it is given (:func:`check_timezone`)."""
+    tz = job_zone(zone).info
     times = [next_time(cron, tz, after)]
     while len(times) < count and (later := next_or_none(cron, tz, times[-1])) is not None:
         times.append(later)
@@ -211,7 +179,7 @@ def next_times(cron: str, zone: str, after: datetime, count: int = 1) -> list[da
 
 def previous_times(cron: str, zone: str, before: datetime, count: int = 1) -> list[datetime]:
     """The ``count`` latest due times at or before ``before``, newest first, in UTC."""
-    return occurrences.previous_times(cron, check_timezone(zone), before, count)
+    return occurrences.previous_times(cron, job_zone(zone).info, before, count)
 
 
 def due_times(
@@ -219,7 +187,7 @@ def due_times(
 ) -> list[datetime]:
     """Due times from ``first`` (a due time itself) up to and including ``until``, in UTC,
     at most ``limit`` of them."""
-    tz = check_timezone(zone)
+    tz = job_zone(zone).info
     times: list[datetime] = []
     current: datetime | None = first
     while current is not None and current <= until and len(times) < limit:

@@ -38,7 +38,12 @@ class JobSpec(WireModel):
     notebook_path: str
     parameters: dict[str, Any]
     cron: str | None
+    #: The IANA zone the schedule runs in (for a job an older version stored with
+    #: ``localtime``, the machine's zone it is read as: ``timezone_note`` says so).
     timezone: str
+    #: How a stored timezone that names no IANA zone is read, and what to do; None for an
+    #: IANA name (see :mod:`nbtools.jobs.zones`).
+    timezone_note: str | None
     paused: bool
     retries: int
     retry_backoff_seconds: int
@@ -72,14 +77,17 @@ class JobSpec(WireModel):
     @classmethod
     def of(cls, job: Job) -> JobSpec:
         from nbtools.jobs.schedules import describe  # not at import: workers do not need it
+        from nbtools.jobs.zones import job_zone
 
+        zone = job_zone(job.timezone)
         return cls(
             id=job.id,
             name=job.name,
             notebook_path=job.notebook_path,
             parameters=job.parameters,
             cron=job.cron,
-            timezone=job.timezone,
+            timezone=zone.name,
+            timezone_note=zone.note,
             paused=job.paused,
             retries=job.retries,
             retry_backoff_seconds=job.retry_backoff_seconds,

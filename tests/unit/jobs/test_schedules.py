@@ -5,14 +5,8 @@ from datetime import datetime, timezone
 import pytest
 
 from nbtools.jobs.errors import InvalidScheduleError, OutsideCalendarError
-from nbtools.jobs.schedules import (
-    MAX_CRON_LENGTH,
-    check_cron,
-    check_timezone,
-    due_times,
-    next_times,
-    preview,
-)
+from nbtools.jobs.schedules import MAX_CRON_LENGTH, check_cron, due_times, next_times, preview
+from nbtools.jobs.zones import check_timezone
 
 UTC = timezone.utc
 
