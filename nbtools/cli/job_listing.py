@@ -1,6 +1,6 @@
 """A job for people: its listing in words (``schedule add/edit/show``) and the jobs table
-(``schedule list``), each next run in its schedule's own zone, and the note on a job whose
-stored timezone is an older version's (``localtime``)."""
+(``schedule list``), each next run in its schedule's own zone, and the notes on a job whose
+stored timezone is an older version's (``localtime``) or whose schedule has no time left."""
 
 from __future__ import annotations
 
@@ -97,6 +97,8 @@ def _next_run(model: dict[str, Any]) -> datetime | str:
         return f"archived {when(model['archived_at'])}"
     if model["paused"]:
         return "paused"
+    if model["next_run_note"]:  # the schedule has no time left
+        return "none: no time left before the year 10000"
     if model["next_run_at"] is None:
         return ""
     from zoneinfo import ZoneInfo

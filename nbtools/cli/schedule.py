@@ -283,7 +283,7 @@ def show(cli_ctx: CliContext, job_id: int, count: int, start: str | None, as_jso
     after = _start(start, model["timezone"])
     upcoming = (
         preview_schedule(model["cron"], model["timezone"], count, after).next_local
-        if model["cron"] and not model["paused"] and count
+        if model["cron"] and not model["paused"] and not model["next_run_note"] and count
         else []
     )
     recent = list_runs(cli_ctx.project, job_id=model["id"], limit=count) if count else []

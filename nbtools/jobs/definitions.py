@@ -17,7 +17,7 @@ from nbtools.jobs.idempotency import check_key, created_once
 from nbtools.jobs.missed import MAX_CATCH_UP
 from nbtools.jobs.pinned import check_pin
 from nbtools.jobs.retention import parse_keep_runs
-from nbtools.jobs.schedules import check_cron, next_times
+from nbtools.jobs.schedules import check_cron, next_due
 from nbtools.jobs.submit import check_active, check_timeout, checked_parameters
 from nbtools.jobs.tables import MISSED_POLICIES, MISSED_RUN_ONCE, Job
 from nbtools.jobs.zones import check_timezone
@@ -203,8 +203,10 @@ def _check_use(project: Project, fields: dict[str, Any], actor: str | None) -> N
 
 
 def _next_run(job: Job) -> None:
+    """The job's next due time from now; None when paused, on demand, or when its schedule
+    has no time left before the year 10000 (its model says why)."""
     job.next_run_at = (
-        next_times(job.cron, job.timezone, utcnow())[0] if job.cron and not job.paused else None
+        next_due(job.cron, job.timezone, utcnow()) if job.cron and not job.paused else None
     )
 
 

@@ -22,10 +22,9 @@ from nbtools.durations import doubling_wait
 from nbtools.errors import NbtoolsError
 from nbtools.jobs import events, leases, missed, reaper, runs, wakeups
 from nbtools.jobs.config import MAX_RETRY_BACKOFF_SECONDS, POLL_SECONDS, PRUNE_SECONDS
-from nbtools.jobs.errors import OutsideCalendarError
 from nbtools.jobs.executors.base import Executor, RunRequest
 from nbtools.jobs.presence import Presence
-from nbtools.jobs.schedules import next_times
+from nbtools.jobs.schedules import next_due
 from nbtools.jobs.tables import SKIPPED, Job
 from nbtools.jobs.zones import job_zone
 from nbtools.store.base import utcnow
@@ -188,10 +187,14 @@ class Scheduler:
                 catch_up_limit=job.catch_up_limit,
                 grace=timedelta(seconds=self.misfire_grace),
             )
-            try:
-                job.next_run_at = next_times(job.cron, job.timezone, now)[0]
-            except OutsideCalendarError:  # none left before the year 10000: never again
-                job.next_run_at = None
+            job.next_run_at = next_due(job.cron, job.timezone, now)
+            if job.next_run_at is None:  # never selected again: told once
+                log.warning(
+                    "nbtools: job %s (%s) has no run time left before the calendar ends with "
+                    "the year 9999: its schedule runs it no more",
+                    job.id,
+                    job.name,
+                )
             rows = [runs.new_run(job, trigger="schedule", scheduled_for=t) for t in todo.run]
             if todo.dropped_first is not None:
                 rows.append(runs.skipped_run(job, todo, now))

@@ -177,6 +177,12 @@ def next_times(cron: str, zone: str, after: datetime, count: int = 1) -> list[da
     return times
 
 
+def next_due(cron: str, zone: str, after: datetime) -> datetime | None:
+    """The first due time strictly after ``after``, in UTC; None when the calendar ends
+    before it (no time left before the year 10000)."""
+    return next_or_none(cron, job_zone(zone).info, after)
+
+
 def previous_times(cron: str, zone: str, before: datetime, count: int = 1) -> list[datetime]:
     """The ``count`` latest due times at or before ``before``, newest first, in UTC."""
     return occurrences.previous_times(cron, job_zone(zone).info, before, count)

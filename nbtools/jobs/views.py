@@ -67,6 +67,9 @@ class JobSpec(WireModel):
     #: The key the job was created with, if any (see :mod:`nbtools.jobs.idempotency`).
     idempotency_key: str | None
     next_run_at: datetime | None
+    #: Why a scheduled job, neither paused nor archived, has no next run (its schedule has no
+    #: time left before the calendar ends); None otherwise.
+    next_run_note: str | None
     #: Who created the job: the authenticated Jupyter user, or the CLI's actor.
     created_by: str | None
     #: When the job was deleted (archived); None while it is active.
@@ -104,11 +107,27 @@ class JobSpec(WireModel):
             schedule_description=describe(job.cron) if job.cron else None,
             idempotency_key=job.idempotency_key,
             next_run_at=job.next_run_at,
+            next_run_note=_no_next_run(job),
             created_by=job.created_by,
             archived_at=job.archived_at,
             created_at=job.created_at,
             updated_at=job.updated_at,
         )
+
+
+#: Why a scheduled, active job has no next run.
+NO_TIME_LEFT = (
+    "Its schedule has no run time left before the calendar ends with the year 9999: it runs "
+    "only when asked."
+)
+
+
+def _no_next_run(job: Job) -> str | None:
+    """:data:`NO_TIME_LEFT` for a scheduled job, neither paused nor archived, without a next
+    run: only a schedule past its last time leaves one so (the scheduler, or a save at such a
+    moment)."""
+    scheduled = job.cron is not None and not job.paused and job.archived_at is None
+    return NO_TIME_LEFT if scheduled and job.next_run_at is None else None
 
 
 @dataclass(frozen=True)

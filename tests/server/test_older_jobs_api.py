@@ -1,6 +1,7 @@
 """Jobs over REST as older versions left them in the store (a real server and SQLite store):
-a timezone stored as ``localtime`` is answered 200 as documented, naming the zone the job runs
-in; edits and resume keep working; ``localtime`` given as input is a 400 naming the field."""
+a timezone stored as ``localtime`` and a schedule with no time left are answered 200 as
+documented, naming the zone the job runs in and why it has no next run; edits and resume keep
+working; ``localtime`` given as input is a 400 naming the field."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tornado.httpclient import HTTPClientError
 
 from nbtools import jobs
 from nbtools.jobs.tables import Job
+from nbtools.jobs.views import NO_TIME_LEFT
 from nbtools.jobs.zones import job_zone
 from nbtools.project import Project
 from tests.conftest import make_notebook
@@ -66,6 +68,7 @@ async def test_a_job_stored_with_localtime_is_read_in_the_machines_zone(
         *(await call(jp_fetch, "GET", "/jobs/overview"))["jobs"],
     ):
         assert (model["timezone"], model["timezone_note"]) == (machine.name, machine.note)
+        assert model["next_run_note"] is None
     assert (await call(jp_fetch, "PATCH", one, job_id, {"retries": 2}))["retries"] == 2
     assert (await call(jp_fetch, "PATCH", one, job_id, {"paused": True}))["next_run_at"] is None
     resumed = await call(jp_fetch, "PATCH", one, job_id, {"paused": False})  # before: 400
@@ -78,3 +81,20 @@ async def test_a_job_stored_with_localtime_is_read_in_the_machines_zone(
     assert "Unknown timezone 'localtime'" in refusal["message"]
     fixed = await call(jp_fetch, "PATCH", one, job_id, {"timezone": "Europe/Lisbon"})
     assert (fixed["timezone"], fixed["timezone_note"]) == ("Europe/Lisbon", None)
+
+
+async def test_a_job_with_no_time_left_says_why_it_has_no_next_run(
+    jp_fetch: Any, project: Project
+) -> None:
+    last = stored(project, "last", next_run_at=None)
+    held = stored(project, "held", next_run_at=None, paused=True)
+    models = {job["name"]: job for job in await call(jp_fetch, "GET", "/jobs")}
+    assert (models["last"]["next_run_at"], models["last"]["next_run_note"]) == (None, NO_TIME_LEFT)
+    assert models["held"]["next_run_note"] is None  # paused says why already
+    assert (await call(jp_fetch, "GET", "/jobs/{job_id}", last))["next_run_note"] == NO_TIME_LEFT
+    page = await call(jp_fetch, "GET", "/jobs/overview")
+    overview = {job["id"]: job for job in page["jobs"]}
+    assert (overview[last]["next_run_note"], overview[held]["next_run_note"]) == (
+        NO_TIME_LEFT,
+        None,
+    )

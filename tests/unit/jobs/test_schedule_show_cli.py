@@ -133,6 +133,33 @@ def test_paused_on_demand_and_empty_jobs_say_so(root: Path) -> None:
     assert "Newest runs" not in nbtools(root, "schedule", "show", "held", "-n", "0").output
 
 
+def test_a_schedule_with_no_time_left_says_so_where_its_next_run_would_be(root: Path) -> None:
+    """As a scheduler leaves a job past its schedule's last time before the year 10000 (before:
+    an empty next run, and next runs from now listed as if it had some)."""
+    from sqlalchemy import update
+
+    from nbtools.jobs.tables import Job
+    from nbtools.project import Project
+
+    job = add(root, "--name", "last", "--cron", "daily")
+    project = Project(root)
+    with project.store.session(write=True) as session:
+        session.execute(update(Job).where(Job.id == job["id"]).values(next_run_at=None))
+    project.close()
+    shown = nbtools(root, "schedule", "show", "last")
+    assert shown.exit_code == 0, shown.output
+    assert "none: no time left before the year 10000" in shown.stdout
+    assert "Next runs" not in shown.stdout
+    assert (
+        "calendar ends"
+        in json.loads(nbtools(root, "schedule", "show", "last", "--json").stdout)["job"][
+            "next_run_note"
+        ]
+    )
+    (row,) = table_rows(nbtools(root, "schedule", "list").output)
+    assert row["next run"] == "none: no time left before the year 10000"
+
+
 def test_from_a_date_the_next_runs_cross_both_daylight_saving_changes(root: Path) -> None:
     """``--from`` (in the schedule's zone, at or after it) shows what a job does on the nights
     the clocks change: Lisbon's 01:30 falls in the spring gap (run once, when the clocks jump)

@@ -302,11 +302,14 @@ def test_two_scheduler_processes_never_duplicate_a_run(tmp_path: Path) -> None:
     )
 
 
-def test_a_schedule_with_no_time_left_before_the_year_10000_ends_quietly(
+def test_a_schedule_with_no_time_left_before_the_year_10000_ends_and_says_why(
     project: Project, notebook: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The last due times the calendar holds run; then the jobs have no next run (never a
-    failing tick: the daemon goes on, its other jobs too), and their late rules are checked."""
+    failing tick: the daemon goes on, its other jobs too), their late rules are checked, the
+    scheduler logs it once a job (before: nothing) and the jobs' models say why."""
+    from nbtools.jobs import list_jobs, show_job
+    from nbtools.jobs.views import NO_TIME_LEFT
     from nbtools.metrics import add_rule
 
     daily, _ = job_with(project, notebook, cron="daily", name="daily")
@@ -327,3 +330,13 @@ def test_a_schedule_with_no_time_left_before_the_year_10000_ends_quietly(
         assert [get_job(session, job_id).next_run_at for job_id in last] == [None, None]
     assert scheduler.tick().created == []
     assert [record.getMessage() for record in caplog.records if record.levelname == "ERROR"] == []
+    told = [r.getMessage() for r in caplog.records if "no run time left" in r.getMessage()]
+    assert sorted(told) == [
+        f"nbtools: job {job_id} ({name}) has no run time left before the calendar ends with "
+        "the year 9999: its schedule runs it no more"
+        for job_id, name in sorted([(daily.id, "daily"), (leap.id, "leap")])
+    ]
+    assert [job.next_run_note for job in list_jobs(project)] == [NO_TIME_LEFT, NO_TIME_LEFT]
+    assert show_job(project, daily.id).to_wire()["next_run_note"] == NO_TIME_LEFT
+    set_paused(project, daily.id, True)  # a paused job's next run is explained by its pause
+    assert show_job(project, daily.id).next_run_note is None
