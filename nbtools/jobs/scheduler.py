@@ -190,7 +190,7 @@ class Scheduler:
             job.next_run_at = next_due(job.cron, job.timezone, now)
             if job.next_run_at is None:  # never selected again: told once
                 log.warning(
-                    "nbtools: job %s (%s) has no run time left before the calendar ends with "
+                    "nbtools: job %s (%r) has no run time left before the calendar ends with "
                     "the year 9999: its schedule runs it no more",
                     job.id,
                     job.name,
@@ -211,11 +211,12 @@ class Scheduler:
 
     def _note_zone(self, job: Job) -> None:
         """Log how a job's stored timezone that is no IANA name (an older version's
-        ``localtime``) is read, once a job while this scheduler runs."""
+        ``localtime``) is read, once a job while this scheduler runs (its name quoted, as
+        Python writes it: a name cannot write a line of the log)."""
         note = job_zone(job.timezone).note
         if note is not None and self._zone_notes.get(job.id) != note:
             self._zone_notes[job.id] = note
-            log.warning("nbtools: job %s (%s): %s", job.id, job.name, note)
+            log.warning("nbtools: job %s (%r): %s", job.id, job.name, note)
 
     def dispatch(self, now: datetime) -> list[int]:
         """Claim queued, due runs within the executor's free slots and job limits; submit them."""

@@ -93,7 +93,7 @@ def test_the_scheduler_runs_an_old_job_in_the_zone_it_is_read_as_and_logs_it_onc
     assert runs == due_times
     notes = [r.getMessage() for r in caplog.records if f"stored as {stored!r}" in r.getMessage()]
     assert len(notes) == 1  # once, not at each tick
-    assert notes[0].startswith(f"nbtools: job {job_id} (old): ")
+    assert notes[0].startswith(f"nbtools: job {job_id} ('old'): ")
     assert f"it runs in {zone}" in notes[0]
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert stored_zone(project, job_id) == stored  # left as stored: an older version reads it
@@ -159,3 +159,16 @@ def test_schedule_list_and_show_name_the_zone_and_edit_refuses_localtime(
     edited = nbtools(project.root, "schedule", "edit", str(job_id), "--retries", "1")
     assert edited.exit_code == 0, edited.output
     assert stored_zone(project, job_id) == "localtime"
+
+
+def test_a_job_name_cannot_write_a_line_of_the_scheduler_log(
+    project: Project, notebook: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    due = datetime(2027, 1, 10, 6, 30, tzinfo=UTC)
+    job_id = old_job(project, notebook, "posixrules", next_run_at=due)
+    jobs.update_job(project, job_id, {"name": "old\nERROR forged line"})
+    caplog.set_level(logging.WARNING)
+    assert len(Scheduler(project, clock=Clock(due)).tick().created) == 1
+    (told,) = [r.getMessage() for r in caplog.records if "posixrules" in r.getMessage()]
+    assert told.startswith(f"nbtools: job {job_id} ('old\\nERROR forged line'): ")
+    assert "\n" not in told

@@ -332,7 +332,7 @@ def test_a_schedule_with_no_time_left_before_the_year_10000_ends_and_says_why(
     assert [record.getMessage() for record in caplog.records if record.levelname == "ERROR"] == []
     told = [r.getMessage() for r in caplog.records if "no run time left" in r.getMessage()]
     assert sorted(told) == [
-        f"nbtools: job {job_id} ({name}) has no run time left before the calendar ends with "
+        f"nbtools: job {job_id} ({name!r}) has no run time left before the calendar ends with "
         "the year 9999: its schedule runs it no more"
         for job_id, name in sorted([(daily.id, "daily"), (leap.id, "leap")])
     ]
