@@ -100,13 +100,10 @@ class Guard:
                 error = "validation"
             if error is not None:
                 self.prometheus.errors.labels(endpoint, error).inc()
-            recorded = state.get(RECORDED_KEY, ())
-            for name, value in recorded:
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    self.prometheus.recorded.labels(name).observe(value)
+            numbers = self.prometheus.observe_recorded(state.get(RECORDED_KEY, ()))
             if self.aggregates is not None and path in self.served():
                 failed = status >= SERVER_ERRORS
-                self.aggregates.add(time.time(), seconds, failed, recorded)
+                self.aggregates.add(time.time(), seconds, failed, numbers)
 
     def _refusal(
         self, scope: Scope

@@ -6,10 +6,17 @@ aggregates keep, per minute, the number of calls of served functions, how many f
 latencies in 1% buckets (for the median and 95th percentile) and the sum and count of every
 value the functions ``record()``ed (for the mean): sums and counts only, so the minutes of
 several workers add up to the minute of the service.
+
+Only finite numbers are counted, as ``record()`` takes only finite numbers in a notebook: a
+value with no finite float (NaN or an infinity that ``run()`` returns, an integer beyond a
+float's range) is left out of both, counted in ``nbtools_serve_recorded_dropped_total`` and
+logged once per name; one such value would otherwise turn a name's sum into NaN or infinity
+for as long as the process lives, and its stored means with it.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections.abc import Iterable
@@ -17,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Summary
+
+log = logging.getLogger("nbtools.serve")
 
 #: Latency buckets (seconds): from a fast model call to the default time limit.
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -49,13 +58,61 @@ class PrometheusMetrics:
         )
         self.recorded = Summary(
             "nbtools_serve_recorded_value",
-            "Values the served functions record()ed during requests (numbers only).",
+            "Values the served functions record()ed during requests (finite numbers only).",
+            ["name"],
+            registry=self.registry,
+        )
+        self.dropped = Counter(
+            "nbtools_serve_recorded_dropped",
+            "Numbers recorded during requests that were not counted, having no finite value "
+            "(NaN, an infinity, an integer beyond a float's range), by name.",
             ["name"],
             registry=self.registry,
         )
         self.ready = Gauge(
             "nbtools_serve_ready", "1 once start-up is done.", registry=self.registry
         )
+        self._told: set[str] = set()
+
+    def observe_recorded(self, recorded: Iterable[tuple[str, Any]]) -> list[tuple[str, float]]:
+        """Observe the numbers among ``recorded`` (``(name, value)``, as ``record()``ed) and
+        return them as floats; a number with no finite value is counted in :attr:`dropped`
+        instead, and logged the first time its name drops one."""
+        numbers: list[tuple[str, float]] = []
+        for name, value in recorded:
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                continue  # text, booleans and JSON values are not averaged
+            number = finite(value)
+            if number is None:
+                self.dropped.labels(name).inc()
+                self._tell(name, value)
+                continue
+            self.recorded.labels(name).observe(number)
+            numbers.append((name, number))
+        return numbers
+
+    def _tell(self, name: str, value: float) -> None:
+        if name in self._told:
+            return
+        self._told.add(name)
+        shown = repr(value) if isinstance(value, float) else "an integer beyond a float's range"
+        log.warning(
+            "the value recorded as %r is %s, which is no finite number: not counted in "
+            "/metrics or the recorded means (nbtools_serve_recorded_dropped_total counts such "
+            "values; logged once per name)",
+            name,
+            shown,
+        )
+
+
+def finite(value: float) -> float | None:
+    """``value`` as a float, or None when it has no finite one (NaN, an infinity, an integer
+    beyond a float's range)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 #: Latencies are counted in buckets growing by this ratio (so a percentile is exact to 1%),
@@ -119,8 +176,18 @@ class Minute:
         for bucket, calls in other.latencies.items():
             self.latencies[bucket] = self.latencies.get(bucket, 0) + calls
         for name, total in other.sums.items():
-            self.sums[name] = self.sums.get(name, 0.0) + total
-            self.counts[name] = self.counts.get(name, 0) + other.counts[name]
+            self.add_values(name, total, other.counts[name])
+
+    def add_values(self, name: str, total: float, count: int) -> None:
+        """Add ``count`` values of ``name`` summing to ``total``, unless the sum would
+        overflow a float (numbers near 1e308): those are left out (logged), so a stored mean
+        is always a finite number."""
+        summed = self.sums.get(name, 0.0) + total
+        if not math.isfinite(summed):
+            log.warning("the sum of the values recorded as %r overflows: %d left out", name, count)
+            return
+        self.sums[name] = summed
+        self.counts[name] = self.counts.get(name, 0) + count
 
     def to_json(self) -> dict[str, Any]:
         """The minute as JSON data (a worker's share in the store)."""
@@ -151,19 +218,18 @@ class MinuteAggregates:
         self._minutes: dict[int, Minute] = {}
 
     def add(
-        self, now: float, seconds: float, failed: bool, recorded: Iterable[tuple[str, Any]]
+        self, now: float, seconds: float, failed: bool, numbers: Iterable[tuple[str, float]]
     ) -> None:
-        """One call that ended at ``now`` (epoch seconds), with the values it recorded."""
+        """One call that ended at ``now`` (epoch seconds), with the finite numbers it
+        recorded (:meth:`PrometheusMetrics.observe_recorded`)."""
         with self._lock:
             minute = self._minutes.setdefault(int(now // 60), Minute())
             minute.count += 1
             minute.errors += failed
             bucket = latency_bucket(seconds)
             minute.latencies[bucket] = minute.latencies.get(bucket, 0) + 1
-            for name, value in recorded:
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    minute.sums[name] = minute.sums.get(name, 0.0) + float(value)
-                    minute.counts[name] = minute.counts.get(name, 0) + 1
+            for name, number in numbers:
+                minute.add_values(name, number, 1)
 
     def take(self, before: int | None = None) -> dict[int, Minute]:
         """Remove and return the minutes before epoch minute ``before`` (all when None)."""

@@ -1,12 +1,18 @@
-"""Per-minute aggregates: what a minute of traffic becomes in the store's series."""
+"""What the service counts: the numbers /metrics shows, and what a minute of traffic becomes
+in the store's series."""
 
 from __future__ import annotations
 
+import logging
+import math
+
 import pytest
+from prometheus_client import generate_latest
 
 from nbtools.serve.telemetry import (
     Minute,
     MinuteAggregates,
+    PrometheusMetrics,
     bucket_seconds,
     latency_bucket,
     percentile,
@@ -48,7 +54,8 @@ def test_minutes_of_two_workers_add_up_and_survive_json() -> None:
 def test_a_minute_counts_calls_errors_latencies_and_means_of_recorded_numbers() -> None:
     aggregates = MinuteAggregates()
     minute = 29_000_000 * 60
-    aggregates.add(minute + 1, 0.010, False, [("score", 2), ("label", "a"), ("flag", True)])
+    numbers = PrometheusMetrics().observe_recorded([("score", 2), ("label", "a"), ("flag", True)])
+    aggregates.add(minute + 1, 0.010, False, numbers)
     aggregates.add(minute + 2, 0.030, True, [("score", 4.0)])
     aggregates.add(minute + 3, 0.020, False, [])
     aggregates.add(minute + 61, 0.5, False, [])  # the next minute
@@ -64,3 +71,62 @@ def test_a_minute_counts_calls_errors_latencies_and_means_of_recorded_numbers() 
     }
     assert list(aggregates.take()) == [minute // 60 + 1]
     assert aggregates.take() == {}
+
+
+def test_numbers_with_no_finite_value_are_dropped_counted_and_told_once_per_name(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """As record() takes only finite numbers in a notebook: NaN, the infinities and integers
+    beyond a float's range never reach a sum (one would spoil it for the process's life)."""
+    prometheus = PrometheusMetrics()
+    recorded = [
+        ("score", 1),
+        ("score", math.nan),
+        ("score", 2.5),
+        ("loss", math.inf),
+        ("loss", -math.inf),
+        ("size", 10**400),
+        ("size", -(10**400)),
+        ("flag", True),
+        ("label", "a"),
+    ]
+    with caplog.at_level(logging.WARNING, logger="nbtools.serve"):
+        numbers = prometheus.observe_recorded(recorded)
+        prometheus.observe_recorded([("score", math.nan)])
+    assert numbers == [("score", 1.0), ("score", 2.5)]
+    text = generate_latest(prometheus.registry).decode()
+    assert 'nbtools_serve_recorded_value_sum{name="score"} 3.5' in text
+    assert 'nbtools_serve_recorded_value_count{name="score"} 2.0' in text
+    assert 'nbtools_serve_recorded_value_count{name="loss"}' not in text
+    for name, dropped in (("score", 2.0), ("loss", 2.0), ("size", 2.0)):
+        assert f'nbtools_serve_recorded_dropped_total{{name="{name}"}} {dropped}' in text
+    samples = [line for line in text.splitlines() if not line.startswith("#")]
+    assert not [line for line in samples if "NaN" in line or ("Inf" in line and "le=" not in line)]
+    told = [record.getMessage() for record in caplog.records]
+    assert len(told) == 3  # once per name, not once per value
+    assert told[0].startswith("the value recorded as 'score' is nan, which is no finite number")
+    assert "'loss' is inf" in told[1]
+    assert "'size' is an integer beyond a float's range" in told[2]
+
+
+def test_a_sum_that_would_overflow_leaves_its_values_out_so_a_mean_is_finite(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    aggregates = MinuteAggregates()
+    now = 29_000_000 * 60.0
+    for _ in range(2):
+        aggregates.add(now, 0.01, False, [("huge", 1e308), ("small", 1.0)])
+    minute = aggregates.take()[29_000_000]
+    assert minute.metrics()["mean.huge"] == (1e308, None)
+    assert minute.counts == {"huge": 1, "small": 2}
+    # another worker's share, or one an earlier version stored with a NaN in it
+    minute.merge(
+        Minute(count=1, sums={"huge": 1e308, "small": math.nan}, counts={"huge": 1, "small": 1})
+    )
+    found = minute.metrics()
+    assert (found["mean.huge"], found["mean.small"], found["requests"]) == (
+        (1e308, None),
+        (1.0, None),
+        (3, None),
+    )
+    assert "the sum of the values recorded as 'huge' overflows: 1 left out" in caplog.text
