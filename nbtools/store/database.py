@@ -56,19 +56,28 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def create_store_engine(url: str) -> Engine:
-    """An engine for ``url`` with nbtools' connection settings applied."""
+    """An engine for ``url`` with nbtools' connection settings applied; a URL it cannot be
+    made for is a :class:`StoreError` whose ``details["reason"]`` says why."""
     try:
         engine = create_engine(url, pool_pre_ping=True)
     except (SQLAlchemyError, ImportError) as exc:
-        shown = without_login(url)
-        raise StoreError(
-            f"Cannot use the database URL {shown!r}: {exc}. Check the URL and that its driver "
-            "is installed (e.g. psycopg for postgresql+psycopg://).",
-            db_url=shown,
-        ) from exc
-    if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
-    return engine
+        reason = str(exc)
+    except ValueError:  # its text would show the part: a password's, if it holds an '@'
+        reason = (
+            "a port or an option in it has the wrong form; a password holding @, : or / "
+            "must be percent-encoded"
+        )
+    else:
+        if engine.dialect.name == "sqlite":
+            _configure_sqlite(engine)
+        return engine
+    shown = without_login(url)
+    raise StoreError(
+        f"Cannot use the database URL {shown!r}: {reason}. Check the URL and that its driver "
+        "is installed (e.g. psycopg for postgresql+psycopg://).",
+        db_url=shown,
+        reason=reason,
+    )
 
 
 class Store:

@@ -133,6 +133,14 @@ def test_two_processes_migrate_and_write_one_database_concurrently(
 def test_unusable_url_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="Cannot use the database URL"):
         Store.open("nosuchdialect://x")
+    # a port SQLAlchemy cannot read (a ValueError, whose text would show it: here a part of
+    # a password holding an '@') is told without its text
+    for url in ("postgresql+psycopg://me:s3cret@db:5432x/x", "postgresql+psycopg://me:p@ss:w@db/x"):
+        with pytest.raises(StoreError) as info:
+            Store.open(url)
+        assert info.value.details["reason"].startswith("a port or an option in it has the wrong")
+        assert "s3cret" not in info.value.message
+        assert "w@db" not in info.value.details["reason"]
     with pytest.raises(StoreError, match="Cannot open the store"):
         Store.open(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
 
