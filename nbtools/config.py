@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar
 
-from traitlets import CaselessStrEnum, Float, HasTraits, Unicode
+from traitlets import CaselessStrEnum, Float, HasTraits, TraitError, Unicode
 
 from nbtools.ids import MAX_INT_COLUMN
 
@@ -21,6 +21,12 @@ ACTOR_VARIABLE = "NBTOOLS_ACTOR"
 PURPOSE_VARIABLE = "NBTOOLS_PURPOSE"
 #: The longest number of seconds an option may give (≈ 68 years): :class:`Number`.
 LONGEST_SECONDS = float(MAX_INT_COLUMN)
+
+
+class Refused(TraitError):
+    """A trait's refusal of a value, saying why (``$SCORER_KEY is empty or unset``): the
+    message naming where the value was set keeps the reason
+    (:func:`nbtools.settings.validated`), as it does not keep traitlets' own wording."""
 
 
 class Number(Float):  # type: ignore[type-arg]

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from traitlets import TraitError, TraitType
 
-from nbtools.config import Settings
+from nbtools.config import Refused, Settings
 
 if TYPE_CHECKING:
     from traitlets.config.loader import LazyConfigValue
@@ -185,24 +185,35 @@ def environment_config(
             if not value:
                 continue
             try:  # its type and bounds, named by the variable
-                parsed = validated(trait, trait.from_string(value))
+                parsed = validated(trait, _from_text(trait, value))
             except ValueError as error:
                 raise InvalidInputError(
-                    f"${variable}={_shown(value)} is not a valid {cls.__name__}.{name}: "
-                    f"expected {requirement(trait)}.",
+                    f"${variable}={_shown(value)} is not a valid {cls.__name__}.{name}: {error}.",
                     variable=variable,
                 ) from error
             layer.setdefault(cls.__name__, {})[name] = parsed
     return layer
 
 
+def _from_text(trait: TraitType[Any, Any], text: str) -> Any:
+    """An environment variable's ``text`` as ``trait`` reads a command line (``4``, ``true``);
+    text it cannot read is a :class:`ValueError` saying what is expected."""
+    try:
+        return trait.from_string(text)
+    except ValueError:
+        raise ValueError(f"expected {requirement(trait)}") from None
+
+
 def validated(trait: TraitType[Any, Any], value: Any) -> Any:
     """``value`` as ``trait`` takes it: its type, bounds and form (a URL's); a bad one is a
-    :class:`ValueError` saying what is expected (``expected an integer of at least 0``)."""
+    :class:`ValueError` saying what is expected (``expected an integer of at least 0``), and
+    why when the trait says (:class:`~nbtools.config.Refused`: ``($SCORER_KEY is empty or
+    unset)``)."""
     try:
         return cast(Any, trait).validate(None, value)
-    except TraitError:
-        raise ValueError(f"expected {requirement(trait)}") from None
+    except TraitError as error:
+        why = f" ({error})" if isinstance(error, Refused) else ""
+        raise ValueError(f"expected {requirement(trait)}{why}") from None
 
 
 def _shown(value: Any, limit: int = 60) -> str:

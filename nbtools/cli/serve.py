@@ -39,7 +39,11 @@ def serve_options(command: F) -> F:
                 help="TCP port (0: any free one, as the log then says).",
             ),
             click.option(
-                "--workers", default=1, show_default=True, type=int, help="Worker processes."
+                "--workers",
+                default=1,
+                show_default=True,
+                type=click.IntRange(min=1),
+                help="Worker processes (at least 1).",
             ),
             click.option(
                 "--stop-on-eof",

@@ -127,7 +127,10 @@ class Service:
             worker = f"{socket.gethostname()}:{os.getpid()}"
             return ServiceRecorder(self.settings.record_to, name, self.info, worker)
         except Exception as error:
-            raise StartupError(f"cannot open the --record-to store: {_reason(error)}") from error
+            raise StartupError(
+                "cannot open the store traffic is recorded to (ServeSettings.record_to): "
+                + _reason(error)
+            ) from error
 
     def _add_endpoints(self, app: FastAPI, name: str, function: Callable[..., Any]) -> None:
         model = request_model(name, function)

@@ -26,7 +26,7 @@ from types import FrameType
 from typing import Any
 
 from nbtools.errors import InvalidInputError, NbtoolsError
-from nbtools.serve.config import ServeSettings, api_key, check_record_to
+from nbtools.serve.config import ServeSettings
 from nbtools.settings import environment_variable
 
 #: What serving needs besides the package's own dependencies (import name → requirement).
@@ -106,9 +106,7 @@ def serve(
     killed outright (a Jupyter server's previews use this, so none outlives the server).
     """
     if workers < 1:
-        raise InvalidInputError("--workers must be at least 1.", workers=workers)
-    api_key(settings, os.environ)  # refused here, before anything starts, as in each worker
-    check_record_to(settings)
+        raise InvalidInputError(f"workers must be at least 1, not {workers}.", field="workers")
     check_requirements(requirements or {}, package)
     if not _has_service(package, app_dir):
         raise InvalidInputError(

@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from nbtools.cli.app import cli
 from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.export.model import MANIFEST
 from tests.conftest import NotebookFactory, run_python
@@ -58,21 +62,24 @@ def test_missing_dependencies_are_named_with_the_install_command(
 def test_a_record_to_url_nbtools_cannot_use_is_refused_before_anything_starts(
     notebook_factory: NotebookFactory, tmp_path: Path
 ) -> None:
-    """As the store's own URL is refused (exit 2, the flag named, no traceback), and before
-    the port is taken or the package imported; a password in it is not shown."""
+    """As a bad flag is (exit 2, the flag named with the reason, no traceback), before the
+    port is taken or the package imported; a password in it is not shown, even where a
+    part of the URL cannot be read (a port, whose text SQLAlchemy's error would show)."""
     notebook = notebook_factory("s.ipynb", [("code", "def f() -> int:\n    return 1", ["serve"])])
     out = tmp_path / "pkg"
     run_extract(ExtractRequest(notebook, out, mode="write"))
     for url, reason in (
-        ("notaurl", "Could not parse SQLAlchemy URL from given URL string."),
-        ("nosuchdialect://x/y", "Can't load plugin: sqlalchemy.dialects:nosuchdialect."),
+        ("notaurl", "Could not parse SQLAlchemy URL from given URL string"),
+        ("nosuchdialect://x/y", "Can't load plugin: sqlalchemy.dialects:nosuchdialect"),
         ("postgresql+nodriver://me:s3cret@db/x", "Can't load plugin"),
+        ("postgresql+psycopg://me:s3cret@db:5432x/x", "a port or an option in it has the wrong"),
     ):
         result = run_cli("serve", str(out), "--port", "0", "--record-to", url)
         assert result.returncode == 2, result.stderr
-        assert result.stderr.startswith("Error: Cannot use the database URL")
-        assert reason in result.stderr
-        assert result.stderr.rstrip().endswith("See --record-to.")
+        assert (
+            "Error: Invalid value for '--record-to': expected a database URL nbtools can use "
+            f"({reason}"
+        ) in result.stderr
         assert "Traceback" not in result.stderr
         assert "listening on" not in result.stderr
         assert "s3cret" not in result.stderr
@@ -90,3 +97,80 @@ def test_a_host_that_is_not_this_machine_s_is_refused_naming_the_host(
     assert result.stderr.rstrip().endswith("See --host.")
     assert "--port" not in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def unservable(tmp_path: Path) -> Path:
+    """A directory with a manifest but no package: settings are read, then it is refused."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / MANIFEST).write_text(json.dumps({"package": "missing", "files": {}}))
+    return tmp_path / "pkg"
+
+
+BAD_SERVE_SETTINGS = [
+    (
+        "record_to",
+        "--record-to",
+        "postgresql+psycopg://me:s3cret@db:54x/x",
+        "expected a database URL nbtools can use (a port or an option in it has the wrong "
+        "form; a password holding @, : or / must be percent-encoded)",
+    ),
+    (
+        "api_key_env",
+        "--api-key-env",
+        "NBTOOLS_TEST_UNSET_KEY",
+        "expected the name of an environment variable holding the API key "
+        "($NBTOOLS_TEST_UNSET_KEY is empty or unset)",
+    ),
+]
+
+
+@pytest.mark.parametrize("given", ["flag", "variable", "config"])
+@pytest.mark.parametrize(("option", "flag", "value", "reason"), BAD_SERVE_SETTINGS)
+def test_a_bad_serve_setting_is_refused_naming_where_it_was_set(
+    unservable: Path, given: str, option: str, flag: str, value: str, reason: str
+) -> None:
+    """The flag, the variable or the config file that gave it, never a flag that was not
+    given (``See --record-to.`` for a variable); exit 2 before anything starts."""
+    variable = f"NBTOOLS_SERVE_{option.upper()}"
+    env = {variable: "", "NBTOOLS_TEST_UNSET_KEY": "", "NBTOOLS_CONFIG": ""}
+    args = ["serve", str(unservable), "--port", "0"]
+    shown = "'postgresql+psycopg://db:54x/x'" if option == "record_to" else repr(value)
+    if given == "flag":
+        args += [flag, value]
+        expected = f"Invalid value for '{flag}': {reason}."
+    elif given == "variable":
+        env[variable] = value
+        expected = f"${variable}={shown} is not a valid ServeSettings.{option}: {reason}."
+    else:
+        config_file = unservable.parent / "serve_config.py"
+        config_file.write_text(f"c.ServeSettings.{option} = {value!r}\n")
+        args = ["--config", str(config_file), *args]
+        expected = f"c.ServeSettings.{option} = {shown} in {config_file}: {reason}."
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 2, result.output
+    assert expected in result.output
+    if given != "flag":
+        assert flag not in result.output
+    assert "s3cret" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_bad_serve_setting_a_flag_overrides_is_not_refused(unservable: Path) -> None:
+    config_file = unservable.parent / "serve_config.py"
+    config_file.write_text(
+        "c.ServeSettings.api_key_env = 'NBTOOLS_TEST_UNSET_KEY'\n"
+        "c.ServeSettings.record_to = 'notaurl'\n"
+    )
+    args = ["--config", str(config_file), "serve", str(unservable), "--port", "0"]
+    args += ["--api-key-env", "NBTOOLS_TEST_KEY", "--record-to", "sqlite://"]
+    env = {"NBTOOLS_TEST_KEY": "k", "NBTOOLS_SERVE_RECORD_TO": "", "NBTOOLS_SERVE_API_KEY_ENV": ""}
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 2, result.output
+    assert "missing has no service module" in result.output  # the settings were taken
+
+
+def test_workers_below_one_are_refused_naming_the_flag(unservable: Path) -> None:
+    result = CliRunner().invoke(cli, ["serve", str(unservable), "--workers", "0"])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--workers': 0 is not in the range x>=1." in result.output

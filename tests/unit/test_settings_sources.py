@@ -14,6 +14,7 @@ from traitlets.config.loader import KVArgParseConfigLoader
 from nbtools.cli.app import cli
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.config import JobsSettings
+from nbtools.serve.config import ServeSettings
 from nbtools.settings import build, in_file, layered_config, typed_flags
 from tests.unit.test_settings import write_config
 
@@ -125,3 +126,46 @@ def test_a_jupyter_command_line_value_is_named_as_typed_and_beats_a_config_file(
         "c.JobsSettings.workers = -4 in Jupyter's config files (a.py): "
         "expected an integer of at least 0."
     )
+
+
+def test_a_value_a_trait_refuses_with_a_reason_is_named_with_it_wherever_it_was_set(
+    tmp_path: Path,
+) -> None:
+    """The reason a trait gives (:class:`~nbtools.config.Refused`: a URL's driver is missing)
+    is kept beside what is expected, for a variable, a config file, the server's config
+    files and its command line alike; a URL's login is never shown."""
+    url = "nosuchdialect://me:s3cret@db/x"
+    reason = (
+        "expected a database URL nbtools can use "
+        "(Can't load plugin: sqlalchemy.dialects:nosuchdialect)."
+    )
+    shown = "'nosuchdialect://db/x'"
+    classes = (ServeSettings,)
+    config_file = write_config(tmp_path / "c.py", [f"c.ServeSettings.record_to = {url!r}"])
+    base = Config({"ServeSettings": {"record_to": url}})
+    flags = {"ServeSettings": {"record_to": url}}
+    for call, expected in (
+        (
+            lambda: layered_config(None, {"NBTOOLS_SERVE_RECORD_TO": url}, classes=classes),
+            f"$NBTOOLS_SERVE_RECORD_TO={shown} is not a valid ServeSettings.record_to: {reason}",
+        ),
+        (
+            lambda: layered_config(config_file, {}, classes=classes),
+            f"c.ServeSettings.record_to = {shown} in {config_file}: {reason}",
+        ),
+        (
+            lambda: layered_config(None, {}, base=base, classes=classes),
+            f"c.ServeSettings.record_to = {shown} in Jupyter's config files: {reason}",
+        ),
+        (
+            lambda: layered_config(None, {}, flags, classes=classes),
+            f"--ServeSettings.record_to={shown} on the command line: {reason}",
+        ),
+    ):
+        with pytest.raises(InvalidInputError) as info:
+            call()
+        assert info.value.message == expected
+    # a good value above the bad one is the one in effect
+    good = {"ServeSettings": {"record_to": "sqlite://"}}
+    config = layered_config(config_file, {}, good, base=base, classes=classes)
+    assert build(ServeSettings, config).record_to == "sqlite://"

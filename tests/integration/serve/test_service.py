@@ -299,7 +299,7 @@ def test_several_workers_load_once_each_and_a_failed_start_up_exits_3(
     broken = serve(scorer_package, "--workers", "2", "--record-to", unwritable)
     output = broken.stop()
     assert broken.process.returncode == 3
-    assert "cannot open the --record-to store" in output
+    assert "cannot open the store traffic is recorded to (ServeSettings.record_to)" in output
 
 
 #: A served function telling which process answered and whether its start-up was frozen.
