@@ -48,6 +48,7 @@ from nbtools.serve.guards import ERROR_KEY, RECORDED_KEY, Guard, error_body
 from nbtools.serve.info import loaded_artifacts, service_info
 from nbtools.serve.replies import error_responses, result_annotation
 from nbtools.serve.signature import call_arguments, request_model
+from nbtools.serve.startup import StartupError, log_failure, reason
 from nbtools.serve.telemetry import MinuteAggregates, PrometheusMetrics
 
 if TYPE_CHECKING:
@@ -63,12 +64,6 @@ FLUSH_SECONDS = 5.0
 Recorded = list[tuple[str, Any]]
 
 
-class StartupError(NbtoolsError):
-    """The package could not be loaded; the message says why (the ASGI server then exits)."""
-
-    exit_code = 3
-
-
 class InvalidResultError(NbtoolsError):
     """A served function returned what JSON cannot carry; the message says what (and
     ``details["field"]`` where, for a NaN or an infinity)."""
@@ -80,6 +75,8 @@ class Service:
     def __init__(self, package: str, endpoints: Mapping[str, str], settings: ServeSettings) -> None:
         self.package, self.endpoints, self.settings = package, dict(endpoints), settings
         self.ready = False
+        #: Start-up failed and the log says why (the server need not log it again).
+        self.failure_told = False
         self.api_key = ""
         #: What /info shows; the recorder reads the same dict (updated in place).
         self.info: dict[str, Any] = {}
@@ -100,7 +97,7 @@ class Service:
             for name, function in functions.items():
                 self._add_endpoints(app, name, function)
         except Exception as error:
-            raise StartupError(_reason(error)) from error
+            raise StartupError(reason(error)) from error
         app.version = str(getattr(module, "__version__", app.version))
         app.openapi_schema = None
         self.module = module
@@ -129,7 +126,7 @@ class Service:
         except Exception as error:
             raise StartupError(
                 "cannot open the store traffic is recorded to (ServeSettings.record_to): "
-                + _reason(error)
+                + reason(error)
             ) from error
 
     def _add_endpoints(self, app: FastAPI, name: str, function: Callable[..., Any]) -> None:
@@ -329,13 +326,6 @@ def _resolve(ref: str) -> Callable[..., Any]:
     return function
 
 
-def _reason(error: BaseException) -> str:
-    text = f"{type(error).__name__}: {error}"
-    if isinstance(error, ModuleNotFoundError):
-        text += " (install the package's dependencies: pip install <package dir>)"
-    return text
-
-
 def _field_errors(error: RequestValidationError) -> list[dict[str, str]]:
     """One ``{"field", "message"}`` per problem; ``field`` is ``""`` for the body as a whole
     (not JSON, or not the object or list the endpoint takes)."""
@@ -387,7 +377,8 @@ def build_app(
         try:
             service.start(app)
         except StartupError as error:
-            log.error("start-up of %s failed: %s", package, error)
+            log_failure(package, error.message, error.__cause__ or error)
+            service.failure_told = True
             raise
         # Start-up objects (the app, its libraries, the notebook's model) live as long as the
         # process: kept out of the collector's full passes, whose pauses would otherwise grow
@@ -422,6 +413,7 @@ def build_app(
         known=lambda: service.known_paths,
         prometheus=service.prometheus,
         aggregates=service.aggregates if service.settings.record_to else None,
+        failure_told=lambda: service.failure_told,
     )
     _add_builtin_routes(app, service)
     return app

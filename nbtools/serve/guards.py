@@ -1,4 +1,5 @@
-"""The service's one ASGI middleware: API key, body size, HEAD, and counting every request.
+"""The service's one ASGI middleware: API key, body size, HEAD, and counting every request;
+a failed start-up told once.
 
 Pure ASGI (no per-request objects beyond what the check needs), so the cost over a bare
 FastAPI app stays small (bench/bench_serve.py measures it).
@@ -47,7 +48,9 @@ class Guard:
     without the body (what load balancers' health checks send); times and counts all.
 
     ``aggregates`` (the per-minute figures of ``--record-to``) is None when nothing records
-    them: they would only grow.
+    them: they would only grow. Once ``failure_told()`` (the app logged why its start-up
+    failed: :mod:`nbtools.serve.startup`), the traceback Starlette hands the server with the
+    failure is left out, not logged a second time.
     """
 
     def __init__(
@@ -60,13 +63,18 @@ class Guard:
         known: Callable[[], frozenset[str]],
         prometheus: PrometheusMetrics,
         aggregates: MinuteAggregates | None,
+        failure_told: Callable[[], bool],
     ) -> None:
         self.app = app
         self.api_key, self.max_body_bytes = api_key, max_body_bytes
         self.served, self.known = served, known
         self.prometheus, self.aggregates = prometheus, aggregates
+        self.failure_told = failure_told
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, self._lifespan_send(send))
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -104,6 +112,14 @@ class Guard:
             if self.aggregates is not None and path in self.served():
                 failed = status >= SERVER_ERRORS
                 self.aggregates.add(time.time(), seconds, failed, numbers)
+
+    def _lifespan_send(self, send: Send) -> Send:
+        async def lifespan_send(message: Message) -> None:
+            if message["type"] == "lifespan.startup.failed" and self.failure_told():
+                message = {**message, "message": ""}
+            await send(message)
+
+        return lifespan_send
 
     def _refusal(
         self, scope: Scope

@@ -116,7 +116,7 @@ def serve(
         )
     settings.freeze_gc = True  # the service is alone in its processes
     hand_over(settings, os.environ)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+    configure_logging()
     if app_dir is not None:
         sys.path.insert(0, str(app_dir))  # spawned workers inherit the import path
     with stop_signals() as stop:
@@ -144,6 +144,8 @@ def _run(
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
 
+    from nbtools.serve.loading import ServiceConfig
+
     options: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -152,7 +154,7 @@ def _run(
         "log_level": "info",
         "server_header": False,
     }
-    config = uvicorn.Config(app, **options)
+    config = ServiceConfig(app, **options)
     if workers > 1:
         return _run_workers(config, listening, stop)
     server = uvicorn.Server(config)
@@ -221,6 +223,12 @@ def stop_signals() -> Iterator[Stop]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def configure_logging() -> None:
+    """The service's log lines on standard error (``INFO: nbtools.serve: listening on …``),
+    in this process and in each worker (:class:`~nbtools.serve.loading.ServiceConfig`)."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
 
 
 def describe_stack() -> str:

@@ -178,9 +178,14 @@ def test_a_body_over_the_limit_is_413(scorer_package: Path, serve: Serve) -> Non
     assert small.status_code == 200
 
 
-def test_a_failed_start_up_exits_non_zero_with_the_reason(
-    notebook_factory: NotebookFactory, tmp_path: Path, serve: Serve
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_package_whose_import_fails_exits_3_with_the_reason_and_its_own_traceback(
+    notebook_factory: NotebookFactory, tmp_path: Path, serve: Serve, workers: str
 ) -> None:
+    """The module-level code runs when uvicorn imports the service (the package's __init__
+    imports its modules): a failure there is a start-up failure, told once with the lines of
+    the package where it failed, not a traceback through uvicorn and the command; with
+    several workers uvicorn stops them all, where each died and was started again for ever."""
     notebook = notebook_factory(
         "broken.ipynb",
         [
@@ -188,10 +193,16 @@ def test_a_failed_start_up_exits_non_zero_with_the_reason(
             ("code", "def f(x: int) -> int:\n    return x", ["export", "serve"]),
         ],
     )
-    service = serve(extract(notebook, tmp_path / "broken-pkg"))
+    package = extract(notebook, tmp_path / "broken-pkg")
+    service = serve(package, "--workers", workers)
     output = service.stop()
-    assert service.process.returncode not in (0, None)
-    assert "FileNotFoundError: model.bin is missing" in output
+    assert service.process.returncode == 3, output
+    assert "ERROR: nbtools.serve: start-up of broken failed: FileNotFoundError: model.bin is " in (
+        output
+    )
+    frames = re.findall(r'File "([^"]+)"', output)
+    assert frames, output
+    assert all(frame.startswith(str(package)) for frame in frames), output
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{service.url}/ready", timeout=5)
 
@@ -300,6 +311,7 @@ def test_several_workers_load_once_each_and_a_failed_start_up_exits_3(
     output = broken.stop()
     assert broken.process.returncode == 3
     assert "cannot open the store traffic is recorded to (ServeSettings.record_to)" in output
+    assert "Traceback" not in output  # told once, by the service, not again by Starlette
 
 
 #: A served function telling which process answered and whether its start-up was frozen.

@@ -28,6 +28,7 @@ def _status(content_length: bytes) -> tuple[int, dict[str, Any]]:
         known=lambda: frozenset({"/score"}),
         prometheus=PrometheusMetrics(),
         aggregates=None,
+        failure_told=lambda: False,
     )
     scope = {
         "type": "http",

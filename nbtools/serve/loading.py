@@ -1,0 +1,39 @@
+"""uvicorn's configuration of a served package: importing its app is part of start-up.
+
+Importing ``PACKAGE.service`` imports the package, whose ``__init__`` imports the notebook's
+modules: their module-level code runs there, before the app's lifespan. uvicorn lets an
+exception there escape: a traceback through uvicorn and the command, exit code 1, and with
+several workers each worker dying and started again, for ever. :class:`ServiceConfig` makes
+it a start-up failure as one in the lifespan is: told once (:mod:`nbtools.serve.startup`),
+exit code 3, on which uvicorn's supervisor stops every worker. uvicorn is imported here, so
+this module is imported only once serving starts.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+
+from nbtools.serve.runner import configure_logging
+from nbtools.serve.startup import log_failure, reason
+
+
+class ServiceConfig(uvicorn.Config):
+    """uvicorn's ``Config`` for ``PACKAGE.service:app`` (picklable: each worker process
+    gets it), an import that fails being a start-up failure; the service's log lines in
+    the form of the supervising process's, also in each worker."""
+
+    def configure_logging(self) -> None:
+        super().configure_logging()
+        configure_logging()
+
+    def load_app(self) -> Any:
+        try:
+            return super().load_app()
+        except Exception as error:
+            package = str(self.app).split(".", 1)[0]
+            log_failure(package, reason(error), error)
+            sys.exit(STARTUP_FAILURE)

@@ -1,0 +1,55 @@
+"""A served package's start-up failures: told once, with the reason and the package's own
+part of the traceback.
+
+The notebook's module-level code runs when the package is imported: while uvicorn imports
+``PACKAGE.service`` (the package's ``__init__`` imports its modules) or in the app's
+lifespan. Either way the log gets one entry, ``start-up of churn failed: FileNotFoundError:
+model.bin is missing``, followed by the traceback from the package's first line on (where in
+the notebook's code it failed), without the frames of the import machinery, uvicorn,
+Starlette or nbtools in front of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from types import TracebackType
+
+from nbtools.errors import NbtoolsError
+
+log = logging.getLogger("nbtools.serve")
+
+
+class StartupError(NbtoolsError):
+    """The package could not be loaded; the message says why (the ASGI server then exits)."""
+
+    exit_code = 3
+
+
+def reason(error: BaseException) -> str:
+    """``Type: message``, and what to do when a module is missing."""
+    text = f"{type(error).__name__}: {error}"
+    if isinstance(error, ModuleNotFoundError):
+        text += " (install the package's dependencies: pip install <package dir>)"
+    return text
+
+
+def log_failure(package: str, told: str, error: BaseException) -> None:
+    """Log that ``package`` failed to start (``told``: why), with the part of ``error``'s
+    traceback from the package's own code on (none when it never got there)."""
+    own = _own_frames(error.__traceback__, package)
+    if own is None:
+        log.error("start-up of %s failed: %s", package, told)
+        return
+    lines = traceback.format_exception(type(error), error, own)
+    log.error("start-up of %s failed: %s\n%s", package, told, "".join(lines).rstrip())
+
+
+def _own_frames(frames: TracebackType | None, package: str) -> TracebackType | None:
+    """The traceback from the first frame of ``package``'s modules on."""
+    while frames is not None:
+        module = str(frames.tb_frame.f_globals.get("__name__", ""))
+        if module == package or module.startswith(f"{package}."):
+            return frames
+        frames = frames.tb_next
+    return None
