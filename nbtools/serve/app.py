@@ -293,9 +293,12 @@ def _default(value: Any) -> Any:
 
 def _to_json(value: Any) -> bytes:
     """``value`` as JSON; :class:`InvalidResultError` when JSON cannot carry it: never
-    ``null`` for a NaN or an infinity, which a caller would take for an answer."""
+    ``null`` for a NaN or an infinity, which a caller would take for an answer. A lone
+    surrogate (which JSON holds, as a request may send it: ``"\\ud800"``, and no UTF-8
+    encodes) is written as its escape, as it came."""
     try:
-        return json.dumps(value, default=_default, allow_nan=False, ensure_ascii=False).encode()
+        text = json.dumps(value, default=_default, allow_nan=False, ensure_ascii=False)
+        return text.encode("utf-8", "backslashreplace")
     except ValueError as error:  # a NaN or an infinity; or a circular reference
         reason = str(error)
         try:

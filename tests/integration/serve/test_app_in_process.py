@@ -23,6 +23,8 @@ from nbtools.jobs.tables import Run
 from nbtools.project import Project
 from nbtools.serve import create_app
 from nbtools.serve.config import ServeSettings
+from tests.conftest import NotebookFactory
+from tests.integration.serve.conftest import extract
 
 
 @pytest.fixture
@@ -229,3 +231,25 @@ def test_without_an_api_key_no_401_is_documented(scorer_app: TestClient) -> None
     with scorer_app as client:
         responses = client.get("/openapi.json").json()["paths"]["/predict"]["post"]["responses"]
         assert sorted(responses) == ["200", "413", "415", "422", "500", "504"]
+
+
+def test_a_lone_surrogate_a_request_sent_comes_back_as_its_escape_not_a_500(
+    notebook_factory: NotebookFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JSON holds one (``"\\ud800"``), no UTF-8 encodes it: a function echoing its input
+    was a 500 counted against the service for what a caller sent."""
+    code = "#| serve\ndef echo(text: str) -> dict[str, str]:\n    return {'text': text}"
+    cells = [("code", code, [])]
+    package = extract(notebook_factory("echo.ipynb", cells), tmp_path / "echo-pkg")
+    monkeypatch.syspath_prepend(str(package / "src"))
+    monkeypatch.delitem(sys.modules, "echo", raising=False)
+    app = create_app("echo", {"echo": "echo.core:echo"}, ServeSettings())
+    headers = {"content-type": "application/json"}
+    with TestClient(app) as client:
+        lone = client.post("/echo", content=b'{"text": "a\\udfff\\ud800"}', headers=headers)
+        batch = client.post("/echo/batch", content=b'[{"text": "\\ud83d"}]', headers=headers)
+        pair = client.post("/echo", json={"text": "\U0001f600 é"})
+    assert (lone.status_code, lone.content) == (200, b'{"text": "a\\udfff\\ud800"}')
+    assert lone.json() == {"text": "a\udfff\ud800"}
+    assert (batch.status_code, batch.json()) == (200, [{"text": "\ud83d"}])
+    assert pair.content == '{"text": "\U0001f600 é"}'.encode()  # UTF-8, as before
