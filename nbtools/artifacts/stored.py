@@ -128,7 +128,12 @@ def _latest(session: Session, job: Job | None) -> Run:
     assert job is not None
     run = session.scalars(
         select(Run)
-        .where(Run.job_id == job.id, Run.status == SUCCEEDED, Run.pruned_at.is_(None))
+        .where(
+            Run.job_id == job.id,
+            Run.status == SUCCEEDED,
+            Run.pruned_at.is_(None),
+            Run.purged_at.is_(None),
+        )
         .order_by(Run.finished_at.desc(), Run.id.desc())
         .limit(1)
     ).first()

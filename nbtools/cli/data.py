@@ -295,6 +295,8 @@ def check(cli_ctx: CliContext, notebook: str, purpose: str | None, as_json: bool
 
 
 def _print_usage(report: UsageReport) -> None:
+    from nbtools.cli.runs import describe_erased
+
     name = report.dataset
     print_table(
         f"Runs derived from {name} ({len(report.runs)})",
@@ -307,7 +309,7 @@ def _print_usage(report: UsageReport) -> None:
                 r.status,
                 r.notebook_path,
                 r.notebook_version_id,
-                "\n".join(r.files.values()),
+                describe_erased(r.purged_at, r.pruned_at) or "\n".join(r.files.values()),
             )
             for r in report.runs
         ],
@@ -358,22 +360,29 @@ def usage(cli_ctx: CliContext, name: str, purge: bool, yes: bool, as_json: bool)
         _print_usage(report)
         return
     runs = dataset_usage(cli_ctx.project, name)
-    files = sorted({location for run in runs for location in run.files.values()})
     if not runs:
         if as_json:
             print_json({"deleted": []})
         else:
             click.echo(f"Nothing to delete: no run read or wrote {name}.")
         return
-    if not yes:
+    pending = [run for run in runs if not run.erased]
+    files = sorted({location for run in pending for location in run.files.values()})
+    if pending and not yes:
+        count = len({run.run_id for run in pending})
         click.confirm(
-            f"Delete the output files ({len(files)}) and artifacts of the {len(runs)} run(s) "
+            f"Delete the output files ({len(files)}) and artifacts of the {count} run(s) "
             f"derived from {name}?",
             abort=True,
             err=as_json,  # stdout holds the JSON answer alone
         )
-    deleted = purge_outputs(cli_ctx.project, name, cli_ctx.actor)
+    purged = purge_outputs(cli_ctx.project, name, cli_ctx.actor)
     if as_json:
-        print_json({"deleted": deleted})
-        return
-    click.echo(f"Deleted {len(deleted)} file(s); the runs stay in the history.")
+        print_json(purged.to_dict())
+    elif not purged.runs:
+        click.echo(f"Nothing to delete: the outputs of the runs derived from {name} are gone.")
+    else:
+        click.echo(
+            f"Deleted {len(purged.files)} output file(s) and {len(purged.artifacts)} artifact "
+            f"file(s) of {len(purged.runs)} run(s); the runs stay in the history, marked purged."
+        )

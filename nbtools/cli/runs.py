@@ -18,6 +18,7 @@ from nbtools.errors import CheckFailedError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from datetime import datetime
     from pathlib import Path
 
     from nbtools.project import Project
@@ -40,6 +41,13 @@ def describe_skipped(model: dict[str, Any]) -> str:
     count = "more than 1000" if skipped["count"] is None else str(skipped["count"])
     span = f"{when(model['scheduled_for'])} to {when(skipped['until'])}"
     return f"{count} due times skipped ({span}): {skipped['reason']}"
+
+
+def describe_erased(purged_at: datetime | str | None, pruned_at: datetime | str | None) -> str:
+    """When a run's outputs were deleted, and how: a purge (an erasure request for the data
+    it used) or retention; empty while it keeps them."""
+    done = [f"purged {when(purged_at)} (data erasure)"] if purged_at else []
+    return "; ".join([*done, *([f"pruned {when(pruned_at)} (retention)"] if pruned_at else [])])
 
 
 def describe_progress(model: dict[str, Any]) -> str:
@@ -157,6 +165,7 @@ def print_run(model: dict[str, Any], retried_as: int | None = None) -> None:
         "notebook sha256": model["notebook_sha256"],
         "output notebook": model["output_notebook"],
         "output html": model["output_html"],
+        "outputs deleted": describe_erased(model["purged_at"], model["pruned_at"]),
         "metrics": ", ".join(
             f"{name}={format_value(value)}" for name, value in model.get("metrics", {}).items()
         ),

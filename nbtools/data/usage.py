@@ -12,8 +12,10 @@ A run is *derived from* a dataset when it read or wrote it through ``nbtools.dat
 (``run_datasets``). Its output files (executed notebook, HTML) can hold rows of the data in
 cell outputs, and its artifacts (a model trained on it) what was derived from it; the notebook
 version it ran holds the code, not the data. Purging deletes the output files and the
-artifacts (files and rows) and keeps the run rows (the history of what happened, without the data), records
-``dataset.purge`` in the audit trail, and is idempotent.
+artifacts (files and rows) and keeps the run rows (the history of what happened, without the
+data), marked ``purged_at`` so that every view of the run says its outputs were erased and
+when; it records ``dataset.purge`` in the audit trail, and is idempotent (a run purged or
+pruned already is skipped).
 """
 
 from __future__ import annotations
@@ -21,27 +23,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from nbtools import audit, versioning
 from nbtools.data.check import check_notebook
 from nbtools.data.fields import parse_name
 from nbtools.data.tables import RunDatasetRecord
 from nbtools.errors import NbtoolsError
+from nbtools.jobs import storage
 from nbtools.jobs.pinned import pinned_notebook
 from nbtools.jobs.runs import output_files
-from nbtools.jobs.tables import Job, Run
+from nbtools.jobs.tables import Job, Run, runs_table
 from nbtools.lineage.extraction import EXTRACTION
 from nbtools.notebooks import Notebook, read_notebook
+from nbtools.store import utcnow
 from nbtools.versioning.tables import version_refs
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from nbtools.project import Project
 
 
 @dataclass(frozen=True)
 class RunUsage:
-    """A run derived from the dataset, with the files that may hold its data."""
+    """A run derived from the dataset, with the files that may hold its data (none once
+    its outputs were purged or pruned: then ``purged_at``/``pruned_at`` say when)."""
 
     run_id: int
     job_id: int | None
@@ -50,6 +57,13 @@ class RunUsage:
     notebook_path: str
     notebook_version_id: int | None
     files: dict[str, str]
+    purged_at: datetime | None
+    pruned_at: datetime | None
+
+    @property
+    def erased(self) -> bool:
+        """Whether the run's outputs were deleted already (a purge has nothing left to do)."""
+        return self.purged_at is not None or self.pruned_at is not None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +74,8 @@ class RunUsage:
             "notebook_path": self.notebook_path,
             "notebook_version_id": self.notebook_version_id,
             "files": self.files,
+            "purged_at": self.purged_at,
+            "pruned_at": self.pruned_at,
         }
 
 
@@ -84,6 +100,8 @@ def dataset_usage(project: Project, name: str) -> list[RunUsage]:
             run.notebook_path,
             run.notebook_version_id,
             {kind: file.location for kind, file in output_files(run).items()},
+            run.purged_at,
+            run.pruned_at,
         )
         for mode, run in rows
     ]
@@ -253,24 +271,49 @@ def _versions(
     return found
 
 
-def purge_outputs(project: Project, name: str, actor: str | None = None) -> list[str]:
-    """Delete the output files and artifacts of every run derived from dataset ``name``;
-    returns the files deleted."""
-    import fsspec.core
+@dataclass(frozen=True)
+class Purge:
+    """What a purge deleted: the runs whose outputs it erased (each marked ``purged_at``),
+    their output files and their artifacts' files."""
 
+    dataset: str
+    runs: list[int]
+    files: list[str]
+    artifacts: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "runs": self.runs,
+            "files": self.files,
+            "artifacts": self.artifacts,
+            "deleted": [*self.artifacts, *self.files],
+        }
+
+
+def purge_outputs(project: Project, name: str, actor: str | None = None) -> Purge:
+    """Delete the output files and artifacts of every run derived from dataset ``name`` whose
+    outputs are still there, and mark those runs ``purged_at``; runs already purged or
+    pruned are left as they are, so a second purge deletes nothing."""
     from nbtools.artifacts.prune import delete_artifacts
 
-    usages = dataset_usage(project, name)
-    deleted = delete_artifacts(project, sorted({usage.run_id for usage in usages}))
-    for usage in usages:
-        for location in usage.files.values():
-            filesystem, path = fsspec.core.url_to_fs(location)
-            try:
-                filesystem.rm(path)
-            except FileNotFoundError:
-                continue
-            deleted.append(location)
+    usages = [usage for usage in dataset_usage(project, name) if not usage.erased]
+    run_ids = sorted({usage.run_id for usage in usages})
+    artifacts = delete_artifacts(project, run_ids) if run_ids else []
+    locations = sorted({location for usage in usages for location in usage.files.values()})
+    files = [location for location in locations if storage.delete(location)]
+    if run_ids:  # marked once their files are gone: a failure half-way leaves them to purge
+        with project.store.connection(write=True) as connection:
+            connection.execute(
+                update(runs_table)
+                .where(runs_table.c.id.in_(run_ids), runs_table.c.purged_at.is_(None))
+                .values(purged_at=utcnow())
+            )
     audit.record_now(
-        project.store, actor, "dataset.purge", f"dataset {name}", {"files_deleted": len(deleted)}
+        project.store,
+        actor,
+        "dataset.purge",
+        f"dataset {name}",
+        {"files_deleted": len(files) + len(artifacts), "runs": run_ids},
     )
-    return deleted
+    return Purge(name, run_ids, files, artifacts)

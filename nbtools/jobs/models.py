@@ -95,4 +95,5 @@ class Run(Base):
     skipped_count: Mapped[int | None]
     skip_reason: Mapped[str | None]
     pruned_at: Mapped[datetime | None]
+    purged_at: Mapped[datetime | None]
     idempotency_key: Mapped[str | None]

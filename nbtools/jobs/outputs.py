@@ -9,7 +9,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from nbtools.errors import NotFoundError
-from nbtools.jobs.runs import get_run, output_files
+from nbtools.jobs.runs import erasure, get_run, output_files
 
 if TYPE_CHECKING:
     from nbtools.jobs.storage import StoredFile
@@ -48,11 +48,27 @@ def run_output(project: Project, run_id: int, kind: str) -> RunOutput:
         raise NotFoundError(f"Unknown output {kind!r}; use html or notebook.", field="kind")
     with project.store.session() as session:
         run = get_run(session, run_id)
+    erased = erasure(run)
+    if erased is not None:
+        raise NotFoundError(
+            f"Run {run.id}'s outputs were {_ERASED_BY[erased.how]} on "
+            f"{erased.at:%Y-%m-%d %H:%M} UTC; the run stays in the history without them.",
+            run=run.id,
+            erased=erased.how,
+            erased_at=erased.at.isoformat(),
+        )
     found = output_files(run).get(kind)
     if found is None:
         hint = " Create the job with HTML output to get one." if kind == "html" else ""
         raise NotFoundError(f"Run {run.id} has no {kind} output (yet).{hint}", run=run.id)
     return RunOutput(run.id, run.notebook_path, kind, found)
+
+
+#: How a run's outputs were deleted, in words (see :func:`nbtools.jobs.runs.erasure`).
+_ERASED_BY = {
+    "purged": "erased by a purge of the data it used",
+    "pruned": "deleted by retention",
+}
 
 
 def copy_output_notebook(project: Project, run_id: int) -> str:
@@ -62,8 +78,14 @@ def copy_output_notebook(project: Project, run_id: int) -> str:
     relative = f"{OPEN_DIR}/{output.filename}"
     target = project.resolve(relative)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists() or target.stat().st_mtime < output.file.modified():
-        target.write_bytes(output.file.read_bytes())
+    try:
+        if not target.exists() or target.stat().st_mtime < output.file.modified():
+            target.write_bytes(output.file.read_bytes())
+    except NotFoundError:
+        raise NotFoundError(
+            f"Run {run_id}'s executed notebook is no longer in storage ({output.file}).",
+            run=run_id,
+        ) from None
     return relative
 
 

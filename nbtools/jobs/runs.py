@@ -68,11 +68,29 @@ def written_outputs(out_dir: Path, notebook_path: str) -> list[str]:
 def output_files(run: Run | RunRow) -> dict[str, StoredFile]:
     """The executed notebook and HTML report of a run: those it recorded writing, found
     without asking the storage (a page of runs on remote storage makes no request per run);
-    none once retention pruned them. A run ended before runs recorded their ``outputs``
-    has its files looked up."""
-    if run.pruned_at is not None:
+    none once retention pruned them or a purge erased them (:func:`erasure`). A run ended
+    before runs recorded their ``outputs`` has its files looked up."""
+    if run.pruned_at is not None or run.purged_at is not None:
         return {}
     return _stored_outputs(run.output_dir, run.notebook_path, run.outputs)
+
+
+class Erasure(NamedTuple):
+    """How and when a run's outputs were deleted: ``purged`` (an erasure request for the
+    data it used) or ``pruned`` (retention)."""
+
+    how: str
+    at: datetime
+
+
+def erasure(run: Run | RunRow) -> Erasure | None:
+    """The first deletion of the run's outputs, if they were deleted."""
+    done = [
+        Erasure(how, at)
+        for how, at in (("purged", run.purged_at), ("pruned", run.pruned_at))
+        if at is not None
+    ]
+    return min(done, key=lambda found: found.at) if done else None
 
 
 def executed_notebook(store: Store, run_id: int, output_dir: str | None) -> StoredFile | None:
@@ -195,6 +213,7 @@ class RunRow(NamedTuple):
     output_dir: str | None
     outputs: list[str] | None
     pruned_at: datetime | None
+    purged_at: datetime | None
     purpose: str | None
 
 

@@ -114,11 +114,13 @@ def exists(location: str) -> bool:
 def modified(location: str) -> float:
     """Modification time as a POSIX timestamp (0 when the filesystem does not tell)."""
     local = _local_path(location)
-    if local is not None:
-        return local.stat().st_mtime
-    fs, path = _filesystem(location)
     try:
+        if local is not None:
+            return local.stat().st_mtime
+        fs, path = _filesystem(location)
         return float(fs.modified(path).timestamp())
+    except FileNotFoundError:
+        raise NotFoundError(f"Stored file not found: {location}.", location=location) from None
     except (NotImplementedError, AttributeError):
         return 0.0
 

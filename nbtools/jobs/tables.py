@@ -144,6 +144,8 @@ runs_table = Table(
     Column("skip_reason", Text),
     # when the run's outputs were deleted by retention (nbtools.jobs.retention)
     Column("pruned_at", UtcDateTime()),
+    # when an erasure request deleted the run's outputs (``nbtools data usage NAME --purge``)
+    Column("purged_at", UtcDateTime()),
     # the key the run was submitted with (unique: see nbtools.jobs.idempotency)
     Column("idempotency_key", String(200), unique=True),
     UniqueConstraint("job_id", "scheduled_for"),

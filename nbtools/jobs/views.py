@@ -191,6 +191,8 @@ class RunSummary(WireModel):
     output_html: str | None
     #: When retention deleted the run's stored outputs (the run row is kept).
     pruned_at: datetime | None
+    #: When a purge of the data it used deleted them (``nbtools data usage NAME --purge``).
+    purged_at: datetime | None
     #: Fields other features add (``lineage``; for a detail, ``metrics``).
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -254,6 +256,7 @@ def _wire_fields(run: Run | RunRow, now: datetime) -> dict[str, Any]:
         "output_notebook": str(files["notebook"]) if "notebook" in files else None,
         "output_html": str(files["html"]) if "html" in files else None,
         "pruned_at": run.pruned_at,
+        "purged_at": run.purged_at,
     }
 
 

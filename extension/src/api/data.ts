@@ -47,8 +47,12 @@ export interface RunUsage {
   status: string;
   notebook_path: string;
   notebook_version_id: number | null;
-  /** Output kind (`notebook`, `html`) → location. */
+  /** Output kind (`notebook`, `html`) → location; none once the outputs were deleted. */
   files: Record<string, string>;
+  /** When a purge (an erasure request) deleted the run's outputs. */
+  purged_at: string | null;
+  /** When retention deleted them. */
+  pruned_at: string | null;
 }
 
 /** A job whose runs used the dataset, or whose notebook names it. */

@@ -102,6 +102,10 @@ export interface Run extends LineageRun {
   notebook_sha256: string | null;
   output_notebook: string | null;
   output_html: string | null;
+  /** When retention deleted the run's outputs (the run stays in the history). */
+  pruned_at: string | null;
+  /** When a purge of a dataset it used (an erasure request) deleted its outputs. */
+  purged_at: string | null;
   /** The files the run kept (`nbtools.artifacts`), by name. */
   artifacts?: RunArtifact[];
 }

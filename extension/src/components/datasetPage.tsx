@@ -7,6 +7,7 @@ import type { Dataset, DatasetUsage } from '../api';
 import { ClassificationBadge } from './classification';
 import { formatTime } from './dates';
 import { notifyFailure } from './notices';
+import { erasedText } from './runStatus';
 
 /** Where the dataset page's links lead (each opens the thing in JupyterLab). */
 export interface IDatasetLinks {
@@ -221,6 +222,12 @@ function Usage({
                       </Link>
                     ) : (
                       `#${run.run_id}`
+                    )}
+                    {erasedText(run, trans) && (
+                      <span className="jp-nbtools-DatasetPage-erased">
+                        {' '}
+                        {erasedText(run, trans)}
+                      </span>
                     )}
                   </th>
                   <td>{run.mode === 'write' ? trans.__('wrote') : trans.__('read')}</td>

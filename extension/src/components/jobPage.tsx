@@ -9,7 +9,7 @@ import { chartsOf } from './jobMonitoring';
 import { MetricChart } from './metricChart';
 import { notifyFailure, notifySuccess } from './notices';
 import { RunArtifacts } from './runArtifacts';
-import { RunStatusBadge, retryText } from './runStatus';
+import { RunStatusBadge, erasedText, retryText } from './runStatus';
 import { Spinner } from './spinner';
 import { usePolled } from './usePolled';
 
@@ -265,7 +265,7 @@ function JobPageContent({
                   </td>
                   <td>{run.error ? `${run.error.name}: ${run.error.message}` : ''}</td>
                   <td>
-                    {run.output_notebook && (
+                    {run.output_notebook ? (
                       <Button
                         small
                         minimal
@@ -274,6 +274,8 @@ function JobPageContent({
                       >
                         {trans.__('Open')}
                       </Button>
+                    ) : (
+                      erasedText(run, trans)
                     )}
                   </td>
                   <td>

@@ -11,7 +11,7 @@ import { JobMonitoring } from './jobMonitoring';
 import type { JobsModel } from './jobsModel';
 import { RunLineageLine } from './lineage';
 import { RunArtifacts } from './runArtifacts';
-import { RunStatusBadge, retryText } from './runStatus';
+import { RunStatusBadge, erasedText, retryText } from './runStatus';
 import { UnservedNotice } from './schedulerWatch';
 import { Spinner } from './spinner';
 
@@ -254,6 +254,9 @@ function RunList({
                 </>
               )}
             </p>
+          )}
+          {erasedText(run, trans) && (
+            <p className="jp-nbtools-Runs-erased">{erasedText(run, trans)}</p>
           )}
           <div className="jp-nbtools-ButtonRow">
             {run.output_notebook && (

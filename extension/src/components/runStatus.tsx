@@ -53,3 +53,20 @@ export function retryText(
   const due = run.status === 'queued' && run.not_before ? Date.parse(run.not_before) : NaN;
   return due > now ? trans.__('%1, due %2', attempt, formatTime(run.not_before)) : attempt;
 }
+
+/**
+ * When a run's outputs were deleted, and how: by a purge of the data it used (an erasure
+ * request) or by retention; empty while the run keeps them.
+ */
+export function erasedText(
+  run: Pick<Run, 'purged_at' | 'pruned_at'>,
+  trans: TranslationBundle
+): string {
+  const done = run.purged_at
+    ? [trans.__('Output erased %1 (purge of the data it used)', formatTime(run.purged_at))]
+    : [];
+  if (run.pruned_at) {
+    done.push(trans.__('Output deleted %1 (retention)', formatTime(run.pruned_at)));
+  }
+  return done.join('; ');
+}

@@ -116,16 +116,19 @@ def test_usage_lists_derived_runs_and_purge_deletes_their_outputs(
     model = Path(ran["artifacts"][0]["location"])
     assert model.read_bytes() == b"derived"
     purged = nbtools(tmp_path, "data", "usage", "customers", "--purge", "--yes", "--json")
-    assert json.loads(purged.stdout) == {"deleted": [str(model), str(output)]}
+    assert json.loads(purged.stdout)["deleted"] == [str(model), str(output)]
     assert not output.exists()
     assert not model.exists()
     assert Path(other["output_notebook"]).is_file()
     assert Path(other["artifacts"][0]["location"]).is_file()
     again = nbtools(tmp_path, "data", "usage", "customers", "--purge", "--yes", "--json")
-    assert json.loads(again.stdout) == {"deleted": []}
+    assert json.loads(again.stdout)["deleted"] == []
     shown = json.loads(nbtools(tmp_path, "runs", "show", str(ran["id"]), "--json").stdout)
     assert (shown["id"], shown["artifacts"]) == (ran["id"], [])
     entries = json.loads(
         nbtools(tmp_path, "audit", "list", "--action", "dataset.purge", "--json").stdout
     )
-    assert [e["summary"] for e in entries] == [{"files_deleted": 0}, {"files_deleted": 2}]
+    assert [e["summary"] for e in entries] == [
+        {"files_deleted": 0, "runs": []},
+        {"files_deleted": 2, "runs": [ran["id"]]},
+    ]

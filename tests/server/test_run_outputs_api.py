@@ -1,0 +1,76 @@
+"""A run's outputs over REST once they were erased: opening and downloading answer 404 naming
+the run, how and when, never 500; the run's model says so (no kernels: runs are rows)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nbtools.data.catalog import add_dataset, dataset_spec
+from nbtools.data.usage import purge_outputs
+from nbtools.jobs.runs import run_dir
+from nbtools.project import Project
+from tests.server.openapi_spec import reply_validator
+from tests.unit.data.test_purge import add_run
+
+
+@pytest.fixture
+def jp_server_config() -> dict[str, Any]:
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
+        "JobsSettings": {"run_scheduler": False},
+    }
+
+
+@pytest.fixture
+def project(jp_root_dir: Path, jp_serverapp: Any) -> Iterator[Project]:
+    """The server's project, opened beside it (the server made its store)."""
+    opened = Project(jp_root_dir)
+    (jp_root_dir / "c.csv").write_text("id\n1\n")
+    add_dataset(opened, dataset_spec(opened, "customers", {"location": "c.csv"}))
+    yield opened
+    opened.close()
+
+
+async def fetch(jp_fetch: Any, method: str, *path: str) -> tuple[int, Any]:
+    response = await jp_fetch(
+        "nbtools", "api", "runs", *path, method=method, raise_error=False,
+        body="{}" if method == "POST" else None,
+    )  # fmt: skip
+    body = response.body
+    return response.code, json.loads(body) if body and body[:1] in b"{[" else body
+
+
+async def test_the_outputs_of_a_purged_run_are_gone_not_a_failure(
+    jp_fetch: Any, project: Project
+) -> None:
+    run_id = add_run(project, "customers")
+    assert (await fetch(jp_fetch, "POST", str(run_id), "open"))[0] == 200
+    purge_outputs(project, "customers")
+
+    for method, path in (("POST", "open"), ("GET", "download/notebook")):
+        status, error = await fetch(jp_fetch, method, str(run_id), *path.split("/"))
+        assert status == 404, (path, error)
+        assert error["error"] == "NotFoundError"
+        assert error["message"].startswith(f"Run {run_id}'s outputs were erased by a purge")
+        assert error["details"]["run"] == run_id
+        assert error["details"]["erased"] == "purged"
+    status, run = await fetch(jp_fetch, "GET", str(run_id))
+    reply_validator("/runs/{run_id}", "get", 200).validate(run)
+    assert (run["output_notebook"], run["pruned_at"]) == (None, None)
+    assert run["purged_at"] == error["details"]["erased_at"]
+
+
+async def test_a_stored_notebook_deleted_by_hand_is_not_found(
+    jp_fetch: Any, project: Project
+) -> None:
+    """Before, opening again with a copy in place read the missing file's time: 500."""
+    run_id = add_run(project, None)
+    assert (await fetch(jp_fetch, "POST", str(run_id), "open"))[0] == 200
+    (run_dir(project, run_id) / "nb.ipynb").unlink()
+    status, error = await fetch(jp_fetch, "POST", str(run_id), "open")
+    assert (status, error["details"]) == (404, {"run": run_id})

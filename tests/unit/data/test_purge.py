@@ -1,0 +1,183 @@
+"""``data usage NAME --purge`` on both stores: the runs it erased are marked ``purged_at``, so
+the dry run, the prompt, a second purge and every view of the run (CLI, REST models, the
+outputs' routes) agree with what was deleted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from nbtools import audit, jobs
+from nbtools.artifacts.stored import find_artifact
+from nbtools.artifacts.tables import ArtifactRecord
+from nbtools.cli.app import cli
+from nbtools.data.catalog import add_dataset, dataset_spec
+from nbtools.data.tables import RunDatasetRecord
+from nbtools.data.usage import dataset_usage, purge_outputs, usage_report
+from nbtools.errors import NotFoundError
+from nbtools.jobs.definitions import create_job
+from nbtools.jobs.retention import prune_runs
+from nbtools.jobs.runs import run_dir
+from nbtools.jobs.tables import Run
+from nbtools.project import Project
+from nbtools.store.base import utcnow
+from tests.conftest import make_notebook
+
+
+@pytest.fixture
+def project(tmp_path: Path, store_url: str) -> Iterator[Project]:
+    opened = Project(tmp_path, db_url=store_url)
+    (tmp_path / "c.csv").write_text("id\n1\n")
+    add_dataset(opened, dataset_spec(opened, "customers", {"location": "c.csv"}))
+    yield opened
+    opened.close()
+
+
+def add_run(
+    project: Project, dataset: str | None, *, html: bool = False, job_id: int | None = None
+) -> int:
+    """An ended run (of job ``job_id``) with its executed notebook (and HTML), an artifact,
+    and a use of ``dataset`` recorded."""
+    with project.store.session(write=True) as session:
+        run = Run(job_id=job_id, trigger="manual", notebook_path="nb.ipynb", status="succeeded",
+                  created_at=utcnow(), finished_at=utcnow())  # fmt: skip
+        session.add(run)
+        session.flush()
+        out = run_dir(project, run.id)
+        (out / "artifacts").mkdir(parents=True)
+        (out / "nb.ipynb").write_text('{"cells": []}')
+        if html:
+            (out / "nb.html").write_text("<p>1</p>")
+        (out / "artifacts" / "model.bin").write_bytes(b"derived")
+        run.output_dir = str(out)
+        run.outputs = ["notebook", "html"] if html else ["notebook"]
+        session.add(ArtifactRecord(run_id=run.id, name="model.bin", size=7, sha256="0" * 64,
+                                   location=str(out / "artifacts" / "model.bin")))  # fmt: skip
+        if dataset is not None:
+            session.add(RunDatasetRecord(run_id=run.id, dataset=dataset, mode="read",
+                                         classification="personal", location="c.csv"))  # fmt: skip
+        return int(run.id)
+
+
+def nbtools(project: Project, *args: str, answer: str | None = None) -> Result:
+    url = project.store.engine.url.render_as_string(hide_password=False)
+    return CliRunner().invoke(
+        cli, ["--root", str(project.root), "--db-url", url, *args], input=answer
+    )
+
+
+def test_a_purge_marks_its_runs_and_every_view_then_says_so(project: Project) -> None:
+    """Before, purged runs still listed their deleted files (in the dry run, the prompt's
+    count, ``runs show``, ``GET /runs/N``), and opening the output failed."""
+    first, second = add_run(project, "customers", html=True), add_run(project, "customers")
+    other = add_run(project, None)
+
+    listed = {run.run_id: run for run in dataset_usage(project, "customers")}
+    assert sorted(listed) == [first, second]
+    assert sorted(listed[first].files) == ["html", "notebook"]
+    declined = nbtools(project, "data", "usage", "customers", "--purge", answer="n\n")
+    assert declined.exit_code == 1
+    assert "Delete the output files (3) and artifacts of the 2 run(s)" in declined.output
+
+    purged = nbtools(project, "data", "usage", "customers", "--purge", "--yes", "--json")
+    assert purged.exit_code == 0, purged.output
+    result = json.loads(purged.stdout)
+    out = run_dir(project, first)
+    assert result["runs"] == [first, second]
+    assert result["files"] == sorted(
+        [str(out / "nb.html"), str(out / "nb.ipynb"), str(run_dir(project, second) / "nb.ipynb")]
+    )
+    assert len(result["artifacts"]) == 2
+    assert result["deleted"] == [*result["artifacts"], *result["files"]]
+
+    # the dry run now lists no files, and says when the outputs went
+    report = usage_report(project, "customers").to_dict()
+    assert [(r["run_id"], r["files"]) for r in report["runs"]] == [(second, {}), (first, {})]
+    assert all(r["purged_at"] is not None and r["pruned_at"] is None for r in report["runs"])
+    table = nbtools(project, "data", "usage", "customers").output
+    assert table.count("│ purged ") == 2
+    assert "runs/" not in table  # no output file's path
+
+    # the run's models and the CLI
+    detail = jobs.show_run(project, first).to_wire()
+    assert (detail["output_notebook"], detail["output_html"]) == (None, None)
+    assert detail["purged_at"] is not None
+    assert detail["pruned_at"] is None
+    shown = nbtools(project, "runs", "show", str(first)).output
+    assert "│ outputs deleted │ purged " in shown
+    assert "(data erasure)" in shown
+    listed_runs = {run["id"]: run for run in jobs.list_runs(project)}
+    assert listed_runs[second]["purged_at"] is not None
+    assert listed_runs[other]["purged_at"] is None
+
+    # opening or downloading says the outputs were purged, naming the run
+    for call in (
+        lambda: jobs.copy_output_notebook(project, first),
+        lambda: jobs.run_output(project, first, "html"),
+    ):
+        with pytest.raises(NotFoundError, match=rf"Run {first}'s outputs were erased by a purge"):
+            call()
+    with pytest.raises(NotFoundError) as raised:
+        jobs.run_output(project, second, "notebook")
+    assert raised.value.details["run"] == second
+    assert raised.value.details["erased"] == "purged"
+    assert raised.value.details["erased_at"] == listed_runs[second]["purged_at"].isoformat()
+
+    # a second purge asks nothing and deletes nothing; the other run kept everything
+    again = nbtools(project, "data", "usage", "customers", "--purge")
+    assert (again.exit_code, again.output) == (
+        0,
+        "Nothing to delete: the outputs of the runs derived from customers are gone.\n",
+    )
+    assert jobs.run_output(project, other, "notebook").file.read_bytes() == b'{"cells": []}'
+    entries = audit.list_entries(project, action="dataset.purge")
+    assert [entry.summary for entry in entries] == [
+        {"files_deleted": 0, "runs": []},
+        {"files_deleted": 5, "runs": [first, second]},
+    ]
+
+
+def test_a_purge_skips_pruned_runs_and_counts_only_what_it_deleted(project: Project) -> None:
+    pruned, kept = add_run(project, "customers"), add_run(project, "customers")
+    gone = add_run(project, "customers")
+    prune_runs(project, older_than_days=0, now=utcnow())  # every ended run but the newest
+    (run_dir(project, gone) / "nb.ipynb").unlink()  # deleted by hand: not counted as deleted
+    state = {run.run_id: run for run in dataset_usage(project, "customers")}
+    assert state[pruned].pruned_at is not None
+    assert state[pruned].files == {}
+    assert state[kept].pruned_at is not None
+    assert state[gone].pruned_at is None  # the newest run of the notebook stays
+    result = purge_outputs(project, "customers")
+    assert result.runs == [gone]
+    assert result.files == []
+    state = {run.run_id: run for run in dataset_usage(project, "customers")}
+    assert (state[pruned].purged_at, state[kept].purged_at) == (None, None)
+    assert state[gone].purged_at is not None
+    with pytest.raises(NotFoundError, match="deleted by retention") as raised:
+        jobs.run_output(project, pruned, "notebook")
+    assert raised.value.details["erased"] == "pruned"
+
+
+def test_opening_an_output_whose_file_is_gone_is_not_found(project: Project) -> None:
+    """A stored notebook deleted behind the store's back, with a copy already opened: 404
+    naming the run (before, ``stat`` of the missing file answered 500)."""
+    run_id = add_run(project, None)
+    copied = jobs.copy_output_notebook(project, run_id)
+    assert (project.root / copied).read_text() == '{"cells": []}'
+    (run_dir(project, run_id) / "nb.ipynb").unlink()
+    with pytest.raises(NotFoundError, match=rf"Run {run_id}'s executed notebook is no longer"):
+        jobs.copy_output_notebook(project, run_id)
+
+
+def test_a_jobs_latest_artifact_is_never_a_purged_runs(project: Project) -> None:
+    (project.root / "nb.ipynb").write_text(json.dumps(make_notebook([("code", "x = 1", [])])))
+    job = create_job(project, {"notebook_path": "nb.ipynb", "name": "train"})
+    older = add_run(project, None, job_id=job.id)
+    newer = add_run(project, "customers", job_id=job.id)
+    assert find_artifact(project, "model.bin", job="train").run_id == newer
+    purge_outputs(project, "customers")
+    assert find_artifact(project, "model.bin", job="train").run_id == older
