@@ -309,7 +309,9 @@ def _print_usage(report: UsageReport) -> None:
                 r.status,
                 r.notebook_path,
                 r.notebook_version_id,
-                describe_erased(r.purged_at, r.pruned_at) or "\n".join(r.files.values()),
+                "\n".join(
+                    [*filter(None, [describe_erased(r.purged_at, r.pruned_at)]), *r.files.values()]
+                ),
             )
             for r in report.runs
         ],
@@ -366,7 +368,7 @@ def usage(cli_ctx: CliContext, name: str, purge: bool, yes: bool, as_json: bool)
         else:
             click.echo(f"Nothing to delete: no run read or wrote {name}.")
         return
-    pending = [run for run in runs if not run.erased]
+    pending = [run for run in runs if run.files or not run.erased]
     files = sorted({location for run in pending for location in run.files.values()})
     if pending and not yes:
         count = len({run.run_id for run in pending})
@@ -379,7 +381,7 @@ def usage(cli_ctx: CliContext, name: str, purge: bool, yes: bool, as_json: bool)
     purged = purge_outputs(cli_ctx.project, name, cli_ctx.actor)
     if as_json:
         print_json(purged.to_dict())
-    elif not purged.runs:
+    elif not purged.runs and not purged.files:
         click.echo(f"Nothing to delete: the outputs of the runs derived from {name} are gone.")
     else:
         click.echo(

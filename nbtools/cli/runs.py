@@ -11,7 +11,7 @@ from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.follow import UNENDED, ended, follow, require_scheduler, wait_option
 from nbtools.cli.ids import ID
 from nbtools.cli.job_ref import job_filter
-from nbtools.cli.output import print_fields, print_json, print_table, when
+from nbtools.cli.output import print_fields, print_json, print_table, say, when
 from nbtools.cli.paths import root_relative_option
 from nbtools.cli.presence import note_if_unserved
 from nbtools.errors import CheckFailedError
@@ -388,8 +388,8 @@ def prune(
         "default_keep": parse_keep_runs(default, "JobsSettings.keep_runs"),
     }
     report = prune_runs(project, dry_run=True, **options)
-    if not dry_run and report.expired:
-        if not yes:
+    if not dry_run:  # also with nothing expired: copies of erased runs' notebooks go
+        if report.expired and not yes:
             question = f"Prune the outputs of {len(report.expired)} run(s)?"
             click.confirm(question, abort=True, err=as_json)  # stdout: the JSON answer alone
         report = prune_runs(project, actor=cli_ctx.actor, **options)
@@ -400,3 +400,5 @@ def prune(
     rows = [(str(run_id), report.expired[run_id]) for run_id in shown]
     title = "Would prune" if dry_run else "Pruned"
     print_table(f"{title} ({len(rows)} runs)", ("run", "reason"), rows, empty="Nothing to prune.")
+    if report.copies:
+        say(f"Deleted the copies Open output made of erased runs: {', '.join(report.copies)}.")

@@ -31,6 +31,7 @@ from nbtools.data.fields import parse_name
 from nbtools.data.tables import RunDatasetRecord
 from nbtools.errors import NbtoolsError
 from nbtools.jobs import storage
+from nbtools.jobs.copies import existing_copy
 from nbtools.jobs.pinned import pinned_notebook
 from nbtools.jobs.runs import output_files
 from nbtools.jobs.tables import Job, Run, runs_table
@@ -62,7 +63,8 @@ class RunUsage:
 
     @property
     def erased(self) -> bool:
-        """Whether the run's outputs were deleted already (a purge has nothing left to do)."""
+        """Whether the run's outputs were deleted already (a purge deletes only a copy it
+        lists in ``files``, left behind)."""
         return self.purged_at is not None or self.pruned_at is not None
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,12 +101,20 @@ def dataset_usage(project: Project, name: str) -> list[RunUsage]:
             run.status,
             run.notebook_path,
             run.notebook_version_id,
-            {kind: file.location for kind, file in output_files(run).items()},
+            _files(project, run),
             run.purged_at,
             run.pruned_at,
         )
         for mode, run in rows
     ]
+
+
+def _files(project: Project, run: Run) -> dict[str, str]:
+    """The run's output files, and the copy **Open output** made of its notebook (also one
+    an erased run left behind)."""
+    files = {kind: file.location for kind, file in output_files(run).items()}
+    copy = existing_copy(project, run.notebook_path, run.id)
+    return files if copy is None else {**files, "copy": str(copy)}
 
 
 @dataclass(frozen=True)
@@ -274,7 +284,7 @@ def _versions(
 @dataclass(frozen=True)
 class Purge:
     """What a purge deleted: the runs whose outputs it erased (each marked ``purged_at``),
-    their output files and their artifacts' files."""
+    their output files and copies, and their artifacts' files."""
 
     dataset: str
     runs: list[int]
@@ -292,13 +302,14 @@ class Purge:
 
 
 def purge_outputs(project: Project, name: str, actor: str | None = None) -> Purge:
-    """Delete the output files and artifacts of every run derived from dataset ``name`` whose
-    outputs are still there, and mark those runs ``purged_at``; runs already purged or
-    pruned are left as they are, so a second purge deletes nothing."""
+    """Delete the files every run derived from dataset ``name`` lists (its output files and
+    the copy **Open output** made) and the artifacts of those whose outputs are still there,
+    and mark these runs ``purged_at``; runs already purged or pruned stay as they are, so a
+    second purge deletes nothing."""
     from nbtools.artifacts.prune import delete_artifacts
 
-    usages = [usage for usage in dataset_usage(project, name) if not usage.erased]
-    run_ids = sorted({usage.run_id for usage in usages})
+    usages = dataset_usage(project, name)
+    run_ids = sorted({usage.run_id for usage in usages if not usage.erased})
     artifacts = delete_artifacts(project, run_ids) if run_ids else []
     locations = sorted({location for usage in usages for location in usage.files.values()})
     files = [location for location in locations if storage.delete(location)]

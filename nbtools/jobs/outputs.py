@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from nbtools.errors import NotFoundError
+from nbtools.jobs.copies import copy_path, output_name
 from nbtools.jobs.runs import erasure, get_run, output_files
 
 if TYPE_CHECKING:
@@ -21,9 +21,6 @@ OUTPUT_KINDS = ("notebook", "html")
 TRACEBACK_LINES = 40
 #: Terminal colour and cursor codes, which IPython writes into tracebacks.
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-#: Where :func:`copy_output_notebook` puts copies, under the root (visible in JupyterLab's
-#: file browser; the store directory is hidden, and a stored output is never edited in place).
-OPEN_DIR = "nbtools-outputs"
 
 
 @dataclass(frozen=True)
@@ -38,8 +35,7 @@ class RunOutput:
     @property
     def filename(self) -> str:
         """``<notebook>-run-<id>.ipynb`` (or ``.html``): a name to save it under."""
-        stem = PurePosixPath(self.notebook_path).stem
-        return f"{stem}-run-{self.run_id}{self.file.suffix}"
+        return output_name(self.notebook_path, self.run_id, self.file.suffix)
 
 
 def run_output(project: Project, run_id: int, kind: str) -> RunOutput:
@@ -72,10 +68,11 @@ _ERASED_BY = {
 
 
 def copy_output_notebook(project: Project, run_id: int) -> str:
-    """Copy run ``run_id``'s executed notebook under :data:`OPEN_DIR` (again only when the
-    stored one is newer); returns the copy's path relative to the root."""
+    """Copy run ``run_id``'s executed notebook under :data:`~nbtools.jobs.copies.OPEN_DIR`
+    (again only when the stored one is newer); returns the copy's path relative to the root.
+    Erasing the run's outputs deletes the copy too (:mod:`nbtools.jobs.copies`)."""
     output = run_output(project, run_id, "notebook")
-    relative = f"{OPEN_DIR}/{output.filename}"
+    relative = copy_path(output.notebook_path, run_id)
     target = project.resolve(relative)
     target.parent.mkdir(parents=True, exist_ok=True)
     try:

@@ -25,6 +25,8 @@ production environment ``/env/last-run`` reports and what a reproduction starts 
 
 Pruning a run deletes its output directory (executed notebook, HTML) and marks the row
 ``pruned_at``; the row stays as history (who ran what, when, with which status and datasets).
+Then every copy **Open output** made of a pruned or purged run's notebook is deleted
+(:func:`nbtools.jobs.copies.delete_erased_copies`: also copies an earlier prune left).
 Subscribers of :func:`~nbtools.jobs.events.runs_pruned` then drop what they keep for the run
 (harvested metrics, artifact rows and downloaded copies, the reference that keeps its
 notebook version from ``version gc``) and
@@ -46,6 +48,7 @@ from sqlalchemy import func, select, update
 from nbtools.durations import AGE, age_days, older_than
 from nbtools.errors import InvalidInputError
 from nbtools.jobs import events
+from nbtools.jobs.copies import delete_erased_copies
 from nbtools.jobs.runs import run_dir
 from nbtools.jobs.storage import remove_tree
 from nbtools.jobs.tables import ENDED_STATES, SUCCEEDED, Job, Run
@@ -95,12 +98,15 @@ class PruneReport:
     dry_run: bool
     expired: dict[int, str] = field(default_factory=dict)
     pruned: list[int] = field(default_factory=list)
+    #: The copies **Open output** made of erased runs' notebooks that this call deleted.
+    copies: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "dry_run": self.dry_run,
             "runs": [{"id": i, "reason": r} for i, r in sorted(self.expired.items())],
             "pruned": self.pruned,
+            "copies": self.copies,
         }
 
 
@@ -191,6 +197,7 @@ def prune_runs(
     if dry_run:
         return report
     report.pruned = [i for i in sorted(report.expired) if _prune_one(project, i, moment)]
+    report.copies = delete_erased_copies(project)
     if report.pruned:
         summary = {
             "trigger": trigger,

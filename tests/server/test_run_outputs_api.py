@@ -49,8 +49,12 @@ async def test_the_outputs_of_a_purged_run_are_gone_not_a_failure(
     jp_fetch: Any, project: Project
 ) -> None:
     run_id = add_run(project, "customers")
-    assert (await fetch(jp_fetch, "POST", str(run_id), "open"))[0] == 200
+    status, opened = await fetch(jp_fetch, "POST", str(run_id), "open")
+    assert (status, opened) == (200, {"path": f"nbtools-outputs/nb-run-{run_id}.ipynb"})
+    copy = project.root / opened["path"]
+    assert copy.is_file()
     purge_outputs(project, "customers")
+    assert not copy.exists()
 
     for method, path in (("POST", "open"), ("GET", "download/notebook")):
         status, error = await fetch(jp_fetch, method, str(run_id), *path.split("/"))

@@ -47,7 +47,7 @@ export interface RunUsage {
   status: string;
   notebook_path: string;
   notebook_version_id: number | null;
-  /** Output kind (`notebook`, `html`) → location; none once the outputs were deleted. */
+  /** Output kind (`notebook`, `html`; `copy`: Open output's copy) → location; none once the outputs were deleted. */
   files: Record<string, string>;
   /** When a purge (an erasure request) deleted the run's outputs. */
   purged_at: string | null;
