@@ -19,6 +19,12 @@ ACTOR_VARIABLE = "NBTOOLS_ACTOR"
 #: The environment variable naming a kernel's purpose: set for every job run
 #: (:mod:`nbtools.jobs.runner`), read by ``nbtools.data.path`` (docs/governance.md).
 PURPOSE_VARIABLE = "NBTOOLS_PURPOSE"
+#: The environment variable naming the file where ``nbtools.data.path`` appends each use of a
+#: dataset: set for every job run (:mod:`nbtools.jobs.runner`) to :data:`DATA_USES_FILE` in
+#: the run's output directory, read when the run ends (:mod:`nbtools.data.events`).
+DATA_USES_VARIABLE = "NBTOOLS_DATA_USES"
+#: The name of that file (hidden: it is not an output anyone downloads).
+DATA_USES_FILE = ".data-uses.jsonl"
 #: The longest number of seconds an option may give (≈ 68 years): :class:`Number`.
 LONGEST_SECONDS = float(MAX_INT_COLUMN)
 

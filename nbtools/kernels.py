@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,18 +84,19 @@ class Kernel:
     artifacts_dir: Path
     ready: bool = False
 
-    def set_variable(self, name: str, value: str | None) -> None:
-        """Set (``None``: unset) an environment variable inside the kernel before it runs a
-        notebook, silently: a kernel started before its run was known has the environment of
-        its start. Only Python kernels (by their spec's language) are told."""
+    def set_variables(self, values: Mapping[str, str | None]) -> None:
+        """Set (``None``: unset) environment variables inside the kernel before it runs a
+        notebook, silently and in one request: a kernel started before its run was known has
+        the environment of its start. Only Python kernels (by their spec's language) are told."""
         spec = self.km.kernel_spec
         if spec is None or spec.language.lower() != "python":
             return
         environ = "__import__('os').environ"
-        code = (
+        code = "\n".join(
             f"{environ}[{name!r}] = {value!r}"
             if value is not None
-            else (f"{environ}.pop({name!r}, None)")
+            else f"{environ}.pop({name!r}, None)"
+            for name, value in values.items()
         )
         _run(self.kc.execute_interactive, code, silent=True, store_history=False)
 

@@ -1,7 +1,9 @@
 """The catalog's subscriptions to run events (see :mod:`nbtools.jobs.events`).
 
-- ``run_finishing``: the datasets the run used through ``nbtools.data`` are read from its
-  executed notebook (before the transaction); inside it they are stored in ``run_datasets``.
+- ``run_finishing``: the datasets the run used through ``nbtools.data`` are read from the
+  record it kept in its output directory (:data:`~nbtools.config.DATA_USES_FILE`) and from its
+  executed notebook's outputs (before the transaction); inside it they are stored in
+  ``run_datasets``.
 - ``runs_described``: each run's ``purpose`` and ``datasets`` (name, read/write,
   classification, location).
 - ``run_requested``: the usage rule (:mod:`nbtools.data.check`) on the notebook a job or run
@@ -19,11 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from nbtools.config import DATA_USES_FILE
 from nbtools.data.tables import datasets, run_datasets
-from nbtools.data.uses import DataUse, runs_uses, save_uses, uses_in_notebook
+from nbtools.data.uses import DataUse, runs_uses, save_uses, uses_in_notebook, uses_in_record
 from nbtools.durations import older_than
 from nbtools.errors import NotFoundError
-from nbtools.jobs.runs import executed_notebook
+from nbtools.jobs.runs import ending_outputs
+from nbtools.jobs.storage import StoredFile, join
 from nbtools.jobs.tables import ENDED_STATES, runs_table
 
 if TYPE_CHECKING:
@@ -44,10 +48,26 @@ def run_finishing(event: RunFinishing) -> Callable[[RunFinished], None]:
 
 
 def _read_uses(event: RunFinishing) -> list[DataUse]:
+    """The uses the run recorded, then those its notebook shows (a kernel whose nbtools
+    keeps no record shows them only; a cell may hide what it shows)."""
     try:
-        notebook = executed_notebook(event.store, event.run_id, event.output_dir)
-        return uses_in_notebook(notebook.read_bytes()) if notebook is not None else []
+        ending = ending_outputs(event.store, event.run_id, event.output_dir)
     except NotFoundError:
+        return []
+    uses = []
+    if ending.directory is not None:
+        uses += _read(event, StoredFile(join(ending.directory, DATA_USES_FILE)), uses_in_record)
+    if ending.notebook is not None:
+        uses += _read(event, ending.notebook, uses_in_notebook)
+    return uses
+
+
+def _read(
+    event: RunFinishing, file: StoredFile, parse: Callable[[bytes], list[DataUse]]
+) -> list[DataUse]:
+    try:
+        return parse(file.read_bytes())
+    except NotFoundError:  # the run used no dataset, or wrote no notebook
         return []
     except OSError:
         log.exception("nbtools: cannot read the datasets run %s used", event.run_id)

@@ -1,9 +1,11 @@
 """``nbtools.data.path(name)`` and ``nbtools.data.open(name)``: a notebook's declared data.
 
 ``path`` looks the dataset up in the project's catalog and returns what to read: the absolute
-path of a location inside the project root, or its URL. It shows the use as an output of the
-MIME type :data:`USE_MIME` (with a ``text/plain`` line, so any frontend shows it); after a run,
-the run's lineage reads those outputs from the executed notebook (``mode="w"`` marks an output
+path of a location inside the project root, or its URL. In a job run it appends the use to the
+run's record, the file ``$NBTOOLS_DATA_USES`` names (one JSON object a line), which the run's
+end reads: a cell cannot hide it as it can hide an output (``%%capture``, ``clear_output()``).
+It also shows the use as an output of the MIME type :data:`USE_MIME` (with a ``text/plain``
+line, so any frontend shows it), which the run's end reads too (``mode="w"`` marks an output
 dataset). When the kernel's purpose (``$NBTOOLS_PURPOSE``, set for job runs) is not allowed
 by the dataset, it warns with the text a job would be refused with.
 
@@ -18,7 +20,7 @@ import os
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from nbtools.config import PURPOSE_VARIABLE
+from nbtools.config import DATA_USES_VARIABLE, PURPOSE_VARIABLE
 from nbtools.data.policy import refusal
 
 if TYPE_CHECKING:
@@ -46,15 +48,14 @@ def path(name: str, mode: str = "r") -> str:
     problem = refusal(name, dataset.spec.classification, dataset.spec.purposes, purpose)
     if problem is not None:
         warnings.warn(problem, DataUseWarning, stacklevel=2)
-    _show(
-        {
-            "dataset": name,
-            "mode": MODES[mode],
-            "classification": dataset.spec.classification,
-            "location": dataset.spec.location,
-        },
-        f"data {MODES[mode]}: {name} ({dataset.spec.classification}) at {url}",
-    )
+    use = {
+        "dataset": name,
+        "mode": MODES[mode],
+        "classification": dataset.spec.classification,
+        "location": dataset.spec.location,
+    }
+    _record(use)
+    _show(use, f"data {MODES[mode]}: {name} ({dataset.spec.classification}) at {url}")
     return url
 
 
@@ -74,6 +75,37 @@ def _lookup(name: str) -> tuple[Dataset, str]:
     project = project_from_environment()
     dataset = get_dataset(project, name)
     return dataset, data_url(project, dataset.spec.location)
+
+
+#: The ``(record, dataset, mode)`` this process appended already: a loop calling ``path``
+#: for each row grows the record by one line, not one a call.
+_recorded: set[tuple[str, str, str]] = set()
+
+
+def _record(use: dict[str, str]) -> None:
+    """Append ``use`` to the run's record (``$NBTOOLS_DATA_USES``; none outside a job run),
+    in one write: processes the kernel started append to the same file. A use that cannot
+    be recorded stops the notebook: its run would hold the data without saying so."""
+    target = os.environ.get(DATA_USES_VARIABLE)
+    if not target or (target, use["dataset"], use["mode"]) in _recorded:
+        return
+    import json
+
+    line = (json.dumps(use) + "\n").encode()
+    try:
+        descriptor = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(descriptor, line)
+        finally:
+            os.close(descriptor)
+    except OSError as error:
+        from nbtools.errors import NbtoolsError
+
+        raise NbtoolsError(
+            f"Cannot record the use of dataset {use['dataset']!r} for this run in {target}: "
+            f"{error.strerror}."
+        ) from None
+    _recorded.add((target, use["dataset"], use["mode"]))
 
 
 def _show(payload: dict[str, str], text: str) -> None:

@@ -1,5 +1,6 @@
-"""The datasets a run used: read from its executed notebook's ``nbtools.data`` outputs,
-stored in ``run_datasets``, described with each run."""
+"""The datasets a run used: read from the record ``nbtools.data`` keeps during the run
+(``$NBTOOLS_DATA_USES``) and from its executed notebook's ``nbtools.data`` outputs, stored in
+``run_datasets``, described with each run."""
 
 from __future__ import annotations
 
@@ -49,6 +50,21 @@ def uses_in_notebook(raw: bytes) -> list[DataUse]:
     return list(found.values())
 
 
+def uses_in_record(raw: bytes) -> list[DataUse]:
+    """Every distinct ``(dataset, mode)`` in a run's record of uses (one JSON object a line,
+    as ``nbtools.data.path`` appends them); a line that is not one (cut by a crash) is
+    skipped."""
+    found: dict[tuple[str, str], DataUse] = {}
+    for line in raw.splitlines():
+        try:
+            use = _use(json.loads(line))
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            continue
+        if use is not None:
+            found.setdefault((use.dataset, use.mode), use)
+    return list(found.values())
+
+
 def _use(payload: Any) -> DataUse | None:
     if not isinstance(payload, dict):
         return None
@@ -60,14 +76,16 @@ def _use(payload: Any) -> DataUse | None:
 
 
 def save_uses(session: Session, run_id: int, uses: Iterable[DataUse]) -> None:
-    """Store the uses of run ``run_id`` (a retried attempt's uses replace nothing: once each)."""
+    """Store the uses of run ``run_id``, each ``(dataset, mode)`` once (the first given)."""
     table = run_datasets.c
     known = set(
         session.execute(select(table.dataset, table.mode).where(table.run_id == run_id)).tuples()
     )
-    new = [
-        {"run_id": run_id, **use.to_dict()} for use in uses if (use.dataset, use.mode) not in known
-    ]
+    new = []
+    for use in uses:
+        if (use.dataset, use.mode) not in known:
+            known.add((use.dataset, use.mode))
+            new.append({"run_id": run_id, **use.to_dict()})
     if new:
         session.execute(insert(run_datasets), new)
 

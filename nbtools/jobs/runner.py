@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from nbtools.config import PURPOSE_VARIABLE
+from nbtools.config import DATA_USES_FILE, DATA_USES_VARIABLE, PURPOSE_VARIABLE
 from nbtools.errors import NbtoolsError, NotFoundError
 from nbtools.jobs import events, runs, storage
 from nbtools.jobs.engine import register_engine
@@ -432,7 +432,9 @@ def _execute(
         lineage = RunStartedInBackground(prepared.start)
         register_engine()  # imports papermill while the kernel boots (nbtools run), not after
         kernel = kernels.take(prepared.kernel_name, prepared.cwd, attach=watchdog.attach)
-        kernel.set_variable(PURPOSE_VARIABLE, run.purpose)
+        kernel.set_variables(
+            {PURPOSE_VARIABLE: run.purpose, DATA_USES_VARIABLE: str(out_dir / DATA_USES_FILE)}
+        )
         watchdog.executing()
         _papermill(prepared, output, kernel, progress, run.cell_timeout_seconds)
         error: BaseException | None = None

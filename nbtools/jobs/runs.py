@@ -93,10 +93,18 @@ def erasure(run: Run | RunRow) -> Erasure | None:
     return min(done, key=lambda found: found.at) if done else None
 
 
-def executed_notebook(store: Store, run_id: int, output_dir: str | None) -> StoredFile | None:
-    """The executed notebook of run ``run_id`` while it ends, before its end (and so its
-    ``outputs``) is recorded: looked up in ``output_dir`` (the worker's, else the run's
-    stored one); None if it wrote none. NotFoundError if the run is gone."""
+class EndingOutputs(NamedTuple):
+    """Where a run that is ending left its files, before its end is recorded."""
+
+    #: Its output directory (the worker's, else the run's stored one), if it has one.
+    directory: str | None
+    #: Its executed notebook there, if it wrote one.
+    notebook: StoredFile | None
+
+
+def ending_outputs(store: Store, run_id: int, output_dir: str | None) -> EndingOutputs:
+    """The outputs of run ``run_id`` while it ends, looked up in ``output_dir`` (the
+    worker's, else the run's stored one). NotFoundError if the run is gone."""
     with store.connection() as connection:
         row = connection.execute(
             select(runs_table.c.output_dir, runs_table.c.notebook_path).where(
@@ -105,7 +113,15 @@ def executed_notebook(store: Store, run_id: int, output_dir: str | None) -> Stor
         ).first()
     if row is None:
         raise NotFoundError(f"Run {run_id} does not exist.", run=run_id)
-    return _stored_outputs(output_dir or row.output_dir, row.notebook_path, None).get("notebook")
+    directory = output_dir or row.output_dir
+    notebook = _stored_outputs(directory, row.notebook_path, None).get("notebook")
+    return EndingOutputs(directory or None, notebook)
+
+
+def executed_notebook(store: Store, run_id: int, output_dir: str | None) -> StoredFile | None:
+    """The executed notebook of run ``run_id`` while it ends (:func:`ending_outputs`); None
+    if it wrote none."""
+    return ending_outputs(store, run_id, output_dir).notebook
 
 
 def _stored_outputs(

@@ -69,6 +69,43 @@ def test_a_run_records_what_it_read_and_wrote(
     assert [use["dataset"] for use in listed[0]["datasets"]] == ["customers", "scores"]
 
 
+def test_uses_whose_output_the_notebook_hides_are_recorded(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """Before, a ``%%capture`` cell or ``clear_output()`` left the run with ``datasets: []``
+    though its notebook held the data: erasure and retention never found it."""
+    (tmp_path / "c.csv").write_text("id,email\n1,a@b.c\n")
+    for name in ("customers", "scores", "events"):
+        assert nbtools(tmp_path, "data", "add", name, f"{name[0]}.csv").exit_code == 0
+    captured = "%%capture\nimport nbtools.data\nrows = open(nbtools.data.path('customers')).read()"
+    cleared = (
+        "from IPython.display import clear_output\n"
+        "target = nbtools.data.path('scores', mode='w')\n"
+        "clear_output()"
+    )
+    script = "import nbtools.data; nbtools.data.path('events')"  # in a process the kernel starts
+    started = (
+        f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {script!r}], check=True)"
+    )
+    cells = [captured, cleared, started, "rows"]
+    notebook_factory("nb.ipynb", [("code", source, []) for source in cells])
+    result = nbtools(tmp_path, "run", "nb.ipynb", "--json")
+    assert result.exit_code == 0, result.output
+    model = json.loads(result.stdout)
+    assert [(use["dataset"], use["mode"]) for use in model["datasets"]] == [
+        ("customers", "read"),
+        ("events", "read"),
+        ("scores", "write"),
+    ]
+    executed = json.loads(Path(model["output_notebook"]).read_text())
+    assert "a@b.c" in json.dumps(executed["cells"][3]["outputs"])  # the data, in the output
+    assert "nbtools.data-use" not in json.dumps([c["outputs"] for c in executed["cells"][:2]])
+    usage = json.loads(nbtools(tmp_path, "data", "usage", "customers", "--json").stdout)
+    assert [run["run_id"] for run in usage["runs"]] == [model["id"]]
+    purged = nbtools(tmp_path, "data", "usage", "customers", "--purge", "--yes", "--json")
+    assert json.loads(purged.stdout)["files"] == [model["output_notebook"]]
+
+
 def test_an_unknown_dataset_fails_the_run_with_a_hint(
     tmp_path: Path, notebook_factory: NotebookFactory
 ) -> None:
