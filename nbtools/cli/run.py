@@ -32,7 +32,7 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 purpose_option = click.option(
     "--purpose",
     help="What the run's data is used for (e.g. churn-model): needed for personal or sensitive "
-    "datasets, and checked against every dataset's allowed purposes before the run starts.",
+    "datasets and those listing purposes, and checked against every dataset's allowed purposes before the run starts.",
 )
 parameter_option = click.option(
     "-p",

@@ -18,7 +18,7 @@ from nbtools import audit
 from nbtools.data.catalog import Dataset, list_datasets
 from nbtools.data.detect import Found, project_location, scan
 from nbtools.data.fields import parse_labels
-from nbtools.data.policy import PROTECTED, refusal
+from nbtools.data.policy import refusal
 from nbtools.errors import InvalidInputError, PolicyRefusedError
 from nbtools.notebooks import Notebook, read_notebook
 
@@ -66,8 +66,11 @@ class DataCheck:
 
     @property
     def purpose_required(self) -> bool:
-        """Whether a job of the notebook needs a purpose: it uses personal or sensitive data."""
-        return any(use.classification in PROTECTED for use in self.uses)
+        """Whether a job of the notebook needs a purpose: one of its uses would be refused
+        without one (personal or sensitive data, or a dataset listing purposes)."""
+        return any(
+            refusal(use.dataset, use.classification, use.purposes, None) for use in self.uses
+        )
 
     def warnings(self) -> list[str]:
         """One line per undeclared path read directly and per unknown dataset name."""

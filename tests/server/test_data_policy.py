@@ -122,6 +122,35 @@ async def test_a_notebook_without_protected_data_needs_no_purpose(
     assert (check["purpose_required"], check["uses"]) == (False, [])
 
 
+async def test_internal_data_listing_purposes_requires_one_in_the_form_and_the_job(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """Before, ``purpose_required`` was false for it and a job without a purpose was saved."""
+    project = Project(jp_root_dir)
+    try:
+        for name, declared in (
+            ("prices", {"location": "p.csv", "purposes": ["pricing"]}),
+            ("free", {"location": "f.csv", "classification": "public"}),
+        ):
+            add_dataset(project, dataset_spec(project, name, declared))
+    finally:
+        project.close()
+    for name in ("prices", "free"):
+        code = f"import nbtools\nnbtools.data.path('{name}')"
+        (jp_root_dir / f"{name}.ipynb").write_text(json.dumps(make_notebook([("code", code, [])])))
+    check = await _fetch_query(jp_fetch, path="prices.ipynb")
+    assert check["purpose_required"] is True
+    assert "allowed purposes: pricing" in check["uses"][0]["refused"]
+    with pytest.raises(HTTPClientError) as info:
+        await _fetch(jp_fetch, "POST", "jobs", body={"notebook_path": "prices.ipynb"})
+    assert info.value.code == 403
+    assert json.loads(info.value.response.body)["details"]["field"] == "purpose"
+    free = await _fetch_query(jp_fetch, path="free.ipynb")
+    assert (free["purpose_required"], free["uses"][0]["refused"]) == (False, None)
+    job = await _fetch(jp_fetch, "POST", "jobs", body={"notebook_path": "free.ipynb"})
+    assert job["purpose"] is None
+
+
 @pytest.mark.parametrize(
     ("query", "status", "field"),
     [

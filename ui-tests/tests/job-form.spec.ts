@@ -307,7 +307,7 @@ test.describe('Job form', () => {
     await form.getByRole('button', { name: 'Create job' }).click();
     await expect(purpose).toBeFocused();
     await expect(purpose).toHaveAccessibleDescription(
-      /uses personal or sensitive data \(customers\)/
+      /uses data only some purposes may use \(customers\)/
     );
 
     // The server's refusal (403), with its message, under the field.

@@ -23,7 +23,10 @@ export interface Dataset {
   tags: string[];
   owner: string | null;
   classification: Classification;
-  /** The purposes the data may be used for; none: any (unless personal or sensitive). */
+  /**
+   * The purposes the data may be used for: when some are listed, a job needs one of them;
+   * none listed: any purpose or none (unless personal or sensitive: no use at all).
+   */
   purposes: string[];
   /** `90d`, `12w`, `1y`; `null`: none. */
   retention: string | null;

@@ -59,7 +59,7 @@ export interface JobFields {
   /** With `missed_policy` `catch_up`: at most this many missed due times run (the latest). */
   catch_up_limit?: number;
   kernel_name?: string | null;
-  /** What the job's data is used for (required with personal or sensitive datasets). */
+  /** What the job's data is used for (required with personal or sensitive datasets, and those listing purposes). */
   purpose?: string | null;
   /** How long its ended runs are kept: an age (`30d`) or a count (`10`); `null`: the project's. */
   keep_runs?: string | null;

@@ -120,12 +120,12 @@ export function collectJobFields(
     errors.catch_up_limit = trans.__('Enter a whole number from 1 to %1.', MAX_CATCH_UP);
   }
   if (form.data.purpose_required && entries.purpose.trim() === '') {
-    const protectedUses = form.data.uses.filter(use =>
-      ['personal', 'sensitive'].includes(use.classification)
+    const limited = form.data.uses.filter(
+      use => use.purposes.length > 0 || ['personal', 'sensitive'].includes(use.classification)
     );
     errors.purpose = trans.__(
-      'This notebook uses personal or sensitive data (%1): say what it is used for.',
-      protectedUses.map(use => use.dataset).join(', ')
+      'This notebook uses data only some purposes may use (%1): say what it is used for.',
+      limited.map(use => use.dataset).join(', ')
     );
   }
   const fields: JobFields = {

@@ -108,7 +108,12 @@ def test_uses_undeclared_data_and_unknown_names(project: Project) -> None:
 
 @pytest.mark.parametrize(
     ("purpose", "refused"),
-    [(None, ["customers"]), ("ads", ["customers", "events"]), ("reporting", ["customers"])],
+    [
+        # events is internal but lists a purpose: without one it is refused too.
+        (None, ["customers", "events"]),
+        ("ads", ["customers", "events"]),
+        ("reporting", ["customers"]),
+    ],
 )
 def test_refusals_name_dataset_classification_purpose_and_allowed(
     project: Project, purpose: str | None, refused: list[str]

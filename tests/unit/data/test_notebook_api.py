@@ -74,7 +74,11 @@ def test_importing_nbtools_data_imports_nothing_heavy() -> None:
         ("internal", [], None, None),
         ("internal", [], "ads", None),
         ("public", ["reporting"], "ads", "may not be used"),
-        ("public", ["reporting"], None, None),
+        ("public", ["reporting"], "reporting", None),
+        # Listing purposes limits public and internal data too: no purpose is not one of them.
+        ("public", ["reporting"], None, "allowed purposes: reporting"),
+        ("internal", ["pricing", "ops"], None, "allowed purposes: pricing, ops"),
+        ("public", [], None, None),
     ],
 )
 def test_the_usage_rule(
