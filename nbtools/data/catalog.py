@@ -3,12 +3,13 @@ transaction and returning :class:`Dataset` values.
 
 Writes validate every field with :mod:`nbtools.data.fields` first and read the schema from
 the data (:mod:`nbtools.data.schema`) before the write transaction, so a slow or missing
-file never holds the store's lock.
+file never holds the store's lock. A location is one dataset's: a write that would leave two
+datasets at one location (which could give the same data two classifications) is refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -124,8 +125,9 @@ def data_url(project: Project, location: str) -> str:
 
 
 def add_dataset(project: Project, spec: DatasetSpec, actor: str | None = None) -> Dataset:
-    """Catalogue a new dataset; :class:`ConflictError` when the name is taken. Audited as
-    ``dataset.add`` by ``actor`` (see :func:`nbtools.audit.current_actor`)."""
+    """Catalogue a new dataset; :class:`ConflictError` when the name is taken or the location
+    is another dataset's. Audited as ``dataset.add`` by ``actor`` (see
+    :func:`nbtools.audit.current_actor`)."""
     reading = read_schema(data_url(project, spec.location))
     with project.store.session(write=True) as session:
         if _find(session, spec.name) is not None:
@@ -135,12 +137,20 @@ def add_dataset(project: Project, spec: DatasetSpec, actor: str | None = None) -
                 field="name",
                 name=spec.name,
             )
-        record = DatasetRecord(name=spec.name)
-        _apply(record, spec, reading)
-        session.add(record)
-        session.flush()
-        audit.record(session, actor, "dataset.add", f"dataset {spec.name}", _summary(spec))
+        record = _insert(session, spec, reading, actor)
+        _refuse_shared_locations(session, [spec])
         return _dataset(record)
+
+
+def _insert(
+    session: Session, spec: DatasetSpec, reading: SchemaReading, actor: str | None
+) -> DatasetRecord:
+    record = DatasetRecord(name=spec.name)
+    _apply(record, spec, reading)
+    session.add(record)
+    session.flush()
+    audit.record(session, actor, "dataset.add", f"dataset {spec.name}", _summary(spec))
+    return record
 
 
 def edit_dataset(
@@ -152,50 +162,119 @@ def edit_dataset(
     return _save(project, current.spec, spec, actor)
 
 
-def save_dataset(
-    project: Project, spec: DatasetSpec, actor: str | None = None
-) -> tuple[Dataset, str]:
-    """Make the catalog hold ``spec``: ``added``, ``updated`` or ``unchanged`` (an unchanged
-    declaration leaves the schema as it was read: ``data edit NAME`` reads it again)."""
-    try:
-        current = get_dataset(project, spec.name)
-    except NotFoundError:
-        return add_dataset(project, spec, actor), "added"
-    if current.spec == spec:
-        return current, "unchanged"
-    return _save(project, current.spec, spec, actor), "updated"
+def save_datasets(
+    project: Project,
+    specs: Sequence[DatasetSpec],
+    *,
+    remove: Iterable[str] = (),
+    actor: str | None = None,
+) -> list[str]:
+    """Make the catalog hold every spec, and no longer the datasets named in ``remove``, in
+    one transaction (all or nothing); returns each spec's outcome: ``added``, ``updated`` or
+    ``unchanged`` (an unchanged declaration leaves the schema as it was read: ``data edit
+    NAME`` reads it again). Datasets may trade locations; two left at one are refused."""
+    held = {dataset.name: dataset.spec for dataset in list_datasets(project)}
+    readings = {
+        spec.name: read_schema(data_url(project, spec.location))
+        for spec in specs
+        if held.get(spec.name) != spec
+    }
+    outcomes, placed = [], []
+    with project.store.session(write=True) as session:
+        for name in remove:
+            _delete(session, name, actor)
+        session.flush()
+        for spec in specs:
+            record = _find(session, spec.name)
+            before = None if record is None else _dataset(record).spec
+            if before == spec:
+                outcomes.append("unchanged")
+                continue
+            # read before the lock, unless the catalog changed since
+            reading = readings.get(spec.name) or read_schema(data_url(project, spec.location))
+            if record is None or before is None:
+                _insert(session, spec, reading, actor)
+                outcomes.append("added")
+            else:
+                _update(session, record, before, spec, reading, actor)
+                outcomes.append("updated")
+            if before is None or before.location != spec.location:
+                placed.append(spec)
+        _refuse_shared_locations(session, placed)
+    return outcomes
 
 
 def _save(project: Project, before: DatasetSpec, spec: DatasetSpec, actor: str | None) -> Dataset:
     reading = read_schema(data_url(project, spec.location))
     with project.store.session(write=True) as session:
         record = _get(session, spec.name)
-        _apply(record, spec, reading)
-        record.updated_at = utcnow()
-        session.flush()
-        old, new = before.declared(), spec.declared()
-        changed = sorted(key for key in new if new[key] != old[key])
-        audit.record(
-            session,
-            actor,
-            "dataset.edit",
-            f"dataset {spec.name}",
-            {"changed": changed, **_summary(spec)},
-        )
+        _update(session, record, before, spec, reading, actor)
+        if before.location != spec.location:
+            _refuse_shared_locations(session, [spec])
         return _dataset(record)
+
+
+def _update(
+    session: Session,
+    record: DatasetRecord,
+    before: DatasetSpec,
+    spec: DatasetSpec,
+    reading: SchemaReading,
+    actor: str | None,
+) -> None:
+    _apply(record, spec, reading)
+    record.updated_at = utcnow()
+    session.flush()
+    old, new = before.declared(), spec.declared()
+    changed = sorted(key for key in new if new[key] != old[key])
+    audit.record(
+        session, actor, "dataset.edit", f"dataset {spec.name}",
+        {"changed": changed, **_summary(spec)},
+    )  # fmt: skip
+
+
+def _refuse_shared_locations(session: Session, placed: Sequence[DatasetSpec]) -> None:
+    """Refuse (:class:`ConflictError`, field ``location``) when a dataset just placed at a
+    location (added, or moved there) shares it with another: one file would have two
+    classifications. Datasets that shared one before this rule can still be edited (to
+    reclassify or move one of them)."""
+    written = {spec.location: spec.name for spec in placed}
+    if not written:
+        return
+    record = DatasetRecord
+    shared = select(record.location).group_by(record.location).having(func.count() > 1)
+    rows = session.execute(
+        select(record.location, record.name)
+        .where(record.location.in_(shared))
+        .order_by(record.location, record.name)
+    )
+    for location, name in rows:
+        if location in written and name != written[location]:
+            raise ConflictError(
+                f"The location {location!r} is dataset {name!r}'s already: one location "
+                f"holds one dataset (else the same data could be declared twice with another "
+                f"classification or purposes). Change {name!r} instead, or remove it first.",
+                field="location",
+                location=location,
+                dataset=name,
+            )
 
 
 def remove_dataset(project: Project, name: str, actor: str | None = None) -> Dataset:
     """Remove dataset ``name`` from the catalog (the data itself is not touched); returns
     what the catalog held."""
     with project.store.session(write=True) as session:
-        record = _get(session, name)
-        removed = _dataset(record)
-        session.delete(record)
-        audit.record(
-            session, actor, "dataset.remove", f"dataset {name}",
-            {"classification": record.classification},
-        )  # fmt: skip
+        return _delete(session, name, actor)
+
+
+def _delete(session: Session, name: str, actor: str | None) -> Dataset:
+    record = _get(session, name)
+    removed = _dataset(record)
+    session.delete(record)
+    audit.record(
+        session, actor, "dataset.remove", f"dataset {name}",
+        {"classification": record.classification},
+    )  # fmt: skip
     return removed
 
 

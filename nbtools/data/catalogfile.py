@@ -14,7 +14,8 @@
 
 ``sync`` makes the catalog hold every declaration of the file (the file wins over what the
 store holds; running it twice changes nothing) and, with ``prune``, removes datasets the file
-does not declare. The whole file is validated before anything is written. ``export`` writes
+does not declare. The whole file is validated before anything is written, and it is written in
+one transaction: a refusal (two datasets at one location) writes nothing. ``export`` writes
 the catalog's declarations (schemas are read from the data, so they are not written).
 """
 
@@ -28,8 +29,7 @@ from nbtools.data.catalog import (
     DatasetSpec,
     dataset_spec,
     list_datasets,
-    remove_dataset,
-    save_dataset,
+    save_datasets,
 )
 from nbtools.errors import InvalidInputError, NbtoolsError, conversion_refused
 
@@ -112,7 +112,7 @@ def read_catalog_file(project: Project, path: Path) -> list[DatasetSpec]:
         return []
     if not isinstance(entries, dict):
         raise InvalidInputError(f"`datasets` in {shown} must map names to declarations.")
-    specs = []
+    specs: list[DatasetSpec] = []
     for name, declared in entries.items():
         if not isinstance(declared, dict):
             raise InvalidInputError(
@@ -128,6 +128,16 @@ def read_catalog_file(project: Project, path: Path) -> list[DatasetSpec]:
                 field=exc.details.get("field", "path"),
                 dataset=str(name),
             ) from exc
+        other = next((spec for spec in specs[:-1] if spec.location == specs[-1].location), None)
+        if other is not None:
+            raise InvalidInputError(
+                f"{shown}: datasets {other.name!r} and {name!r} are both at "
+                f"{other.location!r}: one location holds one dataset (else the same data could "
+                "be declared twice with another classification or purposes).",
+                field="location",
+                dataset=str(name),
+                other=other.name,
+            )
     return specs
 
 
@@ -184,18 +194,15 @@ def sync_catalog(
     """Load the catalog file into the store (see the module's docstring)."""
     specs = read_catalog_file(project, catalog_path(project, path))
     report = SyncReport()
-    declared = set()
-    for spec in specs:
-        declared.add(spec.name)
-        _, outcome = save_dataset(project, spec, actor)
+    declared = {spec.name for spec in specs}
+    others = [dataset.name for dataset in list_datasets(project) if dataset.name not in declared]
+    outcomes = save_datasets(project, specs, remove=others if prune else (), actor=actor)
+    for spec, outcome in zip(specs, outcomes, strict=True):
         getattr(report, outcome).append(spec.name)
-    for dataset in list_datasets(project):
-        if dataset.name not in declared:
-            if prune:
-                remove_dataset(project, dataset.name, actor)
-                report.removed.append(dataset.name)
-            else:
-                report.not_in_file.append(dataset.name)
+    if prune:
+        report.removed = others
+    else:
+        report.not_in_file = others
     return report
 
 

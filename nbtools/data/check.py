@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from nbtools import audit
 from nbtools.data.catalog import Dataset, list_datasets
 from nbtools.data.detect import Found, project_location, scan
-from nbtools.data.fields import parse_labels
+from nbtools.data.fields import CLASSIFICATIONS, parse_labels
 from nbtools.data.policy import refusal
 from nbtools.errors import InvalidInputError, PolicyRefusedError
 from nbtools.notebooks import Notebook, read_notebook
@@ -133,7 +133,9 @@ def check_notebook(
     found = scan(nb if nb is not None else read_notebook(project.resolve(notebook_path)))
     catalog = list_datasets(project)
     by_name = {dataset.name: dataset for dataset in catalog}
-    by_location = {dataset.spec.location: dataset for dataset in catalog}
+    by_location: dict[str, list[Dataset]] = {}
+    for dataset in catalog:  # a store from before one location held one dataset may hold more
+        by_location.setdefault(dataset.spec.location, []).append(dataset)
     uses: dict[str, DatasetUse] = {}
     unknown = []
     for declared in found.declared:
@@ -143,10 +145,11 @@ def check_notebook(
             unknown.append(declared)
     undeclared = []
     for literal in found.undeclared:
-        dataset = by_location.get(project_location(notebook_path, literal.value))
-        undeclared.append(literal._replace(dataset=dataset.name if dataset else None))
-        if dataset is not None:
+        there = by_location.get(project_location(notebook_path, literal.value), [])
+        for dataset in there:  # each is checked: the strictest decides
             _add(uses, dataset, "detected", literal, purpose)
+        strictest = min(there, key=lambda dataset: _leniency(uses[dataset.name]), default=None)
+        undeclared.append(literal._replace(dataset=strictest.name if strictest else None))
     result = DataCheck(
         notebook_path, purpose, tuple(uses.values()), tuple(undeclared), tuple(unknown)
     )
@@ -180,6 +183,11 @@ def enforce_rule(
         )
         result.refuse()
     return result
+
+
+def _leniency(use: DatasetUse) -> tuple[bool, int]:
+    """Orders the uses of one location strictest first: refused, then the higher level."""
+    return use.refused is None, -CLASSIFICATIONS.index(use.classification)
 
 
 def _add(

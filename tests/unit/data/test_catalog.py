@@ -218,3 +218,64 @@ def test_a_page_of_the_catalog_reads_only_the_page(catalog_project: Project) -> 
         with pytest.raises(InvalidInputError) as caught:
             page_datasets(catalog_project, **bad)
         assert caught.value.details["field"] in bad
+
+
+def test_a_location_holds_one_dataset_however_it_is_written(catalog_project: Project) -> None:
+    """Before, ``zz_copy`` at the location of a personal dataset was catalogued as public, and
+    the check matched that file to whichever came last."""
+    root = catalog_project.root
+    os.symlink(root / "data", root / "linkdir")
+    _add(catalog_project, "customers", location="data/customers.csv", classification="personal")
+    for written in (
+        "linkdir/customers.csv",  # through a symlink inside the root
+        "data/customers.csv",
+        "./data//customers.csv",
+        str(root / "data" / "customers.csv"),
+        f"file://{root}/linkdir/customers.csv",
+    ):
+        with pytest.raises(ConflictError) as caught:
+            _add(catalog_project, "zz_copy", location=written, classification="public")
+        assert caught.value.details == {
+            "field": "location",
+            "location": "data/customers.csv",
+            "dataset": "customers",
+        }
+        assert "'customers'" in caught.value.message
+    _add(catalog_project, "other", location="data/other.csv")
+    with pytest.raises(ConflictError) as caught:
+        edit_dataset(catalog_project, "other", {"location": "linkdir/customers.csv"})
+    assert caught.value.details["dataset"] == "customers"
+    assert [(d.name, d.spec.location) for d in list_datasets(catalog_project)] == [
+        ("customers", "data/customers.csv"),
+        ("other", "data/other.csv"),
+    ]
+    # a dataset kept where it is, or moved to a free location, is no conflict
+    assert edit_dataset(catalog_project, "customers", {"owner": "crm"}).spec.owner == "crm"
+    assert edit_dataset(catalog_project, "other", {"location": "data/o2.csv"}).spec.location == (
+        "data/o2.csv"
+    )
+    remove_dataset(catalog_project, "customers")
+    assert _add(catalog_project, "zz_copy", location="linkdir/customers.csv").name == "zz_copy"
+
+
+def test_datasets_sharing_a_location_from_before_can_be_fixed(catalog_project: Project) -> None:
+    """A store written before the rule may hold two datasets at one location: editing one to
+    reclassify or move it is allowed, moving a third there is not."""
+    from sqlalchemy import update
+
+    from nbtools.data.tables import DatasetRecord
+
+    _add(catalog_project, "customers", location="data/c.csv", classification="personal")
+    _add(catalog_project, "copy", location="data/copy.csv", classification="public")
+    _add(catalog_project, "third", location="data/third.csv")
+    with catalog_project.store.session(write=True) as session:
+        session.execute(
+            update(DatasetRecord).where(DatasetRecord.name == "copy").values(location="data/c.csv")
+        )
+    edited = edit_dataset(catalog_project, "copy", {"classification": "personal"})
+    assert (edited.spec.location, edited.spec.classification) == ("data/c.csv", "personal")
+    with pytest.raises(ConflictError):
+        edit_dataset(catalog_project, "third", {"location": "data/c.csv"})
+    assert edit_dataset(catalog_project, "copy", {"location": "data/c2.csv"}).spec.location == (
+        "data/c2.csv"
+    )

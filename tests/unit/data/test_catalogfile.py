@@ -4,7 +4,7 @@ import pytest
 
 from nbtools.data.catalog import add_dataset, dataset_spec, get_dataset, list_datasets
 from nbtools.data.catalogfile import export_catalog, sync_catalog
-from nbtools.errors import InvalidInputError
+from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.project import Project
 
 CATALOG = """\
@@ -135,13 +135,70 @@ def test_a_merged_field_given_again_overrides_and_aliases_are_read_once(
     a structure reached again through an alias is not a second declaration either."""
     (catalog_project.root / "datasets.yaml").write_text(
         "datasets:\n"
-        "  base: &base {location: data/a.csv, classification: personal, purposes: [billing]}\n"
-        "  copy: *base\n"
+        "  base: &base {location: data/a.csv, classification: personal, purposes: &p [billing]}\n"
+        "  copy: {<<: *base, location: data/b.csv}\n"
+        "  same: {location: data/c.csv, purposes: *p}\n"
         "  open:\n"
         "    <<: *base\n"
+        "    location: data/d.csv\n"
         "    classification: public\n"
         "    purposes: []\n"
     )
-    assert sync_catalog(catalog_project).added == ["base", "copy", "open"]
+    assert sync_catalog(catalog_project).added == ["base", "copy", "same", "open"]
     assert get_dataset(catalog_project, "copy").spec.classification == "personal"
+    assert get_dataset(catalog_project, "same").spec.purposes == ("billing",)
     assert get_dataset(catalog_project, "open").spec.classification == "public"
+    # The whole declaration again, through an alias, is a second dataset at its location.
+    with open(catalog_project.root / "datasets.yaml", "a") as file:
+        file.write("  again: *base\n")
+    with pytest.raises(InvalidInputError, match=r"'base' and 'again' are both at 'data/a\.csv'"):
+        sync_catalog(catalog_project)
+
+
+def test_two_datasets_at_one_location_refuse_the_file_and_change_nothing(
+    catalog_project: Project,
+) -> None:
+    """Before, a second entry at a personal dataset's location, declared public, was synced."""
+    (catalog_project.root / "datasets.yaml").write_text(PERSONAL)
+    sync_catalog(catalog_project)
+    (catalog_project.root / "datasets.yaml").write_text(
+        PERSONAL + "  new: {location: data/new.csv}\n  zz_copy:\n    location: ./data/tx.csv\n"
+        "    classification: public\n"
+    )
+    with pytest.raises(InvalidInputError) as caught:
+        sync_catalog(catalog_project)
+    assert caught.value.details == {"field": "location", "dataset": "zz_copy", "other": "s"}
+    assert "datasets 's' and 'zz_copy' are both at 'data/tx.csv'" in caught.value.message
+    assert [d.name for d in list_datasets(catalog_project)] == ["s"]
+
+    # a store dataset the file does not declare keeps its location unless pruned
+    add_dataset(catalog_project, dataset_spec(catalog_project, "local", {"location": "l.csv"}))
+    (catalog_project.root / "datasets.yaml").write_text(
+        PERSONAL + "  new: {location: data/new.csv}\n  public: {location: l.csv}\n"
+    )
+    with pytest.raises(ConflictError) as conflict:
+        sync_catalog(catalog_project)
+    assert (conflict.value.details["field"], conflict.value.details["dataset"]) == (
+        "location",
+        "local",
+    )
+    assert [d.name for d in list_datasets(catalog_project)] == ["local", "s"]  # nothing written
+    report = sync_catalog(catalog_project, prune=True)
+    assert (report.added, report.removed) == (["new", "public"], ["local"])
+
+
+def test_datasets_may_trade_locations_in_one_sync(catalog_project: Project) -> None:
+    """The file is written in one transaction: only the end state must hold one dataset at
+    each location."""
+    (catalog_project.root / "datasets.yaml").write_text(
+        "datasets:\n  a: {location: data/a.csv}\n  b: {location: data/b.csv}\n"
+    )
+    sync_catalog(catalog_project)
+    (catalog_project.root / "datasets.yaml").write_text(
+        "datasets:\n  a: {location: data/b.csv}\n  b: {location: data/a.csv}\n"
+    )
+    assert sync_catalog(catalog_project).updated == ["a", "b"]
+    assert [(d.name, d.spec.location) for d in list_datasets(catalog_project)] == [
+        ("a", "data/b.csv"),
+        ("b", "data/a.csv"),
+    ]

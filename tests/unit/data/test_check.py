@@ -153,3 +153,39 @@ def test_a_bad_purpose_is_bad_input(project: Project) -> None:
 )
 def test_a_literal_is_read_as_the_catalog_reads_a_location(literal: str, location: str) -> None:
     assert project_location("nb/a.ipynb", literal) == location
+
+
+def test_every_dataset_at_a_location_is_checked_and_the_strictest_decides(
+    project: Project,
+) -> None:
+    """A store from before one location held one dataset may hold two; before, the check
+    matched the file to one of them only (here the public copy: allowed)."""
+    from sqlalchemy import update
+
+    from nbtools.data.tables import DatasetRecord
+
+    declared = {"location": "data/c.csv", "classification": "personal", "purposes": ["billing"]}
+    add_dataset(project, dataset_spec(project, "zz_personal", declared))
+    spec = {"location": "data/copy.csv", "classification": "public"}
+    add_dataset(project, dataset_spec(project, "aa_copy", spec))
+    with project.store.session(write=True) as session:  # as an older store could hold them
+        session.execute(
+            update(DatasetRecord)
+            .where(DatasetRecord.name == "aa_copy")
+            .values(location="data/c.csv")
+        )
+    code = "import pandas as pd\nx = pd.read_csv('data/c.csv')"
+    (project.root / "nb.ipynb").write_text(json.dumps(make_notebook([("code", code, [])])))
+
+    result = check_notebook(project, "nb.ipynb", "marketing", enforce=False)
+    assert [(u.dataset, u.refused is not None) for u in result.uses] == [
+        ("aa_copy", False),
+        ("zz_personal", True),
+    ]
+    assert [f.dataset for f in result.undeclared] == ["zz_personal"]
+    with pytest.raises(PolicyRefusedError) as caught:
+        check_notebook(project, "nb.ipynb", "marketing")
+    assert [use["dataset"] for use in caught.value.details["refused"]] == ["zz_personal"]
+    allowed = check_notebook(project, "nb.ipynb", "billing")
+    assert allowed.refused == ()
+    assert [f.dataset for f in allowed.undeclared] == ["zz_personal"]  # the higher level

@@ -52,3 +52,21 @@ def test_a_dataset_listing_purposes_needs_one_of_them(
     code, report = check(tmp_path, "f.ipynb")
     assert (code, report["purpose_required"]) == (0, False)
     assert [use["refused"] for use in report["uses"]] == [None]
+
+
+def test_a_second_dataset_at_a_catalogued_location_is_refused(tmp_path: Path) -> None:
+    """Before, ``zz_copy`` was stored at ``data/customers.csv`` as public, and a notebook
+    opening that file was checked against it: allowed for any purpose."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "linkdir").symlink_to(tmp_path / "data")
+    add(tmp_path, "customers", "data/customers.csv", "--classification", "personal")
+    added = nbtools(
+        tmp_path, "data", "add", "zz_copy", "linkdir/customers.csv",
+        "--classification", "public", "--json",
+    )  # fmt: skip
+    assert added.exit_code == 2, added.output
+    error = json.loads(added.stdout)
+    assert (error["error"], error["details"]["field"]) == ("ConflictError", "location")
+    assert error["details"]["dataset"] == "customers"
+    listed = nbtools(tmp_path, "data", "list", "--json")
+    assert [dataset["name"] for dataset in json.loads(listed.stdout)] == ["customers"]
