@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from nbtools import audit
 from nbtools.data.catalog import Dataset, list_datasets
-from nbtools.data.detect import Found, project_location, scan
+from nbtools.data.detect import Found, Unreadable, project_location, scan
 from nbtools.data.fields import CLASSIFICATIONS, parse_labels
 from nbtools.data.policy import refusal
 from nbtools.errors import InvalidInputError, PolicyRefusedError
@@ -59,21 +59,26 @@ class DataCheck:
     uses: tuple[DatasetUse, ...]
     undeclared: tuple[Found, ...]
     unknown: tuple[Found, ...]
+    #: Whether a job of the notebook needs a purpose: without one, a use would be refused
+    #: (personal or sensitive data, a dataset listing purposes), or an unreadable cell.
+    purpose_required: bool = False
+    #: The cells the check cannot read, which could use any dataset.
+    unreadable: tuple[Unreadable, ...] = ()
+    #: Why those cells refuse the notebook: the catalog holds data the purpose may not use.
+    unreadable_refused: str | None = None
 
     @property
     def refused(self) -> tuple[DatasetUse, ...]:
         return tuple(use for use in self.uses if use.refused)
 
-    @property
-    def purpose_required(self) -> bool:
-        """Whether a job of the notebook needs a purpose: one of its uses would be refused
-        without one (personal or sensitive data, or a dataset listing purposes)."""
-        return any(
-            refusal(use.dataset, use.classification, use.purposes, None) for use in self.uses
-        )
+    def refusals(self) -> list[str]:
+        """Why the notebook is refused for the purpose: nothing when it is allowed."""
+        reasons = [use.refused for use in self.uses if use.refused]
+        return reasons + ([self.unreadable_refused] if self.unreadable_refused else [])
 
     def warnings(self) -> list[str]:
-        """One line per undeclared path read directly and per unknown dataset name."""
+        """One line per undeclared path read directly, per unknown dataset name and per
+        unreadable cell."""
         lines = []
         for found in self.undeclared:
             matched = f" (dataset {found.dataset})" if found.dataset else ""
@@ -83,18 +88,26 @@ class DataCheck:
             f"unknown dataset: {found.value!r} at cell {found.cell + 1}, line {found.line}"
             for found in self.unknown
         ]
+        lines += [
+            f"unreadable cell {cell.cell + 1}, line {cell.line}: {cell.error} (the data it "
+            "uses cannot be checked)"
+            for cell in self.unreadable
+        ]
         return lines
 
     def refuse(self) -> None:
-        """Raise :class:`PolicyRefusedError` naming every refused use, if any (``field``:
-        the ``purpose`` a form shows the refusal at)."""
-        if self.refused:
+        """Raise :class:`PolicyRefusedError` naming every refused use and unreadable cell, if
+        any (``field``: the ``purpose`` a form shows the refusal at)."""
+        reasons = self.refusals()
+        if reasons:
+            unreadable = [cell.to_dict() for cell in self.unreadable]
             raise PolicyRefusedError(
-                " ".join(use.refused for use in self.refused if use.refused),
+                " ".join(reasons),
                 field="purpose",
                 notebook_path=self.notebook_path,
                 purpose=self.purpose,
                 refused=[use.to_dict() for use in self.refused],
+                **({"unreadable": unreadable} if self.unreadable_refused else {}),
             )
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,6 +118,7 @@ class DataCheck:
             "uses": [use.to_dict() for use in self.uses],
             "undeclared": [found.to_dict() for found in self.undeclared],
             "unknown": [found.to_dict() for found in self.unknown],
+            "unreadable": [cell.to_dict() for cell in self.unreadable],
             "warnings": self.warnings(),
         }
 
@@ -150,12 +164,47 @@ def check_notebook(
             _add(uses, dataset, "detected", literal, purpose)
         strictest = min(there, key=lambda dataset: _leniency(uses[dataset.name]), default=None)
         undeclared.append(literal._replace(dataset=strictest.name if strictest else None))
+    # A cell the check cannot read could use any catalogued dataset.
+    could_use = catalog if found.unreadable else uses.values()
     result = DataCheck(
-        notebook_path, purpose, tuple(uses.values()), tuple(undeclared), tuple(unknown)
+        notebook_path,
+        purpose,
+        tuple(uses.values()),
+        tuple(undeclared),
+        tuple(unknown),
+        purpose_required=any(_refusal(dataset, None) for dataset in could_use),
+        unreadable=found.unreadable,
+        unreadable_refused=_unreadable_refusal(found.unreadable, catalog, purpose),
     )
     if enforce:
         result.refuse()
     return result
+
+
+def _refusal(dataset: Dataset | DatasetUse, purpose: str | None) -> str | None:
+    if isinstance(dataset, DatasetUse):
+        return refusal(dataset.dataset, dataset.classification, dataset.purposes, purpose)
+    spec = dataset.spec
+    return refusal(spec.name, spec.classification, spec.purposes, purpose)
+
+
+def _unreadable_refusal(
+    cells: tuple[Unreadable, ...], catalog: list[Dataset], purpose: str | None
+) -> str | None:
+    """Why cells the check cannot read refuse the notebook: the catalog holds data the
+    purpose may not use (the rule fails closed); ``None`` when it holds none."""
+    withheld = [dataset for dataset in catalog if _refusal(dataset, purpose)]
+    if not cells or not withheld:
+        return None
+    where = ", ".join(f"cell {cell.cell + 1} (line {cell.line}: {cell.error})" for cell in cells)
+    shown = ", ".join(f"{d.name!r} ({d.spec.classification})" for d in withheld[:3])
+    more = f" and {len(withheld) - 3} more" if len(withheld) > 3 else ""
+    wanted = f"the purpose {purpose!r}" if purpose else "a run without a purpose"
+    return (
+        f"The usage rule cannot read {where} as Python, even as IPython reads it, so it cannot "
+        f"tell which data the notebook uses, and the catalog holds data {wanted} may not use: "
+        f"{shown}{more}. Correct the cell, or move what it does out of the notebook."
+    )
 
 
 def enforce_rule(
@@ -171,11 +220,13 @@ def enforce_rule(
     a transaction of its own: what was refused is not stored) before it is raised. ``during``
     names the action refused when it is not a job or run (``extract``)."""
     result = check_notebook(project, notebook_path, purpose, enforce=False, nb=nb)
-    if result.refused:
+    if result.refusals():
         summary: dict[str, Any] = {
             "purpose": result.purpose,
             "refused": [use.dataset for use in result.refused],
         }
+        if result.unreadable_refused:
+            summary["unreadable_cells"] = [cell.cell for cell in result.unreadable]
         if during is not None:
             summary["during"] = during
         audit.record_now(
@@ -203,5 +254,5 @@ def _add(
         how,
         found.cell,
         found.line,
-        refusal(dataset.name, spec.classification, spec.purposes, purpose),
+        _refusal(dataset, purpose),
     )

@@ -142,12 +142,21 @@ export interface DatasetUse {
   refused: string | null;
 }
 
+/** A cell the data check cannot read, even as IPython reads it: it could use any dataset. */
+export interface UnreadableCell {
+  /** From 0. */
+  cell: number;
+  line: number;
+  error: string;
+}
+
 /** `GET data/check?path=`: the notebook's data and whether a job of it needs a purpose. */
 export interface NotebookDataCheck {
   notebook_path: string;
   purpose: string | null;
   purpose_required: boolean;
   uses: DatasetUse[];
+  unreadable: UnreadableCell[];
   warnings: string[];
 }
 

@@ -52,7 +52,7 @@ def test_scan_skips_no_call_a_cell_makes() -> None:
     assert [(f.value, f.cell) for f in found.undeclared] == [("c.csv", 2), ("e.txt", 4)]
 
 
-def test_scan_reads_deeply_nested_code_and_skips_what_python_cannot_compile() -> None:
+def test_scan_reads_deeply_nested_code_and_reports_what_python_cannot_compile() -> None:
     deep = " + 1" * 2000  # Python compiles it (up to about 3000 levels)
     too_deep = " + 1" * 4000
     cells = [
@@ -61,6 +61,7 @@ def test_scan_reads_deeply_nested_code_and_skips_what_python_cannot_compile() ->
     ]
     found = scan(make_notebook(cells))
     assert [(f.value, f.cell) for f in found.undeclared] == [("deep.csv", 0)]
+    assert [(cell.cell, cell.line) for cell in found.unreadable] == [(1, 1)]  # never skipped
 
 
 def test_every_reader_is_found_in_a_cell_naming_only_it() -> None:

@@ -70,3 +70,39 @@ def test_a_second_dataset_at_a_catalogued_location_is_refused(tmp_path: Path) ->
     assert error["details"]["dataset"] == "customers"
     listed = nbtools(tmp_path, "data", "list", "--json")
     assert [dataset["name"] for dataset in json.loads(listed.stdout)] == ["customers"]
+
+
+M1 = 'import nbtools.data\nt = %time 1+1\ndf = open(nbtools.data.path("customers")).read()\n'
+
+
+def test_an_ipython_line_hides_no_cell_from_the_check_or_the_run(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """Before, the ``%time`` line made the whole cell unparsed: "uses no catalogued dataset",
+    and ``nbtools run --purpose marketing`` ran it (and recorded reading customers)."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "customers.csv").write_text("id\n1\n")
+    personal = ("--classification", "personal", "--purpose", "billing")
+    add(tmp_path, "customers", "data/customers.csv", *personal)
+    notebook_factory("m1.ipynb", [("code", M1, [])])
+    notebook_factory("m2.ipynb", [("code", "n = len(files) ; %who\nopen('data/x.csv')", [])])
+
+    code, report = check(tmp_path, "m1.ipynb", "--purpose", "marketing")
+    assert code == 2
+    assert [(use["dataset"], use["cell"], use["line"]) for use in report["uses"]] == [
+        ("customers", 0, 3)
+    ]
+    run = nbtools(tmp_path, "run", "m1.ipynb", "--purpose", "marketing")
+    assert run.exit_code == 2, run.output
+    assert "'customers' (personal) may not be used for the purpose 'marketing'" in run.stderr
+    runs = nbtools(tmp_path, "runs", "list", "--json")
+    assert json.loads(runs.stdout) == []  # refused before any run row or kernel
+
+    code, report = check(tmp_path, "m2.ipynb", "--purpose", "marketing")
+    assert (code, report["unreadable"]) == (2, [{"cell": 0, "line": 1, "error": "invalid syntax"}])
+    assert report["warnings"] == [
+        "undeclared data: 'data/x.csv' at cell 1, line 2",  # its other line is still read
+        "unreadable cell 1, line 1: invalid syntax (the data it uses cannot be checked)",
+    ]
+    refused = nbtools(tmp_path, "data", "check", "m2.ipynb", "--purpose", "billing")
+    assert refused.exit_code == 0, refused.output  # every dataset allows billing
