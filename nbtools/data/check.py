@@ -159,7 +159,7 @@ def check_notebook(
             unknown.append(declared)
     undeclared = []
     for literal in found.undeclared:
-        there = by_location.get(project_location(notebook_path, literal.value), [])
+        there = by_location.get(project_location(project, notebook_path, literal.value), [])
         for dataset in there:  # each is checked: the strictest decides
             _add(uses, dataset, "detected", literal, purpose)
         strictest = min(there, key=lambda dataset: _leniency(uses[dataset.name]), default=None)

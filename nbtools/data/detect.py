@@ -1,13 +1,15 @@
 """Static detection of the data a notebook uses, read from its code with :mod:`ast`.
 
-- **Declared uses**: ``nbtools.data.path("name")`` / ``nbtools.data.open("name", ...)`` (also
-  ``data.path``/``data.open`` after ``from nbtools import data``) with a literal name.
-- **Undeclared data**: a literal path or URL given as the first argument to a reader —
+- **Declared uses**: ``nbtools.data.path("name")`` / ``nbtools.data.open("name", ...)`` with a
+  literal name (first, or as ``name=``), through any of the usual imports: ``import nbtools``,
+  ``from nbtools import data [as d]``, ``import nbtools.data as nd``, ``from nbtools.data
+  import path [as p], open`` (or ``*``).
+- **Undeclared data**: a literal path or URL given as the first argument (or by its keyword:
+  ``file=``, ``filepath_or_buffer=``, ``path=``, ``io=``, ``source=``) to a reader —
   ``open``, pandas/polars/pyarrow-style ``read_csv``, ``read_parquet``, ``read_json``,
   ``read_table``, ``read_excel``, ``read_feather``, ``read_orc``, ``scan_csv``,
   ``scan_parquet``, ``read_text``/``read_bytes`` are not covered (``Path("x").read_text()``
-  has no argument). A relative path is resolved against the notebook's directory (the run's
-  working directory) and matched to a catalog entry with that location.
+  has no argument). :func:`project_location` gives the catalog form of such a path.
 
 Only literal strings are seen: a path built at run time (``f"data/{day}.csv"``, a variable) is
 not detected. IPython syntax (``%magic``, ``!cmd``, ``x = %time f()``, ``%%time`` cells,
@@ -22,13 +24,15 @@ from __future__ import annotations
 
 import ast
 import functools
-import posixpath
 import re
 import string
 from collections.abc import Iterable, Iterator
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nbtools.notebooks import Notebook, cell_source
+
+if TYPE_CHECKING:
+    from nbtools.project import Project
 
 #: Every reader's name contains one of ``_NAME_PARTS`` (tested).
 READERS = frozenset(
@@ -47,6 +51,10 @@ READERS = frozenset(
         "scan_ndjson",
     }
 )
+#: The keywords a reader takes its path by (``open``, pandas, pyarrow, ``read_excel``, polars).
+_PATH_KEYWORDS = ("file", "filepath_or_buffer", "path", "io", "source")
+#: ``nbtools.data``'s functions taking a dataset's name.
+_DECLARING = ("path", "open")
 #: An ASCII cell can call a reader (or ``data.path``/``data.open``) only if the name is in its
 #: text: cells without one are not parsed (most cells of a long notebook read no data). Python
 #: reads identifiers NFKC-normalised (fullwidth letters spell ``open``), so other cells are parsed.
@@ -106,24 +114,79 @@ class _Code(NamedTuple):
     error: tuple[int, str] | None = None
 
 
+class _Names:
+    """How the notebook's imports name ``nbtools.data`` (a notebook's cells share one
+    namespace, so an import anywhere counts everywhere: a stricter reading, never a laxer)."""
+
+    def __init__(self) -> None:
+        self.modules = {"data"}  # ``data.path``: after ``from nbtools import data``
+        self.functions: set[str] = set()
+
+    def learn(self, tree: ast.Module) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                self.modules.update(
+                    alias.asname
+                    for alias in node.names
+                    if alias.name == "nbtools.data" and alias.asname
+                )
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                for alias in node.names:
+                    if node.module == "nbtools" and alias.name == "data":
+                        self.modules.add(alias.asname or alias.name)
+                    elif node.module == "nbtools.data" and alias.name == "*":
+                        self.functions.update(_DECLARING)
+                    elif node.module == "nbtools.data" and alias.name in _DECLARING:
+                        self.functions.add(alias.asname or alias.name)
+
+    def renamed(self) -> re.Pattern[str] | None:
+        """The names ``path``/``open`` were imported as, other than their own, to look for in
+        a cell's text as ``_CALLED_NAMES`` are."""
+        names = sorted(self.functions - {*_DECLARING, *READERS})
+        return re.compile(rf"\b(?:{'|'.join(map(re.escape, names))})\b") if names else None
+
+    def declares(self, func: ast.expr) -> bool:
+        """Whether the call's function is ``nbtools.data.path``/``open`` under a known name."""
+        if isinstance(func, ast.Name):
+            return func.id in self.functions
+        if not isinstance(func, ast.Attribute) or func.attr not in _DECLARING:
+            return False
+        owner = func.value
+        return (isinstance(owner, ast.Name) and owner.id in self.modules) or (
+            isinstance(owner, ast.Attribute) and owner.attr == "data"  # nbtools.data.path
+        )
+
+
 def scan(nb: Notebook) -> NotebookData:
     """Every declared use and literal data path of the notebook's code cells, in order, and
     the cells that cannot be read."""
+    sources = [
+        (index, cell_source(cell))
+        for index, cell in enumerate(nb.get("cells", []))
+        if cell.get("cell_type") == "code"
+    ]
+    read: dict[int, _Code] = {}
+    names = _Names()
+    for index, source in sources:  # imports first: they name nbtools.data for every cell
+        if "nbtools" in source or not source.isascii():
+            read[index] = _read_top(source)
+            for tree, _ in read[index].trees:
+                names.learn(tree)
     declared: list[Found] = []
     undeclared: list[Found] = []
     unreadable: list[Unreadable] = []
-    for index, cell in enumerate(nb.get("cells", [])):
-        if cell.get("cell_type") != "code":
-            continue
-        source = cell_source(cell)
-        if source.isascii() and not (
-            any(part in source for part in _NAME_PARTS) and _CALLED_NAMES.search(source)
+    renamed = names.renamed()
+    for index, source in sources:
+        if (
+            source.isascii()
+            and not (any(part in source for part in _NAME_PARTS) and _CALLED_NAMES.search(source))
+            and not (renamed and renamed.search(source))
         ):
             continue
-        code = _read_top(source)
+        code = read[index] if index in read else _read_top(source)
         if code.error is not None:
             unreadable.append(Unreadable(index, *code.error))
-        for kind, value, line in _literals(code):
+        for kind, value, line in _literals(code, names):
             (declared if kind == "dataset" else undeclared).append(Found(value, index, line))
     return NotebookData(
         tuple(sorted(declared, key=_order)),
@@ -136,21 +199,23 @@ def _order(found: Found) -> tuple[int, int]:
     return found.cell, found.line
 
 
-def project_location(notebook_path: str, literal: str) -> str:
+def project_location(project: Project, notebook_path: str, literal: str) -> str:
     """The catalog form of a literal path read by a notebook at root-relative
-    ``notebook_path``: root-relative and normalised (URLs are kept as written)."""
-    from nbtools.errors import InvalidInputError  # not at import: extraction's path
+    ``notebook_path`` (from the notebook's directory, where its runs execute): what the
+    catalog stores for that location (:func:`nbtools.data.fields.parse_location`: a ``file:``
+    URL's path, root-relative, symlinks resolved). Other URLs, and paths outside the root,
+    are returned as written (no catalog location is either)."""
+    from nbtools.data.fields import parse_location  # not at import: extraction's path
     from nbtools.urls import local_path
 
     try:
         path = local_path(literal)
-    except InvalidInputError:  # a file: URL of another machine: no catalog location
+        if path is None:
+            return literal
+        absolute = project.root / notebook_path.rpartition("/")[0] / path  # absolute path wins
+        return parse_location(project, str(absolute))
+    except (ValueError, OSError, RuntimeError):  # outside the root, a NUL, a symlink loop
         return literal
-    if path is None:
-        return literal
-    if posixpath.isabs(path):
-        return posixpath.normpath(path)
-    return posixpath.normpath(posixpath.join(posixpath.dirname(notebook_path), path))
 
 
 def _read_top(source: str) -> _Code:
@@ -264,37 +329,36 @@ def _expanded(text: str) -> Iterable[str]:
         return []
 
 
-def _literals(code: _Code) -> Iterator[tuple[str, str, int]]:
+def _literals(code: _Code, names: _Names) -> Iterator[tuple[str, str, int]]:
     for tree, first_line in code.trees:
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not node.args:
+            if not isinstance(node, ast.Call):
                 continue
-            first = _text(node.args[0])
-            if first is None:
-                continue
-            name, owner = _called(node.func)
-            if name in ("path", "open") and owner == "data":
-                yield "dataset", first, first_line + node.lineno - 1
-            elif name in READERS:
-                yield "path", first, first_line + node.lineno - 1
+            if names.declares(node.func):
+                name = _argument(node, ("name",))
+                if name is not None:
+                    yield "dataset", name, first_line + node.lineno - 1
+            elif _called(node.func) in READERS:
+                path = _argument(node, _PATH_KEYWORDS)
+                if path is not None:
+                    yield "path", path, first_line + node.lineno - 1
+
+
+def _argument(call: ast.Call, keywords: tuple[str, ...]) -> str | None:
+    """The call's literal text first argument, or given by one of ``keywords``."""
+    if call.args:
+        return _text(call.args[0])
+    return _text(next((k.value for k in call.keywords if k.arg in keywords), None))
 
 
 def _text(node: ast.expr | None) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
-def _called(func: ast.expr) -> tuple[str | None, str | None]:
-    """``(function name, the name it is an attribute of)``: ``pd.read_csv`` → read_csv, pd."""
+def _called(func: ast.expr) -> str | None:
+    """The called function's name: ``pd.read_csv`` → read_csv."""
     if isinstance(func, ast.Name):
-        return func.id, None
+        return func.id
     if isinstance(func, ast.Attribute):
-        owner = func.value
-        owner_name = (
-            owner.id
-            if isinstance(owner, ast.Name)
-            else owner.attr
-            if isinstance(owner, ast.Attribute)
-            else None
-        )
-        return func.attr, owner_name
-    return None, None
+        return func.attr
+    return None

@@ -6,7 +6,7 @@ import pytest
 
 from nbtools.data.catalog import add_dataset, dataset_spec
 from nbtools.data.check import check_notebook
-from nbtools.data.detect import READERS, project_location, scan
+from nbtools.data.detect import READERS, scan
 from nbtools.errors import InvalidInputError, PolicyRefusedError
 from nbtools.project import Project
 from tests.conftest import make_notebook
@@ -138,22 +138,6 @@ def test_a_bad_purpose_is_bad_input(project: Project) -> None:
     with pytest.raises(InvalidInputError) as caught:
         check_notebook(project, "nb/a.ipynb", "not a purpose")
     assert caught.value.details["field"] == "purpose"
-
-
-@pytest.mark.parametrize(
-    ("literal", "location"),
-    [
-        ("file://localhost/srv/x.csv", "/srv/x.csv"),  # before: nb/localhost/srv/x.csv
-        ("file:/srv/x.csv", "/srv/x.csv"),  # before: nb/file:/srv/x.csv
-        ("file:///srv/../x.csv", "/x.csv"),
-        ("../data/x.csv", "data/x.csv"),
-        ("simplecache::file:///srv/x.csv", "simplecache::file:///srv/x.csv"),
-        ("file://server/x.csv", "file://server/x.csv"),
-        ("s3://b/x.csv", "s3://b/x.csv"),
-    ],
-)
-def test_a_literal_is_read_as_the_catalog_reads_a_location(literal: str, location: str) -> None:
-    assert project_location("nb/a.ipynb", literal) == location
 
 
 def test_every_dataset_at_a_location_is_checked_and_the_strictest_decides(

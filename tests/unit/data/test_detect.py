@@ -1,15 +1,17 @@
-"""What the static detector sees: IPython syntax never hides a cell."""
+"""What the static detector sees: IPython syntax never hides a cell, the imports that name
+``nbtools.data``, and literal paths read as the catalog reads a location."""
 
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
 from nbtools import audit
 from nbtools.data.catalog import add_dataset, dataset_spec
 from nbtools.data.check import check_notebook, enforce_rule
-from nbtools.data.detect import scan
+from nbtools.data.detect import project_location, scan
 from nbtools.errors import PolicyRefusedError
 from nbtools.project import Project
 from tests.conftest import make_notebook
@@ -54,6 +56,65 @@ def test_ipython_syntax_never_hides_a_cell(
     ]
 
 
+def test_the_imports_naming_nbtools_data_are_followed() -> None:
+    """Before, only ``nbtools.data.path("x")`` and ``data.path("x")`` were declared uses."""
+    cells = [
+        ("code", 'p("b")\no("c", "w")', []),  # the cells share one namespace, in any order
+        ("code", "import nbtools.data as nd\nnd.path('a')", []),
+        ("code", "from nbtools.data import path as p, open as o", []),
+        ("code", "from nbtools import data as d\nd.open(name='d')", []),
+        ("code", "import nbtools\nnbtools.data.path(mode='w', name='e')", []),
+        ("code", "pd.read_csv(filepath_or_buffer='f.csv')\nopen(file='g.txt')", []),
+        ("code", "nd.path(variable)\nfrom other import path as q\nq('not-ours')", []),
+    ]
+    found = scan(make_notebook(cells))
+    assert [(f.value, f.cell, f.line) for f in found.declared] == [
+        ("b", 0, 1),
+        ("c", 0, 2),
+        ("a", 1, 2),
+        ("d", 3, 2),
+        ("e", 4, 2),
+    ]
+    assert [(f.value, f.cell) for f in found.undeclared] == [("f.csv", 5), ("g.txt", 5)]
+
+
+def test_a_star_import_declares_path_and_open() -> None:
+    cells = [("code", "from nbtools.data import *\nx = open('customers')\npath('scores')", [])]
+    assert [f.value for f in scan(make_notebook(cells)).declared] == ["customers", "scores"]
+
+
+def test_a_literal_is_read_as_the_catalog_reads_a_location(project: Project) -> None:
+    root = project.root
+    (root / "data").mkdir()
+    os.symlink(root / "data", root / "linkdir")
+    os.symlink(root / "loop", root / "loop")
+    cases = {
+        # before: kept absolute, or joined to the notebook's directory as text
+        f"{root}/data/x.csv": "data/x.csv",
+        f"file://{root}/data/x.csv": "data/x.csv",
+        f"file://localhost{root}/data/x.csv": "data/x.csv",
+        f"file:{root}/nb/../data/x.csv": "data/x.csv",
+        "../linkdir/x.csv": "data/x.csv",  # a symlink inside the root
+        f"{root}/linkdir/x.csv": "data/x.csv",
+        "../data/x.csv": "data/x.csv",
+        "x.csv": "nb/x.csv",
+        "./sub//y.csv": "nb/sub/y.csv",
+        # no catalog location: as written
+        "../../outside.csv": "../../outside.csv",
+        "/etc/passwd": "/etc/passwd",
+        "file:///srv/x.csv": "file:///srv/x.csv",
+        "file://server/x.csv": "file://server/x.csv",
+        "simplecache::file:///srv/x.csv": "simplecache::file:///srv/x.csv",
+        "s3://b/x.csv": "s3://b/x.csv",
+        "../loop/x.csv": "../loop/x.csv",
+        "a\0b.csv": "a\0b.csv",
+        "x" * 5000: "x" * 5000,
+    }
+    assert {literal: project_location(project, "nb/a.ipynb", literal) for literal in cases} == (
+        cases
+    )
+
+
 def _catalog(project: Project, **datasets: dict[str, object]) -> None:
     for name, declared in datasets.items():
         add_dataset(project, dataset_spec(project, name, declared))
@@ -69,6 +130,26 @@ CUSTOMERS = {
     "classification": "personal",
     "purposes": ["billing"],
 }
+
+
+@pytest.mark.parametrize(
+    "literal",
+    [
+        "{root}/data/customers.csv",
+        "file://{root}/data/customers.csv",
+        "linkdir/customers.csv",
+    ],
+)
+def test_a_literal_path_written_another_way_is_the_dataset(project: Project, literal: str) -> None:
+    """Before, these reads matched no dataset: a run for any purpose went unchecked."""
+    (project.root / "data").mkdir()
+    os.symlink(project.root / "data", project.root / "linkdir")
+    _catalog(project, customers=CUSTOMERS)
+    _write(project, f"import pandas as pd\ndf = pd.read_csv({literal.format(root=project.root)!r})")
+    with pytest.raises(PolicyRefusedError) as caught:
+        check_notebook(project, "nb.ipynb", "marketing")
+    assert [use["dataset"] for use in caught.value.details["refused"]] == ["customers"]
+    assert check_notebook(project, "nb.ipynb", "billing").undeclared[0].dataset == "customers"
 
 
 def test_an_unreadable_cell_fails_closed(project: Project) -> None:

@@ -106,3 +106,17 @@ def test_an_ipython_line_hides_no_cell_from_the_check_or_the_run(
     ]
     refused = nbtools(tmp_path, "data", "check", "m2.ipynb", "--purpose", "billing")
     assert refused.exit_code == 0, refused.output  # every dataset allows billing
+
+
+def test_a_literal_path_through_a_symlink_is_the_dataset(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """Before, ``open("linkdir/customers.csv")`` matched no dataset: the run went unchecked."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "linkdir").symlink_to(tmp_path / "data")
+    add(tmp_path, "customers", "data/customers.csv", "--classification", "personal")
+    read = f"open('linkdir/customers.csv')\nopen('{tmp_path}/data/customers.csv')"
+    notebook_factory("nb.ipynb", [("code", read, [])])
+    code, report = check(tmp_path, "nb.ipynb", "--purpose", "marketing")
+    assert code == 2
+    assert [found["dataset"] for found in report["undeclared"]] == ["customers", "customers"]
