@@ -251,9 +251,9 @@ def _refuse_shared_locations(session: Session, placed: Sequence[DatasetSpec]) ->
     for location, name in rows:
         if location in written and name != written[location]:
             raise ConflictError(
-                f"The location {location!r} is dataset {name!r}'s already: one location "
-                f"holds one dataset (else the same data could be declared twice with another "
-                f"classification or purposes). Change {name!r} instead, or remove it first.",
+                f"Dataset {name!r} is at {location!r} already: one location holds one dataset "
+                "(else the same data could be declared twice, with another classification or "
+                f"purposes). Change {name!r} instead, or remove it first.",
                 field="location",
                 location=location,
                 dataset=name,
