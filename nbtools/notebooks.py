@@ -15,15 +15,17 @@ from nbtools.errors import NotebookError, NotFoundError, conversion_refused
 Notebook = dict[str, Any]
 
 
-def read_notebook(path: Path) -> Notebook:
-    """Load and structurally check the notebook at ``path``."""
+def read_notebook(path: Path, name: str | None = None) -> Notebook:
+    """Load and structurally check the notebook at ``path``; errors call it ``name`` (default:
+    ``path`` itself)."""
+    source = str(path) if name is None else name
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise NotFoundError(f"Notebook not found: {path}", path=str(path)) from None
+        raise NotFoundError(f"Notebook not found: {source}", path=source) from None
     except IsADirectoryError:
-        raise NotebookError(f"{path} is a directory, not a notebook.", path=str(path)) from None
-    return parse_notebook(raw, source=str(path))
+        raise NotebookError(f"{source} is a directory, not a notebook.", path=source) from None
+    return parse_notebook(raw, source=source)
 
 
 def parse_notebook(raw: bytes | str, source: str = "<notebook>") -> Notebook:

@@ -12,6 +12,7 @@ from nbtools.paths import resolve_inside
 
 if TYPE_CHECKING:
     from nbtools.config import NbtoolsSettings
+    from nbtools.notebooks import Notebook
     from nbtools.store.database import Store
 
 
@@ -56,6 +57,29 @@ class Project:
     def resolve(self, user_path: str) -> Path:
         """Resolve a root-relative path from a user or a request, refusing escapes."""
         return resolve_inside(self.root, user_path)
+
+    def user_file(self, user_path: str) -> Path:
+        """Resolve a root-relative path to one of the user's files (a notebook) as
+        :meth:`resolve` does; a path in the store directory, even through a symbolic link, is
+        refused (:class:`~nbtools.errors.HiddenPathError`): nothing there is the user's."""
+        from nbtools.errors import HiddenPathError
+
+        target = self.resolve(user_path)
+        if self.in_store(target):
+            raise HiddenPathError(
+                f"{user_path!r} is in the nbtools store directory, which holds nbtools' own "
+                "files, not notebooks: choose a path outside it.",
+                path=user_path,
+            )
+        return target
+
+    def read_notebook(self, user_path: str) -> Notebook:
+        """The notebook at root-relative ``user_path`` (:meth:`user_file`), read and checked;
+        an error names it by ``user_path``, as the store and the REST API do, never by its
+        absolute path."""
+        from nbtools.notebooks import read_notebook
+
+        return read_notebook(self.user_file(user_path), name=user_path)
 
     def contains(self, path: Path) -> bool:
         """Whether ``path`` (resolved) is inside the root."""

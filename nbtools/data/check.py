@@ -20,7 +20,7 @@ from nbtools.data.detect import Found, Unreadable, project_location, scan
 from nbtools.data.fields import CLASSIFICATIONS, parse_labels
 from nbtools.data.policy import refusal
 from nbtools.errors import InvalidInputError, PolicyRefusedError
-from nbtools.notebooks import Notebook, read_notebook
+from nbtools.notebooks import Notebook
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -144,7 +144,7 @@ def check_notebook(
     """The data of the notebook at root-relative ``notebook_path`` (or ``nb``, its content)
     for ``purpose``; with ``enforce``, a refused use raises :class:`PolicyRefusedError`."""
     purpose = parse_purpose(purpose)
-    found = scan(nb if nb is not None else read_notebook(project.resolve(notebook_path)))
+    found = scan(nb if nb is not None else project.read_notebook(notebook_path))
     catalog = list_datasets(project)
     by_name = {dataset.name: dataset for dataset in catalog}
     by_location: dict[str, list[Dataset]] = {}

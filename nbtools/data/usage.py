@@ -36,7 +36,7 @@ from nbtools.jobs.pinned import pinned_notebook
 from nbtools.jobs.runs import output_files
 from nbtools.jobs.tables import Job, Run, runs_table
 from nbtools.lineage.extraction import EXTRACTION
-from nbtools.notebooks import Notebook, read_notebook
+from nbtools.notebooks import Notebook
 from nbtools.store import utcnow
 from nbtools.versioning.tables import version_refs
 
@@ -228,7 +228,7 @@ def usage_report(project: Project, name: str) -> UsageReport:
             nb = (
                 pinned_notebook(project, job.notebook_path, job.pinned_version_id)
                 if job.pinned_version_id is not None
-                else read_notebook(project.resolve(job.notebook_path))
+                else project.read_notebook(job.notebook_path)
             )
         except NbtoolsError:  # the notebook is gone or unreadable: only its runs tell
             continue

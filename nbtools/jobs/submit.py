@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from nbtools.audit import current_actor
-from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.errors import ConflictError, HiddenPathError, InvalidInputError, NotFoundError
 from nbtools.ids import MAX_INT_COLUMN
 from nbtools.jobs import events, wakeups
 from nbtools.jobs.idempotency import check_key, created_once
@@ -14,7 +14,6 @@ from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.jobs.runs import new_run
 from nbtools.jobs.tables import Run
-from nbtools.notebooks import read_notebook
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
@@ -43,7 +42,9 @@ def checked_parameters(
         nb = pinned_notebook(project, notebook_path, pinned_version_id)
     else:
         try:
-            nb = read_notebook(project.resolve(notebook_path))
+            nb = project.read_notebook(notebook_path)
+        except HiddenPathError:
+            raise  # in the store directory: said so, not "does not exist"
         except NotFoundError:
             raise NotFoundError(
                 f"Notebook {notebook_path!r} does not exist: nothing was created. Check the "

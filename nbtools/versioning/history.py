@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, insert, select, update
 
 from nbtools.audit import current_actor
-from nbtools.errors import HiddenPathError, InvalidInputError, NotebookError, NotFoundError
+from nbtools.errors import InvalidInputError, NotebookError, NotFoundError
 from nbtools.ids import MAX_ID, MAX_INTEGER, whole_number
 from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
@@ -73,14 +73,7 @@ def objects(project: Project) -> ObjectStore:
 def notebook_key(project: Project, path: str) -> str:
     """The root-relative, normalised path under which a notebook's history is kept; a path in
     the store directory is refused, as the server refuses it (nothing there is a notebook)."""
-    target = project.resolve(path)
-    if project.in_store(target):
-        raise HiddenPathError(
-            f"{path!r} is in the nbtools store directory, which holds nbtools' own files, not "
-            "notebooks: choose a path outside it.",
-            path=path,
-        )
-    return project.relative(target)
+    return project.relative(project.user_file(path))
 
 
 def disk_content(project: Project, path: str) -> bytes:

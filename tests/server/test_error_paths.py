@@ -35,6 +35,10 @@ async def error_of(jp_fetch: Any, method: str, *path: str, **options: Any) -> di
             ("extract",),
             {"body": json.dumps({"path": "reports/broken.ipynb", "dry_run": True})},
         ),
+        ("POST", ("runs",), {"body": json.dumps({"notebook_path": "reports/broken.ipynb"})}),
+        ("POST", ("jobs",), {"body": json.dumps({"notebook_path": "reports/broken.ipynb"})}),
+        ("GET", ("parameters",), {"params": {"path": "reports/broken.ipynb"}}),
+        ("GET", ("notebook",), {"params": {"path": "reports/broken.ipynb"}}),
     ],
 )
 async def test_a_broken_notebook_is_named_by_its_path_in_the_root(
