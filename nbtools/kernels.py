@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nbtools.errors import NbtoolsError
+from nbtools.notebooks import Notebook, kernel_name
 from nbtools.processes import kill_tree
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 #: The kernel of a notebook that names none.
 DEFAULT_KERNEL = "python3"
+
 #: Seconds a used kernel gets to exit after a shutdown request before it is killed.
 SHUTDOWN_GRACE_SECONDS = 0.5
 #: Seconds to wait for a new kernel to answer.
@@ -45,6 +47,12 @@ ARTIFACTS_PREFIX = "nbtools-artifacts-"
 SWEEP_AFTER_SECONDS = 60.0
 #: The environment variable naming the kernel's artifacts directory (see :class:`Kernel`).
 ARTIFACTS_DIR_ENV = "NBTOOLS_ARTIFACTS_DIR"
+
+
+def run_kernel(requested: str | None, nb: Notebook) -> str:
+    """The kernel a run of ``nb`` starts: the one ``requested``, else the notebook's own, else
+    :data:`DEFAULT_KERNEL`."""
+    return requested or kernel_name(nb) or DEFAULT_KERNEL
 
 
 def _run(coroutine_function: Any, *args: Any, **kwargs: Any) -> Any:

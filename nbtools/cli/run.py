@@ -25,7 +25,11 @@ if TYPE_CHECKING:
     from nbtools.lineage import Reproduction
 
 #: The flags of the run's fields, for errors (``--timeout``, not ``timeout_seconds``).
-_FLAGS = {"timeout_seconds": "--timeout", "cell_timeout_seconds": "--cell-timeout"}
+_FLAGS = {
+    "timeout_seconds": "--timeout",
+    "cell_timeout_seconds": "--cell-timeout",
+    "kernel_name": "--kernel",
+}
 #: Signals that cancel a run executing in ``nbtools run`` (then it exits 128 + the signal).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

@@ -19,6 +19,7 @@ from nbtools.cli.decorators import (
 from nbtools.cli.follow import require_scheduler, wait_option
 from nbtools.cli.job_listing import print_job, print_jobs
 from nbtools.cli.job_ref import job_argument
+from nbtools.cli.kernel_check import kernel_check_named, kernel_check_option
 from nbtools.cli.output import print_json, when
 from nbtools.cli.paths import root_relative_option
 from nbtools.cli.presence import note_if_unserved
@@ -162,6 +163,7 @@ def schedule() -> None:
 @click.argument("notebook", callback=root_relative_option)
 @job_options
 @click.option("--paused", is_flag=True, help="Create the job paused.")
+@kernel_check_option
 @idempotency_option
 @json_option
 @pass_cli
@@ -172,6 +174,7 @@ def add(
     notebook: str,
     parameters: tuple[str, ...],
     paused: bool,
+    no_kernel_check: bool,
     idempotency_key: str | None,
     as_json: bool,
     **options: Any,
@@ -190,9 +193,15 @@ def add(
         fields["pinned_version_id"] = _pinned_id(
             cli_ctx, fields["notebook_path"], options["pin_version"]
         )
-    job = create_job(
-        project, fields, from_text=True, idempotency_key=idempotency_key, actor=cli_ctx.actor
-    )
+    with kernel_check_named():
+        job = create_job(
+            project,
+            fields,
+            from_text=True,
+            idempotency_key=idempotency_key,
+            actor=cli_ctx.actor,
+            kernel_check=not no_kernel_check,
+        )
     model = job.to_wire()
     print_json(model) if as_json else print_job(model)
     if job.next_run_at is not None:
@@ -204,6 +213,7 @@ def add(
 @job_options
 @click.option("--no-cron", is_flag=True, help="Remove the schedule (run on demand only).")
 @click.option("--unpin", is_flag=True, help="Run the file on disk again (drop --pin-version).")
+@kernel_check_option
 @json_option
 @pass_cli
 @fields_as_flags(_FLAGS)
@@ -214,6 +224,7 @@ def edit(
     parameters: tuple[str, ...],
     no_cron: bool,
     unpin: bool,
+    no_kernel_check: bool,
     as_json: bool,
     **options: Any,
 ) -> None:
@@ -247,7 +258,9 @@ def edit(
             f"Nothing to change in job {job_id}: give what to change (`nbtools schedule edit "
             "--help` lists the options); `nbtools schedule list` shows the jobs."
         )
-    model = update_job(project, job_id, changes, cli_ctx.actor).to_wire()
+    with kernel_check_named():
+        job = update_job(project, job_id, changes, cli_ctx.actor, kernel_check=not no_kernel_check)
+    model = job.to_wire()
     print_json(model) if as_json else print_job(model)
     if "cron" in changes and model["next_run_at"] is not None:
         note_if_unserved(cli_ctx, f"job {job.id} does not run on its schedule")

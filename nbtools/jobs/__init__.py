@@ -214,26 +214,40 @@ def create_job(
     from_text: bool = False,
     idempotency_key: str | None = None,
     actor: str | None = None,
+    kernel_check: bool = True,
 ) -> JobSpec:
     """Store a new job created by ``actor``; nothing is stored if any field is invalid
     (``from_text``: parameter values are text to convert, as the command line gives them; a
-    second job with the same ``idempotency_key`` is refused)."""
+    second job with the same ``idempotency_key`` is refused; with ``kernel_check``, a
+    ``kernel_name`` not installed on this machine is refused)."""
     from nbtools.jobs import definitions
 
     job = definitions.create_job(
-        project, fields, from_text=from_text, idempotency_key=idempotency_key, actor=actor
+        project,
+        fields,
+        from_text=from_text,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        kernel_check=kernel_check,
     )
     return JobSpec.of(job)
 
 
 def update_job(
-    project: Project, job_id: int, changes: dict[str, Any], actor: str | None = None
+    project: Project,
+    job_id: int,
+    changes: dict[str, Any],
+    actor: str | None = None,
+    *,
+    kernel_check: bool = True,
 ) -> JobSpec:
     """Edit a job with typed values; ``parameters``, if given, replace the stored ones
-    (audited as ``job.edit`` by ``actor``)."""
+    (audited as ``job.edit`` by ``actor``); a new ``kernel_name`` is checked as
+    :func:`create_job` checks it."""
     from nbtools.jobs import definitions
 
-    return JobSpec.of(definitions.update_job(project, job_id, changes, actor))
+    job = definitions.update_job(project, job_id, changes, actor, kernel_check=kernel_check)
+    return JobSpec.of(job)
 
 
 def pause_job(project: Project, job_id: int, paused: bool, actor: str | None = None) -> JobSpec:
@@ -315,9 +329,11 @@ def run_notebook(
     purpose: str | None = None,
     idempotency_key: str | None = None,
     actor: str | None = None,
+    kernel_check: bool = True,
 ) -> RunSummary:
     """Queue one run of a notebook for ``purpose``, started by ``actor`` (a scheduler executes
-    it; a repeated ``idempotency_key`` is refused, see :mod:`nbtools.jobs.idempotency`)."""
+    it; a repeated ``idempotency_key`` is refused, see :mod:`nbtools.jobs.idempotency`; with
+    ``kernel_check``, a ``kernel_name`` not installed on this machine is refused)."""
     from nbtools.jobs import submit  # not at import: a worker's start-up does not need it
 
     run = submit.queue_run(
@@ -331,6 +347,7 @@ def run_notebook(
         purpose=purpose,
         idempotency_key=idempotency_key,
         actor=actor,
+        kernel_check=kernel_check,
     )
     return summarize_runs(project, [run], queued=True)[0]
 

@@ -18,7 +18,7 @@ from nbtools.jobs.missed import MAX_CATCH_UP
 from nbtools.jobs.pinned import check_pin
 from nbtools.jobs.retention import parse_keep_runs
 from nbtools.jobs.schedules import check_cron, next_due
-from nbtools.jobs.submit import check_active, check_timeout, checked_parameters
+from nbtools.jobs.submit import check_active, check_kernel, check_timeout, checked_parameters
 from nbtools.jobs.tables import MISSED_POLICIES, MISSED_RUN_ONCE, Job
 from nbtools.jobs.zones import check_timezone
 from nbtools.store.base import utcnow
@@ -273,13 +273,17 @@ def create_job(
     from_text: bool = False,
     idempotency_key: str | None = None,
     actor: str | None = None,
+    kernel_check: bool = True,
 ) -> Job:
     """Store a new job, created by ``actor`` (default: see :func:`~nbtools.audit.current_actor`);
-    nothing is stored if any field is invalid.
+    nothing is stored if any field is invalid, or if its ``kernel_name`` is not installed on
+    this machine unless ``kernel_check`` is off (:func:`~nbtools.jobs.submit.check_kernel`).
 
     A second job with the same ``idempotency_key`` is refused (:mod:`~nbtools.jobs.idempotency`).
     """
     checked = _checked(project, fields, from_text=from_text)
+    if kernel_check and checked["kernel_name"] is not None:
+        check_kernel(checked["kernel_name"], here=False)
     _check_use(project, checked, actor)
     key = check_key(idempotency_key)
     with created_once(project.store, Job, key), project.store.session(write=True) as session:
@@ -312,15 +316,24 @@ def _checked_edit(
 
 
 def update_job(
-    project: Project, job_id: int, changes: dict[str, Any], actor: str | None = None
+    project: Project,
+    job_id: int,
+    changes: dict[str, Any],
+    actor: str | None = None,
+    *,
+    kernel_check: bool = True,
 ) -> Job:
     """Edit a job with typed values; ``parameters``, if given, replace the stored ones.
-    Audited as ``job.edit`` by ``actor``, naming the fields whose values changed."""
+    Audited as ``job.edit`` by ``actor``, naming the fields whose values changed. A new
+    ``kernel_name`` is checked as :func:`create_job` checks it."""
     with project.store.session() as session:
         before = {
             name: getattr(check_active(get_job(session, job_id)), name) for name in JOB_FIELDS
         }
     checked = _checked_edit(project, before, changes, before["pinned_version_id"])
+    kernel = checked["kernel_name"]
+    if kernel_check and kernel is not None and kernel != before["kernel_name"]:
+        check_kernel(kernel, here=False)
     _check_use(project, checked, actor)
     with project.store.session(write=True) as session:
         job = check_active(get_job(session, job_id))

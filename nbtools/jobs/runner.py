@@ -33,8 +33,8 @@ from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.jobs.tables import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
 from nbtools.jobs.watchdog import HEARTBEAT_SECONDS, INTERRUPTED, Interrupt, Watchdog, store_failure
-from nbtools.kernels import DEFAULT_KERNEL, Kernel, KernelSource
-from nbtools.notebooks import Notebook, content_hash, kernel_name, parse_notebook
+from nbtools.kernels import Kernel, KernelSource, run_kernel
+from nbtools.notebooks import Notebook, content_hash, parse_notebook
 from nbtools.parameters import PARAMETERS_TAG, is_parameters_cell, parameters_cell_index
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ def _prepare(project: Project, run: Run, worker: str, raw: bytes, cwd: Path) -> 
             "parameters to match it.",
             **exc.details,
         ) from None
-    kernel = run.kernel_name or kernel_name(nb) or DEFAULT_KERNEL
+    kernel = run_kernel(run.kernel_name, nb)
     path = project.root / run.notebook_path
     runs.record_start(
         project.store,

@@ -6,7 +6,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from nbtools.audit import current_actor
-from nbtools.errors import ConflictError, HiddenPathError, InvalidInputError, NotFoundError
+from nbtools.errors import (
+    ConflictError,
+    HiddenPathError,
+    InvalidInputError,
+    NbtoolsError,
+    NotFoundError,
+)
 from nbtools.ids import MAX_INT_COLUMN
 from nbtools.jobs import events, wakeups
 from nbtools.jobs.idempotency import check_key, created_once
@@ -14,10 +20,12 @@ from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.jobs.runs import new_run
 from nbtools.jobs.tables import Run
+from nbtools.kernels import run_kernel
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
     from nbtools.jobs.tables import Job
+    from nbtools.notebooks import Notebook
     from nbtools.project import Project
 
 
@@ -31,6 +39,38 @@ def checked_parameters(
 ) -> dict[str, Any]:
     """Read the notebook now (or its pinned version) and return ``values`` typed by its
     declared parameters."""
+    nb = _notebook(project, notebook_path, pinned_version_id)
+    return resolve_values(declared_parameters(nb, notebook_path), values, from_text=from_text)
+
+
+def check_kernel(name: str, *, here: bool) -> None:
+    """Refuse kernel ``name`` unless it is installed on this machine: a
+    :class:`~nbtools.errors.NotFoundError` naming the field ``kernel_name`` and listing the
+    installed kernels (``details["kernels"]``), before anything is stored.
+
+    ``here``: this process executes the run, so the kernel must be here. Otherwise a scheduler
+    executes it, maybe on another machine: the message says that the check can be turned off
+    for a kernel installed only there (``details["kernel_check"]`` is true: the field of the
+    request that turns it off).
+    """
+    from nbtools.envsnap.kernels import find_kernel
+
+    try:
+        find_kernel(name)
+    except NbtoolsError as error:  # not installed, or its spec file is invalid
+        details = {**error.details, "field": "kernel_name"}
+        if here:
+            raise type(error)(error.message, **details) from None
+        raise type(error)(
+            f"{error.message} If it is installed where the scheduler executes the runs, turn "
+            "the kernel check off.",
+            **details,
+            kernel_check=True,
+        ) from None
+
+
+def _notebook(project: Project, notebook_path: str, pinned_version_id: int | None) -> Notebook:
+    """The notebook a run of ``notebook_path`` executes: its pinned version, or the file now."""
     if not notebook_path.endswith(".ipynb"):
         raise InvalidInputError(
             f"{notebook_path!r} is not a notebook: give a path ending in .ipynb.",
@@ -39,19 +79,17 @@ def checked_parameters(
     if pinned_version_id is not None:
         from nbtools.jobs.pinned import pinned_notebook
 
-        nb = pinned_notebook(project, notebook_path, pinned_version_id)
-    else:
-        try:
-            nb = project.read_notebook(notebook_path)
-        except HiddenPathError:
-            raise  # in the store directory: said so, not "does not exist"
-        except NotFoundError:
-            raise NotFoundError(
-                f"Notebook {notebook_path!r} does not exist: nothing was created. Check the "
-                "path (relative to the root).",
-                path=notebook_path,
-            ) from None
-    return resolve_values(declared_parameters(nb, notebook_path), values, from_text=from_text)
+        return pinned_notebook(project, notebook_path, pinned_version_id)
+    try:
+        return project.read_notebook(notebook_path)
+    except HiddenPathError:
+        raise  # in the store directory: said so, not "does not exist"
+    except NotFoundError:
+        raise NotFoundError(
+            f"Notebook {notebook_path!r} does not exist: nothing was created. Check the "
+            "path (relative to the root).",
+            path=notebook_path,
+        ) from None
 
 
 def check_timeout(timeout_seconds: Any, name: str = "timeout_seconds") -> int | None:
@@ -99,23 +137,30 @@ def queue_run(
     purpose: str | None = None,
     idempotency_key: str | None = None,
     actor: str | None = None,
+    kernel_check: bool = False,
 ) -> Run:
     """Store a queued run of ``notebook_path`` (or of ``job``) after checking its inputs.
 
     The run executes ``pinned_version_id`` (default: the job's pinned version) instead of the
     file on disk when given. With ``claim`` the run is queued under that claim token, so no
-    scheduler takes it: the caller executes it itself. A second run with the same
-    ``idempotency_key`` is refused (:mod:`nbtools.jobs.idempotency`). ``actor`` is who starts
-    it (default: see :func:`~nbtools.audit.current_actor`).
+    scheduler takes it: the caller executes it itself, so the kernel it starts must be
+    installed here (:func:`check_kernel`); without one, ``kernel_check`` checks a
+    ``kernel_name`` given. A second run with the same ``idempotency_key`` is refused
+    (:mod:`nbtools.jobs.idempotency`). ``actor`` is who starts it (default: see
+    :func:`~nbtools.audit.current_actor`).
     """
     key = check_key(idempotency_key)
     if pinned_version_id is None and job is not None:
         pinned_version_id = job.pinned_version_id
     if job is not None:
         purpose = job.purpose
-    parameters = _checked_request(
+    parameters, nb = _checked_request(
         project, notebook_path, values, job, pinned_version_id, purpose, actor, from_text
     )
+    if claim is not None:
+        check_kernel(run_kernel(kernel_name, nb), here=True)
+    elif kernel_check and kernel_name is not None:
+        check_kernel(kernel_name, here=False)
     fields: dict[str, Any] = {
         "trigger": trigger,
         "parameters": parameters,
@@ -150,7 +195,7 @@ def queue_rerun(project: Project, run_id: int, actor: str | None = None) -> Run:
     with project.store.session() as session:
         original = get_run(session, run_id)
         job = session.get(Job, original.job_id) if original.job_id is not None else None
-    parameters = _checked_request(
+    parameters, _nb = _checked_request(
         project,
         original.notebook_path,
         dict(original.parameters),
@@ -183,14 +228,14 @@ def _checked_request(
     purpose: str | None,
     actor: str | None,
     from_text: bool = False,
-) -> dict[str, Any]:
-    """The run's typed parameters, once its job is active, its notebook read and the data
-    usage rule has allowed ``purpose`` (subscribers of ``run_requested`` refuse by raising)."""
+) -> tuple[dict[str, Any], Notebook]:
+    """The run's typed parameters and the notebook it executes, once its job is active, its
+    notebook read and the data usage rule has allowed ``purpose`` (subscribers of
+    ``run_requested`` refuse by raising)."""
     if job is not None:
         check_active(job)
-    parameters = checked_parameters(
-        project, notebook_path, values, from_text=from_text, pinned_version_id=pinned_version_id
-    )
+    nb = _notebook(project, notebook_path, pinned_version_id)
+    parameters = resolve_values(declared_parameters(nb, notebook_path), values, from_text=from_text)
     events.run_requested(
         events.RunRequested(
             project,
@@ -200,7 +245,7 @@ def _checked_request(
             actor=actor,
         )
     )
-    return parameters
+    return parameters, nb
 
 
 def _store_queued(

@@ -459,3 +459,31 @@ async def test_nan_and_infinity_parameters_round_trip(jp_fetch: Any, notebooks: 
         body={"notebook_path": "forecast.ipynb", "parameters": {"days": "nan"}},
     )
     assert "expects int" in bad["message"]
+
+
+async def test_a_kernel_not_installed_is_refused_unless_the_check_is_off(
+    jp_fetch: Any, notebooks: Path
+) -> None:
+    """As `schedule add --kernel` and `--no-kernel-check` (docs/jobs.md, "Kernels")."""
+    job_body = {"notebook_path": "forecast.ipynb", "kernel_name": "nosuch"}
+    for method, path, body in (
+        ("POST", ("jobs",), job_body),
+        ("POST", ("runs",), job_body),
+    ):
+        error = await refused(jp_fetch, method, *path, body=body)
+        assert (error["status"], error["error"]) == (404, "NotFoundError"), error
+        assert error["details"]["field"] == "kernel_name"
+        assert "python3" in error["details"]["kernels"]
+        assert error["message"].endswith("turn the kernel check off.")
+    assert await call(jp_fetch, "GET", "jobs") == []
+    assert await call(jp_fetch, "GET", "runs") == []
+    job = await call(jp_fetch, "POST", "jobs", body={**job_body, "kernel_check": False})
+    assert job["kernel_name"] == "nosuch"
+    patched = await refused(jp_fetch, "PATCH", "jobs", str(job["id"]), body={"kernel_name": "x"})
+    assert (patched["status"], patched["details"]["field"]) == (404, "kernel_name")
+    changed = await call(
+        jp_fetch, "PATCH", "jobs", str(job["id"]), body={"kernel_name": "x", "kernel_check": False}
+    )
+    assert changed["kernel_name"] == "x"
+    wrong = await refused(jp_fetch, "POST", "jobs", body={**job_body, "kernel_check": "no"})
+    assert (wrong["status"], wrong["details"]["field"]) == (400, "kernel_check")

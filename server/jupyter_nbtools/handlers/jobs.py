@@ -54,6 +54,13 @@ class JobsHandlerBase(NbtoolsHandler):
             )
         return text == "true"
 
+    def kernel_check(self, body: dict[str, object]) -> bool:
+        """The body's ``kernel_check`` (removed from ``body``): whether a ``kernel_name`` not
+        installed on this machine is refused (default true)."""
+        check: bool = self.body_field(body, "kernel_check", bool, True)
+        body.pop("kernel_check", None)
+        return check
+
     def notebook_path(self, path: object, field: str = "notebook_path") -> str:
         """A request's notebook path, resolved inside the root and normalized."""
         return self.relative_path(path, field)
@@ -70,15 +77,18 @@ class JobsHandler(JobsHandlerBase):
         archived = self.flag_argument("archived")
         self.reply(jobs.list_jobs(self.project, notebook, archived=archived))
 
-    @body_fields(*jobs.JOB_FIELDS, "idempotency_key")
+    @body_fields(*jobs.JOB_FIELDS, "idempotency_key", "kernel_check")
     @web.authenticated
     @authorized_to_execute
     @off_loop
     def post(self) -> None:
         body = self.json_body()
         key = self.idempotency_key(body)
+        check = self.kernel_check(body)
         body["notebook_path"] = self.notebook_path(body.get("notebook_path"))
-        job = jobs.create_job(self.project, body, idempotency_key=key, actor=self.actor)
+        job = jobs.create_job(
+            self.project, body, idempotency_key=key, actor=self.actor, kernel_check=check
+        )
         self.jobs.wake()
         self.reply(job, status=201)
 
@@ -114,12 +124,13 @@ class JobHandler(JobsHandlerBase):
     def get(self, job_id: str) -> None:
         self.reply(jobs.show_job(self.project, self.path_id(job_id, "job_id")))
 
-    @body_fields(*jobs.JOB_FIELDS)
+    @body_fields(*jobs.JOB_FIELDS, "kernel_check")
     @web.authenticated
     @authorized
     async def patch(self, job_id: str) -> None:
         job_number = self.path_id(job_id, "job_id")
         changes = self.json_body()
+        check = self.kernel_check(changes)
         if changes_what_runs(changes):
             await self.authorize(EXECUTE, "changing what or when a job runs")
         if "notebook_path" in changes:
@@ -128,7 +139,14 @@ class JobHandler(JobsHandlerBase):
             paused = self.body_field(changes, "paused", bool, required=True)
             job = await self.call(jobs.pause_job, self.project, job_number, paused, self.actor)
         else:
-            job = await self.call(jobs.update_job, self.project, job_number, changes, self.actor)
+            job = await self.call(
+                jobs.update_job,
+                self.project,
+                job_number,
+                changes,
+                self.actor,
+                kernel_check=check,
+            )
         self.jobs.wake()
         self.reply(job)
 

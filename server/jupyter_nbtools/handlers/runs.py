@@ -44,6 +44,7 @@ class RunsHandler(JobsHandlerBase):
         "output_html",
         "purpose",
         "idempotency_key",
+        "kernel_check",
     )
     @web.authenticated
     @authorized_to_execute
@@ -61,6 +62,7 @@ class RunsHandler(JobsHandlerBase):
             purpose=self.body_field(body, "purpose", str),
             actor=self.actor,
             idempotency_key=self.idempotency_key(body),
+            kernel_check=self.kernel_check(body),
         )
         self.jobs.wake()
         self.reply(run, status=202)

@@ -40,8 +40,9 @@ def test_input_errors_are_not_retried(
     project: Project, notebook_factory: NotebookFactory, cause: str
 ) -> None:
     path = notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"]), ("code", "1", [])])
-    kernel = "no-such-kernel" if cause == "kernel" else None
-    job = create_job(project, {"notebook_path": "nb.ipynb", "retries": 3, "kernel_name": kernel})
+    kernel = "no-such-kernel" if cause == "kernel" else None  # installed on another machine
+    fields = {"notebook_path": "nb.ipynb", "retries": 3, "kernel_name": kernel}
+    job = create_job(project, fields, kernel_check=False)
     with project.store.session() as session:
         run = queue_run(project, "nb.ipynb", {"days": 2}, job=get_job(session, job.id))
     if cause == "notebook":

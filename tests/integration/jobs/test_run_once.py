@@ -250,16 +250,6 @@ def test_bad_parameters_and_a_lease_too_short_exit_2(
     assert f"The executed notebook is also in {tmp_path / 'new/dir/out.ipynb'}." in made.stdout
 
 
-def test_unknown_kernel_fails_the_run_naming_it(
-    tmp_path: Path, notebook_factory: NotebookFactory
-) -> None:
-    notebook_factory("nb.ipynb", [("code", "1", [])])
-    code, model = run_json(tmp_path, "nb.ipynb", "--kernel", "no-such-kernel")
-    assert code == 1
-    assert model["status"] == "failed"
-    assert "no-such-kernel" in model["error"]["message"]
-
-
 def test_cell_timeout_stops_the_cell_and_every_process_of_the_run(
     tmp_path: Path, notebook_factory: NotebookFactory
 ) -> None:
