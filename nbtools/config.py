@@ -74,14 +74,16 @@ class NbtoolsSettings(Settings):
     root_dir = Unicode(
         "",
         help="Project root. Default: the Jupyter server's root directory; for the CLI, the "
-        "nearest directory at or above the current one holding .nbtools/, else the current "
-        "directory.",
+        "project holding the current directory, found by its store directory (the nearest "
+        "directory at or above it holding .nbtools/; for a store elsewhere, the root it "
+        "records), else the current directory.",
     ).tag(config=True, env="NBTOOLS_ROOT")
 
     store_dir = Unicode(
-        ".nbtools",
+        ".nbtools",  # nbtools.paths.DEFAULT_STORE_DIR, which `nbtools --help` does not import
         help="Directory holding nbtools' state (database, objects, run outputs), relative to "
-        "the root unless absolute.",
+        "the root unless absolute. Inside the root, it marks the project's root; elsewhere, it "
+        "records the one root it serves.",
     ).tag(config=True)
 
     db_url = Unicode(

@@ -8,6 +8,9 @@ from pathlib import Path, PurePosixPath
 
 from nbtools.errors import InvalidInputError, PathOutsideRootError
 
+#: The store directory's default name, inside the project's root (``NbtoolsSettings.store_dir``).
+DEFAULT_STORE_DIR = ".nbtools"
+
 
 def resolve_inside(root: Path, user_path: str) -> Path:
     """Resolve ``user_path`` (relative, ``/``-separated) to an absolute path inside ``root``.

@@ -8,12 +8,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nbtools.paths import resolve_inside
+from nbtools.paths import DEFAULT_STORE_DIR, resolve_inside
 
 if TYPE_CHECKING:
     from nbtools.config import NbtoolsSettings
     from nbtools.notebooks import Notebook
     from nbtools.store.database import Store
+
+#: The file of a store directory outside its project's root that names the root (one line).
+ROOT_RECORD = "project-root"
 
 
 class Project:
@@ -21,28 +24,34 @@ class Project:
 
     def __init__(self, root: Path, store_dir: Path | None = None, db_url: str = "") -> None:
         self.root = root.resolve()
-        self.store_dir = (store_dir or self.root / ".nbtools").resolve()
+        self.store_dir = (store_dir or self.root / DEFAULT_STORE_DIR).resolve()
         self.db_url = db_url or f"sqlite:///{self.store_dir / 'nbtools.db'}"
 
     @classmethod
-    def from_settings(cls, settings: NbtoolsSettings, default_root: Path) -> Project:
-        """Build a project from traitlets settings, falling back to ``default_root``. A root
-        that is set must be an existing directory: a mistyped one is refused
-        (:class:`~nbtools.errors.InvalidInputError`, field ``root_dir``), never made into an
-        empty project."""
+    def from_settings(
+        cls, settings: NbtoolsSettings, default_root: Path, *, discover: bool = False
+    ) -> Project:
+        """Build a project from traitlets settings, falling back to ``default_root`` (with
+        ``discover``: to the root of the project holding it, :func:`nearest_root`, found by
+        the store directory the settings name). A root that is set must be an existing
+        directory: a mistyped one is refused (:class:`~nbtools.errors.InvalidInputError`,
+        field ``root_dir``), never made into an empty project. A store directory outside the
+        root belongs to one root, recorded in it (:func:`claim_store`)."""
         from nbtools.errors import InvalidInputError
 
-        root = Path(settings.root_dir or default_root).expanduser().resolve()
+        found = None
+        if discover and not settings.root_dir:
+            found = nearest_root(default_root, settings.store_dir)
+        root = Path(settings.root_dir or found or default_root).expanduser().resolve()
         if not root.is_dir():
             problem = "is a file" if root.exists() else "does not exist"
             raise InvalidInputError(
                 f"The project root {root} {problem}: name the project's directory.",
                 field="root_dir",
             )
-        store_dir = Path(settings.store_dir).expanduser()
-        return cls(
-            root, store_dir if store_dir.is_absolute() else root / store_dir, settings.db_url
-        )
+        guessed = discover and not settings.root_dir and not found
+        store_dir = claim_store(root, settings.store_dir, guessed=guessed)
+        return cls(root, store_dir, settings.db_url)
 
     @functools.cached_property
     def store(self) -> Store:
@@ -102,34 +111,119 @@ class Project:
 
 def project_from_environment() -> Project:
     """The project of code running without a CLI or server: a notebook's kernel, an
-    extracted package, a service. It is ``$NBTOOLS_ROOT``, else the nearest directory above
-    the working directory that holds ``.nbtools/``; its store is ``$NBTOOLS_DB_URL`` or the
-    project's SQLite file. One project per process and location (its store stays open)."""
+    extracted package, a service. It is ``$NBTOOLS_ROOT``, else the project holding the
+    working directory (:func:`nearest_root`, by ``$NBTOOLS_STORE_DIR``); its store is
+    ``$NBTOOLS_DB_URL`` or the project's SQLite file. One project per process and location
+    (its store stays open)."""
     root = os.environ.get("NBTOOLS_ROOT", "")
     db_url = os.environ.get("NBTOOLS_DB_URL", "")
-    return _located(root, db_url, "" if root else os.getcwd())
+    store_dir = os.environ.get("NBTOOLS_STORE_DIR", "") or DEFAULT_STORE_DIR
+    return _located(root, store_dir, db_url, "" if root else os.getcwd())
 
 
 @functools.cache
-def _located(root: str, db_url: str, cwd: str) -> Project:
+def _located(root: str, store_dir: str, db_url: str, cwd: str) -> Project:
     from nbtools.errors import NotFoundError
 
-    if root:
-        return Project(Path(root), db_url=db_url)
-    start = Path(cwd).resolve()
-    found = nearest_root(start)
-    if found is None:
-        raise NotFoundError(
-            f"No nbtools project above {start}: set NBTOOLS_ROOT to the project's root.",
-            cwd=str(start),
+    if not root:
+        start = Path(cwd).resolve()
+        found = nearest_root(start, store_dir)
+        if found is None:
+            raise NotFoundError(
+                f"No nbtools project above {start}: set NBTOOLS_ROOT to the project's root.",
+                cwd=str(start),
+            )
+        root = str(found)
+    located = Path(root).resolve()
+    return Project(located, store_location(located, store_dir), db_url=db_url)
+
+
+def store_location(root: Path, store_dir: str) -> Path:
+    """The store directory a ``store_dir`` setting names for the project at ``root``:
+    relative to the root unless absolute."""
+    named = Path(store_dir or DEFAULT_STORE_DIR).expanduser()
+    return (named if named.is_absolute() else root / named).resolve()
+
+
+def nearest_root(start: Path, store_dir: str = DEFAULT_STORE_DIR) -> Path | None:
+    """The root of the project holding ``start``, found by its store directory (the
+    ``store_dir`` setting); None if there is none.
+
+    A store directory named relative to the root (``.nbtools``, ``state``) marks its root: the
+    nearest directory at or above ``start`` holding it, as git finds ``.git/``. An absolute one
+    (``/var/lib/nbtools``) names its root in :data:`ROOT_RECORD`: that root, if ``start`` is
+    at or below it.
+    """
+    named = Path(store_dir or DEFAULT_STORE_DIR).expanduser()
+    if not named.is_absolute():
+        return _nearest(start, lambda directory: (directory / named).is_dir())
+    recorded = recorded_root(named.resolve())
+    return recorded if recorded is not None and start.resolve().is_relative_to(recorded) else None
+
+
+def recorded_root(store_dir: Path) -> Path | None:
+    """The root recorded in ``store_dir`` (:func:`claim_store`), if any."""
+    try:
+        text = (store_dir / ROOT_RECORD).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        from nbtools.errors import StoreError
+
+        raise StoreError(
+            f"Cannot read {store_dir / ROOT_RECORD}, which names the project's root: {error}.",
+            path=str(store_dir / ROOT_RECORD),
+        ) from None
+    return Path(text)
+
+
+def claim_store(root: Path, store_dir: str, *, guessed: bool = False) -> Path:
+    """The store directory that the ``store_dir`` setting names for the project at ``root``,
+    made sure to serve that root alone.
+
+    A relative setting that stays inside the root (``.nbtools``) marks the root by its
+    presence. Any other (absolute, or leading out of the root) leaves nothing inside the root
+    to find it by, and two roots sharing it would keep one notebook under two names: such a
+    store records its root in :data:`ROOT_RECORD` when first used, and another root is
+    refused (:class:`~nbtools.errors.InvalidInputError`, field ``root_dir``). ``guessed``:
+    ``root`` is only the working directory (no root set, no project found); a store already in
+    use that records no root (made before roots were recorded) is then refused rather than
+    given it.
+    """
+    from nbtools.errors import InvalidInputError
+
+    location = store_location(root, store_dir)
+    named = Path(store_dir or DEFAULT_STORE_DIR).expanduser()
+    if not named.is_absolute() and location.is_relative_to(root):
+        return location
+    recorded = recorded_root(location)
+    if recorded == root:
+        return location
+    record = location / ROOT_RECORD
+    if recorded is not None:
+        raise InvalidInputError(
+            f"The store directory {location} belongs to the project at {recorded}, and "
+            f"{root} is not inside it: work inside {recorded} or set the root to it, or give "
+            f"this project a store directory of its own. If the project moved to {root}, "
+            f"delete {record}: the next command records the new root.",
+            field="root_dir",
+            root=str(root),
+            project=str(recorded),
+            store=str(location),
         )
-    return Project(found, db_url=db_url)
+    if guessed and location.is_dir() and any(location.iterdir()):
+        raise InvalidInputError(
+            f"The store directory {location} holds a project but not its root (it was made "
+            f"by an earlier nbtools): set the root to that project's directory once, and it "
+            "is recorded.",
+            field="root_dir",
+            store=str(location),
+        )
+    from nbtools.atomic import atomic_write
 
-
-def nearest_root(start: Path) -> Path | None:
-    """The nearest directory at or above ``start`` that holds ``.nbtools/`` (a project's
-    state directory), as git finds ``.git/``; None if there is none."""
-    return _nearest(start, lambda directory: (directory / ".nbtools").is_dir())
+    location.mkdir(parents=True, exist_ok=True)
+    atomic_write(record, f"{root}\n".encode())
+    return location
 
 
 def nearest_repository(start: Path) -> Path | None:

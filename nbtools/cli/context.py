@@ -84,20 +84,24 @@ class CliContext:
     @functools.cached_property
     def project(self) -> Project:
         """The project: the root set (--root, $NBTOOLS_ROOT, the config file), else the
-        nearest directory at or above the working directory holding ``.nbtools/``, else the
-        working directory."""
+        project holding the working directory, found by its store directory
+        (:func:`nbtools.project.nearest_root`: ``.nbtools/`` at or above it by default), else
+        the working directory."""
         from nbtools.config import NbtoolsSettings
         from nbtools.errors import InvalidInputError
-        from nbtools.project import Project, nearest_root
+        from nbtools.project import Project
 
         settings = self.settings(NbtoolsSettings)
         here = self._here or Path.cwd()
         try:
-            return Project.from_settings(settings, default_root=nearest_root(here) or here)
+            return Project.from_settings(settings, default_root=here, discover=True)
         except InvalidInputError as error:
             if error.details.get("field") == "root_dir":  # where the root was set
                 error.message += (
-                    " It is set by --root, $NBTOOLS_ROOT or c.NbtoolsSettings.root_dir."
+                    " The root is set by --root, $NBTOOLS_ROOT or c.NbtoolsSettings.root_dir; "
+                    "the store directory by $NBTOOLS_STORE_DIR or c.NbtoolsSettings.store_dir."
+                    if "store" in error.details
+                    else " It is set by --root, $NBTOOLS_ROOT or c.NbtoolsSettings.root_dir."
                 )
             raise
 
