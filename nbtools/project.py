@@ -90,6 +90,21 @@ class Project:
 
         return read_notebook(self.user_file(user_path), name=user_path)
 
+    def nested_root(self, path: Path) -> Path | None:
+        """The root of another project holding ``path`` (absolute) inside this one: the
+        nearest directory at or above it, below this root, that holds a store directory of
+        this project's name (``.nbtools/``), where a command run there would find its own
+        project. None if there is none, or if this project's store is outside its root."""
+        if not self.store_dir.is_relative_to(self.root):
+            return None
+        marker = self.store_dir.relative_to(self.root)
+        for directory in (path, *path.parents):
+            if directory == self.root or not directory.is_relative_to(self.root):
+                return None
+            if (directory / marker).is_dir():
+                return directory
+        return None
+
     def contains(self, path: Path) -> bool:
         """Whether ``path`` (resolved) is inside the root."""
         return path.resolve().is_relative_to(self.root)

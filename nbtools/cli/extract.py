@@ -17,6 +17,7 @@ import click
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.output import print_json
+from nbtools.cli.paths import check_not_nested
 from nbtools.errors import CheckFailedError
 from nbtools.export import (
     ExtractOptions,
@@ -111,8 +112,11 @@ def extract(
 
     A notebook inside the project has its data uses checked first, as a job's are: a dataset
     used outside its allowed purposes (--purpose) refuses the extraction (exit 2, nothing
-    written); undeclared data is reported.
+    written); undeclared data is reported. One inside another project nested in it (a folder
+    with its own .nbtools/) is refused: run the command in that project.
     """
+    if cli_ctx.project.contains(notebook):
+        check_not_nested(cli_ctx.project, notebook.resolve(), str(notebook), Path.cwd().resolve())
     if cli_ctx.ends_process:
         # The cyclic garbage collector would traverse the syntax trees the extraction keeps
         # once more when it resumes (a tenth of the CPU time at 3000 cells): the process

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.output import print_json
+from nbtools.cli.paths import as_typed
 from nbtools.export import (
     STARTER_NOTEBOOK,
     STARTER_PACKAGE_DIR,
@@ -19,6 +20,9 @@ from nbtools.export import (
     run_extract,
     write_starter,
 )
+
+if TYPE_CHECKING:
+    from nbtools.project import Project
 
 
 @click.command()
@@ -51,6 +55,9 @@ def init(cli_ctx: CliContext, directory: Path, as_json: bool) -> None:
     # GitHub reads workflows, and pre-commit its config, at the repository's top only; never
     # above the project (a home directory kept in git)
     root = cli_ctx.project.root
+    # the project exists at once: the next command, from any folder in it, finds it (its
+    # store is otherwise made by the package's lineage, in the background)
+    cli_ctx.project.store_dir.mkdir(parents=True, exist_ok=True)
     repository = nearest_repository(directory)
     top = repository if repository and repository.is_relative_to(root) else root
     written, kept = write_starter(directory, top)
@@ -79,15 +86,22 @@ def init(cli_ctx: CliContext, directory: Path, as_json: bool) -> None:
         launch_recording(recorder)
     if as_json:
         return
-    here = Path.cwd()  # the paths to type from here: below it, relative; else as given
-    shown, package = (
-        path.resolve().relative_to(here) if path.resolve().is_relative_to(here) else path
-        for path in (notebook, out)
-    )
-    click.echo(
-        f"Next: open {shown} in JupyterLab, change it, and run `nbtools extract "
-        f"{shlex.quote(str(shown))} --test` (it updates {package}); serve it with `nbtools serve "
-        f"{shlex.quote(str(package))}` (POST /run)."
+    click.echo(_next_steps(cli_ctx.project, notebook, out))
+
+
+def _next_steps(project: Project, notebook: Path, package: Path) -> str:
+    """What to do next, as commands that work where they are typed: from here when a command
+    run here finds the project init used, else after a ``cd`` to its root (commands run
+    outside it, or in a project nested in it, would use another project's store)."""
+    here = Path.cwd().resolve()
+    start = ""
+    if not here.is_relative_to(project.root) or project.nested_root(here) is not None:
+        start, here = f"`cd {shlex.quote(as_typed(project.root, here))}`, then ", project.root
+    shown, out = (as_typed(path.resolve(), here) for path in (notebook, package))
+    return (
+        f"Next: {start}open {shown} in JupyterLab, change it, and run `nbtools extract "
+        f"{shlex.quote(shown)} --test` (it updates {out}); serve it with `nbtools serve "
+        f"{shlex.quote(out)}` (POST /run)."
     )
 
 

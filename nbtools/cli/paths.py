@@ -12,6 +12,7 @@ of the root).
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,7 +47,36 @@ def root_relative(project: Project, text: str, cwd: Path | None = None) -> str:
             "the project's root with --root.",
             path=text,
         )
+    check_not_nested(project, located, text, here)
     return located.relative_to(project.root).as_posix()
+
+
+def check_not_nested(project: Project, located: Path, text: str, here: Path) -> None:
+    """Refuse ``located`` (absolute, inside the root; typed as ``text``) when it lies in another
+    project nested in this one: commands run there use that project's store, and this one
+    would keep the file under a second name (as git refuses a path inside a submodule)."""
+    nested = project.nested_root(located)
+    if nested is None:
+        return
+    where, marker = as_typed(nested, here), project.store_dir.relative_to(project.root).as_posix()
+    move = (
+        ""
+        if here.is_relative_to(nested)
+        else f"run the command there (cd {shlex.quote(where)}) or "
+    )
+    raise InvalidInputError(
+        f"{text} belongs to the nbtools project in {where} (its own store directory "
+        f"{marker}/ is there), not to the one this command uses, "
+        f"{project.root}: {move}name that project's root with --root.",
+        path=text,
+        project=str(nested),
+    )
+
+
+def as_typed(path: Path, here: Path) -> str:
+    """``path`` (absolute) as a user types it from ``here``: relative when below it, else
+    absolute."""
+    return str(path.relative_to(here)) if path != here and path.is_relative_to(here) else str(path)
 
 
 def root_relative_option(

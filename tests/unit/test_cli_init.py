@@ -35,8 +35,9 @@ def test_init_writes_a_starter_kit_whose_check_passes(tmp_path: Path) -> None:
     # the pipeline is served (POST /run), and its endpoint's test runs with the others
     assert (tmp_path / "packages/example/src/example/service.py").is_file()
     assert "tests (current environment): 3 passed" in check.stdout
-    package = tmp_path / "packages/example"  # named as given: the test runs elsewhere
-    assert f"serve it with `nbtools serve {package}` (POST /run)" in result.stdout
+    # the test runs elsewhere: the hint's commands start in the project
+    assert f"Next: `cd {tmp_path}`, then open example.ipynb in JupyterLab" in result.stdout
+    assert "serve it with `nbtools serve packages/example` (POST /run)" in result.stdout
     again = run_cli("init", str(tmp_path))
     assert "kept      example.ipynb (exists already)" in again.stdout
     # Without -o, the notebook's package is the one the workflow checks, not a new one.
@@ -127,6 +128,38 @@ def test_init_s_package_knows_its_notebook_version_in_the_project_it_sets_up(
     lineage = recorded_lineage(inside / "packages/example")
     assert lineage["notebook_version"]["path"] == "team/example.ipynb"
     assert not (inside / ".nbtools").exists()
+
+
+def test_init_s_next_steps_work_where_they_are_typed_and_never_make_a_second_project(
+    tmp_path: Path,
+) -> None:
+    """Before, `nbtools init demo` said to run `nbtools extract demo/example.ipynb --test`
+    from here: that made a second project here, holding the package's lineage."""
+    result = run_cli("init", "demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "Next: `cd demo`, then open example.ipynb in JupyterLab, change it, and run `nbtools "
+        "extract example.ipynb --test` (it updates packages/example); serve it with `nbtools "
+        "serve packages/example` (POST /run)."
+    ) in result.stdout
+    assert (tmp_path / "demo" / ".nbtools").is_dir()  # found at once by the next command
+    followed = run_cli("extract", "example.ipynb", "--test", cwd=tmp_path / "demo")
+    assert followed.returncode == 0, followed.stdout + followed.stderr
+    lineage = recorded_lineage(tmp_path / "demo/packages/example")
+    assert lineage["notebook_version"]["path"] == "example.ipynb"
+    # a path into demo's project from outside it is refused, naming where to work
+    for args in (
+        ("extract", "demo/example.ipynb", "--test"),
+        ("version", "save", "demo/example.ipynb"),
+        ("run", "demo/example.ipynb"),
+    ):
+        refused = run_cli(*args, cwd=tmp_path)
+        assert refused.returncode == 2, (args, refused.stderr)
+        assert "demo/example.ipynb belongs to the nbtools project in demo (its own store " in (
+            refused.stderr
+        )
+        assert "run the command there (cd demo) or name that project's root" in refused.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["demo"]
 
 
 def test_init_beside_a_notebook_of_the_starter_s_name_it_cannot_extract_writes_nothing(

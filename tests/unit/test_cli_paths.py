@@ -273,3 +273,39 @@ def test_the_server_s_root_is_held_to_the_root_its_store_records(tmp_path: Path)
     assert recorded_root(opened.store_dir) == tmp_path / "project"
     with pytest.raises(InvalidInputError, match="belongs to the project at"):
         Project.from_settings(settings, default_root=tmp_path)
+
+
+@pytest.mark.parametrize("store_dir", [".nbtools", "build/state"])
+def test_a_path_inside_a_project_nested_in_the_root_is_refused_naming_it(
+    tmp_path: Path, store_dir: str
+) -> None:
+    """As git refuses a path inside a submodule: a command run in the nested folder uses its
+    own store, so this project would keep the notebook under a second name."""
+    project = Project(tmp_path / "root", tmp_path / "root" / store_dir)
+    (project.root / "team" / "deep").mkdir(parents=True)
+    (project.root / "team" / store_dir).mkdir(parents=True)
+    (project.root / "other").mkdir()
+    here = project.root
+    with pytest.raises(InvalidInputError) as refused:
+        root_relative(project, "team/deep/nb.ipynb", here)
+    assert refused.value.message == (
+        f"team/deep/nb.ipynb belongs to the nbtools project in team (its own store directory "
+        f"{store_dir}/ is there), not to the one this command uses, {project.root}: run the "
+        "command there (cd team) or name that project's root with --root."
+    )
+    assert refused.value.details["project"] == str(project.root / "team")
+    with pytest.raises(InvalidInputError, match="belongs to the nbtools project in team"):
+        root_relative(project, "team", here)  # the nested root itself
+    # from inside the nested project, with the outer root set: no cd to suggest
+    with pytest.raises(InvalidInputError, match=": name that project's root with --root"):
+        root_relative(project, "nb.ipynb", project.root / "team" / "deep")
+    assert root_relative(project, "other/nb.ipynb", here) == "other/nb.ipynb"
+    assert root_relative(project, f"{store_dir}/x.ipynb", here) == f"{store_dir}/x.ipynb"
+
+
+def test_a_project_whose_store_is_elsewhere_has_no_nested_projects(tmp_path: Path) -> None:
+    project = Project(tmp_path / "root", tmp_path / "state")
+    (project.root / "team" / ".nbtools").mkdir(parents=True)
+    (project.root / "team" / "state").mkdir()
+    assert project.nested_root(project.root / "team" / "nb.ipynb") is None
+    assert root_relative(project, "team/nb.ipynb", project.root) == "team/nb.ipynb"
