@@ -5,7 +5,7 @@ times typed in a zone (``--since``, ``--from``)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import MINYEAR, datetime, timedelta, timezone
 
 from nbtools.errors import InvalidInputError
 
@@ -30,7 +30,9 @@ def parse_moment(value: str, field: str, zone: str = "UTC") -> datetime:
     """An ISO 8601 date or date and time (``2027-03-28``, ``2027-03-28T01:30``,
     ``2027-03-28 01:30+01:00``), in the IANA zone ``zone`` when it gives no offset (a time the
     clocks skip or repeat there is read as before the change); anything else is an
-    :class:`InvalidInputError` naming ``field``."""
+    :class:`InvalidInputError` naming ``field``, as is a moment whose UTC time falls outside
+    the calendar (years 1 to 9999: ``9999-12-31T23:00-12:00``), which could not be compared
+    with the store's UTC times (``details["calendar"]``: ``start`` or ``end``)."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -38,11 +40,20 @@ def parse_moment(value: str, field: str, zone: str = "UTC") -> datetime:
             f"{field} {value!r:.60} is not an ISO date or time (2027-03-28, 2027-03-28T06:30).",
             field=field,
         ) from None
-    if moment.tzinfo is not None:
-        return moment
-    from zoneinfo import ZoneInfo
+    if moment.tzinfo is None:
+        from zoneinfo import ZoneInfo
 
-    return moment.replace(tzinfo=ZoneInfo(zone))
+        moment = moment.replace(tzinfo=ZoneInfo(zone))
+    try:
+        moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise InvalidInputError(
+            f"{field} {value!r:.60} is outside the calendar in UTC (years 1 to 9999): give a "
+            "moment from 0001-01-02 to 9999-12-30.",
+            field=field,
+            calendar="start" if moment.year == MINYEAR else "end",
+        ) from None
+    return moment
 
 
 def older_than(moment: datetime, days: int, now: datetime) -> bool:

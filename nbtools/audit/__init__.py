@@ -100,16 +100,22 @@ def record_now(
 
 
 def parse_since(value: str, field: str = "since") -> datetime:
-    """``12h``, ``7d``, ``2w`` ago, or an ISO 8601 date or time (UTC when it has no zone)."""
+    """``12h``, ``7d``, ``2w`` ago (the calendar's first moment when that is before it:
+    ``999999w``), or an ISO 8601 date or time (UTC when it has no zone)."""
     match = _AGO.match(value)
     if match:
         amount = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-        return datetime.now(timezone.utc) - amount
+        try:
+            return datetime.now(timezone.utc) - amount
+        except OverflowError:
+            return datetime.min.replace(tzinfo=timezone.utc)
     from nbtools.durations import parse_moment
 
     try:
         return parse_moment(value, field)
-    except InvalidInputError:
+    except InvalidInputError as error:
+        if "calendar" in error.details:  # an ISO moment, outside the calendar in UTC
+            raise
         raise InvalidInputError(
             f"{field} {value!r:.60} is neither a duration (12h, 7d, 2w) nor an ISO date/time.",
             field=field,

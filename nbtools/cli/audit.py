@@ -39,7 +39,7 @@ def list_command(
 
     entries = list_entries(
         cli_ctx.project,
-        since=parse_since(since, "--since") if since else None,
+        since=parse_since(since) if since else None,
         actor=actor,
         action=action,
         target=target,

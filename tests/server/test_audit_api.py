@@ -117,7 +117,14 @@ async def test_reading_the_trail_needs_the_admin_action(jp_fetch: Any) -> None:
 
 @pytest.mark.parametrize(
     ("argument", "value"),
-    [("since", "yesterday"), ("limit", "0"), ("limit", "10001"), ("before", "x")],
+    [
+        ("since", "yesterday"),
+        ("since", "0001-01-01T00:00:00+14:00"),  # before the calendar in UTC
+        ("since", "9999-12-31T23:59:59-12:00"),  # after it
+        ("limit", "0"),
+        ("limit", "10001"),
+        ("before", "x"),
+    ],
 )
 async def test_bad_filters_are_400_naming_the_argument(
     jp_fetch: Any, argument: str, value: str

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +81,49 @@ def test_cli_lists_with_filters_and_refuses_a_bad_since(tmp_path: Path) -> None:
     code, output = nbtools("audit", "list", "--since", "yesterday")
     assert code == 2
     assert "--since" in output
+
+
+@pytest.mark.parametrize(
+    ("value", "calendar"),
+    [
+        ("0001-01-01T00:00:00+14:00", "start"),  # 0000-12-31 in UTC
+        ("0001-01-01T09:59:59+10:00", "start"),
+        ("9999-12-31T23:59:59-12:00", "end"),  # 10000-01-01 in UTC
+        ("9999-12-31T12:00:00-12:00", "end"),
+    ],
+)
+def test_a_since_outside_the_calendar_in_utc_is_refused_naming_since(
+    value: str, calendar: str
+) -> None:
+    with pytest.raises(InvalidInputError, match="outside the calendar in UTC") as info:
+        audit.parse_since(value)
+    assert info.value.details == {"field": "since", "calendar": calendar}
+
+
+def test_the_calendar_s_own_limits_and_ages_beyond_it_are_read(any_project: Project) -> None:
+    audit.record_now(any_project.store, "ana", "job.create", "job 1", {})
+    everything = audit.parse_since("999999w")  # ≈ 19,000 years: before the calendar
+    assert everything == datetime.min.replace(tzinfo=timezone.utc)
+    for since in (everything, audit.parse_since("0001-01-01T10:00:00+10:00")):
+        assert [e.actor for e in audit.list_entries(any_project, since=since)] == ["ana"]
+    last = audit.parse_since("9999-12-31T11:59:59-12:00")
+    assert audit.list_entries(any_project, since=last) == []
+
+
+@pytest.mark.parametrize(
+    "value", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00", "0001-01-01T05:00+06:00"]
+)
+def test_the_cli_refuses_a_since_outside_the_calendar_with_exit_2(
+    tmp_path: Path, value: str
+) -> None:
+    from click.testing import CliRunner
+
+    from nbtools.cli.app import cli
+
+    result = CliRunner().invoke(cli, ["--root", str(tmp_path), "audit", "list", "--since", value])
+    assert result.exit_code == 2, result.output
+    assert f"--since {value!r} is outside the calendar in UTC" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
 
 
 def _cli(root: Path, *args: str, env: dict[str, str] | None = None) -> Any:

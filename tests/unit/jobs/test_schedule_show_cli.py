@@ -203,8 +203,19 @@ def test_from_a_date_the_next_runs_cross_both_daylight_saving_changes(root: Path
         (("show", "1", "--from", "2027-13-01"), "--from '2027-13-01' is not an ISO date"),
         # the calendar's limits (years 1 to 9999): no traceback, exit 2 naming --from
         (("preview", "daily", "--from", "0001-01-01"), "--from '0001-01-01' is the calendar's"),
-        (("preview", "daily", "--from", "0001-01-01", "--tz", "Asia/Tokyo"), "give a later one"),
-        (("preview", "daily", "--from", "0001-01-01T05:00", "--tz", "Asia/Tokyo"), "first day"),
+        (
+            ("preview", "daily", "--from", "0001-01-01", "--tz", "Asia/Tokyo"),
+            "outside the calendar in UTC",
+        ),
+        (("preview", "daily", "--from", "9999-12-31T23:00-12:00"), "outside the calendar in UTC"),
+        (
+            ("preview", "daily", "--from", "0001-01-01T05:00", "--tz", "Asia/Tokyo"),
+            "in UTC (years 1",
+        ),
+        (
+            ("preview", "daily", "--from", "0001-01-01T00:30Z", "--tz", "America/New_York"),
+            "first day",
+        ),
         (("preview", "daily", "--from", "9999-12-31"), "no run time left before the calendar"),
         (("preview", "0 0 29 2 *", "--from", "9996-03-01"), "ends, with the year 9999"),
         (("show", "1", "--from", "9999-12-31"), "with the year 9999. See --from."),
