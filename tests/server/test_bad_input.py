@@ -4,6 +4,7 @@ tests' ``jp_fetch`` checks every 400 names one)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -18,6 +19,7 @@ from nbtools import envsnap
 from nbtools.jobs.definitions import create_job
 from nbtools.project import Project
 from tests.conftest import make_notebook
+from tests.server.conftest import check_error_reply
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 LIMIT = 4096
@@ -311,3 +313,63 @@ async def test_the_reported_bad_requests_name_their_field(
         assert payload["message"].startswith("'content' is JSON but not a notebook")
     if field == "parameters" and "x" in json.dumps(body):
         assert payload["details"]["parameter"] == "x"
+
+
+#: Query arguments of text some route reads (the audit trail's filters, the catalog's tag and
+#: search, paths, a cron), each sent as bytes that are not UTF-8.
+TEXT_ARGUMENTS = ("actor", "action", "object", "since", "tag", "q", "path", "cron", "purpose")
+
+
+async def send_raw(
+    http_server_client: Any, headers: dict[str, str], base: str, method: str, target: str
+) -> tuple[int, Any]:
+    """``send`` of ``target`` (a route's path and query) as it is, under the server's ``base``
+    URL: ``jp_fetch`` would escape a ``%`` in its path."""
+    body = b"{}" if method in ("POST", "PUT", "PATCH") else None
+    try:
+        response = await http_server_client.fetch(
+            base + target, method=method, body=body, headers=headers
+        )
+    except HTTPClientError as error:
+        failed = error
+    else:
+        return response.code, reply_json(response)
+    assert failed.response is not None
+    assert failed.code < 500, f"{method} {target} answered {failed.code}"
+    check_error_reply(tuple(target.split("?")[0].split("/")), failed.response)
+    return failed.code, json.loads(failed.response.body)
+
+
+async def test_bytes_that_are_not_utf8_are_400_naming_the_argument(
+    http_server_client: Any, jp_auth_header: dict[str, str], jp_base_url: str, job: int
+) -> None:
+    """Tornado answered these 400 without ``details.field`` (``Invalid unicode in q``)."""
+    send = functools.partial(send_raw, http_server_client, jp_auth_header, jp_base_url.rstrip("/"))
+    for pattern, method, groups in ROUTES:
+        for group in groups:
+            where = url(pattern, {"job_id": str(job), group: "%ff"})
+            status, payload = await send(method, where)
+            assert (status, payload["details"]) == (400, {"field": group}), (pattern, method)
+    refused = set()
+    for pattern, method in QUERY_ROUTES:
+        for argument in TEXT_ARGUMENTS:
+            known = "" if argument == "path" else "path=nb.ipynb&"  # the routes needing it
+            where = f"{url(pattern, {'job_id': str(job)})}?{known}{argument}=a%ff%fe"
+            status, payload = await send(method, where)
+            message = payload.get("message", "") if isinstance(payload, dict) else ""
+            if "UTF-8" in message or "unicode" in message:  # the route read the argument
+                assert (status, payload["details"]) == (400, {"field": argument}), payload
+                assert message == f"'{argument}' is not UTF-8 text: its %-escapes decode to " \
+                    "b'a\\xff\\xfe'."  # fmt: skip
+                refused.add(argument)
+    assert refused == set(TEXT_ARGUMENTS)
+    reported = [
+        ("audit", "actor"), ("datasets", "tag"), ("datasets/search", "q"),
+        ("data/check", "path"), ("audit", "since"), ("cron/preview", "cron"),
+    ]  # fmt: skip
+    for route, argument in reported:
+        where = f"/nbtools/api/{route}?{argument}=%ff"
+        status, payload = await send("GET", where)
+        assert (status, payload["details"]["field"]) == (400, argument)
+    status, payload = await send("GET", "/nbtools/api/datasets/%ff")
+    assert (status, payload["details"]["field"]) == (400, "name")
