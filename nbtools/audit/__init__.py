@@ -5,7 +5,8 @@
     from nbtools import audit
 
     audit.record(session, "ana", "dataset.add", "dataset customers", {"classification": "personal"})
-    audit.list_entries(project, since=..., actor="ana", action="dataset.add")  # newest first
+    audit.list_entries(project, since=..., actor="ana", action="dataset.*")  # newest first
+    audit.ACTIONS  # every action an entry may have (``dataset.add``, ...)
     audit.parse_since("7d")  # a moment from a duration ago or an ISO date
 
 The actor is the authenticated user on the server, the CLI's ``--actor``, else
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 
+from nbtools.audit.actions import ACTIONS, checked_filter
 from nbtools.audit.tables import audit_entries
 from nbtools.config import ACTOR_VARIABLE
 from nbtools.errors import InvalidInputError
@@ -83,6 +85,7 @@ def record(
 ) -> None:
     """Append an entry in ``session``'s transaction, an ORM session's or a Core connection's
     (it stands or falls with the change)."""
+    assert action in ACTIONS, f"{action!r} is missing from nbtools.audit.actions.ACTIONS"
     session.execute(
         insert(audit_entries).values(
             actor=current_actor(actor), action=action, target=target[:1024], summary=summary
@@ -132,11 +135,14 @@ def list_entries(
     before: int | None = None,
     limit: int = 100,
 ) -> list[AuditEntry]:
-    """Entries newest first; ``action`` may end with ``.*`` (``job.*``); ``target`` is what
-    was acted on (``job 3``, ``dataset customers``); ``before`` an entry id (the last of the
-    previous page: the next older page)."""
+    """Entries newest first; ``action`` is one of :data:`ACTIONS` or a family of them
+    (``job.*``; anything else is an :class:`InvalidInputError` naming ``action``); ``target``
+    is what was acted on (``job 3``, ``dataset customers``); ``before`` an entry id (the last
+    of the previous page: the next older page)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInputError(f"The limit must be 1 to {MAX_LIMIT}.", field="limit")
+    if action:
+        checked_filter(action)
     table = audit_entries
     query = select(table).order_by(table.c.id.desc()).limit(limit)
     if since is not None:

@@ -121,6 +121,9 @@ async def test_reading_the_trail_needs_the_admin_action(jp_fetch: Any) -> None:
         ("since", "yesterday"),
         ("since", "0001-01-01T00:00:00+14:00"),  # before the calendar in UTC
         ("since", "9999-12-31T23:59:59-12:00"),  # after it
+        ("action", "job.created"),  # a typo: refused, never "no entries"
+        ("action", "run"),
+        ("action", "*"),
         ("limit", "0"),
         ("limit", "10001"),
         ("before", "x"),

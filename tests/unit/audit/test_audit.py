@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -11,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from nbtools import audit
+from nbtools.audit.actions import ACTIONS
 from nbtools.data.catalog import add_dataset, dataset_spec, edit_dataset, remove_dataset
 from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.project import Project
@@ -54,11 +56,64 @@ def test_catalog_changes_are_audited_with_the_actor(any_project: Project, monkey
     assert all("secret" not in str(e.summary) for e in entries)
     assert [e.action for e in audit.list_entries(any_project, actor="ana")] == ["dataset.add"]
     assert len(audit.list_entries(any_project, action="dataset.*")) == 3
-    assert audit.list_entries(any_project, action="data%.*") == []
     assert audit.list_entries(any_project, since=utcnow() + timedelta(seconds=5)) == []
     assert len(audit.list_entries(any_project, limit=1)) == 1
     with pytest.raises(InvalidInputError):
         audit.list_entries(any_project, limit=0)
+
+
+@pytest.mark.parametrize(
+    ("action", "hint"),
+    [
+        ("job.created", "Did you mean job.create? "),
+        ("run", "Did you mean run.*? "),
+        ("data%.*", "Did you mean data"),
+        ("*", ""),
+        ("job.", "Did you mean job.*? "),
+        ("bogus", ""),
+        ("JOB.CREATE", ""),  # actions are lower case, as entries hold them
+    ],
+)
+def test_an_unknown_action_filter_is_refused_listing_the_actions(
+    any_project: Project, action: str, hint: str
+) -> None:
+    audit.record_now(any_project.store, "ana", "job.create", "job 1", {})
+    with pytest.raises(InvalidInputError) as info:
+        audit.list_entries(any_project, action=action)
+    assert info.value.details["field"] == "action"
+    assert info.value.details["actions"] == sorted(ACTIONS)
+    message = info.value.message
+    assert message.startswith(f"action {action!r} is not an action of the audit trail. {hint}")
+    assert "dataset.add, dataset.edit," in message
+    assert "; or a family of them: dataset.*, job.*, notify.*," in message
+
+
+def test_every_action_and_family_is_a_filter(any_project: Project) -> None:
+    for action in sorted(ACTIONS):
+        audit.record_now(any_project.store, "ana", action, "x", {})
+    for action in ACTIONS:
+        assert [e.action for e in audit.list_entries(any_project, action=action)] == [action]
+    families = {action.split(".")[0] for action in ACTIONS}
+    assert families == {"dataset", "policy", "job", "run", "version", "rule", "notify", "runs"}
+    for family in families:
+        found = {e.action for e in audit.list_entries(any_project, action=family + ".*")}
+        assert found == {action for action in ACTIONS if action.startswith(family + ".")}
+    assert len(audit.list_entries(any_project, action="")) == len(ACTIONS)  # no filter
+
+
+def test_the_trail_records_only_known_actions(any_project: Project) -> None:
+    with pytest.raises(AssertionError, match=r"missing from nbtools\.audit\.actions\.ACTIONS"):
+        audit.record_now(any_project.store, "ana", "job.created", "job 1", {})
+    assert audit.list_entries(any_project) == []
+
+
+def test_the_governance_guide_describes_every_action() -> None:
+    guide = (Path(__file__).parents[3] / "docs" / "governance.md").read_text(encoding="utf-8")
+    table = guide.split("## The audit trail")[1].split("\n\n")[1]
+    described = set(re.findall(r"`([a-z]+\.[a-z]+)`", "\n".join(
+        line.split(" | ")[0] for line in table.splitlines() if line.startswith("| `")
+    )))  # fmt: skip
+    assert described == ACTIONS
 
 
 def test_cli_lists_with_filters_and_refuses_a_bad_since(tmp_path: Path) -> None:
@@ -81,6 +136,10 @@ def test_cli_lists_with_filters_and_refuses_a_bad_since(tmp_path: Path) -> None:
     code, output = nbtools("audit", "list", "--since", "yesterday")
     assert code == 2
     assert "--since" in output
+    code, output = nbtools("audit", "list", "--action", "dataset.added")
+    assert code == 2
+    assert output.startswith("Error: --action 'dataset.added' is not an action of the audit")
+    assert "Did you mean dataset.add?" in output
 
 
 @pytest.mark.parametrize(
