@@ -1,4 +1,5 @@
-"""The append-only ``audit`` table (triggers refuse UPDATE and DELETE: migration ``audit_0001``).
+"""The append-only ``audit`` table (triggers refuse UPDATE and DELETE: migration ``audit_0001``;
+a REPLACE of an entry on SQLite and TRUNCATE on PostgreSQL: ``audit_0002``).
 
 A Core ``Table`` on the store's one ``MetaData``: appending an entry (a restore, a dataset
 change) needs no ``sqlalchemy.orm``, and works in a Core connection's or an ORM session's
