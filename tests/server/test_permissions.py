@@ -60,12 +60,12 @@ async def test_write_without_execute_edits_a_job_but_cannot_run_it(
 
     # read: lists and details
     assert [j["id"] for j in await call(jp_fetch, "GET", "jobs")] == [job]
-    # write: renaming, pausing, how long its runs are kept
+    # write: renaming, pausing
     renamed = await call(jp_fetch, "PATCH", "jobs", str(job), body={"name": "renamed"})
     assert renamed["name"] == "renamed"
     assert (await call(jp_fetch, "PATCH", "jobs", str(job), body={"paused": True}))["paused"]
-    kept = await call(jp_fetch, "PATCH", "jobs", str(job), body={"keep_runs": "30d"})
-    assert kept["keep_runs"] == "30d"
+    both = await call(jp_fetch, "PATCH", "jobs", str(job), body={"name": "r2", "paused": True})
+    assert (both["name"], both["paused"]) == ("r2", True)
     await call(jp_fetch, "POST", "jobs", str(job), "rules", body={"text": "days > 3"})
 
     # execute: running, scheduling, resuming, reproducing, recreating, restoring, testing
@@ -76,6 +76,12 @@ async def test_write_without_execute_edits_a_job_but_cannot_run_it(
         ("PATCH", ("jobs", str(job)), {"cron": "*/5 * * * *"}),
         ("PATCH", ("jobs", str(job)), {"parameters": {"days": 1}}),
         ("PATCH", ("jobs", str(job)), {"paused": False}),
+        # how long its runs are kept: the next prune deletes the outputs of the others
+        ("PATCH", ("jobs", str(job)), {"keep_runs": "1"}),
+        ("PATCH", ("jobs", str(job)), {"keep_runs": 1}),
+        ("PATCH", ("jobs", str(job)), {"keep_runs": None}),  # back to the project's default
+        ("PATCH", ("jobs", str(job)), {"name": "r3", "keep_runs": "1d"}),
+        ("PATCH", ("jobs", str(job)), {"paused": True, "keep_runs": "1"}),
         ("POST", ("runs", "1", "rerun"), {}),
         ("POST", ("runs", "1", "reproduce"), {}),
         ("POST", ("env", "recreate"), {"snapshot": "x", "path": "venv"}),
@@ -85,10 +91,16 @@ async def test_write_without_execute_edits_a_job_but_cannot_run_it(
     for method, path, body in refusals:
         payload = await forbidden(jp_fetch, method, *path, body=body)
         assert "execute" in payload["message"], (method, path, payload)
+        if "keep_runs" in body:
+            assert payload["message"] == (
+                "You are not allowed to execute on nbtools, which changing what or when a job "
+                "runs, or how long its runs are kept needs."
+            )
 
     assert await call(jp_fetch, "GET", "runs") == []
     stored = await call(jp_fetch, "GET", "jobs", str(job))
     assert (stored["cron"], stored["parameters"], stored["paused"]) == ("0 3 * * *", {}, True)
+    assert (stored["name"], stored["keep_runs"]) == ("r2", None)
     assert len(await call(jp_fetch, "GET", "jobs")) == 1
     assert not (jp_root_dir / "venv").exists()
     assert started_for(jp_root_dir, children_before) == []  # no worker, no kernel, no venv

@@ -14,12 +14,13 @@ from nbtools import jobs
 from nbtools.errors import InvalidInputError
 
 
-def changes_what_runs(changes: dict[str, Any]) -> bool:
-    """Whether a job edit changes what or when it runs (the ``execute`` action), rather than
-    only renaming or pausing it or changing how long its runs are kept (``write``)."""
+def needs_execute(changes: dict[str, Any]) -> bool:
+    """Whether a job edit needs the ``execute`` action: any change but renaming or pausing it
+    (``write``). That is a change of what or when it runs, or of how long its runs are kept:
+    ``keep_runs`` decides which runs' outputs the scheduler's next prune deletes for good,
+    which nothing else ``write`` allows does."""
     return any(
-        name not in ("name", "keep_runs") and (name, value) != ("paused", True)
-        for name, value in changes.items()
+        name != "name" and (name, value) != ("paused", True) for name, value in changes.items()
     )
 
 
@@ -131,8 +132,10 @@ class JobHandler(JobsHandlerBase):
         job_number = self.path_id(job_id, "job_id")
         changes = self.json_body()
         check = self.kernel_check(changes)
-        if changes_what_runs(changes):
-            await self.authorize(EXECUTE, "changing what or when a job runs")
+        if needs_execute(changes):
+            await self.authorize(
+                EXECUTE, "changing what or when a job runs, or how long its runs are kept"
+            )
         if "notebook_path" in changes:
             changes["notebook_path"] = self.notebook_path(changes["notebook_path"])
         if set(changes) == {"paused"}:
