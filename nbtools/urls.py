@@ -1,11 +1,13 @@
 """URLs: which locations are URLs, the path a ``file:`` URL names on this machine (the one
 parser of them, for the data catalog and the jobs' storage alike), and URLs as they may be
 shown: without the login a URL can carry (``https://user:token@host/``), which would
-otherwise reach errors, logs, listings and the files nbtools writes."""
+otherwise reach errors, logs, listings and the files nbtools writes; or only their site, where
+a record kept for good must hold no secret a path or query carries."""
 
 from __future__ import annotations
 
 import re
+import urllib.parse
 
 from nbtools.errors import InvalidInputError
 
@@ -71,3 +73,15 @@ def local_path(location: str, field: str = "location") -> str | None:
             field=field,
         )
     return rest
+
+
+def site_only(url: str) -> str:
+    """``url``'s scheme, host and port, with its login as ``***@`` and anything after the host
+    (path, query, fragment) as ``/***``: ``https://***@hooks.example.com/***``. What a record
+    kept for good (the audit trail) may say of a URL whose path or query may be its secret (a
+    Slack or Teams webhook's ``/services/T0/B0/SECRET``, a ``?token=``)."""
+    parts = urllib.parse.urlsplit(url)
+    login = "***@" if "@" in parts.netloc else ""
+    host = parts.netloc.rpartition("@")[2]
+    rest = "/***" if parts.path.strip("/") or parts.query or parts.fragment else parts.path
+    return f"{parts.scheme}://{login}{host}{rest}"

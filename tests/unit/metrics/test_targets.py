@@ -2,11 +2,16 @@ from __future__ import annotations
 
 import pytest
 
+from nbtools import audit, metrics
 from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.metrics.notify.outbox import add_target, check_destination, check_events, list_targets
 from nbtools.metrics.views import shown_destination
 from nbtools.project import Project
+from nbtools.urls import site_only
 from tests.unit.metrics.conftest import add_jobs
+
+#: A Slack-style webhook: its secret is in the path and the query, not only the password.
+SLACK = "https://user:pw@hooks.example.com/services/T0/B0/SECRETPATH?token=SECRETQ"
 
 
 @pytest.mark.parametrize(
@@ -89,3 +94,49 @@ def test_the_same_destination_twice_on_a_job_is_a_conflict_naming_the_target(
 )
 def test_a_webhook_password_is_never_shown(destination: str, shown: str) -> None:
     assert shown_destination(destination) == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "site"),
+    [
+        (SLACK, "https://***@hooks.example.com/***"),
+        ("https://token@hooks.example.org:8443/x", "https://***@hooks.example.org:8443/***"),
+        ("https://hooks.example.org/?token=SECRET", "https://hooks.example.org/***"),
+        ("https://hooks.example.org/#SECRET", "https://hooks.example.org/***"),
+        ("http://[::1]:9/SECRET", "http://[::1]:9/***"),
+        ("https://hooks.example.org/", "https://hooks.example.org/"),  # nothing to hide
+        ("https://hooks.example.org", "https://hooks.example.org"),
+    ],
+)
+def test_only_a_url_s_site_is_kept_for_good(url: str, site: str) -> None:
+    assert site_only(url) == site
+
+
+def test_the_trail_keeps_only_a_webhook_s_site_and_listings_its_path(
+    any_project: Project,
+) -> None:
+    """The trail is kept for good and read by admins: a Slack-style webhook's path and query
+    (its secret) stay out of it; listings show the target as it is now to whoever may read
+    the job (as they show its parameters), its password as ***."""
+    add_jobs(any_project, 1)
+    with any_project.store.session(write=True) as session:
+        webhook = add_target(session, 1, "webhook", SLACK, ["failure"], actor="ana").id
+        mail = add_target(session, 1, "email", "ops@example.org", ["alert"], actor="ana").id
+    (listed,) = [t for t in metrics.list_targets(any_project, 1) if t.id == webhook]
+    assert listed.destination == (
+        "https://user:***@hooks.example.com/services/T0/B0/SECRETPATH?token=SECRETQ"
+    )
+    metrics.remove_target(any_project, webhook, actor="bob")
+    entries = audit.list_entries(any_project, action="notify.*")
+    assert [(e.actor, e.action, e.target) for e in entries] == [
+        ("bob", "notify.remove", f"notification target {webhook}"),
+        ("ana", "notify.add", f"notification target {mail}"),
+        ("ana", "notify.add", f"notification target {webhook}"),
+    ]
+    assert [e.summary["destination"] for e in entries] == [
+        "https://***@hooks.example.com/***",
+        "ops@example.org",
+        "https://***@hooks.example.com/***",
+    ]
+    assert "SECRET" not in str([e.summary for e in entries])
+    assert "pw" not in str([e.summary for e in entries])
