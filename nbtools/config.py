@@ -16,6 +16,8 @@ from nbtools.ids import MAX_INT_COLUMN
 
 #: The environment variable naming who acts (CI service accounts): ``NbtoolsSettings.actor``.
 ACTOR_VARIABLE = "NBTOOLS_ACTOR"
+#: The longest name of who acts the store keeps as it is (the length of its actor columns).
+MAX_ACTOR = 255
 #: The environment variable naming a kernel's purpose: set for every job run
 #: (:mod:`nbtools.jobs.runner`), read by ``nbtools.data.path`` (docs/governance.md).
 PURPOSE_VARIABLE = "NBTOOLS_PURPOSE"
@@ -57,6 +59,22 @@ class Number(Float):  # type: ignore[type-arg]
         return float(value)
 
 
+class ActorName(Unicode):  # type: ignore[type-arg]
+    """Who acts, as an option sets it: at most :data:`MAX_ACTOR` characters, so that what is
+    recorded is the name given (a longer one is refused where it is given: a flag, a
+    variable, a config file)."""
+
+    info_text = f"text of at most {MAX_ACTOR} characters"
+
+    def validate(self, obj: Any, value: Any) -> str:
+        text: str = super().validate(obj, value)
+        if len(text) > MAX_ACTOR:
+            raise TraitError(
+                f"The {self.name!r} trait expected {self.info_text}, not {len(text)} characters."
+            )
+        return text
+
+
 class Settings(HasTraits):
     """A group of options: its traits tagged ``config=True``, given their values by
     :func:`nbtools.settings.build`. Each feature's class derives from it (``JobsSettings``,
@@ -92,7 +110,7 @@ class NbtoolsSettings(Settings):
         "nbtools.db in the store directory. Example: postgresql+psycopg://user@host/nbtools",
     ).tag(config=True)
 
-    actor = Unicode(
+    actor = ActorName(
         "",
         help="Who acts, as recorded on jobs, runs, versions and in the audit trail (a CI "
         "service account, say). Default: $JUPYTERHUB_USER, else the operating-system user. "

@@ -18,6 +18,7 @@ contents.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from sqlalchemy import insert, select
 
 from nbtools.audit.actions import ACTIONS, checked_filter
 from nbtools.audit.tables import audit_entries
-from nbtools.config import ACTOR_VARIABLE
+from nbtools.config import ACTOR_VARIABLE, MAX_ACTOR
 from nbtools.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -42,6 +43,8 @@ MAX_LIMIT = 10_000
 
 _AGO = re.compile(r"([1-9][0-9]{0,5})([hdw])\Z")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+#: Hex digits of a long actor's digest in its stored form (:func:`stored_actor`).
+_DIGEST = 16
 
 
 @dataclass(frozen=True)
@@ -66,14 +69,27 @@ class AuditEntry:
 
 def current_actor(actor: str | None = None) -> str:
     """Who acts: ``actor`` if given (the server's authenticated user, the CLI's ``--actor``),
-    else ``$NBTOOLS_ACTOR``, else ``$JUPYTERHUB_USER``, else the operating-system user."""
+    else ``$NBTOOLS_ACTOR``, else ``$JUPYTERHUB_USER``, else the operating-system user; as
+    the store keeps it (:func:`stored_actor`)."""
     if actor:
-        return actor[:255]
+        return stored_actor(actor)
     try:
         named = os.environ.get(ACTOR_VARIABLE) or os.environ.get("JUPYTERHUB_USER")
-        return (named or getpass.getuser())[:255]
+        return stored_actor(named or getpass.getuser())
     except (OSError, KeyError):  # no user name for this uid (some containers)
         return f"uid {os.getuid()}"
+
+
+def stored_actor(name: str) -> str:
+    """``name`` as the store keeps it: as it is up to :data:`~nbtools.config.MAX_ACTOR`
+    characters; a longer one (a user an identity provider names at length, whom refusing
+    would lock out) as its first characters, ``~`` and 16 hex digits of its SHA-256, which
+    fill the column exactly and tell two long names with the same beginning apart. The
+    options that set an actor refuse a longer name instead (``--actor``)."""
+    if len(name) <= MAX_ACTOR:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:_DIGEST]
+    return f"{name[: MAX_ACTOR - _DIGEST - 1]}~{digest}"
 
 
 def record(
@@ -152,7 +168,7 @@ def list_entries(
     if target:
         query = query.where(table.c.target == target)
     if actor:
-        query = query.where(table.c.actor == actor)
+        query = query.where(table.c.actor == stored_actor(actor))
     if action:
         if action.endswith(".*"):
             query = query.where(table.c.action.startswith(action[:-1], autoescape=True))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Column, Integer, String, Table
 
+from nbtools.config import MAX_ACTOR
 from nbtools.store import utcnow
 from nbtools.store.metadata import metadata
 from nbtools.store.types import UtcDateTime
@@ -20,7 +21,7 @@ audit_entries = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("at", UtcDateTime(), nullable=False, default=utcnow, index=True),
-    Column("actor", String(255), nullable=False, index=True),
+    Column("actor", String(MAX_ACTOR), nullable=False, index=True),
     Column("action", String(64), nullable=False, index=True),
     Column("target", String(1024), nullable=False),
     Column("summary", JSON, nullable=False, default=dict),

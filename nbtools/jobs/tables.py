@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from nbtools.config import MAX_ACTOR
 from nbtools.lazy import loader
 from nbtools.store import utcnow
 from nbtools.store.metadata import metadata
@@ -80,7 +81,7 @@ jobs_table = Table(
     Column("idempotency_key", String(200), unique=True),
     Column("next_run_at", UtcDateTime()),
     # who created the job: the authenticated Jupyter user, or the CLI's actor
-    Column("created_by", String(255)),
+    Column("created_by", String(MAX_ACTOR)),
     # when the job was deleted without ``purge``: hidden from lists, never scheduled, its
     # runs, metrics and alerts kept readable
     Column("archived_at", UtcDateTime()),
@@ -113,7 +114,7 @@ runs_table = Table(
     Column("lease_owner", String(200)),
     Column("lease_expires_at", UtcDateTime()),
     # who started the run (a scheduled run: who created its job)
-    Column("created_by", String(255)),
+    Column("created_by", String(MAX_ACTOR)),
     Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
     Column("started_at", UtcDateTime()),
     Column("finished_at", UtcDateTime()),

@@ -116,7 +116,7 @@ def acknowledge(session: Session, alert_ids: Sequence[int], user: str | None) ->
         if alert.status == OPEN:
             alert.status = ACKNOWLEDGED
             alert.acknowledged_at = utcnow()
-            alert.acknowledged_by = user
+            alert.acknowledged_by = audit.stored_actor(user) if user else user
         alerts.append(alert)
     return alerts
 

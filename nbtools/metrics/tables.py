@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 # The jobs and runs tables must be in the metadata for the ORM to resolve the keys to them.
 import nbtools.jobs.tables  # noqa: F401
+from nbtools.config import MAX_ACTOR
 from nbtools.metrics.run_values import metric_values
 from nbtools.store.base import Base, UtcDateTime, utcnow
 
@@ -118,7 +119,7 @@ class Alert(Base):
     status: Mapped[str] = mapped_column(String(16), default=OPEN, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(MAX_ACTOR))
 
 
 class NotificationTarget(Base):

@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
+from nbtools.config import MAX_ACTOR
 from nbtools.store import utcnow
 from nbtools.store.metadata import metadata
 
@@ -67,7 +68,7 @@ versions = Table(
     Column("notebook_id", Integer, ForeignKey("notebooks.id"), nullable=False),
     Column("number", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow),
-    Column("user", String(255), nullable=False),
+    Column("user", String(MAX_ACTOR), nullable=False),
     Column("message", String(4096)),
     Column("kind", String(16), nullable=False),
     Column("manifest", Sha256, ForeignKey("version_objects.sha"), nullable=False),

@@ -60,7 +60,12 @@ def test_a_root_that_does_not_exist_is_refused_not_made_into_an_empty_project(
             "a finite number from 0.01 to 2147483647",
         ),
         ("c.NotificationSettings.smtp_port = 70000", "70000", "an integer from 1 to 65535"),
-        ("c.NbtoolsSettings.actor = 5", "5", "text"),
+        ("c.NbtoolsSettings.actor = 5", "5", "text of at most 255 characters"),
+        (
+            "c.NbtoolsSettings.actor = 'a' * 256",
+            f"{'a' * 30!r}…{'a' * 15!r} (256 characters)",
+            "text of at most 255 characters",
+        ),
         ("c.JobsSettings.run_scheduler = 'yes'", "'yes'", "true or false (1 or 0)"),
         (
             "c.EnvSettings.index_url = 'https://me:secret@[bad/simple'",

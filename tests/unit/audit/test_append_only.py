@@ -82,7 +82,7 @@ def test_a_store_made_before_the_guards_gets_them_and_keeps_its_entries(
 ) -> None:
     engine = create_store_engine(db_url)
     migrations.upgrade(engine)
-    command.downgrade(migrations._config(engine), "audit@-1")  # a store made before the guards
+    command.downgrade(migrations._config(engine), "audit_0001")  # a store made before the guards
     assert "audit_0001" in migrations.current_revisions(engine)
     with engine.begin() as connection:
         for actor in ("ana", "bob"):
@@ -110,7 +110,7 @@ def test_a_store_made_before_the_guards_gets_them_and_keeps_its_entries(
 def test_the_guards_come_off_with_their_migration(db_url: str) -> None:
     engine = create_store_engine(db_url)
     migrations.upgrade(engine)
-    command.downgrade(migrations._config(engine), "audit@-1")
+    command.downgrade(migrations._config(engine), "audit_0001")
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             triggers = "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit'::regclass"

@@ -103,7 +103,7 @@ def test_the_migration_removes_what_deleted_jobs_left_behind(db_url: str) -> Non
 
     engine = create_store_engine(db_url)
     migrations.upgrade(engine)
-    command.downgrade(migrations._config(engine), "metrics@-1")  # before the keys
+    command.downgrade(migrations._config(engine), "metrics_0001")  # before the keys
     with Session(engine) as session, session.begin():
         session.add_all(
             [
