@@ -2,15 +2,18 @@
 
 SQLite: the FTS5 table ``dataset_search`` (``porter`` stemming) ranked by ``bm25`` with the
 name weighted highest, then tags and column names, then the description. PostgreSQL: the
-weighted ``english`` tsvector of the ``dataset_search`` GIN index, ranked by ``ts_rank``.
+weighted tsvector ``datasets.dataset_search_vector`` (each field's ``english`` stems and its
+words as they are, ``simple``; stored, migration ``search_0001``) and its GIN index
+``dataset_search``, ranked by ``ts_rank``.
 The query is split into words by :func:`nbtools.data.words.split_words` (so ``customerPayment``
 searches ``customer payment``) and every word must match, as a word (stemmed: ``payments``
 finds ``payment``) or as the beginning of one (``cust`` finds ``customers``, as a search box
-typed into expects). PostgreSQL matches beginnings itself (``cust:*``); SQLite would stem a
-beginning as if it were a word (``pay`` becomes ``pai``), so each word is matched against the
-index's own terms that begin with it, read from FTS5's vocabulary table. The words hold
-letters and digits only, and the terms come from the index: no user text reaches the query
-syntax of either engine.
+typed into expects). PostgreSQL matches beginnings itself (``cust:*``), of a stem or of a
+word as it is: the ``english`` configuration drops stopwords (``own``, ``a``), which SQLite
+indexes as any word. SQLite would stem a beginning as if it were a word (``pay`` becomes
+``pai``), so each word is matched against the index's own terms that begin with it, read from
+FTS5's vocabulary table. The words hold letters and digits only, and the terms come from the
+index: no user text reaches the query syntax of either engine.
 """
 
 from __future__ import annotations
@@ -28,32 +31,20 @@ if TYPE_CHECKING:
 
     from nbtools.project import Project
 
-#: The tsvector of the PostgreSQL index (migration ``catalog_0001``): the query must use the
-#: identical expression for the index to be used (a test compares the two).
-POSTGRES_VECTOR = (
-    "setweight(to_tsvector('english'::regconfig, search_name), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, search_tags), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, search_columns), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, description), 'C')"
-)
-
 #: bm25 weights of the FTS5 columns: name 10, description 2, tags 5, column names 5.
 _SQLITE = text(
     "SELECT rowid, bm25(dataset_search, 10.0, 2.0, 5.0, 5.0) AS score FROM dataset_search "
     "WHERE dataset_search MATCH :query ORDER BY score, rowid LIMIT :limit"
 )
+#: ``:beginnings`` (``['cust:*', 'own:*']``): each must match, as the beginning of a stem
+#: (``english``) or of a word as it is (``simple``: a stopword has no stem, and ``english``
+#: alone would leave an empty query, which matches nothing).
 _POSTGRES = text(
-    "SELECT id, ts_rank("
-    "setweight(to_tsvector('english'::regconfig, search_name), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, search_tags), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, search_columns), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, description), 'C'), query) AS score "
-    "FROM datasets, to_tsquery('english', :query) AS query WHERE ("
-    "setweight(to_tsvector('english'::regconfig, search_name), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, search_tags), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, search_columns), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, description), 'C')) @@ query "
-    "ORDER BY score DESC, id LIMIT :limit"
+    "WITH typed AS (SELECT string_agg('(' || "
+    "(to_tsquery('english', beginning) || to_tsquery('simple', beginning))::text || ')', ' & ')"
+    "::tsquery AS query FROM unnest(CAST(:beginnings AS text[])) AS beginning) "
+    "SELECT id, ts_rank(dataset_search_vector, typed.query) AS score FROM datasets, typed "
+    "WHERE dataset_search_vector @@ typed.query ORDER BY score DESC, id LIMIT :limit"
 )
 
 #: The index's terms (stemmed words), through FTS5's vocabulary table, one per connection.
@@ -83,8 +74,8 @@ def search_datasets(
         raise InvalidInputError(f"The limit must be 1 to {MAX_SEARCH_LIMIT}.", field="limit")
     with project.store.session() as session:
         if session.get_bind().dialect.name == "postgresql":
-            beginnings = " & ".join(f"{word}:*" for word in words)
-            rows = session.execute(_POSTGRES, {"query": beginnings, "limit": limit})
+            beginnings = [f"{word}:*" for word in words]
+            rows = session.execute(_POSTGRES, {"beginnings": beginnings, "limit": limit})
             ranked = [(row[0], float(row[1])) for row in rows]
         else:
             rows = session.execute(

@@ -2,8 +2,8 @@
 ``customerPaymentAmount`` and ``CustomerPayment-Amount`` all give ``customer payment amount``.
 
 Search indexes these words (stemmed by the database: SQLite FTS5's ``porter`` tokenizer,
-PostgreSQL's ``english`` configuration), and a query is split the same way, so what a user
-types never reaches the database's query syntax.
+PostgreSQL's ``english`` configuration, beside each word as it is), and a query is split the
+same way, so what a user types never reaches the database's query syntax.
 """
 
 from __future__ import annotations

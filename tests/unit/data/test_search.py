@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from nbtools.data.catalog import add_dataset, dataset_spec, edit_dataset, remove_dataset
-from nbtools.data.search import POSTGRES_VECTOR, search_datasets
+from nbtools.data.search import search_datasets
 from nbtools.errors import InvalidInputError
 from nbtools.project import Project
 
@@ -97,34 +97,96 @@ def test_limit(catalog: Project) -> None:
     assert len(search_datasets(catalog, "payment", limit=1)) == 1
 
 
-def test_postgres_query_uses_the_index_expression(postgres_url: str, tmp_path: Path) -> None:
+def test_postgres_search_reads_the_stored_vector_through_its_index(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    from nbtools.data import search
+
     project = Project(tmp_path, db_url=postgres_url)
     try:
         with project.store.session() as session:
             definition = session.execute(
                 text("SELECT indexdef FROM pg_indexes WHERE indexname = 'dataset_search'")
             ).scalar_one()
+            generated = session.execute(
+                text("SELECT generation_expression FROM information_schema.columns "
+                     "WHERE table_name = 'datasets' AND column_name = 'dataset_search_vector'")
+            ).scalar_one()  # fmt: skip
             session.execute(text("SET enable_seqscan = off"))
-            plan = "\n".join(
-                row[0]
-                for row in session.execute(
-                    text(
-                        "EXPLAIN SELECT id FROM datasets WHERE "
-                        f"({POSTGRES_VECTOR}) @@ to_tsquery('english', 'x:*')"
-                    )
-                )
-            )
+            explain = text(f"EXPLAIN {search._POSTGRES.text}")
+            arguments = {"beginnings": ["own:*", "pay:*"], "limit": 20}
+            plan = "\n".join(row[0] for row in session.execute(explain, arguments))
     finally:
         project.close()
-    assert "gin" in definition
-    assert "dataset_search" in plan
+    assert "USING gin (dataset_search_vector)" in definition
+    for field in ("search_name", "search_tags", "search_columns", "description"):
+        for configuration in ("english", "simple"):
+            assert f"to_tsvector('{configuration}'::regconfig, {field})" in generated
+    assert "Bitmap Index Scan on dataset_search" in plan
 
 
-def test_the_postgres_query_and_index_use_one_expression() -> None:
-    import importlib
+@pytest.fixture
+def stopwords(catalog: Project) -> Project:
+    """Datasets whose names, columns and descriptions hold English stopwords."""
+    data = catalog.root / "data"
+    (data / "accounts.csv").write_text("own_account,balance\n1,2\n")
+    _add(catalog, "accounts", location="data/accounts.csv")
+    _add(catalog, "reviews", location="data/r.csv", description="The reviews of a shop.")
+    _add(catalog, "about_us", location="data/a.csv", tags=["web"])
+    return catalog
 
-    from nbtools.data import search
 
-    migration = importlib.import_module("nbtools.store.migrations.versions.catalog_0001_datasets")
-    assert f"(({POSTGRES_VECTOR}))" in migration.POSTGRES_INDEX
-    assert str(search._POSTGRES).count(POSTGRES_VECTOR) == 2
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("own", {"accounts"}),  # a column own_account: PostgreSQL found nothing
+        ("own account", {"accounts"}),
+        ("own payment", set()),  # every word must match, a stopword too
+        ("the", {"reviews"}),
+        ("the shop", {"reviews"}),
+        ("about", {"about_us"}),
+        ("us", {"about_us"}),
+        ("ab", {"about_us"}),  # the beginning of a stopword
+        ("owns", {"accounts"}),  # stemmed
+        ("ownx", set()),
+        # ``a`` begins a word of these (account, amount, about, a): PostgreSQL found none
+        ("a", {"accounts", "tx_2026", "reviews", "about_us"}),
+        ("a pay", {"tx_2026"}),
+    ],
+)
+def test_stopwords_are_found_on_both_engines(
+    stopwords: Project, query: str, found: set[str]
+) -> None:
+    """PostgreSQL's ``english`` configuration drops stopwords; SQLite's index keeps every word,
+    and so the docs: "a word also matches as the beginning of one"."""
+    assert set(_names(stopwords, query)) == found
+
+
+def test_a_store_made_before_gets_the_index_of_every_word(db_url: str, tmp_path: Path) -> None:
+    from alembic import command
+
+    from nbtools.store import migrations
+    from nbtools.store.database import create_store_engine
+
+    engine = create_store_engine(db_url)
+    migrations.upgrade(engine)
+    command.downgrade(migrations._config(engine), "catalog_0003")  # before search_0001
+    assert "search_0001" not in migrations.current_revisions(engine)
+    engine.dispose()
+    root = tmp_path / "root"
+    (root / "data").mkdir(parents=True)
+    project = Project(root, db_url=db_url)  # opening the store migrates it
+    try:
+        assert "search_0001" in migrations.current_revisions(project.store.engine)
+        (root / "data" / "accounts.csv").write_text("own_account,balance\n1,2\n")
+        _add(project, "accounts", location="data/accounts.csv")
+        assert _names(project, "own") == ["accounts"]
+        if project.store.engine.dialect.name == "postgresql":
+            with project.store.session() as session:
+                indexed = session.execute(
+                    text("SELECT count(*) FROM datasets "
+                         "WHERE dataset_search_vector @@ to_tsquery('simple', 'own')")
+                ).scalar_one()  # fmt: skip
+            assert indexed == 1
+    finally:
+        project.close()
