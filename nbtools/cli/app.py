@@ -57,14 +57,24 @@ class LazyGroup(click.Group):
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from nbtools.errors import NbtoolsError  # not at import: `nbtools --help` needs none
+        # not at import: `nbtools --help` needs neither
+        from nbtools.cli.stopping import Stopped
+        from nbtools.errors import NbtoolsError
 
         cli_ctx = ctx.ensure_object(CliContext)
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt:  # click would say "Aborted!" and exit 1, a failed check's code
-            click.echo("\nnbtools: stopped by Ctrl-C.", err=True)
-            raise SystemExit(130) from None
+        except (KeyboardInterrupt, Stopped) as interruption:
+            # Ctrl-C: click would say "Aborted!" and exit 1, a failed check's code
+            stopped = Stopped.of(interruption)
+            after_ctrl_c = "\n" if isinstance(interruption, KeyboardInterrupt) else ""
+            click.echo(f"{after_ctrl_c}{stopped.message}", err=True)
+            # with --json, a stop before the answer is the answer, as an error is
+            if (cli_ctx.as_json or cli_ctx.asked_json) and not cli_ctx.answered:
+                from nbtools.cli.output import print_json
+
+                print_json(stopped.to_dict())
+            raise SystemExit(stopped.code) from None
         except NbtoolsError as error:
             # with --json, the error is the answer, unless the command printed one (a failed
             # check's report, which says so)

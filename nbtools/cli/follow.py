@@ -11,6 +11,7 @@ import click
 from nbtools.cli.context import CliContext
 from nbtools.cli.output import when
 from nbtools.cli.presence import START_ONE
+from nbtools.cli.stopping import Stopped
 from nbtools.errors import CheckFailedError, InvalidInputError
 
 #: The states of a run that has not ended.
@@ -25,7 +26,8 @@ wait_option = click.option(
     "--wait",
     is_flag=True,
     help="Wait until the run has ended (its cells shown at a terminal), then show it: exit 0 "
-    "if it succeeded, else 1. Needs a scheduler serving the store. Ctrl-C stops waiting only.",
+    "if it succeeded, else 1. Needs a scheduler serving the store. Ctrl-C or SIGTERM stops "
+    "the waiting only: the run goes on.",
 )
 
 
@@ -41,14 +43,16 @@ def require_scheduler(cli_ctx: CliContext) -> None:
         )
 
 
-def follow(cli_ctx: CliContext, run_id: int) -> dict[str, Any]:
-    """Run ``run_id`` once it has ended, as its listing has it, or its last attempt when its
-    job retries it; its cells are drawn at a terminal meanwhile. A run still queued when no
-    scheduler serves the store any more is an error (exit 1); Ctrl-C stops the waiting, not
-    the run (exit 130)."""
-    from nbtools.jobs import find_retry, show_run
-
+def follow(cli_ctx: CliContext, run_id: int, queued: str) -> dict[str, Any]:
+    """Run ``run_id``, just queued (``queued`` says so on standard error), once it has ended,
+    as its listing has it, or its last attempt when its job retries it; its cells are drawn at
+    a terminal meanwhile. A run still queued when no scheduler serves the store any more is an
+    error (exit 1); Ctrl-C or SIGTERM stops the waiting, not the run (exit 130 or 143), from
+    the moment the run is said queued: the stop names it (``--json``: ``details.run_id``)."""
     try:
+        click.echo(queued, err=True)
+        from nbtools.jobs import find_retry, show_run
+
         while True:
             model = _follow_one(cli_ctx, run_id)
             retry = (
@@ -66,11 +70,9 @@ def follow(cli_ctx: CliContext, run_id: int) -> dict[str, Any]:
                 err=True,
             )
             run_id = retry
-    except KeyboardInterrupt:
-        click.echo(
-            f"Stopped waiting: run {run_id} goes on (`nbtools runs show {run_id}`).", err=True
-        )
-        raise SystemExit(130) from None
+    except (KeyboardInterrupt, Stopped) as interruption:
+        goes_on = f"Stopped waiting: run {run_id} goes on (`nbtools runs show {run_id}`)."
+        raise Stopped.of(interruption, goes_on, run_id=run_id) from None
 
 
 def _follow_one(cli_ctx: CliContext, run_id: int) -> dict[str, Any]:

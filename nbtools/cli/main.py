@@ -10,6 +10,7 @@ import os
 import sys
 import threading
 
+from nbtools.cli.stopping import Stopped
 from nbtools.unused_imports import skip_unused_imports
 
 
@@ -32,6 +33,10 @@ def main() -> None:
     cli_ctx = CliContext(ends_process=True)  # referenced until the process ends
     try:
         cli.main(prog_name="nbtools", obj=cli_ctx)
+    except Stopped as stopped:  # before or after the command (the group tells one inside it)
+        print(stopped.message, file=sys.stderr)
+        exit_now(stopped.code)
+        raise
     except SystemExit as done:
         exit_now(done.code)
         raise
@@ -39,10 +44,10 @@ def main() -> None:
 
 def _stop(signum: int, _frame: object) -> None:
     """SIGTERM (a CI job's time limit, ``kill``) stops a command as Ctrl-C does: unwinding,
-    so that what it started is stopped and its temporary files removed; it exits 143.
-    ``nbtools run``, ``scheduler`` and ``serve`` handle it themselves while they run."""
-    print("nbtools: stopped by SIGTERM.", file=sys.stderr)
-    raise SystemExit(128 + signum)
+    so that what it started is stopped and its temporary files removed; it exits 143, said
+    once the command has unwound (:class:`~nbtools.cli.stopping.Stopped`). ``nbtools run``,
+    ``scheduler`` and ``serve`` handle it themselves while they run."""
+    raise Stopped(signum)
 
 
 def exit_now(code: int | str | None) -> None:

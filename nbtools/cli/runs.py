@@ -336,17 +336,16 @@ def rerun(cli_ctx: CliContext, run_id: int, wait: bool, as_json: bool) -> None:
         require_scheduler(cli_ctx)
     model = rerun_run(cli_ctx.project, run_id, actor=cli_ctx.actor).to_wire()
     if wait:
-        click.echo(f"Queued run {model['id']}.", err=True)
-        wait_for(cli_ctx, model["id"], as_json)
+        wait_for(cli_ctx, model["id"], as_json, f"Queued run {model['id']}.")
         return
     print_json(model) if as_json else click.echo(f"Queued run {model['id']}.")
     note_if_unserved(cli_ctx, f"run {model['id']} waits in the queue")
 
 
-def wait_for(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
-    """``--wait``'s end: follow the queued run until it has ended, show it, and exit 1
-    unless it succeeded."""
-    model = follow(cli_ctx, run_id)
+def wait_for(cli_ctx: CliContext, run_id: int, as_json: bool, queued: str) -> None:
+    """``--wait``'s end: say the run is queued (``queued``), follow it until it has ended,
+    show it, and exit 1 unless it succeeded."""
+    model = follow(cli_ctx, run_id, queued)
     print_ended(cli_ctx.project, model, as_json)
     fail_unless_succeeded(model)
 

@@ -364,8 +364,7 @@ def run_now(
     if wait:
         from nbtools.cli.runs import wait_for
 
-        click.echo(f"Queued run {model['id']} of job {job_id}.", err=True)
-        wait_for(cli_ctx, model["id"], as_json)
+        wait_for(cli_ctx, model["id"], as_json, f"Queued run {model['id']} of job {job_id}.")
         return
     print_json(model) if as_json else click.echo(f"Queued run {model['id']} of job {job_id}.")
     note_if_unserved(cli_ctx, f"run {model['id']} waits in the queue")

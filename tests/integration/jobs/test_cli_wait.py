@@ -129,6 +129,49 @@ def test_ctrl_c_stops_the_waiting_not_the_run_and_a_gone_scheduler_ends_it(
     assert "Run 2 is still queued: no scheduler serves this store any more" in said
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_stopped_wait_with_json_answers_the_stop_naming_the_run_that_goes_on(
+    project: Project, job: int, tmp_path: Path, signum: int
+) -> None:
+    """Ctrl-C, or SIGTERM (a CI step's time limit), while waiting: the run goes on, and with
+    --json stdout holds the stop as the command's error, naming the run so that a script
+    can find it; SIGTERM says which run goes on as Ctrl-C does. (A scheduler's presence row
+    without the scheduler: the run stays queued.)"""
+    served = Presence(project.store, "local", 60.0)
+    served.start(utcnow())
+    out, err = tmp_path / "out.json", tmp_path / "err.txt"
+    try:
+        with out.open("wb") as answer, err.open("wb") as said:
+            waiting = subprocess.Popen(
+                command(project.root, "schedule", "run", "checks", "--wait", "--json"),
+                stdout=answer,
+                stderr=said,
+            )
+        try:
+            wait_until(lambda: "Queued run 1 of job" in err.read_text(), "the run to be queued")
+            waiting.send_signal(signum)
+            assert waiting.wait(timeout=60) == 128 + signum, err.read_text()
+        finally:
+            if waiting.poll() is None:
+                waiting.kill()
+                waiting.wait()
+    finally:
+        served.stop()
+    goes_on = "Stopped waiting: run 1 goes on (`nbtools runs show 1`)."
+    assert json.loads(out.read_text()) == {
+        "error": "Stopped",
+        "message": goes_on,
+        "details": {"signal": signal.Signals(signum).name, "run_id": 1},
+    }
+    said_text = err.read_text()
+    assert said_text.endswith(f"{goes_on}\n")  # said once, the last line
+    assert said_text.count(goes_on) == 1
+    assert "Traceback" not in said_text
+    assert json.loads(nbtools(project.root, "runs", "show", "1", "--json").stdout)["status"] == (
+        "queued"
+    )
+
+
 def test_at_a_terminal_the_waited_run_shows_its_cells_then_only_its_result(
     project: Project, notebook_factory: NotebookFactory, daemon: subprocess.Popen[bytes]
 ) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -90,6 +92,58 @@ def test_a_signal_cancels_the_run_kills_its_processes_and_exits_128_plus_it(
     )
     assert "Cancelled: nbtools run received" in listed.output  # the error's name once
     assert "Cancelled: Cancelled" not in listed.output
+
+
+def opened_for_writing(fifo: Path, reader: subprocess.Popen[bytes]) -> int:
+    """Open the named pipe ``fifo`` for writing once ``reader`` has opened it to read (it then
+    waits in its read until something is written, or the pipe closes); the descriptor."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as error:
+            if error.errno != errno.ENXIO:  # ENXIO: no reader yet
+                raise
+        assert reader.poll() is None, "the command ended before it read the notebook"
+        assert time.monotonic() < deadline, "the command never read the notebook"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize(
+    ("signum", "said"), [(signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM")]
+)
+def test_a_command_stopped_before_it_answers_prints_the_stop_as_its_json_error(
+    tmp_path: Path, signum: int, said: str
+) -> None:
+    """Ctrl-C or SIGTERM before ``nbtools run`` has queued its run (here while it reads its
+    notebook, a named pipe nobody writes to yet): with --json, stdout holds the stop as the
+    command's error, as it holds any error met before the answer; nothing was queued."""
+    notebook = tmp_path / "nb.ipynb"
+    os.mkfifo(notebook)
+    with (tmp_path / "out.json").open("wb") as out, (tmp_path / "err.txt").open("wb") as err:
+        process = subprocess.Popen(
+            [NBTOOLS, "--root", str(tmp_path), "run", "nb.ipynb", "--json"], stdout=out, stderr=err
+        )
+    writer: int | None = None
+    try:
+        writer = opened_for_writing(notebook, process)
+        process.send_signal(signum)
+        assert process.wait(timeout=60) == 128 + signum
+    finally:
+        if writer is not None:
+            os.close(writer)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    stderr = (tmp_path / "err.txt").read_text()
+    assert json.loads((tmp_path / "out.json").read_text()) == {
+        "error": "Stopped",
+        "message": f"nbtools: stopped by {said}.",
+        "details": {"signal": signal.Signals(signum).name},
+    }
+    assert stderr.strip() == f"nbtools: stopped by {said}."  # once, on stderr too
+    notebook.unlink()
+    assert nbtools_json(tmp_path, "runs", "list") == []
 
 
 def test_signals_sent_at_once_cancel_the_run_once_and_the_exit_code_names_the_one_handled(
