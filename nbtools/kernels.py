@@ -15,7 +15,6 @@ import os
 import shutil
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from nbtools.errors import NbtoolsError
 from nbtools.notebooks import Notebook, kernel_name
-from nbtools.processes import kill_tree
+from nbtools.processes import kill_tree, watched_command
 
 if TYPE_CHECKING:
     from jupyter_client.asynchronous.client import AsyncKernelClient
@@ -41,9 +40,13 @@ SHUTDOWN_GRACE_SECONDS = 0.5
 #: Seconds to wait for a new kernel to answer.
 STARTUP_TIMEOUT_SECONDS = 60
 #: A kernel's artifacts directory in the system's temporary directory: this prefix, the pid of
-#: the process owning the kernel, a random part (see :func:`sweep_artifacts`).
+#: the process owning the kernel, a random part (see :func:`sweep_leftovers`).
 ARTIFACTS_PREFIX = "nbtools-artifacts-"
-#: Seconds after which the artifacts directory of a process that is gone is removed.
+#: A kernel's own files (its connection file, holding its key, and its sockets) are in a
+#: directory of the system's temporary directory named as an artifacts directory is, with
+#: this prefix.
+KERNEL_FILES_PREFIX = "nbtools-kernel-"
+#: Seconds after which a kernel's directories of a process that is gone are removed.
 SWEEP_AFTER_SECONDS = 60.0
 #: The environment variable naming the kernel's artifacts directory (see :class:`Kernel`).
 ARTIFACTS_DIR_ENV = "NBTOOLS_ARTIFACTS_DIR"
@@ -129,8 +132,34 @@ def _discard(km: AsyncKernelManager, kc: AsyncKernelClient | None = None) -> Non
         kc.stop_channels()
     with contextlib.suppress(Exception):  # whatever failed to start is still cleaned up
         kill_kernel_tree(km)
+    _clean_up(km)
+
+
+def _clean_up(km: AsyncKernelManager) -> None:
+    """Free the manager's control socket and context, and remove the kernel's files."""
     with contextlib.suppress(Exception):
         _run(km.cleanup_resources)
+    files = Path(km.connection_file).parent
+    if files.name.startswith(KERNEL_FILES_PREFIX):  # made by _kernel_files
+        shutil.rmtree(files, ignore_errors=True)
+
+
+def _watching_this_process(km: AsyncKernelManager, options: dict[str, Any]) -> None:
+    """Start the kernel as a watched child (:func:`nbtools.processes.watched_command`): once
+    this process is gone, even killed by SIGKILL, the kernel kills its process group (itself
+    and what its notebook started) after the grace a retired kernel gets. A kernel that does
+    not run a Python module (``python -m …``) is started as it is."""
+    spec = km.kernel_spec
+    if spec is None:
+        return
+    try:
+        spec.argv = watched_command(spec.argv, grace=SHUTDOWN_GRACE_SECONDS)
+    except ValueError:
+        return
+    # "independent" leaves ipykernel's own watch of its parent off (no $JPY_PARENT_PID): it
+    # would end the kernel alone (os._exit), before this watch kills the kernel's group
+    options["independent"] = True
+    options["env"].pop("JPY_PARENT_PID", None)
 
 
 class KernelStartError(NbtoolsError):
@@ -202,15 +231,16 @@ def kernel_dirs() -> list[Path]:
     ]
 
 
-def _ipc_prefix() -> str:
-    """Where a kernel's sockets go: Unix sockets in the temporary directory.
+def _kernel_files() -> Path:
+    """A new directory for a kernel's connection file and sockets (Unix sockets).
 
     Local sockets open no TCP port to other users of the machine, and keep ipykernel from
-    warning, on every run, that its TCP channels are unencrypted. They sit beside the kernel's
-    connection file, out of the notebook's directory; jupyter_client removes both with the
-    kernel (and the system's temporary-file cleaning what a killed worker leaves).
+    warning, on every run, that its TCP channels are unencrypted. The directory, in the
+    system's temporary directory and out of the notebook's, is the owner's only (``0700``)
+    and named with the owner's pid (:data:`KERNEL_FILES_PREFIX`): it is removed with the
+    kernel, or, when the owner was killed first, by :func:`sweep_leftovers`.
     """
-    return os.path.join(tempfile.gettempdir(), f"nbtools-kernel-{uuid.uuid4().hex[:12]}")
+    return Path(tempfile.mkdtemp(prefix=f"{KERNEL_FILES_PREFIX}{os.getpid()}-"))
 
 
 class KernelSource:
@@ -249,10 +279,12 @@ class KernelSource:
         from jupyter_client.manager import AsyncKernelManager
 
         specs = KernelSpecManager(kernel_dirs=[str(path) for path in kernel_dirs()])
+        files = _kernel_files()
         km = AsyncKernelManager(
             kernel_name=kernel_name,
             transport="ipc",
-            ip=_ipc_prefix(),
+            ip=str(files / "k"),
+            connection_file=str(files / "kernel.json"),
             kernel_spec_manager=specs,
         )
         if self.zygote is not None:
@@ -266,6 +298,8 @@ class KernelSource:
 
             options.update(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
+            if self.zygote is None:  # a forked kernel goes with its zygote
+                _watching_this_process(km, options)
             _run(km.start_kernel, cwd=str(cwd), **options)
         except BaseException:
             shutil.rmtree(artifacts, ignore_errors=True)
@@ -356,13 +390,13 @@ class KernelSource:
                 _run(kernel.km.request_shutdown)
                 if not wait and group is not None:
                     _kill_group_later(group, SHUTDOWN_GRACE_SECONDS)
-                    _run(kernel.km.cleanup_resources)
+                    _clean_up(kernel.km)
                     return
                 deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
                 while time.monotonic() < deadline and _run(kernel.km.is_alive):
                     time.sleep(0.01)
         kill_kernel_tree(kernel.km)
-        _run(kernel.km.cleanup_resources)
+        _clean_up(kernel.km)
 
     def close(self) -> None:
         """Kill the waiting kernel, if any, and wait until it is gone: it ran nothing, so
@@ -374,20 +408,25 @@ class KernelSource:
             _discard(kernel.km, kernel.kc)
         if self.zygote is not None:
             self.zygote.close()
-        sweep_artifacts()
+        sweep_leftovers()
 
 
-def sweep_artifacts(older_than: float = SWEEP_AFTER_SECONDS) -> int:
-    """Remove the kernels' artifacts directories whose owner is gone (a process killed before
-    it could retire its kernels: SIGKILL, the out-of-memory killer), once they are
-    ``older_than`` seconds old; the number removed. A directory's name carries its owner's
-    pid (:data:`ARTIFACTS_PREFIX`); one whose owner still runs, or of another user, is kept."""
+def sweep_leftovers(older_than: float = SWEEP_AFTER_SECONDS) -> int:
+    """Remove the kernels' artifacts directories and files directories whose owner is gone (a
+    process killed before it could retire its kernels: SIGKILL, the out-of-memory killer),
+    once they are ``older_than`` seconds old; the number removed. A directory's name carries
+    its owner's pid (:data:`ARTIFACTS_PREFIX`, :data:`KERNEL_FILES_PREFIX`); one whose owner
+    still runs, or of another user, is kept."""
     removed = 0
     with os.scandir(tempfile.gettempdir()) as entries:
         for entry in entries:
-            if not entry.name.startswith(ARTIFACTS_PREFIX):
+            prefix = next(
+                (p for p in (ARTIFACTS_PREFIX, KERNEL_FILES_PREFIX) if entry.name.startswith(p)),
+                None,
+            )
+            if prefix is None:
                 continue
-            owner = entry.name[len(ARTIFACTS_PREFIX) :].partition("-")[0]
+            owner = entry.name[len(prefix) :].partition("-")[0]
             if not owner.isdigit() or _alive(int(owner)):
                 continue
             try:

@@ -18,34 +18,45 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-#: The program of a watched child, ``python -c WATCHED MODULE ARGS...``: it runs MODULE as
-#: ``python -m`` does, and kills its own process group (itself and everything it started) as
-#: soon as the process that started it is gone, even killed by SIGKILL.
+#: The program of a watched child, ``python -c WATCHED GRACE MODULE ARGS...``: it runs MODULE
+#: as ``python -m`` does, and kills its own process group (itself and everything it started)
+#: GRACE seconds after it finds the process that started it gone (it looks twice a second),
+#: even killed by SIGKILL.
 WATCHED = """\
 import os, runpy, signal, sys, threading, time
 parent = os.getppid()
-def watch():
+def watch(grace):
     while os.getppid() == parent:
         time.sleep(0.5)
+    time.sleep(grace)
     os.killpg(0, signal.SIGKILL)
-threading.Thread(target=watch, name="nbtools-parent-watch", daemon=True).start()
-module, sys.argv = sys.argv[1], sys.argv[1:]
+grace, module, sys.argv = float(sys.argv[1]), sys.argv[2], sys.argv[2:]
+threading.Thread(target=watch, args=(grace,), name="nbtools-parent-watch", daemon=True).start()
 runpy.run_module(module, run_name="__main__", alter_sys=True)
 """
+
+
+def watched_command(command: Sequence[str], *, grace: float = 0.0) -> list[str]:
+    """``command``, ``[python, *options, "-m", module, *args]``, as a watched child's
+    (:data:`WATCHED`): started in a session of its own, it kills that session's process group
+    ``grace`` seconds after the process that started it is gone. ``ValueError`` for a command
+    that runs no Python module."""
+    at = list(command).index("-m", 1) if "-m" in command[1:-1] else None
+    if at is None:
+        raise ValueError(f"not a 'python -m' command: {list(command)}")
+    return [*command[:at], "-c", WATCHED, f"{grace:g}", *command[at + 1 :]]
 
 
 def run_watched(
     command: Sequence[str], *, timeout: float | None = None, **options: Any
 ) -> subprocess.CompletedProcess[str]:
     """Run ``[python, "-m", module, *args]`` to its end, its output captured as text: in a
-    session of its own, watching this process (:data:`WATCHED`), so that it goes, with all it
-    started, when this process dies; and killed with all it started if this call ends by an
-    exception (a timeout, Ctrl-C, a signal turned into ``SystemExit``), which then goes on."""
-    python, flag, module, *args = command
-    if flag != "-m":
-        raise ValueError(f"not a 'python -m' command: {list(command)}")
+    session of its own, watching this process (:func:`watched_command`), so that it goes, with
+    all it started, when this process dies; and killed with all it started if this call ends
+    by an exception (a timeout, Ctrl-C, a signal turned into ``SystemExit``), which then goes
+    on."""
     with subprocess.Popen(
-        [python, "-c", WATCHED, module, *args],
+        watched_command(command),
         start_new_session=True,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,

@@ -132,6 +132,12 @@ def test_a_watched_module_runs_as_with_dash_m() -> None:
     assert "No such file" in failed.stderr
     with pytest.raises(ValueError, match="not a 'python -m' command"):
         run_watched([sys.executable, "-c", "pass"])
+    with pytest.raises(ValueError, match="not a 'python -m' command"):
+        run_watched([sys.executable, "-m"])
+    # the interpreter's own options stay before the module (a kernel spec's -Xfrozen_modules=off)
+    flagged = run_watched([sys.executable, "-X", "utf8", "-I", "-m", "calendar", "2026", "12"])
+    assert (flagged.returncode, flagged.args[-3:]) == (0, ["calendar", "2026", "12"])
+    assert "December 2026" in flagged.stdout
 
 
 def test_what_a_watched_child_started_goes_when_its_parent_is_killed(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from nbtools.kernels import ARTIFACTS_PREFIX, KernelSource, sweep_artifacts
+from nbtools.kernels import ARTIFACTS_PREFIX, KernelSource, sweep_leftovers
 from tests.conftest import NotebookFactory
 
 pytestmark = pytest.mark.slow
@@ -54,9 +54,9 @@ def test_the_artifacts_of_a_killed_run_are_removed_and_a_live_one_s_kept(
     mine = source.take("python3", tmp_path)  # a live owner's directory: this process's
     try:
         assert artifacts_of(os.getpid()) == [mine.artifacts_dir]
-        sweep_artifacts()
+        sweep_leftovers()
         assert left.exists()  # gone only once a minute old: its kernel may still be ending
-        assert sweep_artifacts(older_than=0) >= 1
+        assert sweep_leftovers(older_than=0) >= 1
         assert not left.exists()
         assert mine.artifacts_dir.is_dir()
     finally:

@@ -8,20 +8,23 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from click.testing import CliRunner
 
 from nbtools.cli.app import cli
 from nbtools.jobs.runs import get_run
+from nbtools.kernels import ARTIFACTS_PREFIX, KERNEL_FILES_PREFIX, sweep_leftovers
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
-from tests.integration.jobs.conftest import processes_with, spawner, wait_until
+from tests.integration.jobs.conftest import gone, processes_with, spawner, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -228,7 +231,41 @@ def test_a_killed_cli_run_is_ended_by_the_next_reader_once_its_lease_expires(
     assert model["status"] == "failed"
     assert model["error"]["name"] == "WorkerLost"
     kernel_child = int((tmp_path / "started").read_text())
-    os.kill(kernel_child, signal.SIGKILL)  # a SIGKILLed run cannot stop its kernel's children
+    wait_until(lambda: gone(kernel_child), "the kernel to kill its process group")
+
+
+def test_a_cli_run_killed_outright_leaves_no_process_and_its_kernel_files_are_swept(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """SIGKILL to ``nbtools run``: nothing of nbtools can act any more, but its kernel
+    watches it and kills its own process group, itself and what the notebook started, about
+    a second later. The kernel's directory (its connection file, holding its key, and its
+    sockets) and its artifacts directory stay until the next process closing its kernels
+    sweeps what processes that are gone left."""
+    marker = f"nbtools-test-{uuid.uuid4().hex}"
+    notebook_factory("nb.ipynb", [("code", spawner(marker), [])])
+    process = start_run(tmp_path)
+    try:
+        (child,) = processes_with(marker)
+        kernel = psutil.Process(child).parent()
+        assert kernel is not None
+        (files,) = Path(tempfile.gettempdir()).glob(f"{KERNEL_FILES_PREFIX}{process.pid}-*")
+        assert (files / "kernel.json").is_file()
+        (artifacts,) = Path(tempfile.gettempdir()).glob(f"{ARTIFACTS_PREFIX}{process.pid}-*")
+        process.kill()
+        process.wait()
+        wait_until(
+            lambda: processes_with(marker) == [] and gone(kernel.pid),
+            "the kernel to kill its process group",
+            timeout=60,
+        )
+    finally:
+        for pid in processes_with(marker):
+            os.kill(pid, signal.SIGKILL)
+    assert files.is_dir()  # nothing of nbtools ran after the kill
+    assert sweep_leftovers(older_than=0) >= 2
+    assert not files.exists()
+    assert not artifacts.exists()
 
 
 def test_cancelling_a_run_whose_process_died_ends_it_at_once(
@@ -238,7 +275,8 @@ def test_cancelling_a_run_whose_process_died_ends_it_at_once(
     process = start_run(tmp_path, lease=SHORT_LEASE)
     process.kill()
     process.wait()
-    os.kill(int((tmp_path / "started").read_text()), signal.SIGKILL)
+    child = int((tmp_path / "started").read_text())
+    wait_until(lambda: gone(child), "the kernel to kill its process group")
     # Before the lease expires, a cancel is a request; after, the run ends cancelled at once.
     assert nbtools_json(tmp_path, "runs", "cancel", "1")["cancel_requested"] is True
     wait_until(
