@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -51,6 +53,22 @@ def run_python(code: str, **options: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, **options
     )
+
+
+def opened_for_writing(fifo: Path, reader: subprocess.Popen[bytes]) -> int:
+    """Open the named pipe ``fifo`` for writing once the process ``reader`` has opened it to
+    read (it then waits in its read until something is written, or the pipe closes): a command
+    held at a known point, for a signal to find it there. The descriptor."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as error:
+            if error.errno != errno.ENXIO:  # ENXIO: no reader yet
+                raise
+        assert reader.poll() is None, "the command ended before it opened the pipe"
+        assert time.monotonic() < deadline, "the command never opened the pipe"
+        time.sleep(0.05)
 
 
 @pytest.fixture

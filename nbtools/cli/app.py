@@ -51,9 +51,13 @@ class LazyGroup(click.Group):
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
+        cli_ctx = ctx.ensure_object(CliContext)
         # a usage error is answered as JSON if --json was asked, even one met before the
         # parser reads it (an unknown option)
-        ctx.ensure_object(CliContext).asked_json = "--json" in args
+        cli_ctx.asked_json = "--json" in args
+        entry = COMMANDS.get(args[0]) if args else None
+        # a service is known as such before its module is imported
+        cli_ctx.service = args[0] if entry is not None and entry.service else None
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -65,6 +69,11 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except (KeyboardInterrupt, Stopped) as interruption:
+            if cli_ctx.service is not None:
+                # a service stopped while it starts, before it handles stops itself: as
+                # graceful as later, and nothing is serving yet
+                click.echo(f"nbtools {cli_ctx.service}: stopped.", err=True)
+                raise SystemExit(0) from None
             # Ctrl-C: click would say "Aborted!" and exit 1, a failed check's code
             stopped = Stopped.of(interruption)
             after_ctrl_c = "\n" if isinstance(interruption, KeyboardInterrupt) else ""
@@ -109,7 +118,7 @@ def cli(ctx: click.Context) -> None:
     the one before (docs/configuration.md).
 
     Exit codes: 0 ok, 1 a check, test or run failed, 2 bad usage or bad input, 130 and 143
-    stopped by Ctrl-C and SIGTERM.
+    stopped by Ctrl-C and SIGTERM (0 for the services, scheduler and serve).
     """
     cli_ctx = ctx.ensure_object(CliContext)
     cli_ctx.command_starts()

@@ -39,6 +39,9 @@ class CliContext:
         #: ``--json`` is among the command's arguments, maybe not read yet: a usage error
         #: (:class:`click.UsageError`) is printed as JSON too.
         self.asked_json = False
+        #: The name of the command about to run when it is a service (``scheduler``,
+        #: ``serve``): a stop of it, even before it handles stops itself, is graceful.
+        self.service: str | None = None
         self._kept: list[object] = []
         #: Where the project is looked for when no root is set: the working directory, or
         #: the directory a command sets up (:meth:`works_in`).

@@ -36,7 +36,7 @@ def main() -> None:
     except Stopped as stopped:  # before or after the command (the group tells one inside it)
         print(stopped.message, file=sys.stderr)
         exit_now(stopped.code)
-        raise
+        raise SystemExit(stopped.code) from None
     except SystemExit as done:
         exit_now(done.code)
         raise

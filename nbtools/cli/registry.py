@@ -5,12 +5,14 @@ Commands are imported only when invoked, so ``nbtools --help`` stays fast.
 
 
 class CommandEntry:
-    """Where a command lives (``module``, ``attribute``) and its one-line ``summary``."""
+    """Where a command lives (``module``, ``attribute``) and its one-line ``summary``; a
+    ``service`` runs until stopped, and any stop of it is graceful (exit 0)."""
 
-    __slots__ = ("attribute", "module", "summary")
+    __slots__ = ("attribute", "module", "service", "summary")
 
-    def __init__(self, module: str, attribute: str, summary: str) -> None:
+    def __init__(self, module: str, attribute: str, summary: str, *, service: bool = False) -> None:
         self.module, self.attribute, self.summary = module, attribute, summary
+        self.service = service
 
 
 COMMANDS: dict[str, CommandEntry] = {
@@ -38,7 +40,10 @@ COMMANDS: dict[str, CommandEntry] = {
         "nbtools.cli.metrics", "metrics", "Metrics recorded by runs: show a run, a job's series."
     ),
     "serve": CommandEntry(
-        "nbtools.cli.serve", "serve", "Serve an extracted package's functions over HTTP."
+        "nbtools.cli.serve",
+        "serve",
+        "Serve an extracted package's functions over HTTP.",
+        service=True,
     ),
     "status": CommandEntry(
         "nbtools.cli.status", "status", "Show the project root, store and schema revision."
@@ -51,7 +56,10 @@ COMMANDS: dict[str, CommandEntry] = {
         "nbtools.cli.schedule", "schedule", "Create and manage jobs on cron schedules."
     ),
     "scheduler": CommandEntry(
-        "nbtools.cli.scheduler", "scheduler", "Run the scheduler daemon (jobs and queued runs)."
+        "nbtools.cli.scheduler",
+        "scheduler",
+        "Run the scheduler daemon (jobs and queued runs).",
+        service=True,
     ),
     "version": CommandEntry(
         "nbtools.cli.version",

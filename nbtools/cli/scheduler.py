@@ -46,9 +46,10 @@ def scheduler(cli_ctx: CliContext) -> None:
     monitoring = MonitoringService(
         project, cli_ctx.settings(MetricsSettings), cli_ctx.settings(NotificationSettings)
     )
-    monitoring.start()  # the notification sender; before the workers start
     stop = threading.Event()
+    # before anything runs beside this process (a stop before this: the group's, exit 0 too)
     _stop_on_signals(stop, loop.wake)
+    monitoring.start()  # the notification sender; before the workers start
     loop.executor.start()
     slots = loop.executor.free_slots()
     click.echo(

@@ -17,15 +17,18 @@ _SAID = {_signal.SIGINT: "Ctrl-C", _signal.SIGTERM: "SIGTERM"}
 _NAMES = {_signal.SIGINT: "SIGINT", _signal.SIGTERM: "SIGTERM"}
 
 
-class Stopped(SystemExit):
+class Stopped(BaseException):
     """A stop signal, raised where the command was (SIGTERM's handler raises it; the group
-    and ``--wait`` make one of Ctrl-C's ``KeyboardInterrupt``). A ``SystemExit``: no
-    ``except Exception`` swallows it, and the process exits 128 + ``signum`` even when it
-    comes before or after the command (the console script then says so)."""
+    and ``--wait`` make one of Ctrl-C's ``KeyboardInterrupt``). Like ``KeyboardInterrupt``,
+    it is no ``Exception`` (nothing that handles errors, a config file's ``sys.exit()``
+    included, takes it for one); the process exits with its :attr:`code` even when it comes
+    before or after the command (the console script then says so)."""
 
     def __init__(self, signum: int, message: str | None = None, **details: Any) -> None:
-        super().__init__(128 + signum)
+        super().__init__(signum)
         self.signum = signum
+        #: The exit code: 128 + the signal's number (130, 143), as shells report it.
+        self.code = 128 + signum
         self.message = message or f"nbtools: stopped by {_SAID[signum]}."
         self.details = details
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +15,7 @@ from click.testing import CliRunner
 from nbtools.cli.app import cli
 from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.export.model import MANIFEST
-from tests.conftest import NotebookFactory, run_python
+from tests.conftest import NotebookFactory, opened_for_writing, run_python
 from tests.unit.test_cli import run_cli
 
 
@@ -174,3 +178,35 @@ def test_workers_below_one_are_refused_naming_the_flag(unservable: Path) -> None
     result = CliRunner().invoke(cli, ["serve", str(unservable), "--workers", "0"])
     assert result.exit_code == 2, result.output
     assert "Invalid value for '--workers': 0 is not in the range x>=1." in result.output
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_while_the_service_starts_is_as_graceful_as_later(
+    tmp_path: Path, signum: int
+) -> None:
+    """SIGTERM or Ctrl-C before the service handles stops itself (here its config file waits
+    on a named pipe): a service's stop is graceful at any moment, exit 0 and a line saying
+    so, where it exited 143 or 130 (and SIGTERM inside the config file read as the file
+    failing, exit 2)."""
+    package = tmp_path / "out"
+    package.mkdir()
+    (package / MANIFEST).write_text(json.dumps({"package": "pkg", "files": {}}))
+    fifo = tmp_path / "go"
+    os.mkfifo(fifo)
+    config = tmp_path / "slow_config.py"
+    config.write_text(f"open({str(fifo)!r}).read()\n")
+    entry = [sys.executable, "-m", "nbtools.cli.main", "--config", str(config)]
+    service = subprocess.Popen([*entry, "serve", str(package)], stderr=subprocess.PIPE)
+    writer: int | None = None
+    try:
+        writer = opened_for_writing(fifo, service)
+        service.send_signal(signum)
+        assert service.wait(timeout=60) == 0
+    finally:
+        if writer is not None:
+            os.close(writer)
+        if service.poll() is None:
+            service.kill()
+            service.wait()
+    assert service.stderr is not None
+    assert service.stderr.read().decode() == "nbtools serve: stopped.\n"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +21,7 @@ from nbtools.cli.app import cli
 from nbtools.jobs.runs import get_run
 from nbtools.kernels import ARTIFACTS_PREFIX, KERNEL_FILES_PREFIX, sweep_leftovers
 from nbtools.project import Project
-from tests.conftest import NotebookFactory
+from tests.conftest import NotebookFactory, opened_for_writing
 from tests.integration.jobs.conftest import gone, processes_with, spawner, wait_until
 
 pytestmark = pytest.mark.slow
@@ -95,21 +93,6 @@ def test_a_signal_cancels_the_run_kills_its_processes_and_exits_128_plus_it(
     )
     assert "Cancelled: nbtools run received" in listed.output  # the error's name once
     assert "Cancelled: Cancelled" not in listed.output
-
-
-def opened_for_writing(fifo: Path, reader: subprocess.Popen[bytes]) -> int:
-    """Open the named pipe ``fifo`` for writing once ``reader`` has opened it to read (it then
-    waits in its read until something is written, or the pipe closes); the descriptor."""
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError as error:
-            if error.errno != errno.ENXIO:  # ENXIO: no reader yet
-                raise
-        assert reader.poll() is None, "the command ended before it read the notebook"
-        assert time.monotonic() < deadline, "the command never read the notebook"
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize(

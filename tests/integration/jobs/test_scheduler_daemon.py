@@ -18,10 +18,10 @@ from sqlalchemy import select
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
-from nbtools.jobs.tables import Run
+from nbtools.jobs.tables import Run, schedulers_table
 from nbtools.processes import kill_tree
 from nbtools.project import Project
-from tests.conftest import NotebookFactory
+from tests.conftest import NotebookFactory, opened_for_writing
 from tests.integration.jobs.conftest import wait_for
 
 pytestmark = pytest.mark.slow
@@ -100,6 +100,41 @@ def test_a_stop_signal_ends_the_daemon_and_everything_it_started(
     assert alive == []
     assert daemon.stderr is not None
     assert daemon.stderr.read().decode().endswith("nbtools scheduler: stopped.\n")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_while_the_daemon_starts_is_as_graceful_as_later(
+    project: Project, tmp_path: Path, signum: int
+) -> None:
+    """SIGTERM or Ctrl-C while the daemon is still starting (here its config file waits on a
+    named pipe, as a slow store would hold it): exit 0 and its last line, as for a stop
+    later, where it exited 143 or 130 (and SIGTERM inside the config file read as the file
+    failing, exit 2); nothing was started, and it is not listed as serving the store."""
+    project.store  # noqa: B018 - migrate before the daemon opens the store
+    fifo = tmp_path / "go"
+    os.mkfifo(fifo)
+    config = tmp_path / "slow_config.py"
+    config.write_text(f"open({str(fifo)!r}).read()\nc.JobsSettings.poll_seconds = 0.2\n")
+    root = ["--root", str(project.root), "--config", str(config)]
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "nbtools.cli.main", *root, "scheduler", "--workers", "1"],
+        stderr=subprocess.PIPE,
+    )
+    writer: int | None = None
+    try:
+        writer = opened_for_writing(fifo, daemon)
+        daemon.send_signal(signum)
+        assert daemon.wait(timeout=60) == 0
+    finally:
+        if writer is not None:
+            os.close(writer)
+        if daemon.poll() is None:
+            kill_tree(daemon.pid)
+            daemon.wait()
+    assert daemon.stderr is not None
+    assert daemon.stderr.read().decode() == "nbtools scheduler: stopped.\n"
+    with project.store.session() as session:
+        assert session.scalars(select(schedulers_table.c.pid)).all() == []
 
 
 def test_ctrl_c_in_a_terminal_stops_the_daemon_quietly(
