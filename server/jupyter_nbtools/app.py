@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Any as AnyTrait
@@ -80,7 +81,6 @@ class NbtoolsApp(ExtensionApp):
         monitoring = MonitoringService(self.project, metrics, notifications)
         self.jobs = JobsService(self.project, jobs, monitoring)
         self.settings["nbtools_jobs"] = self.jobs
-        self.jobs.start_if_in_use()
         self.previews = ServicePreviews(self.project, self.max_service_previews)
         self.settings["nbtools_previews"] = self.previews
         if self.record_versions:
@@ -94,6 +94,14 @@ class NbtoolsApp(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         self.handlers.extend(all_routes())
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        """Once the server serves (its event loop runs), start the scheduler if the project
+        has a store, so that scheduled jobs run without anyone opening JupyterLab. Not while
+        the extension loads: a server that then exits while it starts (run as root without
+        --allow-root, its port taken) would leave a scheduler listed in the store, seemingly
+        alive, that serves nothing."""
+        self.jobs.start_if_in_use()
 
     async def stop_extension(self) -> None:
         # the server stops an extension whose start-up failed too: stop only what started

@@ -1,8 +1,8 @@
 """The in-process scheduler of the server: started lazily, stopped with the server.
 
-It starts when the server starts if the project already has a store, otherwise on the first
-jobs request, so a server that never uses jobs creates no state and no worker processes.
-Worker processes start on the first run.
+It starts once the server serves if the project already has a store (scheduled jobs then run
+unattended), otherwise on the first jobs request, so a server that never uses jobs creates no
+state and no worker processes. Worker processes start on the first run.
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ class JobsService:
             log.info("nbtools: scheduler started (%s executor)", self.settings.executor)
 
     def start_if_in_use(self) -> None:
-        """Start now if the project already has a store (it may have jobs due).
+        """Start now if the project already has a store (it may have jobs due): called once
+        the server serves (:meth:`NbtoolsApp._start_jupyter_server_extension`).
 
         A store that cannot be opened (unreachable, or written by a newer version) leaves the
         scheduler stopped and the extension loaded, so requests answer with the error.
