@@ -93,14 +93,30 @@ class LazyGroup(click.Group):
                 print_json(error.to_dict())
             raise NbtoolsCliError(error) from error
         except click.UsageError as error:  # a bad option or argument: exit 2, as click says
-            if (cli_ctx.as_json or cli_ctx.asked_json) and not cli_ctx.answered:
-                from nbtools.cli.output import print_json
-
-                param = getattr(error, "param", None)
-                details = {"field": param.name} if param is not None and param.name else {}
-                message = error.format_message()
-                print_json({"error": type(error).__name__, "message": message, "details": details})
+            _answer_usage_error(cli_ctx, error)
             raise
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # the group's own options (--root, --actor, --config) are read before any command's:
+        # a bad one is answered as JSON too when the command line asks for JSON
+        cli_ctx = ctx.ensure_object(CliContext)
+        cli_ctx.asked_json = "--json" in args
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as error:
+            _answer_usage_error(cli_ctx, error)
+            raise
+
+
+def _answer_usage_error(cli_ctx: CliContext, error: click.UsageError) -> None:
+    """With --json, print a usage error (exit 2) as the command's JSON answer."""
+    if (cli_ctx.as_json or cli_ctx.asked_json) and not cli_ctx.answered:
+        from nbtools.cli.output import print_json
+
+        param = getattr(error, "param", None)
+        details = {"field": param.name} if param is not None and param.name else {}
+        message = error.format_message()
+        print_json({"error": type(error).__name__, "message": message, "details": details})
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -276,6 +276,8 @@ def test_store_commands_import_only_what_they_use(notebook_factory: NotebookFact
         (["version", "restore", "--json"], "MissingParameter", "notebook"),
         (["version", "log", "nb.ipynb", "--bogus", "--json"], "NoSuchOption", None),
         (["version", "log", "nb.ipynb", "extra", "--json"], "UsageError", None),
+        # the group's own options, read before the command's
+        (["--actor", "a" * 256, "version", "log", "nb.ipynb", "--json"], "BadParameter", "actor"),
     ],
 )
 def test_a_usage_error_with_json_is_the_json_answer_whatever_the_order(
