@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
 import re
 from typing import Any
 
+from nbtools.ids import MAX_INTEGER, whole_number
 from nbtools.metrics.errors import InvalidMetricError
 
 #: The MIME type of the display output ``record()`` writes and the harvester reads.
@@ -52,10 +54,10 @@ def validate_unit(unit: object) -> str | None:
     """Return a short unit label (or None), else raise."""
     if unit is None:
         return None
-    if not isinstance(unit, str) or len(unit) > MAX_UNIT_LENGTH or "\n" in unit:
+    if not isinstance(unit, str) or len(unit) > MAX_UNIT_LENGTH or not unit.isprintable():
         raise InvalidMetricError(
-            f"A metric unit must be a one-line string of at most {MAX_UNIT_LENGTH} characters, "
-            f"got {unit!r}.",
+            f"A metric unit must be a string of at most {MAX_UNIT_LENGTH} printable characters "
+            f"(no line break, tab or control character), got {unit!r}.",
             unit=repr(unit),
         )
     return unit
@@ -72,15 +74,24 @@ def normalize_value(name: str, value: object) -> JsonValue:
 def _normalize(name: str, value: object, depth: int) -> JsonValue:
     if depth > _MAX_DEPTH:
         raise InvalidMetricError(f"The value of {name!r} is nested too deeply.", name=name)
-    if value is None or isinstance(value, (bool, str)):
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, str):
+        return _text(name, value)
     if isinstance(value, int):
+        if finite(value) is None:
+            raise InvalidMetricError(
+                f"The value of {name!r} is an integer beyond a float's range (about 1.8e308), "
+                "which rules and charts cannot compare: record it as a string, or a float.",
+                name=name,
+            )
         return int(value)
     if isinstance(value, float):
-        if not math.isfinite(value):
+        if finite(value) is None:
             raise InvalidMetricError(
                 f"The value of {name!r} is {value}, which JSON cannot hold: record a finite "
-                "number, or None when there is no value.",
+                "number (within a float's range, about 1.8e308), or None when there is no "
+                "value.",
                 name=name,
             )
         return float(value)
@@ -89,16 +100,55 @@ def _normalize(name: str, value: object, depth: int) -> JsonValue:
     if isinstance(value, dict):
         if not all(isinstance(key, str) for key in value):
             raise InvalidMetricError(f"The keys of {name!r} must be strings.", name=name)
-        return {key: _normalize(name, item, depth + 1) for key, item in value.items()}
-    item = getattr(value, "item", None)  # numpy and similar scalars
-    if callable(item) and getattr(value, "ndim", None) == 0:
-        return _normalize(name, item(), depth)
+        return {_text(name, key): _normalize(name, item, depth + 1) for key, item in value.items()}
+    plain = plain_scalar(value)
+    if plain is not value:
+        return _normalize(name, plain, depth + 1)
     raise InvalidMetricError(
         f"Cannot record {name!r}: a {type(value).__name__} is not a number, string, boolean "
         "or small JSON value (list or dict). Convert it first, e.g. float(x) or x.tolist().",
         name=name,
         type=type(value).__name__,
     )
+
+
+def _text(name: str, text: str) -> str:
+    """``text`` (a string of the value, or a key) when UTF-8 can encode it: a lone surrogate
+    (``"\\ud800"``, which JSON text can hold) cannot be shown, saved in a notebook or stored."""
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError as error:
+            raise InvalidMetricError(
+                f"The value of {name!r} holds the lone surrogate "
+                f"{text[error.start : error.end]!r}, which UTF-8 cannot encode: record text "
+                "without it.",
+                name=name,
+            ) from None
+    return str(text)
+
+
+def plain_scalar(value: object) -> object:
+    """A numpy-like scalar (``numpy.int64``, ``numpy.float32``, a 0-d array) as the Python
+    value its ``item()`` gives (``numpy.longdouble``, whose ``item()`` is itself, as a
+    float); anything else as it is."""
+    item = getattr(value, "item", None)
+    if not callable(item) or getattr(value, "ndim", None) != 0:
+        return value
+    plain = item()
+    if type(plain) is not type(value):
+        return plain
+    return float(value) if isinstance(value, numbers.Real) else value
+
+
+def finite(value: float) -> float | None:
+    """``value`` as a float, or None when it has no finite one (NaN, an infinity, an integer
+    beyond a float's range)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def encode_value(value: JsonValue) -> str:
@@ -109,7 +159,9 @@ def encode_value(value: JsonValue) -> str:
 def max_value_bytes() -> int:
     """The size limit in force in this process: ``$NBTOOLS_METRIC_MAX_BYTES`` or the default."""
     raw = os.environ.get(MAX_BYTES_ENV, "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_VALUE_BYTES
+    if not (raw.isascii() and raw.isdigit()) or not raw.strip("0"):
+        return DEFAULT_MAX_VALUE_BYTES
+    return whole_number(raw) or MAX_INTEGER  # a larger limit is no limit either
 
 
 def size_problem(name: str, encoded: str, limit: int) -> str | None:

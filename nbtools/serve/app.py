@@ -41,6 +41,7 @@ from starlette.exceptions import HTTPException
 
 from nbtools.errors import InvalidInputError, NbtoolsError
 from nbtools.metrics.record import RECORD_SINK
+from nbtools.metrics.values import plain_scalar
 from nbtools.serve.body import ServedRoute, non_finite_numbers
 from nbtools.serve.config import ServeSettings, api_key, load_settings
 from nbtools.serve.docs import add_docs
@@ -61,7 +62,8 @@ BUILTIN_PATHS = ("/", "/health", "/ready", "/info", "/metrics", "/openapi.json",
 #: How often finished minutes are written to the ``record_to`` store.
 FLUSH_SECONDS = 5.0
 
-Recorded = list[tuple[str, Any]]
+#: ``(name, value)`` as ``record()`` took them, or as ``run()`` returned them (unchecked).
+Recorded = list[tuple[object, Any]]
 
 
 class InvalidResultError(NbtoolsError):
@@ -218,7 +220,7 @@ class Service:
             if is_run:
                 for result in results:
                     if isinstance(result, Mapping):
-                        recorded.extend((str(k), v) for k, v in result.items())
+                        recorded.extend(result.items())
             body = _to_json(results[0] if single else results)
         except InvalidResultError as error:
             error_id = uuid.uuid4().hex[:16]
@@ -280,11 +282,15 @@ async def _invoke(
 
 
 def _default(value: Any) -> Any:
-    """JSON for common non-JSON results: numpy scalars and arrays, pydantic models, sets."""
+    """JSON for common non-JSON results: numpy scalars (``numpy.longdouble`` as a float: its
+    ``tolist()`` is itself) and arrays, pydantic models, sets."""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
+    plain = plain_scalar(value)
+    if plain is not value:
+        return plain
     tolist = getattr(value, "tolist", None)
     if callable(tolist):
         return tolist()

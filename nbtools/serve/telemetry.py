@@ -7,11 +7,14 @@ latencies in 1% buckets (for the median and 95th percentile) and the sum and cou
 value the functions ``record()``ed (for the mean): sums and counts only, so the minutes of
 several workers add up to the minute of the service.
 
-Only finite numbers are counted, as ``record()`` takes only finite numbers in a notebook: a
-value with no finite float (NaN or an infinity that ``run()`` returns, an integer beyond a
-float's range) is left out of both, counted in ``nbtools_serve_recorded_dropped_total`` and
-logged once per name; one such value would otherwise turn a name's sum into NaN or infinity
-for as long as the process lives, and its stored means with it.
+Only finite numbers under metric names are counted, as ``record()`` takes only those in a
+notebook (``run()``'s results are not checked by its own ``record``): a value with no finite
+float (NaN or an infinity that ``run()`` returns, an integer beyond a float's range) is left
+out of both, counted in ``nbtools_serve_recorded_dropped_total`` and logged once per name; one
+such value would otherwise turn a name's sum into NaN or infinity for as long as the process
+lives, and its stored means with it. A number under a name ``record()`` refuses is left out
+and logged once per name (it is no label of that counter); a numpy scalar counts as the
+number it holds.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Summary
+
+from nbtools.metrics.errors import InvalidMetricError
+from nbtools.metrics.values import finite, plain_scalar, validate_name
 
 log = logging.getLogger("nbtools.serve")
 
@@ -72,16 +78,23 @@ class PrometheusMetrics:
         self.ready = Gauge(
             "nbtools_serve_ready", "1 once start-up is done.", registry=self.registry
         )
-        self._told: set[str] = set()
+        self._told: set[object] = set()
 
-    def observe_recorded(self, recorded: Iterable[tuple[str, Any]]) -> list[tuple[str, float]]:
-        """Observe the numbers among ``recorded`` (``(name, value)``, as ``record()``ed) and
-        return them as floats; a number with no finite value is counted in :attr:`dropped`
-        instead, and logged the first time its name drops one."""
+    def observe_recorded(self, recorded: Iterable[tuple[object, Any]]) -> list[tuple[str, float]]:
+        """Observe the numbers among ``recorded`` (``(name, value)``, as ``record()``ed or
+        as ``run()`` returns them) and return them as floats; a number with no finite value
+        is counted in :attr:`dropped` instead, one under a name ``record()`` refuses is left
+        out, each logged the first time its name drops one."""
         numbers: list[tuple[str, float]] = []
-        for name, value in recorded:
+        for key, recorded_value in recorded:
+            value = plain_scalar(recorded_value)
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 continue  # text, booleans and JSON values are not averaged
+            try:
+                name = validate_name(key)
+            except InvalidMetricError as error:
+                self._tell_name(key, error.message)
+                continue
             number = finite(value)
             if number is None:
                 self.dropped.labels(name).inc()
@@ -90,6 +103,16 @@ class PrometheusMetrics:
             self.recorded.labels(name).observe(number)
             numbers.append((name, number))
         return numbers
+
+    def _tell_name(self, key: object, reason: str) -> None:
+        if key in self._told:
+            return
+        self._told.add(key)
+        log.warning(
+            "a number was recorded under a name record() refuses: %s Not counted in "
+            "/metrics or the recorded means (logged once per name).",
+            reason,
+        )
 
     def _tell(self, name: str, value: float) -> None:
         if name in self._told:
@@ -103,16 +126,6 @@ class PrometheusMetrics:
             name,
             shown,
         )
-
-
-def finite(value: float) -> float | None:
-    """``value`` as a float, or None when it has no finite one (NaN, an infinity, an integer
-    beyond a float's range)."""
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
 
 
 #: Latencies are counted in buckets growing by this ratio (so a percentile is exact to 1%),

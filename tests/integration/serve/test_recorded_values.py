@@ -36,7 +36,7 @@ GAUGE = [
         [],
     ),
     ("code", "loss = '1.0'", ["parameters"]),
-    ("code", "record('loss', float(loss))", ["main", "serve"]),
+    ("code", "record('loss', 10**400 if loss == 'big' else float(loss))", ["main", "serve"]),
 ]
 
 
@@ -47,10 +47,11 @@ def test_only_finite_numbers_reach_the_metrics_and_the_stored_means(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """record() refuses NaN and the infinities in a served function as in a notebook (the
-    call fails: 500); run()'s own record() keeps them in its results, which are a 500 too
-    (JSON cannot carry them), and an integer beyond a float's range is JSON: each of these
-    is left out of /metrics and of the means, counted by name and logged once per name."""
+    """record() refuses NaN, the infinities and integers beyond a float's range in a served
+    function as in a notebook (the call fails: 500); run()'s own record() keeps them in its
+    results, which are a 500 too for NaN and the infinities (JSON cannot carry them), and
+    an integer beyond a float's range is JSON: each of these is left out of /metrics and of
+    the means, counted by name and logged once per name."""
     package = extract(notebook_factory("gauge.ipynb", GAUGE), tmp_path / "gauge-pkg")
     monkeypatch.syspath_prepend(str(package / "src"))
     monkeypatch.delitem(sys.modules, "gauge", raising=False)
@@ -63,24 +64,21 @@ def test_only_finite_numbers_reach_the_metrics_and_the_stored_means(
         ]
         statuses += [
             client.post("/run", json={"loss": loss}).status_code
-            for loss in ("2.0", "nan", "inf", "-inf")
+            for loss in ("2.0", "nan", "inf", "-inf", "big")
         ]
         metrics = client.get("/metrics").text
-    assert statuses == [200, 200, 500, 500, 200, 200, 500, 500, 500]
+    assert statuses == [200, 500, 500, 500, 500, 200, 500, 500, 500, 200]
     assert 'nbtools_serve_recorded_value_sum{name="size"} 2.0' in metrics
     assert 'nbtools_serve_recorded_value_count{name="size"} 1.0' in metrics
     assert 'nbtools_serve_recorded_value_sum{name="loss"} 2.0' in metrics
     assert 'nbtools_serve_recorded_value_count{name="loss"} 1.0' in metrics
-    assert 'nbtools_serve_recorded_dropped_total{name="size"} 2.0' in metrics
-    assert 'nbtools_serve_recorded_dropped_total{name="loss"} 3.0' in metrics
-    assert 'nbtools_serve_errors_total{endpoint="/measure",type="InvalidMetricError"} 2.0' in (
+    assert 'nbtools_serve_recorded_dropped_total{name="size"}' not in metrics  # refused
+    assert 'nbtools_serve_recorded_dropped_total{name="loss"} 4.0' in metrics
+    assert 'nbtools_serve_errors_total{endpoint="/measure",type="InvalidMetricError"} 4.0' in (
         metrics
     )
     told = [r.getMessage() for r in caplog.records if "no finite number" in r.getMessage()]
-    assert [message.split(" is ")[0] for message in told] == [
-        "the value recorded as 'size'",
-        "the value recorded as 'loss'",
-    ]
+    assert [message.split(" is ")[0] for message in told] == ["the value recorded as 'loss'"]
     # the minute in progress was written at shutdown: its means are those of the finite values
     with project.store.session() as session:
         job_id = session.scalars(select(Job.id).where(Job.name == "service:gauge")).one()
@@ -91,3 +89,68 @@ def test_only_finite_numbers_reach_the_metrics_and_the_stored_means(
     assert means == {("mean.size", 2.0), ("mean.loss", 2.0)}  # one minute, or two
     assert all(math.isfinite(value) for _, value in rows)
     assert sum(value for name, value in rows if name == "requests") == len(statuses)
+
+
+#: A served pipeline whose main cell records numpy scalars and names record() refuses, which
+#: run()'s own record() keeps in its results unchecked.
+COUNTER = [
+    ("code", "import numpy as np\nfrom nbtools import record", ["export"]),
+    ("code", "n = 3", ["parameters"]),
+    (
+        "code",
+        "record('rows', np.int64(n))\n"
+        "record('share', np.float32(0.5))\n"
+        "record('exact', np.longdouble(1.5))\n"
+        "record('flag', np.bool_(True))\n"
+        "record('bad name', 7)\n"
+        "record('\\ud800', 7.5)\n"
+        "record(3, 8)\n"
+        "record('ok.then', 1)",
+        ["main", "serve"],
+    ),
+]
+
+
+def test_run_results_count_numpy_numbers_and_only_names_record_takes(
+    notebook_factory: NotebookFactory,
+    tmp_path: Path,
+    project: Project,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """run()'s results are checked as record() checks them before they are counted: a numpy
+    scalar counts as its number (an int64 was silently left out), a number under a name
+    record() refuses (a space, a lone surrogate, an int) is left out of /metrics and the
+    stored means (no ``mean.bad name``), logged once per name, and the call still answers."""
+    package = extract(notebook_factory("counter.ipynb", COUNTER), tmp_path / "counter-pkg")
+    monkeypatch.syspath_prepend(str(package / "src"))
+    monkeypatch.delitem(sys.modules, "counter", raising=False)
+    app = create_app(
+        "counter", {"run": "counter.pipeline:run"}, ServeSettings(record_to=project.db_url)
+    )
+    with caplog.at_level(logging.WARNING, "nbtools.serve"), TestClient(app) as client:
+        replies = [client.post("/run", json={"n": n}) for n in (3, 5)]
+        metrics = client.get("/metrics")
+    assert [reply.status_code for reply in replies] == [200, 200]
+    assert replies[0].json()["bad name"] == 7
+    assert metrics.status_code == 200
+    for name, total in (("rows", 8.0), ("share", 1.0), ("exact", 3.0), ("ok.then", 2.0)):
+        assert f'nbtools_serve_recorded_value_sum{{name="{name}"}} {total}' in metrics.text
+    assert 'name="flag"' not in metrics.text  # a boolean, as record()'s, is not averaged
+    assert "bad name" not in metrics.text
+    assert 'name="3"' not in metrics.text
+    assert "nbtools_serve_recorded_dropped_total{" not in metrics.text
+    told = [r.getMessage() for r in caplog.records if "a name record() refuses" in r.getMessage()]
+    assert len(told) == 3  # once per name, for two calls
+    assert "Invalid metric name 'bad name'" in told[0]
+    assert "Invalid metric name '\\ud800'" in told[1]
+    assert "must be a string, not int" in told[2]
+    with project.store.session() as session:
+        job_id = session.scalars(select(Job.id).where(Job.name == "service:counter")).one()
+        names = set(session.scalars(select(MetricValue.name).where(MetricValue.job_id == job_id)))
+    assert {name for name in names if name.startswith("mean.")} == {
+        "mean.rows",
+        "mean.share",
+        "mean.exact",
+        "mean.ok.then",
+    }

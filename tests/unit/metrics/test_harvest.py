@@ -53,3 +53,19 @@ def test_bad_outputs_become_problems_and_do_not_stop_the_harvest() -> None:
         "'big' was not recorded: its value is 502 bytes, over the limit of 100"
         in (harvest.problems[1])
     )
+
+
+def test_values_record_refuses_are_problems_of_the_harvest_not_its_failure() -> None:
+    """A lone surrogate (a notebook's JSON may hold "\\ud800") raised UnicodeEncodeError and
+    lost the whole harvest; an integer beyond a float's range was kept and failed where its
+    number is stored."""
+    nb = notebook_with_outputs(
+        ours("text", "\ud800"),
+        {"application/papermill.record+json": {"big": 10**400, "n": 3}},
+        ours("good", 1.5),
+    )
+    harvest = harvest_notebook(nb)
+    assert {name: m.value for name, m in harvest.metrics.items()} == {"n": 3, "good": 1.5}
+    assert len(harvest.problems) == 2
+    assert "'text' holds the lone surrogate '\\ud800'" in harvest.problems[0]
+    assert "'big' is an integer beyond a float's range" in harvest.problems[1]

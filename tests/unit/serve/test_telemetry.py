@@ -130,3 +130,34 @@ def test_a_sum_that_would_overflow_leaves_its_values_out_so_a_mean_is_finite(
         (3, None),
     )
     assert "the sum of the values recorded as 'huge' overflows: 1 left out" in caplog.text
+
+
+def test_run_results_count_as_record_would_take_them(caplog: pytest.LogCaptureFixture) -> None:
+    """run()'s results reach the counters unchecked: a numpy scalar counts as its number, a
+    number under a name record() refuses is left out (no label, no ``mean.<name>``), logged
+    once per name, and /metrics still renders."""
+    np = pytest.importorskip("numpy")
+    prometheus = PrometheusMetrics()
+    recorded = [
+        ("rows", np.int64(2)),
+        ("share", np.float32(0.5)),
+        ("flag", np.bool_(True)),
+        ("bad name", 1.0),
+        ("\ud800", 2.0),
+        (3, 4.0),
+        ("bad name", 5.0),
+        ("label", "a b"),  # not a number: its name does not matter
+    ]
+    with caplog.at_level(logging.WARNING, logger="nbtools.serve"):
+        numbers = prometheus.observe_recorded(recorded)
+    assert numbers == [("rows", 2.0), ("share", 0.5)]
+    assert all(type(number) is float for _, number in numbers)
+    text = generate_latest(prometheus.registry).decode()
+    assert 'nbtools_serve_recorded_value_sum{name="rows"} 2.0' in text
+    for absent in ("bad name", 'name="3"', "dropped_total{"):
+        assert absent not in text
+    told = [record.getMessage() for record in caplog.records]
+    assert len(told) == 3
+    assert "Invalid metric name 'bad name'" in told[0]
+    assert "Invalid metric name '\\ud800'" in told[1]
+    assert "A metric name must be a string, not int" in told[2]
