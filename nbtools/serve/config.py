@@ -1,15 +1,19 @@
 """The service's settings, declared once as traitlets (``c.ServeSettings.*``,
 ``$NBTOOLS_SERVE_*``, or ``nbtools serve`` flags; see :mod:`nbtools.settings`).
 
-The store URL and the API key's variable are checked by their traits, so a bad one is refused
-where it was given, and the refusal names that place: the flag, the variable or the config
-file (``c.ServeSettings.record_to = 'notaurl' in /srv/serve.py: expected …``).
+The store URL and the API key's variable and file are checked by their traits, so a bad one
+is refused where it was given, and the refusal names that place: the flag, the variable or
+the config file (``c.ServeSettings.record_to = 'notaurl' in /srv/serve.py: expected …``).
+A key no request could send (empty, only whitespace, whitespace at either end, which HTTP
+drops from a header, or a character that is not printable) is refused the same way: serving
+with it would answer every call 401.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 from traitlets import Bool, Int, Unicode
@@ -36,18 +40,81 @@ class StoreUrl(Unicode):  # type: ignore[type-arg]
         return text
 
 
+#: The largest API key file read: a key is a line of text, and a file far larger is not one.
+MAX_KEY_FILE_BYTES = 4096
+
+
+def key_problem(key: str) -> str | None:
+    """Why no request could send ``key`` in a header (``"holds only whitespace"``), or None."""
+    if not key.strip():
+        return "is empty" if not key else "holds only whitespace"
+    if key != key.strip():
+        return "starts or ends with whitespace, which no HTTP header carries"
+    if not key.isprintable():
+        return (
+            "holds a character that is not printable: a line break, a tab, a control "
+            "character, an invisible space or a byte that is not UTF-8"
+        )
+    return None
+
+
+def variable_problem(name: str, environ: Mapping[str, str]) -> str | None:
+    """Why the variable ``name`` holds no key a request could send (None: it does, or
+    ``name`` is empty)."""
+    if not name:
+        return None
+    key = environ.get(name, "")
+    return "is empty or unset" if not key else key_problem(key)
+
+
 class KeyVariable(Unicode):  # type: ignore[type-arg]
     """The name of the environment variable holding the API key (empty: no key), refused
-    while that variable is empty or unset: serving without the key the operator asked for
-    would leave the service open."""
+    while that variable is empty or unset, or holds a key no request could send: serving
+    without the key the operator asked for would leave the service open, and with a key no
+    one can send would refuse every call."""
 
     info_text = "the name of an environment variable holding the API key"
 
     def validate(self, obj: Any, value: Any) -> str:
         name: str = super().validate(obj, value)
-        if name and not os.environ.get(name):
-            raise Refused(f"${name} is empty or unset")
+        problem = variable_problem(name, os.environ)
+        if problem is not None:
+            raise Refused(f"${name} {problem}")
         return name
+
+
+class KeyFile(Unicode):  # type: ignore[type-arg]
+    """The path of a file holding the API key (empty: none), as Docker and Kubernetes mount
+    secrets; refused unless it can be read and holds a key a request could send."""
+
+    info_text = "the path of a file holding the API key"
+
+    def validate(self, obj: Any, value: Any) -> str:
+        path: str = super().validate(obj, value)
+        if path:
+            read_key_file(path)
+        return path
+
+
+def read_key_file(path: str) -> str:
+    """The key the file at ``path`` holds: its UTF-8 text less one line break at its end
+    (``echo KEY > file`` writes one); :class:`Refused` saying why there is none."""
+    try:
+        with Path(path).open("rb") as file:
+            data = file.read(MAX_KEY_FILE_BYTES + 1)
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise Refused(f"cannot read {path!r}: {reason}") from None
+    if len(data) > MAX_KEY_FILE_BYTES:
+        raise Refused(f"{path!r} is larger than {MAX_KEY_FILE_BYTES} bytes: no key file")
+    try:
+        key = data.decode().removesuffix("\n").removesuffix("\r")
+    except UnicodeDecodeError:
+        raise Refused(f"{path!r} is not UTF-8 text") from None
+    problem = key_problem(key)
+    if problem is not None:
+        raise Refused(f"the key in {path!r} {problem}")
+    return key
 
 
 class ServeSettings(Settings):
@@ -75,6 +142,13 @@ class ServeSettings(Settings):
         help="Name of the environment variable holding the API key. When set, every endpoint "
         "but /health and /ready needs the header 'X-API-Key: <key>' or "
         "'Authorization: Bearer <key>'. The key itself is never logged.",
+    ).tag(config=True)
+
+    api_key_file = KeyFile(
+        "",
+        help="Path of a file holding the API key (a Docker or Kubernetes secret; this or "
+        "api_key_env, not both): its text, less one line break at its end, read as the "
+        "service starts. Endpoints then need the key as with api_key_env.",
     ).tag(config=True)
 
     record_to = StoreUrl(
@@ -109,17 +183,30 @@ def load_settings() -> ServeSettings:
 
 
 def api_key(settings: ServeSettings, environ: Mapping[str, str]) -> str:
-    """The key callers must send: the value of the variable ``api_key_env`` names (``""``
-    when it names none). The setting was refused while that variable was empty or unset
-    (:class:`KeyVariable`); one emptied since is refused here."""
-    name = settings.api_key_env
-    if not name:
-        return ""
-    key = environ.get(name, "")
-    if not key:
+    """The key callers must send: the value of the variable ``api_key_env`` names, or the
+    key the file ``api_key_file`` holds (``""`` when neither is set). The settings were
+    refused while there was no key there a request could send (:class:`KeyVariable`,
+    :class:`KeyFile`); one that changed since is refused here."""
+    name, path = settings.api_key_env, settings.api_key_file
+    if name and path:
         raise InvalidInputError(
-            f"The API key variable ${name} is empty or unset: set it, or serve without an "
+            "The API key is given twice, by a variable and a file "
+            "(ServeSettings.api_key_env and api_key_file): give one.",
+            field="api_key_file",
+        )
+    if path:
+        try:
+            return read_key_file(path)
+        except Refused as error:
+            raise InvalidInputError(
+                f"Cannot use the API key file: {error} (ServeSettings.api_key_file).",
+                field="api_key_file",
+            ) from None
+    problem = variable_problem(name, environ)
+    if problem is not None:
+        raise InvalidInputError(
+            f"The API key variable ${name} {problem}: set it to the key, or serve without an "
             "API key (ServeSettings.api_key_env).",
             field="api_key_env",
         )
-    return key
+    return environ.get(name, "") if name else ""

@@ -26,7 +26,7 @@ from types import FrameType
 from typing import Any
 
 from nbtools.errors import InvalidInputError, NbtoolsError
-from nbtools.serve.config import ServeSettings
+from nbtools.serve.config import ServeSettings, api_key
 from nbtools.settings import environment_variable
 
 #: What serving needs besides the package's own dependencies (import name → requirement).
@@ -107,6 +107,7 @@ def serve(
     """
     if workers < 1:
         raise InvalidInputError(f"workers must be at least 1, not {workers}.", field="workers")
+    keyed = bool(api_key(settings, os.environ))  # refused here, not in every worker
     check_requirements(requirements or {}, package)
     if not _has_service(package, app_dir):
         raise InvalidInputError(
@@ -121,9 +122,9 @@ def serve(
         sys.path.insert(0, str(app_dir))  # spawned workers inherit the import path
     with stop_signals() as stop:
         listening = listen(host, port)
-        if host not in LOOPBACK and not settings.api_key_env:
+        if host not in LOOPBACK and not keyed:
             log.warning(
-                "serving on %s without --api-key-env: anyone who can reach port %d can call it",
+                "serving on %s without an API key: anyone who can reach port %d can call it",
                 host,
                 listening.getsockname()[1],
             )

@@ -210,3 +210,114 @@ def test_a_stop_while_the_service_starts_is_as_graceful_as_later(
             service.wait()
     assert service.stderr is not None
     assert service.stderr.read().decode() == "nbtools serve: stopped.\n"
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("   ", "holds only whitespace"),
+        ("\t\n", "holds only whitespace"),
+        (" k3y", "starts or ends with whitespace, which no HTTP header carries"),
+        ("k3y\n", "starts or ends with whitespace"),
+        ("k\x01y", "holds a character that is not printable"),
+        ("k\x1by", "holds a character that is not printable"),
+        ("k\u200by", "holds a character that is not printable"),
+    ],
+)
+@pytest.mark.parametrize("given", ["flag", "variable"])
+def test_an_api_key_no_request_could_send_is_refused_as_an_empty_one_is(
+    unservable: Path, given: str, key: str, reason: str
+) -> None:
+    """A key of whitespace was taken, then every call was answered 401 (HTTP drops the
+    whitespace at a header value's ends, and carries no control character)."""
+    env = {"NBTOOLS_TEST_KEY": key, "NBTOOLS_SERVE_API_KEY_ENV": "", "NBTOOLS_CONFIG": ""}
+    args = ["serve", str(unservable), "--port", "0"]
+    if given == "flag":
+        args += ["--api-key-env", "NBTOOLS_TEST_KEY"]
+        where = "Invalid value for '--api-key-env': "
+    else:
+        env["NBTOOLS_SERVE_API_KEY_ENV"] = "NBTOOLS_TEST_KEY"
+        where = "$NBTOOLS_SERVE_API_KEY_ENV='NBTOOLS_TEST_KEY' is not a valid "
+        where += "ServeSettings.api_key_env: "
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 2, result.output
+    assert (
+        f"{where}expected the name of an environment variable holding the API key "
+        f"($NBTOOLS_TEST_KEY {reason}"
+    ) in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("key", ["k3y", "k3y\n", "k3y\r\n", "a key with spaces", "clé-ü"])
+def test_an_api_key_file_holding_a_key_is_taken(unservable: Path, key: str) -> None:
+    secret = unservable.parent / "api-key"
+    secret.write_bytes(key.encode())
+    args = ["serve", str(unservable), "--port", "0", "--api-key-file", str(secret)]
+    result = CliRunner().invoke(cli, args, env={"NBTOOLS_SERVE_API_KEY_ENV": ""})
+    assert result.exit_code == 2, result.output
+    assert "missing has no service module" in result.output  # the settings were taken
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "the key in {path!r} is empty"),
+        (b"\n", "the key in {path!r} is empty"),
+        (b"   \n", "the key in {path!r} holds only whitespace"),
+        (b"k3y\n\n", "the key in {path!r} starts or ends with whitespace"),
+        (b"k3y ", "the key in {path!r} starts or ends with whitespace"),
+        (b"k\x003y", "the key in {path!r} holds a character that is not printable"),
+        (b"\xffk3y", "{path!r} is not UTF-8 text"),
+        (b"k" * 4097, "{path!r} is larger than 4096 bytes: no key file"),
+        (None, "cannot read {path!r}: No such file or directory"),
+        ("dir", "cannot read {path!r}: Is a directory"),
+    ],
+)
+@pytest.mark.parametrize("given", ["flag", "variable", "config"])
+def test_an_api_key_file_without_a_key_is_refused_naming_where_it_was_set(
+    unservable: Path,
+    given: str,
+    content: bytes | str | None,
+    reason: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Read as the settings are (exit 2, before anything starts); a relative path from the
+    directory the command runs in."""
+    monkeypatch.chdir(unservable.parent)
+    path = "api-key"
+    if content == "dir":
+        Path(path).mkdir()
+    elif isinstance(content, bytes):
+        Path(path).write_bytes(content)
+    env = {"NBTOOLS_SERVE_API_KEY_FILE": "", "NBTOOLS_SERVE_API_KEY_ENV": "", "NBTOOLS_CONFIG": ""}
+    args = ["serve", str(unservable), "--port", "0"]
+    if given == "flag":
+        args += ["--api-key-file", path]
+        where = "Invalid value for '--api-key-file': "
+    elif given == "variable":
+        env["NBTOOLS_SERVE_API_KEY_FILE"] = path
+        where = f"$NBTOOLS_SERVE_API_KEY_FILE={path!r} is not a valid ServeSettings.api_key_file: "
+    else:
+        config_file = unservable.parent / "serve_config.py"
+        config_file.write_text(f"c.ServeSettings.api_key_file = {path!r}\n")
+        args = ["--config", str(config_file), *args]
+        where = f"c.ServeSettings.api_key_file = {path!r} in {config_file}: "
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 2, result.output
+    expected = f"expected the path of a file holding the API key ({reason.format(path=path)}"
+    assert where + expected in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_an_api_key_given_by_a_variable_and_a_file_is_refused(unservable: Path) -> None:
+    secret = unservable.parent / "api-key"
+    secret.write_text("k3y\n")
+    args = ["serve", str(unservable), "--port", "0", "--api-key-env", "NBTOOLS_TEST_KEY"]
+    env = {"NBTOOLS_TEST_KEY": "other", "NBTOOLS_SERVE_API_KEY_FILE": str(secret)}
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 2, result.output
+    assert (
+        "Error: The API key is given twice, by a variable and a file "
+        "(ServeSettings.api_key_env and api_key_file): give one."
+    ) in result.output
+    assert "other" not in result.output

@@ -284,6 +284,29 @@ def test_api_key_is_required_and_never_logged(scorer_package: Path, serve: Serve
     assert key not in log
 
 
+def test_an_api_key_file_is_read_by_every_worker_and_never_logged(
+    scorer_package: Path, serve: Serve, tmp_path: Path
+) -> None:
+    """As a Kubernetes secret is mounted: the file's one line break at its end is not part
+    of the key; the workers get the file's path, never the key, from the command."""
+    key = "k3y from a file"
+    secret = tmp_path / "api-key"
+    secret.write_text(key + "\n")
+    service = serve(scorer_package, "--workers", "2", "--api-key-file", str(secret))
+    with service.client() as anonymous:
+        refused = [anonymous.post("/predict", json={"x": 1}).status_code for _ in range(4)]
+    with service.client(**{"X-API-Key": key}) as header:
+        by_header = [header.post("/predict", json={"x": 1}).json() for _ in range(4)]
+    with service.client(Authorization=f"Bearer {key}") as bearer:
+        by_bearer = bearer.post("/predict", json={"x": 1})
+    log = service.stop()
+    assert refused == [401] * 4
+    assert by_header == [{"score": 2.0}] * 4
+    assert by_bearer.json() == {"score": 2.0}
+    assert key not in log
+    assert service.process.returncode == 0
+
+
 def test_an_unset_api_key_variable_is_refused_before_anything_starts(
     scorer_package: Path, serve: Serve
 ) -> None:
