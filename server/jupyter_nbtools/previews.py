@@ -31,6 +31,8 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.export.writer import read_manifest
 from nbtools.project import Project
+from nbtools.serve.config import ServeSettings
+from nbtools.settings import environment_variable
 
 #: Lines of a preview's output kept (the oldest are dropped), and the longest line kept.
 LOG_LINES = 2000
@@ -44,6 +46,10 @@ PROBE_SECONDS = 2.0
 #: The variable a preview started with an API key reads it from (``--api-key-env``): the key
 #: reaches the process through its environment, never its command line.
 PREVIEW_KEY_VARIABLE = "NBTOOLS_PREVIEW_API_KEY"
+#: The variables of the settings giving ``nbtools serve`` its API key.
+KEY_SETTING_VARIABLES = tuple(
+    environment_variable(ServeSettings, name) for name in ("api_key_env", "api_key_file")
+)
 #: The longest API key a preview takes; printable ASCII without spaces (a header value).
 MAX_KEY_CHARS = 256
 API_KEY = re.compile(rf"[!-~]{{1,{MAX_KEY_CHARS}}}")
@@ -336,8 +342,11 @@ class ServicePreviews:
 
     def _environment(self) -> dict[str, str]:
         """The server's environment, pointing the service at this project's store (so
-        ``nbtools.artifacts.load`` finds the runs), without the server's token."""
-        environment = {k: v for k, v in os.environ.items() if k != "JUPYTER_TOKEN"}
+        ``nbtools.artifacts.load`` finds the runs), without the server's token nor an API
+        key setting of its own (``$NBTOOLS_SERVE_API_KEY_FILE``): the preview's key is the
+        one it was started with, or none."""
+        dropped = {"JUPYTER_TOKEN", *KEY_SETTING_VARIABLES}
+        environment = {k: v for k, v in os.environ.items() if k not in dropped}
         environment["NBTOOLS_ROOT"] = str(self.project.root)
         environment["NBTOOLS_DB_URL"] = self.project.db_url
         environment["PYTHONUNBUFFERED"] = "1"

@@ -133,7 +133,12 @@ async def settled(api: Any, preview_id: str) -> dict[str, Any]:
     raise AssertionError(f"preview {preview_id} still starting")
 
 
-async def test_start_call_and_stop_a_preview(api: Any, jp_root_dir: Path) -> None:
+async def test_start_call_and_stop_a_preview(
+    api: Any, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the server's own API key setting is not the preview's: it has none
+    monkeypatch.setenv("NBTOOLS_SERVE_API_KEY_ENV", "NBTOOLS_TEST_SERVER_KEY")
+    monkeypatch.setenv("NBTOOLS_TEST_SERVER_KEY", "the-server-s-key")
     package_dir = write_package(jp_root_dir, "scorer", SCORER)
     started = await api("POST", "/services", 201, body={"package_dir": package_dir})
     assert started["state"] == "starting"
@@ -216,7 +221,12 @@ async def test_a_preview_that_fails_at_startup_reports_its_log_and_ends(
     assert group_members(ended["pid"]) == []
 
 
-async def test_a_preview_with_an_api_key_and_recording(api: Any, jp_root_dir: Path) -> None:
+async def test_a_preview_with_an_api_key_and_recording(
+    api: Any, jp_root_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a key file the server's environment names is not the preview's (nor a second key)
+    (tmp_path / "server-key").write_text("the-server-s-key\n")
+    monkeypatch.setenv("NBTOOLS_SERVE_API_KEY_FILE", str(tmp_path / "server-key"))
     package_dir = write_package(jp_root_dir, "scorer", SCORER)
     key = "s3cret-KEY_for.tests"
     body = {"package_dir": package_dir, "api_key": key, "record": True}
