@@ -11,8 +11,10 @@ import urllib.parse
 
 from nbtools.errors import InvalidInputError
 
-#: A URL's login: what lies between ``scheme://`` and ``@``, before the host.
-_LOGIN = re.compile(r"(?<=://)[^/@\s]*@")
+#: A URL's login: what lies between ``scheme://`` and the last ``@`` of the authority, which
+#: ends at the first ``/`` (or a space, or the end of the text): a password may hold an
+#: unencoded ``@`` or ``:`` (``postgresql://me:p@ss@db/x`` logs in with ``p@ss``).
+_LOGIN = re.compile(r"(?<=://)[^/\s]*@")
 _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 #: A ``file:`` URL in any of RFC 8089's forms (``local:`` is fsspec's other name for it).
 _FILE_URL = re.compile(r"(?:file|local):", re.IGNORECASE)
@@ -22,8 +24,21 @@ _CHAIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*::")
 
 def without_login(url: str) -> str:
     """``url`` (or any text holding URLs) without the ``user:password@`` part of each; read
-    as text, so that a malformed URL (``https://u:p@[::1``) loses its login too."""
+    as text, so that a malformed URL (``https://u:p@[::1``) loses its login too. A password
+    holding an unencoded ``/`` cannot be told from a path: it must be percent-encoded."""
     return _LOGIN.sub("", url)
+
+
+def password_hidden(url: str) -> str:
+    """``url`` (or any text holding URLs) with the password of each login as ``***``
+    (``https://bot:***@host/``), the user kept; a login without one (``https://bot@host/``)
+    is kept whole. The login is found as :func:`without_login` finds it."""
+    return _LOGIN.sub(_hide_password, url)
+
+
+def _hide_password(login: re.Match[str]) -> str:
+    user, colon, _ = login.group().partition(":")
+    return f"{user}:***@" if colon else login.group()
 
 
 def url_protocol(location: str) -> str | None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from nbtools.artifacts.stored import Artifact, find_artifact
 from nbtools.errors import NbtoolsError
 from nbtools.jobs import storage
+from nbtools.urls import without_login
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -72,7 +73,7 @@ def local_path(project: Project, artifact: Artifact) -> Path:
         if storage.sha256(temporary) != artifact.sha256:
             raise NbtoolsError(
                 f"Artifact {artifact.name!r} of run {artifact.run_id} changed in storage since "
-                f"the run kept it ({artifact.location}).",
+                f"the run kept it ({without_login(artifact.location)}).",
                 run=artifact.run_id,
                 name=artifact.name,
             )

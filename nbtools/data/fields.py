@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from nbtools.durations import age_days
 from nbtools.errors import InvalidInputError
-from nbtools.urls import is_chain, local_path, url_protocol
+from nbtools.urls import is_chain, local_path, url_protocol, without_login
 from nbtools.urls import is_url as is_url  # the face's ``nbtools.data.is_url``
 
 if TYPE_CHECKING:
@@ -111,7 +111,8 @@ def parse_location(project: Project, value: str) -> str:
     value = value.strip()
     if is_chain(value):
         raise InvalidInputError(
-            f"Location {value!r} chains fsspec protocols ('::'), which the catalog does not "
+            f"Location {without_login(value)!r} chains fsspec protocols ('::'), which the "
+            "catalog does not "
             "take: give the path or URL of the data itself.",
             field="location",
         )
@@ -123,7 +124,8 @@ def parse_location(project: Project, value: str) -> str:
 
     if protocol not in known_implementations and protocol not in registry:
         raise InvalidInputError(
-            f"Location {value!r} uses the protocol {protocol!r}, which fsspec does not know.",
+            f"Location {without_login(value)!r} uses the protocol {protocol!r}, which fsspec "
+            "does not know.",
             field="location",
         )
     return value

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from nbtools.config import DATA_USES_VARIABLE, PURPOSE_VARIABLE
 from nbtools.data.policy import refusal
+from nbtools.urls import without_login
 
 if TYPE_CHECKING:
     from fsspec.core import OpenFile
@@ -52,10 +53,13 @@ def path(name: str, mode: str = "r") -> str:
         "dataset": name,
         "mode": MODES[mode],
         "classification": dataset.spec.classification,
-        "location": dataset.spec.location,
+        "location": without_login(dataset.spec.location),
     }
     _record(use)
-    _show(use, f"data {MODES[mode]}: {name} ({dataset.spec.classification}) at {url}")
+    _show(
+        use,
+        f"data {MODES[mode]}: {name} ({dataset.spec.classification}) at {without_login(url)}",
+    )
     return url
 
 

@@ -19,6 +19,8 @@ from datetime import date, datetime
 from pathlib import PurePosixPath
 from typing import IO, Any
 
+from nbtools.urls import without_login
+
 #: At most this many bytes of a file are read to infer a schema.
 SAMPLE_BYTES = 4 * 1024 * 1024
 
@@ -88,9 +90,10 @@ def read_schema(url: str) -> SchemaReading:
     except IsADirectoryError:
         return SchemaReading(None, "a directory: schema not read")
     except ImportError as exc:
-        return SchemaReading(None, f"cannot read this location here: {exc}")
+        return SchemaReading(None, f"cannot read this location here: {without_login(str(exc))}")
     except (OSError, ValueError, UnicodeDecodeError, csv.Error) as exc:
-        return SchemaReading(None, f"unreadable: {exc.__class__.__name__}: {exc}")
+        reason = without_login(str(exc))  # an error of fsspec's may show the URL
+        return SchemaReading(None, f"unreadable: {exc.__class__.__name__}: {reason}")
 
 
 def _sample_text(handle: IO[bytes]) -> tuple[str, bool]:

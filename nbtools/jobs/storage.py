@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from nbtools.errors import InvalidInputError, NotFoundError
-from nbtools.urls import local_path
+from nbtools.urls import local_path, without_login
 
 #: The directory of a run's outputs that holds the files its notebook kept (its artifacts).
 ARTIFACTS = "artifacts"
@@ -37,9 +37,9 @@ def _filesystem(location: str) -> tuple[Any, str]:
         import fsspec
     except ImportError:
         raise InvalidInputError(
-            f"Storage {location!r} needs fsspec: pip install fsspec (and the package for its "
-            "scheme, e.g. s3fs for s3://).",
-            storage=location,
+            f"Storage {without_login(location)!r} needs fsspec: pip install fsspec (and the "
+            "package for its scheme, e.g. s3fs for s3://).",
+            storage=without_login(location),
             field="storage",
         ) from None
     try:
@@ -47,11 +47,17 @@ def _filesystem(location: str) -> tuple[Any, str]:
         return filesystem
     except (ImportError, ValueError) as exc:
         raise InvalidInputError(
-            f"Cannot use storage {location!r}: {exc}. Install the fsspec package for its scheme "
-            "(s3fs for s3://, gcsfs for gs://) on the scheduler, the workers and the server.",
-            storage=location,
+            f"Cannot use storage {without_login(location)!r}: {without_login(str(exc))}. "
+            "Install the fsspec package for its scheme (s3fs for s3://, gcsfs for gs://) on the "
+            "scheduler, the workers and the server.",
+            storage=without_login(location),
             field="storage",
         ) from None
+
+
+def _not_found(location: str) -> NotFoundError:
+    shown = without_login(location)
+    return NotFoundError(f"Stored file not found: {shown}.", location=shown)
 
 
 def read_bytes(location: str) -> bytes:
@@ -63,7 +69,7 @@ def read_bytes(location: str) -> bytes:
         fs, path = _filesystem(location)
         return bytes(fs.cat_file(path))
     except FileNotFoundError:
-        raise NotFoundError(f"Stored file not found: {location}.", location=location) from None
+        raise _not_found(location) from None
 
 
 def write_bytes(location: str, content: bytes) -> None:
@@ -100,7 +106,7 @@ def get_file(location: str, target: Path) -> None:
             fs, path = _filesystem(location)
             fs.get_file(path, str(target))
     except FileNotFoundError:
-        raise NotFoundError(f"Stored file not found: {location}.", location=location) from None
+        raise _not_found(location) from None
 
 
 def exists(location: str) -> bool:
@@ -167,7 +173,7 @@ def open_file(location: str) -> BinaryIO:
         fs, path = _filesystem(location)
         return cast(BinaryIO, fs.open(path, "rb"))
     except FileNotFoundError:
-        raise NotFoundError(f"Stored file not found: {location}.", location=location) from None
+        raise _not_found(location) from None
 
 
 def sha256(location: str) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from nbtools.jsonvalues import WireModel
+from nbtools.urls import password_hidden
 
 if TYPE_CHECKING:
     from nbtools.metrics.tables import Alert, AlertRule, Notification, NotificationTarget
@@ -104,16 +105,7 @@ class AlertView(WireModel):
 def shown_destination(destination: str) -> str:
     """``destination`` as it may be shown: a webhook URL's password (``https://user:PASSWORD@
     host/``) becomes ``***``, as it would otherwise be in every listing, API reply and log."""
-    if "@" not in destination or "://" not in destination:
-        return destination
-    import urllib.parse
-
-    url = urllib.parse.urlsplit(destination)
-    if url.password is None:
-        return destination
-    user, _, host = url.netloc.rpartition("@")
-    name = user.partition(":")[0]
-    return url._replace(netloc=f"{name}:***@{host}").geturl()
+    return password_hidden(destination)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from openlineage.client.facet_v2 import (
 from nbtools._version import __version__
 from nbtools.config import OpenLineageSettings
 from nbtools.openlineage.settings import current
+from nbtools.urls import without_login
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +196,10 @@ def _client(chosen: OpenLineageSettings) -> OpenLineageClient:
             "timeout": chosen.timeout_seconds,
             "retry": {"total": 2, "backoff_factor": 0.2},
         }
-    return OpenLineageClient(config={"transport": transport})
+    try:
+        return OpenLineageClient(config={"transport": transport})
+    except ValueError as error:  # its text shows the URL: "Need valid url …, passed http://…"
+        raise ValueError(without_login(str(error))) from None
 
 
 class Emitter(threading.Thread):
@@ -218,7 +222,7 @@ class Emitter(threading.Thread):
                     "nbtools: OpenLineage %s event of run %s not delivered: %s",
                     event.eventType,
                     event.run.runId,
-                    error,
+                    without_login(str(error)),  # the receiver's URL, if it shows it
                 )
             finally:
                 self.events.task_done()

@@ -321,3 +321,25 @@ def test_an_api_key_given_by_a_variable_and_a_file_is_refused(unservable: Path) 
         "(ServeSettings.api_key_env and api_key_file): give one."
     ) in result.output
     assert "other" not in result.output
+
+
+@pytest.mark.parametrize("given", ["variable", "config"])
+@pytest.mark.parametrize("password", ["Zq9@Xk7", "Zq9@Xk7:w", "Zq9:w@Xk7@"])
+def test_a_refused_url_is_shown_without_a_password_holding_at_or_colon(
+    unservable: Path, given: str, password: str
+) -> None:
+    """The login ends at the last '@' before the host: its part after the first '@' was shown."""
+    url = f"postgresql+psycopg://me:{password}@db:54x/x"
+    env = {"NBTOOLS_SERVE_RECORD_TO": "", "NBTOOLS_CONFIG": ""}
+    args = ["serve", str(unservable), "--port", "0"]
+    if given == "variable":
+        env["NBTOOLS_SERVE_RECORD_TO"] = url
+    else:
+        config_file = unservable.parent / "serve_config.py"
+        config_file.write_text(f"c.ServeSettings.record_to = {url!r}\n")
+        args = ["--config", str(config_file), *args]
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 2, result.output
+    assert "'postgresql+psycopg://db:54x/x'" in result.output
+    assert "Zq9" not in result.output
+    assert "Xk7" not in result.output

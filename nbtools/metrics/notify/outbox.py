@@ -50,12 +50,16 @@ _ADDRESS = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 def check_destination(channel: str, destination: str) -> str:
     """A webhook's http(s) URL, or comma-separated e-mail addresses, normalized."""
     if channel == WEBHOOK:
-        url = urllib.parse.urlsplit(destination.strip())
-        if url.scheme not in ("http", "https") or not url.hostname:
+        try:
+            url: urllib.parse.SplitResult | None = urllib.parse.urlsplit(destination.strip())
+        except ValueError:  # an unbalanced [IPv6] bracket
+            url = None
+        if url is None or url.scheme not in ("http", "https") or not url.hostname:
+            shown = shown_destination(destination)
             raise InvalidInputError(
-                f"A webhook needs an http:// or https:// URL with a host, got {destination!r}.",
+                f"A webhook needs an http:// or https:// URL with a host, got {shown!r}.",
                 field="destination",
-                destination=destination,
+                destination=shown,
             )
         return url.geturl()
     if channel == EMAIL:

@@ -63,6 +63,9 @@ def test_locations_paths_inside_the_root_and_urls(catalog_project: Project) -> N
         with pytest.raises(InvalidInputError) as caught:
             _add(catalog_project, "bad", location=bad)
         assert caught.value.details["field"] == "location"
+    with pytest.raises(InvalidInputError) as caught:  # the login's end was shown
+        _add(catalog_project, "bad", location="nosuchproto://me:s3@cret:x@host/k")
+    assert caught.value.message.startswith("Location 'nosuchproto://host/k' uses the protocol")
     os.symlink("/tmp", root / "escape")
     with pytest.raises(InvalidInputError):
         _add(catalog_project, "bad", location="escape/x.csv")

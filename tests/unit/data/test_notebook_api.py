@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,7 @@ def _path(cwd: Path, name: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", SCRIPT, name],
         cwd=cwd,
-        env={"PATH": "/usr/bin:/bin", **env},
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": os.environ.get("PYTHONPATH", ""), **env},
         capture_output=True,
         text=True,
         check=False,
@@ -47,6 +48,18 @@ def test_path_finds_the_project_above_and_warns_outside_the_purposes(project: Pr
     )
     missing = _path(project.root, "nope")
     assert "No dataset named 'nope'" in missing.stderr
+
+
+def test_the_line_path_shows_leaves_out_a_url_s_login(project: Project) -> None:
+    """The line is a notebook's output, saved with it: the login of a location's URL (its
+    password holding an unencoded '@') is not in it; path() returns the URL to open, whole."""
+    url = "memory://me:Zq9@Xk7@bucket/c.csv"
+    add_dataset(project, dataset_spec(project, "clicks", {"location": url}))
+    done = _path(project.root, "clicks")
+    assert done.returncode == 0, done.stderr
+    shown, returned = done.stdout.splitlines()[0], json.loads(done.stdout.splitlines()[1])[0]
+    assert shown == "data read: clicks (internal) at memory://bucket/c.csv"
+    assert returned == url
 
 
 def test_no_project_is_a_clear_error(tmp_path: Path) -> None:

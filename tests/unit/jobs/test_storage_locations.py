@@ -58,3 +58,17 @@ def test_a_remote_url_or_a_chain_is_not_a_local_directory() -> None:
     assert Storage.parse("memory://bucket/nbtools").local is None
     assert StoredFile("simplecache::file:///x/y.ipynb").local_path is None
     assert StoredFile("s3://bucket/runs/1/out.ipynb").local_path is None
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["nosuchproto://me:Zq9@Xk7:w@host/runs", "nosuchproto://me:Zq9@Xk7@host"],
+)
+def test_a_storage_error_shows_the_url_without_its_login(location: str) -> None:
+    """A password holding an unencoded '@' or ':' showed its end (``Xk7:w@host``)."""
+    with pytest.raises(InvalidInputError) as info:
+        read_bytes(location + "/x.ipynb")
+    assert "Zq9" not in info.value.message
+    assert "Xk7" not in info.value.message
+    assert "nosuchproto://host" in info.value.message
+    assert info.value.details["storage"].startswith("nosuchproto://host")

@@ -90,6 +90,9 @@ def test_the_same_destination_twice_on_a_job_is_a_conflict_naming_the_target(
         ("https://token@hooks.example.org/x", "https://token@hooks.example.org/x"),
         ("https://hooks.example.org/x?to=a@b", "https://hooks.example.org/x?to=a@b"),
         ("ops@x.org", "ops@x.org"),
+        # a password holding an unencoded '@' or ':' showed its end (cret@hooks...)
+        ("https://bot:s3@cret@hooks.example.org/x", "https://bot:***@hooks.example.org/x"),
+        ("https://bot:s3:cr@et@hooks.example.org", "https://bot:***@hooks.example.org"),
     ],
 )
 def test_a_webhook_password_is_never_shown(destination: str, shown: str) -> None:
@@ -140,3 +143,18 @@ def test_the_trail_keeps_only_a_webhook_s_site_and_listings_its_path(
     ]
     assert "SECRET" not in str([e.summary for e in entries])
     assert "pw" not in str([e.summary for e in entries])
+
+
+@pytest.mark.parametrize(
+    "destination", ["ftp://bot:s3@cret@hooks.example.org/x", "https://bot:s3@cret@[::1/x"]
+)
+def test_a_refused_webhook_url_is_told_without_its_password(destination: str) -> None:
+    """An unbalanced IPv6 bracket raised ValueError (a 500 over REST)."""
+    with pytest.raises(InvalidInputError, match="needs an http:// or https:// URL") as info:
+        check_destination("webhook", destination)
+    assert "cret" not in info.value.message
+    assert "bot:***@" in info.value.message
+    assert info.value.details == {
+        "field": "destination",
+        "destination": destination.replace("s3@cret", "***"),
+    }

@@ -78,3 +78,21 @@ def test_our_transport_alone_turns_events_on(monkeypatch: pytest.MonkeyPatch) ->
     chosen = enabled()
     assert chosen is not None
     assert chosen.transport == "file"
+
+
+def test_a_receiver_url_the_client_refuses_is_told_without_its_login(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The client's own error shows the URL it was given; it reaches the run's log."""
+    from nbtools.openlineage.emitter import _client
+
+    monkeypatch.setenv("NBTOOLS_OPENLINEAGE_TRANSPORT", "http")
+    monkeypatch.setenv("NBTOOLS_OPENLINEAGE_URL", "http://me:s3@cret:x@127.0.0.1:9x")
+    current.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"passed http://127\.0\.0\.1:9x") as info:
+            _client(current())
+    finally:
+        current.cache_clear()
+    assert "s3" not in str(info.value)
+    assert "cret" not in str(info.value)
