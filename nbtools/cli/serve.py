@@ -16,7 +16,7 @@ import click
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import pass_cli
 from nbtools.cli.options import setting_option
-from nbtools.serve.config import ServeSettings
+from nbtools.serve.config import WORKERS_PER_CPU, ServeSettings, max_workers
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,8 +42,9 @@ def serve_options(command: F) -> F:
                 "--workers",
                 default=1,
                 show_default=True,
-                type=click.IntRange(min=1),
-                help="Worker processes (at least 1).",
+                type=click.IntRange(1, max_workers()),
+                help=f"Worker processes: from 1 to {WORKERS_PER_CPU} per CPU this process may "
+                "run on.",
             ),
             click.option(
                 "--stop-on-eof",

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
+from nbtools.cpus import available_cpus
 from nbtools.export.model import EXPORT, Cell, Problem
 from nbtools.export.names import Names
 from nbtools.export.outline import Outline
@@ -67,16 +68,9 @@ def parse_cells(cells: Sequence[Cell], processes: int = 1) -> list[ParseResult]:
     return [found[index] for index in range(len(cells))]
 
 
-def _available_cpus() -> int:
-    """The CPUs this process may run on (its affinity), at least 1."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
-
-
 def _can_fork() -> bool:
     """Forking is safe (no other thread holds a lock the child would need) and pays."""
-    return hasattr(os, "fork") and threading.active_count() == 1 and _available_cpus() >= 2
+    return hasattr(os, "fork") and threading.active_count() == 1 and available_cpus() >= 2
 
 
 def _child_share(cells: Sequence[Cell]) -> list[int]:

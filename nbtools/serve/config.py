@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from traitlets import Bool, Int, Unicode
 
 from nbtools.config import Number, Refused, Settings
+from nbtools.cpus import available_cpus
 from nbtools.errors import InvalidInputError, StoreError
 
 
@@ -38,6 +39,19 @@ class StoreUrl(Unicode):  # type: ignore[type-arg]
             except StoreError as error:
                 raise Refused(error.details["reason"]) from None
         return text
+
+
+#: Worker processes per CPU at most (``--workers``): each worker answers calls on a pool of
+#: threads, so one per CPU keeps every CPU busy and a few more cover calls waiting on I/O; past
+#: that each one only adds a copy of the package (its model) in memory, and a number such as
+#: 100000 would start processes until the machine failed.
+WORKERS_PER_CPU = 8
+
+
+def max_workers() -> int:
+    """The most worker processes ``nbtools serve`` starts: :data:`WORKERS_PER_CPU` for each
+    CPU this process may run on."""
+    return WORKERS_PER_CPU * available_cpus()
 
 
 #: The largest API key file read: a key is a line of text, and a file far larger is not one.

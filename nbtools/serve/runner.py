@@ -25,8 +25,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from nbtools.cpus import available_cpus
 from nbtools.errors import InvalidInputError, NbtoolsError
-from nbtools.serve.config import ServeSettings, api_key
+from nbtools.serve.config import WORKERS_PER_CPU, ServeSettings, api_key, max_workers
 from nbtools.settings import environment_variable
 
 #: What serving needs besides the package's own dependencies (import name → requirement).
@@ -105,8 +106,13 @@ def serve(
     input ends: whoever started it and held the other end of that pipe is gone, even if it was
     killed outright (a Jupyter server's previews use this, so none outlives the server).
     """
-    if workers < 1:
-        raise InvalidInputError(f"workers must be at least 1, not {workers}.", field="workers")
+    most = max_workers()
+    if not 1 <= workers <= most:
+        raise InvalidInputError(
+            f"workers must be from 1 to {most} ({WORKERS_PER_CPU} for each of the "
+            f"{available_cpus()} CPUs this process may run on), not {workers}.",
+            field="workers",
+        )
     keyed = bool(api_key(settings, os.environ))  # refused here, not in every worker
     check_requirements(requirements or {}, package)
     if not _has_service(package, app_dir):

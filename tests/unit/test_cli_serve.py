@@ -13,8 +13,13 @@ import pytest
 from click.testing import CliRunner
 
 from nbtools.cli.app import cli
+from nbtools.cli.serve import serve_installed
+from nbtools.cpus import available_cpus
+from nbtools.errors import InvalidInputError
 from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.export.model import MANIFEST
+from nbtools.serve.config import WORKERS_PER_CPU, ServeSettings
+from nbtools.serve.runner import serve
 from tests.conftest import NotebookFactory, opened_for_writing, run_python
 from tests.unit.test_cli import run_cli
 
@@ -174,10 +179,43 @@ def test_a_bad_serve_setting_a_flag_overrides_is_not_refused(unservable: Path) -
     assert "missing has no service module" in result.output  # the settings were taken
 
 
-def test_workers_below_one_are_refused_naming_the_flag(unservable: Path) -> None:
-    result = CliRunner().invoke(cli, ["serve", str(unservable), "--workers", "0"])
+@pytest.mark.parametrize("workers", ["0", "-1", "more", "100000", "10" * 3000])
+def test_workers_below_one_or_over_the_maximum_are_refused_naming_the_flag(
+    unservable: Path, workers: str
+) -> None:
+    """No fork bomb: --workers 100000 started processes until the machine failed."""
+    most = WORKERS_PER_CPU * available_cpus()
+    result = CliRunner().invoke(cli, ["serve", str(unservable), "--workers", workers])
     assert result.exit_code == 2, result.output
-    assert "Invalid value for '--workers': 0 is not in the range x>=1." in result.output
+    assert "Invalid value for '--workers': " in result.output
+    if workers.lstrip("-").isdigit() and len(workers) < 10:
+        assert f"{workers} is not in the range 1<=x<={most}." in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_most_workers_are_taken(unservable: Path) -> None:
+    most = str(WORKERS_PER_CPU * available_cpus())
+    result = CliRunner().invoke(cli, ["serve", str(unservable), "--port", "0", "--workers", most])
+    assert result.exit_code == 2, result.output
+    assert "missing has no service module" in result.output  # the flag was taken
+
+
+def test_an_installed_package_s_serve_refuses_too_many_workers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert serve_installed("missing", ["--workers", "100000"]) == 2
+    assert "Invalid value for '--workers': 100000 is not in the range" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("workers", [0, 100000])
+def test_the_library_refuses_workers_out_of_range_naming_the_field(workers: int) -> None:
+    """For a caller of nbtools.serve.runner.serve other than the CLI, before anything starts."""
+    with pytest.raises(
+        InvalidInputError, match=r"workers must be from 1 to \d+ \(8 for each"
+    ) as info:
+        serve("missing", app_dir=None, host="127.0.0.1", port=0, workers=workers,
+              settings=ServeSettings())  # fmt: skip
+    assert info.value.details == {"field": "workers"}
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
