@@ -14,6 +14,10 @@ in the service's shape (``details.fields``, :mod:`nbtools.serve.replies`):
   are refused, 422 naming each field where one stands.
 - A body that cannot be read at all (not JSON, not UTF-8, nested too deeply, a number of
   more than 4300 digits) is 422 with the field ``""``: the body as a whole.
+- A field name holding a lone surrogate (``{"\\ud800": 1}``: JSON holds one, UTF-8 does not)
+  is named by its escape, ``\\ud800``: no parameter is called so, so it is refused as any
+  unknown field is, beside the body's other problems (pydantic, which cannot name it, refused
+  the whole body).
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ class ServedRequest(Request):
 
     async def json(self) -> Any:
         if not hasattr(self, "_read"):
-            self._read = read_json(await super().body())
+            self._read = escaped_names(read_json(await super().body()))
         return self._read
 
 
@@ -85,6 +89,25 @@ def read_json(body: bytes) -> Any:
     raise RequestValidationError(
         [_problem(message.format(number), place) for place, number in _marks(marked)]
     )
+
+
+def escaped_names(body: Any) -> Any:
+    """``body`` (an object, or a batch's list of them) with each field name holding a lone
+    surrogate written as its escape (U+D800 as the six characters ``\\ud800``), as a
+    result's text is (:func:`nbtools.serve.app._to_json`)."""
+    if isinstance(body, list):
+        return [escaped_names(item) if isinstance(item, dict) else item for item in body]
+    if not isinstance(body, dict) or all(_encodable(name) for name in body):
+        return body
+    return {_escaped(name): value for name, value in body.items()}
+
+
+def _encodable(text: str) -> bool:
+    return text.isascii() or not any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def _escaped(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def non_finite_numbers(text: str) -> list[tuple[Location, str]]:

@@ -253,3 +253,48 @@ def test_a_lone_surrogate_a_request_sent_comes_back_as_its_escape_not_a_500(
     assert lone.json() == {"text": "a\udfff\ud800"}
     assert (batch.status_code, batch.json()) == (200, [{"text": "\ud83d"}])
     assert pair.content == '{"text": "\U0001f600 é"}'.encode()  # UTF-8, as before
+
+
+def test_a_field_name_holding_a_lone_surrogate_is_named_by_its_escape(
+    notebook_factory: NotebookFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pydantic cannot name such a key: the 422 was for the whole body, hiding the other
+    fields' problems; no parameter has such a name, so it is an unknown field."""
+    code = (
+        "#| serve\ndef named(text: str = 'x', n: int = 1, tags: dict[str, int] | None = None)"
+        " -> dict[str, str]:\n    keys = ' '.join(f'{ord(c):x}' for k in tags or {} for c in k)\n"
+        "    return {'text': text, 'keys': keys}"
+    )
+    package = extract(notebook_factory("names.ipynb", [("code", code, [])]), tmp_path / "n-pkg")
+    monkeypatch.syspath_prepend(str(package / "src"))
+    app = create_app("names", {"named": "names.core:named"}, ServeSettings())
+    headers = {"content-type": "application/json"}
+
+    def fields(reply: Any) -> list[tuple[str, str]]:
+        assert reply.status_code == 422, reply.text
+        return [(f["field"], f["message"]) for f in reply.json()["details"]["fields"]]
+
+    unknown = "Extra inputs are not permitted"
+    with TestClient(app) as client:
+        alone = client.post("/named", content=b'{"\\ud800": 1}', headers=headers)
+        beside = client.post(
+            "/named", content=b'{"te\\udfffxt": "a", "n": "x", "text": "b"}', headers=headers
+        )
+        batch = client.post(
+            "/named/batch", content=b'[{"n": 2}, {"a\\ud83d": 1, "n": "y"}]', headers=headers
+        )
+        inside = client.post("/named", content=b'{"tags": {"\\ud800": 1}}', headers=headers)
+        pair = client.post("/named", content=b'{"\\ud83d\\ude00": 1}', headers=headers)
+    assert fields(alone) == [("\\ud800", unknown)]
+    assert alone.json()["message"] == "The request body is invalid: \\ud800."
+    assert sorted(fields(beside)) == [
+        ("n", "Input should be a valid integer, unable to parse string as an integer"),
+        ("te\\udfffxt", unknown),
+    ]
+    assert fields(batch) == [
+        ("1.n", "Input should be a valid integer, unable to parse string as an integer"),
+        ("1.a\\ud83d", unknown),
+    ]
+    # a key inside a dict the function takes is its data, passed on as it came
+    assert (inside.status_code, inside.json()) == (200, {"text": "x", "keys": "d800"})
+    assert fields(pair) == [("\U0001f600", unknown)]  # a pair is a character: as sent
