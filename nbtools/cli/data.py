@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from nbtools.cli.confirm import confirm
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import CommandFunction, json_option, pass_cli
 from nbtools.cli.output import print_fields, print_json, print_table
@@ -372,12 +373,9 @@ def usage(cli_ctx: CliContext, name: str, purge: bool, yes: bool, as_json: bool)
     files = sorted({location for run in pending for location in run.files.values()})
     if pending and not yes:
         count = len({run.run_id for run in pending})
-        click.confirm(
-            f"Delete the output files ({len(files)}) and artifacts of the {count} run(s) "
-            f"derived from {name}?",
-            abort=True,
-            err=as_json,  # stdout holds the JSON answer alone
-        )
+        what = f"the output files ({len(files)}) and artifacts of the {count} run(s)"
+        doing = f"Deleting {what} derived from {name}"
+        confirm(f"Delete {what} derived from {name}?", doing, as_json=as_json)
     purged = purge_outputs(cli_ctx.project, name, cli_ctx.actor)
     if as_json:
         print_json(purged.to_dict())

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from nbtools.cli.confirm import confirm
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.follow import UNENDED, ended, follow, require_scheduler, wait_option
@@ -389,8 +390,9 @@ def prune(
     report = prune_runs(project, dry_run=True, **options)
     if not dry_run:  # also with nothing expired: copies of erased runs' notebooks go
         if report.expired and not yes:
-            question = f"Prune the outputs of {len(report.expired)} run(s)?"
-            click.confirm(question, abort=True, err=as_json)  # stdout: the JSON answer alone
+            count = len(report.expired)
+            doing = f"Pruning the outputs of {count} run(s)"
+            confirm(f"Prune the outputs of {count} run(s)?", doing, as_json=as_json)
         report = prune_runs(project, actor=cli_ctx.actor, **options)
     if as_json:
         print_json(report.to_dict())

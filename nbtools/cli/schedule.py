@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from nbtools.cli.confirm import confirm
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import (
     CommandFunction,
@@ -424,19 +425,13 @@ def remove(cli_ctx: CliContext, job_id: int, yes: bool, purge: bool, as_json: bo
     with --archived), never run again, its runs, metrics and alerts kept readable — unless
     --purge is given. Asks for confirmation unless --yes. With --json, prints the archived job,
     or the purged one as it was."""
-    import sys
-
     from nbtools.jobs import delete_job, show_job
 
     job = show_job(cli_ctx.project, job_id)
     what = f"job {job.id} ({job.name!r})"
     if not yes:
-        if not sys.stdin.isatty():
-            raise InvalidInputError(
-                f"Deleting {what} needs confirmation: run it in a terminal, or pass --yes."
-            )
         action = "Purge" if purge else "Delete (archive)"
-        click.confirm(f"{action} {what}?", abort=True, err=as_json)  # stdout: the JSON only
+        confirm(f"{action} {what}?", f"Deleting {what}", as_json=as_json)
     delete_job(cli_ctx.project, job_id, purge=purge, actor=cli_ctx.actor)
     if as_json:
         print_json((job if purge else show_job(cli_ctx.project, job_id)).to_wire())

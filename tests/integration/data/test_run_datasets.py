@@ -10,6 +10,7 @@ from click.testing import CliRunner, Result
 
 from nbtools.cli.app import cli
 from tests.conftest import NotebookFactory
+from tests.terminal import answer_at_a_terminal
 
 pytestmark = pytest.mark.slow
 
@@ -145,10 +146,9 @@ def test_usage_lists_derived_runs_and_purge_deletes_their_outputs(
     assert output.is_file()
     assert listed[0]["notebook_version_id"] == ran["lineage"]["notebook_version"]["id"]
 
-    declined = CliRunner().invoke(
-        cli, ["--root", str(tmp_path), "data", "usage", "customers", "--purge"], input="n\n"
-    )
-    assert declined.exit_code == 1
+    declined = answer_at_a_terminal("n\n", "--root", str(tmp_path), "data", "usage", "customers",
+                                    "--purge")  # fmt: skip
+    assert declined.returncode == 1, declined.stderr
     assert output.is_file()
     model = Path(ran["artifacts"][0]["location"])
     assert model.read_bytes() == b"derived"

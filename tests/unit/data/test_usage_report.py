@@ -21,6 +21,7 @@ from nbtools.jobs.tables import Run
 from nbtools.lineage.extraction import EXTRACTION
 from nbtools.project import Project
 from tests.conftest import make_notebook
+from tests.terminal import answer_at_a_terminal
 
 NOTEBOOKS = {
     "uses.ipynb": "import nbtools\nnbtools.data.path('customers')",
@@ -101,14 +102,19 @@ def test_everything_derived_is_listed(project: Project) -> None:
         cli, ["--root", str(project.root), "--db-url", _url(project), "data", "usage", "customers"]
     )
     assert "Jobs using customers (2)" in shown.output
-    declined = CliRunner().invoke(
-        cli,
-        ["--root", str(project.root), "--db-url", _url(project), "data", "usage", "customers",
-         "--purge", "--json"],
-        input="n\n",
-    )  # fmt: skip
-    assert (declined.exit_code, declined.stdout) == (1, "")  # stdout: for the JSON answer alone
+    purge = ["--root", str(project.root), "--db-url", _url(project), "data", "usage", "customers",
+             "--purge", "--json"]  # fmt: skip
+    declined = answer_at_a_terminal("n\n", *purge)
+    assert (declined.returncode, declined.stdout) == (1, "")  # stdout: the JSON answer alone
     assert "Delete the output files (0) and artifacts of the 1 run(s)" in declined.stderr
+    unasked = CliRunner().invoke(cli, purge, input="y\n")  # no terminal: refused, not a "no"
+    assert unasked.exit_code == 2, unasked.output
+    refused = json.loads(unasked.stdout)
+    assert (refused["error"], refused["details"]) == ("InvalidInputError", {"field": "yes"})
+    assert refused["message"] == (
+        "Deleting the output files (0) and artifacts of the 1 run(s) derived from customers "
+        "needs confirmation: run it in a terminal, or pass --yes."
+    )
 
 
 def _url(project: Project) -> str:

@@ -30,6 +30,7 @@ from nbtools.project import Project
 from nbtools.store.base import utcnow
 from nbtools.versioning.tables import version_refs
 from tests.conftest import make_notebook
+from tests.terminal import answer_at_a_terminal
 
 NOW = utcnow()
 
@@ -267,16 +268,31 @@ def test_cli_prune(project: Project, runs: dict[str, int]) -> None:
     assert dry.exit_code == 0, dry.output
     planned = {run["id"] for run in json.loads(dry.stdout)["runs"]}
     assert runs["adhoc_older"] in planned
-    declined = nbtools("runs", "prune", "--older-than", "15d", input="n\n")
-    assert declined.exit_code == 1
-    asked = nbtools("runs", "prune", "--older-than", "15d", "--json", input="n\n")
-    assert (asked.exit_code, asked.stdout) == (1, "")  # stdout is for the JSON answer alone
+    at_terminal = ["--root", str(project.root), "--db-url", project_url(project), "runs", "prune"]
+    declined = answer_at_a_terminal("n\n", *at_terminal, "--older-than", "15d")
+    assert declined.returncode == 1, declined.stderr
+    assert f"Prune the outputs of {len(planned)} run(s)? [y/N]" in declined.stdout
+    asked = answer_at_a_terminal("n\n", *at_terminal, "--older-than", "15d", "--json")
+    assert (asked.returncode, asked.stdout) == (1, "")  # stdout is for the JSON answer alone
     assert "Prune the outputs of" in asked.stderr
+    # no terminal to answer (a script, CI): refused as the other deleting commands refuse,
+    # never read as a "no" (with --json, the error is the JSON answer)
+    for args in ((), ("--json",)):
+        unasked = nbtools("runs", "prune", "--older-than", "15d", *args, input="y\n")
+        assert unasked.exit_code == 2, unasked.output
+        assert (
+            f"Pruning the outputs of {len(planned)} run(s) needs confirmation: run it in a "
+            "terminal, or pass --yes." in " ".join(unasked.stderr.split())
+        )
+    refused = json.loads(nbtools("runs", "prune", "--older-than", "15d", "--json").stdout)
+    assert (refused["error"], refused["details"]) == ("InvalidInputError", {"field": "yes"})
     assert pruned_state(project, [runs["adhoc_older"]])[runs["adhoc_older"]][0] is False
     done = nbtools("--actor", "ops", "runs", "prune", "--older-than", "15d", "--yes", "--json")
     assert done.exit_code == 0, done.output
     assert set(json.loads(done.stdout)["pruned"]) == planned
     assert audit.list_entries(project, action="runs.prune")[0].actor == "ops"
+    nothing = nbtools("runs", "prune", "--older-than", "15d")  # nothing left to ask about
+    assert (nothing.exit_code, nothing.stdout) == (0, "Nothing to prune.\n")
     bad = nbtools("runs", "prune", "--older-than", "soon")
     assert bad.exit_code == 2
     assert "--older-than" in bad.output

@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 
 from nbtools.cli.app import cli
 from tests.conftest import NotebookFactory
+from tests.terminal import answer_at_a_terminal
 
 
 def nbtools(root: Path, *args: str) -> Result:
@@ -406,28 +407,10 @@ def test_the_confirmation_asked_in_a_terminal_leaves_stdout_to_the_json(
 ) -> None:
     """`schedule remove JOB --json` at a terminal asks on stderr: stdout (piped, say to jq)
     holds the JSON answer alone."""
-    import os
-    import pty
-    import subprocess
-    import sys
-
     notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"])])
     job = json.loads(nbtools(tmp_path, "schedule", "add", "nb.ipynb", "--json").stdout)
     command = ["--root", str(tmp_path), "schedule", "remove", str(job["id"]), "--json"]
-    terminal, stdin = pty.openpty()
-    try:
-        os.write(terminal, b"y\n")  # the answer, waiting in the terminal's input
-        removed = subprocess.run(
-            [sys.executable, "-c", "from nbtools.cli.main import main; main()", *command],
-            stdin=stdin,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
-    finally:
-        os.close(stdin)
-        os.close(terminal)
+    removed = answer_at_a_terminal("y\n", *command)
     assert removed.returncode == 0, removed.stderr
     assert "Delete (archive) job 1 ('nb')? [y/N]:" in removed.stderr
     archived = json.loads(removed.stdout)
