@@ -137,7 +137,7 @@ def _checked(
     checked["catch_up_limit"] = _check_int(
         "catch_up_limit", checked["catch_up_limit"], 1, MAX_CATCH_UP
     )
-    checked["name"] = _check_name(str(checked["name"] or "").strip()) or None
+    checked["name"] = None if checked["name"] is None else _check_name(checked["name"].strip())
     checked["paused"] = bool(checked["paused"])
     checked["output_html"] = bool(checked["output_html"])
     checked["purpose"] = checked["purpose"] or None
@@ -146,7 +146,13 @@ def _checked(
 
 
 def _check_name(name: str) -> str:
-    """A job's name: at most :data:`MAX_NAME` characters, refused rather than cut short."""
+    """A job's name: some text (a job left without one takes its notebook's name), at most
+    :data:`MAX_NAME` characters, refused rather than cut short."""
+    if not name:
+        raise InvalidInputError(
+            "A job's name cannot be empty (without a name, a new job is named after its notebook).",
+            field="name",
+        )
     if len(name) > MAX_NAME:
         raise InvalidInputError(
             f"A job's name has at most {MAX_NAME} characters; this one has {len(name)}.",

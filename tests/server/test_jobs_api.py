@@ -219,6 +219,10 @@ async def test_job_crud(jp_fetch: Any, notebooks: Path) -> None:
         assert (bad_zone["status"], bad_zone["details"]["field"]) == (400, "timezone")
         assert said in bad_zone["message"]
     assert (await call(jp_fetch, "GET", "jobs", str(job["id"])))["timezone"] == "Asia/Tokyo"
+    for name in ("", " "):  # was 200, changing nothing; null names it after its notebook
+        bad_name = await refused(jp_fetch, "PATCH", "jobs", str(job["id"]), body={"name": name})
+        assert (bad_name["status"], bad_name["details"]) == (400, {"field": "name"})
+        assert "A job's name cannot be empty" in bad_name["message"]
     assert [j["id"] for j in await call(jp_fetch, "GET", "jobs", path="forecast.ipynb")] == [
         job["id"]
     ]

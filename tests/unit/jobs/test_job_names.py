@@ -69,6 +69,27 @@ def test_a_name_that_is_a_number_or_too_long_is_refused_and_nothing_is_stored(
     assert as_json(tmp_path, "schedule", "add", "2024.ipynb")["name"] == "2024.ipynb"
 
 
+def test_an_empty_name_is_refused_and_changes_nothing(tmp_path: Path, jobs: dict[str, int]) -> None:
+    """An edit to an empty (or blank) name was taken, changed nothing and audited a change of
+    nothing; adding with one gave the notebook's name. Leaving the name out gives that."""
+    before = as_json(tmp_path, "schedule", "list")
+    audited = as_json(tmp_path, "audit", "list")
+    for name in ("", "   ", "\t"):
+        for command in (("edit", "weekly"), ("add", "nb.ipynb")):
+            refused = nbtools(tmp_path, "schedule", *command, "--name", name)
+            assert (refused.exit_code, refused.output) == (
+                2,
+                "Error: A job's name cannot be empty (without a name, a new job is named "
+                "after its notebook). See --name.\n",
+            ), (name, command)
+    answer = nbtools(tmp_path, "schedule", "edit", "weekly", "--name", "", "--json")
+    assert json.loads(answer.stdout)["details"] == {"field": "name"}
+    assert as_json(tmp_path, "schedule", "list") == before
+    assert as_json(tmp_path, "audit", "list") == audited  # no job.edit changing nothing
+    assert as_json(tmp_path, "schedule", "add", "nb.ipynb")["name"] == "nb"
+    assert as_json(tmp_path, "schedule", "edit", "weekly", "--name", " w ")["name"] == "w"
+
+
 def test_a_job_an_older_version_named_with_a_number_keeps_working(
     tmp_path: Path, jobs: dict[str, int]
 ) -> None:
