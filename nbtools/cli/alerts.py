@@ -25,8 +25,15 @@ def alerts() -> None:
     type=click.Choice(["open", "acknowledged", "all"]),
     default="open",
     show_default=True,
+    help="Only open or acknowledged alerts, or all of them.",
 )
-@click.option("--limit", default=100, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=100,
+    show_default=True,
+    help="List at most this many alerts, the newest (1 to 1000).",
+)
 @json_option
 @pass_cli
 def list_(cli_ctx: CliContext, job_id: int | None, status: str, limit: int, as_json: bool) -> None:
@@ -264,10 +271,26 @@ def notify_remove(cli_ctx: CliContext, target_id: int, as_json: bool) -> None:
 @alerts.command("deliveries")
 @job_filter("notifications")
 @click.option(
-    "--status", type=click.Choice(["pending", "sending", "delivered", "failed"]), default=None
+    "--status",
+    type=click.Choice(["pending", "sending", "delivered", "failed"]),
+    default=None,
+    help="Only deliveries in this state (default: every state).",
 )
-@click.option("--limit", default=50, show_default=True)
-@click.option("--retry", "retry_id", type=ID, help="Send notification RETRY_ID again now.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=50,
+    show_default=True,
+    help="List at most this many deliveries, the newest (1 to 1000).",
+)
+@click.option(
+    "--retry",
+    "retry_id",
+    type=ID,
+    metavar="ID",
+    help="First queue notification ID (a failed or waiting one) to be sent again at the "
+    "scheduler's next chance, with fresh attempts; then list.",
+)
 @json_option
 @pass_cli
 def deliveries(

@@ -192,7 +192,13 @@ def runs() -> None:
     "--notebook", callback=root_relative_option, help="Only runs of this notebook (its path)."
 )
 @click.option("--status", help="Only runs in this status (queued, running, succeeded, …, skipped).")
-@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=20,
+    show_default=True,
+    help="List at most this many runs, the newest (1 to 1000); --before pages back.",
+)
 @click.option(
     "--before",
     type=ID,

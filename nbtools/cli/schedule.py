@@ -19,19 +19,15 @@ from nbtools.cli.decorators import (
 )
 from nbtools.cli.follow import require_scheduler, wait_option
 from nbtools.cli.job_listing import print_job, print_jobs
+from nbtools.cli.job_options import FLAGS, job_fields, job_options
 from nbtools.cli.job_ref import job_argument
 from nbtools.cli.kernel_check import kernel_check_named, kernel_check_option
 from nbtools.cli.output import print_json, when
 from nbtools.cli.paths import root_relative_option
 from nbtools.cli.presence import note_if_unserved
-from nbtools.cli.run import parameter_option, parse_assignments, purpose_option
+from nbtools.cli.run import parameter_option, parse_assignments
 from nbtools.errors import InvalidInputError
 
-cron_option = click.option(
-    "--cron",
-    help="5-field cron expression ('0 6 * * 1-5'), hourly, daily, weekdays, weekly (Monday), "
-    "monthly, yearly, or one of cron's nicknames (@daily, @weekly: Sunday, ...).",
-)
 tz_option = click.option("--tz", "timezone", help="IANA timezone of the schedule (default UTC).")
 from_option = click.option(
     "--from",
@@ -67,86 +63,6 @@ def _start(start: str | None, zone: str) -> datetime | None:
         ) from None
 
 
-def job_options(function: CommandFunction) -> CommandFunction:
-    """Options shared by ``add`` and ``edit`` (None means "not given")."""
-    for option in reversed(
-        [
-            click.option("--name", help="A name for the job (default: the notebook's name)."),
-            cron_option,
-            tz_option,
-            parameter_option,
-            click.option("--retries", type=int, help="Retries after a failure (default 0)."),
-            click.option(
-                "--retry-backoff", type=int, help="Seconds before the first retry; doubles."
-            ),
-            click.option("--timeout", type=int, help="Stop a run after this many seconds."),
-            click.option(
-                "--cell-timeout", type=int, help="Stop a run when one cell runs this long (s)."
-            ),
-            click.option(
-                "--max-concurrent", type=int, help="Runs of this job at once (default 1)."
-            ),
-            click.option("--html/--no-html", default=None, help="Also render each run as HTML."),
-            click.option(
-                "--missed",
-                type=click.Choice(["run_once", "skip", "catch_up"]),
-                help="After downtime: run once for the missed times, skip them, or catch up "
-                "(one run per missed time, up to --catch-up-limit). Dropped times are recorded "
-                "as a skipped run.",
-            ),
-            click.option(
-                "--catch-up-limit",
-                type=int,
-                help="With --missed catch_up: at most this many missed times run (default 10).",
-            ),
-            click.option("--kernel", help="Kernel to run with (default: the notebook's own)."),
-            purpose_option,
-            click.option(
-                "--keep-runs",
-                metavar="N|AGE",
-                help="Keep the newest N runs, or the runs of the last AGE (30d, 12w, 1y); older "
-                "runs' outputs are pruned (default: JobsSettings.keep_runs; '' resets to it). "
-                "The newest succeeded run is always kept.",
-            ),
-            click.option(
-                "--pin-version",
-                metavar="VERSION",
-                help="Run this notebook version (number, 'latest' or 'latest~N', as `nbtools "
-                "version log` lists them) instead of the file on disk.",
-            ),
-        ]
-    ):
-        function = option(function)
-    return function
-
-
-#: A job's fields by the option that sets them.
-_FIELDS = {
-    "name": "name",
-    "cron": "cron",
-    "timezone": "timezone",
-    "retries": "retries",
-    "retry_backoff": "retry_backoff_seconds",
-    "timeout": "timeout_seconds",
-    "cell_timeout": "cell_timeout_seconds",
-    "max_concurrent": "max_concurrent",
-    "html": "output_html",
-    "missed": "missed_policy",
-    "catch_up_limit": "catch_up_limit",
-    "kernel": "kernel_name",
-    "purpose": "purpose",
-    "keep_runs": "keep_runs",
-}
-#: The flag of each field, for errors (``--tz`` sets the timezone).
-_FLAGS = {field: "--" + key.replace("_", "-") for key, field in _FIELDS.items()} | {
-    "timezone": "--tz"
-}
-
-
-def _fields(options: dict[str, Any]) -> dict[str, Any]:
-    return {field: options[key] for key, field in _FIELDS.items() if options.get(key) is not None}
-
-
 def _pinned_id(cli_ctx: CliContext, notebook_path: str, ref: str) -> int:
     """The id of version ``ref`` of the notebook (a number, 'latest' or 'latest~N')."""
     from nbtools import versioning
@@ -162,13 +78,13 @@ def schedule() -> None:
 
 @schedule.command()
 @click.argument("notebook", callback=root_relative_option)
-@job_options
+@job_options(adding=True)
 @click.option("--paused", is_flag=True, help="Create the job paused.")
 @kernel_check_option
 @idempotency_option
 @json_option
 @pass_cli
-@fields_as_flags(_FLAGS)
+@fields_as_flags(FLAGS)
 def add(
     cli_ctx: CliContext,
     /,
@@ -184,7 +100,7 @@ def add(
     from nbtools.jobs import create_job
 
     project = cli_ctx.project
-    fields = _fields(options)
+    fields = job_fields(options)
     fields.update(
         notebook_path=project.relative(project.resolve(notebook)),
         paused=paused,
@@ -211,13 +127,13 @@ def add(
 
 @schedule.command()
 @job_argument
-@job_options
+@job_options(adding=False)
 @click.option("--no-cron", is_flag=True, help="Remove the schedule (run on demand only).")
 @click.option("--unpin", is_flag=True, help="Run the file on disk again (drop --pin-version).")
 @kernel_check_option
 @json_option
 @pass_cli
-@fields_as_flags(_FLAGS)
+@fields_as_flags(FLAGS)
 def edit(
     cli_ctx: CliContext,
     /,
@@ -233,7 +149,7 @@ def edit(
     from nbtools.jobs import checked_parameters, show_job, update_job
 
     project = cli_ctx.project
-    changes = _fields(options)
+    changes = job_fields(options)
     if no_cron:
         changes["cron"] = None
     job = show_job(project, job_id)

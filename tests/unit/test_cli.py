@@ -62,6 +62,39 @@ def test_every_command_prints_help_in_one_format() -> None:
         assert "\nOptions:\n" in result.output, result.output
 
 
+def test_every_option_says_what_it_does() -> None:
+    """Each option of each command has its help text (`runs list --limit`, `alerts list
+    --status` had none); an option taking a value names it in words, not by its Python name
+    (`--retry ID`, where the help said "notification RETRY_ID")."""
+    for words, command in {"": cli, **command_tree()}.items():
+        for param in command.params:
+            if isinstance(param, click.Option) and "--help" not in param.opts:
+                assert param.help, (words, param.opts)
+                assert "_ID" not in param.help, (words, param.opts, param.help)
+
+
+def test_edit_help_names_no_default_and_add_help_names_a_new_job_s() -> None:
+    """`schedule edit` keeps what the job has, so its help names no default (it repeated
+    add's: "default UTC", "default: the notebook's name"); add's defaults are the jobs'."""
+    from nbtools.cli.job_options import NEW_JOB
+    from nbtools.jobs import JOB_FIELDS
+
+    def help_of(command: str) -> str:
+        shown = CliRunner().invoke(cli, ["schedule", command, "--help"])
+        assert shown.exit_code == 0, shown.output
+        return " ".join(shown.output.split())  # unwrapped
+
+    edit = help_of("edit")
+    assert "default" not in edit.replace("JobsSettings.keep_runs", "")
+    assert "'' resets to JobsSettings.keep_runs" in edit
+    add = help_of("add")
+    for field, words in NEW_JOB.items():
+        assert f"(default: {words})" in add, field
+        stored = JOB_FIELDS[field]
+        if stored is not None:
+            assert words == ("no" if stored is False else str(stored)), field
+
+
 def test_every_command_takes_json_but_the_two_services() -> None:
     """docs/cli.md: a script reads any command's answer with --json; `scheduler` and `serve`
     run until stopped, answer nothing, and log for people (their state is in `status --json`

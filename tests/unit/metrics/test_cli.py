@@ -152,6 +152,13 @@ def test_notification_targets_and_deliveries(tmp_path: Path) -> None:
     assert (events.exit_code, events.output.rstrip().endswith("got x. See --on.")) == (2, True)
     assert [t["id"] for t in as_json(tmp_path, "alerts", "notify", "list")] == [target["id"]]
     assert as_json(tmp_path, "alerts", "deliveries") == []
+    # a page is 1 to 1000 (a value outside was silently taken as the nearest)
+    for command, limit in [("deliveries", "0"), ("deliveries", "1001"), ("list", "-1")]:
+        refused = nbtools(tmp_path, "alerts", command, "--limit", limit)
+        assert refused.exit_code == 2, refused.output
+        assert "'--limit'" in refused.output
+        assert "1<=x<=1000" in refused.output
+    assert as_json(tmp_path, "alerts", "list", "--limit", "1000") == []
     assert nbtools(tmp_path, "alerts", "notify", "remove", str(target["id"])).exit_code == 0
     assert as_json(tmp_path, "alerts", "notify", "list", "--job", "2") == []
 
