@@ -32,10 +32,16 @@ def is_frequent(cron: str) -> bool:
 
 
 def _naive_next(cron: str, local: datetime) -> datetime:
-    """The first naive wall time matching ``cron`` strictly after ``local`` (naive)."""
+    """The first naive wall time matching ``cron`` strictly after ``local`` (naive).
+
+    Cron's times are whole minutes, so none lies between ``local``'s minute and ``local``:
+    croniter is given that minute. It reckons with float timestamps, which far from 1970
+    (before the year 1000 or so, and from about 3700 on) lose a moment's microseconds: a
+    moment just before midnight (what "at or after midnight" is searched from) became that
+    midnight, and its own run time was skipped."""
     from croniter import croniter
 
-    found: datetime = croniter(cron, local).get_next(datetime)
+    found: datetime = croniter(cron, local.replace(second=0, microsecond=0)).get_next(datetime)
     return found
 
 
@@ -50,7 +56,7 @@ def _first_change(zone: ZoneInfo, start: datetime, end: datetime) -> datetime | 
     before = _offset(zone, start)
     low = start
     while low < end:  # find the day holding the change (zones change at most once a day)
-        high = min(low + _ONE_DAY, end)
+        high = end if end - low <= _ONE_DAY else low + _ONE_DAY  # none past the calendar
         if _offset(zone, high) != before:
             while high - low > timedelta(seconds=1):
                 middle = low + (high - low) / 2

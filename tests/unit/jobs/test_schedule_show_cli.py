@@ -193,6 +193,28 @@ def test_from_a_date_the_next_runs_cross_both_daylight_saving_changes(root: Path
 
 
 @pytest.mark.parametrize(
+    ("args", "listed"),
+    [
+        (("daily", "--from", "9998-06-01", "-n", "1"), ["9998-06-01 00:00:00 UTC"]),  # 06-02
+        (("daily", "--from", "4000-01-01", "-n", "1"), ["4000-01-01 00:00:00 UTC"]),
+        (("daily", "--from", "0001-01-02", "-n", "1"), ["1-01-02 00:00:00 UTC"]),  # was 01-03
+        (("daily", "--from", "9998-06-01T00:00:01", "-n", "1"), ["9998-06-02 00:00:00 UTC"]),
+        # the calendar's last: fewer than asked, where they were refused
+        (("daily", "--from", "9999-12-31", "-n", "3"), ["9999-12-31 00:00:00 UTC"]),
+        (("hourly", "--from", "9999-12-31T22:00", "-n", "3"),
+         ["9999-12-31 22:00:00 UTC", "9999-12-31 23:00:00 UTC"]),
+    ],
+)  # fmt: skip
+def test_from_lists_the_times_at_or_after_it_in_any_year(
+    root: Path, args: tuple[str, ...], listed: list[str]
+) -> None:
+    """jobs.md: --from lists the run times at or after it, up to the calendar's end."""
+    shown = nbtools(root, "schedule", "preview", *args)
+    assert shown.exit_code == 0, shown.output
+    assert [line.strip() for line in shown.output.splitlines()[1:]] == listed
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
         (("preview", "daily", "--from", "yesterday"), "--from 'yesterday' is not an ISO date"),
@@ -216,10 +238,11 @@ def test_from_a_date_the_next_runs_cross_both_daylight_saving_changes(root: Path
             ("preview", "daily", "--from", "0001-01-01T00:30Z", "--tz", "America/New_York"),
             "first day",
         ),
-        (("preview", "daily", "--from", "9999-12-31"), "no run time left before the calendar"),
+        (("preview", "daily", "--from", "9999-12-31T00:01"), "no run time left before the"),
+        (("preview", "hourly", "--from", "9999-12-31T23:01"), "no run time left before the"),
         (("preview", "0 0 29 2 *", "--from", "9996-03-01"), "ends, with the year 9999"),
-        (("show", "1", "--from", "9999-12-31"), "with the year 9999. See --from."),
-        (("show", "1", "--from", "9999-12-31", "--json"), "with the year 9999. See --from."),
+        (("show", "1", "--from", "9999-12-31T00:00:01"), "with the year 9999. See --from."),
+        (("show", "1", "--from", "9999-12-31T12:00", "--json"), "with the year 9999. See --from."),
     ],
 )
 def test_a_bad_from_or_count_exits_2_naming_it(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -190,6 +190,20 @@ def test_rare_schedules_still_fire(expression: str) -> None:
     assert check_cron(expression) == expression
 
 
+@pytest.mark.parametrize("year", [1, 2, 999, 1970, 2027, 3000, 3999, 4000, 5000, 9998, 9999])
+@pytest.mark.parametrize(("cron", "zone"), [("0 0 * * *", "UTC"), ("0 * * * *", "UTC"),
+                                            ("0 0 * * *", "Europe/Lisbon")])  # fmt: skip
+def test_a_time_is_found_from_just_before_it_in_every_year(year: int, cron: str, zone: str) -> None:
+    """ "At or after" is "strictly after a microsecond before", whatever the year: croniter's
+    float timestamps made 23:59:59.999999 midnight from about the year 3700 (and near the
+    year 1), so `--from 9998-06-01` listed 9998-06-02 and the calendar's last midnight and
+    hours were never found."""
+    moment = datetime(year, 6, 1, tzinfo=check_timezone(zone)).astimezone(UTC)
+    tick = timedelta(microseconds=1)
+    assert next_times(cron, zone, moment - tick) == [moment]
+    assert next_times(cron, zone, moment) != [moment]  # strictly after: the next one
+
+
 def test_the_calendar_ends_with_the_year_9999() -> None:
     """Run times stop where Python's calendar does: fewer than asked near its end, an error
     naming the field (``start``) when none is left or the search begins on its first day."""
@@ -201,6 +215,15 @@ def test_the_calendar_ends_with_the_year_9999() -> None:
     assert due_times(
         "0 0 * * *", "UTC", datetime(9999, 12, 31, tzinfo=UTC), near.max.replace(tzinfo=UTC)
     ) == [datetime(9999, 12, 31, tzinfo=UTC)]
+    # from just before them, the last midnight and hours are found (an hourly schedule's
+    # search for a clock change looked a day past the calendar's end)
+    last = datetime(9999, 12, 31, 23, tzinfo=UTC)
+    tick = timedelta(microseconds=1)
+    assert next_times("0 * * * *", "UTC", last - timedelta(hours=1) - tick, 3) == [
+        last - timedelta(hours=1),
+        last,
+    ]
+    assert next_times("0 0 * * *", "UTC", last.replace(hour=0) - tick, 2) == [last.replace(hour=0)]
     for cron, zone, after in [
         ("0 0 29 2 *", "UTC", datetime(9996, 3, 1, tzinfo=UTC)),
         ("0 * * * *", "Pacific/Kiritimati", datetime(9999, 12, 31, 9, 30, tzinfo=UTC)),
