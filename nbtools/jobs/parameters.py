@@ -10,14 +10,19 @@ from __future__ import annotations
 import ast
 import json
 import math
+import re
+import sys
 from typing import Any
 
+from nbtools.errors import conversion_refused
 from nbtools.jobs.errors import InvalidParameterError
 from nbtools.notebooks import Notebook, cell_source
 from nbtools.parameters import Parameter, parameters_cell_index, read_parameters, type_name
 
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off"}
+#: What ``int()`` reads as a whole number (``-1_000``, `` 5 ``), ASCII digits checked apart.
+_WHOLE_NUMBER = re.compile(r"\s*[+-]?[0-9]+(?:_[0-9]+)*\s*")
 
 
 def declared_parameters(nb: Notebook, path: str | None = None) -> list[Parameter]:
@@ -61,30 +66,38 @@ def parse_cli_value(parameter: Parameter, text: str) -> Any:
     if kind == "None":
         try:
             return json.loads(text)
-        except ValueError:
+        except json.JSONDecodeError:
             return text
+        except ValueError as error:  # JSON, but a number too long to convert
+            raise _unreadable(parameter, conversion_refused(error)) from None
         except RecursionError:
             raise _too_deep(parameter) from None
     if kind in ("int", "float") and not text.isascii():  # int() reads '٣' as 3, '²' not
         raise _wrong_type(parameter, text)
     try:
         value = int(text) if kind == "int" else float(text) if kind == "float" else json.loads(text)
-    except ValueError:
+    except json.JSONDecodeError:
+        raise _wrong_type(parameter, text) from None
+    except ValueError as error:
+        if kind != "float" and (kind != "int" or _WHOLE_NUMBER.fullmatch(text)):
+            # a whole number, or JSON, holding a number too long to convert (4300 digits)
+            raise _unreadable(parameter, conversion_refused(error)) from None
         raise _wrong_type(parameter, text) from None
     except RecursionError:
         raise _too_deep(parameter) from None
+    if kind == "float" and math.isinf(value) and _non_finite(text) is None:
+        raise _beyond_float(parameter, text)
     if kind in ("list", "dict") and type_name(value) != kind:
         raise _wrong_type(parameter, text)
     return value
 
 
 def _non_finite(text: str) -> float | None:
-    """The NaN or infinity ``text`` names (``nan``, ``inf``, ``-inf``, ``Infinity``, …)."""
-    try:
-        number = float(text)
-    except ValueError:
+    """The NaN or infinity ``text`` names (``nan``, ``inf``, ``-inf``, ``Infinity``, …), not
+    a number too large for a float (``1e400``), which ``float()`` reads as an infinity."""
+    if text.strip().lstrip("+-").lower() not in ("nan", "inf", "infinity"):
         return None
-    return None if math.isfinite(number) else number
+    return float(text)
 
 
 def non_finite_name(number: float) -> str:
@@ -100,7 +113,10 @@ def check_value(parameter: Parameter, value: Any) -> Any:
     if kind == "None" or actual == kind:
         return value
     if kind == "float" and actual == "int":
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise _beyond_float(parameter, value) from None
     if kind == "float" and isinstance(value, str) and (number := _non_finite(value)) is not None:
         return number
     raise _wrong_type(parameter, value)
@@ -111,6 +127,31 @@ def _too_deep(parameter: Parameter) -> InvalidParameterError:
         f"Parameter {parameter.name!r}: the JSON value nests too deeply to be read (about a "
         "thousand levels).",
         parameter=parameter.name,
+        field="parameters",
+    )
+
+
+def _shown(value: Any) -> str:
+    """``value`` quoted in a message: its first 60 characters when it is longer than 80 (a
+    number of 5000 digits), saying how long it is."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}… ({len(text)} characters)"
+
+
+def _unreadable(parameter: Parameter, reason: str) -> InvalidParameterError:
+    return InvalidParameterError(
+        f"Parameter {parameter.name!r} cannot be read: {reason}.",
+        parameter=parameter.name,
+        field="parameters",
+    )
+
+
+def _beyond_float(parameter: Parameter, value: Any) -> InvalidParameterError:
+    return InvalidParameterError(
+        f"Parameter {parameter.name!r} expects float, got {_shown(value)}, beyond a float's range "
+        f"(±{sys.float_info.max:.1e}); an infinity is written inf or -inf.",
+        parameter=parameter.name,
+        expected="float",
         field="parameters",
     )
 
@@ -127,7 +168,7 @@ def _wrong_type(parameter: Parameter, value: Any) -> InvalidParameterError:
     if parameter.type == "list" and isinstance(value, str) and "," in value:
         fix = f": write it as {_as_list(value)}"
     return InvalidParameterError(
-        f"Parameter {parameter.name!r} expects {parameter.type} ({hint}), got {value!r}{fix}.",
+        f"Parameter {parameter.name!r} expects {parameter.type} ({hint}), got {_shown(value)}{fix}.",
         parameter=parameter.name,
         expected=parameter.type,
         field="parameters",

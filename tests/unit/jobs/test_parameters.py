@@ -242,6 +242,55 @@ def test_deep_finite_values_and_integers_past_64_bits_are_kept() -> None:
     assert json.loads(json.dumps(values, allow_nan=False)) == values
 
 
+LONG = "9" * 5000  # past the 4300 digits Python converts
+
+
+@pytest.mark.parametrize(
+    ("name", "given", "said"),
+    [
+        ("days", LONG, "cannot be read: Exceeds the limit (4300 digits) for integer string "
+         "conversion: value has 5000 digits."),
+        ("days", f" -1_{LONG} ", "value has 5001 digits."),
+        ("days", "9" * 4301, "value has 4301 digits."),
+        ("regions", f"[1, {LONG}]", "cannot be read: Exceeds the limit (4300 digits)"),
+        ("weights", f'{{"n": {LONG}}}', "value has 5000 digits."),
+        ("limit", LONG, "value has 5000 digits."),  # not taken as the text
+        ("days", f"x{LONG}", "expects int (a whole number such as 5), got 'x999"),
+        ("growth", "1e400", "expects float, got '1e400', beyond a float's range (±1.8e+308); "
+         "an infinity is written inf or -inf."),
+        ("growth", "-1e400", "got '-1e400', beyond a float's range"),
+        ("growth", LONG, "beyond a float's range"),
+    ],
+)  # fmt: skip
+def test_a_number_too_long_or_too_large_is_refused_saying_so(
+    name: str, given: str, said: str
+) -> None:
+    """A 5000-digit int was "expected int (a whole number such as 5)" and quoted whole; a
+    float beyond a float's range (1e400) was taken as infinity, silently. Neither is stored;
+    a message quotes at most 60 characters of a long value."""
+    with pytest.raises(InvalidParameterError) as info:
+        resolve_values(declared(), {name: given}, from_text=True)
+    assert said in info.value.message
+    assert len(info.value.message) < 300
+    assert (info.value.details["parameter"], info.value.details["field"]) == (name, "parameters")
+
+
+def test_numbers_at_the_limits_are_kept() -> None:
+    """4300 digits are read; the largest float is a float; inf, nan and their spellings
+    are the non-finite floats; a REST integer past a float's range is refused for a float."""
+    most = "9" * 4300
+    assert resolve_values(declared(), {"days": most}, from_text=True) == {"days": int(most)}
+    assert resolve_values(declared(), {"limit": most}, from_text=True) == {"limit": int(most)}
+    kept = resolve_values(declared(), {"growth": "1.7976931348623157e308"}, from_text=True)
+    assert kept == {"growth": 1.7976931348623157e308}
+    for text, stored in (("+Infinity", "inf"), (" -inf ", "-inf"), ("NaN", "nan")):
+        assert resolve_values(declared(), {"growth": text}, from_text=True) == {"growth": stored}
+    assert resolve_values(declared(), {"growth": "1e-400"}, from_text=True) == {"growth": 0.0}
+    for value in (10**400, "1e400"):  # REST: an int past a float (a 500), a string not a name
+        with pytest.raises(InvalidParameterError, match="expects float"):
+            resolve_values(declared(), {"growth": value})
+
+
 @pytest.mark.parametrize(
     ("name", "text"), [("days", "\u0663"), ("days", "\uff11\uff12"), ("growth", "\u0661.\u0665")]
 )
