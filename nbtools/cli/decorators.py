@@ -22,7 +22,9 @@ def pass_cli(function: Callable[..., Any]) -> Callable[..., Any]:
     about a field that one of its options sets (``details["field"]``: an option's name, or a
     field :func:`fields_as_flags` maps) names that option. A message starting with the field
     (``keep must be …``) starts with the flag instead; another one ends with ``See --keep.``,
-    unless it names the flag already. The library's messages speak to every client (the REST
+    unless it names the flag already. A refusal that another field would let through
+    (``details["override"]``: "… or force the write", ``force``) ends by naming that field's
+    option too (``See --force.``). The library's messages speak to every client (the REST
     API, JupyterLab), so they name no flag themselves."""
 
     @functools.wraps(function)
@@ -63,11 +65,15 @@ def fields_as_flags(flags: Mapping[str, str]) -> Callable[[CommandFunction], Com
 def _name_the_flag(error: NbtoolsError, flags: Mapping[str, str]) -> None:
     field = error.details.get("field")
     flag = flags.get(field) if isinstance(field, str) else None
-    if field is None or flag is None:
-        return
-    if error.message.startswith(f"{field} "):
-        error.message = flag + error.message[len(field) :]
-    elif flag not in error.message:
+    if field is not None and flag is not None:
+        if error.message.startswith(f"{field} "):
+            error.message = flag + error.message[len(field) :]
+        elif flag not in error.message:
+            error.message += f" See {flag}."
+    # a refusal another field lets through ("… or force the write": ``override`` "force")
+    override = error.details.get("override")
+    flag = flags.get(override) if isinstance(override, str) else None
+    if flag is not None and flag not in error.message:
         error.message += f" See {flag}."
 
 

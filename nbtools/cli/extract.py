@@ -148,19 +148,27 @@ def extract(
     with _tests_shown(test, venv):
         report = run_extract(request)
     cli_ctx.keep_until_exit(request, report)  # the notebook, the syntax trees: see the method
+    shown = _shown(cli_ctx, notebook)
     if as_json:
-        model = report.to_dict(with_content=False)
+        model = {**report.to_dict(with_content=False), "notebook": shown}
         print_json({**model, "data": data.to_dict() if data is not None else None})
     else:
         for line in data.warnings() if data is not None else []:
             print(f"  {line}", file=sys.stderr)
         if report.diff:
             sys.stdout.write(report.diff)
-        _print_report(report)
+        _print_report(report, shown)
     if isinstance(request.lineage, BackgroundRecorder):
         launch_recording(request.lineage)  # only now: the recording does not slow the command down
     if not report.ok:
         raise CheckFailedError(_failure(report))
+
+
+def _shown(cli_ctx: CliContext, notebook: Path) -> str:
+    """The notebook as messages and --json show it: root-relative inside the project (as the
+    REST API and JupyterLab name it), else as given."""
+    project = cli_ctx.project
+    return project.relative(notebook) if project.contains(notebook) else notebook.as_posix()
 
 
 def _orphan_note(cli_ctx: CliContext, notebook: Path, name: str | None, orphan: Orphan) -> str:
@@ -171,7 +179,7 @@ def _orphan_note(cli_ctx: CliContext, notebook: Path, name: str | None, orphan: 
     kept = "" if same else f" --name {orphan.package}"
     return (
         f"Note: {folder} holds the package of {orphan.notebook}, which no longer exists. If "
-        f"{notebook.name} is that notebook renamed or moved, update its package with "
+        f"{_shown(cli_ctx, notebook)} is that notebook renamed or moved, update its package with "
         f"-o {folder}{kept} --force."
     )
 
@@ -235,10 +243,10 @@ def _lineage(cli_ctx: CliContext, notebook: Path, mode: str, as_json: bool) -> R
     return record
 
 
-def _print_report(report: ExtractReport) -> None:
+def _print_report(report: ExtractReport, notebook: str) -> None:
     extraction = report.extraction
     verb = "checked against" if report.mode == "check" else "written to"
-    print(f"{extraction.source.name}: package {extraction.package!r} {verb} {report.out}")
+    print(f"{notebook}: package {extraction.package!r} {verb} {report.out}")
     for change in report.changes:
         if change.status != "unchanged" or report.mode != "check":
             print(f"  {change.status:<9} {change.path}")

@@ -48,9 +48,16 @@ class ExtractReport:
     """What an extraction found and did."""
 
     def __init__(
-        self, extraction: Extraction, out: Path, mode: str, changes: list[FileChange]
+        self,
+        extraction: Extraction,
+        out: Path,
+        mode: str,
+        changes: list[FileChange],
+        notebook: Path,
     ) -> None:
         self.extraction, self.out, self.mode, self.changes = extraction, out, mode, changes
+        #: The notebook's path as the caller gave it (``notebook_path``).
+        self.notebook = notebook
         self.written = False
         self.diff = ""
         self.tests: Any = None
@@ -76,7 +83,7 @@ class ExtractReport:
             "mode": self.mode,
             "package": extraction.package,
             "output": str(self.out),
-            "notebook": extraction.source.name,
+            "notebook": self.notebook.as_posix(),
             "notebook_sha256": extraction.source.sha256,
             "written": self.written,
             "stale": self.stale,
@@ -125,7 +132,8 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
         previous_dependencies(request.out),
         request.processes,
     )
-    report = ExtractReport(extraction, request.out, request.mode, compare(extraction, request.out))
+    changes = compare(extraction, request.out)
+    report = ExtractReport(extraction, request.out, request.mode, changes, request.notebook_path)
     if request.mode == "check":
         report.diff = unified_diff(report.changes, request.out)
         if report.stale:
@@ -158,6 +166,8 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
             _run_tests(report, request.venv)
     elif request.test:
         raise InvalidInputError(
-            "Tests run on a written package: write it first (mode 'write').", field="test"
+            "Tests run on a written package: write the package (not a preview) or check the "
+            "one written before.",
+            field="test",
         )
     return report

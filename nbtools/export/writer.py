@@ -25,6 +25,9 @@ from nbtools.export.model import MANIFEST
 from nbtools.locks import exclusive
 from nbtools.paths import resolve_inside
 
+#: The field (``force``) that writes in spite of a refusal, named in its ``details["override"]``
+#: (the CLI names its flag; the REST API's body takes it).
+FORCE = "force"
 #: Entries that do not make a directory "hold files we did not generate".
 _IGNORED = frozenset({".git", "__pycache__", ".pytest_cache", ".DS_Store", ".ipynb_checkpoints"})
 
@@ -68,9 +71,10 @@ def read_manifest(out: Path) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidInputError(
             f"{path} is damaged (not JSON). Restore it from version control, or delete it and "
-            "extract again with --force.",
+            "extract again, forcing the write.",
             path=str(path),
             field="output",
+            override=FORCE,
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
         raise InvalidInputError(
@@ -196,22 +200,35 @@ def _owned_by_another(
     return isinstance(owner, str) and owner != name
 
 
-def _owner(manifest: Mapping[str, Any], out: Path, notebook: Path | None) -> tuple[str, str]:
-    """The notebook owning the package in ``out``, as people tell it from ``notebook``: its
-    path from the folder the two share (``b/report.ipynb`` beside ``a/report.ipynb``), and
-    a remark when it no longer exists."""
+class _Owners(NamedTuple):
+    """The notebook owning a package and the one written in its place, as people tell them
+    apart, and a remark when the owner no longer exists."""
+
+    owner: str
+    ours: str
+    gone: str
+
+
+def _owners(manifest: Mapping[str, Any], out: Path, name: str, notebook: Path | None) -> _Owners:
+    """The notebook owning the package in ``out`` and ``notebook`` (file ``name``), each by
+    its path from the folder the two share (``a/report.ipynb`` and ``b/report.ipynb``)."""
     recorded = manifest.get("notebook_path")
     if not isinstance(recorded, str) or notebook is None:
-        return str(manifest.get("notebook")), ""
+        return _Owners(str(manifest.get("notebook")), name, "")
     owner = str((out / recorded).resolve())
     ours = str(notebook.resolve())
     shared = os.path.commonpath([os.path.dirname(owner), os.path.dirname(ours)])
     gone = (
         ""
         if os.path.exists(owner)
-        else " (no longer there: if you renamed or moved it, --force takes its package over)"
+        else " (no longer there: if you renamed or moved it, forcing the write takes its "
+        "package over)"
     )
-    return Path(os.path.relpath(owner, shared)).as_posix(), gone
+    return _Owners(
+        Path(os.path.relpath(owner, shared)).as_posix(),
+        Path(os.path.relpath(ours, shared)).as_posix(),
+        gone,
+    )
 
 
 def refusal(
@@ -236,30 +253,34 @@ def _refusal(
         return ConflictError(
             f"{out} already holds files nbtools did not generate "
             f"({', '.join(_foreign_entries(out)[:5])}). Choose an empty or new directory, or "
-            "pass --force to write anyway (those files are kept).",
+            "force the write (those files are kept).",
             path=str(out),
             files=_foreign_entries(out),
             kind="foreign-files",
+            override=FORCE,
         )
     if _owned_by_another(manifest, out, extraction.source.name, notebook):
-        owner, gone = _owner(manifest, out, notebook)
+        owners = _owners(manifest, out, extraction.source.name, notebook)
         return ConflictError(
-            f"{out} holds the package of another notebook, {owner}{gone}. Choose another output "
-            f"directory, or pass --force to replace that package with {extraction.source.name}'s.",
+            f"{out} holds the package of another notebook, {owners.owner}{owners.gone}. Choose "
+            "another output directory, or force the write to replace that package with "
+            f"{owners.ours}'s.",
             path=str(out),
-            notebook=owner,
-            gone=bool(gone),
+            notebook=owners.owner,
+            gone=bool(owners.gone),
             field="output",
             kind="another-notebook",
+            override=FORCE,
         )
     if conflicts:
         return ConflictError(
             f"These files in {out} were not written by nbtools or were edited since: "
-            f"{', '.join(conflicts)}. Move your changes into the notebook, or pass --force "
+            f"{', '.join(conflicts)}. Move your changes into the notebook, or force the write "
             "(each is kept as <name>.orig).",
             path=str(out),
             files=conflicts,
             kind="edited-files",
+            override=FORCE,
         )
     return None
 

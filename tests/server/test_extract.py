@@ -46,7 +46,7 @@ async def test_preview_returns_files_with_contents_and_writes_nothing(
     report = await post(jp_fetch, path="work/demo.ipynb")
     assert report["mode"] == "preview"
     assert report["written"] is False
-    assert report["output"] == "work/demo"
+    assert (report["output"], report["notebook"]) == ("work/demo", "work/demo.ipynb")
     files = {f["path"]: f for f in report["files"]}
     assert files["src/demo/core.py"]["status"] == "new"
     assert "def double(x):" in files["src/demo/core.py"]["content"]
@@ -188,6 +188,32 @@ async def test_another_notebooks_package_conflicts_with_409_naming_it(
     assert forced["written"] is True
     assert json.loads((jp_root_dir / "pkg" / ".nbtools-extract.json").read_text())["notebook"] == (
         "b.ipynb"
+    )
+
+
+async def test_refusals_name_the_fields_this_api_takes_not_the_command_line_s(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """A 409 said "pass --force", a test of a preview "write it first (mode 'write')":
+    neither is something a REST client or JupyterLab sends (they send force: true, and
+    dry_run: false). Both notebooks are named by their paths, not their file names."""
+    put_notebook(jp_root_dir, "notebooks/forecast.ipynb", CELLS)
+    put_notebook(jp_root_dir, "nbs/forecast.ipynb", CELLS)
+    await post(jp_fetch, path="nbs/forecast.ipynb", output="nbs/sales_report", dry_run=False)
+    code, body = await error(
+        jp_fetch, path="notebooks/forecast.ipynb", output="nbs/sales_report", dry_run=False
+    )
+    assert (code, body["details"]["override"], body["details"]["field"]) == (409, "force", "output")
+    assert body["message"] == (
+        "nbs/sales_report holds the package of another notebook, nbs/forecast.ipynb. Choose "
+        "another output directory, or force the write to replace that package with "
+        "notebooks/forecast.ipynb's."
+    )
+    code, body = await error(jp_fetch, path="notebooks/forecast.ipynb", test=True)
+    assert (code, body["details"]["field"]) == (400, "test")
+    assert body["message"] == (
+        "Tests run on a written package: write the package (not a preview) or check the one "
+        "written before."
     )
 
 

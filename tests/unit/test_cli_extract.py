@@ -253,6 +253,7 @@ def test_foreign_files_are_refused_unless_forced(
     refused = run_cli("extract", str(nb), "-o", str(out))
     assert refused.returncode == 2
     assert "did not generate (data.csv)" in refused.stderr
+    assert "or force the write (those files are kept). See --force." in refused.stderr
     assert sorted(p.name for p in out.iterdir()) == ["data.csv"]
     assert run_cli("extract", str(nb), "-o", str(out), "--force").returncode == 0
     assert (out / "data.csv").read_text() == "a,b\n"
@@ -275,6 +276,35 @@ def test_another_notebooks_package_is_refused_unless_forced(
     assert run_cli("extract", str(first), "-o", str(out)).returncode == 0  # its own: fine
     assert run_cli("extract", str(second), "-o", str(out), "--force").returncode == 0
     assert json.loads((out / ".nbtools-extract.json").read_text())["notebook"] == "second.ipynb"
+
+
+def test_the_notebook_is_named_by_its_project_path_and_force_by_its_flag(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """A notebook of the project is shown (in the report, --json and the refusals) by its
+    root-relative path, as the REST API and JupyterLab name it, not by its file name alone;
+    the library's refusals say "force the write", and the command names its flag."""
+    notebook_factory("notebooks/forecast.ipynb", GOOD[:2])
+    notebook_factory("nbs/forecast.ipynb", GOOD[:2])
+    root = ("--root", str(tmp_path))
+    here = tmp_path / "notebooks"  # a path as a shell completes it, from the notebook's folder
+    written = run_cli(*root, "extract", "forecast.ipynb", "-o", "../pkg", "--lineage", "off",
+                      cwd=here)  # fmt: skip
+    assert written.returncode == 0, written.stderr
+    assert written.stdout.startswith("notebooks/forecast.ipynb: package 'forecast' written to")
+    checked = run_cli(*root, "extract", "forecast.ipynb", "-o", "../pkg", "--check", "--json",
+                      cwd=here)  # fmt: skip
+    assert json.loads(checked.stdout)["notebook"] == "notebooks/forecast.ipynb"
+    refused = run_cli(*root, "extract", "nbs/forecast.ipynb", "-o", "pkg", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert (
+        "holds the package of another notebook, notebooks/forecast.ipynb. Choose another output "
+        "directory, or force the write to replace that package with nbs/forecast.ipynb's. See "
+        "--force."
+    ) in " ".join(refused.stderr.split())
+    answer = run_cli(*root, "extract", "nbs/forecast.ipynb", "-o", "pkg", "--json", cwd=tmp_path)
+    details = json.loads(answer.stdout)["details"]
+    assert (details["kind"], details["override"]) == ("another-notebook", "force")
 
 
 def test_names_from_a_star_import_warn_and_the_package_passes_its_tests(

@@ -123,12 +123,18 @@ def test_a_notebook_of_the_same_name_in_another_folder_does_not_take_the_package
         write(extraction(*CELLS), out, notebook=theirs)
     assert refused.value.details["notebook"] == "a/report.ipynb"
     assert "holds the package of another notebook, a/report.ipynb. Choose" in str(refused.value)
+    # the notebook written in its place by its path too, where it was its file name alone
+    assert str(refused.value).endswith("replace that package with b/report.ipynb's.")
     assert (out / MANIFEST).read_text() == before
     write(extraction(*CELLS), out, notebook=mine)  # its own: fine
 
     mine.rename(mine.with_name("old.ipynb"))  # renamed: the package says whose it was
-    with pytest.raises(ConflictError, match=r"a/report\.ipynb \(no longer there: if you renamed"):
+    with pytest.raises(ConflictError) as gone:
         write(extraction(*CELLS), out, notebook=theirs)
+    assert (
+        "a/report.ipynb (no longer there: if you renamed or moved it, forcing the write takes "
+        "its package over)" in str(gone.value)
+    )
     write(extraction(*CELLS), out, force=True, notebook=theirs)
     assert json.loads((out / MANIFEST).read_text())["notebook_path"] == "../../nbs/b/report.ipynb"
 

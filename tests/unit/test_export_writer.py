@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nbtools.errors import ConflictError, InvalidInputError
+from nbtools.errors import ConflictError, InvalidInputError, NbtoolsError
 from nbtools.export.model import MANIFEST
 from nbtools.export.writer import compare, unified_diff, write
 from tests.unit.export_helpers import extraction
@@ -38,7 +38,7 @@ def test_rewrite_updates_and_removes_only_generated_files(tmp_path: Path) -> Non
 
 def test_directory_with_foreign_files_is_refused_without_force(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("keep me")
-    with pytest.raises(ConflictError, match=r"did not generate \(notes.txt\).*--force"):
+    with pytest.raises(ConflictError, match=r"did not generate \(notes.txt\).*force the write"):
         write(extraction(*V1), tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
     write(extraction(*V1), tmp_path, force=True)
@@ -83,6 +83,38 @@ def test_damaged_manifest_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / MANIFEST).write_text("{not json")
     with pytest.raises(InvalidInputError, match="damaged"):
         write(extraction(*V1), tmp_path)
+
+
+def test_a_refusal_force_overrides_says_so_naming_no_flag(tmp_path: Path) -> None:
+    """The library speaks to the REST API and JupyterLab too ("send force: true"): its
+    refusals said "pass --force"; they say "force the write" and name the field that does it
+    (``details["override"]``), for the command line to name its flag."""
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("x")
+    edited = tmp_path / "edited"
+    write(extraction(*V1), edited)
+    (edited / "tests/test_pkg.py").write_text("# mine\n")
+    other = tmp_path / "other"
+    write(extraction(*V1), other)
+    manifest = json.loads((other / MANIFEST).read_text())
+    (other / MANIFEST).write_text(json.dumps({**manifest, "notebook": "another.ipynb"}))
+    damaged = tmp_path / "damaged"
+    write(extraction(*V1), damaged)
+    (damaged / MANIFEST).write_text("{")
+    for out, kind in [
+        (foreign, "foreign-files"),
+        (edited, "edited-files"),
+        (other, "another-notebook"),
+        (damaged, None),
+    ]:
+        with pytest.raises((ConflictError, InvalidInputError)) as info:
+            write(extraction(*V1), out)
+        error = info.value
+        assert isinstance(error, NbtoolsError)
+        assert (error.details.get("kind"), error.details["override"]) == (kind, "force")
+        assert "force" in error.message
+        assert "--" not in error.message, error.message
 
 
 def test_compare_and_diff_show_what_is_stale(tmp_path: Path) -> None:

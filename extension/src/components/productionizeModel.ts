@@ -260,7 +260,7 @@ export class ProductionizeModel extends VDomModel {
     let report = await this._call(write);
     const conflict = conflictOf(this._lastError, this.options.output);
     if (!report && conflict) {
-      // The server's refusal speaks of --force: a dialog asks instead, and declining leaves
+      // The server's refusal says to force the write: a dialog asks instead, and declining leaves
       // a message in the wizard's words (next to the Output directory field if about it).
       this.message = null;
       this._changed();

@@ -85,6 +85,7 @@ class ExtractHandler(NbtoolsHandler):
             report = await self.call(export.run_extract, request)
         model = report.to_dict()
         model["output"] = self.project.relative(report.out)
+        model["notebook"] = self.project.relative(notebook_path)
         model["data"] = checked.to_dict()
         model["orphans"] = [
             {
