@@ -75,6 +75,25 @@ class ActorName(Unicode):  # type: ignore[type-arg]
         return text
 
 
+class StoreUrl(Unicode):  # type: ignore[type-arg]
+    """An nbtools store URL (empty: none), refused unless nbtools can use it: malformed, or
+    for a driver that is not installed. Whether the store opens is known when it is opened."""
+
+    info_text = "a database URL nbtools can use"
+
+    def validate(self, obj: Any, value: Any) -> str:
+        text: str = super().validate(obj, value)
+        if text:
+            from nbtools.errors import StoreError
+            from nbtools.store.database import create_store_engine
+
+            try:
+                create_store_engine(text).dispose()
+            except StoreError as error:
+                raise Refused(error.details["reason"]) from None
+        return text
+
+
 class Settings(HasTraits):
     """A group of options: its traits tagged ``config=True``, given their values by
     :func:`nbtools.settings.build`. Each feature's class derives from it (``JobsSettings``,
@@ -104,7 +123,7 @@ class NbtoolsSettings(Settings):
         "records the one root it serves.",
     ).tag(config=True)
 
-    db_url = Unicode(
+    db_url = StoreUrl(
         "",
         help="SQLAlchemy URL of the job and version store. Default: a SQLite file "
         "nbtools.db in the store directory. Example: postgresql+psycopg://user@host/nbtools",

@@ -35,15 +35,23 @@ def pass_cli(function: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return ctx.invoke(function, ctx.ensure_object(CliContext), *args, **kwargs)
         except NbtoolsError as error:
-            flags = {
-                param.name: max(param.opts, key=len)  # its long form
-                for param in ctx.command.params
-                if isinstance(param, click.Option) and param.name
-            }
-            _name_the_flag(error, {**flags, **getattr(function, _FLAGS_OF_FIELDS, {})})
+            name_the_flag(ctx, error)
             raise
 
     return run
+
+
+def name_the_flag(ctx: click.Context, error: NbtoolsError) -> None:
+    """Name in ``error``'s message the option of the command of ``ctx`` that sets the field
+    it is about (see :func:`pass_cli`); also for an option's callback, which reads its value
+    before the command runs (a path: :mod:`nbtools.cli.paths`)."""
+    flags = {
+        param.name: max(param.opts, key=len)  # its long form
+        for param in ctx.command.params
+        if isinstance(param, click.Option) and param.name
+    }
+    # pass_cli's wrapper carries the function's attributes (functools.wraps)
+    _name_the_flag(error, {**flags, **getattr(ctx.command.callback, _FLAGS_OF_FIELDS, {})})
 
 
 #: The attribute :func:`fields_as_flags` sets on a command's function.

@@ -107,7 +107,7 @@ def ended(cli_ctx: CliContext, run_id: int) -> dict[str, Any]:
     whose worker stopped renewing its lease, as any reader does)."""
     from nbtools.jobs import JobsSettings, show_run
 
-    deadline = time.monotonic() + cli_ctx.settings(JobsSettings).lease_seconds() + 1
+    deadline = time.monotonic() + cli_ctx.settings(JobsSettings).stale_after_seconds + 1
     while True:
         model = show_run(cli_ctx.project, run_id).to_wire()
         if model["status"] not in UNENDED or time.monotonic() > deadline:

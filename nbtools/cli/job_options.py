@@ -123,7 +123,9 @@ FIELDS = {
 }
 #: The flag of each field, for errors (``--tz`` sets the timezone).
 FLAGS = {field: "--" + key.replace("_", "-") for key, field in FIELDS.items()} | {
-    "timezone": "--tz"
+    "timezone": "--tz",
+    "ref": "--pin-version",  # the version it names (nbtools.versioning.resolve)
+    "pinned_version_id": "--pin-version",
 }
 
 

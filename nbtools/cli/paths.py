@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from nbtools.cli.context import CliContext
+from nbtools.cli.decorators import name_the_flag
 from nbtools.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -80,12 +81,18 @@ def as_typed(path: Path, here: Path) -> str:
 
 
 def root_relative_option(
-    ctx: click.Context, _param: click.Parameter, value: str | None
+    ctx: click.Context, param: click.Parameter, value: str | None
 ) -> str | None:
-    """A click callback giving an argument or option's path root-relative (None stays)."""
+    """A click callback giving an argument or option's path root-relative (None stays); a
+    path refused names the option (``See --as.``)."""
     if value is None:
         return None
-    return root_relative(ctx.ensure_object(CliContext).project, value)
+    try:
+        return root_relative(ctx.ensure_object(CliContext).project, value)
+    except InvalidInputError as error:
+        error.details.setdefault("field", param.name)
+        name_the_flag(ctx, error)
+        raise
 
 
 def root_relative_location(

@@ -148,7 +148,7 @@ def _execute(
     interrupt = Interrupt()
     with _signals_cancel(interrupt) as received:
         try:
-            lease = cli_ctx.settings(JobsSettings).lease_seconds()
+            lease = cli_ctx.settings(JobsSettings).stale_after_seconds
             token = claim_token()
             run_id = queue(token)
             request = RunRequest.for_project(project, run_id, token=token, lease_seconds=lease)

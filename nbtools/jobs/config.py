@@ -6,12 +6,13 @@ In a Jupyter config file: ``c.JobsSettings.run_scheduler = False`` when a separa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from traitlets import Bool, Int, Unicode
+from traitlets import Bool, Enum, Int, Unicode
 
-from nbtools.config import Number, Settings
+from nbtools.config import Number, Refused, Settings
 from nbtools.errors import InvalidInputError
+from nbtools.jobs.executors import EXECUTORS
 from nbtools.jobs.leases import LEASE_SECONDS
 
 if TYPE_CHECKING:
@@ -29,6 +30,25 @@ MAX_RETRY_BACKOFF_SECONDS = 3600.0
 PRUNE_SECONDS = 3600.0
 
 
+class StorageLocation(Unicode):  # type: ignore[type-arg]
+    """Where runs' files go when workers run on other machines (empty: the store directory),
+    refused unless :meth:`~nbtools.jobs.storage.Storage.parse` takes it, so that a bad one is
+    refused naming where it was set (the flag, the variable or the config file)."""
+
+    info_text = "an absolute path or a URL fsspec can open"
+
+    def validate(self, obj: Any, value: Any) -> str:
+        text: str = super().validate(obj, value)
+        if text:
+            from nbtools.jobs.storage import Storage
+
+            try:
+                Storage.parse(text)
+            except InvalidInputError as error:
+                raise Refused(error.message.rstrip(".")) from None
+        return text
+
+
 class JobsSettings(Settings):
     """How scheduled jobs and queued runs are executed."""
 
@@ -40,15 +60,15 @@ class JobsSettings(Settings):
         "daemon serves the same store.",
     ).tag(config=True)
 
-    executor = Unicode(
-        "local", help="Executor of runs, by registered name: local (default) or dask."
+    executor = Enum(
+        tuple(EXECUTORS), "local", help="Executor of runs, by registered name: local or dask."
     ).tag(config=True)
 
     dask_address = Unicode(
         "", help="Address of the Dask scheduler for the dask executor, e.g. tcp://10.0.0.5:8786."
     ).tag(config=True)
 
-    storage = Unicode(
+    storage = StorageLocation(
         "",
         help="Shared storage for runs' inputs and outputs, when workers run on other machines: "
         "an absolute path or an fsspec URL (file:///shared/nbtools, s3://bucket/nbtools). "
@@ -73,9 +93,10 @@ class JobsSettings(Settings):
 
     stale_after_seconds = Number(
         LEASE_SECONDS,
+        min=MIN_LEASE_SECONDS,
         help="Seconds a run's lease lasts without a heartbeat: then a running run is ended as "
         "lost (and retried by its job's policy) and a claimed, queued one goes to any scheduler. "
-        "The runs of schedulers and of `nbtools run` (at least 3).",
+        "The runs of schedulers and of `nbtools run`; at least 3 (three heartbeats).",
     ).tag(config=True)
 
     max_retry_backoff_seconds = Number(
@@ -107,17 +128,6 @@ class JobsSettings(Settings):
         "`nbtools runs prune` still works).",
     ).tag(config=True)
 
-    def lease_seconds(self) -> float:
-        """:attr:`stale_after_seconds`, the lease of every run a scheduler or ``nbtools run``
-        executes; refused below :data:`MIN_LEASE_SECONDS`."""
-        if self.stale_after_seconds < MIN_LEASE_SECONDS:
-            raise InvalidInputError(
-                f"The lease must be at least {MIN_LEASE_SECONDS:.0f} s (three heartbeats), "
-                f"got {self.stale_after_seconds:g}.",
-                lease=self.stale_after_seconds,
-            )
-        return float(self.stale_after_seconds)
-
     def create_scheduler(self, project: Project) -> Scheduler:
         """The scheduler loop and its executor, as these settings describe them."""
         from nbtools.jobs.executors import create_executor
@@ -125,7 +135,6 @@ class JobsSettings(Settings):
         from nbtools.jobs.scheduler import Scheduler
         from nbtools.jobs.storage import Storage
 
-        lease = self.lease_seconds()
         storage = Storage.parse(self.storage) if self.storage else None
         executor = create_executor(
             self.executor,
@@ -138,7 +147,7 @@ class JobsSettings(Settings):
             project,
             executor,
             poll_seconds=self.poll_seconds,
-            lease_seconds=lease,
+            lease_seconds=self.stale_after_seconds,
             storage=storage,
             max_retry_backoff=self.max_retry_backoff_seconds,
             max_running=self.max_running,

@@ -18,27 +18,9 @@ from typing import Any, ClassVar
 
 from traitlets import Bool, Int, Unicode
 
-from nbtools.config import Number, Refused, Settings
+from nbtools.config import Number, Refused, Settings, StoreUrl
 from nbtools.cpus import available_cpus
-from nbtools.errors import InvalidInputError, StoreError
-
-
-class StoreUrl(Unicode):  # type: ignore[type-arg]
-    """An nbtools store URL (empty: none), refused unless nbtools can use it: malformed, or
-    for a driver that is not installed. Whether the store opens is known when it is opened."""
-
-    info_text = "a database URL nbtools can use"
-
-    def validate(self, obj: Any, value: Any) -> str:
-        text: str = super().validate(obj, value)
-        if text:
-            from nbtools.store.database import create_store_engine
-
-            try:
-                create_store_engine(text).dispose()
-            except StoreError as error:
-                raise Refused(error.details["reason"]) from None
-        return text
+from nbtools.errors import InvalidInputError
 
 
 #: Worker processes per CPU at most (``--workers``): each worker answers calls on a pool of

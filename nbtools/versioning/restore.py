@@ -7,7 +7,7 @@ from typing import Any
 
 from nbtools import audit
 from nbtools.atomic import atomic_write, check_writable
-from nbtools.errors import ConflictError, InvalidInputError, NotebookError
+from nbtools.errors import ConflictError, InvalidInputError, NotebookError, NotFoundError
 from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
 from nbtools.versioning.content import version_notebook
@@ -97,11 +97,17 @@ def _current_content(raw: bytes, path: str) -> bytes:
 def _restore_copy(
     project: Project, version: Version, as_path: str, data: bytes, user: str | None
 ) -> Restored:
-    key = notebook_key(project, as_path)
-    target = project.resolve(key)
-    if not key.endswith(".ipynb"):
-        raise InvalidInputError(f"The copy's name must end in .ipynb: {as_path!r}.", path=as_path)
-    check_writable(target, key, "as_path")
+    try:  # every refusal of the copy's path names its field
+        key = notebook_key(project, as_path)
+        target = project.resolve(key)
+        if not key.endswith(".ipynb"):
+            raise InvalidInputError(
+                f"The copy's name must end in .ipynb: {as_path!r}.", path=as_path
+            )
+        check_writable(target, key, "as_path")
+    except (InvalidInputError, NotFoundError) as error:
+        error.details.setdefault("field", "as_path")
+        raise
     try:
         atomic_write(target, data, exclusive=True)
     except FileExistsError:

@@ -136,7 +136,9 @@ def test_status_table_is_readable(tmp_path: Path) -> None:
 def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
     result = run_cli("--db-url", "nosuchdialect://x", "status", cwd=tmp_path)
     assert result.returncode == 2
-    assert "Cannot use the database URL" in result.stderr
+    assert "Invalid value for '--db-url': expected a database URL nbtools can use" in (
+        result.stderr
+    )
     assert run_cli("no-such-command").returncode == 2
 
 

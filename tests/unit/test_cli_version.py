@@ -247,6 +247,12 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
         (("diff", "nb.ipynb", "first"), "'first' is not a version reference"),
         (("gc", "--keep", "0"), "--keep must be at least 1"),
         (("restore", "nb.ipynb", "1", "--as", "nb.ipynb"), "nb.ipynb already exists"),
+        # every refusal of the copy's path names the option
+        (("restore", "nb.ipynb", "1", "--as", "../x.ipynb"), "contains '..': give a path "),
+        (("restore", "nb.ipynb", "1", "--as", "../x.ipynb"), "See --as."),
+        (("restore", "nb.ipynb", "1", "--as", "/elsewhere/x.ipynb"), "with --root. See --as."),
+        (("restore", "nb.ipynb", "1", "--as", "copy.txt"), "must end in .ipynb: 'copy.txt'. See"),
+        (("restore", "nb.ipynb", "1", "--as", ".nbtools/y.ipynb"), "outside it. See --as."),
         (
             ("restore", "nb.ipynb", "1", "--as", ".nbtools/x.ipynb"),
             "'.nbtools/x.ipynb' is in the nbtools store directory",

@@ -174,3 +174,54 @@ def test_a_value_a_trait_refuses_with_a_reason_is_named_with_it_wherever_it_was_
     good = {"ServeSettings": {"record_to": "sqlite://"}}
     config = layered_config(config_file, {}, good, base=base, classes=classes)
     assert build(ServeSettings, config).record_to == "sqlite://"
+
+
+@pytest.mark.parametrize(
+    ("option", "variable", "flag", "value", "expected"),
+    [
+        ("JobsSettings.stale_after_seconds", "NBTOOLS_JOBS_STALE_AFTER_SECONDS", "--lease", "2",
+         "expected a finite number from 3 to 2147483647."),
+        ("JobsSettings.executor", "NBTOOLS_JOBS_EXECUTOR", "--executor", "nosuch",
+         "expected one of local, dask."),
+        ("JobsSettings.storage", "NBTOOLS_JOBS_STORAGE", "--storage", "relative/dir",
+         "expected an absolute path or a URL fsspec can open (Storage path 'relative/dir' "
+         "must be absolute"),
+        ("NbtoolsSettings.db_url", "NBTOOLS_DB_URL", "--db-url", "notaurl",
+         "expected a database URL nbtools can use (Could not parse SQLAlchemy URL"),
+    ],
+)  # fmt: skip
+def test_a_bad_scheduler_or_store_setting_names_where_it_was_set(
+    tmp_path: Path, option: str, variable: str, flag: str, value: str, expected: str
+) -> None:
+    """The lease, the executor, the storage and the database URL were checked after the
+    settings were read ("The lease must be at least 3 s…, got 2.", "Unknown executor…",
+    "Cannot use the database URL…", or "See --storage." for a value from the environment):
+    their traits check them now, so the refusal names the flag, the variable or the file."""
+    (tmp_path / "root").mkdir()
+    root = ["--root", str(tmp_path / "root")]
+    before = ["--db-url", value] if flag == "--db-url" else []  # a global option
+    after = [flag, value] if not before else []
+    cls, name = option.split(".")
+    config_file = write_config(tmp_path / "c.py", [f"c.{option} = {value!r}"])
+    given = {
+        "flag": ([*root, *before, "scheduler", *after], {}),
+        "variable": ([*root, "scheduler"], {variable: value}),
+        "config": ([*root, "--config", str(config_file), "scheduler"], {}),
+    }
+    said = {  # a flag's value is checked as click reads it (an executor: click's choice)
+        "flag": f"Invalid value for '{flag}': "
+        + ("'nosuch' is not one of 'local', 'dask'." if flag == "--executor" else ""),
+        "variable": f"${variable}={value!r} is not a valid {option}: ",
+        "config": f"c.{option} = {value!r} in {config_file}: ",
+    }
+    for where, (args, env) in given.items():
+        result = CliRunner().invoke(cli, args, env=env)
+        assert result.exit_code == 2, (where, result.output)
+        shown = said[where] if where == "flag" and flag == "--executor" else said[where] + expected
+        assert shown in " ".join(result.output.split()), where
+        assert "Traceback" not in result.output
+        if where != "flag":
+            assert f"See {flag}" not in result.output  # the flag was not what set it
+    assert not (tmp_path / "root/.nbtools").exists()  # refused before anything was created
+    with pytest.raises(InvalidInputError):  # the server's config files too (layered_config)
+        layered_config(None, {}, base=Config({cls: {name: value}}))

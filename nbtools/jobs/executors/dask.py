@@ -61,8 +61,9 @@ class DaskExecutor(Executor):
     ) -> None:
         if not dask_address:
             raise InvalidInputError(
-                "The dask executor needs the Dask scheduler's address: --dask-address "
-                "tcp://HOST:PORT (c.JobsSettings.dask_address in a Jupyter config)."
+                "The dask executor needs the Dask scheduler's address, tcp://HOST:PORT "
+                "(JobsSettings.dask_address).",
+                field="dask_address",
             )
         try:
             import distributed  # noqa: F401
@@ -95,8 +96,9 @@ class DaskExecutor(Executor):
             except (OSError, TimeoutError) as exc:
                 raise NbtoolsError(
                     f"Cannot reach the Dask scheduler at {self.address}: {exc}. Start it "
-                    "(`dask scheduler`) or correct --dask-address.",
+                    "(`dask scheduler`) or correct its address (JobsSettings.dask_address).",
                     dask_address=self.address,
+                    field="dask_address",
                 ) from exc
 
     def resume(self, root: str, db_url: str) -> list[int]:

@@ -29,6 +29,8 @@ def nbtools(root: Path, *args: str) -> tuple[int, str]:
         (("run", "nb.ipynb", "--same-env"), "--same-env applies only with --reproduce"),
         (("schedule", "add", "nb.ipynb", "--pin-version", "9"), "nb.ipynb has no versions yet"),
         (("schedule", "add", "nb.ipynb", "--pin-version", "v1"), "not a version reference"),
+        # the flag that gave the version is named (the library's field is the version's, ref)
+        (("schedule", "add", "nb.ipynb", "--pin-version", "9"), "See --pin-version."),
     ],
 )
 def test_bad_input_exits_2(
