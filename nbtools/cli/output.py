@@ -169,9 +169,9 @@ def _widths(
     Too wide, the widest columns give way first, down to what the table can keep whole, the
     first of: every header word, short value (up to 10 characters: an id, a state, a cron
     expression), word (a path) and moment (the columns ``moments``: a date and its time on
-    one line); the same but a moment's time below its date; words up to 16 characters; short
-    values wrapping between words; words up to 10 characters; headers only.
-    A longer word folds, its column at least ``_FOLDED`` wide."""
+    one line); the same with short values wrapping between words (``1/8`` above ``cells``);
+    the same with a moment's time below its date; words up to 16 characters; words up to 10
+    characters; headers only. A longer word folds, its column at least ``_FOLDED`` wide."""
     texts = [[row[index] for row in cells] for index in range(len(columns))]
     widths = [
         max(len(line) for text in (column, *values) for line in text.splitlines() or [""])
@@ -194,8 +194,8 @@ def _widths(
 
     choices = (
         kept(max(words), True),
-        kept(max(words), True, moment=False),
-        kept(_WHOLE, True, moment=False),
+        kept(max(words), False),  # a moment stays on its line while other text wraps
+        kept(max(words), False, moment=False),
         kept(_WHOLE, False, moment=False),
         kept(_SHORT, False, moment=False),
         kept(0, False, moment=False),

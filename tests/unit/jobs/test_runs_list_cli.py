@@ -92,6 +92,28 @@ def test_at_80_columns_each_run_keeps_its_notebook_whole_and_retries_say_so(
     assert [row["started"] for row in (retried, first)] == ["2026-12-04 22:43:16"] * 2
 
 
+def test_a_moment_stays_on_its_line_while_a_short_detail_wraps(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/cli.md: a moment keeps its date and time on one line while other text can wrap.
+    A 20-character notebook's runs at 80 columns put each start's time below its date, to
+    keep "1/1 cells" whole; the detail wraps between its words now, the start is one line."""
+    monkeypatch.setenv("TZ", "UTC")
+    for _ in range(2):
+        add_run(project, 0.8, notebook_path="zbcdefghijklmn.ipynb", cells_total=1, cells_done=1)
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(
+        cli, ["--root", str(project.root), "runs", "list", "--notebook", "zbcdefghijklmn.ipynb"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(map(len, lines)) <= 80
+    first_lines = [line for line in lines if line.startswith("│ ") and line[2].isdigit()]
+    assert len(first_lines) == 2
+    for line in first_lines:  # the notebook, the status and the start whole on the row's line
+        assert "│ zbcdefghijklmn.ipynb │ succeeded │ 2026-12-04 22:43:16 │ 0.8s │ 1/1" in line
+    assert [row["detail"] for row in table_rows(result.output)] == ["1/1 cells"] * 2
+
+
 def test_a_path_too_long_to_fit_folds_only_once_the_prose_beside_it_wraps(
     project: Project,
 ) -> None:
