@@ -33,7 +33,10 @@ def version() -> None:
 @json_option
 @pass_cli
 def save(cli_ctx: CliContext, notebook: str, message: str | None, as_json: bool) -> None:
-    """Record NOTEBOOK's current file as a version (nothing new if it is unchanged)."""
+    """Record NOTEBOOK's current file as a version. Unchanged since the latest version, it
+    records nothing new, but with -m: an unnamed latest version takes the name, and a latest
+    version named otherwise is followed by a new version of the same content with this
+    name."""
     from nbtools import versioning
 
     project = cli_ctx.project

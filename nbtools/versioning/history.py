@@ -98,7 +98,9 @@ def commit(
     """Record ``content`` (notebook bytes or an nbformat dict) as the newest version of ``path``.
 
     Content identical to the latest version makes no new version: the latest is returned
-    (and, when ``message`` is given and the latest has none, named with it).
+    (and, when ``message`` is given and the latest has none, named with it), unless
+    ``message`` differs from the latest's name: a new version of the same content then
+    carries it (``recorded``, no cell changed).
     """
     if message is not None and not message.strip():
         raise InvalidInputError("The version message is empty: give a few words or omit it.")

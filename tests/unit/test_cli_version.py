@@ -56,6 +56,28 @@ def test_save_log_show_and_diff(tmp_path: Path) -> None:
     assert model["summary"]["modified"] == 1
 
 
+def test_saving_an_unchanged_notebook_does_what_the_help_says(tmp_path: Path) -> None:
+    """`version save --help` said "nothing new if it is unchanged", but a message other
+    than the latest version's name records a new version of the same content: it says so
+    now, and each case does what it says."""
+    shown = CliRunner().invoke(cli, ["version", "save", "--help"])
+    rule = " ".join(shown.output.split())
+    assert "Unchanged since the latest version, it records nothing new, but with -m:" in rule
+    assert "a latest version named otherwise is followed by a new version" in rule
+    write(tmp_path / "nb.ipynb", rich_notebook())
+    nbtools(tmp_path, "save", "nb.ipynb")
+    same = as_json(nbtools(tmp_path, "save", "nb.ipynb", "--json"))
+    assert (same["number"], same["recorded"]) == (1, False)  # nothing new
+    named = as_json(nbtools(tmp_path, "save", "nb.ipynb", "-m", "first", "--json"))
+    assert (named["number"], named["recorded"], named["message"]) == (1, False, "first")
+    again = as_json(nbtools(tmp_path, "save", "nb.ipynb", "-m", "first", "--json"))
+    assert (again["number"], again["recorded"]) == (1, False)  # its name already
+    other = nbtools(tmp_path, "save", "nb.ipynb", "-m", "release")
+    assert other.output == "Recorded version 2 of nb.ipynb (0 cells changed).\n"
+    versions = as_json(nbtools(tmp_path, "log", "nb.ipynb", "--json"))
+    assert [(v["number"], v["message"]) for v in versions] == [(2, "release"), (1, "first")]
+
+
 def test_log_and_show_say_what_uses_each_version(tmp_path: Path) -> None:
     """Runs that executed a version, a job pinned to it, packages extracted from it: one
     query for the whole log, in a few words per version."""
