@@ -25,6 +25,15 @@ from nbtools.settings import (
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class SettingOption(click.Option):
+    """A flag that sets an option of a settings class: ``setting`` is ``(class, option)``
+    (docs/configuration.md's table names each such flag; a test keeps them in step)."""
+
+    def __init__(self, *args: Any, setting: tuple[type[Settings], str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.setting = setting
+
+
 def setting_option(cls: type[Settings], name: str, flag: str) -> Callable[[F], F]:
     """A click option ``flag`` setting ``cls.name`` for this command."""
     trait = cls.class_traits(config=True)[name]
@@ -60,9 +69,18 @@ def setting_option(cls: type[Settings], name: str, flag: str) -> Callable[[F], F
             help=help_text,
             expose_value=False,
             callback=store,
+            cls=SettingOption,
+            setting=(cls, name),
         )
     return click.option(
-        flag, type=kind, default=None, help=help_text, expose_value=False, callback=store
+        flag,
+        type=kind,
+        default=None,
+        help=help_text,
+        expose_value=False,
+        callback=store,
+        cls=SettingOption,
+        setting=(cls, name),
     )
 
 
