@@ -22,7 +22,6 @@ from nbtools.config import Number, Refused, Settings, StoreUrl
 from nbtools.cpus import available_cpus
 from nbtools.errors import InvalidInputError
 
-
 #: Worker processes per CPU at most (``--workers``): each worker answers calls on a pool of
 #: threads, so one per CPU keeps every CPU busy and a few more cover calls waiting on I/O; past
 #: that each one only adds a copy of the package (its model) in memory, and a number such as

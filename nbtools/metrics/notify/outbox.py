@@ -36,6 +36,7 @@ from nbtools.metrics.tables import (
     NotificationTarget,
     add_once,
 )
+from nbtools.metrics.views import shown_destination
 from nbtools.urls import site_only
 
 if TYPE_CHECKING:

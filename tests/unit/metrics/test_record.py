@@ -178,3 +178,30 @@ def test_a_size_limit_is_read_whole_a_huge_one_as_no_limit(
     """Digits Python's int() reads ("²") raised ValueError, and so did 5000 digits."""
     monkeypatch.setenv("NBTOOLS_METRIC_MAX_BYTES", limit)
     assert max_value_bytes() == read
+
+
+def test_outside_ipython_the_value_is_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    record("latency", 12.5, unit="ms")
+    record("ok", True)
+    assert capsys.readouterr().out.splitlines() == ["latency = 12.5 ms", "ok = true"]
+
+
+def test_a_huge_value_is_refused_with_a_warning_not_an_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NBTOOLS_METRIC_MAX_BYTES", "100")
+    with pytest.warns(
+        MetricRefusedWarning, match=r"'big' was not recorded: its value is 20\d bytes"
+    ):
+        record("big", "x" * 200)
+    record("small", "x" * 50)
+    assert capsys.readouterr().out == f"small = {json.dumps('x' * 50)}\n"
+
+
+def test_importing_nbtools_stays_light() -> None:
+    code = (
+        "import sys, nbtools; heavy = [m for m in ('IPython', 'sqlalchemy', 'nbformat', "
+        "'traitlets', 'click') if m in sys.modules]; print(heavy)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stderr
