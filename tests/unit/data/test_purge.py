@@ -79,9 +79,10 @@ def test_a_purge_marks_its_runs_and_every_view_then_says_so(project: Project) ->
     listed = {run.run_id: run for run in dataset_usage(project, "customers")}
     assert sorted(listed) == [first, second]
     assert sorted(listed[first].files) == ["html", "notebook"]
+    # without a terminal to ask at, refused (exit 2), counting what the purge would delete
     declined = nbtools(project, "data", "usage", "customers", "--purge", answer="n\n")
-    assert declined.exit_code == 1
-    assert "Delete the output files (3) and artifacts of the 2 run(s)" in declined.output
+    assert declined.exit_code == 2
+    assert "the output files (3) and artifacts of the 2 run(s) derived" in declined.output
 
     purged = nbtools(project, "data", "usage", "customers", "--purge", "--yes", "--json")
     assert purged.exit_code == 0, purged.output

@@ -56,7 +56,7 @@ def test_a_purge_lists_and_deletes_the_copies_of_its_runs(project: Project) -> N
     [usage] = dataset_usage(project, "customers")
     assert usage.files["copy"] == str(copy)
     declined = nbtools(project, "data", "usage", "customers", "--purge", answer="n\n")
-    assert "Delete the output files (2) and artifacts of the 1 run(s)" in declined.output
+    assert "the output files (2) and artifacts of the 1 run(s) derived" in declined.output
     assert copy.is_file()
 
     result = purge_outputs(project, "customers")
@@ -78,7 +78,7 @@ def test_a_copy_an_erased_run_left_is_listed_and_purged(project: Project) -> Non
     table = nbtools(project, "data", "usage", "customers").output
     assert "│ pruned " in table
     declined = nbtools(project, "data", "usage", "customers", "--purge", answer="n\n")
-    assert "Delete the output files (1) and artifacts of the 1 run(s)" in declined.output
+    assert "the output files (1) and artifacts of the 1 run(s) derived" in declined.output
 
     result = purge_outputs(project, "customers")
     assert (result.runs, result.files) == ([], [str(copy)])
