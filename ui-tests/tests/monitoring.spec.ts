@@ -4,7 +4,15 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 
-import { attachScreenshot, notebookJson, notification, sectionToggle, violations } from './helpers';
+import {
+  attachScreenshot,
+  notebookJson,
+  notification,
+  openNotebook,
+  openSection,
+  sectionToggle,
+  violations
+} from './helpers';
 import { test } from './fixtures';
 
 const API = '/nbtools/api';
@@ -315,4 +323,53 @@ test('runs that end together are told oldest first, then the alert they raised',
       `run ${ids[2]} failed`,
       `alert on run ${ids[2]}`
     ]);
+});
+
+test('a rule the server refuses is told under its field, in sight, until the rule changes', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const path = `${tmpPath}/rules.ipynb`;
+  expect(await page.contents.uploadContent(notebookJson([code('a', 'x = 1')]), 'text', path)).toBe(
+    true
+  );
+  await createJob(page, { name: 'ruled', notebook_path: path, cron: '0 6 * * *' });
+  await openNotebook(page, path);
+  const panel = await openSection(page, 'rules.ipynb', 'Jobs');
+  const monitoring = panel.getByRole('region', { name: 'Monitoring of ruled' });
+  // By keyboard: the toggle, then the rule typed and sent with Enter.
+  await monitoring.getByRole('button', { name: 'Metrics and alerts' }).focus();
+  await page.keyboard.press('Enter');
+  const field = monitoring.getByRole('textbox', { name: 'New alert rule' });
+  const refusal = /^Cannot parse the rule 'accuracy drops > lots' at column 18: expected an amount/;
+  for (const theme of ['light', 'dark'] as const) {
+    if (theme === 'dark') {
+      await page.theme.setDarkTheme();
+    }
+    await field.fill('accuracy drops > lots');
+    await page.keyboard.press('Enter');
+    await expect(field).toHaveAttribute('aria-invalid', 'true');
+    await expect(field).toHaveAccessibleDescription(refusal);
+    await expect(field).toBeFocused();
+    // The reason is under the field, scrolled into the section's view with it (here the
+    // Package section, open too, leaves the Jobs section less room than the long reason).
+    const reason = monitoring.locator('.jp-nbtools-RuleForm .jp-nbtools-FieldError');
+    await expect(reason).toHaveText(refusal);
+    await expect(field).toBeInViewport({ ratio: 1 });
+    await expect(reason).toBeInViewport();
+    const [fieldBox, reasonBox] = [await field.boundingBox(), await reason.boundingBox()];
+    expect(reasonBox!.y).toBeGreaterThanOrEqual(fieldBox!.y + fieldBox!.height);
+    expect(await violations(page, testInfo, '.jp-nbtools-Rules')).toEqual([]);
+    await attachScreenshot(page, testInfo, `rule-refused-${theme}`);
+    // Changed, the rule is no longer the refused one.
+    await page.keyboard.type('!');
+    await expect(field).toHaveAttribute('aria-invalid', 'false');
+    await expect(reason).toHaveCount(0);
+  }
+  await field.fill('accuracy drops > 5%');
+  await page.keyboard.press('Enter');
+  await expect(monitoring.getByRole('list', { name: 'Alert rules' })).toContainText(
+    'accuracy drops > 5%'
+  );
+  await expect(field).toHaveValue('');
 });

@@ -2,7 +2,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { addRule, asError, listRules, removeRule } from '../api';
+import { addRule, asError, fieldOf, listRules, removeRule } from '../api';
 import type { AlertRule, LatestRunCheck } from '../api';
 import { useJobData } from './useJobData';
 
@@ -63,6 +63,20 @@ interface IRulesEditorProps {
 export function RulesEditor({ jobId, latestRunId, trans }: IRulesEditorProps): React.ReactElement {
   const { data: rules, error, setError, reload } = useJobData(listRules, jobId);
   const [text, setText] = React.useState('');
+  // The server's refusal of the typed rule: under the field, which is marked invalid, focused
+  // and scrolled into view with as much of its error as the section shows (a new object each
+  // time, so that a repeat does it again).
+  const [refusal, setRefusal] = React.useState<{ message: string } | null>(null);
+  const field = React.useRef<HTMLInputElement>(null);
+  const refusalLine = React.useRef<HTMLParagraphElement>(null);
+  const refusalId = `${React.useId()}-refusal`;
+  React.useEffect(() => {
+    if (refusal !== null) {
+      refusalLine.current?.scrollIntoView({ block: 'nearest' });
+      field.current?.scrollIntoView({ block: 'nearest' });
+      field.current?.focus({ preventScroll: true });
+    }
+  }, [refusal]);
   // What each rule says of the latest run is read again once a newer run has finished.
   const readAt = React.useRef(latestRunId);
   React.useEffect(() => {
@@ -75,12 +89,17 @@ export function RulesEditor({ jobId, latestRunId, trans }: IRulesEditorProps): R
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
     setError(null);
+    setRefusal(null);
     try {
       await addRule(jobId, text);
       setText('');
       reload();
     } catch (reason) {
-      setError(asError(reason).message);
+      if (fieldOf(reason) === 'text') {
+        setRefusal({ message: asError(reason).message });
+      } else {
+        setError(asError(reason).message);
+      }
     }
   };
 
@@ -132,15 +151,26 @@ export function RulesEditor({ jobId, latestRunId, trans }: IRulesEditorProps): R
       )}
       <form className="jp-nbtools-RuleForm" onSubmit={event => void submit(event)}>
         <input
+          ref={field}
           className="jp-mod-styled"
           aria-label={trans.__('New alert rule')}
           placeholder={trans.__('e.g. accuracy drops > 5%')}
           value={text}
-          onChange={event => setText(event.target.value)}
+          aria-invalid={refusal !== null}
+          aria-describedby={refusal !== null ? refusalId : undefined}
+          onChange={event => {
+            setText(event.target.value);
+            setRefusal(null);
+          }}
         />
         <Button type="submit" className="jp-mod-styled jp-mod-accept" disabled={!text.trim()}>
           {trans.__('Add rule')}
         </Button>
+        {refusal !== null && (
+          <p id={refusalId} ref={refusalLine} className="jp-nbtools-FieldError">
+            {refusal.message}
+          </p>
+        )}
       </form>
       {error && (
         <p role="alert" className="jp-nbtools-Error">
