@@ -161,3 +161,39 @@ async def test_recreate_refuses_paths_outside_the_root_and_non_empty_dirs(
     assert code == 400
     assert "not an empty directory" in error["message"]
     assert (jp_root_dir / "taken" / "file.txt").read_text() == "keep"
+
+
+async def test_a_dry_run_recreate_makes_only_the_checks_and_names_the_refused_field(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """What the Recreate dialog asks before it closes: 204 where a recreate would start (a new
+    folder, an empty one), the recreate's own refusal naming its field otherwise; nothing is
+    created either way."""
+    imported = await call(jp_fetch, "import", body={"name": "r.txt", "content": "six==1.16.0\n"})
+    checked = {"snapshot": imported["id"], "dry_run": True}
+    (jp_root_dir / "empty").mkdir()
+    for path in ("venv-new", "empty"):
+        response = await jp_fetch(
+            "nbtools",
+            "api",
+            "env",
+            "recreate",
+            method="POST",
+            body=json.dumps({**checked, "path": path}),
+        )
+        assert (response.code, response.body) == (204, b"")
+    assert not (jp_root_dir / "venv-new").exists()
+    assert list((jp_root_dir / "empty").iterdir()) == []
+    (jp_root_dir / "taken").mkdir()
+    (jp_root_dir / "taken" / "file.txt").write_text("keep")
+    for body, error, field in [
+        ({**checked, "path": "../outside"}, "PathOutsideRootError", "path"),
+        ({**checked, "path": "taken"}, "InvalidInputError", "path"),
+        ({**checked, "path": "venv-new", "snapshot": "0" * 64}, "NotFoundError", "snapshot"),
+        ({**checked, "path": "venv-new", "dry_run": "yes"}, "InvalidInputError", "dry_run"),
+    ]:
+        code, refusal = await error_of(jp_fetch, "recreate", body=body)
+        assert (refusal["error"], refusal["details"]["field"]) == (error, field)
+        assert code == (404 if error == "NotFoundError" else 400)
+    assert (jp_root_dir / "taken" / "file.txt").read_text() == "keep"
+    assert not (jp_root_dir / "venv-new").exists()

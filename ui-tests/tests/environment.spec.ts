@@ -8,7 +8,8 @@ import {
   notebookJson,
   notification,
   openSection,
-  runFromPalette
+  runFromPalette,
+  violations
 } from './helpers';
 import { test } from './fixtures';
 
@@ -148,11 +149,14 @@ test.describe('Environment section', () => {
     await expect(dialog).toHaveCount(0);
     expect(await page.contents.directoryExists(folder)).toBe(false);
 
-    // Confirmed: a progress notification, then the result.
+    // Confirmed: a progress notification, then the result. (The recreate, not the dialog's
+    // check of the folder before it closes, waits until the notification has been seen.)
     let release: () => void = () => undefined;
     const seen = new Promise<void>(resolve => (release = resolve));
     await page.route(/\/nbtools\/api\/env\/recreate(\?.*)?$/, async route => {
-      await seen;
+      if (!route.request().postDataJSON().dry_run) {
+        await seen;
+      }
       await route.continue();
     });
     await runFromPalette(page, 'Recreate Environment…');
@@ -169,15 +173,71 @@ test.describe('Environment section', () => {
     ).toBeVisible({ timeout: 180_000 });
     expect(await page.contents.directoryExists(folder)).toBe(true);
 
-    // The same folder again: refused; the error stays, its Details show the whole reason.
+    // The same folder again: refused under the field before anything starts; the dialog stays.
     await panel.getByRole('button', { name: 'Recreate…' }).click();
     await dialog.getByRole('button', { name: 'Recreate' }).click();
-    const refused = notification(page, `Could not recreate snapshot ${empty.short_id}`);
-    await refused.getByRole('button', { name: 'Details' }).click();
-    await expect(dialog).toContainText('exists and is not an empty directory');
+    await expect(dialog.getByRole('textbox')).toHaveAccessibleDescription(
+      /exists and is not an empty directory/
+    );
     await attachScreenshot(page, testInfo, 'environment-recreate-refused');
-    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
     await expect(dialog).toHaveCount(0);
+    await expect(notification(page, `Could not recreate snapshot ${empty.short_id}`)).toHaveCount(
+      0
+    );
+  });
+
+  test('a folder the server refuses is told under its field, and the dialog stays open', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    // Every recreate request sent: only the dialog's checks (dry runs) may be among them.
+    const dryRuns: boolean[] = [];
+    page.on('request', request => {
+      if (/\/nbtools\/api\/env\/recreate(\?.*)?$/.test(request.url())) {
+        dryRuns.push(request.postDataJSON().dry_run === true);
+      }
+    });
+    expect(await page.contents.uploadContent('keep', 'text', `${tmpPath}/taken/keep.txt`)).toBe(
+      true
+    );
+    const panel = await openEnvironmentSection(page);
+    await expect(panel.getByTestId('nbtools-env-snapshot')).toBeVisible({ timeout: 60_000 });
+    await panel.getByRole('button', { name: 'Recreate…' }).click();
+    const dialog = page.getByRole('dialog');
+    const folder = dialog.getByRole('textbox');
+    const recreate = dialog.getByRole('button', { name: 'Recreate' });
+    for (const theme of ['light', 'dark'] as const) {
+      if (theme === 'dark') {
+        await page.theme.setDarkTheme();
+      }
+      // By keyboard: a folder outside the server root, sent with Enter.
+      await folder.fill('../outside-venv');
+      await page.keyboard.press('Enter');
+      await expect(folder).toHaveAttribute('aria-invalid', 'true');
+      await expect(folder).toHaveAccessibleDescription(/contains '\.\.': give a path inside/);
+      await expect(folder).toBeFocused();
+      await expect(folder).toHaveValue('../outside-venv');
+      // A folder that exists and is not empty, sent with the button.
+      await folder.fill(`${tmpPath}/taken`);
+      await expect(folder).toHaveAttribute('aria-invalid', 'false');
+      await recreate.click();
+      await expect(folder).toHaveAccessibleDescription(/exists and is not an empty directory/);
+      await expect(folder).toBeFocused();
+      await expect(dialog).toContainText('Folder of the new environment');
+      expect(await violations(page, testInfo, '.jp-Dialog')).toEqual([]);
+      await attachScreenshot(page, testInfo, `environment-recreate-folder-${theme}`, dialog);
+    }
+    // Changed, the folder is no longer the refused one; empty, Recreate is disabled.
+    await page.keyboard.type('-new');
+    await expect(folder).toHaveAttribute('aria-invalid', 'false');
+    await expect(folder).not.toHaveAccessibleDescription(/not an empty directory/);
+    await folder.fill('');
+    await expect(recreate).toBeDisabled();
+    await page.keyboard.press('Escape');
+    await expect(dialog).toHaveCount(0);
+    expect(dryRuns).toEqual([true, true, true, true]);
+    expect(await page.contents.directoryExists(`${tmpPath}/taken-new`)).toBe(false);
   });
 
   test('a kernel that cannot be captured shows an alert', async ({ page }) => {

@@ -132,3 +132,15 @@ export function recreateEnvironment(snapshot: string, path: string): Promise<Rec
     body: JSON.stringify({ snapshot, path })
   });
 }
+
+/**
+ * The checks a recreate makes before its work starts, and nothing else (a dry run): resolves
+ * when it would start, rejects with the recreate's own refusal (its `details.field` names the
+ * input) otherwise.
+ */
+export function checkRecreate(snapshot: string, path: string): Promise<void> {
+  return requestAPI<void>('env/recreate', {
+    method: 'POST',
+    body: JSON.stringify({ snapshot, path, dry_run: true })
+  });
+}

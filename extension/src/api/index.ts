@@ -24,6 +24,7 @@ export type {
   ExtractTestResult
 } from './extract';
 export {
+  checkRecreate,
   diffSnapshots,
   exportSnapshot,
   listSnapshots,

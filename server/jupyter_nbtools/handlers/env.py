@@ -126,9 +126,11 @@ class ImportHandler(NbtoolsHandler):
 
 
 class RecreateHandler(NbtoolsHandler):
-    """Recreate a snapshot in a new venv at a path inside the server root."""
+    """Recreate a snapshot in a new venv at a path inside the server root; with ``dry_run``,
+    only the checks made before the work starts (204: it would start), so that a form can
+    show a refused folder at its field at once."""
 
-    @body_fields("path", "snapshot")
+    @body_fields("dry_run", "path", "snapshot")
     @web.authenticated
     @authorized_to_execute
     async def post(self) -> None:
@@ -137,6 +139,10 @@ class RecreateHandler(NbtoolsHandler):
         snapshot = await self.call(
             envsnap.get_snapshot, self.project, _string(self, body, "snapshot")
         )
+        if self.body_field(body, "dry_run", bool, False):
+            await self.call(envsnap.check_new_directory, directory)
+            self.reply(None, status=204)
+            return
         report = await self.call(envsnap.recreate_snapshot, snapshot, directory)
         self.reply(report.to_dict())
 
