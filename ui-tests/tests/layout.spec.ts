@@ -7,6 +7,7 @@ import {
   codeCell,
   notebookWithJob,
   openJobPage,
+  openNotebook,
   openSection,
   PARAMETERS_CELL
 } from './helpers';
@@ -173,6 +174,95 @@ test('a job page holds at 1280x720, light and dark', async ({ page, tmpPath }, t
     // the job page's widget and its article
     expect(await overflowing(page, 2)).toEqual([]);
     await attachScreenshot(page, testInfo, `job-page-1280x720-${theme}`);
+  }
+  await page.theme.setLightTheme();
+});
+
+test('a long job name without spaces wraps: the panel, dashboard and job page hold, light and dark', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  test.setTimeout(180_000);
+  // Two names of 190 characters, snake_case, alike but for their end.
+  const stem = 'quarterly_revenue_forecast_for_the_northern_european_region';
+  const tag = Date.now().toString(36).padStart(8, '0');
+  const [first, second] = ['a', 'b'].map(end => `${stem}_${stem}_${stem}_${tag}_${end}`);
+  expect(first).toHaveLength(190);
+  const path = `${tmpPath}/longname.ipynb`;
+  await notebookWithJob(page, path, { name: first, cron: '0 6 * * *' });
+  const made = await page.request.post('/nbtools/api/jobs', {
+    data: { notebook_path: path, name: second, cron: '0 7 * * *' }
+  });
+  expect(made.ok()).toBe(true);
+  await openNotebook(page, path);
+  const panel = await openSection(page, 'longname.ipynb', 'Jobs');
+  const jobs = panel.getByRole('list', { name: 'Jobs' });
+  for (const theme of ['light', 'dark'] as const) {
+    if (theme === 'dark') {
+      await page.theme.setDarkTheme();
+    }
+    for (const name of [first, second]) {
+      // at most three lines, then cut; the whole name is its tooltip
+      const shown = jobs.getByRole('listitem', { name }).locator('.jp-nbtools-Jobs-name');
+      await expect(shown).toHaveAttribute('title', name);
+      const box = await shown.evaluate(node => {
+        // the lines of its text inside its box (those cut off lie below it)
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        const bottom = node.getBoundingClientRect().bottom + 1;
+        const rects = [...range.getClientRects()].filter(rect => rect.bottom <= bottom);
+        return {
+          lines: new Set(rects.map(rect => Math.round(rect.top))).size,
+          cut: node.scrollHeight > node.clientHeight
+        };
+      });
+      expect(box).toEqual({ lines: 3, cut: true });
+    }
+    // the panel, its Package and Jobs sections
+    expect(await overflowing(page, 3)).toEqual([]);
+    await attachScreenshot(page, testInfo, `panel-long-name-${theme}`);
+  }
+  await page.theme.setLightTheme();
+
+  // The job page, opened by keyboard: its heading wraps, the page never scrolls sideways.
+  await jobs
+    .getByRole('listitem', { name: first })
+    .getByRole('button', { name: 'Open page' })
+    .focus();
+  await page.keyboard.press('Enter');
+  const heading = page.getByRole('article', { name: first }).getByRole('heading', { name: first });
+  await expect(heading).toBeVisible();
+  const widget = page.locator('.jp-nbtools-JobPageWidget');
+  for (const theme of ['light', 'dark'] as const) {
+    if (theme === 'dark') {
+      await page.theme.setDarkTheme();
+    }
+    expect(await overflowing(page, 2)).toEqual([]);
+    const [title, area] = [await heading.boundingBox(), await widget.boundingBox()];
+    expect(title!.x + title!.width).toBeLessThanOrEqual(area!.x + area!.width);
+    await attachScreenshot(page, testInfo, `job-page-long-name-${theme}`, widget);
+  }
+  await page.theme.setLightTheme();
+
+  // The dashboard: the names wrap in their column; the other columns keep their room.
+  await panel.getByRole('button', { name: 'All jobs of the project' }).click();
+  const dashboard = page.locator('.jp-nbtools-Dashboard');
+  await dashboard.getByRole('searchbox', { name: 'Filter jobs' }).fill(tag);
+  const rows = dashboard.getByRole('table', { name: 'Jobs' }).locator('tbody tr');
+  await expect(rows).toHaveCount(2);
+  for (const theme of ['light', 'dark'] as const) {
+    if (theme === 'dark') {
+      await page.theme.setDarkTheme();
+    }
+    for (const row of [rows.first(), rows.last()]) {
+      for (const cell of await row.getByRole('cell').all()) {
+        await expect(cell).toBeInViewport({ ratio: 1 });
+      }
+    }
+    await expect(rows.first().getByRole('cell').nth(1)).toHaveText(path);
+    // the dashboard, and the panel beside it
+    expect(await overflowing(page, 4)).toEqual([]);
+    await attachScreenshot(page, testInfo, `dashboard-long-name-${theme}`);
   }
   await page.theme.setLightTheme();
 });

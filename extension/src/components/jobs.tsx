@@ -112,7 +112,9 @@ function JobList({
       {model.jobs.map(job => (
         <li key={job.id} aria-label={job.name}>
           <div className="jp-nbtools-Jobs-row">
-            <strong>{job.name}</strong>
+            <strong className="jp-nbtools-Jobs-name" title={job.name}>
+              {job.name}
+            </strong>
             <span>
               {job.cron
                 ? job.paused
