@@ -152,6 +152,60 @@ test.describe('Job form', () => {
     await expect(name).toHaveValue('12');
   });
 
+  test('an empty number field says so; a bool is a checkbox at the left of its label', async ({
+    tmpPath
+  }, testInfo) => {
+    const page = lab();
+    await open(page, tmpPath, 'slow.ipynb', [
+      parametersCell('seconds = 5  # how long to sleep\nflag = True\nratio = 0.5'),
+      codeCell('b', 'print(seconds, flag, ratio)')
+    ]);
+    const form = await createJobForm(page, 'slow.ipynb');
+    const ratio = form.getByRole('spinbutton', { name: 'ratio float' });
+    const seconds = form.getByRole('spinbutton', { name: 'seconds int' });
+    await ratio.fill('');
+    await seconds.fill('');
+    await form.getByRole('button', { name: 'Run now', exact: true }).click();
+    await expect(seconds).toBeFocused();
+    await expect(seconds).toHaveAccessibleDescription(
+      'seconds expects a whole number; the field is empty how long to sleep'
+    );
+    await expect(ratio).toHaveAccessibleDescription('ratio expects a number; the field is empty');
+    const flag = form.getByRole('checkbox', { name: 'flag bool' });
+    await expect(flag).toBeChecked();
+    const widget = page.locator('.jp-nbtools-JobFormWidget');
+    for (const theme of ['light', 'dark'] as const) {
+      if (theme === 'dark') {
+        await page.theme.setDarkTheme();
+      }
+      // The checkbox at the field's left edge, its label to its right on the same line.
+      const field = form.locator('.jp-nbtools-JobForm-field', {
+        has: page.getByRole('checkbox', { name: 'flag bool' })
+      });
+      const label = field.locator('label');
+      const [box, fieldBox, labelBox] = [
+        await flag.boundingBox(),
+        await field.boundingBox(),
+        await label.boundingBox()
+      ];
+      expect(box!.x - fieldBox!.x).toBeLessThan(8);
+      expect(labelBox!.x).toBeGreaterThanOrEqual(box!.x + box!.width);
+      expect(
+        Math.abs(labelBox!.y + labelBox!.height / 2 - (box!.y + box!.height / 2))
+      ).toBeLessThan(4);
+      expect(await violations(page, testInfo, '.jp-nbtools-JobFormWidget')).toEqual([]);
+      await attachScreenshot(page, testInfo, `job-form-empty-number-${theme}`, widget);
+    }
+    await page.theme.setLightTheme();
+    // Reached with Tab from the field before it, and switched with Space.
+    await seconds.fill('5');
+    await seconds.focus();
+    await page.keyboard.press('Tab');
+    await expect(flag).toBeFocused();
+    await page.keyboard.press('Space');
+    await expect(flag).not.toBeChecked();
+  });
+
   test('a one-off run creates a run, not a job', async ({ tmpPath }) => {
     const page = lab();
     const path = await open(page, tmpPath, 'once.ipynb', [

@@ -272,6 +272,7 @@ export function JobFormView({
               }
               hint={parameter.help || undefined}
               error={errors[field]}
+              check={parameter.type === 'bool'}
               control={props =>
                 parameter.type === 'bool' ? (
                   <input

@@ -23,7 +23,11 @@ export function parse(
   trans: TranslationBundle
 ): unknown {
   const fail = (expected: string): never => {
-    throw new Error(trans.__('%1 expects %2, got %3', parameter.name, expected, text));
+    throw new Error(
+      text.trim() === ''
+        ? trans.__('%1 expects %2; the field is empty', parameter.name, expected)
+        : trans.__('%1 expects %2, got %3', parameter.name, expected, text)
+    );
   };
   const failList = (): never => {
     throw new Error(
@@ -82,19 +86,22 @@ function asList(text: string): string {
 
 /**
  * A labelled form field with its error under it: the control gets `id`,
- * `aria-invalid` and `aria-describedby` from `control(props)`.
+ * `aria-invalid` and `aria-describedby` from `control(props)`. A `check`
+ * field (a checkbox) has its control first, at the left, its label beside it.
  */
 export function Field({
   id,
   label,
   error,
   hint,
+  check = false,
   control
 }: {
   id: string;
   label: React.ReactNode;
   error?: string;
   hint?: string;
+  check?: boolean;
   control: (props: {
     id: string;
     'aria-invalid': boolean;
@@ -102,14 +109,25 @@ export function Field({
   }) => React.ReactElement;
 }): React.ReactElement {
   const described = [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean);
+  const labelled = <label htmlFor={id}>{label}</label>;
+  const input = control({
+    id,
+    'aria-invalid': !!error,
+    ...(described.length ? { 'aria-describedby': described.join(' ') } : {})
+  });
   return (
     <div className={`jp-nbtools-JobForm-field${error ? ' jp-mod-invalid' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {control({
-        id,
-        'aria-invalid': !!error,
-        ...(described.length ? { 'aria-describedby': described.join(' ') } : {})
-      })}
+      {check ? (
+        <div className="jp-nbtools-Check">
+          {input}
+          {labelled}
+        </div>
+      ) : (
+        <>
+          {labelled}
+          {input}
+        </>
+      )}
       {hint && (
         <p id={`${id}-hint`} className="jp-nbtools-JobForm-hint">
           {hint}
