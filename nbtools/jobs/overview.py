@@ -8,6 +8,7 @@ column (``open_alerts`` too) sorts and filters the same way.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -167,6 +168,25 @@ def _matches(query: ListJobsQuery, job: JobSpec, last: RunPoint | None) -> bool:
     return query.status is None or (last is not None and last.status == query.status)
 
 
+#: The columns of text, ordered as people read them (:func:`natural_order`).
+TEXT_KEYS = ("name", "notebook_path", "created_by")
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_order(text: str) -> list[str | tuple[int, str]]:
+    """``text`` as people order it: any case alike, and each run of digits by its number, so
+    "job 2" comes before "job 10" (and "job 02" beside "job 2"). A run of digits is compared
+    by its length without leading zeros, then its digits: no number is built, however long."""
+    parts: list[str | tuple[int, str]] = []
+    for index, part in enumerate(_DIGITS.split(text.casefold())):
+        if index % 2:  # digits: split() puts them at the odd places
+            digits = part.lstrip("0")
+            parts.append((len(digits), digits))
+        else:
+            parts.append(part)
+    return parts
+
+
 def _sort_value(sort: str) -> Callable[[JobOverview], Any]:
     """The value a row sorts on; None (no run yet, not scheduled) sorts last either way."""
     if sort == "last_run_at":
@@ -175,8 +195,8 @@ def _sort_value(sort: str) -> Callable[[JobOverview], Any]:
         return lambda row: row.last_run.status if row.last_run else None
     if sort == "open_alerts":
         return lambda row: row.extra.get("open_alerts", 0)
-    if sort == "name":
-        return lambda row: row.job.name.casefold()
+    if sort in TEXT_KEYS:
+        return lambda row: None if (text := getattr(row.job, sort)) is None else natural_order(text)
     return lambda row: getattr(row.job, sort)
 
 

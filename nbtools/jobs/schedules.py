@@ -7,6 +7,7 @@ skipped wall times) and stored in UTC.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -202,11 +203,16 @@ def due_times(
     return times
 
 
+#: A count of one that cron_descriptor writes in the plural ("At 1 minutes past the hour").
+_ONE_PLURAL = re.compile(r"\b1 (minute|hour|day|month)s\b")
+
+
 def describe(cron: str) -> str:
-    """The schedule in words, e.g. "At 06:00 AM, Monday through Friday"."""
+    """The schedule in words, e.g. "At 06:00 AM, Monday through Friday"; a count of one is
+    singular ("At 1 minute past the hour")."""
     from cron_descriptor import get_description
 
-    return str(get_description(cron))
+    return _ONE_PLURAL.sub(r"1 \1", str(get_description(cron)))
 
 
 def preview(expression: str, zone: str, now: datetime, count: int = 5) -> dict[str, Any]:

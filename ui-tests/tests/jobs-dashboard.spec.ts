@@ -162,6 +162,49 @@ test.describe('jobs dashboard', () => {
     await expect(page.getByRole('tab', { name: `Job: ${tag}-job-03` })).toBeVisible();
   });
 
+  test('names sort as people read numbers; a count of one is singular, wherever a schedule shows', async ({
+    tmpPath
+  }) => {
+    const page = lab();
+    const path = `${tmpPath}/hourly.ipynb`;
+    await upload(page, path);
+    const tag = `n${Date.now().toString(36)}`;
+    for (const number of [10, 1, 100, 11, 2]) {
+      const created = await page.request.post('/nbtools/api/jobs', {
+        data: { name: `${tag} job ${number}`, notebook_path: path, cron: '1 * * * *' }
+      });
+      expect(created.ok()).toBe(true);
+    }
+    const dashboard = await openFromLauncher(page);
+    await dashboard.getByRole('searchbox', { name: 'Filter jobs' }).fill(tag);
+    const table = dashboard.getByRole('table', { name: 'Jobs' });
+    const names = table.getByRole('rowheader');
+    const inOrder = [1, 2, 10, 11, 100].map(number => `${tag} job ${number}`);
+    await expect(names).toHaveText(inOrder);
+    await expect(table.locator('tbody tr').first()).toContainText(
+      'At 1 minute past the hour (UTC)'
+    );
+    // The other way, by keyboard.
+    const nameHeader = table.getByRole('columnheader', { name: 'Name' });
+    await nameHeader.getByRole('button').focus();
+    await page.keyboard.press('Enter');
+    await expect(nameHeader).toHaveAttribute('aria-sort', 'descending');
+    await expect(names).toHaveText([...inOrder].reverse());
+
+    // The Jobs section and the job page say it as the dashboard does.
+    await openNotebook(page, path);
+    const panel = await openSection(page, 'hourly.ipynb', 'Jobs');
+    const job = panel.getByRole('listitem', { name: `${tag} job 2` });
+    await expect(job).toContainText('At 1 minute past the hour (UTC) · next');
+    await job.getByRole('button', { name: 'Open page' }).click();
+    const schedule = page
+      .getByRole('article', { name: `${tag} job 2` })
+      .getByRole('region', { name: 'Schedule' });
+    await expect(schedule.locator('dt', { hasText: 'When' }).locator('+ dd')).toHaveText(
+      'At 1 minute past the hour (UTC)'
+    );
+  });
+
   test('a job created with a name in the Jobs section is shown in the dashboard', async ({
     tmpPath
   }) => {

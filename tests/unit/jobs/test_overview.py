@@ -13,7 +13,7 @@ import pytest
 
 from nbtools import jobs
 from nbtools.errors import InvalidInputError
-from nbtools.jobs.overview import RECENT_RUNS, ListJobsQuery
+from nbtools.jobs.overview import RECENT_RUNS, ListJobsQuery, natural_order
 from nbtools.jobs.runs import new_run
 from nbtools.jobs.tables import FAILED, QUEUED, SKIPPED, SUCCEEDED, Job
 from nbtools.jsonvalues import json_default
@@ -139,6 +139,44 @@ def test_sorts_with_jobs_lacking_a_value_last_in_either_order(
         "nightly",
         "adhoc",
     ]
+
+
+def test_text_columns_sort_as_people_read_numbers(
+    any_project: Project, notebook_factory: NotebookFactory
+) -> None:
+    """Names, notebooks and owners: "job 2" before "job 10", any case alike (before: "job
+    1", "job 10", "job 100", "job 11", "job 2")."""
+    for notebook in ("run 2.ipynb", "run 10.ipynb", "Run 9.ipynb"):
+        notebook_factory(notebook, [("code", "x = 1", [])])
+    for name, notebook, owner in [
+        ("job 10", "run 2.ipynb", "user10"),
+        ("job 2", "run 10.ipynb", "user10"),
+        ("job 100", "Run 9.ipynb", "user9"),
+        ("Job 11", "run 2.ipynb", "user10"),
+        ("job 1", "run 10.ipynb", "User2"),
+        ("job 02b", "run 2.ipynb", "user10"),
+    ]:
+        jobs.create_job(any_project, {"name": name, "notebook_path": notebook}, actor=owner)
+    by_name = ["job 1", "job 2", "job 02b", "job 10", "Job 11", "job 100"]
+    assert names(page(any_project)) == by_name
+    assert names(page(any_project, descending=True)) == by_name[::-1]
+    by_notebook = [job["notebook_path"] for job in page(any_project, sort="notebook_path")["jobs"]]
+    assert by_notebook == ["run 2.ipynb"] * 3 + ["Run 9.ipynb"] + ["run 10.ipynb"] * 2
+    by_owner = [job["created_by"] for job in page(any_project, sort="created_by")["jobs"]]
+    assert by_owner == ["User2", "user9", "user10", "user10", "user10", "user10"]
+
+
+def test_natural_order_reads_any_run_of_digits() -> None:
+    assert natural_order("Job 007 of 12") == ["job ", (1, "7"), " of ", (2, "12"), ""]
+    longest = "a" + "9" * 5000  # more digits than int() reads: compared as text, by length
+    assert sorted(["a" + "9" * 4999, longest, "a10", "a"], key=natural_order) == [
+        "a",
+        "a10",
+        "a" + "9" * 4999,
+        longest,
+    ]
+    assert natural_order("a") < natural_order("a0") < natural_order("a1")
+    assert natural_order("a007") == natural_order("a7")  # the same number: the job's id decides
 
 
 def test_pages_and_their_edges(any_project: Project, three: dict[str, int]) -> None:

@@ -5,7 +5,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from nbtools.jobs.errors import InvalidScheduleError, OutsideCalendarError
-from nbtools.jobs.schedules import MAX_CRON_LENGTH, check_cron, due_times, next_times, preview
+from nbtools.jobs.schedules import (
+    MAX_CRON_LENGTH,
+    check_cron,
+    describe,
+    due_times,
+    next_times,
+    preview,
+)
 from nbtools.jobs.zones import check_timezone
 
 UTC = timezone.utc
@@ -183,6 +190,25 @@ def test_preview_gives_words_and_local_times() -> None:
     assert "Monday through Friday" in model["description"]
     assert len(model["next"]) == 5
     assert model["next_local"][0] == "2026-01-01T06:00:00-05:00"
+
+
+@pytest.mark.parametrize(
+    ("expression", "words"),
+    [
+        ("1 * * * *", "At 1 minute past the hour"),
+        ("1/5 * * * *", "Every 5 minutes, starting at 1 minute past the hour"),
+        ("1 */2 * * *", "At 1 minute past the hour, every 2 hours"),
+        ("0 1/1 * * *", "Every 1 hour, starting at 01:00 AM"),
+        # counts other than one stay plural, times with a 1 in them as they are
+        ("21 * * * *", "At 21 minutes past the hour"),
+        ("1,2 * * * *", "At 1 and 2 minutes past the hour"),
+        ("1 1 * * *", "At 01:01 AM"),
+        ("0 0 */2 * *", "At 12:00 AM, every 2 days"),
+    ],
+)
+def test_a_count_of_one_is_said_in_the_singular(expression: str, words: str) -> None:
+    assert describe(expression) == words
+    assert preview(expression, "UTC", datetime(2026, 1, 1, tzinfo=UTC))["description"] == words
 
 
 @pytest.mark.parametrize("expression", ["0 0 29 2 *", "0 0 31 * *", "0 0 30 2 1", "0 0 L 2 *"])
