@@ -1,4 +1,7 @@
+import { execFileSync } from 'child_process';
+
 import { expect } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
 import {
   attachScreenshot,
@@ -151,4 +154,99 @@ test('a retried run says which attempt it is and which run it retries, in words'
   });
   await attachScreenshot(page, testInfo, 'job-page-retry', jobPage);
   expect(await violations(page, testInfo, '.jp-nbtools-JobPage')).toEqual([]);
+});
+
+/**
+ * Leave jobs in the server's store as older versions left them: job `zoned` with its time
+ * zone stored as `localtime`, job `ended` with no next run (its schedule had no time left
+ * before the year 10000), written into the SQLite store as those versions wrote them.
+ */
+async function storedByOlderVersions(
+  page: IJupyterLabPageFixture,
+  zoned: number,
+  ended: number
+): Promise<void> {
+  const status = (await (await page.request.get('/nbtools/api/status')).json()) as {
+    db_url: string;
+  };
+  expect(status.db_url).toMatch(/^sqlite:\/\/\//);
+  const script = [
+    'import sqlite3, sys',
+    'db = sqlite3.connect(sys.argv[1])',
+    'db.execute("UPDATE jobs SET timezone = \'localtime\' WHERE id = ?", (int(sys.argv[2]),))',
+    'db.execute("UPDATE jobs SET next_run_at = NULL WHERE id = ?", (int(sys.argv[3]),))',
+    'db.commit()'
+  ].join('\n');
+  const file = status.db_url.slice('sqlite:///'.length);
+  execFileSync('python3', ['-c', script, file, String(zoned), String(ended)], { stdio: 'pipe' });
+}
+
+test("what the server notes about a job's schedule shows where the schedule does", async ({
+  tmpPath
+}, testInfo) => {
+  const page = lab();
+  const path = `${tmpPath}/older.ipynb`;
+  const zoned = await notebookWithJob(page, path, { name: 'Zoned long ago', cron: '30 6 * * *' });
+  const made = await page.request.post('/nbtools/api/jobs', {
+    data: { notebook_path: path, name: 'Out of time', cron: '0 6 * * *' }
+  });
+  expect(made.ok()).toBe(true);
+  const ended = (await made.json()) as { id: number };
+  await storedByOlderVersions(page, zoned.id, ended.id);
+  const zoneNote = /^The job's timezone is stored as 'localtime' \(the machine's own zone/;
+  const endNote =
+    'Its schedule has no run time left before the calendar ends with the year 9999: it runs only when asked.';
+
+  await openNotebook(page, path);
+  const panel = await openSection(page, 'older.ipynb', 'Jobs');
+  const jobs = panel.getByRole('list', { name: 'Jobs' });
+  await expect(jobs.getByRole('listitem', { name: 'Zoned long ago' }).getByRole('note')).toHaveText(
+    zoneNote
+  );
+  const outOfTime = jobs.getByRole('listitem', { name: 'Out of time' });
+  await expect(outOfTime).toContainText('At 06:00 AM (UTC) · no next run');
+  await expect(outOfTime.getByRole('note')).toHaveText(endNote);
+
+  await panel.getByRole('button', { name: 'All jobs of the project' }).click();
+  const dashboard = page.locator('.jp-nbtools-Dashboard');
+  await dashboard.getByRole('searchbox', { name: 'Filter jobs' }).fill(tmpPath);
+  const rows = dashboard.getByRole('table', { name: 'Jobs' }).locator('tbody tr');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.filter({ hasText: 'Zoned long ago' }).getByRole('note')).toHaveText(zoneNote);
+  await expect(rows.filter({ hasText: 'Out of time' }).getByRole('note')).toHaveText(endNote);
+  for (const theme of ['light', 'dark'] as const) {
+    if (theme === 'dark') {
+      await page.theme.setDarkTheme();
+    }
+    expect(await violations(page, testInfo, '.jp-nbtools-Dashboard')).toEqual([]);
+    expect(await violations(page, testInfo)).toEqual([]);
+    await attachScreenshot(page, testInfo, `schedule-notes-${theme}`);
+  }
+  await page.theme.setLightTheme();
+
+  // The job pages: the zone's note under When, the next run's under Next run.
+  await rows
+    .filter({ hasText: 'Out of time' })
+    .getByRole('button', { name: 'Out of time' })
+    .focus();
+  await page.keyboard.press('Enter');
+  const facts = (name: string, fact: string) =>
+    page
+      .getByRole('article', { name })
+      .getByRole('region', { name: 'Schedule' })
+      .locator('dt', { hasText: fact })
+      .locator('+ dd');
+  await expect(facts('Out of time', 'Next run')).toHaveText(`—${endNote}`);
+  await expect(facts('Out of time', 'Next run').getByRole('note')).toHaveText(endNote);
+  await expect(facts('Out of time', 'When').getByRole('note')).toHaveCount(0);
+  await openJobPage(page, zoned.id);
+  await expect(facts('Zoned long ago', 'When').getByRole('note')).toHaveText(zoneNote);
+  await expect(facts('Zoned long ago', 'Next run').getByRole('note')).toHaveCount(0);
+  for (const theme of ['light', 'dark'] as const) {
+    if (theme === 'dark') {
+      await page.theme.setDarkTheme();
+    }
+    expect(await violations(page, testInfo, '.jp-nbtools-JobPage')).toEqual([]);
+    await attachScreenshot(page, testInfo, `job-page-zone-note-${theme}`);
+  }
 });

@@ -69,7 +69,14 @@ export interface Job extends Required<Omit<JobFields, 'name'>> {
   id: number;
   name: string;
   schedule_description: string | null;
+  /**
+   * How a time zone an older version stored is read (`localtime`: the machine's zone, which
+   * `timezone` names), and what to do about it; `null` for an IANA name.
+   */
+  timezone_note: string | null;
   next_run_at: string | null;
+  /** Why a scheduled job, neither paused nor archived, has no next run; else `null`. */
+  next_run_note: string | null;
   /** The notebook version the job runs instead of the file on disk (`schedule add --pin-version`). */
   pinned_version_id: number | null;
   created_by: string | null;

@@ -6,6 +6,7 @@ import { asError, getJob, getJobMetrics, listJobRuns, runJob, updateJob } from '
 import type { Job, MetricSeries, Run } from '../api';
 import { formatScheduled, formatTime } from './dates';
 import { chartsOf } from './jobMonitoring';
+import { JobNotes } from './jobNotes';
 import { MetricChart } from './metricChart';
 import { notifyFailure, notifySuccess } from './notices';
 import { RunArtifacts } from './runArtifacts';
@@ -194,10 +195,13 @@ function JobPageContent({
               ? trans.__('%1 (%2)', job.schedule_description ?? job.cron, job.timezone)
               : trans.__('on demand')}
             {job.paused && ` · ${trans.__('paused')}`}
+            {job.cron && <JobNotes notes={[job.timezone_note]} />}
           </dd>
           <dt>{trans.__('Next run')}</dt>
           <dd>
-            {job.cron && !job.paused ? formatScheduled(job.next_run_at, job.timezone, trans) : '—'}
+            {(job.cron && !job.paused && formatScheduled(job.next_run_at, job.timezone, trans)) ||
+              '—'}
+            <JobNotes notes={[job.next_run_note]} />
           </dd>
           {options.map(([name, value]) => (
             <React.Fragment key={name}>

@@ -8,6 +8,7 @@ import type { Job, Run } from '../api';
 import { CommandIDs } from '../tokens';
 import { formatScheduled, formatTime } from './dates';
 import { JobMonitoring } from './jobMonitoring';
+import { JobNotes } from './jobNotes';
 import type { JobsModel } from './jobsModel';
 import { RunLineageLine } from './lineage';
 import { RunArtifacts } from './runArtifacts';
@@ -119,15 +120,22 @@ function JobList({
               {job.cron
                 ? job.paused
                   ? trans.__('paused · %1', job.schedule_description ?? job.cron)
-                  : trans.__(
-                      '%1 (%2) · next %3',
-                      job.schedule_description ?? job.cron,
-                      job.timezone,
-                      formatScheduled(job.next_run_at, job.timezone, trans)
-                    )
+                  : job.next_run_at
+                    ? trans.__(
+                        '%1 (%2) · next %3',
+                        job.schedule_description ?? job.cron,
+                        job.timezone,
+                        formatScheduled(job.next_run_at, job.timezone, trans)
+                      )
+                    : trans.__(
+                        '%1 (%2) · no next run',
+                        job.schedule_description ?? job.cron,
+                        job.timezone
+                      )
                 : trans.__('on demand')}
             </span>
           </div>
+          {job.cron && <JobNotes notes={[job.timezone_note, job.next_run_note]} />}
           <JobActions job={job} model={model} commands={commands} trans={trans} />
           <JobMonitoring
             jobId={job.id}

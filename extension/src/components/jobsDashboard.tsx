@@ -12,6 +12,7 @@ import type {
   RunPoint
 } from '../api';
 import { formatScheduled, formatTime } from './dates';
+import { JobNotes } from './jobNotes';
 import { notifyFailure, notifySuccess } from './notices';
 import { RunStatusBadge } from './runStatus';
 import { Spinner } from './spinner';
@@ -153,6 +154,7 @@ function JobRow({
                 ? '—'
                 : trans.__('next: %1', formatScheduled(job.next_run_at, job.timezone, trans))}
             </span>
+            <JobNotes notes={[job.timezone_note, job.next_run_note]} />
           </>
         ) : (
           <span className="jp-nbtools-Dashboard-muted">{trans.__('on demand')}</span>
