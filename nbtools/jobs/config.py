@@ -49,6 +49,25 @@ class StorageLocation(Unicode):  # type: ignore[type-arg]
         return text
 
 
+class DaskAddress(Unicode):  # type: ignore[type-arg]
+    """The Dask scheduler's address (empty: none), refused unless it has the form Dask reads
+    (:func:`~nbtools.jobs.executors.dask.check_address`), so that a bad one is refused naming
+    where it was set, before connecting."""
+
+    info_text = "a Dask scheduler address, [tcp://]HOST:PORT"
+
+    def validate(self, obj: Any, value: Any) -> str:
+        text: str = super().validate(obj, value)
+        if text:
+            from nbtools.jobs.executors.dask import check_address
+
+            try:
+                check_address(text)
+            except InvalidInputError as error:
+                raise Refused(error.details["reason"]) from None
+        return text
+
+
 class JobsSettings(Settings):
     """How scheduled jobs and queued runs are executed."""
 
@@ -64,7 +83,7 @@ class JobsSettings(Settings):
         tuple(EXECUTORS), "local", help="Executor of runs, by registered name: local or dask."
     ).tag(config=True)
 
-    dask_address = Unicode(
+    dask_address = DaskAddress(
         "", help="Address of the Dask scheduler for the dask executor, e.g. tcp://10.0.0.5:8786."
     ).tag(config=True)
 

@@ -176,6 +176,10 @@ def test_a_value_a_trait_refuses_with_a_reason_is_named_with_it_wherever_it_was_
     assert build(ServeSettings, config).record_to == "sqlite://"
 
 
+#: What a Dask scheduler address is, as a refusal says it.
+DASK = "expected a Dask scheduler address, [tcp://]HOST:PORT "
+
+
 @pytest.mark.parametrize(
     ("option", "variable", "flag", "value", "expected"),
     [
@@ -188,6 +192,15 @@ def test_a_value_a_trait_refuses_with_a_reason_is_named_with_it_wherever_it_was_
          "must be absolute"),
         ("NbtoolsSettings.db_url", "NBTOOLS_DB_URL", "--db-url", "notaurl",
          "expected a database URL nbtools can use (Could not parse SQLAlchemy URL"),
+        ("JobsSettings.dask_address", "NBTOOLS_JOBS_DASK_ADDRESS", "--dask-address",
+         "tcp://127.0.0.1", "expected a Dask scheduler address, [tcp://]HOST:PORT "
+         "(missing port number in address '127.0.0.1')."),
+        ("JobsSettings.dask_address", "NBTOOLS_JOBS_DASK_ADDRESS", "--dask-address",
+         "notanaddress", DASK + "(missing port number in address 'notanaddress')."),
+        ("JobsSettings.dask_address", "NBTOOLS_JOBS_DASK_ADDRESS", "--dask-address",
+         "http://127.0.0.1:8786", DASK + "(unknown address scheme 'http'"),
+        ("JobsSettings.dask_address", "NBTOOLS_JOBS_DASK_ADDRESS", "--dask-address",
+         "tcp://127.0.0.1:99999", DASK + "(port 99999 is not from 1 to 65535)."),
     ],
 )  # fmt: skip
 def test_a_bad_scheduler_or_store_setting_names_where_it_was_set(

@@ -31,6 +31,27 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_SECONDS = 10
 
 
+def check_address(address: str) -> None:
+    """Refuse ``address`` unless it is a Dask scheduler's address, ``[SCHEME://]HOST:PORT``
+    (``tcp://10.0.0.5:8786``), read as Dask reads it: Dask would raise a bare error deep in
+    its client for one without a port or with an unknown scheme, and its client then waits
+    20 s to close. Whether a scheduler answers there is known when connecting."""
+    try:
+        from distributed.comm.addressing import get_address_host_port
+    except ImportError:  # the executor says what to install
+        return
+    try:
+        port = get_address_host_port(address)[1]
+        if not 0 < port < 65536:
+            raise ValueError(f"port {port} is not from 1 to 65535")
+    except ValueError as error:
+        raise InvalidInputError(
+            f"{address!r} is not a Dask scheduler address, [tcp://]HOST:PORT: {error}.",
+            field="dask_address",
+            reason=str(error),
+        ) from None
+
+
 def task_prefix(root: str, db_url: str) -> str:
     """Key prefix of a project's tasks, so projects can share a cluster."""
     digest = hashlib.sha256(f"{db_url}\0{root}".encode()).hexdigest()[:10]
@@ -65,6 +86,7 @@ class DaskExecutor(Executor):
                 "(JobsSettings.dask_address).",
                 field="dask_address",
             )
+        check_address(dask_address)
         try:
             import distributed  # noqa: F401
         except ImportError:

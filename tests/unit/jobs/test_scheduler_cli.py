@@ -37,3 +37,21 @@ def test_a_file_url_of_another_machine_is_refused_naming_the_flag(tmp_path: Path
     assert result.exit_code == 2, result.output
     assert "Invalid value for '--storage'" in result.output
     assert "Storage 'file://otherhost/x' names a file on the machine 'otherhost'" in result.output
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["tcp://127.0.0.1", "notanaddress", "http://127.0.0.1:8786", "tcp://h:0", "tcp://h:x"],
+)
+def test_the_dask_executor_refuses_an_address_dask_cannot_read(address: str) -> None:
+    """Given in code, a bad address was a ValueError from Dask's client (then a 20 s wait as
+    the half-made client closed): it is the executor's bad input now, naming its setting."""
+    from nbtools.errors import InvalidInputError
+    from nbtools.jobs.executors.dask import DaskExecutor, check_address
+
+    with pytest.raises(InvalidInputError) as info:
+        DaskExecutor(dask_address=address)
+    assert info.value.details["field"] == "dask_address"
+    assert info.value.message.startswith(f"{address!r} is not a Dask scheduler address")
+    for good in ("tcp://127.0.0.1:8786", "127.0.0.1:8786", "tls://dask.internal:1", "[::1]:8786"):
+        check_address(good)
