@@ -6,6 +6,7 @@ from typing import Any
 
 from nbtools._version import __version__
 from nbtools.project import Project
+from nbtools.store import shown_url
 
 
 def project_status(project: Project) -> dict[str, Any]:
@@ -17,7 +18,7 @@ def project_status(project: Project) -> dict[str, Any]:
         "version": __version__,
         "root": str(project.root),
         "store_path": str(project.store_dir),
-        "db_url": project.store.engine.url.render_as_string(hide_password=True),
+        "db_url": shown_url(project.store.engine.url),
         "schema_revision": project.store.revision(),
         "schedulers": [seen.to_wire() for seen in list_schedulers(project)],
     }

@@ -37,6 +37,7 @@ def scheduler(cli_ctx: CliContext) -> None:
     JupyterLab's server with c.JobsSettings.run_scheduler = False when daemons do the work.
     """
     from nbtools.metrics import MonitoringService
+    from nbtools.store import shown_url
 
     settings = cli_ctx.settings(JobsSettings)
     project = cli_ctx.project
@@ -54,7 +55,7 @@ def scheduler(cli_ctx: CliContext) -> None:
     slots = loop.executor.free_slots()
     click.echo(
         f"nbtools scheduler: {settings.executor} executor, {slots} slot{'s' * (slots != 1)}, "
-        f"store {project.store.engine.url.render_as_string(hide_password=True)}",
+        f"store {shown_url(project.store.engine.url)}",
         err=True,
     )
     try:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from nbtools.errors import NbtoolsError, StoreError
-from nbtools.store import migrations
+from nbtools.store import migrations, shown_url
 from nbtools.urls import without_login
 
 if TYPE_CHECKING:
@@ -27,6 +27,8 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 #: (docs/performance.md, "What the version store holds"). A database keeps the size it was
 #: created with: the pragma does nothing once the file has content.
 SQLITE_PAGE_SIZE = 1024
+#: How to write a login holding characters that a URL's syntax reserves.
+ENCODE_LOGIN = "a password holding @, : or / must be percent-encoded (@ as %40)"
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -63,14 +65,16 @@ def create_store_engine(url: str) -> Engine:
     except (SQLAlchemyError, ImportError) as exc:
         reason = str(exc)
     except ValueError:  # its text would show the part: a password's, if it holds an '@'
-        reason = (
-            "a port or an option in it has the wrong form; a password holding @, : or / "
-            "must be percent-encoded"
-        )
+        reason = f"a port or an option in it has the wrong form; {ENCODE_LOGIN}"
     else:
-        if engine.dialect.name == "sqlite":
-            _configure_sqlite(engine)
-        return engine
+        if "@" not in (engine.url.host or ""):
+            if engine.dialect.name == "sqlite":
+                _configure_sqlite(engine)
+            return engine
+        # SQLAlchemy ends the login at its first '@': the rest of the password would be the
+        # host, shown by every error of the driver ("failed to resolve host 'tPass@db'")
+        engine.dispose()
+        reason = f"its login holds an @ that is not percent-encoded; {ENCODE_LOGIN}"
     shown = without_login(url)
     raise StoreError(
         f"Cannot use the database URL {shown!r}: {reason}. Check the URL and that its driver "
@@ -107,9 +111,9 @@ class Store:
         except SQLAlchemyError as exc:
             engine.dispose()
             raise StoreError(
-                f"Cannot open the store {engine.url.render_as_string(hide_password=True)}: "
+                f"Cannot open the store {shown_url(engine.url)}: "
                 f"{exc.__class__.__name__}: {exc.args[0] if exc.args else exc}",
-                db_url=engine.url.render_as_string(hide_password=True),
+                db_url=shown_url(engine.url),
             ) from exc
         return cls(engine)
 

@@ -145,6 +145,38 @@ def test_unusable_url_is_a_store_error(tmp_path: Path) -> None:
         Store.open(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
 
 
+@pytest.mark.parametrize(
+    "password", ["s3cr@tPass", "Aa1@Bb2@Cc3", "@Lead9", "Trail9@", "Xx1@Yy2:Zz3", "Pp1:Qq2@Rr3"]
+)
+def test_no_part_of_a_password_holding_an_unencoded_at_is_shown(password: str) -> None:
+    """SQLAlchemy ends a login at its first '@' and masked only that part: the store was
+    "postgresql+psycopg://nbtools:***@tPass@127.0.0.1:…", the driver's error naming the host
+    'tPass@127.0.0.1'. Such a URL is refused before connecting, showing none of it."""
+    url = f"postgresql+psycopg://nbtools:{password}@127.0.0.1:1/nbtools"
+    with pytest.raises(StoreError) as info:
+        Store.open(url)
+    shown = f"{info.value.message} {info.value.details}"
+    assert "must be percent-encoded (@ as %40)" in info.value.details["reason"]
+    assert "postgresql+psycopg://127.0.0.1:1/nbtools" in info.value.message
+    for part in password.replace(":", "@").split("@"):
+        assert not part or part not in shown, part
+    assert "nbtools:" not in shown
+
+
+def test_a_store_that_cannot_be_opened_is_named_without_its_login() -> None:
+    """An encoded password's store, unreachable: named without the login, in the message and
+    its details (it was "nbtools:***@"); ``nbtools status`` names it so when it opens."""
+    for password in ("s3cr%40tPass", "p%3Ass%2Fw"):
+        with pytest.raises(StoreError, match="Cannot open the store") as info:
+            Store.open(f"postgresql+psycopg://nbtools:{password}@127.0.0.1:1/nbtools")
+        assert info.value.message.startswith(
+            "Cannot open the store postgresql+psycopg://127.0.0.1:1/nbtools: "
+        )
+        assert info.value.details["db_url"] == "postgresql+psycopg://127.0.0.1:1/nbtools"
+        assert "s3cr" not in info.value.message
+        assert "ss%2Fw" not in info.value.message
+
+
 #: Every module that defines tables; the migrations must create exactly these.
 MODEL_MODULES = [
     "nbtools.store.tables",

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine, inspect, text
 
 from nbtools.errors import StoreTooNewError
+from nbtools.store import shown_url
 
 SCRIPT_LOCATION = Path(__file__).parent
 
@@ -119,7 +120,7 @@ def upgrade_to_head(engine: Engine) -> None:
     unknown = recorded - known_revisions()
     if unknown:
         raise StoreTooNewError(
-            f"This store ({engine.url.render_as_string(hide_password=True)}) was written by a "
+            f"This store ({shown_url(engine.url)}) was written by a "
             f"newer version of jupyter-nbtools (revision {', '.join(sorted(unknown))}); upgrade "
             "jupyter-nbtools to use it.",
             revisions=sorted(unknown),
