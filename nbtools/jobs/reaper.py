@@ -117,3 +117,19 @@ def end_run_of_dead_worker(store: Store, run_id: int, lease_owner: str, reason: 
     if run is None or run.lease_owner != lease_owner:
         return False
     return end_lost_run(store, run, reason, lease_owner=lease_owner)
+
+
+def end_run_with_error(store: Store, run_id: int, lease_owner: str, error: BaseException) -> bool:
+    """End a run whose task raised ``error`` outside the run's own handling (its output
+    directory could not be made, its end not recorded), if it is still running under
+    ``lease_owner``: failed with the error's name and message, as a run that raised in a cell.
+    A run that recorded its end first keeps it."""
+    return runs.finish(
+        store,
+        run_id,
+        None,
+        FAILED,
+        lease_owner=lease_owner,
+        error_name=type(error).__name__,
+        error_message=str(error) or type(error).__name__,
+    )

@@ -265,9 +265,11 @@ class Scheduler:
             log.warning("nbtools: cannot stage %s for run %s: %s", run.notebook_path, run_id, exc)
             return ""
 
-    def _on_done(self, run_id: int, status: str | None) -> None:
+    def _on_done(self, run_id: int, status: str | None, error: BaseException | None = None) -> None:
         token = self._claims.pop(run_id, None)
-        if status is None and token is not None:
+        if error is not None and token is not None:
+            reaper.end_run_with_error(self.project.store, run_id, token, error)
+        elif status is None and token is not None:
             reason = (
                 "The scheduler executing this run was stopped (its workers and kernels with it)."
                 if self._stopping

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import abc
 import os
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from nbtools.jobs.leases import LEASE_SECONDS
 
 if TYPE_CHECKING:
     from nbtools.project import Project
 
-#: Called with (run id, final status or None when the executor lost the run). The status may
-#: also be :data:`UNTRACKED`, or None when the run was not this submission's to start.
-DoneCallback = Callable[[int, "str | None"], None]
+
+class DoneCallback(Protocol):
+    """Called with (run id, final status or None when the executor lost the run). The status
+    may also be :data:`UNTRACKED`, or None when the run was not this submission's to start.
+    ``error`` is what the run's task raised, when the executor saw it raise (a Dask task):
+    the run ends failed with it if it is still running under the submission's claim."""
+
+    def __call__(
+        self, run_id: int, status: str | None, error: BaseException | None = None
+    ) -> None: ...
+
+
 #: The executor stopped tracking the run, which may still execute: its lease decides.
 UNTRACKED = "untracked"
 

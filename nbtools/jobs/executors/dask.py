@@ -166,16 +166,22 @@ class DaskExecutor(Executor):
             except Exception:  # already unpublished by another scheduler, or disconnected
                 log.debug("nbtools: cannot unpublish %s", future.key, exc_info=True)
         status: str | None
+        error = future.exception() if future.status == "error" else None
         if future.status == "finished":
             status = future.result() or UNTRACKED
-        elif future.status == "error" and type(future.exception()).__name__ == "KilledWorker":
-            status = None  # every worker that tried it died: the run is lost
+        elif type(error).__name__ == "KilledWorker":
+            status, error = None, None  # every worker that tried it died: the run is lost
+        elif error is not None:  # the run fails with it, unless it recorded its end
+            status = UNTRACKED
+            log.warning(
+                "nbtools: Dask task of run %s failed: %s: %s", run_id, type(error).__name__, error
+            )
         else:
             status = UNTRACKED  # e.g. the Dask scheduler restarted; the run's lease decides
             log.warning("nbtools: Dask task of run %s ended %s", run_id, future.status)
         if self.on_done is not None:
             try:
-                self.on_done(run_id, status)
+                self.on_done(run_id, status, error)
             except Exception:
                 log.exception("nbtools: run %s done callback failed", run_id)
 

@@ -170,6 +170,35 @@ def test_without_retries_a_lost_worker_fails_the_run_with_its_cause(
         assert session.scalars(select(Run).where(Run.retry_of == run.id)).all() == []
 
 
+def test_a_task_that_raises_fails_its_run_at_once_with_the_error(
+    dask_project: Project, notebook_factory: NotebookFactory, scheduler: Scheduler
+) -> None:
+    """A task raising outside the run's own handling (here its output directory cannot be
+    made: the shared storage's runs/ is a file) left the run running until its lease expired,
+    then ``WorkerLost``, the error only in the worker's log. It fails at once with it now; a
+    run that recorded its end keeps it."""
+    from nbtools.jobs.reaper import end_run_with_error
+
+    notebook_factory("hello.ipynb", [("code", "print('hello')", [])])
+    (dask_project.root / "shared").mkdir(exist_ok=True)
+    (dask_project.root / "shared" / "runs").write_text("not a directory")
+    run = queue_run(dask_project, "hello.ipynb", {})
+    failed = wait_for(dask_project, run.id, lambda r: r.finished_at is not None)
+    assert (failed.status, failed.error_name) == ("failed", "NotADirectoryError")
+    assert "shared/runs" in (failed.error_message or "")
+    assert failed.lease_owner is not None
+    # the task's error comes after the run's own end: that end stays
+    assert not end_run_with_error(dask_project.store, run.id, failed.lease_owner, OSError("x"))
+    (dask_project.root / "shared" / "runs").unlink()
+    ran = queue_run(dask_project, "hello.ipynb", {})
+    done = wait_for(dask_project, ran.id, lambda r: r.finished_at is not None)
+    assert done.status == "succeeded"
+    assert done.lease_owner is not None
+    assert not end_run_with_error(dask_project.store, ran.id, done.lease_owner, OSError("late"))
+    with dask_project.store.session() as session:
+        assert session.get(Run, ran.id).status == "succeeded"  # type: ignore[union-attr]
+
+
 def test_runs_in_flight_when_the_scheduler_restarts_are_resumed(
     dask_project: Project, notebook_factory: NotebookFactory, cluster: Any
 ) -> None:
