@@ -90,7 +90,7 @@ def worker_pids(cluster: Any) -> set[int]:
 
 
 def test_the_dask_executor_needs_an_address_and_is_registered() -> None:
-    with pytest.raises(InvalidInputError, match="--dask-address"):
+    with pytest.raises(InvalidInputError, match=r"\(JobsSettings\.dask_address\)"):
         create_executor("dask", None, cwd=Path.cwd())
 
 
