@@ -334,13 +334,28 @@ def notebook_bytes(project: Project, run: Run) -> bytes:
         raise NbtoolsError(f"Cannot read {run.notebook_path}: {exc.strerror}.") from None
 
 
-def _read_input(project: Project, run: Run, input_url: str) -> tuple[bytes, Path]:
-    """The notebook's bytes (from shared storage when given) and the kernel's directory."""
+def _read_input(
+    project: Project, run: Run, input_url: str, remote: str | None
+) -> tuple[bytes, Path]:
+    """The notebook's bytes (from shared storage when given) and the kernel's directory;
+    ``remote`` names the Dask worker reading it, for the error when it is not there."""
     path = project.root / run.notebook_path
     if input_url:
         cwd = path.parent if path.parent.is_dir() else Path.cwd()
         return storage.read_bytes(input_url), cwd
-    return notebook_bytes(project, run), project.resolve(run.notebook_path).parent
+    try:
+        return notebook_bytes(project, run), project.resolve(run.notebook_path).parent
+    except NotFoundError:
+        if remote is None:
+            raise
+        raise NotFoundError(
+            f"Notebook not found on the Dask worker {remote}: {run.notebook_path} (under "
+            f"{project.root}). A worker reads it there unless the runs use shared storage: "
+            "mount the project root at the same path on every worker, or set the storage "
+            "(JobsSettings.storage, docs/operations.md).",
+            path=run.notebook_path,
+            worker=remote,
+        ) from None
 
 
 def execute_run(
@@ -352,6 +367,7 @@ def execute_run(
     heartbeat_seconds: float = HEARTBEAT_SECONDS,
     interrupt: Interrupt | None = None,
     progress: runs.Progress | None = None,
+    remote: str | None = None,
 ) -> str | None:
     """Start and execute a run; returns its final status, or None if it was not ours to start.
 
@@ -359,6 +375,7 @@ def execute_run(
     local scratch directory first when that storage is remote). ``interrupt`` cancels the
     run from outside (its kernel is killed, the run ends ``cancelled``). ``progress``, if
     given, is kept up to date as the cells run (for a progress bar in the same process).
+    ``remote`` names the Dask worker executing the run, when one does (for its errors).
     """
     worker = worker or worker_id()
     store, run_id, lease = project.store, request.run_id, request.lease_seconds
@@ -380,7 +397,9 @@ def execute_run(
                 temporary = tempfile.TemporaryDirectory(prefix="nbtools-")
                 out_dir = Path(scratch.enter_context(temporary))
             out_dir.mkdir(parents=True, exist_ok=True)
-            ended, kernel = _execute(project, run, request, kernels, worker, watchdog, out_dir)
+            ended, kernel = _execute(
+                project, run, request, kernels, worker, watchdog, out_dir, remote
+            )
         finally:
             watchdog.stop()
         try:
@@ -413,6 +432,7 @@ def _execute(
     worker: str,
     watchdog: Watchdog,
     out_dir: Path,
+    remote: str | None,
 ) -> tuple[dict[str, Any], Kernel | None]:
     """Execute the notebook into ``out_dir``: the run's final columns and the used kernel."""
     progress = watchdog.progress
@@ -421,7 +441,7 @@ def _execute(
     lineage: RunStartedInBackground | None = None
     output = out_dir / f"{Path(run.notebook_path).stem}.ipynb"
     try:
-        raw, cwd = _read_input(project, run, request.input_url)
+        raw, cwd = _read_input(project, run, request.input_url, remote)
         prepared = _prepare(project, run, worker, raw, cwd)
         progress.cells_total = prepared.cells
         events.run_requested(

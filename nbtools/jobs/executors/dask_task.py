@@ -47,10 +47,13 @@ def _close() -> None:
 
 def run_on_worker(request: RunRequest) -> str | None:
     """Start and execute the run (Dask task); its final status, or None if not ours."""
+    from distributed import get_worker
+
     from nbtools.jobs.runner import execute_run, worker_id
 
     project, worker = _project(request), worker_id()
-    status = execute_run(project, request, _kernels(), worker=worker)
+    remote = f"{get_worker().address} ({worker})"
+    status = execute_run(project, request, _kernels(), worker=worker, remote=remote)
     if status is None:
         return _end_lost_attempt(project, request, worker)
     return status

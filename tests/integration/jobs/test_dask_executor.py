@@ -199,6 +199,26 @@ def test_a_task_that_raises_fails_its_run_at_once_with_the_error(
         assert session.get(Run, ran.id).status == "succeeded"  # type: ignore[union-attr]
 
 
+def test_a_notebook_missing_on_the_worker_names_the_worker_and_the_remedy(
+    dask_project: Project, notebook_factory: NotebookFactory, cluster: Any
+) -> None:
+    """Without shared storage a worker reads the notebook under the project root: one that
+    cannot see it said only "Notebook not found: hello.ipynb", naming no worker."""
+    notebook = notebook_factory("hello.ipynb", [("code", "print('hello')", [])])
+    run = queue_run(dask_project, "hello.ipynb", {})
+    notebook.unlink()  # as on a worker that does not share the root
+    running = Running(dask_scheduler(dask_project, cluster))
+    try:
+        failed = wait_for(dask_project, run.id, lambda r: r.finished_at is not None)
+    finally:
+        running.stop()
+    assert (failed.status, failed.error_name) == ("failed", "NotFoundError")
+    message = failed.error_message or ""
+    assert message.startswith("Notebook not found on the Dask worker tcp://127.0.0.1:")
+    assert f"({failed.worker}): hello.ipynb (under {dask_project.root})." in message
+    assert "(JobsSettings.storage, docs/operations.md)" in message
+
+
 def test_runs_in_flight_when_the_scheduler_restarts_are_resumed(
     dask_project: Project, notebook_factory: NotebookFactory, cluster: Any
 ) -> None:
