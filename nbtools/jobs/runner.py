@@ -32,10 +32,11 @@ from nbtools.jobs.events import RunStarted, RunStartedInBackground
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.jobs.tables import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
-from nbtools.jobs.watchdog import HEARTBEAT_SECONDS, INTERRUPTED, Interrupt, Watchdog, store_failure
+from nbtools.jobs.watchdog import HEARTBEAT_SECONDS, INTERRUPTED, Interrupt, Watchdog
 from nbtools.kernels import Kernel, KernelSource, run_kernel
 from nbtools.notebooks import Notebook, content_hash, parse_notebook
 from nbtools.parameters import PARAMETERS_TAG, is_parameters_cell, parameters_cell_index
+from nbtools.store.database import store_failure
 
 if TYPE_CHECKING:
     from nbtools.project import Project

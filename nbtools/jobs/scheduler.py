@@ -28,6 +28,7 @@ from nbtools.jobs.schedules import next_due
 from nbtools.jobs.tables import SKIPPED, Job
 from nbtools.jobs.zones import job_zone
 from nbtools.store.base import utcnow
+from nbtools.store.database import store_failure, store_unavailable
 
 if TYPE_CHECKING:
     from nbtools.jobs.storage import Storage
@@ -317,7 +318,9 @@ class Scheduler:
         try:
             presence.start(self.clock())
         except Exception as exc:  # the store is down: the first tick that reaches it adds it
-            log.warning("nbtools: cannot list this scheduler in the store yet: %s", exc)
+            log.warning(
+                "nbtools: cannot list this scheduler in the store yet: %s", store_failure(exc)
+            )
         listener = wakeups.Listener(self.project.store, self.wake)
         listener.start()
         try:
@@ -327,7 +330,9 @@ class Scheduler:
             try:
                 presence.stop()
             except Exception as exc:  # readers see it unseen, then gone, soon enough
-                log.warning("nbtools: cannot remove this scheduler from the store: %s", exc)
+                log.warning(
+                    "nbtools: cannot remove this scheduler from the store: %s", store_failure(exc)
+                )
 
     def _mark_seen(self, presence: Presence) -> None:
         """Mark this scheduler seen after a tick that worked; a failure to (the write refused)
@@ -335,7 +340,9 @@ class Scheduler:
         try:
             presence.seen(self.clock())
         except Exception as exc:
-            log.warning("nbtools: cannot mark this scheduler seen in the store: %s", exc)
+            log.warning(
+                "nbtools: cannot mark this scheduler seen in the store: %s", store_failure(exc)
+            )
 
     def _loop(self, stop: threading.Event, presence: Presence) -> None:
         failures = 0
@@ -345,11 +352,18 @@ class Scheduler:
             except Exception as exc:
                 failures += 1
                 pause = doubling_wait(self.poll_seconds * 2, failures, MAX_BACKOFF_SECONDS)
-                if failures == 1:
+                if failures == 1 and store_unavailable(exc):
+                    log.warning(
+                        "nbtools: scheduler tick failed (%s); retrying in %.1f s",
+                        store_failure(exc),
+                        pause,
+                    )
+                elif failures == 1:
                     log.exception("nbtools: scheduler tick failed; retrying in %.1f s", pause)
                 else:
+                    said = store_failure(exc) if store_unavailable(exc) else exc
                     log.warning(
-                        "nbtools: tick %d failed (%s); retrying in %.1f s", failures, exc, pause
+                        "nbtools: tick %d failed (%s); retrying in %.1f s", failures, said, pause
                     )
             else:
                 if failures:

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import URL, event, text
 
+from nbtools.store.database import store_failure
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -212,7 +214,7 @@ class Listener:
                 (log.debug if failing else log.warning)(
                     "nbtools: not listening for queued runs (%s): the poll finds them; "
                     "reconnecting every %.0f s",
-                    error,
+                    store_failure(error),
                     LISTEN_CHECK_SECONDS * 5,
                 )
                 failing = True

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from nbtools.jobs import runs
 from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.kernels import Kernel, kill_kernel_tree
+from nbtools.store.database import store_failure
 
 if TYPE_CHECKING:
     from nbtools.jobs.tables import Run
@@ -25,13 +26,6 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 1.0
 #: Why a watchdog stopped a run that its own process was asked to stop (a signal).
 INTERRUPTED = "interrupted"
-
-
-def store_failure(exc: BaseException) -> str:
-    """A database error in one line (SQLAlchemy's own text spans several, with SQL)."""
-    cause = getattr(exc, "orig", None) or exc
-    lines = str(cause).strip().splitlines()
-    return f"{type(cause).__name__}: {lines[0] if lines else ''}".rstrip(": ")
 
 
 class Interrupt:

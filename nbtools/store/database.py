@@ -84,6 +84,22 @@ def create_store_engine(url: str) -> Engine:
     )
 
 
+def store_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the store cannot be used now (its server down or unreachable, a
+    connection lost, its file out of reach), not a bug: a daemon logs it in one line
+    (:func:`store_failure`) and tries again, keeping tracebacks for everything else."""
+    from sqlalchemy.exc import OperationalError
+
+    return isinstance(error, (OperationalError, StoreError))
+
+
+def store_failure(error: BaseException) -> str:
+    """A database error in one line (SQLAlchemy's own text spans several, with SQL)."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+
+
 class Store:
     """The opened, migrated database of a project."""
 

@@ -21,7 +21,7 @@ from nbtools.metrics.notify.outbox import claim_next, record_delivered, record_f
 from nbtools.metrics.notify.payload import with_links
 from nbtools.metrics.tables import Notification
 from nbtools.store.base import utcnow
-from nbtools.store.database import Store
+from nbtools.store.database import Store, store_failure, store_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,7 @@ class NotificationSender:
     def _run(self) -> None:
         limit = max(1, self.settings.concurrency)
         in_flight: set[Future[bool]] = set()
+        failures = 0  # polls in a row that could not read the outbox
         with ThreadPoolExecutor(limit, thread_name_prefix="nbtools-deliver") as pool:
             while not self._stopping.is_set():
                 self._wake.clear()
@@ -108,6 +109,24 @@ class NotificationSender:
                         future = pool.submit(self.deliver_one, notification)
                         future.add_done_callback(lambda _done: self._wake.set())
                         in_flight.add(future)
-                except Exception:  # the store may be briefly unavailable; try again later
-                    log.exception("nbtools: the notification sender could not read the outbox")
+                except Exception as exc:  # the store may be briefly unavailable; try again later
+                    failures += 1
+                    if failures > 1:
+                        pass  # said at the first: summarized when the outbox is read again
+                    elif store_unavailable(exc):
+                        log.warning(
+                            "nbtools: the notification sender cannot read the outbox (%s); "
+                            "retrying until it can",
+                            store_failure(exc),
+                        )
+                    else:
+                        log.exception("nbtools: the notification sender could not read the outbox")
+                else:
+                    if failures:
+                        log.warning(
+                            "nbtools: the notification sender read the outbox again after %d "
+                            "failed polls",
+                            failures,
+                        )
+                    failures = 0
                 self._wake.wait(self.settings.poll_seconds)

@@ -103,3 +103,37 @@ def test_a_store_gone_longer_exits_with_one_line_and_the_run_is_ended_later(
     server.start()
     model = show(tmp_path, url)  # a reader ends the run: its lease expired
     assert (model["status"], model["error"]["name"]) == ("failed", "WorkerLost")  # type: ignore[index]
+
+
+def test_a_daemon_logs_a_store_outage_in_one_line_each(
+    tmp_path: Path, server: PostgresServer
+) -> None:
+    """While PostgreSQL was down the daemon's log filled with tracebacks: the first failed
+    tick's and the notification sender's, every poll. docs/operations.md promises one line
+    each; the sender says it once and how many polls failed when it reads the outbox again."""
+    url = server.create_database("outage")
+    err = tmp_path / "err.txt"
+    with err.open("wb") as stderr:
+        daemon = subprocess.Popen(
+            [NBTOOLS, "--root", str(tmp_path), "--db-url", url, "scheduler", "--poll", "0.1"],
+            stderr=stderr,
+            env={**os.environ, "NBTOOLS_NOTIFY_POLL_SECONDS": "0.1"},
+        )
+    try:
+        wait_until(lambda: "nbtools scheduler:" in err.read_text(), "the daemon's start")
+        server.shutdown()
+        wait_until(lambda: "tick 3 failed" in err.read_text(), "three failed ticks")
+        wait_until(lambda: "cannot read the outbox" in err.read_text(), "the sender's failure")
+        server.start()
+        wait_until(lambda: "recovered after" in err.read_text(), "the scheduler's recovery")
+        wait_until(lambda: "read the outbox again" in err.read_text(), "the sender's recovery")
+    finally:
+        daemon.terminate()
+        daemon.wait(60)
+    log = err.read_text()
+    assert "Traceback" not in log, log
+    assert "nbtools: scheduler tick failed (" in log
+    assert log.count("the notification sender cannot read the outbox (") == 1
+    assert "read the outbox again after " in log
+    for line in log.splitlines():  # each failure in one line: no SQL, no driver's hint
+        assert not line.startswith(("\t", "(Background", "Is the server")), line
