@@ -61,20 +61,13 @@ def setting_option(cls: type[Settings], name: str, flag: str) -> Callable[[F], F
         kind = int
     elif isinstance(trait, Float):
         kind = float
+    declared: dict[str, Any] = {"type": kind}
     if isinstance(trait, Bool):
         bare = flag.removeprefix("--")
-        return click.option(
-            f"--{bare}/--no-{bare}",
-            default=None,
-            help=help_text,
-            expose_value=False,
-            callback=store,
-            cls=SettingOption,
-            setting=(cls, name),
-        )
+        flag, declared = f"--{bare}/--no-{bare}", {}
     return click.option(
         flag,
-        type=kind,
+        **declared,
         default=None,
         help=help_text,
         expose_value=False,
