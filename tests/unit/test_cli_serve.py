@@ -122,7 +122,7 @@ BAD_SERVE_SETTINGS = [
         "--record-to",
         "postgresql+psycopg://me:s3cret@db:54x/x",
         "expected a database URL nbtools can use (a port or an option in it has the wrong "
-        "form; a password holding @, : or / must be percent-encoded)",
+        "form; a password holding @, : or / must be percent-encoded (@ as %40))",
     ),
     (
         "api_key_env",
