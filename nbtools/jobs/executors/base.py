@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import logging
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -12,6 +13,8 @@ from nbtools.jobs.leases import LEASE_SECONDS
 
 if TYPE_CHECKING:
     from nbtools.project import Project
+
+log = logging.getLogger(__name__)
 
 
 class DoneCallback(Protocol):
@@ -72,6 +75,22 @@ class Executor(abc.ABC):
         self.size = size or os.cpu_count() or 1
         self.on_done = on_done
         self.cwd = cwd or Path.cwd()
+
+    def _report(self, run_id: int, status: str | None, error: BaseException | None = None) -> None:
+        """Tell :attr:`on_done` that a run is done; its failure is logged: in one line when
+        the store is unavailable (it retries nothing: the run's lease decides), else with
+        its traceback."""
+        if self.on_done is None:
+            return
+        try:
+            self.on_done(run_id, status, error)
+        except Exception as exc:
+            from nbtools.store.database import store_failure, store_unavailable
+
+            if not store_unavailable(exc):
+                log.exception("nbtools: run %s done callback failed", run_id)
+            else:
+                log.warning("nbtools: run %s done callback failed: %s", run_id, store_failure(exc))
 
     @abc.abstractmethod
     def start(self) -> None:

@@ -179,11 +179,7 @@ class DaskExecutor(Executor):
         else:
             status = UNTRACKED  # e.g. the Dask scheduler restarted; the run's lease decides
             log.warning("nbtools: Dask task of run %s ended %s", run_id, future.status)
-        if self.on_done is not None:
-            try:
-                self.on_done(run_id, status, error)
-            except Exception:
-                log.exception("nbtools: run %s done callback failed", run_id)
+        self._report(run_id, status, error)
 
     def pending(self) -> set[int]:
         with self._lock:

@@ -240,13 +240,6 @@ class LocalExecutor(Executor):
         if lost is not None:
             self._report(lost, None)
 
-    def _report(self, run_id: int, status: str | None) -> None:
-        if self.on_done is not None:
-            try:
-                self.on_done(run_id, status)
-            except Exception:
-                log.exception("nbtools: run %s done callback failed", run_id)
-
     def shutdown(self) -> None:
         """Stop the workers and the zygote; a second call does nothing."""
         with self._lock:

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
+from nbtools.errors import StoreError
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.processes import release_free_memory
 from nbtools.project import Project
@@ -101,7 +102,10 @@ def main() -> None:
         help="Socket to the executor's kernel zygote; without it every kernel is a new interpreter.",
     )
     args = parser.parse_args()
-    serve(args.kernel, Path(args.cwd).resolve(), not args.no_prestart, args.zygote_fd)
+    try:
+        serve(args.kernel, Path(args.cwd).resolve(), not args.no_prestart, args.zygote_fd)
+    except StoreError as error:  # a run's end not recorded: one line, as `nbtools run` says it
+        sys.exit(f"nbtools worker {os.getpid()}: {error.message}")
 
 
 if __name__ == "__main__":

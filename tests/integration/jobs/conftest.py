@@ -39,7 +39,7 @@ class DoneLog:
         self.done: dict[int, str | None] = {}
         self._changed = threading.Condition()
 
-    def __call__(self, run_id: int, status: str | None) -> None:
+    def __call__(self, run_id: int, status: str | None, error: BaseException | None = None) -> None:
         with self._changed:
             self.done[run_id] = status
             self._changed.notify_all()

@@ -137,3 +137,37 @@ def test_a_daemon_logs_a_store_outage_in_one_line_each(
     assert "read the outbox again after " in log
     for line in log.splitlines():  # each failure in one line: no SQL, no driver's hint
         assert not line.startswith(("\t", "(Background", "Is the server")), line
+
+
+def test_a_daemon_whose_run_cannot_be_recorded_logs_it_in_one_line(
+    tmp_path: Path, notebook_factory: NotebookFactory, server: PostgresServer
+) -> None:
+    """A local worker whose run's end could not be recorded died with a traceback
+    (RunNotRecordedError), and the done callback that then tried to end the run logged
+    another: each is one line now."""
+    url = server.create_database("outage")
+    notebook_factory("nb.ipynb", [("code", WAITS_FOR_GO, [])])
+    err = tmp_path / "err.txt"
+    env = {**os.environ, "NBTOOLS_JOBS_STALE_AFTER_SECONDS": "4"}
+    args = [NBTOOLS, "--root", str(tmp_path), "--db-url", url]
+    from nbtools.jobs.submit import queue_run
+    from nbtools.project import Project
+
+    project = Project(tmp_path, db_url=url)
+    queue_run(project, "nb.ipynb", {})
+    project.close()
+    with err.open("wb") as stderr:
+        daemon = subprocess.Popen([*args, "scheduler", "--poll", "0.2"], stderr=stderr, env=env)
+    try:
+        wait_until(lambda: (tmp_path / "started").exists(), "the run")
+        server.shutdown()
+        (tmp_path / "go").touch()
+        wait_until(lambda: "could not record it" in err.read_text(), "the worker's exit")
+        wait_until(lambda: "done callback failed" in err.read_text(), "the done callback")
+    finally:
+        daemon.terminate()
+        daemon.wait(60)
+    log = err.read_text()
+    assert "Traceback" not in log, log
+    assert "Run 1 ended succeeded, but the store could not record it (" in log
+    assert "nbtools: run 1 done callback failed: OperationalError: " in log
