@@ -10,12 +10,11 @@ from typing import Any
 
 import pytest
 
-from nbtools.data.catalog import add_dataset, dataset_spec
 from nbtools.data.usage import purge_outputs
 from nbtools.jobs.runs import run_dir
 from nbtools.project import Project
+from tests.purge_support import add_run, customers_project
 from tests.server.openapi_spec import reply_validator
-from tests.unit.data.test_purge import add_run
 
 
 @pytest.fixture
@@ -29,11 +28,7 @@ def jp_server_config() -> dict[str, Any]:
 @pytest.fixture
 def project(jp_root_dir: Path, jp_serverapp: Any) -> Iterator[Project]:
     """The server's project, opened beside it (the server made its store)."""
-    opened = Project(jp_root_dir)
-    (jp_root_dir / "c.csv").write_text("id\n1\n")
-    add_dataset(opened, dataset_spec(opened, "customers", {"location": "c.csv"}))
-    yield opened
-    opened.close()
+    yield from customers_project(jp_root_dir)
 
 
 async def fetch(jp_fetch: Any, method: str, *path: str) -> tuple[int, Any]:

@@ -9,65 +9,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from nbtools import audit, jobs
 from nbtools.artifacts.stored import find_artifact
-from nbtools.artifacts.tables import ArtifactRecord
-from nbtools.cli.app import cli
-from nbtools.data.catalog import add_dataset, dataset_spec
-from nbtools.data.tables import RunDatasetRecord
 from nbtools.data.usage import dataset_usage, purge_outputs, usage_report
 from nbtools.errors import NotFoundError
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.retention import prune_runs
 from nbtools.jobs.runs import run_dir
-from nbtools.jobs.tables import Run
 from nbtools.project import Project
 from nbtools.store.base import utcnow
 from tests.conftest import make_notebook
+from tests.purge_support import add_run, customers_project, nbtools
 
 
 @pytest.fixture
 def project(tmp_path: Path, store_url: str) -> Iterator[Project]:
-    opened = Project(tmp_path, db_url=store_url)
-    (tmp_path / "c.csv").write_text("id\n1\n")
-    add_dataset(opened, dataset_spec(opened, "customers", {"location": "c.csv"}))
-    yield opened
-    opened.close()
-
-
-def add_run(
-    project: Project, dataset: str | None, *, html: bool = False, job_id: int | None = None
-) -> int:
-    """An ended run (of job ``job_id``) with its executed notebook (and HTML), an artifact,
-    and a use of ``dataset`` recorded."""
-    with project.store.session(write=True) as session:
-        run = Run(job_id=job_id, trigger="manual", notebook_path="nb.ipynb", status="succeeded",
-                  created_at=utcnow(), finished_at=utcnow())  # fmt: skip
-        session.add(run)
-        session.flush()
-        out = run_dir(project, run.id)
-        (out / "artifacts").mkdir(parents=True)
-        (out / "nb.ipynb").write_text('{"cells": []}')
-        if html:
-            (out / "nb.html").write_text("<p>1</p>")
-        (out / "artifacts" / "model.bin").write_bytes(b"derived")
-        run.output_dir = str(out)
-        run.outputs = ["notebook", "html"] if html else ["notebook"]
-        session.add(ArtifactRecord(run_id=run.id, name="model.bin", size=7, sha256="0" * 64,
-                                   location=str(out / "artifacts" / "model.bin")))  # fmt: skip
-        if dataset is not None:
-            session.add(RunDatasetRecord(run_id=run.id, dataset=dataset, mode="read",
-                                         classification="personal", location="c.csv"))  # fmt: skip
-        return int(run.id)
-
-
-def nbtools(project: Project, *args: str, answer: str | None = None) -> Result:
-    url = project.store.engine.url.render_as_string(hide_password=False)
-    return CliRunner().invoke(
-        cli, ["--root", str(project.root), "--db-url", url, *args], input=answer
-    )
+    yield from customers_project(tmp_path, store_url)
 
 
 def test_a_purge_marks_its_runs_and_every_view_then_says_so(project: Project) -> None:

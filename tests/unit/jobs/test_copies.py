@@ -9,28 +9,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 from sqlalchemy import update
 
 from nbtools import jobs
-from nbtools.cli.app import cli
-from nbtools.data.catalog import add_dataset, dataset_spec
 from nbtools.data.usage import dataset_usage, purge_outputs
 from nbtools.jobs.copies import OPEN_DIR, delete_erased_copies
 from nbtools.jobs.retention import prune_runs
 from nbtools.jobs.tables import runs_table
 from nbtools.project import Project
 from nbtools.store.base import utcnow
-from tests.unit.data.test_purge import add_run
+from tests.purge_support import add_run, customers_project, nbtools
 
 
 @pytest.fixture
 def project(tmp_path: Path, store_url: str) -> Iterator[Project]:
-    opened = Project(tmp_path, db_url=store_url)
-    (tmp_path / "c.csv").write_text("id\n1\n")
-    add_dataset(opened, dataset_spec(opened, "customers", {"location": "c.csv"}))
-    yield opened
-    opened.close()
+    yield from customers_project(tmp_path, store_url)
 
 
 def opened(project: Project, run_id: int) -> Path:
@@ -38,13 +31,6 @@ def opened(project: Project, run_id: int) -> Path:
     copy = project.root / jobs.copy_output_notebook(project, run_id)
     assert copy.read_text() == '{"cells": []}'
     return copy
-
-
-def nbtools(project: Project, *args: str, answer: str | None = None) -> Result:
-    url = project.store.engine.url.render_as_string(hide_password=False)
-    return CliRunner().invoke(
-        cli, ["--root", str(project.root), "--db-url", url, *args], input=answer
-    )
 
 
 def test_a_purge_lists_and_deletes_the_copies_of_its_runs(project: Project) -> None:
