@@ -11,12 +11,22 @@ import pytest
 from tornado.httpclient import HTTPClientError, HTTPResponse
 
 from nbtools.project import Project
+from tests.conftest import make_notebook
 from tests.server.openapi_spec import error_validator
 
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
     return {"ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}}}
+
+
+def without_scheduler() -> dict[str, Any]:
+    """A ``jp_server_config`` for a module whose jobs and runs stay as the test leaves them:
+    the extension enabled and no scheduler, so no run starts and no kernel."""
+    return {
+        "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
+        "JobsSettings": {"run_scheduler": False},
+    }
 
 
 @pytest.fixture
@@ -31,6 +41,14 @@ def jp_serverapp(jp_serverapp: Any, migrated_sqlite_store: Path) -> Any:
             project.store_dir.mkdir(parents=True)
             shutil.copyfile(migrated_sqlite_store, database)
     return jp_serverapp
+
+
+@pytest.fixture
+def project(jp_serverapp: Any, jp_root_dir: Path) -> Project:
+    """The server's project, with a notebook ``nb.ipynb`` (``x = 1``) for its jobs."""
+    (jp_root_dir / "nb.ipynb").write_text(json.dumps(make_notebook([("code", "x = 1", [])])))
+    found: Project = jp_serverapp.web_app.settings["nbtools_project"]
+    return found
 
 
 @pytest.fixture

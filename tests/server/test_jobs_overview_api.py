@@ -4,7 +4,6 @@ documented, bad query arguments answered 400 naming the argument, empty and pagi
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,24 +11,14 @@ from tornado.httpclient import HTTPClientError
 
 from nbtools import jobs
 from nbtools.project import Project
-from tests.conftest import make_notebook
+from tests.server.conftest import without_scheduler
 from tests.server.openapi_spec import reply_validator
 
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
     # No scheduler: the jobs stay as created, no kernels start.
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
-        "JobsSettings": {"run_scheduler": False},
-    }
-
-
-@pytest.fixture
-def project(jp_serverapp: Any, jp_root_dir: Path) -> Project:
-    (jp_root_dir / "nb.ipynb").write_text(json.dumps(make_notebook([("code", "x = 1", [])])))
-    found: Project = jp_serverapp.web_app.settings["nbtools_project"]
-    return found
+    return without_scheduler()
 
 
 async def overview(jp_fetch: Any, **params: str) -> dict[str, Any]:

@@ -6,7 +6,6 @@ working; ``localtime`` given as input is a 400 naming the field."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,24 +17,14 @@ from nbtools.jobs.tables import Job
 from nbtools.jobs.views import NO_TIME_LEFT
 from nbtools.jobs.zones import job_zone
 from nbtools.project import Project
-from tests.conftest import make_notebook
+from tests.server.conftest import without_scheduler
 from tests.server.openapi_spec import reply_validator
 
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
     # No scheduler: the jobs stay as the store holds them, no kernels start.
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
-        "JobsSettings": {"run_scheduler": False},
-    }
-
-
-@pytest.fixture
-def project(jp_serverapp: Any, jp_root_dir: Path) -> Project:
-    (jp_root_dir / "nb.ipynb").write_text(json.dumps(make_notebook([("code", "x = 1", [])])))
-    found: Project = jp_serverapp.web_app.settings["nbtools_project"]
-    return found
+    return without_scheduler()
 
 
 def stored(project: Project, name: str, **values: Any) -> int:

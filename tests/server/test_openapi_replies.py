@@ -11,6 +11,7 @@ import pytest
 from nbtools import versioning
 from nbtools.project import Project
 from tests.conftest import make_notebook
+from tests.server.conftest import without_scheduler
 from tests.server.openapi_spec import reply_validator
 from tests.unit.metrics.conftest import store_metrics
 
@@ -18,10 +19,7 @@ from tests.unit.metrics.conftest import store_metrics
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
     # No scheduler: queued runs stay queued, so run models are checked without kernels.
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
-        "JobsSettings": {"run_scheduler": False},
-    }
+    return without_scheduler()
 
 
 @pytest.fixture
