@@ -26,6 +26,7 @@ from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import SUCCEEDED, Run
 from nbtools.project import Project
 from nbtools.store.base import utcnow
+from tests.clock import Clock
 from tests.conftest import NotebookFactory, make_notebook
 from tests.integration.jobs.conftest import (
     ONCE_SLOW,
@@ -37,14 +38,6 @@ from tests.integration.jobs.conftest import (
 )
 
 pytestmark = pytest.mark.slow
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class InstantExecutor(Executor):

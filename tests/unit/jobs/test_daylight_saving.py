@@ -17,6 +17,7 @@ from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.schedules import next_times, previous_times
 from nbtools.jobs.tables import Job, Run
 from nbtools.project import Project
+from tests.clock import Clock
 from tests.conftest import NotebookFactory
 
 UTC = timezone.utc
@@ -75,14 +76,6 @@ CASES = {
         ["2026-03-08T02:30:00+05:30"], 48, 0, 192,
     ),
 }  # fmt: skip
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _job(project: Project, cron: str, zone: str, start: datetime) -> int:

@@ -17,9 +17,9 @@ from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Run
 from nbtools.project import Project
 from nbtools.store.base import utcnow
+from tests.clock import Clock
 from tests.conftest import NotebookFactory
 from tests.unit.jobs.test_run_views import counted
-from tests.unit.jobs.test_scheduler import Clock
 
 
 @pytest.fixture

@@ -25,24 +25,10 @@ from nbtools.jobs.tables import Job, Run
 from nbtools.jobs.zones import job_zone
 from nbtools.metrics import add_rule
 from nbtools.project import Project
-from tests.conftest import NotebookFactory
+from tests.clock import Clock
 
 UTC = timezone.utc
 CRON = "30 6 * * *"
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def notebook(notebook_factory: NotebookFactory) -> str:
-    notebook_factory("nb.ipynb", [("code", "n = 1", ["parameters"])])
-    return "nb.ipynb"
 
 
 def old_job(project: Project, notebook: str, stored: str, **values: Any) -> int:

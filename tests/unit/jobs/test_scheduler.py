@@ -19,23 +19,10 @@ from nbtools.jobs.errors import InvalidScheduleError
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.tables import Job, Run
 from nbtools.project import Project
-from tests.conftest import NotebookFactory, make_notebook
+from tests.clock import Clock
+from tests.conftest import make_notebook
 
 UTC = timezone.utc
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def notebook(notebook_factory: NotebookFactory) -> str:
-    notebook_factory("nb.ipynb", [("code", "n = 1", ["parameters"])])
-    return "nb.ipynb"
 
 
 def all_runs(project: Project) -> list[Run]:
