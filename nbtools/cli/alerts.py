@@ -10,6 +10,7 @@ from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.ids import ID
 from nbtools.cli.job_ref import job_argument, job_filter
+from nbtools.cli.options import limit_option
 from nbtools.cli.output import print_json, print_table
 
 
@@ -27,13 +28,7 @@ def alerts() -> None:
     show_default=True,
     help="Only open or acknowledged alerts, or all of them.",
 )
-@click.option(
-    "--limit",
-    type=click.IntRange(1, 1000),
-    default=100,
-    show_default=True,
-    help="List at most this many alerts, the newest (1 to 1000).",
-)
+@limit_option("alerts", default=100)
 @json_option
 @pass_cli
 def list_(cli_ctx: CliContext, job_id: int | None, status: str, limit: int, as_json: bool) -> None:
@@ -276,13 +271,7 @@ def notify_remove(cli_ctx: CliContext, target_id: int, as_json: bool) -> None:
     default=None,
     help="Only deliveries in this state (default: every state).",
 )
-@click.option(
-    "--limit",
-    type=click.IntRange(1, 1000),
-    default=50,
-    show_default=True,
-    help="List at most this many deliveries, the newest (1 to 1000).",
-)
+@limit_option("deliveries", default=50)
 @click.option(
     "--retry",
     "retry_id",

@@ -1,6 +1,7 @@
-"""Command-line flags for settings: each flag takes its help, default and type from the trait
-that declares the option (:mod:`nbtools.settings`), and its value goes into the command's
-configuration as the highest layer, above the config file and the environment."""
+"""Flags that several commands declare alike. A flag for a setting takes its help, default and
+type from the trait that declares the option (:mod:`nbtools.settings`), and its value goes into
+the command's configuration as the highest layer, above the config file and the environment;
+``--limit`` bounds a list the same way in every command that pages one."""
 
 from __future__ import annotations
 
@@ -93,3 +94,19 @@ config_file_option = click.option(
     "c.MetricsSettings.*, c.NotificationSettings.*, c.EnvSettings.*), as jupyter_server_config.py; overridden "
     f"by environment variables and flags. [env ${CONFIG_FILE_VARIABLE}]",
 )
+
+#: The most ``--limit`` lets a list command show at once.
+MAX_LIMIT = 1000
+
+
+def limit_option(what: str, *, default: int, more: str = "") -> Callable[[F], F]:
+    """``--limit N``: list at most N of ``what``, the newest (1 to :data:`MAX_LIMIT`,
+    ``default`` unless given); ``more`` ends the help (how to page back)."""
+    tail = f"; {more}" if more else ""
+    return click.option(
+        "--limit",
+        type=click.IntRange(1, MAX_LIMIT),
+        default=default,
+        show_default=True,
+        help=f"List at most this many {what}, the newest (1 to {MAX_LIMIT}){tail}.",
+    )

@@ -12,6 +12,7 @@ from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.follow import UNENDED, ended, follow, require_scheduler, wait_option
 from nbtools.cli.ids import ID
 from nbtools.cli.job_ref import job_filter
+from nbtools.cli.options import limit_option
 from nbtools.cli.output import print_fields, print_json, print_table, say, when
 from nbtools.cli.paths import root_relative_option
 from nbtools.cli.presence import note_if_unserved
@@ -192,13 +193,7 @@ def runs() -> None:
     "--notebook", callback=root_relative_option, help="Only runs of this notebook (its path)."
 )
 @click.option("--status", help="Only runs in this status (queued, running, succeeded, …, skipped).")
-@click.option(
-    "--limit",
-    type=click.IntRange(1, 1000),
-    default=20,
-    show_default=True,
-    help="List at most this many runs, the newest (1 to 1000); --before pages back.",
-)
+@limit_option("runs", default=20, more="--before pages back")
 @click.option(
     "--before",
     type=ID,
