@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from nbtools.processes import kill_tree
 from nbtools.project import Project
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -69,6 +70,23 @@ def opened_for_writing(fifo: Path, reader: subprocess.Popen[bytes]) -> int:
         assert reader.poll() is None, "the command ended before it opened the pipe"
         assert time.monotonic() < deadline, "the command never opened the pipe"
         time.sleep(0.05)
+
+
+def exit_on_signal(fifo: Path, process: subprocess.Popen[bytes], signum: int) -> int:
+    """Send ``signum`` to ``process`` once it waits at its read of the named pipe ``fifo``
+    (:func:`opened_for_writing`): the code it exits with (within 60 s). The pipe is closed
+    after, and a process still running then (the test failed) is killed with its children."""
+    writer: int | None = None
+    try:
+        writer = opened_for_writing(fifo, process)
+        process.send_signal(signum)
+        return process.wait(timeout=60)
+    finally:
+        if writer is not None:
+            os.close(writer)
+        if process.poll() is None:
+            kill_tree(process.pid)
+            process.wait()
 
 
 @pytest.fixture

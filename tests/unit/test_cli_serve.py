@@ -20,7 +20,7 @@ from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.export.model import MANIFEST
 from nbtools.serve.config import WORKERS_PER_CPU, ServeSettings
 from nbtools.serve.runner import serve
-from tests.conftest import NotebookFactory, opened_for_writing, run_python
+from tests.conftest import NotebookFactory, exit_on_signal, run_python
 from tests.unit.test_cli import run_cli
 
 
@@ -235,17 +235,7 @@ def test_a_stop_while_the_service_starts_is_as_graceful_as_later(
     config.write_text(f"open({str(fifo)!r}).read()\n")
     entry = [sys.executable, "-m", "nbtools.cli.main", "--config", str(config)]
     service = subprocess.Popen([*entry, "serve", str(package)], stderr=subprocess.PIPE)
-    writer: int | None = None
-    try:
-        writer = opened_for_writing(fifo, service)
-        service.send_signal(signum)
-        assert service.wait(timeout=60) == 0
-    finally:
-        if writer is not None:
-            os.close(writer)
-        if service.poll() is None:
-            service.kill()
-            service.wait()
+    assert exit_on_signal(fifo, service, signum) == 0
     assert service.stderr is not None
     assert service.stderr.read().decode() == "nbtools serve: stopped.\n"
 

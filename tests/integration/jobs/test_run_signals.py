@@ -21,7 +21,7 @@ from nbtools.cli.app import cli
 from nbtools.jobs.runs import get_run
 from nbtools.kernels import ARTIFACTS_PREFIX, KERNEL_FILES_PREFIX, sweep_leftovers
 from nbtools.project import Project
-from tests.conftest import NotebookFactory, opened_for_writing
+from tests.conftest import NotebookFactory, exit_on_signal
 from tests.integration.jobs.conftest import gone, processes_with, spawner, wait_until
 
 pytestmark = pytest.mark.slow
@@ -110,17 +110,7 @@ def test_a_command_stopped_before_it_answers_prints_the_stop_as_its_json_error(
         process = subprocess.Popen(
             [NBTOOLS, "--root", str(tmp_path), "run", "nb.ipynb", "--json"], stdout=out, stderr=err
         )
-    writer: int | None = None
-    try:
-        writer = opened_for_writing(notebook, process)
-        process.send_signal(signum)
-        assert process.wait(timeout=60) == 128 + signum
-    finally:
-        if writer is not None:
-            os.close(writer)
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    assert exit_on_signal(notebook, process, signum) == 128 + signum
     stderr = (tmp_path / "err.txt").read_text()
     assert json.loads((tmp_path / "out.json").read_text()) == {
         "error": "Stopped",

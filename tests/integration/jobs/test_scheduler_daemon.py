@@ -21,7 +21,7 @@ from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Run, schedulers_table
 from nbtools.processes import kill_tree
 from nbtools.project import Project
-from tests.conftest import NotebookFactory, opened_for_writing
+from tests.conftest import NotebookFactory, exit_on_signal
 from tests.integration.jobs.conftest import wait_for
 
 pytestmark = pytest.mark.slow
@@ -120,17 +120,7 @@ def test_a_stop_while_the_daemon_starts_is_as_graceful_as_later(
         [sys.executable, "-m", "nbtools.cli.main", *root, "scheduler", "--workers", "1"],
         stderr=subprocess.PIPE,
     )
-    writer: int | None = None
-    try:
-        writer = opened_for_writing(fifo, daemon)
-        daemon.send_signal(signum)
-        assert daemon.wait(timeout=60) == 0
-    finally:
-        if writer is not None:
-            os.close(writer)
-        if daemon.poll() is None:
-            kill_tree(daemon.pid)
-            daemon.wait()
+    assert exit_on_signal(fifo, daemon, signum) == 0
     assert daemon.stderr is not None
     assert daemon.stderr.read().decode() == "nbtools scheduler: stopped.\n"
     with project.store.session() as session:
