@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from nbtools.cli.app import cli
 from nbtools.cli.serve import serve_installed
@@ -116,6 +116,37 @@ def unservable(tmp_path: Path) -> Path:
     return tmp_path / "pkg"
 
 
+def serve_given(
+    unservable: Path,
+    given: str,
+    option: str,
+    flag: str,
+    value: str,
+    env: dict[str, str],
+    shown: str | None = None,
+) -> tuple[Result, str]:
+    """``nbtools serve`` of ``unservable`` with ``env``, ``ServeSettings.option`` set to
+    ``value`` by ``given`` (its ``flag``, its variable or a ``config`` file): the result, and
+    how a refusal of the value begins, naming where it was set (``shown``: the value as the
+    refusal shows it, its repr unless said)."""
+    variable = f"NBTOOLS_SERVE_{option.upper()}"
+    env = {variable: "", "NBTOOLS_CONFIG": "", **env}
+    args = ["serve", str(unservable), "--port", "0"]
+    shown = repr(value) if shown is None else shown
+    if given == "flag":
+        args += [flag, value]
+        where = f"Invalid value for '{flag}': "
+    elif given == "variable":
+        env[variable] = value
+        where = f"${variable}={shown} is not a valid ServeSettings.{option}: "
+    else:
+        config_file = unservable.parent / "serve_config.py"
+        config_file.write_text(f"c.ServeSettings.{option} = {value!r}\n")
+        args = ["--config", str(config_file), *args]
+        where = f"c.ServeSettings.{option} = {shown} in {config_file}: "
+    return CliRunner().invoke(cli, args, env=env), where
+
+
 BAD_SERVE_SETTINGS = [
     (
         "record_to",
@@ -141,24 +172,11 @@ def test_a_bad_serve_setting_is_refused_naming_where_it_was_set(
 ) -> None:
     """The flag, the variable or the config file that gave it, never a flag that was not
     given (``See --record-to.`` for a variable); exit 2 before anything starts."""
-    variable = f"NBTOOLS_SERVE_{option.upper()}"
-    env = {variable: "", "NBTOOLS_TEST_UNSET_KEY": "", "NBTOOLS_CONFIG": ""}
-    args = ["serve", str(unservable), "--port", "0"]
-    shown = "'postgresql+psycopg://db:54x/x'" if option == "record_to" else repr(value)
-    if given == "flag":
-        args += [flag, value]
-        expected = f"Invalid value for '{flag}': {reason}."
-    elif given == "variable":
-        env[variable] = value
-        expected = f"${variable}={shown} is not a valid ServeSettings.{option}: {reason}."
-    else:
-        config_file = unservable.parent / "serve_config.py"
-        config_file.write_text(f"c.ServeSettings.{option} = {value!r}\n")
-        args = ["--config", str(config_file), *args]
-        expected = f"c.ServeSettings.{option} = {shown} in {config_file}: {reason}."
-    result = CliRunner().invoke(cli, args, env=env)
+    shown = "'postgresql+psycopg://db:54x/x'" if option == "record_to" else None
+    env = {"NBTOOLS_TEST_UNSET_KEY": ""}
+    result, where = serve_given(unservable, given, option, flag, value, env, shown)
     assert result.exit_code == 2, result.output
-    assert expected in result.output
+    assert f"{where}{reason}." in result.output
     if given != "flag":
         assert flag not in result.output
     assert "s3cret" not in result.output
@@ -317,20 +335,8 @@ def test_an_api_key_file_without_a_key_is_refused_naming_where_it_was_set(
         Path(path).mkdir()
     elif isinstance(content, bytes):
         Path(path).write_bytes(content)
-    env = {"NBTOOLS_SERVE_API_KEY_FILE": "", "NBTOOLS_SERVE_API_KEY_ENV": "", "NBTOOLS_CONFIG": ""}
-    args = ["serve", str(unservable), "--port", "0"]
-    if given == "flag":
-        args += ["--api-key-file", path]
-        where = "Invalid value for '--api-key-file': "
-    elif given == "variable":
-        env["NBTOOLS_SERVE_API_KEY_FILE"] = path
-        where = f"$NBTOOLS_SERVE_API_KEY_FILE={path!r} is not a valid ServeSettings.api_key_file: "
-    else:
-        config_file = unservable.parent / "serve_config.py"
-        config_file.write_text(f"c.ServeSettings.api_key_file = {path!r}\n")
-        args = ["--config", str(config_file), *args]
-        where = f"c.ServeSettings.api_key_file = {path!r} in {config_file}: "
-    result = CliRunner().invoke(cli, args, env=env)
+    env = {"NBTOOLS_SERVE_API_KEY_ENV": ""}
+    result, where = serve_given(unservable, given, "api_key_file", "--api-key-file", path, env)
     assert result.exit_code == 2, result.output
     expected = f"expected the path of a file holding the API key ({reason.format(path=path)}"
     assert where + expected in result.output
