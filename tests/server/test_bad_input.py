@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -74,20 +75,27 @@ async def send(
 ) -> tuple[int, dict[str, Any]]:
     if body is None and method in ("POST", "PUT", "PATCH"):
         body = b"{}"
+    request = jp_fetch(*target.strip("/").split("/"), method=method, body=body, params=params)
+    response = await answered(request, f"{method} {target} {params}")
+    return response.code, reply_json(response)
+
+
+async def answered(request: Awaitable[HTTPResponse], what: str) -> HTTPResponse:
+    """The reply to ``request``, an error's too, which must not be a server error (500 or
+    more): ``what`` names the request if it is."""
     try:
-        response: HTTPResponse = await jp_fetch(
-            *target.strip("/").split("/"), method=method, body=body, params=params
-        )
+        return await request
     except HTTPClientError as error:
         failed = error
-    else:
-        return response.code, reply_json(response)
     assert failed.response is not None
-    assert failed.code < 500, f"{method} {target} {params} answered {failed.code}"
-    return failed.code, json.loads(failed.response.body)
+    assert failed.code < 500, f"{what} answered {failed.code}"
+    return failed.response
 
 
 def reply_json(response: HTTPResponse) -> Any:
+    """The JSON of a reply: an error's, always (every refusal is JSON); another's, if any."""
+    if response.code >= 400:
+        return json.loads(response.body)
     json_reply = response.headers.get("Content-Type", "").startswith("application/json")
     return json.loads(response.body) if json_reply and response.body else {}
 
@@ -326,18 +334,10 @@ async def send_raw(
     """``send`` of ``target`` (a route's path and query) as it is, under the server's ``base``
     URL: ``jp_fetch`` would escape a ``%`` in its path."""
     body = b"{}" if method in ("POST", "PUT", "PATCH") else None
-    try:
-        response = await http_server_client.fetch(
-            base + target, method=method, body=body, headers=headers
-        )
-    except HTTPClientError as error:
-        failed = error
-    else:
-        return response.code, reply_json(response)
-    assert failed.response is not None
-    assert failed.code < 500, f"{method} {target} answered {failed.code}"
-    check_error_reply(tuple(target.split("?")[0].split("/")), failed.response)
-    return failed.code, json.loads(failed.response.body)
+    request = http_server_client.fetch(base + target, method=method, body=body, headers=headers)
+    response = await answered(request, f"{method} {target}")
+    check_error_reply(tuple(target.split("?")[0].split("/")), response)
+    return response.code, reply_json(response)
 
 
 async def test_bytes_that_are_not_utf8_are_400_naming_the_argument(
