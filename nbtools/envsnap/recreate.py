@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -154,6 +155,8 @@ def recreate(snapshot: Snapshot, directory: Path, python: str | None = None) -> 
     again).
     """
     check_new_directory(directory)
+    # A symbolic link to an empty directory: the venv goes where it points (venv refuses links).
+    directory = Path(os.path.realpath(directory))
     interpreter, warnings = choose_python(snapshot, python)
     skipped: list[dict[str, str]] = []
     hashed: list[str] = []
@@ -171,9 +174,7 @@ def recreate(snapshot: Snapshot, directory: Path, python: str | None = None) -> 
         venv_python = _venv_python(directory)
         document = capture_interpreter([venv_python])
     except BaseException:
-        shutil.rmtree(directory, ignore_errors=True)
-        if existed:
-            directory.mkdir()
+        _leave_as_it_was(directory, existed)
         raise
     result = snapshot_from_document(document, origin=str(directory))
     return RecreateReport(
@@ -189,6 +190,21 @@ def recreate(snapshot: Snapshot, directory: Path, python: str | None = None) -> 
             if dist.non_reproducible
         ],
     )
+
+
+def _leave_as_it_was(directory: Path, existed: bool) -> None:
+    """Remove what a failed recreate made in ``directory``: the directory itself when it was
+    new, else what it now holds (it was empty). Never raises: the failure that got here is
+    the one to tell."""
+    if not existed:
+        shutil.rmtree(directory, ignore_errors=True)
+        return
+    with contextlib.suppress(OSError):
+        for child in list(directory.iterdir()):
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
 
 
 def _venv_python(directory: Path) -> str:

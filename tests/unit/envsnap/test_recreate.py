@@ -139,3 +139,38 @@ def test_recorded_archive_hashes_are_enforced_and_a_tampered_archive_changes_not
         recreate(snapshot, empty)
     assert empty.is_dir()
     assert list(empty.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_a_link_to_an_empty_directory_gets_the_venv_where_it_points_and_a_failure_empties_it(
+    tmp_path: Path,
+) -> None:
+    """``python -m venv`` refuses a symbolic link; the clean-up after that failure used to raise
+    FileExistsError over the real error (a traceback in the CLI)."""
+    wheel = build_wheel(tmp_path, "VALUE = 1\n")
+    source = tmp_path / "source"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(source)], check=True)
+    python = source / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
+         "--no-index", str(wheel)],
+        check=True,
+    )  # fmt: skip
+    snapshot = snapshot_from_document(capture_interpreter([str(python)]), origin=str(source))
+    (tmp_path / "real").mkdir()
+    link = tmp_path / "link"
+    link.symlink_to("real")
+
+    report = recreate(snapshot, link)
+    assert (report.installed, report.mismatches) == (1, [])
+    assert link.is_symlink()
+    assert (tmp_path / "real" / "bin" / "python").exists()
+
+    (tmp_path / "other").mkdir()
+    other = tmp_path / "other-link"
+    other.symlink_to("other")
+    build_wheel(tmp_path, "VALUE = 'tampered'\n")  # the recorded hash no longer matches
+    with pytest.raises(CheckFailedError, match=r"(?i)hash"):
+        recreate(snapshot, other)
+    assert other.is_symlink()
+    assert list((tmp_path / "other").iterdir()) == []  # emptied again, still there
