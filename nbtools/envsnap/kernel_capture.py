@@ -38,9 +38,14 @@ CAPTURE_SCRIPT = Path(__file__).with_name("capture.py")
 #: the same interpreter version (``sys.hexversion``) compiled this script before, else compiled
 #: from its source, which the script then writes there (``CODE_FILE``). Compiling the script
 #: was most of a cached capture's own time (docs/performance.md). Python 3.8 syntax, and only
-#: the modules imported at start-up (see ``capture``).
+#: the modules imported at start-up (see ``capture``). An interpreter older than
+#: :data:`OLDEST_PYTHON` says its version and exits :data:`TOO_OLD` before reading the script
+#: (Python 2 reads this much).
 BOOTSTRAP = """\
 import marshal, os, sys
+if sys.version_info < _OLDEST:
+    sys.stderr.write("%d.%d.%d" % tuple(sys.version_info[:3]))
+    sys.exit(_TOO_OLD)
 code = CODE_FILE = None
 if len(sys.argv) > 1:
     CODE_FILE = os.path.join(
@@ -55,6 +60,11 @@ if code is None:
     code = compile(_SOURCE, "<nbtools capture>", "exec")
 exec(code, {"__name__": "__main__", "CODE_FILE": CODE_FILE})
 """
+
+#: The oldest Python whose environment the capture script reads.
+OLDEST_PYTHON = (3, 7)
+#: The exit status of an interpreter older than :data:`OLDEST_PYTHON`.
+TOO_OLD = 3
 
 #: Seconds an interpreter may take to report its environment.
 CAPTURE_TIMEOUT = 120
@@ -112,6 +122,14 @@ class RunningCapture:
         with self.report:
             self.report.seek(0)
             stdout = self.report.read()  # decoded as text=True decodes a pipe
+        version = stderr.strip()
+        if self.process.returncode == TOO_OLD and version.replace(".", "").isdigit():
+            oldest = ".".join(map(str, OLDEST_PYTHON))
+            raise CaptureError(
+                f"{command[0]} runs Python {version}; environment snapshots need Python "
+                f"{oldest} or later. Snapshot a kernel with a newer Python.",
+                command=command,
+            )
         if self.process.returncode != 0:
             tail = "\n".join(stderr.strip().splitlines()[-5:])
             raise CaptureError(
@@ -144,7 +162,12 @@ def capture_command(command: Sequence[str], cache: Path | None = None) -> list[s
 def _bootstrap() -> str:
     source = CAPTURE_SCRIPT.read_text(encoding="utf-8")
     digest = hashlib.sha256(source.encode()).hexdigest()[:16]
-    return BOOTSTRAP.replace("_DIGEST", digest).replace("_SOURCE", repr(source))
+    return (
+        BOOTSTRAP.replace("_DIGEST", digest)
+        .replace("_TOO_OLD", str(TOO_OLD))
+        .replace("_OLDEST", repr(OLDEST_PYTHON))
+        .replace("_SOURCE", repr(source))
+    )
 
 
 def capture_interpreter(

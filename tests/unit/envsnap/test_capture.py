@@ -6,15 +6,19 @@ import ast
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from nbtools.envsnap import kernel_capture
 from nbtools.envsnap.capture import REDACTED, _quote, allowed_environment, safe_value
 from nbtools.envsnap.kernel_capture import (
     BOOTSTRAP,
     CAPTURE_SCRIPT,
+    OLDEST_PYTHON,
+    CaptureError,
     RunningCapture,
     capture_interpreter,
 )
@@ -235,11 +239,12 @@ def test_secret_rules() -> None:
     }
 
 
-def test_capture_script_keeps_to_python_3_8_syntax() -> None:
-    """Its syntax, the bootstrap's, and signatures whose annotations 3.8 can evaluate (without
-    ``from __future__ import annotations``, an import, each one is evaluated at definition)."""
-    tree = ast.parse(CAPTURE_SCRIPT.read_text(), feature_version=(3, 8))
-    ast.parse(BOOTSTRAP, feature_version=(3, 8))
+def test_capture_script_keeps_to_the_oldest_python_s_syntax() -> None:
+    """Its syntax, the bootstrap's, and signatures whose annotations the oldest Python read
+    (3.7) can evaluate (without ``from __future__ import annotations``, an import, each one is
+    evaluated at definition)."""
+    tree = ast.parse(CAPTURE_SCRIPT.read_text(), feature_version=OLDEST_PYTHON)
+    ast.parse(BOOTSTRAP, feature_version=OLDEST_PYTHON)
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef):
             arguments = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
@@ -256,3 +261,33 @@ def test_a_report_larger_than_a_pipe_is_written_before_it_is_read() -> None:
     assert capture.process.wait(timeout=60) == 0
     assert capture.document() == {"x": "é" * 200_000}
     assert capture.report.closed
+
+
+@pytest.fixture
+def newer_python_needed(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """This interpreter taken for one too old: the oldest Python read is the next version."""
+    monkeypatch.setattr(kernel_capture, "OLDEST_PYTHON", (sys.version_info[0], 99))
+    kernel_capture._bootstrap.cache_clear()
+    yield ".".join(map(str, sys.version_info[:3]))
+    monkeypatch.undo()
+    kernel_capture._bootstrap.cache_clear()
+
+
+def test_an_interpreter_too_old_is_told_by_its_version(newer_python_needed: str) -> None:
+    """Its own traceback (an AttributeError on Python 3.6 and 2.7) said nothing useful."""
+    with pytest.raises(CaptureError) as caught:
+        capture_interpreter([sys.executable])
+    assert caught.value.message == (
+        f"{sys.executable} runs Python {newer_python_needed}; environment snapshots need Python "
+        f"{sys.version_info[0]}.99 or later. Snapshot a kernel with a newer Python."
+    )
+
+
+@pytest.mark.parametrize("version", ["2.7.18", "3.6.15"])
+def test_python_2_and_3_6_are_told_they_are_too_old(version: str) -> None:
+    """Where this machine has them (pyenv's builds): the bootstrap is read by Python 2 too."""
+    python = Path.home() / ".pyenv" / "versions" / version / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"no Python {version} here")
+    with pytest.raises(CaptureError, match=rf"runs Python {version}; .* need Python 3\.7 or"):
+        capture_interpreter([str(python)])
