@@ -148,13 +148,19 @@ class Store:
             yield session
 
     @contextlib.contextmanager
-    def connection(self, *, write: bool = False) -> Iterator[Connection]:
+    def connection(self, *, write: bool = False, snapshot: bool = False) -> Iterator[Connection]:
         """A SQLAlchemy Core connection in one transaction, as :meth:`session` (committed on
         success, rolled back on error, ``write=True`` taking SQLite's write lock first), for
         the tables declared in Core (``store.tables``, ``versioning.tables``, ``audit.tables``,
-        ``envsnap.tables``)."""
-        with self._connect(write) as connection, connection.begin():
-            yield connection
+        ``envsnap.tables``). ``snapshot=True``: every query of the transaction sees the store
+        as it was at its first one (``REPEATABLE READ`` on PostgreSQL, whose default lets each
+        statement see what others committed meanwhile; a SQLite transaction always does), for
+        reading many tables as one whole (copying the store)."""
+        with self._connect(write) as connection:
+            if snapshot and connection.dialect.name == "postgresql":
+                connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                yield connection
 
     @contextlib.contextmanager
     def _connect(self, write: bool) -> Iterator[Connection]:

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
 
 from nbtools.errors import StoreError, StoreTooNewError
 from nbtools.project import Project
@@ -104,6 +104,25 @@ def test_failed_transaction_rolls_back(project: Project) -> None:
         _add_then_fail(project)
     with project.store.connection() as connection:
         assert connection.execute(select(notebooks)).all() == []
+
+
+@pytest.mark.parametrize("snapshot", [True, False])
+def test_a_snapshot_reads_the_store_as_it_was_at_its_first_query(
+    store_url: str, snapshot: bool
+) -> None:
+    """What another connection commits meanwhile is not seen by a snapshot (copying the
+    store reads every table in one); PostgreSQL's default transactions see it."""
+    store = Store.open(store_url)
+    count = select(func.count()).select_from(notebooks)
+    try:
+        with store.connection(snapshot=snapshot) as reading:
+            assert reading.execute(count).scalar_one() == 0
+            with store.connection(write=True) as writing:
+                writing.execute(insert(notebooks).values(path="new.ipynb"))
+            seen = reading.execute(count).scalar_one()
+    finally:
+        store.close()
+    assert seen == (1 if store_url.startswith("postgresql") and not snapshot else 0)
 
 
 def _insert_many(db_url: str, lock_dir: Path, prefix: str) -> None:
