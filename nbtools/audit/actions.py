@@ -30,6 +30,7 @@ ACTIONS = frozenset(
         "notify.add",
         "notify.remove",
         "runs.prune",
+        "store.copy",
     }
 )
 

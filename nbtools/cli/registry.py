@@ -48,6 +48,11 @@ COMMANDS: dict[str, CommandEntry] = {
     "status": CommandEntry(
         "nbtools.cli.status", "status", "Show the project root, store and schema revision."
     ),
+    "store": CommandEntry(
+        "nbtools.cli.store",
+        "store",
+        "The project's store: copy it into another database (SQLite to PostgreSQL).",
+    ),
     "run": CommandEntry(
         "nbtools.cli.run", "run", "Run a notebook once with parameters, recorded in the store."
     ),

@@ -126,3 +126,20 @@ def test_a_lock_file_export_at_a_terminal_counts_the_releases_the_index_answers(
     assert "t0k" not in terminal  # the login is not shown
     assert 'name = "six"' in out
     assert "Looking up" not in out
+
+
+def test_a_store_copy_at_a_terminal_counts_the_rows_copied(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    for step in range(3):
+        notebook_factory("nb.ipynb", [("code", f"x = {step}", [])])
+        assert at_terminal(tmp_path, "version", "save", "nb.ipynb")[0] == 0
+    target = f"sqlite:///{tmp_path / 'copy.db'}"
+    code, out, terminal = at_terminal(tmp_path, "store", "copy", "--to", target)
+    assert code == 0, terminal
+    copied = re.search(r"Copied the store, (\d+) rows", out)
+    assert copied is not None, out
+    rows = copied[1]
+    frames = [line for line in terminal.splitlines() if line.startswith("Copying the store")]
+    assert any(f" {rows}/{rows} " in frame for frame in frames), frames
+    assert "Copying the store" not in out

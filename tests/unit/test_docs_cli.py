@@ -31,6 +31,7 @@ PAGES = {
     "data": ["governance.md"],
     "serve": ["serving.md"],
     "scheduler": ["operations.md"],
+    "store": ["operations.md"],
     "status": [],
 }
 #: Where the settings without a row in configuration.md's table are described, each in a

@@ -223,6 +223,7 @@ FACE_CALLERS = (
     "nbtools/cli/scheduler.py",
     "nbtools/cli/serve.py",
     "nbtools/cli/presence.py",
+    "nbtools/cli/store.py",
     "nbtools/status.py",
 )
 

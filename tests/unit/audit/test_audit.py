@@ -81,7 +81,9 @@ def test_every_action_and_family_is_a_filter(any_project: Project) -> None:
     for action in ACTIONS:
         assert [e.action for e in audit.list_entries(any_project, action=action)] == [action]
     families = {action.split(".")[0] for action in ACTIONS}
-    assert families == {"dataset", "policy", "job", "run", "version", "rule", "notify", "runs"}
+    assert families == {
+        "dataset", "policy", "job", "run", "version", "rule", "notify", "runs", "store"
+    }  # fmt: skip
     for family in families:
         found = {e.action for e in audit.list_entries(any_project, action=family + ".*")}
         assert found == {action for action in ACTIONS if action.startswith(family + ".")}
