@@ -12,9 +12,11 @@ import urllib.parse
 from nbtools.errors import InvalidInputError
 
 #: A URL's login: what lies between ``scheme://`` and the last ``@`` of the authority, which
-#: ends at the first ``/`` (or a space, or the end of the text): a password may hold an
-#: unencoded ``@`` or ``:`` (``postgresql://me:p@ss@db/x`` logs in with ``p@ss``).
-_LOGIN = re.compile(r"(?<=://)[^/\s]*@")
+#: ends at the first ``/``, ``?`` or ``#`` (or a space, or the end of the text): a password
+#: may hold an unencoded ``@`` or ``:`` (``postgresql://me:p@ss@db/x`` logs in with ``p@ss``);
+#: an ``@`` in the query or fragment of a URL without a path (``https://host?to=a@b``) is not
+#: a login's.
+_LOGIN = re.compile(r"(?<=://)[^/?#\s]*@")
 _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 #: A ``file:`` URL in any of RFC 8089's forms (``local:`` is fsspec's other name for it).
 _FILE_URL = re.compile(r"(?:file|local):", re.IGNORECASE)
@@ -25,7 +27,8 @@ _CHAIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*::")
 def without_login(url: str) -> str:
     """``url`` (or any text holding URLs) without the ``user:password@`` part of each; read
     as text, so that a malformed URL (``https://u:p@[::1``) loses its login too. A password
-    holding an unencoded ``/`` cannot be told from a path: it must be percent-encoded."""
+    holding an unencoded ``/``, ``?`` or ``#`` cannot be told from a path, a query or a
+    fragment: it must be percent-encoded."""
     return _LOGIN.sub("", url)
 
 
