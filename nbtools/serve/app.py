@@ -47,6 +47,7 @@ from nbtools.serve.config import ServeSettings, api_key, load_settings
 from nbtools.serve.docs import add_docs
 from nbtools.serve.guards import ERROR_KEY, RECORDED_KEY, Guard, error_body
 from nbtools.serve.info import loaded_artifacts, service_info
+from nbtools.serve.problems import field_problems
 from nbtools.serve.replies import error_responses, result_annotation
 from nbtools.serve.signature import call_arguments, request_model
 from nbtools.serve.startup import StartupError, log_failure, reason
@@ -335,24 +336,6 @@ def _resolve(ref: str) -> Callable[..., Any]:
     return function
 
 
-def _field_errors(error: RequestValidationError) -> list[dict[str, str]]:
-    """One ``{"field", "message"}`` per problem; ``field`` is ``""`` for the body as a whole
-    (not JSON, or not the object or list the endpoint takes)."""
-    fields = []
-    for item in error.errors():
-        location = [str(part) for part in item.get("loc", ())]
-        if location[:1] == ["body"]:  # FastAPI's first part (a field may be called body too)
-            location = location[1:]
-        message = str(item.get("msg", ""))
-        if item.get("type") == "json_invalid":  # its location is a character, not a field
-            reason = str(item.get("ctx", {}).get("error", message))
-            at = f" at character {location[0]}" if location else ""
-            fields.append({"field": "", "message": f"It is not JSON{at}: {reason}."})
-            continue
-        fields.append({"field": ".".join(location), "message": message})
-    return fields
-
-
 def _allowed(methods: str) -> str:
     """The ``Allow`` header of a route taking ``methods`` (FastAPI's): HEAD wherever GET (the
     middleware answers it), and OPTIONS, which this header answers."""
@@ -431,7 +414,7 @@ def build_app(
 def _add_builtin_routes(app: FastAPI, service: Service) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        return _validation_reply(request, _field_errors(error))
+        return _validation_reply(request, field_problems(error.errors()))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:

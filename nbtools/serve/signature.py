@@ -10,16 +10,31 @@ The model's fields are named ``p0``, ``p1``, … and take the parameters' names 
 JSON body, the schema and validation errors use the parameter's name, whatever it is, also one
 pydantic keeps for itself (``_x``, ``model_config``, ``model_dump``, ``keys``, ``copy``);
 :func:`call_arguments` gives a body's values back under those names.
+
+JSON's own types are taken only from values of that type (:func:`json_strict`): pydantic
+would otherwise turn ``true`` into the number 1, ``"3"`` into 3 and ``1`` into ``True``.
 """
 
 from __future__ import annotations
 
+import collections.abc
+import functools
 import inspect
+import operator
+import types
 import typing
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PydanticUserError, create_model
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PydanticUserError,
+    Strict,
+    create_model,
+)
 
 from nbtools.errors import InvalidInputError
 
@@ -52,7 +67,7 @@ def request_model(name: str, function: Callable[..., Any]) -> type[BaseModel]:
                 endpoint=name,
                 parameter=parameter.name,
             )
-        annotation = hints.get(parameter.name, Any)
+        annotation = json_strict(hints.get(parameter.name, Any))
         default = ... if parameter.default is parameter.empty else parameter.default
         fields[f"p{index}"] = (annotation, Field(default, alias=parameter.name))
     title = "".join(part.capitalize() for part in name.split("_")) + "Request"
@@ -70,3 +85,62 @@ def call_arguments(body: BaseModel) -> dict[str, Any]:
     """The keyword arguments of a request model's ``body``, by parameter name."""
     fields = type(body).model_fields
     return {fields[name].alias or name: value for name, value in body}
+
+
+#: JSON's own types: each takes only values JSON writes as that type.
+_SCALARS = (bool, int, float, str)
+#: The generic containers whose parameters :func:`json_strict` reaches into.
+_CONTAINERS = frozenset(
+    {
+        list,
+        dict,
+        tuple,
+        set,
+        frozenset,
+        collections.abc.Sequence,
+        collections.abc.MutableSequence,
+        collections.abc.Mapping,
+        collections.abc.MutableMapping,
+        collections.abc.Set,
+        collections.abc.MutableSet,
+    }
+)
+#: What a ``Literal`` is given in place of a value of another JSON type: it matches no value.
+_NO_MATCH = object()
+
+
+def json_strict(annotation: Any) -> Any:
+    """``annotation`` taking each of JSON's own types (``bool``, ``int``, ``float``, ``str``)
+    only from a JSON value of that type, wherever it stands in lists, dicts, tuples, sets,
+    unions and ``Annotated``: no ``true`` or ``"3"`` for a number, no ``1`` or ``"true"`` for
+    a bool, no ``2.5`` (nor ``3.0``) for an int, no number for a str. An int is taken for a
+    float, as JSON has one kind of number. A ``Literal`` of numbers or bools takes a value of
+    its own kind only (pydantic takes ``true`` for ``Literal[1]``). Other types (a pydantic
+    model, a datetime) are read as pydantic reads them."""
+    if any(annotation is scalar for scalar in _SCALARS):
+        return Annotated[annotation, Strict()]
+    origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Literal:
+        kinds = {_json_kind(value) for value in arguments}
+        if kinds & {bool, float}:
+            return Annotated[annotation, BeforeValidator(functools.partial(_of_kind, kinds))]
+        return annotation
+    if origin is Annotated:
+        annotated = (json_strict(arguments[0]), *annotation.__metadata__)
+        return Annotated[annotated]
+    if origin is Union or origin is types.UnionType:
+        return functools.reduce(operator.or_, (json_strict(argument) for argument in arguments))
+    if origin in _CONTAINERS and arguments:
+        return origin[tuple(json_strict(argument) for argument in arguments)]
+    return annotation
+
+
+def _json_kind(value: object) -> type:
+    """The JSON type of a Python value as JSON reads it: ``float`` for any number."""
+    if isinstance(value, bool):
+        return bool
+    return float if isinstance(value, (int, float)) else type(value)
+
+
+def _of_kind(kinds: set[type], value: object) -> object:
+    return value if _json_kind(value) in kinds else _NO_MATCH

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, Literal
+from datetime import date
+from typing import Annotated, Any, Literal
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from nbtools.errors import InvalidInputError
-from nbtools.serve.signature import call_arguments, request_model
+from nbtools.serve.signature import call_arguments, json_strict, request_model
 
 
 class Opaque:
@@ -25,9 +26,9 @@ def score(
 def test_the_model_has_each_parameter_with_its_type_and_default() -> None:
     model = request_model("score_one", score)
     assert model.__name__ == "ScoreOneRequest"
-    assert call_arguments(model(x="1.5")) == {"x": 1.5, "mode": "a", "tags": None, "n": 1}
+    assert call_arguments(model(x=1.5)) == {"x": 1.5, "mode": "a", "tags": None, "n": 1}
     with pytest.raises(ValidationError) as raised:
-        model(x="no", mode="c", extra=1)
+        model(x="1.5", mode="c", extra=1)
     assert {e["loc"][0] for e in raised.value.errors()} == {"x", "mode", "extra"}
     with pytest.raises(ValidationError):
         model()
@@ -80,3 +81,47 @@ def test_what_json_cannot_carry_is_refused_with_the_reason() -> None:
         request_model("undefined", undefined)
     with pytest.raises(InvalidInputError, match="type cannot be read from JSON"):
         request_model("opaque", opaque)
+
+
+class Point(BaseModel):
+    """A type of the function's own: read as pydantic reads it."""
+
+    x: float
+
+
+@pytest.mark.parametrize(
+    ("annotation", "taken", "refused"),
+    [
+        (float, [3, -0.5, 10**300], [True, "3", None, 10**400]),
+        (int, [3, -(10**40)], [True, 3.0, 2.5, "3"]),
+        (bool, [True, False], [1, 0, "true", None]),
+        (str, ["3", ""], [3, False, None]),
+        (float | None, [None, 1], [False]),
+        (list[float], [[1, 2.5]], [[1, True], ["1"]]),
+        (dict[str, list[int]], [{"a": [1]}], [{"a": [1.0]}, {"a": [False]}]),
+        (tuple[int, ...], [[1, 2]], [[1, "2"]]),
+        (Annotated[int, Field(ge=0)], [0], [-1, True, "1"]),
+        (Literal[1, 2], [1, 2], [True, "1"]),
+        (Literal[True, "yes"], [True, "yes"], [1]),
+        (Literal[0, "a"], [0, "a"], [False]),
+        (Literal["a", "b"], ["a"], ["c"]),
+    ],
+)
+def test_json_s_own_types_take_only_values_of_that_type_at_any_depth(
+    annotation: Any, taken: list[Any], refused: list[Any]
+) -> None:
+    strict = TypeAdapter(json_strict(annotation))
+    for value in taken:
+        strict.validate_python(value)
+    for value in refused:
+        with pytest.raises(ValidationError):
+            strict.validate_python(value)
+    assert strict.json_schema() == TypeAdapter(annotation).json_schema()
+
+
+def test_other_types_are_read_as_pydantic_reads_them() -> None:
+    """A date from its text, a tuple from a list: JSON has no other way to send them."""
+    assert TypeAdapter(json_strict(date)).validate_python("2024-02-29") == date(2024, 2, 29)
+    assert TypeAdapter(json_strict(tuple[int, float])).validate_python([1, 2]) == (1, 2.0)
+    assert json_strict(Point) is Point
+    assert json_strict(Any) is Any
