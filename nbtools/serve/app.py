@@ -414,7 +414,7 @@ def build_app(
 def _add_builtin_routes(app: FastAPI, service: Service) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        return _validation_reply(request, field_problems(error.errors()))
+        return _validation_reply(request, field_problems(error.errors(), error.body))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:

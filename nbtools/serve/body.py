@@ -17,7 +17,8 @@ in the service's shape (``details.fields``, :mod:`nbtools.serve.replies`):
 - A field name holding a lone surrogate (``{"\\ud800": 1}``: JSON holds one, UTF-8 does not)
   is named by its escape, ``\\ud800``: no parameter is called so, so it is refused as any
   unknown field is, beside the body's other problems (pydantic, which cannot name it, refused
-  the whole body).
+  the whole body). Deeper, such a name is the function's data (a dict's key): it is passed on
+  as it came, and a 422 names its place by the escape (:mod:`nbtools.serve.problems`).
 """
 
 from __future__ import annotations
@@ -97,16 +98,18 @@ def escaped_names(body: Any) -> Any:
     result's text is (:func:`nbtools.serve.app._to_json`)."""
     if isinstance(body, list):
         return [escaped_names(item) if isinstance(item, dict) else item for item in body]
-    if not isinstance(body, dict) or all(_encodable(name) for name in body):
+    if not isinstance(body, dict) or all(encodable(name) for name in body):
         return body
-    return {_escaped(name): value for name, value in body.items()}
+    return {escaped(name): value for name, value in body.items()}
 
 
-def _encodable(text: str) -> bool:
+def encodable(text: str) -> bool:
+    """Whether UTF-8 encodes ``text``: it holds no lone surrogate."""
     return text.isascii() or not any("\ud800" <= char <= "\udfff" for char in text)
 
 
-def _escaped(text: str) -> str:
+def escaped(text: str) -> str:
+    """``text`` with each lone surrogate written as its escape (``\\ud800``)."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 

@@ -298,3 +298,65 @@ def test_a_field_name_holding_a_lone_surrogate_is_named_by_its_escape(
     # a key inside a dict the function takes is its data, passed on as it came
     assert (inside.status_code, inside.json()) == (200, {"text": "x", "keys": "d800"})
     assert fields(pair) == [("\U0001f600", unknown)]  # a pair is a character: as sent
+
+
+#: A served function taking keys as data at several depths, and objects read as fields.
+DEEP_NAMES = (
+    "#| serve\n"
+    "from dataclasses import dataclass\n\n"
+    "from pydantic import BaseModel, ConfigDict\n\n\n"
+    "class Feature(BaseModel):\n"
+    "    model_config = ConfigDict(extra='forbid')\n"
+    "    name: str\n"
+    "    weight: float = 1.0\n\n\n"
+    "@dataclass\n"
+    "class Point:\n"
+    "    x: float\n\n\n"
+    "def deep(features: dict[str, int] | None = None,\n"
+    "         rows: list[dict[str, dict[str, int]]] | None = None,\n"
+    "         feature: Feature | None = None, point: Point | None = None) -> int:\n"
+    "    return len(features or {}) + len(rows or [])"
+)
+
+
+def test_a_key_holding_a_lone_surrogate_deeper_in_the_body_is_named_by_its_full_path(
+    notebook_factory: NotebookFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pydantic names such a key with replacement characters (``features.���``), and refuses
+    an object it reads as fields (a pydantic model, a dataclass) whole when one of its keys
+    holds one, naming only the parameter: each is named by its place, the key by its escape,
+    as at the top level."""
+    package = extract(notebook_factory("deep.ipynb", [("code", DEEP_NAMES, [])]), tmp_path / "d")
+    monkeypatch.syspath_prepend(str(package / "src"))
+    monkeypatch.delitem(sys.modules, "deep", raising=False)
+    app = create_app("deep", {"deep": "deep.core:deep"}, ServeSettings())
+    headers = {"content-type": "application/json"}
+    surrogate = "A field name holding a lone surrogate is not permitted in this object"
+
+    def fields(path: str, body: bytes) -> list[tuple[str, str]]:
+        reply = client.post(path, content=body, headers=headers)
+        assert reply.status_code == 422, reply.text
+        return [(f["field"], f["message"]) for f in reply.json()["details"]["fields"]]
+
+    not_int = "Input should be a valid integer, not a string"
+    with TestClient(app) as client:
+        assert fields("/deep", b'{"features": {"\\ud800": "x", "ok": "y"}}') == [
+            ("features.\\ud800", not_int),
+            ("features.ok", not_int),
+        ]
+        assert fields(
+            "/deep", b'{"rows": [{"a": {"b": 1}}, {"a\\udfff\\ud800b": {"c": "x"}}]}'
+        ) == [("rows.1.a\\udfff\\ud800b.c", not_int)]
+        assert fields("/deep", b'{"feature": {"name": "a", "na\\ud800me": "b"}}') == [
+            ("feature.na\\ud800me", surrogate)
+        ]
+        assert fields("/deep", b'{"point": {"x": 1, "\\udc00": 2}, "features": {"a": "z"}}') == [
+            ("features.a", not_int),  # in the order of the parameters
+            ("point.\\udc00", surrogate),
+        ]
+        assert fields("/deep/batch", b'[{}, {"feature": {"name": "a", "\\ud800": 1}}]') == [
+            ("1.feature.\\ud800", surrogate)
+        ]
+        # the function's own data: passed on as it came
+        taken = client.post("/deep", content=b'{"features": {"\\ud800": 1}}', headers=headers)
+        assert (taken.status_code, taken.json()) == (200, 1)
