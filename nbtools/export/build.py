@@ -221,7 +221,7 @@ def _extract(
     resolved = deps.resolve(runtime | testing, previous_dependencies or {})
     problems += _unresolved_problems(plan, resolved)
     pins = {r.module: r.requirement for r in resolved if r.requirement}
-    files = render_modules(plan, source, default, version)
+    files = render_modules(plan, source, default, version, serves=bool(served))
     if plan.has_pipeline:  # imported only when needed, like the tests' renderer
         from nbtools.export.render.pipeline import render_main, render_pipeline
 

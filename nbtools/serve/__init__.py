@@ -13,11 +13,15 @@ notebook's module-level code runs there, e.g. loading a model), then each served
 API key and where live-traffic aggregates go; ``nbtools serve`` runs it with uvicorn.
 FastAPI is imported only by :mod:`nbtools.serve.app` and the modules only it imports (``body``,
 ``docs``), never on the CLI's start-up path.
+
+The package's ``__init__`` calls :func:`import_failed` when importing its modules fails under
+``python -m PACKAGE serve``: Python imports the package before its ``__main__`` reads the
+command, so that failure is told there, as every failed start-up is.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -26,7 +30,7 @@ if TYPE_CHECKING:
 
     from nbtools.serve.config import ServeSettings
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "import_failed"]
 
 
 def create_app(
@@ -36,3 +40,14 @@ def create_app(
     from nbtools.serve.app import build_app
 
     return build_app(package, endpoints, settings)
+
+
+def import_failed(package: str, error: BaseException) -> NoReturn:
+    """``python -m PACKAGE serve`` when importing ``package``'s modules raised ``error``: told
+    once in the service's log, ``start-up of PACKAGE failed: ...`` with the package's own part
+    of the traceback, and the process exits 3, as for ``nbtools serve``."""
+    from nbtools.serve.runner import configure_logging
+    from nbtools.serve.startup import exit_failed
+
+    configure_logging()
+    exit_failed(package, error)

@@ -11,14 +11,12 @@ this module is imported only once serving starts.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import uvicorn
-from uvicorn.config import STARTUP_FAILURE
 
 from nbtools.serve.runner import configure_logging
-from nbtools.serve.startup import log_failure, reason
+from nbtools.serve.startup import exit_failed
 
 
 class ServiceConfig(uvicorn.Config):
@@ -34,6 +32,4 @@ class ServiceConfig(uvicorn.Config):
         try:
             return super().load_app()
         except Exception as error:
-            package = str(self.app).split(".", 1)[0]
-            log_failure(package, reason(error), error)
-            sys.exit(STARTUP_FAILURE)
+            exit_failed(str(self.app).split(".", 1)[0], error)

@@ -2,8 +2,9 @@
 part of the traceback.
 
 The notebook's module-level code runs when the package is imported: while uvicorn imports
-``PACKAGE.service`` (the package's ``__init__`` imports its modules) or in the app's
-lifespan. Either way the log gets one entry, ``start-up of churn failed: FileNotFoundError:
+``PACKAGE.service`` (the package's ``__init__`` imports its modules), in the app's lifespan,
+or, for ``python -m PACKAGE serve``, as Python imports the package before its ``__main__``
+(:func:`nbtools.serve.import_failed`). Each way the log gets one entry, ``start-up of churn failed: FileNotFoundError:
 model.bin is missing``, followed by the traceback from the package's first line on (where in
 the notebook's code it failed), without the frames of the import machinery, uvicorn,
 Starlette or nbtools in front of it.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 import traceback
 from types import TracebackType
+from typing import NoReturn
 
 from nbtools.errors import NbtoolsError
 
@@ -32,6 +34,14 @@ def reason(error: BaseException) -> str:
     if isinstance(error, ModuleNotFoundError):
         text += " (install the package's dependencies: pip install <package dir>)"
     return text
+
+
+def exit_failed(package: str, error: BaseException) -> NoReturn:
+    """Tell that importing ``package`` failed (:func:`log_failure`) and end the process with
+    :attr:`StartupError.exit_code`, uvicorn's code for a failed start-up, on which its
+    supervisor stops every worker."""
+    log_failure(package, reason(error), error)
+    raise SystemExit(StartupError.exit_code)
 
 
 def log_failure(package: str, told: str, error: BaseException) -> None:

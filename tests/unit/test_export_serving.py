@@ -76,6 +76,36 @@ def test_a_package_without_a_pipeline_gets_a_serve_only_main() -> None:
     assert "[project.scripts]" not in found.files["pyproject.toml"]
 
 
+def test_only_a_serving_package_tells_a_failed_import_as_a_failed_start_up(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """Under ``python -m PACKAGE serve`` (exit 3 and one log entry: tests/integration/serve);
+    imported any other way, or run as its pipeline, the package raises as Python does."""
+    failing = "raise FileNotFoundError('model.bin is missing')"
+    cells = [
+        ("code", failing, ["export"]),
+        ("code", "n = 1", ["parameters"]),
+        ("code", PREDICT, ["export", "serve"]),
+        ("code", "y = n", ["main"]),
+    ]
+    out = tmp_path / "pkg"
+    run_extract(ExtractRequest(notebook_factory("broken.ipynb", cells), out, mode="write"))
+    init = (out / "src" / "broken" / "__init__.py").read_text()
+    assert "    from .core import predict\n    from .pipeline import run\nexcept" in init
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(out / "src"), str(REPO)])}
+    for command in (["-c", "import broken"], ["-m", "broken", "--n", "2"], ["-m", "broken"]):
+        ended = subprocess.run(
+            [sys.executable, *command], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert ended.returncode == 1, ended.stderr
+        assert ended.stderr.startswith("Traceback (most recent call last):"), ended.stderr
+        assert ended.stderr.endswith("FileNotFoundError: model.bin is missing\n")
+        assert "During handling" not in ended.stderr
+        assert "nbtools.serve" not in ended.stderr
+    unserved = extraction(("code", failing, ["export"]), ("code", PREDICT, ["export"]))
+    assert "try:" not in unserved.files["src/pkg/__init__.py"]
+
+
 @pytest.mark.parametrize(
     ("code", "problem"),
     [

@@ -75,29 +75,59 @@ def render_module(plan: Plan, module: Module, source: Source, default: bool) -> 
     return "".join(parts)
 
 
-def render_init(plan: Plan, source: Source, default_module: str, version: str) -> str:
-    """The package's ``__init__.py``: version, the default module's exports and ``run``."""
+def render_init(
+    plan: Plan, source: Source, default_module: str, version: str, serves: bool = False
+) -> str:
+    """The package's ``__init__.py``: version, the default module's exports and ``run``;
+    with ``serves``, a failure importing them under ``python -m <package> serve`` is told as
+    the service's failed start-up (:func:`nbtools.serve.import_failed`)."""
     title = title_and_summary(plan.markdown)[0] or f"Package generated from {source.name}."
     lines = [header(source), docstring(title), "", f"__version__ = {py_str(version)}", ""]
+    imports: list[str] = []
     exported: list[str] = []
     default = plan.modules.get(default_module)
     if default and default.public:
         target = sibling_module(plan.package, default_module, plan.package)
-        lines.append(from_import(target, default.public))
+        imports.append(from_import(target, default.public))
         exported += default.public
     if plan.has_pipeline:
-        lines.append("from .pipeline import run")
+        imports.append("from .pipeline import run")
         exported.append("run")
+    lines += _served_imports(imports) if serves and imports else imports
     if exported:
         lines += ["", python_list(list(dict.fromkeys(exported)))]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def render_modules(plan: Plan, source: Source, default_module: str, version: str) -> dict[str, str]:
-    """Every file under ``src/<package>/`` that holds notebook code, by relative path."""
+def _served_imports(imports: list[str]) -> list[str]:
+    """``imports`` (the notebook's module-level code runs there) inside a ``try`` whose
+    failure, when Python imports the package for ``python -m <package> serve`` (``sys.argv``
+    is then ``["-m", "serve", ...]``), ends the process as any failed start-up of the service:
+    one log entry and exit 3, not Python's traceback and exit 1."""
+    return [
+        "try:",
+        *(f"    {line}" for text in imports for line in text.splitlines()),
+        "except Exception as error:",
+        "    import sys",
+        "",
+        "    # `python -m <package> serve` imports the package first: a failure here is the",
+        "    # service's failed start-up, told once in its log (exit 3)",
+        '    if sys.argv[:2] == ["-m", "serve"]:',
+        "        from nbtools.serve import import_failed",
+        "",
+        "        import_failed(__name__, error)",
+        "    raise",
+    ]
+
+
+def render_modules(
+    plan: Plan, source: Source, default_module: str, version: str, serves: bool = False
+) -> dict[str, str]:
+    """Every file under ``src/<package>/`` that holds notebook code, by relative path
+    (``serves``: the package has a service)."""
     root = f"src/{plan.package}"
     names = set(plan.modules)
-    files = {f"{root}/__init__.py": render_init(plan, source, default_module, version)}
+    files = {f"{root}/__init__.py": render_init(plan, source, default_module, version, serves)}
     for module in plan.modules.values():
         path = module_path(module.name, names)
         files[f"{root}/{path}"] = render_module(plan, module, source, module.name == default_module)
