@@ -78,11 +78,6 @@ def when(value: datetime | str, zone: str | None = None) -> str:
     return at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
-#: How long a word, and a short value, a narrow table keeps whole while it can, and how wide
-#: a column folded to fit stays at least (see :func:`_widths`).
-_WHOLE, _SHORT, _FOLDED = 16, 10, 6
-
-
 def _cell(value: Any) -> str:
     """A table's text of ``value`` (:func:`visible`); a moment as :func:`when` writes it: in
     its own zone when it carries a named one (a job's next run, in its schedule's zone), else
@@ -107,7 +102,10 @@ def print_table(
     """Render rows as a table with a title (moments as :func:`when` writes them, their zone
     said once in the title when they share one: ``Runs (times in UTC)``); with no rows, the
     line ``empty`` instead (what there is none of, and how to make one). The first ``fixed``
-    columns are never narrowed to fit (the names of a listing's fields)."""
+    columns are never narrowed to fit (the names of a listing's fields).
+
+    The table fits the terminal as :func:`nbtools.cli.table_widths.column_widths` says;
+    too narrow for that, it is left to rich, which folds its cells at the terminal's edge."""
     rows = list(rows)
     if not rows and empty:
         print(visible(empty))
@@ -115,19 +113,15 @@ def print_table(
     from rich.console import Console
     from rich.table import Table
 
+    from nbtools.cli.table_widths import column_widths, kind
+
     cells = [[_cell(value) for value in row] for row in rows]
+    kinds = [[kind(value) for value in row] for row in rows]
     title = _zone_to_title(visible(title), rows, cells)
     console = Console(markup=False, emoji=False)  # text in brackets or colons is shown as is
+    widths = column_widths(columns, cells, kinds, console.width, fixed)
     table = Table(title=title, title_justify="left", header_style="bold")
-    moments = frozenset(
-        index
-        for index in range(len(columns))
-        if any(isinstance(row[index], datetime) for row in rows)
-    )
-    widths: Sequence[int | None] = _widths(columns, cells, console.width, fixed, moments) or [
-        None
-    ] * len(columns)
-    for column, width in zip(columns, widths, strict=True):
+    for column, width in zip(columns, widths or [None] * len(columns), strict=True):
         table.add_column(column, overflow="fold", width=width)
     for row in cells:
         table.add_row(*row)
@@ -153,72 +147,6 @@ def _zone_to_title(title: str, rows: list[Sequence[Any]], cells: list[list[str]]
     if title.endswith(")"):  # a count already in brackets: "Audit (7; times in UTC)"
         return f"{title[:-1]}; times in {zone})"
     return f"{title} (times in {zone})"
-
-
-def _widths(
-    columns: Sequence[str],
-    cells: list[list[str]],
-    room: int,
-    fixed: int = 0,
-    moments: frozenset[int] = frozenset(),
-) -> list[int] | None:
-    """Each column's width in a table ``room`` wide (borders and padding included), or none
-    if the table fits as it is, or cannot fit even with every word folded; the first
-    ``fixed`` columns keep their full width.
-
-    Too wide, the widest columns give way first, down to what the table can keep whole, the
-    first of: every header word, short value (up to 10 characters: an id, a state, a cron
-    expression), word (a path) and moment (the columns ``moments``: a date and its time on
-    one line); the same with short values wrapping between words (``1/8`` above ``cells``);
-    the same with a moment's time below its date; words up to 16 characters; words up to 10
-    characters; headers only. A longer word folds, its column at least ``_FOLDED`` wide."""
-    texts = [[row[index] for row in cells] for index in range(len(columns))]
-    widths = [
-        max(len(line) for text in (column, *values) for line in text.splitlines() or [""])
-        for column, values in zip(columns, texts, strict=True)
-    ]
-    room -= 3 * len(columns) + 1
-    if sum(widths) <= room:
-        return None
-    headers = [_longest_word([column]) for column in columns]
-    shorts = [max((len(v) for v in values if len(v) <= _SHORT), default=0) for values in texts]
-    words = [_longest_word(values) for values in texts]
-
-    def kept(whole: int, short: bool, moment: bool = True) -> list[int]:
-        return [
-            width
-            if i < fixed or (moment and i in moments)
-            else min(width, max(header, shorts[i] if short else 0, w if w <= whole else _FOLDED))
-            for i, (width, header, w) in enumerate(zip(widths, headers, words, strict=True))
-        ]
-
-    choices = (
-        kept(max(words), True),
-        kept(max(words), False),  # a moment stays on its line while other text wraps
-        kept(max(words), False, moment=False),
-        kept(_WHOLE, False, moment=False),
-        kept(_SHORT, False, moment=False),
-        kept(0, False, moment=False),
-    )
-    if sum(choices[-1]) > room:
-        return None
-    # Each choice in turn, as far as it goes: words are broken only once every column that
-    # can wrap between words does (prose wraps before a path folds).
-    for floors in choices:
-        while (excess := sum(widths) - room) > 0:
-            shrinkable = [index for index, width in enumerate(widths) if width > floors[index]]
-            if not shrinkable:
-                break
-            widest = max(shrinkable, key=widths.__getitem__)
-            below = [widths[index] for index in shrinkable if widths[index] < widths[widest]]
-            widths[widest] = max(floors[widest], widths[widest] - excess, max(below, default=0))
-        if excess <= 0:
-            break
-    return widths
-
-
-def _longest_word(texts: Iterable[str]) -> int:
-    return max((len(word) for text in texts for word in text.split()), default=0)
 
 
 def print_fields(title: str, fields: dict[str, Any]) -> None:

@@ -88,8 +88,8 @@ def test_at_80_columns_each_run_keeps_its_notebook_whole_and_retries_say_so(
     assert (retried["took"], first["took"]) == ("2m", "0.3s")
     assert running["took"].startswith("2d 7h")  # a running one: so far
     assert "train_churn.ipynb" in lines[4]  # whole, on the row's first line
-    # what gave way first is a moment: its time below its date, not the path
-    assert [row["started"] for row in (retried, first)] == ["2026-12-04 22:43:16"] * 2
+    # the starts keep their lines too: what gave way is text, wrapping between its words
+    assert sum("│ 2026-12-04 22:43:16 │" in line for line in lines) == 2
 
 
 def test_a_moment_stays_on_its_line_while_a_short_detail_wraps(
@@ -142,6 +142,42 @@ def test_a_path_too_long_to_fit_folds_only_once_the_prose_beside_it_wraps(
     failed = table_rows(result.output)[0]  # newest first
     assert failed["detail"] == "attempt 2: ZeroDivisionError: division by zero (cell 3)"
     assert failed["notebook"].replace(" ", "") == path  # folded where it had to be
+
+
+def add_two_notebooks_runs(project: Project) -> None:
+    add_run(project, 0.3)
+    add_run(
+        project,
+        2,
+        notebook_path="reports/train_churn.ipynb",
+        status="failed",
+        attempt=2,
+        error_name="ZeroDivisionError",
+        error_message="division by zero",
+        error_cell=2,
+    )
+
+
+def test_at_80_columns_a_start_keeps_its_line_and_a_path_folds_instead(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/cli.md: long words fold before a moment's time goes below its date. Folding one
+    path or the exception name beside it, the table keeps the most cells whole: the shorter
+    notebook of the other run, rather than the exception name of this one."""
+    monkeypatch.setenv("TZ", "UTC")
+    add_two_notebooks_runs(project)
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(
+        cli, ["--root", str(project.root), "runs", "list"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(map(len, lines)) <= 80
+    assert sum("│ 2026-12-04 22:43:16 │" in line for line in lines) == 2  # each on one line
+    failed, _ = table_rows(result.output)
+    assert "│ train_churn.ipynb │ succeeded │" in result.output  # whole, one line
+    assert failed["notebook"].replace(" ", "") == "reports/train_churn.ipynb"
+    assert failed["notebook"] != "reports/train_churn.ipynb"  # folded where it had to be
+    assert failed["detail"].replace(" ", "") == "attempt2:ZeroDivisionError:divisionbyzero(cell3)"
 
 
 def test_a_job_s_runs_name_it_archived_or_not_and_a_job_less_run_leaves_it_empty(
