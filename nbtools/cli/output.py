@@ -8,9 +8,14 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nbtools.jsonvalues import json_default
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from nbtools.cli.table_widths import Kind
 
 
 def print_json(data: Any) -> None:
@@ -104,14 +109,16 @@ def print_table(
     line ``empty`` instead (what there is none of, and how to make one). The first ``fixed``
     columns are never narrowed to fit (the names of a listing's fields).
 
-    The table fits the terminal as :func:`nbtools.cli.table_widths.column_widths` says;
-    too narrow for that, it is left to rich, which folds its cells at the terminal's edge."""
+    The table fits the terminal as :func:`nbtools.cli.table_widths.column_widths` says. When
+    it cannot without breaking a moment, a number or a short word, each row is shown as a
+    listing of its own (``field │ value``, a rule between rows), unless the table is a
+    listing already; too narrow even for that, the table is left to rich, which folds its
+    cells at the terminal's edge."""
     rows = list(rows)
     if not rows and empty:
         print(visible(empty))
         return
     from rich.console import Console
-    from rich.table import Table
 
     from nbtools.cli.table_widths import column_widths, kind
 
@@ -120,12 +127,37 @@ def print_table(
     title = _zone_to_title(visible(title), rows, cells)
     console = Console(markup=False, emoji=False)  # text in brackets or colons is shown as is
     widths = column_widths(columns, cells, kinds, console.width, fixed)
+    if widths is None and rows and not fixed:
+        fields = [[name, text] for row in cells for name, text in zip(columns, row, strict=True)]
+        fields_kinds: list[list[Kind]] = [["text", what] for line in kinds for what in line]
+        listed = column_widths(_LISTING, fields, fields_kinds, console.width, fixed=1)
+        if listed is not None:  # each row a listing of its own, a rule between them
+            console.print(_table(title, _LISTING, listed, fields, len(columns)))
+            return
+    console.print(_table(title, columns, widths or [None] * len(columns), cells))
+
+
+#: The columns of a listing: the names of an object's fields and their values.
+_LISTING = ("field", "value")
+
+
+def _table(
+    title: str,
+    columns: Sequence[str],
+    widths: Sequence[int | None],
+    cells: list[list[str]],
+    section: int = 0,
+) -> Table:
+    """A table of ``cells`` in columns of ``widths`` (``None``: as wide as its cells), a rule
+    after every ``section`` rows when it is given."""
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left", header_style="bold")
-    for column, width in zip(columns, widths or [None] * len(columns), strict=True):
+    for column, width in zip(columns, widths, strict=True):
         table.add_column(column, overflow="fold", width=width)
-    for row in cells:
-        table.add_row(*row)
-    console.print(table)
+    for index, row in enumerate(cells, start=1):
+        table.add_row(*row, end_section=bool(section) and index % section == 0)
+    return table
 
 
 def _zone_to_title(title: str, rows: list[Sequence[Any]], cells: list[list[str]]) -> str:
@@ -151,4 +183,4 @@ def _zone_to_title(title: str, rows: list[Sequence[Any]], cells: list[list[str]]
 
 def print_fields(title: str, fields: dict[str, Any]) -> None:
     """Render a name/value listing for one object."""
-    print_table(title, ("field", "value"), fields.items(), fixed=1)
+    print_table(title, _LISTING, fields.items(), fixed=1)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from nbtools.cli.output import print_fields, print_table, visible, when
-from tests.cli_tables import table_rows
+from tests.cli_tables import listings, table_rows
 
 UTC = timezone.utc
 
@@ -193,13 +193,33 @@ def test_a_listing_keeps_its_field_names_whole_and_folds_a_long_value(
     assert not any(line.startswith("│ (s)") or line.startswith("│ sha256") for line in lines)
 
 
+@pytest.mark.usefixtures("tokyo")
 @pytest.mark.parametrize("width", [40, 60])
-def test_a_terminal_too_narrow_for_whole_words_folds_them_and_stays_within_it(
+def test_a_terminal_too_narrow_for_the_table_shows_each_row_as_a_listing(
     capsys: pytest.CaptureFixture[str], width: int
 ) -> None:
-    lines = table_lines(capsys, width, [(*ROW, "0.3s", "7/7 cells")])
+    """Seven columns cannot keep their states and moments whole in 60 columns or fewer: each
+    run is a listing of its own, a rule after each, and nothing in it breaks."""
+    rows = [(*ROW, "0.3s", "7/7 cells"), (2, None, "a.ipynb", "failed", STARTED, "2.5s", "x")]
+    lines = table_lines(capsys, width, rows)
     assert max(map(len, lines)) <= width
-    assert lines[-1].count("┴") == len(RUNS) - 1  # every column is still there
+    assert lines[0].startswith("Runs (times in JST)")
+    first, second = listings("\n".join(lines))
+    path = first.pop("notebook")  # 31 characters: whole at 60, folded in a 25-wide value at 40
+    assert path.replace(" ", "") == ROW[2]
+    assert (path == ROW[2]) == (width == 60)
+    assert first == {
+        "run": "1",
+        "job": "nightly",
+        "status": "succeeded",
+        "started": "2026-12-04 17:20:57",
+        "took": "0.3s",
+        "detail": "7/7 cells",
+    }
+    assert list(second) == list(RUNS)  # every field, in order, an empty one too
+    assert second["job"] == ""
+    assert any("│ 2026-12-04 17:20:57 " in line for line in lines)
+    assert sum(line.startswith("├") for line in lines) == 1  # a rule between the two runs
 
 
 def test_an_empty_table_is_one_line_saying_so(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,6 +1,7 @@
 """How a table fits the terminal (``nbtools/cli/table_widths.py``; docs/cli.md, "Tables and
-narrow terminals"): text gives way first, a moment's line last. Real tables: the audit trail
-of a real store, and ``print_table``'s own."""
+narrow terminals"): text gives way first, a moment's line last, and a table too wide even
+then shows each row as a listing. Real tables: the audit trail of a real store, and
+``print_table``'s own."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from nbtools import audit
 from nbtools.cli.app import cli
 from nbtools.cli.output import print_fields, print_table
 from nbtools.project import Project
-from tests.cli_tables import table_rows
+from tests.cli_tables import listings, table_rows
 
 ACTOR = "continuous-integration-bot"  # 26 characters: a word longer than 16
 MOMENT = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
@@ -73,6 +74,16 @@ def test_at_60_columns_a_moment_s_time_goes_below_its_date_once_long_words_fold(
     assert actor == f"ann{ACTOR}"  # folded, every character kept
 
 
+def test_at_40_columns_each_entry_is_a_listing_with_nothing_broken(trail: Project) -> None:
+    out = audit_list(trail, 40)
+    ann, bot = listings(out)
+    assert list(bot) == ["at", "actor", "action", "target", "summary"]
+    assert re.fullmatch(MOMENT, bot["at"])
+    assert f"│ {ACTOR} │" in out  # 26 characters: whole in a 40-column listing
+    assert re.search(rf"│ at      │ {MOMENT} ", out)
+    assert (ann["actor"], ann["target"], ann["summary"]) == ("ann", "run 12", "job=3")
+
+
 def test_a_wide_terminal_shows_an_entry_a_line(trail: Project) -> None:
     out = audit_list(trail, 250)
     lines = out.splitlines()
@@ -121,12 +132,12 @@ def test_a_number_never_breaks_and_a_path_folds_first(capsys: pytest.CaptureFixt
 def test_a_table_with_no_rows_keeps_its_headers_within_the_terminal(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """The headers alone, folded at the terminal's edge when their words do not fit."""
+    """Nothing to list as listings: the headers alone, folded at the terminal's edge."""
     headers = ("run", "job", "notebook", "status", "started", "took", "detail")
     out = printed(capsys, 60, headers, [])
     assert out.splitlines()[-1].count("┴") == len(headers) - 1
     assert "┃ run ┃ job ┃ notebook ┃ status ┃ started ┃ took ┃ detail ┃" in out
-    assert "│" not in out  # no row
+    assert "│" not in out  # no row, and no listing of nothing
     out = printed(capsys, 30, headers, [])  # not even room for the headers' words
     assert out.splitlines()[-1].count("┴") == len(headers) - 1
 

@@ -13,7 +13,7 @@ from nbtools.cli.app import cli
 from nbtools.cli.runs import took
 from nbtools.jobs.tables import Job, Run
 from nbtools.project import Project
-from tests.cli_tables import table_rows
+from tests.cli_tables import listings, table_rows
 
 START = datetime(2026, 12, 4, 22, 43, 16, tzinfo=timezone.utc)
 
@@ -178,6 +178,34 @@ def test_at_80_columns_a_start_keeps_its_line_and_a_path_folds_instead(
     assert failed["notebook"].replace(" ", "") == "reports/train_churn.ipynb"
     assert failed["notebook"] != "reports/train_churn.ipynb"  # folded where it had to be
     assert failed["detail"].replace(" ", "") == "attempt2:ZeroDivisionError:divisionbyzero(cell3)"
+
+
+@pytest.mark.parametrize("columns", [40, 60])
+def test_too_narrow_for_the_runs_table_each_run_is_a_listing(
+    project: Project, monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """At 60 columns and fewer the six columns cannot keep states, starts and short words
+    whole: each run is shown as a listing, newest first, nothing in it broken."""
+    monkeypatch.setenv("TZ", "UTC")
+    add_two_notebooks_runs(project)
+    result = CliRunner(env={"COLUMNS": str(columns)}).invoke(
+        cli, ["--root", str(project.root), "runs", "list"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(map(len, lines)) <= columns
+    assert lines[0].startswith("Runs (times in UTC)")
+    failed, succeeded = listings(result.output)
+    assert failed == {
+        "run": "2",
+        "notebook": "reports/train_churn.ipynb",
+        "status": "failed",
+        "started": "2026-12-04 22:43:16",
+        "took": "2.0s",
+        "detail": "attempt 2: ZeroDivisionError: division by zero (cell 3)",
+    }
+    assert (succeeded["run"], succeeded["notebook"]) == ("1", "train_churn.ipynb")
+    assert sum("│ 2026-12-04 22:43:16 " in line for line in lines) == 2
 
 
 def test_a_job_s_runs_name_it_archived_or_not_and_a_job_less_run_leaves_it_empty(
