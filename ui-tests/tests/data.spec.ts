@@ -8,6 +8,9 @@ import {
   attachScreenshot,
   codeCell,
   notebookJson,
+  openJobPage,
+  openNotebook,
+  openSection,
   productionPanel,
   sectionToggle,
   violations
@@ -232,5 +235,107 @@ test.describe('Data', () => {
     await page.getByRole('tab', { name: 'Dataset: invoices' }).click();
     await runs.getByRole('button', { name: `Open the output of run ${runId}` }).click();
     await expect(page.getByRole('tab', { name: /bill.*\.ipynb/ }).first()).toBeVisible();
+  });
+
+  test('a run whose outputs a purge erased, and one retention pruned, say so on every view of them', async ({
+    tmpPath
+  }, testInfo) => {
+    const page = lab();
+    test.setTimeout(240_000);
+    const root = await serverRoot(page);
+    expect(await page.contents.uploadContent(PAYMENTS, 'text', `${tmpPath}/pay.csv`)).toBe(true);
+    nbtools(
+      root,
+      'data',
+      'add',
+      'payments_erased',
+      `${tmpPath}/pay.csv`,
+      '--classification',
+      'personal',
+      '--purpose',
+      'billing'
+    );
+    const path = `${tmpPath}/erase.ipynb`;
+    const reads = "import nbtools.data\nprint(open(nbtools.data.path('payments_erased')).read())";
+    expect(
+      await page.contents.uploadContent(notebookJson([codeCell('r', reads)]), 'text', path)
+    ).toBe(true);
+    // The job keeps its newest run: the prune below deletes the first run's outputs only.
+    const created = await page.request.post('/nbtools/api/jobs', {
+      data: { name: 'Erased payments', notebook_path: path, purpose: 'billing', keep_runs: '1' }
+    });
+    expect(created.ok()).toBe(true);
+    const jobId = ((await created.json()) as { id: number }).id;
+    const runIds: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const queued = await page.request.post(`/nbtools/api/jobs/${jobId}/run`, { data: {} });
+      expect(queued.ok()).toBe(true);
+      const runId = ((await queued.json()) as { id: number }).id;
+      await expect
+        .poll(
+          async () => (await (await page.request.get(`/nbtools/api/runs/${runId}`)).json()).status,
+          { timeout: 90_000 }
+        )
+        .toBe('succeeded');
+      runIds.push(runId);
+    }
+    const [pruned, purged] = runIds;
+    // As people do it: retention first (the older run), then the erasure request (the other).
+    nbtools(root, 'runs', 'prune', '--yes');
+    nbtools(root, 'data', 'usage', 'payments_erased', '--purge', '--yes');
+    const erased = 'Output erased .+ \\(purge of the data it used\\)';
+    const deleted = 'Output deleted .+ \\(retention\\)';
+    const whole = (text: string) => new RegExp(`^${text}$`);
+
+    // The job page: in each run's Output cell, where its Open button was.
+    await openJobPage(page, jobId);
+    const jobPage = page.getByRole('article', { name: 'Erased payments' });
+    const runs = jobPage.getByRole('table', { name: 'Runs of Erased payments' });
+    const outputOf = (run: number) =>
+      runs.getByRole('row').filter({ has: page.getByRole('rowheader', { name: `#${run}` }) });
+    await expect(outputOf(purged).getByRole('cell').nth(4)).toHaveText(whole(erased));
+    await expect(outputOf(pruned).getByRole('cell').nth(4)).toHaveText(whole(deleted));
+    await expect(runs.getByRole('button', { name: /^Open the output of run/ })).toHaveCount(0);
+
+    // The Jobs section: a line under each run, and no Open output.
+    await openNotebook(page, path);
+    const panel = await openSection(page, 'erase.ipynb', 'Jobs');
+    const list = panel.getByRole('list', { name: 'Runs' });
+    await expect(
+      list.getByRole('listitem', { name: `Run ${purged}` }).locator('.jp-nbtools-Runs-erased')
+    ).toHaveText(whole(erased));
+    await expect(
+      list.getByRole('listitem', { name: `Run ${pruned}` }).locator('.jp-nbtools-Runs-erased')
+    ).toHaveText(whole(deleted));
+    await expect(list.getByRole('button', { name: 'Open output' })).toHaveCount(0);
+
+    // The dataset page: beside each run of its usage, which no longer links to an output.
+    const data = await openData(page);
+    await data.getByRole('searchbox', { name: 'Search datasets' }).fill('payments_erased');
+    await data.getByRole('button', { name: 'Open dataset payments_erased' }).click();
+    const article = page.getByRole('article', { name: 'Dataset payments_erased' });
+    const usage = article.getByRole('table', { name: 'Runs using payments_erased' });
+    await expect(usage.getByRole('rowheader', { name: new RegExp(`^#${purged} `) })).toHaveText(
+      whole(`#${purged} ${erased}`)
+    );
+    await expect(usage.getByRole('rowheader', { name: new RegExp(`^#${pruned} `) })).toHaveText(
+      whole(`#${pruned} ${deleted}`)
+    );
+    await expect(usage.getByRole('button', { name: /^Open the output of run/ })).toHaveCount(0);
+
+    // Readable in both themes, on each view.
+    for (const theme of ['light', 'dark']) {
+      if (theme === 'dark') {
+        await page.theme.setDarkTheme();
+      }
+      expect(await violations(page, testInfo, '.jp-nbtools-DatasetPage')).toEqual([]);
+      await attachScreenshot(page, testInfo, `erased-dataset-page-${theme}`);
+      await page.getByRole('tab', { name: 'Job: Erased payments' }).click();
+      await expect(outputOf(purged).getByRole('cell').nth(4)).toBeVisible();
+      expect(await violations(page, testInfo, '.jp-nbtools-JobPage')).toEqual([]);
+      expect(await violations(page, testInfo)).toEqual([]);
+      await attachScreenshot(page, testInfo, `erased-job-page-${theme}`);
+      await page.getByRole('tab', { name: 'Dataset: payments_erased' }).click();
+    }
   });
 });
