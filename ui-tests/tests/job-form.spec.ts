@@ -383,4 +383,61 @@ test.describe('Job form', () => {
       expect.objectContaining({ name: 'churn', purpose: 'care' })
     ]);
   });
+
+  test('a kernel not installed here is refused under its field; without the check the job is saved', async ({
+    tmpPath
+  }, testInfo) => {
+    const page = lab();
+    const path = await open(page, tmpPath, 'remote.ipynb', [codeCell('a', 'x = 1')]);
+    const form = await createJobForm(page, 'remote.ipynb');
+    await form.getByRole('radio', { name: RECURRING }).check();
+    const kernel = form.getByRole('textbox', { name: 'Kernel' });
+    const check = form.getByRole('checkbox', { name: 'Check that the kernel is installed here' });
+    await kernel.fill('r-on-the-workers');
+    // Offered only once the server refused the kernel for that reason.
+    await expect(check).toHaveCount(0);
+
+    await form.getByRole('button', { name: 'Create job' }).click();
+    await expect(kernel).toHaveAttribute('aria-invalid', 'true');
+    await expect(kernel).toHaveAccessibleDescription(
+      /No kernel named 'r-on-the-workers'\. Installed kernels: .*python3.*If it is installed where the scheduler executes the runs, turn the kernel check off\./
+    );
+    await expect(kernel).toBeFocused();
+    const jobs = `/nbtools/api/jobs?path=${path}`;
+    expect(await (await page.request.get(jobs)).json()).toEqual([]);
+    await expect(check).toBeChecked();
+    const widget = '.jp-nbtools-JobFormWidget';
+    expect(await violations(page, testInfo, widget)).toEqual([]);
+    await attachScreenshot(page, testInfo, 'job-form-kernel-light', page.locator(widget));
+    await page.theme.setDarkTheme();
+    expect(await violations(page, testInfo, widget)).toEqual([]);
+    await attachScreenshot(page, testInfo, 'job-form-kernel-dark', page.locator(widget));
+
+    // Reached with Tab from the kernel field, and turned off with Space.
+    await page.keyboard.press('Tab');
+    await expect(check).toBeFocused();
+    await page.keyboard.press('Space');
+    await expect(check).not.toBeChecked();
+    await expect(kernel).toHaveAttribute('aria-invalid', 'false');
+    await form.getByRole('button', { name: 'Create job' }).click();
+    await expect(form).toHaveCount(0);
+    const saved = (await (await page.request.get(jobs)).json()) as { id: number }[];
+    expect(saved).toEqual([
+      expect.objectContaining({ name: 'remote', kernel_name: 'r-on-the-workers' })
+    ]);
+
+    // Edited again, the form shows the kernel; a save that keeps it is not checked again.
+    await page.evaluate(
+      id => window.jupyterapp.commands.execute('nbtools:edit-job', { id }),
+      saved[0].id
+    );
+    const edit = page.getByRole('form', { name: 'Edit job' });
+    await expect(edit.getByRole('textbox', { name: 'Kernel' })).toHaveValue('r-on-the-workers');
+    await edit.getByRole('textbox', { name: 'Keep runs' }).fill('5');
+    await edit.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(edit).toHaveCount(0);
+    expect(await (await page.request.get(jobs)).json()).toEqual([
+      expect.objectContaining({ kernel_name: 'r-on-the-workers', keep_runs: '5' })
+    ]);
+  });
 });

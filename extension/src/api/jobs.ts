@@ -239,11 +239,20 @@ export function getJob(id: number): Promise<Job> {
   return requestAPI<Job>(`jobs/${id}`);
 }
 
-export function createJob(fields: JobFields): Promise<Job> {
+/**
+ * The kernel check of a request that saves a job or queues a run: by default a `kernel_name`
+ * not installed on the server's machine is refused (404, `details.kernel_check` true); `false`
+ * accepts it, for a scheduler on another machine that has it.
+ */
+export interface KernelCheck {
+  kernel_check?: boolean;
+}
+
+export function createJob(fields: JobFields & KernelCheck): Promise<Job> {
   return requestAPI<Job>('jobs', { method: 'POST', body: JSON.stringify(fields) });
 }
 
-export function updateJob(id: number, fields: JobFields): Promise<Job> {
+export function updateJob(id: number, fields: JobFields & KernelCheck): Promise<Job> {
   return requestAPI<Job>(`jobs/${id}`, { method: 'PATCH', body: JSON.stringify(fields) });
 }
 
@@ -252,9 +261,10 @@ export function deleteJob(id: number): Promise<void> {
 }
 
 /** What a one-off run of a notebook (without a job) takes. */
-export interface RunOnce {
+export interface RunOnce extends KernelCheck {
   notebook_path: string;
   parameters?: Record<string, unknown>;
+  kernel_name?: string | null;
   timeout_seconds?: number | null;
   cell_timeout_seconds?: number | null;
   output_html?: boolean;

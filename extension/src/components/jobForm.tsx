@@ -18,8 +18,8 @@ import { ScheduleFields, localTimezone, useCronPreview } from './jobScheduleFiel
  * The create/edit job form, in sections: What (notebook, name, parameters
  * typed from its `parameters` cell), When (one run now, or recurring: a
  * preset with a time, or a custom cron, in a time zone, with the schedule in
- * words and its next runs), How (timeouts, retries, missed runs, retention)
- * and Governance (the purpose, when the notebook's data asks for one). Each
+ * words and its next runs), How (the kernel, timeouts, retries, missed runs,
+ * retention) and Governance (the purpose, when the notebook's data asks for one). Each
  * field's error shows under it, all at once; after the first attempt to
  * submit they are checked again as the user types, and the focus moves to
  * the first one. The cron is previewed (and checked) by the server as typed.
@@ -48,6 +48,11 @@ export function JobFormView({
   const [timezone, setTimezone] = React.useState(job?.timezone ?? localTimezone());
   const [numbers, setNumbers] = React.useState(() => initialNumbers(job));
   const [keepRuns, setKeepRuns] = React.useState(job?.keep_runs ?? '');
+  const [kernel, setKernel] = React.useState(job?.kernel_name ?? '');
+  // Whether the server refused the kernel as not installed on its machine: then the form
+  // offers to save without that check (the kernel may be installed where the runs execute).
+  const [kernelCheckOffered, setKernelCheckOffered] = React.useState(false);
+  const [kernelCheck, setKernelCheck] = React.useState(true);
   const [purpose, setPurpose] = React.useState(job?.purpose ?? '');
   const [html, setHtml] = React.useState(job?.output_html ?? false);
   const [missed, setMissed] = React.useState<MissedPolicy>(job?.missed_policy ?? 'run_once');
@@ -66,6 +71,7 @@ export function JobFormView({
     timezone,
     numbers,
     keepRuns,
+    kernel,
     purpose,
     html,
     missed
@@ -120,9 +126,12 @@ export function JobFormView({
     }
     setSaving(true);
     try {
-      onSaved(await saveJobForm(form, fields, !scheduled));
+      onSaved(await saveJobForm(form, fields, !scheduled, kernelCheck));
     } catch (reason) {
       focusPending.current = true;
+      if (reason instanceof JobFormRefused && reason.kernelCheckRefused) {
+        setKernelCheckOffered(true);
+      }
       setServerErrors(
         reason instanceof JobFormRefused ? reason.errors : { '': asError(reason).message }
       );
@@ -323,6 +332,44 @@ export function JobFormView({
       </fieldset>
       <fieldset>
         <legend>{trans.__('How')}</legend>
+        <Field
+          id={`${prefix}-kernel_name`}
+          label={trans.__('Kernel')}
+          error={errors.kernel_name}
+          hint={trans.__("The kernel the runs start, e.g. python3; empty: the notebook's own.")}
+          control={props => (
+            <InputGroup
+              {...props}
+              placeholder={trans.__("the notebook's own")}
+              value={kernel}
+              onChange={event => {
+                setKernel(event.currentTarget.value);
+                changed('kernel_name');
+              }}
+            />
+          )}
+        />
+        {kernelCheckOffered && kernel.trim() !== '' && (
+          <Field
+            id={`${prefix}-kernel_check`}
+            label={trans.__('Check that the kernel is installed here')}
+            hint={trans.__(
+              'Untick it when the kernel is installed only where the scheduler executes the runs (another machine): it is then saved as typed, and a run fails if that machine lacks it too.'
+            )}
+            check
+            control={props => (
+              <input
+                {...props}
+                type="checkbox"
+                checked={kernelCheck}
+                onChange={event => {
+                  setKernelCheck(event.currentTarget.checked);
+                  changed('kernel_name');
+                }}
+              />
+            )}
+          />
+        )}
         {numberField('timeout_seconds', trans.__('Run timeout (s)'), trans.__('none'))}
         {numberField(
           'cell_timeout_seconds',

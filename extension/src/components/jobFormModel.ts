@@ -51,42 +51,58 @@ export type JobFormResult = { job: Job } | { runId: number };
 /**
  * Save the form: a new job without a schedule is a one-off run of the
  * notebook (no job is stored); otherwise create or update the job and, with
- * `runNow`, queue a run of it. A refusal (bad cron, a name taken, a wrong
- * parameter type, a purpose the data does not allow, ...) throws
- * {@link JobFormRefused} with the errors by field.
+ * `runNow`, queue a run of it. Without `kernelCheck` a kernel not installed on
+ * the server's machine is accepted (a scheduler elsewhere has it). A refusal
+ * (bad cron, a name taken, a wrong parameter type, a purpose the data does not
+ * allow, an unknown kernel, ...) throws {@link JobFormRefused} with the errors
+ * by field.
  */
 export async function saveJobForm(
   form: JobForm,
   fields: JobFields,
-  runNow: boolean
+  runNow: boolean,
+  kernelCheck: boolean
 ): Promise<JobFormResult> {
+  const check = kernelCheck ? {} : { kernel_check: false };
   try {
     if (form.job === null && runNow) {
       const run = await runNotebook({
         notebook_path: form.path,
         parameters: fields.parameters,
+        kernel_name: fields.kernel_name,
         timeout_seconds: fields.timeout_seconds,
         cell_timeout_seconds: fields.cell_timeout_seconds,
         output_html: fields.output_html,
-        purpose: fields.purpose
+        purpose: fields.purpose,
+        ...check
       });
       return { runId: run.id };
     }
     const job = form.job
-      ? await updateJob(form.job.id, fields)
-      : await createJob({ ...fields, notebook_path: form.path });
+      ? await updateJob(form.job.id, { ...fields, ...check })
+      : await createJob({ ...fields, notebook_path: form.path, ...check });
     if (runNow) {
       await runJob(job.id);
     }
     return { job };
   } catch (reason) {
-    throw new JobFormRefused(fieldErrors(reason));
+    throw new JobFormRefused(
+      fieldErrors(reason),
+      reason instanceof NbtoolsApiError && reason.details.kernel_check === true
+    );
   }
 }
 
-/** The server refused the form: its errors by field. */
+/**
+ * The server refused the form: its errors by field, and whether it refused a
+ * kernel not installed on its machine, which saving without the kernel check
+ * would accept.
+ */
 export class JobFormRefused extends Error {
-  constructor(readonly errors: FieldErrors) {
+  constructor(
+    readonly errors: FieldErrors,
+    readonly kernelCheckRefused: boolean
+  ) {
     super(Object.values(errors).join(' '));
   }
 }

@@ -32,6 +32,8 @@ export interface IJobFormEntries {
   /** The whole-number and timeout fields, and the catch-up limit, as typed. */
   numbers: Record<string, string>;
   keepRuns: string;
+  /** The kernel's name as typed (empty: the notebook's own). */
+  kernel: string;
   purpose: string;
   html: boolean;
   missed: MissedPolicy;
@@ -144,6 +146,7 @@ export function collectJobFields(
     max_concurrent: whole.max_concurrent,
     output_html: entries.html,
     missed_policy: missed,
+    kernel_name: entries.kernel.trim() || null,
     purpose: entries.purpose.trim() || null,
     ...(missed === 'catch_up' ? { catch_up_limit: catchUp } : {}),
     ...(saves ? { name: entries.name.trim(), keep_runs: entries.keepRuns.trim() || null } : {})
