@@ -71,6 +71,23 @@ async function wrappedButtons(page: IJupyterLabPageFixture): Promise<string[]> {
   });
 }
 
+/**
+ * How many lines of an element's text show inside its box (those cut off lie below it), and
+ * whether some are cut off.
+ */
+async function linesShown(element: Locator): Promise<{ lines: number; cut: boolean }> {
+  return element.evaluate(node => {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const bottom = node.getBoundingClientRect().bottom + 1;
+    const rects = [...range.getClientRects()].filter(rect => rect.bottom <= bottom);
+    return {
+      lines: new Set(rects.map(rect => Math.round(rect.top))).size,
+      cut: node.scrollHeight > node.clientHeight
+    };
+  });
+}
+
 /** Drag the left sidebar's edge all the way left: the sidebar takes its minimum width. */
 async function narrowSidebar(page: IJupyterLabPageFixture): Promise<void> {
   const handle = page.locator('#jp-main-split-panel > .lm-SplitPanel-handle').first();
@@ -205,18 +222,7 @@ test('a long job name without spaces wraps: the panel, dashboard and job page ho
       // at most three lines, then cut; the whole name is its tooltip
       const shown = jobs.getByRole('listitem', { name }).locator('.jp-nbtools-Jobs-name');
       await expect(shown).toHaveAttribute('title', name);
-      const box = await shown.evaluate(node => {
-        // the lines of its text inside its box (those cut off lie below it)
-        const range = document.createRange();
-        range.selectNodeContents(node);
-        const bottom = node.getBoundingClientRect().bottom + 1;
-        const rects = [...range.getClientRects()].filter(rect => rect.bottom <= bottom);
-        return {
-          lines: new Set(rects.map(rect => Math.round(rect.top))).size,
-          cut: node.scrollHeight > node.clientHeight
-        };
-      });
-      expect(box).toEqual({ lines: 3, cut: true });
+      expect(await linesShown(shown)).toEqual({ lines: 3, cut: true });
     }
     // the panel, its Package and Jobs sections
     expect(await overflowing(page, 3)).toEqual([]);
@@ -265,6 +271,51 @@ test('a long job name without spaces wraps: the panel, dashboard and job page ho
     await attachScreenshot(page, testInfo, `dashboard-long-name-${theme}`);
   }
   await page.theme.setLightTheme();
+});
+
+test('a long notebook path without spaces wraps on the dashboard, cut after three lines with the whole path as its tooltip, at 1280x720 and 800x720, light and dark', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  test.setTimeout(180_000);
+  // A notebook's file name of 160 characters, snake_case: nowhere to wrap but anywhere.
+  const stem = 'quarterly_revenue_forecast_for_the_northern_european_region';
+  const tag = Date.now().toString(36).padStart(8, '0');
+  const file = `${stem}_${stem}_${tag}_with_all_of_its_inputs_v2.ipynb`;
+  expect(file).toHaveLength(160);
+  const path = `${tmpPath}/${file}`;
+  await notebookWithJob(page, path, { name: `Forecast ${tag}`, cron: '0 6 * * *' });
+  await page.evaluate(() => window.jupyterapp.commands.execute('nbtools:open-jobs-dashboard'));
+  const dashboard = page.locator('.jp-nbtools-Dashboard');
+  await dashboard.getByRole('searchbox', { name: 'Filter jobs' }).fill(tag);
+  const row = dashboard.getByRole('table', { name: 'Jobs' }).locator('tbody tr');
+  await expect(row).toHaveCount(1);
+  const notebook = row.getByRole('cell').nth(1);
+  for (const size of [
+    { width: 1280, height: 720 },
+    { width: 800, height: 720 }
+  ]) {
+    await page.setViewportSize(size);
+    for (const theme of ['light', 'dark'] as const) {
+      if (theme === 'dark') {
+        await page.theme.setDarkTheme();
+      }
+      // every column in view, none pushed out by the path
+      await expect(row.getByRole('rowheader')).toBeInViewport({ ratio: 1 });
+      for (const cell of await row.getByRole('cell').all()) {
+        await expect(cell).toBeInViewport({ ratio: 1 });
+      }
+      // the dashboard
+      expect(await overflowing(page, 1)).toEqual([]);
+      // the path is whole in the page and its tooltip; three lines of it are shown, then cut
+      await expect(notebook).toHaveText(path);
+      const shown = notebook.getByTitle(path, { exact: true });
+      await expect(shown).toHaveText(path);
+      expect(await linesShown(shown)).toEqual({ lines: 3, cut: true });
+      await attachScreenshot(page, testInfo, `dashboard-long-path-${size.width}-${theme}`);
+    }
+    await page.theme.setLightTheme();
+  }
 });
 
 test('Run now shows a spinner and is disabled until the run is queued', async ({

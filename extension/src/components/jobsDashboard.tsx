@@ -143,7 +143,11 @@ function JobRow({
         </button>
         {job.paused && <span className="jp-nbtools-Dashboard-tag">{trans.__('paused')}</span>}
       </th>
-      <td className="jp-nbtools-Dashboard-path">{job.notebook_path}</td>
+      <td>
+        <span className="jp-nbtools-Dashboard-path" title={job.notebook_path}>
+          {job.notebook_path}
+        </span>
+      </td>
       <td>
         {job.cron ? (
           <>
