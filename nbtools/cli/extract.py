@@ -274,7 +274,9 @@ def _print_tests(report: ExtractReport) -> None:
         if test.outcome in ("failed", "error"):
             where = f" (cell {test.cell + 1})" if test.cell is not None else ""
             at = test.location
-            points = f" at cell {at.cell + 1}, line {at.line}" if at else ""
+            points = f" at cell {at.cell + 1}" if at else ""
+            if at and at.line:  # 0: a line run() rebuilt, of the parameters cell
+                points += f", line {at.line}"
             print(f"  {test.outcome.upper()} {test.name}{where}{points}: {test.message}")
     if not report.tests.ok:
         print(report.tests.output, file=sys.stderr)

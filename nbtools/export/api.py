@@ -115,8 +115,7 @@ def _run_tests(report: ExtractReport, venv: bool) -> None:
     from nbtools.export.testrun import run_tests
 
     extraction = report.extraction
-    cell_ids = {test.cell.index: test.cell.id for test in extraction.plan.tests}
-    report.tests = run_tests(report.out, extraction.files, cell_ids, venv=venv)
+    report.tests = run_tests(report.out, extraction.files, extraction.plan.cells, venv=venv)
 
 
 def run_extract(request: ExtractRequest) -> ExtractReport:

@@ -25,6 +25,7 @@ from nbtools.export.model import (
     Classified,
     Problem,
 )
+from nbtools.export.source import python_lines
 from nbtools.notebooks import Notebook, cell_source, cell_tags
 from nbtools.parameters import skipped
 
@@ -50,7 +51,7 @@ def split_directives(source: str) -> tuple[dict[str, str], list[str], str, int]:
     Returns the directives (``{name: value}``), the cell-magic lines found among them, the
     remaining code and how many lines were removed before it.
     """
-    lines = source.splitlines(keepends=True)
+    lines = python_lines(source)
     directives: dict[str, str] = {}
     magics: list[str] = []
     taken = 0

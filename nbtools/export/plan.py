@@ -79,6 +79,15 @@ class Plan(NamedTuple):
         return bool(self.parameters or self.main)
 
     @property
+    def cells(self) -> dict[int, Cell]:
+        """The cells whose code the package's files hold, by index."""
+        parsed = [p for module in self.modules.values() for p in module.cells]
+        cells = {p.cell.index: p.cell for p in [*parsed, *self.main, *self.tests]}
+        if self.parameters_cell is not None:
+            cells[self.parameters_cell.index] = self.parameters_cell
+        return cells
+
+    @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
 

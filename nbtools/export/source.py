@@ -35,10 +35,21 @@ def _string_continuation_lines(code: str) -> set[int]:
     return inside
 
 
+#: A line with its end, as Python's tokenizer (and JupyterLab's editor) counts lines.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def python_lines(text: str) -> list[str]:
+    """``text``'s lines, each with its line end, as Python numbers them in a traceback or a
+    syntax tree: only ``\\r\\n``, ``\\r`` and ``\\n`` end a line (``str.splitlines`` also splits
+    at a form feed, ``\\x1c`` or ``\\u2028``, which can stand inside a line of code)."""
+    return _LINE.findall(text)
+
+
 def indent(code: str, prefix: str = "    ") -> str:
     """Indent ``code`` by ``prefix``, leaving the insides of multi-line strings unchanged."""
     keep = _string_continuation_lines(code)
-    lines = code.splitlines(keepends=True)
+    lines = python_lines(code)
     return "".join(
         line if number in keep or not line.strip() else prefix + line
         for number, line in enumerate(lines, start=1)
@@ -77,7 +88,7 @@ def make_imports_relative(
     ``from_imports`` are the code's top-level absolute ``from`` imports (its outline's). As
     nbdev does, imports nested in functions are left absolute.
     """
-    lines = code.splitlines(keepends=True)
+    lines = python_lines(code)
     for node in from_imports:
         relative = relative_module(node.module, package, module_dir)
         if relative is None:

@@ -15,11 +15,13 @@ import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from nbtools.errors import CheckFailedError, InvalidInputError
+from nbtools.export.model import Cell
 from nbtools.export.sourcemap import Location, locate_in_traceback
 from nbtools.processes import run_watched
 
@@ -49,7 +51,7 @@ class TestResult(NamedTuple):
             "message": self.message,
             "failure_cell": where.cell if where else None,
             "failure_cell_id": where.cell_id if where else None,
-            "failure_line": where.line if where else None,
+            "failure_line": (where.line or None) if where else None,
             "seconds": round(self.seconds, 3),
         }
 
@@ -104,7 +106,7 @@ def _make_venv(out: Path, directory: Path) -> Path:
     return python
 
 
-def _results(junit: Path, files: dict[str, str], cell_ids: dict[int, str]) -> list[TestResult]:
+def _results(junit: Path, files: dict[str, str], cells: Mapping[int, Cell]) -> list[TestResult]:
     if not junit.is_file():
         return []
     results = []
@@ -118,13 +120,13 @@ def _results(junit: Path, files: dict[str, str], cell_ids: dict[int, str]) -> li
             if child.tag in ("failure", "error", "skipped"):
                 outcome = {"failure": "failed"}.get(child.tag, child.tag)
                 message = child.get("message", "") or ""
-                location = locate_in_traceback(child.text or "", files)
+                location = locate_in_traceback(child.text or "", files, cells)
         results.append(
             TestResult(
                 name,
                 outcome,
                 cell,
-                cell_ids.get(cell) if cell is not None else None,
+                cells[cell].id if cell is not None and cell in cells else None,
                 message,
                 location,
                 float(case.get("time", "0") or 0),
@@ -143,9 +145,10 @@ def _test_env() -> dict[str, str]:
 
 
 def run_tests(
-    out: Path, files: dict[str, str], cell_ids: dict[int, str], venv: bool = False
+    out: Path, files: dict[str, str], cells: Mapping[int, Cell], venv: bool = False
 ) -> TestReport:
-    """Run ``out``'s tests; ``files`` (path → text) maps failures back to notebook cells."""
+    """Run ``out``'s tests; ``files`` (path → text) and the ``cells`` they hold (by index)
+    map failures back to notebook cells and lines."""
     if not venv and importlib.util.find_spec("pytest") is None:
         raise InvalidInputError(
             "pytest is not installed in this environment: pip install pytest, or use --venv.",
@@ -166,7 +169,7 @@ def run_tests(
             raise CheckFailedError(
                 f"{what} took longer than {TIMEOUT_SECONDS} s: every process involved was stopped."
             ) from None
-        tests = _results(junit, files, cell_ids)
+        tests = _results(junit, files, cells)
     report = TestReport(
         tests, _tail(completed.stdout + completed.stderr), "venv" if venv else "current"
     )

@@ -83,10 +83,10 @@ def test_outputs_do_not_change_the_hash() -> None:
 
 
 def test_block_comments_map_lines_back_to_cells() -> None:
-    files = extraction(*CELLS).files
-    pipeline = files["src/pkg/pipeline.py"]
+    result = extraction(*CELLS)
+    pipeline = result.files["src/pkg/pipeline.py"]
     line = pipeline.splitlines().index('    record("sum", total([1, 2]) * scale)') + 1
-    location = locate(pipeline, line)
+    location = locate(pipeline, line, result.plan.cells)
     assert location is not None
     assert (location.cell, location.cell_id, location.line) == (5, "cell-5", 4)
 
@@ -307,7 +307,11 @@ def test_the_main_cells_names_never_take_what_run_returns(tmp_path: Path) -> Non
     assert "keep = _nbtools_record  # (run() provides record)" in pipeline
     assert "from nbtools import __version__; record = _nbtools_record" in pipeline
     line = pipeline.splitlines().index("        record('third', value, 'ms')") + 1
-    assert locate(pipeline, line) == (2, "cell-2", 7)  # lines still lead back to the cell
+    assert locate(pipeline, line, result.plan.cells) == (
+        2,
+        "cell-2",
+        7,
+    )  # lines still lead back to the cell
     write(result.files, tmp_path)
     output = json.loads(run_package(tmp_path, "--results", "5").stdout)
     assert output == {"first": 5, "second": [5, 10], "third": True}
@@ -383,7 +387,7 @@ def test_every_statement_beside_a_record_import_runs_on_its_line(tmp_path: Path)
     assert output == {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "é": 6, "g": 7}
     failed = run_package(tmp_path, "--fail", check=False)
     assert "ZeroDivisionError" in failed.stderr
-    assert locate_in_traceback(failed.stderr, result.files) == (5, "cell-5", 3)
+    assert locate_in_traceback(failed.stderr, result.files, result.plan.cells) == (5, "cell-5", 3)
 
 
 def test_nbtools_record_through_the_module_is_run_s_record_too(tmp_path: Path) -> None:
