@@ -65,17 +65,23 @@ def parse_notebook(raw: bytes | str, source: str = "<notebook>") -> Notebook:
 
 
 def check_structure(nb: Any, source: str) -> None:
-    """Raise :class:`NotebookError` unless ``nb`` has the shape of an nbformat 4 notebook."""
-    if not isinstance(nb, dict) or "cells" not in nb or "nbformat" not in nb:
+    """Raise :class:`NotebookError` unless ``nb`` has the shape of an nbformat 4 notebook.
+
+    The version is checked first: a notebook of nbformat 1 to 3 (2 and 3 keep their cells in
+    ``worksheets``) is told to be upgraded, which JupyterLab does when it opens one.
+    """
+    if not isinstance(nb, dict) or "nbformat" not in nb:
+        raise _not_a_notebook(source)
+    version = nb["nbformat"]
+    if version != 4:
+        older = type(version) is int and 1 <= version < 4
+        upgrade = " Open and save it in JupyterLab to upgrade it." if older else ""
         raise NotebookError(
-            f"{source} is JSON but not a notebook: it needs 'nbformat' and 'cells'.", path=source
-        )
-    if nb["nbformat"] != 4:
-        raise NotebookError(
-            f"{source} has nbformat {nb['nbformat']!r}; only version 4 notebooks are supported. "
-            "Open and save it in JupyterLab to upgrade it.",
+            f"{source} has nbformat {version!r}; only version 4 notebooks are supported." + upgrade,
             path=source,
         )
+    if "cells" not in nb:
+        raise _not_a_notebook(source)
     if not isinstance(nb["cells"], list):
         raise NotebookError(f"{source}: 'cells' must be a list.", path=source)
     if not isinstance(nb.get("metadata", {}), dict):
@@ -96,6 +102,12 @@ def check_structure(nb: Any, source: str) -> None:
                 path=source,
                 cell=index,
             )
+
+
+def _not_a_notebook(source: str) -> NotebookError:
+    return NotebookError(
+        f"{source} is JSON but not a notebook: it needs 'nbformat' and 'cells'.", path=source
+    )
 
 
 def cell_source(cell: dict[str, Any]) -> str:

@@ -237,3 +237,34 @@ async def test_a_lone_surrogate_is_recorded_by_the_save_hook_and_restorable(
     assert on_disk["cells"][1]["source"] == nb["cells"][1]["source"].splitlines(True)
     reply = await history(jp_fetch, "nb.ipynb")
     assert [v["kind"] for v in reply["versions"]] == ["restore", "auto", "auto"]
+
+
+async def test_a_notebook_of_nbformat_3_is_told_to_be_upgraded_then_recorded(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """Only a client of the contents API sends an nbformat 3 notebook (JupyterLab upgrades a
+    notebook when it opens it); Jupyter writes it as sent. No version of it is recorded, and
+    the Versions section says why and what to do, which works: opened, it is version 4."""
+    old = {
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "metadata": {},
+        "worksheets": [
+            {"cells": [{"cell_type": "code", "input": "x = 1", "outputs": [], "metadata": {}}]}
+        ],
+    }
+    await save(jp_fetch, "old.ipynb", old)
+    assert json.loads((jp_root_dir / "old.ipynb").read_text())["nbformat"] == 3
+    assert (await checkpoints(jp_fetch, "old.ipynb", "POST"))["id"] == "unrecorded"
+    reply = await history(jp_fetch, "old.ipynb")
+    assert reply["versions"] == []
+    assert reply["failure"]["message"] == (
+        "old.ipynb has nbformat 3; only version 4 notebooks are supported. "
+        "Open and save it in JupyterLab to upgrade it."
+    )
+    opened = json.loads((await jp_fetch("api", "contents", "old.ipynb")).body)["content"]
+    assert opened["nbformat"] == 4
+    await save(jp_fetch, "old.ipynb", opened)
+    reply = await history(jp_fetch, "old.ipynb")
+    assert (len(reply["versions"]), reply["failure"]) == (1, None)
+    assert json.loads((jp_root_dir / "old.ipynb").read_text())["cells"][0]["source"] == ["x = 1"]

@@ -66,7 +66,7 @@ def test_another_kind_of_file_is_told_apart_from_a_truncated_notebook(
     [
         ("", "empty"),
         ('{"cells": []}', "needs 'nbformat' and 'cells'"),
-        ('{"nbformat": 3, "cells": []}', "only version 4"),
+        ('{"nbformat": 4, "metadata": {}}', "needs 'nbformat' and 'cells'"),
         ('{"nbformat": 4, "cells": [{"cell_type": "weird"}]}', "cell 1 is not a valid cell"),
         ('{"nbformat": 4, "cells": [], "metadata": []}', "the notebook's 'metadata' must be"),
         (
@@ -86,3 +86,44 @@ def test_invalid_notebooks_are_named(tmp_path: Path, content: str, message: str)
     path.write_text(content)
     with pytest.raises(NotebookError, match=message):
         read_notebook(path)
+
+
+V3 = (
+    '{"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": '
+    '[{"cell_type": "code", "input": "x = 1", "outputs": [], "language": "python"}]}]}'
+)
+
+
+@pytest.mark.parametrize(
+    ("content", "version"),
+    [
+        (V3, "3"),
+        ('{"nbformat": 2, "nbformat_minor": 0, "metadata": {}, "worksheets": []}', "2"),
+        ('{"nbformat": 1, "cells": []}', "1"),
+    ],
+)
+def test_an_older_notebook_is_told_to_be_upgraded(
+    tmp_path: Path, content: str, version: str
+) -> None:
+    """nbformat 2 and 3 keep their cells in worksheets: the version is what is wrong, and
+    JupyterLab upgrades a notebook when it opens one."""
+    path = tmp_path / "old.ipynb"
+    path.write_text(content)
+    with pytest.raises(NotebookError) as info:
+        read_notebook(path, name="old.ipynb")
+    assert info.value.message == (
+        f"old.ipynb has nbformat {version}; only version 4 notebooks are supported. "
+        "Open and save it in JupyterLab to upgrade it."
+    )
+    assert info.value.details == {"path": "old.ipynb"}
+
+
+@pytest.mark.parametrize("version", ["5", '"4"', "true", "null", "0"])
+def test_a_version_jupyterlab_cannot_upgrade_is_not_told_to_be_upgraded(
+    tmp_path: Path, version: str
+) -> None:
+    path = tmp_path / "odd.ipynb"
+    path.write_text(f'{{"nbformat": {version}, "cells": []}}')
+    with pytest.raises(NotebookError, match="only version 4 notebooks are supported") as info:
+        read_notebook(path)
+    assert "upgrade" not in info.value.message
