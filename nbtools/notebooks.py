@@ -35,14 +35,23 @@ def parse_notebook(raw: bytes | str, source: str = "<notebook>") -> Notebook:
     try:
         nb: Notebook = json.loads(raw)
     except json.JSONDecodeError as exc:
-        hint = ""
+        problem = exc.msg
         if raw.lstrip()[:1] not in (b"{", "{"):  # a CSV, a script, HTML...
-            hint = " (a notebook is a JSON object, starting with '{': this is another kind of file)"
+            problem += (
+                " (a notebook is a JSON object, starting with '{': this is another kind of file)"
+            )
+        elif exc.msg == "Extra data":  # complete, then more: a "}" a merge left, NUL bytes...
+            problem = (
+                "NUL bytes follow the end of the notebook (its closing '}'), left by a crash "
+                "while the file was written perhaps: remove them"
+                if exc.doc[exc.pos] == "\0"
+                else "more text follows the end of the notebook (its closing '}'), a leftover "
+                "of a merge perhaps: remove it"
+            )
         elif raw.rstrip()[-1:] not in (b"}", "}"):
-            hint = " (the file looks truncated)"
+            problem += " (the file looks truncated)"
         raise NotebookError(
-            f"{source} is not valid JSON at line {exc.lineno}, column {exc.colno}: "
-            f"{exc.msg}{hint}.",
+            f"{source} is not valid JSON at line {exc.lineno}, column {exc.colno}: {problem}.",
             path=source,
             line=exc.lineno,
             column=exc.colno,

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from nbtools.errors import NotebookError, NotFoundError
-from nbtools.notebooks import cell_source, kernel_name, read_notebook, summarize
+from nbtools.notebooks import cell_source, kernel_name, parse_notebook, read_notebook, summarize
 from tests.conftest import NotebookFactory
 
 
@@ -46,6 +46,44 @@ def test_truncated_notebook_names_line_and_truncation(notebook_factory: Notebook
     with pytest.raises(NotebookError, match=r"not valid JSON at line \d+.*truncated") as info:
         read_notebook(path)
     assert info.value.details["path"] == str(path)
+
+
+COMPLETE = '{"nbformat": 4, "nbformat_minor": 5, "metadata": {},\n "cells": []}'
+
+
+@pytest.mark.parametrize(
+    ("content", "where", "told"),
+    [
+        (COMPLETE + "}", "line 2, column 14", "more text follows the end of the notebook"),
+        (COMPLETE + "\n}\n}\n", "line 3, column 1", "more text follows the end of the notebook"),
+        (
+            COMPLETE + "\n" + "\0" * 8,
+            "line 3, column 1",
+            "NUL bytes follow the end of the notebook",
+        ),
+        (COMPLETE + '\n{"nbformat": 4}', "line 3, column 1", "more text follows"),
+    ],
+)
+def test_more_after_a_complete_notebook_is_told_apart_from_truncation(
+    content: str, where: str, told: str
+) -> None:
+    for raw in (content, content.encode()):
+        with pytest.raises(NotebookError) as info:
+            parse_notebook(raw, source="nb.ipynb")
+        message = info.value.message
+        assert message.startswith(f"nb.ipynb is not valid JSON at {where}: {told}"), message
+        assert "(its closing '}')" in message
+        assert "truncated" not in message
+
+
+@pytest.mark.parametrize(
+    "content", [COMPLETE[:-12], COMPLETE[:-12] + "\0" * 12, COMPLETE[:-1] + "\n\n"]
+)
+def test_a_truncated_notebook_is_still_told_truncated(content: str) -> None:
+    """Also one a crash left padded with NUL bytes to its length."""
+    with pytest.raises(NotebookError, match=r"\(the file looks truncated\)\.$") as info:
+        parse_notebook(content.encode(), source="nb.ipynb")
+    assert "follow" not in info.value.message
 
 
 @pytest.mark.parametrize(
