@@ -96,14 +96,20 @@ class _Roles:
     def __init__(self) -> None:
         self.roles: dict[str, tuple[str | None, bool]] = {}
         self.errors: list[str] = []
+        #: How the cell wrote the module it names, as a format: ``export:{}``, ``#| exporti {}``.
+        self.form = "export:{}"
 
-    def add(self, role: str, module: str | None = None, public: bool = True) -> None:
+    def add(
+        self, role: str, module: str | None = None, public: bool = True, form: str = "export:{}"
+    ) -> None:
         previous = self.roles.get(role)
         if previous is not None and previous[0] != module and None not in (previous[0], module):
             self.errors.append(f"it is exported to both '{previous[0]}' and '{module}'")
             return
         if previous is None or module is not None:
             self.roles[role] = (module, public and (previous is None or previous[1]))
+        if module is not None:
+            self.form = form
 
 
 def _roles_of(tags: list[str], directives: dict[str, str]) -> _Roles:
@@ -115,7 +121,7 @@ def _roles_of(tags: list[str], directives: dict[str, str]) -> _Roles:
             roles.add(EXPORT, tag.partition(":")[2].strip() or "")
     for name, public in (("export", True), ("exports", True), ("exporti", False)):
         if name in directives:
-            roles.add(EXPORT, directives[name].strip() or None, public)
+            roles.add(EXPORT, directives[name].strip() or None, public, f"#| {name} {{}}")
     return roles
 
 
@@ -147,9 +153,9 @@ def classify(nb: Notebook) -> Classified:
             problems.append(Problem(index, cell_id, line, code_, message, hint))  # noqa: B023
 
         if directives.get("default_exp"):
-            reason = module_name_problem(directives["default_exp"].strip())
-            if reason:
-                problem("module-name", f"default_exp: {reason}.", line=1)
+            refused = _refusal(directives["default_exp"].strip(), "#| default_exp {}")
+            if refused:
+                problem("module-name", f"default_exp: {refused[0]}", refused[1], line=1)
             else:
                 default_module = directives["default_exp"].strip()
         for error in roles.errors:
@@ -167,13 +173,10 @@ def classify(nb: Notebook) -> Classified:
         if not roles.roles:
             continue
         role, (module, public) = next(iter(roles.roles.items()))
-        if module is not None:
-            reason = module_name_problem(module)
-            if reason:
-                problem(
-                    "module-name", f"The cell cannot be exported: {reason}.", _module_hint(module)
-                )
-                continue
+        refused = _refusal(module, roles.form) if module is not None else None
+        if refused:
+            problem("module-name", f"The cell cannot be exported: {refused[0]}", refused[1])
+            continue
         if magics:
             problem(
                 "notebook-only",
@@ -191,7 +194,36 @@ def classify(nb: Notebook) -> Classified:
     return Classified(cells, default_module, markdown, problems)
 
 
-def _module_hint(module: str) -> str:
+def _refusal(module: str, form: str) -> tuple[str, str] | None:
+    """Why the module named ``module`` is refused and what to do, or ``None`` if it is not.
+
+    ``form`` is how the cell named it (``export:{}``, ``#| export {}``): the hint says it so.
+    A directive's module is all that follows the directive's name, as nbdev reads it; a
+    comment there is part of it, for nbdev too (its export fails on the extra arguments).
+    """
+    reason = module_name_problem(module)
+    if reason is None:
+        return None
+    name, hash_, _ = module.partition("#")
+    if not (hash_ and form.startswith("#|")):
+        return f"{reason}.", _module_hint(module, form)
+    name = name.strip()
+    written = form.format(module)
+    message = (
+        f"'{written}' names the module '{module}': a comment cannot follow a directive on its "
+        "line (nbdev reads the comment as more arguments, and its export fails)."
+    )
+    hint = "Put the comment on a line of its own, below the directives"
+    if name and module_name_problem(name):
+        return message, f"{hint}. {_module_hint(name, form)}"
+    if name:
+        return message, f"{hint}, leaving '{form.format(name)}'."
+    if form.startswith("#| default_exp"):
+        return message, f"{hint}; '{form.format('NAME')}' names the main module."
+    return message, f"{hint}, leaving '{form.format('').strip()}' (to the main module)."
+
+
+def _module_hint(module: str, form: str) -> str:
     if module.split(".")[0] in RESERVED_MODULES:
         files = ", ".join(f"{name}.py" for name in sorted(RESERVED_MODULES))
         return f"Export it to a module of another name: the package writes {files} itself."
@@ -201,5 +233,6 @@ def _module_hint(module: str) -> str:
         if part
     )
     if not cleaned or module_name_problem(cleaned):
-        return "Use a dotted Python name such as 'export:utils' or 'export:data.load'."
-    return f"Try 'export:{cleaned}'."
+        examples = " or ".join(f"'{form.format(name)}'" for name in ("utils", "data.load"))
+        return f"Use a dotted Python name such as {examples}."
+    return f"Try '{form.format(cleaned)}'."

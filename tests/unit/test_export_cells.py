@@ -88,6 +88,83 @@ def test_invalid_module_names_get_a_suggestion() -> None:
     assert "writes itself" in classified.problems[1].message
 
 
+def test_a_refused_module_name_is_corrected_in_the_form_the_cell_wrote_it() -> None:
+    classified = classify(
+        notebook(
+            ("code", "#| export my-utils\nx = 1", []),
+            ("code", "#|exporti 9data.load\ny = 1", []),
+            ("code", "#| exports a-b.c\nz = 1", []),
+        )
+    )
+    assert [p.hint for p in classified.problems] == [
+        "Try '#| export my_utils'.",
+        "Try '#| exporti data.load'.",
+        "Try '#| exports a_b.c'.",
+    ]
+
+
+def test_a_comment_after_a_directive_is_told_to_go_on_its_own_line() -> None:
+    """nbdev reads everything after a directive's name as its arguments (a comment there makes
+    its export fail): the cell is refused, saying so, with the line to keep."""
+    classified = classify(
+        notebook(
+            ("code", "#| export # main helpers\ndef f(): return 1", []),
+            ("code", "#| hide\n#| export utils  # helpers\ndef g(): return 2", []),
+            ("code", "#|exporti my-utils # x\ndef h(): return 3", []),
+            ("code", "#| default_exp core # main module", []),
+            ("code", "#| default_exp #main", []),
+            ("code", "#| export utils\n# helpers\ndef k(): return 4", []),  # as told
+        )
+    )
+    found = [(p.cell, p.message, p.hint) for p in classified.problems]
+    assert found == [
+        (
+            0,
+            "The cell cannot be exported: '#| export # main helpers' names the module "
+            "'# main helpers': a comment cannot follow a directive on its line (nbdev reads "
+            "the comment as more arguments, and its export fails).",
+            "Put the comment on a line of its own, below the directives, leaving '#| export' "
+            "(to the main module).",
+        ),
+        (
+            1,
+            "The cell cannot be exported: '#| export utils  # helpers' names the module "
+            "'utils  # helpers': a comment cannot follow a directive on its line (nbdev reads "
+            "the comment as more arguments, and its export fails).",
+            "Put the comment on a line of its own, below the directives, leaving "
+            "'#| export utils'.",
+        ),
+        (
+            2,
+            "The cell cannot be exported: '#| exporti my-utils # x' names the module "
+            "'my-utils # x': a comment cannot follow a directive on its line (nbdev reads the "
+            "comment as more arguments, and its export fails).",
+            "Put the comment on a line of its own, below the directives. "
+            "Try '#| exporti my_utils'.",
+        ),
+        (
+            3,
+            "default_exp: '#| default_exp core # main module' names the module "
+            "'core # main module': a comment cannot follow a directive on its line (nbdev reads "
+            "the comment as more arguments, and its export fails).",
+            "Put the comment on a line of its own, below the directives, leaving "
+            "'#| default_exp core'.",
+        ),
+        (
+            4,
+            "default_exp: '#| default_exp #main' names the module '#main': a comment cannot "
+            "follow a directive on its line (nbdev reads the comment as more arguments, and its "
+            "export fails).",
+            "Put the comment on a line of its own, below the directives; '#| default_exp NAME' "
+            "names the main module.",
+        ),
+    ]
+    assert [(c.index, c.module, c.code) for c in classified.cells] == [
+        (5, "utils", "# helpers\ndef k(): return 4")
+    ]
+    assert all("__main" not in p.hint for p in classified.problems)
+
+
 def test_modules_the_package_writes_itself_are_refused_in_every_form() -> None:
     """pipeline.py, service.py, __main__.py and __init__.py are the generated package's: a
     cell exported to one of them, or to a module inside one, is refused at the cell."""
