@@ -144,6 +144,7 @@ def extract(
         lineage=None if check else _lineage(cli_ctx, notebook, lineage, as_json),
         # a command that ends its process may fork a second one to parse a big notebook
         processes=2 if cli_ctx.ends_process else 1,
+        store_dir=cli_ctx.project.store_dir,
     )
     with _tests_shown(test, venv):
         report = run_extract(request)

@@ -30,6 +30,8 @@ class ExtractRequest(NamedTuple):
     where a written package comes from (:func:`nbtools.lineage.extraction.recorder`).
     ``processes``: how many processes may parse the cells; more than one only for a caller
     that may fork, such as the command line (:mod:`nbtools.export.parallel`).
+    ``store_dir``: the project's store directory, nbtools' own, never a file in the way of a
+    package written where it is.
     """
 
     notebook_path: Path
@@ -42,6 +44,7 @@ class ExtractRequest(NamedTuple):
     notebook: Notebook | None = None
     lineage: Recorder | None = None
     processes: int = 1
+    store_dir: Path | None = None
 
 
 class ExtractReport:
@@ -136,7 +139,9 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
     if request.mode == "check":
         report.diff = unified_diff(report.changes, request.out)
         if report.stale:
-            report.refusal = refusal(extraction, request.out, request.notebook_path)
+            report.refusal = refusal(
+                extraction, request.out, request.notebook_path, request.store_dir
+            )
         if request.test and request.out.is_dir():
             _run_tests(report, request.venv)
     elif request.mode == "write":
@@ -159,6 +164,7 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
             request.force,
             lineage if record is not None else None,
             request.notebook_path,
+            request.store_dir,
         )
         report.written = True
         if request.test:

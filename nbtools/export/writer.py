@@ -23,13 +23,17 @@ from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.export.build import Extraction
 from nbtools.export.model import MANIFEST
 from nbtools.locks import exclusive
-from nbtools.paths import resolve_inside
+from nbtools.paths import DEFAULT_STORE_DIR, resolve_inside
 
 #: The field (``force``) that writes in spite of a refusal, named in its ``details["override"]``
 #: (the CLI names its flag; the REST API's body takes it).
 FORCE = "force"
-#: Entries that do not make a directory "hold files we did not generate".
-_IGNORED = frozenset({".git", "__pycache__", ".pytest_cache", ".DS_Store", ".ipynb_checkpoints"})
+#: Entries that do not make a directory "hold files we did not generate": tools' folders, and
+#: nbtools' own store directory (a project's, by its default name; the caller's project's
+#: store, whatever its name, is passed as ``store_dir``).
+_IGNORED = frozenset(
+    {".git", "__pycache__", ".pytest_cache", ".DS_Store", ".ipynb_checkpoints", DEFAULT_STORE_DIR}
+)
 
 
 class FileChange(NamedTuple):
@@ -151,10 +155,15 @@ def _conflicts(extraction: Extraction, out: Path, recorded: dict[str, str]) -> l
     return conflicts
 
 
-def _foreign_entries(out: Path) -> list[str]:
+def _foreign_entries(out: Path, store_dir: Path | None) -> list[str]:
     if not out.is_dir():
         return []
-    return sorted(entry.name for entry in out.iterdir() if entry.name not in _IGNORED)
+    store = store_dir.resolve() if store_dir is not None else None
+    return sorted(
+        entry.name
+        for entry in out.iterdir()
+        if entry.name not in _IGNORED and (store is None or entry.resolve() != store)
+    )
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -170,16 +179,18 @@ def write(
     force: bool = False,
     lineage: Callable[[], Mapping[str, Any]] | None = None,
     notebook: Path | None = None,
+    store_dir: Path | None = None,
 ) -> list[FileChange]:
     """Write the package into ``out``; returns what changed. Refuses to lose anyone's work.
 
     ``lineage``, called once nothing stands in the way of the write, returns what the
     manifest records of the package's origin (see :mod:`nbtools.lineage.extraction`).
     ``notebook``: the notebook's file, whose path from ``out`` the manifest records.
+    ``store_dir``: the project's store directory, never a file in the package's way.
     """
     out.mkdir(parents=True, exist_ok=True)
     with exclusive(out, directory=True):  # one writer of the package (and its manifest) at a time
-        return _write(extraction, out, force, lineage, notebook)
+        return _write(extraction, out, force, lineage, notebook, store_dir)
 
 
 def _notebook_from(out: Path, notebook: Path) -> str:
@@ -232,14 +243,17 @@ def _owners(manifest: Mapping[str, Any], out: Path, name: str, notebook: Path | 
 
 
 def refusal(
-    extraction: Extraction, out: Path, notebook: Path | None = None
+    extraction: Extraction,
+    out: Path,
+    notebook: Path | None = None,
+    store_dir: Path | None = None,
 ) -> ConflictError | None:
     """What refuses a write of ``extraction`` into ``out`` without ``force``, if anything: files
     nbtools did not generate there, another notebook's package, or files edited by hand
-    (``notebook``: the notebook's file, as for :func:`write`)."""
+    (``notebook`` and ``store_dir`` as for :func:`write`)."""
     manifest = read_manifest(out) if out.is_dir() else {}
     conflicts = _conflicts(extraction, out, manifest.get("files", {}))
-    return _refusal(extraction, out, manifest, notebook, conflicts)
+    return _refusal(extraction, out, manifest, notebook, conflicts, store_dir)
 
 
 def _refusal(
@@ -248,14 +262,16 @@ def _refusal(
     manifest: Mapping[str, Any],
     notebook: Path | None,
     conflicts: list[str],
+    store_dir: Path | None,
 ) -> ConflictError | None:
-    if not manifest and _foreign_entries(out):
+    foreign = [] if manifest else _foreign_entries(out, store_dir)
+    if foreign:
         return ConflictError(
             f"{out} already holds files nbtools did not generate "
-            f"({', '.join(_foreign_entries(out)[:5])}). Choose an empty or new directory, or "
+            f"({', '.join(foreign[:5])}). Choose an empty or new directory, or "
             "force the write (those files are kept).",
             path=str(out),
-            files=_foreign_entries(out),
+            files=foreign,
             kind="foreign-files",
             override=FORCE,
         )
@@ -291,10 +307,11 @@ def _write(
     force: bool,
     lineage: Callable[[], Mapping[str, Any]] | None,
     notebook: Path | None,
+    store_dir: Path | None,
 ) -> list[FileChange]:
     manifest = read_manifest(out)
     conflicts = _conflicts(extraction, out, manifest.get("files", {}))
-    refused = _refusal(extraction, out, manifest, notebook, conflicts)
+    refused = _refusal(extraction, out, manifest, notebook, conflicts, store_dir)
     if refused is not None and not force:
         raise refused
     changes = compare(extraction, out)

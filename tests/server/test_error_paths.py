@@ -63,7 +63,13 @@ async def test_a_broken_notebook_is_named_by_its_path_in_the_root(
         ),
         ("/srv/p", "file:///srv/p/wheels is not an index", "file:///srv/p/wheels is not an index"),
         ("/srv/p", "/srv/pp/a.ipynb and /mnt/srv/p/a", "/srv/pp/a.ipynb and /mnt/srv/p/a"),
-        ("/srv/p", "the root /srv/p itself", "the root /srv/p itself"),
+        ("/srv/p", "/srv/p already holds files (a, b)", ". already holds files (a, b)"),
+        ("/srv/p", "in '/srv/p' or (/srv/p), /srv/p", "in '.' or (.), ."),
+        (
+            "/srv/p",
+            "/srv/p.txt, /srv/p~ and /srv/p-2 are beside it",
+            "/srv/p.txt, /srv/p~ and /srv/p-2 are beside it",
+        ),
         ("/", "https://pypi.org/simple and /etc/x", "https://pypi.org/simple and /etc/x"),
     ],
 )

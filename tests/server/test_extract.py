@@ -150,6 +150,25 @@ async def test_foreign_files_conflict_with_409(jp_fetch: Any, jp_root_dir: Path)
     assert (jp_root_dir / "demo" / "mine.txt").read_text() == "keep"
 
 
+async def test_a_conflict_in_the_root_names_it_from_the_root_without_the_store(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """An output of "." is the Jupyter root: the refusal names it "." as the reply's
+    ``output`` would (never the server's own path), and nbtools' store there is no file in
+    the package's way."""
+    put_notebook(jp_root_dir, "demo.ipynb", CELLS)
+    (jp_root_dir / "mine.txt").write_text("keep")
+    code, body = await error(jp_fetch, path="demo.ipynb", output=".", dry_run=False)
+    assert code == 409
+    assert (jp_root_dir / ".nbtools").is_dir()  # the server's store
+    assert body["details"]["files"] == ["demo.ipynb", "mine.txt"]
+    assert body["details"]["path"] == "."
+    assert body["message"].startswith(
+        ". already holds files nbtools did not generate (demo.ipynb, mine.txt). "
+    )
+    assert str(jp_root_dir) not in json.dumps(body)
+
+
 async def test_a_generated_file_edited_by_hand_conflicts_with_409_and_force_keeps_it(
     jp_fetch: Any, jp_root_dir: Path
 ) -> None:

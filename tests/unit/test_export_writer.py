@@ -9,7 +9,7 @@ import pytest
 
 from nbtools.errors import ConflictError, InvalidInputError, NbtoolsError
 from nbtools.export.model import MANIFEST
-from nbtools.export.writer import compare, unified_diff, write
+from nbtools.export.writer import compare, refusal, unified_diff, write
 from tests.unit.export_helpers import extraction
 
 V1 = (("code", "def f():\n    return 1", ["export"]), ("code", "assert f() == 1", ["test"]))
@@ -43,6 +43,23 @@ def test_directory_with_foreign_files_is_refused_without_force(tmp_path: Path) -
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
     write(extraction(*V1), tmp_path, force=True)
     assert (tmp_path / "notes.txt").read_text() == "keep me"
+
+
+def test_the_store_directory_is_no_file_in_the_way(tmp_path: Path) -> None:
+    """A package written where nbtools keeps its store (a project's root): the store is
+    nbtools' own, by its default name or, the project's, by any name."""
+    (tmp_path / ".nbtools").mkdir()
+    (tmp_path / "state").mkdir()
+    with pytest.raises(ConflictError) as info:
+        write(extraction(*V1), tmp_path)
+    assert info.value.details["files"] == ["state"]
+    assert refusal(extraction(*V1), tmp_path, store_dir=tmp_path / "state") is None
+    (tmp_path / "link").symlink_to(tmp_path / "state")
+    assert refusal(extraction(*V1), tmp_path, store_dir=tmp_path / "link") is None
+    (tmp_path / "link").unlink()
+    write(extraction(*V1), tmp_path, store_dir=tmp_path / "state")
+    assert (tmp_path / ".nbtools-extract.json").is_file()
+    assert sorted(p.name for p in (tmp_path / ".nbtools").iterdir()) == []
 
 
 def test_a_foreign_file_at_a_generated_path_is_kept_as_orig(tmp_path: Path) -> None:

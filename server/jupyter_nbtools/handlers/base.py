@@ -142,18 +142,20 @@ def off_loop(method: Callable[..., None]) -> Callable[..., Awaitable[None]]:
 
 def seen_from_root(root: Path, value: Any) -> Any:
     """``value`` (an error's body) with the paths inside ``root`` written relative to it, as
-    JupyterLab's file browser shows them: the library's messages name the absolute paths a
-    command-line user typed or sees, which a browser's user never did (and the server's
-    layout is no client's business). A root of ``/`` leaves them as they are; a path inside
-    a URL (``file:///root/…``) or inside a longer one is not a path in the root."""
+    JupyterLab's file browser shows them, and the root itself as ``.`` (a reply's ``output``
+    for it): the library's messages name the absolute paths a command-line user typed or
+    sees, which a browser's user never did (and the server's layout is no client's business).
+    A root of ``/`` leaves them as they are; a path inside a URL (``file:///root/…``) or
+    inside a longer one is not a path in the root."""
     prefix = str(root).rstrip("/") + "/"
     if prefix == "/":
         return value
     inside = re.compile(r"(?<![\w:/.~-])" + re.escape(prefix))
+    itself = re.compile(r"(?<![\w:/.~-])" + re.escape(prefix[:-1]) + r"(?![\w/~-]|\.\w)")
 
     def seen(item: Any) -> Any:
         if isinstance(item, str):
-            return inside.sub("", item)
+            return itself.sub(".", inside.sub("", item))
         if isinstance(item, list):
             return [seen(element) for element in item]
         if isinstance(item, dict):

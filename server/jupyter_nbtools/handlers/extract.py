@@ -80,6 +80,7 @@ class ExtractHandler(NbtoolsHandler):
             lineage=lineage.extraction_recorder(self.project, notebook_path)
             if mode == "write"
             else None,
+            store_dir=self.project.store_dir,
         )
         with self.naming("content" if notebook is not None else "path"):  # its problems
             report = await self.call(export.run_extract, request)
