@@ -76,21 +76,21 @@ class ActorName(Unicode):  # type: ignore[type-arg]
 
 
 class StoreUrl(Unicode):  # type: ignore[type-arg]
-    """An nbtools store URL (empty: none), refused unless nbtools can use it: malformed, or
-    for a driver that is not installed. Whether the store opens is known when it is opened."""
+    """An nbtools store URL (empty: none), refused unless nbtools can use it: malformed, or for
+    a dialect or driver SQLAlchemy does not have. Checked without SQLAlchemy, which a command
+    imports only if it opens the store (:mod:`nbtools.store.url`); whether the driver's package
+    is installed and the store opens is known when it is opened."""
 
     info_text = "a database URL nbtools can use"
 
     def validate(self, obj: Any, value: Any) -> str:
         text: str = super().validate(obj, value)
         if text:
-            from nbtools.errors import StoreError
-            from nbtools.store.database import create_store_engine
+            from nbtools.store.url import url_problem
 
-            try:
-                create_store_engine(text).dispose()
-            except StoreError as error:
-                raise Refused(error.details["reason"]) from None
+            problem = url_problem(text)
+            if problem is not None:
+                raise Refused(problem)
         return text
 
 

@@ -115,6 +115,10 @@ def serve(
         )
     keyed = bool(api_key(settings, os.environ))  # refused here, not in every worker
     check_requirements(requirements or {}, package)
+    if settings.record_to:  # its driver's package too (the setting's check knows its name)
+        from nbtools.store.database import create_store_engine
+
+        create_store_engine(settings.record_to).dispose()
     if not _has_service(package, app_dir):
         raise InvalidInputError(
             f"{package} has no service module: mark a function with '#| serve' (or tag a cell "

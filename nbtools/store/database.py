@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from nbtools.errors import NbtoolsError, StoreError
 from nbtools.store import migrations, shown_url
+from nbtools.store.url import BAD_PART, form_problem
 from nbtools.urls import without_login
 
 if TYPE_CHECKING:
@@ -27,8 +28,6 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 #: (docs/performance.md, "What the version store holds"). A database keeps the size it was
 #: created with: the pragma does nothing once the file has content.
 SQLITE_PAGE_SIZE = 1024
-#: How to write a login holding characters that a URL's syntax reserves.
-ENCODE_LOGIN = "a password holding @, : or / must be percent-encoded (@ as %40)"
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -59,22 +58,21 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def create_store_engine(url: str) -> Engine:
     """An engine for ``url`` with nbtools' connection settings applied; a URL it cannot be
-    made for is a :class:`StoreError` whose ``details["reason"]`` says why."""
-    try:
-        engine = create_engine(url, pool_pre_ping=True)
-    except (SQLAlchemyError, ImportError) as exc:
-        reason = str(exc)
-    except ValueError:  # its text would show the part: a password's, if it holds an '@'
-        reason = f"a port or an option in it has the wrong form; {ENCODE_LOGIN}"
-    else:
-        if "@" not in (engine.url.host or ""):
+    made for is a :class:`StoreError` whose ``details["reason"]`` says why: its form
+    (:func:`~nbtools.store.url.form_problem`, checked before SQLAlchemy reads it), its dialect
+    or driver, or an option."""
+    reason = form_problem(url)
+    if reason is None:
+        try:
+            engine = create_engine(url, pool_pre_ping=True)
+        except (SQLAlchemyError, ImportError) as exc:
+            reason = str(exc)
+        except ValueError:  # its text would show the part: a password's, if it holds an '@'
+            reason = BAD_PART
+        else:
             if engine.dialect.name == "sqlite":
                 _configure_sqlite(engine)
             return engine
-        # SQLAlchemy ends the login at its first '@': the rest of the password would be the
-        # host, shown by every error of the driver ("failed to resolve host 'tPass@db'")
-        engine.dispose()
-        reason = f"its login holds an @ that is not percent-encoded; {ENCODE_LOGIN}"
     shown = without_login(url)
     raise StoreError(
         f"Cannot use the database URL {shown!r}: {reason}. Check the URL and that its driver "

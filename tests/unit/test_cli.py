@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -250,19 +251,26 @@ NEVER_NEEDED = (
 )
 
 
-def loaded_by(argv: list[str], watched: tuple[str, ...], cwd: Path | None = None) -> list[str]:
+def loaded_by(
+    argv: list[str],
+    watched: tuple[str, ...],
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    exit_code: int = 0,
+) -> list[str]:
     """Which of ``watched`` the ``nbtools`` command ``argv`` imported, run as the console
-    script runs it (unused imports skipped), in a fresh interpreter."""
+    script runs it (unused imports skipped), in a fresh interpreter with the variables
+    ``env`` set; it must end with ``exit_code``."""
     code = (
         "import sys; from nbtools.cli.main import skip_unused_imports; skip_unused_imports()\n"
         "from nbtools.cli.app import cli\n"
         "try:\n"
         f"    cli.main({argv!r})\n"
         "except SystemExit as done:\n"
-        "    assert not done.code, done.code\n"
+        f"    assert (done.code or 0) == {exit_code}, done.code\n"
         f"print([m for m in {watched!r} if m in sys.modules], file=sys.stderr)"
     )
-    result = run_python(code, cwd=cwd)
+    result = run_python(code, cwd=cwd, env={**os.environ, **(env or {})})
     return json.loads(result.stderr.strip().splitlines()[-1].replace("'", '"'))
 
 
@@ -272,6 +280,77 @@ def test_start_up_imports_neither_the_store_nor_rich() -> None:
     watched = (*NEVER_NEEDED, "sqlalchemy", "rich", "jupyter_core", "importlib.metadata")
     for argv in (["--help"], ["extract", "--help"], ["version", "--help"], ["env", "--help"]):
         assert loaded_by(argv, watched) == [], argv
+
+
+#: A PostgreSQL store's URL, as an operator sets it for every process (docs/operations.md).
+POSTGRES_URL = "postgresql+psycopg://nbtools:s3cr%40t@db.example.org:5432/nbtools"
+#: What a command that does not open the store must not import for its URL: the store's
+#: data-access layer and the URL's driver.
+STORE_IMPORTS = ("sqlalchemy", "psycopg")
+
+
+def test_a_database_url_is_checked_without_importing_the_store(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """Issue #14: with a database URL set (variable, flag), a command that does not open the
+    store (a help, ``extract``) and reading the settings import neither SQLAlchemy nor the
+    driver: the URL's form, dialect and driver are checked without them (nbtools.store.url)."""
+    notebook = notebook_factory("a.ipynb", [("code", "def f() -> int:\n    return 1", ["export"])])
+    env = {"NBTOOLS_DB_URL": POSTGRES_URL, "NBTOOLS_CONFIG": ""}
+    extract = ["extract", notebook.name, "-o", str(tmp_path / "pkg"), "--lineage", "off"]
+    for argv in (["extract", "--help"], extract, ["--db-url", POSTGRES_URL, "extract", "--help"]):
+        assert loaded_by(argv, STORE_IMPORTS, cwd=notebook.parent, env=env) == [], argv
+    assert (tmp_path / "pkg" / "pyproject.toml").is_file()
+    code = (  # the settings every command reads, and those of a service recording traffic
+        "import sys\n"
+        "from nbtools.cli.context import CliContext\n"
+        "from nbtools.config import NbtoolsSettings\n"
+        "from nbtools.serve.config import ServeSettings\n"
+        "cli_ctx = CliContext()\n"
+        "print(cli_ctx.settings(NbtoolsSettings).db_url)\n"
+        "print(cli_ctx.settings(ServeSettings).record_to)\n"
+        f"print([m for m in {STORE_IMPORTS!r} if m in sys.modules])"
+    )
+    env["NBTOOLS_SERVE_RECORD_TO"] = POSTGRES_URL
+    read = run_python(code, env={**os.environ, **env}).stdout.splitlines()
+    assert read == [POSTGRES_URL, POSTGRES_URL, "[]"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "nosuchdialect://db/x",
+        "postgresql+psycopg://nbtools:s3cr@tPass@db/nbtools",
+        "postgresql+psycopg://db:54x/x",
+    ],
+)
+def test_a_bad_database_url_is_refused_without_importing_the_store(
+    tmp_path: Path, url: str
+) -> None:
+    """Exit 2 naming where it was set (the flag, the variable, the config file), before the
+    store is imported, as before it is opened."""
+    config_file = tmp_path / "c.py"
+    config_file.write_text(f"c.NbtoolsSettings.db_url = {url!r}\n")
+    root = ["--root", str(tmp_path)]
+    unset = {"NBTOOLS_DB_URL": "", "NBTOOLS_CONFIG": ""}  # empty: unset
+    for argv, env in (
+        ([*root, "--db-url", url, "status"], unset),
+        ([*root, "status"], {**unset, "NBTOOLS_DB_URL": url}),
+        ([*root, "--config", str(config_file), "status"], unset),
+    ):
+        assert loaded_by(argv, STORE_IMPORTS, env=env, exit_code=2) == [], argv
+    result = subprocess.run(
+        [sys.executable, "-c", "from nbtools.cli.main import main; main()", *root, "status"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **unset, "NBTOOLS_DB_URL": url},
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("Error: $NBTOOLS_DB_URL=")
+    assert "expected a database URL nbtools can use (" in result.stderr
+    assert "s3cr" not in result.stderr
+    assert not (tmp_path / ".nbtools").exists()
 
 
 def test_store_commands_import_only_what_they_use(notebook_factory: NotebookFactory) -> None:

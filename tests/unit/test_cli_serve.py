@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -92,6 +93,29 @@ def test_a_record_to_url_nbtools_cannot_use_is_refused_before_anything_starts(
         assert "Traceback" not in result.stderr
         assert "listening on" not in result.stderr
         assert "s3cret" not in result.stderr
+
+
+def test_a_record_to_url_whose_driver_is_not_installed_is_refused_before_anything_starts(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """The setting's check knows SQLAlchemy's drivers but not the package each imports (it
+    imports none: nbtools.store.url); the service makes its store's engine before it starts,
+    so the missing package is bad input still (exit 2), told as the store tells it."""
+    if importlib.util.find_spec("psycopg2") is not None:
+        pytest.skip("psycopg2 is installed here")
+    notebook = notebook_factory("s.ipynb", [("code", "def f() -> int:\n    return 1", ["serve"])])
+    out = tmp_path / "pkg"
+    run_extract(ExtractRequest(notebook, out, mode="write"))
+    url = "postgresql+psycopg2://me:s3cret@db/x"
+    result = run_cli("serve", str(out), "--port", "0", "--record-to", url)
+    assert result.returncode == 2, result.stderr
+    assert (
+        "Error: Cannot use the database URL 'postgresql+psycopg2://db/x': No module named "
+        "'psycopg2'."
+    ) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "listening on" not in result.stderr
+    assert "s3cret" not in result.stderr
 
 
 def test_a_host_that_is_not_this_machine_s_is_refused_naming_the_host(

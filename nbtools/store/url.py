@@ -1,0 +1,94 @@
+"""A store URL checked before any engine is made, without importing SQLAlchemy or the driver
+(psycopg: together ≈ 0.3 s of CPU at a command's start-up): reading the settings checks it,
+and most commands never open the store (docs/performance.md).
+
+:func:`url_problem` is the settings' check (``NbtoolsSettings.db_url``,
+``ServeSettings.record_to``): the URL's form as SQLAlchemy reads it (:func:`form_problem`,
+which :func:`nbtools.store.database.create_store_engine` checks first too), then whether the
+installed SQLAlchemy or a plugin has its dialect and driver, found by the import system without
+running them. Whether the driver's own package (psycopg, ...) is installed and the store opens
+is known when the store is opened.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from importlib.machinery import PathFinder
+
+from nbtools.urls import database_url
+
+#: How to write a login holding characters that a URL's syntax reserves.
+ENCODE_LOGIN = "a password holding @, : or / must be percent-encoded (@ as %40)"
+#: A part SQLAlchemy cannot read (its own error would show the text: a password's, if the
+#: password holds an ``@`` or ``:``).
+BAD_PART = f"a port or an option in it has the wrong form; {ENCODE_LOGIN}"
+#: The group of entry points through which packages add SQLAlchemy dialects.
+DIALECT_PLUGINS = "sqlalchemy.dialects"
+#: The suffix of the names SQLAlchemy gives a driver's asyncio flavour (``psycopg_async``),
+#: which are attributes of the dialect's package rather than modules of their own.
+ASYNC_FLAVOUR = "_async"
+
+
+def url_problem(url: str) -> str | None:
+    """Why nbtools cannot use the store URL ``url`` (SQLAlchemy's words where it has them),
+    ``None`` where it may: its form, then its dialect and driver."""
+    problem = form_problem(url)
+    if problem is not None:
+        return problem
+    parts = database_url(url)
+    assert parts is not None  # form_problem read it
+    name = parts.drivername.replace("+", ".")  # SQLAlchemy's name of its dialect plugin
+    if _built_in(name) or _plugged_in(name):
+        return None
+    return f"Can't load plugin: {DIALECT_PLUGINS}:{name}"
+
+
+def form_problem(url: str) -> str | None:
+    """Why SQLAlchemy would not read ``url`` as its writer meant, ``None`` if it would: no
+    ``name://``, a port that is not a number, or a login holding a bare ``@`` (SQLAlchemy ends
+    the password at its first ``@``: the rest would be the host, shown by every error of the
+    driver, "failed to resolve host 'tPass@db'")."""
+    parts = database_url(url)
+    if parts is None:
+        return "Could not parse SQLAlchemy URL from given URL string"
+    if parts.port is not None:
+        try:
+            int(parts.port)  # as SQLAlchemy reads it
+        except ValueError:
+            return BAD_PART
+    if "@" in parts.host:
+        return f"its login holds an @ that is not percent-encoded; {ENCODE_LOGIN}"
+    return None
+
+
+def _built_in(name: str) -> bool:
+    """Whether SQLAlchemy's own dialects include ``name`` (``dialect`` or ``dialect.driver``):
+    a package ``sqlalchemy.dialects.<dialect>`` holding the driver's module (``base`` for
+    none; MariaDB's drivers are MySQL's)."""
+    dialect, dot, driver = name.partition(".")
+    if not dialect or (dot and not driver) or "." in driver:
+        return False
+    package = "mysql" if dialect == "mariadb" else dialect
+    module = driver or "base"
+    if dialect != "mariadb":
+        module = module.removesuffix(ASYNC_FLAVOUR) or module
+    return _findable(("sqlalchemy", "dialects", package, module))
+
+
+def _findable(names: tuple[str, ...]) -> bool:
+    """Whether the module ``".".join(names)`` can be imported, found without importing it or
+    its packages (finding ``sqlalchemy.dialects`` by importing it would import SQLAlchemy)."""
+    spec = importlib.util.find_spec(names[0])  # a top-level name is found, not imported
+    for depth in range(2, len(names) + 1):
+        if spec is None or not spec.submodule_search_locations:
+            return False
+        spec = PathFinder.find_spec(".".join(names[:depth]), spec.submodule_search_locations)
+    return spec is not None
+
+
+def _plugged_in(name: str) -> bool:
+    """Whether an installed package adds the dialect ``name`` to SQLAlchemy (an entry point
+    of :data:`DIALECT_PLUGINS`: ``snowflake``, ``databricks``, ...)."""
+    from importlib.metadata import entry_points  # ≈ 10 ms: only for a dialect not built in
+
+    return any(point.name == name for point in entry_points(group=DIALECT_PLUGINS))
