@@ -1,16 +1,13 @@
 """URLs: which locations are URLs, the path a ``file:`` URL names on this machine (the one
-parser of them, for the data catalog and the jobs' storage alike), a database URL's parts as
-SQLAlchemy reads them (the one parser of store URLs nbtools has, so that a URL is checked
-without importing SQLAlchemy), and URLs as they may be shown: without the login a URL can
-carry (``https://user:token@host/``), which would otherwise reach errors, logs, listings and
-the files nbtools writes; or only their site, where a record kept for good must hold no secret
-a path or query carries."""
+parser of them, for the data catalog and the jobs' storage alike), and URLs as they may be
+shown: without the login a URL can carry (``https://user:token@host/``), which would
+otherwise reach errors, logs, listings and the files nbtools writes; or only their site, where
+a record kept for good must hold no secret a path or query carries."""
 
 from __future__ import annotations
 
 import re
 import urllib.parse
-from typing import NamedTuple
 
 from nbtools.errors import InvalidInputError
 
@@ -25,27 +22,6 @@ _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _FILE_URL = re.compile(r"(?:file|local):", re.IGNORECASE)
 #: An fsspec chain: ``simplecache::s3://b/k``, ``dir::file:///…``.
 _CHAIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*::")
-#: A database URL as SQLAlchemy's ``make_url`` reads one, up to its port: a driver name of
-#: word characters and ``+``; a login whose user ends at ``:`` or ``/`` and whose password
-#: ends at its first ``@`` (so a bare ``@`` in a password leaves the rest in the host); a
-#: host in brackets (IPv6) or up to ``/``, ``:`` or ``?``; a port up to ``/`` or ``?``.
-_DATABASE_URL = re.compile(
-    r"(?P<drivername>[\w+]+)://"
-    r"(?:[^:/]*(?::[^@]*)?@)?"
-    r"(?:(?:\[(?P<ipv6host>[^/?]+)\]|(?P<ipv4host>[^/:?]+))?(?::(?P<port>[^/?]*))?)?"
-)
-
-
-class DatabaseUrl(NamedTuple):
-    """The parts of a database URL that say how SQLAlchemy will read it (percent-encoding
-    left as written)."""
-
-    #: ``dialect`` or ``dialect+driver`` (``postgresql+psycopg``).
-    drivername: str
-    #: The host, ``""`` for none (a SQLite file's URL).
-    host: str
-    #: The port as written (``""`` after a bare ``:``), ``None`` for none.
-    port: str | None
 
 
 def without_login(url: str) -> str:
@@ -115,16 +91,6 @@ def local_path(location: str, field: str = "location") -> str | None:
             field=field,
         )
     return rest
-
-
-def database_url(url: str) -> DatabaseUrl | None:
-    """``url``'s parts as SQLAlchemy reads a database URL (``dialect+driver://user:password@host:
-    port/database?options``), ``None`` for text it cannot read as one (no ``name://``)."""
-    match = _DATABASE_URL.match(url)
-    if match is None:
-        return None
-    host = match["ipv4host"] or match["ipv6host"] or ""
-    return DatabaseUrl(match["drivername"], host, match["port"])
 
 
 def site_only(url: str) -> str:

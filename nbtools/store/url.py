@@ -1,21 +1,21 @@
-"""A store URL checked before any engine is made, without importing SQLAlchemy or the driver
-(psycopg: together ≈ 0.3 s of CPU at a command's start-up): reading the settings checks it,
-and most commands never open the store (docs/performance.md).
+"""A store URL read and checked before any engine is made, without importing SQLAlchemy or
+the driver (psycopg: together ≈ 0.3 s of CPU at a command's start-up): reading the settings
+checks it, and most commands never open the store (docs/performance.md).
 
-:func:`url_problem` is the settings' check (``NbtoolsSettings.db_url``,
-``ServeSettings.record_to``): the URL's form as SQLAlchemy reads it (:func:`form_problem`,
-which :func:`nbtools.store.database.create_store_engine` checks first too), then whether the
-installed SQLAlchemy or a plugin has its dialect and driver, found by the import system without
-running them. Whether the driver's own package (psycopg, ...) is installed and the store opens
-is known when the store is opened.
+:func:`read_url` is nbtools' one parser of store URLs: their parts as SQLAlchemy's
+``make_url`` reads them. :func:`url_problem` is the settings' check
+(``NbtoolsSettings.db_url``, ``ServeSettings.record_to``): the URL's form
+(:func:`form_problem`, which :func:`nbtools.store.database.create_store_engine` checks first
+too), then whether the installed SQLAlchemy or a plugin has its dialect and driver, found by
+the import system without running them. Whether the driver's own package (psycopg, ...) is
+installed and the store opens is known when the store is opened.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import re
 from importlib.machinery import PathFinder
-
-from nbtools.urls import database_url
 
 #: How to write a login holding characters that a URL's syntax reserves.
 ENCODE_LOGIN = "a password holding @, : or / must be percent-encoded (@ as %40)"
@@ -27,16 +27,50 @@ DIALECT_PLUGINS = "sqlalchemy.dialects"
 #: The suffix of the names SQLAlchemy gives a driver's asyncio flavour (``psycopg_async``),
 #: which are attributes of the dialect's package rather than modules of their own.
 ASYNC_FLAVOUR = "_async"
+#: A store URL as SQLAlchemy's ``make_url`` reads one, up to its port: a driver name of word
+#: characters and ``+``; a login whose user ends at ``:`` or ``/`` and whose password ends at
+#: its first ``@`` (so a bare ``@`` in a password leaves the rest in the host); a host in
+#: brackets (IPv6) or up to ``/``, ``:`` or ``?``; a port up to ``/`` or ``?``.
+_URL = re.compile(
+    r"(?P<drivername>[\w+]+)://"
+    r"(?:[^:/]*(?::[^@]*)?@)?"
+    r"(?:(?:\[(?P<ipv6host>[^/?]+)\]|(?P<ipv4host>[^/:?]+))?(?::(?P<port>[^/?]*))?)?"
+)
+
+
+class UrlParts:
+    """The parts of a store URL that say how SQLAlchemy reads it, as written (a plain class:
+    creating a ``NamedTuple`` class costs a command's start-up more than reading the URL)."""
+
+    __slots__ = ("drivername", "host", "port")
+
+    def __init__(self, drivername: str, host: str, port: str | None) -> None:
+        #: ``dialect`` or ``dialect+driver`` (``postgresql+psycopg``).
+        self.drivername = drivername
+        #: The host, ``""`` for none (a SQLite file's URL).
+        self.host = host
+        #: The port (``""`` after a bare ``:``), ``None`` for none.
+        self.port = port
+
+
+def read_url(url: str) -> UrlParts | None:
+    """``url``'s parts as SQLAlchemy reads a store URL (``dialect+driver://user:password@host:
+    port/database?options``), ``None`` for text it cannot read as one (no ``name://``)."""
+    match = _URL.match(url)
+    if match is None:
+        return None
+    return UrlParts(
+        match["drivername"], match["ipv4host"] or match["ipv6host"] or "", match["port"]
+    )
 
 
 def url_problem(url: str) -> str | None:
     """Why nbtools cannot use the store URL ``url`` (SQLAlchemy's words where it has them),
     ``None`` where it may: its form, then its dialect and driver."""
-    problem = form_problem(url)
-    if problem is not None:
+    parts = read_url(url)
+    problem = _form_problem(parts)
+    if parts is None or problem is not None:
         return problem
-    parts = database_url(url)
-    assert parts is not None  # form_problem read it
     name = parts.drivername.replace("+", ".")  # SQLAlchemy's name of its dialect plugin
     if _built_in(name) or _plugged_in(name):
         return None
@@ -48,7 +82,10 @@ def form_problem(url: str) -> str | None:
     ``name://``, a port that is not a number, or a login holding a bare ``@`` (SQLAlchemy ends
     the password at its first ``@``: the rest would be the host, shown by every error of the
     driver, "failed to resolve host 'tPass@db'")."""
-    parts = database_url(url)
+    return _form_problem(read_url(url))
+
+
+def _form_problem(parts: UrlParts | None) -> str | None:
     if parts is None:
         return "Could not parse SQLAlchemy URL from given URL string"
     if parts.port is not None:

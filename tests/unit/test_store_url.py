@@ -1,5 +1,6 @@
-"""A store URL checked as the settings are read, without SQLAlchemy (nbtools.store.url): the
-reasons are the store's own when it opens, and a URL SQLAlchemy can use is never refused."""
+"""A store URL read as SQLAlchemy reads it and checked as the settings are read, without
+SQLAlchemy (nbtools.store.url): the reasons are the store's own when it opens, and a URL
+SQLAlchemy can use is never refused."""
 
 from __future__ import annotations
 
@@ -9,11 +10,72 @@ import pkgutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy import dialects
+from sqlalchemy.dialects import registry
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from nbtools.errors import StoreError
 from nbtools.store.database import Store, create_store_engine
-from nbtools.store.url import url_problem
+from nbtools.store.url import read_url, url_problem
 from tests.conftest import run_python
+
+#: Database URLs, well and badly formed: each part's edges (a bare ``@`` or ``:`` in a login, a
+#: ``/`` in a password, an empty or unreadable port, IPv6, an ``@`` in a path or an option).
+DATABASE_URLS = [
+    "sqlite://",
+    "sqlite:////srv/a@b/nbtools.db",
+    "postgresql+psycopg://nbtools:s3cr%40t@db.example.org:5432/nbtools",
+    "postgresql+psycopg://nbtools:s3cr@tPass@db/nbtools",
+    "postgresql+psycopg://me:p@ss:w@db/x",
+    "postgresql+psycopg://me:s3cret@db:5432x/x",
+    "postgresql://u@db@x/y",
+    "postgresql://u:a/b@db/x",
+    "postgresql://:pw@db/x",
+    "postgresql://u:p@@h/x",
+    "postgresql://u:p@[::1]:5432/d",
+    "postgresql://[::1/x",
+    "postgresql://db:/x",
+    "postgresql://db:",
+    "postgresql://db: 5432/x",
+    "postgresql://db:-1/x",
+    "postgresql://h:1:2/x",
+    "postgresql://db?host=/run/postgresql",
+    "mysql+pymysql://u:p@h/d?charset=utf8mb4&to=a@b",
+    "ibm_db_sa+pyodbc://h/d",
+    "+://h",
+    "notaurl",
+    "sqlite:/x",
+    "post-gres://h/d",
+    "://h",
+]
+
+
+@pytest.mark.parametrize("url", DATABASE_URLS)
+def test_a_url_is_read_as_sqlalchemy_reads_it(url: str) -> None:
+    """Its driver name, host and port, or that it is no URL at all, as ``make_url`` finds them
+    (a port ``int()`` cannot read: a ``ValueError`` there), so that it is checked without
+    importing SQLAlchemy."""
+    parts = read_url(url)
+    try:
+        expected = make_url(url)
+    except ArgumentError:
+        assert parts is None
+        return
+    except ValueError:
+        assert parts is not None
+        assert parts.port is not None
+        with pytest.raises(ValueError):
+            int(parts.port)
+        return
+    assert parts is not None
+    port = None if parts.port is None else int(parts.port)
+    assert (parts.drivername, parts.host or None, port) == (
+        expected.drivername,
+        expected.host,
+        expected.port,
+    )
+
 
 #: URLs nbtools cannot use, for each reason a check as the settings are read can give.
 REFUSED = [
@@ -69,8 +131,6 @@ def _driver_names() -> set[str]:
     """Every name SQLAlchemy's own dialects answer to, and names near them: each dialect
     alone, with each module and attribute of its package as the driver (``psycopg_async``
     is an attribute, ``json`` a module that is no driver), MariaDB with MySQL's."""
-    from sqlalchemy import dialects
-
     names = set()
     for dialect in dialects.__all__:
         package = importlib.import_module(f"sqlalchemy.dialects.{dialect}")
@@ -85,9 +145,6 @@ def _driver_names() -> set[str]:
 def test_no_dialect_and_driver_sqlalchemy_has_is_refused() -> None:
     """Found by the import system without running SQLAlchemy, checked here against its
     registry: whatever it loads is accepted, and what the check refuses it cannot load."""
-    from sqlalchemy.dialects import registry
-    from sqlalchemy.exc import NoSuchModuleError
-
     loaded = refused = 0
     for drivername in sorted(_driver_names()):
         problem = url_problem(f"{drivername}://db/x")
@@ -148,7 +205,7 @@ def test_the_check_imports_no_sqlalchemy() -> None:
     urls = ["postgresql+psycopg://nbtools@db.example.org/nbtools", "sqlite://", *REFUSED]
     code = (
         "import sys\n"
-        "from nbtools.store.url import url_problem\n"
+        "from nbtools.store.url import read_url, url_problem\n"
         f"for url in {urls!r}:\n"
         "    url_problem(url)\n"
         "print([m for m in ('sqlalchemy', 'psycopg') if m in sys.modules])"

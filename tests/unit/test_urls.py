@@ -1,12 +1,11 @@
 """URLs as they may be shown: without the login, which ends at the last ``@`` before the
-first ``/``, ``?`` or ``#`` (a password may hold an unencoded ``@`` or ``:``); database URLs
-read as SQLAlchemy reads them."""
+first ``/``, ``?`` or ``#`` (a password may hold an unencoded ``@`` or ``:``)."""
 
 from __future__ import annotations
 
 import pytest
 
-from nbtools.urls import database_url, password_hidden, without_login
+from nbtools.urls import password_hidden, without_login
 
 
 @pytest.mark.parametrize(
@@ -72,63 +71,3 @@ def test_a_password_holding_a_slash_a_question_mark_or_a_hash_must_be_percent_en
     assert without_login(f"https://u:p{encoded}ss@host/x") == "https://host/x"
     assert password_hidden(f"https://u:p{encoded}ss@host/x") == "https://u:***@host/x"
     assert without_login(f"https://u:p{character}ss@host/x") == f"https://u:p{character}ss@host/x"
-
-
-#: Database URLs, well and badly formed: each part's edges (a bare ``@`` or ``:`` in a login, a
-#: ``/`` in a password, an empty or unreadable port, IPv6, an ``@`` in a path or an option).
-DATABASE_URLS = [
-    "sqlite://",
-    "sqlite:////srv/a@b/nbtools.db",
-    "postgresql+psycopg://nbtools:s3cr%40t@db.example.org:5432/nbtools",
-    "postgresql+psycopg://nbtools:s3cr@tPass@db/nbtools",
-    "postgresql+psycopg://me:p@ss:w@db/x",
-    "postgresql+psycopg://me:s3cret@db:5432x/x",
-    "postgresql://u@db@x/y",
-    "postgresql://u:a/b@db/x",
-    "postgresql://:pw@db/x",
-    "postgresql://u:p@@h/x",
-    "postgresql://u:p@[::1]:5432/d",
-    "postgresql://[::1/x",
-    "postgresql://db:/x",
-    "postgresql://db:",
-    "postgresql://db: 5432/x",
-    "postgresql://db:-1/x",
-    "postgresql://h:1:2/x",
-    "postgresql://db?host=/run/postgresql",
-    "mysql+pymysql://u:p@h/d?charset=utf8mb4&to=a@b",
-    "ibm_db_sa+pyodbc://h/d",
-    "+://h",
-    "notaurl",
-    "sqlite:/x",
-    "post-gres://h/d",
-    "://h",
-]
-
-
-@pytest.mark.parametrize("url", DATABASE_URLS)
-def test_a_database_url_is_read_as_sqlalchemy_reads_it(url: str) -> None:
-    """Its driver name, host and port, or that it is no URL at all, as ``make_url`` finds them
-    (a port ``int()`` cannot read: a ``ValueError`` there), so that it is checked without
-    importing SQLAlchemy (nbtools.store.url)."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    parts = database_url(url)
-    try:
-        expected = make_url(url)
-    except ArgumentError:
-        assert parts is None
-        return
-    except ValueError:
-        assert parts is not None
-        assert parts.port is not None
-        with pytest.raises(ValueError):
-            int(parts.port)
-        return
-    assert parts is not None
-    port = None if parts.port is None else int(parts.port)
-    assert (parts.drivername, parts.host or None, port) == (
-        expected.drivername,
-        expected.host,
-        expected.port,
-    )
