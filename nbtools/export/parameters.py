@@ -11,6 +11,9 @@ from nbtools.parameters import Parameter, read_parameters
 
 #: The parameter types the package's command line parses as they are; others are JSON.
 _OPTION_TYPES = ("bool", "int", "float", "str")
+#: The options the package's command line has of its own (argparse's help): a parameter
+#: whose option would be one of them is refused, since ``python -m PKG`` would fail to start.
+OWN_OPTIONS = frozenset({"--help"})
 
 
 def cell_parameters(parsed: Parsed) -> tuple[list[Parameter], list[Problem]]:
@@ -22,7 +25,19 @@ def cell_parameters(parsed: Parsed) -> tuple[list[Parameter], list[Problem]]:
     except RecursionError:  # a default nested deeper than its text can be rebuilt
         return [], [too_deep(cell)]
     parameters = [p._replace(line=cell.notebook_line(p.line)) for p in read.parameters]
-    problems = []
+    problems = [
+        Problem(
+            cell.index,
+            cell.id,
+            p.line,
+            "reserved-name",
+            f"The package's command line cannot take the parameter '{p.name}': its option "
+            f"{option_name(p.name)} is the command's own, which shows its usage.",
+            f"Rename the parameter ({p.name}_value, for example).",
+        )
+        for p in parameters
+        if option_name(p.name) in OWN_OPTIONS
+    ]
     for statement in read.others:
         text = _first_line(cell.code, statement)
         problems.append(
@@ -44,6 +59,11 @@ def _first_line(code: str, statement: ast.stmt) -> str:
     """The first line of ``statement``'s source (or its kind)."""
     text = ast.get_source_segment(code, statement) or ""
     return text.splitlines()[0] if text else type(statement).__name__
+
+
+def option_name(name: str) -> str:
+    """The package's command-line option of the parameter ``name``: ``--batch-size``."""
+    return "--" + name.replace("_", "-")
 
 
 def filled_in_run(parameter: Parameter) -> bool:

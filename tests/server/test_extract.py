@@ -283,3 +283,16 @@ async def test_a_renamed_notebook_is_told_of_its_old_package_and_can_take_it_ove
     assert (taken["package"], taken["written"]) == ("report", True)
     assert (await post(jp_fetch, path="nbs/quarterly.ipynb"))["output"] == "packages/report"
     assert not (jp_root_dir / "nbs/quarterly").exists()
+
+
+async def test_a_parameter_named_help_is_a_problem_at_its_line(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    cells = [("code", "help = 1", ["parameters"]), ("code", "print(help)", ["main"])]
+    put_notebook(jp_root_dir, "pp.ipynb", cells)
+    preview = await post(jp_fetch, path="pp.ipynb")
+    (problem,) = preview["problems"]
+    assert (problem["cell"], problem["line"], problem["code"]) == (0, 1, "reserved-name")
+    code, body = await error(jp_fetch, path="pp.ipynb", dry_run=False)
+    assert (code, body["error"]) == (400, "CheckFailedError")
+    assert "option --help is the command's own" in body["details"]["problems"][0]["message"]

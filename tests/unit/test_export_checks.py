@@ -7,6 +7,7 @@ import gc
 import pytest
 
 from nbtools.errors import InvalidInputError
+from nbtools.export.parameters import OWN_OPTIONS, option_name
 from tests.unit.export_helpers import extraction, only, problems
 
 
@@ -365,3 +366,27 @@ def test_extraction_leaves_the_garbage_collector_as_it_found_it() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("option", sorted(OWN_OPTIONS))
+def test_a_parameter_whose_option_is_the_command_lines_own_is_refused(option: str) -> None:
+    """``help`` would be ``--help``, argparse's own: ``python -m pkg`` could not start."""
+    name = option.removeprefix("--").replace("-", "_")
+    result = extraction(
+        ("code", f"days = 3\n{name}: int = 1", ["parameters"]),
+        ("code", f"print(days, {name})", ["main"]),
+    )
+    problem = only(result.problems, "reserved-name")
+    assert (problem.cell, problem.line) == (0, 2)
+    assert f"parameter '{name}'" in problem.message
+    assert f"option {option} is the command's own" in problem.message
+    assert f"Rename the parameter ({name}_value" in problem.hint
+
+
+@pytest.mark.parametrize("name", ["h", "helper", "help_", "Help", "version"])
+def test_a_parameter_near_the_command_lines_own_options_is_an_option(name: str) -> None:
+    result = extraction(
+        ("code", f"{name} = 1", ["parameters"]), ("code", f"print({name})", ["main"])
+    )
+    assert result.problems == []
+    assert f'"{option_name(name)}",\n        dest="{name}"' in result.files["src/pkg/__main__.py"]

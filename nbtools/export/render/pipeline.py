@@ -10,6 +10,7 @@ from nbtools.export.parameters import (
     default_code,
     filled_in_run,
     option_default,
+    option_name,
     option_type,
     shown_default,
 )
@@ -98,7 +99,7 @@ def render_pipeline(plan: Plan, source: Source) -> str:
 
 
 def _argument(parameter: Parameter) -> list[str]:
-    option = "--" + parameter.name.replace("_", "-")
+    option = option_name(parameter.name)
     default = "None" if filled_in_run(parameter) else repr(parameter.default)
     kind = option_type(parameter)
     if kind == "bool":

@@ -6,7 +6,7 @@ import json
 import shlex
 
 from nbtools.export.model import MANIFEST, Source
-from nbtools.export.parameters import option_default, shown_default
+from nbtools.export.parameters import option_default, option_name, shown_default
 from nbtools.export.plan import Plan
 from nbtools.export.render.common import header
 from nbtools.export.render.modules import title_and_summary
@@ -118,7 +118,7 @@ def render_readme(plan: Plan, source: Source) -> str:
     if plan.has_pipeline:  # a command to paste into a shell: each value quoted for it
         typed = [(p.name, option_default(p)) for p in plan.parameters]
         options = " ".join(
-            f"--{name.replace('_', '-')} {shlex.quote(value)}"
+            f"{option_name(name)} {shlex.quote(value)}"
             for name, value in typed
             if value is not None
         )
