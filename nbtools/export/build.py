@@ -15,6 +15,7 @@ from nbtools.digest import sha256_hex
 from nbtools.errors import InvalidInputError
 from nbtools.export import deps
 from nbtools.export.cells import classify
+from nbtools.export.cycles import import_cycles
 from nbtools.export.model import EXPORT, Cell, Problem, Source, manifest_text
 from nbtools.export.names import analyze
 from nbtools.export.namespace import namespace_problems
@@ -210,8 +211,9 @@ def _extract(
     default = classified.default_module or DEFAULT_MODULE
     served, serve_problems = _served(plan, classified.cells)
     taken = namespace_problems(plan, default, bool(served))
+    cycles = import_cycles(plan, default)
     problems = sorted(
-        [*plan.problems, *serve_problems, *taken], key=lambda p: (p.cell, p.line, p.code)
+        [*plan.problems, *serve_problems, *taken, *cycles], key=lambda p: (p.cell, p.line, p.code)
     )
     exported = [
         m for module in plan.modules.values() for p in module.cells for m in p.names.modules

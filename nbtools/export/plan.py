@@ -47,13 +47,24 @@ class Star(NamedTuple):
 
 
 class Module:
-    """One module of the package: its cells in notebook order and what it exports."""
+    """One module of the package: its cells in notebook order and what it exports.
+
+    ``siblings``: the names its cells use from other modules of the notebook (name → module),
+    which its file imports after its :meth:`head`, before its other cells.
+    """
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.cells: list[Parsed] = []
         self.public: list[str] = []
         self.siblings: dict[str, str] = {}
+
+    def head(self) -> list[Parsed]:
+        """The cells that open the module's file, before ``__all__`` and the imports of its
+        siblings' names: up to the last one holding a ``from __future__`` import, which must
+        come before any other statement."""
+        last = max((i + 1 for i, p in enumerate(self.cells) if p.outline.future), default=0)
+        return self.cells[:last]
 
 
 class Plan(NamedTuple):

@@ -296,3 +296,18 @@ async def test_a_parameter_named_help_is_a_problem_at_its_line(
     code, body = await error(jp_fetch, path="pp.ipynb", dry_run=False)
     assert (code, body["error"]) == (400, "CheckFailedError")
     assert "option --help is the command's own" in body["details"]["problems"][0]["message"]
+
+
+async def test_modules_taking_names_from_each_other_are_a_problem(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    cells = [
+        ("code", "def f():\n    return g()", ["export:a"]),
+        ("code", "def g():\n    return f", ["export:b"]),
+    ]
+    put_notebook(jp_root_dir, "circ.ipynb", cells)
+    (problem,) = (await post(jp_fetch, path="circ.ipynb"))["problems"]
+    assert (problem["cell"], problem["line"], problem["code"]) == (1, 2, "import-cycle")
+    code, body = await error(jp_fetch, path="circ.ipynb", dry_run=False)
+    assert (code, body["error"]) == (400, "CheckFailedError")
+    assert not (jp_root_dir / "circ").exists()

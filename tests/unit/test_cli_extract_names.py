@@ -40,3 +40,28 @@ def test_a_parameter_named_help_is_refused_at_its_line_and_nothing_is_written(
         check=True,
     )
     assert "--help-value HELP_VALUE" in usage.stdout
+
+
+def test_modules_taking_names_from_each_other_are_refused_naming_the_cycle(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """The explorer's notebook: it runs, but its package could not be imported."""
+    cells = [
+        ("code", "#| export a\ndef is_even(n):\n    return True if n == 0 else is_odd(n - 1)", []),
+        ("code", "#| export b\ndef is_odd(n):\n    return False if n == 0 else is_even(n - 1)", []),
+        ("code", "assert is_even(4) and is_odd(3)", ["test"]),
+    ]
+    nb = notebook_factory("circ.ipynb", cells)
+    for mode in ([], ["--check"]):
+        refused = run_cli("extract", str(nb), "-o", str(tmp_path / "out"), *mode)
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert (
+            "error: cell 2, line 3: Modules a and b import names from each other, so the "
+            "package cannot be imported: a (cell 1) imports 'is_odd' from b; b (cell 2) imports "
+            "'is_even' from a, which is still being imported"
+        ) in refused.stderr
+        assert not (tmp_path / "out").exists()
+    notebook_factory("circ.ipynb", [(k, c.replace("export b", "export a"), t) for k, c, t in cells])
+    tested = run_cli("extract", str(nb), "-o", str(tmp_path / "out"), "--test", "--lineage", "off")
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "1 passed" in tested.stdout

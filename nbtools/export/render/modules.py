@@ -56,12 +56,13 @@ def render_module(plan: Plan, module: Module, source: Source, default: bool) -> 
     for parsed in module.cells:
         code = parsed.cell.code
         if not code.strip():
+            blocks.append("")
             continue
         if parsed.cell.public:
             code = make_imports_relative(code, parsed.outline.from_imports, plan.package, here)
-        blocks.append((parsed.outline.future, f"\n\n{block_comment(source, parsed.cell)}\n{code}"))
-    last_future = max((i + 1 for i, (future, _) in enumerate(blocks) if future), default=0)
-    parts += [text for _, text in blocks[:last_future]]
+        blocks.append(f"\n\n{block_comment(source, parsed.cell)}\n{code}")
+    head = len(module.head())
+    parts += blocks[:head]
     parts.append(f"\n\n# %% generated: the names this module exports\n{python_list(module.public)}")
     if module.siblings:
         parts.append(
@@ -70,7 +71,7 @@ def render_module(plan: Plan, module: Module, source: Source, default: bool) -> 
         for name, other in sorted(module.siblings.items()):
             target = sibling_module(plan.package, other, here)
             parts.append(f"\nfrom {target} import {name}")
-    parts += [text for _, text in blocks[last_future:]]
+    parts += blocks[head:]
     parts.append("\n")
     return "".join(parts)
 
