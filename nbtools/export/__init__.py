@@ -24,8 +24,9 @@ from nbtools.lazy import loader
 
 if TYPE_CHECKING:
     from nbtools.export.api import ExtractReport, ExtractRequest, Recorder, run_extract
-    from nbtools.export.build import ExtractOptions, suggest_package_name
+    from nbtools.export.build import ExtractOptions
     from nbtools.export.home import Orphan, locate
+    from nbtools.export.naming import suggest_package_name
     from nbtools.export.starter import NOTEBOOK as STARTER_NOTEBOOK
     from nbtools.export.starter import PACKAGE_DIR as STARTER_PACKAGE_DIR
     from nbtools.export.starter import write_starter
@@ -38,9 +39,9 @@ _LAZY = {
     "Recorder": ("api", "Recorder"),
     "run_extract": ("api", "run_extract"),
     "ExtractOptions": ("build", "ExtractOptions"),
-    "suggest_package_name": ("build", "suggest_package_name"),
     "Orphan": ("home", "Orphan"),
     "locate": ("home", "locate"),
+    "suggest_package_name": ("naming", "suggest_package_name"),
     "STARTER_NOTEBOOK": ("starter", "NOTEBOOK"),
     "STARTER_PACKAGE_DIR": ("starter", "PACKAGE_DIR"),
     "write_starter": ("starter", "write_starter"),

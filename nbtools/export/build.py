@@ -4,9 +4,7 @@ import ast
 import contextlib
 import gc
 import json
-import keyword
 import re
-import sys
 from collections.abc import Iterator, Mapping
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -19,6 +17,7 @@ from nbtools.export.cycles import import_cycles
 from nbtools.export.model import EXPORT, Cell, Problem, Source, manifest_text
 from nbtools.export.names import analyze
 from nbtools.export.namespace import namespace_problems
+from nbtools.export.naming import check_package_name, suggest_package_name
 from nbtools.export.plan import DEFAULT_MODULE, Plan, build_plan
 from nbtools.export.render.modules import render_modules
 from nbtools.export.render.project import render_pyproject, render_readme
@@ -111,16 +110,6 @@ def fingerprint(nb: Notebook) -> str:
     return sha256_text(canonical)
 
 
-def suggest_package_name(text: str) -> str:
-    """A valid package name close to ``text``: lowercase, underscores, no leading digit."""
-    name = re.sub(r"[^0-9a-z_]+", "_", text.lower()).strip("_") or "notebook"
-    if name[0].isdigit() or keyword.iskeyword(name):
-        name = f"nb_{name}"
-    if name in sys.stdlib_module_names:
-        name = f"{name}_pkg"
-    return name
-
-
 P = TypeVar("P", bound=PurePath)
 
 
@@ -129,28 +118,6 @@ def default_output(notebook: P, package: str | None = None) -> P:
     ``-o``, the wizard's first suggestion): beside the notebook, in a directory named as the
     package (``package``, else :func:`suggest_package_name` of the notebook's name)."""
     return notebook.parent / (package or suggest_package_name(notebook.stem))
-
-
-def check_package_name(name: str) -> str:
-    """``name`` if it can be the package's import name; else an error with a suggestion."""
-    problem = None
-    if not name.isidentifier() or not name.isascii():
-        problem = "is not a Python identifier"
-    elif keyword.iskeyword(name):
-        problem = "is a Python keyword"
-    elif name in sys.stdlib_module_names:
-        problem = "would shadow the standard-library module of that name"
-    elif name != name.lower():
-        problem = "should be lowercase (PEP 8)"
-    if problem:
-        suggestion = suggest_package_name(name)
-        raise InvalidInputError(
-            f"Invalid package name {name!r}: it {problem}. Try {suggestion!r}.",
-            name=name,
-            suggestion=suggestion,
-            field="name",
-        )
-    return name
 
 
 def check_version(version: str) -> str:

@@ -32,7 +32,6 @@ from nbtools.parameters import skipped
 _DIRECTIVE = re.compile(r"^\s*#\s*\|")
 _CELL_MAGIC = re.compile(r"^\s*%%\w+")
 _DIRECTIVE_BODY = re.compile(r"([^\s:]+)\s*:?\s?(.*?)\s*$", re.DOTALL)
-_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
 #: Module names the generated package writes itself (``pipeline.py``, ``service.py``, …):
 #: neither a module of the notebook's nor the package holding one (``pipeline.steps``).
@@ -77,9 +76,21 @@ def _metadata_directives(metadata: Any) -> dict[str, str]:
     return {k: ("" if v == "true" else v) for k, v in table.items() if isinstance(v, str)}
 
 
+def module_name(text: str) -> str:
+    """A module name as Python reads the identifiers in it, NFKC (``export:ﬁle`` is the
+    module ``file``); text that is no dotted identifier stays as written, for its problem."""
+    if text.isascii() or not all(part.isidentifier() for part in text.split(".")):
+        return text
+    import unicodedata  # only a name that is not ASCII needs it
+
+    return unicodedata.normalize("NFKC", text)
+
+
 def module_name_problem(name: str) -> str | None:
-    """Why ``name`` cannot be a module of the package, or ``None`` if it can."""
-    if not _MODULE.match(name):
+    """Why ``name`` (read by :func:`module_name`) cannot be a module of the package, or
+    ``None`` if it can. Any Python identifier is a module name, Unicode ones too (PEP 3131):
+    unlike the package's, it never names a distribution."""
+    if not all(part.isidentifier() for part in name.split(".")):
         return f"'{name}' is not a valid module name (dotted Python identifiers only)"
     if any(keyword.iskeyword(part) for part in name.split(".")):
         return f"'{name}' uses a Python keyword as a module name"
@@ -118,10 +129,12 @@ def _roles_of(tags: list[str], directives: dict[str, str]) -> _Roles:
         if tag in (PARAMETERS, MAIN, TEST, EXPORT):
             roles.add(tag)
         elif tag.startswith("export:"):
-            roles.add(EXPORT, tag.partition(":")[2].strip() or "")
+            roles.add(EXPORT, module_name(tag.partition(":")[2].strip()))
     for name, public in (("export", True), ("exports", True), ("exporti", False)):
         if name in directives:
-            roles.add(EXPORT, directives[name].strip() or None, public, f"#| {name} {{}}")
+            roles.add(
+                EXPORT, module_name(directives[name].strip()) or None, public, f"#| {name} {{}}"
+            )
     return roles
 
 
@@ -130,7 +143,8 @@ def classify(nb: Notebook) -> Classified:
     cells: list[Cell] = []
     markdown: list[str] = []
     problems: list[Problem] = []
-    default_module = _metadata_directives(nb.get("metadata")).get("default_exp") or None
+    default_exp = _metadata_directives(nb.get("metadata")).get("default_exp")
+    default_module = module_name(default_exp) if default_exp else None
     for index, raw in enumerate(nb["cells"]):
         tags = cell_tags(raw)
         if skipped(tags):
@@ -153,11 +167,12 @@ def classify(nb: Notebook) -> Classified:
             problems.append(Problem(index, cell_id, line, code_, message, hint))  # noqa: B023
 
         if directives.get("default_exp"):
-            refused = _refusal(directives["default_exp"].strip(), "#| default_exp {}")
+            cell_default = module_name(directives["default_exp"].strip())
+            refused = _refusal(cell_default, "#| default_exp {}")
             if refused:
                 problem("module-name", f"default_exp: {refused[0]}", refused[1], line=1)
             else:
-                default_module = directives["default_exp"].strip()
+                default_module = cell_default
         for error in roles.errors:
             problem("conflicting-roles", f"The cell has conflicting export targets: {error}.")
         if roles.errors:
@@ -227,6 +242,9 @@ def _module_hint(module: str, form: str) -> str:
     if module.split(".")[0] in RESERVED_MODULES:
         files = ", ".join(f"{name}.py" for name in sorted(RESERVED_MODULES))
         return f"Export it to a module of another name: the package writes {files} itself."
+    import unicodedata  # a refused name only: as Python would read it (x² → x2)
+
+    module = unicodedata.normalize("NFKC", module)
     cleaned = ".".join(
         re.sub(r"\W", "_", part).lstrip("0123456789") or "module"
         for part in module.split(".")

@@ -311,3 +311,17 @@ async def test_modules_taking_names_from_each_other_are_a_problem(
     code, body = await error(jp_fetch, path="circ.ipynb", dry_run=False)
     assert (code, body["error"]) == (400, "CheckFailedError")
     assert not (jp_root_dir / "circ").exists()
+
+
+async def test_a_notebook_name_with_no_ascii_form_asks_for_the_name_field(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    put_notebook(jp_root_dir, "nbs/Анализ.ipynb", CELLS)
+    code, body = await error(jp_fetch, path="nbs/Анализ.ipynb")
+    assert (code, body["details"]["field"]) == (400, "name")
+    assert "'Анализ': its letters А н а л и з have no ASCII" in body["message"]  # noqa: RUF001
+    named = await post(jp_fetch, path="nbs/Анализ.ipynb", name="analiz")
+    assert (named["package"], named["output"]) == ("analiz", "nbs/analiz")
+    put_notebook(jp_root_dir, "nbs/Évaluation.ipynb", CELLS)
+    accented = await post(jp_fetch, path="nbs/Évaluation.ipynb")
+    assert (accented["package"], accented["output"]) == ("evaluation", "nbs/evaluation")

@@ -4,6 +4,7 @@ package named after a library, a notebook name with no ASCII form."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -63,5 +64,33 @@ def test_modules_taking_names_from_each_other_are_refused_naming_the_cycle(
         assert not (tmp_path / "out").exists()
     notebook_factory("circ.ipynb", [(k, c.replace("export b", "export a"), t) for k, c, t in cells])
     tested = run_cli("extract", str(nb), "-o", str(tmp_path / "out"), "--test", "--lineage", "off")
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "1 passed" in tested.stdout
+
+
+def test_a_notebook_name_is_read_in_ascii_or_a_name_is_asked_for(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    cells = [("code", "def f():\n    return 1", ["export"]), ("code", "assert f() == 1", ["test"])]
+    accented = notebook_factory("nbs/Ünïcode.ipynb", cells)
+    written = run_cli("extract", str(accented), "--lineage", "off", "--json")
+    assert written.returncode == 0, written.stderr
+    assert json.loads(written.stdout)["package"] == "unicode"
+    assert (tmp_path / "nbs/unicode/src/unicode/core.py").is_file()
+    cyrillic = notebook_factory("nbs/Анализ.ipynb", cells)
+    for output in ([], ["-o", str(tmp_path / "an")]):
+        refused = run_cli("extract", str(cyrillic), *output, "--lineage", "off")
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert refused.stderr == (
+            "Error: No package name can be made from 'Анализ': its letters А н а л и з have no "  # noqa: RUF001
+            "ASCII form, and a package's name is ASCII (it is also its distribution's name in "
+            "pyproject.toml, PEP 508). Name the package with ASCII letters, digits and "
+            "underscores. See --name.\n"
+        )
+    given = run_cli("extract", str(cyrillic), "--name", "анализ", "-o", str(tmp_path / "an"))
+    assert given.returncode == 2
+    assert "Invalid package name 'анализ': it is not ASCII" in given.stderr
+    named = ["--name", "analiz", "-o", str(tmp_path / "an"), "--lineage", "off", "--test"]
+    tested = run_cli("extract", str(cyrillic), *named)
     assert tested.returncode == 0, tested.stdout + tested.stderr
     assert "1 passed" in tested.stdout

@@ -14,16 +14,16 @@ from nbtools.lazy import loader
 def test_a_name_loads_its_submodule_only_when_asked() -> None:
     script = (
         "import sys, nbtools.export as face\n"
-        "before = 'nbtools.export.build' in sys.modules\n"
+        "before = 'nbtools.export.naming' in sys.modules\n"
         "face.suggest_package_name\n"
-        "print(before, 'nbtools.export.build' in sys.modules)"
+        "print(before, 'nbtools.export.naming' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.stdout.split() == ["False", "True"], done.stderr
 
 
 def test_the_name_is_the_submodules_own() -> None:
-    from nbtools.export.build import suggest_package_name
+    from nbtools.export.naming import suggest_package_name
 
     assert export.suggest_package_name is suggest_package_name
     assert export.suggest_package_name("Sales Report") == "sales_report"

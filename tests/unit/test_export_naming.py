@@ -1,0 +1,152 @@
+"""The package's name and its modules' names: ASCII for the package (it is also the
+distribution's name), any Python identifier for a module, both read as Python reads them."""
+
+# ruff: noqa: RUF001 - the letters that look like ASCII ones are what these tests are about
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nbtools.errors import InvalidInputError
+from nbtools.export.build import ExtractOptions, extract
+from nbtools.export.cells import classify
+from nbtools.export.naming import check_package_name, suggest_package_name
+from tests.unit.export_helpers import extraction, notebook, only
+from tests.unit.test_export_render import write
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Sales Report", "sales_report"),
+        ("Ünïcode", "unicode"),  # accents dropped, not the letters carrying them
+        ("Évaluation des modèles", "evaluation_des_modeles"),
+        ("Straße", "strasse"),
+        ("Œuvre Ælfred", "oeuvre_aelfred"),
+        ("İstanbul", "istanbul"),
+        ("ﬁle", "file"),  # NFKC, as Python reads an identifier
+        ("x²", "x2"),
+        ("２０２４ report", "nb_2024_report"),  # fullwidth digits; a name starts with a letter
+        ("٣ data", "nb_3_data"),  # a digit of another script is its ASCII digit
+        ("Class", "nb_class"),  # a keyword
+        ("match", "match"),  # a soft keyword is a valid name
+        ("Logging", "logging_pkg"),  # a standard-library module
+        ("Report – Q3 📊", "report_q3"),  # symbols and punctuation separate words
+    ],
+)
+def test_the_default_name_is_the_notebooks_name_in_ascii(text: str, name: str) -> None:
+    assert suggest_package_name(text) == name
+    assert check_package_name(name) == name
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Анализ", "its letters А н а л и з have no ASCII form"),
+        ("数据分析", "its letters 数 据 分 析 have no ASCII form"),
+        ("sales_Анализ", "its letters А н а л и з have no ASCII form"),  # mixed scripts
+        ("Ωmega", "its letters Ω have no ASCII form"),
+        ("дддддддддд абвгдежзий", "its letters д а б в г е ж з …"),
+        ("📊", "it has no letter or digit"),
+        ("---", "it has no letter or digit"),
+    ],
+)
+def test_a_name_with_no_ascii_form_is_refused_never_mangled(text: str, shown: str) -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        suggest_package_name(text)
+    assert raised.value.message.startswith(f"No package name can be made from {text!r}: {shown}")
+    assert raised.value.message.endswith(
+        "Name the package with ASCII letters, digits and underscores."
+    )
+    assert raised.value.details["field"] == "name"
+
+
+@pytest.mark.parametrize(
+    ("name", "reason", "suggestion"),
+    [
+        (
+            "évaluation",
+            "is not ASCII, and a package's name is also its distribution's",
+            "evaluation",
+        ),
+        ("ﬁle", "is not ASCII", "file"),
+        ("анализ", "is not ASCII", None),
+        ("2nd", "is not a Python identifier", "nb_2nd"),
+        ("my-pkg", "is not a Python identifier", "my_pkg"),
+        ("class", "is a Python keyword", "nb_class"),
+        ("json", "would shadow the standard-library module", "json_pkg"),
+        ("Sales", "should be lowercase", "sales"),
+    ],
+)
+def test_a_given_name_is_refused_for_its_own_reason(
+    name: str, reason: str, suggestion: str | None
+) -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        check_package_name(name)
+    assert f"Invalid package name {name!r}: it {reason}" in raised.value.message
+    assert raised.value.details.get("suggestion") == suggestion
+    assert raised.value.details["field"] == "name"
+    if suggestion is None:
+        assert "Name the package with ASCII letters" in raised.value.message
+
+
+def test_the_notebooks_file_name_gives_the_default_and_a_non_ascii_one_asks_for_a_name() -> None:
+    nb = notebook(("code", "x = 1", ["export"]))
+    assert extract(nb, "nbs/Évaluation.ipynb", ExtractOptions()).package == "evaluation"
+    with pytest.raises(InvalidInputError, match="from 'Анализ': its letters"):
+        extract(nb, "nbs/Анализ.ipynb", ExtractOptions())
+    assert extract(nb, "nbs/Анализ.ipynb", ExtractOptions("analiz")).package == "analiz"
+
+
+def test_a_module_name_is_any_python_identifier_read_as_python_reads_it(tmp_path: Path) -> None:
+    result = extraction(
+        ("code", "def f():\n    return 1", ["export:é"]),
+        ("code", "def g():\n    return f() + 1", ["export:données.chargement"]),
+        ("code", "def h():\n    return 3", ["export:ﬁle"]),  # the module file
+        ("code", "#| export dataДанные\ndef k():\n    return g()", []),  # mixed scripts
+        ("code", "assert f() + g() + h() + k() == 8", ["test"]),
+    )
+    assert result.problems == []
+    assert {"src/pkg/é.py", "src/pkg/données/chargement.py", "src/pkg/file.py"} <= set(result.files)
+    assert "from ..é import f" in result.files["src/pkg/données/chargement.py"]
+    write(result.files, tmp_path)
+    imported = "import pkg.é, pkg.données.chargement, pkg.ﬁle, pkg.dataДанные; print(pkg.file.h())"
+    ran = subprocess.run(
+        [sys.executable, "-c", imported],
+        cwd=tmp_path / "src",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ran.stdout == "3\n"
+
+
+@pytest.mark.parametrize(
+    ("tag", "message", "hint"),
+    [
+        ("export:x²", "'x²' is not a valid module name", "Try 'export:x2'."),
+        ("export:ｃｌａｓｓ", "'class' uses a Python keyword", ""),  # NFKC: the keyword class
+        ("export:ｐｉｐｅｌｉｎｅ", "'pipeline' is a module the generated package writes", ""),
+        ("export:2nd", "'2nd' is not a valid module name", "Try 'export:nd'."),
+    ],
+)
+def test_a_module_name_python_would_not_read_as_written_is_refused(
+    tag: str, message: str, hint: str
+) -> None:
+    classified = classify(notebook(("code", "x = 1", [tag])))
+    problem = only(classified.problems, "module-name")
+    assert message in problem.message
+    assert hint in problem.hint
+    assert classified.cells == []
+
+
+def test_a_default_exp_is_read_as_python_reads_it() -> None:
+    classified = classify(
+        notebook(("code", "#| default_exp ﬁles", []), ("code", "#| export\nx = 1", []))
+    )
+    assert classified.default_module == "files"
+    assert classified.problems == []
