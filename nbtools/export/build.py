@@ -17,7 +17,11 @@ from nbtools.export.cycles import import_cycles
 from nbtools.export.model import EXPORT, Cell, Problem, Source, manifest_text
 from nbtools.export.names import analyze
 from nbtools.export.namespace import namespace_problems
-from nbtools.export.naming import check_package_name, suggest_package_name
+from nbtools.export.naming import (
+    check_package_name,
+    name_beside_imports,
+    suggest_package_name,
+)
 from nbtools.export.plan import DEFAULT_MODULE, Plan, build_plan
 from nbtools.export.render.modules import render_modules
 from nbtools.export.render.project import render_pyproject, render_readme
@@ -175,6 +179,9 @@ def _extract(
     source = Source(notebook_name.rsplit("/", 1)[-1], fingerprint(nb))
     classified = classify(nb)
     plan = build_plan(nb, classified, package, processes)
+    # the package's own code may import a library of that name: known once it is parsed
+    plan = plan._replace(package=name_beside_imports(plan, options.package is not None))
+    package = plan.package
     default = classified.default_module or DEFAULT_MODULE
     served, serve_problems = _served(plan, classified.cells)
     taken = namespace_problems(plan, default, bool(served))

@@ -11,16 +11,31 @@ The default comes from the notebook's file name read as Python reads an identifi
 (``Évaluation`` → ``evaluation``): each run of other characters is one ``_``. A letter or digit
 with no ASCII form (``Анализ``, ``数据``) is never dropped: the default is refused, asking for
 a name.
+
+The package's name never hides a library from the code that imports it: not a module the
+notebook's code imports (``import click`` in ``click.ipynb``, whatever is installed), nor one
+installed in the environment running nbtools (a package nbtools generated, this one's earlier
+extraction, excepted). The default gets ``_pkg`` (``click_pkg``, as ``logging_pkg``); a given
+name is refused.
 """
 
+import ast
+import functools
 import keyword
 import re
 import sys
+from collections.abc import Callable
 
 from nbtools.errors import InvalidInputError
+from nbtools.export.model import Cell
+from nbtools.export.names import analyze
+from nbtools.export.plan import Plan
+from nbtools.export.render.common import GENERATED_BY
 
 #: Latin letters Unicode does not decompose into an ASCII letter and accents.
 _LATIN = {"æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "\u0131": "i"}
+#: How a file nbtools generated starts.
+_GENERATED = f"# {GENERATED_BY}".encode()
 #: How many of the characters with no ASCII form a refusal shows.
 _SHOWN = 8
 #: How a refusal tells what a name may hold.
@@ -57,9 +72,48 @@ def _identifier(text: str) -> tuple[str, list[str]]:
     name = re.sub(r"[^0-9a-z_]+", "_", folded).strip("_")
     if name and (name[0].isdigit() or keyword.iskeyword(name)):
         name = f"nb_{name}"
-    if name in sys.stdlib_module_names:
-        name = f"{name}_pkg"
     return name, missing
+
+
+def _installed(name: str) -> bool:
+    """Whether ``import name`` finds a module in the environment running nbtools, other than
+    a package nbtools generated (this notebook's, installed or on the path, keeps its name)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):  # a broken finder; a module imported without a spec
+        return False
+    if spec is None or spec.origin in (None, "namespace"):
+        return False  # a folder on the path: any package of that name comes first
+    if spec.origin in ("built-in", "frozen"):
+        return True
+    try:
+        with open(spec.origin, "rb") as module:
+            first = module.read(len(_GENERATED))
+    except OSError:
+        return True
+    return first != _GENERATED
+
+
+def _taken(name: str) -> str | None:
+    """Why ``name`` cannot be the package's whatever the notebook holds, or ``None``."""
+    if name in sys.stdlib_module_names:
+        return "would shadow the standard-library module of that name"
+    if _installed(name):
+        return (
+            "is the name of a module installed in this environment, which a package of that "
+            "name would hide"
+        )
+    return None
+
+
+def _free(name: str, imported: Callable[[str], object] = lambda name: None) -> str:
+    """``name``, followed by ``_pkg`` as long as it is taken or ``imported`` says where the
+    package's code imports a library of that name."""
+    while _taken(name) or imported(name):
+        name += "_pkg"
+    return name
 
 
 def suggest_package_name(text: str) -> str:
@@ -83,7 +137,7 @@ def suggest_package_name(text: str) -> str:
             text=text,
             field="name",
         )
-    return name
+    return _free(name)
 
 
 def check_package_name(name: str) -> str:
@@ -98,22 +152,107 @@ def check_package_name(name: str) -> str:
         )
     elif keyword.iskeyword(name):
         problem = "is a Python keyword"
-    elif name in sys.stdlib_module_names:
-        problem = "would shadow the standard-library module of that name"
     elif name != name.lower():
         problem = "should be lowercase (PEP 8)"
+    else:
+        problem = _taken(name)
     if problem:
-        suggestion, missing = _identifier(name)
-        if suggestion and not missing:
-            raise InvalidInputError(
-                f"Invalid package name {name!r}: it {problem}. Try {suggestion!r}.",
-                name=name,
-                suggestion=suggestion,
-                field="name",
-            )
-        raise InvalidInputError(
-            f"Invalid package name {name!r}: it {problem}. {_ASCII_NAME}.",
+        raise _refusal(name, f"it {problem}")
+    return name
+
+
+def _refusal(
+    name: str, reason: str, imported: Callable[[str], object] = lambda name: None
+) -> InvalidInputError:
+    """The error refusing ``name`` for ``reason``, with a name to try when there is one."""
+    suggestion, missing = _identifier(name)
+    if suggestion and not missing:
+        suggestion = _free(suggestion, imported)
+        return InvalidInputError(
+            f"Invalid package name {name!r}: {reason}. Try {suggestion!r}.",
             name=name,
+            suggestion=suggestion,
             field="name",
         )
-    return name
+    return InvalidInputError(
+        f"Invalid package name {name!r}: {reason}. {_ASCII_NAME}.", name=name, field="name"
+    )
+
+
+def name_beside_imports(plan: Plan, given: bool) -> str:
+    """``plan.package``, unless the package's code imports a library of that name (``import
+    click`` in ``click.ipynb``), which the package would hide from that code: then refused
+    when the name was ``given``, else followed by ``_pkg``."""
+    name = plan.package
+    imported = functools.partial(_library_import, plan)
+    where = imported(name)
+    if where is None:
+        return name
+    if not given:
+        return _free(name, imported)
+    cell, line = where
+    raise _refusal(
+        name,
+        f"the notebook imports the library {name} (cell {cell.number}, line {line}), which "
+        "a package of that name would hide from its own code",
+        imported,
+    )
+
+
+def _library_import(plan: Plan, name: str) -> tuple[Cell, int] | None:
+    """The cell and notebook line where the package's code (exported, ``main``, ``test`` or
+    ``parameters`` cells) first imports from ``name`` what the notebook does not define: a
+    library of that name (``import click`` then ``click.style``, ``from click import
+    style``). An import of a submodule (``from <name>.core import f``) is the package
+    importing itself, as nbdev notebooks do (the submodule may be another notebook's)."""
+    exported = [parsed for module in plan.modules.values() for parsed in module.cells]
+    trees = [
+        (parsed.cell, parsed.tree)
+        for parsed in [*exported, *plan.main, *plan.tests]
+        if name in parsed.names.modules
+    ]
+    parameters = plan.parameters_cell
+    if (
+        parameters is not None
+        and name in analyze(ast.Module([*plan.parameter_imports], [])).modules
+    ):
+        trees.append((parameters, ast.parse(parameters.code)))  # its computed defaults too
+    own = _own_names(plan)
+    for cell, tree in sorted(trees, key=lambda found: found[0].index):
+        line = _library_line(tree, name, own)
+        if line:
+            return cell, cell.notebook_line(line)
+    return None
+
+
+def _own_names(plan: Plan) -> set[str]:
+    """The names ``import <package>`` may give: what the notebook's modules bind, the
+    modules themselves, and what the generated package adds."""
+    bound = {n for module in plan.modules.values() for p in module.cells for n in p.names.bound}
+    tops = {module.split(".")[0] for module in plan.modules}
+    return bound | tops | {"__version__", "pipeline", "run", "service"}
+
+
+def _library_line(tree: ast.Module, name: str, own: set[str]) -> int:
+    """The first line of ``tree`` importing from the module ``name`` itself (not from a
+    submodule) what is not among ``own`` names (0 if none does)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == name:
+            if not all(alias.name in own for alias in node.names):
+                return node.lineno
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == name and not _attributes(tree, alias.asname or name) <= own:
+                    return node.lineno
+    return 0
+
+
+def _attributes(tree: ast.Module, bound: str) -> set[str]:
+    """The attributes ``tree`` reads of the name ``bound`` (``click.style``: ``style``)."""
+    return {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == bound
+    }

@@ -325,3 +325,19 @@ async def test_a_notebook_name_with_no_ascii_form_asks_for_the_name_field(
     put_notebook(jp_root_dir, "nbs/Évaluation.ipynb", CELLS)
     accented = await post(jp_fetch, path="nbs/Évaluation.ipynb")
     assert (accented["package"], accented["output"]) == ("evaluation", "nbs/evaluation")
+
+
+async def test_a_package_never_hides_a_library_its_notebook_imports(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    cells = [("code", "import click\n\ndef f():\n    return click.style('x')", ["export"])]
+    put_notebook(jp_root_dir, "click.ipynb", cells)
+    report = await post(jp_fetch, path="click.ipynb")
+    assert (report["package"], report["output"]) == ("click_pkg", "click_pkg")
+    assert "click" in report["dependencies"]
+    code, body = await error(jp_fetch, path="click.ipynb", name="click")
+    assert (code, body["details"]["field"], body["details"]["suggestion"]) == (
+        400,
+        "name",
+        "click_pkg",
+    )

@@ -94,3 +94,36 @@ def test_a_notebook_name_is_read_in_ascii_or_a_name_is_asked_for(
     tested = run_cli("extract", str(cyrillic), *named)
     assert tested.returncode == 0, tested.stdout + tested.stderr
     assert "1 passed" in tested.stdout
+
+
+def test_a_notebook_named_after_a_library_it_imports_does_not_hide_it(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """The explorer's click.ipynb: the package was `click`, its code imported itself, and its
+    dependency on click was dropped."""
+    cells = [
+        ("code", "import click\n\ndef f():\n    return click.style('x', fg='red')", ["export"]),
+        ("code", "assert f().startswith('\\x1b[31mx')", ["test"]),
+    ]
+    nb = notebook_factory("click.ipynb", cells)
+    written = run_cli("extract", str(nb), "--lineage", "off", "--test", "--json")
+    assert written.returncode == 0, written.stdout + written.stderr
+    report = json.loads(written.stdout)
+    assert (report["package"], report["tests"]["counts"]["passed"]) == ("click_pkg", 1)
+    assert report["dependencies"]["click"].startswith("click>=")
+    assert '"click>=' in (tmp_path / "click_pkg/pyproject.toml").read_text()
+    given = run_cli(
+        "extract", str(nb), "--name", "click", "-o", str(tmp_path / "other"), "--lineage", "off"
+    )
+    assert given.returncode == 2
+    assert given.stderr == (
+        "Error: Invalid package name 'click': it is the name of a module installed in this "
+        "environment, which a package of that name would hide. Try 'click_pkg'. See --name.\n"
+    )
+    uninstalled = notebook_factory(
+        "lib.ipynb", [("code", "import zz_no_such_lib\nVALUE = zz_no_such_lib.value", ["export"])]
+    )
+    refused = run_cli("extract", str(uninstalled), "--name", "zz_no_such_lib")
+    assert refused.returncode == 2
+    assert "the notebook imports the library zz_no_such_lib (cell 1, line 1)" in refused.stderr
+    assert not (tmp_path / "other").exists()

@@ -150,3 +150,106 @@ def test_a_default_exp_is_read_as_python_reads_it() -> None:
     )
     assert classified.default_module == "files"
     assert classified.problems == []
+
+
+#: A notebook using a library that no environment has (so only its import counts).
+UNINSTALLED = [
+    ("code", "import zz_no_such_lib\n\ndef f():\n    return zz_no_such_lib.go()", ["export"]),
+    ("code", "from zz_no_such_lib import helper", ["test"]),
+]
+
+
+def test_a_default_name_hides_no_library_the_notebook_imports() -> None:
+    result = extract(notebook(*UNINSTALLED), "zz_no_such_lib.ipynb", ExtractOptions())
+    assert result.package == "zz_no_such_lib_pkg"
+    assert "import zz_no_such_lib\n" in result.files["src/zz_no_such_lib_pkg/core.py"]
+    assert only(result.problems, "unresolved-import").severity == "warning"  # not ourselves
+
+
+@pytest.mark.parametrize(
+    ("cells", "where"),
+    [
+        (UNINSTALLED, "(cell 1, line 1)"),  # import, then an attribute it does not define
+        ([("code", "x = 1", ["export"]), *UNINSTALLED[1:]], "(cell 2, line 1)"),
+        ([("code", "from zz_no_such_lib import *", ["export"])], "(cell 1, line 1)"),
+        (
+            [
+                ("code", "import os", ["export"]),
+                ("code", "import zz_no_such_lib as z\nz.go()", ["main"]),
+            ],
+            "(cell 2, line 1)",
+        ),
+        (
+            [
+                ("code", "import zz_no_such_lib\nn = zz_no_such_lib.N", ["parameters"]),
+                ("code", "print(n)", ["main"]),
+            ],
+            "(cell 1, line 1)",
+        ),
+    ],
+)
+def test_a_given_name_of_a_library_the_notebook_imports_is_refused(
+    cells: list[tuple[str, str, list[str]]], where: str
+) -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        extraction(*cells, package="zz_no_such_lib")
+    assert raised.value.message == (
+        f"Invalid package name 'zz_no_such_lib': the notebook imports the library "
+        f"zz_no_such_lib {where}, which a package of that name would hide from its own code. "
+        "Try 'zz_no_such_lib_pkg'."
+    )
+    assert raised.value.details["field"] == "name"
+
+
+def test_the_package_importing_itself_keeps_its_name() -> None:
+    """As nbdev notebooks write it: a submodule (perhaps another notebook's), or the
+    package's own names."""
+    result = extraction(
+        ("code", "from pkg.helpers import h\nfrom pkg.data.load import read", ["export"]),
+        ("code", "def h():\n    return 1", ["export:helpers"]),
+        ("code", "import pkg\nimport pkg as p\nassert pkg.h() == p.helpers.h()", ["test"]),
+        ("code", "from pkg import h, helpers, run\nprint(h())", ["main"]),
+    )
+    assert result.package == "pkg"
+    assert "from .helpers import h\nfrom .data.load import read" in result.files["src/pkg/core.py"]
+
+
+def test_a_module_installed_here_is_not_hidden_but_a_generated_package_keeps_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nb = notebook(("code", "def f():\n    return 1", ["export"]))
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib/fancy.py").write_text("VALUE = 1\n")
+    first = extract(nb, "nbs/report.ipynb", ExtractOptions())
+    write(first.files, tmp_path / "out")
+    monkeypatch.syspath_prepend(str(tmp_path / "lib"))
+    monkeypatch.syspath_prepend(str(tmp_path / "out/src"))  # as `pip install -e` would
+    assert extract(nb, "nbs/fancy.ipynb", ExtractOptions()).package == "fancy_pkg"
+    with pytest.raises(InvalidInputError) as raised:
+        extract(nb, "nbs/other.ipynb", ExtractOptions("fancy"))
+    assert raised.value.message == (
+        "Invalid package name 'fancy': it is the name of a module installed in this "
+        "environment, which a package of that name would hide. Try 'fancy_pkg'."
+    )
+    assert extract(nb, "nbs/report.ipynb", ExtractOptions()).package == "report"
+    assert extract(nb, "nbs/report.ipynb", ExtractOptions("report")).package == "report"
+    assert suggest_package_name("Click") == "click_pkg"  # nbtools' own command line library
+
+
+def test_a_module_name_may_be_a_librarys_name(tmp_path: Path) -> None:
+    """Inside the package, `import json` is the standard library's, never `pkg.json`."""
+    result = extraction(
+        ("code", "def dumps(x):\n    return 'mine'", ["export:json"]),
+        ("code", "import json\n\ndef f():\n    return json.dumps(1) + dumps(1)", ["export"]),
+    )
+    assert result.problems == []
+    write(result.files, tmp_path)
+    code = "from pkg import f; print(f())"
+    ran = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path / "src",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ran.stdout == "1mine\n"
