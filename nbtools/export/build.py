@@ -174,7 +174,7 @@ def _extract(
     processes: int,
 ) -> Extraction:
     stem = notebook_name.rsplit("/", 1)[-1].removesuffix(".ipynb")
-    package = check_package_name(options.package or suggest_package_name(stem))
+    package = check_package_name(options.package) if options.package else suggest_package_name(stem)
     version = check_version(options.version)
     source = Source(notebook_name.rsplit("/", 1)[-1], fingerprint(nb))
     classified = classify(nb)

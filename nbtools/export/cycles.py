@@ -96,7 +96,8 @@ def import_cycles(plan: Plan, main_module: str) -> list[Problem]:
             cycle = importer.load(_Step("", name))
             if cycle:
                 key = frozenset(step.module for step in cycle)
-                found.setdefault(key, _problem(modules, cycle))
+                if key not in found:
+                    found[key] = _problem(modules, cycle)
                 break
     return list(found.values())
 
