@@ -19,7 +19,7 @@ from nbtools.export.names import analyze
 from nbtools.export.namespace import namespace_problems
 from nbtools.export.naming import (
     check_package_name,
-    name_beside_imports,
+    name_hiding_no_library,
     suggest_package_name,
 )
 from nbtools.export.plan import DEFAULT_MODULE, Plan, build_plan
@@ -180,7 +180,7 @@ def _extract(
     classified = classify(nb)
     plan = build_plan(nb, classified, package, processes)
     # the package's own code may import a library of that name: known once it is parsed
-    plan = plan._replace(package=name_beside_imports(plan, options.package is not None))
+    plan = plan._replace(package=name_hiding_no_library(plan, options.package is not None))
     package = plan.package
     default = classified.default_module or DEFAULT_MODULE
     served, serve_problems = _served(plan, classified.cells)

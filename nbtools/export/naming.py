@@ -179,7 +179,7 @@ def _refusal(
     )
 
 
-def name_beside_imports(plan: Plan, given: bool) -> str:
+def name_hiding_no_library(plan: Plan, given: bool) -> str:
     """``plan.package``, unless the package's code imports a library of that name (``import
     click`` in ``click.ipynb``), which the package would hide from that code: then refused
     when the name was ``given``, else followed by ``_pkg``."""
