@@ -104,12 +104,11 @@ def build_wheel(directory: Path, body: str) -> Path:
     return wheel
 
 
-@pytest.mark.slow
-def test_recorded_archive_hashes_are_enforced_and_a_tampered_archive_changes_nothing(
-    tmp_path: Path,
-) -> None:
-    wheel = build_wheel(tmp_path, "VALUE = 1\n")
-    source = tmp_path / "source"
+def tiny_snapshot(directory: Path) -> tuple[Path, Snapshot]:
+    """The wheel of :func:`build_wheel` installed in a venv of its own, and that venv's
+    snapshot (the wheel's hash recorded)."""
+    wheel = build_wheel(directory, "VALUE = 1\n")
+    source = directory / "source"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(source)], check=True)
     python = source / "bin" / "python"
     subprocess.run(
@@ -117,7 +116,14 @@ def test_recorded_archive_hashes_are_enforced_and_a_tampered_archive_changes_not
          "--no-index", str(wheel)],
         check=True,
     )  # fmt: skip
-    snapshot = snapshot_from_document(capture_interpreter([str(python)]), origin=str(source))
+    return wheel, snapshot_from_document(capture_interpreter([str(python)]), origin=str(source))
+
+
+@pytest.mark.slow
+def test_recorded_archive_hashes_are_enforced_and_a_tampered_archive_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    wheel, snapshot = tiny_snapshot(tmp_path)
     [tiny] = [d for d in snapshot.distributions if d.key == "tinypkg"]
     assert tiny.origin == "archive"
     assert tiny.archive_hashes["sha256"] == hashlib.sha256(wheel.read_bytes()).hexdigest()
@@ -147,16 +153,7 @@ def test_a_link_to_an_empty_directory_gets_the_venv_where_it_points_and_a_failur
 ) -> None:
     """``python -m venv`` refuses a symbolic link; the clean-up after that failure used to raise
     FileExistsError over the real error (a traceback in the CLI)."""
-    wheel = build_wheel(tmp_path, "VALUE = 1\n")
-    source = tmp_path / "source"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(source)], check=True)
-    python = source / "bin" / "python"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
-         "--no-index", str(wheel)],
-        check=True,
-    )  # fmt: skip
-    snapshot = snapshot_from_document(capture_interpreter([str(python)]), origin=str(source))
+    _, snapshot = tiny_snapshot(tmp_path)
     (tmp_path / "real").mkdir()
     link = tmp_path / "link"
     link.symlink_to("real")
