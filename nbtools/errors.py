@@ -31,7 +31,8 @@ class InvalidInputError(NbtoolsError, ValueError):
 
 
 class PathOutsideRootError(InvalidInputError):
-    """A path resolves outside the project root (``..``, absolute, symlink escape)."""
+    """A path resolves outside the project root (``..``, absolute, symlink escape), or holds a
+    NUL byte, which no file name can."""
 
 
 class NotebookError(InvalidInputError):

@@ -16,13 +16,12 @@ def resolve_inside(root: Path, user_path: str) -> Path:
     """Resolve ``user_path`` (relative, ``/``-separated) to an absolute path inside ``root``.
 
     Refuses NUL bytes, absolute paths, ``..`` segments and anything that — after following
-    symlinks — lands outside ``root``; a name too long for the file system is bad input too. Containment is checked on path components, never as a
-    string prefix, so a sibling such as ``/data/root-other`` is not inside ``/data/root``.
-    Each refusal names the root (the server shows it to no client: it writes paths relative to
-    its root).
+    symlinks — lands outside ``root``; a loop of symbolic links or a name too long for the file
+    system is bad input too (:func:`real_path`). Containment is checked on path components,
+    never as a string prefix, so a sibling such as ``/data/root-other`` is not inside
+    ``/data/root``. Each refusal names the root (the server shows it to no client: it writes
+    paths relative to its root).
     """
-    if "\x00" in user_path:
-        raise PathOutsideRootError("The path contains a NUL byte.", path=user_path)
     real_root = root.resolve()
     # On POSIX a backslash is a legal character of a file name, not a separator.
     posix = PurePosixPath(user_path if os.sep == "/" else user_path.replace("\\", "/"))
@@ -37,8 +36,7 @@ def resolve_inside(root: Path, user_path: str) -> Path:
             f"The path {user_path!r} contains '..': give a path inside the root {real_root}.",
             path=user_path,
         )
-    candidate = (real_root / posix).resolve()
-    _check_length(candidate, user_path)
+    candidate = real_path(real_root / posix, user_path)
     if candidate != real_root and real_root not in candidate.parents:
         raise PathOutsideRootError(
             f"The path {user_path!r} leads outside the root {real_root} through a symbolic "
@@ -48,15 +46,38 @@ def resolve_inside(root: Path, user_path: str) -> Path:
     return candidate
 
 
-def _check_length(path: Path, user_path: str) -> None:
-    """Refuse a path the file system cannot name (a file or folder name, or the whole path,
-    too long), here rather than as an ``OSError`` of whatever opens it later."""
+def real_path(path: Path, user_path: str) -> Path:
+    """``path`` made absolute with its symbolic links followed (:meth:`Path.resolve`), for a
+    path a user gave as ``user_path``: the one place nbtools resolves one, so that what the
+    operating system cannot resolve is bad input naming ``user_path`` (``details["path"]``),
+    never a ``ValueError``, ``RuntimeError`` or ``OSError`` of whatever resolves or opens it
+    later: a NUL byte, a loop of symbolic links (``a -> b``, ``b -> a``; the ``ELOOP`` of too
+    many links followed in a row alike), or a file or folder name, or the whole path, too long
+    for the file system. A path that does not exist yet is resolved as far as it exists."""
+    if "\x00" in str(path):  # the operating system's calls would raise ValueError
+        raise PathOutsideRootError("The path contains a NUL byte.", path=user_path)
     try:
-        os.lstat(path)
+        resolved = path.resolve()
+    except RuntimeError:  # Python before 3.13 raises this for a loop
+        raise _loop(user_path) from None
+    try:
+        # Python 3.13 leaves a loop in the path it returns; a name too long is found here too
+        os.stat(resolved)
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise _loop(user_path) from None
         if error.errno == errno.ENAMETOOLONG:
             raise InvalidInputError(
                 f"The path {user_path!r:.80} is too long for the file system: shorten its "
                 "file or folder names.",
                 path=user_path,
             ) from None
+    return resolved
+
+
+def _loop(user_path: str) -> InvalidInputError:
+    return InvalidInputError(
+        f"The path {user_path!r:.200} goes through a loop of symbolic links (a link that "
+        "leads back to itself, directly or through other links): fix or remove the link.",
+        path=user_path,
+    )

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nbtools.paths import DEFAULT_STORE_DIR, resolve_inside
+from nbtools.paths import DEFAULT_STORE_DIR, real_path, resolve_inside
 
 if TYPE_CHECKING:
     from nbtools.config import NbtoolsSettings
@@ -106,17 +106,20 @@ class Project:
         return None
 
     def contains(self, path: Path) -> bool:
-        """Whether ``path`` (resolved) is inside the root."""
-        return path.resolve().is_relative_to(self.root)
+        """Whether ``path`` (resolved: a NUL byte or a loop of symbolic links is
+        :class:`~nbtools.errors.InvalidInputError`, :func:`~nbtools.paths.real_path`) is
+        inside the root."""
+        return real_path(path, str(path)).is_relative_to(self.root)
 
     def in_store(self, path: Path) -> bool:
-        """Whether ``path`` (resolved) is the store directory or inside it: nbtools' own
-        files, which are neither served nor versioned."""
-        return path.resolve().is_relative_to(self.store_dir)
+        """Whether ``path`` (resolved, as :meth:`contains` does) is the store directory or
+        inside it: nbtools' own files, which are neither served nor versioned."""
+        return real_path(path, str(path)).is_relative_to(self.store_dir)
 
     def relative(self, path: Path) -> str:
-        """The root-relative ``/`` form of an absolute path inside the root."""
-        return path.resolve().relative_to(self.root).as_posix()
+        """The root-relative ``/`` form of an absolute path inside the root (resolved, as
+        :meth:`contains` does)."""
+        return real_path(path, str(path)).relative_to(self.root).as_posix()
 
     def close(self) -> None:
         """Release the database connections, if the store was opened."""

@@ -21,6 +21,7 @@ import click
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import name_the_flag
 from nbtools.errors import InvalidInputError
+from nbtools.paths import real_path
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -39,7 +40,9 @@ def root_relative(project: Project, text: str, cwd: Path | None = None) -> str:
     # `..` is folded as the shell folds it, and the directory's symlinks followed; the name
     # itself is kept (a notebook reached through a link keeps the link's name)
     folded = Path(os.path.normpath(typed))
-    located = folded.parent.resolve() / folded.name if folded.name else folded.resolve()
+    located = (
+        real_path(folded.parent, text) / folded.name if folded.name else real_path(folded, text)
+    )
     if located == project.root:
         return "."
     if not located.is_relative_to(project.root):

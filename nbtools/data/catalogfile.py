@@ -60,8 +60,12 @@ class SyncReport:
 
 
 def catalog_path(project: Project, path: str | None) -> Path:
-    """The catalog file: ``path`` (inside the root) or ``datasets.yaml`` at the root."""
-    return project.resolve(path or CATALOG_FILE)
+    """The catalog file: ``path`` (inside the root) or ``datasets.yaml`` at the root; a path
+    refused names the field ``path``."""
+    try:
+        return project.resolve(path or CATALOG_FILE)
+    except InvalidInputError as error:
+        raise type(error)(error.message, **{**error.details, "field": "path"}) from None
 
 
 def read_catalog_file(project: Project, path: Path) -> list[DatasetSpec]:

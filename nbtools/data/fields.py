@@ -132,17 +132,18 @@ def parse_location(project: Project, value: str) -> str:
 
 
 def _root_relative(project: Project, path: str) -> str:
+    """The root-relative form of a location's path; every refusal (outside the root, a NUL
+    byte, a loop of symbolic links, too long) names the field ``location``."""
     candidate = Path(path)
-    if candidate.is_absolute():
-        if not project.contains(candidate):
-            raise InvalidInputError(
-                f"Location {path!r} is outside the project root {project.root}: give a path "
-                "inside it or a URL.",
-                field="location",
-            )
-        return project.relative(candidate)
     try:
-        resolved = project.resolve(path)
+        if not candidate.is_absolute():
+            return project.relative(project.resolve(path))
+        if project.contains(candidate):
+            return project.relative(candidate)
     except InvalidInputError as exc:
         raise InvalidInputError(exc.message, field="location") from exc
-    return project.relative(resolved)
+    raise InvalidInputError(
+        f"Location {path!r} is outside the project root {project.root}: give a path inside it "
+        "or a URL.",
+        field="location",
+    )

@@ -323,6 +323,54 @@ async def test_the_reported_bad_requests_name_their_field(
         assert payload["details"]["parameter"] == "x"
 
 
+#: Every route reading a path (body field or query argument): its method, target and field.
+PATH_ROUTES = [
+    ("POST", "jobs", "notebook_path"),
+    ("POST", "runs", "notebook_path"),
+    ("GET", "jobs", "path"),
+    ("GET", "data/check", "path"),
+    ("GET", "notebook", "path"),
+    ("GET", "parameters", "path"),
+    ("GET", "versions", "path"),
+    ("POST", "versions", "path"),
+    ("POST", "extract", "path"),
+    ("POST", "services", "package_dir"),
+]
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("ping/nb.ipynb", "goes through a loop of symbolic links"),
+        ("data/self", "goes through a loop of symbolic links"),
+        ("a\x00b.ipynb", "The path contains a NUL byte."),
+    ],
+)
+async def test_a_path_through_a_loop_of_links_or_with_a_nul_byte_is_400_naming_it(
+    jp_fetch: Any, jp_root_dir: Path, given: str, message: str
+) -> None:
+    """A loop answered 500 (a RuntimeError of the path's resolution) on every route. (Tornado
+    drops control characters from query arguments: a NUL byte reaches only a body.)"""
+    (jp_root_dir / "ping").symlink_to("pong")
+    (jp_root_dir / "pong").symlink_to("ping")
+    (jp_root_dir / "data").mkdir()
+    (jp_root_dir / "data" / "self").symlink_to("self")
+    for method, target, field in PATH_ROUTES:
+        where = "nbtools/api/" + target
+        if method == "GET" and "\x00" in given:
+            continue
+        if method == "GET":
+            status, payload = await send(jp_fetch, method, where, **{field: given})
+        else:
+            status, payload = await send(
+                jp_fetch, method, where, json.dumps({field: given}).encode()
+            )
+        assert (status, payload["details"]["field"]) == (400, field), (target, payload)
+        assert message in payload["message"], (target, payload)
+        if "\x00" not in given:
+            assert f"The path {given!r}" in payload["message"]  # root-relative, as typed
+
+
 #: Query arguments of text some route reads (the audit trail's filters, the catalog's tag and
 #: search, paths, a cron), each sent as bytes that are not UTF-8.
 TEXT_ARGUMENTS = ("actor", "action", "object", "since", "tag", "q", "path", "cron", "purpose")

@@ -95,6 +95,17 @@ def test_a_directory_link_is_followed_and_a_linked_notebook_keeps_its_name(
     )
 
 
+def test_a_loop_of_symbolic_links_is_refused_naming_the_path(project: Project) -> None:
+    """Before, reading the path typed ended in a RuntimeError (a traceback)."""
+    (project.root / "ping").symlink_to("pong")
+    (project.root / "pong").symlink_to("ping")
+    for typed in ("ping/nb.ipynb", str(project.root / "pong" / "nb.ipynb")):
+        with pytest.raises(InvalidInputError, match="loop of symbolic links") as caught:
+            root_relative(project, typed, project.root)
+        assert caught.value.details == {"path": typed}
+    assert root_relative(project, "ping", project.root) == "ping"  # the library's to refuse
+
+
 def test_the_nearest_project_above_is_found_as_git_finds_a_repository(tmp_path: Path) -> None:
     (tmp_path / "outer" / ".nbtools").mkdir(parents=True)
     (tmp_path / "outer" / "inner" / ".nbtools").mkdir(parents=True)
@@ -142,6 +153,36 @@ def test_commands_in_a_subdirectory_use_the_project_above_and_paths_from_there(
     assert f"is outside the project root {root.resolve()}" in refused.stderr
     listed = nbtools(tmp_path, "--root", str(root), "version", "log", "notebooks/nb.ipynb")
     assert listed.returncode == 0, listed.stderr  # from outside, relative to --root
+
+
+def test_a_notebook_path_through_a_loop_or_with_a_nul_byte_exits_2(tmp_path: Path) -> None:
+    """``run`` and ``schedule add`` refuse a notebook path the operating system cannot
+    resolve, read by the command line (typed in the root) or by the library (``--root`` from
+    elsewhere), where a loop ended in a traceback."""
+    from click.testing import CliRunner
+
+    from nbtools.cli.app import cli
+
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "ping").symlink_to("pong")
+    (root / "pong").symlink_to("ping")
+    for where, args in (
+        (root, ("run", "ping/nb.ipynb")),
+        (root, ("schedule", "add", "ping/nb.ipynb")),
+        (tmp_path, ("--root", str(root), "run", "pong/nb.ipynb")),
+        (tmp_path, ("--root", str(root), "schedule", "add", "ping")),
+    ):
+        refused = nbtools(where, *args, "--json")
+        assert refused.returncode == 2, refused.stderr
+        error = json.loads(refused.stdout)
+        assert error["error"] == "InvalidInputError"
+        assert "goes through a loop of symbolic links" in error["message"]
+        assert "Traceback" not in refused.stderr
+    for args in (("run", "a\x00b.ipynb"), ("schedule", "add", "a\x00b.ipynb")):
+        result = CliRunner().invoke(cli, ["--root", str(root), *args, "--json"])
+        assert result.exit_code == 2, result.output
+        assert json.loads(result.stdout)["message"] == "The path contains a NUL byte."
 
 
 def test_a_store_directory_named_relative_to_the_root_marks_the_root(tmp_path: Path) -> None:

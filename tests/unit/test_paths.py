@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from nbtools.errors import InvalidInputError, PathOutsideRootError
-from nbtools.paths import resolve_inside
+from nbtools.paths import real_path, resolve_inside
+from nbtools.project import Project
 
 
 @pytest.fixture
@@ -79,3 +80,48 @@ def test_a_path_too_long_for_the_file_system_is_bad_input(root: Path, too_long: 
 def test_the_longest_name_the_file_system_takes_is_accepted(root: Path) -> None:
     longest = "a" * 249 + ".ipynb"  # 255 bytes
     assert resolve_inside(root, longest) == root.resolve() / longest
+
+
+@pytest.fixture
+def loops(root: Path) -> Path:
+    """Two loops of symbolic links in ``root``: ``ping`` ↔ ``pong``, and ``sub/self`` → itself."""
+    os.symlink("pong", root / "ping")
+    os.symlink("ping", root / "pong")
+    os.symlink("self", root / "sub" / "self")
+    return root
+
+
+@pytest.mark.parametrize("looping", ["ping", "pong/nb.ipynb", "sub/self", "sub/self/deeper/x.csv"])
+def test_a_loop_of_symbolic_links_is_bad_input(loops: Path, looping: str) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        resolve_inside(loops, looping)
+    assert info.value.message == (
+        f"The path {looping!r} goes through a loop of symbolic links (a link that leads back to "
+        "itself, directly or through other links): fix or remove the link."
+    )
+    assert info.value.details == {"path": looping}
+    assert not isinstance(info.value, PathOutsideRootError)
+
+
+def test_real_path_names_what_the_user_gave(loops: Path) -> None:
+    """Every caller resolving an absolute path (the project's ``contains``, ``in_store`` and
+    ``relative``) gets bad input naming it, never the operating system's error."""
+    with pytest.raises(InvalidInputError, match="loop of symbolic links") as loop:
+        real_path(loops / "ping" / "a.csv", "ping/a.csv")
+    assert loop.value.details == {"path": "ping/a.csv"}
+    with pytest.raises(PathOutsideRootError, match="NUL byte") as nul:
+        real_path(loops / "a\x00b", "a\x00b")
+    assert nul.value.details == {"path": "a\x00b"}
+    assert real_path(loops / "sub" / "new.csv", "sub/new.csv") == loops.resolve() / "sub/new.csv"
+
+
+@pytest.mark.parametrize("check", ["contains", "in_store", "relative"])
+@pytest.mark.parametrize("given", ["ping/x.csv", "sub/self", "sub/a\x00b.csv"])
+def test_the_projects_checks_of_absolute_paths_refuse_the_unresolvable(
+    loops: Path, check: str, given: str
+) -> None:
+    project = Project(loops)
+    absolute = loops / given
+    with pytest.raises(InvalidInputError) as info:
+        getattr(project, check)(absolute)
+    assert info.value.details == {"path": str(absolute)}

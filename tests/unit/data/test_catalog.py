@@ -117,6 +117,34 @@ def test_other_machines_relative_file_urls_and_chains_are_refused(
     assert list_datasets(catalog_project) == []
 
 
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ("data/a\x00b.csv", "NUL byte"),
+        ("{root}/data/a\x00b.csv", "NUL byte"),
+        ("file://{root}/data/a\x00b.csv", "NUL byte"),
+        ("ping/x.csv", "loop of symbolic links"),
+        ("pong", "loop of symbolic links"),
+        ("data/self", "loop of symbolic links"),
+        ("{root}/ping/x.csv", "loop of symbolic links"),
+        ("file://{root}/data/self/x.csv", "loop of symbolic links"),
+    ],
+)
+def test_a_nul_byte_or_a_loop_of_symbolic_links_is_refused_naming_the_location(
+    catalog_project: Project, form: str, message: str
+) -> None:
+    """Each form of a path (root-relative, absolute, ``file:`` URL) ended in a ValueError or
+    RuntimeError: a traceback in the CLI, a 500 over REST."""
+    root = catalog_project.root
+    os.symlink("pong", root / "ping")
+    os.symlink("ping", root / "pong")
+    os.symlink("self", root / "data" / "self")
+    with pytest.raises(InvalidInputError, match=message) as caught:
+        _add(catalog_project, "x", location=form.format(root=root))
+    assert caught.value.details["field"] == "location"
+    assert list_datasets(catalog_project) == []
+
+
 def test_a_path_with_a_colon_or_double_colon_inside_stays_a_path(
     catalog_project: Project,
 ) -> None:

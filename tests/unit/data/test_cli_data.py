@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,28 @@ def test_a_path_refused_while_reading_the_arguments_is_a_json_error_in_any_order
         assert error["error"] in ("InvalidInputError", "PathOutsideRootError"), args
         assert "x." in error["details"]["path"], args
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_a_location_through_a_loop_of_symbolic_links_exits_2_naming_it(tmp_path: Path) -> None:
+    """Before, each ended in a RuntimeError's traceback (exit 1), from the command line's
+    reading of the path or from the catalog's."""
+    os.symlink("pong", tmp_path / "ping")
+    os.symlink("ping", tmp_path / "pong")
+    (tmp_path / "datasets.yaml").write_text("datasets:\n  x: {location: pong/x.csv}\n")
+    for args, details in (
+        (("add", "x", "ping/x.csv"), {"field": "location"}),
+        (("add", "x", f"{tmp_path}/ping/x.csv"), {"field": "location"}),
+        (("add", "x", f"file://{tmp_path}/ping/x.csv"), {"field": "location"}),
+        (("add", "x", "ping"), {"field": "location"}),
+        (("sync",), {"field": "location", "dataset": "x"}),
+        (("sync", "--file", "ping/datasets.yaml"), {"field": "path"}),
+        (("check", "ping/nb.ipynb"), {"path": "ping/nb.ipynb"}),
+    ):
+        error = _json_error(nbtools(tmp_path, *args, "--json"))
+        assert "goes through a loop of symbolic links" in error["message"], args
+        assert details.items() <= error["details"].items(), args
+        assert "Traceback" not in nbtools(tmp_path, *args).output
+    assert as_json(nbtools(tmp_path, "list", "--json")) == []
 
 
 def test_a_file_url_typed_in_a_subdirectory_is_read_by_the_catalog(
