@@ -172,8 +172,9 @@ _COLUMNS = ("name", "classification", "purposes", "location", "description")
 def list_command(
     cli_ctx: CliContext, tag: str | None, classification: str | None, as_json: bool
 ) -> None:
-    """List the catalog, by name."""
-    from nbtools.data import list_datasets
+    """List the catalog, by name; then the datasets sharing a location, if any (catalogued
+    before one location held one dataset), on stderr."""
+    from nbtools.data import list_datasets, shared_locations
 
     datasets = list_datasets(cli_ctx.project, tag=tag, classification=classification)
     if as_json:
@@ -187,6 +188,13 @@ def list_command(
         if tag or classification
         else "The catalog is empty: `nbtools data add NAME LOCATION` adds a dataset.",
     )
+    for location, names in shared_locations(cli_ctx.project).items():
+        click.echo(
+            f"Note: {', '.join(names)} share the location {location} (catalogued before "
+            "one location held one dataset): give each its own (data edit NAME --location) "
+            "or remove the extra ones.",
+            err=True,
+        )
 
 
 @data.command("show")

@@ -18,6 +18,7 @@ transaction; the REST handlers and ``nbtools data`` call only these)::
     data.edit_dataset(project, "customers", {"purposes": ["churn-model"]})
     data.get_dataset(project, "customers"); data.list_datasets(project, tag="crm")
     data.page_datasets(project, offset=50, limit=50)   # -> DatasetsPage (with the total)
+    data.shared_locations(project)                 # -> {location: [names]} kept from before
     data.search_datasets(project, "payment")       # -> [Dataset], best first
     data.usage_report(project, "customers")        # -> UsageReport: what derives from it
     data.sync_catalog(project)                     # datasets.yaml -> the store
@@ -45,6 +46,7 @@ if TYPE_CHECKING:  # ``X as X``: the face's names, re-exported for type checkers
     from nbtools.data.catalog import list_datasets as list_datasets
     from nbtools.data.catalog import page_datasets as page_datasets
     from nbtools.data.catalog import remove_dataset as remove_dataset
+    from nbtools.data.catalog import shared_locations as shared_locations
     from nbtools.data.catalogfile import export_catalog as export_catalog
     from nbtools.data.catalogfile import sync_catalog as sync_catalog
     from nbtools.data.check import DataCheck as DataCheck
@@ -79,6 +81,7 @@ _LAZY = {
             "list_datasets",
             "page_datasets",
             "remove_dataset",
+            "shared_locations",
         )
     },
     "export_catalog": ("catalogfile", "export_catalog"),

@@ -5,16 +5,20 @@ Writes validate every field with :mod:`nbtools.data.fields` first and read the s
 the data (:mod:`nbtools.data.schema`) before the write transaction, so a slow or missing
 file never holds the store's lock. A location is one dataset's: a write that would leave two
 datasets at one location (which could give the same data two classifications) is refused.
+The database holds that rule too (a unique index, :mod:`nbtools.data.tables`), so that a write
+racing another (PostgreSQL lets both check before either commits) gets the same refusal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from nbtools import audit
@@ -129,17 +133,56 @@ def add_dataset(project: Project, spec: DatasetSpec, actor: str | None = None) -
     is another dataset's. Audited as ``dataset.add`` by ``actor`` (see
     :func:`nbtools.audit.current_actor`)."""
     reading = read_schema(data_url(project, spec.location))
-    with project.store.session(write=True) as session:
+    with _raced(project, [spec], added=[spec.name]), project.store.session(write=True) as session:
         if _find(session, spec.name) is not None:
-            raise ConflictError(
-                f"A dataset named {spec.name!r} exists already: edit it with "
-                f"`nbtools data edit {spec.name}`.",
-                field="name",
-                name=spec.name,
-            )
+            raise _name_taken(spec.name)
         record = _insert(session, spec, reading, actor)
-        _refuse_shared_locations(session, [spec])
+        _refuse_shared_locations(session, [record])
         return _dataset(record)
+
+
+def _name_taken(name: str) -> ConflictError:
+    return ConflictError(
+        f"A dataset named {name!r} exists already: edit it with `nbtools data edit {name}`.",
+        field="name",
+        name=name,
+    )
+
+
+def _location_taken(location: str, name: str) -> ConflictError:
+    return ConflictError(
+        f"Dataset {name!r} is at {location!r} already: one location holds one dataset "
+        "(else the same data could be declared twice, with another classification or "
+        f"purposes). Change {name!r} instead, or remove it first.",
+        field="location",
+        location=location,
+        dataset=name,
+    )
+
+
+@contextlib.contextmanager
+def _raced(project: Project, placed: Sequence[DatasetSpec], added: Sequence[str]) -> Iterator[None]:
+    """Turn the unique index's refusal of a write that lost a race — another writer catalogued
+    one of the ``added`` names, or a dataset at one of the ``placed`` specs' locations, and
+    committed first — into the :class:`ConflictError` the write gets when it comes second."""
+    try:
+        yield
+    except IntegrityError as error:
+        with project.store.session() as session:
+            for name in added:
+                if _find(session, name) is not None:
+                    raise _name_taken(name) from error
+            for spec in placed:
+                other = session.scalar(
+                    select(DatasetRecord.name).where(
+                        DatasetRecord.location == spec.location, DatasetRecord.name != spec.name
+                    )
+                )
+                if other is not None:
+                    raise _location_taken(spec.location, other) from error
+        raise ConflictError(
+            "The catalog changed while this change was written: nothing was changed; try again.",
+        ) from error
 
 
 def _insert(
@@ -179,8 +222,13 @@ def save_datasets(
         for spec in specs
         if held.get(spec.name) != spec
     }
-    outcomes, placed = [], []
-    with project.store.session(write=True) as session:
+    outcomes: list[str] = []
+    placed: list[DatasetRecord] = []
+    added = [spec.name for spec in specs if spec.name not in held]
+    moved = [
+        spec for spec in specs if spec.name not in held or held[spec.name].location != spec.location
+    ]
+    with _raced(project, moved, added), project.store.session(write=True) as session:
         for name in remove:
             _delete(session, name, actor)
         session.flush()
@@ -193,24 +241,24 @@ def save_datasets(
             # read before the lock, unless the catalog changed since
             reading = readings.get(spec.name) or read_schema(data_url(project, spec.location))
             if record is None or before is None:
-                _insert(session, spec, reading, actor)
+                record = _insert(session, spec, reading, actor)
                 outcomes.append("added")
             else:
                 _update(session, record, before, spec, reading, actor)
                 outcomes.append("updated")
             if before is None or before.location != spec.location:
-                placed.append(spec)
+                placed.append(record)
         _refuse_shared_locations(session, placed)
     return outcomes
 
 
 def _save(project: Project, before: DatasetSpec, spec: DatasetSpec, actor: str | None) -> Dataset:
     reading = read_schema(data_url(project, spec.location))
-    with project.store.session(write=True) as session:
+    with _raced(project, [spec], added=[]), project.store.session(write=True) as session:
         record = _get(session, spec.name)
         _update(session, record, before, spec, reading, actor)
         if before.location != spec.location:
-            _refuse_shared_locations(session, [spec])
+            _refuse_shared_locations(session, [record])
         return _dataset(record)
 
 
@@ -233,31 +281,46 @@ def _update(
     )  # fmt: skip
 
 
-def _refuse_shared_locations(session: Session, placed: Sequence[DatasetSpec]) -> None:
+def _refuse_shared_locations(session: Session, placed: Sequence[DatasetRecord]) -> None:
     """Refuse (:class:`ConflictError`, field ``location``) when a dataset just placed at a
     location (added, or moved there) shares it with another: one file would have two
     classifications. Datasets that shared one before this rule can still be edited (to
-    reclassify or move one of them)."""
-    written = {spec.location: spec.name for spec in placed}
+    reclassify or move one of them).
+
+    A placed dataset was written marked ``shares_location`` (:func:`_apply`), out of the
+    unique index's reach, so that datasets may trade locations in one transaction; once
+    checked, each is unmarked, and the index checks it against every other writer."""
+    written = {record.location: record.name for record in placed}
     if not written:
         return
+    for location, name in session.execute(_sharing()):
+        if location in written and name != written[location]:
+            raise _location_taken(location, name)
+    for record in placed:
+        record.shares_location = False
+    session.flush()
+
+
+def _sharing() -> Select[str, str]:
+    """The location and name of each dataset sharing its location with another, by location
+    and name."""
     record = DatasetRecord
     shared = select(record.location).group_by(record.location).having(func.count() > 1)
-    rows = session.execute(
+    return (
         select(record.location, record.name)
         .where(record.location.in_(shared))
         .order_by(record.location, record.name)
     )
-    for location, name in rows:
-        if location in written and name != written[location]:
-            raise ConflictError(
-                f"Dataset {name!r} is at {location!r} already: one location holds one dataset "
-                "(else the same data could be declared twice, with another classification or "
-                f"purposes). Change {name!r} instead, or remove it first.",
-                field="location",
-                location=location,
-                dataset=name,
-            )
+
+
+def shared_locations(project: Project) -> dict[str, list[str]]:
+    """Each location more than one dataset holds (kept from before the catalog held one
+    dataset per location), with their names."""
+    found: dict[str, list[str]] = {}
+    with project.store.session() as session:
+        for location, name in session.execute(_sharing()):
+            found.setdefault(location, []).append(name)
+    return found
 
 
 def remove_dataset(project: Project, name: str, actor: str | None = None) -> Dataset:
@@ -390,7 +453,9 @@ def _get(session: Session, name: str) -> DatasetRecord:
 
 
 def _apply(record: DatasetRecord, spec: DatasetSpec, reading: SchemaReading) -> None:
-    record.location = spec.location
+    if record.location != spec.location:  # placed: see _refuse_shared_locations
+        record.location = spec.location
+        record.shares_location = True
     record.description = spec.description
     record.tags = list(spec.tags)
     record.owner = spec.owner

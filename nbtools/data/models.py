@@ -20,6 +20,7 @@ class DatasetRecord(Base):
     id: Mapped[int]
     name: Mapped[str]
     location: Mapped[str]
+    shares_location: Mapped[bool]
     description: Mapped[str]
     tags: Mapped[list[str]]
     owner: Mapped[str]

@@ -6,6 +6,11 @@ changes by :mod:`nbtools.data.words`): the full-text index covers them and the d
 (an FTS5 table kept by triggers on SQLite, a GIN expression index on PostgreSQL; both made by
 the ``catalog`` migration branch, not by these tables).
 
+One location holds one dataset: the unique index ``dataset_location`` (on the location on
+SQLite, on its MD5 on PostgreSQL: migration ``location_0001``, not these tables) covers every
+dataset but those marked ``shares_location``, which shared a location with another before the
+index was made (:mod:`nbtools.data.catalog` unmarks a dataset it places at a location).
+
 Each table is declared here once, on the store's one ``MetaData``: a page of runs reads the
 datasets each run used without ``sqlalchemy.orm`` (docs/performance.md). The catalog's ORM
 classes (:mod:`nbtools.data.models`) are mapped onto these tables; they can be imported from
@@ -16,7 +21,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, Column, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from nbtools.lazy import loader
 from nbtools.store import utcnow
@@ -33,6 +48,7 @@ datasets = Table(
     Column("id", Integer, primary_key=True),
     Column("name", String(128), nullable=False, unique=True),
     Column("location", String(2048), nullable=False),
+    Column("shares_location", Boolean, nullable=False, default=False),
     Column("description", Text, nullable=False, default=""),
     Column("tags", JSON, nullable=False, default=list),
     Column("owner", String(255), nullable=False, default=""),

@@ -18,3 +18,23 @@ def catalog_project(tmp_path: Path, store_url: str) -> Iterator[Project]:
     opened = Project(root, db_url=store_url)
     yield opened
     opened.close()
+
+
+def share_a_location(project: Project, names: list[str], location: str) -> None:
+    """Move the datasets ``names`` to one ``location`` as a store from before the catalog held
+    one dataset per location could hold them (the revision before ``location_0001``), then
+    upgrade the store, as the next version opening it does."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from nbtools.store import migrations
+
+    engine = project.store.engine
+    command.downgrade(migrations._config(engine), "search_0001")
+    with engine.begin() as connection:
+        for name in names:
+            connection.execute(
+                text("UPDATE datasets SET location = :location WHERE name = :name"),
+                {"location": location, "name": name},
+            )
+    migrations.upgrade(engine)

@@ -18,6 +18,7 @@ from nbtools.data.fields import retention_days
 from nbtools.data.schema import Field
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.project import Project
+from tests.unit.data.conftest import share_a_location
 
 
 def _add(project: Project, name: str, **declared: object):  # type: ignore[no-untyped-def]
@@ -292,17 +293,10 @@ def test_a_location_holds_one_dataset_however_it_is_written(catalog_project: Pro
 def test_datasets_sharing_a_location_from_before_can_be_fixed(catalog_project: Project) -> None:
     """A store written before the rule may hold two datasets at one location: editing one to
     reclassify or move it is allowed, moving a third there is not."""
-    from sqlalchemy import update
-
-    from nbtools.data.tables import DatasetRecord
-
     _add(catalog_project, "customers", location="data/c.csv", classification="personal")
     _add(catalog_project, "copy", location="data/copy.csv", classification="public")
     _add(catalog_project, "third", location="data/third.csv")
-    with catalog_project.store.session(write=True) as session:
-        session.execute(
-            update(DatasetRecord).where(DatasetRecord.name == "copy").values(location="data/c.csv")
-        )
+    share_a_location(catalog_project, ["copy"], "data/c.csv")
     edited = edit_dataset(catalog_project, "copy", {"classification": "personal"})
     assert (edited.spec.location, edited.spec.classification) == ("data/c.csv", "personal")
     with pytest.raises(ConflictError):

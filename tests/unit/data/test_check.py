@@ -10,6 +10,7 @@ from nbtools.data.detect import READERS, scan
 from nbtools.errors import InvalidInputError, PolicyRefusedError
 from nbtools.project import Project
 from tests.conftest import make_notebook
+from tests.unit.data.conftest import share_a_location
 
 CODE = """\
 %matplotlib inline
@@ -145,20 +146,11 @@ def test_every_dataset_at_a_location_is_checked_and_the_strictest_decides(
 ) -> None:
     """A store from before one location held one dataset may hold two; before, the check
     matched the file to one of them only (here the public copy: allowed)."""
-    from sqlalchemy import update
-
-    from nbtools.data.tables import DatasetRecord
-
     declared = {"location": "data/c.csv", "classification": "personal", "purposes": ["billing"]}
     add_dataset(project, dataset_spec(project, "zz_personal", declared))
     spec = {"location": "data/copy.csv", "classification": "public"}
     add_dataset(project, dataset_spec(project, "aa_copy", spec))
-    with project.store.session(write=True) as session:  # as an older store could hold them
-        session.execute(
-            update(DatasetRecord)
-            .where(DatasetRecord.name == "aa_copy")
-            .values(location="data/c.csv")
-        )
+    share_a_location(project, ["aa_copy"], "data/c.csv")  # as an older store could hold them
     code = "import pandas as pd\nx = pd.read_csv('data/c.csv')"
     (project.root / "nb.ipynb").write_text(json.dumps(make_notebook([("code", code, [])])))
 
