@@ -220,7 +220,8 @@ def notify_add(
     else:
         click.echo(
             f"Target {model['id']}: job {job_id} notifies {model['destination']} "
-            f"({model['channel']}) on {', '.join(model['events'])}."
+            f"({model['channel']}, fingerprint {model['fingerprint']}) on "
+            f"{', '.join(model['events'])}."
         )
 
 
@@ -229,7 +230,8 @@ def notify_add(
 @json_option
 @pass_cli
 def notify_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
-    """List notification targets."""
+    """List notification targets: a webhook by its site and the fingerprint of its URL (the
+    first 8 hex digits of its SHA-256), never its path or query, which may be its secret."""
     from nbtools.metrics import list_targets
 
     models = [target.to_wire() for target in list_targets(cli_ctx.project, job_id)]
@@ -237,12 +239,19 @@ def notify_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
         print_json(models)
         return
     rows = [
-        (t["id"], t["job_id"], t["channel"], t["destination"], ",".join(t["events"]))
+        (
+            t["id"],
+            t["job_id"],
+            t["channel"],
+            t["destination"],
+            t["fingerprint"],
+            ",".join(t["events"]),
+        )
         for t in models
     ]
     print_table(
         "Notification targets",
-        ("id", "job", "channel", "destination", "on"),
+        ("id", "job", "channel", "destination", "fingerprint", "on"),
         rows,
         empty="No notification targets: `nbtools alerts notify add JOB --email ADDRESS` adds one.",
     )

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from nbtools.digest import sha256_hex
 from nbtools.jsonvalues import WireModel
-from nbtools.urls import password_hidden
+from nbtools.metrics.tables import WEBHOOK
+from nbtools.urls import password_hidden, site_only
 
 if TYPE_CHECKING:
     from nbtools.metrics.tables import Alert, AlertRule, Notification, NotificationTarget
@@ -103,9 +105,24 @@ class AlertView(WireModel):
 
 
 def shown_destination(destination: str) -> str:
-    """``destination`` as it may be shown: a webhook URL's password (``https://user:PASSWORD@
-    host/``) becomes ``***``, as it would otherwise be in every listing, API reply and log."""
+    """``destination`` as a refusal of it may show it: a webhook URL's password (``https://user:
+    PASSWORD@host/``) becomes ``***``, as it would otherwise be in the error and the logs."""
     return password_hidden(destination)
+
+
+def listed_destination(channel: str, destination: str) -> str:
+    """A stored ``destination`` as every listing, reply and record shows it, to anyone: a
+    webhook by its site only (:func:`~nbtools.urls.site_only`, ``https://hooks.slack.com/***``),
+    since its path or query is often its secret (a Slack webhook's ``/services/T…/B…/…``) and
+    whoever may read nbtools may list targets; e-mail addresses as they are."""
+    return site_only(destination) if channel == WEBHOOK else destination
+
+
+def destination_fingerprint(destination: str) -> str:
+    """The first 8 hexadecimal digits of the SHA-256 of a stored destination (UTF-8): tells two
+    targets at one site apart, and lets whoever holds the URL find its target, without the
+    listing showing the URL."""
+    return sha256_hex(destination.encode())[:8]
 
 
 @dataclass(frozen=True)
@@ -113,7 +130,10 @@ class TargetView(WireModel):
     id: int
     job_id: int
     channel: str
+    #: :func:`listed_destination`: a webhook's site only.
     destination: str
+    #: :func:`destination_fingerprint` of the whole destination.
+    fingerprint: str
     events: list[str]
     enabled: bool
     created_at: datetime
@@ -124,7 +144,8 @@ class TargetView(WireModel):
             target.id,
             target.job_id,
             target.channel,
-            shown_destination(target.destination),
+            listed_destination(target.channel, target.destination),
+            destination_fingerprint(target.destination),
             list(target.events),
             target.enabled,
             target.created_at,
@@ -140,6 +161,7 @@ class NotificationView(WireModel):
     target_id: int | None
     event: str
     channel: str
+    #: :func:`listed_destination`: a webhook's site only (``target_id`` tells which target).
     destination: str
     status: str
     attempts: int
@@ -159,7 +181,7 @@ class NotificationView(WireModel):
             notification.target_id,
             notification.event,
             notification.channel,
-            shown_destination(notification.destination),
+            listed_destination(notification.channel, notification.destination),
             notification.status,
             notification.attempts,
             notification.next_attempt_at,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -115,12 +116,20 @@ async def test_alerts_list_counts_and_acknowledge(jp_fetch: Any, root_project: P
 
 async def test_notification_targets_and_deliveries(jp_fetch: Any, root_project: Project) -> None:
     add_jobs(root_project, 4)
+    secret = "https://hooks.example.org/services/T0/SECRET?token=SECRET"
     target = await call(
         jp_fetch, "jobs", "4", "notifications", method="POST",
-        body={"channel": "webhook", "destination": "https://hooks.example.org/x",
-              "events": ["alert"]},
+        body={"channel": "webhook", "destination": secret, "events": ["alert"]},
     )  # fmt: skip
     assert (target["job_id"], target["events"]) == (4, ["alert"])
+    # a webhook by its site and fingerprint, in the reply and the listing alike (before, the
+    # listing showed its path and query, the secret, to whoever may read nbtools)
+    fingerprint = hashlib.sha256(secret.encode()).hexdigest()[:8]
+    assert (target["destination"], target["fingerprint"]) == (
+        "https://hooks.example.org/***",
+        fingerprint,
+    )
+    assert await call(jp_fetch, "jobs", "4", "notifications") == [target]
     code, body = await error_of(
         jp_fetch, "jobs", "4", "notifications", method="POST",
         body={"channel": "webhook", "destination": "file:///etc/passwd"},
@@ -129,7 +138,7 @@ async def test_notification_targets_and_deliveries(jp_fetch: Any, root_project: 
     assert "http:// or https://" in body["message"]
     code, body = await error_of(
         jp_fetch, "jobs", "5", "notifications", method="POST",
-        body={"channel": "webhook", "destination": "https://hooks.example.org/x"},
+        body={"channel": "webhook", "destination": secret},
     )  # fmt: skip
     assert (code, body["error"]) == (404, "NotFoundError")
     assert [t["id"] for t in await call(jp_fetch, "jobs", "4", "notifications")] == [target["id"]]

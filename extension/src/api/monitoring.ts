@@ -119,7 +119,10 @@ export interface NotificationTarget {
   id: number;
   job_id: number;
   channel: 'webhook' | 'email';
+  /** A webhook by its site only (`https://hooks.example.org/***`); e-mail addresses whole. */
   destination: string;
+  /** The first 8 hex digits of the SHA-256 of the whole destination: tells targets apart. */
+  fingerprint: string;
   events: NotificationEvent[];
   enabled: boolean;
   created_at: string;

@@ -70,12 +70,22 @@ export function NotificationsEditor({
           {targets.map(target => (
             <li key={target.id}>
               <code>{target.destination}</code>
+              <span
+                className="jp-nbtools-muted"
+                title={trans.__('Fingerprint: the start of the SHA-256 of the whole destination')}
+              >
+                {target.fingerprint}
+              </span>
               <span className="jp-nbtools-muted">{target.events.join(', ')}</span>
               <Button
                 type="button"
                 small
                 className="jp-mod-styled jp-mod-warn"
-                aria-label={trans.__('Remove notification target %1', target.destination)}
+                aria-label={trans.__(
+                  'Remove notification target %1 (%2)',
+                  target.destination,
+                  target.fingerprint
+                )}
                 onClick={() => void remove(target)}
               >
                 {trans.__('Remove')}

@@ -36,8 +36,7 @@ from nbtools.metrics.tables import (
     NotificationTarget,
     add_once,
 )
-from nbtools.metrics.views import shown_destination
-from nbtools.urls import site_only
+from nbtools.metrics.views import listed_destination, shown_destination
 
 if TYPE_CHECKING:
     from nbtools.metrics.config import NotificationSettings
@@ -126,13 +125,13 @@ def add_target(
 
 
 def _summary(target: NotificationTarget) -> dict[str, Any]:
-    """The audit summary of a target: a webhook only by its site (the trail is kept for good,
-    and a webhook's path or query is often its secret), e-mail addresses as they are."""
-    destination = target.destination
+    """The audit summary of a target: its destination as listings show it (a webhook only by
+    its site: the trail is kept for good, and a webhook's path or query is often its secret),
+    e-mail addresses as they are."""
     return {
         "job_id": target.job_id,
         "channel": target.channel,
-        "destination": site_only(destination) if target.channel == WEBHOOK else destination,
+        "destination": listed_destination(target.channel, target.destination),
         "events": list(target.events),
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,9 +13,11 @@ from click.testing import CliRunner, Result
 from nbtools.cli.app import cli
 from nbtools.jobs.tables import Run
 from nbtools.metrics.monitor import after_run, load_facts
+from nbtools.metrics.notify.outbox import enqueue
 from nbtools.metrics.notify.payload import JobRef
 from nbtools.project import Project
 from nbtools.store.base import utcnow
+from tests.cli_tables import table_rows
 from tests.unit.metrics.conftest import add_jobs, add_run, store_metrics
 
 
@@ -77,6 +80,41 @@ def test_removing_a_rule_or_a_target_with_json_prints_what_was_removed(tmp_path:
         assert result.exit_code == 2, result.output
         answer = json.loads(result.stdout)
         assert (answer["error"], answer["details"].get("field")) == (error, field), answer
+
+
+def test_a_webhook_is_shown_by_its_site_and_fingerprint(tmp_path: Path) -> None:
+    """Before, `notify add`, `notify list` and `deliveries` printed a Slack-style webhook's
+    path and query, its secret."""
+    with_jobs(tmp_path, 3)
+    secret = "https://hooks.slack.com/services/T0/B0/SECRET"
+    fingerprint = hashlib.sha256(secret.encode()).hexdigest()[:8]
+    added = nbtools(tmp_path, "alerts", "notify", "add", "3", "--webhook", secret)
+    assert added.output == (
+        f"Target 1: job 3 notifies https://hooks.slack.com/*** (webhook, fingerprint "
+        f"{fingerprint}) on failure, alert.\n"
+    )
+    listed = nbtools(tmp_path, "alerts", "notify", "list")
+    assert table_rows(listed.output) == [
+        {"id": "1", "job": "3", "channel": "webhook", "destination": "https://hooks.slack.com/***",
+         "fingerprint": fingerprint, "on": "failure,alert"},
+    ]  # fmt: skip
+    (target,) = as_json(tmp_path, "alerts", "notify", "list")
+    assert (target["destination"], target["fingerprint"]) == (
+        "https://hooks.slack.com/***",
+        fingerprint,
+    )
+    project = Project(tmp_path)
+    try:
+        with project.store.session(write=True) as session:
+            enqueue(session, job_id=3, event="failure", payload={}, now=utcnow())
+    finally:
+        project.close()
+    (delivery,) = as_json(tmp_path, "alerts", "deliveries")
+    assert delivery["destination"] == "https://hooks.slack.com/***"
+    for args in (("notify", "list"), ("deliveries",), ("notify", "list", "--json")):
+        assert "SECRET" not in nbtools(tmp_path, "alerts", *args).output
+    removed = nbtools(tmp_path, "alerts", "notify", "remove", "1")
+    assert removed.output == "Removed target 1: https://hooks.slack.com/***\n"
 
 
 def test_bad_rules_and_ids_exit_2_with_a_message(tmp_path: Path) -> None:

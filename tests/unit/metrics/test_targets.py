@@ -115,34 +115,54 @@ def test_only_a_url_s_site_is_kept_for_good(url: str, site: str) -> None:
     assert site_only(url) == site
 
 
-def test_the_trail_keeps_only_a_webhook_s_site_and_listings_its_path(
+def test_listings_replies_and_the_trail_show_a_webhook_by_its_site_and_fingerprint(
     any_project: Project,
 ) -> None:
-    """The trail is kept for good and read by admins: a Slack-style webhook's path and query
-    (its secret) stay out of it; listings show the target as it is now to whoever may read
-    the job (as they show its parameters), its password as ***."""
+    """Before, a target listed (to anyone allowed to read nbtools) and a delivery showed a
+    Slack-style webhook's path and query, its secret; only the audit trail kept its site."""
+    from datetime import datetime, timezone
+
+    from nbtools.digest import sha256_hex
+    from nbtools.metrics.notify.outbox import enqueue
+
     add_jobs(any_project, 1)
+    other = "https://hooks.example.com/services/T0/B1/OTHERSECRET"
+    added = metrics.add_target(any_project, 1, "webhook", SLACK, ["failure"], actor="ana")
+    second = metrics.add_target(any_project, 1, "webhook", other, ["failure"], actor="ana")
+    mail = metrics.add_target(any_project, 1, "email", "ops@example.org", ["alert"], actor="ana")
     with any_project.store.session(write=True) as session:
-        webhook = add_target(session, 1, "webhook", SLACK, ["failure"], actor="ana").id
-        mail = add_target(session, 1, "email", "ops@example.org", ["alert"], actor="ana").id
-    (listed,) = [t for t in metrics.list_targets(any_project, 1) if t.id == webhook]
-    assert listed.destination == (
-        "https://user:***@hooks.example.com/services/T0/B0/SECRETPATH?token=SECRETQ"
-    )
-    metrics.remove_target(any_project, webhook, actor="bob")
+        now = datetime.now(timezone.utc)
+        enqueue(session, job_id=1, event="failure", payload={}, now=now)
+    listed = metrics.list_targets(any_project, 1)
+    assert [(t.id, t.destination, t.fingerprint) for t in listed] == [
+        (added.id, "https://***@hooks.example.com/***", sha256_hex(SLACK.encode())[:8]),
+        (second.id, "https://hooks.example.com/***", sha256_hex(other.encode())[:8]),
+        (mail.id, "ops@example.org", sha256_hex(b"ops@example.org")[:8]),
+    ]
+    assert listed[0] == added  # the reply to adding it shows it so too
+    deliveries = metrics.list_notifications(any_project, job_id=1)
+    assert sorted((n.target_id, n.destination) for n in deliveries) == [
+        (added.id, "https://***@hooks.example.com/***"),
+        (second.id, "https://hooks.example.com/***"),
+    ]
+    removed = metrics.remove_target(any_project, added.id, actor="bob")
+    assert (removed.destination, removed.fingerprint) == (listed[0].destination, added.fingerprint)
     entries = audit.list_entries(any_project, action="notify.*")
     assert [(e.actor, e.action, e.target) for e in entries] == [
-        ("bob", "notify.remove", f"notification target {webhook}"),
-        ("ana", "notify.add", f"notification target {mail}"),
-        ("ana", "notify.add", f"notification target {webhook}"),
+        ("bob", "notify.remove", f"notification target {added.id}"),
+        ("ana", "notify.add", f"notification target {mail.id}"),
+        ("ana", "notify.add", f"notification target {second.id}"),
+        ("ana", "notify.add", f"notification target {added.id}"),
     ]
     assert [e.summary["destination"] for e in entries] == [
         "https://***@hooks.example.com/***",
         "ops@example.org",
+        "https://hooks.example.com/***",
         "https://***@hooks.example.com/***",
     ]
-    assert "SECRET" not in str([e.summary for e in entries])
-    assert "pw" not in str([e.summary for e in entries])
+    shown = str([added, second, removed, *listed, *deliveries, *(e.summary for e in entries)])
+    assert "SECRET" not in shown
+    assert "pw" not in shown
 
 
 @pytest.mark.parametrize(
