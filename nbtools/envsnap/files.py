@@ -15,6 +15,7 @@ from nbtools.envsnap.requirements import WRITTEN_BY, parse_requirements, to_requ
 from nbtools.envsnap.snapshots import get_snapshot, looks_like_id, save_snapshot
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jsonvalues import WireModel
+from nbtools.paths import real_path
 from nbtools.project import Project
 
 if TYPE_CHECKING:
@@ -68,7 +69,10 @@ def check_output(project: Project, path: Path, force: bool = False) -> None:
     folder missing or not writable, a folder's name), inside the store directory, or over a
     file nbtools did not export (a hand-written requirements file, another tool's lock file)
     unless ``force``."""
-    target = path.resolve()
+    try:
+        target = real_path(path, str(path))
+    except InvalidInputError as error:  # a loop of symbolic links, a NUL byte
+        raise type(error)(error.message, **{**error.details, "field": "path"}) from None
     if project.in_store(target):
         raise InvalidInputError(
             f"{path} is in the nbtools store directory {project.store_dir}, which nbtools "

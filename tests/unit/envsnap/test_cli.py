@@ -159,6 +159,7 @@ def test_export_replaces_its_own_file_and_keeps_anyone_else_s(
         ("folder/pylock.toml", "File 'folder/pylock.toml' is a directory."),
         (".nbtools/pylock.toml", ".nbtools/pylock.toml is in the nbtools store directory"),
         ("sub/../.nbtools/envcache/pylock.toml", "choose another place. See --output."),
+        ("ping/pylock.toml", "goes through a loop of symbolic links"),  # was a RuntimeError
     ],
 )
 def test_an_export_that_could_not_be_written_is_refused_before_any_work(  # type: ignore[no-untyped-def]
@@ -170,6 +171,8 @@ def test_an_export_that_could_not_be_written_is_refused_before_any_work(  # type
     monkeypatch.chdir(root)
     (root / "folder" / "pylock.toml").mkdir(parents=True)
     (root / "sub").mkdir()
+    (root / "ping").symlink_to("pong")
+    (root / "pong").symlink_to("ping")
     before = sorted(root.rglob("*"))
     unreachable = "http://127.0.0.1:9/simple"
     result = nbtools("export", "--kernel", "nope", "--index-url", unreachable, "-o", output)
