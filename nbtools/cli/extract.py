@@ -202,15 +202,15 @@ def _check_data(
     cli_ctx: CliContext, notebook: Path, nb: Notebook, purpose: str | None
 ) -> DataCheck | None:
     """The usage rule on the notebook's data (raises when refused); None outside the root or
-    when the notebook names no data and every cell naming a reader was read (then the
-    catalog is not even opened)."""
+    when the notebook names no data and the check read it whole (then the catalog is not
+    even opened)."""
     from nbtools.data import scan
 
     project = cli_ctx.project
     if not project.contains(notebook):
         return None
     found = scan(nb)
-    if not (found.declared or found.undeclared or found.unreadable):
+    if found.read_whole and not (found.declared or found.undeclared):
         return None
     from nbtools.data import enforce_rule
 

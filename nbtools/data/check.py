@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from nbtools import audit
 from nbtools.data.catalog import Dataset, list_datasets
-from nbtools.data.detect import Found, Unreadable, project_location, scan
+from nbtools.data.detect import (
+    Found,
+    NotebookData,
+    Unreadable,
+    Unresolved,
+    project_location,
+    scan,
+)
 from nbtools.data.fields import CLASSIFICATIONS, parse_labels
 from nbtools.data.policy import refusal
 from nbtools.errors import InvalidInputError, PolicyRefusedError
@@ -60,12 +67,16 @@ class DataCheck:
     undeclared: tuple[Found, ...]
     unknown: tuple[Found, ...]
     #: Whether a job of the notebook needs a purpose: without one, a use would be refused
-    #: (personal or sensitive data, a dataset listing purposes), or an unreadable cell.
+    #: (personal or sensitive data, a dataset listing purposes), or what the check cannot
+    #: read could use such data.
     purpose_required: bool = False
     #: The cells the check cannot read, which could use any dataset.
     unreadable: tuple[Unreadable, ...] = ()
-    #: Why those cells refuse the notebook: the catalog holds data the purpose may not use.
-    unreadable_refused: str | None = None
+    #: The data calls whose location the check cannot know before the run.
+    unresolved: tuple[Unresolved, ...] = ()
+    #: Why what the check cannot read refuses the notebook: the catalog holds data the
+    #: purpose may not use.
+    unchecked_refused: str | None = None
 
     @property
     def refused(self) -> tuple[DatasetUse, ...]:
@@ -74,11 +85,11 @@ class DataCheck:
     def refusals(self) -> list[str]:
         """Why the notebook is refused for the purpose: nothing when it is allowed."""
         reasons = [use.refused for use in self.uses if use.refused]
-        return reasons + ([self.unreadable_refused] if self.unreadable_refused else [])
+        return reasons + ([self.unchecked_refused] if self.unchecked_refused else [])
 
     def warnings(self) -> list[str]:
-        """One line per undeclared path read directly, per unknown dataset name and per
-        unreadable cell."""
+        """One line per undeclared path read directly, per unknown dataset name, per
+        unreadable cell and per unresolved data call."""
         lines = []
         for found in self.undeclared:
             matched = f" (dataset {found.dataset})" if found.dataset else ""
@@ -93,22 +104,36 @@ class DataCheck:
             "uses cannot be checked)"
             for cell in self.unreadable
         ]
+        lines += [
+            f"unresolved: {call.call} at cell {call.cell + 1}, line {call.line} (the check "
+            "cannot tell before the run what it reads)"
+            for call in self.unresolved
+        ]
         return lines
 
     def refuse(self) -> None:
-        """Raise :class:`PolicyRefusedError` naming every refused use and unreadable cell, if
-        any (``field``: the ``purpose`` a form shows the refusal at)."""
+        """Raise :class:`PolicyRefusedError` naming every refused use, and what the check
+        could not read when that refuses the notebook, if any (``field``: the ``purpose`` a
+        form shows the refusal at)."""
         reasons = self.refusals()
         if reasons:
-            unreadable = [cell.to_dict() for cell in self.unreadable]
             raise PolicyRefusedError(
                 " ".join(reasons),
                 field="purpose",
                 notebook_path=self.notebook_path,
                 purpose=self.purpose,
                 refused=[use.to_dict() for use in self.refused],
-                **({"unreadable": unreadable} if self.unreadable_refused else {}),
+                **(self._unchecked() if self.unchecked_refused else {}),
             )
+
+    def _unchecked(self) -> dict[str, Any]:
+        """What the check could not read, in a refusal's details."""
+        details: dict[str, Any] = {}
+        if self.unreadable:
+            details["unreadable"] = [cell.to_dict() for cell in self.unreadable]
+        if self.unresolved:
+            details["unresolved"] = [call.to_dict() for call in self.unresolved]
+        return details
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,6 +144,7 @@ class DataCheck:
             "undeclared": [found.to_dict() for found in self.undeclared],
             "unknown": [found.to_dict() for found in self.unknown],
             "unreadable": [cell.to_dict() for cell in self.unreadable],
+            "unresolved": [call.to_dict() for call in self.unresolved],
             "warnings": self.warnings(),
         }
 
@@ -164,8 +190,8 @@ def check_notebook(
             _add(uses, dataset, "detected", literal, purpose)
         strictest = min(there, key=lambda dataset: _leniency(uses[dataset.name]), default=None)
         undeclared.append(literal._replace(dataset=strictest.name if strictest else None))
-    # A cell the check cannot read could use any catalogued dataset.
-    could_use = catalog if found.unreadable else uses.values()
+    # What the check cannot read could use any catalogued dataset.
+    could_use = uses.values() if found.read_whole else catalog
     result = DataCheck(
         notebook_path,
         purpose,
@@ -174,7 +200,8 @@ def check_notebook(
         tuple(unknown),
         purpose_required=any(_refusal(dataset, None) for dataset in could_use),
         unreadable=found.unreadable,
-        unreadable_refused=_unreadable_refusal(found.unreadable, catalog, purpose),
+        unresolved=found.unresolved,
+        unchecked_refused=_unchecked_refusal(found, catalog, purpose),
     )
     if enforce:
         result.refuse()
@@ -188,22 +215,40 @@ def _refusal(dataset: Dataset | DatasetUse, purpose: str | None) -> str | None:
     return refusal(spec.name, spec.classification, spec.purposes, purpose)
 
 
-def _unreadable_refusal(
-    cells: tuple[Unreadable, ...], catalog: list[Dataset], purpose: str | None
+def _unchecked_refusal(
+    found: NotebookData, catalog: list[Dataset], purpose: str | None
 ) -> str | None:
-    """Why cells the check cannot read refuse the notebook: the catalog holds data the
-    purpose may not use (the rule fails closed); ``None`` when it holds none."""
+    """Why what the check cannot read (cells, data calls whose location is not known before
+    the run) refuses the notebook: the catalog holds data the purpose may not use (the rule
+    fails closed); ``None`` when it holds none."""
     withheld = [dataset for dataset in catalog if _refusal(dataset, purpose)]
-    if not cells or not withheld:
+    if found.read_whole or not withheld:
         return None
-    where = ", ".join(f"cell {cell.cell + 1} (line {cell.line}: {cell.error})" for cell in cells)
     shown = ", ".join(f"{d.name!r} ({d.spec.classification})" for d in withheld[:3])
     more = f" and {len(withheld) - 3} more" if len(withheld) > 3 else ""
     wanted = f"the purpose {purpose!r}" if purpose else "a run without a purpose"
+    held = f"the catalog holds data {wanted} may not use: {shown}{more}"
+    problems, advice = [], []
+    if found.unreadable:
+        where = ", ".join(
+            f"cell {cell.cell + 1} (line {cell.line}: {cell.error})" for cell in found.unreadable
+        )
+        problems.append(f"cannot read {where} as Python, even as IPython reads it")
+        advice.append("Correct the cell, or move what it does out of the notebook.")
+    if found.unresolved:
+        calls = ", ".join(
+            f"{call.call} (cell {call.cell + 1}, line {call.line})" for call in found.unresolved[:3]
+        )
+        extra = len(found.unresolved) - 3
+        calls += f" and {extra} more" if extra > 0 else ""
+        problems.append(f"cannot tell before the run what {calls} read")
+        advice.append(
+            'Write the dataset\'s name (nbtools.data.path("name")) or the path as a literal, '
+            "or in a name a simple assignment gives it."
+        )
     return (
-        f"The usage rule cannot read {where} as Python, even as IPython reads it, so it cannot "
-        f"tell which data the notebook uses, and the catalog holds data {wanted} may not use: "
-        f"{shown}{more}. Correct the cell, or move what it does out of the notebook."
+        f"The usage rule {' and '.join(problems)}, so it cannot tell which data the notebook "
+        f"uses, and {held}. {' '.join(advice)}"
     )
 
 
@@ -225,8 +270,8 @@ def enforce_rule(
             "purpose": result.purpose,
             "refused": [use.dataset for use in result.refused],
         }
-        if result.unreadable_refused:
-            summary["unreadable_cells"] = [cell.cell for cell in result.unreadable]
+        if result.unchecked_refused:
+            summary.update(_unchecked_cells(result))
         if during is not None:
             summary["during"] = during
         audit.record_now(
@@ -234,6 +279,16 @@ def enforce_rule(
         )
         result.refuse()
     return result
+
+
+def _unchecked_cells(result: DataCheck) -> dict[str, Any]:
+    """What the check could not read, in the audit trail: the cells."""
+    cells: dict[str, Any] = {}
+    if result.unreadable:
+        cells["unreadable_cells"] = [cell.cell for cell in result.unreadable]
+    if result.unresolved:
+        cells["unresolved_cells"] = sorted({call.cell for call in result.unresolved})
+    return cells
 
 
 def _leniency(use: DatasetUse) -> tuple[bool, int]:

@@ -1,23 +1,23 @@
 """Static detection of the data a notebook uses, read from its code with :mod:`ast`.
 
-- **Declared uses**: ``nbtools.data.path("name")`` / ``nbtools.data.open("name", ...)`` with a
-  literal name (first, or as ``name=``), through any of the usual imports: ``import nbtools``,
-  ``from nbtools import data [as d]``, ``import nbtools.data as nd``, ``from nbtools.data
-  import path [as p], open`` (or ``*``).
-- **Undeclared data**: a literal path or URL given as the first argument (or by its keyword:
-  ``file=``, ``filepath_or_buffer=``, ``path=``, ``io=``, ``source=``) to a reader —
-  ``open``, pandas/polars/pyarrow-style ``read_csv``, ``read_parquet``, ``read_json``,
-  ``read_table``, ``read_excel``, ``read_feather``, ``read_orc``, ``scan_csv``,
-  ``scan_parquet``, ``read_text``/``read_bytes`` are not covered (``Path("x").read_text()``
-  has no argument). :func:`project_location` gives the catalog form of such a path.
+- **Declared uses**: ``nbtools.data.path("name")`` / ``nbtools.data.open("name", ...)``,
+  through any of the usual imports or a name given to them (:mod:`nbtools.data.calls`).
+- **Undeclared data**: a path or URL given as the first argument (or by its keyword:
+  ``file=``, ``filepath_or_buffer=``, ``path=``, ``io=``, ``source=``) to a reader — ``open``,
+  pandas/polars/pyarrow-style ``read_csv``, ``read_parquet``, ``read_json``, ``read_table``,
+  ``read_excel``, ``read_feather``, ``read_orc``, ``scan_csv``, ``scan_parquet``, … — or the
+  path a ``pathlib`` path's ``read_text``/``read_bytes``/``open`` reads.
+  :func:`project_location` gives the catalog form of such a path.
+- **Unresolved calls**: a reader or ``nbtools.data.path`` given a location the check cannot
+  know before the run (:mod:`nbtools.data.values` folds literals and follows names as far as
+  that is sound): the call could read any dataset.
 
-Only literal strings are seen: a path built at run time (``f"data/{day}.csv"``, a variable) is
-not detected. IPython syntax (``%magic``, ``!cmd``, ``x = %time f()``, ``%%time`` cells,
-``obj?``) is read as IPython itself reads it (its ``TransformerManager``, imported only for a
-cell Python cannot parse), and the code a magic runs (``%time f()``, a ``%%time`` cell's body,
-``{expr}`` in a shell command) is read too. A cell that still cannot be parsed is
-*unreadable*: reported, never silently passed over (the check then assumes it may use any
-dataset); what its other lines show is still found.
+IPython syntax (``%magic``, ``!cmd``, ``x = %time f()``, ``%%time`` cells, ``obj?``) is read as
+IPython itself reads it (its ``TransformerManager``, imported only for a cell Python cannot
+parse), and the code a magic runs (``%time f()``, a ``%%time`` cell's body, ``{expr}`` in a
+shell command) is read too. A cell that still cannot be parsed is *unreadable*: reported,
+never silently passed over (the check then assumes it may use any dataset); what its other
+lines show is still found.
 """
 
 from __future__ import annotations
@@ -29,36 +29,18 @@ import string
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from nbtools.data.bindings import Bindings
+from nbtools.data.calls import METHODS, READERS, Callees
+from nbtools.data.values import Cell, follow
 from nbtools.notebooks import Notebook, cell_source
 
 if TYPE_CHECKING:
     from nbtools.project import Project
 
-#: Every reader's name contains one of ``_NAME_PARTS`` (tested).
-READERS = frozenset(
-    {
-        "open",
-        "read_csv",
-        "read_parquet",
-        "read_json",
-        "read_table",
-        "read_excel",
-        "read_feather",
-        "read_orc",
-        "read_fwf",
-        "scan_csv",
-        "scan_parquet",
-        "scan_ndjson",
-    }
-)
-#: The keywords a reader takes its path by (``open``, pandas, pyarrow, ``read_excel``, polars).
-_PATH_KEYWORDS = ("file", "filepath_or_buffer", "path", "io", "source")
-#: ``nbtools.data``'s functions taking a dataset's name.
-_DECLARING = ("path", "open")
 #: An ASCII cell can call a reader (or ``data.path``/``data.open``) only if the name is in its
 #: text: cells without one are not parsed (most cells of a long notebook read no data). Python
 #: reads identifiers NFKC-normalised (fullwidth letters spell ``open``), so other cells are parsed.
-_CALLED_NAMES = re.compile(rf"\b(?:path|{'|'.join(sorted(READERS))})\b")
+_CALLED_NAMES = re.compile(rf"\b(?:{'|'.join(sorted({'path', *READERS, *METHODS}))})\b")
 #: Text every one of those names contains: a plain substring test rules most cells out ten
 #: times faster than the pattern (which tries every position of the text).
 _NAME_PARTS = ("open", "path", "read_", "scan_")
@@ -66,6 +48,7 @@ _NAME_PARTS = ("open", "path", "read_", "scan_")
 #: a line magic's line, a cell magic's line and body; a shell command only its ``{expr}``.
 _MAGICS = {"run_line_magic": (1,), "run_cell_magic": (1, 2)}
 _SHELL = ("system", "getoutput")
+_IPYTHON_CALLS = (*_MAGICS, *_SHELL)
 #: Magics within magics (``%time %time f()``) are read this deep.
 _MAX_DEPTH = 8
 #: Lines of an unparseable cell blanked, one at a time, to read the rest.
@@ -97,13 +80,31 @@ class Unreadable(NamedTuple):
         return {"cell": self.cell, "line": self.line, "error": self.error}
 
 
+class Unresolved(NamedTuple):
+    """A data call whose location (or dataset name) the check cannot know before the run:
+    ``call`` as written, at ``line`` of ``cell``."""
+
+    cell: int
+    line: int
+    call: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cell": self.cell, "line": self.line, "call": self.call}
+
+
 class NotebookData(NamedTuple):
-    """What :func:`scan` found: declared dataset names, literal paths read directly, and the
-    cells that could not be read."""
+    """What :func:`scan` found: declared dataset names, literal paths read directly, the cells
+    that could not be read, and the data calls whose location is not known."""
 
     declared: tuple[Found, ...]
     undeclared: tuple[Found, ...]
     unreadable: tuple[Unreadable, ...] = ()
+    unresolved: tuple[Unresolved, ...] = ()
+
+    @property
+    def read_whole(self) -> bool:
+        """Whether the check read every cell and knows what each data call reads."""
+        return not (self.unreadable or self.unresolved)
 
 
 class _Code(NamedTuple):
@@ -114,89 +115,67 @@ class _Code(NamedTuple):
     error: tuple[int, str] | None = None
 
 
-class _Names:
-    """How the notebook's imports name ``nbtools.data`` (a notebook's cells share one
-    namespace, so an import anywhere counts everywhere: a stricter reading, never a laxer)."""
-
-    def __init__(self) -> None:
-        self.modules = {"data"}  # ``data.path``: after ``from nbtools import data``
-        self.functions: set[str] = set()
-
-    def learn(self, tree: ast.Module) -> None:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                self.modules.update(
-                    alias.asname
-                    for alias in node.names
-                    if alias.name == "nbtools.data" and alias.asname
-                )
-            elif isinstance(node, ast.ImportFrom) and not node.level:
-                for alias in node.names:
-                    if node.module == "nbtools" and alias.name == "data":
-                        self.modules.add(alias.asname or alias.name)
-                    elif node.module == "nbtools.data" and alias.name == "*":
-                        self.functions.update(_DECLARING)
-                    elif node.module == "nbtools.data" and alias.name in _DECLARING:
-                        self.functions.add(alias.asname or alias.name)
-
-    def renamed(self) -> re.Pattern[str] | None:
-        """The names ``path``/``open`` were imported as, other than their own, to look for in
-        a cell's text as ``_CALLED_NAMES`` are."""
-        names = sorted(self.functions - {*_DECLARING, *READERS})
-        return re.compile(rf"\b(?:{'|'.join(map(re.escape, names))})\b") if names else None
-
-    def declares(self, func: ast.expr) -> bool:
-        """Whether the call's function is ``nbtools.data.path``/``open`` under a known name."""
-        if isinstance(func, ast.Name):
-            return func.id in self.functions
-        if not isinstance(func, ast.Attribute) or func.attr not in _DECLARING:
-            return False
-        owner = func.value
-        return (isinstance(owner, ast.Name) and owner.id in self.modules) or (
-            isinstance(owner, ast.Attribute) and owner.attr == "data"  # nbtools.data.path
-        )
-
-
 def scan(nb: Notebook) -> NotebookData:
-    """Every declared use and literal data path of the notebook's code cells, in order, and
-    the cells that cannot be read."""
-    sources = [
-        (index, cell_source(cell))
+    """Every declared use, literal data path and unresolved data call of the notebook's code
+    cells, in order, and the cells that cannot be read."""
+    sources = {
+        index: cell_source(cell)
         for index, cell in enumerate(nb.get("cells", []))
         if cell.get("cell_type") == "code"
-    ]
+    }
     read: dict[int, _Code] = {}
-    names = _Names()
-    for index, source in sources:  # imports first: they name nbtools.data for every cell
-        if "nbtools" in source or not source.isascii():
-            read[index] = _read_top(source)
+    callees = Callees()
+    # The cells that may call a data function, and the imports and names giving one another
+    # name, first: they name it for every cell (a cell can give a callee another name only
+    # if its text names it).
+    renamed = None
+    wanted = [i for i, source in sources.items() if "nbtools" in source or _calls(source, None)]
+    while wanted:
+        for index in wanted:
+            read[index] = _read_top(sources[index])
             for tree, _ in read[index].trees:
-                names.learn(tree)
-    declared: list[Found] = []
-    undeclared: list[Found] = []
-    unreadable: list[Unreadable] = []
-    renamed = names.renamed()
-    for index, source in sources:
-        if (
-            source.isascii()
-            and not (any(part in source for part in _NAME_PARTS) and _CALLED_NAMES.search(source))
-            and not (renamed and renamed.search(source))
-        ):
-            continue
-        code = read[index] if index in read else _read_top(source)
-        if code.error is not None:
-            unreadable.append(Unreadable(index, *code.error))
-        for kind, value, line in _literals(code, names):
-            (declared if kind == "dataset" else undeclared).append(Found(value, index, line))
+                callees.learn(tree)
+        callees.settle()
+        renamed = callees.renamed()
+        wanted = [i for i in sources if i not in read and _calls(sources[i], renamed)]
+    facts = Bindings(callees)
+    reads, named = follow(_cells(read), facts)
+    if named and len(read) < len(sources):  # a name may be bound in any cell
+        read.update((i, _read_top(source)) for i, source in sources.items() if i not in read)
+        reads, named = follow(_cells(read), facts)
+    found: dict[str, list[Found]] = {"dataset": [], "path": []}
+    unresolved = []
+    for kind, value, cell, line in sorted(reads, key=lambda read: (read.cell, read.line)):
+        if kind == "unresolved":
+            unresolved.append(Unresolved(cell, line, value))
+        else:
+            found[kind].append(Found(value, cell, line))
     return NotebookData(
-        tuple(sorted(declared, key=_order)),
-        tuple(sorted(undeclared, key=_order)),
-        tuple(unreadable),
+        tuple(found["dataset"]),
+        tuple(found["path"]),
+        tuple(  # a cell that names no data call is read only for the names it binds
+            Unreadable(index, *code.error)
+            for index, code in sorted(read.items())
+            if code.error is not None and _calls(sources[index], renamed)
+        ),
+        tuple(unresolved),
     )
 
 
-def _order(found: Found) -> tuple[int, int]:
-    return found.cell, found.line
+def _calls(source: str, renamed: re.Pattern[str] | None) -> bool:
+    """Whether ``source`` may call a reader or ``nbtools.data`` (also by a name ``renamed``
+    finds)."""
+    return (
+        not source.isascii()
+        or (
+            any(part in source for part in _NAME_PARTS) and _CALLED_NAMES.search(source) is not None
+        )
+        or (renamed is not None and renamed.search(source) is not None)
+    )
+
+
+def _cells(read: dict[int, _Code]) -> list[Cell]:
+    return [Cell(index, code.trees, code.error is not None) for index, code in sorted(read.items())]
 
 
 def project_location(project: Project, notebook_path: str, literal: str) -> str:
@@ -230,7 +209,7 @@ def _read_cell(source: str, first_line: int = 1, depth: int = 0) -> _Code:
     the cell): Python's reading, else IPython's, else what remains once the lines that still
     do not parse are blanked one by one (then with the first error)."""
     try:
-        return _Code(tuple(_with_magics(ast.parse(source), first_line, depth)))
+        return _Code(tuple(_with_magics(ast.parse(source), source, first_line, depth)))
     except SyntaxError:
         pass
     except (ValueError, RecursionError) as failure:  # a NUL; nested deeper than Python compiles
@@ -239,7 +218,7 @@ def _read_cell(source: str, first_line: int = 1, depth: int = 0) -> _Code:
     start = first_line + (source[: blank.end()].count("\n") if blank else 0)
     code, error = _ipython(source[blank.end() if blank else 0 :])
     if error is None:
-        return _Code(tuple(_with_magics(ast.parse(code), start, depth)))
+        return _Code(tuple(_with_magics(ast.parse(code), code, start, depth)))
     line, reason = error
     lines = code.split("\n")  # as Python counts lines (str.splitlines also splits at \f, …)
     for _ in range(_MAX_BLANKED):
@@ -247,13 +226,15 @@ def _read_cell(source: str, first_line: int = 1, depth: int = 0) -> _Code:
             break
         lines[line - 1] = ""
         try:
-            tree = ast.parse("\n".join(lines))
+            tree = ast.parse(code := "\n".join(lines))
         except SyntaxError as next_error:
             line = next_error.lineno or 0
         except (ValueError, RecursionError):
             break
         else:
-            return _Code(tuple(_with_magics(tree, start, depth)), (start + error[0] - 1, reason))
+            return _Code(
+                tuple(_with_magics(tree, code, start, depth)), (start + error[0] - 1, reason)
+            )
     return _Code((), (start + error[0] - 1, reason))
 
 
@@ -288,11 +269,15 @@ def _reason(error: Exception) -> str:
     return str(error)
 
 
-def _with_magics(tree: ast.Module, first_line: int, depth: int) -> Iterator[tuple[ast.Module, int]]:
-    """The tree, then the trees of the code its IPython calls run (a magic's line or body, a
-    shell command's ``{expr}``) that parse; what does not parse is not Python (``%pip
-    install x``, a ``%%bash`` body) and has no data call to find."""
+def _with_magics(
+    tree: ast.Module, code: str, first_line: int, depth: int
+) -> Iterator[tuple[ast.Module, int]]:
+    """The tree (of ``code``), then the trees of the code its IPython calls run (a magic's
+    line or body, a shell command's ``{expr}``) that parse; what does not parse is not Python
+    (``%pip install x``, a ``%%bash`` body) and has no data call to find."""
     yield tree, first_line
+    if not any(method in code for method in _IPYTHON_CALLS):  # most cells: no walk
+        return
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
@@ -329,36 +314,5 @@ def _expanded(text: str) -> Iterable[str]:
         return []
 
 
-def _literals(code: _Code, names: _Names) -> Iterator[tuple[str, str, int]]:
-    for tree, first_line in code.trees:
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
-                continue
-            if names.declares(node.func):
-                name = _argument(node, ("name",))
-                if name is not None:
-                    yield "dataset", name, first_line + node.lineno - 1
-            elif _called(node.func) in READERS:
-                path = _argument(node, _PATH_KEYWORDS)
-                if path is not None:
-                    yield "path", path, first_line + node.lineno - 1
-
-
-def _argument(call: ast.Call, keywords: tuple[str, ...]) -> str | None:
-    """The call's literal text first argument, or given by one of ``keywords``."""
-    if call.args:
-        return _text(call.args[0])
-    return _text(next((k.value for k in call.keywords if k.arg in keywords), None))
-
-
 def _text(node: ast.expr | None) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
-
-
-def _called(func: ast.expr) -> str | None:
-    """The called function's name: ``pd.read_csv`` → read_csv."""
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return None

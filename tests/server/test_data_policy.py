@@ -185,3 +185,31 @@ async def test_a_one_off_run_takes_a_purpose(jp_fetch: Any, catalogued: Path) ->
     )
     assert (run["job_id"], run["notebook_path"]) == (None, "nb.ipynb")
     assert await _fetch(jp_fetch, "GET", "jobs") == []
+
+
+async def test_a_dataset_behind_a_name_is_refused_over_rest(
+    jp_fetch: Any, catalogued: Path
+) -> None:
+    """Before, ``reader(where)`` was "no data": the job for ``ads`` was saved."""
+    cells = [
+        ("code", "import pandas as pd\nreader = pd.read_csv", []),
+        ("code", "where = 'customers' + '.csv'", []),
+        ("code", "df = reader(where)\nother = pd.read_csv(pick())", []),
+    ]
+    (catalogued / "hidden.ipynb").write_text(json.dumps(make_notebook(cells)))
+    check = await _fetch_query(jp_fetch, path="hidden.ipynb", purpose="ads")
+    assert [(use["dataset"], use["cell"], use["line"]) for use in check["uses"]] == [
+        ("customers", 2, 1)
+    ]
+    assert check["unresolved"] == [{"cell": 2, "line": 2, "call": "pd.read_csv(pick())"}]
+    for route, body in (
+        ("jobs", {"notebook_path": "hidden.ipynb", "purpose": "ads"}),
+        ("extract", {"path": "hidden.ipynb", "purpose": "ads"}),
+    ):
+        with pytest.raises(HTTPClientError) as info:
+            await _fetch(jp_fetch, "POST", route, body=body)
+        assert info.value.code == 403
+        details = json.loads(info.value.response.body)["details"]
+        assert [use["dataset"] for use in details["refused"]] == ["customers"]
+        assert details["unresolved"] == check["unresolved"]
+    assert await _fetch(jp_fetch, "GET", "jobs") == []

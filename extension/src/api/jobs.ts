@@ -157,6 +157,15 @@ export interface UnreadableCell {
   error: string;
 }
 
+/** A data call whose location the check cannot know before the run: it could read any dataset. */
+export interface UnresolvedCall {
+  /** From 0. */
+  cell: number;
+  line: number;
+  /** The call as written. */
+  call: string;
+}
+
 /** `GET data/check?path=`: the notebook's data and whether a job of it needs a purpose. */
 export interface NotebookDataCheck {
   notebook_path: string;
@@ -164,6 +173,7 @@ export interface NotebookDataCheck {
   purpose_required: boolean;
   uses: DatasetUse[];
   unreadable: UnreadableCell[];
+  unresolved: UnresolvedCall[];
   warnings: string[];
 }
 

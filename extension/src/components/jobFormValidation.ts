@@ -125,14 +125,15 @@ export function collectJobFields(
     const limited = form.data.uses.filter(
       use => use.purposes.length > 0 || ['personal', 'sensitive'].includes(use.classification)
     );
+    const unchecked = [...form.data.unreadable, ...form.data.unresolved].map(cell => cell.cell + 1);
     errors.purpose = limited.length
       ? trans.__(
           'This notebook uses data only some purposes may use (%1): say what it is used for.',
           limited.map(use => use.dataset).join(', ')
         )
       : trans.__(
-          'Cell %1 cannot be read, so it could use any dataset, and the catalog holds data only some purposes may use: say what the notebook is for, or correct the cell.',
-          form.data.unreadable.map(cell => cell.cell + 1).join(', ')
+          'The data check cannot tell what cell %1 reads, so it could use any dataset, and the catalog holds data only some purposes may use: say what the notebook is for, or write the data it reads as a literal.',
+          [...new Set(unchecked)].sort((a, b) => a - b).join(', ')
         );
   }
   const fields: JobFields = {

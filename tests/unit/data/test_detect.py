@@ -156,7 +156,7 @@ def test_an_unreadable_cell_fails_closed(project: Project) -> None:
     """A cell the check cannot read could use any dataset: refused when the catalog holds
     one the purpose may not use, with the cell named; allowed (and reported) otherwise."""
     _catalog(project, open_data={"location": "data/open.csv", "classification": "public"})
-    _write(project, "import pandas as pd", "n = len(files) ; %who\ndf = pd.read_csv(path)")
+    _write(project, "import pandas as pd", "n = len(files) ; %who\nreader = pd.read_csv")
     allowed = check_notebook(project, "nb.ipynb", None)
     assert (allowed.refusals(), allowed.purpose_required) == ([], False)
     assert allowed.warnings() == [

@@ -120,3 +120,50 @@ def test_a_literal_path_through_a_symlink_is_the_dataset(
     code, report = check(tmp_path, "nb.ipynb", "--purpose", "marketing")
     assert code == 2
     assert [found["dataset"] for found in report["undeclared"]] == ["customers", "customers"]
+
+
+HIDDEN = [
+    ("code", "import pandas as pd\nreader = pd.read_csv", []),
+    ("code", "loc = 'data/' + 'customers.csv'", []),
+    ("code", "people = reader(loc)", []),
+    ("code", "other = pd.read_csv(choose_file())", []),
+    ("code", "def double(x):\n    return 2 * x", ["export"]),
+]
+
+
+def test_a_dataset_behind_a_name_refuses_check_run_and_extract(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """Before, the notebook used "no catalogued dataset": checked, run and extracted for any
+    purpose, although it reads customers and a file chosen at run time."""
+    add(tmp_path, "customers", "data/customers.csv", "--classification", "personal",
+        "--purpose", "billing")  # fmt: skip
+    notebook_factory("hidden.ipynb", HIDDEN)
+
+    code, report = check(tmp_path, "hidden.ipynb", "--purpose", "marketing")
+    assert code == 2
+    assert [(use["dataset"], use["cell"], use["how"]) for use in report["uses"]] == [
+        ("customers", 2, "detected")
+    ]
+    assert report["unresolved"] == [{"cell": 3, "line": 1, "call": "pd.read_csv(choose_file())"}]
+    for command in (
+        ("run", "hidden.ipynb", "--purpose", "marketing"),
+        (
+            "extract",
+            str(tmp_path / "hidden.ipynb"),
+            "-o",
+            str(tmp_path / "pkg"),
+            "--purpose",
+            "marketing",
+        ),
+    ):
+        refused = nbtools(tmp_path, *command)
+        assert refused.exit_code == 2, refused.output
+        assert "'customers' (personal) may not be used for the purpose 'marketing'" in (
+            refused.stderr
+        )
+        assert "pd.read_csv(choose_file()) (cell 4, line 1)" in refused.stderr
+        assert "Traceback" not in refused.output
+    assert json.loads(nbtools(tmp_path, "runs", "list", "--json").stdout) == []
+    assert not (tmp_path / "pkg").exists()
+    assert check(tmp_path, "hidden.ipynb", "--purpose", "billing")[0] == 0
