@@ -146,6 +146,15 @@ def kernel_name(nb: Notebook) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def kernel_languages(nb: Notebook) -> list[str]:
+    """The languages the notebook's metadata names: its kernel spec's ``language``, then
+    ``language_info.name`` (what its kernel said when it last ran it)."""
+    metadata = nb.get("metadata", {})
+    named = [(metadata.get("kernelspec"), "language"), (metadata.get("language_info"), "name")]
+    values = [owner.get(key) for owner, key in named if isinstance(owner, dict)]
+    return [value.strip() for value in values if isinstance(value, str) and value.strip()]
+
+
 def content_hash(raw: bytes) -> str:
     """The sha256 of a notebook file's bytes: what exactly a run or an extraction used."""
     return sha256_hex(raw)

@@ -74,6 +74,8 @@ class DataCheck:
     unreadable: tuple[Unreadable, ...] = ()
     #: The data calls whose location the check cannot know before the run.
     unresolved: tuple[Unresolved, ...] = ()
+    #: The notebook's kernel language when it is not Python: the check read none of it.
+    language: str | None = None
     #: Why what the check cannot read refuses the notebook: the catalog holds data the
     #: purpose may not use.
     unchecked_refused: str | None = None
@@ -89,7 +91,12 @@ class DataCheck:
 
     def warnings(self) -> list[str]:
         """One line per undeclared path read directly, per unknown dataset name, per
-        unreadable cell and per unresolved data call."""
+        unreadable cell and per unresolved data call; one for a notebook not in Python."""
+        if self.language:
+            return [
+                f"not read: the notebook's kernel language is {self.language}, and the check "
+                "reads Python only (the data it uses cannot be checked)"
+            ]
         lines = []
         for found in self.undeclared:
             matched = f" (dataset {found.dataset})" if found.dataset else ""
@@ -128,7 +135,7 @@ class DataCheck:
 
     def _unchecked(self) -> dict[str, Any]:
         """What the check could not read, in a refusal's details."""
-        details: dict[str, Any] = {}
+        details: dict[str, Any] = {"language": self.language} if self.language else {}
         if self.unreadable:
             details["unreadable"] = [cell.to_dict() for cell in self.unreadable]
         if self.unresolved:
@@ -145,6 +152,7 @@ class DataCheck:
             "unknown": [found.to_dict() for found in self.unknown],
             "unreadable": [cell.to_dict() for cell in self.unreadable],
             "unresolved": [call.to_dict() for call in self.unresolved],
+            "language": self.language,
             "warnings": self.warnings(),
         }
 
@@ -201,6 +209,7 @@ def check_notebook(
         purpose_required=any(_refusal(dataset, None) for dataset in could_use),
         unreadable=found.unreadable,
         unresolved=found.unresolved,
+        language=found.language,
         unchecked_refused=_unchecked_refusal(found, catalog, purpose),
     )
     if enforce:
@@ -218,9 +227,9 @@ def _refusal(dataset: Dataset | DatasetUse, purpose: str | None) -> str | None:
 def _unchecked_refusal(
     found: NotebookData, catalog: list[Dataset], purpose: str | None
 ) -> str | None:
-    """Why what the check cannot read (cells, data calls whose location is not known before
-    the run) refuses the notebook: the catalog holds data the purpose may not use (the rule
-    fails closed); ``None`` when it holds none."""
+    """Why what the check cannot read (a notebook not in Python, cells, data calls whose
+    location is not known before the run) refuses the notebook: the catalog holds data the
+    purpose may not use (the rule fails closed); ``None`` when it holds none."""
     withheld = [dataset for dataset in catalog if _refusal(dataset, purpose)]
     if found.read_whole or not withheld:
         return None
@@ -228,6 +237,13 @@ def _unchecked_refusal(
     more = f" and {len(withheld) - 3} more" if len(withheld) > 3 else ""
     wanted = f"the purpose {purpose!r}" if purpose else "a run without a purpose"
     held = f"the catalog holds data {wanted} may not use: {shown}{more}"
+    if found.language:
+        return (
+            f"The usage rule reads Python only, and this notebook's kernel language is "
+            f"{found.language}: it cannot tell which data the notebook uses, and {held}. Give "
+            "it a purpose all of them allow, or read the data in a Python notebook "
+            '(nbtools.data.path("name")), which the rule can check.'
+        )
     problems, advice = [], []
     if found.unreadable:
         where = ", ".join(
@@ -282,8 +298,8 @@ def enforce_rule(
 
 
 def _unchecked_cells(result: DataCheck) -> dict[str, Any]:
-    """What the check could not read, in the audit trail: the cells."""
-    cells: dict[str, Any] = {}
+    """What the check could not read, in the audit trail: the language, or the cells."""
+    cells: dict[str, Any] = {"language": result.language} if result.language else {}
     if result.unreadable:
         cells["unreadable_cells"] = [cell.cell for cell in result.unreadable]
     if result.unresolved:

@@ -17,7 +17,8 @@ IPython itself reads it (its ``TransformerManager``, imported only for a cell Py
 parse), and the code a magic runs (``%time f()``, a ``%%time`` cell's body, ``{expr}`` in a
 shell command) is read too. A cell that still cannot be parsed is *unreadable*: reported,
 never silently passed over (the check then assumes it may use any dataset); what its other
-lines show is still found.
+lines show is still found. A notebook whose kernel language is not Python is not read at all
+(``language``): the check cannot tell which data it uses.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from nbtools.data.bindings import Bindings
 from nbtools.data.calls import METHODS, READERS, Callees
 from nbtools.data.values import Cell, follow
-from nbtools.notebooks import Notebook, cell_source
+from nbtools.notebooks import Notebook, cell_source, kernel_languages
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -44,6 +45,8 @@ _CALLED_NAMES = re.compile(rf"\b(?:{'|'.join(sorted({'path', *READERS, *METHODS}
 #: Text every one of those names contains: a plain substring test rules most cells out ten
 #: times faster than the pattern (which tries every position of the text).
 _NAME_PARTS = ("open", "path", "read_", "scan_")
+#: The languages read as Python (a kernel spec's ``language``, ``language_info.name``).
+_PYTHON = re.compile(r"i?python\s*\d*", re.IGNORECASE)
 #: IPython's methods a transformed cell calls, and which of their text arguments hold code:
 #: a line magic's line, a cell magic's line and body; a shell command only its ``{expr}``.
 _MAGICS = {"run_line_magic": (1,), "run_cell_magic": (1, 2)}
@@ -94,17 +97,19 @@ class Unresolved(NamedTuple):
 
 class NotebookData(NamedTuple):
     """What :func:`scan` found: declared dataset names, literal paths read directly, the cells
-    that could not be read, and the data calls whose location is not known."""
+    that could not be read, the data calls whose location is not known, and the notebook's
+    kernel language when it is not Python (then nothing was read)."""
 
     declared: tuple[Found, ...]
     undeclared: tuple[Found, ...]
     unreadable: tuple[Unreadable, ...] = ()
     unresolved: tuple[Unresolved, ...] = ()
+    language: str | None = None
 
     @property
     def read_whole(self) -> bool:
         """Whether the check read every cell and knows what each data call reads."""
-        return not (self.unreadable or self.unresolved)
+        return not (self.unreadable or self.unresolved or self.language)
 
 
 class _Code(NamedTuple):
@@ -117,7 +122,11 @@ class _Code(NamedTuple):
 
 def scan(nb: Notebook) -> NotebookData:
     """Every declared use, literal data path and unresolved data call of the notebook's code
-    cells, in order, and the cells that cannot be read."""
+    cells, in order, and the cells that cannot be read; nothing but its language when that is
+    not Python."""
+    language = next((name for name in kernel_languages(nb) if not _PYTHON.fullmatch(name)), None)
+    if language is not None:
+        return NotebookData((), (), language=language)
     sources = {
         index: cell_source(cell)
         for index, cell in enumerate(nb.get("cells", []))

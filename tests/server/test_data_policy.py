@@ -187,6 +187,37 @@ async def test_a_one_off_run_takes_a_purpose(jp_fetch: Any, catalogued: Path) ->
     assert await _fetch(jp_fetch, "GET", "jobs") == []
 
 
+def _r_notebook(source: str) -> dict[str, Any]:
+    nb = make_notebook([("code", source, [])])
+    nb["metadata"] = {"kernelspec": {"name": "ir", "display_name": "R", "language": "R"}}
+    return nb
+
+
+async def test_an_r_notebook_is_refused_naming_its_language(
+    jp_fetch: Any, catalogued: Path
+) -> None:
+    """Before, the R cell named no Python reader: the form needed no purpose, and a job for
+    ``ads`` was saved."""
+    source = 'people <- read.csv("customers.csv")'
+    (catalogued / "churn.ipynb").write_text(json.dumps(_r_notebook(source)))
+    check = await _fetch_query(jp_fetch, path="churn.ipynb")
+    assert (check["language"], check["purpose_required"], check["unreadable"]) == ("R", True, [])
+    for route, body in (
+        ("jobs", {"notebook_path": "churn.ipynb", "purpose": "ads"}),
+        ("runs", {"notebook_path": "churn.ipynb"}),
+        ("extract", {"path": "churn.ipynb", "purpose": "ads"}),
+    ):
+        with pytest.raises(HTTPClientError) as info:
+            await _fetch(jp_fetch, "POST", route, body=body)
+        assert info.value.code == 403
+        error = json.loads(info.value.response.body)
+        assert (error["error"], error["details"]["language"]) == ("PolicyRefusedError", "R")
+        assert error["details"]["field"] == "purpose"
+        assert error["message"].count("kernel language is R") == 1
+    assert await _fetch(jp_fetch, "GET", "jobs") == []
+    assert await _fetch(jp_fetch, "GET", "runs") == []
+
+
 async def test_a_dataset_behind_a_name_is_refused_over_rest(
     jp_fetch: Any, catalogued: Path
 ) -> None:

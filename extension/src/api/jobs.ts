@@ -174,6 +174,8 @@ export interface NotebookDataCheck {
   uses: DatasetUse[];
   unreadable: UnreadableCell[];
   unresolved: UnresolvedCall[];
+  /** The kernel language when it is not Python: the check read none of the notebook. */
+  language: string | null;
   warnings: string[];
 }
 

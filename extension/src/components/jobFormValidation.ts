@@ -131,10 +131,15 @@ export function collectJobFields(
           'This notebook uses data only some purposes may use (%1): say what it is used for.',
           limited.map(use => use.dataset).join(', ')
         )
-      : trans.__(
-          'The data check cannot tell what cell %1 reads, so it could use any dataset, and the catalog holds data only some purposes may use: say what the notebook is for, or write the data it reads as a literal.',
-          [...new Set(unchecked)].sort((a, b) => a - b).join(', ')
-        );
+      : form.data.language
+        ? trans.__(
+            'The data check reads Python only and this notebook is in %1, so it could use any dataset, and the catalog holds data only some purposes may use: say what the notebook is for.',
+            form.data.language
+          )
+        : trans.__(
+            'The data check cannot tell what cell %1 reads, so it could use any dataset, and the catalog holds data only some purposes may use: say what the notebook is for, or write the data it reads as a literal.',
+            [...new Set(unchecked)].sort((a, b) => a - b).join(', ')
+          );
   }
   const fields: JobFields = {
     parameters,

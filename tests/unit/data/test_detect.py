@@ -184,3 +184,71 @@ def test_an_unreadable_cell_fails_closed(project: Project) -> None:
         "eve",
         {"purpose": "marketing", "refused": [], "unreadable_cells": [1]},
     )
+
+
+def _r_notebook(*sources: str, **metadata: object) -> dict[str, object]:
+    nb = make_notebook([("code", source, []) for source in sources])
+    nb["metadata"] = metadata or {
+        "kernelspec": {"name": "ir", "display_name": "R", "language": "R"},
+        "language_info": {"name": "R"},
+    }
+    return nb
+
+
+R_CELLS = ('customers <- read.csv("data/customers.csv")', "x <- read_csv(path)", "summary(x)")
+
+
+@pytest.mark.parametrize(
+    ("metadata", "language"),
+    [
+        ({}, "R"),  # the kernel spec's language, and the language its kernel reported
+        ({"kernelspec": {"name": "ir", "display_name": "R", "language": "R"}}, "R"),
+        ({"language_info": {"name": "julia"}}, "julia"),
+        ({"kernelspec": {"name": "py", "language": "python"}, "language_info": {"name": "R"}}, "R"),
+        ({"kernelspec": {"name": "python3", "language": "python"}}, None),
+        ({"kernelspec": {"language": "Python"}, "language_info": {"name": "python"}}, None),
+        ({"kernelspec": {"name": "ir", "language": " "}}, None),  # none named: read as Python
+    ],
+)
+def test_a_notebook_not_in_python_is_not_read(
+    metadata: dict[str, object], language: str | None
+) -> None:
+    """Before, an R notebook's cells were read as Python: ``read.csv(...)`` names no reader
+    (the cell was skipped), ``read_csv(path)`` parsed as a call, others were unreadable."""
+    found = scan(_r_notebook(*R_CELLS, **metadata))
+    assert found.language == language
+    if language is not None:
+        assert found == (((), (), (), (), language))
+        assert not found.read_whole
+
+
+def test_a_notebook_not_in_python_fails_closed_saying_so_once(project: Project) -> None:
+    _catalog(project, open_data={"location": "data/open.csv", "classification": "public"})
+    (project.root / "r.ipynb").write_text(json.dumps(_r_notebook(*R_CELLS)))
+    allowed = check_notebook(project, "r.ipynb", None)
+    assert (allowed.refusals(), allowed.purpose_required, allowed.language) == ([], False, "R")
+    assert allowed.warnings() == [
+        "not read: the notebook's kernel language is R, and the check reads Python only (the "
+        "data it uses cannot be checked)"
+    ]
+    assert (allowed.to_dict()["language"], allowed.to_dict()["unreadable"]) == ("R", [])
+
+    _catalog(project, customers=CUSTOMERS)
+    assert check_notebook(project, "r.ipynb", None, enforce=False).purpose_required is True
+    with pytest.raises(PolicyRefusedError) as caught:
+        check_notebook(project, "r.ipynb", "marketing")
+    details = caught.value.details
+    assert (details["language"], details["refused"], details["field"]) == ("R", [], "purpose")
+    assert "unreadable" not in details
+    assert "unresolved" not in details
+    assert caught.value.message == (
+        "The usage rule reads Python only, and this notebook's kernel language is R: it cannot "
+        "tell which data the notebook uses, and the catalog holds data the purpose 'marketing' "
+        "may not use: 'customers' (personal). Give it a purpose all of them allow, or read the "
+        'data in a Python notebook (nbtools.data.path("name")), which the rule can check.'
+    )
+    assert check_notebook(project, "r.ipynb", "billing").refusals() == []
+    with pytest.raises(PolicyRefusedError):
+        enforce_rule(project, "r.ipynb", "marketing", actor="eve")
+    [entry] = audit.list_entries(project, action="policy.refuse")
+    assert entry.summary == {"purpose": "marketing", "refused": [], "language": "R"}

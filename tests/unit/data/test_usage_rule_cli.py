@@ -167,3 +167,61 @@ def test_a_dataset_behind_a_name_refuses_check_run_and_extract(
     assert json.loads(nbtools(tmp_path, "runs", "list", "--json").stdout) == []
     assert not (tmp_path / "pkg").exists()
     assert check(tmp_path, "hidden.ipynb", "--purpose", "billing")[0] == 0
+
+
+R_NOTEBOOK = {
+    "nbformat": 4,
+    "nbformat_minor": 5,
+    "metadata": {
+        "kernelspec": {"name": "ir", "display_name": "R", "language": "R"},
+        "language_info": {"name": "R"},
+    },
+    "cells": [
+        {"id": f"c{index}", "cell_type": "code", "source": source, "metadata": {},
+         "outputs": [], "execution_count": None}
+        for index, source in enumerate([
+            "library(readr)",
+            'customers <- read.csv("data/customers.csv")',
+            "model <- glm(churn ~ ., data = customers)",
+            "open_file(path) %>% summary()",
+        ])
+    ],
+}  # fmt: skip
+
+
+def test_an_r_notebook_is_refused_once_naming_its_language(tmp_path: Path) -> None:
+    """Before, ``data check`` listed no dataset and no unreadable cell (no R cell names a
+    Python reader), and ``nbtools run`` queued the R notebook for marketing."""
+    add(tmp_path, "customers", "data/customers.csv", "--classification", "personal",
+        "--purpose", "billing")  # fmt: skip
+    (tmp_path / "churn.ipynb").write_text(json.dumps(R_NOTEBOOK))
+
+    code, report = check(tmp_path, "churn.ipynb", "--purpose", "marketing")
+    assert (code, report["language"], report["unreadable"], report["uses"]) == (2, "R", [], [])
+    assert report["warnings"] == [
+        "not read: the notebook's kernel language is R, and the check reads Python only (the "
+        "data it uses cannot be checked)"
+    ]
+    for command in (
+        ("data", "check", "churn.ipynb", "--purpose", "marketing"),
+        ("run", "churn.ipynb", "--purpose", "marketing"),
+        (
+            "extract",
+            str(tmp_path / "churn.ipynb"),
+            "-o",
+            str(tmp_path / "pkg"),
+            "--purpose",
+            "marketing",
+        ),
+        ("schedule", "add", "churn.ipynb", "--cron", "0 6 * * *"),  # no purpose at all
+    ):
+        refused = nbtools(tmp_path, *command)
+        assert refused.exit_code == 2, refused.output
+        assert refused.stderr.count("kernel language is R") == 1
+        assert "'customers' (personal)" in refused.stderr
+        assert "unreadable" not in refused.stderr
+        assert "Traceback" not in refused.output
+    assert json.loads(nbtools(tmp_path, "runs", "list", "--json").stdout) == []
+    assert json.loads(nbtools(tmp_path, "schedule", "list", "--json").stdout) == []
+    assert not (tmp_path / "pkg").exists()
+    assert check(tmp_path, "churn.ipynb", "--purpose", "billing")[0] == 0
