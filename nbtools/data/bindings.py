@@ -28,7 +28,7 @@ QUIET_MAGICS = frozenset(
 #: read there, not guessed from the line's words.
 _CODE_MAGICS = frozenset({"time", "timeit", "prun"})
 _MAGIC_CALLS = ("run_line_magic", "run_cell_magic")
-_WORD = re.compile(r"[^\W\d]\w*")
+_WORD = r"[^\W\d]\w*"  # compiled on first use (re's cache), as every pattern here
 #: Calls that write the notebook's namespace themselves (``vars``/``locals`` without argument).
 _NAMESPACE_WRITERS = ("exec", "eval", "globals")
 _NAMESPACE_VIEWS = ("vars", "locals")
@@ -178,7 +178,7 @@ def magic_effects(node: ast.Call) -> list[str | None]:
     if name.value in _CODE_MAGICS:
         return []
     if isinstance(line, ast.Constant) and isinstance(line.value, str):
-        return list(_WORD.findall(line.value))
+        return list(re.findall(_WORD, line.value))
     return []
 
 

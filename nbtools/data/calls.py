@@ -165,8 +165,5 @@ def _mode(node: ast.expr) -> bool:
     return (
         isinstance(node, ast.Constant)
         and isinstance(node.value, str)
-        and _MODE.fullmatch(node.value) is not None
+        and re.fullmatch(r"[rwxabtU+]{1,4}", node.value) is not None
     )
-
-
-_MODE = re.compile(r"[rwxabtU+]{1,4}")

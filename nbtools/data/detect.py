@@ -30,9 +30,7 @@ import string
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from nbtools.data.bindings import Bindings
 from nbtools.data.calls import METHODS, READERS, Callees
-from nbtools.data.values import Cell, follow
 from nbtools.notebooks import Notebook, cell_source, kernel_languages
 
 if TYPE_CHECKING:
@@ -46,7 +44,7 @@ _CALLED_NAMES = re.compile(rf"\b(?:{'|'.join(sorted({'path', *READERS, *METHODS}
 #: times faster than the pattern (which tries every position of the text).
 _NAME_PARTS = ("open", "path", "read_", "scan_")
 #: The languages read as Python (a kernel spec's ``language``, ``language_info.name``).
-_PYTHON = re.compile(r"i?python\s*\d*", re.IGNORECASE)
+_PYTHON = r"(?i)i?python\s*\d*"
 #: IPython's methods a transformed cell calls, and which of their text arguments hold code:
 #: a line magic's line, a cell magic's line and body; a shell command only its ``{expr}``.
 _MAGICS = {"run_line_magic": (1,), "run_cell_magic": (1, 2)}
@@ -124,7 +122,9 @@ def scan(nb: Notebook) -> NotebookData:
     """Every declared use, literal data path and unresolved data call of the notebook's code
     cells, in order, and the cells that cannot be read; nothing but its language when that is
     not Python."""
-    language = next((name for name in kernel_languages(nb) if not _PYTHON.fullmatch(name)), None)
+    language = next(
+        (name for name in kernel_languages(nb) if not re.fullmatch(_PYTHON, name)), None
+    )
     if language is not None:
         return NotebookData((), (), language=language)
     sources = {
@@ -147,6 +147,11 @@ def scan(nb: Notebook) -> NotebookData:
         callees.settle()
         renamed = callees.renamed()
         wanted = [i for i in sources if i not in read and _calls(sources[i], renamed)]
+    if not read:
+        return NotebookData((), ())
+    from nbtools.data.bindings import Bindings  # not at import: most notebooks name no data
+    from nbtools.data.values import follow
+
     facts = Bindings(callees)
     reads, named = follow(_cells(read), facts)
     if named and len(read) < len(sources):  # a name may be bound in any cell
@@ -154,7 +159,7 @@ def scan(nb: Notebook) -> NotebookData:
         reads, named = follow(_cells(read), facts)
     found: dict[str, list[Found]] = {"dataset": [], "path": []}
     unresolved = []
-    for kind, value, cell, line in sorted(reads, key=lambda read: (read.cell, read.line)):
+    for kind, value, cell, line in sorted(reads, key=lambda read: read[2:]):
         if kind == "unresolved":
             unresolved.append(Unresolved(cell, line, value))
         else:
@@ -183,8 +188,9 @@ def _calls(source: str, renamed: re.Pattern[str] | None) -> bool:
     )
 
 
-def _cells(read: dict[int, _Code]) -> list[Cell]:
-    return [Cell(index, code.trees, code.error is not None) for index, code in sorted(read.items())]
+def _cells(read: dict[int, _Code]) -> list[tuple[int, tuple[tuple[ast.Module, int], ...], bool]]:
+    """The cells read, in order, as :func:`nbtools.data.values.follow` takes them."""
+    return [(index, code.trees, code.error is not None) for index, code in sorted(read.items())]
 
 
 def project_location(project: Project, notebook_path: str, literal: str) -> str:

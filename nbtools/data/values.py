@@ -28,13 +28,10 @@ A location that cannot be folded is *unresolved*: the check cannot tell what the
 from __future__ import annotations
 
 import ast
-import enum
 import os
 import posixpath
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import NamedTuple
 
 from nbtools.data.bindings import Bindings, magic_effects, star_import
 from nbtools.data.calls import argument, location
@@ -55,52 +52,44 @@ _COMPOUND: tuple[type[ast.stmt], ...] = (
 _CALLS_SHOWN = 80
 
 
-class Text(NamedTuple):
+class Text:
     """A value known before the run: text, or a ``pathlib`` path (``/`` joins it)."""
 
-    text: str
-    path: bool = False
+    __slots__ = ("path", "text")
+
+    def __init__(self, text: str, path: bool = False) -> None:
+        self.text, self.path = text, path
 
 
-class Mark(enum.Enum):
-    """A value that names no location to check."""
+class Mark:
+    """A value that names no location to check: :data:`USED`, :data:`OTHER`."""
 
-    USED = "used"  # what a reader or nbtools.data returned: checked at that call
-    OTHER = "other"  # a number (a file descriptor), an in-memory buffer
+    __slots__ = ()
 
 
+#: What a reader or ``nbtools.data`` returned: checked at that call.
+USED = Mark()
+#: A number (a file descriptor), an in-memory buffer.
+OTHER = Mark()
 #: What the check knows a name or an expression holds: ``None`` when nothing.
 Value = Text | Mark | None
 Env = dict[str, Value]
-
-
-class Read(NamedTuple):
-    """A data call: a dataset's name (``dataset``), a path (``path``), or a call whose
-    location is not known before the run (``unresolved``, ``value`` the call as written)."""
-
-    kind: str
-    value: str
-    cell: int
-    line: int
-
-
-class Cell(NamedTuple):
-    """A code cell read: its position in the notebook, its syntax trees (the cell's, then the
-    code its magics run) with the cell line of their first line, and whether some of it is
-    not Python."""
-
-    position: int
-    trees: Sequence[tuple[ast.Module, int]]
-    broken: bool
+#: A data call: ``(kind, value, cell, line)``, the kind ``dataset`` (a dataset's name),
+#: ``path``, or ``unresolved`` (a call whose location is not known before the run, the value
+#: the call as written). Plain tuples: the extraction imports this module (no class to create).
+Read = tuple[str, str, int, int]
+#: A code cell read: its position in the notebook, its syntax trees (the cell's, then the code
+#: its magics run) with the cell line of their first line, and whether some of it is not Python.
+Cell = tuple[int, Sequence[tuple[ast.Module, int]], bool]
 
 
 def follow(cells: Sequence[Cell], facts: Bindings) -> tuple[list[Read], bool]:
     """The data calls of ``cells`` (in the order they run), and whether a location was read
     from a name (then the answer holds only if ``cells`` are all the notebook's code cells).
     ``facts`` learns the cells' trees (a tree it read already is not read again)."""
-    for cell in cells:
-        facts.unseen |= cell.broken
-        for tree, _ in cell.trees:
+    for _, trees, broken in cells:
+        facts.unseen |= broken
+        for tree, _ in trees:
             facts.read(tree)
     walker = _Walker(facts)
     env: Env = {}
@@ -110,41 +99,42 @@ def follow(cells: Sequence[Cell], facts: Bindings) -> tuple[list[Read], bool]:
     return walker.reads, walker.named
 
 
-@dataclass
 class _Walker:
     """Reads the cells in order with what each name holds (``env``), then the code that runs
     later (:meth:`functions`), noting every data call's location."""
 
-    facts: Bindings
-    reads: list[Read] = field(default_factory=list)
-    #: Whether a data call's location was read from a name.
-    named: bool = False
-    lookups: int = 0  # names looked up so far
-    #: Code to read once the cells are, as it may run at any time: functions, lambdas,
-    #: generators, the code magics run (node, cell, cell line of the node's first line).
-    deferred: list[tuple[ast.AST, int, int]] = field(default_factory=list)
-    #: The values simple assignments at the top level gave each name.
-    assigned: dict[str, list[Value]] = field(default_factory=dict)
-    #: What magics did, in order: ``None`` may have bound any name, else the name it may bind.
-    effects: list[str | None] = field(default_factory=list)
-    where: tuple[int, int] = (0, 1)  # the cell, and the cell line of the tree's first line
-    poisoned: frozenset[str] = frozenset()  # names the code of the cell's magics binds
-    top: bool = True  # at the top level of the notebook (not in a class or function)
+    def __init__(self, facts: Bindings) -> None:
+        self.facts = facts
+        self.reads: list[Read] = []
+        #: Whether a data call's location was read from a name.
+        self.named = False
+        self.lookups = 0  # names looked up so far
+        #: Code to read once the cells are, as it may run at any time: functions, lambdas,
+        #: generators, the code magics run (node, cell, cell line of the node's first line).
+        self.deferred: list[tuple[ast.AST, int, int]] = []
+        #: The values simple assignments at the top level gave each name.
+        self.assigned: dict[str, list[Value]] = {}
+        #: What magics did, in order: ``None`` may have bound any name, else a name it may bind.
+        self.effects: list[str | None] = []
+        self.where = (0, 1)  # the cell, and the cell line of the tree's first line
+        self.poisoned: frozenset[str] = frozenset()  # names the code of the cell's magics binds
+        self.top = True  # at the top level of the notebook (not in a class or function)
 
     def cell(self, cell: Cell, env: Env) -> None:
         """Read a cell's own tree in order. The code its magics run (``%time x``, a ``%%time``
         body) runs somewhere in it: it is read as a function's is, and the names it binds hold
         no value in the cell nor after it."""
-        if cell.broken:
+        position, trees, broken = cell
+        if broken:
             env.clear()
-        if cell.trees:
-            (main, first_line), nested = cell.trees[0], cell.trees[1:]
+        if trees:
+            (main, first_line), nested = trees[0], trees[1:]
             self.poisoned = frozenset(name for tree, _ in nested for name in self.facts.bound(tree))
-            self.where = (cell.position, first_line)
+            self.where = (position, first_line)
             self.block(main.body, env)
             since = len(self.effects)
             for tree, line in nested:
-                self.deferred.append((tree, cell.position, line))
+                self.deferred.append((tree, position, line))
                 self.effects += [
                     effect
                     for node in ast.walk(tree)
@@ -155,7 +145,7 @@ class _Walker:
                 env.pop(name, None)
             self.poisoned = frozenset()
             self._apply(env, since)
-        if cell.broken:
+        if broken:
             env.clear()
 
     def functions(self) -> None:
@@ -249,8 +239,8 @@ class _Walker:
         for item in node.items:
             self.expression(item.context_expr, inner)
             if isinstance(item.optional_vars, ast.Name):
-                used = self.fold(item.context_expr, inner) is Mark.USED
-                inner[item.optional_vars.id] = Mark.USED if used else None
+                used = self.fold(item.context_expr, inner) is USED
+                inner[item.optional_vars.id] = USED if used else None
         self.block(node.body, inner)
 
     def expression(self, node: ast.AST, env: Env) -> None:
@@ -289,10 +279,10 @@ class _Walker:
         cell, line = self.where[0], self.where[1] + node.lineno - 1
         if isinstance(value, Text):
             self.reads.append(
-                Read("dataset" if kind == "declaring" else "path", value.text, cell, line)
+                ("dataset" if kind == "declaring" else "path", value.text, cell, line)
             )
         elif value is None or kind == "declaring":
-            self.reads.append(Read("unresolved", _shown(node), cell, line))
+            self.reads.append(("unresolved", _shown(node), cell, line))
 
     def fold(self, node: ast.expr, env: Env) -> Value:
         """The value of ``node`` known before the run, if any."""
@@ -305,7 +295,7 @@ class _Walker:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, str):
                 return Text(node.value)
-            return Text(os.fsdecode(node.value)) if isinstance(node.value, bytes) else Mark.OTHER
+            return Text(os.fsdecode(node.value)) if isinstance(node.value, bytes) else OTHER
         if isinstance(node, ast.Name):
             self.lookups += 1
             blocked = self.facts.opaque or node.id in self.facts.declared_global
@@ -342,11 +332,11 @@ class _Walker:
 
     def _folded_call(self, node: ast.Call, env: Env) -> Value:
         if self.facts.callees.kind(node.func) is not None:
-            return Mark.USED
+            return USED
         func = node.func
         name = _called(func)
         if name in _BUFFERS:
-            return Mark.OTHER
+            return OTHER
         if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
             return None
         args = [self._fold(arg, env) for arg in node.args]
