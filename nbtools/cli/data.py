@@ -296,7 +296,12 @@ def check(cli_ctx: CliContext, notebook: str, purpose: str | None, as_json: bool
                 (u.dataset, u.classification, ", ".join(u.purposes), u.how, u.cell + 1, u.line)
                 for u in result.uses
             ],
-            empty=f"{notebook} uses no catalogued dataset.",
+            empty=(
+                f"No catalogued dataset found in {notebook}, but the check could not read all "
+                "of it (below)."
+                if result.unreadable or result.unresolved or result.language
+                else f"{notebook} uses no catalogued dataset."
+            ),
         )
         for line in result.warnings():
             click.echo(line)

@@ -257,7 +257,8 @@ def _unchecked_refusal(
         )
         extra = len(found.unresolved) - 3
         calls += f" and {extra} more" if extra > 0 else ""
-        problems.append(f"cannot tell before the run what {calls} read")
+        verb = "reads" if len(found.unresolved) == 1 else "read"
+        problems.append(f"cannot tell before the run what {calls} {verb}")
         advice.append(
             'Write the dataset\'s name (nbtools.data.path("name")) or the path as a literal, '
             "or in a name a simple assignment gives it."

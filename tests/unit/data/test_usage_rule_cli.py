@@ -198,6 +198,9 @@ def test_an_r_notebook_is_refused_once_naming_its_language(tmp_path: Path) -> No
 
     code, report = check(tmp_path, "churn.ipynb", "--purpose", "marketing")
     assert (code, report["language"], report["unreadable"], report["uses"]) == (2, "R", [], [])
+    shown = nbtools(tmp_path, "data", "check", "churn.ipynb", "--purpose", "marketing").stdout
+    assert "uses no catalogued dataset" not in shown  # before: said so, for an R notebook
+    assert "but the check could not read all of it" in shown
     assert report["warnings"] == [
         "not read: the notebook's kernel language is R, and the check reads Python only (the "
         "data it uses cannot be checked)"

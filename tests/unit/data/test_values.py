@@ -191,7 +191,10 @@ def test_an_unresolved_call_fails_closed(project: Project) -> None:
         assert details["unresolved"] == [{"cell": 1, "line": 2, "call": "pd.read_csv(choose())"}]
         assert "unreadable" not in details
         message = caught.value.message
-        assert "cannot tell before the run what pd.read_csv(choose()) (cell 2, line 2)" in message
+        assert (
+            "cannot tell before the run what pd.read_csv(choose()) (cell 2, line 2) reads, so it"
+            in message
+        )
         assert "'customers' (personal)" in message
         assert 'nbtools.data.path("name")' in message
     assert check_notebook(project, "nb.ipynb", "billing").refusals() == []
