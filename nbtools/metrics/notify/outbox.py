@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +72,7 @@ def check_destination(channel: str, destination: str) -> str:
                 field="destination",
                 destination=destination,
             )
-        return ", ".join(dict.fromkeys(addresses))  # each address once, in the order given
+        return ", ".join(_mailboxes(addresses).values())
     raise InvalidInputError(
         f"Unknown channel {channel!r}; use one of {', '.join(CHANNELS)}.",
         field="channel",
@@ -138,14 +138,21 @@ def _summary(target: NotificationTarget) -> dict[str, Any]:
 
 def _same(channel: str, one: str, other: str) -> bool:
     """Whether two normalized destinations reach the same place: the same URL, or the same
-    set of e-mail addresses (in any order and any case)."""
+    mailboxes (:func:`_mailboxes`: in any order and any case)."""
     if channel != EMAIL:
         return one == other
+    return set(_mailboxes(one.split(", "))) == set(_mailboxes(other.split(", ")))
 
-    def recipients(destination: str) -> set[str]:
-        return {address.lower() for address in destination.split(", ")}
 
-    return recipients(one) == recipients(other)
+def _mailboxes(addresses: Iterable[str]) -> dict[str, str]:
+    """Each mailbox of ``addresses`` once, in the order given, as first spelled: two
+    addresses that differ only in case are one mailbox (the one rule for addresses given
+    twice in a target and for the same addresses on two targets). Keyed by the lowercase
+    address."""
+    mailboxes: dict[str, str] = {}
+    for address in addresses:
+        mailboxes.setdefault(address.lower(), address)
+    return mailboxes
 
 
 def list_targets(session: Session, job_id: int | None = None) -> list[NotificationTarget]:

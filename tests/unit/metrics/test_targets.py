@@ -53,8 +53,32 @@ def test_events_are_checked_and_ordered() -> None:
         check_events([])
 
 
-def test_email_addresses_given_twice_are_kept_once() -> None:
-    assert check_destination("email", "ops@x.org, ana@x.org,ops@x.org") == "ops@x.org, ana@x.org"
+@pytest.mark.parametrize(
+    ("destination", "kept"),
+    [
+        ("ops@x.org, ana@x.org,ops@x.org", "ops@x.org, ana@x.org"),
+        # the same mailbox in another case was kept twice (each alert went to it twice), while
+        # another target with it was refused as the same destination
+        ("a@b.c,A@B.C", "a@b.c"),
+        ("Ops@X.org, ana@x.org, OPS@x.ORG, Ana@x.org", "Ops@X.org, ana@x.org"),
+    ],
+)
+def test_email_addresses_given_twice_are_kept_once_in_any_case(destination: str, kept: str) -> None:
+    """The first spelling is kept, in the order given."""
+    assert check_destination("email", destination) == kept
+
+
+def test_a_target_naming_a_mailbox_twice_conflicts_with_one_naming_it_once(
+    any_project: Project,
+) -> None:
+    """One rule for "the same address": within a target and across a job's targets."""
+    add_jobs(any_project, 1)
+    with any_project.store.session(write=True) as session:
+        target = add_target(session, 1, "email", "a@b.c,A@B.C", ["alert"])
+        assert (target.destination, target.id) == ("a@b.c", 1)
+    refused = pytest.raises(ConflictError, match="target 1, on alert")
+    with any_project.store.session(write=True) as session, refused:
+        add_target(session, 1, "email", "A@b.C", ["failure"])
 
 
 @pytest.mark.parametrize(
