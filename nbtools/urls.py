@@ -1,5 +1,6 @@
 """URLs: which locations are URLs, the path a ``file:`` URL names on this machine (the one
-parser of them, for the data catalog and the jobs' storage alike), and URLs as they may be
+parser of them, for the data catalog and the jobs' storage alike), whether an HTTP request
+can be made to a URL (:func:`checked_http_url`, for webhooks), and URLs as they may be
 shown: without the login a URL can carry (``https://user:token@host/``), which would
 otherwise reach errors, logs, listings and the files nbtools writes; or only their site, where
 a record kept for good must hold no secret a path or query carries."""
@@ -22,6 +23,8 @@ _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 _FILE_URL = re.compile(r"(?:file|local):", re.IGNORECASE)
 #: An fsspec chain: ``simplecache::s3://b/k``, ``dir::file:///…``.
 _CHAIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*::")
+#: What an HTTP request line and its Host header cannot hold (http.client refuses them).
+_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 
 def without_login(url: str) -> str:
@@ -103,3 +106,54 @@ def site_only(url: str) -> str:
     host = parts.netloc.rpartition("@")[2]
     rest = "/***" if parts.path.strip("/") or parts.query or parts.fragment else parts.path
     return f"{parts.scheme}://{login}{host}{rest}"
+
+
+def checked_http_url(url: str, field: str, what: str) -> str:
+    """``url`` (normalized as :func:`urllib.parse.urlsplit` reads it) if an HTTP request can
+    be made to it: ``http`` or ``https``, a host (a valid domain name if not ASCII), a port
+    (if given) from 1 to 65535, no space or control character, and only ASCII in its path
+    and query (percent-encode the rest). Its login (``user:password@``) is not checked: it
+    is sent as HTTP Basic authentication, not in the request.
+
+    Refused naming ``field`` (and the URL with its password as ``***``); ``what`` names the
+    URL's use at the start of the message ("A webhook").
+    """
+    shown = password_hidden(url)
+
+    def refused(problem: str) -> InvalidInputError:
+        return InvalidInputError(f"{what} {problem}", field=field, **{field: shown})
+
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # an unbalanced [IPv6] bracket
+        host = None
+    if host is None or parts.scheme not in ("http", "https"):
+        raise refused(f"needs an http:// or https:// URL with a host, got {shown!r}.")
+    found = _SPACE_OR_CONTROL.search(without_login(url))
+    if found is not None:
+        character = found.group()
+        which = "a space" if character == " " else f"the control character {character!r}"
+        raise refused(
+            f"URL {shown!r} holds {which}: percent-encode it ({urllib.parse.quote(character)})."
+        )
+    port = parts.netloc.rpartition("@")[2].rpartition("]")[2].partition(":")[2]
+    if port and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+        raise refused(
+            f"URL {shown!r} has the port {port!r}: give a number from 1 to 65535, or no port "
+            "for the scheme's own (80, 443)."
+        )
+    if not host.isascii():
+        try:
+            host.encode("idna")
+        except UnicodeError:
+            raise refused(
+                f"URL {shown!r} names the host {host!r}, which is not a valid domain name."
+            ) from None
+    beyond = next((c for c in parts.path + parts.query if not c.isascii()), None)
+    if beyond is not None:
+        raise refused(
+            f"URL {shown!r} holds {beyond!r}, which a request cannot carry as it is: "
+            f"percent-encode it ({urllib.parse.quote(beyond)})."
+        )
+    return parts.geturl()

@@ -41,6 +41,8 @@ CHANNELS = (WEBHOOK, EMAIL)
 #: Outbox states: pending (due at ``next_attempt_at``), sending (claimed), and the final two.
 PENDING, SENDING, DELIVERED, GAVE_UP = "pending", "sending", "delivered", "failed"
 DELIVERY_STATES = (PENDING, SENDING, DELIVERED, GAVE_UP)
+#: The longest destination (a webhook URL, e-mail addresses) a target or a delivery holds.
+MAX_DESTINATION = 2048
 
 
 class MetricValue(Base):
@@ -130,7 +132,7 @@ class NotificationTarget(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
-    destination: Mapped[str] = mapped_column(String(2048))
+    destination: Mapped[str] = mapped_column(String(MAX_DESTINATION))
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -151,7 +153,7 @@ class Notification(Base):
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
     event: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(16))
-    destination: Mapped[str] = mapped_column(String(2048))
+    destination: Mapped[str] = mapped_column(String(MAX_DESTINATION))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     dedupe_key: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), index=True)

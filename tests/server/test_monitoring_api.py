@@ -136,6 +136,16 @@ async def test_notification_targets_and_deliveries(jp_fetch: Any, root_project: 
     )  # fmt: skip
     assert code == 400
     assert "http:// or https://" in body["message"]
+    for never_works, problem in [
+        ("http://127.0.0.1:99999/", "has the port '99999'"),
+        ("http://127.0.0.1:8124/a b", "holds a space"),
+    ]:
+        code, body = await error_of(
+            jp_fetch, "jobs", "4", "notifications", method="POST",
+            body={"channel": "webhook", "destination": never_works, "events": ["alert"]},
+        )  # fmt: skip
+        assert (code, body["details"]["field"]) == (400, "destination")
+        assert problem in body["message"]
     code, body = await error_of(
         jp_fetch, "jobs", "5", "notifications", method="POST",
         body={"channel": "webhook", "destination": secret},

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from nbtools.urls import password_hidden, without_login
+from nbtools.errors import InvalidInputError
+from nbtools.urls import checked_http_url, password_hidden, without_login
 
 
 @pytest.mark.parametrize(
@@ -71,3 +72,58 @@ def test_a_password_holding_a_slash_a_question_mark_or_a_hash_must_be_percent_en
     assert without_login(f"https://u:p{encoded}ss@host/x") == "https://host/x"
     assert password_hidden(f"https://u:p{encoded}ss@host/x") == "https://u:***@host/x"
     assert without_login(f"https://u:p{character}ss@host/x") == f"https://u:p{character}ss@host/x"
+
+
+@pytest.mark.parametrize(
+    ("url", "checked"),
+    [
+        ("https://hooks.example.org/x?token=1", "https://hooks.example.org/x?token=1"),
+        ("http://127.0.0.1:1/x", "http://127.0.0.1:1/x"),
+        ("http://127.0.0.1:65535", "http://127.0.0.1:65535"),
+        ("http://[::1]:8080/x", "http://[::1]:8080/x"),
+        ("http://host:/x", "http://host:/x"),  # an empty port is the scheme's
+        ("HTTP://Host/x%20y", "http://Host/x%20y"),
+        ("http://bücher.example/x", "http://bücher.example/x"),  # sent as xn--bcher-kva
+        ("http://host/x#é", "http://host/x#é"),  # a fragment is not sent
+        # the login is sent as Basic authentication: its '@', ':' and non-ASCII letters may stay
+        ("https://bot:s3@cr:ét@hooks.example.org/x", "https://bot:s3@cr:ét@hooks.example.org/x"),
+    ],
+)
+def test_a_url_an_http_request_can_be_made_to_is_accepted(url: str, checked: str) -> None:
+    assert checked_http_url(url, "destination", "A webhook") == checked
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("ftp://host/x", "needs an http:// or https:// URL with a host, got 'ftp://host/x'."),
+        ("http:///x", "needs an http:// or https:// URL with a host"),
+        ("http://u:p@[::1/x", "needs an http:// or https:// URL with a host, got 'http://u:***@"),
+        ("http://127.0.0.1:8124/a b", "holds a space: percent-encode it (%20)."),
+        ("http://host/a\tb", "holds the control character '\\t': percent-encode it (%09)."),
+        ("http://host/a\nb", "holds the control character '\\n'"),
+        ("http://ho st/", "holds a space"),
+        ("http://host/?q=\x7f", "holds the control character '\\x7f'"),
+        ("http://127.0.0.1:abc/", "has the port 'abc': give a number from 1 to 65535"),
+        ("http://127.0.0.1:0/", "has the port '0'"),
+        ("http://127.0.0.1:99999/", "has the port '99999'"),
+        ("http://127.0.0.1:65536/", "has the port '65536'"),
+        ("http://host:+80/", "has the port '+80'"),
+        ("http://host:\uff18\uff10/", "has the port '\uff18\uff10'"),
+        ("http://[::1]:-1/", "has the port '-1'"),
+        ("https://u:pw@host:x/", "URL 'https://u:***@host:x/' has the port 'x'"),
+        ("http://host/café", "holds 'é', which a request cannot carry as it is: percent-encode "
+         "it (%C3%A9)."),
+        ("http://host/x?city=Zürich", "holds 'ü'"),
+        ("http://ä..example/", "names the host 'ä..example', which is not a valid domain name."),
+    ],
+)  # fmt: skip
+def test_a_url_no_http_request_can_be_made_to_is_refused_naming_the_field(
+    url: str, problem: str
+) -> None:
+    """Such URLs were accepted as webhooks; every delivery to them then failed."""
+    with pytest.raises(InvalidInputError) as refused:
+        checked_http_url(url, "destination", "A webhook")
+    assert refused.value.message.startswith("A webhook ")
+    assert problem in refused.value.message
+    assert refused.value.details == {"field": "destination", "destination": password_hidden(url)}

@@ -10,7 +10,6 @@ until ``max_attempts``, then the row is kept as ``failed`` with its last error.
 from __future__ import annotations
 
 import re
-import urllib.parse
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from nbtools.metrics.tables import (
     EMAIL,
     EVENTS,
     GAVE_UP,
+    MAX_DESTINATION,
     PENDING,
     SENDING,
     WEBHOOK,
@@ -36,7 +36,8 @@ from nbtools.metrics.tables import (
     NotificationTarget,
     add_once,
 )
-from nbtools.metrics.views import listed_destination, shown_destination
+from nbtools.metrics.views import listed_destination
+from nbtools.urls import checked_http_url
 
 if TYPE_CHECKING:
     from nbtools.metrics.config import NotificationSettings
@@ -48,21 +49,12 @@ _ADDRESS = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 
 
 def check_destination(channel: str, destination: str) -> str:
-    """A webhook's http(s) URL, or comma-separated e-mail addresses, normalized."""
+    """A webhook's http(s) URL an HTTP request can be made to
+    (:func:`nbtools.urls.checked_http_url`), or comma-separated e-mail addresses, normalized;
+    at most :data:`MAX_DESTINATION` characters."""
     if channel == WEBHOOK:
-        try:
-            url: urllib.parse.SplitResult | None = urllib.parse.urlsplit(destination.strip())
-        except ValueError:  # an unbalanced [IPv6] bracket
-            url = None
-        if url is None or url.scheme not in ("http", "https") or not url.hostname:
-            shown = shown_destination(destination)
-            raise InvalidInputError(
-                f"A webhook needs an http:// or https:// URL with a host, got {shown!r}.",
-                field="destination",
-                destination=shown,
-            )
-        return url.geturl()
-    if channel == EMAIL:
+        checked = checked_http_url(destination.strip(), field="destination", what="A webhook")
+    elif channel == EMAIL:
         addresses = [part.strip() for part in destination.split(",") if part.strip()]
         bad = [address for address in addresses if not _ADDRESS.fullmatch(address)]
         if not addresses or bad:
@@ -72,12 +64,20 @@ def check_destination(channel: str, destination: str) -> str:
                 field="destination",
                 destination=destination,
             )
-        return ", ".join(_mailboxes(addresses).values())
-    raise InvalidInputError(
-        f"Unknown channel {channel!r}; use one of {', '.join(CHANNELS)}.",
-        field="channel",
-        channel=channel,
-    )
+        checked = ", ".join(_mailboxes(addresses).values())
+    else:
+        raise InvalidInputError(
+            f"Unknown channel {channel!r}; use one of {', '.join(CHANNELS)}.",
+            field="channel",
+            channel=channel,
+        )
+    if len(checked) > MAX_DESTINATION:
+        raise InvalidInputError(
+            f"A destination may have at most {MAX_DESTINATION} characters; this one has "
+            f"{len(checked)}.",
+            field="destination",
+        )
+    return checked
 
 
 def check_events(events: Sequence[str]) -> list[str]:

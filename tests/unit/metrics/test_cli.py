@@ -184,6 +184,11 @@ def test_notification_targets_and_deliveries(tmp_path: Path) -> None:
     )
     assert both.exit_code == 2
     assert "exactly one of --webhook URL or --email" in both.output
+    for never_works in ("http://127.0.0.1:8124/a b", "http://127.0.0.1:abc/"):
+        refused = nbtools(tmp_path, "alerts", "notify", "add", "2", "--webhook", never_works)
+        assert refused.exit_code == 2, refused.output
+        assert refused.output.startswith(f"Error: A webhook URL {never_works!r} ")
+        assert "Traceback" not in refused.output
     bad = nbtools(tmp_path, "alerts", "notify", "add", "2", "--email", "nobody")
     assert (bad.exit_code, "Not an e-mail address: nobody" in bad.output) == (2, True)
     events = nbtools(tmp_path, "alerts", "notify", "add", "2", "--email", "a@b.c", "--on", "x")

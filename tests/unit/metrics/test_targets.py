@@ -18,6 +18,7 @@ SLACK = "https://user:pw@hooks.example.com/services/T0/B0/SECRETPATH?token=SECRE
     ("channel", "destination", "normalized"),
     [
         ("webhook", " https://hooks.example.org/x?token=1 ", "https://hooks.example.org/x?token=1"),
+        ("webhook", "https://h.example/" + "x" * 2030, "https://h.example/" + "x" * 2030),
         ("webhook", "http://127.0.0.1:8080/hook", "http://127.0.0.1:8080/hook"),
         ("email", "ops@example.org,  ana@example.org ", "ops@example.org, ana@example.org"),
     ],
@@ -34,6 +35,18 @@ def test_destinations_are_checked_and_normalized(
         ("webhook", "ftp://example.org/x", "needs an http:// or https:// URL"),
         ("webhook", "file:///etc/passwd", "needs an http:// or https:// URL"),
         ("webhook", "https:///nohost", "with a host"),
+        # URLs no delivery could ever reach were accepted (every attempt then failed)
+        ("webhook", "http://127.0.0.1:8124/a b", "A webhook URL .* holds a space"),
+        ("webhook", "http://127.0.0.1:abc/", "has the port 'abc'"),
+        ("webhook", "http://127.0.0.1:0/", "has the port '0'"),
+        ("webhook", "http://127.0.0.1:99999/", "has the port '99999'"),
+        # longer than the column (a 500 on PostgreSQL)
+        (
+            "webhook",
+            "https://h.example/" + "x" * 2031,
+            "at most 2048 characters; this one has 2049",
+        ),
+        ("email", ",".join(f"a{i:03}@b.co" for i in range(187)), "this one has 2055"),
         ("email", "ops", "Not an e-mail address: ops"),
         ("email", "ops@example.org, bad@", "Not an e-mail address: bad@"),
         ("email", " , ", "Not an e-mail address"),
@@ -41,8 +54,9 @@ def test_destinations_are_checked_and_normalized(
     ],
 )
 def test_bad_destinations_are_refused(channel: str, destination: str, message: str) -> None:
-    with pytest.raises(InvalidInputError, match=message):
+    with pytest.raises(InvalidInputError, match=message) as refused:
         check_destination(channel, destination)
+    assert refused.value.details["field"] == ("channel" if channel == "sms" else "destination")
 
 
 def test_events_are_checked_and_ordered() -> None:
