@@ -262,7 +262,7 @@ def notify_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
 @json_option
 @pass_cli
 def notify_remove(cli_ctx: CliContext, target_id: int, as_json: bool) -> None:
-    """Remove notification target TARGET_ID (deliveries already queued are still sent)."""
+    """Remove notification target TARGET_ID; its deliveries not sent yet are cancelled."""
     from nbtools.metrics import remove_target
 
     removed = remove_target(cli_ctx.project, target_id, cli_ctx.actor)
@@ -276,7 +276,7 @@ def notify_remove(cli_ctx: CliContext, target_id: int, as_json: bool) -> None:
 @job_filter("notifications")
 @click.option(
     "--status",
-    type=click.Choice(["pending", "sending", "delivered", "failed"]),
+    type=click.Choice(["pending", "sending", "delivered", "failed", "cancelled"]),
     default=None,
     help="Only deliveries in this state (default: every state).",
 )
@@ -287,7 +287,8 @@ def notify_remove(cli_ctx: CliContext, target_id: int, as_json: bool) -> None:
     type=ID,
     metavar="ID",
     help="First queue notification ID (a failed or waiting one) to be sent again at the "
-    "scheduler's next chance, with fresh attempts; then list.",
+    "scheduler's next chance, with fresh attempts, and say so; then list. One delivered, being "
+    "sent, or whose target was removed is refused (exit 2).",
 )
 @json_option
 @pass_cli
@@ -302,13 +303,18 @@ def deliveries(
     """List notification deliveries (the outbox) with their attempts and last error."""
     from nbtools.metrics import list_notifications, retry_notification
 
-    if retry_id is not None:
-        retry_notification(cli_ctx.project, retry_id)
+    queued = None if retry_id is None else retry_notification(cli_ctx.project, retry_id)
     found = list_notifications(cli_ctx.project, job_id=job_id, status=status, limit=limit)
     models = [notification.to_wire() for notification in found]
     if as_json:
         print_json(models)
         return
+    if queued is not None:
+        click.echo(
+            f"Queued notification {queued.id} ({queued.event} of job {queued.job_id}, "
+            f"{queued.channel} to {queued.destination}) to be sent again at the scheduler's "
+            "next chance, with fresh attempts."
+        )
     rows = [
         (n["id"], n["job_id"], n["event"], n["destination"], n["status"], n["attempts"],
          n["last_error"])

@@ -152,8 +152,8 @@ def list_targets(project: Project, job_id: int | None = None) -> list[TargetView
 
 
 def remove_target(project: Project, target_id: int, actor: str | None = None) -> TargetView:
-    """Remove a target (deliveries already queued are still sent); audited as
-    ``notify.remove`` by ``actor``."""
+    """Remove a target and cancel its deliveries not sent yet; audited as ``notify.remove``
+    by ``actor``."""
     from nbtools.metrics.notify import outbox
     from nbtools.metrics.views import TargetView
 
@@ -174,7 +174,9 @@ def list_notifications(
 
 
 def retry_notification(project: Project, notification_id: int) -> NotificationView:
-    """Send a notification again now."""
+    """Queue a failed or waiting notification to be sent at the sender's next chance, with
+    fresh attempts (:class:`~nbtools.errors.ConflictError` for one delivered, being sent, or
+    whose target was removed)."""
     from nbtools.metrics.notify import outbox
     from nbtools.metrics.views import NotificationView
     from nbtools.store.base import utcnow

@@ -38,9 +38,12 @@ EVENTS = (ON_FAILURE, ON_ALERT, ON_SUCCESS)
 WEBHOOK, EMAIL = "webhook", "email"
 CHANNELS = (WEBHOOK, EMAIL)
 
-#: Outbox states: pending (due at ``next_attempt_at``), sending (claimed), and the final two.
+#: Outbox states: pending (due at ``next_attempt_at``), sending (claimed), and the final
+#: three: delivered, failed (after the last attempt), cancelled (never to be sent: its target
+#: was removed).
 PENDING, SENDING, DELIVERED, GAVE_UP = "pending", "sending", "delivered", "failed"
-DELIVERY_STATES = (PENDING, SENDING, DELIVERED, GAVE_UP)
+CANCELLED = "cancelled"
+DELIVERY_STATES = (PENDING, SENDING, DELIVERED, GAVE_UP, CANCELLED)
 #: The longest destination (a webhook URL, e-mail addresses) a target or a delivery holds.
 MAX_DESTINATION = 2048
 

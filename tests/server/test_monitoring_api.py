@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from tornado.httpclient import HTTPClientError
 
 from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.monitor import after_run, load_facts
 from nbtools.metrics.notify.payload import JobRef
 from nbtools.metrics.notify.sender import NotificationSender
+from nbtools.metrics.tables import Notification
 from nbtools.project import Project
 from tests.integration.metrics.conftest import Clock, queue, running_mail_server
 from tests.unit.metrics.conftest import add_jobs, store_metrics
@@ -158,6 +160,44 @@ async def test_notification_targets_and_deliveries(jp_fetch: Any, root_project: 
     ] == 404
     await call(jp_fetch, "notification-targets", str(target["id"]), method="DELETE")
     assert await call(jp_fetch, "jobs", "4", "notifications") == []
+
+
+async def test_a_delivery_is_sent_again_only_if_it_can_be(
+    jp_fetch: Any, root_project: Project
+) -> None:
+    """Retrying a delivered notification answered 200 and did nothing; so did one whose
+    target was removed, which was then sent to the removed destination."""
+    clock = Clock()
+    (sent,) = queue(root_project, clock, "webhook", "http://127.0.0.1:9/a", run_id=1)
+    (waiting,) = queue(root_project, clock, "webhook", "http://127.0.0.1:9/b", run_id=2)
+    with root_project.store.session(write=True) as session:
+        session.execute(
+            update(Notification)
+            .where(Notification.id == sent.id)
+            .values(status="delivered", attempts=1, delivered_at=clock())
+        )
+    code, body = await error_of(
+        jp_fetch, "notifications", str(sent.id), "retry", method="POST", body={}
+    )
+    assert (code, body["error"], body["details"]) == (
+        409, "ConflictError", {"id": sent.id, "status": "delivered"}
+    )  # fmt: skip
+    assert body["message"] == (
+        f"Notification {sent.id} was delivered at 2026-11-25T12:00:00+00:00: there is nothing "
+        "to retry."
+    )
+    queued = await call(jp_fetch, "notifications", str(waiting.id), "retry", method="POST", body={})
+    assert (queued["id"], queued["status"], queued["attempts"]) == (waiting.id, "pending", 0)
+    await call(jp_fetch, "notification-targets", str(waiting.target_id), method="DELETE")
+    (cancelled,) = await call(jp_fetch, "notifications", status="cancelled")
+    assert (cancelled["id"], cancelled["target_id"], cancelled["last_error"]) == (
+        waiting.id, None, f"Not sent: its notification target {waiting.target_id} was removed."
+    )  # fmt: skip
+    code, body = await error_of(
+        jp_fetch, "notifications", str(waiting.id), "retry", method="POST", body={}
+    )
+    assert (code, body["details"]["status"]) == (409, "cancelled")
+    assert "its notification target was removed" in body["message"]
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")

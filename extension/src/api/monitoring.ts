@@ -137,7 +137,7 @@ export interface Delivery {
   event: NotificationEvent;
   channel: NotificationTarget['channel'];
   destination: string;
-  status: 'pending' | 'sending' | 'delivered' | 'failed';
+  status: 'pending' | 'sending' | 'delivered' | 'failed' | 'cancelled';
   attempts: number;
   next_attempt_at: string;
   last_error: string | null;

@@ -4,7 +4,8 @@ Enqueueing only inserts rows, inside the caller's transaction, so a run or sched
 never waits for a network. The sender claims due rows one at a time (a conditional UPDATE,
 so two senders never take the same row), and a claim whose sender died is taken over
 after a lease. Each claim counts an attempt; failures are retried with doubling backoff
-until ``max_attempts``, then the row is kept as ``failed`` with its last error.
+until ``max_attempts``, then the row is kept as ``failed`` with its last error. Removing a
+target cancels its deliveries not sent yet; none is ever claimed for a removed target.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from nbtools import audit
@@ -22,6 +23,7 @@ from nbtools.durations import doubling_wait
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs.definitions import get_job
 from nbtools.metrics.tables import (
+    CANCELLED,
     CHANNELS,
     DELIVERED,
     DELIVERY_STATES,
@@ -163,10 +165,17 @@ def list_targets(session: Session, job_id: int | None = None) -> list[Notificati
 
 
 def remove_target(session: Session, target_id: int, actor: str | None = None) -> NotificationTarget:
-    """Delete a target; audited as ``notify.remove`` by ``actor`` in the same transaction."""
+    """Delete a target and cancel its deliveries not sent yet (pending, or being sent: an
+    attempt in flight still records what it did); audited as ``notify.remove`` by ``actor``
+    in the same transaction."""
     target = session.get(NotificationTarget, target_id)
     if target is None:
         raise NotFoundError(f"Notification target {target_id} does not exist.", id=target_id)
+    session.execute(
+        update(Notification)
+        .where(Notification.target_id == target_id, Notification.status.in_((PENDING, SENDING)))
+        .values(status=CANCELLED, last_error=_target_removed(target_id))
+    )
     session.delete(target)
     audit.record(
         session, actor, "notify.remove", f"notification target {target_id}", _summary(target)
@@ -213,33 +222,59 @@ def enqueue(
     return queued
 
 
+def _target_removed(target_id: int | None) -> str:
+    """Why a delivery was cancelled (its target's id, if known)."""
+    which = "" if target_id is None else f" {target_id}"
+    return f"Not sent: its notification target{which} was removed."
+
+
 def claim_next(store: Store, worker: str, now: datetime) -> Notification | None:
-    """Take the next due delivery for ``worker``, or None when nothing is due."""
+    """Take the next due delivery for ``worker``, or None when nothing is due. A due delivery
+    whose target is gone (removed by a version that did not cancel its deliveries) is
+    cancelled, never claimed."""
     due = or_(
         (Notification.status == PENDING) & (Notification.next_attempt_at <= now),
         (Notification.status == SENDING) & (Notification.claimed_at < now - CLAIM_LEASE),
     )
-    first_due = select(Notification.id).where(due).order_by(Notification.next_attempt_at).limit(1)
+    first_due = (
+        select(Notification.id, Notification.target_id)
+        .where(due)
+        .order_by(Notification.next_attempt_at)
+        .limit(1)
+    )
     with store.session() as session:  # nothing due (the usual case): no write lock taken
-        if session.scalar(first_due) is None:
+        if session.execute(first_due).first() is None:
             return None
     with store.session(write=True) as session:
-        candidate = session.scalar(first_due)
-        if candidate is None:
-            return None
-        result = session.execute(
-            update(Notification)
-            .where(Notification.id == candidate, due)
-            .values(
-                status=SENDING,
-                claimed_by=worker,
-                claimed_at=now,
-                attempts=Notification.attempts + 1,
+        while (found := session.execute(first_due).first()) is not None:
+            candidate, target_id = found
+            if target_id is not None:
+                return _claim(session, candidate, due, worker, now)
+            session.execute(
+                update(Notification)
+                .where(Notification.id == candidate)
+                .values(status=CANCELLED, last_error=_target_removed(None))
             )
+        return None
+
+
+def _claim(
+    session: Session, candidate: int, due: ColumnElement[bool], worker: str, now: datetime
+) -> Notification | None:
+    """Claim ``candidate`` if it is still ``due`` (another sender may have taken it)."""
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == candidate, due)
+        .values(
+            status=SENDING,
+            claimed_by=worker,
+            claimed_at=now,
+            attempts=Notification.attempts + 1,
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        return session.get(Notification, candidate)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(Notification, candidate)
 
 
 def record_delivered(store: Store, notification_id: int, worker: str, now: datetime) -> None:
@@ -259,10 +294,13 @@ def record_failed(
     now: datetime,
     settings: NotificationSettings,
 ) -> None:
-    """Schedule a retry with backoff, or give up after the last allowed attempt."""
+    """Schedule a retry with backoff, or give up after the last allowed attempt; a delivery
+    cancelled during the attempt (its target removed) stays cancelled."""
     with store.session(write=True) as session:
         notification = session.get(Notification, notification_id)
         if notification is None or notification.claimed_by != worker:
+            return
+        if notification.status != SENDING:
             return
         notification.last_error = error
         if notification.attempts >= settings.max_attempts:
@@ -293,12 +331,39 @@ def list_notifications(
 
 
 def retry_now(session: Session, notification_id: int, now: datetime) -> Notification:
-    """Send a failed (or waiting) notification again at the next chance, with fresh attempts."""
+    """Send a failed (or waiting) notification again at the next chance, with fresh attempts.
+    One that cannot be sent again (its target removed), that was delivered or that is being
+    sent is refused, saying so."""
     notification = session.get(Notification, notification_id)
     if notification is None:
         raise NotFoundError(f"Notification {notification_id} does not exist.", id=notification_id)
-    if notification.status in (GAVE_UP, PENDING):
-        notification.status = PENDING
-        notification.attempts = 0
-        notification.next_attempt_at = now
+    refusal = _no_retry(notification)
+    if refusal is not None:
+        raise ConflictError(
+            f"Notification {notification_id} {refusal}",
+            id=notification_id,
+            status=notification.status,
+        )
+    notification.status = PENDING
+    notification.attempts = 0
+    notification.next_attempt_at = now
     return notification
+
+
+def _no_retry(notification: Notification) -> str | None:
+    """Why ``notification`` cannot be sent again (the end of a sentence naming it), if so."""
+    if notification.status == DELIVERED:
+        when = notification.delivered_at
+        at = f" at {when.isoformat(timespec='seconds')}" if when is not None else ""
+        return f"was delivered{at}: there is nothing to retry."
+    if notification.status == SENDING:
+        return (
+            f"is being sent now (attempt {notification.attempts}): a failed attempt is "
+            "retried by itself, and a final failure can be retried then."
+        )
+    if notification.status == CANCELLED or notification.target_id is None:
+        return (
+            "cannot be sent again: its notification target was removed. Add a target to "
+            "notify that destination of new events."
+        )
+    return None
