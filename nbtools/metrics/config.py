@@ -64,7 +64,8 @@ class NotificationSettings(Settings):
     timeout_seconds = Number(
         10.0,
         min=0.001,
-        help="Seconds to wait for a webhook or SMTP server before the attempt fails.",
+        help="Seconds one delivery attempt may take as a whole (connecting, sending, and "
+        "waiting for a webhook's status or the SMTP server's replies) before it fails.",
     ).tag(config=True)
     max_attempts = Int(
         6, min=1, help="Delivery attempts before a notification is marked failed for good."

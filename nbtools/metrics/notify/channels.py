@@ -1,19 +1,28 @@
-"""Delivering one notification: HTTP POST of the JSON payload, or an e-mail (see ``mail``)."""
+"""Delivering one notification: HTTP POST of the JSON payload, or an e-mail (see ``mail``).
+
+Each attempt is bounded as a whole by ``timeout_seconds`` (:mod:`.deadline`), and carries the
+payload's ``notification_id``, the same on every attempt of one delivery, so that a receiver
+can drop a delivery it has already received (an attempt whose answer was lost is sent again).
+"""
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import http.client
 import json
 import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from nbtools._version import __version__
 from nbtools.errors import NbtoolsError
 from nbtools.jsonvalues import json_default
 from nbtools.metrics.config import NotificationSettings
+from nbtools.metrics.notify.deadline import AttemptDeadline
 from nbtools.metrics.tables import EMAIL, WEBHOOK
 
 
@@ -36,15 +45,21 @@ def deliver(
 
 
 def post_webhook(url: str, payload: dict[str, Any], settings: NotificationSettings) -> None:
-    """POST ``payload`` as JSON; an https URL is checked against the trusted certificates,
-    and credentials in the URL (``https://user:password@host/``) are sent as HTTP Basic
-    authentication, as curl does, not as part of the host name."""
+    """POST ``payload`` as JSON, with its ``notification_id`` as the ``Idempotency-Key``
+    header; an https URL is checked against the trusted certificates, and credentials in the
+    URL (``https://user:password@host/``) are sent as HTTP Basic authentication, as curl
+    does, not as part of the host name. A 2xx status and its headers, received within the
+    time limit, are the answer: the body that follows is not waited for."""
     context = None
     if url.lower().startswith("https:"):
         from nbtools.metrics.notify.tls import tls_context
 
         context = tls_context(settings)
-    headers = {"Content-Type": "application/json", "User-Agent": f"jupyter-nbtools/{__version__}"}
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": f"jupyter-nbtools/{__version__}",
+        "Idempotency-Key": str(payload["notification_id"]),
+    }
     parts = urllib.parse.urlsplit(url)
     if parts.username is not None:
         user = urllib.parse.unquote(parts.username)
@@ -55,17 +70,16 @@ def post_webhook(url: str, payload: dict[str, Any], settings: NotificationSettin
     request = urllib.request.Request(  # noqa: S310 (the scheme is checked when the target is added)
         url, data=json.dumps(payload, default=json_default).encode(), method="POST", headers=headers
     )
+    deadline = AttemptDeadline(settings.timeout_seconds)
     try:
-        with urllib.request.urlopen(  # noqa: S310
-            request, timeout=settings.timeout_seconds, context=context
-        ) as response:
-            response.read(1024)
-    except urllib.error.HTTPError as exc:
-        body = exc.read(300).decode(errors="replace").strip()
-        raise DeliveryError(
-            f"The webhook answered HTTP {exc.code} {exc.reason}" + (f": {body}" if body else "")
-        ) from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        with deadline:
+            opener = urllib.request.build_opener(_Watched(deadline, context))
+            _post(opener, request, settings.timeout_seconds)
+            if deadline.expired:  # http.client takes an answer cut short for a whole one
+                raise DeliveryError(deadline.exceeded("The webhook"))
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+        if deadline.expired:
+            raise DeliveryError(deadline.exceeded("The webhook")) from None
         reason = getattr(exc, "reason", exc)
         if isinstance(reason, ssl.SSLCertVerificationError):
             raise DeliveryError(
@@ -73,3 +87,43 @@ def post_webhook(url: str, payload: dict[str, Any], settings: NotificationSettin
                 "CA signed it, set c.NotificationSettings.ca_file to that CA's PEM file."
             ) from None
         raise DeliveryError(f"The webhook could not be reached: {reason}") from None
+
+
+def _post(
+    opener: urllib.request.OpenerDirector, request: urllib.request.Request, timeout: float
+) -> None:
+    try:
+        with opener.open(request, timeout=timeout):
+            return
+    except urllib.error.HTTPError as exc:
+        body = ""
+        with contextlib.suppress(OSError, http.client.HTTPException):  # its time may be up
+            body = exc.read(300).decode(errors="replace").strip()
+        raise DeliveryError(
+            f"The webhook answered HTTP {exc.code} {exc.reason}" + (f": {body}" if body else "")
+        ) from None
+
+
+class _Watched(urllib.request.HTTPHandler, urllib.request.HTTPSHandler):
+    """urllib's handlers of http and https URLs, whose connections ``deadline`` watches."""
+
+    def __init__(self, deadline: AttemptDeadline, context: ssl.SSLContext | None) -> None:
+        urllib.request.HTTPSHandler.__init__(self, context=context)
+        self._deadline = deadline
+        self._tls = context
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self._watched(http.client.HTTPConnection), req)
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self._watched(http.client.HTTPSConnection), req, context=self._tls)
+
+    def _watched(
+        self, kind: type[http.client.HTTPConnection]
+    ) -> Callable[..., http.client.HTTPConnection]:
+        def connection(host: str, **options: Any) -> http.client.HTTPConnection:
+            made = kind(host, **options)
+            self._deadline.watch(lambda: made.sock)
+            return made
+
+        return connection

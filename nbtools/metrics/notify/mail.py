@@ -1,7 +1,8 @@
 """E-mail notifications over SMTP: plain, STARTTLS or implicit TLS, with an optional login.
 
 Every failure becomes a :class:`DeliveryError` whose message names the problem and the
-setting that fixes it; the SMTP password never appears in it.
+setting that fixes it; the SMTP password never appears in it. The whole conversation with the
+server is bounded by ``timeout_seconds`` (:mod:`.deadline`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from nbtools.jsonvalues import json_default
 from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.notify.channels import DeliveryError
+from nbtools.metrics.notify.deadline import AttemptDeadline
 from nbtools.metrics.notify.payload import render_email
 from nbtools.metrics.notify.tls import SETTINGS as _SETTINGS
 from nbtools.metrics.notify.tls import tls_context
@@ -38,22 +40,53 @@ def send_email(to: str, payload: dict[str, Any], settings: NotificationSettings)
         subtype="json",
         filename="notification.json",
     )
+    deadline = AttemptDeadline(settings.timeout_seconds)
     try:
-        _smtp_send(message, settings)
+        with deadline:
+            _smtp_send(message, settings, deadline)
     except DeliveryError as error:
         raise DeliveryError(_redacted(error.message, settings)) from None
     except (smtplib.SMTPException, OSError) as error:
-        raise DeliveryError(_redacted(_explain(error, settings), settings)) from None
+        if deadline.expired:
+            problem = deadline.exceeded(f"The SMTP server {_where(settings)}")
+        else:
+            problem = _explain(error, settings)
+        raise DeliveryError(_redacted(problem, settings)) from None
 
 
-def _smtp_send(message: EmailMessage, settings: NotificationSettings) -> None:
+class _WatchedSMTP(smtplib.SMTP):
+    """smtplib's client, its socket watched by ``deadline`` from the moment it connects."""
+
+    def __init__(self, deadline: AttemptDeadline, host: str, port: int, timeout: float) -> None:
+        deadline.watch(lambda: self.sock)
+        super().__init__(host, port, timeout=timeout)
+
+
+class _WatchedSMTPSSL(smtplib.SMTP_SSL):
+    """:class:`_WatchedSMTP` over TLS from the first byte."""
+
+    def __init__(
+        self,
+        deadline: AttemptDeadline,
+        host: str,
+        port: int,
+        timeout: float,
+        context: ssl.SSLContext,
+    ) -> None:
+        deadline.watch(lambda: self.sock)
+        super().__init__(host, port, timeout=timeout, context=context)
+
+
+def _smtp_send(
+    message: EmailMessage, settings: NotificationSettings, deadline: AttemptDeadline
+) -> None:
     host, port, timeout = settings.smtp_host, settings.smtp_port, settings.timeout_seconds
     security = settings.smtp_security.lower()
     smtp: smtplib.SMTP
     if security == "ssl":
-        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=tls_context(settings))
+        smtp = _WatchedSMTPSSL(deadline, host, port, timeout, tls_context(settings))
     else:
-        smtp = smtplib.SMTP(host, port, timeout=timeout)
+        smtp = _WatchedSMTP(deadline, host, port, timeout)
     with smtp:
         smtp.ehlo()
         if security == "starttls":

@@ -45,7 +45,8 @@ if TYPE_CHECKING:
     from nbtools.metrics.config import NotificationSettings
     from nbtools.store.database import Store
 
-#: A claimed delivery whose sender has not reported back after this long is claimed again.
+#: A claimed delivery whose sender has not renewed its claim (:func:`renew_claim`) or reported
+#: back for this long is claimed again: its sender died.
 CLAIM_LEASE = timedelta(minutes=5)
 _ADDRESS = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 
@@ -275,6 +276,20 @@ def _claim(
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return None
     return session.get(Notification, candidate)
+
+
+def renew_claim(store: Store, notification_id: int, worker: str, now: datetime) -> None:
+    """``worker`` is still attempting the delivery it claimed: its lease starts again."""
+    with store.session(write=True) as session:
+        session.execute(
+            update(Notification)
+            .where(
+                Notification.id == notification_id,
+                Notification.claimed_by == worker,
+                Notification.status == SENDING,
+            )
+            .values(claimed_at=now)
+        )
 
 
 def record_delivered(store: Store, notification_id: int, worker: str, now: datetime) -> None:

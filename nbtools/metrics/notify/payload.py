@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from nbtools._version import __version__
 from nbtools.metrics.rules import RunFacts
-from nbtools.metrics.tables import ON_ALERT, ON_FAILURE, Alert
+from nbtools.metrics.tables import ON_ALERT, ON_FAILURE, Alert, Notification
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,23 @@ class JobRef:
 
     id: int
     name: str
+
+
+def as_sent(notification: Notification, base_url: str) -> dict[str, Any]:
+    """What is sent for a queued ``notification``: its :func:`notification_id` first, then
+    its payload, with links to look at (:func:`with_links`)."""
+    return {
+        "notification_id": notification_id(notification.id, notification.created_at),
+        **with_links(notification.payload, base_url, notification.job_id, notification.run_id),
+    }
+
+
+def notification_id(delivery_id: int, created_at: datetime) -> str:
+    """The id a delivery's payload carries, a UUID: the same on each of its attempts (and
+    when it is retried by hand), another for any other delivery, of this store or another.
+    A webhook also gets it as its ``Idempotency-Key`` header, an e-mail in its Message-ID."""
+    moment = created_at.astimezone(timezone.utc).isoformat()
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"nbtools:notification:{delivery_id}:{moment}"))
 
 
 def with_links(

@@ -2,7 +2,8 @@
 
 It runs in its own thread (in the Jupyter server or the scheduler daemon) with a small pool,
 so a slow or unreachable endpoint holds up only its own delivery, never a run, a tick or
-the other notifications.
+the other notifications. While an attempt runs, its claim is renewed, so that however long
+the attempt takes, no sender takes the delivery over as abandoned and sends it twice.
 """
 
 from __future__ import annotations
@@ -11,14 +12,21 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 
 from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.notify.channels import DeliveryError, deliver
-from nbtools.metrics.notify.outbox import claim_next, record_delivered, record_failed
-from nbtools.metrics.notify.payload import with_links
+from nbtools.metrics.notify.outbox import (
+    CLAIM_LEASE,
+    claim_next,
+    record_delivered,
+    record_failed,
+    renew_claim,
+)
+from nbtools.metrics.notify.payload import as_sent
 from nbtools.metrics.tables import Notification
 from nbtools.store.base import utcnow
 from nbtools.store.database import Store, store_failure, store_unavailable
@@ -34,10 +42,13 @@ class NotificationSender:
         store: Store,
         settings: NotificationSettings,
         clock: Callable[[], datetime] = utcnow,
+        renew_seconds: float = CLAIM_LEASE.total_seconds() / 5,
     ) -> None:
         self.store = store
         self.settings = settings
         self.clock = clock
+        #: How often the claim of a delivery being attempted is renewed (well within the lease).
+        self.renew_seconds = renew_seconds
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -46,13 +57,9 @@ class NotificationSender:
     def deliver_one(self, notification: Notification) -> bool:
         """Attempt one claimed delivery and record the outcome; True when delivered."""
         try:
-            payload = with_links(
-                notification.payload,
-                self.settings.base_url,
-                notification.job_id,
-                notification.run_id,
-            )
-            deliver(notification.channel, notification.destination, payload, self.settings)
+            payload = as_sent(notification, self.settings.base_url)
+            with self._claim_kept(notification.id):
+                deliver(notification.channel, notification.destination, payload, self.settings)
         except DeliveryError as error:
             message = error.message
         except Exception as error:  # a bug in a channel must not kill the sender
@@ -66,6 +73,31 @@ class NotificationSender:
             self.store, notification.id, self.worker, message, self.clock(), self.settings
         )
         return False
+
+    @contextmanager
+    def _claim_kept(self, notification_id: int) -> Iterator[None]:
+        """Renew this sender's claim on the delivery every ``renew_seconds`` until the block
+        ends."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self.renew_seconds):
+                try:
+                    renew_claim(self.store, notification_id, self.worker, self.clock())
+                except Exception as exc:  # the store may be briefly unavailable: next time
+                    log.warning(
+                        "nbtools: could not renew the claim on notification %s: %s",
+                        notification_id,
+                        store_failure(exc) if store_unavailable(exc) else exc,
+                    )
+
+        keeper = threading.Thread(target=renew, name="nbtools-claim", daemon=True)
+        keeper.start()
+        try:
+            yield
+        finally:
+            done.set()
+            keeper.join()
 
     def deliver_due(self) -> int:
         """Deliver every notification due now, one after another; the number attempted."""

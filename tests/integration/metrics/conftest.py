@@ -35,6 +35,8 @@ class WebhookReceiver:
     received: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     #: The Authorization header of each request received (None when it had none).
     authorizations: list[str | None] = field(default_factory=list)
+    #: The Idempotency-Key header of each request received.
+    idempotency_keys: list[str | None] = field(default_factory=list)
     replies: list[int] = field(default_factory=list)
     #: Requests to paths starting with /slow wait until this is set.
     release_slow: threading.Event = field(default_factory=threading.Event)
@@ -56,6 +58,7 @@ def running_webhook(tls: ssl.SSLContext | None = None) -> Iterator[WebhookReceiv
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             receiver.authorizations.append(self.headers.get("Authorization"))
+            receiver.idempotency_keys.append(self.headers.get("Idempotency-Key"))
             receiver.got_request.set()
             if self.path.startswith("/slow"):
                 receiver.release_slow.wait(30)
