@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import smtplib
 import ssl
+from datetime import datetime, timezone
 from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
 from typing import Any
 
 from nbtools.jsonvalues import json_default
@@ -33,6 +35,8 @@ def send_email(to: str, payload: dict[str, Any], settings: NotificationSettings)
     message["Subject"] = subject
     message["From"] = settings.mail_from
     message["To"] = to
+    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Message-ID"] = _message_id(str(payload["notification_id"]), settings.mail_from)
     message.set_content(body)
     message.add_attachment(
         json.dumps(payload, indent=2, default=json_default).encode(),
@@ -75,6 +79,17 @@ class _WatchedSMTPSSL(smtplib.SMTP_SSL):
     ) -> None:
         deadline.watch(lambda: self.sock)
         super().__init__(host, port, timeout=timeout, context=context)
+
+
+def _message_id(notification_id: str, mail_from: str) -> str:
+    """The Message-ID of a notification's e-mail: the same on every attempt (as its
+    ``notification_id``), at the domain of the sender's address."""
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        domain = "localhost"
+    return f"<{notification_id}@{domain}>"
 
 
 def _smtp_send(

@@ -91,9 +91,12 @@ def running_webhook(tls: ssl.SSLContext | None = None) -> Iterator[WebhookReceiv
 class MailServer:
     host: str
     port: int
+    #: Every message received, accepted or not.
     messages: list[Message] = field(default_factory=list)
     #: The user names that logged in successfully.
     logins: list[str] = field(default_factory=list)
+    #: The answers to the next messages (then "250 OK"): "451 …" takes one and says no.
+    replies: list[str] = field(default_factory=list)
 
 
 @contextmanager
@@ -115,7 +118,7 @@ def running_mail_server(
     class Handler:
         async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
             server.messages.append(message_from_bytes(envelope.content))
-            return "250 OK"
+            return server.replies.pop(0) if server.replies else "250 OK"
 
     def authenticate(
         _server: Any, _session: Any, _envelope: Any, _mechanism: str, data: Any

@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from email.utils import parsedate_to_datetime
 
 import pytest
 from sqlalchemy import update
@@ -190,7 +191,33 @@ def test_email_goes_through_a_real_smtp_server(
     assert message["From"] == "nbtools@example.org"
     text, attachment = [part for part in message.walk() if not part.is_multipart()]
     assert 'Parameters: {"alpha": 0.1}' in text.get_payload(decode=True).decode()
-    assert json.loads(attachment.get_payload(decode=True))["run"]["id"] == 1
+    sent = json.loads(attachment.get_payload(decode=True))
+    assert sent["run"]["id"] == 1
+    # RFC 5322's required Date (when it was sent, in UTC), and a Message-ID: both were missing
+    assert parsedate_to_datetime(message["Date"]).utcoffset() == timedelta(0)
+    assert message["Message-ID"] == f"<{sent['notification_id']}@example.org>"
+
+
+def test_an_email_sent_again_keeps_its_message_id(
+    project: Project, mail_server: MailServer, settings: NotificationSettings, clock: Clock
+) -> None:
+    """The server took the message but answered it would not (or the answer was lost): the
+    delivery is sent again, as the same message, which the receiving side can tell."""
+    settings.smtp_host, settings.smtp_port = mail_server.host, mail_server.port
+    settings.mail_from = "nbtools <nbtools@example.org>"
+    sender = NotificationSender(project.store, settings, clock)
+    (queued,) = queue(project, clock, "email", "ops@example.org")
+    mail_server.replies = ["451 4.3.0 Try again later"]
+    assert sender.deliver_due() == 1
+    assert statuses(project)[queued.id][:2] == ("pending", 1)
+    clock.now += timedelta(hours=1)
+    assert sender.deliver_due() == 1
+    assert statuses(project)[queued.id][:2] == ("delivered", 2)
+    first, second = mail_server.messages
+    assert first["Message-ID"] == second["Message-ID"]
+    assert str(first["Message-ID"]).endswith("@example.org>")
+    assert first["Date"] is not None
+    assert second["Date"] is not None
 
 
 def test_email_without_smtp_settings_fails_with_a_message(
