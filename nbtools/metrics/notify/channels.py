@@ -30,6 +30,11 @@ class DeliveryError(NbtoolsError):
     """One delivery attempt failed (the endpoint is down, slow, or said no)."""
 
 
+class UndeliverableError(DeliveryError):
+    """An attempt failed for a reason another attempt cannot change (until the target or the
+    settings do): the delivery fails at once, without the retries."""
+
+
 def deliver(
     channel: str, destination: str, payload: dict[str, Any], settings: NotificationSettings
 ) -> None:

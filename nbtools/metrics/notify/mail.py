@@ -1,7 +1,9 @@
 """E-mail notifications over SMTP: plain, STARTTLS or implicit TLS, with an optional login.
 
 Every failure becomes a :class:`DeliveryError` whose message names the problem and the
-setting that fixes it; the SMTP password never appears in it. The whole conversation with the
+setting that fixes it; the SMTP password never appears in it. An address that is not all
+ASCII (``ü@exämple.org``) is sent only to a server offering SMTPUTF8; to any other, the
+delivery fails at once (:class:`UndeliverableError`): no retry would change the server. The whole conversation with the
 server is bounded by ``timeout_seconds`` (:mod:`.deadline`).
 """
 
@@ -17,7 +19,7 @@ from typing import Any
 
 from nbtools.jsonvalues import json_default
 from nbtools.metrics.config import NotificationSettings
-from nbtools.metrics.notify.channels import DeliveryError
+from nbtools.metrics.notify.channels import DeliveryError, UndeliverableError
 from nbtools.metrics.notify.deadline import AttemptDeadline
 from nbtools.metrics.notify.payload import render_email
 from nbtools.metrics.notify.tls import SETTINGS as _SETTINGS
@@ -47,9 +49,9 @@ def send_email(to: str, payload: dict[str, Any], settings: NotificationSettings)
     deadline = AttemptDeadline(settings.timeout_seconds)
     try:
         with deadline:
-            _smtp_send(message, settings, deadline)
+            _smtp_send(message, to.split(", "), settings, deadline)
     except DeliveryError as error:
-        raise DeliveryError(_redacted(error.message, settings)) from None
+        raise type(error)(_redacted(error.message, settings)) from None
     except (smtplib.SMTPException, OSError) as error:
         if deadline.expired:
             problem = deadline.exceeded(f"The SMTP server {_where(settings)}")
@@ -93,8 +95,14 @@ def _message_id(notification_id: str, mail_from: str) -> str:
 
 
 def _smtp_send(
-    message: EmailMessage, settings: NotificationSettings, deadline: AttemptDeadline
+    message: EmailMessage,
+    recipients: list[str],
+    settings: NotificationSettings,
+    deadline: AttemptDeadline,
 ) -> None:
+    """Send ``message`` to ``recipients``."""
+    sender = parseaddr(settings.mail_from)[1]
+    international = [a for a in dict.fromkeys([sender, *recipients]) if not a.isascii()]
     host, port, timeout = settings.smtp_host, settings.smtp_port, settings.timeout_seconds
     security = settings.smtp_security.lower()
     smtp: smtplib.SMTP
@@ -113,6 +121,8 @@ def _smtp_send(
                 )
             smtp.starttls(context=tls_context(settings))
             smtp.ehlo()
+        if international and not smtp.has_extn("smtputf8"):
+            raise UndeliverableError(_no_smtputf8(international, sender, settings))
         if settings.smtp_username:
             if not smtp.has_extn("auth"):
                 hint = " (servers usually offer it only over TLS)" if security == "none" else ""
@@ -123,6 +133,37 @@ def _smtp_send(
                 )
             smtp.login(settings.smtp_username, settings.smtp_password)
         smtp.send_message(message)
+
+
+def _no_smtputf8(international: list[str], sender: str, settings: NotificationSettings) -> str:
+    """Why addresses that are not all ASCII cannot go through the server, and what to do."""
+    named = [
+        f"{address!r} (the sender, {_SETTINGS}.mail_from)" if address == sender else repr(address)
+        for address in international
+    ]
+    written = [
+        f"{address!r} can be written {form!r}"
+        for address in international
+        if (form := _ascii_form(address)) is not None
+    ]
+    return (
+        f"The SMTP server {_where(settings)} does not offer SMTPUTF8, which addresses that are "
+        f"not all ASCII need: {', '.join(named)}. Use ASCII addresses"
+        + (f" ({'; '.join(written)})" if written else "")
+        + " or a server that offers SMTPUTF8. Not retried: another attempt would fail the "
+        "same way."
+    )
+
+
+def _ascii_form(address: str) -> str | None:
+    """``address`` with its domain in its ASCII (``xn--``) form, if its local part is ASCII."""
+    local, _, domain = address.rpartition("@")
+    if not local.isascii():
+        return None
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return None
 
 
 def _explain(error: BaseException, settings: NotificationSettings) -> str:

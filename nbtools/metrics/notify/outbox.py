@@ -308,9 +308,12 @@ def record_failed(
     error: str,
     now: datetime,
     settings: NotificationSettings,
+    *,
+    final: bool = False,
 ) -> None:
-    """Schedule a retry with backoff, or give up after the last allowed attempt; a delivery
-    cancelled during the attempt (its target removed) stays cancelled."""
+    """Schedule a retry with backoff, or give up after the last allowed attempt (or this
+    one, if ``final``: retrying cannot help); a delivery cancelled during the attempt (its
+    target removed) stays cancelled."""
     with store.session(write=True) as session:
         notification = session.get(Notification, notification_id)
         if notification is None or notification.claimed_by != worker:
@@ -318,7 +321,7 @@ def record_failed(
         if notification.status != SENDING:
             return
         notification.last_error = error
-        if notification.attempts >= settings.max_attempts:
+        if final or notification.attempts >= settings.max_attempts:
             notification.status = GAVE_UP
             return
         delay = doubling_wait(

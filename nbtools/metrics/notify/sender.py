@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 from nbtools.metrics.config import NotificationSettings
-from nbtools.metrics.notify.channels import DeliveryError, deliver
+from nbtools.metrics.notify.channels import DeliveryError, UndeliverableError, deliver
 from nbtools.metrics.notify.outbox import (
     CLAIM_LEASE,
     claim_next,
@@ -61,16 +61,22 @@ class NotificationSender:
             with self._claim_kept(notification.id):
                 deliver(notification.channel, notification.destination, payload, self.settings)
         except DeliveryError as error:
-            message = error.message
+            message, final = error.message, isinstance(error, UndeliverableError)
         except Exception as error:  # a bug in a channel must not kill the sender
             log.exception("nbtools: delivering notification %s failed", notification.id)
-            message = f"{type(error).__name__}: {error}"
+            message, final = f"{type(error).__name__}: {error}", False
         else:
             record_delivered(self.store, notification.id, self.worker, self.clock())
             return True
         log.warning("nbtools: notification %s not delivered: %s", notification.id, message)
         record_failed(
-            self.store, notification.id, self.worker, message, self.clock(), self.settings
+            self.store,
+            notification.id,
+            self.worker,
+            message,
+            self.clock(),
+            self.settings,
+            final=final,
         )
         return False
 

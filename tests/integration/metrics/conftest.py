@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email import message_from_bytes
 from email.message import Message
+from email.policy import default
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -117,7 +118,7 @@ def running_mail_server(
 
     class Handler:
         async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
-            server.messages.append(message_from_bytes(envelope.content))
+            server.messages.append(message_from_bytes(envelope.content, policy=default))
             return server.replies.pop(0) if server.replies else "250 OK"
 
     def authenticate(

@@ -23,6 +23,7 @@ from tests.integration.metrics.conftest import (
     MailServer,
     WebhookReceiver,
     queue,
+    running_mail_server,
     statuses,
 )
 from tests.postgres import free_port
@@ -226,3 +227,60 @@ def test_email_without_smtp_settings_fails_with_a_message(
     (queued,) = queue(project, clock, "email", "ops@example.org")
     sender.deliver_due()
     assert "set c.NotificationSettings.smtp_host" in (statuses(project)[queued.id][2] or "")
+
+
+INTERNATIONAL = "ü@exämple.org, ops@exämple.org"
+
+
+def test_an_address_not_all_ascii_goes_through_a_server_offering_smtputf8(
+    project: Project, settings: NotificationSettings, clock: Clock
+) -> None:
+    with running_mail_server(enable_SMTPUTF8=True) as server:  # aiosmtpd's default
+        settings.smtp_host, settings.smtp_port = server.host, server.port
+        (queued,) = queue(project, clock, "email", INTERNATIONAL)
+        assert NotificationSender(project.store, settings, clock).deliver_due() == 1
+    assert statuses(project)[queued.id] == ("delivered", 1, None)
+    (message,) = server.messages
+    assert message["To"] == INTERNATIONAL
+
+
+@pytest.fixture
+def ascii_only() -> Iterator[MailServer]:
+    """A mail server that does not offer SMTPUTF8 (as `python -m aiosmtpd` by default)."""
+    with running_mail_server(enable_SMTPUTF8=False) as server:
+        yield server
+
+
+def test_an_address_not_all_ascii_fails_at_once_on_a_server_without_smtputf8(
+    project: Project, ascii_only: MailServer, settings: NotificationSettings, clock: Clock
+) -> None:
+    """It failed as "could not be reached" (the server was reached) and was retried for 15
+    minutes, each attempt failing the same way."""
+    settings.smtp_host, settings.smtp_port = ascii_only.host, ascii_only.port
+    sender = NotificationSender(project.store, settings, clock)
+    (queued,) = queue(project, clock, "email", INTERNATIONAL)
+    assert sender.deliver_due() == 1
+    assert statuses(project)[queued.id] == (
+        "failed", 1, f"The SMTP server {ascii_only.host}:{ascii_only.port} does not offer "
+        "SMTPUTF8, which addresses that are not all ASCII need: 'ü@exämple.org', "
+        "'ops@exämple.org'. Use ASCII addresses ('ops@exämple.org' can be written "
+        "'ops@xn--exmple-cua.org') or a server that offers SMTPUTF8. Not retried: another "
+        "attempt would fail the same way.",
+    )  # fmt: skip
+    clock.now += timedelta(hours=2)
+    assert sender.deliver_due() == 0
+    assert ascii_only.messages == []
+
+
+def test_a_sender_address_not_all_ascii_is_named_as_the_setting(
+    project: Project, ascii_only: MailServer, settings: NotificationSettings, clock: Clock
+) -> None:
+    settings.smtp_host, settings.smtp_port = ascii_only.host, ascii_only.port
+    settings.mail_from = "Nbtools <nbtööls@example.org>"
+    (queued,) = queue(project, clock, "email", "ops@example.org")
+    NotificationSender(project.store, settings, clock).deliver_due()
+    status, attempts, error = statuses(project)[queued.id]
+    assert (status, attempts) == ("failed", 1)
+    assert "need: 'nbtööls@example.org' (the sender, c.NotificationSettings.mail_from)." in (
+        error or ""
+    )
