@@ -1,13 +1,16 @@
 """Values JSON has no type for, as nbtools writes them everywhere (REST, ``--json``, webhooks).
 
 This is the one serialiser of the wire models: the REST handlers write :func:`dumps` (orjson
-with :func:`json_default`), the CLI's ``--json`` ``json.dumps(model, default=json_default)``
-(indented); both give the same JSON values.
+with :func:`json_default`), the CLI's ``--json``, webhooks and e-mails :func:`dumps_text`
+(``json.dumps`` with :func:`json_default`); all give the same JSON values. JSON has no NaN
+and no infinity (strict parsers refuse the ``NaN`` token ``json.dumps`` writes by default):
+every one of them writes such a float as null, as orjson does.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 
@@ -57,9 +60,9 @@ def json_default(value: object) -> Any:
 
 
 def dumps(value: object) -> bytes:
-    """``value`` as compact UTF-8 JSON, as the REST handlers reply: ``json.dumps(value,
-    default=json_default)``'s values, written several times faster (orjson; dates and times
-    in ISO 8601 as :func:`json_default` writes them, by orjson itself)."""
+    """``value`` as compact UTF-8 JSON, as the REST handlers reply: :func:`dumps_text`'s
+    values, written several times faster (orjson; dates and times in ISO 8601 as
+    :func:`json_default` writes them, by orjson itself; NaN and the infinities as null)."""
     import orjson  # not at import: the CLI's fast path imports this module
 
     # dataclasses through json_default (a wire model's ``extra`` merged in, as to_wire
@@ -68,6 +71,30 @@ def dumps(value: object) -> bytes:
     try:
         return orjson.dumps(value, default=json_default, option=options)
     except orjson.JSONEncodeError:  # what only json.dumps writes: an integer past 64 bits
-        # never NaN or an infinity (orjson writes them as null): a ValueError, not invalid JSON
-        text = json.dumps(value, default=json_default, separators=(",", ":"), allow_nan=False)
-        return text.encode()
+        return dumps_text(value, separators=(",", ":")).encode()
+
+
+def dumps_text(
+    value: object, *, indent: int | None = None, separators: tuple[str, str] | None = None
+) -> str:
+    """``value`` as JSON text (``json.dumps``'s ``indent`` and ``separators``), wire models
+    and dates through :func:`json_default`, and a float JSON cannot hold (NaN, an infinity)
+    as null."""
+    options: dict[str, Any] = {"indent": indent, "separators": separators}
+    try:
+        return json.dumps(value, default=json_default, allow_nan=False, **options)
+    except ValueError:  # a NaN or an infinity somewhere: rare, so looked for only then
+        return json.dumps(_finite(value), default=json_default, allow_nan=False, **options)
+
+
+def _finite(value: object) -> Any:
+    """``value`` with each float that is NaN or an infinity as None, in lists, tuples, dicts
+    and wire models (as plain data) alike."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    to_wire = getattr(value, "to_wire", None)
+    return _finite(to_wire()) if callable(to_wire) else value

@@ -107,14 +107,18 @@ _BARS = "▁▂▃▄▅▆▇█"
 
 def trend(name: str, numbers: list[int | float], unit: str | None = None) -> str:
     """One line for a metric's numbers, oldest first: a sparkline and its figures."""
-    import statistics
+    from nbtools.metrics import median
 
     low, high = min(numbers), max(numbers)
-    span = high - low
+    span = high / 2 - low / 2  # halves: numbers near ±1.8e308 have a span beyond a float's
     bars = "".join(
-        _BARS[round((n - low) / span * (len(_BARS) - 1))] if span else _BARS[3] for n in numbers
+        _BARS[round((n / 2 - low / 2) / span * (len(_BARS) - 1))] if span else _BARS[3]
+        for n in numbers
     )
-    figures = (low, statistics.median(numbers), high, numbers[-1])
+    # the middle number itself, or the exact mean of the two middle ones as a float (their
+    # sum would overflow near ±1.8e308)
+    middle = sorted(numbers)[len(numbers) // 2] if len(numbers) % 2 else float(median(numbers))
+    figures = (low, middle, high, numbers[-1])
     shown = " · ".join(
         f"{label} {format_value(value, unit)}"
         for label, value in zip(("min", "median", "max", "last"), figures, strict=True)

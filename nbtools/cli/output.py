@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from nbtools.jsonvalues import json_default
+from nbtools.jsonvalues import dumps_text, json_default
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -20,10 +20,9 @@ if TYPE_CHECKING:
 
 def print_json(data: Any) -> None:
     """Write ``data`` as indented JSON to standard output: the command's answer (an error
-    after it is not printed as JSON again, :class:`nbtools.cli.app.LazyGroup`). JSON has no
-    NaN or infinity: a model holding one is a bug, refused (``ValueError``) rather than
-    written as the ``NaN`` strict parsers refuse."""
-    sys.stdout.write(json.dumps(data, indent=2, default=json_default, allow_nan=False) + "\n")
+    after it is not printed as JSON again, :class:`nbtools.cli.app.LazyGroup`), with the
+    values the REST API writes (:func:`~nbtools.jsonvalues.dumps_text`)."""
+    sys.stdout.write(dumps_text(data, indent=2) + "\n")
     import click  # loaded: this runs inside a command
 
     from nbtools.cli.context import CliContext

@@ -15,6 +15,7 @@ returns wire models from :mod:`.views`, written as JSON by
     metrics.add_target(project, 3, "webhook", url, ["failure"])  # TargetView
     metrics.list_notifications(project, status="failed")       # [NotificationView]
     metrics.format_value(0.93, "ratio")                        # a value as people read it
+    metrics.median([0.9, 0.855])                               # exact, never overflowing
 
 Monitoring follows runs through run events (:mod:`.events`).
 """
@@ -30,6 +31,7 @@ from nbtools.metrics.values import format_value as format_value
 if TYPE_CHECKING:
     from nbtools.metrics.config import MetricsSettings as MetricsSettings
     from nbtools.metrics.config import NotificationSettings as NotificationSettings
+    from nbtools.metrics.rules import median as median
     from nbtools.metrics.service import MonitoringService as MonitoringService
     from nbtools.metrics.views import AlertRuleView, AlertView, NotificationView, TargetView
     from nbtools.project import Project
@@ -40,6 +42,7 @@ _LAZY = {
     "MetricsSettings": ("config", "MetricsSettings"),
     "NotificationSettings": ("config", "NotificationSettings"),
     "MonitoringService": ("service", "MonitoringService"),
+    "median": ("rules", "median"),
 }
 __getattr__ = loader(__name__, _LAZY)
 

@@ -2,6 +2,7 @@
 
     accuracy < 0.9                    threshold (<, <=, >, >=, ==, !=)
     accuracy drops > 5%               relative to the median of the last 5 successful runs
+    accuracy drops >= 5%              by 5% or more
     loss rises > 0.1 over 10          absolute change, median of the last 10
     missing accuracy                  a successful run did not record it
     failed                            the run failed or timed out
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 from nbtools.metrics.errors import RuleSyntaxError
 from nbtools.metrics.rules import (
+    CHANGE_OPERATORS,
     DEFAULT_WINDOW,
     DIRECTIONS,
     MAX_WINDOW,
@@ -33,8 +35,8 @@ from nbtools.metrics.values import MAX_NAME_LENGTH
 
 FORMS = (
     "'METRIC < 0.9' (or <=, >, >=, ==, !=), 'METRIC drops > 5%' or 'METRIC drops > 5% over "
-    "10' (or rises, changes; without % for an absolute change), 'missing METRIC', 'failed', "
-    "'late' or 'late 26h'"
+    "10' (or rises, changes; >= for by the amount or more; without % for an absolute change), "
+    "'missing METRIC', 'failed', 'late' or 'late 26h'"
 )
 MAX_RULE_LENGTH = 500
 #: The longest interval of a ``late`` rule: 10 years (a yearly job's ``late 370d`` fits).
@@ -177,8 +179,15 @@ class _Parser:
                 f"{metric!r}, {found}",
             )
         self.index += 1
-        if not self.accept("word", "by"):
-            self.accept("op", ">")
+        compare = ">"
+        if not self.accept("word", "by") and (compared := self.accept("op")) is not None:
+            if compared.text not in CHANGE_OPERATORS:
+                raise _error(
+                    self.text,
+                    compared.column,
+                    f"a change is compared with > or >=, not {compared.text!r}",
+                )
+            compare = compared.text
         amount, value = self.number(f"an amount after {direction.text!r}")
         if value <= 0:
             raise _error(self.text, amount.column, "the amount must be greater than 0")
@@ -192,7 +201,7 @@ class _Parser:
                 )
             window = int(count.text)
             self.accept("word", "runs")
-        return Change(metric, direction.text, value, percent, window)
+        return Change(metric, direction.text, value, percent, window, compare)
 
 
 def parse_rule(text: str) -> Rule:

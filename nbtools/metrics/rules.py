@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import operator
 import statistics
-from collections.abc import Callable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from fractions import Fraction
 from typing import Any
 
 from nbtools.durations import human_duration
-from nbtools.metrics.values import format_value
+from nbtools.metrics.values import finite, format_value
 
 #: Run statuses, as the jobs feature writes them.
 SUCCEEDED = "succeeded"
@@ -31,6 +33,11 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "!=": operator.ne,
 }
 DIRECTIONS = ("drops", "rises", "changes")
+#: How a change rule compares the change with its amount: more than it, or at least it.
+CHANGE_OPERATORS: dict[str, Callable[[Fraction, Fraction], bool]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 DEFAULT_WINDOW = 5
 MAX_WINDOW = 100
 
@@ -64,20 +71,22 @@ class Threshold:
 
 @dataclass(frozen=True)
 class Change:
-    """``accuracy drops > 5% over 5``: the value against the median of the last N successes."""
+    """``accuracy drops > 5% over 5``: the value against the median of the last N successes
+    (``>=``: by the amount or more)."""
 
     metric: str
     direction: str
     amount: float
     percent: bool
     window: int = DEFAULT_WINDOW
+    op: str = ">"
     kind = "change"
 
     @property
     def text(self) -> str:
         unit = "%" if self.percent else ""
         return (
-            f"{self.metric} {self.direction} > {format_number(self.amount)}{unit} "
+            f"{self.metric} {self.direction} {self.op} {format_number(self.amount)}{unit} "
             f"over {self.window}"
         )
 
@@ -187,12 +196,22 @@ def _numeric(rule: Threshold | Change, run: RunFacts) -> float | RuleFailure | N
     if rule.metric not in run.metrics:
         return None
     value = run.metrics[rule.metric]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not _is_number(value):
         return RuleFailure(
             f"{rule.metric} is {format_value(value)} in run {run.run_id}, not a number: the rule "
             f"'{rule.text}' cannot be evaluated. Record a number, or change the rule."
         )
     return float(value)
+
+
+def _is_number(value: object) -> bool:
+    """Whether ``value`` is a number rules compare: not a boolean, and finite as a float
+    (``record()`` refuses the others; a store written otherwise may hold them)."""
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and finite(value) is not None
+    )
 
 
 def _threshold(rule: Threshold, run: RunFacts) -> Outcome:
@@ -209,21 +228,51 @@ def _threshold(rule: Threshold, run: RunFacts) -> Outcome:
     )
 
 
+def _exact(value: float) -> Fraction:
+    """``value`` as the number written for it: an integer as it is, a float as its shortest
+    decimal form (``0.9``, not the binary fraction just below 0.9 that stores it). Changes
+    are computed on these exactly, so no sum overflows and 0.9 → 0.855 is a change of 5%,
+    not 5.000000000000004%."""
+    return Fraction(value) if isinstance(value, int) else Fraction(repr(value))
+
+
+def median(numbers: Iterable[float]) -> Fraction:
+    """The median of ``numbers``, exactly (:func:`_exact`): two values near a float's largest
+    (1.7e308) have a median of that size, not the infinity their sum in floats would give."""
+    return statistics.median(_exact(number) for number in numbers)
+
+
+def _shown(number: Fraction) -> str:
+    """An exact change as messages show it: rounded to 2 decimals (one beyond a float's
+    range, a change between numbers near 1.8e308 of opposite signs, as the largest float)."""
+    rounded = round(number, 2)
+    try:
+        return format_number(float(rounded))
+    except OverflowError:
+        return f"more than {format_number(sys.float_info.max)}"
+
+
+def _as_float(number: Fraction) -> float | None:
+    """An exact change as a float for ``observed`` (JSON), None beyond a float's range."""
+    try:
+        return float(number)
+    except OverflowError:
+        return None
+
+
 def _change(rule: Change, run: RunFacts, previous: Sequence[RunFacts]) -> Outcome:
     value = _numeric(rule, run)
     if not isinstance(value, float):
         return value
     baseline_values = [
-        float(earlier.metrics[rule.metric])
+        earlier.metrics[rule.metric]
         for earlier in previous
-        if earlier.status == SUCCEEDED
-        and isinstance(earlier.metrics.get(rule.metric), (int, float))
-        and not isinstance(earlier.metrics.get(rule.metric), bool)
+        if earlier.status == SUCCEEDED and _is_number(earlier.metrics.get(rule.metric))
     ][: rule.window]
     if not baseline_values:
         return None  # nothing to compare with yet
-    baseline = statistics.median(baseline_values)
-    delta = value - baseline
+    baseline = median(baseline_values)
+    delta = _exact(run.metrics[rule.metric]) - baseline
     if rule.percent:
         if baseline == 0:
             return RuleFailure(
@@ -235,21 +284,22 @@ def _change(rule: Change, run: RunFacts, previous: Sequence[RunFacts]) -> Outcom
     else:
         change = delta
     moved = {"drops": -change, "rises": change, "changes": abs(change)}[rule.direction]
-    if moved <= rule.amount:
+    if not CHANGE_OPERATORS[rule.op](moved, _exact(rule.amount)):
         return None
     unit = "%" if rule.percent else ""
     verb = {"drops": "dropped", "rises": "rose", "changes": "changed"}[rule.direction]
+    shown_baseline = float(baseline)  # between two finite floats: finite
     return Finding(
-        f"{rule.metric} {verb} {format_number(round(abs(change), 2))}{unit} in run "
+        f"{rule.metric} {verb} {_shown(abs(change))}{unit} in run "
         f"{run.run_id}: {format_number(value)} against a median of "
-        f"{format_number(baseline)} over the last {len(baseline_values)} successful runs "
+        f"{format_number(shown_baseline)} over the last {len(baseline_values)} successful runs "
         f"(rule: {rule.text}).",
         {
             "metric": rule.metric,
             "value": value,
-            "baseline": baseline,
+            "baseline": shown_baseline,
             "baseline_runs": len(baseline_values),
-            "change": change,
+            "change": _as_float(change),
             "percent": rule.percent,
         },
         f"run:{run.run_id}",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from nbtools.jsonvalues import WireModel, dumps, json_default
+from nbtools.jsonvalues import WireModel, dumps, dumps_text, json_default
 
 
 @dataclass(frozen=True)
@@ -73,15 +73,27 @@ def test_the_rest_encoder_writes_utf8() -> None:
     assert dumps({"name": "café"}) == '{"name":"café"}'.encode()
 
 
-def test_neither_encoder_ever_writes_nan_or_an_infinity() -> None:
+def test_no_encoder_ever_writes_nan_or_an_infinity(capsys: pytest.CaptureFixture[str]) -> None:
     """JSON has no NaN: strict parsers refuse the ``NaN`` token ``json.dumps`` writes by
-    default, so a value holding one is a bug to catch, never output. orjson writes null;
-    the fallback for integers past 64 bits, and the CLI's ``--json``, refuse."""
+    default. orjson writes null, and so do the fallback for integers past 64 bits (which
+    raised ValueError) and the text every other writer uses: ``--json`` (which raised too),
+    webhooks and e-mails (which wrote ``NaN`` and ``Infinity``)."""
     from nbtools.cli.output import print_json
 
     assert dumps({"x": float("nan")}) == b'{"x":null}'
-    for value in ({"past 64 bits": 2**70, "x": float("nan")}, [2**70, {"y": [float("inf")]}]):
-        with pytest.raises(ValueError, match="not JSON compliant"):
-            dumps(value)
-        with pytest.raises(ValueError, match="not JSON compliant"):
-            print_json(value)
+    cases = [
+        ({"past 64 bits": 2**70, "x": float("nan")}, {"past 64 bits": 2**70, "x": None}),
+        ([2**70, {"y": (float("inf"), -float("inf"))}], [2**70, {"y": [None, None]}]),
+        (Outer(1, datetime(2026, 1, 1), None, extra={"change": Float64("nan")}),
+         {"id": 1, "at": "2026-01-01T00:00:00", "inner": None, "change": None}),
+    ]  # fmt: skip
+    for value, written in cases:
+        assert json.loads(dumps(value)) == written
+        assert json.loads(dumps_text(value)) == written
+        assert json.loads(dumps_text(value, indent=2)) == written
+        print_json(value)
+        assert json.loads(capsys.readouterr().out) == written
+        for text in (dumps(value).decode(), dumps_text(value)):
+            assert "NaN" not in text
+            assert "Infinity" not in text
+    assert dumps_text({"x": 1.5}, separators=(",", ":")) == '{"x":1.5}'

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import http.client
-import json
 import ssl
 import urllib.error
 import urllib.parse
@@ -20,7 +19,7 @@ from typing import Any
 
 from nbtools._version import __version__
 from nbtools.errors import NbtoolsError
-from nbtools.jsonvalues import json_default
+from nbtools.jsonvalues import dumps_text
 from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.notify.deadline import AttemptDeadline
 from nbtools.metrics.tables import EMAIL, WEBHOOK
@@ -73,7 +72,7 @@ def post_webhook(url: str, payload: dict[str, Any], settings: NotificationSettin
         headers["Authorization"] = f"Basic {token}"
         url = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
     request = urllib.request.Request(  # noqa: S310 (the scheme is checked when the target is added)
-        url, data=json.dumps(payload, default=json_default).encode(), method="POST", headers=headers
+        url, data=dumps_text(payload).encode(), method="POST", headers=headers
     )
     deadline = AttemptDeadline(settings.timeout_seconds)
     try:

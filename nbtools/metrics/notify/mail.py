@@ -9,7 +9,6 @@ server is bounded by ``timeout_seconds`` (:mod:`.deadline`).
 
 from __future__ import annotations
 
-import json
 import smtplib
 import ssl
 from datetime import datetime, timezone
@@ -17,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any
 
-from nbtools.jsonvalues import json_default
+from nbtools.jsonvalues import dumps_text
 from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.notify.channels import DeliveryError, UndeliverableError
 from nbtools.metrics.notify.deadline import AttemptDeadline
@@ -41,7 +40,7 @@ def send_email(to: str, payload: dict[str, Any], settings: NotificationSettings)
     message["Message-ID"] = _message_id(str(payload["notification_id"]), settings.mail_from)
     message.set_content(body)
     message.add_attachment(
-        json.dumps(payload, indent=2, default=json_default).encode(),
+        dumps_text(payload, indent=2).encode(),
         maintype="application",
         subtype="json",
         filename="notification.json",

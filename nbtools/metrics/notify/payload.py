@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from nbtools._version import __version__
+from nbtools.jsonvalues import dumps_text
 from nbtools.metrics.rules import RunFacts
 from nbtools.metrics.tables import ON_ALERT, ON_FAILURE, Alert, Notification
 
@@ -98,12 +98,12 @@ def render_email(payload: dict[str, Any]) -> tuple[str, str]:
     lines = [payload["summary"], ""]
     if payload.get("alert"):
         alert = payload["alert"]
-        lines += [f"Rule: {alert['rule']}", f"Values: {json.dumps(alert['values'])}"]
+        lines += [f"Rule: {alert['rule']}", f"Values: {dumps_text(alert['values'])}"]
     if payload.get("run"):
         run = payload["run"]
         lines += [f"Run: {run['id']} ({run['status']})"]
-        lines += [f"Parameters: {json.dumps(run['parameters'])}"] if run["parameters"] else []
-        lines += [f"Metrics: {json.dumps(run['metrics'])}"] if run["metrics"] else []
+        lines += [f"Parameters: {dumps_text(run['parameters'])}"] if run["parameters"] else []
+        lines += [f"Metrics: {dumps_text(run['metrics'])}"] if run["metrics"] else []
     lines += [f"{name}: {url}" for name, url in payload.get("links", {}).items()]
     lines += ["", f"Sent by {payload['sent_by']}."]
     subject = " ".join(f"nbtools: {payload['summary']}".split())  # one line, whatever the names

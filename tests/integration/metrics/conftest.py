@@ -28,6 +28,11 @@ from tests.postgres import free_port
 from tests.unit.metrics.conftest import add_run
 
 
+def not_json(token: str) -> None:
+    """What a strict JSON parser says of ``NaN`` and ``Infinity`` (Python's accepts them)."""
+    raise ValueError(f"{token} is not JSON")
+
+
 @dataclass
 class WebhookReceiver:
     """Records JSON bodies POSTed to it; answers with the statuses queued in ``replies``."""
@@ -57,7 +62,8 @@ def running_webhook(tls: ssl.SSLContext | None = None) -> Iterator[WebhookReceiv
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            raw = self.rfile.read(int(self.headers["Content-Length"]))
+            body = json.loads(raw, parse_constant=not_json)  # strictly: no NaN, no Infinity
             receiver.authorizations.append(self.headers.get("Authorization"))
             receiver.idempotency_keys.append(self.headers.get("Idempotency-Key"))
             receiver.got_request.set()

@@ -65,6 +65,24 @@ def test_webhook_receives_the_json_payload(
     assert sender.deliver_due() == 0
 
 
+def test_a_payload_holding_nan_or_an_infinity_is_sent_as_json_with_null(
+    project: Project, webhook: WebhookReceiver, sender: NotificationSender, clock: Clock
+) -> None:
+    """An alert an earlier version stored from a change near a float's largest held NaN and
+    infinity among its values: the webhook got ``NaN`` and ``Infinity``, which strict JSON
+    parsers (the receiver's, JavaScript's, Go's) refuse."""
+    (queued,) = queue(project, clock, "webhook", f"{webhook.url}/hook")
+    with project.store.session(write=True) as session:
+        stored = session.get(Notification, queued.id)
+        assert stored is not None
+        values = {"baseline": float("inf"), "change": float("nan"), "value": 1.7e308}
+        stored.payload = {**stored.payload, "alert": {"rule": "big rises > 1%", "values": values}}
+    assert sender.deliver_due() == 1
+    _path, body = webhook.received[0]
+    assert body["alert"]["values"] == {"baseline": None, "change": None, "value": 1.7e308}
+    assert statuses(project)[queued.id] == ("delivered", 1, None)
+
+
 def test_credentials_in_a_webhook_url_are_sent_as_basic_auth_and_never_shown(
     project: Project, webhook: WebhookReceiver, sender: NotificationSender, clock: Clock
 ) -> None:

@@ -308,3 +308,11 @@ def test_a_trend_line_for_flat_negative_and_unit_series() -> None:
         == "loss  ▁█▅  min -1.0 · median -0.5 · max 0.0 · last -0.5"
     )
     assert trend("time", [2, 4], "s") == "time  ▁█  min 2 s · median 3.0 s · max 4 s · last 4 s"
+    # numbers near a float's largest: the median of two was their sum halved, inf, and the
+    # bars of opposite signs a ValueError (their span overflowed to inf, inf / inf is NaN)
+    assert trend("big", [1.7e308, 1.7e308]) == (
+        "big  ▄▄  min 1.7e+308 · median 1.7e+308 · max 1.7e+308 · last 1.7e+308"
+    )
+    assert trend("big", [-1.7e308, 1.7e308, 1.7e308, -1.7e308]) == (
+        "big  ▁██▁  min -1.7e+308 · median 0.0 · max 1.7e+308 · last -1.7e+308"
+    )

@@ -61,3 +61,12 @@ def test_a_delivery_s_notification_id_is_its_own_and_the_same_on_every_attempt()
     assert sent["notification_id"] == one
     assert sent["links"]["run"] == "https://hub/u/nbtools/api/runs/9"
     assert "notification_id" not in queued.payload  # the queued payload is left as it is
+
+
+def test_a_value_json_cannot_hold_is_null_in_the_email_too() -> None:
+    """An alert stored by an earlier version could hold NaN and infinity among its values
+    (a change rule near a float's largest): the e-mail's text said ``NaN``."""
+    payload = build_payload("success", JobRef(3, "t"), RunFacts(9, "succeeded", {}), None)
+    payload["alert"] = {"rule": "big rises > 1%", "values": {"baseline": float("inf")}}
+    _subject, body = render_email(payload)
+    assert 'Values: {"baseline": null}' in body

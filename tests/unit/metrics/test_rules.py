@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -146,3 +147,82 @@ def test_late_without_any_interval_is_a_rule_failure() -> None:
     result = evaluate_late(Late(), last_success_at=None, since=NOW, now=NOW, expected_interval=None)
     assert isinstance(result, RuleFailure)
     assert "e.g. 'late 26h'" in result.message
+
+
+BIG = 1.7e308  # two of them sum to infinity in floats
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["big rises > 1% over 2", "big drops > 1% over 2", "big changes > 1 over 2",
+     "big changes > 0.0001% over 3", "big changes >= 1e-300 over 2"],
+)  # fmt: skip
+@pytest.mark.parametrize("big", [BIG, -BIG, 1.7976931348623157e308])
+def test_a_value_that_never_changed_near_a_floats_largest_never_fires(
+    text: str, big: float
+) -> None:
+    """The median of two values near 1.8e308 was their float sum halved: infinity, so the
+    change was NaN (every comparison false, so `moved <= amount` was false: fired) or
+    infinite, and the alert said 'rose nan%' against 'a median of inf'."""
+    history = [run(3, big=big), run(2, big=big), run(1, big=big)]
+    assert outcome(text, run(4, big=big), *history) is None
+
+
+def test_changes_between_the_largest_numbers_are_exact_and_their_values_json() -> None:
+    """Opposite signs near 1.8e308: the median is exact (0 for -BIG and BIG, never inf), a
+    change beyond a float's range fires with a readable message and `change` null."""
+    result = outcome("big rises > 1% over 2", run(3, big=BIG), run(2, big=-BIG), run(1, big=-BIG))
+    assert isinstance(result, Finding)
+    assert result.observed["baseline"] == -BIG
+    assert result.observed["change"] == 200.0
+    assert result.message.startswith("big rose 200% in run 3: 1.7e+308 against a median of")
+    absolute = outcome("big rises > 1 over 2", run(3, big=BIG), run(2, big=-BIG))
+    assert isinstance(absolute, Finding)
+    assert absolute.observed["change"] is None  # 3.4e308: no float holds it
+    assert "big rose more than 1.7976931348623157e+308 in run 3" in absolute.message
+    middle = outcome("big rises > 1 over 2", run(4, big=1.0), run(3, big=BIG), run(2, big=-BIG))
+    assert middle is None  # the median of -BIG and BIG is 0: 1 is not more than 1 above it
+    for finding in (result, absolute):
+        json.dumps(finding.observed, allow_nan=False)  # JSON as strict parsers read it
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "median", "fires"),
+    [("v drops > 5% over 3", 0.855, 0.9, False),  # exactly 5% (5.000000000000004 in floats)
+     ("v drops >= 5% over 3", 0.855, 0.9, True),
+     ("v drops > 5% over 3", 0.85499, 0.9, True),  # just beyond
+     ("v drops > 10% over 3", 0.27, 0.3, False),  # exactly 10% (9.999999999999991 in floats)
+     ("v drops >= 10% over 3", 0.27, 0.3, True),  # which a float comparison missed
+     ("v rises > 0.1 over 3", 0.4, 0.3, False),  # exactly 0.1 (0.10000000000000003)
+     ("v rises >= 0.1 over 3", 0.4, 0.3, True),
+     ("v changes > 10% over 3", 0.33, 0.3, False),
+     ("v changes >= 10% over 3", 0.33, 0.3, True),
+     ("n rises >= 100% over 3", 2 * 10**20 + 2, 10**20 + 1, True),  # integers exactly
+     ("n rises > 100% over 3", 2 * 10**20 + 2, 10**20 + 1, False)],
+)  # fmt: skip
+def test_a_change_exactly_at_the_amount_is_not_more_than_it(
+    text: str, value: float, median: float, fires: bool
+) -> None:
+    """Changes are computed on the numbers as written (0.9, not the float just below it):
+    exactly 5% is not "more than 5%", and `>=` takes it in."""
+    history = [run(3, v=median, n=median), run(2, v=median, n=median), run(1, v=0, n=0)]
+    result = outcome(text, run(4, v=value, n=value), *history)
+    assert isinstance(result, Finding) is fires
+    if isinstance(result, Finding) and text.startswith("v drops >= 5%"):
+        assert result.message.startswith("v dropped 5% in run 4: 0.855 against a median of 0.9")
+        assert result.observed["change"] == -5.0
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_a_non_finite_value_is_a_rule_failure_and_never_a_baseline(bad: float) -> None:
+    """A store written by other means may hold one: the run's is an error of the rule
+    (never fired on), an earlier run's is left out of the median."""
+    result = outcome("v drops > 5%", run(3, v=bad), run(2, v=1.0))
+    assert isinstance(result, RuleFailure)
+    assert "not a number" in result.message
+    assert isinstance(outcome("v < 1", run(3, v=bad)), RuleFailure)
+    quiet = outcome("v drops > 5%", run(3, v=1.0), run(2, v=bad), run(1, v=1.0))
+    assert quiet is None
+    fired = outcome("v drops > 5%", run(3, v=0.5), run(2, v=bad), run(1, v=1.0))
+    assert isinstance(fired, Finding)
+    assert fired.observed["baseline_runs"] == 1
