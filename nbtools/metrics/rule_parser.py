@@ -125,7 +125,14 @@ class _Parser:
 
     def metric(self) -> str:
         token = self.take("word", "a metric name")
-        if len(token.text) > MAX_NAME_LENGTH or token.text.endswith("."):
+        if len(token.text) > MAX_NAME_LENGTH:
+            raise _error(
+                self.text,
+                token.column,
+                f"the metric name is {len(token.text)} characters long, longer than any "
+                f"metric's (at most {MAX_NAME_LENGTH})",
+            )
+        if token.text.endswith("."):
             raise _error(self.text, token.column, f"{token.text!r} is not a valid metric name")
         return token.text
 

@@ -26,7 +26,11 @@ PAYLOAD_VERSION = 1
 DEFAULT_MAX_VALUE_BYTES = 16 * 1024
 MAX_BYTES_ENV = "NBTOOLS_METRIC_MAX_BYTES"
 
+#: The longest name of a metric, and of every series a job stores (rules name them).
 MAX_NAME_LENGTH = 100
+#: A served package's traffic stores the mean of each name its functions record as the
+#: series ``mean.<name>`` (:mod:`nbtools.serve.telemetry`).
+MEAN_PREFIX = "mean."
 MAX_UNIT_LENGTH = 32
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _MAX_DEPTH = 20
@@ -48,6 +52,14 @@ def validate_name(name: object) -> str:
             name=name,
         )
     return name
+
+
+def mean_series(name: str) -> str | None:
+    """The series a service stores the mean of ``name``'s values under, ``mean.<name>``;
+    None when that is longer than :data:`MAX_NAME_LENGTH` (a name over 95 characters): no
+    rule could name it, and no column holds it."""
+    series = MEAN_PREFIX + name
+    return series if len(series) <= MAX_NAME_LENGTH else None
 
 
 def validate_unit(unit: object) -> str | None:

@@ -14,7 +14,9 @@ out of both, counted in ``nbtools_serve_recorded_dropped_total`` and logged once
 such value would otherwise turn a name's sum into NaN or infinity for as long as the process
 lives, and its stored means with it. A number under a name ``record()`` refuses is left out
 and logged once per name (it is no label of that counter); a numpy scalar counts as the
-number it holds.
+number it holds. A number under a name longer than 95 characters is counted in ``/metrics``
+but has no mean, logged once per name: its series ``mean.<name>`` would be longer than a
+metric's name may be (:func:`nbtools.metrics.values.mean_series`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,14 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Summary
 
 from nbtools.metrics.errors import InvalidMetricError
-from nbtools.metrics.values import finite, plain_scalar, validate_name
+from nbtools.metrics.values import (
+    MAX_NAME_LENGTH,
+    MEAN_PREFIX,
+    finite,
+    mean_series,
+    plain_scalar,
+    validate_name,
+)
 
 log = logging.getLogger("nbtools.serve")
 
@@ -101,8 +110,27 @@ class PrometheusMetrics:
                 self._tell(name, value)
                 continue
             self.recorded.labels(name).observe(number)
+            if mean_series(name) is None:
+                self._tell_long(name)
+                continue
             numbers.append((name, number))
         return numbers
+
+    def _tell_long(self, name: str) -> None:
+        if (MEAN_PREFIX, name) in self._told:
+            return
+        self._told.add((MEAN_PREFIX, name))
+        log.warning(
+            "the name %r is %d characters long: its mean would be the series %s<name>, "
+            "longer than the %d characters a metric's name may have, which no rule could name. "
+            "Counted in /metrics, not in the recorded means: record it under a name of at "
+            "most %d characters (logged once per name).",
+            name,
+            len(name),
+            MEAN_PREFIX,
+            MAX_NAME_LENGTH,
+            MAX_NAME_LENGTH - len(MEAN_PREFIX),
+        )
 
     def _tell_name(self, key: object, reason: str) -> None:
         if key in self._told:
@@ -179,7 +207,9 @@ class Minute:
             found["latency_p50"] = (percentile(self.latencies, 0.5), "s")
             found["latency_p95"] = (percentile(self.latencies, 0.95), "s")
         for name, total in sorted(self.sums.items()):
-            found[f"mean.{name}"] = (total / self.counts[name], None)
+            series = mean_series(name)  # None: a share an earlier version wrote
+            if series is not None:
+                found[series] = (total / self.counts[name], None)
         return found
 
     def merge(self, other: Minute) -> None:

@@ -89,3 +89,16 @@ def test_every_example_a_parse_error_gives_is_a_rule_as_typed() -> None:
     assert len(examples) == 7
     for example in examples:
         parse_rule(example.replace("METRIC", "accuracy"))
+
+
+def test_a_metric_name_is_at_most_100_characters_and_the_error_says_so() -> None:
+    """A rule names every series a job stores, a service's ``mean.<name>`` too (the service
+    stores none longer); a longer name was "not a valid metric name", without the reason."""
+    longest = "mean." + "b" * 95
+    assert parse_rule(f"{longest} > 1") == Threshold(longest, ">", 1)
+    assert parse_rule(f"missing {'a' * 100}") == Missing("a" * 100)
+    for text, column in ((f"mean.{'b' * 96} > 1", 1), (f"missing {'a' * 101}", 9)):
+        with pytest.raises(RuleSyntaxError) as info:
+            parse_rule(text)
+        assert info.value.details["column"] == column
+        assert "characters long, longer than any metric's (at most 100)" in info.value.message

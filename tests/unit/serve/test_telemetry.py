@@ -161,3 +161,31 @@ def test_run_results_count_as_record_would_take_them(caplog: pytest.LogCaptureFi
     assert "Invalid metric name 'bad name'" in told[0]
     assert "Invalid metric name '\\ud800'" in told[1]
     assert "A metric name must be a string, not int" in told[2]
+
+
+def test_a_name_whose_mean_no_rule_could_name_has_no_mean(caplog: pytest.LogCaptureFixture) -> None:
+    """Names of 96 to 100 characters, which record() takes, made ``mean.<name>`` series of
+    101 to 105 characters that no rule could name (and PostgreSQL's column refused): every
+    stored series name is at most 100 characters. Such a name is still in /metrics."""
+    longest, over = "m" * 95, "n" * 96
+    prometheus = PrometheusMetrics()
+    with caplog.at_level(logging.WARNING, logger="nbtools.serve"):
+        numbers = prometheus.observe_recorded([(longest, 1.0), (over, 2.0), ("o" * 100, 3.0)])
+        prometheus.observe_recorded([(over, 4.0)])  # told once per name
+    assert numbers == [(longest, 1.0)]
+    minute = Minute()
+    for name, number in numbers:
+        minute.add_values(name, number, 1)
+    found = minute.metrics()
+    assert found[f"mean.{longest}"] == (1.0, None)
+    assert len(f"mean.{longest}") == 100
+    assert all(len(name) <= 100 for name in found)
+    text = generate_latest(prometheus.registry).decode()
+    assert f'nbtools_serve_recorded_value_sum{{name="{over}"}} 6.0' in text
+    told = [record.getMessage() for record in caplog.records]
+    assert len(told) == 2
+    assert f"the name '{over}' is 96 characters long" in told[0]
+    assert "record it under a name of at most 95 characters" in told[0]
+    # a share an earlier version's worker wrote with such a name stores no such series
+    minute.add_values(over, 2.0, 1)
+    assert f"mean.{over}" not in minute.metrics()
