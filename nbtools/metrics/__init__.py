@@ -29,6 +29,8 @@ from nbtools.lazy import loader
 from nbtools.metrics.values import format_value as format_value
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from nbtools.metrics.config import MetricsSettings as MetricsSettings
     from nbtools.metrics.config import NotificationSettings as NotificationSettings
     from nbtools.metrics.rules import median as median
@@ -66,12 +68,14 @@ def add_rule(project: Project, job_id: int, text: str, actor: str | None = None)
 
 def list_rules(project: Project, job_id: int | None = None) -> list[AlertRuleView]:
     """A job's rules (every job's without ``job_id``), each with its ``warning`` if the job's
-    recent runs say it may never fire, and what it says of the job's latest finished run."""
+    recent runs say it may never fire, and what it says of the job's latest finished run;
+    NotFoundError for a job that does not exist."""
     from nbtools.metrics import alerts
     from nbtools.metrics.latest import latest_run_checks
     from nbtools.metrics.views import AlertRuleView
 
     with project.store.session() as session:
+        _check_job(session, job_id)
         rules = alerts.list_rules(session, job_id)
         warnings = alerts.rule_warnings(session, rules)
         latest = latest_run_checks(session, rules)
@@ -147,10 +151,13 @@ def add_target(
 
 
 def list_targets(project: Project, job_id: int | None = None) -> list[TargetView]:
+    """A job's notification targets (every job's without ``job_id``); NotFoundError for a
+    job that does not exist."""
     from nbtools.metrics.notify import outbox
     from nbtools.metrics.views import TargetView
 
     with project.store.session() as session:
+        _check_job(session, job_id)
         return [TargetView.of(target) for target in outbox.list_targets(session, job_id)]
 
 
@@ -204,10 +211,21 @@ def metric_series(
     before_run: int | None = None,
     limit: int = 100,
 ) -> dict[str, Any]:
-    """Job ``job_id``'s metrics over a page of its runs (newest page, oldest run first)."""
+    """Job ``job_id``'s metrics over a page of its runs (newest page, oldest run first);
+    NotFoundError for a job that does not exist (an archived job's are there)."""
     from nbtools.metrics import series
 
     with project.store.session() as session:
+        _check_job(session, job_id)
         return series.metric_series(
             session, job_id, metric=metric, before_run=before_run, limit=limit
         )
+
+
+def _check_job(session: Session, job_id: int | None) -> None:
+    """NotFoundError unless job ``job_id`` exists (archived or not), when one is named: a
+    job's rules, targets or series are not an empty list when there is no such job."""
+    if job_id is not None:
+        from nbtools.jobs.definitions import get_job
+
+        get_job(session, job_id)

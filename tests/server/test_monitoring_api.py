@@ -69,6 +69,28 @@ async def test_run_metrics_and_paged_job_series(jp_fetch: Any, root_project: Pro
     assert (await error_of(jp_fetch, "jobs", "2", "metrics", limit="0"))[0] == 400
 
 
+async def test_a_job_that_does_not_exist_has_no_series_rules_or_targets(
+    jp_fetch: Any, root_project: Project
+) -> None:
+    """`GET /jobs/999/metrics` answered 200 with an empty series (and rules and targets an
+    empty list), so a dashboard with a wrong job id drew an empty chart: 404, as the CLI
+    says. An archived job's are still there; a query's `job` filter stays a filter."""
+    add_jobs(root_project, 5)
+    store_metrics(root_project, 5, 50, accuracy=0.9)
+    for resource in ("metrics", "rules", "notifications"):
+        code, body = await error_of(jp_fetch, "jobs", "999", resource)
+        assert (code, body["error"]) == (404, "NotFoundError")
+        assert body["message"].startswith("Job 999 does not exist.")
+        assert body["details"]["job_id"] == 999
+    await jp_fetch("nbtools", "api", "jobs", "5", method="DELETE")  # archived
+    page = await call(jp_fetch, "jobs", "5", "metrics")
+    assert page["run_ids"] == [50]
+    assert await call(jp_fetch, "jobs", "5", "rules") == []
+    assert await call(jp_fetch, "jobs", "5", "notifications") == []
+    assert await call(jp_fetch, "alerts", job="999") == []
+    assert await call(jp_fetch, "notifications", job="999") == []
+
+
 async def test_rules_crud_with_precise_errors(jp_fetch: Any, root_project: Project) -> None:
     add_jobs(root_project, 3)
     created = await call(jp_fetch, "jobs", "3", "rules", method="POST", body={"text": "acc < 0.9"})
