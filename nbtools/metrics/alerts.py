@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from nbtools import audit
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs.definitions import get_job
+from nbtools.jobs.submit import check_active
 from nbtools.metrics.rule_parser import parse_rule
 from nbtools.metrics.tables import (
     ACKNOWLEDGED,
@@ -31,10 +32,11 @@ _NUMERIC_KINDS = ("threshold", "change")
 
 
 def add_rule(session: Session, job_id: int, text: str, actor: str | None = None) -> AlertRule:
-    """Parse ``text`` and store it (canonically) as a rule of job ``job_id``; audited as
-    ``rule.add`` by ``actor`` in the same transaction."""
+    """Parse ``text`` and store it (canonically) as a rule of job ``job_id``, which must
+    not be archived (ConflictError: it never runs again); audited as ``rule.add`` by
+    ``actor`` in the same transaction."""
     rule = parse_rule(text)
-    get_job(session, job_id)
+    check_active(get_job(session, job_id))
     duplicate = session.scalar(
         select(AlertRule.id).where(AlertRule.job_id == job_id, AlertRule.text == rule.text)
     )

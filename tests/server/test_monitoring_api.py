@@ -74,7 +74,8 @@ async def test_a_job_that_does_not_exist_has_no_series_rules_or_targets(
 ) -> None:
     """`GET /jobs/999/metrics` answered 200 with an empty series (and rules and targets an
     empty list), so a dashboard with a wrong job id drew an empty chart: 404, as the CLI
-    says. An archived job's are still there; a query's `job` filter stays a filter."""
+    says. An archived job's are still there, but it takes no new rule or target (they were
+    accepted, and could never act); a query's `job` filter stays a filter."""
     add_jobs(root_project, 5)
     store_metrics(root_project, 5, 50, accuracy=0.9)
     for resource in ("metrics", "rules", "notifications"):
@@ -87,6 +88,13 @@ async def test_a_job_that_does_not_exist_has_no_series_rules_or_targets(
     assert page["run_ids"] == [50]
     assert await call(jp_fetch, "jobs", "5", "rules") == []
     assert await call(jp_fetch, "jobs", "5", "notifications") == []
+    for resource, body in (
+        ("rules", {"text": "failed"}),
+        ("notifications", {"channel": "webhook", "destination": "http://127.0.0.1:9/h"}),
+    ):  # an archived job takes no new ones: they could never act
+        code, reply = await error_of(jp_fetch, "jobs", "5", resource, method="POST", body=body)
+        assert (code, reply["error"]) == (409, "ConflictError")
+        assert "cannot be edited or run" in reply["message"]
     assert await call(jp_fetch, "alerts", job="999") == []
     assert await call(jp_fetch, "notifications", job="999") == []
 

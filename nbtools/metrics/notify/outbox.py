@@ -22,6 +22,7 @@ from nbtools import audit
 from nbtools.durations import doubling_wait
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.jobs.definitions import get_job
+from nbtools.jobs.submit import check_active
 from nbtools.metrics.tables import (
     CANCELLED,
     CHANNELS,
@@ -103,11 +104,12 @@ def add_target(
     actor: str | None = None,
 ) -> NotificationTarget:
     """Notify about job ``job_id``'s ``events`` through ``channel`` to ``destination``; the
-    same destination twice on one job is a conflict (each event would be delivered twice).
+    same destination twice on one job is a conflict (each event would be delivered twice),
+    and so is an archived job (it never runs again).
     Audited as ``notify.add`` by ``actor`` in the same transaction: a target sends run
     parameters and metrics out of the project."""
     target = NotificationTarget(
-        job_id=get_job(session, job_id).id,
+        job_id=check_active(get_job(session, job_id)).id,
         channel=channel,
         destination=check_destination(channel, destination),
         events=check_events(events),

@@ -184,3 +184,37 @@ def test_the_migration_removes_what_deleted_jobs_left_behind(db_url: str) -> Non
             assert session.scalar(select(func.count()).select_from(MetricValue)) == 2
     finally:
         store.close()
+
+
+def test_an_archived_job_takes_no_new_rules_or_targets(tmp_path: Path) -> None:
+    """An archived job never runs again, and "can no longer be edited": adding a rule or a
+    notification target to it exited 0, and they could never act. Its own stay readable
+    and can be removed."""
+    project = Project(tmp_path)
+    monitor_job(project, JobRef(1, "train"), [10])
+    with project.store.session() as session:
+        rule_id = session.scalars(select(AlertRule.id)).one()
+        target_id = session.scalars(select(NotificationTarget.id)).one()
+    project.close()
+    root = ["--root", str(tmp_path)]
+    assert CliRunner().invoke(cli, [*root, "schedule", "remove", "job-1", "--yes"]).exit_code == 0
+    for args in (
+        ["alerts", "rule", "add", "job-1", "missing rows"],
+        ["alerts", "notify", "add", "1", "--webhook", "http://127.0.0.1:9/other", "--on", "alert"],
+        ["alerts", "notify", "add", "1", "--email", "ops@example.org", "--on", "failure"],
+    ):
+        refused = CliRunner().invoke(cli, [*root, *args])
+        assert refused.exit_code == 2, refused.output
+        assert "Job 1 was deleted (archived" in refused.output
+        assert "cannot be edited or run" in refused.output
+        assert "Traceback" not in refused.output
+    listed = CliRunner().invoke(cli, [*root, "alerts", "rule", "list", "--job", "1"])
+    assert "failed" in listed.output
+    for args in (["alerts", "rule", "remove", str(rule_id)],
+                 ["alerts", "notify", "remove", str(target_id)]):  # fmt: skip
+        assert CliRunner().invoke(cli, [*root, *args]).exit_code == 0
+    project = Project(tmp_path)
+    with project.store.session() as session:
+        assert session.scalars(select(AlertRule)).all() == []
+        assert session.scalars(select(NotificationTarget)).all() == []
+    project.close()
