@@ -30,11 +30,7 @@ def print_job(model: dict[str, Any]) -> None:
         "name": model["name"],
         "notebook": model["notebook_path"],
         "pinned to": f"version id {pinned} (not the file on disk)" if pinned else None,
-        "schedule": (
-            f"{model['schedule_description']} ({model['cron']}), {model['timezone']}"
-            if model["cron"]
-            else "on demand"
-        ),
+        "schedule": _schedule(model, f"{model['schedule_description']} ({model['cron']}), "),
         "timezone note": model["timezone_note"],
         # as text, as the listing's other moments are ("created": when and by whom)
         "next run": when(upcoming, model["timezone"])
@@ -70,7 +66,7 @@ def print_jobs(models: list[dict[str, Any]]) -> None:
             m["id"],
             m["name"],
             m["notebook_path"],
-            f"{m['cron']}\n{m['timezone']}" if m["cron"] else "on demand",
+            _schedule(m, f"{m['cron']}\n"),
             _next_run(m),
             m["parameters"] or "",
         )
@@ -89,6 +85,14 @@ def print_jobs(models: list[dict[str, Any]]) -> None:
             click.echo(
                 visible(f"Note: job {m['id']} ({m['name']}): {m['timezone_note']}"), err=True
             )
+
+
+def _schedule(model: dict[str, Any], cron: str) -> str:
+    """A job's schedule: ``cron`` followed by its zone, "on demand" without one, or that a
+    service's job is the traffic of a served package (it runs no notebook)."""
+    if model["service"]:
+        return "service: the traffic of nbtools serve"
+    return f"{cron}{model['timezone']}" if model["cron"] else "on demand"
 
 
 def _next_run(model: dict[str, Any]) -> datetime | str:

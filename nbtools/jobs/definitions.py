@@ -18,7 +18,13 @@ from nbtools.jobs.missed import MAX_CATCH_UP
 from nbtools.jobs.pinned import check_pin
 from nbtools.jobs.retention import parse_keep_runs
 from nbtools.jobs.schedules import check_cron, next_due
-from nbtools.jobs.submit import check_active, check_kernel, check_timeout, checked_parameters
+from nbtools.jobs.submit import (
+    check_active,
+    check_kernel,
+    check_notebook_job,
+    check_timeout,
+    checked_parameters,
+)
 from nbtools.jobs.tables import MISSED_POLICIES, MISSED_RUN_ONCE, Job
 from nbtools.jobs.zones import check_timezone
 from nbtools.store.base import utcnow
@@ -321,6 +327,16 @@ def _checked_edit(
         ) from None
 
 
+def _checked_service_edit(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A service's job after ``changes`` (of :data:`~nbtools.jobs.submit.SERVICE_FIELDS`
+    only), validated."""
+    _check_types(changes)
+    checked = {**current, **changes}
+    checked["paused"] = bool(checked["paused"])
+    checked["keep_runs"] = parse_keep_runs(checked["keep_runs"])
+    return checked
+
+
 def update_job(
     project: Project,
     job_id: int,
@@ -333,14 +349,18 @@ def update_job(
     Audited as ``job.edit`` by ``actor``, naming the fields whose values changed. A new
     ``kernel_name`` is checked as :func:`create_job` checks it."""
     with project.store.session() as session:
-        before = {
-            name: getattr(check_active(get_job(session, job_id)), name) for name in JOB_FIELDS
-        }
-    checked = _checked_edit(project, before, changes, before["pinned_version_id"])
-    kernel = checked["kernel_name"]
-    if kernel_check and kernel is not None and kernel != before["kernel_name"]:
-        check_kernel(kernel, here=False)
-    _check_use(project, checked, actor)
+        job = check_active(get_job(session, job_id))
+        before = {name: getattr(job, name) for name in JOB_FIELDS}
+        edited = [name for name in changes if changes[name] != before.get(name)]
+        service = check_notebook_job(job, edited).service
+    if service:  # what a service's job may change needs no notebook (it may have none here)
+        checked = _checked_service_edit(before, {name: changes[name] for name in edited})
+    else:
+        checked = _checked_edit(project, before, changes, before["pinned_version_id"])
+        kernel = checked["kernel_name"]
+        if kernel_check and kernel is not None and kernel != before["kernel_name"]:
+            check_kernel(kernel, here=False)
+        _check_use(project, checked, actor)
     with project.store.session(write=True) as session:
         job = check_active(get_job(session, job_id))
         current = {name: getattr(job, name) for name in JOB_FIELDS}

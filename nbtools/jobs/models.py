@@ -45,6 +45,7 @@ class Job(Base):
     next_run_at: Mapped[datetime | None]
     created_by: Mapped[str | None]
     archived_at: Mapped[datetime | None]
+    service: Mapped[bool]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

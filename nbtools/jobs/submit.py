@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -115,6 +116,40 @@ def check_active(job: Job) -> Job:
             "cannot be edited or run. Its runs, metrics and alerts stay readable; purging it "
             "deletes the job with its alert rules and alerts, and keeps its runs without a job.",
             job_id=job.id,
+        )
+    return job
+
+
+#: What may be changed on a service's job: how long its minutes are kept (and, through
+#: pausing, whether its ``late`` rules watch it).
+SERVICE_FIELDS = ("keep_runs", "paused")
+
+
+def check_notebook_job(job: Job, changed: Sequence[str] | None = None) -> Job:
+    """``job``, unless it is a service's (``service``: its runs are a served package's
+    minutes of traffic) and is to run a notebook (``changed`` None) or to change fields
+    other than :data:`SERVICE_FIELDS`: a run or a schedule would mix notebook runs into the
+    service's series, and satisfy its ``late`` rules while it serves nothing."""
+    if not job.service:
+        return job
+    what = f"Job {job.id} ({job.name}) records the traffic of a served package: its runs are "
+    if changed is None:
+        raise ConflictError(
+            what + "the service's minutes, so it runs no notebook. Run the notebook by "
+            "itself, or in a job of its own.",
+            job_id=job.id,
+            service=True,
+        )
+    refused = [name for name in changed if name not in SERVICE_FIELDS]
+    if refused:
+        raise ConflictError(
+            what + f"the service's minutes, and it is never scheduled: its {', '.join(refused)} "
+            f"cannot be set. Only how long its runs are kept (keep_runs) can change, and it "
+            "can be paused.",
+            field=refused[0],
+            fields=refused,
+            job_id=job.id,
+            service=True,
         )
     return job
 
@@ -233,7 +268,7 @@ def _checked_request(
     notebook read and the data usage rule has allowed ``purpose`` (subscribers of
     ``run_requested`` refuse by raising)."""
     if job is not None:
-        check_active(job)
+        check_notebook_job(check_active(job))
     nb = _notebook(project, notebook_path, pinned_version_id)
     parameters = resolve_values(declared_parameters(nb, notebook_path), values, from_text=from_text)
     events.run_requested(

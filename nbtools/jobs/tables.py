@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from nbtools.config import MAX_ACTOR
@@ -85,6 +86,9 @@ jobs_table = Table(
     # when the job was deleted without ``purge``: hidden from lists, never scheduled, its
     # runs, metrics and alerts kept readable
     Column("archived_at", UtcDateTime()),
+    # the job of a served package's traffic (``nbtools serve --record-to``): its runs are
+    # the service's minutes (trigger ``service``); never scheduled, it runs no notebook
+    Column("service", Boolean, nullable=False, default=False, server_default=false()),
     Column("created_at", UtcDateTime(), nullable=False, default=utcnow),
     Column("updated_at", UtcDateTime(), nullable=False, default=utcnow, onupdate=utcnow),
 )

@@ -74,6 +74,9 @@ class JobSpec(WireModel):
     created_by: str | None
     #: When the job was deleted (archived); None while it is active.
     archived_at: datetime | None
+    #: A served package's traffic (``nbtools serve --record-to``): its runs are the
+    #: service's minutes; it is never scheduled and runs no notebook.
+    service: bool
     created_at: datetime
     updated_at: datetime
 
@@ -110,6 +113,7 @@ class JobSpec(WireModel):
             next_run_note=_no_next_run(job),
             created_by=job.created_by,
             archived_at=job.archived_at,
+            service=job.service,
             created_at=job.created_at,
             updated_at=job.updated_at,
         )

@@ -51,15 +51,17 @@ class ServiceRecorder:
         self.job_id = self._job()
 
     def _job(self) -> int:
-        """The service's job, made on first start. Workers starting together take turns (an
-        advisory lock on PostgreSQL, the write transaction on SQLite), so one makes it and
-        the others find it. A store where earlier versions made two keeps using the oldest."""
+        """The service's job (``service``: never scheduled, it runs no notebook), made on
+        first start; a notebook job of the same name is no service's. Workers starting
+        together take turns (an advisory lock on PostgreSQL, the write transaction on
+        SQLite), so one makes it and the others find it. A store where earlier versions made
+        two keeps using the oldest."""
         with self.store.session(write=True) as session:
             if session.get_bind().dialect.name == "postgresql":
                 session.execute(select(func.pg_advisory_xact_lock(SERVICE_JOB_LOCK_KEY)))
             found = session.scalars(
                 select(Job.id)
-                .where(Job.name == self.name, Job.archived_at.is_(None))
+                .where(Job.name == self.name, Job.service, Job.archived_at.is_(None))
                 .order_by(Job.id)
             ).first()
             if found is not None:
@@ -68,6 +70,7 @@ class ServiceRecorder:
                 name=self.name,
                 notebook_path=self._notebook(),
                 parameters={},
+                service=True,
                 created_by="nbtools serve",
             )
             session.add(job)

@@ -79,6 +79,11 @@ export interface Job extends Required<Omit<JobFields, 'name'>> {
   next_run_note: string | null;
   /** The notebook version the job runs instead of the file on disk (`schedule add --pin-version`). */
   pinned_version_id: number | null;
+  /**
+   * The job a served package's traffic is recorded under (`nbtools serve --record-to`): its
+   * runs are the service's minutes; it runs no notebook, and only `keep_runs` and `paused` change.
+   */
+  service: boolean;
   created_by: string | null;
   created_at: string;
   updated_at: string;

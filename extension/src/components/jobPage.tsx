@@ -142,19 +142,21 @@ function JobPageContent({
         </p>
       )}
       <div className="jp-nbtools-JobPage-actions">
-        <Button
-          className="jp-mod-styled jp-mod-accept"
-          disabled={starting}
-          onClick={() => {
-            setStarting(true);
-            void act(async () =>
-              trans.__('Run %1 of %2 is queued.', (await runJob(job.id)).id, job.name)
-            ).finally(() => setStarting(false));
-          }}
-        >
-          {starting && <Spinner />}
-          {trans.__('Run now')}
-        </Button>
+        {!job.service && (
+          <Button
+            className="jp-mod-styled jp-mod-accept"
+            disabled={starting}
+            onClick={() => {
+              setStarting(true);
+              void act(async () =>
+                trans.__('Run %1 of %2 is queued.', (await runJob(job.id)).id, job.name)
+              ).finally(() => setStarting(false));
+            }}
+          >
+            {starting && <Spinner />}
+            {trans.__('Run now')}
+          </Button>
+        )}
         {job.cron && (
           <Button
             minimal
@@ -170,9 +172,11 @@ function JobPageContent({
             {job.paused ? trans.__('Resume') : trans.__('Pause')}
           </Button>
         )}
-        <Button minimal onClick={() => attempt(() => actions.edit(job))}>
-          {trans.__('Edit')}
-        </Button>
+        {!job.service && (
+          <Button minimal onClick={() => attempt(() => actions.edit(job))}>
+            {trans.__('Edit')}
+          </Button>
+        )}
         <Button
           className="jp-mod-styled jp-mod-warn"
           onClick={() => attempt(() => actions.remove(job))}
@@ -191,9 +195,11 @@ function JobPageContent({
           </dd>
           <dt>{trans.__('When')}</dt>
           <dd>
-            {job.cron
-              ? trans.__('%1 (%2)', job.schedule_description ?? job.cron, job.timezone)
-              : trans.__('on demand')}
+            {job.service
+              ? trans.__('never: its runs are the traffic of a served package (nbtools serve)')
+              : job.cron
+                ? trans.__('%1 (%2)', job.schedule_description ?? job.cron, job.timezone)
+                : trans.__('on demand')}
             {job.paused && ` · ${trans.__('paused')}`}
             {job.cron && <JobNotes notes={[job.timezone_note]} />}
           </dd>

@@ -117,22 +117,24 @@ function JobList({
               {job.name}
             </strong>
             <span>
-              {job.cron
-                ? job.paused
-                  ? trans.__('paused · %1', job.schedule_description ?? job.cron)
-                  : job.next_run_at
-                    ? trans.__(
-                        '%1 (%2) · next %3',
-                        job.schedule_description ?? job.cron,
-                        job.timezone,
-                        formatScheduled(job.next_run_at, job.timezone, trans)
-                      )
-                    : trans.__(
-                        '%1 (%2) · no next run',
-                        job.schedule_description ?? job.cron,
-                        job.timezone
-                      )
-                : trans.__('on demand')}
+              {job.service
+                ? trans.__('service traffic (nbtools serve)')
+                : job.cron
+                  ? job.paused
+                    ? trans.__('paused · %1', job.schedule_description ?? job.cron)
+                    : job.next_run_at
+                      ? trans.__(
+                          '%1 (%2) · next %3',
+                          job.schedule_description ?? job.cron,
+                          job.timezone,
+                          formatScheduled(job.next_run_at, job.timezone, trans)
+                        )
+                      : trans.__(
+                          '%1 (%2) · no next run',
+                          job.schedule_description ?? job.cron,
+                          job.timezone
+                        )
+                  : trans.__('on demand')}
             </span>
           </div>
           {job.cron && <JobNotes notes={[job.timezone_note, job.next_run_note]} />}
@@ -178,16 +180,18 @@ function JobActions({
           {trans.__('Open page')}
         </Button>
       )}
-      <Button minimal small disabled={starting} onClick={runNow}>
-        {starting && <Spinner />}
-        {trans.__('Run now')}
-      </Button>
+      {!job.service && (
+        <Button minimal small disabled={starting} onClick={runNow}>
+          {starting && <Spinner />}
+          {trans.__('Run now')}
+        </Button>
+      )}
       {job.cron && (
         <Button minimal small onClick={() => void model.setPaused(job, !job.paused)}>
           {job.paused ? trans.__('Resume') : trans.__('Pause')}
         </Button>
       )}
-      {commands && (
+      {commands && !job.service && (
         <Button
           minimal
           small

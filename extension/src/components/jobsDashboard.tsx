@@ -161,7 +161,9 @@ function JobRow({
             <JobNotes notes={[job.timezone_note, job.next_run_note]} />
           </>
         ) : (
-          <span className="jp-nbtools-Dashboard-muted">{trans.__('on demand')}</span>
+          <span className="jp-nbtools-Dashboard-muted">
+            {job.service ? trans.__('service traffic (nbtools serve)') : trans.__('on demand')}
+          </span>
         )}
       </td>
       <td>
