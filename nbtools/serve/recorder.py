@@ -3,7 +3,10 @@
 The service is a job of the store (named ``service:<package>`` unless configured, created on
 first start, never scheduled); each minute with traffic is one succeeded run of that job,
 ``trigger = "service"``, ``scheduled_for`` the minute's start (so a minute is one run),
-carrying the notebook's content hash, version and environment from the package's manifest.
+carrying the notebook's version and environment from the package's manifest. Not its
+``notebook_sha256``: a run's is the sha256 of the notebook file it executed, and a service
+executes none (its manifest's ``notebook_sha256`` is another hash, of the cells extraction
+read); the version is what its minutes and the runs of that notebook have in common.
 Each worker of the service (``--workers N``) adds its counts of a minute to that run as its
 own share (:class:`~nbtools.serve.tables.ServiceMinuteShare`), and the run's metrics are
 recomputed from all shares, so N workers make one series, not N.
@@ -148,7 +151,6 @@ class ServiceRecorder:
             created_at=start,
             started_at=start,
             finished_at=start + timedelta(minutes=1),
-            notebook_sha256=self.info.get("notebook_sha256"),
             notebook_version_id=self.info.get("notebook_version_id"),
             env_snapshot_id=self.info.get("environment_id"),
         )

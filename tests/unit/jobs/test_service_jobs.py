@@ -150,7 +150,8 @@ def test_the_upgrade_marks_the_services_jobs_and_drops_the_schedules_they_were_g
 ) -> None:
     """A store an earlier version wrote: the jobs services made (who made them, or their
     minutes' runs) become services' jobs, without the schedule someone gave them; a
-    notebook job keeps its own."""
+    notebook job keeps its own. The minutes lose the hash of their package's cells that
+    they carried as their ``notebook_sha256`` (a file's sha256 for every other run)."""
     from alembic import command
 
     from nbtools.store import migrations
@@ -167,8 +168,8 @@ def test_the_upgrade_marks_the_services_jobs_and_drops_the_schedules_they_were_g
     )
     run = text(
         "INSERT INTO runs (id, job_id, trigger, notebook_path, parameters, output_html, "
-        "status, attempt, cancel_requested, created_at) VALUES (:id, :job, :trigger, "
-        "'churn.ipynb', '{}', :no, 'succeeded', 1, :no, :at)"
+        "status, attempt, cancel_requested, created_at, notebook_sha256) VALUES (:id, :job, "
+        ":trigger, 'churn.ipynb', '{}', :no, 'succeeded', 1, :no, :at, :sha)"
     )
     at, due = "2026-12-01 00:00:00+00:00", "2026-12-02 06:00:00+00:00"
     with engine.begin() as connection:
@@ -182,7 +183,15 @@ def test_the_upgrade_marks_the_services_jobs_and_drops_the_schedules_they_were_g
             connection.execute(job, {**values, "next": due if cron else None, "at": at})
         for run_id, job_id, trigger in ((10, 1, "schedule"), (11, 3, "service"), (12, 2, "manual")):
             connection.execute(
-                run, {"id": run_id, "job": job_id, "trigger": trigger, "no": False, "at": at}
+                run,
+                {
+                    "id": run_id,
+                    "job": job_id,
+                    "trigger": trigger,
+                    "no": False,
+                    "at": at,
+                    "sha": f"{run_id}" * 32,
+                },
             )
     engine.dispose()
     store = Store.open(db_url)  # upgrades
@@ -191,6 +200,11 @@ def test_the_upgrade_marks_the_services_jobs_and_drops_the_schedules_they_were_g
             rows = connection.execute(
                 text("SELECT id, service, cron, next_run_at IS NULL FROM jobs ORDER BY id")
             ).all()
+            hashes = connection.execute(
+                text("SELECT id, notebook_sha256 FROM runs ORDER BY id")
+            ).all()
+        # a minute's hash (its package's, of the cells) is no file's sha256: cleared
+        assert [tuple(row) for row in hashes] == [(10, "10" * 32), (11, None), (12, "12" * 32)]
         assert [(r[0], bool(r[1]), r[2], bool(r[3])) for r in rows] == [
             (1, False, "0 6 * * *", False),
             (2, True, None, True),

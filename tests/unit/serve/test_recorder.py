@@ -149,3 +149,20 @@ def test_the_service_job_names_the_notebook_s_project_path_once_the_lineage_has_
     assert again.job_id == recorder.job_id
     recorder.close()
     again.close()
+
+
+def test_a_minute_names_its_notebook_version_and_no_file_hash(db_url: str) -> None:
+    """A run's ``notebook_sha256`` is the sha256 of the notebook file it executed; a
+    service's minutes carried their package's hash of the notebook's cells under it, so a
+    minute and a run of the same notebook version seemed to come from different notebooks.
+    They name the version (what they have in common) and no file hash."""
+    Store.open(db_url).close()
+    info = {**INFO, "notebook_version_id": 7, "environment_id": "e" * 64}
+    recorder = ServiceRecorder(db_url, "service:versioned", info, "host:1")
+    recorder.write({MINUTE: minute(1, 0, 1.0, 0.010)})
+    with recorder.store.session() as session:
+        run = session.scalars(select(Run).where(Run.job_id == recorder.job_id)).one()
+    assert (run.notebook_sha256, run.notebook_version_id, run.env_snapshot_id) == (
+        None, 7, "e" * 64,
+    )  # fmt: skip
+    recorder.close()

@@ -5,6 +5,10 @@ earlier version told it only by its runs (trigger ``service``) and who made it (
 serve``), and let it be scheduled like a notebook job: the schedule such a job was given is
 removed (its notebook runs mixed into the service's series and kept its ``late`` rules quiet).
 
+The service's minutes carried its package's hash of the notebook's cells as their
+``notebook_sha256``, which is a run's sha256 of the notebook file it executed (so the same
+notebook version seemed to differ): it is cleared (they name their notebook version).
+
 Revision ID: serve_0002
 Revises: serve_0001
 Create Date: 2026-12-05
@@ -28,7 +32,12 @@ jobs = sa.table(
     sa.column("cron", sa.String()),
     sa.column("next_run_at", sa.DateTime(timezone=True)),
 )
-runs = sa.table("runs", sa.column("job_id", sa.Integer()), sa.column("trigger", sa.String()))
+runs = sa.table(
+    "runs",
+    sa.column("job_id", sa.Integer()),
+    sa.column("trigger", sa.String()),
+    sa.column("notebook_sha256", sa.String()),
+)
 
 
 def upgrade() -> None:
@@ -42,6 +51,7 @@ def upgrade() -> None:
     if "created_by" in columns:  # else (migration identity_0001 comes later) none has one
         made.append(jobs.c.created_by == "nbtools serve")
     op.execute(jobs.update().where(sa.or_(*made)).values(service=True, cron=None, next_run_at=None))
+    op.execute(runs.update().where(runs.c.trigger == "service").values(notebook_sha256=None))
 
 
 def downgrade() -> None:
