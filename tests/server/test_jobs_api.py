@@ -497,25 +497,3 @@ async def test_a_kernel_not_installed_is_refused_unless_the_check_is_off(
     assert changed["kernel_name"] == "x"
     wrong = await refused(jp_fetch, "POST", "jobs", body={**job_body, "kernel_check": "no"})
     assert (wrong["status"], wrong["details"]["field"]) == (400, "kernel_check")
-
-
-async def test_a_service_s_job_is_409_to_run_or_schedule(jp_fetch: Any, notebooks: Path) -> None:
-    """A served package's traffic job was run and scheduled like a notebook job (202, 200),
-    which mixed notebook runs into the service's series."""
-    from nbtools.serve.recorder import ServiceRecorder
-
-    Project(notebooks).close()
-    info = {"notebook": "forecast.ipynb", "notebook_sha256": None}
-    url = f"sqlite:///{notebooks / '.nbtools' / 'nbtools.db'}"
-    recorder = ServiceRecorder(url, "service:forecast", info, "h:1")
-    job_id = str(recorder.job_id)
-    recorder.close()
-    assert (await call(jp_fetch, "GET", "jobs", job_id))["service"] is True
-    body = await refused(jp_fetch, "POST", "jobs", job_id, "run")
-    assert (body["status"], body["error"]) == (409, "ConflictError")
-    assert "records the traffic of a served package" in body["message"]
-    body = await refused(jp_fetch, "PATCH", "jobs", job_id, body={"cron": "0 6 * * *"})
-    assert (body["status"], body["details"]["field"]) == (409, "cron")
-    edited = await call(jp_fetch, "PATCH", "jobs", job_id, body={"keep_runs": "7d"})
-    assert (edited["keep_runs"], edited["cron"], edited["service"]) == ("7d", None, True)
-    assert await call(jp_fetch, "GET", "runs", job_id=job_id) == []  # nothing was queued
