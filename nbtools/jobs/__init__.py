@@ -366,7 +366,7 @@ def run_job(
     from nbtools.jobs import definitions, submit
 
     with project.store.session() as session:
-        job = definitions.get_job(session, job_id)
+        job = submit.check_notebook_job(definitions.get_job(session, job_id))
     if from_text:  # typed as the notebook the run executes declares them
         parameters = submit.checked_parameters(
             project,

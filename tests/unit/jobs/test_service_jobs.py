@@ -76,10 +76,12 @@ def test_a_service_s_job_runs_no_notebook(served: tuple[Project, int]) -> None:
     (minute_run,) = jobs.list_runs(project, job_id=job_id)
     with pytest.raises(ConflictError, match="so it runs no notebook"):
         jobs.rerun_run(project, minute_run["id"])  # a minute's run, as a notebook run
-    refused = nbtools(project.root, "schedule", "run", "service:churn")
-    assert refused.exit_code == 2, refused.output
-    assert "Job 1 (service:churn) records the traffic of a served package" in refused.output
-    assert "Traceback" not in refused.output
+    (project.root / "churn.ipynb").unlink()  # refused for what it is, not for a notebook
+    for parameters in ([], ["-p", "x=2.0"]):
+        refused = nbtools(project.root, "schedule", "run", "service:churn", *parameters)
+        assert refused.exit_code == 2, refused.output
+        assert "Job 1 (service:churn) records the traffic of a served package" in refused.output
+        assert "Traceback" not in refused.output
     assert runs_of(project, job_id) == ["service"]  # nothing was queued
 
 
