@@ -5,20 +5,29 @@ expires (the worker, its scheduler or its machine was killed, or it lost the dat
 longer than the lease) the reaper fails the run — or marks it cancelled if a cancel was
 requested — and the usual retry policy applies. A worker that finds its lease gone stops
 its kernel, so the retry never runs beside the original.
+
+A run ended here keeps what its worker left in the output directory it recorded when it
+started: its executed notebook as far as it was saved becomes its output, and the run's
+end (``run_finishing``) reads it and the run's record of data uses as for any run, so the
+datasets it used are its own (:mod:`nbtools.data.events`).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from sqlalchemy import select
 
+from nbtools.errors import NotFoundError
 from nbtools.jobs import runs
 from nbtools.jobs.tables import CANCELLED, FAILED, RUNNING, runs_table
 
 if TYPE_CHECKING:
     from nbtools.store.database import Store
+
+log = logging.getLogger(__name__)
 
 
 class LostRun(Protocol):
@@ -66,7 +75,23 @@ def end_lost_run(
         error_name="WorkerLost",
         error_message=reason,
         error_cell=run.current_cell,
+        **_left_outputs(store, run.id),
     )
+
+
+def _left_outputs(store: Store, run_id: int) -> dict[str, Any]:
+    """The ``outputs`` column of a run ended by another process than its worker: the files
+    the worker left in the output directory the run recorded when it started, listed,
+    purged and pruned as any run's. Nothing for a run that recorded none (its outputs were
+    to be uploaded when it ended) or that is gone."""
+    try:
+        left = runs.ending_outputs(store, run_id, None)
+    except NotFoundError:
+        return {}
+    except OSError as error:  # its directory cannot be looked in: the run still ends
+        log.warning("nbtools: cannot list what run %s left: %s", run_id, error)
+        return {}
+    return {} if left.directory is None else {"outputs": left.kinds}
 
 
 def reap(store: Store, now: datetime) -> list[int]:
@@ -132,4 +157,5 @@ def end_run_with_error(store: Store, run_id: int, lease_owner: str, error: BaseE
         lease_owner=lease_owner,
         error_name=type(error).__name__,
         error_message=str(error) or type(error).__name__,
+        **_left_outputs(store, run_id),
     )

@@ -82,8 +82,14 @@ class Prepared:
     start: RunStarted
 
 
-def _prepare(project: Project, run: Run, worker: str, raw: bytes, cwd: Path) -> Prepared:
-    """Check the notebook's parameters, record its hash."""
+def _prepare(
+    project: Project, run: Run, worker: str, raw: bytes, cwd: Path, output_dir: str | None
+) -> Prepared:
+    """Check the notebook's parameters, record its hash and ``output_dir``, where its outputs
+    and record of data uses are written as it executes (None: a scratch directory, uploaded
+    when it ends). A run ended by another process (its worker lost) is read there: its
+    executed notebook as far as it was saved and the datasets it used
+    (:func:`nbtools.jobs.reaper.end_lost_run`); until it ends it shows no output file."""
     import nbformat
 
     nb = parse_notebook(raw, source=run.notebook_path)
@@ -105,6 +111,7 @@ def _prepare(project: Project, run: Run, worker: str, raw: bytes, cwd: Path) -> 
         notebook_sha256=content_hash(raw),
         cells_total=len(nb["cells"]),
         cells_done=0,
+        **({"output_dir": output_dir, "outputs": []} if output_dir is not None else {}),
     )
     parameters_at = parameters_cell_index(nb)
     executed = nbformat.reads(_without_outputs(nb), as_version=4)
@@ -398,8 +405,9 @@ def execute_run(
                 temporary = tempfile.TemporaryDirectory(prefix="nbtools-")
                 out_dir = Path(scratch.enter_context(temporary))
             out_dir.mkdir(parents=True, exist_ok=True)
+            kept = None if shared is not None and shared.local is None else str(out_dir)
             ended, kernel = _execute(
-                project, run, request, kernels, worker, watchdog, out_dir, remote
+                project, run, request, kernels, worker, watchdog, out_dir, kept, remote
             )
         finally:
             watchdog.stop()
@@ -433,9 +441,11 @@ def _execute(
     worker: str,
     watchdog: Watchdog,
     out_dir: Path,
+    kept: str | None,
     remote: str | None,
 ) -> tuple[dict[str, Any], Kernel | None]:
-    """Execute the notebook into ``out_dir``: the run's final columns and the used kernel."""
+    """Execute the notebook into ``out_dir`` (``kept``: its location as the run records it,
+    None when it is a scratch directory): the run's final columns and the used kernel."""
     progress = watchdog.progress
     prepared: Prepared | None = None
     kernel: Kernel | None = None
@@ -443,7 +453,7 @@ def _execute(
     output = out_dir / f"{Path(run.notebook_path).stem}.ipynb"
     try:
         raw, cwd = _read_input(project, run, request.input_url, remote)
-        prepared = _prepare(project, run, worker, raw, cwd)
+        prepared = _prepare(project, run, worker, raw, cwd, kept)
         progress.cells_total = prepared.cells
         events.run_requested(
             events.RunRequested(

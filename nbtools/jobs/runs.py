@@ -100,11 +100,14 @@ class EndingOutputs(NamedTuple):
     directory: str | None
     #: Its executed notebook there, if it wrote one.
     notebook: StoredFile | None
+    #: The kinds of output file (:data:`OUTPUT_SUFFIXES`) it wrote there.
+    kinds: list[str]
 
 
 def ending_outputs(store: Store, run_id: int, output_dir: str | None) -> EndingOutputs:
     """The outputs of run ``run_id`` while it ends, looked up in ``output_dir`` (the
-    worker's, else the run's stored one). NotFoundError if the run is gone."""
+    worker's, else the one the run recorded when it started). NotFoundError if the run is
+    gone."""
     with store.connection() as connection:
         row = connection.execute(
             select(runs_table.c.output_dir, runs_table.c.notebook_path).where(
@@ -114,8 +117,8 @@ def ending_outputs(store: Store, run_id: int, output_dir: str | None) -> EndingO
     if row is None:
         raise NotFoundError(f"Run {run_id} does not exist.", run=run_id)
     directory = output_dir or row.output_dir
-    notebook = _stored_outputs(directory, row.notebook_path, None).get("notebook")
-    return EndingOutputs(directory or None, notebook)
+    found = _stored_outputs(directory, row.notebook_path, None)
+    return EndingOutputs(directory or None, found.get("notebook"), list(found))
 
 
 def executed_notebook(store: Store, run_id: int, output_dir: str | None) -> StoredFile | None:

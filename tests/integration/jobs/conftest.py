@@ -4,6 +4,7 @@ kernel zygote's helpers (which zygote forked a kernel, an executor of a test's o
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -126,6 +127,15 @@ def processes_with(marker: str) -> list[int]:
         if marker.encode() in cmdline and state != "Z":
             found.append(int(entry.name))
     return found
+
+
+def group_gone(group: int) -> bool:
+    """Whether no live process (zombies aside) is left in process group ``group``."""
+    for process in psutil.process_iter():
+        with contextlib.suppress(OSError, psutil.Error):
+            if os.getpgid(process.pid) == group and process.status() != psutil.STATUS_ZOMBIE:
+                return False
+    return True
 
 
 def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 120) -> None:
