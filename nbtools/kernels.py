@@ -22,11 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from nbtools.errors import NbtoolsError
 from nbtools.notebooks import Notebook, kernel_name
-from nbtools.processes import kill_tree, watched_command
+from nbtools.processes import kill_tree
+from nbtools.provisioner import launches_locally, watched_provisioner
 
 if TYPE_CHECKING:
     from jupyter_client.asynchronous.client import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
     from nbtools.zygote import Forker
 
@@ -142,24 +144,6 @@ def _clean_up(km: AsyncKernelManager) -> None:
     files = Path(km.connection_file).parent
     if files.name.startswith(KERNEL_FILES_PREFIX):  # made by _kernel_files
         shutil.rmtree(files, ignore_errors=True)
-
-
-def _watching_this_process(km: AsyncKernelManager, options: dict[str, Any]) -> None:
-    """Start the kernel as a watched child (:func:`nbtools.processes.watched_command`): once
-    this process is gone, even killed by SIGKILL, the kernel kills its process group (itself
-    and what its notebook started) after the grace a retired kernel gets. A kernel that does
-    not run a Python module (``python -m …``) is started as it is."""
-    spec = km.kernel_spec
-    if spec is None:
-        return
-    try:
-        spec.argv = watched_command(spec.argv, grace=SHUTDOWN_GRACE_SECONDS)
-    except ValueError:
-        return
-    # "independent" leaves ipykernel's own watch of its parent off (no $JPY_PARENT_PID): it
-    # would end the kernel alone (os._exit), before this watch kills the kernel's group
-    options["independent"] = True
-    options["env"].pop("JPY_PARENT_PID", None)
 
 
 class KernelStartError(NbtoolsError):
@@ -287,10 +271,6 @@ class KernelSource:
             connection_file=str(files / "kernel.json"),
             kernel_spec_manager=specs,
         )
-        if self.zygote is not None:
-            from nbtools.zygote import zygote_provisioner
-
-            km.provisioner = zygote_provisioner(km, self.zygote)
         artifacts = Path(tempfile.mkdtemp(prefix=f"{ARTIFACTS_PREFIX}{os.getpid()}-"))
         options: dict[str, Any] = {"env": {**os.environ, ARTIFACTS_DIR_ENV: str(artifacts)}}
         if self.quiet:
@@ -298,8 +278,8 @@ class KernelSource:
 
             options.update(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            if self.zygote is None:  # a forked kernel goes with its zygote
-                _watching_this_process(km, options)
+            if launches_locally(km):  # a spec naming a provisioner of its own keeps it
+                km.provisioner = self._provisioner(km)
             _run(km.start_kernel, cwd=str(cwd), **options)
         except BaseException:
             shutil.rmtree(artifacts, ignore_errors=True)
@@ -321,6 +301,16 @@ class KernelSource:
             _discard(km, kernel.kc)
             raise
         return kernel
+
+    def _provisioner(self, km: AsyncKernelManager) -> LocalProvisioner:
+        """The kernel's provisioner: it forks the kernel from the zygote, if any, when it
+        qualifies; any other kernel is launched watched, so that its process group goes
+        :data:`SHUTDOWN_GRACE_SECONDS` after this process (:mod:`nbtools.provisioner`)."""
+        if self.zygote is None:
+            return watched_provisioner(km, SHUTDOWN_GRACE_SECONDS)
+        from nbtools.zygote import zygote_provisioner
+
+        return zygote_provisioner(km, self.zygote, SHUTDOWN_GRACE_SECONDS)
 
     def take(
         self, kernel_name: str, cwd: Path, attach: Callable[[Kernel], None] | None = None

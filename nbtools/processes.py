@@ -14,6 +14,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -45,6 +46,50 @@ def watched_command(command: Sequence[str], *, grace: float = 0.0) -> list[str]:
     if at is None:
         raise ValueError(f"not a 'python -m' command: {list(command)}")
     return [*command[:at], "-c", WATCHED, f"{grace:g}", *command[at + 1 :]]
+
+
+#: The program of a supervised command, ``python -I -S -c SUPERVISED GRACE COMMAND...``, for a
+#: command that runs no Python module (a wrapper script, another language's kernel): it runs
+#: COMMAND as its child, in its own process group, ends as COMMAND ends (with its exit code,
+#: or killed by the signal that killed it), and kills that group GRACE seconds after it finds
+#: the process that started it gone, as :data:`WATCHED` does. It ignores SIGINT and SIGTERM,
+#: which reach COMMAND through the group (how jupyter_client interrupts and stops a kernel).
+SUPERVISED = """\
+import os, signal, sys, threading, time
+parent = os.getppid()
+grace, command = float(sys.argv[1]), sys.argv[2:]
+kept = [(number, signal.getsignal(number)) for number in (signal.SIGINT, signal.SIGTERM)]
+for number, _ in kept:
+    signal.signal(number, signal.SIG_IGN)
+child = os.fork()
+if child == 0:
+    for number, handler in kept:
+        signal.signal(number, signal.SIG_IGN if handler == signal.SIG_IGN else signal.SIG_DFL)
+    try:
+        os.execvp(command[0], command)
+    except OSError as error:
+        os.write(2, (command[0] + ": " + str(error.strerror) + "\\n").encode())
+    os._exit(127)
+def watch(grace):
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    time.sleep(grace)
+    os.killpg(0, signal.SIGKILL)
+threading.Thread(target=watch, args=(grace,), name="nbtools-parent-watch", daemon=True).start()
+status = os.waitpid(child, 0)[1]
+if os.WIFSIGNALED(status):
+    signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+    os.kill(os.getpid(), os.WTERMSIG(status))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+def supervised_command(command: Sequence[str], *, grace: float = 0.0) -> list[str]:
+    """``command``, any program, as a supervised child's (:data:`SUPERVISED`, run by this
+    interpreter): started in a session of its own, its process group is killed ``grace``
+    seconds after the process that started it is gone. A ``python -m`` command is cheaper
+    watched by its own interpreter (:func:`watched_command`)."""
+    return [sys.executable, "-I", "-S", "-c", SUPERVISED, f"{grace:g}", *command]
 
 
 def run_watched(

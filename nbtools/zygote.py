@@ -30,12 +30,12 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from nbtools.processes import alive, kill_tree
+from nbtools.provisioner import watched_provisioner, watched_provisioner_class
 
 if TYPE_CHECKING:
     from jupyter_client.connect import KernelConnectionInfo
@@ -273,23 +273,25 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
     kill_tree(process.pid, kernels)
 
 
-def zygote_provisioner(km: AsyncKernelManager, zygote: Forker) -> LocalProvisioner:
-    """A provisioner for ``km`` that forks its kernel from ``zygote`` when it qualifies."""
-    km.kernel_id = km.kernel_id or str(uuid.uuid4())
-    cls = _provisioner_class()
-    provisioner = cls(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
-    provisioner.zygote = zygote
-    started: LocalProvisioner = provisioner
-    return started
+def zygote_provisioner(km: AsyncKernelManager, zygote: Forker, grace: float) -> LocalProvisioner:
+    """A provisioner for ``km`` that forks its kernel from ``zygote`` when it qualifies, and
+    launches any other watched (:func:`nbtools.provisioner.watched_provisioner`, ``grace``)."""
+    provisioner = watched_provisioner(km, grace, _provisioner_class())
+    provisioner.zygote = zygote  # type: ignore[attr-defined]
+    return provisioner
 
 
 @functools.cache
 def _provisioner_class() -> Any:
     """The provisioner class, defined on first use (jupyter_client imports tornado)."""
-    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+    if TYPE_CHECKING:  # a class mypy can check it against (the watched one adds no API)
+        from jupyter_client.provisioning.local_provisioner import LocalProvisioner as Watched
+    else:
+        Watched = watched_provisioner_class()
 
-    class ZygoteProvisioner(LocalProvisioner):
-        """Launches a qualifying kernel as a fork of the worker's zygote, any other normally.
+    class ZygoteProvisioner(Watched):
+        """Launches a qualifying kernel as a fork of the worker's zygote, any other normally
+        (watched: :mod:`nbtools.provisioner`).
 
         A forked kernel is not this process's child: it is tracked by pid and start time
         (:mod:`psutil`, safe against pid reuse), signalled through its process group (its own

@@ -15,7 +15,13 @@ from pathlib import Path
 import psutil
 import pytest
 
-from nbtools.processes import alive, kill_tree, release_free_memory, run_watched
+from nbtools.processes import (
+    alive,
+    kill_tree,
+    release_free_memory,
+    run_watched,
+    supervised_command,
+)
 
 ROLLUP = Path("/proc/self/smaps_rollup")
 
@@ -151,3 +157,64 @@ def test_a_timeout_kills_everything_the_child_started_before_it_is_raised(tmp_pa
     parent, pids = started_sleeper(tmp_path, WATCHING.format(timeout=3))
     assert parent.wait(timeout=60) != 0  # TimeoutExpired, raised on
     assert gone(pids, within=0.5)
+
+
+def test_a_supervised_command_ends_as_its_command_does() -> None:
+    """A command that runs no Python module (a kernel spec's wrapper script) runs under a
+    supervisor that its caller sees end as the command itself would."""
+    done = subprocess.run(
+        supervised_command(["/bin/sh", "-c", "echo out; exit 3"]), capture_output=True, text=True
+    )
+    assert (done.returncode, done.stdout) == (3, "out\n")
+    killed = subprocess.run(supervised_command(["/bin/sh", "-c", "kill -USR1 $$"]))
+    assert killed.returncode == -signal.SIGUSR1
+    missing = subprocess.run(
+        supervised_command(["/nonexistent/kernel", "-f", "x"]), capture_output=True, text=True
+    )
+    assert missing.returncode == 127
+    assert missing.stderr == "/nonexistent/kernel: No such file or directory\n"
+
+
+def wait_for_file(path: Path, process: subprocess.Popen[bytes]) -> None:
+    """Wait until ``path`` exists, ``process`` still running (within a minute)."""
+    deadline = time.monotonic() + 60
+    while not path.exists():
+        assert process.poll() is None, f"ended before {path.name} was written"
+        assert time.monotonic() < deadline, f"{path.name} was never written"
+        time.sleep(0.05)
+
+
+def test_signals_to_a_supervised_group_reach_the_command_not_its_supervisor(
+    tmp_path: Path,
+) -> None:
+    """jupyter_client interrupts and stops a kernel by signalling its process group: the
+    command gets SIGINT and SIGTERM, its supervisor ignores them and ends as the command."""
+    script = "trap 'echo interrupted > got' INT; echo ready > ready; while :; do sleep 0.05; done"
+    supervised = subprocess.Popen(
+        supervised_command(["/bin/sh", "-c", script]), cwd=tmp_path, start_new_session=True
+    )
+    wait_for_file(tmp_path / "ready", supervised)
+    os.killpg(supervised.pid, signal.SIGINT)
+    wait_for_file(tmp_path / "got", supervised)
+    assert supervised.poll() is None  # the command handled the interrupt and goes on
+    os.killpg(supervised.pid, signal.SIGTERM)
+    assert supervised.wait(timeout=60) == -signal.SIGTERM
+
+
+SUPERVISING = (
+    "import subprocess, sys, time\n"
+    "from nbtools.processes import supervised_command\n"
+    "script = 'sleep 60 & echo $$ $! > ' + sys.argv[1] + '; wait'\n"
+    "subprocess.Popen(supervised_command(['/bin/sh', '-c', script]), start_new_session=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+def test_what_a_supervised_command_started_goes_when_its_parent_is_killed(
+    tmp_path: Path,
+) -> None:
+    parent, pids = started_sleeper(tmp_path, SUPERVISING)
+    assert all(os.getpgid(pid) != os.getpgid(parent.pid) for pid in pids)  # a session apart
+    parent.send_signal(signal.SIGKILL)  # no clean-up of its own: the supervisor watches it
+    parent.wait()
+    assert gone(pids, within=10), "the command or what it started outlived the parent"

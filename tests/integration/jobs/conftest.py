@@ -4,7 +4,10 @@ kernel zygote's helpers (which zygote forked a kernel, an executor of a test's o
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,6 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from nbtools import processes
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.executors.local import LocalExecutor
 from nbtools.jobs.runs import get_run
@@ -129,6 +133,20 @@ def processes_with(marker: str) -> list[int]:
     return found
 
 
+@pytest.fixture
+def wrapper_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A kernel spec ``wrapped`` whose argv is a shell running ipykernel, not ``python -m``
+    (on JUPYTER_PATH, for this process and those it starts from now on)."""
+    spec = tmp_path / "jupyter" / "kernels" / "wrapped"
+    spec.mkdir(parents=True)
+    argv = ["/bin/sh", "-c", f"exec {sys.executable} -m ipykernel_launcher -f {{connection_file}}"]
+    spec.joinpath("kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "wrapped", "language": "python"})
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    return "wrapped"
+
+
 def group_gone(group: int) -> bool:
     """Whether no live process (zombies aside) is left in process group ``group``."""
     for process in psutil.process_iter():
@@ -144,6 +162,31 @@ def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 120) -
     while not predicate():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
+
+
+@pytest.fixture
+def daemon(project: Project) -> Iterator[subprocess.Popen[bytes]]:
+    """``nbtools scheduler`` with one worker on the test's project, polling every 0.2 s; the
+    environment is the test's when it is requested (a kernel spec set up before it)."""
+    project.store  # noqa: B018 - migrate before the daemon opens the store
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "nbtools.cli.main",
+            "--root",
+            str(project.root),
+            "scheduler",
+            "--workers",
+            "1",
+            "--poll",
+            "0.2",
+        ],
+        stderr=subprocess.PIPE,
+    )
+    yield process
+    processes.kill_tree(process.pid)  # a worker or kernel that ends meanwhile is simply gone
+    process.wait()
 
 
 def kill_tree(process: psutil.Process) -> None:

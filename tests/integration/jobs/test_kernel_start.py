@@ -14,6 +14,7 @@ import psutil
 import pytest
 import zmq
 from jupyter_client.channels import HBChannel
+from jupyter_core.utils import run_sync
 
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.reaper import reap_expired
@@ -23,6 +24,7 @@ from nbtools.jobs.submit import queue_run
 from nbtools.kernels import RECONNECT_INTERVAL_MS, Kernel, KernelSource
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, run_python
+from tests.integration.jobs.conftest import group_gone
 
 pytestmark = pytest.mark.slow
 
@@ -249,3 +251,69 @@ def test_a_kernels_client_tries_to_connect_again_every_few_milliseconds(tmp_path
         kernels.retire(kernel, wait=True)
     finally:
         kernels.close()
+
+
+def test_a_wrapper_kernel_runs_under_a_supervisor_that_ends_with_it(
+    tmp_path: Path, wrapper_kernel: str
+) -> None:
+    """A kernel spec that runs no ``python -m`` (a shell script) is started under a small
+    supervising interpreter: the kernel answers, an interrupt (SIGINT to its process group)
+    leaves it and its supervisor running, and retiring it leaves nothing of its group."""
+    kernels = KernelSource(prestart=False)
+    try:
+        kernel = kernels.take(wrapper_kernel, tmp_path)
+        supervisor = psutil.Process(kernel.km.provisioner.pid)  # type: ignore[union-attr]
+        assert supervisor.cmdline()[:3] == [sys.executable, "-I", "-S"]
+        (child,) = supervisor.children()
+        assert "ipykernel_launcher" in child.cmdline()
+        run_sync(kernel.km.interrupt_kernel)()
+        reply = run_sync(kernel.kc.execute_interactive)("import os; os.getppid()", silent=False)
+        assert reply["content"]["status"] == "ok"
+        assert run_sync(kernel.km.is_alive)()
+        kernels.retire(kernel, wait=True)
+    finally:
+        kernels.close()
+    assert group_gone(supervisor.pid)
+
+
+#: A provisioner installed for the test (an entry point of a distribution on the path): the
+#: local one, noting its class's name in the kernel's directory when it launches a kernel.
+OWN_PROVISIONER = """\
+from pathlib import Path
+from jupyter_client.provisioning import LocalProvisioner
+
+class Own(LocalProvisioner):
+    async def launch_kernel(self, cmd, **kwargs):
+        Path(kwargs["cwd"], "launched-by").write_text(type(self).__name__ + " " + cmd[1])
+        return await super().launch_kernel(cmd, **kwargs)
+"""
+
+
+def test_a_kernel_spec_naming_its_own_provisioner_keeps_it(tmp_path: Path) -> None:
+    """nbtools launches (watched) only the kernels jupyter_client's local provisioner would:
+    a spec that names another provisioner is launched by it, as jupyter_client would."""
+    site = tmp_path / "site"
+    (site / "nbtools_test_provisioner-0.dist-info").mkdir(parents=True)
+    (site / "nbtools_test_provisioner-0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: nbtools-test-provisioner\nVersion: 0\n"
+    )
+    (site / "nbtools_test_provisioner-0.dist-info" / "entry_points.txt").write_text(
+        "[jupyter_client.kernel_provisioners]\nown = nbtools_test_provisioner:Own\n"
+    )
+    (site / "nbtools_test_provisioner.py").write_text(OWN_PROVISIONER)
+    spec = tmp_path / "jupyter" / "kernels" / "own"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    metadata = {"kernel_provisioner": {"provisioner_name": "own"}}
+    spec.joinpath("kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "own", "metadata": metadata})
+    )
+    code = (
+        "from pathlib import Path\n"
+        "from nbtools.kernels import KernelSource\n"
+        "kernels = KernelSource(prestart=False, quiet=True)\n"
+        f"kernels.retire(kernels.take('own', Path({str(tmp_path)!r})), wait=True)\n"
+    )
+    path = os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])
+    run_python(code, env={**os.environ, "PYTHONPATH": path, "JUPYTER_PATH": str(spec.parents[1])})
+    assert (tmp_path / "launched-by").read_text() == "Own -m"  # not watched: as the spec says

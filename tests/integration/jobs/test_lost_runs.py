@@ -1,5 +1,6 @@
 """Runs whose worker was killed (SIGKILL), ended ``WorkerLost`` by another process: they keep
-the datasets they used and the notebook they saved, and no process of their kernel stays."""
+the datasets they used and the notebook they saved, and no process of their kernel stays,
+whatever the kernel (a ``python -m`` one, forked or not, or a wrapper script)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ pytestmark = pytest.mark.slow
 
 #: Notebook code: read the personal dataset ``customers`` and show its rows.
 READ = "import nbtools.data\nprint(open(nbtools.data.path('customers')).read())"
+NBTOOLS = str(Path(sys.executable).parent / "nbtools")
 
 
 def nbtools_json(root: Path, *args: str) -> Any:
@@ -69,6 +71,15 @@ def marker() -> Iterator[str]:
 def worker_pid(run: Run) -> int:
     assert run.worker is not None
     return int(run.worker.rsplit(":", 1)[1])
+
+
+def reaped(project: Project, running: Run) -> Run:
+    """``running`` ended by a reader that comes once its lease has expired."""
+    assert running.heartbeat_at is not None
+    later = running.heartbeat_at + timedelta(minutes=10)
+    assert Scheduler(project, clock=lambda: later).tick().reaped == [running.id]
+    with project.store.session() as session:
+        return get_run(session, running.id)
 
 
 def used_by(root: Path) -> list[dict[str, Any]]:
@@ -113,3 +124,65 @@ def test_a_run_whose_worker_is_killed_keeps_its_datasets_and_saved_notebook(
     purged = nbtools_json(project.root, "data", "usage", "customers", "--purge", "--yes")
     assert purged["files"] == [str(saved)]
     assert not saved.exists()
+
+
+def test_a_wrapper_kernel_goes_with_its_killed_scheduler_and_worker(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    marker: str,
+    wrapper_kernel: str,
+    daemon: subprocess.Popen[bytes],
+) -> None:
+    """Scheduler and worker killed at once (SIGKILL), so no nbtools process is left to stop
+    the run's kernel: a kernel the zygote does not fork (here a wrapper script) watches its
+    worker, and its process group goes with it. Before, the kernel ended alone and what its
+    notebook started ran on. The next reader after the lease ends the run lost, with the
+    dataset it read and no output (it had saved no notebook yet)."""
+    catalogue(project.root)
+    notebook_factory("nb.ipynb", [("code", READ, []), ("code", spawner(marker), [])])
+    run = queue_run(project, "nb.ipynb", {}, kernel_name=wrapper_kernel, purpose="churn")
+    group = os.getpgid(started_kernel(project).pid)
+    running = wait_for(project, run.id, lambda r: r.status == "running")
+    doomed = [daemon.pid, worker_pid(running)]
+    for pid in doomed:  # neither may act before both are killed
+        os.kill(pid, signal.SIGSTOP)
+    for pid in doomed:
+        os.kill(pid, signal.SIGKILL)
+    wait_until(
+        lambda: processes_with(marker) == [] and group_gone(group), "the kernel's group to go"
+    )
+    ended = reaped(project, running)
+    assert (ended.status, ended.error_name, ended.outputs) == ("failed", "WorkerLost", [])
+    assert [usage["run_id"] for usage in used_by(project.root)] == [run.id]
+
+
+def test_a_killed_cli_run_of_a_wrapper_kernel_leaves_no_process_and_keeps_its_datasets(
+    tmp_path: Path, notebook_factory: NotebookFactory, marker: str, wrapper_kernel: str
+) -> None:
+    """``nbtools run`` killed outright (SIGKILL): its kernel, a wrapper script, runs under a
+    supervisor that kills its process group once ``nbtools run`` is gone. The run, ended
+    lost by the next reader, keeps the dataset it read."""
+    catalogue(tmp_path)
+    cells = [("code", READ, []), ("code", spawner(marker), [])]
+    notebook_factory("nb.ipynb", cells, kernel=wrapper_kernel)
+    with (tmp_path / "err.txt").open("wb") as err:
+        process = subprocess.Popen(
+            [NBTOOLS, "--root", str(tmp_path), "run", "nb.ipynb", "--purpose", "churn"],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    project = Project(tmp_path)
+    try:
+        group = os.getpgid(started_kernel(project).pid)
+        running = wait_for(project, 1, lambda r: r.status == "running")
+        process.kill()
+        process.wait()
+        wait_until(
+            lambda: processes_with(marker) == [] and group_gone(group),
+            "the kernel's group to go",
+        )
+        ended = reaped(project, running)
+    finally:
+        project.close()
+    assert (ended.status, ended.error_name) == ("failed", "WorkerLost")
+    assert [usage["run_id"] for usage in used_by(tmp_path)] == [1]

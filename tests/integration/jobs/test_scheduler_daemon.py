@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,35 +18,11 @@ from nbtools.jobs.definitions import create_job
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Run, schedulers_table
-from nbtools.processes import kill_tree
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, exit_on_signal
 from tests.integration.jobs.conftest import wait_for
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def daemon(project: Project) -> Iterator[subprocess.Popen[bytes]]:
-    project.store  # noqa: B018 - migrate before the daemon opens the store
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "nbtools.cli.main",
-            "--root",
-            str(project.root),
-            "scheduler",
-            "--workers",
-            "1",
-            "--poll",
-            "0.2",
-        ],
-        stderr=subprocess.PIPE,
-    )
-    yield process
-    kill_tree(process.pid)  # a worker or kernel that ends meanwhile is simply gone
-    process.wait()
 
 
 def test_daemon_runs_queued_runs_and_a_killed_run_is_reaped_and_retried(
