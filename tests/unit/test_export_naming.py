@@ -209,6 +209,7 @@ def test_the_package_importing_itself_keeps_its_name() -> None:
         ("code", "def h():\n    return 1", ["export:helpers"]),
         ("code", "import pkg\nimport pkg as p\nassert pkg.h() == p.helpers.h()", ["test"]),
         ("code", "from pkg import h, helpers, run\nprint(h())", ["main"]),
+        ("code", "import pkg\nassert 'site-packages' in pkg.__file__, pkg.__name__", ["test"]),
     )
     assert result.package == "pkg"
     assert "from .helpers import h\nfrom .data.load import read" in result.files["src/pkg/core.py"]
