@@ -190,7 +190,7 @@ def test_the_cli_says_which_delivery_it_queued_and_why_it_refuses_one(
     queued = nbtools(project, "alerts", "deliveries", "--retry", str(waiting.id))
     assert queued.exit_code == 0, queued.output
     assert queued.stdout.startswith(
-        f"Queued notification {waiting.id} (failure of job 2, webhook to {webhook.url}/hook) to "
+        f"Queued notification {waiting.id} (failure of job 2, webhook to {webhook.url}/***) to "
         "be sent again at the scheduler's next chance, with fresh attempts.\n"
     )
     assert statuses(project)[waiting.id][:2] == ("pending", 0)
