@@ -103,6 +103,7 @@ test('a failed run raises an alert in the Production panel, acknowledged there',
 
 /** The parts of a notification payload the test checks. */
 interface IPayload {
+  notification_id: string;
   event: string;
   job: { id: number; name: string };
   alert: { rule: string };
@@ -258,8 +259,13 @@ test('a scheduled job whose third run drops: three points, an alert, the webhook
     await expect.poll(() => webhook.received.length, { timeout: 30_000 }).toBe(2);
     const basic = `Basic ${Buffer.from('ana:s3cret').toString('base64')}`;
     expect(webhook.authorizations.sort()).toEqual(['', basic]);
-    const payload = webhook.received[0];
-    expect(webhook.received[1]).toEqual(payload);
+    // the same facts to both; each delivery has its own notification_id (receivers drop repeats)
+    const [payload, other] = webhook.received;
+    expect(other.notification_id).not.toBe(payload.notification_id);
+    expect(other.notification_id).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+    );
+    expect({ ...other, notification_id: payload.notification_id }).toEqual(payload);
     expect(payload.event).toBe('alert');
     expect(payload.job).toEqual({ id: jobId, name: 'train' });
     expect(payload.alert.rule).toBe('accuracy drops > 5% over 5');
