@@ -25,7 +25,7 @@ from nbtools.export.model import (
     Classified,
     Problem,
 )
-from nbtools.export.source import python_lines
+from nbtools.export.source import python_line_matches
 from nbtools.notebooks import Notebook, cell_source, cell_tags
 from nbtools.parameters import skipped
 
@@ -50,11 +50,15 @@ def split_directives(source: str) -> tuple[dict[str, str], list[str], str, int]:
     Returns the directives (``{name: value}``), the cell-magic lines found among them, the
     remaining code and how many lines were removed before it.
     """
-    lines = python_lines(source)
+    first = source[:1]
+    if not (first.isspace() or first in "#%"):  # no directive, magic or blank line leads
+        return {}, [], source, 0
     directives: dict[str, str] = {}
     magics: list[str] = []
     taken = 0
-    for line in lines:
+    start = 0  # where the code starts in ``source``: after the lines taken
+    for match in python_line_matches(source):  # the leading lines only, not the whole cell
+        line = match.group()
         if _DIRECTIVE.match(line):
             body = _DIRECTIVE_BODY.match(_DIRECTIVE.sub("", line, count=1).strip())
             if body:
@@ -65,7 +69,8 @@ def split_directives(source: str) -> tuple[dict[str, str], list[str], str, int]:
         elif line.strip():
             break
         taken += 1
-    return directives, magics, "".join(lines[taken:]), taken
+        start = match.end()
+    return directives, magics, source[start:], taken
 
 
 def _metadata_directives(metadata: Any) -> dict[str, str]:
@@ -155,9 +160,11 @@ def classify(nb: Notebook) -> Classified:
             continue
         if raw["cell_type"] != "code":
             continue
-        cell_id = str(raw.get("id") or f"cell-{index}")
         directives, magics, code, offset = split_directives(source)
         directives = {**_metadata_directives(raw.get("metadata")), **directives}
+        if not (tags or directives):  # an untagged cell: no role (most cells of a notebook)
+            continue
+        cell_id = str(raw.get("id") or f"cell-{index}")
         roles = _roles_of(tags, directives)
         serve = SERVE in tags or SERVE in directives
         if serve and not roles.roles and not roles.errors:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from nbtools.export.outline import FromImport
 
@@ -44,6 +44,13 @@ def python_lines(text: str) -> list[str]:
     syntax tree: only ``\\r\\n``, ``\\r`` and ``\\n`` end a line (``str.splitlines`` also splits
     at a form feed, ``\\x1c`` or ``\\u2028``, which can stand inside a line of code)."""
     return _LINE.findall(text)
+
+
+def python_line_matches(text: str) -> Iterator[re.Match[str]]:
+    """:func:`python_lines` one at a time, as matches (``group()`` is the line, ``end()``
+    where it ends in ``text``), for a reader that stops after the first few: the lines it
+    does not read are not split off (a long cell's, a long notebook's)."""
+    return _LINE.finditer(text)
 
 
 def indent(code: str, prefix: str = "    ") -> str:
@@ -88,11 +95,15 @@ def make_imports_relative(
     ``from_imports`` are the code's top-level absolute ``from`` imports (its outline's). As
     nbdev does, imports nested in functions are left absolute.
     """
+    rewrites = [
+        (node, relative)
+        for node in from_imports
+        if (relative := relative_module(node.module, package, module_dir)) is not None
+    ]
+    if not rewrites:  # most cells: not split into lines only to be joined again
+        return code
     lines = python_lines(code)
-    for node in from_imports:
-        relative = relative_module(node.module, package, module_dir)
-        if relative is None:
-            continue
+    for node, relative in rewrites:
         row = node.line - 1
         segment = lines[row][node.column :]
         rewritten = re.sub(

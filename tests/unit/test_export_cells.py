@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nbtools.export.cells import classify, split_directives
+from nbtools.export.source import python_lines
 from tests.unit.export_helpers import notebook
 
 
@@ -39,6 +40,25 @@ def test_nbdev_directives_are_parsed_and_removed() -> None:
     assert magics == []
     assert code == "x = 1\n#| not\n"
     assert offset == 3
+
+
+def test_directives_are_read_from_the_leading_lines_only() -> None:
+    """The code is the cell's lines after the directive, magic and blank lines that lead it,
+    as Python counts lines (a form feed or U+2028 ends none), whatever starts the cell."""
+    cases = {
+        "x = 1\n#| export\n": ({}, [], 0),
+        "": ({}, [], 0),
+        "  #| export a\r\n\r\nx = 1\r\n": ({"export": "a"}, [], 2),
+        "\n\n#|hide\rx = 1": ({"hide": ""}, [], 3),
+        "%%time\n#| export\ny = 2": ({"export": ""}, ["%%time\n"], 2),
+        "\x0c#| export\x0cstill the directive\nz = 3": ({"export": "still the directive"}, [], 1),
+        "\u00a0#| exporti b\u2028c\nw = 4": ({"exporti": "b\u2028c"}, [], 1),
+        "# a comment\n#| export\n": ({}, [], 0),
+        "#| export\n#| hide\n\n": ({"export": "", "hide": ""}, [], 3),
+    }
+    for source, (directives, magics, offset) in cases.items():
+        found = split_directives(source)
+        assert found == (directives, magics, "".join(python_lines(source)[offset:]), offset)
 
 
 def test_nbdev_default_exp_exporti_and_metadata_directives() -> None:
