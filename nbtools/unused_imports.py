@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import importlib.util
 import sys
 import threading
 import types
@@ -87,6 +86,8 @@ def deferring(names: Iterable[str]) -> Iterator[None]:
 
 
 def _stand_in(name: str) -> types.ModuleType | None:
+    import importlib.util  # not at import: the console script needs skip_unused_imports only
+
     spec = importlib.util.find_spec(name)
     if spec is None:
         return None

@@ -16,7 +16,6 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
-from nbtools.cli.output import print_json
 from nbtools.cli.paths import check_not_nested
 from nbtools.errors import CheckFailedError
 from nbtools.export import (
@@ -151,6 +150,8 @@ def extract(
     cli_ctx.keep_until_exit(request, report)  # the notebook, the syntax trees: see the method
     shown = _shown(cli_ctx, notebook)
     if as_json:
+        from nbtools.cli.output import print_json  # not at import: only for --json
+
         model = {**report.to_dict(with_content=False), "notebook": shown}
         print_json({**model, "data": data.to_dict() if data is not None else None})
     else:

@@ -12,7 +12,6 @@ of the root).
 from __future__ import annotations
 
 import os
-import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,6 +61,8 @@ def check_not_nested(project: Project, located: Path, text: str, here: Path) -> 
     nested = project.nested_root(located)
     if nested is None:
         return
+    import shlex  # for this message only: not imported on every command naming a path
+
     where, marker = as_typed(nested, here), project.store_dir.relative_to(project.root).as_posix()
     move = (
         ""

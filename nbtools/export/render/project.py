@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
 
 from nbtools.export.model import MANIFEST, Source
 from nbtools.export.parameters import option_default, option_name, shown_default
@@ -116,6 +115,8 @@ def render_readme(plan: Plan, source: Source) -> str:
         "$ pip install .",
     ]
     if plan.has_pipeline:  # a command to paste into a shell: each value quoted for it
+        import shlex  # not at import: only a package with a pipeline needs it
+
         typed = [(p.name, option_default(p)) for p in plan.parameters]
         options = " ".join(
             f"{option_name(name)} {shlex.quote(value)}"
