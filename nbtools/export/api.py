@@ -134,7 +134,8 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
         previous_dependencies(request.out),
         request.processes,
     )
-    changes = compare(extraction, request.out)
+    # a write compares the package with the disk itself, under its lock
+    changes = compare(extraction, request.out) if request.mode != "write" else []
     report = ExtractReport(extraction, request.out, request.mode, changes, request.notebook_path)
     if request.mode == "check":
         report.diff = unified_diff(report.changes, request.out)
@@ -158,7 +159,7 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
             report.lineage = record(nb, request.out)
             return report.lineage
 
-        write(
+        report.changes = write(
             extraction,
             request.out,
             request.force,

@@ -140,11 +140,19 @@ def unified_diff(changes: list[FileChange], out: Path) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in chunks)
 
 
-def _conflicts(extraction: Extraction, out: Path, recorded: dict[str, str]) -> list[str]:
-    """Files the write would replace or remove that nbtools did not write as they are now."""
+def _targets(extraction: Extraction, out: Path, recorded: dict[str, str]) -> dict[str, Path]:
+    """Each file the write may replace or remove (generated now, or recorded by the manifest),
+    resolved inside ``out``, in path order: resolved once for the checks and the write."""
+    return {path: resolve_inside(out, path) for path in sorted({*extraction.files, *recorded})}
+
+
+def _conflicts(
+    extraction: Extraction, targets: Mapping[str, Path], recorded: dict[str, str]
+) -> list[str]:
+    """Files the write would replace or remove (``targets``) that nbtools did not write as
+    they are now."""
     conflicts = []
-    for path in sorted(set(extraction.files) | set(recorded)):
-        target = resolve_inside(out, path)
+    for path, target in targets.items():
         current = _file_hash(target)
         if current is None or (
             path in extraction.files and _read(target) == extraction.files[path]
@@ -252,7 +260,8 @@ def refusal(
     nbtools did not generate there, another notebook's package, or files edited by hand
     (``notebook`` and ``store_dir`` as for :func:`write`)."""
     manifest = read_manifest(out) if out.is_dir() else {}
-    conflicts = _conflicts(extraction, out, manifest.get("files", {}))
+    recorded = manifest.get("files", {})
+    conflicts = _conflicts(extraction, _targets(extraction, out, recorded), recorded)
     return _refusal(extraction, out, manifest, notebook, conflicts, store_dir)
 
 
@@ -310,14 +319,16 @@ def _write(
     store_dir: Path | None,
 ) -> list[FileChange]:
     manifest = read_manifest(out)
-    conflicts = _conflicts(extraction, out, manifest.get("files", {}))
+    recorded = manifest.get("files", {})
+    targets = _targets(extraction, out, recorded)
+    conflicts = _conflicts(extraction, targets, recorded)
     refused = _refusal(extraction, out, manifest, notebook, conflicts, store_dir)
     if refused is not None and not force:
         raise refused
     changes = compare(extraction, out)
     origin = lineage() if lineage is not None else None
     for path in conflicts:
-        target = resolve_inside(out, path)
+        target = targets[path]
         backup = target.with_name(target.name + ".orig")
         if backup.exists():
             raise ConflictError(
@@ -325,8 +336,8 @@ def _write(
                 path=str(backup),
             )
         os.replace(target, backup)
-    for change in changes:
-        target = resolve_inside(out, change.path)
+    for change in changes:  # the files generated or recorded: each one of the targets
+        target = targets[change.path]
         if change.status in ("new", "changed") and change.content is not None:
             _atomic_write(target, change.content)
         elif change.status == "removed" and target.exists():
