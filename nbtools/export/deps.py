@@ -76,9 +76,10 @@ def _normalise(name: str) -> str:
 
 
 @cache
-def _dist_info_directories() -> dict[str, str]:
-    """Installed ``*.dist-info`` directories on ``sys.path``, by normalised project name."""
-    index: dict[str, str] = {}
+def _dist_info_directories() -> dict[str, tuple[str, str]]:
+    """Installed ``*.dist-info`` directories on ``sys.path`` (the ``sys.path`` entry and the
+    directory's name: joined only for the few looked up), by normalised project name."""
+    index: dict[str, tuple[str, str]] = {}
     for entry in sys.path:
         try:
             names = os.listdir(entry or ".")
@@ -86,8 +87,8 @@ def _dist_info_directories() -> dict[str, str]:
             continue
         for name in names:
             if name.endswith(".dist-info"):
-                project = _normalise(name[: -len(".dist-info")].split("-")[0])
-                index.setdefault(project, os.path.join(entry or ".", name))
+                project = _normalise(name[: -len(".dist-info")].partition("-")[0])
+                index.setdefault(project, (entry or ".", name))
     return index
 
 
@@ -131,7 +132,7 @@ def installed_distribution(module: str) -> tuple[str, str] | None:
     ``importlib.metadata.packages_distributions()``, which scans every distribution.
     """
     found_directory = _dist_info_directories().get(_normalise(module))
-    directory = Path(found_directory) if found_directory else None
+    directory = Path(*found_directory) if found_directory else None
     if directory is not None and _provides(directory, module):
         found = _metadata(directory)
         if found:

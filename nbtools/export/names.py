@@ -212,24 +212,26 @@ class _Visitor(ast.NodeVisitor):
         self._bind(node.target.id, scope)
 
     # definitions ----------------------------------------------------------------------------
-    def _arguments_outside(self, args: ast.arguments) -> None:
+    def _arguments_outside(self, args: ast.arguments, named: list[ast.arg]) -> None:
+        """Visit what a function's arguments (``named``: :func:`_all_args`) read where the
+        function is defined: defaults and annotations."""
         for default in [*args.defaults, *args.kw_defaults]:
             if default is not None:
                 self.visit(default)
-        for arg in _all_args(args):
+        for arg in named:
             if arg.annotation is not None:
                 self.visit(arg.annotation)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for decorator in node.decorator_list:
             self.visit(decorator)
-        self._arguments_outside(node.args)
+        named = _all_args(node.args)
+        self._arguments_outside(node.args, named)
         if node.returns is not None:
             self.visit(node.returns)
         self._bind(node.name)
         scope = self._enter("function")
-        for arg in _all_args(node.args):
-            scope.bound.add(arg.arg)
+        scope.bound.update(arg.arg for arg in named)
         for statement in node.body:
             self.visit(statement)
         self._leave(scope)
@@ -238,10 +240,10 @@ class _Visitor(ast.NodeVisitor):
     visit_AsyncFunctionDef = _function
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
-        self._arguments_outside(node.args)
+        named = _all_args(node.args)
+        self._arguments_outside(node.args, named)
         scope = self._enter("function")
-        for arg in _all_args(node.args):
-            scope.bound.add(arg.arg)
+        scope.bound.update(arg.arg for arg in named)
         self.visit(node.body)
         self._leave(scope)
 
