@@ -59,8 +59,9 @@ def split_directives(source: str) -> tuple[dict[str, str], list[str], str, int]:
     start = 0  # where the code starts in ``source``: after the lines taken
     for match in python_line_matches(source):  # the leading lines only, not the whole cell
         line = match.group()
-        if _DIRECTIVE.match(line):
-            body = _DIRECTIVE_BODY.match(_DIRECTIVE.sub("", line, count=1).strip())
+        directive = _DIRECTIVE.match(line)
+        if directive:
+            body = _DIRECTIVE_BODY.match(line[directive.end() :].strip())
             if body:
                 name, value = body.groups()
                 directives[name] = "" if value == "true" else value
@@ -95,11 +96,12 @@ def module_name_problem(name: str) -> str | None:
     """Why ``name`` (read by :func:`module_name`) cannot be a module of the package, or
     ``None`` if it can. Any Python identifier is a module name, Unicode ones too (PEP 3131):
     unlike the package's, it never names a distribution."""
-    if not all(part.isidentifier() for part in name.split(".")):
+    parts = name.split(".")
+    if not all(part.isidentifier() for part in parts):
         return f"'{name}' is not a valid module name (dotted Python identifiers only)"
-    if any(keyword.iskeyword(part) for part in name.split(".")):
+    if any(keyword.iskeyword(part) for part in parts):
         return f"'{name}' uses a Python keyword as a module name"
-    top = name.split(".")[0]
+    top = parts[0]
     if top in RESERVED_MODULES:
         where = "is" if top == name else f"would go into '{top}', which is"
         return f"'{name}' {where} a module the generated package writes itself"

@@ -114,7 +114,8 @@ def make_imports_relative(
 
 
 #: What ends a line for Python's tokenizer (not the other characters str.splitlines splits on).
-_LINE_END = re.compile(r"\r\n|\r|\n")
+#: Only main and test cells need it: re's cache compiles it on first use.
+_LINE_END = r"\r\n|\r|\n"
 
 
 def replace_statements(code: str, replacements: list[tuple[ast.stmt, str]], note: str) -> str:
@@ -126,7 +127,7 @@ def replace_statements(code: str, replacements: list[tuple[ast.stmt, str]], note
     logical line with ``\\`` when code follows the statement (``<stmt>; x = 1``).
     ``note`` is a comment put after a replacement that ends its line.
     """
-    starts = [0, *(match.end() for match in _LINE_END.finditer(code))]
+    starts = [0, *(match.end() for match in re.finditer(_LINE_END, code))]
 
     def offset(line: int, column: int) -> int:  # ast's columns count UTF-8 bytes
         start = starts[line - 1]

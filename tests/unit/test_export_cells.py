@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nbtools.export.cells import classify, split_directives
+from nbtools.export.cells import classify, module_name_problem, split_directives
 from nbtools.export.source import python_lines
 from tests.unit.export_helpers import notebook
 
@@ -93,6 +93,14 @@ def test_conflicting_tags_are_reported_not_guessed() -> None:
     ]
     assert "main" in classified.problems[0].message
     assert "'a' and 'b'" in classified.problems[1].message
+
+
+def test_module_names_are_dotted_ascii_identifiers() -> None:
+    for valid in ("core", "data.load", "_x.y2", "A.b_C"):
+        assert module_name_problem(valid) is None
+    for invalid in ("", "a..b", ".a", "a.", "1a", "a.1b", "\u00e4", "a-b", "a b", "a.b\u00e9"):
+        assert f"'{invalid}' is not a valid module name" in (module_name_problem(invalid) or "")
+    assert "keyword" in (module_name_problem("data.class") or "")
 
 
 def test_invalid_module_names_get_a_suggestion() -> None:
