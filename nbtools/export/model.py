@@ -84,17 +84,26 @@ class Problem(NamedTuple):
         return f"{self.severity}: {where}: {self.message}{hint}"
 
 
-class Classified(NamedTuple):
+class Classified:
     """A notebook's code cells sorted into roles, plus what the notebook says about itself."""
 
-    cells: list[Cell]
-    default_module: str | None
-    markdown: list[str]
-    problems: list[Problem]
+    __slots__ = ("cells", "default_module", "markdown", "problems")
+
+    def __init__(
+        self,
+        cells: list[Cell],
+        default_module: str | None,
+        markdown: list[str],
+        problems: list[Problem],
+    ) -> None:
+        self.cells, self.default_module = cells, default_module
+        self.markdown, self.problems = markdown, problems
 
 
-class Source(NamedTuple):
+class Source:
     """The notebook a package comes from: its file name and content fingerprint."""
 
-    name: str
-    sha256: str
+    __slots__ = ("name", "sha256")
+
+    def __init__(self, name: str, sha256: str) -> None:
+        self.name, self.sha256 = name, sha256

@@ -31,19 +31,22 @@ PIPELINE_NAMES = frozenset({"record"})
 GENERATED_PREFIX = "_nbtools_"
 
 
-class Binding(NamedTuple):
+class Binding:
     """Where an exported name lives: its module, and the import statement if it was imported."""
 
-    module: str
-    statement: ast.stmt | None = None
+    __slots__ = ("module", "statement")
+
+    def __init__(self, module: str, statement: ast.stmt | None = None) -> None:
+        self.module, self.statement = module, statement
 
 
-class Star(NamedTuple):
+class Star:
     """A ``from SOURCE import *`` of an exported cell: it may bind any name in MODULE."""
 
-    cell: Cell
-    module: str
-    source: str
+    __slots__ = ("cell", "module", "source")
+
+    def __init__(self, cell: Cell, module: str, source: str) -> None:
+        self.cell, self.module, self.source = cell, module, source
 
 
 class Module:

@@ -219,13 +219,14 @@ def _owned_by_another(
     return isinstance(owner, str) and owner != name
 
 
-class _Owners(NamedTuple):
+class _Owners:
     """The notebook owning a package and the one written in its place, as people tell them
     apart, and a remark when the owner no longer exists."""
 
-    owner: str
-    ours: str
-    gone: str
+    __slots__ = ("gone", "ours", "owner")
+
+    def __init__(self, owner: str, ours: str, gone: str) -> None:
+        self.owner, self.ours, self.gone = owner, ours, gone
 
 
 def _owners(manifest: Mapping[str, Any], out: Path, name: str, notebook: Path | None) -> _Owners:
