@@ -7,7 +7,7 @@ to give precise errors for missing, truncated or malformed files.
 
 import json
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from nbtools.digest import sha256_hex
 from nbtools.errors import NotebookError, NotFoundError, conversion_refused
@@ -160,17 +160,25 @@ def content_hash(raw: bytes) -> str:
     return sha256_hex(raw)
 
 
-class NotebookSummary(NamedTuple):
+class NotebookSummary:
     """What the frontend needs to describe a notebook: cells, tags, kernel."""
 
-    path: str
-    kernel: str | None
-    cells: int
-    code_cells: int
-    tags: dict[str, list[int]]
+    __slots__ = ("cells", "code_cells", "kernel", "path", "tags")
+
+    def __init__(
+        self, path: str, kernel: str | None, cells: int, code_cells: int, tags: dict[str, list[int]]
+    ) -> None:
+        self.path, self.kernel, self.tags = path, kernel, tags
+        self.cells, self.code_cells = cells, code_cells
 
     def to_dict(self) -> dict[str, Any]:
-        return self._asdict()
+        return {
+            "path": self.path,
+            "kernel": self.kernel,
+            "cells": self.cells,
+            "code_cells": self.code_cells,
+            "tags": self.tags,
+        }
 
 
 def summarize(nb: Notebook, path: str) -> NotebookSummary:

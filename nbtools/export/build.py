@@ -40,18 +40,35 @@ class ExtractOptions(NamedTuple):
     version: str = "0.1.0"
 
 
-class Extraction(NamedTuple):
-    """The package as files (relative path → text), the problems, and how it was planned."""
+class Extraction:
+    """The package as files (relative path → text), the problems, and how it was planned;
+    ``served``: the functions served over HTTP (docs/serving.md), in notebook order."""
 
-    package: str
-    source: Source
-    files: dict[str, str]
-    problems: list[Problem]
-    plan: Plan
-    default_module: str
-    dependencies: dict[str, str]
-    #: The functions served over HTTP (docs/serving.md), in notebook order.
-    served: "tuple[Served, ...]" = ()
+    __slots__ = (
+        "default_module",
+        "dependencies",
+        "files",
+        "package",
+        "plan",
+        "problems",
+        "served",
+        "source",
+    )
+
+    def __init__(
+        self,
+        package: str,
+        source: Source,
+        files: dict[str, str],
+        problems: list[Problem],
+        plan: Plan,
+        default_module: str,
+        dependencies: dict[str, str],
+        served: "tuple[Served, ...]" = (),
+    ) -> None:
+        self.package, self.source, self.files, self.problems = package, source, files, problems
+        self.plan, self.default_module, self.dependencies = plan, default_module, dependencies
+        self.served = served
 
     @property
     def errors(self) -> list[Problem]:

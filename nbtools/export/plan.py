@@ -7,7 +7,6 @@ define it when that is an untagged cell.
 """
 
 import ast
-from typing import NamedTuple
 
 from nbtools.errors import InvalidInputError
 from nbtools.export.cells import TAGGING_HELP
@@ -70,23 +69,49 @@ class Module:
         return self.cells[:last]
 
 
-class Plan(NamedTuple):
-    """Everything the renderer needs, and the problems found while planning."""
+class Plan:
+    """Everything the renderer needs, and the problems found while planning.
 
-    package: str
-    modules: dict[str, Module]
-    parameters: list[Parameter]
-    #: The ``parameters`` cell, if any, and its imports (as written), which computed
-    #: defaults may need.
-    parameters_cell: "Cell | None"
-    parameter_imports: list[ast.Import | ast.ImportFrom]
-    main: list[Parsed]
-    main_imports: dict[str, Binding]
-    tests: list[Parsed]
-    test_imports: dict[int, dict[str, Binding]]
-    test_parameters: dict[int, list[Parameter]]
-    problems: list[Problem]
-    markdown: list[str]
+    ``parameters_cell`` is the ``parameters`` cell, if any, and ``parameter_imports`` its
+    imports (as written), which computed defaults may need.
+    """
+
+    __slots__ = (
+        "main",
+        "main_imports",
+        "markdown",
+        "modules",
+        "package",
+        "parameter_imports",
+        "parameters",
+        "parameters_cell",
+        "problems",
+        "test_imports",
+        "test_parameters",
+        "tests",
+    )
+
+    def __init__(
+        self,
+        package: str,
+        modules: dict[str, Module],
+        parameters: list[Parameter],
+        parameters_cell: Cell | None,
+        parameter_imports: list[ast.Import | ast.ImportFrom],
+        main: list[Parsed],
+        main_imports: dict[str, Binding],
+        tests: list[Parsed],
+        test_imports: dict[int, dict[str, Binding]],
+        test_parameters: dict[int, list[Parameter]],
+        problems: list[Problem],
+        markdown: list[str],
+    ) -> None:
+        self.package, self.modules, self.markdown = package, modules, markdown
+        self.parameters, self.parameters_cell = parameters, parameters_cell
+        self.parameter_imports = parameter_imports
+        self.main, self.main_imports = main, main_imports
+        self.tests, self.test_imports, self.test_parameters = tests, test_imports, test_parameters
+        self.problems = problems
 
     @property
     def has_pipeline(self) -> bool:
