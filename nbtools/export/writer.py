@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from nbtools.digest import sha256_hex
 from nbtools.errors import ConflictError, InvalidInputError
@@ -36,12 +36,14 @@ _IGNORED = frozenset(
 )
 
 
-class FileChange(NamedTuple):
-    """How one file of the package compares with the disk."""
+class FileChange:
+    """How one file of the package compares with the disk: ``status`` is new, changed,
+    unchanged or removed."""
 
-    path: str
-    status: str  # new, changed, unchanged, removed
-    content: str | None
+    __slots__ = ("content", "path", "status")
+
+    def __init__(self, path: str, status: str, content: str | None) -> None:
+        self.path, self.status, self.content = path, status, content
 
     def to_dict(self, with_content: bool = True) -> dict[str, Any]:
         data: dict[str, Any] = {"path": self.path, "status": self.status}
