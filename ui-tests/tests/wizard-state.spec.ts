@@ -2,7 +2,14 @@ import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture, JupyterLabPage } from '@jupyterlab/galata';
 import type { Locator, Request } from '@playwright/test';
 
-import { attachScreenshot, codeCell, notebookJson, openSection, violations } from './helpers';
+import {
+  attachScreenshot,
+  codeCell,
+  notebookJson,
+  openSection,
+  productionPanel,
+  violations
+} from './helpers';
 import { test } from './fixtures';
 
 /** A notebook whose one exported cell makes a small package. */
@@ -50,6 +57,20 @@ async function show(page: IJupyterLabPageFixture, path: string): Promise<void> {
     expect(await page.notebook.openByPath(path)).toBe(true);
   }
   expect(await page.notebook.activate(name)).toBe(true);
+}
+
+/** Make the open notebook at `path` the current tab (two open notebooks may share a name). */
+async function switchTo(page: IJupyterLabPageFixture, path: string): Promise<void> {
+  await page.evaluate(file => {
+    const app = window.jupyterapp;
+    const tab = Array.from(app.shell.widgets('main')).find(
+      widget => (widget as unknown as { context?: { path: string } }).context?.path === file
+    );
+    if (!tab) {
+      throw new Error(`${file} is not open`);
+    }
+    app.shell.activateById(tab.id);
+  }, path);
 }
 
 test.describe('Package wizard of each notebook', () => {
@@ -209,6 +230,112 @@ test.describe('Package wizard of each notebook', () => {
     await panel.getByRole('button', { name: '3. Preview' }).click();
     await expect(summary).toHaveText(`Package report in ${tmpPath}/packages/report`);
     await expect(panel.getByRole('note')).toHaveCount(0); // its own package now
+  });
+
+  test('a write answers the notebook it was asked for, even after a switch to another of the same name', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    test.setTimeout(240_000);
+    const [first, second] = [`${tmpPath}/c/report.ipynb`, `${tmpPath}/d/report.ipynb`];
+    const tagged = (name: string) =>
+      notebookJson([
+        { ...codeCell('fn', `def ${name}():\n    return 1`), metadata: { tags: ['export'] } }
+      ]);
+    await upload(page, first, tagged('from_c'));
+    await upload(page, second, tagged('from_d'));
+    // The first notebook's calls wait until the test lets them go. (ServerConnection appends a
+    // cache-busting query string to the address.)
+    const extract = /\/nbtools\/api\/extract(\?.*)?$/;
+    let release = (): void => undefined;
+    const held = new Promise<void>(resolve => (release = resolve));
+    await page.route(extract, async route => {
+      if (route.request().postDataJSON()?.path === first) {
+        await held;
+      }
+      await route.continue();
+    });
+    // Opened as openNotebook does, but not activated by file name: two tabs have that name.
+    for (const path of [second, first]) {
+      await page.evaluate(async file => {
+        const widget = (await window.jupyterapp.commands.execute('docmanager:open', {
+          path: file
+        })) as { context: { ready: Promise<void> } };
+        await widget.context.ready;
+      }, path);
+    }
+    await switchTo(page, first);
+    await page.evaluate(() =>
+      window.jupyterapp.commands.execute('nbtools:open-panel', { section: 'nbtools-productionize' })
+    );
+    const panel = productionPanel(page);
+    // Two notebooks named report.ipynb are open: the heading names each by its path.
+    const heading = panel.getByTestId('nbtools-active-notebook');
+    await expect(heading).toHaveText(first);
+    await expect(heading).toHaveAttribute('title', first);
+
+    // Write the first notebook's package, by keyboard; its write is held.
+    await panel.getByRole('button', { name: '4. Write and test' }).press('Enter');
+    const write = panel.getByRole('button', { name: 'Write and test', exact: true });
+    await write.press('Enter');
+    const saveFirst = page.getByRole('dialog').getByRole('button', { name: 'Save and write' });
+    const writing = panel.getByRole('status').filter({ hasText: 'Writing the package' });
+    await expect(saveFirst.or(writing)).toBeVisible();
+    if (await saveFirst.isVisible()) {
+      await saveFirst.press('Enter');
+    }
+    await expect(writing).toBeVisible();
+    await expect(write).toBeDisabled();
+
+    // The second one's wizard is its own: at its first step, not busy, with its own preview.
+    await switchTo(page, second);
+    await expect(heading).toHaveText(second);
+    await expect(panel.getByRole('button', { name: '1. Tags' })).toHaveAttribute(
+      'aria-current',
+      'step'
+    );
+    await panel.getByRole('button', { name: '4. Write and test' }).press('Enter');
+    await expect(write).toBeEnabled();
+    await expect(writing).toHaveCount(0);
+    await panel.getByRole('button', { name: '3. Preview' }).press('Enter');
+    const preview = panel.getByTestId('nbtools-preview-summary');
+    await expect(preview).toHaveText(`Package report in ${tmpPath}/d/report`);
+
+    // The first write ends while the second notebook is shown: its result stays out of it.
+    const written = page.waitForResponse(
+      response => extract.test(response.url()) && response.request().postDataJSON()?.path === first
+    );
+    release();
+    expect((await written).ok()).toBe(true);
+    await expect(preview).toHaveText(`Package report in ${tmpPath}/d/report`);
+    await panel.getByRole('button', { name: '4. Write and test' }).press('Enter');
+    await expect(panel.getByTestId('nbtools-test-summary')).toHaveCount(0);
+    for (const theme of ['light', 'dark'] as const) {
+      if (theme === 'dark') {
+        await page.theme.setDarkTheme();
+      }
+      await attachScreenshot(page, testInfo, `wizard-second-report-${theme}`, panel);
+    }
+    await page.theme.setLightTheme();
+
+    // Back on the first notebook: its own result, its tests' cells in its own notebook.
+    await switchTo(page, first);
+    await expect(heading).toHaveText(first);
+    await expect(panel.getByTestId('nbtools-test-summary')).toContainText(
+      `Written to ${tmpPath}/c/report.`
+    );
+    await panel.getByRole('button', { name: '3. Preview' }).press('Enter');
+    await expect(preview).toHaveText(`Package report in ${tmpPath}/c/report`);
+
+    // With one report.ipynb open, the heading is its file name again.
+    await page.evaluate(file => {
+      for (const widget of Array.from(window.jupyterapp.shell.widgets('main'))) {
+        if ((widget as unknown as { context?: { path: string } }).context?.path === file) {
+          widget.dispose();
+        }
+      }
+    }, second);
+    await expect(heading).toHaveText('report.ipynb');
   });
 
   test('files edited by hand, or other files in the folder, are written over only once the user says so', async ({

@@ -107,6 +107,12 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
     this._tracker = options.tracker ?? null;
     if (this._tracker) {
       this._tracker.currentChanged.connect(this._onCurrentChanged, this);
+      // Which name tells the active notebook apart depends on the other notebooks open.
+      this._tracker.widgetAdded.connect((_, added) => {
+        added.context.pathChanged.connect(this._showNotebook, this);
+        added.disposed.connect(this._showNotebook, this);
+        this._showNotebook();
+      });
       this._onCurrentChanged(this._tracker, this._tracker.currentWidget);
     } else {
       this._showNotebook();
@@ -325,17 +331,16 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
       ? (this._tracker?.find(panel => panel.context.path === source.path) ?? null)
       : this._notebook;
     const node = this._notebookLabel.node;
-    // The file name is what fits in a narrow sidebar; the tooltip has the path.
     node.textContent =
       path === null
         ? this._bundle.__('No notebook open')
         : source
           ? this._bundle.__(
               'Showing %1 (this is the output of run %2)',
-              PathExt.basename(source.path),
+              this._nameOf(source.path),
               source.run
             )
-          : PathExt.basename(path);
+          : this._nameOf(path);
     node.title = source
       ? this._bundle.__(
           '%1, the notebook run %2 executed (its output: %3)',
@@ -356,6 +361,19 @@ export class ProductionPanel extends SidePanel implements IProductionPanel {
     if (pathChanged) {
       this._notebookPathChanged.emit(path);
     }
+  }
+
+  /**
+   * How the heading names the notebook at `path`: its file name, which is what fits in a
+   * narrow sidebar, or its path when another open notebook has that file name too (the
+   * tooltip always has the path).
+   */
+  private _nameOf(path: string): string {
+    const name = PathExt.basename(path);
+    const namesake = this._tracker?.find(
+      other => other.context.path !== path && PathExt.basename(other.context.path) === name
+    );
+    return namesake ? path : name;
   }
 
   private _bundle: TranslationBundle;

@@ -5,10 +5,11 @@ import * as React from 'react';
 import type { ExtractOrphan, ExtractProblem, ExtractReport, ExtractTestResult } from '../api';
 import { EXPORT_TAGS, hasTag } from './cellTags';
 import type { IPackagePages } from './packagePages';
-import { STEPS } from './productionizeModel';
+import { STEPS } from './wizardStates';
 import { ServeStep } from './serveStep';
 import { Spinner } from './spinner';
-import type { ProductionizeModel, Step, TextOption } from './productionizeModel';
+import type { ProductionizeModel, TextOption } from './productionizeModel';
+import type { Step } from './wizardStates';
 
 type Trans = TranslationBundle;
 

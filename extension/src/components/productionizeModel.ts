@@ -3,7 +3,6 @@ import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { IStateDB } from '@jupyterlab/statedb';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { VDomModel } from '@jupyterlab/ui-components';
-import type { ReadonlyPartialJSONValue } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 import type { ISignal } from '@lumino/signaling';
 
@@ -15,10 +14,8 @@ import type { ExportTag } from './cellTags';
 import { conflictOf, declined } from './packageConflicts';
 import type { IFileConflict, IOwnedPackage } from './packageConflicts';
 import { ServePreviewModel } from './servePreviewModel';
-
-/** The steps of the wizard, in order. */
-export const STEPS = ['tags', 'options', 'preview', 'write', 'serve', 'schedule'] as const;
-export type Step = (typeof STEPS)[number];
+import { WizardStates, newWizard } from './wizardStates';
+import type { INotebookWizard, IPackageOptions, Step } from './wizardStates';
 
 /** One code cell as the tag overview shows it. */
 export interface ICellRow {
@@ -29,27 +26,10 @@ export interface ICellRow {
   directives: string[];
 }
 
-/** What the user chooses in the options step. */
-export interface IPackageOptions {
-  name: string;
-  version: string;
-  output: string;
-  venv: boolean;
-}
-
 /** The options typed into a text field of the Options step. */
 export type TextOption = 'name' | 'version' | 'output';
 
 const TEXT_OPTIONS: readonly TextOption[] = ['name', 'version', 'output'];
-
-/** What the wizard remembers of each notebook (in the state database). */
-export interface IWizardState {
-  step: Step;
-  options: IPackageOptions;
-}
-
-/** Key of the wizard's per-notebook state in the state database. */
-const STATE_KEY = 'jupyterlab-nbtools:productionize';
 
 /** How the wizard asks the user to confirm what it is about to do. */
 export interface IWizardPrompts {
@@ -61,14 +41,11 @@ export interface IWizardPrompts {
   writeOver(conflict: IFileConflict): Promise<boolean>;
 }
 
-function defaultState(): IWizardState {
-  return { step: 'tags', options: { name: '', version: '0.1.0', output: '', venv: false } };
-}
-
 /**
- * State of the Productionize wizard for the active notebook. Each notebook
- * keeps its own step and options (package name, output directory), also
- * across reloads when a state database is given.
+ * State of the Productionize wizard, shown for the active notebook. Each notebook has its
+ * own wizard (see `WizardStates`): its step and options, also across reloads when a state
+ * database is given, and the answers of the calls made for it, which never show on
+ * another notebook's wizard.
  */
 export class ProductionizeModel extends VDomModel {
   constructor(
@@ -81,23 +58,9 @@ export class ProductionizeModel extends VDomModel {
     this._commands = commands;
     this._trans = trans;
     this._prompts = prompts;
-    this._state = state;
+    this._wizards = new WizardStates(state);
     this.serve.stateChanged.connect(this._changed, this);
-    this._restored = state
-      ? state
-          .fetch(STATE_KEY)
-          .then(saved => {
-            const notebooks = (saved as { notebooks?: Record<string, IWizardState> } | undefined)
-              ?.notebooks;
-            for (const [path, wizard] of Object.entries(notebooks ?? {})) {
-              if (!this._wizards.has(path)) {
-                this._wizards.set(path, wizard);
-              }
-            }
-            this._load();
-          })
-          .catch(() => undefined)
-      : Promise.resolve();
+    void this._wizards.restored.then(() => this._shown());
   }
 
   /**
@@ -110,7 +73,7 @@ export class ProductionizeModel extends VDomModel {
 
   /** Resolved once the saved per-notebook state is loaded. */
   get restored(): Promise<void> {
-    return this._restored;
+    return this._wizards.restored;
   }
 
   get notebook(): NotebookPanel | null {
@@ -122,24 +85,49 @@ export class ProductionizeModel extends VDomModel {
       return;
     }
     this._notebook?.model?.contentChanged.disconnect(this._contentChanged, this);
+    // A message shows until its notebook is left (a call still under way answers later).
+    const left = this._wizard;
+    if (!left.busy) {
+      left.message = null;
+      left.refused = null;
+      left.lastError = null;
+    }
     this._notebook = panel;
     panel?.model?.contentChanged.connect(this._contentChanged, this);
-    this.preview = null;
-    this.result = null;
-    this.message = null;
-    this.refused = null;
-    this._load();
+    this._shown();
   }
 
-  step: Step = 'tags';
-  options: IPackageOptions = defaultState().options;
-  busy = false;
-  preview: ExtractReport | null = null;
-  result: ExtractReport | null = null;
+  get step(): Step {
+    return this._wizard.step;
+  }
+
+  get options(): IPackageOptions {
+    return this._wizard.options;
+  }
+
+  /** A call for the shown notebook is under way. */
+  get busy(): boolean {
+    return this._wizard.busy;
+  }
+
+  get preview(): ExtractReport | null {
+    return this._wizard.preview;
+  }
+
+  get result(): ExtractReport | null {
+    return this._wizard.result;
+  }
+
   /** Problems of a write the server refused, or `null`. */
-  refused: ExtractProblem[] | null = null;
+  get refused(): ExtractProblem[] | null {
+    return this._wizard.refused;
+  }
+
   /** An error or notice to show, or `null`. */
-  message: string | null = null;
+  get message(): string | null {
+    return this._wizard.message;
+  }
+
   /** The Serve step: a preview of the written package. */
   readonly serve = new ServePreviewModel();
 
@@ -148,11 +136,12 @@ export class ProductionizeModel extends VDomModel {
    * its message, or `null`: the Options step shows it next to that field.
    */
   get optionError(): { option: TextOption; message: string } | null {
-    const option = fieldOf(this._lastError) as TextOption | null;
-    if (option === null || !TEXT_OPTIONS.includes(option) || this.message === null) {
+    const { lastError, message } = this._wizard;
+    const option = fieldOf(lastError) as TextOption | null;
+    if (option === null || !TEXT_OPTIONS.includes(option) || message === null) {
       return null;
     }
-    return { option, message: this.message };
+    return { option, message };
   }
 
   /**
@@ -161,7 +150,8 @@ export class ProductionizeModel extends VDomModel {
    * the server then says so when the Serve step starts it).
    */
   get packageDir(): string | null {
-    return this.result?.written ? this.result.output : (this.preview?.output ?? null);
+    const { result, preview } = this._wizard;
+    return result?.written ? result.output : (preview?.output ?? null);
   }
 
   dispose(): void {
@@ -191,7 +181,7 @@ export class ProductionizeModel extends VDomModel {
   }
 
   setStep(step: Step): void {
-    this.step = step;
+    this._wizard.step = step;
     this._remember();
     this._changed();
     if ((step === 'preview' || (step === 'serve' && !this.packageDir)) && !this.busy) {
@@ -200,10 +190,11 @@ export class ProductionizeModel extends VDomModel {
   }
 
   setOptions(options: Partial<IPackageOptions>): void {
-    this.options = { ...this.options, ...options };
-    this.message = null;
-    this.refused = null;
-    this._lastError = null;
+    const wizard = this._wizard;
+    wizard.options = { ...wizard.options, ...options };
+    wizard.message = null;
+    wizard.refused = null;
+    wizard.lastError = null;
     this._remember();
     this._changed();
   }
@@ -230,9 +221,14 @@ export class ProductionizeModel extends VDomModel {
 
   /** Render the package from the notebook as it is now (unsaved edits included). */
   async runPreview(): Promise<void> {
-    const report = await this._call({ dry_run: true });
+    const panel = this._notebook;
+    if (!panel) {
+      return;
+    }
+    const wizard = this._wizardOf(panel);
+    const report = await this._call(panel, wizard, { dry_run: true });
     if (report) {
-      this.preview = report;
+      wizard.preview = report;
       this._changed();
     }
   }
@@ -249,34 +245,35 @@ export class ProductionizeModel extends VDomModel {
     if (!panel?.model || this.busy) {
       return;
     }
+    const wizard = this._wizardOf(panel);
     if (panel.model.dirty) {
       if (!(await this._prompts.saveFirst(panel.context.path))) {
         return;
       }
       await panel.context.save();
     }
-    this.result = null;
-    const write = { dry_run: false, test: true, venv: this.options.venv, content: undefined };
-    let report = await this._call(write);
-    const conflict = conflictOf(this._lastError, this.options.output);
+    wizard.result = null;
+    const write = { dry_run: false, test: true, venv: wizard.options.venv, content: undefined };
+    let report = await this._call(panel, wizard, write);
+    const conflict = conflictOf(wizard.lastError, wizard.options.output);
     if (!report && conflict) {
       // The server's refusal says to force the write: a dialog asks instead, and declining leaves
       // a message in the wizard's words (next to the Output directory field if about it).
-      this.message = null;
+      wizard.message = null;
       this._changed();
       const accepted =
         'notebook' in conflict
           ? await this._prompts.replacePackage(conflict)
           : await this._prompts.writeOver(conflict);
       if (accepted) {
-        report = await this._call({ ...write, force: true });
+        report = await this._call(panel, wizard, { ...write, force: true });
       } else {
-        this.message = declined(conflict, this._trans);
+        wizard.message = declined(conflict, this._trans);
         this._changed();
       }
     }
     if (report) {
-      this.result = report;
+      wizard.result = report;
       this._changed();
     }
   }
@@ -300,7 +297,7 @@ export class ProductionizeModel extends VDomModel {
       return;
     }
     if (!this._commands.hasCommand(CommandIDs.createJob)) {
-      this.message = this._trans.__(
+      this._wizard.message = this._trans.__(
         'Job creation is not available: the Jobs feature of nbtools is not installed.'
       );
       this._changed();
@@ -309,18 +306,26 @@ export class ProductionizeModel extends VDomModel {
     await this._commands.execute(CommandIDs.createJob, { path });
   }
 
-  private async _call(extra: Partial<ExtractRequest>): Promise<ExtractReport | null> {
-    const panel = this._notebook;
-    if (!panel?.model) {
+  /**
+   * Ask the server about `panel`'s notebook, with `wizard`'s options; its answer (or
+   * refusal) goes into `wizard`, the wizard of that notebook, even when another is shown by
+   * then.
+   */
+  private async _call(
+    panel: NotebookPanel,
+    wizard: INotebookWizard,
+    extra: Partial<ExtractRequest>
+  ): Promise<ExtractReport | null> {
+    if (!panel.model) {
       return null;
     }
-    this.busy = true;
-    this.message = null;
-    this.refused = null;
-    this._lastError = null;
+    wizard.busy = true;
+    wizard.message = null;
+    wizard.refused = null;
+    wizard.lastError = null;
     this._changed();
-    const cells = this._cellsKey();
-    const { name, version, output } = this.options;
+    const cells = cellsKey(panel);
+    const { name, version, output } = wizard.options;
     try {
       const report = await extractPackage({
         path: panel.context.path,
@@ -333,16 +338,16 @@ export class ProductionizeModel extends VDomModel {
       this._problemsFound.emit({ panel, problems: report.problems });
       return report;
     } catch (reason) {
-      this._lastError = reason;
-      this.message = asError(reason).message;
-      this._messageCells = cells;
+      wizard.lastError = reason;
+      wizard.message = asError(reason).message;
+      wizard.messageCells = cells;
       if (reason instanceof NbtoolsApiError && Array.isArray(reason.details.problems)) {
-        this.refused = reason.details.problems as ExtractProblem[];
-        this._problemsFound.emit({ panel, problems: this.refused });
+        wizard.refused = reason.details.problems as ExtractProblem[];
+        this._problemsFound.emit({ panel, problems: wizard.refused });
       }
       return null;
     } finally {
-      this.busy = false;
+      wizard.busy = false;
       this._changed();
     }
   }
@@ -354,38 +359,30 @@ export class ProductionizeModel extends VDomModel {
    * after a write's answer, would otherwise take the write's error away at once.
    */
   private _contentChanged(): void {
-    if (this.message !== null && !this.busy && this._cellsKey() !== this._messageCells) {
-      this.message = null;
-      this.refused = null;
+    const wizard = this._wizard;
+    if (
+      this._notebook &&
+      wizard.message !== null &&
+      !wizard.busy &&
+      cellsKey(this._notebook) !== wizard.messageCells
+    ) {
+      wizard.message = null;
+      wizard.refused = null;
     }
     this._changed();
   }
 
-  /** What extraction reads of the followed notebook's cells, as one string. */
-  private _cellsKey(): string {
-    const model = this._notebook?.model;
-    if (!model) {
-      return '';
-    }
-    const parts: unknown[] = [model.getMetadata('nbdev') ?? null];
-    for (let index = 0; index < model.cells.length; index++) {
-      const cell = model.cells.get(index);
-      parts.push(
-        cell.type,
-        cell.sharedModel.getSource(),
-        cell.getMetadata('tags') ?? null,
-        cell.getMetadata('nbdev') ?? null
-      );
-    }
-    return JSON.stringify(parts);
+  /** The wizard of the shown notebook (a blank one when none is). */
+  private get _wizard(): INotebookWizard {
+    return this._notebook ? this._wizardOf(this._notebook) : this._blank;
   }
 
-  /** Show the active notebook's own step and options. */
-  private _load(): void {
-    const path = this._notebook?.context.path;
-    const wizard = (path && this._wizards.get(path)) || defaultState();
-    this.step = wizard.step;
-    this.options = { ...defaultState().options, ...wizard.options };
+  private _wizardOf(panel: NotebookPanel): INotebookWizard {
+    return this._wizards.get(panel.context.path);
+  }
+
+  /** Show the active notebook's own wizard. */
+  private _shown(): void {
     this._changed();
     if (this.step === 'serve' && this._notebook && !this.busy) {
       void this.runPreview(); // where the package is, for the Serve step
@@ -395,15 +392,9 @@ export class ProductionizeModel extends VDomModel {
   /** Remember the active notebook's step and options. */
   private _remember(): void {
     const path = this._notebook?.context.path;
-    if (!path) {
-      return;
+    if (path) {
+      this._wizards.remember(path);
     }
-    this._wizards.set(path, { step: this.step, options: { ...this.options } });
-    void this._restored.then(() =>
-      this._state?.save(STATE_KEY, {
-        notebooks: Object.fromEntries(this._wizards)
-      } as unknown as ReadonlyPartialJSONValue)
-    );
   }
 
   private _changed(): void {
@@ -415,14 +406,30 @@ export class ProductionizeModel extends VDomModel {
   private _commands: JupyterFrontEnd['commands'];
   private _trans: TranslationBundle;
   private _prompts: IWizardPrompts;
-  private _state: IStateDB | null;
-  private _restored: Promise<void>;
-  private _wizards = new Map<string, IWizardState>();
-  /** The cells (see `_cellsKey`) the current message is about. */
-  private _messageCells = '';
-  private _lastError: unknown = null;
+  private _wizards: WizardStates;
+  /** What the wizard shows while no notebook is open. */
+  private _blank = newWizard();
   private _notebook: NotebookPanel | null = null;
   private _problemsFound = new Signal<this, IProblemsFound>(this);
+}
+
+/** What extraction reads of a notebook's cells, as one string. */
+function cellsKey(panel: NotebookPanel): string {
+  const model = panel.model;
+  if (!model) {
+    return '';
+  }
+  const parts: unknown[] = [model.getMetadata('nbdev') ?? null];
+  for (let index = 0; index < model.cells.length; index++) {
+    const cell = model.cells.get(index);
+    parts.push(
+      cell.type,
+      cell.sharedModel.getSource(),
+      cell.getMetadata('tags') ?? null,
+      cell.getMetadata('nbdev') ?? null
+    );
+  }
+  return JSON.stringify(parts);
 }
 
 /** The problems the server found in a notebook (see `ProductionizeModel.problemsFound`). */
