@@ -338,6 +338,49 @@ test.describe('Package wizard of each notebook', () => {
     await expect(heading).toHaveText('report.ipynb');
   });
 
+  test('a notebook renamed while open keeps its step and options', async ({ page, tmpPath }) => {
+    await upload(page, `${tmpPath}/other.ipynb`, exported('other'));
+    await upload(page, `${tmpPath}/a/report.ipynb`, exported('report'));
+    await show(page, `${tmpPath}/other.ipynb`);
+    await show(page, `${tmpPath}/a/report.ipynb`);
+    const panel = await openSection(page, 'report.ipynb', 'Package');
+    await panel.getByRole('button', { name: '2. Options' }).press('Enter');
+    const name = panel.getByRole('textbox', { name: 'Package name' });
+    const version = panel.getByRole('textbox', { name: 'Version' });
+    const output = panel.getByRole('textbox', { name: 'Output directory' });
+    await name.fill('areport');
+    await version.fill('2.0.0');
+    await output.fill(`${tmpPath}/a/pkg`);
+
+    // File ▸ Rename Notebook…, the new name typed.
+    const renamed = `${tmpPath}/a/report_v2.ipynb`;
+    const saved = page.waitForRequest(request => savesWizard(request, renamed, `${tmpPath}/a/pkg`));
+    await page.menu.clickMenuItem('File>Rename Notebook…');
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.getByRole('textbox')).toBeFocused();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('report_v2.ipynb');
+    await page.keyboard.press('Enter');
+    await expect(dialog).toHaveCount(0);
+    await expect(panel.getByTestId('nbtools-active-notebook')).toHaveText('report_v2.ipynb');
+
+    // Away and back: the renamed notebook's wizard is where the user left it.
+    await show(page, `${tmpPath}/other.ipynb`);
+    await expect(panel.getByRole('button', { name: '1. Tags' })).toHaveAttribute(
+      'aria-current',
+      'step'
+    );
+    await show(page, renamed);
+    await expect(panel.getByRole('button', { name: '2. Options' })).toHaveAttribute(
+      'aria-current',
+      'step'
+    );
+    await expect(name).toHaveValue('areport');
+    await expect(version).toHaveValue('2.0.0');
+    await expect(output).toHaveValue(`${tmpPath}/a/pkg`);
+    await saved; // remembered under its new path, for the next reload
+  });
+
   test('files edited by hand, or other files in the folder, are written over only once the user says so', async ({
     page,
     tmpPath

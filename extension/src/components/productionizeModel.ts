@@ -97,6 +97,15 @@ export class ProductionizeModel extends VDomModel {
     this._shown();
   }
 
+  /**
+   * The notebook at `from` was renamed or moved to `to`: its step and options (and the
+   * answers of its calls) go with it.
+   */
+  moveNotebook(from: string, to: string): void {
+    this._wizards.move(from, to);
+    this._changed();
+  }
+
   get step(): Step {
     return this._wizard.step;
   }

@@ -65,7 +65,8 @@ export function newWizard(state: IWizardState = defaultState()): INotebookWizard
 
 /**
  * The wizards of the notebooks, by path (relative to the root). Each notebook's step and
- * options are remembered in the state database once the user changes them.
+ * options are remembered in the state database once the user changes them, and follow the
+ * notebook when it is renamed or moved.
  */
 export class WizardStates {
   constructor(state: IStateDB | null) {
@@ -95,6 +96,23 @@ export class WizardStates {
   remember(path: string): void {
     const { step, options } = this.get(path);
     this._remembered.set(path, { step, options: { ...options } });
+    this._save();
+  }
+
+  /** The notebook at `from` is now at `to`: its wizard goes with it. */
+  move(from: string, to: string): void {
+    if (from === to) {
+      return;
+    }
+    for (const byPath of [this._wizards, this._remembered] as Map<string, unknown>[]) {
+      const moved = byPath.get(from);
+      byPath.delete(from);
+      if (moved) {
+        byPath.set(to, moved);
+      } else {
+        byPath.delete(to); // what a notebook once at `to` left there is not this one's
+      }
+    }
     this._save();
   }
 

@@ -3,6 +3,7 @@ import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
 import { IEditorServices } from '@jupyterlab/codeeditor';
 import type { Widget } from '@lumino/widgets';
 import { INotebookTracker } from '@jupyterlab/notebook';
+import type { NotebookPanel } from '@jupyterlab/notebook';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
@@ -86,6 +87,23 @@ const productionizePlugin: JupyterFrontEndPlugin<void> = {
     panel.followNotebook(notebook => {
       model.notebook = notebook;
     });
+    // A notebook renamed or moved keeps its wizard: follow each open notebook's file (once,
+    // however many views of it are open).
+    const followed = new WeakSet<NotebookPanel['context']>();
+    const followRenames = (notebook: NotebookPanel): void => {
+      const { context } = notebook;
+      if (followed.has(context)) {
+        return;
+      }
+      followed.add(context);
+      let path = context.path;
+      context.pathChanged.connect((_, renamed) => {
+        model.moveNotebook(path, renamed);
+        path = renamed;
+      });
+    };
+    tracker.forEach(followRenames);
+    tracker.widgetAdded.connect((_, notebook) => followRenames(notebook));
     model.problemsFound.connect((_, { panel: notebook, problems }) => {
       if (!notebook.isDisposed) {
         showProblems(notebook, problems, trans);
