@@ -179,7 +179,7 @@ test.describe('Job form', () => {
         await page.theme.setDarkTheme();
       }
       // The checkbox at the field's left edge, its label to its right on the same line.
-      const field = form.locator('.jp-nbtools-JobForm-field', {
+      const field = form.locator('.jp-nbtools-Field', {
         has: page.getByRole('checkbox', { name: 'flag bool' })
       });
       const label = field.locator('label');

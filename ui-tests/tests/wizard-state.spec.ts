@@ -449,7 +449,7 @@ test.describe('Package wizard of each notebook', () => {
   test('an option the server refuses is shown next to its field, one click away', async ({
     page,
     tmpPath
-  }) => {
+  }, testInfo) => {
     await upload(page, `${tmpPath}/named.ipynb`, exported('named'));
     await upload(page, `${tmpPath}/taken`, 'a file where the package would go');
     await show(page, `${tmpPath}/named.ipynb`);
@@ -471,8 +471,18 @@ test.describe('Package wizard of each notebook', () => {
     );
     await expect(alert).toHaveCount(0); // the message is next to its field instead
     await expect(name).toHaveAttribute('aria-invalid', 'true');
+    // The error describes the field; its name stays the label alone.
+    await expect(name).toHaveAccessibleName('Package name');
     await expect(name).toHaveAccessibleDescription(/Try 'bad_name'/);
     await expect(name).toBeFocused();
+    for (const theme of ['light', 'dark'] as const) {
+      if (theme === 'dark') {
+        await page.theme.setDarkTheme();
+      }
+      expect(await violations(page, testInfo)).toEqual([]);
+      await attachScreenshot(page, testInfo, `wizard-option-error-${theme}`, panel);
+    }
+    await page.theme.setLightTheme();
     await expect(output).toHaveAttribute('aria-invalid', 'false');
 
     // Typing a new name takes the error away; the next refusal names the output.
@@ -484,6 +494,7 @@ test.describe('Package wizard of each notebook', () => {
     await expect(alert).toContainText('is not a directory');
     await panel.getByRole('button', { name: 'Back' }).click();
     await expect(output).toHaveAttribute('aria-invalid', 'true');
+    await expect(output).toHaveAccessibleName('Output directory');
     await expect(output).toHaveAccessibleDescription(/taken is not a directory/);
     await expect(name).toHaveAttribute('aria-invalid', 'false');
     await output.fill(`${tmpPath}/named-pkg`);

@@ -5,7 +5,7 @@ import * as React from 'react';
 import { MAX_CATCH_UP, asError } from '../api';
 import type { MissedPolicy } from '../api';
 import { ClassificationBadge } from './classification';
-import { Field } from './jobFormFields';
+import { Field } from './field';
 import { JobFormRefused, saveJobForm } from './jobFormModel';
 import type { FieldErrors, JobForm, JobFormResult } from './jobFormModel';
 import { collectJobFields, initialNumbers, parameterText, savesJob } from './jobFormValidation';

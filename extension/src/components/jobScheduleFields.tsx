@@ -5,7 +5,7 @@ import * as React from 'react';
 import { asError, fieldOf, previewCron } from '../api';
 import type { CronPreview } from '../api';
 import { formatTime } from './dates';
-import { Field } from './jobFormFields';
+import { Field } from './field';
 import type { FieldErrors } from './jobFormModel';
 import { FIRST_SKIPPING_DAY, LAST_DAY, REPEATS } from './jobSchedule';
 import type { Repeat, ScheduleChoice } from './jobSchedule';

@@ -4,6 +4,7 @@ import * as React from 'react';
 
 import type { ExtractOrphan, ExtractProblem, ExtractReport, ExtractTestResult } from '../api';
 import { EXPORT_TAGS, hasTag } from './cellTags';
+import { Field } from './field';
 import type { IPackagePages } from './packagePages';
 import { STEPS } from './wizardStates';
 import { ServeStep } from './serveStep';
@@ -194,28 +195,25 @@ function OptionsForm({
   trans: Trans;
 }): React.ReactElement {
   const { options, optionError } = model;
-  const ids = React.useId();
+  const ids = React.useId().replace(/:/g, '');
   const text = (key: TextOption, label: string, placeholder: string) => {
-    const error = optionError?.option === key ? optionError.message : null;
-    const errorId = `${ids}-${key}-error`;
+    const error = optionError?.option === key ? optionError.message : undefined;
     return (
-      <label className="jp-nbtools-Field">
-        <span>{label}</span>
-        <input
-          className="jp-mod-styled"
-          value={options[key]}
-          placeholder={placeholder}
-          aria-invalid={error !== null}
-          aria-describedby={error !== null ? errorId : undefined}
-          autoFocus={error !== null}
-          onChange={event => model.setOptions({ [key]: event.target.value })}
-        />
-        {error !== null && (
-          <span id={errorId} className="jp-nbtools-FieldError">
-            {error}
-          </span>
+      <Field
+        id={`jp-nbtools-wizard-${ids}-${key}`}
+        label={label}
+        error={error}
+        control={props => (
+          <input
+            {...props}
+            className="jp-mod-styled"
+            value={options[key]}
+            placeholder={placeholder}
+            autoFocus={error !== undefined}
+            onChange={event => model.setOptions({ [key]: event.target.value })}
+          />
         )}
-      </label>
+      />
     );
   };
   return (

@@ -1,11 +1,9 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
-import * as React from 'react';
 
 import type { NotebookParameter } from '../api';
 
 /**
- * The job form's building blocks: a labelled field with its error under it,
- * and parameter values as text and back.
+ * The job form's parameter values as text and back.
  */
 
 /** A parameter's value as the form shows it (JSON for lists, dicts and None). */
@@ -82,62 +80,4 @@ function asList(text: string): string {
       }
     });
   return `[${items.map(item => JSON.stringify(item)).join(', ')}]`;
-}
-
-/**
- * A labelled form field with its error under it: the control gets `id`,
- * `aria-invalid` and `aria-describedby` from `control(props)`. A `check`
- * field (a checkbox) has its control first, at the left, its label beside it.
- */
-export function Field({
-  id,
-  label,
-  error,
-  hint,
-  check = false,
-  control
-}: {
-  id: string;
-  label: React.ReactNode;
-  error?: string;
-  hint?: string;
-  check?: boolean;
-  control: (props: {
-    id: string;
-    'aria-invalid': boolean;
-    'aria-describedby'?: string;
-  }) => React.ReactElement;
-}): React.ReactElement {
-  const described = [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean);
-  const labelled = <label htmlFor={id}>{label}</label>;
-  const input = control({
-    id,
-    'aria-invalid': !!error,
-    ...(described.length ? { 'aria-describedby': described.join(' ') } : {})
-  });
-  return (
-    <div className={`jp-nbtools-JobForm-field${error ? ' jp-mod-invalid' : ''}`}>
-      {check ? (
-        <div className="jp-nbtools-Check">
-          {input}
-          {labelled}
-        </div>
-      ) : (
-        <>
-          {labelled}
-          {input}
-        </>
-      )}
-      {hint && (
-        <p id={`${id}-hint`} className="jp-nbtools-JobForm-hint">
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p id={`${id}-error`} className="jp-nbtools-FieldError">
-          {error}
-        </p>
-      )}
-    </div>
-  );
 }
