@@ -501,6 +501,17 @@ test.describe('Package wizard of each notebook', () => {
     await expect(output).toHaveAttribute('aria-invalid', 'false');
     await panel.getByRole('button', { name: '3. Preview' }).click();
     await expect(panel.getByTestId('nbtools-preview-summary')).toContainText('Package named_pkg');
+
+    // An empty Version is the default its placeholder names, as for `nbtools extract`.
+    await panel.getByRole('button', { name: '2. Options' }).press('Enter');
+    const version = panel.getByRole('textbox', { name: 'Version' });
+    await expect(version).toHaveAttribute('placeholder', '0.1.0 (the default)');
+    await version.fill('');
+    await panel.getByRole('button', { name: '3. Preview' }).press('Enter');
+    await expect(panel.getByTestId('nbtools-preview-summary')).toContainText('Package named_pkg');
+    await expect(alert).toHaveCount(0);
+    await panel.getByRole('button', { name: 'pyproject.toml' }).press('Enter');
+    await expect(page.locator('.jp-nbtools-FilePage-editor')).toContainText('version = "0.1.0"');
   });
 
   test('the disabled Back button looks disabled', async ({ page, tmpPath }) => {

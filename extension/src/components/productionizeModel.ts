@@ -334,13 +334,14 @@ export class ProductionizeModel extends VDomModel {
     wizard.lastError = null;
     this._changed();
     const cells = cellsKey(panel);
+    // An empty field asks for the server's default, as leaving out the CLI's flag does.
     const { name, version, output } = wizard.options;
     try {
       const report = await extractPackage({
         path: panel.context.path,
         content: panel.model.toJSON(),
-        version,
         ...(name ? { name } : {}),
+        ...(version ? { version } : {}),
         ...(output ? { output } : {}),
         ...extra
       });

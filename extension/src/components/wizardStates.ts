@@ -45,7 +45,7 @@ export interface INotebookWizard extends IWizardState {
 const STATE_KEY = 'jupyterlab-nbtools:productionize';
 
 function defaultState(): IWizardState {
-  return { step: 'tags', options: { name: '', version: '0.1.0', output: '', venv: false } };
+  return { step: 'tags', options: { name: '', version: '', output: '', venv: false } };
 }
 
 /** A wizard at `state`, with no call made yet. */
