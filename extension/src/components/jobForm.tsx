@@ -28,12 +28,15 @@ export function JobFormView({
   form,
   trans,
   onSaved,
-  onCancel
+  onCancel,
+  beforeRun
 }: {
   form: JobForm;
   trans: TranslationBundle;
   onSaved: (result: JobFormResult) => void;
   onCancel: () => void;
+  /** Called before the form starts a run (Run now, Save and run now): `false` stops it. */
+  beforeRun: () => Promise<boolean>;
 }): React.ReactElement {
   const job = form.job;
   const declared = form.parameters.parameters;
@@ -122,6 +125,9 @@ export function JobFormView({
     if (shown.length > 0) {
       // else the effect focuses the first field marked invalid, once they are shown
       focusPending.current = !focusFirst(shown);
+      return;
+    }
+    if (!scheduled && !(await beforeRun())) {
       return;
     }
     setSaving(true);

@@ -11,12 +11,14 @@ export class JobFormWidget extends ReactWidget {
    * @param form - what the form starts from (see `loadJobForm`)
    * @param _onSaved - called once the server took the form
    * @param _onCancel - called when the user gives up
+   * @param _beforeRun - called before the form starts a run: `false` stops it
    */
   constructor(
     readonly form: JobForm,
     private readonly _trans: TranslationBundle,
     private readonly _onSaved: (result: JobFormResult) => void,
-    private readonly _onCancel: () => void
+    private readonly _onCancel: () => void,
+    private readonly _beforeRun: () => Promise<boolean>
   ) {
     super();
     this.addClass('jp-nbtools-JobFormWidget');
@@ -29,6 +31,7 @@ export class JobFormWidget extends ReactWidget {
         trans={this._trans}
         onSaved={this._onSaved}
         onCancel={this._onCancel}
+        beforeRun={this._beforeRun}
       />
     );
   }

@@ -33,8 +33,8 @@ const TEXT_OPTIONS: readonly TextOption[] = ['name', 'version', 'output'];
 
 /** How the wizard asks the user to confirm what it is about to do. */
 export interface IWizardPrompts {
-  /** The notebook has unsaved changes: `true` to save it and go on. */
-  saveFirst(path: string): Promise<boolean>;
+  /** With unsaved changes, ask to save `notebook` first: `true` once it is saved, to go on. */
+  saveFirst(notebook: NotebookPanel): Promise<boolean>;
   /** The output directory holds another notebook's package: `true` to replace it. */
   replacePackage(owned: IOwnedPackage): Promise<boolean>;
   /** The write would replace edited files, or go beside other files: `true` to write. */
@@ -255,11 +255,8 @@ export class ProductionizeModel extends VDomModel {
       return;
     }
     const wizard = this._wizardOf(panel);
-    if (panel.model.dirty) {
-      if (!(await this._prompts.saveFirst(panel.context.path))) {
-        return;
-      }
-      await panel.context.save();
+    if (!(await this._prompts.saveFirst(panel))) {
+      return;
     }
     wizard.result = null;
     const write = { dry_run: false, test: true, venv: wizard.options.venv, content: undefined };

@@ -2,6 +2,7 @@ import { Dialog, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 import { someFiles } from './packageConflicts';
+import { savedFirst } from './savePrompt';
 import type { IFileConflict, IOwnedPackage } from './packageConflicts';
 import type { IWizardPrompts } from './productionizeModel';
 
@@ -10,20 +11,15 @@ import type { IWizardPrompts } from './productionizeModel';
  */
 export function wizardPrompts(trans: TranslationBundle): IWizardPrompts {
   return {
-    async saveFirst(path: string): Promise<boolean> {
-      const result = await showDialog({
-        title: trans.__('Save the notebook first?'),
-        body: trans.__(
-          '%1 has unsaved changes. The package is written from the saved notebook, and the version it records is the one you save now.',
-          path
+    saveFirst: notebook =>
+      savedFirst(
+        notebook,
+        trans.__(
+          'The package is written from the saved notebook, and the version it records is the one you save now.'
         ),
-        buttons: [
-          Dialog.cancelButton({ label: trans.__('Cancel') }),
-          Dialog.okButton({ label: trans.__('Save and write') })
-        ]
-      });
-      return result.button.accept;
-    },
+        trans.__('Save and write'),
+        trans
+      ),
     async replacePackage(owned: IOwnedPackage): Promise<boolean> {
       const where = owned.output || trans.__('next to the notebook');
       if (owned.gone) {

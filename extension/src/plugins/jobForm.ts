@@ -1,4 +1,5 @@
 import { PathExt } from '@jupyterlab/coreutils';
+import { INotebookTracker } from '@jupyterlab/notebook';
 
 import { asError, getJob } from '../api';
 import type { Job } from '../api';
@@ -6,6 +7,7 @@ import { JobFormWidget } from '../components/jobFormWidget';
 import { loadJobForm } from '../components/jobFormModel';
 import type { JobFormResult } from '../components/jobFormModel';
 import { notifyFailure, notifySuccess } from '../components/notices';
+import { savedFirst } from '../components/savePrompt';
 import { CommandIDs, JOBS_SECTION_ID } from '../tokens';
 import { MainAreaTabs, jobIdArguments, jobIdOf, panelPlugin } from './pluginKit';
 
@@ -15,11 +17,29 @@ import { MainAreaTabs, jobIdArguments, jobIdOf, panelPlugin } from './pluginKit'
  * buttons, the palette). One tab per job edited and per notebook a new job
  * is made for; opening it again activates that tab.
  */
-const jobFormPlugin = panelPlugin({
+const jobFormPlugin = panelPlugin<[INotebookTracker]>({
   id: 'jupyterlab-nbtools:job-form',
   description: 'The Create job / Edit job form in the main area.',
-  activate: ({ app, panel, trans, palette, category }) => {
+  optional: [INotebookTracker],
+  activate: ({ app, panel, trans, palette, category }, notebooks) => {
     const tabs = new MainAreaTabs<JobFormWidget>(app.shell, 'nbtools-job-form');
+
+    /**
+     * A run executes the notebook's saved file (a job pinned to a version, that version):
+     * when the notebook is open with unsaved changes, ask to save them first.
+     */
+    const beforeRun = async (job: Job | null, path: string): Promise<boolean> => {
+      const notebook = notebooks?.find(open => open.context.path === path);
+      if (!notebook || job?.pinned_version_id != null) {
+        return true;
+      }
+      return savedFirst(
+        notebook,
+        trans.__('The run executes the saved notebook: save it to run what you see.'),
+        trans.__('Save and run'),
+        trans
+      );
+    };
 
     const saved = (result: JobFormResult, path: string): void => {
       if ('job' in result) {
@@ -61,7 +81,8 @@ const jobFormPlugin = panelPlugin({
             close();
             saved(result, path);
           },
-          close
+          close,
+          () => beforeRun(job, path)
         );
         const label = job
           ? trans.__('Edit job: %1', job.name)
