@@ -55,6 +55,9 @@ async function clickProductionize(page: IJupyterLabPageFixture): Promise<void> {
 }
 
 test.describe('Productionize', () => {
+  // A zone without daylight saving time: its name reads the same on every date.
+  test.use({ timezoneId: 'Asia/Kolkata' });
+
   test.beforeEach(async ({ page, tmpPath }) => {
     const notebookPath = `${tmpPath}/${NOTEBOOK}`;
     expect(await page.contents.uploadContent(forecastNotebook(), 'text', notebookPath)).toBe(true);
@@ -82,14 +85,16 @@ test.describe('Productionize', () => {
     await expect(panel.getByTestId('nbtools-status-schema')).not.toBeEmpty();
     await expect(panel.getByRole('alert')).toHaveCount(0);
 
-    // Asking for the jobs starts the server's scheduler: Status names it, once refreshed.
+    // Asking for the jobs starts the server's scheduler: Status names it, once refreshed,
+    // with the time it started in the browser's zone, named as every time of the panel.
     await sectionToggle(panel, 'Jobs').click();
     const schedulers = panel.getByTestId('nbtools-status-schedulers');
     await expect(async () => {
       await panel.getByRole('button', { name: 'Refresh status' }).click();
-      await expect(schedulers).toHaveText(/^\S+:\d+ \(local executor\), running since \S/, {
-        timeout: 1_000
-      });
+      await expect(schedulers).toHaveText(
+        /^\S+:\d+ \(local executor\), running since \S.* GMT\+5:30$/,
+        { timeout: 1_000 }
+      );
     }).toPass({ timeout: 30_000 });
     await sectionToggle(panel, 'Jobs').click();
 

@@ -5,6 +5,7 @@ import * as React from 'react';
 
 import { NbtoolsApiError, ServerExtensionMissingError } from '../api';
 import type { ServerStatus } from '../api';
+import { formatTime } from './dates';
 import type { StatusModel, StatusState } from './statusModel';
 
 /**
@@ -137,7 +138,7 @@ export function schedulersText(status: ServerStatus, trans: TranslationBundle): 
         scheduler.host,
         scheduler.pid,
         scheduler.executor,
-        new Date(scheduler.started_at).toLocaleString()
+        formatTime(scheduler.started_at)
       )
     )
     .join('; ');
