@@ -318,6 +318,41 @@ test('a long notebook path without spaces wraps on the dashboard, cut after thre
   }
 });
 
+test('short job names and notebook paths are not broken inside a word on the dashboard at 1024x700 beside the sidebar, light and dark', async ({
+  page
+}, testInfo) => {
+  await page.setViewportSize({ width: 1024, height: 700 });
+  // Names as short as `many-job` and `many.ipynb`, with a schedule in words that wants room.
+  const number = String(100 + Math.floor(Math.random() * 900));
+  const name = `many-${number}`;
+  const path = `n${number}.ipynb`;
+  await notebookWithJob(page, path, { name, cron: '0 6 * * *', timezone: 'Europe/Lisbon' });
+  await page.sidebar.openTab('filebrowser');
+  await page.evaluate(() => window.jupyterapp.commands.execute('nbtools:open-jobs-dashboard'));
+  const dashboard = page.locator('.jp-nbtools-Dashboard');
+  await dashboard.getByRole('searchbox', { name: 'Filter jobs' }).fill(name);
+  const row = dashboard.getByRole('table', { name: 'Jobs' }).locator('tbody tr');
+  await expect(row).toHaveCount(1);
+  await expect(row.getByRole('cell').nth(1)).toHaveText(path);
+  for (const theme of ['light', 'dark'] as const) {
+    if (theme === 'dark') {
+      await page.theme.setDarkTheme();
+    }
+    // each on one line: the table gives their columns the room they need
+    expect(await linesShown(row.getByRole('button', { name, exact: true }))).toEqual({
+      lines: 1,
+      cut: false
+    });
+    expect(await linesShown(row.getByTitle(path, { exact: true }))).toEqual({
+      lines: 1,
+      cut: false
+    });
+    expect(await overflowing(page, 1)).toEqual([]);
+    await attachScreenshot(page, testInfo, `dashboard-short-names-1024-${theme}`);
+  }
+  await page.theme.setLightTheme();
+});
+
 test('Run now shows a spinner and is disabled until the run is queued', async ({
   page,
   tmpPath
