@@ -173,6 +173,22 @@ export async function writeAndTest(page: IJupyterLabPageFixture, panel: Locator)
 }
 
 /**
+ * Click the job form's Run now and, when the notebook is open with unsaved changes, save it
+ * when asked (JupyterLab marks a notebook a test wrote as changed once its kernel fills in
+ * the language info, so the question may come). Returns once the form has closed.
+ */
+export async function runNowFromForm(page: IJupyterLabPageFixture, form: Locator): Promise<void> {
+  await form.getByRole('button', { name: 'Run now', exact: true }).click();
+  const saveFirst = page.getByRole('dialog').getByRole('button', { name: 'Save and run' });
+  await expect(async () => {
+    if (await saveFirst.isVisible()) {
+      await saveFirst.click();
+    }
+    await expect(form).toHaveCount(0, { timeout: 1000 });
+  }).toPass({ timeout: 30_000 });
+}
+
+/**
  * Run the notebook once through the REST API and wait until the server's
  * scheduler has finished it.
  */

@@ -8,6 +8,7 @@ import {
   notebookJson,
   openNotebook,
   openSection,
+  runNowFromForm,
   violations
 } from './helpers';
 import { sharePage, test } from './fixtures';
@@ -218,8 +219,7 @@ test.describe('Job form', () => {
     ).toBeChecked();
     await expect(form.getByRole('textbox', { name: 'Job name' })).toHaveCount(0);
     await form.getByRole('spinbutton', { name: 'n int', exact: true }).fill('4');
-    await form.getByRole('button', { name: 'Run now', exact: true }).click();
-    await expect(form).toHaveCount(0);
+    await runNowFromForm(page, form);
 
     const runs = await (await page.request.get(`/nbtools/api/runs?path=${path}`)).json();
     expect(runs).toEqual([expect.objectContaining({ job_id: null, parameters: { n: 4 } })]);

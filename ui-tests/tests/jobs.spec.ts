@@ -6,6 +6,7 @@ import {
   notification,
   openNotebook,
   openSection,
+  runNowFromForm,
   violations,
   withoutSchedulers
 } from './helpers';
@@ -66,7 +67,7 @@ test.describe('Jobs section', () => {
       .getByRole('radio', { name: 'Once, now (a run of the notebook; no job is saved)' })
       .check();
     await expect(form.getByRole('textbox', { name: 'Job name' })).toHaveCount(0);
-    await form.getByRole('button', { name: 'Run now', exact: true }).click();
+    await runNowFromForm(page, form);
 
     const runs = panel.getByRole('list', { name: 'Runs' });
     const run = runs.getByRole('listitem').first();
@@ -100,10 +101,7 @@ test.describe('Jobs section', () => {
     const panel = await openSection(page, 'boom.ipynb', 'Jobs');
 
     await panel.getByRole('button', { name: 'Create job' }).click();
-    await page
-      .getByRole('form', { name: 'Create job' })
-      .getByRole('button', { name: 'Run now', exact: true })
-      .click();
+    await runNowFromForm(page, page.getByRole('form', { name: 'Create job' }));
 
     const run = panel.getByRole('list', { name: 'Runs' }).getByRole('listitem').first();
     await expect(run.getByTestId('nbtools-run-status')).toHaveText('failed', { timeout: 60_000 });
@@ -328,7 +326,7 @@ test.describe('Job form options', () => {
     await panel.getByRole('button', { name: 'Create job' }).click();
     const form = page.getByRole('form', { name: 'Create job' });
     await form.getByRole('spinbutton', { name: 'Cell timeout (s)' }).fill('1');
-    await form.getByRole('button', { name: 'Run now', exact: true }).click();
+    await runNowFromForm(page, form);
 
     const run = panel.getByRole('list', { name: 'Runs' }).getByRole('listitem').first();
     await expect(run.getByTestId('nbtools-run-error')).toContainText(
