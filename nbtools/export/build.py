@@ -197,7 +197,7 @@ def _extract(
     classified = classify(nb)
     plan = build_plan(nb, classified, package, processes)
     # the package's own code may import a library of that name: known once it is parsed
-    plan = plan._replace(package=name_hiding_no_library(plan, options.package is not None))
+    plan.package = name_hiding_no_library(plan, options.package is not None)
     package = plan.package
     default = classified.default_module or DEFAULT_MODULE
     served, serve_problems = _served(plan, classified.cells)
