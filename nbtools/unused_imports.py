@@ -6,8 +6,9 @@ format check, which builds a Lark grammar at import time (about a second; nbform
 jsonschema, papermill imports nbformat), and papermill imports ``pyarrow`` (with numpy, about
 40 MiB) for hdfs:// paths. Both imports are optional there: the libraries expect and handle the
 ImportError. Only processes nbtools owns skip them (its command line, its local workers); a
-Jupyter server or a Dask worker, which run other code too, never do. Notebooks run in kernels,
-which are other processes.
+Jupyter server or a Dask worker, which run other code too, never do, and ``nbtools serve``
+allows them again before it imports the package it serves. Notebooks run in kernels, which are
+other processes.
 
 A local worker, which lives as long as its executor and only executes runs, keeps out a few
 more (:func:`lighten_worker_imports`: ≈ 8 MiB of each worker's PSS, 62 → 54 MiB): the
@@ -50,6 +51,15 @@ def skip_unused_imports() -> None:
     """Make importing the :data:`UNUSED` modules raise ImportError in this process."""
     for name in UNUSED:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
+def allow_unused_imports() -> None:
+    """Undo :func:`skip_unused_imports` in this process: a command about to run the user's own
+    code in it (``nbtools serve`` imports the package it serves) lets that code import them,
+    as it can everywhere else (a model reading Parquet needs ``pyarrow``)."""
+    for name in UNUSED:
+        if name in sys.modules and sys.modules[name] is None:
+            del sys.modules[name]
 
 
 def lighten_worker_imports() -> None:

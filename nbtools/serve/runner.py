@@ -29,6 +29,7 @@ from nbtools.cpus import available_cpus
 from nbtools.errors import InvalidInputError, NbtoolsError
 from nbtools.serve.config import WORKERS_PER_CPU, ServeSettings, api_key, max_workers
 from nbtools.settings import environment_variable
+from nbtools.unused_imports import allow_unused_imports
 
 #: What serving needs besides the package's own dependencies (import name → requirement).
 SERVE_REQUIREMENTS = {
@@ -114,6 +115,7 @@ def serve(
             field="workers",
         )
     keyed = bool(api_key(settings, os.environ))  # refused here, not in every worker
+    allow_unused_imports()  # the package's own code may need them
     check_requirements(requirements or {}, package)
     if settings.record_to:  # its driver's package too (the setting's check knows its name)
         from nbtools.store.database import create_store_engine

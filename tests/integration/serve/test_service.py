@@ -17,6 +17,7 @@ import httpx
 import psutil
 import pytest
 
+from nbtools.unused_imports import UNUSED
 from tests.conftest import NotebookFactory
 from tests.integration.jobs.conftest import wait_until
 from tests.integration.serve.conftest import RunningService, extract, ready
@@ -400,6 +401,37 @@ def test_an_importable_package_serves_itself(scorer_package: Path, serve: Serve)
         assert client.post("/predict", json={"x": 4}).json() == {"score": 8.0}
     assert service.stop().count("model loaded in") == 1
     assert service.process.returncode == 0
+
+
+#: A served function using what nbtools' own processes keep out of their imports.
+USES_SKIPPED = [
+    ("markdown", "# Parquet\n> Reads columnar data.", []),
+    ("code", f"import {', '.join(UNUSED)}", ["export"]),
+    (
+        "code",
+        "#| serve\n"
+        "def versions() -> list[bool]:\n"
+        '    """Where the libraries came from."""\n'
+        f"    return [bool(m.__file__) for m in ({', '.join(UNUSED)})]",
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_package_may_import_what_the_command_line_skips(
+    notebook_factory: NotebookFactory, tmp_path: Path, serve: Serve, workers: str
+) -> None:
+    """``nbtools serve`` imports the package in its own process, where the console script
+    first kept ``pyarrow`` and ``rfc3987_syntax`` out: a model reading Parquet was refused as
+    "missing pyarrow" although it is installed."""
+    package = extract(notebook_factory("parquet.ipynb", USES_SKIPPED), tmp_path / "pq-pkg")
+    service = serve(package, "--workers", workers)
+    assert service.process.poll() is None, service.stop()
+    with service.client() as client:
+        answer = client.post("/versions", json={})
+    assert (answer.status_code, answer.json()) == (200, [True] * len(UNUSED)), service.stop()
+    assert service.stop().count("Traceback") == 0
 
 
 #: A served function that says when a call has started (it makes a file), then takes a while.
