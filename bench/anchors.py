@@ -4,9 +4,11 @@ notebook the run benchmarks use.
 nbtools' own processes skip two optional imports, jsonschema's ``rfc3987_syntax`` and
 papermill's ``pyarrow`` (:mod:`nbtools.unused_imports`). papermill run from the same venv pays
 for both (about a second). So every benchmark anchored on papermill measures it twice: as
-installed, and "lean": the same papermill CLI started by an interpreter that first calls
-nbtools' own ``skip_unused_imports()`` (nothing is changed in papermill's install). Goals are
-judged against the lean one.
+installed, and "lean": the same papermill CLI started by an interpreter that first keeps out
+what a process of nbtools executing notebooks keeps out (nothing is changed in papermill's
+install): those two, the libraries of jsonschema's format checks (``skip_format_checks()``),
+and ``requests`` and ``click`` until papermill reads them (``deferring(DEFERRED)``; its
+command line reads click at once). Goals are judged against the lean one.
 """
 
 from __future__ import annotations
@@ -21,12 +23,16 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 
-#: The papermill CLI behind the same two skipped imports as nbtools' processes.
+#: The papermill CLI behind the same skipped and deferred imports as nbtools' processes.
 _LEAN = (
     "import sys\n"
-    "from nbtools.unused_imports import skip_unused_imports\n"
+    "from nbtools.unused_imports import (\n"
+    "    DEFERRED, deferring, skip_format_checks, skip_unused_imports,\n"
+    ")\n"
     "skip_unused_imports()\n"
-    "from papermill.__main__ import papermill\n"
+    "skip_format_checks()\n"
+    "with deferring(DEFERRED):\n"
+    "    from papermill.__main__ import papermill\n"
     "sys.exit(papermill())\n"
 )
 

@@ -266,7 +266,7 @@ def one_run(repeats: int) -> None:
         unit="s",
         anchor=found[PAPERMILL],
         anchor_name=PAPERMILL,
-        state=f"both {cold}; papermill pays rfc3987_syntax and pyarrow",
+        state=f"both {cold}; papermill pays every import lean keeps out",
     )
     report(
         "server path POST /nbtools/api/runs → succeeded vs papermill-lean",

@@ -18,6 +18,7 @@ from nbtools.cli.ids import ID
 from nbtools.cli.paths import root_relative_option
 from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.project import Project
+from nbtools.unused_imports import skip_format_checks
 
 if TYPE_CHECKING:
     from nbtools.jobs import Interrupt
@@ -257,6 +258,7 @@ def run(
     file changed since) and its parameters, in the current environment, whose differences
     from RUN's are listed first.
     """
+    skip_format_checks()  # this process only executes a notebook (docs/performance.md)
     if reproduce_run is not None:
         if (
             notebook is not None

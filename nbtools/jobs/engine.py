@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from nbtools.unused_imports import DEFERRED, deferring
+
 ENGINE_NAME = "nbtools"
 #: Seconds between saves of a running notebook's progress (papermill saves at every cell's
 #: start and end: eight writes for a trivial run). The executed notebook is always saved at
@@ -34,10 +36,14 @@ def _throttled(save: Callable[..., Any], every: float) -> Callable[..., Any]:
 
 @functools.cache
 def register_engine() -> str:
-    """Register the engine with papermill (once per process) and return its name."""
+    """Register the engine with papermill (once per process) and return its name; papermill
+    is imported with :data:`~nbtools.unused_imports.DEFERRED` deferred (nothing of a run reads
+    them)."""
     from nbclient.exceptions import DeadKernelError
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+    with deferring(DEFERRED):
+        from papermill.clientwrap import PapermillNotebookClient
+        from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 
     class Client(PapermillNotebookClient):
         """papermill's client, noticing a dead kernel within :data:`ALIVE_CHECK_SECONDS`: it

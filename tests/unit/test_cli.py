@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from nbtools import __version__
 from nbtools.cli.app import cli
+from nbtools.unused_imports import FORMAT_CHECKS
 from tests.cli_tables import table_rows
 from tests.conftest import NotebookFactory, run_python
 
@@ -268,7 +269,7 @@ def loaded_by(
         f"    cli.main({argv!r})\n"
         "except SystemExit as done:\n"
         f"    assert (done.code or 0) == {exit_code}, done.code\n"
-        f"print([m for m in {watched!r} if m in sys.modules], file=sys.stderr)"
+        f"print([m for m in {watched!r} if sys.modules.get(m) is not None], file=sys.stderr)"
     )
     result = run_python(code, cwd=cwd, env={**os.environ, **(env or {})})
     return json.loads(result.stderr.strip().splitlines()[-1].replace("'", '"'))
@@ -351,6 +352,21 @@ def test_a_bad_database_url_is_refused_without_importing_the_store(
     assert "expected a database URL nbtools can use (" in result.stderr
     assert "s3cr" not in result.stderr
     assert not (tmp_path / ".nbtools").exists()
+
+
+def test_a_one_shot_run_loads_neither_format_checks_nor_requests(
+    notebook_factory: NotebookFactory,
+) -> None:
+    """`nbtools run` only executes a notebook: jsonschema's format-check libraries and
+    papermill's ``requests`` (read only for http:// notebook paths) stay out of its imports
+    (docs/performance.md), and the run and its output notebook are as usual."""
+    nb = notebook_factory("a.ipynb", [("code", "print(6 * 7)", [])])
+    out = nb.parent / "out.ipynb"
+    watched = (*FORMAT_CHECKS, "requests", "urllib3", "papermill", "nbformat")
+    argv = ["--root", str(nb.parent), "run", nb.name, "-o", str(out)]
+    assert loaded_by(argv, watched, cwd=nb.parent) == ["papermill", "nbformat"]
+    executed = json.loads(out.read_text())
+    assert "".join(executed["cells"][0]["outputs"][0]["text"]) == "42\n"
 
 
 def test_store_commands_import_only_what_they_use(notebook_factory: NotebookFactory) -> None:
