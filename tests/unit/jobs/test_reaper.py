@@ -37,6 +37,16 @@ def started(project: Project, output_dir: Path | str | None) -> Run:
     return claimed
 
 
+def reading_a_dataset(project: Project) -> tuple[Path, Run]:
+    """A run started in its recorded output directory, where its worker has written so far
+    that it read the dataset ``USE``: the directory and the run."""
+    out = runs.run_dir(project, 1)
+    run = started(project, out)
+    out.mkdir(parents=True)
+    (out / DATA_USES_FILE).write_text(json.dumps(USE) + "\n")
+    return out, run
+
+
 def reaped(project: Project, run: Run) -> Run:
     assert run.heartbeat_at is not None
     later = Clock(run.heartbeat_at + timedelta(minutes=5))
@@ -55,10 +65,7 @@ def datasets(project: Project, run: Run) -> list[str]:
 def test_a_reaped_run_keeps_its_saved_notebook_and_the_datasets_it_recorded(
     project: Project,
 ) -> None:
-    out = runs.run_dir(project, 1)
-    run = started(project, out)
-    out.mkdir(parents=True)
-    (out / DATA_USES_FILE).write_text(json.dumps(USE) + "\n")
+    out, run = reading_a_dataset(project)
     (out / "nb.ipynb").write_text(json.dumps(make_notebook([("code", "1", [])])))
     with project.store.session() as session:  # while it runs, it shows no output
         assert runs.output_files(runs.get_run(session, run.id)) == {}
@@ -71,10 +78,7 @@ def test_a_reaped_run_keeps_its_saved_notebook_and_the_datasets_it_recorded(
 def test_a_reaped_run_that_saved_nothing_yet_keeps_its_datasets_and_no_output(
     project: Project,
 ) -> None:
-    out = runs.run_dir(project, 1)
-    run = started(project, out)
-    out.mkdir(parents=True)
-    (out / DATA_USES_FILE).write_text(json.dumps(USE) + "\n")
+    _, run = reading_a_dataset(project)
     ended = reaped(project, run)
     assert ended.outputs == []
     assert runs.output_files(ended) == {}
