@@ -5,8 +5,6 @@ distribution's name), any Python identifier for a module, both read as Python re
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from nbtools.errors import InvalidInputError
 from nbtools.export.build import ExtractOptions, extract
 from nbtools.export.cells import classify
 from nbtools.export.naming import check_package_name, suggest_package_name
+from tests.conftest import run_python
 from tests.unit.export_helpers import extraction, notebook, only
 from tests.unit.test_export_render import write
 
@@ -115,14 +114,7 @@ def test_a_module_name_is_any_python_identifier_read_as_python_reads_it(tmp_path
     assert "from ..é import f" in result.files["src/pkg/données/chargement.py"]
     write(result.files, tmp_path)
     imported = "import pkg.é, pkg.données.chargement, pkg.ﬁle, pkg.dataДанные; print(pkg.file.h())"
-    ran = subprocess.run(
-        [sys.executable, "-c", imported],
-        cwd=tmp_path / "src",
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert ran.stdout == "3\n"
+    assert run_python(imported, cwd=tmp_path / "src").stdout == "3\n"
 
 
 @pytest.mark.parametrize(
@@ -246,11 +238,4 @@ def test_a_module_name_may_be_a_librarys_name(tmp_path: Path) -> None:
     assert result.problems == []
     write(result.files, tmp_path)
     code = "from pkg import f; print(f())"
-    ran = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path / "src",
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert ran.stdout == "1mine\n"
+    assert run_python(code, cwd=tmp_path / "src").stdout == "1mine\n"
