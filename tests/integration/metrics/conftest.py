@@ -13,10 +13,11 @@ from email import message_from_bytes
 from email.message import Message
 from email.policy import default
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.notify.outbox import add_target, enqueue
@@ -26,6 +27,8 @@ from nbtools.metrics.tables import Notification
 from nbtools.project import Project
 from tests.postgres import free_port
 from tests.unit.metrics.conftest import add_run
+
+T = TypeVar("T")
 
 
 def not_json(token: str) -> None:
@@ -201,3 +204,10 @@ def statuses(project: Project) -> dict[int, tuple[str, int, str | None]]:
             n.id: (n.status, n.attempts, n.last_error)
             for n in session.scalars(select(Notification))
         }
+
+
+def stored(project: Project, column: InstrumentedAttribute[T], notification_id: int) -> T | None:
+    """What the outbox holds now in ``column`` (``Notification.claimed_at``, say) of the
+    notification ``notification_id``."""
+    with project.store.session() as session:
+        return session.scalar(select(column).where(Notification.id == notification_id))

@@ -12,14 +12,13 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.notify.outbox import CLAIM_LEASE, claim_next, retry_now
 from nbtools.metrics.notify.sender import NotificationSender
 from nbtools.metrics.tables import Notification
 from nbtools.project import Project
-from tests.integration.metrics.conftest import Clock, WebhookReceiver, queue, statuses
+from tests.integration.metrics.conftest import Clock, WebhookReceiver, queue, statuses, stored
 
 #: How often a trickling server sends its next byte.
 TRICKLE_SECONDS = 0.05
@@ -123,13 +122,6 @@ def test_an_smtp_server_answering_a_byte_at_a_time_is_cut_at_the_timeout(
     )  # fmt: skip
 
 
-def claimed_at(project: Project, notification_id: int) -> object:
-    with project.store.session() as session:
-        return session.scalar(
-            select(Notification.claimed_at).where(Notification.id == notification_id)
-        )
-
-
 def test_a_delivery_attempted_for_longer_than_the_lease_is_not_taken_over_and_sent_twice(
     project: Project, webhook: WebhookReceiver, settings: NotificationSettings, clock: Clock
 ) -> None:
@@ -142,7 +134,8 @@ def test_a_delivery_attempted_for_longer_than_the_lease_is_not_taken_over_and_se
     try:
         assert webhook.got_request.wait(30)
         clock.now += CLAIM_LEASE + timedelta(minutes=1)
-        wait_for(lambda: claimed_at(project, slow.id) == clock.now)  # the claim was renewed
+        # the claim was renewed
+        wait_for(lambda: stored(project, Notification.claimed_at, slow.id) == clock.now)
         assert claim_next(project.store, sender.worker, clock()) is None
         assert claim_next(project.store, "another-sender", clock()) is None
     finally:

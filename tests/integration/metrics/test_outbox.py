@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from nbtools import metrics
 from nbtools.cli.app import cli
@@ -20,7 +20,7 @@ from nbtools.metrics.notify.outbox import retry_now
 from nbtools.metrics.notify.sender import NotificationSender
 from nbtools.metrics.tables import Notification, NotificationTarget
 from nbtools.project import Project
-from tests.integration.metrics.conftest import Clock, WebhookReceiver, queue, statuses
+from tests.integration.metrics.conftest import Clock, WebhookReceiver, queue, statuses, stored
 
 REMOVED = "Not sent: its notification target 1 was removed."
 
@@ -34,13 +34,6 @@ def sender(
     created.stop(10)
 
 
-def target_of(project: Project, notification_id: int) -> int | None:
-    with project.store.session() as session:
-        return session.scalar(
-            select(Notification.target_id).where(Notification.id == notification_id)
-        )
-
-
 def test_removing_a_target_cancels_its_deliveries_not_sent_yet(
     project: Project, webhook: WebhookReceiver, sender: NotificationSender, clock: Clock
 ) -> None:
@@ -51,7 +44,7 @@ def test_removing_a_target_cancels_its_deliveries_not_sent_yet(
     assert sender.deliver_due() == 1
     assert statuses(project)[failed_once.id][:2] == ("pending", 1)
     (waiting,) = queue(project, clock, "webhook", f"{webhook.url}/other", run_id=2)
-    target = target_of(project, failed_once.id)
+    target = stored(project, Notification.target_id, failed_once.id)
     assert target is not None
 
     removed = metrics.remove_target(project, target, actor="ana")
@@ -130,7 +123,7 @@ def test_a_delivery_left_by_an_earlier_version_for_a_removed_target_is_cancelled
     (kept,) = queue(project, clock, "webhook", f"{webhook.url}/kept", run_id=2)
     with project.store.session(write=True) as session:
         session.execute(delete(NotificationTarget).where(NotificationTarget.id == 1))
-    assert target_of(project, orphan.id) is None
+    assert stored(project, Notification.target_id, orphan.id) is None
     assert statuses(project)[orphan.id][0] == "pending"
     assert sender.deliver_due() == 1
     assert [path for path, _ in webhook.received] == ["/kept"]
