@@ -20,16 +20,39 @@ from nbtools.store.database import Store, create_store_engine
 from nbtools.store.url import read_url, url_problem
 from tests.conftest import run_python
 
-#: Database URLs, well and badly formed: each part's edges (a bare ``@`` or ``:`` in a login, a
-#: ``/`` in a password, an empty or unreadable port, IPv6, an ``@`` in a path or an option).
-DATABASE_URLS = [
+#: URLs nbtools can use.
+ACCEPTED = [
     "sqlite://",
     "sqlite:////srv/a@b/nbtools.db",
     "postgresql+psycopg://nbtools:s3cr%40t@db.example.org:5432/nbtools",
-    "postgresql+psycopg://nbtools:s3cr@tPass@db/nbtools",
-    "postgresql+psycopg://me:p@ss:w@db/x",
+    "postgresql://u@db@x/y",  # SQLAlchemy's user is 'u@db'
+    "postgresql+psycopg://u:p@[::1]:5432/d?application_name=a@b",
+    "mariadb+pymysql://db/x",
+    "postgresql+psycopg2://db/x",  # the driver's package is looked for when the store opens
+]
+
+#: URLs nbtools cannot use, for each reason a check as the settings are read can give.
+REFUSED = [
+    "notaurl",
+    "sqlite:/relative.db",
+    "nosuchdialect://db/x",
+    "postgres://db/x",  # SQLAlchemy's name is postgresql
+    "SQLite:///x.db",  # dialect names are lower case
+    "postgresql+nodriver://me:s3cret@db/x",
+    "postgresql+://db/x",
     "postgresql+psycopg://me:s3cret@db:5432x/x",
-    "postgresql://u@db@x/y",
+    "postgresql+psycopg://me:s3cret@db:/x",
+    "postgresql+psycopg://me:p@ss:w@db/x",
+    "postgresql+psycopg://nbtools:s3cr@tPass@127.0.0.1:1/nbtools",
+]
+
+#: Database URLs, well and badly formed: those above, and each part's edges (a bare ``@`` or
+#: ``:`` in a login, a ``/`` in a password, an empty or unreadable port, IPv6, an ``@`` in a path
+#: or an option).
+DATABASE_URLS = [
+    *ACCEPTED,
+    *REFUSED,
+    "postgresql+psycopg://nbtools:s3cr@tPass@db/nbtools",
     "postgresql://u:a/b@db/x",
     "postgresql://:pw@db/x",
     "postgresql://u:p@@h/x",
@@ -44,7 +67,6 @@ DATABASE_URLS = [
     "mysql+pymysql://u:p@h/d?charset=utf8mb4&to=a@b",
     "ibm_db_sa+pyodbc://h/d",
     "+://h",
-    "notaurl",
     "sqlite:/x",
     "post-gres://h/d",
     "://h",
@@ -77,22 +99,6 @@ def test_a_url_is_read_as_sqlalchemy_reads_it(url: str) -> None:
     )
 
 
-#: URLs nbtools cannot use, for each reason a check as the settings are read can give.
-REFUSED = [
-    "notaurl",
-    "sqlite:/relative.db",
-    "nosuchdialect://db/x",
-    "postgres://db/x",  # SQLAlchemy's name is postgresql
-    "SQLite:///x.db",  # dialect names are lower case
-    "postgresql+nodriver://me:s3cret@db/x",
-    "postgresql+://db/x",
-    "postgresql+psycopg://me:s3cret@db:5432x/x",
-    "postgresql+psycopg://me:s3cret@db:/x",
-    "postgresql+psycopg://me:p@ss:w@db/x",
-    "postgresql+psycopg://nbtools:s3cr@tPass@127.0.0.1:1/nbtools",
-]
-
-
 @pytest.mark.parametrize("url", REFUSED)
 def test_a_refusal_gives_the_reason_the_store_gives_when_it_opens(url: str) -> None:
     """Where SQLAlchemy has words for it ("Could not parse SQLAlchemy URL…", "Can't load
@@ -111,18 +117,7 @@ def test_a_driver_name_of_two_plus_signs_is_no_plugin() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "sqlite://",
-        "sqlite:////srv/a@b/nbtools.db",
-        "postgresql+psycopg://nbtools:s3cr%40t@db.example.org:5432/nbtools",
-        "postgresql://u@db@x/y",  # SQLAlchemy's user is 'u@db'
-        "postgresql+psycopg://u:p@[::1]:5432/d?application_name=a@b",
-        "mariadb+pymysql://db/x",
-        "postgresql+psycopg2://db/x",  # the driver's package is looked for when the store opens
-    ],
-)
+@pytest.mark.parametrize("url", ACCEPTED)
 def test_a_url_sqlalchemy_reads_as_written_is_accepted(url: str) -> None:
     assert url_problem(url) is None
 
