@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import operator
 import statistics
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from nbtools.durations import human_duration
+from nbtools.metrics.numbers import CHANGE_DECIMALS, format_number, shown
 from nbtools.metrics.values import finite, format_value
 
 #: Run statuses, as the jobs feature writes them.
@@ -40,11 +40,6 @@ CHANGE_OPERATORS: dict[str, Callable[[Fraction, Fraction], bool]] = {
 }
 DEFAULT_WINDOW = 5
 MAX_WINDOW = 100
-
-
-def format_number(value: float) -> str:
-    """``5`` for whole numbers, the shortest exact form otherwise (``0.9``)."""
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
 
 
 def format_duration(seconds: int) -> str:
@@ -221,7 +216,8 @@ def _threshold(rule: Threshold, run: RunFacts) -> Outcome:
     if not OPERATORS[rule.op](value, rule.value):
         return None
     return Finding(
-        f"{rule.metric} is {format_number(value)} in run {run.run_id} (rule: {rule.text}).",
+        f"{rule.metric} is {shown(_exact(value), _exact(rule.value))} in run {run.run_id} "
+        f"(rule: {rule.text}).",
         {"metric": rule.metric, "value": value, "threshold": rule.value, "op": rule.op},
         f"run:{run.run_id}",
         run.run_id,
@@ -240,16 +236,6 @@ def median(numbers: Iterable[float]) -> Fraction:
     """The median of ``numbers``, exactly (:func:`_exact`): two values near a float's largest
     (1.7e308) have a median of that size, not the infinity their sum in floats would give."""
     return statistics.median(_exact(number) for number in numbers)
-
-
-def _shown(number: Fraction) -> str:
-    """An exact change as messages show it: rounded to 2 decimals (one beyond a float's
-    range, a change between numbers near 1.8e308 of opposite signs, as the largest float)."""
-    rounded = round(number, 2)
-    try:
-        return format_number(float(rounded))
-    except OverflowError:
-        return f"more than {format_number(sys.float_info.max)}"
 
 
 def _as_float(number: Fraction) -> float | None:
@@ -272,7 +258,8 @@ def _change(rule: Change, run: RunFacts, previous: Sequence[RunFacts]) -> Outcom
     if not baseline_values:
         return None  # nothing to compare with yet
     baseline = median(baseline_values)
-    delta = _exact(run.metrics[rule.metric]) - baseline
+    recorded = _exact(run.metrics[rule.metric])
+    delta = recorded - baseline
     if rule.percent:
         if baseline == 0:
             return RuleFailure(
@@ -284,20 +271,22 @@ def _change(rule: Change, run: RunFacts, previous: Sequence[RunFacts]) -> Outcom
     else:
         change = delta
     moved = {"drops": -change, "rises": change, "changes": abs(change)}[rule.direction]
-    if not CHANGE_OPERATORS[rule.op](moved, _exact(rule.amount)):
-        return None
+    amount = _exact(rule.amount)
+    if not CHANGE_OPERATORS[rule.op](moved, amount):
+        return None  # else moved >= amount > 0: the size of the change
+    step = amount * abs(baseline) / 100 if rule.percent else amount
+    reached = baseline + step if change > 0 else baseline - step  # the value at the amount
     unit = "%" if rule.percent else ""
     verb = {"drops": "dropped", "rises": "rose", "changes": "changed"}[rule.direction]
-    shown_baseline = float(baseline)  # between two finite floats: finite
     return Finding(
-        f"{rule.metric} {verb} {_shown(abs(change))}{unit} in run "
-        f"{run.run_id}: {format_number(value)} against a median of "
-        f"{format_number(shown_baseline)} over the last {len(baseline_values)} successful runs "
+        f"{rule.metric} {verb} {shown(moved, amount, decimals=CHANGE_DECIMALS)}{unit} in run "
+        f"{run.run_id}: {shown(recorded, reached)} against a median of "
+        f"{shown(baseline, recorded)} over the last {len(baseline_values)} successful runs "
         f"(rule: {rule.text}).",
         {
             "metric": rule.metric,
             "value": value,
-            "baseline": shown_baseline,
+            "baseline": float(baseline),  # between two finite floats: finite
             "baseline_runs": len(baseline_values),
             "change": _as_float(change),
             "percent": rule.percent,

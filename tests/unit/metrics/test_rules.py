@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from datetime import datetime, timedelta, timezone
+from fractions import Fraction
 
 import pytest
 
@@ -179,7 +182,7 @@ def test_changes_between_the_largest_numbers_are_exact_and_their_values_json() -
     absolute = outcome("big rises > 1 over 2", run(3, big=BIG), run(2, big=-BIG))
     assert isinstance(absolute, Finding)
     assert absolute.observed["change"] is None  # 3.4e308: no float holds it
-    assert "big rose more than 1.7976931348623157e+308 in run 3" in absolute.message
+    assert "big rose 3.4e+308 in run 3" in absolute.message  # shown exactly all the same
     middle = outcome("big rises > 1 over 2", run(4, big=1.0), run(3, big=BIG), run(2, big=-BIG))
     assert middle is None  # the median of -BIG and BIG is 0: 1 is not more than 1 above it
     for finding in (result, absolute):
@@ -226,3 +229,84 @@ def test_a_non_finite_value_is_a_rule_failure_and_never_a_baseline(bad: float) -
     fired = outcome("v drops > 5%", run(3, v=0.5), run(2, v=bad), run(1, v=1.0))
     assert isinstance(fired, Finding)
     assert fired.observed["baseline_runs"] == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "shown"),
+    [("v > 5", 5.0, None),  # at the threshold: not more than it
+     ("v > 5", 5.004, "5.004"),
+     ("v > 5", 5.000000000000001, "5.000000000000001"),  # 15 digits would read 5
+     ("v >= 5", 5.0, "5"),
+     ("v > 100", 101, "101"),
+     ("v < 0.5", 0.1 + 0.2, "0.3"),  # no float noise where it does not matter
+     ("v > 0.3", 0.1 + 0.2, "0.30000000000000004"),  # where it made the rule fire
+     ("v != 0.3", 0.1 + 0.2, "0.30000000000000004"),
+     ("v < -5", -5.004, "-5.004"),
+     ("v < -5", -5.000000000000001, "-5.000000000000001"),
+     ("v > 1e308", 1.7976931348623157e308, "1.79769313486232e+308"),
+     ("v < 1.23456789012346e300", 1.2345678901234567e300, "1.234567890123457e+300"),
+     ("v > 0", 5e-324, "5e-324"),
+     ("v < 1e-300", 9.999999999999999e-301, "9.999999999999999e-301")],
+)  # fmt: skip
+def test_a_threshold_message_never_shows_a_value_that_crossed_it_as_equal_to_it(
+    text: str, value: float, shown: str | None
+) -> None:
+    result = outcome(text, run(2, v=value))
+    if shown is None:
+        assert result is None
+    else:
+        assert isinstance(result, Finding)
+        assert result.message.startswith(f"v is {shown} in run 2 (rule: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "median", "message"),
+    [("v drops > 5%", 0.94996, 1, "v dropped 5.004% in run 4: 0.94996 against a median of 1"),
+     ("v drops > 5%", 0.95, 1, None),  # exactly 5%
+     ("v drops >= 5%", 0.95, 1, "v dropped 5% in run 4: 0.95 against a median of 1"),
+     ("v drops > 5%", 0.949999999, 1, "v dropped 5.0000001% in run 4: 0.949999999 against"),
+     ("v drops > 5%", -1.05004, -1, "v dropped 5.004% in run 4: -1.05004 against a median of -1"),
+     ("v rises > 0.1", 0.4000001, 0.3, "v rose 0.1000001 in run 4: 0.4000001 against"),
+     ("v rises > 12.5%", 1.1251, 1, "v rose 12.51% in run 4"),  # 2 decimals do
+     ("v rises > 1e-300", 2e-300, 0, "v rose 2e-300 in run 4: 2e-300 against a median of 0"),
+     ("v changes > 1e-17", 0.1 + 0.2, 0.3,  # the value never reads as the median either
+      "v changed 4e-17 in run 4: 0.30000000000000004 against a median of 0.3 "),
+     ("n rises > 100%", 2 * 10**20 + 3, 10**20 + 1,
+      "n rose 100.000000000000000001% in run 4: 2.00000000000000000003e+20 against a median "
+      "of 1e+20"),
+     ("v drops > 5%", 0.9499999999999998, 1,  # 0.95 would read as exactly 5% below 1
+      "v dropped 5.00000000000002% in run 4: 0.9499999999999998 against a median of 1 "),
+     ("v drops > 5%", 0.1 + 0.2, 1, "v dropped 70% in run 4: 0.3 against a median of 1 ")],
+)  # fmt: skip
+def test_a_change_message_never_shows_a_change_that_crossed_the_amount_as_equal_to_it(
+    text: str, value: float, median: float, message: str | None
+) -> None:
+    """The change is rounded to 2 decimals, with more where they would read as the amount
+    ("dropped 5%" for 5.004% under a rule ``drops > 5%``); the value never reads as the
+    value at which the change is the amount, nor as the median."""
+    history = [run(3, v=median, n=median), run(2, v=median, n=median)]
+    result = outcome(text, run(4, v=value, n=value), *history)
+    if message is None:
+        assert result is None
+    else:
+        assert isinstance(result, Finding)
+        assert result.message.startswith(message)
+
+
+@pytest.mark.parametrize("median", [1, 0.9, 1e-300, 1e300, -0.9])
+@pytest.mark.parametrize("op", [">", ">="])
+def test_a_change_just_beyond_the_amount_reads_as_beyond_it(median: float, op: str) -> None:
+    """The value just beyond a drop of 5% of the median, at every scale and of either sign:
+    the change shown is more than 5 (never "5"), for `>` and `>=` alike, and the value shown
+    is below the one 5% under the median."""
+    beyond = median - 0.05 * abs(median)
+    value = math.nextafter(beyond, -math.inf)
+    while outcome("v drops > 5% over 1", run(2, v=value), run(1, v=median)) is None:
+        value = math.nextafter(value, -math.inf)  # 0.05 * median was rounded up: one more
+    result = outcome(f"v drops {op} 5% over 1", run(2, v=value), run(1, v=median))
+    assert isinstance(result, Finding)
+    found = re.fullmatch(r"v dropped (.*)% in run 2: (.*) against .*", result.message)
+    assert found is not None
+    assert Fraction(found[1]) > 5, result.message
+    exact = Fraction(repr(median))
+    assert Fraction(found[2]) < exact - abs(exact) / 20, result.message
