@@ -13,6 +13,7 @@ Starlette or nbtools in front of it.
 from __future__ import annotations
 
 import logging
+import sys
 import traceback
 from types import TracebackType
 from typing import NoReturn
@@ -29,10 +30,16 @@ class StartupError(NbtoolsError):
 
 
 def reason(error: BaseException) -> str:
-    """``Type: message``, and what to do when a module is missing."""
+    """``Type: message``, and what to do when a module is missing or does not compile."""
     text = f"{type(error).__name__}: {error}"
     if isinstance(error, ModuleNotFoundError):
         text += " (install the package's dependencies: pip install <package dir>)"
+    elif isinstance(error, SyntaxError):
+        version = "{}.{}".format(*sys.version_info)
+        text += (
+            f" (Python {version} cannot compile the package's code: extract it again from its "
+            "notebook, or serve it with the Python the notebook's code is written for)"
+        )
     return text
 
 

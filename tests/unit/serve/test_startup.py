@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from types import ModuleType
 from typing import Any
 
@@ -56,6 +57,22 @@ def test_a_failure_outside_the_package_is_its_reason_alone(
         "start-up of churn failed: ModuleNotFoundError: No module named "
         "'surely_not_installed_module' (install the package's dependencies: pip install "
         "<package dir>)"
+    ]
+
+
+def test_code_that_does_not_compile_is_told_with_where_and_what_to_do(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A module edited by hand, or written for a newer Python than the one serving it."""
+    with pytest.raises(SyntaxError) as raised:
+        compile("def broken(:\n", "core.py", "exec")
+    with caplog.at_level(logging.ERROR, "nbtools.serve"):
+        log_failure("churn", reason(raised.value), raised.value)
+    version = "{}.{}".format(*sys.version_info)
+    assert [record.getMessage() for record in caplog.records] == [
+        f"start-up of churn failed: SyntaxError: {raised.value.msg} (core.py, line 1) (Python "
+        f"{version} cannot compile the package's code: extract it again from its notebook, or "
+        "serve it with the Python the notebook's code is written for)"
     ]
 
 
