@@ -14,14 +14,15 @@ API key and where live-traffic aggregates go; ``nbtools serve`` runs it with uvi
 FastAPI is imported only by :mod:`nbtools.serve.app` and the modules only it imports (``body``,
 ``docs``), never on the CLI's start-up path.
 
-The package's ``__init__`` calls :func:`import_failed` when importing its modules fails under
-``python -m PACKAGE serve``: Python imports the package before its ``__main__`` reads the
-command, so that failure is told there, as every failed start-up is.
+A serving package's ``__init__`` hands a failure importing its modules to
+:func:`import_failed`: Python imports the package before its ``__main__`` or its console script
+reads the command, so when that command is ``serve`` the failure is told there, as every
+failed start-up is (:mod:`nbtools.serve.command`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -42,10 +43,16 @@ def create_app(
     return build_app(package, endpoints, settings)
 
 
-def import_failed(package: str, error: BaseException) -> NoReturn:
-    """``python -m PACKAGE serve`` when importing ``package``'s modules raised ``error``: told
-    once in the service's log, ``start-up of PACKAGE failed: ...`` with the package's own part
-    of the traceback, and the process exits 3, as for ``nbtools serve``."""
+def import_failed(package: str, error: BaseException) -> None:
+    """``package``'s modules raised ``error`` as the package was imported. When this process
+    is the package's serve command (``python -m PACKAGE serve``, or its console script with
+    ``serve``), that is the service's failed start-up: told once in its log, ``start-up of
+    PACKAGE failed: ...`` with the package's own part of the traceback, and the process exits
+    3, as for ``nbtools serve``. Otherwise this returns and the package raises ``error``."""
+    from nbtools.serve.command import serving_itself
+
+    if not serving_itself(package):
+        return
     from nbtools.serve.runner import configure_logging
     from nbtools.serve.startup import exit_failed
 

@@ -3,11 +3,11 @@ part of the traceback.
 
 The notebook's module-level code runs when the package is imported: while uvicorn imports
 ``PACKAGE.service`` (the package's ``__init__`` imports its modules), in the app's lifespan,
-or, for ``python -m PACKAGE serve``, as Python imports the package before its ``__main__``
-(:func:`nbtools.serve.import_failed`). Each way the log gets one entry, ``start-up of churn failed: FileNotFoundError:
-model.bin is missing``, followed by the traceback from the package's first line on (where in
-the notebook's code it failed), without the frames of the import machinery, uvicorn,
-Starlette or nbtools in front of it.
+or, for ``python -m PACKAGE serve`` and the package's console script, as Python imports the
+package before its command runs (:func:`nbtools.serve.import_failed`). Each way the log gets
+one entry, ``start-up of churn failed: FileNotFoundError: model.bin is missing``, followed by
+the traceback from the package's first line on (where in the notebook's code it failed),
+without the frames of the import machinery, uvicorn, Starlette or nbtools in front of it.
 """
 
 from __future__ import annotations

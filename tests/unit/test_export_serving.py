@@ -12,7 +12,12 @@ import pytest
 
 from nbtools.export.api import ExtractRequest, run_extract
 from tests.conftest import NotebookFactory
-from tests.unit.export_helpers import extraction, only, problems
+from tests.unit.export_helpers import (
+    extraction,
+    install_console_scripts,
+    only,
+    problems,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 PREDICT = "def predict(x: float, k: int = 2) -> float:\n    return x * k"
@@ -76,34 +81,55 @@ def test_a_package_without_a_pipeline_gets_a_serve_only_main() -> None:
     assert "[project.scripts]" not in found.files["pyproject.toml"]
 
 
-def test_only_a_serving_package_tells_a_failed_import_as_a_failed_start_up(
-    notebook_factory: NotebookFactory, tmp_path: Path
+@pytest.mark.parametrize("serves", [True, False], ids=["serving", "serving nothing"])
+def test_a_failed_import_is_python_s_own_unless_the_package_s_serve_command_imports_it(
+    notebook_factory: NotebookFactory, tmp_path: Path, serves: bool
 ) -> None:
-    """Under ``python -m PACKAGE serve`` (exit 3 and one log entry: tests/integration/serve);
-    imported any other way, or run as its pipeline, the package raises as Python does."""
+    """Imported any other way, or run as its pipeline (``python -m`` or the console script),
+    the package raises as Python does: its traceback names the notebook's line, exit 1; so
+    does a package serving nothing for any command, and the serve command where nbtools is
+    not installed. (Its serve command: exit 3 and one log entry,
+    tests/integration/serve/test_import_failure.py.)"""
     failing = "raise FileNotFoundError('model.bin is missing')"
     cells = [
         ("code", failing, ["export"]),
         ("code", "n = 1", ["parameters"]),
-        ("code", PREDICT, ["export", "serve"]),
+        ("code", PREDICT, ["export", "serve"] if serves else ["export"]),
         ("code", "y = n", ["main"]),
     ]
     out = tmp_path / "pkg"
     run_extract(ExtractRequest(notebook_factory("broken.ipynb", cells), out, mode="write"))
     init = (out / "src" / "broken" / "__init__.py").read_text()
-    assert "    from .core import predict\n    from .pipeline import run\nexcept" in init
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(out / "src"), str(REPO)])}
-    for command in (["-c", "import broken"], ["-m", "broken", "--n", "2"], ["-m", "broken"]):
+    tried = "    from .core import predict\n    from .pipeline import run\nexcept" in init
+    assert tried == serves
+    assert ("try:" in init) == serves
+    site = install_console_scripts(out, tmp_path / "installed")
+    script = str(tmp_path / "installed" / "bin" / "broken")
+    package_path = [str(site), str(out / "src")]
+    with_nbtools = {**os.environ, "PYTHONPATH": os.pathsep.join([*package_path, str(REPO)])}
+    without = {**os.environ, "PYTHONPATH": os.pathsep.join(package_path)}
+    commands = [
+        ([sys.executable, "-c", "import broken"], with_nbtools),
+        ([sys.executable, "-m", "broken", "--n", "2"], with_nbtools),
+        ([sys.executable, "-m", "broken"], with_nbtools),
+        ([script, "--n", "2"], with_nbtools),
+        ([script], with_nbtools),
+        # no site-packages, this checkout not on the path: nbtools is not installed
+        ([sys.executable, "-S", "-m", "broken", "serve"], without),
+    ]
+    if not serves:
+        commands += [([sys.executable, "-m", "broken", "serve"], with_nbtools)]
+        commands += [([script, "serve"], with_nbtools)]
+    for command, env in commands:
         ended = subprocess.run(
-            [sys.executable, *command], env=env, capture_output=True, text=True, timeout=120
+            command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
         )
-        assert ended.returncode == 1, ended.stderr
+        assert ended.returncode == 1, (command, ended.stderr)
         assert ended.stderr.startswith("Traceback (most recent call last):"), ended.stderr
+        assert f'{out / "src" / "broken" / "core.py"}", line ' in ended.stderr
         assert ended.stderr.endswith("FileNotFoundError: model.bin is missing\n")
         assert "During handling" not in ended.stderr
         assert "nbtools.serve" not in ended.stderr
-    unserved = extraction(("code", failing, ["export"]), ("code", PREDICT, ["export"]))
-    assert "try:" not in unserved.files["src/pkg/__init__.py"]
 
 
 @pytest.mark.parametrize(

@@ -80,8 +80,8 @@ def render_init(
     plan: Plan, source: Source, default_module: str, version: str, serves: bool = False
 ) -> str:
     """The package's ``__init__.py``: version, the default module's exports and ``run``;
-    with ``serves``, a failure importing them under ``python -m <package> serve`` is told as
-    the service's failed start-up (:func:`nbtools.serve.import_failed`)."""
+    with ``serves``, a failure importing them goes to :func:`nbtools.serve.import_failed`
+    first, the service's failed start-up when the package's serve command imports it."""
     title = title_and_summary(plan.markdown)[0] or f"Package generated from {source.name}."
     lines = [header(source), docstring(title), "", f"__version__ = {py_str(version)}", ""]
     imports: list[str] = []
@@ -101,19 +101,19 @@ def render_init(
 
 
 def _served_imports(imports: list[str]) -> list[str]:
-    """``imports`` (the notebook's module-level code runs there) inside a ``try`` whose
-    failure, when Python imports the package for ``python -m <package> serve`` (``sys.argv``
-    is then ``["-m", "serve", ...]``), ends the process as any failed start-up of the service:
-    one log entry and exit 3, not Python's traceback and exit 1."""
+    """``imports`` (the notebook's module-level code runs there) inside a ``try`` handing their
+    failure to nbtools, where it is installed: Python imports the package before its
+    ``__main__`` or console script reads the command, so for ``serve`` this is the service's
+    failed start-up (one log entry and exit 3, not Python's traceback and exit 1); imported
+    any other way, the package raises as Python does."""
     return [
         "try:",
         *(f"    {line}" for text in imports for line in text.splitlines()),
         "except Exception as error:",
-        "    import sys",
+        "    from importlib.util import find_spec",
         "",
-        "    # `python -m <package> serve` imports the package first: a failure here is the",
-        "    # service's failed start-up, told once in its log (exit 3)",
-        '    if sys.argv[:2] == ["-m", "serve"]:',
+        "    # under the serve command, the service's failed start-up: exit 3 with one log entry",
+        '    if find_spec("nbtools") is not None:',
         "        from nbtools.serve import import_failed",
         "",
         "        import_failed(__name__, error)",

@@ -179,45 +179,6 @@ def test_a_body_over_the_limit_is_413(scorer_package: Path, serve: Serve) -> Non
     assert small.status_code == 200
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
-@pytest.mark.parametrize("entry", ["nbtools", "python -m"])
-def test_a_package_whose_import_fails_exits_3_with_the_reason_and_its_own_traceback(
-    notebook_factory: NotebookFactory, tmp_path: Path, serve: Serve, workers: str, entry: str
-) -> None:
-    """The module-level code runs when uvicorn imports the service (the package's __init__
-    imports its modules): a failure there is a start-up failure, told once with the lines of
-    the package where it failed, not a traceback through uvicorn and the command; with
-    several workers uvicorn stops them all, where each died and was started again for ever.
-    ``python -m broken serve`` tells it the same way, where Python, which imports the package
-    before its ``__main__``, printed its own traceback (through runpy) and exited 1."""
-    notebook = notebook_factory(
-        "broken.ipynb",
-        [
-            ("code", "raise FileNotFoundError('model.bin is missing')", ["export"]),
-            ("code", "def f(x: int) -> int:\n    return x", ["export", "serve"]),
-        ],
-    )
-    package = extract(notebook, tmp_path / "broken-pkg")
-    pythonpath = os.pathsep.join([str(package / "src"), os.environ.get("PYTHONPATH", "")])
-    installed = {
-        "env": {"PYTHONPATH": pythonpath},
-        "command": [sys.executable, "-m", "broken", "serve"],
-    }
-    service = serve(package, "--workers", workers, **(installed if entry != "nbtools" else {}))
-    output = service.stop()
-    assert service.process.returncode == 3, output
-    assert "ERROR: nbtools.serve: start-up of broken failed: FileNotFoundError: model.bin is " in (
-        output
-    )
-    # each entry (one per worker that failed) with the package's own part only
-    assert output.count("Traceback") == output.count("start-up of broken failed"), output
-    frames = re.findall(r'File "([^"]+)"', output)
-    assert frames, output
-    assert all(frame.startswith(str(package)) for frame in frames), output
-    with pytest.raises(httpx.TransportError):
-        httpx.get(f"{service.url}/ready", timeout=5)
-
-
 def test_the_log_says_where_it_listens_also_on_a_port_the_system_chose(
     scorer_package: Path,
 ) -> None:
