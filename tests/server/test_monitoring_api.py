@@ -245,6 +245,6 @@ async def test_a_refused_smtp_login_is_shown_without_the_password(
         NotificationSender(root_project.store, settings, clock).deliver_due()
     response = await jp_fetch("nbtools", "api", "notifications", params={"job": "1"})
     (shown,) = json.loads(response.body)
-    assert (shown["status"], shown["attempts"]) == ("pending", 1)
+    assert (shown["status"], shown["attempts"]) == ("failed", 1)  # a 535 is not retried
     assert "refused the login of 'ana' (535 " in shown["last_error"]
     assert secret not in response.body.decode()

@@ -3,18 +3,25 @@
 Each attempt is bounded as a whole by ``timeout_seconds`` (:mod:`.deadline`), and carries the
 payload's ``notification_id``, the same on every attempt of one delivery, so that a receiver
 can drop a delivery it has already received (an attempt whose answer was lost is sent again).
+
+A failure is permanent (:class:`UndeliverableError`: the delivery ends at once) when the
+endpoint said no for good: a webhook's HTTP 4xx other than 408, 425 and 429 (see ``mail``
+for e-mail). Anything else (a connection that failed, the time limit, a 5xx, those three) is
+retried, not before the ``Retry-After`` the answer carries, if it carries one.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import email.utils
 import http.client
 import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 from nbtools._version import __version__
@@ -24,9 +31,18 @@ from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.notify.deadline import AttemptDeadline
 from nbtools.metrics.tables import EMAIL, WEBHOOK
 
+#: The HTTP 4xx answers that say "not now" rather than "no": retried.
+TRANSIENT_4XX = frozenset({408, 425, 429})
+
 
 class DeliveryError(NbtoolsError):
-    """One delivery attempt failed (the endpoint is down, slow, or said no)."""
+    """One delivery attempt failed (the endpoint is down, slow, or said no); ``retry_after``
+    is when the endpoint asked to be tried again (an HTTP ``Retry-After``: seconds from its
+    answer, or a moment), if it did."""
+
+    def __init__(self, message: str, retry_after: float | datetime | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class UndeliverableError(DeliveryError):
@@ -34,18 +50,38 @@ class UndeliverableError(DeliveryError):
     settings do): the delivery fails at once, without the retries."""
 
 
+def permanent_status(status: int) -> bool:
+    """Whether an HTTP answer refuses the delivery for good: a 4xx but 408 (Request Timeout),
+    425 (Too Early) and 429 (Too Many Requests)."""
+    return 400 <= status < 500 and status not in TRANSIENT_4XX
+
+
+def retry_after(value: str | None) -> float | datetime | None:
+    """An HTTP ``Retry-After`` header: seconds to wait, or the moment (aware) it names; None
+    when there is none or it is neither."""
+    text = (value or "").strip()
+    if text.isascii() and text.isdigit():
+        return float(text)
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
 def deliver(
     channel: str, destination: str, payload: dict[str, Any], settings: NotificationSettings
-) -> None:
-    """Send ``payload`` once, raising :class:`DeliveryError` on any failure."""
+) -> str | None:
+    """Send ``payload`` once, raising :class:`DeliveryError` on any failure; what did not
+    reach some of the recipients while the others got it (an e-mail's), if anything."""
     if channel == WEBHOOK:
         post_webhook(destination, payload, settings)
-    elif channel == EMAIL:
+        return None
+    if channel == EMAIL:
         from nbtools.metrics.notify.mail import send_email  # smtplib and ssl only when needed
 
-        send_email(destination, payload, settings)
-    else:
-        raise DeliveryError(f"Unknown notification channel {channel!r}.")
+        return send_email(destination, payload, settings)
+    raise DeliveryError(f"Unknown notification channel {channel!r}.")
 
 
 def post_webhook(url: str, payload: dict[str, Any], settings: NotificationSettings) -> None:
@@ -103,9 +139,12 @@ def _post(
         body = ""
         with contextlib.suppress(OSError, http.client.HTTPException):  # its time may be up
             body = exc.read(300).decode(errors="replace").strip()
-        raise DeliveryError(
-            f"The webhook answered HTTP {exc.code} {exc.reason}" + (f": {body}" if body else "")
-        ) from None
+        answer = f"The webhook answered HTTP {exc.code} {exc.reason}" + (
+            f": {body}" if body else ""
+        )
+        if permanent_status(exc.code):
+            raise UndeliverableError(answer) from None
+        raise DeliveryError(answer, retry_after(exc.headers.get("Retry-After"))) from None
 
 
 class _Watched(urllib.request.HTTPHandler, urllib.request.HTTPSHandler):

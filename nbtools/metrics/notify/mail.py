@@ -1,10 +1,13 @@
 """E-mail notifications over SMTP: plain, STARTTLS or implicit TLS, with an optional login.
 
 Every failure becomes a :class:`DeliveryError` whose message names the problem and the
-setting that fixes it; the SMTP password never appears in it. An address that is not all
-ASCII (``ü@exämple.org``) is sent only to a server offering SMTPUTF8; to any other, the
-delivery fails at once (:class:`UndeliverableError`): no retry would change the server. The whole conversation with the
-server is bounded by ``timeout_seconds`` (:mod:`.deadline`).
+setting that fixes it; the SMTP password never appears in it. A 5xx reply of the server (a
+refused sender, recipients, message or login: RFC 5321's permanent answers) fails the
+delivery at once (:class:`UndeliverableError`), and so does an address that is not all ASCII
+(``ü@exämple.org``) with a server not offering SMTPUTF8: no retry would change the server.
+A 4xx reply is retried. Recipients refused while the server takes the message for the others
+are not retried (that would send it to the others again): the delivery says whom it missed.
+The whole conversation with the server is bounded by ``timeout_seconds`` (:mod:`.deadline`).
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from nbtools.metrics.notify.tls import SETTINGS as _SETTINGS
 from nbtools.metrics.notify.tls import tls_context
 
 
-def send_email(to: str, payload: dict[str, Any], settings: NotificationSettings) -> None:
+def send_email(to: str, payload: dict[str, Any], settings: NotificationSettings) -> str | None:
+    """Send ``payload`` to the addresses ``to``; the recipients the server refused while it
+    took the message for the others, and why, if any."""
     if not settings.smtp_host:
         raise DeliveryError(
             f"E-mail is not configured: set {_SETTINGS}.smtp_host (and port, security, login) "
@@ -48,15 +53,40 @@ def send_email(to: str, payload: dict[str, Any], settings: NotificationSettings)
     deadline = AttemptDeadline(settings.timeout_seconds)
     try:
         with deadline:
-            _smtp_send(message, to.split(", "), settings, deadline)
+            refused = _smtp_send(message, to.split(", "), settings, deadline)
     except DeliveryError as error:
         raise type(error)(_redacted(error.message, settings)) from None
     except (smtplib.SMTPException, OSError) as error:
+        failure = DeliveryError
         if deadline.expired:
             problem = deadline.exceeded(f"The SMTP server {_where(settings)}")
         else:
             problem = _explain(error, settings)
-        raise DeliveryError(_redacted(problem, settings)) from None
+            failure = UndeliverableError if _permanent(error) else DeliveryError
+        raise failure(_redacted(problem, settings)) from None
+    if not refused:
+        return None
+    return _redacted(
+        f"The SMTP server {_where(settings)} refused {_recipients(refused)}; the other "
+        "recipients got the message. Not retried: another attempt would send it to them again.",
+        settings,
+    )
+
+
+def _permanent(error: BaseException) -> bool:
+    """Whether the server refused for good: a 5xx reply (to every recipient, when it refused
+    them all)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    return isinstance(error, smtplib.SMTPResponseException) and 500 <= error.smtp_code < 600
+
+
+def _recipients(refused: dict[str, tuple[int, bytes]]) -> str:
+    """Refused recipients with the server's reply to each: ``b@x.org (550 No such user)``."""
+    return "; ".join(
+        f"{address} ({_reply(code, text)})" for address, (code, text) in refused.items()
+    )
 
 
 class _WatchedSMTP(smtplib.SMTP):
@@ -98,8 +128,9 @@ def _smtp_send(
     recipients: list[str],
     settings: NotificationSettings,
     deadline: AttemptDeadline,
-) -> None:
-    """Send ``message`` to ``recipients``."""
+) -> dict[str, tuple[int, bytes]]:
+    """Send ``message`` to ``recipients``; those the server refused while it took the others,
+    with its reply to each."""
     sender = parseaddr(settings.mail_from)[1]
     international = [a for a in dict.fromkeys([sender, *recipients]) if not a.isascii()]
     host, port, timeout = settings.smtp_host, settings.smtp_port, settings.timeout_seconds
@@ -131,7 +162,7 @@ def _smtp_send(
                     "or clear smtp_username if the server needs no login."
                 )
             smtp.login(settings.smtp_username, settings.smtp_password)
-        smtp.send_message(message)
+        return smtp.send_message(message)
 
 
 def _no_smtputf8(international: list[str], sender: str, settings: NotificationSettings) -> str:
@@ -149,8 +180,7 @@ def _no_smtputf8(international: list[str], sender: str, settings: NotificationSe
         f"The SMTP server {_where(settings)} does not offer SMTPUTF8, which addresses that are "
         f"not all ASCII need: {', '.join(named)}. Use ASCII addresses"
         + (f" ({'; '.join(written)})" if written else "")
-        + " or a server that offers SMTPUTF8. Not retried: another attempt would fail the "
-        "same way."
+        + " or a server that offers SMTPUTF8."
     )
 
 
@@ -187,10 +217,7 @@ def _explain(error: BaseException, settings: NotificationSettings) -> str:
             "and smtp_password."
         )
     if isinstance(error, smtplib.SMTPRecipientsRefused):
-        refused = "; ".join(
-            f"{address}: {_reply(code, text)}" for address, (code, text) in error.recipients.items()
-        )
-        return f"The SMTP server {where} refused the recipients ({refused})."
+        return f"The SMTP server {where} refused every recipient: {_recipients(error.recipients)}."
     if isinstance(error, smtplib.SMTPResponseException):
         reply = _reply(error.smtp_code, error.smtp_error)
         hint = ""

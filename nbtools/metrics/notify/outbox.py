@@ -4,8 +4,10 @@ Enqueueing only inserts rows, inside the caller's transaction, so a run or sched
 never waits for a network. The sender claims due rows one at a time (a conditional UPDATE,
 so two senders never take the same row), and a claim whose sender died is taken over
 after a lease. Each claim counts an attempt; failures are retried with doubling backoff
-until ``max_attempts``, then the row is kept as ``failed`` with its last error. Removing a
-target cancels its deliveries not sent yet; none is ever claimed for a removed target.
+(or later, if the endpoint asked to be tried again later) until ``max_attempts``, then the
+row is kept as ``failed`` with its last error; a permanent failure is kept as ``failed`` at
+once. Removing a target cancels its deliveries not sent yet; none is ever claimed for a
+removed target.
 """
 
 from __future__ import annotations
@@ -294,12 +296,16 @@ def renew_claim(store: Store, notification_id: int, worker: str, now: datetime) 
         )
 
 
-def record_delivered(store: Store, notification_id: int, worker: str, now: datetime) -> None:
+def record_delivered(
+    store: Store, notification_id: int, worker: str, now: datetime, refused: str | None = None
+) -> None:
+    """The delivery got through; ``refused`` says to whom it did not (an e-mail recipient the
+    server refused while it took the others), kept as its last error."""
     with store.session(write=True) as session:
         session.execute(
             update(Notification)
             .where(Notification.id == notification_id, Notification.claimed_by == worker)
-            .values(status=DELIVERED, delivered_at=now, last_error=None)
+            .values(status=DELIVERED, delivered_at=now, last_error=refused)
         )
 
 
@@ -312,10 +318,13 @@ def record_failed(
     settings: NotificationSettings,
     *,
     final: bool = False,
+    retry_after: float | datetime | None = None,
 ) -> None:
     """Schedule a retry with backoff, or give up after the last allowed attempt (or this
     one, if ``final``: retrying cannot help); a delivery cancelled during the attempt (its
-    target removed) stays cancelled."""
+    target removed) stays cancelled. ``retry_after`` (seconds from ``now``, or a moment) is
+    when the endpoint asked to be tried again: the retry waits for it, up to the longest
+    wait of the settings."""
     with store.session(write=True) as session:
         notification = session.get(Notification, notification_id)
         if notification is None or notification.claimed_by != worker:
@@ -329,6 +338,10 @@ def record_failed(
         delay = doubling_wait(
             settings.backoff_seconds, notification.attempts, settings.max_backoff_seconds
         )
+        if retry_after is not None:
+            if isinstance(retry_after, datetime):
+                retry_after = (retry_after - now).total_seconds()
+            delay = min(max(delay, retry_after), settings.max_backoff_seconds)
         notification.status = PENDING
         notification.next_attempt_at = now + timedelta(seconds=delay)
 

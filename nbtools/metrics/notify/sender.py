@@ -33,6 +33,9 @@ from nbtools.store.database import Store, store_failure, store_unavailable
 
 log = logging.getLogger(__name__)
 
+#: How the last error of a delivery that failed for good, without its retries, begins.
+PERMANENT = "Permanent failure, not retried: "
+
 
 class NotificationSender:
     """Claims due notifications and delivers them; ``start()`` runs it in the background."""
@@ -55,19 +58,28 @@ class NotificationSender:
         self._thread: threading.Thread | None = None
 
     def deliver_one(self, notification: Notification) -> bool:
-        """Attempt one claimed delivery and record the outcome; True when delivered."""
+        """Attempt one claimed delivery and record the outcome; True when delivered (to some
+        of its recipients at least: the others are recorded)."""
+        retry_after = None
         try:
             payload = as_sent(notification, self.settings.base_url)
             with self._claim_kept(notification.id):
-                deliver(notification.channel, notification.destination, payload, self.settings)
+                refused = deliver(
+                    notification.channel, notification.destination, payload, self.settings
+                )
         except DeliveryError as error:
             message, final = error.message, isinstance(error, UndeliverableError)
+            retry_after = error.retry_after
         except Exception as error:  # a bug in a channel must not kill the sender
             log.exception("nbtools: delivering notification %s failed", notification.id)
             message, final = f"{type(error).__name__}: {error}", False
         else:
-            record_delivered(self.store, notification.id, self.worker, self.clock())
+            if refused is not None:
+                log.warning("nbtools: notification %s: %s", notification.id, refused)
+            record_delivered(self.store, notification.id, self.worker, self.clock(), refused)
             return True
+        if final:
+            message = f"{PERMANENT}{message}"
         log.warning("nbtools: notification %s not delivered: %s", notification.id, message)
         record_failed(
             self.store,
@@ -77,6 +89,7 @@ class NotificationSender:
             self.clock(),
             self.settings,
             final=final,
+            retry_after=retry_after,
         )
         return False
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.notify.outbox import add_target, enqueue
 from nbtools.metrics.notify.payload import JobRef, build_payload
+from nbtools.metrics.notify.sender import NotificationSender
 from nbtools.metrics.rules import RunFacts
 from nbtools.metrics.tables import Notification
 from nbtools.project import Project
@@ -46,7 +47,8 @@ class WebhookReceiver:
     authorizations: list[str | None] = field(default_factory=list)
     #: The Idempotency-Key header of each request received.
     idempotency_keys: list[str | None] = field(default_factory=list)
-    replies: list[int] = field(default_factory=list)
+    #: The statuses of the next answers (then 204), each alone or with headers to send.
+    replies: list[int | tuple[int, dict[str, str]]] = field(default_factory=list)
     #: Requests to paths starting with /slow wait until this is set.
     release_slow: threading.Event = field(default_factory=threading.Event)
     got_request: threading.Event = field(default_factory=threading.Event)
@@ -72,10 +74,13 @@ def running_webhook(tls: ssl.SSLContext | None = None) -> Iterator[WebhookReceiv
             receiver.got_request.set()
             if self.path.startswith("/slow"):
                 receiver.release_slow.wait(30)
-            status = receiver.replies.pop(0) if receiver.replies else 204
+            reply = receiver.replies.pop(0) if receiver.replies else 204
+            status, headers = reply if isinstance(reply, tuple) else (reply, {})
             if status < 300:
                 receiver.received.append((self.path, body))
             self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.end_headers()
             if status >= 300:
                 self.wfile.write(b"receiver says no")
@@ -103,6 +108,12 @@ class MailServer:
     port: int
     #: Every message received, accepted or not.
     messages: list[Message] = field(default_factory=list)
+    #: The recipients the server took for each message received (its envelope's).
+    envelopes: list[list[str]] = field(default_factory=list)
+    #: Replies to ``MAIL FROM`` (then "250 OK") and to ``RCPT TO`` of an address: "550 …"
+    #: refuses it.
+    sender_replies: list[str] = field(default_factory=list)
+    recipient_replies: dict[str, str] = field(default_factory=dict)
     #: The user names that logged in successfully.
     logins: list[str] = field(default_factory=list)
     #: The answers to the next messages (then "250 OK"): "451 …" takes one and says no.
@@ -126,8 +137,27 @@ def running_mail_server(
     server = MailServer("127.0.0.1", free_port())
 
     class Handler:
+        async def handle_MAIL(
+            self, _server: Any, _session: Any, envelope: Any, address: str, options: list[str]
+        ) -> str:
+            if server.sender_replies:
+                return server.sender_replies.pop(0)
+            envelope.mail_from = address
+            envelope.mail_options.extend(options)
+            return "250 OK"
+
+        async def handle_RCPT(
+            self, _server: Any, _session: Any, envelope: Any, address: str, options: list[str]
+        ) -> str:
+            if address in server.recipient_replies:
+                return server.recipient_replies[address]
+            envelope.rcpt_tos.append(address)
+            envelope.rcpt_options.extend(options)
+            return "250 OK"
+
         async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
             server.messages.append(message_from_bytes(envelope.content, policy=default))
+            server.envelopes.append(list(envelope.rcpt_tos))
             return server.replies.pop(0) if server.replies else "250 OK"
 
     def authenticate(
@@ -170,6 +200,15 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+@pytest.fixture
+def sender(
+    project: Project, settings: NotificationSettings, clock: Clock
+) -> Iterator[NotificationSender]:
+    created = NotificationSender(project.store, settings, clock)
+    yield created
+    created.stop(10)
 
 
 @pytest.fixture

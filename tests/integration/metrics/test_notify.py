@@ -30,15 +30,6 @@ from tests.postgres import free_port
 from tests.unit.jobs.test_run_views import counted
 
 
-@pytest.fixture
-def sender(
-    project: Project, settings: NotificationSettings, clock: Clock
-) -> Iterator[NotificationSender]:
-    created = NotificationSender(project.store, settings, clock)
-    yield created
-    created.stop(10)
-
-
 def wait_for(condition: Callable[[], bool]) -> None:
     """Wait for a background delivery (a deadline against hangs, not a timing assertion)."""
     deadline = time.monotonic() + 30
@@ -279,11 +270,11 @@ def test_an_address_not_all_ascii_fails_at_once_on_a_server_without_smtputf8(
     (queued,) = queue(project, clock, "email", INTERNATIONAL)
     assert sender.deliver_due() == 1
     assert statuses(project)[queued.id] == (
-        "failed", 1, f"The SMTP server {ascii_only.host}:{ascii_only.port} does not offer "
-        "SMTPUTF8, which addresses that are not all ASCII need: 'ü@exämple.org', "
-        "'ops@exämple.org'. Use ASCII addresses ('ops@exämple.org' can be written "
-        "'ops@xn--exmple-cua.org') or a server that offers SMTPUTF8. Not retried: another "
-        "attempt would fail the same way.",
+        "failed", 1, "Permanent failure, not retried: The SMTP server "
+        f"{ascii_only.host}:{ascii_only.port} does not offer SMTPUTF8, which addresses that "
+        "are not all ASCII need: 'ü@exämple.org', 'ops@exämple.org'. Use ASCII addresses "
+        "('ops@exämple.org' can be written 'ops@xn--exmple-cua.org') or a server that offers "
+        "SMTPUTF8.",
     )  # fmt: skip
     clock.now += timedelta(hours=2)
     assert sender.deliver_due() == 0

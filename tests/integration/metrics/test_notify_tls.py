@@ -149,7 +149,7 @@ def nbtools_logs() -> Iterator[Collected]:
     logger.removeHandler(handler)
 
 
-def test_a_wrong_password_fails_clearly_is_retried_and_never_shown(
+def test_a_wrong_password_fails_clearly_at_once_and_is_never_shown(
     project: Project,
     starttls_server: MailServer,
     settings: NotificationSettings,
@@ -157,22 +157,21 @@ def test_a_wrong_password_fails_clearly_is_retried_and_never_shown(
     ca_file: Path,
     nbtools_logs: Collected,
 ) -> None:
+    """The server's 535 is permanent: it was retried until the attempts ran out, each
+    failing the same way."""
     configure(settings, starttls_server, "starttls", ca_file, WRONG_PASSWORD)
     queued, (status, attempts, error) = deliver_once(project, settings, clock)
-    assert (status, attempts) == ("pending", 1)
+    assert (status, attempts) == ("failed", 1)
     assert error is not None
     assert error.startswith(
-        f"The SMTP server localhost:{starttls_server.port} refused the login of 'nbtools' (535 "
+        f"Permanent failure, not retried: The SMTP server localhost:{starttls_server.port} "
+        "refused the login of 'nbtools' (535 "
     )
     assert error.endswith("Check c.NotificationSettings.smtp_username and smtp_password.")
 
-    sender = NotificationSender(project.store, settings, clock)
-    for _ in range(settings.max_attempts - 1):  # the existing backoff: 30 s, then 60 s
-        assert sender.deliver_due() == 0
-        clock.now += timedelta(seconds=settings.backoff_seconds * 2 ** (attempts - 1))
-        assert sender.deliver_due() == 1
-        attempts += 1
-    assert statuses(project)[queued.id][:2] == ("failed", settings.max_attempts)
+    clock.now += timedelta(hours=2)
+    assert NotificationSender(project.store, settings, clock).deliver_due() == 0
+    assert statuses(project)[queued.id] == ("failed", 1, error)
     assert starttls_server.messages == []
     assert starttls_server.logins == []
 
@@ -187,12 +186,13 @@ def test_a_wrong_password_fails_clearly_is_retried_and_never_shown(
 
 
 @pytest.mark.parametrize(
-    ("password", "expected"),
+    ("password", "expected", "state"),
     [
         ("", "refused the message (530 Must issue a STARTTLS command first). It requires "
-         "encryption: set c.NotificationSettings.smtp_security to 'starttls'."),
+         "encryption: set c.NotificationSettings.smtp_security to 'starttls'.", "failed"),
         (PASSWORD, "offers no login (AUTH) on this connection (servers usually offer it only "
-         "over TLS). Set c.NotificationSettings.smtp_security to 'starttls' or 'ssl'"),
+         "over TLS). Set c.NotificationSettings.smtp_security to 'starttls' or 'ssl'",
+         "pending"),
     ],
 )  # fmt: skip
 def test_plain_against_a_server_requiring_starttls_says_so(
@@ -202,10 +202,13 @@ def test_plain_against_a_server_requiring_starttls_says_so(
     clock: Clock,
     password: str,
     expected: str,
+    state: str,
 ) -> None:
+    """The server's 530 (a 5xx) fails the delivery at once; a login the server does not
+    offer, which it never answered, is retried."""
     configure(settings, starttls_server, "none", password=password)
     _, (status, _, error) = deliver_once(project, settings, clock)
-    assert status == "pending"
+    assert status == state
     assert expected in (error or "")
     assert starttls_server.messages == []
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,6 @@ from sqlalchemy import delete
 from nbtools import metrics
 from nbtools.cli.app import cli
 from nbtools.errors import ConflictError
-from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.notify.outbox import retry_now
 from nbtools.metrics.notify.sender import NotificationSender
 from nbtools.metrics.tables import Notification, NotificationTarget
@@ -23,15 +21,6 @@ from nbtools.project import Project
 from tests.integration.metrics.conftest import Clock, WebhookReceiver, queue, statuses, stored
 
 REMOVED = "Not sent: its notification target 1 was removed."
-
-
-@pytest.fixture
-def sender(
-    project: Project, settings: NotificationSettings, clock: Clock
-) -> Iterator[NotificationSender]:
-    created = NotificationSender(project.store, settings, clock)
-    yield created
-    created.stop(10)
 
 
 def test_removing_a_target_cancels_its_deliveries_not_sent_yet(
