@@ -262,14 +262,19 @@ def notify_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
 @json_option
 @pass_cli
 def notify_remove(cli_ctx: CliContext, target_id: int, as_json: bool) -> None:
-    """Remove notification target TARGET_ID; its deliveries not sent yet are cancelled."""
+    """Remove notification target TARGET_ID; its deliveries not sent yet are cancelled, and
+    the output says how many."""
     from nbtools.metrics import remove_target
 
     removed = remove_target(cli_ctx.project, target_id, cli_ctx.actor)
     if as_json:
         print_json(removed.to_wire())
     else:
-        click.echo(f"Removed target {removed.id}: {removed.destination}")
+        count = removed.cancelled_deliveries
+        click.echo(
+            f"Removed target {removed.id}: {removed.destination}; cancelled {count} "
+            f"{'delivery' if count == 1 else 'deliveries'} not sent yet."
+        )
 
 
 @alerts.command("deliveries")

@@ -13,6 +13,7 @@ returns wire models from :mod:`.views`, written as JSON by
     metrics.list_alerts(project, job_id=3, status="open")      # [AlertView], newest first
     metrics.acknowledge_alerts(project, [7, 8], "ana")         # [AlertView]
     metrics.add_target(project, 3, "webhook", url, ["failure"])  # TargetView
+    metrics.remove_target(project, 4)   # RemovedTargetView (with cancelled_deliveries)
     metrics.list_notifications(project, status="failed")       # [NotificationView]
     metrics.format_value(0.93, "ratio")                        # a value as people read it
     metrics.median([0.9, 0.855])                               # exact, never overflowing
@@ -35,7 +36,13 @@ if TYPE_CHECKING:
     from nbtools.metrics.config import NotificationSettings as NotificationSettings
     from nbtools.metrics.rules import median as median
     from nbtools.metrics.service import MonitoringService as MonitoringService
-    from nbtools.metrics.views import AlertRuleView, AlertView, NotificationView, TargetView
+    from nbtools.metrics.views import (
+        AlertRuleView,
+        AlertView,
+        NotificationView,
+        RemovedTargetView,
+        TargetView,
+    )
     from nbtools.project import Project
 
 #: Loaded on first use (kernels import this package for ``nbtools.record``): name → (module,
@@ -161,14 +168,14 @@ def list_targets(project: Project, job_id: int | None = None) -> list[TargetView
         return [TargetView.of(target) for target in outbox.list_targets(session, job_id)]
 
 
-def remove_target(project: Project, target_id: int, actor: str | None = None) -> TargetView:
-    """Remove a target and cancel its deliveries not sent yet; audited as ``notify.remove``
-    by ``actor``."""
+def remove_target(project: Project, target_id: int, actor: str | None = None) -> RemovedTargetView:
+    """Remove a target and cancel its deliveries not sent yet (``cancelled_deliveries`` says
+    how many); audited as ``notify.remove`` by ``actor``."""
     from nbtools.metrics.notify import outbox
-    from nbtools.metrics.views import TargetView
+    from nbtools.metrics.views import RemovedTargetView
 
     with project.store.session(write=True) as session:
-        return TargetView.of(outbox.remove_target(session, target_id, actor))
+        return RemovedTargetView.removed(*outbox.remove_target(session, target_id, actor))
 
 
 def list_notifications(

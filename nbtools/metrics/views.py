@@ -153,6 +153,17 @@ class TargetView(WireModel):
 
 
 @dataclass(frozen=True)
+class RemovedTargetView(TargetView):
+    """A target just removed, and how many of its deliveries not sent yet were cancelled."""
+
+    cancelled_deliveries: int
+
+    @classmethod
+    def removed(cls, target: NotificationTarget, cancelled: int) -> RemovedTargetView:
+        return cls(**vars(TargetView.of(target)), cancelled_deliveries=cancelled)
+
+
+@dataclass(frozen=True)
 class NotificationView(WireModel):
     id: int
     job_id: int | None

@@ -218,7 +218,8 @@ async def test_a_delivery_is_sent_again_only_if_it_can_be(
     )
     queued = await call(jp_fetch, "notifications", str(waiting.id), "retry", method="POST", body={})
     assert (queued["id"], queued["status"], queued["attempts"]) == (waiting.id, "pending", 0)
-    await call(jp_fetch, "notification-targets", str(waiting.target_id), method="DELETE")
+    removed = await call(jp_fetch, "notification-targets", str(waiting.target_id), method="DELETE")
+    assert (removed["id"], removed["cancelled_deliveries"]) == (waiting.target_id, 1)
     (cancelled,) = await call(jp_fetch, "notifications", status="cancelled")
     assert (cancelled["id"], cancelled["target_id"], cancelled["last_error"]) == (
         waiting.id, None, f"Not sent: its notification target {waiting.target_id} was removed."

@@ -169,14 +169,16 @@ def list_targets(session: Session, job_id: int | None = None) -> list[Notificati
     return list(session.scalars(query))
 
 
-def remove_target(session: Session, target_id: int, actor: str | None = None) -> NotificationTarget:
+def remove_target(
+    session: Session, target_id: int, actor: str | None = None
+) -> tuple[NotificationTarget, int]:
     """Delete a target and cancel its deliveries not sent yet (pending, or being sent: an
     attempt in flight still records what it did); audited as ``notify.remove`` by ``actor``
-    in the same transaction."""
+    in the same transaction. The target, and how many deliveries were cancelled."""
     target = session.get(NotificationTarget, target_id)
     if target is None:
         raise NotFoundError(f"Notification target {target_id} does not exist.", id=target_id)
-    session.execute(
+    cancelled = session.execute(
         update(Notification)
         .where(Notification.target_id == target_id, Notification.status.in_((PENDING, SENDING)))
         .values(status=CANCELLED, last_error=_target_removed(target_id))
@@ -185,7 +187,7 @@ def remove_target(session: Session, target_id: int, actor: str | None = None) ->
     audit.record(
         session, actor, "notify.remove", f"notification target {target_id}", _summary(target)
     )
-    return target
+    return target, cancelled.rowcount  # type: ignore[attr-defined]
 
 
 def enqueue(

@@ -14,11 +14,12 @@ from sqlalchemy import delete
 from nbtools import metrics
 from nbtools.cli.app import cli
 from nbtools.errors import ConflictError
-from nbtools.metrics.notify.outbox import retry_now
+from nbtools.metrics.notify.outbox import enqueue, retry_now
 from nbtools.metrics.notify.sender import NotificationSender
 from nbtools.metrics.tables import Notification, NotificationTarget
 from nbtools.project import Project
 from tests.integration.metrics.conftest import Clock, WebhookReceiver, queue, statuses, stored
+from tests.unit.metrics.conftest import add_run
 
 REMOVED = "Not sent: its notification target 1 was removed."
 
@@ -37,7 +38,7 @@ def test_removing_a_target_cancels_its_deliveries_not_sent_yet(
     assert target is not None
 
     removed = metrics.remove_target(project, target, actor="ana")
-    assert removed.id == target
+    assert (removed.id, removed.cancelled_deliveries) == (target, 1)
     assert statuses(project)[failed_once.id] == ("cancelled", 1, f"Not sent: its notification "
                                                  f"target {target} was removed.")  # fmt: skip
     assert statuses(project)[waiting.id][0] == "pending"  # another target's: untouched
@@ -55,6 +56,46 @@ def test_removing_a_target_cancels_its_deliveries_not_sent_yet(
     assert (listed.id, listed.target_id, listed.last_error) == (
         failed_once.id, None, f"Not sent: its notification target {target} was removed."
     )  # fmt: skip
+
+
+def test_removing_a_target_says_how_many_deliveries_it_cancelled(
+    project: Project, webhook: WebhookReceiver, clock: Clock
+) -> None:
+    """`notify remove` (its --json, the REST API's DELETE) cancelled them without a word:
+    its pending and in-flight ones count, not its delivered or failed ones, nor another
+    target's; a target with none says 0."""
+    (pending,) = queue(project, clock, "webhook", f"{webhook.url}/removed", run_id=1)
+    (other,) = queue(project, clock, "email", "ops@example.org", run_id=5)
+    more = {}
+    for run, status in ((2, "sending"), (3, "failed"), (4, "delivered")):
+        add_run(project, 1, run, "failed")
+        with project.store.session(write=True) as session:
+            (more[status],) = enqueue(
+                session, job_id=1, event="failure", run_id=run, payload={}, now=clock()
+            )
+            more[status].status = status
+    target = stored(project, Notification.target_id, pending.id)
+    assert target is not None
+    assert {stored(project, Notification.target_id, n.id) for n in more.values()} == {target}
+    removed = nbtools(project, "alerts", "notify", "remove", str(target))
+    assert removed.exit_code == 0, removed.output
+    assert removed.stdout == (
+        f"Removed target {target}: {webhook.url}/***; cancelled 2 deliveries not sent yet.\n"
+    )
+    now = statuses(project)
+    assert [now[n.id][0] for n in (pending, more["sending"], more["failed"], more["delivered"])] == [
+        "cancelled", "cancelled", "failed", "delivered"
+    ]  # fmt: skip
+    assert now[other.id][0] == "pending"
+    others = stored(project, Notification.target_id, other.id)
+    assert others is not None
+    gone = json.loads(nbtools(project, "alerts", "notify", "remove", str(others), "--json").stdout)
+    assert (gone["id"], gone["cancelled_deliveries"]) == (others, 1)
+    fresh = metrics.add_target(project, 5, "email", "ana@example.org", ["failure"])
+    none = nbtools(project, "alerts", "notify", "remove", str(fresh.id))
+    assert none.stdout == (
+        f"Removed target {fresh.id}: ana@example.org; cancelled 0 deliveries not sent yet.\n"
+    )
 
 
 def test_a_failed_delivery_of_a_removed_target_stays_failed_and_cannot_be_retried(

@@ -69,7 +69,7 @@ def test_removing_a_rule_or_a_target_with_json_prints_what_was_removed(tmp_path:
     assert as_json(tmp_path, "alerts", "rule", "list") == []
     target = as_json(tmp_path, "alerts", "notify", "add", "3", "--email", "a@b.c")
     gone = as_json(tmp_path, "alerts", "notify", "remove", str(target["id"]))
-    assert gone == target
+    assert gone == {**target, "cancelled_deliveries": 0}
     for args, error, field in [
         (("rule", "remove", str(added["id"])), "NotFoundError", None),  # removed already
         (("notify", "remove", str(target["id"])), "NotFoundError", None),
@@ -114,7 +114,9 @@ def test_a_webhook_is_shown_by_its_site_and_fingerprint(tmp_path: Path) -> None:
     for args in (("notify", "list"), ("deliveries",), ("notify", "list", "--json")):
         assert "SECRET" not in nbtools(tmp_path, "alerts", *args).output
     removed = nbtools(tmp_path, "alerts", "notify", "remove", "1")
-    assert removed.output == "Removed target 1: https://hooks.slack.com/***\n"
+    assert removed.output == (
+        "Removed target 1: https://hooks.slack.com/***; cancelled 1 delivery not sent yet.\n"
+    )
 
 
 def test_bad_rules_and_ids_exit_2_with_a_message(tmp_path: Path) -> None:
