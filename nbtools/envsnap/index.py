@@ -32,8 +32,8 @@ from packaging.version import Version
 
 from nbtools._version import __version__
 from nbtools.atomic import atomic_write
-from nbtools.errors import InvalidInputError, NbtoolsError
-from nbtools.urls import without_login
+from nbtools.errors import NbtoolsError
+from nbtools.urls import checked_http_url, without_login
 
 DEFAULT_INDEX = "https://pypi.org/simple"
 _ACCEPT = "application/vnd.pypi.simple.v1+json"
@@ -78,20 +78,11 @@ class IndexFile:
 
 
 def checked_index_url(url: str) -> str:
-    """``url`` without its credentials (``user:token@``) and final slash, refused unless an
-    http(s) URL naming a host."""
-    shown = without_login(url).rstrip("/")
-    try:
-        parts = urllib.parse.urlsplit(url)
-        valid = parts.scheme in ("https", "http") and bool(parts.hostname)
-    except ValueError:  # an unbalanced [IPv6] bracket
-        valid = False
-    if not valid:
-        raise InvalidInputError(
-            f"Index URL {shown!r} must start with https:// (or http://) and name a host.",
-            field="index_url",
-        )
-    return shown
+    """``url`` without its credentials (``user:token@``) and final slash, refused (the error
+    naming ``index_url``) unless an HTTP request can be made to it
+    (:func:`nbtools.urls.checked_http_url`)."""
+    checked = checked_http_url(url, field="index_url", what="A package index")
+    return without_login(checked).rstrip("/")
 
 
 class PackageIndex:

@@ -94,4 +94,7 @@ class TestPipFileIndex:
         assert info.value.code == 400
         error = json.loads(info.value.response.body)
         assert error["details"]["field"] == "index_url"
-        assert "'file:///srv/wheels' must start with https://" in error["message"]
+        assert (
+            "needs an http:// or https:// URL with a host, got 'file:///srv/wheels'"
+            in error["message"]
+        )

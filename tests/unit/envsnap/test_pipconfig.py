@@ -205,4 +205,7 @@ def test_pip_s_own_index_is_checked_when_used(monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(InvalidInputError) as info:
         EnvSettings().index()
     assert info.value.details["field"] == "index_url"
-    assert "'file:///srv/wheels' must start with https://" in info.value.message
+    assert (
+        "needs an http:// or https:// URL with a host, got 'file:///srv/wheels'"
+        in info.value.message
+    )

@@ -15,6 +15,7 @@ from nbtools.cli.app import cli
 from nbtools.envsnap.index import IndexUnavailableError, PackageIndex
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.envsnap.pylock import to_pylock
+from nbtools.errors import InvalidInputError
 from tests.index_mirror import WHEEL, Mirror, serving_mirror, with_login
 
 try:
@@ -145,6 +146,37 @@ def test_a_flag_that_is_not_an_index_url_is_refused_as_it_is_read(tmp_path: Path
     assert "s3cret" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("file:///srv/wheels", "needs an http:// or https:// URL with a host, got "
+         "'file:///srv/wheels'."),
+        ("https:///simple", "needs an http:// or https:// URL with a host"),
+        # accepted before, each look-up then failing
+        ("https://mirror.example:99999/simple", "has the port '99999': give a number"),
+        ("https://mirror.example/my simple", "holds a space: percent-encode it (%20)."),
+        ("https://mirror.example/café/simple", "holds 'é', which a request cannot carry"),
+        ("https://bot:s3cret@mirror.example:0/simple", "'https://bot:***@mirror.example:0/"),
+    ],
+)  # fmt: skip
+def test_an_index_url_no_request_can_be_made_to_is_refused_naming_the_field(
+    url: str, problem: str
+) -> None:
+    """The index's URL is checked as every URL nbtools makes requests to (a webhook's)."""
+    with pytest.raises(InvalidInputError) as refused:
+        PackageIndex(url)
+    assert refused.value.message.startswith("A package index ")
+    assert problem in refused.value.message
+    assert refused.value.details["field"] == "index_url"
+    assert "s3cret" not in f"{refused.value.message} {refused.value.details}"
+
+
+def test_an_index_url_is_kept_without_its_login_and_final_slash() -> None:
+    assert PackageIndex("https://bot:s3cret@mirror.example:8443/simple/").url == (
+        "https://mirror.example:8443/simple"
+    )
+
+
 @pytest.mark.parametrize("cached", ['{"files": [', "[]", '{"files": 3}'])
 def test_a_cache_entry_that_is_not_an_answer_is_asked_again(
     mirror: Mirror, tmp_path: Path, cached: str
@@ -187,7 +219,7 @@ def test_pip_s_file_index_stops_only_a_lock_file(tmp_path: Path) -> None:
     folder = {"PIP_INDEX_URL": "file:///srv/wheels"}
     lock = export(tmp_path, **folder)  # a pylock.toml
     assert lock.exit_code == 2
-    assert "'file:///srv/wheels' must start with https://" in lock.stderr
+    assert "needs an http:// or https:// URL with a host, got 'file:///srv/wheels'" in lock.stderr
     (tmp_path / "requirements.txt").write_text("six==1.17.0\n", encoding="utf-8")
     runner = CliRunner(env={"PIP_CONFIG_FILE": os.devnull, "NBTOOLS_ENV_INDEX_URL": None, **folder})
     args = ["--root", str(tmp_path), "env", "export", str(tmp_path / "requirements.txt")]

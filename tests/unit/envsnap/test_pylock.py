@@ -74,7 +74,7 @@ def test_unreachable_index_is_a_clear_error(tmp_path: Path) -> None:
     index = PackageIndex("http://127.0.0.1:9/simple", cache=tmp_path, timeout=2)
     with pytest.raises(IndexUnavailableError, match="Cannot reach the index"):
         to_pylock(SNAPSHOT, index)
-    with pytest.raises(InvalidInputError, match="must start with https://"):
+    with pytest.raises(InvalidInputError, match="needs an http:// or https:// URL with a host"):
         PackageIndex("file:///etc/simple")
 
 
