@@ -234,7 +234,10 @@ def _exchange(
         process.stdin.flush()
         if not reply:
             return {}
-        ready, _, _ = select.select([process.stdout], [], [], FORK_TIMEOUT_SECONDS)
+        # poll, not select: a worker among many holds descriptors past select's 1024
+        waiting = select.poll()
+        waiting.register(process.stdout, select.POLLIN)
+        ready = waiting.poll(FORK_TIMEOUT_SECONDS * 1000)
         answer = process.stdout.readline() if ready else b""
     except OSError:
         return None

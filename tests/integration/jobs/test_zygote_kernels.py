@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import uuid
 from pathlib import Path
@@ -141,6 +142,33 @@ def test_the_exit_code_of_a_forked_kernel_comes_from_its_zygote(tmp_path: Path) 
         kernels.retire(kernel, wait=True)
     finally:
         kernels.close()
+
+
+def test_a_kernel_forks_when_its_process_holds_descriptors_past_1024(tmp_path: Path) -> None:
+    """A scheduler with many workers holds descriptors past 1024, which ``select()`` refuses
+    ("filedescriptor out of range in select()": every kernel of its later workers failed to
+    start, each worker logging a broken pipe)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"this machine allows {hard} open files, not enough to pass 1024")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    held = []
+    try:
+        while not held or held[-1] < 1030:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        kernels = KernelSource(prestart=False, zygote=Zygote())
+        try:
+            kernel = kernels.take("python3", tmp_path)
+            provisioner = kernel.km.provisioner
+            assert provisioner is not None
+            zygote_of(provisioner.pid)  # forked by the zygote, not started normally
+            kernels.retire(kernel, wait=True)
+        finally:
+            kernels.close()
+    finally:
+        for descriptor in held:
+            os.close(descriptor)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 #: after collecting a reference cycle made by the "notebook".
