@@ -202,7 +202,7 @@ def _extract(
     default = classified.default_module or DEFAULT_MODULE
     served, serve_problems = _served(plan, classified.cells)
     taken = namespace_problems(plan, default, bool(served))
-    cycles = import_cycles(plan, default)
+    cycles = import_cycles(plan, default, bool(served))
     problems = sorted(
         [*plan.problems, *serve_problems, *taken, *cycles], key=lambda p: (p.cell, p.line, p.code)
     )

@@ -32,7 +32,11 @@ class Names(NamedTuple):
     #: The top-level import statement each name comes from, for names no other statement
     #: binds at the top level (``from typing import Any`` then ``Any = 5`` is not ``typing``'s).
     imports: dict[str, ast.stmt]
+    #: The top-level names of the modules absolute imports name (``numpy`` for ``import
+    #: numpy.linalg``), nested imports included.
     modules: set[str]
+    #: Some import, nested ones included, is relative (``from .core import f``).
+    relative: bool
 
     def external(self) -> dict[str, int]:
         """Free names that are not builtins, with the first line that reads each."""
@@ -74,6 +78,7 @@ class _Visitor(ast.NodeVisitor):
         #: Top-level names some statement binds other than their import in ``imports``.
         self.rebound: set[str] = set()
         self.modules: set[str] = set()
+        self.relative = False
 
     # scopes -------------------------------------------------------------------------------
     def _enter(self, kind: str) -> _Scope:
@@ -174,6 +179,8 @@ class _Visitor(ast.NodeVisitor):
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.level == 0 and node.module:
             self.modules.add(node.module.split(".")[0])
+        elif node.level:
+            self.relative = True
         for alias in node.names:
             if alias.name == "*":
                 source = "." * node.level + (node.module or "")
@@ -313,6 +320,7 @@ def analyze(tree: ast.Module) -> Names:
         star_imports=visitor.star_imports,
         imports={n: s for n, s in visitor.imports.items() if n not in visitor.rebound},
         modules=visitor.modules,
+        relative=visitor.relative,
     )
 
 

@@ -225,8 +225,9 @@ def _library_import(plan: Plan, name: str) -> tuple[Cell, int] | None:
     return None
 
 
-#: What every module has (``import pkg; pkg.__file__``): no sign of a library.
-_MODULE_ATTRIBUTES = frozenset(
+#: What every module has (``import pkg; pkg.__file__``): no sign of a library, and names
+#: ``from pkg import …`` always finds.
+MODULE_ATTRIBUTES = frozenset(
     [
         "__all__",
         "__dict__",
@@ -246,7 +247,7 @@ def _own_names(plan: Plan) -> set[str]:
     modules themselves, and what the generated package adds."""
     bound = {n for module in plan.modules.values() for p in module.cells for n in p.names.bound}
     tops = {module.split(".")[0] for module in plan.modules}
-    return bound | tops | _MODULE_ATTRIBUTES | {"__version__", "pipeline", "run", "service"}
+    return bound | tops | MODULE_ATTRIBUTES | {"__version__", "pipeline", "run", "service"}
 
 
 def _library_line(tree: ast.Module, name: str, own: set[str]) -> int:

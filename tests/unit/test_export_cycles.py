@@ -1,6 +1,6 @@
-"""Modules taking names from each other: each cycle the generated imports cannot run is a
-problem, and every layout Python can import is left alone; both checked by importing each
-module of the rendered package in turn, as Python does."""
+"""Modules taking names from each other: each cycle the generated imports, or the imports the
+cells write, cannot run is a problem, and every layout Python can import is left alone; both
+checked by importing each module of the rendered package in turn, as Python does."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from pathlib import Path
 import pytest
 
 from nbtools.export.build import Extraction
+from tests.conftest import run_python
 from tests.unit.export_helpers import extraction, only
 from tests.unit.test_export_render import write
 
 Cells = list[tuple[str, str, list[str]]]
 
 #: Imports each module of the package in a fresh state (the package's own modules dropped
-#: from ``sys.modules``) and prints the modules whose import failed.
+#: from ``sys.modules``) and prints the modules whose import failed: "cannot import name" is
+#: an ImportError, a name read of a module still being imported an AttributeError.
 PROBE = """
 import importlib, json, sys
 failed = []
@@ -27,7 +29,7 @@ for module in json.loads(sys.argv[1]):
         del sys.modules[loaded]
     try:
         importlib.import_module(f"pkg.{module}")
-    except ImportError:
+    except (ImportError, AttributeError):
         failed.append(module)
 print(json.dumps(failed))
 """
@@ -161,3 +163,263 @@ def test_a_cycle_is_reported_once_whichever_module_is_imported_first() -> None:
         ("code", "assert is_even(4) and is_odd(3)", ["test"]),
     )
     assert [(p.cell, p.code) for p in result.problems] == [(1, "import-cycle")]
+
+
+#: Imports the cells write themselves, in each form, at the top level (or in a class body,
+#: or in a definition's annotation): what each cycle reads, and where it is reported.
+WRITTEN_CYCLES: dict[str, tuple[Cells, tuple[int, int], str]] = {
+    "relative imports of names, both ways": (
+        [
+            ("code", "from .b import g\ndef f():\n    return g()", ["export:a"]),
+            ("code", "from .a import f\ndef g():\n    return 1", ["export:b"]),
+        ],
+        (1, 1),
+        "a (cell 1) imports 'g' from b; b (cell 2) imports 'f' from a, which is still being "
+        "imported and has not defined 'f' yet",
+    ),
+    # the generated import of b takes f back from a
+    "an absolute import of a name": (
+        [
+            ("code", "from pkg.b import g\ndef f():\n    return g()", ["export:a"]),
+            ("code", "def g():\n    return f()", ["export:b"]),
+        ],
+        (1, 2),
+        "a (cell 1) imports 'g' from b; b (cell 2) imports 'f' from a",
+    ),
+    # pkg.a is set once a is imported: reading it before fails, whatever a defines
+    "import pkg.mod, read when imported": (
+        [
+            ("code", "import pkg.b\ndef f():\n    return 1", ["export:a"]),
+            ("code", "import pkg.a\nF = pkg.a.f", ["export:b"]),
+        ],
+        (1, 2),
+        "a (cell 1) imports the module b; b (cell 2) reads pkg.a, the module a, which is "
+        "still being imported: Python sets pkg.a only once it is",
+    ),
+    "from . import mod, read when imported": (
+        [
+            ("code", "from . import b\ndef f():\n    return 1", ["export:a"]),
+            ("code", "from . import a\nF = a.f", ["export:b"]),
+        ],
+        (1, 2),
+        "b (cell 2) reads 'f' of a, which is still being imported and has not defined 'f'",
+    ),
+    "import pkg.mod as alias, a base class": (
+        [
+            ("code", "import pkg.b as b\nclass Base:\n    pass", ["export:a"]),
+            ("code", "import pkg.a as a\nclass Child(a.Base):\n    pass", ["export:b"]),
+        ],
+        (1, 2),
+        "b (cell 2) reads 'Base' of a",
+    ),
+    # without `from __future__ import annotations`, Python < 3.14 evaluates it at once
+    "an annotation": (
+        [
+            ("code", "from . import b\nclass Model:\n    pass", ["export:a"]),
+            ("code", "from . import a\ndef load() -> a.Model:\n    return a.Model()", ["export:b"]),
+        ],
+        (1, 2),
+        "b (cell 2) reads 'Model' of a",
+    ),
+    "a decorator": (
+        [
+            ("code", "from . import b\ndef register(f):\n    return f", ["export:a"]),
+            ("code", "from . import a\n@a.register\ndef g():\n    return 1", ["export:b"]),
+        ],
+        (1, 2),
+        "b (cell 2) reads 'register' of a",
+    ),
+    # the else branch runs: only the TYPE_CHECKING one is for type checkers
+    "the else branch of if TYPE_CHECKING": (
+        [
+            (
+                "code",
+                "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    pass\nelse:\n"
+                "    from .b import g\ndef f():\n    return g()",
+                ["export:a"],
+            ),
+            ("code", "from .a import f\ndef g():\n    return 1", ["export:b"]),
+        ],
+        (1, 1),
+        "a (cell 1) imports 'g' from b; b (cell 2) imports 'f' from a",
+    ),
+    "an import in a class body": (
+        [
+            ("code", "class Config:\n    from .b import DEFAULT", ["export:a"]),
+            ("code", "from .a import Config\nDEFAULT = 1", ["export:b"]),
+        ],
+        (1, 1),
+        "a (cell 1) imports 'DEFAULT' from b; b (cell 2) imports 'Config' from a",
+    ),
+    # importing the package runs __init__, which imports the main module first
+    "the main module taking the package's name": (
+        [
+            ("code", "from pkg import g\ndef f():\n    return g()", ["export"]),
+            ("code", "def g():\n    return 1", ["export"]),
+        ],
+        (0, 1),
+        "__init__ imports the module core; core (cell 1) imports 'g' from __init__, which is "
+        "still being imported",
+    ),
+    # pipeline.py imports the names main cells use: f, not defined yet
+    "the pipeline": (
+        [
+            ("code", "from . import pipeline\ndef again():\n    return pipeline.run()", ["export"]),
+            ("code", "def f():\n    return 1", ["export"]),
+            ("code", "print(f())", ["main"]),
+        ],
+        (0, 1),
+        "core (cell 1) imports the module pipeline; pipeline imports 'f' from core",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WRITTEN_CYCLES))
+def test_a_cycle_of_imports_the_cells_write_is_a_problem(case: str, tmp_path: Path) -> None:
+    cells, where, chain = WRITTEN_CYCLES[case]
+    result = extraction(*cells)
+    problem = only(result.problems, "import-cycle")
+    assert (problem.cell, problem.line) == where
+    assert chain in problem.message
+    assert "so the package cannot be imported" in problem.message
+    assert problem.hint.startswith("Import (or read the module's names) inside the functions")
+    if case != "an annotation" or sys.version_info < (3, 14):  # 3.14 evaluates it when read
+        assert failing_imports(result, tmp_path), "the cycle is real: an import fails"
+
+
+#: Imports the cells write that Python runs, with code calling what they import afterwards.
+WRITTEN_ACYCLIC: dict[str, tuple[Cells, str]] = {
+    # a module object used only inside functions: complete by the time they run
+    "import pkg.mod, used in functions": (
+        [
+            ("code", "import pkg.b\ndef f():\n    return pkg.b.g()", ["export:a"]),
+            (
+                "code",
+                "import pkg.a\ndef g():\n    return 1\ndef h():\n    return pkg.a.f()",
+                ["export:b"],
+            ),
+        ],
+        "import pkg.a, pkg.b; assert pkg.a.f() == pkg.b.h() == 1",
+    ),
+    "from . import mod, used in functions": (
+        [
+            ("code", "from . import b\ndef f():\n    return b.g()", ["export:a"]),
+            (
+                "code",
+                "from . import a\ndef g():\n    return 1\ndef h():\n    return a.f()",
+                ["export:b"],
+            ),
+        ],
+        "import pkg.a, pkg.b; assert pkg.a.f() == pkg.b.h() == 1",
+    ),
+    "import pkg.mod as alias, used in functions": (
+        [
+            ("code", "import pkg.b as b\ndef f():\n    return b.g()", ["export:a"]),
+            (
+                "code",
+                "import pkg.a as a\ndef g():\n    return 1\ndef h():\n    return a.f()",
+                ["export:b"],
+            ),
+        ],
+        "import pkg.a, pkg.b; assert pkg.a.f() == pkg.b.h() == 1",
+    ),
+    "imports inside functions": (
+        [
+            ("code", "def f():\n    from .b import g\n    return g()", ["export:a"]),
+            (
+                "code",
+                "def g():\n    return 1\ndef h():\n    from pkg.a import f\n    return f()",
+                ["export:b"],
+            ),
+        ],
+        "import pkg.a, pkg.b; assert pkg.a.f() == pkg.b.h() == 1",
+    ),
+    "if TYPE_CHECKING": (
+        [
+            (
+                "code",
+                "from __future__ import annotations\nimport typing\nif typing.TYPE_CHECKING:\n"
+                "    from .b import Item\ndef first(items: list[Item]) -> Item:\n    return items[0]",
+                ["export:a"],
+            ),
+            ("code", "from .a import first\nclass Item:\n    pass", ["export:b"]),
+        ],
+        "import pkg.b; item = pkg.b.Item(); assert pkg.b.first([item]) is item",
+    ),
+    "if __name__ == '__main__'": (
+        [
+            (
+                "code",
+                "def f():\n    return 1\nif __name__ == '__main__':\n    from .b import g\n"
+                "    print(g())",
+                ["export:a"],
+            ),
+            ("code", "from .a import f\ndef g():\n    return f()", ["export:b"]),
+        ],
+        "import pkg.a, pkg.b; assert pkg.b.g() == 1",
+    ),
+    "a try catching the failure": (
+        [
+            ("code", "try:\n    from .b import g\nexcept ImportError:\n    g = None", ["export:a"]),
+            ("code", "def f():\n    return 1", ["export:a"]),
+            ("code", "from .a import f\ndef g():\n    return f()", ["export:b"]),
+        ],
+        "import pkg.b; assert pkg.b.g() == 1",
+    ),
+    # core binds f before it imports b, which takes f back: whichever module comes first
+    "a name bound before the import": (
+        [
+            ("code", "def f():\n    return 1", ["export"]),
+            ("code", "from .b import g", ["export"]),
+            ("code", "from .core import f\ndef g():\n    return f()", ["export:b"]),
+        ],
+        "import pkg.b, pkg.core; assert pkg.core.g() == 1",
+    ),
+    "a module read after it defines the name": (
+        [
+            ("code", "def f():\n    return 1", ["export:a"]),
+            ("code", "from . import b", ["export:a"]),
+            ("code", "from . import a\nF = a.f", ["export:b"]),
+        ],
+        "import pkg.a, pkg.b; assert pkg.b.F() == 1",
+    ),
+    "annotations under from __future__ import annotations": (
+        [
+            ("code", "from . import b\nclass Model:\n    pass", ["export:a"]),
+            (
+                "code",
+                "from __future__ import annotations\nfrom . import a\n"
+                "def load() -> a.Model:\n    return a.Model()",
+                ["export:b"],
+            ),
+        ],
+        "import pkg.a, pkg.b; assert isinstance(pkg.b.load(), pkg.a.Model)",
+    ),
+    "a read in a try catching AttributeError": (
+        [
+            ("code", "from . import b\ndef f():\n    return 1", ["export:a"]),
+            (
+                "code",
+                "from . import a\ntry:\n    F = a.f\nexcept AttributeError:\n    F = None",
+                ["export:b"],
+            ),
+        ],
+        "import pkg.a, pkg.b",
+    ),
+    "a name rebound by the cells": (
+        [
+            ("code", "from . import b\ndef f():\n    return 1", ["export:a"]),
+            ("code", "from . import a\na = None\nF = a.f if a else 2", ["export:b"]),
+        ],
+        "import pkg.a, pkg.b; assert pkg.b.F == 2",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WRITTEN_ACYCLIC))
+def test_imports_the_cells_write_that_python_runs_are_no_problem(case: str, tmp_path: Path) -> None:
+    cells, calls = WRITTEN_ACYCLIC[case]
+    result = extraction(*cells)
+    assert result.problems == []
+    assert failing_imports(result, tmp_path) == []
+    run_python(calls, cwd=tmp_path / "src")
