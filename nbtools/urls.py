@@ -1,7 +1,7 @@
 """URLs: which locations are URLs, the path a ``file:`` URL names on this machine (the one
-parser of them, for the data catalog and the jobs' storage alike), whether an HTTP request
-can be made to a URL (:func:`checked_http_url`, for webhooks), and URLs as they may be
-shown: without the login a URL can carry (``https://user:token@host/``), which would
+parser of them, for the data catalog and the jobs' storage alike), the one spelling of a URL
+location (:func:`normalized_url`, the catalog's), whether an HTTP request can be made to a
+URL (:func:`checked_http_url`, for webhooks), and URLs as they may be shown: without the login a URL can carry (``https://user:token@host/``), which would
 otherwise reach errors, logs, listings and the files nbtools writes; or only their site, where
 a record kept for good must hold no secret a path or query carries."""
 
@@ -25,6 +25,26 @@ _FILE_URL = re.compile(r"(?:file|local):", re.IGNORECASE)
 _CHAIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*::")
 #: What an HTTP request line and its Host header cannot hold (http.client refuses them).
 _SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+#: The schemes whose authority names a machine (a DNS name, whatever its case), with the port
+#: a client uses when none is given (``None``: no single one).
+_HOST_SCHEMES: dict[str, int | None] = {
+    "http": 80,
+    "https": 443,
+    "ftp": 21,
+    "sftp": 22,
+    "ssh": 22,
+    "smb": 445,
+    "hdfs": None,
+    "webhdfs": None,
+}
+#: The schemes whose path is a URI path as RFC 3986 reads it: what fsspec's HTTP client
+#: sends once it removed dot segments and decoded unreserved characters.
+_URI_PATH_SCHEMES = frozenset({"http", "https"})
+#: The authority of what follows ``scheme://``: up to the first ``/``, ``?`` or ``#``.
+_AUTHORITY = re.compile(r"[^/?#]*")
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+#: RFC 3986's unreserved characters: their percent-encoding means the character itself.
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
 def without_login(url: str) -> str:
@@ -94,6 +114,92 @@ def local_path(location: str, field: str = "location") -> str | None:
             field=field,
         )
     return rest
+
+
+def normalized_url(location: str) -> str:
+    """The one spelling of a URL location, so that the ways of writing one URL are one
+    location (the data catalog stores and looks locations up in this form); idempotent.
+
+    - Every URL: the scheme in lower case (``S3://`` is ``s3://``, which fsspec alone knows).
+    - ``http``/``https``: read as RFC 3986 section 6 reads them (and as fsspec's HTTP client
+      sends them): the host in lower case, the scheme's default port dropped (``:443``, and
+      an empty ``:``), an empty path as ``/``, the percent-encoding of an unreserved
+      character (``%7E``, ``%41``) decoded and other escapes in upper case (``%2f`` is
+      ``%2F``), then the ``.`` and ``..`` segments of the path removed. The path keeps its
+      case and a trailing ``/`` (a server may answer ``/a`` and ``/a/`` differently); so
+      does the login (``user:password@``).
+    - Other schemes naming a machine (``ftp``, ``sftp``, ``ssh``, ``smb``, ``hdfs``,
+      ``webhdfs``): the host in lower case and the default port dropped; then as below.
+    - Every other URL (``s3``, ``gs``, ``az``, ``memory``, …) and those: trailing ``/``s
+      dropped, as fsspec drops them (``s3://b/table/`` is ``s3://b/table``), and nothing
+      else changed: a bucket's name keeps its case (S3 buckets older than 2018 may hold
+      capitals, and differ by them), and ``%41``, ``.`` or ``..`` are part of an object's key
+      or a file's name, which fsspec passes on as written.
+
+    Anything not ``scheme://…`` (a path, ``file:/abs``, a chain ``a::b``) and ``file:``
+    (``local:``) URLs, which :func:`local_path` reads, are returned as they are. Malformed
+    authorities are kept as written, never refused: this only spells.
+    """
+    match = _URL.match(location)
+    if match is None or _FILE_URL.match(location):
+        return location
+    scheme, rest = match.group(1).lower(), location[match.end() :]
+    if scheme in _URI_PATH_SCHEMES:
+        rest = _ESCAPE.sub(_unescaped, rest)
+    if scheme in _HOST_SCHEMES:
+        authority, path = _split_before(rest, "/?#")
+        authority = _host_normalized(authority, _HOST_SCHEMES[scheme])
+        if scheme in _URI_PATH_SCHEMES:
+            return f"{scheme}://{authority}{_without_dot_segments(path)}"
+        rest = authority + path
+    return f"{scheme}://{rest.rstrip('/') or rest}"
+
+
+def _split_before(text: str, characters: str) -> tuple[str, str]:
+    """``text`` cut before the first of ``characters`` (the second part empty without one)."""
+    end = next((i for i, character in enumerate(text) if character in characters), len(text))
+    return text[:end], text[end:]
+
+
+def _unescaped(escape: re.Match[str]) -> str:
+    """An unreserved character for its percent-encoding; any other escape in upper case."""
+    character = chr(int(escape.group(1), 16))
+    return character if character in _UNRESERVED else escape.group().upper()
+
+
+def _host_normalized(authority: str, default_port: int | None) -> str:
+    """``[login@]host[:port]`` with the host in lower case (its escapes in upper case), and
+    without a port that is the default one or empty; anything else kept as written."""
+    login, at, host_port = authority.rpartition("@")
+    if host_port.startswith("["):  # an IPv6 address: the port follows the bracket
+        host, bracket, after = host_port.partition("]")
+        host += bracket
+        if after[:1] not in ("", ":"):
+            return authority
+        colon, port = after[:1], after[1:]
+    else:
+        host, colon, port = host_port.partition(":")
+    host = _ESCAPE.sub(lambda escape: escape.group().upper(), host.lower())
+    if port.isascii() and port.isdigit():
+        port = "" if int(port) == default_port else str(int(port))
+    return f"{login}{at}{host}{colon if port else ''}{port}"
+
+
+def _without_dot_segments(rest: str) -> str:
+    """A URI's path with RFC 3986's dot segments removed (section 5.2.4), an empty path being
+    ``/``; its query and fragment (from the first ``?`` or ``#``) kept."""
+    path, tail = _split_before(rest, "?#")
+    segments = path.split("/")
+    kept: list[str] = []
+    for segment in segments[1:]:  # the path is empty or starts with "/"
+        if segment == "..":
+            if kept:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    if segments[-1] in (".", ".."):  # "/a/." and "/a/b/.." name a directory: "/a/"
+        kept.append("")
+    return "/" + "/".join(kept) + tail
 
 
 def site_only(url: str) -> str:

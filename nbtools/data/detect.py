@@ -197,15 +197,16 @@ def project_location(project: Project, notebook_path: str, literal: str) -> str:
     """The catalog form of a literal path read by a notebook at root-relative
     ``notebook_path`` (from the notebook's directory, where its runs execute): what the
     catalog stores for that location (:func:`nbtools.data.fields.parse_location`: a ``file:``
-    URL's path, root-relative, symlinks resolved). Other URLs, and paths outside the root,
-    are returned as written (no catalog location is either)."""
+    URL's path, root-relative, symlinks resolved; another URL in its one spelling,
+    :func:`nbtools.urls.normalized_url`). Paths outside the root, and what is not a location
+    the catalog takes (a chain ``a::b``), are returned as written (no catalog location is)."""
     from nbtools.data.fields import parse_location  # not at import: extraction's path
-    from nbtools.urls import local_path
+    from nbtools.urls import local_path, normalized_url
 
     try:
         path = local_path(literal)
         if path is None:
-            return literal
+            return normalized_url(literal)
         absolute = project.root / notebook_path.rpartition("/")[0] / path  # absolute path wins
         return parse_location(project, str(absolute))
     except (ValueError, OSError, RuntimeError):  # outside the root, a NUL, a symlink loop

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from nbtools.durations import age_days
 from nbtools.errors import InvalidInputError
-from nbtools.urls import is_chain, local_path, url_protocol, without_login
+from nbtools.urls import is_chain, local_path, normalized_url, url_protocol, without_login
 from nbtools.urls import is_url as is_url  # the face's ``nbtools.data.is_url``
 
 if TYPE_CHECKING:
@@ -97,17 +97,15 @@ def parse_text(value: str | None, field: str, limit: int) -> str:
 
 
 def parse_location(project: Project, value: str) -> str:
-    """A path inside the project root (kept root-relative, ``/``-separated) or an fsspec URL.
+    """A path inside the project root (kept root-relative, ``/``-separated) or an fsspec URL
+    (in its one spelling: :func:`nbtools.urls.normalized_url`).
 
     ``file:`` URLs (:func:`nbtools.urls.local_path`) are paths and must be inside the root
     too; other URLs must name a protocol fsspec knows (its backend, e.g. s3fs, need not be
     installed here); chained URLs (``simplecache::s3://b/k``) are refused.
     """
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_LOCATION_LENGTH:
-        raise InvalidInputError(
-            f"The location must be a path or URL of at most {MAX_LOCATION_LENGTH} characters.",
-            field="location",
-        )
+        raise _not_a_location()
     value = value.strip()
     if is_chain(value):
         raise InvalidInputError(
@@ -128,7 +126,17 @@ def parse_location(project: Project, value: str) -> str:
             "does not know.",
             field="location",
         )
-    return value
+    location = normalized_url(value)
+    if len(location) > MAX_LOCATION_LENGTH:  # a host in lower case may be longer: "İ", "i̇"
+        raise _not_a_location()
+    return location
+
+
+def _not_a_location() -> InvalidInputError:
+    return InvalidInputError(
+        f"The location must be a path or URL of at most {MAX_LOCATION_LENGTH} characters.",
+        field="location",
+    )
 
 
 def _root_relative(project: Project, path: str) -> str:

@@ -1,12 +1,13 @@
 """URLs as they may be shown: without the login, which ends at the last ``@`` before the
-first ``/``, ``?`` or ``#`` (a password may hold an unencoded ``@`` or ``:``)."""
+first ``/``, ``?`` or ``#`` (a password may hold an unencoded ``@`` or ``:``); a URL
+location's one spelling; URLs an HTTP request can be made to."""
 
 from __future__ import annotations
 
 import pytest
 
 from nbtools.errors import InvalidInputError
-from nbtools.urls import checked_http_url, password_hidden, without_login
+from nbtools.urls import checked_http_url, normalized_url, password_hidden, without_login
 
 
 @pytest.mark.parametrize(
@@ -127,3 +128,78 @@ def test_a_url_no_http_request_can_be_made_to_is_refused_naming_the_field(
     assert refused.value.message.startswith("A webhook ")
     assert problem in refused.value.message
     assert refused.value.details == {"field": "destination", "destination": password_hidden(url)}
+
+
+@pytest.mark.parametrize(
+    ("url", "spelled"),
+    [
+        # the scheme, for every URL
+        ("S3://Bucket/x.csv", "s3://Bucket/x.csv"),
+        ("s3://Bucket/x.csv", "s3://Bucket/x.csv"),
+        ("MEMORY://a/b", "memory://a/b"),
+        # an object store's bucket keeps its case; its key's %, . and .. are the key's own
+        ("s3://bucket/x.csv", "s3://bucket/x.csv"),
+        ("s3://b/a/../x%41.csv", "s3://b/a/../x%41.csv"),
+        ("gs://b/./x%7e.csv", "gs://b/./x%7e.csv"),
+        ("s3://b:443/x", "s3://b:443/x"),  # no port to drop: the authority is a bucket
+        ("s3://Key:Secret@b/x", "s3://Key:Secret@b/x"),
+        # trailing slashes, as fsspec drops them
+        ("s3://Bucket/table/", "s3://Bucket/table"),
+        ("s3://Bucket/table//", "s3://Bucket/table"),
+        ("s3://b/", "s3://b"),
+        ("s3:///", "s3:///"),  # nothing but slashes: kept
+        ("memory://", "memory://"),
+        # http(s): host, default port, empty path, escapes, dot segments
+        ("https://Example.com/a", "https://example.com/a"),
+        ("https://example.com:443/a", "https://example.com/a"),
+        ("http://example.com:80/a", "http://example.com/a"),
+        ("https://example.com:80/a", "https://example.com:80/a"),  # not https's port
+        ("https://example.com:0443/a", "https://example.com/a"),
+        ("https://example.com:08080/a", "https://example.com:8080/a"),
+        ("https://example.com:/a", "https://example.com/a"),
+        ("https://example.com:abc/a", "https://example.com:abc/a"),  # no number: as written
+        ("https://example.com", "https://example.com/"),
+        ("https://example.com?q=1", "https://example.com/?q=1"),
+        ("https://example.com#top", "https://example.com/#top"),
+        ("https://example.com/a/", "https://example.com/a/"),  # a trailing slash kept
+        ("https://example.com/A/B.csv", "https://example.com/A/B.csv"),  # the path's case kept
+        ("https://h/a/./b/../c", "https://h/a/c"),
+        ("https://h/a/b/.", "https://h/a/b/"),
+        ("https://h/a/b/..", "https://h/a/"),
+        ("https://h/..", "https://h/"),
+        ("https://h/../../a", "https://h/a"),
+        ("https://h/a//../b", "https://h/a/b"),
+        ("https://h/a//b", "https://h/a//b"),  # an empty segment is one
+        ("https://h/a/.b/..c", "https://h/a/.b/..c"),  # names that begin with dots
+        ("https://h/a?x=/../y#/./z", "https://h/a?x=/../y#/./z"),  # query, fragment as written
+        ("https://h/%7Euser/%41%2d%5F%2e", "https://h/~user/A-_."),
+        ("https://h/a/%2E%2E/b", "https://h/b"),  # an escaped dot segment is one
+        ("https://h/a%2fb%3a%c3%a9", "https://h/a%2Fb%3A%C3%A9"),  # reserved: kept, upper case
+        ("https://h/?q=%41%20b", "https://h/?q=A%20b"),
+        ("https://h/%zz%4", "https://h/%zz%4"),  # not escapes
+        ("https://h/a b/é", "https://h/a b/é"),  # not encoded here
+        ("https://User:P%41ss@Example.COM:443/x", "https://User:PAss@example.com/x"),
+        ("https://u:p@c@Example.com/x", "https://u:p@c@example.com/x"),  # the login's last @
+        ("https://%45xample.com/x", "https://example.com/x"),
+        ("https://[FE80::1]:443/x", "https://[fe80::1]/x"),
+        ("https://[::1]:8443/x", "https://[::1]:8443/x"),
+        ("https://[::1]x/y", "https://[::1]x/y"),  # malformed: as written
+        ("https://[::1/x", "https://[::1/x"),
+        ("HTTPS://Example.COM:443/a/./b/../%7Ec?q=%41#F", "https://example.com/a/~c?q=A#F"),
+        # other schemes whose host is a machine: host and port, then trailing slashes
+        ("ftp://U@Files.Example.com:21/Dir/x%41/", "ftp://U@files.example.com/Dir/x%41"),
+        ("sftp://Host:22/a/../b", "sftp://host/a/../b"),
+        ("sftp://Host:2222/b", "sftp://host:2222/b"),
+        ("hdfs://NameNode:8020/d/", "hdfs://namenode:8020/d"),
+        # not URLs the catalog spells: paths, file: URLs, chains
+        ("data/x.csv", "data/x.csv"),
+        ("Data/X.csv/", "Data/X.csv/"),
+        ("FILE:///Abs/x/", "FILE:///Abs/x/"),
+        ("local:///abs/../x", "local:///abs/../x"),
+        ("simplecache::S3://b/k/", "simplecache::S3://b/k/"),
+    ],
+)
+def test_a_url_location_has_one_spelling(url: str, spelled: str) -> None:
+    """Before, every one of these was stored, and compared, as written."""
+    assert normalized_url(url) == spelled
+    assert normalized_url(spelled) == spelled  # idempotent

@@ -24,15 +24,22 @@ def share_a_location(project: Project, names: list[str], location: str) -> None:
     """Move the datasets ``names`` to one ``location`` as a store from before the catalog held
     one dataset per location could hold them (the revision before ``location_0001``), then
     upgrade the store, as the next version opening it does."""
+    store_as_written(project, dict.fromkeys(names, location), "search_0001")
+
+
+def store_as_written(project: Project, locations: dict[str, str], revision: str) -> None:
+    """Give each dataset named in ``locations`` its location written as it is there, in the
+    store taken back to ``revision`` (an older version's store), then upgrade the store, as
+    the next version opening it does."""
     from alembic import command
     from sqlalchemy import text
 
     from nbtools.store import migrations
 
     engine = project.store.engine
-    command.downgrade(migrations._config(engine), "search_0001")
+    command.downgrade(migrations._config(engine), revision)
     with engine.begin() as connection:
-        for name in names:
+        for name, location in locations.items():
             connection.execute(
                 text("UPDATE datasets SET location = :location WHERE name = :name"),
                 {"location": location, "name": name},

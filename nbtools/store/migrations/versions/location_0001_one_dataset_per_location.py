@@ -20,22 +20,18 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
-import logging
-
 import sqlalchemy as sa
 from alembic import op
+
+from nbtools.store.migrations.shared_locations import warn_shared
 
 revision = "location_0001"
 down_revision = "search_0001"
 branch_labels = None
 depends_on = None
 
-log = logging.getLogger("nbtools.store")
-
 #: The index's name.
 INDEX = "dataset_location"
-#: The locations shown in the warning, at most (then how many more).
-SHOWN = 20
 
 
 def upgrade() -> None:
@@ -70,24 +66,11 @@ def upgrade() -> None:
     for location, name in bind.execute(marked):
         by_location.setdefault(location, []).append(name)
     if by_location:
-        _warn(by_location)
-
-
-def _warn(by_location: dict[str, list[str]]) -> None:
-    """Tell the operator which datasets share locations (the migration leaves them be)."""
-    shown = [f"{location}: {', '.join(names)}" for location, names in by_location.items()]
-    more = f"; and {len(shown) - SHOWN} more locations" if len(shown) > SHOWN else ""
-    log.warning(
-        "The data catalog now holds one dataset per location, and %d datasets share %d "
-        "location%s (catalogued before this was enforced): %s%s. They keep working and can be "
-        "edited; give each its own location or remove the extra ones. `nbtools data list` "
-        "names them until then.",
-        sum(len(names) for names in by_location.values()),
-        len(by_location),
-        "" if len(by_location) == 1 else "s",
-        "; ".join(shown[:SHOWN]),
-        more,
-    )
+        warn_shared(
+            by_location,
+            "The data catalog now holds one dataset per location",
+            "catalogued before this was enforced",
+        )
 
 
 def downgrade() -> None:
