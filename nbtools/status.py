@@ -7,11 +7,15 @@ from typing import Any
 from nbtools._version import __version__
 from nbtools.project import Project
 from nbtools.store import shown_url
+from nbtools.urls import without_login
 
 
 def project_status(project: Project) -> dict[str, Any]:
-    """Version, root, store location and the schema revision of an opened store, and the
-    schedulers serving it (:mod:`nbtools.jobs.presence`)."""
+    """Version, root, store location and the schema revision of an opened store, the
+    schedulers serving it (:mod:`nbtools.jobs.presence`), and the datasets sharing a
+    location (kept from a store written before one location held one dataset; none: ``[]``),
+    each location without its login."""
+    from nbtools.data import shared_locations
     from nbtools.jobs import list_schedulers
 
     return {
@@ -21,4 +25,8 @@ def project_status(project: Project) -> dict[str, Any]:
         "db_url": shown_url(project.store.engine.url),
         "schema_revision": project.store.revision(),
         "schedulers": [seen.to_wire() for seen in list_schedulers(project)],
+        "shared_locations": [
+            {"location": without_login(location), "datasets": names}
+            for location, names in shared_locations(project).items()
+        ],
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from nbtools.cli.context import CliContext
@@ -15,7 +17,7 @@ from nbtools.status import project_status
 @pass_cli
 def status(cli_ctx: CliContext, as_json: bool) -> None:
     """Show the project root, the store and its schema revision (creating the store if new),
-    and the schedulers serving the store."""
+    the schedulers serving the store, and the datasets sharing a location, if any."""
     report = project_status(cli_ctx.project)
     if as_json:
         print_json(report)
@@ -23,14 +25,28 @@ def status(cli_ctx: CliContext, as_json: bool) -> None:
         from nbtools.cli.presence import describe_schedulers
         from nbtools.store import utcnow
 
-        print_fields(
-            "nbtools status",
-            {
-                "version": report["version"],
-                "root": report["root"],
-                "store": report["store_path"],
-                "database": report["db_url"],
-                "schema revision": report["schema_revision"],
-                "schedulers": describe_schedulers(report["schedulers"], utcnow()),
-            },
-        )
+        fields = {
+            "version": report["version"],
+            "root": report["root"],
+            "store": report["store_path"],
+            "database": report["db_url"],
+            "schema revision": report["schema_revision"],
+            "schedulers": describe_schedulers(report["schedulers"], utcnow()),
+        }
+        if report["shared_locations"]:
+            fields["shared locations"] = _describe_shared(report["shared_locations"])
+        print_fields("nbtools status", fields)
+
+
+def _describe_shared(shared: list[dict[str, Any]]) -> str:
+    """The datasets sharing a location, one location a line, and what to do about them."""
+    count = sum(len(group["datasets"]) for group in shared)
+    places = f"{len(shared)} location{'' if len(shared) == 1 else 's'}"
+    return "\n".join(
+        [
+            f"{count} datasets share {places} (kept from an older version's catalog):",
+            *(f"{group['location']}: {', '.join(group['datasets'])}" for group in shared),
+            "give each its own location (nbtools data edit NAME --location LOCATION) or "
+            "remove the extra ones (nbtools data remove NAME)",
+        ]
+    )

@@ -46,7 +46,6 @@ if TYPE_CHECKING:  # ``X as X``: the face's names, re-exported for type checkers
     from nbtools.data.catalog import list_datasets as list_datasets
     from nbtools.data.catalog import page_datasets as page_datasets
     from nbtools.data.catalog import remove_dataset as remove_dataset
-    from nbtools.data.catalog import shared_locations as shared_locations
     from nbtools.data.catalogfile import export_catalog as export_catalog
     from nbtools.data.catalogfile import sync_catalog as sync_catalog
     from nbtools.data.check import DataCheck as DataCheck
@@ -59,6 +58,7 @@ if TYPE_CHECKING:  # ``X as X``: the face's names, re-exported for type checkers
     from nbtools.data.notebook import open, path
     from nbtools.data.search import MAX_SEARCH_LIMIT as MAX_SEARCH_LIMIT
     from nbtools.data.search import search_datasets as search_datasets
+    from nbtools.data.sharing import shared_locations as shared_locations
     from nbtools.data.usage import UsageReport as UsageReport
     from nbtools.data.usage import dataset_usage as dataset_usage
     from nbtools.data.usage import purge_outputs as purge_outputs
@@ -81,7 +81,6 @@ _LAZY = {
             "list_datasets",
             "page_datasets",
             "remove_dataset",
-            "shared_locations",
         )
     },
     "export_catalog": ("catalogfile", "export_catalog"),
@@ -97,6 +96,7 @@ _LAZY = {
     "path": ("notebook", "path"),
     "MAX_SEARCH_LIMIT": ("search", "MAX_SEARCH_LIMIT"),
     "search_datasets": ("search", "search_datasets"),
+    "shared_locations": ("sharing", "shared_locations"),
     "UsageReport": ("usage", "UsageReport"),
     "dataset_usage": ("usage", "dataset_usage"),
     "purge_outputs": ("usage", "purge_outputs"),

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from nbtools import audit
 from nbtools.data import fields
 from nbtools.data.schema import Field, SchemaReading, read_schema
+from nbtools.data.sharing import sharing
 from nbtools.data.tables import DatasetRecord
 from nbtools.data.words import split_words, words_text
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
@@ -293,34 +294,12 @@ def _refuse_shared_locations(session: Session, placed: Sequence[DatasetRecord]) 
     written = {record.location: record.name for record in placed}
     if not written:
         return
-    for location, name in session.execute(_sharing()):
+    for location, name in session.execute(sharing()):
         if location in written and name != written[location]:
             raise _location_taken(location, name)
     for record in placed:
         record.shares_location = False
     session.flush()
-
-
-def _sharing() -> Select[str, str]:
-    """The location and name of each dataset sharing its location with another, by location
-    and name."""
-    record = DatasetRecord
-    shared = select(record.location).group_by(record.location).having(func.count() > 1)
-    return (
-        select(record.location, record.name)
-        .where(record.location.in_(shared))
-        .order_by(record.location, record.name)
-    )
-
-
-def shared_locations(project: Project) -> dict[str, list[str]]:
-    """Each location more than one dataset holds (kept from before the catalog held one
-    dataset per location), with their names."""
-    found: dict[str, list[str]] = {}
-    with project.store.session() as session:
-        for location, name in session.execute(_sharing()):
-            found.setdefault(location, []).append(name)
-    return found
 
 
 def remove_dataset(project: Project, name: str, actor: str | None = None) -> Dataset:

@@ -11,8 +11,11 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from nbtools import __version__
+from nbtools.data.catalog import add_dataset, dataset_spec
+from nbtools.project import Project
 from tests.conftest import make_notebook
 from tests.server.openapi_spec import reply_validator
+from tests.unit.data.conftest import store_as_written
 from tests.unit.test_store import write_newer_store
 
 
@@ -24,6 +27,23 @@ async def test_status_reports_version_root_and_revision(jp_fetch: Any, jp_root_d
     assert body["root"] == str(jp_root_dir.resolve())
     assert body["store_path"] == str(jp_root_dir.resolve() / ".nbtools")
     assert body["schema_revision"]
+
+
+async def test_status_names_the_datasets_sharing_a_location(
+    jp_fetch: Any, project: Project
+) -> None:
+    """Before, the reply said nothing of them: ``[]`` when there are none, else each location
+    (without a URL's login) and its datasets."""
+    first = json.loads((await jp_fetch("nbtools", "api", "status")).body)
+    assert first["shared_locations"] == []
+    for name in ("a", "b", "c"):
+        add_dataset(project, dataset_spec(project, name, {"location": f"{name}.csv"}))
+    store_as_written(
+        project, {"a": "S3://u:pw@Bucket/x.csv", "b": "s3://u:pw@Bucket/x.csv/"}, "search_0001"
+    )
+    body = json.loads((await jp_fetch("nbtools", "api", "status")).body)
+    reply_validator("/status", "get", 200).validate(body)
+    assert body["shared_locations"] == [{"location": "s3://Bucket/x.csv", "datasets": ["a", "b"]}]
 
 
 async def test_status_lists_the_server_s_own_scheduler_once_it_runs(jp_fetch: Any) -> None:

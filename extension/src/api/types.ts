@@ -20,6 +20,11 @@ export interface ServerStatus {
   schema_revision: string | null;
   /** The schedulers serving the store, alive ones first. */
   schedulers: SchedulerSeen[];
+  /**
+   * The locations several datasets hold, kept from an older store (empty when none): each
+   * location (without a URL's login) and its datasets' names.
+   */
+  shared_locations: { location: string; datasets: string[] }[];
 }
 
 /**

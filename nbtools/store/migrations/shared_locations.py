@@ -23,8 +23,8 @@ def warn_shared(by_location: dict[str, list[str]], change: str, since: str) -> N
     more = f"; and {len(shown) - SHOWN} more locations" if len(shown) > SHOWN else ""
     log.warning(
         "%s, and %d datasets share %d location%s (%s): %s%s. They keep working and can be "
-        "edited; give each its own location or remove the extra ones. `nbtools data list` "
-        "names them until then.",
+        "edited; give each its own location or remove the extra ones. `nbtools data list` and "
+        "`nbtools status` name them until then.",
         change,
         sum(len(names) for names in by_location.values()),
         len(by_location),

@@ -5,6 +5,7 @@ that already holds datasets sharing a location upgrades, keeps them and says so.
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 from collections.abc import Iterator
@@ -24,12 +25,13 @@ from nbtools.data.catalog import (
     edit_dataset,
     list_datasets,
     remove_dataset,
-    shared_locations,
 )
+from nbtools.data.sharing import shared_locations
 from nbtools.data.tables import DatasetRecord, datasets
 from nbtools.errors import ConflictError
 from nbtools.project import Project
-from tests.unit.data.conftest import share_a_location
+from tests.cli_tables import table_rows
+from tests.unit.data.conftest import share_a_location, store_as_written
 
 WRITERS = 4
 
@@ -217,3 +219,48 @@ def test_data_list_names_the_datasets_sharing_a_location(tmp_path: Path) -> None
     )
     alone = CliRunner().invoke(cli, ["--root", str(tmp_path), "data", "list", "--tag", "none"])
     assert "Note:" in alone.stderr  # whatever the filter: the catalog as a whole
+
+
+def test_status_names_the_datasets_sharing_a_location_and_what_to_do(tmp_path: Path) -> None:
+    """Before, ``nbtools status`` (and its JSON, the REST reply) said nothing of them: only
+    the upgrade's warning, seen once, and ``data list`` did."""
+    root = ["--root", str(tmp_path)]
+    project = Project(tmp_path)
+    try:
+        for name in ("a", "b", "c", "d", "e"):
+            add_dataset(project, dataset_spec(project, name, {"location": f"{name}.csv"}))
+    finally:
+        project.close()
+    alone = CliRunner(env={"COLUMNS": "200"}).invoke(cli, [*root, "status"])
+    assert alone.exit_code == 0, alone.output
+    assert "shared locations" not in {row["field"] for row in table_rows(alone.output)}
+    assert (
+        json.loads(CliRunner().invoke(cli, [*root, "status", "--json"]).output)["shared_locations"]
+        == []
+    )
+
+    project = Project(tmp_path)
+    try:
+        share_a_location(project, ["a", "b", "c"], "x.csv")
+        spellings = {  # two spellings of one URL, one location once spelled (location_0002)
+            "d": "https://bot:s3cret@Example.com/e.csv",
+            "e": "https://bot:s3cret@example.com:443/e.csv",
+        }
+        store_as_written(project, spellings, "search_0001")
+    finally:
+        project.close()
+    shown = CliRunner(env={"COLUMNS": "200"}).invoke(cli, [*root, "status"])
+    assert shown.exit_code == 0, shown.output
+    fields = {row["field"]: row["value"] for row in table_rows(shown.output)}
+    assert list(fields)[-1] == "shared locations"
+    assert fields["shared locations"] == (
+        "5 datasets share 2 locations (kept from an older version's catalog): "
+        "https://example.com/e.csv: d, e x.csv: a, b, c give each its own location (nbtools "
+        "data edit NAME --location LOCATION) or remove the extra ones (nbtools data remove NAME)"
+    )
+    assert "s3cret" not in shown.output
+    report = json.loads(CliRunner().invoke(cli, [*root, "status", "--json"]).output)
+    assert report["shared_locations"] == [
+        {"location": "https://example.com/e.csv", "datasets": ["d", "e"]},
+        {"location": "x.csv", "datasets": ["a", "b", "c"]},
+    ]

@@ -18,10 +18,10 @@ from nbtools.data.catalog import (
     edit_dataset,
     list_datasets,
     remove_dataset,
-    shared_locations,
 )
 from nbtools.data.catalogfile import export_catalog, sync_catalog
 from nbtools.data.check import check_notebook
+from nbtools.data.sharing import shared_locations
 from nbtools.data.tables import DatasetRecord, datasets
 from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.project import Project
@@ -187,7 +187,8 @@ def test_an_older_store_s_urls_are_spelled_and_those_that_meet_are_marked(
         "The data catalog now stores each URL location in one spelling (docs/governance.md), "
         "and 5 datasets share 2 locations (URLs written differently before): "
         f"{HTTP}: e, f; {S3}: a, b, c. They keep working and can be edited; give each its own "
-        "location or remove the extra ones. `nbtools data list` names them until then."
+        "location or remove the extra ones. `nbtools data list` and `nbtools status` name them "
+        "until then."
     ]
     assert _at(catalog_project) == {
         "a": S3,
