@@ -1,6 +1,9 @@
 """What binds the names of a notebook's code, read before any name is followed
 (:mod:`nbtools.data.values`): which names each statement binds, how often each name is bound,
-what may bind names unseen, and which code calls a data function at all."""
+what may bind names unseen, and which code calls a data function at all.
+
+The working directory, which relative paths are read from, is followed as a name, :data:`CWD`:
+a ``chdir``, ``%cd``, ``exec``/``eval`` and a magic that may bind any name (``%run``) bind it."""
 
 from __future__ import annotations
 
@@ -27,6 +30,12 @@ QUIET_MAGICS = frozenset(
 #: Quiet magics whose line is code the check reads (``%time x = f()``): what that binds is
 #: read there, not guessed from the line's words.
 _CODE_MAGICS = frozenset({"time", "timeit", "prun"})
+#: The name the working directory is followed under (no Python name looks so).
+CWD = "<cwd>"
+#: Quiet magics changing the working directory.
+_DIRECTORY_MAGICS = frozenset({"cd"})
+#: Calls running code the check does not read, which may change the working directory.
+_CODE_RUNNERS = ("exec", "eval")
 _MAGIC_CALLS = ("run_line_magic", "run_cell_magic")
 _WORD = r"[^\W\d]\w*"  # compiled on first use (re's cache), as every pattern here
 #: Calls that write the notebook's namespace themselves (``vars``/``locals`` without argument).
@@ -99,8 +108,14 @@ class Bindings:
                 self.counts.update(own)
                 names[here] = set(own)
             if isinstance(node, ast.Call):
-                if self._busy_call(node, later):
+                calls, moves = self._busy_call(node, later)
+                if calls:
                     busy.add(here)
+                if moves:  # binds the working directory; at any time if it runs later
+                    self.counts[CWD] += 1
+                    names.setdefault(here, set()).add(CWD)
+                    if later:
+                        self.declared_global.add(CWD)
             elif isinstance(node, ast.Global):
                 self.declared_global.update(node.names)
             elif isinstance(node, ast.ImportFrom) and star_import(node):
@@ -124,8 +139,9 @@ class Bindings:
             if found and parent >= 0:
                 names.setdefault(parent, set()).update(found)
 
-    def _busy_call(self, node: ast.Call, later: bool) -> bool:
-        """Whether the call is one of a data function or a magic; what it says of names."""
+    def _busy_call(self, node: ast.Call, later: bool) -> tuple[bool, bool]:
+        """Whether the call is one of a data function or a magic, and whether it may change
+        the working directory; what it says of names."""
         func = node.func
         if isinstance(func, ast.Name) and (
             func.id in _NAMESPACE_WRITERS or (func.id in _NAMESPACE_VIEWS and not node.args)
@@ -135,7 +151,14 @@ class Bindings:
         if None in effects:
             self.unseen = True
             self.opaque |= later  # it may run at any time
-        return bool(effects) or self.callees.kind(func) is not None
+        kind = self.callees.kind(func)
+        moves = (
+            kind == "directory"
+            or None in effects
+            or CWD in effects
+            or (isinstance(func, ast.Name) and func.id in _CODE_RUNNERS)
+        )
+        return bool(effects) or kind is not None, moves
 
 
 def bound_here(node: ast.AST) -> list[str]:
@@ -168,7 +191,8 @@ def star_import(node: ast.ImportFrom) -> bool:
 
 def magic_effects(node: ast.Call) -> list[str | None]:
     """What the magic ``node`` runs may bind: the words of a quiet magic's line (``%%capture
-    out``), or any name (``None``); nothing for another call."""
+    out``), the working directory (``%cd``: :data:`CWD`), or any name (``None``); nothing for
+    another call."""
     func = node.func
     if not (isinstance(func, ast.Attribute) and func.attr in _MAGIC_CALLS and node.args):
         return []
@@ -177,6 +201,8 @@ def magic_effects(node: ast.Call) -> list[str | None]:
         return [None]
     if name.value in _CODE_MAGICS:
         return []
+    if name.value in _DIRECTORY_MAGICS:
+        return [CWD]
     if isinstance(line, ast.Constant) and isinstance(line.value, str):
         return list(re.findall(_WORD, line.value))
     return []

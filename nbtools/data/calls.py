@@ -6,7 +6,11 @@ share one namespace): an import (``import nbtools.data as nd``, ``from nbtools i
 d``, ``from nbtools.data import path as p``, ``*``) or an assignment of one of these functions
 or of ``nbtools.data`` to a name (``p = nbtools.data.path``, ``reader = pd.read_csv``, ``f =
 d.path``, ``r2 = reader``), anywhere, makes the name one of them everywhere: a stricter reading,
-never a laxer.
+never a laxer. A function is also reached through ``getattr(obj, "name")`` with the name written
+as a literal (it is ``obj.name``) and through ``functools.partial(func, …)``, a call of which
+calls ``func``; a function taken by a computed name (``getattr(pd, kind)``) is ``computed``:
+whether it may be a reader depends on what it was taken from (:meth:`Callees.holds_readers`).
+A ``chdir`` changes the directory relative paths are read from (``directory``).
 """
 
 from __future__ import annotations
@@ -38,8 +42,19 @@ METHODS = frozenset({"read_text", "read_bytes"})
 PATH_KEYWORDS = ("file", "filepath_or_buffer", "path", "io", "source")
 #: ``nbtools.data``'s functions taking a dataset's name.
 DECLARING = ("path", "open")
+#: Functions changing the working directory (``os.chdir``, ``contextlib.chdir``, ``os.fchdir``).
+DIRECTORY = frozenset({"chdir", "fchdir"})
+#: Packages (and the builtins) holding readers: a function they give by a computed name may
+#: be one. Matched by the top-level package a notebook imports, under any name.
+READER_MODULES = frozenset(
+    {
+        *("pandas", "polars", "pyarrow", "dask", "modin", "cudf", "vaex", "fsspec"),
+        *("builtins", "__builtins__", "io", "os", "pathlib", "gzip", "bz2", "lzma", "codecs"),
+        *("tarfile", "nbtools"),
+    }
+)
 
-Kind = Literal["reader", "declaring"]
+Kind = Literal["reader", "declaring", "directory", "computed"]
 
 
 class Callees:
@@ -49,6 +64,15 @@ class Callees:
         self.modules: set[str] = set()  # names given to nbtools.data
         self.functions: set[str] = set()  # nbtools.data's path/open
         self.readers: set[str] = set()  # other names of a reader: ``reader = pd.read_csv``
+        self.directories: set[str] = set()  # other names of a chdir
+        #: Names given a function by a computed name, with the objects it was taken from.
+        self.computed: dict[str, list[ast.expr]] = {}
+        #: Names given a ``partial`` of a data function (what it binds is in the value).
+        self.partials: set[str] = set()
+        #: The names of ``functools.partial`` itself (``from functools import partial as p``).
+        self.partial_names = {"partial"}
+        #: Names given a package holding readers (:data:`READER_MODULES`) or a part of one.
+        self.reader_modules: set[str] = set()
         self._aliases: list[tuple[str, ast.expr]] = []
 
     def learn(self, tree: ast.Module) -> None:
@@ -61,7 +85,22 @@ class Callees:
                     for alias in node.names
                     if alias.name == "nbtools.data" and alias.asname
                 )
+                self.reader_modules.update(
+                    alias.asname or alias.name.partition(".")[0]
+                    for alias in node.names
+                    if alias.name.partition(".")[0] in READER_MODULES
+                )
             elif isinstance(node, ast.ImportFrom) and not node.level:
+                if node.module == "functools":
+                    self.partial_names.update(
+                        alias.asname or alias.name
+                        for alias in node.names
+                        if alias.name == "partial"
+                    )
+                if (node.module or "").partition(".")[0] in READER_MODULES:
+                    self.reader_modules.update(
+                        alias.asname or alias.name for alias in node.names if alias.name != "*"
+                    )
                 for alias in node.names:
                     if node.module == "nbtools" and alias.name == "data":
                         self.modules.add(alias.asname or alias.name)
@@ -81,38 +120,95 @@ class Callees:
             changed = False
             for name, value in self._aliases:
                 kind = self.kind(value)
+                if kind == "computed" and name not in self.computed:
+                    self.computed[name] = self.owners(value)
+                    changed = True
                 found = (
                     self.functions
                     if kind == "declaring"
                     else self.readers
                     if kind == "reader"
+                    else self.directories
+                    if kind == "directory"
                     else self.modules
                     if self.is_module(value)
+                    else self.reader_modules
+                    if self.holds_readers(value)
                     else None
                 )
                 if found is not None and name not in found:
                     found.add(name)
                     changed = True
+                if kind is not None and self.partial_of(value) is not None:
+                    self.partials.add(name)
 
     def renamed(self) -> re.Pattern[str] | None:
         """The names a cell may call a callee by, other than their own, or give
         ``nbtools.data`` another name by (``d = data``), to look for in its text."""
-        names = sorted((self.functions | self.readers | self.modules) - {*DECLARING, *READERS})
+        names = sorted(
+            (self.functions | self.readers | self.directories | self.modules | set(self.computed))
+            - {*DECLARING, *READERS, *DIRECTORY}
+        )
         return re.compile(rf"\b(?:{'|'.join(map(re.escape, names))})\b") if names else None
 
     def kind(self, func: ast.expr) -> Kind | None:
         """Whether the called ``func`` is ``nbtools.data.path``/``open`` under a known name
         (``declaring``), a reader (by its name, ``pd.read_csv`` → read_csv, a name given to one,
-        or a path's ``read_text``/``read_bytes``), or neither."""
+        or a path's ``read_text``/``read_bytes``), a ``chdir`` (``directory``), a function taken
+        by a computed name (``computed``), or none of them; a ``partial`` is of its function's
+        kind."""
+        func = attribute(func)
         if isinstance(func, ast.Name):
             if func.id in self.functions:
                 return "declaring"
-            return "reader" if func.id in READERS or func.id in self.readers else None
+            if func.id in READERS or func.id in self.readers:
+                return "reader"
+            if func.id in DIRECTORY or func.id in self.directories:
+                return "directory"
+            return "computed" if func.id in self.computed else None
         if isinstance(func, ast.Attribute):
             if func.attr in DECLARING and self.is_module(func.value):
                 return "declaring"
-            return "reader" if func.attr in READERS or func.attr in METHODS else None
+            if func.attr in READERS or func.attr in METHODS:
+                return "reader"
+            return "directory" if func.attr in DIRECTORY else None
+        if isinstance(func, ast.Call):
+            wrapped = self.partial_of(func)
+            if wrapped is not None:
+                return self.kind(wrapped)
+            return "computed" if _is_getattr(func) else None
         return None
+
+    def partial_of(self, node: ast.expr) -> ast.expr | None:
+        """The function ``node`` wraps when it is ``functools.partial(func, …)`` (``partial``
+        of any owner, or a name an import gives it)."""
+        if not isinstance(node, ast.Call) or not node.args or isinstance(node.args[0], ast.Starred):
+            return None
+        func = node.func
+        partial = (isinstance(func, ast.Name) and func.id in self.partial_names) or (
+            isinstance(func, ast.Attribute) and func.attr == "partial"
+        )
+        return node.args[0] if partial else None
+
+    def owners(self, func: ast.expr) -> list[ast.expr]:
+        """The objects a ``computed`` function was taken from (``pd`` of ``getattr(pd, k)``)."""
+        func = attribute(func)
+        while isinstance(func, ast.Call) and (wrapped := self.partial_of(func)) is not None:
+            func = attribute(wrapped)
+        if isinstance(func, ast.Name):
+            return self.computed.get(func.id, [])
+        return [func.args[0]] if isinstance(func, ast.Call) and _is_getattr(func) else []
+
+    def holds_readers(self, node: ast.expr) -> bool:
+        """Whether ``node`` is a package holding readers (:data:`READER_MODULES`, under the name
+        an import or an assignment gives it) or a part of one (``pd.io``, ``nbtools.data``)."""
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        return isinstance(node, ast.Name) and (
+            node.id in self.reader_modules
+            or node.id in self.modules
+            or node.id in ("builtins", "__builtins__")
+        )
 
     def is_module(self, node: ast.expr) -> bool:
         """Whether ``node`` names ``nbtools.data``: a name given to it, ``data`` (as after
@@ -120,6 +216,29 @@ class Callees:
         return (isinstance(node, ast.Name) and (node.id == "data" or node.id in self.modules)) or (
             isinstance(node, ast.Attribute) and node.attr == "data"
         )
+
+
+def attribute(func: ast.expr) -> ast.expr:
+    """``func``, with ``getattr(obj, "name")`` (a literal name, with or without a default) read
+    as ``obj.name``."""
+    if not (_is_getattr(func) and isinstance(func, ast.Call)):
+        return func
+    name = func.args[1]
+    if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+        return func
+    return ast.copy_location(ast.Attribute(func.args[0], name.value, ast.Load()), func)
+
+
+def _is_getattr(node: ast.expr) -> bool:
+    """Whether ``node`` is ``getattr(obj, name[, default])``."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "getattr"
+        and 2 <= len(node.args) <= 3
+        and not node.keywords
+        and not any(isinstance(arg, ast.Starred) for arg in node.args)
+    )
 
 
 def _pairs(target: ast.expr, value: ast.expr) -> list[tuple[str, ast.expr]]:
@@ -151,7 +270,7 @@ def argument(call: ast.Call, keywords: tuple[str, ...]) -> ast.expr | None:
 def location(call: ast.Call) -> ast.expr | None:
     """What a reader's ``call`` reads: its path argument (:func:`argument`), or, for a method
     of a path (``Path(p).read_text()``, ``Path(p).open()``, ``.open("rb")``), the path."""
-    func = call.func
+    func = attribute(call.func)
     if isinstance(func, ast.Attribute) and func.attr in METHODS:
         return func.value
     given = argument(call, PATH_KEYWORDS)
@@ -161,9 +280,10 @@ def location(call: ast.Call) -> ast.expr | None:
 
 
 def _mode(node: ast.expr) -> bool:
-    """Whether ``node`` is a file mode (``"rb"``), which no reader takes for a path."""
-    return (
-        isinstance(node, ast.Constant)
-        and isinstance(node.value, str)
-        and re.fullmatch(r"[rwxabtU+]{1,4}", node.value) is not None
-    )
+    """Whether ``node`` is a file mode (``"rb"``) written as a literal."""
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and is_mode(node.value)
+
+
+def is_mode(text: str) -> bool:
+    """Whether ``text`` is a file mode (``"rb"``), which no reader takes for a path."""
+    return re.fullmatch(r"[rwxabtU+]{1,4}", text) is not None

@@ -9,8 +9,9 @@
   path a ``pathlib`` path's ``read_text``/``read_bytes``/``open`` reads.
   :func:`project_location` gives the catalog form of such a path.
 - **Unresolved calls**: a reader or ``nbtools.data.path`` given a location the check cannot
-  know before the run (:mod:`nbtools.data.values` folds literals and follows names as far as
-  that is sound): the call could read any dataset.
+  know before the run (:mod:`nbtools.data.values` folds literals and follows names, and the
+  working directory, as far as that is sound), or a function taken by a computed name from a
+  package holding readers (``getattr(pd, kind)``): the call could read any dataset.
 
 IPython syntax (``%magic``, ``!cmd``, ``x = %time f()``, ``%%time`` cells, ``obj?``) is read as
 IPython itself reads it (its ``TransformerManager``, imported only for a cell Python cannot
@@ -30,19 +31,27 @@ import string
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from nbtools.data.calls import METHODS, READERS, Callees
+from nbtools.data.calls import DIRECTORY, METHODS, READERS, Callees
 from nbtools.notebooks import Notebook, cell_source, kernel_languages
 
 if TYPE_CHECKING:
     from nbtools.project import Project
 
-#: An ASCII cell can call a reader (or ``data.path``/``data.open``) only if the name is in its
-#: text: cells without one are not parsed (most cells of a long notebook read no data). Python
-#: reads identifiers NFKC-normalised (fullwidth letters spell ``open``), so other cells are parsed.
-_CALLED_NAMES = re.compile(rf"\b(?:{'|'.join(sorted({'path', *READERS, *METHODS}))})\b")
+#: An ASCII cell can call a reader (or ``data.path``/``data.open``, a ``chdir``, a function
+#: taken by a computed name; or give ``partial`` another name) only if the name is in its
+#: text: cells without one are not parsed (most cells of a long notebook read no data).
+#: Python reads identifiers NFKC-normalised (fullwidth letters spell ``open``), so other
+#: cells are parsed.
+_CALLED_NAMES = re.compile(
+    rf"\b(?:{'|'.join(sorted({'path', 'getattr', 'partial', *READERS, *METHODS, *DIRECTORY}))})\b"
+)
 #: Text every one of those names contains: a plain substring test rules most cells out ten
 #: times faster than the pattern (which tries every position of the text).
-_NAME_PARTS = ("open", "path", "read_", "scan_")
+_NAME_PARTS = ("open", "path", "read_", "scan_", "getattr", "partial", "chdir")
+#: What a cell changing the working directory otherwise holds: a magic (``%cd``, ``%run``),
+#: ``exec``/``eval``; or, a cell of one line, a magic without its ``%`` (IPython's automagic).
+_MOVING_PARTS = ("%", "exec", "eval")
+_AUTOMAGIC = r"\s*(?:cd|pushd|popd|run)\b[^\n]*\s*"
 #: The languages read as Python (a kernel spec's ``language``, ``language_info.name``).
 _PYTHON = r"(?i)i?python\s*\d*"
 #: IPython's methods a transformed cell calls, and which of their text arguments hold code:
@@ -153,10 +162,17 @@ def scan(nb: Notebook) -> NotebookData:
     from nbtools.data.values import follow
 
     facts = Bindings(callees)
-    reads, named = follow(_cells(read), facts)
-    if named and len(read) < len(sources):  # a name may be bound in any cell
-        read.update((i, _read_top(source)) for i, source in sources.items() if i not in read)
-        reads, named = follow(_cells(read), facts)
+    reads, named, relative = follow(_cells(read), facts)
+    # A name may be bound in any cell (an import naming a package of readers too); a relative
+    # path is read from the working directory, which a cell naming no data call may change.
+    more = [i for i in sources if i not in read and (named or (relative and _moves(sources[i])))]
+    if more:
+        for index in more:
+            read[index] = _read_top(sources[index])
+            for tree, _ in read[index].trees:
+                callees.learn(tree)
+        callees.settle()
+        reads, named, relative = follow(_cells(read), facts)
     found: dict[str, list[Found]] = {"dataset": [], "path": []}
     unresolved = []
     for kind, value, cell, line in sorted(reads, key=lambda read: read[2:]):
@@ -170,7 +186,8 @@ def scan(nb: Notebook) -> NotebookData:
         tuple(  # a cell that names no data call is read only for the names it binds
             Unreadable(index, *code.error)
             for index, code in sorted(read.items())
-            if code.error is not None and _calls(sources[index], renamed)
+            if code.error is not None
+            and (_calls(sources[index], renamed) or (relative and _moves(sources[index])))
         ),
         tuple(unresolved),
     )
@@ -185,6 +202,13 @@ def _calls(source: str, renamed: re.Pattern[str] | None) -> bool:
             any(part in source for part in _NAME_PARTS) and _CALLED_NAMES.search(source) is not None
         )
         or (renamed is not None and renamed.search(source) is not None)
+    )
+
+
+def _moves(source: str) -> bool:
+    """Whether ``source``, naming no data call, may change the working directory."""
+    return any(part in source for part in _MOVING_PARTS) or (
+        re.fullmatch(_AUTOMAGIC, source) is not None
     )
 
 

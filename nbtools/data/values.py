@@ -1,12 +1,18 @@
 """What a notebook's data calls read, with its names followed as far as a static reader can
 follow them soundly (docs/governance.md, "What a notebook uses").
 
-A reader's location (or ``nbtools.data.path``'s name) is *folded* from literals: a string or
-bytes, an f-string or ``+`` of them, ``pathlib.Path(…)`` (``PurePath``, ``PosixPath``) and its
-``/`` and ``joinpath``, ``os.path.join``, ``str()``/``os.fspath()``, and a name holding such a
-value. What ``nbtools.data.path``/``open`` or a reader returned (``with
-nbtools.data.open("x") as f``, ``p = nbtools.data.path("x")``) is counted at that call: a
-reader given it reads nothing more.
+A reader's location (or ``nbtools.data.path``'s name) is *folded* from literals and the names
+holding them (:mod:`nbtools.data.folding`). A call of a ``functools.partial`` reads what its
+function, given the arguments the partial binds and the call's own, reads. A function taken by
+a computed name (``getattr(pd, kind)``) is a reader when taken from a package holding readers
+(:meth:`nbtools.data.calls.Callees.holds_readers`), a path or a name the notebook never binds:
+its call is unresolved.
+
+A relative path is read from the working directory: the notebook's, or where a statement
+``os.chdir(known)`` of the top level moved it; after any other change (a ``chdir`` in a block
+or given an unknown path, ``%cd``, ``%run``, ``exec``, a cell not read whole) it is not known
+until the next such statement, and in code that runs later (a function) it is known only when
+nothing in the notebook changes it.
 
 A name holds a value through simple assignments (``name = value``, ``name: T = value``,
 ``name += value``, ``(name := value)``), followed in the order the cells run, across cells, and
@@ -28,16 +34,15 @@ A location that cannot be folded is *unresolved*: the check cannot tell what the
 from __future__ import annotations
 
 import ast
-import os
+import builtins
 import posixpath
 from collections.abc import Iterable, Sequence
-from pathlib import PurePosixPath
 
-from nbtools.data.bindings import Bindings, magic_effects, star_import
-from nbtools.data.calls import argument, location
+from nbtools.data.bindings import CWD, Bindings, magic_effects, star_import
+from nbtools.data.calls import argument, attribute, is_mode, location
+from nbtools.data.folding import USED, Env, Folder, Mark, Partial, Text, Value, relative
+from nbtools.urls import is_url
 
-_PATH_TYPES = ("Path", "PurePath", "PosixPath", "PurePosixPath")
-_BUFFERS = ("StringIO", "BytesIO")
 _COMPOUND: tuple[type[ast.stmt], ...] = (
     ast.If,
     ast.For,
@@ -52,28 +57,6 @@ _COMPOUND: tuple[type[ast.stmt], ...] = (
 _CALLS_SHOWN = 80
 
 
-class Text:
-    """A value known before the run: text, or a ``pathlib`` path (``/`` joins it)."""
-
-    __slots__ = ("path", "text")
-
-    def __init__(self, text: str, path: bool = False) -> None:
-        self.text, self.path = text, path
-
-
-class Mark:
-    """A value that names no location to check: :data:`USED`, :data:`OTHER`."""
-
-    __slots__ = ()
-
-
-#: What a reader or ``nbtools.data`` returned: checked at that call.
-USED = Mark()
-#: A number (a file descriptor), an in-memory buffer.
-OTHER = Mark()
-#: What the check knows a name or an expression holds: ``None`` when nothing.
-Value = Text | Mark | None
-Env = dict[str, Value]
 #: A data call: ``(kind, value, cell, line)``, the kind ``dataset`` (a dataset's name),
 #: ``path``, or ``unresolved`` (a call whose location is not known before the run, the value
 #: the call as written). Plain tuples: the extraction imports this module (no class to create).
@@ -83,32 +66,35 @@ Read = tuple[str, str, int, int]
 Cell = tuple[int, Sequence[tuple[ast.Module, int]], bool]
 
 
-def follow(cells: Sequence[Cell], facts: Bindings) -> tuple[list[Read], bool]:
-    """The data calls of ``cells`` (in the order they run), and whether a location was read
-    from a name (then the answer holds only if ``cells`` are all the notebook's code cells).
+def follow(cells: Sequence[Cell], facts: Bindings) -> tuple[list[Read], bool, bool]:
+    """The data calls of ``cells`` (in the order they run); whether a location was read from a
+    name or a function taken by a computed name was called (then the answer holds only if
+    ``cells`` are all the notebook's code cells); and whether a relative path was read (then
+    it holds only if ``cells`` hold every cell that may change the working directory).
     ``facts`` learns the cells' trees (a tree it read already is not read again)."""
     for _, trees, broken in cells:
         facts.unseen |= broken
         for tree, _ in trees:
             facts.read(tree)
     walker = _Walker(facts)
-    env: Env = {}
+    env: Env = {CWD: Text("")}  # the notebook's directory
     for cell in cells:
         walker.cell(cell, env)
     walker.functions()
-    return walker.reads, walker.named
+    return walker.reads, walker.named, walker.relative
 
 
-class _Walker:
+class _Walker(Folder):
     """Reads the cells in order with what each name holds (``env``), then the code that runs
     later (:meth:`functions`), noting every data call's location."""
 
     def __init__(self, facts: Bindings) -> None:
-        self.facts = facts
+        super().__init__(facts)
         self.reads: list[Read] = []
         #: Whether a data call's location was read from a name.
         self.named = False
-        self.lookups = 0  # names looked up so far
+        #: Whether a relative path was read.
+        self.relative = False
         #: Code to read once the cells are, as it may run at any time: functions, lambdas,
         #: generators, the code magics run (node, cell, cell line of the node's first line).
         self.deferred: list[tuple[ast.AST, int, int]] = []
@@ -117,7 +103,6 @@ class _Walker:
         #: What magics did, in order: ``None`` may have bound any name, else a name it may bind.
         self.effects: list[str | None] = []
         self.where = (0, 1)  # the cell, and the cell line of the tree's first line
-        self.poisoned: frozenset[str] = frozenset()  # names the code of the cell's magics binds
         self.top = True  # at the top level of the notebook (not in a class or function)
 
     def cell(self, cell: Cell, env: Env) -> None:
@@ -126,7 +111,7 @@ class _Walker:
         no value in the cell nor after it."""
         position, trees, broken = cell
         if broken:
-            env.clear()
+            _forget_names(env)
         if trees:
             (main, first_line), nested = trees[0], trees[1:]
             self.poisoned = frozenset(name for tree, _ in nested for name in self.facts.bound(tree))
@@ -146,7 +131,7 @@ class _Walker:
             self.poisoned = frozenset()
             self._apply(env, since)
         if broken:
-            env.clear()
+            _forget_names(env)
 
     def functions(self) -> None:
         """Read the deferred code with the notebook's constants: the names bound once in the
@@ -159,6 +144,8 @@ class _Walker:
                 for name, values in self.assigned.items()
                 if len(values) == 1 and self.facts.counts[name] == 1
             }
+        if not self.facts.counts[CWD]:
+            constants[CWD] = Text("")
         self.top = False
         while self.deferred:
             node, index, first_line = self.deferred.pop()
@@ -208,12 +195,34 @@ class _Walker:
                     self.assigned.setdefault(name, []).append(known)
             return
         else:
+            cwd = self._cwd(env)
             for name in self.facts.bound(node):
                 env.pop(name, None)
             if isinstance(node, ast.ImportFrom) and star_import(node):
-                env.clear()
+                _forget_names(env)
             self.expression(node, env)
+            moves = CWD in self.facts.bound(node)
+            if moves and isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+                self._chdir(node.value, cwd, env)
         self._apply(env, since)
+
+    def _chdir(self, node: ast.Call, cwd: Value, env: Env) -> None:
+        """The working directory after the statement ``node`` when it is ``os.chdir(path)``
+        with a known path (anything else changing it left it unknown: it binds :data:`CWD`)."""
+        made = self._made(node, env)
+        if made is None or not (isinstance(cwd, Text) and _os_chdir(attribute(made.func))):
+            return
+        given, lookups = argument(made, ("path",)), self.lookups
+        target = self.fold(given, env) if given is not None else None
+        self.named |= self.lookups > lookups
+        if isinstance(target, Text) and not is_url(target.text):
+            env[CWD] = Text(posixpath.join(cwd.text, target.text))
+
+    def _cwd(self, env: Env) -> Value:
+        """The working directory, if known: a path from the notebook's directory."""
+        if CWD in self.facts.declared_global or CWD in self.poisoned:
+            return None  # a function changes it (it may run at any time); a magic's code
+        return env.get(CWD)
 
     def _definition(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, env: Env
@@ -267,93 +276,87 @@ class _Walker:
 
     def call(self, node: ast.Call, env: Env) -> None:
         self.effects += magic_effects(node)
-        kind = self.facts.callees.kind(node.func)
-        if kind is None:
+        callees = self.facts.callees
+        kind = callees.kind(node.func)
+        if kind is None or kind == "directory":
             return
-        given = argument(node, ("name",)) if kind == "declaring" else location(node)
-        if given is None:
+        cell, line = self.where[0], self.where[1] + node.lineno - 1
+        owners = callees.owners(node.func)
+        if owners:  # taken by a computed name: a reader if taken from what holds readers
+            self.named = True  # the imports naming its owner may be in any cell
+            if any(self._holds_readers(owner, env) for owner in owners):
+                self.reads.append(("unresolved", _shown(node), cell, line))
+                return
+        if kind == "computed":
             return
         lookups = self.lookups
-        value = self.fold(given, env)
+        made = self._made(node, env)
+        value: Value = None  # a partial not known
+        if made is not None:
+            given = argument(made, ("name",)) if kind == "declaring" else location(made)
+            if given is None:
+                return
+            value = self.fold(given, env) if kind == "declaring" else self._read(made, given, env)
         self.named |= self.lookups > lookups
-        cell, line = self.where[0], self.where[1] + node.lineno - 1
         if isinstance(value, Text):
             self.reads.append(
                 ("dataset" if kind == "declaring" else "path", value.text, cell, line)
             )
-        elif value is None or kind == "declaring":
+        elif kind == "declaring" or not isinstance(value, Mark):
             self.reads.append(("unresolved", _shown(node), cell, line))
 
-    def fold(self, node: ast.expr, env: Env) -> Value:
-        """The value of ``node`` known before the run, if any."""
-        try:
-            return self._fold(node, env)
-        except RecursionError:  # nested too deeply to follow
+    def _read(self, call: ast.Call, given: ast.expr, env: Env) -> Value:
+        """What the reader's ``call`` reads, ``given`` as its location: for ``.open(mode)``
+        with the mode held in a name, the path it is a method of; a relative path from the
+        working directory (``None`` when that is not known)."""
+        value = self.fold(given, env)
+        func = attribute(call.func)
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "open"
+            and given is not func.value
+            and isinstance(value, Text)
+            and is_mode(value.text)
+        ):
+            value = self.fold(func.value, env)
+        if not (isinstance(value, Text) and relative(value.text)):
+            return value
+        self.relative = True
+        cwd = self._cwd(env)
+        if not isinstance(cwd, Text):
             return None
+        return Text(posixpath.join(cwd.text, value.text)) if cwd.text else value
 
-    def _fold(self, node: ast.expr, env: Env) -> Value:
-        if isinstance(node, ast.Constant):
-            if isinstance(node.value, str):
-                return Text(node.value)
-            return Text(os.fsdecode(node.value)) if isinstance(node.value, bytes) else OTHER
-        if isinstance(node, ast.Name):
-            self.lookups += 1
-            blocked = self.facts.opaque or node.id in self.facts.declared_global
-            return None if blocked or node.id in self.poisoned else env.get(node.id)
-        if isinstance(node, ast.NamedExpr):
-            return self._fold(node.value, env)
-        if isinstance(node, ast.JoinedStr):
-            parts = [self._formatted(part, env) for part in node.values]
-            return (
-                Text("".join(part for part in parts if part is not None))
-                if None not in parts
-                else None
-            )
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Div)):
-            left, right = self._fold(node.left, env), self._fold(node.right, env)
-            if not (isinstance(left, Text) and isinstance(right, Text)):
-                return None
-            if isinstance(node.op, ast.Add):
-                return None if left.path or right.path else Text(left.text + right.text)
-            return _joined(left, right) if left.path or right.path else None
-        if isinstance(node, ast.Call):
-            return self._folded_call(node, env)
-        return None
+    def _made(self, node: ast.Call, env: Env) -> ast.Call | None:
+        """The call ``node`` makes: itself, or for a ``partial`` (written there or held in a
+        name), its function given the arguments it binds and the call's (the call's keywords
+        first: they win); ``None`` when the partial is not known."""
+        func = attribute(node.func)
+        if not (
+            (isinstance(func, ast.Call) and self.facts.callees.partial_of(func) is not None)
+            or (isinstance(func, ast.Name) and func.id in self.facts.callees.partials)
+        ):
+            return node
+        made = self.fold(func, env)
+        if not isinstance(made, Partial):
+            return None
+        bound = made.call
+        call = ast.Call(bound.func, [*bound.args, *node.args], [*node.keywords, *bound.keywords])
+        return ast.copy_location(call, node)
 
-    def _formatted(self, node: ast.expr, env: Env) -> str | None:
-        """A part of an f-string: its text, or ``None`` when not known (a format such as
-        ``:>8`` or ``!r`` is not followed)."""
-        if isinstance(node, ast.Constant):
-            return str(node.value)
-        if not isinstance(node, ast.FormattedValue) or node.format_spec:
-            return None
-        value = self._fold(node.value, env)
-        return value.text if isinstance(value, Text) and node.conversion in (-1, 115) else None
-
-    def _folded_call(self, node: ast.Call, env: Env) -> Value:
-        if self.facts.callees.kind(node.func) is not None:
-            return USED
-        func = node.func
-        name = _called(func)
-        if name in _BUFFERS:
-            return OTHER
-        if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
-            return None
-        args = [self._fold(arg, env) for arg in node.args]
-        texts = [arg for arg in args if isinstance(arg, Text)]
-        if len(texts) != len(args):
-            return None
-        if name in _PATH_TYPES:
-            return _joined(Text("."), *texts)
-        if name == "join" and isinstance(func, ast.Attribute) and _is_os_path(func):
-            return Text(posixpath.join(*(text.text for text in texts))) if texts else None
-        if name in ("str", "fspath") and len(texts) == 1:
-            return Text(texts[0].text)
-        if name in ("joinpath", "resolve", "absolute") and isinstance(func, ast.Attribute):
-            owner = self._fold(func.value, env)  # a path relative to the notebook's directory:
-            if isinstance(owner, Text) and owner.path:  # resolved from there, as the run does
-                return _joined(owner, *texts) if name == "joinpath" or not texts else None
-        return None
+    def _holds_readers(self, owner: ast.expr, env: Env) -> bool:
+        """Whether a function taken from ``owner`` by a computed name may be a reader: a
+        package holding readers, a path, or a name the notebook never binds (a ``%run``
+        script's, a start-up file's)."""
+        root = owner
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and not (
+            self.facts.counts[root.id] or hasattr(builtins, root.id)  # ``str`` is itself
+        ):
+            return True
+        value = self.fold(owner, env)
+        return self.facts.callees.holds_readers(owner) or (isinstance(value, Text) and value.path)
 
     def _apply(self, env: Env, since: int) -> None:
         """What the magics run since ``since`` did to the names."""
@@ -364,27 +367,23 @@ class _Walker:
                 env.pop(effect, None)
 
 
-def _joined(first: Text, *more: Text) -> Text:
-    return Text(str(PurePosixPath(first.text, *(text.text for text in more))), True)
-
-
-def _is_os_path(func: ast.Attribute) -> bool:
-    """``os.path.join``, ``posixpath.join``."""
-    owner = func.value
-    return (isinstance(owner, ast.Attribute) and owner.attr == "path") or (
-        isinstance(owner, ast.Name) and owner.id == "posixpath"
-    )
-
-
-def _called(func: ast.expr) -> str:
-    """The called function's name: ``pathlib.Path`` → Path."""
+def _os_chdir(func: ast.expr) -> bool:
+    """Whether ``func`` is ``os.chdir`` (``os`` taken to be itself, as builtins and pathlib;
+    ``contextlib.chdir`` changes the directory only inside its ``with``)."""
     return (
-        func.id
-        if isinstance(func, ast.Name)
-        else func.attr
-        if isinstance(func, ast.Attribute)
-        else ""
+        isinstance(func, ast.Attribute)
+        and func.attr == "chdir"
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "os"
     )
+
+
+def _forget_names(env: Env) -> None:
+    """No name holds a known value any longer; the working directory is kept (an import does
+    not change it; a cell not read whole that may change it fails the check closed)."""
+    cwd = env.get(CWD)
+    env.clear()
+    env[CWD] = cwd
 
 
 def _assignment(node: ast.stmt) -> tuple[list[str], ast.expr] | None:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from nbtools.data.detect import scan
 from nbtools.project import Project
+from tests.conftest import make_notebook
 
 
 @pytest.fixture
@@ -45,3 +47,14 @@ def store_as_written(project: Project, locations: dict[str, str], revision: str)
                 {"location": location, "name": name},
             )
     migrations.upgrade(engine)
+
+
+def found(*sources: str) -> tuple[list[str], list[str], list[str]]:
+    """The declared names, the literal paths and the unresolved calls of a notebook whose
+    code cells are ``sources``."""
+    result = scan(make_notebook([("code", source, []) for source in sources]))
+    return (
+        [f.value for f in result.declared],
+        [f.value for f in result.undeclared],
+        [call.call for call in result.unresolved],
+    )

@@ -15,19 +15,9 @@ from nbtools.data.detect import scan
 from nbtools.errors import PolicyRefusedError
 from nbtools.project import Project
 from tests.conftest import make_notebook
+from tests.unit.data.conftest import found
 
 C = "data/customers.csv"
-
-
-def found(*sources: str) -> tuple[list[str], list[str], list[str]]:
-    """The declared names, the literal paths and the unresolved calls of a notebook whose
-    code cells are ``sources``."""
-    result = scan(make_notebook([("code", source, []) for source in sources]))
-    return (
-        [f.value for f in result.declared],
-        [f.value for f in result.undeclared],
-        [call.call for call in result.unresolved],
-    )
 
 
 @pytest.mark.parametrize(
@@ -202,3 +192,95 @@ def test_an_unresolved_call_fails_closed(project: Project) -> None:
         enforce_rule(project, "nb.ipynb", "marketing", actor="eve")
     [entry] = audit.list_entries(project, action="policy.refuse")
     assert entry.summary == {"purpose": "marketing", "refused": [], "unresolved_cells": [1]}
+
+
+@pytest.mark.parametrize(
+    ("sources", "path"),
+    [
+        # before, each was read from the notebook's directory: "customers.csv"
+        (("import os\nos.chdir('data')", "pd.read_csv('customers.csv')"), C),
+        (("import os", "os.chdir('data')", "x = 1", "pd.read_csv('customers.csv')"), C),
+        (("os.chdir(Path('data'))", "Path('customers.csv').read_text()"), C),
+        (("d = 'da' + 'ta'", "os.chdir(d); open('customers.csv')"), C),
+        (
+            ("os.chdir('data')", "os.chdir('sub')", "open('../customers.csv')"),
+            "data/sub/../customers.csv",
+        ),
+        (("os.chdir('/srv')", "open('customers.csv')"), "/srv/customers.csv"),
+        (("getattr(os, 'chdir')('data')", "open('customers.csv')"), C),
+        (("partial(os.chdir, 'data')()", "open('customers.csv')"), C),
+        # what does not change it
+        (
+            (
+                "os.chdir('data')",
+                "from pylab import *",
+                "%matplotlib inline",
+                "open('customers.csv')",
+            ),
+            C,
+        ),
+        (("os.chdir('data')", "model.eval()\nx = 3 % 2", "open('customers.csv')"), C),
+        (("def f():\n    return open('data/customers.csv')",), C),  # nothing changes it
+        (("%%bash\ncd elsewhere", "open('data/customers.csv')"), C),  # a shell of its own
+    ],
+)
+def test_a_relative_path_is_read_from_the_working_directory(
+    sources: tuple[str, ...], path: str
+) -> None:
+    assert found(*sources) == ([], [path], [])
+
+
+@pytest.mark.parametrize(
+    "sources",
+    [
+        ("os.chdir(where)", "pd.read_csv('customers.csv')"),
+        ("if x:\n    os.chdir('data')", "pd.read_csv('customers.csv')"),
+        ("with contextlib.chdir('data'):\n    pd.read_csv('customers.csv')",),
+        ("from os import chdir\nchdir('data')", "pd.read_csv('customers.csv')"),
+        ("go = os.chdir", "go('data')", "pd.read_csv('customers.csv')"),
+        ("[os.chdir('data'), pd.read_csv('customers.csv')]",),  # in one statement
+        ("%cd data", "pd.read_csv('customers.csv')"),
+        ("%cd data\npd.read_csv('customers.csv')",),
+        ("%run setup.py", "pd.read_csv('customers.csv')"),
+        ("%pushd data", "pd.read_csv('customers.csv')"),
+        ("exec(setup)", "pd.read_csv('customers.csv')"),
+        ("%time os.chdir('data')\npd.read_csv('customers.csv')",),
+        # a function may run at any time: it changes it everywhere, and sees it changed
+        ("def go():\n    os.chdir('data')", "go()", "pd.read_csv('customers.csv')"),
+        ("os.chdir('data')", "def f():\n    return pd.read_csv('customers.csv')"),
+        ("os.chdir('data')", "p = Path('customers.csv').resolve()", "open(p)"),
+    ],
+)
+def test_a_relative_path_from_a_directory_not_known_is_unresolved(
+    sources: tuple[str, ...],
+) -> None:
+    declared, paths, unresolved = found(*sources)
+    assert (declared, paths, len(unresolved)) == ([], [], 1)
+    assert "customers.csv" in unresolved[0] or unresolved[0] == "open(p)"
+
+
+def test_a_directory_not_known_leaves_other_locations_known() -> None:
+    cells = ["os.chdir(where)", "open('/srv/x.csv')\nopen('s3://b/k.csv')", "data.path('x')"]
+    assert found(*cells) == (["x"], ["/srv/x.csv", "s3://b/k.csv"], [])
+
+
+def test_a_cell_that_may_change_the_directory_and_cannot_be_read_is_reported() -> None:
+    """IPython runs a one-line ``cd data`` as ``%cd data``: the check cannot read it."""
+    nb = make_notebook([("code", "cd data", []), ("code", "pd.read_csv('customers.csv')", [])])
+    assert [(cell.cell, cell.error) for cell in scan(nb).unreadable] == [(0, "invalid syntax")]
+    nb = make_notebook([("code", "cd data", []), ("code", "data.path('customers')", [])])
+    assert scan(nb).unreadable == ()  # nothing read from the working directory
+
+
+def test_a_restricted_dataset_read_after_a_chdir_is_refused(project: Project) -> None:
+    """The notebook runs from ``nb/`` and moves to the project root, as notebooks often do:
+    before, its read was "nb/data/customers.csv", no dataset, allowed for any purpose."""
+    spec = {"location": C, "classification": "personal", "purposes": ["billing"]}
+    add_dataset(project, dataset_spec(project, "customers", spec))
+    (project.root / "nb").mkdir()
+    cells = [("code", "import os\nos.chdir('..')", []), ("code", f"pd.read_csv({C!r})", [])]
+    (project.root / "nb" / "a.ipynb").write_text(json.dumps(make_notebook(cells)))
+    with pytest.raises(PolicyRefusedError) as caught:
+        check_notebook(project, "nb/a.ipynb", "marketing")
+    assert [use["dataset"] for use in caught.value.details["refused"]] == ["customers"]
+    assert check_notebook(project, "nb/a.ipynb", "billing").undeclared[0].value == f"../{C}"
