@@ -27,7 +27,6 @@ from __future__ import annotations
 import ast
 import functools
 import re
-import string
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -41,8 +40,9 @@ if TYPE_CHECKING:
 #: taken by a computed name; or give ``partial`` another name) only if the name is in its
 #: text: cells without one are not parsed (most cells of a long notebook read no data).
 #: Python reads identifiers NFKC-normalised (fullwidth letters spell ``open``), so other
-#: cells are parsed.
-_CALLED_NAMES = re.compile(
+#: cells are parsed. Only a notebook naming one needs the pattern: re's cache compiles it on
+#: first use.
+_CALLED_NAMES = (
     rf"\b(?:{'|'.join(sorted({'path', 'getattr', 'partial', *READERS, *METHODS, *DIRECTORY}))})\b"
 )
 #: Text every one of those names contains: a plain substring test rules most cells out ten
@@ -63,7 +63,8 @@ _IPYTHON_CALLS = (*_MAGICS, *_SHELL)
 _MAX_DEPTH = 8
 #: Lines of an unparseable cell blanked, one at a time, to read the rest.
 _MAX_BLANKED = 50
-_LEADING_BLANK_LINES = re.compile(r"(?:[ \t\f]*\r?\n)*")
+#: For a cell Python cannot parse (compiled on first use, as ``_CALLED_NAMES``).
+_LEADING_BLANK_LINES = r"(?:[ \t\f]*\r?\n)*"
 
 
 class Found(NamedTuple):
@@ -119,12 +120,16 @@ class NotebookData(NamedTuple):
         return not (self.unreadable or self.unresolved or self.language)
 
 
-class _Code(NamedTuple):
+class _Code:
     """A cell read: each syntax tree with the cell line of its first line (the cell's, then the
     code its magics run), and why the cell itself could not be parsed."""
 
-    trees: tuple[tuple[ast.Module, int], ...]
-    error: tuple[int, str] | None = None
+    __slots__ = ("error", "trees")
+
+    def __init__(
+        self, trees: tuple[tuple[ast.Module, int], ...], error: tuple[int, str] | None = None
+    ) -> None:
+        self.trees, self.error = trees, error
 
 
 def scan(nb: Notebook) -> NotebookData:
@@ -141,6 +146,11 @@ def scan(nb: Notebook) -> NotebookData:
         for index, cell in enumerate(nb.get("cells", []))
         if cell.get("cell_type") == "code"
     }
+    text = "\n".join(sources.values())
+    if text.isascii() and "nbtools" not in text and not _names_a_call(text):
+        # the tests below, on all the code at once: no cell names nbtools or a data call, and
+        # all are ASCII (most notebooks): no cell is read
+        return NotebookData((), ())
     read: dict[int, _Code] = {}
     callees = Callees()
     # The cells that may call a data function, and the imports and names giving one another
@@ -198,11 +208,14 @@ def _calls(source: str, renamed: re.Pattern[str] | None) -> bool:
     finds)."""
     return (
         not source.isascii()
-        or (
-            any(part in source for part in _NAME_PARTS) and _CALLED_NAMES.search(source) is not None
-        )
+        or (_names_a_call(source) and re.search(_CALLED_NAMES, source) is not None)
         or (renamed is not None and renamed.search(source) is not None)
     )
+
+
+def _names_a_call(text: str) -> bool:
+    """Whether ASCII ``text`` may name a data call: it holds one of ``_NAME_PARTS``."""
+    return any(part in text for part in _NAME_PARTS)
 
 
 def _moves(source: str) -> bool:
@@ -254,7 +267,7 @@ def _read_cell(source: str, first_line: int = 1, depth: int = 0) -> _Code:
         pass
     except (ValueError, RecursionError) as failure:  # a NUL; nested deeper than Python compiles
         return _Code((), (first_line, _reason(failure)))
-    blank = _LEADING_BLANK_LINES.match(source)  # IPython drops them: count them back
+    blank = re.match(_LEADING_BLANK_LINES, source)  # IPython drops them: count them back
     start = first_line + (source[: blank.end()].count("\n") if blank else 0)
     code, error = _ipython(source[blank.end() if blank else 0 :])
     if error is None:
@@ -348,6 +361,8 @@ class _TooDeep(Exception):
 
 def _expanded(text: str) -> Iterable[str]:
     """The ``{expr}`` IPython evaluates in a shell command or magic line."""
+    import string  # only for a shell command or magic: not imported on every extraction
+
     try:
         return [field for _, field, _, _ in string.Formatter().parse(text) if field]
     except ValueError:  # an unbalanced brace: IPython leaves such text as it is

@@ -337,7 +337,7 @@ def test_extraction_imports_nothing_heavy(
         f"from nbtools.cli.app import cli; cli.main({argv!r}, standalone_mode=False)\n"
         "heavy = ('nbformat', 'nbconvert', 'jupyter_server', 'rich', 'sqlalchemy', "
         "'papermill', 'subprocess', 'traitlets.config', 'pickle', 'hashlib', 'dataclasses',\n"
-        "'nbtools.export.serving', 'nbtools.data.fields',\n"
+        "'nbtools.export.serving', 'nbtools.data.fields', 'nbtools.data.bindings', 'string',\n"
         "'nbtools.cli.output')\n"
         "print([m for m in heavy if m in sys.modules])"
     )

@@ -11,7 +11,7 @@ import pytest
 from nbtools import audit
 from nbtools.data.catalog import add_dataset, dataset_spec
 from nbtools.data.check import check_notebook, enforce_rule
-from nbtools.data.detect import project_location, scan
+from nbtools.data.detect import NotebookData, project_location, scan
 from nbtools.errors import PolicyRefusedError
 from nbtools.project import Project
 from tests.conftest import make_notebook
@@ -76,6 +76,29 @@ def test_the_imports_naming_nbtools_data_are_followed() -> None:
         ("e", 4, 2),
     ]
     assert [(f.value, f.cell) for f in found.undeclared] == [("f.csv", 5), ("g.txt", 5)]
+
+
+def test_a_notebook_naming_no_data_call_is_not_read_but_any_cell_naming_one_is() -> None:
+    """The text test runs on all the cells at once first: most notebooks read no data."""
+    plain = [("code", f"x{i} = len('op' + 'en')\n!ls", []) for i in range(3)]  # !ls: no Python
+    assert scan(make_notebook(plain)) == NotebookData((), ())
+    fullwidth = ("code", "z = \uff4f\uff50\uff45\uff4e('e.txt')", [])  # "open", not ASCII
+    found = scan(make_notebook([*plain, fullwidth, *plain]))
+    assert [(f.value, f.cell) for f in found.undeclared] == [("e.txt", 3)]
+    broken = ("code", "pd.read_csv('f.csv')\nx = (", [])
+    found = scan(make_notebook([*plain, ("markdown", "open('no.csv')", []), broken]))
+    assert [(cell.cell, cell.line) for cell in found.unreadable] == [(4, 2)]
+    assert [(f.value, f.cell) for f in found.undeclared] == [("f.csv", 4)]
+    found = scan(make_notebook([*plain, ("code", "partial(open, 'g.csv')()", [])]))
+    assert [(f.value, f.cell) for f in found.undeclared] == [("g.csv", 3)]
+    found = scan(make_notebook([*plain, ("code", "getattr(pd, kind)('g.csv')", [])]))
+    assert [(call.call, call.cell) for call in found.unresolved] == [
+        ("getattr(pd, kind)('g.csv')", 3)
+    ]
+    moving = ("code", "import os\nos.chdir(where)\n%cd /tmp", [])
+    assert scan(make_notebook([moving, *plain])) == NotebookData((), ())  # no relative path
+    found = scan(make_notebook([moving, *plain, ("code", "open('h.csv')", [])]))
+    assert [call.call for call in found.unresolved] == ["open('h.csv')"]
 
 
 def test_a_star_import_declares_path_and_open() -> None:
