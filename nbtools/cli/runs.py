@@ -41,8 +41,9 @@ def describe_skipped(model: dict[str, Any]) -> str:
     if not skipped:
         return ""
     count = "more than 1000" if skipped["count"] is None else str(skipped["count"])
+    times = "due time" if skipped["count"] == 1 else "due times"
     span = f"{when(model['scheduled_for'])} to {when(skipped['until'])}"
-    return f"{count} due times skipped ({span}): {skipped['reason']}"
+    return f"{count} {times} skipped ({span}): {skipped['reason']}"
 
 
 def describe_erased(purged_at: datetime | str | None, pruned_at: datetime | str | None) -> str:

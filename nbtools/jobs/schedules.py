@@ -205,14 +205,65 @@ def due_times(
 
 #: A count of one that cron_descriptor writes in the plural ("At 1 minutes past the hour").
 _ONE_PLURAL = re.compile(r"\b1 (minute|hour|day|month)s\b")
+#: The weeks of a month after ``#`` (``mon#2``) and the days of the week, as cron_descriptor
+#: words them.
+_WEEKS = ("first", "second", "third", "fourth", "fifth")
+_DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 
 
 def describe(cron: str) -> str:
     """The schedule in words, e.g. "At 06:00 AM, Monday through Friday"; a count of one is
-    singular ("At 1 minute past the hour")."""
-    from cron_descriptor import get_description
+    singular ("At 1 minute past the hour"). cron_descriptor's words for a list of days with
+    ``L`` or ``day#week`` in it are replaced by ours (see :func:`_days_of_month`,
+    :func:`_weekdays_of_month`)."""
+    from cron_descriptor import DescriptionTypeEnum, ExpressionDescriptor
 
-    return _ONE_PLURAL.sub(r"1 \1", str(get_description(cron)))
+    descriptor = ExpressionDescriptor(cron)
+    words = str(descriptor.get_description())
+    _, _, days, _, weekdays = cron.split()
+    for kind, ours in (
+        (DescriptionTypeEnum.DAYOFMONTH, _days_of_month(days)),
+        (DescriptionTypeEnum.DAYOFWEEK, _weekdays_of_month(weekdays)),
+    ):
+        if ours is not None:
+            words = words.replace(str(descriptor.get_description(kind)), ours, 1)
+    return _ONE_PLURAL.sub(r"1 \1", words)
+
+
+def _days_of_month(field: str) -> str | None:
+    """A day-of-month list holding ``L`` in words: the other days as cron_descriptor words
+    them, and the last day (it says "on day L and 15 of the month"); None for any other
+    field (croniter takes ``NW`` in no list)."""
+    from cron_descriptor import DescriptionTypeEnum, ExpressionDescriptor
+
+    items = field.split(",")
+    if len(items) < 2 or "l" not in (item.lower() for item in items):
+        return None
+    last = "on the last day of the month"
+    others = ",".join(item for item in items if item.lower() != "l")
+    if not others:  # L,L
+        return f", {last}"
+    words = ExpressionDescriptor(f"0 0 {others} * *").get_description(
+        DescriptionTypeEnum.DAYOFMONTH
+    )
+    return f"{words} and {last}"
+
+
+def _weekdays_of_month(field: str) -> str | None:
+    """A day-of-week list of ``day#week`` items in words ("on the first Monday and the fifth
+    Friday of the month", where cron_descriptor drops the weeks: "on the  Monday and Friday
+    of the month"); None for any other field (croniter takes ``day#week`` in no list with
+    other kinds of items)."""
+    items = field.split(",")
+    if len(items) < 2 or not all("#" in item for item in items):
+        return None
+    named = []
+    for item in items:
+        day, _, week = item.lower().partition("#")
+        index = _DAYS.index(day) if day in _DAYS else int(day) % 7
+        named.append(f"the {_WEEKS[int(week) - 1]} {_DAY_NAMES[index]}")
+    listed = " and ".join(named) if len(named) < 3 else f"{', '.join(named[:-1])}, and {named[-1]}"
+    return f", on {listed} of the month"
 
 
 def preview(expression: str, zone: str, now: datetime, count: int = 5) -> dict[str, Any]:

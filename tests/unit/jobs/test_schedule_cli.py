@@ -7,9 +7,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 
 from nbtools.cli.app import cli
+from nbtools.cli.runs import describe_skipped
 from tests.conftest import NotebookFactory
 from tests.terminal import answer_at_a_terminal
 
@@ -277,6 +279,22 @@ def test_catch_up_policy_and_skipped_runs_in_the_cli(
     ]
     cancel = nbtools(tmp_path, "runs", "cancel", str(skipped["id"]))
     assert cancel.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("count", "said"),
+    [
+        (1, "1 due time skipped"),
+        (2, "2 due times skipped"),
+        (None, "more than 1000 due times skipped"),
+    ],
+)
+def test_a_skipped_run_counts_its_due_times(count: int | None, said: str) -> None:
+    model = {
+        "scheduled_for": "2026-01-01T06:00:00+00:00",
+        "skipped": {"count": count, "until": "2026-01-01T07:00:00+00:00", "reason": "Missed."},
+    }
+    assert describe_skipped(model).startswith(f"{said} (")
 
 
 def test_idempotency_key_and_missing_notebook_in_the_cli(

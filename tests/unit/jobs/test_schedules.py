@@ -211,6 +211,45 @@ def test_a_count_of_one_is_said_in_the_singular(expression: str, words: str) -> 
     assert preview(expression, "UTC", datetime(2026, 1, 1, tzinfo=UTC))["description"] == words
 
 
+@pytest.mark.parametrize(
+    ("expression", "words"),
+    [
+        (
+            "0 0 * * mon#1,fri#5",
+            "At 12:00 AM, on the first Monday and the fifth Friday of the month",
+        ),
+        ("0 0 * * 1#1,5#5", "At 12:00 AM, on the first Monday and the fifth Friday of the month"),
+        (
+            "0 6 ? * MON#1,tue#2,7#3",
+            "At 06:00 AM, on the first Monday, the second Tuesday, and the third Sunday of the month",
+        ),
+        (
+            "*/5 * * * 0#2,1#4",
+            "Every 5 minutes, on the second Sunday and the fourth Monday of the month",
+        ),
+        ("0 0 L,15 * *", "At 12:00 AM, on day 15 of the month and on the last day of the month"),
+        ("0 0 1,l * *", "At 12:00 AM, on day 1 of the month and on the last day of the month"),
+        (
+            "0 0 L,1-3 2 *",
+            "At 12:00 AM, between day 1 and 3 of the month and on the last day of the month, "
+            "only in February",
+        ),
+        ("0 0 L,L * *", "At 12:00 AM, on the last day of the month"),
+        # cron_descriptor's own words where they are right
+        ("0 0 * * mon#2", "At 12:00 AM, on the second Monday of the month"),
+        ("0 0 L * *", "At 12:00 AM, on the last day of the month"),
+        ("0 0 1,15 * *", "At 12:00 AM, on day 1 and 15 of the month"),
+        ("0 0 * * mon,fri", "At 12:00 AM, only on Monday and Friday"),
+    ],
+)
+def test_lists_of_last_days_and_weekdays_of_the_month_are_said_in_full(
+    expression: str, words: str
+) -> None:
+    """cron_descriptor said "on the  Monday and Friday of the month" for ``mon#1,fri#5``
+    (every Monday and Friday, to a reader) and "on day L and 15 of the month"."""
+    assert describe(check_cron(expression)) == words
+
+
 @pytest.mark.parametrize("expression", ["0 0 29 2 *", "0 0 31 * *", "0 0 30 2 1", "0 0 L 2 *"])
 def test_rare_schedules_still_fire(expression: str) -> None:
     assert check_cron(expression) == expression
