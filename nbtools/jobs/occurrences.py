@@ -6,7 +6,8 @@ Two rules, chosen by the schedule's hour field (see docs/jobs.md, "Daylight savi
   times. A wall time that occurs twice (fall back) fires once, at its first occurrence; a
   wall time that does not exist (spring forward) fires once, at the next valid instant (the
   moment the clocks jump), however many of its times fall into the gap.
-- **Frequent schedules** (hour field ``*``: hourly and shorter) fire at every real instant
+- **Frequent schedules** (an hour field naming every hour, ``*`` or ``*/1``: hourly and
+  shorter) fire at every real instant
   whose local time matches, so they keep their UTC spacing: the repeated hour of a fall back
   runs again and the skipped hour of a spring forward is simply not there.
 
@@ -17,6 +18,7 @@ is ours.
 from __future__ import annotations
 
 from datetime import MAXYEAR, datetime, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from nbtools.jobs.errors import OutsideCalendarError
@@ -26,9 +28,14 @@ _ONE_DAY = timedelta(days=1)
 _TICK = timedelta(microseconds=1)
 
 
+@lru_cache(maxsize=256)
 def is_frequent(cron: str) -> bool:
-    """Whether the schedule fires every hour (hour field ``*``): it keeps UTC spacing."""
-    return cron.split()[1] == "*"
+    """Whether the schedule fires every hour: its hour field names all 24 (``*``, ``*/1``,
+    ``0-23``, ``0-11,12-23``, which croniter expands to ``*``), so it keeps UTC spacing."""
+    from croniter import croniter
+
+    hours: list[object] = croniter.expand(cron)[0][1]
+    return hours == ["*"] or set(hours) == set(range(24))
 
 
 def _naive_next(cron: str, local: datetime) -> datetime:

@@ -142,3 +142,35 @@ def test_previous_times_agree_with_next_times(name: str) -> None:
             previous_times(cron, case.zone, latest, len(forward) - 1)
             == (forward[::-1][: len(forward) - 1])
         )
+
+
+@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("hours", ["*/1", "0-23", "0-23/1", "0-11,12-23", "12-23,0-11"])
+def test_an_hour_field_naming_every_hour_is_every_hour(name: str, hours: str) -> None:
+    """``*/1`` or ``0-23`` fires every hour, as ``*`` does, so it keeps UTC spacing too (it
+    took the fixed-hour rule: one run fewer the night the clocks go back)."""
+    case = CASES[name]
+    start, end = datetime.fromisoformat(case.start), datetime.fromisoformat(case.end)
+    after = start - timedelta(microseconds=1)
+    for minutes in ("0", "*/15"):
+        every_hour = next_times(f"{minutes} * * * *", case.zone, after, 200)
+        every_hour = [time for time in every_hour if time < end]
+        listed = next_times(f"{minutes} {hours} * * *", case.zone, after, len(every_hour))
+        assert listed == every_hour
+        assert previous_times(f"{minutes} {hours} * * *", case.zone, end, 5) == (
+            previous_times(f"{minutes} * * * *", case.zone, end, 5)
+        )
+    hourly = [time for time in next_times(f"0 {hours} * * *", case.zone, after, 60) if time < end]
+    assert len(hourly) == case.hourly_count
+
+
+def test_an_hour_field_missing_an_hour_keeps_the_fixed_hour_rule() -> None:
+    """``1-23`` names 23 hours: the night clocks go back in New York, 01:00 runs once."""
+    after = datetime.fromisoformat("2026-11-01T00:30-04:00")
+    times = next_times("0 1-23 * * *", "America/New_York", after, 3)
+    zone = ZoneInfo("America/New_York")
+    assert [time.astimezone(zone).isoformat() for time in times] == [
+        "2026-11-01T01:00:00-04:00",
+        "2026-11-01T02:00:00-05:00",
+        "2026-11-01T03:00:00-05:00",
+    ]
