@@ -244,6 +244,49 @@ async def test_a_refused_request_changes_nothing(jp_fetch: Any, job: int) -> Non
     assert before == after
 
 
+#: Numbers written out beyond a float's range, which Python's json reads as infinities.
+BEYOND_FLOAT = (b"1e999", b"-1E+400", b"1" * 400 + b".5", b"2" * 250 + b"e99")
+
+
+async def test_a_number_beyond_a_float_is_400_naming_where_it_is(jp_fetch: Any, job: int) -> None:
+    """``1e999`` was taken as an infinity (a job's float parameter stored "inf"): it is
+    refused on every route that reads a body, as a whole number that long is, naming its field
+    and, in ``parameters``, the parameter. The tokens ``Infinity`` and ``NaN`` and the string
+    ``"inf"`` are what they say (test_jobs_api)."""
+    listed = [await send(jp_fetch, "GET", f"nbtools/api/{what}") for what in ("jobs", "runs")]
+    for pattern, method in BODY_ROUTES:
+        taken = TAKEN[pattern, method]
+        for field in sorted(taken) if taken is not None else ["rows"]:
+            for number in BEYOND_FLOAT:
+                body = b'{"%s": [0.5, %s]}' % (field.encode(), number)
+                status, payload = await send(jp_fetch, method, url(pattern, {}), body)
+                assert (status, payload["details"]) == (400, {"field": field}), (pattern, body)
+                assert "beyond a float's range" in payload["message"]
+    path = b'"notebook_path": "nb.ipynb", '
+    for method, target, given in (
+        ("POST", "runs", path),
+        ("POST", "jobs", path),
+        ("PATCH", f"jobs/{job}", b""),
+        ("POST", f"jobs/{job}/run", b""),
+    ):
+        for value, said in (
+            (b"-1e999", 'written "inf" or "-inf".'),
+            (b'{"a": [1e400]}', "(±1.8e+308)."),
+        ):
+            body = b'{%s"parameters": {"days": %s}}' % (given, value)
+            status, payload = await send(jp_fetch, method, f"nbtools/api/{target}", body)
+            assert (status, payload["details"]) == (
+                400,
+                {"field": "parameters", "parameter": "days"},
+            )
+            assert said in payload["message"]
+    bare = await send(jp_fetch, "POST", "nbtools/api/runs", b"1e999")
+    assert (bare[0], bare[1]["details"]) == (400, {"field": "body"})
+    assert [await send(jp_fetch, "GET", f"nbtools/api/{what}") for what in ("jobs", "runs")] == (
+        listed
+    )
+
+
 LONG_NAME = "a" * 300  # longer than a file name may be (255 bytes)
 LONG_ID = "f" * 60_000  # LIKE 'fff…%' this long made SQLite refuse the pattern: a 500
 

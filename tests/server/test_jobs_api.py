@@ -449,7 +449,8 @@ async def test_numbers_json_cannot_hold_are_400_inside_values_and_big_integers_r
 
 
 async def test_nan_and_infinity_parameters_round_trip(jp_fetch: Any, notebooks: Path) -> None:
-    for given, stored in (("nan", "nan"), ("-Infinity", "-inf"), (float("inf"), "inf")):
+    largest = (1.5e308, 1.5e308)  # a float, though it is written with an exponent of 308
+    for given, stored in (("nan", "nan"), ("-Infinity", "-inf"), (float("inf"), "inf"), largest):
         body = {"notebook_path": "forecast.ipynb", "parameters": {"growth": given}}
         job = await call(jp_fetch, "POST", "jobs", body=body)  # a NaN token Python's json reads
         assert job["parameters"] == {"growth": stored}

@@ -34,7 +34,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado.web import HTTPError, RequestHandler
 
-from jupyter_nbtools.handlers.bodies import fields_taken
+from jupyter_nbtools.handlers.bodies import fields_taken, read_json
 from jupyter_nbtools.handlers.scrub import scrub_uri
 from jupyter_nbtools.identity import request_actor
 from nbtools.errors import (
@@ -350,7 +350,9 @@ class NbtoolsHandler(APIHandler):
             self._nbtools_body = {}
             return {}
         try:
-            body: Any = json.loads(raw)
+            body: Any = read_json(raw)
+        except InvalidInputError:
+            raise
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
             raise InvalidInputError(

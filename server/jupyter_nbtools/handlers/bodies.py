@@ -1,10 +1,17 @@
 """What a request body may hold: each handler method declares its fields, and the base
-handler refuses any other before the method runs."""
+handler refuses any other before the method runs; a number no float holds is refused where
+the body is read (:func:`read_json`)."""
 
 from __future__ import annotations
 
+import json
+import math
+import re
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+from nbtools.errors import InvalidInputError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,3 +41,78 @@ def fields_taken(method: Callable[..., Any]) -> frozenset[str] | None:
     """The fields ``method``'s body takes (:func:`body_fields`); None: any."""
     taken: frozenset[str] | None = getattr(method, _BODY_FIELDS, frozenset())
     return taken
+
+
+#: What every number beyond a float's range (about 1.8e308) has, written as JSON writes numbers
+#: (no leading zeros): an exponent of three digits or more, or 200 digits before it (with an
+#: exponent of at most 99). A body without it is read at the C parser's full speed.
+_MAY_OVERFLOW = re.compile(r"[eE][+-]?[0-9]{3}|[0-9]{200}")
+#: The body fields whose values are named entries, and what a refusal calls an entry.
+_NAMED_ENTRIES = {"parameters": "parameter"}
+
+
+class _BeyondFloat:
+    """A number written out beyond a float's range (``1e999``), as its text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def read_json(raw: bytes) -> Any:
+    """``raw`` read as :func:`json.loads` reads it (raising what it raises), except that a
+    number written out beyond a float's range (``1e999``), which Python reads as an infinity,
+    is refused (400) naming where it is, as a number that long written without a fraction is:
+    a typo never becomes an infinity. The tokens ``Infinity`` and ``NaN`` say what they are."""
+    text = raw.decode(json.detect_encoding(raw), "surrogatepass")  # as json.loads decodes
+    if not _MAY_OVERFLOW.search(text):
+        return json.loads(text)
+    beyond: list[_BeyondFloat] = []
+
+    def number(written: str) -> float | _BeyondFloat:
+        value = float(written)
+        if not math.isinf(value):
+            return value
+        beyond.append(_BeyondFloat(written))
+        return beyond[-1]
+
+    body = json.loads(text, parse_float=number)
+    if beyond:
+        raise _beyond_float(body, beyond)
+    return body
+
+
+def _beyond_float(body: Any, beyond: list[_BeyondFloat]) -> InvalidInputError:
+    """The refusal of the first of ``beyond`` in ``body``, naming its field (and, in
+    ``parameters``, the parameter), or the body when it is in no field (the body is that
+    number, or a repeated key replaced it)."""
+    found = {id(number): number for number in beyond}
+    pending: list[tuple[Any, list[str | int]]] = [(body, [])]
+    path: list[str | int] = []
+    number = beyond[0]
+    while pending:
+        value, where = pending.pop()
+        if id(value) in found:
+            path, number = where, found[id(value)]
+            break
+        if isinstance(value, dict):
+            pending.extend(reversed([(item, [*where, key]) for key, item in value.items()]))
+        elif isinstance(value, list):
+            pending.extend(reversed([(item, [*where, index]) for index, item in enumerate(value)]))
+    text = (
+        number.text
+        if len(number.text) <= 40
+        else f"{number.text[:30]}… ({len(number.text)} characters)"
+    )
+    said = f"{text}, beyond a float's range (±{sys.float_info.max:.1e})"
+    if not path:
+        return InvalidInputError(f"The request body holds {said}.", field="body")
+    field = str(path[0])
+    entry = _NAMED_ENTRIES.get(field)
+    if entry is None or len(path) < 2 or not isinstance(path[1], str):
+        return InvalidInputError(f"The field {field[:80]!r} holds {said}.", field=field)
+    hint = '; an infinity is written "inf" or "-inf"' if len(path) == 2 else ""
+    return InvalidInputError(
+        f"{entry.capitalize()} {str(path[1])[:80]!r} holds {said}{hint}.",
+        field=field,
+        **{entry: path[1]},
+    )
