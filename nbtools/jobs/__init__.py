@@ -243,7 +243,8 @@ def update_job(
 ) -> JobSpec:
     """Edit a job with typed values; ``parameters``, if given, replace the stored ones
     (audited as ``job.edit`` by ``actor``); a new ``kernel_name`` is checked as
-    :func:`create_job` checks it."""
+    :func:`create_job` checks it. Due times missed so far stay due, unless the edit changes
+    when the job runs: then they are settled first (docs/jobs.md, "Missed runs")."""
     from nbtools.jobs import definitions
 
     job = definitions.update_job(project, job_id, changes, actor, kernel_check=kernel_check)

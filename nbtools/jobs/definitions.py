@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -11,10 +12,10 @@ from sqlalchemy.orm import Session
 from nbtools.audit import current_actor
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.ids import MAX_INT_COLUMN
-from nbtools.jobs import events
+from nbtools.jobs import events, wakeups
 from nbtools.jobs.errors import InvalidParameterError
 from nbtools.jobs.idempotency import check_key, created_once
-from nbtools.jobs.missed import MAX_CATCH_UP
+from nbtools.jobs.missed import MAX_CATCH_UP, enqueue_due
 from nbtools.jobs.pinned import check_pin
 from nbtools.jobs.retention import parse_keep_runs
 from nbtools.jobs.schedules import check_cron, next_due
@@ -54,6 +55,10 @@ JOB_FIELDS: dict[str, Any] = {
     "keep_runs": None,
 }
 
+
+#: The fields that say when a job runs: changing one settles the due times of the schedule it
+#: had (:func:`_settle`) and reckons the next one from now; any other edit keeps them due.
+SCHEDULE_FIELDS = frozenset({"cron", "timezone", "paused"})
 
 #: The most retries a job may have: with its backoff doubling per attempt up to the
 #: scheduler's ``max_retry_backoff_seconds`` (an hour by default), days of retrying.
@@ -214,12 +219,20 @@ def _check_use(project: Project, fields: dict[str, Any], actor: str | None) -> N
     )
 
 
-def _next_run(job: Job) -> None:
-    """The job's next due time from now; None when paused, on demand, or when its schedule
-    has no time left before the year 10000 (its model says why)."""
-    job.next_run_at = (
-        next_due(job.cron, job.timezone, utcnow()) if job.cron and not job.paused else None
-    )
+def _next_run(job: Job, now: datetime) -> None:
+    """The job's next due time after ``now``; None when paused, on demand, or when its
+    schedule has no time left before the year 10000 (its model says why)."""
+    job.next_run_at = next_due(job.cron, job.timezone, now) if job.cron and not job.paused else None
+
+
+def _settle(session: Session, job: Job, paused: bool, now: datetime) -> None:
+    """Before ``job``'s schedule changes (its cron, timezone, or whether it is paused: then
+    ``paused`` is what it becomes), settle what the schedule it had made due up to ``now``
+    (missed while no scheduler ran, or due a moment ago), as a scheduler's tick would have:
+    by its missed-runs policy, or dropped, recorded as skipped, when it is being paused. Runs
+    it queues wake the schedulers."""
+    if enqueue_due(session, job, now, pausing=paused):
+        wakeups.announce(session)
 
 
 def get_job(session: Session, job_id: int) -> Job:
@@ -301,7 +314,7 @@ def create_job(
     with created_once(project.store, Job, key), project.store.session(write=True) as session:
         checked["name"] = _unique_name(session, checked["name"], checked["notebook_path"], None)
         job = Job(**checked, idempotency_key=key, created_by=current_actor(actor))
-        _next_run(job)
+        _next_run(job, utcnow())
         session.add(job)
         session.flush()
     events.job_saved(
@@ -347,7 +360,9 @@ def update_job(
 ) -> Job:
     """Edit a job with typed values; ``parameters``, if given, replace the stored ones.
     Audited as ``job.edit`` by ``actor``, naming the fields whose values changed. A new
-    ``kernel_name`` is checked as :func:`create_job` checks it."""
+    ``kernel_name`` is checked as :func:`create_job` checks it. The next due time stays unless
+    a :data:`SCHEDULE_FIELDS` field changes: then the old schedule's due times are settled
+    first (:func:`_settle`)."""
     with project.store.session() as session:
         job = check_active(get_job(session, job_id))
         before = {name: getattr(job, name) for name in JOB_FIELDS}
@@ -369,9 +384,13 @@ def update_job(
         else:
             checked["name"] = job.name
         changed = tuple(name for name, value in checked.items() if current[name] != value)
+        now, rescheduled = utcnow(), not SCHEDULE_FIELDS.isdisjoint(changed)
+        if rescheduled:
+            _settle(session, job, checked["paused"], now)
         for name, value in checked.items():
             setattr(job, name, value)
-        _next_run(job)
+        if rescheduled:  # else due times missed so far stay due
+            _next_run(job, now)
     events.job_saved(
         events.JobSaved(project, job.id, job.pinned_version_id, actor, changed=changed)
     )
@@ -379,15 +398,17 @@ def update_job(
 
 
 def set_paused(project: Project, job_id: int, paused: bool, actor: str | None = None) -> Job:
-    """Pause a job (no new scheduled runs) or resume it from the next due time; audited as
-    ``job.pause`` or ``job.resume`` by ``actor``. A job already so is left as it is, and
-    nothing is audited."""
+    """Pause a job (no new scheduled runs; the due times it missed are recorded as skipped) or
+    resume it from the next due time; audited as ``job.pause`` or ``job.resume`` by ``actor``.
+    A job already so is left as it is, and nothing is audited."""
     with project.store.session(write=True) as session:
         job = check_active(get_job(session, job_id))
         if job.paused == paused:
             return job
+        now = utcnow()
+        _settle(session, job, paused, now)
         job.paused = paused
-        _next_run(job)
+        _next_run(job, now)
     action = "job.pause" if paused else "job.resume"
     events.job_saved(
         events.JobSaved(

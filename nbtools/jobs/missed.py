@@ -12,22 +12,36 @@ Dropped due times are recorded compactly as one ``skipped`` run per catch-up: th
 the last dropped time and their count. The work is bounded whatever the downtime: at most
 ``limit + COUNT_LIMIT`` due times are enumerated; beyond that the count is left unknown
 (None) and the latest due times are found walking back from now.
+
+A scheduler's tick and an edit of a job's schedule (:mod:`nbtools.jobs.definitions`) both
+settle the due times up to now with :func:`enqueue_due`; pausing a job drops them all.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import IntegrityError
+
+from nbtools.jobs import runs
 from nbtools.jobs.occurrences import next_or_none
 from nbtools.jobs.schedules import previous_times
-from nbtools.jobs.tables import MISSED_CATCH_UP, MISSED_RUN_ONCE, MISSED_SKIP
+from nbtools.jobs.tables import MISSED_CATCH_UP, MISSED_RUN_ONCE, MISSED_SKIP, SKIPPED
 from nbtools.jobs.zones import job_zone
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from nbtools.jobs.models import Job
 
 #: Dropped due times are counted up to this many; a longer downtime records the range only.
 COUNT_LIMIT = 1000
 #: The largest ``catch_up_limit`` a job may have.
 MAX_CATCH_UP = 1000
+#: How late the latest due time may be and still run under the "skip" missed-run policy.
+MISFIRE_GRACE_SECONDS = 60.0
 
 _TICK = timedelta(microseconds=1)
 
@@ -42,6 +56,14 @@ class Plan:
     #: How many due times were dropped; None when more than :data:`COUNT_LIMIT`.
     dropped_count: int | None = 0
     reason: str = ""
+
+    def drop_latest(self) -> None:
+        """Drop the latest due time the plan would run too."""
+        latest = self.run.pop()
+        self.dropped_first = self.dropped_first or latest
+        self.dropped_last = latest
+        if self.dropped_count is not None:
+            self.dropped_count += 1
 
 
 def _reason(policy: str, limit: int) -> str:
@@ -85,9 +107,49 @@ def plan(
             result.dropped_first, result.dropped_last = dropped[0], dropped[-1]
         result.dropped_count = len(dropped)
     if policy == MISSED_SKIP and result.run and result.run[0] < now - grace:
-        late = result.run.pop()
-        result.dropped_first = result.dropped_first or late
-        result.dropped_last = late
-        if result.dropped_count is not None:
-            result.dropped_count += 1
+        result.drop_latest()
     return result
+
+
+def enqueue_due(
+    session: Session,
+    job: Job,
+    now: datetime,
+    *,
+    grace: timedelta = timedelta(seconds=MISFIRE_GRACE_SECONDS),
+    pausing: bool = False,
+) -> list[int]:
+    """Settle ``job``'s due times from its ``next_run_at`` up to ``now`` (none when that is
+    later, or the job has no schedule or next run): a queued run for each one its policy runs,
+    one ``skipped`` run for those it drops — every one of them when ``pausing`` (the job is
+    being paused: nothing it missed runs). A due time that has its run already (another
+    scheduler made it) is left as it is. The ids of the runs queued; ``next_run_at`` is the
+    caller's to move."""
+    first = job.next_run_at
+    if job.cron is None or first is None or first > now:
+        return []
+    todo = plan(
+        job.cron,
+        job.timezone,
+        first,
+        now,
+        policy=MISSED_RUN_ONCE if pausing else job.missed_policy,
+        catch_up_limit=job.catch_up_limit,
+        grace=grace,
+    )
+    if pausing:
+        todo.drop_latest()
+        todo.reason = "Due while no scheduler ran, before the job was paused."
+    rows = [runs.new_run(job, trigger="schedule", scheduled_for=t) for t in todo.run]
+    if todo.dropped_first is not None:
+        rows.append(runs.skipped_run(job, todo, now))
+    created = []
+    for run in rows:
+        try:
+            with session.begin_nested():
+                session.add(run)
+        except IntegrityError:
+            continue  # this due time already has its run
+        if run.status != SKIPPED:
+            created.append(run.id)
+    return created

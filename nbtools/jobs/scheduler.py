@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from nbtools.durations import doubling_wait
 from nbtools.errors import NbtoolsError
@@ -25,7 +24,7 @@ from nbtools.jobs.config import MAX_RETRY_BACKOFF_SECONDS, POLL_SECONDS, PRUNE_S
 from nbtools.jobs.executors.base import Executor, RunRequest
 from nbtools.jobs.presence import Presence
 from nbtools.jobs.schedules import next_due
-from nbtools.jobs.tables import SKIPPED, Job
+from nbtools.jobs.tables import Job
 from nbtools.jobs.zones import job_zone
 from nbtools.store.base import utcnow
 from nbtools.store.database import store_failure, store_unavailable
@@ -40,8 +39,6 @@ Clock = Callable[[], datetime]
 
 #: Longest pause between ticks while the database is unreachable.
 MAX_BACKOFF_SECONDS = 30.0
-#: How late the latest due time may be and still run under the "skip" missed-run policy.
-MISFIRE_GRACE_SECONDS = 60.0
 #: Seconds between two evaluations of the jobs' ``late`` alert rules.
 LATE_CHECK_SECONDS = 60.0
 
@@ -69,7 +66,7 @@ class Scheduler:
         clock: Clock = utcnow,
         poll_seconds: float = POLL_SECONDS,
         lease_seconds: float = leases.LEASE_SECONDS,
-        misfire_grace: float = MISFIRE_GRACE_SECONDS,
+        misfire_grace: float = missed.MISFIRE_GRACE_SECONDS,
         storage: Storage | None = None,
         claimer: leases.Claimer | None = None,
         max_retry_backoff: float = MAX_RETRY_BACKOFF_SECONDS,
@@ -179,14 +176,8 @@ class Scheduler:
             if job.next_run_at > now:
                 return []  # another scheduler handled it first
             self._note_zone(job)
-            todo = missed.plan(
-                job.cron,
-                job.timezone,
-                job.next_run_at,
-                now,
-                policy=job.missed_policy,
-                catch_up_limit=job.catch_up_limit,
-                grace=timedelta(seconds=self.misfire_grace),
+            created = missed.enqueue_due(
+                session, job, now, grace=timedelta(seconds=self.misfire_grace)
             )
             job.next_run_at = next_due(job.cron, job.timezone, now)
             if job.next_run_at is None:  # never selected again: told once
@@ -196,18 +187,6 @@ class Scheduler:
                     job.id,
                     job.name,
                 )
-            rows = [runs.new_run(job, trigger="schedule", scheduled_for=t) for t in todo.run]
-            if todo.dropped_first is not None:
-                rows.append(runs.skipped_run(job, todo, now))
-            created = []
-            for run in rows:
-                try:
-                    with session.begin_nested():
-                        session.add(run)
-                except IntegrityError:
-                    continue  # this due time already has its run
-                if run.status != SKIPPED:
-                    created.append(run.id)
             return created
 
     def _note_zone(self, job: Job) -> None:

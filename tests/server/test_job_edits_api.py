@@ -1,0 +1,60 @@
+"""PATCH jobs/ID while a job's due times are missed (no scheduler serves the store): an edit
+that leaves the schedule alone keeps them due; one that changes it, or pauses the job, settles
+them at once (docs/jobs.md, "Missed runs"); tests/unit/jobs/test_edits_and_missed_runs.py
+has the edges."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from nbtools import jobs
+from nbtools.jobs.schedules import due_times, previous_times
+from nbtools.jobs.tables import Job
+from nbtools.project import Project
+from nbtools.store.base import utcnow
+from tests.server.conftest import without_scheduler
+
+
+@pytest.fixture
+def jp_server_config() -> dict[str, Any]:
+    return without_scheduler()
+
+
+async def call(jp_fetch: Any, method: str, *path: str, body: Any = None, **params: str) -> Any:
+    text = None if body is None else json.dumps(body)
+    response = await jp_fetch("nbtools", "api", *path, method=method, body=text, params=params)
+    return json.loads(response.body)
+
+
+def missed(project: Project, name: str) -> tuple[str, list[datetime]]:
+    """A catch-up job whose last three hourly due times were missed: its id and those times."""
+    cron = f"{(utcnow().minute + 30) % 60} * * * *"  # no due time while the test runs
+    spec = {"name": name, "notebook_path": "nb.ipynb", "cron": cron, "missed_policy": "catch_up"}
+    job = jobs.create_job(project, spec)
+    first = previous_times(cron, "UTC", utcnow() - timedelta(hours=2))[0]
+    with project.store.session(write=True) as session:
+        session.execute(update(Job).where(Job.id == job.id).values(next_run_at=first))
+    return str(job.id), due_times(cron, "UTC", first, utcnow())
+
+
+async def test_patch_keeps_or_settles_the_missed_due_times(jp_fetch: Any, project: Project) -> None:
+    job_id, times = missed(project, "edited")
+    kept = await call(jp_fetch, "PATCH", "jobs", job_id, body={"retries": 1, "parameters": {}})
+    assert datetime.fromisoformat(kept["next_run_at"]) == times[0]
+    assert await call(jp_fetch, "GET", "runs", job_id=job_id) == []
+    moved = await call(jp_fetch, "PATCH", "jobs", job_id, body={"cron": "daily"})
+    assert datetime.fromisoformat(moved["next_run_at"]) > utcnow()
+    runs = await call(jp_fetch, "GET", "runs", job_id=job_id)
+    assert [(run["status"], datetime.fromisoformat(run["scheduled_for"])) for run in runs] == [
+        ("queued", time) for time in reversed(times)
+    ]
+    paused_id, paused_times = missed(project, "paused")
+    paused = await call(jp_fetch, "PATCH", "jobs", paused_id, body={"paused": True})
+    assert paused["next_run_at"] is None
+    (skipped,) = await call(jp_fetch, "GET", "runs", job_id=paused_id)
+    assert (skipped["status"], skipped["skipped"]["count"]) == ("skipped", len(paused_times))
