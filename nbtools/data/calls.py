@@ -73,6 +73,9 @@ class Callees:
         self.partial_names = {"partial"}
         #: Names given a package holding readers (:data:`READER_MODULES`) or a part of one.
         self.reader_modules: set[str] = set()
+        #: Names an import gives ``nbtools.artifacts`` and its ``load``.
+        self.artifact_modules: set[str] = set()
+        self.artifact_loads: set[str] = set()
         self._aliases: list[tuple[str, ast.expr]] = []
 
     def learn(self, tree: ast.Module) -> None:
@@ -84,6 +87,11 @@ class Callees:
                     alias.asname
                     for alias in node.names
                     if alias.name == "nbtools.data" and alias.asname
+                )
+                self.artifact_modules.update(
+                    alias.asname
+                    for alias in node.names
+                    if alias.name == "nbtools.artifacts" and alias.asname
                 )
                 self.reader_modules.update(
                     alias.asname or alias.name.partition(".")[0]
@@ -104,6 +112,10 @@ class Callees:
                 for alias in node.names:
                     if node.module == "nbtools" and alias.name == "data":
                         self.modules.add(alias.asname or alias.name)
+                    elif node.module == "nbtools" and alias.name == "artifacts":
+                        self.artifact_modules.add(alias.asname or alias.name)
+                    elif node.module == "nbtools.artifacts" and alias.name == "load":
+                        self.artifact_loads.add(alias.asname or alias.name)
                     elif node.module == "nbtools.data" and alias.name == "*":
                         self.functions.update(DECLARING)
                     elif node.module == "nbtools.data" and alias.name in DECLARING:
@@ -208,6 +220,22 @@ class Callees:
             node.id in self.reader_modules
             or node.id in self.modules
             or node.id in ("builtins", "__builtins__")
+        )
+
+    def loads_artifact(self, func: ast.expr) -> bool:
+        """Whether the called ``func`` is ``nbtools.artifacts.load`` (under a name an import
+        gives it or its module): what it returns is a file of the store, no dataset's."""
+        func = attribute(func)
+        if isinstance(func, ast.Name):
+            return func.id in self.artifact_loads
+        if not (isinstance(func, ast.Attribute) and func.attr == "load"):
+            return False
+        owner = func.value
+        return (isinstance(owner, ast.Name) and owner.id in self.artifact_modules) or (
+            isinstance(owner, ast.Attribute)
+            and owner.attr == "artifacts"
+            and isinstance(owner.value, ast.Name)
+            and owner.value.id == "nbtools"
         )
 
     def is_module(self, node: ast.expr) -> bool:

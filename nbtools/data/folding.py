@@ -8,8 +8,10 @@ of them (plain substitutions only: :mod:`nbtools.data.formatting`), ``pathlib.Pa
 followed where Python takes them (``b"a" + b"b"``, ``open(b"x")``) and not where they would
 show as ``b'…'`` (``str()``, an f-string). What ``nbtools.data.path``/``open`` or a reader
 returned (``with nbtools.data.open("x") as f``, ``p = nbtools.data.path("x")``) is counted at
-that call: a reader given it reads nothing more. A ``functools.partial`` of a data function
-holds the arguments it binds as they were when it was made.
+that call: a reader given it reads nothing more. A run's artifact (what
+``nbtools.artifacts.load`` returns) is a file of the store, no dataset's location. A
+``functools.partial`` of a data function holds the arguments it binds as they were when it was
+made.
 """
 
 from __future__ import annotations
@@ -163,7 +165,7 @@ class Folder:
             return USED
         func = attribute(node.func)
         name = _called(func)
-        if name in _BUFFERS:
+        if name in _BUFFERS or callees.loads_artifact(func):
             return OTHER
         wrapped = callees.partial_of(node)
         if wrapped is not None and callees.kind(wrapped) is not None:
@@ -173,6 +175,8 @@ class Folder:
         if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
             return None
         args = [self._fold(arg, env) for arg in node.args]
+        if args == [OTHER] and name in (*_PATH_TYPES, "str", "fspath"):
+            return OTHER  # Path(an artifact's path): the same file
         texts = [arg for arg in args if isinstance(arg, Text)]
         if len(texts) != len(args):
             return None

@@ -123,3 +123,46 @@ def test_a_restricted_dataset_read_through_getattr_or_partial_is_refused(
     _notebook(project, "import numpy as np", "getattr(np, how)(values)", "x = partial(print)")
     allowed = check_notebook(project, "nb.ipynb", "marketing")
     assert (allowed.refusals(), allowed.unresolved, allowed.warnings()) == ([], (), [])
+
+
+@pytest.mark.parametrize(
+    "sources",
+    [
+        # a served model loading what a training run kept (the Serve step's own example)
+        (
+            "import json\nimport nbtools.artifacts",
+            "W = json.loads(nbtools.artifacts.load('m.json', run=3).read_text())",
+        ),
+        (
+            "from nbtools import artifacts",
+            "p = artifacts.load('m.json')",
+            "x = 1",
+            "p.read_bytes()",
+        ),
+        ("from nbtools import artifacts as a", "open(a.load('m.json'))"),
+        ("import nbtools.artifacts as arts", "pd.read_csv(arts.load('scores.csv', job='train'))"),
+        ("from nbtools.artifacts import load", "Path(load('m.json')).read_text()"),
+        (
+            "from nbtools.artifacts import load as fetch",
+            "with open(fetch('m.json')) as f:\n    f.read()",
+        ),
+    ],
+)
+def test_a_runs_artifact_is_no_dataset(sources: tuple[str, ...]) -> None:
+    """``nbtools.artifacts.load`` returns a file of the store: reading it names no location,
+    where it was *unresolved* and refused the notebook whenever the catalog held restricted
+    data (a served model loading its training run's model.json could not be extracted)."""
+    assert found(*sources) == ([], [], [])
+
+
+@pytest.mark.parametrize(
+    ("sources", "call"),
+    [
+        # another module's load, or a load of a name the check cannot tell is nbtools'
+        (("import json", "json.load(open(loc))"), "open(loc)"),
+        (("import mylib.artifacts as a", "open(a.load('m.json'))"), "open(a.load('m.json'))"),
+        (("from pickle import load", "load(open(p, 'rb'))"), "open(p, 'rb')"),
+    ],
+)
+def test_other_loads_stay_unresolved(sources: tuple[str, ...], call: str) -> None:
+    assert found(*sources) == ([], [], [call])
