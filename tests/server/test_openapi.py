@@ -14,7 +14,7 @@ from jupyter_server.utils import url_path_join
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from tornado.httpclient import HTTPClientError
 
-from jupyter_nbtools.handlers.base import MAX_ID, NbtoolsHandler
+from jupyter_nbtools.handlers.base import MAX_ID, MAX_INTEGER, NbtoolsHandler
 from jupyter_nbtools.handlers.bodies import fields_taken
 from jupyter_nbtools.routes import API_PREFIX
 from tests.server.openapi_spec import (
@@ -131,6 +131,20 @@ def test_path_parameters_match_the_templates() -> None:
                         parameter["schema"].get("maximum"),
                     )
                     assert bounds == (1, MAX_ID), (path, method, parameter["name"])
+
+
+def test_the_description_gives_the_id_range_the_server_takes() -> None:
+    """The prose a client reads (info.description) gives the range ``path_id`` takes (it said
+    2^63 - 1 where every id past 2^31 - 1 is refused), and the largest whole number of a
+    schema that gives none."""
+    description = " ".join(load_spec()["info"]["description"].split())
+    ids = re.search(r"an id that is not an ASCII whole number from 1 to 2\^(\d+)-1", description)
+    assert ids is not None
+    assert 2 ** int(ids.group(1)) - 1 == MAX_ID
+    assert f"2^31-1, {MAX_ID}," in description
+    others = re.search(r"at most 2\^(\d+)-1 where it gives none", description)
+    assert others is not None
+    assert 2 ** int(others.group(1)) - 1 == MAX_INTEGER
 
 
 def documented_fields(schema: dict[str, Any]) -> set[str] | None:
