@@ -103,7 +103,9 @@ def commit(
     carries it (``recorded``, no cell changed).
     """
     if message is not None and not message.strip():
-        raise InvalidInputError("The version message is empty: give a few words or omit it.")
+        raise InvalidInputError(
+            "The version message is empty: give a few words or omit it.", field="message"
+        )
     key = notebook_key(project, path)
     nb = parse_notebook(content, source=key) if isinstance(content, bytes) else content
     store = objects(project)

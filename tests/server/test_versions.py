@@ -71,6 +71,23 @@ async def test_gc(jp_fetch: Any, jp_root_dir: Path) -> None:
     assert [v["number"] for v in (await api(jp_fetch, path="nb.ipynb"))["versions"]] == [3]
 
 
+@pytest.mark.parametrize("message", ["", "   ", "\n\t"])
+async def test_an_empty_message_names_its_field(
+    jp_fetch: Any, jp_root_dir: Path, message: str
+) -> None:
+    """An empty or blank message is a 400 naming ``message`` (JupyterLab's form shows the error
+    at that field), and records nothing."""
+    write(jp_root_dir / "nb.ipynb", rich_notebook())
+    code, reply = await error(jp_fetch, body={"path": "nb.ipynb", "message": message})
+    assert (code, reply["error"], reply["details"]) == (
+        400,
+        "InvalidInputError",
+        {"field": "message"},
+    )
+    assert reply["message"] == "The version message is empty: give a few words or omit it."
+    assert (await api(jp_fetch, path="nb.ipynb"))["versions"] == []
+
+
 @pytest.mark.parametrize(
     ("parts", "body", "params", "status", "name", "message"),
     [

@@ -280,6 +280,9 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
             "'.nbtools/x.ipynb' is in the nbtools store directory",
         ),
         (("save", ".nbtools/nbtools.db"), "is in the nbtools store directory"),
+        # an empty message names its option, blank or not
+        (("save", "nb.ipynb", "-m", ""), "give a few words or omit it. See --message."),
+        (("save", "nb.ipynb", "-m", " \t"), "give a few words or omit it. See --message."),
     ]
     write(tmp_path / "nb.ipynb", rich_notebook())
     nbtools(tmp_path, "save", "nb.ipynb")
