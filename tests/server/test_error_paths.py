@@ -15,6 +15,23 @@ from tornado.httpclient import HTTPClientError
 from jupyter_nbtools.handlers.base import seen_from_root
 
 BROKEN = '{"cells": [, "nbformat": 4}'  # not JSON
+#: A notebook whose second cell has a source line that is not text (valid JSON).
+NOT_TEXT = json.dumps(
+    {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "x = 1"},
+            {"cell_type": "code", "metadata": {}, "source": ["print(x)\n", 1]},
+        ],
+    }
+)
+#: Damaged notebooks, and how an error about each begins after the notebook's path.
+DAMAGED = [
+    (BROKEN, " is not valid JSON"),
+    (NOT_TEXT, ": cell 2 has a source line that is not text (line 2 of its list)"),
+]
 
 
 async def error_of(jp_fetch: Any, method: str, *path: str, **options: Any) -> dict[str, Any]:
@@ -25,30 +42,53 @@ async def error_of(jp_fetch: Any, method: str, *path: str, **options: Any) -> di
     return body
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "options"),
-    [
-        ("POST", ("versions",), {"body": json.dumps({"path": "reports/broken.ipynb"})}),
-        ("GET", ("data", "check"), {"params": {"path": "reports/broken.ipynb"}}),
-        (
-            "POST",
-            ("extract",),
-            {"body": json.dumps({"path": "reports/broken.ipynb", "dry_run": True})},
-        ),
-        ("POST", ("runs",), {"body": json.dumps({"notebook_path": "reports/broken.ipynb"})}),
-        ("POST", ("jobs",), {"body": json.dumps({"notebook_path": "reports/broken.ipynb"})}),
-        ("GET", ("parameters",), {"params": {"path": "reports/broken.ipynb"}}),
-        ("GET", ("notebook",), {"params": {"path": "reports/broken.ipynb"}}),
-    ],
-)
+#: The routes reading a notebook at a path: (method, URL, request, the field giving the path).
+READERS = [
+    ("POST", ("versions",), {"body": json.dumps({"path": "reports/broken.ipynb"})}, "path"),
+    ("GET", ("data", "check"), {"params": {"path": "reports/broken.ipynb"}}, "path"),
+    (
+        "POST",
+        ("extract",),
+        {"body": json.dumps({"path": "reports/broken.ipynb", "dry_run": True})},
+        "path",
+    ),
+    (
+        "POST",
+        ("runs",),
+        {"body": json.dumps({"notebook_path": "reports/broken.ipynb"})},
+        "notebook_path",
+    ),
+    (
+        "POST",
+        ("jobs",),
+        {"body": json.dumps({"notebook_path": "reports/broken.ipynb"})},
+        "notebook_path",
+    ),
+    ("GET", ("parameters",), {"params": {"path": "reports/broken.ipynb"}}, "path"),
+    ("GET", ("notebook",), {"params": {"path": "reports/broken.ipynb"}}, "path"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "options", "field"), READERS)
+@pytest.mark.parametrize(("content", "problem"), DAMAGED)
 async def test_a_broken_notebook_is_named_by_its_path_in_the_root(
-    jp_fetch: Any, jp_root_dir: Path, method: str, path: tuple[str, ...], options: Any
+    jp_fetch: Any,
+    jp_root_dir: Path,
+    method: str,
+    path: tuple[str, ...],
+    options: Any,
+    field: str,
+    content: str,
+    problem: str,
 ) -> None:
+    """... and by the field giving it: a source line that is not text was a 400 naming no
+    field, and its cell as '' (a blank id), when the data check met it first."""
     (jp_root_dir / "reports").mkdir()
-    (jp_root_dir / "reports" / "broken.ipynb").write_text(BROKEN, encoding="utf-8")
+    (jp_root_dir / "reports" / "broken.ipynb").write_text(content, encoding="utf-8")
     error = await error_of(jp_fetch, method, *path, **options)
     assert error["error"] == "NotebookError"
-    assert error["message"].startswith("reports/broken.ipynb is not valid JSON"), error
+    assert error["message"].startswith("reports/broken.ipynb" + problem), error
+    assert error["details"]["field"] == field
     assert str(jp_root_dir) not in json.dumps(error)
 
 

@@ -75,6 +75,29 @@ async def test_unsaved_content_is_previewed(jp_fetch: Any, jp_root_dir: Path) ->
     assert (problem["cell"], problem["line"], problem["code"]) == (0, 2, "undefined-name")
 
 
+@pytest.mark.parametrize("line", [1, None, ["x"], {"a": 1}, True])
+@pytest.mark.parametrize("cell_id", ["cell-1", "", None])
+async def test_a_source_line_that_is_not_text_names_content_and_the_cell(
+    jp_fetch: Any, jp_root_dir: Path, line: Any, cell_id: str | None
+) -> None:
+    """It was a 400 naming no field, its cell as '' (a blank id, or none in nbformat 4.4)."""
+    content = make_notebook([("code", "n = 2", ["parameters"]), ("code", "x = 1", ["export"])])
+    content["cells"][1]["source"] = ["def f():\n", "    return 1\n", line]
+    if cell_id is None:
+        del content["cells"][1]["id"]
+    else:
+        content["cells"][1]["id"] = cell_id
+    for dry_run in (True, False):
+        code, body = await error(jp_fetch, path="new.ipynb", content=content, dry_run=dry_run)
+        assert (code, body["error"]) == (400, "NotebookError")
+        assert (body["details"]["field"], body["details"]["cell"]) == ("content", 1)
+        assert body["message"].startswith(
+            "'content': cell 2 has a source line that is not text (line 3 of its list): the "
+            "notebook is damaged."
+        )
+    assert not (jp_root_dir / "new").exists()
+
+
 async def test_a_problem_names_its_cell_0_based_and_its_line_1_based_in_the_cell(
     jp_fetch: Any, jp_root_dir: Path
 ) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,51 @@ def test_source_as_list_of_lines_is_joined() -> None:
     assert cell_source({"source": ["a = 1\n", "b = 2"]}) == "a = 1\nb = 2"
 
 
-def test_a_source_line_that_is_not_text_is_a_notebook_error() -> None:
-    with pytest.raises(NotebookError, match="'a' has a source line that is not text"):
-        cell_source({"id": "a", "source": ["x = 1\n", 5]})
+@pytest.mark.parametrize("line", [5, None, ["x"], {"a": "b"}, 1.5, False])
+@pytest.mark.parametrize("at", [0, 1, 2])
+def test_a_source_line_that_is_not_text_is_refused_naming_the_notebook_and_cell(
+    line: object, at: int
+) -> None:
+    """Reading the notebook refuses it, naming the notebook, the cell by its number and the
+    line, whatever the cell's id (it named the cell by its id when the source was joined:
+    '' for a notebook without ids)."""
+    lines: list[object] = ["x = 1\n", "y = 2\n"]
+    lines.insert(at, line)
+    nb = {
+        "nbformat": 4,
+        "nbformat_minor": 4,
+        "metadata": {},
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["# Title\n", "text"]},
+            {"cell_type": "code", "metadata": {}, "source": lines, "outputs": []},
+        ],
+    }
+    with pytest.raises(NotebookError) as info:
+        parse_notebook(json.dumps(nb), source="nb.ipynb")
+    assert info.value.message.startswith(
+        f"nb.ipynb: cell 2 has a source line that is not text (line {at + 1} of its list): "
+        "the notebook is damaged."
+    )
+    assert info.value.details == {"path": "nb.ipynb", "cell": 1}
+
+
+def test_text_lines_and_an_empty_list_are_a_source() -> None:
+    nb = {
+        "nbformat": 4,
+        "metadata": {},
+        "cells": [{"cell_type": "raw", "source": []}, {"cell_type": "raw", "source": ["a", ""]}],
+    }
+    assert [cell_source(cell) for cell in parse_notebook(json.dumps(nb))["cells"]] == ["", "a"]
+
+
+@pytest.mark.parametrize(("cell_id", "named"), [("a", "Cell 'a' "), ("", "Cell "), (None, "Cell ")])
+def test_a_cell_not_read_by_parse_notebook_is_named_by_its_id_if_it_has_one(
+    cell_id: str | None, named: str
+) -> None:
+    cell = {"id": cell_id, "source": ["x = 1\n", 5]}
+    with pytest.raises(NotebookError) as info:
+        cell_source(cell)
+    assert info.value.message.startswith(named + "has a source line that is not text")
 
 
 @pytest.mark.parametrize("spec", ["python3", ["python3"], {"name": 3}, None])

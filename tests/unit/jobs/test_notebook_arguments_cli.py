@@ -37,6 +37,12 @@ def damaged_cell_metadata() -> str:
     return json.dumps(notebook)
 
 
+def source_line_not_text() -> str:
+    notebook = make_notebook([("code", "days = 1", ["parameters"]), ("code", "days", [])])
+    notebook["cells"][1]["source"] = ["days\n", 7]
+    return json.dumps(notebook)
+
+
 def nbformat_3() -> str:
     return json.dumps({**make_notebook([("code", "1", [])]), "nbformat": 3})
 
@@ -47,6 +53,7 @@ def nbformat_3() -> str:
     [
         (damaged_cell_metadata(), ": cell 2's 'metadata' must be an object."),
         (nbformat_3(), " has nbformat 3; only version 4 notebooks are supported."),
+        (source_line_not_text(), ": cell 2 has a source line that is not text (line 2 of its"),
         ('{"nbformat": 4, "cells": [], "n": ' + "9" * 5000 + "}", " cannot be read: "),
         ("[" * 100_000 + "]" * 100_000, " nests JSON arrays or objects too deeply"),
         ('{"nbformat": 4, "cells": [', " is not valid JSON at line 1, column 27"),
