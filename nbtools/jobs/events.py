@@ -92,6 +92,9 @@ class RunStarted:
     kernel_name: str
     #: The notebook version the run executes instead of the file on disk, if pinned.
     pinned_version_id: int | None = None
+    #: Who the run acts for (its ``created_by``: who started it, a scheduled run's job's
+    #: creator), whom what it records names; None for a run recorded before anyone was.
+    actor: str | None = None
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,14 @@ def _prepare(
         cells=len(nb["cells"]),
         injected_after=(parameters_at if parameters_at is not None else -1) if values else None,
         start=RunStarted(
-            project, run.id, run.notebook_path, path, raw, kernel, run.pinned_version_id
+            project,
+            run.id,
+            run.notebook_path,
+            path,
+            raw,
+            kernel,
+            run.pinned_version_id,
+            run.created_by,
         ),
     )
 

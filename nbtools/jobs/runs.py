@@ -457,6 +457,7 @@ def schedule_retry(session: Session, run: Run, now: datetime) -> Run | None:
         notebook_path=run.notebook_path,
         parameters=dict(run.parameters),
         pinned_version_id=run.pinned_version_id,
+        created_by=run.created_by,  # who started the run retried, not the job's creator
         retry_of=run.id,
         created_at=now,
         not_before=now + timedelta(seconds=delay),

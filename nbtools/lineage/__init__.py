@@ -13,8 +13,8 @@ The face the REST handlers and the CLI call (each function opens its own transac
     plan = lineage.plan_reproduction(project, 42)         # Reproduction: version, drift
     lineage.queue_reproduction(project, plan, actor="ana")  # the queued Run
     lineage.production_environment(project, "nb.ipynb")   # ProductionEnvironment
-    lineage.extraction_recorder(project, path)   # what an extraction's writer calls, or None
-    lineage.background_recorder(project, path)   # the CLI's: recorded by a detached process
+    lineage.extraction_recorder(project, path, actor="ana")  # an extraction's writer calls it
+    lineage.background_recorder(project, path, actor="ana")  # the CLI's: a detached process
     lineage.describe_extraction(manifest["lineage"])  # one line for a person
 """
 

@@ -40,9 +40,10 @@ class BackgroundRecorder:
     returns the pending lineage for the manifest; :meth:`launch`, once the package is written
     and the command has reported, starts the process that records it."""
 
-    def __init__(self, project: Project, notebook: Path) -> None:
+    def __init__(self, project: Project, notebook: Path, *, actor: str | None = None) -> None:
         self.project = project
         self.notebook = notebook
+        self.actor = actor
         self.spec: dict[str, Any] | None = None
 
     def __call__(self, nb: Notebook, out: Path) -> dict[str, Any]:
@@ -55,6 +56,7 @@ class BackgroundRecorder:
             "store_dir": str(project.store_dir),
             "db_url": project.db_url,
             "out": str(out.resolve()),
+            "actor": self.actor,
         }
         return pending
 
@@ -82,9 +84,13 @@ class BackgroundRecorder:
         self.spec = None
 
 
-def recorder(project: Project, notebook: Path) -> BackgroundRecorder | None:
+def recorder(
+    project: Project, notebook: Path, *, actor: str | None = None
+) -> BackgroundRecorder | None:
     """Like :func:`nbtools.lineage.extraction.recorder`, recording in the background."""
-    return BackgroundRecorder(project, notebook) if project.contains(notebook) else None
+    if not project.contains(notebook):
+        return None
+    return BackgroundRecorder(project, notebook, actor=actor)
 
 
 def record_pending(project: Project, spec: dict[str, Any]) -> bool:
@@ -106,7 +112,9 @@ def record_pending(project: Project, spec: dict[str, Any]) -> bool:
     lineage = record_parts(
         project,
         spec["kernel"] or DEFAULT_KERNEL,
-        lambda: commit_and_pin(project, notebook, _as_extracted(notebook, manifest), out),
+        lambda: commit_and_pin(
+            project, notebook, _as_extracted(notebook, manifest), out, actor=spec.get("actor")
+        ),
     )
     return _fill(out, token, lineage)
 

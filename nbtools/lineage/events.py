@@ -1,10 +1,10 @@
 """Lineage's subscriptions to run events (see :mod:`nbtools.jobs.events`).
 
 - ``run_started``: the exact bytes the run is about to execute are committed as a notebook
-  version (no new one if unchanged; a pinned run's version as it is) and pinned to the run
-  (reference ``run <id>``), so ``nbtools version gc`` keeps it while the run exists; the
-  environment of the run's kernel is snapshotted (cached while nothing is installed, so every
-  run can afford it). Either failing is logged and leaves the run without that column.
+  version by the run's actor (no new one if unchanged; a pinned run's version as it is) and
+  pinned to the run (reference ``run <id>``), so ``nbtools version gc`` keeps it while the
+  run exists; the environment of the run's kernel is snapshotted (cached while nothing is
+  installed, so every run can afford it). Either failing is logged and leaves the run without that column.
 - ``job_saved`` / ``job_deleted``: a job pinned to a version holds the reference
   ``job <id>`` to that version only; a deleted job holds none.
 - ``runs_described``: the ``lineage`` model of each run of a page (:mod:`.runs`).
@@ -44,7 +44,8 @@ def _version_of(event: RunStarted) -> dict[str, int]:
     try:
         version_id = event.pinned_version_id
         if version_id is None:
-            version_id = commit(event.project, event.notebook_path, event.content).id
+            version = commit(event.project, event.notebook_path, event.content, user=event.actor)
+            version_id = version.id
         pin(event.project, version_id, RUN, str(event.run_id))
     except (NbtoolsError, OSError) as error:
         message = error.message if isinstance(error, NbtoolsError) else str(error)

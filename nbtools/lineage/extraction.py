@@ -65,12 +65,14 @@ def _pin_extraction(project: Project, version_id: int, ref: str) -> None:
         )
 
 
-def commit_and_pin(project: Project, notebook: Path, nb: Notebook, out: Path) -> dict[str, Any]:
-    """Commit ``nb`` as a version of ``notebook`` and pin it as the one the package at ``out``
-    came from."""
+def commit_and_pin(
+    project: Project, notebook: Path, nb: Notebook, out: Path, *, actor: str | None = None
+) -> dict[str, Any]:
+    """Commit ``nb`` as a version of ``notebook`` by ``actor`` (who extracts) and pin it as
+    the one the package at ``out`` came from."""
     from nbtools import versioning
 
-    version = versioning.commit(project, project.relative(notebook), nb)
+    version = versioning.commit(project, project.relative(notebook), nb, user=actor)
     _pin_extraction(project, version.id, output_ref(project, out))
     return {"id": version.id, "number": version.number, "path": version.path}
 
@@ -109,10 +111,15 @@ def record_parts(
     return lineage
 
 
-def record_lineage(project: Project, notebook: Path, nb: Notebook, out: Path) -> dict[str, Any]:
-    """Commit and pin ``nb`` (the content being extracted from ``notebook``) and snapshot its
-    kernel's environment, for the manifest of the package written to ``out``."""
-    return record_parts(project, kernel_of(nb), lambda: commit_and_pin(project, notebook, nb, out))
+def record_lineage(
+    project: Project, notebook: Path, nb: Notebook, out: Path, *, actor: str | None = None
+) -> dict[str, Any]:
+    """Commit (by ``actor``) and pin ``nb`` (the content being extracted from ``notebook``)
+    and snapshot its kernel's environment, for the manifest of the package written to
+    ``out``."""
+    return record_parts(
+        project, kernel_of(nb), lambda: commit_and_pin(project, notebook, nb, out, actor=actor)
+    )
 
 
 def kernel_of(nb: Notebook) -> str:
@@ -122,12 +129,15 @@ def kernel_of(nb: Notebook) -> str:
     return kernel_name(nb) or DEFAULT_KERNEL
 
 
-def recorder(project: Project, notebook: Path) -> Callable[[Notebook, Path], dict[str, Any]] | None:
-    """``record(nb, out)`` for :class:`nbtools.export.api.ExtractRequest`'s ``lineage``; None
-    when ``notebook`` is outside the project (no history there, and no store is made)."""
+def recorder(
+    project: Project, notebook: Path, *, actor: str | None = None
+) -> Callable[[Notebook, Path], dict[str, Any]] | None:
+    """``record(nb, out)`` for :class:`nbtools.export.api.ExtractRequest`'s ``lineage``, the
+    version it commits recorded by ``actor`` (who extracts; None: :func:`current_actor`'s);
+    None when ``notebook`` is outside the project (no history there, and no store is made)."""
     if not project.contains(notebook):
         return None
-    return lambda nb, out: record_lineage(project, notebook, nb, out)
+    return lambda nb, out: record_lineage(project, notebook, nb, out, actor=actor)
 
 
 def describe(lineage: dict[str, Any]) -> str:

@@ -77,7 +77,7 @@ class ExtractHandler(NbtoolsHandler):
             venv=field("venv", bool, False),
             force=field("force", bool, False),
             notebook=notebook,
-            lineage=lineage.extraction_recorder(self.project, notebook_path)
+            lineage=lineage.extraction_recorder(self.project, notebook_path, actor=self.actor)
             if mode == "write"
             else None,
             store_dir=self.project.store_dir,

@@ -166,9 +166,9 @@ def test_paused_jobs_get_no_runs(project: Project, notebook: str) -> None:
     assert resumed.next_run_at is not None
 
 
-def _running(project: Project, job: Job | None, attempt: int = 1) -> Run:
+def _running(project: Project, job: Job | None, attempt: int = 1, **fields: Any) -> Run:
     with project.store.session(write=True) as session:
-        run = runs.new_run(job, trigger="manual", notebook_path="nb.ipynb")
+        run = runs.new_run(job, trigger="manual", notebook_path="nb.ipynb", **fields)
         run.attempt = attempt
         session.add(run)
     claimed = runs.claim(project.store, run.id, "gone-host:1")
@@ -200,6 +200,24 @@ def test_reaper_fails_silent_runs_and_retries_once(project: Project, notebook: s
     clock.now = second.heartbeat_at + timedelta(minutes=5)
     assert scheduler.tick().reaped == [second.id]
     assert [run.status for run in all_runs(project)][-1] == "failed"  # no third attempt
+
+
+def test_a_retry_acts_for_who_started_the_run_it_retries(project: Project, notebook: str) -> None:
+    """A run bob started of alice's job is retried for bob (its version names him), where the
+    retry took the job's creator; a scheduled run's retry stays alice's."""
+    fields = {"notebook_path": notebook, "retries": 1, "retry_backoff_seconds": 30}
+    job = create_job(project, fields, actor="alice")
+    by_bob = _running(project, job, created_by="bob")
+    scheduled = _running(project, job)
+    assert (by_bob.created_by, scheduled.created_by) == ("bob", "alice")
+    assert by_bob.heartbeat_at is not None
+    clock = Clock(by_bob.heartbeat_at + timedelta(minutes=5))
+    assert Scheduler(project, clock=clock, lease_seconds=30).tick().reaped == [
+        by_bob.id,
+        scheduled.id,
+    ]
+    retries = {run.retry_of: run.created_by for run in all_runs(project) if run.retry_of}
+    assert retries == {by_bob.id: "bob", scheduled.id: "alice"}
 
 
 def test_the_last_retry_of_the_longest_backoff_waits_at_most_the_longest_wait(

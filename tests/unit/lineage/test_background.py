@@ -63,8 +63,10 @@ def spec(project: Project, token: str) -> dict[str, Any]:
 def test_the_background_process_fills_in_version_and_environment(
     tmp_path: Path, env_kernel: EnvKernel
 ) -> None:
+    """... the version recorded by the command's actor (``--actor``), which the process does
+    not find in its environment (it recorded the OS user)."""
     write_notebook(tmp_path)
-    command = ["--root", str(tmp_path), "extract", str(tmp_path / "calc.ipynb")]
+    command = ["--root", str(tmp_path), "--actor", "carol", "extract", str(tmp_path / "calc.ipynb")]
     result = CliRunner().invoke(cli, [*command, "-o", str(tmp_path / "pkg")])
     assert result.exit_code == 0, result.output
     assert "lineage: being recorded in the background" in result.stdout
@@ -79,9 +81,11 @@ def test_the_background_process_fills_in_version_and_environment(
     project = Project(tmp_path)
     try:
         refs = versioning.references(project, lineage["notebook_version"]["id"])
+        version = versioning.get(project, lineage["notebook_version"]["id"])
     finally:
         project.close()
     assert refs == [{"kind": "extraction", "ref": "pkg"}]
+    assert version.user == "carol"
     assert not (tmp_path / ".nbtools" / LOG).read_text()  # nothing went wrong
 
 

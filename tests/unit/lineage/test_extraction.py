@@ -79,6 +79,21 @@ def test_the_manifest_records_version_and_environment_and_check_ignores_them(
     assert updated["environment"]["id"] != lineage["environment"]["id"]
 
 
+def test_the_version_is_recorded_by_who_extracts(tmp_path: Path, env_kernel: EnvKernel) -> None:
+    """``--actor`` (else ``$NBTOOLS_ACTOR``, ...), as every version the CLI records."""
+    write_notebook(tmp_path)
+    notebook, out = str(tmp_path / "calc.ipynb"), str(tmp_path / "pkg")
+    command = ["--root", str(tmp_path), "--actor", "carol", "extract", notebook, "-o", out]
+    written = CliRunner().invoke(cli, [*command, "--lineage", "wait"])
+    assert written.exit_code == 0, written.output
+    version = json.loads((tmp_path / "pkg" / MANIFEST).read_text())["lineage"]["notebook_version"]
+    project = Project(tmp_path)
+    try:
+        assert versioning.get(project, version["id"]).user == "carol"
+    finally:
+        project.close()
+
+
 def test_a_new_version_moves_the_packages_pin(tmp_path: Path, env_kernel: EnvKernel) -> None:
     write_notebook(tmp_path)
     assert extract(tmp_path).exit_code == 0
