@@ -10,6 +10,7 @@ from nbtools.export.shipped import ShippedFiles
 from nbtools.export.writer import (
     FileChange,
     check_output,
+    check_path_lengths,
     compare,
     previous_dependencies,
     read_manifest,
@@ -138,6 +139,7 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
         request.processes,
         ShippedFiles(request.out, recorded),
     )
+    check_path_lengths(extraction, request.out)
     # a write compares the package with the disk itself, under its lock
     changes = compare(extraction, request.out) if request.mode != "write" else []
     report = ExtractReport(extraction, request.out, request.mode, changes, request.notebook_path)

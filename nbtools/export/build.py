@@ -139,8 +139,10 @@ P = TypeVar("P", bound=PurePath)
 def default_output(notebook: P, package: str | None = None) -> P:
     """Where ``notebook``'s package goes when no output is given (``nbtools extract`` without
     ``-o``, the wizard's first suggestion): beside the notebook, in a directory named as the
-    package (``package``, else :func:`suggest_package_name` of the notebook's name)."""
-    return notebook.parent / (package or suggest_package_name(notebook.stem))
+    package (``package``, refused when it cannot be one, else :func:`suggest_package_name` of
+    the notebook's name)."""
+    name = check_package_name(package) if package else suggest_package_name(notebook.stem)
+    return notebook.parent / name
 
 
 def check_version(version: str) -> str:

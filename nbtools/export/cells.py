@@ -15,6 +15,7 @@ import keyword
 import re
 from typing import Any
 
+from nbtools.errors import InvalidInputError
 from nbtools.export.model import (
     EXPORT,
     MAIN,
@@ -32,6 +33,16 @@ from nbtools.parameters import skipped
 _DIRECTIVE = re.compile(r"^\s*#\s*\|")
 _CELL_MAGIC = re.compile(r"^\s*%%\w+")
 _DIRECTIVE_BODY = re.compile(r"([^\s:]+)\s*:?\s?(.*?)\s*$", re.DOTALL)
+
+#: The most bytes (UTF-8) a part of a module name, and the package's name, may have: the name
+#: of a file made of it (``<part>.py``, ``tests/test_<package>_service.py``, and each written
+#: first under a temporary name, ``.<name>.nbtools-tmp``) must fit the 255 bytes a file
+#: system allows.
+MAX_NAME_BYTES = 200
+#: The most bytes (UTF-8) a whole module name may have: its path in the package stays far
+#: below what a whole path may have (4096 bytes on Linux, 1024 on macOS), leaving the rest to
+#: the output directory's.
+MAX_MODULE_BYTES = 500
 
 #: Module names the generated package writes itself (``pipeline.py``, ``service.py``, …):
 #: neither a module of the notebook's nor the package holding one (``pipeline.steps``).
@@ -98,14 +109,42 @@ def module_name_problem(name: str) -> str | None:
     unlike the package's, it never names a distribution."""
     parts = name.split(".")
     if not all(part.isidentifier() for part in parts):
-        return f"'{name}' is not a valid module name (dotted Python identifiers only)"
+        return f"'{shown(name)}' is not a valid module name (dotted Python identifiers only)"
     if any(keyword.iskeyword(part) for part in parts):
-        return f"'{name}' uses a Python keyword as a module name"
+        return f"'{shown(name)}' uses a Python keyword as a module name"
+    too_long = length_problem(name)
+    if too_long:
+        return too_long
     top = parts[0]
     if top in RESERVED_MODULES:
         where = "is" if top == name else f"would go into '{top}', which is"
         return f"'{name}' {where} a module the generated package writes itself"
     return None
+
+
+def length_problem(name: str) -> str | None:
+    """Why the module ``name`` (dotted identifiers) is too long for the files it makes, or
+    ``None``: a part longer than a file's name may be, or the whole longer than its path."""
+    parts = name.split(".")
+    longest = max(len(part.encode()) for part in parts)
+    if longest > MAX_NAME_BYTES:
+        part = "its name" if len(parts) == 1 else "a part of its name"
+        return (
+            f"the module '{shown(name)}' is too long for its file's name: {part} has "
+            f"{longest} bytes (UTF-8), where a module's file name may have {MAX_NAME_BYTES}"
+        )
+    size = len(name.encode())
+    if size > MAX_MODULE_BYTES:
+        return (
+            f"the module '{shown(name)}' is too long for its file's path: its name has {size} "
+            f"bytes (UTF-8), where a module's path in the package may have {MAX_MODULE_BYTES}"
+        )
+    return None
+
+
+def shown(name: str) -> str:
+    """``name`` as a message shows it: its first 60 characters when longer."""
+    return name if len(name) <= 60 else f"{name[:60]}…"
 
 
 class _Roles:
@@ -150,8 +189,7 @@ def classify(nb: Notebook) -> Classified:
     cells: list[Cell] = []
     markdown: list[str] = []
     problems: list[Problem] = []
-    default_exp = _metadata_directives(nb.get("metadata")).get("default_exp")
-    default_module = module_name(default_exp) if default_exp else None
+    default_module = _metadata_default_module(nb)
     for index, raw in enumerate(nb["cells"]):
         tags = cell_tags(raw)
         if skipped(tags):
@@ -218,6 +256,22 @@ def classify(nb: Notebook) -> Classified:
     return Classified(cells, default_module, markdown, problems)
 
 
+def _metadata_default_module(nb: Notebook) -> str | None:
+    """The main module the notebook's metadata names (nbdev's ``default_exp``), if any; one
+    that cannot be a module is refused, as a cell's ``#| default_exp`` is."""
+    default_exp = _metadata_directives(nb.get("metadata")).get("default_exp")
+    if not default_exp:
+        return None
+    module = module_name(default_exp.strip())
+    refused = _refusal(module, '"default_exp": "{}"')
+    if refused:
+        raise InvalidInputError(
+            "The notebook's metadata (nbdev's default_exp) names a main module that cannot "
+            f"be: {refused[0]} {refused[1]}"
+        )
+    return module
+
+
 def _refusal(module: str, form: str) -> tuple[str, str] | None:
     """Why the module named ``module`` is refused and what to do, or ``None`` if it is not.
 
@@ -248,6 +302,8 @@ def _refusal(module: str, form: str) -> tuple[str, str] | None:
 
 
 def _module_hint(module: str, form: str) -> str:
+    if module_name_problem(module) == length_problem(module):  # a valid name, too long
+        return "Export it to a module of a shorter name."
     if module.split(".")[0] in RESERVED_MODULES:
         files = ", ".join(f"{name}.py" for name in sorted(RESERVED_MODULES))
         return f"Export it to a module of another name: the package writes {files} itself."

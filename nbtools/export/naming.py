@@ -27,6 +27,7 @@ import sys
 from collections.abc import Callable
 
 from nbtools.errors import InvalidInputError
+from nbtools.export.cells import MAX_NAME_BYTES, shown
 from nbtools.export.model import Cell
 from nbtools.export.names import analyze
 from nbtools.export.plan import Plan
@@ -66,13 +67,14 @@ def _ascii(text: str) -> tuple[str, list[str]]:
 
 
 def _identifier(text: str) -> tuple[str, list[str]]:
-    """The package name closest to ``text`` (``""`` if it has no letter or digit), and the
-    letters and digits of ``text`` with no ASCII form."""
+    """The package name closest to ``text`` (``""`` if it has no letter or digit; its first
+    :data:`MAX_NAME_BYTES` characters when longer), and the letters and digits of ``text``
+    with no ASCII form."""
     folded, missing = _ascii(text)
     name = re.sub(r"[^0-9a-z_]+", "_", folded).strip("_")
     if name and (name[0].isdigit() or keyword.iskeyword(name)):
         name = f"nb_{name}"
-    return name, missing
+    return name[:MAX_NAME_BYTES].rstrip("_"), missing
 
 
 def _installed(name: str) -> bool:
@@ -142,6 +144,14 @@ def suggest_package_name(text: str) -> str:
 
 def check_package_name(name: str) -> str:
     """``name`` if it can be the package's name; else an error with a suggestion."""
+    if len(name) > MAX_NAME_BYTES:  # its suggestion would be as long: none
+        raise InvalidInputError(
+            f"Invalid package name '{shown(name)}': it has {len(name)} characters, and a "
+            f"package's name at most {MAX_NAME_BYTES} (the names of its files must fit the "
+            "file system's). Give a shorter name.",
+            name=name,
+            field="name",
+        )
     problem = None
     if not name.isidentifier():
         problem = "is not a Python identifier"

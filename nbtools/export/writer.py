@@ -23,11 +23,13 @@ from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.export.build import Extraction
 from nbtools.export.model import MANIFEST
 from nbtools.locks import exclusive
-from nbtools.paths import DEFAULT_STORE_DIR, resolve_inside
+from nbtools.paths import DEFAULT_STORE_DIR, real_path, resolve_inside
 
 #: The field (``force``) that writes in spite of a refusal, named in its ``details["override"]``
 #: (the CLI names its flag; the REST API's body takes it).
 FORCE = "force"
+#: The name a file is written to first, beside it, before it replaces the file.
+_TEMPORARY = ".{}.nbtools-tmp"
 #: Entries that do not make a directory "hold files we did not generate": tools' folders, and
 #: nbtools' own store directory (a project's, by its default name; the caller's project's
 #: store, whatever its name, is passed as ``store_dir``).
@@ -53,7 +55,13 @@ class FileChange:
 
 
 def check_output(out: Path) -> None:
-    """Refuse an output directory that is a file, or that a file stands in the way of."""
+    """Refuse an output directory that is a file, or that a file stands in the way of, or
+    that the system cannot resolve (a name too long for the file system, a loop of links)."""
+    try:
+        real_path(out, str(out))
+    except InvalidInputError as error:
+        error.details.setdefault("field", "output")
+        raise
     for path in (out, *out.parents):
         if path.is_dir():
             return
@@ -65,6 +73,33 @@ def check_output(out: Path) -> None:
                 path=str(path),
                 field="output",
             )
+
+
+def check_path_lengths(extraction: Extraction, out: Path) -> None:
+    """Refuse an output directory whose path leaves the package's files too little room: the
+    whole path of each, and of the temporary file it is first written to, must fit the
+    system's limit (4096 bytes on Linux). Names fit already: :mod:`.cells` limits them."""
+    directory = out.resolve()
+    limit = _path_limit(directory) - 1  # the limit counts the terminating NUL
+    longest = max(extraction.files, key=lambda path: len(path.encode()))
+    size = len(os.fsencode(directory / longest)) + len(_TEMPORARY.format(""))
+    if size > limit:
+        raise InvalidInputError(
+            f"The output {out} leaves too little room for the package's files: {longest} would "
+            f"have a path of {size} bytes while it is written, where the system allows {limit}. "
+            "Choose an output directory with a shorter path.",
+            path=str(out),
+            field="output",
+        )
+
+
+def _path_limit(directory: Path) -> int:
+    """The longest path the system takes in ``directory`` (its nearest existing folder's)."""
+    existing = next((path for path in (directory, *directory.parents) if path.is_dir()), None)
+    try:
+        return os.pathconf(existing or "/", "PC_PATH_MAX")
+    except (OSError, ValueError):  # no such limit known: Linux's
+        return 4096
 
 
 def read_manifest(out: Path) -> dict[str, Any]:
@@ -178,7 +213,7 @@ def _foreign_entries(out: Path, store_dir: Path | None) -> list[str]:
 
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.nbtools-tmp")
+    temporary = path.with_name(_TEMPORARY.format(path.name))
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
 

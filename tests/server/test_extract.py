@@ -98,6 +98,33 @@ async def test_a_source_line_that_is_not_text_names_content_and_the_cell(
     assert not (jp_root_dir / "new").exists()
 
 
+@pytest.mark.parametrize("dry_run", [True, False])
+async def test_names_too_long_for_the_file_system_are_400_naming_the_field_and_the_cell(
+    jp_fetch: Any, jp_root_dir: Path, dry_run: bool
+) -> None:
+    """A module, a package or an output whose name no file system takes: a 500 (OSError, File
+    name too long), even in a preview, where now the module is refused at its cell."""
+    put_notebook(jp_root_dir, "demo.ipynb", CELLS)
+    long_module = make_notebook([("code", "#| export " + "m" * 300 + "\nx = 1", [])])
+    code, body = await error(jp_fetch, path="new.ipynb", content=long_module, dry_run=dry_run)
+    assert (code, body["details"]["field"]) == (400, "content")
+    assert body["message"].startswith(
+        "The notebook has no cell that can be exported:\nerror: cell 1: The cell cannot be "
+        f"exported: the module '{'m' * 60}…' is too long for its file's name: its name has 300 "
+        "bytes (UTF-8), where a module's file name may have 200."
+    )
+    metadata = make_notebook([("code", "x = 1", ["export"])])
+    metadata["metadata"]["nbdev"] = {"default_exp": "m" * 300}
+    code, body = await error(jp_fetch, path="new.ipynb", content=metadata, dry_run=dry_run)
+    assert (code, body["details"]["field"]) == (400, "content")
+    assert "nbdev's default_exp" in body["message"]
+    code, body = await error(jp_fetch, path="demo.ipynb", name="p" * 201, dry_run=dry_run)
+    assert (code, body["details"]["field"]) == (400, "name")
+    code, body = await error(jp_fetch, path="demo.ipynb", output="o" * 300, dry_run=dry_run)
+    assert (code, body["details"]["field"]) == (400, "output")
+    assert sorted(path.name for path in jp_root_dir.iterdir()) == [".nbtools", "demo.ipynb"]
+
+
 async def test_a_problem_names_its_cell_0_based_and_its_line_1_based_in_the_cell(
     jp_fetch: Any, jp_root_dir: Path
 ) -> None:

@@ -1,6 +1,7 @@
 """``nbtools extract`` refusing the names a generated package cannot use, as a user runs it:
 a parameter whose option is the package command's own, modules importing each other, a
-package named after a library, a notebook name with no ASCII form."""
+package named after a library, a notebook name with no ASCII form, names and paths too long for
+the file system."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import NotebookFactory
 from tests.unit.test_cli import run_cli
@@ -127,3 +130,103 @@ def test_a_notebook_named_after_a_library_it_imports_does_not_hide_it(
     assert refused.returncode == 2
     assert "the notebook imports the library zz_no_such_lib (cell 1, line 1)" in refused.stderr
     assert not (tmp_path / "other").exists()
+
+
+#: A module name of 201 bytes: one more than a module's file name may have.
+LONG = "m" * 201
+
+
+@pytest.mark.parametrize(
+    ("source", "code", "message"),
+    [
+        (
+            f"#| export {LONG}\nx = 1",
+            2,
+            f"error: cell 1: The cell cannot be exported: the module '{'m' * 60}…' is too long "
+            "for its file's name: its name has 201 bytes (UTF-8), where a module's file name "
+            "may have 200. Export it to a module of a shorter name.",
+        ),
+        (  # 101 letters of two bytes each
+            f"#| export data.{'é' * 101}\nx = 1",
+            2,
+            "a part of its name has 202 bytes (UTF-8), where a module's file name may have 200",
+        ),
+        (
+            "#| export " + ".".join(["m" * 100] * 5) + "\nx = 1",
+            2,
+            "its name has 504 bytes (UTF-8), where a module's path in the package may have 500",
+        ),
+        (  # a problem: the cell is exported to the main module, core
+            f"#| default_exp {LONG}\n#| export\nx = 1",
+            1,
+            f"error: cell 1, line 1: default_exp: the module '{'m' * 60}…' is too long",
+        ),
+    ],
+)
+def test_a_module_name_too_long_for_a_file_is_refused_at_its_cell(
+    notebook_factory: NotebookFactory, tmp_path: Path, source: str, code: int, message: str
+) -> None:
+    """It was a traceback (OSError: File name too long), with some of the package written."""
+    nb = notebook_factory("nb.ipynb", [("code", source, [])])
+    for mode in (["--check"], []):
+        refused = run_cli("extract", str(nb), "-o", str(tmp_path / "out"), *mode)
+        assert refused.returncode == code, refused.stdout + refused.stderr
+        assert message in refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_names_up_to_the_limits_are_written(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """Module names whose parts have 200 bytes, 500 in all, a package of 200 characters; a
+    notebook's longer name gives a package of its first 200."""
+    module = ".".join(["é" * 100, "m" * 200, "n" * 98])
+    assert len(module.encode()) == 500
+    cells = [("code", f"#| export {module}\nx = 1", []), ("code", "assert x == 1", ["test"])]
+    nb = notebook_factory("nb.ipynb", cells)
+    out = ["-o", str(tmp_path / "out"), "--lineage", "off", "--json"]
+    written = run_cli("extract", str(nb), "--name", "p" * 200, *out)
+    assert written.returncode == 0, written.stderr
+    path = f"src/{'p' * 200}/{module.replace('.', '/')}.py"
+    assert (tmp_path / "out" / path).read_text().endswith("x = 1\n")
+    long_notebook = notebook_factory("n" * 240 + ".ipynb", cells)
+    derived = run_cli("extract", str(long_notebook), "--lineage", "off", "--json", "--test")
+    assert derived.returncode == 0, derived.stderr
+    assert json.loads(derived.stdout)["package"] == "n" * 200
+    assert (tmp_path / ("n" * 200) / "tests" / f"test_{'n' * 200}.py").is_file()
+
+
+def folders(size: int) -> list[str]:
+    """Folder names (of 250 characters at most) making a path of ``size`` more characters."""
+    names = []
+    while size > 1:
+        names.append("d" * min(250, size - 1))
+        size -= len(names[-1]) + 1
+    return names
+
+
+def test_a_package_name_or_an_output_too_long_is_refused_before_anything_is_written(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    nb = notebook_factory("nb.ipynb", [("code", "x = 1", ["export"])])
+    for output in ([], ["-o", str(tmp_path / "out")]):
+        refused = run_cli("extract", str(nb), "--name", "p" * 201, *output, "--lineage", "off")
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr == (
+            f"Error: Invalid package name '{'p' * 60}…': it has 201 characters, and a package's "
+            "name at most 200 (the names of its files must fit the file system's). Give a "
+            "shorter name. See --name.\n"
+        )
+    too_long = run_cli("extract", str(nb), "-o", str(tmp_path / ("o" * 300)))
+    assert too_long.returncode == 2, too_long.stderr
+    assert "is too long for the file system: shorten its file or folder names." in too_long.stderr
+    deep = tmp_path.joinpath(*folders(4080 - len(str(tmp_path))))  # fits Linux's 4095 bytes
+    no_room = run_cli("extract", str(nb), "-o", str(deep))
+    assert no_room.returncode == 2, no_room.stderr
+    assert "leaves too little room for the package's files: src/nb/__init__.py would have" in (
+        no_room.stderr
+    )
+    assert no_room.stderr.endswith("Choose an output directory with a shorter path.\n")
+    assert not any(tmp_path.glob("o*"))
+    assert not any(tmp_path.glob("d*"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from nbtools.errors import InvalidInputError
 from nbtools.export.cells import classify, module_name_problem, split_directives
 from nbtools.export.source import python_lines
 from tests.unit.export_helpers import notebook
@@ -101,6 +104,52 @@ def test_module_names_are_dotted_identifiers() -> None:
     for invalid in ("", "a..b", ".a", "a.", "1a", "a.1b", "a-b", "a b", "a.\u00b2"):
         assert f"'{invalid}' is not a valid module name" in (module_name_problem(invalid) or "")
     assert "keyword" in (module_name_problem("data.class") or "")
+
+
+@pytest.mark.parametrize(
+    ("name", "told"),
+    [
+        ("m" * 201, "its name has 201 bytes (UTF-8), where a module's file name may have 200"),
+        ("a." + "é" * 101, "a part of its name has 202 bytes (UTF-8), where a module's file"),
+        ("a." * 250 + "b", "its name has 501 bytes (UTF-8), where a module's path in the"),
+    ],
+)
+def test_a_module_name_longer_than_its_files_may_be_is_refused(name: str, told: str) -> None:
+    """Its file (``<part>.py``, written first as ``.<part>.py.nbtools-tmp``) must fit the 255
+    bytes of a file's name, its path in the package the 500 bytes left of a whole path."""
+    assert told in (module_name_problem(name) or "")
+    for fits in ("m" * 200, "a." + "é" * 100, ("a." * 250)[:-1]):
+        assert module_name_problem(fits) is None
+    classified = classify(notebook(("code", "x = 1", [f"export:{name}"])))
+    (problem,) = classified.problems
+    assert (problem.cell, problem.code) == (0, "module-name")
+    assert problem.message.startswith(f"The cell cannot be exported: the module '{name[:60]}…'")
+    assert problem.hint == "Export it to a module of a shorter name."
+
+
+@pytest.mark.parametrize(
+    ("default_exp", "told"),
+    [
+        ("bad-name", "'bad-name' is not a valid module name (dotted Python identifiers only). "),
+        ("m" * 201, "is too long for its file's name: its name has 201 bytes (UTF-8)"),
+        ("service", "'service' is a module the generated package writes itself. "),
+    ],
+)
+def test_a_main_module_the_notebooks_metadata_names_is_checked_as_a_cells(
+    default_exp: str, told: str
+) -> None:
+    """nbdev's ``default_exp`` in the notebook's metadata named files unchecked: a module
+    ``bad-name.py``, a name too long for a file (a traceback)."""
+    nb = notebook(("code", "x = 1", ["export"]))
+    nb["metadata"]["nbdev"] = {"default_exp": default_exp}
+    with pytest.raises(InvalidInputError) as refused:
+        classify(nb)
+    assert refused.value.message.startswith(
+        "The notebook's metadata (nbdev's default_exp) names a main module that cannot be: "
+    )
+    assert told in refused.value.message
+    nb["metadata"]["nbdev"] = {"default_exp": " tools "}
+    assert classify(nb).default_module == "tools"
 
 
 def test_invalid_module_names_get_a_suggestion() -> None:

@@ -93,6 +93,25 @@ def test_a_given_name_is_refused_for_its_own_reason(
         assert "Name the package with ASCII letters" in raised.value.message
 
 
+def test_a_package_name_has_at_most_200_characters() -> None:
+    """Its files' names (``tests/test_<name>_service.py``, written first under a temporary
+    name) must fit the file system's 255 bytes; a default from a longer notebook name is its
+    first 200 characters."""
+    assert check_package_name("p" * 200) == "p" * 200
+    with pytest.raises(InvalidInputError) as raised:
+        check_package_name("p" * 201)
+    assert raised.value.message == (
+        f"Invalid package name '{'p' * 60}…': it has 201 characters, and a package's name at "
+        "most 200 (the names of its files must fit the file system's). Give a shorter name."
+    )
+    assert raised.value.details == {"name": "p" * 201, "field": "name"}
+    assert suggest_package_name("Report " * 40) == ("report_" * 29)[:200].rstrip("_")
+    assert suggest_package_name("a" * 199 + " b") == "a" * 199  # cut at a separator: no "_"
+    with pytest.raises(InvalidInputError) as not_ascii:  # its suggestion is cut too
+        check_package_name("ß" * 150)
+    assert not_ascii.value.details["suggestion"] == "s" * 200
+
+
 def test_the_notebooks_file_name_gives_the_default_and_a_non_ascii_one_asks_for_a_name() -> None:
     nb = notebook(("code", "x = 1", ["export"]))
     assert extract(nb, "nbs/Évaluation.ipynb", ExtractOptions()).package == "evaluation"
