@@ -119,9 +119,18 @@ class CliContext:
         """Who acts: ``--actor``, else ``$NBTOOLS_ACTOR`` (or the config file's
         ``c.NbtoolsSettings.actor``), else ``$JUPYTERHUB_USER``, else the OS user."""
         from nbtools.audit import current_actor
+
+        return current_actor(self.configured_actor)
+
+    @functools.cached_property
+    def configured_actor(self) -> str | None:
+        """The actor the settings name (``--actor``, ``$NBTOOLS_ACTOR``, the config file's),
+        else None: :attr:`actor` is then the environment's, which a process the command
+        starts finds the same. For a command handing the actor on without recording
+        anything itself: reading it loads neither the audit trail's code nor SQLAlchemy."""
         from nbtools.config import NbtoolsSettings
 
-        return current_actor(self.settings(NbtoolsSettings).actor or None)
+        return self.settings(NbtoolsSettings).actor or None
 
     def close(self) -> None:
         """Release the store if a command opened it."""

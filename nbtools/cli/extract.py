@@ -235,7 +235,7 @@ def _lineage(cli_ctx: CliContext, notebook: Path, mode: str, as_json: bool) -> R
         from nbtools.lineage import extraction_recorder as recorder
     else:
         recorder = background_recorder
-    record = recorder(cli_ctx.project, notebook, actor=cli_ctx.actor)
+    record = recorder(cli_ctx.project, notebook, actor=cli_ctx.configured_actor)
     if record is None and not as_json:
         print(
             f"Lineage not recorded: {notebook} is outside the project root "

@@ -76,7 +76,7 @@ def init(cli_ctx: CliContext, directory: Path, as_json: bool) -> None:
     from nbtools.lineage import BackgroundRecorder, background_recorder
 
     notebook = directory / STARTER_NOTEBOOK
-    recorder = background_recorder(cli_ctx.project, notebook, actor=cli_ctx.actor)
+    recorder = background_recorder(cli_ctx.project, notebook, actor=cli_ctx.configured_actor)
     report = run_extract(ExtractRequest(notebook, out, mode="write", lineage=recorder))
     if as_json:
         print_json(_answer(directory, written, kept, report))
