@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nbtools.data.calls import DIRECTORY, METHODS, READERS, Callees
 from nbtools.notebooks import Notebook, cell_source, kernel_languages
+from nbtools.pycode import parse_code
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -262,16 +263,16 @@ def _read_cell(source: str, first_line: int = 1, depth: int = 0) -> _Code:
     the cell): Python's reading, else IPython's, else what remains once the lines that still
     do not parse are blanked one by one (then with the first error)."""
     try:
-        return _Code(tuple(_with_magics(ast.parse(source), source, first_line, depth)))
+        return _Code(tuple(_with_magics(parse_code(source), source, first_line, depth)))
     except SyntaxError:
         pass
-    except (ValueError, RecursionError) as failure:  # a NUL; nested deeper than Python compiles
+    except RecursionError as failure:  # nested deeper than Python parses or we walk
         return _Code((), (first_line, _reason(failure)))
     blank = re.match(_LEADING_BLANK_LINES, source)  # IPython drops them: count them back
     start = first_line + (source[: blank.end()].count("\n") if blank else 0)
     code, error = _ipython(source[blank.end() if blank else 0 :])
     if error is None:
-        return _Code(tuple(_with_magics(ast.parse(code), code, start, depth)))
+        return _Code(tuple(_with_magics(parse_code(code), code, start, depth)))
     line, reason = error
     lines = code.split("\n")  # as Python counts lines (str.splitlines also splits at \f, …)
     for _ in range(_MAX_BLANKED):
@@ -279,10 +280,10 @@ def _read_cell(source: str, first_line: int = 1, depth: int = 0) -> _Code:
             break
         lines[line - 1] = ""
         try:
-            tree = ast.parse(code := "\n".join(lines))
+            tree = parse_code(code := "\n".join(lines))
         except SyntaxError as next_error:
             line = next_error.lineno or 0
-        except (ValueError, RecursionError):
+        except RecursionError:
             break
         else:
             return _Code(
@@ -298,11 +299,11 @@ def _ipython(source: str) -> tuple[str, tuple[int, str] | None]:
     except ImportError:
         return source, (1, "IPython, which reads its syntax, is not installed here")
     try:
-        ast.parse(code)
+        parse_code(code)
     except SyntaxError as error:
         lines = max(1, code.count("\n"))
         return code, (min(max(error.lineno or 1, 1), lines), _reason(error))
-    except (ValueError, RecursionError) as error:
+    except RecursionError as error:
         return code, (1, _reason(error))
     return code, None
 
@@ -314,12 +315,10 @@ def _transformer() -> Any:
     return TransformerManager()
 
 
-def _reason(error: Exception) -> str:
+def _reason(error: SyntaxError | RecursionError) -> str:
     if isinstance(error, SyntaxError):
         return error.msg
-    if isinstance(error, RecursionError):
-        return "nested too deeply to be compiled"
-    return str(error)
+    return "nested too deeply to be compiled"
 
 
 def _with_magics(

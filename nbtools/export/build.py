@@ -1,6 +1,5 @@
 """Extraction as one function: notebook in, package files and problems out (nothing written)."""
 
-import ast
 import contextlib
 import gc
 import json
@@ -27,6 +26,7 @@ from nbtools.export.render.modules import render_modules
 from nbtools.export.render.project import render_pyproject, render_readme
 from nbtools.export.unknown_modules import unknown_modules
 from nbtools.notebooks import Notebook, cell_source, cell_tags
+from nbtools.pycode import parse_code
 
 if TYPE_CHECKING:
     from nbtools.export.serving import Served
@@ -278,7 +278,7 @@ def _main_modules(plan: Plan) -> list[str]:
     for parsed in plan.main:
         names = parsed.names
         if "nbtools" in names.modules:
-            names = analyze(ast.parse(run_code(parsed)))
+            names = analyze(parse_code(run_code(parsed)))
         modules += names.modules
     return modules
 

@@ -32,6 +32,7 @@ from nbtools.export.model import Cell
 from nbtools.export.names import analyze
 from nbtools.export.plan import Plan
 from nbtools.export.render.common import GENERATED_BY
+from nbtools.pycode import parse_code
 
 #: Latin letters Unicode does not decompose into an ASCII letter and accents.
 _LATIN = {"æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "\u0131": "i"}
@@ -226,7 +227,7 @@ def _library_import(plan: Plan, name: str) -> tuple[Cell, int] | None:
         parameters is not None
         and name in analyze(ast.Module([*plan.parameter_imports], [])).modules
     ):
-        trees.append((parameters, ast.parse(parameters.code)))  # its computed defaults too
+        trees.append((parameters, parse_code(parameters.code)))  # its computed defaults too
     own = _own_names(plan)
     for cell, tree in sorted(trees, key=lambda found: found[0].index):
         line = _library_line(tree, name, own)

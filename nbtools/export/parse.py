@@ -1,6 +1,6 @@
 """Parsing exported cells, and rejecting what only works inside IPython.
 
-IPython syntax (``%magic``, ``!shell``, ``x = !cmd``, ``obj?``) makes :func:`ast.parse` fail;
+IPython syntax (``%magic``, ``!shell``, ``x = !cmd``, ``obj?``) makes parsing fail;
 those lines are reported as notebook-only constructs with a hint, never silently dropped. Any
 other parse failure is a syntax error at the notebook cell's line.
 """
@@ -11,6 +11,7 @@ import re
 from nbtools.export.model import Cell, Problem
 from nbtools.export.names import Names, analyze
 from nbtools.export.outline import Outline, outline
+from nbtools.pycode import parse_code
 
 # Only a cell that fails to parse, or an untagged cell read for a hint, needs these patterns:
 # re's own cache compiles them on first use, so an extraction without one does not.
@@ -42,7 +43,7 @@ class Parsed:
     @property
     def tree(self) -> ast.Module:
         if self._tree is None:
-            self._tree = ast.parse(self.cell.code)
+            self._tree = parse_code(self.cell.code)
         return self._tree
 
 
@@ -75,7 +76,7 @@ def _describe_ipython(line: str) -> tuple[str, str]:
 def parse_cell(cell: Cell) -> tuple[Parsed | None, list[Problem]]:
     """Parse one exported cell; on failure, the problems say where and why."""
     try:
-        tree = ast.parse(cell.code)
+        tree = parse_code(cell.code)
         names = analyze(tree)
         parts = outline(tree)
     except SyntaxError as error:
@@ -116,9 +117,11 @@ def _syntax_problems(cell: Cell, error: SyntaxError) -> list[Problem]:
             for n, line in enumerate(lines, 1)
         ]
         try:
-            ast.parse("\n".join(blanked))
+            parse_code("\n".join(blanked))
         except SyntaxError as remaining:
             error = remaining
+        except RecursionError:
+            return [*problems, too_deep(cell)]
         else:
             return problems
     message = f"Syntax error: {error.msg}."
@@ -132,6 +135,6 @@ def parse_untagged(code: str) -> Names | None:
     ipython = set(_ipython_lines(code))
     cleaned = "\n".join("" if n in ipython else line for n, line in enumerate(lines, 1))
     try:
-        return analyze(ast.parse(cleaned))
+        return analyze(parse_code(cleaned))
     except (SyntaxError, RecursionError):
         return None

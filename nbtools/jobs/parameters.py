@@ -7,7 +7,6 @@ and only for names declared there, so nothing a user types becomes code.
 
 from __future__ import annotations
 
-import ast
 import json
 import math
 import re
@@ -18,6 +17,7 @@ from nbtools.errors import conversion_refused
 from nbtools.jobs.errors import InvalidParameterError
 from nbtools.notebooks import Notebook, cell_source
 from nbtools.parameters import Parameter, parameters_cell_index, read_parameters, type_name
+from nbtools.pycode import parse_code
 
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off"}
@@ -34,7 +34,7 @@ def declared_parameters(nb: Notebook, path: str | None = None) -> list[Parameter
     where = {"cell": index} if path is None else {"cell": index, "path": path}
     source = cell_source(nb["cells"][index])
     try:
-        return read_parameters(ast.parse(source), source, index).parameters
+        return read_parameters(parse_code(source), source, index).parameters
     except SyntaxError as exc:
         raise InvalidParameterError(
             f"The parameters cell (cell {index + 1}) is not valid Python: {exc.msg} at line "

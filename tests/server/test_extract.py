@@ -125,6 +125,22 @@ async def test_names_too_long_for_the_file_system_are_400_naming_the_field_and_t
     assert sorted(path.name for path in jp_root_dir.iterdir()) == [".nbtools", "demo.ipynb"]
 
 
+async def test_code_nested_too_deeply_for_python_s_parser_is_a_problem_at_its_cell(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """A chain of unary operators overflows Python's parser: its MemoryError was a 500."""
+    deep = "-" * 100_000 + "1"
+    content = make_notebook(
+        [("code", f"n = {deep}", ["parameters"]), ("code", f"#| export\nx = {deep}", [])]
+    )
+    report = await post(jp_fetch, path="new.ipynb", content=content)
+    found = sorted((p["cell"], p["line"], p["code"]) for p in report["problems"])
+    assert found == [(0, 1, "too-deep"), (1, 2, "too-deep")]
+    code, body = await error(jp_fetch, path="new.ipynb", content=content, dry_run=False)
+    assert (code, body["error"], body["details"]["field"]) == (400, "CheckFailedError", "content")
+    assert not (jp_root_dir / "new").exists()
+
+
 async def test_a_problem_names_its_cell_0_based_and_its_line_1_based_in_the_cell(
     jp_fetch: Any, jp_root_dir: Path
 ) -> None:

@@ -386,11 +386,18 @@ async def test_a_missing_notebook_is_refused_at_once(jp_fetch: Any, notebooks: P
     assert await call(jp_fetch, "GET", "runs") == []
 
 
+@pytest.mark.parametrize(
+    "expression",
+    [
+        " + ".join(["1"] * 2000),
+        "-" * 100_000 + "1",  # beyond what Python's parser reads: its MemoryError was a 500
+    ],
+)
 async def test_a_parameters_cell_too_deep_to_read_is_400_naming_the_cell(
-    jp_fetch: Any, jp_root_dir: Path
+    jp_fetch: Any, jp_root_dir: Path, expression: str
 ) -> None:
     """A default nested hundreds of levels deep is refused like a syntax error, not a 500."""
-    deep = "days = " + " + ".join(["1"] * 2000)
+    deep = f"days = {expression}"
     notebook = make_notebook([("code", deep, ["parameters"]), ("code", "days", [])])
     (jp_root_dir / "deep.ipynb").write_text(json.dumps(notebook))
     for method, path, body, params in (
@@ -400,6 +407,7 @@ async def test_a_parameters_cell_too_deep_to_read_is_400_naming_the_cell(
     ):
         error = await refused(jp_fetch, method, path, body=body, **params)
         assert (error["status"], error["details"]["cell"]) == (400, 0), (path, error)
+        assert error["details"]["field"] == ("path" if method == "GET" else "notebook_path")
         assert "too deeply" in error["message"]
     assert await call(jp_fetch, "GET", "jobs") == []
     assert await call(jp_fetch, "GET", "runs") == []

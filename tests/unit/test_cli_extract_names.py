@@ -1,7 +1,7 @@
 """``nbtools extract`` refusing the names a generated package cannot use, as a user runs it:
 a parameter whose option is the package command's own, modules importing each other, a
 package named after a library, a notebook name with no ASCII form, names and paths too long for
-the file system."""
+the file system, code nested too deeply for Python's parser."""
 
 from __future__ import annotations
 
@@ -230,3 +230,19 @@ def test_a_package_name_or_an_output_too_long_is_refused_before_anything_is_writ
     assert no_room.stderr.endswith("Choose an output directory with a shorter path.\n")
     assert not any(tmp_path.glob("o*"))
     assert not any(tmp_path.glob("d*"))
+
+
+def test_code_nested_too_deeply_for_python_s_parser_is_a_problem_not_a_traceback(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """A chain of unary operators overflows the parser's stack: a MemoryError it was."""
+    deep = "-" * 100_000 + "1"
+    nb = notebook_factory("nb.ipynb", [("code", f"#| export\nx = {deep}", [])])
+    refused = run_cli("extract", str(nb), "-o", str(tmp_path / "out"))
+    assert refused.returncode == 1, refused.stderr
+    assert "error: cell 1, line 2: The cell nests an expression too deeply" in refused.stderr
+    assert not (tmp_path / "out").exists()
+    notebook_factory("p.ipynb", [("code", f"days = {deep}", ["parameters"])])
+    run = run_cli("--root", str(tmp_path), "run", str(tmp_path / "p.ipynb"))
+    assert run.returncode == 2, run.stderr
+    assert "The parameters cell (cell 1) nests an expression too deeply to be read" in run.stderr

@@ -316,17 +316,22 @@ def chain(terms: int) -> str:
     return " + ".join(["1"] * terms)
 
 
+#: A chain of unary operators overflowing Python's parser (a MemoryError from ast.parse).
+UNARY = "-" * 100_000 + "1"
+
+
 @pytest.mark.parametrize(
-    "terms",
+    "expression",
     [
-        2000,  # Python compiles it; the name analysis would exceed the recursion limit
-        4000,  # beyond what Python itself compiles
+        chain(2000),  # Python compiles it; the name analysis would exceed the recursion limit
+        chain(4000),  # beyond what Python itself compiles
+        UNARY,  # beyond what Python's parser reads: it was a MemoryError, a crash
     ],
 )
-def test_a_cell_nested_too_deeply_is_a_problem_at_the_cell_not_a_crash(terms: int) -> None:
+def test_a_cell_nested_too_deeply_is_a_problem_at_the_cell_not_a_crash(expression: str) -> None:
     result = extraction(
-        ("code", f"#| export\nTOTAL = {chain(terms)}", []),
-        ("code", f"unused = {chain(terms)}", []),  # read for hints, skipped quietly
+        ("code", f"#| export\nTOTAL = {expression}", []),
+        ("code", f"unused = {expression}", []),  # read for hints, skipped quietly
         ("code", "#| export\ndef f():\n    return missing", []),
     )
     assert [(p.cell, p.line, p.code) for p in result.problems] == [
@@ -336,15 +341,22 @@ def test_a_cell_nested_too_deeply_is_a_problem_at_the_cell_not_a_crash(terms: in
     assert "Split it" in only(result.problems, "too-deep").hint
 
 
+def test_a_cell_with_ipython_syntax_nested_too_deeply_is_a_problem_at_the_cell() -> None:
+    """The IPython line is reported, and the rest, read without it, is too deep."""
+    found = problems(("code", f"#| export\n%time f()\nTOTAL = {UNARY}", []))
+    assert found == [(0, 2, "notebook-only"), (0, 2, "too-deep")]
+
+
 def test_hundreds_of_levels_are_analysed() -> None:
     result = extraction(("code", f"#| export\nTOTAL = {chain(900)}", []))
     assert result.problems == []
     assert "TOTAL" in result.files["src/pkg/core.py"]
 
 
-def test_a_parameter_default_too_deep_to_read_is_a_problem_at_its_cell() -> None:
+@pytest.mark.parametrize("expression", [chain(400), UNARY])
+def test_a_parameter_default_too_deep_to_read_is_a_problem_at_its_cell(expression: str) -> None:
     found = problems(
-        ("code", f"days = {chain(400)}", ["parameters"]),
+        ("code", f"days = {expression}", ["parameters"]),
         ("code", "print(days)", ["main"]),
     )
     assert (0, 1, "too-deep") in found

@@ -64,10 +64,14 @@ def test_scan_reads_deeply_nested_code_and_reports_what_python_cannot_compile() 
     cells = [
         ("code", f"x = pd.read_csv('deep.csv'){deep}", []),
         ("code", f"y = pd.read_csv('too-deep.csv'){too_deep}", []),
+        # beyond what Python's parser reads: its MemoryError was a crash (a 500 over REST)
+        ("code", "z = pd.read_csv('unary.csv') + " + "-" * 100_000 + "1", []),
+        ("code", "%time f()\nz = pd.read_csv('unary.csv') + " + "-" * 100_000 + "1", []),
     ]
     found = scan(make_notebook(cells))
     assert [(f.value, f.cell) for f in found.undeclared] == [("deep.csv", 0)]
-    assert [(cell.cell, cell.line) for cell in found.unreadable] == [(1, 1)]  # never skipped
+    unreadable = [(cell.cell, cell.line) for cell in found.unreadable]
+    assert unreadable == [(1, 1), (2, 1), (3, 1)]  # never skipped
 
 
 def test_every_reader_is_found_in_a_cell_naming_only_it() -> None:

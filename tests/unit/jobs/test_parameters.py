@@ -81,11 +81,13 @@ def test_no_parameters_cell_means_no_parameters() -> None:
     [
         (400, "too deeply"),  # parsed, too deep to write out as a computed default
         (4000, "too deeply"),  # beyond what Python compiles
+        (-1, "too deeply"),  # beyond what Python's parser reads (its MemoryError, a crash)
         (0, "not valid Python"),
     ],
 )
 def test_a_parameters_cell_that_cannot_be_read_is_a_clear_error(terms: int, expected: str) -> None:
-    source = "days = " + " + ".join(["1"] * terms) if terms else "days = ("
+    chain = " + ".join(["1"] * terms) if terms > 0 else "-" * 100_000 + "1"
+    source = f"days = {chain}" if terms else "days = ("
     nb = make_notebook([("code", source, ["parameters"])])
     with pytest.raises(InvalidParameterError, match=expected) as info:
         declared_parameters(nb)
