@@ -34,9 +34,8 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from nbtools.errors import conversion_refused
+from nbtools.jsonplaces import Place, encodable, escaped, places
 from nbtools.serve.guards import ERROR_KEY
-
-Location = tuple[str | int, ...]
 
 
 class ServedRoute(APIRoute):
@@ -103,17 +102,7 @@ def escaped_names(body: Any) -> Any:
     return {escaped(name): value for name, value in body.items()}
 
 
-def encodable(text: str) -> bool:
-    """Whether UTF-8 encodes ``text``: it holds no lone surrogate."""
-    return text.isascii() or not any("\ud800" <= char <= "\udfff" for char in text)
-
-
-def escaped(text: str) -> str:
-    """``text`` with each lone surrogate written as its escape (``\\ud800``)."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def non_finite_numbers(text: str) -> list[tuple[Location, str]]:
+def non_finite_numbers(text: str) -> list[tuple[Place, str]]:
     """Where JSON ``text`` holds numbers JSON cannot carry, as Python's ``json`` writes them
     (``NaN``, ``Infinity``): each one's place (keys and indexes) and text, in order."""
     return _marks(_MARKING.decode(text))
@@ -140,19 +129,9 @@ def _decoded(body: bytes, decoder: json.JSONDecoder) -> Any:
     raise RequestValidationError([problem])
 
 
-def _marks(value: Any) -> list[tuple[Location, str]]:
+def _marks(value: Any) -> list[tuple[Place, str]]:
     """The place and text of each :class:`_Mark` in ``value``, in order."""
-    found: list[tuple[Location, str]] = []
-    stack: list[tuple[Location, Any]] = [((), value)]
-    while stack:  # not recursive: what was read nests as deeply as the decoder allows
-        place, item = stack.pop()
-        if isinstance(item, _Mark):
-            found.append((place, str(item)))
-        elif isinstance(item, dict):
-            stack.extend(((*place, key), inner) for key, inner in reversed(item.items()))
-        elif isinstance(item, list):
-            stack.extend(((*place, index), item[index]) for index in reversed(range(len(item))))
-    return found
+    return [(place, str(item)) for place, item in places(value) if isinstance(item, _Mark)]
 
 
 class _NotFinite(Exception):
@@ -185,7 +164,7 @@ _DECODER = json.JSONDecoder(parse_float=_finite, parse_constant=_refuse)
 _MARKING = json.JSONDecoder(parse_float=_marked, parse_constant=_Mark)
 
 
-def _problem(message: str, place: Location = ()) -> dict[str, Any]:
+def _problem(message: str, place: Place = ()) -> dict[str, Any]:
     return {"type": "value_error", "loc": ("body", *place), "msg": message}
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from nbtools.serve.body import encodable, escaped
+from nbtools.jsonplaces import encodable, escaped
 
 #: pydantic's errors for a value of another JSON type than the one its place takes.
 _WRONG_TYPE = frozenset(

@@ -1,0 +1,95 @@
+"""Places in a value read from JSON, and the text there that UTF-8 cannot hold.
+
+A place is the keys and indexes leading to a value (``("parameters", "x")``), named as a field
+by :func:`field_name` (``parameters.x``). JSON can write half of a UTF-16 pair alone, a *lone
+surrogate* (``"\\ud800"``), and Python reads it as a character of the string, but it is no
+character: UTF-8 has no bytes for it, so no file, database or terminal takes it.
+:func:`lone_surrogate` finds the first one in a value (in a key or a string), cheaply when the
+JSON text it was read from cannot hold one, which is almost always.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+#: The keys and indexes leading to a value inside another.
+Place = tuple[str | int, ...]
+
+# Patterns compiled on first use (re's cache), not by every command's start-up:
+#: UTF-8's bytes of a surrogate, which Python's ``json`` reads from bytes ("surrogatepass").
+_SURROGATE_BYTES = b"\xed[\xa0-\xbf]"
+#: A surrogate code point: in a string read from JSON, always a lone one (JSON joins pairs).
+_SURROGATE = "[\ud800-\udfff]"
+
+
+def places(value: Any) -> Iterator[tuple[Place, Any]]:
+    """Each value inside ``value`` (itself first, at ``()``) with its place, in the order JSON
+    writes them. Not recursive: what was read nests as deeply as the decoder allows."""
+    stack: list[tuple[Place, Any]] = [((), value)]
+    while stack:
+        place, item = stack.pop()
+        yield place, item
+        if isinstance(item, dict):
+            stack.extend(((*place, key), inner) for key, inner in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend(((*place, index), item[index]) for index in reversed(range(len(item))))
+
+
+def field_name(place: Place) -> str:
+    """``place`` as a field: its parts joined by dots (``features.1.name``), a key holding a
+    lone surrogate written with its escape (``features.\\ud800``)."""
+    return ".".join(escaped(part) if isinstance(part, str) else str(part) for part in place)
+
+
+def encodable(text: str) -> bool:
+    """Whether UTF-8 encodes ``text``: it holds no lone surrogate."""
+    if text.isascii():
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def escaped(text: str) -> str:
+    """``text`` with each lone surrogate written as its escape (``\\ud800``)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def first_surrogate(text: str) -> tuple[int, str]:
+    """Where ``text`` (not :func:`encodable`) holds its first lone surrogate, and its escape
+    (``\\ud800``)."""
+    found = re.search(_SURROGATE, text)
+    assert found is not None, "only text that UTF-8 cannot encode holds one"
+    return found.start(), escaped(found.group())
+
+
+def lone_surrogate(value: Any, raw: bytes | str | None = None) -> tuple[Place, str] | None:
+    """The place of the first key or string of ``value`` that holds a lone surrogate, and
+    that text; None when none does. ``raw``, the JSON text ``value`` was read from, is
+    searched first (milliseconds for megabytes): ``value`` is walked only when it may hold one."""
+    if raw is not None and not _may_hold_one(raw):
+        return None
+    for place, item in places(value):
+        if place and isinstance(place[-1], str) and not encodable(place[-1]):
+            return place, place[-1]
+        if isinstance(item, str) and not encodable(item):
+            return place, item
+    return None
+
+
+def _may_hold_one(raw: bytes | str) -> bool:
+    """Whether JSON text ``raw`` may read as text holding a lone surrogate: it writes a
+    surrogate's escape (``\\ud800``; a pair's two escapes read as one character), or holds a
+    surrogate itself (bytes that are not UTF-8's are looked for in what was read)."""
+    if isinstance(raw, str):
+        return "\\ud" in raw or "\\uD" in raw or not encodable(raw)
+    if json.detect_encoding(raw) not in ("utf-8", "utf-8-sig"):
+        return True  # UTF-16 or UTF-32, as json reads them
+    return b"\\ud" in raw or b"\\uD" in raw or re.search(_SURROGATE_BYTES, raw) is not None
