@@ -11,6 +11,7 @@ from typing import Any
 
 from nbtools.digest import sha256_hex
 from nbtools.errors import NotebookError, NotFoundError, conversion_refused
+from nbtools.jsonplaces import Place, field_name, first_surrogate, lone_surrogate
 
 Notebook = dict[str, Any]
 
@@ -28,8 +29,15 @@ def read_notebook(path: Path, name: str | None = None) -> Notebook:
     return parse_notebook(raw, source=source)
 
 
-def parse_notebook(raw: bytes | str, source: str = "<notebook>") -> Notebook:
-    """Parse notebook JSON, raising :class:`NotebookError` naming the problem and location."""
+def parse_notebook(
+    raw: bytes | str, source: str = "<notebook>", *, lone_surrogates: bool = False
+) -> Notebook:
+    """Parse notebook JSON, raising :class:`NotebookError` naming the problem and location.
+
+    Text UTF-8 cannot hold (a lone surrogate, which JSON can write: ``"\\ud83d"``, half of an
+    emoji a tool cut) is refused naming the cell and line: a run, an extraction or a job's
+    form could not use it. With ``lone_surrogates``, a reader that copes with it takes it:
+    versioning keeps a notebook as it is, the metrics' harvest refuses the one value."""
     if not raw:
         raise NotebookError(f"{source} is empty: it is not a notebook.", path=source)
     try:
@@ -70,7 +78,41 @@ def parse_notebook(raw: bytes | str, source: str = "<notebook>") -> Notebook:
             path=source,
         ) from None
     check_structure(nb, source)
+    if not lone_surrogates:
+        _refuse_lone_surrogates(nb, raw, source)
     return nb
+
+
+def _refuse_lone_surrogates(nb: Notebook, raw: bytes | str, source: str) -> None:
+    found = lone_surrogate(nb, raw)
+    if found is None:
+        return
+    place, text = found
+    index, surrogate = None, first_surrogate(text)[1]
+    where = f"its {field_name(place)}"
+    if len(place) > 2 and place[0] == "cells" and isinstance(place[1], int):
+        index = place[1]
+        if place[2] == "source":
+            where = f"cell {index + 1}, line {_source_line(nb['cells'][index], place, text)}"
+        else:  # an output, the metadata
+            where = f"cell {index + 1} (its {field_name(place[2:])})"
+    raise NotebookError(
+        f"{source}: {where} holds the lone surrogate {surrogate}, half of a UTF-16 pair that "
+        "JSON can write as an escape (a tool that cut an emoji in two leaves one) but that is "
+        "no character: it cannot be run or extracted, as text is kept as UTF-8, which cannot "
+        "hold it. Delete that character and save the notebook.",
+        path=source,
+        **({} if index is None else {"cell": index}),
+    )
+
+
+def _source_line(cell: dict[str, Any], place: Place, text: str) -> int:
+    """The line of the cell's source (a string, or a list of lines: ``place`` names which)
+    on which ``text`` (a string of it) holds its first lone surrogate."""
+    before = ""
+    if len(place) > 3 and isinstance(place[3], int):  # a list of lines
+        before = "".join(line for line in cell["source"][: place[3]] if isinstance(line, str))
+    return (before + text[: first_surrogate(text)[0]]).count("\n") + 1
 
 
 def check_structure(nb: Any, source: str) -> None:

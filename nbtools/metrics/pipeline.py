@@ -39,7 +39,9 @@ def harvest_file(notebook: StoredFile | None, max_value_bytes: int) -> Harvest:
         return Harvest(problems=["The run wrote no output notebook: no metrics to read."])
     try:
         raw = notebook.read_bytes()
-        return harvest_notebook(parse_notebook(raw, source=str(notebook)), max_value_bytes)
+        # a value holding a lone surrogate is a problem of that value only (metrics.values)
+        executed = parse_notebook(raw, source=str(notebook), lone_surrogates=True)
+        return harvest_notebook(executed, max_value_bytes)
     except OSError as error:
         return Harvest(problems=[f"The output notebook could not be read: {error}"])
     except NbtoolsError as error:

@@ -110,7 +110,8 @@ def _version_side(project: Project, version: Version, ref: str) -> Side:
 
 def _disk_side(project: Project, key: str) -> Side:
     try:
-        parts = split(parse_notebook(disk_content(project, key), source=key), source=key)
+        content = parse_notebook(disk_content(project, key), source=key, lone_surrogates=True)
+        parts = split(content, source=key)
     except NotebookError as error:
         raise NotebookError(
             f"{error.message} It cannot be compared; the version store was not changed.",

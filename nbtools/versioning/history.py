@@ -107,7 +107,11 @@ def commit(
             "The version message is empty: give a few words or omit it.", field="message"
         )
     key = notebook_key(project, path)
-    nb = parse_notebook(content, source=key) if isinstance(content, bytes) else content
+    nb = (
+        parse_notebook(content, source=key, lone_surrogates=True)
+        if isinstance(content, bytes)
+        else content
+    )
     store = objects(project)
     last = LAST_SPLITS.get(store.directory, key)
     parts = split(nb, source=key, known=last.cells if last else ())

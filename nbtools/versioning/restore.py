@@ -84,7 +84,7 @@ def _restore(
 
 def _current_content(raw: bytes, path: str) -> bytes:
     try:
-        parse_notebook(raw, source=path)
+        parse_notebook(raw, source=path, lone_surrogates=True)
     except NotebookError as error:
         raise NotebookError(
             f"{error.message} Restoring would overwrite it without keeping it, so nothing was "

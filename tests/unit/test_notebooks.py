@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -208,3 +209,61 @@ def test_a_version_jupyterlab_cannot_upgrade_is_not_told_to_be_upgraded(
     with pytest.raises(NotebookError, match="only version 4 notebooks are supported") as info:
         read_notebook(path)
     assert "upgrade" not in info.value.message
+
+
+def with_cells(*cells: dict[str, Any]) -> dict[str, Any]:
+    return {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": list(cells)}
+
+
+def code(source: str | list[str], **fields: Any) -> dict[str, Any]:
+    return {"cell_type": "code", "metadata": {}, "outputs": [], "source": source, **fields}
+
+
+@pytest.mark.parametrize(
+    ("nb", "where", "cell"),
+    [
+        (with_cells(code("x = 1"), code("a = 1\nx = '\ud800'")), "cell 2, line 2", 1),
+        (with_cells(code(["a = 1\n", "b = 2\n", "x = '\udfff'"])), "cell 1, line 3", 0),
+        (with_cells(code(["a = 1\nb = 2\n", "x\ud83d = 1"])), "cell 1, line 3", 0),
+        (
+            with_cells(code("1", outputs=[{"output_type": "stream", "text": "\ud800"}])),
+            "cell 1 (its outputs.0.text)",
+            0,
+        ),
+        (with_cells(code("1", metadata={"tags": ["\ud800"]})), "cell 1 (its metadata.tags.0)", 0),
+        (
+            {**with_cells(code("1")), "metadata": {"title": {"\ud800": 1}}},
+            "its metadata.title.\\ud800",
+            None,
+        ),
+    ],
+)
+def test_a_lone_surrogate_is_refused_naming_the_cell_and_line(
+    tmp_path: Path, nb: dict[str, Any], where: str, cell: int | None
+) -> None:
+    """JSON can write one ("\\ud800"), UTF-8 cannot hold it: a run, an extraction, the
+    parameters' form failed on it with a UnicodeEncodeError (a 500 over REST)."""
+    raw = json.dumps(nb)  # each lone surrogate as its escape, as a file holds one
+    path = tmp_path / "bad.ipynb"
+    path.write_text(raw)
+    for read in (lambda: parse_notebook(raw, source="bad.ipynb"), lambda: read_notebook(path)):
+        with pytest.raises(NotebookError) as refused:
+            read()
+        message = refused.value.message
+        assert f": {where} holds the lone surrogate \\ud" in message
+        assert message.endswith("Delete that character and save the notebook.")
+        assert refused.value.details.get("cell") == cell
+    assert parse_notebook(raw, lone_surrogates=True) == nb  # versioning keeps it as it is
+
+
+def test_a_lone_surrogate_in_utf8s_bytes_is_refused_too(tmp_path: Path) -> None:
+    """Python's json reads UTF-8's bytes of a surrogate (ED A0 80) as one."""
+    raw = json.dumps(with_cells(code("x = 'S'"))).encode().replace(b"S", b"\xed\xa0\x80")
+    with pytest.raises(NotebookError, match=r"cell 1, line 1 holds the lone surrogate \\ud800"):
+        parse_notebook(raw)
+
+
+def test_a_pair_and_text_like_an_escape_are_no_lone_surrogate() -> None:
+    nb = with_cells(code("emoji = '\U0001f600'  # C:\\ud\\uD800"))
+    assert parse_notebook(json.dumps(nb)) == nb  # the emoji as its pair of escapes
+    assert parse_notebook(json.dumps(nb, ensure_ascii=False).encode()) == nb

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+from nbtools.jobs.storage import StoredFile
 from nbtools.metrics.harvest import harvest_notebook
+from nbtools.metrics.pipeline import harvest_file
 from nbtools.metrics.values import METRIC_MIME
 from tests.conftest import make_notebook
 
@@ -69,3 +73,15 @@ def test_values_record_refuses_are_problems_of_the_harvest_not_its_failure() -> 
     assert len(harvest.problems) == 2
     assert "'text' holds the lone surrogate '\\ud800'" in harvest.problems[0]
     assert "'big' is an integer beyond a float's range" in harvest.problems[1]
+
+
+def test_an_output_notebook_holding_a_lone_surrogate_loses_only_that_value(
+    tmp_path: Path,
+) -> None:
+    """Notebooks holding one are refused where they would be run or extracted; the harvest
+    reads its executed notebook keeping the values that hold none."""
+    path = tmp_path / "out.ipynb"
+    path.write_text(json.dumps(notebook_with_outputs(ours("text", "\ud800"), ours("good", 1.5))))
+    harvest = harvest_file(StoredFile(str(path)), max_value_bytes=1000)
+    assert {name: m.value for name, m in harvest.metrics.items()} == {"good": 1.5}
+    assert "'text' holds the lone surrogate '\\ud800'" in harvest.problems[0]
