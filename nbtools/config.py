@@ -60,9 +60,9 @@ class Number(Float):  # type: ignore[type-arg]
 
 
 class ActorName(Unicode):  # type: ignore[type-arg]
-    """Who acts, as an option sets it: at most :data:`MAX_ACTOR` characters, so that what is
-    recorded is the name given (a longer one is refused where it is given: a flag, a
-    variable, a config file)."""
+    """Who acts, as an option sets it: at most :data:`MAX_ACTOR` characters of UTF-8 text, so
+    that what is recorded is the name given (a longer one, or one typed with bytes that are
+    not UTF-8, is refused where it is given: a flag, a variable, a config file)."""
 
     info_text = f"text of at most {MAX_ACTOR} characters"
 
@@ -71,6 +71,13 @@ class ActorName(Unicode):  # type: ignore[type-arg]
         if len(text) > MAX_ACTOR:
             raise TraitError(
                 f"The {self.name!r} trait expected {self.info_text}, not {len(text)} characters."
+            )
+        from nbtools.jsonplaces import encodable  # not at import: `nbtools --help` needs none
+
+        if not encodable(text):
+            raise Refused(
+                "it holds a lone surrogate (what bytes that are not UTF-8 are read as), which "
+                "no UTF-8 text holds"
             )
         return text
 

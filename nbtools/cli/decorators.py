@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,7 +26,8 @@ def pass_cli(function: Callable[..., Any]) -> Callable[..., Any]:
     unless it names the flag already. A refusal that another field would let through
     (``details["override"]``: "… or force the write", ``force``) ends by naming that field's
     option too (``See --force.``). The library's messages speak to every client (the REST
-    API, JupyterLab), so they name no flag themselves."""
+    API, JupyterLab), so they name no flag themselves. A value typed with bytes that are not
+    UTF-8 is refused first (:func:`refuse_bytes_not_utf8`)."""
 
     @functools.wraps(function)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -33,12 +35,65 @@ def pass_cli(function: Callable[..., Any]) -> Callable[..., Any]:
 
         ctx = click.get_current_context()
         try:
+            refuse_bytes_not_utf8(ctx)
             return ctx.invoke(function, ctx.ensure_object(CliContext), *args, **kwargs)
         except NbtoolsError as error:
             name_the_flag(ctx, error)
             raise
 
     return run
+
+
+def refuse_bytes_not_utf8(ctx: click.Context) -> None:
+    """Refuse a value of the command of ``ctx`` typed with bytes that are not UTF-8
+    (:func:`check_utf8`), naming its option or argument."""
+    for param in ctx.command.params:
+        for text in _texts(ctx.params.get(param.name or "")):
+            check_utf8(param, text)
+
+
+def check_utf8(param: click.Parameter, text: str) -> None:
+    """Refuse ``text``, typed for ``param``, naming it, when it holds bytes that are not UTF-8
+    (a file name in another encoding; Python reads each such byte as a lone surrogate,
+    ``\\udcff``): nbtools keeps paths, names and values as UTF-8, which has no character for
+    them, so the command would fail later, with a traceback. For a type that looks its value
+    up as it converts it (``JOB``), before the command's own check."""
+    from nbtools.jsonplaces import encodable
+
+    if encodable(text):
+        return
+    from nbtools.errors import InvalidInputError
+
+    named = (
+        max(param.opts, key=len)
+        if isinstance(param, click.Option)
+        else param.human_readable_name.strip("[].")
+    )
+    raise InvalidInputError(
+        f"{named} must be UTF-8 text, as nbtools keeps paths, names and values: "
+        f"{_as_typed(text)} holds bytes that are not UTF-8 (shown as \\xNN). Give it in UTF-8 "
+        "(rename a file whose name is not).",
+        field=param.name,
+    )
+
+
+def _texts(value: object) -> list[str]:
+    """The text of an option's or argument's value: a string, a path, or several of them."""
+    if isinstance(value, (tuple, list)):
+        return [text for item in value for text in _texts(item)]
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    return [value] if isinstance(value, str) else []
+
+
+def _as_typed(text: str) -> str:
+    """``text`` as its bytes were typed, each byte that is not UTF-8 as ``\\xff``."""
+    from nbtools.jsonplaces import escaped
+
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no byte was read as
+        return escaped(text)
 
 
 def name_the_flag(ctx: click.Context, error: NbtoolsError) -> None:

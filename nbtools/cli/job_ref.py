@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import CommandFunction
+from nbtools.cli.decorators import CommandFunction, check_utf8
 
 if TYPE_CHECKING:
     _IdType = click.ParamType[int]
@@ -24,6 +24,8 @@ class JobType(_IdType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         if isinstance(value, int):
             return value
+        if param is not None:
+            check_utf8(param, str(value))  # before the look-up, which cannot take it
         cli_ctx = ctx.find_object(CliContext) if ctx is not None else None
         if cli_ctx is None:
             self.fail("needs the nbtools command's context to look the job up", param, ctx)

@@ -7,9 +7,9 @@ the URL, a number in the query, a field of the JSON body, a path) is checked one
 - ``path_id(text, name)``: an id from the URL, ASCII digits up to an id column's 2^31 - 1;
 - ``whole_number_argument(name, ...)``, ``required_argument(name)``: the query (every query
   argument and URL part is read as UTF-8 text by ``decode_argument``);
-- ``json_body()`` (at most ``max_body_bytes``) and ``body_field(body, name, kind)``: the body,
-  whose fields each method declares with ``@body_fields(...)`` (:mod:`.bodies`; any other
-  is refused);
+- ``json_body()`` (at most ``max_body_bytes``; a lone surrogate, text UTF-8 cannot hold,
+  refused wherever it stands) and ``body_field(body, name, kind)``: the body, whose fields
+  each method declares with ``@body_fields(...)`` (:mod:`.bodies`; any other is refused);
 - ``resolve(path, field)`` and ``relative_path(path, field)``: paths, inside the root, never
   hidden (unless the contents manager's ``allow_hidden``) and never in the store directory.
 
@@ -34,7 +34,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado.web import HTTPError, RequestHandler
 
-from jupyter_nbtools.handlers.bodies import fields_taken, read_json
+from jupyter_nbtools.handlers.bodies import fields_taken, read_json, refuse_lone_surrogates
 from jupyter_nbtools.handlers.scrub import scrub_uri
 from jupyter_nbtools.identity import request_actor
 from nbtools.errors import (
@@ -334,7 +334,8 @@ class NbtoolsHandler(APIHandler):
 
     def json_body(self) -> dict[str, Any]:
         """The request body as a JSON object (an empty body is ``{}``), or a 4xx naming the
-        problem: 413 over ``max_body_bytes``, 400 not JSON or not an object."""
+        problem: 413 over ``max_body_bytes``, 400 not JSON, not an object, or holding a lone
+        surrogate (unless the method passes its body on: ``@body_passed_on``)."""
         cached: dict[str, Any] | None = getattr(self, "_nbtools_body", None)
         if cached is not None:
             return dict(cached)
@@ -368,6 +369,8 @@ class NbtoolsHandler(APIHandler):
             ) from None
         if not isinstance(body, dict):
             raise InvalidInputError("The request body must be a JSON object.", field="body")
+        if self._accepted_fields() is not None:  # a body passed on is its receiver's to read
+            refuse_lone_surrogates(body, raw)
         self._nbtools_body = body
         return dict(body)
 

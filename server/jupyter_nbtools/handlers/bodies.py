@@ -1,6 +1,6 @@
-"""What a request body may hold: each handler method declares its fields, and the base
-handler refuses any other before the method runs; a number no float holds is refused where
-the body is read (:func:`read_json`)."""
+"""What a request body may hold: the fields each handler method declares (the base handler
+refuses any other before the method runs), text UTF-8 can hold only, and no number a float
+cannot hold (refused where the body is read: :func:`read_json`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from nbtools.errors import InvalidInputError
+from nbtools.jsonplaces import escaped, field_name, first_surrogate, lone_surrogate
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,3 +117,23 @@ def _beyond_float(body: Any, beyond: list[_BeyondFloat]) -> InvalidInputError:
         field=field,
         **{entry: path[1]},
     )
+
+
+def refuse_lone_surrogates(body: dict[str, Any], raw: bytes) -> None:
+    """Refuse a body with text UTF-8 cannot hold (a lone surrogate: JSON can write one,
+    ``"\\ud800"``) in a key or a value at any depth, naming its place (``parameters.x``; a
+    parameter's name also as ``details.parameter``, as every refused parameter has it): no
+    path, name or value nbtools keeps can hold it, and a run could not use it."""
+    found = lone_surrogate(body, raw)
+    if found is None:
+        return
+    place, text = found
+    field = field_name(place)
+    message = (
+        f"'{field}' holds the lone surrogate {first_surrogate(text)[1]}, half of a UTF-16 pair "
+        "that JSON can write as an escape but that is no character: text is kept as UTF-8, "
+        "which cannot hold it. Send the text without it."
+    )
+    if place[0] == "parameters" and len(place) > 1 and isinstance(place[1], str):
+        raise InvalidInputError(message, field=field, parameter=escaped(place[1]))
+    raise InvalidInputError(message, field=field)
