@@ -6,14 +6,12 @@ from typing import Any, NamedTuple
 
 from nbtools.errors import CheckFailedError, ConflictError, InvalidInputError
 from nbtools.export.build import Extraction, ExtractOptions, extract
-from nbtools.export.shipped import ShippedFiles
 from nbtools.export.writer import (
     FileChange,
     check_output,
     check_path_lengths,
     compare,
     previous_dependencies,
-    read_manifest,
     refusal,
     unified_diff,
     write,
@@ -130,14 +128,12 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
         raise InvalidInputError(f"Unknown mode {request.mode!r}: use preview, check or write.")
     check_output(request.out)
     nb = request.notebook if request.notebook is not None else read_notebook(request.notebook_path)
-    recorded = read_manifest(request.out).get("files", {}) if request.out.is_dir() else {}
     extraction = extract(
         nb,
         request.notebook_path.name,
         request.options,
         previous_dependencies(request.out),
         request.processes,
-        ShippedFiles(request.out, recorded),
     )
     check_path_lengths(extraction, request.out)
     # a write compares the package with the disk itself, under its lock

@@ -24,13 +24,11 @@ from nbtools.export.naming import (
 from nbtools.export.plan import DEFAULT_MODULE, Plan, build_plan
 from nbtools.export.render.modules import render_modules
 from nbtools.export.render.project import render_pyproject, render_readme
-from nbtools.export.unknown_modules import unknown_modules
 from nbtools.notebooks import Notebook, cell_source, cell_tags
 from nbtools.pycode import parse_code
 
 if TYPE_CHECKING:
     from nbtools.export.serving import Served
-    from nbtools.export.shipped import ShippedFiles
 
 _VERSION = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
 
@@ -179,14 +177,12 @@ def extract(
     options: ExtractOptions,
     previous_dependencies: dict[str, str] | None = None,
     processes: int = 1,
-    shipped: "ShippedFiles | None" = None,
 ) -> Extraction:
     """Plan and render the package for ``nb``; nothing is written. ``processes``: how many
     processes may parse the cells (more than one only in a process that may fork:
-    :mod:`nbtools.export.parallel`). ``shipped``: the modules kept in the package's directory
-    beside the generated ones, which the notebook's code may import."""
+    :mod:`nbtools.export.parallel`)."""
     with _cyclic_gc_paused():
-        return _extract(nb, notebook_name, options, previous_dependencies, processes, shipped)
+        return _extract(nb, notebook_name, options, previous_dependencies, processes)
 
 
 def _extract(
@@ -195,7 +191,6 @@ def _extract(
     options: ExtractOptions,
     previous_dependencies: dict[str, str] | None,
     processes: int,
-    shipped: "ShippedFiles | None",
 ) -> Extraction:
     stem = notebook_name.rsplit("/", 1)[-1].removesuffix(".ipynb")
     package = check_package_name(options.package) if options.package else suggest_package_name(stem)
@@ -210,10 +205,8 @@ def _extract(
     served, serve_problems = _served(plan, classified.cells)
     taken = namespace_problems(plan, default, bool(served))
     cycles = import_cycles(plan, default, bool(served))
-    unknown = unknown_modules(plan, default, bool(served), shipped)
     problems = sorted(
-        [*plan.problems, *serve_problems, *taken, *cycles, *unknown],
-        key=lambda p: (p.cell, p.line, p.code),
+        [*plan.problems, *serve_problems, *taken, *cycles], key=lambda p: (p.cell, p.line, p.code)
     )
     exported = [
         m for module in plan.modules.values() for p in module.cells for m in p.names.modules
