@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from traitlets import Bool, Enum, Int, Unicode
 
 from nbtools.config import Number, Refused, Settings
+from nbtools.cpus import check_per_cpu
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.executors import EXECUTORS
 from nbtools.jobs.leases import LEASE_SECONDS
@@ -28,6 +29,11 @@ POLL_SECONDS = 1.0
 MAX_RETRY_BACKOFF_SECONDS = 3600.0
 #: Seconds between two prunes of expired runs (:mod:`nbtools.jobs.retention`).
 PRUNE_SECONDS = 3600.0
+#: Local workers per CPU at most (``workers``): each holds a running and a pre-started kernel
+#: (≈ 150 MiB with the worker, before the notebook's data). One per CPU suits CPU-bound
+#: notebooks and two I/O-bound ones (docs/operations.md); twice that still fits, while a number
+#: such as 100000 forked workers until the machine ran out of memory.
+LOCAL_WORKERS_PER_CPU = 4
 
 
 class StorageLocation(Unicode):  # type: ignore[type-arg]
@@ -95,7 +101,11 @@ class JobsSettings(Settings):
     ).tag(config=True)
 
     workers = Int(
-        0, min=0, help="Runs executed at once (warm worker processes); 0 means the core count."
+        0,
+        min=0,
+        help="Runs executed at once (warm worker processes); 0 means the CPUs this process may "
+        f"run on. The local executor takes at most {LOCAL_WORKERS_PER_CPU} per CPU; the dask "
+        "executor's runs in flight follow the cluster, this caps them.",
     ).tag(config=True)
 
     kernel_zygote = Bool(
@@ -147,6 +157,19 @@ class JobsSettings(Settings):
         "`nbtools runs prune` still works).",
     ).tag(config=True)
 
+    def check_workers(self) -> None:
+        """Refuse more local workers than :data:`LOCAL_WORKERS_PER_CPU` for each CPU this
+        process may run on (InvalidInputError naming ``workers``); a Dask cluster's workers
+        are other machines', so the dask executor takes any number."""
+        if self.executor == "local":
+            check_per_cpu(
+                self.workers,
+                LOCAL_WORKERS_PER_CPU,
+                least=0,
+                name="JobsSettings.workers of the local executor",
+                field="workers",
+            )
+
     def create_scheduler(self, project: Project) -> Scheduler:
         """The scheduler loop and its executor, as these settings describe them."""
         from nbtools.jobs.executors import create_executor
@@ -154,6 +177,7 @@ class JobsSettings(Settings):
         from nbtools.jobs.scheduler import Scheduler
         from nbtools.jobs.storage import Storage
 
+        self.check_workers()
         storage = Storage.parse(self.storage) if self.storage else None
         executor = create_executor(
             self.executor,

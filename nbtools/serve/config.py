@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from traitlets import Bool, Int, Unicode
 
 from nbtools.config import Number, Refused, Settings, StoreUrl
-from nbtools.cpus import available_cpus
+from nbtools.cpus import most_per_cpu
 from nbtools.errors import InvalidInputError
 
 #: Worker processes per CPU at most (``--workers``): each worker answers calls on a pool of
@@ -32,7 +32,7 @@ WORKERS_PER_CPU = 8
 def max_workers() -> int:
     """The most worker processes ``nbtools serve`` starts: :data:`WORKERS_PER_CPU` for each
     CPU this process may run on."""
-    return WORKERS_PER_CPU * available_cpus()
+    return most_per_cpu(WORKERS_PER_CPU)
 
 
 #: The largest API key file read: a key is a line of text, and a file far larger is not one.

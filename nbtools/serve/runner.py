@@ -25,9 +25,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from nbtools.cpus import available_cpus
+from nbtools.cpus import check_per_cpu
 from nbtools.errors import InvalidInputError, NbtoolsError
-from nbtools.serve.config import WORKERS_PER_CPU, ServeSettings, api_key, max_workers
+from nbtools.serve.config import WORKERS_PER_CPU, ServeSettings, api_key
 from nbtools.settings import environment_variable
 from nbtools.unused_imports import allow_unused_imports
 
@@ -107,13 +107,7 @@ def serve(
     input ends: whoever started it and held the other end of that pipe is gone, even if it was
     killed outright (a Jupyter server's previews use this, so none outlives the server).
     """
-    most = max_workers()
-    if not 1 <= workers <= most:
-        raise InvalidInputError(
-            f"workers must be from 1 to {most} ({WORKERS_PER_CPU} for each of the "
-            f"{available_cpus()} CPUs this process may run on), not {workers}.",
-            field="workers",
-        )
+    check_per_cpu(workers, WORKERS_PER_CPU, least=1, name="workers", field="workers")
     keyed = bool(api_key(settings, os.environ))  # refused here, not in every worker
     allow_unused_imports()  # the package's own code may need them
     check_requirements(requirements or {}, package)

@@ -69,6 +69,8 @@ class NbtoolsApp(ExtensionApp):
         settings = build(NbtoolsSettings, config)
         metrics, notifications = build(MetricsSettings, config), build(NotificationSettings, config)
         jobs = build(JobsSettings, config)
+        if jobs.run_scheduler:  # its workers start later, on the first run
+            jobs.check_workers()
         # which index a pylock.toml export pins files of: the operator's choice (or pip's)
         self.settings["nbtools_env"] = build(EnvSettings, config)
         self.pool = ThreadPoolExecutor(max(1, self.worker_threads), "nbtools-request")

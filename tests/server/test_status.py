@@ -193,11 +193,14 @@ class TestBadConfigFileSetting:
     """A bad value in Jupyter's config: the log names it as the file spells it, and where; a
     project root that does not exist is refused, not made into an empty project."""
 
-    @pytest.fixture(params=["workers", "root"])
+    @pytest.fixture(params=["workers", "local workers", "root"])
     def case(self, request: pytest.FixtureRequest, tmp_path: Path) -> tuple[dict[str, Any], str]:
         if request.param == "workers":
             message = "c.JobsSettings.workers = -1 in Jupyter's config files: expected an integer"
             return {"JobsSettings": {"workers": -1}}, message
+        if request.param == "local workers":  # more than the machine bears: 4 per CPU
+            message = "JobsSettings.workers of the local executor must be from 0 to "
+            return {"JobsSettings": {"workers": 100000}}, message
         missing = tmp_path / "typo"
         message = f"The project root {missing} does not exist: name the project's directory."
         return {"NbtoolsSettings": {"root_dir": str(missing)}}, message

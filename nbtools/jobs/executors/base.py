@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import abc
 import logging
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from nbtools.cpus import available_cpus
 from nbtools.jobs.leases import LEASE_SECONDS
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class Executor(abc.ABC):
         *,
         cwd: Path | None = None,
     ) -> None:
-        self.size = size or os.cpu_count() or 1
+        self.size = size or available_cpus()
         self.on_done = on_done
         self.cwd = cwd or Path.cwd()
 

@@ -1,4 +1,5 @@
-"""``nbtools scheduler`` refuses unusable scale-out settings with a precise message (exit 2)."""
+"""``nbtools scheduler`` refuses unusable scale-out settings and more local workers than the
+machine bears with a precise message (exit 2)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from nbtools.cli.app import cli
+from nbtools.cpus import available_cpus
+from nbtools.errors import InvalidInputError
+from nbtools.jobs.config import LOCAL_WORKERS_PER_CPU, JobsSettings
 
 
 @pytest.mark.parametrize(
@@ -55,3 +59,41 @@ def test_the_dask_executor_refuses_an_address_dask_cannot_read(address: str) -> 
     assert info.value.message.startswith(f"{address!r} is not a Dask scheduler address")
     for good in ("tcp://127.0.0.1:8786", "127.0.0.1:8786", "tls://dask.internal:1", "[::1]:8786"):
         check_address(good)
+
+
+@pytest.mark.parametrize("given", ["flag", "variable", "config file"])
+def test_more_local_workers_than_4_per_cpu_are_refused_before_anything_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    """``--workers 99999999999`` forked workers (about 430) until the machine ran out of
+    memory; from a flag, a variable or a config file, it is refused naming the setting."""
+    too_many = LOCAL_WORKERS_PER_CPU * available_cpus() + 1
+    args = ["--root", str(tmp_path), "scheduler"]
+    if given == "flag":
+        args += ["--workers", str(too_many)]
+    elif given == "variable":
+        monkeypatch.setenv("NBTOOLS_JOBS_WORKERS", str(too_many))
+    else:
+        config = tmp_path / "config.py"
+        config.write_text(f"c.JobsSettings.workers = {too_many}\n")
+        args = ["--config", str(config), *args]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert (
+        f"Error: JobsSettings.workers of the local executor must be from 0 to {too_many - 1} "
+        f"({LOCAL_WORKERS_PER_CPU} for each of the {available_cpus()} CPUs this process may run "
+        f"on), not {too_many}. See --workers.\n"
+    ) in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / ".nbtools").exists()
+
+
+def test_the_cap_holds_for_local_workers_only() -> None:
+    most = LOCAL_WORKERS_PER_CPU * available_cpus()
+    JobsSettings(workers=most).check_workers()
+    JobsSettings(workers=0).check_workers()  # the CPUs
+    with pytest.raises(InvalidInputError) as refused:
+        JobsSettings(workers=most + 1).check_workers()
+    assert refused.value.details == {"field": "workers"}
+    # a Dask cluster's workers are other machines': the setting caps its runs in flight
+    JobsSettings(executor="dask", workers=10**6).check_workers()
