@@ -51,15 +51,16 @@ def scheduler(cli_ctx: CliContext) -> None:
     # before anything runs beside this process (a stop before this: the group's, exit 0 too)
     _stop_on_signals(stop, loop.wake)
     monitoring.start()  # the notification sender; before the workers start
-    loop.executor.start()
-    slots = loop.executor.free_slots()
-    click.echo(
-        f"nbtools scheduler: {settings.executor} executor, {slots} slot{'s' * (slots != 1)}, "
-        f"store {shown_url(project.store.engine.url)}",
-        err=True,
-    )
     try:
-        loop.run_forever(stop)
+        loop.executor.start(stop)  # a stop meanwhile starts no other worker
+        if not stop.is_set():
+            slots = loop.executor.free_slots()
+            click.echo(
+                f"nbtools scheduler: {settings.executor} executor, "
+                f"{slots} slot{'s' * (slots != 1)}, store {shown_url(project.store.engine.url)}",
+                err=True,
+            )
+            loop.run_forever(stop)
     finally:
         in_flight = loop.shutdown()
         monitoring.stop()

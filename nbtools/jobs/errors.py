@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nbtools.errors import InvalidInputError, StoreError
+from nbtools.errors import InvalidInputError, NbtoolsError, StoreError
 
 
 class InvalidParameterError(InvalidInputError):
@@ -24,5 +24,12 @@ class RunNotRecordedError(StoreError):
     The run's lease then runs out, and the next nbtools process that reads runs ends it as
     lost (and retries it under its job's policy): it never stays running.
     """
+
+    exit_code = 1
+
+
+class ExecutorStartError(NbtoolsError):
+    """The executor could not start its workers (no file descriptor or process left, say):
+    the machine's limit, not the input, so exit 1; the workers it had started are stopped."""
 
     exit_code = 1

@@ -21,6 +21,7 @@ from nbtools.durations import doubling_wait
 from nbtools.errors import NbtoolsError
 from nbtools.jobs import events, leases, missed, reaper, runs, wakeups
 from nbtools.jobs.config import MAX_RETRY_BACKOFF_SECONDS, POLL_SECONDS, PRUNE_SECONDS
+from nbtools.jobs.errors import ExecutorStartError
 from nbtools.jobs.executors.base import Executor, RunRequest
 from nbtools.jobs.presence import Presence
 from nbtools.jobs.schedules import next_due
@@ -202,6 +203,8 @@ class Scheduler:
         """Claim queued, due runs within the executor's free slots and job limits; submit them."""
         if self.executor is None:
             return []
+        if self.executor.pending():  # given runs while its workers could not start: try again
+            self.executor.start()
         store = self.project.store
         if self._renewed is None or now - self._renewed >= self.renew_every:
             leases.renew_claims(store, self.executor.pending(), now, self.lease_seconds)
@@ -331,16 +334,16 @@ class Scheduler:
             except Exception as exc:
                 failures += 1
                 pause = doubling_wait(self.poll_seconds * 2, failures, MAX_BACKOFF_SECONDS)
-                if failures == 1 and store_unavailable(exc):
+                # the store down, or no worker could start (the machine's limits): one line
+                known = store_unavailable(exc) or isinstance(exc, ExecutorStartError)
+                said = store_failure(exc) if store_unavailable(exc) else exc
+                if failures == 1 and known:
                     log.warning(
-                        "nbtools: scheduler tick failed (%s); retrying in %.1f s",
-                        store_failure(exc),
-                        pause,
+                        "nbtools: scheduler tick failed (%s); retrying in %.1f s", said, pause
                     )
                 elif failures == 1:
                     log.exception("nbtools: scheduler tick failed; retrying in %.1f s", pause)
                 else:
-                    said = store_failure(exc) if store_unavailable(exc) else exc
                     log.warning(
                         "nbtools: tick %d failed (%s); retrying in %.1f s", failures, said, pause
                     )

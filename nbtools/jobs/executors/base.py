@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import logging
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -93,8 +94,10 @@ class Executor(abc.ABC):
                 log.warning("nbtools: run %s done callback failed: %s", run_id, store_failure(exc))
 
     @abc.abstractmethod
-    def start(self) -> None:
-        """Start workers (idempotent); requests submitted before are kept."""
+    def start(self, stop: threading.Event | None = None) -> None:
+        """Start workers (idempotent); requests submitted before are kept. Once ``stop`` is
+        set (the scheduler was asked to stop while it starts) it returns without starting
+        more: :meth:`shutdown` stops what it started."""
 
     @abc.abstractmethod
     def submit(self, request: RunRequest) -> None:

@@ -105,9 +105,9 @@ class DaskExecutor(Executor):
         assert self._client is not None
         return self._client
 
-    def start(self) -> None:
+    def start(self, stop: threading.Event | None = None) -> None:
         with self._lock:
-            if self._client is not None:
+            if self._client is not None or (stop is not None and stop.is_set()):
                 return
             from distributed import Client
 

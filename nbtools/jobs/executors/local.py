@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nbtools.jobs.errors import ExecutorStartError
 from nbtools.jobs.executors.base import DoneCallback, Executor, RunRequest
 from nbtools.processes import kill_tree
 from nbtools.zygote import Zygote
@@ -89,19 +90,55 @@ class LocalExecutor(Executor):
         self._workers: list[_Worker] = []
         self._selector = selectors.DefaultSelector()
         self._wake_read, self._wake_write = os.pipe()
+        self._selector.register(self._wake_read, selectors.EVENT_READ, None)
         self._thread: threading.Thread | None = None
         self._stopping = False
+        #: Held while :meth:`start` starts the workers, one at a time (``_lock`` is free
+        #: between two, so :meth:`shutdown` never waits for all of them).
+        self._starting = threading.Lock()
 
-    def start(self) -> None:
-        with self._lock:
-            if self._thread is not None:
-                return
-            self._selector.register(self._wake_read, selectors.EVENT_READ, None)
-            self._environment = dict(os.environ)
-            for _ in range(self.size):
-                self._spawn()
-            self._thread = threading.Thread(target=self._loop, name="nbtools-executor", daemon=True)
-            self._thread.start()
+    def start(self, stop: threading.Event | None = None) -> None:
+        """Start the workers one after another, then the thread serving them; a second call
+        does nothing. Once ``stop`` is set (a stop signal while the scheduler starts) or
+        :meth:`shutdown` was called, no other worker starts: those started are left to
+        :meth:`shutdown`. A worker that cannot be started (no file descriptor or process left)
+        stops those started and raises :class:`ExecutorStartError`; a later call tries again."""
+        with self._starting:
+            failure: OSError | None = None
+            while failure is None:
+                with self._lock:
+                    if self._thread is not None or self._stopping:
+                        return
+                    if stop is not None and stop.is_set():
+                        return
+                    if len(self._workers) >= self.size:
+                        self._thread = threading.Thread(
+                            target=self._loop, name="nbtools-executor", daemon=True
+                        )
+                        self._thread.start()
+                        return
+                    if not self._workers:
+                        self._environment = dict(os.environ)
+                    try:
+                        self._spawn()
+                    except OSError as error:
+                        failure = error
+                        started, self._workers = self._workers, []
+                        for worker in started:
+                            assert worker.process.stdout is not None
+                            self._selector.unregister(worker.process.stdout)
+            for worker in started:
+                self._end(worker)
+        count = len(started)
+        stopped = (
+            f"; the {count} started {'was' if count == 1 else 'were'} stopped" if count else ""
+        )
+        raise ExecutorStartError(
+            f"Cannot start worker {count + 1} of {self.size}: {_reason(failure)}{stopped}. "
+            "Start fewer workers (JobsSettings.workers) or raise the system limit it hit "
+            "(ulimit).",
+            field="workers",
+        )
 
     def _spawn(self) -> None:
         command = [sys.executable, "-m", "nbtools.jobs.executors.worker"]
@@ -132,6 +169,8 @@ class LocalExecutor(Executor):
         assert process.stdout is not None
         os.set_blocking(process.stdout.fileno(), False)
         worker = _Worker(process)
+        self._workers.append(worker)
+        self._selector.register(process.stdout, selectors.EVENT_READ, worker)
         if self._zygote is not None and ours is not None:
             worker.link = threading.Thread(
                 target=answer,
@@ -140,8 +179,6 @@ class LocalExecutor(Executor):
                 daemon=True,
             )
             worker.link.start()
-        self._workers.append(worker)
-        self._selector.register(process.stdout, selectors.EVENT_READ, worker)
 
     def _forked(self, worker: _Worker, pid: int) -> None:
         """A kernel was forked for ``worker`` (it leads its own process group)."""
@@ -218,19 +255,12 @@ class LocalExecutor(Executor):
         """A worker's pipe closed: it died. Kill what it left, report its run lost, replace it."""
         assert worker.process.stdout is not None
         self._selector.unregister(worker.process.stdout)
-        # Its link's thread is not waited for: it may be waiting on a zygote that hangs. A
-        # kernel it is still forking is killed when it is told of it (_forked).
-        with self._lock:
-            worker.ended = True
-            groups = list(worker.kernel_groups)
         # Its status is read first (kill_tree reaps what it kills, leaving Popen a code of 0):
         # a worker's pipe closes as it exits, an instant before its status can be read.
         code: int | None = None
         with contextlib.suppress(subprocess.TimeoutExpired):
             code = worker.process.wait(timeout=EXIT_WAIT_SECONDS)
-        kill_tree(worker.pid, groups)
-        worker.process.wait()
-        _close_pipes(worker.process)
+        self._end(worker)
         with self._lock:
             self._workers.remove(worker)
             lost = worker.current
@@ -239,6 +269,19 @@ class LocalExecutor(Executor):
         log.warning("nbtools: executor worker %s %s", worker.pid, _ending(code))
         if lost is not None:
             self._report(lost, None)
+
+    def _end(self, worker: _Worker) -> None:
+        """Kill ``worker`` with its kernels' process groups, reap it and close its pipes.
+
+        Its link's thread is not waited for: it may be waiting on a zygote that hangs. A
+        kernel it is still forking is killed when it is told of it (:meth:`_forked`).
+        """
+        with self._lock:
+            worker.ended = True
+            groups = list(worker.kernel_groups)
+        kill_tree(worker.pid, groups)
+        worker.process.wait()
+        _close_pipes(worker.process)
 
     def shutdown(self) -> None:
         """Stop the workers and the zygote; a second call does nothing."""
@@ -277,6 +320,11 @@ class LocalExecutor(Executor):
         for run_id in lost:
             if run_id is not None:
                 self._report(run_id, None)
+
+
+def _reason(error: OSError) -> str:
+    """What the system said, without Python's decoration (``Too many open files``)."""
+    return error.strerror or str(error)
 
 
 def _ending(code: int | None) -> str:

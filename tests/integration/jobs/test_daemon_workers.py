@@ -1,0 +1,159 @@
+"""``nbtools scheduler`` starts its workers one by one and leaves none behind: a stop signal
+while they start, a worker that cannot be started (the daemon exits; a server's scheduler
+tries again)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from nbtools.jobs.executors.local import LocalExecutor
+from nbtools.jobs.scheduler import Scheduler
+from nbtools.jobs.submit import queue_run
+from nbtools.project import Project
+from tests.conftest import NotebookFactory
+from tests.integration.jobs.conftest import processes_with, wait_for, wait_until
+
+pytestmark = pytest.mark.slow
+
+#: Workers every machine takes (the cap is 4 per CPU).
+WORKERS = 4
+
+#: A config file (Python, run by the daemon each time it reads its settings) whose audit hook
+#: (added once) sees each worker the executor starts (``subprocess.Popen``), noting it in
+#: ``{log}``; at the ``{at}``th it sends the daemon ``{signal}``, and waits until the daemon's
+#: thread handling stop signals has stopped it: a signal that arrives while the workers start,
+#: at a known point.
+SIGNAL_AT_A_WORKER = """\
+import os, signal, sys, threading, time
+
+def _on_worker(event, args):
+    if event != "subprocess.Popen" or "nbtools.jobs.executors.worker" not in args[1]:
+        return
+    with open({log!r}, "a") as log:
+        log.write("started\\n")
+    with open({log!r}) as log:
+        started = len(log.readlines())
+    if started == {at}:
+        os.kill(os.getpid(), signal.{signal})
+        while any(t.name == "nbtools-stop-on-signal" for t in threading.enumerate()):
+            time.sleep(0.01)
+
+if not hasattr(sys, "on_worker"):
+    sys.on_worker = _on_worker
+    sys.addaudithook(_on_worker)
+c.JobsSettings.poll_seconds = 0.2
+"""
+
+
+def scheduler_command(project: Project, *options: str) -> list[str]:
+    root = ["--root", str(project.root)]
+    return [sys.executable, "-m", "nbtools.cli.main", *root, *options, "scheduler"]
+
+
+def workers_of(project: Project) -> list[int]:
+    """Live worker processes of executors on ``project`` (``--cwd ROOT`` on their command
+    line)."""
+    return processes_with(f"--cwd\0{project.root}\0")
+
+
+@pytest.fixture
+def leftovers(project: Project) -> Iterator[None]:
+    """Kills the workers a failing test left behind (after asserting none was)."""
+    project.store  # noqa: B018 - migrate before a daemon opens the store
+    yield
+    for pid in workers_of(project):
+        os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
+def test_a_stop_signal_while_the_workers_start_starts_no_other(
+    project: Project, tmp_path: Path, leftovers: None, signum: str
+) -> None:
+    """Before, the daemon started all its workers (about 430 of ``--workers 99999999999``)
+    before it looked at the stop, then stopped them."""
+    log = tmp_path / "workers.log"
+    config = tmp_path / "config.py"
+    config.write_text(SIGNAL_AT_A_WORKER.format(log=str(log), at=2, signal=signum))
+    daemon = subprocess.Popen(
+        [*scheduler_command(project, "--config", str(config)), "--workers", str(WORKERS)],
+        stderr=subprocess.PIPE,
+    )
+    _, err = daemon.communicate(timeout=120)
+    assert daemon.returncode == 0, err
+    assert err.decode().endswith("nbtools scheduler: stopped.\n")
+    assert log.read_text() == "started\n" * 2  # the one being started when it came, no other
+    assert workers_of(project) == []
+
+
+def test_a_worker_that_cannot_start_ends_the_daemon_in_one_line_leaving_no_worker(
+    project: Project, leftovers: None
+) -> None:
+    """Out of file descriptors (``ulimit -n 24``) after a few workers: the daemon stops those
+    it started and exits 1 saying why, where it printed a traceback and left its workers
+    running without it."""
+
+    def few_descriptors() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (24, 24))
+
+    daemon = subprocess.Popen(
+        [*scheduler_command(project), "--workers", str(WORKERS)],
+        stderr=subprocess.PIPE,
+        preexec_fn=few_descriptors,
+    )
+    _, err = daemon.communicate(timeout=120)
+    said = err.decode()
+    assert daemon.returncode == 1, said
+    assert "Traceback" not in said
+    last = said.splitlines()[-1]
+    assert last.startswith("Error: Cannot start worker "), said
+    assert f" of {WORKERS}: Too many open files" in last
+    assert last.endswith(
+        "Start fewer workers (JobsSettings.workers) or raise the system limit it hit "
+        "(ulimit). See --workers."
+    )
+    assert workers_of(project) == []
+
+
+def test_a_scheduler_whose_workers_cannot_start_says_so_in_one_line_and_tries_again(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A server's scheduler (a thread, which cannot exit): at each tick its log says in one
+    line why no worker starts, and once they can the run waiting in its executor runs."""
+    notebook_factory("quick.ipynb", [("code", "n = 1", [])])
+    # no program can be given a variable this long (Linux: 128 KiB): E2BIG for each worker
+    monkeypatch.setenv("NBTOOLS_TEST_TOO_LONG", "x" * 200_000)
+    scheduler = Scheduler(project, LocalExecutor(1, cwd=project.root), poll_seconds=0.05)
+    run = queue_run(project, "quick.ipynb", {})
+    stop = threading.Event()
+    loop = threading.Thread(target=scheduler.run_forever, args=(stop,))
+    with caplog.at_level(logging.WARNING, logger="nbtools"):
+        loop.start()
+        try:
+            wait_until(lambda: "tick 2 failed" in caplog.text, "two ticks to fail")
+            assert workers_of(project) == []
+            monkeypatch.delenv("NBTOOLS_TEST_TOO_LONG")
+            ended = wait_for(project, run.id, lambda r: r.finished_at is not None)
+        finally:
+            stop.set()
+            scheduler.wake()
+            loop.join()
+            scheduler.shutdown()
+    assert ended.status == "succeeded"
+    assert (
+        "nbtools: scheduler tick failed (Cannot start worker 1 of 1: Argument list too long. "
+        "Start fewer workers (JobsSettings.workers) or raise the system limit it hit (ulimit).)"
+    ) in caplog.text
+    assert "Traceback" not in caplog.text
