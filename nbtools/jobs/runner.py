@@ -432,8 +432,10 @@ def execute_run(
                 # already queued, and the kernel boots in its own process either way. Before
                 # the used kernel retires, and not while a run executes: one more kernel
                 # then would cost a kernel's memory per worker during a burst
-                # (docs/performance.md).
-                kernels.warm()
+                # (docs/performance.md). A run stopped from outside (a signal to this
+                # process, its scheduler gone) has no next run: no kernel boots then.
+                if interrupt is None or not interrupt.requested():
+                    kernels.warm()
                 # A run that did not succeed may have left a cell (and its children)
                 # running: its kernel is stopped before the run's command returns.
                 kernels.retire(kernel, wait=True if ended["status"] != SUCCEEDED else None)

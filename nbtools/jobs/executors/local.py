@@ -142,7 +142,7 @@ class LocalExecutor(Executor):
 
     def _spawn(self) -> None:
         command = [sys.executable, "-m", "nbtools.jobs.executors.worker"]
-        command += ["--kernel", self.kernel, "--cwd", str(self.cwd)]
+        command += ["--kernel", self.kernel, "--cwd", str(self.cwd), "--owner", str(os.getpid())]
         if not self.prestart:
             command.append("--no-prestart")
         ours: socket.socket | None = None

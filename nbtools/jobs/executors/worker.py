@@ -6,6 +6,7 @@ executes one run at a time from JSON lines on stdin, answering JSON lines on its
 stdout (its own prints and its kernels' output go to stderr).
 
     python -m nbtools.jobs.executors.worker --kernel python3 --cwd ROOT [--zygote-fd FD]
+        [--owner PID]
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import argparse
 import json
 import os
 import sys
+import threading
+import time
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from nbtools.errors import StoreError
 from nbtools.jobs.executors.base import RunRequest
@@ -23,23 +26,55 @@ from nbtools.processes import release_free_memory
 from nbtools.project import Project
 from nbtools.unused_imports import lighten_worker_imports
 
+#: Seconds between two looks at whether the scheduler that started this worker is still there.
+OWNER_CHECK_SECONDS = 0.5
 
-def _channel() -> IO[str]:
-    """The message channel (the original stdout); fd 1 then points at stderr."""
-    channel = os.fdopen(os.dup(1), "w", buffering=1)
+
+def _channel() -> int:
+    """The message channel (the original stdout, unbuffered: a message the scheduler can no
+    longer read is never left to flush at exit); fd 1 then points at stderr."""
+    channel = os.dup(1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     return channel
 
 
-def _send(channel: IO[str], **message: Any) -> None:
-    channel.write(json.dumps(message) + "\n")
-    channel.flush()
+def _send(channel: int, **message: Any) -> bool:
+    """Send one message; False when the scheduler is gone (it closed the pipe as it died)."""
+    data = (json.dumps(message) + "\n").encode()
+    try:
+        while data:
+            data = data[os.write(channel, data) :]
+    except BrokenPipeError:
+        return False
+    return True
 
 
-def serve(kernel: str, cwd: Path, prestart: bool, zygote_fd: int | None = None) -> None:
-    """Warm up, then execute requests until stdin closes."""
-    owner = os.getppid()  # the scheduler: its runs are lost if it is killed (OwnerGone)
+def _leave_with(owner: int, busy: threading.Lock) -> None:
+    """(A thread) End this worker, silently, once ``owner``, the scheduler that started it,
+    is no longer its parent (killed or crashed: it can no longer stop the worker), unless a
+    run executes (``busy`` held): that run ends as lost first (``OwnerGone``). A worker
+    still warming up (imports, a kernel pre-starting) would otherwise go on for minutes on a
+    loaded machine; its kernel, watched, goes after it (:mod:`nbtools.provisioner`)."""
+    while os.getppid() == owner:
+        time.sleep(OWNER_CHECK_SECONDS)
+    with busy:
+        os._exit(0)
+
+
+def serve(
+    kernel: str, cwd: Path, prestart: bool, zygote_fd: int | None = None, owner: int | None = None
+) -> None:
+    """Warm up, then execute requests until stdin closes or the scheduler is gone.
+
+    ``owner`` is the scheduler's pid (default: the parent's; given, a scheduler that died
+    before this process looked is seen gone): its runs are lost if it is killed (OwnerGone).
+    """
+    owner = owner or os.getppid()
+    busy = threading.Lock()
+    threading.Thread(
+        target=_leave_with, args=(owner, busy), name="nbtools-owner-watch", daemon=True
+    ).start()
     channel = _channel()
     # papermill validates the output notebook on every save (~14 times a run); the compiled
     # validator is several times faster than jsonschema's.
@@ -82,8 +117,10 @@ def serve(kernel: str, cwd: Path, prestart: bool, zygote_fd: int | None = None) 
             key = (request.root, request.store_dir, request.db_url)
             if key not in projects:
                 projects[key] = Project(Path(request.root), Path(request.store_dir), request.db_url)
-            status = execute_run(projects[key], request, kernels, interrupt=owner_gone)
-            _send(channel, event="done", run_id=request.run_id, status=status)
+            with busy:
+                status = execute_run(projects[key], request, kernels, interrupt=owner_gone)
+            if not _send(channel, event="done", run_id=request.run_id, status=status):
+                return  # the scheduler is gone: the run ended as lost (OwnerGone)
             kernels.warm()  # after a run that failed before taking a kernel
     finally:
         kernels.close()
@@ -101,9 +138,12 @@ def main() -> None:
         type=int,
         help="Socket to the executor's kernel zygote; without it every kernel is a new interpreter.",
     )
+    parser.add_argument("--owner", type=int, help="The scheduler's pid (default: the parent's).")
     args = parser.parse_args()
     try:
-        serve(args.kernel, Path(args.cwd).resolve(), not args.no_prestart, args.zygote_fd)
+        serve(
+            args.kernel, Path(args.cwd).resolve(), not args.no_prestart, args.zygote_fd, args.owner
+        )
     except StoreError as error:  # a run's end not recorded: one line, as `nbtools run` says it
         sys.exit(f"nbtools worker {os.getpid()}: {error.message}")
 

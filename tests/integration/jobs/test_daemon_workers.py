@@ -1,6 +1,6 @@
 """``nbtools scheduler`` starts its workers one by one and leaves none behind: a stop signal
 while they start, a worker that cannot be started (the daemon exits; a server's scheduler
-tries again)."""
+tries again), and a daemon killed while they warm up."""
 
 from __future__ import annotations
 
@@ -122,6 +122,44 @@ def test_a_worker_that_cannot_start_ends_the_daemon_in_one_line_leaving_no_worke
         "(ulimit). See --workers."
     )
     assert workers_of(project) == []
+
+
+#: A module the workers import as they warm up (the daemon never does), hanging there: a
+#: warm-up that never ends, as on a machine too loaded for a kernel to start.
+HANGING_IMPORT = """\
+import threading
+open({started!r}, "w").close()
+threading.Event().wait()
+"""
+
+
+def test_a_worker_warming_up_ends_when_its_daemon_is_killed(
+    project: Project, tmp_path: Path, leftovers: None
+) -> None:
+    """Killed, the daemon cannot stop its workers; one still warming up never read the end of
+    its input, and went on (for 18 minutes under load). It sees its daemon gone and exits."""
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    started = tmp_path / "warming-up"
+    shadow.joinpath("papermill.py").write_text(HANGING_IMPORT.format(started=str(started)))
+    path = os.pathsep.join(filter(None, [str(shadow), os.environ.get("PYTHONPATH")]))
+    daemon = subprocess.Popen(
+        [*scheduler_command(project), "--workers", "1"],
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": path},
+    )
+    try:
+        wait_until(started.exists, "the worker to hang in its warm-up")
+        assert len(workers_of(project)) == 1
+        daemon.kill()
+        daemon.wait()
+        wait_until(lambda: workers_of(project) == [], "the worker to end", timeout=60)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
+    _, err = daemon.communicate(timeout=60)
+    assert "Traceback" not in err.decode()
 
 
 def test_a_scheduler_whose_workers_cannot_start_says_so_in_one_line_and_tries_again(

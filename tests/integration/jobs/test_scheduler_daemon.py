@@ -162,7 +162,9 @@ def test_a_run_in_flight_when_the_daemon_is_killed_ends_lost_and_is_retried(
     """SIGKILL to the scheduler alone: its kernel zygote ends with it (and the run's kernel
     with the zygote), while its worker lives on to record the run: lost (``WorkerLost``, as
     docs/operations.md says), not a "kernel died" of the notebook's; then the worker and the
-    zygote are gone too."""
+    zygote are gone too, leaving nothing in the daemon's log (the worker wrote a
+    BrokenPipeError's traceback there, telling its gone scheduler the run was done, and
+    "cannot pre-start kernel" as it started the next run's kernel for no one)."""
     job = create_job(project, {"notebook_path": "sleep.ipynb", "retries": 1})
     doomed = queue_run(project, "sleep.ipynb", {}, job=job)
     wait_for(project, doomed.id, lambda r: r.current_cell == 1)
@@ -176,6 +178,9 @@ def test_a_run_in_flight_when_the_daemon_is_killed_ends_lost_and_is_retried(
     assert (retry.status, retry.attempt) == ("queued", 2)
     _, alive = psutil.wait_procs(started, timeout=30)
     assert alive == []
+    _, err = daemon.communicate(timeout=60)  # everything that could write to it is gone
+    assert "nbtools scheduler: local executor, 1 slot" in err.decode()
+    assert err.decode().count("\n") == 1, err.decode()
 
 
 def test_max_concurrent_holds_back_a_jobs_second_run(
