@@ -348,11 +348,13 @@ def remove(cli_ctx: CliContext, job_id: int, yes: bool, purge: bool, as_json: bo
     if not yes:
         action = "Purge" if purge else "Delete (archive)"
         confirm(f"{action} {what}?", f"Deleting {what}", as_json=as_json)
-    delete_job(cli_ctx.project, job_id, purge=purge, actor=cli_ctx.actor)
+    cancelled = delete_job(cli_ctx.project, job_id, purge=purge, actor=cli_ctx.actor)
     if as_json:
         print_json((job if purge else show_job(cli_ctx.project, job_id)).to_wire())
     else:
-        click.echo(f"Job {job_id} {'purged' if purge else 'archived'}.")
+        ids = ", ".join(map(str, cancelled))
+        queued = f"; its queued run{'s' * (len(cancelled) != 1)} {ids} cancelled" if ids else ""
+        click.echo(f"Job {job_id} {'purged' if purge else 'archived'}{queued}.")
 
 
 @schedule.command()

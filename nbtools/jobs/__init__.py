@@ -261,12 +261,13 @@ def pause_job(project: Project, job_id: int, paused: bool, actor: str | None = N
 
 def delete_job(
     project: Project, job_id: int, *, purge: bool = False, actor: str | None = None
-) -> None:
+) -> list[int]:
     """Archive a job (hidden, never run again, its history readable); ``purge`` deletes it
-    (audited as ``job.archive`` or ``job.delete`` by ``actor``)."""
+    (audited as ``job.archive`` or ``job.delete`` by ``actor``). Its queued runs end
+    cancelled with it: returns their ids."""
     from nbtools.jobs import definitions
 
-    definitions.delete_job(project, job_id, purge=purge, actor=actor)
+    return definitions.delete_job(project, job_id, purge=purge, actor=actor)
 
 
 def list_runs(

@@ -13,6 +13,7 @@ from nbtools.audit import current_actor
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.ids import MAX_INT_COLUMN
 from nbtools.jobs import events, wakeups
+from nbtools.jobs.deletion import cancel_queued_of_job, locked_job
 from nbtools.jobs.errors import InvalidParameterError
 from nbtools.jobs.idempotency import check_key, created_once
 from nbtools.jobs.missed import MAX_CATCH_UP, enqueue_due
@@ -420,7 +421,7 @@ def set_paused(project: Project, job_id: int, paused: bool, actor: str | None = 
 
 def delete_job(
     project: Project, job_id: int, *, purge: bool = False, actor: str | None = None
-) -> None:
+) -> list[int]:
     """Archive a job: it is hidden from lists and never runs again, and its runs, metrics,
     alert rules and alerts stay readable under its id (its pin on a notebook version is
     released: the runs keep theirs). Deleting it again needs ``purge``.
@@ -429,12 +430,23 @@ def delete_job(
     with their metrics; the database deletes its alert rules, alerts, notification targets
     and outbox (foreign keys ON DELETE CASCADE, see :mod:`nbtools.metrics.tables`).
 
+    Either way its queued runs end ``cancelled`` in the transaction that deletes it
+    (:mod:`nbtools.jobs.deletion`): a scheduler that claimed one cannot start it once that
+    commits. Returns their ids.
+
     Audited as ``job.archive`` or ``job.delete`` by ``actor``."""
     with project.store.session(write=True) as session:
-        job = get_job(session, job_id)
+        # locked first: a retry or a run being made for it meanwhile waits, then sees it gone
+        job = locked_job(session, job_id, update=True)
+        if job is None:
+            raise _not_found(f"Job {job_id} does not exist.", job_id=job_id)
+        if not purge:
+            check_active(job)
+        now = utcnow()
+        cancelled = cancel_queued_of_job(session, job_id, now)
         if purge:
             session.delete(job)
         else:
-            check_active(job)
-            job.archived_at, job.paused, job.next_run_at = utcnow(), True, None
-    events.job_deleted(events.JobDeleted(project, job_id, actor, purge))
+            job.archived_at, job.paused, job.next_run_at = now, True, None
+    events.job_deleted(events.JobDeleted(project, job_id, actor, purge, tuple(cancelled)))
+    return cancelled

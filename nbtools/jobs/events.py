@@ -198,12 +198,14 @@ class RunRequested:
 
 @dataclass(frozen=True)
 class JobDeleted:
-    """A job archived, or deleted for good with ``purge``."""
+    """A job archived, or deleted for good with ``purge``; ``cancelled``: the ids of its
+    queued runs that ended with it."""
 
     project: Project
     job_id: int
     actor: str | None = None
     purge: bool = False
+    cancelled: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

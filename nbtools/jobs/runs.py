@@ -18,6 +18,7 @@ from nbtools.durations import doubling_wait
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.ids import MAX_INT_COLUMN
 from nbtools.jobs import events, tables
+from nbtools.jobs.deletion import locked_job
 from nbtools.jobs.leases import LEASE_SECONDS, lease_free
 from nbtools.jobs.storage import StoredFile, exists, join
 from nbtools.jobs.tables import (
@@ -441,12 +442,15 @@ MAX_RETRY_DELAY = MAX_INT_COLUMN
 def schedule_retry(session: Session, run: Run, now: datetime) -> Run | None:
     """Queue the next attempt of a failed job run, after an exponential backoff.
 
-    A run failed by its input (:data:`INPUT_ERRORS`) is not retried. The backoff doubles per
-    attempt, up to :data:`MAX_RETRY_DELAY`; the scheduler caps the wait at its
-    ``max_retry_backoff_seconds`` setting (:func:`nbtools.jobs.leases.claim_due`).
+    A run failed by its input (:data:`INPUT_ERRORS`) is not retried, nor one of a deleted
+    (archived) job; a paused job's is (pausing stops the schedule, not the runs asked for).
+    The backoff doubles per attempt, up to :data:`MAX_RETRY_DELAY`; the scheduler caps the
+    wait at its ``max_retry_backoff_seconds`` setting (:func:`nbtools.jobs.leases.claim_due`).
     """
-    job = session.get(tables.Job, run.job_id) if run.job_id is not None else None
-    if job is None or run.attempt > job.retries or run.cancel_requested:
+    job = None if run.job_id is None else locked_job(session, run.job_id)
+    if job is None or job.archived_at is not None:
+        return None
+    if run.attempt > job.retries or run.cancel_requested:
         return None
     if run.error_name in INPUT_ERRORS:
         return None

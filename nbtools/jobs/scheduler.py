@@ -21,6 +21,7 @@ from nbtools.durations import doubling_wait
 from nbtools.errors import NbtoolsError
 from nbtools.jobs import events, leases, missed, reaper, runs, wakeups
 from nbtools.jobs.config import MAX_RETRY_BACKOFF_SECONDS, POLL_SECONDS, PRUNE_SECONDS
+from nbtools.jobs.deletion import locked_job
 from nbtools.jobs.errors import ExecutorStartError
 from nbtools.jobs.executors.base import Executor, RunRequest
 from nbtools.jobs.presence import Presence
@@ -171,7 +172,7 @@ class Scheduler:
 
     def _enqueue_job(self, job_id: int, now: datetime) -> list[int]:
         with self.project.store.session(write=True) as session:
-            job = session.get(Job, job_id)
+            job = locked_job(session, job_id, update=True)  # not deleted meanwhile
             if job is None or job.cron is None or job.paused or job.next_run_at is None:
                 return []
             if job.next_run_at > now:

@@ -16,6 +16,7 @@ from nbtools.errors import (
 )
 from nbtools.ids import MAX_INT_COLUMN
 from nbtools.jobs import events, wakeups
+from nbtools.jobs.deletion import locked_job
 from nbtools.jobs.idempotency import check_key, created_once
 from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.jobs.parameters import declared_parameters, resolve_values
@@ -295,6 +296,11 @@ def _store_queued(
     """Insert the queued run (once per idempotency ``key``), wake the schedulers if
     ``announce``, and tell the ``run_queued`` subscribers (the audit trail)."""
     with created_once(project.store, Run, key), project.store.session(write=True) as session:
+        if job is not None:  # deleted since it was checked: refused, as it is then
+            current = locked_job(session, job.id)
+            if current is None:
+                raise NotFoundError(f"Job {job.id} does not exist.", job_id=job.id)
+            job = check_active(current)
         run = new_run(job, idempotency_key=key, **fields)
         session.add(run)
         session.flush()

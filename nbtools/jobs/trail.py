@@ -48,7 +48,8 @@ def job_saved(event: JobSaved) -> None:
 
 def job_deleted(event: JobDeleted) -> None:
     action = "job.delete" if event.purge else "job.archive"
-    audit.record_now(event.project.store, event.actor, action, f"job {event.job_id}", {})
+    summary = {"cancelled_runs": list(event.cancelled)} if event.cancelled else {}
+    audit.record_now(event.project.store, event.actor, action, f"job {event.job_id}", summary)
 
 
 def run_queued(event: RunQueued) -> None:
