@@ -133,6 +133,18 @@ class _Code:
         self.trees, self.error = trees, error
 
 
+def _learn(
+    indices: list[int], sources: dict[int, str], read: dict[int, _Code], callees: Callees
+) -> None:
+    """Read the cells at `indices` into `read`, and learn what their code calls the data
+    functions (imports, assignments)."""
+    for index in indices:
+        read[index] = _read_top(sources[index])
+        for tree, _ in read[index].trees:
+            callees.learn(tree)
+    callees.settle()
+
+
 def scan(nb: Notebook) -> NotebookData:
     """Every declared use, literal data path and unresolved data call of the notebook's code
     cells, in order, and the cells that cannot be read; nothing but its language when that is
@@ -157,14 +169,9 @@ def scan(nb: Notebook) -> NotebookData:
     # The cells that may call a data function, and the imports and names giving one another
     # name, first: they name it for every cell (a cell can give a callee another name only
     # if its text names it).
-    renamed = None
     wanted = [i for i, source in sources.items() if "nbtools" in source or _calls(source, None)]
     while wanted:
-        for index in wanted:
-            read[index] = _read_top(sources[index])
-            for tree, _ in read[index].trees:
-                callees.learn(tree)
-        callees.settle()
+        _learn(wanted, sources, read, callees)
         renamed = callees.renamed()
         wanted = [i for i in sources if i not in read and _calls(sources[i], renamed)]
     if not read:
@@ -178,11 +185,7 @@ def scan(nb: Notebook) -> NotebookData:
     # path is read from the working directory, which a cell naming no data call may change.
     more = [i for i in sources if i not in read and (named or (relative and _moves(sources[i])))]
     if more:
-        for index in more:
-            read[index] = _read_top(sources[index])
-            for tree, _ in read[index].trees:
-                callees.learn(tree)
-        callees.settle()
+        _learn(more, sources, read, callees)
         reads, named, relative = follow(_cells(read), facts)
     found: dict[str, list[Found]] = {"dataset": [], "path": []}
     unresolved = []
