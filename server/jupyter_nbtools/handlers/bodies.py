@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from nbtools.errors import InvalidInputError
-from nbtools.jsonplaces import escaped, field_name, first_surrogate, lone_surrogate
+from nbtools.jsonplaces import escaped, field_name, first_surrogate, lone_surrogate, places
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -87,18 +87,10 @@ def _beyond_float(body: Any, beyond: list[_BeyondFloat]) -> InvalidInputError:
     ``parameters``, the parameter), or the body when it is in no field (the body is that
     number, or a repeated key replaced it)."""
     found = {id(number): number for number in beyond}
-    pending: list[tuple[Any, list[str | int]]] = [(body, [])]
-    path: list[str | int] = []
-    number = beyond[0]
-    while pending:
-        value, where = pending.pop()
-        if id(value) in found:
-            path, number = where, found[id(value)]
-            break
-        if isinstance(value, dict):
-            pending.extend(reversed([(item, [*where, key]) for key, item in value.items()]))
-        elif isinstance(value, list):
-            pending.extend(reversed([(item, [*where, index]) for index, item in enumerate(value)]))
+    path, number = next(
+        ((place, found[id(value)]) for place, value in places(body) if id(value) in found),
+        ((), beyond[0]),
+    )
     text = (
         number.text
         if len(number.text) <= 40
