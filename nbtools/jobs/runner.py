@@ -27,15 +27,13 @@ from nbtools.config import DATA_USES_FILE, DATA_USES_VARIABLE, PURPOSE_VARIABLE
 from nbtools.errors import NbtoolsError, NotFoundError
 from nbtools.jobs import events, runs, storage
 from nbtools.jobs.engine import register_engine
-from nbtools.jobs.errors import InvalidParameterError, RunNotRecordedError
-from nbtools.jobs.events import RunStarted, RunStartedInBackground
+from nbtools.jobs.errors import RunNotRecordedError
+from nbtools.jobs.events import RunStartedInBackground
 from nbtools.jobs.executors.base import RunRequest
-from nbtools.jobs.parameters import declared_parameters, resolve_values
+from nbtools.jobs.preparation import Prepared, prepare, source_index
 from nbtools.jobs.tables import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
 from nbtools.jobs.watchdog import HEARTBEAT_SECONDS, INTERRUPTED, Interrupt, Watchdog
-from nbtools.kernels import Kernel, KernelSource, run_kernel
-from nbtools.notebooks import Notebook, content_hash, parse_notebook
-from nbtools.parameters import PARAMETERS_TAG, is_parameters_cell, parameters_cell_index
+from nbtools.kernels import Kernel, KernelSource
 from nbtools.store.database import store_failure
 
 if TYPE_CHECKING:
@@ -43,12 +41,6 @@ if TYPE_CHECKING:
     from nbtools.store.database import Store
 
 log = logging.getLogger(__name__)
-
-#: The key of the output notebook's metadata naming the run that made it and the notebook
-#: it executed (``{"run_id": 7, "notebook_path": "reports/daily.ipynb"}``): a copy of the
-#: output, renamed or moved, still tells where it came from.
-OUTPUT_METADATA_KEY = "nbtools"
-
 
 def worker_id() -> str:
     """This process's name in the ``worker`` column: ``host:pid``."""
@@ -69,107 +61,6 @@ class Outcome:
         return cls(status, {"error_name": name, "error_message": message, "error_cell": cell})
 
 
-@dataclass
-class Prepared:
-    """A run ready to execute: the notebook node, its typed parameters and kernel."""
-
-    notebook: Any
-    parameters: dict[str, Any]
-    kernel_name: str
-    cwd: Path
-    cells: int
-    injected_after: int | None
-    start: RunStarted
-
-
-def _prepare(
-    project: Project, run: Run, worker: str, raw: bytes, cwd: Path, output_dir: str | None
-) -> Prepared:
-    """Check the notebook's parameters, record its hash and ``output_dir``, where its outputs
-    and record of data uses are written as it executes (None: a scratch directory, uploaded
-    when it ends). A run ended by another process (its worker lost) is read there: its
-    executed notebook as far as it was saved and the datasets it used
-    (:func:`nbtools.jobs.reaper.end_lost_run`); until it ends it shows no output file."""
-    import nbformat
-
-    nb = parse_notebook(raw, source=run.notebook_path)
-    declared = declared_parameters(nb)
-    try:
-        values = resolve_values(declared, run.parameters, for_kernel=True)
-    except InvalidParameterError as exc:
-        raise InvalidParameterError(
-            f"{exc.message} The notebook changed since the run was requested; edit the job's "
-            "parameters to match it.",
-            **exc.details,
-        ) from None
-    kernel = run_kernel(run.kernel_name, nb)
-    path = project.root / run.notebook_path
-    runs.record_start(
-        project.store,
-        run.id,
-        worker,
-        notebook_sha256=content_hash(raw),
-        cells_total=len(nb["cells"]),
-        cells_done=0,
-        **({"output_dir": output_dir, "outputs": []} if output_dir is not None else {}),
-    )
-    parameters_at = parameters_cell_index(nb)
-    executed = nbformat.reads(_without_outputs(nb), as_version=4)
-    executed.metadata[OUTPUT_METADATA_KEY] = {"run_id": run.id, "notebook_path": run.notebook_path}
-    if values:
-        _untag_other_parameters_cells(executed)
-    return Prepared(
-        notebook=executed,
-        parameters=values,
-        kernel_name=kernel,
-        cwd=cwd,
-        cells=len(nb["cells"]),
-        injected_after=(parameters_at if parameters_at is not None else -1) if values else None,
-        start=RunStarted(
-            project,
-            run.id,
-            run.notebook_path,
-            path,
-            raw,
-            kernel,
-            run.pinned_version_id,
-            run.created_by,
-        ),
-    )
-
-
-def _without_outputs(nb: Notebook) -> str:
-    """The notebook's JSON without its code cells' outputs, for papermill.
-
-    papermill clears every code cell's outputs before it executes the first one, but only after
-    nbformat has validated them and papermill has deep-copied the notebook: for a notebook with
-    large outputs (images, tables) that was most of the run's preparation, and an output nested
-    a few hundred levels deep failed the run with a RecursionError before any cell ran.
-    """
-    cells = [
-        {**cell, "outputs": []} if cell.get("cell_type") == "code" else cell for cell in nb["cells"]
-    ]
-    return json.dumps({**nb, "cells": cells})
-
-
-def _untag_other_parameters_cells(nb: Any) -> None:
-    """papermill injects after the first cell tagged ``parameters``, whatever the cell; drop
-    the tag from the cells that declare nothing (``skip``, not code: see
-    :func:`nbtools.parameters.is_parameters_cell`), so it injects where jobs read the
-    parameters (or at the top when no cell declares them)."""
-    for cell in nb.cells:
-        tags = cell.metadata.get("tags")
-        if isinstance(tags, list) and PARAMETERS_TAG in tags and not is_parameters_cell(cell):
-            cell.metadata["tags"] = [tag for tag in tags if tag != PARAMETERS_TAG]
-
-
-def _source_index(prepared: Prepared, executed_index: int) -> int:
-    """Map a cell index of the executed notebook (with injected parameters) to the source's."""
-    if prepared.injected_after is not None and executed_index > prepared.injected_after:
-        return executed_index - 1
-    return executed_index
-
-
 def _papermill(
     prepared: Prepared,
     output: Path,
@@ -180,7 +71,7 @@ def _papermill(
     import papermill
 
     def on_cell_start(index: int) -> None:
-        progress.current_cell = _source_index(prepared, index)
+        progress.current_cell = source_index(prepared, index)
         progress.cells_done = progress.current_cell
 
     papermill.execute_notebook(
@@ -245,7 +136,7 @@ def _outcome(
         return Outcome.failed(type(error).__name__, message)
     if isinstance(error, PapermillExecutionError):
         return Outcome.failed(
-            error.ename, _without_cell_file(error.evalue), _source_index(prepared, error.cell_index)
+            error.ename, _without_cell_file(error.evalue), source_index(prepared, error.cell_index)
         )
     if isinstance(error, CellTimeoutError):
         return Outcome.failed(
@@ -462,7 +353,7 @@ def _execute(
     output = out_dir / f"{Path(run.notebook_path).stem}.ipynb"
     try:
         raw, cwd = _read_input(project, run, request.input_url, remote)
-        prepared = _prepare(project, run, worker, raw, cwd, kept)
+        prepared = prepare(project, run, worker, raw, cwd, kept)
         progress.cells_total = prepared.cells
         events.run_requested(
             events.RunRequested(

@@ -1,0 +1,128 @@
+"""Preparing a claimed run for papermill: its notebook read and checked, its parameters typed,
+its start recorded, and the copy papermill executes (no outputs; the ``parameters`` tag only on
+the cell that declares them; the output notebook's metadata naming the run)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nbtools.jobs import runs
+from nbtools.jobs.errors import InvalidParameterError
+from nbtools.jobs.events import RunStarted
+from nbtools.jobs.parameters import declared_parameters, resolve_values
+from nbtools.kernels import run_kernel
+from nbtools.notebooks import Notebook, content_hash, parse_notebook
+from nbtools.parameters import PARAMETERS_TAG, is_parameters_cell, parameters_cell_index
+
+if TYPE_CHECKING:
+    from nbtools.jobs.tables import Run
+    from nbtools.project import Project
+
+#: The key of the output notebook's metadata naming the run that made it and the notebook
+#: it executed (``{"run_id": 7, "notebook_path": "reports/daily.ipynb"}``): a copy of the
+#: output, renamed or moved, still tells where it came from.
+OUTPUT_METADATA_KEY = "nbtools"
+
+
+@dataclass
+class Prepared:
+    """A run ready to execute: the notebook node, its typed parameters and kernel."""
+
+    notebook: Any
+    parameters: dict[str, Any]
+    kernel_name: str
+    cwd: Path
+    cells: int
+    injected_after: int | None
+    start: RunStarted
+
+
+def prepare(
+    project: Project, run: Run, worker: str, raw: bytes, cwd: Path, output_dir: str | None
+) -> Prepared:
+    """Check the notebook's parameters, record its hash and ``output_dir``, where its outputs
+    and record of data uses are written as it executes (None: a scratch directory, uploaded
+    when it ends). A run ended by another process (its worker lost) is read there: its
+    executed notebook as far as it was saved and the datasets it used
+    (:func:`nbtools.jobs.reaper.end_lost_run`); until it ends it shows no output file."""
+    import nbformat
+
+    nb = parse_notebook(raw, source=run.notebook_path)
+    declared = declared_parameters(nb)
+    try:
+        values = resolve_values(declared, run.parameters, for_kernel=True)
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(
+            f"{exc.message} The notebook changed since the run was requested; edit the job's "
+            "parameters to match it.",
+            **exc.details,
+        ) from None
+    kernel = run_kernel(run.kernel_name, nb)
+    path = project.root / run.notebook_path
+    runs.record_start(
+        project.store,
+        run.id,
+        worker,
+        notebook_sha256=content_hash(raw),
+        cells_total=len(nb["cells"]),
+        cells_done=0,
+        **({"output_dir": output_dir, "outputs": []} if output_dir is not None else {}),
+    )
+    parameters_at = parameters_cell_index(nb)
+    executed = nbformat.reads(_without_outputs(nb), as_version=4)
+    executed.metadata[OUTPUT_METADATA_KEY] = {"run_id": run.id, "notebook_path": run.notebook_path}
+    if values:
+        _untag_other_parameters_cells(executed)
+    return Prepared(
+        notebook=executed,
+        parameters=values,
+        kernel_name=kernel,
+        cwd=cwd,
+        cells=len(nb["cells"]),
+        injected_after=(parameters_at if parameters_at is not None else -1) if values else None,
+        start=RunStarted(
+            project,
+            run.id,
+            run.notebook_path,
+            path,
+            raw,
+            kernel,
+            run.pinned_version_id,
+            run.created_by,
+        ),
+    )
+
+
+def _without_outputs(nb: Notebook) -> str:
+    """The notebook's JSON without its code cells' outputs, for papermill.
+
+    papermill clears every code cell's outputs before it executes the first one, but only after
+    nbformat has validated them and papermill has deep-copied the notebook: for a notebook with
+    large outputs (images, tables) that was most of the run's preparation, and an output nested
+    a few hundred levels deep failed the run with a RecursionError before any cell ran.
+    """
+    cells = [
+        {**cell, "outputs": []} if cell.get("cell_type") == "code" else cell for cell in nb["cells"]
+    ]
+    return json.dumps({**nb, "cells": cells})
+
+
+def _untag_other_parameters_cells(nb: Any) -> None:
+    """papermill injects after the first cell tagged ``parameters``, whatever the cell; drop
+    the tag from the cells that declare nothing (``skip``, not code: see
+    :func:`nbtools.parameters.is_parameters_cell`), so it injects where jobs read the
+    parameters (or at the top when no cell declares them)."""
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags")
+        if isinstance(tags, list) and PARAMETERS_TAG in tags and not is_parameters_cell(cell):
+            cell.metadata["tags"] = [tag for tag in tags if tag != PARAMETERS_TAG]
+
+
+def source_index(prepared: Prepared, executed_index: int) -> int:
+    """Map a cell index of the executed notebook (with injected parameters) to the source's."""
+    if prepared.injected_after is not None and executed_index > prepared.injected_after:
+        return executed_index - 1
+    return executed_index
