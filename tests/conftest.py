@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -22,6 +24,31 @@ from nbtools.project import Project
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
 NotebookFactory = Callable[..., Path]
+
+
+class LogLines(logging.Handler):
+    """Each record the loggers it is added to handle, formatted, DEBUG ones too."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@contextlib.contextmanager
+def logged(*loggers: logging.Logger, form: str = "%(message)s") -> Iterator[LogLines]:
+    """The lines ``loggers`` write while in the block, formatted as ``form``."""
+    lines = LogLines()
+    lines.setFormatter(logging.Formatter(form))
+    for logger in loggers:
+        logger.addHandler(lines)
+    try:
+        yield lines
+    finally:
+        for logger in loggers:
+            logger.removeHandler(lines)
 
 
 def make_notebook(

@@ -17,15 +17,35 @@ from tests.server.openapi_spec import error_validator
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
-    return {"ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}}}
+    return server_config({})
 
 
-def without_scheduler() -> dict[str, Any]:
-    """A ``jp_server_config`` for a module whose jobs and runs stay as the test leaves them:
-    the extension enabled and no scheduler, so no run starts and no kernel."""
+#: A scheduler of one local worker polling five times a second: runs start soon after a test
+#: queues them.
+ONE_WORKER = {"workers": 1, "poll_seconds": 0.2}
+
+
+def server_config(
+    jobs: dict[str, Any] | None = None,
+    *,
+    identity: type | None = None,
+    authorizer: type | None = None,
+    **sections: dict[str, Any],
+) -> dict[str, Any]:
+    """A ``jp_server_config`` with the extension enabled. ``jobs``: the ``JobsSettings``; None:
+    no scheduler, so jobs and runs stay as the test leaves them (no run starts, no kernel).
+    ``identity``, ``authorizer``: the server's identity provider and authorizer classes (with an
+    identity provider, the XSRF check is off: its tests name their user in a header).
+    ``sections``: more configuration (``NbtoolsSettings={"db_url": ...}``)."""
+    app: dict[str, Any] = {"jpserver_extensions": {"jupyter_nbtools": True}}
+    if identity is not None:
+        app |= {"identity_provider_class": identity, "disable_check_xsrf": True}
+    if authorizer is not None:
+        app["authorizer_class"] = authorizer
     return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
-        "JobsSettings": {"run_scheduler": False},
+        "ServerApp": app,
+        "JobsSettings": {"run_scheduler": False} if jobs is None else jobs,
+        **sections,
     }
 
 

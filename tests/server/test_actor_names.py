@@ -14,6 +14,7 @@ from jupyter_server.auth import IdentityProvider, User
 from nbtools import audit
 from nbtools.metrics.tables import Alert
 from nbtools.project import Project
+from tests.server.conftest import server_config
 from tests.server.test_identity import NOTEBOOK, as_user
 
 API = ("nbtools", "api")
@@ -30,14 +31,7 @@ class AnyHeaderUser(IdentityProvider):
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_nbtools": True},
-            "identity_provider_class": AnyHeaderUser,
-            "disable_check_xsrf": True,
-        },
-        "JobsSettings": {"run_scheduler": False},
-    }
+    return server_config(identity=AnyHeaderUser)
 
 
 async def test_a_long_user_name_acts_under_its_long_form(

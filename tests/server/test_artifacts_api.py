@@ -13,6 +13,7 @@ from jupyter_server.utils import url_path_join
 from tornado.httpclient import HTTPClientError
 
 from tests.conftest import make_notebook
+from tests.server.conftest import ONE_WORKER, server_config
 from tests.server.openapi_spec import reply_validator
 from tests.server.test_jobs_api import call, finished, refused
 from tests.server.test_request_safety import cookie_login
@@ -35,13 +36,7 @@ class Switchable(Authorizer):
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_nbtools": True},
-            "authorizer_class": Switchable,
-        },
-        "JobsSettings": {"workers": 1, "poll_seconds": 0.2},
-    }
+    return server_config(ONE_WORKER, authorizer=Switchable)
 
 
 async def trained(jp_fetch: Any, root: Path) -> int:

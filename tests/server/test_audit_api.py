@@ -11,6 +11,7 @@ import pytest
 from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import HTTPClientError
 
+from tests.server.conftest import server_config
 from tests.server.openapi_spec import reply_validator
 from tests.server.test_identity import NOTEBOOK, HeaderUsers, as_user
 
@@ -26,15 +27,7 @@ class AdminAlice(Authorizer):
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_nbtools": True},
-            "identity_provider_class": HeaderUsers,
-            "authorizer_class": AdminAlice,
-            "disable_check_xsrf": True,
-        },
-        "JobsSettings": {"run_scheduler": False},
-    }
+    return server_config(identity=HeaderUsers, authorizer=AdminAlice)
 
 
 async def audit(jp_fetch: Any, user: str = "alice", **params: Any) -> list[dict[str, Any]]:

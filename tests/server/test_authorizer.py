@@ -9,6 +9,8 @@ import pytest
 from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import HTTPClientError
 
+from tests.server.conftest import server_config
+
 
 class DenyNbtools(Authorizer):
     """Denies every action on the nbtools resource, allows the rest."""
@@ -19,12 +21,7 @@ class DenyNbtools(Authorizer):
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_nbtools": True},
-            "authorizer_class": DenyNbtools,
-        }
-    }
+    return server_config({}, authorizer=DenyNbtools)
 
 
 async def test_authorizer_can_deny_nbtools(jp_fetch: Any) -> None:

@@ -20,7 +20,7 @@ from nbtools import envsnap
 from nbtools.jobs.definitions import create_job
 from nbtools.project import Project
 from tests.conftest import make_notebook
-from tests.server.conftest import check_error_reply
+from tests.server.conftest import check_error_reply, server_config
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 LIMIT = 4096
@@ -37,11 +37,7 @@ BAD_NUMBERS = ("²", "-1", str(2**64), "", "9" * 5000)
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
-        "NbtoolsApp": {"max_body_bytes": LIMIT},
-        "JobsSettings": {"run_scheduler": False},
-    }
+    return server_config(NbtoolsApp={"max_body_bytes": LIMIT})
 
 
 @pytest.fixture

@@ -13,14 +13,12 @@ from tornado.httpclient import HTTPClientError
 from nbtools.data.catalog import add_dataset, dataset_spec
 from nbtools.project import Project
 from tests.conftest import make_notebook
+from tests.server.conftest import ONE_WORKER, server_config
 
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
-        "JobsSettings": {"workers": 1, "poll_seconds": 0.2},
-    }
+    return server_config(ONE_WORKER)
 
 
 @pytest.fixture

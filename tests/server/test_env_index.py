@@ -12,6 +12,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from tests.index_mirror import Mirror, serving_mirror, with_login
+from tests.server.conftest import server_config
 
 try:
     import tomllib
@@ -79,7 +80,7 @@ class TestPipFileIndex:
     def jp_server_config(self, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         monkeypatch.setenv("PIP_INDEX_URL", "file:///srv/wheels")
         monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
-        return {"ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}}}
+        return server_config({})
 
     async def test_requirements_are_exported_and_a_lock_file_is_refused(
         self, jp_fetch: Any

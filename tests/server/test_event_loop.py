@@ -10,14 +10,12 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.server.conftest import server_config
+
 
 @pytest.fixture
 def jp_server_config(postgres_url: str) -> dict[str, Any]:
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
-        "NbtoolsSettings": {"db_url": postgres_url},
-        "JobsSettings": {"run_scheduler": False},
-    }
+    return server_config(NbtoolsSettings={"db_url": postgres_url})
 
 
 def dsn(url: str) -> str:

@@ -16,6 +16,7 @@ from nbtools.jobs.definitions import create_job
 from nbtools.jobs.submit import queue_run
 from nbtools.project import Project
 from tests.conftest import make_notebook
+from tests.server.conftest import server_config
 
 NOTEBOOK = make_notebook([("code", "days = 7", ["parameters"]), ("code", "days", [])])
 
@@ -30,14 +31,7 @@ class HeaderUsers(IdentityProvider):
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_nbtools": True},
-            "identity_provider_class": HeaderUsers,
-            "disable_check_xsrf": True,
-        },
-        "JobsSettings": {"run_scheduler": False},
-    }
+    return server_config(identity=HeaderUsers)
 
 
 async def as_user(jp_fetch: Any, user: str, method: str, *path: str, body: Any = None) -> Any:

@@ -16,6 +16,7 @@ from nbtools.jobs.runs import new_run
 from nbtools.jobs.tables import Job
 from nbtools.project import Project
 from tests.conftest import make_notebook
+from tests.server.conftest import ONE_WORKER, server_config
 from tests.server.test_identity import HeaderUsers, as_user
 
 API = ("nbtools", "api")
@@ -23,14 +24,7 @@ API = ("nbtools", "api")
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_nbtools": True},
-            "identity_provider_class": HeaderUsers,
-            "disable_check_xsrf": True,
-        },
-        "JobsSettings": {"workers": 1, "poll_seconds": 0.2},
-    }
+    return server_config(ONE_WORKER, identity=HeaderUsers)
 
 
 def write(root: Path, body: str) -> None:

@@ -17,12 +17,12 @@ from nbtools.jobs.schedules import due_times, previous_times
 from nbtools.jobs.tables import Job
 from nbtools.project import Project
 from nbtools.store.base import utcnow
-from tests.server.conftest import without_scheduler
+from tests.server.conftest import server_config
 
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
-    return without_scheduler()
+    return server_config()
 
 
 async def call(jp_fetch: Any, method: str, *path: str, body: Any = None, **params: str) -> Any:

@@ -13,6 +13,7 @@ from tornado.httpclient import HTTPClientError
 from nbtools.jobs.submit import queue_run
 from nbtools.project import Project
 from tests.conftest import make_notebook
+from tests.server.conftest import ONE_WORKER, server_config
 
 FORECAST = make_notebook(
     [
@@ -26,10 +27,7 @@ SYNTAX_ERROR = make_notebook([("code", "x = 1", []), ("code", "x = (1 +", [])])
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
-        "JobsSettings": {"workers": 1, "poll_seconds": 0.2},
-    }
+    return server_config(ONE_WORKER)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from nbtools import envsnap
 from nbtools.project import Project
 from tests.conftest import make_notebook
-from tests.server.conftest import without_scheduler
+from tests.server.conftest import server_config
 from tests.server.test_bad_input import BODY_ROUTES, TAKEN, send, send_raw, url
 
 #: A notebook with a text parameter, and one whose second cell holds a lone surrogate.
@@ -25,7 +25,7 @@ DAMAGED = make_notebook([("code", "s = 'a'", ["parameters"]), ("code", "x = '\ud
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
-    return without_scheduler()
+    return server_config()
 
 
 @pytest.fixture(autouse=True)

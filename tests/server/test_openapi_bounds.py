@@ -16,6 +16,7 @@ from nbtools import versioning
 from nbtools.jobs.definitions import create_job
 from nbtools.project import Project
 from tests.conftest import make_notebook
+from tests.server.conftest import server_config
 from tests.server.openapi_spec import (
     body_properties,
     body_schema,
@@ -36,11 +37,7 @@ REFERENCES = {"pinned_version_id": "There is no notebook version with id"}
 
 @pytest.fixture
 def jp_server_config(store_url: str) -> dict[str, Any]:
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
-        "NbtoolsSettings": {"db_url": store_url},
-        "JobsSettings": {"run_scheduler": False},
-    }
+    return server_config(NbtoolsSettings={"db_url": store_url})
 
 
 @pytest.fixture

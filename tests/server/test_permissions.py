@@ -15,6 +15,7 @@ from tornado.httpclient import HTTPClientError
 from nbtools.jobs.definitions import create_job
 from nbtools.project import Project
 from tests.conftest import make_notebook
+from tests.server.conftest import server_config
 from tests.server.test_jobs_api import call
 
 
@@ -27,13 +28,7 @@ class ReadWriteOnly(Authorizer):
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_nbtools": True},
-            "authorizer_class": ReadWriteOnly,
-        },
-        "JobsSettings": {"workers": 1, "poll_seconds": 0.1},
-    }
+    return server_config({"workers": 1, "poll_seconds": 0.1}, authorizer=ReadWriteOnly)
 
 
 @pytest.fixture

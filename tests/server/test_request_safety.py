@@ -14,7 +14,8 @@ from tornado import web
 from tornado.httpclient import HTTPClientError
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler
-from tests.conftest import make_notebook
+from tests.conftest import LogLines, logged, make_notebook
+from tests.server.conftest import ONE_WORKER, server_config
 from tests.server.test_jobs_api import call, finished
 
 NOTEBOOK = make_notebook([("code", "days = 7", ["parameters"]), ("code", "print(days)", [])])
@@ -39,10 +40,7 @@ PATH_ROUTES: list[tuple[str, str, str]] = [
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
-    return {
-        "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
-        "JobsSettings": {"workers": 1, "poll_seconds": 0.2},
-    }
+    return server_config(ONE_WORKER)
 
 
 @pytest.fixture
@@ -132,29 +130,15 @@ class Boom(NbtoolsHandler):
         raise RuntimeError("a bug")
 
 
-class Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
 @pytest.fixture
-def server_log(jp_serverapp: Any) -> Iterator[Collect]:
-    collect = Collect()
-    collect.setFormatter(logging.Formatter("%(message)s %(exc_info)s"))
+def server_log(jp_serverapp: Any) -> Iterator[LogLines]:
     loggers = [logging.getLogger(), jp_serverapp.log, logging.getLogger("tornado")]
-    for logger in loggers:
-        logger.addHandler(collect)
-    yield collect
-    for logger in loggers:
-        logger.removeHandler(collect)
+    with logged(*loggers, form="%(message)s %(exc_info)s") as lines:
+        yield lines
 
 
 async def test_no_token_in_the_log_on_4xx_or_5xx(
-    jp_fetch: Any, jp_serverapp: Any, jp_root_dir: Path, jp_base_url: str, server_log: Collect
+    jp_fetch: Any, jp_serverapp: Any, jp_root_dir: Path, jp_base_url: str, server_log: LogLines
 ) -> None:
     token = jp_serverapp.identity_provider.token
     assert token

@@ -14,13 +14,13 @@ from nbtools.data.usage import purge_outputs
 from nbtools.jobs.runs import run_dir
 from nbtools.project import Project
 from tests.purge_support import add_run, customers_project
-from tests.server.conftest import without_scheduler
+from tests.server.conftest import server_config
 from tests.server.openapi_spec import reply_validator
 
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
-    return without_scheduler()
+    return server_config()
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ from tornado.httpclient import HTTPClientError
 
 from nbtools.project import Project
 from nbtools.serve.recorder import ServiceRecorder
-from tests.server.conftest import without_scheduler
+from tests.server.conftest import server_config
 
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
-    return without_scheduler()
+    return server_config()
 
 
 async def call(jp_fetch: Any, method: str, *path: str, body: Any = None, **params: str) -> Any:

@@ -21,6 +21,7 @@ from nbtools.jobs.tables import Job
 from nbtools.metrics.tables import MetricValue
 from nbtools.project import Project
 from tests.conftest import make_notebook
+from tests.server.conftest import server_config
 from tests.server.openapi_spec import reply_validator
 
 SCORER = [
@@ -76,15 +77,7 @@ class BobReadsOnly(Authorizer):
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_nbtools": True},
-            "identity_provider_class": Users,
-            "authorizer_class": BobReadsOnly,
-            "disable_check_xsrf": True,
-        },
-        "JobsSettings": {"run_scheduler": False},
-    }
+    return server_config(identity=Users, authorizer=BobReadsOnly)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from nbtools import __version__
 from nbtools.data.catalog import add_dataset, dataset_spec
 from nbtools.project import Project
 from tests.conftest import make_notebook
+from tests.server.conftest import server_config
 from tests.server.openapi_spec import reply_validator
 from tests.unit.data.conftest import store_as_written
 from tests.unit.test_store import write_newer_store
@@ -105,7 +106,7 @@ class TestNewerStore:
     @pytest.fixture
     def jp_server_config(self, jp_root_dir: Path) -> dict[str, Any]:
         write_newer_store(jp_root_dir)  # before the server starts
-        return {"ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}}}
+        return server_config({})
 
     async def test_status_answers_with_the_error(self, jp_fetch: Any) -> None:
         with pytest.raises(HTTPClientError) as info:
@@ -129,10 +130,7 @@ class TestSettingsOrder:
     @pytest.fixture
     def jp_server_config(self, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         monkeypatch.setenv("NBTOOLS_STORE_DIR", "env-state")
-        return {
-            "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
-            "NbtoolsSettings": {"store_dir": "file-state"},
-        }
+        return server_config({}, NbtoolsSettings={"store_dir": "file-state"})
 
     async def test_environment_overrides_the_config_file(
         self, jp_fetch: Any, jp_root_dir: Path
@@ -152,11 +150,11 @@ class TestSettingsUnderTheApp:
 
     @pytest.fixture
     def jp_server_config(self) -> dict[str, Any]:
-        return {
-            "ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}},
-            "NbtoolsSettings": {"store_dir": "file-state"},
-            "NbtoolsApp": {"NbtoolsSettings": {"store_dir": "app-state"}},
-        }
+        return server_config(
+            {},
+            NbtoolsSettings={"store_dir": "file-state"},
+            NbtoolsApp={"NbtoolsSettings": {"store_dir": "app-state"}},
+        )
 
     async def test_the_app_section_overrides_the_top_level_one(
         self, jp_fetch: Any, jp_root_dir: Path

@@ -23,6 +23,7 @@ from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.notify.sender import NotificationSender
 from nbtools.metrics.tables import Notification
 from nbtools.project import Project
+from tests.conftest import LogLines, logged
 from tests.integration.metrics.conftest import (
     Clock,
     MailServer,
@@ -131,22 +132,10 @@ def test_implicit_tls_delivers_trusting_a_private_ca(
     assert [m["Subject"] for m in smtps_server.messages] == ["nbtools: [job-1] run 1 failed"]
 
 
-class Collected(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
 @pytest.fixture
-def nbtools_logs() -> Iterator[Collected]:
-    handler = Collected()
-    logger = logging.getLogger("nbtools")
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
+def nbtools_logs() -> Iterator[LogLines]:
+    with logged(logging.getLogger("nbtools")) as lines:
+        yield lines
 
 
 def test_a_wrong_password_fails_clearly_at_once_and_is_never_shown(
@@ -155,7 +144,7 @@ def test_a_wrong_password_fails_clearly_at_once_and_is_never_shown(
     settings: NotificationSettings,
     clock: Clock,
     ca_file: Path,
-    nbtools_logs: Collected,
+    nbtools_logs: LogLines,
 ) -> None:
     """The server's 535 is permanent: it was retried until the attempts ran out, each
     failing the same way."""

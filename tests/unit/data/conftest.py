@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from nbtools.data.detect import scan
+from nbtools.data.tables import DatasetRecord
 from nbtools.project import Project
 from tests.conftest import make_notebook
 
@@ -27,6 +29,13 @@ def share_a_location(project: Project, names: list[str], location: str) -> None:
     one dataset per location could hold them (the revision before ``location_0001``), then
     upgrade the store, as the next version opening it does."""
     store_as_written(project, dict.fromkeys(names, location), "search_0001")
+
+
+def marked(project: Project) -> dict[str, bool]:
+    """Each dataset's name and whether it is marked as sharing its location."""
+    with project.store.session() as session:
+        rows = session.execute(select(DatasetRecord.name, DatasetRecord.shares_location))
+        return {name: bool(marked) for name, marked in rows}
 
 
 def store_as_written(project: Project, locations: dict[str, str], revision: str) -> None:

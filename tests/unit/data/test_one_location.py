@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.exc import IntegrityError
 
 from nbtools.cli.app import cli
@@ -27,11 +27,11 @@ from nbtools.data.catalog import (
     remove_dataset,
 )
 from nbtools.data.sharing import shared_locations
-from nbtools.data.tables import DatasetRecord, datasets
+from nbtools.data.tables import datasets
 from nbtools.errors import ConflictError
 from nbtools.project import Project
 from tests.cli_tables import table_rows
-from tests.unit.data.conftest import share_a_location, store_as_written
+from tests.unit.data.conftest import marked, share_a_location, store_as_written
 
 WRITERS = 4
 
@@ -163,12 +163,6 @@ def test_the_database_refuses_a_second_dataset_at_a_location(catalog_project: Pr
         ]
 
 
-def _marked(project: Project) -> dict[str, bool]:
-    with project.store.session() as session:
-        rows = session.execute(select(DatasetRecord.name, DatasetRecord.shares_location))
-        return {name: bool(marked) for name, marked in rows}
-
-
 def test_a_store_already_sharing_locations_upgrades_keeps_them_and_says_so(
     catalog_project: Project, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -183,7 +177,7 @@ def test_a_store_already_sharing_locations_upgrades_keeps_them_and_says_so(
         "locations (catalogued before this was enforced): data/x.csv: a, b, c; e: d, e. They "
         "keep working and can be edited;"
     )
-    assert _marked(catalog_project) == dict.fromkeys("abcde", True)
+    assert marked(catalog_project) == dict.fromkeys("abcde", True)
     assert shared_locations(catalog_project) == {"data/x.csv": ["a", "b", "c"], "e": ["d", "e"]}
 
     # they keep working: edited in place, refused a newcomer, moved apart one by one
@@ -196,8 +190,8 @@ def test_a_store_already_sharing_locations_upgrades_keeps_them_and_says_so(
     edit_dataset(catalog_project, "a", {"location": "data/a.csv"})
     remove_dataset(catalog_project, "e")
     assert shared_locations(catalog_project) == {"data/x.csv": ["b", "c"]}
-    marked = _marked(catalog_project)
-    assert (marked["a"], marked["b"], marked["d"]) == (False, True, True)  # a moved: indexed
+    flags = marked(catalog_project)
+    assert (flags["a"], flags["b"], flags["d"]) == (False, True, True)  # a moved: indexed
     row = {"name": "g", "location": "data/a.csv", "classification": "internal"}
     with pytest.raises(IntegrityError), catalog_project.store.connection() as connection:
         connection.execute(insert(datasets).values(row))

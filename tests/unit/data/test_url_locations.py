@@ -9,7 +9,7 @@ import json
 import logging
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from nbtools.data.catalog import (
@@ -22,11 +22,11 @@ from nbtools.data.catalog import (
 from nbtools.data.catalogfile import export_catalog, sync_catalog
 from nbtools.data.check import check_notebook
 from nbtools.data.sharing import shared_locations
-from nbtools.data.tables import DatasetRecord, datasets
+from nbtools.data.tables import datasets
 from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.project import Project
 from tests.conftest import make_notebook
-from tests.unit.data.conftest import store_as_written
+from tests.unit.data.conftest import marked, store_as_written
 
 S3 = "s3://Bucket/x.csv"
 HTTP = "https://example.com/a/b/~user.csv"
@@ -161,12 +161,6 @@ def test_the_data_check_finds_a_dataset_at_any_spelling_of_its_url(
     assert [found.dataset for found in result.undeclared] == ["raw", "web", None, None]
 
 
-def _marked(project: Project) -> dict[str, bool]:
-    with project.store.session() as session:
-        rows = session.execute(select(DatasetRecord.name, DatasetRecord.shares_location))
-        return {name: bool(marked) for name, marked in rows}
-
-
 def test_an_older_store_s_urls_are_spelled_and_those_that_meet_are_marked(
     catalog_project: Project, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -200,7 +194,7 @@ def test_an_older_store_s_urls_are_spelled_and_those_that_meet_are_marked(
         "g": "http://other.example/~x",
         "h": "data/h.csv",  # a path: as it was
     }
-    assert _marked(catalog_project) == {
+    assert marked(catalog_project) == {
         **dict.fromkeys("abcef", True),
         **dict.fromkeys("dgh", False),
     }
@@ -213,7 +207,7 @@ def test_an_older_store_s_urls_are_spelled_and_those_that_meet_are_marked(
     assert (caught.value.details["field"], caught.value.details["dataset"]) == ("location", "a")
     edit_dataset(catalog_project, "e", {"location": "https://example.com/e.csv"})
     assert shared_locations(catalog_project) == {S3: ["a", "b", "c"]}
-    assert _marked(catalog_project)["e"] is False
+    assert marked(catalog_project)["e"] is False
     # a dataset alone at its spelled URL is covered by the index
     row = {"name": "y", "location": "http://other.example/~x", "classification": "internal"}
     with pytest.raises(IntegrityError), catalog_project.store.connection() as connection:
@@ -229,5 +223,5 @@ def test_an_older_store_with_every_url_spelled_so_already_is_left_as_it_is(
         store_as_written(catalog_project, {"raw": S3}, "location_0001")
     assert caplog.records == []
     assert _at(catalog_project) == {"local": "data/x.csv", "raw": S3}
-    assert _marked(catalog_project) == {"local": False, "raw": False}
+    assert marked(catalog_project) == {"local": False, "raw": False}
     assert shared_locations(catalog_project) == {}

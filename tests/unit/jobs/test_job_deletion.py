@@ -6,9 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -22,21 +20,8 @@ from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Job, Run
 from nbtools.project import Project
 from nbtools.store.base import utcnow
-from tests.conftest import NotebookFactory, opened_for_writing
-
-
-@pytest.fixture
-def shared(store_url: str, tmp_path: Path, notebook_factory: NotebookFactory) -> Iterator[Project]:
-    """A project on the parametrized database, with a one-cell notebook ``nb.ipynb``."""
-    notebook_factory("nb.ipynb", [("code", "n = 1", ["parameters"])])
-    project = Project(tmp_path, db_url=store_url)
-    yield project
-    project.close()
-
-
-def stored(project: Project, run_id: int) -> Run:
-    with project.store.session() as session:
-        return runs.get_run(session, run_id)
+from tests.conftest import opened_for_writing
+from tests.unit.jobs.conftest import stored
 
 
 def job_runs(project: Project, job_id: int) -> list[Run]:

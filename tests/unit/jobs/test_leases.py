@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from nbtools.jobs import leases, runs
@@ -19,21 +17,8 @@ from nbtools.project import Project
 from nbtools.store.base import utcnow
 from tests.clock import Clock
 from tests.conftest import NotebookFactory
+from tests.unit.jobs.conftest import stored
 from tests.unit.jobs.test_run_views import counted
-
-
-@pytest.fixture
-def shared(store_url: str, tmp_path: Path, notebook_factory: NotebookFactory) -> Iterator[Project]:
-    """A project on the parametrized database, with a one-cell notebook."""
-    notebook_factory("nb.ipynb", [("code", "n = 1", ["parameters"])])
-    project = Project(tmp_path, db_url=store_url)
-    yield project
-    project.close()
-
-
-def stored(project: Project, run_id: int) -> Run:
-    with project.store.session() as session:
-        return runs.get_run(session, run_id)
 
 
 def test_a_claimed_run_goes_to_one_scheduler_and_only_its_token_starts_it(
