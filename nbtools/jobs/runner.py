@@ -10,7 +10,6 @@ runs. Parameters reach the kernel only through papermill's injection, after
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import re
@@ -41,6 +40,7 @@ if TYPE_CHECKING:
     from nbtools.store.database import Store
 
 log = logging.getLogger(__name__)
+
 
 def worker_id() -> str:
     """This process's name in the ``worker`` column: ``host:pid``."""
