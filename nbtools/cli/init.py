@@ -15,9 +15,12 @@ from nbtools.cli.paths import as_typed
 from nbtools.export import (
     STARTER_NOTEBOOK,
     STARTER_PACKAGE_DIR,
+    ExtractOptions,
     ExtractReport,
     ExtractRequest,
+    read_manifest,
     run_extract,
+    suggest_package_name,
     write_starter,
 )
 
@@ -34,7 +37,8 @@ if TYPE_CHECKING:
 def init(cli_ctx: CliContext, directory: Path, as_json: bool) -> None:
     """Write a starter kit into DIRECTORY (default: here): a tagged example notebook, its
     package, a GitHub Actions workflow running `nbtools extract --check --test`, and a
-    pre-commit config. Existing files are never overwritten.
+    pre-commit config. Existing files are never overwritten. The workflow and the hook name
+    the package (--name) as init names it here, so that CI checks it under that name.
 
     The package records the notebook version and kernel environment it came from, as
     `nbtools extract` does, in the project holding DIRECTORY (--root, else the nearest
@@ -49,8 +53,9 @@ def init(cli_ctx: CliContext, directory: Path, as_json: bool) -> None:
 
     _make(directory)
     out = directory / STARTER_PACKAGE_DIR
+    options = ExtractOptions(_package_name(out))
     if (directory / STARTER_NOTEBOOK).exists() and not out.exists():
-        _check_kept_notebook(directory / STARTER_NOTEBOOK, out)
+        _check_kept_notebook(directory / STARTER_NOTEBOOK, out, options)
     cli_ctx.works_in(directory)
     # GitHub reads workflows, and pre-commit its config, at the repository's top only; never
     # above the project (a home directory kept in git)
@@ -60,7 +65,7 @@ def init(cli_ctx: CliContext, directory: Path, as_json: bool) -> None:
     cli_ctx.project.store_dir.mkdir(parents=True, exist_ok=True)
     repository = nearest_repository(directory)
     top = repository if repository and repository.is_relative_to(root) else root
-    written, kept = write_starter(directory, top)
+    written, kept = write_starter(directory, options.package or "", top)
     if not as_json:
         for path in written:
             click.echo(f"  wrote     {path}")
@@ -77,7 +82,7 @@ def init(cli_ctx: CliContext, directory: Path, as_json: bool) -> None:
 
     notebook = directory / STARTER_NOTEBOOK
     recorder = background_recorder(cli_ctx.project, notebook, actor=cli_ctx.configured_actor)
-    report = run_extract(ExtractRequest(notebook, out, mode="write", lineage=recorder))
+    report = run_extract(ExtractRequest(notebook, out, options, mode="write", lineage=recorder))
     if as_json:
         print_json(_answer(directory, written, kept, report))
     else:
@@ -133,13 +138,28 @@ def _make(directory: Path) -> None:
         ) from None
 
 
-def _check_kept_notebook(notebook: Path, out: Path) -> None:
+def _package_name(out: Path) -> str:
+    """The starter package's name: the one its manifest in ``out`` records, else the default
+    for the starter notebook here (``example``, or ``example_pkg`` where a module named
+    ``example`` is installed)."""
+    from nbtools.errors import NbtoolsError
+
+    try:
+        recorded = read_manifest(out).get("package") if out.is_dir() else None
+    except NbtoolsError:  # damaged: the package is kept as it is all the same
+        recorded = None
+    if isinstance(recorded, str) and recorded:
+        return recorded
+    return suggest_package_name(Path(STARTER_NOTEBOOK).stem)
+
+
+def _check_kept_notebook(notebook: Path, out: Path, options: ExtractOptions) -> None:
     """Refuse, before anything is written, a notebook already at the starter's path that
     could not be extracted (the workflow init writes would fail on every push)."""
     from nbtools.errors import InvalidInputError, NbtoolsError
 
     try:
-        report = run_extract(ExtractRequest(notebook, out))  # a preview: writes nothing
+        report = run_extract(ExtractRequest(notebook, out, options))  # a preview: writes nothing
     except NbtoolsError as error:
         problem = error.message
     else:

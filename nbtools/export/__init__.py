@@ -13,7 +13,7 @@ submodule of this package loads nothing else)::
     export.suggest_package_name("Sales Report")       # "sales_report"
     export.locate(root, Path("nbs/Sales Report.ipynb"))  # without -o: its package's
                        # directory, else nbs/sales_report and the packages it may have had
-    export.write_starter(directory)                   # nbtools init: STARTER_NOTEBOOK, ...
+    export.write_starter(directory, "example")        # nbtools init: STARTER_NOTEBOOK, ...
 """
 
 from __future__ import annotations

@@ -51,9 +51,16 @@ _CELLS: list[tuple[str, str, list[str]]] = [
 ]
 
 
-def workflow(folder: str = "") -> str:
-    """The GitHub Actions workflow checking the package in ``folder`` (the kit's directory,
-    relative to the repository's top, where GitHub reads workflows; "" for the top)."""
+def _check(package: str) -> str:
+    """The command checking the package: with its name, so that every environment checks the
+    package under the name it was written with (docs/export.md, "A stable package name")."""
+    return f"{_COMMAND} --name {package} --check"
+
+
+def workflow(package: str, folder: str = "") -> str:
+    """The GitHub Actions workflow checking the package ``package`` in ``folder`` (the kit's
+    directory, relative to the repository's top, where GitHub reads workflows; "" for the
+    top)."""
     where = f" in {folder}" if folder else ""
     defaults = f"defaults:\n  run:\n    working-directory: {json.dumps(folder)}\n" if folder else ""
     return f"""\
@@ -71,15 +78,15 @@ on: [push, pull_request]
       - name: Install nbtools, and the package with its dependencies, test and serve extras
         run: pip install jupyter-nbtools "./{PACKAGE_DIR}[test,serve]"
       - name: Package is up to date with the notebook, and its tests pass
-        run: {_COMMAND} --check --test
+        run: {_check(package)} --test
 """
 
 
-def pre_commit(folder: str = "") -> str:
-    """The pre-commit config refusing commits whose package is stale (pre-commit runs hooks
-    at the repository's top: a kit in ``folder`` is checked from there)."""
+def pre_commit(package: str, folder: str = "") -> str:
+    """The pre-commit config refusing commits whose package ``package`` is stale (pre-commit
+    runs hooks at the repository's top: a kit in ``folder`` is checked from there)."""
     files = f"({NOTEBOOK.replace('.', '[.]')}|{PACKAGE_DIR}/.*)"
-    entry = f"{_COMMAND} --check"
+    entry = _check(package)
     if folder:
         files = f"{re.escape(folder + '/')}{files}"
         entry = json.dumps(f"sh -c {shlex.quote(f'cd {shlex.quote(folder)} && {entry}')}")
@@ -130,17 +137,19 @@ def workflow_path(folder: str = "") -> str:
     return f".github/workflows/nbtools-{re.sub(r'[^A-Za-z0-9_.]+', '-', folder).strip('-')}.yml"
 
 
-def write_starter(directory: Path, top: Path | None = None) -> tuple[list[str], list[str]]:
+def write_starter(
+    directory: Path, package: str, top: Path | None = None
+) -> tuple[list[str], list[str]]:
     """Write the kit into ``directory``: the example notebook there, the CI workflow and the
-    pre-commit config at ``top`` (the repository's top, at or above ``directory``; default:
-    ``directory``). Returns (written, kept because they already existed), as paths relative
-    to ``directory``."""
+    pre-commit config checking its package, named ``package``, at ``top`` (the repository's
+    top, at or above ``directory``; default: ``directory``). Returns (written, kept because
+    they already existed), as paths relative to ``directory``."""
     top = (top or directory).resolve()
     folder = directory.resolve().relative_to(top).as_posix().removeprefix(".")
     files = {
         directory / NOTEBOOK: example_notebook(),
-        top / workflow_path(folder): workflow(folder),
-        top / ".pre-commit-config.yaml": pre_commit(folder),
+        top / workflow_path(folder): workflow(package, folder),
+        top / ".pre-commit-config.yaml": pre_commit(package, folder),
     }
     written, kept = [], []
     for target, text in files.items():

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from nbtools.export import read_manifest
 from tests.conftest import NotebookFactory
 from tests.unit.test_cli import run_cli
 from tests.unit.test_cli_extract import GOOD
@@ -23,7 +25,7 @@ def test_init_writes_a_starter_kit_whose_check_passes(tmp_path: Path) -> None:
     steps = [line.strip() for line in workflow.splitlines() if line.strip().startswith("run:")]
     assert steps == [  # the package's own dependencies (and pytest) are there before --test
         'run: pip install jupyter-nbtools "./packages/example[test,serve]"',
-        "run: nbtools extract example.ipynb -o packages/example --check --test",
+        "run: nbtools extract example.ipynb -o packages/example --name example --check --test",
     ]
     project = (tmp_path / "packages/example/pyproject.toml").read_text()
     assert "[project.optional-dependencies]\ntest = [" in project
@@ -45,6 +47,29 @@ def test_init_writes_a_starter_kit_whose_check_passes(tmp_path: Path) -> None:
     assert updated.returncode == 0, updated.stderr
     assert "package 'example' written to packages/example" in updated.stdout
     assert not (tmp_path / "example").exists()
+
+
+def test_init_names_the_package_in_its_ci_files_so_that_ci_elsewhere_checks_the_same_one(
+    tmp_path: Path,
+) -> None:
+    """Where a module named ``example`` is importable, init names the package ``example_pkg``;
+    its workflow and hook say so, and their check passes where no such module is (CI's
+    machine), where without the name it found the package stale (it expected ``example``)."""
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / "example.py").write_text("")  # importable by a process started here
+    kit = tmp_path / "kit"
+    result = run_cli("init", str(kit), cwd=here)
+    assert result.returncode == 0, result.stderr
+    assert read_manifest(kit / "packages/example")["package"] == "example_pkg"
+    command = "nbtools extract example.ipynb -o packages/example --name example_pkg --check"
+    assert f"run: {command} --test\n" in (kit / ".github/workflows/nbtools.yml").read_text()
+    assert f"entry: {command}\n" in (kit / ".pre-commit-config.yaml").read_text()
+    check = run_cli(*shlex.split(command)[1:], cwd=kit)
+    assert check.returncode == 0, check.stdout + check.stderr
+    again = run_cli("init", str(kit))  # where no module example is: the package is kept
+    assert again.returncode == 0, again.stderr
+    assert "kept      packages/example/ (exists already)" in again.stdout
 
 
 def test_init_in_a_folder_of_a_repository_writes_ci_files_at_its_top_working_in_the_folder(
