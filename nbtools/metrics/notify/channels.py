@@ -5,8 +5,8 @@ payload's ``notification_id``, the same on every attempt of one delivery, so tha
 can drop a delivery it has already received (an attempt whose answer was lost is sent again).
 
 A failure is permanent (:class:`UndeliverableError`: the delivery ends at once) when the
-endpoint said no for good: a webhook's HTTP 4xx other than 408, 425 and 429 (see ``mail``
-for e-mail). Anything else (a connection that failed, the time limit, a 5xx, those three) is
+endpoint said no for good: a webhook's HTTP 4xx other than 408, 425 and 429, or a redirect (a
+3xx: never followed, see :class:`_NoRedirect`) (see ``mail`` for e-mail). Anything else (a connection that failed, the time limit, a 5xx, those three) is
 retried, not before the ``Retry-After`` the answer carries, if it carries one.
 """
 
@@ -113,7 +113,7 @@ def post_webhook(url: str, payload: dict[str, Any], settings: NotificationSettin
     deadline = AttemptDeadline(settings.timeout_seconds)
     try:
         with deadline:
-            opener = urllib.request.build_opener(_Watched(deadline, context))
+            opener = urllib.request.build_opener(_Watched(deadline, context), _NoRedirect)
             _post(opener, request, settings.timeout_seconds)
             if deadline.expired:  # http.client takes an answer cut short for a whole one
                 raise DeliveryError(deadline.exceeded("The webhook"))
@@ -142,9 +142,31 @@ def _post(
         answer = f"The webhook answered HTTP {exc.code} {exc.reason}" + (
             f": {body}" if body else ""
         )
+        if 300 <= exc.code < 400:
+            raise UndeliverableError(_redirected(exc, exc.headers.get("Location"))) from None
         if permanent_status(exc.code):
             raise UndeliverableError(answer) from None
         raise DeliveryError(answer, retry_after(exc.headers.get("Retry-After"))) from None
+
+
+def _redirected(answer: urllib.error.HTTPError, location: str | None) -> str:
+    from nbtools.urls import password_hidden
+
+    where = f" to {password_hidden(location)[:300]}" if location else ""
+    return (
+        f"The webhook answered HTTP {answer.code} {answer.reason}, redirecting{where}. nbtools does not follow a webhook's "
+        "redirect (it would send the notification without its body, or its login to another "
+        "site): set the target's URL to the address it redirects to."
+    )
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Redirects are answers, never followed: urllib follows a POST's 301, 302 and 303 with a
+    GET without the body (the notification lost, the delivery taken as done), and a
+    redirect may lead to another site, which the target's login must never reach."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
 
 
 class _Watched(urllib.request.HTTPHandler, urllib.request.HTTPSHandler):

@@ -47,6 +47,8 @@ class WebhookReceiver:
     authorizations: list[str | None] = field(default_factory=list)
     #: The Idempotency-Key header of each request received.
     idempotency_keys: list[str | None] = field(default_factory=list)
+    #: The paths of the GET requests it received (answered 200): a webhook is only POSTed to.
+    gets: list[str] = field(default_factory=list)
     #: The statuses of the next answers (then 204), each alone or with headers to send.
     replies: list[int | tuple[int, dict[str, str]]] = field(default_factory=list)
     #: Requests to paths starting with /slow wait until this is set.
@@ -84,6 +86,12 @@ def running_webhook(tls: ssl.SSLContext | None = None) -> Iterator[WebhookReceiv
             self.end_headers()
             if status >= 300:
                 self.wfile.write(b"receiver says no")
+
+        def do_GET(self) -> None:
+            receiver.gets.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def log_message(self, *args: Any) -> None:
             pass

@@ -54,6 +54,43 @@ def test_a_webhook_refusing_for_good_fails_at_once(
     assert len(webhook.idempotency_keys) == 1  # one request, no other attempt
 
 
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        (301, "Moved Permanently"),
+        (302, "Found"),
+        (303, "See Other"),
+        (307, "Temporary Redirect"),
+        (308, "Permanent Redirect"),
+    ],
+)
+def test_a_webhook_redirecting_fails_at_once_and_the_redirect_is_never_followed(
+    project: Project,
+    webhook: WebhookReceiver,
+    sender: NotificationSender,
+    clock: Clock,
+    status: int,
+    reason: str,
+) -> None:
+    """A 301, 302 or 303 was followed with a GET, which carries no notification, and the
+    delivery counted as delivered; a 307 or 308 was retried until the attempts ran out."""
+    (queued,) = queue(project, clock, "webhook", f"{webhook.url}/old")
+    webhook.replies = [(status, {"Location": f"{webhook.url}/new"})]
+    assert sender.deliver_due() == 1
+    assert statuses(project)[queued.id] == (
+        "failed",
+        1,
+        f"{PERMANENT}The webhook answered HTTP {status} {reason}, redirecting to "
+        f"{webhook.url}/new. nbtools does not follow a webhook's redirect (it would send the "
+        "notification without its body, or its login to another site): set the target's URL "
+        "to the address it redirects to.",
+    )
+    assert webhook.gets == []
+    clock.now += timedelta(days=1)
+    assert sender.deliver_due() == 0
+    assert len(webhook.idempotency_keys) == 1
+
+
 @pytest.mark.parametrize("status", [408, 425, 429, 500, 503])
 def test_a_webhook_saying_not_now_is_retried_with_the_backoff(
     project: Project,
