@@ -3,7 +3,9 @@
 Concurrency is bounded by the pool size (default: the number of cores); further requests
 wait in a queue. Workers are plain subprocesses speaking JSON lines (no fork of the server,
 no re-import of its ``__main__``). A worker that dies is replaced, and its run is reported
-lost so the caller can end it (the reaper would, later, from the missing heartbeat).
+lost so the caller can end it (the reaper would, later, from the missing heartbeat). A
+replacement that cannot start (the machine's limits) is said once and tried again every
+:data:`RESPAWN_SECONDS`, while the workers left go on serving runs.
 """
 
 from __future__ import annotations
@@ -34,6 +36,12 @@ log = logging.getLogger(__name__)
 
 #: How long a worker whose pipe closed may take to exit before it is killed.
 EXIT_WAIT_SECONDS = 1.0
+#: Seconds between two attempts to start a worker in place of one that died, while they fail.
+RESPAWN_SECONDS = 1.0
+#: What to do about a worker that cannot be started.
+START_ADVICE = (
+    "Start fewer workers (JobsSettings.workers) or raise the system limit it hit (ulimit)."
+)
 
 
 @dataclass
@@ -96,6 +104,10 @@ class LocalExecutor(Executor):
         #: Held while :meth:`start` starts the workers, one at a time (``_lock`` is free
         #: between two, so :meth:`shutdown` never waits for all of them).
         self._starting = threading.Lock()
+        #: (The loop's) when a replacement worker may be tried again, and whether the last
+        #: attempt failed (said once until one succeeds).
+        self._respawn_at = 0.0
+        self._short = False
 
     def start(self, stop: threading.Event | None = None) -> None:
         """Start the workers one after another, then the thread serving them; a second call
@@ -135,8 +147,7 @@ class LocalExecutor(Executor):
         )
         raise ExecutorStartError(
             f"Cannot start worker {count + 1} of {self.size}: {_reason(failure)}{stopped}. "
-            "Start fewer workers (JobsSettings.workers) or raise the system limit it hit "
-            "(ulimit).",
+            + START_ADVICE,
             field="workers",
         )
 
@@ -199,6 +210,13 @@ class LocalExecutor(Executor):
             queued = {request.run_id for request in self._queue}
             return queued | {w.current for w in self._workers if w.current is not None}
 
+    def free_slots(self) -> int:
+        """How many more runs could start now: once the workers started, those alive (a
+        worker that died and could not be replaced yet takes no run)."""
+        with self._lock:
+            workers = self.size if self._thread is None else len(self._workers)
+        return max(0, workers - len(self.pending()))
+
     def worker_pids(self) -> list[int]:
         """Process ids of the live workers."""
         with self._lock:
@@ -222,8 +240,9 @@ class LocalExecutor(Executor):
 
     def _loop(self) -> None:
         while not self._stopping:
+            self._refill()
             self._assign()
-            for key, _ in self._selector.select(timeout=1.0):
+            for key, _ in self._selector.select(timeout=RESPAWN_SECONDS):
                 if key.data is None:
                     os.read(self._wake_read, 4096)
                 else:
@@ -264,11 +283,42 @@ class LocalExecutor(Executor):
         with self._lock:
             self._workers.remove(worker)
             lost = worker.current
-            if not self._stopping:
-                self._spawn()
         log.warning("nbtools: executor worker %s %s", worker.pid, _ending(code))
+        self._refill()
         if lost is not None:
             self._report(lost, None)
+
+    def _refill(self) -> None:
+        """(The loop) Start workers in place of those that died, up to :attr:`size`. One that
+        cannot start (no file descriptor, memory or process left) is said once, in one line,
+        and tried again every :data:`RESPAWN_SECONDS`, while the workers left serve runs."""
+        failure: OSError | None = None
+        with self._lock:
+            if self._stopping or time.monotonic() < self._respawn_at:
+                return
+            while failure is None and len(self._workers) < self.size:
+                try:
+                    self._spawn()
+                except OSError as error:
+                    failure = error
+            live = len(self._workers)
+        if failure is None:
+            if self._short:
+                log.warning("nbtools: executor workers started again: %d of %d", live, self.size)
+            self._short = False
+            return
+        self._respawn_at = time.monotonic() + RESPAWN_SECONDS
+        if not self._short:
+            log.warning(
+                "nbtools: cannot start a worker in place of one that ended: %s. %d of %d "
+                "workers serve runs meanwhile; it is tried again every %g s. %s",
+                _reason(failure),
+                live,
+                self.size,
+                RESPAWN_SECONDS,
+                START_ADVICE,
+            )
+        self._short = True
 
     def _end(self, worker: _Worker) -> None:
         """Kill ``worker`` with its kernels' process groups, reap it and close its pipes.

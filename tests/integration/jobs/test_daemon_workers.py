@@ -1,9 +1,12 @@
 """``nbtools scheduler`` starts its workers one by one and leaves none behind: a stop signal
 while they start, a worker that cannot be started (the daemon exits; a server's scheduler
-tries again), and a daemon killed while they warm up."""
+tries again), a daemon killed while they warm up, and a worker that dies and cannot be
+replaced (the others go on; the replacement is tried again)."""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
 import os
 import resource
@@ -14,11 +17,14 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from nbtools.jobs.executors.local import LocalExecutor
+from nbtools.jobs.runs import get_run
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
+from nbtools.jobs.tables import RUNNING, SUCCEEDED
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
 from tests.integration.jobs.conftest import processes_with, wait_for, wait_until
@@ -195,3 +201,99 @@ def test_a_scheduler_whose_workers_cannot_start_says_so_in_one_line_and_tries_ag
         "Start fewer workers (JobsSettings.workers) or raise the system limit it hit (ulimit).)"
     ) in caplog.text
     assert "Traceback" not in caplog.text
+
+
+def warm(host: int, workers: int) -> bool:
+    """Whether the kernel zygote of the executor in process ``host`` has forked a kernel
+    for each of its ``workers`` (nothing of theirs is left to start)."""
+    for child in psutil.Process(host).children():
+        with contextlib.suppress(psutil.Error):
+            if "nbtools.zygote" in " ".join(child.cmdline()):
+                return len(child.children()) == workers
+    return False
+
+
+@contextlib.contextmanager
+def descriptors_left(pid: int, free: int) -> Iterator[None]:
+    """Lower process ``pid``'s limit of open files (``ulimit -n``) until only ``free`` more
+    can be opened (a worker takes eight to start), restoring it afterwards."""
+    taken = {int(fd) for fd in os.listdir(f"/proc/{pid}/fd")}
+    limit = next(itertools.islice((n for n in itertools.count() if n not in taken), free, None))
+    before = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+    resource.prlimit(pid, resource.RLIMIT_NOFILE, (limit, before[1]))
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            resource.prlimit(pid, resource.RLIMIT_NOFILE, before)
+
+
+def test_a_worker_that_cannot_be_replaced_is_said_once_and_the_other_runs_what_is_queued(
+    project: Project, notebook_factory: NotebookFactory, tmp_path: Path, leftovers: None
+) -> None:
+    """Out of file descriptors as a killed worker is replaced: before, the executor's thread
+    died with the error (a traceback on stderr) and the daemon, still polling, never ran
+    another run. Now it says so in one line, its other worker runs what is queued, and the
+    replacement starts once the limit allows it."""
+    notebook_factory("quick.ipynb", [("code", "n = 1", [])])
+    log = tmp_path / "daemon.log"
+    with log.open("wb") as err:
+        daemon = subprocess.Popen(
+            [*scheduler_command(project), "--workers", "2", "--poll", "0.2"], stderr=err
+        )
+    try:
+        wait_until(lambda: warm(daemon.pid, 2), "both workers' kernels")
+        with descriptors_left(daemon.pid, 3):
+            os.kill(workers_of(project)[0], signal.SIGKILL)
+            wait_until(lambda: "cannot start a worker" in log.read_text(), "the failure")
+            run = queue_run(project, "quick.ipynb", {})
+            ended = wait_for(project, run.id, lambda r: r.finished_at is not None)
+            assert ended.status == SUCCEEDED
+            assert len(workers_of(project)) == 1
+        wait_until(lambda: len(workers_of(project)) == 2, "the replacement")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=120)
+    said = log.read_text()
+    assert daemon.returncode == 0, said
+    assert "Traceback" not in said
+    assert [line for line in said.splitlines() if "cannot start" in line] == [
+        "nbtools: cannot start a worker in place of one that ended: Too many open files. "
+        "1 of 2 workers serve runs meanwhile; it is tried again every 1 s. Start fewer workers "
+        "(JobsSettings.workers) or raise the system limit it hit (ulimit)."
+    ]
+    assert said.endswith(
+        "nbtools: executor workers started again: 2 of 2\nnbtools scheduler: stopped.\n"
+    )
+    assert workers_of(project) == []
+
+
+def test_a_scheduler_short_of_a_worker_claims_only_runs_its_live_workers_can_start(
+    project: Project, notebook_factory: NotebookFactory, tmp_path: Path, leftovers: None
+) -> None:
+    """Before, a pool of two with one worker dead and not replaced still claimed two runs: the
+    second waited, claimed, for the first to end, where another scheduler could have run it."""
+    wait_for_go = "import os, time\nwhile not os.path.exists('go'):\n    time.sleep(0.05)"
+    notebook_factory("wait.ipynb", [("code", wait_for_go, [])])
+    pool = LocalExecutor(2, cwd=tmp_path)
+    scheduler = Scheduler(project, pool)
+    try:
+        pool.start()
+        wait_until(lambda: warm(os.getpid(), 2), "both workers' kernels")
+        with descriptors_left(os.getpid(), 3):
+            os.kill(pool.worker_pids()[0], signal.SIGKILL)
+            wait_until(lambda: len(pool.worker_pids()) == 1, "the worker's end")
+            runs = [queue_run(project, "wait.ipynb", {}).id for _ in range(2)]
+            assert scheduler.tick().submitted == runs[:1]
+            wait_for(project, runs[0], lambda run: run.status == RUNNING)
+            assert scheduler.tick().submitted == []
+            with project.store.session() as session:
+                assert get_run(session, runs[1]).lease_owner is None
+        wait_until(lambda: len(pool.worker_pids()) == 2, "the replacement")
+        assert scheduler.tick().submitted == runs[1:]
+        (project.root / "go").touch()
+        for run_id in runs:
+            ended = wait_for(project, run_id, lambda run: run.finished_at is not None)
+            assert ended.status == SUCCEEDED
+    finally:
+        scheduler.shutdown()
