@@ -226,13 +226,13 @@ def _next_run(job: Job, now: datetime) -> None:
     job.next_run_at = next_due(job.cron, job.timezone, now) if job.cron and not job.paused else None
 
 
-def _settle(session: Session, job: Job, paused: bool, now: datetime) -> None:
-    """Before ``job``'s schedule changes (its cron, timezone, or whether it is paused: then
-    ``paused`` is what it becomes), settle what the schedule it had made due up to ``now``
-    (missed while no scheduler ran, or due a moment ago), as a scheduler's tick would have:
-    by its missed-runs policy, or dropped, recorded as skipped, when it is being paused. Runs
-    it queues wake the schedulers."""
-    if enqueue_due(session, job, now, pausing=paused):
+def _settle(session: Session, job: Job, stopped: str | None, now: datetime) -> None:
+    """Before ``job``'s schedule changes (its cron, timezone, or whether it runs at all: then
+    ``stopped`` says how it stops, ``paused``, ``archived`` or ``deleted``), settle what the
+    schedule it had made due up to ``now`` (missed while no scheduler ran, or due a moment
+    ago), as a scheduler's tick would have: by its missed-runs policy, or, when it stops,
+    dropped and recorded as skipped. Runs it queues wake the schedulers."""
+    if enqueue_due(session, job, now, stopped=stopped):
         wakeups.announce(session)
 
 
@@ -387,7 +387,7 @@ def update_job(
         changed = tuple(name for name, value in checked.items() if current[name] != value)
         now, rescheduled = utcnow(), not SCHEDULE_FIELDS.isdisjoint(changed)
         if rescheduled:
-            _settle(session, job, checked["paused"], now)
+            _settle(session, job, "paused" if checked["paused"] else None, now)
         for name, value in checked.items():
             setattr(job, name, value)
         if rescheduled:  # else due times missed so far stay due
@@ -407,7 +407,7 @@ def set_paused(project: Project, job_id: int, paused: bool, actor: str | None = 
         if job.paused == paused:
             return job
         now = utcnow()
-        _settle(session, job, paused, now)
+        _settle(session, job, "paused" if paused else None, now)
         job.paused = paused
         _next_run(job, now)
     action = "job.pause" if paused else "job.resume"
@@ -430,9 +430,10 @@ def delete_job(
     with their metrics; the database deletes its alert rules, alerts, notification targets
     and outbox (foreign keys ON DELETE CASCADE, see :mod:`nbtools.metrics.tables`).
 
-    Either way its queued runs end ``cancelled`` in the transaction that deletes it
-    (:mod:`nbtools.jobs.deletion`): a scheduler that claimed one cannot start it once that
-    commits. Returns their ids.
+    Either way the due times it missed (no scheduler ran since) are recorded as one
+    ``skipped`` run, as pausing records them (:func:`_settle`), and its queued runs end
+    ``cancelled`` in the transaction that deletes it (:mod:`nbtools.jobs.deletion`): a
+    scheduler that claimed one cannot start it once that commits. Returns their ids.
 
     Audited as ``job.archive`` or ``job.delete`` by ``actor``."""
     with project.store.session(write=True) as session:
@@ -443,6 +444,7 @@ def delete_job(
         if not purge:
             check_active(job)
         now = utcnow()
+        _settle(session, job, "deleted" if purge else "archived", now)
         cancelled = cancel_queued_of_job(session, job_id, now)
         if purge:
             session.delete(job)

@@ -14,7 +14,8 @@ the last dropped time and their count. The work is bounded whatever the downtime
 (None) and the latest due times are found walking back from now.
 
 A scheduler's tick and an edit of a job's schedule (:mod:`nbtools.jobs.definitions`) both
-settle the due times up to now with :func:`enqueue_due`; pausing a job drops them all.
+settle the due times up to now with :func:`enqueue_due`; pausing, archiving or deleting a job
+drops them all.
 """
 
 from __future__ import annotations
@@ -117,14 +118,14 @@ def enqueue_due(
     now: datetime,
     *,
     grace: timedelta = timedelta(seconds=MISFIRE_GRACE_SECONDS),
-    pausing: bool = False,
+    stopped: str | None = None,
 ) -> list[int]:
     """Settle ``job``'s due times from its ``next_run_at`` up to ``now`` (none when that is
     later, or the job has no schedule or next run): a queued run for each one its policy runs,
-    one ``skipped`` run for those it drops — every one of them when ``pausing`` (the job is
-    being paused: nothing it missed runs). A due time that has its run already (another
-    scheduler made it) is left as it is. The ids of the runs queued; ``next_run_at`` is the
-    caller's to move."""
+    one ``skipped`` run for those it drops — every one of them when the job is being
+    ``stopped`` (``paused``, ``archived``, ``deleted``: nothing it missed runs; the reason
+    says which). A due time that has its run already (another scheduler made it) is left as
+    it is. The ids of the runs queued; ``next_run_at`` is the caller's to move."""
     first = job.next_run_at
     if job.cron is None or first is None or first > now:
         return []
@@ -133,13 +134,13 @@ def enqueue_due(
         job.timezone,
         first,
         now,
-        policy=MISSED_RUN_ONCE if pausing else job.missed_policy,
+        policy=MISSED_RUN_ONCE if stopped else job.missed_policy,
         catch_up_limit=job.catch_up_limit,
         grace=grace,
     )
-    if pausing:
+    if stopped:
         todo.drop_latest()
-        todo.reason = "Due while no scheduler ran, before the job was paused."
+        todo.reason = f"Due while no scheduler ran, before the job was {stopped}."
     rows = [runs.new_run(job, trigger="schedule", scheduled_for=t) for t in todo.run]
     if todo.dropped_first is not None:
         rows.append(runs.skipped_run(job, todo, now))

@@ -1,7 +1,7 @@
-"""Editing, pausing and resuming a job while its due times are missed (no scheduler ran): an
-edit that leaves the schedule alone keeps them due for the missed-runs policy; one that
-changes it settles them first, as a tick would have; pausing records them as skipped. None is
-silently lost (docs/jobs.md, "Missed runs")."""
+"""Editing, pausing, resuming and deleting a job while its due times are missed (no scheduler
+ran): an edit that leaves the schedule alone keeps them due for the missed-runs policy; one
+that changes it settles them first, as a tick would have; pausing, archiving and purging
+record them as skipped. None is silently lost (docs/jobs.md, "Missed runs")."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from nbtools.cli.app import cli
-from nbtools.jobs.definitions import create_job, get_job, set_paused, update_job
+from nbtools.jobs.definitions import create_job, delete_job, get_job, set_paused, update_job
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.schedules import due_times, next_due, previous_times
 from nbtools.jobs.tables import Job, Run
@@ -149,6 +149,28 @@ def test_pausing_records_the_missed_due_times_as_skipped(
     assert resumed.cron is not None
     assert resumed.next_run_at == next_due(resumed.cron, "UTC", before)
     assert len(runs_of(project, job_id)) == 1
+
+
+@pytest.mark.parametrize(("purge", "done"), [(False, "archived"), (True, "deleted")])
+def test_deleting_a_job_records_the_missed_due_times_as_skipped(
+    shared: Project, purge: bool, done: str
+) -> None:
+    """Before, archiving or purging a job dropped the due times it had missed while no
+    scheduler ran without a trace; they are recorded as pausing records them (none runs). A
+    purged job's row stays in the history without a job, as its other runs do."""
+    job_id, missed = missed_job(shared, "nb.ipynb", missed_policy="catch_up", catch_up_limit=10)
+    assert delete_job(shared, job_id, purge=purge) == []
+    with shared.store.session() as session:
+        (skipped,) = session.scalars(select(Run))
+    assert (skipped.status, skipped.scheduled_for, skipped.skipped_until) == (
+        "skipped",
+        missed[0],
+        missed[-1],
+    )
+    assert skipped.skipped_count == 4
+    assert skipped.skip_reason == f"Due while no scheduler ran, before the job was {done}."
+    assert skipped.job_id == (None if purge else job_id)
+    assert tick(shared) == []
 
 
 def test_a_paused_job_has_nothing_due_to_settle(project: Project, notebook: str) -> None:
