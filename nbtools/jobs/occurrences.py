@@ -11,14 +11,16 @@ Two rules, chosen by the schedule's hour field (see docs/jobs.md, "Daylight savi
   whose local time matches, so they keep their UTC spacing: the repeated hour of a fall back
   runs again and the skipped hour of a spring forward is simply not there.
 
-Cron itself is evaluated on naive local times with croniter; only the mapping to instants
-is ours.
+Cron itself is evaluated on naive local times with croniter; the mapping to instants is ours,
+and so is the rule for a schedule restricting both the day of the month and the day of the
+week: it fires on the days either names, as cron does (:func:`day_parts`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import MAXYEAR, datetime, timedelta, timezone
-from functools import lru_cache
+from functools import lru_cache, partial
 from zoneinfo import ZoneInfo
 
 from nbtools.jobs.errors import OutsideCalendarError
@@ -38,17 +40,68 @@ def is_frequent(cron: str) -> bool:
     return hours == ["*"] or set(hours) == set(range(24))
 
 
-def _naive_next(cron: str, local: datetime) -> datetime:
+@lru_cache(maxsize=256)
+def day_parts(cron: str) -> tuple[str, ...]:
+    """The schedules whose times together are ``cron``'s: ``cron`` itself or, when it
+    restricts both the day of the month and the day of the week (neither is ``*`` or ``?``
+    nor lists ``*``; ``*/2`` restricts), one with each, the other ``*``: it fires on the days
+    either names, as cron does (docs/jobs.md, "A day of the month and a day of the week").
+
+    croniter ORs them itself only when neither holds ``L``, ``W`` or ``#``; otherwise it
+    intersects them on one side, so ``0 0 1 * mon#3`` never fired and ``0 0 L * mon#1,fri#5``
+    left the last day out. It is never given both."""
+    minute, hour, days, months, weekdays = cron.split()
+    if _unrestricted(days) or _unrestricted(weekdays):
+        return (cron,)
+    return (f"{minute} {hour} {days} {months} *", f"{minute} {hour} * {months} {weekdays}")
+
+
+def _unrestricted(field: str) -> bool:
+    return any(item in ("*", "?") for item in field.split(","))
+
+
+def _each_part(cron: str, find: Callable[[str], datetime]) -> list[datetime]:
+    """The time ``find`` finds for each of ``cron``'s :func:`day_parts`, less the parts it
+    finds none for (one that never fires, such as 30 February, or has no time left before
+    the calendar ends) while another has one; when none has, what ``find`` raised."""
+    from croniter.croniter import CroniterBadCronError
+
+    found: list[datetime] = []
+    failure: Exception | None = None
+    for part in day_parts(cron):
+        try:
+            found.append(find(part))
+        except CroniterBadCronError:
+            raise
+        except (OverflowError, ValueError) as error:  # croniter's and datetime's words
+            failure = error
+    if failure is not None and not found:
+        raise failure
+    return found
+
+
+def naive_next(cron: str, local: datetime) -> datetime:
     """The first naive wall time matching ``cron`` strictly after ``local`` (naive).
 
     Cron's times are whole minutes, so none lies between ``local``'s minute and ``local``:
     croniter is given that minute. It reckons with float timestamps, which far from 1970
     (before the year 1000 or so, and from about 3700 on) lose a moment's microseconds: a
     moment just before midnight (what "at or after midnight" is searched from) became that
-    midnight, and its own run time was skipped."""
+    midnight, and its own run time was skipped. croniter's errors are raised as they are
+    (``CroniterBadDateError``: the schedule never fires)."""
     from croniter import croniter
 
-    found: datetime = croniter(cron, local.replace(second=0, microsecond=0)).get_next(datetime)
+    start = local.replace(second=0, microsecond=0)
+    return min(_each_part(cron, lambda part: croniter(part, start).get_next(datetime)))
+
+
+def _naive_back(cron: str, local: datetime, count: int) -> datetime:
+    """The ``count``th naive wall time matching ``cron`` before ``local`` (naive)."""
+    from croniter import croniter
+
+    earlier, found = croniter(cron, local), local
+    for _ in range(count):
+        found = earlier.get_prev(datetime)
     return found
 
 
@@ -95,7 +148,7 @@ def _instant(zone: ZoneInfo, wall: datetime) -> datetime:
 def _next_wall(cron: str, zone: ZoneInfo, after: datetime) -> datetime:
     wall = _local(zone, after)
     while True:
-        wall = _naive_next(cron, wall)
+        wall = naive_next(cron, wall)
         instant = _instant(zone, wall)
         if instant > after:  # an earlier instant means its first occurrence already passed
             return instant
@@ -105,10 +158,10 @@ def _next_frequent(cron: str, zone: ZoneInfo, after: datetime) -> datetime:
     start = after
     while True:
         offset = _offset(zone, start)
-        wall = _naive_next(cron, (start + offset).replace(tzinfo=None) - _TICK)
+        wall = naive_next(cron, (start + offset).replace(tzinfo=None) - _TICK)
         candidate = (wall - offset).replace(tzinfo=UTC)
         if candidate <= after:  # ``start`` itself matched but is not after ``after``
-            wall = _naive_next(cron, wall)
+            wall = naive_next(cron, wall)
             candidate = (wall - offset).replace(tzinfo=UTC)
         change = _first_change(zone, start, candidate)
         if change is None:
@@ -158,13 +211,10 @@ def next_or_none(cron: str, zone: ZoneInfo, after: datetime) -> datetime | None:
 
 def previous_times(cron: str, zone: ZoneInfo, before: datetime, count: int) -> list[datetime]:
     """The ``count`` latest due times at or before ``before``, newest first, in UTC."""
-    from croniter import croniter
-
     before = before.astimezone(UTC)
-    wall = _local(zone, before) + timedelta(hours=3)  # past any offset change near ``before``
-    earlier = croniter(cron, wall)
-    for _ in range(count):
-        wall = earlier.get_prev(datetime)
+    latest = _local(zone, before) + timedelta(hours=3)  # past any offset change near ``before``
+    # from the latest of the parts' count-th times, the schedule has count times at least
+    wall = max(_each_part(cron, partial(_naive_back, local=latest, count=count)))
     margin = timedelta(hours=3)
     while True:
         start = (wall - _offset(zone, before) - margin).replace(tzinfo=UTC)

@@ -113,7 +113,6 @@ def _check_field(text: str, field: tuple[str, int, int, tuple[str, ...]], expres
 def check_cron(expression: str) -> str:
     """A normalized 5-field cron expression (presets expanded) that fires, or a precise error
     naming the field in words ("minute must be 0-59, got 61", "this schedule never fires")."""
-    from croniter import croniter
     from croniter.croniter import CroniterBadDateError, CroniterError
 
     if len(expression) > MAX_CRON_LENGTH:
@@ -146,7 +145,7 @@ def check_cron(expression: str) -> str:
     normalized = " ".join(fields)
     try:
         # Every day-of-month/month pair recurs within 8 years (29 February included).
-        croniter(normalized, datetime(2000, 1, 1)).get_next(datetime)
+        occurrences.naive_next(normalized, datetime(2000, 1, 1))
     except CroniterBadDateError:
         raise InvalidScheduleError(
             f"This schedule never fires: {expression!r} names a day that none of its months "
@@ -215,18 +214,24 @@ def describe(cron: str) -> str:
     """The schedule in words, e.g. "At 06:00 AM, Monday through Friday"; a count of one is
     singular ("At 1 minute past the hour"). cron_descriptor's words for a list of days with
     ``L`` or ``day#week`` in it are replaced by ours (see :func:`_days_of_month`,
-    :func:`_weekdays_of_month`)."""
+    :func:`_weekdays_of_month`), and the days of the week follow those of the month with
+    "or" when the schedule fires on either (:func:`~nbtools.jobs.occurrences.day_parts`),
+    where cron_descriptor wrote it before a single day only."""
     from cron_descriptor import DescriptionTypeEnum, ExpressionDescriptor
 
     descriptor = ExpressionDescriptor(cron)
     words = str(descriptor.get_description())
     _, _, days, _, weekdays = cron.split()
+    either = len(occurrences.day_parts(cron)) > 1
     for kind, ours in (
         (DescriptionTypeEnum.DAYOFMONTH, _days_of_month(days)),
         (DescriptionTypeEnum.DAYOFWEEK, _weekdays_of_month(weekdays)),
     ):
-        if ours is not None:
-            words = words.replace(str(descriptor.get_description(kind)), ours, 1)
+        theirs = str(descriptor.get_description(kind))
+        said = theirs if ours is None else ours
+        if either and kind == DescriptionTypeEnum.DAYOFWEEK and not said.startswith(", or "):
+            said = ", or " + said.removeprefix(", ")
+        words = words.replace(theirs, said, 1)
     return _ONE_PLURAL.sub(r"1 \1", words)
 
 

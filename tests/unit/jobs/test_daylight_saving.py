@@ -174,3 +174,53 @@ def test_an_hour_field_missing_an_hour_keeps_the_fixed_hour_rule() -> None:
         "2026-11-01T02:00:00-05:00",
         "2026-11-01T03:00:00-05:00",
     ]
+
+
+#: Schedules on the last day of the month or a Sunday of it, in New York around the changes of
+#: 2026 (the second Sunday of March, the first of November): from a local time, the local
+#: times they fire at.
+EITHER_DAY = {
+    "30 2 L * sun#2": (
+        "2026-03-01T00:00-05:00",
+        ["2026-03-08T03:00:00-04:00", "2026-03-31T02:30:00-04:00", "2026-04-12T02:30:00-04:00"],
+    ),
+    "30 1 L * sun#1": (
+        "2026-10-01T00:00-04:00",
+        [
+            "2026-10-04T01:30:00-04:00",
+            "2026-10-31T01:30:00-04:00",
+            "2026-11-01T01:30:00-04:00",
+            "2026-11-30T01:30:00-05:00",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("cron", list(EITHER_DAY))
+def test_a_day_of_the_month_or_of_the_week_across_a_change(cron: str) -> None:
+    """Both fields restricted, one with ``#``: the days either names (croniter found none),
+    the missing 02:30 at the jump, the repeated 01:30 once."""
+    zone = ZoneInfo("America/New_York")
+    start, runs = EITHER_DAY[cron]
+    times = next_times(cron, zone.key, datetime.fromisoformat(start), len(runs))
+    assert [time.astimezone(zone).isoformat() for time in times] == runs
+    assert previous_times(cron, zone.key, times[-1], len(runs)) == times[::-1]
+
+
+@pytest.mark.parametrize(
+    ("name", "days", "count"),
+    [("new-york-spring", "L * sun#2", 23), ("new-york-fall", "L * sun#1", 49)],
+)
+def test_every_hour_of_a_day_of_the_month_or_of_the_week_keeps_utc_spacing(
+    name: str, days: str, count: int
+) -> None:
+    """Hourly on the last day of the month or a Sunday of it: the night of the change (a
+    Sunday) has 23 hours in spring, 25 in the fall (after 24 on 31 October, the last day)."""
+    case = CASES[name]
+    start, end = datetime.fromisoformat(case.start), datetime.fromisoformat(case.end)
+    cron = f"0 * {days}"
+    after = start - timedelta(microseconds=1)
+    hourly = [time for time in next_times(cron, case.zone, after, count + 5) if time < end]
+    assert len(hourly) == count
+    assert set(_gaps(hourly)) == {HOUR}
+    assert previous_times(cron, case.zone, hourly[-1], count) == hourly[::-1]

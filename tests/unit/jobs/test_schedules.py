@@ -12,6 +12,7 @@ from nbtools.jobs.schedules import (
     due_times,
     next_times,
     preview,
+    previous_times,
 )
 from nbtools.jobs.zones import check_timezone
 
@@ -298,3 +299,55 @@ def test_the_calendar_ends_with_the_year_9999() -> None:
             next_times(cron, zone, after)
         assert info.value.details["field"] == "start"
         assert "9999" in info.value.message or "first day" in info.value.message
+
+
+#: Schedules restricting both the day of the month and the day of the week, and their first
+#: days in 2026 (at midnight UTC): the days either field names.
+EITHER_DAY = {
+    "0 0 1 * mon#3": ["01-01", "01-19", "02-01", "02-16", "03-01", "03-16"],
+    "0 0 L * mon#1,fri#5": ["01-05", "01-30", "01-31", "02-02", "02-28", "03-02"],
+    "0 0 L,15 * fri#2": ["01-09", "01-15", "01-31", "02-13", "02-15", "02-28"],
+    "0 0 31 * sun#5": ["01-31", "03-29", "03-31", "05-31", "07-31", "08-30"],
+    "0 0 */10 * mon#1": ["01-01", "01-05", "01-11", "01-21", "01-31", "02-01"],
+    "0 0 15W 8 mon": ["08-03", "08-10", "08-14", "08-17", "08-24", "08-31"],  # 15: Saturday
+    "0 0 30 2,3 mon#1": ["02-02", "03-02", "03-30"],  # no 30 February: its first Monday
+    # as before: croniter ORs days without L, W or # itself
+    "0 0 15 * mon": ["01-05", "01-12", "01-15", "01-19", "01-26", "02-02"],
+    "0 0 L * fri": ["01-02", "01-09", "01-16", "01-23", "01-30", "01-31"],
+}
+
+
+@pytest.mark.parametrize("cron", list(EITHER_DAY))
+def test_a_day_of_the_month_or_of_the_week_fires(cron: str) -> None:
+    """Before, croniter intersected them when one had L, W or #: ``0 0 1 * mon#3`` was refused
+    ("never fires"), ``L`` beside ``mon#1,fri#5`` and ``mon`` beside ``15W`` were left out."""
+    assert check_cron(cron) == cron
+    days = EITHER_DAY[cron]
+    start = datetime(2025, 12, 31, 23, 59, tzinfo=UTC)
+    times = next_times(cron, "UTC", start, len(days))
+    assert [time.strftime("%m-%d") for time in times] == days
+    assert all(time.year == 2026 and time.hour == time.minute == 0 for time in times)
+    assert previous_times(cron, "UTC", times[-1], len(days)) == times[::-1]
+
+
+@pytest.mark.parametrize(
+    ("cron", "words"),
+    [
+        (
+            "0 0 1 * mon#3",
+            "At 12:00 AM, on day 1 of the month, or on the third Monday of the month",
+        ),
+        (
+            "0 0 L * mon#1,fri#5",
+            "At 12:00 AM, on the last day of the month, or on the first Monday and the fifth "
+            "Friday of the month",
+        ),
+        ("0 6 */2 * 1-5", "At 06:00 AM, every 2 days, or Monday through Friday"),
+        ("0 0 15 * mon", "At 12:00 AM, on day 15 of the month, or on Monday"),
+        ("0 0 * * mon#3", "At 12:00 AM, on the third Monday of the month"),
+    ],
+)
+def test_days_of_the_month_and_of_the_week_are_said_as_either(cron: str, words: str) -> None:
+    """cron_descriptor said "on day 1 of the month, on the third Monday of the month" (both,
+    to a reader) where the job runs on either."""
+    assert describe(cron) == words
