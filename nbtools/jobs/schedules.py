@@ -108,6 +108,32 @@ def _check_field(text: str, field: tuple[str, int, int, tuple[str, ...]], expres
         values = base.split("-", 1)
         for value in values if all(values) else [base]:
             _check_value(value, field, expression)
+    _check_kinds(text, name, expression)
+
+
+def _check_kinds(text: str, name: str, expression: str) -> None:
+    """Refuse a list of days croniter cannot compute, saying what to write instead: ``15W``
+    with other days, ``mon#1`` with days that are not of a week of the month."""
+    items = text.split(",")
+    if len(items) < 2:
+        return
+    if name == "day of month" and (near := [i for i in items if i.lower().endswith("w")]):
+        raise _cron_error(
+            expression,
+            name,
+            f"{near[0]} (the weekday nearest a day) cannot be listed with other days: give it "
+            "alone (15W), or list days and L without it (1,15,L); for both, make a job each.",
+        )
+    weeks = [item for item in items if "#" in item]
+    if name == "day of week" and weeks and len(weeks) < len(items):
+        other = next(item for item in items if "#" not in item)
+        raise _cron_error(
+            expression,
+            name,
+            f"{weeks[0]} (a day of a week of the month) cannot be listed with {other}: list "
+            "days of weeks of the month only (mon#1,fri#5) or days only (mon,fri); for both, "
+            "make a job each.",
+        )
 
 
 def check_cron(expression: str) -> str:

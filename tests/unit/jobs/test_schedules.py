@@ -101,6 +101,11 @@ def test_a_cron_expression_of_the_longest_length_is_read() -> None:
         ("0 0 * * 5L", "day of week", "got '5L'"),
         ("0 0 * * mon#6", "day of week", "the week of the month after # must be 1-5, got '6'"),
         ("0 0 * * 8#1", "day of week", "day of week must be 0-7 or sun-sat, got 8"),
+        # lists croniter cannot compute ("check each field", before), and what to write
+        ("0 0 15W,L * *", "day of month", r"15W \(the weekday nearest a day\) cannot be listed"),
+        ("0 0 1,15w * mon", "day of month", r"give it alone \(15W\), or list days and L"),
+        ("0 0 1 * mon#1,fri", "day of week", r"mon#1 \(a day of a week of the month\) cannot"),
+        ("0 0 * * mon,fri#5", "day of week", r"list days of weeks of the month only \(mon#1,"),
     ],
 )
 def test_bad_cron_field_is_named_in_words(expression: str, cron_field: str, reason: str) -> None:
