@@ -32,7 +32,6 @@ defines its ``NamedTuple``\\ s without ``from __future__ import annotations``.
 
 import ast
 import io
-import tokenize
 from typing import Any, NamedTuple
 
 from nbtools.notebooks import Notebook, cell_tags
@@ -165,6 +164,8 @@ def _assignment(node: ast.stmt) -> "tuple[str | None, ast.expr | None, ast.expr 
 
 def _line_comments(source: str) -> dict[int, str]:
     """Trailing ``# comments`` by line number: a parameter's help text."""
+    import tokenize  # not at import: extraction imports this module, for a notebook without one
+
     comments: dict[int, str] = {}
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):

@@ -16,6 +16,9 @@ libraries of jsonschema's other format checks, and papermill's ``requests`` and 
 until papermill reads from them. ``nbtools run``, which executes one notebook, skips the same
 format checks, and every process registering nbtools' papermill engine defers ``requests``
 and ``click`` (≈ 0.14 s of a one-shot run's imports).
+
+The console script imports its own toolkit (click, traitlets) with the few standard-library
+modules they import for functions a command rarely calls deferred (:data:`TOOLKIT_DEFERRED`).
 """
 
 from __future__ import annotations
@@ -47,6 +50,15 @@ FORMAT_CHECKS = (
 #: reads and writes http(s):// notebook paths (a run hands papermill the notebook's content and
 #: a local output path), ``click`` prints a notebook's parameters for papermill's command line.
 DEFERRED = ("requests", "click")
+
+#: Standard-library modules that the CLI's toolkit imports at import time for functions a
+#: command rarely calls: ``inspect`` (which click and traitlets import) reads source code with
+#: ``linecache``, ``tokenize`` and ``token`` (``inspect.getsource``); ``urllib.parse`` (which
+#: ``pathlib`` imports) checks a bracketed host with ``ipaddress``. The console script imports
+#: click and the settings with them deferred (:func:`deferring`), so that a command that reads
+#: none of them does not load them (with ``tokenize`` imported where read, ≈ 10 M of the 390 M
+#: instructions of ``nbtools extract``; docs/performance.md).
+TOOLKIT_DEFERRED = ("ipaddress", "linecache", "tokenize", "token")
 
 
 def skip_unused_imports() -> None:

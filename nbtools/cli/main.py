@@ -11,7 +11,7 @@ import sys
 import threading
 
 from nbtools.cli.stopping import Stopped
-from nbtools.unused_imports import skip_unused_imports
+from nbtools.unused_imports import TOOLKIT_DEFERRED, deferring, skip_unused_imports
 
 
 def main() -> None:
@@ -27,7 +27,8 @@ def main() -> None:
     # _signal: the C module behind `signal`, loaded with the interpreter (`signal` would build
     # its enums, ≈ 0.4 ms of every command's start-up)
     _signal.signal(_signal.SIGTERM, _stop)
-    from nbtools.cli.app import cli
+    with deferring(TOOLKIT_DEFERRED):  # loaded by what reads them, if anything does
+        from nbtools.cli.app import cli
     from nbtools.cli.context import CliContext
 
     cli_ctx = CliContext(ends_process=True)  # referenced until the process ends

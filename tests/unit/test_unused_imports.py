@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import run_python
 
@@ -91,3 +92,35 @@ def test_a_stand_in_leaves_sys_modules_with_the_block_and_nothing_else_is_deferr
     )
     result = run_python(code)
     assert result.stdout.splitlines() == ["True ['json', 'requests'] False False", "True True"]
+
+
+TOOLKIT = """
+import sys
+from nbtools.unused_imports import TOOLKIT_DEFERRED, deferring
+with deferring(TOOLKIT_DEFERRED):
+    from nbtools.cli.app import cli  # click, traitlets, pathlib: what the console script imports
+print(sorted(name for name in TOOLKIT_DEFERRED if name in sys.modules))
+import inspect, urllib.parse
+import probe  # a module in the working directory, read back by inspect
+print(inspect.getsource(probe.answer).splitlines()[0])
+print(urllib.parse.urlsplit("http://[::1]:8888/lab").hostname)
+print(sorted(name for name in TOOLKIT_DEFERRED if name in sys.modules))
+import linecache, tokenize
+print(inspect.linecache.getlines is linecache.getlines, inspect.tokenize.TokenError is tokenize.TokenError)
+"""
+
+
+def test_the_toolkit_s_deferred_modules_load_when_read(tmp_path: Path) -> None:
+    """click, traitlets and pathlib imported with :data:`TOOLKIT_DEFERRED` deferred, as the
+    console script does: none is loaded by the imports, and what reads one (``inspect``
+    reading source, ``urllib.parse`` a bracketed host) loads the real module, the one that a
+    later ``import`` finds."""
+    (tmp_path / "probe.py").write_text("def answer():\n    return 42\n")
+    result = run_python(TOOLKIT, cwd=tmp_path)
+    assert result.stdout.splitlines() == [
+        "[]",
+        "def answer():",
+        "::1",
+        "['ipaddress', 'linecache', 'token', 'tokenize']",
+        "True True",
+    ]
