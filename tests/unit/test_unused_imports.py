@@ -99,28 +99,41 @@ import sys
 from nbtools.unused_imports import TOOLKIT_DEFERRED, deferring
 with deferring(TOOLKIT_DEFERRED):
     from nbtools.cli.app import cli  # click, traitlets, pathlib: what the console script imports
-print(sorted(name for name in TOOLKIT_DEFERRED if name in sys.modules))
-import inspect, urllib.parse
+loaded = lambda: sorted(name for name in TOOLKIT_DEFERRED if name in sys.modules)
+print(loaded())
+import inspect, pathlib, urllib.parse
+from traitlets.utils import decorators
 import probe  # a module in the working directory, read back by inspect
-print(inspect.getsource(probe.answer).splitlines()[0])
-print(urllib.parse.urlsplit("http://[::1]:8888/lab").hostname)
-print(sorted(name for name in TOOLKIT_DEFERRED if name in sys.modules))
-import linecache, tokenize
-print(inspect.linecache.getlines is linecache.getlines, inspect.tokenize.TokenError is tokenize.TokenError)
+print(inspect.getsource(probe.answer).splitlines()[0], loaded())
+print(urllib.parse.urlsplit("http://[::1]:8888/lab").hostname, loaded())
+print(pathlib.PurePosixPath("a/b.py").match("*.py"), loaded())
+print(decorators.copy.copy([1]), loaded())
+from traitlets import traitlets
+print(isinstance(1.5, traitlets.numbers.Real), loaded())
+import copy, fnmatch, linecache, numbers, tokenize
+print(
+    inspect.linecache.getlines is linecache.getlines,
+    inspect.tokenize.TokenError is tokenize.TokenError,
+    decorators.copy.copy is copy.copy,
+    pathlib.fnmatch.translate is fnmatch.translate,
+    traitlets.numbers.Real is numbers.Real,
+)
 """
 
 
 def test_the_toolkit_s_deferred_modules_load_when_read(tmp_path: Path) -> None:
     """click, traitlets and pathlib imported with :data:`TOOLKIT_DEFERRED` deferred, as the
     console script does: none is loaded by the imports, and what reads one (``inspect``
-    reading source, ``urllib.parse`` a bracketed host) loads the real module, the one that a
-    later ``import`` finds."""
+    reading source, ``urllib.parse`` a bracketed host, ``pathlib`` a pattern, traitlets a
+    copy or a number's type) loads the real module, the one that a later ``import`` finds."""
     (tmp_path / "probe.py").write_text("def answer():\n    return 42\n")
     result = run_python(TOOLKIT, cwd=tmp_path)
     assert result.stdout.splitlines() == [
         "[]",
-        "def answer():",
-        "::1",
-        "['ipaddress', 'linecache', 'token', 'tokenize']",
-        "True True",
+        "def answer(): ['linecache', 'token', 'tokenize']",
+        "::1 ['ipaddress', 'linecache', 'token', 'tokenize']",
+        "True ['fnmatch', 'ipaddress', 'linecache', 'token', 'tokenize']",
+        "[1] ['copy', 'fnmatch', 'ipaddress', 'linecache', 'token', 'tokenize']",
+        "True ['copy', 'fnmatch', 'ipaddress', 'linecache', 'numbers', 'token', 'tokenize']",
+        "True True True True True",
     ]
