@@ -46,14 +46,25 @@ def resolve_inside(root: Path, user_path: str) -> Path:
     return candidate
 
 
-def real_path(path: Path, user_path: str) -> Path:
+def real_path(path: Path, user_path: str, field: str | None = None) -> Path:
     """``path`` made absolute with its symbolic links followed (:meth:`Path.resolve`), for a
-    path a user gave as ``user_path``: the one place nbtools resolves one, so that what the
-    operating system cannot resolve is bad input naming ``user_path`` (``details["path"]``),
-    never a ``ValueError``, ``RuntimeError`` or ``OSError`` of whatever resolves or opens it
-    later: a NUL byte, a loop of symbolic links (``a -> b``, ``b -> a``; the ``ELOOP`` of too
-    many links followed in a row alike), or a file or folder name, or the whole path, too long
-    for the file system. A path that does not exist yet is resolved as far as it exists."""
+    path a user gave as ``user_path`` (in the input ``field``, named in each refusal's
+    ``details`` when given): the one place nbtools resolves one, so that what the operating
+    system cannot resolve is bad input naming ``user_path`` (``details["path"]``), never a
+    ``ValueError``, ``RuntimeError`` or ``OSError`` of whatever resolves or opens it later: a
+    NUL byte, a loop of symbolic links (``a -> b``, ``b -> a``; the ``ELOOP`` of too many
+    links followed in a row alike), or a file or folder name, or the whole path, too long for
+    the file system. A path that does not exist yet is resolved as far as it exists, and the
+    names it would make there are held to that folder's limits (:func:`fits`)."""
+    try:
+        return _resolved(path, user_path)
+    except InvalidInputError as error:
+        if field is not None:
+            error.details["field"] = field
+        raise
+
+
+def _resolved(path: Path, user_path: str) -> Path:
     if "\x00" in str(path):  # the operating system's calls would raise ValueError
         raise PathOutsideRootError("The path contains a NUL byte.", path=user_path)
     try:
@@ -66,13 +77,47 @@ def real_path(path: Path, user_path: str) -> Path:
     except OSError as error:
         if error.errno == errno.ELOOP:
             raise _loop(user_path) from None
-        if error.errno == errno.ENAMETOOLONG:
+        if error.errno == errno.ENAMETOOLONG or not fits(resolved):
             raise InvalidInputError(
                 f"The path {user_path!r:.80} is too long for the file system: shorten its "
                 "file or folder names.",
                 path=user_path,
             ) from None
     return resolved
+
+
+def fits(path: Path) -> bool:
+    """Whether ``path`` (absolute, resolved) could be made: each name it would add to its
+    nearest existing folder has at most that folder's file system's bytes for a name (255 on
+    Linux), and the whole path at most its bytes for a path (4095). The system refuses a name
+    too long only once the folders before it exist, so a path whose folders are to be made
+    (``new/<300 bytes>``) is checked here, before any is made."""
+    folder = nearest_folder(path)
+    name_limit = _limit(folder, "PC_NAME_MAX", 255)
+    if any(len(os.fsencode(name)) > name_limit for name in path.relative_to(folder).parts):
+        return False
+    return len(os.fsencode(path)) < path_limit(folder)
+
+
+def nearest_folder(path: Path) -> Path:
+    """The nearest existing folder above ``path`` (absolute), ``path`` itself included."""
+    return next((folder for folder in (path, *path.parents) if os.path.isdir(folder)), Path("/"))
+
+
+def path_limit(folder: Path) -> int:
+    """The bytes the system takes for a path in ``folder`` (an existing one), its terminating
+    NUL counted: 4096 on Linux."""
+    return _limit(folder, "PC_PATH_MAX", 4096)
+
+
+def _limit(folder: Path, name: str, known: int) -> int:
+    """``folder``'s file system's limit ``name`` (:func:`os.pathconf`); ``known``, Linux's,
+    when it has none."""
+    try:
+        limit = os.pathconf(folder, name)
+    except (OSError, ValueError):
+        return known
+    return limit if limit > 0 else known  # -1: the system sets none
 
 
 def _loop(user_path: str) -> InvalidInputError:

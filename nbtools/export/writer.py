@@ -23,7 +23,7 @@ from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.export.build import Extraction
 from nbtools.export.model import MANIFEST
 from nbtools.locks import exclusive
-from nbtools.paths import DEFAULT_STORE_DIR, real_path, resolve_inside
+from nbtools.paths import DEFAULT_STORE_DIR, nearest_folder, path_limit, real_path, resolve_inside
 
 #: The field (``force``) that writes in spite of a refusal, named in its ``details["override"]``
 #: (the CLI names its flag; the REST API's body takes it).
@@ -57,11 +57,7 @@ class FileChange:
 def check_output(out: Path) -> None:
     """Refuse an output directory that is a file, or that a file stands in the way of, or
     that the system cannot resolve (a name too long for the file system, a loop of links)."""
-    try:
-        real_path(out, str(out))
-    except InvalidInputError as error:
-        error.details.setdefault("field", "output")
-        raise
+    real_path(out, str(out), "output")
     for path in (out, *out.parents):
         if path.is_dir():
             return
@@ -80,7 +76,7 @@ def check_path_lengths(extraction: Extraction, out: Path) -> None:
     whole path of each, and of the temporary file it is first written to, must fit the
     system's limit (4096 bytes on Linux). Names fit already: :mod:`.cells` limits them."""
     directory = out.resolve()
-    limit = _path_limit(directory) - 1  # the limit counts the terminating NUL
+    limit = path_limit(nearest_folder(directory)) - 1  # the limit counts the terminating NUL
     longest = max(extraction.files, key=lambda path: len(path.encode()))
     size = len(os.fsencode(directory / longest)) + len(_TEMPORARY.format(""))
     if size > limit:
@@ -91,15 +87,6 @@ def check_path_lengths(extraction: Extraction, out: Path) -> None:
             path=str(out),
             field="output",
         )
-
-
-def _path_limit(directory: Path) -> int:
-    """The longest path the system takes in ``directory`` (its nearest existing folder's)."""
-    existing = next((path for path in (directory, *directory.parents) if path.is_dir()), None)
-    try:
-        return os.pathconf(existing or "/", "PC_PATH_MAX")
-    except (OSError, ValueError):  # no such limit known: Linux's
-        return 4096
 
 
 def read_manifest(out: Path) -> dict[str, Any]:

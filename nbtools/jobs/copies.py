@@ -30,13 +30,19 @@ if TYPE_CHECKING:
 OPEN_DIR = "nbtools-outputs"
 #: A copy's name: the notebook's stem, ``-run-``, the run's id.
 _COPY_NAME = re.compile(r".+-run-([0-9]+)\.ipynb")
+#: The bytes a file system takes for a file's name (Linux's NAME_MAX, most others').
+_NAME_BYTES = 255
 #: How many run ids one query asks about (under every database's limit of bound parameters).
 _BATCH = 500
 
 
 def output_name(notebook_path: str, run_id: int, suffix: str) -> str:
-    """``<notebook>-run-<id><suffix>``: the name a run's output is downloaded or copied as."""
-    return f"{PurePosixPath(notebook_path).stem}-run-{run_id}{suffix}"
+    """``<notebook>-run-<id><suffix>``: the name a run's output is downloaded or copied as,
+    the notebook's name cut short (at a character) where the whole would pass the
+    :data:`_NAME_BYTES` of a file name (a notebook named with 255 bytes has a copy)."""
+    tail = f"-run-{run_id}{suffix}"
+    stem = PurePosixPath(notebook_path).stem.encode()[: _NAME_BYTES - len(tail.encode())]
+    return stem.decode("utf-8", "ignore") + tail
 
 
 def copy_path(notebook_path: str, run_id: int) -> str:

@@ -410,6 +410,32 @@ async def test_a_path_through_a_loop_of_links_or_with_a_nul_byte_is_400_naming_i
             assert f"The path {given!r}" in payload["message"]  # root-relative, as typed
 
 
+@pytest.mark.parametrize(
+    "given",
+    [
+        "n" * 300 + ".ipynb",
+        "new/" + "n" * 300 + ".ipynb",  # the system checks a name only once its folder exists
+        "new/" + "é" * 130 + ".ipynb",  # 136 characters, 266 bytes
+    ],
+)
+async def test_a_path_too_long_for_the_file_system_is_400_naming_it(
+    jp_fetch: Any, jp_root_dir: Path, given: str
+) -> None:
+    """A name too long in a folder not made yet was taken as a path that does not exist yet
+    (a 404, or a 500 where it was written: an extraction's output)."""
+    for method, target, field in PATH_ROUTES:
+        where = "nbtools/api/" + target
+        if method == "GET":
+            status, payload = await send(jp_fetch, method, where, **{field: given})
+        else:
+            status, payload = await send(
+                jp_fetch, method, where, json.dumps({field: given}).encode()
+            )
+        assert (status, payload["details"]["field"]) == (400, field), (target, payload)
+        assert "is too long for the file system" in payload["message"], (target, payload)
+    assert sorted(path.name for path in jp_root_dir.iterdir()) == [".nbtools"]
+
+
 #: Query arguments of text some route reads (the audit trail's filters, the catalog's tag and
 #: search, paths, a cron), each sent as bytes that are not UTF-8.
 TEXT_ARGUMENTS = ("actor", "action", "object", "since", "tag", "q", "path", "cron", "purpose")

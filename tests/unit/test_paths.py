@@ -68,6 +68,11 @@ def test_sibling_sharing_the_prefix_is_refused(root: Path, tmp_path: Path) -> No
         "a" * 300 + ".ipynb",  # a file name longer than the file system's 255 bytes
         "sub/" + "é" * 200 + ".ipynb",  # 200 characters, but 400 bytes
         "/".join(["d" * 200] * 25) + "/nb.ipynb",  # each name fits, the whole path does not
+        # in folders not made yet, which the system checks only once they are made
+        "new/" + "a" * 300 + ".ipynb",
+        "new/" + "é" * 130,  # 260 bytes
+        "new/" + "a" * 256 + "/nb.ipynb",
+        "new/" + "/".join(["d" * 200] * 20) + "/nb.ipynb",
     ],
 )
 def test_a_path_too_long_for_the_file_system_is_bad_input(root: Path, too_long: str) -> None:
@@ -80,6 +85,7 @@ def test_a_path_too_long_for_the_file_system_is_bad_input(root: Path, too_long: 
 def test_the_longest_name_the_file_system_takes_is_accepted(root: Path) -> None:
     longest = "a" * 249 + ".ipynb"  # 255 bytes
     assert resolve_inside(root, longest) == root.resolve() / longest
+    assert resolve_inside(root, f"new/{longest}") == root.resolve() / "new" / longest
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from nbtools import jobs
 from nbtools.data.usage import dataset_usage, purge_outputs
 from nbtools.jobs.copies import OPEN_DIR, delete_erased_copies
 from nbtools.jobs.retention import prune_runs
+from nbtools.jobs.runs import run_dir
 from nbtools.jobs.tables import runs_table
 from nbtools.project import Project
 from nbtools.store.base import utcnow
@@ -131,3 +132,24 @@ def test_no_copies_directory_is_nothing_to_delete(project: Project) -> None:
     assert delete_erased_copies(project) == []
     (project.root / OPEN_DIR).write_text("a file, not a directory")
     assert delete_erased_copies(project) == []
+
+
+def test_a_notebook_named_with_the_longest_name_has_a_copy(project: Project) -> None:
+    """``a…a.ipynb`` (255 bytes) made a copy's name of 261 bytes, which no file system takes:
+    Open output failed (a 500). The notebook's name is cut short to fit, at a character."""
+    for stem in ("a" * 249, "é" * 124 + "b"):  # 255 and 254 bytes with .ipynb
+        run_id = add_run(project, None)
+        with project.store.connection(write=True) as connection:
+            connection.execute(
+                update(runs_table)
+                .where(runs_table.c.id == run_id)
+                .values(notebook_path=f"{stem}.ipynb")
+            )
+        stored = run_dir(project, run_id)
+        (stored / "nb.ipynb").rename(stored / f"{stem}.ipynb")  # as the run stored it
+        name = opened(project, run_id).name
+        assert len(name.encode()) <= 255
+        assert name.endswith(f"-run-{run_id}.ipynb")
+        assert stem.startswith(name.removesuffix(f"-run-{run_id}.ipynb"))
+        _mark(project, run_id, "pruned_at")
+        assert delete_erased_copies(project) == [f"{OPEN_DIR}/{name}"]
