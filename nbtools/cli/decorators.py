@@ -25,7 +25,7 @@ def pass_cli(function: Callable[..., Any]) -> Callable[..., Any]:
     (``keep must be …``) starts with the flag instead; another one ends with ``See --keep.``,
     unless it names the flag already. A refusal that another field would let through
     (``details["override"]``: "… or force the write", ``force``) ends by naming that field's
-    option too (``See --force.``). The library's messages speak to every client (the REST
+    option too, in the same sentence (``See --output or --force.``). The library's messages speak to every client (the REST
     API, JupyterLab), so they name no flag themselves. A value typed with bytes that are not
     UTF-8 is refused first (:func:`refuse_bytes_not_utf8`)."""
 
@@ -99,12 +99,15 @@ def _as_typed(text: str) -> str:
 def name_the_flag(ctx: click.Context, error: NbtoolsError) -> None:
     """Name in ``error``'s message the option of the command of ``ctx`` that sets the field
     it is about (see :func:`pass_cli`); also for an option's callback, which reads its value
-    before the command runs (a path: :mod:`nbtools.cli.paths`)."""
-    flags = {
-        param.name: max(param.opts, key=len)  # its long form
-        for param in ctx.command.params
-        if isinstance(param, click.Option) and param.name
-    }
+    before the command runs (a path: :mod:`nbtools.cli.paths`). An option sets the field
+    named as its value is (``out``) and the one named as its long form (``--output``:
+    ``output``, the REST API's name of what it gives)."""
+    flags: dict[str, str] = {}
+    for param in ctx.command.params:
+        if isinstance(param, click.Option) and param.name:
+            flag = max(param.opts, key=len)  # its long form
+            flags.setdefault(flag.lstrip("-").replace("-", "_"), flag)
+            flags[param.name] = flag
     # pass_cli's wrapper carries the function's attributes (functools.wraps)
     _name_the_flag(error, {**flags, **getattr(ctx.command.callback, _FLAGS_OF_FIELDS, {})})
 
@@ -126,18 +129,21 @@ def fields_as_flags(flags: Mapping[str, str]) -> Callable[[CommandFunction], Com
 
 
 def _name_the_flag(error: NbtoolsError, flags: Mapping[str, str]) -> None:
+    named = []
     field = error.details.get("field")
     flag = flags.get(field) if isinstance(field, str) else None
     if field is not None and flag is not None:
         if error.message.startswith(f"{field} "):
             error.message = flag + error.message[len(field) :]
         elif flag not in error.message:
-            error.message += f" See {flag}."
+            named.append(flag)
     # a refusal another field lets through ("… or force the write": ``override`` "force")
     override = error.details.get("override")
     flag = flags.get(override) if isinstance(override, str) else None
     if flag is not None and flag not in error.message:
-        error.message += f" See {flag}."
+        named.append(flag)
+    if named:  # once: "See --output or --force."
+        error.message += f" See {' or '.join(named)}."
 
 
 def _remember_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:

@@ -125,9 +125,12 @@ def _answer(
 
 def _make(directory: Path) -> None:
     """Make ``directory`` (and its parents); one that cannot be (a file stands in its way, a
-    folder not writable) is bad input naming it."""
+    folder not writable, a name too long for the file system: refused before any folder is
+    made) is bad input naming it."""
     from nbtools.errors import InvalidInputError
+    from nbtools.paths import real_path
 
+    real_path(directory, str(directory), "directory")
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:

@@ -17,6 +17,7 @@ from nbtools.cli.decorators import fields_as_flags, idempotency_option, json_opt
 from nbtools.cli.ids import ID
 from nbtools.cli.paths import root_relative_option
 from nbtools.errors import CheckFailedError, InvalidInputError
+from nbtools.paths import real_path
 from nbtools.project import Project
 from nbtools.unused_imports import skip_format_checks
 
@@ -56,10 +57,13 @@ def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
 
 
 def prepare_output(output: Path | None) -> None:
-    """Make ``-o``'s directory before the run starts (its absence would only be found once
-    the run had ended), or refuse, naming the option, when it cannot be made."""
+    """Make ``-o``'s directory before the run starts (its absence, or a name too long for the
+    file system, would only be found once the run had ended), or refuse the output (field
+    ``output``, which the error names as ``--output``) when its path is too long for the
+    file system or its directory cannot be made."""
     if output is None:
         return
+    real_path(output, str(output), "output")
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
@@ -68,7 +72,9 @@ def prepare_output(output: Path | None) -> None:
         reason = str(error.strerror or error)
     else:
         return
-    raise InvalidInputError(f"-o {output}: its directory cannot be made: {reason}.", field="output")
+    raise InvalidInputError(
+        f"The output {output}: its directory cannot be made: {reason}.", field="output"
+    )
 
 
 def claim_token() -> str:

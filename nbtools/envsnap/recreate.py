@@ -16,6 +16,7 @@ from nbtools.envsnap.kernel_capture import capture_interpreter, snapshot_from_do
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.envsnap.requirements import header, requirement_line
 from nbtools.errors import CheckFailedError, InvalidInputError
+from nbtools.paths import real_path
 from nbtools.processes import run_watched
 
 #: File written into the new environment listing what was installed.
@@ -137,7 +138,9 @@ def _pip_install(venv_python: str, requirements: Path, *options: str) -> list[st
 
 
 def check_new_directory(directory: Path) -> None:
-    """Refuse a ``directory`` that exists and is not an empty directory."""
+    """Refuse a ``directory`` that exists and is not an empty directory, or whose path is too
+    long for the file system (:func:`~nbtools.paths.real_path`)."""
+    real_path(directory, str(directory), "directory")
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise InvalidInputError(
             f"{directory} exists and is not an empty directory; nbtools never installs over "

@@ -239,6 +239,7 @@ def test_an_output_that_is_a_file_exits_2_and_keeps_the_file(
         assert result.returncode == 2, result.stderr
         assert message in result.stderr
         assert "not a directory. Choose another output directory" in result.stderr
+        assert result.stderr.endswith("or move that file away. See --output.\n")  # named no flag
         assert "Traceback" not in result.stderr
     assert (tmp_path / "out").read_text() == "mine"
 
@@ -300,7 +301,7 @@ def test_the_notebook_is_named_by_its_project_path_and_force_by_its_flag(
     assert (
         "holds the package of another notebook, notebooks/forecast.ipynb. Choose another output "
         "directory, or force the write to replace that package with nbs/forecast.ipynb's. See "
-        "--force."
+        "--output or --force."
     ) in " ".join(refused.stderr.split())
     answer = run_cli(*root, "extract", "nbs/forecast.ipynb", "-o", "pkg", "--json", cwd=tmp_path)
     details = json.loads(answer.stdout)["details"]

@@ -218,17 +218,24 @@ def test_a_package_name_or_an_output_too_long_is_refused_before_anything_is_writ
             "name at most 200 (the names of its files must fit the file system's). Give a "
             "shorter name. See --name.\n"
         )
-    too_long = run_cli("extract", str(nb), "-o", str(tmp_path / ("o" * 300)))
-    assert too_long.returncode == 2, too_long.stderr
-    assert "is too long for the file system: shorten its file or folder names." in too_long.stderr
+    for too_long in (tmp_path / ("o" * 300), tmp_path / "new" / ("o" * 300)):
+        # in a folder not made yet: a traceback (File name too long) after new/ was made
+        refused = run_cli("extract", str(nb), "-o", str(too_long))
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr.endswith(
+            "is too long for the file system: shorten its file or folder names. See --output.\n"
+        )
     deep = tmp_path.joinpath(*folders(4080 - len(str(tmp_path))))  # fits Linux's 4095 bytes
     no_room = run_cli("extract", str(nb), "-o", str(deep))
     assert no_room.returncode == 2, no_room.stderr
     assert "leaves too little room for the package's files: src/nb/__init__.py would have" in (
         no_room.stderr
     )
-    assert no_room.stderr.endswith("Choose an output directory with a shorter path.\n")
+    assert no_room.stderr.endswith(
+        "Choose an output directory with a shorter path. See --output.\n"
+    )
     assert not any(tmp_path.glob("o*"))
+    assert not (tmp_path / "new").exists()
     assert not any(tmp_path.glob("d*"))
 
 

@@ -3,6 +3,7 @@ is inside the project, else to the root; the project found as git finds a reposi
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -183,6 +184,45 @@ def test_a_notebook_path_through_a_loop_or_with_a_nul_byte_exits_2(tmp_path: Pat
         result = CliRunner().invoke(cli, ["--root", str(root), *args, "--json"])
         assert result.exit_code == 2, result.output
         assert json.loads(result.stdout)["message"] == "The path contains a NUL byte."
+
+
+def test_a_path_too_long_in_folders_not_made_yet_exits_2_before_anything_is_made(
+    tmp_path: Path,
+) -> None:
+    """The system refuses a name too long only once the folders before it exist: ``run -o``
+    ran the notebook and then failed with a traceback (File name too long), ``extract -o``,
+    ``init`` and ``env recreate`` made ``new/`` first (a traceback, exit 2 and a traceback
+    after pip). The output's refusal names ``--output`` (the field ``output``)."""
+    from click.testing import CliRunner
+
+    from nbtools.cli.app import cli
+
+    root = tmp_path / "project"
+    root.mkdir()
+    notebook = make_notebook([("code", "x = 1", ["export"])])
+    (root / "nb.ipynb").write_text(json.dumps(notebook))
+    (root / "requirements.txt").write_text("requests==2.31.0\n")
+    invoke = functools.partial(CliRunner().invoke, cli, catch_exceptions=False)
+    imported = invoke(
+        ["--root", str(root), "env", "import", str(root / "requirements.txt"), "--json"]
+    )
+    snapshot = json.loads(imported.stdout)["id"]
+    too_long = str(root / "new" / ("a" * 300))
+    for args, field in (
+        (["run", str(root / "nb.ipynb"), "-o", f"{too_long}.ipynb"], "output"),
+        (["extract", str(root / "nb.ipynb"), "-o", too_long], "output"),
+        (["init", too_long], "directory"),
+        (["env", "recreate", snapshot, too_long], "directory"),
+    ):
+        refused = invoke(["--root", str(root), *args])
+        assert refused.exit_code == 2, refused.output
+        said = " ".join(refused.stderr.split())
+        assert "is too long for the file system: shorten its file or folder names." in said
+        assert said.endswith(" See --output.") == (field == "output"), said
+        answered = invoke(["--root", str(root), *args, "--json"])
+        assert json.loads(answered.stdout)["details"]["field"] == field
+        assert not (root / "new").exists()
+    assert json.loads(invoke(["--root", str(root), "runs", "list", "--json"]).stdout) == []
 
 
 def test_a_store_directory_named_relative_to_the_root_marks_the_root(tmp_path: Path) -> None:
