@@ -87,11 +87,7 @@ class LazyGroup(click.Group):
         except NbtoolsError as error:
             # with --json, the error is the answer, unless the command printed one (a failed
             # check's report, which says so)
-            if cli_ctx.as_json and not cli_ctx.answered:
-                from nbtools.cli.output import print_json
-
-                print_json(error.to_dict())
-            raise NbtoolsCliError(error) from error
+            raise _refused(cli_ctx, error, cli_ctx.as_json) from error
         except click.UsageError as error:  # a bad option or argument: exit 2, as click says
             _answer_usage_error(cli_ctx, error)
             raise
@@ -106,6 +102,24 @@ class LazyGroup(click.Group):
         except click.UsageError as error:
             _answer_usage_error(cli_ctx, error)
             raise
+        except click.exceptions.Exit:  # --help, --version: done
+            raise
+        except Exception as error:  # an option's refusal (--root typed with bytes not UTF-8)
+            from nbtools.errors import NbtoolsError  # not before: `nbtools --help` needs none
+
+            if not isinstance(error, NbtoolsError):
+                raise
+            raise _refused(cli_ctx, error, cli_ctx.asked_json) from error
+
+
+def _refused(cli_ctx: CliContext, error: NbtoolsError, as_json: bool) -> NbtoolsCliError:
+    """``error`` to show and exit with; with JSON asked for, printed as the answer first,
+    unless the command printed one."""
+    if as_json and not cli_ctx.answered:
+        from nbtools.cli.output import print_json
+
+        print_json(error.to_dict())
+    return NbtoolsCliError(error)
 
 
 def _answer_usage_error(cli_ctx: CliContext, error: click.UsageError) -> None:

@@ -1,7 +1,11 @@
 """Flags that several commands declare alike. A flag for a setting takes its help, default and
 type from the trait that declares the option (:mod:`nbtools.settings`), and its value goes into
 the command's configuration as the highest layer, above the config file and the environment;
-``--limit`` bounds a list the same way in every command that pages one."""
+``--limit`` bounds a list the same way in every command that pages one. A value typed with
+bytes that are not UTF-8 (``--root``, ``--db-url``, ``--config``, ``--storage``: a path or
+URL) is refused as it is read, naming the flag (:func:`~nbtools.cli.decorators.check_utf8`):
+these flags set no value of the command, which :func:`~nbtools.cli.decorators.pass_cli`
+checks."""
 
 from __future__ import annotations
 
@@ -47,8 +51,12 @@ def setting_option(cls: type[Settings], name: str, flag: str) -> Callable[[F], F
         f"config c.{cls.__name__}.{name}]"
     )
 
-    def store(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+    def store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
         if value is not None:
+            if isinstance(value, str):  # a path or URL typed with bytes that are not UTF-8
+                from nbtools.cli.decorators import check_utf8  # not at import: --help
+
+                check_utf8(param, value)
             try:  # the trait's own rules (bounds, a URL's form), named by the flag
                 validated(trait, value)
             except ValueError as error:
@@ -78,8 +86,11 @@ def setting_option(cls: type[Settings], name: str, flag: str) -> Callable[[F], F
     )
 
 
-def _store_config_file(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+def _store_config_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
     if value is not None:
+        from nbtools.cli.decorators import check_utf8  # not at import: --help
+
+        check_utf8(param, str(value))
         ctx.ensure_object(CliContext).config_file = value
 
 

@@ -75,6 +75,38 @@ def test_bytes_that_are_not_utf8_are_exit_2_naming_the_option(
         "job_id", "message", "snapshot_ref")  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("args", "named", "typed"),
+    [
+        (["--root", "{root}/\udcff", "status"], "--root", "{root}/\\xff"),
+        (
+            ["--db-url", "sqlite:///{root}/\udcff.db", "status"],
+            "--db-url",
+            "sqlite:///{root}/\\xff.db",
+        ),
+        (["--config", "{root}/\udcff.py", "status"], "--config", "{root}/\\xff.py"),
+        (["env", "export", "--index-url", "https://\udcff/"], "--index-url", "https://\\xff/"),
+    ],
+)
+def test_a_path_or_url_flag_typed_with_bytes_that_are_not_utf8_is_exit_2(
+    root: Path, args: list[str], named: str, typed: str
+) -> None:
+    """The global options and the other flags setting a path or URL were not checked:
+    ``--root`` and ``--db-url`` were a traceback (UnicodeEncodeError), ``--config`` was read."""
+    (root / "\udcff").mkdir()  # a root and a config file that exist: only the bytes are wrong
+    (root / "\udcff.py").write_text("c.NbtoolsSettings.actor = 'x'\n")
+    given = ["--root", str(root), *(arg.format(root=root) for arg in args)]
+    result = CliRunner().invoke(cli, given)
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.stderr.split())
+    assert f"Error: {named} must be UTF-8 text, as nbtools keeps paths, names and values: " \
+        f"{typed.format(root=root)} holds bytes that are not UTF-8 (shown as \\xNN)." in said  # fmt: skip
+    answered = CliRunner().invoke(cli, [*given, "--json"])
+    assert answered.exit_code == 2, answered.output
+    assert json.loads(answered.stdout)["message"].startswith(f"{named} must be UTF-8 text")
+    assert not list(root.rglob("*.db"))
+
+
 def test_real_bytes_on_the_command_line_are_exit_2(root: Path) -> None:
     """As a shell passes them: the console entry in a fresh interpreter."""
     command = [sys.executable, "-c", "from nbtools.cli.main import main; main()"]
@@ -108,8 +140,7 @@ def test_versioning_keeps_a_notebook_holding_a_lone_surrogate(root: Path) -> Non
 def test_an_actor_typed_with_bytes_that_are_not_utf8_is_exit_2(root: Path) -> None:
     result = nbtools(root, "--actor", "a\udcff", "version", "save", "p.ipynb")
     assert result.exit_code == 2
-    assert "Invalid value for '--actor'" in result.stderr
-    assert "it holds a lone surrogate" in result.stderr
+    assert "Error: --actor must be UTF-8 text, as nbtools keeps paths" in result.stderr
     variable = CliRunner(env={"NBTOOLS_ACTOR": "a\udcff"}).invoke(
         cli, ["--root", str(root), "version", "save", "p.ipynb"]
     )
