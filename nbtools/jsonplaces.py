@@ -1,16 +1,22 @@
-"""Places in a value read from JSON, and the text there that UTF-8 cannot hold.
+"""Places in a value read from JSON, and the text and numbers there that JSON's readers
+cannot take.
 
 A place is the keys and indexes leading to a value (``("parameters", "x")``), named as a field
 by :func:`field_name` (``parameters.x``). JSON can write half of a UTF-16 pair alone, a *lone
 surrogate* (``"\\ud800"``), and Python reads it as a character of the string, but it is no
 character: UTF-8 has no bytes for it, so no file, database or terminal takes it.
 :func:`lone_surrogate` finds the first one in a value (in a key or a string), cheaply when the
-JSON text it was read from cannot hold one, which is almost always.
+JSON text it was read from cannot hold one, which is almost always. A number written out
+beyond a float's range (``1e999``) Python reads as an infinity, and the tokens ``NaN`` and
+``Infinity`` (no JSON) as what they say: :func:`read_marked` reads each as a
+:class:`NonFinite`, which :func:`marked_places` finds, for the REST API and ``nbtools serve``
+alike.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +31,52 @@ Place = tuple[str | int, ...]
 _SURROGATE_BYTES = b"\xed[\xa0-\xbf]"
 #: A surrogate code point: in a string read from JSON, always a lone one (JSON joins pairs).
 _SURROGATE = "[\ud800-\udfff]"
+#: What every number beyond a float's range (about 1.8e308) has, written as JSON writes numbers
+#: (no leading zeros): an exponent of three digits or more, or 200 digits before it (with an
+#: exponent of at most 99). Text without it is read at the C parser's full speed.
+_MAY_OVERFLOW = r"[eE][+-]?[0-9]{3}|[0-9]{200}"
+
+
+class NonFinite(str):
+    """A number JSON cannot carry, as its text, where :func:`read_marked` read it."""
+
+
+def read_marked(raw: bytes | str, *, constants: bool = False) -> tuple[Any, list[NonFinite]]:
+    """``raw`` read as :func:`json.loads` reads it (raising what it raises), each number
+    written out beyond a float's range (``1e999``, an infinity to Python) read as a
+    :class:`NonFinite` holding its text, and with ``constants`` each ``NaN``, ``Infinity``
+    and ``-Infinity`` too (else Python's floats); and every one read, in order, one a
+    repeated key replaced included. Text that cannot hold one is read by the C parser alone."""
+    text = raw.decode(json.detect_encoding(raw), "surrogatepass") if isinstance(raw, bytes) else raw
+    if re.search(_MAY_OVERFLOW, text) is None and not (
+        constants and ("NaN" in text or "Infinity" in text)
+    ):
+        return json.loads(text), []
+    found: list[NonFinite] = []
+
+    def mark(written: str) -> NonFinite:
+        found.append(NonFinite(written))
+        return found[-1]
+
+    def number(written: str) -> float | NonFinite:
+        value = float(written)
+        return value if math.isfinite(value) else mark(written)
+
+    def constant(written: str) -> float | NonFinite:
+        return mark(written) if constants else float(written)
+
+    return json.loads(text, parse_float=number, parse_constant=constant), found
+
+
+def marked_places(value: Any, marks: list[NonFinite]) -> list[tuple[Place, NonFinite]]:
+    """The place of each of ``marks`` (:func:`read_marked`'s) in ``value``, in the order JSON
+    writes them; one that no place holds (a repeated key replaced it) at the value's, ``()``."""
+    if not marks:
+        return []
+    wanted = {id(mark) for mark in marks}
+    placed = [(place, item) for place, item in places(value) if id(item) in wanted]
+    held = {id(item) for _, item in placed}
+    return placed + [((), mark) for mark in marks if id(mark) not in held]
 
 
 def places(value: Any) -> Iterator[tuple[Place, Any]]:

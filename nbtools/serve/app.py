@@ -40,9 +40,10 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from nbtools.errors import InvalidInputError, NbtoolsError
+from nbtools.jsonplaces import marked_places, read_marked
 from nbtools.metrics.record import RECORD_SINK
 from nbtools.metrics.values import plain_scalar
-from nbtools.serve.body import ServedRoute, non_finite_numbers
+from nbtools.serve.body import ServedRoute
 from nbtools.serve.config import ServeSettings, api_key, load_settings
 from nbtools.serve.docs import add_docs
 from nbtools.serve.guards import ERROR_KEY, RECORDED_KEY, Guard, error_body
@@ -309,7 +310,11 @@ def _to_json(value: Any) -> bytes:
     except ValueError as error:  # a NaN or an infinity; or a circular reference
         reason = str(error)
         try:
-            found = non_finite_numbers(json.dumps(value, default=_default, ensure_ascii=False))
+            found = marked_places(
+                *read_marked(
+                    json.dumps(value, default=_default, ensure_ascii=False), constants=True
+                )
+            )
         except ValueError:
             found = []
         if found:

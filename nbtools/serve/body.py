@@ -24,7 +24,6 @@ in the service's shape (``details.fields``, :mod:`nbtools.serve.replies`):
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -34,7 +33,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from nbtools.errors import conversion_refused
-from nbtools.jsonplaces import Place, encodable, escaped, places
+from nbtools.jsonplaces import NonFinite, Place, encodable, escaped, marked_places, read_marked
 from nbtools.serve.guards import ERROR_KEY
 
 
@@ -81,13 +80,12 @@ def read_json(body: bytes) -> Any:
     is wrong with it, one problem per field."""
     if not body:
         return {}
-    try:
-        return _decoded(body, _DECODER)
-    except _NotFinite:  # read it again to name each (or find what else is wrong with it)
-        marked = _decoded(body, _MARKING)
+    value, marks = _decoded(body)
+    if not marks:
+        return value
     message = "{} is not a finite number: JSON has no NaN or infinity."
     raise RequestValidationError(
-        [_problem(message.format(number), place) for place, number in _marks(marked)]
+        [_problem(message.format(number), place) for place, number in marked_places(value, marks)]
     )
 
 
@@ -102,15 +100,10 @@ def escaped_names(body: Any) -> Any:
     return {escaped(name): value for name, value in body.items()}
 
 
-def non_finite_numbers(text: str) -> list[tuple[Place, str]]:
-    """Where JSON ``text`` holds numbers JSON cannot carry, as Python's ``json`` writes them
-    (``NaN``, ``Infinity``): each one's place (keys and indexes) and text, in order."""
-    return _marks(_MARKING.decode(text))
-
-
-def _decoded(body: bytes, decoder: json.JSONDecoder) -> Any:
+def _decoded(body: bytes) -> tuple[Any, list[NonFinite]]:
+    """``body`` read with every number JSON cannot carry marked (:func:`read_marked`)."""
     try:
-        return decoder.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
+        return read_marked(body, constants=True)
     except json.JSONDecodeError as error:  # its place is a character, not a field
         problem = {
             "type": "json_invalid",
@@ -127,41 +120,6 @@ def _decoded(body: bytes, decoder: json.JSONDecoder) -> Any:
             "It nests JSON arrays or objects too deeply to be read (about a thousand levels)."
         )
     raise RequestValidationError([problem])
-
-
-def _marks(value: Any) -> list[tuple[Place, str]]:
-    """The place and text of each :class:`_Mark` in ``value``, in order."""
-    return [(place, str(item)) for place, item in places(value) if isinstance(item, _Mark)]
-
-
-class _NotFinite(Exception):
-    """Raised by the decoder at the first number JSON cannot carry."""
-
-
-class _Mark(str):
-    """A number JSON cannot carry, as its text, where :data:`_MARKING` read it."""
-
-
-def _finite(text: str) -> float:
-    number = float(text)
-    if math.isinf(number):
-        raise _NotFinite(text)
-    return number
-
-
-def _refuse(text: str) -> float:
-    raise _NotFinite(text)
-
-
-def _marked(text: str) -> float | _Mark:
-    number = float(text)
-    return number if math.isfinite(number) else _Mark(text)
-
-
-#: What reads every body (built once: faster than ``json.loads``, which builds one per call).
-_DECODER = json.JSONDecoder(parse_float=_finite, parse_constant=_refuse)
-#: What reads a body again when it holds such numbers, to tell where each one stands.
-_MARKING = json.JSONDecoder(parse_float=_marked, parse_constant=_Mark)
 
 
 def _problem(message: str, place: Place = ()) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
@@ -13,7 +14,9 @@ from nbtools.jsonplaces import (
     field_name,
     first_surrogate,
     lone_surrogate,
+    marked_places,
     places,
+    read_marked,
 )
 
 
@@ -98,3 +101,32 @@ def test_a_value_is_walked_only_when_its_text_may_hold_one() -> None:
     value = {"a": "\ud800"}  # what no such text reads as: it shows the walk was skipped
     assert lone_surrogate(value, b'{"a": "plain"}') is None
     assert lone_surrogate(value, '{"a": "plain"}') is None
+
+
+def test_numbers_json_cannot_carry_are_marked_where_they_stand() -> None:
+    """Read once for the REST API (numbers beyond a float) and nbtools serve (the tokens
+    too), where each read them with a decoder of its own."""
+    raw = b'{"a": [1.5, -1E+400], "b": NaN, "c": ' + b"2" * 250 + b"e99, " + b'"d": Infinity}'
+    value, marks = read_marked(raw)
+    assert (value["a"], math.isnan(value["b"]), value["d"]) == ([1.5, "-1E+400"], True, math.inf)
+    assert [(place, str(mark)) for place, mark in marked_places(value, marks)] == [
+        (("a", 1), "-1E+400"),
+        (("c",), "2" * 250 + "e99"),
+    ]
+    value, marks = read_marked(raw.decode(), constants=True)
+    assert [place for place, _ in marked_places(value, marks)] == [("a", 1), ("b",), ("c",), ("d",)]
+    assert [str(mark) for mark in marks] == ["-1E+400", "NaN", "2" * 250 + "e99", "Infinity"]
+
+
+def test_a_marked_number_no_place_holds_is_the_whole_value_s() -> None:
+    """A repeated key replaced it: still found, at ``()``, as the value itself would be."""
+    value, marks = read_marked(b'{"x": 1e999, "x": 1}')
+    assert (value, marked_places(value, marks)) == ({"x": 1}, [((), "1e999")])
+    value, marks = read_marked("1e999")
+    assert marked_places(value, marks) == [((), "1e999")]
+
+
+@pytest.mark.parametrize("raw", [b'{"x": 1e308, "y": [1, 2.5e-300], "z": "NaN Infinity"}', b"7"])
+def test_text_without_such_numbers_is_read_as_json_reads_it(raw: bytes) -> None:
+    assert read_marked(raw) == (json.loads(raw), [])
+    assert read_marked(b'{"y": Infinity}') == ({"y": math.inf}, [])

@@ -4,15 +4,20 @@ cannot hold (refused where the body is read: :func:`read_json`)."""
 
 from __future__ import annotations
 
-import json
-import math
-import re
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from nbtools.errors import InvalidInputError
-from nbtools.jsonplaces import escaped, field_name, first_surrogate, lone_surrogate, places
+from nbtools.jsonplaces import (
+    Place,
+    escaped,
+    field_name,
+    first_surrogate,
+    lone_surrogate,
+    marked_places,
+    read_marked,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,19 +49,8 @@ def fields_taken(method: Callable[..., Any]) -> frozenset[str] | None:
     return taken
 
 
-#: What every number beyond a float's range (about 1.8e308) has, written as JSON writes numbers
-#: (no leading zeros): an exponent of three digits or more, or 200 digits before it (with an
-#: exponent of at most 99). A body without it is read at the C parser's full speed.
-_MAY_OVERFLOW = re.compile(r"[eE][+-]?[0-9]{3}|[0-9]{200}")
 #: The body fields whose values are named entries, and what a refusal calls an entry.
 _NAMED_ENTRIES = {"parameters": "parameter"}
-
-
-class _BeyondFloat:
-    """A number written out beyond a float's range (``1e999``), as its text."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
 
 
 def read_json(raw: bytes) -> Any:
@@ -64,38 +58,17 @@ def read_json(raw: bytes) -> Any:
     number written out beyond a float's range (``1e999``), which Python reads as an infinity,
     is refused (400) naming where it is, as a number that long written without a fraction is:
     a typo never becomes an infinity. The tokens ``Infinity`` and ``NaN`` say what they are."""
-    text = raw.decode(json.detect_encoding(raw), "surrogatepass")  # as json.loads decodes
-    if not _MAY_OVERFLOW.search(text):
-        return json.loads(text)
-    beyond: list[_BeyondFloat] = []
-
-    def number(written: str) -> float | _BeyondFloat:
-        value = float(written)
-        if not math.isinf(value):
-            return value
-        beyond.append(_BeyondFloat(written))
-        return beyond[-1]
-
-    body = json.loads(text, parse_float=number)
-    if beyond:
-        raise _beyond_float(body, beyond)
+    body, marks = read_marked(raw)
+    if marks:
+        raise _beyond_float(*marked_places(body, marks)[0])
     return body
 
 
-def _beyond_float(body: Any, beyond: list[_BeyondFloat]) -> InvalidInputError:
-    """The refusal of the first of ``beyond`` in ``body``, naming its field (and, in
-    ``parameters``, the parameter), or the body when it is in no field (the body is that
-    number, or a repeated key replaced it)."""
-    found = {id(number): number for number in beyond}
-    path, number = next(
-        ((place, found[id(value)]) for place, value in places(body) if id(value) in found),
-        ((), beyond[0]),
-    )
-    text = (
-        number.text
-        if len(number.text) <= 40
-        else f"{number.text[:30]}… ({len(number.text)} characters)"
-    )
+def _beyond_float(path: Place, number: str) -> InvalidInputError:
+    """The refusal of ``number``, beyond a float's range, at ``path`` in the body, naming its
+    field (and, in ``parameters``, the parameter), or the body when it is in no field (the
+    body is that number, or a repeated key replaced it)."""
+    text = number if len(number) <= 40 else f"{number[:30]}… ({len(number)} characters)"
     said = f"{text}, beyond a float's range (±{sys.float_info.max:.1e})"
     if not path:
         return InvalidInputError(f"The request body holds {said}.", field="body")
