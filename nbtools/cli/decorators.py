@@ -100,13 +100,15 @@ def name_the_flag(ctx: click.Context, error: NbtoolsError) -> None:
     """Name in ``error``'s message the option of the command of ``ctx`` that sets the field
     it is about (see :func:`pass_cli`); also for an option's callback, which reads its value
     before the command runs (a path: :mod:`nbtools.cli.paths`). An option sets the field
-    named as its value is (``out``) and the one named as its long form (``--output``:
-    ``output``, the REST API's name of what it gives)."""
+    named as its value is (``out``) and, taking a value, the one named as its long form
+    (``--output``: ``output``, the REST API's name of what it gives; a flag's long form is no
+    field: ``version show --notebook`` prints a notebook, its argument NOTEBOOK names one)."""
     flags: dict[str, str] = {}
     for param in ctx.command.params:
         if isinstance(param, click.Option) and param.name:
             flag = max(param.opts, key=len)  # its long form
-            flags.setdefault(flag.lstrip("-").replace("-", "_"), flag)
+            if not param.is_flag:
+                flags.setdefault(flag.lstrip("-").replace("-", "_"), flag)
             flags[param.name] = flag
     # pass_cli's wrapper carries the function's attributes (functools.wraps)
     _name_the_flag(error, {**flags, **getattr(ctx.command.callback, _FLAGS_OF_FIELDS, {})})

@@ -225,6 +225,15 @@ def test_a_path_too_long_in_folders_not_made_yet_exits_2_before_anything_is_made
     assert json.loads(invoke(["--root", str(root), "runs", "list", "--json"]).stdout) == []
 
 
+def test_a_flag_is_never_named_for_an_argument_of_its_name(tmp_path: Path) -> None:
+    """``version show --notebook`` (print the notebook) sets no field ``notebook``: a refusal
+    of the argument NOTEBOOK does not point at it, as an option taking a value would be."""
+    refused = nbtools(tmp_path, "version", "show", "../x.ipynb", "1")
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.startswith("Error: ../x.ipynb is outside the project root")
+    assert "--notebook" not in refused.stderr
+
+
 def test_a_store_directory_named_relative_to_the_root_marks_the_root(tmp_path: Path) -> None:
     assert NbtoolsSettings().store_dir == DEFAULT_STORE_DIR  # the setting's default
     (tmp_path / "outer" / "state").mkdir(parents=True)
