@@ -102,7 +102,11 @@ class VersionRecorder:
         return self.failures.get(key)
 
     def guarded(self, api_path: str, operation: str, action: Callable[[str], Any]) -> Any:
-        """Run ``action(key)``; on any failure log it, keep it for the panel, return ``None``."""
+        """Run ``action(key)``; on any failure log it, keep it for the panel, return ``None``.
+
+        A failure is kept until a later ``record`` of the notebook succeeds: other operations
+        succeeding (Jupyter lists the checkpoints after every save, failed or not) do not
+        mean the content was recorded."""
         key = api_path
         try:
             key = self.key(api_path)
@@ -116,7 +120,8 @@ class VersionRecorder:
                 "at": datetime.now(timezone.utc).isoformat(),
             }
             return None
-        self.failures.pop(key, None)
+        if operation == "record":
+            self.failures.pop(key, None)
         return result
 
     def on_save(self, model: dict[str, Any], path: str, **_: Any) -> None:

@@ -134,6 +134,32 @@ async def test_a_versioning_failure_never_blocks_a_save_and_is_reported(
     assert (len(reply["versions"]), reply["failure"]) == (1, None)
 
 
+async def test_a_failed_recording_stays_reported_until_a_save_is_recorded(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """Jupyter lists the checkpoints after every save, and JupyterLab then asks for one: a
+    save whose version could not be recorded stays reported (and the history unchanged)
+    through both, until a later save is recorded."""
+    nb = rich_notebook()
+    await save(jp_fetch, "nb.ipynb", nb)  # version 1
+    lock = jp_root_dir / ".nbtools" / "versions" / "write.lock"
+    lock.unlink()
+    lock.mkdir()  # a damaged store: the lock file is a folder
+    await save(jp_fetch, "nb.ipynb", edit(nb, 1, "x = 2"))  # saved all the same
+    reply = await history(jp_fetch, "nb.ipynb")
+    assert [v["number"] for v in reply["versions"]] == [1]
+    assert reply["failure"]["operation"] == "record"
+    assert "Is a directory" in reply["failure"]["message"]
+    assert (await checkpoints(jp_fetch, "nb.ipynb", "POST"))["id"] == "unrecorded"
+    assert [c["id"] for c in await checkpoints(jp_fetch, "nb.ipynb")] == ["1"]
+    assert (await history(jp_fetch, "nb.ipynb"))["failure"]["operation"] == "record"
+
+    lock.rmdir()
+    await save(jp_fetch, "nb.ipynb", edit(nb, 1, "x = 3"))
+    reply = await history(jp_fetch, "nb.ipynb")
+    assert ([v["number"] for v in reply["versions"]], reply["failure"]) == ([2, 1], None)
+
+
 async def test_other_files_keep_their_usual_checkpoints(jp_fetch: Any) -> None:
     body = json.dumps({"type": "file", "format": "text", "content": "hello"})
     await jp_fetch("api", "contents", "notes.txt", method="PUT", body=body)
