@@ -25,12 +25,13 @@ class Change:
     detail: str = ""
 
     def describe(self) -> str:
+        old, new = _shown(self.old), _shown(self.new)
         if self.kind == "added":
-            text = f"+ {self.name} {self.new}"
+            text = f"+ {self.name} {new}"
         elif self.kind == "removed":
-            text = f"- {self.name} {self.old}"
+            text = f"- {self.name} {old}"
         else:
-            text = f"~ {self.name} {self.old} -> {self.new} ({self.kind})"
+            text = f"~ {self.name} {old} -> {new} ({self.kind})"
         return f"{text}: {self.detail}" if self.detail else text
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,6 +95,11 @@ class SnapshotDiff:
         }
 
 
+def _shown(version: str | None) -> str:
+    """A version for people: a direct install read from a requirements file may have none."""
+    return version if version is not None else "(version unknown)"
+
+
 def _version_kind(old: str | None, new: str | None) -> str:
     try:
         before, after = Version(old or ""), Version(new or "")
@@ -103,8 +109,10 @@ def _version_kind(old: str | None, new: str | None) -> str:
 
 
 def _change(old: Distribution, new: Distribution) -> Change | None:
+    """How one distribution changed; a version unknown on one side (``name @ URL`` in a
+    requirements file) matches any, so only the origin is compared."""
     detail = _origin_detail(old, new)
-    if old.version != new.version:
+    if None not in (old.version, new.version) and old.version != new.version:
         return Change(
             new.name, _version_kind(old.version, new.version), old.version, new.version, detail
         )

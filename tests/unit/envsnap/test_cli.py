@@ -10,29 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from nbtools.cli.app import cli
 from nbtools.envsnap import write_output
 from nbtools.errors import InvalidInputError
 from tests.envsnap_support import EnvKernel, write_dist
-
-
-@pytest.fixture
-def nbtools(tmp_path: Path, env_kernel: EnvKernel):  # type: ignore[no-untyped-def]
-    root = tmp_path / "project"
-    root.mkdir()
-
-    def invoke(*args: str) -> Result:
-        return CliRunner().invoke(cli, ["--root", str(root), "env", *args], catch_exceptions=False)
-
-    return invoke
-
-
-def snapshot_id(nbtools) -> str:  # type: ignore[no-untyped-def]
-    result = nbtools("snapshot", "--kernel", "envtest", "--json")
-    assert result.exit_code == 0, result.output
-    return str(json.loads(result.stdout)["id"])
+from tests.unit.envsnap.conftest import snapshot_id
 
 
 def test_snapshot_list_show(nbtools, env_kernel: EnvKernel) -> None:  # type: ignore[no-untyped-def]
