@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import InvalidVersion, Version
 
 from nbtools._version import __version__
 from nbtools.envsnap.model import Distribution, Snapshot
@@ -53,14 +54,27 @@ def direct_reference(dist: Distribution) -> str | None:
     return f"{dist.name} @ {url}{fragment}"
 
 
+def pin(name: str, version: str) -> str:
+    """``name==version``; ``name===version`` (PEP 440's arbitrary equality) for a version
+    that is not a PEP 440 one (``2.0.0-SNAPSHOT``), which ``==`` cannot hold: pip and this
+    module's reader refuse such a line."""
+    try:
+        Version(version)
+    except InvalidVersion:
+        return f"{name}==={version}"
+    return f"{name}=={version}"
+
+
 def requirement_line(dist: Distribution) -> str | None:
     """The pinned line for ``dist``; None when it cannot be pinned (broken, no version)."""
     if dist.broken:
         return None
     direct = direct_reference(dist)
+    if not dist.version:
+        return direct
     if direct is not None:
-        return f"{direct}  # {dist.name}=={dist.version}" if dist.version else direct
-    return f"{dist.name}=={dist.version}" if dist.version else None
+        return f"{direct}  # {pin(dist.name, dist.version)}"
+    return pin(dist.name, dist.version)
 
 
 def header(snapshot: Snapshot) -> list[str]:
@@ -201,8 +215,9 @@ class _Reader:
 
 
 def _pinned_comment(comment: str) -> tuple[str, str] | None:
-    """(name, version) from a trailing ``# name==version`` comment, if it is one."""
+    """(name, version) from a trailing ``# name==version`` (or ``===``) comment, if it is one."""
     name, sep, version = comment.strip().partition("==")
+    version = version.removeprefix("=")
     return (name.strip(), version.strip()) if sep and name.strip() and version.strip() else None
 
 

@@ -41,3 +41,29 @@ def test_a_pip_freeze_file_of_direct_installs_matches_the_kernel_that_has_them(
     )
     assert "None" not in moved.output
     assert "arch" not in moved.stdout
+
+
+def test_an_export_pins_a_version_that_is_not_pep_440_so_that_it_reads_back(
+    nbtools: EnvCommand, env_kernel: EnvKernel, tmp_path: Path
+) -> None:
+    """``snap==2.0.0-SNAPSHOT`` is no requirement (``==`` takes PEP 440 versions only):
+    such a version is pinned with ``===``, in the line and in a direct install's comment."""
+    write_dist(env_kernel.site, "snap", "2.0.0-SNAPSHOT")
+    vcs_info = {"vcs": "git", "commit_id": "abc123"}
+    write_dist(
+        env_kernel.site, "vcspkg", "1.0-custom", direct_url={"url": VCS_URL, "vcs_info": vcs_info}
+    )
+    taken = snapshot_id(nbtools)
+    requirements = tmp_path / "req.txt"
+    assert nbtools("export", taken, "-o", str(requirements)).exit_code == 0
+    lines = requirements.read_text().splitlines()
+    assert "snap===2.0.0-SNAPSHOT" in lines
+    assert f"vcspkg @ git+{VCS_URL}@abc123  # vcspkg===1.0-custom" in lines
+    assert any(line.startswith("click==") for line in lines)  # PEP 440 versions keep "=="
+
+    imported = nbtools("import", str(requirements))
+    assert imported.exit_code == 0, imported.output
+    same = nbtools("diff", taken, str(requirements))
+    assert same.exit_code == 0, same.output
+    assert same.stdout.endswith(": no differences\n")
+    assert nbtools("check", str(requirements), "--kernel", "envtest").exit_code == 0
