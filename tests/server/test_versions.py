@@ -88,6 +88,27 @@ async def test_an_empty_message_names_its_field(
     assert (await api(jp_fetch, path="nb.ipynb"))["versions"] == []
 
 
+async def test_an_empty_as_path_names_its_field_and_restores_nothing(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """``as_path`` names the copy to write: an empty one is a 400, never a restore onto the
+    notebook itself (which is what leaving the field out, or null, asks for)."""
+    path = jp_root_dir / "nb.ipynb"
+    write(path, rich_notebook())
+    first = await api(jp_fetch, body={"path": "nb.ipynb"})
+    edited = write(path, edit(rich_notebook(), 1, "x = 2"))
+    await api(jp_fetch, body={"path": "nb.ipynb"})
+    code, reply = await error(jp_fetch, str(first["id"]), "restore", body={"as_path": ""})
+    assert (code, reply["error"], reply["details"]) == (
+        400,
+        "InvalidInputError",
+        {"field": "as_path"},
+    )
+    assert "'as_path' must be a non-empty path" in reply["message"]
+    assert path.read_bytes() == edited
+    assert [v["number"] for v in (await api(jp_fetch, path="nb.ipynb"))["versions"]] == [2, 1]
+
+
 @pytest.mark.parametrize(
     ("parts", "body", "params", "status", "name", "message"),
     [

@@ -91,12 +91,13 @@ class VersionRestoreHandler(NbtoolsHandler):
     @authorized_to_execute
     @off_loop
     def post(self, version_id: str) -> None:
-        """``{"as_path"?}``: put the version back onto its notebook, or into a new file."""
+        """``{"as_path"?}``: put the version back onto its notebook (no ``as_path``, or null),
+        or into a new file (an empty ``as_path`` is a 400, never the notebook itself)."""
         version = find_version(self, version_id)
         as_path = self.body_field(self.json_body(), "as_path", str)
-        if as_path:
+        if as_path is not None:
             as_path = self.relative_path(as_path, "as_path")
-        restored = versioning.restore(self.project, version, as_path or None, user=self.actor)
+        restored = versioning.restore(self.project, version, as_path, user=self.actor)
         self.reply(restored.to_dict())
 
 
