@@ -26,10 +26,10 @@ def resolve_inside(root: Path, user_path: str) -> Path:
     # On POSIX a backslash is a legal character of a file name, not a separator.
     posix = PurePosixPath(user_path if os.sep == "/" else user_path.replace("\\", "/"))
     if posix.is_absolute() or Path(user_path).is_absolute():
+        # Not echoed: the server writes paths inside its root relative to it, which would
+        # turn the offending path into a relative one in the very message refusing it.
         raise PathOutsideRootError(
-            f"Absolute paths are not accepted: {user_path!r}. Give a path relative to the root "
-            f"{real_root}.",
-            path=user_path,
+            f"Absolute paths are not accepted: give the path relative to the root ({real_root})."
         )
     if ".." in posix.parts:
         raise PathOutsideRootError(

@@ -410,6 +410,21 @@ async def test_a_path_through_a_loop_of_links_or_with_a_nul_byte_is_400_naming_i
             assert f"The path {given!r}" in payload["message"]  # root-relative, as typed
 
 
+async def each_path_route(jp_fetch: Any, given: str) -> list[tuple[str, str, int, Any]]:
+    """``given`` sent as the path of each route taking one: (target, field, status, reply)."""
+    answers = []
+    for method, target, field in PATH_ROUTES:
+        where = "nbtools/api/" + target
+        if method == "GET":
+            status, payload = await send(jp_fetch, method, where, **{field: given})
+        else:
+            status, payload = await send(
+                jp_fetch, method, where, json.dumps({field: given}).encode()
+            )
+        answers.append((target, field, status, payload))
+    return answers
+
+
 @pytest.mark.parametrize(
     "given",
     [
@@ -423,17 +438,24 @@ async def test_a_path_too_long_for_the_file_system_is_400_naming_it(
 ) -> None:
     """A name too long in a folder not made yet was taken as a path that does not exist yet
     (a 404, or a 500 where it was written: an extraction's output)."""
-    for method, target, field in PATH_ROUTES:
-        where = "nbtools/api/" + target
-        if method == "GET":
-            status, payload = await send(jp_fetch, method, where, **{field: given})
-        else:
-            status, payload = await send(
-                jp_fetch, method, where, json.dumps({field: given}).encode()
-            )
+    for target, field, status, payload in await each_path_route(jp_fetch, given):
         assert (status, payload["details"]["field"]) == (400, field), (target, payload)
         assert "is too long for the file system" in payload["message"], (target, payload)
     assert sorted(path.name for path in jp_root_dir.iterdir()) == [".nbtools"]
+
+
+async def test_an_absolute_path_is_refused_without_showing_it_as_a_relative_one(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """The server writes the paths inside its root relative to it: an absolute path echoed
+    in its refusal read as a relative one ("Absolute paths are not accepted: 'a.ipynb'")."""
+    (jp_root_dir / "a.ipynb").write_text("{}")
+    for given in (str(jp_root_dir / "a.ipynb"), "/elsewhere/a.ipynb"):
+        for target, field, status, payload in await each_path_route(jp_fetch, given):
+            assert (status, payload["details"]) == (400, {"field": field}), (target, payload)
+            assert payload["message"] == (
+                "Absolute paths are not accepted: give the path relative to the root (.)."
+            )
 
 
 #: Query arguments of text some route reads (the audit trail's filters, the catalog's tag and

@@ -31,9 +31,10 @@ def test_relative_paths_resolve_inside(root: Path) -> None:
 def test_escapes_are_refused(root: Path, bad: str) -> None:
     with pytest.raises(PathOutsideRootError) as info:
         resolve_inside(root, bad)
-    assert info.value.details == {"path": bad}
+    # An absolute path is not echoed: the server would show it relative to its root.
+    assert info.value.details == ({} if bad.startswith("/") else {"path": bad})
     if "\x00" not in bad:  # every escape names the root, as the command line's check does
-        assert f"the root {root.resolve()}" in info.value.message
+        assert str(root.resolve()) in info.value.message.partition("the root")[2]
 
 
 def test_a_backslash_is_part_of_a_posix_file_name(root: Path) -> None:
