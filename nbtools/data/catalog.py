@@ -29,6 +29,7 @@ from nbtools.data.tables import DatasetRecord
 from nbtools.data.words import split_words, words_text
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.store.base import utcnow
+from nbtools.text import parse_text
 from nbtools.urls import url_protocol
 
 if TYPE_CHECKING:
@@ -111,11 +112,11 @@ def dataset_spec(project: Project, name: str, declared: Mapping[str, Any]) -> Da
     return DatasetSpec(
         name=fields.parse_name(name),
         location=fields.parse_location(project, declared["location"]),
-        description=fields.parse_text(
+        description=parse_text(
             declared.get("description"), "description", fields.MAX_DESCRIPTION_LENGTH
         ),
         tags=fields.parse_labels(declared.get("tags") or (), "tags"),
-        owner=fields.parse_text(declared.get("owner"), "owner", fields.MAX_OWNER_LENGTH),
+        owner=parse_text(declared.get("owner"), "owner", fields.MAX_OWNER_LENGTH),
         classification=fields.parse_classification(
             declared.get("classification") or fields.DEFAULT_CLASSIFICATION
         ),

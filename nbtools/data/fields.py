@@ -86,16 +86,6 @@ def retention_days(retention: str | None) -> int | None:
     return None if retention is None else age_days(retention, "retention")
 
 
-def parse_text(value: str | None, field: str, limit: int) -> str:
-    """Free text (description, owner), without NUL, at most ``limit`` characters."""
-    value = value or ""
-    if not isinstance(value, str) or "\0" in value or len(value) > limit:
-        raise InvalidInputError(
-            f"The {field} must be text of at most {limit} characters.", field=field
-        )
-    return value.strip()
-
-
 def parse_location(project: Project, value: str) -> str:
     """A path inside the project root (kept root-relative, ``/``-separated) or an fsspec URL
     (in its one spelling: :func:`nbtools.urls.normalized_url`).

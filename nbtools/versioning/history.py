@@ -24,11 +24,12 @@ from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
 from nbtools.store import utcnow
 from nbtools.store.tables import notebooks
+from nbtools.text import parse_text
 from nbtools.versioning.files import notebook_size
 from nbtools.versioning.lastsplit import LAST_SPLITS, LastSplit, known_cells
 from nbtools.versioning.objects import DamagedObjectError, NewObject, ObjectStore
 from nbtools.versioning.parts import Parts, referenced_blobs, split
-from nbtools.versioning.tables import versions
+from nbtools.versioning.tables import MAX_MESSAGE_LENGTH, versions
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +103,12 @@ def commit(
     ``message`` differs from the latest's name: a new version of the same content then
     carries it (``recorded``, no cell changed).
     """
-    if message is not None and not message.strip():
-        raise InvalidInputError(
-            "The version message is empty: give a few words or omit it.", field="message"
-        )
+    if message is not None:
+        if not message.strip():
+            raise InvalidInputError(
+                "The version message is empty: give a few words or omit it.", field="message"
+            )
+        message = parse_text(message, "message", MAX_MESSAGE_LENGTH)
     key = notebook_key(project, path)
     nb = (
         parse_notebook(content, source=key, lone_surrogates=True)

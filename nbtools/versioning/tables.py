@@ -59,6 +59,9 @@ version_objects = Table(
     sqlite_with_rowid=False,
 )
 
+#: The longest message a version may carry (the column's length: PostgreSQL refuses more).
+MAX_MESSAGE_LENGTH = 4096
+
 #: One recorded state of a notebook: its manifest, who saved it, and why. ``kind`` is
 #: ``auto`` (a save), ``named`` (saved with a message: kept by gc) or ``restore``.
 versions = Table(
@@ -69,7 +72,7 @@ versions = Table(
     Column("number", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, default=utcnow),
     Column("user", String(MAX_ACTOR), nullable=False),
-    Column("message", String(4096)),
+    Column("message", String(MAX_MESSAGE_LENGTH)),
     Column("kind", String(16), nullable=False),
     Column("manifest", Sha256, ForeignKey("version_objects.sha"), nullable=False),
     Column("size", BigInteger, nullable=False),

@@ -88,6 +88,23 @@ async def test_an_empty_message_names_its_field(
     assert (await api(jp_fetch, path="nb.ipynb"))["versions"] == []
 
 
+@pytest.mark.parametrize("message", ["a\x00b", "x" * 4097])
+async def test_a_message_the_store_cannot_hold_names_its_field(
+    jp_fetch: Any, jp_root_dir: Path, message: str
+) -> None:
+    """A NUL, or more than 4096 characters: a 400 naming ``message`` (on PostgreSQL it was a
+    500), and nothing recorded."""
+    write(jp_root_dir / "nb.ipynb", rich_notebook())
+    code, reply = await error(jp_fetch, body={"path": "nb.ipynb", "message": message})
+    assert (code, reply["error"], reply["details"]) == (
+        400,
+        "InvalidInputError",
+        {"field": "message"},
+    )
+    assert "at most 4096 characters, without NUL" in reply["message"]
+    assert (await api(jp_fetch, path="nb.ipynb"))["versions"] == []
+
+
 async def test_an_empty_as_path_names_its_field_and_restores_nothing(
     jp_fetch: Any, jp_root_dir: Path
 ) -> None:

@@ -283,6 +283,7 @@ def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
         # an empty message names its option, blank or not
         (("save", "nb.ipynb", "-m", ""), "give a few words or omit it. See --message."),
         (("save", "nb.ipynb", "-m", " \t"), "give a few words or omit it. See --message."),
+        (("save", "nb.ipynb", "-m", "x" * 4097), "at most 4096 characters, without NUL. See --"),
     ]
     write(tmp_path / "nb.ipynb", rich_notebook())
     nbtools(tmp_path, "save", "nb.ipynb")

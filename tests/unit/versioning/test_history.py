@@ -255,3 +255,25 @@ def test_history_restore_gc_and_verify_on_each_database(store_url: str, tmp_path
         assert versioning.verify(project).ok
     finally:
         project.close()
+
+
+def test_a_message_a_database_cannot_hold_is_refused_on_each_database(
+    store_url: str, tmp_path: Path
+) -> None:
+    """PostgreSQL's text holds no NUL and the column at most 4096 characters: such a message
+    was a database error there (a 500 in JupyterLab), and stored whole by SQLite."""
+    project = Project(tmp_path, db_url=store_url)
+    try:
+        data = write(tmp_path / "nb.ipynb", rich_notebook())
+        for message in ("a\x00b", "x" * 4097):
+            with pytest.raises(InvalidInputError) as info:
+                versioning.commit(project, "nb.ipynb", data, message=message)
+            assert info.value.details == {"field": "message"}
+            assert info.value.message == (
+                "The message must be text of at most 4096 characters, without NUL."
+            )
+        assert versioning.history(project, "nb.ipynb") == []
+        longest = versioning.commit(project, "nb.ipynb", data, message="x" * 4096)
+        assert versioning.get(project, longest.id).message == "x" * 4096
+    finally:
+        project.close()
