@@ -9,7 +9,7 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
-from nbtools.cli.output import print_fields, print_json, print_table, say
+from nbtools.cli.output import print_fields, print_json, print_table, say, visible
 from nbtools.cli.paths import root_relative_option
 from nbtools.errors import CheckFailedError
 
@@ -71,6 +71,14 @@ def log(cli_ctx: CliContext, notebook: str, limit: int | None, as_json: bool) ->
 
     versions = versioning.history(cli_ctx.project, notebook, limit=limit, must_exist=True)
     used = versioning.references_of(cli_ctx.project, [v.id for v in versions])
+    for aside in versioning.set_aside(cli_ctx.project, notebook):
+        click.echo(  # on standard error: the --json output stays the versions
+            visible(
+                f"{aside} holds the history of a deleted notebook that was at this path "
+                f"before another was renamed to it: `nbtools version log '{aside}'`."
+            ),
+            err=True,
+        )
     if as_json:
         print_json([{**v.to_dict(), "references": used.get(v.id, [])} for v in versions])
         return

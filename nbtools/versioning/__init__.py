@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from nbtools.versioning.diff import diff as diff_versions
     from nbtools.versioning.gc import DEFAULT_KEEP, collect_garbage
     from nbtools.versioning.pins import pin, references, references_of, unpin
-    from nbtools.versioning.renames import rename
+    from nbtools.versioning.renames import rename, set_aside
 
 #: Loaded on first use (a save, the log and a show need none of them): name → (module,
 #: attribute). ``diff_versions`` imports nbdime. ``restore`` and ``verify`` are imported above:
@@ -54,6 +54,7 @@ _LAZY = {
     "references_of": ("pins", "references_of"),
     "unpin": ("pins", "unpin"),
     "rename": ("renames", "rename"),
+    "set_aside": ("renames", "set_aside"),
 }
 
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "rename",
     "resolve",
     "restore",
+    "set_aside",
     "unpin",
     "verify",
     "version_notebook",

@@ -14,7 +14,8 @@ def rename(project: Project, old: str, new: str) -> int:
     ``new``. Returns how many notebooks moved.
 
     A history left at a destination by a deleted notebook is kept, set aside as
-    ``<path>~<id>``, so the renamed notebook's own history takes the name.
+    ``<path>~<id>`` (:func:`set_aside` lists them), so the renamed notebook's own history
+    takes the name.
     """
     old_key, new_key = notebook_key(project, old), notebook_key(project, new)
     if old_key == new_key:
@@ -36,6 +37,20 @@ def rename(project: Project, old: str, new: str) -> int:
                 _set_path(connection, stale, f"{destination}~{stale}")
             _set_path(connection, record.id, destination)
         return len(moving)
+
+
+def set_aside(project: Project, path: str) -> list[str]:
+    """The histories set aside at ``path`` (``<path>~<id>``, oldest first): each was a deleted
+    notebook's, whose path another notebook was renamed to. Read them by that path
+    (``nbtools version log 'nb.ipynb~7'``)."""
+    key = notebook_key(project, path)
+    with project.store.connection() as connection:
+        paths = connection.scalars(
+            select(notebooks.c.path)
+            .where(notebooks.c.path.startswith(key + "~", autoescape=True))
+            .order_by(notebooks.c.id)
+        ).all()
+    return [found for found in paths if found[len(key) + 1 :].isdigit()]
 
 
 def _set_path(connection: Connection, notebook_id: int, path: str) -> None:

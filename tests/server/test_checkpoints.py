@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 from tornado.httpclient import HTTPClientError
 
 from jupyter_nbtools.checkpoints import AsyncNbtoolsCheckpoints
 from nbtools import versioning
+from nbtools.cli.app import cli
 from nbtools.project import Project
 from tests.unit.versioning.conftest import edit, rich_notebook
 
@@ -89,6 +92,33 @@ async def test_rename_and_move_keep_the_history(jp_fetch: Any, jp_root_dir: Path
     await jp_fetch("api", "contents", "sub", method="PATCH", body=json.dumps({"path": "moved"}))
     assert len((await history(jp_fetch, "moved/renamed.ipynb"))["versions"]) == 1
     assert (await history(jp_fetch, "nb.ipynb"))["versions"] == []
+
+
+async def test_a_deleted_notebook_s_history_set_aside_by_a_rename_is_named_by_the_log(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """h2.ipynb is deleted, then h1.ipynb renamed to h2.ipynb: h1's history takes the path,
+    and h2's own is set aside as ``h2.ipynb~ID``, which ``version log h2.ipynb`` names."""
+    nb = rich_notebook()
+    await save(jp_fetch, "h2.ipynb", nb)
+    await save(jp_fetch, "h2.ipynb", edit(nb, 1, "x = 2"))
+    await jp_fetch("api", "contents", "h2.ipynb", method="DELETE")
+    await save(jp_fetch, "h1.ipynb", edit(nb, 1, "x = 'h1'"))
+    body = json.dumps({"path": "h2.ipynb"})
+    await jp_fetch("api", "contents", "h1.ipynb", method="PATCH", body=body)
+    assert len((await history(jp_fetch, "h2.ipynb"))["versions"]) == 1  # h1's
+
+    def log(*args: str) -> Result:
+        return CliRunner().invoke(cli, ["--root", str(jp_root_dir), "version", "log", *args])
+
+    logged = log("h2.ipynb", "--json")
+    assert logged.exit_code == 0, logged.output
+    assert len(json.loads(logged.stdout)) == 1
+    (aside,) = set(re.findall(r"h2\.ipynb~\d+", logged.stderr))
+    assert f"`nbtools version log '{aside}'`" in logged.stderr
+    older = log(aside, "--json")
+    assert older.exit_code == 0, older.output
+    assert [v["number"] for v in json.loads(older.stdout)] == [2, 1]
 
 
 async def test_concurrent_saves_are_all_recorded_ending_with_what_is_on_disk(
