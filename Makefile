@@ -10,7 +10,7 @@ PYTHON ?= python3
 INSTALLED := $(VENV)/.installed
 JS_SOURCES := $(shell find extension/src schema style -type f 2>/dev/null)
 
-.PHONY: run test checks setup lint pytest ui-test bench build clean system-packages
+.PHONY: run test checks setup lint pytest ui-test bench build clean system-packages compiled
 
 ## run: set up and start JupyterLab with the extension on examples/ (loopback only)
 run: setup build
@@ -57,9 +57,15 @@ lint: setup build
 	$(BIN)/mypy
 	$(BIN)/jlpm lint:check
 
+## compiled: nbtools byte-compiled, as a pip install leaves it: where PYTHONDONTWRITEBYTECODE is
+## set (as in CI), every process a test starts (nbtools, workers, servers) would otherwise compile
+## each module it imports again
+compiled: setup
+	$(PY) -m compileall -q nbtools server/jupyter_nbtools
+
 ## pytest: the Python tests, spread over the machine's cores (PYTEST_WORKERS=0 runs them in one process)
 PYTEST_WORKERS ?= auto
-pytest: setup system-packages
+pytest: setup system-packages compiled
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal
 
 ## system-packages: what the tests need from Debian, in one apt-get if any is missing: the
@@ -74,14 +80,13 @@ system-packages:
 
 ## ui-test: the Galata tests, type-checked first (tsc on ui-tests/tsconfig.json: a test with a
 ## type error fails here, before a browser starts, not halfway through its run)
-ui-test: setup build system-packages
+ui-test: setup build system-packages compiled
 	cd ui-tests && $(BIN)/jlpm install --immutable || (cd ui-tests && $(BIN)/jlpm install)
 	node_modules/.bin/tsc -p ui-tests
 	cd ui-tests && $(BIN)/jlpm test
 
 ## bench: every benchmark's figures beside its anchor's, summed up in bench/RESULTS.md
-bench: setup
-	$(PY) -m compileall -q nbtools server/jupyter_nbtools
+bench: setup compiled
 	rm -f bench/.results.jsonl
 	failed=(); for script in bench/bench_*.py; do \
 	  NBTOOLS_BENCH_RESULTS=$(CURDIR)/bench/.results.jsonl $(PY) "$$script" || failed+=("$$script"); \
