@@ -48,9 +48,9 @@ def item(module: str) -> str:
     return parts[1] if len(parts) > 1 else ROOT
 
 
-def imports(root: Path, module: str, path: Path) -> Iterator[tuple[int, str]]:
-    """(line, imported module) of every import of an ``nbtools`` module in the file."""
-    known = {name for name, _ in modules(root)}
+def imports(module: str, path: Path, known: set[str]) -> Iterator[tuple[int, str]]:
+    """(line, imported module) of every import of an ``nbtools`` module in the file;
+    ``known``: the dotted names of the package's modules."""
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
@@ -77,12 +77,14 @@ def violations(root: Path) -> list[str]:
     order = {name: level for level, names in enumerate(layers()) for name in names}
     found: list[str] = []
     graph: dict[str, set[str]] = {}
-    for module, path in modules(root):
+    found_modules = list(modules(root))
+    known = {name for name, _ in found_modules}
+    for module, path in found_modules:
         source = item(module)
         if source not in order:
             found.append(f"{module}: {source!r} is in no layer of docs/architecture.md")
             continue
-        for line, target in imports(root, module, path):
+        for line, target in imports(module, path, known):
             dest = item(target)
             if dest == source:
                 continue
