@@ -4,6 +4,7 @@ once at the next valid instant, and hourly and shorter schedules keep their UTC 
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -144,6 +145,24 @@ def test_previous_times_agree_with_next_times(name: str) -> None:
         )
 
 
+def _in_window(case: Case, cron: str, count: int) -> list[datetime]:
+    """The due times of ``cron`` in the case's window, the window holding ``count``: the
+    first ``count + 1`` times are asked for, the last of which must be past the window."""
+    start, end = datetime.fromisoformat(case.start), datetime.fromisoformat(case.end)
+    times = next_times(cron, case.zone, start - timedelta(microseconds=1), count + 1)
+    assert times[-1] >= end, f"{cron}: more than {count} times in the window"
+    return [time for time in times if time < end]
+
+
+@functools.cache
+def _every_hour(name: str, minutes: str) -> list[datetime]:
+    """``{minutes} * * * *``'s times in the window of ``CASES[name]`` (the same for every
+    hour field compared with it, so worked out once)."""
+    case = CASES[name]
+    count = case.hourly_count if minutes == "0" else case.quarter_count
+    return _in_window(case, f"{minutes} * * * *", count)
+
+
 @pytest.mark.parametrize("name", list(CASES))
 @pytest.mark.parametrize("hours", ["*/1", "0-23", "0-23/1", "0-11,12-23", "12-23,0-11"])
 def test_an_hour_field_naming_every_hour_is_every_hour(name: str, hours: str) -> None:
@@ -153,15 +172,13 @@ def test_an_hour_field_naming_every_hour_is_every_hour(name: str, hours: str) ->
     start, end = datetime.fromisoformat(case.start), datetime.fromisoformat(case.end)
     after = start - timedelta(microseconds=1)
     for minutes in ("0", "*/15"):
-        every_hour = next_times(f"{minutes} * * * *", case.zone, after, 200)
-        every_hour = [time for time in every_hour if time < end]
+        every_hour = _every_hour(name, minutes)
         listed = next_times(f"{minutes} {hours} * * *", case.zone, after, len(every_hour))
         assert listed == every_hour
         assert previous_times(f"{minutes} {hours} * * *", case.zone, end, 5) == (
             previous_times(f"{minutes} * * * *", case.zone, end, 5)
         )
-    hourly = [time for time in next_times(f"0 {hours} * * *", case.zone, after, 60) if time < end]
-    assert len(hourly) == case.hourly_count
+    assert len(_in_window(case, f"0 {hours} * * *", case.hourly_count)) == case.hourly_count
 
 
 def test_an_hour_field_missing_an_hour_keeps_the_fixed_hour_rule() -> None:
