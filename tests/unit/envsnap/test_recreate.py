@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -119,11 +121,30 @@ def tiny_snapshot(directory: Path) -> tuple[Path, Snapshot]:
     return wheel, snapshot_from_document(capture_interpreter([str(python)]), origin=str(source))
 
 
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Snapshot]:
+    """:func:`tiny_snapshot`, made once for the module (a venv and a pip install); a test
+    tampering with the wheel puts it back (:func:`tampered`)."""
+    return tiny_snapshot(tmp_path_factory.mktemp("tiny"))
+
+
+@contextlib.contextmanager
+def tampered(wheel: Path) -> Iterator[None]:
+    """In the block, ``wheel`` is another wheel of the same name (its recorded hash no longer
+    matches); the original after."""
+    original = wheel.read_bytes()
+    build_wheel(wheel.parent, "VALUE = 'tampered'\n")
+    try:
+        yield
+    finally:
+        wheel.write_bytes(original)
+
+
 @pytest.mark.slow
 def test_recorded_archive_hashes_are_enforced_and_a_tampered_archive_changes_nothing(
-    tmp_path: Path,
+    tmp_path: Path, tiny: tuple[Path, Snapshot]
 ) -> None:
-    wheel, snapshot = tiny_snapshot(tmp_path)
+    wheel, snapshot = tiny
     [tiny] = [d for d in snapshot.distributions if d.key == "tinypkg"]
     assert tiny.origin == "archive"
     assert tiny.archive_hashes["sha256"] == hashlib.sha256(wheel.read_bytes()).hexdigest()
@@ -135,25 +156,25 @@ def test_recorded_archive_hashes_are_enforced_and_a_tampered_archive_changes_not
     written = (tmp_path / "copy" / REQUIREMENTS_FILE).read_text()
     assert f"--hash=sha256:{tiny.archive_hashes['sha256']}" in written
 
-    build_wheel(tmp_path, "VALUE = 'tampered'\n")  # same file name, other content
-    with pytest.raises(CheckFailedError, match=r"(?i)hash"):
-        recreate(snapshot, tmp_path / "new-dir")
-    assert not (tmp_path / "new-dir").exists()  # nothing left behind
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    with pytest.raises(CheckFailedError, match=r"(?i)hash"):
-        recreate(snapshot, empty)
+    with tampered(wheel):  # same file name, other content
+        with pytest.raises(CheckFailedError, match=r"(?i)hash"):
+            recreate(snapshot, tmp_path / "new-dir")
+        assert not (tmp_path / "new-dir").exists()  # nothing left behind
+        empty = tmp_path / "empty"
+        empty.mkdir()
+        with pytest.raises(CheckFailedError, match=r"(?i)hash"):
+            recreate(snapshot, empty)
     assert empty.is_dir()
     assert list(empty.iterdir()) == []
 
 
 @pytest.mark.slow
 def test_a_link_to_an_empty_directory_gets_the_venv_where_it_points_and_a_failure_empties_it(
-    tmp_path: Path,
+    tmp_path: Path, tiny: tuple[Path, Snapshot]
 ) -> None:
     """``python -m venv`` refuses a symbolic link; the clean-up after that failure used to raise
     FileExistsError over the real error (a traceback in the CLI)."""
-    _, snapshot = tiny_snapshot(tmp_path)
+    wheel, snapshot = tiny
     (tmp_path / "real").mkdir()
     link = tmp_path / "link"
     link.symlink_to("real")
@@ -166,8 +187,7 @@ def test_a_link_to_an_empty_directory_gets_the_venv_where_it_points_and_a_failur
     (tmp_path / "other").mkdir()
     other = tmp_path / "other-link"
     other.symlink_to("other")
-    build_wheel(tmp_path, "VALUE = 'tampered'\n")  # the recorded hash no longer matches
-    with pytest.raises(CheckFailedError, match=r"(?i)hash"):
+    with tampered(wheel), pytest.raises(CheckFailedError, match=r"(?i)hash"):
         recreate(snapshot, other)
     assert other.is_symlink()
     assert list((tmp_path / "other").iterdir()) == []  # emptied again, still there
