@@ -20,6 +20,10 @@ from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.project import Project
 from tests.unit.data.conftest import share_a_location
 
+#: For tests of what is refused or normalized before anything reaches the store: on SQLite
+#: alone (a NUL byte, which PostgreSQL's text cannot hold, is tested on both).
+BEFORE_THE_STORE = pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+
 
 def _add(project: Project, name: str, **declared: object):  # type: ignore[no-untyped-def]
     return add_dataset(project, dataset_spec(project, name, declared))
@@ -85,6 +89,7 @@ def test_locations_paths_inside_the_root_and_urls(catalog_project: Project) -> N
         "local:{root}/data/x.csv",
     ],
 )
+@BEFORE_THE_STORE
 def test_every_form_of_a_file_url_is_the_root_relative_path(
     catalog_project: Project, form: str
 ) -> None:
@@ -108,6 +113,7 @@ def test_every_form_of_a_file_url_is_the_root_relative_path(
         ("simplecache::s3://bucket/k.csv", "chains fsspec protocols"),
     ],
 )
+@BEFORE_THE_STORE
 def test_other_machines_relative_file_urls_and_chains_are_refused(
     catalog_project: Project, form: str, message: str
 ) -> None:
@@ -172,6 +178,7 @@ def test_a_path_with_a_colon_or_double_colon_inside_stays_a_path(
         ("location", {"location": None}),
     ],
 )
+@BEFORE_THE_STORE
 def test_bad_declarations_name_the_field_and_change_nothing(
     catalog_project: Project, field: str, declared: dict[str, object]
 ) -> None:
