@@ -1,5 +1,6 @@
 import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
 
 import {
   attachScreenshot,
@@ -124,6 +125,10 @@ test.describe('Version diff in the main area', () => {
     await expect(split.getByRole('cell', { name: 'added: legend()' })).toBeVisible();
     await expect(tab.getByRole('img', { name: 'Before of output 1 (image/png)' })).toBeVisible();
     await expect(tab.getByRole('img', { name: 'After of output 1 (image/png)' })).toBeVisible();
+    const background = (of: Locator): Promise<string> =>
+      of.evaluate(element => getComputedStyle(element).backgroundColor);
+    const splitAdded = split.getByRole('cell', { name: 'added: legend()' });
+    const splitLight = await background(splitAdded);
     await attachScreenshot(page, testInfo, 'diff-split-light');
     expect(await violations(page, testInfo, '.jp-nbtools-DiffPage')).toEqual([]);
 
@@ -134,8 +139,10 @@ test.describe('Version diff in the main area', () => {
       'true'
     );
     const source = tab.getByRole('list', { name: 'Source' });
-    await expect(source.getByRole('listitem', { name: 'added: legend()' })).toBeVisible();
+    const unifiedAdded = source.getByRole('listitem', { name: 'added: legend()' });
+    await expect(unifiedAdded).toBeVisible();
     await expect(split).toHaveCount(0);
+    const unifiedLight = await background(unifiedAdded);
 
     // The keyboard reaches each changed cell from the list of changes.
     await tab
@@ -145,9 +152,12 @@ test.describe('Version diff in the main area', () => {
       .press('Enter');
     await expect(tab.getByRole('article', { name: 'Cell 2 (code) modified' })).toBeFocused();
 
+    // Added lines are coloured by the theme (its success colour), in either view.
     await page.theme.setDarkTheme();
+    await expect.poll(() => background(unifiedAdded)).not.toBe(unifiedLight);
     expect(await violations(page, testInfo, '.jp-nbtools-DiffPage')).toEqual([]);
     await tab.getByRole('button', { name: 'Side by side' }).click();
+    await expect.poll(() => background(splitAdded)).not.toBe(splitLight);
     await attachScreenshot(page, testInfo, 'diff-split-dark');
   });
 
