@@ -156,6 +156,24 @@ test.describe('Versions section', () => {
     ).toBeVisible({ timeout: 15_000 });
   });
 
+  test('Save version… from the keyboard: once saved, the focus is back on the button', async ({
+    page
+  }) => {
+    const panel = await openVersionsSection(page);
+    const save = panel.getByRole('button', { name: 'Save version…', exact: true });
+    await save.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.getByRole('textbox')).toBeFocused();
+    await page.keyboard.type('baseline');
+    await page.keyboard.press('Enter');
+    await expect(notification(page, /^Saved version \d+: baseline/)).toBeVisible();
+    await expect(dialog).toHaveCount(0);
+    // The button stayed usable while the version was saved, so it kept the focus.
+    await expect(save).toBeFocused();
+    await expect(save).toBeEnabled();
+  });
+
   test('File > Revert Notebook to Version… lists the versions by their numbers', async ({
     page
   }) => {

@@ -37,8 +37,14 @@ const versionsPlugin = panelPlugin({
     app.commands.addCommand(CommandIDs.saveVersion, {
       label: trans.__('Save Version…'),
       caption: trans.__('Save the notebook and record it as a named version'),
-      isEnabled: () => panel.notebookPath !== null && !model.busy,
+      // Not disabled while another action runs: a disabled button loses the keyboard focus,
+      // and the section's button is where the focus comes back to when the dialog closes.
+      isEnabled: () => panel.notebookPath !== null,
       execute: async () => {
+        if (model.busy) {
+          notifyNews('info', trans.__('Wait for the current version action to end.'));
+          return;
+        }
         const answer = await InputDialog.getText({
           title: trans.__('Save a named version'),
           label: trans.__('What is this version?'),
