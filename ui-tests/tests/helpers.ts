@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
-import type { Locator, TestInfo } from '@playwright/test';
+import type { Locator, Route, TestInfo } from '@playwright/test';
 
 /**
  * Save a screenshot as a test artifact (never as an assertion): of the page,
@@ -255,6 +255,50 @@ export async function withoutSchedulers(
   return {
     served: () => {
       unserved = false;
+    }
+  };
+}
+
+/**
+ * Hold the page's requests to `url` (only those of `method`, when given) at the server's
+ * door, as a slow server would, until `release()` lets them all through (and says how many
+ * were held). `arrived(test)` resolves once a held request's URL passes `test` (any, without).
+ */
+export async function holdRequests(
+  page: IJupyterLabPageFixture,
+  url: RegExp,
+  method?: string
+): Promise<{
+  arrived: (test?: (url: string) => boolean) => Promise<void>;
+  release: () => Promise<number>;
+}> {
+  const held: Route[] = [];
+  const waiting: { test: (url: string) => boolean; resolve: () => void }[] = [];
+  await page.route(url, route => {
+    if (method !== undefined && route.request().method() !== method) {
+      void route.fallback();
+      return;
+    }
+    held.push(route);
+    waiting
+      .filter(waiter => waiter.test(route.request().url()))
+      .forEach(waiter => waiter.resolve());
+  });
+  return {
+    arrived: (test = () => true) =>
+      new Promise(resolve => {
+        if (held.some(route => test(route.request().url()))) {
+          resolve();
+        } else {
+          waiting.push({ test, resolve });
+        }
+      }),
+    release: async () => {
+      await page.unroute(url);
+      for (const route of held) {
+        await route.continue();
+      }
+      return held.length;
     }
   };
 }

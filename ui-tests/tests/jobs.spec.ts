@@ -3,10 +3,14 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
 import {
   attachScreenshot,
+  holdRequests,
+  notebookWithJob,
   notification,
   openNotebook,
   openSection,
+  productionPanel,
   runNowFromForm,
+  sectionToggle,
   violations,
   withoutSchedulers
 } from './helpers';
@@ -195,23 +199,120 @@ test.describe('Jobs section', () => {
   });
 });
 
+/** The count in the Jobs section's header, whatever it says. */
+function jobsCount(page: IJupyterLabPageFixture) {
+  return productionPanel(page).getByRole('status', { name: /^\d+ jobs? of this notebook$/ });
+}
+
 test.describe('Jobs section messages', () => {
-  test('a load error goes away as soon as the runs load again', async ({ page, tmpPath }) => {
+  test('a load error shows instead of the lists and the count, until the runs load again', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
     await open(page, tmpPath, 'flaky.ipynb', notebook('n = 1', 'n'));
     let failing = true;
     await page.route(/\/nbtools\/api\/runs\?/, route =>
       failing
         ? route.fulfill({
-            status: 503,
-            json: { error: 'Unavailable', message: 'The store is restarting.', details: {} }
+            status: 500,
+            json: { error: 'InternalError', message: 'The store is restarting.', details: {} }
           })
         : route.fallback()
     );
     const panel = await openSection(page, 'flaky.ipynb', 'Jobs');
-    await expect(panel.getByRole('alert')).toContainText('The store is restarting.');
+    const error = panel.getByRole('alert');
+    await expect(error).toContainText('Could not load the jobs');
+    await expect(error).toContainText('The store is restarting.');
+    // Not known: neither "no runs" nor a count of 0.
+    await expect(panel.getByText('No runs of this notebook yet.')).toHaveCount(0);
+    await expect(jobsCount(page)).toHaveCount(0);
+    expect(await violations(page, testInfo, '.jp-nbtools-Jobs')).toEqual([]);
+    await attachScreenshot(page, testInfo, 'jobs-load-error-light', panel);
+    await page.theme.setDarkTheme();
+    expect(await violations(page, testInfo, '.jp-nbtools-Jobs')).toEqual([]);
+    await attachScreenshot(page, testInfo, 'jobs-load-error-dark', panel);
+
     failing = false;
-    await expect(panel.getByRole('alert')).toHaveCount(0);
+    await expect(error).toHaveCount(0);
     await expect(panel.getByText('No runs of this notebook yet.')).toBeVisible();
+    await expect(jobsCount(page)).toHaveAccessibleName('0 jobs of this notebook');
+  });
+
+  test("back on a notebook while the other one's jobs load, its own jobs and count show", async ({
+    page,
+    tmpPath
+  }) => {
+    const busy = `${tmpPath}/busy.ipynb`;
+    await notebookWithJob(page, busy, { name: `first ${tmpPath}` });
+    const second = await page.request.post('/nbtools/api/jobs', {
+      data: { notebook_path: busy, name: `second ${tmpPath}` }
+    });
+    expect(second.ok()).toBe(true);
+    expect(
+      await page.contents.uploadContent(notebook('n = 1', 'n'), 'text', `${tmpPath}/idle.ipynb`)
+    ).toBe(true);
+    await openNotebook(page, `${tmpPath}/idle.ipynb`);
+    await openNotebook(page, busy);
+    const notebookPanel = await page.activity.getPanelLocator('busy.ipynb');
+    await notebookPanel!.getByRole('button', { name: 'Productionize', exact: true }).click();
+    // The Jobs section collapsed: its count is all it shows, and it is not read again on a timer.
+    const panel = productionPanel(page);
+    const toggle = sectionToggle(panel, 'Jobs');
+    if ((await toggle.getAttribute('aria-expanded')) === 'true') {
+      await toggle.click();
+    }
+    await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+    await expect(jobsCount(page)).toHaveAccessibleName('2 jobs of this notebook');
+
+    // A slow server: idle.ipynb's jobs are still loading when busy.ipynb is shown again.
+    const slow = await holdRequests(page, /\/nbtools\/api\/jobs\?path=/);
+    const active = panel.getByTestId('nbtools-active-notebook');
+    await page.getByRole('tab', { name: 'idle.ipynb' }).click();
+    await expect(active).toHaveText('idle.ipynb');
+    await slow.arrived(url => url.includes('idle.ipynb'));
+    await page.getByRole('tab', { name: 'busy.ipynb' }).click();
+    await expect(active).toHaveText('busy.ipynb');
+    await slow.release();
+    await expect(jobsCount(page)).toHaveAccessibleName('2 jobs of this notebook');
+    await toggle.click();
+    await expect(panel.getByRole('list', { name: 'Jobs' }).getByRole('listitem')).toHaveCount(2);
+  });
+
+  test('Pause and Resume act once: pressed again while under way, nothing more is sent', async ({
+    page,
+    tmpPath
+  }) => {
+    const path = `${tmpPath}/nightly.ipynb`;
+    const job = await notebookWithJob(page, path, {
+      name: `nightly ${tmpPath}`,
+      cron: '0 3 * * *',
+      paused: true
+    });
+    await openNotebook(page, path);
+    const panel = await openSection(page, 'nightly.ipynb', 'Jobs');
+    const item = panel.getByRole('listitem', { name: job.name });
+    const resume = item.getByRole('button', { name: 'Resume', exact: true });
+    await expect(resume).toBeVisible();
+
+    // The change is held at the server's door until the button has been pressed twice.
+    const slow = await holdRequests(
+      page,
+      new RegExp(`/nbtools/api/jobs/${job.id}(\\?.*)?$`),
+      'PATCH'
+    );
+    await resume.focus();
+    await page.keyboard.press('Enter');
+    await slow.arrived();
+    await page.keyboard.press('Enter');
+    // Under way: marked unavailable, and it keeps the keyboard focus.
+    await expect(resume).toHaveAttribute('aria-disabled', 'true');
+    await expect(resume).toBeFocused();
+    expect(await slow.release()).toBe(1);
+    const pause = item.getByRole('button', { name: 'Pause', exact: true });
+    await expect(pause).toHaveAttribute('aria-disabled', 'false');
+    await expect(pause).toBeFocused();
+    const saved = await page.request.get(`/nbtools/api/jobs/${job.id}`);
+    expect(((await saved.json()) as { paused: boolean }).paused).toBe(false);
   });
 
   test('with no scheduler alive, scheduled runs are said to wait, until one is', async ({

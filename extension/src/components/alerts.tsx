@@ -5,6 +5,7 @@ import * as React from 'react';
 
 import type { AlertsModel, AlertsState } from './alertsModel';
 import { formatTime } from './dates';
+import { LoadError } from './loadError';
 
 /** How often a visible Alerts section asks the server again. */
 const POLL_MS = 5_000;
@@ -81,10 +82,7 @@ export function AlertList({
   }
   if (state.kind === 'failed') {
     return (
-      <div role="alert" className="jp-nbtools-Error">
-        <p className="jp-nbtools-Error-title">{trans.__('Could not load the alerts')}</p>
-        <p className="jp-nbtools-Error-message">{state.error.message}</p>
-      </div>
+      <LoadError title={trans.__('Could not load the alerts')} message={state.error.message} />
     );
   }
   return (

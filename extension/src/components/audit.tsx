@@ -5,6 +5,7 @@ import * as React from 'react';
 import { NbtoolsApiError, asError, fieldOf, listAuditEntries } from '../api';
 import type { AuditEntry } from '../api';
 import { formatTime } from './dates';
+import { LoadError } from './loadError';
 
 /** Entries per page. */
 export const AUDIT_PAGE_SIZE = 50;
@@ -174,10 +175,7 @@ function AuditContent({ trans }: { trans: TranslationBundle }): React.ReactEleme
         </Button>
       </form>
       {state.kind === 'failed' && (
-        <div role="alert" className="jp-nbtools-Error">
-          <p className="jp-nbtools-Error-title">{trans.__('Could not load the audit trail')}</p>
-          <p className="jp-nbtools-Error-message">{state.message}</p>
-        </div>
+        <LoadError title={trans.__('Could not load the audit trail')} message={state.message} />
       )}
       {state.kind === 'loading' && <p role="status">{trans.__('Loading the audit trail…')}</p>}
       {state.kind === 'ready' &&

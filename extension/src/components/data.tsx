@@ -7,6 +7,7 @@ import type { Dataset } from '../api';
 import { ClassificationBadge } from './classification';
 import type { DataModel, DataState } from './dataModel';
 import { LISTED } from './dataModel';
+import { LoadError } from './loadError';
 
 /**
  * The Data section: a search box over the catalog (names, tags, column names,
@@ -91,10 +92,10 @@ export function DataSearch({
     results = <p className="jp-nbtools-muted">{trans.__('Loading the catalog…')}</p>;
   } else if (state.kind === 'failed') {
     results = (
-      <div role="alert" className="jp-nbtools-Error">
-        <p className="jp-nbtools-Error-title">{trans.__('Could not load the data catalog')}</p>
-        <p className="jp-nbtools-Error-message">{state.error.message}</p>
-      </div>
+      <LoadError
+        title={trans.__('Could not load the data catalog')}
+        message={state.error.message}
+      />
     );
   } else if (total === 0) {
     results = (

@@ -11,10 +11,12 @@ import { JobMonitoring } from './jobMonitoring';
 import { JobNotes } from './jobNotes';
 import type { JobsModel } from './jobsModel';
 import { RunLineageLine } from './lineage';
+import { LoadError } from './loadError';
 import { RunArtifacts } from './runArtifacts';
 import { RunStatusBadge, erasedText, retryText } from './runStatus';
 import { UnservedNotice } from './schedulerWatch';
 import { Spinner } from './spinner';
+import { useOnceAtATime } from './useOnceAtATime';
 
 /**
  * The Jobs section: the active notebook's jobs, its runs (updating live) and
@@ -61,11 +63,6 @@ export class JobsView extends VDomRenderer<JobsModel> {
     return (
       <>
         {dashboard}
-        {model.error && (
-          <p role="alert" className="jp-nbtools-Error-message">
-            {model.error}
-          </p>
-        )}
         {model.waitingForScheduler && <UnservedNotice trans={trans} />}
         {this._commands && (
           <Button
@@ -75,9 +72,16 @@ export class JobsView extends VDomRenderer<JobsModel> {
             {trans.__('Create job')}
           </Button>
         )}
-        <JobList model={model} commands={this._commands} trans={trans} />
-        <RunList model={model} commands={this._commands} trans={trans} />
-        {model.hasOlderRuns && (
+        {model.error !== null ? (
+          // Not the lists: empty, they would say there are no jobs or runs.
+          <LoadError title={trans.__('Could not load the jobs')} message={model.error} />
+        ) : (
+          <>
+            <JobList model={model} commands={this._commands} trans={trans} />
+            <RunList model={model} commands={this._commands} trans={trans} />
+          </>
+        )}
+        {model.error === null && model.hasOlderRuns && (
           <Button
             minimal
             small
@@ -169,6 +173,7 @@ function JobActions({
     setStarting(true);
     void model.runJob(job).finally(() => setStarting(false));
   };
+  const pauseOrResume = useOnceAtATime(() => model.setPaused(job, !job.paused));
   return (
     <div className="jp-nbtools-ButtonRow">
       {commands && (
@@ -187,7 +192,8 @@ function JobActions({
         </Button>
       )}
       {job.cron && (
-        <Button minimal small onClick={() => void model.setPaused(job, !job.paused)}>
+        <Button minimal small {...pauseOrResume.props}>
+          {pauseOrResume.pending && <Spinner />}
           {job.paused ? trans.__('Resume') : trans.__('Pause')}
         </Button>
       )}
@@ -228,7 +234,11 @@ function RunList({
   trans: TranslationBundle;
 }) {
   if (model.runs.length === 0) {
-    return <p className="jp-nbtools-Jobs-empty">{trans.__('No runs of this notebook yet.')}</p>;
+    return model.loaded ? (
+      <p className="jp-nbtools-Jobs-empty">{trans.__('No runs of this notebook yet.')}</p>
+    ) : (
+      <p role="status">{trans.__('Loading the jobs…')}</p>
+    );
   }
   return (
     <ul className="jp-nbtools-Runs-list" aria-label={trans.__('Runs')}>

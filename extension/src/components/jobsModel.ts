@@ -97,6 +97,10 @@ export class JobsModel extends VDomModel {
   get error(): string | null {
     return this._error;
   }
+  /** Whether the notebook's jobs and runs have loaded (since it was followed). */
+  get loaded(): boolean {
+    return this._loaded;
+  }
 
   /** Follow another notebook (`null`: none open). */
   setPath(path: string | null): void {
@@ -110,6 +114,7 @@ export class JobsModel extends VDomModel {
     this._floor = null;
     this._hasOlder = false;
     this._error = null;
+    this._loaded = false;
     this.stateChanged.emit();
     void this.refresh();
   }
@@ -126,16 +131,38 @@ export class JobsModel extends VDomModel {
 
   /**
    * Load the jobs and the runs again: the newest page of runs, or, once older
-   * pages are shown, every run down to the oldest one shown.
+   * pages are shown, every run down to the oldest one shown. Asked while a load
+   * is under way, the load is done again once that one ends (its notebook or
+   * page may have changed meanwhile); the promise resolves after that.
    */
-  async refresh(): Promise<void> {
+  refresh(): Promise<void> {
+    if (this._loading === null) {
+      this._loading = this._loadUntilCurrent().finally(() => {
+        this._loading = null;
+      });
+    } else {
+      this._again = true;
+    }
+    return this._loading;
+  }
+
+  private async _loadUntilCurrent(): Promise<void> {
+    do {
+      this._again = false;
+      await this._load();
+    } while (this._again && !this.isDisposed);
+  }
+
+  private async _load(): Promise<void> {
     const path = this._path;
-    if (path === null || this._loading) {
+    if (path === null) {
       return;
     }
-    this._loading = true;
     const floor = this._floor;
     const size = this._pageSize;
+    // An answer for another notebook or page than the one now shown is dropped.
+    const current = (): boolean =>
+      path === this._path && floor === this._floor && size === this._pageSize && !this.isDisposed;
     // One run more than shown says whether older ones exist.
     const limit = floor === null ? size + 1 : Math.min(MAX_RUNS, this._runs.length + size);
     try {
@@ -144,15 +171,11 @@ export class JobsModel extends VDomModel {
         listRuns(path, limit),
         getOpenAlertCounts()
       ]);
-      if (
-        path === this._path &&
-        floor === this._floor &&
-        size === this._pageSize &&
-        !this.isDisposed
-      ) {
+      if (current()) {
         this._jobs = jobs;
         this._openAlerts = openAlerts;
         this._error = null;
+        this._loaded = true;
         if (floor === null) {
           this._hasOlder = runs.length > size;
           this._runs = runs.slice(0, size);
@@ -165,9 +188,10 @@ export class JobsModel extends VDomModel {
         this.stateChanged.emit();
       }
     } catch (reason) {
-      this._fail(reason);
-    } finally {
-      this._loading = false;
+      if (current()) {
+        this._error = asError(reason).message;
+        this.stateChanged.emit();
+      }
     }
   }
 
@@ -255,11 +279,6 @@ export class JobsModel extends VDomModel {
     return this._runs[this._runs.length - 1]?.id ?? Infinity;
   }
 
-  private _fail(reason: unknown): void {
-    this._error = asError(reason).message;
-    this.stateChanged.emit();
-  }
-
   private _path: string | null = null;
   private _jobs: Job[] = [];
   private _runs: Run[] = [];
@@ -271,7 +290,11 @@ export class JobsModel extends VDomModel {
   private _hasOlder = false;
   private _loadingOlder = false;
   private _error: string | null = null;
-  private _loading = false;
+  private _loaded = false;
+  /** The load under way, if any. */
+  private _loading: Promise<void> | null = null;
+  /** Whether a refresh was asked during the load under way. */
+  private _again = false;
   private _timer = 0;
   private _schedulers = new SchedulerWatch();
 }

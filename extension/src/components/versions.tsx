@@ -7,6 +7,7 @@ import type { Version, VersionReference } from '../api';
 import { formatTime } from './dates';
 import { Spinner } from './spinner';
 import type { CompareMode, VersionsModel } from './versionsModel';
+import { LoadError } from './loadError';
 
 /**
  * The Versions section of the Production panel: the active notebook's
@@ -69,10 +70,7 @@ function VersionsContent({
       );
     case 'failed':
       return (
-        <div role="alert" className="jp-nbtools-Error">
-          <p className="jp-nbtools-Error-title">{trans.__('Could not load the versions')}</p>
-          <p className="jp-nbtools-Error-message">{state.error.message}</p>
-        </div>
+        <LoadError title={trans.__('Could not load the versions')} message={state.error.message} />
       );
     case 'ready': {
       const { versions, failure } = state.history;

@@ -38,9 +38,10 @@ const jobsPlugin = panelPlugin<[ISettingRegistry]>({
     };
     const model = new JobsModel(openAt, job => confirmDelete(job, trans));
     const count = new SectionCount();
+    // No count until the jobs are loaded, nor when they could not be: "0" would be a claim.
     model.stateChanged.connect(() =>
       count.setCount(
-        model.path === null ? null : model.jobs.length,
+        model.path === null || !model.loaded || model.error !== null ? null : model.jobs.length,
         trans._n('%1 job of this notebook', '%1 jobs of this notebook', model.jobs.length)
       )
     );
