@@ -6,6 +6,7 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import {
   attachScreenshot,
   codeCell,
+  holdRequests,
   notebookWithJob,
   openJobPage,
   openNotebook,
@@ -249,4 +250,56 @@ test("what the server notes about a job's schedule shows where the schedule does
     expect(await violations(page, testInfo, '.jp-nbtools-JobPage')).toEqual([]);
     await attachScreenshot(page, testInfo, `job-page-zone-note-${theme}`);
   }
+});
+
+test.describe('a job page while the job changes', () => {
+  // A fresh page: the test holds requests (sharePage's pages never route theirs).
+  test('Pause acts once however often it is pressed; deleted elsewhere, the page turns read-only', async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    const { id, name } = await notebookWithJob(
+      page,
+      `${tmpPath}/hourly.ipynb`,
+      { name: `hourly ${tmpPath}`, cron: '0 * * * *' },
+      [codeCell('a', 'x = 1')]
+    );
+    await openJobPage(page, id);
+    const jobPage = page.getByRole('article', { name });
+    const pause = jobPage.getByRole('button', { name: 'Pause', exact: true });
+    await expect(pause).toBeVisible();
+
+    // The change is held at the server's door until Pause has been pressed twice.
+    const slow = await holdRequests(page, new RegExp(`/nbtools/api/jobs/${id}(\\?.*)?$`), 'PATCH');
+    await pause.focus();
+    await page.keyboard.press('Enter');
+    await slow.arrived();
+    await page.keyboard.press('Enter');
+    await expect(pause).toHaveAttribute('aria-disabled', 'true');
+    await expect(pause).toBeFocused();
+    expect(await slow.release()).toBe(1);
+    const resume = jobPage.getByRole('button', { name: 'Resume', exact: true });
+    await expect(resume).toHaveAttribute('aria-disabled', 'false');
+    await expect(resume).toBeFocused();
+
+    // Deleted from another tab (or the CLI): the page says so at its next read, and offers
+    // no action that the server would refuse.
+    expect((await page.request.delete(`/nbtools/api/jobs/${id}`)).status()).toBe(204);
+    await expect(
+      jobPage.getByRole('status').filter({ hasText: /^This job was deleted on / })
+    ).toContainText('it no longer runs and cannot be changed');
+    for (const action of ['Run now', 'Pause', 'Resume', 'Edit', 'Delete']) {
+      await expect(jobPage.getByRole('button', { name: action, exact: true })).toHaveCount(0);
+    }
+    await expect(jobPage.getByRole('region', { name: 'Schedule' })).toContainText(
+      `${tmpPath}/hourly.ipynb`
+    );
+    for (const theme of ['light', 'dark'] as const) {
+      if (theme === 'dark') {
+        await page.theme.setDarkTheme();
+      }
+      expect(await violations(page, testInfo, '.jp-nbtools-JobPage')).toEqual([]);
+      await attachScreenshot(page, testInfo, `job-page-deleted-${theme}`, jobPage);
+    }
+  });
 });

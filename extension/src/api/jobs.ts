@@ -87,6 +87,8 @@ export interface Job extends Required<Omit<JobFields, 'name'>> {
   created_by: string | null;
   created_at: string;
   updated_at: string;
+  /** When the job was deleted (archived: it no longer runs and is read-only); `null` while active. */
+  archived_at: string | null;
 }
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';

@@ -12,6 +12,7 @@ import { notifyFailure, notifySuccess } from './notices';
 import { RunArtifacts } from './runArtifacts';
 import { RunStatusBadge, erasedText, retryText } from './runStatus';
 import { Spinner } from './spinner';
+import { useOnceAtATime } from './useOnceAtATime';
 import { usePolled } from './usePolled';
 
 /** Milliseconds between refreshes of the page while it is shown. */
@@ -80,6 +81,18 @@ function JobPageContent({
     reload();
   };
 
+  const pauseOrResume = useOnceAtATime(async () => {
+    if (data !== null) {
+      const { job } = data;
+      await act(async () => {
+        await updateJob(job.id, { paused: !job.paused });
+        return job.paused
+          ? trans.__('%1 is resumed.', job.name)
+          : trans.__('%1 is paused.', job.name);
+      });
+    }
+  });
+
   /** Edit or delete: its failure shows on the page until the next attempt. */
   const attempt = (action: () => Promise<void>): void => {
     setError(null);
@@ -141,49 +154,49 @@ function JobPageContent({
           {error}
         </p>
       )}
-      <div className="jp-nbtools-JobPage-actions">
-        {!job.service && (
+      {job.archived_at !== null ? (
+        <p role="status" className="jp-nbtools-JobPage-archived">
+          {trans.__(
+            'This job was deleted on %1: it no longer runs and cannot be changed. Its runs stay listed below.',
+            formatTime(job.archived_at)
+          )}
+        </p>
+      ) : (
+        <div className="jp-nbtools-JobPage-actions">
+          {!job.service && (
+            <Button
+              className="jp-mod-styled jp-mod-accept"
+              disabled={starting}
+              onClick={() => {
+                setStarting(true);
+                void act(async () =>
+                  trans.__('Run %1 of %2 is queued.', (await runJob(job.id)).id, job.name)
+                ).finally(() => setStarting(false));
+              }}
+            >
+              {starting && <Spinner />}
+              {trans.__('Run now')}
+            </Button>
+          )}
+          {job.cron && (
+            <Button minimal {...pauseOrResume.props}>
+              {pauseOrResume.pending && <Spinner />}
+              {job.paused ? trans.__('Resume') : trans.__('Pause')}
+            </Button>
+          )}
+          {!job.service && (
+            <Button minimal onClick={() => attempt(() => actions.edit(job))}>
+              {trans.__('Edit')}
+            </Button>
+          )}
           <Button
-            className="jp-mod-styled jp-mod-accept"
-            disabled={starting}
-            onClick={() => {
-              setStarting(true);
-              void act(async () =>
-                trans.__('Run %1 of %2 is queued.', (await runJob(job.id)).id, job.name)
-              ).finally(() => setStarting(false));
-            }}
+            className="jp-mod-styled jp-mod-warn"
+            onClick={() => attempt(() => actions.remove(job))}
           >
-            {starting && <Spinner />}
-            {trans.__('Run now')}
+            {trans.__('Delete')}
           </Button>
-        )}
-        {job.cron && (
-          <Button
-            minimal
-            onClick={() =>
-              void act(async () => {
-                await updateJob(job.id, { paused: !job.paused });
-                return job.paused
-                  ? trans.__('%1 is resumed.', job.name)
-                  : trans.__('%1 is paused.', job.name);
-              })
-            }
-          >
-            {job.paused ? trans.__('Resume') : trans.__('Pause')}
-          </Button>
-        )}
-        {!job.service && (
-          <Button minimal onClick={() => attempt(() => actions.edit(job))}>
-            {trans.__('Edit')}
-          </Button>
-        )}
-        <Button
-          className="jp-mod-styled jp-mod-warn"
-          onClick={() => attempt(() => actions.remove(job))}
-        >
-          {trans.__('Delete')}
-        </Button>
-      </div>
+        </div>
+      )}
       <section aria-label={trans.__('Schedule')}>
         <h2>{trans.__('Schedule')}</h2>
         <dl className="jp-nbtools-JobPage-facts">
