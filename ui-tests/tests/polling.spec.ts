@@ -1,7 +1,7 @@
 import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { notebookWithJob, openNotebook, openSection } from './helpers';
+import { holdRequests, notebookWithJob, openJobPage, openNotebook, openSection } from './helpers';
 import { test } from './fixtures';
 
 /** How long a phase watches the requests: longer than any view's turn (5 s at most). */
@@ -96,5 +96,58 @@ test.describe('what the views read again', () => {
     expect(asked.filter(p => p.startsWith(`jobs/${job.id}/metrics`)).length).toBeGreaterThan(0);
     await setTabHidden(page, true);
     expect(await watch(page, log)).toEqual([]);
+  });
+});
+
+/**
+ * With the page's clock paused (`page.clock.install()` before the view opened), hold the
+ * view's next question to `url` unanswered while three of its 3 s turns pass, then ask `url`
+ * once more from the page: how many questions reached the server's door by then (the
+ * held one and the test's own, when no turn asks while its last question is unanswered).
+ */
+async function askedWhileUnanswered(page: IJupyterLabPageFixture, url: string): Promise<number> {
+  await page.clock.pauseAt(Date.now() + 1000);
+  const slow = await holdRequests(page, new RegExp(`${url}(\\?.*)?$`), 'GET');
+  await page.clock.runFor(3000);
+  await slow.arrived();
+  await page.clock.runFor(6000);
+  // The test's own request goes after whatever those turns asked.
+  void page.evaluate(path => fetch(`${path}?marker`), url);
+  await slow.arrived(asked => asked.includes('marker'));
+  return slow.release();
+}
+
+test.describe('a slow server', () => {
+  test('a job page asks again only once its last question is answered', async ({
+    page,
+    tmpPath
+  }) => {
+    const job = await notebookWithJob(page, `${tmpPath}/hourly.ipynb`, {
+      name: `hourly ${tmpPath}`,
+      cron: '0 * * * *'
+    });
+    // The page's timers under the test's control: time moves only when the test moves it.
+    await page.clock.install();
+    await openJobPage(page, job.id);
+    await expect(page.getByRole('article', { name: job.name })).toBeVisible();
+    expect(await askedWhileUnanswered(page, `/nbtools/api/jobs/${job.id}`)).toBe(2);
+  });
+
+  test("a job's metrics and alerts ask again only once their last question is answered", async ({
+    page,
+    tmpPath
+  }) => {
+    const path = `${tmpPath}/hourly.ipynb`;
+    const job = await notebookWithJob(page, path, {
+      name: `hourly ${tmpPath}`,
+      cron: '0 * * * *'
+    });
+    await page.clock.install();
+    await openNotebook(page, path);
+    const panel = await openSection(page, 'hourly.ipynb', 'Jobs');
+    const item = panel.getByRole('listitem', { name: job.name });
+    await item.getByRole('button', { name: 'Metrics and alerts' }).click();
+    await expect(item.getByText('No finished runs with metrics yet.')).toBeVisible();
+    expect(await askedWhileUnanswered(page, `/nbtools/api/jobs/${job.id}/metrics`)).toBe(2);
   });
 });

@@ -116,7 +116,13 @@ export function JobMonitoring({
       return;
     }
     let live = true;
+    // One load at a time (as usePolled): a turn while one is under way is skipped.
+    let loading = false;
     const load = async () => {
+      if (loading) {
+        return;
+      }
+      loading = true;
       try {
         const [open, metrics] = await Promise.all([
           listAlerts({ job: jobId, status: 'open' }),
@@ -131,6 +137,8 @@ export function JobMonitoring({
         if (live) {
           setError(asError(reason).message);
         }
+      } finally {
+        loading = false;
       }
     };
     void load();

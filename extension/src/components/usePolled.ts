@@ -12,8 +12,8 @@ export interface IPolling {
 /**
  * Data loaded with `load` now and, with `every`, again every `intervalMs`
  * while it can be seen: its view is `shown`, in a browser tab that is not
- * hidden (other turns are skipped); `reload` loads again at once after a
- * change. `error` is the last
+ * hidden (other turns are skipped, as is a turn while a load is under way);
+ * `reload` loads again at once after a change. `error` is the last
  * failure: a failed load's until a load succeeds, or what the view sets with
  * `setError` (an action's failure) until it sets another. `load` must be
  * stable (`React.useCallback`): a new one loads again, as a new query does.
@@ -34,16 +34,27 @@ export function usePolled<T>(
   const shown = every?.shown;
   React.useEffect(() => {
     let live = true;
+    // One load at a time: a turn that comes while one is under way is skipped, so that
+    // answers never pile up on a slow server nor arrive out of order (an older one last).
+    let loading = false;
     const poll = (): void => {
-      load().then(
-        found => {
-          if (live) {
-            setData(found);
-            setFailure(current => (current?.ofLoad ? null : current));
-          }
-        },
-        reason => live && setFailure({ message: asError(reason).message, ofLoad: true })
-      );
+      if (loading) {
+        return;
+      }
+      loading = true;
+      load()
+        .then(
+          found => {
+            if (live) {
+              setData(found);
+              setFailure(current => (current?.ofLoad ? null : current));
+            }
+          },
+          reason => live && setFailure({ message: asError(reason).message, ofLoad: true })
+        )
+        .finally(() => {
+          loading = false;
+        });
     };
     poll();
     const timer =
