@@ -26,7 +26,7 @@ test('the Production panel has no WCAG A/AA violations, in the light and the dar
   expect(await page.notebook.openByPath(path)).toBe(true);
   expect(await page.notebook.activate('checked.ipynb')).toBe(true);
 
-  // With the Status and Jobs sections open (the job form, in the main area: job-form.spec.ts).
+  // With the Status and Jobs sections open (the job form, in the main area: job-form-*.spec.ts).
   const panel = await openSection(page, 'checked.ipynb', 'Jobs');
   await expect(panel.getByRole('button', { name: 'Create job' })).toBeVisible();
   await sectionToggle(panel, 'Status').click();

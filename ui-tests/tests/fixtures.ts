@@ -23,19 +23,56 @@ utils.waitForCondition = (fn, timeout = START_MS) => waitForCondition(fn, timeou
 /** The port of the first JupyterLab; worker N talks to the one on port + N. */
 const FIRST_PORT = Number(process.env.NBTOOLS_UI_PORT || 8888);
 
+/** The viewport of the shared page (sharePage), given back to it after each test. */
+const SHARED_VIEWPORT = { width: 1024, height: 768 };
+
 /**
  * Galata's `test`; every spec imports it from here so that the longer wait
  * above applies and so that each Playwright worker uses its own JupyterLab
  * (playwright.config.js starts one per worker): tests of two workers never
- * share a project, its jobs or its store.
+ * share a project, its jobs or its store. `sharedLab` is the worker's one
+ * shared JupyterLab page (see sharePage).
  */
-export const test = galataTest.extend({
+export const test = galataTest.extend<object, { sharedLab: IJupyterLabPageFixture }>({
   // Playwright reads a fixture's dependencies from its first argument's pattern.
   // eslint-disable-next-line no-empty-pattern
   baseURL: async ({}, use, testInfo) => {
     await use(`http://127.0.0.1:${FIRST_PORT + testInfo.parallelIndex}`);
-  }
+  },
+  sharedLab: [
+    async ({ browser }, use, workerInfo) => {
+      const baseURL = `http://127.0.0.1:${FIRST_PORT + workerInfo.parallelIndex}`;
+      const context = await browser.newContext({ baseURL, viewport: SHARED_VIEWPORT });
+      // The page opens on a folder of its own (opened on the server's root, JupyterLab
+      // would first show a "Path Not Found" dialog for /lab/tree).
+      const home = sharedHome(workerInfo.workerIndex);
+      await galata.newContentsHelper(context.request).createDirectory(home);
+      const page = await galata.initTestPage(
+        '/lab',
+        true,
+        baseURL,
+        true,
+        galata.DEFAULT_SETTINGS,
+        true,
+        true,
+        await context.newPage(),
+        null,
+        null,
+        home,
+        labReady
+      );
+      await use(page);
+      await page.contents.deleteDirectory(home);
+      await context.close();
+    },
+    { scope: 'worker' }
+  ]
 });
+
+/** The folder the shared page of worker `workerIndex` opens on (see sharePage). */
+function sharedHome(workerIndex: number): string {
+  return `shared-page-${workerIndex}`;
+}
 
 /**
  * JupyterLab is ready once its splash screen is gone and its Launcher shows
@@ -50,7 +87,8 @@ async function labReady(page: Page, lab: IJupyterLabPage): Promise<void> {
  * Bring a shared page back to the state it starts in, for what the tests
  * sharing it can see: no open document (unsaved edits are dropped, as closing
  * a fresh page's browser context drops them), no dialog, no running kernel,
- * the light theme, and the file browser on the page's own folder `home` (a
+ * no notification, no route of the test's, the viewport and the light theme of the start, and
+ * the file browser on the page's own folder `home` (a
  * test that took it into its `tmpPath` folder must not leave it there: that
  * folder is deleted after the test, and a file browser left in a deleted
  * folder once lost the next test's listing).
@@ -81,6 +119,17 @@ async function resetSharedPage(page: IJupyterLabPageFixture, home: string): Prom
     await page.evaluate(() => window.jupyterapp.serviceManager.sessions.shutdownAll());
     expect(await page.kernel.isAnyRunning()).toBe(false);
   }).toPass({ timeout: 30_000 });
+  // JupyterLab's notification centre keeps every notification, faded or not, and a test may
+  // read the whole list (monitoring.spec.ts): emptied, as on a fresh page.
+  await page.evaluate(async () => {
+    const helpers = await window.galata.getPlugin('@jupyterlab/galata-extension:helpers');
+    helpers?.notifications.dismiss();
+  });
+  await page.context().unrouteAll({ behavior: 'ignoreErrors' });
+  const viewport = page.viewportSize();
+  if (viewport?.width !== SHARED_VIEWPORT.width || viewport.height !== SHARED_VIEWPORT.height) {
+    await page.setViewportSize(SHARED_VIEWPORT);
+  }
   if ((await page.theme.getTheme()) !== 'JupyterLab Light') {
     await page.theme.setLightTheme();
   }
@@ -94,58 +143,33 @@ async function resetSharedPage(page: IJupyterLabPageFixture, home: string): Prom
 }
 
 /**
- * One JupyterLab page shared by the tests of the describe block that calls
- * this, instead of a page loaded afresh for each test (its 5-15 s are most of
- * a short test's time). Only for blocks whose tests need no fresh page: none
- * reloads the page, routes its requests or depends on the Production panel's
- * first state. Each test still gets its own `tmpPath` folder, but the file
- * browser stays on the page's own folder (the tests open their documents with
- * `openNotebook` in helpers.ts, never through the file browser's listing);
- * between tests the page is reset (resetSharedPage). Returns a getter of the
- * page, for the test bodies (which must not ask for Galata's `page` fixture:
- * that would load another one).
+ * The page of the worker's JupyterLab shared by the tests of every describe
+ * block that calls this (in any spec file the worker runs), instead of a page
+ * loaded afresh for each test (its 5-15 s are most of a short test's time): it
+ * is loaded once per worker (the `sharedLab` fixture). Only for tests that
+ * need no fresh page: none depends on the Production panel's first state or
+ * on settings of its own. A test that routes requests routes them on the
+ * page's context (`page.context().route`), a test that resizes the viewport
+ * just resizes it: the reset undoes both. Each test still gets its own
+ * `tmpPath` folder, but the file browser stays on the page's own folder (the
+ * tests open their documents with `openNotebook` in helpers.ts, never through
+ * the file browser's listing); after each test the page is reset
+ * (resetSharedPage). Returns a getter of the page, for the test bodies (which
+ * must not ask for Galata's `page` fixture: that would load another one).
  */
 export function sharePage(): () => IJupyterLabPageFixture {
   let shared: IJupyterLabPageFixture | undefined;
-  // The page opens on a folder of its own (opened on the server's root, JupyterLab
-  // would first show a "Path Not Found" dialog for /lab/tree).
-  let home = '';
   const current = (): IJupyterLabPageFixture => {
     if (!shared) {
-      throw new Error('sharePage(): the shared page is made in beforeAll');
+      throw new Error('sharePage(): the shared page is given to the block in beforeAll');
     }
     return shared;
   };
-  test.beforeAll(async ({ browser }, workerInfo) => {
-    const baseURL = `http://127.0.0.1:${FIRST_PORT + workerInfo.parallelIndex}`;
-    const context = await browser.newContext({ baseURL, viewport: { width: 1024, height: 768 } });
-    home = `shared-page-${workerInfo.workerIndex}`;
-    await galata.newContentsHelper(context.request).createDirectory(home);
-    shared = await galata.initTestPage(
-      '/lab',
-      true,
-      baseURL,
-      true,
-      galata.DEFAULT_SETTINGS,
-      true,
-      true,
-      await context.newPage(),
-      null,
-      null,
-      home,
-      labReady
-    );
+  test.beforeAll(({ sharedLab }) => {
+    shared = sharedLab;
   });
-  test.afterEach(async () => {
-    if (shared) {
-      await resetSharedPage(shared, home);
-    }
-  });
-  test.afterAll(async () => {
-    if (shared) {
-      await shared.contents.deleteDirectory(home);
-      await shared.context().close();
-    }
+  test.afterEach(async ({ sharedLab }, testInfo) => {
+    await resetSharedPage(sharedLab, sharedHome(testInfo.workerIndex));
   });
   return current;
 }

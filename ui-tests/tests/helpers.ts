@@ -172,6 +172,37 @@ export async function writeAndTest(page: IJupyterLabPageFixture, panel: Locator)
   await expect(answer).toBeVisible({ timeout: 90_000 });
 }
 
+/** A `parameters` cell of the given source. */
+export function parametersCell(source: string): Record<string, unknown> {
+  return { ...codeCell('params', source), metadata: { tags: ['parameters'] } };
+}
+
+/** Upload a notebook of `cells` to `tmpPath`/`name`, open it and return its path. */
+export async function uploadAndOpen(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  name: string,
+  cells: Record<string, unknown>[]
+): Promise<string> {
+  const path = `${tmpPath}/${name}`;
+  expect(await page.contents.uploadContent(notebookJson(cells), 'text', path)).toBe(true);
+  await openNotebook(page, path);
+  return path;
+}
+
+/** Open the create-job form (a main-area tab) from the Jobs section of notebook `name`. */
+export async function createJobForm(page: IJupyterLabPageFixture, name: string): Promise<Locator> {
+  const panel = await openSection(page, name, 'Jobs');
+  await panel.getByRole('button', { name: 'Create job' }).click();
+  const form = page.getByRole('form', { name: 'Create job' });
+  await expect(form).toBeVisible();
+  await expect(page.getByRole('tab', { name: `New job: ${name}` })).toBeVisible();
+  return form;
+}
+
+/** The job form's choice of a recurring job (rather than one run now). */
+export const RECURRING = 'Recurring, on a schedule (saved as a job)';
+
 /**
  * Click the job form's Run now and, when the notebook is open with unsaved changes, save it
  * when asked (JupyterLab marks a notebook a test wrote as changed once its kernel fills in
