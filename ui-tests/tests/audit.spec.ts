@@ -5,7 +5,7 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { TestInfo } from '@playwright/test';
 
 import { attachScreenshot, runFromPalette, violations } from './helpers';
-import { test } from './fixtures';
+import { sharePage, test } from './fixtures';
 
 /** Run "Show Audit Trail" from the command palette. */
 async function showAudit(page: IJupyterLabPageFixture): Promise<void> {
@@ -53,7 +53,10 @@ async function checkAuditView(page: IJupyterLabPageFixture, testInfo: TestInfo):
 }
 
 test.describe('Audit trail', () => {
-  test('an admin filters and pages the entries', async ({ page, tmpPath }, testInfo) => {
+  const lab = sharePage();
+
+  test('an admin filters and pages the entries', async ({ tmpPath }, testInfo) => {
+    const page = lab();
     const status = await page.request.get('/nbtools/api/status');
     const root = ((await status.json()) as { root: string }).root;
     const data = (...args: string[]): void => {
@@ -79,8 +82,12 @@ test.describe('Audit trail', () => {
     }
   });
 
-  test('a user without the admin permission is told so', async ({ page }, testInfo) => {
-    // The test server's authorizer refuses `admin` to requests with this header.
+  // The test takes no fixture of its own (the page is the shared one).
+  // eslint-disable-next-line no-empty-pattern
+  test('a user without the admin permission is told so', async ({}, testInfo) => {
+    const page = lab();
+    // The test server's authorizer refuses `admin` to requests with this header (sent by
+    // the page until its reset).
     await page.setExtraHTTPHeaders({ 'X-Nbtools-Test-Role': 'no-admin' });
     await showAudit(page);
     const view = page.locator('.jp-nbtools-AuditView');

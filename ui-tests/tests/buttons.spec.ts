@@ -11,7 +11,7 @@ import {
   productionPanel,
   sectionToggle
 } from './helpers';
-import { test } from './fixtures';
+import { sharePage, test } from './fixtures';
 
 const NOTEBOOK = 'buttons.ipynb';
 
@@ -115,30 +115,34 @@ test('every button of the Production panel follows the button convention', async
   expect(await offConvention(productionPanel(page))).toEqual([]);
 });
 
-test('the jobs dashboard, a job page and the job form follow the button convention', async ({
-  page,
-  tmpPath
-}) => {
-  test.setTimeout(180_000);
-  const job = await notebookWithJob(page, `${tmpPath}/convention.ipynb`, {
-    name: `Convention ${Date.now().toString(36)}`,
-    cron: '0 6 * * *'
+test.describe('Buttons of the main-area views', () => {
+  const lab = sharePage();
+
+  test('the jobs dashboard, a job page and the job form follow the button convention', async ({
+    tmpPath
+  }) => {
+    const page = lab();
+    test.setTimeout(180_000);
+    const job = await notebookWithJob(page, `${tmpPath}/convention.ipynb`, {
+      name: `Convention ${Date.now().toString(36)}`,
+      cron: '0 6 * * *'
+    });
+
+    await page.evaluate(() => window.jupyterapp.commands.execute('nbtools:open-jobs-dashboard'));
+    const dashboard = page.locator('.jp-nbtools-Dashboard');
+    await expect(dashboard.getByRole('button', { name: job.name })).toBeVisible();
+    await dashboard.getByRole('checkbox', { name: `Select ${job.name}` }).check();
+    await expect(dashboard.getByRole('button', { name: 'Pause', exact: true })).toBeEnabled();
+    expect(await offConvention(dashboard)).toEqual([]);
+
+    await openJobPage(page, job.id);
+    const jobPage = page.locator('.jp-nbtools-JobPage:visible');
+    await expect(jobPage.getByRole('button', { name: 'Run now' })).toBeVisible();
+    expect(await offConvention(jobPage)).toEqual([]);
+
+    await jobPage.getByRole('button', { name: 'Edit', exact: true }).click();
+    const form = page.getByRole('form', { name: 'Edit job' });
+    await expect(form.getByRole('button', { name: 'Save' })).toBeVisible();
+    expect(await offConvention(form)).toEqual([]);
   });
-
-  await page.evaluate(() => window.jupyterapp.commands.execute('nbtools:open-jobs-dashboard'));
-  const dashboard = page.locator('.jp-nbtools-Dashboard');
-  await expect(dashboard.getByRole('button', { name: job.name })).toBeVisible();
-  await dashboard.getByRole('checkbox', { name: `Select ${job.name}` }).check();
-  await expect(dashboard.getByRole('button', { name: 'Pause', exact: true })).toBeEnabled();
-  expect(await offConvention(dashboard)).toEqual([]);
-
-  await openJobPage(page, job.id);
-  const jobPage = page.locator('.jp-nbtools-JobPage:visible');
-  await expect(jobPage.getByRole('button', { name: 'Run now' })).toBeVisible();
-  expect(await offConvention(jobPage)).toEqual([]);
-
-  await jobPage.getByRole('button', { name: 'Edit', exact: true }).click();
-  const form = page.getByRole('form', { name: 'Edit job' });
-  await expect(form.getByRole('button', { name: 'Save' })).toBeVisible();
-  expect(await offConvention(form)).toEqual([]);
 });

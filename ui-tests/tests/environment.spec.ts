@@ -7,11 +7,12 @@ import {
   codeCell,
   notebookJson,
   notification,
+  openNotebook,
   openSection,
   runFromPalette,
   violations
 } from './helpers';
-import { test } from './fixtures';
+import { sharePage, test } from './fixtures';
 
 const NOTEBOOK = 'env.ipynb';
 
@@ -23,17 +24,21 @@ function openEnvironmentSection(page: IJupyterLabPageFixture) {
   return openSection(page, NOTEBOOK, 'Environment');
 }
 
+/** Upload the notebook to `tmpPath` and open it (its kernel starts). */
+async function openEnv(page: IJupyterLabPageFixture, tmpPath: string): Promise<void> {
+  const path = `${tmpPath}/${NOTEBOOK}`;
+  expect(await page.contents.uploadContent(notebook(), 'text', path)).toBe(true);
+  await openNotebook(page, path);
+}
+
 test.describe('Environment section', () => {
-  test.beforeEach(async ({ page, tmpPath }) => {
-    const path = `${tmpPath}/${NOTEBOOK}`;
-    expect(await page.contents.uploadContent(notebook(), 'text', path)).toBe(true);
-    expect(await page.notebook.openByPath(path)).toBe(true);
-    expect(await page.notebook.activate(NOTEBOOK)).toBe(true);
-  });
+  const lab = sharePage();
 
   test('shows the kernel snapshot, drift from a chosen snapshot, and downloads exports', async ({
-    page
+    tmpPath
   }, testInfo) => {
+    const page = lab();
+    await openEnv(page, tmpPath);
     test.setTimeout(120_000);
     const panel = await openEnvironmentSection(page);
 
@@ -93,17 +98,19 @@ test.describe('Environment section', () => {
     await attachScreenshot(page, testInfo, 'environment-dark');
   });
 
-  test('the palette command shows its progress, then the snapshot', async ({ page }) => {
+  test('the palette command shows its progress, then the snapshot', async ({ tmpPath }) => {
+    const page = lab();
     // The capture waits until the progress notification has been seen, so the test never
     // depends on how fast the kernel's interpreter answers.
     let release: () => void = () => undefined;
     const seen = new Promise<void>(resolve => (release = resolve));
-    await page.route(/\/nbtools\/api\/env\/snapshots(\?.*)?$/, async route => {
+    await page.context().route(/\/nbtools\/api\/env\/snapshots(\?.*)?$/, async route => {
       if (route.request().method() === 'POST') {
         await seen;
       }
       await route.continue();
     });
+    await openEnv(page, tmpPath);
     await runFromPalette(page, 'Snapshot Environment');
     await expect(
       notification(page, 'Snapshotting the environment of kernel python3')
@@ -117,9 +124,9 @@ test.describe('Environment section', () => {
   });
 
   test('Recreate asks first, then reports its progress and the result', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
     test.setTimeout(240_000);
     // A snapshot pinning nothing: recreating it makes a bare venv, quickly and offline.
     const imported = await page.request.post('/nbtools/api/env/import', {
@@ -127,6 +134,7 @@ test.describe('Environment section', () => {
     });
     expect(imported.status()).toBe(201);
     const empty = await imported.json();
+    await openEnv(page, tmpPath);
     const panel = await openEnvironmentSection(page);
     const compare = panel.getByRole('combobox', { name: 'Snapshot to compare with' });
     await expect(compare.locator('option', { hasText: 'empty-requirements.txt' })).toHaveCount(1, {
@@ -153,7 +161,7 @@ test.describe('Environment section', () => {
     // check of the folder before it closes, waits until the notification has been seen.)
     let release: () => void = () => undefined;
     const seen = new Promise<void>(resolve => (release = resolve));
-    await page.route(/\/nbtools\/api\/env\/recreate(\?.*)?$/, async route => {
+    await page.context().route(/\/nbtools\/api\/env\/recreate(\?.*)?$/, async route => {
       if (!route.request().postDataJSON().dry_run) {
         await seen;
       }
@@ -188,9 +196,10 @@ test.describe('Environment section', () => {
   });
 
   test('a folder the server refuses is told under its field, and the dialog stays open', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
+    await openEnv(page, tmpPath);
     // Every recreate request sent: only the dialog's checks (dry runs) may be among them.
     const dryRuns: boolean[] = [];
     page.on('request', request => {
@@ -240,8 +249,9 @@ test.describe('Environment section', () => {
     expect(await page.contents.directoryExists(`${tmpPath}/taken-new`)).toBe(false);
   });
 
-  test('a kernel that cannot be captured shows an alert', async ({ page }) => {
-    await page.route(/\/nbtools\/api\/env\/snapshots(\?.*)?$/, route =>
+  test('a kernel that cannot be captured shows an alert', async ({ tmpPath }) => {
+    const page = lab();
+    await page.context().route(/\/nbtools\/api\/env\/snapshots(\?.*)?$/, route =>
       route.request().method() === 'POST'
         ? route.fulfill({
             status: 404,
@@ -254,6 +264,7 @@ test.describe('Environment section', () => {
           })
         : route.continue()
     );
+    await openEnv(page, tmpPath);
     const panel = await openEnvironmentSection(page);
     const alert = panel.getByTestId('nbtools-env-error');
     await expect(alert).toContainText('Could not snapshot the environment');

@@ -87,7 +87,8 @@ async function labReady(page: Page, lab: IJupyterLabPage): Promise<void> {
  * Bring a shared page back to the state it starts in, for what the tests
  * sharing it can see: no open document (unsaved edits are dropped, as closing
  * a fresh page's browser context drops them), no dialog, no running kernel,
- * no notification, no route of the test's, the viewport and the light theme of the start, and
+ * no notification, no route or extra request header of the test's, the
+ * file browser in front of the Production panel, the viewport and the light theme of the start, and
  * the file browser on the page's own folder `home` (a
  * test that took it into its `tmpPath` folder must not leave it there: that
  * folder is deleted after the test, and a file browser left in a deleted
@@ -111,6 +112,8 @@ async function resetSharedPage(page: IJupyterLabPageFixture, home: string): Prom
     }
   });
   await page.activity.launcher.waitFor();
+  // The file browser in front of the Production panel, as on a fresh page.
+  await page.sidebar.openTab('filebrowser');
   // A notebook opened at the end of a test may still be starting its session when the
   // sessions are shut down; that one would be left running, and Galata's shutdownAll
   // waits for none to run without a limit (1 CI run in 7 hung there until the test timed
@@ -126,6 +129,7 @@ async function resetSharedPage(page: IJupyterLabPageFixture, home: string): Prom
     helpers?.notifications.dismiss();
   });
   await page.context().unrouteAll({ behavior: 'ignoreErrors' });
+  await page.setExtraHTTPHeaders({});
   const viewport = page.viewportSize();
   if (viewport?.width !== SHARED_VIEWPORT.width || viewport.height !== SHARED_VIEWPORT.height) {
     await page.setViewportSize(SHARED_VIEWPORT);

@@ -1,7 +1,7 @@
 import { expect } from '@jupyterlab/galata';
 
-import { attachScreenshot, notebookJson } from './helpers';
-import { test } from './fixtures';
+import { attachScreenshot, notebookJson, openNotebook } from './helpers';
+import { sharePage, test } from './fixtures';
 
 const METRIC_MIME = 'application/vnd.nbtools.metric+json';
 const HINT = 'Recorded as a metric of scheduled runs of this notebook';
@@ -19,7 +19,12 @@ function displayedCell(id: string, source: string, data: Record<string, unknown>
 }
 
 test.describe('Metric renderer', () => {
-  test('shows a metric recorded in a cell as a card', async ({ page }, testInfo) => {
+  const lab = sharePage();
+
+  // The test takes no fixture of its own (the page is the shared one).
+  // eslint-disable-next-line no-empty-pattern
+  test('shows a metric recorded in a cell as a card', async ({}, testInfo) => {
+    const page = lab();
     test.setTimeout(120_000);
     await page.notebook.createNew('metric.ipynb');
     await page.notebook.setCell(0, 'code', 'import nbtools; nbtools.record("accuracy", 0.93)');
@@ -36,9 +41,9 @@ test.describe('Metric renderer', () => {
   });
 
   test('renders outputs of an executed (untrusted) notebook and degrades for unknown shapes', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
     const path = `${tmpPath}/executed.ipynb`;
     const notebook = notebookJson([
       displayedCell('rows', 'record("rows", n, unit="rows")', {
@@ -55,7 +60,7 @@ test.describe('Metric renderer', () => {
       })
     ]);
     expect(await page.contents.uploadContent(notebook, 'text', path)).toBe(true);
-    expect(await page.notebook.openByPath(path)).toBe(true);
+    await openNotebook(page, path);
 
     const rows = page.getByRole('group', { name: 'Metric rows' });
     await expect(rows.getByRole('definition')).toHaveText('1,200 rows');

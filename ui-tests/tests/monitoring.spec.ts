@@ -14,7 +14,9 @@ import {
   sectionToggle,
   violations
 } from './helpers';
-import { test } from './fixtures';
+import { sharePage, test } from './fixtures';
+
+const lab = sharePage();
 
 const API = '/nbtools/api';
 
@@ -69,9 +71,9 @@ async function runJob(
 }
 
 test('a failed run raises an alert in the Production panel, acknowledged there', async ({
-  page,
   tmpPath
 }, testInfo) => {
+  const page = lab();
   test.setTimeout(120_000);
   const path = `${tmpPath}/broken.ipynb`;
   const content = notebookJson([code('body', "raise RuntimeError('no data today')")]);
@@ -142,9 +144,9 @@ async function webhookReceiver(): Promise<IWebhook> {
 }
 
 test('a scheduled job whose third run drops: three points, an alert, the webhook told', async ({
-  page,
   tmpPath
 }, testInfo) => {
+  const page = lab();
   test.setTimeout(180_000);
   const webhook = await webhookReceiver();
   try {
@@ -154,8 +156,7 @@ test('a scheduled job whose third run drops: three points, an alert, the webhook
       code('record', 'from nbtools import record\nrecord("accuracy", accuracy)')
     ]);
     expect(await page.contents.uploadContent(content, 'text', path)).toBe(true);
-    expect(await page.notebook.openByPath(path)).toBe(true);
-    expect(await page.notebook.activate('train.ipynb')).toBe(true);
+    await openNotebook(page, path);
     const jobId = await createJob(page, {
       name: 'train',
       notebook_path: path,
@@ -302,9 +303,9 @@ test('a scheduled job whose third run drops: three points, an alert, the webhook
 });
 
 test('runs that end together are told oldest first, then the alert they raised', async ({
-  page,
   tmpPath
 }) => {
+  const page = lab();
   test.setTimeout(120_000);
   const path = `${tmpPath}/batch.ipynb`;
   const content = notebookJson([
@@ -342,9 +343,9 @@ test('runs that end together are told oldest first, then the alert they raised',
 });
 
 test('a rule the server refuses is told under its field, in sight, until the rule changes', async ({
-  page,
   tmpPath
 }, testInfo) => {
+  const page = lab();
   const path = `${tmpPath}/rules.ipynb`;
   expect(await page.contents.uploadContent(notebookJson([code('a', 'x = 1')]), 'text', path)).toBe(
     true

@@ -1,17 +1,17 @@
 import { expect } from '@jupyterlab/galata';
 
-import { attachScreenshot, codeCell, notebookJson } from './helpers';
-import { test } from './fixtures';
+import { attachScreenshot, codeCell, notebookJson, openNotebook } from './helpers';
+import { sharePage, test } from './fixtures';
 
-test("nbdime's checkpoint diff works on nbtools checkpoints", async ({
-  page,
-  tmpPath
-}, testInfo) => {
+const lab = sharePage();
+
+test("nbdime's checkpoint diff works on nbtools checkpoints", async ({ tmpPath }, testInfo) => {
+  const page = lab();
   const path = `${tmpPath}/diffed.ipynb`;
   expect(
     await page.contents.uploadContent(notebookJson([codeCell('a', 'rate = 1')]), 'text', path)
   ).toBe(true);
-  expect(await page.notebook.openByPath(path)).toBe(true);
+  await openNotebook(page, path);
   await page.notebook.setCell(0, 'code', 'rate = 2');
   await page.notebook.save();
 

@@ -6,13 +6,14 @@ import {
   attachScreenshot,
   codeCell,
   notebookJson,
+  openNotebook,
   openPalette,
   openSection,
   productionPanel,
   runOnce,
   sectionToggle
 } from './helpers';
-import { test } from './fixtures';
+import { sharePage, test } from './fixtures';
 
 const PANEL_ID = 'nbtools-production-panel';
 const SECTIONS = ['Status', 'Versions', 'Package', 'Jobs', 'Environment', 'Alerts', 'Data'];
@@ -99,34 +100,6 @@ test('the keyboard reaches the sections in the order they are shown', async ({ p
   expect([...tops].sort((a, b) => a - b)).toEqual(tops);
 });
 
-test('the palette has one Productionize and the production commands', async ({ page, tmpPath }) => {
-  // The modal palette hides disabled commands, and these act on the active notebook.
-  const path = `${tmpPath}/commands.ipynb`;
-  expect(
-    await page.contents.uploadContent(notebookJson([codeCell('a', 'x = 1')]), 'text', path)
-  ).toBe(true);
-  expect(await page.notebook.openByPath(path)).toBe(true);
-  expect(await page.notebook.activate('commands.ipynb')).toBe(true);
-  const palette = await openPalette(page);
-  const search = palette.getByRole('textbox');
-  await search.fill('Productionize');
-  await expect(palette.locator('.lm-CommandPalette-item:visible')).toHaveCount(1);
-  for (const label of [
-    'Create Job…',
-    'Run Notebook Now',
-    'Save Version…',
-    'Compare with Previous Version',
-    'Snapshot Environment',
-    'Show Audit Trail'
-  ]) {
-    await search.fill(label);
-    await expect(
-      palette.locator('.lm-CommandPalette-item:visible', { hasText: label }).first()
-    ).toBeVisible();
-  }
-  await page.keyboard.press('Escape');
-});
-
 test('a notebook with no runs yet is an empty state, with no failed request', async ({
   page,
   tmpPath
@@ -196,70 +169,102 @@ async function runAndCopyOutput(
   return { run, output: (await opened.json()).path as string };
 }
 
-test('on a run’s output notebook, the panel follows the notebook the run executed', async ({
-  page,
-  tmpPath
-}, testInfo) => {
-  test.setTimeout(180_000);
-  const path = `${tmpPath}/followed.ipynb`;
-  const { run, output } = await runAndCopyOutput(page, path);
+test.describe('Production panel of a notebook', () => {
+  const lab = sharePage();
 
-  expect(await page.notebook.openByPath(path)).toBe(true);
-  const panel = await openSection(page, 'followed.ipynb', 'Jobs');
-  const label = panel.getByTestId('nbtools-active-notebook');
-  await expect(label).toHaveText('followed.ipynb');
+  test('the palette has one Productionize and the production commands', async ({ tmpPath }) => {
+    const page = lab();
+    // The modal palette hides disabled commands, and these act on the active notebook.
+    const path = `${tmpPath}/commands.ipynb`;
+    expect(
+      await page.contents.uploadContent(notebookJson([codeCell('a', 'x = 1')]), 'text', path)
+    ).toBe(true);
+    await openNotebook(page, path);
+    const palette = await openPalette(page);
+    const search = palette.getByRole('textbox');
+    await search.fill('Productionize');
+    await expect(palette.locator('.lm-CommandPalette-item:visible')).toHaveCount(1);
+    for (const label of [
+      'Create Job…',
+      'Run Notebook Now',
+      'Save Version…',
+      'Compare with Previous Version',
+      'Snapshot Environment',
+      'Show Audit Trail'
+    ]) {
+      await search.fill(label);
+      await expect(
+        palette.locator('.lm-CommandPalette-item:visible', { hasText: label }).first()
+      ).toBeVisible();
+    }
+    await page.keyboard.press('Escape');
+  });
 
-  // As the Jobs section's "Open output" does.
-  await page.evaluate(async file => {
-    await window.jupyterapp.commands.execute('docmanager:open', { path: file });
-  }, output);
-  await expect(label).toHaveText(`Showing followed.ipynb (this is the output of run ${run})`);
-  // The sections are the source notebook's: its runs, with this one.
-  await expect(
-    panel
-      .getByRole('list', { name: 'Runs' })
-      .getByRole('listitem', { name: `Run ${run}`, exact: true })
-  ).toBeVisible();
-  await attachScreenshot(page, testInfo, 'panel-follows-source');
+  test('on a run’s output notebook, the panel follows the notebook the run executed', async ({
+    tmpPath
+  }, testInfo) => {
+    const page = lab();
+    test.setTimeout(180_000);
+    const path = `${tmpPath}/followed.ipynb`;
+    const { run, output } = await runAndCopyOutput(page, path);
 
-  expect(await page.notebook.activate('followed.ipynb')).toBe(true);
-  await expect(label).toHaveText('followed.ipynb');
-});
+    await openNotebook(page, path);
+    const panel = await openSection(page, 'followed.ipynb', 'Jobs');
+    const label = panel.getByTestId('nbtools-active-notebook');
+    await expect(label).toHaveText('followed.ipynb');
 
-test('a renamed or moved output notebook still leads back, by the run named in its metadata', async ({
-  page,
-  tmpPath
-}) => {
-  test.setTimeout(180_000);
-  const path = `${tmpPath}/source.ipynb`;
-  const { run, output } = await runAndCopyOutput(page, path);
-  const moved = `${tmpPath}/monday-figures.ipynb`;
-  expect(await page.contents.renameFile(output, moved)).toBe(true);
-  // A notebook naming a run that does not exist is an ordinary notebook.
-  const stray = JSON.parse(notebookJson([codeCell('a', 'x = 1')])) as {
-    metadata: Record<string, unknown>;
-  };
-  stray.metadata.nbtools = { run_id: 987654321, notebook_path: path };
-  const strayPath = `${tmpPath}/stray.ipynb`;
-  expect(await page.contents.uploadContent(JSON.stringify(stray), 'text', strayPath)).toBe(true);
+    // As the Jobs section's "Open output" does.
+    await page.evaluate(async file => {
+      await window.jupyterapp.commands.execute('docmanager:open', { path: file });
+    }, output);
+    await expect(label).toHaveText(`Showing followed.ipynb (this is the output of run ${run})`);
+    // The sections are the source notebook's: its runs, with this one.
+    await expect(
+      panel
+        .getByRole('list', { name: 'Runs' })
+        .getByRole('listitem', { name: `Run ${run}`, exact: true })
+    ).toBeVisible();
+    await attachScreenshot(page, testInfo, 'panel-follows-source');
 
-  expect(await page.notebook.openByPath(path)).toBe(true);
-  const panel = await openSection(page, 'source.ipynb', 'Jobs');
-  const label = panel.getByTestId('nbtools-active-notebook');
-  await expect(label).toHaveText('source.ipynb');
+    expect(await page.notebook.activate('followed.ipynb')).toBe(true);
+    await expect(label).toHaveText('followed.ipynb');
+  });
 
-  const open = (file: string) =>
-    page.evaluate(async target => {
-      await window.jupyterapp.commands.execute('docmanager:open', { path: target });
-    }, file);
-  await open(moved);
-  await expect(label).toHaveText(`Showing source.ipynb (this is the output of run ${run})`);
-  await expect(
-    panel
-      .getByRole('list', { name: 'Runs' })
-      .getByRole('listitem', { name: `Run ${run}`, exact: true })
-  ).toBeVisible();
+  test('a renamed or moved output notebook still leads back, by the run named in its metadata', async ({
+    tmpPath
+  }) => {
+    const page = lab();
+    test.setTimeout(180_000);
+    const path = `${tmpPath}/source.ipynb`;
+    const { run, output } = await runAndCopyOutput(page, path);
+    const moved = `${tmpPath}/monday-figures.ipynb`;
+    expect(await page.contents.renameFile(output, moved)).toBe(true);
+    // A notebook naming a run that does not exist is an ordinary notebook.
+    const stray = JSON.parse(notebookJson([codeCell('a', 'x = 1')])) as {
+      metadata: Record<string, unknown>;
+    };
+    stray.metadata.nbtools = { run_id: 987654321, notebook_path: path };
+    const strayPath = `${tmpPath}/stray.ipynb`;
+    expect(await page.contents.uploadContent(JSON.stringify(stray), 'text', strayPath)).toBe(true);
 
-  await open(strayPath);
-  await expect(label).toHaveText('stray.ipynb');
+    await openNotebook(page, path);
+    const panel = await openSection(page, 'source.ipynb', 'Jobs');
+    const label = panel.getByTestId('nbtools-active-notebook');
+    await expect(label).toHaveText('source.ipynb');
+
+    const open = (file: string) =>
+      page.evaluate(async target => {
+        await window.jupyterapp.commands.execute('docmanager:open', { path: target });
+      }, file);
+    await open(moved);
+    await expect(label).toHaveText(`Showing source.ipynb (this is the output of run ${run})`);
+    await expect(
+      panel
+        .getByRole('list', { name: 'Runs' })
+        .getByRole('listitem', { name: `Run ${run}`, exact: true })
+    ).toBeVisible();
+
+    await open(strayPath);
+    await expect(label).toHaveText('stray.ipynb');
+  });
 });

@@ -6,11 +6,12 @@ import {
   codeCell,
   notebookJson,
   notification,
+  openNotebook,
   openSection,
   runOnce,
   violations
 } from './helpers';
-import { test } from './fixtures';
+import { sharePage, test } from './fixtures';
 
 const NOTEBOOK = 'history.ipynb';
 
@@ -30,18 +31,21 @@ async function editAndSave(page: IJupyterLabPageFixture, source: string): Promis
   await page.notebook.save();
 }
 
+/** Upload the notebook to `tmpPath` and open it. */
+async function openHistory(page: IJupyterLabPageFixture, tmpPath: string): Promise<void> {
+  const path = `${tmpPath}/${NOTEBOOK}`;
+  expect(await page.contents.uploadContent(notebook(), 'text', path)).toBe(true);
+  await openNotebook(page, path);
+}
+
 test.describe('Versions section', () => {
-  test.beforeEach(async ({ page, tmpPath }) => {
-    const path = `${tmpPath}/${NOTEBOOK}`;
-    expect(await page.contents.uploadContent(notebook(), 'text', path)).toBe(true);
-    expect(await page.notebook.openByPath(path)).toBe(true);
-    expect(await page.notebook.activate(NOTEBOOK)).toBe(true);
-  });
+  const lab = sharePage();
 
   test('records each save, opens the diff in the main area and restores an older version', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
+    await openHistory(page, tmpPath);
     const panel = await openVersionsSection(page);
     const versions = panel.getByRole('list', { name: 'Versions' });
 
@@ -92,9 +96,10 @@ test.describe('Versions section', () => {
   });
 
   test('a version says what uses it: runs, a pinned job, a package; each opens from there', async ({
-    page,
     tmpPath
   }, testInfo) => {
+    const page = lab();
+    await openHistory(page, tmpPath);
     test.setTimeout(150_000);
     const path = `${tmpPath}/${NOTEBOOK}`;
     const panel = await openVersionsSection(page);
@@ -175,8 +180,10 @@ test.describe('Versions section', () => {
   });
 
   test('File > Revert Notebook to Version… lists the versions by their numbers', async ({
-    page
+    tmpPath
   }) => {
+    const page = lab();
+    await openHistory(page, tmpPath);
     const panel = await openVersionsSection(page);
     await editAndSave(page, 'rate = 5');
     await expect(
@@ -202,10 +209,12 @@ test.describe('Versions section', () => {
     await own.getByRole('button', { name: 'Cancel' }).click();
   });
 
-  test('a failed restore is shown until the next save', async ({ page }) => {
+  test('a failed restore is shown until the next save', async ({ tmpPath }) => {
+    const page = lab();
+    await openHistory(page, tmpPath);
     const panel = await openVersionsSection(page);
     await editAndSave(page, 'rate = 2');
-    await page.route(/\/nbtools\/api\/versions\/\d+\/restore/, route =>
+    await page.context().route(/\/nbtools\/api\/versions\/\d+\/restore/, route =>
       route.fulfill({
         status: 409,
         json: { error: 'Conflict', message: 'The notebook changed on disk.', details: {} }
@@ -220,10 +229,11 @@ test.describe('Versions section', () => {
     await expect(failure).toHaveCount(0);
   });
 
-  test('a save that could not be recorded is reported', async ({ page }) => {
+  test('a save that could not be recorded is reported', async ({ tmpPath }) => {
+    const page = lab();
     // The server-side fault (a store that cannot be written) is tested in
     // tests/server/test_checkpoints.py; here, how the panel shows the report.
-    await page.route(/\/nbtools\/api\/versions\?/, async route => {
+    await page.context().route(/\/nbtools\/api\/versions\?/, async route => {
       const response = await route.fetch();
       const body = await response.json();
       body.failure = {
@@ -233,6 +243,7 @@ test.describe('Versions section', () => {
       };
       await route.fulfill({ response, json: body });
     });
+    await openHistory(page, tmpPath);
     const panel = await openVersionsSection(page);
     const alert = panel.getByTestId('nbtools-versions-failure');
     await expect(alert).toContainText('The last save was not recorded as a version');
