@@ -1,5 +1,5 @@
 // Playwright configuration of the UI tests: Galata's defaults, Debian's
-// Chromium (never a downloaded browser) and a JupyterLab started for the run.
+// Chromium (never a downloaded browser) and the JupyterLabs started for the run (servers.js).
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 // NBTOOLS_UI_PORT lets several checkouts run their UI tests at the same time:
@@ -46,14 +46,7 @@ module.exports = {
       args: chromiumArgs
     }
   },
-  // One JupyterLab, with its own scratch project, per worker.
-  webServer: Array.from({ length: workers }, (_, index) => ({
-    command: 'jupyter lab --config jupyter_server_test_config.py',
-    url: `http://127.0.0.1:${port + index}/lab`,
-    env: { ...process.env, NBTOOLS_UI_PORT: String(port + index) },
-    timeout: 240 * 1000,
-    reuseExistingServer: false,
-    // SIGTERM lets the server stop cleanly and remove its scratch folder.
-    gracefulShutdown: { signal: 'SIGTERM', timeout: 10 * 1000 }
-  }))
+  // One JupyterLab, with its own scratch project, per worker, all started at once: servers.js
+  // (worker N uses the one on port + N, see tests/fixtures.ts).
+  globalSetup: require.resolve('./servers.js')
 };
