@@ -51,7 +51,7 @@ from nbtools.serve.info import loaded_artifacts, service_info
 from nbtools.serve.problems import field_problems
 from nbtools.serve.replies import error_responses, result_annotation
 from nbtools.serve.signature import call_arguments, request_model
-from nbtools.serve.startup import StartupError, log_failure, reason
+from nbtools.serve.startup import IMPORT_FAILURES, StartupError, log_failure, reason
 from nbtools.serve.telemetry import MinuteAggregates, PrometheusMetrics
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ class Service:
             functions = {name: _resolve(ref) for name, ref in self.endpoints.items()}
             for name, function in functions.items():
                 self._add_endpoints(app, name, function)
-        except Exception as error:
+        except IMPORT_FAILURES as error:
             raise StartupError(reason(error)) from error
         app.version = str(getattr(module, "__version__", app.version))
         app.openapi_schema = None

@@ -2,8 +2,9 @@
 
 Importing ``PACKAGE.service`` imports the package, whose ``__init__`` imports the notebook's
 modules: their module-level code runs there, before the app's lifespan. uvicorn lets an
-exception there escape: a traceback through uvicorn and the command, exit code 1, and with
-several workers each worker dying and started again, for ever. :class:`ServiceConfig` makes
+exception there escape: a traceback through uvicorn and the command, exit code 1 (or, for
+``sys.exit()``, that call's code and no word), and with several workers each worker dying
+and started again, for ever. :class:`ServiceConfig` makes
 it a start-up failure as one in the lifespan is: told once (:mod:`nbtools.serve.startup`),
 exit code 3, on which uvicorn's supervisor stops every worker. uvicorn is imported here, so
 this module is imported only once serving starts.
@@ -16,7 +17,7 @@ from typing import Any
 import uvicorn
 
 from nbtools.serve.runner import configure_logging
-from nbtools.serve.startup import exit_failed
+from nbtools.serve.startup import IMPORT_FAILURES, exit_failed
 
 
 class ServiceConfig(uvicorn.Config):
@@ -31,5 +32,5 @@ class ServiceConfig(uvicorn.Config):
     def load_app(self) -> Any:
         try:
             return super().load_app()
-        except Exception as error:
+        except IMPORT_FAILURES as error:
             exit_failed(str(self.app).split(".", 1)[0], error)

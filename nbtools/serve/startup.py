@@ -29,8 +29,22 @@ class StartupError(NbtoolsError):
     exit_code = 3
 
 
+#: What importing the package may raise that is its failed start-up: any error, and
+#: ``SystemExit`` (module-level code calling ``sys.exit()``, or argparse's ``parse_args()``
+#: reading the service's own command line), which would otherwise end a worker with its own
+#: code, 0 included, and uvicorn would start it again. ``KeyboardInterrupt`` is not: it is a
+#: stop asked for, not a failure.
+IMPORT_FAILURES: tuple[type[BaseException], ...] = (Exception, SystemExit)
+
+
 def reason(error: BaseException) -> str:
     """``Type: message``, and what to do when a module is missing or does not compile."""
+    if isinstance(error, SystemExit):
+        return (
+            f"SystemExit: {error.code} (the package's module-level code ended the process: "
+            "sys.exit(), or argparse's parse_args() reading the service's command line; do "
+            'that only under `if __name__ == "__main__":`)'
+        )
     text = f"{type(error).__name__}: {error}"
     if isinstance(error, ModuleNotFoundError):
         text += " (install the package's dependencies: pip install <package dir>)"

@@ -104,12 +104,13 @@ def _served_imports(imports: list[str]) -> list[str]:
     """``imports`` (the notebook's module-level code runs there) inside a ``try`` handing their
     failure to nbtools, where it is installed: Python imports the package before its
     ``__main__`` or console script reads the command, so for ``serve`` this is the service's
-    failed start-up (one log entry and exit 3, not Python's traceback and exit 1); imported
-    any other way, the package raises as Python does."""
+    failed start-up (one log entry and exit 3, not Python's traceback and exit 1, nor, for
+    ``sys.exit()``, its code with no word: :data:`nbtools.serve.startup.IMPORT_FAILURES`);
+    imported any other way, the package raises as Python does."""
     return [
         "try:",
         *(f"    {line}" for text in imports for line in text.splitlines()),
-        "except Exception as error:",
+        "except (Exception, SystemExit) as error:",
         "    from importlib.util import find_spec",
         "",
         "    # under the serve command, the service's failed start-up: exit 3 with one log entry",

@@ -31,6 +31,12 @@ SERVED = [
     ("code", "def f(x: int) -> int:\n    return x", ["export", "serve"]),
     ("code", "y = n", ["main"]),
 ]
+#: What the reason of a failed start-up by ``SystemExit`` adds to it.
+ENDED = (
+    "(the package's module-level code ended the process: sys.exit(), or argparse's "
+    "parse_args() reading the service's command line; do that only under `if __name__ == "
+    '"__main__":`)'
+)
 #: The cause of the failure → the notebook's first exported cell, and what the entry says:
 #: its reason, and the line of the package's code shown last in its traceback.
 CAUSES = {
@@ -44,6 +50,11 @@ CAUSES = {
         "ModuleNotFoundError: No module named 'surely_not_installed_module' (install the "
         "package's dependencies: pip install <package dir>)",
         "import surely_not_installed_module",
+    ),
+    "sys.exit(0)": (
+        "import sys\nsys.exit(0)",
+        "SystemExit: 0 " + ENDED,
+        "sys.exit(0)",
     ),
     "syntax error": (
         "import os",  # the module then edited by hand: a line that does not compile
@@ -87,7 +98,7 @@ ENTRIES = ["nbtools serve", "python -m", "console script"]
     ("entry", "cause", "workers"),
     [
         *((entry, cause, "1") for entry in ENTRIES for cause in CAUSES),
-        *((entry, "raises", "2") for entry in ENTRIES),
+        *((entry, cause, "2") for entry in ENTRIES for cause in ("raises", "sys.exit(0)")),
     ],
 )
 def test_a_package_whose_import_fails_exits_3_with_the_reason_and_its_own_traceback(
@@ -103,7 +114,9 @@ def test_a_package_whose_import_fails_exits_3_with_the_reason_and_its_own_traceb
     the package before their command: a failure there is a start-up failure, told once with
     the lines of the package where it failed, not a traceback through uvicorn, runpy or the
     launcher; with several workers uvicorn stops them all, where each died and was started
-    again for ever."""
+    again for ever. ``sys.exit()`` there is such a failure too, where it ended the service
+    with its own code (0: as if stopped) without a word, or with several workers was
+    started again for ever."""
     package = broken_package(notebook_factory, tmp_path, cause)
     service = serve(package, "--workers", workers, **started_by(entry, package, tmp_path))
     output = service.stop()
@@ -137,3 +150,41 @@ def test_a_package_that_imports_serves_from_its_console_script(
     assert output.count("model loaded in") == 1, output
     assert service.process.returncode == 0, output
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    ("where", "code", "workers", "exit_code"),
+    [
+        # the default module, imported with the package: argparse reads `nbtools serve …`
+        ("export", "import argparse\nargparse.ArgumentParser().parse_args()", "2", "2"),
+        # a module only the app's start-up (its lifespan) imports: the served function's
+        ("export other", "import sys\nsys.exit('bye')", "1", "bye"),
+    ],
+)
+def test_module_code_ending_the_process_is_a_failed_start_up_told_once(
+    notebook_factory: NotebookFactory,
+    tmp_path: Path,
+    serve: Serve,
+    where: str,
+    code: str,
+    workers: str,
+    exit_code: str,
+) -> None:
+    """argparse's ``parse_args()`` at module level reads the service's own command line and
+    exits 2 (after its usage message); ``sys.exit`` in a module the lifespan imports was
+    uvicorn's "Exception in 'lifespan' protocol" traceback. Each is one entry, exit 3, and
+    no worker started again."""
+    cells = [
+        ("code", f"#| {where}\n{code}\ndef f(x: int) -> int:\n    return x", ["serve"]),
+        ("code", "n = 1", ["export"]),
+    ]
+    package = extract(notebook_factory("broken.ipynb", cells), tmp_path / "broken-pkg")
+    service = serve(package, "--workers", workers)
+    output = service.stop()
+    assert service.process.returncode == 3, output
+    entries = re.findall(r"^ERROR: nbtools\.serve: start-up of broken failed: (.*)$", output, re.M)
+    assert entries, output
+    assert entries == [f"SystemExit: {exit_code} {ENDED}"] * len(entries), output
+    assert len(entries) <= int(workers), output  # each worker once: none started again
+    assert " died" not in output, output  # uvicorn's word for a worker it starts again
+    assert "lifespan" not in output, output  # uvicorn's traceback of a failed lifespan
