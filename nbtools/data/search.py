@@ -60,16 +60,21 @@ _SQLITE_BEGINNING = text(
 MAX_SEARCH_LIMIT = 1000
 #: At most this many of the index's terms stand for one typed beginning on SQLite.
 MAX_TERMS_PER_WORD = 100
+#: At most this many different words in one search, and this many characters. Each word
+#: is one more condition every match is checked and ranked against (on SQLite, through up to
+#: :data:`MAX_TERMS_PER_WORD` terms), and the engines' cost grows faster than the number of
+#: conditions: 1,000 words held a server's CPU for over a minute.
+MAX_SEARCH_WORDS = 32
+MAX_SEARCH_LENGTH = 1000
 
 
 def search_datasets(
     project: Project, query: str, limit: int = 20, field: str = "query"
 ) -> list[Dataset]:
     """The datasets matching every word of ``query``, best first (each with its ``rank``:
-    higher is better on both engines); a query without words is refused naming ``field``."""
-    words = split_words(query)
-    if not words:
-        raise InvalidInputError(f"The search {query!r} has no words to look for.", field=field)
+    higher is better on both engines); a query without words, or too long
+    (:func:`search_words`), is refused naming ``field``."""
+    words = search_words(query, field)
     if not 1 <= limit <= MAX_SEARCH_LIMIT:
         raise InvalidInputError(f"The limit must be 1 to {MAX_SEARCH_LIMIT}.", field="limit")
     with project.store.session() as session:
@@ -83,6 +88,28 @@ def search_datasets(
             )
             ranked = [(row[0], -float(row[1])) for row in rows]
         return datasets_by_id(session, ranked)
+
+
+def search_words(query: str, field: str = "query") -> list[str]:
+    """The different words of ``query``, in their order (a word said again adds nothing to
+    match); refused naming ``field`` when there are none, more than :data:`MAX_SEARCH_WORDS`,
+    or more than :data:`MAX_SEARCH_LENGTH` characters."""
+    if len(query) > MAX_SEARCH_LENGTH:
+        raise InvalidInputError(
+            f"The search is {len(query)} characters long: at most {MAX_SEARCH_LENGTH}. "
+            "Search for a few words of the names, tags, columns or descriptions.",
+            field=field,
+        )
+    words = list(dict.fromkeys(split_words(query)))
+    if not words:
+        raise InvalidInputError(f"The search {query!r} has no words to look for.", field=field)
+    if len(words) > MAX_SEARCH_WORDS:
+        raise InvalidInputError(
+            f"The search has {len(words)} different words: at most {MAX_SEARCH_WORDS}. Every "
+            "word must match, so fewer words find at least as much.",
+            field=field,
+        )
+    return words
 
 
 def _sqlite_match(session: Session, words: list[str]) -> str:

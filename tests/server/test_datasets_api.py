@@ -88,11 +88,17 @@ async def test_an_empty_catalog(jp_fetch: Any) -> None:
     assert await get(jp_fetch) == {"total": 0, "offset": 0, "limit": 50, "datasets": []}
 
 
+#: 33 different words, one more than a search takes (letters only: digits are words of their own).
+TOO_MANY_WORDS = " ".join(f"w{chr(97 + n // 26)}{chr(97 + n % 26)}" for n in range(33))
+
+
 @pytest.mark.parametrize(
     ("path", "params", "status", "field"),
     [
         (("search",), {}, 400, "q"),
         (("search",), {"q": "***"}, 400, "q"),
+        (("search",), {"q": TOO_MANY_WORDS}, 400, "q"),
+        (("search",), {"q": "a " * 501}, 400, "q"),  # 3,000 such words: a minute of CPU
         (("search",), {"q": "x", "limit": "0"}, 400, "limit"),
         ((), {"classification": "secret"}, 400, "classification"),
         ((), {"limit": "0"}, 400, "limit"),

@@ -61,6 +61,10 @@ def test_add_search_show_edit_list_remove(tmp_path: Path) -> None:
     assert "ledger" not in nbtools(tmp_path, "list").output
 
 
+#: 33 different words, one more than a search takes (letters only: digits are words of their own).
+TOO_MANY_WORDS = " ".join(f"w{chr(97 + n // 26)}{chr(97 + n % 26)}" for n in range(33))
+
+
 def test_bad_input_exits_2_and_names_the_problem(tmp_path: Path) -> None:
     assert nbtools(tmp_path, "add", "x", "data/x.csv").exit_code == 0
     cases = [
@@ -73,6 +77,8 @@ def test_bad_input_exits_2_and_names_the_problem(tmp_path: Path) -> None:
         (("show", "missing"), "No dataset"),
         (("search", "--"), "Missing argument"),
         (("search", "__"), "no words"),
+        (("search", TOO_MANY_WORDS), "33 different words: at most 32"),
+        (("search", "a" * 1001), "1001 characters long: at most 1000"),
         (("sync",), "does not exist"),
     ]
     for args, message in cases:

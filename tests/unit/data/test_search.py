@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from nbtools.data.catalog import add_dataset, dataset_spec, edit_dataset, remove_dataset
-from nbtools.data.search import search_datasets
+from nbtools.data.search import search_datasets, search_words
 from nbtools.errors import InvalidInputError
 from nbtools.project import Project
 
@@ -80,6 +80,24 @@ def test_query_syntax_never_reaches_the_engine(catalog: Project) -> None:
             search_datasets(catalog, empty)
     with pytest.raises(InvalidInputError):
         search_datasets(catalog, "x", limit=0)
+
+
+def test_a_search_s_cost_is_bounded_and_a_repeated_word_adds_nothing(catalog: Project) -> None:
+    """Each word was one more condition, repeated or not, and the engine's cost grew faster
+    than their number: 1,000 words (``a a a …``, 2 KB) held the CPU for tens of seconds.
+    The different words count, at most 32, in at most 1,000 characters."""
+    assert _names(catalog, "pay " * 250) == _names(catalog, "pay")  # 1,000 characters
+    assert _names(catalog, "cust Pay cust pay") == _names(catalog, "cust pay")
+    assert search_words("payment tx payment Tx") == ["payment", "tx"]
+    most = " ".join(f"w{chr(97 + n // 26)}{chr(97 + n % 26)}" for n in range(32))
+    assert _names(catalog, most) == []
+    for query, told in [
+        (f"{most} wbg", "The search has 33 different words: at most 32."),
+        ("pay " * 250 + "x", "The search is 1001 characters long: at most 1000."),
+    ]:
+        with pytest.raises(InvalidInputError, match=told) as refused:
+            search_datasets(catalog, query)
+        assert refused.value.details["field"] == "query"
 
 
 def test_the_index_follows_edits_and_removals(catalog: Project) -> None:
