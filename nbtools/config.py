@@ -8,6 +8,7 @@ environment ``$NBTOOLS_ROOT``, ``$NBTOOLS_STORE_DIR``, ``$NBTOOLS_DB_URL``; on t
 from __future__ import annotations
 
 import math
+import unicodedata
 from typing import Any, ClassVar
 
 from traitlets import CaselessStrEnum, Float, HasTraits, TraitError, Unicode
@@ -59,10 +60,41 @@ class Number(Float):  # type: ignore[type-arg]
         return float(value)
 
 
+#: The Unicode categories of characters no actor's name shows: control characters (line
+#: breaks, tabs, terminal escapes), format characters (zero-width spaces, direction
+#: overrides), line and paragraph separators. Recorded, a name holding one reads as another
+#: name, or splits a line of the trail in two.
+UNSEEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def is_unseen(char: str) -> bool:
+    """Whether ``char`` is one of :data:`UNSEEN_CATEGORIES`."""
+    return unicodedata.category(char) in UNSEEN_CATEGORIES
+
+
+def actor_problem(name: str) -> str | None:
+    """Why ``name`` names no one as written, or None: it is blank, begins or ends with
+    whitespace (``'ana '`` is not ``'ana'``, whom ``audit list --actor ana`` finds), or holds
+    a character of :data:`UNSEEN_CATEGORIES`."""
+    if not name.strip():
+        return "it names no one: it is blank"
+    if name != name.strip():
+        return "it begins or ends with whitespace, which would be recorded with it"
+    unseen = [f"U+{ord(char):04X}" for char in dict.fromkeys(name) if is_unseen(char)]
+    if unseen:
+        return (
+            f"it holds {', '.join(unseen)}: a control, zero-width or line-break character, "
+            "which would be recorded without showing"
+        )
+    return None
+
+
 class ActorName(Unicode):  # type: ignore[type-arg]
-    """Who acts, as an option sets it: at most :data:`MAX_ACTOR` characters of UTF-8 text, so
-    that what is recorded is the name given (a longer one, or one typed with bytes that are
-    not UTF-8, is refused where it is given: a flag, a variable, a config file)."""
+    """Who acts, as an option sets it: at most :data:`MAX_ACTOR` characters of UTF-8 text
+    naming someone as written (:func:`actor_problem`), so that what is recorded is the name
+    given (a longer one, a blank one, one with surrounding spaces or characters that do not
+    show, or one typed with bytes that are not UTF-8, is refused where it is given: a flag, a
+    variable, a config file); empty: not set."""
 
     info_text = f"text of at most {MAX_ACTOR} characters"
 
@@ -79,6 +111,9 @@ class ActorName(Unicode):  # type: ignore[type-arg]
                 "it holds a lone surrogate (what bytes that are not UTF-8 are read as), which "
                 "no UTF-8 text holds"
             )
+        problem = actor_problem(text) if text else None
+        if problem is not None:
+            raise Refused(problem)
         return text
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import insert, select
 
 from nbtools.audit.actions import ACTIONS, checked_filter
 from nbtools.audit.tables import audit_entries
-from nbtools.config import ACTOR_VARIABLE, MAX_ACTOR
+from nbtools.config import ACTOR_VARIABLE, MAX_ACTOR, actor_problem, is_unseen
 from nbtools.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -73,11 +73,33 @@ def current_actor(actor: str | None = None) -> str:
     the store keeps it (:func:`stored_actor`)."""
     if actor:
         return stored_actor(actor)
+    variable = os.environ.get(ACTOR_VARIABLE)
+    problem = actor_problem(variable) if variable else None
+    if problem is not None:  # the CLI refuses it as it reads its settings; this, a library's use
+        raise InvalidInputError(
+            f"${ACTOR_VARIABLE}={variable!r} is not an actor: {problem}.", field=ACTOR_VARIABLE
+        )
     try:
-        named = os.environ.get(ACTOR_VARIABLE) or os.environ.get("JUPYTERHUB_USER")
+        named = variable or os.environ.get("JUPYTERHUB_USER")
         return stored_actor(named or getpass.getuser())
     except (OSError, KeyError):  # no user name for this uid (some containers)
         return f"uid {os.getuid()}"
+
+
+def provided_actor(name: str) -> str:
+    """A user name from the server's identity provider as the trail records it, never
+    refused (that would lock the user out): without its surrounding whitespace, and each
+    character that does not show (:func:`~nbtools.config.is_unseen`) written as its escape,
+    ``ana\\u000aroot`` for a line break; ``""`` when nothing is left (the request then names
+    no one)."""
+    return "".join(_escaped(char) for char in name.strip())
+
+
+def _escaped(char: str) -> str:
+    if not is_unseen(char):
+        return char
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def stored_actor(name: str) -> str:

@@ -8,6 +8,13 @@ change with every browser and name no one, so a request from such a user records
 server's own actor instead, as the CLI would on the same machine: ``c.NbtoolsSettings.actor``
 / ``$NBTOOLS_ACTOR``, else ``$JUPYTERHUB_USER``, else the operating-system user running the
 server (:func:`nbtools.audit.current_actor`).
+
+A name is recorded without its surrounding whitespace and with each character that does not
+show (a line break, a terminal escape, a zero-width space) written as its escape
+(:func:`nbtools.audit.provided_actor`): never refused, which would lock the user out. A name
+that is empty or blank after that names no one either, but someone did log in: it is recorded
+as :data:`UNNAMED`, never as the server's own actor, which would credit the server's operator
+with another user's acts.
 """
 
 from __future__ import annotations
@@ -15,8 +22,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from nbtools.audit import provided_actor
+
 #: The ``nbtools`` web-app setting holding the server's own actor.
 SERVER_ACTOR = "nbtools_actor"
+#: Who a request acts as when its user's name is blank, or it has none.
+UNNAMED = "unknown"
 
 _MADE_UP_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -25,12 +36,12 @@ def request_actor(handler: Any) -> str | None:
     """The name ``handler``'s request acts as, or None outside an authenticated request."""
     user = getattr(handler, "current_user", None)
     name = getattr(user, "username", None)
-    if not isinstance(name, str) or not name:
+    if not isinstance(name, str):
         return None
     if is_made_up(user):
         actor: str = handler.settings[SERVER_ACTOR]
         return actor
-    return name
+    return provided_actor(name) or UNNAMED
 
 
 def is_made_up(user: Any) -> bool:

@@ -36,7 +36,7 @@ from tornado.web import HTTPError, RequestHandler
 
 from jupyter_nbtools.handlers.bodies import fields_taken, read_json, refuse_lone_surrogates
 from jupyter_nbtools.handlers.scrub import scrub_uri
-from jupyter_nbtools.identity import request_actor
+from jupyter_nbtools.identity import UNNAMED, request_actor
 from nbtools.errors import (
     CheckFailedError,
     ConflictError,
@@ -184,7 +184,7 @@ class NbtoolsHandler(APIHandler):
     @property
     def actor(self) -> str:
         """Who the request acts as, recorded on what it creates (:mod:`..identity`)."""
-        return request_actor(self) or "unknown"
+        return request_actor(self) or UNNAMED
 
     async def authorize(self, action: str, what: str) -> None:
         """Ask the Authorizer for ``action`` on nbtools beyond the method's own (e.g.
