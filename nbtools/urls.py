@@ -7,6 +7,7 @@ a record kept for good must hold no secret a path or query carries."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import urllib.parse
 
@@ -25,6 +26,9 @@ _FILE_URL = re.compile(r"(?:file|local):", re.IGNORECASE)
 _CHAIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*::")
 #: What an HTTP request line and its Host header cannot hold (http.client refuses them).
 _SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+#: A host name as resolvers take it: dot-separated labels of letters, digits, ``-`` and ``_``
+#: (an IPv4 address is one too), a final dot allowed.
+_HOST_NAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
 #: The schemes whose authority names a machine (a DNS name, whatever its case), with the port
 #: a client uses when none is given (``None``: no single one).
 _HOST_SCHEMES: dict[str, int | None] = {
@@ -214,11 +218,31 @@ def site_only(url: str) -> str:
     return f"{parts.scheme}://{login}{host}{rest}"
 
 
+def _is_host(host: str, *, bracketed: bool) -> bool:
+    """Whether ``host`` (as :func:`urllib.parse.urlsplit` reads it: lower case, an IPv6
+    address without its brackets) is a host name (a domain name, in its IDNA form if it is
+    not ASCII) or, ``bracketed``, an IPv6 address, so that every client contacts the host
+    the URL shows (:func:`site_only`) and nothing of it is read as anything else."""
+    if bracketed:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return False
+        return True
+    try:
+        ascii_host = host if host.isascii() else host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return _HOST_NAME.fullmatch(ascii_host) is not None
+
+
 def checked_http_url(url: str, field: str, what: str) -> str:
     """``url`` (normalized as :func:`urllib.parse.urlsplit` reads it) if an HTTP request can
-    be made to it: ``http`` or ``https``, a host (a valid domain name if not ASCII), a port
-    (if given) from 1 to 65535, no space or control character, and only ASCII in its path
-    and query (percent-encode the rest). Its login (``user:password@``) is not checked: it
+    be made to it: ``http`` or ``https``, a host (a domain name, ASCII or not, or an IP
+    address: :func:`_is_host`; no backslash in front of it, which other clients read as the
+    start of the path), a port (if given) from 1 to 65535, no space or control character,
+    and only ASCII in its path and query (percent-encode the rest). So the host a request
+    goes to is the one the URL shows, and the one :func:`site_only` keeps. Its login (``user:password@``) is not checked: it
     is sent as HTTP Basic authentication, not in the request.
 
     Refused naming ``field`` (and the URL with its password as ``***``); ``what`` names the
@@ -249,13 +273,17 @@ def checked_http_url(url: str, field: str, what: str) -> str:
             f"URL {shown!r} has the port {port!r}: give a number from 1 to 65535, or no port "
             "for the scheme's own (80, 443)."
         )
-    if not host.isascii():
-        try:
-            host.encode("idna")
-        except UnicodeError:
-            raise refused(
-                f"URL {shown!r} names the host {host!r}, which is not a valid domain name."
-            ) from None
+    if "\\" in parts.netloc:
+        raise refused(
+            f"URL {shown!r} holds a backslash in its authority, which browsers and other "
+            "clients read as the start of the path, so as another host: percent-encode it "
+            "(%5C) in a login, or give the host as it is."
+        )
+    if not _is_host(host, bracketed=parts.netloc.rpartition("@")[2].startswith("[")):
+        raise refused(
+            f"URL {shown!r} names the host {host!r}, which is not a valid domain name: a host "
+            "is dot-separated letters, digits, '-' and '_', an IPv4 address or an [IPv6] one."
+        )
     beyond = next((c for c in parts.path + parts.query if not c.isascii()), None)
     if beyond is not None:
         raise refused(

@@ -171,6 +171,8 @@ async def test_notification_targets_and_deliveries(jp_fetch: Any, root_project: 
     for never_works, problem in [
         ("http://127.0.0.1:99999/", "has the port '99999'"),
         ("http://127.0.0.1:8124/a b", "holds a space"),
+        ("https://hooks.example.com;SECRETPARAM", "which is not a valid domain name"),
+        ("https://hooks.example.com\\@evil.com/x", "holds a backslash in its authority"),
     ]:
         code, body = await error_of(
             jp_fetch, "jobs", "4", "notifications", method="POST",

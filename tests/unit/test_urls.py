@@ -85,6 +85,7 @@ def test_a_password_holding_a_slash_a_question_mark_or_a_hash_must_be_percent_en
         ("http://host:/x", "http://host:/x"),  # an empty port is the scheme's
         ("HTTP://Host/x%20y", "http://Host/x%20y"),
         ("http://bücher.example/x", "http://bücher.example/x"),  # sent as xn--bcher-kva
+        ("http://my_host.internal./x", "http://my_host.internal./x"),  # '_', a final dot
         ("http://host/x#é", "http://host/x#é"),  # a fragment is not sent
         # the login is sent as Basic authentication: its '@', ':' and non-ASCII letters may stay
         ("https://bot:s3@cr:ét@hooks.example.org/x", "https://bot:s3@cr:ét@hooks.example.org/x"),
@@ -116,7 +117,17 @@ def test_a_url_an_http_request_can_be_made_to_is_accepted(url: str, checked: str
         ("http://host/café", "holds 'é', which a request cannot carry as it is: percent-encode "
          "it (%C3%A9)."),
         ("http://host/x?city=Zürich", "holds 'ü'"),
-        ("http://ä..example/", "names the host 'ä..example', which is not a valid domain name."),
+        ("http://ä..example/", "names the host 'ä..example', which is not a valid domain name"),
+        # a host a resolver cannot take: with ';' what follows it was audited as the site
+        ("https://hooks.example.com;SECRET", "names the host 'hooks.example.com;secret', which "
+         "is not a valid domain name: a host is dot-separated letters, digits, '-' and '_', an "
+         "IPv4 address or an [IPv6] one."),
+        ("http://h%2eexample/", "names the host 'h%2eexample'"),
+        ("http://ä;x.example/", "names the host 'ä;x.example'"),
+        ("http://a..b/", "names the host 'a..b'"),
+        ("http://[v1.x]/", "names the host 'v1.x'"),
+        # browsers read '\' as '/': their host is hooks.example.com, urllib's evil.com
+        ("https://hooks.example.com\\@evil.com/x", "holds a backslash in its authority"),
     ],
 )  # fmt: skip
 def test_a_url_no_http_request_can_be_made_to_is_refused_naming_the_field(

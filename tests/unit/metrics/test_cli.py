@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 
 from nbtools.cli.app import cli
@@ -117,6 +118,24 @@ def test_a_webhook_is_shown_by_its_site_and_fingerprint(tmp_path: Path) -> None:
     assert removed.output == (
         "Removed target 1: https://hooks.slack.com/***; cancelled 1 delivery not sent yet.\n"
     )
+
+
+@pytest.mark.parametrize(
+    "webhook", ["https://hooks.example.com;SECRETPARAM", "https://hooks.example.com\\@evil.com/x"]
+)
+def test_a_webhook_whose_host_is_no_host_is_refused_and_never_audited(
+    tmp_path: Path, webhook: str
+) -> None:
+    """``;`` and what followed it were read as part of the host: the target was added, and
+    the audit trail, which keeps a webhook by its site only, kept ``SECRETPARAM`` for good.
+    Behind a ``\\``, browsers and urllib name different hosts; the trail named urllib's."""
+    with_jobs(tmp_path, 3)
+    refused = nbtools(tmp_path, "alerts", "notify", "add", "3", "--webhook", webhook, "--json")
+    assert refused.exit_code == 2, refused.output
+    assert json.loads(refused.stdout)["details"]["field"] == "destination"
+    assert as_json(tmp_path, "alerts", "notify", "list") == []
+    trail = nbtools(tmp_path, "audit", "list", "--json")
+    assert json.loads(trail.stdout) == []
 
 
 def test_bad_rules_and_ids_exit_2_with_a_message(tmp_path: Path) -> None:
