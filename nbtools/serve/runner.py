@@ -50,6 +50,9 @@ log = logging.getLogger("nbtools.serve")
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 #: The signals that stop the service gracefully (exit 0).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: The listening socket's queue of connections not accepted yet: uvicorn's own (it sets it
+#: again when it serves), holding those made while the service starts.
+BACKLOG = 2048
 
 SignalHandler = Callable[[int, FrameType | None], Any]
 
@@ -250,9 +253,12 @@ def describe_stack() -> str:
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """The service's listening socket, bound before anything is imported: a host that is not
-    this machine's or a port in use is bad input naming the field (``host``, ``port``: exit
-    2), told at once, not a start-up failure of uvicorn's."""
+    """The service's listening socket, bound and listening before anything is imported: a
+    host that is not this machine's or a port in use is bad input naming the field
+    (``host``, ``port``: exit 2), told at once, not a start-up failure of uvicorn's. From
+    then on a connection is accepted, and its request answered once the start-up is done
+    (uvicorn serves only then), never refused while the package loads: the "listening on"
+    line is true when it is logged."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, as uvicorn binds: asyncio sets TCP_NODELAY only on sockets that say so,
     # and without it small replies wait for the delayed ACK (≈ 40 ms each).
@@ -276,6 +282,7 @@ def listen(host: str, port: int) -> socket.socket:
             field="port",
             port=port,
         ) from None
+    listening.listen(BACKLOG)
     return listening
 
 
