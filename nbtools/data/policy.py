@@ -31,7 +31,7 @@ def refusal(
         )
         return (
             f"Dataset {name!r} {why}: using it needs a purpose (allowed purposes: {listed}); "
-            "give the run, job or extraction one (--purpose), or set $NBTOOLS_PURPOSE where "
+            "give the run, job or extraction one, or set $NBTOOLS_PURPOSE where "
             "the code runs (a served package, a script)."
         )
     if purpose not in allowed:
