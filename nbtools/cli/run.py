@@ -149,6 +149,7 @@ def _execute(
         show_run,
     )
     from nbtools.kernels import KernelSource
+    from nbtools.metrics.config import MetricsSettings
 
     project = cli_ctx.project
     kernels = kernels or KernelSource(prestart=False, quiet=True, wait_for_exit=False)
@@ -158,7 +159,13 @@ def _execute(
             lease = cli_ctx.settings(JobsSettings).stale_after_seconds
             token = claim_token()
             run_id = queue(token)
-            request = RunRequest.for_project(project, run_id, token=token, lease_seconds=lease)
+            request = RunRequest.for_project(
+                project,
+                run_id,
+                token=token,
+                lease_seconds=lease,
+                metric_max_bytes=cli_ctx.settings(MetricsSettings).max_value_bytes,
+            )
             if cli_ctx.ends_process:
                 # What the command imported and set up lives until the process ends: kept
                 # out of the collector's full passes, one of which (over a million objects,

@@ -41,12 +41,11 @@ def scheduler(cli_ctx: CliContext) -> None:
 
     settings = cli_ctx.settings(JobsSettings)
     project = cli_ctx.project
-    loop = settings.create_scheduler(project)
+    metrics = cli_ctx.settings(MetricsSettings)
+    loop = settings.create_scheduler(project, metrics.max_value_bytes)
     project.store  # noqa: B018 - open (and migrate) the store before starting workers
     assert loop.executor is not None
-    monitoring = MonitoringService(
-        project, cli_ctx.settings(MetricsSettings), cli_ctx.settings(NotificationSettings)
-    )
+    monitoring = MonitoringService(project, metrics, cli_ctx.settings(NotificationSettings))
     stop = threading.Event()
     # before anything runs beside this process (a stop before this: the group's, exit 0 too)
     _stop_on_signals(stop, loop.wake)

@@ -170,8 +170,9 @@ class JobsSettings(Settings):
                 field="workers",
             )
 
-    def create_scheduler(self, project: Project) -> Scheduler:
-        """The scheduler loop and its executor, as these settings describe them."""
+    def create_scheduler(self, project: Project, metric_max_bytes: int) -> Scheduler:
+        """The scheduler loop and its executor, as these settings describe them; its runs
+        record metric values up to ``metric_max_bytes`` (``MetricsSettings.max_value_bytes``)."""
         from nbtools.jobs.executors import create_executor
         from nbtools.jobs.retention import parse_keep_runs
         from nbtools.jobs.scheduler import Scheduler
@@ -197,4 +198,5 @@ class JobsSettings(Settings):
             keep_runs=parse_keep_runs(self.keep_runs, "JobsSettings.keep_runs"),
             prune_seconds=self.prune_interval_seconds,
             executor_name=self.executor,
+            metric_max_bytes=metric_max_bytes,
         )

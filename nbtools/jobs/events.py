@@ -104,6 +104,8 @@ class RunFinishing:
     store: Store
     run_id: int
     output_dir: str | None
+    #: The largest metric value kept (``MetricsSettings.max_value_bytes`` of its run).
+    metric_max_bytes: int
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from nbtools.jobs.preparation import Prepared, prepare, source_index
 from nbtools.jobs.tables import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
 from nbtools.jobs.watchdog import HEARTBEAT_SECONDS, INTERRUPTED, Interrupt, Watchdog
 from nbtools.kernels import Kernel, KernelSource
+from nbtools.metrics.values import MAX_BYTES_ENV
 from nbtools.store.database import store_failure
 
 if TYPE_CHECKING:
@@ -193,8 +194,16 @@ def _keep_artifacts(run_id: int, source: Path, target: Path) -> None:
             log.warning("nbtools: run %s: cannot keep artifact %s: %s", run_id, path.name, exc)
 
 
-def _finish(store: Store, run_id: int, worker: str, lease_seconds: float, **fields: Any) -> None:
-    """Record the end of a run, retrying while the database is briefly unreachable.
+def _finish(
+    store: Store,
+    run_id: int,
+    worker: str,
+    lease_seconds: float,
+    metric_max_bytes: int,
+    **fields: Any,
+) -> None:
+    """Record the end of a run (its metrics harvested up to ``metric_max_bytes`` a value),
+    retrying while the database is briefly unreachable.
 
     Past the lease the reaper ends the run anyway (and retries it), so trying longer is moot:
     then :class:`RunNotRecordedError` says so in one line. It is raised only once a whole
@@ -205,7 +214,7 @@ def _finish(store: Store, run_id: int, worker: str, lease_seconds: float, **fiel
     delay = 0.5
     while True:
         try:
-            runs.finish(store, run_id, worker, **fields)
+            runs.finish(store, run_id, worker, metric_max_bytes=metric_max_bytes, **fields)
             return
         except (SQLAlchemyError, OSError) as exc:
             remaining = deadline - time.monotonic()
@@ -314,7 +323,16 @@ def execute_run(
             outputs = runs.written_outputs(out_dir, run.notebook_path)
             if shared is not None and shared.local is None:
                 location = shared.upload(out_dir, run_id)
-            _finish(store, run_id, worker, lease, output_dir=location, outputs=outputs, **ended)
+            _finish(
+                store,
+                run_id,
+                worker,
+                lease,
+                request.metric_max_bytes,
+                output_dir=location,
+                outputs=outputs,
+                **ended,
+            )
         finally:
             if kernel is not None:
                 # The next run's kernel boots once this run's end is recorded: starting it
@@ -364,7 +382,11 @@ def _execute(
         register_engine()  # imports papermill while the kernel boots (nbtools run), not after
         kernel = kernels.take(prepared.kernel_name, prepared.cwd, attach=watchdog.attach)
         kernel.set_variables(
-            {PURPOSE_VARIABLE: run.purpose, DATA_USES_VARIABLE: str(out_dir / DATA_USES_FILE)}
+            {
+                PURPOSE_VARIABLE: run.purpose,
+                DATA_USES_VARIABLE: str(out_dir / DATA_USES_FILE),
+                MAX_BYTES_ENV: str(request.metric_max_bytes),
+            }
         )
         watchdog.executing()
         _papermill(prepared, output, kernel, progress, run.cell_timeout_seconds)

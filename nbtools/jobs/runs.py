@@ -33,6 +33,7 @@ from nbtools.jobs.tables import (
     TIMED_OUT,
     runs_table,
 )
+from nbtools.metrics.values import DEFAULT_MAX_VALUE_BYTES
 from nbtools.store import utcnow
 
 if TYPE_CHECKING:
@@ -385,19 +386,23 @@ def finish(
     *,
     expired_at: datetime | None = None,
     lease_owner: str | None = None,
+    metric_max_bytes: int = DEFAULT_MAX_VALUE_BYTES,
     **fields: Any,
 ) -> bool:
     """End a running run; schedules a retry when it failed and attempts remain.
 
     Subscribers to ``run_finishing`` (:mod:`nbtools.jobs.events`; monitoring harvests the
-    run's metrics) read first; their work is done inside the transaction that ends the run.
+    run's metrics, values up to ``metric_max_bytes``) read first; their work is done inside
+    the transaction that ends the run.
 
     ``worker`` None finishes whoever holds it: the reaper, only if its lease expired before
     ``expired_at``; an executor that saw the worker die, only under its claim ``lease_owner``.
     Returns False when the run was already finished elsewhere.
     """
     assert status in FINAL_STATES
-    work = events.run_finishing(events.RunFinishing(store, run_id, fields.get("output_dir")))
+    work = events.run_finishing(
+        events.RunFinishing(store, run_id, fields.get("output_dir"), metric_max_bytes)
+    )
     now = utcnow()
     with store.session(write=True) as session:
         conditions = [column.id == run_id, column.status == RUNNING]

@@ -28,6 +28,7 @@ from nbtools.jobs.presence import Presence
 from nbtools.jobs.schedules import next_due
 from nbtools.jobs.tables import Job
 from nbtools.jobs.zones import job_zone
+from nbtools.metrics.values import DEFAULT_MAX_VALUE_BYTES
 from nbtools.store.base import utcnow
 from nbtools.store.database import store_failure, store_unavailable
 
@@ -76,10 +77,13 @@ class Scheduler:
         keep_runs: str | None = None,
         prune_seconds: float = PRUNE_SECONDS,
         executor_name: str = "local",
+        metric_max_bytes: int = DEFAULT_MAX_VALUE_BYTES,
     ) -> None:
         self.project, self.executor, self.clock = project, executor, clock
         #: The executor's name as the settings give it, shown with the scheduler's presence.
         self.executor_name = executor_name
+        #: ``MetricsSettings.max_value_bytes``, handed to every run it submits.
+        self.metric_max_bytes = metric_max_bytes
         self.poll_seconds, self.lease_seconds, self.misfire_grace = (
             poll_seconds,
             lease_seconds,
@@ -231,6 +235,7 @@ class Scheduler:
                     lease_seconds=self.lease_seconds,
                     storage=self.storage.location if self.storage else "",
                     input_url=self._stage_input(run_id),
+                    metric_max_bytes=self.metric_max_bytes,
                 )
             )
         return list(claimed)

@@ -22,8 +22,9 @@ class MetricsSettings(Settings):
         DEFAULT_MAX_VALUE_BYTES,
         min=1,
         help="Largest value (as compact JSON, in bytes) one metric may hold. Larger values are "
-        "refused with a warning and the run goes on. Runs pass it to the kernel as "
-        "$NBTOOLS_METRIC_MAX_BYTES, which record() reads.",
+        "refused with a warning and the run goes on. Every run (nbtools run, the schedulers) "
+        "passes it to its kernel as $NBTOOLS_METRIC_MAX_BYTES, which record() reads, and to "
+        "the harvest of its executed notebook.",
     ).tag(config=True)
 
 

@@ -87,20 +87,20 @@ def run_started(event: RunStarted) -> dict[str, Any]:
 
 def run_finishing(event: RunFinishing) -> Callable[[RunFinished], MonitorResult]:
     """Read the run's metrics now; store them (and alert) inside the finishing transaction."""
-    harvest = harvest_run(event.store, event.run_id, event.output_dir)
+    harvest = harvest_run(event.store, event.run_id, event.output_dir, event.metric_max_bytes)
     return lambda finished: store_finished_run(
         finished.session, finished.run_id, finished.now, harvest, finished.final
     )
 
 
-def harvest_run(store: Store, run_id: int, output_dir: str | None) -> Harvest:
-    """Read the metrics of a run's executed notebook (outside any write transaction)."""
+def harvest_run(store: Store, run_id: int, output_dir: str | None, max_bytes: int) -> Harvest:
+    """Read the metrics of a run's executed notebook, values up to ``max_bytes`` (outside
+    any write transaction)."""
     from nbtools.metrics.harvest import Harvest
     from nbtools.metrics.pipeline import harvest_file
-    from nbtools.metrics.values import max_value_bytes
 
     try:
-        return harvest_file(executed_notebook(store, run_id, output_dir), max_value_bytes())
+        return harvest_file(executed_notebook(store, run_id, output_dir), max_bytes)
     except NotFoundError:  # the run is gone
         return Harvest()
     except SQLAlchemyError:

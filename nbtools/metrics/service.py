@@ -1,17 +1,13 @@
 """Monitoring beside a scheduler (in the Jupyter server or ``nbtools scheduler``).
 
-Starts the background notification sender, and hands the metric size limit to the worker
-processes and kernels started after it (through ``$NBTOOLS_METRIC_MAX_BYTES``, which
-``record()`` and the harvester read).
+Starts the background notification sender. (The metric size limit travels with each run's
+:class:`~nbtools.jobs.executors.base.RunRequest`, which its scheduler fills in.)
 """
 
 from __future__ import annotations
 
-import os
-
 from nbtools.metrics.config import MetricsSettings, NotificationSettings
 from nbtools.metrics.notify.sender import NotificationSender
-from nbtools.metrics.values import MAX_BYTES_ENV
 from nbtools.project import Project
 
 
@@ -25,8 +21,7 @@ class MonitoringService:
         self.sender: NotificationSender | None = None
 
     def start(self) -> None:
-        """Export the size limit (before workers start) and start the sender; idempotent."""
-        os.environ[MAX_BYTES_ENV] = str(self.metrics.max_value_bytes)
+        """Start the sender; idempotent."""
         if self.sender is None:
             self.sender = NotificationSender(self.project.store, self.notifications)
             self.sender.start()

@@ -29,7 +29,7 @@ class JobsService:
         self,
         project: Project,
         settings: JobsSettings,
-        monitoring: MonitoringService | None = None,
+        monitoring: MonitoringService,
     ) -> None:
         self.project, self.settings, self.monitoring = project, settings, monitoring
         self.scheduler: Scheduler | None = None
@@ -45,9 +45,10 @@ class JobsService:
             if self._thread is not None:
                 return
             self.project.store  # noqa: B018 - open and migrate before anything starts
-            if self.monitoring is not None:
-                self.monitoring.start()  # before the executor starts its workers
-            self.scheduler = self.settings.create_scheduler(self.project)
+            self.monitoring.start()
+            self.scheduler = self.settings.create_scheduler(
+                self.project, self.monitoring.metrics.max_value_bytes
+            )
             self._thread = threading.Thread(
                 target=self.scheduler.run_forever,
                 args=(self._stop,),
@@ -85,5 +86,4 @@ class JobsService:
         self.scheduler.wake()
         self._thread.join(timeout=10)
         self.scheduler.shutdown()
-        if self.monitoring is not None:
-            self.monitoring.stop()
+        self.monitoring.stop()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from nbtools.cpus import available_cpus
 from nbtools.jobs.leases import LEASE_SECONDS
+from nbtools.metrics.values import DEFAULT_MAX_VALUE_BYTES
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -40,6 +41,8 @@ class RunRequest:
     ``token`` is the scheduler's claim on the run (only its holder may start it) and
     ``lease_seconds`` how long the run's lease lasts between heartbeats. With shared
     ``storage`` the notebook is read from ``input_url`` and the outputs written there.
+    ``metric_max_bytes`` (``MetricsSettings.max_value_bytes``) is the largest metric value
+    the run's kernel records and its harvest keeps.
     """
 
     run_id: int
@@ -50,6 +53,7 @@ class RunRequest:
     lease_seconds: float = LEASE_SECONDS
     storage: str = ""
     input_url: str = ""
+    metric_max_bytes: int = DEFAULT_MAX_VALUE_BYTES
 
     @classmethod
     def for_project(cls, project: Project, run_id: int, **options: Any) -> RunRequest:

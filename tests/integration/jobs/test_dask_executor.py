@@ -24,6 +24,7 @@ from nbtools.jobs.runs import output_files, request_cancel
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Run
+from nbtools.metrics.values import DEFAULT_MAX_VALUE_BYTES
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, make_notebook
 from tests.integration.jobs.conftest import ONCE_SLOW, wait_for
@@ -53,7 +54,7 @@ def dask_scheduler(project: Project, cluster: Any, **settings: Any) -> Scheduler
     jobs = JobsSettings(
         executor="dask", dask_address=cluster.scheduler_address, poll_seconds=0.1, **settings
     )
-    return jobs.create_scheduler(project)
+    return jobs.create_scheduler(project, DEFAULT_MAX_VALUE_BYTES)
 
 
 class Running:

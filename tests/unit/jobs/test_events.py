@@ -12,6 +12,7 @@ from nbtools.jobs import events
 from nbtools.jobs.events import SUBSCRIBERS, RunFinished, RunFinishing, RunStarted
 from nbtools.jobs.runs import new_run
 from nbtools.jobs.tables import RUNNING, SUCCEEDED, Run
+from nbtools.metrics.values import DEFAULT_MAX_VALUE_BYTES
 from nbtools.project import Project
 from nbtools.store.base import utcnow
 from tests.conftest import run_python
@@ -68,7 +69,9 @@ def test_a_failing_run_finished_subscriber_is_rolled_back_and_the_run_ends(
         run = new_run(None, trigger="manual", notebook_path="nb.ipynb", parameters={})
         run.status, run.worker = RUNNING, "w1"
         session.add(run)
-    work = events.run_finishing(RunFinishing(project.store, run.id, None), FAILING)
+    work = events.run_finishing(
+        RunFinishing(project.store, run.id, None, DEFAULT_MAX_VALUE_BYTES), FAILING
+    )
     assert len(work) == 1
     with caplog.at_level(logging.ERROR), project.store.session(write=True) as session:
         session.get(Run, run.id).status = SUCCEEDED  # type: ignore[union-attr]
