@@ -259,7 +259,7 @@ def _read_input(
         cwd = path.parent if path.parent.is_dir() else Path.cwd()
         return storage.read_bytes(input_url), cwd
     try:
-        return notebook_bytes(project, run), project.resolve(run.notebook_path).parent
+        return notebook_bytes(project, run), _kernel_dir(project, run)
     except NotFoundError:
         if remote is None:
             raise
@@ -271,6 +271,21 @@ def _read_input(
             path=run.notebook_path,
             worker=remote,
         ) from None
+
+
+def _kernel_dir(project: Project, run: Run) -> Path:
+    """The notebook's folder; for a run of a pinned version whose folder is gone (deleted,
+    moved or renamed since), the project root, as the log says."""
+    folder = project.resolve(run.notebook_path).parent
+    if run.pinned_version_id is None or folder.is_dir():
+        return folder
+    log.warning(
+        "nbtools: run %s: the folder of %s is gone; the pinned version runs in the project root %s",
+        run.id,
+        run.notebook_path,
+        project.root,
+    )
+    return project.root
 
 
 def execute_run(

@@ -70,3 +70,18 @@ def test_same_env_refuses_to_run_in_a_changed_environment(
     assert "nothing was run" in refused.stderr
     runs = as_json(nbtools("runs", "list", "--json"))
     assert [run["id"] for run in runs] == [2, 1]
+
+
+def test_reproduce_runs_in_the_project_root_when_the_notebook_folder_is_gone(
+    nbtools: Cli, kernel: EnvKernel, tmp_path: Path
+) -> None:
+    """It failed: FileNotFoundError on the deleted folder, the kernel's working directory."""
+    (tmp_path / "sub").mkdir()
+    write_notebook(tmp_path / "sub", "import os\nprint(n, os.getcwd())", name="x.ipynb")
+    first = as_json(nbtools("run", "sub/x.ipynb", "-p", "n=3", "--json"))
+    assert printed(first) == f"3 {tmp_path / 'sub'}\n"
+    shutil.rmtree(tmp_path / "sub")
+
+    again = as_json(nbtools("run", "--reproduce", str(first["id"]), "--json"))
+    assert again["status"] == "succeeded"
+    assert printed(again) == f"3 {tmp_path}\n"
