@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Column,
     Connection,
     Float,
@@ -27,7 +26,7 @@ from sqlalchemy import (
 import nbtools.jobs.tables  # noqa: F401
 from nbtools.store import utcnow
 from nbtools.store.metadata import metadata
-from nbtools.store.types import UtcDateTime
+from nbtools.store.types import UtcDateTime, json_value
 
 #: One metric of one run: the JSON value, and a numeric copy (``number``) for series and rules.
 metric_values = Table(
@@ -38,7 +37,7 @@ metric_values = Table(
     Column("job_id", ForeignKey("jobs.id", ondelete="SET NULL")),
     Column("name", String(100), nullable=False),
     Column("kind", String(16), nullable=False),
-    Column("value", JSON, nullable=True),
+    Column("value", json_value(), nullable=True),
     Column("number", Float),
     Column("unit", String(32)),
     Column("source", String(16), nullable=False),

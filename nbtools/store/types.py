@@ -3,11 +3,13 @@ so that Core tables can use them as well as the ORM models."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Dialect, ForeignKey, Integer, TypeDecorator
+from sqlalchemy import JSON, Column, DateTime, Dialect, ForeignKey, Integer, Text, TypeDecorator
+from sqlalchemy.types import TypeEngine
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -35,6 +37,28 @@ class UtcDateTime(TypeDecorator[datetime]):
             return moment.replace(tzinfo=utc)
 
         return process
+
+
+class JsonText(TypeDecorator[Any]):
+    """A JSON value stored as its text, in a TEXT column: SQLite gives a column typed JSON
+    NUMERIC affinity, which stores a top-level number's text as a number (``1.0`` read back
+    as ``1``, ``2**63`` as ``9.223372036854776e+18``). Use :func:`json_value`, which keeps
+    PostgreSQL's JSON type (whose text is kept as written)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str:
+        return json.dumps(value)  # None as JSON null, as SQLAlchemy's JSON type stores it
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(value)
+
+
+def json_value() -> TypeEngine[Any]:
+    """The type of a column holding any JSON value, numbers read back as they were written:
+    JSON, as :class:`JsonText` on SQLite."""
+    return JSON().with_variant(JsonText(), "sqlite")
 
 
 def run_owned_columns() -> tuple[Column[int], Column[int]]:
