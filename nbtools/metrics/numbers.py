@@ -18,8 +18,9 @@ CHANGE_DECIMALS = 2
 
 
 def format_number(value: float) -> str:
-    """``5`` for whole numbers, the shortest exact form otherwise (``0.9``)."""
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
+    """``5`` for whole numbers below 1e16, the shortest exact form otherwise (``0.9``,
+    ``1e+16``): as :func:`shown` writes them, with no trailing ``.0``."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e16 else repr(value)
 
 
 def shown(number: Fraction, against: Fraction, *, decimals: int | None = None) -> str:

@@ -114,12 +114,20 @@ class _Parser:
             raise _error(self.text, token.column, f"unexpected {token.text!r} after the rule")
 
     def number(self, what: str) -> tuple[Token, float]:
-        """A finite number (``1e400`` would be infinity: a rule that never or always fires)."""
+        """A finite number (``1e400`` would be infinity: a rule that never or always fires),
+        and 0 only as written (``1e-400`` would be 0)."""
         token = self.take("number", what)
         value = float(token.text)
         if not math.isfinite(value):
             raise _error(
                 self.text, token.column, f"{token.text} is beyond the numbers a metric can hold"
+            )
+        mantissa = token.text.lower().partition("e")[0]
+        if value == 0 and any(char.isdecimal() and int(char) for char in mantissa):
+            raise _error(
+                self.text,
+                token.column,
+                f"{token.text} is too small for the numbers a metric can hold (it would be 0)",
             )
         return token, value
 

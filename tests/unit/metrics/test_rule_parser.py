@@ -34,6 +34,12 @@ from nbtools.metrics.rules import Change, Failed, Late, Missing, Threshold
         ("x < 1.7976931348623157e308", Threshold("x", "<", 1.7976931348623157e308),
          "x < 1.7976931348623157e+308"),  # the largest finite number
         ("failed > 2", Threshold("failed", ">", 2), "failed > 2"),
+        # whole numbers up to 1e16 have no '.0' (they read 1000000000000000.0), as alerts write them
+        ("acc > 1e15", Threshold("acc", ">", 1e15), "acc > 1000000000000000"),
+        ("acc > -9999999999999998", Threshold("acc", ">", -9999999999999998),
+         "acc > -9999999999999998"),
+        ("acc > 1e16", Threshold("acc", ">", 1e16), "acc > 1e+16"),
+        ("acc < 0e-400", Threshold("acc", "<", 0), "acc < 0"),  # a zero written as one
     ],
 )  # fmt: skip
 def test_rules_parse_and_print_canonically(text: str, rule: object, canonical: str) -> None:
@@ -72,6 +78,14 @@ def test_rules_parse_and_print_canonically(text: str, rule: object, canonical: s
         ("accuracy >= 1e400", 13, "1e400 is beyond the numbers a metric can hold"),
         ("loss > -2e308", 8, "-2e308 is beyond the numbers a metric can hold"),
         ("accuracy drops > 1e999%", 18, "1e999 is beyond the numbers a metric can hold"),
+        # they read as 0: 'acc < 0' was stored, and a change said 'greater than 0'
+        (
+            "acc < 1e-400",
+            7,
+            "1e-400 is too small for the numbers a metric can hold (it would be 0)",
+        ),
+        ("acc > -2.5e-330", 7, "-2.5e-330 is too small for the numbers a metric can hold"),
+        ("acc drops > 1e-400%", 13, "1e-400 is too small for the numbers a metric can hold"),
     ],
 )
 def test_parse_errors_name_the_column_and_the_problem(text: str, column: int, problem: str) -> None:
