@@ -168,15 +168,17 @@ async def test_notification_targets_and_deliveries(jp_fetch: Any, root_project: 
     )  # fmt: skip
     assert code == 400
     assert "http:// or https://" in body["message"]
-    for never_works, problem in [
-        ("http://127.0.0.1:99999/", "has the port '99999'"),
-        ("http://127.0.0.1:8124/a b", "holds a space"),
-        ("https://hooks.example.com;SECRETPARAM", "which is not a valid domain name"),
-        ("https://hooks.example.com\\@evil.com/x", "holds a backslash in its authority"),
+    for channel, never_works, problem in [
+        ("webhook", "http://127.0.0.1:99999/", "has the port '99999'"),
+        ("webhook", "http://127.0.0.1:8124/a b", "holds a space"),
+        ("webhook", "https://hooks.example.com;SECRETPARAM", "which is not a valid domain name"),
+        ("webhook", "https://hooks.example.com\\@evil.com/x", "holds a backslash in its authority"),
+        # a control character was sent raw to the SMTP server (201)
+        ("email", "a@b.org\u0000", "a control character"),
     ]:
         code, body = await error_of(
             jp_fetch, "jobs", "4", "notifications", method="POST",
-            body={"channel": "webhook", "destination": never_works, "events": ["alert"]},
+            body={"channel": channel, "destination": never_works, "events": ["alert"]},
         )  # fmt: skip
         assert (code, body["details"]["field"]) == (400, "destination")
         assert problem in body["message"]

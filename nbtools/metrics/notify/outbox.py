@@ -56,16 +56,22 @@ _ADDRESS = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 
 def check_destination(channel: str, destination: str) -> str:
     """A webhook's http(s) URL an HTTP request can be made to
-    (:func:`nbtools.urls.checked_http_url`), or comma-separated e-mail addresses, normalized;
-    at most :data:`MAX_DESTINATION` characters."""
+    (:func:`nbtools.urls.checked_http_url`), or comma-separated e-mail addresses (printable
+    characters only: a control character went raw into the SMTP envelope and the To header),
+    normalized; at most :data:`MAX_DESTINATION` characters."""
     if channel == WEBHOOK:
         checked = checked_http_url(destination.strip(), field="destination", what="A webhook")
     elif channel == EMAIL:
         addresses = [part.strip() for part in destination.split(",") if part.strip()]
-        bad = [address for address in addresses if not _ADDRESS.fullmatch(address)]
+        bad = [
+            address
+            for address in addresses
+            if not _ADDRESS.fullmatch(address) or not address.isprintable()
+        ]
         if not addresses or bad:
+            shown = ", ".join(a if a.isprintable() else f"{a!r} (a control character)" for a in bad)
             raise InvalidInputError(
-                f"Not an e-mail address: {', '.join(bad) or repr(destination)}. Give one or "
+                f"Not an e-mail address: {shown or repr(destination)}. Give one or "
                 "more addresses separated by commas.",
                 field="destination",
                 destination=destination,

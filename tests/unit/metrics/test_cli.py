@@ -212,6 +212,8 @@ def test_notification_targets_and_deliveries(tmp_path: Path) -> None:
         assert "Traceback" not in refused.output
     bad = nbtools(tmp_path, "alerts", "notify", "add", "2", "--email", "nobody")
     assert (bad.exit_code, "Not an e-mail address: nobody" in bad.output) == (2, True)
+    control = nbtools(tmp_path, "alerts", "notify", "add", "2", "--email", "m@n.org\x01")
+    assert (control.exit_code, "a control character" in control.output) == (2, True)
     events = nbtools(tmp_path, "alerts", "notify", "add", "2", "--email", "a@b.c", "--on", "x")
     assert (events.exit_code, events.output.rstrip().endswith("got x. See --on.")) == (2, True)
     assert [t["id"] for t in as_json(tmp_path, "alerts", "notify", "list")] == [target["id"]]

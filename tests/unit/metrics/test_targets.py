@@ -50,6 +50,11 @@ def test_destinations_are_checked_and_normalized(
         ("email", "ops", "Not an e-mail address: ops"),
         ("email", "ops@example.org, bad@", "Not an e-mail address: bad@"),
         ("email", " , ", "Not an e-mail address"),
+        # sent raw into the SMTP envelope and the To header, and a second target for a@b.org
+        ("email", "a@b.org\x00", r"Not an e-mail address: 'a@b.org\\x00' \(a control character\)"),
+        ("email", "ok@b.org, m@n.org\x01", r"'m@n.org\\x01' \(a control character\)"),
+        ("email", "a@b.org\x7f", "a control character"),
+        ("email", "a\u200b@b.org", "a control character"),
         ("sms", "+1555", "Unknown channel 'sms'"),
     ],
 )
