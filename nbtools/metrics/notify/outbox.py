@@ -42,7 +42,7 @@ from nbtools.metrics.tables import (
     add_once,
 )
 from nbtools.metrics.views import listed_destination
-from nbtools.urls import checked_http_url
+from nbtools.urls import checked_http_url, normalized_url
 
 if TYPE_CHECKING:
     from nbtools.metrics.config import NotificationSettings
@@ -51,6 +51,10 @@ if TYPE_CHECKING:
 #: A claimed delivery whose sender has not renewed its claim (:func:`renew_claim`) or reported
 #: back for this long is claimed again: its sender died.
 CLAIM_LEASE = timedelta(minutes=5)
+#: A normalized http(s) URL: ``scheme://``, the login, the host, the port and what follows.
+_ENDPOINT = re.compile(
+    r"(?P<scheme>https?)://(?P<login>[^/?]*@|)(?P<host>\[[^\]]*\]|[^/?:]*)(?P<rest>.*)", re.S
+)
 _ADDRESS = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
 
 
@@ -150,11 +154,25 @@ def _summary(target: NotificationTarget) -> dict[str, Any]:
 
 
 def _same(channel: str, one: str, other: str) -> bool:
-    """Whether two normalized destinations reach the same place: the same URL, or the same
-    mailboxes (:func:`_mailboxes`: in any order and any case)."""
+    """Whether two normalized destinations reach the same place: the same endpoint
+    (:func:`_endpoint`), or the same mailboxes (:func:`_mailboxes`: in any order and case)."""
     if channel != EMAIL:
-        return one == other
+        return _endpoint(one) == _endpoint(other)
     return set(_mailboxes(one.split(", "))) == set(_mailboxes(other.split(", ")))
+
+
+def _endpoint(url: str) -> str:
+    """A webhook's URL as requests reach it: spelled as :func:`nbtools.urls.normalized_url`
+    spells it (host in lower case, no default port, ...), its host as IDNA without a trailing
+    dot, and without the fragment, which is never sent."""
+    spelled = normalized_url(url.partition("#")[0])
+    parts = _ENDPOINT.fullmatch(spelled)
+    if parts is None:
+        return spelled
+    host = parts["host"].rstrip(".")
+    if not host.isascii():
+        host = host.encode("idna").decode("ascii")
+    return f"{parts['scheme']}://{parts['login']}{host}{parts['rest']}"
 
 
 def _mailboxes(addresses: Iterable[str]) -> dict[str, str]:

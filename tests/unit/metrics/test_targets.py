@@ -104,6 +104,16 @@ def test_a_target_naming_a_mailbox_twice_conflicts_with_one_naming_it_once(
     ("first", "second"),
     [
         (("webhook", "https://hooks.example.org/x"), ("webhook", " https://hooks.example.org/x")),
+        # one endpoint written another way was a second target: each event posted twice to it
+        (("webhook", "https://hooks.example.org/x"), ("webhook", "https://HOOKS.example.org/x")),
+        (
+            ("webhook", "https://hooks.example.org/x"),
+            ("webhook", "https://hooks.example.org:443/x"),
+        ),
+        (("webhook", "https://hooks.example.org/x"), ("webhook", "https://hooks.example.org./x")),
+        (("webhook", "https://hooks.example.org/x"), ("webhook", "https://hooks.example.org/x#f")),
+        (("webhook", "https://hooks.example.org/x"), ("webhook", "https://hooks.example.org/./x")),
+        (("webhook", "https://bücher.example/x"), ("webhook", "https://xn--bcher-kva.example/x")),
         (("email", "ops@x.org, ana@x.org"), ("email", "Ana@X.org,ops@x.org")),
     ],
 )
@@ -124,6 +134,17 @@ def test_the_same_destination_twice_on_a_job_is_a_conflict_naming_the_target(
         add_target(session, 1, "email" if first[0] == "webhook" else "webhook", (
             "ops@x.org" if first[0] == "webhook" else "https://hooks.example.org/y"
         ), ["failure"])  # fmt: skip
+
+
+def test_webhooks_differing_in_path_port_or_query_are_different_targets(project: Project) -> None:
+    add_jobs(project, 1)
+    urls = ["https://h.example/x", "https://h.example/X", "https://h.example/x/",
+            "https://h.example:8443/x", "https://h.example/x?a=1", "http://h.example/x",
+            "https://u@h.example/x"]  # fmt: skip
+    with project.store.session(write=True) as session:
+        for url in urls:
+            add_target(session, 1, "webhook", url, ["failure"])
+        assert len(list_targets(session, 1)) == len(urls)
 
 
 @pytest.mark.parametrize(
