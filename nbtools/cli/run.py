@@ -149,7 +149,7 @@ def _execute(
         show_run,
     )
     from nbtools.kernels import KernelSource
-    from nbtools.metrics.config import MetricsSettings
+    from nbtools.metrics import MetricsSettings
 
     project = cli_ctx.project
     kernels = kernels or KernelSource(prestart=False, quiet=True, wait_for_exit=False)

@@ -33,7 +33,7 @@ from nbtools.jobs.preparation import Prepared, prepare, source_index
 from nbtools.jobs.tables import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
 from nbtools.jobs.watchdog import HEARTBEAT_SECONDS, INTERRUPTED, Interrupt, Watchdog
 from nbtools.kernels import Kernel, KernelSource
-from nbtools.metrics.values import MAX_BYTES_ENV
+from nbtools.limits import MAX_BYTES_ENV
 from nbtools.store.database import store_failure
 
 if TYPE_CHECKING:

@@ -33,7 +33,7 @@ from nbtools.jobs.tables import (
     TIMED_OUT,
     runs_table,
 )
-from nbtools.metrics.values import DEFAULT_MAX_VALUE_BYTES
+from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 from nbtools.store import utcnow
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from nbtools.jobs.presence import Presence
 from nbtools.jobs.schedules import next_due
 from nbtools.jobs.tables import Job
 from nbtools.jobs.zones import job_zone
-from nbtools.metrics.values import DEFAULT_MAX_VALUE_BYTES
+from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 from nbtools.store.base import utcnow
 from nbtools.store.database import store_failure, store_unavailable
 

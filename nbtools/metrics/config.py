@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 from traitlets import CaselessStrEnum, Int, Unicode
 
 from nbtools.config import Number, Settings
-from nbtools.metrics.values import DEFAULT_MAX_VALUE_BYTES
+from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 
 if TYPE_CHECKING:
     pass

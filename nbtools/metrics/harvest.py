@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 from nbtools.metrics.errors import InvalidMetricError
 from nbtools.metrics.values import (
-    DEFAULT_MAX_VALUE_BYTES,
     METRIC_MIME,
     JsonValue,
     encode_value,

@@ -15,16 +15,13 @@ import re
 from typing import Any
 
 from nbtools.ids import MAX_INTEGER, whole_number
+from nbtools.limits import DEFAULT_MAX_VALUE_BYTES, MAX_BYTES_ENV
 from nbtools.metrics.errors import InvalidMetricError
 
 #: The MIME type of the display output ``record()`` writes and the harvester reads.
 METRIC_MIME = "application/vnd.nbtools.metric+json"
 PAYLOAD_VERSION = 1
 
-#: Default largest encoded size of one value; ``MetricsSettings.max_value_bytes`` overrides it,
-#: and runs pass that setting to the kernel as ``NBTOOLS_METRIC_MAX_BYTES``.
-DEFAULT_MAX_VALUE_BYTES = 16 * 1024
-MAX_BYTES_ENV = "NBTOOLS_METRIC_MAX_BYTES"
 
 #: The longest name of a metric, and of every series a job stores (rules name them).
 MAX_NAME_LENGTH = 100

@@ -186,13 +186,14 @@ def test_the_kernel_zygote_setting_reaches_the_local_executor(
     tmp_path: Path, value: str | None, forks: bool
 ) -> None:
     from nbtools.jobs.executors.local import LocalExecutor
+    from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
     from nbtools.project import Project
 
     environ = {} if value is None else {"NBTOOLS_JOBS_KERNEL_ZYGOTE": value}
     settings = build(JobsSettings, layered_config(None, environ))
     project = Project(tmp_path)
     try:
-        executor = settings.create_scheduler(project).executor
+        executor = settings.create_scheduler(project, DEFAULT_MAX_VALUE_BYTES).executor
     finally:
         project.close()
     assert isinstance(executor, LocalExecutor)

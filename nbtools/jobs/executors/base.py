@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from nbtools.cpus import available_cpus
 from nbtools.jobs.leases import LEASE_SECONDS
-from nbtools.metrics.values import DEFAULT_MAX_VALUE_BYTES
+from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 
 if TYPE_CHECKING:
     from nbtools.project import Project

@@ -64,7 +64,7 @@ def test_a_run_for_another_purpose_is_refused_before_anything(root: Path) -> Non
         assert "churn-model" in result.output
         # the library's words name no flag (JupyterLab shows them at its Purpose field); the
         # command points at its own
-        assert result.stderr.rstrip().endswith("one. See --purpose.") == (not purpose_args)
+        assert result.stderr.rstrip().endswith("a script). See --purpose.") == (not purpose_args)
         assert result.stderr.rstrip().endswith("this purpose. See --purpose.") == bool(purpose_args)
         assert kernels_of_this_process() == []
     assert json.loads(nbtools(root, "runs", "list", "--json").stdout) == []

@@ -24,7 +24,7 @@ from nbtools.jobs.runs import output_files, request_cancel
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Run
-from nbtools.metrics.values import DEFAULT_MAX_VALUE_BYTES
+from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, make_notebook
 from tests.integration.jobs.conftest import ONCE_SLOW, wait_for

@@ -12,7 +12,7 @@ from nbtools.jobs import events
 from nbtools.jobs.events import SUBSCRIBERS, RunFinished, RunFinishing, RunStarted
 from nbtools.jobs.runs import new_run
 from nbtools.jobs.tables import RUNNING, SUCCEEDED, Run
-from nbtools.metrics.values import DEFAULT_MAX_VALUE_BYTES
+from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 from nbtools.project import Project
 from nbtools.store.base import utcnow
 from tests.conftest import run_python

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from nbtools import record
+from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 from nbtools.metrics.errors import InvalidMetricError
 from nbtools.metrics.record import MetricRefusedWarning
 from nbtools.metrics.values import (
-    DEFAULT_MAX_VALUE_BYTES,
     max_value_bytes,
     normalize_value,
     validate_name,
