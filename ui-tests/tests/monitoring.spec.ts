@@ -342,10 +342,12 @@ test('runs that end together are told oldest first, then the alert they raised',
     ]);
 });
 
+// A page of its own: what the test checks (the reason scrolled into view with its field)
+// depends on the sections open on the page, which the tests sharing a page change.
 test('a rule the server refuses is told under its field, in sight, until the rule changes', async ({
+  page,
   tmpPath
 }, testInfo) => {
-  const page = lab();
   const path = `${tmpPath}/rules.ipynb`;
   expect(await page.contents.uploadContent(notebookJson([code('a', 'x = 1')]), 'text', path)).toBe(
     true
