@@ -162,8 +162,10 @@ test.describe('Versions section', () => {
   });
 
   test('Save version… from the keyboard: once saved, the focus is back on the button', async ({
-    page
+    page,
+    tmpPath
   }) => {
+    await openHistory(page, tmpPath);
     const panel = await openVersionsSection(page);
     const save = panel.getByRole('button', { name: 'Save version…', exact: true });
     await save.focus();
