@@ -387,7 +387,9 @@ def run_job(
 def cancel_run(project: Project, run_id: int, *, actor: str | None = None) -> RunSummary:
     """Cancel a queued run now, or ask the executor of a running run to stop it (audited as
     ``run.cancel`` by ``actor``)."""
-    return summarize_runs(project, [runs.request_cancel(project.store, run_id, actor)])[0]
+    from nbtools.jobs.cancel import request_cancel
+
+    return summarize_runs(project, [request_cancel(project.store, run_id, actor)])[0]
 
 
 def rerun_run(project: Project, run_id: int, *, actor: str | None = None) -> RunSummary:

@@ -17,10 +17,11 @@ import pytest
 from sqlalchemy import select
 
 from nbtools.errors import InvalidInputError
+from nbtools.jobs.cancel import request_cancel
 from nbtools.jobs.config import JobsSettings
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.executors import create_executor
-from nbtools.jobs.runs import output_files, request_cancel
+from nbtools.jobs.runs import output_files
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Run

@@ -11,9 +11,10 @@ from pathlib import Path
 import psutil
 import pytest
 
+from nbtools.jobs.cancel import request_cancel
 from nbtools.jobs.executors import UnknownExecutorError, executor_class
 from nbtools.jobs.executors.local import LocalExecutor
-from nbtools.jobs.runs import get_run, output_files, request_cancel
+from nbtools.jobs.runs import get_run, output_files
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import RUNNING, SUCCEEDED

@@ -186,8 +186,8 @@ def test_a_run_in_flight_when_the_daemon_is_killed_ends_lost_and_is_retried(
 def test_max_concurrent_holds_back_a_jobs_second_run(
     project: Project, sleeper: Path, notebook_factory: NotebookFactory
 ) -> None:
+    from nbtools.jobs.cancel import request_cancel
     from nbtools.jobs.executors.local import LocalExecutor
-    from nbtools.jobs.runs import request_cancel
 
     job = create_job(project, {"notebook_path": "sleep.ipynb", "max_concurrent": 1})
     first, second = (queue_run(project, "sleep.ipynb", {}, job=job) for _ in range(2))

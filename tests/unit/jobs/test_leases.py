@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from nbtools.jobs import leases, runs
+from nbtools.jobs.cancel import request_cancel
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.executors.base import Executor, RunRequest
 from nbtools.jobs.scheduler import Scheduler
@@ -174,7 +175,7 @@ def test_claims_waiting_in_the_executor_are_renewed_every_third_of_a_lease(
 
 def test_cancelled_and_future_runs_are_not_claimed(shared: Project) -> None:
     cancelled = queue_run(shared, "nb.ipynb", {}).id
-    runs.request_cancel(shared.store, cancelled)
+    request_cancel(shared.store, cancelled)
     with shared.store.session(write=True) as session:
         later = runs.new_run(
             None,

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from nbtools.errors import InvalidInputError
 from nbtools.ids import MAX_INT_COLUMN
 from nbtools.jobs import missed, runs
+from nbtools.jobs.cancel import request_cancel
 from nbtools.jobs.definitions import MAX_RETRIES, create_job, get_job, set_paused
 from nbtools.jobs.errors import InvalidScheduleError
 from nbtools.jobs.scheduler import Scheduler
@@ -254,7 +255,7 @@ def get_job_session(project: Project, job_id: int) -> Job:
 
 def test_reaped_run_with_cancel_request_ends_cancelled(project: Project) -> None:
     lost = _running(project, None)
-    runs.request_cancel(project.store, lost.id)
+    request_cancel(project.store, lost.id)
     assert lost.heartbeat_at is not None
     Scheduler(project, clock=Clock(lost.heartbeat_at + timedelta(hours=1))).tick()
     assert all_runs(project)[0].status == "cancelled"

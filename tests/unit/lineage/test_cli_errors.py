@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from nbtools.cli.app import cli
-from nbtools.jobs.runs import request_cancel
+from nbtools.jobs.cancel import request_cancel
 from nbtools.jobs.submit import queue_run
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
