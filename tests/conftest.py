@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 
+from nbtools.cli.app import cli
 from nbtools.processes import kill_tree
 from nbtools.project import Project
 
@@ -73,6 +75,19 @@ def make_notebook(
             for index, (cell_type, source, tags) in enumerate(cells)
         ],
     }
+
+
+def nbtools(root: Path, *args: str) -> Result:
+    """``nbtools --root ROOT ARGS…`` through click's test runner, in this process."""
+    return CliRunner().invoke(cli, ["--root", str(root), *args])
+
+
+def recorded(root: Path) -> tuple[list[Any], list[Any]]:
+    """The runs and the jobs in ``root``'s store, as ``runs list`` and ``schedule list`` show
+    them."""
+    runs = json.loads(nbtools(root, "runs", "list", "--json").stdout)
+    jobs = json.loads(nbtools(root, "schedule", "list", "--json").stdout)
+    return runs, jobs
 
 
 def run_python(code: str, **options: Any) -> subprocess.CompletedProcess[str]:

@@ -22,6 +22,24 @@ def jp_server_config() -> dict[str, Any]:
 
 #: A scheduler of one local worker polling five times a second: runs start soon after a test
 #: queues them.
+#: Every route reading a path (a body field or a query argument): its method, its target below
+#: ``nbtools/api/`` and the field naming the path.
+PATH_ROUTES: list[tuple[str, str, str]] = [
+    ("GET", "notebook", "path"),
+    ("GET", "parameters", "path"),
+    ("GET", "data/check", "path"),
+    ("GET", "versions", "path"),
+    ("GET", "versions/diff", "path"),
+    ("GET", "jobs", "path"),
+    ("GET", "runs", "path"),
+    ("GET", "env/last-run", "path"),
+    ("POST", "versions", "path"),
+    ("POST", "runs", "notebook_path"),
+    ("POST", "jobs", "notebook_path"),
+    ("POST", "extract", "path"),
+    ("POST", "env/recreate", "path"),
+    ("POST", "services", "package_dir"),
+]
 ONE_WORKER = {"workers": 1, "poll_seconds": 0.2}
 
 

@@ -9,28 +9,13 @@ from typing import Any
 
 import pytest
 
-from tests.server.conftest import server_config
+from tests.server.conftest import PATH_ROUTES, server_config
 from tests.server.test_bad_input import send
 
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
     return server_config()
-
-
-#: Every route reading a path (body field or query argument): its method, target and field.
-PATH_ROUTES = [
-    ("POST", "jobs", "notebook_path"),
-    ("POST", "runs", "notebook_path"),
-    ("GET", "jobs", "path"),
-    ("GET", "data/check", "path"),
-    ("GET", "notebook", "path"),
-    ("GET", "parameters", "path"),
-    ("GET", "versions", "path"),
-    ("POST", "versions", "path"),
-    ("POST", "extract", "path"),
-    ("POST", "services", "package_dir"),
-]
 
 
 @pytest.mark.parametrize(

@@ -15,27 +15,11 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler
 from tests.conftest import LogLines, logged, make_notebook
-from tests.server.conftest import ONE_WORKER, server_config
+from tests.server.conftest import ONE_WORKER, PATH_ROUTES, server_config
 from tests.server.test_jobs_api import call, finished
 
 NOTEBOOK = make_notebook([("code", "days = 7", ["parameters"]), ("code", "print(days)", [])])
 HIDDEN = (".ssh/keys.ipynb", ".~x.ipynb", ".local/share/nb.ipynb")
-#: Every route that takes a notebook path: (method, path, query or body naming it).
-PATH_ROUTES: list[tuple[str, str, str]] = [
-    ("GET", "notebook", "path"),
-    ("GET", "parameters", "path"),
-    ("GET", "data/check", "path"),
-    ("GET", "versions", "path"),
-    ("GET", "versions/diff", "path"),
-    ("GET", "jobs", "path"),
-    ("GET", "runs", "path"),
-    ("GET", "env/last-run", "path"),
-    ("POST", "versions", "path"),
-    ("POST", "runs", "notebook_path"),
-    ("POST", "jobs", "notebook_path"),
-    ("POST", "extract", "path"),
-    ("POST", "env/recreate", "path"),
-]
 
 
 @pytest.fixture

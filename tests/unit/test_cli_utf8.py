@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from nbtools.cli.app import cli
-from tests.conftest import make_notebook
+from tests.conftest import make_notebook, nbtools, recorded
 
 #: A notebook with a text parameter, and one whose second cell holds a lone surrogate.
 PARAMETERS = make_notebook([("code", "s = 'a'", ["parameters"]), ("code", "print(s)", [])])
@@ -29,16 +29,6 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "q\udcff.ipynb").write_text(json.dumps(PARAMETERS))  # its name's byte 0xff
     (tmp_path / "bad.ipynb").write_text(json.dumps(DAMAGED))  # "\ud800", as JSON escapes it
     return tmp_path
-
-
-def nbtools(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--root", str(root), *args])
-
-
-def recorded(root: Path) -> tuple[list[object], list[object]]:
-    jobs = json.loads(nbtools(root, "schedule", "list", "--json").stdout)
-    runs = json.loads(nbtools(root, "runs", "list", "--json").stdout)
-    return jobs, runs
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from click.testing import CliRunner, Result
 
-from nbtools.cli.app import cli
 from nbtools.data.catalog import edit_dataset
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.executors.base import RunRequest
@@ -19,15 +17,11 @@ from nbtools.jobs.runs import get_run, list_runs
 from nbtools.jobs.submit import queue_run
 from nbtools.kernels import KernelSource
 from nbtools.project import Project
-from tests.conftest import NotebookFactory
+from tests.conftest import NotebookFactory, nbtools
 
 pytestmark = pytest.mark.slow
 
 USES_CUSTOMERS = [("code", "import nbtools\np = nbtools.data.path('customers')", [])]
-
-
-def nbtools(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--root", str(root), *args])
 
 
 def kernels_of_this_process() -> list[psutil.Process]:

@@ -6,17 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from nbtools.cli.app import cli
-from tests.conftest import NotebookFactory
+from tests.conftest import NotebookFactory, nbtools
 from tests.terminal import answer_at_a_terminal
 
 pytestmark = pytest.mark.slow
-
-
-def nbtools(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--root", str(root), *args])
 
 
 def test_a_run_records_what_it_read_and_wrote(

@@ -10,19 +10,15 @@ from typing import Any
 
 import psutil
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from nbtools.cli.app import cli
-from tests.conftest import NotebookFactory, run_python
+from tests.conftest import NotebookFactory, nbtools, run_python
 from tests.integration.jobs.conftest import processes_with, spawner
 
 pytestmark = pytest.mark.slow
 
 ATTACK = '"); import os; os.system("touch PWNED")  #'
-
-
-def nbtools(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--root", str(root), *args])
 
 
 def run_json(root: Path, *args: str) -> tuple[int, dict[str, Any]]:

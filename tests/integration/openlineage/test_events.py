@@ -15,16 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 from jsonschema import Draft202012Validator
 
-from nbtools.cli.app import cli
 from nbtools.jobs.executors.local import LocalExecutor
 from nbtools.jobs.submit import queue_run
 from nbtools.openlineage import emitter
 from nbtools.openlineage.settings import current
 from nbtools.project import Project
-from tests.conftest import NotebookFactory
+from tests.conftest import NotebookFactory, nbtools
 from tests.integration.jobs.conftest import DoneLog, request
 
 pytestmark = pytest.mark.slow
@@ -117,10 +115,6 @@ def receiver(
     yield Receiver.received
     emitter.shutdown()
     current.cache_clear()
-
-
-def nbtools(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--root", str(root), *args])
 
 
 READS = "import nbtools.data\nprint(open(nbtools.data.path('customers')).read())"

@@ -7,28 +7,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from nbtools.cli.app import cli
 from nbtools.project import Project
-from tests.conftest import make_notebook
+from tests.conftest import make_notebook, nbtools, recorded
 
 #: The commands reading a notebook argument, with what makes each one valid otherwise.
 COMMANDS = [("run",), ("schedule", "add"), ("data", "check")]
-
-
-def nbtools(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--root", str(root), *args])
-
-
-def recorded(root: Path) -> tuple[list[Any], list[Any]]:
-    """The runs and jobs in the store."""
-    runs = json.loads(nbtools(root, "runs", "list", "--json").stdout)
-    jobs = json.loads(nbtools(root, "schedule", "list", "--json").stdout)
-    return runs, jobs
 
 
 def damaged_cell_metadata() -> str:
