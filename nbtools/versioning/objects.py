@@ -32,6 +32,7 @@ from sqlalchemy import Connection, Row, Select, insert, select
 from nbtools.atomic import atomic_write, fsync_directory
 from nbtools.errors import StoreError
 from nbtools.locks import exclusive
+from nbtools.versioning.failures import unusable
 from nbtools.versioning.parts import Blob
 from nbtools.versioning.tables import version_objects
 
@@ -123,8 +124,12 @@ class ObjectStore:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Exclusive access for writers (commits, gc) across threads and processes."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with exclusive(self.directory / "write.lock"):
+        with contextlib.ExitStack() as held:
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                held.enter_context(exclusive(self.directory / "write.lock"))
+            except OSError as error:  # a file or folder in the way: named, with what to do
+                raise unusable(error, self.directory, "lock") from error
             yield
 
     # -- paths -------------------------------------------------------------------------------
@@ -168,12 +173,8 @@ class ObjectStore:
         """
         try:
             self._write(connection, list(objects), base_content)
-        except OSError as exc:
-            raise StoreError(
-                f"Cannot write to the version store: {exc.strerror}: {exc.filename}. Check the "
-                f"free space and permissions of {self.directory}.",
-                path=str(exc.filename),
-            ) from exc
+        except OSError as error:
+            raise unusable(error, self.directory, "write to") from error
 
     def _write(
         self, connection: Connection, objects: list[NewObject], base_content: Mapping[str, bytes]

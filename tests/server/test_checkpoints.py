@@ -179,7 +179,12 @@ async def test_a_failed_recording_stays_reported_until_a_save_is_recorded(
     reply = await history(jp_fetch, "nb.ipynb")
     assert [v["number"] for v in reply["versions"]] == [1]
     assert reply["failure"]["operation"] == "record"
-    assert "Is a directory" in reply["failure"]["message"]
+    assert reply["failure"]["message"] == (  # the path at fault and what to do, not the bare
+        # IsADirectoryError(21, 'Is a directory')
+        f"Cannot lock the version store: {lock} is a folder where the store keeps a file "
+        f"(Is a directory). Move it out of {lock.parent} (nbtools makes the file again), "
+        "then try again."
+    )
     assert (await checkpoints(jp_fetch, "nb.ipynb", "POST"))["id"] == "unrecorded"
     assert [c["id"] for c in await checkpoints(jp_fetch, "nb.ipynb")] == ["1"]
     assert (await history(jp_fetch, "nb.ipynb"))["failure"]["operation"] == "record"
