@@ -7,6 +7,7 @@ interpreter with distributions the test controls (including broken ones).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,24 @@ def write_dist(
         (path / "top_level.txt").write_text("\n".join(top_level) + "\n")
     (path / "RECORD").write_text("\n".join(record or []) + "\n")
     return path
+
+
+def edit_in_place(metadata: Path, old: bytes, new: bytes) -> None:
+    """Rewrite ``old`` as ``new`` (as long) inside ``metadata``, in the same file (same inode
+    and size), then set its times back as they were: an edit within the same second on a
+    file system keeping whole seconds, or a copy keeping times (``cp -p``), looks so."""
+    assert len(old) == len(new)
+    before = metadata.stat()
+    data = metadata.read_bytes()
+    with metadata.open("r+b") as handle:  # not a new file: the folder is left as it was
+        handle.write(data.replace(old, new))
+    os.utime(metadata, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = metadata.stat()
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (
+        before.st_ino,
+        before.st_size,
+        before.st_mtime_ns,
+    )
 
 
 @dataclass

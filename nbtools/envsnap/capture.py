@@ -13,8 +13,10 @@ imports ``json``.
 
 Distributions are read straight from the ``*.dist-info``/``*.egg-info`` metadata on ``sys.path``
 (what ``importlib.metadata`` reads, without its import cost or a pip subprocess). The list is
-cached in CACHE_DIR, keyed on the modification times of the path directories and of each
-metadata directory: installing, removing or upgrading anything changes that key.
+cached in CACHE_DIR, keyed on the inode, size, modification and change times (nanoseconds) of
+the path directories, of each metadata directory and of each one's METADATA (PKG-INFO) file:
+installing, removing or upgrading anything changes that key, and so does editing METADATA in
+place, which changes no directory.
 """
 
 import os
@@ -153,16 +155,43 @@ def path_entries(existing: bool = True) -> "list[str]":
     return seen
 
 
+def _stat(path: str) -> "list[object]":
+    """What any write to ``path`` changes: inode, size, modification and change times (in
+    nanoseconds: an edit within the same second changes them too; the change time also moves
+    when the modification time is set back, as ``cp -p`` does); ``[None]`` if it is gone."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return [None]
+    return [found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns]
+
+
+def metadata_file(path: str, is_dir: bool) -> str:
+    """The file holding the ``Name`` and ``Version`` of the metadata at ``path`` (a
+    directory, ``is_dir``, or an ``.egg-info`` file, which holds them itself)."""
+    if not is_dir:
+        return path
+    return os.path.join(path, "METADATA" if path.endswith(".dist-info") else "PKG-INFO")
+
+
 def metadata_dirs(entries: "list[str]") -> "tuple[list[list[object]], list[str]]":
-    """Each entry's and metadata directory's name and mtime (the cache key), and their paths."""
+    """The cache key: each entry's and metadata directory's name and :func:`_stat`, and that
+    of the file of each one's name and version (edited in place, it changes no directory);
+    and the metadata directories' paths."""
     key: list[list[object]] = []
     found: list[str] = []
     for entry in entries:
-        stamps: list[object] = [entry, os.stat(entry).st_mtime_ns]
+        stamps: list[object] = [entry, *_stat(entry)]
+        if stamps[1] is None:
+            raise FileNotFoundError(entry)
         with os.scandir(entry) as listing:
             for item in sorted(listing, key=lambda item: item.name):
                 if item.name.endswith(_METADATA_SUFFIXES):
-                    stamps += [item.name, item.stat().st_mtime_ns]
+                    stamps += [
+                        item.name,
+                        *_stat(item.path),
+                        *_stat(metadata_file(item.path, item.is_dir())),
+                    ]
                     found.append(item.path)
         key.append(stamps)
     return key, found
@@ -227,11 +256,7 @@ def _wheel_tags(path: str) -> "list[str]":
 def read_distribution(path: str) -> "dict[str, object]":
     """One distribution's facts; broken metadata is recorded under ``broken``, never raised."""
     is_dir = os.path.isdir(path)
-    metadata = (
-        os.path.join(path, "METADATA" if path.endswith(".dist-info") else "PKG-INFO")
-        if is_dir
-        else path
-    )
+    metadata = metadata_file(path, is_dir)
     name, version = _name_from_dir(path)
     record: dict[str, object] = {"name": name, "version": version, "path": path}
     try:

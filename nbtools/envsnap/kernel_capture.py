@@ -216,9 +216,9 @@ class KernelCapture:
 
     A process that captures the same interpreter again (a worker records every run's
     environment) checks first, in process, whether anything was installed, removed or
-    upgraded since its last capture: the modification times of the interpreter's path
-    entries and of each distribution's metadata directory (the key of the capture script's
-    own cache), and that no path entry absent then exists now. Unchanged, the last snapshot
+    upgraded since its last capture: the stat of the interpreter's path entries, of each
+    distribution's metadata directory and of its METADATA file (the key of the capture
+    script's own cache), and that no path entry absent then exists now. Unchanged, the last snapshot
     is the answer and no interpreter is started.
     """
 

@@ -22,7 +22,7 @@ from nbtools.envsnap.kernel_capture import (
     RunningCapture,
     capture_interpreter,
 )
-from tests.envsnap_support import write_dist
+from tests.envsnap_support import edit_in_place, write_dist
 
 
 def run_capture(site: Path, cache: Path | None = None, **env: str) -> dict[str, Any]:
@@ -121,6 +121,22 @@ def test_cache_is_used_until_site_packages_change(tmp_path: Path) -> None:
     assert after_removal["cached"] is False
     assert "two" not in by_name(after_removal)
     assert run_capture(site, cache)["distributions"] == after_removal["distributions"]
+
+
+def test_metadata_edited_in_place_within_the_same_second_is_seen(tmp_path: Path) -> None:
+    """The cache key holds each METADATA file's own stat (inode, size, modification and
+    change times), not only its folder's: editing a file in place changes no folder."""
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    folder = write_dist(site, "edited", "1.0")
+    assert by_name(run_capture(site, cache))["edited"]["version"] == "1.0"
+    assert run_capture(site, cache)["cached"] is True
+    folder_mtime = folder.stat().st_mtime_ns
+
+    edit_in_place(folder / "METADATA", b"Version: 1.0", b"Version: 1.1")
+    assert folder.stat().st_mtime_ns == folder_mtime
+    edited = run_capture(site, cache)
+    assert (edited["cached"], by_name(edited)["edited"]["version"]) == (False, "1.1")
+    assert run_capture(site, cache)["cached"] is True
 
 
 def code_files(cache: Path) -> list[Path]:

@@ -16,7 +16,7 @@ from nbtools.envsnap.snapshots import save_snapshot
 from nbtools.envsnap.tables import env_snapshots
 from nbtools.errors import InvalidInputError, NotFoundError, StoreError
 from nbtools.project import Project
-from tests.envsnap_support import EnvKernel, install_kernel, write_dist
+from tests.envsnap_support import EnvKernel, edit_in_place, install_kernel, write_dist
 
 
 def test_snapshot_kernel_captures_in_the_kernels_interpreter_and_stores(
@@ -178,6 +178,23 @@ def test_a_process_captures_an_unchanged_interpreter_once(
     ]
     assert snapshot_kernel(project, "counted").id == after.id
     assert starts(log) == 3
+
+
+def test_a_process_sees_metadata_edited_in_place(
+    project: Project, env_kernel: EnvKernel, tmp_path: Path
+) -> None:
+    """Its in-process check uses the capture cache's key: a METADATA file edited in place
+    (same inode, size and modification time; only its change time moves) is captured again."""
+    python, log = counting_interpreter(tmp_path)
+    install_kernel(env_kernel.kernels, env_kernel.site, name="counted", python=python)
+    folder = write_dist(env_kernel.site, "patched", "1.0")
+    first = snapshot_kernel(project, "counted")
+    assert (snapshot_kernel(project, "counted").id, starts(log)) == (first.id, 1)
+
+    edit_in_place(folder / "METADATA", b"Version: 1.0", b"Version: 1.5")
+    after = snapshot_kernel(project, "counted")
+    assert starts(log) == 2
+    assert [c.describe() for c in diff(first, after).changes] == ["~ patched 1.0 -> 1.5 (upgraded)"]
 
 
 def test_a_path_entry_that_appears_later_is_seen(
