@@ -43,11 +43,16 @@ def _describe(snapshot: Snapshot) -> dict[str, object]:
     }
 
 
-def _warn_broken(snapshot: Snapshot) -> None:
-    for dist in snapshot.broken():
-        click.secho(
-            f"Warning: {dist.name} has broken metadata: {dist.broken}", err=True, fg="yellow"
-        )
+def _warn_damaged(snapshot: Snapshot) -> None:
+    """A warning for each distribution whose metadata is broken, or found twice."""
+    for dist in snapshot.distributions:
+        if dist.broken:
+            problem = f"has broken metadata: {dist.broken}"
+        elif dist.duplicates:
+            problem = f"{dist.version}: {dist.non_reproducible}"
+        else:
+            continue
+        click.secho(f"Warning: {dist.name} {problem}", err=True, fg="yellow")
 
 
 def _print_diff(changes: SnapshotDiff, title: str) -> None:
@@ -79,7 +84,7 @@ def snapshot(cli_ctx: CliContext, kernel: str, as_json: bool) -> None:
     if as_json:
         print_json(taken.to_dict())
         return
-    _warn_broken(taken)
+    _warn_damaged(taken)
     print_fields(f"Snapshot {taken.short_id}", _describe(taken))
 
 

@@ -177,7 +177,8 @@ def metadata_file(path: str, is_dir: bool) -> str:
 def metadata_dirs(entries: "list[str]") -> "tuple[list[list[object]], list[str]]":
     """The cache key: each entry's and metadata directory's name and :func:`_stat`, and that
     of the file of each one's name and version (edited in place, it changes no directory);
-    and the metadata directories' paths."""
+    and the metadata directories' paths, each entry's in the order its listing gives them,
+    which is the order ``importlib.metadata`` finds them in."""
     key: list[list[object]] = []
     found: list[str] = []
     for entry in entries:
@@ -185,14 +186,14 @@ def metadata_dirs(entries: "list[str]") -> "tuple[list[list[object]], list[str]]
         if stamps[1] is None:
             raise FileNotFoundError(entry)
         with os.scandir(entry) as listing:
-            for item in sorted(listing, key=lambda item: item.name):
-                if item.name.endswith(_METADATA_SUFFIXES):
-                    stamps += [
-                        item.name,
-                        *_stat(item.path),
-                        *_stat(metadata_file(item.path, item.is_dir())),
-                    ]
-                    found.append(item.path)
+            items = [item for item in listing if item.name.endswith(_METADATA_SUFFIXES)]
+        found += [item.path for item in items]
+        for item in sorted(items, key=lambda item: item.name):
+            stamps += [
+                item.name,
+                *_stat(item.path),
+                *_stat(metadata_file(item.path, item.is_dir())),
+            ]
         key.append(stamps)
     return key, found
 
@@ -289,15 +290,24 @@ def read_distribution(path: str) -> "dict[str, object]":
 
 
 def read_distributions(paths: "list[str]") -> "list[dict[str, object]]":
-    """Every distribution, the first of each name on ``sys.path`` winning (as imports do)."""
-    seen = set()
+    """Every distribution, the first of each name winning as ``importlib.metadata`` finds
+    it: in the first ``sys.path`` entry holding one and, when that entry holds several (an
+    upgrade or removal interrupted leaves two), the first its listing gives (``paths`` come
+    in that order). Those several are listed under the winner's ``duplicates``, its own
+    first."""
+    first: dict[str, dict[str, object]] = {}
+    duplicates: dict[str, list[str]] = {}
     records = []
     for path in paths:
         record = read_distribution(path)
         key = canonical_name(str(record["name"]))
-        if key not in seen:
-            seen.add(key)
+        winner = first.get(key)
+        if winner is None:
+            first[key] = record
             records.append(record)
+        elif os.path.dirname(str(winner["path"])) == os.path.dirname(path):
+            duplicates.setdefault(key, [str(winner["path"])]).append(path)
+            winner["duplicates"] = duplicates[key]
     return records
 
 

@@ -122,6 +122,10 @@ def _change(old: Distribution, new: Distribution) -> Change | None:
 def _origin_detail(old: Distribution, new: Distribution) -> str:
     if old.broken != new.broken:
         return f"metadata broken: {new.broken}" if new.broken else "metadata repaired"
+    if old.duplicate_names != new.duplicate_names:
+        if new.duplicates:
+            return f"metadata directories side by side: {', '.join(new.duplicate_names)}"
+        return "one metadata directory again"
     if old.source_label() != new.source_label():
         return f"{old.source_label() or 'index'} -> {new.source_label() or 'index'}"
     return ""

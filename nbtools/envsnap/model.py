@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -36,6 +37,10 @@ class Distribution:
     top_level: tuple[str, ...] = ()
     #: ``ALGORITHM:VALUE`` hashes of the index files a lock file pinned it to (pylock.toml).
     index_hashes: tuple[str, ...] = ()
+    #: When one directory holds several metadata directories of it (an upgrade or removal
+    #: interrupted leaves two): their paths, the one recorded (which ``importlib.metadata``
+    #: reads) first; empty otherwise.
+    duplicates: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -58,10 +63,26 @@ class Distribution:
         return "archive"
 
     @property
+    def duplicate_names(self) -> tuple[str, ...]:
+        """The names of :attr:`duplicates` (``dup-2.0.dist-info``), the recorded one first."""
+        return tuple(os.path.basename(path) for path in self.duplicates)
+
+    @property
     def non_reproducible(self) -> str:
         """Why installing this entry again may not give the same code (empty when it would):
-        an editable install, a ``file://`` install (local files can change or vanish), or a VCS
-        install without a recorded commit."""
+        several metadata directories of it side by side (its files may mix their versions),
+        an editable install, a ``file://`` install (local files can change or vanish), or a
+        VCS install without a recorded commit."""
+        if self.duplicates:
+            recorded, *others = self.duplicate_names
+            return (
+                f"{os.path.dirname(self.duplicates[0])} holds {len(self.duplicates)} metadata "
+                f"directories of it, {recorded} (read by importlib.metadata: its version is "
+                f"the one recorded) and {', '.join(others)}, left by an interrupted upgrade or "
+                "removal, so its files may mix their versions: remove the directory of the "
+                "version not wanted, then reinstall the other "
+                f"(pip install --force-reinstall {self.name}=={self.version})"
+            )
         if self.origin == "editable":
             return "editable install: its code is whatever the directory holds now"
         if self.origin == "vcs" and not (self.direct_url or {}).get("vcs_info", {}).get(
@@ -107,12 +128,15 @@ class Distribution:
 
     def identity(self) -> dict[str, Any]:
         """The facts that make two environments the same (not paths of metadata or installer)."""
-        return {
+        identity: dict[str, Any] = {
             "name": self.key,
             "version": self.version,
             "source": self.source_label(),
             "broken": self.broken,
         }
+        if self.duplicates:  # only then: the ids of every other environment stay as they were
+            identity["duplicates"] = list(self.duplicate_names)
+        return identity
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -126,6 +150,7 @@ class Distribution:
             "wheel_tags": list(self.wheel_tags),
             "top_level": list(self.top_level),
             "index_hashes": list(self.index_hashes),
+            "duplicates": list(self.duplicates),
         }
 
     @classmethod
@@ -139,6 +164,7 @@ class Distribution:
             wheel_tags=tuple(data.get("wheel_tags") or ()),
             top_level=tuple(data.get("top_level") or ()),
             index_hashes=tuple(data.get("index_hashes") or ()),
+            duplicates=tuple(data.get("duplicates") or ()),
         )
 
 
