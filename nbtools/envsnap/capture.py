@@ -73,12 +73,52 @@ def safe_value(name: str, value: str) -> str:
     """``value`` fit to record: redacted for secret-looking names, URL credentials masked."""
     if is_secret_name(name):
         return REDACTED
-    parts = value.split("://")
+    return masked_logins(value, "***@")
+
+
+def masked_logins(text: str, mask: str, keep_shareable: bool = False) -> str:
+    """``text`` with the login of each URL in it replaced by ``mask``; with ``keep_shareable``,
+    a login that is no secret (:func:`is_shareable_login`) is kept. A login is read as
+    :func:`nbtools.urls.without_login` reads it (which this script, run where nbtools may not
+    be installed, cannot import): from ``scheme://`` to the last ``@`` before the first
+    ``/``, ``?``, ``#`` or white space."""
+    parts = text.split("://")
     for index in range(1, len(parts)):
-        authority, slash, rest = parts[index].partition("/")
-        if "@" in authority:
-            parts[index] = "***@" + authority.rsplit("@", 1)[1] + slash + rest
+        part = parts[index]
+        end = len(part)
+        for stop in "/?# \t\n":
+            found = part.find(stop, 0, end)
+            end = found if found != -1 else end
+        login, at, host = part[:end].rpartition("@")
+        if at and not (keep_shareable and is_shareable_login(login)):
+            parts[index] = mask + host + part[end:]
     return "://".join(parts)
+
+
+def is_shareable_login(login: str) -> bool:
+    """Whether a URL's ``user[:password]`` is no secret, so that a direct URL keeps it (PEP
+    610): environment variables only (``${USER}:${TOKEN}``, which pip fills in from the
+    environment of the install), or git's well-known user (``ssh://git@host/repo``)."""
+    user, colon, password = login.partition(":")
+    return login == "git" or (_is_variable(user) and (not colon or _is_variable(password)))
+
+
+def _is_variable(text: str) -> bool:
+    """``${NAME}``, NAME being ASCII letters, digits, ``-`` and ``_``."""
+    name = text[2:-1]
+    return (
+        text.startswith("${")
+        and text.endswith("}")
+        and bool(name)
+        and all(char.isascii() and (char.isalnum() or char in "-_") for char in name)
+    )
+
+
+def shareable_url(url: str) -> str:
+    """A direct URL (``direct_url.json``'s ``url``, a requirement's ``name @ URL``) without
+    its login unless that is no secret (:func:`is_shareable_login`), as PEP 610 asks of
+    installers (pip writes it so; another installer, or a file written by hand, may not)."""
+    return masked_logins(url, "", keep_shareable=True)
 
 
 def is_allowed_name(name: str) -> bool:
@@ -281,7 +321,10 @@ def read_distribution(path: str) -> "dict[str, object]":
         installer = _read(os.path.join(path, "INSTALLER"))
         direct_url = _read(os.path.join(path, "direct_url.json"))
         record["installer"] = installer.strip() if installer else None
-        record["direct_url"] = json.loads(direct_url) if direct_url else None
+        found = json.loads(direct_url) if direct_url else None
+        if isinstance(found, dict) and isinstance(found.get("url"), str):
+            found["url"] = shareable_url(found["url"])  # never a secret in the cache either
+        record["direct_url"] = found
         record["wheel_tags"] = _wheel_tags(path)
         record["top_level"] = _top_level(path)
     except (OSError, ValueError) as exc:

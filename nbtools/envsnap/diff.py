@@ -126,7 +126,10 @@ def _origin_detail(old: Distribution, new: Distribution) -> str:
         if new.duplicates:
             return f"metadata directories side by side: {', '.join(new.duplicate_names)}"
         return "one metadata directory again"
-    if old.source_label() != new.source_label():
+    from nbtools.urls import without_login  # not with the package: it imports ipaddress
+
+    # a login a direct URL keeps (${TOKEN}, git@) is not where the code comes from
+    if without_login(old.source_label()) != without_login(new.source_label()):
         return f"{old.source_label() or 'index'} -> {new.source_label() or 'index'}"
     return ""
 

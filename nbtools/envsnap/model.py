@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from nbtools.envsnap.capture import canonical_name
+from nbtools.envsnap.capture import canonical_name, shareable_url
 from nbtools.store import utcnow
 
 #: Where a snapshot came from: a kernel's interpreter, or an imported lock/requirements file.
@@ -41,6 +41,14 @@ class Distribution:
     #: interrupted leaves two): their paths, the one recorded (which ``importlib.metadata``
     #: reads) first; empty otherwise.
     duplicates: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Whatever it came from (a capture, a requirements or lock file, a snapshot stored
+        # before), a direct URL never carries a secret login into a snapshot or an export.
+        url = (self.direct_url or {}).get("url")
+        if isinstance(url, str) and shareable_url(url) != url:
+            direct_url = {**(self.direct_url or {}), "url": shareable_url(url)}
+            object.__setattr__(self, "direct_url", direct_url)
 
     @property
     def key(self) -> str:

@@ -15,6 +15,7 @@ from packaging.version import InvalidVersion, Version
 from nbtools._version import __version__
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.errors import InvalidInputError
+from nbtools.urls import without_login
 
 #: Options pip accepts in a requirements file that say nothing about what is installed.
 _IGNORED_OPTIONS = {
@@ -143,8 +144,9 @@ class _Reader:
         self.found: dict[str, tuple[int, Distribution]] = {}
 
     def error(self, line: int, problem: str) -> InvalidInputError:
+        """The error of ``line``; a URL the problem quotes is shown without its login."""
         return InvalidInputError(
-            f"{self.source}, line {line}: {problem}", path=self.source, line=line
+            f"{self.source}, line {line}: {without_login(problem)}", path=self.source, line=line
         )
 
     def add(self, line: int, dist: Distribution) -> None:

@@ -77,6 +77,35 @@ async def test_import_then_compare(jp_fetch: Any) -> None:
     assert [d["name"] for d in imported["distributions"]] == ["six"]
 
 
+async def test_no_answer_carries_the_login_of_a_direct_url(jp_fetch: Any) -> None:
+    """A requirements file holding logins, as a user may paste it: the stored snapshot, its
+    export, a diff and the refusal of a bad line show every URL without its login."""
+    content = (
+        "pkg @ https://bot:s3cr3t-tok@pkgs.example/pkg-1.0-py3-none-any.whl  # pkg==1.0\n"
+        "vcsdep @ git+https://ghp_TOKEN123@github.com/o/v.git@abc123\n"
+    )
+    imported = await call(jp_fetch, "import", body={"name": "requirements.txt", "content": content})
+    newer = content.replace("pkg-1.0", "pkg-1.1").replace("==1.0", "==1.1")
+    other = await call(jp_fetch, "import", body={"name": "requirements.txt", "content": newer})
+    answers = [
+        imported,
+        await call(jp_fetch, "snapshots", imported["id"]),
+        await call(jp_fetch, "snapshots", imported["id"], "export", format="requirements"),
+        await call(jp_fetch, "diff", old=imported["id"], new=other["id"]),
+        (await error_of(jp_fetch, "import", body={"name": "r.txt", "content": "x @ " + content}))[
+            1
+        ],
+    ]
+    assert (
+        "pkg @ https://pkgs.example/pkg-1.0-py3-none-any.whl  # pkg==1.0" in answers[2]["content"]
+    )
+    assert "vcsdep @ git+https://github.com/o/v.git@abc123" in answers[2]["content"]
+    for answer in answers:
+        text = json.dumps(answer)
+        assert "s3cr3t-tok" not in text, text
+        assert "ghp_TOKEN123" not in text, text
+
+
 @pytest.mark.parametrize(
     ("path", "body", "params", "status", "message"),
     [
