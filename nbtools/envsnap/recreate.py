@@ -131,6 +131,7 @@ def _pip_install(venv_python: str, requirements: Path, *options: str) -> list[st
         "install",
         "--no-deps",
         "--disable-pip-version-check",
+        "--no-input",  # nobody can answer (no standard input): a host asking for a login fails
         *options,
         "-r",
         str(requirements),

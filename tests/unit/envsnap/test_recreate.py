@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import subprocess
 import sys
+import threading
 import zipfile
 from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -191,3 +195,75 @@ def test_a_link_to_an_empty_directory_gets_the_venv_where_it_points_and_a_failur
         recreate(snapshot, other)
     assert other.is_symlink()
     assert list((tmp_path / "other").iterdir()) == []  # emptied again, still there
+
+
+@contextlib.contextmanager
+def files_behind_a_login(directory: Path, login: str) -> Iterator[str]:
+    """An HTTP server on this machine serving ``directory``'s files to requests that carry
+    ``login`` (``user:password``, HTTP basic authentication), 401 to others; its address."""
+    expected = "Basic " + base64.b64encode(login.encode()).decode()
+
+    class Files(SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(directory), **kwargs)
+
+        def do_GET(self) -> None:
+            if self.headers.get("Authorization") == expected:
+                super().do_GET()
+                return
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="files"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Files)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.mark.slow
+def test_a_login_left_out_of_a_snapshot_is_not_sent_but_one_of_variables_is_filled_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snapshot keeps no secret login, so recreate installs from the URL without it: a
+    host that needs one refuses (exit 1, the directory left as it was). A login written as
+    environment variables is kept, and pip fills it in from recreate's environment."""
+    served = tmp_path / "served"
+    served.mkdir()
+    wheel = build_wheel(served, "VALUE = 1\n")
+    hashes = {"sha256": hashlib.sha256(wheel.read_bytes()).hexdigest()}
+
+    def pinned(url: str) -> Snapshot:
+        direct_url = {"url": url, "archive_info": {"hashes": hashes}}
+        return Snapshot(
+            "requirements", "r.txt", (Distribution("tinypkg", "1.0", direct_url=direct_url),)
+        )
+
+    with files_behind_a_login(served, "bot:s3cr3t-tok") as host:
+        dropped = pinned(f"http://bot:s3cr3t-tok@{host}/{wheel.name}")
+        assert dropped.distributions[0].direct_url == {
+            "url": f"http://{host}/{wheel.name}",
+            "archive_info": {"hashes": hashes},
+        }
+        with pytest.raises(CheckFailedError, match="401") as refused:
+            recreate(dropped, tmp_path / "copy")
+        assert "s3cr3t-tok" not in refused.value.message
+        assert not (tmp_path / "copy").exists()
+
+        monkeypatch.setenv("FILES_USER", "bot")
+        monkeypatch.setenv("FILES_TOKEN", "s3cr3t-tok")
+        variables = pinned(f"http://${{FILES_USER}}:${{FILES_TOKEN}}@{host}/{wheel.name}")
+        report = recreate(variables, tmp_path / "copy")
+    assert (report.installed, report.mismatches) == (1, [])
+    written = (tmp_path / "copy" / REQUIREMENTS_FILE).read_text()
+    assert f"tinypkg @ http://${{FILES_USER}}:${{FILES_TOKEN}}@{host}/{wheel.name}" in written
+    assert "s3cr3t-tok" not in written
