@@ -104,7 +104,8 @@ class RunFinishing:
     store: Store
     run_id: int
     output_dir: str | None
-    #: The largest metric value kept (``MetricsSettings.max_value_bytes`` of its run).
+    #: The largest metric value kept: the ``MetricsSettings.max_value_bytes`` the run was
+    #: claimed with, whichever process ends it.
     metric_max_bytes: int
 
 

@@ -86,6 +86,7 @@ class Run(Base):
     error_message: Mapped[str | None]
     error_cell: Mapped[int | None]
     output_dir: Mapped[str | None]
+    metric_max_bytes: Mapped[int | None]
     outputs: Mapped[list[str] | None]
     notebook_version_id: Mapped[int | None]
     env_snapshot_id: Mapped[str | None]

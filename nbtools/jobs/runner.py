@@ -194,16 +194,8 @@ def _keep_artifacts(run_id: int, source: Path, target: Path) -> None:
             log.warning("nbtools: run %s: cannot keep artifact %s: %s", run_id, path.name, exc)
 
 
-def _finish(
-    store: Store,
-    run_id: int,
-    worker: str,
-    lease_seconds: float,
-    metric_max_bytes: int,
-    **fields: Any,
-) -> None:
-    """Record the end of a run (its metrics harvested up to ``metric_max_bytes`` a value),
-    retrying while the database is briefly unreachable.
+def _finish(store: Store, run_id: int, worker: str, lease_seconds: float, **fields: Any) -> None:
+    """Record the end of a run, retrying while the database is briefly unreachable.
 
     Past the lease the reaper ends the run anyway (and retries it), so trying longer is moot:
     then :class:`RunNotRecordedError` says so in one line. It is raised only once a whole
@@ -214,7 +206,7 @@ def _finish(
     delay = 0.5
     while True:
         try:
-            runs.finish(store, run_id, worker, metric_max_bytes=metric_max_bytes, **fields)
+            runs.finish(store, run_id, worker, **fields)
             return
         except (SQLAlchemyError, OSError) as exc:
             remaining = deadline - time.monotonic()
@@ -309,7 +301,14 @@ def execute_run(
     """
     worker = worker or worker_id()
     store, run_id, lease = project.store, request.run_id, request.lease_seconds
-    run = runs.claim(store, run_id, worker, token=request.token, lease_seconds=lease)
+    run = runs.claim(
+        store,
+        run_id,
+        worker,
+        token=request.token,
+        lease_seconds=lease,
+        metric_max_bytes=request.metric_max_bytes,
+    )
     if run is None:
         return None
     shared = storage.Storage(request.storage) if request.storage else None
@@ -338,16 +337,7 @@ def execute_run(
             outputs = runs.written_outputs(out_dir, run.notebook_path)
             if shared is not None and shared.local is None:
                 location = shared.upload(out_dir, run_id)
-            _finish(
-                store,
-                run_id,
-                worker,
-                lease,
-                request.metric_max_bytes,
-                output_dir=location,
-                outputs=outputs,
-                **ended,
-            )
+            _finish(store, run_id, worker, lease, output_dir=location, outputs=outputs, **ended)
         finally:
             if kernel is not None:
                 # The next run's kernel boots once this run's end is recorded: starting it

@@ -292,12 +292,14 @@ def claim(
     *,
     token: str | None = None,
     lease_seconds: float = LEASE_SECONDS,
+    metric_max_bytes: int = DEFAULT_MAX_VALUE_BYTES,
 ) -> Run | None:
     """Start a queued run on ``worker``; None if it is not ours to start.
 
     With ``token`` the run must be under that claim (see :mod:`nbtools.jobs.leases`);
     without, nobody may hold a claim on it. The run's lease then lasts ``lease_seconds`` and
-    is renewed by :func:`heartbeat`.
+    is renewed by :func:`heartbeat`. The run keeps metric values up to ``metric_max_bytes``
+    (``MetricsSettings.max_value_bytes``), whoever ends it (:func:`finish`).
     """
     now = utcnow()
     held = column.lease_owner == token if token is not None else lease_free(now)
@@ -317,6 +319,7 @@ def claim(
                 heartbeat_at=now,
                 lease_owner=token or worker,
                 lease_expires_at=now + timedelta(seconds=lease_seconds),
+                metric_max_bytes=metric_max_bytes,
             )
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -384,14 +387,13 @@ def finish(
     *,
     expired_at: datetime | None = None,
     lease_owner: str | None = None,
-    metric_max_bytes: int = DEFAULT_MAX_VALUE_BYTES,
     **fields: Any,
 ) -> bool:
     """End a running run; schedules a retry when it failed and attempts remain.
 
     Subscribers to ``run_finishing`` (:mod:`nbtools.jobs.events`; monitoring harvests the
-    run's metrics, values up to ``metric_max_bytes``) read first; their work is done inside
-    the transaction that ends the run.
+    run's metrics, values up to the limit the run was claimed with, whoever ends it) read
+    first; their work is done inside the transaction that ends the run.
 
     ``worker`` None finishes whoever holds it: the reaper, only if its lease expired before
     ``expired_at``; an executor that saw the worker die, only under its claim ``lease_owner``.
@@ -399,7 +401,7 @@ def finish(
     """
     assert status in FINAL_STATES
     work = events.run_finishing(
-        events.RunFinishing(store, run_id, fields.get("output_dir"), metric_max_bytes)
+        events.RunFinishing(store, run_id, fields.get("output_dir"), _metric_limit(store, run_id))
     )
     now = utcnow()
     with store.session(write=True) as session:
@@ -422,6 +424,14 @@ def finish(
             retry = schedule_retry(session, get_run(session, run_id), now)
         events.run_finished(work, events.RunFinished(session, run_id, now, final=retry is None))
     return True
+
+
+def _metric_limit(store: Store, run_id: int) -> int:
+    """The largest metric value run ``run_id`` keeps: the limit it was claimed with (the
+    default for a run started before runs recorded it, or one that is gone)."""
+    with store.connection() as connection:
+        limit = connection.scalar(select(column.metric_max_bytes).where(column.id == run_id))
+    return DEFAULT_MAX_VALUE_BYTES if limit is None else int(limit)
 
 
 #: Errors that fail every attempt alike (the input is wrong, not the moment): never retried.

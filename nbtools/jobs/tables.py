@@ -131,6 +131,11 @@ runs_table = Table(
     Column("error_message", Text),
     Column("error_cell", Integer),
     Column("output_dir", String(4096)),
+    # the largest metric value the run keeps (``MetricsSettings.max_value_bytes`` of whoever
+    # claimed it), recorded when it starts, so that a run ended by another process than its
+    # worker (the reaper, an executor that saw the worker die) is harvested with its own
+    # limit; None for runs started before: the default
+    Column("metric_max_bytes", Integer),
     # the kinds of output file the run wrote there ("notebook", "html"), recorded when it
     # ends, so that listing runs asks the storage nothing; None for runs ended before
     Column("outputs", JSON),

@@ -23,8 +23,8 @@ class MetricsSettings(Settings):
         min=1,
         help="Largest value (as compact JSON, in bytes) one metric may hold. Larger values are "
         "refused with a warning and the run goes on. Every run (nbtools run, the schedulers) "
-        "passes it to its kernel as $NBTOOLS_METRIC_MAX_BYTES, which record() reads, and to "
-        "the harvest of its executed notebook.",
+        "passes it to its kernel as $NBTOOLS_METRIC_MAX_BYTES, which record() reads, and "
+        "records it for the harvest of its executed notebook, whichever process ends the run.",
     ).tag(config=True)
 
 

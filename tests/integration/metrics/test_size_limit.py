@@ -1,17 +1,27 @@
-"""``MetricsSettings.max_value_bytes`` holds for ``nbtools run`` as for a scheduler's runs."""
+"""``MetricsSettings.max_value_bytes`` holds for ``nbtools run`` as for a scheduler's runs,
+and for a run ended by another process than its worker (killed, then ended lost)."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from nbtools import processes
 from nbtools.cli.app import cli
+from nbtools.jobs.executors.local import LocalExecutor
+from nbtools.jobs.scheduler import Scheduler
+from nbtools.jobs.submit import queue_run
 from nbtools.metrics.series import run_metrics
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
+from tests.integration.jobs.conftest import wait_for, wait_until
+from tests.integration.jobs.test_lost_runs import NBTOOLS, reaped, worker_pid
 
 pytestmark = pytest.mark.slow
 
@@ -49,3 +59,68 @@ def test_nbtools_run_records_and_harvests_up_to_the_configured_limit(
     executed = json.loads(Path(run["output_notebook"]).read_text())
     printed = "".join("".join(o.get("text", "")) for o in executed["cells"][0]["outputs"])
     assert f"limit {limit}" in printed
+
+
+#: Records a value over the default limit (16 KiB) and under the raised one, waits for the
+#: run's next save of its progress (every 5 s), notes that it started its third cell and
+#: sleeps until killed.
+RECORD_THEN_SLEEP = [
+    ("code", "from nbtools import record\nrecord('large', 'b' * 20000)", []),
+    ("code", "import time\ntime.sleep(5)", []),
+    ("code", "open('started', 'w').close()\ntime.sleep(300)", []),
+]
+RAISED = 30000
+
+
+def stored_metrics(project: Project, run_id: int) -> list[str]:
+    with project.store.session() as session:
+        return sorted(m["name"] for m in run_metrics(session, run_id)["metrics"])
+
+
+def test_a_run_whose_worker_is_killed_is_harvested_up_to_its_scheduler_limit(
+    project: Project, notebook_factory: NotebookFactory
+) -> None:
+    """A scheduler's worker killed (SIGKILL) mid-run: the executor ends the run lost and
+    harvests the notebook it had saved. Before, that harvest took the default 16 KiB, not
+    the scheduler's limit: the value the kernel had recorded under it was refused."""
+    notebook_factory("s.ipynb", RECORD_THEN_SLEEP)
+    executor = LocalExecutor(1, cwd=project.root)
+    scheduler = Scheduler(project, executor, metric_max_bytes=RAISED)
+    try:
+        run = queue_run(project, "s.ipynb", {})
+        assert scheduler.tick().submitted == [run.id]
+        wait_until(lambda: (project.root / "started").exists(), "the second cell to start")
+        running = wait_for(project, run.id, lambda r: r.status == "running")
+        os.kill(worker_pid(running), signal.SIGKILL)
+        ended = wait_for(project, run.id, lambda r: r.finished_at is not None)
+    finally:
+        executor.shutdown()
+    assert (ended.status, ended.error_name) == ("failed", "WorkerLost")
+    assert stored_metrics(project, run.id) == ["large"]
+
+
+def test_a_killed_cli_run_is_harvested_up_to_its_limit_by_whoever_ends_it(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """``nbtools run`` killed outright (SIGKILL) with a raised limit; the next reader (here
+    a scheduler with the default settings) ends it lost once its lease expired, and harvests
+    it with the limit the run was started with, not its own."""
+    notebook_factory("s.ipynb", RECORD_THEN_SLEEP)
+    config = tmp_path / "cfg.py"
+    config.write_text(f"c.MetricsSettings.max_value_bytes = {RAISED}\n")
+    args = ["--root", str(tmp_path), "--config", str(config), "run", "s.ipynb"]
+    process = subprocess.Popen(
+        [NBTOOLS, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    project = Project(tmp_path)
+    try:
+        wait_until(lambda: (tmp_path / "started").exists(), "the second cell to start")
+        running = wait_for(project, 1, lambda r: r.status == "running")
+        process.kill()
+        process.wait()
+        ended = reaped(project, running)
+        assert (ended.status, ended.error_name) == ("failed", "WorkerLost")
+        assert stored_metrics(project, 1) == ["large"]
+    finally:
+        processes.kill_tree(process.pid)
+        project.close()
