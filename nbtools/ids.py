@@ -20,6 +20,10 @@ MAX_INT_COLUMN = 2**31 - 1
 #: The largest id or version number: ids and version numbers are ``Integer`` columns.
 MAX_ID = MAX_INT_COLUMN
 
+#: The most runs, alerts or deliveries one page of a list holds (``--limit`` in the CLI,
+#: ``?limit=`` in the REST API).
+MAX_LIST = 1000
+
 
 def whole_number(text: str) -> int | None:
     """``text`` as a whole number if it is ASCII digits (no sign, no space) up to
@@ -35,3 +39,16 @@ def parse_id(text: str) -> int | None:
     """``text`` as an id, a whole number from 1 to :data:`MAX_ID`, else None."""
     value = whole_number(text)
     return value if value is not None and 1 <= value <= MAX_ID else None
+
+
+def check_limit(limit: int, most: int = MAX_LIST) -> int:
+    """``limit``, the size of a page of a list, if it is from 1 to ``most``; else an
+    :class:`~nbtools.errors.InvalidInputError` naming ``limit`` and the range: a list never
+    shortens or lengthens the page it was asked for (the CLI and the REST API refuse alike)."""
+    if not 1 <= limit <= most:
+        from nbtools.errors import InvalidInputError  # not on ``nbtools --help``'s path
+
+        raise InvalidInputError(
+            f"limit must be a whole number from 1 to {most}, got {limit}.", field="limit"
+        )
+    return limit

@@ -18,6 +18,7 @@ from traitlets import Bool, CaselessStrEnum, Enum, Float, Int
 
 from nbtools.cli.context import CliContext
 from nbtools.config import Settings
+from nbtools.ids import MAX_LIST
 from nbtools.settings import (
     CONFIG_FILE_VARIABLE,
     bounds,
@@ -106,8 +107,8 @@ config_file_option = click.option(
     f"by environment variables and flags. [env ${CONFIG_FILE_VARIABLE}]",
 )
 
-#: The most ``--limit`` lets a list command show at once.
-MAX_LIMIT = 1000
+#: The most ``--limit`` lets a list command show at once (``?limit=`` of the REST API too).
+MAX_LIMIT = MAX_LIST
 
 
 def limit_option(what: str, *, default: int, more: str = "") -> Callable[[F], F]:

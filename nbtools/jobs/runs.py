@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from nbtools.durations import doubling_wait
 from nbtools.errors import InvalidInputError, NotFoundError
-from nbtools.ids import MAX_INT_COLUMN
+from nbtools.ids import MAX_INT_COLUMN, check_limit
 from nbtools.jobs import events, tables
 from nbtools.jobs.deletion import locked_job
 from nbtools.jobs.leases import LEASE_SECONDS, lease_free
@@ -248,13 +248,14 @@ def list_runs(
     limit: int = 50,
     before: int | None = None,
 ) -> list[RunRow]:
-    """Newest runs first, optionally for one job, one notebook or one status.
+    """Newest runs first, optionally for one job, one notebook or one status; at most
+    ``limit`` (1 to :data:`~nbtools.ids.MAX_LIST`, else InvalidInputError).
 
     ``before`` pages back: only runs with a smaller id (pass the last id of a page). Read in
     SQLAlchemy Core (``Store.connection()``, or a session's connection): no ORM object is
     made, and a command that only lists runs imports no ``sqlalchemy.orm``.
     """
-    query = select(*_ROW_COLUMNS).order_by(column.id.desc()).limit(max(1, min(limit, 1000)))
+    query = select(*_ROW_COLUMNS).order_by(column.id.desc()).limit(check_limit(limit))
     if before is not None:
         query = query.where(column.id < before)
     if job_id is not None:

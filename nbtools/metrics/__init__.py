@@ -17,6 +17,7 @@ returns wire models from :mod:`.views`, written as JSON by
     metrics.list_notifications(project, status="failed")       # [NotificationView]
     metrics.format_value(0.93, "ratio")                        # a value as people read it
     metrics.median([0.9, 0.855])                               # exact, never overflowing
+    metrics.metric_series(project, 3, metric="acc", limit=50)  # up to MAX_PAGE_RUNS runs
 
 Monitoring follows runs through run events (:mod:`.events`).
 """
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from nbtools.metrics.config import MetricsSettings as MetricsSettings
     from nbtools.metrics.config import NotificationSettings as NotificationSettings
     from nbtools.metrics.rules import median as median
+    from nbtools.metrics.series import MAX_PAGE_RUNS as MAX_PAGE_RUNS
     from nbtools.metrics.service import MonitoringService as MonitoringService
     from nbtools.metrics.views import (
         AlertRuleView,
@@ -52,6 +54,7 @@ _LAZY = {
     "NotificationSettings": ("config", "NotificationSettings"),
     "MonitoringService": ("service", "MonitoringService"),
     "median": ("rules", "median"),
+    "MAX_PAGE_RUNS": ("series", "MAX_PAGE_RUNS"),
 }
 __getattr__ = loader(__name__, _LAZY)
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from nbtools import audit
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.ids import check_limit
 from nbtools.jobs.definitions import get_job
 from nbtools.jobs.submit import check_active
 from nbtools.metrics.rule_parser import parse_rule
@@ -24,7 +25,6 @@ from nbtools.metrics.tables import (
 from nbtools.metrics.values import format_value
 from nbtools.store.base import utcnow
 
-MAX_LIST = 1000
 #: How many of a job's latest harvested runs say which metrics it records (for warnings).
 RECENT_RUNS = 20
 #: The rule kinds that compare a metric's number.
@@ -88,14 +88,15 @@ def list_alerts(
     status: str | None = None,
     limit: int = 100,
 ) -> list[Alert]:
-    """Newest alerts first, optionally one job's, one run's or one status's."""
+    """Newest alerts first, optionally one job's, one run's or one status's; at most
+    ``limit`` (1 to :data:`~nbtools.ids.MAX_LIST`, else InvalidInputError)."""
     if status is not None and status not in ALERT_STATES:
         raise InvalidInputError(
             f"Unknown alert status {status!r}; use one of {', '.join(ALERT_STATES)}.",
             field="status",
             status=status,
         )
-    query = select(Alert).order_by(Alert.id.desc()).limit(max(1, min(limit, MAX_LIST)))
+    query = select(Alert).order_by(Alert.id.desc()).limit(check_limit(limit))
     if job_id is not None:
         query = query.where(Alert.job_id == job_id)
     if run_id is not None:

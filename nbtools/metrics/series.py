@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from nbtools.errors import InvalidInputError, NotFoundError
+from nbtools.errors import NotFoundError
+from nbtools.ids import check_limit
 from nbtools.jobs.tables import Run
 from nbtools.metrics.harvest import Harvest
 from nbtools.metrics.tables import MetricHarvest, MetricValue
@@ -106,10 +107,7 @@ def metric_series(
     and is None on the last page. ``runs`` carry each run's status, parameters, notebook
     version and duration, so a chart can mark failed runs and say what a point is.
     """
-    if not 1 <= limit <= MAX_PAGE_RUNS:
-        raise InvalidInputError(
-            f"limit must be between 1 and {MAX_PAGE_RUNS}, got {limit}.", field="limit", limit=limit
-        )
+    check_limit(limit, MAX_PAGE_RUNS)
     runs_query = select(MetricHarvest.run_id).where(MetricHarvest.job_id == job_id)
     if before_run is not None:
         runs_query = runs_query.where(MetricHarvest.run_id < before_run)

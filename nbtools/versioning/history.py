@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Row, Select, insert, select, update
 
 from nbtools.audit import current_actor
 from nbtools.errors import InvalidInputError, NotebookError, NotFoundError
-from nbtools.ids import MAX_ID, MAX_INTEGER, whole_number
+from nbtools.ids import MAX_ID, MAX_INTEGER, check_limit, whole_number
 from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
 from nbtools.store import utcnow
@@ -336,11 +336,8 @@ def history(
     With ``must_exist``, a path with no version that is no notebook file either (a typo) is a
     :class:`NotFoundError`, as :func:`resolve` says; a deleted notebook lists its versions.
     """
-    if limit is not None and not 1 <= limit <= MAX_INTEGER:
-        raise InvalidInputError(
-            f"limit must be a whole number from 1 to {MAX_INTEGER}, got {limit}.",
-            field="limit",
-        )
+    if limit is not None:
+        check_limit(limit, MAX_INTEGER)
     key = notebook_key(project, path)
     with project.store.connection() as connection:
         query = _versions_of(key).order_by(versions.c.number.desc()).limit(limit)

@@ -69,6 +69,32 @@ async def test_run_metrics_and_paged_job_series(jp_fetch: Any, root_project: Pro
     assert (await error_of(jp_fetch, "jobs", "2", "metrics", limit="0"))[0] == 400
 
 
+#: Every list route's ``limit``: the largest it takes (the CLI's ``--limit`` takes the same).
+LIST_LIMITS = [
+    (("alerts",), 1000),
+    (("notifications",), 1000),
+    (("runs",), 1000),
+    (("audit",), 10000),
+    (("jobs", "1", "metrics"), 500),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "most"), LIST_LIMITS, ids=lambda v: "/".join(v) if isinstance(v, tuple) else None
+)
+@pytest.mark.parametrize("limit", ["0", "100000", "ten"])
+async def test_a_list_refuses_a_limit_out_of_its_range_naming_the_range(
+    jp_fetch: Any, root_project: Project, path: tuple[str, ...], most: int, limit: str
+) -> None:
+    """`GET /alerts?limit=0` (or 100000) answered a list of 1 (or 1000) alerts, where `nbtools
+    alerts list --limit 0` refuses: every list route refuses a limit out of its range with a
+    400 naming `limit` and the range, as the CLI does."""
+    add_jobs(root_project, 1)
+    code, body = await error_of(jp_fetch, *path, limit=limit)
+    assert (code, body["details"]["field"]) == (400, "limit")
+    assert f"'limit' must be a whole number from 1 to {most}, got '{limit}'" in body["message"]
+
+
 async def test_a_job_that_does_not_exist_has_no_series_rules_or_targets(
     jp_fetch: Any, root_project: Project
 ) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from nbtools import audit
 from nbtools.durations import doubling_wait
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.ids import check_limit
 from nbtools.jobs.definitions import get_job
 from nbtools.jobs.submit import check_active
 from nbtools.metrics.tables import (
@@ -381,7 +382,7 @@ def list_notifications(
             field="status",
             status=status,
         )
-    query = select(Notification).order_by(Notification.id.desc()).limit(max(1, min(limit, 1000)))
+    query = select(Notification).order_by(Notification.id.desc()).limit(check_limit(limit))
     if job_id is not None:
         query = query.where(Notification.job_id == job_id)
     if status is not None:

@@ -16,7 +16,7 @@ from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from jupyter_nbtools.handlers.bodies import body_fields
 from nbtools import metrics
 from nbtools.errors import InvalidInputError
-from nbtools.ids import MAX_ID
+from nbtools.ids import MAX_ID, MAX_LIST
 
 
 class RulesHandler(NbtoolsHandler):
@@ -55,7 +55,7 @@ class AlertsHandler(NbtoolsHandler):
             job_id=self.whole_number_argument("job", most=MAX_ID),
             run_id=self.whole_number_argument("run", most=MAX_ID),
             status=self.get_query_argument("status", None),
-            limit=self.whole_number_argument("limit", 100) or 1,
+            limit=self.whole_number_argument("limit", 100, least=1, most=MAX_LIST) or 100,
         )
         self.reply(found)
 
@@ -125,7 +125,7 @@ class NotificationsHandler(NbtoolsHandler):
             self.project,
             job_id=self.whole_number_argument("job", most=MAX_ID),
             status=self.get_query_argument("status", None),
-            limit=self.whole_number_argument("limit", 50) or 1,
+            limit=self.whole_number_argument("limit", 50, least=1, most=MAX_LIST) or 50,
         )
         self.reply(found)
 

@@ -10,14 +10,14 @@ from jupyter_nbtools.handlers.bodies import body_fields
 from jupyter_nbtools.handlers.download import attachment
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
 from nbtools import jobs
-from nbtools.ids import MAX_ID
+from nbtools.ids import MAX_ID, MAX_LIST
 
 
 class RunsHandler(JobsHandlerBase):
     """List runs newest first, a page at a time, or run a notebook once.
 
-    ``?limit=N`` (1 to 1000, default 50) sizes the page; ``?before=ID`` (the last run id of
-    a page) gives the next older page.
+    ``?limit=N`` (1 to ``MAX_LIST``, 1000; default 50; else a 400 naming it) sizes the page;
+    ``?before=ID`` (the last run id of a page) gives the next older page.
     """
 
     @web.authenticated
@@ -30,7 +30,7 @@ class RunsHandler(JobsHandlerBase):
             job_id=self.whole_number_argument("job_id", least=1, most=MAX_ID),
             notebook_path=self.notebook_path(path, "path") if path is not None else None,
             status=self.get_query_argument("status", None),
-            limit=self.whole_number_argument("limit", 50, least=1, most=1000) or 50,
+            limit=self.whole_number_argument("limit", 50, least=1, most=MAX_LIST) or 50,
             before=self.whole_number_argument("before", least=1, most=MAX_ID),
         )
         self.reply(found)

@@ -265,7 +265,7 @@ def test_metrics_show_and_series(tmp_path: Path) -> None:
         refused = nbtools(tmp_path, "metrics", "series", "7", "--limit", limit)
         assert (refused.exit_code, refused.output) == (
             2,
-            f"Error: --limit must be between 1 and 500, got {limit}.\n",
+            f"Error: --limit must be a whole number from 1 to 500, got {limit}.\n",
         )
 
 

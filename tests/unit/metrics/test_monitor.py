@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import select
 
+from nbtools.errors import InvalidInputError
 from nbtools.metrics.alerts import (
     acknowledge,
     add_rule,
@@ -188,3 +190,18 @@ def test_rule_warnings_come_from_the_latest_runs_on_both_stores(any_project: Pro
     assert warnings == {
         rules[1].id: "None of the job's recent runs recorded retired: they recorded accuracy."
     }
+
+
+@pytest.mark.parametrize("limit", [0, 1001])
+def test_a_list_refuses_a_limit_out_of_its_range_rather_than_shortening_it(
+    project: Project, limit: int
+) -> None:
+    """`list_alerts(limit=0)` gave one alert, `limit=100000` a thousand, with no word of it:
+    the lists of alerts, deliveries and runs refuse a limit beyond 1 to 1000, naming it."""
+    from nbtools import jobs, metrics
+
+    for listing in (metrics.list_alerts, metrics.list_notifications, jobs.list_runs):
+        with pytest.raises(InvalidInputError) as refused:
+            listing(project, limit=limit)
+        assert refused.value.details == {"field": "limit"}
+        assert refused.value.message == f"limit must be a whole number from 1 to 1000, got {limit}."
