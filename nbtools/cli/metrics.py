@@ -10,7 +10,7 @@ from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.ids import ID
 from nbtools.cli.job_ref import job_argument
-from nbtools.cli.output import print_json, print_table
+from nbtools.cli.output import print_json, print_table, visible
 from nbtools.metrics import format_value
 
 
@@ -67,6 +67,12 @@ def series(
     if as_json:
         print_json(page)
         return
+    if metric is not None and metric not in page["metric_names"]:
+        from nbtools.metrics import recorded_hint
+
+        hint = recorded_hint(metric, page["metric_names"])
+        note = f"Note: None of job {job_id}'s runs recorded the metric {metric!r}: {hint}"
+        click.echo(visible(note), err=True)
     names = sorted(page["series"])
     by_run = {
         (point["run_id"], name): format_value(point["value"], point["unit"])

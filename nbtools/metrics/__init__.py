@@ -18,6 +18,7 @@ returns wire models from :mod:`.views`, written as JSON by
     metrics.format_value(0.93, "ratio")                        # a value as people read it
     metrics.median([0.9, 0.855])                               # exact, never overflowing
     metrics.metric_series(project, 3, metric="acc", limit=50)  # up to MAX_PAGE_RUNS runs
+    metrics.recorded_hint("acuracy", ["accuracy"])             # "did you mean accuracy?"
 
 Monitoring follows runs through run events (:mod:`.events`).
 """
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from nbtools.metrics.config import NotificationSettings as NotificationSettings
     from nbtools.metrics.rules import median as median
     from nbtools.metrics.series import MAX_PAGE_RUNS as MAX_PAGE_RUNS
+    from nbtools.metrics.series import recorded_hint as recorded_hint
     from nbtools.metrics.service import MonitoringService as MonitoringService
     from nbtools.metrics.views import (
         AlertRuleView,
@@ -55,6 +57,7 @@ _LAZY = {
     "MonitoringService": ("service", "MonitoringService"),
     "median": ("rules", "median"),
     "MAX_PAGE_RUNS": ("series", "MAX_PAGE_RUNS"),
+    "recorded_hint": ("series", "recorded_hint"),
 }
 __getattr__ = loader(__name__, _LAZY)
 

@@ -13,6 +13,7 @@ from nbtools.ids import check_limit
 from nbtools.jobs.definitions import get_job
 from nbtools.jobs.submit import check_active
 from nbtools.metrics.rule_parser import parse_rule
+from nbtools.metrics.series import recorded_hint
 from nbtools.metrics.tables import (
     ACKNOWLEDGED,
     ALERT_STATES,
@@ -175,14 +176,4 @@ def _recent_metrics(session: Session, job_id: int) -> dict[str, MetricValue] | N
 
 
 def _unknown_metric(metric: str, names: list[str]) -> str:
-    import difflib
-
-    if not names:
-        return (
-            f"None of the job's recent runs recorded {metric}: they recorded no metric "
-            f"(in the notebook, nbtools.record({metric!r}, VALUE) records it)."
-        )
-    close = difflib.get_close_matches(metric, names, n=1)
-    shown = ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
-    hint = f"did you mean {close[0]}?" if close else f"they recorded {shown}."
-    return f"None of the job's recent runs recorded {metric}: {hint}"
+    return f"None of the job's recent runs recorded {metric}: {recorded_hint(metric, names)}"

@@ -106,6 +106,8 @@ def metric_series(
     Points come oldest first (ready to chart); ``next_before_run`` pages further back
     and is None on the last page. ``runs`` carry each run's status, parameters, notebook
     version and duration, so a chart can mark failed runs and say what a point is.
+    ``metric_names`` are the metrics any run of the job recorded, whatever the page and
+    ``metric``: what ``metric`` may be, when it matched nothing.
     """
     check_limit(limit, MAX_PAGE_RUNS)
     runs_query = select(MetricHarvest.run_id).where(MetricHarvest.job_id == job_id)
@@ -131,7 +133,30 @@ def metric_series(
         "runs": [_run_facts(run) for run in runs],
         "series": series,
         "next_before_run": run_ids[0] if more and run_ids else None,
+        "metric_names": list(
+            session.scalars(
+                select(MetricValue.name)
+                .where(MetricValue.job_id == job_id)
+                .distinct()
+                .order_by(MetricValue.name)
+            )
+        ),
     }
+
+
+def recorded_hint(metric: str, names: list[str]) -> str:
+    """What runs that did not record ``metric`` recorded instead (``names``): the name
+    meant, if one is close, else the names, else how to record it."""
+    import difflib
+
+    if not names:
+        return (
+            "they recorded no metric (in the notebook, "
+            f"nbtools.record({metric!r}, VALUE) records it)."
+        )
+    close = difflib.get_close_matches(metric, names, n=1)
+    shown = ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
+    return f"did you mean {close[0]}?" if close else f"they recorded {shown}."
 
 
 def _run_facts(run: Run) -> dict[str, Any]:

@@ -61,6 +61,10 @@ async def test_run_metrics_and_paged_job_series(jp_fetch: Any, root_project: Pro
     older = await call(jp_fetch, "jobs", "2", "metrics", before=str(page["next_before_run"]))
     assert older["run_ids"] == [4]
     assert set(older["series"]) == {"accuracy", "loss"}
+    # a metric the job never recorded: an empty series, and the names it did record
+    unknown = await call(jp_fetch, "jobs", "2", "metrics", metric="no such")
+    assert (unknown["series"], unknown["metric_names"]) == ({}, ["accuracy", "loss"])
+    assert page["metric_names"] == ["accuracy", "loss"]
 
     assert (await error_of(jp_fetch, "runs", "99", "metrics"))[0] == 404
     code, body = await error_of(jp_fetch, "jobs", "2", "metrics", limit="many")

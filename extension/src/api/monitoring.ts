@@ -59,6 +59,8 @@ export interface MetricSeries {
   series: Record<string, SeriesPoint[]>;
   /** Pass as `before` for the previous page; `null` on the oldest page. */
   next_before_run: number | null;
+  /** Every metric any run of the job recorded (whatever the page and `metric`), sorted. */
+  metric_names: string[];
 }
 
 export interface AlertRule {

@@ -269,6 +269,40 @@ def test_metrics_show_and_series(tmp_path: Path) -> None:
         )
 
 
+def test_a_series_of_a_metric_the_job_never_recorded_says_which_it_records(
+    tmp_path: Path,
+) -> None:
+    """`metrics series JOB --metric 'no such'` showed the runs with no metric and said
+    nothing: a note on stderr says which metrics the job's runs recorded (or the one meant),
+    and `--json` lists them in `metric_names` (every page, whatever the filter)."""
+    project = Project(tmp_path)
+    store_metrics(project, 7, 1, accuracy=0.9, model="gbm")
+    store_metrics(project, 7, 2, accuracy=0.8, rows=3)
+    store_metrics(project, 8, 3, loss=0.1)  # another job's metric is not job 7's
+    project.close()
+
+    unknown = nbtools(tmp_path, "metrics", "series", "7", "--metric", "no such")
+    assert unknown.exit_code == 0
+    assert unknown.stderr == (
+        "Note: None of job 7's runs recorded the metric 'no such': they recorded accuracy, "
+        "model, rows.\n"
+    )
+    typo = nbtools(tmp_path, "metrics", "series", "7", "--metric", "acuracy")
+    assert typo.stderr == (
+        "Note: None of job 7's runs recorded the metric 'acuracy': did you mean accuracy?\n"
+    )
+    known = nbtools(tmp_path, "metrics", "series", "7", "--metric", "model", "--before", "2")
+    assert (known.exit_code, known.stderr) == (0, "")  # recorded, if not in this page
+    page = as_json(tmp_path, "metrics", "series", "7", "--metric", "no such")
+    assert (page["series"], page["metric_names"]) == ({}, ["accuracy", "model", "rows"])
+    with_jobs(tmp_path, 9)
+    silent = nbtools(tmp_path, "metrics", "series", "9", "--metric", "rows")
+    assert silent.stderr == (
+        "Note: None of job 9's runs recorded the metric 'rows': they recorded no metric (in the "
+        "notebook, nbtools.record('rows', VALUE) records it).\n"
+    )
+
+
 def test_a_rule_that_may_never_fire_says_why(tmp_path: Path) -> None:
     """Warnings come from what the job's recent runs recorded, never block adding a rule,
     and say nothing while the job has recorded nothing."""
