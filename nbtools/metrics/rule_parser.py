@@ -8,7 +8,7 @@
     failed                            the run failed or timed out
     late | late 26h                   no success within the schedule's interval (or 26h)
 
-Errors name the column and what was expected there.
+Numbers take the ASCII digits 0-9 only. Errors name the column and what was expected there.
 """
 
 from __future__ import annotations
@@ -42,8 +42,9 @@ MAX_RULE_LENGTH = 500
 #: The longest interval of a ``late`` rule: 10 years (a yearly job's ``late 370d`` fits).
 MAX_LATE_SECONDS = 3650 * 86400
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+#: Digits are ASCII's (``\d`` would take any Unicode digit: ``\u0665`` read as 5).
 _TOKEN = re.compile(
-    r"\s*(?:(?P<duration>\d+[smhdw])\b|(?P<number>-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
+    r"\s*(?:(?P<duration>[0-9]+[smhdw])\b|(?P<number>-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"
     r"|(?P<op><=|>=|==|!=|<|>)|(?P<percent>%)|(?P<word>[A-Za-z_][A-Za-z0-9_.]*))"
 )
 KEYWORDS = ("missing", "failed", "late")
@@ -57,6 +58,13 @@ class Token:
 
 
 def tokenize(text: str) -> list[Token]:
+    """The rule's tokens; a digit other than 0-9 (``\u0665``, ``²``, ``\uff15``) is refused at its
+    column, wherever it stands, rather than read as another token."""
+    for column, char in enumerate(text, 1):
+        if char.isnumeric() and not char.isascii():
+            raise _error(
+                text, column, f"{char!r} is not a digit 0-9 (rules take ASCII digits only)"
+            )
     tokens: list[Token] = []
     position = 0
     while position < len(text):

@@ -96,6 +96,33 @@ def test_parse_errors_name_the_column_and_the_problem(text: str, column: int, pr
     assert "Rules look like" in info.value.message
 
 
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ("acc < \u0665", 7),  # Arabic-Indic five: it read as 'acc < 5'
+        ("acc < \u0661.\u0665", 7),
+        ("acc < 1e\u0665", 9),
+        ("acc < ²", 7),
+        ("late \u0665h", 6),
+        ("acc drops > 5% over \u0663", 21),
+        ("acc drops > \uff15%", 13),  # a fullwidth five
+    ],
+)
+def test_a_rule_takes_ascii_digits_only_and_the_error_names_the_column(
+    text: str, column: int
+) -> None:
+    """Python's ``\\d`` took any Unicode digit: `acc < \u0665` was stored as `acc < 5`, and
+    `late \u0665h` as five hours. Rules take 0-9 only; another digit is refused at its column,
+    as every parse error is."""
+    with pytest.raises(RuleSyntaxError) as info:
+        parse_rule(text)
+    assert info.value.details == {"rule": text, "column": column, "field": "text"}
+    digit = text[column - 1]
+    assert f"at column {column}: {digit!r} is not a digit 0-9 (rules take ASCII digits only)" in (
+        info.value.message
+    )
+
+
 def test_every_example_a_parse_error_gives_is_a_rule_as_typed() -> None:
     """The forms an error lists are typed as they are shown (no [optional] notation a user
     would copy): each quoted one parses, with a metric's name for METRIC."""
