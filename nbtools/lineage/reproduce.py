@@ -75,9 +75,30 @@ class ReproducedRun(WireModel):
         return {**self.run.to_wire(), "reproduction": self.reproduction.to_dict()}
 
 
+def _not_ended(run: Run) -> ConflictError | None:
+    """Why run ``run``, queued or running, cannot be reproduced yet, and what to do."""
+    from nbtools.jobs.tables import QUEUED, RUNNING
+
+    if run.status == QUEUED:
+        why, unwanted = "it has not run yet, so there is no notebook version to reproduce", "run"
+    elif run.status == RUNNING:
+        why, unwanted = "its notebook version is recorded when it ends", "go on"
+    else:
+        return None
+    return ConflictError(
+        f"Run {run.id} is still {run.status}: {why}. Wait until it has ended (`nbtools runs "
+        f"show {run.id}` says how far it is) and reproduce it then, or cancel it (`nbtools "
+        f"runs cancel {run.id}`) if it should not {unwanted}.",
+        run=run.id,
+        status=run.status,
+    )
+
+
 def _version_of(project: Project, run: Run) -> Version:
     from nbtools import versioning
 
+    if run.notebook_version_id is None and (not_ended := _not_ended(run)) is not None:
+        raise not_ended
     if run.notebook_version_id is None:
         raise ConflictError(
             f"Run {run.id} has no recorded notebook version (it never started, ran before "

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from nbtools.cli.app import cli
+from nbtools.jobs import runs
 from nbtools.jobs.cancel import request_cancel
 from nbtools.jobs.submit import queue_run
 from nbtools.project import Project
@@ -54,6 +55,31 @@ def test_a_run_without_lineage_cannot_be_reproduced(
     assert "`nbtools runs rerun 1`" in stderr
     shown = CliRunner().invoke(cli, ["--root", str(project.root), "runs", "show", "1"])
     assert "no notebook version recorded, no environment recorded" in shown.stdout
+
+
+def test_a_run_not_ended_yet_cannot_be_reproduced_and_the_error_says_what_to_do(
+    project: Project, notebook_factory: NotebookFactory
+) -> None:
+    """A queued run was said to have "never started" (as if it never would); a running one
+    too: each says where it is, to wait for its end, or to cancel it."""
+    notebook_factory("nb.ipynb", [("code", "n = 1", ["parameters"])])
+    queued = queue_run(project, "nb.ipynb", {"n": 3})
+    code, stderr = nbtools(project.root, "run", "--reproduce", str(queued.id))
+    assert code == 2
+    assert "never started" not in stderr
+    assert (
+        f"Run {queued.id} is still queued: it has not run yet, so there is no notebook "
+        "version to reproduce. Wait until it has ended"
+    ) in stderr
+    assert f"`nbtools runs cancel {queued.id}`" in stderr
+    running = queue_run(project, "nb.ipynb", {"n": 4})
+    assert runs.claim(project.store, running.id, "worker-1") is not None
+    code, stderr = nbtools(project.root, "run", "--reproduce", str(running.id))
+    assert code == 2
+    assert (
+        f"Run {running.id} is still running: its notebook version is recorded when it ends"
+    ) in stderr
+    assert f"`nbtools runs cancel {running.id}`" in stderr
 
 
 def test_pin_and_unpin_together_is_refused(
