@@ -29,6 +29,9 @@ _SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 #: A host name as resolvers take it: dot-separated labels of letters, digits, ``-`` and ``_``
 #: (an IPv4 address is one too), a final dot allowed.
 _HOST_NAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
+#: The longest label of a domain name, and the longest name (without its final dot), in
+#: ASCII: RFC 1035's 63 and 255 octets on the wire (253 characters written).
+MAX_LABEL, MAX_HOST = 63, 253
 #: The schemes whose authority names a machine (a DNS name, whatever its case), with the port
 #: a client uses when none is given (``None``: no single one).
 _HOST_SCHEMES: dict[str, int | None] = {
@@ -218,28 +221,62 @@ def site_only(url: str) -> str:
     return f"{parts.scheme}://{login}{host}{rest}"
 
 
-def _is_host(host: str, *, bracketed: bool) -> bool:
-    """Whether ``host`` (as :func:`urllib.parse.urlsplit` reads it: lower case, an IPv6
-    address without its brackets) is a host name (a domain name, in its IDNA form if it is
-    not ASCII) or, ``bracketed``, an IPv6 address, so that every client contacts the host
-    the URL shows (:func:`site_only`) and nothing of it is read as anything else."""
+def _host_problem(host: str, *, bracketed: bool) -> str | None:
+    """What keeps ``host`` (as :func:`urllib.parse.urlsplit` reads it: lower case, an IPv6
+    address without its brackets) from being a host name a resolver takes (a domain name, in
+    its IDNA form if it is not ASCII: labels of at most :data:`MAX_LABEL` characters, an
+    ``xn--`` label the exact form of a Unicode one, at most :data:`MAX_HOST` in all) or,
+    ``bracketed``, an IPv6 address; None when nothing does. So every client contacts the host
+    the URL shows (:func:`site_only`), nothing of it is read as anything else, and no
+    delivery fails for a name no resolver could take."""
+    invalid = (
+        f"names the host {host!r}, which is not a valid domain name: a host is dot-separated "
+        "letters, digits, '-' and '_', an IPv4 address or an [IPv6] one."
+    )
     if bracketed:
         try:
             ipaddress.IPv6Address(host)
         except ValueError:
-            return False
-        return True
+            return invalid
+        return None
     try:
         ascii_host = host if host.isascii() else host.encode("idna").decode("ascii")
     except UnicodeError:
+        return invalid
+    if _HOST_NAME.fullmatch(ascii_host) is None:
+        return invalid
+    name = ascii_host.removesuffix(".")
+    if len(name) > MAX_HOST:
+        return f"names a host of {len(name)} characters: a domain name has at most {MAX_HOST}."
+    for label in name.split("."):
+        if len(label) > MAX_LABEL:
+            return (
+                f"names the host {host!r}, which has a label of {len(label)} characters: a "
+                f"label of a domain name has at most {MAX_LABEL}."
+            )
+        if label.startswith("xn--") and not _is_a_label(label):
+            return (
+                f"names the host {host!r}, whose label {label!r} is not a valid IDNA label: an "
+                "'xn--' label is the ASCII form of an international name (xn--bcher-kva for "
+                "bücher): give the name, or its exact ASCII form."
+            )
+    return None
+
+
+def _is_a_label(label: str) -> bool:
+    """Whether ``label`` (``xn--…``) is the ASCII form of a Unicode label, as the resolver
+    library of Python (its ``idna`` codec) reads it back and writes it again."""
+    try:
+        label.encode("ascii").decode("idna")
+    except UnicodeError:
         return False
-    return _HOST_NAME.fullmatch(ascii_host) is not None
+    return True
 
 
 def checked_http_url(url: str, field: str, what: str) -> str:
     """``url`` (normalized as :func:`urllib.parse.urlsplit` reads it) if an HTTP request can
     be made to it: ``http`` or ``https``, a host (a domain name, ASCII or not, or an IP
-    address: :func:`_is_host`; no backslash in front of it, which other clients read as the
+    address: :func:`_host_problem`; no backslash in front of it, which other clients read as the
     start of the path), a port (if given) from 1 to 65535, no space or control character,
     and only ASCII in its path and query (percent-encode the rest). So the host a request
     goes to is the one the URL shows, and the one :func:`site_only` keeps. Its login (``user:password@``) is not checked: it
@@ -279,11 +316,9 @@ def checked_http_url(url: str, field: str, what: str) -> str:
             "clients read as the start of the path, so as another host: percent-encode it "
             "(%5C) in a login, or give the host as it is."
         )
-    if not _is_host(host, bracketed=parts.netloc.rpartition("@")[2].startswith("[")):
-        raise refused(
-            f"URL {shown!r} names the host {host!r}, which is not a valid domain name: a host "
-            "is dot-separated letters, digits, '-' and '_', an IPv4 address or an [IPv6] one."
-        )
+    problem = _host_problem(host, bracketed=parts.netloc.rpartition("@")[2].startswith("["))
+    if problem is not None:
+        raise refused(f"URL {shown!r} {problem}")
     beyond = next((c for c in parts.path + parts.query if not c.isascii()), None)
     if beyond is not None:
         raise refused(

@@ -203,6 +203,7 @@ async def test_notification_targets_and_deliveries(jp_fetch: Any, root_project: 
         ("webhook", "http://127.0.0.1:8124/a b", "holds a space"),
         ("webhook", "https://hooks.example.com;SECRETPARAM", "which is not a valid domain name"),
         ("webhook", "https://hooks.example.com\\@evil.com/x", "holds a backslash in its authority"),
+        ("webhook", "http://xn--/x", "whose label 'xn--' is not a valid IDNA label"),
         # a control character was sent raw to the SMTP server (201)
         ("email", "a@b.org\u0000", "a control character"),
     ]:

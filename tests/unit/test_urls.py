@@ -75,6 +75,10 @@ def test_a_password_holding_a_slash_a_question_mark_or_a_hash_must_be_percent_en
     assert without_login(f"https://u:p{character}ss@host/x") == f"https://u:p{character}ss@host/x"
 
 
+#: A host name of 253 characters, the most a domain name has: four labels of 63 and a dot each.
+LONGEST_HOST = ".".join(["a" * 63] * 4)[: 253 - 2] + ".z"
+
+
 @pytest.mark.parametrize(
     ("url", "checked"),
     [
@@ -86,6 +90,9 @@ def test_a_password_holding_a_slash_a_question_mark_or_a_hash_must_be_percent_en
         ("HTTP://Host/x%20y", "http://Host/x%20y"),
         ("http://bücher.example/x", "http://bücher.example/x"),  # sent as xn--bcher-kva
         ("http://my_host.internal./x", "http://my_host.internal./x"),  # '_', a final dot
+        ("http://xn--bcher-kva.example/x", "http://xn--bcher-kva.example/x"),  # bücher
+        (f"http://{'a' * 63}.example/", f"http://{'a' * 63}.example/"),  # the longest label
+        (f"http://{LONGEST_HOST}./", f"http://{LONGEST_HOST}./"),  # 253 and a final dot
         ("http://host/x#é", "http://host/x#é"),  # a fragment is not sent
         # the login is sent as Basic authentication: its '@', ':' and non-ASCII letters may stay
         ("https://bot:s3@cr:ét@hooks.example.org/x", "https://bot:s3@cr:ét@hooks.example.org/x"),
@@ -126,6 +133,16 @@ def test_a_url_an_http_request_can_be_made_to_is_accepted(url: str, checked: str
         ("http://ä;x.example/", "names the host 'ä;x.example'"),
         ("http://a..b/", "names the host 'a..b'"),
         ("http://[v1.x]/", "names the host 'v1.x'"),
+        # hosts no resolver takes: every delivery failed as a DNS error
+        ("http://xn--/x", "names the host 'xn--', whose label 'xn--' is not a valid IDNA label"),
+        ("http://a.XN--ZZ.example/", "names the host 'a.xn--zz.example', whose label 'xn--zz' "
+         "is not a valid IDNA label: an 'xn--' label is the ASCII form of an international "
+         "name (xn--bcher-kva for bücher): give the name, or its exact ASCII form."),
+        ("http://xn--abc-.example/", "whose label 'xn--abc-' is not a valid IDNA label"),
+        (f"http://{'a' * 64}.example/", "which has a label of 64 characters: a label of a "
+         "domain name has at most 63."),
+        (f"http://{LONGEST_HOST}b/", "names a host of 254 characters: a domain name has at "
+         "most 253."),
         # browsers read '\' as '/': their host is hooks.example.com, urllib's evil.com
         ("https://hooks.example.com\\@evil.com/x", "holds a backslash in its authority"),
     ],
