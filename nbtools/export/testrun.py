@@ -89,13 +89,16 @@ def _tail(text: str, lines: int = 60) -> str:
 
 
 def _make_venv(out: Path, directory: Path) -> Path:
-    """A fresh venv in ``directory`` with the package and its ``test`` extra installed."""
+    """A fresh venv in ``directory`` with the package in ``out`` and its ``test`` extra
+    installed: pip is given the package's absolute path, never a name it would look up on an
+    index (``solo[test]`` is PyPI's project ``solo``; ``/abs/solo[test]`` the directory)."""
     made = run_watched([sys.executable, "-m", "venv", str(directory)], timeout=TIMEOUT_SECONDS)
     if made.returncode != 0:
         raise CheckFailedError(f"Making a fresh venv failed: {_tail(made.stderr, 20)}")
     python = directory / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     install = run_watched(
-        [str(python), "-m", "pip", "install", "--quiet", f"{out}[test]"], timeout=TIMEOUT_SECONDS
+        [str(python), "-m", "pip", "install", "--quiet", f"{out.resolve()}[test]"],
+        timeout=TIMEOUT_SECONDS,
     )
     if install.returncode != 0:
         raise CheckFailedError(
