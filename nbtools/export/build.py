@@ -246,8 +246,24 @@ def _extract(
     )
     files["README.md"] = render_readme(plan, source)
     return Extraction(
-        package, source, dict(sorted(files.items())), problems, plan, default, pins, tuple(served)
+        package,
+        source,
+        {path: line_feeds(files[path]) for path in sorted(files)},
+        problems,
+        plan,
+        default,
+        pins,
+        tuple(served),
     )
+
+
+def line_feeds(text: str) -> str:
+    """``text`` with every line ending in ``\\n``: a cell written with ``\\r\\n`` (Windows) or
+    ``\\r`` line ends gives the same files as one written with ``\\n``. Python reads all three as
+    one line end, in code and in its strings alike, so the code runs the same and its lines keep
+    their numbers; the writer writes the text as it is, so the file on disk, its hash in the
+    manifest and what ``--check`` compares are one text."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def _served(plan: Plan, cells: list[Cell]) -> "tuple[list[Served], list[Problem]]":

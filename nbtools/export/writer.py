@@ -199,9 +199,11 @@ def _foreign_entries(out: Path, store_dir: Path | None) -> list[str]:
 
 
 def _atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` as it is: no line end translated (its lines end in ``\\n``:
+    :func:`~nbtools.export.build.line_feeds`), so the file's hash is the text's."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(_TEMPORARY.format(path.name))
-    temporary.write_text(text, encoding="utf-8")
+    temporary.write_text(text, encoding="utf-8", newline="")
     os.replace(temporary, path)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -145,3 +146,33 @@ def test_compare_and_diff_show_what_is_stale(tmp_path: Path) -> None:
     assert "--- a/src/pkg/core.py\n+++ b/src/pkg/core.py" in diff
     assert "-    return 1\n+    return 2\n" in diff
     assert "+++ /dev/null" in diff
+
+
+def test_cells_with_windows_line_ends_give_a_package_check_finds_up_to_date(
+    tmp_path: Path,
+) -> None:
+    """A cell's ``\\r\\n`` was written as it was and read back as ``\\n``: ``--check`` said
+    the package was stale straight after writing it, and every write said "changed" again."""
+    cells = (
+        ("markdown", "# Title\r\n\r\n> A summary.\r\n", []),
+        ("code", "n = 2\r\n", ["parameters"]),
+        ("code", "#| export\r\ndef h():\r\n    return '''a\r\nb'''\r\n", []),
+        ("code", "record('h', h())\rx = n\r", ["main"]),
+        ("code", "assert h() == 'a\\nb'\r\n", ["test"]),
+    )
+    crlf = extraction(*cells)
+    lf = extraction(
+        *(
+            (kind, text.replace("\r\n", "\n").replace("\r", "\n"), tags)
+            for kind, text, tags in cells
+        )
+    )
+    assert crlf.files == lf.files
+    write(crlf, tmp_path)
+    assert {c.status for c in compare(crlf, tmp_path)} == {"unchanged"}
+    assert {c.status for c in write(crlf, tmp_path)} == {"unchanged"}
+    manifest = json.loads((tmp_path / MANIFEST).read_text())
+    for path in crlf.files:
+        data = (tmp_path / path).read_bytes()
+        assert b"\r" not in data
+        assert manifest["files"][path] == hashlib.sha256(data).hexdigest()
