@@ -22,8 +22,9 @@ from nbtools.export.naming import (
     suggest_package_name,
 )
 from nbtools.export.plan import DEFAULT_MODULE, Plan, build_plan
-from nbtools.export.render.modules import render_modules
+from nbtools.export.render.modules import render_modules, title_and_summary
 from nbtools.export.render.project import render_pyproject, render_readme
+from nbtools.export.toplevel import module_future_problems
 from nbtools.notebooks import Notebook, cell_source, cell_tags
 from nbtools.pycode import parse_code
 
@@ -205,8 +206,10 @@ def _extract(
     served, serve_problems = _served(plan, classified.cells)
     taken = namespace_problems(plan, default, bool(served))
     cycles = import_cycles(plan, default, bool(served))
+    futures = _future_problems(plan, default)
     problems = sorted(
-        [*plan.problems, *serve_problems, *taken, *cycles], key=lambda p: (p.cell, p.line, p.code)
+        [*plan.problems, *serve_problems, *taken, *cycles, *futures],
+        key=lambda p: (p.cell, p.line, p.code),
     )
     exported = [
         m for module in plan.modules.values() for p in module.cells for m in p.names.modules
@@ -274,6 +277,17 @@ def _served(plan: Plan, cells: list[Cell]) -> "tuple[list[Served], list[Problem]
     from nbtools.export.serving import find_served
 
     return find_served(plan, cells)
+
+
+def _future_problems(plan: Plan, default: str) -> list[Problem]:
+    """``from __future__`` imports that code of their module comes before (the default
+    module's file opens with the notebook's summary as its docstring, if it has one)."""
+    with_docstring = default if title_and_summary(plan.markdown)[1] else None
+    return [
+        problem
+        for module in plan.modules.values()
+        for problem in module_future_problems(module, module.name == with_docstring)
+    ]
 
 
 def _main_modules(plan: Plan) -> list[str]:

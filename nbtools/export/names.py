@@ -37,6 +37,13 @@ class Names(NamedTuple):
     modules: set[str]
     #: Some import, nested ones included, is relative (``from .core import f``).
     relative: bool
+    #: Names the code binds at its top level that its functions and classes read (``limit``
+    #: in ``limit = 5`` then ``def f(): return limit``).
+    inner: frozenset[str] = frozenset()
+    #: The line of the first ``await``, ``async for``, ``async with`` or async comprehension
+    #: outside any function (IPython's top-level await; Python refuses it in a module or a
+    #: plain function); 0 when there is none.
+    awaits: int = 0
 
     def external(self) -> dict[str, int]:
         """Free names that are not builtins, with the first line that reads each."""
@@ -55,8 +62,9 @@ class _Scope:
     def use(self, name: str, line: int) -> None:
         self.uses.setdefault(name, line)
 
-    def free(self) -> dict[str, int]:
-        """Names this scope and the scopes inside it read but do not bind."""
+    def free(self, inner: set[str] | None = None) -> dict[str, int]:
+        """Names this scope and the scopes inside it read but do not bind; ``inner`` collects
+        the names scopes inside it read that it binds."""
         result: dict[str, int] = {}
         for name, line in self.uses.items():
             if name in self.declared_global or name not in self.bound:
@@ -66,6 +74,8 @@ class _Scope:
                 visible = self.kind != "class" and name not in self.declared_global
                 if not (visible and name in self.bound):
                     result.setdefault(name, line)
+                elif inner is not None:
+                    inner.add(name)
         return result
 
 
@@ -79,6 +89,9 @@ class _Visitor(ast.NodeVisitor):
         self.rebound: set[str] = set()
         self.modules: set[str] = set()
         self.relative = False
+        #: How many functions (and lambdas) the visit is inside.
+        self.functions = 0
+        self.awaits = 0
 
     # scopes -------------------------------------------------------------------------------
     def _enter(self, kind: str) -> _Scope:
@@ -162,6 +175,23 @@ class _Visitor(ast.NodeVisitor):
         for keyword in node.keywords:
             self.visit(keyword.value)
 
+    def _awaiting(self, node: ast.AST) -> None:
+        """``node`` awaits: outside a function, it is a top-level await."""
+        if not (self.functions or self.awaits):
+            self.awaits = getattr(node, "lineno", 0)
+
+    def visit_Await(self, node: ast.Await) -> None:
+        self._awaiting(node)
+        self.visit(node.value)
+
+    def visit_AsyncFor(self, node: ast.AsyncFor) -> None:
+        self._awaiting(node)
+        self.generic_visit(node)
+
+    def visit_AsyncWith(self, node: ast.AsyncWith) -> None:
+        self._awaiting(node)
+        self.generic_visit(node)
+
     def visit_Global(self, node: ast.Global) -> None:
         self.scope.declared_global.update(node.names)
 
@@ -239,8 +269,10 @@ class _Visitor(ast.NodeVisitor):
         self._bind(node.name)
         scope = self._enter("function")
         scope.bound.update(arg.arg for arg in named)
+        self.functions += 1
         for statement in node.body:
             self.visit(statement)
+        self.functions -= 1
         self._leave(scope)
 
     visit_FunctionDef = _function
@@ -251,7 +283,9 @@ class _Visitor(ast.NodeVisitor):
         self._arguments_outside(node.args, named)
         scope = self._enter("function")
         scope.bound.update(arg.arg for arg in named)
+        self.functions += 1
         self.visit(node.body)
+        self.functions -= 1
         self._leave(scope)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
@@ -264,6 +298,8 @@ class _Visitor(ast.NodeVisitor):
         self._leave(scope)
 
     def _comprehension(self, generators: list[ast.comprehension], *results: ast.expr) -> None:
+        if any(generator.is_async for generator in generators):
+            self._awaiting(generators[0].iter)
         self.visit(generators[0].iter)
         scope = self._enter("comprehension")
         for index, generator in enumerate(generators):
@@ -314,13 +350,16 @@ def analyze(tree: ast.Module) -> Names:
     visitor = _Visitor()
     for statement in tree.body:
         visitor.visit(statement)
+    inner: set[str] = set()
     return Names(
         bound=visitor.module.bound,
-        free=visitor.module.free(),
+        free=visitor.module.free(inner),
         star_imports=visitor.star_imports,
         imports={n: s for n, s in visitor.imports.items() if n not in visitor.rebound},
         modules=visitor.modules,
         relative=visitor.relative,
+        inner=frozenset(inner),
+        awaits=visitor.awaits,
     )
 
 

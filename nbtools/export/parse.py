@@ -1,8 +1,9 @@
 """Parsing exported cells, and rejecting what only works inside IPython.
 
 IPython syntax (``%magic``, ``!shell``, ``x = !cmd``, ``obj?``) makes parsing fail;
-those lines are reported as notebook-only constructs with a hint, never silently dropped. Any
-other parse failure is a syntax error at the notebook cell's line.
+those lines are reported as notebook-only constructs with a hint, never silently dropped, and
+so is a top-level ``await``, which parses but which only IPython runs. Any other parse failure
+is a syntax error at the notebook cell's line.
 """
 
 import ast
@@ -26,6 +27,16 @@ NOTEBOOK_ONLY_NAMES = {
 }
 
 
+#: The message and hint of an ``await`` outside a function, which only IPython runs.
+TOP_LEVEL_AWAIT = (
+    "'await' (or 'async for', 'async with') outside a function runs only in IPython (its "
+    "top-level await): Python refuses it in a module, and in run() or a test, which are "
+    "plain functions.",
+    "Outside IPython no event loop is running: call a synchronous API, or put the code in an "
+    "async def and run it with asyncio.run(...).",
+)
+
+
 class Parsed:
     """An exported cell with its name analysis, its outline and its syntax tree.
 
@@ -47,9 +58,13 @@ class Parsed:
         return self._tree
 
 
-def _problem(cell: Cell, line: int, code: str, message: str, hint: str = "") -> Problem:
+def problem_at(
+    cell: Cell, line: int, code: str, message: str, hint: str = "", severity: str = "error"
+) -> Problem:
+    """A problem at ``line`` of the cell's code (0: the cell, at no line), as the notebook
+    numbers the cell's lines."""
     return Problem(
-        cell.index, cell.id, cell.notebook_line(line) if line else 0, code, message, hint
+        cell.index, cell.id, cell.notebook_line(line) if line else 0, code, message, hint, severity
     )
 
 
@@ -84,17 +99,19 @@ def parse_cell(cell: Cell) -> tuple[Parsed | None, list[Problem]]:
     except RecursionError:
         return None, [too_deep(cell)]
     problems = [
-        _problem(cell, line, "notebook-only", f"'{name}' is not defined outside IPython.", hint)
+        problem_at(cell, line, "notebook-only", f"'{name}' is not defined outside IPython.", hint)
         for name, hint in NOTEBOOK_ONLY_NAMES.items()
         if (line := names.free.get(name)) is not None
     ]
+    if names.awaits:
+        problems.append(problem_at(cell, names.awaits, "notebook-only", *TOP_LEVEL_AWAIT))
     return Parsed(cell, names, parts, tree), problems
 
 
 def too_deep(cell: Cell) -> Problem:
     """The problem of a cell nesting an expression deeper than its analysis recurses (a few
     hundred levels; Python itself compiles up to about 3000)."""
-    return _problem(
+    return problem_at(
         cell,
         1,
         "too-deep",
@@ -110,7 +127,7 @@ def _syntax_problems(cell: Cell, error: SyntaxError) -> list[Problem]:
     problems = []
     for number in ipython:
         message, hint = _describe_ipython(lines[number - 1])
-        problems.append(_problem(cell, number, "notebook-only", message, hint))
+        problems.append(problem_at(cell, number, "notebook-only", message, hint))
     if ipython:
         blanked = [
             re.sub(r"\S.*", "pass", line) if n in ipython else line
@@ -125,7 +142,7 @@ def _syntax_problems(cell: Cell, error: SyntaxError) -> list[Problem]:
         else:
             return problems
     message = f"Syntax error: {error.msg}."
-    problems.append(_problem(cell, error.lineno or 1, "syntax-error", message))
+    problems.append(problem_at(cell, error.lineno or 1, "syntax-error", message))
     return problems
 
 

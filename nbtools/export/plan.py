@@ -16,6 +16,7 @@ from nbtools.export.outline import public_names
 from nbtools.export.parallel import parse_cells
 from nbtools.export.parameters import cell_parameters
 from nbtools.export.parse import NOTEBOOK_ONLY_NAMES, Parsed, parse_untagged
+from nbtools.export.toplevel import cell_problems, rebinding_problems
 from nbtools.notebooks import Notebook, cell_source
 from nbtools.parameters import Parameter
 
@@ -142,6 +143,8 @@ class _Planner:
         #: Tagged cells left out for a problem of their own (an invalid module name, ...).
         self._refused = {p.cell for p in classified.problems} - {c.index for c in classified.cells}
         self._stars: list[Star] = []
+        #: Names exported code reads from the top level of its modules (:func:`_read_by_exports`).
+        self._read_by_exports: frozenset[str] = frozenset()
 
     # ------------------------------------------------------------------------------------
     def run(self) -> Plan:
@@ -155,8 +158,12 @@ class _Planner:
         for module in modules.values():
             self._resolve_module(module, exported, params)
         main = [p for p in parsed if p.cell.role == MAIN]
+        tests = [p for p in parsed if p.cell.role == TEST]
+        if main or tests:
+            self._read_by_exports = _read_by_exports(modules)
         # computed defaults run first in run(): their names resolve as a main cell's do
         main_imports = self._resolve_main([*parameter_cells, *main], exported, params)
+        self.problems += rebinding_problems(main, exported, self._read_by_exports)
         parameter_imports = [
             node
             for cell in parameter_cells
@@ -164,7 +171,6 @@ class _Planner:
             if isinstance(node, (ast.Import, ast.ImportFrom))
         ]
         has_pipeline = bool(parameters or main)
-        tests = [p for p in parsed if p.cell.role == TEST]
         main_names = {name for p in main for name in p.names.bound}
         test_imports: dict[int, dict[str, Binding]] = {}
         test_parameters: dict[int, list[Parameter]] = {}
@@ -277,6 +283,7 @@ class _Planner:
             known |= parsed.names.bound
             self._no_star_imports(parsed)
             self._no_generated_names(parsed)
+            self.problems += cell_problems(parsed)
             for name, line in parsed.names.external().items():
                 if (
                     name in known
@@ -305,6 +312,8 @@ class _Planner:
         imports: dict[str, Binding] = {}
         used: list[Parameter] = []
         self._no_star_imports(test)
+        self.problems += cell_problems(test)
+        self.problems += rebinding_problems([test], exported, self._read_by_exports, set(params))
         for name, line in test.names.external().items():
             if name in NOTEBOOK_ONLY_NAMES:
                 continue
@@ -440,6 +449,16 @@ def build_plan(nb: Notebook, classified: Classified, package: str, processes: in
             message = "The notebook has no exported cells. " + TAGGING_HELP
         raise InvalidInputError(message, **({"problems": "; ".join(problems)} if problems else {}))
     return _Planner(nb, classified, package, processes).run()
+
+
+def _read_by_exports(modules: dict[str, Module]) -> frozenset[str]:
+    """The names exported code reads that its module binds: from another cell, or in a
+    function or class of the cell binding it."""
+    read: set[str] = set()
+    for module in modules.values():
+        for parsed in module.cells:
+            read.update(parsed.names.free, parsed.names.inner)
+    return frozenset(read)
 
 
 def _stars(modules: dict[str, Module]) -> list[Star]:
