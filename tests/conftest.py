@@ -77,6 +77,28 @@ def make_notebook(
     }
 
 
+@contextlib.contextmanager
+def unwritable(folder: Path) -> Iterator[None]:
+    """``folder`` made a folder this process may not write in, for the block: read-only, or,
+    for root, whom permissions do not stop, immutable (``chattr +i``; skipped where that
+    cannot be set)."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    chattr = shutil.which("chattr")
+    made = chattr and subprocess.run([chattr, "+i", str(folder)], capture_output=True).returncode
+    if made != 0:
+        pytest.skip("root writes anywhere, and chattr +i cannot stop it here")
+    try:
+        yield
+    finally:
+        subprocess.run([str(chattr), "-i", str(folder)], check=True)
+
+
 def nbtools(root: Path, *args: str) -> Result:
     """``nbtools --root ROOT ARGS…`` through click's test runner, in this process."""
     return CliRunner().invoke(cli, ["--root", str(root), *args])

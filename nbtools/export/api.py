@@ -10,6 +10,7 @@ from nbtools.export.writer import (
     FileChange,
     check_output,
     check_path_lengths,
+    check_targets,
     compare,
     previous_dependencies,
     refusal,
@@ -136,6 +137,8 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
         request.processes,
     )
     check_path_lengths(extraction, request.out)
+    if request.mode != "write":  # a write checks them under its lock
+        check_targets(extraction, request.out)
     # a write compares the package with the disk itself, under its lock
     changes = compare(extraction, request.out) if request.mode != "write" else []
     report = ExtractReport(extraction, request.out, request.mode, changes, request.notebook_path)

@@ -10,6 +10,9 @@ package's directory; a manifest of an older version names only its file name): w
 notebook's package into that directory, even one of the same file name in another folder, is
 refused (``ConflictError`` with the owner in ``details["notebook"]``) unless ``force`` confirms
 the overwrite.
+
+A write checks everything it needs before it writes anything, and undoes itself when it fails
+(:mod:`nbtools.export.staging`): a refused or failed write changes nothing.
 """
 
 import json
@@ -22,14 +25,19 @@ from nbtools.digest import sha256_hex
 from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.export.build import Extraction
 from nbtools.export.model import MANIFEST
+from nbtools.export.staging import (
+    TEMPORARY,
+    Staged,
+    check_places,
+    check_writable,
+    write_failed,
+)
 from nbtools.locks import exclusive
 from nbtools.paths import DEFAULT_STORE_DIR, nearest_folder, path_limit, real_path, resolve_inside
 
 #: The field (``force``) that writes in spite of a refusal, named in its ``details["override"]``
 #: (the CLI names its flag; the REST API's body takes it).
 FORCE = "force"
-#: The name a file is written to first, beside it, before it replaces the file.
-_TEMPORARY = ".{}.nbtools-tmp"
 #: Entries that do not make a directory "hold files we did not generate": tools' folders, and
 #: nbtools' own store directory (a project's, by its default name; the caller's project's
 #: store, whatever its name, is passed as ``store_dir``).
@@ -78,7 +86,7 @@ def check_path_lengths(extraction: Extraction, out: Path) -> None:
     directory = out.resolve()
     limit = path_limit(nearest_folder(directory)) - 1  # the limit counts the terminating NUL
     longest = max(extraction.files, key=lambda path: len(path.encode()))
-    size = len(os.fsencode(directory / longest)) + len(_TEMPORARY.format(""))
+    size = len(os.fsencode(directory / longest)) + len(TEMPORARY.format(""))
     if size > limit:
         raise InvalidInputError(
             f"The output {out} leaves too little room for the package's files: {longest} would "
@@ -117,18 +125,30 @@ def previous_dependencies(out: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in deps.items()} if isinstance(deps, dict) else {}
 
 
+#: What reading a file that is not there (a folder, or under a file) raises.
+_ABSENT = (FileNotFoundError, IsADirectoryError, NotADirectoryError)
+
+
 def _file_hash(path: Path) -> str | None:
     try:
         return sha256_hex(path.read_bytes())
-    except (FileNotFoundError, IsADirectoryError):
+    except _ABSENT:
         return None
 
 
 def _read(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
-    except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError):
+    except (*_ABSENT, UnicodeDecodeError):
         return None
+
+
+def check_targets(extraction: Extraction, out: Path) -> None:
+    """Refuse an output where a file stands in the way of one of the package's folders, or a
+    folder where one of its files goes (generated now, or recorded by the manifest): no write
+    could replace it (:func:`~nbtools.export.staging.check_places`)."""
+    if out.is_dir():
+        check_places(out, {*extraction.files, *read_manifest(out).get("files", {})})
 
 
 def compare(extraction: Extraction, out: Path) -> list[FileChange]:
@@ -198,15 +218,6 @@ def _foreign_entries(out: Path, store_dir: Path | None) -> list[str]:
     )
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` as it is: no line end translated (its lines end in ``\\n``:
-    :func:`~nbtools.export.build.line_feeds`), so the file's hash is the text's."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(_TEMPORARY.format(path.name))
-    temporary.write_text(text, encoding="utf-8", newline="")
-    os.replace(temporary, path)
-
-
 def write(
     extraction: Extraction,
     out: Path,
@@ -221,8 +232,14 @@ def write(
     manifest records of the package's origin (see :mod:`nbtools.lineage.extraction`).
     ``notebook``: the notebook's file, whose path from ``out`` the manifest records.
     ``store_dir``: the project's store directory, never a file in the package's way.
+    Everything is checked before anything is written, and a write that fails is undone
+    (:mod:`nbtools.export.staging`): a refused write changes nothing.
     """
-    out.mkdir(parents=True, exist_ok=True)
+    check_writable(out, [])
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise write_failed(out, error, changed=False) from None
     with exclusive(out, directory=True):  # one writer of the package (and its manifest) at a time
         return _write(extraction, out, force, lineage, notebook, store_dir)
 
@@ -348,31 +365,57 @@ def _write(
     manifest = read_manifest(out)
     recorded = manifest.get("files", {})
     targets = _targets(extraction, out, recorded)
+    check_places(out, targets)  # what no write can replace, forced or not
     conflicts = _conflicts(extraction, targets, recorded)
     refused = _refusal(extraction, out, manifest, notebook, conflicts, store_dir)
     if refused is not None and not force:
         raise refused
     changes = compare(extraction, out)
-    origin = lineage() if lineage is not None else None
-    for path in conflicts:
-        target = targets[path]
-        backup = target.with_name(target.name + ".orig")
-        if backup.exists():
-            raise ConflictError(
-                f"{backup} exists already: move it away before forcing the write.",
-                path=str(backup),
-            )
-        os.replace(target, backup)
-    for change in changes:  # the files generated or recorded: each one of the targets
-        target = targets[change.path]
-        if change.status in ("new", "changed") and change.content is not None:
-            _atomic_write(target, change.content)
-        elif change.status == "removed" and target.exists():
-            target.unlink()
-            _remove_empty_parents(target.parent, out)
-    notebook_path = _notebook_from(out, notebook) if notebook is not None else None
-    _atomic_write(out / MANIFEST, extraction.manifest(origin, notebook_path))
+    backups = _backups(conflicts, targets)
+    changed = [targets[c.path] for c in changes if c.status != "unchanged"]
+    check_writable(out, [*changed, *backups])
+    staged = Staged()
+    try:
+        for change in changes:  # the files generated or recorded: each one of the targets
+            if change.status in ("new", "changed") and change.content is not None:
+                staged.add(targets[change.path], change.content)
+        origin = lineage() if lineage is not None else None
+        notebook_path = _notebook_from(out, notebook) if notebook is not None else None
+        staged.add(out / MANIFEST, extraction.manifest(origin, notebook_path))
+    except OSError as error:
+        staged.discard()
+        raise write_failed(out, error, changed=False) from None
+    try:
+        for target, backup in backups.items():
+            os.replace(target, backup)
+        staged.commit()
+        for change in changes:
+            target = targets[change.path]
+            if change.status == "removed" and target.exists():
+                target.unlink()
+                _remove_empty_parents(target.parent, out)
+    except OSError as error:
+        staged.discard()
+        raise write_failed(out, error, changed=True) from None
     return changes
+
+
+def _backups(conflicts: list[str], targets: Mapping[str, Path]) -> dict[Path, Path]:
+    """Each file in the way (``conflicts``) and where a forced write keeps it,
+    ``<name>.orig``: refused, before any file is moved, when one of those exists already."""
+    backups = {
+        targets[path]: targets[path].with_name(targets[path].name + ".orig") for path in conflicts
+    }
+    taken = [backup for backup in backups.values() if os.path.lexists(backup)]
+    if taken:
+        raise ConflictError(
+            f"{', '.join(map(str, taken))} exist{'s' if len(taken) == 1 else ''} already: move "
+            f"{'it' if len(taken) == 1 else 'them'} away before forcing the write (nothing "
+            "was changed).",
+            path=str(taken[0]),
+            files=[str(backup) for backup in taken],
+        )
+    return backups
 
 
 def _remove_empty_parents(directory: Path, out: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from tests.conftest import make_notebook
+from tests.conftest import make_notebook, unwritable
 
 CELLS = [
     ("markdown", "# Demo\n\n> Doubles numbers.", []),
@@ -208,6 +208,33 @@ async def test_an_output_that_is_a_file_is_a_400_naming_the_field(
     assert (code, body["details"]["field"]) == (400, "output")
     assert "is not a directory" in body["message"]
     assert (jp_root_dir / "demo").read_text() == "mine"
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+async def test_a_file_in_the_way_of_a_folder_of_the_package_is_a_400_naming_output(
+    jp_fetch: Any, jp_root_dir: Path, dry_run: bool
+) -> None:
+    """A file ``demo/tests`` where the package's tests folder goes: a preview answered 500."""
+    put_notebook(jp_root_dir, "demo.ipynb", CELLS)
+    (jp_root_dir / "demo").mkdir()
+    (jp_root_dir / "demo/tests").write_text("mine")
+    code, body = await error(jp_fetch, path="demo.ipynb", dry_run=dry_run, force=True)
+    assert (code, body["details"]["field"]) == (400, "output")
+    assert "demo/tests is a file where the package's folder tests/ goes" in body["message"]
+    assert [p.name for p in (jp_root_dir / "demo").iterdir()] == ["tests"]
+
+
+async def test_an_output_that_cannot_be_written_is_a_400_naming_output(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """A read-only folder: the write answered 500 (PermissionError)."""
+    put_notebook(jp_root_dir, "demo.ipynb", CELLS)
+    (jp_root_dir / "rodir").mkdir()
+    with unwritable(jp_root_dir / "rodir"):
+        code, body = await error(jp_fetch, path="demo.ipynb", output="rodir/pkg", dry_run=False)
+    assert (code, body["details"]["field"]) == (400, "output")
+    assert "may not write in" in body["message"]
+    assert list((jp_root_dir / "rodir").iterdir()) == []
 
 
 async def test_foreign_files_conflict_with_409(jp_fetch: Any, jp_root_dir: Path) -> None:

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from nbtools.errors import ConflictError, InvalidInputError, NbtoolsError
+from nbtools.export.api import ExtractRequest, run_extract
+from nbtools.export.build import ExtractOptions
 from nbtools.export.model import MANIFEST
 from nbtools.export.writer import compare, refusal, unified_diff, write
+from tests.conftest import make_notebook, nbtools, unwritable
 from tests.unit.export_helpers import extraction
 
 V1 = (("code", "def f():\n    return 1", ["export"]), ("code", "assert f() == 1", ["test"]))
@@ -176,3 +179,121 @@ def test_cells_with_windows_line_ends_give_a_package_check_finds_up_to_date(
         data = (tmp_path / path).read_bytes()
         assert b"\r" not in data
         assert manifest["files"][path] == hashlib.sha256(data).hexdigest()
+
+
+def snapshot(out: Path) -> dict[str, bytes | None]:
+    """Every file and folder under ``out`` (None for a folder), with its content."""
+    return {
+        path.relative_to(out).as_posix(): None if path.is_dir() else path.read_bytes()
+        for path in sorted(out.rglob("*"))
+    }
+
+
+def extract_into(out: Path, *cells: tuple[str, str, list[str]], mode: str = "write") -> None:
+    nb = make_notebook(list(cells))
+    run_extract(
+        ExtractRequest(out.parent / "b.ipynb", out, ExtractOptions("pkg"), mode, notebook=nb)
+    )
+
+
+@pytest.mark.parametrize("mode", ["preview", "check", "write"])
+def test_a_file_where_a_folder_of_the_package_goes_is_refused_naming_it(
+    tmp_path: Path, mode: str
+) -> None:
+    """A file ``tests`` in the output: a preview or check raised NotADirectoryError (a
+    traceback; the REST API's 500), a write failed half way."""
+    out = tmp_path / "pkg"
+    out.mkdir()
+    (out / "tests").write_text("not a folder")
+    with pytest.raises(InvalidInputError) as info:
+        extract_into(out, *V1, mode=mode)
+    assert info.value.details == {"path": str(out / "tests"), "field": "output"}
+    assert "a file where the package's folder tests/ goes" in info.value.message
+    assert snapshot(out) == {"tests": b"not a folder"}
+
+
+@pytest.mark.parametrize("mode", ["preview", "check", "write"])
+def test_a_folder_where_a_file_of_the_package_goes_is_refused_before_anything_is_written(
+    tmp_path: Path, mode: str
+) -> None:
+    """A folder ``src/pkg/core.py``: the write wrote README.md and the others, then failed
+    with IsADirectoryError, leaving ``src/pkg/.core.py.nbtools-tmp`` behind."""
+    out = tmp_path / "pkg"
+    write(extraction(*V2), out)
+    (out / "src/pkg/core.py").unlink()
+    (out / "src/pkg/core.py").mkdir()
+    before = snapshot(out)
+    with pytest.raises(InvalidInputError) as info:
+        extract_into(out, *V1, mode=mode)
+    assert info.value.details == {"path": str(out / "src/pkg/core.py"), "field": "output"}
+    assert "a folder where the package's file src/pkg/core.py goes" in info.value.message
+    assert snapshot(out) == before
+
+
+def test_a_folder_that_cannot_be_written_refuses_the_write_before_any_change(
+    tmp_path: Path,
+) -> None:
+    """A read-only ``tests/``: ``core.py`` was updated, then PermissionError (a traceback),
+    and neither the tests nor the manifest were."""
+    out = tmp_path / "pkg"
+    write(extraction(*V1), out)
+    before = snapshot(out)
+    changed = (
+        ("code", "def f():\n    return 2", ["export"]),
+        ("code", "assert f() == 2", ["test"]),
+    )
+    with unwritable(out / "tests"), pytest.raises(InvalidInputError) as info:
+        write(extraction(*changed), out)
+    assert info.value.details == {"path": str(out / "tests"), "field": "output"}
+    assert "may not write in" in info.value.message
+    assert snapshot(out) == before
+    with unwritable(out), pytest.raises(InvalidInputError, match="may not write in"):
+        write(extraction(*changed), out)
+    assert snapshot(out) == before
+    with unwritable(tmp_path), pytest.raises(InvalidInputError, match="may not write in"):
+        write(extraction(*V1), tmp_path / "new")
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_write_failing_half_way_is_undone(tmp_path: Path) -> None:
+    """A failure while the new files are written (here the temporary name of one taken by a
+    folder) removes those written before it and the folders made for them: nothing changes."""
+    out = tmp_path / "pkg"
+    write(extraction(*V2), out)
+    (out / "src/pkg/.core.py.nbtools-tmp").mkdir()
+    before = snapshot(out)
+    with pytest.raises(InvalidInputError) as info:
+        write(extraction(*V1), out)
+    assert info.value.details["field"] == "output"
+    assert "Nothing was changed" in info.value.message
+    assert snapshot(out) == before  # no tests/ folder, no README.md.nbtools-tmp
+
+
+def test_force_with_a_backup_in_the_way_moves_nothing_aside(tmp_path: Path) -> None:
+    """``tests/test_pkg.py.orig`` existed: README.md, edited too, was already renamed to
+    README.md.orig when the write stopped, leaving the package without its README."""
+    out = tmp_path / "pkg"
+    write(extraction(*V1), out)
+    (out / "README.md").write_text("# edited\n")
+    (out / "tests/test_pkg.py").write_text("# edited\n")
+    (out / "tests/test_pkg.py.orig").write_text("an older copy\n")
+    before = snapshot(out)
+    with pytest.raises(ConflictError) as info:
+        write(extraction(*V2), out, force=True)
+    assert str(out / "tests/test_pkg.py.orig") in info.value.message
+    assert snapshot(out) == before
+
+
+def test_the_command_line_refuses_a_file_in_the_way_with_exit_2(tmp_path: Path) -> None:
+    """``--check`` printed a NotADirectoryError traceback and exited 1."""
+    (tmp_path / "b.ipynb").write_text(json.dumps(make_notebook(list(V1))))
+    (tmp_path / "w1").mkdir()
+    (tmp_path / "w1/tests").write_text("mine")
+    for extra in (["--check"], []):
+        result = nbtools(
+            tmp_path, "extract", str(tmp_path / "b.ipynb"), "-o", str(tmp_path / "w1"), *extra
+        )
+        assert result.exit_code == 2, result.output
+        assert "w1/tests is a file where the package's folder tests/ goes" in result.stderr
+        assert "Traceback" not in result.output
+    assert [p.name for p in (tmp_path / "w1").iterdir()] == ["tests"]
