@@ -5,11 +5,13 @@ and a run injects the values it is given in a cell after it. :func:`read_paramet
 such a cell's statements:
 
 - ``name = literal`` or ``name: T = literal``: a parameter whose type is the literal's
-  (one of :data:`TYPE_NAMES`; a tuple is a ``list``, as JSON has no tuples);
+  (one of :data:`TYPE_NAMES`; a tuple is a ``list``, as JSON has no tuples), except that an
+  int annotated ``float`` (``x: float = 5``) is a float, ``5.0``, as typing reads it;
 - ``name = expression`` (``run_date = str(date.today())``, the common papermill pattern,
   or a literal of another type such as a set): a parameter whose default is *computed* when
   the notebook runs; its type is the annotation's if it names one of :data:`TYPE_NAMES`,
-  else ``str``, and a value given for it replaces the computed one;
+  else ``str``, and a value given for it replaces the computed one. A list or dict literal
+  JSON cannot write (a tuple as a key, ``{(1, 2): 0.5}``; bytes inside) is computed so too;
 - ``import …``: the cell's own imports (a computed default may need them);
 - a string on its own (a docstring or a note): nothing;
 - anything else (a call, a loop, ``a = b = 1``, ``obj.x = 1``) declares no parameter and is
@@ -146,10 +148,35 @@ def _parameter(name: str, annotation: "ast.expr | None", value: ast.expr, help: 
         if isinstance(default, tuple):
             default = list(default)
         kind = type_name(default)
+        if kind in ("list", "dict") and not _json_ready(default):
+            kind = None  # {(1, 2): 0.5}, [b"x"]: no JSON value, as a set is none
+        elif kind == "int" and written == "float":  # x: float = 5, as typing reads it
+            default, kind = _as_float(default)
     if kind is None:  # computed when the notebook runs (or a set, bytes, … literal)
         typed = written if written in TYPE_NAMES and written != "None" else "str"
         return Parameter(name, typed, None, help, ast.unparse(value), written)
     return Parameter(name, kind, default, help, None, written)
+
+
+def _json_ready(value: Any) -> bool:
+    """Whether JSON can write ``value`` (a list or dict literal): not a tuple key, bytes or
+    a set inside it."""
+    import json  # not at import: only a list or dict default needs it
+
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return True
+
+
+def _as_float(value: int) -> "tuple[Any, str]":
+    """An int default of a parameter annotated ``float``: the float (an int too large for
+    one stays an int)."""
+    try:
+        return float(value), "float"
+    except OverflowError:
+        return value, "int"
 
 
 def _assignment(node: ast.stmt) -> "tuple[str | None, ast.expr | None, ast.expr | None]":

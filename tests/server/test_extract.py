@@ -438,3 +438,18 @@ async def test_a_package_never_hides_a_library_its_notebook_imports(
         "name",
         "click_pkg",
     )
+
+
+async def test_a_parameter_default_json_cannot_write_is_previewed_as_computed(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """``pairs = {(1, 2): 0.5}`` answered 500 ("keys must be str, int, …")."""
+    put_notebook(
+        jp_root_dir,
+        "pairs.ipynb",
+        [("code", "pairs = {(1, 2): 0.5}", ["parameters"]), ("code", "x = pairs", ["main"])],
+    )
+    reply = await post(jp_fetch, path="pairs.ipynb")
+    (parameter,) = reply["parameters"]
+    assert (parameter["type"], parameter["default"]) == ("str", None)
+    assert parameter["computed"] == "{(1, 2): 0.5}"

@@ -4,11 +4,12 @@ describing the same notebook's parameters the same way."""
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
 
-from nbtools.jobs.parameters import declared_parameters
+from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.parameters import (
     Parameter,
     ParametersCell,
@@ -18,7 +19,7 @@ from nbtools.parameters import (
     skipped,
 )
 from tests.conftest import make_notebook
-from tests.unit.export_helpers import extraction
+from tests.unit.export_helpers import Cells, extraction
 
 #: A papermill-style cell with every kind of statement the reader meets.
 CELL = '''\
@@ -197,3 +198,42 @@ def test_an_extracted_pipeline_computes_its_defaults_and_takes_given_values(
         text=True,
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
+
+
+def run_package(cells: Cells, tmp_path: Path, *options: str) -> str:
+    """``python -m pkg OPTIONS`` of the package extracted from ``cells``: what it prints."""
+    for path, text in extraction(*cells).files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    command = [sys.executable, "-m", "pkg", *options]
+    return subprocess.run(
+        command, cwd=tmp_path / "src", capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_a_default_json_cannot_write_is_computed_as_a_set_is(tmp_path: Path) -> None:
+    """``pairs = {(1, 2): 0.5}``: the REST preview answered 500 ("keys must be str…") and
+    ``nbtools extract --json`` printed a traceback; jobs' form could not show it either."""
+    source = "pairs = {(1, 2): 0.5}\nraw = [b'x']\nok = {1: 'a'}"
+    found = read(source).parameters
+    assert [(p.type, p.default, p.computed) for p in found] == [
+        ("str", None, "{(1, 2): 0.5}"),
+        ("str", None, "[b'x']"),
+        ("dict", {1: "a"}, None),
+    ]
+    cells: Cells = [
+        ("code", source, ["parameters"]),
+        ("code", "record('pair', pairs[1, 2])", ["main"]),
+    ]
+    assert json.loads(run_package(cells, tmp_path)) == {"pair": 0.5}
+
+
+def test_an_int_annotated_float_is_a_float_parameter(tmp_path: Path) -> None:
+    """``x: float = 5`` was an int: ``python -m pkg --x 2.5`` failed ("invalid int value"),
+    and a job's ``-p x=2.5`` too."""
+    (x,) = read("x: float = 5").parameters
+    assert (x.type, x.default, x.annotation) == ("float", 5.0, "float")
+    assert resolve_values([x], {"x": "2.5"}, from_text=True) == {"x": 2.5}
+    cells: Cells = [("code", "x: float = 5", ["parameters"]), ("code", "record('x', x)", ["main"])]
+    assert json.loads(run_package(cells, tmp_path, "--x", "2.5")) == {"x": 2.5}
+    assert json.loads(run_package(cells, tmp_path)) == {"x": 5.0}
