@@ -102,13 +102,18 @@ def test_multiline_strings_keep_their_content_when_indented() -> None:
 def test_the_readme_command_runs_as_pasted_into_a_shell(tmp_path: Path) -> None:
     """Each default in the README's command line is quoted for the shell: a JSON list, a
     string with a space and a quote reach the package as the notebook wrote them. A flag, and
-    a default JSON cannot write (bytes), are left out: the package keeps them as they are."""
+    a default JSON cannot write (bytes), are left out: the package keeps them as they are. A
+    value starting with '-' is written ``--option=value``: ``--flag-text --verbose`` made
+    argparse exit 2 ("expected one argument")."""
     import shlex
 
-    parameters = "values = [3, None, 7]\nlabel = \"it's a demo\"\nraw = [b'x']\nquiet = False"
+    parameters = (
+        "values = [3, None, 7]\nlabel = \"it's a demo\"\nraw = [b'x']\nquiet = False\n"
+        "flag_text = '--verbose'\nsince = '-7d'\nshift = -2"
+    )
     result = extraction(
         ("code", parameters, ["parameters"]),
-        ("code", "record('seen', [values, label])", ["main"]),
+        ("code", "record('seen', [values, label, flag_text, since, shift])", ["main"]),
     )
     write(result.files, tmp_path)
     command = next(
@@ -116,7 +121,15 @@ def test_the_readme_command_runs_as_pasted_into_a_shell(tmp_path: Path) -> None:
         for line in result.files["README.md"].splitlines()
         if line.startswith("$ python -m pkg")
     )
-    assert shlex.split(command)[3:] == ["--values", "[3, null, 7]", "--label", "it's a demo"]
+    assert shlex.split(command)[3:] == [
+        "--values",
+        "[3, null, 7]",
+        "--label",
+        "it's a demo",
+        "--flag-text=--verbose",
+        "--since=-7d",
+        "--shift=-2",
+    ]
     ran = subprocess.run(
         ["bash", "-c", command.replace("python", shlex.quote(sys.executable), 1)],
         cwd=tmp_path / "src",
@@ -124,7 +137,7 @@ def test_the_readme_command_runs_as_pasted_into_a_shell(tmp_path: Path) -> None:
         text=True,
         check=True,
     )
-    assert json.loads(ran.stdout) == {"seen": [[3, None, 7], "it's a demo"]}
+    assert json.loads(ran.stdout) == {"seen": [[3, None, 7], "it's a demo", "--verbose", "-7d", -2]}
 
 
 def test_sibling_names_are_imported_relatively(tmp_path: Path) -> None:

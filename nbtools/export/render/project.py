@@ -118,8 +118,9 @@ def render_readme(plan: Plan, source: Source) -> str:
         import shlex  # not at import: only a package with a pipeline needs it
 
         typed = [(p.name, option_default(p)) for p in plan.parameters]
+        # a value starting with '-' would be read as an option: it follows the option's '='
         options = " ".join(
-            f"{option_name(name)} {shlex.quote(value)}"
+            f"{option_name(name)}{'=' if value.startswith('-') else ' '}{shlex.quote(value)}"
             for name, value in typed
             if value is not None
         )
