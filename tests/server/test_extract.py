@@ -453,3 +453,11 @@ async def test_a_parameter_default_json_cannot_write_is_previewed_as_computed(
     (parameter,) = reply["parameters"]
     assert (parameter["type"], parameter["default"]) == ("str", None)
     assert parameter["computed"] == "{(1, 2): 0.5}"
+
+
+async def test_an_empty_content_is_a_400_naming_content(jp_fetch: Any, jp_root_dir: Path) -> None:
+    """``"content": {}`` was ignored: the file at ``path`` was previewed instead (200)."""
+    put_notebook(jp_root_dir, "demo.ipynb", CELLS)
+    code, body = await error(jp_fetch, path="demo.ipynb", content={})
+    assert (code, body["details"]["field"]) == (400, "content")
+    assert "not a notebook" in body["message"]

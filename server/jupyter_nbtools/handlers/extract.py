@@ -51,7 +51,7 @@ class ExtractHandler(NbtoolsHandler):
         with self.naming("content"):  # the notebook sent, not the file at `path`
             notebook = (  # a notebook of megabytes: its checks stay off the event loop too
                 await self.call(lambda: parse_notebook(json.dumps(content), source="'content'"))
-                if content
+                if content is not None
                 else None
             )
         checked = await self.call(
