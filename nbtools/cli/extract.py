@@ -121,6 +121,8 @@ def extract(
         # once more when it resumes (a tenth of the CPU time at 3000 cells): the process
         # ends with the command, which frees everything anyway (docs/performance.md).
         gc.disable()
+    nb = read_notebook(notebook)  # once, for the data check and the extraction; first, so
+    # that a path that is no notebook (a folder: `extract .`) is refused as such
     if out is None:
         from nbtools.export import locate
 
@@ -129,7 +131,6 @@ def extract(
         out = found.relative_to(Path.cwd()) if found.is_relative_to(Path.cwd()) else found
         for orphan in located.orphans:
             print(_orphan_note(cli_ctx, notebook, name, orphan), file=sys.stderr)
-    nb = read_notebook(notebook)  # once, for the data check and the extraction
     data = _check_data(cli_ctx, notebook, nb, purpose)
     request = ExtractRequest(
         notebook_path=notebook,

@@ -485,3 +485,11 @@ def test_the_console_script_s_extraction_leaves_the_toolkit_s_unused_modules_out
     result = run_python(code)
     assert result.stdout.strip().splitlines()[-1] == "loaded []"
     assert (tmp_path / "out/src/calc/core.py").is_file()
+
+
+def test_a_folder_given_as_the_notebook_is_said_to_be_one(tmp_path: Path) -> None:
+    """``nbtools extract .`` said "No package name can be made from ''"."""
+    result = run_cli("extract", ".", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Error: . is a directory, not a notebook." in result.stderr
+    assert list(tmp_path.iterdir()) == []
