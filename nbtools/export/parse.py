@@ -12,6 +12,7 @@ import re
 from nbtools.export.model import Cell, Problem
 from nbtools.export.names import Names, analyze
 from nbtools.export.outline import Outline, outline
+from nbtools.export.source import string_continuation_lines
 from nbtools.pycode import parse_code
 
 # Only a cell that fails to parse, or an untagged cell read for a hint, needs these patterns:
@@ -69,7 +70,13 @@ def problem_at(
 
 
 def _ipython_lines(code: str) -> list[int]:
-    return [n for n, line in enumerate(code.splitlines(), 1) if re.search(_IPYTHON_LINE, line)]
+    """The lines of ``code`` that look like IPython syntax, but for those inside a string
+    (a docstring's ``!important``)."""
+    found = [n for n, line in enumerate(code.splitlines(), 1) if re.search(_IPYTHON_LINE, line)]
+    if not found:
+        return found
+    inside = string_continuation_lines(code)
+    return [n for n in found if n not in inside]
 
 
 def _describe_ipython(line: str) -> tuple[str, str]:

@@ -14,8 +14,9 @@ from collections.abc import Iterable, Iterator
 from nbtools.export.outline import FromImport
 
 
-def _string_continuation_lines(code: str) -> set[int]:
-    """1-based lines that start inside a multi-line string literal."""
+def string_continuation_lines(code: str) -> set[int]:
+    """1-based lines that start inside a multi-line string literal (as far as ``code`` can be
+    tokenized)."""
     import io
     import tokenize  # only main and test cells need it: not imported on every extraction
 
@@ -55,7 +56,7 @@ def python_line_matches(text: str) -> Iterator[re.Match[str]]:
 
 def indent(code: str, prefix: str = "    ") -> str:
     """Indent ``code`` by ``prefix``, leaving the insides of multi-line strings unchanged."""
-    keep = _string_continuation_lines(code)
+    keep = string_continuation_lines(code)
     lines = python_lines(code)
     return "".join(
         line if number in keep or not line.strip() else prefix + line

@@ -39,6 +39,15 @@ def test_a_real_syntax_error_after_a_magic_is_still_reported() -> None:
     assert found == [(0, 1, "notebook-only"), (0, 2, "syntax-error")]
 
 
+def test_ipython_looking_lines_inside_a_string_are_no_ipython() -> None:
+    """A docstring's ``!important`` was reported as "runs a shell command" when the cell had
+    another syntax error (the only time these lines are looked for)."""
+    code = 'def f():\n    """Note:\n!important\n%bold\n"""\n    return 1\n%timeit f()\nx = ('
+    found = extraction(("code", code, ["export"])).problems
+    assert [(p.line, p.code) for p in found] == [(7, "notebook-only"), (8, "syntax-error")]
+    assert "%timeit" in found[0].message
+
+
 def test_display_and_get_ipython_are_notebook_only() -> None:
     result = extraction(
         ("code", "def show(x):\n    display(x)\n", ["export"]),
