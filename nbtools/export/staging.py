@@ -96,7 +96,10 @@ class Staged:
     def add(self, target: Path, text: str) -> None:
         """Write ``text`` beside ``target`` as it is (no line end translated: the file's hash
         is the text's), making the folders it needs."""
-        missing = [f for f in (target.parent, *target.parent.parents) if not f.is_dir()]
+        missing, folder = [], target.parent
+        while not folder.is_dir():  # up to the nearest existing folder
+            missing.append(folder)
+            folder = folder.parent
         for folder in reversed(missing):
             folder.mkdir()
             self.made.append(folder)
