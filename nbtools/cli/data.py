@@ -260,13 +260,17 @@ def sync(cli_ctx: CliContext, path: str | None, prune: bool, as_json: bool) -> N
 
 @data.command("export")
 @file_option
+@click.option(
+    "--force", is_flag=True, help="Replace --file's file even if it is not a catalog file."
+)
 @json_option
 @pass_cli
-def export(cli_ctx: CliContext, path: str | None, as_json: bool) -> None:
-    """Write the catalog's declarations to datasets.yaml (schemas are read from the data)."""
+def export(cli_ctx: CliContext, path: str | None, force: bool, as_json: bool) -> None:
+    """Write the catalog's declarations to datasets.yaml (schemas are read from the data),
+    replacing an earlier catalog file; another file is kept unless --force."""
     from nbtools.data import export_catalog
 
-    target = export_catalog(cli_ctx.project, path)
+    target = export_catalog(cli_ctx.project, path, force=force)
     shown = cli_ctx.project.relative(target)
     if as_json:
         print_json({"path": shown})

@@ -17,7 +17,6 @@ from nbtools.cli.decorators import fields_as_flags, idempotency_option, json_opt
 from nbtools.cli.ids import ID
 from nbtools.cli.paths import root_relative_option
 from nbtools.errors import CheckFailedError, InvalidInputError
-from nbtools.paths import real_path
 from nbtools.project import Project
 from nbtools.unused_imports import skip_format_checks
 
@@ -56,24 +55,22 @@ def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
     return dict(split_assignment(text) for text in assignments)
 
 
-def prepare_output(output: Path | None) -> None:
-    """Make ``-o``'s directory before the run starts (its absence, or a name too long for the
-    file system, would only be found once the run had ended), or refuse the output (field
-    ``output``, which the error names as ``--output``) when its path is too long for the
-    file system or its directory cannot be made."""
+def prepare_output(
+    project: Project, output: Path | None, force: bool, notebook: str | None = None
+) -> None:
+    """Check ``-o`` and make its directory before the run starts (what would refuse it would
+    otherwise only be found once the run had ended): refused (field ``output``, which the
+    error names as ``--output``) in the store directory, on the ``notebook`` run (root-relative),
+    where it could not be written, and over a file that is no run's executed notebook unless
+    ``force`` (:func:`~nbtools.outfiles.check_outfile`)."""
     if output is None:
         return
-    real_path(output, str(output), "output")
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        reason = "a file stands where a directory of its path should be"
-    except OSError as error:
-        reason = str(error.strerror or error)
-    else:
-        return
-    raise InvalidInputError(
-        f"The output {output}: its directory cannot be made: {reason}.", field="output"
+    from nbtools.jobs.outputs import is_run_output
+    from nbtools.outfiles import check_outfile
+
+    reads = None if notebook is None else project.resolve(notebook)
+    check_outfile(
+        project, output, "output", ours=is_run_output, force=force, reads=reads, make_folder=True
     )
 
 
@@ -137,6 +134,7 @@ def _execute(
 ) -> None:
     """Queue a run with ``queue(claim token)``, execute it here and now, print it; exit 1
     unless it succeeded, 130/143 after SIGINT/SIGTERM (the run is cancelled)."""
+    from nbtools.atomic import atomic_write
     from nbtools.cli.progress import cells_bar
     from nbtools.cli.runs import fail_unless_succeeded, print_ended
     from nbtools.jobs import (
@@ -179,8 +177,9 @@ def _execute(
             kernels.close()
         finished = show_run(project, run_id)
         written = output if finished.output_notebook is not None else None
-        if written is not None:
-            written.write_bytes(run_output(project, run_id, "notebook").file.read_bytes())
+        if written is not None:  # whole or not at all; a symbolic link's target is written
+            data = run_output(project, run_id, "notebook").file.read_bytes()
+            atomic_write(written.resolve(), data)
         model = {**finished.to_wire(), **extra}
         print_ended(project, model, as_json, written)
     if received:
@@ -226,6 +225,11 @@ def print_reproduction(reproduction: Reproduction) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the executed notebook here (kept in the store either way).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace -o's file even if it is not an executed notebook nbtools wrote.",
+)
 @click.option("--kernel", help="Kernel to run with (default: the notebook's own).")
 @click.option("--timeout", type=int, help="Stop the run after this many seconds.")
 @click.option(
@@ -255,6 +259,7 @@ def run(
     notebook: str | None,
     parameters: tuple[str, ...],
     output: Path | None,
+    force: bool,
     kernel: str | None,
     timeout: int | None,
     cell_timeout: int | None,
@@ -284,15 +289,15 @@ def run(
                 "--reproduce runs the run's own notebook version, parameters and options: "
                 "give no NOTEBOOK, -p, --kernel, --timeout, --cell-timeout or --html with it."
             )
-        _reproduce(cli_ctx, reproduce_run, same_env, output, as_json)
+        _reproduce(cli_ctx, reproduce_run, same_env, output, force, as_json)
         return
     if notebook is None:
         raise InvalidInputError("Give the NOTEBOOK to run, or --reproduce RUN.")
     if same_env:
         raise InvalidInputError("--same-env applies only with --reproduce RUN.")
-    prepare_output(output)
     project = cli_ctx.project
     path = project.relative(project.resolve(notebook))
+    prepare_output(project, output, force, path)
     kernels = booted_kernels(project, path, kernel)  # first: it boots while we go on
     values = parse_assignments(parameters)
 
@@ -319,13 +324,18 @@ def run(
 
 
 def _reproduce(
-    cli_ctx: CliContext, run_id: int, same_env: bool, output: Path | None, as_json: bool
+    cli_ctx: CliContext,
+    run_id: int,
+    same_env: bool,
+    output: Path | None,
+    force: bool,
+    as_json: bool,
 ) -> None:
     from nbtools.lineage import plan_reproduction, queue_reproduction
 
-    prepare_output(output)
     project = cli_ctx.project
     reproduction = plan_reproduction(project, run_id)
+    prepare_output(project, output, force, reproduction.version.path)
     if not as_json:
         print_reproduction(reproduction)
     if same_env and reproduction.drift is None:

@@ -16,7 +16,8 @@
 store holds; running it twice changes nothing) and, with ``prune``, removes datasets the file
 does not declare. The whole file is validated before anything is written, and it is written in
 one transaction: a refusal (two datasets at one location) writes nothing. ``export`` writes
-the catalog's declarations (schemas are read from the data, so they are not written).
+the catalog's declarations (schemas are read from the data, so they are not written), over a
+catalog file only unless forced (:func:`is_catalog`; :mod:`nbtools.outfiles`).
 """
 
 from __future__ import annotations
@@ -210,11 +211,21 @@ def sync_catalog(
     return report
 
 
-def export_catalog(project: Project, path: str | None = None) -> Path:
-    """Write every dataset's declaration to the catalog file; returns its path."""
+def export_catalog(project: Project, path: str | None = None, *, force: bool = False) -> Path:
+    """Write every dataset's declaration to the catalog file (whole or not at all); returns
+    its path. Refused before anything is written (field ``path``): a path in the store
+    directory, and a file that is not a catalog file (a notebook, another YAML file) unless
+    ``force`` (:func:`~nbtools.outfiles.check_outfile`)."""
     import yaml
 
+    from nbtools.atomic import atomic_write
+    from nbtools.outfiles import check_outfile
+
     target = catalog_path(project, path)
+    shown = path or CATALOG_FILE
+    check_outfile(
+        project, target, "path", ours=is_catalog, force=force, make_folder=True, shown=shown
+    )
     document: dict[str, Any] = {
         "datasets": {
             dataset.name: _without_defaults(dataset.spec.declared())
@@ -222,11 +233,21 @@ def export_catalog(project: Project, path: str | None = None) -> Path:
         }
     }
     text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=False)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(target)
+    atomic_write(target, text.encode("utf-8"))
     return target
+
+
+def is_catalog(path: Path) -> bool:
+    """Whether the file at ``path`` is a catalog file, which ``export`` may replace: YAML
+    holding nothing, or a mapping of ``datasets:`` alone (valid or not). :class:`OSError` when
+    it cannot be read."""
+    import yaml
+
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return document is None or (isinstance(document, dict) and set(document) <= {"datasets"})
 
 
 def _without_defaults(declared: dict[str, Any]) -> dict[str, Any]:

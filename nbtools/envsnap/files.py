@@ -6,16 +6,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nbtools.atomic import atomic_write, check_writable
+from nbtools.atomic import atomic_write
 from nbtools.envsnap.index import PackageIndex, Progress, unfollowed
 from nbtools.envsnap.kernel_capture import cache_dir
 from nbtools.envsnap.model import Snapshot
 from nbtools.envsnap.pylock import CREATED_BY, LockExport, parse_pylock, to_pylock
 from nbtools.envsnap.requirements import WRITTEN_BY, parse_requirements, to_requirements
 from nbtools.envsnap.snapshots import get_snapshot, looks_like_id, save_snapshot
-from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.jsonvalues import WireModel
-from nbtools.paths import real_path
+from nbtools.outfiles import check_outfile
 from nbtools.project import Project
 
 if TYPE_CHECKING:
@@ -68,35 +68,15 @@ def check_output(project: Project, path: Path, force: bool = False) -> None:
     """Refuse, before any work, to export to ``path`` where the file could not be written (a
     folder missing or not writable, a folder's name), inside the store directory, or over a
     file nbtools did not export (a hand-written requirements file, another tool's lock file)
-    unless ``force``."""
-    try:
-        target = real_path(path, str(path))
-    except InvalidInputError as error:  # a loop of symbolic links, a NUL byte
-        raise type(error)(error.message, **{**error.details, "field": "path"}) from None
-    if project.in_store(target):
-        raise InvalidInputError(
-            f"{path} is in the nbtools store directory {project.store_dir}, which nbtools "
-            "manages: choose another place.",
-            path=str(path),
-            field="path",
-        )
-    check_writable(target, str(path), "path")
-    if force or not target.exists():
-        return
-    try:
-        with target.open(encoding="utf-8", errors="replace") as file:
-            head = file.read(4096)  # the header: a large file is not read whole
-    except OSError as error:
-        raise InvalidInputError(
-            f"{path} cannot be read: {error.strerror}.", path=str(path), field="path"
-        ) from None
-    if WRITTEN_BY not in head and f'created-by = "{CREATED_BY}"' not in head:
-        raise ConflictError(
-            f"{path} exists and was not written by nbtools: choose another file, or force "
-            "replacing it.",
-            path=str(path),
-            field="force",
-        )
+    unless ``force`` (:func:`~nbtools.outfiles.check_outfile`, field ``path``)."""
+    check_outfile(project, path, "path", ours=_exported, force=force)
+
+
+def _exported(path: Path) -> bool:
+    """Whether the file at ``path`` is an export of nbtools (its header says so)."""
+    with path.open(encoding="utf-8", errors="replace") as file:
+        head = file.read(4096)  # the header: a large file is not read whole
+    return WRITTEN_BY in head or f'created-by = "{CREATED_BY}"' in head
 
 
 def write_output(path: Path, text: str) -> None:

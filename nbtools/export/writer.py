@@ -33,11 +33,9 @@ from nbtools.export.staging import (
     write_failed,
 )
 from nbtools.locks import exclusive
+from nbtools.outfiles import FORCE
 from nbtools.paths import DEFAULT_STORE_DIR, nearest_folder, path_limit, real_path, resolve_inside
 
-#: The field (``force``) that writes in spite of a refusal, named in its ``details["override"]``
-#: (the CLI names its flag; the REST API's body takes it).
-FORCE = "force"
 #: Entries that do not make a directory "hold files we did not generate": tools' folders, and
 #: nbtools' own store directory (a project's, by its default name; the caller's project's
 #: store, whatever its name, is passed as ``store_dir``).

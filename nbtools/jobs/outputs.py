@@ -12,11 +12,17 @@ from nbtools.jobs.copies import copy_path, output_name
 from nbtools.jobs.runs import erasure, get_run, output_files
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from nbtools.jobs.storage import StoredFile
     from nbtools.project import Project
 
 #: What a run stores, by kind.
 OUTPUT_KINDS = ("notebook", "html")
+#: The key of the output notebook's metadata naming the run that made it and the notebook
+#: it executed (``{"run_id": 7, "notebook_path": "reports/daily.ipynb"}``): a copy of the
+#: output, renamed or moved, still tells where it came from (:func:`is_run_output`).
+OUTPUT_METADATA_KEY = "nbtools"
 #: How many of its last lines :func:`error_traceback` gives (the frames nearest the error).
 TRACEBACK_LINES = 40
 #: Terminal colour and cursor codes, which IPython writes into tracebacks.
@@ -65,6 +71,19 @@ _ERASED_BY = {
     "purged": "erased by a purge of the data it used",
     "pruned": "deleted by retention",
 }
+
+
+def is_run_output(path: Path) -> bool:
+    """Whether the file at ``path`` is a run's executed notebook (a copy ``nbtools run -o``
+    wrote, say): its metadata names the run (:data:`OUTPUT_METADATA_KEY`). :class:`OSError`
+    when it cannot be read."""
+    try:
+        notebook = json.loads(path.read_bytes())
+    except (ValueError, RecursionError):  # not JSON (nor UTF-8), or nested past reading
+        return False
+    metadata = notebook.get("metadata") if isinstance(notebook, dict) else None
+    made_by = metadata.get(OUTPUT_METADATA_KEY) if isinstance(metadata, dict) else None
+    return isinstance(made_by, dict) and isinstance(made_by.get("run_id"), int)
 
 
 def copy_output_notebook(project: Project, run_id: int) -> str:

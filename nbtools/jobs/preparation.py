@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from nbtools.jobs import runs
 from nbtools.jobs.errors import InvalidParameterError
 from nbtools.jobs.events import RunStarted
+from nbtools.jobs.outputs import OUTPUT_METADATA_KEY
 from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.kernels import run_kernel
 from nbtools.notebooks import Notebook, content_hash, parse_notebook
@@ -20,11 +21,6 @@ from nbtools.parameters import PARAMETERS_TAG, is_parameters_cell, parameters_ce
 if TYPE_CHECKING:
     from nbtools.jobs.tables import Run
     from nbtools.project import Project
-
-#: The key of the output notebook's metadata naming the run that made it and the notebook
-#: it executed (``{"run_id": 7, "notebook_path": "reports/daily.ipynb"}``): a copy of the
-#: output, renamed or moved, still tells where it came from.
-OUTPUT_METADATA_KEY = "nbtools"
 
 
 @dataclass

@@ -249,6 +249,31 @@ def test_bad_parameters_and_a_lease_too_short_exit_2(
     assert f"The executed notebook is also in {tmp_path / 'new/dir/out.ipynb'}." in made.stdout
 
 
+def test_an_output_is_replaced_by_the_next_run_s_and_another_file_only_when_forced(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """An earlier run's executed notebook at -o is replaced (whole: its link kept); a file
+    that is none is replaced with --force only (tests/unit/jobs/test_run_output_cli.py)."""
+    notebook_factory("nb.ipynb", [("code", "days = 1", ["parameters"]), ("code", "days", [])])
+    (tmp_path / "out").mkdir()
+    (tmp_path / "latest.ipynb").symlink_to("out/nb.ipynb")
+    for days in ("2", "3"):
+        code, model = run_json(
+            tmp_path, "nb.ipynb", "-p", f"days={days}", "-o", str(tmp_path / "latest.ipynb")
+        )
+        assert code == 0, model
+    assert (tmp_path / "latest.ipynb").is_symlink()
+    executed = json.loads((tmp_path / "out/nb.ipynb").read_text())
+    assert executed["metadata"]["nbtools"] == {"run_id": 2, "notebook_path": "nb.ipynb"}
+    (tmp_path / "notes.txt").write_text("mine\n")
+    refused = nbtools(tmp_path, "run", "nb.ipynb", "-o", str(tmp_path / "notes.txt"))
+    assert refused.exit_code == 2
+    forced = nbtools(tmp_path, "run", "nb.ipynb", "-o", str(tmp_path / "notes.txt"), "--force")
+    assert forced.exit_code == 0, forced.output
+    assert json.loads((tmp_path / "notes.txt").read_text())["metadata"]["nbtools"]["run_id"] == 3
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["nb.ipynb"]  # no temporary
+
+
 def test_cell_timeout_stops_the_cell_and_every_process_of_the_run(
     tmp_path: Path, notebook_factory: NotebookFactory
 ) -> None:

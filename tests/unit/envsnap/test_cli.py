@@ -121,7 +121,7 @@ def test_export_replaces_its_own_file_and_keeps_anyone_else_s(
     assert refused.exit_code == 2
     assert (
         "exists and was not written by nbtools: choose another file, or force replacing it. "
-        "See --force."
+        "See --output or --force."
     ) in refused.stderr
     assert requirements.read_text() == "alpha>=0.5  # ours, by hand\n"
     forced = nbtools("export", "--kernel", "envtest", "-o", str(requirements), "--force")

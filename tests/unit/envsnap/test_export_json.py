@@ -82,7 +82,7 @@ def test_a_refused_export_is_a_json_error(tmp_path: Path) -> None:
     for args, error, field in [
         (("ffff",), "NotFoundError", "snapshot"),
         ((str(pins), "-o", str(tmp_path / ".nbtools" / "r.txt")), "InvalidInputError", "path"),
-        ((str(pins), "-o", str(mine)), "ConflictError", "force"),
+        ((str(pins), "-o", str(mine)), "ConflictError", "path"),  # overridden by force
         ((str(pins), "--format", "conda"), "BadParameter", "fmt"),
     ]:
         result = export(tmp_path, *args)
@@ -90,4 +90,6 @@ def test_a_refused_export_is_a_json_error(tmp_path: Path) -> None:
         error_answer = json.loads(result.stdout)
         assert (error_answer["error"], error_answer["details"].get("field")) == (error, field)
         assert error_answer["message"] in result.stderr
+        if error == "ConflictError":
+            assert error_answer["details"]["override"] == "force"
     assert mine.read_text(encoding="utf-8") == "six\n"
