@@ -9,7 +9,7 @@ import click
 from nbtools.cli.confirm import confirm
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import CommandFunction, json_option, pass_cli
-from nbtools.cli.output import print_fields, print_json, print_table
+from nbtools.cli.output import print_fields, print_json, print_table, visible
 from nbtools.cli.paths import root_relative_location, root_relative_option
 from nbtools.data import CLASSIFICATIONS
 
@@ -251,6 +251,11 @@ def sync(cli_ctx: CliContext, path: str | None, prune: bool, as_json: bool) -> N
     if as_json:
         print_json(report.to_dict())
         return
+    if not (report.added or report.updated or report.unchanged):
+        from nbtools.data.catalogfile import CATALOG_FILE
+
+        changed = "" if report.removed else "; nothing changed"
+        click.echo(visible(f"{path or CATALOG_FILE} declares no datasets{changed}."))
     for outcome, names in report.to_dict().items():
         if names:
             click.echo(f"{outcome.replace('_', ' ')}: {', '.join(names)}")

@@ -1,4 +1,5 @@
-"""``nbtools data export`` as a user runs it: what it refuses to write over."""
+"""``nbtools data export`` and ``data sync`` as a user runs them: what export refuses to write
+over, and what sync says of a file declaring nothing."""
 
 from __future__ import annotations
 
@@ -77,3 +78,24 @@ def test_export_replaces_a_catalog_file_and_with_force_any_file(root: Path) -> N
     made = nbtools(root, "data", "export", "--file", "new/folder/datasets.yaml")
     assert made.exit_code == 0, made.output
     assert sorted(p.name for p in (root / "new/folder").iterdir()) == ["datasets.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("content", "prune", "said"),
+    [
+        ("", False, "empty.yaml declares no datasets; nothing changed.\n"),
+        ("datasets:\n", False, "empty.yaml declares no datasets; nothing changed.\n"),
+        ("datasets: {}\n", True, "empty.yaml declares no datasets.\nremoved: customers\n"),
+    ],
+)
+def test_sync_of_a_file_declaring_no_datasets_says_so(
+    root: Path, content: str, prune: bool, said: str
+) -> None:
+    """It printed nothing at all (exit 0), where every other sync says what it did."""
+    (root / "empty.yaml").write_text(content)
+    args = ["data", "sync", "--file", "empty.yaml", *(["--prune"] if prune else [])]
+    synced = nbtools(root, *args)
+    assert synced.exit_code == 0, synced.output
+    assert synced.stdout.startswith(said)
+    if not prune:
+        assert "not in file: customers" in synced.stdout
