@@ -92,14 +92,21 @@ def supervised_command(command: Sequence[str], *, grace: float = 0.0) -> list[st
     return [sys.executable, "-I", "-S", "-c", SUPERVISED, f"{grace:g}", *command]
 
 
+#: Seconds a watched tool stopped early (:func:`run_watched`) has, from its Ctrl-C, to remove
+#: its temporary files (pip's ``pip-build-env-*``, ``pip-unpack-*``) before it is killed.
+CLEAN_UP_SECONDS = 2.0
+
+
 def run_watched(
     command: Sequence[str], *, timeout: float | None = None, **options: Any
 ) -> subprocess.CompletedProcess[str]:
     """Run ``[python, "-m", module, *args]`` to its end, its output captured as text: in a
     session of its own, watching this process (:func:`watched_command`), so that it goes, with
-    all it started, when this process dies; and killed with all it started if this call ends
+    all it started, when this process dies; and stopped with all it started if this call ends
     by an exception (a timeout, Ctrl-C, a signal turned into ``SystemExit``), which then goes
-    on."""
+    on. Stopped as Ctrl-C stops a tool: its process group gets SIGINT, and what is left of it
+    after :data:`CLEAN_UP_SECONDS` (or at once, when a second stop cuts the wait short)
+    SIGKILL; pip and pytest unwind on SIGINT, removing their temporary files."""
     with subprocess.Popen(
         watched_command(command),
         start_new_session=True,
@@ -112,8 +119,15 @@ def run_watched(
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except BaseException:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
+            try:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.pid, signal.SIGINT)
+                    process.wait(timeout=CLEAN_UP_SECONDS)
+            except subprocess.TimeoutExpired:
+                pass
+            finally:  # also when a second stop interrupts the wait
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(process.pid, signal.SIGKILL)
             raise
     return subprocess.CompletedProcess(list(command), process.returncode, stdout, stderr)
 

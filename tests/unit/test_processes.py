@@ -16,6 +16,7 @@ import psutil
 import pytest
 
 from nbtools.processes import (
+    CLEAN_UP_SECONDS,
     alive,
     kill_tree,
     release_free_memory,
@@ -157,6 +158,48 @@ def test_a_timeout_kills_everything_the_child_started_before_it_is_raised(tmp_pa
     parent, pids = started_sleeper(tmp_path, WATCHING.format(timeout=3))
     assert parent.wait(timeout=60) != 0  # TimeoutExpired, raised on
     assert gone(pids, within=0.5)
+
+
+#: A tool that removes its temporary folder as it unwinds, as pip and pytest do on Ctrl-C;
+#: with ``ignore``, one that ignores Ctrl-C.
+CLEANER = """\
+import os, signal, sys, tempfile, time
+from pathlib import Path
+if sys.argv[2] == "ignore":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+scratch = tempfile.mkdtemp(prefix="tool-", dir=sys.argv[1])
+Path(sys.argv[1], "pid").write_text(str(os.getpid()))
+try:
+    time.sleep(60)
+finally:
+    os.rmdir(scratch)
+"""
+
+
+@pytest.mark.parametrize("behaviour", ["cleans", "ignore"])
+def test_a_stopped_tool_gets_ctrl_c_and_a_grace_to_clean_up_then_it_is_killed(
+    tmp_path: Path, behaviour: str
+) -> None:
+    """A tool was killed outright (SIGKILL) when the command running it was stopped, leaving
+    its temporary files (pip's pip-build-env-*, pip-unpack-*, …); now it gets SIGINT first,
+    and what ignores it is killed :data:`CLEAN_UP_SECONDS` later."""
+    (tmp_path / "cleaner.py").write_text(CLEANER)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    started = time.monotonic()
+    with pytest.raises(subprocess.TimeoutExpired):  # stopped as Ctrl-C or SIGTERM stop it
+        run_watched(
+            [sys.executable, "-m", "cleaner", str(scratch), behaviour], cwd=tmp_path, timeout=5
+        )
+    took = time.monotonic() - started
+    tool = int((scratch / "pid").read_text())  # it ran to its sleep
+    assert not running(tool)
+    if behaviour == "cleans":
+        assert list(scratch.iterdir()) == [scratch / "pid"]  # its folder removed
+        assert took < 5 + CLEAN_UP_SECONDS
+    else:
+        assert sorted(path.name[:5] for path in scratch.iterdir()) == ["pid", "tool-"]
+        assert took >= 5 + CLEAN_UP_SECONDS - 0.1  # given its grace, then killed
 
 
 def test_a_supervised_command_ends_as_its_command_does() -> None:
