@@ -48,6 +48,22 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except KeyboardInterrupt as interruption:
+            # Ctrl-C while the group's options are read is a stop (130, said by the console
+            # script), not click's "Aborted!" and exit 1, a failed check's code
+            from nbtools.cli.stopping import Stopped
+
+            raise Stopped.of(interruption) from None
+
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:

@@ -27,15 +27,19 @@ def main() -> None:
     # _signal: the C module behind `signal`, loaded with the interpreter (`signal` would build
     # its enums, ≈ 0.4 ms of every command's start-up)
     _signal.signal(_signal.SIGTERM, _stop)
-    with deferring(TOOLKIT_DEFERRED):  # loaded by what reads them, if anything does
-        from nbtools.cli.app import cli
-    from nbtools.cli.context import CliContext
-
-    cli_ctx = CliContext(ends_process=True)  # referenced until the process ends
     try:
+        with deferring(TOOLKIT_DEFERRED):  # loaded by what reads them, if anything does
+            from nbtools.cli.app import cli
+        from nbtools.cli.context import CliContext
+
+        cli_ctx = CliContext(ends_process=True)  # referenced until the process ends
         cli.main(prog_name="nbtools", obj=cli_ctx)
-    except Stopped as stopped:  # before or after the command (the group tells one inside it)
-        print(stopped.message, file=sys.stderr)
+    except (Stopped, KeyboardInterrupt) as interruption:
+        # before the command (while nbtools starts up: importing, reading the group's
+        # options) or after it; the group tells a stop inside it
+        stopped = Stopped.of(interruption)
+        after_ctrl_c = "\n" if stopped.signum == _signal.SIGINT else ""  # past the "^C"
+        print(f"{after_ctrl_c}{stopped.message}", file=sys.stderr)
         exit_now(stopped.code)
         raise SystemExit(stopped.code) from None
     except SystemExit as done:

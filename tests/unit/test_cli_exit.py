@@ -1,11 +1,20 @@
 """The command's fast exit: output flushed, exit handlers run, the code kept; a running
-thread that is not a daemon is waited for as usual."""
+thread that is not a daemon is waited for as usual; a stop while it starts up."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import exit_on_signal
+
+#: The console script, as a user runs it.
+NBTOOLS = str(Path(sys.executable).parent / "nbtools")
 
 SCRIPT = """
 import atexit, sys, threading, time
@@ -71,3 +80,52 @@ def test_a_closed_pipe_does_not_turn_into_a_traceback() -> None:
     finally:
         os.close(write_end)
     assert (done.returncode, done.stderr) == (0, "to stderr")
+
+
+#: Holds ``nbtools`` where it starts up: Python imports this first (``sitecustomize``, from
+#: $PYTHONPATH), and it waits at the named pipe $HOLD_FIFO when the console script first
+#: imports the module $HOLD_IMPORT (an audit hook: the code under test runs unchanged).
+HOLD = """\
+import os, sys
+held = os.environ["HOLD_IMPORT"]
+def hold(event, args):
+    global held
+    if event == "import" and held and args[0] == held:
+        held = ""
+        with open(os.environ["HOLD_FIFO"], "rb") as fifo:
+            fifo.read()
+sys.addaudithook(hold)
+"""
+
+
+@pytest.mark.parametrize(
+    ("signum", "said"), [(signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "Ctrl-C")]
+)
+@pytest.mark.parametrize(
+    "held",
+    [
+        "nbtools.cli.app",  # the console script imports the command table
+        "nbtools.cli.decorators",  # click reads the group's options (--root's check)
+    ],
+)
+def test_a_stop_while_nbtools_starts_up_exits_with_its_code_and_one_line(
+    tmp_path: Path, signum: int, said: str, held: str
+) -> None:
+    """Before the command runs, SIGTERM gave a traceback ending ``Stopped: 15`` and exit 1,
+    Ctrl-C a KeyboardInterrupt traceback, or click's "Aborted!" and exit 1."""
+    hold = tmp_path / "hold"
+    hold.mkdir()
+    (hold / "sitecustomize.py").write_text(HOLD)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    path = os.pathsep.join(filter(None, [str(hold), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path, "HOLD_FIFO": str(fifo), "HOLD_IMPORT": held}
+    with (tmp_path / "err.txt").open("wb") as err:
+        process = subprocess.Popen(
+            [NBTOOLS, "--root", str(tmp_path), "runs", "list"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    assert exit_on_signal(fifo, process, signum) == 128 + signum
+    assert (tmp_path / "err.txt").read_text().strip() == f"nbtools: stopped by {said}."
