@@ -111,8 +111,9 @@ def print_table(
     The table fits the terminal as :func:`nbtools.cli.table_widths.column_widths` says. When
     it cannot without breaking a moment, a number or a short word, each row is shown as a
     listing of its own (``field │ value``, a rule between rows), unless the table is a
-    listing already; too narrow even for that, the table is left to rich, which folds its
-    cells at the terminal's edge."""
+    listing already or has one column; too narrow even for that, the listing is left to
+    rich, which folds its cells at the terminal's edge (never the table's many columns, which
+    would leave each a character wide, or none)."""
     rows = list(rows)
     if not rows and empty:
         print(visible(empty))
@@ -126,13 +127,12 @@ def print_table(
     title = _zone_to_title(visible(title), rows, cells)
     console = Console(markup=False, emoji=False)  # text in brackets or colons is shown as is
     widths = column_widths(columns, cells, kinds, console.width, fixed)
-    if widths is None and rows and not fixed:
+    if widths is None and rows and not fixed and len(columns) > 1:  # a listing per row
         fields = [[name, text] for row in cells for name, text in zip(columns, row, strict=True)]
         fields_kinds: list[list[Kind]] = [["text", what] for line in kinds for what in line]
         listed = column_widths(_LISTING, fields, fields_kinds, console.width, fixed=1)
-        if listed is not None:  # each row a listing of its own, a rule between them
-            console.print(_table(title, _LISTING, listed, fields, len(columns)))
-            return
+        console.print(_table(title, _LISTING, listed or [None, None], fields, len(columns)))
+        return
     console.print(_table(title, columns, widths or [None] * len(columns), cells))
 
 

@@ -222,6 +222,25 @@ def test_a_terminal_too_narrow_for_the_table_shows_each_row_as_a_listing(
     assert sum(line.startswith("├") for line in lines) == 1  # a rule between the two runs
 
 
+@pytest.mark.usefixtures("tokyo")
+@pytest.mark.parametrize("width", [15, 20, 24])
+def test_a_terminal_narrower_than_a_listing_folds_the_listing_at_its_edge(
+    capsys: pytest.CaptureFixture[str], width: int
+) -> None:
+    """Below the 25 columns the runs' listing needs, the table's seven columns came back,
+    each 0 or 1 character wide: only "0.3s" showed at 20 columns, nothing at 15."""
+    rows = [(*ROW, "0.3s", "7/7 cells"), (2, None, "a.ipynb", "failed", STARTED, "2.5s", "x")]
+    lines = table_lines(capsys, width, rows)
+    assert max(map(len, lines)) <= width
+    cells = [line.split("│")[1:-1] for line in lines if line.startswith("│")]
+    assert all(len(row) == 2 for row in cells)  # field │ value, never seven columns
+    names, values = ("".join(row[at].replace(" ", "") for row in cells) for at in (0, 1))
+    assert names == "".join(RUNS) * 2  # every field of each run, in order
+    for value in ("1", "nightly", ROW[2], "succeeded", "2026-12-0417:20:57", "7/7cells"):
+        assert value in values  # whole, folded over lines at most
+    assert sum(line.startswith("├") for line in lines) == 1  # a rule between the two runs
+
+
 def test_an_empty_table_is_one_line_saying_so(capsys: pytest.CaptureFixture[str]) -> None:
     print_table("Runs", ("run",), [], empty="No runs yet.")
     assert capsys.readouterr().out == "No runs yet.\n"
