@@ -113,7 +113,8 @@ def run_watched(
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
+        encoding="utf-8",
+        errors="replace",  # a tool's output in another locale's encoding
         **options,
     ) as process:  # its pipes closed and the process reaped on the way out
         try:

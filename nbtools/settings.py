@@ -76,6 +76,8 @@ def read_config_file(path: Path, classes: Iterable[type[Settings]] | None = None
     """The settings in a Jupyter-style config file: Python (``c.Class.option = value``) or JSON,
     read by traitlets' own loaders; the options of ``classes`` (default: every settings class)
     the file only reads are their defaults (:func:`config_sections`)."""
+    import json
+
     from traitlets.config.loader import (
         ConfigFileNotFound,
         JSONFileConfigLoader,
@@ -84,7 +86,14 @@ def read_config_file(path: Path, classes: Iterable[type[Settings]] | None = None
 
     from nbtools.errors import InvalidInputError
 
-    loader_class = JSONFileConfigLoader if path.suffix == ".json" else PyFileConfigLoader
+    class Utf8JSONLoader(JSONFileConfigLoader):
+        """traitlets' JSON loader, reading the file in JSON's encoding (UTF-8, RFC 8259)
+        rather than in the locale's."""
+
+        def _read_file_as_dict(self) -> dict[str, Any]:
+            return cast(dict[str, Any], json.loads(Path(self.full_filename).read_bytes()))
+
+    loader_class = Utf8JSONLoader if path.suffix == ".json" else PyFileConfigLoader
     if path.is_dir():
         raise InvalidInputError(
             f"The config file {path} is a directory: name a .py or .json file.", config=str(path)

@@ -159,7 +159,7 @@ def _become_kernel(request: dict[str, Any], ready: int, replies: IO[bytes]) -> N
         stdin = os.open(os.devnull, os.O_RDONLY)
         os.dup2(stdin, 0)
         os.close(stdin)
-        sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's stdin, kept open
+        sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115 - the process's stdin, kept open
         os.environ.clear()
         os.environ.update(request["env"])
         os.environ["JPY_PARENT_PID"] = str(os.getppid())

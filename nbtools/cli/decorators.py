@@ -69,12 +69,34 @@ def check_utf8(param: click.Parameter, text: str) -> None:
         if isinstance(param, click.Option)
         else param.human_readable_name.strip("[].")
     )
+    typed = _utf8_read_otherwise(text)
+    if typed is not None:
+        import sys
+
+        from nbtools.cli.output import visible
+
+        raise InvalidInputError(
+            f"{named}: {visible(typed)} is UTF-8 text, but Python reads this command line as "
+            f"{sys.getfilesystemencoding()}, its locale's encoding, and could not open a file "
+            "of that name: run nbtools in a UTF-8 locale (LC_ALL=C.UTF-8) or with "
+            "PYTHONUTF8=1.",
+            field=param.name,
+        )
     raise InvalidInputError(
         f"{named} must be UTF-8 text, as nbtools keeps paths, names and values: "
         f"{_as_typed(text)} holds bytes that are not UTF-8 (shown as \\xNN). Give it in UTF-8 "
         "(rename a file whose name is not).",
         field=param.name,
     )
+
+
+def _utf8_read_otherwise(text: str) -> str | None:
+    """``text`` as UTF-8 reads its bytes, when they are UTF-8 that Python read otherwise (a
+    locale whose encoding is not UTF-8, Python's UTF-8 mode off); None when they are not."""
+    try:
+        return os.fsencode(text).decode("utf-8")
+    except UnicodeError:
+        return None
 
 
 def _texts(value: object) -> list[str]:

@@ -24,6 +24,7 @@ def main() -> None:
     """
     gc.disable()
     skip_unused_imports()
+    _escape_what_the_terminal_cannot_show()
     # _signal: the C module behind `signal`, loaded with the interpreter (`signal` would build
     # its enums, ≈ 0.4 ms of every command's start-up)
     _signal.signal(_signal.SIGTERM, _stop)
@@ -45,6 +46,17 @@ def main() -> None:
     except SystemExit as done:
         exit_now(done.code)
         raise
+
+
+def _escape_what_the_terminal_cannot_show() -> None:
+    """Standard output and error in an encoding other than UTF-8 (``LC_ALL=C`` with
+    ``PYTHONUTF8=0``, ``PYTHONIOENCODING=ascii``, a Latin-1 locale) write a character they
+    cannot hold (a named version's ★, a notebook's é) as Python writes it escaped (``\\u2605``),
+    never fail on it."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        if encoding.replace("-", "").lower() != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def _stop(signum: int, _frame: object) -> None:

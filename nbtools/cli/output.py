@@ -48,10 +48,14 @@ def visible(text: str) -> str:
 
     Printable text (every unsafe character is unprintable) is returned as it is, and the
     pattern is compiled only for text that may hold one (≈ 0.5 ms, not paid by every command's
-    start-up)."""
-    if text.isprintable():
+    start-up). A character standard output's encoding cannot hold (``LC_ALL=C`` with
+    ``PYTHONUTF8=0``: ASCII) is escaped so too (``\\u2605``), before a table measures it."""
+    if not text.isprintable():
+        text = re.sub(_UNSAFE, _escaped, text)
+    if text.isascii():
         return text
-    return re.sub(_UNSAFE, _escaped, text)
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    return text.encode(encoding, "backslashreplace").decode(encoding)
 
 
 def say(text: str) -> None:

@@ -95,7 +95,7 @@ class RunningCapture:
         self.command = list(command)
         args = capture_command(command, cache)
         self.deadline = time.monotonic() + CAPTURE_TIMEOUT
-        self.report = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed once read)
+        self.report = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed once read)
         try:
             self.process = subprocess.Popen(
                 args,
@@ -103,7 +103,8 @@ class RunningCapture:
                 stdin=subprocess.DEVNULL,
                 stdout=self.report,
                 stderr=subprocess.PIPE,
-                text=True,
+                encoding="utf-8",
+                errors="replace",
             )
         except OSError as exc:
             self.report.close()
@@ -121,7 +122,7 @@ class RunningCapture:
             ) from None
         with self.report:
             self.report.seek(0)
-            stdout = self.report.read()  # decoded as text=True decodes a pipe
+            stdout = self.report.read()  # ASCII JSON (capture.py writes it so)
         version = stderr.strip()
         if self.process.returncode == TOO_OLD and version.replace(".", "").isdigit():
             oldest = ".".join(map(str, OLDEST_PYTHON))
@@ -166,7 +167,7 @@ def _bootstrap() -> str:
         BOOTSTRAP.replace("_DIGEST", digest)
         .replace("_TOO_OLD", str(TOO_OLD))
         .replace("_OLDEST", repr(OLDEST_PYTHON))
-        .replace("_SOURCE", repr(source))
+        .replace("_SOURCE", ascii(source))  # a command line in any locale's encoding
     )
 
 

@@ -74,7 +74,8 @@ def _interpreter_version(python: str) -> str | None:
         result = subprocess.run(
             [python, "-c", "import sys; print(sys.version.split()[0])"],
             capture_output=True,
-            text=True,
+            encoding="utf-8",
+            errors="replace",
             timeout=60,
             check=False,
         )

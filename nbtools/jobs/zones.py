@@ -72,7 +72,9 @@ def iana_zones() -> frozenset[str]:
     files that are no zone's name), less ``Factory``, the zone of no place."""
     from importlib.resources import files
 
-    return frozenset(files("tzdata").joinpath("zones").read_text().split()) - {"Factory"}
+    return frozenset(files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()) - {
+        "Factory"
+    }
 
 
 @functools.cache

@@ -201,7 +201,7 @@ def _migration_lock(engine: Engine, lock_dir: Path | None) -> Iterator[None]:
         yield
         return
     lock_dir.mkdir(parents=True, exist_ok=True)
-    with (lock_dir / "migrate.lock").open("a") as handle:
+    with (lock_dir / "migrate.lock").open("a", encoding="utf-8") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

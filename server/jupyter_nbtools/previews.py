@@ -206,7 +206,7 @@ class ServicePreviews:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
-                text=True,
+                encoding="utf-8",
                 errors="replace",
                 start_new_session=True,  # its own process group: stopped as a whole
             )

@@ -52,7 +52,7 @@ def _revision_graph() -> tuple[frozenset[str], frozenset[str]]:
     for script in (SCRIPT_LOCATION / "versions").glob("*.py"):
         assignments = {
             node.targets[0].id: ast.literal_eval(node.value)
-            for node in ast.parse(_header(script.read_text())).body
+            for node in ast.parse(_header(script.read_text(encoding="utf-8"))).body
             if isinstance(node, ast.Assign)
             and isinstance(node.targets[0], ast.Name)
             and node.targets[0].id in {"revision", "down_revision"}
