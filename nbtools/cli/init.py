@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from nbtools.export import (
     ExtractOptions,
     ExtractReport,
     ExtractRequest,
+    ignore_in_git,
     read_manifest,
     run_extract,
     suggest_package_name,
@@ -66,11 +68,18 @@ def init(cli_ctx: CliContext, directory: Path, as_json: bool) -> None:
     repository = nearest_repository(directory)
     top = repository if repository and repository.is_relative_to(root) else root
     written, kept = write_starter(directory, options.package or "", top)
+    store_dir = cli_ctx.project.store_dir
+    if repository is not None and store_dir.is_relative_to(repository):
+        ignored = ignore_in_git(store_dir)  # never committed: the store, its locks, packs
+        if ignored is not None:
+            written.append(os.path.relpath(ignored, directory))
     if not as_json:
         for path in written:
             click.echo(f"  wrote     {path}")
         for path in kept:
             click.echo(f"  kept      {path} (exists already)")
+    if repository is not None and top != repository:
+        _warn_not_at_top(repository, top, directory)
     if out.exists():
         if as_json:
             print_json(_answer(directory, written, [*kept, STARTER_PACKAGE_DIR], None))
@@ -92,6 +101,24 @@ def init(cli_ctx: CliContext, directory: Path, as_json: bool) -> None:
     if as_json:
         return
     click.echo(_next_steps(cli_ctx.project, notebook, out))
+
+
+def _warn_not_at_top(repository: Path, top: Path, directory: Path) -> None:
+    """Say that the kit's CI files, at the project's root ``top``, never run: the git
+    repository holding it starts above it, at ``repository`` (init writes nothing above a
+    project's root: a home directory kept in git)."""
+    here = Path.cwd().resolve()
+    folder = directory.resolve().relative_to(repository).as_posix()
+    click.secho(
+        f"Note: GitHub runs workflows, and pre-commit reads its config, only at the top of "
+        f"the git repository, {as_typed(repository, here)}, which is above this project "
+        f"({as_typed(top, here)}): the kit's .github/workflows/ and .pre-commit-config.yaml "
+        f"will not run where they are. Move them to {as_typed(repository, here)} (the "
+        f"workflow's steps working in {folder}, the hook's paths starting with it), or keep "
+        "the project in a repository of its own.",
+        err=True,
+        fg="yellow",
+    )
 
 
 def _next_steps(project: Project, notebook: Path, package: Path) -> str:

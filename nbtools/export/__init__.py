@@ -14,6 +14,7 @@ submodule of this package loads nothing else)::
     export.locate(root, Path("nbs/Sales Report.ipynb"))  # without -o: its package's
                        # directory, else nbs/sales_report and the packages it may have had
     export.write_starter(directory, "example")        # nbtools init: STARTER_NOTEBOOK, ...
+    export.ignore_in_git(project.store_dir)           # nbtools init: .gitignore ignores it
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from nbtools.export.naming import suggest_package_name
     from nbtools.export.starter import NOTEBOOK as STARTER_NOTEBOOK
     from nbtools.export.starter import PACKAGE_DIR as STARTER_PACKAGE_DIR
-    from nbtools.export.starter import write_starter
+    from nbtools.export.starter import ignore_in_git, write_starter
     from nbtools.export.writer import read_manifest
 
 #: name → (module, attribute).
@@ -45,6 +46,7 @@ _LAZY = {
     "STARTER_NOTEBOOK": ("starter", "NOTEBOOK"),
     "STARTER_PACKAGE_DIR": ("starter", "PACKAGE_DIR"),
     "write_starter": ("starter", "write_starter"),
+    "ignore_in_git": ("starter", "ignore_in_git"),
     "read_manifest": ("writer", "read_manifest"),
 }
 
@@ -56,6 +58,7 @@ __all__ = [
     "ExtractRequest",
     "Orphan",
     "Recorder",
+    "ignore_in_git",
     "locate",
     "read_manifest",
     "run_extract",

@@ -137,6 +137,25 @@ def workflow_path(folder: str = "") -> str:
     return f".github/workflows/nbtools-{re.sub(r'[^A-Za-z0-9_.]+', '-', folder).strip('-')}.yml"
 
 
+def ignore_in_git(store_dir: Path) -> Path | None:
+    """Have git ignore ``store_dir`` (nbtools' own files: the SQLite store, its locks, the
+    version packs) with a line ``NAME/`` in the ``.gitignore`` beside it, made or appended to;
+    that file when it changed, None when a line of it ignored the folder already."""
+    gitignore = store_dir.parent / ".gitignore"
+    name = store_dir.name
+    try:
+        text = gitignore.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = ""
+    ignoring = {name, f"{name}/", f"/{name}", f"/{name}/"}
+    if any(line.strip() in ignoring for line in text.splitlines()):
+        return None
+    gap = "\n" if text and not text.endswith("\n") else ""
+    with gitignore.open("a", encoding="utf-8") as file:
+        file.write(f"{gap}{name}/\n")
+    return gitignore
+
+
 def write_starter(
     directory: Path, package: str, top: Path | None = None
 ) -> tuple[list[str], list[str]]:

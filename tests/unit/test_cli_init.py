@@ -114,13 +114,54 @@ def test_init_in_a_folder_of_a_repository_writes_ci_files_at_its_top_working_in_
 def test_init_never_writes_above_the_project_into_an_enclosing_repository(
     tmp_path: Path,
 ) -> None:
-    """A home directory kept in git is not where a new project's workflow goes."""
+    """A home directory kept in git is not where a new project's workflow goes; init says
+    that GitHub and pre-commit will not find its CI files there (it said nothing)."""
     (tmp_path / ".git").mkdir()
     result = run_cli("init", "project", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "project/.github/workflows/nbtools.yml").is_file()
     assert not (tmp_path / ".github").exists()
     assert not (tmp_path / ".pre-commit-config.yaml").exists()
+    assert " ".join(result.stderr.split()) == (
+        "Note: GitHub runs workflows, and pre-commit reads its config, only at the top of the "
+        f"git repository, {tmp_path}, which is above this project (project): the kit's "
+        ".github/workflows/ and .pre-commit-config.yaml will not run where they are. Move "
+        f"them to {tmp_path} (the workflow's steps working in project, the hook's paths "
+        "starting with it), or keep the project in a repository of its own."
+    )
+    assert (tmp_path / "project/.gitignore").read_text() == ".nbtools/\n"
+
+
+def git(*args: str, cwd: Path) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_init_in_a_git_repository_has_git_ignore_the_store(tmp_path: Path) -> None:
+    """``git add -A`` after init committed nbtools.db, its locks and the version packs."""
+    git("init", "-q", cwd=tmp_path)
+    (tmp_path / ".gitignore").write_text("*.pyc")  # no line break at its end
+    result = run_cli("init", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "  wrote     .gitignore" in result.stdout
+    assert "Note:" not in result.stderr  # the project is the repository's top
+    assert (tmp_path / ".gitignore").read_text() == "*.pyc\n.nbtools/\n"
+    assert (tmp_path / ".nbtools").is_dir()
+    status = git("status", "--porcelain", "--untracked-files=all", cwd=tmp_path).splitlines()
+    assert [line for line in status if ".nbtools/" in line] == []
+    again = run_cli("init", cwd=tmp_path)
+    assert (again.returncode, "gitignore" in again.stdout) == (0, False)
+    assert (tmp_path / ".gitignore").read_text() == "*.pyc\n.nbtools/\n"  # once
+    other = tmp_path / "other"
+    git("init", "-q", "other", cwd=tmp_path)
+    (other / ".gitignore").write_text("/.nbtools\n")  # ignored already, written otherwise
+    assert json.loads(run_cli("init", str(other), "--json").stdout)["written"] == [
+        "example.ipynb",
+        ".github/workflows/nbtools.yml",
+        ".pre-commit-config.yaml",
+    ]
+    assert (other / ".gitignore").read_text() == "/.nbtools\n"
 
 
 def recorded_lineage(package: Path) -> dict[str, Any]:
