@@ -7,8 +7,10 @@ from typing import Any
 
 import click
 
+from nbtools.audit import MAX_LIMIT
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.options import limit_option
 from nbtools.cli.output import print_json, print_table
 
 
@@ -22,7 +24,7 @@ def audit() -> None:
 @click.option("--actor", help="Only this actor's entries.")
 @click.option("--action", help="Only this action (dataset.add), or a family (dataset.*).")
 @click.option("--target", help="Only entries about this object: 'job 3', 'dataset customers'.")
-@click.option("--limit", default=100, show_default=True, help="At most this many entries.")
+@limit_option("entries", default=100, most=MAX_LIMIT)
 @json_option
 @pass_cli
 def list_command(

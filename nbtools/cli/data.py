@@ -9,9 +9,10 @@ import click
 from nbtools.cli.confirm import confirm
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import CommandFunction, json_option, pass_cli
+from nbtools.cli.options import limit_option
 from nbtools.cli.output import print_fields, print_json, print_table, visible
 from nbtools.cli.paths import root_relative_location, root_relative_option
-from nbtools.data import CLASSIFICATIONS
+from nbtools.data import CLASSIFICATIONS, MAX_SEARCH_LIMIT
 
 if TYPE_CHECKING:
     from nbtools.data import Dataset, UsageReport
@@ -210,7 +211,7 @@ def show(cli_ctx: CliContext, name: str, as_json: bool) -> None:
 
 @data.command("search")
 @click.argument("query")
-@click.option("--limit", default=20, show_default=True, help="At most this many results.")
+@limit_option("datasets", default=20, most=MAX_SEARCH_LIMIT, first="the best first")
 @json_option
 @pass_cli
 def search(cli_ctx: CliContext, query: str, limit: int, as_json: bool) -> None:

@@ -111,14 +111,30 @@ config_file_option = click.option(
 MAX_LIMIT = MAX_LIST
 
 
-def limit_option(what: str, *, default: int, more: str = "") -> Callable[[F], F]:
-    """``--limit N``: list at most N of ``what``, the newest (1 to :data:`MAX_LIMIT`,
-    ``default`` unless given); ``more`` ends the help (how to page back)."""
+def limit_option(
+    what: str,
+    *,
+    default: int,
+    more: str = "",
+    most: int = MAX_LIMIT,
+    first: str = "the newest",
+) -> Callable[[F], F]:
+    """``--limit N``: list at most N of ``what``, ``first`` (1 to ``most``, ``default``
+    unless given: :func:`count_option`); ``more`` ends the help (how to page back)."""
     tail = f"; {more}" if more else ""
-    return click.option(
+    return count_option(
         "--limit",
-        type=click.IntRange(1, MAX_LIMIT),
+        most=most,
         default=default,
         show_default=True,
-        help=f"List at most this many {what}, the newest (1 to {MAX_LIMIT}){tail}.",
+        help=f"List at most this many {what}, {first}{tail}.",
     )
+
+
+def count_option(*declarations: str, most: int | None, **attributes: Any) -> Callable[[F], F]:
+    """An option taking a count (a page's size, the versions to keep): a whole number from 1
+    to ``most`` (None: no bound). ``--help`` shows its range after its default (``[default:
+    20; 1<=x<=1000]``), and a value outside it, or no whole number, is refused before the
+    command runs, in click's one wording for every count (``Invalid value for '--limit': 0 is
+    not in the range 1<=x<=1000.``, exit 2; with ``--json``, ``details.field`` names it)."""
+    return click.option(*declarations, type=click.IntRange(1, most), **attributes)

@@ -9,9 +9,11 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.options import count_option
 from nbtools.cli.output import print_fields, print_json, print_table, say, visible
 from nbtools.cli.paths import root_relative_option
 from nbtools.errors import CheckFailedError
+from nbtools.ids import MAX_ID
 
 if TYPE_CHECKING:
     from nbtools.versioning import Restored, Version
@@ -62,7 +64,7 @@ def save(cli_ctx: CliContext, notebook: str, message: str | None, as_json: bool)
 
 @version.command()
 @NOTEBOOK
-@click.option("-n", "--limit", type=int, help="Show only the newest N.")
+@count_option("-n", "--limit", most=MAX_ID, help="Show only the newest N.")
 @json_option
 @pass_cli
 def log(cli_ctx: CliContext, notebook: str, limit: int | None, as_json: bool) -> None:
@@ -217,8 +219,8 @@ def restore(
 
 
 @version.command()
-@click.option(
-    "--keep", default=50, show_default=True, type=int, help="Versions to keep per notebook."
+@count_option(
+    "--keep", most=None, default=50, show_default=True, help="Versions to keep per notebook."
 )
 @click.option("--dry-run", is_flag=True, help="Only report what would be removed.")
 @json_option

@@ -1,0 +1,43 @@
+"""Flags several commands share: a count (``--limit``, ``-n``, ``--keep``) shows its range in
+``--help`` and is refused in one wording, before the command runs."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_notebook, nbtools
+
+#: Each count: the command, its flag, the range --help shows, a value outside it, one inside.
+COUNTS = [
+    (["runs", "list"], "--limit", "1<=x<=1000", "1001", "1000"),
+    (["audit", "list"], "--limit", "1<=x<=10000", "0", "10000"),
+    (["data", "search", "customers"], "--limit", "1<=x<=1000", "1001", "1000"),
+    (["version", "log", "nb.ipynb"], "-n", "1<=x<=2147483647", "0", "2147483647"),
+    (["version", "gc"], "--keep", "x>=1", "0", "1"),
+]
+
+
+@pytest.mark.parametrize(("command", "flag", "shown", "outside", "inside"), COUNTS)
+def test_a_count_shows_its_range_and_is_refused_in_one_wording(
+    tmp_path: Path, command: list[str], flag: str, shown: str, outside: str, inside: str
+) -> None:
+    """``audit list``, ``data search``, ``version log`` and ``version gc`` showed no range and
+    refused in three wordings ("The limit must be 1 to 10000. See --limit.", "--limit must
+    be a whole number from 1 to …", "--keep must be at least 1 …"), after opening the store."""
+    (tmp_path / "nb.ipynb").write_text(json.dumps(make_notebook([("code", "x = 1", [])])))
+    helped = nbtools(tmp_path, *command, "--help")
+    found = re.search(rf"^  (?:-\w, )?{flag}[ ,].*?(?=^  -|\Z)", helped.stdout, re.M | re.S)
+    assert found is not None, helped.stdout
+    assert f"{shown}]" in " ".join(found.group().split())
+    refused = nbtools(tmp_path, *command, flag, outside, "--json")
+    assert refused.exit_code == 2
+    named = " / ".join(f"'{name}'" for name in (["-n", "--limit"] if flag == "-n" else [flag]))
+    message = f"Invalid value for {named}: {outside} is not in the range {shown}."
+    assert json.loads(refused.stdout)["message"] == message
+    assert refused.stderr.endswith(f"Error: {message}\n")
+    assert not (tmp_path / ".nbtools").exists()  # refused before the command opened its store
+    assert nbtools(tmp_path, *command, flag, inside).exit_code == 0
