@@ -75,13 +75,15 @@ class DatasetSpec:
 
 @dataclass(frozen=True)
 class Dataset:
-    """A catalogued dataset: the declaration, the schema read from the data, timestamps."""
+    """A catalogued dataset: the declaration, the schema read from the data, timestamps, and
+    its identity (``uid``: a dataset removed and catalogued again under its name is another)."""
 
     spec: DatasetSpec
     schema: tuple[Field, ...] | None
     schema_note: str | None
     created_at: datetime
     updated_at: datetime
+    uid: str
     rank: float | None = field(default=None, compare=False)
 
     @property
@@ -468,4 +470,6 @@ def _dataset(record: DatasetRecord) -> Dataset:
         if record.schema_fields is not None
         else None
     )
-    return Dataset(spec, schema, record.schema_note, record.created_at, record.updated_at)
+    return Dataset(
+        spec, schema, record.schema_note, record.created_at, record.updated_at, record.uid
+    )

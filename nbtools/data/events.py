@@ -10,7 +10,9 @@
   will execute, for its purpose: a refused use raises before anything is written or a kernel
   is taken.
 - ``runs_expiring``: the runs that used a dataset whose retention has passed since they
-  ended (the dataset's retention in the catalog now; a dataset no longer catalogued has none).
+  ended (the dataset's retention in the catalog now; a dataset no longer catalogued has none,
+  and one catalogued again under its name is another: the use names the dataset by its
+  identity, :mod:`nbtools.data.tables`).
 """
 
 from __future__ import annotations
@@ -108,7 +110,7 @@ def runs_expiring(event: RunsExpiring) -> dict[int, str]:
             dataset.retention_days,
             func.coalesce(run.finished_at, run.created_at),
         )
-        .join(datasets, dataset.name == used.dataset)
+        .join(datasets, dataset.uid == used.dataset_uid)
         .join(runs_table, run.id == used.run_id)
         .where(
             dataset.retention_days.is_not(None),

@@ -18,6 +18,7 @@ class DatasetRecord(Base):
     __table__ = datasets
 
     id: Mapped[int]
+    uid: Mapped[str]
     name: Mapped[str]
     location: Mapped[str]
     shares_location: Mapped[bool]
@@ -45,6 +46,7 @@ class RunDatasetRecord(Base):
     id: Mapped[int]
     run_id: Mapped[int]
     dataset: Mapped[str]
+    dataset_uid: Mapped[str | None]
     mode: Mapped[str]
     classification: Mapped[str]
     location: Mapped[str]

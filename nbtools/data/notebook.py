@@ -51,6 +51,7 @@ def path(name: str, mode: str = "r") -> str:
         warnings.warn(problem, DataUseWarning, stacklevel=2)
     use = {
         "dataset": name,
+        "dataset_uid": dataset.uid,
         "mode": MODES[mode],
         "classification": dataset.spec.classification,
         "location": without_login(dataset.spec.location),

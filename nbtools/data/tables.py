@@ -6,6 +6,12 @@ changes by :mod:`nbtools.data.words`): the full-text index covers them and the d
 (an FTS5 table kept by triggers on SQLite, a GIN expression index on PostgreSQL; both made by
 the ``catalog`` migration branch, not by these tables).
 
+A dataset's identity is its ``uid``, a random identifier given when it is catalogued and
+never given again (its ``id`` is not: SQLite gives the highest one again once that row is
+deleted). A run's use names the dataset it used by ``dataset_uid``, so a dataset removed and
+catalogued again under its name is another dataset: its retention does not reach the runs of
+the old one (migration ``retention_0002``).
+
 One location holds one dataset: the unique index ``dataset_location`` (on the location on
 SQLite, on its MD5 on PostgreSQL: migration ``location_0001``, not these tables) covers every
 dataset but those marked ``shares_location``, which shared a location with another before the
@@ -19,6 +25,7 @@ here too, and load the ORM on first use.
 
 from __future__ import annotations
 
+import uuid
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
@@ -41,11 +48,18 @@ from nbtools.store.types import UtcDateTime, run_owned_columns
 if TYPE_CHECKING:
     from nbtools.data.models import DatasetRecord, RunDatasetRecord
 
+
+def new_uid() -> str:
+    """A dataset's identity: 32 random hex digits, never given to another dataset."""
+    return uuid.uuid4().hex
+
+
 #: One catalogued dataset.
 datasets = Table(
     "datasets",
     metadata,
     Column("id", Integer, primary_key=True),
+    Column("uid", String(32), nullable=False, unique=True, index=True, default=new_uid),
     Column("name", String(128), nullable=False, unique=True),
     Column("location", String(2048), nullable=False),
     Column("shares_location", Boolean, nullable=False, default=False),
@@ -71,12 +85,15 @@ datasets = Table(
 
 #: A dataset a run read (``read``) or wrote (``write``) through ``nbtools.data``. The name,
 #: classification and location are those at the time of the run: a dataset removed from the
-#: catalog later still shows in the history of the runs that used it.
+#: catalog later still shows in the history of the runs that used it. ``dataset_uid`` is the
+#: identity of the dataset used (``None``: a use recorded before identities, whose dataset
+#: had left the catalog by then).
 run_datasets = Table(
     "run_datasets",
     metadata,
     *run_owned_columns(),
     Column("dataset", String(128), nullable=False, index=True),
+    Column("dataset_uid", String(32), index=True),
     Column("mode", String(8), nullable=False),
     Column("classification", String(16), nullable=False),
     Column("location", String(2048), nullable=False),

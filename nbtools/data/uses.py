@@ -1,6 +1,10 @@
 """The datasets a run used: read from the record ``nbtools.data`` keeps during the run
 (``$NBTOOLS_DATA_USES``) and from its executed notebook's ``nbtools.data`` outputs, stored in
-``run_datasets``, described with each run."""
+``run_datasets``, described with each run.
+
+A use names its dataset by name and by identity (``uid``, :mod:`nbtools.data.tables`): a use
+whose record has none (an older ``nbtools`` in the kernel) is given the identity of the
+dataset catalogued under its name when it is stored, at the run's end."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, bindparam, insert, select
 
 from nbtools.data.notebook import MODES, USE_MIME
-from nbtools.data.tables import run_datasets
+from nbtools.data.tables import datasets, run_datasets
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -24,6 +28,8 @@ class DataUse:
     mode: str
     classification: str
     location: str
+    #: The identity of the dataset used; None when the record did not say.
+    uid: str | None = None
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -72,22 +78,45 @@ def _use(payload: Any) -> DataUse | None:
     texts = [value for value in values if isinstance(value, str)]
     if len(texts) != len(values) or texts[1] not in MODES.values():
         return None
-    return DataUse(*texts)
+    dataset, mode, classification, location = texts
+    uid = payload.get("dataset_uid")
+    return DataUse(dataset, mode, classification, location, uid if isinstance(uid, str) else None)
 
 
 def save_uses(session: Session, run_id: int, uses: Iterable[DataUse]) -> None:
-    """Store the uses of run ``run_id``, each ``(dataset, mode)`` once (the first given)."""
+    """Store the uses of run ``run_id``, each ``(dataset, mode)`` once (the first given); a
+    use without its dataset's identity gets that of the dataset now catalogued under its
+    name (none when there is none)."""
     table = run_datasets.c
     known = set(
         session.execute(select(table.dataset, table.mode).where(table.run_id == run_id)).tuples()
     )
-    new = []
+    new: list[DataUse] = []
     for use in uses:
         if (use.dataset, use.mode) not in known:
             known.add((use.dataset, use.mode))
-            new.append({"run_id": run_id, **use.to_dict()})
-    if new:
-        session.execute(insert(run_datasets), new)
+            new.append(use)
+    if not new:
+        return
+    unnamed = {use.dataset for use in new if use.uid is None}
+    current = (
+        dict(
+            session.execute(
+                select(datasets.c.name, datasets.c.uid).where(datasets.c.name.in_(unnamed))
+            )
+            .tuples()
+            .all()
+        )
+        if unnamed
+        else {}
+    )
+    session.execute(
+        insert(run_datasets),
+        [
+            {"run_id": run_id, **use.to_dict(), "dataset_uid": use.uid or current.get(use.dataset)}
+            for use in new
+        ],
+    )
 
 
 def runs_uses(connection: Connection, run_ids: Sequence[int]) -> dict[int, list[DataUse]]:

@@ -9,12 +9,14 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from nbtools import jobs
 from nbtools.config import DATA_USES_FILE, DATA_USES_VARIABLE
-from nbtools.data.catalog import add_dataset, dataset_spec
+from nbtools.data.catalog import add_dataset, dataset_spec, get_dataset
 from nbtools.data.notebook import USE_MIME, path
 from nbtools.data.notebook import open as open_dataset
+from nbtools.data.tables import RunDatasetRecord
 from nbtools.data.usage import dataset_usage
 from nbtools.data.uses import DataUse, uses_in_record
 from nbtools.errors import NbtoolsError
@@ -55,14 +57,17 @@ def test_path_appends_each_use_to_the_runs_record(
     with open_dataset("scores", "w") as file:
         file.write("id\n2\n")
     lines = [json.loads(line) for line in record.read_text().splitlines()]
-    scores = {**CUSTOMERS, "dataset": "scores", "mode": "write", "location": "s.csv"}
-    assert lines == [CUSTOMERS, scores]  # a use once, however often it is made
+    uids = {name: get_dataset(catalogued, name).uid for name in ("customers", "scores")}
+    customers = {**CUSTOMERS, "dataset_uid": uids["customers"]}  # the dataset's identity too
+    scores = {**customers, "dataset": "scores", "mode": "write", "location": "s.csv"}
+    scores["dataset_uid"] = uids["scores"]
+    assert lines == [customers, scores]  # a use once, however often it is made
     assert [use.dataset for use in uses_in_record(record.read_bytes())] == ["customers", "scores"]
     following = tmp_path / "next" / DATA_USES_FILE  # a kernel runs one notebook; still
     following.parent.mkdir()
     monkeypatch.setenv(DATA_USES_VARIABLE, str(following))
     path("customers")
-    assert [json.loads(line) for line in following.read_text().splitlines()] == [CUSTOMERS]
+    assert [json.loads(line) for line in following.read_text().splitlines()] == [customers]
 
 
 def test_a_use_that_cannot_be_recorded_stops_the_notebook(
@@ -123,6 +128,17 @@ def test_a_runs_end_stores_the_uses_it_recorded_and_showed(
     run_id = end_run(catalogued, out, shown)
     assert jobs.show_run(catalogued, run_id).extra["datasets"] == [CUSTOMERS, scores]
     assert [usage.run_id for usage in dataset_usage(catalogued, "customers")] == [run_id]
+    # a use recorded without its dataset's identity (an older nbtools in the kernel) is
+    # given that of the dataset catalogued under its name as the run ends
+    with catalogued.store.session() as session:
+        stored = session.execute(
+            select(RunDatasetRecord.dataset, RunDatasetRecord.dataset_uid).where(
+                RunDatasetRecord.run_id == run_id
+            )
+        ).all()
+        assert dict(stored) == {
+            name: get_dataset(catalogued, name).uid for name in ("customers", "scores")
+        }
 
     # a run that failed before writing its notebook still has what it recorded
     early = tmp_path / "early"

@@ -18,8 +18,14 @@ from sqlalchemy import func, select
 from nbtools import audit, versioning
 from nbtools.artifacts.tables import ArtifactRecord
 from nbtools.cli.app import cli
-from nbtools.data.catalog import add_dataset, dataset_spec, edit_dataset
-from nbtools.data.tables import RunDatasetRecord
+from nbtools.data.catalog import (
+    add_dataset,
+    dataset_spec,
+    edit_dataset,
+    get_dataset,
+    remove_dataset,
+)
+from nbtools.data.uses import DataUse, save_uses
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.definitions import create_job, update_job
 from nbtools.jobs.retention import parse_keep_runs, prune_runs
@@ -53,9 +59,11 @@ def add_run(
     dataset: str | None = None,
 ) -> int:
     """A run that ended ``days_ago`` (a running one started then), with an output file, a
-    metric and a reference to a notebook version."""
+    metric and a reference to a notebook version; it read ``dataset`` as now catalogued, if
+    given."""
     ended = NOW - timedelta(days=days_ago)
     path = job.notebook_path if job is not None else "adhoc.ipynb"
+    uid = get_dataset(project, dataset).uid if dataset is not None else None
     with project.store.session(write=True) as session:
         run = Run(
             job_id=job.id if job is not None else None,
@@ -80,15 +88,8 @@ def add_run(
         session.add(ArtifactRecord(run_id=run.id, name="model.json", size=2, sha256="0" * 64,
                                    location=location))  # fmt: skip
         if dataset is not None:
-            session.add(
-                RunDatasetRecord(
-                    run_id=run.id,
-                    dataset=dataset,
-                    mode="read",
-                    classification="personal",
-                    location="people.csv",
-                )
-            )
+            use = DataUse(dataset, "read", "personal", "people.csv", uid)
+            save_uses(session, run.id, [use])
         run_id = run.id
     version = versioning.commit(project, path, (project.root / path).read_bytes())
     versioning.pin(project, version.id, "run", str(run_id))
@@ -198,6 +199,26 @@ def test_rules_given_by_hand(project: Project, runs: dict[str, int]) -> None:
     assert {runs["adhoc_old"], runs["adhoc_older"]} <= set(default)
     assert runs["a_failed_kept_2"] not in default  # job a keeps its own 2
     assert runs["c_legal_young_kept"] not in default  # job c's newest ended run
+
+
+def test_a_dataset_catalogued_again_under_its_name_is_another(
+    project: Project, runs: dict[str, int]
+) -> None:
+    """Its retention reaches only its own runs: the runs of the dataset removed keep theirs
+    (none, once it left the catalog), where a shorter retention given to a new dataset of the
+    same name expired them."""
+    remove_dataset(project, "people")
+    spec = {"location": "people.csv", "classification": "personal", "retention": "30d"}
+    add_dataset(project, dataset_spec(project, "people", spec))
+    with project.store.session() as session:
+        legal = session.scalars(select(Job).where(Job.name == "c")).one()
+    new_old = add_run(project, legal, "failed", 40, dataset="people")
+    new_young = add_run(project, legal, "failed", 20, dataset="people")
+    expired = prune_runs(project, dry_run=True, now=NOW).expired
+    assert expired.get(new_old) == "retention of people (30d)"
+    assert new_young not in expired
+    assert runs["c_legal_pruned"] not in expired  # the dataset it read has no retention now
+    assert runs["c_legal_young_kept"] not in expired
 
 
 def test_two_pruners_at_once_prune_each_run_once(project: Project, runs: dict[str, int]) -> None:
