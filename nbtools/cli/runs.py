@@ -361,7 +361,7 @@ def wait_for(cli_ctx: CliContext, run_id: int, as_json: bool, queued: str) -> No
     "--keep",
     type=click.IntRange(0),
     help="Also prune runs beyond the newest N of each job (or job-less notebook); with "
-    "--older-than, only those both older and beyond.",
+    "--older-than, only those both older and beyond. Not a service's minutes.",
 )
 @click.option("--dry-run", is_flag=True, help="List the runs that would be pruned; change nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
@@ -378,7 +378,8 @@ def prune(
     """Delete the outputs of expired runs: by each job's --keep-runs (else
     JobsSettings.keep_runs), by the retention of the datasets they used, and by --older-than /
     --keep. Queued and running runs, and each job's newest succeeded run (except past a
-    dataset's retention), are kept; the run rows stay as history. Asks first unless --yes."""
+    dataset's retention), are kept; the run rows stay as history. A service's minutes follow
+    only its job's own --keep-runs and the datasets' retention. Asks first unless --yes."""
     from nbtools.durations import age_days
     from nbtools.jobs import JobsSettings, parse_keep_runs, prune_runs
 

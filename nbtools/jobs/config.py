@@ -147,7 +147,8 @@ class JobsSettings(Settings):
         "",
         help="How long runs are kept when their job sets no keep_runs (and for runs without "
         "a job): a number of runs per job or notebook (10) or an age (30d, 12w, 1y); their "
-        "outputs are then pruned (docs/governance.md). Empty: keep every run.",
+        "outputs are then pruned (docs/governance.md). Empty: keep every run. Not a "
+        "service's minutes, which only their job's own keep_runs prunes.",
     ).tag(config=True)
 
     prune_interval_seconds = Number(

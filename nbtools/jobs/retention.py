@@ -18,6 +18,11 @@ A run expires by the first of these rules that applies (docs/governance.md):
 3. the subscribers' rules (:func:`nbtools.jobs.events.runs_expiring`): the data catalog
    expires every run that used a dataset once the dataset's retention has passed.
 
+A service's minutes (the runs of a job with ``service``, :mod:`nbtools.serve.recorder`) follow
+their job's own ``keep_runs`` alone of rules 1 and 2: they keep no outputs, so the project's
+rule and the one given by hand, which are about outputs, would only delete the service's
+metric series. Rule 3 expires them as any run.
+
 Never pruned: a queued or running run, or one already pruned. Rules 1 and 2 keep the newest
 succeeded run of each job (or job-less notebook): it is the job's current result, the
 production environment ``/env/last-run`` reports and what a reproduction starts from. Rule 3
@@ -138,24 +143,28 @@ def expired_runs(
                 ).where(Run.status.in_(ENDED_STATES), Run.pruned_at.is_(None))
             )
         ]
-        settings = dict(session.execute(select(Job.id, Job.keep_runs)).tuples().all())
+        jobs = session.execute(select(Job.id, Job.keep_runs, Job.service)).tuples().all()
         legal = events.runs_expiring(events.RunsExpiring(session, now))
     groups: dict[tuple[int | None, str], list[_Ended]] = defaultdict(list)
     for run in ended:
         groups[(run.job_id, "") if run.job_id is not None else (None, run.notebook_path)].append(
             run
         )
+    settings = {job_id: keep_runs for job_id, keep_runs, _ in jobs}
+    services = {job_id for job_id, _, service in jobs if service}
     expired: dict[int, str] = {}
     for (job_id, _), runs in groups.items():
         runs.sort(key=lambda run: (run.ended_at, run.id), reverse=True)
         latest_success = next((run.id for run in runs if run.status == SUCCEEDED), None)
-        setting = (settings.get(job_id) if job_id is not None else None) or default_keep
+        service = job_id in services  # its own keep_runs alone: see the module's docstring
+        own = settings.get(job_id) if job_id is not None else None
+        setting = own or (None if service else default_keep)
         for position, run in enumerate(runs):
             if run.id == latest_success:
                 continue
             if setting and _expires(setting, position, run.ended_at, now):
                 expired[run.id] = f"keep_runs {setting}"
-            elif older_than_days is not None or keep is not None:
+            elif not service and (older_than_days is not None or keep is not None):
                 old = older_than_days is None or older_than(run.ended_at, older_than_days, now)
                 if old and (keep is None or position >= keep):
                     expired[run.id] = _manual_reason(older_than_days, keep)

@@ -221,6 +221,35 @@ def test_a_dataset_catalogued_again_under_its_name_is_another(
     assert runs["c_legal_young_kept"] not in expired
 
 
+def test_a_services_minutes_follow_its_own_keep_runs_alone(
+    project: Project, runs: dict[str, int]
+) -> None:
+    """The project's keep_runs and the rules given by hand are about runs' outputs, which a
+    service's minutes do not have: they pruned its metric series to that many minutes."""
+    from nbtools.serve.recorder import ServiceRecorder
+    from nbtools.serve.telemetry import Minute
+
+    recorder = ServiceRecorder(project_url(project), "service:churn", {}, "host:1")
+    first = int((NOW - timedelta(days=40)).timestamp() // 60)
+    try:
+        recorder.write({first + i: Minute(count=1) for i in range(3)})
+    finally:
+        recorder.close()
+    with project.store.session() as session:
+        minutes = session.scalars(
+            select(Run.id).where(Run.job_id == recorder.job_id).order_by(Run.id)
+        ).all()
+    assert len(minutes) == 3
+    project_wide = prune_runs(
+        project, default_keep="1", older_than_days=15, keep=1, dry_run=True, now=NOW
+    ).expired
+    assert runs["adhoc_older"] in project_wide
+    assert not set(minutes) & set(project_wide)
+    update_job(project, recorder.job_id, {"keep_runs": "2"})
+    own = prune_runs(project, default_keep="1", dry_run=True, now=NOW).expired
+    assert {i: own[i] for i in minutes if i in own} == {minutes[0]: "keep_runs 2"}
+
+
 def test_two_pruners_at_once_prune_each_run_once(project: Project, runs: dict[str, int]) -> None:
     expected = set(prune_runs(project, older_than_days=0, dry_run=True, now=NOW).expired)
     results: list[list[int]] = []
