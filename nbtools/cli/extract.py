@@ -81,7 +81,8 @@ LINEAGE_MODES = ("background", "wait", "off")
     "--purpose",
     help="What the package's data is used for (e.g. churn-model): the notebook's datasets are "
     "checked against it as a job's are (exit 2 when a use is refused; undeclared data is "
-    "reported).",
+    "reported). The manifest records it, and nbtools serve serves the package for it; with "
+    "--check, a package extracted for another purpose is out of date.",
 )
 @json_option
 @pass_cli
@@ -136,7 +137,7 @@ def extract(
         notebook_path=notebook,
         notebook=nb,
         out=out,
-        options=ExtractOptions(package=name, version=version),
+        options=ExtractOptions(package=name, version=version, purpose=purpose),
         mode="check" if check else "write",
         test=test or venv,
         venv=venv,

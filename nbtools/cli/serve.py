@@ -90,6 +90,7 @@ def serve(
 
     manifest = read_manifest(package_dir)
     package = manifest.get("package")
+    purpose = manifest.get("purpose")
     if not isinstance(package, str):
         raise InvalidInputError(
             f"{package_dir} holds no extracted package (no manifest): run nbtools extract "
@@ -105,6 +106,7 @@ def serve(
         settings=cli_ctx.settings(ServeSettings),
         requirements=requirements_of(manifest),
         stop_on_eof=stop_on_eof,
+        purpose=purpose if isinstance(purpose, str) else None,
     )
     raise SystemExit(code)
 
@@ -117,8 +119,13 @@ def serve_installed(package: str, argv: list[str]) -> int:
     @pass_cli
     def command(cli_ctx: CliContext, host: str, port: int, workers: int, stop_on_eof: bool) -> int:
         """Serve this package over HTTP (docs: nbtools' docs/serving.md)."""
+        import importlib
+
+        from nbtools.serve.info import find_manifest
         from nbtools.serve.runner import serve as run_service
 
+        # imported already: Python imports a package before it runs its command
+        purpose = find_manifest(importlib.import_module(package)).get("purpose")
         return run_service(
             package,
             app_dir=None,
@@ -127,6 +134,7 @@ def serve_installed(package: str, argv: list[str]) -> int:
             workers=workers,
             settings=cli_ctx.settings(ServeSettings),
             stop_on_eof=stop_on_eof,
+            purpose=purpose if isinstance(purpose, str) else None,
         )
 
     from nbtools.cli.app import NbtoolsCliError

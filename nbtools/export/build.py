@@ -35,15 +35,19 @@ _VERSION = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
 
 
 class ExtractOptions(NamedTuple):
-    """What the user chooses: the package name (default: from the notebook) and version."""
+    """What the user chooses: the package name (default: from the notebook), its version,
+    and the purpose its data is used for (checked before extracting: ``nbtools.data``), which
+    the manifest records and a service of the package serves for (docs/serving.md)."""
 
     package: str | None = None
     version: str = "0.1.0"
+    purpose: str | None = None
 
 
 class Extraction:
     """The package as files (relative path → text), the problems, and how it was planned;
-    ``served``: the functions served over HTTP (docs/serving.md), in notebook order."""
+    ``served``: the functions served over HTTP (docs/serving.md), in notebook order;
+    ``purpose``: what its data is used for (None: not said)."""
 
     __slots__ = (
         "default_module",
@@ -52,6 +56,7 @@ class Extraction:
         "package",
         "plan",
         "problems",
+        "purpose",
         "served",
         "source",
     )
@@ -66,10 +71,11 @@ class Extraction:
         default_module: str,
         dependencies: dict[str, str],
         served: "tuple[Served, ...]" = (),
+        purpose: str | None = None,
     ) -> None:
         self.package, self.source, self.files, self.problems = package, source, files, problems
         self.plan, self.default_module, self.dependencies = plan, default_module, dependencies
-        self.served = served
+        self.served, self.purpose = served, purpose
 
     @property
     def errors(self) -> list[Problem]:
@@ -79,8 +85,9 @@ class Extraction:
         self, lineage: Mapping[str, Any] | None = None, notebook_path: str | None = None
     ) -> str:
         """The manifest's text: generated files with their hashes, resolved pins, the
-        notebook's path from the package's directory (``../nbs/report.ipynb``), and the
-        lineage (notebook version, environment) when it was recorded."""
+        purpose the package was extracted for (when one was given), the notebook's path from
+        the package's directory (``../nbs/report.ipynb``), and the lineage (notebook version,
+        environment) when it was recorded."""
         body: dict[str, Any] = {
             "generator": "nbtools extract",
             "notebook": self.source.name,
@@ -89,6 +96,8 @@ class Extraction:
             "files": {path: sha256_text(text) for path, text in sorted(self.files.items())},
             "dependencies": dict(sorted(self.dependencies.items())),
         }
+        if self.purpose is not None:
+            body["purpose"] = self.purpose
         if notebook_path is not None:
             body["notebook_path"] = notebook_path
         if lineage is not None:
@@ -257,6 +266,7 @@ def _extract(
         default,
         pins,
         tuple(served),
+        options.purpose or None,
     )
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from nbtools.digest import sha256_hex
 from nbtools.errors import ConflictError, InvalidInputError
 from nbtools.export.build import Extraction
-from nbtools.export.model import MANIFEST
+from nbtools.export.model import MANIFEST, manifest_text
 from nbtools.export.staging import (
     TEMPORARY,
     Staged,
@@ -150,8 +150,10 @@ def check_targets(extraction: Extraction, out: Path) -> None:
 
 
 def compare(extraction: Extraction, out: Path) -> list[FileChange]:
-    """Every generated file's status against ``out``, plus files that would be removed."""
-    recorded = read_manifest(out).get("files", {}) if out.is_dir() else {}
+    """Every generated file's status against ``out``, plus files that would be removed, and
+    the manifest when the purpose it records is not the extraction's."""
+    manifest = read_manifest(out) if out.is_dir() else {}
+    recorded = manifest.get("files", {})
     changes = []
     for path, content in extraction.files.items():
         on_disk = _read(out / path)
@@ -160,7 +162,20 @@ def compare(extraction: Extraction, out: Path) -> list[FileChange]:
     for path in sorted(set(recorded) - set(extraction.files)):
         if (out / path).exists():
             changes.append(FileChange(path, "removed", None))
-    return changes
+    purpose = _purpose_change(extraction, manifest)
+    return changes if purpose is None else [*changes, purpose]
+
+
+def _purpose_change(extraction: Extraction, manifest: Mapping[str, Any]) -> FileChange | None:
+    """The manifest with the extraction's purpose, when it records another one (or none): a
+    package's service serves for the purpose its manifest records, so a package extracted
+    for another purpose is out of date. None for a package not written yet."""
+    if not manifest or manifest.get("purpose") == extraction.purpose:
+        return None
+    body = {key: value for key, value in manifest.items() if key != "purpose"}
+    if extraction.purpose is not None:
+        body["purpose"] = extraction.purpose
+    return FileChange(MANIFEST, "changed", manifest_text(body))
 
 
 def unified_diff(changes: list[FileChange], out: Path) -> str:
@@ -369,12 +384,13 @@ def _write(
     if refused is not None and not force:
         raise refused
     changes = compare(extraction, out)
+    files = [change for change in changes if change.path != MANIFEST]  # the manifest: below
     backups = _backups(conflicts, targets)
-    changed = [targets[c.path] for c in changes if c.status != "unchanged"]
+    changed = [targets[c.path] for c in files if c.status != "unchanged"]
     check_writable(out, [*changed, *backups])
     staged = Staged()
     try:
-        for change in changes:  # the files generated or recorded: each one of the targets
+        for change in files:  # the files generated or recorded: each one of the targets
             if change.status in ("new", "changed") and change.content is not None:
                 staged.add(targets[change.path], change.content)
         origin = lineage() if lineage is not None else None
@@ -387,7 +403,7 @@ def _write(
         for target, backup in backups.items():
             os.replace(target, backup)
         staged.commit()
-        for change in changes:
+        for change in files:
             target = targets[change.path]
             if change.status == "removed" and target.exists():
                 target.unlink()

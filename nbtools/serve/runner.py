@@ -1,7 +1,8 @@
 """Running a served package with uvicorn: dependency check, settings hand-over, exit codes.
 
 The settings reach uvicorn's worker processes through ``$NBTOOLS_SERVE_*`` (each worker
-builds its app from them), so ``--workers N`` needs no other channel.
+builds its app from them), so ``--workers N`` needs no other channel; so does the purpose the
+service uses data for (``$NBTOOLS_PURPOSE``, else the one the package was extracted for).
 
 A stop asked for (SIGTERM, SIGINT, or the end of standard input with ``stop_on_eof``) is
 graceful, with one or several workers: the requests in flight are answered, the workers end,
@@ -25,6 +26,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from nbtools.config import PURPOSE_VARIABLE
 from nbtools.cpus import check_per_cpu
 from nbtools.errors import InvalidInputError, NbtoolsError
 from nbtools.serve.config import WORKERS_PER_CPU, ServeSettings, api_key
@@ -103,8 +105,11 @@ def serve(
     settings: ServeSettings,
     requirements: Mapping[str, str] | None = None,
     stop_on_eof: bool = False,
+    purpose: str | None = None,
 ) -> int:
     """Serve ``package`` (importable, or under ``app_dir``) until stopped; the exit code.
+    ``purpose``: the one the package was extracted for (its manifest's), served for unless
+    ``$NBTOOLS_PURPOSE`` is set (:func:`serve_for`).
 
     With ``stop_on_eof`` the service stops (gracefully, its workers with it) when its standard
     input ends: whoever started it and held the other end of that pipe is gone, even if it was
@@ -138,17 +143,55 @@ def serve(
                 listening.getsockname()[1],
             )
         app = f"{package}.service:app"
-        return _run(app, listening, host, workers, stop, stop_on_eof=stop_on_eof)
+        return _run(app, listening, host, workers, stop, stop_on_eof=stop_on_eof, purpose=purpose)
+
+
+def serve_for(extracted_for: str | None, environ: MutableMapping[str, str]) -> None:
+    """Serve for ``$NBTOOLS_PURPOSE``, else for ``extracted_for``, the purpose the package was
+    extracted for, put into ``environ`` (the workers, and the package's module-level code,
+    read it there); say which at start-up. An empty variable is not set, as for
+    ``nbtools.data``."""
+    given = environ.get(PURPOSE_VARIABLE) or None
+    if given is None and extracted_for:
+        environ[PURPOSE_VARIABLE] = extracted_for
+        log.info(
+            "serving for the purpose %r, the one the package was extracted for ($%s is not set)",
+            extracted_for,
+            PURPOSE_VARIABLE,
+        )
+    elif given is not None and extracted_for and given != extracted_for:
+        log.warning(
+            "serving for the purpose %r of $%s, not %r, the one the package was extracted for",
+            given,
+            PURPOSE_VARIABLE,
+            extracted_for,
+        )
+    elif given is not None:
+        log.info("serving for the purpose %r ($%s)", given, PURPOSE_VARIABLE)
+    else:
+        log.info(
+            "serving without a purpose: data that needs one is not for this service (extract "
+            "the package with --purpose, or set $%s)",
+            PURPOSE_VARIABLE,
+        )
 
 
 def _run(
-    app: str, listening: socket.socket, host: str, workers: int, stop: Stop, *, stop_on_eof: bool
+    app: str,
+    listening: socket.socket,
+    host: str,
+    workers: int,
+    stop: Stop,
+    *,
+    stop_on_eof: bool,
+    purpose: str | None,
 ) -> int:
     """Run ``app`` with uvicorn on ``listening`` until ``stop``; the exit code."""
     port = listening.getsockname()[1]  # the one the system chose for --port 0
     shown = f"[{host}]" if ":" in host else host
     log.info("listening on http://%s:%d (try it: http://%s:%d/docs)", shown, port, shown, port)
     log.info("%s", describe_stack())
+    serve_for(purpose, os.environ)  # before uvicorn: its workers import the package
     if stop_on_eof:
         _stop_when_input_ends()
     import uvicorn

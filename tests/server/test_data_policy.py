@@ -88,6 +88,10 @@ async def test_an_extraction_for_another_purpose_is_403_and_writes_nothing(
     report = await _fetch(jp_fetch, "POST", "extract", body={"path": "nb.ipynb", "purpose": "care"})
     assert [use["dataset"] for use in report["data"]["uses"]] == ["customers"]
     assert report["data"]["purpose"] == "care"
+    body = {"path": "nb.ipynb", "dry_run": False, "output": "pkg", "purpose": "care"}
+    assert (await _fetch(jp_fetch, "POST", "extract", body=body))["written"] is True
+    manifest = json.loads((catalogued / "pkg" / ".nbtools-extract.json").read_text())
+    assert manifest["purpose"] == "care"  # what `nbtools serve` serves the package for
 
 
 async def test_the_job_form_reads_the_notebooks_data_and_the_refusal_names_purpose(

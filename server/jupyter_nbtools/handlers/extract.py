@@ -54,11 +54,12 @@ class ExtractHandler(NbtoolsHandler):
                 if content is not None
                 else None
             )
+        purpose = field("purpose", str, None) or None
         checked = await self.call(
             data.enforce_rule,
             self.project,
             self.project.relative(notebook_path),
-            field("purpose", str, None),
+            purpose,
             actor=self.actor,
             nb=notebook,
             during="extract",
@@ -71,7 +72,7 @@ class ExtractHandler(NbtoolsHandler):
         request = export.ExtractRequest(
             notebook_path=notebook_path,
             out=located.directory if located else self.resolve(output, "output"),
-            options=export.ExtractOptions(name, field("version", str, "0.1.0")),
+            options=export.ExtractOptions(name, field("version", str, "0.1.0"), purpose),
             mode=mode,
             test=field("test", bool, False),
             venv=field("venv", bool, False),

@@ -1,7 +1,7 @@
-"""A served package using a dataset that needs a purpose: the extraction's ``--purpose`` is
-checked, not kept in the package, so the service's uses warn (``DataUseWarning``) unless it
-runs with ``$NBTOOLS_PURPOSE``. The warning asked to "give the run, job or package one",
-which no option of ``nbtools serve`` can; it names the variable that can."""
+"""A served package using a dataset that needs a purpose is served for the purpose it was
+extracted for (its manifest keeps it) unless ``$NBTOOLS_PURPOSE`` says otherwise, and the log
+says which at start-up. The extraction's ``--purpose`` was checked, then forgotten: the service
+warned (``DataUseWarning``) on each use unless it ran with the variable."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ CELLS = [
 ]
 
 
-def test_a_served_package_is_given_its_purpose_by_the_variable(
+def test_a_served_package_serves_for_the_purpose_it_was_extracted_for(
     tmp_path: Path, notebook_factory: NotebookFactory, serve: Callable[..., RunningService]
 ) -> None:
     (tmp_path / "data").mkdir()
@@ -41,12 +41,21 @@ def test_a_served_package_is_given_its_purpose_by_the_variable(
                                     "--lineage", "off"])  # fmt: skip
     assert extracted.exit_code == 0, extracted.output
     told = {}
-    for purpose in ("", "churn-model"):
+    for purpose in ("", "churn-model", "ads"):
         env = {"NBTOOLS_ROOT": str(tmp_path), "NBTOOLS_PURPOSE": purpose}
         service = serve(tmp_path / "ppkg", env=env)
         with service.client() as client:
             assert client.post("/lookup", json={"i": 1}).json() == "1,person@example.org"
         told[purpose] = service.stop()
-    assert "DataUseWarning" in told[""], told[""]
-    assert "or set $NBTOOLS_PURPOSE where the code runs (a served package" in told[""]
+    assert (
+        "INFO: nbtools.serve: serving for the purpose 'churn-model', the one the package was "
+        "extracted for ($NBTOOLS_PURPOSE is not set)" in told[""]
+    ), told[""]
+    assert "DataUseWarning" not in told[""], told[""]
+    assert "serving for the purpose 'churn-model' ($NBTOOLS_PURPOSE)" in told["churn-model"]
     assert "DataUseWarning" not in told["churn-model"], told["churn-model"]
+    assert (
+        "WARNING: nbtools.serve: serving for the purpose 'ads' of $NBTOOLS_PURPOSE, not "
+        "'churn-model', the one the package was extracted for" in told["ads"]
+    ), told["ads"]
+    assert "DataUseWarning" in told["ads"]

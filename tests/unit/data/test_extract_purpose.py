@@ -78,3 +78,43 @@ def test_a_notebook_outside_the_project_is_not_checked(
     done = nbtools(elsewhere, "extract", str(nb), "-o", str(tmp_path / "pkg"), "--json")
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["data"] is None
+
+
+def test_the_manifest_keeps_the_purpose_and_a_check_sees_another_as_stale(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """The purpose was checked, then forgotten: the package could not say what it was
+    extracted for, and a check for another purpose found it up to date."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "scores.csv").write_text("id\n1\n")
+    added = nbtools(tmp_path, "data", "add", "scores", "data/scores.csv",
+                    "--purpose", "churn-model", "--purpose", "billing")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    cells = [("code", "import nbtools.data\nscores = nbtools.data.path('scores')", []),
+             ("code", "def double(x):\n    return 2 * x", ["export"])]  # fmt: skip
+    nb = notebook_factory("churn.ipynb", cells)
+    out = tmp_path / "pkg"
+
+    def extract(*args: str) -> Result:
+        return nbtools(tmp_path, "extract", str(nb), "-o", str(out), "--lineage", "off", *args)
+
+    assert extract("--purpose", "churn-model").exit_code == 0
+    manifest = out / ".nbtools-extract.json"
+    assert json.loads(manifest.read_text())["purpose"] == "churn-model"
+    assert extract("--purpose", "churn-model", "--check").exit_code == 0
+    other = extract("--purpose", "billing", "--check")
+    assert other.exit_code == 1, other.output
+    lines = other.stdout.splitlines()
+    assert '-  "purpose": "churn-model"' in lines
+    assert '+  "purpose": "billing"' in lines
+    assert "  changed   .nbtools-extract.json" in lines
+    assert "1 file(s) out of date with the notebook" in other.stderr
+    as_json = json.loads(extract("--purpose", "billing", "--check", "--json").stdout)
+    assert {"path": ".nbtools-extract.json", "status": "changed"} in as_json["files"]
+    assert json.loads(manifest.read_text())["purpose"] == "churn-model"  # a check writes nothing
+
+    written = extract("--purpose", "billing")
+    assert written.exit_code == 0, written.output
+    assert "  changed   .nbtools-extract.json" in written.stdout.splitlines()
+    assert json.loads(manifest.read_text())["purpose"] == "billing"
+    assert extract("--purpose", "billing", "--check").exit_code == 0
