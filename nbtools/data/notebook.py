@@ -9,6 +9,11 @@ line, so any frontend shows it), which the run's end reads too (``mode="w"`` mar
 dataset). When the kernel's purpose (``$NBTOOLS_PURPOSE``, set for job runs) is not allowed
 by the dataset, it warns with the text a job would be refused with.
 
+In a call of a served package (:mod:`nbtools.serve`) the use goes to the call's
+:data:`USE_SINK` instead: it is checked against the service's purpose, and a use the purpose
+does not allow raises :class:`~nbtools.errors.PolicyRefusedError` (the call fails); the
+service keeps the others with its minutes of traffic, as a run keeps its uses.
+
 The project is found by :func:`nbtools.project.project_from_environment` (``$NBTOOLS_ROOT``
 or the nearest ``.nbtools/`` above the working directory). This module imports only the
 standard library until a dataset is looked up.
@@ -18,7 +23,8 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import TYPE_CHECKING, Any
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, Protocol
 
 from nbtools.config import DATA_USES_VARIABLE, PURPOSE_VARIABLE
 from nbtools.data.policy import refusal
@@ -37,6 +43,20 @@ class DataUseWarning(UserWarning):
     """A dataset is used outside its allowed purposes (a job would be refused)."""
 
 
+class UseSink(Protocol):
+    """Where a served call's uses go: ``purpose`` is the service's; :meth:`take` is given
+    each use and why the purpose refuses it (None: allowed), and raises when it does."""
+
+    purpose: str | None
+
+    def take(self, use: dict[str, str], refused: str | None) -> None: ...
+
+
+#: The sink of the call being served (set by :mod:`nbtools.serve` for one request), unset
+#: elsewhere: a kernel or a script warns and records as above.
+USE_SINK: ContextVar[UseSink | None] = ContextVar("nbtools_use_sink", default=None)
+
+
 def path(name: str, mode: str = "r") -> str:
     """The location of dataset ``name`` (an absolute path or a URL), recording the use:
     ``mode="r"`` reads it (an input of the run), ``mode="w"`` writes it (an output)."""
@@ -45,10 +65,9 @@ def path(name: str, mode: str = "r") -> str:
 
         raise InvalidInputError(f"mode must be 'r' or 'w', not {mode!r}.", field="mode")
     dataset, url = _lookup(name)
-    purpose = os.environ.get(PURPOSE_VARIABLE) or None
+    sink = USE_SINK.get()
+    purpose = sink.purpose if sink is not None else os.environ.get(PURPOSE_VARIABLE) or None
     problem = refusal(name, dataset.spec.classification, dataset.spec.purposes, purpose)
-    if problem is not None:
-        warnings.warn(problem, DataUseWarning, stacklevel=2)
     use = {
         "dataset": name,
         "dataset_uid": dataset.uid,
@@ -56,6 +75,11 @@ def path(name: str, mode: str = "r") -> str:
         "classification": dataset.spec.classification,
         "location": without_login(dataset.spec.location),
     }
+    if sink is not None:
+        sink.take(use, problem)
+        return url
+    if problem is not None:
+        warnings.warn(problem, DataUseWarning, stacklevel=2)
     _record(use)
     _show(
         use,

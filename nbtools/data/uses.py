@@ -50,7 +50,7 @@ def uses_in_notebook(raw: bytes) -> list[DataUse]:
     for cell in nb.get("cells", []) if isinstance(nb, dict) else []:
         for output in cell.get("outputs", []) if isinstance(cell, dict) else []:
             payload = output.get("data", {}).get(USE_MIME) if isinstance(output, dict) else None
-            use = _use(payload)
+            use = parse_use(payload)
             if use is not None:
                 found.setdefault((use.dataset, use.mode), use)
     return list(found.values())
@@ -63,7 +63,7 @@ def uses_in_record(raw: bytes) -> list[DataUse]:
     found: dict[tuple[str, str], DataUse] = {}
     for line in raw.splitlines():
         try:
-            use = _use(json.loads(line))
+            use = parse_use(json.loads(line))
         except (ValueError, UnicodeDecodeError, RecursionError):
             continue
         if use is not None:
@@ -71,7 +71,9 @@ def uses_in_record(raw: bytes) -> list[DataUse]:
     return list(found.values())
 
 
-def _use(payload: Any) -> DataUse | None:
+def parse_use(payload: Any) -> DataUse | None:
+    """The use a record line or a shown output holds (a dict as ``nbtools.data.path`` writes
+    it), or None when it holds none."""
     if not isinstance(payload, dict):
         return None
     values = [payload.get(key) for key in ("dataset", "mode", "classification", "location")]

@@ -9,7 +9,8 @@ Faults: a body not sent as JSON → 415; invalid input → 422 naming each field
 read by :mod:`nbtools.serve.body`); an exception in the function → 500 with an error id (the
 traceback goes to the log under that id, never to the client); a result JSON cannot carry
 (NaN, an infinity) → 500 saying what and where; over the time limit → 504 while the call
-finishes in its thread; a body over the limit → 413.
+finishes in its thread; a body over the limit → 413; data the service's purpose does not
+allow → 403 (:mod:`nbtools.serve.uses`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from nbtools.data.notebook import USE_SINK
 from nbtools.errors import InvalidInputError, NbtoolsError
 from nbtools.jsonplaces import marked_places, read_marked
 from nbtools.metrics.record import RECORD_SINK
@@ -46,13 +48,14 @@ from nbtools.metrics.values import plain_scalar
 from nbtools.serve.body import ServedRoute
 from nbtools.serve.config import ServeSettings, api_key, load_settings
 from nbtools.serve.docs import add_docs
-from nbtools.serve.guards import ERROR_KEY, RECORDED_KEY, Guard, error_body
+from nbtools.serve.guards import ERROR_KEY, RECORDED_KEY, USES_KEY, Guard, error_body
 from nbtools.serve.info import loaded_artifacts, service_info
 from nbtools.serve.problems import field_problems
 from nbtools.serve.replies import error_responses, result_annotation
 from nbtools.serve.signature import call_arguments, request_model
 from nbtools.serve.startup import IMPORT_FAILURES, StartupError, log_failure, reason
 from nbtools.serve.telemetry import MinuteAggregates, PrometheusMetrics
+from nbtools.serve.uses import REFUSED, CallUses, UsesLog
 
 if TYPE_CHECKING:
     from nbtools.serve.recorder import ServiceRecorder
@@ -90,6 +93,7 @@ class Service:
         self.served_paths: frozenset[str] = frozenset()
         self.known_paths: frozenset[str] = frozenset(BUILTIN_PATHS)
         self.recorder: ServiceRecorder | None = None
+        self.uses_log = UsesLog()
 
     # -- start-up ---------------------------------------------------------------------------
     def start(self, app: FastAPI) -> None:
@@ -202,38 +206,15 @@ class Service:
         def sink(name: str, value: Any, _unit: str | None) -> None:
             recorded.append((name, value))
 
+        uses = CallUses(self.info.get("purpose"))
+        setattr(request.state, USES_KEY, uses.uses)  # the data used, also by a call that fails
         results: list[Any] | None = None
         try:
             with anyio.move_on_after(self.settings.timeout_seconds):
-                results = await _invoke(function, items, sink)
-            setattr(request.state, RECORDED_KEY, recorded)
-            if results is None:
-                setattr(request.state, ERROR_KEY, "timeout")
-                limit = self.settings.timeout_seconds
-                return Response(
-                    error_body(
-                        "timeout",
-                        f"The call took longer than the limit of {limit:g} s.",
-                        timeout_seconds=limit,
-                    ),
-                    504,
-                    media_type="application/json",
-                )
-            if is_run:
-                for result in results:
-                    if isinstance(result, Mapping):
-                        recorded.extend(result.items())
-            body = _to_json(results[0] if single else results)
-        except InvalidResultError as error:
-            error_id = uuid.uuid4().hex[:16]
-            setattr(request.state, ERROR_KEY, "invalid-result")
-            log.error("error %s in %s: %s", error_id, request.url.path, error.message)
-            return Response(
-                error_body("invalid-result", error.message, error_id=error_id, **error.details),
-                500,
-                media_type="application/json",
-            )
+                results = await _invoke(function, items, sink, uses)
         except Exception as error:
+            if uses.refused is not None:
+                return self._refused(request, uses)
             error_id = uuid.uuid4().hex[:16]
             setattr(request.state, ERROR_KEY, type(error).__name__)
             log.error("error %s in %s", error_id, request.url.path, exc_info=error)
@@ -246,7 +227,52 @@ class Service:
                 500,
                 media_type="application/json",
             )
+        finally:
+            self.uses_log.tell(request.url.path, uses)
+        if uses.refused is not None:  # the function caught the refusal: the call fails anyway
+            return self._refused(request, uses)
+        setattr(request.state, RECORDED_KEY, recorded)
+        if results is None:
+            setattr(request.state, ERROR_KEY, "timeout")
+            limit = self.settings.timeout_seconds
+            return Response(
+                error_body(
+                    "timeout",
+                    f"The call took longer than the limit of {limit:g} s.",
+                    timeout_seconds=limit,
+                ),
+                504,
+                media_type="application/json",
+            )
+        if is_run:
+            for result in results:
+                if isinstance(result, Mapping):
+                    recorded.extend(result.items())
+        try:
+            body = _to_json(results[0] if single else results)
+        except InvalidResultError as error:
+            error_id = uuid.uuid4().hex[:16]
+            setattr(request.state, ERROR_KEY, "invalid-result")
+            log.error("error %s in %s: %s", error_id, request.url.path, error.message)
+            return Response(
+                error_body("invalid-result", error.message, error_id=error_id, **error.details),
+                500,
+                media_type="application/json",
+            )
         return Response(body, media_type="application/json")
+
+    def _refused(self, request: Request, uses: CallUses) -> Response:
+        """403 for a call that used data the service's purpose does not allow; the reason
+        (the dataset, its classification and allowed purposes) goes to the log only."""
+        error_id = uuid.uuid4().hex[:16]
+        setattr(request.state, ERROR_KEY, REFUSED)
+        log.error("error %s in %s: data use refused: %s", error_id, request.url.path, uses.refused)
+        message = (
+            f"The call used data that the service's purpose ({uses.purpose or 'none'}) does not "
+            "allow. The service log has the reason under this error id."
+        )
+        body = error_body(REFUSED, message, error_id=error_id, purpose=uses.purpose)
+        return Response(body, 403, media_type="application/json")
 
     # -- live-traffic recording -------------------------------------------------------------
     async def flush_loop(self) -> None:
@@ -267,17 +293,22 @@ class Service:
 
 
 async def _invoke(
-    function: Callable[..., Any], items: list[dict[str, Any]], sink: Callable[..., None]
+    function: Callable[..., Any],
+    items: list[dict[str, Any]],
+    sink: Callable[..., None],
+    uses: CallUses,
 ) -> list[Any]:
     if inspect.iscoroutinefunction(function):
-        token = RECORD_SINK.set(sink)
+        token, used = RECORD_SINK.set(sink), USE_SINK.set(uses)
         try:
             return [await function(**item) for item in items]
         finally:
             RECORD_SINK.reset(token)
+            USE_SINK.reset(used)
 
     def in_thread() -> list[Any]:
         RECORD_SINK.set(sink)
+        USE_SINK.set(uses)
         return [function(**item) for item in items]
 
     return await anyio.to_thread.run_sync(in_thread, abandon_on_cancel=True)

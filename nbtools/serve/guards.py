@@ -25,8 +25,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 #: Paths answered without the API key: probes must work without secrets.
 OPEN_PATHS = frozenset({"/health", "/ready"})
-#: The ``request.state`` keys a handler sets for the middleware.
-ERROR_KEY, RECORDED_KEY = "nbtools_error", "nbtools_recorded"
+#: The ``request.state`` keys a handler sets for the middleware: the error's type, the values
+#: ``record()``ed, the datasets used (:mod:`nbtools.serve.uses`).
+ERROR_KEY, RECORDED_KEY, USES_KEY = "nbtools_error", "nbtools_recorded", "nbtools_uses"
 #: Status codes counted as errors of the service (and in its error rate).
 SERVER_ERRORS = 500
 
@@ -111,7 +112,8 @@ class Guard:
             numbers = self.prometheus.observe_recorded(state.get(RECORDED_KEY, ()))
             if self.aggregates is not None and path in self.served():
                 failed = status >= SERVER_ERRORS
-                self.aggregates.add(time.time(), seconds, failed, numbers)
+                uses = state.get(USES_KEY, ())
+                self.aggregates.add(time.time(), seconds, failed, numbers, uses)
 
     def _lifespan_send(self, send: Send) -> Send:
         async def lifespan_send(message: Message) -> None:

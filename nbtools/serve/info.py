@@ -13,12 +13,14 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from nbtools.export.model import MANIFEST
+from nbtools.serve.uses import service_purpose
 
 if TYPE_CHECKING:
     from nbtools.artifacts.stored import Artifact
@@ -44,7 +46,8 @@ def service_info(package: ModuleType, endpoints: list[str]) -> dict[str, Any]:
     """The facts ``/info`` shows: package, notebook (its file name, and its path in the
     project once the lineage names it), notebook version and environment, and
     whether those two are still being recorded (``lineage_pending``: ``nbtools extract``
-    records them in the background, and fills them into the manifest in a moment)."""
+    records them in the background, and fills them into the manifest in a moment), and the
+    purpose the service uses data for (:func:`~nbtools.serve.uses.service_purpose`)."""
     manifest = find_manifest(package)
     lineage = manifest.get("lineage") or {}
     pending = "pending" in lineage
@@ -62,6 +65,7 @@ def service_info(package: ModuleType, endpoints: list[str]) -> dict[str, Any]:
         "environment_id": environment.get("id"),
         "lineage_pending": pending,
         "endpoints": endpoints,
+        "purpose": service_purpose(manifest, os.environ),
     }
 
 

@@ -12,7 +12,9 @@ own share (:class:`~nbtools.serve.tables.ServiceMinuteShare`), and the run's met
 recomputed from all shares, so N workers make one series, not N.
 Its metrics go through the same storage and rule evaluation as a job run's
 (:func:`nbtools.metrics.events.store_finished_run`), so threshold, change, missing and late
-rules alert on production traffic as they do on scheduled runs.
+rules alert on production traffic as they do on scheduled runs. The datasets the minute's
+calls used are stored as the run's uses (:func:`nbtools.data.uses.save_uses`), so ``data
+usage``, erasure and a dataset's retention find the service's minutes as they find runs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from nbtools.data.uses import parse_use, save_uses
 from nbtools.jobs.tables import SUCCEEDED, Job, Run
 from nbtools.metrics.events import store_finished_run
 from nbtools.metrics.harvest import Harvest, HarvestedMetric
@@ -134,6 +137,8 @@ class ServiceRecorder:
                     }
                 )
                 store_finished_run(session, run.id, datetime.now(timezone.utc), harvest)
+                uses = (parse_use(use) for use in total.uses)
+                save_uses(session, run.id, [use for use in uses if use is not None])
 
     def _minute_run(self, session: Session, start: datetime) -> Run:
         """The run of the minute starting at ``start``, made if no worker made it yet, and

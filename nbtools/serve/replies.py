@@ -67,6 +67,9 @@ def error_responses(*, keyed: bool, max_batch: int | None) -> dict[int | str, di
     too_many = f"; or more than {max_batch} items" if max_batch is not None else ""
     documented = {
         401: "No API key, or a wrong one (details: none).",
+        403: "The call used data that the service's purpose does not allow (error "
+        "'data-use-refused'; details: error_id, under which the service log has the reason, "
+        "and purpose).",
         413: "The body is over the size limit (details: limit, in bytes).",
         415: "The body was not sent as JSON: another Content-Type, or none (details: "
         "content_type).",

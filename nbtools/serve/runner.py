@@ -170,7 +170,7 @@ def serve_for(extracted_for: str | None, environ: MutableMapping[str, str]) -> N
         log.info("serving for the purpose %r ($%s)", given, PURPOSE_VARIABLE)
     else:
         log.info(
-            "serving without a purpose: data that needs one is not for this service (extract "
+            "serving without a purpose: its calls are refused data that needs one (extract "
             "the package with --purpose, or set $%s)",
             PURPOSE_VARIABLE,
         )

@@ -17,6 +17,9 @@ and logged once per name (it is no label of that counter); a numpy scalar counts
 number it holds. A number under a name longer than 95 characters is counted in ``/metrics``
 but has no mean, logged once per name: its series ``mean.<name>`` would be longer than a
 metric's name may be (:func:`nbtools.metrics.values.mean_series`).
+
+A minute also keeps the datasets its calls used through ``nbtools.data`` (each dataset and
+mode once: :mod:`nbtools.serve.uses`), which the minute's run stores as a run's uses.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,6 +198,8 @@ class Minute:
     latencies: dict[int, int] = field(default_factory=dict)  # bucket → calls
     sums: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    #: The datasets used (``nbtools.data``'s use records), each dataset and mode once.
+    uses: list[dict[str, str]] = field(default_factory=list)
 
     def metrics(self) -> dict[str, tuple[float, str | None]]:
         """The minute's series values: ``{name: (value, unit)}``."""
@@ -220,6 +225,15 @@ class Minute:
             self.latencies[bucket] = self.latencies.get(bucket, 0) + calls
         for name, total in other.sums.items():
             self.add_values(name, total, other.counts[name])
+        self.add_uses(other.uses)
+
+    def add_uses(self, uses: Iterable[Mapping[str, str]]) -> None:
+        """Add the uses of datasets not among this minute's yet (by dataset and mode)."""
+        held = {(use["dataset"], use["mode"]) for use in self.uses}
+        for use in uses:
+            if (use["dataset"], use["mode"]) not in held:
+                held.add((use["dataset"], use["mode"]))
+                self.uses.append(dict(use))
 
     def add_values(self, name: str, total: float, count: int) -> None:
         """Add ``count`` values of ``name`` summing to ``total``, unless the sum would
@@ -240,6 +254,7 @@ class Minute:
             "latencies": {str(bucket): calls for bucket, calls in self.latencies.items()},
             "sums": self.sums,
             "counts": self.counts,
+            "uses": self.uses,
         }
 
     @classmethod
@@ -250,6 +265,7 @@ class Minute:
             latencies={int(b): int(n) for b, n in data["latencies"].items()},
             sums={str(k): float(v) for k, v in data["sums"].items()},
             counts={str(k): int(v) for k, v in data["counts"].items()},
+            uses=list(data.get("uses", [])),  # a share an earlier version wrote has none
         )
 
 
@@ -261,10 +277,15 @@ class MinuteAggregates:
         self._minutes: dict[int, Minute] = {}
 
     def add(
-        self, now: float, seconds: float, failed: bool, numbers: Iterable[tuple[str, float]]
+        self,
+        now: float,
+        seconds: float,
+        failed: bool,
+        numbers: Iterable[tuple[str, float]],
+        uses: Iterable[Mapping[str, str]] = (),
     ) -> None:
         """One call that ended at ``now`` (epoch seconds), with the finite numbers it
-        recorded (:meth:`PrometheusMetrics.observe_recorded`)."""
+        recorded (:meth:`PrometheusMetrics.observe_recorded`) and the datasets it used."""
         with self._lock:
             minute = self._minutes.setdefault(int(now // 60), Minute())
             minute.count += 1
@@ -273,6 +294,7 @@ class MinuteAggregates:
             minute.latencies[bucket] = minute.latencies.get(bucket, 0) + 1
             for name, number in numbers:
                 minute.add_values(name, number, 1)
+            minute.add_uses(uses)
 
     def take(self, before: int | None = None) -> dict[int, Minute]:
         """Remove and return the minutes before epoch minute ``before`` (all when None)."""

@@ -166,3 +166,43 @@ def test_a_minute_names_its_notebook_version_and_no_file_hash(db_url: str) -> No
         None, 7, "e" * 64,
     )  # fmt: skip
     recorder.close()
+
+
+def test_the_datasets_a_minutes_calls_used_are_the_uses_of_its_run(db_url: str) -> None:
+    """Each worker's share keeps the uses of its calls; the minute's run stores them all, each
+    dataset and mode once, as a run's uses (a share an earlier version wrote has none)."""
+    from nbtools.data.tables import RunDatasetRecord
+
+    Store.open(db_url).close()
+    pii = {"dataset": "pii", "dataset_uid": "1" * 32, "mode": "read",
+           "classification": "personal", "location": "data/pii.csv"}  # fmt: skip
+    scores = {**pii, "dataset": "scores", "dataset_uid": "2" * 32, "mode": "write"}
+    aggregates = MinuteAggregates()
+    aggregates.add(MINUTE * 60.0, 0.01, False, [], [pii])
+    aggregates.add(MINUTE * 60.0, 0.01, False, [], [pii, scores])
+    first = ServiceRecorder(db_url, "service:data", INFO, "host:1")
+    second = ServiceRecorder(db_url, "service:data", INFO, "host:2")
+    older = {"count": 1, "errors": 0, "latencies": {"0": 1}, "sums": {}, "counts": {}}
+    again = minute(1, 0, 1.0, 0.01)
+    again.add_uses([pii])
+    try:
+        first.write(aggregates.take())
+        second.write({MINUTE: Minute.from_json(older)})
+        second.write({MINUTE: again})
+        with first.store.session() as session:
+            rows = session.execute(
+                select(
+                    RunDatasetRecord.run_id,
+                    RunDatasetRecord.dataset,
+                    RunDatasetRecord.dataset_uid,
+                    RunDatasetRecord.mode,
+                ).order_by(RunDatasetRecord.dataset)
+            ).all()
+            [run_id] = session.scalars(select(Run.id).where(Run.job_id == first.job_id)).all()
+    finally:
+        first.close()
+        second.close()
+    assert [tuple(row) for row in rows] == [
+        (run_id, "pii", "1" * 32, "read"),
+        (run_id, "scores", "2" * 32, "write"),
+    ]
