@@ -3,6 +3,7 @@ import { expect } from '@jupyterlab/galata';
 import {
   attachScreenshot,
   codeCell,
+  inEachTheme,
   notebookJson,
   openSection,
   sectionToggle,
@@ -31,10 +32,8 @@ test('the Production panel has no WCAG A/AA violations, in the light and the dar
   await expect(panel.getByRole('button', { name: 'Create job' })).toBeVisible();
   await sectionToggle(panel, 'Status').click();
   await expect(panel.getByTestId('nbtools-status-version')).toBeVisible();
-  expect(await violations(page, testInfo)).toEqual([]);
-  await attachScreenshot(page, testInfo, 'panel-light');
-
-  await page.theme.setDarkTheme();
-  expect(await violations(page, testInfo)).toEqual([]);
-  await attachScreenshot(page, testInfo, 'panel-dark');
+  await inEachTheme(page, async theme => {
+    expect(await violations(page, testInfo)).toEqual([]);
+    await attachScreenshot(page, testInfo, `panel-${theme}`);
+  });
 });

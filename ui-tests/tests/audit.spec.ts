@@ -4,7 +4,7 @@ import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { TestInfo } from '@playwright/test';
 
-import { attachScreenshot, runFromPalette, violations } from './helpers';
+import { attachScreenshot, inEachTheme, runFromPalette, violations } from './helpers';
 import { sharePage, test } from './fixtures';
 
 /** Run "Show Audit Trail" from the command palette. */
@@ -27,8 +27,6 @@ async function checkAuditView(page: IJupyterLabPageFixture, testInfo: TestInfo):
   await expect(table.getByRole('row')).toHaveCount(51);
   await expect(table.getByRole('row').nth(1)).toContainText('auditor-ana');
   await expect(table.getByRole('row').nth(1)).toContainText('dataset audited_59');
-  expect(await violations(page, testInfo, '.jp-nbtools-AuditView')).toEqual([]);
-  await attachScreenshot(page, testInfo, 'audit-light');
 
   const pages = view.getByRole('navigation', { name: 'Audit pages' });
   await pages.getByRole('button', { name: 'Older' }).click();
@@ -47,9 +45,10 @@ async function checkAuditView(page: IJupyterLabPageFixture, testInfo: TestInfo):
   await filters.getByRole('button', { name: 'Apply' }).click();
   await expect(table.getByRole('row')).toHaveCount(51);
 
-  await page.theme.setDarkTheme();
-  expect(await violations(page, testInfo, '.jp-nbtools-AuditView')).toEqual([]);
-  await attachScreenshot(page, testInfo, 'audit-dark');
+  await inEachTheme(page, async theme => {
+    expect(await violations(page, testInfo, '.jp-nbtools-AuditView')).toEqual([]);
+    await attachScreenshot(page, testInfo, `audit-${theme}`);
+  });
 }
 
 test.describe('Audit trail', () => {

@@ -1,6 +1,13 @@
 import { expect } from '@jupyterlab/galata';
 
-import { attachScreenshot, codeCell, notebookJson, openNotebook, openSection } from './helpers';
+import {
+  attachScreenshot,
+  codeCell,
+  inEachTheme,
+  notebookJson,
+  openNotebook,
+  openSection
+} from './helpers';
 import { sharePage, test } from './fixtures';
 
 // The tests share one page (sharePage in fixtures.ts).
@@ -35,9 +42,9 @@ test('tagged cells show their role in the notebook, one role per cell', async ({
   await panel.getByRole('button', { name: 'skip cell 2', exact: true }).click();
   await expect(roles(1)).toHaveAccessibleName('Cell roles: main, skip');
   const notebook = (await page.activity.getPanelLocator('roles.ipynb'))!.locator('.jp-Notebook');
-  await attachScreenshot(page, testInfo, 'cell-roles-light', notebook);
-  await page.theme.setDarkTheme();
-  await attachScreenshot(page, testInfo, 'cell-roles-dark', notebook);
+  await inEachTheme(page, theme =>
+    attachScreenshot(page, testInfo, `cell-roles-${theme}`, notebook)
+  );
 
   await panel.getByRole('button', { name: 'main cell 2', exact: true }).click();
   await panel.getByRole('button', { name: 'skip cell 2', exact: true }).click();
@@ -108,9 +115,7 @@ test('an extraction problem is marked on the cell and line it names, until it is
     'aria-description',
     /^Line 2: Error: Syntax error/
   );
-  await attachScreenshot(page, testInfo, 'problem-marker-light');
-  await page.theme.setDarkTheme();
-  await attachScreenshot(page, testInfo, 'problem-marker-dark');
+  await inEachTheme(page, theme => attachScreenshot(page, testInfo, `problem-marker-${theme}`));
 
   // A new line before it: line 2 is no longer the line the check named, so its mark goes.
   await page.notebook.setCell(1, 'code', 'def total(x):\n\n    return x +\nrate = 2');

@@ -7,6 +7,7 @@ import type { Locator } from '@playwright/test';
 import {
   attachScreenshot,
   codeCell,
+  inEachTheme,
   notebookJson,
   openJobPage,
   openNotebook,
@@ -127,11 +128,10 @@ test.describe('Data', () => {
     const ledger = found.getByRole('listitem').filter({ hasText: 'ledger' });
     await expect(ledger.locator('.jp-nbtools-Classification')).toHaveText('internal');
     await expect(found.getByRole('listitem')).toHaveCount(2);
-    expect(await violations(page, testInfo)).toEqual([]);
-    await attachScreenshot(page, testInfo, 'data-search-light');
-    await page.theme.setDarkTheme();
-    expect(await violations(page, testInfo)).toEqual([]);
-    await attachScreenshot(page, testInfo, 'data-search-dark');
+    await inEachTheme(page, async theme => {
+      expect(await violations(page, testInfo)).toEqual([]);
+      await attachScreenshot(page, testInfo, `data-search-${theme}`);
+    });
 
     // A query without a word is refused by the server: said under the search box.
     await search.fill('***');
@@ -220,11 +220,10 @@ test.describe('Data', () => {
     await expect(
       usage.getByRole('list', { name: 'Notebook versions using invoices' })
     ).toContainText(`${path}, version 1`);
-    expect(await violations(page, testInfo, '.jp-nbtools-DatasetPage')).toEqual([]);
-    await attachScreenshot(page, testInfo, 'dataset-page-light');
-    await page.theme.setDarkTheme();
-    expect(await violations(page, testInfo, '.jp-nbtools-DatasetPage')).toEqual([]);
-    await attachScreenshot(page, testInfo, 'dataset-page-dark');
+    await inEachTheme(page, async theme => {
+      expect(await violations(page, testInfo, '.jp-nbtools-DatasetPage')).toEqual([]);
+      await attachScreenshot(page, testInfo, `dataset-page-${theme}`);
+    });
 
     // Each usage opens where it lives: the job's page, the run's output, the notebook.
     await usage
@@ -324,10 +323,7 @@ test.describe('Data', () => {
     await expect(usage.getByRole('button', { name: /^Open the output of run/ })).toHaveCount(0);
 
     // Readable in both themes, on each view.
-    for (const theme of ['light', 'dark']) {
-      if (theme === 'dark') {
-        await page.theme.setDarkTheme();
-      }
+    await inEachTheme(page, async theme => {
       expect(await violations(page, testInfo, '.jp-nbtools-DatasetPage')).toEqual([]);
       await attachScreenshot(page, testInfo, `erased-dataset-page-${theme}`);
       await page.getByRole('tab', { name: 'Job: Erased payments' }).click();
@@ -336,6 +332,6 @@ test.describe('Data', () => {
       expect(await violations(page, testInfo)).toEqual([]);
       await attachScreenshot(page, testInfo, `erased-job-page-${theme}`);
       await page.getByRole('tab', { name: 'Dataset: payments_erased' }).click();
-    }
+    });
   });
 });

@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import {
   attachScreenshot,
   codeCell,
+  inEachTheme,
   notebookJson,
   notification,
   openNotebook,
@@ -94,8 +95,7 @@ test.describe('Environment section', () => {
         .filter({ hasText: /Downloaded pylock\.toml, its files from https?:\/\/[^\s;]+/ })
     ).toBeVisible();
 
-    await page.theme.setDarkTheme();
-    await attachScreenshot(page, testInfo, 'environment-dark');
+    await inEachTheme(page, theme => attachScreenshot(page, testInfo, `environment-${theme}`));
   });
 
   test('the palette command shows its progress, then the snapshot', async ({ tmpPath }) => {
@@ -216,10 +216,7 @@ test.describe('Environment section', () => {
     const dialog = page.getByRole('dialog');
     const folder = dialog.getByRole('textbox');
     const recreate = dialog.getByRole('button', { name: 'Recreate' });
-    for (const theme of ['light', 'dark'] as const) {
-      if (theme === 'dark') {
-        await page.theme.setDarkTheme();
-      }
+    await inEachTheme(page, async theme => {
       // By keyboard: a folder outside the server root, sent with Enter.
       await folder.fill('../outside-venv');
       await page.keyboard.press('Enter');
@@ -236,7 +233,7 @@ test.describe('Environment section', () => {
       await expect(dialog).toContainText('Folder of the new environment');
       expect(await violations(page, testInfo, '.jp-Dialog')).toEqual([]);
       await attachScreenshot(page, testInfo, `environment-recreate-folder-${theme}`, dialog);
-    }
+    });
     // Changed, the folder is no longer the refused one; empty, Recreate is disabled.
     await page.keyboard.type('-new');
     await expect(folder).toHaveAttribute('aria-invalid', 'false');

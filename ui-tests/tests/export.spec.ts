@@ -1,7 +1,7 @@
 import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { attachScreenshot, openNotebook, violations, writeAndTest } from './helpers';
+import { attachScreenshot, inEachTheme, openNotebook, violations, writeAndTest } from './helpers';
 import { sharePage, test } from './fixtures';
 
 /** A notebook from [source, tags] pairs; the first entry is a markdown title. */
@@ -248,20 +248,20 @@ test.describe('Productionize wizard', () => {
     await expect(failure).toContainText('failed');
     await expect(failure).toContainText('assert');
     await expect(testPage.getByRole('region', { name: 'pytest output' })).toContainText('1 failed');
-    expect(await violations(page, testInfo, '.jp-nbtools-TestPage')).toEqual([]);
-    await attachScreenshot(page, testInfo, 'package-test-output-failing');
-
-    await page.theme.setDarkTheme();
-    await expect(failing).toBeVisible();
-    expect(await violations(page, testInfo, '.jp-nbtools-TestPage')).toEqual([]);
-    await attachScreenshot(page, testInfo, 'package-test-output-failing-dark');
-    await page.getByRole('tab', { name: 'src/failing_pkg/core.py' }).click();
-    await expect(filePage).toBeVisible();
-    expect(await violations(page, testInfo, '.jp-nbtools-FilePage')).toEqual([]);
-    await attachScreenshot(page, testInfo, 'package-file-preview-dark');
+    const testsTab = page.getByRole('tab', { name: /^Tests: / });
+    await inEachTheme(page, async theme => {
+      await testsTab.click();
+      await expect(failing).toBeVisible();
+      expect(await violations(page, testInfo, '.jp-nbtools-TestPage')).toEqual([]);
+      await attachScreenshot(page, testInfo, `package-test-output-failing-${theme}`);
+      await page.getByRole('tab', { name: 'src/failing_pkg/core.py' }).click();
+      await expect(filePage).toBeVisible();
+      expect(await violations(page, testInfo, '.jp-nbtools-FilePage')).toEqual([]);
+      await attachScreenshot(page, testInfo, `package-file-preview-${theme}`);
+    });
 
     // The failure's cell link brings the notebook back, at the test cell.
-    await page.getByRole('tab', { name: /^Tests: / }).click();
+    await testsTab.click();
     await failure.getByRole('button', { name: /^Cell 4/ }).click();
     const active = page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell.jp-mod-active');
     await expect(active).toContainText('assert double(2) == 5');

@@ -18,6 +18,33 @@ export async function attachScreenshot(
   await testInfo.attach(name, { path: file, contentType: 'image/png' });
 }
 
+/** JupyterLab's two themes, as `inEachTheme` names them. */
+export type Theme = 'light' | 'dark';
+
+/**
+ * Run `check` in the light theme, then again in the dark one, and leave the page in the light
+ * theme, also when a check fails: the next test on a shared page (sharePage in fixtures.ts)
+ * starts in it, as does the rest of the test. `check` gets the theme (to name screenshots).
+ */
+export async function inEachTheme(
+  page: IJupyterLabPageFixture,
+  check: (theme: Theme) => Promise<void>
+): Promise<void> {
+  const light = async (): Promise<void> => {
+    if ((await page.theme.getTheme()) !== 'JupyterLab Light') {
+      await page.theme.setLightTheme();
+    }
+  };
+  try {
+    await light();
+    await check('light');
+    await page.theme.setDarkTheme();
+    await check('dark');
+  } finally {
+    await light();
+  }
+}
+
 /**
  * A v4.5 Python notebook with the given cells, as JSON text to upload.
  */

@@ -4,6 +4,7 @@ import {
   attachScreenshot,
   codeCell,
   createJobForm,
+  inEachTheme,
   parametersCell,
   RECURRING,
   uploadAndOpen,
@@ -52,12 +53,10 @@ test.describe('Job form: field errors', () => {
 
     // The form with its errors: no WCAG A/AA violation, light and dark.
     const widget = '.jp-nbtools-JobFormWidget';
-    expect(await violations(page, testInfo, widget)).toEqual([]);
-    await attachScreenshot(page, testInfo, 'job-form-errors-light', page.locator(widget));
-    await page.theme.setDarkTheme();
-    expect(await violations(page, testInfo, widget)).toEqual([]);
-    await attachScreenshot(page, testInfo, 'job-form-errors-dark', page.locator(widget));
-    await page.theme.setLightTheme();
+    await inEachTheme(page, async theme => {
+      expect(await violations(page, testInfo, widget)).toEqual([]);
+      await attachScreenshot(page, testInfo, `job-form-errors-${theme}`, page.locator(widget));
+    });
 
     // Re-checked as the user types.
     await name.fill('Morning report');
@@ -98,10 +97,7 @@ test.describe('Job form: field errors', () => {
     const flag = form.getByRole('checkbox', { name: 'flag bool' });
     await expect(flag).toBeChecked();
     const widget = page.locator('.jp-nbtools-JobFormWidget');
-    for (const theme of ['light', 'dark'] as const) {
-      if (theme === 'dark') {
-        await page.theme.setDarkTheme();
-      }
+    await inEachTheme(page, async theme => {
       // The checkbox at the field's left edge, its label to its right on the same line.
       const field = form.locator('.jp-nbtools-Field', {
         has: page.getByRole('checkbox', { name: 'flag bool' })
@@ -119,8 +115,7 @@ test.describe('Job form: field errors', () => {
       ).toBeLessThan(4);
       expect(await violations(page, testInfo, '.jp-nbtools-JobFormWidget')).toEqual([]);
       await attachScreenshot(page, testInfo, `job-form-empty-number-${theme}`, widget);
-    }
-    await page.theme.setLightTheme();
+    });
     // Reached with Tab from the field before it, and switched with Space.
     await seconds.fill('5');
     await seconds.focus();
@@ -213,11 +208,10 @@ test.describe('Job form: field errors', () => {
     expect(await (await page.request.get(jobs)).json()).toEqual([]);
     await expect(check).toBeChecked();
     const widget = '.jp-nbtools-JobFormWidget';
-    expect(await violations(page, testInfo, widget)).toEqual([]);
-    await attachScreenshot(page, testInfo, 'job-form-kernel-light', page.locator(widget));
-    await page.theme.setDarkTheme();
-    expect(await violations(page, testInfo, widget)).toEqual([]);
-    await attachScreenshot(page, testInfo, 'job-form-kernel-dark', page.locator(widget));
+    await inEachTheme(page, async theme => {
+      expect(await violations(page, testInfo, widget)).toEqual([]);
+      await attachScreenshot(page, testInfo, `job-form-kernel-${theme}`, page.locator(widget));
+    });
 
     // Reached with Tab from the kernel field, and turned off with Space.
     await page.keyboard.press('Tab');

@@ -4,6 +4,7 @@ import {
   attachScreenshot,
   codeCell,
   createJobForm,
+  inEachTheme,
   openSection,
   parametersCell,
   runNowFromForm,
@@ -67,13 +68,9 @@ test.describe('Job form: Run now', () => {
     await expect(dialog).toContainText(
       `${path} has unsaved changes. The run executes the saved notebook: save it to run what you see.`
     );
-    for (const theme of ['light', 'dark'] as const) {
-      if (theme === 'dark') {
-        await page.theme.setDarkTheme();
-      }
-      await attachScreenshot(page, testInfo, `run-now-save-first-${theme}`, dialog);
-    }
-    await page.theme.setLightTheme();
+    await inEachTheme(page, theme =>
+      attachScreenshot(page, testInfo, `run-now-save-first-${theme}`, dialog)
+    );
 
     // Cancel: nothing saved, nothing run, the form still open.
     await page.keyboard.press('Escape');

@@ -7,6 +7,7 @@ import {
   attachScreenshot,
   codeCell,
   holdRequests,
+  inEachTheme,
   notebookWithJob,
   openJobPage,
   openNotebook,
@@ -80,12 +81,11 @@ test('a job page in the main area: schedule, parameters, runs and charts', async
   const runs = jobPage.getByRole('table', { name: 'Runs of Daily report' });
   await expect(runs.getByRole('row').nth(1)).toContainText('succeeded', { timeout: 90_000 });
   await expect(jobPage.getByRole('figure', { name: 'Duration over 1 run' })).toBeVisible();
-  expect(await violations(page, testInfo, '.jp-nbtools-JobPage')).toEqual([]);
   const widget = page.locator('.jp-nbtools-JobPageWidget');
-  await attachScreenshot(page, testInfo, 'job-page-light', widget);
-  await page.theme.setDarkTheme();
-  expect(await violations(page, testInfo, '.jp-nbtools-JobPage')).toEqual([]);
-  await attachScreenshot(page, testInfo, 'job-page-dark', widget);
+  await inEachTheme(page, async theme => {
+    expect(await violations(page, testInfo, '.jp-nbtools-JobPage')).toEqual([]);
+    await attachScreenshot(page, testInfo, `job-page-${theme}`, widget);
+  });
 
   await runs.getByRole('button', { name: /^Open the output of run \d+$/ }).click();
   await expect(page.getByRole('tab', { name: /daily-run-\d+\.ipynb/ })).toBeVisible();
@@ -215,15 +215,11 @@ test("what the server notes about a job's schedule shows where the schedule does
   await expect(rows).toHaveCount(2);
   await expect(rows.filter({ hasText: 'Zoned long ago' }).getByRole('note')).toHaveText(zoneNote);
   await expect(rows.filter({ hasText: 'Out of time' }).getByRole('note')).toHaveText(endNote);
-  for (const theme of ['light', 'dark'] as const) {
-    if (theme === 'dark') {
-      await page.theme.setDarkTheme();
-    }
+  await inEachTheme(page, async theme => {
     expect(await violations(page, testInfo, '.jp-nbtools-Dashboard')).toEqual([]);
     expect(await violations(page, testInfo)).toEqual([]);
     await attachScreenshot(page, testInfo, `schedule-notes-${theme}`);
-  }
-  await page.theme.setLightTheme();
+  });
 
   // The job pages: the zone's note under When, the next run's under Next run.
   await rows
@@ -243,13 +239,10 @@ test("what the server notes about a job's schedule shows where the schedule does
   await openJobPage(page, zoned.id);
   await expect(facts('Zoned long ago', 'When').getByRole('note')).toHaveText(zoneNote);
   await expect(facts('Zoned long ago', 'Next run').getByRole('note')).toHaveCount(0);
-  for (const theme of ['light', 'dark'] as const) {
-    if (theme === 'dark') {
-      await page.theme.setDarkTheme();
-    }
+  await inEachTheme(page, async theme => {
     expect(await violations(page, testInfo, '.jp-nbtools-JobPage')).toEqual([]);
     await attachScreenshot(page, testInfo, `job-page-zone-note-${theme}`);
-  }
+  });
 });
 
 test.describe('a job page while the job changes', () => {
@@ -294,12 +287,9 @@ test.describe('a job page while the job changes', () => {
     await expect(jobPage.getByRole('region', { name: 'Schedule' })).toContainText(
       `${tmpPath}/hourly.ipynb`
     );
-    for (const theme of ['light', 'dark'] as const) {
-      if (theme === 'dark') {
-        await page.theme.setDarkTheme();
-      }
+    await inEachTheme(page, async theme => {
       expect(await violations(page, testInfo, '.jp-nbtools-JobPage')).toEqual([]);
       await attachScreenshot(page, testInfo, `job-page-deleted-${theme}`, jobPage);
-    }
+    });
   });
 });

@@ -5,6 +5,7 @@ import type { Locator } from '@playwright/test';
 import {
   attachScreenshot,
   codeCell,
+  inEachTheme,
   notebookJson,
   openNotebook,
   openSection,
@@ -107,12 +108,10 @@ test.describe('jobs dashboard', () => {
     await expect(
       table.getByRole('img', { name: /^Durations of the last 2 runs: .* succeeded, .* failed$/ })
     ).toBeVisible();
-    await attachScreenshot(page, testInfo, 'jobs-dashboard-light');
-    expect(await violations(page, testInfo, '.jp-nbtools-Dashboard')).toEqual([]);
-    await page.theme.setDarkTheme();
-    expect(await violations(page, testInfo, '.jp-nbtools-Dashboard')).toEqual([]);
-    await attachScreenshot(page, testInfo, 'jobs-dashboard-dark');
-    await page.theme.setLightTheme();
+    await inEachTheme(page, async theme => {
+      expect(await violations(page, testInfo, '.jp-nbtools-Dashboard')).toEqual([]);
+      await attachScreenshot(page, testInfo, `jobs-dashboard-${theme}`);
+    });
 
     // Paging.
     await pages.getByRole('button', { name: 'Next' }).click();

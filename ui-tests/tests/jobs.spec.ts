@@ -4,6 +4,7 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import {
   attachScreenshot,
   holdRequests,
+  inEachTheme,
   notebookWithJob,
   notification,
   openNotebook,
@@ -226,11 +227,10 @@ test.describe('Jobs section messages', () => {
     // Not known: neither "no runs" nor a count of 0.
     await expect(panel.getByText('No runs of this notebook yet.')).toHaveCount(0);
     await expect(jobsCount(page)).toHaveCount(0);
-    expect(await violations(page, testInfo, '.jp-nbtools-Jobs')).toEqual([]);
-    await attachScreenshot(page, testInfo, 'jobs-load-error-light', panel);
-    await page.theme.setDarkTheme();
-    expect(await violations(page, testInfo, '.jp-nbtools-Jobs')).toEqual([]);
-    await attachScreenshot(page, testInfo, 'jobs-load-error-dark', panel);
+    await inEachTheme(page, async theme => {
+      expect(await violations(page, testInfo, '.jp-nbtools-Jobs')).toEqual([]);
+      await attachScreenshot(page, testInfo, `jobs-load-error-${theme}`, panel);
+    });
 
     failing = false;
     await expect(error).toHaveCount(0);
@@ -334,11 +334,10 @@ test.describe('Jobs section messages', () => {
     await expect(notice).toContainText('scheduled and queued runs wait until one starts', {
       timeout: 20_000
     });
-    expect(await violations(page, testInfo, '.jp-nbtools-Jobs-unserved')).toEqual([]);
-    await attachScreenshot(page, testInfo, 'jobs-no-scheduler-light', notice);
-    await page.theme.setDarkTheme();
-    expect(await violations(page, testInfo, '.jp-nbtools-Jobs-unserved')).toEqual([]);
-    await attachScreenshot(page, testInfo, 'jobs-no-scheduler-dark', notice);
+    await inEachTheme(page, async theme => {
+      expect(await violations(page, testInfo, '.jp-nbtools-Jobs-unserved')).toEqual([]);
+      await attachScreenshot(page, testInfo, `jobs-no-scheduler-${theme}`, notice);
+    });
     // A scheduler alive again: the notice goes at the next check (every 5 s while shown).
     status.served();
     await expect(notice).toHaveCount(0, { timeout: 20_000 });

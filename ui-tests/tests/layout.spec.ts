@@ -5,6 +5,7 @@ import type { Locator } from '@playwright/test';
 import {
   attachScreenshot,
   codeCell,
+  inEachTheme,
   notebookWithJob,
   openJobPage,
   openNotebook,
@@ -129,15 +130,12 @@ test.describe('Layout beside a narrowed sidebar', () => {
     await expect(panel.getByRole('list', { name: 'Jobs' })).toContainText('A job with a long name');
     await narrowSidebar(page);
 
-    for (const theme of ['light', 'dark'] as const) {
-      if (theme === 'dark') {
-        await page.theme.setDarkTheme();
-      }
+    await inEachTheme(page, async theme => {
       // the panel and its six sections
       expect(await overflowing(page, 7)).toEqual([]);
       expect(await wrappedButtons(page)).toEqual([]);
       await attachScreenshot(page, testInfo, `panel-narrow-${theme}`);
-    }
+    });
 
     // A job's monitoring, opened, with a rule and a webhook whose address is long, shown by its
     // site and fingerprint (on a tall page, for the screenshots to show it).
@@ -153,28 +151,22 @@ test.describe('Layout beside a narrowed sidebar', () => {
     await expect(monitoring.getByRole('list', { name: 'Notification targets' })).toContainText(
       'https://hooks.example.org/***'
     );
-    for (const theme of ['dark', 'light'] as const) {
-      if (theme === 'light') {
-        await page.theme.setLightTheme();
-      }
+    await inEachTheme(page, async theme => {
       expect(await overflowing(page, 7)).toEqual([]);
       expect(await wrappedButtons(page)).toEqual([]);
       await monitoring.scrollIntoViewIfNeeded();
       await attachScreenshot(page, testInfo, `monitoring-narrow-${theme}`);
-    }
+    });
     await monitoring.getByRole('button', { name: 'Hide metrics and alerts' }).click();
     await page.setViewportSize({ width: 1280, height: 720 });
 
     await panel.getByRole('button', { name: 'All jobs of the project' }).click();
     await expect(page.locator('.jp-nbtools-Dashboard table')).toBeVisible();
-    for (const theme of ['light', 'dark'] as const) {
-      if (theme === 'dark') {
-        await page.theme.setDarkTheme();
-      }
+    await inEachTheme(page, async theme => {
       // the dashboard (the panel and its sections too, beside it)
       expect(await overflowing(page, 8)).toEqual([]);
       await attachScreenshot(page, testInfo, `dashboard-1280x720-${theme}`);
-    }
+    });
   });
 });
 
@@ -195,15 +187,11 @@ test.describe('Layout', () => {
     const jobPage = page.getByRole('article', { name: job.name });
     await expect(jobPage.getByRole('table', { name: 'Parameters' })).toContainText('south');
 
-    for (const theme of ['light', 'dark'] as const) {
-      if (theme === 'dark') {
-        await page.theme.setDarkTheme();
-      }
+    await inEachTheme(page, async theme => {
       // the job page's widget and its article
       expect(await overflowing(page, 2)).toEqual([]);
       await attachScreenshot(page, testInfo, `job-page-1280x720-${theme}`);
-    }
-    await page.theme.setLightTheme();
+    });
   });
 
   test('a long job name without spaces wraps: the panel, dashboard and job page hold, light and dark', async ({
@@ -226,10 +214,7 @@ test.describe('Layout', () => {
     await openNotebook(page, path);
     const panel = await openSection(page, 'longname.ipynb', 'Jobs');
     const jobs = panel.getByRole('list', { name: 'Jobs' });
-    for (const theme of ['light', 'dark'] as const) {
-      if (theme === 'dark') {
-        await page.theme.setDarkTheme();
-      }
+    await inEachTheme(page, async theme => {
       for (const name of [first, second]) {
         // at most three lines, then cut; the whole name is its tooltip
         const shown = jobs.getByRole('listitem', { name }).locator('.jp-nbtools-Jobs-name');
@@ -239,8 +224,7 @@ test.describe('Layout', () => {
       // the panel, its Package and Jobs sections
       expect(await overflowing(page, 3)).toEqual([]);
       await attachScreenshot(page, testInfo, `panel-long-name-${theme}`);
-    }
-    await page.theme.setLightTheme();
+    });
 
     // The job page, opened by keyboard: its heading wraps, the page never scrolls sideways.
     await jobs
@@ -253,16 +237,12 @@ test.describe('Layout', () => {
       .getByRole('heading', { name: first });
     await expect(heading).toBeVisible();
     const widget = page.locator('.jp-nbtools-JobPageWidget');
-    for (const theme of ['light', 'dark'] as const) {
-      if (theme === 'dark') {
-        await page.theme.setDarkTheme();
-      }
+    await inEachTheme(page, async theme => {
       expect(await overflowing(page, 2)).toEqual([]);
       const [title, area] = [await heading.boundingBox(), await widget.boundingBox()];
       expect(title!.x + title!.width).toBeLessThanOrEqual(area!.x + area!.width);
       await attachScreenshot(page, testInfo, `job-page-long-name-${theme}`, widget);
-    }
-    await page.theme.setLightTheme();
+    });
 
     // The dashboard: the names wrap in their column; the other columns keep their room.
     await panel.getByRole('button', { name: 'All jobs of the project' }).click();
@@ -270,10 +250,7 @@ test.describe('Layout', () => {
     await dashboard.getByRole('searchbox', { name: 'Filter jobs' }).fill(tag);
     const rows = dashboard.getByRole('table', { name: 'Jobs' }).locator('tbody tr');
     await expect(rows).toHaveCount(2);
-    for (const theme of ['light', 'dark'] as const) {
-      if (theme === 'dark') {
-        await page.theme.setDarkTheme();
-      }
+    await inEachTheme(page, async theme => {
       for (const row of [rows.first(), rows.last()]) {
         for (const cell of await row.getByRole('cell').all()) {
           await expect(cell).toBeInViewport({ ratio: 1 });
@@ -283,8 +260,7 @@ test.describe('Layout', () => {
       // the dashboard, and the panel beside it
       expect(await overflowing(page, 4)).toEqual([]);
       await attachScreenshot(page, testInfo, `dashboard-long-name-${theme}`);
-    }
-    await page.theme.setLightTheme();
+    });
   });
 
   test('a long notebook path without spaces wraps on the dashboard, cut after three lines with the whole path as its tooltip, at 1280x720 and 800x720, light and dark', async ({
@@ -311,10 +287,7 @@ test.describe('Layout', () => {
       { width: 800, height: 720 }
     ]) {
       await page.setViewportSize(size);
-      for (const theme of ['light', 'dark'] as const) {
-        if (theme === 'dark') {
-          await page.theme.setDarkTheme();
-        }
+      await inEachTheme(page, async theme => {
         // every column in view, none pushed out by the path
         await expect(row.getByRole('rowheader')).toBeInViewport({ ratio: 1 });
         for (const cell of await row.getByRole('cell').all()) {
@@ -328,8 +301,7 @@ test.describe('Layout', () => {
         await expect(shown).toHaveText(path);
         expect(await linesShown(shown)).toEqual({ lines: 3, cut: true });
         await attachScreenshot(page, testInfo, `dashboard-long-path-${size.width}-${theme}`);
-      }
-      await page.theme.setLightTheme();
+      });
     }
   });
 
@@ -350,10 +322,7 @@ test.describe('Layout', () => {
     const row = dashboard.getByRole('table', { name: 'Jobs' }).locator('tbody tr');
     await expect(row).toHaveCount(1);
     await expect(row.getByRole('cell').nth(1)).toHaveText(path);
-    for (const theme of ['light', 'dark'] as const) {
-      if (theme === 'dark') {
-        await page.theme.setDarkTheme();
-      }
+    await inEachTheme(page, async theme => {
       // each on one line: the table gives their columns the room they need
       expect(await linesShown(row.getByRole('button', { name, exact: true }))).toEqual({
         lines: 1,
@@ -365,8 +334,7 @@ test.describe('Layout', () => {
       });
       expect(await overflowing(page, 1)).toEqual([]);
       await attachScreenshot(page, testInfo, `dashboard-short-names-1024-${theme}`);
-    }
-    await page.theme.setLightTheme();
+    });
   });
 
   test('Run now shows a spinner and is disabled until the run is queued', async ({ tmpPath }) => {

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'net';
 
 import {
   attachScreenshot,
+  inEachTheme,
   notebookJson,
   notification,
   openNotebook,
@@ -94,9 +95,7 @@ test('a failed run raises an alert in the Production panel, acknowledged there',
   const item = alerts.getByRole('listitem').filter({ hasText: /Run \d+ failed\./ });
   await expect(item).toBeVisible();
   await expect(item).toContainText(`Job ${jobId} · run`);
-  await attachScreenshot(page, testInfo, 'alerts');
-  await page.theme.setDarkTheme();
-  await attachScreenshot(page, testInfo, 'alerts-dark');
+  await inEachTheme(page, theme => attachScreenshot(page, testInfo, `alerts-${theme}`));
 
   await item.getByRole('button', { name: /^Acknowledge alert \d+$/ }).click();
   await expect(item).toHaveCount(0);
@@ -275,18 +274,14 @@ test('a scheduled job whose third run drops: three points, an alert, the webhook
     // Screenshots on a tall page, hovering the third point.
     await page.setViewportSize({ width: 1280, height: 2000 });
     const chart = monitoring.getByRole('img', { name: 'accuracy over 3 runs' });
-    for (const theme of ['light', 'dark']) {
-      if (theme === 'dark') {
-        await page.theme.setDarkTheme();
-      }
+    await inEachTheme(page, async theme => {
       await chart.scrollIntoViewIfNeeded();
       const box = await chart.boundingBox();
       await page.mouse.move(box!.x + box!.width - 6, box!.y + box!.height / 2);
       await attachScreenshot(page, testInfo, `job-monitoring-${theme}`);
       // the rules with their warning, in both themes
       expect(await violations(page, testInfo, '.jp-nbtools-Rules')).toEqual([]);
-    }
-    await page.theme.setLightTheme();
+    });
     // A newer run: each rule's line follows it (the rule older than the run raised an alert).
     expect(await runJob(page, jobId, { accuracy: 0.4 })).toBe('succeeded');
     await expect(rules.filter({ hasText: 'accuracy < 0.5' })).toContainText(
@@ -361,10 +356,7 @@ test('a rule the server refuses is told under its field, in sight, until the rul
   await page.keyboard.press('Enter');
   const field = monitoring.getByRole('textbox', { name: 'New alert rule' });
   const refusal = /^Cannot parse the rule 'accuracy drops > lots' at column 18: expected an amount/;
-  for (const theme of ['light', 'dark'] as const) {
-    if (theme === 'dark') {
-      await page.theme.setDarkTheme();
-    }
+  await inEachTheme(page, async theme => {
     await field.fill('accuracy drops > lots');
     await page.keyboard.press('Enter');
     await expect(field).toHaveAttribute('aria-invalid', 'true');
@@ -384,7 +376,7 @@ test('a rule the server refuses is told under its field, in sight, until the rul
     await page.keyboard.type('!');
     await expect(field).toHaveAttribute('aria-invalid', 'false');
     await expect(reason).toHaveCount(0);
-  }
+  });
   await field.fill('accuracy drops > 5%');
   await page.keyboard.press('Enter');
   await expect(monitoring.getByRole('list', { name: 'Alert rules' })).toContainText(

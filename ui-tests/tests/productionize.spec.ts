@@ -3,7 +3,13 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { attachScreenshot, productionPanel, sectionToggle, withoutSchedulers } from './helpers';
+import {
+  attachScreenshot,
+  inEachTheme,
+  productionPanel,
+  sectionToggle,
+  withoutSchedulers
+} from './helpers';
 import { test } from './fixtures';
 
 const NOTEBOOK = 'forecast.ipynb';
@@ -98,9 +104,7 @@ test.describe('Productionize', () => {
     }).toPass({ timeout: 30_000 });
     await sectionToggle(panel, 'Jobs').click();
 
-    await attachScreenshot(page, testInfo, 'production-panel');
-    await page.theme.setDarkTheme();
-    await attachScreenshot(page, testInfo, 'production-panel-dark');
+    await inEachTheme(page, theme => attachScreenshot(page, testInfo, `production-panel-${theme}`));
   });
 
   test('with no scheduler alive, Status says due jobs and queued runs wait', async ({ page }) => {

@@ -5,6 +5,7 @@ import type { Locator } from '@playwright/test';
 import {
   attachScreenshot,
   codeCell,
+  inEachTheme,
   notebookJson,
   openNotebook,
   openSection,
@@ -79,11 +80,10 @@ test.describe('Serve step', () => {
     await expect(panel.getByLabel('curl command')).toContainText(
       `/predict' -H 'Content-Type: application/json' -d '{"x":1.5,"mode":"double"}'`
     );
-    expect(await violations(page, testInfo)).toEqual([]);
-    await attachScreenshot(page, testInfo, 'serve-try-it-light');
-    await page.theme.setDarkTheme();
-    expect(await violations(page, testInfo)).toEqual([]);
-    await attachScreenshot(page, testInfo, 'serve-try-it-dark');
+    await inEachTheme(page, async theme => {
+      expect(await violations(page, testInfo)).toEqual([]);
+      await attachScreenshot(page, testInfo, `serve-try-it-${theme}`);
+    });
 
     // Back from another notebook, the step finds the running preview again.
     const other = `${tmpPath}/other.ipynb`;

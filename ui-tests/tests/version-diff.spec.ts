@@ -5,6 +5,7 @@ import type { Locator } from '@playwright/test';
 import {
   attachScreenshot,
   codeCell,
+  inEachTheme,
   notebookJson,
   openNotebook,
   openSection,
@@ -128,9 +129,6 @@ test.describe('Version diff in the main area', () => {
     const background = (of: Locator): Promise<string> =>
       of.evaluate(element => getComputedStyle(element).backgroundColor);
     const splitAdded = split.getByRole('cell', { name: 'added: legend()' });
-    const splitLight = await background(splitAdded);
-    await attachScreenshot(page, testInfo, 'diff-split-light');
-    expect(await violations(page, testInfo, '.jp-nbtools-DiffPage')).toEqual([]);
 
     // Unified: one column of lines.
     await tab.getByRole('button', { name: 'Unified' }).click();
@@ -142,7 +140,6 @@ test.describe('Version diff in the main area', () => {
     const unifiedAdded = source.getByRole('listitem', { name: 'added: legend()' });
     await expect(unifiedAdded).toBeVisible();
     await expect(split).toHaveCount(0);
-    const unifiedLight = await background(unifiedAdded);
 
     // The keyboard reaches each changed cell from the list of changes.
     await tab
@@ -153,12 +150,22 @@ test.describe('Version diff in the main area', () => {
     await expect(tab.getByRole('article', { name: 'Cell 2 (code) modified' })).toBeFocused();
 
     // Added lines are coloured by the theme (its success colour), in either view.
-    await page.theme.setDarkTheme();
-    await expect.poll(() => background(unifiedAdded)).not.toBe(unifiedLight);
-    expect(await violations(page, testInfo, '.jp-nbtools-DiffPage')).toEqual([]);
-    await tab.getByRole('button', { name: 'Side by side' }).click();
-    await expect.poll(() => background(splitAdded)).not.toBe(splitLight);
-    await attachScreenshot(page, testInfo, 'diff-split-dark');
+    const light: Record<string, string> = {};
+    await inEachTheme(page, async theme => {
+      for (const [view, added] of [
+        ['Unified', unifiedAdded],
+        ['Side by side', splitAdded]
+      ] as const) {
+        await tab.getByRole('button', { name: view }).click();
+        if (theme === 'light') {
+          light[view] = await background(added);
+        } else {
+          await expect.poll(() => background(added)).not.toBe(light[view]);
+        }
+        expect(await violations(page, testInfo, '.jp-nbtools-DiffPage')).toEqual([]);
+      }
+      await attachScreenshot(page, testInfo, `diff-split-${theme}`);
+    });
   });
 
   test('the Versions section opens the selected version’s diff in a tab', async () => {

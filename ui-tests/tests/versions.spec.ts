@@ -4,6 +4,7 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import {
   attachScreenshot,
   codeCell,
+  inEachTheme,
   notebookJson,
   notification,
   openNotebook,
@@ -91,8 +92,7 @@ test.describe('Versions section', () => {
     await versions.getByRole('button', { name: 'Version 3', exact: true }).click();
     await panel.getByRole('button', { name: 'Show diff', exact: true }).click();
     await expect(source.getByRole('listitem', { name: 'added: rate = 3' })).toBeVisible();
-    await page.theme.setDarkTheme();
-    await attachScreenshot(page, testInfo, 'versions-dark');
+    await inEachTheme(page, theme => attachScreenshot(page, testInfo, `versions-${theme}`));
   });
 
   test('a version says what uses it: runs, a pinned job, a package; each opens from there', async ({
@@ -141,11 +141,10 @@ test.describe('Versions section', () => {
       `job ${jobId}`,
       `run ${run}`
     ]);
-    await attachScreenshot(page, testInfo, 'versions-used-by');
-    expect(await violations(page, testInfo, '.jp-nbtools-Versions')).toEqual([]);
-    await page.theme.setDarkTheme();
-    expect(await violations(page, testInfo, '.jp-nbtools-Versions')).toEqual([]);
-    await page.theme.setLightTheme();
+    await inEachTheme(page, async theme => {
+      expect(await violations(page, testInfo, '.jp-nbtools-Versions')).toEqual([]);
+      await attachScreenshot(page, testInfo, `versions-used-by-${theme}`);
+    });
 
     // The job's page, the package in the file browser (which takes the left area), the run's
     // output notebook (last: a notebook opened becomes the one the section follows)

@@ -3,6 +3,7 @@ import { expect } from '@jupyterlab/galata';
 import {
   attachScreenshot,
   codeCell,
+  inEachTheme,
   notebookJson,
   openNotebook,
   openSection,
@@ -44,11 +45,10 @@ test.describe('Package wizard over an existing package', () => {
     await expect(summary).toHaveText(`Package quarterly in ${tmpPath}/quarterly`);
     const note = panel.getByRole('note', { name: `${tmpPath}/packages/report holds the package` });
     await expect(note).toContainText(`of ${tmpPath}/report.ipynb, which no longer exists`);
-    await attachScreenshot(page, testInfo, 'wizard-renamed-notebook-note', panel);
-    expect(await violations(page, testInfo)).toEqual([]);
-    await page.theme.setDarkTheme();
-    expect(await violations(page, testInfo)).toEqual([]);
-    await page.theme.setLightTheme();
+    await inEachTheme(page, async theme => {
+      expect(await violations(page, testInfo)).toEqual([]);
+      await attachScreenshot(page, testInfo, `wizard-renamed-notebook-note-${theme}`, panel);
+    });
 
     // One click: the preview is of that package, under its import name.
     await note.getByRole('button', { name: `Use ${tmpPath}/packages/report` }).click();

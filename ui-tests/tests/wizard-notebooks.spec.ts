@@ -4,6 +4,7 @@ import type { JupyterLabPage } from '@jupyterlab/galata';
 import {
   attachScreenshot,
   codeCell,
+  inEachTheme,
   notebookJson,
   openNotebook,
   openSection,
@@ -95,13 +96,9 @@ test.describe('Package wizard of each notebook', () => {
     await expect(preview).toHaveText(`Package report in ${tmpPath}/d/report`);
     await panel.getByRole('button', { name: '4. Write and test' }).press('Enter');
     await expect(panel.getByTestId('nbtools-test-summary')).toHaveCount(0);
-    for (const theme of ['light', 'dark'] as const) {
-      if (theme === 'dark') {
-        await page.theme.setDarkTheme();
-      }
-      await attachScreenshot(page, testInfo, `wizard-second-report-${theme}`, panel);
-    }
-    await page.theme.setLightTheme();
+    await inEachTheme(page, theme =>
+      attachScreenshot(page, testInfo, `wizard-second-report-${theme}`, panel)
+    );
 
     // Back on the first notebook: its own result, its tests' cells in its own notebook.
     await switchTo(page, first);

@@ -1,6 +1,6 @@
 import { expect } from '@jupyterlab/galata';
 
-import { attachScreenshot, openNotebook, openSection, violations } from './helpers';
+import { attachScreenshot, inEachTheme, openNotebook, openSection, violations } from './helpers';
 import { sharePage, test } from './fixtures';
 import { exported, upload } from './wizard';
 
@@ -37,14 +37,10 @@ test.describe('Package wizard options', () => {
     await expect(name).toHaveAccessibleName('Package name');
     await expect(name).toHaveAccessibleDescription(/Try 'bad_name'/);
     await expect(name).toBeFocused();
-    for (const theme of ['light', 'dark'] as const) {
-      if (theme === 'dark') {
-        await page.theme.setDarkTheme();
-      }
+    await inEachTheme(page, async theme => {
       expect(await violations(page, testInfo)).toEqual([]);
       await attachScreenshot(page, testInfo, `wizard-option-error-${theme}`, panel);
-    }
-    await page.theme.setLightTheme();
+    });
     await expect(output).toHaveAttribute('aria-invalid', 'false');
 
     // Typing a new name takes the error away; the next refusal names the output.
