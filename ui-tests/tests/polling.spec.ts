@@ -1,7 +1,14 @@
 import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 
-import { holdRequests, notebookWithJob, openJobPage, openNotebook, openSection } from './helpers';
+import {
+  holdRequests,
+  notebookWithJob,
+  openJobPage,
+  openNotebook,
+  openSection,
+  productionPanel
+} from './helpers';
 import { test } from './fixtures';
 
 /** How long a phase watches the requests: longer than any view's turn (5 s at most). */
@@ -101,20 +108,27 @@ test.describe('what the views read again', () => {
 
 /**
  * With the page's clock paused (`page.clock.install()` before the view opened), hold the
- * view's next question to `url` unanswered while three of its 3 s turns pass, then ask `url`
- * once more from the page: how many questions reached the server's door by then (the
- * held one and the test's own, when no turn asks while its last question is unanswered).
+ * view's next question to `url` unanswered while three of its turns (`turnMs` apart) pass,
+ * then ask `url` once more from the page: how many questions reached the server's door by
+ * then (the held one and the test's own, when no turn asks while its last question is
+ * unanswered).
  */
-async function askedWhileUnanswered(page: IJupyterLabPageFixture, url: string): Promise<number> {
+async function askedWhileUnanswered(
+  page: IJupyterLabPageFixture,
+  url: string,
+  turnMs = 3000
+): Promise<number> {
   await page.clock.pauseAt(Date.now() + 1000);
   const slow = await holdRequests(page, new RegExp(`${url}(\\?.*)?$`), 'GET');
-  await page.clock.runFor(3000);
+  await page.clock.runFor(turnMs);
   await slow.arrived();
-  await page.clock.runFor(6000);
+  await page.clock.runFor(2 * turnMs);
   // The test's own request goes after whatever those turns asked.
-  void page.evaluate(path => fetch(`${path}?marker`), url);
+  const marker = page.evaluate(path => fetch(`${path}?marker`).then(() => undefined), url);
   await slow.arrived(asked => asked.includes('marker'));
-  return slow.release();
+  const asked = await slow.release();
+  await marker; // answered before the test ends (which would fail it)
+  return asked;
 }
 
 test.describe('a slow server', () => {
@@ -149,5 +163,34 @@ test.describe('a slow server', () => {
     await item.getByRole('button', { name: 'Metrics and alerts' }).click();
     await expect(item.getByText('No finished runs with metrics yet.')).toBeVisible();
     expect(await askedWhileUnanswered(page, `/nbtools/api/jobs/${job.id}/metrics`)).toBe(2);
+  });
+
+  test('the Alerts section asks again only once its last question is answered', async ({
+    page
+  }) => {
+    // The page's timers under the test's control from its start: the watcher behind the
+    // notifications too, which asks for the same open alerts every 4 s.
+    await page.clock.install();
+    await page.reload();
+    await page.evaluate(() =>
+      window.jupyterapp.commands.execute('nbtools:open-panel', { section: 'nbtools-alerts' })
+    );
+    const section = productionPanel(page);
+    await expect(
+      section.getByRole('list', { name: 'Open alerts' }).or(section.getByText('No open alerts.'))
+    ).toBeVisible();
+    // The section's question, the watcher's and the test's own.
+    expect(await askedWhileUnanswered(page, '/nbtools/api/alerts', 5000)).toBe(3);
+  });
+
+  test('the dashboard asks whether a scheduler runs only once its last question is answered', async ({
+    page
+  }) => {
+    await page.clock.install();
+    await page.evaluate(() => window.jupyterapp.commands.execute('nbtools:open-jobs-dashboard'));
+    const dashboard = page.locator('.jp-nbtools-Dashboard');
+    await expect(dashboard.getByRole('heading', { name: 'Jobs' })).toBeVisible();
+    // Every 30 s while a scheduler runs, every 5 s once a check found none: either way, once.
+    expect(await askedWhileUnanswered(page, '/nbtools/api/status', 30_000)).toBe(2);
   });
 });

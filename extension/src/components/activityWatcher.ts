@@ -1,5 +1,6 @@
 import { listAlerts, listRecentRuns } from '../api';
 import type { Alert, Run } from '../api';
+import { Reloader } from './reloader';
 
 /** Milliseconds between two looks at the project's runs and alerts. */
 const POLL_MS = 4000;
@@ -12,7 +13,8 @@ const ENDED = new Set(['succeeded', 'failed', 'timed_out', 'cancelled']);
 
 /**
  * Watches the project while JupyterLab is open and its page is visible (for
- * the application's lifetime), and
+ * the application's lifetime), one look at a time (a turn while the last look
+ * is unanswered is skipped), and
  * reports each run that ends and each alert that opens from then on (what
  * happened before the first look is not reported).
  */
@@ -21,16 +23,18 @@ export class ActivityWatcher {
     private readonly _onRunEnded: (run: Run) => void,
     private readonly _onAlertOpened: (alert: Alert) => void
   ) {
-    window.setInterval(() => void this.check(), POLL_MS);
-    void this.check();
+    const looks = new Reloader(() => this._look());
+    const turn = (): void => {
+      if (!document.hidden) {
+        looks.poll();
+      }
+    };
+    window.setInterval(turn, POLL_MS);
+    turn();
   }
 
   /** Look once; a failed look is retried at the next one. */
-  async check(): Promise<void> {
-    if (this._checking || document.hidden) {
-      return;
-    }
-    this._checking = true;
+  private async _look(): Promise<void> {
     try {
       const [runs, alerts] = await Promise.all([
         listRecentRuns(RECENT_RUNS),
@@ -59,12 +63,9 @@ export class ActivityWatcher {
       this._openedAlerts = opened;
     } catch {
       // The panel's sections report load failures; this watcher only tells news.
-    } finally {
-      this._checking = false;
     }
   }
 
-  private _checking = false;
   private _endedRuns: Set<number> | null = null;
   private _openedAlerts: Set<number> | null = null;
 }

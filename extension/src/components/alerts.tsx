@@ -23,10 +23,10 @@ export class AlertsView extends VDomRenderer<AlertsModel> {
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
     // Poll while attached, asking only when the section can be seen (shown, in a browser
-    // tab that is not hidden).
+    // tab that is not hidden), and not while the last question is unanswered.
     this._timer = window.setInterval(() => {
       if (this.isVisible && !document.hidden) {
-        void this.model.refresh();
+        this.model.poll();
       }
     }, POLL_MS);
   }

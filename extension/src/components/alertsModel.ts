@@ -2,6 +2,7 @@ import { VDomModel } from '@jupyterlab/ui-components';
 
 import { acknowledgeAlert, asError, listAlerts } from '../api';
 import type { Alert } from '../api';
+import { Reloader } from './reloader';
 
 export type AlertsState =
   | { readonly kind: 'idle' }
@@ -10,7 +11,8 @@ export type AlertsState =
   | { readonly kind: 'failed'; readonly error: Error };
 
 /**
- * The open alerts of one job, or of all jobs when `jobId` is null.
+ * The open alerts of one job, or of all jobs when `jobId` is null, loaded one
+ * load at a time (see Reloader).
  */
 export class AlertsModel extends VDomModel {
   constructor(jobId: number | null = null) {
@@ -27,21 +29,17 @@ export class AlertsModel extends VDomModel {
     return this._actionError;
   }
 
-  async refresh(): Promise<void> {
-    const request = ++this._request;
-    if (this._state.kind !== 'ready') {
-      this._set({ kind: 'loading' });
-    }
-    let next: AlertsState;
-    try {
-      const alerts = await listAlerts({ job: this._jobId ?? undefined, status: 'open' });
-      next = { kind: 'ready', alerts };
-    } catch (reason) {
-      next = { kind: 'failed', error: asError(reason) };
-    }
-    if (request === this._request && !this.isDisposed) {
-      this._set(next);
-    }
+  /**
+   * Load the alerts again: now, or once the load under way ends (after a change, the
+   * section shown again, its refresh button).
+   */
+  refresh(): Promise<void> {
+    return this._loads.reload();
+  }
+
+  /** A polling turn: a load, unless one is under way (then the turn is skipped). */
+  poll(): void {
+    this._loads.poll();
   }
 
   async acknowledge(alertId: number): Promise<void> {
@@ -54,6 +52,27 @@ export class AlertsModel extends VDomModel {
     await this.refresh();
   }
 
+  dispose(): void {
+    this._loads.stop();
+    super.dispose();
+  }
+
+  private async _load(): Promise<void> {
+    if (this._state.kind !== 'ready') {
+      this._set({ kind: 'loading' });
+    }
+    let next: AlertsState;
+    try {
+      const alerts = await listAlerts({ job: this._jobId ?? undefined, status: 'open' });
+      next = { kind: 'ready', alerts };
+    } catch (reason) {
+      next = { kind: 'failed', error: asError(reason) };
+    }
+    if (!this.isDisposed) {
+      this._set(next);
+    }
+  }
+
   private _set(state: AlertsState): void {
     this._state = state;
     this.stateChanged.emit(undefined);
@@ -62,5 +81,5 @@ export class AlertsModel extends VDomModel {
   private _jobId: number | null;
   private _state: AlertsState = { kind: 'idle' };
   private _actionError: string | null = null;
-  private _request = 0;
+  private _loads = new Reloader(() => this._load());
 }

@@ -8,6 +8,7 @@ import { AlertList } from './alerts';
 import { MetricChart } from './metricChart';
 import type { ChartRun } from './metricChart';
 import { NotificationsEditor } from './notificationsEditor';
+import { Reloader } from './reloader';
 import { RulesEditor } from './rulesEditor';
 
 /** How often an expanded job's alerts and charts are fetched again. */
@@ -116,13 +117,7 @@ export function JobMonitoring({
       return;
     }
     let live = true;
-    // One load at a time (as usePolled): a turn while one is under way is skipped.
-    let loading = false;
-    const load = async () => {
-      if (loading) {
-        return;
-      }
-      loading = true;
+    const loads = new Reloader(async () => {
       try {
         const [open, metrics] = await Promise.all([
           listAlerts({ job: jobId, status: 'open' }),
@@ -137,14 +132,13 @@ export function JobMonitoring({
         if (live) {
           setError(asError(reason).message);
         }
-      } finally {
-        loading = false;
       }
-    };
-    void load();
-    const timer = window.setInterval(() => seen() && void load(), POLL_MS);
+    });
+    loads.poll();
+    const timer = window.setInterval(() => seen() && loads.poll(), POLL_MS);
     return () => {
       live = false;
+      loads.stop();
       window.clearInterval(timer);
     };
   }, [jobId, expanded, seen, version]);

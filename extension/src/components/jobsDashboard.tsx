@@ -14,6 +14,7 @@ import type {
 import { formatScheduled, formatTime } from './dates';
 import { JobNotes } from './jobNotes';
 import { notifyFailure, notifySuccess } from './notices';
+import { Reloader } from './reloader';
 import { RunStatusBadge } from './runStatus';
 import { Spinner } from './spinner';
 import { SchedulerWatch, UnservedNotice } from './schedulerWatch';
@@ -232,13 +233,18 @@ function DashboardContent({
   const [unserved, setUnserved] = React.useState(false);
   React.useEffect(() => {
     let live = true;
-    const check = (): void =>
-      void watch.current.check().then(() => live && setUnserved(watch.current.unserved));
-    check();
+    const checks = new Reloader(async () => {
+      await watch.current.check();
+      if (live) {
+        setUnserved(watch.current.unserved);
+      }
+    });
+    checks.poll();
     // The watch asks the server less often; a tab that cannot be seen asks nothing.
-    const timer = window.setInterval(() => document.hidden || !shown() || check(), POLL_MS);
+    const timer = window.setInterval(() => document.hidden || !shown() || checks.poll(), POLL_MS);
     return () => {
       live = false;
+      checks.stop();
       window.clearInterval(timer);
     };
   }, [shown]);

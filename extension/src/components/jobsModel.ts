@@ -18,6 +18,7 @@ import {
 import type { Job, Run } from '../api';
 import { saveBlob } from './download';
 import { notifyFailure } from './notices';
+import { Reloader } from './reloader';
 import { SchedulerWatch } from './schedulerWatch';
 
 /** Milliseconds between refreshes of the runs list while the section is visible. */
@@ -124,7 +125,7 @@ export class JobsModel extends VDomModel {
     window.clearInterval(this._timer);
     this._visible = visible;
     if (visible) {
-      this._timer = window.setInterval(() => document.hidden || void this.refresh(), POLL_MS);
+      this._timer = window.setInterval(() => document.hidden || this._loads.poll(), POLL_MS);
       void this.refresh();
     }
   }
@@ -136,21 +137,7 @@ export class JobsModel extends VDomModel {
    * page may have changed meanwhile); the promise resolves after that.
    */
   refresh(): Promise<void> {
-    if (this._loading === null) {
-      this._loading = this._loadUntilCurrent().finally(() => {
-        this._loading = null;
-      });
-    } else {
-      this._again = true;
-    }
-    return this._loading;
-  }
-
-  private async _loadUntilCurrent(): Promise<void> {
-    do {
-      this._again = false;
-      await this._load();
-    } while (this._again && !this.isDisposed);
+    return this._loads.reload();
   }
 
   private async _load(): Promise<void> {
@@ -263,6 +250,7 @@ export class JobsModel extends VDomModel {
 
   dispose(): void {
     window.clearInterval(this._timer);
+    this._loads.stop();
     super.dispose();
   }
 
@@ -291,10 +279,7 @@ export class JobsModel extends VDomModel {
   private _loadingOlder = false;
   private _error: string | null = null;
   private _loaded = false;
-  /** The load under way, if any. */
-  private _loading: Promise<void> | null = null;
-  /** Whether a refresh was asked during the load under way. */
-  private _again = false;
+  private _loads = new Reloader(() => this._load());
   private _timer = 0;
   private _schedulers = new SchedulerWatch();
 }

@@ -1,6 +1,7 @@
 import * as React from 'react';
 
 import { asError } from '../api';
+import { Reloader } from './reloader';
 
 /** How often polled data is loaded again, and whether it can be seen now. */
 export interface IPolling {
@@ -12,8 +13,9 @@ export interface IPolling {
 /**
  * Data loaded with `load` now and, with `every`, again every `intervalMs`
  * while it can be seen: its view is `shown`, in a browser tab that is not
- * hidden (other turns are skipped, as is a turn while a load is under way);
- * `reload` loads again at once after a change. `error` is the last
+ * hidden (other turns are skipped, as is a turn while a load is under way:
+ * see Reloader); `reload` loads again after a change: at once, or once the
+ * load under way ends. `error` is the last
  * failure: a failed load's until a load succeeds, or what the view sets with
  * `setError` (an action's failure) until it sets another. `load` must be
  * stable (`React.useCallback`): a new one loads again, as a new query does.
@@ -29,47 +31,42 @@ export function usePolled<T>(
 } {
   const [data, setData] = React.useState<T | null>(null);
   const [failure, setFailure] = React.useState<{ message: string; ofLoad: boolean } | null>(null);
-  const [version, setVersion] = React.useState(0);
+  const loads = React.useRef<Reloader | null>(null);
   const intervalMs = every?.intervalMs;
   const shown = every?.shown;
   React.useEffect(() => {
     let live = true;
-    // One load at a time: a turn that comes while one is under way is skipped, so that
-    // answers never pile up on a slow server nor arrive out of order (an older one last).
-    let loading = false;
-    const poll = (): void => {
-      if (loading) {
-        return;
-      }
-      loading = true;
-      load()
-        .then(
-          found => {
-            if (live) {
-              setData(found);
-              setFailure(current => (current?.ofLoad ? null : current));
-            }
-          },
-          reason => live && setFailure({ message: asError(reason).message, ofLoad: true })
-        )
-        .finally(() => {
-          loading = false;
-        });
-    };
-    poll();
+    const current = new Reloader(() =>
+      load().then(
+        found => {
+          if (live) {
+            setData(found);
+            setFailure(current => (current?.ofLoad ? null : current));
+          }
+        },
+        reason => {
+          if (live) {
+            setFailure({ message: asError(reason).message, ofLoad: true });
+          }
+        }
+      )
+    );
+    loads.current = current;
+    current.poll();
     const timer =
       shown === undefined
         ? undefined
-        : window.setInterval(() => document.hidden || !shown() || poll(), intervalMs);
+        : window.setInterval(() => document.hidden || !shown() || current.poll(), intervalMs);
     return () => {
       live = false;
+      current.stop();
       window.clearInterval(timer);
     };
-  }, [load, intervalMs, shown, version]);
+  }, [load, intervalMs, shown]);
   const setError = React.useCallback(
     (message: string | null) => setFailure(message === null ? null : { message, ofLoad: false }),
     []
   );
-  const reload = React.useCallback(() => setVersion(v => v + 1), []);
+  const reload = React.useCallback(() => void loads.current?.reload(), []);
   return { data, error: failure?.message ?? null, setError, reload };
 }
