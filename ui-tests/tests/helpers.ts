@@ -321,6 +321,10 @@ export async function withoutSchedulers(
  * Hold the page's requests to `url` (only those of `method`, when given) at the server's
  * door, as a slow server would, until `release()` lets them all through (and says how many
  * were held). `arrived(test)` resolves once a held request's URL passes `test` (any, without).
+ * The route is the page's context's: once a route of the page itself was removed, no route
+ * added to the page later saw a request (Playwright 1.65 under Galata), so a test that held
+ * requests twice hung at the second. It is removed once the held requests are let through
+ * (removed before, continuing them failed: "Route is already handled").
  */
 export async function holdRequests(
   page: IJupyterLabPageFixture,
@@ -332,8 +336,10 @@ export async function holdRequests(
 }> {
   const held: Route[] = [];
   const waiting: { test: (url: string) => boolean; resolve: () => void }[] = [];
-  await page.route(url, route => {
-    if (method !== undefined && route.request().method() !== method) {
+  const context = page.context();
+  let released = false;
+  await context.route(url, route => {
+    if (released || (method !== undefined && route.request().method() !== method)) {
       void route.fallback();
       return;
     }
@@ -352,11 +358,35 @@ export async function holdRequests(
         }
       }),
     release: async () => {
-      await page.unroute(url);
+      released = true;
       for (const route of held) {
         await route.continue();
       }
+      await context.unroute(url);
       return held.length;
     }
   };
+}
+
+/**
+ * Press `button` with Enter, and again while the request its action sends (`method` to `url`)
+ * is held at the server's door: the action is under way once, the button marked
+ * `aria-disabled` with a spinner, and it keeps the keyboard focus. Returns once the request
+ * (the only one sent) is let through.
+ */
+export async function pressTwiceWhileUnanswered(
+  page: IJupyterLabPageFixture,
+  button: Locator,
+  url: RegExp,
+  method: string
+): Promise<void> {
+  const slow = await holdRequests(page, url, method);
+  await button.focus();
+  await page.keyboard.press('Enter');
+  await slow.arrived();
+  await page.keyboard.press('Enter');
+  await expect(button).toHaveAttribute('aria-disabled', 'true');
+  await expect(button.locator('.jp-nbtools-Spinner')).toBeVisible();
+  await expect(button).toBeFocused();
+  expect(await slow.release()).toBe(1);
 }

@@ -6,13 +6,14 @@ import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import {
   attachScreenshot,
   codeCell,
-  holdRequests,
   inEachTheme,
   notebookWithJob,
+  notification,
   openJobPage,
   openNotebook,
   openSection,
   PARAMETERS_CELL,
+  pressTwiceWhileUnanswered,
   violations
 } from './helpers';
 import { sharePage, test } from './fixtures';
@@ -247,7 +248,7 @@ test("what the server notes about a job's schedule shows where the schedule does
 
 test.describe('a job page while the job changes', () => {
   // A fresh page: the test holds requests (sharePage's pages never route theirs).
-  test('Pause acts once however often it is pressed; deleted elsewhere, the page turns read-only', async ({
+  test('Run now and Pause act once however often they are pressed, keeping the focus; deleted elsewhere, the page turns read-only', async ({
     page,
     tmpPath
   }, testInfo) => {
@@ -262,15 +263,16 @@ test.describe('a job page while the job changes', () => {
     const pause = jobPage.getByRole('button', { name: 'Pause', exact: true });
     await expect(pause).toBeVisible();
 
-    // The change is held at the server's door until Pause has been pressed twice.
-    const slow = await holdRequests(page, new RegExp(`/nbtools/api/jobs/${id}(\\?.*)?$`), 'PATCH');
-    await pause.focus();
-    await page.keyboard.press('Enter');
-    await slow.arrived();
-    await page.keyboard.press('Enter');
-    await expect(pause).toHaveAttribute('aria-disabled', 'true');
-    await expect(pause).toBeFocused();
-    expect(await slow.release()).toBe(1);
+    // Each request is held at the server's door until its button has been pressed twice.
+    const runNow = jobPage.getByRole('button', { name: 'Run now', exact: true });
+    const run = new RegExp(`/nbtools/api/jobs/${id}/run(\\?.*)?$`);
+    await pressTwiceWhileUnanswered(page, runNow, run, 'POST');
+    await expect(runNow).toHaveAttribute('aria-disabled', 'false');
+    await expect(runNow.locator('.jp-nbtools-Spinner')).toHaveCount(0);
+    await expect(runNow).toBeFocused();
+    await expect(notification(page, /^Run \d+ of .* is queued\.$/)).toBeVisible();
+    const change = new RegExp(`/nbtools/api/jobs/${id}(\\?.*)?$`);
+    await pressTwiceWhileUnanswered(page, pause, change, 'PATCH');
     const resume = jobPage.getByRole('button', { name: 'Resume', exact: true });
     await expect(resume).toHaveAttribute('aria-disabled', 'false');
     await expect(resume).toBeFocused();

@@ -9,6 +9,7 @@ import {
   notification,
   openNotebook,
   openSection,
+  pressTwiceWhileUnanswered,
   productionPanel,
   runNowFromForm,
   sectionToggle,
@@ -278,7 +279,7 @@ test.describe('Jobs section messages', () => {
     await expect(panel.getByRole('list', { name: 'Jobs' }).getByRole('listitem')).toHaveCount(2);
   });
 
-  test('Pause and Resume act once: pressed again while under way, nothing more is sent', async ({
+  test('Run now, Pause and Resume act once: pressed again while under way, nothing more is sent', async ({
     page,
     tmpPath
   }) => {
@@ -294,20 +295,15 @@ test.describe('Jobs section messages', () => {
     const resume = item.getByRole('button', { name: 'Resume', exact: true });
     await expect(resume).toBeVisible();
 
-    // The change is held at the server's door until the button has been pressed twice.
-    const slow = await holdRequests(
-      page,
-      new RegExp(`/nbtools/api/jobs/${job.id}(\\?.*)?$`),
-      'PATCH'
-    );
-    await resume.focus();
-    await page.keyboard.press('Enter');
-    await slow.arrived();
-    await page.keyboard.press('Enter');
-    // Under way: marked unavailable, and it keeps the keyboard focus.
-    await expect(resume).toHaveAttribute('aria-disabled', 'true');
-    await expect(resume).toBeFocused();
-    expect(await slow.release()).toBe(1);
+    // Each request is held at the server's door until the button has been pressed twice.
+    const runNow = item.getByRole('button', { name: 'Run now', exact: true });
+    const run = new RegExp(`/nbtools/api/jobs/${job.id}/run(\\?.*)?$`);
+    await pressTwiceWhileUnanswered(page, runNow, run, 'POST');
+    await expect(runNow).toHaveAttribute('aria-disabled', 'false');
+    await expect(runNow).toBeFocused();
+    await expect(panel.getByRole('list', { name: 'Runs' }).getByRole('listitem')).toHaveCount(1);
+    const change = new RegExp(`/nbtools/api/jobs/${job.id}(\\?.*)?$`);
+    await pressTwiceWhileUnanswered(page, resume, change, 'PATCH');
     const pause = item.getByRole('button', { name: 'Pause', exact: true });
     await expect(pause).toHaveAttribute('aria-disabled', 'false');
     await expect(pause).toBeFocused();

@@ -336,33 +336,4 @@ test.describe('Layout', () => {
       await attachScreenshot(page, testInfo, `dashboard-short-names-1024-${theme}`);
     });
   });
-
-  test('Run now shows a spinner and is disabled until the run is queued', async ({ tmpPath }) => {
-    const page = lab();
-    await page.setViewportSize(VIEWPORT);
-    const job = await notebookWithJob(
-      page,
-      `${tmpPath}/quick.ipynb`,
-      { name: `Quick ${Date.now().toString(36)}` },
-      [codeCell('a', 'x = 1')]
-    );
-    await openJobPage(page, job.id);
-    const jobPage = page.getByRole('article', { name: job.name });
-    // Hold the run request until the busy state has been seen (no timing involved).
-    let release: () => void = () => undefined;
-    const held = new Promise<void>(resolve => (release = resolve));
-    const runUrl = (url: URL): boolean => url.pathname.endsWith(`/nbtools/api/jobs/${job.id}/run`);
-    await page.context().route(runUrl, async route => {
-      await held;
-      await route.continue();
-    });
-    const runNow = jobPage.getByRole('button', { name: 'Run now' });
-    await runNow.click();
-    await expect(runNow).toBeDisabled();
-    await expect(runNow.locator('.jp-nbtools-Spinner')).toBeVisible();
-    release();
-    await expect(runNow).toBeEnabled();
-    await expect(runNow.locator('.jp-nbtools-Spinner')).toHaveCount(0);
-    await expect(page.locator('.jp-toastContainer')).toContainText(`is queued`);
-  });
 });

@@ -66,7 +66,6 @@ function JobPageContent({
   trans: TranslationBundle;
 }): React.ReactElement {
   const [runCount, setRunCount] = React.useState(PAGE_SIZE);
-  const [starting, setStarting] = React.useState(false);
   const { data, error, setError, reload } = usePolled(
     React.useCallback(() => loadPage(jobId, runCount), [jobId, runCount]),
     { intervalMs: POLL_MS, shown: isShown }
@@ -80,6 +79,15 @@ function JobPageContent({
     }
     reload();
   };
+
+  const runNow = useOnceAtATime(async () => {
+    if (data !== null) {
+      const { job } = data;
+      await act(async () =>
+        trans.__('Run %1 of %2 is queued.', (await runJob(job.id)).id, job.name)
+      );
+    }
+  });
 
   const pauseOrResume = useOnceAtATime(async () => {
     if (data !== null) {
@@ -164,17 +172,8 @@ function JobPageContent({
       ) : (
         <div className="jp-nbtools-JobPage-actions">
           {!job.service && (
-            <Button
-              className="jp-mod-styled jp-mod-accept"
-              disabled={starting}
-              onClick={() => {
-                setStarting(true);
-                void act(async () =>
-                  trans.__('Run %1 of %2 is queued.', (await runJob(job.id)).id, job.name)
-                ).finally(() => setStarting(false));
-              }}
-            >
-              {starting && <Spinner />}
+            <Button className="jp-mod-styled jp-mod-accept" {...runNow.props}>
+              {runNow.pending && <Spinner />}
               {trans.__('Run now')}
             </Button>
           )}

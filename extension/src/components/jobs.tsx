@@ -168,11 +168,7 @@ function JobActions({
   commands: CommandRegistry | null;
   trans: TranslationBundle;
 }) {
-  const [starting, setStarting] = React.useState(false);
-  const runNow = (): void => {
-    setStarting(true);
-    void model.runJob(job).finally(() => setStarting(false));
-  };
+  const runNow = useOnceAtATime(() => model.runJob(job));
   const pauseOrResume = useOnceAtATime(() => model.setPaused(job, !job.paused));
   return (
     <div className="jp-nbtools-ButtonRow">
@@ -186,8 +182,8 @@ function JobActions({
         </Button>
       )}
       {!job.service && (
-        <Button minimal small disabled={starting} onClick={runNow}>
-          {starting && <Spinner />}
+        <Button minimal small {...runNow.props}>
+          {runNow.pending && <Spinner />}
           {trans.__('Run now')}
         </Button>
       )}
