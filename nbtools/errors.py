@@ -7,6 +7,8 @@ to exit codes and the server maps them to HTTP statuses, each in exactly one pla
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -28,6 +30,64 @@ class NbtoolsError(Exception):
 
 class InvalidInputError(NbtoolsError, ValueError):
     """A value given by the user is malformed or out of range."""
+
+
+class FieldChecks:
+    """The checks of an input's fields, each of which refuses its own field with an
+    :class:`InvalidInputError`, so that one answer names every field refused::
+
+        checks = FieldChecks()
+        with checks.field():
+            check_name(fields["name"])
+        with checks.field():
+            check_cron(fields["cron"])
+        checks.done()  # raises if any was refused
+
+    or, raising when the block ends (unless it ends with an error of its own)::
+
+        with FieldChecks() as checks:
+            ...
+
+    One field refused raises its own error. Several raise one error of the first's class:
+    its message is theirs in turn, its ``details`` are the first's (``field`` names the first
+    field refused) and ``errors``: each one's ``details`` and ``message``, in the order
+    checked. Any other error (a notebook not found, say) ends the checks at once.
+    """
+
+    def __init__(self) -> None:
+        self._refused: list[InvalidInputError] = []
+
+    def __enter__(self) -> FieldChecks:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            self.done()
+
+    @contextmanager
+    def field(self) -> Iterator[None]:
+        """Check one field: a refusal is kept for :meth:`done`, and the checks go on."""
+        try:
+            yield
+        except InvalidInputError as error:
+            self._refused.append(error)
+
+    def refused(self, name: str) -> bool:
+        """Whether field ``name`` was refused (a check that needs its value is then skipped)."""
+        return any(error.details.get("field") == name for error in self._refused)
+
+    def done(self) -> None:
+        """Raise what was refused, if anything."""
+        if not self._refused:
+            return
+        first = self._refused[0]
+        if len(self._refused) == 1:
+            raise first
+        raise type(first)(
+            " ".join(error.message for error in self._refused),
+            **first.details,
+            errors=[{**error.details, "message": error.message} for error in self._refused],
+        )
 
 
 class PathOutsideRootError(InvalidInputError):

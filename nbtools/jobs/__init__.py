@@ -50,8 +50,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from nbtools.jobs.config import JobsSettings
-    from nbtools.jobs.definitions import JOB_FIELDS
     from nbtools.jobs.executors.base import RunRequest
+    from nbtools.jobs.fields import JOB_FIELDS
     from nbtools.jobs.idempotency import check_key as check_idempotency_key
     from nbtools.jobs.leases import Claimer
     from nbtools.jobs.models import Run
@@ -70,7 +70,7 @@ if TYPE_CHECKING:
 #: Loaded on first use (a worker needs none of them, nor does a page of runs): name →
 #: (module, attribute).
 _LAZY = {
-    "JOB_FIELDS": ("definitions", "JOB_FIELDS"),
+    "JOB_FIELDS": ("fields", "JOB_FIELDS"),
     "MAX_PAGE": ("overview", "MAX_PAGE"),
     "JobOverview": ("overview", "JobOverview"),
     "JobsPage": ("overview", "JobsPage"),

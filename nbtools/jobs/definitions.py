@@ -10,193 +10,47 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nbtools.audit import current_actor
-from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
-from nbtools.ids import MAX_INT_COLUMN
+from nbtools.errors import ConflictError, FieldChecks, InvalidInputError, NotFoundError
 from nbtools.jobs import events, wakeups
 from nbtools.jobs.deletion import cancel_queued_of_job, locked_job
-from nbtools.jobs.errors import InvalidParameterError
+from nbtools.jobs.fields import JOB_FIELDS, check_types, checked_fields, is_number
 from nbtools.jobs.idempotency import check_key, created_once
-from nbtools.jobs.missed import MAX_CATCH_UP, enqueue_due
+from nbtools.jobs.missed import enqueue_due
 from nbtools.jobs.pinned import check_pin
 from nbtools.jobs.retention import parse_keep_runs
-from nbtools.jobs.schedules import check_cron, next_due
-from nbtools.jobs.submit import (
-    check_active,
-    check_kernel,
-    check_notebook_job,
-    check_timeout,
-    checked_parameters,
-)
-from nbtools.jobs.tables import MISSED_POLICIES, MISSED_RUN_ONCE, Job
-from nbtools.jobs.zones import check_timezone
+from nbtools.jobs.schedules import next_due
+from nbtools.jobs.submit import check_active, check_kernel, check_notebook_job
+from nbtools.jobs.tables import Job
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
     from nbtools.project import Project
 
-#: Fields a job can be created or edited with, and their defaults.
-JOB_FIELDS: dict[str, Any] = {
-    "name": None,
-    "notebook_path": None,
-    "parameters": {},
-    "cron": None,
-    "timezone": "UTC",
-    "paused": False,
-    "retries": 0,
-    "retry_backoff_seconds": 60,
-    "timeout_seconds": None,
-    "cell_timeout_seconds": None,
-    "max_concurrent": 1,
-    "output_html": False,
-    "missed_policy": MISSED_RUN_ONCE,
-    "catch_up_limit": 10,
-    "kernel_name": None,
-    "pinned_version_id": None,
-    "purpose": None,
-    "keep_runs": None,
-}
-
-
 #: The fields that say when a job runs: changing one settles the due times of the schedule it
 #: had (:func:`_settle`) and reckons the next one from now; any other edit keeps them due.
 SCHEDULE_FIELDS = frozenset({"cron", "timezone", "paused"})
 
-#: The most retries a job may have: with its backoff doubling per attempt up to the
-#: scheduler's ``max_retry_backoff_seconds`` (an hour by default), days of retrying.
-MAX_RETRIES = 100
-#: The longest job name (the column's width).
-MAX_NAME = 200
-
-#: The JSON type each job field must have when given (``None`` means "the default").
-_FIELD_TYPES: dict[str, tuple[type, str]] = {
-    "name": (str, "a string"),
-    "parameters": (dict, "an object of parameter values"),
-    "cron": (str, "a cron expression (a string)"),
-    "timezone": (str, "an IANA time zone name (a string)"),
-    "paused": (bool, "true or false"),
-    "output_html": (bool, "true or false"),
-    "missed_policy": (str, "a string"),
-    "kernel_name": (str, "a kernel name (a string)"),
-    "purpose": (str, "a purpose such as churn-model (a string)"),
-}
-
-
-def _check_int(name: str, value: Any, minimum: int, maximum: int = MAX_INT_COLUMN) -> int:
-    """A whole-number field from ``minimum`` to ``maximum`` (by default what its ``Integer``
-    column holds in every database: PostgreSQL refuses more)."""
-    if type(value) is not int or not minimum <= value <= maximum:
-        raise InvalidInputError(
-            f"{name} must be a whole number from {minimum} to {maximum}, got {value!r}.",
-            field=name,
-        )
-    return value
-
-
-def _check_types(fields: dict[str, Any]) -> None:
-    for name, (kind, words) in _FIELD_TYPES.items():
-        value = fields.get(name)
-        if value is not None and not isinstance(value, kind):
-            raise InvalidInputError(f"{name} must be {words}, got {value!r:.80}.", field=name)
-
-
-def _checked(
-    project: Project, fields: dict[str, Any], *, from_text: bool, kept_zone: str | None = None
-) -> dict[str, Any]:
-    """Validate a full set of job fields; returns them normalized. ``kept_zone``: the timezone
-    an edit leaves as stored, taken as it is (an older version's ``localtime``, see
-    :mod:`nbtools.jobs.zones`); any timezone given is checked."""
-    unknown = sorted(set(fields) - set(JOB_FIELDS))
-    if unknown:
-        raise InvalidInputError(
-            f"Unknown job field(s): {', '.join(unknown)}. Known: {', '.join(JOB_FIELDS)}.",
-            field=unknown[0],
-            fields=unknown,
-        )
-    checked = {**JOB_FIELDS, **fields}
-    _check_types(checked)
-    path = checked["notebook_path"]
-    if not isinstance(path, str) or not path:
-        raise InvalidInputError(
-            "A job needs the notebook's path (notebook_path).", field="notebook_path"
-        )
-    checked["pinned_version_id"] = check_pin(checked["pinned_version_id"])
-    checked["parameters"] = checked_parameters(
-        project,
-        path,
-        dict(checked["parameters"] or {}),
-        from_text=from_text,
-        pinned_version_id=checked["pinned_version_id"],
-    )
-    if checked["cron"] is not None:
-        checked["cron"] = check_cron(str(checked["cron"]))
-    if kept_zone is None:
-        check_timezone(str(checked["timezone"]))
-    checked["retries"] = _check_int("retries", checked["retries"], 0, MAX_RETRIES)
-    checked["retry_backoff_seconds"] = _check_int(
-        "retry_backoff_seconds", checked["retry_backoff_seconds"], 0
-    )
-    checked["max_concurrent"] = _check_int("max_concurrent", checked["max_concurrent"], 1)
-    checked["timeout_seconds"] = check_timeout(checked["timeout_seconds"])
-    checked["cell_timeout_seconds"] = check_timeout(
-        checked["cell_timeout_seconds"], "cell_timeout_seconds"
-    )
-    if checked["missed_policy"] not in MISSED_POLICIES:
-        raise InvalidInputError(
-            f"missed_policy must be one of {', '.join(MISSED_POLICIES)}, "
-            f"got {checked['missed_policy']!r}.",
-            field="missed_policy",
-        )
-    checked["catch_up_limit"] = _check_int(
-        "catch_up_limit", checked["catch_up_limit"], 1, MAX_CATCH_UP
-    )
-    checked["name"] = None if checked["name"] is None else _check_name(checked["name"].strip())
-    checked["paused"] = bool(checked["paused"])
-    checked["output_html"] = bool(checked["output_html"])
-    checked["purpose"] = checked["purpose"] or None
-    checked["keep_runs"] = parse_keep_runs(checked["keep_runs"])
-    return checked
-
-
-def _check_name(name: str) -> str:
-    """A job's name: some text (a job left without one takes its notebook's name), at most
-    :data:`MAX_NAME` characters, refused rather than cut short."""
-    if not name:
-        raise InvalidInputError(
-            "A job's name cannot be empty (without a name, a new job is named after its notebook).",
-            field="name",
-        )
-    if len(name) > MAX_NAME:
-        raise InvalidInputError(
-            f"A job's name has at most {MAX_NAME} characters; this one has {len(name)}.",
-            field="name",
-        )
-    return name
-
-
-def _is_number(name: str) -> bool:
-    return name.isascii() and name.isdigit()
+#: Said of an edit's parameters refused when the edit changes the version the job is pinned to.
+_PIN_NOTE = (
+    "The job's parameters were checked against the notebook version it is pinned to; change "
+    "them together with the pin."
+)
 
 
 def _unique_name(session: Session, name: str | None, notebook_path: str, job_id: int | None) -> str:
-    """The job's name: ``name`` if no other job has it (else 409 naming the field) and it is
-    not a number (the CLI takes a job by its id or its name, and reads a number as an id);
-    without one, the notebook's name (its file name if the name is a number), numbered
+    """The job's name: ``name`` (checked, :func:`~nbtools.jobs.fields.check_name`) if no
+    other job has it (else 409 naming the field); without one, the notebook's name (its file
+    name if the name is a number: the CLI reads a number as a job's id), numbered
     (``report 2``) if another job has it already."""
     others = set(session.scalars(select(Job.name).where(Job.id != job_id)))
     if name is not None:
-        if _is_number(name):
-            raise InvalidInputError(
-                f"A job's name cannot be a number ({name!r}): commands take a job by its id "
-                f"or its name, and read a number as an id. Add a word: 'report {name}'.",
-                field="name",
-            )
         if name in others:
             raise ConflictError(
                 f"Another job is named {name!r}: choose another name.", field="name", name=name
             )
         return name
     path = PurePosixPath(notebook_path)
-    stem = (path.name if _is_number(path.stem) else path.stem)[:190]
+    stem = (path.name if is_number(path.stem) else path.stem)[:190]
     candidate, number = stem, 1
     while candidate in others:
         number += 1
@@ -208,7 +62,8 @@ def _check_use(project: Project, fields: dict[str, Any], actor: str | None) -> N
     """Let run-event subscribers refuse the job (the data usage rule), before any write
     transaction: a refusal is audited in a transaction of its own. The fields the subscribers
     read are checked first (an edit's changes are not checked yet)."""
-    _check_types(fields)
+    with FieldChecks() as checks:
+        check_types(fields, checks)
     events.run_requested(
         events.RunRequested(
             project,
@@ -307,7 +162,7 @@ def create_job(
 
     A second job with the same ``idempotency_key`` is refused (:mod:`~nbtools.jobs.idempotency`).
     """
-    checked = _checked(project, fields, from_text=from_text)
+    checked = checked_fields(project, fields, from_text=from_text)
     if kernel_check and checked["kernel_name"] is not None:
         check_kernel(checked["kernel_name"], here=False)
     _check_use(project, checked, actor)
@@ -328,26 +183,25 @@ def _checked_edit(
     project: Project, current: dict[str, Any], changes: dict[str, Any], pinned: int | None
 ) -> dict[str, Any]:
     """The job's fields after ``changes``, validated (before any event sees them)."""
-    kept_zone = None if "timezone" in changes else current["timezone"]
-    try:
-        return _checked(project, {**current, **changes}, from_text=False, kept_zone=kept_zone)
-    except InvalidParameterError as error:
-        if "pinned_version_id" not in changes or pinned is None:
-            raise
-        raise InvalidParameterError(
-            f"{error.message} The job's parameters were checked against the notebook "
-            "version it is pinned to; change them together with the pin.",
-            **error.details,
-        ) from None
+    return checked_fields(
+        project,
+        {**current, **changes},
+        from_text=False,
+        kept_zone=None if "timezone" in changes else current["timezone"],
+        kept_name=current["name"],
+        pin_note=_PIN_NOTE if "pinned_version_id" in changes and pinned is not None else "",
+    )
 
 
 def _checked_service_edit(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """A service's job after ``changes`` (of :data:`~nbtools.jobs.submit.SERVICE_FIELDS`
     only), validated."""
-    _check_types(changes)
     checked = {**current, **changes}
+    with FieldChecks() as checks:
+        check_types(changes, checks)
+        with checks.field():
+            checked["keep_runs"] = parse_keep_runs(checked["keep_runs"])
     checked["paused"] = bool(checked["paused"])
-    checked["keep_runs"] = parse_keep_runs(checked["keep_runs"])
     return checked
 
 

@@ -137,6 +137,20 @@ async def test_bad_job_is_400_and_stores_nothing(
     assert await call(jp_fetch, "GET", "jobs") == []
 
 
+async def test_every_invalid_field_is_named_in_one_400(jp_fetch: Any, notebooks: Path) -> None:
+    """The job form shows each under its field after one submission (the first is still
+    `details.field`); tests/unit/jobs/test_fields.py has the rules."""
+    body = {"notebook_path": "forecast.ipynb", "name": "12", "keep_runs": "lots"}
+    error = await refused(jp_fetch, "POST", "jobs", body=body)
+    assert (error["status"], error["error"], error["details"]["field"]) == (
+        400,
+        "InvalidInputError",
+        "name",
+    )
+    assert [entry["field"] for entry in error["details"]["errors"]] == ["name", "keep_runs"]
+    assert await call(jp_fetch, "GET", "jobs") == []
+
+
 async def test_runs_list_pages_back_by_run_id(jp_fetch: Any, notebooks: Path) -> None:
     project = Project(notebooks)
     try:

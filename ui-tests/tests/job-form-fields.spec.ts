@@ -65,13 +65,28 @@ test.describe('Job form: field errors', () => {
     await expect(cities).toHaveAttribute('aria-invalid', 'false');
     await expect(form.getByRole('alert')).toContainText('Correct the 2 fields marked below.');
 
-    // What only the server checks is told at its field too: a name that is a number.
+    // What only the server checks is told at its field too, every field in one answer: a name
+    // that is a number, a Keep runs it cannot read, more retries than it allows.
     await cron.fill('0 6 * * *');
     await cellTimeout.fill('60');
     await name.fill('12');
+    const keepRuns = form.getByRole('textbox', { name: 'Keep runs' });
+    await keepRuns.fill('lots');
+    const retries = form.getByRole('spinbutton', { name: 'Retries', exact: true });
+    await retries.fill('500');
     await form.getByRole('button', { name: 'Create job' }).click();
-    await expect(name).toHaveAttribute('aria-invalid', 'true');
+    await expect(form.getByRole('alert')).toContainText('Correct the 3 fields marked below.');
+    for (const field of [name, keepRuns, retries]) {
+      await expect(field).toHaveAttribute('aria-invalid', 'true');
+    }
     await expect(name).toHaveAccessibleDescription(/A job's name cannot be a number \('12'\)/);
+    await expect(keepRuns).toHaveAccessibleDescription(
+      /^keep_runs must be a number of runs \(10\) or an age \(30d, 12w, 1y\), not 'lots'\./
+    );
+    await expect(retries).toHaveAccessibleDescription(
+      'retries must be a whole number from 0 to 100, got 500.'
+    );
+    await expect(name).toBeFocused();
     await expect(name).toHaveValue('12');
   });
 

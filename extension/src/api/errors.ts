@@ -64,6 +64,32 @@ export function asError(reason: unknown): Error {
   return reason instanceof Error ? reason : new Error(String(reason));
 }
 
+/** What a refused request says of one input: its `details` (`field` names it) and message. */
+export interface IRefusal {
+  details: Readonly<Record<string, unknown>>;
+  message: string;
+}
+
+/**
+ * Each refusal of a refused request: the entries of `details.errors` when the server refused
+ * several fields at once (the first is also the error's own `details.field`), else the error
+ * itself.
+ */
+export function refusals(reason: NbtoolsApiError): IRefusal[] {
+  const listed = reason.details.errors;
+  if (!Array.isArray(listed)) {
+    return [{ details: reason.details, message: reason.message }];
+  }
+  return listed
+    .filter(
+      (entry): entry is Record<string, unknown> => typeof entry === 'object' && entry !== null
+    )
+    .map(entry => ({
+      details: entry,
+      message: typeof entry.message === 'string' ? entry.message : reason.message
+    }));
+}
+
 /** The input a refused request names (the server's `details.field`), if any. */
 export function fieldOf(reason: unknown): string | null {
   const field = reason instanceof NbtoolsApiError ? reason.details.field : undefined;

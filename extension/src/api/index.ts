@@ -3,7 +3,8 @@ export {
   ServerExtensionMissingError,
   asError,
   fieldOf,
-  isApiErrorBody
+  isApiErrorBody,
+  refusals
 } from './errors';
 export { API_NAMESPACE, fetchAPI, requestAPI } from './request';
 export { getStatus } from './status';

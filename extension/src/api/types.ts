@@ -49,6 +49,9 @@ export interface ApiErrorBody {
   error: string;
   /** Human-readable explanation that says what to do. */
   message: string;
-  /** Structured fields of the error. */
+  /**
+   * Structured fields of the error: `field` names the refused input; a 400 that refuses
+   * several fields at once lists each in `errors`, `{field, message, ...}` (see `refusals`).
+   */
   details?: Record<string, unknown>;
 }

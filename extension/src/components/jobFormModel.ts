@@ -5,9 +5,9 @@ import {
   asError,
   checkNotebookData,
   createJob,
-  fieldOf,
   getParameters,
   listJobs,
+  refusals,
   runJob,
   runNotebook,
   updateJob
@@ -108,20 +108,22 @@ export class JobFormRefused extends Error {
 }
 
 /**
- * The errors of a refused save by field: the server names the field in
- * `details.field` (a parameter as `details.parameter`); others go to `''`.
+ * The errors of a refused save by field, every field the server refused (it names each in
+ * `details.field`, a parameter as `details.parameter`); others go to `''`.
  */
 export function fieldErrors(reason: unknown): FieldErrors {
-  const message = asError(reason).message;
-  if (reason instanceof NbtoolsApiError) {
-    const parameter = reason.details.parameter;
-    if (typeof parameter === 'string') {
-      return { [`parameter:${parameter}`]: message };
-    }
-    const field = fieldOf(reason);
-    if (field !== null) {
-      return { [field]: message };
-    }
+  if (!(reason instanceof NbtoolsApiError)) {
+    return { '': asError(reason).message };
   }
-  return { '': message };
+  const errors: FieldErrors = {};
+  for (const { details, message } of refusals(reason)) {
+    const field =
+      typeof details.parameter === 'string'
+        ? `parameter:${details.parameter}`
+        : typeof details.field === 'string'
+          ? details.field
+          : '';
+    errors[field] = field in errors ? `${errors[field]} ${message}` : message;
+  }
+  return errors;
 }

@@ -15,8 +15,9 @@ from nbtools.errors import InvalidInputError
 from nbtools.ids import MAX_INT_COLUMN
 from nbtools.jobs import missed, runs
 from nbtools.jobs.cancel import request_cancel
-from nbtools.jobs.definitions import MAX_RETRIES, create_job, get_job, set_paused
+from nbtools.jobs.definitions import create_job, get_job, set_paused
 from nbtools.jobs.errors import InvalidScheduleError
+from nbtools.jobs.fields import MAX_RETRIES
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.tables import Job, Run
 from nbtools.project import Project
