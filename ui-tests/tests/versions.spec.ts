@@ -173,11 +173,55 @@ test.describe('Versions section', () => {
     await expect(dialog.getByRole('textbox')).toBeFocused();
     await page.keyboard.type('baseline');
     await page.keyboard.press('Enter');
-    await expect(notification(page, /^Saved version \d+: baseline/)).toBeVisible();
+    await expect(notification(page, /^(Saved|Named) version \d+: baseline/)).toBeVisible();
     await expect(dialog).toHaveCount(0);
     // The button stayed usable while the version was saved, so it kept the focus.
     await expect(save).toBeFocused();
     await expect(save).toBeEnabled();
+  });
+
+  test('Save version… says whether the save recorded a version or named the latest one', async ({
+    tmpPath
+  }) => {
+    const page = lab();
+    await openHistory(page, tmpPath);
+    const panel = await openVersionsSection(page);
+    const latest = async (): Promise<{ number: number; message: string | null }> => {
+      const path = `${tmpPath}/${NOTEBOOK}`;
+      const history = await page.request.get(`/nbtools/api/versions?path=${path}&limit=1`);
+      return (await history.json()).versions[0];
+    };
+    const saveVersion = async (message: string): Promise<void> => {
+      await panel.getByRole('button', { name: 'Save version…', exact: true }).click();
+      await page.getByRole('dialog').getByRole('textbox').fill(message);
+      await page.keyboard.press('Enter');
+    };
+    // The kernel's language info in the notebook first: it arriving later would change it.
+    await expect
+      .poll(() =>
+        page.evaluate(() => {
+          const notebook = window.jupyterapp.shell.currentWidget as unknown as {
+            model: { getMetadata(key: string): { version?: string } | undefined };
+          };
+          return notebook.model.getMetadata('language_info')?.version !== undefined;
+        })
+      )
+      .toBe(true);
+    await editAndSave(page, 'rate = 2');
+    await expect.poll(async () => (await latest()).number).toBe(2);
+
+    // Unchanged since version 2: no new version, version 2 takes the name.
+    await saveVersion('baseline');
+    await expect(
+      notification(page, 'Named version 2: baseline (the notebook is unchanged since')
+    ).toBeVisible();
+    expect(await latest()).toMatchObject({ number: 2, message: 'baseline' });
+
+    // Changed: the save records version 3, which takes the name.
+    await page.notebook.setCell(0, 'code', 'rate = 3');
+    await saveVersion('tuned');
+    await expect(notification(page, /^Saved version 3: tuned/)).toBeVisible();
+    expect(await latest()).toMatchObject({ number: 3, message: 'tuned' });
   });
 
   test('File > Revert Notebook to Version… lists the versions by their numbers', async ({

@@ -132,10 +132,12 @@ export interface RestoreResult {
 }
 
 /**
- * The versions of notebook `path`, newest first.
+ * The versions of notebook `path`, newest first (only the newest `limit`, when given).
  */
-export function listVersions(path: string): Promise<VersionHistory> {
-  const query = new URLSearchParams({ path });
+export function listVersions(path: string, limit?: number): Promise<VersionHistory> {
+  const query = new URLSearchParams(
+    limit === undefined ? { path } : { path, limit: String(limit) }
+  );
   return requestAPI<VersionHistory>(`versions?${query.toString()}`);
 }
 

@@ -136,7 +136,9 @@ export class VersionsModel extends VDomModel {
   }
 
   /**
-   * Save the notebook and record it as a version named `message`.
+   * Save the notebook and record it as a version named `message`. Unchanged since its
+   * latest version, the notebook gets no new version: that one is named (as the CLI's
+   * `nbtools version save -m` does), and the notification says so.
    */
   async saveNamed(message: string): Promise<void> {
     const path = this._path;
@@ -144,10 +146,18 @@ export class VersionsModel extends VDomModel {
       if (path === null) {
         return null;
       }
+      // The latest version before the save: the save records one only if the file changed.
+      const [before] = (await listVersions(path, 1)).versions;
       await this._actions?.save();
       const version = await saveVersion(path, message);
       this._selected = version.number;
-      return this._trans.__('Saved version %1: %2', version.number, message);
+      return before === undefined || version.number > before.number
+        ? this._trans.__('Saved version %1: %2', version.number, message)
+        : this._trans.__(
+            'Named version %1: %2 (the notebook is unchanged since, so no new version)',
+            version.number,
+            message
+          );
     });
   }
 
