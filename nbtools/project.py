@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 
 #: The file of a store directory outside its project's root that names the root (one line).
 ROOT_RECORD = "project-root"
+#: The variables naming the project to code run without a CLI or server
+#: (:func:`project_from_environment`): its root, store directory and store.
+ROOT_VARIABLE, STORE_DIR_VARIABLE, DB_URL_VARIABLE = (
+    "NBTOOLS_ROOT",
+    "NBTOOLS_STORE_DIR",
+    "NBTOOLS_DB_URL",
+)
 
 
 class Project:
@@ -121,6 +128,20 @@ class Project:
         :meth:`contains` does)."""
         return real_path(path, str(path)).relative_to(self.root).as_posix()
 
+    def environment(self) -> dict[str, str]:
+        """The variables by which code running for this project (a run's kernel, what it
+        starts) finds this very project and store: :func:`project_from_environment` reads
+        them. The store directory is given as its setting would name it: relative to the
+        root when inside it."""
+        store_dir = self.store_dir
+        if store_dir.is_relative_to(self.root):
+            store_dir = store_dir.relative_to(self.root)
+        return {
+            ROOT_VARIABLE: str(self.root),
+            STORE_DIR_VARIABLE: str(store_dir),
+            DB_URL_VARIABLE: self.db_url,
+        }
+
     def close(self) -> None:
         """Release the database connections, if the store was opened."""
         if "store" in self.__dict__:
@@ -133,9 +154,9 @@ def project_from_environment() -> Project:
     working directory (:func:`nearest_root`, by ``$NBTOOLS_STORE_DIR``); its store is
     ``$NBTOOLS_DB_URL`` or the project's SQLite file. One project per process and location
     (its store stays open)."""
-    root = os.environ.get("NBTOOLS_ROOT", "")
-    db_url = os.environ.get("NBTOOLS_DB_URL", "")
-    store_dir = os.environ.get("NBTOOLS_STORE_DIR", "") or DEFAULT_STORE_DIR
+    root = os.environ.get(ROOT_VARIABLE, "")
+    db_url = os.environ.get(DB_URL_VARIABLE, "")
+    store_dir = os.environ.get(STORE_DIR_VARIABLE, "") or DEFAULT_STORE_DIR
     return _located(root, store_dir, db_url, "" if root else os.getcwd())
 
 

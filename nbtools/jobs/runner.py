@@ -388,6 +388,9 @@ def _execute(
         kernel = kernels.take(prepared.kernel_name, prepared.cwd, attach=watchdog.attach)
         kernel.set_variables(
             {
+                # the store of this run's scheduler, however it was set (--db-url, a config
+                # file): nbtools.artifacts and nbtools.data in the notebook read it
+                **project.environment(),
                 PURPOSE_VARIABLE: run.purpose,
                 DATA_USES_VARIABLE: str(out_dir / DATA_USES_FILE),
                 MAX_BYTES_ENV: str(request.metric_max_bytes),

@@ -120,6 +120,21 @@ def test_runs_execute_on_workers_with_outputs_in_shared_storage(
     assert len(list((shared / "inputs").glob("*.ipynb"))) == 1  # staged once, by content
 
 
+def test_a_run_s_notebook_reads_the_scheduler_s_store_on_the_worker(
+    dask_project: Project, notebook_factory: NotebookFactory, scheduler: Scheduler
+) -> None:
+    """The worker's kernel found the project by its directory and opened (made) its SQLite
+    file: ``nbtools.artifacts`` and ``nbtools.data`` in the notebook read another store."""
+    code = "from nbtools.project import project_from_environment as p\nprint(p().db_url)"
+    notebook_factory("store.ipynb", [("code", code, [])])
+    run = queue_run(dask_project, "store.ipynb", {})
+    done = wait_for(dask_project, run.id, lambda r: r.finished_at is not None)
+    assert done.status == "succeeded", done.error_message
+    executed = json.loads(output_files(done)["notebook"].read_bytes())
+    assert executed["cells"][0]["outputs"][0]["text"] == [f"{dask_project.db_url}\n"]
+    assert not (dask_project.store_dir / "nbtools.db").exists()
+
+
 def test_cancel_and_timeout_stop_the_kernel_on_the_worker(
     dask_project: Project, notebook_factory: NotebookFactory, sleeper: Path, scheduler: Scheduler
 ) -> None:
