@@ -33,3 +33,9 @@ class ExecutorStartError(NbtoolsError):
     the machine's limit, not the input, so exit 1; the workers it had started are stopped."""
 
     exit_code = 1
+
+
+class ExecutorUnavailableError(NbtoolsError):
+    """The executor's cluster cannot be reached: the Dask scheduler is down, restarting, or
+    not at its address (field ``dask_address``). Exit 2 when a scheduler starts; a scheduler
+    running already says it in one line and tries again at its next ticks."""

@@ -22,7 +22,7 @@ from nbtools.errors import NbtoolsError
 from nbtools.jobs import events, leases, missed, reaper, runs, wakeups
 from nbtools.jobs.config import MAX_RETRY_BACKOFF_SECONDS, POLL_SECONDS, PRUNE_SECONDS
 from nbtools.jobs.deletion import locked_job
-from nbtools.jobs.errors import ExecutorStartError
+from nbtools.jobs.errors import ExecutorStartError, ExecutorUnavailableError
 from nbtools.jobs.executors.base import Executor, RunRequest
 from nbtools.jobs.presence import Presence
 from nbtools.jobs.schedules import next_due
@@ -340,8 +340,11 @@ class Scheduler:
             except Exception as exc:
                 failures += 1
                 pause = doubling_wait(self.poll_seconds * 2, failures, MAX_BACKOFF_SECONDS)
-                # the store down, or no worker could start (the machine's limits): one line
-                known = store_unavailable(exc) or isinstance(exc, ExecutorStartError)
+                # the store down, no worker could start (the machine's limits), the Dask
+                # scheduler away (reconnected at the next ticks): one line
+                known = store_unavailable(exc) or isinstance(
+                    exc, (ExecutorStartError, ExecutorUnavailableError)
+                )
                 said = store_failure(exc) if store_unavailable(exc) else exc
                 if failures == 1 and known:
                     log.warning(

@@ -16,16 +16,21 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from nbtools.errors import InvalidInputError, NbtoolsError
+from nbtools.errors import InvalidInputError
+from nbtools.jobs.errors import ExecutorUnavailableError
 from nbtools.jobs.executors.base import UNTRACKED, DoneCallback, Executor, RunRequest
 
 if TYPE_CHECKING:
     from distributed import Client, Future
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: Seconds to wait for the Dask scheduler to answer when connecting.
 CONNECT_TIMEOUT_SECONDS = 10
@@ -98,43 +103,110 @@ class DaskExecutor(Executor):
         self._client: Client | None = None
         self._futures: dict[int, Future[Any]] = {}
         self._lock = threading.Lock()
+        #: Held while connecting (never ``_lock``: done callbacks take it meanwhile).
+        self._connecting = threading.Lock()
+        #: The scheduler was lost and not yet connected to again (each said once).
+        self._lost = False
 
     @property
     def client(self) -> Client:
+        """The connected client: connected first if it is not (:meth:`start`)."""
         self.start()
-        assert self._client is not None
-        return self._client
+        with self._lock:
+            client = self._client
+        if client is None:  # stopped while connecting
+            raise ExecutorUnavailableError(
+                f"Stopped while connecting to the Dask scheduler at {self.address}.",
+                field="dask_address",
+                dask_address=self.address,
+            )
+        return client
 
     def start(self, stop: threading.Event | None = None) -> None:
-        with self._lock:
-            if self._client is not None or (stop is not None and stop.is_set()):
+        """Connect to the Dask scheduler, unless connected. A client that lost its scheduler
+        is replaced once Dask gave up reconnecting it (the scheduler restarted, or was down
+        longer than the connect timeout); until it is back, this raises
+        :class:`ExecutorUnavailableError`, which a scheduler's tick reports in one line."""
+        with self._connecting:
+            with self._lock:
+                client = self._client
+            if client is not None and self._connected(client):
+                return
+            if stop is not None and stop.is_set():
                 return
             from distributed import Client
 
             try:
-                self._client = Client(
-                    self.address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False
-                )
+                client = Client(self.address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False)
             except (OSError, TimeoutError) as exc:
-                raise NbtoolsError(
+                raise ExecutorUnavailableError(
                     f"Cannot reach the Dask scheduler at {self.address}: {exc}. Start it "
                     "(`dask scheduler`) or correct its address (JobsSettings.dask_address).",
                     dask_address=self.address,
                     field="dask_address",
                 ) from exc
+            with self._lock:
+                self._client = client
+            self._found()
+
+    def _found(self) -> None:
+        """Say that the scheduler lost is connected to again."""
+        if self._lost:
+            self._lost = False
+            log.warning("nbtools: connected to the Dask scheduler at %s again", self.address)
+
+    def _connected(self, client: Client) -> bool:
+        """Whether ``client`` serves: connected (said once after it was lost), or False when
+        Dask gave up reconnecting it (it is dropped: a new one connects). Raises
+        :class:`ExecutorUnavailableError` while Dask reconnects it."""
+        if client.status == "running":
+            self._found()
+            return True
+        if not self._lost:
+            self._lost = True
+            log.warning(
+                "nbtools: lost the Dask scheduler at %s; runs in flight go on on the cluster, "
+                "new ones wait until it is back",
+                self.address,
+            )
+        if client.status == "connecting":  # Dask's own reconnection, for its timeout
+            raise ExecutorUnavailableError(
+                f"The connection to the Dask scheduler at {self.address} was lost; Dask is "
+                "reconnecting.",
+                field="dask_address",
+                dask_address=self.address,
+            )
+        with self._lock:  # closed: its futures were cancelled (reported untracked)
+            self._client = None
+            self._futures.clear()
+        return False
+
+    def _asked(self, question: Callable[[], T]) -> T:
+        """``question()`` to the cluster; a connection lost meanwhile is
+        :class:`ExecutorUnavailableError` (the next tick reconnects)."""
+        from distributed.client import ClosedClientError
+
+        try:
+            return question()
+        except (OSError, TimeoutError, ClosedClientError) as exc:
+            raise ExecutorUnavailableError(
+                f"Lost the Dask scheduler at {self.address} ({type(exc).__name__}: {exc}).",
+                field="dask_address",
+                dask_address=self.address,
+            ) from exc
 
     def resume(self, root: str, db_url: str) -> list[int]:
         """Track the project's tasks left on the cluster by an earlier scheduler process."""
         prefix, client = task_prefix(root, db_url), self.client
         resumed = []
-        for key in client.list_datasets():
+        for key in self._asked(client.list_datasets):
             if not str(key).startswith(prefix):
                 continue
             run_id = _run_id(str(key))
             with self._lock:
                 if run_id in self._futures:
                     continue
-            self._track(run_id, client.get_dataset(key))
+            self._track(run_id, self._asked(partial(client.get_dataset, key)))
             resumed.append(run_id)
         return resumed
 
@@ -142,10 +214,11 @@ class DaskExecutor(Executor):
         from nbtools.jobs.executors.dask_task import run_on_worker
 
         key = f"{task_prefix(request.root, request.db_url)}{request.run_id}-{request.token}"
-        future = self.client.submit(run_on_worker, request, key=key, pure=False)
+        client = self.client
+        future = self._asked(partial(client.submit, run_on_worker, request, key=key, pure=False))
         # Published, the task is kept by the Dask scheduler if this scheduler stops, and a
         # restarted one finds it (list_datasets) instead of orphaning the run.
-        self.client.publish_dataset(future, name=key)
+        self._asked(partial(client.publish_dataset, future, name=key))
         self._track(request.run_id, future)
 
     def _track(self, run_id: int, future: Future[Any]) -> None:
@@ -186,7 +259,8 @@ class DaskExecutor(Executor):
             return set(self._futures)
 
     def free_slots(self) -> int:
-        size = self.fixed_size or sum(self.client.nthreads().values())
+        client = self.client  # also with a fixed size: no run is claimed while Dask is away
+        size = self.fixed_size or sum(self._asked(client.nthreads).values())
         return max(0, size - len(self.pending()))
 
     def shutdown(self) -> None:

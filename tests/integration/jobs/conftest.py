@@ -12,15 +12,19 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
 
 from nbtools import processes
+from nbtools.jobs.config import JobsSettings
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.executors.local import LocalExecutor
 from nbtools.jobs.runs import get_run
+from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.tables import Run
+from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 from nbtools.project import Project
 
 #: Sleeps for two minutes the first time (leaving a marker), finishes at once after that.
@@ -252,3 +256,41 @@ def own_executor(done_log: DoneLog, cwd: Path, size: int) -> Iterator[LocalExecu
 def one_worker(done_log: DoneLog, tmp_path: Path) -> Iterator[LocalExecutor]:
     with own_executor(done_log, tmp_path, 1) as pool:
         yield pool
+
+
+# -- the Dask executor -------------------------------------------------------------------
+
+
+@pytest.fixture
+def dask_project(tmp_path: Path, postgres_url: str) -> Iterator[Project]:
+    """A project on PostgreSQL (which Dask workers reach), migrated."""
+    project = Project(tmp_path, db_url=postgres_url)
+    project.store  # noqa: B018 - migrate before workers connect
+    yield project
+    project.close()
+
+
+def dask_scheduler(project: Project, cluster: Any, **settings: Any) -> Scheduler:
+    """A scheduler of ``project`` with the dask executor on ``cluster`` (its
+    ``scheduler_address``), polling every 0.1 s."""
+    jobs = JobsSettings(
+        executor="dask", dask_address=cluster.scheduler_address, poll_seconds=0.1, **settings
+    )
+    return jobs.create_scheduler(project, DEFAULT_MAX_VALUE_BYTES)
+
+
+class Running:
+    """A scheduler loop in a thread."""
+
+    def __init__(self, scheduler: Scheduler) -> None:
+        self.scheduler = scheduler
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self.scheduler.run_forever, args=(self._stop,))
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.scheduler.wake()
+        self._thread.join(30)
+        assert self.scheduler.executor is not None
+        self.scheduler.executor.shutdown()

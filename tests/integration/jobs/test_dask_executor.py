@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,17 +17,15 @@ from sqlalchemy import select
 
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.cancel import request_cancel
-from nbtools.jobs.config import JobsSettings
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.executors import create_executor
 from nbtools.jobs.runs import output_files
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Run
-from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, make_notebook
-from tests.integration.jobs.conftest import ONCE_SLOW, wait_for
+from tests.integration.jobs.conftest import ONCE_SLOW, Running, dask_scheduler, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -41,38 +38,6 @@ def cluster() -> Iterator[Any]:
         n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
     ) as local:
         yield local
-
-
-@pytest.fixture
-def dask_project(tmp_path: Path, postgres_url: str) -> Iterator[Project]:
-    project = Project(tmp_path, db_url=postgres_url)
-    project.store  # noqa: B018 - migrate before workers connect
-    yield project
-    project.close()
-
-
-def dask_scheduler(project: Project, cluster: Any, **settings: Any) -> Scheduler:
-    jobs = JobsSettings(
-        executor="dask", dask_address=cluster.scheduler_address, poll_seconds=0.1, **settings
-    )
-    return jobs.create_scheduler(project, DEFAULT_MAX_VALUE_BYTES)
-
-
-class Running:
-    """A scheduler loop in a thread."""
-
-    def __init__(self, scheduler: Scheduler) -> None:
-        self.scheduler = scheduler
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self.scheduler.run_forever, args=(self._stop,))
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self.scheduler.wake()
-        self._thread.join(30)
-        assert self.scheduler.executor is not None
-        self.scheduler.executor.shutdown()
 
 
 @pytest.fixture
