@@ -291,6 +291,9 @@ class Scheduler:
             return
         try:
             resumed = self.executor.resume(str(self.project.root), self.project.db_url)
+        except ExecutorUnavailableError as exc:  # said again by each tick until it is back
+            log.warning("nbtools: cannot look for runs left in flight: %s", exc)
+            return
         except Exception:
             log.exception("nbtools: cannot look for runs left in flight; their leases decide")
             return

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.errors import ExecutorUnavailableError
 from nbtools.jobs.executors.base import UNTRACKED, DoneCallback, Executor, RunRequest
+from nbtools.jobs.executors.dask_connect import connect
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -31,9 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-#: Seconds to wait for the Dask scheduler to answer when connecting.
-CONNECT_TIMEOUT_SECONDS = 10
 
 
 def check_address(address: str) -> None:
@@ -134,17 +132,7 @@ class DaskExecutor(Executor):
                 return
             if stop is not None and stop.is_set():
                 return
-            from distributed import Client
-
-            try:
-                client = Client(self.address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False)
-            except (OSError, TimeoutError) as exc:
-                raise ExecutorUnavailableError(
-                    f"Cannot reach the Dask scheduler at {self.address}: {exc}. Start it "
-                    "(`dask scheduler`) or correct its address (JobsSettings.dask_address).",
-                    dask_address=self.address,
-                    field="dask_address",
-                ) from exc
+            client = connect(self.address)
             with self._lock:
                 self._client = client
             self._found()

@@ -1,9 +1,11 @@
 """The scheduler's connection to a real Dask scheduler process: lost and found again when the
-Dask scheduler restarts."""
+Dask scheduler restarts; an address where something else listens (a web server, a Dask
+worker) refused within the connect timeout, naming what is there."""
 
 from __future__ import annotations
 
 import logging
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -29,13 +31,15 @@ class DaskProcesses:
     that they can be stopped and started again at the same address."""
 
     def __init__(self) -> None:
-        self.port = free_port()
+        self.port, self.worker_port = free_port(), free_port()
         self.scheduler_address = f"tcp://127.0.0.1:{self.port}"
+        self.worker_address = f"tcp://127.0.0.1:{self.worker_port}"
         self.processes: list[subprocess.Popen[bytes]] = []
 
     def start(self) -> None:
         scheduler = [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(self.port)]
         worker = [DASK, "worker", self.scheduler_address, "--nthreads", "1", "--no-nanny"]
+        worker += ["--host", "127.0.0.1", "--worker-port", str(self.worker_port)]
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         self.processes = [
             subprocess.Popen([*scheduler, "--no-dashboard"], **quiet),  # type: ignore[call-overload]
@@ -93,3 +97,94 @@ def test_the_scheduler_reconnects_when_the_dask_scheduler_restarts(
     assert sum(line.startswith(lost) for line in lines) == 1
     back = f"nbtools: connected to the Dask scheduler at {dask_processes.scheduler_address} again"
     assert lines.count(back) == 1
+
+
+#: Servers that are no Dask scheduler, run as ``python -c CODE PORT``, and what is said of
+#: them: a web application (as behind Dask's dashboard or Jupyter), which waits for an HTTP
+#: request that never comes; a peer answering ``400 Bad Request`` and closing (as nginx or an
+#: ingress does), whose answer Dask read as a frame of exabytes (a numpy MemoryError
+#: traceback, exit 1).
+PEERS = {
+    "web application": (
+        "import asyncio, sys, tornado.web\n"
+        "async def main():\n"
+        "    tornado.web.Application([]).listen(int(sys.argv[1]), '127.0.0.1')\n"
+        "    await asyncio.Event().wait()\n"
+        "asyncio.run(main())",
+        "it accepted the connection but gave no Dask answer.",
+    ),
+    "bad request": (
+        "import socket, sys\n"
+        "server = socket.create_server(('127.0.0.1', int(sys.argv[1])))\n"
+        "while True:\n"
+        "    peer = server.accept()[0]\n"
+        "    peer.recv(65536)\n"
+        "    peer.sendall(b'HTTP/1.1 400 Bad Request\\r\\nConnection: close\\r\\n\\r\\n')\n"
+        "    peer.close()",
+        "its answer is not Dask's (MemoryError: Unable to allocate ",
+    ),
+}
+
+
+@pytest.fixture(params=sorted(PEERS))
+def peer(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    """The address of a server that is no Dask scheduler, listening, and what is said of it."""
+    port = free_port()
+    code, said = PEERS[request.param]
+    server = subprocess.Popen([sys.executable, "-c", code, str(port)])
+    wait_until(lambda: listening(port), f"the {request.param} to listen")
+    yield f"tcp://127.0.0.1:{port}", said
+    kill_tree(server.pid)
+    server.wait()
+
+
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def scheduler_on(project: Project, address: str) -> subprocess.Popen[str]:
+    """``nbtools scheduler`` with the dask executor at ``address``."""
+    command = [sys.executable, "-m", "nbtools.cli.main", "--root", str(project.root)]
+    command += ["scheduler", "--executor", "dask", "--dask-address", address]
+    return subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+
+
+def refused(project: Project, address: str) -> str:
+    """The error ``nbtools scheduler`` at ``address`` ends with, once it exited 2 (within a
+    minute: it hung until the peer closed the connection)."""
+    process = scheduler_on(project, address)
+    try:
+        _, said = process.communicate(timeout=60)
+    finally:
+        kill_tree(process.pid)
+        process.wait()
+    assert process.returncode == 2, said
+    assert "Traceback" not in said
+    return said.splitlines()[-1]
+
+
+def test_a_server_that_is_no_dask_scheduler_is_named_so(
+    project: Project, peer: tuple[str, str]
+) -> None:
+    address, what = peer
+    said = refused(project, address)
+    assert said.startswith(f"Error: {address} is not a Dask scheduler: {what}"), said
+    assert "Check the address and its port (JobsSettings.dask_address): a Dask scheduler " in said
+    assert said.endswith(
+        "its dashboard, a web page, on another port (8787 by default). See --dask-address."
+    )
+
+
+def test_a_dask_worker_s_address_names_its_scheduler(
+    project: Project, dask_processes: DaskProcesses
+) -> None:
+    said = refused(project, dask_processes.worker_address)
+    assert said.startswith(
+        f"Error: {dask_processes.worker_address} is a Dask worker, not the Dask scheduler: give "
+        f"the address of the scheduler it works for, {dask_processes.scheduler_address} "
+        "(JobsSettings.dask_address). See --dask-address."
+    ), said
