@@ -292,7 +292,8 @@ class Scheduler:
         try:
             resumed = self.executor.resume(str(self.project.root), self.project.db_url)
         except ExecutorUnavailableError as exc:  # said again by each tick until it is back
-            log.warning("nbtools: cannot look for runs left in flight: %s", exc)
+            if self.executor.stop_event is None or not self.executor.stop_event.is_set():
+                log.warning("nbtools: cannot look for runs left in flight: %s", exc)
             return
         except Exception:
             log.exception("nbtools: cannot look for runs left in flight; their leases decide")
@@ -303,7 +304,10 @@ class Scheduler:
     def run_forever(self, stop: threading.Event) -> None:
         """Tick until ``stop`` is set; a failing tick (e.g. the database is down) is retried
         after a pause that doubles up to :data:`MAX_BACKOFF_SECONDS`. Meanwhile the store
-        lists this scheduler as serving it (:mod:`nbtools.jobs.presence`)."""
+        lists this scheduler as serving it (:mod:`nbtools.jobs.presence`). ``stop`` also ends
+        a start of the executor in progress (a connection to the Dask scheduler)."""
+        if self.executor is not None:
+            self.executor.stop_with(stop)
         self._resume()
         presence = Presence(self.project.store, self.executor_name, self.poll_seconds)
         try:
@@ -341,6 +345,8 @@ class Scheduler:
             try:
                 self.tick()
             except Exception as exc:
+                if stop.is_set() and isinstance(exc, ExecutorUnavailableError):
+                    break  # stopped while connecting: nothing failed
                 failures += 1
                 pause = doubling_wait(self.poll_seconds * 2, failures, MAX_BACKOFF_SECONDS)
                 # the store down, no worker could start (the machine's limits), the Dask

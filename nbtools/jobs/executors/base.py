@@ -80,6 +80,15 @@ class Executor(abc.ABC):
         self.size = size or available_cpus()
         self.on_done = on_done
         self.cwd = cwd or Path.cwd()
+        #: Once set, a start in progress or to come gives up (:meth:`stop_with`).
+        self.stop_event: threading.Event | None = None
+
+    def stop_with(self, stop: threading.Event) -> None:
+        """The scheduler's stop event, handed over when its loop starts: an executor that
+        starts lazily (the dask executor connects at its first use, and again after losing
+        its cluster) gives up such a start once it is set, as :meth:`start` does with its
+        own ``stop``."""
+        self.stop_event = stop
 
     def _report(self, run_id: int, status: str | None, error: BaseException | None = None) -> None:
         """Tell :attr:`on_done` that a run is done; its failure is logged: in one line when

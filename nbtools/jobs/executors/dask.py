@@ -121,10 +121,12 @@ class DaskExecutor(Executor):
         return client
 
     def start(self, stop: threading.Event | None = None) -> None:
-        """Connect to the Dask scheduler, unless connected. A client that lost its scheduler
+        """Connect to the Dask scheduler, unless connected; a stop (``stop``, else the one of
+        :meth:`stop_with`) ends a connection attempt at once. A client that lost its scheduler
         is replaced once Dask gave up reconnecting it (the scheduler restarted, or was down
         longer than the connect timeout); until it is back, this raises
         :class:`ExecutorUnavailableError`, which a scheduler's tick reports in one line."""
+        stop = stop if stop is not None else self.stop_event
         with self._connecting:
             with self._lock:
                 client = self._client
@@ -132,7 +134,9 @@ class DaskExecutor(Executor):
                 return
             if stop is not None and stop.is_set():
                 return
-            client = connect(self.address)
+            client = connect(self.address, stop)
+            if client is None:
+                return
             with self._lock:
                 self._client = client
             self._found()

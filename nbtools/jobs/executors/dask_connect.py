@@ -4,13 +4,17 @@ Dask's client waits for the handshake of whatever accepted its connection withou
 web server holds it until it closes the connection), and reads a peer's bytes as Dask frames
 (an HTTP error page became a request for exabytes of memory). So the address is asked first,
 in an event loop of its own under one deadline, who listens there (Dask's ``identity``
-request); only a Dask scheduler's answer lets the client connect.
+request); only a Dask scheduler's answer lets the client connect. A stop (the scheduler's
+SIGTERM) ends the attempt at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+import contextlib
+import threading
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from nbtools.jobs.errors import ExecutorUnavailableError
 
@@ -24,12 +28,19 @@ CONNECT_TIMEOUT_SECONDS = 10
 ANSWER_TIMEOUT_SECONDS = 3
 #: A Dask scheduler's port unless told otherwise, and its dashboard's (a web server).
 SCHEDULER_PORT, DASHBOARD_PORT = 8786, 8787
+#: Seconds between two looks at the stop event while connecting.
+STOP_CHECK_SECONDS = 0.05
+
+T = TypeVar("T")
 
 
-def connect(address: str) -> Client:
-    """A client of the Dask scheduler at ``address``; :class:`ExecutorUnavailableError`
-    (field ``dask_address``) saying why not: nothing reachable there, or no Dask scheduler."""
-    identity = asyncio.run(_identity(address))
+def connect(address: str, stop: threading.Event | None = None) -> Client | None:
+    """A client of the Dask scheduler at ``address``, or None once ``stop`` is set (it ends
+    the attempt at once); :class:`ExecutorUnavailableError` (field ``dask_address``) saying
+    why not: nothing reachable there, or no Dask scheduler."""
+    identity = asyncio.run(_unless_stopped(_identity(address), stop))
+    if stop is not None and stop.is_set():
+        return None
     kind = identity.get("type") if isinstance(identity, dict) else None
     if kind != "Scheduler":
         raise _not_a_scheduler(address, identity, kind)
@@ -39,6 +50,19 @@ def connect(address: str) -> Client:
         return Client(address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False)
     except Exception as error:  # the scheduler went away since it answered
         raise _unreachable(address, error) from None
+
+
+async def _unless_stopped(work: Coroutine[Any, Any, T], stop: threading.Event | None) -> T | None:
+    """``work``'s result, or None: cancelled once ``stop`` is set."""
+    task = asyncio.ensure_future(work)
+    while not task.done():
+        if stop is not None and stop.is_set():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # moot now
+                await task
+            return None
+        await asyncio.wait({task}, timeout=STOP_CHECK_SECONDS)
+    return task.result()
 
 
 async def _identity(address: str) -> Any:

@@ -292,5 +292,6 @@ class Running:
         self._stop.set()
         self.scheduler.wake()
         self._thread.join(30)
+        assert not self._thread.is_alive(), "the scheduler loop did not stop"
         assert self.scheduler.executor is not None
         self.scheduler.executor.shutdown()

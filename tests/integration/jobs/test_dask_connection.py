@@ -1,15 +1,18 @@
 """The scheduler's connection to a real Dask scheduler process: lost and found again when the
 Dask scheduler restarts; an address where something else listens (a web server, a Dask
-worker) refused within the connect timeout, naming what is there."""
+worker) refused within the connect timeout, naming what is there; a stop while connecting
+ends the scheduler at once."""
 
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -188,3 +191,65 @@ def test_a_dask_worker_s_address_names_its_scheduler(
         f"the address of the scheduler it works for, {dask_processes.scheduler_address} "
         "(JobsSettings.dask_address). See --dask-address."
     ), said
+
+
+#: A server that accepts connections and never answers, writing ``listening`` then one
+#: ``connected`` line per connection into the file it is given.
+SILENT = (
+    "import socket, sys\n"
+    "server = socket.create_server(('127.0.0.1', int(sys.argv[1])))\n"
+    "note, held = open(sys.argv[2], 'a', buffering=1), []\n"
+    "note.write('listening\\n')\n"
+    "while True:\n"
+    "    held.append(server.accept()[0])\n"
+    "    note.write('connected\\n')"
+)
+
+
+@pytest.fixture
+def silent_peer(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The address of a server that never answers, and its notes (see :data:`SILENT`)."""
+    port, notes = free_port(), tmp_path / "peer-notes"
+    server = subprocess.Popen([sys.executable, "-c", SILENT, str(port), str(notes)])
+    wait_until(lambda: notes.exists() and "listening" in notes.read_text(), "the peer")
+    yield f"tcp://127.0.0.1:{port}", notes
+    kill_tree(server.pid)
+    server.wait()
+
+
+def connected(notes: Path) -> bool:
+    return "connected" in notes.read_text()
+
+
+def test_a_stop_while_connecting_ends_the_daemon_at_once(
+    project: Project, silent_peer: tuple[str, Path]
+) -> None:
+    """SIGTERM while the daemon connects to Dask: it waited for the connection to fail (for
+    ever at a server that never answers), then said "stopped." and an error, exit 2. It is
+    the graceful stop of a daemon still starting now: exit 0, nothing else said."""
+    address, notes = silent_peer
+    process = scheduler_on(project, address)
+    try:
+        wait_until(lambda: connected(notes), "the daemon to connect")
+        process.send_signal(signal.SIGTERM)
+        _, said = process.communicate(timeout=60)
+    finally:
+        kill_tree(process.pid)
+        process.wait()
+    assert (process.returncode, said) == (0, "nbtools scheduler: stopped.\n")
+
+
+def test_a_scheduler_stopped_while_connecting_stops_without_a_word(
+    project: Project, silent_peer: tuple[str, Path]
+) -> None:
+    """A scheduler in a process of its own (the Jupyter server's), stopped while it connects:
+    the connection went on until its timeout, which the server's shutdown waited for, and
+    failed with a warning. The stop ends it now."""
+    address, notes = silent_peer
+    with logged(logging.getLogger("nbtools")) as said:
+        running = Running(dask_scheduler(project, SimpleNamespace(scheduler_address=address)))
+        try:
+            wait_until(lambda: connected(notes), "the scheduler to connect")
+        finally:
+            running.stop()
+    assert said.lines == []
