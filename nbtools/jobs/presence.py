@@ -57,9 +57,13 @@ class Presence:
     """One scheduler's row: added by :meth:`start`, marked by :meth:`seen`, removed by
     :meth:`stop`."""
 
-    def __init__(self, store: Store, executor: str, poll_seconds: float) -> None:
+    def __init__(
+        self, store: Store, executor: str, poll_seconds: float, owner: str | None = None
+    ) -> None:
         self.store, self.executor, self.poll_seconds = store, executor, poll_seconds
-        self.id = owner_id()
+        #: The scheduler's claims' owner (:class:`~nbtools.jobs.leases.Claimer`), so that
+        #: whose runs a claim's token names is known alive or gone (:func:`alive_owners`).
+        self.id = owner or owner_id()
         self._seen: datetime | None = None
 
     def start(self, now: datetime) -> None:
@@ -116,3 +120,11 @@ def schedulers(store: Store, now: datetime) -> list[SchedulerSeen]:
         for row in rows
     ]
     return sorted(seen, key=lambda scheduler: not scheduler.alive)
+
+
+def alive_owners(store: Store, now: datetime) -> set[str]:
+    """The ids of the store's alive schedulers: each is its claims' owner, the part of a
+    claim token before its ``/`` (:class:`~nbtools.jobs.leases.Claimer`)."""
+    with store.connection() as connection:
+        rows = connection.execute(select(_c.id, _c.seen_at, _c.poll_seconds)).all()
+    return {row.id for row in rows if now - row.seen_at <= alive_window(row.poll_seconds)}

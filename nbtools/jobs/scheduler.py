@@ -24,7 +24,7 @@ from nbtools.jobs.config import MAX_RETRY_BACKOFF_SECONDS, POLL_SECONDS, PRUNE_S
 from nbtools.jobs.deletion import locked_job
 from nbtools.jobs.errors import ExecutorStartError, ExecutorUnavailableError
 from nbtools.jobs.executors.base import Executor, RunRequest
-from nbtools.jobs.presence import Presence
+from nbtools.jobs.presence import Presence, alive_owners
 from nbtools.jobs.schedules import next_due
 from nbtools.jobs.tables import Job
 from nbtools.jobs.zones import job_zone
@@ -212,6 +212,7 @@ class Scheduler:
             self.executor.start()
         store = self.project.store
         if self._renewed is None or now - self._renewed >= self.renew_every:
+            self._resume(now)
             leases.renew_claims(store, self.executor.pending(), now, self.lease_seconds)
             self._renewed = now
         claimed = leases.claim_due(
@@ -285,19 +286,17 @@ class Scheduler:
         """
         self._wake.set()
 
-    def _resume(self) -> None:
-        """Take over runs an earlier process of this scheduler left in flight on the executor."""
-        if self.executor is None:
-            return
-        try:
-            resumed = self.executor.resume(str(self.project.root), self.project.db_url)
-        except ExecutorUnavailableError as exc:  # said again by each tick until it is back
-            if self.executor.stop_event is None or not self.executor.stop_event.is_set():
-                log.warning("nbtools: cannot look for runs left in flight: %s", exc)
-            return
-        except Exception:
-            log.exception("nbtools: cannot look for runs left in flight; their leases decide")
-            return
+    def _resume(self, now: datetime) -> None:
+        """Track the runs that schedulers no longer running (an earlier process of this one,
+        one stopped or killed) left in flight on the executor, never those of another
+        scheduler alive (each claim's token names its scheduler: :func:`alive_owners`)."""
+        assert self.executor is not None
+        store = self.project.store
+
+        def others() -> set[str]:
+            return alive_owners(store, now) - {self.claimer.owner}
+
+        resumed = self.executor.resume(str(self.project.root), self.project.db_url, others)
         if resumed:
             log.warning("nbtools: resumed tracking %d runs in flight: %s", len(resumed), resumed)
 
@@ -308,8 +307,9 @@ class Scheduler:
         a start of the executor in progress (a connection to the Dask scheduler)."""
         if self.executor is not None:
             self.executor.stop_with(stop)
-        self._resume()
-        presence = Presence(self.project.store, self.executor_name, self.poll_seconds)
+        presence = Presence(
+            self.project.store, self.executor_name, self.poll_seconds, self.claimer.owner
+        )
         try:
             presence.start(self.clock())
         except Exception as exc:  # the store is down: the first tick that reaches it adds it

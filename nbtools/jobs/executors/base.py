@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import logging
 import threading
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -124,9 +125,13 @@ class Executor(abc.ABC):
         """How many more runs could start now without queueing."""
         return max(0, self.size - len(self.pending()))
 
-    def resume(self, root: str, db_url: str) -> list[int]:
-        """Track runs of the project an earlier scheduler process left in flight, if this
-        executor's runs outlive their scheduler; returns their ids."""
+    def resume(
+        self, root: str, db_url: str, others: Callable[[], Collection[str]] = frozenset
+    ) -> list[int]:
+        """Track runs of the project left in flight by scheduler processes that are gone (an
+        earlier process of this one, another one stopped or killed), if this executor's runs
+        outlive their scheduler; returns their ids. ``others()``: the claim owners of the
+        other schedulers alive, whose runs are theirs to track."""
         return []
 
     @abc.abstractmethod

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -64,6 +64,11 @@ def task_prefix(root: str, db_url: str) -> str:
 def _run_id(key: str) -> int:
     """The run id in a task key ``nbtools-run-<project>-<run id>-<claim token>``."""
     return int(key.split("-")[3])
+
+
+def _owner(key: str) -> str:
+    """Whose claim a task key names: its claim token's owner (the part before its ``/``)."""
+    return key.split("-", 4)[4].rpartition("/")[0]
 
 
 class DaskExecutor(Executor):
@@ -187,19 +192,28 @@ class DaskExecutor(Executor):
                 dask_address=self.address,
             ) from exc
 
-    def resume(self, root: str, db_url: str) -> list[int]:
-        """Track the project's tasks left on the cluster by an earlier scheduler process."""
+    def resume(
+        self, root: str, db_url: str, others: Callable[[], Collection[str]] = frozenset
+    ) -> list[int]:
+        """Track the project's tasks left on the cluster by scheduler processes that are gone:
+        a task's key names its claim's owner, and those of ``others()`` (the other
+        schedulers alive) are theirs."""
         prefix, client = task_prefix(root, db_url), self.client
+        with self._lock:
+            tracked = set(self._futures)
+        keys = [str(key) for key in self._asked(client.list_datasets)]
+        left = [key for key in keys if key.startswith(prefix) and _run_id(key) not in tracked]
+        if not left:
+            return []
+        alive = set(others())
         resumed = []
-        for key in self._asked(client.list_datasets):
-            if not str(key).startswith(prefix):
+        for key in left:
+            if _owner(key) in alive:
                 continue
-            run_id = _run_id(str(key))
-            with self._lock:
-                if run_id in self._futures:
-                    continue
-            self._track(run_id, self._asked(partial(client.get_dataset, key)))
-            resumed.append(run_id)
+            future = self._asked(partial(client.get_dataset, key, default=None))
+            if future is not None:  # else done and unpublished meanwhile
+                self._track(_run_id(key), future)
+                resumed.append(_run_id(key))
         return resumed
 
     def submit(self, request: RunRequest) -> None:
@@ -223,13 +237,15 @@ class DaskExecutor(Executor):
         with self._lock:
             if self._futures.get(run_id) is not future:
                 return
-            del self._futures[run_id]
             client = self._client
         if client is not None:
             try:
                 client.unpublish_dataset(future.key)
             except Exception:  # already unpublished by another scheduler, or disconnected
                 log.debug("nbtools: cannot unpublish %s", future.key, exc_info=True)
+        with self._lock:  # tracked until unpublished: :meth:`resume` never takes it again
+            if self._futures.get(run_id) is future:
+                del self._futures[run_id]
         status: str | None
         error = future.exception() if future.status == "error" else None
         if future.status == "finished":

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +21,14 @@ from nbtools.errors import InvalidInputError
 from nbtools.jobs.cancel import request_cancel
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.executors import create_executor
+from nbtools.jobs.presence import Presence, alive_window
 from nbtools.jobs.runs import output_files
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Run
 from nbtools.project import Project
-from tests.conftest import NotebookFactory, make_notebook
+from nbtools.store.base import utcnow
+from tests.conftest import NotebookFactory, logged, make_notebook
 from tests.integration.jobs.conftest import ONCE_SLOW, Running, dask_scheduler, wait_for
 
 pytestmark = pytest.mark.slow
@@ -220,6 +224,81 @@ def test_runs_in_flight_when_the_scheduler_restarts_are_resumed(
         wait_until(lambda: run.id not in restarted.executor.pending())  # type: ignore[union-attr]
     finally:
         second.stop()
+
+
+#: A notebook that runs until the file ``release`` appears in its directory.
+HOLD = [("code", "import os, time\nwhile not os.path.exists('release'):\n    time.sleep(0.1)", [])]
+
+
+def owner_of(run: Run) -> str:
+    """The scheduler whose claim the run holds (its token's owner)."""
+    assert run.lease_owner is not None
+    return run.lease_owner.rpartition("/")[0]
+
+
+def test_a_restarted_scheduler_resumes_its_runs_not_those_of_another_alive(
+    dask_project: Project, notebook_factory: NotebookFactory, cluster: Any
+) -> None:
+    """Two schedulers, one run each; one restarts. It said "resumed tracking 2 runs in
+    flight", counting the other's run as its own (so its free slots were short by one)."""
+    notebook_factory("hold.ipynb", HOLD)
+    first, other = (Running(dask_scheduler(dask_project, cluster, workers=1)) for _ in "ab")
+    restarted: Running | None = None
+    try:
+        queued = [queue_run(dask_project, "hold.ipynb", {}).id for _ in "ab"]
+        running = [wait_for(dask_project, i, lambda r: r.status == "running") for i in queued]
+        mine = {owner_of(run): run.id for run in running}[first.scheduler.claimer.owner]
+        assert {owner_of(run) for run in running} == {
+            first.scheduler.claimer.owner,
+            other.scheduler.claimer.owner,
+        }
+        first.stop()  # its run goes on on the cluster
+        with logged(logging.getLogger("nbtools")) as said:
+            restarted = Running(dask_scheduler(dask_project, cluster, workers=1))
+            wait_until(lambda: any("resumed" in line for line in said.lines))
+        assert said.lines == [f"nbtools: resumed tracking 1 runs in flight: [{mine}]"]
+        executor = restarted.scheduler.executor
+        assert executor is not None
+        assert (executor.pending(), executor.free_slots()) == ({mine}, 0)
+    finally:
+        (dask_project.root / "release").touch()
+        other.stop()
+        if restarted is not None:
+            restarted.stop()
+    ended = [wait_for(dask_project, i, lambda r: r.finished_at is not None) for i in queued]
+    assert [run.status for run in ended] == ["succeeded"] * 2
+
+
+def test_runs_of_a_killed_scheduler_are_resumed_once_it_is_no_longer_alive(
+    dask_project: Project, notebook_factory: NotebookFactory, cluster: Any
+) -> None:
+    """A scheduler killed leaves its row in the store, alive for a while (docs/operations.md):
+    another scheduler takes its runs over once that row says it is gone."""
+    notebook_factory("hold.ipynb", HOLD)
+    lease = {"workers": 1, "stale_after_seconds": 300}  # outlives the clock moved below
+    first = Running(dask_scheduler(dask_project, cluster, **lease))
+    survivor = dask_scheduler(dask_project, cluster, **lease)
+    try:
+        run = queue_run(dask_project, "hold.ipynb", {})
+        owner = owner_of(wait_for(dask_project, run.id, lambda r: r.status == "running"))
+        first.stop()
+        killed = Presence(dask_project.store, "dask", 0.1, owner)  # its row, as SIGKILL left it
+        killed.start(utcnow())
+        survivor.tick()
+        assert survivor.executor is not None
+        assert survivor.executor.pending() == set()  # maybe alive: its run is its own
+        # past the row's alive window, and when the survivor looks for runs left again
+        later = utcnow() + max(alive_window(0.1), survivor.renew_every) + timedelta(seconds=1)
+        survivor.clock = lambda: later
+        survivor.tick()
+        assert survivor.executor.pending() == {run.id}
+    finally:
+        (dask_project.root / "release").touch()
+    assert wait_for(dask_project, run.id, lambda r: r.finished_at is not None).status == (
+        "succeeded"
+    )
+    wait_until(lambda: not survivor.executor.pending())  # type: ignore[union-attr]
+    survivor.executor.shutdown()  # type: ignore[union-attr]
 
 
 def wait_until(condition: Any, timeout: float = 30) -> None:
