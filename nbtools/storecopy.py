@@ -7,13 +7,14 @@ SQLite file to PostgreSQL (``nbtools store copy --to URL``, docs/operations.md).
     copied = copy_store(project, "postgresql+psycopg://nbtools@db/nbtools", actor="ana")
     copied.tables  # rows copied, by table; copied.db_url: the setting to use from now on
 
-Every table of the store is copied, parents before children, each row with its id, in one
-transaction of the target (:mod:`nbtools.store.copying`), from one snapshot of the store; the
-audit trail's ``store.copy`` entry is the last row written in it. The copy is refused, with
-nothing written, while the store is in use (a run running, a scheduler alive), and into a
-database that already holds nbtools data, holds other tables, or is at another schema
-revision; a new database is migrated first. The files of the store directory (notebook
-versions' objects, run outputs) are not copied: they stay where they are.
+Every table of the store is copied (but the presence of the old store's schedulers,
+:func:`copied_tables`), parents before children, each row with its id, in one transaction of
+the target (:mod:`nbtools.store.copying`), from one snapshot of the store; the audit trail's
+``store.copy`` entry is the last row written in it. The copy is refused, with nothing
+written, while the store is in use (a run running, a scheduler alive), and into a database
+that already holds nbtools data, holds other tables, or is at another schema revision; a new
+database is migrated first. The files of the store directory (notebook versions' objects,
+run outputs) are not copied: they stay where they are.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import nbtools.store.tables
 import nbtools.versioning.tables  # noqa: F401 - with the above: every table of the store
 from nbtools import audit, jobs
 from nbtools.errors import ConflictError, InvalidInputError, StoreError
+from nbtools.jobs.tables import schedulers_table
 from nbtools.jsonvalues import WireModel
 from nbtools.store import migrations, shown_url
 from nbtools.store.copying import Progress, copy_rows, reset_sequences, row_counts
@@ -73,6 +75,14 @@ def store_tables() -> list[Table]:
     return metadata.sorted_tables
 
 
+def copied_tables() -> list[Table]:
+    """The tables a copy writes, in :func:`store_tables`' order: all but those that describe
+    the processes using the store rather than its history. The old store's schedulers
+    (``schedulers``, :mod:`nbtools.jobs.presence`) never served the new one, which lists
+    those that start on it."""
+    return [table for table in store_tables() if table is not schedulers_table]
+
+
 def copy_store(
     project: Project, target_url: str, *, actor: str | None = None, progress: Progress | None = None
 ) -> StoreCopy:
@@ -93,10 +103,10 @@ def copy_store(
     finally:
         engine.dispose()
     target = _open(target_url)
-    tables = store_tables()
+    tables = copied_tables()
     try:
         with source.connection(snapshot=True) as reading, target.connection(write=True) as writing:
-            _refuse_data(writing, tables, shown_url(target.engine.url))
+            _refuse_data(writing, store_tables(), shown_url(target.engine.url))
             copied = copy_rows(reading, writing, tables, progress or (lambda done, total: None))
             reset_sequences(writing, tables)
             rows = sum(copied.values())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from nbtools.store import utcnow
 from nbtools.store.copying import copy_rows
 from nbtools.store.database import Store
 from nbtools.store.migrations import known_heads, upgrade
-from nbtools.storecopy import copy_store, store_tables
+from nbtools.storecopy import copied_tables, copy_store, store_tables
 from tests.conftest import make_notebook, run_python
 
 
@@ -108,10 +108,10 @@ def test_every_row_is_copied_with_its_id_and_new_rows_get_new_ids(
     assert entry["id"] == max(row["id"] for row in before["audit"]) + 1
     assert entry["summary"] == {
         "from": copied.source,
-        "tables": len(store_tables()),
+        "tables": len(copied_tables()),
         "rows": copied.rows,
     }
-    assert copied.tables == {name: len(rows) for name, rows in before.items()}
+    assert copied.tables == {table.name: len(before[table.name]) for table in copied_tables()}
     assert copied.rows == sum(copied.tables.values())
     assert any(row["base"] for row in before["version_objects"])  # deltas were copied
     assert copied.store_dir == str(project.store_dir)
@@ -265,6 +265,20 @@ def test_refused_while_a_scheduler_serves_the_store(project: Project, tmp_path: 
     presence.stop()
     copied = nbtools(project.root, "store", "copy", "--to", target, "--json")
     assert copied.exit_code == 0, copied.output
+
+
+def test_the_old_store_s_schedulers_are_left_out(project: Project, postgres_url: str) -> None:
+    """A scheduler killed an hour ago left its presence row: copied, the new store's status
+    said its last scheduler was seen then, of one that never served it."""
+    killed = Presence(project.store, "local", 1.0)
+    killed.start(utcnow() - timedelta(hours=1))
+    copied = nbtools(project.root, "store", "copy", "--to", postgres_url, "--json")
+    assert copied.exit_code == 0, copied.output
+    assert "schedulers" not in json.loads(copied.stdout)["tables"]
+    assert contents(postgres_url)["schedulers"] == []
+    status = nbtools(project.root, "--db-url", postgres_url, "status", "--json")
+    assert json.loads(status.stdout)["schedulers"] == []
+    assert len(json.loads(nbtools(project.root, "status", "--json").stdout)["schedulers"]) == 1
 
 
 def test_bad_targets_are_refused_naming_the_option(project: Project) -> None:
