@@ -166,8 +166,10 @@ def _name_the_flag(error: NbtoolsError, flags: Mapping[str, str]) -> None:
     flag = flags.get(override) if isinstance(override, str) else None
     if flag is not None and flag not in error.message:
         named.append(flag)
-    if named:  # once: "See --output or --force."
-        error.message += f" See {' or '.join(named)}."
+    if named:  # once: "See --output or --force.", after the message's own full stop
+        said = error.message.rstrip()
+        stop = "" if said.endswith((".", "!", "?")) else "."
+        error.message = f"{said}{stop} See {' or '.join(named)}."
 
 
 def _remember_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:

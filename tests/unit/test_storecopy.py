@@ -296,6 +296,18 @@ def test_bad_targets_are_refused_naming_the_option(project: Project) -> None:
     assert "Missing option '--to'" in missing.output
 
 
+def test_a_database_that_does_not_exist_is_named_in_a_sentence_of_its_own(
+    project: Project, postgres_server: Any
+) -> None:
+    """The database's error has no full stop of its own: the flag's name was glued to it
+    ('…does not exist See --to.')."""
+    missing = postgres_server.url(f"missing_{uuid.uuid4().hex[:12]}")
+    result = nbtools(project.root, "store", "copy", "--to", missing)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("Error: ")
+    assert result.stderr.endswith(" does not exist. See --to.\n"), result.stderr
+
+
 def test_the_copy_covers_every_table_the_migrations_create(postgres_url: str) -> None:
     """In a fresh interpreter, where no other test imported a feature's tables."""
     Store.open(postgres_url).close()
