@@ -1,5 +1,6 @@
 """Killing what a run started: a process, its descendants and their process groups; running
 a Python tool (pytest, pip) so that nothing it started outlives the command that started it;
+starting nbtools' own processes so that they import nothing from the directory they start in;
 giving a long-lived process's freed memory back to the system.
 
 Kernels run in sessions of their own (jupyter_client starts them with ``setsid``), so a
@@ -13,11 +14,38 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import subprocess
+
+#: The program of nbtools' own processes (a scheduler's worker, the kernel zygote, the
+#: background lineage recorder, a service preview), ``python -c OWN_MODULE MODULE ARGS...``: it
+#: runs MODULE as ``python -m`` does, except that the directory it was started in is not on
+#: ``sys.path``. ``-m`` (and ``-c``) put that directory first, so a ``json.py`` someone wrote
+#: into a project root the server was started in would be imported in place of the standard
+#: library's: code run by a user allowed to write files but not to run code. Python's own
+#: ``-P`` does the same from 3.11 on only. The program runs before anything is imported from
+#: that entry (``sys`` is built in); it leaves ``PYTHONPATH`` and the user's site-packages on
+#: the path.
+OWN_MODULE = """\
+import sys
+if not getattr(sys.flags, "safe_path", False):
+    del sys.path[0]
+import runpy
+runpy.run_module(sys.argv.pop(1), run_name="__main__", alter_sys=True)
+"""
+
+
+def own_module_command(module: str, *args: str) -> list[str]:
+    """The command line running ``python -m module args`` in this interpreter without the
+    working directory on ``sys.path`` (:data:`OWN_MODULE`): how nbtools starts a process of
+    its own modules."""
+    return [sys.executable, "-c", OWN_MODULE, module, *args]
+
 
 #: The program of a watched child, ``python -c WATCHED GRACE MODULE ARGS...``: it runs MODULE
 #: as ``python -m`` does, and kills its own process group (itself and everything it started)
@@ -107,6 +135,8 @@ def run_watched(
     on. Stopped as Ctrl-C stops a tool: its process group gets SIGINT, and what is left of it
     after :data:`CLEAN_UP_SECONDS` (or at once, when a second stop cuts the wait short)
     SIGKILL; pip and pytest unwind on SIGINT, removing their temporary files."""
+    import subprocess
+
     with subprocess.Popen(
         watched_command(command),
         start_new_session=True,

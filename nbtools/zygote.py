@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from nbtools.processes import alive, kill_tree
+from nbtools.processes import alive, kill_tree, own_module_command
 from nbtools.provisioner import watched_provisioner, watched_provisioner_class
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ class Zygote:
             process = None
         if process is None:
             process = subprocess.Popen(
-                [sys.executable, "-m", "nbtools.zygote_process"],
+                own_module_command("nbtools.zygote_process"),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env=worker_environment(env),

@@ -1,4 +1,5 @@
-"""The kernel zygote process: ``python -m nbtools.zygote_process``, started by
+"""The kernel zygote process: ``python -m nbtools.zygote_process`` (without the directory it
+starts in on ``sys.path``: :func:`nbtools.processes.own_module_command`), started by
 :class:`nbtools.zygote.Zygote` (the worker's side, which decides when one is needed).
 
 It imports what a kernel imports (:data:`PRELOAD`) once, then forks a kernel per request read
@@ -164,8 +165,9 @@ def _become_kernel(request: dict[str, Any], ready: int, replies: IO[bytes]) -> N
         os.environ.update(request["env"])
         os.environ["JPY_PARENT_PID"] = str(os.getppid())
         time.tzset()
-        # As ``-m`` would: the kernel's directory first on the path, nothing of nbtools loaded.
-        sys.path[0] = request["cwd"]
+        # As ``-m`` would: the kernel's directory first on the path (the zygote's own has no
+        # such entry: own_module_command), nothing of nbtools loaded.
+        sys.path.insert(0, request["cwd"])
         for name in [name for name in sys.modules if name.partition(".")[0] == "nbtools"]:
             del sys.modules[name]
         sys.argv = ["ipykernel_launcher", *request["argv"][3:]]

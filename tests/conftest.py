@@ -112,6 +112,26 @@ def recorded(root: Path) -> tuple[list[Any], list[Any]]:
     return runs, jobs
 
 
+#: A ``json.py`` planted where nbtools must import nothing from (a user allowed to write files
+#: but not to run code could save it in the directory a server was started in): a process
+#: importing it notes its command line in ``ran``, beside it, then gets the real module.
+PLANTED_JSON = """\
+import os, sys
+here = os.path.dirname(os.path.abspath(__file__))
+with open(os.path.join(here, "ran"), "a") as ran:
+    ran.write(repr(sys.argv) + "\\n")
+sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != here]
+del sys.modules["json"]
+import json
+"""
+
+
+def plant_json(directory: Path) -> Path:
+    """Write :data:`PLANTED_JSON` into ``directory``; the file it notes its importers in."""
+    (directory / "json.py").write_text(PLANTED_JSON)
+    return directory / "ran"
+
+
 def run_python(code: str, **options: Any) -> subprocess.CompletedProcess[str]:
     """``python -c code`` in a new interpreter (what a fresh process imports, say), its output
     as text; a non-zero exit raises with the output. ``options`` go to ``subprocess.run``."""

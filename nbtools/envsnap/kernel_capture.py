@@ -8,6 +8,7 @@ snapshot is stored).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -84,7 +85,14 @@ class RunningCapture:
 
     Its report goes to a temporary file, not a pipe: a report larger than a pipe's buffer
     (64 KiB: a few hundred distributions) would otherwise hold the interpreter until this
-    process reads it, so it would not finish while this process does other work."""
+    process reads it, so it would not finish while this process does other work.
+
+    It runs in a new empty directory of its own (mode 0700, removed once it has reported):
+    ``-c`` puts the working directory first on ``sys.path``, and the directory this process
+    runs in (a server's, often the project root) may hold files a user wrote (a ``json.py``)
+    that the script's imports would run. The interpreter may be any Python, so no option of
+    a newer one (``-P``) can say it; ``-I`` would also hide the user's site-packages and
+    ``PYTHONPATH``, which the snapshot records."""
 
     def __init__(
         self,
@@ -96,9 +104,11 @@ class RunningCapture:
         args = capture_command(command, cache)
         self.deadline = time.monotonic() + CAPTURE_TIMEOUT
         self.report = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed once read)
+        self.directory = tempfile.mkdtemp(prefix="nbtools-capture-")
         try:
             self.process = subprocess.Popen(
                 args,
+                cwd=self.directory,
                 env=dict(env) if env is not None else None,
                 stdin=subprocess.DEVNULL,
                 stdout=self.report,
@@ -107,7 +117,7 @@ class RunningCapture:
                 errors="replace",
             )
         except OSError as exc:
-            self.report.close()
+            self._close()
             raise CaptureError(f"Cannot start {command[0]!r}: {exc.strerror}.") from None
 
     def document(self) -> dict[str, Any]:
@@ -120,9 +130,11 @@ class RunningCapture:
             raise CaptureError(
                 f"{command[0]!r} did not report its environment within {CAPTURE_TIMEOUT} s."
             ) from None
-        with self.report:
+        try:
             self.report.seek(0)
             stdout = self.report.read()  # ASCII JSON (capture.py writes it so)
+        finally:
+            self._close()
         version = stderr.strip()
         if self.process.returncode == TOO_OLD and version.replace(".", "").isdigit():
             oldest = ".".join(map(str, OLDEST_PYTHON))
@@ -150,7 +162,13 @@ class RunningCapture:
         """Stop the interpreter, if it still runs, and reap it."""
         self.process.kill()
         self.process.communicate()
+        self._close()
+
+    def _close(self) -> None:
+        """Close the report and remove the directory (the interpreter has ended)."""
         self.report.close()
+        with contextlib.suppress(OSError):  # something it started wrote there: left alone
+            os.rmdir(self.directory)
 
 
 def capture_command(command: Sequence[str], cache: Path | None = None) -> list[str]:

@@ -11,6 +11,9 @@ naming a version the package did not come from.
 
     NBTOOLS_LINEAGE_SPEC=<JSON> python -m nbtools.lineage.background
 
+(started by :func:`nbtools.processes.own_module_command`: the directory the command ran in is
+not on its ``sys.path``).
+
 The specification travels in the environment, which only the same user can read: it holds the
 store's URL, which may carry a database password that a command line would show to everyone.
 """
@@ -25,6 +28,7 @@ from typing import Any
 
 from nbtools.errors import NbtoolsError
 from nbtools.notebooks import Notebook, kernel_name
+from nbtools.processes import own_module_command
 from nbtools.project import Project
 
 #: What ``nbtools extract`` says about a pending lineage.
@@ -70,7 +74,7 @@ class BackgroundRecorder:
         try:  # posix_spawn: importing subprocess would cost more than spawning
             os.posix_spawn(
                 sys.executable,
-                [sys.executable, "-m", __name__],
+                own_module_command(__name__),
                 {**os.environ, SPEC_VARIABLE: json.dumps(self.spec)},
                 file_actions=[
                     (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),

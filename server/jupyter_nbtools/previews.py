@@ -18,7 +18,6 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.export.writer import read_manifest
+from nbtools.processes import own_module_command
 from nbtools.project import Project
 from nbtools.serve.config import ServeSettings
 from nbtools.settings import environment_variable
@@ -188,7 +188,9 @@ class ServicePreviews:
                     running=[p.id for p in running],
                 )
             port = free_loopback_port()
-            command = [sys.executable, "-m", "nbtools.cli.main", "serve", str(package_dir)]
+            # As `nbtools serve` from a shell: the root is the service's directory, not a
+            # place its imports are searched (own_module_command).
+            command = own_module_command("nbtools.cli.main", "serve", str(package_dir))
             # --stop-on-eof: the service stops when this server is gone, even killed
             # (the pipe's end it holds closes with it), so no preview outlives it.
             command += ["--host", "127.0.0.1", "--port", str(port), "--stop-on-eof"]

@@ -1,5 +1,6 @@
 """The Authorizer's actions: ``read`` for lists, ``write`` for edits, ``execute`` for anything
-that runs code. A user granted read and write but not execute edits a job but cannot run it."""
+that runs code. A user granted read and write but not execute edits a job but cannot run it,
+and what ``write`` allows runs no file a user wrote."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from tornado.httpclient import HTTPClientError
 
 from nbtools.jobs.definitions import create_job
 from nbtools.project import Project
-from tests.conftest import make_notebook
+from tests.conftest import PLANTED_JSON, make_notebook
+from tests.envsnap_support import install_kernel
 from tests.server.conftest import server_config
 from tests.server.test_jobs_api import call
 
@@ -99,6 +101,36 @@ async def test_write_without_execute_edits_a_job_but_cannot_run_it(
     assert len(await call(jp_fetch, "GET", "jobs")) == 1
     assert not (jp_root_dir / "venv").exists()
     assert started_for(jp_root_dir, children_before) == []  # no worker, no kernel, no venv
+
+
+async def test_what_write_allows_imports_no_module_of_the_servers_directory(
+    jp_fetch: Any,
+    jp_root_dir: Path,
+    jp_data_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A snapshot, a drift check and a written package's lineage run nbtools' capture script
+    in the kernel's interpreter, which never imports from the directory the server runs in:
+    ``jupyter lab`` started in the project root would otherwise run a ``json.py`` a user
+    allowed only to write saved there, with the server's rights."""
+    monkeypatch.chdir(jp_root_dir)  # the server started in its root
+    for name in ("snapped", "checked", "extracted"):  # three kernels: three captures to start
+        install_kernel(jp_data_dir / "kernels", tmp_path / name, name=name)
+    # the capture imports json (a distribution's direct_url.json)
+    planted = {"type": "file", "format": "text", "content": PLANTED_JSON}
+    await jp_fetch("api", "contents", "json.py", method="PUT", body=json.dumps(planted))
+    notebook = make_notebook([("code", "def f():\n    return 1", ["export"])], kernel="extracted")
+    (jp_root_dir / "nb.ipynb").write_text(json.dumps(notebook))
+
+    snapshot = await call(jp_fetch, "POST", "env", "snapshots", body={"kernel": "snapped"})
+    body = {"kernel": "checked", "snapshot": snapshot["id"]}
+    assert (await call(jp_fetch, "POST", "env", "check", body=body))["current"]
+    body = {"path": "nb.ipynb", "dry_run": False, "output": "pkgout"}
+    extracted = await call(jp_fetch, "POST", "extract", body=body)
+
+    assert not (jp_root_dir / "ran").exists(), (jp_root_dir / "ran").read_text()
+    assert extracted["lineage"]["environment"]["kernel"] == "extracted"
 
 
 def started_for(root: Path, before: set[int]) -> list[list[str]]:

@@ -1,9 +1,10 @@
-"""Killing a process tree and its groups; giving a long-lived process's freed memory back to
-the system."""
+"""Killing a process tree and its groups; starting nbtools' own modules without the working
+directory on their path; giving a long-lived process's freed memory back to the system."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -19,6 +20,7 @@ from nbtools.processes import (
     CLEAN_UP_SECONDS,
     alive,
     kill_tree,
+    own_module_command,
     release_free_memory,
     run_watched,
     supervised_command,
@@ -261,3 +263,45 @@ def test_what_a_supervised_command_started_goes_when_its_parent_is_killed(
     parent.send_signal(signal.SIGKILL)  # no clean-up of its own: the supervisor watches it
     parent.wait()
     assert gone(pids, within=10), "the command or what it started outlived the parent"
+
+
+#: A module that says how it runs: its arguments, name and import path (JSON, one line), after
+#: importing ``json`` (which a ``json.py`` where it starts would replace).
+REPORTER = """\
+import sys
+import json
+print(json.dumps({"argv": sys.argv, "name": __name__, "path": sys.path}))
+"""
+
+
+@pytest.mark.parametrize("safe_path", ["", "1"])
+def test_an_own_module_runs_as_with_dash_m_minus_the_directory_it_starts_in(
+    tmp_path: Path, safe_path: str
+) -> None:
+    """A ``json.py`` written where nbtools starts a process of its own (a server's directory,
+    often the project root) is never imported by it; ``PYTHONPATH`` (and whatever else ``-m``
+    puts on the path: the user's site-packages) still is, in the same order. Also under
+    ``PYTHONSAFEPATH`` (Python 3.11+: no working directory on the path to remove)."""
+    started_in, on_path, elsewhere = tmp_path / "root", tmp_path / "lib", tmp_path / "clean"
+    for directory in (started_in, on_path, elsewhere):
+        directory.mkdir()
+    (started_in / "json.py").write_text("raise SystemExit('the json.py of the root ran')\n")
+    (on_path / "reporter.py").write_text(REPORTER)
+    python_path = os.pathsep.join([str(on_path), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": python_path, "PYTHONSAFEPATH": safe_path}
+
+    def report(command: list[str], cwd: Path) -> dict[str, object]:
+        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        reported: dict[str, object] = json.loads(done.stdout)
+        return reported
+
+    own = report(own_module_command("reporter", "a", "-m", "b"), started_in)
+    with_m = report([sys.executable, "-m", "reporter", "a", "-m", "b"], elsewhere)
+    assert own["argv"] == with_m["argv"] == [str(on_path / "reporter.py"), "a", "-m", "b"]
+    assert own["name"] == with_m["name"] == "__main__"
+    assert isinstance(with_m["path"], list)
+    expected = with_m["path"] if safe_path else with_m["path"][1:]  # -m's first: `elsewhere`
+    assert own["path"] == expected
+    assert str(on_path) in expected
+    assert str(started_in) not in expected

@@ -20,7 +20,6 @@ import selectors
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from pathlib import Path
 
 from nbtools.jobs.errors import ExecutorStartError
 from nbtools.jobs.executors.base import DoneCallback, Executor, RunRequest
-from nbtools.processes import kill_tree
+from nbtools.processes import kill_tree, own_module_command
 from nbtools.zygote import Zygote
 from nbtools.zygote_link import answer
 
@@ -152,8 +151,10 @@ class LocalExecutor(Executor):
         )
 
     def _spawn(self) -> None:
-        command = [sys.executable, "-m", "nbtools.jobs.executors.worker"]
-        command += ["--kernel", self.kernel, "--cwd", str(self.cwd), "--owner", str(os.getpid())]
+        command = own_module_command(
+            "nbtools.jobs.executors.worker",
+            *("--kernel", self.kernel, "--cwd", str(self.cwd), "--owner", str(os.getpid())),
+        )
         if not self.prestart:
             command.append("--no-prestart")
         ours: socket.socket | None = None

@@ -7,6 +7,9 @@ stdout (its own prints and its kernels' output go to stderr).
 
     python -m nbtools.jobs.executors.worker --kernel python3 --cwd ROOT [--zygote-fd FD]
         [--owner PID]
+
+(started by :func:`nbtools.processes.own_module_command`: the directory it starts in is not on
+``sys.path``; its kernels run in the run's directory).
 """
 
 from __future__ import annotations

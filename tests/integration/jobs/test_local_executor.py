@@ -1,4 +1,5 @@
-"""The local executor: warm workers, fresh kernel per run, cancel, lost workers."""
+"""The local executor: warm workers, fresh kernel per run, cancel, lost workers, and nothing
+imported from the directory it was started in."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import RUNNING, SUCCEEDED
 from nbtools.project import Project
-from tests.conftest import NotebookFactory
+from tests.conftest import NotebookFactory, plant_json
 from tests.integration.jobs.conftest import (
     DoneLog,
+    own_executor,
     processes_with,
     request,
     spawner,
@@ -36,6 +38,35 @@ def test_registry_names_the_local_executor_and_refuses_unknown() -> None:
     assert executor_class("local") is LocalExecutor
     with pytest.raises(UnknownExecutorError, match="choose one of: dask, local"):
         executor_class("carrier-pigeon")
+
+
+def test_workers_and_their_zygote_import_nothing_from_where_the_executor_started(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    done_log: DoneLog,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server (or ``nbtools scheduler``) started in a directory where a user wrote a
+    ``json.py``: its workers and the zygote forking their kernels never import it, whoever
+    queues a run; the kernel runs in the notebook's directory and imports from there."""
+    started_in = tmp_path / "server"
+    started_in.mkdir()
+    ran = plant_json(started_in)
+    monkeypatch.chdir(started_in)
+    parent = "import helper, os\nprint(helper.NAME, open(f'/proc/{os.getppid()}/cmdline').read())"
+    notebook_factory("sub/nb.ipynb", [("code", parent, [])])
+    (project.root / "sub" / "helper.py").write_text("NAME = 'beside the notebook'\n")
+    with own_executor(done_log, project.root, 1) as pool:
+        run = queue_run(project, "sub/nb.ipynb", {})
+        pool.submit(request(project, run.id))
+        assert done_log.wait(run.id) == SUCCEEDED
+    finished = wait_for(project, run.id, lambda r: r.finished_at is not None)
+    executed = json.loads(output_files(finished)["notebook"].read_bytes())
+    printed = "".join(executed["cells"][0]["outputs"][0]["text"])
+    assert printed.startswith("beside the notebook ")
+    assert "nbtools.zygote_process" in printed  # its kernel was forked by the zygote
+    assert not ran.exists(), ran.read_text()
 
 
 def test_each_run_gets_its_own_fresh_kernel(

@@ -17,6 +17,7 @@ from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.export.model import MANIFEST
 from nbtools.lineage.background import LOG, record_pending
 from nbtools.project import Project
+from tests.conftest import plant_json
 from tests.envsnap_support import EnvKernel
 from tests.unit.lineage.test_extraction import write_notebook
 
@@ -35,6 +36,24 @@ def recorded_lineage(out: Path) -> dict[str, Any]:
         assert time.monotonic() < deadline, f"lineage still pending after {PATIENCE} s"
         time.sleep(0.05)
     return lineage
+
+
+def test_the_background_process_imports_nothing_from_where_the_command_ran(
+    tmp_path: Path, env_kernel: EnvKernel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Neither the process nor the capture it starts in the kernel's interpreter imports a
+    module of the directory the command ran in (``python -m`` would put it first)."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    ran = plant_json(elsewhere)
+    monkeypatch.chdir(elsewhere)
+    write_notebook(tmp_path)
+    command = ["--root", str(tmp_path), "extract", str(tmp_path / "calc.ipynb")]
+    result = CliRunner().invoke(cli, [*command, "-o", str(tmp_path / "pkg")])
+    assert result.exit_code == 0, result.output
+    lineage = recorded_lineage(tmp_path / "pkg")
+    assert "problems" not in lineage, lineage
+    assert not ran.exists(), ran.read_text()
 
 
 def write_pending(root: Path, token: str) -> Path:
