@@ -1,27 +1,41 @@
-"""A custom Authorizer (as JupyterHub installs) can deny the nbtools resource."""
+"""A custom Authorizer (as JupyterHub installs) can deny the nbtools resource, and is asked
+about every request before anything of it is read: a denied request is a 403 whatever its
+body holds."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import HTTPClientError
 
 from tests.server.conftest import server_config
+from tests.server.test_security import ROUTES
+
+#: The body limit of this server (``NbtoolsApp.max_body_bytes``), so that a body over it is
+#: small.
+LIMIT = 1024
+
+#: Bodies each refused with 400 or 413 when allowed: not JSON, not an object, a field no
+#: route takes, over the limit.
+BAD_BODIES = [b"{bad", b"[1", b'{"bogus_field": 1}', b'{"x": "' + b"y" * LIMIT + b'"}']
 
 
 class DenyNbtools(Authorizer):
-    """Denies every action on the nbtools resource, allows the rest."""
+    """Denies every action on the nbtools resource, allows the rest; notes what it is asked."""
+
+    asked: ClassVar[list[tuple[str, str]]] = []
 
     def is_authorized(self, handler: Any, user: Any, action: str, resource: str) -> bool:
+        self.asked.append((action, resource))
         return resource != "nbtools"
 
 
 @pytest.fixture
 def jp_server_config() -> dict[str, Any]:
-    return server_config({}, authorizer=DenyNbtools)
+    return server_config({}, authorizer=DenyNbtools, NbtoolsApp={"max_body_bytes": LIMIT})
 
 
 async def test_authorizer_can_deny_nbtools(jp_fetch: Any) -> None:
@@ -34,3 +48,20 @@ async def test_authorizer_can_deny_nbtools(jp_fetch: Any) -> None:
     assert dashboard.value.code == 403
     contents = await jp_fetch("api", "contents")
     assert contents.code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "method"), [(url, method) for url, method in ROUTES if method != "GET"]
+)
+async def test_a_denied_change_is_403_whatever_its_body(
+    jp_fetch: Any, url: str, method: str
+) -> None:
+    """Every route that changes something asks the Authorizer first: a bad body sent by a
+    user who may not make the request is never read (400, 413), the Authorizer never
+    skipped."""
+    for body in BAD_BODIES if method != "DELETE" else [None]:
+        DenyNbtools.asked.clear()
+        with pytest.raises(HTTPClientError) as info:
+            await jp_fetch(*url.strip("/").split("/"), method=method, body=body)
+        assert info.value.code == 403, (body, info.value.response.body)
+        assert [resource for _, resource in DenyNbtools.asked] == ["nbtools"]

@@ -84,6 +84,11 @@ async def test_write_without_execute_edits_a_job_but_cannot_run_it(
         ("POST", ("env", "recreate"), {"snapshot": "x", "path": "venv"}),
         ("POST", ("versions", "1", "restore"), {}),
         ("POST", ("extract",), {"path": "nb.ipynb", "test": True}),
+        # asked before anything of the request is checked: bad input refused only then
+        ("POST", ("runs",), {"notebook_path": "nb.ipynb", "bogus": 1}),
+        ("POST", ("jobs", str(job), "run"), {"parameters": "not an object"}),
+        ("POST", ("extract",), {"path": "../outside.ipynb", "test": True}),
+        ("PATCH", ("jobs", "not-an-id"), {"cron": "*/5 * * * *"}),
     ]
     for method, path, body in refusals:
         payload = await forbidden(jp_fetch, method, *path, body=body)

@@ -9,10 +9,9 @@
 
 from __future__ import annotations
 
-from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
+from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized, off_loop
 from jupyter_nbtools.handlers.bodies import body_fields
 from nbtools import metrics
 from nbtools.errors import InvalidInputError

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
+from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized, off_loop
 from jupyter_nbtools.handlers.download import attachment
 from nbtools.artifacts.stored import get_artifact, list_artifacts, open_artifact
 

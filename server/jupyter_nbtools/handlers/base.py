@@ -9,7 +9,8 @@ the URL, a number in the query, a field of the JSON body, a path) is checked one
   argument and URL part is read as UTF-8 text by ``decode_argument``);
 - ``json_body()`` (at most ``max_body_bytes``; a lone surrogate, text UTF-8 cannot hold,
   refused wherever it stands) and ``body_field(body, name, kind)``: the body, whose fields
-  each method declares with ``@body_fields(...)`` (:mod:`.bodies`; any other is refused);
+  each method declares with ``@body_fields(...)`` (:mod:`.bodies`; any other is refused),
+  checked only once the Authorizer allowed the request (``@authorized``, from this module);
 - ``resolve(path, field)`` and ``relative_path(path, field)``: paths, inside the root, never
   hidden (unless the contents manager's ``allow_hidden``) and never in the store directory.
 
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from jupyter_core.utils import ensure_async
-from jupyter_server.auth.decorator import authorized
+from jupyter_server.auth.decorator import authorized as jupyter_authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado.web import HTTPError, RequestHandler
 
@@ -109,9 +110,29 @@ def _is_kind(value: object, kind: type) -> bool:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def authorized_for(action: str) -> Callable[[F], F]:
-    """``@authorized(action)`` with its type."""
-    return cast(Callable[[F], F], authorized(action))
+def authorized_for(action: str | None) -> Callable[[F], F]:
+    """Jupyter's ``@authorized(action)`` (``None``: the request method's action, ``read`` for
+    GET and ``write`` for the others), typed, with the request's body checked once the
+    Authorizer has allowed it, before the method runs (:meth:`NbtoolsHandler.check_body`): a
+    request the user may not make is answered 403 whatever its body holds, and the Authorizer
+    is asked about every request."""
+
+    def decorate(method: F) -> F:
+        @functools.wraps(method)
+        def body_checked(self: NbtoolsHandler, *args: Any, **kwargs: Any) -> Any:
+            self.check_body()
+            return method(self, *args, **kwargs)
+
+        # a new decorator per method: one given no action keeps the first request's
+        return cast(F, jupyter_authorized(action)(body_checked))
+
+    return decorate
+
+
+def authorized(method: F) -> F:
+    """``@authorized`` for a handler method: the request method's action (``read``, ``write``)
+    asked of the Authorizer, then the body checked (:func:`authorized_for`)."""
+    return authorized_for(None)(method)
 
 
 #: ``@authorized("execute")`` for handler methods that run code.
@@ -168,10 +189,10 @@ def seen_from_root(root: Path, value: Any) -> Any:
 class NbtoolsHandler(APIHandler):
     """Base of every nbtools handler.
 
-    Subclasses decorate each method with ``@tornado.web.authenticated`` and
-    ``@jupyter_server.auth.decorator.authorized`` (``authorized("execute")`` where the request
-    runs code); errors raised by the core become ``{"error", "message", "details"}`` JSON with
-    a 4xx status, and only bugs are 500.
+    Subclasses decorate each method with ``@tornado.web.authenticated`` and this module's
+    ``@authorized`` (``@authorized_to_execute`` where the request runs code), which checks the
+    body once the request is allowed; errors raised by the core become ``{"error", "message",
+    "details"}`` JSON with a 4xx status, and only bugs are 500.
     """
 
     auth_resource = AUTH_RESOURCE
@@ -299,11 +320,12 @@ class NbtoolsHandler(APIHandler):
 
     # -- body ----------------------------------------------------------------------------
 
-    async def prepare(self, *, _redirect_to_login: bool = True) -> None:
-        """Check the body of every authenticated request that may carry one, so a route
-        that reads no field still refuses an oversized or malformed body."""
-        await super().prepare()
-        if self.current_user and self.request.method in ("POST", "PUT", "PATCH"):
+    def check_body(self) -> None:
+        """Refuse an oversized or malformed body, or one holding a field the method does not
+        take, of a request that may carry one, so that a route reading no field refuses them
+        too. Called by ``@authorized`` once the Authorizer allowed the request: a user who
+        may not make it is answered 403, never told what is wrong with its body."""
+        if self.request.method in ("POST", "PUT", "PATCH"):
             self._refuse_unknown_fields(self.json_body())
 
     def _accepted_fields(self) -> frozenset[str] | None:

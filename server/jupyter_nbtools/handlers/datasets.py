@@ -7,10 +7,9 @@ search route comes first: a dataset named ``search`` is listed by ``/datasets``.
 
 from __future__ import annotations
 
-from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
+from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized, off_loop
 from nbtools import data
 
 

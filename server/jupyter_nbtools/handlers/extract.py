@@ -11,10 +11,9 @@ from __future__ import annotations
 import functools
 import json
 
-from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler
+from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler, authorized
 from jupyter_nbtools.handlers.bodies import body_fields
 from nbtools import data, export, lineage
 from nbtools.notebooks import parse_notebook
@@ -39,14 +38,14 @@ class ExtractHandler(NbtoolsHandler):
     async def post(self) -> None:
         body = self.json_body()
         field = functools.partial(self.body_field, body)
+        if field("test", bool, False) or field("venv", bool, False):  # asked before any check
+            await self.authorize(EXECUTE, "testing the package (it runs the package's code)")
         path = field("path", str, required=True)
         notebook_path = self.resolve(path)
         name = field("name", str, None) or None
         output = field("output", str, None)
         content = field("content", dict, None)
         dry_run = field("dry_run", bool, True)
-        if field("test", bool, False) or field("venv", bool, False):
-            await self.authorize(EXECUTE, "testing the package (it runs the package's code)")
         mode = "check" if field("check", bool, False) else "preview" if dry_run else "write"
         with self.naming("content"):  # the notebook sent, not the file at `path`
             notebook = (  # a notebook of megabytes: its checks stay off the event loop too

@@ -4,10 +4,9 @@ purpose and which uses the purpose refuses)."""
 
 from __future__ import annotations
 
-from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
+from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized, off_loop
 from nbtools import data, jobs
 
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler, authorized_to_execute, off_loop
+from jupyter_nbtools.handlers.base import (
+    EXECUTE,
+    NbtoolsHandler,
+    authorized,
+    authorized_to_execute,
+    off_loop,
+)
 from jupyter_nbtools.handlers.bodies import body_fields
 from jupyter_nbtools.jobs_service import JobsService
 from nbtools import jobs
@@ -18,9 +23,11 @@ def needs_execute(changes: dict[str, Any]) -> bool:
     """Whether a job edit needs the ``execute`` action: any change but renaming or pausing it
     (``write``). That is a change of what or when it runs, or of how long its runs are kept:
     ``keep_runs`` decides which runs' outputs the scheduler's next prune deletes for good,
-    which nothing else ``write`` allows does."""
+    which nothing else ``write`` allows does. ``kernel_check`` (how a new kernel is checked)
+    changes nothing itself."""
     return any(
-        name != "name" and (name, value) != ("paused", True) for name, value in changes.items()
+        name not in ("name", "kernel_check") and (name, value) != ("paused", True)
+        for name, value in changes.items()
     )
 
 
@@ -129,13 +136,13 @@ class JobHandler(JobsHandlerBase):
     @web.authenticated
     @authorized
     async def patch(self, job_id: str) -> None:
-        job_number = self.path_id(job_id, "job_id")
         changes = self.json_body()
-        check = self.kernel_check(changes)
-        if needs_execute(changes):
+        if needs_execute(changes):  # asked before anything of the request is checked
             await self.authorize(
                 EXECUTE, "changing what or when a job runs, or how long its runs are kept"
             )
+        job_number = self.path_id(job_id, "job_id")
+        check = self.kernel_check(changes)
         if "notebook_path" in changes:
             changes["notebook_path"] = self.notebook_path(changes["notebook_path"])
         if set(changes) == {"paused"}:

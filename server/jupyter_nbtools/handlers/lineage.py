@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import authorized_to_execute, off_loop
+from jupyter_nbtools.handlers.base import authorized, authorized_to_execute, off_loop
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
 from nbtools import lineage
 

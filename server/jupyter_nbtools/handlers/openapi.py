@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler
+from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized
 
 #: The document, shipped beside the package's modules.
 SPEC = files("jupyter_nbtools") / "openapi.yaml"

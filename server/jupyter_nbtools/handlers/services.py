@@ -6,10 +6,9 @@ Starting, stopping and calling run the package's code: ``execute``; the rest is 
 
 from __future__ import annotations
 
-from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized_to_execute
+from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized, authorized_to_execute
 from jupyter_nbtools.handlers.bodies import body_fields, body_passed_on
 from jupyter_nbtools.previews import ServicePreviews
 

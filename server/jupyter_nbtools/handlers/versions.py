@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized_to_execute, off_loop
+from jupyter_nbtools.handlers.base import (
+    NbtoolsHandler,
+    authorized,
+    authorized_to_execute,
+    off_loop,
+)
 from jupyter_nbtools.handlers.bodies import body_fields
 from nbtools import versioning
 
