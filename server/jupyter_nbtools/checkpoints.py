@@ -13,6 +13,11 @@ that would contradict the version numbers shown everywhere else. Older versions 
 to from the Versions section or File > Revert Notebook to Version…, by their numbers. The
 checkpoints also answer nbdime's "diff against checkpoint" (``get_notebook_checkpoint`` of
 :class:`~jupyter_server.services.contents.checkpoints.GenericCheckpointsMixin`).
+
+Restoring a checkpoint (``POST /api/contents/{path}/checkpoints/{id}``, any of the notebook's
+version numbers) is restoring that version: it needs what ``POST
+/nbtools/api/versions/{id}/restore`` needs, ``write`` on ``nbtools`` (Jupyter itself asked
+``write`` on ``contents``), and is audited alike (``version.restore`` by the request's user).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from jupyter_core.utils import ensure_async, run_sync
 from jupyter_server import CallContext
 from jupyter_server.services.contents.checkpoints import (
     AsyncCheckpoints,
@@ -37,7 +43,7 @@ from tornado.web import HTTPError
 from traitlets import Any as AnyTrait
 from traitlets import Instance
 
-from jupyter_nbtools.handlers.base import http_status
+from jupyter_nbtools.handlers.base import AUTH_RESOURCE, RESTORE_ACTION, http_status
 from jupyter_nbtools.identity import request_actor
 from nbtools import versioning
 from nbtools.errors import NbtoolsError
@@ -49,6 +55,26 @@ def request_user() -> str | None:
     """Who the request being served acts as (saves, checkpoints and reverts come through
     Jupyter's contents API; :mod:`jupyter_nbtools.identity`), or ``None`` outside a request."""
     return request_actor(CallContext.get(CallContext.JUPYTER_HANDLER))
+
+
+async def check_may_restore() -> None:
+    """Refuse (403) a checkpoint restore by a user the Authorizer does not allow to
+    :data:`RESTORE_ACTION` on ``nbtools``; outside a request (the server's own code) nothing
+    is asked."""
+    handler = CallContext.get(CallContext.JUPYTER_HANDLER)
+    if handler is None:
+        return
+    allowed = await ensure_async(
+        handler.authorizer.is_authorized(
+            handler, handler.current_user, RESTORE_ACTION, AUTH_RESOURCE
+        )
+    )
+    if not allowed:
+        raise HTTPError(
+            403,
+            f"You are not allowed to {RESTORE_ACTION} on {AUTH_RESOURCE}, which restoring a "
+            "version needs.",
+        )
 
 
 def is_notebook(path: str) -> bool:
@@ -264,6 +290,7 @@ class NbtoolsCheckpoints(GenericCheckpointsMixin, Checkpoints):
         if not is_notebook(path):
             self.fallback.restore_checkpoint(contents_mgr, checkpoint_id, path)
         else:
+            run_sync(check_may_restore)()
             self.recorder.restore(checkpoint_id, path)
 
     def list_checkpoints(self, path: str) -> list[dict[str, Any]]:
@@ -314,6 +341,7 @@ class AsyncNbtoolsCheckpoints(AsyncGenericCheckpointsMixin, AsyncCheckpoints):
         if not is_notebook(path):
             await self.fallback.restore_checkpoint(contents_mgr, checkpoint_id, path)
         else:
+            await check_may_restore()
             self.recorder.restore(checkpoint_id, path)
 
     async def list_checkpoints(self, path: str) -> list[dict[str, Any]]:

@@ -101,6 +101,33 @@ async def test_each_action_names_the_user_who_did_it(jp_fetch: Any, jp_root_dir:
     assert len(await audit(jp_fetch, since="1h")) == len(entries)
 
 
+async def test_a_restore_is_one_entry_by_its_user_through_either_api(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """Jupyter's checkpoint restore (File > Revert Notebook to Checkpoint, or any version
+    number) and nbtools' own route record the same entry, each naming who restored."""
+    for days in (7, 8):  # versions 1 and 2, saved by alice through Jupyter's contents API
+        notebook = {**NOTEBOOK, "cells": [{**NOTEBOOK["cells"][0], "source": f"days = {days}"}]}
+        model = {"type": "notebook", "format": "json", "content": notebook}
+        await as_user(jp_fetch, "alice", "PUT", "api", "contents", "nb.ipynb", body=model)
+    checkpoint = ("api", "contents", "nb.ipynb", "checkpoints", "1")
+    await as_user(jp_fetch, "alice", "POST", *checkpoint, body={})
+    listed = await jp_fetch(
+        *API, "versions", params={"path": "nb.ipynb"}, headers={"X-Test-User": "bob"}
+    )
+    first = json.loads(listed.body)["versions"][-1]
+    assert first["number"] == 1
+    await as_user(jp_fetch, "bob", "POST", *API, "versions", str(first["id"]), "restore", body={})
+
+    restores = await audit(jp_fetch, action="version.restore")
+    assert [(e["actor"], e["target"]) for e in reversed(restores)] == [
+        ("alice", "notebook nb.ipynb"),
+        ("bob", "notebook nb.ipynb"),
+    ]
+    summary = {"path": "nb.ipynb", "version": 1, "as_path": None, "recorded_version": 3}
+    assert [e["summary"] for e in restores] == [summary, summary]
+
+
 async def test_reading_the_trail_needs_the_admin_action(jp_fetch: Any) -> None:
     for user in ("bob", "mallory"):  # not allowed; not authenticated
         with pytest.raises(HTTPClientError) as info:

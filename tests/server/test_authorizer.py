@@ -1,16 +1,18 @@
-"""A custom Authorizer (as JupyterHub installs) can deny the nbtools resource, and is asked
-about every request before anything of it is read: a denied request is a 403 whatever its
-body holds."""
+"""A custom Authorizer (as JupyterHub installs) can deny the nbtools resource, also to a
+version restored through Jupyter's checkpoints, and is asked about every request before
+anything of it is read: a denied request is a 403 whatever its body holds."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import HTTPClientError
 
+from tests.conftest import make_notebook
 from tests.server.conftest import server_config
 from tests.server.test_security import ROUTES
 
@@ -48,6 +50,27 @@ async def test_authorizer_can_deny_nbtools(jp_fetch: Any) -> None:
     assert dashboard.value.code == 403
     contents = await jp_fetch("api", "contents")
     assert contents.code == 200
+
+
+async def test_restoring_a_version_through_jupyters_checkpoints_needs_nbtools_too(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """A checkpoint of a notebook is one of its versions: restoring it asks what nbtools' own
+    restore asks (``write`` on nbtools, beside Jupyter's ``write`` on contents), so denying
+    nbtools denies both; saving still records versions."""
+    for days in (1, 2):
+        content = make_notebook([("code", f"days = {days}", [])])
+        model = {"type": "notebook", "format": "json", "content": content}
+        await jp_fetch("api", "contents", "nb.ipynb", method="PUT", body=json.dumps(model))
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch(
+            "api", "contents", "nb.ipynb", "checkpoints", "1",
+            method="POST", body=b"", allow_nonstandard_methods=True,
+        )  # fmt: skip
+    assert info.value.code == 403
+    assert "restoring a version" in json.loads(info.value.response.body)["message"]
+    assert "days = 2" in (jp_root_dir / "nb.ipynb").read_text()
+    assert ("write", "nbtools") in DenyNbtools.asked
 
 
 @pytest.mark.parametrize(

@@ -64,8 +64,16 @@ async def test_write_without_execute_edits_a_job_but_cannot_run_it(
     both = await call(jp_fetch, "PATCH", "jobs", str(job), body={"name": "r2", "paused": True})
     assert (both["name"], both["paused"]) == ("r2", True)
     await call(jp_fetch, "POST", "jobs", str(job), "rules", body={"text": "days > 3"})
+    # write: restoring a version (a file changes, nothing runs), through either API
+    saved = await call(jp_fetch, "POST", "versions", body={"path": "nb.ipynb"})
+    (jp_root_dir / "nb.ipynb").write_text(json.dumps(make_notebook([("code", "x = 2", [])])))
+    restored = await call(jp_fetch, "POST", "versions", str(saved["id"]), "restore")
+    assert (restored["source"]["number"], restored["after"]["number"]) == (1, 3)
+    checkpoint = ("api", "contents", "nb.ipynb", "checkpoints", "2")
+    await jp_fetch(*checkpoint, method="POST", body=b"", allow_nonstandard_methods=True)
+    assert "x = 2" in (jp_root_dir / "nb.ipynb").read_text()
 
-    # execute: running, scheduling, resuming, reproducing, recreating, restoring, testing
+    # execute: running, scheduling, resuming, reproducing, recreating, testing
     refusals = [
         ("POST", ("jobs", str(job), "run"), {}),
         ("POST", ("runs",), {"notebook_path": "nb.ipynb"}),
@@ -82,7 +90,6 @@ async def test_write_without_execute_edits_a_job_but_cannot_run_it(
         ("POST", ("runs", "1", "rerun"), {}),
         ("POST", ("runs", "1", "reproduce"), {}),
         ("POST", ("env", "recreate"), {"snapshot": "x", "path": "venv"}),
-        ("POST", ("versions", "1", "restore"), {}),
         ("POST", ("extract",), {"path": "nb.ipynb", "test": True}),
         # asked before anything of the request is checked: bad input refused only then
         ("POST", ("runs",), {"notebook_path": "nb.ipynb", "bogus": 1}),

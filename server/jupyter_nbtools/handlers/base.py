@@ -60,9 +60,14 @@ T = TypeVar("T")
 #: read (GET), write (POST/PUT/PATCH/DELETE) or execute (running code) on nbtools.
 AUTH_RESOURCE = "nbtools"
 
-#: The action that runs code (a run, a schedule, a reproduction, an environment recreate,
-#: a restore): a user allowed to ``write`` but not to ``execute`` can edit but not run.
+#: The action that runs code (a run, a schedule, a reproduction, an environment recreate, a
+#: package's tests, a service preview): a user allowed to ``write`` but not to ``execute``
+#: can edit but not run.
 EXECUTE = "execute"
+
+#: The action restoring a version needs, through ``POST /versions/{id}/restore`` or Jupyter's
+#: checkpoint API (:mod:`jupyter_nbtools.checkpoints`): it writes a file and runs nothing.
+RESTORE_ACTION = "write"
 
 #: The action reading the audit trail needs (``GET /audit``). Jupyter knows only read, write
 #: and execute; an Authorizer that grants actions one by one (as JupyterHub's scopes can)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from tornado import web
 
 from jupyter_nbtools.handlers.base import (
+    RESTORE_ACTION,
     NbtoolsHandler,
     authorized,
-    authorized_to_execute,
+    authorized_for,
     off_loop,
 )
 from jupyter_nbtools.handlers.bodies import body_fields
@@ -92,11 +93,12 @@ class VersionDiffHandler(NbtoolsHandler):
 class VersionRestoreHandler(NbtoolsHandler):
     @body_fields("as_path")
     @web.authenticated
-    @authorized_to_execute
+    @authorized_for(RESTORE_ACTION)
     @off_loop
     def post(self, version_id: str) -> None:
         """``{"as_path"?}``: put the version back onto its notebook (no ``as_path``, or null),
-        or into a new file (an empty ``as_path`` is a 400, never the notebook itself)."""
+        or into a new file (an empty ``as_path`` is a 400, never the notebook itself); needs
+        what restoring it through Jupyter's checkpoint API needs (``RESTORE_ACTION``)."""
         version = find_version(self, version_id)
         as_path = self.body_field(self.json_body(), "as_path", str)
         if as_path is not None:
