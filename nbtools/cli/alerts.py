@@ -308,7 +308,9 @@ def deliveries(
     """List notification deliveries (the outbox) with their attempts and last error."""
     from nbtools.metrics import list_notifications, retry_notification
 
-    queued = None if retry_id is None else retry_notification(cli_ctx.project, retry_id)
+    queued = (
+        None if retry_id is None else retry_notification(cli_ctx.project, retry_id, cli_ctx.actor)
+    )
     found = list_notifications(cli_ctx.project, job_id=job_id, status=status, limit=limit)
     models = [notification.to_wire() for notification in found]
     if as_json:

@@ -323,7 +323,9 @@ def recreate(
         _warn_non_reproducible(source)
         click.echo(f"Recreating snapshot {source.short_id} in {directory} ...", err=True)
     with waiting(f"pip is installing {len(source.distributions)} distributions"):
-        report = recreate_snapshot(source, directory, python)
+        report = recreate_snapshot(
+            source, directory, python, project=cli_ctx.project, actor=cli_ctx.actor
+        )
     if as_json:
         print_json(report.to_dict())
     else:

@@ -230,7 +230,9 @@ def gc(cli_ctx: CliContext, keep: int, dry_run: bool, as_json: bool) -> None:
     every version a run or an extraction references."""
     from nbtools import versioning
 
-    report = versioning.collect_garbage(cli_ctx.project, keep=keep, dry_run=dry_run)
+    report = versioning.collect_garbage(
+        cli_ctx.project, keep=keep, dry_run=dry_run, user=cli_ctx.actor
+    )
     if as_json:
         print_json(report.to_dict())
         return

@@ -17,7 +17,7 @@ snapshots takes a :class:`~nbtools.project.Project` and opens its own transactio
     write_output(path, text)                         # then the file, written whole
     import_text(project, text, "pylock.toml")        # stored
     import_file(project, path)                       # the same, read from a file
-    recreate_snapshot(snapshot, directory, python)   # RecreateReport
+    recreate_snapshot(snapshot, directory, python, project=project, actor="ana")  # RecreateReport
     list_kernels()                                   # [KernelSpec]
 
 Only the model and ``diff`` are imported with the package (``diff`` is also its module's

@@ -9,8 +9,9 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from nbtools import audit
 from nbtools.envsnap.diff import SnapshotDiff, diff
 from nbtools.envsnap.kernel_capture import capture_interpreter, snapshot_from_document
 from nbtools.envsnap.model import Distribution, Snapshot
@@ -18,6 +19,9 @@ from nbtools.envsnap.requirements import header, requirement_line
 from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.paths import real_path
 from nbtools.processes import run_watched
+
+if TYPE_CHECKING:
+    from nbtools.project import Project
 
 #: File written into the new environment listing what was installed.
 REQUIREMENTS_FILE = "nbtools-requirements.txt"
@@ -151,13 +155,21 @@ def check_new_directory(directory: Path) -> None:
         )
 
 
-def recreate(snapshot: Snapshot, directory: Path, python: str | None = None) -> RecreateReport:
+def recreate(
+    snapshot: Snapshot,
+    directory: Path,
+    python: str | None = None,
+    *,
+    project: Project | None = None,
+    actor: str | None = None,
+) -> RecreateReport:
     """Make a venv at ``directory`` (new or empty) and install the snapshot's pinned set.
 
     Hashes the snapshot recorded are enforced: the hashed distributions are installed with
     pip's ``--require-hashes`` (all of them in one step when every one is hashed, else first,
     the rest after). When anything fails, ``directory`` is left as it was (removed, or emptied
-    again).
+    again). With ``project``, audited there as ``env.recreate`` by ``actor`` once the checks
+    passed, before anything is installed (pip runs the packages' build code).
     """
     check_new_directory(directory)
     # A symbolic link to an empty directory: the venv goes where it points (venv refuses links).
@@ -173,6 +185,17 @@ def recreate(snapshot: Snapshot, directory: Path, python: str | None = None) -> 
             continue
         line, has_hashes = pinned_line(dist)
         (hashed if has_hashes else plain).append(line)
+    if project is not None:
+        shown = project.relative(directory) if project.contains(directory) else str(directory)
+        summary = {
+            "snapshot": snapshot.id,
+            "directory": shown,
+            "python": interpreter,
+            "distributions": len(hashed) + len(plain),
+        }
+        audit.record_now(
+            project.store, actor, "env.recreate", f"snapshot {snapshot.short_id}", summary
+        )
     existed = directory.exists()
     try:
         _install(interpreter, directory, snapshot, hashed, plain)

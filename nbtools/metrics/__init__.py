@@ -15,6 +15,7 @@ returns wire models from :mod:`.views`, written as JSON by
     metrics.add_target(project, 3, "webhook", url, ["failure"])  # TargetView
     metrics.remove_target(project, 4)   # RemovedTargetView (with cancelled_deliveries)
     metrics.list_notifications(project, status="failed")       # [NotificationView]
+    metrics.retry_notification(project, 12, "ana")             # NotificationView (audited)
     metrics.format_value(0.93, "ratio")                        # a value as people read it
     metrics.median([0.9, 0.855])                               # exact, never overflowing
     metrics.metric_series(project, 3, metric="acc", limit=50)  # up to MAX_PAGE_RUNS runs
@@ -129,7 +130,8 @@ def list_alerts(
 def acknowledge_alerts(
     project: Project, alert_ids: Sequence[int], user: str | None
 ) -> list[AlertView]:
-    """Mark alerts acknowledged by ``user`` (acknowledged ones are left as they are)."""
+    """Mark alerts acknowledged by ``user`` (acknowledged ones are left as they are), each
+    audited as ``alert.ack``."""
     from nbtools.metrics import alerts
     from nbtools.metrics.views import AlertView
 
@@ -196,16 +198,18 @@ def list_notifications(
         return [NotificationView.of(notification) for notification in found]
 
 
-def retry_notification(project: Project, notification_id: int) -> NotificationView:
+def retry_notification(
+    project: Project, notification_id: int, actor: str | None = None
+) -> NotificationView:
     """Queue a failed or waiting notification to be sent at the sender's next chance, with
     fresh attempts (:class:`~nbtools.errors.ConflictError` for one delivered, being sent, or
-    whose target was removed)."""
+    whose target was removed); audited as ``notify.retry`` by ``actor``."""
     from nbtools.metrics.notify import outbox
     from nbtools.metrics.views import NotificationView
     from nbtools.store.base import utcnow
 
     with project.store.session(write=True) as session:
-        return NotificationView.of(outbox.retry_now(session, notification_id, utcnow()))
+        return NotificationView.of(outbox.retry_now(session, notification_id, utcnow(), actor))
 
 
 def run_metrics(project: Project, run_id: int) -> dict[str, Any]:

@@ -108,7 +108,8 @@ def list_alerts(
 
 
 def acknowledge(session: Session, alert_ids: Sequence[int], user: str | None) -> list[Alert]:
-    """Mark alerts acknowledged (already acknowledged ones are left as they are)."""
+    """Mark alerts acknowledged (already acknowledged ones are left as they are); each one
+    acknowledged now is audited as ``alert.ack`` by ``user`` in the same transaction."""
     alerts = []
     for alert_id in alert_ids:
         alert = session.get(Alert, alert_id)
@@ -121,6 +122,8 @@ def acknowledge(session: Session, alert_ids: Sequence[int], user: str | None) ->
             alert.status = ACKNOWLEDGED
             alert.acknowledged_at = utcnow()
             alert.acknowledged_by = audit.stored_actor(user) if user else user
+            summary = {"job_id": alert.job_id, "run_id": alert.run_id, "rule": alert.rule_text}
+            audit.record(session, user, "alert.ack", f"alert {alert.id}", summary)
         alerts.append(alert)
     return alerts
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from nbtools import audit
 from nbtools.errors import ConflictError, InvalidInputError, StoreError
 from nbtools.project import Project
 from nbtools.store.tables import notebooks
@@ -45,9 +46,13 @@ class GcReport:
         return asdict(self)
 
 
-def collect_garbage(project: Project, keep: int = DEFAULT_KEEP, dry_run: bool = False) -> GcReport:
+def collect_garbage(
+    project: Project, keep: int = DEFAULT_KEEP, dry_run: bool = False, user: str | None = None
+) -> GcReport:
     """Remove versions beyond the last ``keep`` of each notebook (never named or referenced
-    ones), the objects no remaining version needs, and the space they took."""
+    ones), the objects no remaining version needs, and the space they took. History removed
+    is audited as ``version.gc`` by ``user``, in the transaction removing it (a dry run, or a
+    collection removing no version, records nothing)."""
     if keep < 1:
         raise InvalidInputError(
             f"keep must be at least 1 (got {keep}): the latest version is always kept.",
@@ -77,9 +82,25 @@ def collect_garbage(project: Project, keep: int = DEFAULT_KEEP, dry_run: bool = 
             for start in range(0, len(dead), _CHUNK):
                 shas = [row.sha for row in dead[start : start + _CHUNK]]
                 connection.execute(delete(version_objects).where(version_objects.c.sha.in_(shas)))
+            if doomed:
+                _audit(connection, user, report)
         _remove_unreferenced_files(project, store)
     report.bytes_after = disk_usage(store.directory)
     return report
+
+
+def _audit(connection: Connection, user: str | None, report: GcReport) -> None:
+    """The ``version.gc`` entry of a collection: each notebook's removed version numbers."""
+    removed: dict[str, list[int]] = defaultdict(list)
+    for version in report.versions_removed:
+        removed[version["path"]].append(version["number"])
+    summary = {
+        "keep": report.keep,
+        "removed": {path: sorted(numbers) for path, numbers in sorted(removed.items())},
+        "objects_removed": report.objects_removed,
+    }
+    count = len(report.versions_removed)
+    audit.record(connection, user, "version.gc", f"{count} versions", summary)
 
 
 def _doomed_versions(connection: Connection, keep: int) -> tuple[list[dict[str, Any]], int]:

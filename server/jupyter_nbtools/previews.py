@@ -27,6 +27,7 @@ from typing import IO, Any
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
+from nbtools import audit
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.export.writer import read_manifest
 from nbtools.processes import own_module_command
@@ -163,7 +164,8 @@ class ServicePreviews:
         self, package_dir: Path, started_by: str, *, api_key: str = "", record: bool = False
     ) -> tuple[Preview, bool]:
         """Serve the package extracted into ``package_dir``; ``(preview, created)``. A
-        package already previewed (and still running) answers its running preview.
+        package already previewed (and still running) answers its running preview. A new
+        one is audited as ``service.start`` by ``started_by`` before its process starts.
 
         ``api_key``: the service then refuses calls without it (``--api-key-env``).
         ``record``: its traffic is recorded in this project's store (``--record-to``).
@@ -201,6 +203,17 @@ class ServicePreviews:
             if record:
                 self.project.store.revision()  # made and migrated before the service opens it
                 command += ["--record-to", self.project.db_url]
+            preview_id = secrets.token_hex(6)
+            summary = {
+                "preview": preview_id,
+                "package": package,
+                "port": port,
+                "api_key": bool(api_key),
+                "record": record,
+            }
+            audit.record_now(
+                self.project.store, started_by, "service.start", f"service {relative}", summary
+            )
             process = subprocess.Popen(
                 command,
                 cwd=self.project.root,
@@ -215,7 +228,7 @@ class ServicePreviews:
             assert process.stdout is not None
             log = OutputLog()
             preview = Preview(
-                id=secrets.token_hex(6),
+                id=preview_id,
                 package=package,
                 package_dir=relative,
                 port=port,
@@ -230,10 +243,19 @@ class ServicePreviews:
             self._previews[preview.id] = preview
         return preview, True
 
-    def stop(self, preview_id: str) -> None:
-        """Stop a preview (SIGTERM, then SIGKILL of its group after the grace) and forget it."""
+    def stop(self, preview_id: str, actor: str | None = None) -> None:
+        """Stop a preview (SIGTERM, then SIGKILL of its group after the grace) and forget it;
+        audited as ``service.stop`` by ``actor``."""
         with self._lock:
             preview = self._get(preview_id)
+            summary = {
+                "preview": preview.id,
+                "package": preview.package,
+                "started_by": preview.started_by,
+                "state": preview.state,
+            }
+            target = f"service {preview.package_dir}"
+            audit.record_now(self.project.store, actor, "service.stop", target, summary)
             del self._previews[preview_id]
         _stop_group(preview)
 

@@ -56,5 +56,5 @@ async def test_a_long_user_name_acts_under_its_long_form(
         return [(e["actor"], e["action"]) for e in json.loads(reply.body)]
 
     for name in (LONG, stored):  # the full name, or the form the entries show
-        assert await entries_of(name) == [(stored, "job.create")]
+        assert await entries_of(name) == [(stored, "alert.ack"), (stored, "job.create")]
     assert await entries_of(LONG[:255]) == []  # not the name cut short

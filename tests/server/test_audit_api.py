@@ -105,7 +105,8 @@ async def test_a_restore_is_one_entry_by_its_user_through_either_api(
     jp_fetch: Any, jp_root_dir: Path
 ) -> None:
     """Jupyter's checkpoint restore (File > Revert Notebook to Checkpoint, or any version
-    number) and nbtools' own route record the same entry, each naming who restored."""
+    number) and nbtools' own route record the same entry, each naming who restored; so is
+    a collection removing versions."""
     for days in (7, 8):  # versions 1 and 2, saved by alice through Jupyter's contents API
         notebook = {**NOTEBOOK, "cells": [{**NOTEBOOK["cells"][0], "source": f"days = {days}"}]}
         model = {"type": "notebook", "format": "json", "content": notebook}
@@ -126,6 +127,12 @@ async def test_a_restore_is_one_entry_by_its_user_through_either_api(
     ]
     summary = {"path": "nb.ipynb", "version": 1, "as_path": None, "recorded_version": 3}
     assert [e["summary"] for e in restores] == [summary, summary]
+
+    # removing history is audited as well, naming who removed it
+    await as_user(jp_fetch, "bob", "POST", *API, "versions", "gc", body={"keep": 1})
+    (gc,) = await audit(jp_fetch, action="version.gc")
+    assert (gc["actor"], gc["target"]) == ("bob", "2 versions")
+    assert gc["summary"]["removed"] == {"nb.ipynb": [1, 2]}
 
 
 async def test_reading_the_trail_needs_the_admin_action(jp_fetch: Any) -> None:

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import update
 from tornado.httpclient import HTTPClientError
 
+from nbtools import audit
 from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.monitor import after_run, load_facts
 from nbtools.metrics.notify.payload import JobRef
@@ -171,6 +172,13 @@ async def test_alerts_list_counts_and_acknowledge(jp_fetch: Any, root_project: P
     acked = await call(jp_fetch, "alerts", str(alert["id"]), "ack", method="POST", body={})
     assert acked["status"] == "acknowledged"
     assert acked["acknowledged_by"]
+    again = await call(jp_fetch, "alerts", str(alert["id"]), "ack", method="POST", body={})
+    assert again["acknowledged_at"] == acked["acknowledged_at"]
+    (entry,) = audit.list_entries(root_project, action="alert.*")  # the second changed nothing
+    assert (entry.actor, entry.action, entry.target) == (
+        acked["acknowledged_by"], "alert.ack", f"alert {alert['id']}"
+    )  # fmt: skip
+    assert entry.summary == {"job_id": 1, "run_id": 8, "rule": "failed"}
     assert await call(jp_fetch, "alerts", "counts") == {}
     assert (await error_of(jp_fetch, "alerts", status="closed"))[0] == 400
     assert (await error_of(jp_fetch, "alerts", "77", "ack", method="POST", body={}))[0] == 404
@@ -253,6 +261,14 @@ async def test_a_delivery_is_sent_again_only_if_it_can_be(
     )
     queued = await call(jp_fetch, "notifications", str(waiting.id), "retry", method="POST", body={})
     assert (queued["id"], queued["status"], queued["attempts"]) == (waiting.id, "pending", 0)
+    # it sends the run's data out again: audited (the refused retries are not)
+    (entry,) = audit.list_entries(root_project, action="notify.retry")
+    assert (entry.actor, entry.target) == (audit.current_actor(), f"notification {waiting.id}")
+    assert entry.summary == {
+        "job_id": waiting.job_id, "target_id": waiting.target_id, "channel": "webhook",
+        "destination": "http://127.0.0.1:9/***", "event": waiting.event, "run_id": 2,
+        "alert_id": None, "status": "pending",
+    }  # fmt: skip
     removed = await call(jp_fetch, "notification-targets", str(waiting.target_id), method="DELETE")
     assert (removed["id"], removed["cancelled_deliveries"]) == (waiting.target_id, 1)
     (cancelled,) = await call(jp_fetch, "notifications", status="cancelled")

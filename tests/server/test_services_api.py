@@ -15,12 +15,13 @@ from jupyter_server.auth.authorizer import Authorizer
 from sqlalchemy import select
 
 from jupyter_nbtools.previews import LOG_LINE_CHARS, LOG_LINES, OutputLog, ServicePreviews
+from nbtools import audit
 from nbtools.errors import ConflictError
 from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.jobs.tables import Job
 from nbtools.metrics.tables import MetricValue
 from nbtools.project import Project
-from tests.conftest import make_notebook
+from tests.conftest import make_notebook, plant_json
 from tests.server.conftest import server_config
 from tests.server.openapi_spec import reply_validator
 
@@ -129,9 +130,12 @@ async def settled(api: Any, preview_id: str) -> dict[str, Any]:
 async def test_start_call_and_stop_a_preview(
     api: Any, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """... audited as ``service.start`` and ``service.stop`` by who did each; ``nbtools
+    serve`` runs in the root but imports none of its modules (as from a shell)."""
     # the server's own API key setting is not the preview's: it has none
     monkeypatch.setenv("NBTOOLS_SERVE_API_KEY_ENV", "NBTOOLS_TEST_SERVER_KEY")
     monkeypatch.setenv("NBTOOLS_TEST_SERVER_KEY", "the-server-s-key")
+    ran = plant_json(jp_root_dir)
     package_dir = write_package(jp_root_dir, "scorer", SCORER)
     started = await api("POST", "/services", 201, body={"package_dir": package_dir})
     assert started["state"] == "starting"
@@ -189,6 +193,24 @@ async def test_start_call_and_stop_a_preview(
         "field"
     ] == "preview_id"
     assert await api("GET", "/services", 200) == []
+    assert not ran.exists(), ran.read_text()
+    project = Project(jp_root_dir)
+    try:
+        entries = audit.list_entries(project, action="service.*")
+    finally:
+        project.close()
+    assert [(e.actor, e.action, e.target) for e in reversed(entries)] == [
+        ("alice", "service.start", "service scorer-pkg"),  # the second POST started nothing
+        ("alice", "service.stop", "service scorer-pkg"),
+    ]
+    start, stop = entries[1].summary, entries[0].summary
+    assert start == {
+        "preview": started["id"], "package": "scorer", "port": started["port"],
+        "api_key": False, "record": False,
+    }  # fmt: skip
+    assert stop == {
+        "preview": started["id"], "package": "scorer", "started_by": "alice", "state": "ready"
+    }  # fmt: skip
 
 
 async def test_a_preview_that_fails_at_startup_reports_its_log_and_ends(

@@ -390,10 +390,13 @@ def list_notifications(
     return list(session.scalars(query))
 
 
-def retry_now(session: Session, notification_id: int, now: datetime) -> Notification:
-    """Send a failed (or waiting) notification again at the next chance, with fresh attempts.
-    One that cannot be sent again (its target removed), that was delivered or that is being
-    sent is refused, saying so."""
+def retry_now(
+    session: Session, notification_id: int, now: datetime, actor: str | None = None
+) -> Notification:
+    """Send a failed (or waiting) notification again at the next chance, with fresh attempts;
+    audited as ``notify.retry`` by ``actor`` in the same transaction (it sends the run's data
+    out of the project again). One that cannot be sent again (its target removed), that was
+    delivered or that is being sent is refused, saying so."""
     notification = session.get(Notification, notification_id)
     if notification is None:
         raise NotFoundError(f"Notification {notification_id} does not exist.", id=notification_id)
@@ -404,9 +407,20 @@ def retry_now(session: Session, notification_id: int, now: datetime) -> Notifica
             id=notification_id,
             status=notification.status,
         )
+    summary = {
+        "job_id": notification.job_id,
+        "target_id": notification.target_id,
+        "channel": notification.channel,
+        "destination": listed_destination(notification.channel, notification.destination),
+        "event": notification.event,
+        "run_id": notification.run_id,
+        "alert_id": notification.alert_id,
+        "status": notification.status,  # before: failed, or pending (waiting)
+    }
     notification.status = PENDING
     notification.attempts = 0
     notification.next_attempt_at = now
+    audit.record(session, actor, "notify.retry", f"notification {notification_id}", summary)
     return notification
 
 

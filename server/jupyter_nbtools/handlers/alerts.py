@@ -135,7 +135,7 @@ class RetryHandler(NbtoolsHandler):
     @off_loop
     def post(self, notification_id: str) -> None:
         notification = self.path_id(notification_id, "notification_id")
-        self.reply(metrics.retry_notification(self.project, notification))
+        self.reply(metrics.retry_notification(self.project, notification, self.actor))
 
 
 ROUTES = [

@@ -147,7 +147,9 @@ class RecreateHandler(NbtoolsHandler):
             await self.call(envsnap.check_new_directory, directory)
             self.reply(None, status=204)
             return
-        report = await self.call(envsnap.recreate_snapshot, snapshot, directory)
+        report = await self.call(
+            envsnap.recreate_snapshot, snapshot, directory, project=self.project, actor=self.actor
+        )
         self.reply(report.to_dict())
 
 

@@ -52,7 +52,7 @@ class ServiceHandler(ServicesHandlerBase):
     @web.authenticated
     @authorized_to_execute
     async def delete(self, preview_id: str) -> None:
-        await self.call(self.previews.stop, preview_id)
+        await self.call(self.previews.stop, preview_id, self.actor)
         self.reply(None, 204)
 
 

@@ -118,7 +118,10 @@ class VersionsGcHandler(NbtoolsHandler):
         keep = self.body_field(body, "keep", int)
         dry_run = self.body_field(body, "dry_run", bool, False)
         report = versioning.collect_garbage(
-            self.project, keep=versioning.DEFAULT_KEEP if keep is None else keep, dry_run=dry_run
+            self.project,
+            keep=versioning.DEFAULT_KEEP if keep is None else keep,
+            dry_run=dry_run,
+            user=self.actor,
         )
         self.reply(report.to_dict())
 

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from nbtools import audit
 from nbtools.envsnap import write_output
 from nbtools.errors import InvalidInputError
+from nbtools.project import Project
 from tests.envsnap_support import EnvKernel, write_dist
 from tests.unit.envsnap.conftest import snapshot_id
 
@@ -406,6 +408,17 @@ def test_non_reproducible_entries_are_flagged_in_show_export_and_recreate(  # ty
 
     recreated = nbtools("recreate", taken, str(tmp_path / "copy"))
     assert f"Not reproducible: mine 0.1: {flagged['mine']}" in recreated.stderr
+    # audited as it started (pip then runs the packages' build code), whatever came of it
+    project = Project(tmp_path / "project")
+    try:
+        (entry,) = audit.list_entries(project, action="env.*")
+    finally:
+        project.close()
+    assert (entry.action, entry.actor) == ("env.recreate", audit.current_actor())
+    assert entry.target == f"snapshot {entry.summary['snapshot'][:12]}"
+    assert entry.summary["snapshot"].startswith(taken)
+    assert entry.summary["directory"] == str(tmp_path / "copy")  # outside the root: as given
+    assert entry.summary["python"] == sys.executable
 
 
 def test_a_file_pinning_nothing_is_an_empty_environment(nbtools, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nbtools import versioning
+from nbtools import audit, versioning
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.project import Project
 from nbtools.versioning.gc import disk_usage
@@ -31,14 +31,24 @@ def test_gc_keeps_the_last_n_named_and_referenced_versions(project: Project) -> 
     versioning.pin(project, versions[4].id, "run", "run-17")
     versioning.pin(project, versions[4].id, "run", "run-17")  # idempotent
     assert versioning.references(project, versions[4].id) == [{"kind": "run", "ref": "run-17"}]
-    dry = versioning.collect_garbage(project, keep=3, dry_run=True)
+    dry = versioning.collect_garbage(project, keep=3, dry_run=True, user="ana")
     assert sorted(v["number"] for v in dry.versions_removed) == [1, 2, 4, 6, 7]
     assert numbers(project) == list(range(10, 0, -1))  # a dry run removes nothing
+    assert audit.list_entries(project, action="version.gc") == []  # nor audits anything
     store_dir = project.store_dir / "versions"
     before = disk_usage(store_dir)
-    report = versioning.collect_garbage(project, keep=3)
+    report = versioning.collect_garbage(project, keep=3, user="ana")
     assert numbers(project) == [10, 9, 8, 5, 3]
     assert report.objects_removed > 0
+    (entry,) = audit.list_entries(project, action="version.*")  # history deleted: audited
+    assert (entry.actor, entry.action, entry.target) == ("ana", "version.gc", "5 versions")
+    assert entry.summary == {
+        "keep": 3,
+        "removed": {"nb.ipynb": [1, 2, 4, 6, 7]},
+        "objects_removed": report.objects_removed,
+    }
+    versioning.collect_garbage(project, keep=3, user="ana")  # nothing left to remove
+    assert len(audit.list_entries(project, action="version.gc")) == 1
     assert report.bytes_after < before
     assert versioning.verify(project).ok
     for version in versioning.history(project, "nb.ipynb"):
