@@ -12,7 +12,7 @@ from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.utils import url_path_join
 from tornado.httpclient import HTTPClientError
 
-from tests.conftest import make_notebook
+from tests.conftest import make_notebook, nbtools
 from tests.server.conftest import ONE_WORKER, server_config
 from tests.server.openapi_spec import reply_validator
 from tests.server.test_jobs_api import call, finished, refused
@@ -55,6 +55,14 @@ async def test_artifacts_are_listed_and_downloaded(jp_fetch: Any, jp_root_dir: P
     shown = await call(jp_fetch, "GET", "runs", str(run_id))
     reply_validator("/runs/{run_id}", "GET", 200).validate(shown)
     assert [a["name"] for a in shown["artifacts"]] == ["model.json"]
+    # where it is stored, relative to the root as the file browser shows paths (the server's
+    # layout is no client's business); the CLI's --json, for scripts on the server, in full
+    stored = f".nbtools/runs/{run_id}/artifacts/model.json"
+    (page,) = await call(jp_fetch, "GET", "runs")
+    assert listed[0]["location"] == shown["artifacts"][0]["location"] == stored
+    assert page["artifacts"][0]["location"] == stored
+    on_server = json.loads(nbtools(jp_root_dir, "runs", "show", str(run_id), "--json").stdout)
+    assert on_server["artifacts"][0]["location"] == str(jp_root_dir.resolve() / stored)
     response = await jp_fetch("nbtools", "api", "runs", str(run_id), "artifacts", "model.json")
     assert response.body == b'{"weight": 2}'
     assert response.headers["Content-Type"] == "application/octet-stream"

@@ -131,6 +131,7 @@ export interface RunArtifact {
   /** Bytes. */
   size: number;
   sha256: string;
+  /** Where it is stored: relative to the server root when inside it; a URL without its login. */
   location: string;
   created_at: string;
 }

@@ -3,14 +3,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized, off_loop
+from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized, off_loop, seen_from_root
 from jupyter_nbtools.handlers.download import attachment
 from nbtools.artifacts.stored import get_artifact, list_artifacts, open_artifact
+from nbtools.urls import without_login
 
 #: Bytes sent at a time: an artifact (up to 1 GiB) never sits whole in the server's memory.
 CHUNK_BYTES = 1 << 20
+
+
+def seen_artifacts(root: Path, artifacts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A run's artifacts as the REST API answers them: each ``location`` inside the root
+    relative to it, as error bodies write paths (:func:`~.base.seen_from_root`), and a URL
+    without its login: the server's layout and a storage's credentials are no client's
+    business. (``nbtools runs show --json`` keeps where each is stored, for scripts on the
+    server's machine.)"""
+    return [
+        {**artifact, "location": seen_from_root(root, without_login(artifact["location"]))}
+        for artifact in artifacts
+    ]
 
 
 class RunArtifactsHandler(NbtoolsHandler):
@@ -19,7 +35,7 @@ class RunArtifactsHandler(NbtoolsHandler):
     @off_loop
     def get(self, run_id: str) -> None:
         found = list_artifacts(self.project, self.path_id(run_id, "run_id"))
-        self.reply([artifact.to_dict() for artifact in found])
+        self.reply(seen_artifacts(self.project.root, [artifact.to_dict() for artifact in found]))
 
 
 class RunArtifactDownloadHandler(NbtoolsHandler):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tornado import web
 
+from jupyter_nbtools.handlers.artifacts import seen_artifacts
 from jupyter_nbtools.handlers.base import authorized, authorized_to_execute, off_loop
 from jupyter_nbtools.handlers.bodies import body_fields
 from jupyter_nbtools.handlers.download import attachment
@@ -32,7 +35,8 @@ class RunsHandler(JobsHandlerBase):
             limit=self.whole_number_argument("limit", 50, least=1, most=MAX_LIST) or 50,
             before=self.whole_number_argument("before", least=1, most=MAX_ID),
         )
-        self.reply(found)
+        root = self.project.root
+        self.reply([{**run, "artifacts": seen_artifacts(root, run["artifacts"])} for run in found])
 
     @body_fields(
         "notebook_path",
@@ -72,7 +76,9 @@ class RunHandler(JobsHandlerBase):
     @authorized
     @off_loop
     def get(self, run_id: str) -> None:
-        self.reply(jobs.show_run(self.project, self.path_id(run_id, "run_id")))
+        run = jobs.show_run(self.project, self.path_id(run_id, "run_id"))
+        artifacts = seen_artifacts(self.project.root, run.extra["artifacts"])
+        self.reply(replace(run, extra={**run.extra, "artifacts": artifacts}))
 
 
 class RunCancelHandler(JobsHandlerBase):
