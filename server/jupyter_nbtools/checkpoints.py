@@ -43,7 +43,8 @@ from tornado.web import HTTPError
 from traitlets import Any as AnyTrait
 from traitlets import Instance
 
-from jupyter_nbtools.handlers.base import AUTH_RESOURCE, RESTORE_ACTION, http_status
+from jupyter_nbtools.handlers.authorization import AUTH_RESOURCE, RESTORE_ACTION
+from jupyter_nbtools.handlers.base import http_status
 from jupyter_nbtools.identity import request_actor
 from nbtools import versioning
 from nbtools.errors import NbtoolsError

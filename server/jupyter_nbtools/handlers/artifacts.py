@@ -8,7 +8,8 @@ from typing import Any
 
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized, off_loop, seen_from_root
+from jupyter_nbtools.handlers.authorization import authorized
+from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop, seen_from_root
 from jupyter_nbtools.handlers.download import attachment
 from nbtools.artifacts.stored import get_artifact, list_artifacts, open_artifact
 from nbtools.urls import without_login

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tornado import web
 
-from jupyter_nbtools.handlers.base import ADMIN, NbtoolsHandler, authorized_for, off_loop
+from jupyter_nbtools.handlers.authorization import ADMIN, authorized_for
+from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from nbtools.audit import MAX_LIMIT, list_entries, parse_since
 from nbtools.ids import MAX_ID
 

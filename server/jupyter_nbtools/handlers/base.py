@@ -10,7 +10,7 @@ the URL, a number in the query, a field of the JSON body, a path) is checked one
 - ``json_body()`` (at most ``max_body_bytes``; a lone surrogate, text UTF-8 cannot hold,
   refused wherever it stands) and ``body_field(body, name, kind)``: the body, whose fields
   each method declares with ``@body_fields(...)`` (:mod:`.bodies`; any other is refused),
-  checked only once the Authorizer allowed the request (``@authorized``, from this module);
+  checked only once the Authorizer allowed the request (``@authorized``, :mod:`.authorization`);
 - ``resolve(path, field)`` and ``relative_path(path, field)``: paths, inside the root, never
   hidden (unless the contents manager's ``allow_hidden``) and never in the store directory.
 
@@ -28,13 +28,13 @@ from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from jupyter_core.utils import ensure_async
-from jupyter_server.auth.decorator import authorized as jupyter_authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado.web import HTTPError, RequestHandler
 
+from jupyter_nbtools.handlers.authorization import AUTH_RESOURCE
 from jupyter_nbtools.handlers.bodies import fields_taken, read_json, refuse_lone_surrogates
 from jupyter_nbtools.handlers.scrub import scrub_uri
 from jupyter_nbtools.identity import UNNAMED, request_actor
@@ -55,24 +55,6 @@ from nbtools.jsonvalues import dumps
 from nbtools.project import Project
 
 T = TypeVar("T")
-
-#: The resource name Authorizers see, so JupyterHub or a custom Authorizer can deny
-#: read (GET), write (POST/PUT/PATCH/DELETE) or execute (running code) on nbtools.
-AUTH_RESOURCE = "nbtools"
-
-#: The action that runs code (a run, a schedule, a reproduction, an environment recreate, a
-#: package's tests, a service preview): a user allowed to ``write`` but not to ``execute``
-#: can edit but not run.
-EXECUTE = "execute"
-
-#: The action restoring a version needs, through ``POST /versions/{id}/restore`` or Jupyter's
-#: checkpoint API (:mod:`jupyter_nbtools.checkpoints`): it writes a file and runs nothing.
-RESTORE_ACTION = "write"
-
-#: The action reading the audit trail needs (``GET /audit``). Jupyter knows only read, write
-#: and execute; an Authorizer that grants actions one by one (as JupyterHub's scopes can)
-#: must grant ``admin`` explicitly, so the trail stays closed to users who may only work.
-ADMIN = "admin"
 
 #: The default limit of a request body, in bytes (``NbtoolsApp.max_body_bytes``).
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -110,38 +92,6 @@ def _is_kind(value: object, kind: type) -> bool:
     if kind is float:
         return isinstance(value, (int, float))
     return isinstance(value, kind)
-
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def authorized_for(action: str | None) -> Callable[[F], F]:
-    """Jupyter's ``@authorized(action)`` (``None``: the request method's action, ``read`` for
-    GET and ``write`` for the others), typed, with the request's body checked once the
-    Authorizer has allowed it, before the method runs (:meth:`NbtoolsHandler.check_body`): a
-    request the user may not make is answered 403 whatever its body holds, and the Authorizer
-    is asked about every request."""
-
-    def decorate(method: F) -> F:
-        @functools.wraps(method)
-        def body_checked(self: NbtoolsHandler, *args: Any, **kwargs: Any) -> Any:
-            self.check_body()
-            return method(self, *args, **kwargs)
-
-        # a new decorator per method: one given no action keeps the first request's
-        return cast(F, jupyter_authorized(action)(body_checked))
-
-    return decorate
-
-
-def authorized(method: F) -> F:
-    """``@authorized`` for a handler method: the request method's action (``read``, ``write``)
-    asked of the Authorizer, then the body checked (:func:`authorized_for`)."""
-    return authorized_for(None)(method)
-
-
-#: ``@authorized("execute")`` for handler methods that run code.
-authorized_to_execute = authorized_for(EXECUTE)
 
 
 def off_loop(method: Callable[..., None]) -> Callable[..., Awaitable[None]]:
@@ -194,10 +144,10 @@ def seen_from_root(root: Path, value: Any) -> Any:
 class NbtoolsHandler(APIHandler):
     """Base of every nbtools handler.
 
-    Subclasses decorate each method with ``@tornado.web.authenticated`` and this module's
-    ``@authorized`` (``@authorized_to_execute`` where the request runs code), which checks the
-    body once the request is allowed; errors raised by the core become ``{"error", "message",
-    "details"}`` JSON with a 4xx status, and only bugs are 500.
+    Subclasses decorate each method with ``@tornado.web.authenticated`` and
+    :mod:`.authorization`'s ``@authorized`` (``@authorized_to_execute`` where the request runs
+    code), which checks the body once the request is allowed; errors raised by the core become
+    ``{"error", "message", "details"}`` JSON with a 4xx status, and only bugs are 500.
     """
 
     auth_resource = AUTH_RESOURCE

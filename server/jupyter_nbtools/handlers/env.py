@@ -10,12 +10,8 @@ from typing import Any
 
 from tornado import web
 
-from jupyter_nbtools.handlers.base import (
-    NbtoolsHandler,
-    authorized,
-    authorized_to_execute,
-    off_loop,
-)
+from jupyter_nbtools.handlers.authorization import authorized, authorized_to_execute
+from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from jupyter_nbtools.handlers.bodies import body_fields
 from nbtools import envsnap
 from nbtools.errors import InvalidInputError

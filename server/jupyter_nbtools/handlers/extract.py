@@ -13,7 +13,8 @@ import json
 
 from tornado import web
 
-from jupyter_nbtools.handlers.base import EXECUTE, NbtoolsHandler, authorized
+from jupyter_nbtools.handlers.authorization import EXECUTE, authorized
+from jupyter_nbtools.handlers.base import NbtoolsHandler
 from jupyter_nbtools.handlers.bodies import body_fields
 from nbtools import data, export, lineage
 from nbtools.notebooks import parse_notebook

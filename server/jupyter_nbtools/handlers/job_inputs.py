@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized, off_loop
+from jupyter_nbtools.handlers.authorization import authorized
+from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from nbtools import data, jobs
 
 

@@ -6,13 +6,8 @@ from typing import Any
 
 from tornado import web
 
-from jupyter_nbtools.handlers.base import (
-    EXECUTE,
-    NbtoolsHandler,
-    authorized,
-    authorized_to_execute,
-    off_loop,
-)
+from jupyter_nbtools.handlers.authorization import EXECUTE, authorized, authorized_to_execute
+from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from jupyter_nbtools.handlers.bodies import body_fields
 from jupyter_nbtools.jobs_service import JobsService
 from nbtools import jobs

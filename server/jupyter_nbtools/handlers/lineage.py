@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from tornado import web
 
-from jupyter_nbtools.handlers.base import authorized, authorized_to_execute, off_loop
+from jupyter_nbtools.handlers.authorization import authorized, authorized_to_execute
+from jupyter_nbtools.handlers.base import off_loop
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
 from nbtools import lineage
 

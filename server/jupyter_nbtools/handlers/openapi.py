@@ -6,7 +6,8 @@ from importlib.resources import files
 
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized
+from jupyter_nbtools.handlers.authorization import authorized
+from jupyter_nbtools.handlers.base import NbtoolsHandler
 
 #: The document, shipped beside the package's modules.
 SPEC = files("jupyter_nbtools") / "openapi.yaml"

@@ -7,7 +7,8 @@ from dataclasses import replace
 from tornado import web
 
 from jupyter_nbtools.handlers.artifacts import seen_artifacts
-from jupyter_nbtools.handlers.base import authorized, authorized_to_execute, off_loop
+from jupyter_nbtools.handlers.authorization import authorized, authorized_to_execute
+from jupyter_nbtools.handlers.base import off_loop
 from jupyter_nbtools.handlers.bodies import body_fields
 from jupyter_nbtools.handlers.download import attachment
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from tornado import web
 
-from jupyter_nbtools.handlers.base import NbtoolsHandler, authorized, authorized_to_execute
+from jupyter_nbtools.handlers.authorization import authorized, authorized_to_execute
+from jupyter_nbtools.handlers.base import NbtoolsHandler
 from jupyter_nbtools.handlers.bodies import body_fields, body_passed_on
 from jupyter_nbtools.previews import ServicePreviews
 

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from tornado import web
 
-from jupyter_nbtools.handlers.base import (
-    RESTORE_ACTION,
-    NbtoolsHandler,
-    authorized,
-    authorized_for,
-    off_loop,
-)
+from jupyter_nbtools.handlers.authorization import RESTORE_ACTION, authorized, authorized_for
+from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from jupyter_nbtools.handlers.bodies import body_fields
 from nbtools import versioning
 

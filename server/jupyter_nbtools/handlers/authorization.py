@@ -1,0 +1,70 @@
+"""What the server's Authorizer is asked: the resource ``nbtools``, its actions, and the
+decorators of handler methods, which ask it before anything of the request is read.
+
+Jupyter knows the actions read, write and execute; nbtools adds ``admin`` (reading the audit
+trail). docs/configuration.md ("Security") lists what each route needs.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar, cast
+
+from jupyter_server.auth.decorator import authorized as jupyter_authorized
+
+#: The resource name Authorizers see, so JupyterHub or a custom Authorizer can deny
+#: read (GET), write (POST/PUT/PATCH/DELETE) or execute (running code) on nbtools.
+AUTH_RESOURCE = "nbtools"
+
+#: The action that runs code (a run, a schedule, a reproduction, an environment recreate, a
+#: package's tests, a service preview): a user allowed to ``write`` but not to ``execute``
+#: can edit but not run.
+EXECUTE = "execute"
+
+#: The action restoring a version needs, through ``POST /versions/{id}/restore`` or Jupyter's
+#: checkpoint API (:mod:`jupyter_nbtools.checkpoints`): it writes a file and runs nothing.
+RESTORE_ACTION = "write"
+
+#: The action reading the audit trail needs (``GET /audit``). Jupyter knows only read, write
+#: and execute; an Authorizer that grants actions one by one (as JupyterHub's scopes can)
+#: must grant ``admin`` explicitly, so the trail stays closed to users who may only work.
+ADMIN = "admin"
+
+
+class BodyChecked(Protocol):
+    """A handler whose request body can be checked (:class:`~.base.NbtoolsHandler`)."""
+
+    def check_body(self) -> None: ...
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def authorized_for(action: str | None) -> Callable[[F], F]:
+    """Jupyter's ``@authorized(action)`` (``None``: the request method's action, ``read`` for
+    GET and ``write`` for the others), typed, with the request's body checked once the
+    Authorizer has allowed it, before the method runs
+    (:meth:`~.base.NbtoolsHandler.check_body`): a request the user may not make is answered
+    403 whatever its body holds, and the Authorizer is asked about every request."""
+
+    def decorate(method: F) -> F:
+        @functools.wraps(method)
+        def body_checked(self: BodyChecked, *args: Any, **kwargs: Any) -> Any:
+            self.check_body()
+            return method(self, *args, **kwargs)
+
+        # a new decorator per method: one given no action keeps the first request's
+        return cast(F, jupyter_authorized(action)(body_checked))
+
+    return decorate
+
+
+def authorized(method: F) -> F:
+    """``@authorized`` for a handler method: the request method's action (``read``, ``write``)
+    asked of the Authorizer, then the body checked (:func:`authorized_for`)."""
+    return authorized_for(None)(method)
+
+
+#: ``@authorized("execute")`` for handler methods that run code.
+authorized_to_execute = authorized_for(EXECUTE)
