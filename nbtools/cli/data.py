@@ -253,7 +253,7 @@ def sync(cli_ctx: CliContext, path: str | None, prune: bool, as_json: bool) -> N
         print_json(report.to_dict())
         return
     if not (report.added or report.updated or report.unchanged):
-        from nbtools.data.catalogfile import CATALOG_FILE
+        from nbtools.data import CATALOG_FILE
 
         changed = "" if report.removed else "; nothing changed"
         click.echo(visible(f"{path or CATALOG_FILE} declares no datasets{changed}."))

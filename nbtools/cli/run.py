@@ -65,7 +65,7 @@ def prepare_output(
     ``force`` (:func:`~nbtools.outfiles.check_outfile`)."""
     if output is None:
         return
-    from nbtools.jobs.outputs import is_run_output
+    from nbtools.jobs import is_run_output
     from nbtools.outfiles import check_outfile
 
     reads = None if notebook is None else project.resolve(notebook)

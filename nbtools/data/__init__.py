@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # ``X as X``: the face's names, re-exported for type checkers
     from nbtools.data.catalog import list_datasets as list_datasets
     from nbtools.data.catalog import page_datasets as page_datasets
     from nbtools.data.catalog import remove_dataset as remove_dataset
+    from nbtools.data.catalogfile import CATALOG_FILE as CATALOG_FILE
     from nbtools.data.catalogfile import export_catalog as export_catalog
     from nbtools.data.catalogfile import sync_catalog as sync_catalog
     from nbtools.data.check import DataCheck as DataCheck
@@ -83,6 +84,7 @@ _LAZY = {
             "remove_dataset",
         )
     },
+    "CATALOG_FILE": ("catalogfile", "CATALOG_FILE"),
     "export_catalog": ("catalogfile", "export_catalog"),
     "sync_catalog": ("catalogfile", "sync_catalog"),
     "DataCheck": ("check", "DataCheck"),

@@ -55,7 +55,13 @@ if TYPE_CHECKING:
     from nbtools.jobs.idempotency import check_key as check_idempotency_key
     from nbtools.jobs.leases import Claimer
     from nbtools.jobs.models import Run
-    from nbtools.jobs.outputs import RunOutput, copy_output_notebook, error_traceback, run_output
+    from nbtools.jobs.outputs import (
+        RunOutput,
+        copy_output_notebook,
+        error_traceback,
+        is_run_output,
+        run_output,
+    )
     from nbtools.jobs.overview import MAX_PAGE, JobOverview, JobsPage, ListJobsQuery
     from nbtools.jobs.parameters import split_assignment
     from nbtools.jobs.presence import SchedulerSeen
@@ -79,6 +85,7 @@ _LAZY = {
     "copy_output_notebook": ("outputs", "copy_output_notebook"),
     "error_traceback": ("outputs", "error_traceback"),
     "run_output": ("outputs", "run_output"),
+    "is_run_output": ("outputs", "is_run_output"),
     "SchedulerSeen": ("presence", "SchedulerSeen"),
     "check_idempotency_key": ("idempotency", "check_key"),
     "checked_parameters": ("submit", "checked_parameters"),
@@ -127,6 +134,7 @@ __all__ = [
     "execute_run",
     "find_job",
     "find_retry",
+    "is_run_output",
     "job_names",
     "list_jobs",
     "list_runs",
