@@ -72,6 +72,20 @@ def environment_variable(cls: type[Settings], name: str) -> str:
     return f"{cls.env_prefix}{name.upper()}"
 
 
+def config_file_of(environ: Mapping[str, str]) -> Path | None:
+    """The config file ``$NBTOOLS_CONFIG`` names, None when it is unset or empty; a name
+    holding bytes that are not UTF-8 is refused naming the variable, as ``--config`` is."""
+    from nbtools.text import require_utf8
+
+    named = environ.get(CONFIG_FILE_VARIABLE, "")
+    if not named:
+        return None
+    require_utf8(
+        f"${CONFIG_FILE_VARIABLE}", named, "the environment", variable=CONFIG_FILE_VARIABLE
+    )
+    return Path(named)
+
+
 def read_config_file(path: Path, classes: Iterable[type[Settings]] | None = None) -> Layer:
     """The settings in a Jupyter-style config file: Python (``c.Class.option = value``) or JSON,
     read by traitlets' own loaders; the options of ``classes`` (default: every settings class)
@@ -183,8 +197,11 @@ def _refuse_in_place_change(option: str, lazy: LazyConfigValue, default: Any) ->
 def environment_config(
     environ: Mapping[str, str], classes: Iterable[type[Settings]] | None = None
 ) -> Layer:
-    """The settings given by environment variables (empty values count as unset)."""
+    """The settings given by environment variables (empty values count as unset). A value
+    holding bytes that are not UTF-8 is refused naming its variable, as such a flag is
+    (:func:`~nbtools.text.require_utf8`)."""
     from nbtools.errors import InvalidInputError
+    from nbtools.text import require_utf8
 
     layer: Layer = {}
     for cls in classes or settings_classes():
@@ -193,6 +210,7 @@ def environment_config(
             value = environ.get(variable, "")
             if not value:
                 continue
+            require_utf8(f"${variable}", value, "the environment", variable=variable)
             try:  # its type and bounds, named by the variable
                 parsed = validated(trait, _from_text(trait, value))
             except ValueError as error:

@@ -1,7 +1,10 @@
 """Free text a person gives (a description, an owner, a version's message): the one check of
-what a database column can hold, shared by every field of that kind."""
+what a database column can hold, shared by every field of that kind; and the one check that
+text given on the command line or in the environment is UTF-8 (:func:`require_utf8`)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from nbtools.errors import InvalidInputError
 
@@ -15,3 +18,60 @@ def parse_text(value: str | None, field: str, limit: int) -> str:
             f"The {field} must be text of at most {limit} characters, without NUL.", field=field
         )
     return value.strip()
+
+
+def require_utf8(
+    named: str, text: str, read_from: str = "this command line", **details: Any
+) -> None:
+    """Refuse ``text``, given as ``named`` (an option, ``--root``; an argument, ``NOTEBOOK``;
+    an environment variable, ``$NBTOOLS_ROOT``) in ``read_from`` (this command line, the
+    environment), when it holds bytes that are not UTF-8: a file name in another encoding,
+    which Python reads byte by byte as lone surrogates (``\\udcff``). nbtools keeps paths,
+    names and values as UTF-8, which has no character for them, so whatever took it would
+    fail later, with a traceback. UTF-8 that Python read in the locale's encoding instead
+    (ASCII, Python's UTF-8 mode off) is refused for what it is, saying what to do.
+    ``details``: the error's (``field``, ``variable``). A URL's login is not shown."""
+    from nbtools.jsonplaces import encodable
+
+    if encodable(text):
+        return
+    from nbtools.urls import without_login  # only to refuse: it is no light import
+
+    typed = _utf8_read_otherwise(text)
+    if typed is not None:
+        import sys
+
+        raise InvalidInputError(
+            f"{named}: {without_login(typed)} is UTF-8 text, but Python reads {read_from} as "
+            f"{sys.getfilesystemencoding()}, its locale's encoding, and could not open a file "
+            "of that name: run nbtools in a UTF-8 locale (LC_ALL=C.UTF-8) or with "
+            "PYTHONUTF8=1.",
+            **details,
+        )
+    raise InvalidInputError(
+        f"{named} must be UTF-8 text, as nbtools keeps paths, names and values: "
+        f"{without_login(as_typed(text))} holds bytes that are not UTF-8 (shown as \\xNN). "
+        "Give it in UTF-8 (rename a file whose name is not).",
+        **details,
+    )
+
+
+def _utf8_read_otherwise(text: str) -> str | None:
+    """``text`` as UTF-8 reads its bytes, when they are UTF-8 that Python read otherwise (a
+    locale whose encoding is not UTF-8, Python's UTF-8 mode off); None when they are not."""
+    import os
+
+    try:
+        return os.fsencode(text).decode("utf-8")
+    except UnicodeError:
+        return None
+
+
+def as_typed(text: str) -> str:
+    """``text`` as its bytes were typed, each byte that is not UTF-8 as ``\\xff``."""
+    from nbtools.jsonplaces import escaped
+
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no byte was read as
+        return escaped(text)

@@ -72,10 +72,9 @@ class CliContext:
 
     def config(self, classes: tuple[type[Settings], ...]) -> Layer:
         """Every layer for ``classes``: config file, then environment, then flags."""
-        from nbtools.settings import CONFIG_FILE_VARIABLE, layered_config
+        from nbtools.settings import config_file_of, layered_config
 
-        named = self.config_file or self.environ.get(CONFIG_FILE_VARIABLE) or None
-        path = Path(named) if named else None
+        path = self.config_file or config_file_of(self.environ)
         return layered_config(path, self.environ, self.flags, classes=classes)
 
     def settings(self, cls: type[S]) -> S:

@@ -54,49 +54,20 @@ def refuse_bytes_not_utf8(ctx: click.Context) -> None:
 
 def check_utf8(param: click.Parameter, text: str) -> None:
     """Refuse ``text``, typed for ``param``, naming it, when it holds bytes that are not UTF-8
-    (a file name in another encoding; Python reads each such byte as a lone surrogate,
-    ``\\udcff``): nbtools keeps paths, names and values as UTF-8, which has no character for
-    them, so the command would fail later, with a traceback. For a type that looks its value
-    up as it converts it (``JOB``), before the command's own check."""
-    from nbtools.jsonplaces import encodable
+    (:func:`nbtools.text.require_utf8`, which checks the environment's variables alike). For
+    a type that looks its value up as it converts it (``JOB``), before the command's own
+    check."""
+    from nbtools.text import require_utf8
 
-    if encodable(text):
-        return
-    from nbtools.errors import InvalidInputError
-
-    named = (
-        max(param.opts, key=len)
-        if isinstance(param, click.Option)
-        else param.human_readable_name.strip("[].")
-    )
-    typed = _utf8_read_otherwise(text)
-    if typed is not None:
-        import sys
-
-        from nbtools.cli.output import visible
-
-        raise InvalidInputError(
-            f"{named}: {visible(typed)} is UTF-8 text, but Python reads this command line as "
-            f"{sys.getfilesystemencoding()}, its locale's encoding, and could not open a file "
-            "of that name: run nbtools in a UTF-8 locale (LC_ALL=C.UTF-8) or with "
-            "PYTHONUTF8=1.",
-            field=param.name,
-        )
-    raise InvalidInputError(
-        f"{named} must be UTF-8 text, as nbtools keeps paths, names and values: "
-        f"{_as_typed(text)} holds bytes that are not UTF-8 (shown as \\xNN). Give it in UTF-8 "
-        "(rename a file whose name is not).",
-        field=param.name,
-    )
+    require_utf8(shown_name(param), text, field=param.name)
 
 
-def _utf8_read_otherwise(text: str) -> str | None:
-    """``text`` as UTF-8 reads its bytes, when they are UTF-8 that Python read otherwise (a
-    locale whose encoding is not UTF-8, Python's UTF-8 mode off); None when they are not."""
-    try:
-        return os.fsencode(text).decode("utf-8")
-    except UnicodeError:
-        return None
+def shown_name(param: click.Parameter) -> str:
+    """``param`` as a message names it: an option by its long form (``--root``), an argument
+    as click's usage shows it, in capitals (``NOTEBOOK``, without ``[…]``)."""
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len)
+    return param.human_readable_name.strip("[].")
 
 
 def _texts(value: object) -> list[str]:
@@ -106,16 +77,6 @@ def _texts(value: object) -> list[str]:
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
     return [value] if isinstance(value, str) else []
-
-
-def _as_typed(text: str) -> str:
-    """``text`` as its bytes were typed, each byte that is not UTF-8 as ``\\xff``."""
-    from nbtools.jsonplaces import escaped
-
-    try:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a surrogate no byte was read as
-        return escaped(text)
 
 
 def name_the_flag(ctx: click.Context, error: NbtoolsError) -> None:

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import functools
 import os
-from pathlib import Path
 
 from nbtools.config import OpenLineageSettings
-from nbtools.settings import CONFIG_FILE_VARIABLE, build, layered_config
+from nbtools.settings import build, config_file_of, layered_config
 
 #: The client's own configuration file, looked for in the working directory and
 #: ``~/.openlineage/`` (after ``$OPENLINEAGE_CONFIG``).
@@ -25,8 +24,7 @@ STANDARD_FILE = "openlineage.yml"
 @functools.cache
 def current() -> OpenLineageSettings:
     """This process's settings: ``$NBTOOLS_CONFIG``'s file, then the environment."""
-    named = os.environ.get(CONFIG_FILE_VARIABLE)
-    config = layered_config(Path(named) if named else None, classes=(OpenLineageSettings,))
+    config = layered_config(config_file_of(os.environ), classes=(OpenLineageSettings,))
     return build(OpenLineageSettings, config)
 
 

@@ -7,6 +7,7 @@ Python reads each byte of the command line that is not UTF-8 as a lone surrogate
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -135,5 +136,54 @@ def test_an_actor_typed_with_bytes_that_are_not_utf8_is_exit_2(root: Path) -> No
         cli, ["--root", str(root), "version", "save", "p.ipynb"]
     )
     assert variable.exit_code == 2
-    assert "$NBTOOLS_ACTOR=" in variable.stderr
+    assert "Error: $NBTOOLS_ACTOR must be UTF-8 text, as nbtools keeps paths" in variable.stderr
     assert json.loads(nbtools(root, "version", "log", "p.ipynb", "--json").stdout) == []
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("NBTOOLS_DB_URL", b"sqlite:///{root}/\xff.db"),
+        ("NBTOOLS_DB_URL", b"postgresql://me:secret@db/\xff"),  # its login not shown
+        ("NBTOOLS_ROOT", b"{root}/\xff"),
+        ("NBTOOLS_STORE_DIR", b"st\xff"),
+        ("NBTOOLS_CONFIG", b"{root}/\xff.py"),
+        ("NBTOOLS_ACTOR", b"a\xff"),
+    ],
+)
+def test_an_environment_variable_holding_bytes_that_are_not_utf8_is_exit_2_naming_it(
+    root: Path, variable: str, value: bytes
+) -> None:
+    """As a shell passes it (``NBTOOLS_DB_URL=$(printf 'sqlite:////x/\\xff.db')``): the
+    database's URL was a traceback (UnicodeEncodeError), the root's refusal showed
+    ``\\udcff``, the config file was looked for; each is now refused as such a flag is,
+    naming the variable, before anything is made."""
+    (root / "\udcff").mkdir()  # what the root and the config file name exists
+    (root / "\udcff.py").write_text("c.NbtoolsSettings.actor = 'x'\n")
+    given = value.replace(b"{root}", bytes(root))
+    command = [sys.executable, "-c", "from nbtools.cli.main import main; main()", "status"]
+    environment = {**os.environb, variable.encode(): given}
+    for json_asked in (False, True):
+        done = subprocess.run(
+            [*command, *(["--json"] if json_asked else [])],
+            capture_output=True,
+            env=environment,
+            cwd=root,
+        )
+        assert done.returncode == 2, done.stderr
+        said = done.stderr.decode()
+        shown = given.decode("utf-8", "backslashreplace").replace("me:secret@", "")
+        expected = (
+            f"${variable} must be UTF-8 text, as nbtools keeps paths, names and values: "
+            f"{shown} holds bytes that are not UTF-8 (shown as \\xNN)."
+        )
+        assert said.startswith(f"Error: {expected} Give it in UTF-8"), said
+        assert "Traceback" not in said
+        assert "secret" not in said
+        if json_asked:
+            error = json.loads(done.stdout)
+            assert error["message"].startswith(expected)
+            assert error["details"] == {"variable": variable}
+    assert sorted(path.name for path in root.iterdir()) == sorted(
+        ["bad.ipynb", "p.ipynb", "q\udcff.ipynb", "\udcff", "\udcff.py"]
+    )

@@ -20,6 +20,7 @@ from nbtools.metrics.config import NotificationSettings
 from nbtools.settings import (
     bounds,
     build,
+    config_file_of,
     environment_variable,
     layered_config,
     settings_classes,
@@ -367,6 +368,26 @@ def test_an_environment_value_out_of_bounds_names_its_variable_and_the_bounds(
         layered_config(None, {variable: value})
     assert info.value.message.endswith(f"expected {expected}.")
     assert info.value.message.startswith(f"${variable}={value!r} is not a valid ")
+
+
+def test_every_variable_holding_bytes_that_are_not_utf8_is_refused_naming_it() -> None:
+    """Every option's variable, whatever its type (a number's ``\\xff`` was "expected an
+    integer", a text's a lone surrogate a trait named as such, or no word at all), and
+    ``$NBTOOLS_CONFIG``: the server reads them too."""
+    for cls in settings_classes():
+        for name in cls.class_trait_names(config=True):
+            variable = environment_variable(cls, name)
+            with pytest.raises(InvalidInputError) as info:
+                layered_config(None, {variable: "1\udcff"}, classes=(cls,))
+            assert info.value.message.startswith(
+                f"${variable} must be UTF-8 text, as nbtools keeps paths, names and values: "
+                "1\\xff holds bytes that are not UTF-8 (shown as \\xNN)."
+            )
+            assert info.value.details == {"variable": variable}
+    with pytest.raises(InvalidInputError) as info:
+        config_file_of({"NBTOOLS_CONFIG": "c\udcff.py"})
+    assert info.value.message.startswith("$NBTOOLS_CONFIG must be UTF-8 text")
+    assert config_file_of({"NBTOOLS_CONFIG": ""}) is None
 
 
 def test_every_number_option_is_finite_and_bounded_where_a_bound_means_something() -> None:
