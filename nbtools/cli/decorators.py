@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -20,10 +21,11 @@ CommandFunction = TypeVar("CommandFunction", bound=Callable[..., Any])
 
 def pass_cli(function: Callable[..., Any]) -> Callable[..., Any]:
     """The command gets the :class:`CliContext` as its first argument; an error it raises
-    about a field that one of its options sets (``details["field"]``: an option's name, or a
-    field :func:`fields_as_flags` maps) names that option. A message starting with the field
-    (``keep must be …``) starts with the flag instead; another one ends with ``See --keep.``,
-    unless it names the flag already. A refusal that another field would let through
+    about a field that one of its options or arguments sets (``details["field"]``: an
+    option's or argument's name, or a field :func:`fields_as_flags` maps; else the argument
+    whose value it holds) names that option or argument (:func:`name_the_flag`). A message
+    starting with the field (``keep must be …``) starts with the flag instead; another one
+    ends with ``See --keep.`` (``See DIRECTORY.``), unless it names the flag already. A refusal that another field would let through
     (``details["override"]``: "… or force the write", ``force``) ends by naming that field's
     option too, in the same sentence (``See --output or --force.``). The library's messages speak to every client (the REST
     API, JupyterLab), so they name no flag themselves. A value typed with bytes that are not
@@ -80,12 +82,15 @@ def _texts(value: object) -> list[str]:
 
 
 def name_the_flag(ctx: click.Context, error: NbtoolsError) -> None:
-    """Name in ``error``'s message the option of the command of ``ctx`` that sets the field
-    it is about (see :func:`pass_cli`); also for an option's callback, which reads its value
-    before the command runs (a path: :mod:`nbtools.cli.paths`). An option sets the field
-    named as its value is (``out``) and, taking a value, the one named as its long form
+    """Name in ``error``'s message the option or argument of the command of ``ctx`` that sets
+    the field it is about (see :func:`pass_cli`); also for an option's callback, which reads
+    its value before the command runs (a path: :mod:`nbtools.cli.paths`). An option sets the
+    field named as its value is (``out``) and, taking a value, the one named as its long form
     (``--output``: ``output``, the REST API's name of what it gives; a flag's long form is no
-    field: ``version show --notebook`` prints a notebook, its argument NOTEBOOK names one)."""
+    field: ``version show --notebook`` prints a notebook, its argument NOTEBOOK names one). An
+    argument sets the field named as it is (``directory``), and is named as click's usage
+    shows it (``DIRECTORY``); a refusal naming no field of the command is about the argument
+    whose value its details hold (:func:`_argument_refused`: a path the library refused)."""
     flags: dict[str, str] = {}
     for param in ctx.command.params:
         if isinstance(param, click.Option) and param.name:
@@ -93,8 +98,42 @@ def name_the_flag(ctx: click.Context, error: NbtoolsError) -> None:
             if not param.is_flag:
                 flags.setdefault(flag.lstrip("-").replace("-", "_"), flag)
             flags[param.name] = flag
+        elif isinstance(param, click.Argument) and param.name:
+            flags[param.name] = shown_name(param)
     # pass_cli's wrapper carries the function's attributes (functools.wraps)
-    _name_the_flag(error, {**flags, **getattr(ctx.command.callback, _FLAGS_OF_FIELDS, {})})
+    flags.update(getattr(ctx.command.callback, _FLAGS_OF_FIELDS, {}))
+    field = error.details.get("field")
+    if not (isinstance(field, str) and field in flags):
+        field = _argument_refused(ctx, error.details)
+    _name_the_flag(error, flags, field)
+
+
+def _argument_refused(ctx: click.Context, details: Mapping[str, Any]) -> str | None:
+    """The argument of the command of ``ctx`` whose value (as the command received it: a
+    path made root-relative) is a text of ``details``: the library names what it refused by
+    its own field (``path``, ``directory``), which the command's argument may not share."""
+    texts = {value for value in details.values() if isinstance(value, str) and value}
+    for param in ctx.command.params:
+        given = _texts(ctx.params.get(param.name or ""))
+        if isinstance(param, click.Argument) and param.name and texts.intersection(given):
+            return param.name
+    return None
+
+
+@contextlib.contextmanager
+def reading(ctx: click.Context | None, param: click.Parameter | None) -> Iterator[None]:
+    """A refusal of ``param``'s value as it is read (by its callback or its type, before the
+    command runs: a path, a job's name), bad input or nothing found, is about ``param``: it
+    is named as the command's own errors are (:func:`name_the_flag`)."""
+    from nbtools.errors import InvalidInputError, NotFoundError  # not at import: `--help`
+
+    try:
+        yield
+    except (InvalidInputError, NotFoundError) as error:
+        if ctx is not None and param is not None:
+            error.details.setdefault("field", param.name)
+            name_the_flag(ctx, error)
+        raise
 
 
 #: The attribute :func:`fields_as_flags` sets on a command's function.
@@ -113,9 +152,8 @@ def fields_as_flags(flags: Mapping[str, str]) -> Callable[[CommandFunction], Com
     return mark
 
 
-def _name_the_flag(error: NbtoolsError, flags: Mapping[str, str]) -> None:
+def _name_the_flag(error: NbtoolsError, flags: Mapping[str, str], field: str | None) -> None:
     named = []
-    field = error.details.get("field")
     flag = flags.get(field) if isinstance(field, str) else None
     if field is not None and flag is not None:
         if error.message.startswith(f"{field} "):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import CommandFunction, check_utf8
+from nbtools.cli.decorators import CommandFunction, check_utf8, reading
 
 if TYPE_CHECKING:
     _IdType = click.ParamType[int]
@@ -31,7 +31,8 @@ class JobType(_IdType):
             self.fail("needs the nbtools command's context to look the job up", param, ctx)
         from nbtools.jobs import find_job
 
-        return find_job(cli_ctx.project, str(value)).id
+        with reading(ctx, param):  # "No job is named 'x'. … See JOB."
+            return find_job(cli_ctx.project, str(value)).id
 
 
 JOB = JobType()

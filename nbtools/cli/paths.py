@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import name_the_flag
+from nbtools.cli.decorators import reading
 from nbtools.errors import InvalidInputError
 from nbtools.paths import real_path
 
@@ -91,12 +91,9 @@ def root_relative_option(
     path refused names the option (``See --as.``)."""
     if value is None:
         return None
-    try:
-        return root_relative(ctx.ensure_object(CliContext).project, value)
-    except InvalidInputError as error:
-        error.details.setdefault("field", param.name)
-        name_the_flag(ctx, error)
-        raise
+    project = ctx.ensure_object(CliContext).project  # a store's refusal is not the path's
+    with reading(ctx, param):
+        return root_relative(project, value)
 
 
 def root_relative_location(

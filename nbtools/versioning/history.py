@@ -390,7 +390,8 @@ _REF = re.compile(r"([0-9]+)|latest(?:~([0-9]+))?")
 
 def resolve(project: Project, path: str, ref: str, field: str = "ref") -> Version:
     """A version of ``path`` by reference: its number (``3``), ``latest`` or ``latest~N``;
-    errors name the reference as the input ``field``."""
+    errors name the reference as the input ``field``, but for a notebook that neither exists
+    nor has versions (its path is what is wrong)."""
     match = _REF.fullmatch(ref.strip())
     if match is None:
         raise InvalidInputError(
@@ -415,9 +416,9 @@ def resolve(project: Project, path: str, ref: str, field: str = "ref") -> Versio
             row = connection.execute(query.limit(1)).first()
         known = row is not None or connection.execute(_versions_of(key).limit(1)).first()
     if row is None:
-        raise NotFoundError(
-            _no_version(project, key, ref, bool(known)), path=key, ref=ref, field=field
-        )
+        # no such notebook at all: its path is what is wrong, not the reference
+        about = {"field": field} if known or project.resolve(key).is_file() else {}
+        raise NotFoundError(_no_version(project, key, ref, bool(known)), path=key, ref=ref, **about)
     return _to_version(row, key)
 
 

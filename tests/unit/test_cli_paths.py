@@ -183,7 +183,8 @@ def test_a_notebook_path_through_a_loop_or_with_a_nul_byte_exits_2(tmp_path: Pat
     for args in (("run", "a\x00b.ipynb"), ("schedule", "add", "a\x00b.ipynb")):
         result = CliRunner().invoke(cli, ["--root", str(root), *args, "--json"])
         assert result.exit_code == 2, result.output
-        assert json.loads(result.stdout)["message"] == "The path contains a NUL byte."
+        message = "The path contains a NUL byte. See NOTEBOOK."
+        assert json.loads(result.stdout)["message"] == message
 
 
 def test_a_path_too_long_in_folders_not_made_yet_exits_2_before_anything_is_made(
@@ -218,7 +219,7 @@ def test_a_path_too_long_in_folders_not_made_yet_exits_2_before_anything_is_made
         assert refused.exit_code == 2, refused.output
         said = " ".join(refused.stderr.split())
         assert "is too long for the file system: shorten its file or folder names." in said
-        assert said.endswith(" See --output.") == (field == "output"), said
+        assert said.endswith(" See --output." if field == "output" else " See DIRECTORY.")
         answered = invoke(["--root", str(root), *args, "--json"])
         assert json.loads(answered.stdout)["details"]["field"] == field
         assert not (root / "new").exists()
@@ -232,6 +233,57 @@ def test_a_flag_is_never_named_for_an_argument_of_its_name(tmp_path: Path) -> No
     assert refused.returncode == 2, refused.stderr
     assert refused.stderr.startswith("Error: ../x.ipynb is outside the project root")
     assert "--notebook" not in refused.stderr
+
+
+def test_every_refusal_of_an_argument_names_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refusal of what an argument gave said what was wrong but not which argument: with
+    two (``env recreate SNAPSHOT DIRECTORY``) the user had to guess. Each names it as the
+    usage line does, once: by the field the refusal names, else by the value it holds (a
+    path the library refused under its own name, ``directory``, ``path``)."""
+    from click.testing import CliRunner
+
+    from nbtools.cli.app import cli
+
+    root = tmp_path / "project"
+    (root / "full").mkdir(parents=True)
+    (root / "full" / "x").touch()
+    (root / "loop").symlink_to("loop")
+    (root / "empty.ipynb").touch()
+    (root / "requirements.txt").write_text("requests==2.31.0\n")
+    monkeypatch.chdir(root)  # where DIRECTORY is read from, as NOTEBOOK is
+    invoke = functools.partial(CliRunner().invoke, cli, catch_exceptions=False)
+    imported = invoke(["--root", str(root), "env", "import", "requirements.txt", "--json"])
+    snapshot = json.loads(imported.stdout)["short_id"]
+    for args, said, named in (
+        (["env", "recreate", snapshot, "full"], "full exists and is not an empty", "DIRECTORY"),
+        (["env", "recreate", snapshot, "loop"], "a loop of symbolic links", "DIRECTORY"),
+        (["env", "recreate", "abc", "new"], "No snapshot 'abc'.", "SNAPSHOT"),
+        (["init", "loop"], "a loop of symbolic links", "DIRECTORY"),
+        (["version", "save", "../x.ipynb"], "is outside the project root", "NOTEBOOK"),
+        (["version", "save", "missing.ipynb"], "Notebook not found: missing.ipynb", "NOTEBOOK"),
+        (["extract", "empty.ipynb"], "empty.ipynb is empty: it is not a notebook.", "NOTEBOOK"),
+        # no such notebook: the notebook's path is what is wrong, not the version asked for
+        (["version", "show", "ghost.ipynb", "1"], "ghost.ipynb has no versions", "NOTEBOOK"),
+        (["data", "add", "d", "loop"], "a loop of symbolic links", "LOCATION"),
+        (["schedule", "pause", "nojob"], "No job is named 'nojob'.", "JOB"),
+        # named by the message itself: not twice
+        (["version", "save", "q\udcff.ipynb"], "NOTEBOOK must be UTF-8 text", "NOTEBOOK"),
+    ):
+        refused = invoke(["--root", str(root), *args])
+        assert refused.exit_code == 2, refused.output
+        message = " ".join(refused.stderr.split())
+        assert said in message, message
+        assert message.count(named) == 1, message
+        assert message.endswith(f" See {named}.") or message.startswith(f"Error: {named} ")
+        for other in ("SNAPSHOT", "DIRECTORY", "NOTEBOOK", "VERSION", "NAME", "LOCATION"):
+            assert other == named or other not in message, message
+        answered = json.loads(invoke(["--root", str(root), *args, "--json"]).stdout)
+        assert answered["message"] == message.removeprefix("Error: ")
+    assert sorted(path.name for path in root.iterdir()) == [
+        ".nbtools", "empty.ipynb", "full", "loop", "requirements.txt"
+    ]  # fmt: skip
 
 
 def test_a_store_directory_named_relative_to_the_root_marks_the_root(tmp_path: Path) -> None:

@@ -153,7 +153,7 @@ def test_a_number_is_an_id_first_then_a_name(tmp_path: Path, jobs: dict[str, int
     missing = nbtools(tmp_path, "schedule", "pause", "99")
     assert (missing.exit_code, missing.output) == (
         2,
-        "Error: Job 99 does not exist. List jobs with `nbtools schedule list`.\n",
+        "Error: Job 99 does not exist. List jobs with `nbtools schedule list`. See JOB.\n",
     )
 
 
@@ -161,7 +161,7 @@ def test_unknown_and_ambiguous_names_exit_2(tmp_path: Path, jobs: dict[str, int]
     unknown = nbtools(tmp_path, "alerts", "rule", "add", "monthly", "failed")
     assert (unknown.exit_code, unknown.output) == (
         2,
-        "Error: No job is named 'monthly'. List jobs with `nbtools schedule list`.\n",
+        "Error: No job is named 'monthly'. List jobs with `nbtools schedule list`. See JOB.\n",
     )
     assert "Did you mean 'weekly'?" in nbtools(tmp_path, "runs", "list", "--job", "Weekly").output
 
@@ -173,7 +173,8 @@ def test_unknown_and_ambiguous_names_exit_2(tmp_path: Path, jobs: dict[str, int]
     first, second = [job["id"] for job in listed if job["name"] == "nightly"]
     assert (ambiguous.exit_code, ambiguous.output) == (
         2,
-        f"Error: 2 jobs are named 'nightly' (ids {first}, {second}); give the job's id instead.\n",
+        f"Error: 2 jobs are named 'nightly' (ids {first}, {second}); give the job's id instead. "
+        "See JOB.\n",
     )
     assert len(listed) == 4  # nothing was removed
 
