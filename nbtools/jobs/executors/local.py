@@ -4,14 +4,16 @@ Concurrency is bounded by the pool size (default: the number of cores); further 
 wait in a queue. Workers are plain subprocesses speaking JSON lines (no fork of the server,
 no re-import of its ``__main__``). A worker that dies is replaced, and its run is reported
 lost so the caller can end it (the reaper would, later, from the missing heartbeat). A
-replacement that cannot start (the machine's limits) is said once and tried again every
-:data:`RESPAWN_SECONDS`, while the workers left go on serving runs.
+replacement that cannot start (the machine's limits: no file descriptor, memory, process or
+thread left) is said once and tried again every :data:`RESPAWN_SECONDS`, while the workers
+left go on serving runs.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import errno
 import functools
 import json
 import logging
@@ -151,6 +153,9 @@ class LocalExecutor(Executor):
         )
 
     def _spawn(self) -> None:
+        """Start a worker (with the thread answering its requests to the zygote); one that
+        cannot start is an :class:`OSError`: no file descriptor, memory or process left, or
+        no thread (``EAGAIN``, the worker just started killed again)."""
         command = own_module_command(
             "nbtools.jobs.executors.worker",
             *("--kernel", self.kernel, "--cwd", str(self.cwd), "--owner", str(os.getpid())),
@@ -181,8 +186,6 @@ class LocalExecutor(Executor):
         assert process.stdout is not None
         os.set_blocking(process.stdout.fileno(), False)
         worker = _Worker(process)
-        self._workers.append(worker)
-        self._selector.register(process.stdout, selectors.EVENT_READ, worker)
         if self._zygote is not None and ours is not None:
             worker.link = threading.Thread(
                 target=answer,
@@ -190,7 +193,16 @@ class LocalExecutor(Executor):
                 name=f"nbtools-zygote-{worker.pid}",
                 daemon=True,
             )
-            worker.link.start()
+            try:
+                worker.link.start()
+            except RuntimeError as error:  # "can't start new thread": the system's limit
+                ours.close()
+                kill_tree(worker.pid)  # no kernel of its own yet
+                process.wait()
+                _close_pipes(process)
+                raise OSError(errno.EAGAIN, f"no thread can be started for it ({error})") from None
+        self._workers.append(worker)
+        self._selector.register(process.stdout, selectors.EVENT_READ, worker)
 
     def _forked(self, worker: _Worker, pid: int) -> None:
         """A kernel was forked for ``worker`` (it leads its own process group)."""
@@ -291,7 +303,7 @@ class LocalExecutor(Executor):
 
     def _refill(self) -> None:
         """(The loop) Start workers in place of those that died, up to :attr:`size`. One that
-        cannot start (no file descriptor, memory or process left) is said once, in one line,
+        cannot start (no file descriptor, memory, process or thread left) is said once, in one line,
         and tried again every :data:`RESPAWN_SECONDS`, while the workers left serve runs."""
         failure: OSError | None = None
         with self._lock:

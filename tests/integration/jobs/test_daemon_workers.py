@@ -297,3 +297,114 @@ def test_a_scheduler_short_of_a_worker_claims_only_runs_its_live_workers_can_sta
             assert ended.status == SUCCEEDED
     finally:
         scheduler.shutdown()
+
+
+#: Runs a command with the real user id of ``nobody`` (which the kernel counts processes and
+#: threads by, against ``RLIMIT_NPROC``) and root's other rights (the interpreter may lie in
+#: root's home), without the two capabilities that exempt a process from that limit.
+AS_NOBODY = """\
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+for capability in (21, 24):  # CAP_SYS_ADMIN, CAP_SYS_RESOURCE
+    if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+        raise OSError(ctypes.get_errno(), "cannot drop a capability")
+os.setresuid(65534, 0, 0)
+os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
+"""
+
+#: A config file whose audit hook (added once) sees each worker the executor starts: at the
+#: ``{at}``th it holds the daemon to the processes and threads its real user has, plus one
+#: (once their count is steady: those of the worker that ended gone): the worker starts, the
+#: thread answering it cannot. The first worker started once ``{lift}`` exists lifts the
+#: limit again.
+THREADS_LEFT_AT_A_WORKER = """\
+import os, resource, sys, time
+
+def _tasks_of_this_user():
+    tasks, zombies = 0, 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{{pid}}/status") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+            if int(fields["Uid"].split()[0]) == os.getuid():
+                tasks += len(os.listdir(f"/proc/{{pid}}/task"))
+                zombies += fields["State"].split()[0] == "Z"
+        except (OSError, KeyError, ValueError):
+            continue
+    return tasks, zombies
+
+def _on_worker(event, args):
+    if event != "subprocess.Popen" or "nbtools.jobs.executors.worker" not in args[1]:
+        return
+    sys.workers_started += 1
+    _, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+    if os.path.exists({lift!r}):
+        resource.setrlimit(resource.RLIMIT_NPROC, (hard, hard))
+    elif sys.workers_started == {at}:
+        # once the count is steady for half a second: the ended worker's kernel reaped, the
+        # other's threads started
+        deadline, seen = time.monotonic() + 30, []
+        while time.monotonic() < deadline:
+            seen.append(_tasks_of_this_user())
+            steady = seen[-25:]
+            if len(steady) == 25 and len(set(steady)) == 1 and steady[0][1] == 0:
+                break
+            time.sleep(0.02)
+        resource.setrlimit(resource.RLIMIT_NPROC, (seen[-1][0] + 1, hard))
+
+if not hasattr(sys, "workers_started"):
+    sys.workers_started = 0
+    sys.addaudithook(_on_worker)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="runs the daemon as another user (needs root)")
+def test_a_worker_whose_thread_cannot_start_is_said_once_and_dispatching_goes_on(
+    project: Project, notebook_factory: NotebookFactory, tmp_path: Path, leftovers: None
+) -> None:
+    """At the limit of processes and threads (``ulimit -u``) as a killed worker is replaced:
+    the worker started but the thread answering its requests to the kernel zygote could not,
+    and the error (``can't start new thread``) killed the executor's thread, so the daemon
+    never dispatched another run, silently. Now the worker is stopped again, the failure is
+    said in one line, the worker left runs what is queued, and the replacement starts once
+    the limit allows it."""
+    notebook_factory("quick.ipynb", [("code", "n = 1", [])])
+    log, lift, config = tmp_path / "daemon.log", tmp_path / "lift", tmp_path / "config.py"
+    config.write_text(THREADS_LEFT_AT_A_WORKER.format(at=3, lift=str(lift)))
+    command = scheduler_command(project)[1:]  # after the interpreter
+    with log.open("wb") as err:
+        daemon = subprocess.Popen(
+            [sys.executable, "-c", AS_NOBODY, *command, "--workers", "2", "--poll", "0.2"],
+            stderr=err,
+            # not --config: click would check nobody may read it (os.access: the real user)
+            env={**os.environ, "NBTOOLS_CONFIG": str(config)},
+        )
+    try:
+        # the kernels are the workers' own: as nobody, the zygote finds no interpreter it may
+        # run (os.access: the real user), but each worker has its link to it all the same
+        wait_until(lambda: log.read_text().count("--existing") == 2, "both workers' kernels")
+        os.kill(workers_of(project)[0], signal.SIGKILL)
+        wait_until(lambda: "cannot start a worker" in log.read_text(), "the failure")
+        run = queue_run(project, "quick.ipynb", {})
+        ended = wait_for(project, run.id, lambda r: r.finished_at is not None)
+        assert ended.status == SUCCEEDED
+        lift.touch()
+        wait_until(lambda: len(workers_of(project)) == 2, "the replacement")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=120)
+    said = log.read_text()
+    assert daemon.returncode == 0, said
+    assert "Traceback" not in said
+    assert [line for line in said.splitlines() if "cannot start" in line] == [
+        "nbtools: cannot start a worker in place of one that ended: no thread can be started "
+        "for it (can't start new thread). 1 of 2 workers serve runs meanwhile; it is tried "
+        "again every 1 s. Start fewer workers (JobsSettings.workers) or raise the system limit "
+        "it hit (ulimit)."
+    ], said
+    told = [line for line in said.splitlines() if line.startswith("nbtools")]  # not kernels'
+    assert told[-2:] == [
+        "nbtools: executor workers started again: 2 of 2",
+        "nbtools scheduler: stopped.",
+    ]
+    assert workers_of(project) == []
