@@ -153,7 +153,14 @@ def project_from_environment() -> Project:
     extracted package, a service. It is ``$NBTOOLS_ROOT``, else the project holding the
     working directory (:func:`nearest_root`, by ``$NBTOOLS_STORE_DIR``); its store is
     ``$NBTOOLS_DB_URL`` or the project's SQLite file. One project per process and location
-    (its store stays open)."""
+    (its store stays open). A variable holding bytes that are not UTF-8 is refused naming it,
+    as the CLI refuses it (:func:`~nbtools.text.require_utf8`)."""
+    from nbtools.text import require_utf8
+
+    for variable in (ROOT_VARIABLE, DB_URL_VARIABLE, STORE_DIR_VARIABLE):
+        require_utf8(
+            f"${variable}", os.environ.get(variable, ""), "the environment", variable=variable
+        )
     root = os.environ.get(ROOT_VARIABLE, "")
     db_url = os.environ.get(DB_URL_VARIABLE, "")
     store_dir = os.environ.get(STORE_DIR_VARIABLE, "") or DEFAULT_STORE_DIR

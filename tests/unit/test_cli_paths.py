@@ -406,6 +406,26 @@ def test_code_without_the_cli_finds_its_project_by_the_store_directory(
     assert (found.root, found.store_dir) == (root, tmp_path / "elsewhere")
 
 
+@pytest.mark.parametrize("variable", ["NBTOOLS_ROOT", "NBTOOLS_DB_URL", "NBTOOLS_STORE_DIR"])
+def test_code_without_the_cli_refuses_a_variable_holding_bytes_that_are_not_utf8(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """A notebook's kernel, a served package: the database's URL (and a root or store
+    directory naming one) was a UnicodeEncodeError; it is refused as the CLI refuses it."""
+    (tmp_path / ".nbtools").mkdir()
+    monkeypatch.chdir(tmp_path)
+    for name in ("NBTOOLS_ROOT", "NBTOOLS_DB_URL", "NBTOOLS_STORE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, f"sqlite:///{tmp_path}/\udcff.db")
+    with pytest.raises(InvalidInputError) as refused:
+        project_from_environment()
+    assert refused.value.message.startswith(
+        f"${variable} must be UTF-8 text, as nbtools keeps paths, names and values: "
+        f"sqlite:///{tmp_path}/\\xff.db holds bytes that are not UTF-8 (shown as \\xNN)."
+    )
+    assert refused.value.details == {"variable": variable}
+
+
 def test_the_server_s_root_is_held_to_the_root_its_store_records(tmp_path: Path) -> None:
     """The server does not look for the project (its root is its own): a store elsewhere
     recording another root stops it rather than keeping notebooks under a second name."""
