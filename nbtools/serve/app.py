@@ -53,7 +53,13 @@ from nbtools.serve.info import loaded_artifacts, service_info
 from nbtools.serve.problems import field_problems
 from nbtools.serve.replies import error_responses, result_annotation
 from nbtools.serve.signature import call_arguments, request_model
-from nbtools.serve.startup import IMPORT_FAILURES, StartupError, log_failure, reason
+from nbtools.serve.startup import (
+    IMPORT_FAILURES,
+    HeldOutput,
+    StartupError,
+    log_failure,
+    reason,
+)
 from nbtools.serve.telemetry import MinuteAggregates, PrometheusMetrics
 from nbtools.serve.uses import REFUSED, CallUses, UsesLog
 
@@ -98,14 +104,16 @@ class Service:
     # -- start-up ---------------------------------------------------------------------------
     def start(self, app: FastAPI) -> None:
         """Import the package, add its endpoints, open the recorder; raise StartupError."""
+        held = HeldOutput()  # what the package prints as it fails comes after nbtools' line
         try:
             self.api_key = api_key(self.settings, os.environ)
-            module = importlib.import_module(self.package)
-            functions = {name: _resolve(ref) for name, ref in self.endpoints.items()}
+            with held:
+                module = importlib.import_module(self.package)
+                functions = {name: _resolve(ref) for name, ref in self.endpoints.items()}
             for name, function in functions.items():
                 self._add_endpoints(app, name, function)
         except IMPORT_FAILURES as error:
-            raise StartupError(reason(error)) from error
+            raise StartupError(reason(error), printed=held.text) from error
         app.version = str(getattr(module, "__version__", app.version))
         app.openapi_schema = None
         self.module = module
@@ -405,7 +413,8 @@ def build_app(
         try:
             service.start(app)
         except StartupError as error:
-            log_failure(package, error.message, error.__cause__ or error)
+            printed = str(error.details.get("printed", ""))
+            log_failure(package, error.message, error.__cause__ or error, printed)
             service.failure_told = True
             raise
         # Start-up objects (the app, its libraries, the notebook's model) live as long as the

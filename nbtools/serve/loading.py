@@ -6,7 +6,8 @@ exception there escape: a traceback through uvicorn and the command, exit code 1
 ``sys.exit()``, that call's code and no word), and with several workers each worker dying
 and started again, for ever. :class:`ServiceConfig` makes
 it a start-up failure as one in the lifespan is: told once (:mod:`nbtools.serve.startup`),
-exit code 3, on which uvicorn's supervisor stops every worker. uvicorn is imported here, so
+with what the package printed meanwhile after nbtools' own line, exit code 3, on which
+uvicorn's supervisor stops every worker. uvicorn is imported here, so
 this module is imported only once serving starts.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 import uvicorn
 
 from nbtools.serve.runner import configure_logging
-from nbtools.serve.startup import IMPORT_FAILURES, exit_failed
+from nbtools.serve.startup import IMPORT_FAILURES, HeldOutput, exit_failed
 
 
 class ServiceConfig(uvicorn.Config):
@@ -30,7 +31,9 @@ class ServiceConfig(uvicorn.Config):
         configure_logging()
 
     def load_app(self) -> Any:
+        held = HeldOutput()  # what the package prints as it fails comes after nbtools' line
         try:
-            return super().load_app()
+            with held:
+                return super().load_app()
         except IMPORT_FAILURES as error:
-            exit_failed(str(self.app).split(".", 1)[0], error)
+            exit_failed(str(self.app).split(".", 1)[0], error, held.text)

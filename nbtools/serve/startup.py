@@ -8,15 +8,23 @@ package before its command runs (:func:`nbtools.serve.import_failed`). Each way 
 one entry, ``start-up of churn failed: FileNotFoundError: model.bin is missing``, followed by
 the traceback from the package's first line on (where in the notebook's code it failed),
 without the frames of the import machinery, uvicorn, Starlette or nbtools in front of it.
+
+What the package writes to ``sys.stdout`` and ``sys.stderr`` while ``nbtools serve`` imports it
+is held (:class:`HeldOutput`): written out as it came once the import succeeds, and shown in
+the entry, after its first line and indented, when the import fails. Otherwise what the
+package printed as it failed would come first, read as nbtools' own words: argparse's usage
+message of another program, for module-level code reading the service's command line.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
+import textwrap
 import traceback
 from types import TracebackType
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from nbtools.errors import NbtoolsError
 
@@ -57,23 +65,81 @@ def reason(error: BaseException) -> str:
     return text
 
 
-def exit_failed(package: str, error: BaseException) -> NoReturn:
-    """Tell that importing ``package`` failed (:func:`log_failure`) and end the process with
-    :attr:`StartupError.exit_code`, uvicorn's code for a failed start-up, on which its
-    supervisor stops every worker."""
-    log_failure(package, reason(error), error)
+def exit_failed(package: str, error: BaseException, printed: str = "") -> NoReturn:
+    """Tell that importing ``package`` failed (:func:`log_failure`; ``printed``: what it
+    wrote meanwhile) and end the process with :attr:`StartupError.exit_code`, uvicorn's code
+    for a failed start-up, on which its supervisor stops every worker."""
+    log_failure(package, reason(error), error, printed)
     raise SystemExit(StartupError.exit_code)
 
 
-def log_failure(package: str, told: str, error: BaseException) -> None:
-    """Log that ``package`` failed to start (``told``: why), with the part of ``error``'s
+def log_failure(package: str, told: str, error: BaseException, printed: str = "") -> None:
+    """Log that ``package`` failed to start (``told``: why): what it printed as it was
+    imported (``printed``, :class:`HeldOutput`), indented, then the part of ``error``'s
     traceback from the package's own code on (none when it never got there)."""
+    parts = [f"start-up of {package} failed: {told}"]
+    if printed.strip():
+        shown = textwrap.indent(printed.rstrip(), "    ")
+        parts.append(f"  {package} printed as it was imported:\n{shown}")
     own = _own_frames(error.__traceback__, package)
-    if own is None:
-        log.error("start-up of %s failed: %s", package, told)
-        return
-    lines = traceback.format_exception(type(error), error, own)
-    log.error("start-up of %s failed: %s\n%s", package, told, "".join(lines).rstrip())
+    if own is not None:
+        parts.append("".join(traceback.format_exception(type(error), error, own)).rstrip())
+    log.error("%s", "\n".join(parts))
+
+
+class HeldOutput:
+    """While in effect (``with``), what is written to ``sys.stdout`` and ``sys.stderr`` is
+    held, in the order it came (:attr:`text`). On leaving, it is written out to each stream
+    as it came, unless an import failure (:data:`IMPORT_FAILURES`) ends the block: the
+    failure's entry shows it then (:func:`log_failure`). A log handler keeps the stream it
+    was given: the log's lines are not held."""
+
+    def __init__(self) -> None:
+        self._chunks: list[tuple[TextIO, str]] = []
+        self._streams: tuple[TextIO, TextIO] | None = None
+
+    @property
+    def text(self) -> str:
+        """Everything held, both streams' in the order written."""
+        return "".join(text for _, text in self._chunks)
+
+    def __enter__(self) -> HeldOutput:
+        self._streams = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = (_Holding(self._chunks, stream) for stream in self._streams)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        frames: TracebackType | None,
+    ) -> None:
+        assert self._streams is not None, "entered first"
+        sys.stdout, sys.stderr = self._streams
+        if error is None or not isinstance(error, IMPORT_FAILURES):
+            for stream, text in self._chunks:
+                stream.write(text)
+            for stream in self._streams:
+                stream.flush()
+
+
+class _Holding(io.TextIOBase):
+    """A stream in place of ``original`` whose writes :class:`HeldOutput` holds."""
+
+    def __init__(self, chunks: list[tuple[TextIO, str]], original: TextIO) -> None:
+        super().__init__()
+        self._chunks, self._original = chunks, original
+
+    def write(self, text: str) -> int:
+        self._chunks.append((self._original, text))
+        return len(text)
+
+    @property  # io's is a property too: its stubs call it an attribute
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._original, "encoding", None) or "utf-8"
+
+    def writable(self) -> bool:
+        return True
 
 
 def _own_frames(frames: TracebackType | None, package: str) -> TracebackType | None:

@@ -156,7 +156,9 @@ def test_a_package_that_imports_serves_from_its_console_script(
     ("where", "code", "workers", "exit_code"),
     [
         # the default module, imported with the package: argparse reads `nbtools serve …`
+        ("export", "import argparse\nargparse.ArgumentParser().parse_args()", "1", "2"),
         ("export", "import argparse\nargparse.ArgumentParser().parse_args()", "2", "2"),
+        ("export other", "import argparse\nargparse.ArgumentParser().parse_args()", "1", "2"),
         # a module only the app's start-up (its lifespan) imports: the served function's
         ("export other", "import sys\nsys.exit('bye')", "1", "bye"),
     ],
@@ -173,7 +175,8 @@ def test_module_code_ending_the_process_is_a_failed_start_up_told_once(
     """argparse's ``parse_args()`` at module level reads the service's own command line and
     exits 2 (after its usage message); ``sys.exit`` in a module the lifespan imports was
     uvicorn's "Exception in 'lifespan' protocol" traceback. Each is one entry, exit 3, and
-    no worker started again."""
+    no worker started again. argparse's usage message, another program's, came before that
+    entry, as if nbtools' own: it is in the entry, after its first line, indented."""
     cells = [
         ("code", f"#| {where}\n{code}\ndef f(x: int) -> int:\n    return x", ["serve"]),
         ("code", "n = 1", ["export"]),
@@ -188,3 +191,15 @@ def test_module_code_ending_the_process_is_a_failed_start_up_told_once(
     assert len(entries) <= int(workers), output  # each worker once: none started again
     assert " died" not in output, output  # uvicorn's word for a worker it starts again
     assert "lifespan" not in output, output  # uvicorn's traceback of a failed lifespan
+    if "argparse" in code:
+        assert not re.search(r"^\S*(usage|error):", output, re.M), output  # none on its own
+        printed = re.findall(
+            r"^ERROR: nbtools\.serve: start-up of broken failed: .*\n"
+            r"  broken printed as it was imported:\n"
+            r"    usage: \S+ \[-h\]\n"
+            rf"    \S+: error: unrecognized arguments: serve .*--workers {workers}\b.*\n"
+            r"Traceback ",
+            output,
+            re.M,
+        )
+        assert len(printed) == len(entries), output
