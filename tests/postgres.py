@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -82,22 +83,35 @@ class PostgresServer:
     def create_database(self, name: str, template: str = "template1") -> str:
         """Create a database, empty or a copy of ``template`` (which nobody may be connected
         to), and return its SQLAlchemy URL."""
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return self.url(name)
+
+    def drop_database(self, name: str) -> None:
+        """Drop a database, ending the sessions still connected to it."""
+        self._execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+    def _execute(self, statement: str) -> None:
         import psycopg
 
         dsn = f"host=127.0.0.1 port={self.port} user={self.user} dbname=postgres"
         with psycopg.connect(dsn, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-        return self.url(name)
+            connection.execute(statement)
 
     def shutdown(self) -> None:
         """Stop the server, keeping its data (``start()`` brings it back on the same port)."""
+        self._signal(signal.SIGINT)  # a fast shutdown: it writes a checkpoint, then exits
+
+    def stop(self) -> None:
+        """Stop the server and remove its files. An immediate shutdown: the checkpoint a
+        fast one writes first would be thrown away with the data."""
+        self._signal(signal.SIGQUIT)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _signal(self, signum: signal.Signals) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(2)  # SIGINT: fast shutdown
+            self.process.send_signal(signum)
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-
-    def stop(self) -> None:
-        self.shutdown()
-        shutil.rmtree(self.workdir, ignore_errors=True)
+                self.process.wait()

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -130,14 +130,12 @@ def test_the_copy_waits_for_no_running_run(
 
 
 def test_a_copy_killed_half_way_leaves_the_new_database_empty(
-    project: Project, postgres_server: Any, migrated_postgres_template: str
+    project: Project, postgres_databases: Callable[..., str], migrated_postgres_template: str
 ) -> None:
     """SIGKILL while the copy waits to insert runs (a lock this test holds), after it
     inserted the jobs: the database has no row afterwards, and a new copy into it succeeds."""
     queue_a_job_run(project)
-    target = postgres_server.create_database(
-        f"copy_{uuid.uuid4().hex[:12]}", template=migrated_postgres_template
-    )
+    target = postgres_databases(migrated_postgres_template)
     dsn = make_url(target).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(dsn) as holder, psycopg.connect(dsn, autocommit=True) as watcher:
         holder.execute("LOCK TABLE runs IN SHARE MODE")  # inserts wait, reads do not

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -87,11 +88,6 @@ def away_from_utc(url: str) -> None:
         engine.dispose()
 
 
-def new_target(postgres_server: Any, template: str | None = None) -> str:
-    name = f"copy_{uuid.uuid4().hex[:12]}"
-    return str(postgres_server.create_database(name, template=template or "template1"))
-
-
 def test_every_row_is_copied_with_its_id_and_new_rows_get_new_ids(
     project: Project, postgres_url: str
 ) -> None:
@@ -151,10 +147,10 @@ def test_copies_into_a_sqlite_file_too(project: Project, tmp_path: Path) -> None
 
 
 def test_the_answer_names_what_was_copied_and_the_setting_to_use(
-    project: Project, postgres_server: Any, migrated_postgres_template: str
+    project: Project, postgres_databases: Callable[..., str], migrated_postgres_template: str
 ) -> None:
     populate(project)
-    target = new_target(postgres_server, migrated_postgres_template)
+    target = postgres_databases(migrated_postgres_template)
     secret = target.replace(
         "postgresql+psycopg://postgres@", "postgresql+psycopg://postgres:s3cr%40t@"
     )
@@ -172,7 +168,7 @@ def test_the_answer_names_what_was_copied_and_the_setting_to_use(
     assert f"c.NbtoolsSettings.db_url = '{masked}'" in result.stdout
     assert "*** stands for the password you gave" in out
 
-    again = nbtools(project.root, "store", "copy", "--to", new_target(postgres_server), "--json")
+    again = nbtools(project.root, "store", "copy", "--to", postgres_databases(), "--json")
     answer = json.loads(again.stdout)
     assert set(answer) == {"source", "target", "db_url", "store_dir", "tables", "rows"}
     assert answer["tables"]["runs"] == 1
@@ -324,7 +320,7 @@ def test_the_copy_covers_every_table_the_migrations_create(postgres_url: str) ->
 
 
 def test_rows_referring_to_later_rows_of_their_table_are_copied_one_by_one(
-    project: Project, postgres_server: Any, migrated_postgres_template: str
+    project: Project, postgres_databases: Callable[..., str], migrated_postgres_template: str
 ) -> None:
     """A version object stored as a delta against an object whose key sorts after its own: a
     row at a time, each insert checked alone, the reference is written once both are there."""
@@ -340,7 +336,7 @@ def test_rows_referring_to_later_rows_of_their_table_are_copied_one_by_one(
         if later:
             break
     assert later, "no delta refers to an object stored after it"
-    target = Store.open(new_target(postgres_server, migrated_postgres_template))
+    target = Store.open(postgres_databases(migrated_postgres_template))
     told: list[tuple[int, int]] = []
     try:
         with project.store.connection(snapshot=True) as reading, target.connection() as writing:
