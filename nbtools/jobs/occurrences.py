@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import MAXYEAR, datetime, timedelta, timezone
 from functools import lru_cache, partial
+from threading import get_ident
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from nbtools.jobs.errors import OutsideCalendarError
@@ -80,6 +82,17 @@ def _each_part(cron: str, find: Callable[[str], datetime]) -> list[datetime]:
     return found
 
 
+@lru_cache(maxsize=256)
+def _parsed(cron: str, thread: int) -> Any:
+    """A croniter of ``cron`` for the thread ``thread`` (:func:`threading.get_ident`), made
+    once: parsing the expression was most of what each search cost. A croniter keeps the time
+    it reckons from, so no two threads share one, and each search gives it its own start
+    (``get_next``'s ``start_time``, ``set_current``: croniter then forgets the last one)."""
+    from croniter import croniter
+
+    return croniter(cron)
+
+
 def naive_next(cron: str, local: datetime) -> datetime:
     """The first naive wall time matching ``cron`` strictly after ``local`` (naive).
 
@@ -89,17 +102,14 @@ def naive_next(cron: str, local: datetime) -> datetime:
     moment just before midnight (what "at or after midnight" is searched from) became that
     midnight, and its own run time was skipped. croniter's errors are raised as they are
     (``CroniterBadDateError``: the schedule never fires)."""
-    from croniter import croniter
-
-    start = local.replace(second=0, microsecond=0)
-    return min(_each_part(cron, lambda part: croniter(part, start).get_next(datetime)))
+    start, thread = local.replace(second=0, microsecond=0), get_ident()
+    return min(_each_part(cron, lambda part: _parsed(part, thread).get_next(datetime, start)))
 
 
 def _naive_back(cron: str, local: datetime, count: int) -> datetime:
     """The ``count``th naive wall time matching ``cron`` before ``local`` (naive)."""
-    from croniter import croniter
-
-    earlier, found = croniter(cron, local), local
+    earlier, found = _parsed(cron, get_ident()), local
+    earlier.set_current(local)
     for _ in range(count):
         found = earlier.get_prev(datetime)
     return found
