@@ -90,7 +90,8 @@ def test_the_readme_tour_works_as_written_from_a_fresh_clone(
     scheduler = None
     try:
         for line in tour():
-            command = line.replace(".venv/bin/nbtools", NBTOOLS).replace("/tmp/", f"{scratch}/")
+            # the tour's /tmp first: this checkout (the venv) may itself be under /tmp
+            command = line.replace("/tmp/", f"{scratch}/").replace(".venv/bin/nbtools", NBTOOLS)
             if " serve " in command:
                 command = command.split(" && ")[0]  # init, not the service
             if "schedule run" in command and scheduler is None:

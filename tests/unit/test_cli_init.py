@@ -251,7 +251,8 @@ def test_init_into_a_directory_that_cannot_be_made_is_bad_input(tmp_path: Path) 
     result = run_cli("init", "notes/kit", cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert result.stderr == (
-        "Error: The directory notes/kit cannot be made: Not a directory. Choose another one.\n"
+        "Error: The directory notes/kit cannot be made: Not a directory. Choose another one. "
+        "See DIRECTORY.\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes"]
 

@@ -287,7 +287,8 @@ def test_an_own_module_runs_as_with_dash_m_minus_the_directory_it_starts_in(
         directory.mkdir()
     (started_in / "json.py").write_text("raise SystemExit('the json.py of the root ran')\n")
     (on_path / "reporter.py").write_text(REPORTER)
-    python_path = os.pathsep.join([str(on_path), os.environ.get("PYTHONPATH", "")])
+    # no empty entry: PYTHONPATH's empty entry names the working directory, as the user asks
+    python_path = os.pathsep.join(filter(None, [str(on_path), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "PYTHONPATH": python_path, "PYTHONSAFEPATH": safe_path}
 
     def report(command: list[str], cwd: Path) -> dict[str, object]:
