@@ -97,12 +97,17 @@ class Kernel:
     artifacts_dir: Path
     ready: bool = False
 
+    @property
+    def language(self) -> str | None:
+        """The language of the code this kernel runs, as its spec names it (``None``: unsaid)."""
+        spec = self.km.kernel_spec
+        return spec.language.strip() or None if spec is not None else None
+
     def set_variables(self, values: Mapping[str, str | None]) -> None:
         """Set (``None``: unset) environment variables inside the kernel before it runs a
         notebook, silently and in one request: a kernel started before its run was known has
         the environment of its start. Only Python kernels (by their spec's language) are told."""
-        spec = self.km.kernel_spec
-        if spec is None or spec.language.lower() != "python":
+        if (self.language or "").lower() != "python":
             return
         environ = "__import__('os').environ"
         code = "\n".join(

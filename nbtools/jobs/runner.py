@@ -81,6 +81,9 @@ def _papermill(
         parameters=prepared.parameters,
         engine_name=register_engine(),
         kernel_name=prepared.kernel_name,
+        # the parameters are code for the kernel that runs them, in its language: a notebook
+        # whose metadata names none (written by a script, converted from a .py) runs too
+        language=kernel.language,
         progress_bar=False,
         request_save_on_cell_execute=True,
         kernel=kernel,

@@ -389,3 +389,29 @@ def test_the_starter_notebook_runs_from_top_to_bottom(tmp_path: Path) -> None:
     code, model = run_json(tmp_path, NOTEBOOK, "-p", "label=ci")
     assert (code, model["status"], model["error"]) == (0, "succeeded", None)
     assert model["metrics"] == {"summary": {"count": 3, "max": 7, "mean": 5.0}}
+
+
+def test_a_notebook_naming_no_language_runs_in_its_kernel_s_language(tmp_path: Path) -> None:
+    # written by a script or converted from a .py: no kernelspec, no language_info. The
+    # parameters are code for the kernel that runs them (the default python3), in its language
+    # (papermill alone refused: "No language found in notebook and no override provided.")
+    (tmp_path / "bare.ipynb").write_text(
+        json.dumps(
+            {
+                "nbformat": 4,
+                "nbformat_minor": 5,
+                "metadata": {},
+                "cells": [
+                    {"id": "p", "cell_type": "code", "source": "days = 1",
+                     "metadata": {"tags": ["parameters"]}, "outputs": [], "execution_count": None},
+                    {"id": "u", "cell_type": "code", "source": "print(days * 2)",
+                     "metadata": {}, "outputs": [], "execution_count": None},
+                ],
+            }
+        )
+    )  # fmt: skip
+    code, model = run_json(tmp_path, "bare.ipynb", "-p", "days=21", "-o", str(tmp_path / "o.ipynb"))
+    assert code == 0, model
+    assert model["status"] == "succeeded"
+    executed = json.loads((tmp_path / "o.ipynb").read_text())
+    assert executed["cells"][-1]["outputs"][0]["text"] == ["42\n"]
