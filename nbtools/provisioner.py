@@ -61,11 +61,14 @@ def watched_provisioner_class() -> type[LocalProvisioner]:
         grace: float = 0.0
 
         async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
-            env = dict(kwargs.get("env") or os.environ)
-            # "independent" leaves ipykernel's own watch of its parent off (no
-            # $JPY_PARENT_PID): it would end the kernel alone (os._exit), leaving what its
-            # notebook started, before the watch kills the kernel's group
-            env.pop("JPY_PARENT_PID", None)
+            # "independent" leaves ipykernel's own watch of its parent off: it would end the
+            # kernel alone (os._exit), leaving what its notebook started, before the watch
+            # kills the kernel's group. $JPY_PARENT_PID 1 says the same to ipykernel (a parent
+            # it does not watch, as init) and that a program started it: without one it
+            # printed its banner for `ipython kernel` typed in a terminal (Ctrl-C's note and
+            # the connection file, 7 lines) into the scheduler's or the server's output on
+            # every run
+            env = {**(kwargs.get("env") or os.environ), "JPY_PARENT_PID": "1"}
             try:
                 watched = watched_command(cmd, grace=self.grace)
             except ValueError:  # not a Python module: a supervisor watches it

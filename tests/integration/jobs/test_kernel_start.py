@@ -317,3 +317,23 @@ def test_a_kernel_spec_naming_its_own_provisioner_keeps_it(tmp_path: Path) -> No
     path = os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])
     run_python(code, env={**os.environ, "PYTHONPATH": path, "JUPYTER_PATH": str(spec.parents[1])})
     assert (tmp_path / "launched-by").read_text() == "Own -m"  # not watched: as the spec says
+
+
+def test_a_kernel_prints_nothing_into_the_output_of_the_process_that_started_it(
+    tmp_path: Path,
+) -> None:
+    """A kernel started for a run (not forked by the zygote: the Dask executor's, a server's
+    with the zygote off) shares the starting process's output; ipykernel's banner for a
+    kernel started by hand (Ctrl-C's note, the connection file) must not land there, once
+    per run, in the scheduler's log."""
+    code = (
+        "from pathlib import Path\n"
+        "from nbtools.kernels import KernelSource\n"
+        "kernels = KernelSource(prestart=False)\n"
+        f"kernel = kernels.take('python3', Path({str(tmp_path)!r}))\n"
+        "print('taken', flush=True)\n"
+        "kernels.retire(kernel, wait=True)\n"
+        "kernels.close()\n"
+    )
+    result = run_python(code)
+    assert result.stdout == "taken\n"
