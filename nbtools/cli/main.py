@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import _signal
-import atexit
-import contextlib
 import gc
 import os
 import sys
-import threading
-
-from nbtools.cli.stopping import Stopped
-from nbtools.unused_imports import TOOLKIT_DEFERRED, deferring, skip_unused_imports
 
 
 def main() -> None:
@@ -20,9 +14,14 @@ def main() -> None:
     Start-up (click, the settings, the command's modules) builds objects that live until the
     process ends, so the cyclic garbage collector is paused until the command is about to run
     (:meth:`CliContext.command_starts`): its ≈ 35 passes over the growing heap during the
-    imports freed nothing (docs/performance.md, "Where a CLI command's time goes").
+    imports freed nothing (docs/performance.md, "Where a CLI command's time goes"). It is
+    paused before this module's own imports too, which are made here for that reason (and
+    :mod:`nbtools` imports no ``typing``): the console script imports this module first.
     """
     gc.disable()
+    from nbtools.cli.stopping import Stopped
+    from nbtools.unused_imports import TOOLKIT_DEFERRED, deferring, skip_unused_imports
+
     skip_unused_imports()
     _escape_what_the_terminal_cannot_show()
     # _signal: the C module behind `signal`, loaded with the interpreter (`signal` would build
@@ -64,6 +63,8 @@ def _stop(signum: int, _frame: object) -> None:
     so that what it started is stopped and its temporary files removed; it exits 143, said
     once the command has unwound (:class:`~nbtools.cli.stopping.Stopped`). ``nbtools run``,
     ``scheduler`` and ``serve`` handle it themselves while they run."""
+    from nbtools.cli.stopping import Stopped
+
     raise Stopped(signum)
 
 
@@ -77,6 +78,10 @@ def exit_now(code: int | str | None) -> None:
     (nothing of ours leaves one, but a plugin might), this returns and the caller exits the
     usual way, which waits for it.
     """
+    import atexit
+    import contextlib
+    import threading
+
     main_thread = threading.main_thread()
     if any(not t.daemon and t is not main_thread for t in threading.enumerate()):
         return

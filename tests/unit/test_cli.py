@@ -263,7 +263,7 @@ def loaded_by(
     script runs it (unused imports skipped), in a fresh interpreter with the variables
     ``env`` set; it must end with ``exit_code``."""
     code = (
-        "import sys; from nbtools.cli.main import skip_unused_imports; skip_unused_imports()\n"
+        "import sys; from nbtools.unused_imports import skip_unused_imports; skip_unused_imports()\n"
         "from nbtools.cli.app import cli\n"
         "try:\n"
         f"    cli.main({argv!r})\n"
