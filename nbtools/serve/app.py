@@ -61,7 +61,7 @@ from nbtools.serve.startup import (
     reason,
 )
 from nbtools.serve.telemetry import MinuteAggregates, PrometheusMetrics
-from nbtools.serve.uses import REFUSED, CallUses, UsesLog
+from nbtools.serve.uses import REFUSED, CallUses, UsesLog, audit_refusal
 
 if TYPE_CHECKING:
     from nbtools.serve.recorder import ServiceRecorder
@@ -222,7 +222,7 @@ class Service:
                 results = await _invoke(function, items, sink, uses)
         except Exception as error:
             if uses.refused is not None:
-                return self._refused(request, uses)
+                return await self._refused(request, uses)
             error_id = uuid.uuid4().hex[:16]
             setattr(request.state, ERROR_KEY, type(error).__name__)
             log.error("error %s in %s", error_id, request.url.path, exc_info=error)
@@ -238,7 +238,7 @@ class Service:
         finally:
             self.uses_log.tell(request.url.path, uses)
         if uses.refused is not None:  # the function caught the refusal: the call fails anyway
-            return self._refused(request, uses)
+            return await self._refused(request, uses)
         setattr(request.state, RECORDED_KEY, recorded)
         if results is None:
             setattr(request.state, ERROR_KEY, "timeout")
@@ -269,12 +269,14 @@ class Service:
             )
         return Response(body, media_type="application/json")
 
-    def _refused(self, request: Request, uses: CallUses) -> Response:
+    async def _refused(self, request: Request, uses: CallUses) -> Response:
         """403 for a call that used data the service's purpose does not allow; the reason
-        (the dataset, its classification and allowed purposes) goes to the log only."""
-        error_id = uuid.uuid4().hex[:16]
+        (the dataset, its classification and allowed purposes) goes to the log only, the
+        refusal to the audit trail."""
+        error_id, path = uuid.uuid4().hex[:16], request.url.path
         setattr(request.state, ERROR_KEY, REFUSED)
-        log.error("error %s in %s: data use refused: %s", error_id, request.url.path, uses.refused)
+        log.error("error %s in %s: data use refused: %s", error_id, path, uses.refused)
+        await anyio.to_thread.run_sync(audit_refusal, self.package, path, uses, error_id)
         message = (
             f"The call used data that the service's purpose ({uses.purpose or 'none'}) does not "
             "allow. The service log has the reason under this error id."

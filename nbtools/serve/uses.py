@@ -13,7 +13,8 @@ a :class:`CallUses`:
   find the service as they find runs;
 - a use it does not allow raises :class:`~nbtools.errors.PolicyRefusedError` in the function,
   and the call is answered 403 ``data-use-refused`` (also when the function caught the
-  error: the data was asked for outside its purposes), the reason logged as an error.
+  error: the data was asked for outside its purposes), the reason logged as an error and
+  the refusal recorded in the project's audit trail (``policy.refuse``, :func:`audit_refusal`).
 
 Uses made outside a call (the package's module-level code, at start-up) and in threads a
 function starts itself are not seen: there ``nbtools.data`` behaves as in any script.
@@ -50,12 +51,15 @@ class CallUses:
         self.uses: list[dict[str, str]] = []
         #: Why the first use refused was refused (None: none was).
         self.refused: str | None = None
+        #: The first use refused (None: none was).
+        self.refused_use: dict[str, str] | None = None
 
     def take(self, use: dict[str, str], refused: str | None) -> None:
         if refused is None:
             self.uses.append(use)
             return
-        self.refused = self.refused or refused
+        if self.refused is None:
+            self.refused, self.refused_use = refused, use
         raise PolicyRefusedError(
             refused,
             dataset=use["dataset"],
@@ -86,3 +90,31 @@ class UsesLog:
                 use["classification"],
                 f"the purpose {uses.purpose!r}" if uses.purpose else "no purpose",
             )
+
+
+def audit_refusal(package: str, path: str, uses: CallUses, error_id: str) -> None:
+    """Record the refused use of the call to ``path`` (``/lookup``, ``/lookup/batch``) in the
+    audit trail of the project the dataset was looked up in, as ``policy.refuse`` by the user
+    the service runs as (its callers are not named; :func:`nbtools.audit.current_actor`),
+    target ``service PACKAGE``. A trail that cannot be written is logged: the call is
+    refused all the same."""
+    from nbtools import audit
+    from nbtools.project import project_from_environment
+
+    use = uses.refused_use
+    assert use is not None, "a use was refused"
+    summary = {
+        "purpose": uses.purpose,
+        "refused": [use["dataset"]],
+        "during": "serve",
+        "function": path.strip("/").split("/")[0],
+        "path": path,
+        "mode": use["mode"],
+        "outcome": f"403 {REFUSED}",
+        "error_id": error_id,
+    }
+    try:
+        store = project_from_environment().store
+        audit.record_now(store, None, "policy.refuse", f"service {package}", summary)
+    except Exception:
+        log.exception("error %s: cannot record the refusal in the audit trail", error_id)

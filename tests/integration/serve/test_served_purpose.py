@@ -1,10 +1,11 @@
 """A served package using a dataset that needs a purpose is served for the purpose it was
 extracted for (its manifest keeps it) unless ``$NBTOOLS_PURPOSE`` says otherwise, and the log
 says which at start-up; a call using data that purpose does not allow fails (403, the reason
-logged), and the uses of the others are logged and recorded with the service's minutes, as a
-run's are. The extraction's ``--purpose`` was checked, then forgotten: the service warned
-(``DataUseWarning``) on each use unless it ran with the variable, went on serving the data
-whatever purpose it named, and its uses were recorded nowhere."""
+logged, the refusal in the audit trail), and the uses of the others are logged and recorded
+with the service's minutes, as a run's are. The extraction's ``--purpose`` was checked, then
+forgotten: the service warned (``DataUseWarning``) on each use unless it ran with the
+variable, went on serving the data whatever purpose it named, and its uses were recorded
+nowhere; later a refused call was logged but not in the audit trail."""
 
 from __future__ import annotations
 
@@ -99,6 +100,23 @@ def test_a_call_using_data_the_services_purpose_does_not_allow_fails(
         "refused: Dataset 'pii' (personal) may not be used for the purpose 'ads'" in told
     ), told
     assert "DataUseWarning" not in told
+    refusals = json.loads(
+        nbtools(tmp_path, "audit", "list", "--action", "policy.refuse", "--json").stdout
+    )
+    assert [(entry["target"], entry["summary"]["function"]) for entry in refusals] == [
+        ("service piisvc", "quietly"),  # newest first
+        ("service piisvc", "lookup"),
+    ]
+    assert refusals[0]["summary"] == {
+        "purpose": "ads",
+        "refused": ["pii"],
+        "during": "serve",
+        "function": "quietly",
+        "path": "/quietly",
+        "mode": "read",
+        "outcome": "403 data-use-refused",
+        "error_id": body["details"]["error_id"],
+    }
 
 
 def test_the_services_uses_are_recorded_with_its_minutes(
