@@ -3,7 +3,8 @@
 - ``run_started``: a ``START`` event (in the runner's background thread).
 - ``run_finishing``: a callback, run inside the transaction that ends the run (after the
   catalog stored the datasets the run used), that reads the run's outcome and datasets and
-  queues ``COMPLETE``, ``FAIL`` or ``ABORT`` with them as inputs and outputs.
+  queues ``COMPLETE``, ``FAIL`` or ``ABORT`` with them as inputs and outputs (each with the
+  schema of the dataset the use names by its ``uid``).
 
 Both do nothing, and import nothing of the client, while OpenLineage is off (the default:
 neither our settings nor the client's own configuration name a transport).
@@ -98,13 +99,16 @@ def _facts(session: Session, run_id: int) -> RunFacts:
 
 def _uses(session: Session, run_id: int, root: Path | None) -> list[DatasetUse]:
     """The datasets the run used, located as at the run (a root-relative location is made
-    absolute when the root is known)."""
+    absolute when the root is known), each with the schema of the dataset it used: the one
+    its use names by identity (``dataset_uid``), not whatever the catalog holds under its
+    name now (another dataset, when the one used was removed and a name catalogued again
+    while the run ran); none when that dataset has left the catalog."""
     from nbtools.data.models import DatasetRecord, RunDatasetRecord
     from nbtools.openlineage.emitter import DatasetUse
 
     rows = session.execute(
         select(RunDatasetRecord, DatasetRecord.schema_fields)
-        .outerjoin(DatasetRecord, DatasetRecord.name == RunDatasetRecord.dataset)
+        .outerjoin(DatasetRecord, DatasetRecord.uid == RunDatasetRecord.dataset_uid)
         .where(RunDatasetRecord.run_id == run_id)
         .order_by(RunDatasetRecord.id)
     ).all()

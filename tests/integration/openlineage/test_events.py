@@ -169,6 +169,35 @@ def test_runs_emit_start_and_complete_or_fail(
     ]
 
 
+REPLACES = (
+    "from nbtools.data import add_dataset, dataset_spec, remove_dataset\n"
+    "from nbtools.project import project_from_environment\n"
+    "project = project_from_environment()\n"
+    "remove_dataset(project, 'customers')\n"
+    "add_dataset(project, dataset_spec(project, 'customers', {'location': 'other.csv'}))"
+)
+
+
+def test_a_dataset_catalogued_again_under_its_name_mid_run_lends_the_run_no_schema(
+    tmp_path: Path, notebook_factory: NotebookFactory, receiver: list[tuple[str, dict[str, Any]]]
+) -> None:
+    """The run read ``customers`` (id, name); while it ran, that dataset was removed and
+    another catalogued under its name (other.csv: sku, price). The event names the data the
+    run read, without a schema: the catalog no longer holds the dataset it used. Matched by
+    name, it carried the other dataset's columns as the schema of c.csv."""
+    (tmp_path / "c.csv").write_text("id,name\n1,a\n")
+    (tmp_path / "other.csv").write_text("sku,price\nx,2\n")
+    assert nbtools(tmp_path, "data", "add", "customers", "c.csv").exit_code == 0
+    notebook_factory("swap.ipynb", [("code", READS, []), ("code", REPLACES, [])])
+    done = nbtools(tmp_path, "run", "swap.ipynb", "--json")
+    assert done.exit_code == 0, done.output
+    emitter.shutdown()
+    [complete] = [body for _, body in receiver if body["eventType"] == "COMPLETE"]
+    [read] = complete["inputs"]
+    assert read["name"] == str(tmp_path / "c.csv")
+    assert "schema" not in read.get("facets", {}), read
+
+
 def test_a_dead_receiver_never_fails_a_run_and_the_file_transport_writes_lines(
     tmp_path: Path, notebook_factory: NotebookFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
