@@ -1,6 +1,16 @@
+import { execFileSync } from 'child_process';
+
 import { expect } from '@jupyterlab/galata';
 
-import { attachScreenshot, inEachTheme, openNotebook, openSection, violations } from './helpers';
+import {
+  attachScreenshot,
+  codeCell,
+  inEachTheme,
+  notebookJson,
+  openNotebook,
+  openSection,
+  violations
+} from './helpers';
 import { sharePage, test } from './fixtures';
 import { exported, upload } from './wizard';
 
@@ -70,6 +80,75 @@ test.describe('Package wizard options', () => {
     await expect(alert).toHaveCount(0);
     await panel.getByRole('button', { name: 'pyproject.toml' }).press('Enter');
     await expect(page.locator('.jp-nbtools-FilePage-editor')).toContainText('version = "0.1.0"');
+  });
+
+  test('the purpose is an option; the server refusing it shows at its field', async ({
+    tmpPath
+  }, testInfo) => {
+    const page = lab();
+    // A personal dataset only the purpose "care" may use, catalogued with the CLI as people do.
+    const status = await (await page.request.get('/nbtools/api/status')).json();
+    await upload(page, `${tmpPath}/patients.csv`, 'id,email\n1,a@example.org\n');
+    execFileSync('nbtools', [
+      '--root',
+      status.root,
+      'data',
+      'add',
+      'wizard_patients',
+      `${tmpPath}/patients.csv`,
+      '--classification',
+      'personal',
+      '--purpose',
+      'care'
+    ]);
+    const notebook = notebookJson([
+      codeCell(
+        'fn',
+        'import nbtools\n\ndef rows():\n    return nbtools.data.path("wizard_patients")'
+      )
+    ]);
+    await upload(page, `${tmpPath}/care.ipynb`, notebook);
+    await openNotebook(page, `${tmpPath}/care.ipynb`);
+    const panel = await openSection(page, 'care.ipynb', 'Package');
+    await panel.getByRole('button', { name: 'export cell 1', exact: true }).click();
+    await panel.getByRole('button', { name: '2. Options' }).click();
+    const output = panel.getByRole('textbox', { name: 'Output directory' });
+    const purpose = panel.getByRole('textbox', { name: 'Purpose' });
+    await output.fill(`${tmpPath}/care-pkg`);
+    await output.press('Tab'); // reached with the keyboard, after the output directory
+    await expect(purpose).toBeFocused();
+    await page.keyboard.type('ads');
+
+    // A purpose the data does not allow: the preview is refused (403), the alert leads back to
+    // the field, which shows the server's message as its description.
+    await panel.getByRole('button', { name: '3. Preview' }).click();
+    const alert = panel.getByRole('alert');
+    await expect(alert).toContainText("may not be used for the purpose 'ads'");
+    await alert.getByRole('button', { name: 'Change it in Options' }).press('Enter');
+    await expect(alert).toHaveCount(0);
+    await expect(purpose).toHaveAttribute('aria-invalid', 'true');
+    await expect(purpose).toHaveAccessibleName('Purpose');
+    await expect(purpose).toHaveAccessibleDescription(
+      /Dataset 'wizard_patients' \(personal\) may not be used for the purpose 'ads': its allowed purposes are care\./
+    );
+    await expect(purpose).toBeFocused();
+    await expect(output).toHaveAttribute('aria-invalid', 'false');
+    await inEachTheme(page, async theme => {
+      expect(await violations(page, testInfo)).toEqual([]);
+      await attachScreenshot(page, testInfo, `wizard-purpose-error-${theme}`, panel);
+    });
+
+    // The allowed purpose, typed: the error goes, and the extraction is sent with it.
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('care');
+    await expect(purpose).toHaveAttribute('aria-invalid', 'false');
+    const sent = page.waitForRequest(
+      request => request.url().includes('/nbtools/api/extract') && request.method() === 'POST'
+    );
+    await panel.getByRole('button', { name: '3. Preview' }).press('Enter');
+    expect((await sent).postDataJSON()).toEqual(expect.objectContaining({ purpose: 'care' }));
+    await expect(panel.getByTestId('nbtools-preview-summary')).toContainText('Package care');
+    await expect(alert).toHaveCount(0);
   });
 
   test('the disabled Back button looks disabled', async ({ tmpPath }) => {

@@ -225,6 +225,11 @@ function OptionsForm({
         trans.__('Output directory'),
         trans.__('where its package is, else next to the notebook')
       )}
+      {text(
+        'purpose',
+        trans.__('Purpose'),
+        trans.__('what its data is used for (personal data needs one)')
+      )}
       <label className="jp-nbtools-Check">
         <input
           type="checkbox"

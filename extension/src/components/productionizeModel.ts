@@ -27,9 +27,9 @@ export interface ICellRow {
 }
 
 /** The options typed into a text field of the Options step. */
-export type TextOption = 'name' | 'version' | 'output';
+export type TextOption = 'name' | 'version' | 'output' | 'purpose';
 
-const TEXT_OPTIONS: readonly TextOption[] = ['name', 'version', 'output'];
+const TEXT_OPTIONS: readonly TextOption[] = ['name', 'version', 'output', 'purpose'];
 
 /** How the wizard asks the user to confirm what it is about to do. */
 export interface IWizardPrompts {
@@ -332,7 +332,7 @@ export class ProductionizeModel extends VDomModel {
     this._changed();
     const cells = cellsKey(panel);
     // An empty field asks for the server's default, as leaving out the CLI's flag does.
-    const { name, version, output } = wizard.options;
+    const { name, version, output, purpose } = wizard.options;
     try {
       const report = await extractPackage({
         path: panel.context.path,
@@ -340,6 +340,7 @@ export class ProductionizeModel extends VDomModel {
         ...(name ? { name } : {}),
         ...(version ? { version } : {}),
         ...(output ? { output } : {}),
+        ...(purpose ? { purpose } : {}),
         ...extra
       });
       this._problemsFound.emit({ panel, problems: report.problems });

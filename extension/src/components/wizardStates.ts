@@ -12,6 +12,8 @@ export interface IPackageOptions {
   name: string;
   version: string;
   output: string;
+  /** What the package's data is used for (the usage rule's purpose); empty: none. */
+  purpose: string;
   venv: boolean;
 }
 
@@ -45,7 +47,7 @@ export interface INotebookWizard extends IWizardState {
 const STATE_KEY = 'jupyterlab-nbtools:productionize';
 
 function defaultState(): IWizardState {
-  return { step: 'tags', options: { name: '', version: '', output: '', venv: false } };
+  return { step: 'tags', options: { name: '', version: '', output: '', purpose: '', venv: false } };
 }
 
 /** A wizard at `state`, with no call made yet. */
