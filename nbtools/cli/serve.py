@@ -66,8 +66,9 @@ def serve_options(command: F) -> F:
 
 @click.command(
     epilog="Exit codes: 0 stopped by SIGTERM, Ctrl-C or (--stop-on-eof) the end of standard "
-    "input, after answering the requests in flight; 2 bad input or missing dependencies; 3 "
-    "start-up failed (the log says why). See docs/serving.md."
+    "input, after answering the requests in flight; 2 bad input, missing dependencies, or "
+    "data the package's module-level code used at start-up that the service's purpose does "
+    "not allow; 3 start-up failed (the log says why). See docs/serving.md."
 )
 @click.argument("package_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
 @serve_options

@@ -12,7 +12,9 @@ by the dataset, it warns with the text a job would be refused with.
 In a call of a served package (:mod:`nbtools.serve`) the use goes to the call's
 :data:`USE_SINK` instead: it is checked against the service's purpose, and a use the purpose
 does not allow raises :class:`~nbtools.errors.PolicyRefusedError` (the call fails); the
-service keeps the others with its minutes of traffic, as a run keeps its uses.
+service keeps the others with its minutes of traffic, as a run keeps its uses. Elsewhere in
+a served process (a thread a function started) the use goes to the process's sink
+(:func:`hold_process_uses`), checked against the same purpose.
 
 The project is found by :func:`nbtools.project.project_from_environment` (``$NBTOOLS_ROOT``
 or the nearest ``.nbtools/`` above the working directory). This module imports only the
@@ -56,6 +58,18 @@ class UseSink(Protocol):
 #: elsewhere: a kernel or a script warns and records as above.
 USE_SINK: ContextVar[UseSink | None] = ContextVar("nbtools_use_sink", default=None)
 
+#: The sink of a served process's uses outside any call (:func:`hold_process_uses`): in the
+#: threads a served function or the package's code starts, which do not inherit
+#: :data:`USE_SINK` (a new thread starts with an empty context). None outside a service.
+_process_sink: UseSink | None = None
+
+
+def hold_process_uses(sink: UseSink | None) -> None:
+    """From now on, this process's uses that no call's :data:`USE_SINK` takes go to
+    ``sink`` (None: none, as in a script)."""
+    global _process_sink
+    _process_sink = sink
+
 
 def path(name: str, mode: str = "r") -> str:
     """The location of dataset ``name`` (an absolute path or a URL), recording the use:
@@ -65,7 +79,7 @@ def path(name: str, mode: str = "r") -> str:
 
         raise InvalidInputError(f"mode must be 'r' or 'w', not {mode!r}.", field="mode")
     dataset, url = _lookup(name)
-    sink = USE_SINK.get()
+    sink = USE_SINK.get() or _process_sink
     purpose = sink.purpose if sink is not None else os.environ.get(PURPOSE_VARIABLE) or None
     problem = refusal(name, dataset.spec.classification, dataset.spec.purposes, purpose)
     use = {

@@ -40,7 +40,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from nbtools.data.notebook import USE_SINK
+from nbtools.data.notebook import USE_SINK, hold_process_uses
 from nbtools.errors import InvalidInputError, NbtoolsError
 from nbtools.jsonplaces import marked_places, read_marked
 from nbtools.metrics.record import RECORD_SINK
@@ -61,7 +61,7 @@ from nbtools.serve.startup import (
     reason,
 )
 from nbtools.serve.telemetry import MinuteAggregates, PrometheusMetrics
-from nbtools.serve.uses import REFUSED, CallUses, UsesLog, audit_refusal
+from nbtools.serve.uses import REFUSED, CallUses, UsesLog, audit_refusal, hold_threads
 
 if TYPE_CHECKING:
     from nbtools.serve.recorder import ServiceRecorder
@@ -118,6 +118,7 @@ class Service:
         app.openapi_schema = None
         self.module = module
         self.info = service_info(module, sorted(functions))
+        hold_threads(self.package, self.info.get("purpose"))  # also under other ASGI servers
         paths = {f"/{name}" for name in functions} | {f"/{name}/batch" for name in functions}
         self.served_paths = frozenset(paths)
         self.known_paths = frozenset(BUILTIN_PATHS) | self.served_paths
@@ -271,12 +272,12 @@ class Service:
 
     async def _refused(self, request: Request, uses: CallUses) -> Response:
         """403 for a call that used data the service's purpose does not allow; the reason
-        (the dataset, its classification and allowed purposes) goes to the log only, the
-        refusal to the audit trail."""
+        (dataset, classification, allowed purposes) goes to the log only; the refusal is audited."""
         error_id, path = uuid.uuid4().hex[:16], request.url.path
         setattr(request.state, ERROR_KEY, REFUSED)
         log.error("error %s in %s: data use refused: %s", error_id, path, uses.refused)
-        await anyio.to_thread.run_sync(audit_refusal, self.package, path, uses, error_id)
+        where = {"function": path.strip("/").split("/")[0], "path": path, "error_id": error_id}
+        await anyio.to_thread.run_sync(audit_refusal, self.package, uses, f"403 {REFUSED}", where)
         message = (
             f"The call used data that the service's purpose ({uses.purpose or 'none'}) does not "
             "allow. The service log has the reason under this error id."
@@ -433,6 +434,7 @@ def build_app(
             yield
         finally:
             service.ready = False
+            hold_process_uses(None)  # the threads' uses: as in a script again
             service.prometheus.ready.set(0)
             if flusher is not None and recorder is not None:
                 flusher.cancel()

@@ -9,31 +9,77 @@ it a start-up failure as one in the lifespan is: told once (:mod:`nbtools.serve.
 with what the package printed meanwhile after nbtools' own line, exit code 3, on which
 uvicorn's supervisor stops every worker. uvicorn is imported here, so
 this module is imported only once serving starts.
+
+The import is also held to the service's purpose (:func:`~nbtools.serve.uses.start_up_uses`):
+data its module-level code uses that the purpose does not allow refuses the start, also when
+that code caught the refusal: told once (``start-up of churn failed: data use refused: …``),
+audited as ``policy.refuse``, and exit code 2 (:data:`REFUSED_EXIT`), as for any use the
+purpose rule refuses. A worker of several exits 3, on which the supervisor stops them all,
+having set :attr:`ServiceConfig.refused`, from which the supervising process exits 2.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import multiprocessing
+from typing import Any, NoReturn
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
 
+from nbtools.errors import PolicyRefusedError
 from nbtools.serve.runner import configure_logging
-from nbtools.serve.startup import IMPORT_FAILURES, HeldOutput, exit_failed
+from nbtools.serve.startup import IMPORT_FAILURES, HeldOutput, exit_failed, log_failure
+from nbtools.serve.uses import CallUses, UsesLog, audit_refusal, start_up_uses
+
+#: The exit code of a service whose package, as it was imported, used data the service's
+#: purpose does not allow (the CLI's for a refusal of the purpose rule).
+REFUSED_EXIT = PolicyRefusedError.exit_code
 
 
 class ServiceConfig(uvicorn.Config):
-    """uvicorn's ``Config`` for ``PACKAGE.service:app`` (picklable: each worker process
-    gets it), an import that fails being a start-up failure; the service's log lines in
-    the form of the supervising process's, also in each worker."""
+    """uvicorn's ``Config`` for ``PACKAGE.service:app`` (picklable as a process is spawned:
+    each worker process gets it), an import that fails, or uses data the service's purpose
+    does not allow, being a start-up failure; the service's log lines in the form of the
+    supervising process's, also in each worker."""
+
+    def __init__(self, app: str, **options: Any) -> None:
+        super().__init__(app, **options)
+        #: Set by a worker process whose import of the package was refused its data (with
+        #: one worker there is none: making it would start multiprocessing's resource
+        #: tracker, a process more, which spawning workers starts anyway).
+        self.refused = multiprocessing.get_context("spawn").Event() if self.workers > 1 else None
 
     def configure_logging(self) -> None:
         super().configure_logging()
         configure_logging()
 
     def load_app(self) -> Any:
+        package = str(self.app).split(".", 1)[0]
         held = HeldOutput()  # what the package prints as it fails comes after nbtools' line
-        try:
-            with held:
-                return super().load_app()
-        except IMPORT_FAILURES as error:
-            exit_failed(str(self.app).split(".", 1)[0], error, held.text)
+        with start_up_uses(package) as uses:
+            try:
+                with held:
+                    app = super().load_app()
+            except IMPORT_FAILURES as error:
+                if uses.refused is None:
+                    exit_failed(package, error, held.text)
+                self._refuse(package, uses, error, held.text)
+        if uses.refused is not None:  # the module-level code caught the refusal
+            self._refuse(package, uses, PolicyRefusedError(uses.refused), "")
+        UsesLog().tell("start-up", uses)
+        return app
+
+    def _refuse(self, package: str, uses: CallUses, error: BaseException, printed: str) -> NoReturn:
+        told = (
+            f"data use refused: {uses.refused} (the package's module-level code used it as "
+            "it was imported: serve it for a purpose the data allows, or use the data inside "
+            "a served function, where each call is checked)"
+        )
+        log_failure(package, told, error, printed)
+        audit_refusal(
+            package, uses, f"start-up refused: exit code {REFUSED_EXIT}", {"during": "start-up"}
+        )
+        if self.refused is None:  # one worker: this process is the service
+            raise SystemExit(REFUSED_EXIT)
+        self.refused.set()
+        raise SystemExit(STARTUP_FAILURE)

@@ -28,7 +28,7 @@ from typing import Any
 
 from nbtools.config import PURPOSE_VARIABLE
 from nbtools.cpus import check_per_cpu
-from nbtools.errors import InvalidInputError, NbtoolsError
+from nbtools.errors import InvalidInputError, NbtoolsError, PolicyRefusedError
 from nbtools.serve.config import WORKERS_PER_CPU, ServeSettings, api_key
 from nbtools.settings import environment_variable
 from nbtools.unused_imports import allow_unused_imports
@@ -345,7 +345,8 @@ def _stop_when_input_ends() -> None:
 
 def _run_workers(config: Any, listening: socket.socket, stop: Stop) -> int:
     """uvicorn's supervisor of several workers; 3 when a worker failed to start (uvicorn then
-    stops them all, but returns normally)."""
+    stops them all, but returns normally), 2 when that was the purpose rule refusing the data
+    the package's import used (:attr:`~nbtools.serve.loading.ServiceConfig.refused`)."""
     from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
@@ -354,7 +355,7 @@ def _run_workers(config: Any, listening: socket.socket, stop: Stop) -> int:
     if stop.signal is None:  # else it came before the supervisor took over
         supervisor.run()  # on SIGINT or SIGTERM it stops the workers and waits for them
     if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
-        return STARTUP_FAILURE
+        return PolicyRefusedError.exit_code if config.refused.is_set() else STARTUP_FAILURE
     return stop.stopped()
 
 

@@ -16,18 +16,26 @@ a :class:`CallUses`:
   error: the data was asked for outside its purposes), the reason logged as an error and
   the refusal recorded in the project's audit trail (``policy.refuse``, :func:`audit_refusal`).
 
-Uses made outside a call (the package's module-level code, at start-up) and in threads a
-function starts itself are not seen: there ``nbtools.data`` behaves as in any script.
+At start-up, while ``nbtools serve`` (each worker) imports the package, its module-level
+code's uses go to a :class:`CallUses` of the start-up (:func:`start_up_uses`): one the purpose
+does not allow refuses the start (:mod:`nbtools.serve.loading`), also when the code caught the
+error. A call's sink is a context variable, which a thread the function (or the package's
+code) starts does not inherit: there uses go to the process's :class:`ThreadUses`, held to the
+same purpose, a refused one raising in that thread, logged and audited, without failing a
+call (the one that started the thread may have been answered already).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from nbtools.config import PURPOSE_VARIABLE
+from nbtools.data.notebook import USE_SINK, hold_process_uses
 from nbtools.errors import PolicyRefusedError
 
 log = logging.getLogger("nbtools.serve")
@@ -92,12 +100,55 @@ class UsesLog:
             )
 
 
-def audit_refusal(package: str, path: str, uses: CallUses, error_id: str) -> None:
-    """Record the refused use of the call to ``path`` (``/lookup``, ``/lookup/batch``) in the
-    audit trail of the project the dataset was looked up in, as ``policy.refuse`` by the user
-    the service runs as (its callers are not named; :func:`nbtools.audit.current_actor`),
-    target ``service PACKAGE``. A trail that cannot be written is logged: the call is
-    refused all the same."""
+class ThreadUses:
+    """The uses of a served process outside any call, in threads (a
+    :class:`nbtools.data.notebook.UseSink` for the whole process): one the purpose allows is
+    logged once per dataset; one it does not raises
+    :class:`~nbtools.errors.PolicyRefusedError` in its thread, is logged as an error and
+    recorded in the audit trail (``during: thread``)."""
+
+    def __init__(self, package: str, purpose: str | None) -> None:
+        self.package, self.purpose = package, purpose
+        self._log = UsesLog()
+
+    def take(self, use: dict[str, str], refused: str | None) -> None:
+        uses, thread = CallUses(self.purpose), threading.current_thread().name
+        try:
+            uses.take(use, refused)
+        except PolicyRefusedError:
+            log.error("data use refused in thread %s, outside a call: %s", thread, refused)
+            where = {"during": "thread", "thread": thread}
+            audit_refusal(self.package, uses, "PolicyRefusedError raised in the thread", where)
+            raise
+        self._log.tell(f"thread {thread}", uses)
+
+
+def hold_threads(package: str, purpose: str | None) -> None:
+    """Hold the uses of this process's threads, outside calls, to ``purpose``."""
+    hold_process_uses(ThreadUses(package, purpose))
+
+
+@contextlib.contextmanager
+def start_up_uses(package: str) -> Iterator[CallUses]:
+    """While in effect, ``nbtools.data``'s uses (the package's module-level code as it is
+    imported) are held to the service's purpose, ``$NBTOOLS_PURPOSE`` (``nbtools serve`` put
+    the extraction's there before any worker started), as a call's are; from then on, the
+    uses of the threads that code or a served function starts (:class:`ThreadUses`)."""
+    uses = CallUses(os.environ.get(PURPOSE_VARIABLE) or None)
+    hold_threads(package, uses.purpose)
+    token = USE_SINK.set(uses)
+    try:
+        yield uses
+    finally:
+        USE_SINK.reset(token)
+
+
+def audit_refusal(package: str, uses: CallUses, outcome: str, where: dict[str, str]) -> None:
+    """Record the refused use in ``uses`` in the audit trail of the project the dataset was
+    looked up in, as ``policy.refuse`` by the user the service runs as (its callers are not
+    named; :func:`nbtools.audit.current_actor`), target ``service PACKAGE``; ``where``: the
+    call's ``function``, ``path`` and ``error_id``, or ``{"during": "start-up"}``. A trail that
+    cannot be written is logged: the call or start is refused all the same."""
     from nbtools import audit
     from nbtools.project import project_from_environment
 
@@ -107,14 +158,12 @@ def audit_refusal(package: str, path: str, uses: CallUses, error_id: str) -> Non
         "purpose": uses.purpose,
         "refused": [use["dataset"]],
         "during": "serve",
-        "function": path.strip("/").split("/")[0],
-        "path": path,
+        **where,
         "mode": use["mode"],
-        "outcome": f"403 {REFUSED}",
-        "error_id": error_id,
+        "outcome": outcome,
     }
     try:
         store = project_from_environment().store
         audit.record_now(store, None, "policy.refuse", f"service {package}", summary)
     except Exception:
-        log.exception("error %s: cannot record the refusal in the audit trail", error_id)
+        log.exception("cannot record the refused data use of %s in the audit trail", package)

@@ -31,7 +31,19 @@ CELLS = [
         "    try:\n"
         "        return lookup(i)\n"
         "    except Exception:  # the refusal too: the call fails all the same\n"
-        "        return 'nothing'",
+        "        return 'nothing'\n\n\n"
+        "def in_thread(i: int) -> str:\n"
+        "    import threading\n\n"
+        "    found = {}\n\n"
+        "    def read() -> None:\n"
+        "        try:\n"
+        "            found['row'] = lookup(i)\n"
+        "        except Exception as error:\n"
+        "            found['row'] = type(error).__name__\n\n"
+        "    reader = threading.Thread(target=read, name='reader')\n"
+        "    reader.start()\n"
+        "    reader.join()\n"
+        "    return found['row']",
         ["export", "serve"],
     ),
 ]
@@ -119,6 +131,47 @@ def test_a_call_using_data_the_services_purpose_does_not_allow_fails(
     }
 
 
+def test_data_used_in_a_thread_a_served_function_starts_is_held_to_the_purpose(
+    tmp_path: Path, pii_package: Path, serve: Callable[..., RunningService]
+) -> None:
+    """A thread does not inherit the call's context: its uses go to the process's sink, held
+    to the same purpose. Refused, the thread gets the error (the call, which caught it here,
+    is not failed: it may have been answered already), logged and audited. Before, the
+    thread read the data whatever the purpose."""
+    told = {}
+    for purpose in ("ads", "churn-model"):
+        service = serve(
+            pii_package, env={"NBTOOLS_ROOT": str(tmp_path), "NBTOOLS_PURPOSE": purpose}
+        )
+        with service.client() as client:
+            told[purpose] = client.post("/in_thread", json={"i": 1}).json()
+        told[purpose + " log"] = service.stop()
+    assert told["ads"] == "PolicyRefusedError"
+    assert (
+        "ERROR: nbtools.serve: data use refused in thread reader, outside a call: Dataset 'pii' "
+        "(personal) may not be used for the purpose 'ads'" in told["ads log"]
+    ), told["ads log"]
+    assert told["churn-model"] == "1,person@example.org"
+    assert (
+        "INFO: nbtools.serve: thread reader read dataset pii (personal) for the purpose "
+        "'churn-model'" in told["churn-model log"]
+    ), told["churn-model log"]
+    [refusal] = json.loads(
+        nbtools(tmp_path, "audit", "list", "--action", "policy.refuse", "--json").stdout
+    )
+    assert (refusal["target"], refusal["summary"]) == (
+        "service piisvc",
+        {
+            "purpose": "ads",
+            "refused": ["pii"],
+            "during": "thread",
+            "thread": "reader",
+            "mode": "read",
+            "outcome": "PolicyRefusedError raised in the thread",
+        },
+    )
+
+
 def test_the_services_uses_are_recorded_with_its_minutes(
     tmp_path: Path, pii_package: Path, serve: Callable[..., RunningService]
 ) -> None:
@@ -139,3 +192,73 @@ def test_the_services_uses_are_recorded_with_its_minutes(
     assert 1 <= len(minutes) <= 2  # the calls may straddle a minute
     shown = json.loads(nbtools(tmp_path, "runs", "show", str(minutes[0]), "--json").stdout)
     assert [(use["dataset"], use["mode"]) for use in shown["datasets"]] == [("pii", "read")]
+
+
+#: Module-level code reading the personal dataset as the package is imported: as it is, and
+#: catching the refusal (the start is refused all the same).
+AT_IMPORT = "import nbtools.data\n\nROWS = open(nbtools.data.path('pii')).read().splitlines()"
+CAUGHT = (
+    "import nbtools.data\n\ntry:\n    ROWS = open(nbtools.data.path('pii')).read().splitlines()\n"
+    "except Exception:\n    ROWS = []"
+)
+
+
+@pytest.mark.parametrize("module_code", [AT_IMPORT, CAUGHT], ids=["raises", "caught"])
+def test_data_the_purpose_does_not_allow_used_at_start_up_refuses_the_start(
+    tmp_path: Path,
+    notebook_factory: NotebookFactory,
+    serve: Callable[..., RunningService],
+    module_code: str,
+) -> None:
+    """Uses by the package's module-level code (a model or lookup table loaded at import)
+    are held to the service's purpose too: one it does not allow stops the start with exit
+    code 2, one log entry naming the dataset and the purpose, and an audit entry; with two
+    workers no worker is started again. Before, they were not seen (a warning at most), and
+    the service served the data read for a purpose it was never allowed for."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "pii.csv").write_text("id,email\n1,person@example.org\n")
+    added = nbtools(tmp_path, "data", "add", "pii", "data/pii.csv",
+                    "--classification", "personal", "--purpose", "churn-model")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    cells = [
+        ("code", module_code, ["export"]),
+        ("code", "def lookup(i: int) -> str:\n    return ROWS[i]", ["export", "serve"]),
+    ]
+    notebook = notebook_factory("rowsvc.ipynb", cells)
+    extracted = CliRunner().invoke(cli, ["--root", str(tmp_path), "extract", str(notebook), "-o",
+                                         str(tmp_path / "rpkg"), "--purpose", "churn-model",
+                                         "--lineage", "off"])  # fmt: skip
+    assert extracted.exit_code == 0, extracted.output
+    for workers in ("1", "2"):
+        env = {"NBTOOLS_ROOT": str(tmp_path), "NBTOOLS_PURPOSE": "ads"}
+        service = serve(tmp_path / "rpkg", "--workers", workers, env=env)
+        told = service.stop()
+        assert service.process.returncode == 2, told
+        # each worker that got that far tells it (the supervisor stops the others)
+        assert 1 <= told.count("start-up of rowsvc failed: data use refused:") <= int(workers)
+        assert (
+            "ERROR: nbtools.serve: start-up of rowsvc failed: data use refused: Dataset 'pii' "
+            "(personal) may not be used for the purpose 'ads'" in told
+        ), told
+        assert "Child process died" not in told, told  # no worker started again
+    refusals = json.loads(
+        nbtools(tmp_path, "audit", "list", "--action", "policy.refuse", "--json").stdout
+    )
+    assert 2 <= len(refusals) <= 3  # one per worker refused
+    assert refusals[0]["target"] == "service rowsvc"
+    assert refusals[0]["summary"] == {
+        "purpose": "ads",
+        "refused": ["pii"],
+        "during": "start-up",
+        "mode": "read",
+        "outcome": "start-up refused: exit code 2",
+    }
+
+    service = serve(tmp_path / "rpkg", env={"NBTOOLS_ROOT": str(tmp_path)})  # churn-model
+    with service.client() as client:
+        assert client.post("/lookup", json={"i": 1}).json() == "1,person@example.org"
+    told = service.stop()
+    assert (
+        "INFO: nbtools.serve: start-up read dataset pii (personal) for the purpose "
+        "'churn-model' (logged once per dataset and worker)" in told
+    ), told
