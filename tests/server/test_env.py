@@ -174,6 +174,23 @@ async def test_a_kernel_with_an_invalid_spec_file_is_400_naming_the_file(
         assert f"has an invalid spec file, {spec_file}: it is not" in error["message"]
 
 
+async def test_a_kernel_whose_interpreter_cannot_report_is_400_naming_the_kernel(
+    jp_fetch: Any, env_kernel: EnvKernel, tmp_path: Path
+) -> None:
+    """A snapshot or a drift check of a kernel whose interpreter fails (here it exits 1 at
+    once) is refused naming the field that chose the kernel, as every 400 names its field."""
+    install_kernel(env_kernel.kernels, tmp_path / "broken-site", name="broken", python="false")
+    imported = await call(jp_fetch, "import", body={"name": "r.txt", "content": "six==1.16.0\n"})
+    for path, body in (
+        (("snapshots",), {"kernel": "broken"}),
+        (("check",), {"snapshot": imported["id"], "kernel": "broken"}),
+    ):
+        code, error = await error_of(jp_fetch, *path, body=body)
+        assert (code, error["error"]) == (400, "CaptureError")
+        assert error["details"]["field"] == "kernel"
+        assert "failed to report its environment (exit 1)" in error["message"]
+
+
 async def test_recreate_refuses_paths_outside_the_root_and_non_empty_dirs(
     jp_fetch: Any, jp_root_dir: Path
 ) -> None:

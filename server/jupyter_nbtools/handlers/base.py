@@ -39,7 +39,6 @@ from jupyter_nbtools.handlers.bodies import fields_taken, read_json, refuse_lone
 from jupyter_nbtools.handlers.scrub import scrub_uri
 from jupyter_nbtools.identity import UNNAMED, request_actor
 from nbtools.errors import (
-    CheckFailedError,
     ConflictError,
     HiddenPathError,
     InvalidInputError,
@@ -379,13 +378,15 @@ class NbtoolsHandler(APIHandler):
 
     @contextmanager
     def naming(self, field: str) -> Iterator[None]:
-        """Bad input the block finds in the request's ``field`` (given to code that cannot
-        know the field's name), or a check of it that fails (a notebook with problems), names
-        the field, unless it names one already."""
+        """Whatever the block refuses as bad input (400, 413) names the request's ``field``
+        (given to code that cannot know the field's name), unless it names one already: bad
+        input found in it, a check of it that fails (a notebook with problems), what it names
+        failing (a kernel whose interpreter cannot report its environment)."""
         try:
             yield
-        except (InvalidInputError, CheckFailedError) as error:
-            error.details.setdefault("field", field)
+        except NbtoolsError as error:
+            if http_status(error) in (400, 413):
+                error.details.setdefault("field", field)
             raise
 
     # -- replies, errors and logs --------------------------------------------------------

@@ -46,7 +46,8 @@ class SnapshotsHandler(NbtoolsHandler):
     @authorized
     async def post(self) -> None:
         kernel = _string(self, self.json_body(), "kernel")
-        snapshot = await self.call(envsnap.snapshot_kernel, self.project, kernel)
+        with self.naming("kernel"):  # its interpreter failing to report
+            snapshot = await self.call(envsnap.snapshot_kernel, self.project, kernel)
         self.reply(snapshot.to_dict(), status=201)
 
 
@@ -100,7 +101,8 @@ class CheckHandler(NbtoolsHandler):
             envsnap.get_snapshot, self.project, _string(self, body, "snapshot")
         )
         kernel = _string(self, body, "kernel")
-        current = await self.call(envsnap.snapshot_kernel, self.project, kernel)
+        with self.naming("kernel"):  # its interpreter failing to report
+            current = await self.call(envsnap.snapshot_kernel, self.project, kernel)
         self.reply(
             {
                 **envsnap.diff(baseline, current).to_dict(),
@@ -143,9 +145,14 @@ class RecreateHandler(NbtoolsHandler):
             await self.call(envsnap.check_new_directory, directory)
             self.reply(None, status=204)
             return
-        report = await self.call(
-            envsnap.recreate_snapshot, snapshot, directory, project=self.project, actor=self.actor
-        )
+        with self.naming("snapshot"):  # what it pins failing to install, or to report
+            report = await self.call(
+                envsnap.recreate_snapshot,
+                snapshot,
+                directory,
+                project=self.project,
+                actor=self.actor,
+            )
         self.reply(report.to_dict())
 
 
