@@ -1,6 +1,7 @@
 """Killing what a run started: a process, its descendants and their process groups; running
-a Python tool (pytest, pip) so that nothing it started outlives the command that started it;
-starting nbtools' own processes so that they import nothing from the directory they start in;
+a Python tool (pytest, pip) so that nothing it started outlives the command that started it,
+and, unless told where, in a new empty directory; starting nbtools' own processes so that
+they import nothing from the directory they start in;
 giving a long-lived process's freed memory back to the system.
 
 Kernels run in sessions of their own (jupyter_client starts them with ``setsid``), so a
@@ -134,19 +135,31 @@ def run_watched(
     by an exception (a timeout, Ctrl-C, a signal turned into ``SystemExit``), which then goes
     on. Stopped as Ctrl-C stops a tool: its process group gets SIGINT, and what is left of it
     after :data:`CLEAN_UP_SECONDS` (or at once, when a second stop cuts the wait short)
-    SIGKILL; pip and pytest unwind on SIGINT, removing their temporary files."""
-    import subprocess
+    SIGKILL; pip and pytest unwind on SIGINT, removing their temporary files.
 
-    with subprocess.Popen(
-        watched_command(command),
-        start_new_session=True,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        encoding="utf-8",
-        errors="replace",  # a tool's output in another locale's encoding
-        **options,
-    ) as process:  # its pipes closed and the process reaped on the way out
+    Without a ``cwd`` among ``options``, the tool starts in a new empty directory of its own
+    (mode 0700, removed when it ends), never in this process's: ``-c``/``-m`` put the working
+    directory first on ``sys.path``, and a server's (often the project root) may hold a
+    ``venv.py`` or ``threading.py`` a user allowed only to write files saved there. So give it
+    absolute paths."""
+    import subprocess
+    import tempfile
+
+    with contextlib.ExitStack() as stack:  # the process reaped before its directory goes
+        if options.get("cwd") is None:
+            options["cwd"] = stack.enter_context(tempfile.TemporaryDirectory(prefix="nbtools-"))
+        process = stack.enter_context(  # its pipes closed and the process reaped on the way out
+            subprocess.Popen(
+                watched_command(command),
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                encoding="utf-8",
+                errors="replace",  # a tool's output in another locale's encoding
+                **options,
+            )
+        )
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except BaseException:

@@ -112,23 +112,30 @@ def recorded(root: Path) -> tuple[list[Any], list[Any]]:
     return runs, jobs
 
 
-#: A ``json.py`` planted where nbtools must import nothing from (a user allowed to write files
-#: but not to run code could save it in the directory a server was started in): a process
-#: importing it notes its command line in ``ran``, beside it, then gets the real module.
-PLANTED_JSON = """\
+def planted(module: str) -> str:
+    """The source of a ``MODULE.py`` planted where nbtools must import nothing from (a user
+    allowed to write files but not to run code could save it in the directory a server was
+    started in): a process importing it notes its command line in ``ran``, beside it, then
+    gets the real module."""
+    return f"""\
 import os, sys
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "ran"), "a") as ran:
     ran.write(repr(sys.argv) + "\\n")
 sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != here]
-del sys.modules["json"]
-import json
+del sys.modules["{module}"]
+import {module}
 """
 
 
-def plant_json(directory: Path) -> Path:
-    """Write :data:`PLANTED_JSON` into ``directory``; the file it notes its importers in."""
-    (directory / "json.py").write_text(PLANTED_JSON)
+#: A planted ``json.py`` (:func:`planted`): the environment capture imports json.
+PLANTED_JSON = planted("json")
+
+
+def plant(directory: Path, module: str = "json") -> Path:
+    """Write a planted ``MODULE.py`` (:func:`planted`) into ``directory``; the file it notes
+    its importers in."""
+    (directory / f"{module}.py").write_text(planted(module))
     return directory / "ran"
 
 

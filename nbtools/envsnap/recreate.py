@@ -97,6 +97,8 @@ def choose_python(snapshot: Snapshot, python: str | None) -> tuple[str, list[str
         version = _interpreter_version(python)
         if version is None:
             raise InvalidInputError(f"{python!r} is not a Python interpreter that runs.")
+        # pip and venv start in a directory of their own (run_watched): a path, not a name
+        python = os.path.abspath(shutil.which(python) or python)
     elif recorded and wanted and _interpreter_version(recorded) == wanted:
         python, version = recorded, wanted
     else:

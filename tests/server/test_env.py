@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
+from tests.conftest import plant
 from tests.envsnap_support import EnvKernel, install_kernel, write_dist
 
 
@@ -189,6 +190,28 @@ async def test_a_kernel_whose_interpreter_cannot_report_is_400_naming_the_kernel
         assert (code, error["error"]) == (400, "CaptureError")
         assert error["details"]["field"] == "kernel"
         assert "failed to report its environment (exit 1)" in error["message"]
+
+
+@pytest.mark.slow
+async def test_recreate_runs_venv_and_pip_in_a_directory_of_their_own(
+    jp_fetch: Any, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``threading.py`` a user saved where the server runs (its root, here) is imported
+    neither by ``python -m venv`` nor by pip (both import it first thing when started there);
+    what the snapshot pins failing to install (no index here) is a 400 naming ``snapshot``,
+    the directory left as it was."""
+    monkeypatch.chdir(jp_root_dir)  # the server started in its root
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    ran = plant(jp_root_dir, "threading")
+    imported = await call(jp_fetch, "import", body={"name": "r.txt", "content": "six==1.16.0\n"})
+    code, error = await error_of(
+        jp_fetch, "recreate", body={"snapshot": imported["id"], "path": "venv-new"}
+    )
+    assert (code, error["error"]) == (400, "CheckFailedError")
+    assert error["details"]["field"] == "snapshot"
+    assert "No matching distribution found for six==1.16.0" in error["message"]
+    assert not (jp_root_dir / "venv-new").exists()
+    assert not ran.exists(), ran.read_text()
 
 
 async def test_recreate_refuses_paths_outside_the_root_and_non_empty_dirs(

@@ -21,7 +21,7 @@ from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.jobs.tables import Job
 from nbtools.metrics.tables import MetricValue
 from nbtools.project import Project
-from tests.conftest import make_notebook, plant_json
+from tests.conftest import make_notebook, plant
 from tests.server.conftest import server_config
 from tests.server.openapi_spec import reply_validator
 
@@ -135,7 +135,7 @@ async def test_start_call_and_stop_a_preview(
     # the server's own API key setting is not the preview's: it has none
     monkeypatch.setenv("NBTOOLS_SERVE_API_KEY_ENV", "NBTOOLS_TEST_SERVER_KEY")
     monkeypatch.setenv("NBTOOLS_TEST_SERVER_KEY", "the-server-s-key")
-    ran = plant_json(jp_root_dir)
+    ran = plant(jp_root_dir)
     package_dir = write_package(jp_root_dir, "scorer", SCORER)
     started = await api("POST", "/services", 201, body={"package_dir": package_dir})
     assert started["state"] == "starting"

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -25,6 +26,7 @@ from nbtools.processes import (
     run_watched,
     supervised_command,
 )
+from tests.conftest import plant
 
 ROLLUP = Path("/proc/self/smaps_rollup")
 
@@ -128,7 +130,7 @@ def gone(pids: list[int], within: float) -> bool:
 WATCHING = (
     "import sys\n"
     "from nbtools.processes import run_watched\n"
-    "run_watched([sys.executable, '-m', 'sleeper', sys.argv[1]], timeout={timeout})\n"
+    "run_watched([sys.executable, '-m', 'sleeper', sys.argv[1]], cwd='.', timeout={timeout})\n"
 )
 
 
@@ -267,6 +269,36 @@ def test_what_a_supervised_command_started_goes_when_its_parent_is_killed(
 
 #: A module that says how it runs: its arguments, name and import path (JSON, one line), after
 #: importing ``json`` (which a ``json.py`` where it starts would replace).
+WHERE = "import os, threading\nprint(os.getcwd())\n"
+
+
+def test_a_watched_tool_starts_in_a_new_empty_directory_unless_told_where(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``python -m venv``, pip: a ``threading.py`` a user saved where the server runs (its
+    working directory, often the project root) is never imported by a tool nbtools runs,
+    which starts in a new empty directory of its own, removed when it ends."""
+    started_in, on_path = tmp_path / "root", tmp_path / "lib"
+    on_path.mkdir()
+    started_in.mkdir()
+    (on_path / "where.py").write_text(WHERE)
+    ran = plant(started_in, "threading")  # run_watched's own program imports threading
+    monkeypatch.chdir(started_in)
+    env = {**os.environ, "PYTHONPATH": str(on_path)}
+
+    done = run_watched([sys.executable, "-m", "where"], env=env)
+    assert done.returncode == 0, done.stderr
+    ran_in = Path(done.stdout.strip())
+    assert ran_in.name.startswith("nbtools-")
+    assert ran_in.parent == Path(tempfile.gettempdir())
+    assert not ran_in.exists()  # removed
+    assert not ran.exists(), ran.read_text()
+
+    told = run_watched([sys.executable, "-m", "where"], env=env, cwd=started_in)
+    assert Path(told.stdout.strip()) == started_in
+    assert ran.exists()  # where it was told: the directory's modules come first
+
+
 REPORTER = """\
 import sys
 import json

@@ -20,7 +20,7 @@ from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import RUNNING, SUCCEEDED
 from nbtools.project import Project
-from tests.conftest import NotebookFactory, plant_json
+from tests.conftest import NotebookFactory, plant
 from tests.integration.jobs.conftest import (
     DoneLog,
     own_executor,
@@ -52,7 +52,7 @@ def test_workers_and_their_zygote_import_nothing_from_where_the_executor_started
     queues a run; the kernel runs in the notebook's directory and imports from there."""
     started_in = tmp_path / "server"
     started_in.mkdir()
-    ran = plant_json(started_in)
+    ran = plant(started_in)
     monkeypatch.chdir(started_in)
     parent = "import helper, os\nprint(helper.NAME, open(f'/proc/{os.getppid()}/cmdline').read())"
     notebook_factory("sub/nb.ipynb", [("code", parent, [])])

@@ -17,7 +17,7 @@ from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.export.model import MANIFEST
 from nbtools.lineage.background import LOG, record_pending
 from nbtools.project import Project
-from tests.conftest import plant_json
+from tests.conftest import plant
 from tests.envsnap_support import EnvKernel
 from tests.unit.lineage.test_extraction import write_notebook
 
@@ -45,7 +45,7 @@ def test_the_background_process_imports_nothing_from_where_the_command_ran(
     module of the directory the command ran in (``python -m`` would put it first)."""
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    ran = plant_json(elsewhere)
+    ran = plant(elsewhere)
     monkeypatch.chdir(elsewhere)
     write_notebook(tmp_path)
     command = ["--root", str(tmp_path), "extract", str(tmp_path / "calc.ipynb")]
