@@ -199,7 +199,8 @@ async def test_recreate_runs_venv_and_pip_in_a_directory_of_their_own(
     """A ``threading.py`` a user saved where the server runs (its root, here) is imported
     neither by ``python -m venv`` nor by pip (both import it first thing when started there);
     what the snapshot pins failing to install (no index here) is a 400 naming ``snapshot``,
-    the directory left as it was."""
+    the directory left as it was. A recreate that succeeds answers its venv's directory
+    relative to the root, as every reply writes paths."""
     monkeypatch.chdir(jp_root_dir)  # the server started in its root
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     ran = plant(jp_root_dir, "threading")
@@ -211,6 +212,10 @@ async def test_recreate_runs_venv_and_pip_in_a_directory_of_their_own(
     assert error["details"]["field"] == "snapshot"
     assert "No matching distribution found for six==1.16.0" in error["message"]
     assert not (jp_root_dir / "venv-new").exists()
+    empty = await call(jp_fetch, "import", body={"name": "r.txt", "content": "# none\n"})
+    made = await call(jp_fetch, "recreate", body={"snapshot": empty["id"], "path": "venv-new"})
+    assert (made["directory"], made["installed"]) == ("venv-new", 0)
+    assert (jp_root_dir / "venv-new" / "bin" / "python").exists()
     assert not ran.exists(), ran.read_text()
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPClientError
 
-from jupyter_nbtools.handlers.base import seen_from_root
+from jupyter_nbtools.handlers.seen import seen_from_root
 
 BROKEN = '{"cells": [, "nbformat": 4}'  # not JSON
 #: A notebook whose second cell has a source line that is not text (valid JSON).

@@ -27,8 +27,9 @@ def write(root: Path, body: str) -> None:
     (root / "nb.ipynb").write_text(json.dumps(make_notebook(cells)))
 
 
-def printed(run: dict[str, Any]) -> str:
-    executed = json.loads(Path(run["output_notebook"]).read_text())
+def printed(root: Path, run: dict[str, Any]) -> str:
+    """What the run printed, read from its executed notebook (relative to the root)."""
+    executed = json.loads((root / run["output_notebook"]).read_text())
     return "".join("".join(o.get("text", "")) for c in executed["cells"] for o in c["outputs"])
 
 
@@ -52,6 +53,7 @@ async def test_run_lineage_last_good_environment_and_reproduce(
 
     last = await call(jp_fetch, "GET", "env", "last-run", path="nb.ipynb")
     assert last["run"]["id"] == first["id"]
+    assert last["run"]["output_notebook"] == f".nbtools/runs/{first['id']}/nb.ipynb"
     assert last["snapshot"]["id"] == first["env_snapshot_id"]
 
     write(jp_root_dir, "print('new', n)")
@@ -59,7 +61,7 @@ async def test_run_lineage_last_good_environment_and_reproduce(
     assert started["reproduce_of"] == first["id"]
     assert started["reproduction"]["environment"]["diff"]["empty"] is True
     again = await finished(jp_fetch, started["id"])
-    assert printed(again) == "old 1\n"
+    assert printed(jp_root_dir, again) == "old 1\n"
     assert again["lineage"]["notebook_version"]["id"] == first["notebook_version_id"]
 
     project = Project(jp_root_dir)

@@ -13,7 +13,7 @@ import pytest
 from nbtools.data.usage import purge_outputs
 from nbtools.jobs.runs import run_dir
 from nbtools.project import Project
-from tests.purge_support import add_run, customers_project
+from tests.purge_support import add_run, customers_project, nbtools
 from tests.server.conftest import server_config
 from tests.server.openapi_spec import reply_validator
 
@@ -71,3 +71,33 @@ async def test_a_stored_notebook_deleted_by_hand_is_not_found(
     (run_dir(project, run_id) / "nb.ipynb").unlink()
     status, error = await fetch(jp_fetch, "POST", str(run_id), "open")
     assert (status, error["details"]) == (404, {"run": run_id})
+
+
+async def test_rest_writes_a_runs_files_relative_to_the_root(
+    jp_fetch: Any, project: Project
+) -> None:
+    """The executed notebook, its HTML, its artifacts and the copy **Open output** made, in
+    the run's model (list and detail) and the dataset's usage, are relative to the root, as
+    the file browser and every error reply write paths; the CLI's ``--json``, for scripts on
+    the server's machine, keeps them in full."""
+    run_id = add_run(project, "customers", html=True)
+    assert (await fetch(jp_fetch, "POST", str(run_id), "open"))[0] == 200
+    stored = f".nbtools/runs/{run_id}"
+    files = {"output_notebook": f"{stored}/nb.ipynb", "output_html": f"{stored}/nb.html"}
+    (listed,) = (await fetch(jp_fetch, "GET"))[1]
+    shown = (await fetch(jp_fetch, "GET", str(run_id)))[1]
+    for run in (listed, shown):
+        assert {name: run[name] for name in files} == files
+        assert [a["location"] for a in run["artifacts"]] == [f"{stored}/artifacts/model.bin"]
+    reply_validator("/runs/{run_id}", "get", 200).validate(shown)
+    response = await jp_fetch("nbtools", "api", "datasets", "customers", "usage")
+    usage = json.loads(response.body)
+    reply_validator("/datasets/{name}/usage", "get", 200).validate(usage)
+    assert usage["runs"][0]["files"] == {
+        "notebook": files["output_notebook"],
+        "html": files["output_html"],
+        "copy": f"nbtools-outputs/nb-run-{run_id}.ipynb",
+    }
+    assert str(project.root) not in response.body.decode()
+    on_server = json.loads(nbtools(project, "runs", "show", str(run_id), "--json").output)
+    assert on_server["output_notebook"] == str(project.root / files["output_notebook"])

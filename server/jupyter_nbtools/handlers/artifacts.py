@@ -3,31 +3,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 from tornado import web
 
 from jupyter_nbtools.handlers.authorization import authorized
-from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop, seen_from_root
+from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from jupyter_nbtools.handlers.download import attachment
+from jupyter_nbtools.handlers.seen import seen_artifacts
 from nbtools.artifacts.stored import get_artifact, list_artifacts, open_artifact
-from nbtools.urls import without_login
 
 #: Bytes sent at a time: an artifact (up to 1 GiB) never sits whole in the server's memory.
 CHUNK_BYTES = 1 << 20
-
-
-def seen_artifacts(root: Path, artifacts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A run's artifacts as the REST API answers them: each ``location`` inside the root
-    relative to it, as error bodies write paths (:func:`~.base.seen_from_root`), and a URL
-    without its login: the server's layout and a storage's credentials are no client's
-    business. (``nbtools runs show --json`` keeps where each is stored, for scripts on the
-    server's machine.)"""
-    return [
-        {**artifact, "location": seen_from_root(root, without_login(artifact["location"]))}
-        for artifact in artifacts
-    ]
 
 
 class RunArtifactsHandler(NbtoolsHandler):

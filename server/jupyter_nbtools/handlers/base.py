@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import re
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
@@ -37,6 +36,7 @@ from tornado.web import HTTPError, RequestHandler
 from jupyter_nbtools.handlers.authorization import AUTH_RESOURCE
 from jupyter_nbtools.handlers.bodies import fields_taken, read_json, refuse_lone_surrogates
 from jupyter_nbtools.handlers.scrub import scrub_uri
+from jupyter_nbtools.handlers.seen import seen_from_root
 from jupyter_nbtools.identity import UNNAMED, request_actor
 from nbtools.errors import (
     ConflictError,
@@ -113,31 +113,6 @@ def off_loop(method: Callable[..., None]) -> Callable[..., Awaitable[None]]:
             self._send(body, status)
 
     return on_pool
-
-
-def seen_from_root(root: Path, value: Any) -> Any:
-    """``value`` (an error's body) with the paths inside ``root`` written relative to it, as
-    JupyterLab's file browser shows them, and the root itself as ``.`` (a reply's ``output``
-    for it): the library's messages name the absolute paths a command-line user typed or
-    sees, which a browser's user never did (and the server's layout is no client's business).
-    A root of ``/`` leaves them as they are; a path inside a URL (``file:///root/…``) or
-    inside a longer one is not a path in the root."""
-    prefix = str(root).rstrip("/") + "/"
-    if prefix == "/":
-        return value
-    inside = re.compile(r"(?<![\w:/.~-])" + re.escape(prefix))
-    itself = re.compile(r"(?<![\w:/.~-])" + re.escape(prefix[:-1]) + r"(?![\w/~-]|\.\w)")
-
-    def seen(item: Any) -> Any:
-        if isinstance(item, str):
-            return itself.sub(".", inside.sub("", item))
-        if isinstance(item, list):
-            return [seen(element) for element in item]
-        if isinstance(item, dict):
-            return {key: seen(element) for key, element in item.items()}
-        return item
-
-    return seen(value)
 
 
 class NbtoolsHandler(APIHandler):

@@ -11,6 +11,7 @@ from tornado import web
 
 from jupyter_nbtools.handlers.authorization import authorized
 from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
+from jupyter_nbtools.handlers.seen import seen_usage
 from nbtools import data
 
 
@@ -65,7 +66,8 @@ class DatasetUsageHandler(NbtoolsHandler):
     @authorized
     @off_loop
     def get(self, name: str) -> None:
-        self.reply(data.usage_report(self.project, name).to_dict())
+        report = data.usage_report(self.project, name).to_dict()
+        self.reply(seen_usage(self.project.root, report))
 
 
 ROUTES = [

@@ -13,6 +13,7 @@ from tornado import web
 from jupyter_nbtools.handlers.authorization import authorized, authorized_to_execute
 from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from jupyter_nbtools.handlers.bodies import body_fields
+from jupyter_nbtools.handlers.seen import seen_from_root
 from nbtools import envsnap
 from nbtools.errors import InvalidInputError
 
@@ -153,7 +154,7 @@ class RecreateHandler(NbtoolsHandler):
                 project=self.project,
                 actor=self.actor,
             )
-        self.reply(report.to_dict())
+        self.reply(seen_from_root(self.project.root, report.to_dict()))  # its venv's path
 
 
 ROUTES = [

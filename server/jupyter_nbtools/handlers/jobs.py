@@ -9,6 +9,7 @@ from tornado import web
 from jupyter_nbtools.handlers.authorization import EXECUTE, authorized, authorized_to_execute
 from jupyter_nbtools.handlers.base import NbtoolsHandler, off_loop
 from jupyter_nbtools.handlers.bodies import body_fields
+from jupyter_nbtools.handlers.seen import seen_run
 from jupyter_nbtools.jobs_service import JobsService
 from nbtools import jobs
 from nbtools.errors import InvalidInputError
@@ -179,7 +180,7 @@ class JobRunHandler(JobsHandlerBase):
             self.project, job_number, overrides, idempotency_key=key, actor=self.actor
         )
         self.jobs.wake()
-        self.reply(run, status=202)
+        self.reply(seen_run(self.project.root, run), status=202)
 
 
 ROUTES = [

@@ -7,6 +7,7 @@ from tornado import web
 from jupyter_nbtools.handlers.authorization import authorized, authorized_to_execute
 from jupyter_nbtools.handlers.base import off_loop
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
+from jupyter_nbtools.handlers.seen import seen_run
 from nbtools import lineage
 
 
@@ -21,7 +22,7 @@ class RunReproduceHandler(JobsHandlerBase):
         run_number = self.path_id(run_id, "run_id")
         reproduced = lineage.reproduce_run(self.project, run_number, actor=self.actor)
         self.jobs.wake()
-        self.reply(reproduced, status=202)
+        self.reply(seen_run(self.project.root, reproduced), status=202)
 
 
 class LastRunEnvironmentHandler(JobsHandlerBase):
@@ -32,7 +33,9 @@ class LastRunEnvironmentHandler(JobsHandlerBase):
     @off_loop
     def get(self) -> None:
         path = self.notebook_path(self.required_argument("path"), "path")
-        self.reply(lineage.production_environment(self.project, path))
+        found = lineage.production_environment(self.project, path)
+        run = None if found.run is None else seen_run(self.project.root, found.run)
+        self.reply({**found.to_wire(), "run": run})
 
 
 ROUTES = [

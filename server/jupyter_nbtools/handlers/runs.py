@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from tornado import web
 
-from jupyter_nbtools.handlers.artifacts import seen_artifacts
 from jupyter_nbtools.handlers.authorization import authorized, authorized_to_execute
 from jupyter_nbtools.handlers.base import off_loop
 from jupyter_nbtools.handlers.bodies import body_fields
 from jupyter_nbtools.handlers.download import attachment
 from jupyter_nbtools.handlers.jobs import JobsHandlerBase
+from jupyter_nbtools.handlers.seen import seen_run
 from nbtools import jobs
 from nbtools.ids import MAX_ID, MAX_LIST
 
@@ -36,8 +34,7 @@ class RunsHandler(JobsHandlerBase):
             limit=self.whole_number_argument("limit", 50, least=1, most=MAX_LIST) or 50,
             before=self.whole_number_argument("before", least=1, most=MAX_ID),
         )
-        root = self.project.root
-        self.reply([{**run, "artifacts": seen_artifacts(root, run["artifacts"])} for run in found])
+        self.reply([seen_run(self.project.root, run) for run in found])
 
     @body_fields(
         "notebook_path",
@@ -69,7 +66,7 @@ class RunsHandler(JobsHandlerBase):
             kernel_check=self.kernel_check(body),
         )
         self.jobs.wake()
-        self.reply(run, status=202)
+        self.reply(seen_run(self.project.root, run), status=202)
 
 
 class RunHandler(JobsHandlerBase):
@@ -78,8 +75,7 @@ class RunHandler(JobsHandlerBase):
     @off_loop
     def get(self, run_id: str) -> None:
         run = jobs.show_run(self.project, self.path_id(run_id, "run_id"))
-        artifacts = seen_artifacts(self.project.root, run.extra["artifacts"])
-        self.reply(replace(run, extra={**run.extra, "artifacts": artifacts}))
+        self.reply(seen_run(self.project.root, run))
 
 
 class RunCancelHandler(JobsHandlerBase):
@@ -88,7 +84,7 @@ class RunCancelHandler(JobsHandlerBase):
     @off_loop
     def post(self, run_id: str) -> None:
         run = jobs.cancel_run(self.project, self.path_id(run_id, "run_id"), actor=self.actor)
-        self.reply(run)
+        self.reply(seen_run(self.project.root, run))
 
 
 class RunRerunHandler(JobsHandlerBase):
@@ -98,7 +94,7 @@ class RunRerunHandler(JobsHandlerBase):
     def post(self, run_id: str) -> None:
         run = jobs.rerun_run(self.project, self.path_id(run_id, "run_id"), actor=self.actor)
         self.jobs.wake()
-        self.reply(run, status=202)
+        self.reply(seen_run(self.project.root, run), status=202)
 
 
 class RunOpenHandler(JobsHandlerBase):
