@@ -10,6 +10,7 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Any as AnyTrait
 from traitlets import Bool, Int
 
+from jupyter_nbtools import store_guard
 from jupyter_nbtools.handlers.base import DEFAULT_MAX_BODY_BYTES
 from jupyter_nbtools.identity import SERVER_ACTOR
 from jupyter_nbtools.jobs_service import JobsService
@@ -85,6 +86,7 @@ class NbtoolsApp(ExtensionApp):
         self.settings["nbtools_jobs"] = self.jobs
         self.previews = ServicePreviews(self.project, self.max_service_previews)
         self.settings["nbtools_previews"] = self.previews
+        store_guard.install(self.serverapp.contents_manager, self.project)
         if self.record_versions:
             from jupyter_nbtools.checkpoints import install
 
