@@ -18,6 +18,9 @@ Restoring a checkpoint (``POST /api/contents/{path}/checkpoints/{id}``, any of t
 version numbers) is restoring that version: it needs what ``POST
 /nbtools/api/versions/{id}/restore`` needs, ``write`` on ``nbtools`` (Jupyter itself asked
 ``write`` on ``contents``), and is audited alike (``version.restore`` by the request's user).
+Reading a checkpoint's notebook (nbdime's diff, whose route asks nothing but a login) is
+reading a version: it needs ``read`` on ``nbtools``, as ``GET /nbtools/api/versions/{id}``
+does, and, as every read, is no audit entry.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from tornado.web import HTTPError
 from traitlets import Any as AnyTrait
 from traitlets import Instance
 
-from jupyter_nbtools.handlers.authorization import AUTH_RESOURCE, RESTORE_ACTION
+from jupyter_nbtools.handlers.authorization import AUTH_RESOURCE, READ, RESTORE_ACTION
 from jupyter_nbtools.handlers.base import http_status
 from jupyter_nbtools.identity import request_actor
 from nbtools import versioning
@@ -58,24 +61,29 @@ def request_user() -> str | None:
     return request_actor(CallContext.get(CallContext.JUPYTER_HANDLER))
 
 
-async def check_may_restore() -> None:
-    """Refuse (403) a checkpoint restore by a user the Authorizer does not allow to
-    :data:`RESTORE_ACTION` on ``nbtools``; outside a request (the server's own code) nothing
-    is asked."""
+async def check_allowed(action: str, what: str) -> None:
+    """Refuse (403, naming ``what`` needs ``action``) a request whose user the Authorizer
+    does not allow ``action`` on ``nbtools``: checkpoints are versions, which Jupyter's
+    contents API (and nbdime) reach with their own permission on ``contents`` only. Outside
+    a request (the server's own code) nothing is asked.
+
+    Restoring a checkpoint is restoring a version (:data:`RESTORE_ACTION`); reading its
+    notebook (nbdime's "diff against checkpoint", whose route asks nothing but a login) is
+    reading a version (:data:`READ`, as ``GET /versions/{id}``)."""
     handler = CallContext.get(CallContext.JUPYTER_HANDLER)
     if handler is None:
         return
     allowed = await ensure_async(
-        handler.authorizer.is_authorized(
-            handler, handler.current_user, RESTORE_ACTION, AUTH_RESOURCE
-        )
+        handler.authorizer.is_authorized(handler, handler.current_user, action, AUTH_RESOURCE)
     )
     if not allowed:
         raise HTTPError(
-            403,
-            f"You are not allowed to {RESTORE_ACTION} on {AUTH_RESOURCE}, which restoring a "
-            "version needs.",
+            403, f"You are not allowed to {action} on {AUTH_RESOURCE}, which {what} needs."
         )
+
+
+#: What :func:`check_allowed` names as needing each action.
+RESTORING, READING = "restoring a version", "reading a version"
 
 
 def is_notebook(path: str) -> bool:
@@ -273,6 +281,7 @@ class NbtoolsCheckpoints(GenericCheckpointsMixin, Checkpoints):
     """Checkpoints of a synchronous contents manager: notebooks' are nbtools versions."""
 
     def get_notebook_checkpoint(self, checkpoint_id: Any, path: str) -> dict[str, Any]:
+        run_sync(check_allowed)(READ, READING)
         return _trust_marked(self.parent, self.recorder.notebook(checkpoint_id, path), path)
 
     def get_file_checkpoint(self, checkpoint_id: Any, path: str) -> dict[str, Any]:
@@ -291,7 +300,7 @@ class NbtoolsCheckpoints(GenericCheckpointsMixin, Checkpoints):
         if not is_notebook(path):
             self.fallback.restore_checkpoint(contents_mgr, checkpoint_id, path)
         else:
-            run_sync(check_may_restore)()
+            run_sync(check_allowed)(RESTORE_ACTION, RESTORING)
             self.recorder.restore(checkpoint_id, path)
 
     def list_checkpoints(self, path: str) -> list[dict[str, Any]]:
@@ -321,6 +330,7 @@ class AsyncNbtoolsCheckpoints(AsyncGenericCheckpointsMixin, AsyncCheckpoints):
     """Checkpoints of an asynchronous contents manager (Jupyter Server's default)."""
 
     async def get_notebook_checkpoint(self, checkpoint_id: Any, path: str) -> dict[str, Any]:
+        await check_allowed(READ, READING)
         # Rebuilding a version reads the store (tens of ms for a notebook of megabytes): in a
         # thread, not on the event loop; it changes nothing, so nothing else waits for it.
         model = await asyncio.to_thread(self.recorder.notebook, checkpoint_id, path)
@@ -342,7 +352,7 @@ class AsyncNbtoolsCheckpoints(AsyncGenericCheckpointsMixin, AsyncCheckpoints):
         if not is_notebook(path):
             await self.fallback.restore_checkpoint(contents_mgr, checkpoint_id, path)
         else:
-            await check_may_restore()
+            await check_allowed(RESTORE_ACTION, RESTORING)
             self.recorder.restore(checkpoint_id, path)
 
     async def list_checkpoints(self, path: str) -> list[dict[str, Any]]:

@@ -1,20 +1,42 @@
-"""nbdime's "diff against checkpoint" (its real server extension) on nbtools checkpoints."""
+"""nbdime's "diff against checkpoint" (its real server extension) on nbtools checkpoints, with
+an asynchronous (Jupyter's default) and a synchronous contents manager."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
+from jupyter_server.auth.authorizer import Authorizer
 from tornado.httpclient import HTTPClientError
 
 from tests.server.test_checkpoints import save
 from tests.unit.versioning.conftest import edit, rich_notebook
 
+MANAGERS = {
+    "async": "jupyter_server.services.contents.largefilemanager.AsyncLargeFileManager",
+    "sync": "jupyter_server.services.contents.largefilemanager.LargeFileManager",
+}
 
-@pytest.fixture
-def jp_server_config() -> dict[str, Any]:
-    return {"ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True, "nbdime": True}}}
+
+class Switchable(Authorizer):
+    """Refuses the nbtools actions a test names in :attr:`denied`."""
+
+    denied: ClassVar[set[str]] = set()
+
+    def is_authorized(self, handler: Any, user: Any, action: str, resource: str) -> bool:
+        return resource != "nbtools" or action not in self.denied
+
+
+@pytest.fixture(params=sorted(MANAGERS))
+def jp_server_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"jupyter_nbtools": True, "nbdime": True},
+            "contents_manager_class": MANAGERS[request.param],
+            "authorizer_class": Switchable,
+        }
+    }
 
 
 async def checkpoint_diff(jp_fetch: Any, path: str) -> dict[str, Any]:
@@ -50,3 +72,22 @@ async def test_a_notebook_never_saved_has_no_checkpoint_and_no_changes(
     with pytest.raises(HTTPClientError) as info:
         await checkpoint_diff(jp_fetch, "missing.ipynb")
     assert info.value.code == 404
+
+
+async def test_the_version_nbdime_reads_needs_read_on_nbtools(
+    jp_fetch: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """nbdime's route asks nothing but a login: the version it reads (the newest) is read
+    only by a user the Authorizer allows to read nbtools, as GET /versions/{id} is."""
+    nb = rich_notebook()
+    await save(jp_fetch, "nb.ipynb", nb)
+    monkeypatch.setattr(Switchable, "denied", {"read"})
+    with pytest.raises(HTTPClientError) as info:
+        await checkpoint_diff(jp_fetch, "nb.ipynb")
+    assert info.value.code == 403
+    assert info.value.response is not None
+    assert b"not allowed to read on nbtools, which reading a version needs" in (
+        info.value.response.body
+    )
+    monkeypatch.setattr(Switchable, "denied", {"write", "execute"})
+    assert (await checkpoint_diff(jp_fetch, "nb.ipynb"))["diff"] == []

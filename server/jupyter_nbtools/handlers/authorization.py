@@ -17,6 +17,10 @@ from jupyter_server.auth.decorator import authorized as jupyter_authorized
 #: read (GET), write (POST/PUT/PATCH/DELETE) or execute (running code) on nbtools.
 AUTH_RESOURCE = "nbtools"
 
+#: The action reading anything nbtools keeps needs: every GET, and a version's notebook
+#: nbdime's checkpoint diff reads (:mod:`jupyter_nbtools.checkpoints`).
+READ = "read"
+
 #: The action that runs code (a run, a schedule, a reproduction, an environment recreate, a
 #: package's tests, a service preview): a user allowed to ``write`` but not to ``execute``
 #: can edit but not run.
