@@ -28,6 +28,7 @@ ACTIONS = frozenset(
         "version.gc",
         "env.recreate",
         "service.start",
+        "service.call",
         "service.stop",
         "rule.add",
         "rule.remove",

@@ -302,17 +302,27 @@ class ServicePreviews:
             preview.openapi = document
         return preview.openapi
 
-    async def call(
-        self, preview: Preview, endpoint: str, body: dict[str, Any], api_key: str | None = None
-    ) -> dict[str, Any]:
-        """``POST /<endpoint>`` of the preview with ``body`` (and ``api_key`` as its
-        ``X-API-Key`` header): its status, JSON and latency."""
+    def admit_call(self, preview: Preview, endpoint: str, actor: str | None) -> None:
+        """Check that a call of ``endpoint`` can be passed on to the preview (the name of a
+        served function, the preview ready), then audit it as ``service.call`` by ``actor``:
+        it runs the package's code with what the caller sent (which the entry never holds),
+        so it is entered before it is passed on, whatever comes of it."""
         if not endpoint.isidentifier():
             raise InvalidInputError(
                 f"'endpoint' must be the name of a served function, got {endpoint!r:.80}.",
                 field="endpoint",
             )
         self._require_ready(preview)
+        summary = {"preview": preview.id, "package": preview.package, "endpoint": endpoint}
+        target = f"service {preview.package_dir}"
+        audit.record_now(self.project.store, actor, "service.call", target, summary)
+
+    async def call(
+        self, preview: Preview, endpoint: str, body: dict[str, Any], api_key: str | None = None
+    ) -> dict[str, Any]:
+        """``POST /<endpoint>`` of the preview with ``body`` (and ``api_key`` as its
+        ``X-API-Key`` header), a call :meth:`admit_call` admitted: its status, JSON and
+        latency."""
         request = HTTPRequest(
             f"{preview.url}/{endpoint}",
             method="POST",

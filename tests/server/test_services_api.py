@@ -130,8 +130,9 @@ async def settled(api: Any, preview_id: str) -> dict[str, Any]:
 async def test_start_call_and_stop_a_preview(
     api: Any, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """... audited as ``service.start`` and ``service.stop`` by who did each; ``nbtools
-    serve`` runs in the root but imports none of its modules (as from a shell)."""
+    """... audited as ``service.start``, ``service.call`` (never what was sent) and
+    ``service.stop`` by who did each; ``nbtools serve`` runs in the root but imports none of
+    its modules (as from a shell)."""
     # the server's own API key setting is not the preview's: it has none
     monkeypatch.setenv("NBTOOLS_SERVE_API_KEY_ENV", "NBTOOLS_TEST_SERVER_KEY")
     monkeypatch.setenv("NBTOOLS_TEST_SERVER_KEY", "the-server-s-key")
@@ -201,9 +202,15 @@ async def test_start_call_and_stop_a_preview(
         project.close()
     assert [(e.actor, e.action, e.target) for e in reversed(entries)] == [
         ("alice", "service.start", "service scorer-pkg"),  # the second POST started nothing
+        # each call passed on runs the package's code (a 404 of the service's too); the
+        # refused endpoint name was never passed on
+        *[("alice", "service.call", "service scorer-pkg")] * 3,
         ("alice", "service.stop", "service scorer-pkg"),
     ]
-    start, stop = entries[1].summary, entries[0].summary
+    start, stop = entries[-1].summary, entries[0].summary
+    calls = [entry.summary for entry in reversed(entries[1:-1])]
+    assert [call["endpoint"] for call in calls] == ["predict", "predict", "nothing"]
+    assert calls[0] == {"preview": started["id"], "package": "scorer", "endpoint": "predict"}
     assert start == {
         "preview": started["id"], "package": "scorer", "port": started["port"],
         "api_key": False, "record": False,

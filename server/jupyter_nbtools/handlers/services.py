@@ -1,7 +1,8 @@
 """Service previews: ``/services`` (list, start), ``/services/<id>`` (stop), its log, its
 OpenAPI document and ``/services/<id>/call/<endpoint>`` (a call proxied to the preview).
 
-Starting, stopping and calling run the package's code: ``execute``; the rest is ``read``.
+Starting, stopping and calling run the package's code: ``execute``, and an audit entry each
+(``service.start``, ``service.stop``, ``service.call``); the rest is ``read``.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class ServiceCallHandler(ServicesHandlerBase):
     async def post(self, preview_id: str, endpoint: str) -> None:
         preview = self.previews.get(preview_id)
         api_key = self.request.headers.get("X-API-Key")  # passed on to the service as is
+        await self.call(self.previews.admit_call, preview, endpoint, self.actor)
         self.reply(await self.previews.call(preview, endpoint, self.json_body(), api_key))
 
 
