@@ -296,9 +296,11 @@ class Scheduler:
         def others() -> set[str]:
             return alive_owners(store, now) - {self.claimer.owner}
 
-        resumed = self.executor.resume(str(self.project.root), self.project.db_url, others)
+        resumed = self.executor.resume(self.project.db_url, others)
         if resumed:
-            log.warning("nbtools: resumed tracking %d runs in flight: %s", len(resumed), resumed)
+            log.warning(
+                "nbtools: resumed tracking %d runs in flight: %s", len(resumed), list(resumed)
+            )
 
     def run_forever(self, stop: threading.Event) -> None:
         """Tick until ``stop`` is set; a failing tick (e.g. the database is down) is retried

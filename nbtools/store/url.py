@@ -8,12 +8,15 @@ checks it, and most commands never open the store (docs/performance.md).
 (:func:`form_problem`, which :func:`nbtools.store.database.create_store_engine` checks first
 too), then whether the installed SQLAlchemy or a plugin has its dialect and driver, found by
 the import system without running them. Whether the driver's own package (psycopg, ...) is
-installed and the store opens is known when the store is opened.
+installed and the store opens is known when the store is opened. :func:`store_identity` tells
+which database a URL names, whatever its spelling (it reads the URL with SQLAlchemy, imported
+then: only the Dask executor asks).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 from importlib.machinery import PathFinder
 
@@ -31,6 +34,8 @@ ASYNC_FLAVOUR = "_async"
 #: characters and ``+``; a login whose user ends at ``:`` or ``/`` and whose password ends at
 #: its first ``@`` (so a bare ``@`` in a password leaves the rest in the host); a host in
 #: brackets (IPv6) or up to ``/``, ``:`` or ``?``; a port up to ``/`` or ``?``.
+#: The port a dialect's driver connects to when a URL gives none.
+DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306, "mssql": 1433, "oracle": 1521}
 _URL = re.compile(
     r"(?P<drivername>[\w+]+)://"
     r"(?:[^:/]*(?::[^@]*)?@)?"
@@ -129,3 +134,29 @@ def _plugged_in(name: str) -> bool:
     from importlib.metadata import entry_points  # ≈ 10 ms: only for a dialect not built in
 
     return any(point.name == name for point in entry_points(group=DIALECT_PLUGINS))
+
+
+def store_identity(url: str) -> str:
+    """Which database the store URL ``url`` names, the same text for every spelling of it: the
+    dialect without its driver (``postgresql+psycopg`` and ``postgresql`` alike), the user,
+    the host in lower case, the port (the dialect's default when the URL gives none), the
+    database (a SQLite file's absolute path, its symbolic links resolved) and the query's
+    options in the order of their names. The password is left out (moving it to
+    ``~/.pgpass`` or changing it names the same database); the user and the options are
+    kept, as they may choose the schema, and so the store (PostgreSQL's ``search_path``
+    defaults to the user's schema)."""
+    from sqlalchemy import make_url
+
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    database = parsed.database or ""
+    if backend == "sqlite" and database and database != ":memory:":
+        database = os.path.realpath(database)
+    port = parsed.port or DEFAULT_PORTS.get(backend)
+    query = "&".join(
+        f"{name}={value}"
+        for name, values in sorted(parsed.query.items())
+        for value in ((values,) if isinstance(values, str) else values)
+    )
+    host = (parsed.host or "").lower()
+    return f"{backend}://{parsed.username or ''}@{host}:{port or ''}/{database}?{query}"

@@ -17,7 +17,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from nbtools.errors import StoreError
 from nbtools.store.database import Store, create_store_engine
-from nbtools.store.url import read_url, url_problem
+from nbtools.store.url import read_url, store_identity, url_problem
 from tests.conftest import run_python
 
 #: URLs nbtools can use.
@@ -206,3 +206,47 @@ def test_the_check_imports_no_sqlalchemy() -> None:
         "print([m for m in ('sqlalchemy', 'psycopg') if m in sys.modules])"
     )
     assert run_python(code).stdout.strip() == "[]"
+
+
+#: Spellings of one PostgreSQL database: the driver named or not, the host's case, the default
+#: port given or not, the options in another order, a password or none (``~/.pgpass``).
+ONE_DATABASE = [
+    "postgresql://nbtools@DB.Example.org/nbtools?sslmode=require&application_name=a",
+    "postgresql+psycopg://nbtools:s3cret@db.example.org:5432/nbtools"
+    "?application_name=a&sslmode=require",
+]
+
+#: Each names another database (or schema) than :data:`ONE_DATABASE`'s.
+OTHER_DATABASES = [
+    "postgresql://nbtools@db.example.org:5433/nbtools?sslmode=require&application_name=a",
+    "postgresql://nbtools@db.example.org/other?sslmode=require&application_name=a",
+    "postgresql://nbtools@db2.example.org/nbtools?sslmode=require&application_name=a",
+    "postgresql://alice@db.example.org/nbtools?sslmode=require&application_name=a",
+    "postgresql://nbtools@db.example.org/nbtools?sslmode=require&application_name=a"
+    "&options=-csearch_path%3Dalice",
+]
+
+
+def test_every_spelling_of_a_database_has_one_identity() -> None:
+    identity = store_identity(ONE_DATABASE[0])
+    assert {store_identity(url) for url in ONE_DATABASE} == {identity}
+    assert "s3cret" not in identity
+    others = {store_identity(url) for url in OTHER_DATABASES}
+    assert identity not in others
+    assert len(others) == len(OTHER_DATABASES)
+
+
+def test_a_sqlite_file_has_one_identity_however_its_path_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    monkeypatch.chdir(tmp_path)
+    spellings = [
+        f"sqlite:///{tmp_path}/real/nbtools.db",
+        "sqlite:///real/nbtools.db",
+        "sqlite+pysqlite:///link/../real/nbtools.db",
+        f"sqlite:///{tmp_path}/link/nbtools.db",
+    ]
+    assert len({store_identity(url) for url in spellings}) == 1
+    assert store_identity("sqlite:///real/other.db") != store_identity(spellings[0])

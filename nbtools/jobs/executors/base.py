@@ -126,13 +126,14 @@ class Executor(abc.ABC):
         return max(0, self.size - len(self.pending()))
 
     def resume(
-        self, root: str, db_url: str, others: Callable[[], Collection[str]] = frozenset
-    ) -> list[int]:
-        """Track runs of the project left in flight by scheduler processes that are gone (an
-        earlier process of this one, another one stopped or killed), if this executor's runs
-        outlive their scheduler; returns their ids. ``others()``: the claim owners of the
-        other schedulers alive, whose runs are theirs to track."""
-        return []
+        self, db_url: str, others: Callable[[], Collection[str]] = frozenset
+    ) -> dict[int, str]:
+        """Track runs of the store at ``db_url`` left in flight by scheduler processes that
+        are gone (an earlier process of this one, another one stopped or killed), if this
+        executor's runs outlive their scheduler; returns their ids, each with the claim token
+        it was submitted with. ``others()``: the claim owners of the other schedulers alive,
+        whose runs are theirs to track."""
+        return {}
 
     @abc.abstractmethod
     def shutdown(self) -> None:

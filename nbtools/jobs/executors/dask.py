@@ -25,6 +25,7 @@ from nbtools.errors import InvalidInputError
 from nbtools.jobs.errors import ExecutorUnavailableError
 from nbtools.jobs.executors.base import UNTRACKED, DoneCallback, Executor, RunRequest
 from nbtools.jobs.executors.dask_connect import connect
+from nbtools.store.url import store_identity
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -55,20 +56,22 @@ def check_address(address: str) -> None:
         ) from None
 
 
-def task_prefix(root: str, db_url: str) -> str:
-    """Key prefix of a project's tasks, so projects can share a cluster."""
-    digest = hashlib.sha256(f"{db_url}\0{root}".encode()).hexdigest()[:10]
+def task_prefix(db_url: str) -> str:
+    """Key prefix of the tasks of the store at ``db_url``, so stores can share a cluster: the
+    same for every spelling of its URL (:func:`~nbtools.store.url.store_identity`), so that
+    a scheduler restarted with the URL written another way resumes the tasks left."""
+    digest = hashlib.sha256(store_identity(db_url).encode()).hexdigest()[:10]
     return f"nbtools-run-{digest}-"
 
 
 def _run_id(key: str) -> int:
-    """The run id in a task key ``nbtools-run-<project>-<run id>-<claim token>``."""
+    """The run id in a task key ``nbtools-run-<store>-<run id>-<claim token>``."""
     return int(key.split("-")[3])
 
 
-def _owner(key: str) -> str:
-    """Whose claim a task key names: its claim token's owner (the part before its ``/``)."""
-    return key.split("-", 4)[4].rpartition("/")[0]
+def _token(key: str) -> str:
+    """The claim token a task key names (``<owner>/<n>``)."""
+    return key.split("-", 4)[4]
 
 
 class DaskExecutor(Executor):
@@ -193,33 +196,33 @@ class DaskExecutor(Executor):
             ) from exc
 
     def resume(
-        self, root: str, db_url: str, others: Callable[[], Collection[str]] = frozenset
-    ) -> list[int]:
-        """Track the project's tasks left on the cluster by scheduler processes that are gone:
-        a task's key names its claim's owner, and those of ``others()`` (the other
-        schedulers alive) are theirs."""
-        prefix, client = task_prefix(root, db_url), self.client
+        self, db_url: str, others: Callable[[], Collection[str]] = frozenset
+    ) -> dict[int, str]:
+        """Track the store's tasks left on the cluster by scheduler processes that are gone:
+        a task's key names its claim's token, whose owner may be one of ``others()`` (the
+        other schedulers alive): those are theirs."""
+        prefix, client = task_prefix(db_url), self.client
         with self._lock:
             tracked = set(self._futures)
         keys = [str(key) for key in self._asked(client.list_datasets)]
         left = [key for key in keys if key.startswith(prefix) and _run_id(key) not in tracked]
         if not left:
-            return []
+            return {}
         alive = set(others())
-        resumed = []
+        resumed = {}
         for key in left:
-            if _owner(key) in alive:
+            if _token(key).rpartition("/")[0] in alive:
                 continue
             future = self._asked(partial(client.get_dataset, key, default=None))
             if future is not None:  # else done and unpublished meanwhile
                 self._track(_run_id(key), future)
-                resumed.append(_run_id(key))
+                resumed[_run_id(key)] = _token(key)
         return resumed
 
     def submit(self, request: RunRequest) -> None:
         from nbtools.jobs.executors.dask_task import run_on_worker
 
-        key = f"{task_prefix(request.root, request.db_url)}{request.run_id}-{request.token}"
+        key = f"{task_prefix(request.db_url)}{request.run_id}-{request.token}"
         client = self.client
         future = self._asked(partial(client.submit, run_on_worker, request, key=key, pure=False))
         # Published, the task is kept by the Dask scheduler if this scheduler stops, and a

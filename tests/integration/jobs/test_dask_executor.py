@@ -205,18 +205,30 @@ def test_a_notebook_missing_on_the_worker_names_the_worker_and_the_remedy(
     assert "(JobsSettings.storage, docs/operations.md)" in message
 
 
+@pytest.mark.parametrize("spelling", ["same", "another"])
 def test_runs_in_flight_when_the_scheduler_restarts_are_resumed(
-    dask_project: Project, notebook_factory: NotebookFactory, cluster: Any
+    dask_project: Project,
+    notebook_factory: NotebookFactory,
+    cluster: Any,
+    tmp_path: Path,
+    spelling: str,
 ) -> None:
+    """Also when the restarted scheduler's URL names the store in another way (its driver
+    left to SQLAlchemy's default, a password given that was not): its tasks' keys name the
+    store, not the URL's text, so none stays on the cluster untracked."""
     notebook_factory("nap.ipynb", [("code", "import time\ntime.sleep(3)", [])])
     first = Running(dask_scheduler(dask_project, cluster))
     run = queue_run(dask_project, "nap.ipynb", {})
-    wait_for(dask_project, run.id, lambda r: r.status == "running")
+    token = wait_for(dask_project, run.id, lambda r: r.status == "running").lease_owner
     first.stop()  # the scheduler goes; its task goes on on the cluster
 
-    restarted = dask_scheduler(dask_project, cluster)
+    url = dask_project.db_url
+    if spelling == "another":  # the test server trusts its user: any password logs in
+        url = url.replace("postgresql+psycopg://", "postgresql://", 1).replace("@", ":pw@", 1)
+    project = Project(tmp_path, db_url=url)
+    restarted = dask_scheduler(project, cluster)
     assert restarted.executor is not None
-    assert restarted.executor.resume(str(dask_project.root), dask_project.db_url) == [run.id]
+    assert restarted.executor.resume(project.db_url) == {run.id: token}
     second = Running(restarted)
     try:
         done = wait_for(dask_project, run.id, lambda r: r.finished_at is not None)
@@ -224,6 +236,7 @@ def test_runs_in_flight_when_the_scheduler_restarts_are_resumed(
         wait_until(lambda: run.id not in restarted.executor.pending())  # type: ignore[union-attr]
     finally:
         second.stop()
+        project.close()
 
 
 #: A notebook that runs until the file ``release`` appears in its directory.
