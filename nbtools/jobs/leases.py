@@ -19,11 +19,11 @@ import itertools
 import os
 import secrets
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_, select, tuple_, update
 
 from nbtools.jobs.tables import QUEUED, RUNNING, jobs_table, runs_table
 
@@ -202,15 +202,19 @@ def claim_due(
         return claimed
 
 
-def renew_claims(store: Store, run_ids: Iterable[int], now: datetime, lease_seconds: float) -> int:
-    """Extend the claims on runs still waiting in this scheduler's executor."""
-    ids = list(run_ids)
-    if not ids:
+def renew_claims(
+    store: Store, claims: Mapping[int, str], now: datetime, lease_seconds: float
+) -> int:
+    """Extend the claims on runs still waiting in this scheduler's executor: ``claims``, run
+    id → the token it holds the run's claim with. A claim it no longer holds (it expired and
+    another scheduler claimed the run) is left as it is: its holder renews it."""
+    if not claims:
         return 0
+    held = tuple_(run.id, run.lease_owner).in_(list(claims.items()))
     with store.session(write=True) as session:
         result = session.execute(
             update(runs_table)
-            .where(run.id.in_(ids), run.status == QUEUED, run.lease_owner.is_not(None))
+            .where(held, run.status == QUEUED)
             .values(lease_expires_at=now + timedelta(seconds=lease_seconds))
         )
         return int(result.rowcount)  # type: ignore[attr-defined]

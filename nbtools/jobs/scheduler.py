@@ -94,7 +94,8 @@ class Scheduler:
         #: Runs executing at once in the whole store, across schedulers (0: no such cap).
         self.max_running = max_running
         self.claimer = claimer or leases.Claimer()
-        #: Run id → claim token of the runs this scheduler handed to its executor.
+        #: Run id → claim token of the runs this scheduler handed to its executor (or took
+        #: over from a scheduler gone: :meth:`_resume`): only those claims it renews.
         self._claims: dict[int, str] = {}
         #: Set by :meth:`shutdown`: runs its executor ends now ended with the scheduler.
         self._stopping = False
@@ -213,7 +214,8 @@ class Scheduler:
         store = self.project.store
         if self._renewed is None or now - self._renewed >= self.renew_every:
             self._resume(now)
-            leases.renew_claims(store, self.executor.pending(), now, self.lease_seconds)
+            held = {i: self._claims[i] for i in self.executor.pending() if i in self._claims}
+            leases.renew_claims(store, held, now, self.lease_seconds)
             self._renewed = now
         claimed = leases.claim_due(
             store,
@@ -297,6 +299,7 @@ class Scheduler:
             return alive_owners(store, now) - {self.claimer.owner}
 
         resumed = self.executor.resume(self.project.db_url, others)
+        self._claims.update(resumed)  # renewed and ended as this scheduler's own
         if resumed:
             log.warning(
                 "nbtools: resumed tracking %d runs in flight: %s", len(resumed), list(resumed)

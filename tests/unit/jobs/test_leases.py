@@ -61,9 +61,10 @@ def test_renewed_claims_stay_with_their_scheduler(shared: Project) -> None:
     run_id = queue_run(shared, "nb.ipynb", {}).id
     owner, other = leases.Claimer("owner"), leases.Claimer("other")
     now = utcnow()
-    leases.claim_due(shared.store, owner, now, 30, limit=1)
+    token = leases.claim_due(shared.store, owner, now, 30, limit=1)[run_id]
     later = now + timedelta(seconds=25)
-    assert leases.renew_claims(shared.store, [run_id], later, 30) == 1
+    assert leases.renew_claims(shared.store, {run_id: other.token()}, later, 30) == 0
+    assert leases.renew_claims(shared.store, {run_id: token}, later, 30) == 1
     assert leases.claim_due(shared.store, other, now + timedelta(seconds=40), 30, 1) == {}
 
 
@@ -171,6 +172,33 @@ def test_claims_waiting_in_the_executor_are_renewed_every_third_of_a_lease(
         assert expires - clock.now >= timedelta(seconds=30 - 10 - 3)
     assert stored(shared, run_id).lease_expires_at == start + timedelta(seconds=118 + 30)
     assert stored(shared, run_id).lease_owner is not None
+
+
+def test_a_scheduler_that_lost_its_claim_never_renews_the_claim_of_the_next(
+    shared: Project,
+) -> None:
+    """Scheduler A's claim lapsed while the run waited in its executor (A paused for longer
+    than a lease), and B claimed the run. A renewed claims by run id: it extended B's claim,
+    which would then outlive B (a run stuck claimed by a scheduler gone). It renews only the
+    claims it holds."""
+    run_id = queue_run(shared, "nb.ipynb", {}).id
+    start = utcnow()
+    clock_a, clock_b = Clock(start), Clock(start)
+    first = Scheduler(shared, HoldingExecutor(1), clock=clock_a, lease_seconds=30)
+    second = Scheduler(shared, HoldingExecutor(1), clock=clock_b, lease_seconds=30)
+    assert first.tick().submitted == [run_id]
+    clock_b.now = start + timedelta(seconds=31)  # A's claim has expired: B claims the run
+    assert second.tick().submitted == [run_id]
+    taken = stored(shared, run_id)
+    assert (taken.lease_owner or "").startswith(f"{second.claimer.owner}/")
+
+    clock_a.now = start + timedelta(seconds=40)  # A's time to renew what it was given
+    first.tick()
+    kept = stored(shared, run_id)
+    assert (kept.lease_owner, kept.lease_expires_at) == (taken.lease_owner, taken.lease_expires_at)
+    clock_b.now = start + timedelta(seconds=45)  # B renews its own
+    second.tick()
+    assert stored(shared, run_id).lease_expires_at == clock_b.now + timedelta(seconds=30)
 
 
 def test_cancelled_and_future_runs_are_not_claimed(shared: Project) -> None:
