@@ -375,14 +375,14 @@ class ServicePreviews:
         return package
 
     def _environment(self) -> dict[str, str]:
-        """The server's environment, pointing the service at this project's store (so
+        """The server's environment, pointing the service at this project and its store
+        (:meth:`~nbtools.project.Project.environment`, as a run's kernel is: so
         ``nbtools.artifacts.load`` finds the runs), without the server's token nor an API
         key setting of its own (``$NBTOOLS_SERVE_API_KEY_FILE``): the preview's key is the
         one it was started with, or none."""
         dropped = {"JUPYTER_TOKEN", *KEY_SETTING_VARIABLES}
         environment = {k: v for k, v in os.environ.items() if k not in dropped}
-        environment["NBTOOLS_ROOT"] = str(self.project.root)
-        environment["NBTOOLS_DB_URL"] = self.project.db_url
+        environment.update(self.project.environment())
         environment["PYTHONUNBUFFERED"] = "1"
         return environment
 

@@ -39,6 +39,18 @@ BROKEN = [
     SCORER[1],
 ]
 UNSERVED = [("code", "def predict(x: float) -> float:\n    return x", ["export"])]
+#: Serves where the service finds its project, as ``nbtools.artifacts.load`` finds it.
+WHERE = [
+    (
+        "code",
+        "#| serve\ndef where(x: float) -> dict[str, str]:\n"
+        "    from nbtools.project import project_from_environment\n\n"
+        "    project = project_from_environment()\n"
+        "    return {'root': str(project.root), 'store_dir': str(project.store_dir), "
+        "'db_url': project.db_url}",
+        [],
+    )
+]
 
 
 def write_package(root: Path, name: str, cells: list[tuple[str, str, list[str]]]) -> str:
@@ -290,6 +302,37 @@ async def test_a_preview_with_an_api_key_and_recording(
     finally:
         project.close()
     assert sum(n or 0 for n in requests) == 3  # the refused calls count too
+
+
+@pytest.mark.parametrize(
+    "jp_server_config",
+    [
+        server_config(
+            identity=Users, authorizer=BobReadsOnly, NbtoolsSettings={"store_dir": "state"}
+        )
+    ],
+)
+async def test_a_preview_finds_the_server_s_project_and_store_directory(
+    api: Any, jp_root_dir: Path, jp_serverapp: Any
+) -> None:
+    """As a run's kernel does (``Project.environment``): the store directory too, which the
+    preview did not get (it looked for ``.nbtools``, where nothing is)."""
+    project: Project = jp_serverapp.web_app.settings["nbtools_project"]
+    package_dir = write_package(jp_root_dir, "where", WHERE)
+    started = await api("POST", "/services", 201, body={"package_dir": package_dir})
+    ids = {"preview_id": started["id"]}
+    ready = await settled(api, started["id"])
+    try:
+        assert ready["state"] == "ready", await api("GET", "/services/{preview_id}/log", 200, **ids)
+        call = "/services/{preview_id}/call/{endpoint}"
+        answer = await api("POST", call, 200, body={"x": 1}, endpoint="where", **ids)
+    finally:
+        await api("DELETE", "/services/{preview_id}", 204, **ids)
+    assert answer["body"] == {
+        "root": str(jp_root_dir),
+        "store_dir": str(jp_root_dir / "state"),
+        "db_url": project.db_url,
+    }
 
 
 @pytest.mark.parametrize(
