@@ -6,8 +6,11 @@ can drop a delivery it has already received (an attempt whose answer was lost is
 
 A failure is permanent (:class:`UndeliverableError`: the delivery ends at once) when the
 endpoint said no for good: a webhook's HTTP 4xx other than 408, 425 and 429, or a redirect (a
-3xx: never followed, see :class:`_NoRedirect`) (see ``mail`` for e-mail). Anything else (a connection that failed, the time limit, a 5xx, those three) is
-retried, not before the ``Retry-After`` the answer carries, if it carries one.
+3xx: never followed, see :class:`_NoRedirect`), or its certificate was rejected (untrusted,
+expired, naming another host: only a change of the certificate or of ``ca_file`` can help)
+(see ``mail`` for e-mail). Anything else (a connection that failed or was cut, the time
+limit, a 5xx, those three) is retried, not before the ``Retry-After`` the answer carries, if
+it carries one.
 """
 
 from __future__ import annotations
@@ -122,7 +125,7 @@ def post_webhook(url: str, payload: dict[str, Any], settings: NotificationSettin
             raise DeliveryError(deadline.exceeded("The webhook")) from None
         reason = getattr(exc, "reason", exc)
         if isinstance(reason, ssl.SSLCertVerificationError):
-            raise DeliveryError(
+            raise UndeliverableError(
                 f"The webhook's certificate was rejected: {reason.verify_message}. If a private "
                 "CA signed it, set c.NotificationSettings.ca_file to that CA's PEM file."
             ) from None

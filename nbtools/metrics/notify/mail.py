@@ -3,9 +3,9 @@
 Every failure becomes a :class:`DeliveryError` whose message names the problem and the
 setting that fixes it; the SMTP password never appears in it. A 5xx reply of the server (a
 refused sender, recipients, message or login: RFC 5321's permanent answers) fails the
-delivery at once (:class:`UndeliverableError`), and so does an address that is not all ASCII
-(``ü@exämple.org``) with a server not offering SMTPUTF8: no retry would change the server.
-A 4xx reply is retried. Recipients refused while the server takes the message for the others
+delivery at once (:class:`UndeliverableError`), and so do an address that is not all ASCII
+(``ü@exämple.org``) with a server not offering SMTPUTF8 and a server's certificate rejected:
+no retry would change the server. A 4xx reply, and a connection that failed, are retried. Recipients refused while the server takes the message for the others
 are not retried (that would send it to the others again): the delivery says whom it missed.
 The whole conversation with the server is bounded by ``timeout_seconds`` (:mod:`.deadline`).
 """
@@ -75,7 +75,10 @@ def send_email(to: str, payload: dict[str, Any], settings: NotificationSettings)
 
 def _permanent(error: BaseException) -> bool:
     """Whether the server refused for good: a 5xx reply (to every recipient, when it refused
-    them all)."""
+    them all), or its certificate was rejected (a new certificate or ``ca_file`` can help,
+    not another attempt)."""
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in error.recipients.values()]
         return bool(codes) and all(500 <= code < 600 for code in codes)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -219,17 +221,20 @@ def test_an_untrusted_certificate_is_refused_naming_the_problem(
     hostname: str,
     problem: str,
 ) -> None:
+    """For good, at the first attempt: the certificate does not change by itself (it was
+    retried until the attempts ran out, each failing the same way)."""
     signer = trustme.CA() if signed_by == "another CA" else ca
     with running_mail_server(
         tls_context=server_context(signer, hostname), require_starttls=True
     ) as server:
         configure(settings, server, "starttls", ca_file)
-        _, (status, _, error) = deliver_once(project, settings, clock)
+        _, (status, attempts, error) = deliver_once(project, settings, clock)
         assert server.messages == []
-    assert status == "pending"
+    assert (status, attempts) == ("failed", 1)
     assert error is not None
     assert error.startswith(
-        f"The certificate of the SMTP server localhost:{server.port} was rejected: {problem}"
+        "Permanent failure, not retried: The certificate of the SMTP server "
+        f"localhost:{server.port} was rejected: {problem}"
     )
     assert "set c.NotificationSettings.ca_file to that CA's PEM file" in error
 
@@ -294,9 +299,35 @@ def test_an_https_webhook_is_checked_against_the_trusted_certificates(
     if trusted:
         assert (status, attempts, error) == ("delivered", 1, None)
         assert receiver.received[0][1]["event"] == "failure"
-    else:
-        assert (status, attempts) == ("pending", 1)
+    else:  # for good: only a new certificate or ca_file can change the answer
+        assert (status, attempts) == ("failed", 1)
         assert error is not None
-        assert "The webhook's certificate was rejected: unable to get local issuer" in error
+        assert error.startswith(
+            "Permanent failure, not retried: The webhook's certificate was rejected: unable "
+            "to get local issuer certificate"
+        )
         assert "set c.NotificationSettings.ca_file to that CA's PEM file" in error
         assert receiver.received == []
+        shown = CliRunner().invoke(
+            cli, ["--root", str(project.root), "alerts", "deliveries", "--json"]
+        )
+        assert shown.exit_code == 0, shown.output
+        assert [d["last_error"] for d in json.loads(shown.output)] == [error]
+
+
+def test_a_tls_handshake_cut_by_the_network_is_retried(
+    project: Project, settings: NotificationSettings, clock: Clock, ca_file: Path
+) -> None:
+    """A TLS failure that is not the certificate's (here the connection closes in the middle
+    of the handshake, as a restarting proxy does) may not happen again: retried."""
+    settings.ca_file = str(ca_file)
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        closer = threading.Thread(target=lambda: listener.accept()[0].close())
+        closer.start()
+        url = f"https://127.0.0.1:{listener.getsockname()[1]}/hook"
+        (queued,) = queue(project, clock, "webhook", url)
+        NotificationSender(project.store, settings, clock).deliver_due()
+        closer.join(10)
+    status, attempts, error = statuses(project)[queued.id]
+    assert (status, attempts) == ("pending", 1)
+    assert (error or "").startswith("The webhook could not be reached: ")
