@@ -38,7 +38,7 @@ from figures import Goal, Sample, report
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from nbtools.jobs import runs  # noqa: E402
+from nbtools.jobs import run_files, runs  # noqa: E402
 from nbtools.jobs.config import JobsSettings  # noqa: E402
 from nbtools.jobs.scheduler import POLL_SECONDS  # noqa: E402
 from nbtools.jobs.tables import Run  # noqa: E402
@@ -101,7 +101,7 @@ def wait_finished(project: Project, run_ids: list[int], timeout: float = 600) ->
 
 def cell_seconds(project: Project, run: Run) -> float:
     """Time spent executing the notebook's cells, from papermill's per-cell durations."""
-    notebook = runs.output_files(run).get("notebook")
+    notebook = run_files.output_files(run).get("notebook")
     if notebook is None:
         return 0.0
     cells = json.loads(notebook.read_bytes())["cells"]

@@ -12,7 +12,7 @@ from nbtools.artifacts.tables import ArtifactRecord
 from nbtools.cli.app import cli
 from nbtools.data.catalog import add_dataset, dataset_spec
 from nbtools.data.tables import RunDatasetRecord
-from nbtools.jobs.runs import run_dir
+from nbtools.jobs.run_files import run_dir
 from nbtools.jobs.tables import Run
 from nbtools.project import Project
 from nbtools.store.base import utcnow

@@ -28,7 +28,7 @@ from nbtools.data.tables import datasets, run_datasets
 from nbtools.data.uses import DataUse, runs_uses, save_uses, uses_in_notebook, uses_in_record
 from nbtools.durations import older_than
 from nbtools.errors import NotFoundError
-from nbtools.jobs.runs import ending_outputs
+from nbtools.jobs.run_files import ending_outputs
 from nbtools.jobs.storage import StoredFile, join
 from nbtools.jobs.tables import ENDED_STATES, runs_table
 

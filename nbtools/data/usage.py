@@ -33,7 +33,7 @@ from nbtools.errors import NbtoolsError
 from nbtools.jobs import storage
 from nbtools.jobs.copies import existing_copy
 from nbtools.jobs.pinned import pinned_notebook
-from nbtools.jobs.runs import output_files
+from nbtools.jobs.run_files import output_files
 from nbtools.jobs.tables import Job, Run, runs_table
 from nbtools.lineage.extraction import EXTRACTION
 from nbtools.notebooks import Notebook

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from nbtools.errors import NotFoundError
 from nbtools.jobs.copies import copy_path, output_name
-from nbtools.jobs.runs import erasure, get_run, output_files
+from nbtools.jobs.run_files import erasure, output_files
+from nbtools.jobs.runs import get_run
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -66,7 +67,7 @@ def run_output(project: Project, run_id: int, kind: str) -> RunOutput:
     return RunOutput(run.id, run.notebook_path, kind, found)
 
 
-#: How a run's outputs were deleted, in words (see :func:`nbtools.jobs.runs.erasure`).
+#: How a run's outputs were deleted, in words (see :func:`nbtools.jobs.run_files.erasure`).
 _ERASED_BY = {
     "purged": "erased by a purge of the data it used",
     "pruned": "deleted by retention",

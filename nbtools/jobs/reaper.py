@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from sqlalchemy import select
 
 from nbtools.errors import NotFoundError
-from nbtools.jobs import runs
+from nbtools.jobs import run_files, runs
 from nbtools.jobs.tables import CANCELLED, FAILED, RUNNING, runs_table
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def _left_outputs(store: Store, run_id: int) -> dict[str, Any]:
     purged and pruned as any run's. Nothing for a run that recorded none (its outputs were
     to be uploaded when it ended) or that is gone."""
     try:
-        left = runs.ending_outputs(store, run_id, None)
+        left = run_files.ending_outputs(store, run_id, None)
     except NotFoundError:
         return {}
     except OSError as error:  # its directory cannot be looked in: the run still ends

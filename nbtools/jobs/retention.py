@@ -54,7 +54,7 @@ from nbtools.durations import AGE, age_days, older_than
 from nbtools.errors import InvalidInputError
 from nbtools.jobs import events
 from nbtools.jobs.copies import delete_erased_copies
-from nbtools.jobs.runs import run_dir
+from nbtools.jobs.run_files import run_dir
 from nbtools.jobs.storage import remove_tree
 from nbtools.jobs.tables import ENDED_STATES, SUCCEEDED, Job, Run
 from nbtools.store.base import utcnow

@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from nbtools.config import DATA_USES_FILE, DATA_USES_VARIABLE, PURPOSE_VARIABLE
 from nbtools.errors import NbtoolsError, NotFoundError
-from nbtools.jobs import events, runs, storage
+from nbtools.jobs import events, run_files, runs, storage
 from nbtools.jobs.engine import register_engine
 from nbtools.jobs.errors import RunNotRecordedError
 from nbtools.jobs.events import RunStartedInBackground
@@ -322,7 +322,7 @@ def execute_run(
     with contextlib.ExitStack() as scratch:
         try:
             if shared is None:
-                out_dir = runs.run_dir(project, run_id)
+                out_dir = run_files.run_dir(project, run_id)
             elif shared.local is not None:
                 out_dir = Path(shared.run_dir(run_id))
             else:
@@ -337,7 +337,7 @@ def execute_run(
             watchdog.stop()
         try:
             location = str(out_dir)
-            outputs = runs.written_outputs(out_dir, run.notebook_path)
+            outputs = run_files.written_outputs(out_dir, run.notebook_path)
             if shared is not None and shared.local is None:
                 location = shared.upload(out_dir, run_id)
             _finish(store, run_id, worker, lease, output_dir=location, outputs=outputs, **ended)

@@ -17,7 +17,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from nbtools.jobs import events
-from nbtools.jobs.runs import RunRow, output_files
+from nbtools.jobs.run_files import output_files
+from nbtools.jobs.runs import RunRow
 from nbtools.jobs.tables import RUNNING, SKIPPED
 from nbtools.jsonvalues import WireModel
 from nbtools.store import utcnow

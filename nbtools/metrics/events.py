@@ -29,7 +29,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from nbtools.errors import NotFoundError
-from nbtools.jobs.runs import executed_notebook
+from nbtools.jobs.run_files import executed_notebook
 from nbtools.jobs.tables import FINAL_STATES, SUCCEEDED
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from nbtools.data.usage import purge_outputs
-from nbtools.jobs.runs import run_dir
+from nbtools.jobs.run_files import run_dir
 from nbtools.project import Project
 from tests.purge_support import add_run, customers_project, nbtools
 from tests.server.conftest import server_config

@@ -22,7 +22,7 @@ from nbtools.jobs.cancel import request_cancel
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.executors import create_executor
 from nbtools.jobs.presence import Presence, alive_window
-from nbtools.jobs.runs import output_files
+from nbtools.jobs.run_files import output_files
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Run

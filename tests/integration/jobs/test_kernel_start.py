@@ -18,8 +18,9 @@ from jupyter_core.utils import run_sync
 
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.reaper import reap_expired
+from nbtools.jobs.run_files import run_dir
 from nbtools.jobs.runner import execute_run
-from nbtools.jobs.runs import get_run, run_dir
+from nbtools.jobs.runs import get_run
 from nbtools.jobs.submit import queue_run
 from nbtools.kernels import RECONNECT_INTERVAL_MS, Kernel, KernelSource
 from nbtools.project import Project

@@ -15,7 +15,8 @@ import pytest
 from nbtools.jobs.cancel import request_cancel
 from nbtools.jobs.executors import UnknownExecutorError, executor_class
 from nbtools.jobs.executors.local import LocalExecutor
-from nbtools.jobs.runs import get_run, output_files
+from nbtools.jobs.run_files import output_files
+from nbtools.jobs.runs import get_run
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import RUNNING, SUCCEEDED

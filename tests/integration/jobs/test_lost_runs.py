@@ -21,7 +21,8 @@ from click.testing import CliRunner
 
 from nbtools.cli.app import cli
 from nbtools.jobs.executors.local import LocalExecutor
-from nbtools.jobs.runs import get_run, run_dir
+from nbtools.jobs.run_files import run_dir
+from nbtools.jobs.runs import get_run
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Run

@@ -14,8 +14,9 @@ from tornado.httpclient import HTTPClientError
 
 from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.jobs.executors.base import RunRequest
+from nbtools.jobs.run_files import output_files
 from nbtools.jobs.runner import execute_run
-from nbtools.jobs.runs import get_run, list_runs, output_files
+from nbtools.jobs.runs import get_run, list_runs
 from nbtools.jobs.storage import Storage, read_bytes
 from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import Run

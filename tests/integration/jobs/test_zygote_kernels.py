@@ -18,7 +18,8 @@ from jupyter_core.utils import run_sync
 
 from nbtools.config import PURPOSE_VARIABLE
 from nbtools.jobs.executors.local import LocalExecutor
-from nbtools.jobs.runs import get_run, output_files
+from nbtools.jobs.run_files import output_files
+from nbtools.jobs.runs import get_run
 from nbtools.jobs.submit import queue_run
 from nbtools.kernels import ARTIFACTS_DIR_ENV, KernelSource
 from nbtools.project import Project

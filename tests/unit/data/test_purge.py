@@ -16,7 +16,7 @@ from nbtools.data.usage import dataset_usage, purge_outputs, usage_report
 from nbtools.errors import NotFoundError
 from nbtools.jobs.definitions import create_job
 from nbtools.jobs.retention import prune_runs
-from nbtools.jobs.runs import run_dir
+from nbtools.jobs.run_files import run_dir
 from nbtools.project import Project
 from nbtools.store.base import utcnow
 from tests.conftest import make_notebook

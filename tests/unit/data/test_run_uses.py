@@ -20,7 +20,7 @@ from nbtools.data.tables import RunDatasetRecord
 from nbtools.data.usage import dataset_usage
 from nbtools.data.uses import DataUse, uses_in_record
 from nbtools.errors import NbtoolsError
-from nbtools.jobs import runs
+from nbtools.jobs import run_files, runs
 from nbtools.jobs.submit import queue_run
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, make_notebook
@@ -104,7 +104,7 @@ def end_run(project: Project, out: Path, notebook: dict[str, object] | None) -> 
     assert runs.claim(project.store, run_id, "worker-1", lease_seconds=30) is not None
     if notebook is not None:
         (out / "nb.ipynb").write_text(json.dumps(notebook))
-    outputs = runs.written_outputs(out, "nb.ipynb")
+    outputs = run_files.written_outputs(out, "nb.ipynb")
     assert runs.finish(project.store, run_id, "worker-1", "succeeded", output_dir=str(out),
                        outputs=outputs)  # fmt: skip
     return run_id

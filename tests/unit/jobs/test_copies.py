@@ -15,7 +15,7 @@ from nbtools import jobs
 from nbtools.data.usage import dataset_usage, purge_outputs
 from nbtools.jobs.copies import OPEN_DIR, delete_erased_copies
 from nbtools.jobs.retention import prune_runs
-from nbtools.jobs.runs import run_dir
+from nbtools.jobs.run_files import run_dir
 from nbtools.jobs.tables import runs_table
 from nbtools.project import Project
 from nbtools.store.base import utcnow

@@ -13,7 +13,7 @@ import pytest
 
 from nbtools.config import DATA_USES_FILE
 from nbtools.data.uses import runs_uses
-from nbtools.jobs import runs
+from nbtools.jobs import run_files, runs
 from nbtools.jobs.scheduler import Scheduler
 from nbtools.jobs.tables import Run
 from nbtools.project import Project
@@ -40,7 +40,7 @@ def started(project: Project, output_dir: Path | str | None) -> Run:
 def reading_a_dataset(project: Project) -> tuple[Path, Run]:
     """A run started in its recorded output directory, where its worker has written so far
     that it read the dataset ``USE``: the directory and the run."""
-    out = runs.run_dir(project, 1)
+    out = run_files.run_dir(project, 1)
     run = started(project, out)
     out.mkdir(parents=True)
     (out / DATA_USES_FILE).write_text(json.dumps(USE) + "\n")
@@ -68,10 +68,10 @@ def test_a_reaped_run_keeps_its_saved_notebook_and_the_datasets_it_recorded(
     out, run = reading_a_dataset(project)
     (out / "nb.ipynb").write_text(json.dumps(make_notebook([("code", "1", [])])))
     with project.store.session() as session:  # while it runs, it shows no output
-        assert runs.output_files(runs.get_run(session, run.id)) == {}
+        assert run_files.output_files(runs.get_run(session, run.id)) == {}
     ended = reaped(project, run)
     assert (ended.output_dir, ended.outputs) == (str(out), ["notebook"])
-    assert runs.output_files(ended)["notebook"].location == str(out / "nb.ipynb")
+    assert run_files.output_files(ended)["notebook"].location == str(out / "nb.ipynb")
     assert datasets(project, ended) == ["customers"]
 
 
@@ -81,7 +81,7 @@ def test_a_reaped_run_that_saved_nothing_yet_keeps_its_datasets_and_no_output(
     _, run = reading_a_dataset(project)
     ended = reaped(project, run)
     assert ended.outputs == []
-    assert runs.output_files(ended) == {}
+    assert run_files.output_files(ended) == {}
     assert datasets(project, ended) == ["customers"]
 
 

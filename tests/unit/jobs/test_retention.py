@@ -29,7 +29,7 @@ from nbtools.data.uses import DataUse, save_uses
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.definitions import create_job, update_job
 from nbtools.jobs.retention import parse_keep_runs, prune_runs
-from nbtools.jobs.runs import output_files, run_dir
+from nbtools.jobs.run_files import output_files, run_dir
 from nbtools.jobs.tables import Job, Run
 from nbtools.metrics.tables import MetricValue
 from nbtools.project import Project

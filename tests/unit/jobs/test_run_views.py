@@ -204,7 +204,7 @@ def test_pages_past_the_end_and_unknown_status(any_project: Project) -> None:
 
 def test_the_executed_notebook_of_an_ending_run(project: Project) -> None:
     from nbtools.errors import NotFoundError
-    from nbtools.jobs.runs import executed_notebook
+    from nbtools.jobs.run_files import executed_notebook
 
     with project.store.session(write=True) as session:
         run = new_run(None, trigger="manual", notebook_path="deep/train.ipynb", parameters={})
