@@ -30,12 +30,12 @@ DIALECT_PLUGINS = "sqlalchemy.dialects"
 #: The suffix of the names SQLAlchemy gives a driver's asyncio flavour (``psycopg_async``),
 #: which are attributes of the dialect's package rather than modules of their own.
 ASYNC_FLAVOUR = "_async"
+#: The port a dialect's driver connects to when a URL gives none.
+DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306, "mssql": 1433, "oracle": 1521}
 #: A store URL as SQLAlchemy's ``make_url`` reads one, up to its port: a driver name of word
 #: characters and ``+``; a login whose user ends at ``:`` or ``/`` and whose password ends at
 #: its first ``@`` (so a bare ``@`` in a password leaves the rest in the host); a host in
 #: brackets (IPv6) or up to ``/``, ``:`` or ``?``; a port up to ``/`` or ``?``.
-#: The port a dialect's driver connects to when a URL gives none.
-DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306, "mssql": 1433, "oracle": 1521}
 _URL = re.compile(
     r"(?P<drivername>[\w+]+)://"
     r"(?:[^:/]*(?::[^@]*)?@)?"
