@@ -31,6 +31,7 @@ from nbtools.audit.actions import ACTIONS, checked_filter
 from nbtools.audit.tables import audit_entries
 from nbtools.config import ACTOR_VARIABLE, MAX_ACTOR, actor_problem, is_unseen
 from nbtools.errors import InvalidInputError
+from nbtools.ids import check_limit
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -177,8 +178,7 @@ def list_entries(
     (``job.*``; anything else is an :class:`InvalidInputError` naming ``action``); ``target``
     is what was acted on (``job 3``, ``dataset customers``); ``before`` an entry id (the last
     of the previous page: the next older page)."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInputError(f"The limit must be 1 to {MAX_LIMIT}.", field="limit")
+    check_limit(limit, MAX_LIMIT)
     if action:
         checked_filter(action)
     table = audit_entries

@@ -28,6 +28,7 @@ from nbtools.data.sharing import sharing
 from nbtools.data.tables import DatasetRecord
 from nbtools.data.words import split_words, words_text
 from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.ids import check_limit
 from nbtools.store.base import utcnow
 from nbtools.text import parse_text
 from nbtools.urls import url_protocol
@@ -391,8 +392,7 @@ def page_datasets(
     catalog is counted in the database, and only the page's datasets are read whole."""
     if offset < 0:
         raise InvalidInputError("The offset must be 0 or more.", field="offset")
-    if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInputError(f"The limit must be 1 to {MAX_PAGE}.", field="limit")
+    check_limit(limit, MAX_PAGE)
     query = _by_name(classification)
     with project.store.session() as session:
         if tag is None:

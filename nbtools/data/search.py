@@ -25,6 +25,7 @@ from sqlalchemy import text
 from nbtools.data.catalog import Dataset, datasets_by_id
 from nbtools.data.words import split_words
 from nbtools.errors import InvalidInputError
+from nbtools.ids import check_limit
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -75,8 +76,7 @@ def search_datasets(
     higher is better on both engines); a query without words, or too long
     (:func:`search_words`), is refused naming ``field``."""
     words = search_words(query, field)
-    if not 1 <= limit <= MAX_SEARCH_LIMIT:
-        raise InvalidInputError(f"The limit must be 1 to {MAX_SEARCH_LIMIT}.", field="limit")
+    check_limit(limit, MAX_SEARCH_LIMIT)
     with project.store.session() as session:
         if session.get_bind().dialect.name == "postgresql":
             beginnings = [f"{word}:*" for word in words]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from nbtools.errors import InvalidInputError
+from nbtools.ids import check_limit
 from nbtools.jobs import events
 from nbtools.jobs.tables import FINAL_STATES, QUEUED, RUNNING, SKIPPED, Job, Run
 from nbtools.jobs.views import JobSpec
@@ -70,8 +71,7 @@ class ListJobsQuery:
             )
         if self.offset < 0:
             raise InvalidInputError("The offset must be 0 or more.", field="offset")
-        if not 1 <= self.limit <= MAX_PAGE:
-            raise InvalidInputError(f"The limit must be 1 to {MAX_PAGE}.", field="limit")
+        check_limit(self.limit, MAX_PAGE)
         return self
 
 
