@@ -10,8 +10,9 @@ from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.ids import ID
 from nbtools.cli.job_ref import job_argument
+from nbtools.cli.options import limit_option
 from nbtools.cli.output import print_json, print_table, visible
-from nbtools.metrics import format_value
+from nbtools.metrics import DEFAULT_PAGE_RUNS, MAX_PAGE_RUNS, format_value
 
 
 @click.group()
@@ -47,7 +48,7 @@ def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
 @metrics.command("series")
 @job_argument
 @click.option("--metric", help="Only this metric.")
-@click.option("--limit", default=50, show_default=True, help="Runs per page.")
+@limit_option("runs", default=DEFAULT_PAGE_RUNS, most=MAX_PAGE_RUNS, more="--before pages back")
 @click.option("--before", "before_run", type=ID, help="Page back: runs older than this run id.")
 @json_option
 @pass_cli

@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from nbtools.metrics.config import MetricsSettings as MetricsSettings
     from nbtools.metrics.config import NotificationSettings as NotificationSettings
     from nbtools.metrics.rules import median as median
-    from nbtools.metrics.series import MAX_PAGE_RUNS as MAX_PAGE_RUNS
     from nbtools.metrics.series import recorded_hint as recorded_hint
     from nbtools.metrics.service import MonitoringService as MonitoringService
     from nbtools.metrics.views import (
@@ -57,10 +56,15 @@ _LAZY = {
     "NotificationSettings": ("config", "NotificationSettings"),
     "MonitoringService": ("service", "MonitoringService"),
     "median": ("rules", "median"),
-    "MAX_PAGE_RUNS": ("series", "MAX_PAGE_RUNS"),
     "recorded_hint": ("series", "recorded_hint"),
 }
 __getattr__ = loader(__name__, _LAZY)
+
+#: The most runs one page of a job's metric series holds (``--limit``, ``?limit=``).
+MAX_PAGE_RUNS = 500
+#: The runs a page of a job's metric series holds unless asked: the one default of
+#: :func:`metric_series`, ``nbtools metrics series --limit`` and ``GET /jobs/<id>/metrics``.
+DEFAULT_PAGE_RUNS = 50
 
 
 def add_rule(project: Project, job_id: int, text: str, actor: str | None = None) -> AlertRuleView:
@@ -226,7 +230,7 @@ def metric_series(
     *,
     metric: str | None = None,
     before_run: int | None = None,
-    limit: int = 100,
+    limit: int = DEFAULT_PAGE_RUNS,
 ) -> dict[str, Any]:
     """Job ``job_id``'s metrics over a page of its runs (newest page, oldest run first);
     NotFoundError for a job that does not exist (an archived job's are there)."""

@@ -10,12 +10,11 @@ from sqlalchemy.orm import Session
 from nbtools.errors import NotFoundError
 from nbtools.ids import check_limit
 from nbtools.jobs.tables import Run
+from nbtools.metrics import DEFAULT_PAGE_RUNS, MAX_PAGE_RUNS
 from nbtools.metrics.harvest import Harvest
 from nbtools.metrics.tables import MetricHarvest, MetricValue
 from nbtools.metrics.values import value_kind
 from nbtools.store.base import utcnow
-
-MAX_PAGE_RUNS = 500
 
 
 def save_run_metrics(
@@ -99,7 +98,7 @@ def metric_series(
     *,
     metric: str | None = None,
     before_run: int | None = None,
-    limit: int = 100,
+    limit: int = DEFAULT_PAGE_RUNS,
 ) -> dict[str, Any]:
     """A page of a job's metrics over its runs, newest ``limit`` runs before ``before_run``.
 

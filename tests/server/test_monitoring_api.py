@@ -14,6 +14,7 @@ from sqlalchemy import update
 from tornado.httpclient import HTTPClientError
 
 from nbtools import audit
+from nbtools.metrics import DEFAULT_PAGE_RUNS
 from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.monitor import after_run, load_facts
 from nbtools.metrics.notify.payload import JobRef
@@ -74,6 +75,17 @@ async def test_run_metrics_and_paged_job_series(jp_fetch: Any, root_project: Pro
     assert (await error_of(jp_fetch, "jobs", "2", "metrics", limit="0"))[0] == 400
 
 
+async def test_a_series_page_holds_the_cli_s_default_number_of_runs(
+    jp_fetch: Any, root_project: Project
+) -> None:
+    """`GET /jobs/<id>/metrics` answered 100 runs where `nbtools metrics series` shows 50:
+    the route takes the one default, DEFAULT_PAGE_RUNS."""
+    for run_id in range(1, DEFAULT_PAGE_RUNS + 2):
+        store_metrics(root_project, 2, run_id, accuracy=0.5)
+    page = await call(jp_fetch, "jobs", "2", "metrics")
+    assert (len(page["run_ids"]), page["next_before_run"]) == (DEFAULT_PAGE_RUNS, 2)
+
+
 #: Every list route's ``limit``: the largest it takes (the CLI's ``--limit`` takes the same).
 LIST_LIMITS = [
     (("alerts",), 1000),
@@ -81,6 +93,9 @@ LIST_LIMITS = [
     (("runs",), 1000),
     (("audit",), 10000),
     (("jobs", "1", "metrics"), 500),
+    (("jobs", "overview"), 200),
+    (("datasets",), 1000),
+    (("datasets", "search"), 1000),
 ]
 
 
@@ -95,7 +110,8 @@ async def test_a_list_refuses_a_limit_out_of_its_range_naming_the_range(
     alerts list --limit 0` refuses: every list route refuses a limit out of its range with a
     400 naming `limit` and the range, as the CLI does."""
     add_jobs(root_project, 1)
-    code, body = await error_of(jp_fetch, *path, limit=limit)
+    words = {"q": "customers"} if path[-1] == "search" else {}
+    code, body = await error_of(jp_fetch, *path, limit=limit, **words)
     assert (code, body["details"]["field"]) == (400, "limit")
     assert f"'limit' must be a whole number from 1 to {most}, got '{limit}'" in body["message"]
 

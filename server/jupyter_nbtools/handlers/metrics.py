@@ -28,8 +28,10 @@ class JobMetricsHandler(NbtoolsHandler):
             self.path_id(job_id, "job_id"),
             metric=self.get_query_argument("metric", None),
             before_run=self.whole_number_argument("before", most=MAX_ID),
-            limit=self.whole_number_argument("limit", 100, least=1, most=metrics.MAX_PAGE_RUNS)
-            or 100,
+            limit=self.whole_number_argument(
+                "limit", metrics.DEFAULT_PAGE_RUNS, least=1, most=metrics.MAX_PAGE_RUNS
+            )
+            or metrics.DEFAULT_PAGE_RUNS,
         )
         self.reply(series)
 

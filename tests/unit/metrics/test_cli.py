@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from nbtools.cli.app import cli
 from nbtools.jobs.tables import Run
+from nbtools.metrics import DEFAULT_PAGE_RUNS, metric_series
 from nbtools.metrics.monitor import after_run, load_facts
 from nbtools.metrics.notify.outbox import enqueue
 from nbtools.metrics.notify.payload import JobRef
@@ -263,10 +264,25 @@ def test_metrics_show_and_series(tmp_path: Path) -> None:
     assert "▁" not in single
     for limit in ("0", "501"):
         refused = nbtools(tmp_path, "metrics", "series", "7", "--limit", limit)
-        assert (refused.exit_code, refused.output) == (
+        assert (refused.exit_code, refused.output.splitlines()[-1]) == (
             2,
-            f"Error: --limit must be a whole number from 1 to 500, got {limit}.\n",
+            f"Error: Invalid value for '--limit': {limit} is not in the range 1<=x<=500.",
         )
+
+
+def test_a_series_page_holds_one_default_number_of_runs(tmp_path: Path) -> None:
+    """`metrics series JOB` showed 50 runs where `GET /jobs/<id>/metrics` (and the library)
+    answered 100: one default, DEFAULT_PAGE_RUNS, for all three (the REST side is in
+    tests/server/test_monitoring_api.py), and --help says it."""
+    project = Project(tmp_path)
+    for run_id in range(1, DEFAULT_PAGE_RUNS + 2):
+        store_metrics(project, 7, run_id, accuracy=0.5)
+    assert len(metric_series(project, 7)["run_ids"]) == DEFAULT_PAGE_RUNS
+    project.close()
+    page = as_json(tmp_path, "metrics", "series", "7")
+    assert (page["run_ids"][0], len(page["run_ids"])) == (2, DEFAULT_PAGE_RUNS)
+    helped = " ".join(nbtools(tmp_path, "metrics", "series", "--help").output.split())
+    assert f"[default: {DEFAULT_PAGE_RUNS}; 1<=x<=500]" in helped
 
 
 def test_a_series_of_a_metric_the_job_never_recorded_says_which_it_records(
