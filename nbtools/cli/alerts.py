@@ -11,7 +11,7 @@ from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.ids import ID
 from nbtools.cli.job_ref import job_argument, job_filter
 from nbtools.cli.options import limit_option
-from nbtools.cli.output import print_json, print_table
+from nbtools.cli.output import print_json, print_table, visible
 
 
 @click.group()
@@ -243,7 +243,7 @@ def notify_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
             t["id"],
             t["job_id"],
             t["channel"],
-            t["destination"],
+            t["destination"] + (" (never sent to: see below)" if t["problem"] else ""),
             t["fingerprint"],
             ",".join(t["events"]),
         )
@@ -255,6 +255,9 @@ def notify_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
         rows,
         empty="No notification targets: `nbtools alerts notify add JOB --email ADDRESS` adds one.",
     )
+    for t in models:
+        if t["problem"]:
+            click.echo(visible(f"Target {t['id']} is never sent to. {t['problem']}"), err=True)
 
 
 @notify.command("remove")

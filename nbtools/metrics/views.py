@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from nbtools.digest import sha256_hex
 from nbtools.jsonvalues import WireModel
-from nbtools.metrics.tables import WEBHOOK
-from nbtools.urls import password_hidden, site_only
+from nbtools.metrics.notify.destinations import destination_problem, listed_destination
+from nbtools.urls import password_hidden
 
 if TYPE_CHECKING:
     from nbtools.metrics.tables import Alert, AlertRule, Notification, NotificationTarget
@@ -110,14 +110,6 @@ def shown_destination(destination: str) -> str:
     return password_hidden(destination)
 
 
-def listed_destination(channel: str, destination: str) -> str:
-    """A stored ``destination`` as every listing, reply and record shows it, to anyone: a
-    webhook by its site only (:func:`~nbtools.urls.site_only`, ``https://hooks.slack.com/***``),
-    since its path or query is often its secret (a Slack webhook's ``/services/T…/B…/…``) and
-    whoever may read nbtools may list targets; e-mail addresses as they are."""
-    return site_only(destination) if channel == WEBHOOK else destination
-
-
 def destination_fingerprint(destination: str) -> str:
     """The first 8 hexadecimal digits of the SHA-256 of a stored destination (UTF-8): tells two
     targets at one site apart, and lets whoever holds the URL find its target, without the
@@ -137,6 +129,9 @@ class TargetView(WireModel):
     events: list[str]
     enabled: bool
     created_at: datetime
+    #: Why no delivery to the target is ever made (:func:`destination_problem`: stored by an
+    #: older nbtools, its destination fails today's check), or None.
+    problem: str | None
 
     @classmethod
     def of(cls, target: NotificationTarget) -> TargetView:
@@ -149,6 +144,7 @@ class TargetView(WireModel):
             list(target.events),
             target.enabled,
             target.created_at,
+            destination_problem(target.channel, target.destination),
         )
 
 

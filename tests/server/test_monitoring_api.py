@@ -19,7 +19,7 @@ from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.monitor import after_run, load_facts
 from nbtools.metrics.notify.payload import JobRef
 from nbtools.metrics.notify.sender import NotificationSender
-from nbtools.metrics.tables import Notification
+from nbtools.metrics.tables import Notification, NotificationTarget
 from nbtools.project import Project
 from tests.integration.metrics.conftest import Clock, queue, running_mail_server
 from tests.unit.metrics.conftest import add_jobs, store_metrics
@@ -316,3 +316,32 @@ async def test_a_refused_smtp_login_is_shown_without_the_password(
     assert (shown["status"], shown["attempts"]) == ("failed", 1)  # a 535 is not retried
     assert "refused the login of 'ana' (535 " in shown["last_error"]
     assert secret not in response.body.decode()
+
+
+async def test_a_target_an_older_nbtools_stored_unchecked_is_marked(
+    jp_fetch: Any, root_project: Project
+) -> None:
+    """A webhook target stored before its host's check refused `;` was listed as any other
+    (and POSTed to): its `problem` says it is never sent to and why; other targets' is null."""
+    add_jobs(root_project, 3)
+    with root_project.store.session(write=True) as session:
+        session.add(
+            NotificationTarget(
+                job_id=3,
+                channel="webhook",
+                destination="https://hooks.example.com;SECRET/services/T0",
+                events=["failure"],
+                enabled=True,
+            )
+        )
+    added = await call(
+        jp_fetch, "jobs", "3", "notifications", method="POST",
+        body={"channel": "webhook", "destination": "https://hooks.example.com/services/T1"},
+    )  # fmt: skip
+    stale, fine = await call(jp_fetch, "jobs", "3", "notifications")
+    assert (fine["id"], fine["problem"], added["problem"]) == (added["id"], None, None)
+    assert stale["problem"].startswith(
+        "Its destination does not pass the check of a new target (it was stored by an older "
+        "nbtools): A webhook URL 'https://hooks.example.com;SECRET/***' names the host "
+    )
+    assert "services" not in stale["problem"]

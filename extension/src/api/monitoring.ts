@@ -128,6 +128,8 @@ export interface NotificationTarget {
   events: NotificationEvent[];
   enabled: boolean;
   created_at: string;
+  /** Why the target is never sent to (its destination fails today's check), or null. */
+  problem: string | null;
 }
 
 export interface Delivery {

@@ -13,7 +13,7 @@ removed target.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -26,24 +26,25 @@ from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
 from nbtools.ids import check_limit
 from nbtools.jobs.definitions import get_job
 from nbtools.jobs.submit import check_active
+from nbtools.metrics.notify.destinations import (
+    check_destination,
+    listed_destination,
+    same_mailboxes,
+)
 from nbtools.metrics.tables import (
     CANCELLED,
-    CHANNELS,
     DELIVERED,
     DELIVERY_STATES,
     EMAIL,
     EVENTS,
     GAVE_UP,
-    MAX_DESTINATION,
     PENDING,
     SENDING,
-    WEBHOOK,
     Notification,
     NotificationTarget,
     add_once,
 )
-from nbtools.metrics.views import listed_destination
-from nbtools.urls import checked_http_url, normalized_url
+from nbtools.urls import normalized_url
 
 if TYPE_CHECKING:
     from nbtools.metrics.config import NotificationSettings
@@ -56,45 +57,6 @@ CLAIM_LEASE = timedelta(minutes=5)
 _ENDPOINT = re.compile(
     r"(?P<scheme>https?)://(?P<login>[^/?]*@|)(?P<host>\[[^\]]*\]|[^/?:]*)(?P<rest>.*)", re.S
 )
-_ADDRESS = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
-
-
-def check_destination(channel: str, destination: str) -> str:
-    """A webhook's http(s) URL an HTTP request can be made to
-    (:func:`nbtools.urls.checked_http_url`), or comma-separated e-mail addresses (printable
-    characters only: a control character went raw into the SMTP envelope and the To header),
-    normalized; at most :data:`MAX_DESTINATION` characters."""
-    if channel == WEBHOOK:
-        checked = checked_http_url(destination.strip(), field="destination", what="A webhook")
-    elif channel == EMAIL:
-        addresses = [part.strip() for part in destination.split(",") if part.strip()]
-        bad = [
-            address
-            for address in addresses
-            if not _ADDRESS.fullmatch(address) or not address.isprintable()
-        ]
-        if not addresses or bad:
-            shown = ", ".join(a if a.isprintable() else f"{a!r} (a control character)" for a in bad)
-            raise InvalidInputError(
-                f"Not an e-mail address: {shown or repr(destination)}. Give one or "
-                "more addresses separated by commas.",
-                field="destination",
-                destination=destination,
-            )
-        checked = ", ".join(_mailboxes(addresses).values())
-    else:
-        raise InvalidInputError(
-            f"Unknown channel {channel!r}; use one of {', '.join(CHANNELS)}.",
-            field="channel",
-            channel=channel,
-        )
-    if len(checked) > MAX_DESTINATION:
-        raise InvalidInputError(
-            f"A destination may have at most {MAX_DESTINATION} characters; this one has "
-            f"{len(checked)}.",
-            field="destination",
-        )
-    return checked
 
 
 def check_events(events: Sequence[str]) -> list[str]:
@@ -156,10 +118,10 @@ def _summary(target: NotificationTarget) -> dict[str, Any]:
 
 def _same(channel: str, one: str, other: str) -> bool:
     """Whether two normalized destinations reach the same place: the same endpoint
-    (:func:`_endpoint`), or the same mailboxes (:func:`_mailboxes`: in any order and case)."""
+    (:func:`_endpoint`), or the same mailboxes (:func:`same_mailboxes`)."""
     if channel != EMAIL:
         return _endpoint(one) == _endpoint(other)
-    return set(_mailboxes(one.split(", "))) == set(_mailboxes(other.split(", ")))
+    return same_mailboxes(one, other)
 
 
 def _endpoint(url: str) -> str:
@@ -174,17 +136,6 @@ def _endpoint(url: str) -> str:
     if not host.isascii():
         host = host.encode("idna").decode("ascii")
     return f"{parts['scheme']}://{parts['login']}{host}{parts['rest']}"
-
-
-def _mailboxes(addresses: Iterable[str]) -> dict[str, str]:
-    """Each mailbox of ``addresses`` once, in the order given, as first spelled: two
-    addresses that differ only in case are one mailbox (the one rule for addresses given
-    twice in a target and for the same addresses on two targets). Keyed by the lowercase
-    address."""
-    mailboxes: dict[str, str] = {}
-    for address in addresses:
-        mailboxes.setdefault(address.lower(), address)
-    return mailboxes
 
 
 def list_targets(session: Session, job_id: int | None = None) -> list[NotificationTarget]:

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from nbtools.metrics.config import NotificationSettings
 from nbtools.metrics.notify.channels import DeliveryError, UndeliverableError, deliver
+from nbtools.metrics.notify.destinations import destination_problem
 from nbtools.metrics.notify.outbox import (
     CLAIM_LEASE,
     claim_next,
@@ -59,10 +60,15 @@ class NotificationSender:
 
     def deliver_one(self, notification: Notification) -> bool:
         """Attempt one claimed delivery and record the outcome; True when delivered (to some
-        of its recipients at least: the others are recorded)."""
+        of its recipients at least: the others are recorded). A destination today's check of
+        a new target refuses (stored by an older nbtools) is a permanent failure, never
+        sent to."""
         retry_after = None
         try:
             payload = as_sent(notification, self.settings.base_url)
+            problem = destination_problem(notification.channel, notification.destination)
+            if problem is not None:  # stored by an older nbtools: never sent
+                raise UndeliverableError(problem)
             with self._claim_kept(notification.id):
                 refused = deliver(
                     notification.channel, notification.destination, payload, self.settings

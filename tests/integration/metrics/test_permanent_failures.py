@@ -3,15 +3,20 @@ webhook receiver and a real local SMTP server (aiosmtpd)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
 
+from nbtools import metrics
 from nbtools.metrics.config import NotificationSettings
+from nbtools.metrics.notify.outbox import enqueue
+from nbtools.metrics.notify.payload import JobRef, build_payload
 from nbtools.metrics.notify.sender import NotificationSender
-from nbtools.metrics.tables import Notification
+from nbtools.metrics.tables import Notification, NotificationTarget
 from nbtools.project import Project
+from tests.conftest import nbtools
 from tests.integration.metrics.conftest import (
     Clock,
     MailServer,
@@ -19,6 +24,7 @@ from tests.integration.metrics.conftest import (
     queue,
     statuses,
 )
+from tests.unit.metrics.conftest import add_run
 
 PERMANENT = "Permanent failure, not retried: "
 
@@ -254,3 +260,45 @@ def test_every_recipient_refused_is_retried_unless_every_refusal_is_permanent(
     assert (status, attempts) == ("delivered", 2)
     assert (error or "").startswith(f"{where(mail_server)} refused ana@example.org (550 ")
     assert mail_server.envelopes == [["ops@example.org"]]
+
+
+def test_a_target_an_older_nbtools_stored_unchecked_is_never_sent_to_and_is_marked(
+    project: Project, webhook: WebhookReceiver, sender: NotificationSender, clock: Clock
+) -> None:
+    """A webhook target stored before its URL's check refused a backslash in the authority
+    (browsers go to the host before it, Python to the one after) was still POSTed to: the
+    delivery fails at once, saying why, without a request, and every listing marks the
+    target (the row is written to the store as the older nbtools wrote it)."""
+    stale = webhook.url.replace("://", "://ops\\@") + "/hook"
+    add_run(project, 1, 1, "failed")
+    with project.store.session(write=True) as session:
+        target = NotificationTarget(
+            job_id=1, channel="webhook", destination=stale, events=["failure"], enabled=True
+        )
+        session.add(target)
+        session.flush()
+        (queued,) = enqueue(
+            session, job_id=1, event="failure", run_id=1, now=clock(),
+            payload=build_payload("failure", JobRef(1, "job-1"), None, None),
+        )  # fmt: skip
+    assert sender.deliver_due() == 1
+    status, attempts, error = statuses(project)[queued.id]
+    reason = (
+        "Its destination does not pass the check of a new target (it was stored by an older "
+        "nbtools): A webhook URL 'http://***@127.0.0.1:"
+    )
+    assert (status, attempts, (error or "").startswith(PERMANENT + reason)) == ("failed", 1, True)
+    assert "holds a backslash in its authority" in (error or "")
+    assert error.endswith("Remove the target and add its destination again, corrected.")
+    assert "/hook" not in error  # the URL as listings show it: by its site only
+    assert webhook.received == []
+    clock.now += timedelta(days=1)
+    assert sender.deliver_due() == 0  # not retried
+
+    (listed,) = metrics.list_targets(project, 1)
+    assert (listed.problem or "").startswith(reason)
+    shown = nbtools(project.root, "alerts", "notify", "list")
+    assert "(never sent to: see below)" in shown.stdout
+    assert f"Target {listed.id} is never sent to. {reason}" in shown.stderr
+    (as_json,) = json.loads(nbtools(project.root, "alerts", "notify", "list", "--json").stdout)
+    assert as_json["problem"] == listed.problem
