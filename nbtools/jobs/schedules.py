@@ -65,7 +65,9 @@ def _cron_error(expression: str, name: str | None, reason: str) -> InvalidSchedu
 
 
 def _check_value(token: str, field: tuple[str, int, int, tuple[str, ...]], expression: str) -> None:
-    """Refuse a value that is neither a number in the field's range nor one of its names."""
+    """Refuse a value that is neither a number in the field's range nor one of its names
+    (English, in any case: croniter knows no other language); a word is told the names the
+    field takes, and the one it may mean (``Monday``, ``janvier``: its first three letters)."""
     name, low, high, names = field
     if token.lower() in names:
         return
@@ -74,7 +76,12 @@ def _check_value(token: str, field: tuple[str, int, int, tuple[str, ...]], expre
         return
     also = f" or {names[0]}-{names[-1]}" if names else ""
     shown = token if number else repr(token)
-    raise _cron_error(expression, name, f"{name} must be {low}-{high}{also}, got {shown}.")
+    reason = f"{name} must be {low}-{high}{also}, got {shown}."
+    if names and not number:
+        meant = token[:3].lower()
+        hint = f"; did you mean {meant!r}?" if meant in names else "."
+        reason += f" The {name} takes English names, in any case: {', '.join(names)}{hint}"
+    raise _cron_error(expression, name, reason)
 
 
 def _check_field(text: str, field: tuple[str, int, int, tuple[str, ...]], expression: str) -> None:

@@ -114,6 +114,55 @@ def test_bad_cron_field_is_named_in_words(expression: str, cron_field: str, reas
     assert refused.value.details == {"cron": expression, "field": "cron", "cron_field": cron_field}
 
 
+#: What croniter takes in the month and the day of week: the English names, any case.
+MONTHS = "jan, feb, mar, apr, may, jun, jul, aug, sep, oct, nov, dec"
+DAYS = "sun, mon, tue, wed, thu, fri, sat"
+
+
+@pytest.mark.parametrize(
+    ("expression", "cron_field", "reason"),
+    [
+        ("0 6 * * lundi", "day of week", f"got 'lundi'. The day of week takes English names, in any case: {DAYS}."),
+        ("0 6 * * Monday", "day of week", f"got 'Monday'. The day of week takes English names, in any case: {DAYS}; did you mean 'mon'?"),
+        ("0 6 * * mon-VEN", "day of week", f"got 'VEN'. The day of week takes English names, in any case: {DAYS}."),
+        ("0 6 * * LUN#1", "day of week", f"got 'LUN'. The day of week takes English names, in any case: {DAYS}."),
+        ("0 6 * janvier *", "month", f"got 'janvier'. The month takes English names, in any case: {MONTHS}; did you mean 'jan'?"),
+        ("0 6 * Januar-MAR *", "month", f"got 'Januar'. The month takes English names, in any case: {MONTHS}; did you mean 'jan'?"),
+        ("0 6 * MAI *", "month", f"got 'MAI'. The month takes English names, in any case: {MONTHS}."),
+    ],
+)  # fmt: skip
+def test_a_word_a_field_does_not_take_is_told_the_names_it_takes(
+    expression: str, cron_field: str, reason: str
+) -> None:
+    """An unknown name (`lundi`, `janvier`: croniter knows English names only) was refused
+    with "day of week must be 0-7 or sun-sat", a range the user could not read as the names
+    it takes: the refusal names the cron field, lists its names, and the one meant when the
+    word begins with it."""
+    with pytest.raises(InvalidScheduleError) as refused:
+        check_cron(expression)
+    assert refused.value.message.endswith(reason)
+    assert refused.value.details == {"cron": expression, "field": "cron", "cron_field": cron_field}
+
+
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ("0 6 * jan mon", "0 6 * JAN MON", "0 6 * Jan Mon", "0 6 * jAn mOn"),
+        ("0 6 * jan-mar sat-sun", "0 6 * JAN-MAR SAT-SUN", "0 6 * Jan-Mar Sat-Sun"),
+        ("0 6 * * mon#2", "0 6 * * MON#2", "0 6 * * Mon#2"),
+        ("0 6 * */2 sun/2", "0 6 * */2 SUN/2"),
+    ],
+)
+def test_names_of_months_and_days_are_taken_in_any_case(spellings: tuple[str, ...]) -> None:
+    """Lowercase, uppercase and mixed-case names are one schedule: the same times, the
+    same words."""
+    after = datetime(2026, 1, 1, tzinfo=UTC)
+    first, *others = spellings
+    expected = (next_times(check_cron(first), "UTC", after, 5), describe(first))
+    for spelled in others:
+        assert (next_times(check_cron(spelled), "UTC", after, 5), describe(spelled)) == expected
+
+
 @pytest.mark.parametrize(
     "expression",
     [
