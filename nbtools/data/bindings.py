@@ -158,7 +158,8 @@ class Bindings:
             or CWD in effects
             or (isinstance(func, ast.Name) and func.id in _CODE_RUNNERS)
         )
-        return bool(effects) or kind is not None, moves
+        passes = kind is None and bool(self.callees.passed(node))  # map(pd.read_csv, …)
+        return bool(effects) or kind is not None or passes, moves
 
 
 def bound_here(node: ast.AST) -> list[str]:

@@ -10,6 +10,8 @@ never a laxer. A function is also reached through ``getattr(obj, "name")`` with 
 as a literal (it is ``obj.name``) and through ``functools.partial(func, …)``, a call of which
 calls ``func``; a function taken by a computed name (``getattr(pd, kind)``) is ``computed``:
 whether it may be a reader depends on what it was taken from (:meth:`Callees.holds_readers`).
+A data function given to another call to call (``map(pd.read_csv, files)``) is
+:meth:`Callees.passed`; :func:`passed_calls` says which calls that makes, when it can.
 A ``chdir`` changes the directory relative paths are read from (``directory``).
 """
 
@@ -51,6 +53,14 @@ READER_MODULES = frozenset(
         *("pandas", "polars", "pyarrow", "dask", "modin", "cudf", "vaex", "fsspec"),
         *("builtins", "__builtins__", "io", "os", "pathlib", "gzip", "bz2", "lzma", "codecs"),
         *("tarfile", "nbtools"),
+    }
+)
+
+#: Builtins given a function that never call it (they show or inspect it).
+_NEVER_CALLING = frozenset(
+    {
+        *("print", "repr", "str", "type", "id", "help", "dir", "hash", "callable"),
+        *("hasattr", "getattr", "isinstance", "issubclass"),
     }
 )
 
@@ -191,6 +201,24 @@ class Callees:
             return "computed" if _is_getattr(func) else None
         return None
 
+    def passed(self, call: ast.Call) -> list[ast.expr]:
+        """The data functions ``call`` is given to call, not called there: a reader or
+        ``nbtools.data.path``/``open`` (or a ``partial`` of one) as an argument
+        (``map(pd.read_csv, files)``, ``pool.submit(open, loc)``, ``df.apply(open)``). The
+        function a ``partial`` wraps is not: the partial is followed itself."""
+        func = call.func
+        if self.partial_of(call) is not None or (
+            isinstance(func, ast.Name) and func.id in _NEVER_CALLING
+        ):
+            return []
+        given = [*call.args, *(keyword.value for keyword in call.keywords)]
+        return [
+            argument
+            for argument in given
+            if not isinstance(argument, ast.Starred)
+            and self.kind(argument) in ("reader", "declaring", "computed")
+        ]
+
     def partial_of(self, node: ast.expr) -> ast.expr | None:
         """The function ``node`` wraps when it is ``functools.partial(func, …)`` (``partial``
         of any owner, or a name an import gives it)."""
@@ -315,3 +343,45 @@ def _mode(node: ast.expr) -> bool:
 def is_mode(text: str) -> bool:
     """Whether ``text`` is a file mode (``"rb"``), which no reader takes for a path."""
     return re.fullmatch(r"[rwxabtU+]{1,4}", text) is not None
+
+
+#: Methods calling the function given first with each item of the iterable given next
+#: (``concurrent.futures``' and ``multiprocessing``'s pools, dask's client).
+_MAPS = frozenset({"map", "imap", "imap_unordered"})
+#: Methods calling the function given first with the arguments that follow it.
+_SUBMITS = frozenset({"submit"})
+
+
+def passed_calls(call: ast.Call, func: ast.expr, items: list[ast.expr] | None) -> list[ast.Call]:
+    """The calls ``call`` makes of ``func``, a data function it was given (:meth:`Callees.
+    passed`): ``map(func, iterable)`` (also a pool's or a client's ``.map``, ``.imap``,
+    ``.imap_unordered``) calls it with each of ``items``, the items of its (first) iterable,
+    when they are known; ``executor.submit(func, *args, **kwargs)`` calls ``func(*args,
+    **kwargs)``. Any other call (``df.apply(open)``, a ``map`` over what is not known) is
+    taken to call it with what the check cannot know: its reading is unresolved."""
+    callee = call.func
+    name = (
+        callee.id
+        if isinstance(callee, ast.Name)
+        else callee.attr
+        if isinstance(callee, ast.Attribute)
+        else ""
+    )
+    first = bool(call.args) and call.args[0] is func
+    plain = first and not any(isinstance(argument, ast.Starred) for argument in call.args)
+    made: list[ast.Call] = []
+    if plain and isinstance(callee, ast.Attribute) and name in _SUBMITS:
+        made = [ast.Call(func, call.args[1:], call.keywords)]
+    elif (
+        plain
+        and len(call.args) >= 2
+        and items is not None
+        and (
+            (isinstance(callee, ast.Name) and name == "map" and not call.keywords)
+            or (isinstance(callee, ast.Attribute) and name in _MAPS)
+        )
+    ):
+        made = [ast.Call(func, [item], []) for item in items]
+    else:  # an argument no one can know before the run
+        made = [ast.Call(func, [ast.Starred(ast.Constant(None), ast.Load())], [])]
+    return [ast.copy_location(one, call) for one in made]

@@ -10,8 +10,10 @@
   :func:`project_location` gives the catalog form of such a path.
 - **Unresolved calls**: a reader or ``nbtools.data.path`` given a location the check cannot
   know before the run (:mod:`nbtools.data.values` folds literals and follows names, and the
-  working directory, as far as that is sound), or a function taken by a computed name from a
-  package holding readers (``getattr(pd, kind)``): the call could read any dataset.
+  working directory, as far as that is sound), a function taken by a computed name from a
+  package holding readers (``getattr(pd, kind)``), or a call given a reader to call with what
+  the check cannot know (``map(pd.read_csv, files)``, ``df.apply(open)``): the call could
+  read any dataset.
 
 IPython syntax (``%magic``, ``!cmd``, ``x = %time f()``, ``%%time`` cells, ``obj?``) is read as
 IPython itself reads it (its ``TransformerManager``, imported only for a cell Python cannot

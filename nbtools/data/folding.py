@@ -11,7 +11,7 @@ returned (``with nbtools.data.open("x") as f``, ``p = nbtools.data.path("x")``) 
 that call: a reader given it reads nothing more. A run's artifact (what
 ``nbtools.artifacts.load`` returns) is a file of the store, no dataset's location. A
 ``functools.partial`` of a data function holds the arguments it binds as they were when it was
-made.
+made. A tuple holds its items (:class:`Items`): what ``map(reader, files)`` reads.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ _PATH_TYPES = ("Path", "PurePath", "PosixPath", "PurePosixPath")
 _BUFFERS = ("StringIO", "BytesIO")
 #: The methods reading the object they are called on (a path's), not an argument.
 _PATH_METHODS = frozenset({*METHODS, "open"})
+#: The most items of a tuple folded (a longer one is not known: data, not locations).
+MAX_ITEMS = 1000
 
 
 class Text:
@@ -58,12 +60,22 @@ class Partial:
         self.call = call
 
 
+class Items:
+    """A tuple's items (a tuple cannot change: a list or a set held in a name can, by
+    ``append`` or ``add`` anywhere, so only a tuple is folded), each as the check knows it."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: tuple[Value, ...]) -> None:
+        self.values = values
+
+
 #: What a reader or ``nbtools.data`` returned: checked at that call.
 USED = Mark()
 #: A number (a file descriptor), an in-memory buffer.
 OTHER = Mark()
 #: What the check knows a name or an expression holds: ``None`` when nothing.
-Value = Text | Mark | Partial | None
+Value = Text | Mark | Partial | Items | None
 
 
 class Held(ast.expr):
@@ -111,6 +123,11 @@ class Folder:
             return node.held
         if isinstance(node, ast.NamedExpr):
             return self._fold(node.value, env)
+        if isinstance(node, ast.Tuple):
+            known = len(node.elts) <= MAX_ITEMS
+            if not known or any(isinstance(item, ast.Starred) for item in node.elts):
+                return None
+            return Items(tuple(self._fold(item, env) for item in node.elts))
         if isinstance(node, ast.JoinedStr):
             parts = _every([self._formatted(part, env) for part in node.values])
             return Text("".join(parts)) if parts is not None else None

@@ -6,7 +6,10 @@ holding them (:mod:`nbtools.data.folding`). A call of a ``functools.partial`` re
 function, given the arguments the partial binds and the call's own, reads. A function taken by
 a computed name (``getattr(pd, kind)``) is a reader when taken from a package holding readers
 (:meth:`nbtools.data.calls.Callees.holds_readers`), a path or a name the notebook never binds:
-its call is unresolved.
+its call is unresolved. A data function given to another call to call is followed where the
+calls it makes can be told (``map(pd.read_csv, ("a.csv", "b.csv"))``, ``pool.submit(open,
+loc)``: :func:`nbtools.data.calls.passed_calls`); elsewhere (``df.apply(open)``, a ``map`` over
+what is not known) that call is unresolved.
 
 A relative path is read from the working directory: the notebook's, or where a statement
 ``os.chdir(known)`` of the top level moved it; after any other change (a ``chdir`` in a block
@@ -39,8 +42,19 @@ import posixpath
 from collections.abc import Iterable, Sequence
 
 from nbtools.data.bindings import CWD, Bindings, magic_effects, star_import
-from nbtools.data.calls import argument, attribute, is_mode, location
-from nbtools.data.folding import USED, Env, Folder, Mark, Partial, Text, Value, relative
+from nbtools.data.calls import argument, attribute, is_mode, location, passed_calls
+from nbtools.data.folding import (
+    USED,
+    Env,
+    Folder,
+    Held,
+    Items,
+    Mark,
+    Partial,
+    Text,
+    Value,
+    relative,
+)
 from nbtools.urls import is_url
 
 _COMPOUND: tuple[type[ast.stmt], ...] = (
@@ -277,6 +291,8 @@ class _Walker(Folder):
     def call(self, node: ast.Call, env: Env) -> None:
         self.effects += magic_effects(node)
         callees = self.facts.callees
+        for func in callees.passed(node):
+            self._passed(node, func, env)
         kind = callees.kind(node.func)
         if kind is None or kind == "directory":
             return
@@ -303,6 +319,33 @@ class _Walker(Folder):
                 ("dataset" if kind == "declaring" else "path", value.text, cell, line)
             )
         elif kind == "declaring" or not isinstance(value, Mark):
+            self.reads.append(("unresolved", _shown(node), cell, line))
+
+    def _passed(self, node: ast.Call, func: ast.expr, env: Env) -> None:
+        """Read the calls ``node`` makes of ``func``, a data function it was given
+        (:func:`~nbtools.data.calls.passed_calls`): ``map(pd.read_csv, ("a.csv", "b.csv"))``
+        reads both; a call that cannot be told, or a location not known, is one unresolved
+        call, ``node`` as written."""
+        lookups, items = self.lookups, None
+        if isinstance(node.func, ast.Name):  # ``map`` itself, unless a cell binds the name
+            self.named = True
+        rebound = isinstance(node.func, ast.Name) and self.facts.counts[node.func.id]
+        if len(node.args) > 1 and not rebound:
+            iterable = node.args[1]
+            if isinstance(iterable, (ast.List, ast.Tuple, ast.Set)):  # written there
+                if not any(isinstance(item, ast.Starred) for item in iterable.elts):
+                    items = list(iterable.elts)
+            elif isinstance(known := self.fold(iterable, env), Items):
+                items = [Held(value) for value in known.values]
+        self.named |= self.lookups > lookups
+        start = len(self.reads)
+        for made in passed_calls(node, func, items):
+            self.call(made, env)
+        made_reads = self.reads[start:]
+        kept = [read for read in made_reads if read[0] != "unresolved"]
+        self.reads[start:] = kept
+        if len(kept) < len(made_reads):
+            _, _, cell, line = made_reads[0]
             self.reads.append(("unresolved", _shown(node), cell, line))
 
     def _read(self, call: ast.Call, given: ast.expr, env: Env) -> Value:

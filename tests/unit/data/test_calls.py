@@ -166,3 +166,77 @@ def test_a_runs_artifact_is_no_dataset(sources: tuple[str, ...]) -> None:
 )
 def test_other_loads_stay_unresolved(sources: tuple[str, ...], call: str) -> None:
     assert found(*sources) == ([], [], [call])
+
+
+@pytest.mark.parametrize(
+    ("sources", "datasets", "paths"),
+    [
+        # the items of the iterable written in the call, or of a tuple held in a name
+        (("import pandas as pd", f"dfs = list(map(pd.read_csv, [{C!r}, 'data/b.csv']))"), [], [C, "data/b.csv"]),
+        (("import pandas as pd", f"files = ({C!r}, 'data/b.csv')", "list(map(pd.read_csv, files))"), [], [C, "data/b.csv"]),
+        ((f"FILES = ({C!r},)", "def load():\n    return list(map(open, FILES))"), [], [C]),
+        (("import pandas as pd", f"r = pd.read_csv\nlist(map(r, {{{C!r}}}))"), [], [C]),
+        (("from functools import partial", f"list(map(partial(pd.read_csv, sep=';'), [{C!r}]))"), [], [C]),
+        (("import nbtools", "list(map(nbtools.data.path, ['customers', 'orders']))"), ["customers", "orders"], []),
+        (("import pandas as pd", "list(map(pd.read_csv, []))"), [], []),
+        # a pool's map, and submit: the function called with the arguments that follow it
+        (("with ThreadPoolExecutor() as pool:", f"    list(pool.map(pd.read_csv, ({C!r},)))"), [], [C]),
+        ((f"pool.imap_unordered(pd.read_parquet, [{C!r}])",), [], [C]),
+        ((f"future = executor.submit(pd.read_csv, {C!r}, sep=';')",), [], [C]),
+        ((f"client.submit(open, file={C!r})",), [], [C]),
+    ],
+)  # fmt: skip
+def test_a_reader_given_to_map_or_submit_reads_what_it_is_called_with(
+    sources: tuple[str, ...], datasets: list[str], paths: list[str]
+) -> None:
+    """`map(pd.read_csv, files)` read the files unseen (a reader given to a function, not
+    called, was not followed): `map` and a pool's `.map` call it with each item of a known
+    iterable, `submit` with the arguments that follow it."""
+    assert found("\n".join(sources)) == (datasets, paths, [])
+
+
+@pytest.mark.parametrize(
+    ("sources", "call"),
+    [
+        # items not known: a list in a name can change (append) before the map runs
+        ((f"files = [{C!r}]", "files.append(other)", "list(map(pd.read_csv, files))"), "map(pd.read_csv, files)"),
+        (("list(map(pd.read_csv, files))",), "map(pd.read_csv, files)"),
+        ((f"list(map(pd.read_csv, [*more, {C!r}]))",), f"map(pd.read_csv, [*more, {C!r}])"),
+        (("import os", "os.chdir(where)", "list(map(open, ['a.csv']))"), "map(open, ['a.csv'])"),
+        # what calls it with what the check cannot know
+        (("frames = paths.apply(pd.read_csv)",), "paths.apply(pd.read_csv)"),
+        (("Thread(target=open, args=(loc,)).start()",), "Thread(target=open, args=(loc,))"),
+        (("import pandas as pd", "list(map(getattr(pd, kind), files))"), "map(getattr(pd, kind), files)"),
+        (("def map(f, xs):\n    return f(secret)", f"map(open, [{C!r}])"), f"map(open, [{C!r}])"),
+    ],
+)  # fmt: skip
+def test_a_reader_given_to_a_call_the_check_cannot_follow_is_unresolved(
+    sources: tuple[str, ...], call: str
+) -> None:
+    """Such a reader was passed over as code merely naming it: the call it is given to is
+    unresolved (it could read any dataset)."""
+    declared, paths, unresolved = found(*sources)
+    assert (declared, unresolved) == ([], [call])
+    assert C not in paths
+
+
+def test_a_reader_only_shown_or_inspected_is_nothing_to_check() -> None:
+    assert found("import pandas as pd", "print(pd.read_csv)", "help(open)") == ([], [], [])
+
+
+def test_a_restricted_dataset_read_through_map_is_refused(project: Project) -> None:
+    """Before, `map(pd.read_csv, (...))` was "uses no catalogued dataset": allowed for any
+    purpose; a map over files the check cannot know was allowed too."""
+    spec = {"location": C, "classification": "personal", "purposes": ["billing"]}
+    add_dataset(project, dataset_spec(project, "customers", spec))
+    _notebook(project, "import pandas as pd", f"frames = list(map(pd.read_csv, ({C!r},)))")
+    with pytest.raises(PolicyRefusedError) as caught:
+        check_notebook(project, "nb.ipynb", "marketing")
+    assert [use["dataset"] for use in caught.value.details["refused"]] == ["customers"]
+    assert check_notebook(project, "nb.ipynb", "billing").uses[0].how == "detected"
+    _notebook(project, "import pandas as pd", "frames = list(map(pd.read_csv, files))")
+    with pytest.raises(PolicyRefusedError) as caught:
+        check_notebook(project, "nb.ipynb", "marketing")
+    assert caught.value.details["unresolved"] == [
+        {"cell": 1, "line": 1, "call": "map(pd.read_csv, files)"}
+    ]
