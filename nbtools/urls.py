@@ -44,6 +44,13 @@ _HOST_SCHEMES: dict[str, int | None] = {
     "hdfs": None,
     "webhdfs": None,
 }
+#: fsspec's other names of one object store's protocol: one filesystem class, which reads the
+#: bucket and the key alike under both (s3fs's ``protocol = ("s3", "s3a")``, gcsfs's ``("gs",
+#: "gcs")``): ``s3a://b/k`` is the object ``s3://b/k``.
+_SAME_STORE = {"s3a": "s3", "gcs": "gs"}
+#: Azure storage's schemes, whose authority may be ``container@account.<service>.core.
+#: windows.net``: the account's host is a DNS name (any case); the container is kept.
+_AZURE_SCHEMES = frozenset({"az", "abfs", "abfss", "wasb", "wasbs"})
 #: The schemes whose path is a URI path as RFC 3986 reads it: what fsspec's HTTP client
 #: sends once it removed dot segments and decoded unreserved characters.
 _URI_PATH_SCHEMES = frozenset({"http", "https"})
@@ -127,7 +134,11 @@ def normalized_url(location: str) -> str:
     """The one spelling of a URL location, so that the ways of writing one URL are one
     location (the data catalog stores and looks locations up in this form); idempotent.
 
-    - Every URL: the scheme in lower case (``S3://`` is ``s3://``, which fsspec alone knows).
+    - Every URL: the scheme in lower case (``S3://`` is ``s3://``, which fsspec alone knows),
+      and fsspec's other name of an object store's protocol as its first (``s3a://`` is
+      ``s3://``, ``gcs://`` is ``gs://``: one filesystem, one object).
+    - Azure storage (``az``, ``abfs``, ``abfss``, ``wasb``, ``wasbs``): in
+      ``container@account.dfs.core.windows.net``, the host in lower case; then as below.
     - ``http``/``https``: read as RFC 3986 section 6 reads them (and as fsspec's HTTP client
       sends them): the host in lower case, the scheme's default port dropped (``:443``, and
       an empty ``:``), an empty path as ``/``, the percent-encoding of an unreserved
@@ -140,8 +151,10 @@ def normalized_url(location: str) -> str:
     - Every other URL (``s3``, ``gs``, ``az``, ``memory``, …) and those: trailing ``/``s
       dropped, as fsspec drops them (``s3://b/table/`` is ``s3://b/table``), and nothing
       else changed: a bucket's name keeps its case (S3 buckets older than 2018 may hold
-      capitals, and differ by them), and ``%41``, ``.`` or ``..`` are part of an object's key
-      or a file's name, which fsspec passes on as written.
+      capitals, and differ by them; a GCS or Azure one cannot hold any: ``gs://Bucket`` is no
+      other spelling of ``gs://bucket``), and ``%41``, ``.``, ``..`` or ``//`` are part of an
+      object's key or a file's name, which fsspec passes on as written (``s3://b/a//k`` and
+      ``s3://b/a/k`` are two objects of S3, and of GCS and Azure alike).
 
     Anything not ``scheme://…`` (a path, ``file:/abs``, a chain ``a::b``) and ``file:``
     (``local:``) URLs, which :func:`local_path` reads, are returned as they are. Malformed
@@ -151,6 +164,11 @@ def normalized_url(location: str) -> str:
     if match is None or _FILE_URL.match(location):
         return location
     scheme, rest = match.group(1).lower(), location[match.end() :]
+    scheme = _SAME_STORE.get(scheme, scheme)
+    if scheme in _AZURE_SCHEMES:
+        authority, path = _split_before(rest, "/?#")
+        container, at, host = authority.rpartition("@")
+        rest = f"{container}{at}{host.lower() if at else host}{path}"
     if scheme in _URI_PATH_SCHEMES:
         rest = _ESCAPE.sub(_unescaped, rest)
     if scheme in _HOST_SCHEMES:

@@ -171,6 +171,18 @@ def test_a_url_no_http_request_can_be_made_to_is_refused_naming_the_field(
         ("gs://b/./x%7e.csv", "gs://b/./x%7e.csv"),
         ("s3://b:443/x", "s3://b:443/x"),  # no port to drop: the authority is a bucket
         ("s3://Key:Secret@b/x", "s3://Key:Secret@b/x"),
+        # fsspec's other name of a store's protocol (one filesystem: one object)
+        ("s3a://Bucket/a/b", "s3://Bucket/a/b"),
+        ("S3A://Bucket/a//b/", "s3://Bucket/a//b"),  # // is part of the key
+        ("gcs://bucket/x", "gs://bucket/x"),
+        ("gs://Bucket/x", "gs://Bucket/x"),  # no GCS bucket holds capitals: no other spelling
+        ("s3n://Bucket/x", "s3n://Bucket/x"),  # not fsspec's
+        # Azure: the account's host (a DNS name) in lower case, the container as written
+        (
+            "abfs://Data@Acct.DFS.core.windows.net/a//B/",
+            "abfs://Data@acct.dfs.core.windows.net/a//B",
+        ),
+        ("az://Container/X", "az://Container/X"),
         # trailing slashes, as fsspec drops them
         ("s3://Bucket/table/", "s3://Bucket/table"),
         ("s3://Bucket/table//", "s3://Bucket/table"),

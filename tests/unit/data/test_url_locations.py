@@ -72,8 +72,25 @@ def _at(project: Project) -> dict[str, str]:
                 "http://example.com/a/b/~user.csv",
             ],
         ),
+        # fsspec's two names of S3 (of GCS) are one object; an Azure account's host any case;
+        # what names another object (a//b is a key of its own) stays another location
+        (
+            "s3://Bucket/a/b.csv",
+            ["s3a://Bucket/a/b.csv", "S3A://Bucket/a/b.csv/", "s3://Bucket/a/b.csv"],
+            ["s3://Bucket/a//b.csv", "s3a://Bucket//a/b.csv", "s3://bucket/a/b.csv"],
+        ),
+        (
+            "gs://bucket/a/b.csv",
+            ["gcs://bucket/a/b.csv", "GCS://bucket/a/b.csv//", "gs://bucket/a/b.csv"],
+            ["gs://bucket/a//b.csv", "gcs://bucket/A/b.csv"],
+        ),
+        (
+            "abfs://data@acct.dfs.core.windows.net/a/b.csv",
+            ["abfs://data@ACCT.DFS.Core.Windows.Net/a/b.csv", "ABFS://data@Acct.dfs.core.windows.net/a/b.csv/"],
+            ["abfs://Data@acct.dfs.core.windows.net/a/b.csv", "abfs://data@acct.dfs.core.windows.net/a//b.csv"],
+        ),
     ],
-)
+)  # fmt: skip
 def test_every_spelling_of_a_url_is_one_location(
     catalog_project: Project, stored: str, spellings: list[str], others: list[str]
 ) -> None:
@@ -225,3 +242,36 @@ def test_an_older_store_with_every_url_spelled_so_already_is_left_as_it_is(
     assert _at(catalog_project) == {"local": "data/x.csv", "raw": S3}
     assert marked(catalog_project) == {"local": False, "raw": False}
     assert shared_locations(catalog_project) == {}
+
+
+def test_an_older_store_s_object_store_urls_are_spelled_and_those_that_meet_are_marked(
+    catalog_project: Project, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Migration ``location_0003`` spells the URLs ``location_0002`` kept (``s3a://``,
+    ``gcs://``, an Azure host's capitals), marking the datasets that then meet."""
+    for name in "abcd":
+        _add(catalog_project, name, f"data/{name}.csv")
+    written = {
+        "a": "s3a://Bucket/x.csv",
+        "b": "s3://Bucket/x.csv",
+        "c": "gcs://bucket/y.csv",  # alone once spelled
+        "d": "s3://Bucket/a//x.csv",  # another object
+    }
+    with caplog.at_level(logging.WARNING, logger="nbtools.store"):
+        store_as_written(catalog_project, written, "location_0002")
+    assert [record.getMessage() for record in caplog.records] == [
+        "The data catalog now spells an object store's URL with one name of its protocol "
+        "(s3a:// as s3://, gcs:// as gs://) and an Azure account's host in lower case "
+        "(docs/governance.md), and 2 datasets share 1 location (URLs of one object written "
+        "differently before): s3://Bucket/x.csv: a, b. They keep working and can be edited; "
+        "give each its own location or remove the extra ones. `nbtools data list` and "
+        "`nbtools status` name them until then."
+    ]
+    assert _at(catalog_project) == {
+        "a": "s3://Bucket/x.csv",
+        "b": "s3://Bucket/x.csv",
+        "c": "gs://bucket/y.csv",
+        "d": "s3://Bucket/a//x.csv",
+    }
+    assert marked(catalog_project) == {"a": True, "b": True, "c": False, "d": False}
+    assert shared_locations(catalog_project) == {"s3://Bucket/x.csv": ["a", "b"]}

@@ -17,11 +17,9 @@ Create Date: 2026-12-07
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
 
-from nbtools.store.migrations.shared_locations import warn_shared
-from nbtools.urls import normalized_url
+from nbtools.store.migrations.shared_locations import respell_locations
 
 revision = "location_0002"
 down_revision = "location_0001"
@@ -30,49 +28,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    datasets = sa.table(
-        "datasets",
-        sa.column("id", sa.Integer()),
-        sa.column("name", sa.String()),
-        sa.column("location", sa.String()),
-        sa.column("shares_location", sa.Boolean()),
+    respell_locations(
+        op.get_bind(),
+        "The data catalog now stores each URL location in one spelling (docs/governance.md)",
+        "URLs written differently before",
     )
-    bind = op.get_bind()
-    query = sa.select(datasets.c.id, datasets.c.name, datasets.c.location)
-    rows: list[tuple[int, str, str]] = [
-        (row_id, name, location)
-        for row_id, name, location in bind.execute(query.order_by(datasets.c.name))
-    ]
-    at: dict[str, list[tuple[int, str, str]]] = {}
-    for row in rows:
-        at.setdefault(normalized_url(row[2]), []).append(row)
-    shared = {location: held for location, held in at.items() if len(held) > 1}
-    # marked first: a row spelled anew may take the location of one still at its spelling
-    marked = [{"row_id": row_id} for held in shared.values() for row_id, _, _ in held]
-    by_id = datasets.c.id == sa.bindparam("row_id", type_=sa.Integer())
-    if marked:
-        bind.execute(sa.update(datasets).where(by_id).values(shares_location=True), marked)
-    moved = [
-        {"row_id": row_id, "spelled": spelled}
-        for spelled, held in at.items()
-        for row_id, _, location in held
-        if location != spelled
-    ]
-    if moved:
-        bind.execute(
-            sa.update(datasets).where(by_id).values(location=sa.bindparam("spelled")), moved
-        )
-    newly = {
-        spelled: [name for _, name, _ in held]
-        for spelled, held in sorted(shared.items())
-        if any(location != spelled for _, _, location in held)
-    }
-    if newly:
-        warn_shared(
-            newly,
-            "The data catalog now stores each URL location in one spelling (docs/governance.md)",
-            "URLs written differently before",
-        )
 
 
 def downgrade() -> None:
