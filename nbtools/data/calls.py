@@ -359,17 +359,9 @@ def passed_calls(call: ast.Call, func: ast.expr, items: list[ast.expr] | None) -
     when they are known; ``executor.submit(func, *args, **kwargs)`` calls ``func(*args,
     **kwargs)``. Any other call (``df.apply(open)``, a ``map`` over what is not known) is
     taken to call it with what the check cannot know: its reading is unresolved."""
-    callee = call.func
-    name = (
-        callee.id
-        if isinstance(callee, ast.Name)
-        else callee.attr
-        if isinstance(callee, ast.Attribute)
-        else ""
-    )
+    callee, name = call.func, called_name(call.func)
     first = bool(call.args) and call.args[0] is func
     plain = first and not any(isinstance(argument, ast.Starred) for argument in call.args)
-    made: list[ast.Call] = []
     if plain and isinstance(callee, ast.Attribute) and name in _SUBMITS:
         made = [ast.Call(func, call.args[1:], call.keywords)]
     elif (
@@ -385,3 +377,14 @@ def passed_calls(call: ast.Call, func: ast.expr, items: list[ast.expr] | None) -
     else:  # an argument no one can know before the run
         made = [ast.Call(func, [ast.Starred(ast.Constant(None), ast.Load())], [])]
     return [ast.copy_location(one, call) for one in made]
+
+
+def called_name(func: ast.expr) -> str:
+    """The called function's name: ``pathlib.Path`` → Path."""
+    return (
+        func.id
+        if isinstance(func, ast.Name)
+        else func.attr
+        if isinstance(func, ast.Attribute)
+        else ""
+    )

@@ -22,7 +22,7 @@ import posixpath
 from pathlib import PurePosixPath
 
 from nbtools.data.bindings import CWD, Bindings
-from nbtools.data.calls import METHODS, attribute
+from nbtools.data.calls import METHODS, attribute, called_name
 from nbtools.data.formatting import formatted, printf
 from nbtools.urls import is_url
 
@@ -181,7 +181,7 @@ class Folder:
         if callees.kind(node.func) is not None:
             return USED
         func = attribute(node.func)
-        name = _called(func)
+        name = called_name(func)
         if name in _BUFFERS or callees.loads_artifact(func):
             return OTHER
         wrapped = callees.partial_of(node)
@@ -303,15 +303,4 @@ def _is_os_path(func: ast.Attribute) -> bool:
     owner = func.value
     return (isinstance(owner, ast.Attribute) and owner.attr == "path") or (
         isinstance(owner, ast.Name) and owner.id == "posixpath"
-    )
-
-
-def _called(func: ast.expr) -> str:
-    """The called function's name: ``pathlib.Path`` → Path."""
-    return (
-        func.id
-        if isinstance(func, ast.Name)
-        else func.attr
-        if isinstance(func, ast.Attribute)
-        else ""
     )
