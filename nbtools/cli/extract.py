@@ -53,7 +53,10 @@ LINEAGE_MODES = ("background", "wait", "off")
     "notebook's name).",
 )
 @click.option("--name", help="Import name of the package (default: from the notebook's name).")
-@click.option("--version", default="0.1.0", show_default=True, help="Package version.")
+@click.option(
+    "--version",
+    help="Package version (default: the version of the package already in OUTPUT, else 0.1.0).",
+)
 @click.option("--test", is_flag=True, help="Run the package's tests with pytest afterwards.")
 @click.option(
     "--check",
@@ -91,7 +94,7 @@ def extract(
     notebook: Path,
     out: Path | None,
     name: str | None,
-    version: str,
+    version: str | None,
     test: bool,
     check: bool,
     venv: bool,

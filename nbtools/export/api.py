@@ -13,6 +13,8 @@ from nbtools.export.writer import (
     check_targets,
     compare,
     previous_dependencies,
+    previous_manifest,
+    previous_version,
     refusal,
     unified_diff,
     write,
@@ -129,11 +131,15 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
         raise InvalidInputError(f"Unknown mode {request.mode!r}: use preview, check or write.")
     check_output(request.out)
     nb = request.notebook if request.notebook is not None else read_notebook(request.notebook_path)
+    previous = previous_manifest(request.out)
+    options = request.options
+    if options.version is None:  # the package keeps its version
+        options = options._replace(version=previous_version(request.out, previous))
     extraction = extract(
         nb,
         request.notebook_path.name,
-        request.options,
-        previous_dependencies(request.out),
+        options,
+        previous_dependencies(previous),
         request.processes,
     )
     check_path_lengths(extraction, request.out)

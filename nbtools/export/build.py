@@ -31,16 +31,19 @@ from nbtools.pycode import parse_code
 if TYPE_CHECKING:
     from nbtools.export.serving import Served
 
+#: The version of a new package when none is given.
+DEFAULT_VERSION = "0.1.0"
 _VERSION = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
 
 
 class ExtractOptions(NamedTuple):
-    """What the user chooses: the package name (default: from the notebook), its version,
-    and the purpose its data is used for (checked before extracting: ``nbtools.data``), which
+    """What the user chooses: the package name (default: from the notebook), its version
+    (default: :data:`DEFAULT_VERSION`; :func:`~nbtools.export.api.run_extract` keeps the
+    version of the package already in its output), and the purpose its data is used for (checked before extracting: ``nbtools.data``), which
     the manifest records and a service of the package serves for (docs/serving.md)."""
 
     package: str | None = None
-    version: str = "0.1.0"
+    version: str | None = None
     purpose: str | None = None
 
 
@@ -153,8 +156,13 @@ def default_output(notebook: P, package: str | None = None) -> P:
     return notebook.parent / name
 
 
+def is_version(text: str) -> bool:
+    """Whether ``text`` is a version a package may have (PEP 440's public form)."""
+    return _VERSION.match(text) is not None
+
+
 def check_version(version: str) -> str:
-    if not _VERSION.match(version):
+    if not is_version(version):
         raise InvalidInputError(
             f"Invalid version {version!r}: use a PEP 440 version such as 0.1.0 or 1.2.0rc1.",
             version=version,
@@ -204,7 +212,7 @@ def _extract(
 ) -> Extraction:
     stem = notebook_name.rsplit("/", 1)[-1].removesuffix(".ipynb")
     package = check_package_name(options.package) if options.package else suggest_package_name(stem)
-    version = check_version(options.version)
+    version = check_version(DEFAULT_VERSION if options.version is None else options.version)
     source = Source(notebook_name.rsplit("/", 1)[-1], fingerprint(nb))
     classified = classify(nb)
     plan = build_plan(nb, classified, package, processes)

@@ -17,13 +17,14 @@ A write checks everything it needs before it writes anything, and undoes itself 
 
 import json
 import os
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from nbtools.digest import sha256_hex
 from nbtools.errors import ConflictError, InvalidInputError
-from nbtools.export.build import Extraction
+from nbtools.export.build import Extraction, is_version
 from nbtools.export.model import MANIFEST, manifest_text
 from nbtools.export.staging import (
     TEMPORARY,
@@ -117,10 +118,46 @@ def read_manifest(out: Path) -> dict[str, Any]:
     return data
 
 
-def previous_dependencies(out: Path) -> dict[str, str]:
-    """Module → requirement pins from the previous extraction, if any."""
-    deps = read_manifest(out).get("dependencies", {}) if out.is_dir() else {}
+def previous_manifest(out: Path) -> dict[str, Any]:
+    """The manifest of the package in ``out``, if there is one (:func:`read_manifest`)."""
+    return read_manifest(out) if out.is_dir() else {}
+
+
+def previous_dependencies(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """Module → requirement pins from the previous extraction's ``manifest``, if any."""
+    deps = manifest.get("dependencies", {})
     return {str(k): str(v) for k, v in deps.items()} if isinstance(deps, dict) else {}
+
+
+def previous_version(out: Path, manifest: Mapping[str, Any]) -> str | None:
+    """The version of the package nbtools wrote in ``out`` (its ``pyproject.toml``'s, as it
+    is now; ``manifest``: the package's), kept when no version is asked for; None when ``out``
+    holds no such package."""
+    path = out / "pyproject.toml"
+    text = _read(path) if "pyproject.toml" in manifest.get("files", {}) else None
+    if text is None:
+        return None
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        project = tomllib.loads(text).get("project")
+    except tomllib.TOMLDecodeError as error:
+        project, found = None, f"no TOML ({error})"
+    else:
+        found = "no [project] version"
+    version = project.get("version") if isinstance(project, dict) else None
+    if isinstance(version, str) and is_version(version):
+        return version
+    if version is not None:
+        found = f"the version {version!r}"
+    raise InvalidInputError(
+        f"The package's version cannot be kept: {path} has {found}, where a PEP 440 "
+        "version such as 1.2.0 belongs. Give the version.",
+        path=str(path),
+        field="version",
+    )
 
 
 #: What reading a file that is not there (a folder, or under a file) raises.

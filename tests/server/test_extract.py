@@ -68,6 +68,21 @@ async def test_write_and_test_reports_each_test_with_its_cell(
     assert (check["ok"], check["stale"]) == (True, False)
 
 
+async def test_a_package_keeps_its_version_unless_one_is_sent(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """The wizard sends no version when its field is empty: a check said a package written
+    with version 1.2.0 was stale, and a write set it back to 0.1.0."""
+    put_notebook(jp_root_dir, "demo.ipynb", CELLS)
+    await post(jp_fetch, path="demo.ipynb", output="demo", version="1.2.0", dry_run=False)
+    check = await post(jp_fetch, path="demo.ipynb", output="demo", check=True)
+    assert (check["ok"], check["stale"]) == (True, False)
+    await post(jp_fetch, path="demo.ipynb", output="demo", version="", dry_run=False)
+    assert 'version = "1.2.0"' in (jp_root_dir / "demo/pyproject.toml").read_text()
+    code, body = await error(jp_fetch, path="demo.ipynb", output="new", version="1.x")
+    assert (code, body["details"]["field"]) == (400, "version")
+
+
 async def test_unsaved_content_is_previewed(jp_fetch: Any, jp_root_dir: Path) -> None:
     content = make_notebook([("code", "def f():\n    return missing", ["export"])])
     report = await post(jp_fetch, path="new.ipynb", content=content)

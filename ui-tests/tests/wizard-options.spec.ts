@@ -70,10 +70,11 @@ test.describe('Package wizard options', () => {
     await panel.getByRole('button', { name: '3. Preview' }).click();
     await expect(panel.getByTestId('nbtools-preview-summary')).toContainText('Package named_pkg');
 
-    // An empty Version is the default its placeholder names, as for `nbtools extract`.
+    // An empty Version is the default its placeholder names, as for `nbtools extract` (a new
+    // package: 0.1.0).
     await panel.getByRole('button', { name: '2. Options' }).press('Enter');
     const version = panel.getByRole('textbox', { name: 'Version' });
-    await expect(version).toHaveAttribute('placeholder', '0.1.0 (the default)');
+    await expect(version).toHaveAttribute('placeholder', "the package's, else 0.1.0");
     await version.fill('');
     await panel.getByRole('button', { name: '3. Preview' }).press('Enter');
     await expect(panel.getByTestId('nbtools-preview-summary')).toContainText('Package named_pkg');

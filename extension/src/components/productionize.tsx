@@ -219,7 +219,7 @@ function OptionsForm({
   return (
     <form className="jp-nbtools-Form" onSubmit={event => event.preventDefault()}>
       {text('name', trans.__('Package name'), trans.__('from the notebook name'))}
-      {text('version', trans.__('Version'), trans.__('0.1.0 (the default)'))}
+      {text('version', trans.__('Version'), trans.__("the package's, else 0.1.0"))}
       {text(
         'output',
         trans.__('Output directory'),

@@ -72,7 +72,7 @@ class ExtractHandler(NbtoolsHandler):
         request = export.ExtractRequest(
             notebook_path=notebook_path,
             out=located.directory if located else self.resolve(output, "output"),
-            options=export.ExtractOptions(name, field("version", str, "0.1.0"), purpose),
+            options=export.ExtractOptions(name, field("version", str, None) or None, purpose),
             mode=mode,
             test=field("test", bool, False),
             venv=field("venv", bool, False),
