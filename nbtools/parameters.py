@@ -44,6 +44,15 @@ SKIP_TAG = "skip"
 
 #: The types a parameter can have, named as in Python.
 TYPE_NAMES = ("int", "float", "str", "bool", "None", "list", "dict")
+#: What a value of each type is written as, where one of another type is refused: a job's
+#: parameters and the command line of a package extracted from the notebook.
+VALUE_HINTS = {
+    "int": "a whole number such as 5",
+    "float": "a number such as 0.5",
+    "bool": "true or false",
+    "list": 'a JSON list such as [1, "a"]',
+    "dict": 'a JSON object such as {"key": 1}',
+}
 
 
 class Parameter(NamedTuple):

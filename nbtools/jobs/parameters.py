@@ -16,7 +16,13 @@ from typing import Any
 from nbtools.errors import conversion_refused
 from nbtools.jobs.errors import InvalidParameterError
 from nbtools.notebooks import Notebook, cell_source
-from nbtools.parameters import Parameter, parameters_cell_index, read_parameters, type_name
+from nbtools.parameters import (
+    VALUE_HINTS,
+    Parameter,
+    parameters_cell_index,
+    read_parameters,
+    type_name,
+)
 from nbtools.pycode import parse_code
 
 _TRUE = {"true", "1", "yes", "y", "on"}
@@ -157,13 +163,7 @@ def _beyond_float(parameter: Parameter, value: Any) -> InvalidParameterError:
 
 
 def _wrong_type(parameter: Parameter, value: Any) -> InvalidParameterError:
-    hint = {
-        "int": "a whole number such as 5",
-        "float": "a number such as 0.5",
-        "bool": "true or false",
-        "list": 'a JSON list such as [1, "a"]',
-        "dict": 'a JSON object such as {"key": 1}',
-    }.get(parameter.type, parameter.type)
+    hint = VALUE_HINTS.get(parameter.type, parameter.type)
     fix = ""
     if parameter.type == "list" and isinstance(value, str) and "," in value:
         fix = f": write it as {_as_list(value)}"

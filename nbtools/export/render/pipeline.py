@@ -24,7 +24,7 @@ from nbtools.export.render.recording import (
     run_code,
 )
 from nbtools.export.source import indent, sibling_module
-from nbtools.parameters import Parameter
+from nbtools.parameters import VALUE_HINTS, Parameter
 
 
 def import_lines(bindings: dict[str, Binding], package: str, here: str) -> list[str]:
@@ -105,12 +105,13 @@ def _argument(parameter: Parameter) -> list[str]:
     if kind == "bool":
         extra = "action=argparse.BooleanOptionalAction"
     elif kind == "json":
-        extra = "type=json_value"
+        extra = f"type={_JSON_TYPES.get(parameter.type, 'json_value')}"
     else:
         extra = f"type={kind}"
     typed = option_default(parameter) if kind == "json" else None
     shown = typed if typed is not None else shown_default(parameter)
-    help_text = f"{parameter.name} (default: {shown.replace('%', '%%')})" + (
+    # the line's comment, as the job form shows it, else the name
+    help_text = f"{parameter.help or parameter.name} (default: {shown})".replace("%", "%%") + (
         " as JSON" if kind == "json" else ""
     )
     return [
@@ -135,6 +136,37 @@ _JSON_VALUE = [
     "",
     "",
 ]
+#: The option types of a list and a dict parameter: JSON of that type, as a job takes it.
+_JSON_TYPES = {"list": "json_list", "dict": "json_object"}
+
+
+def _json_of(kind: str) -> list[str]:
+    """The option type taking JSON of ``kind`` (``list``, ``dict``) and refusing other JSON,
+    in the words a job refuses it with (:data:`nbtools.parameters.VALUE_HINTS`)."""
+    refusal = f"expects {kind} ({VALUE_HINTS[kind]}), got "
+    return [
+        f"def {_JSON_TYPES[kind]}(text: str) -> object:",
+        f"    {docstring(f'A {kind} given as JSON on the command line.')}",
+        "    value = json_value(text)",
+        f"    if not isinstance(value, {kind}):",
+        "        raise argparse.ArgumentTypeError(",
+        f"            {py_str(refusal)} + repr(text)",
+        "        )",
+        "    return value",
+        "",
+        "",
+    ]
+
+
+def _json_types(parameters: list[Parameter]) -> list[str]:
+    """The option types the JSON options of ``parameters`` need, each defined once."""
+    kinds = {p.type for p in parameters if option_type(p) == "json"}
+    if not kinds:
+        return []
+    return [
+        *_JSON_VALUE,
+        *(line for kind in sorted(kinds & set(_JSON_TYPES)) for line in _json_of(kind)),
+    ]
 
 
 def render_main(plan: Plan, source: Source, serves: bool = False) -> str:
@@ -150,7 +182,7 @@ def render_main(plan: Plan, source: Source, serves: bool = False) -> str:
         "from .pipeline import run",
         "",
         "",
-        *(_JSON_VALUE if any(option_type(p) == "json" for p in plan.parameters) else []),
+        *_json_types(plan.parameters),
         "def main(argv: list[str] | None = None) -> int:",
         f"    {docstring('Parse the parameters, run the pipeline, print its results as JSON.')}",
     ]
