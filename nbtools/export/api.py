@@ -119,10 +119,15 @@ class ExtractReport:
 
 
 def _run_tests(report: ExtractReport, venv: bool) -> None:
+    """Run the tests of the package on disk. A check's stale files are not what the notebook
+    gives now: their lines and cell numbers are mapped to no cell of it."""
     from nbtools.export.testrun import run_tests
 
     extraction = report.extraction
-    report.tests = run_tests(report.out, extraction.files, extraction.plan.cells, venv=venv)
+    files = extraction.files
+    if report.mode == "check":
+        files = {c.path: files[c.path] for c in report.changes if c.status == "unchanged"}
+    report.tests = run_tests(report.out, files, extraction.plan.cells, venv=venv)
 
 
 def run_extract(request: ExtractRequest) -> ExtractReport:

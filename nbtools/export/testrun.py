@@ -117,7 +117,9 @@ def _results(junit: Path, files: dict[str, str], cells: Mapping[int, Cell]) -> l
     for case in ElementTree.parse(junit).getroot().iter("testcase"):  # noqa: S314
         name = case.get("name", "")
         match = _TEST_CELL.match(name)
-        cell = int(match.group(1)) - 1 if match else None
+        # a test's number is its cell's in the notebook its file was written from
+        mapped = case.get("classname", "").replace(".", "/") + ".py" in files
+        cell = int(match.group(1)) - 1 if match and mapped else None
         outcome, message, location = "passed", "", None
         for child in case:
             if child.tag in ("failure", "error", "skipped"):
@@ -151,7 +153,9 @@ def run_tests(
     out: Path, files: dict[str, str], cells: Mapping[int, Cell], venv: bool = False
 ) -> TestReport:
     """Run ``out``'s tests; ``files`` (path → text) and the ``cells`` they hold (by index)
-    map failures back to notebook cells and lines."""
+    map failures back to notebook cells and lines: only files of ``out`` as they are on disk
+    map there (a test of another file names no cell, a failure the innermost frame of these
+    files)."""
     if not venv and importlib.util.find_spec("pytest") is None:
         raise InvalidInputError(
             "pytest is not installed in this environment: pip install pytest, or use --venv.",
