@@ -231,10 +231,14 @@ def _extract(
     exported = [
         m for module in plan.modules.values() for p in module.cells for m in p.names.modules
     ]
-    runtime = deps.third_party([*exported, *_main_modules(plan)], package)
-    testing = deps.third_party((m for p in plan.tests for m in p.names.modules), package) - runtime
+    used = [*exported, *_main_modules(plan)]
+    tested = [m for p in plan.tests for m in p.names.modules]
+    runtime = deps.third_party(used, package)
+    testing = deps.third_party(tested, package) - runtime
     resolved = deps.resolve(runtime | testing, previous_dependencies or {})
     problems += _unresolved_problems(plan, resolved)
+    python = deps.python_range([*used, *tested])
+    problems += _python_problems(plan, python)
     pins = {r.module: r.requirement for r in resolved if r.requirement}
     files = render_modules(plan, source, default, version, serves=bool(served))
     if plan.has_pipeline:  # imported only when needed, like the tests' renderer
@@ -260,6 +264,7 @@ def _extract(
         plan,
         source,
         version,
+        deps.requires_python(python),
         sorted({pins[m] for m in runtime if m in pins}),
         sorted({pins[m] for m in testing if m in pins}),
         serves=bool(served),
@@ -324,12 +329,41 @@ def _main_modules(plan: Plan) -> list[str]:
     return modules
 
 
+def _importing(plan: Plan, module: str) -> Cell:
+    """The first exported, ``main`` or ``test`` cell importing ``module``."""
+    cells = [p for m in plan.modules.values() for p in m.cells] + plan.main + plan.tests
+    return next(p.cell for p in cells if module in p.names.modules)
+
+
+def _python_problems(plan: Plan, python: tuple[int, int | None]) -> list[Problem]:
+    """A standard-library module added after another was removed: no Python has both."""
+    lower, upper = python
+    if upper is None or lower < upper:
+        return []
+    cells = [p for m in plan.modules.values() for p in m.cells] + plan.main + plan.tests
+    modules = {m for p in cells for m in p.names.modules}
+    newer = min(m for m in modules if deps.ADDED_IN.get(m) == lower)
+    older = min(m for m in modules if deps.REMOVED_IN.get(m) == upper)
+    cell = _importing(plan, newer)
+    return [
+        Problem(
+            cell.index,
+            cell.id,
+            0,
+            "python-version",
+            f"No Python has both '{newer}' (in the standard library from Python 3.{lower}) "
+            f"and '{older}' (removed in Python 3.{upper}): the package could run on none.",
+            f"Import one of them only: '{older}' has replacements in the standard library "
+            "or on PyPI.",
+        )
+    ]
+
+
 def _unresolved_problems(plan: Plan, resolved: list[deps.Requirement]) -> list[Problem]:
     missing = {r.module for r in resolved if r.requirement is None}
     problems = []
-    cells = [p for m in plan.modules.values() for p in m.cells] + plan.main + plan.tests
     for module in sorted(missing):
-        cell = next(p.cell for p in cells if module in p.names.modules)
+        cell = _importing(plan, module)
         problems.append(
             Problem(
                 cell.index,

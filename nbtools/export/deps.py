@@ -4,8 +4,16 @@ A top-level import is looked up as a distribution of the same name first (its ``
 directory on ``sys.path``, checked against the modules it installs), then in
 ``importlib.metadata.packages_distributions()``, which scans every installed distribution and
 is computed only when the fast path finds nothing, then among editable installs (``pip install
--e``), whose source directory holds the module. Standard-library modules are left out
-(``sys.stdlib_module_names``).
+-e``), whose source directory holds the module.
+
+The package runs on Python 3.10 and later (:data:`FLOOR`). A module of the standard library is
+no dependency, whichever Python runs nbtools: the modules this Python has
+(``sys.stdlib_module_names``) and those that only some of the supported Pythons have, added
+after 3.10 (:data:`ADDED_IN`: ``tomllib`` is 3.11's) or removed since (:data:`REMOVED_IN`:
+``imp`` is gone in 3.12). A package importing one of those is for the Pythons that have it
+(:func:`requires_python`): ``import tomllib`` gives ``requires-python = ">=3.11"``, ``import
+imp`` ``">=3.10,<3.12"``. Only a top-level module counts (not a submodule: ``wsgiref.types``).
+
 Pins allow compatible updates: ``>=2.2.1,<3`` (``>=0.4.1,<0.5`` before 1.0). A pin the package
 already had is kept while the installed version still satisfies it, so ``--check`` stays quiet
 until something really changes.
@@ -18,6 +26,60 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple
+
+#: The oldest Python 3 a generated package runs on (its minor version).
+FLOOR = 10
+#: Standard-library modules newer than :data:`FLOOR`: the minor version of Python 3 adding each.
+ADDED_IN = {"tomllib": 11, "annotationlib": 14, "compression": 14}
+#: Standard-library modules of :data:`FLOOR` removed since: the minor version of Python 3
+#: that no longer has each (PEP 594's dead batteries, distutils, imp, lib2to3).
+REMOVED_IN = {
+    **dict.fromkeys(["asynchat", "asyncore", "distutils", "imp", "smtpd"], 12),
+    **dict.fromkeys(
+        [
+            "aifc",
+            "audioop",
+            "cgi",
+            "cgitb",
+            "chunk",
+            "crypt",
+            "imghdr",
+            "lib2to3",
+            "mailcap",
+            "msilib",
+            "nis",
+            "nntplib",
+            "ossaudiodev",
+            "pipes",
+            "sndhdr",
+            "spwd",
+            "sunau",
+            "telnetlib",
+            "uu",
+            "xdrlib",
+        ],
+        13,
+    ),
+}
+#: Every module of the standard library of a supported Python, and ``__future__``.
+STDLIB = frozenset({*sys.stdlib_module_names, *ADDED_IN, *REMOVED_IN, "__future__"})
+
+
+def python_range(modules: Iterable[str]) -> tuple[int, int | None]:
+    """The minor versions of Python 3 that have every module of ``modules``: from the first
+    (at least :data:`FLOOR`) up to, not including, the second (None: no end)."""
+    used = set(modules)
+    lower = max([FLOOR, *(ADDED_IN[m] for m in used & ADDED_IN.keys())])
+    upper = min((REMOVED_IN[m] for m in used & REMOVED_IN.keys()), default=None)
+    return lower, upper
+
+
+def requires_python(python: tuple[int, int | None]) -> str:
+    """``requires-python`` of the Pythons :func:`python_range` gives: ``>=3.11``,
+    ``>=3.10,<3.12``."""
+    lower, upper = python
+    return f">=3.{lower}" if upper is None else f">=3.{lower},<3.{upper}"
+
 
 _RELEASE = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?")
 #: Only a package that had pins reads them: compiled by re's cache on first use.
@@ -32,9 +94,9 @@ class Requirement(NamedTuple):
 
 
 def third_party(modules: Iterable[str], own_package: str) -> set[str]:
-    """The imported top-level modules that are neither stdlib, ``__future__`` nor ourselves."""
-    stdlib = set(sys.stdlib_module_names) | {"__future__"}
-    return {name for name in modules if name not in stdlib and name != own_package}
+    """The imported top-level modules that are neither the standard library of a supported
+    Python (:data:`STDLIB`), ``__future__`` nor ourselves."""
+    return {name for name in modules if name not in STDLIB and name != own_package}
 
 
 def _release(version: str) -> tuple[int, ...]:

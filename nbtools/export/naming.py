@@ -23,11 +23,11 @@ import ast
 import functools
 import keyword
 import re
-import sys
 from collections.abc import Callable
 
 from nbtools.errors import InvalidInputError
 from nbtools.export.cells import MAX_NAME_BYTES, shown
+from nbtools.export.deps import STDLIB
 from nbtools.export.model import Cell
 from nbtools.export.names import analyze
 from nbtools.export.plan import Plan
@@ -101,7 +101,7 @@ def _installed(name: str) -> bool:
 
 def _taken(name: str) -> str | None:
     """Why ``name`` cannot be the package's whatever the notebook holds, or ``None``."""
-    if name in sys.stdlib_module_names:
+    if name in STDLIB:
         return "would shadow the standard-library module of that name"
     if _installed(name):
         return (

@@ -40,12 +40,14 @@ def render_pyproject(
     plan: Plan,
     source: Source,
     version: str,
+    python: str,
     dependencies: list[str],
     test_dependencies: list[str],
     serves: bool = False,
 ) -> str:
-    """PEP 621 metadata, hatchling build, console script and pytest settings; with ``serves``
-    the ``serve`` extra and the manifest inside the wheel (``GET /info`` reads it)."""
+    """PEP 621 metadata, hatchling build, console script and pytest settings; ``python``: its
+    ``requires-python`` (:func:`nbtools.export.deps.requires_python`); with ``serves`` the
+    ``serve`` extra and the manifest inside the wheel (``GET /info`` reads it)."""
     title, summary = title_and_summary(plan.markdown)
     description = (summary or title or f"Generated from {source.name}").splitlines()[0]
     distribution = plan.package.replace("_", "-")
@@ -62,7 +64,7 @@ def render_pyproject(
         f"version = {json.dumps(version)}",
         f"description = {json.dumps(description)}",
         'readme = "README.md"',
-        'requires-python = ">=3.10"',
+        f"requires-python = {json.dumps(python)}",
         f"dependencies = {_toml_list(dependencies)}",
         "",
         "[project.optional-dependencies]",
