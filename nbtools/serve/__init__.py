@@ -14,24 +14,30 @@ API key and where live-traffic aggregates go; ``nbtools serve`` runs it with uvi
 FastAPI is imported only by :mod:`nbtools.serve.app` and the modules only it imports (``body``,
 ``docs``), never on the CLI's start-up path.
 
-A serving package's ``__init__`` hands a failure importing its modules to
-:func:`import_failed`: Python imports the package before its ``__main__`` or its console script
-reads the command, so when that command is ``serve`` the failure is told there, as every
-failed start-up is (:mod:`nbtools.serve.command`).
+A serving package's ``__init__`` imports its modules inside :func:`importing`: Python imports
+the package before its ``__main__`` or its console script reads the command, so when that
+command is ``serve``, what they print is held for after the service's first lines, and their
+failure is told there, as every failed start-up is (:mod:`nbtools.serve.command`). A package
+generated before hands the failure to :func:`import_failed`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import contextlib
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
     from fastapi import FastAPI
 
     from nbtools.serve.config import ServeSettings
+    from nbtools.serve.startup import HeldOutput
 
-__all__ = ["create_app", "import_failed"]
+__all__ = ["create_app", "import_failed", "importing", "release_printed"]
+
+#: What a package printed as its serve command imported it, until the service writes it out.
+_PRINTED: dict[str, HeldOutput] = {}
 
 
 def create_app(
@@ -43,6 +49,38 @@ def create_app(
     return build_app(package, endpoints, settings)
 
 
+@contextlib.contextmanager
+def importing(package: str) -> Iterator[None]:
+    """The imports of ``package``'s ``__init__`` (the notebook's module-level code runs
+    there). When this process is the package's serve command (``python -m PACKAGE serve``, or
+    its console script with ``serve``), what they print is held until the service has
+    started, then written where ``nbtools serve`` writes it (:func:`release_printed`), and
+    their failure is the service's failed start-up (:func:`import_failed`, with what they
+    printed in its entry). Otherwise they run as Python runs them."""
+    from nbtools.serve.command import serving_itself
+
+    if not serving_itself(package):
+        yield
+        return
+    from nbtools.serve.startup import IMPORT_FAILURES, HeldOutput
+
+    held = HeldOutput(kept=True)
+    try:
+        with held:
+            yield
+    except IMPORT_FAILURES as error:
+        _start_up_failed(package, error, held.text)
+    _PRINTED[package] = held
+
+
+def release_printed(package: str) -> None:
+    """Write out what ``package`` printed as its serve command imported it (:func:`importing`),
+    if it did: the service calls this where it has imported the package itself."""
+    held = _PRINTED.pop(package, None)
+    if held is not None:
+        held.release()
+
+
 def import_failed(package: str, error: BaseException) -> None:
     """``package``'s modules raised ``error`` as the package was imported. When this process
     is the package's serve command (``python -m PACKAGE serve``, or its console script with
@@ -51,10 +89,15 @@ def import_failed(package: str, error: BaseException) -> None:
     3, as for ``nbtools serve``. Otherwise this returns and the package raises ``error``."""
     from nbtools.serve.command import serving_itself
 
-    if not serving_itself(package):
-        return
+    if serving_itself(package):
+        _start_up_failed(package, error, "")
+
+
+def _start_up_failed(package: str, error: BaseException, printed: str) -> NoReturn:
+    """The serve command's failed start-up: one log entry (what the package ``printed`` in
+    it), exit 3 (:func:`nbtools.serve.startup.exit_failed`)."""
     from nbtools.serve.runner import configure_logging
     from nbtools.serve.startup import exit_failed
 
     configure_logging()
-    exit_failed(package, error)
+    exit_failed(package, error, printed)

@@ -27,6 +27,7 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
 from nbtools.errors import PolicyRefusedError
+from nbtools.serve import release_printed
 from nbtools.serve.runner import configure_logging
 from nbtools.serve.startup import IMPORT_FAILURES, HeldOutput, exit_failed, log_failure
 from nbtools.serve.uses import CallUses, UsesLog, audit_refusal, start_up_uses
@@ -60,6 +61,7 @@ class ServiceConfig(uvicorn.Config):
             try:
                 with held:
                     app = super().load_app()
+                    release_printed(package)  # printed first: as its serve command imported it
             except IMPORT_FAILURES as error:
                 if uses.refused is None:
                     exit_failed(package, error, held.text)

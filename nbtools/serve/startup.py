@@ -90,13 +90,15 @@ def log_failure(package: str, told: str, error: BaseException, printed: str = ""
 class HeldOutput:
     """While in effect (``with``), what is written to ``sys.stdout`` and ``sys.stderr`` is
     held, in the order it came (:attr:`text`). On leaving, it is written out to each stream
-    as it came, unless an import failure (:data:`IMPORT_FAILURES`) ends the block: the
-    failure's entry shows it then (:func:`log_failure`). A log handler keeps the stream it
-    was given: the log's lines are not held."""
+    as it came (:meth:`release`; later, with ``kept``), unless an import failure
+    (:data:`IMPORT_FAILURES`) ends the block: the failure's entry shows it then
+    (:func:`log_failure`). A log handler keeps the stream it was given: the log's lines are
+    not held."""
 
-    def __init__(self) -> None:
+    def __init__(self, kept: bool = False) -> None:
         self._chunks: list[tuple[TextIO, str]] = []
         self._streams: tuple[TextIO, TextIO] | None = None
+        self._kept = kept
 
     @property
     def text(self) -> str:
@@ -116,11 +118,16 @@ class HeldOutput:
     ) -> None:
         assert self._streams is not None, "entered first"
         sys.stdout, sys.stderr = self._streams
-        if error is None or not isinstance(error, IMPORT_FAILURES):
-            for stream, text in self._chunks:
-                stream.write(text)
-            for stream in self._streams:
-                stream.flush()
+        if not self._kept and (error is None or not isinstance(error, IMPORT_FAILURES)):
+            self.release()
+
+    def release(self) -> None:
+        """Write out what was held, to each stream as it came (once)."""
+        for stream, text in self._chunks:
+            stream.write(text)
+        for stream in {stream for stream, _ in self._chunks}:
+            stream.flush()
+        self._chunks.clear()
 
 
 class _Holding(io.TextIOBase):

@@ -80,8 +80,8 @@ def render_init(
     plan: Plan, source: Source, default_module: str, version: str, serves: bool = False
 ) -> str:
     """The package's ``__init__.py``: version, the default module's exports and ``run``;
-    with ``serves``, a failure importing them goes to :func:`nbtools.serve.import_failed`
-    first, the service's failed start-up when the package's serve command imports it."""
+    with ``serves``, they are imported inside :func:`nbtools.serve.importing` when the
+    package's serve command imports it (:func:`_served_imports`)."""
     title = title_and_summary(plan.markdown)[0] or f"Package generated from {source.name}."
     lines = [header(source), docstring(title), "", f"__version__ = {py_str(version)}", ""]
     imports: list[str] = []
@@ -101,24 +101,25 @@ def render_init(
 
 
 def _served_imports(imports: list[str]) -> list[str]:
-    """``imports`` (the notebook's module-level code runs there) inside a ``try`` handing their
-    failure to nbtools, where it is installed: Python imports the package before its
-    ``__main__`` or console script reads the command, so for ``serve`` this is the service's
-    failed start-up (one log entry and exit 3, not Python's traceback and exit 1, nor, for
-    ``sys.exit()``, its code with no word: :data:`nbtools.serve.startup.IMPORT_FAILURES`);
-    imported any other way, the package raises as Python does."""
+    """``imports`` (the notebook's module-level code runs there) inside
+    :func:`nbtools.serve.importing` when the command line may be the package's serve command
+    and nbtools is installed: Python imports the package before its ``__main__`` or console
+    script reads the command, so nbtools holds what they print for after the service's first
+    lines, and tells their failure as the service's failed start-up (one log entry and exit
+    3, not Python's traceback and exit 1, nor, for ``sys.exit()``, its code with no word).
+    Imported any other way, the package imports as Python does."""
     return [
-        "try:",
+        "import sys",
+        "from contextlib import nullcontext as importing",
+        "from importlib.util import find_spec",
+        "",
+        'if sys.argv[1:2] == ["serve"] and find_spec("nbtools") is not None:',
+        "    # its serve command, perhaps: nbtools holds what the imports print until the",
+        "    # service has started, and tells their failure as the service's failed start-up",
+        "    from nbtools.serve import importing",
+        "",
+        "with importing(__name__):",
         *(f"    {line}" for text in imports for line in text.splitlines()),
-        "except (Exception, SystemExit) as error:",
-        "    from importlib.util import find_spec",
-        "",
-        "    # under the serve command, the service's failed start-up: exit 3 with one log entry",
-        '    if find_spec("nbtools") is not None:',
-        "        from nbtools.serve import import_failed",
-        "",
-        "        import_failed(__name__, error)",
-        "    raise",
     ]
 
 

@@ -141,26 +141,34 @@ def test_a_package_that_imports_serves_from_its_console_script(
     scorer_package: Path, serve: Serve, tmp_path: Path
 ) -> None:
     """``scorer serve``, as ``python -m scorer serve``: the module-level code runs once (one
-    worker), calls are answered, a stop is exit 0."""
+    worker), calls are answered, a stop is exit 0. What it prints as it is imported comes
+    after nbtools' first lines, as for ``nbtools serve``, where it came before them."""
     started = started_by("console script", scorer_package, tmp_path)
     service = serve(scorer_package, "--timeout", "5", **started)
     with service.client() as client:
         assert client.post("/predict", json={"x": 4}).json() == {"score": 8.0}
     output = service.stop()
     assert output.count("model loaded in") == 1, output
+    assert output.index("nbtools.serve: listening on") < output.index("model loaded in"), output
     assert service.process.returncode == 0, output
     assert "Traceback" not in output
 
 
+PARSE_ARGS = "import argparse\nargparse.ArgumentParser().parse_args()"
+
+
 @pytest.mark.parametrize(
-    ("where", "code", "workers", "exit_code"),
+    ("where", "code", "workers", "exit_code", "entry"),
     [
         # the default module, imported with the package: argparse reads `nbtools serve …`
-        ("export", "import argparse\nargparse.ArgumentParser().parse_args()", "1", "2"),
-        ("export", "import argparse\nargparse.ArgumentParser().parse_args()", "2", "2"),
-        ("export other", "import argparse\nargparse.ArgumentParser().parse_args()", "1", "2"),
+        ("export", PARSE_ARGS, "1", "2", "nbtools serve"),
+        ("export", PARSE_ARGS, "2", "2", "nbtools serve"),
+        ("export other", PARSE_ARGS, "1", "2", "nbtools serve"),
         # a module only the app's start-up (its lifespan) imports: the served function's
-        ("export other", "import sys\nsys.exit('bye')", "1", "bye"),
+        ("export other", "import sys\nsys.exit('bye')", "1", "bye", "nbtools serve"),
+        # imported by Python before the package's own serve command runs
+        ("export", PARSE_ARGS, "1", "2", "python -m"),
+        ("export", PARSE_ARGS, "2", "2", "console script"),
     ],
 )
 def test_module_code_ending_the_process_is_a_failed_start_up_told_once(
@@ -171,18 +179,21 @@ def test_module_code_ending_the_process_is_a_failed_start_up_told_once(
     code: str,
     workers: str,
     exit_code: str,
+    entry: str,
 ) -> None:
     """argparse's ``parse_args()`` at module level reads the service's own command line and
     exits 2 (after its usage message); ``sys.exit`` in a module the lifespan imports was
     uvicorn's "Exception in 'lifespan' protocol" traceback. Each is one entry, exit 3, and
     no worker started again. argparse's usage message, another program's, came before that
-    entry, as if nbtools' own: it is in the entry, after its first line, indented."""
+    entry, as if nbtools' own: it is in the entry, after its first line, indented (under
+    ``python -m PACKAGE serve`` and the console script too, where it came first)."""
     cells = [
         ("code", f"#| {where}\n{code}\ndef f(x: int) -> int:\n    return x", ["serve"]),
         ("code", "n = 1", ["export"]),
+        ("code", "y = n", ["main"]),  # a pipeline: the package has a console script
     ]
     package = extract(notebook_factory("broken.ipynb", cells), tmp_path / "broken-pkg")
-    service = serve(package, "--workers", workers)
+    service = serve(package, "--workers", workers, **started_by(entry, package, tmp_path))
     output = service.stop()
     assert service.process.returncode == 3, output
     entries = re.findall(r"^ERROR: nbtools\.serve: start-up of broken failed: (.*)$", output, re.M)

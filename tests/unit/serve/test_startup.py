@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import subprocess
 import sys
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -107,3 +110,43 @@ def test_the_server_gets_starlette_s_traceback_only_when_the_app_told_nothing(
 
     asyncio.run(guard({"type": "lifespan"}, receive, send))
     assert sent == [{**failure, "message": "" if told else failure["message"]}]
+
+
+#: The ``__init__`` of a served package as nbtools extracted it before ``importing``: its
+#: imports in a ``try`` handing their failure to ``import_failed``.
+OLDER_INIT = """
+try:
+    from .core import predict
+except (Exception, SystemExit) as error:
+    from importlib.util import find_spec
+
+    if find_spec("nbtools") is not None:
+        from nbtools.serve import import_failed
+
+        import_failed(__name__, error)
+    raise
+"""
+
+
+@pytest.mark.parametrize(("command", "code"), [(["serve"], 3), (["--n", "2"], 1)])
+def test_a_package_extracted_before_still_tells_a_failed_start_up(
+    tmp_path: Path, command: list[str], code: int
+) -> None:
+    """Its serve command: one entry, exit 3; any other command: Python's traceback, exit 1."""
+    package = tmp_path / "older"
+    package.mkdir()
+    (package / "__init__.py").write_text(OLDER_INIT)
+    (package / "core.py").write_text("raise FileNotFoundError('model.bin is missing')\n")
+    (package / "__main__.py").write_text("raise SystemExit(0)\n")
+    repo = Path(__file__).resolve().parents[3]
+    ended = subprocess.run(
+        [sys.executable, "-m", "older", *command],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(repo)])},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ended.returncode == code, ended.stderr
+    told = "start-up of older failed: FileNotFoundError: model.bin is missing"
+    assert (told in ended.stderr) == (code == 3), ended.stderr
