@@ -14,3 +14,17 @@ export const productionIcon = new LabIcon({
   name: 'jupyterlab-nbtools:production',
   svgstr: productionSvg
 });
+
+// A triangle with an exclamation mark, in the theme's warning colour (`jp-icon-warn0`).
+const warningSvg = `<svg xmlns="http://www.w3.org/2000/svg" width="16" viewBox="0 0 24 24">
+  <path class="jp-icon-warn0" fill="#f57c00"
+    d="M1 21h22L12 2 1 21zm12-3h-2v-2h2v2zm0-4h-2v-4h2v4z"/>
+</svg>`;
+
+/**
+ * Marker of a warning in a list or a field (never alone: the words beside it say what).
+ */
+export const warningIcon = new LabIcon({
+  name: 'jupyterlab-nbtools:warning',
+  svgstr: warningSvg
+});

@@ -246,6 +246,52 @@ test.describe('Environment section', () => {
     expect(await page.contents.directoryExists(`${tmpPath}/taken-new`)).toBe(false);
   });
 
+  test('a package whose metadata is there twice is marked with both directories, light and dark', async ({
+    tmpPath
+  }, testInfo) => {
+    const page = lab();
+    // The kernel's own snapshot as the server answers it, its six found twice in one
+    // directory (an interrupted upgrade leaves both metadata directories): the server lists
+    // them under `duplicates`, the one the kernel reads first.
+    const folder = '/srv/env/lib/python3.11/site-packages';
+    const snapshots = /\/nbtools\/api\/env\/snapshots(\?.*)?$/;
+    let version = '';
+    await page.context().route(snapshots, async route => {
+      if (route.request().method() !== 'POST') {
+        return route.fallback();
+      }
+      const response = await route.fetch();
+      const snapshot = await response.json();
+      const six = snapshot.distributions.find((dist: { name: string }) => dist.name === 'six');
+      version = six.version;
+      six.duplicates = [`${folder}/six-${version}.dist-info`, `${folder}/six-1.0.0.dist-info`];
+      await route.fulfill({ response, json: snapshot });
+    });
+    try {
+      await openEnv(page, tmpPath);
+      const panel = await openEnvironmentSection(page);
+      const twice = panel.getByRole('list', { name: 'Packages installed twice' });
+      await expect(twice.getByRole('listitem')).toHaveCount(1, { timeout: 60_000 });
+      const item = twice.getByRole('listitem');
+      // What a screen reader reads: the warning, the package, both directories, what to do.
+      await expect(item).toHaveText(
+        `Warning: six ${version} ${folder} holds 2 metadata directories of it: six-${version}.dist-info ` +
+          '(read by the kernel: its version is the one shown) and six-1.0.0.dist-info, so its ' +
+          'files may mix their versions. Remove the directory of the version not wanted, then ' +
+          `reinstall the other (pip install --force-reinstall six==${version}).`
+      );
+      await expect(item.locator('.jp-nbtools-Environment-warning svg')).toBeVisible();
+      await inEachTheme(page, async theme => {
+        expect(await violations(page, testInfo)).toEqual([]);
+        // wrapped inside the section, never wider than it
+        expect(await twice.evaluate(list => list.scrollWidth <= list.clientWidth)).toBe(true);
+        await attachScreenshot(page, testInfo, `environment-installed-twice-${theme}`, panel);
+      });
+    } finally {
+      await page.context().unroute(snapshots);
+    }
+  });
+
   test('a kernel that cannot be captured shows an alert', async ({ tmpPath }) => {
     const page = lab();
     await page.context().route(/\/nbtools\/api\/env\/snapshots(\?.*)?$/, route =>

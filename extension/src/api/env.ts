@@ -27,6 +27,14 @@ export interface Distribution {
   origin: string;
   /** Why the metadata is unusable, when it is. */
   broken: string | null;
+  /**
+   * When one directory holds several metadata directories of it (an interrupted upgrade or
+   * removal leaves two): their paths, the one recorded (which the kernel reads) first; empty
+   * otherwise.
+   */
+  duplicates: string[];
+  /** Why installing it again may not give the same code, when it may not. */
+  non_reproducible: string | null;
 }
 
 /** `GET env/snapshots/{id}`, `POST env/snapshots`. */

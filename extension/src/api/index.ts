@@ -33,6 +33,7 @@ export {
   takeSnapshot
 } from './env';
 export type {
+  Distribution,
   DistributionChange,
   ExportFormat,
   RecreateReport,

@@ -3,7 +3,8 @@ import { Button, HTMLSelect, VDomRenderer } from '@jupyterlab/ui-components';
 import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
-import type { Snapshot } from '../api';
+import type { Distribution, Snapshot } from '../api';
+import { warningIcon } from '../icons';
 import { CommandIDs } from '../tokens';
 import { formatTime } from './dates';
 import type { EnvironmentModel, EnvironmentState } from './environmentModel';
@@ -117,6 +118,7 @@ function SnapshotFields({
     .filter(Boolean)
     .join(' ');
   const broken = snapshot.distributions.filter(dist => dist.broken);
+  const twice = snapshot.distributions.filter(dist => dist.duplicates.length > 1);
   return (
     <dl className="jp-nbtools-Status-fields" aria-label={trans.__('Kernel environment')}>
       <dt>{trans.__('Kernel')}</dt>
@@ -137,7 +139,60 @@ function SnapshotFields({
           </dd>
         </>
       )}
+      {twice.length > 0 && (
+        <>
+          <dt>{trans.__('Installed twice')}</dt>
+          <dd>
+            <ul
+              className="jp-nbtools-Environment-duplicates"
+              aria-label={trans.__('Packages installed twice')}
+            >
+              {twice.map(dist => (
+                <Duplicated key={dist.name} dist={dist} trans={trans} />
+              ))}
+            </ul>
+          </dd>
+        </>
+      )}
     </dl>
+  );
+}
+
+/** The last part of a path of the server's machine (`/` or `\\` separated). */
+function baseName(path: string): string {
+  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+}
+
+/**
+ * A distribution whose metadata directory is there twice (or more) in one directory: its
+ * version is the one of the directory the kernel reads; its files may mix both versions.
+ */
+function Duplicated({
+  dist,
+  trans
+}: {
+  dist: Distribution;
+  trans: TranslationBundle;
+}): React.ReactElement {
+  const [recorded, ...others] = dist.duplicates;
+  const folder = recorded.slice(0, recorded.length - baseName(recorded).length - 1);
+  return (
+    <li>
+      <span className="jp-nbtools-Environment-warning" aria-hidden="true">
+        <warningIcon.react tag="span" />
+      </span>
+      <span className="jp-nbtools-visuallyHidden">{trans.__('Warning:')} </span>
+      <strong>{`${dist.name} ${dist.version ?? ''}`.trim()}</strong>{' '}
+      {trans.__(
+        '%1 holds %2 metadata directories of it: %3 (read by the kernel: its version is the one shown) and %4, so its files may mix their versions. Remove the directory of the version not wanted, then reinstall the other (pip install --force-reinstall %5==%6).',
+        folder,
+        dist.duplicates.length,
+        baseName(recorded),
+        others.map(baseName).join(', '),
+        dist.name,
+        dist.version ?? ''
+      )}
+    </li>
   );
 }
 
