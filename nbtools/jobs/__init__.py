@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
     from nbtools.jobs.config import JobsSettings
     from nbtools.jobs.executors.base import RunRequest
-    from nbtools.jobs.fields import JOB_FIELDS
+    from nbtools.jobs.fields import JOB_FIELDS, RUN_FIELDS
     from nbtools.jobs.idempotency import check_key as check_idempotency_key
     from nbtools.jobs.leases import Claimer
     from nbtools.jobs.models import Run
@@ -77,6 +77,7 @@ if TYPE_CHECKING:
 #: (module, attribute).
 _LAZY = {
     "JOB_FIELDS": ("fields", "JOB_FIELDS"),
+    "RUN_FIELDS": ("fields", "RUN_FIELDS"),
     "MAX_PAGE": ("overview", "MAX_PAGE"),
     "JobOverview": ("overview", "JobOverview"),
     "JobsPage": ("overview", "JobsPage"),
@@ -106,6 +107,7 @@ _LAZY = {
 __all__ = [
     "JOB_FIELDS",
     "MAX_PAGE",
+    "RUN_FIELDS",
     "Claimer",
     "Interrupt",
     "JobOverview",
@@ -343,18 +345,27 @@ def run_notebook(
 ) -> RunSummary:
     """Queue one run of a notebook for ``purpose``, started by ``actor`` (a scheduler executes
     it; a repeated ``idempotency_key`` is refused, see :mod:`nbtools.jobs.idempotency`; with
-    ``kernel_check``, a ``kernel_name`` not installed on this machine is refused)."""
+    ``kernel_check``, a ``kernel_name`` not installed on this machine is refused). Its fields
+    are checked as a job's are, every field refused named in one error
+    (:func:`~nbtools.jobs.fields.checked_run_fields`)."""
     from nbtools.jobs import submit  # not at import: a worker's start-up does not need it
+    from nbtools.jobs.fields import checked_run_fields
 
+    fields = {
+        "notebook_path": notebook_path,
+        "parameters": parameters,
+        "kernel_name": kernel_name,
+        "timeout_seconds": timeout_seconds,
+        "cell_timeout_seconds": cell_timeout_seconds,
+        "output_html": output_html,
+        "purpose": purpose,
+    }
+    checked = checked_run_fields(project, fields)
     run = submit.queue_run(
         project,
-        notebook_path,
-        parameters,
-        kernel_name=kernel_name,
-        timeout_seconds=timeout_seconds,
-        cell_timeout_seconds=cell_timeout_seconds,
-        output_html=output_html,
-        purpose=purpose,
+        checked.pop("notebook_path"),
+        checked.pop("parameters"),
+        **checked,
         idempotency_key=idempotency_key,
         actor=actor,
         kernel_check=kernel_check,

@@ -7,6 +7,9 @@ field refused in one error (:class:`~nbtools.errors.FieldChecks`)::
     checked_fields(project, fields, from_text=False)
     # InvalidInputError naming both: details {"field": "name", "errors": [{"field": "name",
     # "message": ...}, {"field": "keep_runs", "message": ...}]}
+
+A one-off run of a notebook takes the job fields of :data:`RUN_FIELDS`, checked the same way
+by :func:`checked_run_fields`.
 """
 
 from __future__ import annotations
@@ -48,6 +51,18 @@ JOB_FIELDS: dict[str, Any] = {
     "purpose": None,
     "keep_runs": None,
 }
+
+#: The fields of a one-off run of a notebook (``POST runs``): a job's, but its name, schedule
+#: and retention.
+RUN_FIELDS = (
+    "notebook_path",
+    "parameters",
+    "kernel_name",
+    "timeout_seconds",
+    "cell_timeout_seconds",
+    "output_html",
+    "purpose",
+)
 
 #: The most retries a job may have: with its backoff doubling per attempt up to the
 #: scheduler's ``max_retry_backoff_seconds`` (an hour by default), days of retrying.
@@ -123,17 +138,10 @@ def checked_fields(
     checked = {**JOB_FIELDS, **fields}
     with FieldChecks() as checks:
         check_types(checked, checks)
-        path = checked["notebook_path"]
-        with checks.field():
-            if not isinstance(path, str) or not path:
-                raise InvalidInputError(
-                    "A job needs the notebook's path (notebook_path).", field="notebook_path"
-                )
+        _check_path(checked, checks)
         with checks.field():
             checked["pinned_version_id"] = check_pin(checked["pinned_version_id"])
-        if not any(map(checks.refused, ("notebook_path", "pinned_version_id", "parameters"))):
-            with checks.field():
-                checked["parameters"] = _checked_parameters(project, checked, from_text, pin_note)
+        _check_parameters(project, checked, checks, from_text, pin_note)
         if checked["cron"] is not None and not checks.refused("cron"):
             with checks.field():
                 checked["cron"] = check_cron(str(checked["cron"]))
@@ -143,9 +151,7 @@ def checked_fields(
         for name, least, most in _WHOLE_NUMBERS:
             with checks.field():
                 checked[name] = _check_int(name, checked[name], least, most)
-        for name in ("timeout_seconds", "cell_timeout_seconds"):
-            with checks.field():
-                checked[name] = check_timeout(checked[name], name)
+        _check_timeouts(checked, checks)
         if not checks.refused("missed_policy"):
             with checks.field():
                 _check_missed_policy(checked["missed_policy"])
@@ -162,6 +168,53 @@ def checked_fields(
     checked["output_html"] = bool(checked["output_html"])
     checked["purpose"] = checked["purpose"] or None
     return checked
+
+
+def checked_run_fields(
+    project: Project, fields: dict[str, Any], *, from_text: bool = False
+) -> dict[str, Any]:
+    """Validate the fields of a one-off run (:data:`RUN_FIELDS`, a field missing or null takes
+    a job's default) as :func:`checked_fields` checks a job's: every field refused is named in
+    one error, in the same order; returns them normalized."""
+    checked = {
+        name: JOB_FIELDS[name] if fields.get(name) is None else fields[name] for name in RUN_FIELDS
+    }
+    checked["pinned_version_id"] = None
+    with FieldChecks() as checks:
+        check_types(checked, checks)
+        _check_path(checked, checks)
+        _check_parameters(project, checked, checks, from_text, "")
+        _check_timeouts(checked, checks)
+    del checked["pinned_version_id"]
+    checked["purpose"] = checked["purpose"] or None
+    return checked
+
+
+def _check_path(checked: dict[str, Any], checks: FieldChecks) -> None:
+    """Refuse in ``checks`` a notebook path missing or not a string."""
+    path = checked["notebook_path"]
+    with checks.field():
+        if not isinstance(path, str) or not path:
+            raise InvalidInputError(
+                "A job or a run needs the notebook's path (notebook_path).", field="notebook_path"
+            )
+
+
+def _check_parameters(
+    project: Project, checked: dict[str, Any], checks: FieldChecks, from_text: bool, pin_note: str
+) -> None:
+    """Type the parameter values by the notebook's declarations, or refuse them in ``checks``
+    (not read when the notebook's path, its pinned version or the values were refused)."""
+    if not any(map(checks.refused, ("notebook_path", "pinned_version_id", "parameters"))):
+        with checks.field():
+            checked["parameters"] = _checked_parameters(project, checked, from_text, pin_note)
+
+
+def _check_timeouts(checked: dict[str, Any], checks: FieldChecks) -> None:
+    """Refuse in ``checks`` a run's or a cell's timeout that is no positive whole number."""
+    for name in ("timeout_seconds", "cell_timeout_seconds"):
+        with checks.field():
+            checked[name] = check_timeout(checked[name], name)
 
 
 def _checked_parameters(

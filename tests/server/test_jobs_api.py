@@ -151,6 +151,31 @@ async def test_every_invalid_field_is_named_in_one_400(jp_fetch: Any, notebooks:
     assert await call(jp_fetch, "GET", "jobs") == []
 
 
+async def test_every_invalid_field_of_a_run_is_named_in_one_400(
+    jp_fetch: Any, notebooks: Path
+) -> None:
+    """Run now (POST runs) answers as the jobs API does: each field refused in
+    `details.errors`, the first still `details.field`, nothing queued."""
+    body = {
+        "notebook_path": "forecast.ipynb",
+        "parameters": {"days": "a week"},
+        "timeout_seconds": 2**40,
+        "cell_timeout_seconds": 0,
+        "output_html": "yes",
+    }
+    error = await refused(jp_fetch, "POST", "runs", body=body)
+    assert (error["status"], error["details"]["field"]) == (400, "output_html")
+    assert [(entry["field"], entry.get("parameter")) for entry in error["details"]["errors"]] == [
+        ("output_html", None),
+        ("parameters", "days"),
+        ("timeout_seconds", None),
+        ("cell_timeout_seconds", None),
+    ]
+    assert "output_html must be true or false, got 'yes'." in error["message"]
+    assert "cell_timeout_seconds must be a positive whole number" in error["message"]
+    assert await call(jp_fetch, "GET", "runs") == []
+
+
 async def test_runs_list_pages_back_by_run_id(jp_fetch: Any, notebooks: Path) -> None:
     project = Project(notebooks)
     try:

@@ -35,6 +35,64 @@ test.describe('Job form: Run now', () => {
     expect(await (await page.request.get(`/nbtools/api/jobs?path=${path}`)).json()).toEqual([]);
   });
 
+  test('every field of a one-off run the server refuses is told under it, from one answer', async ({
+    tmpPath
+  }, testInfo) => {
+    const page = lab();
+    const path = await uploadAndOpen(page, tmpPath, 'limits.ipynb', [
+      parametersCell('n = 1'),
+      codeCell('b', 'n')
+    ]);
+    const form = await createJobForm(page, 'limits.ipynb');
+    // Whole numbers of seconds, as the form checks them, but beyond what the server stores.
+    const timeout = form.getByRole('spinbutton', { name: 'Run timeout (s)' });
+    const cellTimeout = form.getByRole('spinbutton', { name: 'Cell timeout (s)' });
+    await timeout.fill('99999999999');
+    await cellTimeout.fill('99999999999');
+    const sent: string[] = [];
+    page.on('request', request => {
+      if (request.method() === 'POST' && /\/nbtools\/api\/runs(\?.*)?$/.test(request.url())) {
+        sent.push(request.url());
+      }
+    });
+    await form.getByRole('button', { name: 'Run now', exact: true }).click();
+    const saveFirst = page.getByRole('dialog').getByRole('button', { name: 'Save and run' });
+    await expect(async () => {
+      if (await saveFirst.isVisible()) {
+        await saveFirst.click();
+      }
+      await expect(cellTimeout).toHaveAttribute('aria-invalid', 'true', { timeout: 1000 });
+    }).toPass({ timeout: 30_000 });
+    await expect(form.getByRole('alert')).toContainText('Correct the 2 fields marked below.');
+    for (const [field, name] of [
+      [timeout, 'timeout_seconds'],
+      [cellTimeout, 'cell_timeout_seconds']
+    ] as const) {
+      await expect(field).toHaveAttribute('aria-invalid', 'true');
+      await expect(field).toHaveAccessibleDescription(
+        new RegExp(
+          `^${name} must be a positive whole number of seconds \\(at most 2147483647\\), got 99999999999\\.`
+        )
+      );
+    }
+    await expect(timeout).toBeFocused();
+    expect(sent).toHaveLength(1);
+    expect(await (await page.request.get(`/nbtools/api/runs?path=${path}`)).json()).toEqual([]);
+    await inEachTheme(page, theme =>
+      attachScreenshot(page, testInfo, `run-now-server-errors-${theme}`, form)
+    );
+
+    // Corrected, the run is queued.
+    await timeout.fill('600');
+    await expect(timeout).toHaveAttribute('aria-invalid', 'false');
+    await expect(cellTimeout).toHaveAttribute('aria-invalid', 'true');
+    await cellTimeout.fill('60');
+    await runNowFromForm(page, form);
+    expect(await (await page.request.get(`/nbtools/api/runs?path=${path}`)).json()).toEqual([
+      expect.objectContaining({ timeout_seconds: 600, cell_timeout_seconds: 60 })
+    ]);
+  });
+
   test('Run now with unsaved changes asks to save them first, so the run executes what is shown', async ({
     tmpPath
   }, testInfo) => {

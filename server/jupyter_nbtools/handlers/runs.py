@@ -36,34 +36,27 @@ class RunsHandler(JobsHandlerBase):
         )
         self.reply([seen_run(self.project.root, run) for run in found])
 
-    @body_fields(
-        "notebook_path",
-        "parameters",
-        "kernel_name",
-        "timeout_seconds",
-        "cell_timeout_seconds",
-        "output_html",
-        "purpose",
-        "idempotency_key",
-        "kernel_check",
-    )
+    @body_fields(*jobs.RUN_FIELDS, "idempotency_key", "kernel_check")
     @web.authenticated
     @authorized_to_execute
     @off_loop
     def post(self) -> None:
         body = self.json_body()
+        key = self.idempotency_key(body)
+        check = self.kernel_check(body)
+        # the fields as sent: the core checks them, naming every field refused at once
         run = jobs.run_notebook(
             self.project,
             self.notebook_path(body.get("notebook_path")),
-            self.body_field(body, "parameters", dict, {}),
-            kernel_name=self.body_field(body, "kernel_name", str),
-            timeout_seconds=self.body_field(body, "timeout_seconds", int),
-            cell_timeout_seconds=self.body_field(body, "cell_timeout_seconds", int),
-            output_html=self.body_field(body, "output_html", bool, False),
-            purpose=self.body_field(body, "purpose", str),
+            body.get("parameters", {}),
+            kernel_name=body.get("kernel_name"),
+            timeout_seconds=body.get("timeout_seconds"),
+            cell_timeout_seconds=body.get("cell_timeout_seconds"),
+            output_html=body.get("output_html", False),
+            purpose=body.get("purpose"),
             actor=self.actor,
-            idempotency_key=self.idempotency_key(body),
-            kernel_check=self.kernel_check(body),
+            idempotency_key=key,
+            kernel_check=check,
         )
         self.jobs.wake()
         self.reply(seen_run(self.project.root, run), status=202)
