@@ -5,6 +5,7 @@ import {
   codeCell,
   createJobForm,
   inEachTheme,
+  notebookWithJob,
   parametersCell,
   RECURRING,
   uploadAndOpen,
@@ -88,6 +89,60 @@ test.describe('Job form: field errors', () => {
     );
     await expect(name).toBeFocused();
     await expect(name).toHaveValue('12');
+  });
+
+  test('an error of a field the form does not show is told in the form alert, naming the field', async ({
+    tmpPath
+  }, testInfo) => {
+    const page = lab();
+    // A job without a schedule: its form shows no time zone, though it sends the job's.
+    const path = `${tmpPath}/zone.ipynb`;
+    const job = await notebookWithJob(page, path, { name: 'on demand' });
+    await page.evaluate(
+      id => window.jupyterapp.commands.execute('nbtools:edit-job', { id }),
+      job.id
+    );
+    const form = page.getByRole('form', { name: 'Edit job' });
+    await expect(form.getByRole('textbox', { name: 'Time zone' })).toHaveCount(0);
+    // The time zone the form sends, as a newer server's zone database might refuse it (the
+    // server's own answer, naming every field it refuses).
+    const patches = new RegExp(`/nbtools/api/jobs/${job.id}(\\?.*)?$`);
+    await page.context().route(patches, route =>
+      route.request().method() === 'PATCH'
+        ? route.continue({
+            postData: JSON.stringify({
+              ...route.request().postDataJSON(),
+              timezone: 'Mars/Olympus'
+            })
+          })
+        : route.fallback()
+    );
+    try {
+      const keepRuns = form.getByRole('textbox', { name: 'Keep runs' });
+      await keepRuns.fill('lots');
+      await form.getByRole('button', { name: 'Save and run now' }).click();
+      await expect(keepRuns).toHaveAttribute('aria-invalid', 'true');
+      await expect(keepRuns).toBeFocused();
+      await expect(form.getByRole('alert').filter({ hasText: 'Correct' })).toHaveText(
+        'Correct the field marked below.'
+      );
+      const formAlert = form.getByRole('alert').filter({ hasText: 'timezone' });
+      await expect(formAlert).toHaveText(
+        /^timezone: Unknown timezone 'Mars\/Olympus'\. Use an IANA name such as 'UTC'/
+      );
+      await inEachTheme(page, async theme => {
+        expect(await violations(page, testInfo, '.jp-nbtools-JobFormWidget')).toEqual([]);
+        await attachScreenshot(page, testInfo, `job-form-hidden-field-${theme}`, form);
+      });
+    } finally {
+      await page.context().unroute(patches);
+    }
+    // Sent as the job has it, the form saves (and runs the job).
+    await form.getByRole('textbox', { name: 'Keep runs' }).fill('5');
+    await form.getByRole('button', { name: 'Save and run now' }).click();
+    await expect(form).toHaveCount(0);
+    const saved = await (await page.request.get(`/nbtools/api/jobs/${job.id}`)).json();
+    expect(saved).toEqual(expect.objectContaining({ keep_runs: '5', timezone: 'UTC' }));
   });
 
   test('an empty number field says so; a bool is a checkbox at the left of its label', async ({

@@ -8,7 +8,13 @@ import { ClassificationBadge } from './classification';
 import { Field } from './field';
 import { JobFormRefused, saveJobForm } from './jobFormModel';
 import type { FieldErrors, JobForm, JobFormResult } from './jobFormModel';
-import { collectJobFields, initialNumbers, parameterText, savesJob } from './jobFormValidation';
+import {
+  collectJobFields,
+  initialNumbers,
+  parameterText,
+  savesJob,
+  shownFields
+} from './jobFormValidation';
 import type { IJobFormEntries } from './jobFormValidation';
 import { DEFAULT_CRON, choiceOf, cronOf } from './jobSchedule';
 import type { ScheduleChoice } from './jobSchedule';
@@ -167,6 +173,12 @@ export function JobFormView({
     />
   );
 
+  /** One run now or a schedule: other fields are sent, so the server's errors are stale. */
+  const when = (recurring: boolean): void => {
+    setScheduled(recurring);
+    setServerErrors({});
+  };
+
   const pick = (change: Partial<ScheduleChoice>): void => {
     setChoice({ ...choice, ...change });
     changed('cron');
@@ -217,8 +229,10 @@ export function JobFormView({
     </>
   );
 
-  const formError = errors[''];
-  const errorCount = Object.keys(errors).filter(key => key !== '').length;
+  // Errors of fields the form does not show (and of none: `''`) are told in its own alert.
+  const shown = shownFields(form, entries);
+  const formErrors = Object.entries(errors).filter(([field]) => !shown.has(field));
+  const errorCount = Object.keys(errors).filter(field => shown.has(field)).length;
   return (
     <form
       ref={formRef}
@@ -319,7 +333,7 @@ export function JobFormView({
             type="radio"
             name={`${prefix}-when`}
             checked={!scheduled}
-            onChange={() => setScheduled(false)}
+            onChange={() => when(false)}
           />
           {job
             ? trans.__('On demand (no schedule)')
@@ -330,7 +344,7 @@ export function JobFormView({
             type="radio"
             name={`${prefix}-when`}
             checked={scheduled}
-            onChange={() => setScheduled(true)}
+            onChange={() => when(true)}
           />
           {trans.__('Recurring, on a schedule (saved as a job)')}
         </label>
@@ -455,10 +469,21 @@ export function JobFormView({
           )}
         />
       </fieldset>
-      {formError && (
-        <p role="alert" className="jp-nbtools-Error-message">
-          {formError}
-        </p>
+      {formErrors.length > 0 && (
+        <div role="alert" className="jp-nbtools-Error jp-nbtools-JobForm-errors">
+          {formErrors.map(([field, message]) => (
+            <p key={field}>
+              {field === '' ? (
+                message
+              ) : (
+                <>
+                  <code>{field.replace(/^parameter:/, 'parameters.')}</code>
+                  {trans.__(': %1', message)}
+                </>
+              )}
+            </p>
+          ))}
+        </div>
       )}
       <div className="jp-nbtools-JobForm-actions">
         <Button type="submit" className="jp-mod-styled jp-mod-accept" disabled={saving}>

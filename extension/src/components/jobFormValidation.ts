@@ -68,6 +68,24 @@ export function savesJob(form: JobForm, entries: IJobFormEntries): boolean {
   return entries.scheduled || form.job !== null;
 }
 
+/**
+ * The fields the form shows for `entries`, each with its error under it (keyed as
+ * {@link FieldErrors} are). An error of any other field (one the server checks but the form
+ * does not show, such as a job's time zone while it has no schedule) is told in the form's
+ * own alert, naming the field.
+ */
+export function shownFields(form: JobForm, entries: IJobFormEntries): Set<string> {
+  const saves = savesJob(form, entries);
+  const { scheduled } = entries;
+  return new Set([
+    ...form.parameters.parameters.map(parameter => `parameter:${parameter.name}`),
+    ...(saves ? ['name', 'retries', 'retry_backoff_seconds', 'max_concurrent', 'keep_runs'] : []),
+    ...(scheduled ? ['cron', 'timezone', 'missed_policy'] : []),
+    ...(scheduled && entries.missed === 'catch_up' ? ['catch_up_limit'] : []),
+    ...['kernel_name', 'timeout_seconds', 'cell_timeout_seconds', 'purpose']
+  ]);
+}
+
 /** The fields as the server takes them, and the errors found before sending. */
 export function collectJobFields(
   form: JobForm,
