@@ -134,6 +134,11 @@ test.describe('Job form: field errors', () => {
         expect(await violations(page, testInfo, '.jp-nbtools-JobFormWidget')).toEqual([]);
         await attachScreenshot(page, testInfo, `job-form-hidden-field-${theme}`, form);
       });
+      // With a schedule the form sends other fields: the server's errors are gone.
+      await form.getByRole('radio', { name: RECURRING }).check();
+      await expect(keepRuns).toHaveAttribute('aria-invalid', 'false');
+      await expect(form.getByRole('alert')).toHaveCount(0);
+      await form.getByRole('radio', { name: 'On demand (no schedule)' }).check();
     } finally {
       await page.context().unroute(patches);
     }
