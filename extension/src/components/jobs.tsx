@@ -66,7 +66,7 @@ export class JobsView extends VDomRenderer<JobsModel> {
         {model.waitingForScheduler && <UnservedNotice trans={trans} />}
         {this._commands && (
           <Button
-            className="jp-mod-styled jp-mod-accept"
+            className="jp-mod-styled jp-mod-accept jp-nbtools-Jobs-create"
             onClick={() => void this._commands?.execute(CommandIDs.createJob, { path: model.path })}
           >
             {trans.__('Create job')}
@@ -109,12 +109,41 @@ function JobList({
   commands: CommandRegistry | null;
   trans: TranslationBundle;
 }) {
+  // A job deleted from its Delete button: once it has left the list, the focus (lost with the
+  // button) goes to the first button of the job now in its place, else of the one before it,
+  // else to Create job.
+  const deleting = React.useRef<{ id: number; index: number; section: HTMLElement } | null>(null);
+  React.useEffect(() => {
+    const gone = deleting.current;
+    if (gone === null || model.jobs.some(job => job.id === gone.id)) {
+      return;
+    }
+    deleting.current = null;
+    if (document.activeElement !== null && document.activeElement !== document.body) {
+      return; // the user has moved on
+    }
+    const items = gone.section.querySelectorAll<HTMLElement>('.jp-nbtools-Jobs-list > li');
+    const item = items[Math.min(gone.index, items.length - 1)];
+    const target =
+      item?.querySelector<HTMLElement>('button') ??
+      gone.section.querySelector<HTMLElement>('.jp-nbtools-Jobs-create');
+    target?.focus();
+  });
+  const onDelete = (job: Job, index: number, button: HTMLElement): void => {
+    const section = button.closest<HTMLElement>('.jp-nbtools-Jobs');
+    deleting.current = section === null ? null : { id: job.id, index, section };
+    void model.deleteJob(job).then(deleted => {
+      if (!deleted) {
+        deleting.current = null;
+      }
+    });
+  };
   if (model.jobs.length === 0) {
     return null;
   }
   return (
     <ul className="jp-nbtools-Jobs-list" aria-label={trans.__('Jobs')}>
-      {model.jobs.map(job => (
+      {model.jobs.map((job, index) => (
         <li key={job.id} aria-label={job.name}>
           <div className="jp-nbtools-Jobs-row">
             <strong className="jp-nbtools-Jobs-name" title={job.name}>
@@ -142,7 +171,13 @@ function JobList({
             </span>
           </div>
           {job.cron && <JobNotes notes={[job.timezone_note, job.next_run_note]} />}
-          <JobActions job={job} model={model} commands={commands} trans={trans} />
+          <JobActions
+            job={job}
+            model={model}
+            commands={commands}
+            onDelete={button => onDelete(job, index, button)}
+            trans={trans}
+          />
           <JobMonitoring
             jobId={job.id}
             jobName={job.name}
@@ -161,11 +196,14 @@ function JobActions({
   job,
   model,
   commands,
+  onDelete,
   trans
 }: {
   job: Job;
   model: JobsModel;
   commands: CommandRegistry | null;
+  /** Delete the job (asking first), from its Delete `button`. */
+  onDelete: (button: HTMLElement) => void;
   trans: TranslationBundle;
 }) {
   const runNow = useOnceAtATime(() => model.runJob(job));
@@ -202,7 +240,11 @@ function JobActions({
           {trans.__('Edit')}
         </Button>
       )}
-      <Button small className="jp-mod-styled jp-mod-warn" onClick={() => void model.deleteJob(job)}>
+      <Button
+        small
+        className="jp-mod-styled jp-mod-warn"
+        onClick={event => onDelete(event.currentTarget)}
+      >
         {trans.__('Delete')}
       </Button>
     </div>

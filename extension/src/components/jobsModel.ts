@@ -221,11 +221,13 @@ export class JobsModel extends VDomModel {
   setPaused(job: Job, paused: boolean): Promise<void> {
     return this._act(() => updateJob(job.id, { paused }));
   }
-  /** Delete a job once the user confirms it. */
-  async deleteJob(job: Job): Promise<void> {
-    if (await this._confirmDelete(job)) {
-      await this._act(() => deleteJob(job.id));
+  /** Delete a job once the user confirms it; resolves to whether they did, once reloaded. */
+  async deleteJob(job: Job): Promise<boolean> {
+    if (!(await this._confirmDelete(job))) {
+      return false;
     }
+    await this._act(() => deleteJob(job.id));
+    return true;
   }
   cancel(run: Run): Promise<void> {
     return this._act(() => cancelRun(run.id));
