@@ -1,9 +1,9 @@
 import { expect } from '@jupyterlab/galata';
 
-import { notebookWithJob, openNotebook, openSection } from './helpers';
+import { notebookWithJob, openJobPage, openNotebook, openSection } from './helpers';
 import { sharePage, test } from './fixtures';
 
-/* The Jobs section by keyboard alone. */
+/* The Jobs section, a job's page and its form by keyboard alone. */
 test.describe('Jobs section by keyboard', () => {
   const lab = sharePage();
 
@@ -48,5 +48,40 @@ test.describe('Jobs section by keyboard', () => {
     await page.keyboard.press('Enter');
     await expect(jobs).toHaveCount(0);
     await expect(panel.getByRole('button', { name: 'Create job' })).toBeFocused();
+  });
+
+  test('a job form or page that closes leaves the focus in the tab shown next, not on the body', async ({
+    tmpPath
+  }) => {
+    const page = lab();
+    const path = `${tmpPath}/paged.ipynb`;
+    const job = await notebookWithJob(page, path, { name: 'paged job', cron: '0 6 * * *' });
+    await openNotebook(page, path);
+    await openJobPage(page, job.id);
+    const article = page.getByRole('article', { name: 'paged job' });
+    await expect(article).toBeVisible();
+    const focusIn = (selector: string) =>
+      page.evaluate(inside => document.activeElement?.closest(inside) !== null, selector);
+
+    // The form opened from the page and cancelled: the focus is back in the page, and Tab
+    // reaches its first button.
+    await article.getByRole('button', { name: 'Edit' }).focus();
+    await page.keyboard.press('Enter');
+    const form = page.getByRole('form', { name: 'Edit job' });
+    await form.getByRole('button', { name: 'Cancel' }).focus();
+    await page.keyboard.press('Enter');
+    await expect(form).toHaveCount(0);
+    await expect.poll(() => focusIn('.jp-nbtools-JobPageWidget')).toBe(true);
+    await page.keyboard.press('Tab');
+    await expect(article.getByRole('button', { name: 'Run now' })).toBeFocused();
+
+    // Deleted from its page: the page closes and the notebook has the focus.
+    await article.getByRole('button', { name: 'Delete' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.getByRole('button', { name: 'Delete' })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(article).toHaveCount(0);
+    await expect.poll(() => focusIn('.jp-NotebookPanel')).toBe(true);
   });
 });

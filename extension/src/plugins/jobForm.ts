@@ -73,7 +73,7 @@ const jobFormPlugin = panelPlugin<[INotebookTracker]>({
           notifyFailure(trans.__('Could not open the job form: %1', asError(reason).message));
           return null;
         }
-        const close = (): void => tabs.get(key)?.dispose();
+        const close = (): void => tabs.close(key);
         const content = new JobFormWidget(
           form,
           trans,

@@ -74,7 +74,7 @@ const jobsPlugin = panelPlugin<[ISettingRegistry]>({
                 if (await confirmDelete(shown, trans)) {
                   await deleteJob(shown.id);
                   notifySuccess(trans.__('Job "%1" is deleted.', shown.name));
-                  pages.get(String(shown.id))?.dispose();
+                  pages.close(String(shown.id));
                   void model.refresh();
                 }
               }

@@ -99,6 +99,24 @@ export class MainAreaTabs<T extends Widget> {
     this._shell.activateById(tab.id);
   }
 
+  /**
+   * Close the tab of `key`. When it held the keyboard focus (its Cancel or Delete was just
+   * pressed), the tab JupyterLab shows next is activated, which focuses it: the focus never
+   * falls to the page's body, from where a keyboard user would start again at the top.
+   */
+  close(key: string): void {
+    const tab = this._tabs.get(key);
+    if (!tab) {
+      return;
+    }
+    const focused = tab.node.contains(document.activeElement);
+    tab.dispose();
+    const next = this._shell.currentWidget;
+    if (focused && next) {
+      this._shell.activateById(next.id);
+    }
+  }
+
   private _add(key: string, content: T, label: string): MainAreaWidget<T> {
     const tab = new MainAreaWidget({ content });
     tab.id = `${this._idPrefix}-${++this._made}`;
