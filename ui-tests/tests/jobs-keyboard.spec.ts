@@ -1,9 +1,16 @@
 import { expect } from '@jupyterlab/galata';
 
-import { notebookWithJob, openJobPage, openNotebook, openSection } from './helpers';
+import {
+  holdRequests,
+  notebookWithJob,
+  notification,
+  openJobPage,
+  openNotebook,
+  openSection
+} from './helpers';
 import { sharePage, test } from './fixtures';
 
-/* The Jobs section, a job's page and its form by keyboard alone. */
+/* The Jobs section, a job's page, its form and the jobs dashboard by keyboard alone. */
 test.describe('Jobs section by keyboard', () => {
   const lab = sharePage();
 
@@ -83,5 +90,59 @@ test.describe('Jobs section by keyboard', () => {
     await page.keyboard.press('Enter');
     await expect(article).toHaveCount(0);
     await expect.poll(() => focusIn('.jp-NotebookPanel')).toBe(true);
+  });
+
+  test("the dashboard's Pause keeps the focus: with nothing selected, while it acts, and after", async ({
+    tmpPath
+  }) => {
+    const page = lab();
+    const tag = `bulk${Date.now().toString(36)}`;
+    const path = `${tmpPath}/bulk.ipynb`;
+    await notebookWithJob(page, path, { name: `${tag} one`, cron: '0 6 * * *' });
+    const created = await page.request.post('/nbtools/api/jobs', {
+      data: { notebook_path: path, name: `${tag} two`, cron: '0 7 * * *' }
+    });
+    expect(created.ok()).toBe(true);
+    await page.evaluate(() => window.jupyterapp.commands.execute('nbtools:open-jobs-dashboard'));
+    const dashboard = page.locator('.jp-nbtools-Dashboard');
+    await dashboard.getByRole('searchbox', { name: 'Filter jobs' }).fill(tag);
+    const table = dashboard.getByRole('table', { name: 'Jobs' });
+    await expect(table.locator('tbody tr')).toHaveCount(2);
+    const bulk = dashboard.getByRole('group', { name: 'Selected jobs' });
+    const pause = bulk.getByRole('button', { name: 'Pause' });
+    const patches: string[] = [];
+    page.on('request', request => {
+      if (request.method() === 'PATCH' && /\/nbtools\/api\/jobs\//.test(request.url())) {
+        patches.push(request.url());
+      }
+    });
+
+    // Nothing selected: reached, unusable, pressed in vain.
+    await pause.focus();
+    await expect(pause).toHaveAttribute('aria-disabled', 'true');
+    await page.keyboard.press('Enter');
+    await expect(pause).toBeFocused();
+
+    // Both selected with Space, then Pause pressed twice while the server has not answered.
+    for (const name of ['one', 'two']) {
+      await table.getByRole('checkbox', { name: `Select ${tag} ${name}` }).focus();
+      await page.keyboard.press('Space');
+    }
+    await expect(bulk).toContainText('2 selected');
+    await expect(pause).toHaveAttribute('aria-disabled', 'false');
+    const slow = await holdRequests(page, /\/nbtools\/api\/jobs\/\d+(\?.*)?$/, 'PATCH');
+    await pause.focus();
+    await page.keyboard.press('Enter');
+    await slow.arrived();
+    await page.keyboard.press('Enter');
+    await expect(pause).toHaveAttribute('aria-disabled', 'true');
+    await expect(pause.locator('.jp-nbtools-Spinner')).toBeVisible();
+    await expect(pause).toBeFocused();
+    expect(await slow.release()).toBe(2);
+    await expect(notification(page, '2 jobs paused.')).toBeVisible();
+    // Done, the selection cleared: the focus is still there.
+    await expect(bulk).toContainText('0 selected');
+    await expect(pause).toBeFocused();
+    expect(patches).toHaveLength(2);
   });
 });

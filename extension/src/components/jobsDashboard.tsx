@@ -210,6 +210,8 @@ function DashboardContent({
   });
   const [selected, setSelected] = React.useState<Set<number>>(new Set());
   const [busy, setBusy] = React.useState<'pause' | 'resume' | null>(null);
+  // Read by a second press of the same event loop turn, which the state would not be yet.
+  const acting = React.useRef(false);
 
   React.useEffect(() => {
     const timer = window.setTimeout(
@@ -265,8 +267,13 @@ function DashboardContent({
 
   const setPaused = async (paused: boolean): Promise<void> => {
     const chosen = (page?.jobs ?? []).filter(job => selected.has(job.id));
+    if (acting.current || chosen.length === 0) {
+      return; // pressed again while they act, or with no job selected: nothing to do
+    }
+    acting.current = true;
     setBusy(paused ? 'pause' : 'resume');
     const results = await Promise.allSettled(chosen.map(job => updateJob(job.id, { paused })));
+    acting.current = false;
     setBusy(null);
     const failed = results.flatMap((result, index) =>
       result.status === 'rejected'
@@ -332,9 +339,11 @@ function DashboardContent({
         aria-label={trans.__('Selected jobs')}
       >
         <span role="status">{trans._n('%1 selected', '%1 selected', selected.size)}</span>
+        {/* aria-disabled, not disabled: pressed by keyboard, they keep the focus while they
+            act and once the selection they acted on is cleared */}
         <Button
           minimal
-          disabled={selected.size === 0 || busy !== null}
+          aria-disabled={selected.size === 0 || busy !== null}
           onClick={() => void setPaused(true)}
         >
           {busy === 'pause' && <Spinner />}
@@ -342,7 +351,7 @@ function DashboardContent({
         </Button>
         <Button
           minimal
-          disabled={selected.size === 0 || busy !== null}
+          aria-disabled={selected.size === 0 || busy !== null}
           onClick={() => void setPaused(false)}
         >
           {busy === 'resume' && <Spinner />}
