@@ -99,3 +99,21 @@ def test_a_notebook_not_found_ends_the_checks_at_once(project: Project) -> None:
     with pytest.raises(NotFoundError) as info:
         jobs.create_job(project, {"notebook_path": "gone.ipynb", "keep_runs": "lots"})
     assert "errors" not in info.value.details
+
+
+def test_a_one_off_run_names_every_field_refused_and_queues_nothing(
+    project: Project, notebook: str
+) -> None:
+    """A run's fields are checked by the jobs' checks, all at once (checked_run_fields)."""
+    with pytest.raises(InvalidInputError) as info:
+        jobs.run_notebook(
+            project, notebook, {}, timeout_seconds=0, cell_timeout_seconds=-1, purpose=7
+        )
+    error = info.value
+    assert [entry["field"] for entry in error.details["errors"]] == [
+        "purpose",
+        "timeout_seconds",
+        "cell_timeout_seconds",
+    ]
+    assert error.details["field"] == "purpose"
+    assert jobs.list_runs(project) == []
