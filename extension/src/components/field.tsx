@@ -59,3 +59,24 @@ export function Field({
     </div>
   );
 }
+
+/**
+ * A form's own alert: the errors of fields it does not show (`''`: of no field), each after
+ * its field's API name (a parameter's as `parameters.NAME`), so that none goes unsaid.
+ */
+export function FormErrors({ errors }: { errors: [string, string][] }): React.ReactElement | null {
+  if (errors.length === 0) {
+    return null;
+  }
+  return (
+    <div role="alert" className="jp-nbtools-Error jp-nbtools-FormErrors">
+      {errors.map(([field, message]) => (
+        <p key={field}>
+          {field !== '' && <code>{field.replace(/^parameter:/, 'parameters.')}</code>}
+          {field !== '' && ': '}
+          {message}
+        </p>
+      ))}
+    </div>
+  );
+}

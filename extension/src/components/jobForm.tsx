@@ -5,7 +5,7 @@ import * as React from 'react';
 import { MAX_CATCH_UP, asError } from '../api';
 import type { MissedPolicy } from '../api';
 import { ClassificationBadge } from './classification';
-import { Field } from './field';
+import { Field, FormErrors } from './field';
 import { JobFormRefused, saveJobForm } from './jobFormModel';
 import type { FieldErrors, JobForm, JobFormResult } from './jobFormModel';
 import {
@@ -469,22 +469,7 @@ export function JobFormView({
           )}
         />
       </fieldset>
-      {formErrors.length > 0 && (
-        <div role="alert" className="jp-nbtools-Error jp-nbtools-JobForm-errors">
-          {formErrors.map(([field, message]) => (
-            <p key={field}>
-              {field === '' ? (
-                message
-              ) : (
-                <>
-                  <code>{field.replace(/^parameter:/, 'parameters.')}</code>
-                  {trans.__(': %1', message)}
-                </>
-              )}
-            </p>
-          ))}
-        </div>
-      )}
+      <FormErrors errors={formErrors} />
       <div className="jp-nbtools-JobForm-actions">
         <Button type="submit" className="jp-mod-styled jp-mod-accept" disabled={saving}>
           {scheduled

@@ -210,8 +210,7 @@ function DashboardContent({
   });
   const [selected, setSelected] = React.useState<Set<number>>(new Set());
   const [busy, setBusy] = React.useState<'pause' | 'resume' | null>(null);
-  // Read by a second press of the same event loop turn, which the state would not be yet.
-  const acting = React.useRef(false);
+  const acting = React.useRef(false); // seen by a second press before the next render
 
   React.useEffect(() => {
     const timer = window.setTimeout(
@@ -268,7 +267,7 @@ function DashboardContent({
   const setPaused = async (paused: boolean): Promise<void> => {
     const chosen = (page?.jobs ?? []).filter(job => selected.has(job.id));
     if (acting.current || chosen.length === 0) {
-      return; // pressed again while they act, or with no job selected: nothing to do
+      return; // aria-disabled (not disabled: it keeps the focus), pressed again or in vain
     }
     acting.current = true;
     setBusy(paused ? 'pause' : 'resume');
@@ -339,8 +338,6 @@ function DashboardContent({
         aria-label={trans.__('Selected jobs')}
       >
         <span role="status">{trans._n('%1 selected', '%1 selected', selected.size)}</span>
-        {/* aria-disabled, not disabled: pressed by keyboard, they keep the focus while they
-            act and once the selection they acted on is cleared */}
         <Button
           minimal
           aria-disabled={selected.size === 0 || busy !== null}
