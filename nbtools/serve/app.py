@@ -240,8 +240,7 @@ class Service:
             self.uses_log.tell(request.url.path, uses)
         if uses.refused is not None:  # the function caught the refusal: the call fails anyway
             return await self._refused(request, uses)
-        setattr(request.state, RECORDED_KEY, recorded)
-        if results is None:
+        if results is None:  # what it recorded is left out, as for a call that raised
             setattr(request.state, ERROR_KEY, "timeout")
             limit = self.settings.timeout_seconds
             return Response(
@@ -253,6 +252,7 @@ class Service:
                 504,
                 media_type="application/json",
             )
+        setattr(request.state, RECORDED_KEY, recorded)
         if is_run:
             for result in results:
                 if isinstance(result, Mapping):

@@ -154,3 +154,49 @@ def test_run_results_count_numpy_numbers_and_only_names_record_takes(
         "mean.exact",
         "mean.ok.then",
     }
+
+
+#: A served function recording a value before it takes longer than the time limit.
+LATE = [
+    ("code", "import time\nfrom nbtools import record", ["export"]),
+    (
+        "code",
+        "#| serve\n"
+        "def late(value: float, seconds: float = 0.0) -> float:\n"
+        '    """Record value, then wait."""\n'
+        "    record('late', value)\n"
+        "    time.sleep(seconds)\n"
+        "    return value",
+        [],
+    ),
+]
+
+
+def test_what_a_call_past_the_time_limit_recorded_is_left_out_as_for_a_failed_call(
+    notebook_factory: NotebookFactory,
+    tmp_path: Path,
+    project: Project,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its client got a 504, no result: the values it recorded before were counted in
+    /metrics and in the stored means (a mean of 750.25 for one answered call of 1)."""
+    package = extract(notebook_factory("late.ipynb", LATE), tmp_path / "late-pkg")
+    monkeypatch.syspath_prepend(str(package / "src"))
+    monkeypatch.delitem(sys.modules, "late", raising=False)
+    settings = ServeSettings(record_to=project.db_url, timeout_seconds=0.2)
+    with TestClient(create_app("late", {"late": "late.core:late"}, settings)) as client:
+        timed_out = [
+            client.post("/late", json={"value": 1000.0, "seconds": 1.0}).status_code
+            for _ in range(2)
+        ]
+        answered = client.post("/late", json={"value": 1.0})
+        metrics = client.get("/metrics").text
+    assert (timed_out, answered.status_code) == ([504, 504], 200)
+    assert 'nbtools_serve_recorded_value_sum{name="late"} 1.0' in metrics
+    assert 'nbtools_serve_recorded_value_count{name="late"} 1.0' in metrics
+    with project.store.session() as session:
+        job_id = session.scalars(select(Job.id).where(Job.name == "service:late")).one()
+        rows = session.execute(
+            select(MetricValue.name, MetricValue.value).where(MetricValue.job_id == job_id)
+        ).all()
+    assert {value for name, value in rows if name == "mean.late"} == {1.0}
