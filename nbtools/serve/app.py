@@ -48,7 +48,14 @@ from nbtools.metrics.values import plain_scalar
 from nbtools.serve.body import ServedRoute
 from nbtools.serve.config import ServeSettings, api_key, load_settings
 from nbtools.serve.docs import add_docs
-from nbtools.serve.guards import ERROR_KEY, RECORDED_KEY, USES_KEY, Guard, error_body
+from nbtools.serve.guards import (
+    ERROR_KEY,
+    RECORDED_KEY,
+    USES_KEY,
+    Guard,
+    error_body,
+    too_large,
+)
 from nbtools.serve.info import loaded_artifacts, service_info
 from nbtools.serve.problems import field_problems
 from nbtools.serve.replies import error_responses, result_annotation
@@ -472,10 +479,12 @@ def _add_builtin_routes(app: FastAPI, service: Service) -> None:
             headers["Allow"] = _allowed(headers.get("Allow", ""))
             if request.method == "OPTIONS":
                 return Response(status_code=204, headers=headers)
-        if error.status_code == 413:
+        if error.status_code == 413:  # a streamed body over the limit (guards.Guard)
             setattr(request.state, ERROR_KEY, "body-too-large")
-        code = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}
-        body = error_body(code.get(error.status_code, "http-error"), str(error.detail))
+            body = too_large(service.settings.max_body_bytes)
+        else:
+            code = {404: "not-found", 405: "method-not-allowed"}
+            body = error_body(code.get(error.status_code, "http-error"), str(error.detail))
         return Response(body, error.status_code, headers, media_type="application/json")
 
     @app.get("/health", tags=["service"], summary="Liveness: the process answers.")

@@ -127,7 +127,7 @@ def _problem(message: str, place: Place = ()) -> dict[str, Any]:
 
 
 def _not_json(request: Request, content_type: str) -> JSONResponse:
-    setattr(request.state, ERROR_KEY, "validation")
+    setattr(request.state, ERROR_KEY, "unsupported-media-type")
     came = f"it came as {content_type}" if content_type else "it came without a Content-Type"
     return JSONResponse(
         {

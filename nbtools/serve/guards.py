@@ -37,6 +37,12 @@ def error_body(error: str, message: str, **details: Any) -> bytes:
     return json.dumps({"error": error, "message": message, "details": details}).encode()
 
 
+def too_large(limit: int) -> bytes:
+    """The 413 reply's body, for a declared length and a streamed body alike."""
+    message = f"The request body is over the limit of {limit} bytes."
+    return error_body("payload-too-large", message, limit=limit)
+
+
 async def reply(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
     headers = [(b"content-type", b"application/json"), *headers]
     headers.append((b"content-length", str(len(body)).encode()))
@@ -138,18 +144,12 @@ class Guard:
             return (401, body, [(b"www-authenticate", b"Bearer")]), "unauthorized"
         length = headers.get(b"content-length", b"")
         if length.isdigit() and _over(length, self.max_body_bytes):
-            return (413, self._too_large(), []), "body-too-large"
+            return (413, too_large(self.max_body_bytes), []), "body-too-large"
         return None
 
-    def _too_large(self) -> bytes:
-        return error_body("payload-too-large", self.too_large_message, limit=self.max_body_bytes)
-
-    @property
-    def too_large_message(self) -> str:
-        return f"The request body is over the limit of {self.max_body_bytes} bytes."
-
     def _limited(self, receive: Receive) -> Receive:
-        """``receive`` that stops a streamed body at the limit (no Content-Length given)."""
+        """``receive`` that stops a streamed body at the limit (no Content-Length given):
+        the app's handler of the 413 answers it with :func:`too_large`."""
         received = 0
 
         async def limited() -> Message:
@@ -158,7 +158,7 @@ class Guard:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    raise HTTPException(413, self.too_large_message)
+                    raise HTTPException(413)
             return message
 
         return limited

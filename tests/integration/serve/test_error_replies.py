@@ -1,0 +1,69 @@
+"""The service's error replies as a client and a dashboard see them (the app in this
+process, its lifespan run by FastAPI's test client): the same reply whichever way a body
+came, each error counted under its own type."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from nbtools.serve import create_app
+from nbtools.serve.config import ServeSettings
+
+
+def chunks(size: int) -> Iterator[bytes]:
+    """A JSON body of about ``size`` bytes, streamed (no Content-Length)."""
+    yield b'{"x": 1, "tags": ["'
+    yield b"a" * size
+    yield b'"]}'
+
+
+@pytest.fixture
+def limited(scorer_package: Path, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    monkeypatch.syspath_prepend(str(scorer_package / "src"))
+    monkeypatch.delitem(sys.modules, "scorer", raising=False)
+    settings = ServeSettings(max_body_bytes=1000)
+    return TestClient(create_app("scorer", {"predict": "scorer.core:predict"}, settings))
+
+
+def test_a_streamed_body_over_the_limit_gets_the_413_a_declared_one_gets(
+    limited: TestClient,
+) -> None:
+    """Its details were ``{}``: a client could not tell the limit."""
+    with limited as client:
+        declared = client.post("/predict", json={"x": 1, "tags": ["a" * 2000]})
+        streamed = client.post(
+            "/predict", content=chunks(2000), headers={"content-type": "application/json"}
+        )
+        metrics = client.get("/metrics").text
+    assert "content-length" not in streamed.request.headers
+    assert (declared.status_code, streamed.status_code) == (413, 413)
+    assert streamed.json() == declared.json() == {
+        "error": "payload-too-large",
+        "message": "The request body is over the limit of 1000 bytes.",
+        "details": {"limit": 1000},
+    }
+    assert 'nbtools_serve_errors_total{endpoint="/predict",type="body-too-large"} 2.0' in metrics
+
+
+def test_a_body_not_sent_as_json_is_counted_as_such_not_as_invalid_input(
+    limited: TestClient,
+) -> None:
+    """A 415 was counted under ``validation``, the type of the 422s a dashboard counts."""
+    with limited as client:
+        statuses = [
+            client.post("/predict", data={"x": "1"}).status_code,
+            client.post("/predict", content=b"{}").status_code,
+            client.post("/predict", json={"x": "one"}).status_code,
+        ]
+        metrics = client.get("/metrics").text
+    assert statuses == [415, 415, 422]
+    assert (
+        'nbtools_serve_errors_total{endpoint="/predict",type="unsupported-media-type"} 2.0'
+        in metrics
+    )
+    assert 'nbtools_serve_errors_total{endpoint="/predict",type="validation"} 1.0' in metrics
