@@ -57,7 +57,7 @@ from nbtools.serve.guards import (
     too_large,
 )
 from nbtools.serve.info import loaded_artifacts, service_info
-from nbtools.serve.problems import field_problems
+from nbtools.serve.problems import invalid_reply
 from nbtools.serve.replies import error_responses, result_annotation
 from nbtools.serve.signature import call_arguments, request_model
 from nbtools.serve.startup import (
@@ -166,10 +166,8 @@ class Service:
 
         async def batch(body: list[BaseModel], request: Request) -> Response:
             if len(body) > self.settings.max_batch:
-                return _validation_reply(
-                    request,
-                    [{"field": "", "message": f"At most {self.settings.max_batch} items."}],
-                )
+                message = f"At most {self.settings.max_batch} items."
+                return invalid_reply(request, [{"loc": ("body",), "msg": message}], body)
             items = [call_arguments(item) for item in body]
             return await self.call(request, function, items, single=False, is_run=is_run)
 
@@ -399,19 +397,6 @@ def _allowed(methods: str) -> str:
     return ", ".join(sorted(allowed | {"OPTIONS"}))
 
 
-def _validation_reply(request: Request, fields: list[dict[str, str]]) -> JSONResponse:
-    setattr(request.state, ERROR_KEY, "validation")
-    whole = [f["message"] for f in fields if not f["field"]]
-    if whole:
-        message = f"The request body is invalid. {whole[0].rstrip('.')}."
-    else:
-        message = f"The request body is invalid: {', '.join(f['field'] for f in fields)}."
-    return JSONResponse(
-        {"error": "invalid-input", "message": message, "details": {"fields": fields}},
-        status_code=422,
-    )
-
-
 def build_app(
     package: str, endpoints: Mapping[str, str], settings: ServeSettings | None = None
 ) -> FastAPI:
@@ -470,7 +455,7 @@ def build_app(
 def _add_builtin_routes(app: FastAPI, service: Service) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        return _validation_reply(request, field_problems(error.errors(), error.body))
+        return invalid_reply(request, error.errors(), error.body)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:

@@ -1,4 +1,5 @@
-"""What a 422 says of a body: one ``{"field", "message"}`` per problem found in it.
+"""What a 422 says of a body (:func:`invalid_reply`): one ``{"field", "message"}`` per
+problem found in it.
 
 ``field`` is the problem's place in the body, its keys and indexes joined by dots
 (``features.name``; ``1.x`` for the second item of a batch), or ``""`` for the body as a
@@ -10,6 +11,11 @@ place only; each such key is named instead. The message is pydantic's; where
 a value has the wrong JSON type (the request model takes JSON's own types strictly:
 :func:`nbtools.serve.signature.json_strict`) it also says what came instead (``Input should be
 a valid integer, not true``).
+
+A reply lists the first :data:`MAX_LISTED` problems (fewer when their names and messages
+would pass :data:`MAX_LISTED_CHARS` characters) and counts the rest
+(``details.unlisted``): a body under the size limit holding thousands of bad items was
+answered with tens of megabytes, built while the worker answered nothing else.
 """
 
 from __future__ import annotations
@@ -17,7 +23,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
 from nbtools.jsonplaces import encodable, escaped
+from nbtools.serve.guards import ERROR_KEY
+
+#: The most problems a 422 lists.
+MAX_LISTED = 100
+#: The most characters the listed problems' fields and messages take together (the first
+#: one is listed whatever its size: its field's name is no longer than the body).
+MAX_LISTED_CHARS = 16 * 1024
 
 #: pydantic's errors for a value of another JSON type than the one its place takes.
 _WRONG_TYPE = frozenset(
@@ -29,31 +45,58 @@ _SURROGATE_NAME = "A field name holding a lone surrogate is not permitted in thi
 _NOTHING = object()
 
 
-def field_problems(errors: Sequence[Mapping[str, Any]], body: Any) -> list[dict[str, str]]:
-    """One ``{"field", "message"}`` per problem of ``errors`` (FastAPI's, each located
-    under ``body``) in ``body`` (what was validated)."""
-    fields = []
-    for item in errors:
-        location = list(item.get("loc", ()))
-        if location[:1] == ["body"]:  # FastAPI's first part (a field may be called body too)
-            location = location[1:]
-        message = str(item.get("msg", ""))
-        if item.get("type") == "json_invalid":  # its location is a character, not a field
-            reason = str(item.get("ctx", {}).get("error", message))
-            at = f" at character {location[0]}" if location else ""
-            fields.append({"field": "", "message": f"It is not JSON{at}: {reason}."})
-            continue
-        names, value = _named(location, body)
-        if item.get("type") == "string_unicode" and isinstance(value, dict):
-            odd = [escaped(key) for key in value if isinstance(key, str) and not encodable(key)]
-            for key in odd:
-                fields.append({"field": ".".join([*names, key]), "message": _SURROGATE_NAME})
-            if odd:
-                continue
-        if item.get("type") in _WRONG_TYPE and "input" in item:
-            message = _wrong_type(str(item["type"]), message, item["input"])
-        fields.append({"field": ".".join(names), "message": message})
-    return fields
+def invalid_reply(request: Request, errors: Sequence[Mapping[str, Any]], body: Any) -> JSONResponse:
+    """The 422 reply to ``body`` (what was validated) for ``errors`` (FastAPI's, each located
+    under ``body``): the problems of the first errors, as many as it may list (those of the
+    others are not even worked out), and the count of the rest; its message names the
+    body's fields listed, or says what is wrong with it whole."""
+    setattr(request.state, ERROR_KEY, "validation")
+    listed: list[dict[str, str]] = []
+    size, unlisted = 0, 0
+    for seen, item in enumerate(errors, 1):
+        problems = _problems(item, body)
+        for taken, problem in enumerate(problems):
+            size += len(problem["field"]) + len(problem["message"])
+            if len(listed) == MAX_LISTED or (listed and size > MAX_LISTED_CHARS):
+                unlisted = len(problems) - taken + len(errors) - seen
+                break
+            listed.append(problem)
+        if unlisted:
+            break
+    details: dict[str, Any] = {"fields": listed}
+    more = ""
+    if unlisted:
+        details["unlisted"] = unlisted
+        more = f" (and {unlisted} more)"
+    whole = [f["message"] for f in listed if not f["field"]]
+    if whole:
+        message = f"The request body is invalid. {whole[0].rstrip('.')}.{more}"
+    else:
+        message = f"The request body is invalid: {', '.join(f['field'] for f in listed)}{more}."
+    return JSONResponse(
+        {"error": "invalid-input", "message": message, "details": details}, status_code=422
+    )
+
+
+def _problems(item: Mapping[str, Any], body: Any) -> list[dict[str, str]]:
+    """The ``{"field", "message"}`` of one of FastAPI's errors: one, or one per key holding
+    a lone surrogate of the object it locates."""
+    location = list(item.get("loc", ()))
+    if location[:1] == ["body"]:  # FastAPI's first part (a field may be called body too)
+        location = location[1:]
+    message = str(item.get("msg", ""))
+    if item.get("type") == "json_invalid":  # its location is a character, not a field
+        reason = str(item.get("ctx", {}).get("error", message))
+        at = f" at character {location[0]}" if location else ""
+        return [{"field": "", "message": f"It is not JSON{at}: {reason}."}]
+    names, value = _named(location, body)
+    if item.get("type") == "string_unicode" and isinstance(value, dict):
+        odd = [escaped(key) for key in value if isinstance(key, str) and not encodable(key)]
+        if odd:
+            return [{"field": ".".join([*names, key]), "message": _SURROGATE_NAME} for key in odd]
+    if item.get("type") in _WRONG_TYPE and "input" in item:
+        message = _wrong_type(str(item["type"]), message, item["input"])
+    return [{"field": ".".join(names), "message": message}]
 
 
 def _named(location: list[Any], body: Any) -> tuple[list[str], Any]:

@@ -38,7 +38,10 @@ class FieldProblem(BaseModel):
 
 
 class FieldProblems(BaseModel):
-    fields: list[FieldProblem]
+    fields: list[FieldProblem] = Field(description="The first problems found, one each.")
+    unlisted: int = Field(
+        0, description="How many more problems the body has (present only when some are)."
+    )
 
 
 class InvalidInputReply(ErrorReply):

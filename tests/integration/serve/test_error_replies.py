@@ -67,3 +67,33 @@ def test_a_body_not_sent_as_json_is_counted_as_such_not_as_invalid_input(
         in metrics
     )
     assert 'nbtools_serve_errors_total{endpoint="/predict",type="validation"} 1.0' in metrics
+
+
+def test_a_422_lists_the_first_problems_and_counts_the_rest(
+    scorer_package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A body under the size limit with a bad item in every place was answered with one
+    entry per item and a message naming them all: 26 MB for 786 KB, built while the worker
+    answered nothing else."""
+    monkeypatch.syspath_prepend(str(scorer_package / "src"))
+    monkeypatch.delitem(sys.modules, "scorer", raising=False)
+    app = create_app("scorer", {"predict": "scorer.core:predict"}, ServeSettings())
+    many = {"x": 1, "tags": [1] * 50_000}  # 100 KB, each item not a string
+    long_names = {"x": 1, **{f"k{i:04d}" + "a" * 995: 1 for i in range(200)}}  # 200 KB
+    with TestClient(app) as client:
+        items = client.post("/predict", json=many)
+        names = client.post("/predict", json=long_names)
+    assert (items.status_code, names.status_code) == (422, 422)
+    listed = items.json()["details"]["fields"]
+    assert listed[:2] == [
+        {"field": "tags.0", "message": "Input should be a valid string, not an integer"},
+        {"field": "tags.1", "message": "Input should be a valid string, not an integer"},
+    ]
+    assert (len(listed), items.json()["details"]["unlisted"]) == (100, 49_900)
+    assert items.json()["message"].endswith(", tags.98, tags.99 (and 49900 more).")
+    assert len(items.content) < 10_000
+    # fields of 1000 characters: as many as 16 KiB of names and messages hold
+    listed = names.json()["details"]["fields"]
+    assert [len(f["field"]) for f in listed] == [1000] * 15
+    assert names.json()["details"]["unlisted"] == 185
+    assert len(names.content) < 2 * 16 * 1024 + 1000
