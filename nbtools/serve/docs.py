@@ -45,13 +45,16 @@ def add_docs(app: FastAPI, title: str, endpoints: list[str]) -> None:
         )
 
     @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
+    async def docs(request: Request) -> HTMLResponse:
+        # behind a proxy's prefix (the ASGI root_path) the browser asks for the prefixed paths
+        prefix = request.scope.get("root_path", "")
+        assets = prefix + ASSETS_PATH
         return get_swagger_ui_html(
-            openapi_url="/openapi.json",
+            openapi_url=f"{prefix}/openapi.json",
             title=f"{title} - API docs",
-            swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
-            swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
-            swagger_favicon_url=f"{ASSETS_PATH}/favicon-32x32.png",
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets}/swagger-ui.css",
+            swagger_favicon_url=f"{assets}/favicon-32x32.png",
         )
 
     @app.get(ASSETS_PATH + "/{name}", include_in_schema=False)

@@ -107,6 +107,26 @@ def test_the_docs_page_loads_nothing_from_outside(scorer_app: TestClient) -> Non
         assert client.get("/docs/assets/swagger-ui.js.map").json()["error"] == "not-found"
 
 
+def test_the_docs_page_behind_a_proxy_s_prefix_links_its_files_under_the_prefix(
+    scorer_app: TestClient,
+) -> None:
+    """The page linked /docs/assets/… and /openapi.json, which the proxy does not pass on:
+    a blank page."""
+    with scorer_app as client:
+        behind = TestClient(client.app, root_path="/scorer")
+        page = behind.get("/docs").text
+        linked = re.findall(r'(?:src|href)="([^"]*)"', page)
+        assert sorted(linked) == [
+            "/scorer/docs/assets/favicon-32x32.png",
+            "/scorer/docs/assets/swagger-ui-bundle.js",
+            "/scorer/docs/assets/swagger-ui.css",
+        ]
+        assert "url: '/scorer/openapi.json'" in page
+        # the app sees the paths without the prefix, as the proxy passes them on
+        for url in [*linked, "/scorer/openapi.json"]:
+            assert behind.get(url.removeprefix("/scorer")).status_code == 200, url
+
+
 def test_the_service_s_own_address_sends_a_browser_to_the_docs_and_a_client_a_map(
     scorer_app: TestClient,
 ) -> None:
