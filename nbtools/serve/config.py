@@ -5,8 +5,9 @@ The store URL and the API key's variable and file are checked by their traits, s
 is refused where it was given, and the refusal names that place: the flag, the variable or
 the config file (``c.ServeSettings.record_to = 'notaurl' in /srv/serve.py: expected …``).
 A key no request could send (empty, only whitespace, whitespace at either end, which HTTP
-drops from a header, or a character that is not printable) is refused the same way: serving
-with it would answer every call 401.
+drops from a header, a character that is not printable, or one outside ASCII, which most
+clients cannot send as the service reads it) is refused the same way: serving with it would
+answer every call 401.
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ def key_problem(key: str) -> str | None:
         return (
             "holds a character that is not printable: a line break, a tab, a control "
             "character, an invisible space or a byte that is not UTF-8"
+        )
+    if not key.isascii():  # the character itself is not told: the key is a secret
+        return (
+            "holds a character outside ASCII, which HTTP clients send in a "
+            "header each their own way (as UTF-8, as Latin-1, or not at all): use letters, "
+            "digits and ASCII punctuation"
         )
     return None
 
