@@ -35,8 +35,10 @@ from pydantic import (
     Strict,
     create_model,
 )
+from pydantic_core import PydanticCustomError
 
 from nbtools.errors import InvalidInputError
+from nbtools.jsonplaces import encodable
 
 
 class RequestBody(BaseModel):
@@ -116,9 +118,13 @@ def json_strict(annotation: Any) -> Any:
     a bool, no ``2.5`` (nor ``3.0``) for an int, no number for a str. An int is taken for a
     float, as JSON has one kind of number. A ``Literal`` of numbers or bools takes a value of
     its own kind only (pydantic takes ``true`` for ``Literal[1]``). Other types (a pydantic
-    model, a datetime) are read as pydantic reads them."""
+    model, a datetime) are read as pydantic reads them, except that a pydantic model refuses
+    an object with a key holding a lone surrogate, as pydantic refuses it for a dataclass
+    (a model that ignores unknown fields dropped such a key without a word)."""
     if any(annotation is scalar for scalar in _SCALARS):
         return Annotated[annotation, Strict()]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return Annotated[annotation, BeforeValidator(_encodable_names)]
     origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
     if origin is Literal:
         kinds = {_json_kind(value) for value in arguments}
@@ -133,6 +139,15 @@ def json_strict(annotation: Any) -> Any:
     if origin in _CONTAINERS and arguments:
         return origin[tuple(json_strict(argument) for argument in arguments)]
     return annotation
+
+
+def _encodable_names(value: object) -> object:
+    """``value``, refused (as pydantic refuses it for a dataclass: ``string_unicode``, which
+    :mod:`nbtools.serve.problems` names by each such key) when it is an object with a key
+    holding a lone surrogate."""
+    if isinstance(value, dict) and not all(encodable(key) for key in value):
+        raise PydanticCustomError("string_unicode", "A key holds a lone surrogate")
+    return value
 
 
 def _json_kind(value: object) -> type:

@@ -329,12 +329,15 @@ DEEP_NAMES = (
     "    model_config = ConfigDict(extra='forbid')\n"
     "    name: str\n"
     "    weight: float = 1.0\n\n\n"
+    "class Loose(BaseModel):\n"
+    "    x: float\n\n\n"
     "@dataclass\n"
     "class Point:\n"
     "    x: float\n\n\n"
     "def deep(features: dict[str, int] | None = None,\n"
     "         rows: list[dict[str, dict[str, int]]] | None = None,\n"
-    "         feature: Feature | None = None, point: Point | None = None) -> int:\n"
+    "         feature: Feature | None = None, point: Point | None = None,\n"
+    "         loose: list[Loose] | None = None) -> int:\n"
     "    return len(features or {}) + len(rows or [])"
 )
 
@@ -376,6 +379,10 @@ def test_a_key_holding_a_lone_surrogate_deeper_in_the_body_is_named_by_its_full_
         ]
         assert fields("/deep/batch", b'[{}, {"feature": {"name": "a", "\\ud800": 1}}]') == [
             ("1.feature.\\ud800", surrogate)
+        ]
+        # a model ignoring unknown fields dropped such a key without a word
+        assert fields("/deep", b'{"loose": [{"x": 1}, {"\\ud800": 1, "x": 1}]}') == [
+            ("loose.1.\\ud800", surrogate)
         ]
         # the function's own data: passed on as it came
         taken = client.post("/deep", content=b'{"features": {"\\ud800": 1}}', headers=headers)
