@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import _signal
 import gc
-import os
 import sys
 
 
@@ -37,12 +36,16 @@ def main() -> None:
     except (Stopped, KeyboardInterrupt) as interruption:
         # before the command (while nbtools starts up: importing, reading the group's
         # options) or after it; the group tells a stop inside it
+        from nbtools.processes import exit_now
+
         stopped = Stopped.of(interruption)
         after_ctrl_c = "\n" if stopped.signum == _signal.SIGINT else ""  # past the "^C"
         print(f"{after_ctrl_c}{stopped.message}", file=sys.stderr)
         exit_now(stopped.code)
         raise SystemExit(stopped.code) from None
     except SystemExit as done:
+        from nbtools.processes import exit_now
+
         exit_now(done.code)
         raise
 
@@ -66,33 +69,6 @@ def _stop(signum: int, _frame: object) -> None:
     from nbtools.cli.stopping import Stopped
 
     raise Stopped(signum)
-
-
-def exit_now(code: int | str | None) -> None:
-    """End the process with ``code`` without tearing the interpreter down.
-
-    A command that ran a notebook has imported SQLAlchemy, jupyter_client, nbformat and
-    papermill; freeing every module and object at exit costs a tenth of a second or more that
-    nobody waits for usefully. Output is flushed and the exit handlers run (logging, temporary
-    files, executors); then the process ends. While a thread that is not a daemon still runs
-    (nothing of ours leaves one, but a plugin might), this returns and the caller exits the
-    usual way, which waits for it.
-    """
-    import atexit
-    import contextlib
-    import threading
-
-    main_thread = threading.main_thread()
-    if any(not t.daemon and t is not main_thread for t in threading.enumerate()):
-        return
-    status = code if isinstance(code, int) else (0 if code is None else 1)
-    if isinstance(code, str):
-        print(code, file=sys.stderr)
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe takes nothing more
-            stream.flush()
-    os._exit(status)
 
 
 if __name__ == "__main__":

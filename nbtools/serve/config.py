@@ -131,6 +131,16 @@ class ServeSettings(Settings):
         "thread until it returns; the worker keeps answering other requests.",
     ).tag(config=True)
 
+    shutdown_timeout_seconds = Number(
+        25.0,
+        min=0.001,
+        help="Seconds a stop (SIGTERM, Ctrl-C) waits for the requests in flight and the "
+        "connections still open; then those still open are closed and the service stops "
+        "(exit code 0). A client that sent part of a request and then stalled held the stop "
+        "until it gave up. The default ends before Kubernetes' 30 s grace period; a call "
+        "that may take longer than this (timeout_seconds above it) can be cut by a stop.",
+    ).tag(config=True)
+
     max_body_bytes = Int(
         1024 * 1024, min=1, help="Largest request body, in bytes; a larger one is answered 413."
     ).tag(config=True)

@@ -21,6 +21,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from pathlib import Path
 from types import FrameType
@@ -29,6 +30,7 @@ from typing import Any
 from nbtools.config import PURPOSE_VARIABLE
 from nbtools.cpus import check_per_cpu
 from nbtools.errors import InvalidInputError, NbtoolsError, PolicyRefusedError
+from nbtools.processes import exit_now
 from nbtools.serve.config import WORKERS_PER_CPU, ServeSettings, api_key
 from nbtools.settings import environment_variable
 from nbtools.unused_imports import allow_unused_imports
@@ -57,6 +59,8 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 BACKLOG = 2048
 
 SignalHandler = Callable[[int, FrameType | None], Any]
+#: How long a stopped service waits for its threads to end before it ends without them.
+THREADS_GRACE_SECONDS = 1.0
 
 
 class MissingDependenciesError(NbtoolsError):
@@ -143,7 +147,16 @@ def serve(
                 listening.getsockname()[1],
             )
         app = f"{package}.service:app"
-        return _run(app, listening, host, workers, stop, stop_on_eof=stop_on_eof, purpose=purpose)
+        return _run(
+            app,
+            listening,
+            host,
+            workers,
+            stop,
+            stop_on_eof=stop_on_eof,
+            purpose=purpose,
+            shutdown_seconds=settings.shutdown_timeout_seconds,
+        )
 
 
 def serve_for(extracted_for: str | None, environ: MutableMapping[str, str]) -> None:
@@ -185,8 +198,10 @@ def _run(
     *,
     stop_on_eof: bool,
     purpose: str | None,
+    shutdown_seconds: float,
 ) -> int:
-    """Run ``app`` with uvicorn on ``listening`` until ``stop``; the exit code."""
+    """Run ``app`` with uvicorn on ``listening`` until ``stop``, whose wait for the requests
+    in flight and the connections open ends after ``shutdown_seconds``; the exit code."""
     port = listening.getsockname()[1]  # the one the system chose for --port 0
     shown = f"[{host}]" if ":" in host else host
     log.info("listening on http://%s:%d (try it: http://%s:%d/docs)", shown, port, shown, port)
@@ -206,6 +221,7 @@ def _run(
         "lifespan": "on",
         "log_level": "info",
         "server_header": False,
+        "timeout_graceful_shutdown": shutdown_seconds,
     }
     config = ServiceConfig(app, **options)
     if workers > 1:
@@ -220,7 +236,24 @@ def _run(
         server.run(sockets=[listening])
     if stop.signal is None and not server.started:
         return STARTUP_FAILURE
-    return stop.stopped(waited=not server.force_exit)
+    return _stopped(stop, waited=not server.force_exit)
+
+
+def _stopped(stop: Stop, *, waited: bool) -> int:
+    """:meth:`Stop.stopped`'s exit code, the process ended with it at once while threads
+    still run: a call past the time limit runs on in its thread until its function returns
+    (Python cannot stop a thread), and exiting the usual way waited for it, for ever if it
+    hung (a second signal then ended the process with a traceback). Threads that are ending
+    (the thread pool's idle ones) are given :data:`THREADS_GRACE_SECONDS` to end."""
+    deadline, running = time.monotonic() + THREADS_GRACE_SECONDS, 0
+    for thread in threading.enumerate():
+        if not thread.daemon and thread is not threading.main_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
+            running += thread.is_alive()
+    if running:
+        log.info("not waiting for %d thread(s) still running (calls past the time limit)", running)
+        exit_now(stop.stopped(waited=waited), wait_for_threads=False)
+    return stop.stopped(waited=waited)
 
 
 class Stop:
