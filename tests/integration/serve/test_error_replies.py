@@ -42,11 +42,15 @@ def test_a_streamed_body_over_the_limit_gets_the_413_a_declared_one_gets(
         metrics = client.get("/metrics").text
     assert "content-length" not in streamed.request.headers
     assert (declared.status_code, streamed.status_code) == (413, 413)
-    assert streamed.json() == declared.json() == {
-        "error": "payload-too-large",
-        "message": "The request body is over the limit of 1000 bytes.",
-        "details": {"limit": 1000},
-    }
+    assert (
+        streamed.json()
+        == declared.json()
+        == {
+            "error": "payload-too-large",
+            "message": "The request body is over the limit of 1000 bytes.",
+            "details": {"limit": 1000},
+        }
+    )
     assert 'nbtools_serve_errors_total{endpoint="/predict",type="body-too-large"} 2.0' in metrics
 
 
