@@ -123,5 +123,10 @@ def test_other_types_are_read_as_pydantic_reads_them() -> None:
     """A date from its text, a tuple from a list: JSON has no other way to send them."""
     assert TypeAdapter(json_strict(date)).validate_python("2024-02-29") == date(2024, 2, 29)
     assert TypeAdapter(json_strict(tuple[int, float])).validate_python([1, 2]) == (1, 2.0)
-    assert json_strict(Point) is Point
+    model = TypeAdapter(json_strict(Point))
+    assert model.validate_python({"x": 1}) == Point(x=1)
+    assert model.json_schema() == TypeAdapter(Point).json_schema()
+    with pytest.raises(ValidationError) as refused:  # as pydantic refuses it for a dataclass
+        model.validate_python({"x": 1, "\ud800": 2})
+    assert refused.value.errors()[0]["type"] == "string_unicode"
     assert json_strict(Any) is Any
