@@ -77,7 +77,8 @@ def error_responses(*, keyed: bool, max_batch: int | None) -> dict[int | str, di
         415: "The body was not sent as JSON: another Content-Type, or none (details: "
         "content_type).",
         422: f"The body is not JSON the function takes{too_many}: not JSON, a NaN or "
-        "infinity, a missing, unknown or mistyped field (details: fields, one problem each).",
+        "infinity, a missing, unknown or mistyped field (details: fields, one problem each, "
+        "the first 100 at most; unlisted, how many more when there are).",
         500: "The function raised an error (error 'internal-error'; details: error_id, under "
         "which the service log has the traceback), or returned what JSON cannot carry, such "
         "as NaN (error 'invalid-result'; details: error_id, and field where it stands).",
