@@ -19,6 +19,7 @@ def main() -> None:
     """
     gc.disable()
     from nbtools.cli.stopping import Stopped
+    from nbtools.exiting import exit_now
     from nbtools.unused_imports import TOOLKIT_DEFERRED, deferring, skip_unused_imports
 
     skip_unused_imports()
@@ -36,16 +37,12 @@ def main() -> None:
     except (Stopped, KeyboardInterrupt) as interruption:
         # before the command (while nbtools starts up: importing, reading the group's
         # options) or after it; the group tells a stop inside it
-        from nbtools.processes import exit_now
-
         stopped = Stopped.of(interruption)
         after_ctrl_c = "\n" if stopped.signum == _signal.SIGINT else ""  # past the "^C"
         print(f"{after_ctrl_c}{stopped.message}", file=sys.stderr)
         exit_now(stopped.code)
         raise SystemExit(stopped.code) from None
     except SystemExit as done:
-        from nbtools.processes import exit_now
-
         exit_now(done.code)
         raise
 

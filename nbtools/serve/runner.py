@@ -30,7 +30,7 @@ from typing import Any
 from nbtools.config import PURPOSE_VARIABLE
 from nbtools.cpus import check_per_cpu
 from nbtools.errors import InvalidInputError, NbtoolsError, PolicyRefusedError
-from nbtools.processes import exit_now
+from nbtools.exiting import exit_now
 from nbtools.serve.config import WORKERS_PER_CPU, ServeSettings, api_key
 from nbtools.settings import environment_variable
 from nbtools.unused_imports import allow_unused_imports

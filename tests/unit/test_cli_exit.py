@@ -18,7 +18,7 @@ NBTOOLS = str(Path(sys.executable).parent / "nbtools")
 
 SCRIPT = """
 import atexit, sys, threading, time
-from nbtools.processes import exit_now
+from nbtools.exiting import exit_now
 if sys.argv[1] != "quiet":
     atexit.register(lambda: print("handler ran", flush=True))
 print("buffered output", end=" ")
