@@ -27,6 +27,15 @@ from nbtools.jobs.tables import Run
 from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 from nbtools.project import Project
 
+#: Notes that it started (a ``started`` file), then waits for a ``go`` file before it ends:
+#: a run held running until the test lets it go.
+WAITS_FOR_GO = (
+    "import os, time\n"
+    "open('started', 'w').close()\n"
+    "while not os.path.exists('go'):\n"
+    "    time.sleep(0.05)"
+)
+
 #: Sleeps for two minutes the first time (leaving a marker), finishes at once after that.
 ONCE_SLOW = [
     ("code", "import os, time", []),

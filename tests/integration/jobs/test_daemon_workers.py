@@ -27,7 +27,7 @@ from nbtools.jobs.submit import queue_run
 from nbtools.jobs.tables import RUNNING, SUCCEEDED
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
-from tests.integration.jobs.conftest import processes_with, wait_for, wait_until
+from tests.integration.jobs.conftest import WAITS_FOR_GO, processes_with, wait_for, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -273,8 +273,7 @@ def test_a_scheduler_short_of_a_worker_claims_only_runs_its_live_workers_can_sta
 ) -> None:
     """Before, a pool of two with one worker dead and not replaced still claimed two runs: the
     second waited, claimed, for the first to end, where another scheduler could have run it."""
-    wait_for_go = "import os, time\nwhile not os.path.exists('go'):\n    time.sleep(0.05)"
-    notebook_factory("wait.ipynb", [("code", wait_for_go, [])])
+    notebook_factory("wait.ipynb", [("code", WAITS_FOR_GO, [])])
     pool = LocalExecutor(2, cwd=tmp_path)
     scheduler = Scheduler(project, pool)
     try:

@@ -29,7 +29,13 @@ from nbtools.jobs.tables import Run
 from nbtools.project import Project
 from nbtools.store.base import utcnow
 from tests.conftest import NotebookFactory, logged, make_notebook
-from tests.integration.jobs.conftest import ONCE_SLOW, Running, dask_scheduler, wait_for
+from tests.integration.jobs.conftest import (
+    ONCE_SLOW,
+    WAITS_FOR_GO,
+    Running,
+    dask_scheduler,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -216,11 +222,14 @@ def test_runs_in_flight_when_the_scheduler_restarts_are_resumed(
     """Also when the restarted scheduler's URL names the store in another way (its driver
     left to SQLAlchemy's default, a password given that was not): its tasks' keys name the
     store, not the URL's text, so none stays on the cluster untracked."""
-    notebook_factory("nap.ipynb", [("code", "import time\ntime.sleep(3)", [])])
+    notebook_factory("held.ipynb", [("code", WAITS_FOR_GO, [])])
+    go = dask_project.root / "go"  # the run ends once the new scheduler follows it (or fails)
     first = Running(dask_scheduler(dask_project, cluster))
-    run = queue_run(dask_project, "nap.ipynb", {})
-    token = wait_for(dask_project, run.id, lambda r: r.status == "running").lease_owner
-    first.stop()  # the scheduler goes; its task goes on on the cluster
+    run = queue_run(dask_project, "held.ipynb", {})
+    try:
+        token = wait_for(dask_project, run.id, lambda r: r.status == "running").lease_owner
+    finally:
+        first.stop()  # the scheduler goes; its task goes on on the cluster
 
     url = dask_project.db_url
     if spelling == "another":  # the test server trusts its user: any password logs in
@@ -228,8 +237,11 @@ def test_runs_in_flight_when_the_scheduler_restarts_are_resumed(
     project = Project(tmp_path, db_url=url)
     restarted = dask_scheduler(project, cluster)
     assert restarted.executor is not None
-    assert restarted.executor.resume(project.db_url) == {run.id: token}
-    second = Running(restarted)
+    try:
+        assert restarted.executor.resume(project.db_url) == {run.id: token}
+        second = Running(restarted)
+    finally:
+        go.touch()
     try:
         done = wait_for(dask_project, run.id, lambda r: r.finished_at is not None)
         assert (done.status, done.attempt) == ("succeeded", 1)
@@ -237,10 +249,6 @@ def test_runs_in_flight_when_the_scheduler_restarts_are_resumed(
     finally:
         second.stop()
         project.close()
-
-
-#: A notebook that runs until the file ``release`` appears in its directory.
-HOLD = [("code", "import os, time\nwhile not os.path.exists('release'):\n    time.sleep(0.1)", [])]
 
 
 def owner_of(run: Run) -> str:
@@ -254,7 +262,7 @@ def test_a_restarted_scheduler_resumes_its_runs_not_those_of_another_alive(
 ) -> None:
     """Two schedulers, one run each; one restarts. It said "resumed tracking 2 runs in
     flight", counting the other's run as its own (so its free slots were short by one)."""
-    notebook_factory("hold.ipynb", HOLD)
+    notebook_factory("hold.ipynb", [("code", WAITS_FOR_GO, [])])
     first, other = (Running(dask_scheduler(dask_project, cluster, workers=1)) for _ in "ab")
     restarted: Running | None = None
     try:
@@ -274,7 +282,7 @@ def test_a_restarted_scheduler_resumes_its_runs_not_those_of_another_alive(
         assert executor is not None
         assert (executor.pending(), executor.free_slots()) == ({mine}, 0)
     finally:
-        (dask_project.root / "release").touch()
+        (dask_project.root / "go").touch()
         other.stop()
         if restarted is not None:
             restarted.stop()
@@ -287,7 +295,7 @@ def test_runs_of_a_killed_scheduler_are_resumed_once_it_is_no_longer_alive(
 ) -> None:
     """A scheduler killed leaves its row in the store, alive for a while (docs/operations.md):
     another scheduler takes its runs over once that row says it is gone."""
-    notebook_factory("hold.ipynb", HOLD)
+    notebook_factory("hold.ipynb", [("code", WAITS_FOR_GO, [])])
     lease = {"workers": 1, "stale_after_seconds": 300}  # outlives the clock moved below
     first = Running(dask_scheduler(dask_project, cluster, **lease))
     survivor = dask_scheduler(dask_project, cluster, **lease)
@@ -306,7 +314,7 @@ def test_runs_of_a_killed_scheduler_are_resumed_once_it_is_no_longer_alive(
         survivor.tick()
         assert survivor.executor.pending() == {run.id}
     finally:
-        (dask_project.root / "release").touch()
+        (dask_project.root / "go").touch()
     assert wait_for(dask_project, run.id, lambda r: r.finished_at is not None).status == (
         "succeeded"
     )

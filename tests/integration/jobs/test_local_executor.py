@@ -23,6 +23,7 @@ from nbtools.jobs.tables import RUNNING, SUCCEEDED
 from nbtools.project import Project
 from tests.conftest import NotebookFactory, plant
 from tests.integration.jobs.conftest import (
+    WAITS_FOR_GO,
     DoneLog,
     own_executor,
     processes_with,
@@ -188,8 +189,7 @@ def test_a_scheduler_claims_only_runs_its_free_workers_can_start(
 ) -> None:
     """No run waits claimed in a busy scheduler: another scheduler with a free worker (or this
     one's successor after a restart) can take it at once, without waiting for a lease to end."""
-    wait_for_go = "import os, time\nwhile not os.path.exists('go'):\n    time.sleep(0.05)"
-    notebook_factory("wait.ipynb", [("code", wait_for_go, [])])
+    notebook_factory("wait.ipynb", [("code", WAITS_FOR_GO, [])])
     runs = [queue_run(project, "wait.ipynb", {}).id for _ in range(3)]
     pool = LocalExecutor(1, cwd=tmp_path)
     scheduler = Scheduler(project, pool)

@@ -14,19 +14,12 @@ from click.testing import CliRunner
 
 from nbtools.cli.app import cli
 from tests.conftest import NotebookFactory
-from tests.integration.jobs.conftest import wait_until
+from tests.integration.jobs.conftest import WAITS_FOR_GO, wait_until
 from tests.postgres import PostgresServer, find_bindir
 
 pytestmark = pytest.mark.slow
 
 NBTOOLS = str(Path(sys.executable).parent / "nbtools")
-#: Notes that it started, then waits for a ``go`` file before it ends.
-WAITS_FOR_GO = (
-    "import os, time\n"
-    "open('started', 'w').close()\n"
-    "while not os.path.exists('go'):\n"
-    "    time.sleep(0.05)"
-)
 
 
 @pytest.fixture

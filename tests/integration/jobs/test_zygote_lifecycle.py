@@ -29,6 +29,7 @@ from nbtools.zygote import Zygote
 from tests.conftest import NotebookFactory
 from tests.integration.jobs.conftest import (
     NOTE_PIDS,
+    WAITS_FOR_GO,
     DoneLog,
     gone,
     own_executor,
@@ -238,15 +239,14 @@ def test_a_zygote_killed_while_both_workers_are_busy_is_replaced_and_the_queue_g
 ) -> None:
     """The runs whose kernels it forked fail (a kernel ends with its parent, as with any
     launcher); the runs queued behind them get kernels from one new zygote."""
-    wait_for_go = (
-        "import os, time\n"
+    note_pids = (
+        "import os\n"
         "open(f'kernel-{n}.pid', 'w').write(str(os.getpid()))\n"
         "open(f'zygote-{n}.pid', 'w').write(str(os.getppid()))\n"
-        "open(f'parent-{n}.cmd', 'wb').write(open(f'/proc/{os.getppid()}/cmdline', 'rb').read())\n"
-        "while not os.path.exists('go'):\n"
-        "    time.sleep(0.05)"
+        "open(f'parent-{n}.cmd', 'wb').write(open(f'/proc/{os.getppid()}/cmdline', 'rb').read())"
     )
-    notebook_factory("queue.ipynb", [("code", "n = 0", ["parameters"]), ("code", wait_for_go, [])])
+    held = f"{note_pids}\n{WAITS_FOR_GO}"
+    notebook_factory("queue.ipynb", [("code", "n = 0", ["parameters"]), ("code", held, [])])
     runs = [queue_run(project, "queue.ipynb", {"n": index}) for index in range(5)]
     for run in runs:
         two_workers.submit(request(project, run.id))
