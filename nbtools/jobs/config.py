@@ -14,6 +14,7 @@ from nbtools.config import Number, Refused, Settings
 from nbtools.cpus import check_per_cpu
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.executors import EXECUTORS
+from nbtools.jobs.executors.dask_connect import CONNECT_TIMEOUT_SECONDS
 from nbtools.jobs.leases import LEASE_SECONDS
 
 if TYPE_CHECKING:
@@ -91,6 +92,14 @@ class JobsSettings(Settings):
 
     dask_address = DaskAddress(
         "", help="Address of the Dask scheduler for the dask executor, e.g. tcp://10.0.0.5:8786."
+    ).tag(config=True)
+
+    dask_connect_timeout_seconds = Number(
+        CONNECT_TIMEOUT_SECONDS,
+        min=0.001,
+        help="Seconds a connection to the Dask scheduler may take, its answer included (refused "
+        "connections are tried again meanwhile); a client that lost the Dask scheduler tries "
+        "to reconnect for as long before a new one connects. Raise it on a slow network.",
     ).tag(config=True)
 
     storage = StorageLocation(
@@ -186,6 +195,7 @@ class JobsSettings(Settings):
             self.workers or None,
             cwd=project.root,
             dask_address=self.dask_address,
+            dask_connect_timeout=self.dask_connect_timeout_seconds,
             zygote=self.kernel_zygote,
         )
         return Scheduler(

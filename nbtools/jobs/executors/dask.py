@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.errors import ExecutorUnavailableError
 from nbtools.jobs.executors.base import UNTRACKED, DoneCallback, Executor, RunRequest
-from nbtools.jobs.executors.dask_connect import connect
+from nbtools.jobs.executors.dask_connect import CONNECT_TIMEOUT_SECONDS, connect
 from nbtools.store.url import store_identity
 
 if TYPE_CHECKING:
@@ -75,13 +75,14 @@ def _token(key: str) -> str:
 
 
 class DaskExecutor(Executor):
-    """Submits runs to the Dask scheduler at ``dask_address``.
+    """Submits runs to the Dask scheduler at ``dask_address``, connecting within
+    ``dask_connect_timeout`` seconds.
 
     ``size`` bounds the runs in flight; by default it follows the cluster: the total number
     of worker threads, read at every tick (so it grows and shrinks with the cluster).
     """
 
-    options: ClassVar[tuple[str, ...]] = ("dask_address",)
+    options: ClassVar[tuple[str, ...]] = ("dask_address", "dask_connect_timeout")
 
     def __init__(
         self,
@@ -90,6 +91,7 @@ class DaskExecutor(Executor):
         *,
         cwd: Path | None = None,
         dask_address: str = "",
+        dask_connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
     ) -> None:
         if not dask_address:
             raise InvalidInputError(
@@ -106,6 +108,7 @@ class DaskExecutor(Executor):
             ) from None
         super().__init__(size, on_done, cwd=cwd)
         self.fixed_size, self.address = size, dask_address
+        self.connect_timeout = dask_connect_timeout
         self._client: Client | None = None
         self._futures: dict[int, Future[Any]] = {}
         self._lock = threading.Lock()
@@ -142,7 +145,7 @@ class DaskExecutor(Executor):
                 return
             if stop is not None and stop.is_set():
                 return
-            client = connect(self.address, stop)
+            client = connect(self.address, stop, self.connect_timeout)
             if client is None:
                 return
             with self._lock:

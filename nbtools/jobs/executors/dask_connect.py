@@ -21,11 +21,12 @@ from nbtools.jobs.errors import ExecutorUnavailableError
 if TYPE_CHECKING:
     from distributed import Client
 
-#: Seconds a connection to the Dask scheduler may take, its answer included: a refused
-#: connection is tried again meanwhile, as Dask does.
-CONNECT_TIMEOUT_SECONDS = 10
-#: Seconds of them kept for what accepted the connection to answer as a Dask scheduler.
-ANSWER_TIMEOUT_SECONDS = 3
+#: Seconds a connection to the Dask scheduler may take unless told otherwise
+#: (``JobsSettings.dask_connect_timeout_seconds``), its answer included: a refused connection
+#: is tried again meanwhile, as Dask does; a client that lost its scheduler reconnects as long.
+CONNECT_TIMEOUT_SECONDS = 10.0
+#: The share of them kept for what accepted the connection to answer as a Dask scheduler.
+ANSWER_SHARE = 0.3
 #: A Dask scheduler's port unless told otherwise, and its dashboard's (a web server).
 SCHEDULER_PORT, DASHBOARD_PORT = 8786, 8787
 #: Seconds between two looks at the stop event while connecting.
@@ -34,11 +35,16 @@ STOP_CHECK_SECONDS = 0.05
 T = TypeVar("T")
 
 
-def connect(address: str, stop: threading.Event | None = None) -> Client | None:
-    """A client of the Dask scheduler at ``address``, or None once ``stop`` is set (it ends
-    the attempt at once); :class:`ExecutorUnavailableError` (field ``dask_address``) saying
-    why not: nothing reachable there, or no Dask scheduler."""
-    identity = asyncio.run(_unless_stopped(_identity(address), stop))
+def connect(
+    address: str,
+    stop: threading.Event | None = None,
+    timeout: float = CONNECT_TIMEOUT_SECONDS,
+) -> Client | None:
+    """A client of the Dask scheduler at ``address``, connected within ``timeout`` seconds,
+    or None once ``stop`` is set (it ends the attempt at once);
+    :class:`ExecutorUnavailableError` (field ``dask_address``) saying why not: nothing
+    reachable there, or no Dask scheduler."""
+    identity = asyncio.run(_unless_stopped(_identity(address, timeout), stop))
     if stop is not None and stop.is_set():
         return None
     kind = identity.get("type") if isinstance(identity, dict) else None
@@ -47,7 +53,7 @@ def connect(address: str, stop: threading.Event | None = None) -> Client | None:
     from distributed import Client
 
     try:
-        return Client(address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False)
+        return Client(address, timeout=timeout, set_as_default=False)
     except Exception as error:  # the scheduler went away since it answered
         raise _unreachable(address, error) from None
 
@@ -65,8 +71,9 @@ async def _unless_stopped(work: Coroutine[Any, Any, T], stop: threading.Event | 
     return task.result()
 
 
-async def _identity(address: str) -> Any:
-    """What listens at ``address`` says it is (a Dask server's ``identity``)."""
+async def _identity(address: str, timeout: float) -> Any:
+    """What listens at ``address`` says it is (a Dask server's ``identity``), within
+    ``timeout`` seconds."""
     from distributed.comm.core import FatalCommClosedError
     from distributed.comm.core import connect as open_comm
     from distributed.core import send_recv
@@ -74,7 +81,7 @@ async def _identity(address: str) -> Any:
 
     async def ask() -> Any:
         arguments = Security().get_connection_args("client")
-        reach = CONNECT_TIMEOUT_SECONDS - ANSWER_TIMEOUT_SECONDS
+        reach = timeout * (1 - ANSWER_SHARE)
         comm = await open_comm(address, timeout=reach, **arguments)
         try:
             return await send_recv(comm, op="identity")  # any Dask server answers it
@@ -84,9 +91,12 @@ async def _identity(address: str) -> Any:
     try:
         # Dask gives up reaching the address before the deadline: a wait past it is the
         # answer's (Dask's handshake, then the identity)
-        return await asyncio.wait_for(ask(), CONNECT_TIMEOUT_SECONDS)
+        return await asyncio.wait_for(ask(), timeout)
     except asyncio.TimeoutError:
-        silent = "it accepted the connection but gave no Dask answer"
+        silent = (
+            f"it accepted the connection but gave no Dask answer within {timeout:g} s "
+            "(JobsSettings.dask_connect_timeout_seconds)"
+        )
         raise _not_a_scheduler(address, silent, None) from None
     except FatalCommClosedError as error:  # TLS refused
         raise _unreachable(address, error) from None

@@ -6,6 +6,7 @@ ends the scheduler at once."""
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import socket
 import subprocess
@@ -27,6 +28,9 @@ pytestmark = pytest.mark.slow
 
 #: The ``dask`` command of this environment.
 DASK = str(Path(sys.executable).parent / "dask")
+#: The connect timeout of the tests that wait it out (``JobsSettings.dask_connect_timeout_seconds``,
+#: 10 s by default): long enough for a local Dask scheduler to answer on a loaded machine.
+CONNECT_TIMEOUT = 2
 
 
 class DaskProcesses:
@@ -71,13 +75,15 @@ def test_the_scheduler_reconnects_when_the_dask_scheduler_restarts(
     workers: int,
 ) -> None:
     """Once Dask gave up reconnecting its client (the Dask scheduler away for longer than the
-    connect timeout), every tick failed with "'NoneType' object has no attribute 'ncores'"
-    (with --workers: a ClosedClientError traceback at each claim), for ever: queued runs
-    never ran. The scheduler now connects again, saying so in one line each."""
+    connect timeout, here :data:`CONNECT_TIMEOUT`), every tick failed with "'NoneType' object
+    has no attribute 'ncores'" (with --workers: a ClosedClientError traceback at each claim),
+    for ever: queued runs never ran. The scheduler now connects again, saying so in one line
+    each."""
     notebook_factory("mark.ipynb", [("code", "print('ran')", [])])
     nbtools_log, dask_log = logging.getLogger("nbtools"), logging.getLogger("distributed.client")
     with logged(nbtools_log) as said, logged(dask_log) as dask_said:
-        running = Running(dask_scheduler(dask_project, dask_processes, workers=workers))
+        settings = {"workers": workers, "dask_connect_timeout_seconds": CONNECT_TIMEOUT}
+        running = Running(dask_scheduler(dask_project, dask_processes, **settings))
         try:
             first = queue_run(dask_project, "mark.ipynb", {})
             assert wait_for(dask_project, first.id, lambda r: r.finished_at is not None).status == (
@@ -104,7 +110,7 @@ def test_the_scheduler_reconnects_when_the_dask_scheduler_restarts(
 
 #: Servers that are no Dask scheduler, run as ``python -c CODE PORT``, and what is said of
 #: them: a web application (as behind Dask's dashboard or Jupyter), which waits for an HTTP
-#: request that never comes; a peer answering ``400 Bad Request`` and closing (as nginx or an
+#: request that never comes (until the connect timeout, which it names); a peer answering ``400 Bad Request`` and closing (as nginx or an
 #: ingress does), whose answer Dask read as a frame of exabytes (a numpy MemoryError
 #: traceback, exit 1).
 PEERS = {
@@ -114,7 +120,8 @@ PEERS = {
         "    tornado.web.Application([]).listen(int(sys.argv[1]), '127.0.0.1')\n"
         "    await asyncio.Event().wait()\n"
         "asyncio.run(main())",
-        "it accepted the connection but gave no Dask answer.",
+        f"it accepted the connection but gave no Dask answer within {CONNECT_TIMEOUT} s "
+        "(JobsSettings.dask_connect_timeout_seconds).",
     ),
     "bad request": (
         "import socket, sys\n"
@@ -149,17 +156,21 @@ def listening(port: int) -> bool:
     return True
 
 
-def scheduler_on(project: Project, address: str) -> subprocess.Popen[str]:
-    """``nbtools scheduler`` with the dask executor at ``address``."""
+def scheduler_on(
+    project: Project, address: str, environ: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """``nbtools scheduler`` with the dask executor at ``address``, ``environ`` added to its
+    environment."""
     command = [sys.executable, "-m", "nbtools.cli.main", "--root", str(project.root)]
     command += ["scheduler", "--executor", "dask", "--dask-address", address]
-    return subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    env = {**os.environ, **(environ or {})}
+    return subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
 
 
-def refused(project: Project, address: str) -> str:
+def refused(project: Project, address: str, environ: dict[str, str] | None = None) -> str:
     """The error ``nbtools scheduler`` at ``address`` ends with, once it exited 2 (within a
     minute: it hung until the peer closed the connection)."""
-    process = scheduler_on(project, address)
+    process = scheduler_on(project, address, environ)
     try:
         _, said = process.communicate(timeout=60)
     finally:
@@ -174,7 +185,8 @@ def test_a_server_that_is_no_dask_scheduler_is_named_so(
     project: Project, peer: tuple[str, str]
 ) -> None:
     address, what = peer
-    said = refused(project, address)
+    timeout = {"NBTOOLS_JOBS_DASK_CONNECT_TIMEOUT_SECONDS": str(CONNECT_TIMEOUT)}
+    said = refused(project, address, timeout)
     assert said.startswith(f"Error: {address} is not a Dask scheduler: {what}"), said
     assert "Check the address and its port (JobsSettings.dask_address): a Dask scheduler " in said
     assert said.endswith(
