@@ -46,6 +46,11 @@ CHANNEL = "nbtools_runs_queued"
 SOCKET_DIR_SUFFIX = "-wake"
 #: Seconds between a PostgreSQL listener's checks of its stop flag and of its connection.
 LISTEN_CHECK_SECONDS = 1.0
+#: Seconds a PostgreSQL listener that lost its connection waits before its first attempt to
+#: connect again (a connection cut while the database runs is back at once); the wait doubles
+#: after each failed attempt, up to :data:`RECONNECT_MAX_SECONDS` (a database down for longer).
+RECONNECT_FIRST_SECONDS = 0.1
+RECONNECT_MAX_SECONDS = 5.0
 
 
 def announce(session: Session) -> None:
@@ -198,11 +203,12 @@ class Listener:
             log.warning("nbtools: psycopg 3 is missing: queued runs start at the next poll")
             return
         dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        failing = False
+        failing, pause = False, RECONNECT_FIRST_SECONDS
         while not self._stop.is_set():
             try:
                 with psycopg.connect(dsn, autocommit=True) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
+                    pause = RECONNECT_FIRST_SECONDS
                     if failing:
                         log.warning("nbtools: listening for queued runs again")
                         failing = False
@@ -213,9 +219,11 @@ class Listener:
             except psycopg.Error as error:
                 (log.debug if failing else log.warning)(
                     "nbtools: not listening for queued runs (%s): the poll finds them; "
-                    "reconnecting every %.0f s",
+                    "reconnecting in %g s (each wait twice the last, up to %g s)",
                     store_failure(error),
-                    LISTEN_CHECK_SECONDS * 5,
+                    pause,
+                    RECONNECT_MAX_SECONDS,
                 )
                 failing = True
-                self._stop.wait(LISTEN_CHECK_SECONDS * 5)
+                self._stop.wait(pause)
+                pause = min(pause * 2, RECONNECT_MAX_SECONDS)
