@@ -203,18 +203,19 @@ def _client(chosen: OpenLineageSettings) -> OpenLineageClient:
 
 
 class Emitter(threading.Thread):
-    """Sends queued events, one after the other, with the process's settings."""
+    """Sends queued events, one after the other, with the process's settings, until
+    :meth:`stop` (or the process's exit) ends it."""
 
     def __init__(self, chosen: OpenLineageSettings) -> None:
         super().__init__(name="nbtools-openlineage", daemon=True)
-        self.events: queue.Queue[RunEvent] = queue.Queue()
+        #: The events to send; None (queued by :meth:`stop`) ends the thread.
+        self.events: queue.Queue[RunEvent | None] = queue.Queue()
         self.client = _client(chosen)
         self.start()
-        atexit.register(self.flush, EXIT_GRACE_SECONDS)
+        atexit.register(self.stop, EXIT_GRACE_SECONDS)
 
     def run(self) -> None:
-        while True:
-            event = self.events.get()
+        while (event := self.events.get()) is not None:
             try:
                 self.client.emit(event)
             except Exception as error:  # a receiver's failure never reaches a run
@@ -224,14 +225,13 @@ class Emitter(threading.Thread):
                     event.run.runId,
                     without_login(str(error)),  # the receiver's URL, if it shows it
                 )
-            finally:
-                self.events.task_done()
 
-    def flush(self, timeout: float) -> None:
-        """Wait up to ``timeout`` seconds for the queued events to go out."""
-        done = threading.Thread(target=self.events.join, daemon=True)
-        done.start()
-        done.join(timeout)
+    def stop(self, timeout: float) -> None:
+        """End the thread once the events queued so far are sent, waiting up to ``timeout``
+        seconds for it (those still queued then go on being sent until it ends)."""
+        atexit.unregister(self.stop)
+        self.events.put(None)
+        self.join(timeout)
 
 
 _lock = threading.Lock()
@@ -241,17 +241,18 @@ _emitter: Emitter | None = None
 def emit(event: RunEvent) -> None:
     """Queue ``event`` for delivery (the emitting thread starts with the first event)."""
     global _emitter
-    with _lock:
+    with _lock:  # never queued to an emitter that :func:`shutdown` is stopping
         if _emitter is None:
             _emitter = Emitter(current())
-    _emitter.events.put(event)
+        _emitter.events.put(event)
 
 
 def shutdown(timeout: float = EXIT_GRACE_SECONDS) -> None:
-    """Wait up to ``timeout`` seconds for the events queued so far, then let the next event
-    start a new emitter with the settings of that moment (``current.cache_clear()`` first)."""
+    """Wait up to ``timeout`` seconds for the events queued so far to be sent and the
+    emitting thread to end, then let the next event start a new emitter with the settings
+    of that moment (``current.cache_clear()`` first)."""
     global _emitter
     with _lock:
         emitter, _emitter = _emitter, None
     if emitter is not None:
-        emitter.flush(timeout)
+        emitter.stop(timeout)
