@@ -228,6 +228,27 @@ def descriptors_left(pid: int, free: int) -> Iterator[None]:
             resource.prlimit(pid, resource.RLIMIT_NOFILE, before)
 
 
+def assert_replaced_after_one_failure(
+    project: Project, daemon: subprocess.Popen[bytes], said: str, why: str
+) -> None:
+    """What a daemon of two workers said (its log ``said``) and left once stopped, after a
+    worker that ended could not be replaced (because ``why``), then was: the failure in one
+    line, no traceback, the replacement, the stop (exit 0), no worker left."""
+    assert daemon.returncode == 0, said
+    assert "Traceback" not in said
+    assert [line for line in said.splitlines() if "cannot start" in line] == [
+        f"nbtools: cannot start a worker in place of one that ended: {why}. 1 of 2 workers "
+        "serve runs meanwhile; it is tried again every 1 s. Start fewer workers "
+        "(JobsSettings.workers) or raise the system limit it hit (ulimit)."
+    ], said
+    told = [line for line in said.splitlines() if line.startswith("nbtools")]  # not kernels'
+    assert told[-2:] == [
+        "nbtools: executor workers started again: 2 of 2",
+        "nbtools scheduler: stopped.",
+    ]
+    assert workers_of(project) == []
+
+
 def test_a_worker_that_cannot_be_replaced_is_said_once_and_the_other_runs_what_is_queued(
     project: Project, notebook_factory: NotebookFactory, tmp_path: Path, leftovers: None
 ) -> None:
@@ -255,17 +276,10 @@ def test_a_worker_that_cannot_be_replaced_is_said_once_and_the_other_runs_what_i
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=120)
     said = log.read_text()
-    assert daemon.returncode == 0, said
-    assert "Traceback" not in said
-    assert [line for line in said.splitlines() if "cannot start" in line] == [
-        "nbtools: cannot start a worker in place of one that ended: Too many open files. "
-        "1 of 2 workers serve runs meanwhile; it is tried again every 1 s. Start fewer workers "
-        "(JobsSettings.workers) or raise the system limit it hit (ulimit)."
-    ]
-    assert said.endswith(
+    assert_replaced_after_one_failure(project, daemon, said, "Too many open files")
+    assert said.endswith(  # no kernel speaks after them here
         "nbtools: executor workers started again: 2 of 2\nnbtools scheduler: stopped.\n"
     )
-    assert workers_of(project) == []
 
 
 def test_a_scheduler_short_of_a_worker_claims_only_runs_its_live_workers_can_start(
@@ -392,18 +406,5 @@ def test_a_worker_whose_thread_cannot_start_is_said_once_and_dispatching_goes_on
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=120)
-    said = log.read_text()
-    assert daemon.returncode == 0, said
-    assert "Traceback" not in said
-    assert [line for line in said.splitlines() if "cannot start" in line] == [
-        "nbtools: cannot start a worker in place of one that ended: no thread can be started "
-        "for it (can't start new thread). 1 of 2 workers serve runs meanwhile; it is tried "
-        "again every 1 s. Start fewer workers (JobsSettings.workers) or raise the system limit "
-        "it hit (ulimit)."
-    ], said
-    told = [line for line in said.splitlines() if line.startswith("nbtools")]  # not kernels'
-    assert told[-2:] == [
-        "nbtools: executor workers started again: 2 of 2",
-        "nbtools scheduler: stopped.",
-    ]
-    assert workers_of(project) == []
+    why = "no thread can be started for it (can't start new thread)"
+    assert_replaced_after_one_failure(project, daemon, log.read_text(), why)
