@@ -16,12 +16,36 @@ from tests.server.openapi_spec import error_validator
 
 
 @pytest.fixture
-def jp_server_config() -> dict[str, Any]:
-    return server_config({})
+def jp_server_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The server with the extension enabled, its scheduler's ``JobsSettings`` given by the
+    module's ``scheduler`` mark (``pytestmark = pytest.mark.scheduler(ONE_WORKER)``; None: no
+    scheduler), else the defaults. A module needing more (an identity provider, an authorizer)
+    overrides this fixture with :func:`server_config`."""
+    mark = request.node.get_closest_marker("scheduler")
+    return server_config({} if mark is None else mark.args[0])
 
 
-#: A scheduler of one local worker polling five times a second: runs start soon after a test
-#: queues them.
+#: A notebook with a parameters cell (``city``, ``days``, ``growth``, ``fast``) that prints.
+FORECAST = make_notebook(
+    [
+        ("code", "city = 'Lisbon'  # where\ndays = 7\ngrowth = 0.5\nfast = True", ["parameters"]),
+        ("code", "print(city, days * growth)", []),
+    ]
+)
+FAILING = make_notebook([("code", "x = 1", []), ("code", "1 / 0", [])])
+SYNTAX_ERROR = make_notebook([("code", "x = 1", []), ("code", "x = (1 +", [])])
+
+
+@pytest.fixture
+def notebooks(jp_root_dir: Path) -> Path:
+    """The server's root holding ``forecast.ipynb`` (:data:`FORECAST`), ``failing.ipynb``
+    (a ZeroDivisionError) and ``syntax.ipynb`` (a SyntaxError), for jobs and runs."""
+    (jp_root_dir / "forecast.ipynb").write_text(json.dumps(FORECAST))
+    (jp_root_dir / "failing.ipynb").write_text(json.dumps(FAILING))
+    (jp_root_dir / "syntax.ipynb").write_text(json.dumps(SYNTAX_ERROR))
+    return jp_root_dir
+
+
 #: Every route reading a path (a body field or a query argument): its method, its target below
 #: ``nbtools/api/`` and the field naming the path.
 PATH_ROUTES: list[tuple[str, str, str]] = [
@@ -40,6 +64,8 @@ PATH_ROUTES: list[tuple[str, str, str]] = [
     ("POST", "env/recreate", "path"),
     ("POST", "services", "package_dir"),
 ]
+#: A scheduler of one local worker polling five times a second: runs start soon after a test
+#: queues them.
 ONE_WORKER = {"workers": 1, "poll_seconds": 0.2}
 
 

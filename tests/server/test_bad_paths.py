@@ -9,13 +9,11 @@ from typing import Any
 
 import pytest
 
-from tests.server.conftest import PATH_ROUTES, server_config
+from tests.server.conftest import PATH_ROUTES
 from tests.server.test_bad_input import send
 
-
-@pytest.fixture
-def jp_server_config() -> dict[str, Any]:
-    return server_config()
+#: No scheduler: the jobs and runs stay as the test leaves them, no kernel starts.
+pytestmark = pytest.mark.scheduler(None)
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,9 @@ from tornado.httpclient import HTTPClientError
 from nbtools.data.catalog import add_dataset, dataset_spec
 from nbtools.project import Project
 from tests.conftest import make_notebook
-from tests.server.conftest import ONE_WORKER, server_config
+from tests.server.conftest import ONE_WORKER
 
-
-@pytest.fixture
-def jp_server_config() -> dict[str, Any]:
-    return server_config(ONE_WORKER)
+pytestmark = pytest.mark.scheduler(ONE_WORKER)
 
 
 @pytest.fixture

@@ -17,12 +17,9 @@ from nbtools.jobs.schedules import due_times, previous_times
 from nbtools.jobs.tables import Job
 from nbtools.project import Project
 from nbtools.store.base import utcnow
-from tests.server.conftest import server_config
 
-
-@pytest.fixture
-def jp_server_config() -> dict[str, Any]:
-    return server_config()
+#: No scheduler: the jobs and runs stay as the test leaves them, no kernel starts.
+pytestmark = pytest.mark.scheduler(None)
 
 
 async def call(jp_fetch: Any, method: str, *path: str, body: Any = None, **params: str) -> Any:

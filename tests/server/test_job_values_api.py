@@ -12,19 +12,10 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from tests.conftest import make_notebook
-from tests.server.conftest import ONE_WORKER, server_config
-from tests.server.test_jobs_api import FORECAST, call, refused
+from tests.server.conftest import ONE_WORKER
+from tests.server.test_jobs_api import call, refused
 
-
-@pytest.fixture
-def jp_server_config() -> dict[str, Any]:
-    return server_config(ONE_WORKER)
-
-
-@pytest.fixture
-def notebooks(jp_root_dir: Path) -> Path:
-    (jp_root_dir / "forecast.ipynb").write_text(json.dumps(FORECAST))
-    return jp_root_dir
+pytestmark = pytest.mark.scheduler(ONE_WORKER)
 
 
 @pytest.mark.parametrize(

@@ -13,29 +13,9 @@ from tornado.httpclient import HTTPClientError
 from nbtools.jobs.submit import queue_run
 from nbtools.project import Project
 from tests.conftest import make_notebook
-from tests.server.conftest import ONE_WORKER, server_config
+from tests.server.conftest import ONE_WORKER
 
-FORECAST = make_notebook(
-    [
-        ("code", "city = 'Lisbon'  # where\ndays = 7\ngrowth = 0.5\nfast = True", ["parameters"]),
-        ("code", "print(city, days * growth)", []),
-    ]
-)
-FAILING = make_notebook([("code", "x = 1", []), ("code", "1 / 0", [])])
-SYNTAX_ERROR = make_notebook([("code", "x = 1", []), ("code", "x = (1 +", [])])
-
-
-@pytest.fixture
-def jp_server_config() -> dict[str, Any]:
-    return server_config(ONE_WORKER)
-
-
-@pytest.fixture
-def notebooks(jp_root_dir: Path) -> Path:
-    (jp_root_dir / "forecast.ipynb").write_text(json.dumps(FORECAST))
-    (jp_root_dir / "failing.ipynb").write_text(json.dumps(FAILING))
-    (jp_root_dir / "syntax.ipynb").write_text(json.dumps(SYNTAX_ERROR))
-    return jp_root_dir
+pytestmark = pytest.mark.scheduler(ONE_WORKER)
 
 
 async def call(jp_fetch: Any, method: str, *path: str, body: Any = None, **params: str) -> Any:

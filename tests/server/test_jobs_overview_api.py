@@ -11,14 +11,10 @@ from tornado.httpclient import HTTPClientError
 
 from nbtools import jobs
 from nbtools.project import Project
-from tests.server.conftest import server_config
 from tests.server.openapi_spec import reply_validator
 
-
-@pytest.fixture
-def jp_server_config() -> dict[str, Any]:
-    # No scheduler: the jobs stay as created, no kernels start.
-    return server_config()
+#: No scheduler: the jobs stay as created, no kernels start.
+pytestmark = pytest.mark.scheduler(None)
 
 
 async def overview(jp_fetch: Any, **params: str) -> dict[str, Any]:

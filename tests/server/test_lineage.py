@@ -13,13 +13,10 @@ from nbtools.jobs.runs import new_run
 from nbtools.jobs.tables import CANCELLED
 from nbtools.project import Project
 from tests.conftest import make_notebook
-from tests.server.conftest import ONE_WORKER, server_config
+from tests.server.conftest import ONE_WORKER
 from tests.server.test_jobs_api import call, finished, refused
 
-
-@pytest.fixture
-def jp_server_config() -> dict[str, Any]:
-    return server_config(ONE_WORKER)
+pytestmark = pytest.mark.scheduler(ONE_WORKER)
 
 
 def write(root: Path, body: str) -> None:

@@ -15,7 +15,6 @@ import pytest
 from nbtools import envsnap
 from nbtools.project import Project
 from tests.conftest import make_notebook
-from tests.server.conftest import server_config
 from tests.server.test_bad_input import BODY_ROUTES, TAKEN, send, send_raw, url
 
 #: A notebook with a text parameter, and one whose second cell holds a lone surrogate.
@@ -23,9 +22,8 @@ PARAMETERS = make_notebook([("code", "s = 'a'", ["parameters"]), ("code", "print
 DAMAGED = make_notebook([("code", "s = 'a'", ["parameters"]), ("code", "x = '\ud800'", [])])
 
 
-@pytest.fixture
-def jp_server_config() -> dict[str, Any]:
-    return server_config()
+#: No scheduler: the jobs and runs stay as the test leaves them, no kernel starts.
+pytestmark = pytest.mark.scheduler(None)
 
 
 @pytest.fixture(autouse=True)

@@ -17,14 +17,10 @@ from nbtools.jobs.tables import Job
 from nbtools.jobs.views import NO_TIME_LEFT
 from nbtools.jobs.zones import job_zone
 from nbtools.project import Project
-from tests.server.conftest import server_config
 from tests.server.openapi_spec import reply_validator
 
-
-@pytest.fixture
-def jp_server_config() -> dict[str, Any]:
-    # No scheduler: the jobs stay as the store holds them, no kernels start.
-    return server_config()
+#: No scheduler: the jobs stay as the store holds them, no kernels start.
+pytestmark = pytest.mark.scheduler(None)
 
 
 def stored(project: Project, name: str, **values: Any) -> int:

@@ -11,15 +11,11 @@ import pytest
 from nbtools import versioning
 from nbtools.project import Project
 from tests.conftest import make_notebook
-from tests.server.conftest import server_config
 from tests.server.openapi_spec import reply_validator
 from tests.unit.metrics.conftest import store_metrics
 
-
-@pytest.fixture
-def jp_server_config() -> dict[str, Any]:
-    # No scheduler: queued runs stay queued, so run models are checked without kernels.
-    return server_config()
+#: No scheduler: queued runs stay queued, so run models are checked without kernels.
+pytestmark = pytest.mark.scheduler(None)
 
 
 @pytest.fixture

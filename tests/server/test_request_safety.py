@@ -15,16 +15,14 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_nbtools.handlers.base import NbtoolsHandler
 from tests.conftest import LogLines, logged, make_notebook
-from tests.server.conftest import ONE_WORKER, PATH_ROUTES, server_config
+from tests.server.conftest import ONE_WORKER, PATH_ROUTES
 from tests.server.test_jobs_api import call, finished
 
 NOTEBOOK = make_notebook([("code", "days = 7", ["parameters"]), ("code", "print(days)", [])])
 HIDDEN = (".ssh/keys.ipynb", ".~x.ipynb", ".local/share/nb.ipynb")
 
 
-@pytest.fixture
-def jp_server_config() -> dict[str, Any]:
-    return server_config(ONE_WORKER)
+pytestmark = pytest.mark.scheduler(ONE_WORKER)
 
 
 @pytest.fixture

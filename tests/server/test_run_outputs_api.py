@@ -14,13 +14,10 @@ from nbtools.data.usage import purge_outputs
 from nbtools.jobs.run_files import run_dir
 from nbtools.project import Project
 from tests.purge_support import add_run, customers_project, nbtools
-from tests.server.conftest import server_config
 from tests.server.openapi_spec import reply_validator
 
-
-@pytest.fixture
-def jp_server_config() -> dict[str, Any]:
-    return server_config()
+#: No scheduler: the jobs and runs stay as the test leaves them, no kernel starts.
+pytestmark = pytest.mark.scheduler(None)
 
 
 @pytest.fixture

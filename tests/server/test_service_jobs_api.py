@@ -10,12 +10,9 @@ from tornado.httpclient import HTTPClientError
 
 from nbtools.project import Project
 from nbtools.serve.recorder import ServiceRecorder
-from tests.server.conftest import server_config
 
-
-@pytest.fixture
-def jp_server_config() -> dict[str, Any]:
-    return server_config()
+#: No scheduler: the jobs and runs stay as the test leaves them, no kernel starts.
+pytestmark = pytest.mark.scheduler(None)
 
 
 async def call(jp_fetch: Any, method: str, *path: str, body: Any = None, **params: str) -> Any:
