@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing
 import subprocess
 import sys
@@ -27,14 +28,16 @@ from nbtools.jobs.tables import SUCCEEDED, Run
 from nbtools.project import Project
 from nbtools.store.base import utcnow
 from tests.clock import Clock
-from tests.conftest import NotebookFactory, make_notebook
+from tests.conftest import NotebookFactory, logged, make_notebook
 from tests.integration.jobs.conftest import (
     ONCE_SLOW,
+    WAITS_FOR_GO,
     DoneLog,
     kill_tree,
     request,
     scheduler_of,
     wait_for,
+    wait_until,
 )
 
 pytestmark = pytest.mark.slow
@@ -212,24 +215,27 @@ def own_postgres() -> Iterator[Any]:
 def test_the_scheduler_loop_survives_a_database_restart(
     tmp_path: Path, own_postgres: Any, notebook_factory: NotebookFactory
 ) -> None:
+    """The run in flight spans the outage: it ends (a ``go`` file) once the database is back
+    and a run is queued after it."""
     project = Project(tmp_path, db_url=own_postgres.create_database("restart"))
-    notebook_factory(
-        "nap.ipynb", [("code", "n = 0", ["parameters"]), ("code", "import time\ntime.sleep(n)", [])]
-    )
+    notebook_factory("quick.ipynb", [("code", "n = 0", [])])
+    notebook_factory("held.ipynb", [("code", WAITS_FOR_GO, [])])
     executor = LocalExecutor(1, cwd=tmp_path)
     scheduler = Scheduler(project, executor, poll_seconds=0.2)
     stop = threading.Event()
     loop = threading.Thread(target=scheduler.run_forever, args=(stop,))
     loop.start()
     try:
-        before = queue_run(project, "nap.ipynb", {"n": 0})
+        before = queue_run(project, "quick.ipynb", {})
         assert wait_for(project, before.id, lambda r: r.finished_at is not None).status == SUCCEEDED
-        spanning = queue_run(project, "nap.ipynb", {"n": 5})
-        wait_for(project, spanning.id, lambda r: r.current_cell == 1)
-        own_postgres.shutdown()  # the database goes away mid-run, for longer than a tick
-        stop.wait(2.5)
+        spanning = queue_run(project, "held.ipynb", {})
+        wait_until((tmp_path / "started").exists, "the run to start")
+        with logged(logging.getLogger("nbtools")) as said:
+            own_postgres.shutdown()  # the database goes away mid-run, for longer than a tick
+            wait_until(lambda: any("tick failed" in line for line in said.lines), "a failed tick")
         own_postgres.start()
-        after = queue_run(project, "nap.ipynb", {"n": 0})
+        after = queue_run(project, "quick.ipynb", {})
+        (tmp_path / "go").touch()
         assert wait_for(project, after.id, lambda r: r.finished_at is not None).status == SUCCEEDED
         done = wait_for(project, spanning.id, lambda r: r.finished_at is not None)
         assert (done.status, done.attempt) == (SUCCEEDED, 1)
