@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import URL, event, text
 
+from nbtools.durations import doubling_wait
 from nbtools.store.database import store_failure
 
 if TYPE_CHECKING:
@@ -203,27 +204,26 @@ class Listener:
             log.warning("nbtools: psycopg 3 is missing: queued runs start at the next poll")
             return
         dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        failing, pause = False, RECONNECT_FIRST_SECONDS
+        failures = 0  # in a row
         while not self._stop.is_set():
             try:
                 with psycopg.connect(dsn, autocommit=True) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
-                    pause = RECONNECT_FIRST_SECONDS
-                    if failing:
+                    if failures:
                         log.warning("nbtools: listening for queued runs again")
-                        failing = False
+                        failures = 0
                     self.wake()  # runs queued while not listening
                     while not self._stop.is_set():
                         for _ in connection.notifies(timeout=LISTEN_CHECK_SECONDS, stop_after=1):
                             self.wake()
             except psycopg.Error as error:
-                (log.debug if failing else log.warning)(
+                failures += 1
+                pause = doubling_wait(RECONNECT_FIRST_SECONDS, failures, RECONNECT_MAX_SECONDS)
+                (log.debug if failures > 1 else log.warning)(
                     "nbtools: not listening for queued runs (%s): the poll finds them; "
                     "reconnecting in %g s (each wait twice the last, up to %g s)",
                     store_failure(error),
                     pause,
                     RECONNECT_MAX_SECONDS,
                 )
-                failing = True
                 self._stop.wait(pause)
-                pause = min(pause * 2, RECONNECT_MAX_SECONDS)
