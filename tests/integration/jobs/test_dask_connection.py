@@ -33,9 +33,18 @@ DASK = str(Path(sys.executable).parent / "dask")
 CONNECT_TIMEOUT = 2
 
 
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
 class DaskProcesses:
     """``dask scheduler`` and one ``dask worker`` (one thread, no nanny) on a fixed port, so
-    that they can be stopped and started again at the same address."""
+    that they can be stopped and started again at the same address; started once the
+    scheduler listens (the worker joins it meanwhile)."""
 
     def __init__(self) -> None:
         self.port, self.worker_port = free_port(), free_port()
@@ -52,6 +61,7 @@ class DaskProcesses:
             subprocess.Popen([*scheduler, "--no-dashboard"], **quiet),  # type: ignore[call-overload]
             subprocess.Popen([*worker, "--no-dashboard"], **quiet),  # type: ignore[call-overload]
         ]
+        wait_until(lambda: listening(self.port), "the Dask scheduler to listen")
 
     def kill(self) -> None:
         for process in self.processes:
@@ -146,14 +156,6 @@ def peer(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
     yield f"tcp://127.0.0.1:{port}", said
     kill_tree(server.pid)
     server.wait()
-
-
-def listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    except OSError:
-        return False
-    return True
 
 
 def scheduler_on(
