@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from nbtools.cli.app import cli
+from nbtools.jobs.config import MIN_LEASE_SECONDS
 from nbtools.jobs.runs import get_run
 from nbtools.kernels import ARTIFACTS_PREFIX, KERNEL_FILES_PREFIX, sweep_leftovers
 from nbtools.project import Project
@@ -27,7 +28,8 @@ from tests.integration.jobs.conftest import gone, processes_with, spawner, wait_
 pytestmark = pytest.mark.slow
 
 NBTOOLS = str(Path(sys.executable).parent / "nbtools")
-#: A run's lease for the tests that wait for it to expire (the default is 30 s).
+#: A run's lease for the tests that wait for it to expire (the default is 30 s), long enough
+#: for a request to come before it does on a loaded machine.
 SHORT_LEASE = 8
 
 
@@ -37,7 +39,7 @@ def nbtools_json(root: Path, *args: str) -> Any:
     return json.loads(result.stdout)
 
 
-def start_run(root: Path, lease: int | None = None) -> subprocess.Popen[bytes]:
+def start_run(root: Path, lease: float | None = None) -> subprocess.Popen[bytes]:
     """``nbtools run nb.ipynb --json`` in its own process (its run's lease ``lease`` seconds,
     else the default); returns once its notebook runs.
 
@@ -183,8 +185,9 @@ def test_runs_cancel_wait_returns_once_the_run_has_ended(
 def test_a_killed_cli_run_is_ended_by_the_next_reader_once_its_lease_expires(
     tmp_path: Path, notebook_factory: NotebookFactory
 ) -> None:
+    """Nothing happens before the lease expires (the shortest, no reader comes meanwhile)."""
     notebook_factory("nb.ipynb", [("code", spawner("unused", then="time.sleep(300)"), [])])
-    process = start_run(tmp_path, lease=SHORT_LEASE)
+    process = start_run(tmp_path, lease=MIN_LEASE_SECONDS)
     process.kill()  # SIGKILL: nothing of nbtools runs any more
     process.wait()
     project = Project(tmp_path)
@@ -194,7 +197,7 @@ def test_a_killed_cli_run_is_ended_by_the_next_reader_once_its_lease_expires(
     assert run.status == "running"
     assert run.lease_expires_at is not None
     assert run.heartbeat_at is not None
-    assert run.lease_expires_at - run.heartbeat_at == timedelta(seconds=SHORT_LEASE)
+    assert run.lease_expires_at - run.heartbeat_at == timedelta(seconds=MIN_LEASE_SECONDS)
     # No scheduler: `runs list` itself ends the run whose lease ran out.
     wait_until(
         lambda: nbtools_json(tmp_path, "runs", "list")[0]["status"] != "running",
