@@ -72,6 +72,17 @@ def workers_of(project: Project) -> list[int]:
     return processes_with(f"--cwd\0{project.root}\0")
 
 
+def _kernels_started(workers: list[int]) -> int:
+    """How many of ``workers`` have started a kernel (a process of theirs reading a connection
+    file, ``… -f …/kernel.json``)."""
+    started = 0
+    for pid in workers:
+        with contextlib.suppress(psutil.Error):
+            children = psutil.Process(pid).children(recursive=True)
+            started += any("kernel.json" in " ".join(child.cmdline()) for child in children)
+    return started
+
+
 @pytest.fixture
 def leftovers(project: Project) -> Iterator[None]:
     """Kills the workers a failing test left behind (after asserting none was)."""
@@ -395,7 +406,7 @@ def test_a_worker_whose_thread_cannot_start_is_said_once_and_dispatching_goes_on
     try:
         # the kernels are the workers' own: as nobody, the zygote finds no interpreter it may
         # run (os.access: the real user), but each worker has its link to it all the same
-        wait_until(lambda: log.read_text().count("--existing") == 2, "both workers' kernels")
+        wait_until(lambda: _kernels_started(workers_of(project)) == 2, "both workers' kernels")
         os.kill(workers_of(project)[0], signal.SIGKILL)
         wait_until(lambda: "cannot start a worker" in log.read_text(), "the failure")
         run = queue_run(project, "quick.ipynb", {})
