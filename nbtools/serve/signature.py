@@ -116,20 +116,20 @@ def json_strict(annotation: Any) -> Any:
     only from a JSON value of that type, wherever it stands in lists, dicts, tuples, sets,
     unions and ``Annotated``: no ``true`` or ``"3"`` for a number, no ``1`` or ``"true"`` for
     a bool, no ``2.5`` (nor ``3.0``) for an int, no number for a str. An int is taken for a
-    float, as JSON has one kind of number. A ``Literal`` of numbers or bools takes a value of
-    its own kind only (pydantic takes ``true`` for ``Literal[1]``). Other types (a pydantic
-    model, a datetime) are read as pydantic reads them, except that a pydantic model refuses
-    an object with a key holding a lone surrogate, as pydantic refuses it for a dataclass
-    (a model that ignores unknown fields dropped such a key without a word)."""
+    float, as JSON has one kind of number. A ``Literal`` of numbers or bools takes a value as
+    its member's type would (pydantic takes ``true`` for ``Literal[1]``, ``2.0`` for
+    ``Literal[1, 2]``). Other types (a pydantic model, a datetime) are read as pydantic reads
+    them, except that a pydantic model refuses an object with a key holding a lone
+    surrogate, as pydantic refuses it for a dataclass (a model that ignores unknown fields
+    dropped such a key without a word)."""
     if any(annotation is scalar for scalar in _SCALARS):
         return Annotated[annotation, Strict()]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return Annotated[annotation, BeforeValidator(_encodable_names)]
     origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
     if origin is Literal:
-        kinds = {_json_kind(value) for value in arguments}
-        if kinds & {bool, float}:
-            return Annotated[annotation, BeforeValidator(functools.partial(_of_kind, kinds))]
+        if {_json_kind(value) for value in arguments} & {bool, int, float}:
+            return Annotated[annotation, BeforeValidator(functools.partial(_of_kind, arguments))]
         return annotation
     if origin is Annotated:
         annotated = (json_strict(arguments[0]), *annotation.__metadata__)
@@ -151,11 +151,27 @@ def _encodable_names(value: object) -> object:
 
 
 def _json_kind(value: object) -> type:
-    """The JSON type of a Python value as JSON reads it: ``float`` for any number."""
-    if isinstance(value, bool):
-        return bool
-    return float if isinstance(value, (int, float)) else type(value)
+    """The JSON type of a Python value as the body reader gives it: ``int`` for a number
+    written without a fraction or an exponent, ``float`` for one written with them."""
+    return bool if isinstance(value, bool) else type(value)
 
 
-def _of_kind(kinds: set[type], value: object) -> object:
-    return value if _json_kind(value) in kinds else _NO_MATCH
+#: The JSON types a ``Literal`` member of each kind takes a value of, as its type would.
+_TAKEN_BY = {bool: (bool,), int: (int,), float: (int, float)}
+
+
+def _of_kind(members: tuple[object, ...], value: object) -> object:
+    """``value`` if a member of ``members`` (a ``Literal``'s) takes it as the member's type
+    would (:func:`json_strict`): a bool member only a bool, an int member only an integer
+    (not ``2.0`` or ``1e0``, as an ``int`` takes neither), a float member any number equal
+    to it; a value of another JSON type if a member is of its type (pydantic compares it);
+    :data:`_NO_MATCH` otherwise."""
+    kind = _json_kind(value)
+    for member in members:
+        taken = _TAKEN_BY.get(_json_kind(member))
+        if taken is None:
+            if kind is _json_kind(member):
+                return value
+        elif kind in taken and member == value:
+            return value
+    return _NO_MATCH

@@ -70,6 +70,7 @@ def client(
         ({"flag": "true"}, "flag", "Input should be a valid boolean, not a string"),
         ({"version": True}, "version", "Input should be 1 or 2"),
         ({"version": "1"}, "version", "Input should be 1 or 2"),
+        ({"version": 2.0}, "version", "Input should be 1 or 2"),
         ({"tags": [1.5, True]}, "tags.1", "Input should be a valid number, not true"),
         ({"tags": "1.5"}, "tags", "Input should be a valid list, not a string"),
         ({"weights": {"a": "1"}}, "weights.a", "Input should be a valid integer, not a string"),

@@ -101,7 +101,9 @@ class Point(BaseModel):
         (dict[str, list[int]], [{"a": [1]}], [{"a": [1.0]}, {"a": [False]}]),
         (tuple[int, ...], [[1, 2]], [[1, "2"]]),
         (Annotated[int, Field(ge=0)], [0], [-1, True, "1"]),
-        (Literal[1, 2], [1, 2], [True, "1"]),
+        (Literal[1, 2], [1, 2], [True, "1", 2.0, 1e0]),  # as an int: no 2.0, no 1e0
+        (Literal[1.5, 2], [1.5, 2], [2.0]),
+        (Literal[2.0, "a"], [2, 2.0, "a"], [True, "2"]),  # as a float: an integer too
         (Literal[True, "yes"], [True, "yes"], [1]),
         (Literal[0, "a"], [0, "a"], [False]),
         (Literal["a", "b"], ["a"], ["c"]),
