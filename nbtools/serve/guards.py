@@ -183,6 +183,9 @@ def _over(length: bytes, limit: int) -> bool:
 
 
 def _has_key(headers: dict[bytes, bytes], key: str) -> bool:
+    """Whether the request presents ``key``: its ``X-API-Key`` when it sends one (a wrong
+    one refuses it whatever else it sends; its ``Authorization`` is then not read, and may
+    be a proxy's), else its ``Authorization: Bearer`` token."""
     expected = key.encode()
     given = headers.get(b"x-api-key")
     if given is None:

@@ -1,4 +1,5 @@
-"""The service's guard as an ASGI application: the body limit read from Content-Length."""
+"""The service's guard as an ASGI application: the body limit read from Content-Length, the
+API key read from the headers."""
 
 from __future__ import annotations
 
@@ -20,9 +21,13 @@ async def _inner(scope: Any, receive: Any, send: Any) -> None:
 
 
 def _status(content_length: bytes) -> tuple[int, dict[str, Any]]:
+    return _answer([(b"content-length", content_length)])
+
+
+def _answer(headers: list[tuple[bytes, bytes]], key: str = "") -> tuple[int, dict[str, Any]]:
     guard = Guard(
         _inner,
-        api_key=lambda: "",
+        api_key=lambda: key,
         max_body_bytes=LIMIT,
         served=lambda: frozenset({"/score"}),
         known=lambda: frozenset({"/score"}),
@@ -34,7 +39,7 @@ def _status(content_length: bytes) -> tuple[int, dict[str, Any]]:
         "type": "http",
         "method": "POST",
         "path": "/score",
-        "headers": [(b"content-length", content_length)],
+        "headers": headers,
     }
     sent: list[dict[str, Any]] = []
 
@@ -65,3 +70,24 @@ def test_a_declared_length_over_the_limit_is_413_however_long(length: bytes, sta
     if status == 413:
         assert body["error"] == "payload-too-large"
         assert body["details"] == {"limit": LIMIT}
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ([(b"x-api-key", b"k3y")], 200),
+        ([(b"authorization", b"Bearer k3y")], 200),
+        ([(b"authorization", b"bearer k3y")], 200),
+        # a wrong X-API-Key is refused whatever else the request presents
+        ([(b"x-api-key", b"wrong"), (b"authorization", b"Bearer k3y")], 401),
+        # with X-API-Key, Authorization is not read: it may be another service's (a proxy's)
+        ([(b"x-api-key", b"k3y"), (b"authorization", b"Bearer proxy-token")], 200),
+        ([(b"x-api-key", b"k3y"), (b"authorization", b"Basic dTpw")], 200),
+        ([(b"authorization", b"Basic k3y")], 401),
+        ([], 401),
+    ],
+)
+def test_the_key_is_x_api_key_when_sent_else_the_bearer_token(
+    headers: list[tuple[bytes, bytes]], status: int
+) -> None:
+    assert _answer(headers, key="k3y")[0] == status
