@@ -106,6 +106,8 @@ class Service:
         self.served_paths: frozenset[str] = frozenset()
         self.known_paths: frozenset[str] = frozenset(BUILTIN_PATHS)
         self.recorder: ServiceRecorder | None = None
+        #: When it started serving (epoch seconds): its first minute's run starts there.
+        self.since = time.time()
         self.uses_log = UsesLog()
 
     # -- start-up ---------------------------------------------------------------------------
@@ -131,6 +133,7 @@ class Service:
         self.known_paths = frozenset(BUILTIN_PATHS) | self.served_paths
         if self.settings.record_to:
             self.recorder = self._open_recorder()
+        self.since = time.time()
 
     async def refresh_info(self) -> None:
         """While the package's lineage is pending (recorded in the background after the
@@ -297,13 +300,16 @@ class Service:
             await self.flush(before=int(time.time() // 60))
 
     async def flush(self, before: int | None = None) -> None:
-        """Write the minutes before epoch minute ``before`` (all when None) to the store."""
+        """Write the minutes before epoch minute ``before`` (all when None: at shutdown, the
+        minute in progress covered up to now) to the store."""
         minutes = self.aggregates.take(before)
         if not minutes or self.recorder is None:
             return
+        until = time.time() if before is None else None
+        write = functools.partial(self.recorder.write, minutes, since=self.since, until=until)
         await self.refresh_info()
         try:
-            await anyio.to_thread.run_sync(self.recorder.write, minutes)
+            await anyio.to_thread.run_sync(write)
         except Exception:
             log.exception("cannot write %d minute(s) of traffic to the store", len(minutes))
 

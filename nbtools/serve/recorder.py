@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -100,15 +100,20 @@ class ServiceRecorder:
             )
             self._named = path
 
-    def write(self, minutes: Mapping[int, Minute]) -> None:
+    def write(
+        self, minutes: Mapping[int, Minute], *, since: float = 0.0, until: float | None = None
+    ) -> None:
         """Add each minute to the service's run of that minute (made by the first worker to
         write it) as this worker's share; store the sum of all shares as the run's metrics
-        and evaluate the job's rules."""
+        and evaluate the job's rules. The run covers the part of its minute the service
+        served (:func:`covered`): from ``since`` (epoch seconds: when this worker started)
+        to ``until`` (when it stopped: the minute in progress written at shutdown), as far
+        as each is inside the minute; each worker's share widens it to cover its own."""
         for epoch_minute, minute in minutes.items():
-            start = datetime.fromtimestamp(epoch_minute * 60, tz=timezone.utc)
+            start = _moment(epoch_minute * 60.0)
             with self.store.session(write=True) as session:
                 self._name_the_notebook(session)
-                run = self._minute_run(session, start)
+                run = self._minute_run(session, start, covered(epoch_minute, since, until))
                 share = session.scalars(
                     select(ServiceMinuteShare).where(
                         ServiceMinuteShare.run_id == run.id,
@@ -140,9 +145,13 @@ class ServiceRecorder:
                 uses = (parse_use(use) for use in total.uses)
                 save_uses(session, run.id, [use for use in uses if use is not None])
 
-    def _minute_run(self, session: Session, start: datetime) -> Run:
+    def _minute_run(
+        self, session: Session, start: datetime, span: tuple[datetime, datetime]
+    ) -> Run:
         """The run of the minute starting at ``start``, made if no worker made it yet, and
-        locked (on PostgreSQL) so that the workers' shares add up one after the other."""
+        locked (on PostgreSQL) so that the workers' shares add up one after the other; its
+        start and end widened to cover ``span``."""
+        first, last = span
         run = Run(
             job_id=self.job_id,
             scheduled_for=start,
@@ -154,17 +163,35 @@ class ServiceRecorder:
             cancel_requested=False,
             created_by="nbtools serve",
             created_at=start,
-            started_at=start,
-            finished_at=start + timedelta(minutes=1),
+            started_at=first,
+            finished_at=last,
             notebook_version_id=self.info.get("notebook_version_id"),
             env_snapshot_id=self.info.get("environment_id"),
         )
         add_once(session, run)  # another worker may have made it: then it is read below
-        return session.scalars(
+        run = session.scalars(
             select(Run)
             .where(Run.job_id == self.job_id, Run.scheduled_for == start)
             .with_for_update()
         ).one()
+        run.started_at = min(run.started_at or first, first)
+        run.finished_at = max(run.finished_at or last, last)
+        return run
 
     def close(self) -> None:
         self.store.close()
+
+
+def covered(epoch_minute: int, since: float, until: float | None) -> tuple[datetime, datetime]:
+    """The part of the minute ``epoch_minute`` from ``since`` to ``until`` (epoch seconds;
+    None: the minute's end), as the start and end of its run: the whole minute for one the
+    service served throughout, where the minute written at shutdown after 5 s of traffic
+    was stored as a run of 60 s."""
+    begin, end = epoch_minute * 60.0, (epoch_minute + 1) * 60.0
+    first = min(max(begin, since), end)
+    last = max(min(end, end if until is None else until), first)
+    return _moment(first), _moment(last)
+
+
+def _moment(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)

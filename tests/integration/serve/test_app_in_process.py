@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +185,24 @@ def test_a_lineage_still_pending_at_start_up_is_shown_and_recorded_once_filled_i
     with project.store.session() as session:
         runs = list(session.scalars(select(Run).where(Run.trigger == "service")))
     assert [run.notebook_version_id for run in runs] == [version.id]
+
+
+def test_the_minute_written_at_shutdown_covers_the_time_served_not_a_whole_minute(
+    scorer_package: Path, monkeypatch: pytest.MonkeyPatch, project: Project
+) -> None:
+    monkeypatch.syspath_prepend(str(scorer_package / "src"))
+    monkeypatch.delitem(sys.modules, "scorer", raising=False)
+    settings = ServeSettings(record_to=project.db_url)
+    before = datetime.now(timezone.utc)
+    with TestClient(create_app("scorer", {"predict": "scorer.core:predict"}, settings)) as client:
+        assert client.post("/predict", json={"x": 1}).status_code == 200
+    after = datetime.now(timezone.utc)
+    with project.store.session() as session:
+        (run,) = session.scalars(select(Run).where(Run.trigger == "service"))
+    assert run.started_at is not None and run.finished_at is not None
+    assert (
+        before <= run.started_at <= run.finished_at <= after
+    )  # it was 60 s from the minute's start
 
 
 def documented_reply(document: dict[str, Any], path: str, status: int) -> Draft202012Validator:

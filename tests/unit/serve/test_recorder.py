@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -71,6 +72,31 @@ def test_the_shares_of_two_workers_make_one_run_of_the_minute(db_url: str) -> No
     with first.store.session() as session:
         shares = session.scalars(select(ServiceMinuteShare.worker)).all()
     assert sorted(shares) == ["host:1", "host:2"]
+    first.close()
+    second.close()
+
+
+def test_a_minute_s_run_covers_the_part_its_workers_served(db_url: str) -> None:
+    """A worker that started 10 s into the minute and one that stopped 5 s into it: the run
+    spans what they served together, not the whole minute (nor only the first's part)."""
+    Store.open(db_url).close()
+    first = ServiceRecorder(db_url, "service:scorer", INFO, "host:1")
+    second = ServiceRecorder(db_url, "service:scorer", INFO, "host:2")
+    start = MINUTE * 60.0
+    first.write({MINUTE: minute(1, 0, 1.0, 0.010)}, since=start + 10, until=start + 20)
+    (run,), _, _ = series(first.store, "service:scorer")
+    assert (run.scheduled_for.timestamp(), run.started_at, run.finished_at) == (
+        start,
+        datetime.fromtimestamp(start + 10, timezone.utc),
+        datetime.fromtimestamp(start + 20, timezone.utc),
+    )
+    second.write({MINUTE: minute(1, 0, 1.0, 0.010)}, since=start - 300, until=start + 5)
+    second.write({MINUTE - 1: minute(1, 0, 1.0, 0.010)}, since=start - 300)
+    runs, _, _ = series(first.store, "service:scorer")
+    spans = sorted(
+        (r.started_at.timestamp() - start, r.finished_at.timestamp() - start) for r in runs
+    )
+    assert spans == [(-60, 0), (0, 20)]
     first.close()
     second.close()
 
