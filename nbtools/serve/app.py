@@ -20,7 +20,6 @@ import functools
 import gc
 import importlib
 import inspect
-import json
 import logging
 import os
 import socket
@@ -41,10 +40,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from nbtools.data.notebook import USE_SINK, hold_process_uses
-from nbtools.errors import InvalidInputError, NbtoolsError
-from nbtools.jsonplaces import marked_places, read_marked
+from nbtools.errors import InvalidInputError
 from nbtools.metrics.record import RECORD_SINK
-from nbtools.metrics.values import plain_scalar
 from nbtools.serve.body import ServedRoute
 from nbtools.serve.config import ServeSettings, api_key, load_settings
 from nbtools.serve.docs import add_docs
@@ -59,6 +56,7 @@ from nbtools.serve.guards import (
 from nbtools.serve.info import loaded_artifacts, service_info
 from nbtools.serve.problems import invalid_reply
 from nbtools.serve.replies import error_responses, result_annotation
+from nbtools.serve.results import InvalidResultError, result_json
 from nbtools.serve.signature import call_arguments, request_model
 from nbtools.serve.startup import (
     IMPORT_FAILURES,
@@ -82,11 +80,6 @@ FLUSH_SECONDS = 5.0
 
 #: ``(name, value)`` as ``record()`` took them, or as ``run()`` returned them (unchecked).
 Recorded = list[tuple[object, Any]]
-
-
-class InvalidResultError(NbtoolsError):
-    """A served function returned what JSON cannot carry; the message says what (and
-    ``details["field"]`` where, for a NaN or an infinity)."""
 
 
 class Service:
@@ -266,7 +259,7 @@ class Service:
                 if isinstance(result, Mapping):
                     recorded.extend(result.items())
         try:
-            body = _to_json(results[0] if single else results)
+            body = result_json(results[0] if single else results)
         except InvalidResultError as error:
             error_id = uuid.uuid4().hex[:16]
             setattr(request.state, ERROR_KEY, "invalid-result")
@@ -334,56 +327,6 @@ async def _invoke(
         return [function(**item) for item in items]
 
     return await anyio.to_thread.run_sync(in_thread, abandon_on_cancel=True)
-
-
-def _default(value: Any) -> Any:
-    """JSON for common non-JSON results: numpy scalars (``numpy.longdouble`` as a float: its
-    ``tolist()`` is itself) and arrays, pydantic models, sets."""
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    plain = plain_scalar(value)
-    if plain is not value:
-        return plain
-    tolist = getattr(value, "tolist", None)
-    if callable(tolist):
-        return tolist()
-    raise TypeError(f"the function returned a {type(value).__name__}, which is not JSON data")
-
-
-def _to_json(value: Any) -> bytes:
-    """``value`` as JSON; :class:`InvalidResultError` when JSON cannot carry it: never
-    ``null`` for a NaN or an infinity, which a caller would take for an answer. A lone
-    surrogate (which JSON holds, as a request may send it: ``"\\ud800"``, and no UTF-8
-    encodes) is written as its escape, as it came."""
-    try:
-        text = json.dumps(value, default=_default, allow_nan=False, ensure_ascii=False)
-        return text.encode("utf-8", "backslashreplace")
-    except ValueError as error:  # a NaN or an infinity; or a circular reference
-        reason = str(error)
-        try:
-            found = marked_places(
-                *read_marked(
-                    json.dumps(value, default=_default, ensure_ascii=False), constants=True
-                )
-            )
-        except ValueError:
-            found = []
-        if found:
-            place, number = found[0]
-            field = ".".join(str(part) for part in place)
-            at = f" at {field}" if field else ""
-            raise InvalidResultError(
-                f"The function returned {number}{at}, which JSON cannot carry: it should "
-                "return a finite number, or None for no number.",
-                field=field,
-            ) from None
-    except TypeError as error:  # a value _default cannot convert, a key that is not text
-        reason = str(error)
-    except RecursionError:
-        reason = "it nests lists or dicts too deeply"
-    raise InvalidResultError(f"The function's result cannot be sent as JSON: {reason}.")
 
 
 def _resolve(ref: str) -> Callable[..., Any]:

@@ -92,7 +92,7 @@ def read_json(body: bytes) -> Any:
 def escaped_names(body: Any) -> Any:
     """``body`` (an object, or a batch's list of them) with each field name holding a lone
     surrogate written as its escape (U+D800 as the six characters ``\\ud800``), as a
-    result's text is (:func:`nbtools.serve.app._to_json`)."""
+    result's text is (:func:`nbtools.serve.results.result_json`)."""
     if isinstance(body, list):
         return [escaped_names(item) if isinstance(item, dict) else item for item in body]
     if not isinstance(body, dict) or all(encodable(name) for name in body):

@@ -1,0 +1,68 @@
+"""A served function's result as the JSON of its reply, or :class:`InvalidResultError`
+saying why JSON cannot carry it (a 500 ``invalid-result``: :mod:`nbtools.serve.app`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from nbtools.errors import NbtoolsError
+from nbtools.jsonplaces import marked_places, read_marked
+from nbtools.metrics.values import plain_scalar
+
+
+class InvalidResultError(NbtoolsError):
+    """A served function returned what JSON cannot carry; the message says what (and
+    ``details["field"]`` where, for a NaN or an infinity)."""
+
+
+def _default(value: Any) -> Any:
+    """JSON for common non-JSON results: numpy scalars (``numpy.longdouble`` as a float: its
+    ``tolist()`` is itself) and arrays, pydantic models, sets."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    plain = plain_scalar(value)
+    if plain is not value:
+        return plain
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):
+        return tolist()
+    raise TypeError(f"the function returned a {type(value).__name__}, which is not JSON data")
+
+
+def result_json(value: Any) -> bytes:
+    """``value`` as JSON; :class:`InvalidResultError` when JSON cannot carry it: never
+    ``null`` for a NaN or an infinity, which a caller would take for an answer. A lone
+    surrogate (which JSON holds, as a request may send it: ``"\\ud800"``, and no UTF-8
+    encodes) is written as its escape, as it came."""
+    try:
+        text = json.dumps(value, default=_default, allow_nan=False, ensure_ascii=False)
+        return text.encode("utf-8", "backslashreplace")
+    except ValueError as error:  # a NaN or an infinity; or a circular reference
+        reason = str(error)
+        try:
+            found = marked_places(
+                *read_marked(
+                    json.dumps(value, default=_default, ensure_ascii=False), constants=True
+                )
+            )
+        except ValueError:
+            found = []
+        if found:
+            place, number = found[0]
+            field = ".".join(str(part) for part in place)
+            at = f" at {field}" if field else ""
+            raise InvalidResultError(
+                f"The function returned {number}{at}, which JSON cannot carry: it should "
+                "return a finite number, or None for no number.",
+                field=field,
+            ) from None
+    except TypeError as error:  # a value _default cannot convert, a key that is not text
+        reason = str(error)
+    except RecursionError:
+        reason = "it nests lists or dicts too deeply"
+    raise InvalidResultError(f"The function's result cannot be sent as JSON: {reason}.")
