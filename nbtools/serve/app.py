@@ -28,7 +28,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -77,6 +77,12 @@ log = logging.getLogger("nbtools.serve")
 BUILTIN_PATHS = ("/", "/health", "/ready", "/info", "/metrics", "/openapi.json", "/docs")
 #: How often finished minutes are written to the ``record_to`` store.
 FLUSH_SECONDS = 5.0
+#: Threads the service's own work (/info, /metrics, writing the recorded minutes) may use at
+#: once, besides the pool the calls run on: calls that hang and fill that pool stall none
+#: of it (:meth:`Service.in_own_thread`).
+OWN_THREADS = 4
+
+T = TypeVar("T")
 
 #: ``(name, value)`` as ``record()`` took them, or as ``run()`` returned them (unchecked).
 Recorded = list[tuple[object, Any]]
@@ -101,6 +107,8 @@ class Service:
         self.recorder: ServiceRecorder | None = None
         #: When it started serving (epoch seconds): its first minute's run starts there.
         self.since = time.time()
+        #: The threads of :meth:`in_own_thread`, made in the event loop as it starts.
+        self.own_threads: anyio.CapacityLimiter | None = None
         self.uses_log = UsesLog()
 
     # -- start-up ---------------------------------------------------------------------------
@@ -127,13 +135,21 @@ class Service:
         if self.settings.record_to:
             self.recorder = self._open_recorder()
         self.since = time.time()
+        self.own_threads = anyio.CapacityLimiter(OWN_THREADS)
+
+    async def in_own_thread(self, function: Callable[..., T], *args: object) -> T:
+        """``function(*args)`` in a thread of the service's own work (at most
+        :data:`OWN_THREADS` at once), not of the pool the calls run on: hung calls filling
+        that pool (until their time limit) stalled /info, /metrics and the writing of the
+        recorded minutes."""
+        return await anyio.to_thread.run_sync(function, *args, limiter=self.own_threads)
 
     async def refresh_info(self) -> None:
         """While the package's lineage is pending (recorded in the background after the
         extraction), read the manifest again: /info and the recorded traffic name the
         notebook version and environment as soon as the manifest has them."""
         if self.info.get("lineage_pending") and self.module is not None:
-            info = await anyio.to_thread.run_sync(service_info, self.module, self.info["endpoints"])
+            info = await self.in_own_thread(service_info, self.module, self.info["endpoints"])
             self.info.update(info)
 
     def _open_recorder(self) -> ServiceRecorder:
@@ -302,7 +318,7 @@ class Service:
         write = functools.partial(self.recorder.write, minutes, since=self.since, until=until)
         await self.refresh_info()
         try:
-            await anyio.to_thread.run_sync(write)
+            await self.in_own_thread(write)
         except Exception:
             log.exception("cannot write %d minute(s) of traffic to the store", len(minutes))
 
@@ -432,12 +448,10 @@ def _add_builtin_routes(app: FastAPI, service: Service) -> None:
     @app.get("/info", tags=["service"], summary="What is served and where it came from.")
     async def info() -> dict[str, Any]:
         await service.refresh_info()
-        artifacts = await anyio.to_thread.run_sync(loaded_artifacts)
+        artifacts = await service.in_own_thread(loaded_artifacts)
         return {**service.info, "artifacts": artifacts}
 
     @app.get("/metrics", tags=["service"], summary="Prometheus metrics (text format).")
     async def metrics() -> Response:
-        text = await anyio.to_thread.run_sync(
-            functools.partial(generate_latest, service.prometheus.registry)
-        )
+        text = await service.in_own_thread(generate_latest, service.prometheus.registry)
         return Response(text, media_type=CONTENT_TYPE_LATEST)
