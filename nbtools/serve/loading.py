@@ -20,6 +20,7 @@ having set :attr:`ServiceConfig.refused`, from which the supervising process exi
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 from typing import Any, NoReturn
 
@@ -37,6 +38,36 @@ from nbtools.serve.uses import CallUses, UsesLog, audit_refusal, start_up_uses
 REFUSED_EXIT = PolicyRefusedError.exit_code
 
 
+#: What uvicorn logs (``uvicorn.error``) as its shutdown timeout cuts the requests in flight.
+CUT_MESSAGE = "Cancel %s running task(s), timeout graceful shutdown exceeded"
+
+
+class CutRequests(logging.Filter):
+    """Counts the requests in flight that uvicorn's shutdown timeout cut (they got no answer),
+    from uvicorn's own log record of them, in this process or (``shared``) in every worker
+    process, for the supervising one to read: the service's last line says how many."""
+
+    def __init__(self, *, shared: bool) -> None:
+        super().__init__()
+        self._shared = multiprocessing.get_context("spawn").Value("i", 0) if shared else None
+        self._here = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != CUT_MESSAGE or not isinstance(record.args, tuple) or not record.args:
+            return True
+        (tasks,) = record.args
+        if self._shared is None:
+            self._here += int(str(tasks))
+        else:
+            with self._shared.get_lock():
+                self._shared.value += int(str(tasks))
+        return True
+
+    @property
+    def count(self) -> int:
+        return self._here if self._shared is None else int(self._shared.value)
+
+
 class ServiceConfig(uvicorn.Config):
     """uvicorn's ``Config`` for ``PACKAGE.service:app`` (picklable as a process is spawned:
     each worker process gets it), an import that fails, or uses data the service's purpose
@@ -44,6 +75,9 @@ class ServiceConfig(uvicorn.Config):
     supervising process's, also in each worker."""
 
     def __init__(self, app: str, **options: Any) -> None:
+        #: The requests in flight the shutdown timeout cut (uvicorn's ``__init__`` already
+        #: configures the logging: it is there first).
+        self.cut = CutRequests(shared=options.get("workers", 1) > 1)
         super().__init__(app, **options)
         #: Set by a worker process whose import of the package was refused its data (with
         #: one worker there is none: making it would start multiprocessing's resource
@@ -53,6 +87,7 @@ class ServiceConfig(uvicorn.Config):
     def configure_logging(self) -> None:
         super().configure_logging()
         configure_logging()
+        logging.getLogger("uvicorn.error").addFilter(self.cut)
 
     def load_app(self) -> Any:
         package = str(self.app).split(".", 1)[0]

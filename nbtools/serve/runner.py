@@ -236,10 +236,10 @@ def _run(
         server.run(sockets=[listening])
     if stop.signal is None and not server.started:
         return STARTUP_FAILURE
-    return _stopped(stop, waited=not server.force_exit)
+    return _stopped(stop, waited=not server.force_exit, cut=config.cut.count)
 
 
-def _stopped(stop: Stop, *, waited: bool) -> int:
+def _stopped(stop: Stop, *, waited: bool, cut: int) -> int:
     """:meth:`Stop.stopped`'s exit code, the process ended with it at once while threads
     still run: a call past the time limit runs on in its thread until its function returns
     (Python cannot stop a thread), and exiting the usual way waited for it, for ever if it
@@ -252,8 +252,8 @@ def _stopped(stop: Stop, *, waited: bool) -> int:
             running += thread.is_alive()
     if running:
         log.info("not waiting for %d thread(s) still running (calls past the time limit)", running)
-        exit_now(stop.stopped(waited=waited), wait_for_threads=False)
-    return stop.stopped(waited=waited)
+        exit_now(stop.stopped(waited=waited, cut=cut), wait_for_threads=False)
+    return stop.stopped(waited=waited, cut=cut)
 
 
 class Stop:
@@ -285,15 +285,19 @@ class Stop:
         for number in STOP_SIGNALS:
             signal.signal(number, self.handle)
 
-    def stopped(self, *, waited: bool = True) -> int:
+    def stopped(self, *, waited: bool = True, cut: int = 0) -> int:
         """Say on standard error that the service stopped as asked (``waited``: for the
-        requests in flight; not after a second Ctrl-C); its exit code, 0."""
+        requests in flight; not after a second Ctrl-C), and how many requests in flight the
+        shutdown timeout ``cut`` (unanswered); its exit code, 0."""
         by = f" by {self.signal.name}" if self.signal is not None else ""
-        how = (
-            "the requests in flight were answered"
-            if waited
-            else "without waiting for the requests in flight (a second signal)"
-        )
+        how = "the requests in flight were answered"
+        if not waited:
+            how = "without waiting for the requests in flight (a second signal)"
+        elif cut:
+            how = (
+                f"{cut} request(s) in flight cut unanswered at the shutdown timeout "
+                "(--shutdown-timeout), the others answered"
+            )
         log.info("stopped%s, %s: exit code 0", by, how)
         return 0
 
@@ -389,7 +393,7 @@ def _run_workers(config: Any, listening: socket.socket, stop: Stop) -> int:
         supervisor.run()  # on SIGINT or SIGTERM it stops the workers and waits for them
     if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
         return PolicyRefusedError.exit_code if config.refused.is_set() else STARTUP_FAILURE
-    return stop.stopped()
+    return stop.stopped(cut=config.cut.count)
 
 
 def _has_service(package: str, app_dir: Path | None) -> bool:
