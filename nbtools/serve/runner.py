@@ -5,9 +5,10 @@ builds its app from them), so ``--workers N`` needs no other channel; so does th
 service uses data for (``$NBTOOLS_PURPOSE``, else the one the package was extracted for).
 
 A stop asked for (SIGTERM, SIGINT, or the end of standard input with ``stop_on_eof``) is
-graceful, with one or several workers: the requests in flight are answered, the workers end,
-a line on standard error says so, and the exit code is 0, as supervisors (systemd, Docker,
-Kubernetes) expect of a service they stopped.
+graceful, with one or several workers: the requests in flight are answered (those still
+running at the shutdown timeout are cut, and counted), the workers end, a line on standard
+error says so, and the exit code is 0, as supervisors (systemd, Docker, Kubernetes) expect
+of a service they stopped.
 """
 
 from __future__ import annotations
