@@ -18,6 +18,7 @@ would otherwise turn ``true`` into the number 1, ``"3"`` into 3 and ``1`` into `
 from __future__ import annotations
 
 import collections.abc
+import dataclasses
 import functools
 import inspect
 import operator
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -35,6 +37,7 @@ from pydantic import (
     Strict,
     create_model,
 )
+from pydantic.dataclasses import is_pydantic_dataclass
 from pydantic_core import PydanticCustomError
 
 from nbtools.errors import InvalidInputError
@@ -111,10 +114,12 @@ _CONTAINERS = frozenset(
 _NO_MATCH = object()
 
 
-def json_strict(annotation: Any) -> Any:
+def json_strict(annotation: Any, within: frozenset[type] = frozenset()) -> Any:
     """``annotation`` taking each of JSON's own types (``bool``, ``int``, ``float``, ``str``)
     only from a JSON value of that type, wherever it stands in lists, dicts, tuples, sets,
-    unions and ``Annotated``: no ``true`` or ``"3"`` for a number, no ``1`` or ``"true"`` for
+    unions, ``Annotated`` and the fields of a (standard library) dataclass
+    (:func:`_strict_dataclass`; ``within``: those whose fields are being made strict):
+    no ``true`` or ``"3"`` for a number, no ``1`` or ``"true"`` for
     a bool, no ``2.5`` (nor ``3.0``) for an int, no number for a str. An int is taken for a
     float, as JSON has one kind of number. A ``Literal`` of numbers or bools takes a value as
     its member's type would (pydantic takes ``true`` for ``Literal[1]``, ``2.0`` for
@@ -126,19 +131,68 @@ def json_strict(annotation: Any) -> Any:
         return Annotated[annotation, Strict()]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return Annotated[annotation, BeforeValidator(_encodable_names)]
+    if _plain_dataclass(annotation) and annotation not in within:
+        return _strict_dataclass(annotation, within | {annotation})
+    strict = functools.partial(json_strict, within=within)
     origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
     if origin is Literal:
         if {_json_kind(value) for value in arguments} & {bool, int, float}:
             return Annotated[annotation, BeforeValidator(functools.partial(_of_kind, arguments))]
         return annotation
     if origin is Annotated:
-        annotated = (json_strict(arguments[0]), *annotation.__metadata__)
+        annotated = (strict(arguments[0]), *annotation.__metadata__)
         return Annotated[annotated]
     if origin is Union or origin is types.UnionType:
-        return functools.reduce(operator.or_, (json_strict(argument) for argument in arguments))
+        return functools.reduce(operator.or_, (strict(argument) for argument in arguments))
     if origin in _CONTAINERS and arguments:
-        return origin[tuple(json_strict(argument) for argument in arguments)]
+        return origin[tuple(strict(argument) for argument in arguments)]
     return annotation
+
+
+def _plain_dataclass(annotation: Any) -> bool:
+    """Whether ``annotation`` is a standard library dataclass (a pydantic dataclass, like a
+    pydantic model, says itself how strict it is)."""
+    return (
+        isinstance(annotation, type)
+        and dataclasses.is_dataclass(annotation)
+        and not is_pydantic_dataclass(annotation)
+    )
+
+
+@functools.cache
+def _strict_dataclass(cls: type, within: frozenset[type]) -> Any:
+    """The dataclass ``cls`` read with :func:`json_strict` fields (pydantic reads a
+    dataclass's fields laxly: ``"1"`` and ``true`` for a float): a dataclass of the same name,
+    documentation, fields and defaults, read by pydantic as ``cls`` is, then made into a
+    ``cls`` (whose ``__post_init__`` then runs, once). Made once per dataclass, so that the
+    OpenAPI document names one schema after it; where a dataclass holds itself, the inner
+    one is read as pydantic reads it."""
+    try:
+        hints = typing.get_type_hints(cls, include_extras=True)
+    except Exception:  # an annotation naming something undefined: pydantic tells it, as before
+        return cls
+    fields = []
+    declared: dict[str, dataclasses.Field[Any]] = cls.__dataclass_fields__  # type: ignore[attr-defined]
+    for field in declared.values():  # its fields, and its InitVar and ClassVar ones
+        hint = hints[field.name]
+        if not field.init or typing.get_origin(hint) is typing.ClassVar:
+            continue
+        if isinstance(hint, dataclasses.InitVar):  # an argument of the class, not a field
+            hint = hint.type
+        spec = dataclasses.field(
+            default=field.default, default_factory=field.default_factory, metadata=field.metadata
+        )
+        fields.append((field.name, json_strict(hint, within), spec))
+    read = dataclasses.make_dataclass(cls.__name__, fields, kw_only=True)
+    read.__module__, read.__qualname__, read.__doc__ = cls.__module__, cls.__qualname__, cls.__doc__
+    if hasattr(cls, "__pydantic_config__"):
+        read.__pydantic_config__ = cls.__pydantic_config__  # type: ignore[attr-defined]
+    names = [name for name, _, _ in fields]
+
+    def made(value: Any) -> Any:
+        return cls(**{name: getattr(value, name) for name in names})
+
+    return Annotated[read, AfterValidator(made)]
 
 
 def _encodable_names(value: object) -> object:

@@ -19,7 +19,16 @@ from tests.integration.serve.conftest import extract
 
 TYPED = (
     "#| serve\n"
+    "from dataclasses import dataclass\n"
     "from typing import Literal\n\n\n"
+    "@dataclass\n"
+    "class Point:\n"
+    "    x: float\n"
+    "    n: int = 0\n"
+    "    flag: bool = False\n"
+    "    tags: list[str] | None = None\n\n\n"
+    "def placed(at: Point, near: list[Point] | None = None) -> dict[str, str]:\n"
+    "    return {'at': repr(at), 'near': repr(near)}\n\n\n"
     "def typed(x: float = 0.0, n: int = 0, s: str = '', flag: bool = False,\n"
     "          version: Literal[1, 2] = 1, tags: list[float] | None = None,\n"
     "          weights: dict[str, int] | None = None, pair: tuple[int, float] | None = None,\n"
@@ -41,7 +50,11 @@ def client(
     package = extract(notebook_factory("typed.ipynb", [("code", TYPED, [])]), tmp_path / "pkg")
     monkeypatch.syspath_prepend(str(package / "src"))
     monkeypatch.delitem(sys.modules, "typed", raising=False)
-    endpoints = {"typed": "typed.core:typed", "needs": "typed.core:needs"}
+    endpoints = {
+        "typed": "typed.core:typed",
+        "needs": "typed.core:needs",
+        "placed": "typed.core:placed",
+    }
     with TestClient(create_app("typed", endpoints, ServeSettings())) as client:
         yield client
 
@@ -87,6 +100,37 @@ def test_a_value_of_another_json_type_is_refused_naming_its_field(
         "message": f"The request body is invalid: {field}.",
         "details": {"fields": [{"field": field, "message": message}]},
     }
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"at": {"x": "1"}}, "at.x", "Input should be a valid number, not a string"),
+        ({"at": {"x": True}}, "at.x", "Input should be a valid number, not true"),
+        ({"at": {"x": 1, "n": 3.0}}, "at.n", "Input should be a valid integer, not a number with a fraction or an exponent"),
+        ({"at": {"x": 1, "flag": 1}}, "at.flag", "Input should be a valid boolean, not an integer"),
+        ({"at": {"x": 1, "tags": [2]}}, "at.tags.0", "Input should be a valid string, not an integer"),
+        ({"at": {"x": 1}, "near": [{"x": "2"}]}, "near.0.x", "Input should be a valid number, not a string"),
+    ],
+)  # fmt: skip
+def test_a_dataclass_s_fields_take_json_s_own_types_as_the_parameters_do(
+    client: TestClient, body: dict[str, Any], field: str, message: str
+) -> None:
+    """pydantic read a dataclass's fields laxly: ``"1"`` and ``true`` for a float."""
+    reply = client.post("/placed", json=body)
+    assert reply.status_code == 422, reply.text
+    assert reply.json()["details"]["fields"] == [{"field": field, "message": message}]
+
+
+def test_a_dataclass_is_given_as_itself_with_its_schema(client: TestClient) -> None:
+    body = {"at": {"x": 1, "n": 2, "flag": True, "tags": ["a"]}, "near": [{"x": 0.5}]}
+    assert client.post("/placed", json=body).json() == {
+        "at": "Point(x=1.0, n=2, flag=True, tags=['a'])",
+        "near": "[Point(x=0.5, n=0, flag=False, tags=None)]",
+    }
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["Point"]
+    assert schema["properties"]["x"] == {"type": "number", "title": "X"}
+    assert schema["required"] == ["x"]
 
 
 def test_each_json_type_is_taken_as_it_came_and_an_integer_as_a_float(

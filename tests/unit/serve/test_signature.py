@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import pytest
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
@@ -132,3 +133,34 @@ def test_other_types_are_read_as_pydantic_reads_them() -> None:
         model.validate_python({"x": 1, "\ud800": 2})
     assert refused.value.errors()[0]["type"] == "string_unicode"
     assert json_strict(Any) is Any
+
+
+@dataclasses.dataclass
+class Scaled:
+    """A dataclass with an argument that is no field, and one holding itself."""
+
+    x: float
+    scale: dataclasses.InitVar[float] = 1.0
+    inner: Scaled | None = None
+    made: ClassVar[list[float]] = []
+
+    def __post_init__(self, scale: float) -> None:
+        self.x *= scale
+        Scaled.made.append(self.x)
+
+
+def test_a_dataclass_is_read_strictly_and_made_once_as_itself() -> None:
+    reader = TypeAdapter(json_strict(Scaled))
+    Scaled.made.clear()
+    read = reader.validate_python({"x": 2, "scale": 3})
+    assert type(read) is Scaled
+    assert (read.x, Scaled.made) == (6.0, [6.0])  # its __post_init__ ran once
+    for refused in ({"x": "2"}, {"x": 2, "scale": True}):
+        with pytest.raises(ValidationError):
+            reader.validate_python(refused)
+    # where it holds itself, the inner one is read as pydantic reads it
+    assert reader.validate_python({"x": 1, "inner": {"x": "2"}}).inner == Scaled(x=2.0)
+    assert reader.json_schema()["$defs"]["Scaled"]["properties"]["x"] == {
+        "title": "X",
+        "type": "number",
+    }
