@@ -306,7 +306,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=4000, help="Requests per turn.")
     parser.add_argument("--turns", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--papermill", type=int, default=3, help="Papermill requests.")
+    parser.add_argument(
+        "--papermill", type=int, default=3, help="Papermill requests (0: no papermill row)."
+    )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="nbtools-bench-serve-") as scratch:
         directory = Path(scratch)
@@ -370,6 +372,8 @@ def main() -> None:
                state=kg_state)  # fmt: skip
     else:
         print(f"  {note}")
+    if not papermill:  # --papermill 0: that row left out
+        return
     report("serve: one request vs papermill per request (for the record)",
            Sample.of([statistics.median(t.p50 for t in turns["ours"])]), unit="s",
            anchor=Sample.of(papermill), anchor_name="papermill-lean",
