@@ -56,6 +56,21 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _configure_postgresql(engine: Engine) -> None:
+    """Every session in UTC: a server or database whose ``timezone`` is another zone
+    (``ALTER DATABASE … SET timezone``) would have the driver read every moment in that zone
+    (``+09:00``), and the CLI show it as a schedule's own zone rather than local time."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # a session setting, outside any transaction
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET TIME ZONE 'UTC'")
+        cursor.close()
+        dbapi_connection.autocommit = autocommit
+
+
 def create_store_engine(url: str) -> Engine:
     """An engine for ``url`` with nbtools' connection settings applied; a URL it cannot be
     made for is a :class:`StoreError` whose ``details["reason"]`` says why: its form
@@ -72,6 +87,8 @@ def create_store_engine(url: str) -> Engine:
         else:
             if engine.dialect.name == "sqlite":
                 _configure_sqlite(engine)
+            elif engine.dialect.name == "postgresql":
+                _configure_postgresql(engine)
             return engine
     shown = without_login(url)
     raise StoreError(

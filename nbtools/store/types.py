@@ -13,7 +13,8 @@ from sqlalchemy.types import TypeEngine
 
 
 class UtcDateTime(TypeDecorator[datetime]):
-    """A timezone-aware UTC timestamp, also read back aware from SQLite (which drops it)."""
+    """A timezone-aware UTC timestamp, also read back aware from SQLite (which drops it), and
+    in UTC from a driver that gives it in its session's zone."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -32,9 +33,9 @@ class UtcDateTime(TypeDecorator[datetime]):
             if value is None:
                 return None
             moment: datetime | None = convert(value) if convert is not None else value
-            if moment is None or moment.tzinfo is not None:
+            if moment is None or moment.tzinfo is utc:
                 return moment
-            return moment.replace(tzinfo=utc)
+            return moment.replace(tzinfo=utc) if moment.tzinfo is None else moment.astimezone(utc)
 
         return process
 

@@ -11,8 +11,9 @@ from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from nbtools import audit, jobs, versioning
 from nbtools.envsnap.model import Snapshot
@@ -25,7 +26,7 @@ from nbtools.jobs.views import JobSpec
 from nbtools.jsonvalues import dumps, json_default
 from nbtools.project import Project
 from nbtools.store.base import utcnow
-from tests.conftest import NotebookFactory, make_notebook
+from tests.conftest import NotebookFactory, make_notebook, nbtools
 
 
 @pytest.fixture
@@ -221,3 +222,33 @@ def test_the_executed_notebook_of_an_ending_run(project: Project) -> None:
     assert executed_notebook(project.store, run_id, None) is None  # the run stored no dir
     with pytest.raises(NotFoundError):
         executed_notebook(project.store, run_id + 1, str(out))
+
+
+def test_a_postgresql_database_in_another_zone_gives_times_in_utc(
+    tmp_path: Path, postgres_server: Any, migrated_postgres_template: str, postgres_databases: Any
+) -> None:
+    """A database whose ``timezone`` is Asia/Tokyo had the driver read every moment in it:
+    ``runs show --json`` gave ``+09:00`` and ``runs list`` was titled ``times in JST``, rather
+    than the machine's local time (UTC here) as on SQLite."""
+    url = postgres_databases(migrated_postgres_template)
+    database = url.rpartition("/")[2]
+    dsn = f"host=127.0.0.1 port={postgres_server.port} user={postgres_server.user} dbname=postgres"
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        admin.execute(f"ALTER DATABASE \"{database}\" SET timezone TO 'Asia/Tokyo'")
+    project = Project(tmp_path, db_url=url)
+    try:
+        with project.store.session(write=True) as session:
+            run = new_run(None, trigger="manual", notebook_path="nb.ipynb", started_at=utcnow())
+            session.add(run)
+        with project.store.connection() as connection:
+            assert connection.exec_driver_sql("SHOW TIME ZONE").scalar() == "UTC"
+            connection.exec_driver_sql("SET LOCAL TIME ZONE 'Asia/Tokyo'")  # as a pooler may
+            read = connection.execute(select(Run.started_at)).scalar_one()
+            assert read.tzinfo is timezone.utc
+    finally:
+        project.close()
+    shown = nbtools(tmp_path, "--db-url", url, "runs", "show", str(run.id), "--json")
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["started_at"].endswith("+00:00")
+    listed = nbtools(tmp_path, "--db-url", url, "runs", "list")
+    assert "times in UTC" in listed.stdout, listed.output
