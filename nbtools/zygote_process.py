@@ -6,8 +6,9 @@ It imports what a kernel imports (:data:`PRELOAD`) once, then forks a kernel per
 on its stdin. Each fork leads its own session, enters the run's directory and environment and
 runs ``ipykernel_launcher`` exactly as ``python -m ipykernel_launcher -f FILE`` would, with
 nothing of nbtools loaded. The process exits when its stdin ends (its owner is gone), killing
-what it forked, or, once retired, after its last kernel has exited; it ignores SIGINT (a
-terminal's Ctrl-C reaches it with its owner, which stops it).
+what it forked, or, once retired, after its last kernel has exited; it ignores SIGINT and
+SIGTERM (a terminal's Ctrl-C, ``timeout`` or systemd's stop reach it with its owner, which
+stops it).
 
 Protocol (JSON lines): the owner writes ``{"argv", "env", "cwd"}`` and reads ``{"pid"}`` or
 ``{"error"}``; ``{"exit": PID}`` reads ``{"code"}``, the exit code of a kernel the zygote
@@ -53,8 +54,13 @@ KEPT_EXIT_CODES = 256
 def serve() -> None:
     """Import what a kernel imports, then fork a kernel per request until stdin ends."""
     # Its owner ends it (by closing its stdin). A terminal's Ctrl-C reaches every process of
-    # the foreground group, this one too: the owner stops on it, and stops this process.
+    # the foreground group, this one too, and `timeout` or systemd's stop sends SIGTERM to
+    # every process of the scheduler: the owner stops on it, and stops this process. Ended by
+    # SIGTERM itself, it left its kernels to notice it gone (ipykernel's watch of
+    # $JPY_PARENT_PID, kept for a zygote killed), each writing "Parent appears to have exited"
+    # into the scheduler's log.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # ipykernel reads its parent's pid at import: every kernel's parent is this process.
     os.environ["JPY_PARENT_PID"] = str(os.getpid())
     # debugpy, imported for ipykernel's debugger, warns at import that this interpreter's
@@ -149,6 +155,7 @@ def _become_kernel(request: dict[str, Any], ready: int, replies: IO[bytes]) -> N
 
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # as a new interpreter has it
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGCHLD})
     code: int | str | None = 1
     try:

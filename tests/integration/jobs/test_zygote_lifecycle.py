@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -156,6 +157,33 @@ def test_a_zygote_closed_while_its_kernels_exit_kills_the_rest_and_exits_cleanly
     finally:
         kernels.close()
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_sigterm_to_the_schedulers_group_leaves_the_zygote_to_end_its_kernels_quietly(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """``timeout`` and systemd send SIGTERM to every process of the scheduler: the zygote died
+    of it at once, and a kernel it had forked, outliving it for a moment, wrote ipykernel's
+    "Parent appears to have exited, shutting down." into the scheduler's log (about one stop
+    in six). The zygote ignores it, as it does Ctrl-C: its owner stops it, and it kills its
+    kernels; they, forked from it, still end on SIGTERM."""
+    zygote = Zygote()
+    kernels = KernelSource(prestart=False, zygote=zygote)
+    try:
+        kept, stopped = (kernels.take("python3", tmp_path) for _ in range(2))
+        pids = [kernel.km.provisioner.pid for kernel in (kept, stopped)]
+        forker = zygote_of(pids[0])
+        os.kill(forker, signal.SIGTERM)
+        os.kill(pids[1], signal.SIGTERM)
+        wait_until(lambda: gone(pids[1]), "the kernel sent SIGTERM to end")
+        time.sleep(1.5)  # ipykernel looks for its parent every second
+        assert not gone(forker)
+        assert not gone(pids[0])
+        zygote.close()
+        wait_until(lambda: gone(pids[0]), "the zygote to kill its kernel")
+    finally:
+        kernels.close()
+    assert "Parent appears" not in capfd.readouterr().err
 
 
 @pytest.mark.usefixtures("pids_notebook")
