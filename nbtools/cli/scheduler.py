@@ -63,13 +63,15 @@ def scheduler(cli_ctx: CliContext) -> None:
     finally:
         in_flight = loop.shutdown()
         monitoring.stop()
-        click.echo(
-            f"nbtools scheduler: stopped; {in_flight} run{'s' * (in_flight != 1)} in flight "
-            "ended with it (retried as their jobs allow)."
-            if in_flight
-            else "nbtools scheduler: stopped.",
-            err=True,
-        )
+    # only a stop is said so: an error (Dask unreachable, a worker that cannot start) ends
+    # with its own line, which a "stopped." before it read as a graceful stop
+    click.echo(
+        f"nbtools scheduler: stopped; {in_flight} run{'s' * (in_flight != 1)} in flight "
+        "ended with it (retried as their jobs allow)."
+        if in_flight
+        else "nbtools scheduler: stopped.",
+        err=True,
+    )
 
 
 def _stop_on_signals(stop: threading.Event, wake: Callable[[], None]) -> None:

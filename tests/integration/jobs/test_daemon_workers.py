@@ -131,6 +131,7 @@ def test_a_worker_that_cannot_start_ends_the_daemon_in_one_line_leaving_no_worke
     said = err.decode()
     assert daemon.returncode == 1, said
     assert "Traceback" not in said
+    assert "nbtools scheduler: stopped" not in said  # before the error: a graceful stop
     last = said.splitlines()[-1]
     assert last.startswith("Error: Cannot start worker "), said
     assert f" of {WORKERS}: Too many open files" in last

@@ -171,7 +171,8 @@ def scheduler_on(
 
 def refused(project: Project, address: str, environ: dict[str, str] | None = None) -> str:
     """The error ``nbtools scheduler`` at ``address`` ends with, once it exited 2 (within a
-    minute: it hung until the peer closed the connection)."""
+    minute: it hung until the peer closed the connection), after no "stopped." (it read as a
+    graceful stop)."""
     process = scheduler_on(project, address, environ)
     try:
         _, said = process.communicate(timeout=60)
@@ -180,6 +181,7 @@ def refused(project: Project, address: str, environ: dict[str, str] | None = Non
         process.wait()
     assert process.returncode == 2, said
     assert "Traceback" not in said
+    assert "nbtools scheduler: stopped" not in said  # an error, not a stop
     return said.splitlines()[-1]
 
 
