@@ -52,6 +52,11 @@ KERNEL_FILES_PREFIX = "nbtools-kernel-"
 SWEEP_AFTER_SECONDS = 60.0
 #: The environment variable naming the kernel's artifacts directory (see :class:`Kernel`).
 ARTIFACTS_DIR_ENV = "NBTOOLS_ARTIFACTS_DIR"
+#: Options of the IPython kernels (``-m ipykernel_launcher``) nbtools starts: no SQLite input
+#: history. A run's history has no use, and every kernel opened the user's
+#: ``~/.ipython/profile_default/history.sqlite``; one that could not (out of file
+#: descriptors) took it for corrupt and moved it aside (``history-corrupt-….sqlite``).
+IPYKERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
 
 
 def run_kernel(requested: str | None, nb: Notebook) -> str:
@@ -65,6 +70,13 @@ def _run(coroutine_function: Any, *args: Any, **kwargs: Any) -> Any:
     from jupyter_core.utils import run_sync
 
     return run_sync(coroutine_function)(*args, **kwargs)
+
+
+def _ipykernel(km: AsyncKernelManager) -> bool:
+    """Whether the kernel of ``km`` is IPython's, its spec ``PYTHON -m ipykernel_launcher``
+    (or ``-m ipykernel``), which takes IPython's options."""
+    argv = km.kernel_spec.argv if km.kernel_spec is not None else []
+    return argv[1:2] == ["-m"] and argv[2:3] in (["ipykernel_launcher"], ["ipykernel"])
 
 
 def kernel_group(km: AsyncKernelManager) -> int | None:
@@ -278,6 +290,8 @@ class KernelSource:
         )
         artifacts = Path(tempfile.mkdtemp(prefix=f"{ARTIFACTS_PREFIX}{os.getpid()}-"))
         options: dict[str, Any] = {"env": {**os.environ, ARTIFACTS_DIR_ENV: str(artifacts)}}
+        if _ipykernel(km):
+            options["extra_arguments"] = IPYKERNEL_ARGUMENTS
         if self.quiet:
             import subprocess
 

@@ -14,6 +14,7 @@ still in the group: killing the group as well as the tree leaves nothing behind.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import sys
@@ -122,6 +123,14 @@ def supervised_command(command: Sequence[str], *, grace: float = 0.0) -> list[st
     return [sys.executable, "-I", "-S", "-c", SUPERVISED, f"{grace:g}", *command]
 
 
+#: What to do about a worker, or a kernel of a worker, that cannot be started for want of a
+#: resource (file descriptors, processes, memory).
+START_ADVICE = (
+    "Start fewer workers (JobsSettings.workers) or raise the system limit it hit (ulimit)."
+)
+#: The errors (``errno``) of a resource the system limits: out of file descriptors (the
+#: process's, the system's), of processes or threads, of memory.
+LIMIT_ERRORS = frozenset({errno.EMFILE, errno.ENFILE, errno.EAGAIN, errno.ENOMEM})
 #: Seconds a watched tool stopped early (:func:`run_watched`) has, from its Ctrl-C, to remove
 #: its temporary files (pip's ``pip-build-env-*``, ``pip-unpack-*``) before it is killed.
 CLEAN_UP_SECONDS = 2.0

@@ -27,7 +27,7 @@ import sys
 import time
 from typing import IO, Any
 
-from nbtools.processes import release_free_memory
+from nbtools.processes import LIMIT_ERRORS, START_ADVICE, release_free_memory
 
 #: The modules a kernel imports at start, imported once by the zygote (in this order).
 PRELOAD = (
@@ -44,7 +44,6 @@ PRELOAD = (
     "tornado.platform.asyncio",
     "faulthandler",
     "runpy",
-    "sqlite3",
 )
 
 #: Exit codes a zygote keeps for kernels nobody asked about (the oldest are forgotten).
@@ -182,10 +181,22 @@ def _become_kernel(request: dict[str, Any], ready: int, replies: IO[bytes]) -> N
         code = 0
     except SystemExit as exit:
         code = exit.code
-    except BaseException:
-        import traceback
+    except BaseException as error:
+        if getattr(error, "errno", None) in LIMIT_ERRORS:  # an OSError, or zmq's ZMQError
+            # a limit of the machine, not a bug: one line in the scheduler's log, as for a
+            # worker, where each kernel wrote a traceback of a dozen lines
+            reason = getattr(error, "strerror", None) or error
+            print(
+                f"nbtools: kernel {os.getpid()} failed: {reason}. {START_ADVICE}", file=sys.stderr
+            )
+            # and no more: the interpreter's exit would collect what the kernel half made
+            # (an event loop without its sockets), each with an "Exception ignored" traceback
+            sys.stderr.flush()
+            os._exit(1)
+        else:
+            import traceback
 
-        traceback.print_exc()
+            traceback.print_exc()
     raise SystemExit(code)
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from nbtools.jobs.errors import ExecutorStartError
 from nbtools.jobs.executors.base import DoneCallback, Executor, RunRequest
-from nbtools.processes import kill_tree, own_module_command
+from nbtools.processes import START_ADVICE, kill_tree, own_module_command
 from nbtools.zygote import Zygote
 from nbtools.zygote_link import answer
 
@@ -39,10 +39,6 @@ log = logging.getLogger(__name__)
 EXIT_WAIT_SECONDS = 1.0
 #: Seconds between two attempts to start a worker in place of one that died, while they fail.
 RESPAWN_SECONDS = 1.0
-#: What to do about a worker that cannot be started.
-START_ADVICE = (
-    "Start fewer workers (JobsSettings.workers) or raise the system limit it hit (ulimit)."
-)
 
 
 @dataclass

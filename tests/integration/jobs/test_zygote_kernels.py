@@ -8,6 +8,7 @@ import json
 import os
 import resource
 import signal
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -238,3 +239,61 @@ def test_without_the_zygote_every_kernel_is_a_new_interpreter_started_by_its_wor
         )
     finally:
         pool.shutdown()
+
+
+@pytest.mark.parametrize("forked", [True, False], ids=["forked", "new interpreter"])
+def test_a_run_kernel_keeps_no_input_history_and_leaves_the_users_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: bool
+) -> None:
+    """Every kernel opened the user's IPython history database; one out of file descriptors
+    took it for corrupt and moved it aside (``history-corrupt-….sqlite``). A run's kernel
+    keeps no history: it never opens the database."""
+    ipython_dir = tmp_path / "ipython"
+    monkeypatch.setenv("IPYTHONDIR", str(ipython_dir))  # the "user's" IPython directory
+    kernels = KernelSource(prestart=False, zygote=Zygote() if forked else None)
+    try:
+        kernel = kernels.take("python3", tmp_path)
+        provisioner = kernel.km.provisioner
+        assert provisioner is not None
+        parent = psutil.Process(provisioner.pid).parent()
+        assert parent is not None
+        assert ("nbtools.zygote" in " ".join(parent.cmdline())) == forked
+        reply = run_sync(kernel.kc.execute_interactive)("x = 1", timeout=60)
+        assert reply["content"]["status"] == "ok"
+        kernels.retire(kernel, wait=True)
+    finally:
+        kernels.close()
+    assert ipython_dir.is_dir()  # the kernel used it (its profile)
+    assert list(ipython_dir.rglob("*.sqlite")) == []
+
+
+def test_a_kernel_out_of_file_descriptors_says_so_in_one_line(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A scheduler whose kernels run out of file descriptors (``ulimit -n`` low, several
+    workers) had each kernel write a traceback of a dozen lines into its log: one line each,
+    naming the limit and what to do. (No client connects here: libzmq aborts a kernel that
+    cannot accept a connection with a line of its own.)"""
+    zygote = Zygote()
+    try:
+
+        def fork(name: str) -> int:
+            argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(tmp_path / name)]
+            env = {**os.environ, "IPYTHONDIR": str(tmp_path / "ipython")}  # not the user's
+            return zygote.fork(argv, env, str(tmp_path))
+
+        first = fork("first.json")  # the zygote is up
+        os.killpg(first, signal.SIGKILL)
+        forker = psutil.Process(zygote_of(first))
+        forker.rlimit(psutil.RLIMIT_NOFILE, (16, forker.rlimit(psutil.RLIMIT_NOFILE)[1]))
+        failed = fork("failed.json")
+        wait_until(lambda: gone(failed), "the kernel to fail")
+        assert zygote.exit_code(forker.pid, failed) == 1
+    finally:
+        zygote.close()
+    said = capfd.readouterr().err
+    assert "Traceback" not in said
+    assert said.endswith(
+        f"nbtools: kernel {failed} failed: Too many open files. Start fewer workers "
+        "(JobsSettings.workers) or raise the system limit it hit (ulimit).\n"
+    )
