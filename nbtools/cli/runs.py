@@ -381,14 +381,13 @@ def prune(
     dataset's retention), are kept; the run rows stay as history. A service's minutes follow
     only its job's own --keep-runs and the datasets' retention. Asks first unless --yes."""
     from nbtools.durations import age_days
-    from nbtools.jobs import JobsSettings, parse_keep_runs, prune_runs
+    from nbtools.jobs import JobsSettings, prune_runs
 
     project = cli_ctx.project
-    default = cli_ctx.settings(JobsSettings).keep_runs
     options: dict[str, Any] = {
         "older_than_days": age_days(older_than, "--older-than") if older_than else None,
         "keep": keep,
-        "default_keep": parse_keep_runs(default, "JobsSettings.keep_runs"),
+        "default_keep": cli_ctx.settings(JobsSettings).keep_runs or None,
     }
     report = prune_runs(project, dry_run=True, **options)
     if not dry_run:  # also with nothing expired: copies of erased runs' notebooks go

@@ -75,6 +75,26 @@ class DaskAddress(Unicode):  # type: ignore[type-arg]
         return text
 
 
+class KeepRuns(Unicode):  # type: ignore[type-arg]
+    """How long runs are kept (empty: every run), refused unless
+    :func:`~nbtools.jobs.retention.parse_keep_runs` takes it, so that a bad one is refused
+    naming where it was set, by every command that reads the jobs' settings (not only by one
+    that prunes); kept in its stored form (``"10"``, ``"30d"``)."""
+
+    info_text = "a number of runs (10) or an age (30d, 12w, 1y)"
+
+    def validate(self, obj: Any, value: Any) -> str:
+        text: str = super().validate(obj, value)
+        from nbtools.jobs.retention import parse_keep_runs
+
+        try:
+            return parse_keep_runs(text) or ""
+        except InvalidInputError as error:
+            if "reason" in error.details:  # a count out of range
+                raise Refused(error.details["reason"]) from None
+            self.error(obj, value)  # not of the form: what is expected says it all
+
+
 class JobsSettings(Settings):
     """How scheduled jobs and queued runs are executed."""
 
@@ -152,7 +172,7 @@ class JobsSettings(Settings):
         "each scheduler's workers.",
     ).tag(config=True)
 
-    keep_runs = Unicode(
+    keep_runs = KeepRuns(
         "",
         help="How long runs are kept when their job sets no keep_runs (and for runs without "
         "a job): a number of runs per job or notebook (10) or an age (30d, 12w, 1y); their "
@@ -184,7 +204,6 @@ class JobsSettings(Settings):
         """The scheduler loop and its executor, as these settings describe them; its runs
         record metric values up to ``metric_max_bytes`` (``MetricsSettings.max_value_bytes``)."""
         from nbtools.jobs.executors import create_executor
-        from nbtools.jobs.retention import parse_keep_runs
         from nbtools.jobs.scheduler import Scheduler
         from nbtools.jobs.storage import Storage
 
@@ -206,7 +225,7 @@ class JobsSettings(Settings):
             storage=storage,
             max_retry_backoff=self.max_retry_backoff_seconds,
             max_running=self.max_running,
-            keep_runs=parse_keep_runs(self.keep_runs, "JobsSettings.keep_runs"),
+            keep_runs=self.keep_runs or None,
             prune_seconds=self.prune_interval_seconds,
             executor_name=self.executor,
             metric_max_bytes=metric_max_bytes,

@@ -76,7 +76,9 @@ def parse_keep_runs(value: object, field: str = "keep_runs") -> str | None:
     if isinstance(value, int) and not isinstance(value, bool):
         if not 1 <= value <= MAX_KEEP:
             raise InvalidInputError(
-                f"{field} must keep 1 to {MAX_KEEP} runs, got {value}.", field=field
+                f"{field} must keep 1 to {MAX_KEEP} runs, got {value}.",
+                field=field,
+                reason=f"it keeps 1 to {MAX_KEEP} runs",
             )
         return str(value)
     if not isinstance(value, str) or not AGE.match(value):

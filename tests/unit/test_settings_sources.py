@@ -238,3 +238,36 @@ def test_a_bad_scheduler_or_store_setting_names_where_it_was_set(
     assert not (tmp_path / "root/.nbtools").exists()  # refused before anything was created
     with pytest.raises(InvalidInputError):  # the server's config files too (layered_config)
         layered_config(None, {}, base=Config({cls: {name: value}}))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("abc", "expected a number of runs (10) or an age (30d, 12w, 1y)."),
+        ("0", "expected a number of runs (10) or an age (30d, 12w, 1y) "
+         "(it keeps 1 to 1000000 runs)."),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("command", [["scheduler"], ["runs", "prune", "--dry-run"]])
+def test_a_bad_keep_runs_names_where_it_was_set(
+    tmp_path: Path, value: str, expected: str, command: list[str]
+) -> None:
+    """keep_runs was a plain text option, parsed only when runs were pruned: "JobsSettings.
+    keep_runs must be a number of runs…", naming neither the variable nor the file, while
+    every other option's refusal did. Its trait checks it now."""
+    (tmp_path / "root").mkdir()
+    root = ["--root", str(tmp_path / "root")]
+    config_file = write_config(tmp_path / "c.py", [f"c.JobsSettings.keep_runs = {value!r}"])
+    for args, env, said in (
+        ([*root, *command], {"NBTOOLS_JOBS_KEEP_RUNS": value},
+         f"$NBTOOLS_JOBS_KEEP_RUNS={value!r} is not a valid JobsSettings.keep_runs: "),
+        ([*root, "--config", str(config_file), *command], {},
+         f"c.JobsSettings.keep_runs = {value!r} in {config_file}: "),
+    ):  # fmt: skip
+        result = CliRunner().invoke(cli, args, env=env)
+        assert result.exit_code == 2, result.output
+        assert said + expected in " ".join(result.output.split())
+    assert not (tmp_path / "root/.nbtools").exists()  # refused before anything was created
+    assert build(
+        JobsSettings, layered_config(None, {"NBTOOLS_JOBS_KEEP_RUNS": "07"})
+    ).keep_runs == ("7")
