@@ -124,6 +124,13 @@ class StoreError(NbtoolsError):
     """The store (database or object files) cannot be opened or is damaged."""
 
 
+class StoreUnavailableError(StoreError):
+    """The store's database server cannot be reached (down, restarting, not at its address):
+    no fault of the input, so exit 1 in the CLI (503 over REST, as every store error)."""
+
+    exit_code = 1
+
+
 class StoreTooNewError(StoreError, ConflictError):
     """The store was written by a newer jupyter-nbtools (a schema revision this one lacks)."""
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from nbtools.errors import NbtoolsError, StoreError
+from nbtools.errors import NbtoolsError, StoreError, StoreUnavailableError
 from nbtools.store import migrations, shown_url
 from nbtools.store.url import BAD_PART, form_problem
 from nbtools.urls import without_login
@@ -141,10 +141,15 @@ class Store:
             raise
         except SQLAlchemyError as exc:
             engine.dispose()
+            shown = shown_url(engine.url)
+            if engine.dialect.name != "sqlite" and store_unavailable(exc):
+                raise StoreUnavailableError(
+                    f"Cannot open the store {shown}: {store_failure(exc)}. Check that its "
+                    "database server is running and reachable from this machine, then try again.",
+                    db_url=shown,
+                ) from exc
             raise StoreError(
-                f"Cannot open the store {shown_url(engine.url)}: "
-                f"{exc.__class__.__name__}: {exc.args[0] if exc.args else exc}",
-                db_url=shown_url(engine.url),
+                f"Cannot open the store {shown}: {store_failure(exc)}", db_url=shown
             ) from exc
         return cls(engine)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from nbtools.errors import StoreError, StoreTooNewError
+from nbtools.errors import StoreError, StoreTooNewError, StoreUnavailableError
 from nbtools.project import Project
 from nbtools.store import migrations
 from nbtools.store.database import SQLITE_PAGE_SIZE, Store, create_store_engine
@@ -194,6 +194,27 @@ def test_a_store_that_cannot_be_opened_is_named_without_its_login() -> None:
         assert info.value.details["db_url"] == "postgresql+psycopg://127.0.0.1:1/nbtools"
         assert "s3cr" not in info.value.message
         assert "ss%2Fw" not in info.value.message
+
+
+def test_a_database_server_that_is_down_is_said_in_one_line_and_exits_1(
+    tmp_path: Path,
+) -> None:
+    """The scheduler started while PostgreSQL was down printed the driver's two lines (its
+    advice on a line of its own, behind a tab) and exited 2, bad input's code: now one line
+    saying what to do, and exit 1, as for a run the store could not record (REST: 503)."""
+    from tests.postgres import free_port
+
+    url = f"postgresql+psycopg://nbtools@127.0.0.1:{free_port()}/nbtools"
+    result = run_cli("--root", str(tmp_path), "--db-url", url, "scheduler")
+    assert result.returncode == 1, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"Error: Cannot open the store {url.replace('nbtools@', '')}: ")
+    assert "Connection refused" in line
+    assert line.endswith(
+        "Check that its database server is running and reachable from this machine, then try again."
+    )
+    with pytest.raises(StoreUnavailableError):
+        Store.open(url)
 
 
 def test_migrations_match_the_models(db_url: str) -> None:
