@@ -304,7 +304,8 @@ def finish(
     first; their work is done inside the transaction that ends the run.
 
     ``worker`` None finishes whoever holds it: the reaper, only if its lease expired before
-    ``expired_at``; an executor that saw the worker die, only under its claim ``lease_owner``.
+    ``expired_at``; an executor that saw the worker die, only under its claim ``lease_owner``;
+    the run then keeps its worker's last heartbeat (the one a ``WorkerLost`` message names).
     Returns False when the run was already finished elsewhere.
     """
     assert status in FINAL_STATES
@@ -320,10 +321,10 @@ def finish(
             conditions.append(column.lease_expires_at < expired_at)
         if lease_owner is not None:
             conditions.append(column.lease_owner == lease_owner)
+        if worker is not None:  # its worker's last sign of life; another keeps the worker's
+            fields["heartbeat_at"] = now
         result = session.execute(
-            update(runs_table)
-            .where(*conditions)
-            .values(status=status, finished_at=now, heartbeat_at=now, **fields)
+            update(runs_table).where(*conditions).values(status=status, finished_at=now, **fields)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return False

@@ -101,3 +101,15 @@ def test_a_directory_that_cannot_be_looked_in_does_not_stop_the_reaping(
         ended = reaped(project, unreadable)
     assert ended.outputs == []  # as recorded at its start: no file is listed
     assert f"cannot list what run {unreadable.id} left" in caplog.text
+
+
+def test_a_reaped_run_keeps_its_last_heartbeat(project: Project) -> None:
+    """The reaper set ``heartbeat_at`` to the moment it reaped: ``runs show`` then gave a
+    heartbeat later than the one its own WorkerLost message names. A run ended by another
+    process than its worker keeps its worker's last heartbeat."""
+    run = started(project, None)
+    ended = reaped(project, run)
+    assert run.heartbeat_at is not None
+    assert ended.heartbeat_at == run.heartbeat_at
+    named = f"no heartbeat since {run.heartbeat_at.isoformat(timespec='seconds')}"
+    assert named in (ended.error_message or "")
