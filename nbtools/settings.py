@@ -205,6 +205,7 @@ def environment_config(
 
     layer: Layer = {}
     for cls in classes or settings_classes():
+        _warn_unknown_variables(cls, environ)
         for name, trait in cls.class_traits(config=True).items():
             variable = environment_variable(cls, name)
             value = environ.get(variable, "")
@@ -374,17 +375,39 @@ def build(cls: type[S], config: Mapping[str, Mapping[str, Any]]) -> S:
 
 
 def _warn_unknown(cls: type[Settings], name: str, options: list[str]) -> None:
+    _no_effect(
+        f"The setting {cls.__name__}.{name} is not an option of nbtools",
+        name,
+        {option: f"{cls.__name__}.{option}" for option in options},
+    )
+
+
+def _warn_unknown_variables(cls: type[Settings], environ: Mapping[str, str]) -> None:
+    """Warn of each variable set that starts with ``cls``'s own prefix (``NBTOOLS_JOBS_``)
+    but names none of its options (``$NBTOOLS_JOBS_WOKERS``), as of a misspelt option of a
+    config file: it has no effect. Not for the bare ``NBTOOLS_``, which variables that are no
+    settings start with too."""
+    if cls.env_prefix == "NBTOOLS_":
+        return
+    known = {environment_variable(cls, name) for name in cls.class_traits(config=True)}
+    for variable in sorted(name for name in environ if name.startswith(cls.env_prefix)):
+        if variable not in known and environ[variable]:  # empty counts as unset
+            _no_effect(
+                f"The variable ${variable} is not a setting of nbtools ({cls.__name__})",
+                variable.removeprefix(cls.env_prefix),  # the names compared, not the prefix
+                {name.removeprefix(cls.env_prefix): f"${name}" for name in known},
+            )
+
+
+def _no_effect(what: str, name: str, shown: Mapping[str, str]) -> None:
+    """Warn that ``what`` has no effect, naming the closest of ``shown``'s keys to ``name``
+    as its value shows it."""
     import difflib
     import logging
 
-    close = difflib.get_close_matches(name, options, n=1)
-    hint = f"; did you mean {cls.__name__}.{close[0]}?" if close else "."
-    logging.getLogger("nbtools").warning(
-        "The setting %s.%s is not an option of nbtools: it has no effect%s",
-        cls.__name__,
-        name,
-        hint,
-    )
+    close = difflib.get_close_matches(name, sorted(shown), n=1)
+    hint = f"; did you mean {shown[close[0]]}?" if close else "."
+    logging.getLogger("nbtools").warning("%s: it has no effect%s", what, hint)
 
 
 def bounds(trait: TraitType[Any, Any]) -> tuple[float | None, float | None]:

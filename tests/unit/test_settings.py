@@ -224,6 +224,31 @@ def test_an_unknown_option_is_a_warning_naming_the_closest(
     assert caplog.records[0].getMessage().endswith("it has no effect.")
 
 
+def test_a_misspelt_variable_of_a_settings_prefix_is_a_warning_naming_the_closest(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """$NBTOOLS_JOBS_WOKERS was ignored without a word, where a config file's misspelt
+    option is warned of. A variable of a class's own prefix that names none of its options
+    is warned of; the bare NBTOOLS_ prefix, which variables that are no settings share
+    (NBTOOLS_CONFIG, NBTOOLS_ARTIFACTS_DIR), is not; an empty one counts as unset."""
+    environ = {
+        "NBTOOLS_JOBS_WOKERS": "4",
+        "NBTOOLS_JOBS_POLL_SECONDS": "2",
+        "NBTOOLS_NOTIFY_ZZZ": "1",
+        "NBTOOLS_METRICS_GONE": "",
+        "NBTOOLS_ARTIFACTS_DIR": "/tmp/x",
+    }
+    with caplog.at_level(logging.WARNING, logger="nbtools"):
+        settings = build(JobsSettings, layered_config(None, environ))
+    assert (settings.workers, settings.poll_seconds) == (0, 2.0)
+    assert [r.getMessage() for r in caplog.records] == [
+        "The variable $NBTOOLS_JOBS_WOKERS is not a setting of nbtools (JobsSettings): it has "
+        "no effect; did you mean $NBTOOLS_JOBS_WORKERS?",
+        "The variable $NBTOOLS_NOTIFY_ZZZ is not a setting of nbtools (NotificationSettings): "
+        "it has no effect.",
+    ]
+
+
 def test_a_config_object_and_plain_mappings_are_the_same_layers(tmp_path: Path) -> None:
     """The server hands over Jupyter's ``Config``; the CLI plain dictionaries."""
     base = Config()
