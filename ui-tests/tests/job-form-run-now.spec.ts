@@ -5,6 +5,7 @@ import {
   codeCell,
   createJobForm,
   inEachTheme,
+  notebookWithJob,
   openSection,
   parametersCell,
   runNowFromForm,
@@ -152,5 +153,37 @@ test.describe('Job form: Run now', () => {
         { timeout: 90_000 }
       )
       .toBe('succeeded');
+  });
+
+  test('a job without a schedule is saved without a run by Save; Save and run now stays the primary', async ({
+    tmpPath
+  }, testInfo) => {
+    const page = lab();
+    const path = `${tmpPath}/on-demand.ipynb`;
+    const job = await notebookWithJob(page, path, { name: 'on demand keep' });
+    await page.evaluate(
+      id => window.jupyterapp.commands.execute('nbtools:edit-job', { id }),
+      job.id
+    );
+    const form = page.getByRole('form', { name: 'Edit job' });
+    const primary = form.getByRole('button', { name: 'Save and run now' });
+    const save = form.getByRole('button', { name: 'Save', exact: true });
+    await expect(primary).toHaveAttribute('type', 'submit');
+    await expect(primary).toHaveClass(/jp-mod-accept/);
+    await expect(save).toHaveAttribute('type', 'button');
+    await form.getByRole('textbox', { name: 'Keep runs' }).fill('7');
+    await inEachTheme(page, theme =>
+      attachScreenshot(page, testInfo, `job-form-save-without-run-${theme}`, form)
+    );
+
+    // By keyboard: Save comes next after the primary button.
+    await primary.focus();
+    await page.keyboard.press('Tab');
+    await expect(save).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(form).toHaveCount(0);
+    const saved = await (await page.request.get(`/nbtools/api/jobs/${job.id}`)).json();
+    expect(saved.keep_runs).toBe('7');
+    expect(await (await page.request.get(`/nbtools/api/runs?path=${path}`)).json()).toEqual([]);
   });
 });

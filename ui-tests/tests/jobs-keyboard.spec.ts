@@ -1,7 +1,9 @@
 import { expect } from '@jupyterlab/galata';
 
 import {
+  attachScreenshot,
   holdRequests,
+  inEachTheme,
   notebookWithJob,
   notification,
   openJobPage,
@@ -144,5 +146,55 @@ test.describe('Jobs section by keyboard', () => {
     await expect(bulk).toContainText('0 selected');
     await expect(pause).toBeFocused();
     expect(patches).toHaveLength(2);
+  });
+
+  test('the job form opens on its first field; Escape closes it, asking first when it was edited, and gives the focus back', async ({
+    tmpPath
+  }, testInfo) => {
+    const page = lab();
+    const path = `${tmpPath}/escape.ipynb`;
+    const job = await notebookWithJob(page, path, { name: 'escape job', cron: '0 6 * * *' });
+    await openNotebook(page, path);
+    const panel = await openSection(page, 'escape.ipynb', 'Jobs');
+    const edit = panel
+      .getByRole('list', { name: 'Jobs' })
+      .getByRole('listitem', { name: 'escape job' })
+      .getByRole('button', { name: 'Edit', exact: true });
+    const form = page.getByRole('form', { name: 'Edit job' });
+    const name = form.getByRole('textbox', { name: 'Job name' });
+    const dialog = page.getByRole('dialog');
+
+    // Unchanged: Escape closes it at once, the focus back on Edit.
+    await edit.focus();
+    await page.keyboard.press('Enter');
+    await expect(name).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(form).toHaveCount(0);
+    await expect(dialog).toHaveCount(0);
+    await expect(edit).toBeFocused();
+
+    // Edited: Escape asks; Keep editing (Escape in the dialog) keeps the form and the edit.
+    await page.keyboard.press('Enter');
+    await expect(name).toBeFocused();
+    await page.keyboard.type(' renamed');
+    await page.keyboard.press('Escape');
+    await expect(dialog).toContainText('Discard your edits?');
+    await expect(dialog.getByRole('button', { name: 'Keep editing' })).toBeVisible();
+    await inEachTheme(page, theme =>
+      attachScreenshot(page, testInfo, `job-form-discard-${theme}`, dialog)
+    );
+    await page.keyboard.press('Escape');
+    await expect(dialog).toHaveCount(0);
+    await expect(form).toBeVisible();
+    await expect(name).toHaveValue('escape job renamed');
+
+    // Discard: the form closes unsaved, the focus back on Edit.
+    await name.focus();
+    await page.keyboard.press('Escape');
+    await dialog.getByRole('button', { name: 'Discard' }).click();
+    await expect(form).toHaveCount(0);
+    await expect(edit).toBeFocused();
+    const kept = await (await page.request.get(`/nbtools/api/jobs/${job.id}`)).json();
+    expect(kept.name).toBe('escape job');
   });
 });

@@ -1,12 +1,14 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { Button, HTMLSelect, InputGroup } from '@jupyterlab/ui-components';
+import { HTMLSelect, InputGroup } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { MAX_CATCH_UP, asError } from '../api';
 import type { MissedPolicy } from '../api';
-import { ClassificationBadge } from './classification';
 import { Field, FormErrors } from './field';
 import { JobFormRefused, saveJobForm } from './jobFormModel';
+import { JobFormActions } from './jobFormActions';
+import { GovernanceFields } from './jobFormGovernance';
+import { confirmDiscard } from './jobPrompts';
 import type { FieldErrors, JobForm, JobFormResult } from './jobFormModel';
 import {
   collectJobFields,
@@ -29,18 +31,24 @@ import { ScheduleFields, localTimezone, useCronPreview } from './jobScheduleFiel
  * field's error shows under it, all at once; after the first attempt to
  * submit they are checked again as the user types, and the focus moves to
  * the first one. The cron is previewed (and checked) by the server as typed.
+ * It opens with the focus on its first field; Escape closes it (`onDismiss`), asking
+ * first when it has unsaved edits. A job without a schedule can be saved without a run
+ * (Save) besides its primary Save and run now.
  */
 export function JobFormView({
   form,
   trans,
   onSaved,
   onCancel,
+  onDismiss,
   beforeRun
 }: {
   form: JobForm;
   trans: TranslationBundle;
   onSaved: (result: JobFormResult) => void;
   onCancel: () => void;
+  /** Called when Escape closes the form (its edits, if any, discarded as the user agreed). */
+  onDismiss: () => void;
   /** Called before the form starts a run (Run now, Save and run now): `false` stops it. */
   beforeRun: () => Promise<boolean>;
 }): React.ReactElement {
@@ -86,6 +94,22 @@ export function JobFormView({
     missed
   };
   const saves = savesJob(form, entries);
+  // What the form showed when it opened: a form that differs has unsaved edits.
+  const [opened] = React.useState(() => JSON.stringify({ entries, kernelCheck }));
+  const edited = JSON.stringify({ entries, kernelCheck }) !== opened;
+
+  // The focus starts on the first field, not on the tab's container.
+  React.useEffect(() => {
+    if (formRef.current) {
+      focusFirstField(formRef.current);
+    }
+  }, []);
+
+  const dismiss = async (): Promise<void> => {
+    if (!edited || (await confirmDiscard(trans))) {
+      onDismiss();
+    }
+  };
 
   const { fields, errors: clientErrors } = collectJobFields(form, entries, trans);
   const liveErrors = answer?.errors ?? {};
@@ -125,7 +149,8 @@ export function JobFormView({
     return first !== undefined;
   };
 
-  const submit = async (): Promise<void> => {
+  /** Save the form, and with `runNow` start a run (a new job without a schedule: one run). */
+  const submit = async (runNow: boolean): Promise<void> => {
     setAttempted(true);
     const shown = Object.keys({ ...clientErrors, ...liveErrors });
     if (shown.length > 0) {
@@ -133,12 +158,12 @@ export function JobFormView({
       focusPending.current = !focusFirst(shown);
       return;
     }
-    if (!scheduled && !(await beforeRun())) {
+    if (runNow && !(await beforeRun())) {
       return;
     }
     setSaving(true);
     try {
-      onSaved(await saveJobForm(form, fields, !scheduled, kernelCheck));
+      onSaved(await saveJobForm(form, fields, runNow, kernelCheck));
     } catch (reason) {
       focusPending.current = true;
       if (reason instanceof JobFormRefused && reason.kernelCheckRefused) {
@@ -241,7 +266,14 @@ export function JobFormView({
       noValidate
       onSubmit={event => {
         event.preventDefault();
-        void submit();
+        void submit(!scheduled);
+      }}
+      onKeyDown={event => {
+        if (event.key === 'Escape' && !event.defaultPrevented) {
+          event.preventDefault();
+          event.stopPropagation();
+          void dismiss();
+        }
       }}
     >
       <h2 className="jp-nbtools-JobForm-title">
@@ -430,60 +462,35 @@ export function JobFormView({
           {trans.__('Also save an HTML report')}
         </label>
       </fieldset>
-      <fieldset>
-        <legend>{trans.__('Governance')}</legend>
-        {form.data.uses.length > 0 ? (
-          <ul className="jp-nbtools-JobForm-data" aria-label={trans.__('Datasets used')}>
-            {form.data.uses.map(use => (
-              <li key={use.dataset}>
-                <code>{use.dataset}</code>{' '}
-                <ClassificationBadge classification={use.classification} trans={trans} />{' '}
-                {use.purposes.length
-                  ? trans.__('allowed purposes: %1', use.purposes.join(', '))
-                  : trans.__('no allowed purposes listed')}
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <p className="jp-nbtools-JobForm-hint">
-            {trans.__('The notebook uses no dataset of the catalog.')}
-          </p>
-        )}
-        <Field
-          id={`${prefix}-purpose`}
-          label={form.data.purpose_required ? trans.__('Purpose (required)') : trans.__('Purpose')}
-          error={errors.purpose}
-          hint={trans.__(
-            "What the notebook's data is used for, e.g. churn-model: checked against each dataset's allowed purposes."
-          )}
-          control={props => (
-            <InputGroup
-              {...props}
-              required={form.data.purpose_required}
-              value={purpose}
-              onChange={event => {
-                setPurpose(event.currentTarget.value);
-                changed('purpose');
-              }}
-            />
-          )}
-        />
-      </fieldset>
+      <GovernanceFields
+        id={`${prefix}-purpose`}
+        data={form.data}
+        purpose={purpose}
+        error={errors.purpose}
+        onPurpose={text => {
+          setPurpose(text);
+          changed('purpose');
+        }}
+        trans={trans}
+      />
       <FormErrors errors={formErrors} />
-      <div className="jp-nbtools-JobForm-actions">
-        <Button type="submit" className="jp-mod-styled jp-mod-accept" disabled={saving}>
-          {scheduled
-            ? job
-              ? trans.__('Save')
-              : trans.__('Create job')
-            : job
-              ? trans.__('Save and run now')
-              : trans.__('Run now')}
-        </Button>
-        <Button type="button" minimal onClick={onCancel}>
-          {trans.__('Cancel')}
-        </Button>
-      </div>
+      <JobFormActions
+        editing={job !== null}
+        scheduled={scheduled}
+        saving={saving}
+        onSave={() => void submit(false)}
+        onCancel={onCancel}
+        trans={trans}
+      />
     </form>
   );
+}
+
+/** Focus the first field of the job form in `node` (its first enabled control). */
+export function focusFirstField(node: HTMLElement): void {
+  node
+    .querySelector<HTMLElement>(
+      'input:not([disabled]), select:not([disabled]), textarea:not([disabled])'
+    )
+    ?.focus();
 }

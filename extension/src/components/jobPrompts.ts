@@ -19,3 +19,16 @@ export async function confirmDelete(job: Job, trans: TranslationBundle): Promise
   });
   return result.button.accept;
 }
+
+/** Ask whether to close the job form and lose its unsaved edits. */
+export async function confirmDiscard(trans: TranslationBundle): Promise<boolean> {
+  const result = await showDialog({
+    title: trans.__('Discard your edits?'),
+    body: trans.__('The job form has changes that are not saved. Closing it loses them.'),
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Keep editing') }),
+      Dialog.warnButton({ label: trans.__('Discard') })
+    ]
+  });
+  return result.button.accept;
+}

@@ -65,6 +65,8 @@ const jobFormPlugin = panelPlugin<[INotebookTracker]>({
 
     const open = (job: Job | null, path: string): Promise<void> => {
       const key = job ? `job-${job.id}` : `new-${path}`;
+      // Where the focus was (the Edit or Create job button pressed): Escape returns it there.
+      const opener = document.activeElement;
       return tabs.open(key, async () => {
         let form;
         try {
@@ -82,6 +84,7 @@ const jobFormPlugin = panelPlugin<[INotebookTracker]>({
             saved(result, path);
           },
           close,
+          () => tabs.close(key, opener),
           () => beforeRun(job, path)
         );
         const label = job

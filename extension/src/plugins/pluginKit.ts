@@ -103,14 +103,20 @@ export class MainAreaTabs<T extends Widget> {
    * Close the tab of `key`. When it held the keyboard focus (its Cancel or Delete was just
    * pressed), the tab JupyterLab shows next is activated, which focuses it: the focus never
    * falls to the page's body, from where a keyboard user would start again at the top.
+   * With `returnTo` (the element that had the focus when the tab opened), the focus goes back
+   * to it instead, when it is still shown (a sidebar's button, a control of the tab now shown).
    */
-  close(key: string): void {
+  close(key: string, returnTo: Element | null = null): void {
     const tab = this._tabs.get(key);
     if (!tab) {
       return;
     }
     const focused = tab.node.contains(document.activeElement);
     tab.dispose();
+    if (focused && returnTo instanceof HTMLElement && returnTo.checkVisibility()) {
+      returnTo.focus();
+      return;
+    }
     const next = this._shell.currentWidget;
     if (focused && next) {
       this._shell.activateById(next.id);

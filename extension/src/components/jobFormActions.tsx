@@ -1,0 +1,50 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { Button } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+/**
+ * The job form's buttons. The primary one (the form's submit) says what the form's mode
+ * does: Create job or Save (recurring), Run now (one run, no job saved), Save and run now (a
+ * job without a schedule). Such a job can also be saved without a run (Save), e.g. after a
+ * change of its Keep runs.
+ */
+export function JobFormActions({
+  editing,
+  scheduled,
+  saving,
+  onSave,
+  onCancel,
+  trans
+}: {
+  /** Whether the form edits a saved job (else it makes a new one, or one run). */
+  editing: boolean;
+  scheduled: boolean;
+  saving: boolean;
+  /** Save the job without starting a run. */
+  onSave: () => void;
+  onCancel: () => void;
+  trans: TranslationBundle;
+}): React.ReactElement {
+  const primary = scheduled
+    ? editing
+      ? trans.__('Save')
+      : trans.__('Create job')
+    : editing
+      ? trans.__('Save and run now')
+      : trans.__('Run now');
+  return (
+    <div className="jp-nbtools-JobForm-actions">
+      <Button type="submit" className="jp-mod-styled jp-mod-accept" disabled={saving}>
+        {primary}
+      </Button>
+      {editing && !scheduled && (
+        <Button type="button" className="jp-mod-styled" disabled={saving} onClick={onSave}>
+          {trans.__('Save')}
+        </Button>
+      )}
+      <Button type="button" minimal onClick={onCancel}>
+        {trans.__('Cancel')}
+      </Button>
+    </div>
+  );
+}
