@@ -11,6 +11,7 @@ import {
   openNotebook,
   openSection,
   runFromPalette,
+  sixInstalledTwice,
   violations
 } from './helpers';
 import { sharePage, test } from './fixtures';
@@ -250,29 +251,15 @@ test.describe('Environment section', () => {
     tmpPath
   }, testInfo) => {
     const page = lab();
-    // The kernel's own snapshot as the server answers it, its six found twice in one
-    // directory (an interrupted upgrade leaves both metadata directories): the server lists
-    // them under `duplicates`, the one the kernel reads first.
     const folder = '/srv/env/lib/python3.11/site-packages';
-    const snapshots = /\/nbtools\/api\/env\/snapshots(\?.*)?$/;
-    let version = '';
-    await page.context().route(snapshots, async route => {
-      if (route.request().method() !== 'POST') {
-        return route.fallback();
-      }
-      const response = await route.fetch();
-      const snapshot = await response.json();
-      const six = snapshot.distributions.find((dist: { name: string }) => dist.name === 'six');
-      version = six.version;
-      six.duplicates = [`${folder}/six-${version}.dist-info`, `${folder}/six-1.0.0.dist-info`];
-      await route.fulfill({ response, json: snapshot });
-    });
+    const six = await sixInstalledTwice(page, folder);
     try {
       await openEnv(page, tmpPath);
       const panel = await openEnvironmentSection(page);
       const twice = panel.getByRole('list', { name: 'Packages installed twice' });
       await expect(twice.getByRole('listitem')).toHaveCount(1, { timeout: 60_000 });
       const item = twice.getByRole('listitem');
+      const version = six.version();
       // What a screen reader reads: the warning, the package, both directories, what to do.
       await expect(item).toHaveText(
         `Warning: six ${version} ${folder} holds 2 metadata directories of it: six-${version}.dist-info ` +
@@ -280,7 +267,7 @@ test.describe('Environment section', () => {
           'files may mix their versions. Remove the directory of the version not wanted, then ' +
           `reinstall the other (pip install --force-reinstall six==${version}).`
       );
-      await expect(item.locator('.jp-nbtools-Environment-warning svg')).toBeVisible();
+      await expect(item.locator('.jp-nbtools-WarningSign svg')).toBeVisible();
       await inEachTheme(page, async theme => {
         expect(await violations(page, testInfo)).toEqual([]);
         // wrapped inside the section, never wider than it
@@ -288,7 +275,7 @@ test.describe('Environment section', () => {
         await attachScreenshot(page, testInfo, `environment-installed-twice-${theme}`, panel);
       });
     } finally {
-      await page.context().unroute(snapshots);
+      await six.unroute();
     }
   });
 

@@ -6,11 +6,14 @@ import {
   attachScreenshot,
   codeCell,
   inEachTheme,
+  notebookJson,
   notebookWithJob,
   openJobPage,
   openNotebook,
   openSection,
-  PARAMETERS_CELL
+  PARAMETERS_CELL,
+  sectionToggle,
+  sixInstalledTwice
 } from './helpers';
 import { sharePage, test } from './fixtures';
 
@@ -167,6 +170,64 @@ test.describe('Layout beside a narrowed sidebar', () => {
       expect(await overflowing(page, 8)).toEqual([]);
       await attachScreenshot(page, testInfo, `dashboard-1280x720-${theme}`);
     });
+  });
+});
+
+/**
+ * Whether the placeholder of the empty search box `field` shows whole: its text, typed in,
+ * would not scroll (the box's inner width, less the room a search box keeps for its clear
+ * button, holds it).
+ */
+async function placeholderFits(field: Locator): Promise<boolean> {
+  return field.evaluate((input: HTMLInputElement) => {
+    input.value = input.placeholder;
+    const fits = input.scrollWidth <= input.clientWidth;
+    input.value = '';
+    return fits;
+  });
+}
+
+test.describe('Layout beside a narrowed sidebar: Environment and Data', () => {
+  // Its own page: the sidebar dragged to its minimum width stays so.
+  test.use({ viewport: VIEWPORT });
+
+  test("at the sidebar's 250 px the Data search's placeholder shows whole and Installed twice takes the section's width, light and dark", async ({
+    page,
+    tmpPath
+  }, testInfo) => {
+    const six = await sixInstalledTwice(page, '/srv/env/lib/python3.11/site-packages');
+    try {
+      const path = `${tmpPath}/narrow-env.ipynb`;
+      const notebook = notebookJson([codeCell('one', 'import sys')]);
+      expect(await page.contents.uploadContent(notebook, 'text', path)).toBe(true);
+      await openNotebook(page, path);
+      const panel = await openSection(page, 'narrow-env.ipynb', 'Environment');
+      await sectionToggle(panel, 'Data').click();
+      await narrowSidebar(page);
+      const sidebar = await page
+        .locator('#nbtools-production-panel')
+        .evaluate(node => node.getBoundingClientRect().width);
+      expect(sidebar).toBeLessThanOrEqual(250);
+      const twice = panel.getByRole('list', { name: 'Packages installed twice' });
+      await expect(twice.getByRole('listitem')).toHaveCount(1, { timeout: 60_000 });
+      const search = panel.getByRole('searchbox', { name: 'Search datasets' });
+      await expect(search).toBeVisible();
+
+      await inEachTheme(page, async theme => {
+        expect(await placeholderFits(search)).toBe(true);
+        // The list below its label, across the section: not a column beside it.
+        const [list, fields] = await twice.evaluate(node => [
+          node.getBoundingClientRect().width,
+          node.closest('dl')!.getBoundingClientRect().width
+        ]);
+        expect(list).toBeGreaterThanOrEqual(fields - 1);
+        expect(await overflowing(page, 3)).toEqual([]);
+        await twice.scrollIntoViewIfNeeded();
+        await attachScreenshot(page, testInfo, `environment-data-narrow-${theme}`, panel);
+      });
+    } finally {
+      await six.unroute();
+    }
   });
 });
 

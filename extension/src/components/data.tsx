@@ -177,7 +177,8 @@ export function DataSearch({
         type="search"
         className="jp-mod-styled jp-nbtools-DataSearch"
         aria-label={trans.__('Search datasets')}
-        placeholder={trans.__('Search names, columns, tags, descriptions')}
+        placeholder={trans.__('Names, columns, tags…')}
+        title={trans.__('Search names, columns, tags and descriptions')}
         value={query}
         aria-invalid={queryError !== null}
         aria-describedby={queryError ? errorId : undefined}

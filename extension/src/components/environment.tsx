@@ -4,12 +4,12 @@ import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import type { Distribution, Snapshot } from '../api';
-import { warningIcon } from '../icons';
 import { CommandIDs } from '../tokens';
 import { formatTime } from './dates';
 import type { EnvironmentModel, EnvironmentState } from './environmentModel';
 import { LastRunBaseline } from './lineage';
 import { Spinner } from './spinner';
+import { WarningSign } from './warningSign';
 
 const NO_BASELINE = '';
 
@@ -141,8 +141,8 @@ function SnapshotFields({
       )}
       {twice.length > 0 && (
         <>
-          <dt>{trans.__('Installed twice')}</dt>
-          <dd>
+          <dt className="jp-nbtools-Status-wide">{trans.__('Installed twice')}</dt>
+          <dd className="jp-nbtools-Status-wide">
             <ul
               className="jp-nbtools-Environment-duplicates"
               aria-label={trans.__('Packages installed twice')}
@@ -178,10 +178,7 @@ function Duplicated({
   const folder = recorded.slice(0, recorded.length - baseName(recorded).length - 1);
   return (
     <li>
-      <span className="jp-nbtools-Environment-warning" aria-hidden="true">
-        <warningIcon.react tag="span" />
-      </span>
-      <span className="jp-nbtools-visuallyHidden">{trans.__('Warning:')} </span>
+      <WarningSign trans={trans} />
       <strong>{`${dist.name} ${dist.version ?? ''}`.trim()}</strong>{' '}
       {trans.__(
         '%1 holds %2 metadata directories of it: %3 (read by the kernel: its version is the one shown) and %4, so its files may mix their versions. Remove the directory of the version not wanted, then reinstall the other (pip install --force-reinstall %5==%6).',
