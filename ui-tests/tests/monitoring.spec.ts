@@ -12,6 +12,7 @@ import {
   notification,
   openNotebook,
   openSection,
+  rewriteReplies,
   sectionToggle,
   violations
 } from './helpers';
@@ -383,4 +384,58 @@ test('a rule the server refuses is told under its field, in sight, until the rul
     'accuracy drops > 5%'
   );
   await expect(field).toHaveValue('');
+});
+
+test('a target an older nbtools stored, never sent to, carries a warning naming its problem and what to do', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  const path = `${tmpPath}/older.ipynb`;
+  expect(await page.contents.uploadContent(notebookJson([code('a', 'x = 1')]), 'text', path)).toBe(
+    true
+  );
+  const jobId = await createJob(page, { name: 'older', notebook_path: path, cron: '0 6 * * *' });
+  await call(page, 'POST', `jobs/${jobId}/notifications`, {
+    channel: 'webhook',
+    destination: 'https://hooks.example.org/ok',
+    events: ['failure']
+  });
+  const stale = await call<{ id: number }>(page, 'POST', `jobs/${jobId}/notifications`, {
+    channel: 'email',
+    destination: 'team@example.org',
+    events: ['failure']
+  });
+  // Such a target needs a store an older nbtools wrote: the server's own reply, its
+  // `problem` as the server words it for one.
+  const problem =
+    "Its destination does not pass the check of a new target (it was stored by an older nbtools): An e-mail address 'team@example.org;x' holds a semicolon. Remove the target and add its destination again, corrected.";
+  const unroute = await rewriteReplies(
+    page,
+    new RegExp(`${API}/jobs/${jobId}/notifications(\\?.*)?$`),
+    'GET',
+    (targets: { id: number; problem: string | null }[]) =>
+      targets.map(target => (target.id === stale.id ? { ...target, problem } : target))
+  );
+  try {
+    await openNotebook(page, path);
+    const panel = await openSection(page, 'older.ipynb', 'Jobs');
+    const monitoring = panel.getByRole('region', { name: 'Monitoring of older' });
+    await monitoring.getByRole('button', { name: 'Metrics and alerts' }).click();
+    const targets = monitoring
+      .getByRole('list', { name: 'Notification targets' })
+      .getByRole('listitem');
+    await expect(targets).toHaveCount(2);
+    const warned = targets.filter({ hasText: 'team@example.org' });
+    await expect(warned.locator('.jp-nbtools-Rule-warning')).toHaveText(
+      `Warning: Never sent to: ${problem}`
+    );
+    await expect(warned.locator('.jp-nbtools-WarningSign svg')).toBeVisible();
+    await expect(targets.filter({ hasText: 'hooks.example.org' })).not.toContainText('Never sent');
+    await inEachTheme(page, async theme => {
+      expect(await violations(page, testInfo, '.jp-nbtools-Notifications')).toEqual([]);
+      await attachScreenshot(page, testInfo, `target-problem-${theme}`, monitoring);
+    });
+  } finally {
+    await unroute();
+  }
 });

@@ -5,6 +5,7 @@ import * as React from 'react';
 import { addTarget, asError, listDeliveries, listTargets, removeTarget } from '../api';
 import type { Delivery, NotificationEvent, NotificationTarget } from '../api';
 import { useJobData } from './useJobData';
+import { WarningSign } from './warningSign';
 
 const EVENTS: NotificationEvent[] = ['failure', 'alert', 'success'];
 
@@ -26,7 +27,9 @@ interface INotificationsEditorProps {
 
 /**
  * Where a job's notifications go (webhook URL or e-mail addresses, and on
- * which events), with the deliveries that failed and why.
+ * which events), with the deliveries that failed and why. A target never sent to (its
+ * destination, stored by an older nbtools, fails today's check: its `problem`) carries a
+ * warning saying why and what to do.
  */
 export function NotificationsEditor({
   jobId,
@@ -90,6 +93,12 @@ export function NotificationsEditor({
               >
                 {trans.__('Remove')}
               </Button>
+              {target.problem && (
+                <p className="jp-nbtools-Rule-warning">
+                  <WarningSign trans={trans} />
+                  {trans.__('Never sent to: %1', target.problem)}
+                </p>
+              )}
             </li>
           ))}
         </ul>
