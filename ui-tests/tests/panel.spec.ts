@@ -5,13 +5,16 @@ import type { Locator, Request } from '@playwright/test';
 import {
   attachScreenshot,
   codeCell,
+  inEachTheme,
   notebookJson,
   openNotebook,
   openPalette,
   openSection,
   productionPanel,
+  rewriteReplies,
   runOnce,
-  sectionToggle
+  sectionToggle,
+  violations
 } from './helpers';
 import { sharePage, test } from './fixtures';
 
@@ -70,6 +73,54 @@ test('every section starts collapsed; what the user expands stays expanded after
   await expectOnlyExpanded(panel, 'Jobs');
   await expect(panel.getByText('Open a notebook to run it as a job.')).toBeVisible();
   await attachScreenshot(page, testInfo, 'panel-restored');
+});
+
+test('the Status section names each location datasets share, with its datasets and what to do, light and dark', async ({
+  page,
+  tmpPath
+}, testInfo) => {
+  // Shared locations need a catalog an older nbtools wrote: the server's own reply, with them.
+  const unroute = await rewriteReplies(page, /\/nbtools\/api\/status(\?.*)?$/, 'GET', status => ({
+    ...status,
+    shared_locations: [
+      { location: 's3://Bucket/x.csv', datasets: ['raw', 'raw_copy', 'x'] },
+      { location: '/srv/data/shared/sales-2026.parquet', datasets: ['sales', 'sales_old'] }
+    ]
+  }));
+  try {
+    const path = `${tmpPath}/status.ipynb`;
+    expect(await page.contents.uploadContent(notebookJson([]), 'text', path)).toBe(true);
+    await openNotebook(page, path);
+    const panel = await openSection(page, 'status.ipynb', 'Status');
+    // The page may have read the status before the route was there.
+    await panel.getByRole('button', { name: 'Refresh status' }).click();
+    const status = panel.locator('dl[aria-label="Server status"]');
+    await expect(status.getByRole('term').last()).toHaveText('Shared locations');
+    const shared = status.getByRole('list', { name: 'Locations shared by datasets' });
+    await expect(shared.getByRole('listitem')).toHaveText([
+      's3://Bucket/x.csv: raw, raw_copy, x',
+      '/srv/data/shared/sales-2026.parquet: sales, sales_old'
+    ]);
+    const told = status.getByRole('definition').last();
+    await expect(told).toHaveText(
+      "Warning: 5 datasets share 2 locations (kept from an older version's catalog):" +
+        's3://Bucket/x.csv: raw, raw_copy, x/srv/data/shared/sales-2026.parquet: sales, sales_old' +
+        'Give each its own location (nbtools data edit NAME --location LOCATION) or remove the extra ones (nbtools data remove NAME).'
+    );
+    await inEachTheme(page, async theme => {
+      // Below its label, across the section's width.
+      const [list, fields] = await told.evaluate(node => [
+        node.getBoundingClientRect().width,
+        node.closest('dl')!.getBoundingClientRect().width
+      ]);
+      expect(list).toBeGreaterThanOrEqual(fields - 1);
+      expect(await violations(page, testInfo, '.jp-nbtools-Status')).toEqual([]);
+      await told.scrollIntoViewIfNeeded();
+      await attachScreenshot(page, testInfo, `status-shared-locations-${theme}`, panel);
+    });
+  } finally {
+    await unroute();
+  }
 });
 
 test('the keyboard reaches the sections in the order they are shown', async ({ page }) => {

@@ -7,9 +7,11 @@ import { NbtoolsApiError, ServerExtensionMissingError } from '../api';
 import type { ServerStatus } from '../api';
 import { formatTime } from './dates';
 import type { StatusModel, StatusState } from './statusModel';
+import { WarningSign } from './warningSign';
 
 /**
- * The Status section: server version, root, store, schema revision and schedulers.
+ * The Status section: server version, root, store, schema revision, schedulers and the
+ * locations several datasets share (only when some do).
  *
  * The status is fetched the first time the section becomes visible.
  */
@@ -95,7 +97,52 @@ function StatusFields({
           </dd>
         </React.Fragment>
       ))}
+      {status.shared_locations.length > 0 && (
+        <SharedLocations shared={status.shared_locations} trans={trans} />
+      )}
     </dl>
+  );
+}
+
+/**
+ * The locations several datasets share (kept from an older version's catalog), each with its
+ * datasets, and what to do, as `nbtools status` tells them: a warning across the section.
+ */
+function SharedLocations({
+  shared,
+  trans
+}: {
+  shared: ServerStatus['shared_locations'];
+  trans: TranslationBundle;
+}): React.ReactElement {
+  const count = shared.reduce((sum, group) => sum + group.datasets.length, 0);
+  return (
+    <>
+      <dt className="jp-nbtools-Status-wide">{trans.__('Shared locations')}</dt>
+      <dd className="jp-nbtools-Status-wide jp-nbtools-Status-shared">
+        <p>
+          <WarningSign trans={trans} />
+          {trans._n(
+            "%2 datasets share %1 location (kept from an older version's catalog):",
+            "%2 datasets share %1 locations (kept from an older version's catalog):",
+            shared.length,
+            count
+          )}
+        </p>
+        <ul aria-label={trans.__('Locations shared by datasets')}>
+          {shared.map(group => (
+            <li key={group.location}>
+              <code>{group.location}</code>: {group.datasets.join(', ')}
+            </li>
+          ))}
+        </ul>
+        <p>
+          {trans.__(
+            'Give each its own location (nbtools data edit NAME --location LOCATION) or remove the extra ones (nbtools data remove NAME).'
+          )}
+        </p>
+      </dd>
+    </>
   );
 }
 
