@@ -214,13 +214,13 @@ test.describe('Layout beside a narrowed sidebar: Environment and Data', () => {
       await expect(search).toBeVisible();
 
       await inEachTheme(page, async theme => {
-        expect(await placeholderFits(search)).toBe(true);
         // The list below its label, across the section: not a column beside it.
         const [list, fields] = await twice.evaluate(node => [
           node.getBoundingClientRect().width,
           node.closest('dl')!.getBoundingClientRect().width
         ]);
         expect(list).toBeGreaterThanOrEqual(fields - 1);
+        expect(await placeholderFits(search)).toBe(true);
         expect(await overflowing(page, 3)).toEqual([]);
         await twice.scrollIntoViewIfNeeded();
         await attachScreenshot(page, testInfo, `environment-data-narrow-${theme}`, panel);
