@@ -39,13 +39,16 @@ def scheduler(cli_ctx: CliContext) -> None:
     from nbtools.metrics import MonitoringService
     from nbtools.store import shown_url
 
-    settings = cli_ctx.settings(JobsSettings)
+    settings = cli_ctx.settings(JobsSettings)  # every setting read before anything starts
+    metrics, notifications = (
+        cli_ctx.settings(MetricsSettings),
+        cli_ctx.settings(NotificationSettings),
+    )
     project = cli_ctx.project
-    metrics = cli_ctx.settings(MetricsSettings)
     loop = settings.create_scheduler(project, metrics.max_value_bytes)
     project.store  # noqa: B018 - open (and migrate) the store before starting workers
     assert loop.executor is not None
-    monitoring = MonitoringService(project, metrics, cli_ctx.settings(NotificationSettings))
+    monitoring = MonitoringService(project, metrics, notifications)
     stop = threading.Event()
     # before anything runs beside this process (a stop before this: the group's, exit 0 too)
     _stop_on_signals(stop, loop.wake)

@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from traitlets import CaselessStrEnum, Int, Unicode
 
-from nbtools.config import Number, Settings
+from nbtools.config import Number, Refused, Settings
 from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 
 if TYPE_CHECKING:
-    pass
+    import ssl
+
+
+def trust_ca_file(context: ssl.SSLContext, path: str) -> None:
+    """Trust the CA certificates of the PEM file at ``path`` in ``context`` besides those it
+    trusts; :class:`~nbtools.config.Refused` saying why it cannot (``No such file or
+    directory``, ``it holds no PEM certificate (NO_CERTIFICATE_OR_CRL_FOUND)``)."""
+    import ssl
+
+    try:
+        context.load_verify_locations(cafile=path)
+    except ssl.SSLError as error:
+        raise Refused(f"it holds no PEM certificate ({error.reason or error})") from None
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise Refused(str(reason)) from None
+
+
+class CaFile(Unicode):  # type: ignore[type-arg]
+    """The path of a PEM file of CA certificates to trust (empty: none), refused unless it
+    can be read and holds one, so that a missing file stops the scheduler or the server as
+    it starts, not every delivery once it runs."""
+
+    info_text = "the path of a readable PEM file of CA certificates"
+
+    def validate(self, obj: Any, value: Any) -> str:
+        import ssl
+
+        path: str = super().validate(obj, value)
+        if path:
+            trust_ca_file(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), path)
+        return path
 
 
 class MetricsSettings(Settings):
@@ -47,11 +78,12 @@ class NotificationSettings(Settings):
     smtp_security = CaselessStrEnum(
         ["none", "starttls", "ssl"], "none", help="Encryption of the SMTP connection."
     ).tag(config=True)
-    ca_file = Unicode(
+    ca_file = CaFile(
         "",
         help="PEM file of CA certificates to trust for the SMTP server and HTTPS webhooks, "
         "besides the system's (or $SSL_CERT_FILE's): for servers whose certificates a private "
-        "CA or the server itself signed.",
+        "CA or the server itself signed. Checked where it is set: a file that cannot be read "
+        "or holds no certificate is refused as the process starts.",
     ).tag(config=True)
     smtp_username = Unicode(
         "", help="SMTP login; empty for none. Use with smtp_security starttls or ssl."

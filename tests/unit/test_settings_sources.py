@@ -271,3 +271,44 @@ def test_a_bad_keep_runs_names_where_it_was_set(
     assert build(
         JobsSettings, layered_config(None, {"NBTOOLS_JOBS_KEEP_RUNS": "07"})
     ).keep_runs == ("7")
+
+
+@pytest.mark.parametrize("given", ["variable", "config"])
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (None, "(No such file or directory)."),
+        ("not a certificate\n", "(it holds no PEM certificate (NO_CERTIFICATE_OR_CRL_FOUND))."),
+    ],
+    ids=["missing", "not PEM"],
+)
+def test_a_ca_file_that_cannot_be_used_stops_the_scheduler_as_it_starts(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    given: str,
+    content: str | None,
+    reason: str,
+) -> None:
+    """Before, the scheduler started and every delivery failed on it; now it exits 2 naming
+    the setting, where it was set and why, before anything starts."""
+    monkeypatch.chdir(tmp_path)  # a short path, shown whole
+    ca_file = Path("ca.pem")
+    if content is not None:
+        ca_file.write_text(content)
+    root = tmp_path / "root"
+    root.mkdir()
+    args, env = ["--root", str(root), "scheduler"], {"NBTOOLS_NOTIFY_CA_FILE": ""}
+    if given == "variable":
+        env["NBTOOLS_NOTIFY_CA_FILE"] = str(ca_file)
+        where = "$NBTOOLS_NOTIFY_CA_FILE='ca.pem' is not a valid NotificationSettings.ca_file: "
+    else:
+        config_file = write_config(Path("c.py"), ["c.NotificationSettings.ca_file = 'ca.pem'"])
+        args = ["--config", str(config_file), *args]
+        where = f"c.NotificationSettings.ca_file = 'ca.pem' in {config_file}: "
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 2, result.output
+    assert where in result.output
+    assert f"expected the path of a readable PEM file of CA certificates {reason}" in (
+        result.output
+    )
+    assert list(root.iterdir()) == []  # no store

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import socket
 import ssl
 import threading
@@ -259,11 +260,19 @@ def test_a_security_mode_the_server_does_not_speak_is_named(
     assert expected in (error or "")
 
 
-def test_an_unreadable_ca_file_is_named(
-    project: Project, smtps_server: MailServer, settings: NotificationSettings, clock: Clock
+def test_a_ca_file_gone_since_it_was_set_is_named(
+    project: Project,
+    smtps_server: MailServer,
+    settings: NotificationSettings,
+    clock: Clock,
+    ca_file: Path,
 ) -> None:
+    """A missing file is refused where it is set (tests/unit/test_settings_sources.py); one
+    removed while the scheduler runs fails each delivery, naming the setting."""
     missing = project.root / "no-such-ca.pem"
+    shutil.copyfile(ca_file, missing)
     configure(settings, smtps_server, "ssl", missing)
+    missing.unlink()
     _, (_, _, error) = deliver_once(project, settings, clock)
     assert error == (
         f"c.NotificationSettings.ca_file '{missing}' cannot be used: No such file or "
