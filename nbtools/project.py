@@ -142,9 +142,14 @@ class Project:
             DB_URL_VARIABLE: self.db_url,
         }
 
+    @property
+    def store_opened(self) -> bool:
+        """Whether this process has opened :attr:`store` (reading it opens, or makes, it)."""
+        return "store" in self.__dict__
+
     def close(self) -> None:
         """Release the database connections, if the store was opened."""
-        if "store" in self.__dict__:
+        if self.store_opened:
             self.store.close()
 
 

@@ -1,8 +1,10 @@
 """The in-process scheduler of the server: started lazily, stopped with the server.
 
 It starts once the server serves if the project already has a store (scheduled jobs then run
-unattended), otherwise on the first jobs request, so a server that never uses jobs creates no
-state and no worker processes. Worker processes start on the first run.
+unattended), otherwise as soon as a request opens the store (makes it): whichever request that
+is, ``GET status`` as well as a jobs request, so a store never exists without its server's
+scheduler, and a server that nothing asks for nbtools' state creates none and no worker
+processes. Worker processes start on the first run.
 """
 
 from __future__ import annotations
@@ -71,6 +73,13 @@ class JobsService:
                 self.ensure_started()
             except StoreError as error:
                 log.error("nbtools: scheduler not started: %s", error.message)
+
+    def start_once_store_opened(self) -> None:
+        """Start now if a request has opened the project's store: called after each request's
+        work (:meth:`jupyter_nbtools.handlers.base.NbtoolsHandler.call`), on the worker pool,
+        so the scheduler serves the store from the request that made it on."""
+        if self._thread is None and self.project.store_opened:
+            self.start_if_in_use()
 
     def wake(self) -> None:
         """Dispatch newly queued runs now rather than at the next tick."""

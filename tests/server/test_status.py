@@ -48,11 +48,12 @@ async def test_status_names_the_datasets_sharing_a_location(
 
 
 async def test_status_lists_the_server_s_own_scheduler_once_it_runs(jp_fetch: Any) -> None:
-    """The server starts its scheduler with the first jobs request (or at start-up when the
-    store exists); from then on it is listed, alive, under the server's pid."""
+    """The server starts its scheduler with the first request that opens the store, this
+    status request too (or at start-up when the store exists); from then on it is listed,
+    alive, under the server's pid. Before, only a jobs request started it: status made the
+    store and then listed no scheduler."""
     first = json.loads((await jp_fetch("nbtools", "api", "status")).body)
     reply_validator("/status", "get", 200).validate(first)
-    await jp_fetch("nbtools", "api", "jobs")
     deadline = time.monotonic() + 30
     mine: list[dict[str, Any]] = []
     while not mine and time.monotonic() < deadline:

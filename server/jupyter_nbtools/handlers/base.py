@@ -38,6 +38,7 @@ from jupyter_nbtools.handlers.bodies import fields_taken, read_json, refuse_lone
 from jupyter_nbtools.handlers.scrub import scrub_uri
 from jupyter_nbtools.handlers.seen import seen_from_root
 from jupyter_nbtools.identity import UNNAMED, request_actor
+from jupyter_nbtools.jobs_service import JobsService
 from nbtools.errors import (
     ConflictError,
     HiddenPathError,
@@ -149,9 +150,18 @@ class NbtoolsHandler(APIHandler):
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``function`` (database or file work) on the bounded worker pool, so the
-        server's event loop, which also carries every kernel's messages, never waits on it."""
+        server's event loop, which also carries every kernel's messages, never waits on it;
+        then, there too, start the server's scheduler if the work opened the store
+        (:meth:`JobsService.start_once_store_opened`)."""
         pool: Executor = self.settings["nbtools_pool"]
-        work = functools.partial(function, *args, **kwargs)
+        jobs: JobsService = self.settings["nbtools_jobs"]
+
+        def work() -> T:
+            try:
+                return function(*args, **kwargs)
+            finally:  # a request refused after it opened the store made it too
+                jobs.start_once_store_opened()
+
         return await asyncio.get_running_loop().run_in_executor(pool, work)
 
     # -- paths ---------------------------------------------------------------------------

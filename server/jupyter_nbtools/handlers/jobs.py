@@ -32,8 +32,8 @@ class JobsHandlerBase(NbtoolsHandler):
 
     @property
     def jobs(self) -> JobsService:
+        """The server's scheduler, to wake (:meth:`JobsService.wake` starts it if need be)."""
         service: JobsService = self.settings["nbtools_jobs"]
-        service.ensure_started()
         return service
 
     def idempotency_key(self, body: dict[str, object]) -> str | None:
@@ -76,7 +76,6 @@ class JobsHandler(JobsHandlerBase):
     @off_loop
     def get(self) -> None:
         path = self.get_query_argument("path", None)
-        self.jobs  # noqa: B018 - start the scheduler with the first jobs request
         notebook = self.notebook_path(path, "path") if path is not None else None
         archived = self.flag_argument("archived")
         self.reply(jobs.list_jobs(self.project, notebook, archived=archived))
