@@ -251,6 +251,7 @@ async def test_notification_targets_and_deliveries(jp_fetch: Any, root_project: 
     assert await call(jp_fetch, "jobs", "4", "notifications") == []
 
 
+@pytest.mark.scheduler(None)  # no sender: the deliveries stay as the test leaves them
 async def test_a_delivery_is_sent_again_only_if_it_can_be(
     jp_fetch: Any, root_project: Project
 ) -> None:
