@@ -19,6 +19,7 @@ from jupyter_nbtools.routes import all_routes
 from nbtools.audit import current_actor
 from nbtools.config import NbtoolsSettings
 from nbtools.envsnap.config import EnvSettings
+from nbtools.errors import NbtoolsError
 from nbtools.jobs.config import JobsSettings
 from nbtools.metrics.config import MetricsSettings, NotificationSettings
 from nbtools.metrics.service import MonitoringService
@@ -59,6 +60,24 @@ class NbtoolsApp(ExtensionApp):
     ).tag(config=True)
 
     def initialize_settings(self) -> None:
+        """Read the settings and set the extension up, or stop the server: a bad setting
+        (``--JobsSettings.workers=many``, a project root that does not exist) is one
+        critical line naming it and where it was set, and the server exits 1, as it does
+        for a bad setting of its own, rather than serve without nbtools (Jupyter only logs
+        an extension's failure, with its traceback, and serves on)."""
+        try:
+            self._set_up()
+        except NbtoolsError as error:
+            self.log.critical(
+                "%s | %s The server does not start: correct the setting, or disable the "
+                "extension (jupyter server extension disable %s).",
+                self.name,
+                error.message,
+                self.name,
+            )
+            raise SystemExit(1) from None
+
+    def _set_up(self) -> None:
         assert self.serverapp is not None  # an extension is initialized by its server
         # Jupyter's config files, then $NBTOOLS_* variables, then the server's command line;
         # all read before anything starts, so a bad setting leaves nothing behind

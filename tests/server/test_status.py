@@ -170,55 +170,47 @@ class TestSettingsUnderTheApp:
 
 
 class TestBadSetting:
-    """A bad setting on the command line: the extension does not load, the server runs on and
-    stops cleanly (nothing of the extension was started, nothing fails to stop)."""
+    """A bad setting on the server's command line or in Jupyter's config: one critical line
+    naming it as it was given and where, and the server does not start (exit 1, as for a bad
+    setting of its own). Before, Jupyter logged the error with a 30-line traceback and served
+    on without nbtools. A project root that does not exist is refused, not made."""
 
-    @pytest.fixture
-    def jp_argv(self) -> list[str]:
-        return ["--JobsSettings.workers=many"]
-
-    async def test_the_extension_is_off_and_stops_cleanly(
-        self, jp_serverapp: Any, jp_fetch: Any
-    ) -> None:
-        with pytest.raises(HTTPClientError) as info:
-            await jp_fetch("nbtools", "api", "status")
-        assert info.value.code == 404
-        (app,) = jp_serverapp.extension_manager.extension_apps["jupyter_nbtools"]
-        assert app.project is None  # refused before the project was opened
-        await app.stop_extension()
-
-
-class TestBadConfigFileSetting:
-    """A bad value in Jupyter's config: the log names it as the file spells it, and where; a
-    project root that does not exist is refused, not made into an empty project."""
-
-    @pytest.fixture(params=["workers", "local workers", "root"])
-    def case(self, request: pytest.FixtureRequest, tmp_path: Path) -> tuple[dict[str, Any], str]:
+    @pytest.fixture(params=["flag", "workers", "local workers", "root"])
+    def case(
+        self, request: pytest.FixtureRequest, tmp_path: Path
+    ) -> tuple[dict[str, Any], list[str], str]:
+        if request.param == "flag":
+            message = "--JobsSettings.workers='many' on the command line: expected an integer"
+            return {}, ["--JobsSettings.workers=many"], message
         if request.param == "workers":
             message = "c.JobsSettings.workers = -1 in Jupyter's config files: expected an integer"
-            return {"JobsSettings": {"workers": -1}}, message
+            return {"JobsSettings": {"workers": -1}}, [], message
         if request.param == "local workers":  # more than the machine bears: 4 per CPU
             message = "JobsSettings.workers of the local executor must be from 0 to "
-            return {"JobsSettings": {"workers": 100000}}, message
+            return {"JobsSettings": {"workers": 100000}}, [], message
         missing = tmp_path / "typo"
         message = f"The project root {missing} does not exist: name the project's directory."
-        return {"NbtoolsSettings": {"root_dir": str(missing)}}, message
+        return {"NbtoolsSettings": {"root_dir": str(missing)}}, [], message
 
-    @pytest.fixture
-    def jp_server_config(self, case: tuple[dict[str, Any], str]) -> dict[str, Any]:
-        return {"ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}}, **case[0]}
-
-    async def test_the_extension_is_off_and_the_log_names_the_setting(
+    async def test_the_server_does_not_start_and_says_why_in_one_line(
         self,
+        case: tuple[dict[str, Any], list[str], str],
+        jp_configurable_serverapp: Any,
         capfd: pytest.CaptureFixture[str],
-        case: tuple[dict[str, Any], str],
-        jp_serverapp: Any,
-        jp_fetch: Any,
         tmp_path: Path,
     ) -> None:
-        with pytest.raises(HTTPClientError) as info:
-            await jp_fetch("nbtools", "api", "status")
-        assert info.value.code == 404
+        config, argv, message = case
+        config = {"ServerApp": {"jpserver_extensions": {"jupyter_nbtools": True}}, **config}
+        with pytest.raises(SystemExit) as info:
+            jp_configurable_serverapp(config=config, argv=argv)
+        assert info.value.code == 1
         logged = capfd.readouterr().err  # the server's log, as it loaded its extensions
-        assert case[1] in logged
+        assert "Traceback" not in logged
+        (line,) = [line for line in logged.splitlines() if line.startswith(("[W", "[E", "[C"))]
+        assert line.startswith("[C ")
+        assert f"NbtoolsApp] jupyter_nbtools | {message}" in line
+        assert line.endswith(
+            "The server does not start: correct the setting, or disable the extension "
+            "(jupyter server extension disable jupyter_nbtools)."
+        )
         assert not (tmp_path / "typo").exists()

@@ -32,14 +32,14 @@ def schedulers(root: Path) -> list[dict[str, Any]]:
     return found
 
 
-def jupyter_server(root: Path, port: int, tmp_path: Path) -> subprocess.Popen[str]:
+def jupyter_server(root: Path, port: int, tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     """``jupyter server`` on ``root`` (the nbtools extension enabled by the installation's
-    config) listening on 127.0.0.1:``port`` only; its log on stderr."""
+    config) listening on 127.0.0.1:``port`` only, given ``args`` too; its log on stderr."""
     runtime = tmp_path / "runtime"
     runtime.mkdir(exist_ok=True)
     command = [sys.executable, "-m", "jupyter_server", f"--ServerApp.root_dir={root}"]
     command += ["--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0"]
-    command += ["--no-browser", "--allow-root", "--IdentityProvider.token=secret"]
+    command += ["--no-browser", "--allow-root", "--IdentityProvider.token=secret", *args]
     return subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
@@ -109,3 +109,26 @@ def test_a_serving_server_starts_its_scheduler_unasked_and_removes_it_when_stopp
     assert schedulers(project.root) == []
     _, alive = psutil.wait_procs(started, timeout=30)
     assert alive == []
+
+
+def test_a_server_given_a_bad_setting_does_not_start(project: Project, tmp_path: Path) -> None:
+    """Before, it logged a 30-line traceback and served without nbtools; now it exits 1
+    after one critical line naming the setting and where it was given, having served
+    nothing and started no scheduler."""
+    project.store  # noqa: B018 - a store: a serving server would start its scheduler at once
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    server = jupyter_server(project.root, port, tmp_path, "--JobsSettings.workers=many")
+    code, log = ended(server)
+    assert code == 1, log
+    assert "Traceback" not in log
+    (line,) = [line for line in log.splitlines() if line.startswith(("[W", "[E", "[C"))]
+    assert line.startswith("[C ")
+    assert line.endswith(
+        "jupyter_nbtools | --JobsSettings.workers='many' on the command line: expected an "
+        "integer of at least 0. The server does not start: correct the setting, or disable "
+        "the extension (jupyter server extension disable jupyter_nbtools)."
+    )
+    assert "is running at" not in log
+    assert schedulers(project.root) == []
