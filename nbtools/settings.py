@@ -205,7 +205,6 @@ def environment_config(
 
     layer: Layer = {}
     for cls in classes or settings_classes():
-        _warn_unknown_variables(cls, environ)
         for name, trait in cls.class_traits(config=True).items():
             variable = environment_variable(cls, name)
             value = environ.get(variable, "")
@@ -301,12 +300,13 @@ def layered_config(
     set (``base_source``, the config file, the command line), as a bad variable is named as
     it is read. A bad value another layer overrides is not in effect, and not refused.
     """
+    environ = os.environ if environ is None else environ
     layers: list[tuple[Mapping[str, Mapping[str, Any]], Source | None]] = []
     if base:
         layers.append((config_sections(base, classes), base_source))
     if config_file is not None:
         layers.append((read_config_file(config_file, classes), in_file(config_file)))
-    environment = environment_config(os.environ if environ is None else environ, classes)
+    environment = environment_config(environ, classes)
     layers += [(environment, None), (flags or {}, on_command_line)]  # variables: checked
     config: Layer = {}
     sources: dict[tuple[str, str], Source | None] = {}
@@ -320,6 +320,69 @@ def layered_config(
             if name in traits and source is not None:
                 _check(traits[name], f"{cls.__name__}.{name}", value, source)
     return config
+
+
+#: The prefix of each settings class's variables (its ``env_prefix``), longest first, so that
+#: a variable is told apart without importing its class (``JobsSettings`` brings SQLAlchemy,
+#: ≈ 0.4 s of a command that never opens the store); tests/unit/test_settings.py checks it.
+VARIABLE_PREFIXES = {
+    "OpenLineageSettings": "NBTOOLS_OPENLINEAGE_",
+    "MetricsSettings": "NBTOOLS_METRICS_",
+    "NotificationSettings": "NBTOOLS_NOTIFY_",
+    "ServeSettings": "NBTOOLS_SERVE_",
+    "JobsSettings": "NBTOOLS_JOBS_",
+    "EnvSettings": "NBTOOLS_ENV_",
+    "NbtoolsSettings": "NBTOOLS_",
+}
+
+
+def warn_unknown_variables(
+    environ: Mapping[str, str],
+    classes: Iterable[type[Settings]],
+    flags: Mapping[str, Mapping[str, Any]] | None = None,
+) -> None:
+    """A ``$NBTOOLS_…`` variable nbtools does not read (``$NBTOOLS_JOBS_WOKERS=4``) changes
+    nothing: a warning naming the closest it reads, as for a config file's unknown option
+    (:func:`build`), by the reader of ``classes``, each read once: a variable is its prefix's
+    class's (:data:`VARIABLE_PREFIXES`). nbtools also reads the config file's, those it sets
+    for what it starts (:func:`own_variables`) and the one holding a service's API key
+    (``ServeSettings.api_key_env`` in ``flags`` or the environment), the user's."""
+    read = {cls.__name__: cls for cls in classes}
+    key = (flags or {}).get("ServeSettings", {}).get("api_key_env")
+    skipped = {CONFIG_FILE_VARIABLE, key or environ.get("NBTOOLS_SERVE_API_KEY_ENV")}
+    known = {
+        environment_variable(cls, name)
+        for cls in read.values()
+        for name in cls.class_trait_names(config=True)
+    }
+    unknown = [
+        name
+        for name in sorted(set(environ) - known - skipped)
+        if environ[name] and _owner(name) in read
+    ]
+    if unknown and "NbtoolsSettings" in read:
+        known |= own_variables()
+        unknown = [name for name in unknown if name not in known]
+    cut = len(VARIABLE_PREFIXES["NbtoolsSettings"])  # compared without the prefix all share
+    for name in unknown:
+        shown = {variable[cut:]: f"${variable}" for variable in known}
+        _no_effect(f"The variable ${name} is not one nbtools reads", name[cut:], shown)
+
+
+def _owner(variable: str) -> str | None:
+    """The settings class whose prefix ``variable`` has (the longest), None if none."""
+    return next((c for c, p in VARIABLE_PREFIXES.items() if variable.startswith(p)), None)
+
+
+def own_variables() -> set[str]:
+    """The variables nbtools sets for the processes it starts (a run's kernel, a background
+    lineage emitter), which read them back: no option's, never reported as unknown."""
+    from nbtools.config import DATA_USES_VARIABLE, PURPOSE_VARIABLE
+    from nbtools.kernels import ARTIFACTS_DIR_ENV
+    from nbtools.limits import MAX_BYTES_ENV
+    from nbtools.lineage.background import SPEC_VARIABLE
+
+    return {PURPOSE_VARIABLE, DATA_USES_VARIABLE, ARTIFACTS_DIR_ENV, MAX_BYTES_ENV, SPEC_VARIABLE}
 
 
 def _check(trait: TraitType[Any, Any], option: str, value: Any, source: Source) -> None:
@@ -380,23 +443,6 @@ def _warn_unknown(cls: type[Settings], name: str, options: list[str]) -> None:
         name,
         {option: f"{cls.__name__}.{option}" for option in options},
     )
-
-
-def _warn_unknown_variables(cls: type[Settings], environ: Mapping[str, str]) -> None:
-    """Warn of each variable set that starts with ``cls``'s own prefix (``NBTOOLS_JOBS_``)
-    but names none of its options (``$NBTOOLS_JOBS_WOKERS``), as of a misspelt option of a
-    config file: it has no effect. Not for the bare ``NBTOOLS_``, which variables that are no
-    settings start with too."""
-    if cls.env_prefix == "NBTOOLS_":
-        return
-    known = {environment_variable(cls, name) for name in cls.class_traits(config=True)}
-    for variable in sorted(name for name in environ if name.startswith(cls.env_prefix)):
-        if variable not in known and environ[variable]:  # empty counts as unset
-            _no_effect(
-                f"The variable ${variable} is not a setting of nbtools ({cls.__name__})",
-                variable.removeprefix(cls.env_prefix),  # the names compared, not the prefix
-                {name.removeprefix(cls.env_prefix): f"${name}" for name in known},
-            )
 
 
 def _no_effect(what: str, name: str, shown: Mapping[str, str]) -> None:

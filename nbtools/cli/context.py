@@ -43,6 +43,8 @@ class CliContext:
         #: ``serve``): a stop of it, even before it handles stops itself, is graceful.
         self.service: str | None = None
         self._kept: list[object] = []
+        #: The settings classes read so far, their variables checked.
+        self._read: set[type[Settings]] = set()
         #: Where the project is looked for when no root is set: the working directory, or
         #: the directory a command sets up (:meth:`works_in`).
         self._here: Path | None = None
@@ -71,9 +73,14 @@ class CliContext:
             self._kept.extend(objects)
 
     def config(self, classes: tuple[type[Settings], ...]) -> Layer:
-        """Every layer for ``classes``: config file, then environment, then flags."""
-        from nbtools.settings import config_file_of, layered_config
+        """Every layer for ``classes``: config file, then environment, then flags; the
+        first time a class is read, a warning for each ``$NBTOOLS_…`` variable under its
+        prefix that nbtools does not read (:func:`~nbtools.settings.warn_unknown_variables`)."""
+        from nbtools.settings import config_file_of, layered_config, warn_unknown_variables
 
+        unread = [cls for cls in classes if cls not in self._read]
+        self._read.update(unread)
+        warn_unknown_variables(self.environ, unread, self.flags)
         path = self.config_file or config_file_of(self.environ)
         return layered_config(path, self.environ, self.flags, classes=classes)
 

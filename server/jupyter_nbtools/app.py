@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,15 @@ from nbtools.jobs.config import JobsSettings
 from nbtools.metrics.config import MetricsSettings, NotificationSettings
 from nbtools.metrics.service import MonitoringService
 from nbtools.project import Project
-from nbtools.settings import build, config_sections, in_file, layered_config, typed_flags
+from nbtools.settings import (
+    build,
+    config_sections,
+    in_file,
+    layered_config,
+    settings_classes,
+    typed_flags,
+    warn_unknown_variables,
+)
 
 
 class NbtoolsApp(ExtensionApp):
@@ -86,6 +95,7 @@ class NbtoolsApp(ExtensionApp):
         files = sorted({*self.serverapp.loaded_config_files, *self.loaded_config_files})
         where = "Jupyter's config files" + (f" ({', '.join(files)})" if files else "")
         config = layered_config(None, base=base, flags=flags, base_source=in_file(where))
+        warn_unknown_variables(os.environ, settings_classes(), flags)
         settings = build(NbtoolsSettings, config)
         metrics, notifications = build(MetricsSettings, config), build(NotificationSettings, config)
         jobs = build(JobsSettings, config)

@@ -214,3 +214,20 @@ class TestBadSetting:
             "(jupyter server extension disable jupyter_nbtools)."
         )
         assert not (tmp_path / "typo").exists()
+
+
+async def test_a_misspelt_variable_is_reported_naming_the_closest(
+    jp_configurable_serverapp: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Before, the server ignored ``$NBTOOLS_JOBS_WOKERS`` silently; the variables nbtools sets
+    for the processes it starts are never reported."""
+    monkeypatch.setenv("NBTOOLS_JOBS_WOKERS", "4")
+    monkeypatch.setenv("NBTOOLS_PURPOSE", "reporting")
+    monkeypatch.setenv("NBTOOLS_JOBS_POLL_SECONDS", "2")
+    jp_configurable_serverapp(config=server_config(None))
+    assert [r.getMessage() for r in caplog.records if r.name == "nbtools"] == [
+        "The variable $NBTOOLS_JOBS_WOKERS is not one nbtools reads: it has no effect; did you mean "
+        "$NBTOOLS_JOBS_WORKERS?"
+    ]

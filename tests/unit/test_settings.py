@@ -25,6 +25,7 @@ from nbtools.settings import (
     layered_config,
     settings_classes,
     typed_flags,
+    warn_unknown_variables,
 )
 
 
@@ -224,28 +225,31 @@ def test_an_unknown_option_is_a_warning_naming_the_closest(
     assert caplog.records[0].getMessage().endswith("it has no effect.")
 
 
-def test_a_misspelt_variable_of_a_settings_prefix_is_a_warning_naming_the_closest(
+def test_a_misspelt_variable_is_a_warning_naming_the_closest(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """$NBTOOLS_JOBS_WOKERS was ignored without a word, where a config file's misspelt
-    option is warned of. A variable of a class's own prefix that names none of its options
-    is warned of; the bare NBTOOLS_ prefix, which variables that are no settings share
-    (NBTOOLS_CONFIG, NBTOOLS_ARTIFACTS_DIR), is not; an empty one counts as unset."""
+    option is warned of. A variable under nbtools' prefix that names none of its options
+    (under a class's own prefix or the bare NBTOOLS_) is warned of, unless nbtools sets it
+    for what it starts (NBTOOLS_ARTIFACTS_DIR) or it is the config file's; an empty one
+    counts as unset."""
     environ = {
         "NBTOOLS_JOBS_WOKERS": "4",
         "NBTOOLS_JOBS_POLL_SECONDS": "2",
         "NBTOOLS_NOTIFY_ZZZ": "1",
         "NBTOOLS_METRICS_GONE": "",
+        "NBTOOLS_DB_ULR": "sqlite:///x.db",
         "NBTOOLS_ARTIFACTS_DIR": "/tmp/x",
+        "NBTOOLS_CONFIG": "c.py",
     }
     with caplog.at_level(logging.WARNING, logger="nbtools"):
-        settings = build(JobsSettings, layered_config(None, environ))
-    assert (settings.workers, settings.poll_seconds) == (0, 2.0)
+        warn_unknown_variables(environ, settings_classes())
     assert [r.getMessage() for r in caplog.records] == [
-        "The variable $NBTOOLS_JOBS_WOKERS is not a setting of nbtools (JobsSettings): it has "
-        "no effect; did you mean $NBTOOLS_JOBS_WORKERS?",
-        "The variable $NBTOOLS_NOTIFY_ZZZ is not a setting of nbtools (NotificationSettings): "
-        "it has no effect.",
+        "The variable $NBTOOLS_DB_ULR is not one nbtools reads: it has no effect; did you "
+        "mean $NBTOOLS_DB_URL?",
+        "The variable $NBTOOLS_JOBS_WOKERS is not one nbtools reads: it has no effect; did "
+        "you mean $NBTOOLS_JOBS_WORKERS?",
+        "The variable $NBTOOLS_NOTIFY_ZZZ is not one nbtools reads: it has no effect.",
     ]
 
 

@@ -4,6 +4,10 @@ not exist — each refused naming the option as it was given, before anything st
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +19,17 @@ from nbtools.cli.app import cli
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.config import JobsSettings
 from nbtools.serve.config import ServeSettings
-from nbtools.settings import build, in_file, layered_config, typed_flags
+from nbtools.settings import (
+    CONFIG_FILE_VARIABLE,
+    VARIABLE_PREFIXES,
+    build,
+    environment_variable,
+    in_file,
+    layered_config,
+    own_variables,
+    settings_classes,
+    typed_flags,
+)
 from tests.unit.test_settings import write_config
 
 
@@ -312,3 +326,61 @@ def test_a_ca_file_that_cannot_be_used_stops_the_scheduler_as_it_starts(
         result.output
     )
     assert list(root.iterdir()) == []  # no store
+
+
+def test_a_misspelt_variable_is_reported_once_naming_the_closest_and_nbtools_own_never(
+    tmp_path: Path,
+) -> None:
+    """Before, ``$NBTOOLS_JOBS_WOKERS=4`` changed nothing, silently, while the same typo in a
+    config file was reported. The variables nbtools sets for what it starts (a run's kernel
+    runs ``nbtools`` too) and every option's are never reported."""
+    own = {
+        "NBTOOLS_PURPOSE": "reporting",
+        "NBTOOLS_DATA_USES": str(tmp_path / "uses.jsonl"),
+        "NBTOOLS_ARTIFACTS_DIR": str(tmp_path),
+        "NBTOOLS_METRIC_MAX_BYTES": "100",
+        "NBTOOLS_LINEAGE_SPEC": "{}",
+        "NBTOOLS_ACTOR": "ana",
+        "NBTOOLS_SERVE_TIMEOUT_SECONDS": "5",
+        "NBTOOLS_OPENLINEAGE_NAMESPACE": "ops",
+        "NBTOOLS_SERVICE_KEY": "secret",  # a service's key, as --api-key-env names it
+        "NBTOOLS_SERVE_API_KEY_ENV": "NBTOOLS_SERVICE_KEY",
+    }
+    typos = {"NBTOOLS_JOBS_WOKERS": "4", "NBTOOLS_ACTR": "ana", "NBTOOLS_ZZZZ": "1"}
+    env = {**os.environ, **own, **typos, "NBTOOLS_JOBS_KEEP_RUNS": "10"}
+    command = [sys.executable, "-m", "nbtools.cli.main", "--root", str(tmp_path)]
+    command += ["runs", "prune", "--dry-run"]  # reads the JobsSettings (keep_runs) too
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "The variable $NBTOOLS_ACTR is not one nbtools reads: it has no effect; did you mean "
+        "$NBTOOLS_ACTOR?",
+        "The variable $NBTOOLS_ZZZZ is not one nbtools reads: it has no effect.",
+        "The variable $NBTOOLS_JOBS_WOKERS is not one nbtools reads: it has no effect; did you mean "
+        "$NBTOOLS_JOBS_WORKERS?",
+    ]
+
+
+def test_each_class_s_variables_are_told_apart_by_its_prefix() -> None:
+    """:data:`VARIABLE_PREFIXES` is each settings class's ``env_prefix``, longest first."""
+    classes = (*settings_classes(), ServeSettings)
+    assert {cls.__name__: cls.env_prefix for cls in classes} == VARIABLE_PREFIXES
+    lengths = [len(prefix) for prefix in VARIABLE_PREFIXES.values()]
+    assert lengths == sorted(lengths, reverse=True)
+
+
+def test_every_variable_nbtools_names_is_one_it_reads() -> None:
+    """Each ``"NBTOOLS_…"`` name in the code (one a kernel, a service or a lineage emitter
+    is given) is an option's or one of :func:`own_variables`, so it is never reported as
+    misspelt, in a run's kernel running ``nbtools`` as anywhere."""
+    classes = (*settings_classes(), ServeSettings)
+    known = {environment_variable(c, n) for c in classes for n in c.class_trait_names(config=True)}
+    known |= own_variables() | {CONFIG_FILE_VARIABLE}
+    sources = [*Path("nbtools").rglob("*.py"), *Path("server/jupyter_nbtools").rglob("*.py")]
+    named = {
+        name
+        for source in sources
+        for name in re.findall(r"[\"'](NBTOOLS_[A-Z0-9_]*[A-Z0-9])[\"']", source.read_text())
+    }
+    # a preview's API key, handed to its `nbtools serve` as --api-key-env, which skips it
+    assert named - known == {"NBTOOLS_PREVIEW_API_KEY"}
