@@ -347,6 +347,10 @@ def warn_unknown_variables(
     class's (:data:`VARIABLE_PREFIXES`). nbtools also reads the config file's, those it sets
     for what it starts (:func:`own_variables`) and the one holding a service's API key
     (``ServeSettings.api_key_env`` in ``flags`` or the environment), the user's."""
+    prefix = VARIABLE_PREFIXES["NbtoolsSettings"]  # every class's starts with it
+    named = {name for name, value in environ.items() if value and name.startswith(prefix)}
+    if not named:  # most commands: nothing to compare (the options' names are not gathered)
+        return
     read = {cls.__name__: cls for cls in classes}
     key = (flags or {}).get("ServeSettings", {}).get("api_key_env")
     skipped = {CONFIG_FILE_VARIABLE, key or environ.get("NBTOOLS_SERVE_API_KEY_ENV")}
@@ -355,11 +359,7 @@ def warn_unknown_variables(
         for cls in read.values()
         for name in cls.class_trait_names(config=True)
     }
-    unknown = [
-        name
-        for name in sorted(set(environ) - known - skipped)
-        if environ[name] and _owner(name) in read
-    ]
+    unknown = [name for name in sorted(named - known - skipped) if _owner(name) in read]
     if unknown and "NbtoolsSettings" in read:
         known |= own_variables()
         unknown = [name for name in unknown if name not in known]
