@@ -30,6 +30,7 @@ async def test_status_reports_version_root_and_revision(jp_fetch: Any, jp_root_d
     assert body["schema_revision"]
 
 
+@pytest.mark.scheduler(None)  # the test rewrites the store: no scheduler holding it meanwhile
 async def test_status_names_the_datasets_sharing_a_location(
     jp_fetch: Any, project: Project
 ) -> None:
