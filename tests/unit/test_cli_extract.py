@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import NotebookFactory, run_python
+from tests.conftest import NotebookFactory
 from tests.unit.test_cli import run_cli
 
 GOOD = [
@@ -328,26 +328,6 @@ def test_names_from_a_star_import_warn_and_the_package_passes_its_tests(
     assert "tests (current environment): 1 passed" in result.stdout
 
 
-def test_extraction_imports_nothing_heavy(
-    notebook_factory: NotebookFactory, tmp_path: Path
-) -> None:
-    nb = notebook_factory("calc.ipynb", GOOD)
-    argv = ["--root", str(nb.parent), "extract", str(nb), "-o", str(tmp_path / "out")]
-    code = (  # what `nbtools.cli.main.main` runs, without leaving the process at its end
-        "import sys; from nbtools.unused_imports import skip_unused_imports; skip_unused_imports()\n"
-        f"from nbtools.cli.app import cli; cli.main({argv!r}, standalone_mode=False)\n"
-        "heavy = ('nbformat', 'nbconvert', 'jupyter_server', 'rich', 'sqlalchemy', "
-        "'papermill', 'subprocess', 'traitlets.config', 'pickle', 'hashlib', 'dataclasses',\n"
-        "'nbtools.export.serving', 'nbtools.data.fields', 'nbtools.data.bindings', 'string',\n"
-        "'nbtools.cli.output')\n"
-        "print([m for m in heavy if m in sys.modules])"
-    )
-    result = run_python(code)
-    assert result.stdout.strip().splitlines()[-1] == "[]"
-    assert "lineage: being recorded in the background" in result.stdout  # the default
-    assert (tmp_path / "out/src/calc/core.py").is_file()
-
-
 def test_a_reader_that_goes_away_gets_no_traceback(
     notebook_factory: NotebookFactory, tmp_path: Path
 ) -> None:
@@ -439,69 +419,6 @@ def test_tests_over_the_time_limit_are_stopped_with_what_they_started(
         run_extract(ExtractRequest(nb, tmp_path / "out", mode="write", test=True))
     test_pid = int(started.read_text())
     assert not psutil.pid_exists(test_pid) or psutil.Process(test_pid).status() == "zombie"
-
-
-def test_the_console_script_s_first_import_makes_no_garbage_for_the_collector() -> None:
-    """The console script imports :mod:`nbtools.cli.main` before calling ``main()``, which
-    pauses the cyclic garbage collector: that import loads nothing but nbtools' package and the
-    module itself (no ``typing``, ``threading`` or ``contextlib``, whose imports made the
-    collector pass over the heap before the pause: ≈ 1 % of a short command's instructions)."""
-    code = (
-        "import re, sys\n"  # what pip's console script imports first
-        "before = set(sys.modules)\n"
-        "import nbtools.cli.main\n"
-        "print(sorted(set(sys.modules) - before))\n"
-    )
-    loaded = run_python(code).stdout.strip()
-    assert loaded == str(  # __future__: the annotations statement; gc: built in
-        ["__future__", "gc", "nbtools", "nbtools._version", "nbtools.cli", "nbtools.cli.main"]
-    )
-
-
-def test_the_collector_stays_off_only_when_the_process_ends_with_the_command(
-    notebook_factory: NotebookFactory, tmp_path: Path
-) -> None:
-    """The console script (which exits with the command) leaves the cyclic garbage collector
-    off after extracting; the group invoked in a longer-lived process leaves it on."""
-    nb = notebook_factory("calc.ipynb", GOOD)
-    code = (
-        "import gc, sys\n"
-        "from nbtools.cli.app import cli\n"
-        "from nbtools.cli.context import CliContext\n"
-        "for n, ends in enumerate((False, True)):\n"
-        f"    argv = ['extract', {str(nb)!r}, '-o', {str(tmp_path)!r} + f'/out{{n}}',"
-        " '--lineage', 'off']\n"
-        "    cli.main(argv, standalone_mode=False, obj=CliContext(ends_process=ends))\n"
-        "    print('collector', gc.isenabled(), file=sys.stderr)\n"
-    )
-    result = run_python(code)
-    assert result.stderr.splitlines() == ["collector True", "collector False"]
-    assert (tmp_path / "out1/src/calc/core.py").is_file()
-
-
-def test_the_console_script_s_extraction_leaves_the_toolkit_s_unused_modules_out(
-    notebook_factory: NotebookFactory, tmp_path: Path
-) -> None:
-    """The whole process as ``nbtools extract`` runs it (``main()``, which ends it with
-    ``os._exit`` after the exit handlers): the modules click, traitlets and pathlib import for
-    what an extraction never reads (:data:`~nbtools.unused_imports.TOOLKIT_DEFERRED`) are never
-    loaded (issue #14: with a ``parameters`` cell's ``tokenize``, 13.4 M of its 387 M
-    instructions). (A ``parameters`` cell's comments and the
-    rendering of ``test`` cells read code with ``tokenize``: this notebook has neither.)"""
-    nb = notebook_factory("calc.ipynb", [GOOD[1]])
-    argv = ["nbtools", "extract", str(nb), "-o", str(tmp_path / "out"), "--lineage", "off"]
-    code = (
-        "import atexit, sys\n"
-        "unused = ('copy', 'fnmatch', 'ipaddress', 'linecache', 'ntpath', 'numbers', 'token',\n"
-        "          'tokenize')\n"
-        "atexit.register(lambda: print('loaded', [m for m in unused if m in sys.modules]))\n"
-        f"sys.argv = {argv!r}\n"
-        "from nbtools.cli.main import main\n"
-        "main()\n"
-    )
-    result = run_python(code)
-    assert result.stdout.strip().splitlines()[-1] == "loaded []"
-    assert (tmp_path / "out/src/calc/core.py").is_file()
 
 
 def test_a_folder_given_as_the_notebook_is_said_to_be_one(tmp_path: Path) -> None:
