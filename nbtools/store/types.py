@@ -64,10 +64,11 @@ def json_value() -> TypeEngine[Any]:
 
 def run_owned_columns() -> tuple[Column[int], Column[int]]:
     """The first columns of a Core table whose rows belong to one run: its own ``id`` and the
-    run's ``run_id`` (indexed), deleted with the run (``ON DELETE CASCADE``): a run's
-    artifacts, the datasets it used, a service's minute shares. New columns each call, as a
-    ``Table`` takes them."""
+    run's ``run_id``, deleted with the run (``ON DELETE CASCADE``): a run's artifacts, the
+    datasets it used, a service's minute shares. ``run_id`` has no index of its own: each such
+    table has a unique constraint starting with it, which is the index its lookups use. New
+    columns each call, as a ``Table`` takes them."""
     return (
         Column("id", Integer, primary_key=True),
-        Column("run_id", ForeignKey("runs.id", ondelete="CASCADE"), nullable=False, index=True),
+        Column("run_id", ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
     )

@@ -4,6 +4,7 @@ import contextlib
 import multiprocessing
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select, text
@@ -242,6 +243,55 @@ def test_migrations_match_the_models(db_url: str) -> None:
     finally:
         store.close()
     assert differences == []
+
+
+#: Foreign keys without an index of their own, and why nothing needs one: the database checks,
+#: for each row removed from the table a key refers to, what refers to it (a whole table read
+#: without an index: ``nbtools version gc`` took minutes on a long history before its keys were
+#: indexed).
+UNINDEXED_FOREIGN_KEYS = {
+    ("notifications", "run_id"): "runs are never removed: retention prunes their outputs",
+    ("alert_rules", "last_error_run_id"): "runs are never removed",
+    ("notifications", "alert_id"): "alerts are removed with their job, and its notifications",
+}
+#: Indexes whose columns begin another index or unique constraint, and why they are kept.
+KEPT_PREFIX_INDEXES = {
+    ("runs", ("job_id",)): "on SQLite it holds (job_id, id): a job's runs in order, unsorted",
+}
+
+
+def _keyed_columns(table: Any) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """``table``'s indexes, and its unique and primary keys, as tuples of column names."""
+    from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint
+
+    indexes = [tuple(column.name for column in index.columns) for index in table.indexes]
+    keys = [
+        tuple(column.name for column in constraint.columns)
+        for constraint in table.constraints
+        if isinstance(constraint, UniqueConstraint | PrimaryKeyConstraint)
+    ]
+    return indexes, keys
+
+
+def test_every_foreign_key_is_indexed_and_no_index_repeats_another() -> None:
+    import importlib
+
+    from nbtools.store.base import Base
+
+    importlib.import_module("nbtools.storecopy")  # every module declaring tables
+    unindexed, repeated = set(), set()
+    for table in Base.metadata.sorted_tables:
+        indexes, keys = _keyed_columns(table)
+        for key in table.foreign_keys:
+            if not any(columns[0] == key.parent.name for columns in indexes + keys):
+                unindexed.add((table.name, key.parent.name))
+        for columns in indexes:
+            if any(
+                other != columns and other[: len(columns)] == columns for other in indexes + keys
+            ):
+                repeated.add((table.name, columns))
+    assert unindexed == set(UNINDEXED_FOREIGN_KEYS)
+    assert repeated == set(KEPT_PREFIX_INDEXES)
 
 
 #: The ORM classes mapped onto Core tables (``__table__``): name → its ``models`` module.
