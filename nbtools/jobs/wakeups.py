@@ -45,7 +45,9 @@ log = logging.getLogger(__name__)
 CHANNEL = "nbtools_runs_queued"
 #: Suffix of the directory, beside a SQLite database file, holding its schedulers' sockets.
 SOCKET_DIR_SUFFIX = "-wake"
-#: Seconds between a PostgreSQL listener's checks of its stop flag and of its connection.
+#: Seconds between a PostgreSQL listener's checks of its stop flag and of its connection. A
+#: stop also notifies the listener on a channel of its own, which ends its wait at once; the
+#: check is for a stop whose notification could not be sent (the database away).
 LISTEN_CHECK_SECONDS = 1.0
 #: Seconds a PostgreSQL listener that lost its connection waits before its first attempt to
 #: connect again (a connection cut while the database runs is back at once); the wait doubles
@@ -127,8 +129,11 @@ class Listener:
     """A thread calling ``wake`` whenever another process queues a run in ``store``."""
 
     def __init__(self, store: Store, wake: Callable[[], None]) -> None:
-        self.url, self.wake = store.engine.url, wake
+        self.engine, self.url, self.wake = store.engine, store.engine.url, wake
         self._stop = threading.Event()
+        #: The PostgreSQL channel :meth:`stop` notifies this listener on (names are folded to
+        #: lower case: the token is hex).
+        self._stop_channel = f"{CHANNEL}_stop_{secrets.token_hex(8)}"
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
         self._path: Path | None = None
@@ -157,6 +162,8 @@ class Listener:
     def stop(self) -> None:
         """Stop listening and remove this listener's socket."""
         self._stop.set()
+        if self._thread is not None and self.url.get_backend_name() == "postgresql":
+            self._notify_stop()
         if self._socket is not None and self._path is not None:
             send_one = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             with send_one, contextlib.suppress(OSError), short_dir(self._path.parent) as short:
@@ -168,6 +175,17 @@ class Listener:
                 self._path.unlink()
         if self._socket is not None:
             self._socket.close()
+
+    def _notify_stop(self) -> None:
+        """End the PostgreSQL listener's wait now (if this fails, its next check ends it)."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(
+                    text("SELECT pg_notify(:channel, '')"), {"channel": self._stop_channel}
+                )
+                connection.commit()
+        except Exception as error:  # any failure: the check is the fallback
+            log.debug("nbtools: cannot notify the listener to stop: %s", error)
 
     def _bind(self, directory: Path) -> socket.socket:
         directory.mkdir(parents=True, exist_ok=True)
@@ -209,12 +227,15 @@ class Listener:
             try:
                 with psycopg.connect(dsn, autocommit=True) as connection:
                     connection.execute(f"LISTEN {CHANNEL}")
+                    connection.execute(f"LISTEN {self._stop_channel}")
                     if failures:
                         log.warning("nbtools: listening for queued runs again")
                         failures = 0
                     self.wake()  # runs queued while not listening
                     while not self._stop.is_set():
-                        for _ in connection.notifies(timeout=LISTEN_CHECK_SECONDS, stop_after=1):
+                        for note in connection.notifies(timeout=LISTEN_CHECK_SECONDS, stop_after=1):
+                            if note.channel == self._stop_channel:
+                                return
                             self.wake()
             except psycopg.Error as error:
                 failures += 1

@@ -223,6 +223,26 @@ def test_a_postgresql_listener_wakes_its_scheduler_and_survives_a_lost_connectio
     assert "nbtools: listening for queued runs again" in caplog.text
 
 
+def test_a_postgresql_listener_stops_at_once_not_at_its_next_check(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its stop notifies it on a channel of its own: the wait ends then, not at the next
+    check of the stop flag (made an hour away here)."""
+    monkeypatch.setattr(wakeups, "LISTEN_CHECK_SECONDS", 3600.0)
+    project = Project(tmp_path, db_url=postgres_url)
+    woken, stopped = threading.Event(), threading.Event()
+    listener = wakeups.Listener(project.store, woken.set)
+    listener.start()
+    try:
+        assert woken.wait(PATIENCE)  # connected and listening
+        threading.Thread(target=lambda: (listener.stop(), stopped.set()), daemon=True).start()
+        assert stopped.wait(PATIENCE)
+        assert listener._thread is not None
+        assert not listener._thread.is_alive()
+    finally:
+        project.close()
+
+
 @pytest.mark.parametrize(
     "url", ["sqlite://", "sqlite:///:memory:", "postgresql+psycopg://db/nbtools", "mysql://db/nb"]
 )
