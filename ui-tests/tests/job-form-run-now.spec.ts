@@ -4,6 +4,7 @@ import {
   attachScreenshot,
   codeCell,
   createJobForm,
+  holdRequests,
   inEachTheme,
   notebookWithJob,
   openSection,
@@ -184,6 +185,39 @@ test.describe('Job form: Run now', () => {
     await expect(form).toHaveCount(0);
     const saved = await (await page.request.get(`/nbtools/api/jobs/${job.id}`)).json();
     expect(saved.keep_runs).toBe('7');
+    expect(await (await page.request.get(`/nbtools/api/runs?path=${path}`)).json()).toEqual([]);
+  });
+
+  test('Save keeps the focus while it saves; pressed again meanwhile, it saves once', async ({
+    tmpPath
+  }) => {
+    const page = lab();
+    const path = `${tmpPath}/on-demand-once.ipynb`;
+    const job = await notebookWithJob(page, path, { name: 'on demand once' });
+    await page.evaluate(
+      id => window.jupyterapp.commands.execute('nbtools:edit-job', { id }),
+      job.id
+    );
+    const form = page.getByRole('form', { name: 'Edit job' });
+    const primary = form.getByRole('button', { name: 'Save and run now' });
+    await form.getByRole('textbox', { name: 'Keep runs' }).fill('9');
+
+    const save = form.getByRole('button', { name: 'Save', exact: true });
+    const slow = await holdRequests(page, /\/nbtools\/api\/jobs\/\d+(\?.*)?$/, 'PATCH');
+    await save.focus();
+    await page.keyboard.press('Enter');
+    await slow.arrived();
+    await page.keyboard.press('Enter'); // again while it saves: ignored, the focus kept
+    await expect(save).toHaveAttribute('aria-disabled', 'true');
+    await expect(save.locator('.jp-nbtools-Spinner')).toBeVisible();
+    await expect(save).toBeFocused();
+    await expect(primary).toHaveAttribute('aria-disabled', 'true'); // the form saves once
+    await expect(primary.locator('.jp-nbtools-Spinner')).toHaveCount(0);
+    await primary.click({ force: true }); // a click, which Playwright holds back from it
+    expect(await slow.release()).toBe(1);
+    await expect(form).toHaveCount(0);
+    const saved = await (await page.request.get(`/nbtools/api/jobs/${job.id}`)).json();
+    expect(saved.keep_runs).toBe('9');
     expect(await (await page.request.get(`/nbtools/api/runs?path=${path}`)).json()).toEqual([]);
   });
 });

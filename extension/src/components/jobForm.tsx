@@ -7,6 +7,7 @@ import type { MissedPolicy } from '../api';
 import { Field, FormErrors } from './field';
 import { JobFormRefused, saveJobForm } from './jobFormModel';
 import { JobFormActions } from './jobFormActions';
+import type { SavedBy } from './jobFormActions';
 import { GovernanceFields } from './jobFormGovernance';
 import { confirmDiscard } from './jobPrompts';
 import type { FieldErrors, JobForm, JobFormResult } from './jobFormModel';
@@ -75,7 +76,11 @@ export function JobFormView({
   const [missed, setMissed] = React.useState<MissedPolicy>(job?.missed_policy ?? 'run_once');
   const [serverErrors, setServerErrors] = React.useState<FieldErrors>({});
   const [attempted, setAttempted] = React.useState(false);
-  const [saving, setSaving] = React.useState(false);
+  // the button whose save is under way, if any
+  const [saving, setSaving] = React.useState<SavedBy | null>(null);
+  // The state is read by the next render only: a second press in the same turn (a double
+  // click, Enter pressed twice) would still see it false.
+  const savingNow = React.useRef(false);
   const focusPending = React.useRef(false);
 
   const expression = cronOf(choice);
@@ -150,7 +155,10 @@ export function JobFormView({
   };
 
   /** Save the form, and with `runNow` start a run (a new job without a schedule: one run). */
-  const submit = async (runNow: boolean): Promise<void> => {
+  const submit = async (runNow: boolean, by: SavedBy = 'primary'): Promise<void> => {
+    if (savingNow.current) {
+      return; // a save under way: its buttons keep the focus (aria-disabled) and ignore presses
+    }
     setAttempted(true);
     const shown = Object.keys({ ...clientErrors, ...liveErrors });
     if (shown.length > 0) {
@@ -161,10 +169,12 @@ export function JobFormView({
     if (runNow && !(await beforeRun())) {
       return;
     }
-    setSaving(true);
+    savingNow.current = true;
+    setSaving(by);
     try {
       onSaved(await saveJobForm(form, fields, runNow, kernelCheck));
     } catch (reason) {
+      savingNow.current = false;
       focusPending.current = true;
       if (reason instanceof JobFormRefused && reason.kernelCheckRefused) {
         setKernelCheckOffered(true);
@@ -172,7 +182,7 @@ export function JobFormView({
       setServerErrors(
         reason instanceof JobFormRefused ? reason.errors : { '': asError(reason).message }
       );
-      setSaving(false);
+      setSaving(null);
     }
   };
 
@@ -478,7 +488,7 @@ export function JobFormView({
         editing={job !== null}
         scheduled={scheduled}
         saving={saving}
-        onSave={() => void submit(false)}
+        onSave={() => void submit(false, 'save')}
         onCancel={onCancel}
         trans={trans}
       />

@@ -2,11 +2,17 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { Spinner } from './spinner';
+
+/** The button that saves: the primary one (the form's submit), or Save (no run). */
+export type SavedBy = 'primary' | 'save';
+
 /**
  * The job form's buttons. The primary one (the form's submit) says what the form's mode
  * does: Create job or Save (recurring), Run now (one run, no job saved), Save and run now (a
  * job without a schedule). Such a job can also be saved without a run (Save), e.g. after a
- * change of its Keep runs.
+ * change of its Keep runs. While a save is under way both are `aria-disabled`, not
+ * `disabled`: the one pressed keeps the keyboard focus, and the form ignores presses.
  */
 export function JobFormActions({
   editing,
@@ -19,7 +25,8 @@ export function JobFormActions({
   /** Whether the form edits a saved job (else it makes a new one, or one run). */
   editing: boolean;
   scheduled: boolean;
-  saving: boolean;
+  /** The button whose save is under way, if any. */
+  saving: SavedBy | null;
   /** Save the job without starting a run. */
   onSave: () => void;
   onCancel: () => void;
@@ -34,11 +41,18 @@ export function JobFormActions({
       : trans.__('Run now');
   return (
     <div className="jp-nbtools-JobForm-actions">
-      <Button type="submit" className="jp-mod-styled jp-mod-accept" disabled={saving}>
+      <Button type="submit" className="jp-mod-styled jp-mod-accept" aria-disabled={saving !== null}>
+        {saving === 'primary' && <Spinner />}
         {primary}
       </Button>
       {editing && !scheduled && (
-        <Button type="button" className="jp-mod-styled" disabled={saving} onClick={onSave}>
+        <Button
+          type="button"
+          className="jp-mod-styled"
+          aria-disabled={saving !== null}
+          onClick={onSave}
+        >
+          {saving === 'save' && <Spinner />}
           {trans.__('Save')}
         </Button>
       )}
