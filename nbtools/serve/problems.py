@@ -89,6 +89,8 @@ def _problems(item: Mapping[str, Any], body: Any) -> list[dict[str, str]]:
         reason = str(item.get("ctx", {}).get("error", message))
         at = f" at character {location[0]}" if location else ""
         return [{"field": "", "message": f"It is not JSON{at}: {reason}."}]
+    if item.get("type") == "string_unicode":  # a model's: the object below it holding such a key
+        location += item.get("ctx", {}).get("place", [])
     names, value = _named(location, body)
     if item.get("type") == "string_unicode" and isinstance(value, dict):
         odd = [escaped(key) for key in value if isinstance(key, str) and not encodable(key)]

@@ -43,6 +43,10 @@ from pydantic_core import PydanticCustomError
 from nbtools.errors import InvalidInputError
 from nbtools.jsonplaces import encodable
 
+#: What wraps each item of a container :func:`json_strict` reads (a validator adding to
+#: the annotation: :mod:`nbtools.serve.large`).
+Element = Callable[[Any], Any]
+
 
 class RequestBody(BaseModel):
     """Base of the request models: unknown fields are refused, not silently dropped."""
@@ -114,26 +118,31 @@ _CONTAINERS = frozenset(
 _NO_MATCH = object()
 
 
-def json_strict(annotation: Any, within: frozenset[type] = frozenset()) -> Any:
+def json_strict(annotation: Any, element: Element | None = None) -> Any:
     """``annotation`` taking each of JSON's own types (``bool``, ``int``, ``float``, ``str``)
     only from a JSON value of that type, wherever it stands in lists, dicts, tuples, sets,
-    unions, ``Annotated`` and the fields of a (standard library) dataclass
-    (:func:`_strict_dataclass`; ``within``: those whose fields are being made strict):
-    no ``true`` or ``"3"`` for a number, no ``1`` or ``"true"`` for
-    a bool, no ``2.5`` (nor ``3.0``) for an int, no number for a str. An int is taken for a
-    float, as JSON has one kind of number. A ``Literal`` of numbers or bools takes a value as
-    its member's type would (pydantic takes ``true`` for ``Literal[1]``, ``2.0`` for
-    ``Literal[1, 2]``). Other types (a pydantic model, a datetime) are read as pydantic reads
-    them, except that a pydantic model refuses an object with a key holding a lone
-    surrogate, as pydantic refuses it for a dataclass (a model that ignores unknown fields
-    dropped such a key without a word)."""
+    unions, ``Annotated`` and the fields of a (standard library) dataclass, at every level of
+    one that holds itself (:func:`_strict_dataclass`): no ``true`` or ``"3"`` for a number,
+    no ``1`` or ``"true"`` for a bool, no ``2.5`` (nor ``3.0``) for an int, no number for a
+    str. An int is taken for a float, as JSON has one kind of number. A ``Literal`` of
+    numbers or bools takes a value as its member's type would (pydantic takes ``true`` for
+    ``Literal[1]``, ``2.0`` for ``Literal[1, 2]``). Other types (a pydantic model, a
+    datetime) are read as pydantic reads them, except that a pydantic model refuses an
+    object with a key holding a lone surrogate, at every level of its fields, as pydantic
+    refuses it for a dataclass (a model that ignores unknown fields dropped such a key
+    without a word: :func:`_encodable_names`).
+
+    ``element``, when given, wraps each item of a list, tuple or set and each key and value
+    of a dict (:mod:`nbtools.serve.large`)."""
     if any(annotation is scalar for scalar in _SCALARS):
         return Annotated[annotation, Strict()]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return Annotated[annotation, BeforeValidator(_encodable_names)]
-    if _plain_dataclass(annotation) and annotation not in within:
-        return _strict_dataclass(annotation, within | {annotation})
-    strict = functools.partial(json_strict, within=within)
+        return Annotated[
+            annotation, BeforeValidator(functools.partial(_encodable_names, annotation))
+        ]
+    if _plain_dataclass(annotation):
+        return _strict_dataclass(annotation, element)
+    strict = functools.partial(json_strict, element=element)
     origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
     if origin is Literal:
         if {_json_kind(value) for value in arguments} & {bool, int, float}:
@@ -145,7 +154,10 @@ def json_strict(annotation: Any, within: frozenset[type] = frozenset()) -> Any:
     if origin is Union or origin is types.UnionType:
         return functools.reduce(operator.or_, (strict(argument) for argument in arguments))
     if origin in _CONTAINERS and arguments:
-        return origin[tuple(strict(argument) for argument in arguments)]
+        items = (strict(argument) for argument in arguments)
+        if element is not None:
+            items = (a if a is Ellipsis else element(a) for a in items)
+        return origin[tuple(items)]
     return annotation
 
 
@@ -159,14 +171,21 @@ def _plain_dataclass(annotation: Any) -> bool:
     )
 
 
-@functools.cache
-def _strict_dataclass(cls: type, within: frozenset[type]) -> Any:
+#: The strict reading of each dataclass (and ``element``) made so far: made once, so that the
+#: OpenAPI document names one schema after it, and found there by a dataclass holding itself.
+_STRICT_DATACLASSES: dict[tuple[type, Element | None], Any] = {}
+
+
+def _strict_dataclass(cls: type, element: Element | None) -> Any:
     """The dataclass ``cls`` read with :func:`json_strict` fields (pydantic reads a
     dataclass's fields laxly: ``"1"`` and ``true`` for a float): a dataclass of the same name,
     documentation, fields and defaults, read by pydantic as ``cls`` is, then made into a
-    ``cls`` (whose ``__post_init__`` then runs, once). Made once per dataclass, so that the
-    OpenAPI document names one schema after it; where a dataclass holds itself, the inner
-    one is read as pydantic reads it."""
+    ``cls`` (whose ``__post_init__`` then runs, once). Where a dataclass holds itself (a
+    field of its own type, or a list or an ``Optional`` of it), or another one holding it,
+    the inner one is this same reading: as strict at every level."""
+    made_already = _STRICT_DATACLASSES.get((cls, element))
+    if made_already is not None:
+        return made_already
     try:
         hints = typing.get_type_hints(cls, include_extras=True)
     except Exception:  # an annotation naming something undefined: pydantic tells it, as before
@@ -182,8 +201,11 @@ def _strict_dataclass(cls: type, within: frozenset[type]) -> Any:
         spec = dataclasses.field(
             default=field.default, default_factory=field.default_factory, metadata=field.metadata
         )
-        fields.append((field.name, json_strict(hint, within), spec))
-    read = dataclasses.make_dataclass(cls.__name__, fields, kw_only=True)
+        fields.append((field.name, hint, spec))
+    # made before its fields' types, which may name it (a dataclass holding itself)
+    read = dataclasses.make_dataclass(
+        cls.__name__, [(name, Any, spec) for name, _, spec in fields], kw_only=True
+    )
     read.__module__, read.__qualname__, read.__doc__ = cls.__module__, cls.__qualname__, cls.__doc__
     if hasattr(cls, "__pydantic_config__"):
         read.__pydantic_config__ = cls.__pydantic_config__  # type: ignore[attr-defined]
@@ -192,16 +214,87 @@ def _strict_dataclass(cls: type, within: frozenset[type]) -> Any:
     def made(value: Any) -> Any:
         return cls(**{name: getattr(value, name) for name in names})
 
-    return Annotated[read, AfterValidator(made)]
+    strict = Annotated[read, AfterValidator(made)]
+    _STRICT_DATACLASSES[cls, element] = strict
+    read_fields: dict[str, dataclasses.Field[Any]] = read.__dataclass_fields__  # type: ignore[attr-defined]
+    for name, hint, _ in fields:
+        read_fields[name].type = read.__annotations__[name] = json_strict(hint, element)
+    return strict
 
 
-def _encodable_names(value: object) -> object:
-    """``value``, refused (as pydantic refuses it for a dataclass: ``string_unicode``, which
-    :mod:`nbtools.serve.problems` names by each such key) when it is an object with a key
-    holding a lone surrogate."""
-    if isinstance(value, dict) and not all(encodable(key) for key in value):
-        raise PydanticCustomError("string_unicode", "A key holds a lone surrogate")
+def _encodable_names(model: type[BaseModel], value: object) -> object:
+    """``value``, refused when it is an object with a key holding a lone surrogate, or holds
+    one, read as the fields of a model or a dataclass, at any depth of ``model``'s fields:
+    ``string_unicode``, as pydantic refuses it for a dataclass, its context's ``place``
+    naming the object below ``model``'s where the key is (:mod:`nbtools.serve.problems` names
+    each such key)."""
+    place = _surrogate_place(model, value)
+    if place is not None:
+        context = {"place": place}
+        raise PydanticCustomError("string_unicode", "A key holds a lone surrogate", context)
     return value
+
+
+def _surrogate_place(annotation: Any, value: object) -> list[object] | None:
+    """Where in ``value`` (read as ``annotation``) an object read as fields has a key holding
+    a lone surrogate (``[]``: ``value`` itself), or None. Only the places ``annotation``
+    reads as fields are searched: elsewhere such a key is the function's data."""
+    fields = _fields_of(annotation)
+    if fields is not None:
+        if not isinstance(value, dict):
+            return None
+        if not all(encodable(key) for key in value):
+            return []
+        return _first_place((key, fields[key], value[key]) for key in fields if key in value)
+    origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Annotated:
+        return _surrogate_place(arguments[0], value)
+    if origin is Union or origin is types.UnionType:
+        return _first_place((None, argument, value) for argument in arguments)
+    if origin not in _CONTAINERS or not arguments:
+        return None
+    if isinstance(value, dict):
+        return _first_place((key, arguments[-1], item) for key, item in value.items())
+    if not isinstance(value, list):
+        return None
+    if origin is tuple and arguments[-1] is not Ellipsis:  # one type per position
+        positions = enumerate(value[: len(arguments)])
+        return _first_place((index, arguments[index], item) for index, item in positions)
+    return _first_place((index, arguments[0], item) for index, item in enumerate(value))
+
+
+def _first_place(
+    parts: collections.abc.Iterable[tuple[object, Any, object]],
+) -> list[object] | None:
+    """The first place :func:`_surrogate_place` finds in ``(key, annotation, value)``
+    ``parts``, under its key (None: the same place)."""
+    for key, annotation, value in parts:
+        place = _surrogate_place(annotation, value)
+        if place is not None:
+            return place if key is None else [key, *place]
+    return None
+
+
+def _fields_of(annotation: Any) -> dict[str, Any] | None:
+    """The types of a pydantic model's or a dataclass's fields, by the key a JSON object
+    gives each; None for any other type."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        infos = annotation.model_fields
+    elif is_pydantic_dataclass(annotation):
+        infos = annotation.__pydantic_fields__
+    elif _plain_dataclass(annotation):
+        try:
+            return typing.get_type_hints(annotation)
+        except Exception:  # an annotation naming something undefined: pydantic tells it
+            return {}
+    else:
+        return None
+    return {
+        info.validation_alias if isinstance(info.validation_alias, str) else info.alias or name: (
+            info.annotation
+        )
+        for name, info in infos.items()
+    }
 
 
 def _json_kind(value: object) -> type:

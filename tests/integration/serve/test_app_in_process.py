@@ -350,13 +350,16 @@ DEEP_NAMES = (
     "    weight: float = 1.0\n\n\n"
     "class Loose(BaseModel):\n"
     "    x: float\n\n\n"
+    "class Nested(BaseModel):\n"
+    "    inner: Loose\n"
+    "    more: dict[str, list[Loose]] = {}\n\n\n"
     "@dataclass\n"
     "class Point:\n"
     "    x: float\n\n\n"
     "def deep(features: dict[str, int] | None = None,\n"
     "         rows: list[dict[str, dict[str, int]]] | None = None,\n"
     "         feature: Feature | None = None, point: Point | None = None,\n"
-    "         loose: list[Loose] | None = None) -> int:\n"
+    "         loose: list[Loose] | None = None, nested: Nested | None = None) -> int:\n"
     "    return len(features or {}) + len(rows or [])"
 )
 
@@ -403,6 +406,11 @@ def test_a_key_holding_a_lone_surrogate_deeper_in_the_body_is_named_by_its_full_
         assert fields("/deep", b'{"loose": [{"x": 1}, {"\\ud800": 1, "x": 1}]}') == [
             ("loose.1.\\ud800", surrogate)
         ]
+        # and so did one inside a model's own fields (the outer model was checked)
+        inner = b'{"nested": {"inner": {"\\ud800": 1, "x": 1}}}'
+        assert fields("/deep", inner) == [("nested.inner.\\ud800", surrogate)]
+        deeper = b'{"nested": {"inner": {"x": 1}, "more": {"a": [{"x": 1}, {"\\udc00": 2}]}}}'
+        assert fields("/deep", deeper) == [("nested.more.a.1.\\udc00", surrogate)]
         # the function's own data: passed on as it came
         taken = client.post("/deep", content=b'{"features": {"\\ud800": 1}}', headers=headers)
         assert (taken.status_code, taken.json()) == (200, 1)

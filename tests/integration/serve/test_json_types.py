@@ -27,6 +27,13 @@ TYPED = (
     "    n: int = 0\n"
     "    flag: bool = False\n"
     "    tags: list[str] | None = None\n\n\n"
+    "@dataclass\n"
+    "class Tree:\n"
+    "    x: float\n"
+    "    parent: 'Tree | None' = None\n"
+    "    kids: list['Tree'] | None = None\n\n\n"
+    "def grown(tree: Tree) -> str:\n"
+    "    return repr(tree)\n\n\n"
     "def placed(at: Point, near: list[Point] | None = None) -> dict[str, str]:\n"
     "    return {'at': repr(at), 'near': repr(near)}\n\n\n"
     "def typed(x: float = 0.0, n: int = 0, s: str = '', flag: bool = False,\n"
@@ -54,6 +61,7 @@ def client(
         "typed": "typed.core:typed",
         "needs": "typed.core:needs",
         "placed": "typed.core:placed",
+        "grown": "typed.core:grown",
     }
     with TestClient(create_app("typed", endpoints, ServeSettings())) as client:
         yield client
@@ -120,6 +128,29 @@ def test_a_dataclass_s_fields_take_json_s_own_types_as_the_parameters_do(
     reply = client.post("/placed", json=body)
     assert reply.status_code == 422, reply.text
     assert reply.json()["details"]["fields"] == [{"field": field, "message": message}]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"x": 1, "parent": {"x": "1"}}, "tree.parent.x"),
+        ({"x": 1, "parent": {"x": 1, "parent": {"x": True}}}, "tree.parent.parent.x"),
+        ({"x": 1, "kids": [{"x": 1}, {"x": "2"}]}, "tree.kids.1.x"),
+        ({"x": 1, "kids": [{"x": 1, "parent": {"x": "3"}}]}, "tree.kids.0.parent.x"),
+    ],
+)
+def test_a_dataclass_holding_itself_is_as_strict_at_every_level(
+    client: TestClient, body: dict[str, Any], field: str
+) -> None:
+    """Its inner levels were read as pydantic reads a dataclass: ``"1"`` taken for a float."""
+    reply = client.post("/grown", json={"tree": body})
+    assert reply.status_code == 422, reply.text
+    assert [f["field"] for f in reply.json()["details"]["fields"]] == [field]
+    grown = client.post("/grown", json={"tree": {"x": 1, "kids": [{"x": 2, "parent": {"x": 3}}]}})
+    assert grown.json() == (
+        "Tree(x=1.0, parent=None, kids=[Tree(x=2.0, parent=Tree(x=3.0, parent=None, kids=None), "
+        "kids=None)])"
+    )
 
 
 def test_a_dataclass_is_given_as_itself_with_its_schema(client: TestClient) -> None:

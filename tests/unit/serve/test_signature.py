@@ -158,8 +158,13 @@ def test_a_dataclass_is_read_strictly_and_made_once_as_itself() -> None:
     for refused in ({"x": "2"}, {"x": 2, "scale": True}):
         with pytest.raises(ValidationError):
             reader.validate_python(refused)
-    # where it holds itself, the inner one is read as pydantic reads it
-    assert reader.validate_python({"x": 1, "inner": {"x": "2"}}).inner == Scaled(x=2.0)
+    # where it holds itself, the inner ones are read as strictly (they took "2" for a float)
+    inner = reader.validate_python({"x": 1, "inner": {"x": 2, "inner": {"x": 3}}}).inner
+    assert (type(inner), inner) == (Scaled, Scaled(x=2.0, inner=Scaled(x=3.0)))
+    for refused in ({"inner": {"x": "2"}}, {"inner": {"x": 2, "inner": {"x": True}}}):
+        with pytest.raises(ValidationError) as read:
+            reader.validate_python({"x": 1, **refused})
+        assert read.value.errors()[0]["type"] == "float_type"
     assert reader.json_schema()["$defs"]["Scaled"]["properties"]["x"] == {
         "title": "X",
         "type": "number",
