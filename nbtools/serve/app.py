@@ -42,7 +42,7 @@ from starlette.exceptions import HTTPException
 from nbtools.data.notebook import USE_SINK, hold_process_uses
 from nbtools.errors import InvalidInputError
 from nbtools.metrics.record import RECORD_SINK
-from nbtools.serve.body import ServedRoute
+from nbtools.serve.body import served_route
 from nbtools.serve.config import ServeSettings, api_key, load_settings
 from nbtools.serve.docs import add_docs
 from nbtools.serve.guards import (
@@ -54,6 +54,7 @@ from nbtools.serve.guards import (
     too_large,
 )
 from nbtools.serve.info import loaded_artifacts, service_info
+from nbtools.serve.large import LARGE_BYTES, LargeBody, TrimmedValidationError, counted
 from nbtools.serve.problems import invalid_reply
 from nbtools.serve.replies import error_responses, result_annotation
 from nbtools.serve.results import InvalidResultError, result_json
@@ -167,6 +168,7 @@ class Service:
 
     def _add_endpoints(self, app: FastAPI, name: str, function: Callable[..., Any]) -> None:
         model = request_model(name, function)
+        tallied = request_model(name, function, element=counted, base=model)
         summary = (inspect.getdoc(function) or f"Call {name}().").splitlines()[0]
         result = result_annotation(function)
         keyed, max_batch = bool(self.api_key), self.settings.max_batch
@@ -188,6 +190,7 @@ class Service:
             (one, model, f"/{name}", result, None),
             (batch, list[model], f"/{name}/batch", results, max_batch),  # type: ignore[valid-type]
         ):
+            large = LargeBody(model, tallied, batch=limit is not None)
             handler.__signature__ = inspect.Signature(  # type: ignore[union-attr]
                 [
                     inspect.Parameter(
@@ -202,7 +205,7 @@ class Service:
             app.router.add_api_route(
                 path,
                 handler,
-                route_class_override=ServedRoute,
+                route_class_override=served_route(large.read, LARGE_BYTES),
                 methods=["POST"],
                 summary=summary + batch_note,
                 operation_id=path.strip("/").replace("/", "_"),
@@ -420,7 +423,8 @@ def build_app(
 def _add_builtin_routes(app: FastAPI, service: Service) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        return invalid_reply(request, error.errors(), error.body)
+        counted = error.unlisted if isinstance(error, TrimmedValidationError) else 0
+        return invalid_reply(request, error.errors(), error.body, counted)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:

@@ -27,6 +27,7 @@ import json
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import anyio.to_thread
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -36,9 +37,16 @@ from nbtools.errors import conversion_refused
 from nbtools.jsonplaces import NonFinite, Place, encodable, escaped, marked_places, read_marked
 from nbtools.serve.guards import ERROR_KEY
 
+#: How a large body is read (:mod:`nbtools.serve.large`): called in a worker thread.
+ReadLarge = Callable[[bytes], Any]
+
 
 class ServedRoute(APIRoute):
-    """The route of a served function: its body read by :func:`read_json` first."""
+    """The route of a served function: its body read by :func:`read_json` first, or, over
+    ``large_bytes``, by :attr:`read_large` in a worker thread (:func:`served_route`)."""
+
+    read_large: ReadLarge | None = None
+    large_bytes = 0
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
@@ -48,21 +56,37 @@ class ServedRoute(APIRoute):
             if not _is_json(content_type):
                 return _not_json(request, content_type)
             served = ServedRequest(request.scope, request.receive)
+            served.read_large, served.large_bytes = self.read_large, self.large_bytes
             await served.json()  # a body that cannot be read is refused here
             return await handle(served)
 
         return read_first
 
 
+def served_route(read_large: ReadLarge, large_bytes: int) -> type[ServedRoute]:
+    """The route class of an endpoint reading a body over ``large_bytes`` with ``read_large``."""
+    return type(
+        "ServedRoute", (ServedRoute,), {"read_large": read_large, "large_bytes": large_bytes}
+    )
+
+
 class ServedRequest(Request):
-    """A call's request whose body FastAPI reads as :func:`read_json` does."""
+    """A call's request whose body FastAPI reads as :func:`read_json` does (a large one
+    already validated, in a worker thread, by ``read_large``)."""
+
+    read_large: ReadLarge | None = None
+    large_bytes = 0
 
     async def body(self) -> bytes:
         return await super().body() or b"{}"  # FastAPI reads no JSON from an empty body
 
     async def json(self) -> Any:
         if not hasattr(self, "_read"):
-            self._read = escaped_names(read_json(await super().body()))
+            body = await super().body()
+            if self.read_large is not None and len(body) > self.large_bytes:
+                self._read = await anyio.to_thread.run_sync(self.read_large, body)
+            else:
+                self._read = escaped_names(read_json(body))
         return self._read
 
 

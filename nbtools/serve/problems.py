@@ -45,11 +45,14 @@ _SURROGATE_NAME = "A field name holding a lone surrogate is not permitted in thi
 _NOTHING = object()
 
 
-def invalid_reply(request: Request, errors: Sequence[Mapping[str, Any]], body: Any) -> JSONResponse:
+def invalid_reply(
+    request: Request, errors: Sequence[Mapping[str, Any]], body: Any, counted: int = 0
+) -> JSONResponse:
     """The 422 reply to ``body`` (what was validated) for ``errors`` (FastAPI's, each located
-    under ``body``): the problems of the first errors, as many as it may list (those of the
-    others are not even worked out), and the count of the rest; its message names the
-    body's fields listed, or says what is wrong with it whole."""
+    under ``body``), and ``counted`` problems more, only counted
+    (:mod:`nbtools.serve.large`): the problems of the first errors, as many as it may list
+    (those of the others are not even worked out), and the count of the rest; its message
+    names the body's fields listed, or says what is wrong with it whole."""
     setattr(request.state, ERROR_KEY, "validation")
     listed: list[dict[str, str]] = []
     size, unlisted = 0, 0
@@ -63,6 +66,7 @@ def invalid_reply(request: Request, errors: Sequence[Mapping[str, Any]], body: A
             listed.append(problem)
         if unlisted:
             break
+    unlisted += counted
     details: dict[str, Any] = {"fields": listed}
     more = ""
     if unlisted:

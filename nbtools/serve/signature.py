@@ -54,8 +54,15 @@ class RequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def request_model(name: str, function: Callable[..., Any]) -> type[BaseModel]:
-    """The model of ``function``'s keyword arguments, named ``<Name>Request`` in the OpenAPI."""
+def request_model(
+    name: str,
+    function: Callable[..., Any],
+    element: Element | None = None,
+    base: type[BaseModel] = RequestBody,
+) -> type[BaseModel]:
+    """The model of ``function``'s keyword arguments, named ``<Name>Request`` in the OpenAPI;
+    ``element`` wraps each item of its containers (:func:`json_strict`), ``base`` is the
+    model it derives from."""
     signature = inspect.signature(function)
     try:
         hints = typing.get_type_hints(function)
@@ -76,12 +83,12 @@ def request_model(name: str, function: Callable[..., Any]) -> type[BaseModel]:
                 endpoint=name,
                 parameter=parameter.name,
             )
-        annotation = json_strict(hints.get(parameter.name, Any))
+        annotation = json_strict(hints.get(parameter.name, Any), element)
         default = ... if parameter.default is parameter.empty else parameter.default
         fields[f"p{index}"] = (annotation, Field(default, alias=parameter.name))
     title = "".join(part.capitalize() for part in name.split("_")) + "Request"
     try:
-        return create_model(title, __base__=RequestBody, **fields)
+        return create_model(title, __base__=base, **fields)
     except PydanticUserError as error:
         raise InvalidInputError(
             f"Cannot serve {name}(): a parameter's type cannot be read from JSON ({error}). "
@@ -214,7 +221,7 @@ def _strict_dataclass(cls: type, element: Element | None) -> Any:
     def made(value: Any) -> Any:
         return cls(**{name: getattr(value, name) for name in names})
 
-    strict = Annotated[read, AfterValidator(made)]
+    strict: Any = Annotated[read, AfterValidator(made)]
     _STRICT_DATACLASSES[cls, element] = strict
     read_fields: dict[str, dataclasses.Field[Any]] = read.__dataclass_fields__  # type: ignore[attr-defined]
     for name, hint, _ in fields:

@@ -4,10 +4,14 @@ came, each error counted under its own type."""
 
 from __future__ import annotations
 
+import json
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -101,3 +105,49 @@ def test_a_422_lists_the_first_problems_and_counts_the_rest(
     assert [len(f["field"]) for f in listed] == [1000] * 15
     assert names.json()["details"]["unlisted"] == 185
     assert len(names.content) < 2 * 16 * 1024 + 1000
+
+
+def test_other_requests_are_answered_while_a_large_body_s_problems_are_worked_out(
+    scorer_package: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A megabyte of bad items held the event loop for seconds (pydantic worked out every
+    problem, then the reply listed 100): a /health asked meanwhile waited for it. It is
+    validated in a worker thread, the items after the first 100 problems only counted; the
+    reply is the one a small body gets."""
+    monkeypatch.syspath_prepend(str(scorer_package / "src"))
+    monkeypatch.delitem(sys.modules, "scorer", raising=False)
+    app = create_app("scorer", {"predict": "scorer.core:predict"}, ServeSettings())
+    worst = json.dumps({"x": 1, "tags": [1] * 500_000}, separators=(",", ":")).encode()
+    assert 1000 * 1000 < len(worst) < ServeSettings().max_body_bytes
+    order: list[str] = []
+    with TestClient(app) as client:
+        headers = {"content-type": "application/json"}
+
+        def post() -> None:
+            reply = client.post("/predict", content=worst, headers=headers)
+            order.append("worst")
+            answers["worst"] = reply
+
+        answers: dict[str, httpx.Response] = {}
+        posting = threading.Thread(target=post)
+        posting.start()
+        while posting.is_alive():  # asked again and again while the body is read
+            time.sleep(0.02)
+            if client.get("/health").status_code == 200 and posting.is_alive():
+                order.append("health")
+        posting.join()
+        small = client.post("/predict", json={"x": 1, "tags": [1] * 150})
+    assert order.count("health") >= 3, order  # answered while the body was validated
+    reply = answers["worst"]
+    assert reply.status_code == 422
+    listed = reply.json()["details"]["fields"]
+    assert (
+        listed[:2]
+        == small.json()["details"]["fields"][:2]
+        == [
+            {"field": "tags.0", "message": "Input should be a valid string, not an integer"},
+            {"field": "tags.1", "message": "Input should be a valid string, not an integer"},
+        ]
+    )
+    assert (len(listed), reply.json()["details"]["unlisted"]) == (100, 499_900)
+    assert reply.json()["message"].endswith(", tags.98, tags.99 (and 499900 more).")
