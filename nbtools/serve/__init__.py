@@ -17,8 +17,10 @@ FastAPI is imported only by :mod:`nbtools.serve.app` and the modules only it imp
 A serving package's ``__init__`` imports its modules inside :func:`importing`: Python imports
 the package before its ``__main__`` or its console script reads the command, so when that
 command is ``serve``, what they print is held for after the service's first lines, and their
-failure is told there, as every failed start-up is (:mod:`nbtools.serve.command`). A package
-generated before hands the failure to :func:`import_failed`.
+failure is told there, as every failed start-up is (:mod:`nbtools.serve.command`), and the
+data they use is held to the service's purpose, as ``nbtools serve`` holds it
+(:func:`nbtools.serve.uses.start_up_uses`). A package generated before hands the failure to
+:func:`import_failed`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
 
     from nbtools.serve.config import ServeSettings
     from nbtools.serve.startup import HeldOutput
+    from nbtools.serve.uses import CallUses
 
 __all__ = ["create_app", "import_failed", "importing", "release_printed"]
 
@@ -56,20 +59,29 @@ def importing(package: str) -> Iterator[None]:
     its console script with ``serve``), what they print is held until the service has
     started, then written where ``nbtools serve`` writes it (:func:`release_printed`), and
     their failure is the service's failed start-up (:func:`import_failed`, with what they
-    printed in its entry). Otherwise they run as Python runs them."""
+    printed in its entry), and the data they use is held to the service's purpose (one it
+    does not allow refuses the start: exit 2). Otherwise they run as Python runs them."""
     from nbtools.serve.command import serving_itself
 
     if not serving_itself(package):
         yield
         return
     from nbtools.serve.startup import IMPORT_FAILURES, HeldOutput
+    from nbtools.serve.uses import start_up_uses
 
     held = HeldOutput(kept=True)
-    try:
-        with held:
-            yield
-    except IMPORT_FAILURES as error:
-        _start_up_failed(package, error, held.text)
+    with start_up_uses(package, _purpose(package)) as uses:
+        try:
+            with held:
+                yield
+        except IMPORT_FAILURES as error:
+            if uses.refused is not None:
+                _start_up_refused(package, uses, error, held.text)
+            _start_up_failed(package, error, held.text)
+    if uses.refused is not None:  # the module-level code caught the refusal
+        from nbtools.errors import PolicyRefusedError
+
+        _start_up_refused(package, uses, PolicyRefusedError(uses.refused), "")
     _PRINTED[package] = held
 
 
@@ -91,6 +103,30 @@ def import_failed(package: str, error: BaseException) -> None:
 
     if serving_itself(package):
         _start_up_failed(package, error, "")
+
+
+def _purpose(package: str) -> str | None:
+    """The purpose ``package`` (being imported) is served for: ``$NBTOOLS_PURPOSE``, else the
+    one it was extracted for (:func:`nbtools.serve.uses.service_purpose`)."""
+    import os
+    import sys
+
+    from nbtools.serve.info import find_manifest
+    from nbtools.serve.uses import service_purpose
+
+    return service_purpose(find_manifest(sys.modules[package]), os.environ)
+
+
+def _start_up_refused(package: str, uses: CallUses, error: BaseException, printed: str) -> NoReturn:
+    """The serve command's start-up refused the data its module-level code used: one log
+    entry, an audit entry, exit 2, as ``nbtools serve``'s (:mod:`nbtools.serve.loading`)."""
+    from nbtools.errors import PolicyRefusedError
+    from nbtools.serve.runner import configure_logging
+    from nbtools.serve.uses import start_up_refused
+
+    configure_logging()
+    start_up_refused(package, uses, error, printed, PolicyRefusedError.exit_code)
+    raise SystemExit(PolicyRefusedError.exit_code)
 
 
 def _start_up_failed(package: str, error: BaseException, printed: str) -> NoReturn:

@@ -30,8 +30,8 @@ from uvicorn.config import STARTUP_FAILURE
 from nbtools.errors import PolicyRefusedError
 from nbtools.serve import release_printed
 from nbtools.serve.runner import configure_logging
-from nbtools.serve.startup import IMPORT_FAILURES, HeldOutput, exit_failed, log_failure
-from nbtools.serve.uses import CallUses, UsesLog, audit_refusal, start_up_uses
+from nbtools.serve.startup import IMPORT_FAILURES, HeldOutput, exit_failed
+from nbtools.serve.uses import CallUses, UsesLog, start_up_refused, start_up_uses
 
 #: The exit code of a service whose package, as it was imported, used data the service's
 #: purpose does not allow (the CLI's for a refusal of the purpose rule).
@@ -107,15 +107,7 @@ class ServiceConfig(uvicorn.Config):
         return app
 
     def _refuse(self, package: str, uses: CallUses, error: BaseException, printed: str) -> NoReturn:
-        told = (
-            f"data use refused: {uses.refused} (the package's module-level code used it as "
-            "it was imported: serve it for a purpose the data allows, or use the data inside "
-            "a served function, where each call is checked)"
-        )
-        log_failure(package, told, error, printed)
-        audit_refusal(
-            package, uses, f"start-up refused: exit code {REFUSED_EXIT}", {"during": "start-up"}
-        )
+        start_up_refused(package, uses, error, printed, REFUSED_EXIT)
         if self.refused is None:  # one worker: this process is the service
             raise SystemExit(REFUSED_EXIT)
         self.refused.set()

@@ -129,18 +129,37 @@ def hold_threads(package: str, purpose: str | None) -> None:
 
 
 @contextlib.contextmanager
-def start_up_uses(package: str) -> Iterator[CallUses]:
+def start_up_uses(package: str, purpose: str | None = None) -> Iterator[CallUses]:
     """While in effect, ``nbtools.data``'s uses (the package's module-level code as it is
-    imported) are held to the service's purpose, ``$NBTOOLS_PURPOSE`` (``nbtools serve`` put
-    the extraction's there before any worker started), as a call's are; from then on, the
-    uses of the threads that code or a served function starts (:class:`ThreadUses`)."""
-    uses = CallUses(os.environ.get(PURPOSE_VARIABLE) or None)
+    imported) are held to the service's purpose, ``purpose`` or else ``$NBTOOLS_PURPOSE``
+    (``nbtools serve`` put the extraction's there before any worker started), as a call's
+    are; from then on, the uses of the threads that code or a served function starts
+    (:class:`ThreadUses`)."""
+    uses = CallUses(purpose or os.environ.get(PURPOSE_VARIABLE) or None)
     hold_threads(package, uses.purpose)
     token = USE_SINK.set(uses)
     try:
         yield uses
     finally:
         USE_SINK.reset(token)
+
+
+def start_up_refused(
+    package: str, uses: CallUses, error: BaseException, printed: str, exit_code: int
+) -> None:
+    """Tell that ``package``'s start-up was refused the data ``uses`` refused (its
+    module-level code used it as it was imported; ``printed``: what it wrote meanwhile), and
+    record it in the audit trail; the process then exits ``exit_code``."""
+    from nbtools.serve.startup import log_failure
+
+    told = (
+        f"data use refused: {uses.refused} (the package's module-level code used it as "
+        "it was imported: serve it for a purpose the data allows, or use the data inside "
+        "a served function, where each call is checked)"
+    )
+    log_failure(package, told, error, printed)
+    outcome = f"start-up refused: exit code {exit_code}"
+    audit_refusal(package, uses, outcome, {"during": "start-up"})
 
 
 def audit_refusal(package: str, uses: CallUses, outcome: str, where: dict[str, str]) -> None:

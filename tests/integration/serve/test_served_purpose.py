@@ -10,6 +10,8 @@ nowhere; later a refused call was logged but not in the audit trail."""
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -215,20 +217,7 @@ def test_data_the_purpose_does_not_allow_used_at_start_up_refuses_the_start(
     code 2, one log entry naming the dataset and the purpose, and an audit entry; with two
     workers no worker is started again. Before, they were not seen (a warning at most), and
     the service served the data read for a purpose it was never allowed for."""
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "pii.csv").write_text("id,email\n1,person@example.org\n")
-    added = nbtools(tmp_path, "data", "add", "pii", "data/pii.csv",
-                    "--classification", "personal", "--purpose", "churn-model")  # fmt: skip
-    assert added.exit_code == 0, added.output
-    cells = [
-        ("code", module_code, ["export"]),
-        ("code", "def lookup(i: int) -> str:\n    return ROWS[i]", ["export", "serve"]),
-    ]
-    notebook = notebook_factory("rowsvc.ipynb", cells)
-    extracted = CliRunner().invoke(cli, ["--root", str(tmp_path), "extract", str(notebook), "-o",
-                                         str(tmp_path / "rpkg"), "--purpose", "churn-model",
-                                         "--lineage", "off"])  # fmt: skip
-    assert extracted.exit_code == 0, extracted.output
+    _rows_package(tmp_path, notebook_factory, module_code)
     for workers in ("1", "2"):
         env = {"NBTOOLS_ROOT": str(tmp_path), "NBTOOLS_PURPOSE": "ads"}
         service = serve(tmp_path / "rpkg", "--workers", workers, env=env)
@@ -262,3 +251,57 @@ def test_data_the_purpose_does_not_allow_used_at_start_up_refuses_the_start(
         "INFO: nbtools.serve: start-up read dataset pii (personal) for the purpose "
         "'churn-model' (logged once per dataset and worker)" in told
     ), told
+
+
+def _rows_package(tmp_path: Path, notebook_factory: NotebookFactory, module_code: str) -> Path:
+    """The package of a notebook whose module-level code reads personal data, extracted for
+    churn-model (``tmp_path / "rpkg"``)."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "pii.csv").write_text("id,email\n1,person@example.org\n")
+    added = nbtools(tmp_path, "data", "add", "pii", "data/pii.csv",
+                    "--classification", "personal", "--purpose", "churn-model")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    cells = [
+        ("code", module_code, ["export"]),
+        ("code", "def lookup(i: int) -> str:\n    return ROWS[i]", ["export", "serve"]),
+    ]
+    notebook = notebook_factory("rowsvc.ipynb", cells)
+    extracted = CliRunner().invoke(cli, ["--root", str(tmp_path), "extract", str(notebook), "-o",
+                                         str(tmp_path / "rpkg"), "--purpose", "churn-model",
+                                         "--lineage", "off"])  # fmt: skip
+    assert extracted.exit_code == 0, extracted.output
+    return tmp_path / "rpkg"
+
+
+@pytest.mark.parametrize("module_code", [AT_IMPORT, CAUGHT], ids=["raises", "caught"])
+def test_python_m_package_serve_holds_its_first_import_to_the_purpose(
+    tmp_path: Path,
+    notebook_factory: NotebookFactory,
+    serve: Callable[..., RunningService],
+    module_code: str,
+) -> None:
+    """``python -m PACKAGE serve`` imports the package before nbtools runs: its module-level
+    code's uses there only warned, and the data read for a purpose it does not allow was
+    served. They are held to the service's purpose, the extraction's unless
+    ``$NBTOOLS_PURPOSE`` says otherwise, as ``nbtools serve`` holds them."""
+    package = _rows_package(tmp_path, notebook_factory, module_code)
+    pythonpath = os.pathsep.join([str(package / "src"), os.environ.get("PYTHONPATH", "")])
+    command = [sys.executable, "-m", "rowsvc", "serve"]
+    env = {"NBTOOLS_ROOT": str(tmp_path), "PYTHONPATH": pythonpath, "NBTOOLS_PURPOSE": "ads"}
+    service = serve(package, env=env, command=command)
+    told = service.stop()
+    assert service.process.returncode == 2, told
+    assert told.count("start-up of rowsvc failed: data use refused:") == 1, told
+    assert (
+        "ERROR: nbtools.serve: start-up of rowsvc failed: data use refused: Dataset 'pii' "
+        "(personal) may not be used for the purpose 'ads'" in told
+    ), told
+    refusals = json.loads(
+        nbtools(tmp_path, "audit", "list", "--action", "policy.refuse", "--json").stdout
+    )
+    assert [r["summary"]["during"] for r in refusals] == ["start-up"]
+    env["NBTOOLS_PURPOSE"] = ""  # the extraction's purpose, churn-model, allows it
+    service = serve(package, env=env, command=command)
+    with service.client() as client:
+        assert client.post("/lookup", json={"i": 1}).json() == "1,person@example.org"
+    assert service.stop().count("DataUseWarning") == 0
