@@ -5,11 +5,17 @@ Each preview is ``python -m nbtools.cli.main serve PACKAGE_DIR`` on a free loopb
 its own process group (stopping it signals the whole group, so nothing is left behind), with
 its output kept in a bounded buffer. The server's own lifetime bounds every preview:
 :meth:`ServicePreviews.stop_all` runs when the extension stops.
+
+A start waits for the preview to be ready (:meth:`ServicePreviews.started`), at most
+:data:`START_WAIT_SECONDS`: one that ends first is answered with why (:meth:`Preview.failure`,
+read from its start-up's entry in its log: 403 for data its purpose refuses, 400 for another
+refusal of ``nbtools serve``, exit 2; 409 for a start-up that failed), and a preview still
+starting then (a model loading) shows that same failure in ``failure`` should it end so.
 """
 
 from __future__ import annotations
 
-import collections
+import asyncio
 import contextlib
 import json
 import os
@@ -23,27 +29,35 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
+from jupyter_nbtools.preview_log import DATA_REFUSED, LOG_LINE_CHARS, LOG_LINES, OutputLog
 from nbtools import audit
-from nbtools.errors import ConflictError, InvalidInputError, NotFoundError
+from nbtools.errors import (
+    ConflictError,
+    InvalidInputError,
+    NbtoolsError,
+    NotFoundError,
+    PolicyRefusedError,
+)
 from nbtools.export.writer import read_manifest
 from nbtools.processes import own_module_command
 from nbtools.project import Project
 from nbtools.serve.config import ServeSettings
 from nbtools.settings import environment_variable
 
-#: Lines of a preview's output kept (the oldest are dropped), and the longest line kept.
-LOG_LINES = 2000
-LOG_LINE_CHARS = 4000
+__all__ = ["LOG_LINES", "LOG_LINE_CHARS", "OutputLog", "Preview", "ServicePreviews"]
+
 #: Seconds a preview gets to stop after SIGTERM before its process group is killed.
 STOP_GRACE_SECONDS = 5.0
 #: A preview's id: 12 lowercase hex digits.
 PREVIEW_ID = re.compile(r"[0-9a-f]{12}")
 #: Seconds the proxied ``/ready``, ``/info`` and ``/openapi.json`` reads may take.
 PROBE_SECONDS = 2.0
+#: Seconds a start waits for its preview to be ready or to end (:meth:`ServicePreviews.started`).
+START_WAIT_SECONDS = 15.0
 #: The variable a preview started with an API key reads it from (``--api-key-env``): the key
 #: reaches the process through its environment, never its command line.
 PREVIEW_KEY_VARIABLE = "NBTOOLS_PREVIEW_API_KEY"
@@ -62,37 +76,6 @@ def free_loopback_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-class OutputLog:
-    """A process's output, line by line, at most :data:`LOG_LINES` lines."""
-
-    def __init__(self) -> None:
-        self._lines: collections.deque[str] = collections.deque(maxlen=LOG_LINES)
-        self._lock = threading.Lock()
-        self.dropped = 0
-
-    def follow(self, stream: IO[str]) -> threading.Thread:
-        """Read ``stream`` to its end in a daemon thread."""
-
-        def read() -> None:
-            for line in stream:
-                self.append(line.rstrip("\n")[:LOG_LINE_CHARS])
-            stream.close()
-
-        thread = threading.Thread(target=read, name="nbtools-preview-log", daemon=True)
-        thread.start()
-        return thread
-
-    def append(self, line: str) -> None:
-        with self._lock:
-            if len(self._lines) == self._lines.maxlen:
-                self.dropped += 1
-            self._lines.append(line)
-
-    def text(self) -> str:
-        with self._lock:
-            return "\n".join(self._lines)
 
 
 @dataclass
@@ -146,7 +129,26 @@ class Preview:
             "info": self.info,
             "needs_api_key": self.needs_api_key,
             "recording": self.recording,
+            "failure": None if (failure := self.failure()) is None else failure.to_dict(),
         }
+
+    def failure(self) -> NbtoolsError | None:
+        """Why the preview ended, if it ended with an exit code other than 0 (as a stop ends
+        it): the reason its log gives, as the error a start answers."""
+        code = self.process.poll()
+        if not code:
+            return None
+        reason = self.log.told(self.package).rstrip(".")
+        details = {"field": "package_dir", "id": self.id, "state": "exited", "exit_code": code}
+        where = f"(exit code {code}; its log: GET /services/{self.id}/log)"
+        if code == 2 and reason.startswith(DATA_REFUSED):
+            message = f"The preview of {self.package} was refused at start-up: {reason} {where}."
+            return PolicyRefusedError(message, **details)
+        if code == 2:
+            message = f"The preview of {self.package} could not start: {reason} {where}."
+            return InvalidInputError(message, **details)
+        message = f"The preview of {self.package} failed at start-up: {reason} {where}."
+        return ConflictError(message, **details)
 
 
 class ServicePreviews:
@@ -243,6 +245,21 @@ class ServicePreviews:
             self._previews[preview.id] = preview
         return preview, True
 
+    async def started(self, preview: Preview) -> None:
+        """Wait until the new ``preview`` is ready, or ended (then raise its
+        :meth:`~Preview.failure`), at most :data:`START_WAIT_SECONDS`."""
+        deadline = time.monotonic() + START_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            await self.refresh(preview)
+            if preview.state == "ready":
+                return
+            if preview.state == "exited":
+                failure = preview.failure()
+                if failure is not None:
+                    raise failure
+                return
+            await asyncio.sleep(0.1)
+
     def stop(self, preview_id: str, actor: str | None = None) -> None:
         """Stop a preview (SIGTERM, then SIGKILL of its group after the grace) and forget it;
         audited as ``service.stop`` by ``actor``."""
@@ -280,6 +297,10 @@ class ServicePreviews:
         """Ask a live preview's ``/ready`` (and ``/info`` once ready)."""
         if preview.state == "exited":
             preview.ready = False
+            for _ in range(20):  # its last lines, which tell why it ended, read to the end
+                if not preview.reader.is_alive():
+                    break
+                await asyncio.sleep(0.05)
             return preview
         status, _ = await _get_json(f"{preview.url}/ready", preview.api_key)
         preview.ready = status == 200

@@ -21,7 +21,7 @@ from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.jobs.tables import Job
 from nbtools.metrics.tables import MetricValue
 from nbtools.project import Project
-from tests.conftest import make_notebook, plant
+from tests.conftest import make_notebook, nbtools, plant
 from tests.server.conftest import server_config
 from tests.server.openapi_spec import reply_validator
 
@@ -151,7 +151,7 @@ async def test_start_call_and_stop_a_preview(
     ran = plant(jp_root_dir)
     package_dir = write_package(jp_root_dir, "scorer", SCORER)
     started = await api("POST", "/services", 201, body={"package_dir": package_dir})
-    assert started["state"] == "starting"
+    assert (started["state"], started["failure"]) == ("ready", None)  # the start waits for it
     assert started["started_by"] == "alice"
     assert started["url"] == f"http://127.0.0.1:{started['port']}"
     again = await api("POST", "/services", 200, body={"package_dir": f"./{package_dir}/"})
@@ -232,15 +232,27 @@ async def test_start_call_and_stop_a_preview(
     }  # fmt: skip
 
 
-async def test_a_preview_that_fails_at_startup_reports_its_log_and_ends(
+async def test_a_preview_that_fails_at_startup_is_answered_with_why(
     api: Any, jp_root_dir: Path
 ) -> None:
+    """The start answered 201 and the preview showed ``exited``, why only in its log."""
     package_dir = write_package(jp_root_dir, "broken", BROKEN)
-    started = await api("POST", "/services", 201, body={"package_dir": package_dir})
-    ended = await settled(api, started["id"])
+    failed = await api("POST", "/services", 409, body={"package_dir": package_dir})
+    assert failed["error"] == "ConflictError"
+    assert failed["message"].startswith(
+        "The preview of broken failed at start-up: RuntimeError: model file missing: SEE-LOG "
+        "(exit code 3; its log: GET /services/"
+    ), failed
+    details = failed["details"]
+    assert (details["field"], details["state"], details["exit_code"]) == (
+        "package_dir",
+        "exited",
+        3,
+    )
+    ids = {"preview_id": details["id"]}
+    ended = await api("GET", "/services/{preview_id}", 200, **ids)
     assert ended["state"] == "exited"
-    assert ended["exit_code"] not in (0, None)
-    ids = {"preview_id": started["id"]}
+    assert ended["failure"] == failed  # shown as the start answered it
     assert (
         "model file missing: SEE-LOG"
         in (await api("GET", "/services/{preview_id}/log", 200, **ids))["log"]
@@ -253,6 +265,31 @@ async def test_a_preview_that_fails_at_startup_reports_its_log_and_ends(
     # an ended preview is replaced by a new start, and forgotten by a stop
     await api("DELETE", "/services/{preview_id}", 204, **ids)
     assert group_members(ended["pid"]) == []
+
+
+async def test_a_preview_whose_data_use_is_refused_at_start_up_is_answered_403(
+    api: Any, jp_root_dir: Path
+) -> None:
+    """Its package reads personal data as it is imported, and it is served for no purpose:
+    ``nbtools serve`` refuses the start (exit 2), and the start says so, naming the dataset
+    and the purpose, where it answered 201 and the preview showed ``exited``."""
+    (jp_root_dir / "pii.csv").write_text("id,email\n1,person@example.org\n")
+    added = nbtools(jp_root_dir, "data", "add", "pii", "pii.csv",
+                    "--classification", "personal", "--purpose", "churn-model")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    reads = "import nbtools.data\n\nROWS = open(nbtools.data.path('pii')).read().splitlines()"
+    served = [("code", "#| serve\ndef row(i: int) -> str:\n    return ROWS[i]", [])]
+    package_dir = write_package(jp_root_dir, "rows", [("code", reads, ["export"]), *served])
+    refused = await api("POST", "/services", 403, body={"package_dir": package_dir})
+    assert refused["error"] == "PolicyRefusedError"
+    assert refused["message"].startswith(
+        "The preview of rows was refused at start-up: data use refused: Dataset 'pii' is "
+        "personal data: using it needs a purpose (allowed purposes: churn-model)"
+    ), refused
+    assert refused["details"]["field"] == "package_dir"
+    assert refused["details"]["exit_code"] == 2
+    shown = await api("GET", "/services/{preview_id}", 200, preview_id=refused["details"]["id"])
+    assert shown["failure"] == refused
 
 
 async def test_a_preview_with_an_api_key_and_recording(

@@ -23,6 +23,9 @@ export interface ServicePreview {
   needs_api_key: boolean;
   /** Its traffic is recorded in the project's store. */
   recording: boolean;
+  /** Why it ended, when it ended with an exit code other than 0 (the reason from its log):
+   * the error its start answers, had it ended within the start's wait; null otherwise. */
+  failure: { error: string; message: string; details: Record<string, unknown> } | null;
 }
 
 /** How a preview is started. */

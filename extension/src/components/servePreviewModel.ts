@@ -191,9 +191,11 @@ export class ServePreviewModel extends VDomModel {
         this.selectEndpoint(operations[0]?.name ?? '');
       }
       if (state.state === 'exited') {
-        this.message = ready
-          ? `The service of ${state.package} ended (exit code ${String(state.exit_code)}): see its log.`
-          : `The service of ${state.package} ended (exit code ${String(state.exit_code)}) before it was ready: see its log.`;
+        this.message = state.failure
+          ? state.failure.message
+          : ready
+            ? `The service of ${state.package} ended (exit code ${String(state.exit_code)}): see its log.`
+            : `The service of ${state.package} ended (exit code ${String(state.exit_code)}) before it was ready: see its log.`;
         this._changed();
         return;
       }

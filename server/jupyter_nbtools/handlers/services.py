@@ -41,6 +41,8 @@ class ServicesHandler(ServicesHandlerBase):
         preview, created = await self.call(
             self.previews.start, package_dir, self.actor, api_key=api_key, record=record
         )
+        if created:
+            await self.previews.started(preview)  # raises why it ended, if it did
         self.reply(preview.to_dict(), 201 if created else 200)
 
 
