@@ -257,7 +257,8 @@ class Service:
                 media_type="application/json",
             )
         finally:
-            self.uses_log.tell(request.url.path, uses)
+            if uses.uses:  # most calls use no dataset: no URL to build for them
+                self.uses_log.tell(request.url.path, uses)
         if uses.refused is not None:  # the function caught the refusal: the call fails anyway
             return await self._refused(request, uses)
         if results is None:  # what it recorded is left out, as for a call that raised
