@@ -190,7 +190,7 @@ class Service:
             (one, model, f"/{name}", result, None),
             (batch, list[model], f"/{name}/batch", results, max_batch),  # type: ignore[valid-type]
         ):
-            large = LargeBody(model, tallied, batch=limit is not None)
+            large = LargeBody(tallied, batch=limit is not None)
             handler.__signature__ = inspect.Signature(  # type: ignore[union-attr]
                 [
                     inspect.Parameter(

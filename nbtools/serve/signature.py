@@ -140,7 +140,8 @@ def json_strict(annotation: Any, element: Element | None = None) -> Any:
     without a word: :func:`_encodable_names`).
 
     ``element``, when given, wraps each item of a list, tuple or set and each key and value
-    of a dict (:mod:`nbtools.serve.large`)."""
+    of a dict (:mod:`nbtools.serve.large`), except inside the members of a union of several
+    types (``X | None`` is not one)."""
     if any(annotation is scalar for scalar in _SCALARS):
         return Annotated[annotation, Strict()]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -159,6 +160,10 @@ def json_strict(annotation: Any, element: Element | None = None) -> Any:
         annotated = (strict(arguments[0]), *annotation.__metadata__)
         return Annotated[annotated]
     if origin is Union or origin is types.UnionType:
+        if sum(argument is not type(None) for argument in arguments) > 1:
+            # pydantic names a union's members in a problem's place (``u.list[int].1``) by
+            # their validators: its members' items are left unwrapped, so as not to rename them
+            strict = functools.partial(json_strict, element=None)
         return functools.reduce(operator.or_, (strict(argument) for argument in arguments))
     if origin in _CONTAINERS and arguments:
         items = (strict(argument) for argument in arguments)
