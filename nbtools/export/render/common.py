@@ -66,12 +66,15 @@ def py_str(text: str) -> str:
     return json.encoder.encode_basestring(text)
 
 
-def opening(source: Source, doc: str) -> list[str]:
-    """The first lines of a generated Python file: header, docstring, future import."""
+def opening(source: Source, doc: str, future: bool = True) -> list[str]:
+    """The first lines of a generated Python file: header, docstring and, with ``future``,
+    ``from __future__ import annotations``. Not in the files running the ``main`` and ``test``
+    cells inside functions (``pipeline.py``, the tests), which must run as in the notebook:
+    an annotation made a string is read later in the module's globals (``typing.get_type_hints``,
+    fastcore's ``@patch``, pydantic), where a class the cell defines is not."""
     return [
         header(source).rstrip("\n"),
         docstring(doc),
         "",
-        "from __future__ import annotations",
-        "",
+        *(["from __future__ import annotations", ""] if future else []),
     ]

@@ -43,6 +43,13 @@ def import_lines(bindings: dict[str, Binding], package: str, here: str) -> list[
     return lines
 
 
+def _written(shown: str, parameter: Parameter) -> str:
+    """The parameter's annotation in ``run()``'s signature: the notebook's own as a string,
+    since it may name what the parameters cell imports, which ``run()`` imports only when it
+    runs, and the file has no ``from __future__ import annotations`` (:func:`.common.opening`)."""
+    return py_str(shown) if parameter.annotation else shown
+
+
 def _signature(parameter: Parameter) -> str:
     shown = annotation(parameter)
     if filled_in_run(parameter):
@@ -51,7 +58,7 @@ def _signature(parameter: Parameter) -> str:
     else:
         default = repr(parameter.default)
     return (
-        f"    {parameter.name}: {shown} = {default},"
+        f"    {parameter.name}: {_written(shown, parameter)} = {default},"
         if shown
         else (f"    {parameter.name}={default},")
     )
@@ -62,7 +69,7 @@ def render_pipeline(plan: Plan, source: Source) -> str:
     name = source.name
     in_function = exported_imports(plan)
     lines = [
-        *opening(source, f"The pipeline of {name}: run() executes its 'main' cells."),
+        *opening(source, f"The pipeline of {name}: run() executes its 'main' cells.", False),
         "from typing import Any",
         "",
         *import_lines(

@@ -31,7 +31,9 @@ def render_tests(plan: Plan, source: Source) -> str:
         bindings.update(plan.test_imports[test.cell.index])
         parameters.update((p.name, p) for p in plan.test_parameters[test.cell.index])
     lines = [
-        *opening(source, f"Tests from the 'test' cells of {source.name}: one function per cell."),
+        *opening(
+            source, f"Tests from the 'test' cells of {source.name}: one function per cell.", False
+        ),
         *import_lines(bindings, plan.package, ""),
     ]
     collected = sorted(name for name in bindings if name.startswith(COLLECTED))
