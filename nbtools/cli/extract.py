@@ -24,7 +24,6 @@ from nbtools.export import (
     ExtractRequest,
     Recorder,
     run_extract,
-    suggest_package_name,
 )
 from nbtools.lineage import PENDING_LINEAGE, BackgroundRecorder, background_recorder
 from nbtools.notebooks import Notebook, read_notebook
@@ -52,7 +51,11 @@ LINEAGE_MODES = ("background", "wait", "off")
     "project, else one beside the notebook named as the package (--name, else from the "
     "notebook's name).",
 )
-@click.option("--name", help="Import name of the package (default: from the notebook's name).")
+@click.option(
+    "--name",
+    help="Import name of the package (default: the name of the package already in OUTPUT, "
+    "else from the notebook's name).",
+)
 @click.option(
     "--version",
     help="Package version (default: the version of the package already in OUTPUT, else 0.1.0).",
@@ -182,8 +185,9 @@ def _orphan_note(cli_ctx: CliContext, notebook: Path, name: str | None, orphan: 
     """A note that ``orphan`` may be the package of ``notebook`` renamed, and how to update
     it (keeping its import name, which the code using the package imports)."""
     folder = cli_ctx.project.relative(orphan.directory)
-    same = (name or suggest_package_name(notebook.stem)) == orphan.package
-    kept = "" if same else f" --name {orphan.package}"
+    kept = (
+        "" if name in (None, orphan.package) else f" --name {orphan.package}"
+    )  # kept unless named
     return (
         f"Note: {folder} holds the package of {orphan.notebook}, which no longer exists. If "
         f"{_shown(cli_ctx, notebook)} is that notebook renamed or moved, update its package with "

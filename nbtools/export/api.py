@@ -140,6 +140,8 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
     options = request.options
     if options.version is None:  # the package keeps its version
         options = options._replace(version=previous_version(request.out, previous))
+    if options.package is None and isinstance(previous.get("package"), str):
+        options = options._replace(package=previous["package"])  # and its name
     extraction = extract(
         nb,
         request.notebook_path.name,

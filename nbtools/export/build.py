@@ -39,7 +39,7 @@ _VERSION = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
 class ExtractOptions(NamedTuple):
     """What the user chooses: the package name (default: from the notebook), its version
     (default: :data:`DEFAULT_VERSION`; :func:`~nbtools.export.api.run_extract` keeps the
-    version of the package already in its output), and the purpose its data is used for (checked before extracting: ``nbtools.data``), which
+    name and version of the package already in its output), and the purpose its data is used for (checked before extracting: ``nbtools.data``), which
     the manifest records and a service of the package serves for (docs/serving.md)."""
 
     package: str | None = None

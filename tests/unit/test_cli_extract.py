@@ -163,24 +163,26 @@ def test_extracting_a_renamed_notebook_points_at_its_old_package(
     assert (
         "Note: packages/report holds the package of report.ipynb, which no longer exists. If "
         "quarterly.ipynb is that notebook renamed or moved, update its package with "
-        "-o packages/report --name report --force."  # its import name kept
+        "-o packages/report --force."  # it keeps its import name by itself
     ) in said.stderr
     assert (tmp_path / "quarterly").is_dir()  # the note does not stop the extraction
     taken = run_cli(
         "extract",
         str(renamed),
-        *("-o", "packages/report", "--name", "report", "--force", "--lineage", "off"),
+        *("-o", "packages/report", "--force", "--lineage", "off"),
         cwd=tmp_path,
     )
     assert taken.returncode == 0, taken.stderr
     manifest = json.loads((tmp_path / "packages/report/.nbtools-extract.json").read_text())
     assert (manifest["notebook_path"], manifest["package"]) == ("../../quarterly.ipynb", "report")
-    # Under the name it would take anyway, the note leaves --name out.
+    # Under another name, the note says to keep the package's.
     (tmp_path / "packages/report").rename(tmp_path / "packages/quarterly_old")
     renamed.rename(tmp_path / "gone.ipynb")
     again = notebook_factory("report.ipynb", GOOD[:4])
-    said = run_cli("extract", str(again), "--lineage", "off", cwd=tmp_path)
-    assert "update its package with -o packages/quarterly_old --force." in said.stderr
+    said = run_cli("extract", str(again), "--name", "fresh", "--lineage", "off", cwd=tmp_path)
+    assert "update its package with -o packages/quarterly_old --name report --force." in (
+        said.stderr
+    )
 
 
 def test_problems_exit_1_and_write_nothing(

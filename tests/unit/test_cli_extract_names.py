@@ -253,3 +253,31 @@ def test_code_nested_too_deeply_for_python_s_parser_is_a_problem_not_a_traceback
     run = run_cli("--root", str(tmp_path), "run", str(tmp_path / "p.ipynb"))
     assert run.returncode == 2, run.stderr
     assert "The parameters cell (cell 1) nests an expression too deeply to be read" in run.stderr
+
+
+def test_a_package_updated_without_a_name_keeps_its_name_as_its_version(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """Without --name, an update found the package, kept its version and renamed it after
+    the notebook (src/sub/, its own absolute imports broken); --check was always stale."""
+    nb = notebook_factory(
+        "sub.ipynb",
+        [
+            ("code", "def load():\n    return 1", ["export:data.load"]),
+            (
+                "code",
+                "from mylib.data.load import load\n\ndef total():\n    return load()",
+                ["export"],
+            ),
+        ],
+    )
+    named = ("--name", "mylib", "--version", "1.2.0", "--lineage", "off")
+    assert run_cli("extract", str(nb), "-o", "keep", *named, cwd=tmp_path).returncode == 0
+    again = run_cli("extract", str(nb), "--lineage", "off", "--json", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    report = json.loads(again.stdout)
+    assert (report["package"], report["output"]) == ("mylib", "keep")
+    assert {c["status"] for c in report["files"]} == {"unchanged"}
+    assert not (tmp_path / "keep/src/sub").exists()
+    current = run_cli("extract", str(nb), "--check", cwd=tmp_path)
+    assert current.returncode == 0, current.stdout + current.stderr
