@@ -8,7 +8,7 @@ define it when that is an untagged cell.
 
 import ast
 
-from nbtools.errors import InvalidInputError
+from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.export.cells import TAGGING_HELP
 from nbtools.export.model import EXPORT, MAIN, PARAMETERS, TEST, Cell, Classified, Problem
 from nbtools.export.names import Names, binding_line
@@ -439,15 +439,18 @@ def _is_absolute(statement: ast.stmt | None) -> bool:
 
 
 def build_plan(nb: Notebook, classified: Classified, package: str, processes: int = 1) -> Plan:
-    """Plan the package; raises if the notebook exports nothing at all. ``processes``: how many
-    processes may parse the cells (:mod:`nbtools.export.parallel`)."""
+    """Plan the package; raises if the notebook exports nothing at all: a check failed, as
+    for any notebook with problems, when its tagged cells were refused (the same structured
+    problems), bad input when nothing is tagged. ``processes``: how many processes may parse
+    the cells (:mod:`nbtools.export.parallel`)."""
     if not any(cell.role in (EXPORT, MAIN, TEST) for cell in classified.cells):
-        problems = [p.describe() for p in classified.problems]
-        if problems:  # its tagged cells were refused: that is the reason to tell
-            message = "The notebook has no cell that can be exported:\n" + "\n".join(problems)
-        else:
-            message = "The notebook has no exported cells. " + TAGGING_HELP
-        raise InvalidInputError(message, **({"problems": "; ".join(problems)} if problems else {}))
+        if classified.problems:  # its tagged cells were refused: that is the reason to tell
+            raise CheckFailedError(
+                "The notebook has no cell that can be exported:\n"
+                + "\n".join(p.describe() for p in classified.problems),
+                problems=[p.to_dict() for p in classified.problems],
+            )
+        raise InvalidInputError("The notebook has no exported cells. " + TAGGING_HELP)
     return _Planner(nb, classified, package, processes).run()
 
 

@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from nbtools.errors import InvalidInputError
+from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.export.parameters import OWN_OPTIONS, option_name
 from tests.unit.export_helpers import extraction, only, problems
 
@@ -242,8 +242,9 @@ def test_no_exported_cells_says_how_to_tag() -> None:
 
 def test_no_cell_left_to_export_says_why_each_tagged_one_was_refused() -> None:
     """A notebook whose only tagged cells were refused is told their problems, not how to
-    tag cells."""
-    with pytest.raises(InvalidInputError) as raised:
+    tag cells: a check that failed, with the problems as a notebook with one cell left to
+    export has them (it was bad input, with the problems joined in one string)."""
+    with pytest.raises(CheckFailedError) as raised:
         extraction(("code", "x = 1", ["export:__init__"]), ("code", "y = 2", ["export", "main"]))
     assert raised.value.message == (
         "The notebook has no cell that can be exported:\n"
@@ -253,7 +254,10 @@ def test_no_cell_left_to_export_says_why_each_tagged_one_was_refused() -> None:
         "error: cell 2: The cell is tagged both export and main. A cell has one role: remove "
         "all but one of these tags."
     )
-    assert raised.value.details["problems"].count("error: cell") == 2
+    assert [(p["cell"], p["code"]) for p in raised.value.details["problems"]] == [
+        (0, "module-name"),
+        (1, "conflicting-roles"),
+    ]
 
 
 def test_invalid_package_name_suggests_a_valid_one() -> None:
