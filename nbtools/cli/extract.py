@@ -295,9 +295,11 @@ def _print_tests(report: ExtractReport) -> None:
 
 def _failure(report: ExtractReport) -> str:
     reasons = []
-    if report.extraction.errors:
-        reasons.append(f"{len(report.extraction.errors)} problem(s) in the notebook")
-    if report.mode == "check" and report.stale:
+    if report.extraction.errors:  # no write takes the notebook: its problems come first
+        problems = f"{len(report.extraction.errors)} problem(s) in the notebook"
+        stale = report.mode == "check" and report.stale
+        reasons.append(f"{problems}; fix them, then run nbtools extract" if stale else problems)
+    elif report.mode == "check" and report.stale:
         changed = sum(1 for c in report.changes if c.status != "unchanged")
         stale = f"{changed} file(s) out of date with the notebook"
         if report.refusal is None:

@@ -156,7 +156,8 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
     changes = compare(extraction, request.out) if request.mode != "write" else []
     report = ExtractReport(extraction, request.out, request.mode, changes, request.notebook_path)
     if request.mode == "check":
-        report.diff = unified_diff(report.changes, request.out)
+        # from a notebook with errors, which no write takes, a diff shows changes none makes
+        report.diff = "" if extraction.errors else unified_diff(report.changes, request.out)
         if report.stale:
             report.refusal = refusal(
                 extraction, request.out, request.notebook_path, request.store_dir

@@ -429,22 +429,3 @@ def test_a_folder_given_as_the_notebook_is_said_to_be_one(tmp_path: Path) -> Non
     assert result.returncode == 2
     assert "Error: . is a directory, not a notebook." in result.stderr
     assert list(tmp_path.iterdir()) == []
-
-
-def test_a_bad_directive_is_one_failed_check_whatever_the_other_cells(
-    notebook_factory: NotebookFactory, tmp_path: Path
-) -> None:
-    """With no other export, a bad directive was bad input (exit 2, InvalidInputError, the
-    problems joined in one string); beside a valid export, a failed check (exit 1, a list):
-    now both are the latter, so CI and REST clients read one shape."""
-    bad = ("code", "#| export bad-name\ndef f():\n    return 1", [])
-    shapes = []
-    for cells in ([bad], [bad, ("code", "#| export\ndef g():\n    return 2", [])]):
-        nb = notebook_factory("bd.ipynb", cells)
-        refused = run_cli("extract", str(nb), "-o", str(tmp_path / "out"), "--json")
-        assert refused.returncode == 1, refused.stdout + refused.stderr
-        answer = json.loads(refused.stdout)
-        problems = answer["details"]["problems"]
-        shapes.append((answer["error"], [(p["cell"], p["line"], p["code"]) for p in problems]))
-    assert shapes == [("CheckFailedError", [(0, 0, "module-name")])] * 2, shapes
-    assert not (tmp_path / "out").exists()
