@@ -297,8 +297,8 @@ def _failure(report: ExtractReport) -> str:
     reasons = []
     if report.extraction.errors:  # no write takes the notebook: its problems come first
         problems = f"{len(report.extraction.errors)} problem(s) in the notebook"
-        stale = report.mode == "check" and report.stale
-        reasons.append(f"{problems}; fix them, then run nbtools extract" if stale else problems)
+        outdated = report.mode == "check" and report.stale
+        reasons.append(f"{problems}; fix them, then run nbtools extract" if outdated else problems)
     elif report.mode == "check" and report.stale:
         changed = sum(1 for c in report.changes if c.status != "unchanged")
         stale = f"{changed} file(s) out of date with the notebook"

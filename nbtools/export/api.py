@@ -121,13 +121,14 @@ class ExtractReport:
 def _run_tests(report: ExtractReport, venv: bool) -> None:
     """Run the tests of the package on disk. A check's stale files are not what the notebook
     gives now: their lines and cell numbers are mapped to no cell of it."""
-    from nbtools.export.testrun import run_tests
+    from nbtools.export.testrun import package_modules, run_tests
 
     extraction = report.extraction
     files = extraction.files
+    modules = package_modules(files)
     if report.mode == "check":
         files = {c.path: files[c.path] for c in report.changes if c.status == "unchanged"}
-    report.tests = run_tests(report.out, files, extraction.plan.cells, venv=venv)
+    report.tests = run_tests(report.out, files, extraction.plan.cells, venv, modules)
 
 
 def run_extract(request: ExtractRequest) -> ExtractReport:

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -149,13 +149,84 @@ def _test_env() -> dict[str, str]:
     return env
 
 
+#: The module importing each module named on its command line after a directory to import
+#: from first (none: ""), in turn; the first failing is named on stdout, its traceback on
+#: stderr. Written to the tests' scratch directory, run with ``python -m`` as every tool here.
+_IMPORT_EACH = "_nbtools_import_each"
+_IMPORT_EACH_CODE = """import importlib, sys, traceback
+if sys.argv[1]:
+    sys.path.insert(0, sys.argv[1])
+for name in sys.argv[2:]:
+    try:
+        importlib.import_module(name)
+    except BaseException:
+        print(name)
+        traceback.print_exc()
+        sys.exit(1)
+"""
+
+
+def package_modules(files: Iterable[str]) -> list[str]:
+    """The modules made from the notebook's cells, among the package's ``files`` (paths):
+    ``PKG``, its subpackages and modules, ``PKG.pipeline``; not ``__main__`` or ``service``,
+    nbtools' own wrappers (the service needs its extra; its tests import it)."""
+    modules = []
+    for path in sorted(files):
+        parts = path.removesuffix(".py").split("/")
+        if parts[0] != "src" or not path.endswith(".py") or len(parts) < 3:
+            continue
+        if len(parts) == 3 and parts[2] in ("__main__", "service"):
+            continue
+        modules.append(".".join(parts[1:-1] if parts[-1] == "__init__" else parts[1:]))
+    return modules
+
+
+def _import_each(
+    python: Path, out: Path, modules: Sequence[str], venv: bool, scratch: Path
+) -> subprocess.CompletedProcess[str] | None:
+    """Import ``modules`` with ``python``: from ``out``'s ``src`` unless the venv has the
+    package installed."""
+    if not modules:
+        return None
+    (scratch / f"{_IMPORT_EACH}.py").write_text(_IMPORT_EACH_CODE, encoding="utf-8")
+    command = [str(python), "-m", _IMPORT_EACH, "" if venv else "src", *modules]
+    env = {**_test_env(), "PYTHONPATH": str(scratch)}
+    return run_watched(command, cwd=out, env=env, timeout=TIMEOUT_SECONDS)
+
+
+def _import_failure(
+    completed: subprocess.CompletedProcess[str] | None,
+    files: dict[str, str],
+    cells: Mapping[int, Cell],
+) -> TestResult | None:
+    """The error of the first module failing to import (:data:`_IMPORT_EACH`), if any."""
+    if completed is None or completed.returncode == 0:
+        return None
+    module = completed.stdout.strip() or "the package"
+    lines = completed.stderr.strip().splitlines()
+    location = locate_in_traceback(completed.stderr, files, cells)
+    return TestResult(
+        f"import {module}",
+        "error",
+        None,
+        None,
+        lines[-1] if lines else f"exited with {completed.returncode}",
+        location,
+    )
+
+
 def run_tests(
-    out: Path, files: dict[str, str], cells: Mapping[int, Cell], venv: bool = False
+    out: Path,
+    files: dict[str, str],
+    cells: Mapping[int, Cell],
+    venv: bool = False,
+    modules: Sequence[str] = (),
 ) -> TestReport:
     """Run ``out``'s tests; ``files`` (path → text) and the ``cells`` they hold (by index)
     map failures back to notebook cells and lines: only files of ``out`` as they are on disk
     map there (a test of another file names no cell, a failure the innermost frame of these
-    files)."""
+    files). First, each of ``modules`` (:func:`package_modules`) is imported, as the package's
+    users import it: one failing is an error result, with no test cells too."""
     if not venv and importlib.util.find_spec("pytest") is None:
         raise InvalidInputError(
             "pytest is not installed in this environment: pip install pytest, or use --venv.",
@@ -164,6 +235,7 @@ def run_tests(
     with tempfile.TemporaryDirectory(prefix="nbtools-test-") as scratch:
         try:  # nothing these commands start outlives this process (killed, interrupted)
             python = _make_venv(out, Path(scratch) / "venv") if venv else Path(sys.executable)
+            imported = _import_each(python, out, modules, venv, Path(scratch))
             junit = Path(scratch) / "junit.xml"
             # Plain text: the report carries the output to JSON readers and the UI (no ANSI).
             command = [str(python), "-m", "pytest", "-q", "--color=no", "-p", "no:cacheprovider"]
@@ -172,14 +244,19 @@ def run_tests(
                 command += ["-o", "pythonpath="]
             completed = run_watched(command, cwd=out, env=_test_env(), timeout=TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired as expired:
-            what = "The tests" if "pytest" in expired.cmd else "Preparing the fresh venv"
+            preparing = "venv" in expired.cmd or "pip" in expired.cmd  # python -m venv, pip
+            what = "Preparing the fresh venv" if preparing else "The tests"
             raise CheckFailedError(
                 f"{what} took longer than {TIMEOUT_SECONDS} s: every process involved was stopped."
             ) from None
         tests = _results(junit, files, cells)
-    report = TestReport(
-        tests, _tail(completed.stdout + completed.stderr), "venv" if venv else "current"
-    )
+    failed_import = _import_failure(imported, files, cells)
+    if failed_import is not None:
+        tests.insert(0, failed_import)
+    output = completed.stdout + completed.stderr
+    if failed_import is not None and imported is not None:
+        output += imported.stderr
+    report = TestReport(tests, _tail(output), "venv" if venv else "current")
     if completed.returncode not in (0, 1, 5) and report.ok:
         report.tests.append(
             TestResult("pytest", "error", None, None, f"pytest exited with {completed.returncode}")
