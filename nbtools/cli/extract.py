@@ -109,7 +109,11 @@ def extract(
     """Extract the tagged cells of NOTEBOOK into a tested Python package in OUTPUT.
 
     Tags: parameters, export, export:<module>, main, test, skip; nbdev directives (#|
-    default_exp, #| export, #| exporti, #| exports, #| hide) work as in nbdev.
+    default_exp, #| export, #| exporti, #| exports, #| hide) are read as nbdev reads them,
+    with these differences (docs/export.md): one notebook makes one package (its own cells'
+    modules only, not the other notebooks' of an nbdev library); nbdev's settings.ini and
+    [tool.nbdev] are not read (name and version: see --name and --version; the layout is
+    src/PKG); no _modidx.py is written; __init__.py is generated.
 
     A written package's manifest (.nbtools-extract.json) records the notebook version and the
     kernel environment it came from, when NOTEBOOK is inside the project root (--root). By
