@@ -70,6 +70,15 @@ class Project:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         return Store.open(self.db_url, lock_dir=self.store_dir)
 
+    def has_store(self) -> bool:
+        """Whether the project's store exists: opened, a database server's, or a SQLite file
+        that exists (or an in-memory one). What only reads the store, such as the data check
+        of ``nbtools extract``, reads nothing where this is False, and makes no store."""
+        if "store" in self.__dict__ or not self.db_url.startswith("sqlite"):
+            return True
+        database = self.db_url.partition(":///")[2].partition("?")[0]
+        return database in ("", ":memory:") or Path(database).exists()
+
     def resolve(self, user_path: str) -> Path:
         """Resolve a root-relative path from a user or a request, refusing escapes."""
         return resolve_inside(self.root, user_path)

@@ -179,7 +179,8 @@ def check_notebook(
     for ``purpose``; with ``enforce``, a refused use raises :class:`PolicyRefusedError`."""
     purpose = parse_purpose(purpose)
     found = scan(nb if nb is not None else project.read_notebook(notebook_path))
-    catalog = list_datasets(project)
+    # a project without a store has an empty catalog: the check makes no store
+    catalog = list_datasets(project) if project.has_store() else []
     by_name = {dataset.name: dataset for dataset in catalog}
     by_location: dict[str, list[Dataset]] = {}
     for dataset in catalog:  # a store from before one location held one dataset may hold more

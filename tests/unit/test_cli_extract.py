@@ -429,3 +429,22 @@ def test_a_folder_given_as_the_notebook_is_said_to_be_one(tmp_path: Path) -> Non
     assert result.returncode == 2
     assert "Error: . is a directory, not a notebook." in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_lineage_off_in_a_folder_with_no_project_makes_no_store(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """The data check of a notebook naming data opened the catalog, which made
+    .nbtools/nbtools.db there (and a later command from a sibling folder was refused as
+    inside that project). A project without a store has no catalog to read: its data is
+    reported undeclared, and nothing but the package is written."""
+    nb = notebook_factory(
+        "lib/reader.ipynb",
+        [("code", "def load():\n    return open('data.csv').read()", ["export"])],
+    )
+    result = run_cli("extract", str(nb), "-o", "out", "--lineage", "off", cwd=tmp_path / "lib")
+    assert result.returncode == 0, result.stderr
+    assert "undeclared data: 'data.csv' at cell 1, line 2" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "lib").iterdir()) == ["out", "reader.ipynb"]
+    assert not (tmp_path / ".nbtools").exists()
+
