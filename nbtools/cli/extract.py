@@ -167,7 +167,7 @@ def extract(
         model = {**report.to_dict(with_content=False), "notebook": shown}
         print_json({**model, "data": data.to_dict() if data is not None else None})
     else:
-        for line in data.warnings() if data is not None else []:
+        for line in data.warnings(each_unresolved=False) if data is not None else []:
             print(f"  {line}", file=sys.stderr)
         if report.diff:
             sys.stdout.write(report.diff)

@@ -89,9 +89,10 @@ class DataCheck:
         reasons = [use.refused for use in self.uses if use.refused]
         return reasons + ([self.unchecked_refused] if self.unchecked_refused else [])
 
-    def warnings(self) -> list[str]:
+    def warnings(self, each_unresolved: bool = True) -> list[str]:
         """One line per undeclared path read directly, per unknown dataset name, per
-        unreadable cell and per unresolved data call; one for a notebook not in Python."""
+        unreadable cell and per unresolved data call (without ``each_unresolved``, one line
+        counting them when there are several); one for a notebook not in Python."""
         if self.language:
             return [
                 f"not read: the notebook's kernel language is {self.language}, and the check "
@@ -111,11 +112,22 @@ class DataCheck:
             "uses cannot be checked)"
             for cell in self.unreadable
         ]
-        lines += [
-            f"unresolved: {call.call} at cell {call.cell + 1}, line {call.line} (the check "
-            "cannot tell before the run what it reads)"
-            for call in self.unresolved
-        ]
+        if each_unresolved or len(self.unresolved) < 2:
+            lines += [
+                f"unresolved: {call.call} at cell {call.cell + 1}, line {call.line} (the check "
+                "cannot tell before the run what it reads)"
+                for call in self.unresolved
+            ]
+        elif self.unresolved:
+            import shlex  # not at import: only a notebook with several unresolved calls
+
+            numbers = sorted({call.cell + 1 for call in self.unresolved})
+            cells = ("cell " if len(numbers) == 1 else "cells ") + ", ".join(map(str, numbers))
+            lines.append(
+                f"unresolved: {len(self.unresolved)} data calls in {cells} (the check "
+                "cannot tell before the run what they read; nbtools data check "
+                f"{shlex.quote(self.notebook_path)} lists them)"
+            )
         return lines
 
     def refuse(self) -> None:

@@ -448,3 +448,25 @@ def test_lineage_off_in_a_folder_with_no_project_makes_no_store(
     assert sorted(p.name for p in (tmp_path / "lib").iterdir()) == ["out", "reader.ipynb"]
     assert not (tmp_path / ".nbtools").exists()
 
+
+def test_a_library_notebook_s_unresolved_data_calls_are_one_line_with_their_count(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """Library code reads paths it is given: each such call was a line of its own on every
+    extraction (18 for nbdev's 01_config). One line counts them and names the command listing
+    them; --json keeps each."""
+    code = (
+        "import pathlib\n\ndef read(p):\n    return pathlib.Path(p).read_text()\n\n"
+        "def load(p):\n    return open(p).read()"
+    )
+    nb = notebook_factory("lib.ipynb", [("code", code, ["export"])])
+    said = run_cli("extract", str(nb), "-o", "out", "--lineage", "off", cwd=tmp_path)
+    assert said.returncode == 0, said.stderr
+    unresolved = [line for line in said.stderr.splitlines() if "unresolved" in line]
+    assert unresolved == [
+        "  unresolved: 2 data calls in cell 1 (the check cannot tell before the run what they "
+        "read; nbtools data check lib.ipynb lists them)"
+    ]
+    shown = run_cli("extract", str(nb), "-o", "out", "--lineage", "off", "--json", cwd=tmp_path)
+    answer = json.loads(shown.stdout)
+    assert [call["line"] for call in answer["data"]["unresolved"]] == [4, 7]
