@@ -233,11 +233,13 @@ def _extract(
     ]
     used = [*exported, *_main_modules(plan)]
     tested = [m for p in plan.tests for m in p.names.modules]
+    python = deps.python_range([*used, *tested])
     runtime = deps.third_party(used, package)
     testing = deps.third_party(tested, package) - runtime
+    if python[0] > deps.FLOOR and (runtime or testing):  # a newer module's fallbacks are none
+        runtime, testing = _without_fallbacks(plan, runtime, testing)
     resolved = deps.resolve(runtime | testing, previous_dependencies or {})
     problems += _unresolved_problems(plan, resolved)
-    python = deps.python_range([*used, *tested])
     problems += _python_problems(plan, python)
     pins = {r.module: r.requirement for r in resolved if r.requirement}
     files = render_modules(plan, source, default, version, serves=bool(served))
@@ -327,6 +329,18 @@ def _main_modules(plan: Plan) -> list[str]:
             names = analyze(parse_code(run_code(parsed)))
         modules += names.modules
     return modules
+
+
+def _without_fallbacks(
+    plan: Plan, runtime: set[str], testing: set[str]
+) -> tuple[set[str], set[str]]:
+    """``runtime`` and ``testing`` without the modules imported only for a Python older than
+    the package runs on (:mod:`nbtools.export.fallbacks`)."""
+    from nbtools.export.fallbacks import unused_fallbacks
+
+    cells = [p for m in plan.modules.values() for p in m.cells] + plan.main + plan.tests
+    unused = unused_fallbacks(cells, runtime | testing)
+    return runtime - unused, testing - unused
 
 
 def _importing(plan: Plan, module: str) -> Cell:
