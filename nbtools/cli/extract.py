@@ -189,9 +189,8 @@ def _orphan_note(cli_ctx: CliContext, notebook: Path, name: str | None, orphan: 
     """A note that ``orphan`` may be the package of ``notebook`` renamed, and how to update
     it (keeping its import name, which the code using the package imports)."""
     folder = cli_ctx.project.relative(orphan.directory)
-    kept = (
-        "" if name in (None, orphan.package) else f" --name {orphan.package}"
-    )  # kept unless named
+    # the package keeps its import name, unless the command gives another
+    kept = "" if name in (None, orphan.package) else f" --name {orphan.package}"
     return (
         f"Note: {folder} holds the package of {orphan.notebook}, which no longer exists. If "
         f"{_shown(cli_ctx, notebook)} is that notebook renamed or moved, update its package with "

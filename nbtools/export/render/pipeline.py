@@ -24,7 +24,7 @@ from nbtools.export.render.recording import (
     run_code,
 )
 from nbtools.export.source import indent, sibling_module
-from nbtools.parameters import VALUE_HINTS, Parameter
+from nbtools.parameters import TYPE_NAMES, VALUE_HINTS, Parameter
 
 
 def import_lines(bindings: dict[str, Binding], package: str, here: str) -> list[str]:
@@ -44,10 +44,12 @@ def import_lines(bindings: dict[str, Binding], package: str, here: str) -> list[
 
 
 def _written(shown: str, parameter: Parameter) -> str:
-    """The parameter's annotation in ``run()``'s signature: the notebook's own as a string,
-    since it may name what the parameters cell imports, which ``run()`` imports only when it
-    runs, and the file has no ``from __future__ import annotations`` (:func:`.common.opening`)."""
-    return py_str(shown) if parameter.annotation else shown
+    """The parameter's annotation in ``run()``'s signature: the notebook's own as a string
+    unless it is a builtin type (``float``), since it may name what the parameters cell
+    imports, which ``run()`` imports only when it runs, and the file has no ``from __future__
+    import annotations`` (:func:`.common.opening`)."""
+    quoted = parameter.annotation and parameter.annotation not in TYPE_NAMES
+    return py_str(shown) if quoted else shown
 
 
 def _signature(parameter: Parameter) -> str:
