@@ -21,6 +21,7 @@ from nbtools.export.naming import (
     name_hiding_no_library,
     suggest_package_name,
 )
+from nbtools.export.own_imports import own_code
 from nbtools.export.plan import DEFAULT_MODULE, Plan, build_plan
 from nbtools.export.render.modules import render_modules, title_and_summary
 from nbtools.export.render.project import render_pyproject, render_readme
@@ -203,6 +204,17 @@ def extract(
         return _extract(nb, notebook_name, options, previous_dependencies, processes)
 
 
+def _missing_modules(plan: Plan, main_module: str, serves: bool) -> list[Problem]:
+    """The cells' imports of modules the package does not have; the check is imported only
+    for a notebook whose cells import the package (most do not)."""
+    codes = own_code(plan)
+    if not codes:
+        return []
+    from nbtools.export.missing_modules import missing_modules
+
+    return missing_modules(plan, codes, main_module, serves)
+
+
 def _extract(
     nb: Notebook,
     notebook_name: str,
@@ -223,9 +235,10 @@ def _extract(
     served, serve_problems = _served(plan, classified.cells)
     taken = namespace_problems(plan, default, bool(served))
     cycles = import_cycles(plan, default, bool(served))
+    missing = _missing_modules(plan, default, bool(served))
     futures = _future_problems(plan, default)
     problems = sorted(
-        [*plan.problems, *serve_problems, *taken, *cycles, *futures],
+        [*plan.problems, *serve_problems, *taken, *cycles, *missing, *futures],
         key=lambda p: (p.cell, p.line, p.code),
     )
     exported = [

@@ -26,14 +26,12 @@ import ast
 from typing import NamedTuple
 
 from nbtools.export.model import Cell, Problem
-from nbtools.export.naming import MODULE_ATTRIBUTES
 from nbtools.export.own_imports import (
     CodeImports,
     ModuleRead,
     OwnImport,
-    generated_folders,
+    generated_names,
     imports_itself,
-    init_names,
     module_folder,
     package_modules,
     read_imports,
@@ -41,7 +39,7 @@ from nbtools.export.own_imports import (
     submodule,
 )
 from nbtools.export.parse import Parsed
-from nbtools.export.plan import Module, Plan
+from nbtools.export.plan import PIPELINE_FUNCTION, Module, Plan
 
 #: How one module comes to import another (:class:`_Step`).
 _FIRST, _PACKAGE, _NAME, _MODULE, _READ, _SUBMODULE = (
@@ -169,8 +167,7 @@ class _Package:
         self.plan, self.main_module = plan, main_module
         self.modules = package_modules(plan, serves)
         #: What the packages nbtools writes the ``__init__.py`` of bind once imported.
-        self.given = dict.fromkeys(generated_folders(plan), MODULE_ATTRIBUTES)
-        self.given[""] = MODULE_ATTRIBUTES | init_names(plan, main_module)
+        self.given = generated_names(plan, main_module)
 
     def steps(self) -> dict[str, list[_Step]]:
         plan = self.plan
@@ -183,6 +180,8 @@ class _Package:
         if plan.has_pipeline:
             steps[""].append(_Step("", "pipeline", _MODULE, bound=frozenset(bound)))
             steps["pipeline"] = self._pipeline()
+            # ``__main__.py`` imports ``run`` from it at its top (``python -m PKG``)
+            steps["__main__"] = [_Step("__main__", "pipeline", _NAME, PIPELINE_FUNCTION)]
         for module in plan.modules.values():
             steps[module.name] = self._module(module)
         return steps

@@ -18,7 +18,9 @@ import ast
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from nbtools.export.model import Cell
 from nbtools.export.names import analyze
+from nbtools.export.naming import MODULE_ATTRIBUTES
 from nbtools.export.parse import Parsed
 from nbtools.export.plan import PIPELINE_FUNCTION, Plan
 from nbtools.export.render.modules import module_path
@@ -75,6 +77,44 @@ def imports_itself(parsed: Parsed, package: str) -> bool:
     """Whether the cell may import the package (its name analysis saw a relative import or an
     absolute one of the package), so that only such cells are read again."""
     return parsed.names.relative or package in parsed.names.modules
+
+
+class OwnCode(NamedTuple):
+    """A cell's code that may import the package (:func:`own_code`)."""
+
+    cell: Cell
+    tree: ast.Module
+    #: The package folder its relative imports start from (``None``: code outside the
+    #: package, a test file's).
+    folder: str | None
+
+
+def own_code(plan: Plan) -> list[OwnCode]:
+    """The code of each cell that may import the package (:func:`imports_itself`), with the
+    folder its relative imports start from where the package puts it."""
+    codes: list[OwnCode] = []
+    folders = set(plan.modules)
+    for module in plan.modules.values():
+        for parsed in module.cells:
+            if imports_itself(parsed, plan.package):
+                folder = module_folder(module.name, folders)
+                codes.append(OwnCode(parsed.cell, parsed.tree, folder))
+    for parsed in plan.main:  # run(), in pipeline.py
+        if imports_itself(parsed, plan.package):
+            codes.append(OwnCode(parsed.cell, parsed.tree, ""))
+    for parsed in plan.tests:  # the tests' files, outside the package
+        if imports_itself(parsed, plan.package):
+            codes.append(OwnCode(parsed.cell, parsed.tree, None))
+    own: list[ast.stmt] = [i for i in plan.parameter_imports if _of_package(i, plan.package)]
+    if own and plan.parameters_cell is not None:  # run() too
+        codes.append(OwnCode(plan.parameters_cell, ast.Module(body=own, type_ignores=[]), ""))
+    return codes
+
+
+def _of_package(statement: ast.Import | ast.ImportFrom, package: str) -> bool:
+    if isinstance(statement, ast.Import):
+        return any(alias.name.partition(".")[0] == package for alias in statement.names)
+    return bool(statement.level) or (statement.module or "").partition(".")[0] == package
 
 
 def submodule(module: str, name: str) -> str:
@@ -363,6 +403,15 @@ def init_names(plan: Plan, main_module: str) -> frozenset[str]:
     if plan.has_pipeline:
         names.add(PIPELINE_FUNCTION)
     return frozenset(names)
+
+
+def generated_names(plan: Plan, main_module: str) -> dict[str, frozenset[str]]:
+    """What the modules nbtools writes the ``__init__.py`` of bind once imported (besides
+    their modules), by module: the package (:func:`init_names`) and its
+    :func:`generated_folders`."""
+    given = dict.fromkeys(generated_folders(plan), MODULE_ATTRIBUTES)
+    given[""] = MODULE_ATTRIBUTES | init_names(plan, main_module)
+    return given
 
 
 def generated_folders(plan: Plan) -> set[str]:

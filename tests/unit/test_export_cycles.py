@@ -271,6 +271,16 @@ WRITTEN_CYCLES: dict[str, tuple[Cells, tuple[int, int], str]] = {
         (0, 1),
         "core (cell 1) imports the module pipeline; pipeline imports 'f' from core",
     ),
+    # __main__.py takes run from pipeline.py at its top, which takes f from core
+    "the package's __main__": (
+        [
+            ("code", "from pkg.__main__ import main\ndef f():\n    return 1", ["export"]),
+            ("code", "print(f())", ["main"]),
+        ],
+        (0, 1),
+        "core (cell 1) imports 'main' from __main__; __main__ imports 'run' from pipeline; "
+        "pipeline imports 'f' from core, which is still being imported",
+    ),
 }
 
 
@@ -412,6 +422,19 @@ WRITTEN_ACYCLIC: dict[str, tuple[Cells, str]] = {
             ("code", "from . import a\na = None\nF = a.f if a else 2", ["export:b"]),
         ],
         "import pkg.a, pkg.b; assert pkg.b.F == 2",
+    ),
+    # the package's __main__ (and through it pipeline.py) imported once the package is
+    "the package's __main__ inside a function": (
+        [
+            (
+                "code",
+                "def cli():\n    from pkg.__main__ import main\n    return main\n"
+                "def f():\n    return 1",
+                ["export"],
+            ),
+            ("code", "print(f())", ["main"]),
+        ],
+        "import pkg.core; assert pkg.core.cli().__module__ == 'pkg.__main__'",
     ),
 }
 
