@@ -11,7 +11,9 @@ such a cell's statements:
   or a literal of another type such as a set): a parameter whose default is *computed* when
   the notebook runs; its type is the annotation's if it names one of :data:`TYPE_NAMES`,
   else ``str``, and a value given for it replaces the computed one. A list or dict literal
-  JSON cannot write (a tuple as a key, ``{(1, 2): 0.5}``; bytes inside) is computed so too;
+  JSON cannot write (a tuple as a key, ``{(1, 2): 0.5}``; bytes or an infinity, ``1e999``,
+  inside) is computed so too (a float default that is an infinity is a float parameter, shown
+  as ``"inf"``, :meth:`Parameter.to_dict`);
 - ``import …``: the cell's own imports (a computed default may need them);
 - a string on its own (a docstring or a note): nothing;
 - anything else (a call, a loop, ``a = b = 1``, ``obj.x = 1``) declares no parameter and is
@@ -34,6 +36,7 @@ defines its ``NamedTuple``\\ s without ``from __future__ import annotations``.
 
 import ast
 import io
+import math
 from typing import Any, NamedTuple
 
 from nbtools.notebooks import Notebook, cell_tags
@@ -74,13 +77,23 @@ class Parameter(NamedTuple):
     cell: "int | None" = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The parameter as JSON shows it: a float default that is an infinity (``1e999``)
+        as the string a value for it is given as (``"inf"``), since JSON has no such number."""
+        default = self.default
+        if isinstance(default, float) and not math.isfinite(default):
+            default = non_finite_name(default)
         return {
             "name": self.name,
             "type": self.type,
-            "default": self.default,
+            "default": default,
             "help": self.help,
             "computed": self.computed,
         }
+
+
+def non_finite_name(number: float) -> str:
+    """How a non-finite float parameter is stored and shown: JSON has no NaN or infinity."""
+    return "nan" if math.isnan(number) else "inf" if number > 0 else "-inf"
 
 
 class ParametersCell(NamedTuple):
@@ -168,12 +181,12 @@ def _parameter(name: str, annotation: "ast.expr | None", value: ast.expr, help: 
 
 
 def _json_ready(value: Any) -> bool:
-    """Whether JSON can write ``value`` (a list or dict literal): not a tuple key, bytes or
-    a set inside it."""
+    """Whether JSON can write ``value`` (a list or dict literal): not a tuple key, bytes, a
+    set or an infinity inside it."""
     import json  # not at import: only a list or dict default needs it
 
     try:
-        json.dumps(value)
+        json.dumps(value, allow_nan=False)  # [1e999]: JSON has no infinity
     except (TypeError, ValueError, RecursionError):
         return False
     return True

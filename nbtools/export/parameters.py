@@ -4,10 +4,11 @@ package's command-line options."""
 
 import ast
 import json
+import math
 
 from nbtools.export.model import Problem
 from nbtools.export.parse import Parsed, too_deep
-from nbtools.parameters import Parameter, read_parameters
+from nbtools.parameters import Parameter, non_finite_name, read_parameters
 
 #: The parameter types the package's command line parses as they are; others are JSON.
 _OPTION_TYPES = ("bool", "int", "float", "str")
@@ -106,5 +107,11 @@ def option_default(parameter: Parameter) -> str | None:
 
 
 def default_code(parameter: Parameter) -> str:
-    """Python code that makes the default: the literal, or the computed expression."""
-    return parameter.computed if parameter.computed is not None else repr(parameter.default)
+    """Python code that makes the default: the literal, or the computed expression. An
+    infinity (``1e999``) is ``float("inf")``: its ``repr``, ``inf``, is no Python name."""
+    if parameter.computed is not None:
+        return parameter.computed
+    default = parameter.default
+    if isinstance(default, float) and not math.isfinite(default):
+        return f'float("{non_finite_name(default)}")'
+    return repr(default)

@@ -19,6 +19,7 @@ from nbtools.notebooks import Notebook, cell_source
 from nbtools.parameters import (
     VALUE_HINTS,
     Parameter,
+    non_finite_name,
     parameters_cell_index,
     read_parameters,
     type_name,
@@ -104,11 +105,6 @@ def _non_finite(text: str) -> float | None:
     if text.strip().lstrip("+-").lower() not in ("nan", "inf", "infinity"):
         return None
     return float(text)
-
-
-def non_finite_name(number: float) -> str:
-    """How a non-finite float parameter is stored and shown: JSON has no NaN or infinity."""
-    return "nan" if math.isnan(number) else "inf" if number > 0 else "-inf"
 
 
 def check_value(parameter: Parameter, value: Any) -> Any:

@@ -110,3 +110,25 @@ async def test_nan_and_infinity_parameters_round_trip(jp_fetch: Any, notebooks: 
         beyond = await refused(jp_fetch, "POST", "jobs", body=body)
         assert (beyond["status"], beyond["details"]["field"]) == (400, "parameters")
         assert said in beyond["message"]
+
+
+async def test_an_infinite_default_is_shown_as_the_value_that_gives_it(
+    jp_fetch: Any, notebooks: Path
+) -> None:
+    """``growth = 1e999`` is an infinity, which JSON has no number for: its default is shown
+    as ``"inf"``, the string a value for it is given as (it was ``null``), and sending that
+    back gives the same number; a list holding one is a default computed when the notebook
+    runs, shown as Python writes it back."""
+    cell = "growth = 1e999  # how fast\nfloor: float = -1e999\ncaps = [1e999]"
+    (notebooks / "infinite.ipynb").write_text(
+        json.dumps(make_notebook([("code", cell, ["parameters"])]))
+    )
+    reply = await jp_fetch("nbtools", "api", "parameters", params={"path": "infinite.ipynb"})
+    shown = {p["name"]: p for p in strict_json(reply.body)["parameters"]}
+    assert (shown["growth"]["type"], shown["growth"]["default"]) == ("float", "inf")
+    assert (shown["floor"]["default"], shown["floor"]["computed"]) == ("-inf", None)
+    assert (shown["caps"]["default"], shown["caps"]["computed"]) == (None, "[1e309]")
+    defaults = {name: shown[name]["default"] for name in ("growth", "floor")}
+    body = {"notebook_path": "infinite.ipynb", "parameters": defaults}
+    job = await call(jp_fetch, "POST", "jobs", body=body)
+    assert job["parameters"] == {"growth": "inf", "floor": "-inf"}

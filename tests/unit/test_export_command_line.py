@@ -15,7 +15,9 @@ from nbtools.jobs.errors import InvalidParameterError
 from nbtools.jobs.parameters import parse_cli_value
 from nbtools.parameters import read_parameters
 from nbtools.pycode import parse_code
+from tests.conftest import NotebookFactory
 from tests.unit.export_helpers import extraction
+from tests.unit.test_cli import run_cli
 
 PARAMETERS = (
     "rows = 3  # how many rows, 100% of them\n"
@@ -39,8 +41,8 @@ def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def written(root: Path) -> Path:
-    for path, text in extraction(*CELLS).files.items():
+def written(root: Path, cells: tuple[tuple[str, str, list[str]], ...] = CELLS) -> Path:
+    for path, text in extraction(*cells).files.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(text)
     return root
@@ -73,3 +75,34 @@ def test_a_list_or_dict_option_refuses_json_of_another_type_as_a_job_does(
     taken = run(root, "--names", '["x"]', "--weights", '{"b": 2}', "--anything", "[1]")
     assert taken.returncode == 0, taken.stderr
     assert json.loads(taken.stdout) == {"seen": [3, ["x"], {"b": 2}, [1]]}
+
+
+INFINITE = (
+    ("code", "growth = 1e999  # how fast\nfloor: float = -1e999", ["parameters"]),
+    ("code", "record('seen', [growth, floor])", ["main"]),
+)
+
+
+def test_an_infinite_default_is_written_as_python_reads_it(tmp_path: Path) -> None:
+    """``growth = 1e999`` (an infinity) was written ``growth: float = inf`` in ``run()`` and
+    ``default=inf`` in ``__main__.py``: the package failed at import with a NameError."""
+    root = written(tmp_path, INFINITE)
+    ran = run(root)
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout) == {"seen": [float("inf"), float("-inf")]}
+    shown = " ".join(run(root, "--help").stdout.split())
+    assert "--growth GROWTH how fast (default: inf)" in shown
+    given = run(root, "--growth", "2.5", "--floor=-inf")  # as the README's example writes it
+    assert json.loads(given.stdout) == {"seen": [2.5, float("-inf")]}
+    assert "python -m pkg --growth inf --floor=-inf" in (root / "README.md").read_text()
+
+
+def test_the_extraction_report_shows_an_infinite_default_as_a_job_takes_it(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """``nbtools extract --json`` showed ``"default": null`` (JSON has no infinity), as jobs'
+    ``GET parameters`` did: now ``"inf"``, the value ``-p growth=inf`` gives."""
+    nb = notebook_factory("growth.ipynb", list(INFINITE))
+    result = run_cli("extract", str(nb), "-o", str(tmp_path / "out"), "--check", "--json")
+    shown = {p["name"]: p["default"] for p in json.loads(result.stdout)["parameters"]}
+    assert shown == {"growth": "inf", "floor": "-inf"}

@@ -315,4 +315,39 @@ test.describe('Job form: field errors', () => {
       expect.objectContaining({ kernel_name: 'r-on-the-workers', keep_runs: '5' })
     ]);
   });
+
+  test('an infinite float default shows as inf, and a typed infinity is saved and shown again', async ({
+    tmpPath
+  }) => {
+    const page = lab();
+    const path = await uploadAndOpen(page, tmpPath, 'growth.ipynb', [
+      parametersCell('growth = 1e999  # how fast\nratio = 0.5'),
+      codeCell('b', 'print(growth, ratio)')
+    ]);
+    const form = await createJobForm(page, 'growth.ipynb');
+    await form.getByRole('radio', { name: RECURRING }).check();
+    // The default, which JSON gives as "inf" (it was null: an empty number field).
+    const growth = form.getByRole('textbox', { name: 'growth float' });
+    await expect(growth).toHaveValue('inf');
+    await expect(form.getByRole('spinbutton', { name: 'ratio float' })).toHaveValue('0.5');
+    await growth.fill('-Infinity');
+    await form.getByRole('button', { name: 'Create job' }).click();
+    await expect(form).toHaveCount(0);
+    const jobs = `/nbtools/api/jobs?path=${path}`;
+    const saved = (await (await page.request.get(jobs)).json()) as { id: number }[];
+    expect(saved).toEqual([expect.objectContaining({ parameters: { growth: '-inf' } })]);
+
+    // Edited again, the form shows the job's value, and saves it as it is.
+    await page.evaluate(
+      id => window.jupyterapp.commands.execute('nbtools:edit-job', { id }),
+      saved[0].id
+    );
+    const edit = page.getByRole('form', { name: 'Edit job' });
+    await expect(edit.getByRole('textbox', { name: 'growth float' })).toHaveValue('-inf');
+    await edit.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(edit).toHaveCount(0);
+    expect(await (await page.request.get(jobs)).json()).toEqual([
+      expect.objectContaining({ parameters: { growth: '-inf' } })
+    ]);
+  });
 });

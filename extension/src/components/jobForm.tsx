@@ -5,6 +5,7 @@ import * as React from 'react';
 import { MAX_CATCH_UP, asError } from '../api';
 import type { MissedPolicy } from '../api';
 import { Field, FormErrors } from './field';
+import { nonFinite } from './jobFormFields';
 import { JobFormRefused, saveJobForm } from './jobFormModel';
 import { JobFormActions } from './jobFormActions';
 import type { SavedBy } from './jobFormActions';
@@ -15,6 +16,7 @@ import {
   collectJobFields,
   initialNumbers,
   parameterText,
+  parameterValue,
   savesJob,
   shownFields
 } from './jobFormValidation';
@@ -356,7 +358,11 @@ export function JobFormView({
                   <InputGroup
                     {...props}
                     type={
-                      parameter.type === 'int' || parameter.type === 'float' ? 'number' : 'text'
+                      parameter.type === 'int' ||
+                      (parameter.type === 'float' &&
+                        !nonFinite(parameter, parameterValue(form, parameter)))
+                        ? 'number'
+                        : 'text'
                     }
                     step={parameter.type === 'float' ? 'any' : undefined}
                     value={parameterText(form, values, parameter)}

@@ -6,9 +6,35 @@ import type { NotebookParameter } from '../api';
  * The job form's parameter values as text and back.
  */
 
+/**
+ * A float's NaN or infinity as the server stores and shows it (`nan`, `inf`,
+ * `-inf`: JSON has no such numbers), from the text a user may type for it
+ * (`Infinity`, `+inf`, `NaN`, as `-p` takes it); `null` for other text.
+ */
+function nonFiniteName(text: string): string | null {
+  const match = /^\s*([+-]?)(inf|infinity|nan)\s*$/i.exec(text);
+  if (match === null) {
+    return null;
+  }
+  if (match[2].toLowerCase() === 'nan') {
+    return 'nan';
+  }
+  return match[1] === '-' ? '-inf' : 'inf';
+}
+
+/**
+ * Whether a float parameter's value (its default, `1e999`, or a job's) is NaN
+ * or an infinity, which a number field cannot show: the form shows it as text.
+ */
+export function nonFinite(parameter: NotebookParameter, value: unknown): boolean {
+  return parameter.type === 'float' && typeof value === 'string';
+}
+
 /** A parameter's value as the form shows it (JSON for lists, dicts and None). */
 export function display(parameter: NotebookParameter, value: unknown): string {
-  return parameter.type === 'str' ? String(value) : JSON.stringify(value);
+  return parameter.type === 'str' || nonFinite(parameter, value)
+    ? String(value)
+    : JSON.stringify(value);
 }
 
 /**
@@ -41,7 +67,10 @@ export function parse(
       return /^\s*-?\d+\s*$/.test(text) ? Number(text) : fail(trans.__('a whole number'));
     case 'float': {
       const value = Number(text);
-      return text.trim() !== '' && Number.isFinite(value) ? value : fail(trans.__('a number'));
+      if (text.trim() !== '' && Number.isFinite(value)) {
+        return value;
+      }
+      return nonFiniteName(text) ?? fail(trans.__('a number'));
     }
     default: {
       let value: unknown;

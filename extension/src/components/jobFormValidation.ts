@@ -51,16 +51,18 @@ export function initialNumbers(job: JobForm['job']): Record<string, string> {
   };
 }
 
+/** A parameter's value before the user types: the job's, else its default. */
+export function parameterValue(form: JobForm, parameter: NotebookParameter): unknown {
+  return form.job?.parameters[parameter.name] ?? parameter.default;
+}
+
 /** A parameter's text in the form: as typed, else the job's value, else its default. */
 export function parameterText(
   form: JobForm,
   values: Record<string, string>,
   parameter: NotebookParameter
 ): string {
-  return (
-    values[parameter.name] ??
-    display(parameter, form.job?.parameters[parameter.name] ?? parameter.default)
-  );
+  return values[parameter.name] ?? display(parameter, parameterValue(form, parameter));
 }
 
 /** Whether the form saves a job (a schedule, or an edit) rather than queueing one run. */

@@ -58,7 +58,7 @@ def _signature(parameter: Parameter) -> str:
         shown = f"{shown} | None" if shown else None
         default = "None"
     else:
-        default = repr(parameter.default)
+        default = default_code(parameter)
     return (
         f"    {parameter.name}: {_written(shown, parameter)} = {default},"
         if shown
@@ -109,7 +109,7 @@ def render_pipeline(plan: Plan, source: Source) -> str:
 
 def _argument(parameter: Parameter) -> list[str]:
     option = option_name(parameter.name)
-    default = "None" if filled_in_run(parameter) else repr(parameter.default)
+    default = "None" if filled_in_run(parameter) else default_code(parameter)
     kind = option_type(parameter)
     if kind == "bool":
         extra = "action=argparse.BooleanOptionalAction"
