@@ -36,8 +36,9 @@ LINEAGE_MODES = ("background", "wait", "off")
 
 
 @click.command(
-    epilog="Exit codes: 0 ok, 1 problems in the notebook, stale package (--check) or failed "
-    "tests, 2 bad input."
+    epilog="Exit codes: 0 ok (a package stale only because another nbtools version wrote "
+    "it passes --check with a note), 1 problems in the notebook, stale package (--check) or "
+    "failed tests, 2 bad input."
 )
 @click.argument("notebook", type=click.Path(path_type=Path))
 @click.option(
@@ -172,6 +173,8 @@ def extract(
         if report.diff:
             sys.stdout.write(report.diff)
         _print_report(report, shown)
+    if report.framing_note is not None:  # a check passing only so: said with --json too
+        print(f"note: {report.framing_note}", file=sys.stderr)
     if isinstance(request.lineage, BackgroundRecorder):
         launch_recording(request.lineage)  # only now: the recording does not slow the command down
     if not report.ok:

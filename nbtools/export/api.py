@@ -72,6 +72,9 @@ class ExtractReport:
         #: A stale check's: what would refuse the write that updates the package unless it
         #: is forced (files edited by hand, another notebook's package), if anything.
         self.refusal: ConflictError | None = None
+        #: A stale check's: what to tell when only nbtools' framing of the notebook's code
+        #: changed (:mod:`.framing`), which passes the check.
+        self.framing_note: str | None = None
 
     @property
     def stale(self) -> bool:
@@ -80,7 +83,7 @@ class ExtractReport:
     @property
     def ok(self) -> bool:
         failed_tests = self.tests is not None and not self.tests.ok
-        stale = self.mode == "check" and self.stale
+        stale = self.mode == "check" and self.stale and self.framing_note is None
         return not (self.extraction.errors or failed_tests or stale)
 
     def to_dict(self, with_content: bool = True) -> dict[str, Any]:
@@ -94,6 +97,7 @@ class ExtractReport:
             "notebook_sha256": extraction.source.sha256,
             "written": self.written,
             "stale": self.stale,
+            "framing_only": self.framing_note is not None,
             "files": [change.to_dict(with_content) for change in self.changes],
             "problems": [problem.to_dict() for problem in extraction.problems],
             "cells": extraction.cells(),
@@ -163,6 +167,11 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
             report.refusal = refusal(
                 extraction, request.out, request.notebook_path, request.store_dir
             )
+            if report.refusal is None:  # no file edited by hand: perhaps an nbtools upgrade
+                from nbtools.export.framing import framing_note, framing_only
+
+                if framing_only(extraction, previous, request.out, request.options.version):
+                    report.framing_note = framing_note(previous)
         if request.test and request.out.is_dir():
             _run_tests(report, request.venv)
     elif request.mode == "write":

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from nbtools import __version__
 from nbtools.digest import sha256_hex
 from nbtools.errors import InvalidInputError
 from nbtools.export import deps
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 #: The version of a new package when none is given.
 DEFAULT_VERSION = "0.1.0"
+#: What a manifest's ``generator`` says: nbtools wrote the package.
+GENERATOR = "nbtools extract"
 _VERSION = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
 
 
@@ -88,12 +91,14 @@ class Extraction:
     def manifest(
         self, lineage: Mapping[str, Any] | None = None, notebook_path: str | None = None
     ) -> str:
-        """The manifest's text: generated files with their hashes, resolved pins, the
+        """The manifest's text: the nbtools version writing it (:mod:`.framing`), generated
+        files with their hashes, resolved pins, the
         purpose the package was extracted for (when one was given), the notebook's path from
         the package's directory (``../nbs/report.ipynb``), and the lineage (notebook version,
         environment) when it was recorded."""
         body: dict[str, Any] = {
-            "generator": "nbtools extract",
+            "generator": GENERATOR,
+            "nbtools_version": __version__,
             "notebook": self.source.name,
             "notebook_sha256": self.source.sha256,
             "package": self.package,

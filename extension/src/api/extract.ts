@@ -148,6 +148,11 @@ export interface ExtractReport {
   notebook_sha256: string;
   written: boolean;
   stale: boolean;
+  /**
+   * A check's package is stale only because another nbtools version wrote it
+   * (`ok` stays true): extract once after the upgrade.
+   */
+  framing_only: boolean;
   files: ExtractFile[];
   problems: ExtractProblem[];
   cells: { cell: number; cell_id: string; role: string; module: string | null }[];
