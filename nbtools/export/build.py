@@ -92,10 +92,10 @@ class Extraction:
         self, lineage: Mapping[str, Any] | None = None, notebook_path: str | None = None
     ) -> str:
         """The manifest's text: the nbtools version writing it (:mod:`.framing`), generated
-        files with their hashes, resolved pins, the
-        purpose the package was extracted for (when one was given), the notebook's path from
-        the package's directory (``../nbs/report.ipynb``), and the lineage (notebook version,
-        environment) when it was recorded."""
+        files with their hashes, resolved pins, the purpose the package was extracted for
+        (when one was given), the notebook's path from the package's directory
+        (``../nbs/report.ipynb``), and the lineage (notebook version, environment) when it
+        was recorded."""
         body: dict[str, Any] = {
             "generator": GENERATOR,
             "nbtools_version": __version__,

@@ -15,7 +15,8 @@ as a``) works, but reading a name of it then (``a.f``) fails the same way, and s
 ``pkg.a``, which Python sets only once ``a`` is imported; in a function, which runs later, both
 are fine. Importing a module first imports the packages holding it (``data`` for
 ``data.load``) and the package's ``__init__``, which imports the main module and, with a
-pipeline, ``pipeline.py``, which imports the names the ``main`` cells use.
+pipeline, ``pipeline.py``, which imports the names the ``main`` cells use (and ``__main__.py``
+imports ``run`` from it).
 
 :func:`import_cycles` follows these imports as Python runs them, from each module a test or
 a user may import first, and reports each cycle once, at the cell and line of the import or
