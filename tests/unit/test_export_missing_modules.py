@@ -39,6 +39,11 @@ MISSING: dict[str, tuple[Cells, tuple[int, int], str]] = {
         (0, 1),
         "'from .csv import f' imports pkg.data.csv, a module the package does not have",
     ),
+    "dots above the package": (
+        [("code", f"from ..other import f\n{USE}", ["export:a"])],
+        (0, 1),
+        "'from ..other import f' climbs above the package pkg",
+    ),
     "the module taken whole": (
         [("code", "import pkg.missing\ndef g():\n    return pkg.missing.f()", ["export:a"])],
         (0, 1),
