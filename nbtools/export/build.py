@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from nbtools import __version__
+from nbtools._version import __version__
 from nbtools.digest import sha256_hex
 from nbtools.errors import InvalidInputError
 from nbtools.export import deps

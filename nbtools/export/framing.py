@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from nbtools import __version__
+from nbtools._version import __version__
 from nbtools.export.build import GENERATOR, Extraction
 from nbtools.export.writer import previous_version
 
