@@ -195,6 +195,17 @@ def path_entries(existing: bool = True) -> "list[str]":
     return seen
 
 
+def absent_user_site() -> "list[str]":
+    """The user's site-packages when it is enabled but does not exist yet: ``site`` puts it on
+    ``sys.path`` only when it exists, so a ``pip install --user`` into it would go unnoticed.
+    ``site`` was imported at start-up (``sys.modules``: no import); ``-S`` leaves it out."""
+    site = sys.modules.get("site")
+    if site is None or not getattr(site, "ENABLE_USER_SITE", False):
+        return []
+    path = os.path.abspath(site.getusersitepackages())
+    return [] if os.path.isdir(path) else [path]
+
+
 def _stat(path: str) -> "list[object]":
     """What any write to ``path`` changes: inode, size, modification and change times (in
     nanoseconds: an edit within the same second changes them too; the change time also moves
@@ -430,7 +441,7 @@ def capture(cache_dir: "str | None" = None) -> str:
         "conda_env": _conda_env(),
         "environment": allowed_environment(dict(os.environ)),
         "paths": entries,
-        "absent_paths": path_entries(existing=False),
+        "absent_paths": path_entries(existing=False) + absent_user_site(),
         "cached": cached,
     }
     return dumps(facts)[:-1] + f', "distributions": {distributions}}}'

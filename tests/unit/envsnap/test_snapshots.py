@@ -217,6 +217,29 @@ def test_a_path_entry_that_appears_later_is_seen(
     assert [c.describe() for c in diff(first, arrived).changes] == ["+ arrived 1.0"]
 
 
+def test_a_user_site_packages_created_after_a_capture_is_seen(
+    project: Project, env_kernel: EnvKernel, tmp_path: Path
+) -> None:
+    """``site`` leaves a missing user site-packages off ``sys.path``: the first ``pip install
+    --user`` creates it, and the next capture in the same process looks again (it reused the
+    last snapshot). Python outside a venv: a venv has no user site."""
+    base = Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    user_base = tmp_path / "userbase"
+    install_kernel(
+        env_kernel.kernels,
+        env_kernel.site,
+        name="user",
+        python=str(base),
+        PYTHONUSERBASE=str(user_base),
+    )
+    first = snapshot_kernel(project, "user")
+    assert snapshot_kernel(project, "user").id == first.id
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    write_dist(user_base / "lib" / version / "site-packages", "arrived", "1.0")
+    arrived = snapshot_kernel(project, "user")
+    assert [c.describe() for c in diff(first, arrived).changes] == ["+ arrived 1.0"]
+
+
 def test_a_store_that_cannot_open_stops_the_capture_it_overlapped(
     tmp_path: Path, env_kernel: EnvKernel
 ) -> None:
