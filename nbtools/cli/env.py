@@ -315,10 +315,10 @@ def recreate(
     Exits 1 if a pinned distribution is missing or at another version afterwards.
     """
     from nbtools.cli.progress import waiting
-    from nbtools.envsnap import check_new_directory, recreate_snapshot, resolve_snapshot
+    from nbtools.envsnap import check_recreate, recreate_snapshot, resolve_snapshot
 
     source = resolve_snapshot(cli_ctx.project, snapshot_ref)
-    check_new_directory(directory)  # before saying it starts
+    check_recreate(source, directory)  # before saying it starts
     if not as_json:
         _warn_non_reproducible(source)
         click.echo(f"Recreating snapshot {source.short_id} in {directory} ...", err=True)

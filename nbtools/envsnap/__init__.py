@@ -17,6 +17,7 @@ snapshots takes a :class:`~nbtools.project.Project` and opens its own transactio
     write_output(path, text)                         # then the file, written whole
     import_text(project, text, "pylock.toml")        # stored
     import_file(project, path)                       # the same, read from a file
+    check_recreate(snapshot, directory)              # refusals before a recreate starts
     recreate_snapshot(snapshot, directory, python, project=project, actor="ana")  # RecreateReport
     list_kernels()                                   # [KernelSpec]
 
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
     from nbtools.envsnap.kernel_capture import snapshot_kernel
     from nbtools.envsnap.kernels import KernelSpec, list_kernels
     from nbtools.envsnap.pylock import LockExport
-    from nbtools.envsnap.recreate import RecreateReport, check_new_directory
+    from nbtools.envsnap.recreate import RecreateReport, check_recreate
     from nbtools.envsnap.recreate import recreate as recreate_snapshot
     from nbtools.envsnap.snapshots import get_snapshot, list_snapshots, save_snapshot
 
@@ -88,7 +89,7 @@ _LAZY = {
     "list_kernels": ("kernels", "list_kernels"),
     "LockExport": ("pylock", "LockExport"),
     "RecreateReport": ("recreate", "RecreateReport"),
-    "check_new_directory": ("recreate", "check_new_directory"),
+    "check_recreate": ("recreate", "check_recreate"),
     # not ``recreate``: importing the submodule binds that name to the module
     "recreate_snapshot": ("recreate", "recreate"),
 }
@@ -104,7 +105,7 @@ __all__ = [
     "Snapshot",
     "SnapshotDiff",
     "SnapshotFile",
-    "check_new_directory",
+    "check_recreate",
     "check_output",
     "checked_index_url",
     "diff",

@@ -190,6 +190,9 @@ class Snapshot:
     environment: Mapping[str, str] = field(default_factory=dict)
     created_at: datetime = field(default_factory=utcnow)
     id: str = ""
+    #: A pylock.toml's ``environments``: the markers of the environments it may be installed
+    #: in (PEP 751; none: any).
+    environments: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         ordered = tuple(sorted(self.distributions, key=lambda dist: dist.key))
@@ -235,6 +238,7 @@ class Snapshot:
             "kernel": dict(self.kernel) if self.kernel else None,
             "conda_env": self.conda_env,
             "environment": dict(self.environment),
+            "environments": list(self.environments),
             "distributions": [dist.to_dict() for dist in self.distributions],
         }
 
@@ -249,6 +253,7 @@ class Snapshot:
             kernel=data.get("kernel"),
             conda_env=data.get("conda_env"),
             environment=data.get("environment") or {},
+            environments=tuple(data.get("environments") or ()),
             created_at=datetime.fromisoformat(data["created_at"])
             if data.get("created_at")
             else utcnow(),

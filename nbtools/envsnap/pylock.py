@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import tomli_w
+from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.version import InvalidVersion, Version
 
 from nbtools._version import __version__
@@ -255,19 +256,56 @@ def _index_hashes(package: Mapping[str, Any]) -> tuple[str, ...]:
     )
 
 
+def marker_holds(marker: str, context: str, groups: Collection[str] = ()) -> bool:
+    """Whether PEP 508 ``marker`` holds for the interpreter nbtools runs in (packaging's
+    detected environment): in ``context`` ``"lock_file"`` (a ``[[packages]]`` entry's
+    ``marker``: no extras, the lock's default groups) or ``"requirement"`` (``environments``).
+    ``InvalidMarker`` (a ``ValueError``) for one that cannot be evaluated."""
+    try:
+        parsed = Marker(marker)
+        if context == "requirement":
+            return parsed.evaluate(context="requirement")
+        return parsed.evaluate(
+            {"extras": frozenset(), "dependency_groups": frozenset(groups)}, context="lock_file"
+        )
+    except TypeError:  # packaging < 25: no lock-file context (no extras, no groups)
+        return Marker(marker).evaluate({"extra": ""})
+    except (UndefinedComparison, UndefinedEnvironmentName) as exc:
+        raise InvalidMarker(f"{marker!r} cannot be evaluated: {exc}") from None
+
+
+def _selected(
+    data: Mapping[str, Any], text: str, source: str
+) -> list[tuple[int, Mapping[str, Any]]]:
+    """The ``[[packages]]`` entries (with their index) whose ``marker`` holds here (PEP 751:
+    the others are skipped)."""
+    groups = [str(group) for group in data.get("default-groups") or []]
+    chosen = []
+    for index, package in enumerate(data["packages"]):
+        try:
+            if not package.get("marker") or marker_holds(package["marker"], "lock_file", groups):
+                chosen.append((index, package))
+        except InvalidMarker as exc:
+            raise _error(source, f"invalid marker: {exc}", _package_line(text, index)) from None
+    return chosen
+
+
 def parse_pylock(text: str, source: str = "pylock.toml") -> Snapshot:
-    """A snapshot of the distributions a lock file pins, to compare with."""
+    """A snapshot of the distributions a lock file pins for the interpreter nbtools runs in
+    (entries whose ``marker`` does not hold are left out), to compare with; the lock's
+    ``environments`` are kept for :func:`~nbtools.envsnap.recreate.recreate` to check."""
     data = validate_pylock(text, source)
     tool = (data.get("tool") or {}).get("nbtools") or {}
     distributions: dict[str, tuple[int, Distribution]] = {}
-    entries = [(package, "") for package in data["packages"]] + [
+    entries = [(index, package, "") for index, package in _selected(data, text, source)] + [
         (
+            len(data["packages"]),  # no [[packages]] line
             {"name": item["name"], "version": item.get("version") or None},
             str(item.get("broken", "")),
         )
         for item in tool.get("unlocked", [])
     ]
-    for index, (package, broken) in enumerate(entries):
+    for index, package, broken in entries:
         dist = Distribution(
             str(package["name"]),
             package.get("version"),
@@ -278,8 +316,8 @@ def parse_pylock(text: str, source: str = "pylock.toml") -> Snapshot:
         if dist.key in distributions:
             raise _error(
                 source,
-                f"{dist.name} is listed more than once; a snapshot holds one version of each "
-                "distribution (lock files for several environments cannot be compared)",
+                f"{dist.name} is listed more than once for this environment (their markers "
+                "do not tell them apart); a snapshot holds one version of each distribution",
                 _package_line(text, index),
             )
         distributions[dist.key] = (index, dist)
@@ -297,4 +335,5 @@ def parse_pylock(text: str, source: str = "pylock.toml") -> Snapshot:
             if f"platform-{key}" in tool
         },
         distributions=tuple(dist for _, dist in distributions.values()),
+        environments=tuple(str(marker) for marker in data.get("environments") or ()),
     )

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from packaging.markers import InvalidMarker, default_environment
+
 from nbtools import audit
 from nbtools.envsnap.diff import SnapshotDiff, diff
 from nbtools.envsnap.kernel_capture import capture_interpreter, snapshot_from_document
 from nbtools.envsnap.model import Distribution, Snapshot
+from nbtools.envsnap.pylock import marker_holds
 from nbtools.envsnap.requirements import header, requirement_line
 from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.paths import real_path
@@ -145,6 +148,40 @@ def _pip_install(venv_python: str, requirements: Path, *options: str) -> list[st
     ]
 
 
+def check_recreate(snapshot: Snapshot, directory: Path) -> None:
+    """The checks made before a recreate starts (:func:`recreate` makes them, and a dry run
+    only them): the snapshot's ``environments`` (:func:`check_environments`), then
+    ``directory`` (:func:`check_new_directory`)."""
+    check_environments(snapshot)
+    check_new_directory(directory)
+
+
+def check_environments(snapshot: Snapshot) -> None:
+    """Refuse a snapshot of a pylock.toml whose ``environments`` name none this machine's
+    interpreter is (PEP 751: an installer must raise an error)."""
+    if not snapshot.environments:
+        return
+    try:
+        if any(marker_holds(marker, "requirement") for marker in snapshot.environments):
+            return
+    except InvalidMarker as exc:
+        raise InvalidInputError(
+            f"{snapshot.origin}: invalid environments marker: {exc}", field="snapshot"
+        ) from None
+    here = default_environment()
+    described = ", ".join(
+        f"{name} {here[name]!r}"  # type: ignore[literal-required]
+        for name in ("sys_platform", "platform_machine", "implementation_name", "python_version")
+    )
+    raise InvalidInputError(
+        f"{snapshot.origin} is locked for the environments {list(snapshot.environments)}; "
+        f"this machine ({described}) is none of them, and PEP 751 forbids installing it "
+        "here. Recreate it where one of them holds, or lock it for this machine.",
+        field="snapshot",
+        environments=list(snapshot.environments),
+    )
+
+
 def check_new_directory(directory: Path) -> None:
     """Refuse a ``directory`` that exists and is not an empty directory, or whose path is too
     long for the file system (:func:`~nbtools.paths.real_path`)."""
@@ -173,7 +210,7 @@ def recreate(
     again). With ``project``, audited there as ``env.recreate`` by ``actor`` once the checks
     passed, before anything is installed (pip runs the packages' build code).
     """
-    check_new_directory(directory)
+    check_recreate(snapshot, directory)
     # A symbolic link to an empty directory: the venv goes where it points (venv refuses links).
     directory = Path(os.path.realpath(directory))
     interpreter, warnings = choose_python(snapshot, python)

@@ -144,3 +144,36 @@ def test_index_hashes_of_a_lock_are_carried_into_the_pinned_set() -> None:
     assert pinned_line(unhashed) == ("unhashed==1.0", False)
     stored = type(six).from_dict(six.to_dict())
     assert stored.index_hashes == six.index_hashes  # kept when the snapshot is stored
+
+
+WINDOWS_ONLY = """
+[[packages]]
+name = "colorama"
+version = "0.4.6"
+marker = "sys_platform == 'win32'"
+directory = { path = "/src/colorama" }
+"""
+
+
+def test_an_entry_whose_marker_does_not_hold_here_is_left_out(tmp_path: Path) -> None:
+    """PEP 751: an installer skips a package whose marker is false; reading it as pinned
+    was drift (`env check` exit 1, '- colorama 0.4.6') and recreate installed it."""
+    here = WINDOWS_ONLY.replace("win32", sys.platform).replace("colorama", "here")
+    snapshot = parse_pylock(GOOD + here + WINDOWS_ONLY)
+    assert [d.name for d in snapshot.distributions] == ["a", "b", "here"]
+
+
+def test_a_lock_for_other_environments_is_read_but_never_installed(tmp_path: Path) -> None:
+    """PEP 751: an installer raises an error when no ``environments`` marker holds; recreate
+    refuses before it makes anything (exit 2), a lock for this machine passes that check."""
+    from nbtools.envsnap.recreate import check_recreate, recreate
+
+    windows = parse_pylock('environments = ["sys_platform == \\"win32\\""]\n' + GOOD)
+    assert windows.environments == ('sys_platform == "win32"',)
+    assert type(windows).from_dict(windows.to_dict()).environments == windows.environments
+    with pytest.raises(InvalidInputError, match="locked for the environments") as info:
+        recreate(windows, tmp_path / "venv")
+    assert info.value.details["field"] == "snapshot"
+    assert not (tmp_path / "venv").exists()
+    here = parse_pylock(f'environments = ["sys_platform == \\"{sys.platform}\\""]\n' + GOOD)
+    check_recreate(here, tmp_path / "venv")
