@@ -123,8 +123,9 @@ def export_file(
     return SnapshotFile(name, fmt, snapshot.id, result.text, result.unlocked, result.index)
 
 
-def parse_file(text: str, name: str) -> Snapshot:
-    """A snapshot of a ``pylock*.toml`` or requirements file's contents."""
+def parse_file(text: str, name: str, folder: Path | None = None) -> Snapshot:
+    """A snapshot of a ``pylock*.toml`` or requirements file's contents; a lock file's
+    relative paths are relative to ``folder``, the file's (none for text sent alone)."""
     if name.endswith(".ipynb"):
         raise InvalidInputError(
             f"{name} is a notebook, not an environment: give a snapshot id (`nbtools env "
@@ -134,7 +135,7 @@ def parse_file(text: str, name: str) -> Snapshot:
             field="name",
         )
     if name.endswith(".toml"):
-        return parse_pylock(text, name)
+        return parse_pylock(text, name, folder)
     return parse_requirements(text, name)
 
 
@@ -167,7 +168,7 @@ def read_file(path: Path) -> Snapshot:
         raise InvalidInputError(
             f"{path} cannot be read: {error.strerror}.", path=str(path)
         ) from None
-    return parse_file(text, str(path))
+    return parse_file(text, str(path), path.parent)
 
 
 def resolve_snapshot(project: Project, reference: str) -> Snapshot:

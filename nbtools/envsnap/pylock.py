@@ -8,6 +8,7 @@ Distributions that cannot be locked are listed in ``[tool.nbtools] unlocked``.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Collection, Mapping
@@ -228,20 +229,36 @@ def _check_shape(data: dict[str, Any], text: str, source: str) -> None:
             raise _error(source, f"package {index + 1} has no name", _package_line(text, index))
 
 
-def _direct_url(package: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The PEP 610 record equivalent to a lock entry's direct source."""
+def _local(path: str, folder: Path | None) -> Path:
+    """A lock entry's ``path``: relative to the lock file's ``folder`` (PEP 751), which a lock
+    sent as text (``folder`` None) does not have: ``ValueError`` for a relative one then."""
+    if Path(path).is_absolute():
+        return Path(os.path.normpath(path))
+    if folder is None:
+        raise ValueError(
+            f"the relative path {path!r} is relative to the lock file's folder, which a lock "
+            "sent as text does not have: write absolute paths, or import the file itself "
+            "(`nbtools env import FILE`)"
+        )
+    return Path(os.path.normpath(folder.absolute() / path))
+
+
+def _direct_url(package: Mapping[str, Any], folder: Path | None) -> dict[str, Any] | None:
+    """The PEP 610 record equivalent to a lock entry's direct source (its paths relative to
+    the lock file's ``folder``)."""
     if vcs := package.get("vcs"):
         info = {"vcs": vcs["type"], "commit_id": vcs["commit-id"]}
         if vcs.get("requested-revision"):
             info["requested_revision"] = vcs["requested-revision"]
-        return {"url": vcs.get("url") or vcs.get("path"), "vcs_info": info}
+        url = vcs.get("url") or _local(vcs["path"], folder).as_uri()
+        return {"url": url, "vcs_info": info}
     if directory := package.get("directory"):
         return {
-            "url": Path(directory["path"]).absolute().as_uri(),
+            "url": _local(directory["path"], folder).as_uri(),
             "dir_info": {"editable": True} if directory.get("editable") else {},
         }
     if archive := package.get("archive"):
-        url = archive.get("url") or Path(archive["path"]).absolute().as_uri()
+        url = archive.get("url") or _local(archive["path"], folder).as_uri()
         return {"url": url, "archive_info": {"hashes": dict(archive["hashes"])}}
     return None
 
@@ -290,10 +307,12 @@ def _selected(
     return chosen
 
 
-def parse_pylock(text: str, source: str = "pylock.toml") -> Snapshot:
+def parse_pylock(text: str, source: str = "pylock.toml", folder: Path | None = None) -> Snapshot:
     """A snapshot of the distributions a lock file pins for the interpreter nbtools runs in
     (entries whose ``marker`` does not hold are left out), to compare with; the lock's
-    ``environments`` are kept for :func:`~nbtools.envsnap.recreate.recreate` to check."""
+    ``environments`` are kept for :func:`~nbtools.envsnap.recreate.recreate` to check. Its
+    relative paths are relative to ``folder``, the lock file's (PEP 751); without one (a lock
+    sent as text), a relative path is refused."""
     data = validate_pylock(text, source)
     tool = (data.get("tool") or {}).get("nbtools") or {}
     distributions: dict[str, tuple[int, Distribution]] = {}
@@ -306,10 +325,14 @@ def parse_pylock(text: str, source: str = "pylock.toml") -> Snapshot:
         for item in tool.get("unlocked", [])
     ]
     for index, package, broken in entries:
+        try:
+            direct_url = _direct_url(package, folder)
+        except ValueError as exc:
+            raise _error(source, str(exc), _package_line(text, index)) from None
         dist = Distribution(
             str(package["name"]),
             package.get("version"),
-            direct_url=_direct_url(package),
+            direct_url=direct_url,
             broken=broken or None,
             index_hashes=_index_hashes(package),
         )

@@ -177,3 +177,46 @@ def test_a_lock_for_other_environments_is_read_but_never_installed(tmp_path: Pat
     assert not (tmp_path / "venv").exists()
     here = parse_pylock(f'environments = ["sys_platform == \\"{sys.platform}\\""]\n' + GOOD)
     check_recreate(here, tmp_path / "venv")
+
+
+RELATIVE = """lock-version = "1.0"
+created-by = "hand"
+
+[[packages]]
+name = "dirpkg"
+directory = { path = "../../src/dirpkg" }
+
+[[packages]]
+name = "repo"
+vcs = { type = "git", path = "../repo", commit-id = "5e1a" }
+
+[[packages]]
+name = "tinypkg"
+archive = { path = "wheels/tinypkg-1.0-py3-none-any.whl", hashes = { sha256 = "00" } }
+"""
+
+
+def test_relative_paths_are_relative_to_the_lock_file_s_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PEP 751: a relative path is relative to the lock file; it was read from the current
+    directory (the CLI's, the server's), naming an unrelated folder."""
+    from nbtools.envsnap.files import read_file
+
+    lock = tmp_path / "locks" / "sub" / "pylock.toml"
+    lock.parent.mkdir(parents=True)
+    lock.write_text(RELATIVE)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    urls = {
+        d.name: (d.direct_url or {})["url"]
+        for d in read_file(Path("..") / "locks" / "sub" / "pylock.toml").distributions
+    }
+    assert urls == {
+        "dirpkg": (tmp_path / "src" / "dirpkg").as_uri(),
+        "repo": (tmp_path / "locks" / "repo").as_uri(),
+        "tinypkg": (lock.parent / "wheels" / "tinypkg-1.0-py3-none-any.whl").as_uri(),
+    }
+    with pytest.raises(InvalidInputError, match="relative to the lock file's folder") as info:
+        parse_pylock(RELATIVE)  # sent as text (REST import): no folder to be relative to
+    assert info.value.details["line"] == 4
