@@ -32,6 +32,9 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 _PACKAGE_HEADER = re.compile(r"^\s*\[\[\s*packages\s*\]\]")
+#: Origins locked as a source tree (a ``directory`` or ``vcs`` entry), which PEP 751 forbids a
+#: ``version``: the one installed is kept under ``[packages.tool.nbtools]``.
+_SOURCE_TREES = ("editable", "directory", "vcs")
 #: The ``created-by`` of the lock files nbtools exports.
 CREATED_BY = "jupyter-nbtools"
 
@@ -122,10 +125,12 @@ def _lock_entry(
         return entry, f"broken metadata: {dist.broken}"
     if dist.version and not _is_pep440(dist.version):
         return entry, f"version {dist.version!r} is not a PEP 440 version"
-    if dist.version:
+    if dist.version and dist.origin not in _SOURCE_TREES:
         entry["version"] = dist.version
     if dist.origin != "index":
         sources, reason = _direct_sources(dist)
+        if dist.version and dist.origin in _SOURCE_TREES:  # PEP 751: no version; ours kept
+            sources["tool"] = {"nbtools": {"version": dist.version}}
         return {**entry, **sources}, reason
     if not dist.version:
         return entry, "no version recorded"
@@ -329,9 +334,10 @@ def parse_pylock(text: str, source: str = "pylock.toml", folder: Path | None = N
             direct_url = _direct_url(package, folder)
         except ValueError as exc:
             raise _error(source, str(exc), _package_line(text, index)) from None
+        ours = (package.get("tool") or {}).get("nbtools") or {}
         dist = Distribution(
             str(package["name"]),
-            package.get("version"),
+            package.get("version") or ours.get("version"),
             direct_url=direct_url,
             broken=broken or None,
             index_hashes=_index_hashes(package),
