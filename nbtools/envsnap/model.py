@@ -24,6 +24,10 @@ SHORT_ID = 12
 ID_LENGTH = 64
 
 
+#: A ``file:`` URL naming this machine's host, as the VCS lines of requirements files write it.
+LOCALHOST = "file://localhost/"
+
+
 @dataclass(frozen=True)
 class Distribution:
     """One installed distribution as recorded in a snapshot."""
@@ -45,10 +49,13 @@ class Distribution:
     def __post_init__(self) -> None:
         # Whatever it came from (a capture, a requirements or lock file, a snapshot stored
         # before), a direct URL never carries a secret login into a snapshot or an export.
+        # ``file://localhost/p`` is ``file:///p`` (RFC 8089), which pip records as written.
         url = (self.direct_url or {}).get("url")
-        if isinstance(url, str) and shareable_url(url) != url:
-            direct_url = {**(self.direct_url or {}), "url": shareable_url(url)}
-            object.__setattr__(self, "direct_url", direct_url)
+        if isinstance(url, str):
+            same = shareable_url(url)
+            same = "file:///" + same[len(LOCALHOST) :] if same.startswith(LOCALHOST) else same
+            if same != url:
+                object.__setattr__(self, "direct_url", {**(self.direct_url or {}), "url": same})
 
     @property
     def key(self) -> str:

@@ -13,7 +13,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from nbtools._version import __version__
-from nbtools.envsnap.model import Distribution, Snapshot
+from nbtools.envsnap.model import LOCALHOST, Distribution, Snapshot
 from nbtools.errors import InvalidInputError
 from nbtools.urls import without_login
 
@@ -49,6 +49,8 @@ def direct_reference(dist: Distribution) -> str | None:
     if dist.origin == "vcs":
         vcs = direct["vcs_info"]
         commit = vcs.get("commit_id")
+        if url.startswith("file:///"):  # pip < 24 refuses a VCS URL without a host
+            url = LOCALHOST + url[len("file:///") :]
         url = f"{vcs.get('vcs', 'git')}+{url}" + (f"@{commit}" if commit else "")
     subdirectory = direct.get("subdirectory")
     fragment = f"#subdirectory={subdirectory}" if subdirectory else ""

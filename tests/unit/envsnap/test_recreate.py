@@ -267,3 +267,60 @@ def test_a_login_left_out_of_a_snapshot_is_not_sent_but_one_of_variables_is_fill
     written = (tmp_path / "copy" / REQUIREMENTS_FILE).read_text()
     assert f"tinypkg @ http://${{FILES_USER}}:${{FILES_TOKEN}}@{host}/{wheel.name}" in written
     assert "s3cr3t-tok" not in written
+
+
+#: A project pip builds with its own in-tree backend (nothing to download): one module.
+VCS_PYPROJECT = """\
+[build-system]
+requires = []
+build-backend = "backend"
+backend-path = ["."]
+"""
+VCS_BACKEND = """\
+import os, zipfile
+
+INFO = "vcspkg-0.1.dist-info"
+FILES = {
+    "vcspkg.py": "VALUE = 1\\n",
+    INFO + "/METADATA": "Metadata-Version: 2.1\\nName: vcspkg\\nVersion: 0.1\\n",
+    INFO + "/WHEEL": "Wheel-Version: 1.0\\nGenerator: t\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+}
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    name = "vcspkg-0.1-py3-none-any.whl"
+    with zipfile.ZipFile(os.path.join(wheel_directory, name), "w") as archive:
+        for path, text in FILES.items():
+            archive.writestr(path, text)
+        archive.writestr(INFO + "/RECORD", "".join(p + ",,\\n" for p in [*FILES, INFO + "/RECORD"]))
+    return name
+"""
+
+
+def git_repository(path: Path) -> str:
+    """A git repository at ``path`` holding the project above; its commit."""
+    path.mkdir()
+    (path / "pyproject.toml").write_text(VCS_PYPROJECT)
+    (path / "backend.py").write_text(VCS_BACKEND)
+    git = ["git", "-C", str(path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "one"]):
+        subprocess.run([*git, *args], check=True)
+    return subprocess.run(
+        [*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+@pytest.mark.slow
+def test_a_vcs_install_from_a_local_repository_is_recreated_with_the_venv_s_own_pip(
+    tmp_path: Path,
+) -> None:
+    """A new venv gets the pip its Python bundles (23.2.1 for 3.11), which refused the
+    ``vcspkg @ git+file:///…@COMMIT`` line ("It looks like a path"); ``file://localhost/`` is
+    the same URL, and the new venv's record of it matches the snapshot's."""
+    repository = tmp_path / "vcspkg"
+    commit = git_repository(repository)
+    direct_url = {"url": repository.as_uri(), "vcs_info": {"vcs": "git", "commit_id": commit}}
+    snapshot = Snapshot("kernel", "kb", (Distribution("vcspkg", "0.1", direct_url=direct_url),))
+    report = recreate(snapshot, tmp_path / "copy")
+    assert (report.installed, report.mismatches) == (1, [])
+    written = (tmp_path / "copy" / REQUIREMENTS_FILE).read_text()
+    assert f"vcspkg @ git+file://localhost{repository}@{commit}" in written
