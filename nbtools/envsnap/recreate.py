@@ -183,8 +183,10 @@ def check_environments(snapshot: Snapshot) -> None:
 
 
 def check_new_directory(directory: Path) -> None:
-    """Refuse a ``directory`` that exists and is not an empty directory, or whose path is too
-    long for the file system (:func:`~nbtools.paths.real_path`)."""
+    """Refuse a ``directory`` that exists and is not an empty directory, whose path is too
+    long for the file system (:func:`~nbtools.paths.real_path`), or that could not be made:
+    the nearest part of its path that exists is not a folder (``afile/x``) or not one this
+    process may write to."""
     real_path(directory, str(directory), "directory")
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise InvalidInputError(
@@ -192,6 +194,25 @@ def check_new_directory(directory: Path) -> None:
             "existing files. Choose a new directory.",
             directory=str(directory),
         )
+    nearest = _nearest_existing(directory)
+    problem = (
+        "is not a folder"
+        if not nearest.is_dir()
+        else ""
+        if os.access(nearest, os.W_OK | os.X_OK)
+        else "is a folder this process may not write to"
+    )
+    if problem:
+        raise InvalidInputError(
+            f"{directory} cannot be made: {nearest} {problem}. Choose another directory.",
+            directory=str(directory),
+        )
+
+
+def _nearest_existing(directory: Path) -> Path:
+    """``directory`` (absolute) if it exists, else its nearest parent that does."""
+    absolute = Path(os.path.abspath(directory))
+    return next(path for path in (absolute, *absolute.parents) if os.path.lexists(path))
 
 
 def recreate(

@@ -263,6 +263,7 @@ async def test_a_dry_run_recreate_makes_only_the_checks_and_names_the_refused_fi
     for body, error, field in [
         ({**checked, "path": "../outside"}, "PathOutsideRootError", "path"),
         ({**checked, "path": "taken"}, "InvalidInputError", "path"),
+        ({**checked, "path": "taken/file.txt/venv"}, "InvalidInputError", "path"),
         ({**checked, "path": "venv-new", "snapshot": "0" * 64}, "NotFoundError", "snapshot"),
         ({**checked, "path": "venv-new", "dry_run": "yes"}, "InvalidInputError", "dry_run"),
     ]:
@@ -271,3 +272,10 @@ async def test_a_dry_run_recreate_makes_only_the_checks_and_names_the_refused_fi
         assert code == (404 if error == "NotFoundError" else 400)
     assert (jp_root_dir / "taken" / "file.txt").read_text() == "keep"
     assert not (jp_root_dir / "venv-new").exists()
+    # the recreate itself refuses a path under a file as the dry run does, naming path (it
+    # passed the dry run, then failed at venv as the snapshot's fault)
+    code, refusal = await error_of(
+        jp_fetch, "recreate", body={"snapshot": imported["id"], "path": "taken/file.txt/venv"}
+    )
+    assert (code, refusal["details"]["field"]) == (400, "path")
+    assert "taken/file.txt is not a folder" in refusal["message"]

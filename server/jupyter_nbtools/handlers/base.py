@@ -366,11 +366,14 @@ class NbtoolsHandler(APIHandler):
         """Whatever the block refuses as bad input (400, 413) names the request's ``field``
         (given to code that cannot know the field's name), unless it names one already: bad
         input found in it, a check of it that fails (a notebook with problems), what it names
-        failing (a kernel whose interpreter cannot report its environment)."""
+        failing (a kernel whose interpreter cannot report its environment), or a path the
+        request gave (:meth:`resolve`: its own field, as every reply names it)."""
         try:
             yield
         except NbtoolsError as error:
-            if http_status(error) in (400, 413):
+            paths = self._nbtools_paths or {}
+            names_a_path = any(isinstance(v, str) and v in paths for v in error.details.values())
+            if http_status(error) in (400, 413) and not names_a_path:
                 error.details.setdefault("field", field)
             raise
 

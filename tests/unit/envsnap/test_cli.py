@@ -448,3 +448,7 @@ def test_recreate_into_a_used_directory_is_refused_before_it_says_it_starts(  # 
     assert "exists and is not an empty directory" in result.stderr
     assert "Recreating" not in result.stderr
     assert [p.name for p in used.iterdir()] == ["keep.txt"]
+    under_a_file = nbtools("recreate", str(requirements), str(used / "keep.txt" / "venv"))
+    assert under_a_file.exit_code == 2  # bad input, not a failed check (1)
+    assert f"{used / 'keep.txt'} is not a folder" in under_a_file.stderr
+    assert "Recreating" not in under_a_file.stderr
