@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 #: File written into the new environment listing what was installed.
 REQUIREMENTS_FILE = "nbtools-requirements.txt"
+#: File marking a directory a recreate holds (created with ``O_EXCL``; removed at its end).
+CLAIM_FILE = ".nbtools-recreate"
 
 
 @dataclass(frozen=True)
@@ -227,11 +229,13 @@ def recreate(
 
     Hashes the snapshot recorded are enforced: the hashed distributions are installed with
     pip's ``--require-hashes`` (all of them in one step when every one is hashed, else first,
-    the rest after). When anything fails, ``directory`` is left as it was (removed, or emptied
-    again). With ``project``, audited there as ``env.recreate`` by ``actor`` once the checks
+    the rest after). The directory is claimed first (:class:`_Claim`: a second recreate into
+    it is refused), and when anything fails it is left as it was (removed with the folders
+    made for it, or emptied again). With ``project``, audited there as ``env.recreate`` by ``actor`` once the checks
     passed, before anything is installed (pip runs the packages' build code).
     """
     check_recreate(snapshot, directory)
+    given = str(directory)
     # A symbolic link to an empty directory: the venv goes where it points (venv refuses links).
     directory = Path(os.path.realpath(directory))
     interpreter, warnings = choose_python(snapshot, python)
@@ -245,25 +249,26 @@ def recreate(
             continue
         line, has_hashes = pinned_line(dist)
         (hashed if has_hashes else plain).append(line)
-    if project is not None:
-        shown = project.relative(directory) if project.contains(directory) else str(directory)
-        summary = {
-            "snapshot": snapshot.id,
-            "directory": shown,
-            "python": interpreter,
-            "distributions": len(hashed) + len(plain),
-        }
-        audit.record_now(
-            project.store, actor, "env.recreate", f"snapshot {snapshot.short_id}", summary
-        )
-    existed = directory.exists()
+    claim = _Claim.of(directory, given)
     try:
+        if project is not None:
+            shown = project.relative(directory) if project.contains(directory) else str(directory)
+            summary = {
+                "snapshot": snapshot.id,
+                "directory": shown,
+                "python": interpreter,
+                "distributions": len(hashed) + len(plain),
+            }
+            audit.record_now(
+                project.store, actor, "env.recreate", f"snapshot {snapshot.short_id}", summary
+            )
         _install(interpreter, directory, snapshot, hashed, plain)
         venv_python = _venv_python(directory)
         document = capture_interpreter([venv_python])
     except BaseException:
-        _leave_as_it_was(directory, existed)
+        claim.undo()
         raise
+    claim.release()
     result = snapshot_from_document(document, origin=str(directory))
     return RecreateReport(
         directory,
@@ -280,19 +285,80 @@ def recreate(
     )
 
 
-def _leave_as_it_was(directory: Path, existed: bool) -> None:
-    """Remove what a failed recreate made in ``directory``: the directory itself when it was
-    new, else what it now holds (it was empty). Never raises: the failure that got here is
-    the one to tell."""
-    if not existed:
-        shutil.rmtree(directory, ignore_errors=True)
-        return
-    with contextlib.suppress(OSError):
-        for child in list(directory.iterdir()):
-            if child.is_dir() and not child.is_symlink():
-                shutil.rmtree(child, ignore_errors=True)
-            else:
-                child.unlink(missing_ok=True)
+@dataclass(frozen=True)
+class _Claim:
+    """A directory one recreate holds (:meth:`of`): the claim file it made there, and the
+    directories it created for it (outermost first, ``directory`` itself last if new)."""
+
+    directory: Path
+    made: tuple[Path, ...]
+
+    @classmethod
+    def of(cls, directory: Path, given: str) -> _Claim:
+        """Claim ``directory`` (real, checked new or empty; ``given`` as the user wrote it)
+        for this recreate: its missing folders are made, then :data:`CLAIM_FILE` in it with
+        ``O_EXCL``, which only one recreate can create; refused (nothing of it left) when
+        another recreate holds it, or wrote in it since it was checked."""
+        missing = []
+        for path in (directory, *directory.parents):
+            if os.path.lexists(path):
+                break
+            missing.insert(0, path)
+        made = []
+        try:
+            for path in missing:
+                with contextlib.suppress(FileExistsError):  # made meanwhile: not this call's
+                    os.mkdir(path)
+                    made.append(path)
+            os.close(os.open(directory / CLAIM_FILE, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            cls(directory, tuple(made)).remove_folders()
+            raise InvalidInputError(
+                f"{given} is being recreated by another command; choose another directory.",
+                directory=given,
+            ) from None
+        except OSError as error:
+            cls(directory, tuple(made)).remove_folders()
+            raise InvalidInputError(
+                f"{given} cannot be made: {error.strerror}.", directory=given
+            ) from None
+        claim = cls(directory, tuple(made))
+        if [child.name for child in directory.iterdir()] != [CLAIM_FILE]:
+            claim.release()
+            claim.remove_folders()
+            raise InvalidInputError(
+                f"{given} is no longer empty: something else wrote in it. nbtools never "
+                "installs over existing files. Choose a new directory.",
+                directory=given,
+            )
+        return claim
+
+    def release(self) -> None:
+        """The recreate is over: the directory is anyone's again."""
+        with contextlib.suppress(OSError):
+            (self.directory / CLAIM_FILE).unlink()
+
+    def remove_folders(self) -> None:
+        """Remove the folders this call made that are empty (another recreate may be using
+        one: it is left), innermost first."""
+        for path in reversed(self.made):
+            with contextlib.suppress(OSError):
+                os.rmdir(path)
+
+    def undo(self) -> None:
+        """Remove what a failed recreate made: the directory when it made it, else what the
+        directory now holds (it was empty), then the folders it made for it. Never raises:
+        the failure that got here is the one to tell."""
+        if self.directory in self.made:
+            shutil.rmtree(self.directory, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                for child in list(self.directory.iterdir()):
+                    if child.is_dir() and not child.is_symlink():
+                        shutil.rmtree(child, ignore_errors=True)
+                    else:
+                        child.unlink(missing_ok=True)
+        self.remove_folders()
 
 
 def _venv_python(directory: Path) -> str:
