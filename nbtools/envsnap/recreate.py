@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,11 @@ from packaging.markers import InvalidMarker, default_environment
 
 from nbtools import audit
 from nbtools.envsnap.diff import SnapshotDiff, diff
-from nbtools.envsnap.kernel_capture import capture_interpreter, snapshot_from_document
+from nbtools.envsnap.kernel_capture import (
+    OLDEST_PYTHON,
+    capture_interpreter,
+    snapshot_from_document,
+)
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.envsnap.pylock import marker_holds
 from nbtools.envsnap.requirements import header, requirement_line
@@ -79,6 +84,8 @@ def _reinstallable(dist: Distribution) -> str:
 
 
 def _interpreter_version(python: str) -> str | None:
+    """The Python version ``python`` runs (``3.11.7``), or None when it is no interpreter
+    that runs (it fails, or prints anything else: ``echo``)."""
     try:
         result = subprocess.run(
             [python, "-c", "import sys; print(sys.version.split()[0])"],
@@ -90,18 +97,33 @@ def _interpreter_version(python: str) -> str | None:
         )
     except OSError:
         return None
-    return result.stdout.strip() if result.returncode == 0 else None
+    version = result.stdout.strip()
+    return version if result.returncode == 0 and _VERSION.fullmatch(version) else None
+
+
+#: What ``sys.version`` starts with: ``3.11.7``, ``3.13.0rc1``, ``3.14.0a1+``.
+_VERSION = re.compile(r"\d+\.\d+(\.\d+)?[a-z0-9+]*")
 
 
 def choose_python(snapshot: Snapshot, python: str | None) -> tuple[str, list[str]]:
     """The interpreter to build the venv with (``python``, else the snapshot's own when it
-    still runs the same version, else ours), and a warning if its version differs."""
+    still runs the same version, else ours), and a warning if its version differs. A
+    ``python`` that is no interpreter, or older than :data:`OLDEST_PYTHON`, is refused."""
     wanted = snapshot.python_version
     recorded = str(snapshot.python.get("executable") or "")
     if python:
         version = _interpreter_version(python)
         if version is None:
-            raise InvalidInputError(f"{python!r} is not a Python interpreter that runs.")
+            raise InvalidInputError(
+                f"{python!r} is not a Python interpreter that runs.", field="python"
+            )
+        if tuple(int(part) for part in version.split(".")[:2]) < OLDEST_PYTHON:
+            oldest = ".".join(map(str, OLDEST_PYTHON))
+            raise InvalidInputError(
+                f"{python} runs Python {version}; a recreated environment needs Python "
+                f"{oldest} or later (nbtools reads it to verify it).",
+                field="python",
+            )
         # pip and venv start in a directory of their own (run_watched): a path, not a name
         python = os.path.abspath(shutil.which(python) or python)
     elif recorded and wanted and _interpreter_version(recorded) == wanted:
@@ -370,6 +392,12 @@ def _install(
 ) -> None:
     _run([interpreter, "-m", "venv", str(directory)], f"Creating the venv {directory}")
     venv_python = _venv_python(directory)
+    if not os.path.exists(venv_python):
+        raise CheckFailedError(
+            f"{interpreter} -m venv {directory} ended without error but made no "
+            f"{venv_python}: it is not an interpreter that makes venvs.",
+            command=[interpreter, "-m", "venv", str(directory)],
+        )
     requirements = directory / REQUIREMENTS_FILE
     requirements.write_text("\n".join([*header(snapshot), *hashed, *plain]) + "\n", "utf-8")
     if hashed and not plain:

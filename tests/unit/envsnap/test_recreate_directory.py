@@ -77,3 +77,29 @@ def test_a_directory_another_recreate_holds_is_refused_and_left_to_it(tmp_path: 
     assert isinstance(report, RecreateReport), report
     assert (target / "bin" / "python").exists()
     assert not any(path.name.startswith(".") for path in target.iterdir())  # claim released
+
+
+OLD_PYTHON = Path("/root/.pyenv/versions/3.6.15/bin/python")
+
+
+def test_a_python_that_is_none_or_too_old_is_refused_before_anything_is_made(
+    tmp_path: Path,
+) -> None:
+    """``--python echo`` printed something (exit 0) and was taken for a version, then a
+    traceback; Python 3.6 built the venv and installed everything before it was refused; a
+    program that says a version but makes no venv was a FileNotFoundError."""
+    target = tmp_path / "venv"
+    for program in ("echo", "true"):
+        with pytest.raises(InvalidInputError, match="not a Python interpreter") as info:
+            recreate(ONE, target, program)
+        assert info.value.details["field"] == "python"
+    if OLD_PYTHON.exists():
+        with pytest.raises(InvalidInputError, match=r"Python 3\.6\.15; .* 3\.7 or later"):
+            recreate(ONE, target, str(OLD_PYTHON))
+    assert not target.exists()
+    pretends = tmp_path / "pretends"
+    pretends.write_text("#!/bin/sh\necho 3.11.7\n")
+    pretends.chmod(0o755)
+    with pytest.raises(CheckFailedError, match="made no .*bin/python"):
+        recreate(ONE, target, str(pretends))
+    assert not target.exists()
