@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -406,17 +407,17 @@ def _install(
             f"Installing {len(hashed)} distributions (hashes required) into {directory}",
         )
         return
-    if hashed:
-        hashed_file = directory / "nbtools-requirements-hashed.txt"
-        hashed_file.write_text("\n".join(hashed) + "\n", "utf-8")
-        _run(
-            _pip_install(venv_python, hashed_file, "--require-hashes"),
-            f"Installing {len(hashed)} hashed distributions into {directory}",
-        )
-    if plain:
-        plain_file = directory / "nbtools-requirements-unhashed.txt"
-        plain_file.write_text("\n".join(plain) + "\n", "utf-8")
-        _run(
-            _pip_install(venv_python, plain_file),
-            f"Installing {len(plain)} distributions into {directory}",
-        )
+    # pip's hash-checking mode applies to a whole file: the two parts are installed from
+    # files of their own, in a folder removed afterwards (DIR keeps the whole pinned set)
+    with tempfile.TemporaryDirectory(prefix="nbtools-pins-") as parts:
+        for lines, options, what in (
+            (hashed, ("--require-hashes",), f"{len(hashed)} hashed distributions"),
+            (plain, (), f"{len(plain)} distributions"),
+        ):
+            if lines:
+                part = Path(parts) / ("hashed.txt" if options else "unhashed.txt")
+                part.write_text("\n".join(lines) + "\n", "utf-8")
+                _run(
+                    _pip_install(venv_python, part, *options),
+                    f"Installing {what} into {directory}",
+                )

@@ -324,3 +324,20 @@ def test_a_vcs_install_from_a_local_repository_is_recreated_with_the_venv_s_own_
     assert (report.installed, report.mismatches) == (1, [])
     written = (tmp_path / "copy" / REQUIREMENTS_FILE).read_text()
     assert f"vcspkg @ git+file://localhost{repository}@{commit}" in written
+
+
+@pytest.mark.slow
+def test_a_recreate_of_hashed_and_unhashed_entries_keeps_only_the_whole_pinned_set(
+    tmp_path: Path, tiny: tuple[Path, Snapshot]
+) -> None:
+    """The two parts (pip's hash-checking mode applies to a whole file) were written into
+    DIR as nbtools-requirements-hashed.txt and -unhashed.txt and left there."""
+    _, snapshot = tiny
+    project = tmp_path / "vcspkg"
+    git_repository(project)  # a local directory install: no hash
+    local = Distribution("vcspkg", "0.1", direct_url={"url": project.as_uri(), "dir_info": {}})
+    mixed = Snapshot("kernel", "mixed", (*snapshot.distributions, local))
+    report = recreate(mixed, tmp_path / "copy")
+    assert (report.installed, report.mismatches) == (2, [])
+    written = sorted(path.name for path in (tmp_path / "copy").glob("nbtools-*"))
+    assert written == [REQUIREMENTS_FILE]
