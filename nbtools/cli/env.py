@@ -28,15 +28,17 @@ kernel_option = click.option(
 
 
 def _describe(snapshot: Snapshot) -> dict[str, object]:
+    """The facts ``snapshot`` and ``show`` print; a conda env only when there is one."""
     python = " ".join(
         str(snapshot.python.get(key, "")) for key in ("implementation", "version")
     ).strip()
+    conda = {"conda env": snapshot.conda_env} if snapshot.conda_env else {}
     return {
         "id": snapshot.id,
         "source": f"{snapshot.source} {snapshot.origin}",
         "python": python or "unknown",
         "platform": " ".join(str(v) for v in snapshot.platform.values()) or "unknown",
-        "conda env": snapshot.conda_env or "",
+        **conda,
         "distributions": len(snapshot.distributions),
         "broken": ", ".join(f"{d.name} ({d.broken})" for d in snapshot.broken()) or "none",
         "created": snapshot.created_at,

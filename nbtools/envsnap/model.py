@@ -197,6 +197,8 @@ class Snapshot:
     environment: Mapping[str, str] = field(default_factory=dict)
     created_at: datetime = field(default_factory=utcnow)
     id: str = ""
+    #: When it was last seen (captured, imported or read again); ``created_at`` when not stored.
+    captured_at: datetime | None = None
     #: A pylock.toml's ``environments``: the markers of the environments it may be installed
     #: in (PEP 751; none: any).
     environments: tuple[str, ...] = ()
@@ -222,8 +224,9 @@ class Snapshot:
     def broken(self) -> list[Distribution]:
         return [dist for dist in self.distributions if dist.broken]
 
-    def with_created_at(self, created_at: datetime) -> Snapshot:
-        return replace(self, created_at=created_at)
+    def seen(self, created_at: datetime, captured_at: datetime) -> Snapshot:
+        """This snapshot as stored: first seen at ``created_at``, last at ``captured_at``."""
+        return replace(self, created_at=created_at, captured_at=captured_at)
 
     def summary(self) -> dict[str, Any]:
         """The listing fields (no distributions)."""
@@ -235,6 +238,7 @@ class Snapshot:
             "python_version": self.python_version,
             "distribution_count": len(self.distributions),
             "created_at": self.created_at.isoformat(),
+            "captured_at": (self.captured_at or self.created_at).isoformat(),
         }
 
     def to_dict(self) -> dict[str, Any]:

@@ -52,7 +52,7 @@ def save_snapshot(project: Project, snapshot: Snapshot) -> Snapshot:
         connection.execute(
             update(table).where(table.c.id == snapshot.id).values(captured_at=snapshot.created_at)
         )
-        return snapshot.with_created_at(as_utc(created_at))
+        return snapshot.seen(as_utc(created_at), snapshot.created_at)
 
 
 def looks_like_id(text: str) -> bool:
@@ -81,7 +81,7 @@ def get_snapshot(project: Project, snapshot_id: str, field: str = "snapshot") ->
     table = env_snapshots
     with project.store.connection() as connection:
         records = connection.execute(
-            select(table.c.id, table.c.created_at, table.c.document)
+            select(table.c.id, table.c.created_at, table.c.captured_at, table.c.document)
             .where(table.c.id.startswith(prefix))
             .limit(5)
         ).all()
@@ -100,7 +100,9 @@ def get_snapshot(project: Project, snapshot_id: str, field: str = "snapshot") ->
         )
     record = records[0]
     document = json.loads(record.document)
-    return Snapshot.from_dict(document).with_created_at(as_utc(record.created_at))
+    return Snapshot.from_dict(document).seen(
+        as_utc(record.created_at), as_utc(record.captured_at)
+    )
 
 
 def list_snapshots(project: Project) -> list[dict[str, Any]]:

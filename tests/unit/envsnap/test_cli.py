@@ -29,7 +29,10 @@ def test_snapshot_list_show(nbtools, env_kernel: EnvKernel) -> None:  # type: ig
     assert shown.exit_code == 0
     assert "widget" in shown.stdout
     assert taken[:12] in shown.stdout
-    assert json.loads(nbtools("show", taken, "--json").stdout)["id"] == taken
+    assert "conda env" not in shown.stdout  # not a conda environment: no empty row
+    as_json = json.loads(nbtools("show", taken, "--json").stdout)
+    assert as_json["id"] == taken
+    assert {key: as_json[key] for key in listed[0]} == listed[0]  # list's keys, same values
 
 
 def test_unknown_kernel_exits_2_listing_kernels(nbtools) -> None:  # type: ignore[no-untyped-def]

@@ -31,7 +31,7 @@ def test_snapshot_kernel_captures_in_the_kernels_interpreter_and_stores(
     assert snapshot.origin == "envtest"
     assert len(snapshot.id) == 64
     stored = get_snapshot(project, snapshot.id)
-    assert stored == snapshot.with_created_at(stored.created_at)
+    assert stored == snapshot.seen(stored.created_at, stored.created_at)
     assert stored.created_at.tzinfo is not None
 
 
