@@ -18,6 +18,7 @@ import errno
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -170,20 +171,50 @@ def run_watched(
                 **options,
             )
         )
+        with _watched_lock:
+            _watched.add(process)
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except BaseException:
-            try:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(process.pid, signal.SIGINT)
-                    process.wait(timeout=CLEAN_UP_SECONDS)
-            except subprocess.TimeoutExpired:
-                pass
-            finally:  # also when a second stop interrupts the wait
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(process.pid, signal.SIGKILL)
+            _stop_watched(process)
             raise
+        finally:
+            with _watched_lock:
+                _watched.discard(process)
     return subprocess.CompletedProcess(list(command), process.returncode, stdout, stderr)
+
+
+#: The tools :func:`run_watched` runs now, in any thread of this process.
+_watched: set[subprocess.Popen[str]] = set()
+_watched_lock = threading.Lock()
+
+
+def stop_watched() -> None:
+    """Stop every tool :func:`run_watched` runs now in this process (and all it started), as
+    Ctrl-C stops one: what a server does as it stops, so that its worker threads, which wait
+    for them (a recreate's pip), end instead of holding the server up until pip is done (a
+    supervisor's SIGKILL would then leave a half-made venv). Each of those calls then returns
+    the tool's exit, which its caller reports as the failure it is."""
+    with _watched_lock:
+        running = list(_watched)
+    for process in running:
+        _stop_watched(process)
+
+
+def _stop_watched(process: subprocess.Popen[str]) -> None:
+    """SIGINT to ``process``'s group; what is left of it after :data:`CLEAN_UP_SECONDS` (or
+    at once, when a second stop cuts the wait short), SIGKILL."""
+    import subprocess
+
+    try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGINT)
+            process.wait(timeout=CLEAN_UP_SECONDS)
+    except subprocess.TimeoutExpired:
+        pass
+    finally:  # also when a second stop interrupts the wait
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def kill_tree(pid: int | None, groups: Iterable[int] = ()) -> None:

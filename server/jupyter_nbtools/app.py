@@ -24,6 +24,7 @@ from nbtools.errors import NbtoolsError
 from nbtools.jobs.config import JobsSettings
 from nbtools.metrics.config import MetricsSettings, NotificationSettings
 from nbtools.metrics.service import MonitoringService
+from nbtools.processes import stop_watched
 from nbtools.project import Project
 from nbtools.settings import (
     build,
@@ -143,6 +144,9 @@ class NbtoolsApp(ExtensionApp):
         if hasattr(self, "jobs"):
             self.jobs.stop()
         if hasattr(self, "pool"):
+            # a request's worker waits for the tool it runs (a recreate's pip, for minutes):
+            # stopped, so that it ends now and cleans up after itself
+            stop_watched()
             self.pool.shutdown(wait=True, cancel_futures=True)
         if self.project is not None:
             self.project.close()
