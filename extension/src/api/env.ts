@@ -15,8 +15,10 @@ export interface SnapshotSummary {
   origin: string;
   python_version: string | null;
   distribution_count: number;
+  /** When it was first stored. */
   created_at: string;
-  captured_at?: string;
+  /** When it was last seen (captured, imported). */
+  captured_at: string;
 }
 
 export interface Distribution {
@@ -43,6 +45,8 @@ export interface Snapshot extends SnapshotSummary {
   platform: { system?: string; machine?: string };
   kernel: { name: string; display_name: string } | null;
   conda_env: string | null;
+  /** An imported pylock.toml's `environments` markers (empty for a kernel's snapshot). */
+  environments: string[];
   distributions: Distribution[];
 }
 

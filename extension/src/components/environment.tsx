@@ -239,7 +239,7 @@ function Drift({
           )}
           {others.map(row => (
             <option key={row.id} value={row.id}>
-              {`${row.short_id} · ${row.source} ${row.origin} · ${formatTime(row.captured_at ?? row.created_at)}`}
+              {`${row.short_id} · ${row.source} ${row.origin} · ${formatTime(row.captured_at)}`}
             </option>
           ))}
         </HTMLSelect>
