@@ -195,7 +195,7 @@ def check_environments(snapshot: Snapshot) -> None:
         ) from None
     here = default_environment()
     described = ", ".join(
-        f"{name} {here[name]!r}"  # type: ignore[literal-required]
+        f"{name} {here[name]!r}"
         for name in ("sys_platform", "platform_machine", "implementation_name", "python_version")
     )
     raise InvalidInputError(
@@ -322,7 +322,7 @@ class _Claim:
         for this recreate: its missing folders are made, then :data:`CLAIM_FILE` in it with
         ``O_EXCL``, which only one recreate can create; refused (nothing of it left) when
         another recreate holds it, or wrote in it since it was checked."""
-        missing = []
+        missing: list[Path] = []
         for path in (directory, *directory.parents):
             if os.path.lexists(path):
                 break

@@ -100,9 +100,7 @@ def get_snapshot(project: Project, snapshot_id: str, field: str = "snapshot") ->
         )
     record = records[0]
     document = json.loads(record.document)
-    return Snapshot.from_dict(document).seen(
-        as_utc(record.created_at), as_utc(record.captured_at)
-    )
+    return Snapshot.from_dict(document).seen(as_utc(record.created_at), as_utc(record.captured_at))
 
 
 def list_snapshots(project: Project) -> list[dict[str, Any]]:

@@ -59,7 +59,8 @@ def test_export_locks_the_installed_files_with_hashes(exported: str) -> None:
     assert packages["my-lib"]["directory"] == {"path": "/src/my-lib", "editable": True}
     assert packages["tool"]["vcs"]["commit-id"] == "abc123"
     # PEP 751: no version for a source tree (directory, VCS); nbtools keeps it in its table
-    assert "version" not in packages["my-lib"] and "version" not in packages["tool"]
+    assert "version" not in packages["my-lib"]
+    assert "version" not in packages["tool"]
     assert packages["my-lib"]["tool"] == {"nbtools": {"version": "0.2"}}
     assert packages["tool"]["tool"] == {"nbtools": {"version": "1.0"}}
     unlocked = {item["name"]: item for item in data["tool"]["nbtools"]["unlocked"]}

@@ -61,7 +61,7 @@ def test_a_directory_another_recreate_holds_is_refused_and_left_to_it(tmp_path: 
     def run_first() -> None:
         try:
             first.append(recreate(NOTHING, target, python))
-        except BaseException as error:  # noqa: BLE001 (reported by the test)
+        except BaseException as error:
             first.append(error)
 
     thread = threading.Thread(target=run_first)
@@ -100,6 +100,6 @@ def test_a_python_that_is_none_or_too_old_is_refused_before_anything_is_made(
     pretends = tmp_path / "pretends"
     pretends.write_text("#!/bin/sh\necho 3.11.7\n")
     pretends.chmod(0o755)
-    with pytest.raises(CheckFailedError, match="made no .*bin/python"):
+    with pytest.raises(CheckFailedError, match=r"made no .*bin/python"):
         recreate(ONE, target, str(pretends))
     assert not target.exists()
