@@ -173,12 +173,19 @@ def _pip_install(venv_python: str, requirements: Path, *options: str) -> list[st
     ]
 
 
-def check_recreate(snapshot: Snapshot, directory: Path) -> None:
+def check_recreate(snapshot: Snapshot, directory: Path, project: Project | None = None) -> None:
     """The checks made before a recreate starts (:func:`recreate` makes them, and a dry run
     only them): the snapshot's ``environments`` (:func:`check_environments`), then
-    ``directory`` (:func:`check_new_directory`)."""
+    ``directory`` (:func:`check_new_directory`), never in ``project``'s store directory
+    (nbtools' own files)."""
     check_environments(snapshot)
     check_new_directory(directory)
+    if project is not None and project.in_store(directory):
+        raise InvalidInputError(
+            f"{directory} is in the nbtools store directory {project.store_dir}, which nbtools "
+            "manages: choose another place.",
+            directory=str(directory),
+        )
 
 
 def check_environments(snapshot: Snapshot) -> None:
@@ -257,7 +264,7 @@ def recreate(
     made for it, or emptied again). With ``project``, audited there as ``env.recreate`` by ``actor`` once the checks
     passed, before anything is installed (pip runs the packages' build code).
     """
-    check_recreate(snapshot, directory)
+    check_recreate(snapshot, directory, project)
     given = str(directory)
     # A symbolic link to an empty directory: the venv goes where it points (venv refuses links).
     directory = Path(os.path.realpath(directory))

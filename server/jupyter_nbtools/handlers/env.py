@@ -143,7 +143,7 @@ class RecreateHandler(NbtoolsHandler):
             envsnap.get_snapshot, self.project, _string(self, body, "snapshot")
         )
         if self.body_field(body, "dry_run", bool, False):
-            await self.call(envsnap.check_recreate, snapshot, directory)
+            await self.call(envsnap.check_recreate, snapshot, directory, self.project)
             self.reply(None, status=204)
             return
         with self.naming("snapshot"):  # what it pins failing to install, or to report

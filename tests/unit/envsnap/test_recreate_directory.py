@@ -103,3 +103,14 @@ def test_a_python_that_is_none_or_too_old_is_refused_before_anything_is_made(
     with pytest.raises(CheckFailedError, match=r"made no .*bin/python"):
         recreate(ONE, target, str(pretends))
     assert not target.exists()
+
+
+def test_a_venv_in_the_store_directory_is_refused_and_nothing_is_made(tmp_path: Path) -> None:
+    """The CLI built a venv in `.nbtools/` (nbtools' own files), which the REST API refuses."""
+    from nbtools.project import Project
+
+    project = Project(tmp_path)
+    project.store_dir.mkdir()
+    with pytest.raises(InvalidInputError, match=r"is in the nbtools store directory .*another"):
+        recreate(NOTHING, project.store_dir / "venv", venv_without_pip(tmp_path), project=project)
+    assert list(project.store_dir.iterdir()) == []
