@@ -25,7 +25,7 @@ from nbtools.envsnap.kernel_capture import (
 from nbtools.envsnap.model import Distribution, Snapshot
 from nbtools.envsnap.pylock import marker_holds
 from nbtools.envsnap.requirements import header, requirement_line
-from nbtools.errors import CheckFailedError, InvalidInputError
+from nbtools.errors import CheckFailedError, InvalidInputError, NotFoundError
 from nbtools.paths import real_path
 from nbtools.processes import run_watched
 
@@ -241,6 +241,17 @@ def check_new_directory(directory: Path) -> None:
         )
 
 
+def _stored(project: Project, snapshot: Snapshot) -> bool:
+    """Whether ``snapshot`` is a stored one (else read from a file, and never stored)."""
+    from nbtools.envsnap.snapshots import get_snapshot
+
+    try:
+        get_snapshot(project, snapshot.id)
+    except NotFoundError:
+        return False
+    return True
+
+
 def _nearest_existing(directory: Path) -> Path:
     """``directory`` (absolute) if it exists, else its nearest parent that does."""
     absolute = Path(os.path.abspath(directory))
@@ -283,15 +294,16 @@ def recreate(
     try:
         if project is not None:
             shown = project.relative(directory) if project.contains(directory) else str(directory)
+            stored = _stored(project, snapshot)
             summary = {
                 "snapshot": snapshot.id,
+                "stored": stored,
                 "directory": shown,
                 "python": interpreter,
                 "distributions": len(hashed) + len(plain),
             }
-            audit.record_now(
-                project.store, actor, "env.recreate", f"snapshot {snapshot.short_id}", summary
-            )
+            target = f"snapshot {snapshot.short_id}" if stored else f"file {snapshot.origin}"
+            audit.record_now(project.store, actor, "env.recreate", target, summary)
         _install(interpreter, directory, snapshot, hashed, plain)
         venv_python = _venv_python(directory)
         document = capture_interpreter([venv_python])

@@ -419,6 +419,7 @@ def test_non_reproducible_entries_are_flagged_in_show_export_and_recreate(  # ty
         project.close()
     assert (entry.action, entry.actor) == ("env.recreate", audit.current_actor())
     assert entry.target == f"snapshot {entry.summary['snapshot'][:12]}"
+    assert entry.summary["stored"] is True
     assert entry.summary["snapshot"].startswith(taken)
     assert entry.summary["directory"] == str(tmp_path / "copy")  # outside the root: as given
     assert entry.summary["python"] == sys.executable

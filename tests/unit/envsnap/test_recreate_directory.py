@@ -114,3 +114,21 @@ def test_a_venv_in_the_store_directory_is_refused_and_nothing_is_made(tmp_path: 
     with pytest.raises(InvalidInputError, match=r"is in the nbtools store directory .*another"):
         recreate(NOTHING, project.store_dir / "venv", venv_without_pip(tmp_path), project=project)
     assert list(project.store_dir.iterdir()) == []
+
+
+def test_a_recreate_from_a_file_is_audited_as_the_file_not_as_a_stored_snapshot(
+    tmp_path: Path,
+) -> None:
+    """Its entry named `snapshot ID`, which `nbtools env show ID` then said did not exist."""
+    from nbtools import audit
+    from nbtools.project import Project
+
+    project = Project(tmp_path / "project")
+    try:
+        recreate(NOTHING, tmp_path / "venv", venv_without_pip(tmp_path), project=project)
+        (entry,) = audit.list_entries(project, action="env.recreate")
+    finally:
+        project.close()
+    assert entry.target == "file empty.txt"
+    assert entry.summary["stored"] is False
+    assert entry.summary["snapshot"] == NOTHING.id
