@@ -8,7 +8,9 @@
 refuses (exit 2 in the CLI, naming the input ``field``; nothing is written) a path in the
 store directory (nbtools' own files: the database, the version packs), the file the command
 reads (``run nb.ipynb -o nb.ipynb`` would replace the notebook with its executed copy), a path
-that could not be written (:func:`~nbtools.atomic.check_writable`), and an existing file that
+that could not be written (:func:`~nbtools.atomic.check_writable`), ``-`` (standard output
+for other tools: a file named so would be written) and what is no regular file (a device such
+as ``/dev/stdout`` or ``/dev/null``, a named pipe), even with ``force``, and an existing file that
 ``ours`` does not recognise as one nbtools wrote there unless ``force`` (another tool's lock
 file, a notebook, a hand-written YAML file). An earlier output of the same command is replaced.
 """
@@ -16,6 +18,7 @@ file, a notebook, a hand-written YAML file). An earlier output of the same comma
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,6 +53,13 @@ def check_outfile(
     made (a folder that cannot be made is refused)."""
     shown = str(path) if shown is None else shown
     details = {"path": shown, "field": field}
+    if str(path) == "-":
+        raise InvalidInputError(
+            "'-' names no file here: the command writes a file, never to standard output; "
+            "give a file's path (./- for a file named -).",
+            **details,
+        )
+    _check_not_special(path, shown, details)
     target = real_path(path, shown, field)
     if project.in_store(target):
         raise InvalidInputError(
@@ -80,6 +90,24 @@ def check_outfile(
             override=FORCE,
         )
     return target
+
+
+def _check_not_special(path: Path, shown: str, details: dict[str, str]) -> None:
+    """Refuse, even with ``force``, a path that is no regular file (standard output as
+    ``/dev/stdout``, a named pipe, a terminal, ``/dev/null``): the file is written beside it
+    and renamed over it, which would replace the device or the pipe; reading it to tell an
+    earlier output would wait for a writer."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # missing (a new file), or refused as real_path says
+        return
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):  # a folder: check_writable says so
+        return
+    raise InvalidInputError(
+        f"{shown} is not a regular file (a device, a named pipe or a socket: standard output "
+        "or /dev/null, say), which would be replaced: give a file's path.",
+        **details,
+    )
 
 
 def _same_file(target: Path, reads: Path) -> bool:
