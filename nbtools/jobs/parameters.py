@@ -7,11 +7,13 @@ and only for names declared there, so nothing a user types becomes code.
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import re
 import sys
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from nbtools.errors import conversion_refused
 from nbtools.jobs.errors import InvalidParameterError
@@ -28,6 +30,9 @@ from nbtools.pycode import parse_code
 
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off"}
+#: The text a parameter whose default is None reads as the value it names (papermill's ``-p
+#: none None``), not as a string: the notebook's own literals.
+_PYTHON_LITERALS = {"None": None, "True": True, "False": False}
 #: What ``int()`` reads as a whole number (``-1_000``, `` 5 ``), ASCII digits checked apart.
 _WHOLE_NUMBER = re.compile(r"\s*[+-]?[0-9]+(?:_[0-9]+)*\s*")
 
@@ -35,13 +40,38 @@ _WHOLE_NUMBER = re.compile(r"\s*[+-]?[0-9]+(?:_[0-9]+)*\s*")
 def declared_parameters(nb: Notebook, path: str | None = None) -> list[Parameter]:
     """The parameters the notebook (at ``path``, which errors name) declares, in cell order;
     empty without a parameters cell."""
+    read = _parameters_cell(nb, path)
+    return [] if read is None else read.parameters
+
+
+def notebook_values(
+    nb: Notebook, path: str, values: dict[str, Any], *, from_text: bool = False
+) -> dict[str, Any]:
+    """``values`` typed by the parameters the notebook at ``path`` declares
+    (:func:`resolve_values`); a name its parameters cell assigns in a form not read as a
+    parameter (``a, b = 1, 2``, ``a = b = 5``, ``a: int``) is refused saying so."""
+    read = _parameters_cell(nb, path)
+    declared = [] if read is None else read.parameters
+    unread = {} if read is None else _unread_assignments(read.others, read.source)
+    return resolve_values(declared, values, from_text=from_text, unread=unread)
+
+
+class _Read(NamedTuple):
+    """The notebook's parameters cell (its source) as :func:`read_parameters` reads it."""
+
+    source: str
+    parameters: list[Parameter]
+    others: list[ast.stmt]
+
+
+def _parameters_cell(nb: Notebook, path: str | None) -> _Read | None:
     index = parameters_cell_index(nb)
     if index is None:
-        return []
+        return None
     where = {"cell": index} if path is None else {"cell": index, "path": path}
     source = cell_source(nb["cells"][index])
     try:
-        return read_parameters(parse_code(source), source, index).parameters
+        read = read_parameters(parse_code(source), source, index)
     except SyntaxError as exc:
         raise InvalidParameterError(
             f"The parameters cell (cell {index + 1}) is not valid Python: {exc.msg} at line "
@@ -54,13 +84,36 @@ def declared_parameters(nb: Notebook, path: str | None = None) -> list[Parameter
             "(hundreds of levels). Split it into intermediate variables.",
             **where,
         ) from None
+    return _Read(source, read.parameters, read.others)
+
+
+def _unread_assignments(others: list[ast.stmt], source: str) -> dict[str, str]:
+    """The names the parameters cell's ``others`` assign in a form that declares no
+    parameter, each with what the refusal of a value for it says of its statement."""
+    found: dict[str, str] = {}
+    for node in others:
+        if isinstance(node, ast.Assign):
+            kind = "a chained assignment" if len(node.targets) > 1 else "a tuple assignment"
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign) and node.value is None:
+            kind, targets = "an annotation without a value", [node.target]
+        else:
+            continue
+        line = (ast.get_source_segment(source, node) or "").splitlines()[:1]
+        said = f"line {node.lineno}: {line[0]!r}, {kind}" if line else kind
+        for target in targets:
+            for name in ast.walk(target):
+                if isinstance(name, ast.Name):
+                    found.setdefault(name.id, said)
+    return found
 
 
 def parse_cli_value(parameter: Parameter, text: str) -> Any:
     """Parse ``text`` from ``-p name=text`` according to the parameter's declared type.
 
     A ``str`` parameter receives the text exactly as typed. A parameter whose default is
-    ``None`` takes JSON (``null``, numbers, lists, quoted strings) or else the plain text.
+    ``None`` takes JSON (``null``, numbers, lists, quoted strings), else one of Python's
+    literals ``None``, ``True`` and ``False`` (as papermill reads them), else the plain text.
     """
     kind = parameter.type
     if kind == "str":
@@ -74,7 +127,7 @@ def parse_cli_value(parameter: Parameter, text: str) -> Any:
         try:
             return json.loads(text)
         except json.JSONDecodeError:
-            return text
+            return _PYTHON_LITERALS.get(text.strip(), text)
         except ValueError as error:  # JSON, but a number too long to convert
             raise _unreadable(parameter, conversion_refused(error)) from None
         except RecursionError:
@@ -191,11 +244,14 @@ def resolve_values(
     *,
     from_text: bool = False,
     for_kernel: bool = False,
+    unread: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Validate run values against the declared parameters and return them typed.
 
     ``from_text`` parses CLI strings by declared type; otherwise values are typed JSON.
-    Unknown names are refused with the list of valid names. A float parameter may be NaN or
+    Unknown names are refused with the list of valid names (and, for a name in ``unread``,
+    the statement of the parameters cell that assigns it in a form declaring no parameter:
+    :func:`notebook_values`). A float parameter may be NaN or
     infinite: stored and shown as ``"nan"``, ``"inf"``, ``"-inf"`` (JSON has no such
     numbers), and a float for the kernel with ``for_kernel``.
     """
@@ -205,8 +261,15 @@ def resolve_values(
         parameter = by_name.get(name)
         if parameter is None:
             valid = ", ".join(by_name) or "none: the notebook has no 'parameters' cell"
+            how = (unread or {}).get(name)
+            why = (
+                f"Unknown parameter {name!r}."
+                if how is None
+                else f"The parameters cell assigns {name!r} ({how}), which declares no "
+                f"parameter: assign it on a line of its own ({name} = default) to make it one."
+            )
             raise InvalidParameterError(
-                f"Unknown parameter {name!r}. Valid parameters: {valid}.",
+                f"{why} Valid parameters: {valid}.",
                 parameter=name,
                 valid=list(by_name),
                 field="parameters",

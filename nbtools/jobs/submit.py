@@ -19,7 +19,7 @@ from nbtools.jobs import events, wakeups
 from nbtools.jobs.deletion import locked_job
 from nbtools.jobs.idempotency import check_key, created_once
 from nbtools.jobs.leases import LEASE_SECONDS
-from nbtools.jobs.parameters import declared_parameters, resolve_values
+from nbtools.jobs.parameters import notebook_values
 from nbtools.jobs.runs import new_run
 from nbtools.jobs.tables import Run
 from nbtools.kernels import run_kernel
@@ -42,7 +42,7 @@ def checked_parameters(
     """Read the notebook now (or its pinned version) and return ``values`` typed by its
     declared parameters."""
     nb = _notebook(project, notebook_path, pinned_version_id)
-    return resolve_values(declared_parameters(nb, notebook_path), values, from_text=from_text)
+    return notebook_values(nb, notebook_path, values, from_text=from_text)
 
 
 def check_kernel(name: str, *, here: bool) -> None:
@@ -271,7 +271,7 @@ def _checked_request(
     if job is not None:
         check_notebook_job(check_active(job))
     nb = _notebook(project, notebook_path, pinned_version_id)
-    parameters = resolve_values(declared_parameters(nb, notebook_path), values, from_text=from_text)
+    parameters = notebook_values(nb, notebook_path, values, from_text=from_text)
     events.run_requested(
         events.RunRequested(
             project,

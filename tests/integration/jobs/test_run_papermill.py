@@ -1,5 +1,5 @@
-"""``nbtools run`` where a CI switching from papermill expects papermill's behaviour: outputs
-that are no regular file."""
+"""``nbtools run`` where a CI switching from papermill expects papermill's behaviour: values
+typed as papermill reads them, and outputs that are no regular file."""
 
 from __future__ import annotations
 
@@ -33,6 +33,19 @@ def strict_json(text: str) -> Any:
     return json.loads(text, parse_constant=refuse)
 
 
+def test_none_true_and_false_given_to_a_none_parameter_are_those_values(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory(
+        "nb.ipynb", [("code", "none = None", ["parameters"]), ("code", "print(repr(none))", [])]
+    )
+    out = tmp_path / "o.ipynb"
+    for text, printed in [("None", "None"), ("True", "True"), ("False", "False"), ("x", "'x'")]:
+        code, model = run_json(tmp_path, "nb.ipynb", "-p", f"none={text}", "-o", str(out))
+        assert code == 0, model
+        assert json.loads(out.read_text())["cells"][-1]["outputs"][0]["text"] == [printed + "\n"]
+
+
 def run_command(root: Path, *args: str, **options: Any) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "nbtools.cli.main", "--root", str(root), "run", *args]
     return subprocess.run(command, text=True, timeout=60, check=False, **options)
@@ -60,3 +73,24 @@ def test_an_output_that_is_no_regular_file_is_refused_before_the_run(
     assert "'-' names no file here" in dash.output
     assert not (tmp_path / "-").exists()
     assert json.loads(nbtools(tmp_path, "runs", "list", "--json").stdout) == []
+
+
+@pytest.mark.parametrize(
+    ("cell_source", "given", "says"),
+    [
+        ("a, b = 1, 2\nc = 3", "a=5", "line 1: 'a, b = 1, 2', a tuple assignment"),
+        ("a = b = 5\nc = 3", "b=7", "line 1: 'a = b = 5', a chained assignment"),
+        ("c = 3\na: int", "a=4", "line 2: 'a: int', an annotation without a value"),
+    ],
+)
+def test_a_name_assigned_in_a_form_declaring_no_parameter_is_refused_saying_so(
+    tmp_path: Path, notebook_factory: NotebookFactory, cell_source: str, given: str, says: str
+) -> None:
+    notebook_factory("nb.ipynb", [("code", cell_source, ["parameters"])])
+    refused = nbtools(tmp_path, "run", "nb.ipynb", "-p", given)
+    assert refused.exit_code == 2
+    name = given.partition("=")[0]
+    message = " ".join(refused.output.split())
+    assert f"The parameters cell assigns '{name}' ({says}), which declares no parameter" in message
+    assert f"assign it on a line of its own ({name} = default)" in message
+    assert "Valid parameters: c." in message
