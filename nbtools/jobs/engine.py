@@ -77,9 +77,13 @@ def register_engine() -> str:
             progress_bar: bool = False,
             log_output: bool = False,
             autosave_cell_every: int = 30,
+            recorded: dict[str, Any] | None = None,
             **kwargs: Any,
         ) -> Any:
-            """papermill's own, with progress saved at most every :data:`SAVE_EVERY_SECONDS`."""
+            """papermill's own, with progress saved at most every :data:`SAVE_EVERY_SECONDS`;
+            ``recorded`` replaces what papermill wrote in the notebook's ``papermill``
+            metadata (papermill records the notebook it was given as its ``input_path``)."""
+            nb.metadata.papermill.update(recorded or {})
             nb_man = NotebookExecutionManager(
                 nb,
                 output_path=output_path,

@@ -15,8 +15,13 @@ from nbtools.jobs.events import RunStarted
 from nbtools.jobs.outputs import OUTPUT_METADATA_KEY
 from nbtools.jobs.parameters import declared_parameters, resolve_values
 from nbtools.kernels import run_kernel
-from nbtools.notebooks import Notebook, content_hash, parse_notebook
+from nbtools.notebooks import Notebook, cell_tags, content_hash, parse_notebook
 from nbtools.parameters import PARAMETERS_TAG, is_parameters_cell, parameters_cell_index
+
+#: The tags of the cells papermill adds to the notebooks it executes: its injected parameters
+#: and the marks of the cell where a run failed.
+INJECTED_TAG = "injected-parameters"
+ERROR_MARKER_TAG = "papermill-error-cell-tag"
 
 if TYPE_CHECKING:
     from nbtools.jobs.tables import Run
@@ -32,8 +37,25 @@ class Prepared:
     kernel_name: str
     cwd: Path
     cells: int
-    injected_after: int | None
+    #: The source's index of each cell papermill executes (of its injected parameters: the
+    #: parameters cell's), for the progress and the failing cell.
+    sources: list[int]
     start: RunStarted
+    #: What the output's ``papermill`` metadata records of the run: the notebook's path
+    #: (papermill records the notebook node it receives) and, when given, the parameters as
+    #: stored (``"nan"``: JSON, which the output is, has no NaN nor infinities).
+    recorded: dict[str, Any]
+    #: The index (in the executed notebook) of the cell papermill started last, as it runs.
+    started: int | None = None
+
+    def cells_run(self) -> int:
+        """How many of the source's cells ran: all of them, unless one ended the run early
+        and successfully (``sys.exit(0)``, which papermill treats as a success)."""
+        if self.started is None:
+            return 0
+        if self.started == len(self.sources) - 1:
+            return self.cells
+        return self.sources[self.started] + 1
 
 
 def prepare(
@@ -67,18 +89,20 @@ def prepare(
         cells_done=0,
         **({"output_dir": output_dir, "outputs": []} if output_dir is not None else {}),
     )
-    parameters_at = parameters_cell_index(nb)
-    executed = nbformat.reads(_without_outputs(nb), as_version=4)
+    kept = _kept_cells(nb, bool(values))
+    executed = nbformat.reads(_without_outputs(nb, kept), as_version=4)
     executed.metadata[OUTPUT_METADATA_KEY] = {"run_id": run.id, "notebook_path": run.notebook_path}
     if values:
         _untag_other_parameters_cells(executed)
+        parameters_at = kept.index(parameters_cell_index(nb) or 0) + 1
+        kept[parameters_at:parameters_at] = kept[parameters_at - 1 : parameters_at]
     return Prepared(
         notebook=executed,
         parameters=values,
         kernel_name=kernel,
         cwd=cwd,
         cells=len(nb["cells"]),
-        injected_after=(parameters_at if parameters_at is not None else -1) if values else None,
+        sources=kept,
         start=RunStarted(
             project,
             run.id,
@@ -89,11 +113,23 @@ def prepare(
             run.pinned_version_id,
             run.created_by,
         ),
+        recorded={"input_path": run.notebook_path}
+        | ({"parameters": run.parameters} if values else {}),
     )
 
 
-def _without_outputs(nb: Notebook) -> str:
-    """The notebook's JSON without its code cells' outputs, for papermill.
+def _kept_cells(nb: Notebook, injecting: bool) -> list[int]:
+    """The indexes of the cells papermill executes: not those it adds to its output notebooks,
+    which it removes from one it is given (the marks of the cell where a run failed; when it
+    injects parameters, its earlier injected parameters, replaced by the run's after the
+    parameters cell)."""
+    added = {ERROR_MARKER_TAG, INJECTED_TAG} if injecting else {ERROR_MARKER_TAG}
+    return [i for i, cell in enumerate(nb["cells"]) if not added.intersection(cell_tags(cell))]
+
+
+def _without_outputs(nb: Notebook, kept: list[int]) -> str:
+    """The notebook's JSON with the ``kept`` cells only and without their outputs, for
+    papermill.
 
     papermill clears every code cell's outputs before it executes the first one, but only after
     nbformat has validated them and papermill has deep-copied the notebook: for a notebook with
@@ -101,7 +137,8 @@ def _without_outputs(nb: Notebook) -> str:
     a few hundred levels deep failed the run with a RecursionError before any cell ran.
     """
     cells = [
-        {**cell, "outputs": []} if cell.get("cell_type") == "code" else cell for cell in nb["cells"]
+        {**cell, "outputs": []} if cell.get("cell_type") == "code" else cell
+        for cell in (nb["cells"][index] for index in kept)
     ]
     return json.dumps({**nb, "cells": cells})
 
@@ -119,6 +156,4 @@ def _untag_other_parameters_cells(nb: Any) -> None:
 
 def source_index(prepared: Prepared, executed_index: int) -> int:
     """Map a cell index of the executed notebook (with injected parameters) to the source's."""
-    if prepared.injected_after is not None and executed_index > prepared.injected_after:
-        return executed_index - 1
-    return executed_index
+    return prepared.sources[executed_index]

@@ -30,6 +30,7 @@ from nbtools.jobs.errors import RunNotRecordedError
 from nbtools.jobs.events import RunStartedInBackground
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.preparation import Prepared, prepare, source_index
+from nbtools.jobs.stopped import mark_stopped
 from nbtools.jobs.tables import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
 from nbtools.jobs.watchdog import HEARTBEAT_SECONDS, INTERRUPTED, Interrupt, Watchdog
 from nbtools.kernels import Kernel, KernelSource
@@ -72,6 +73,7 @@ def _papermill(
     import papermill
 
     def on_cell_start(index: int) -> None:
+        prepared.started = index
         progress.current_cell = source_index(prepared, index)
         progress.cells_done = progress.current_cell
 
@@ -89,6 +91,7 @@ def _papermill(
         kernel=kernel,
         on_cell_start=on_cell_start,
         execution_timeout=cell_timeout,
+        recorded=prepared.recorded,
     )
 
 
@@ -134,7 +137,7 @@ def _outcome(
         )
     if prepared is None or error is None:
         if prepared is not None:
-            progress.cells_done, progress.current_cell = prepared.cells, None
+            progress.cells_done, progress.current_cell = prepared.cells_run(), None
             return Outcome(SUCCEEDED)
         message = error.message if isinstance(error, NbtoolsError) else str(error)
         return Outcome.failed(type(error).__name__, message)
@@ -162,6 +165,14 @@ def _outcome(
         )
     message = error.message if isinstance(error, NbtoolsError) else str(error)
     return Outcome.failed(type(error).__name__, message, cell)
+
+
+def _stopped(error: BaseException | None) -> bool:
+    """Whether ``error`` stopped the run in a cell it did not fail (a timeout, a cancel, its
+    kernel's death): papermill marks a cell that failed, not one so stopped."""
+    from papermill.exceptions import PapermillExecutionError
+
+    return error is not None and not isinstance(error, PapermillExecutionError)
 
 
 #: The kernel compiles each cell into a temporary file (``/tmp/ipykernel_42/123456.py``) whose
@@ -409,6 +420,13 @@ def _execute(
     watchdog.stop()
     try:
         outcome = _outcome(prepared, run, error, watchdog, progress)
+        if prepared is not None and prepared.started is not None and _stopped(error):
+            mark_stopped(
+                output,
+                prepared.started,
+                outcome.error["error_name"],
+                outcome.error["error_message"],
+            )
         if run.output_html and output.is_file():
             _write_html(output)
         if kernel is not None:

@@ -112,8 +112,15 @@ def test_kernel_death_fails_with_kernel_died_and_keeps_output(
     assert model["error"]["message"] == "kernel died"
     assert model["error"]["cell"] == 1
     executed = json.loads(Path(model["output_notebook"]).read_text())
-    assert executed["cells"][0]["outputs"][0]["text"] == ["before\n"]
-    assert "Traceback" not in nbtools(tmp_path, "runs", "show", "1").stdout  # none was printed
+    # papermill's marks (a heading, an anchor) around the cell the kernel died in
+    assert executed["cells"][1]["outputs"][0]["text"] == ["before\n"]
+    died = executed["cells"][3]
+    assert died["metadata"]["papermill"]["status"] == "failed"
+    assert died["outputs"][-1]["evalue"] == "kernel died"
+    # none was printed but the mark
+    assert "Traceback of run 1 (cell 2):\nDeadKernelError: kernel died" in nbtools(
+        tmp_path, "runs", "show", "1"
+    ).stdout
     Path(model["output_notebook"]).write_text("{damaged")
     assert nbtools(tmp_path, "runs", "show", "1").exit_code == 0
 

@@ -1,5 +1,6 @@
 """``nbtools run`` where a CI switching from papermill expects papermill's behaviour: values
-typed as papermill reads them, and outputs that are no regular file."""
+typed as papermill reads them, the output notebook's papermill metadata, the failing cell of a
+notebook papermill already ran, and outputs that are no regular file. Real kernels."""
 
 from __future__ import annotations
 
@@ -44,6 +45,115 @@ def test_none_true_and_false_given_to_a_none_parameter_are_those_values(
         code, model = run_json(tmp_path, "nb.ipynb", "-p", f"none={text}", "-o", str(out))
         assert code == 0, model
         assert json.loads(out.read_text())["cells"][-1]["outputs"][0]["text"] == [printed + "\n"]
+
+
+def test_the_output_records_the_notebook_s_path_and_is_json_with_nan_parameters(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """papermill records the notebook it is given as ``input_path``: the notebook itself, not
+    its path (every output twice its size); it records a NaN parameter as ``NaN``, which no
+    browser reads (JupyterLab could not open the output)."""
+    big = "x" * 200_000
+    path = notebook_factory(
+        "nb.ipynb", [("markdown", big, []), ("code", "x = 0.5", ["parameters"]), ("code", "x", [])]
+    )
+    out = tmp_path / "o.ipynb"
+    code, model = run_json(tmp_path, "nb.ipynb", "-p", "x=nan", "-o", str(out))
+    assert code == 0, model
+    for written in (out, Path(model["output_notebook"])):
+        text = written.read_text()
+        papermill = strict_json(text)["metadata"]["papermill"]
+        assert papermill["input_path"] == "nb.ipynb"
+        assert papermill["parameters"] == {"x": "nan"}
+        assert len(text) < path.stat().st_size + 50_000  # the input is not in it again
+    # the kernel still got the float
+    assert strict_json(out.read_text())["cells"][-1]["outputs"][0]["data"]["text/plain"] == ["nan"]
+
+
+def papermill_output(cells: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}
+
+
+def cell(kind: str, source: str, tags: list[str], n: int) -> dict[str, Any]:
+    made: dict[str, Any] = {"id": f"c{n}", "cell_type": kind, "source": source}
+    made["metadata"] = {"tags": tags}
+    if kind == "code":
+        made |= {"outputs": [], "execution_count": None}
+    return made
+
+
+def test_the_failing_cell_of_a_notebook_papermill_already_ran_is_the_source_s(
+    tmp_path: Path,
+) -> None:
+    """An input holding papermill's injected parameters (replaced by the run's) or the marks
+    of where its run failed (removed): the failing cell is still counted in the source."""
+    injected = papermill_output(
+        [
+            cell("code", "a = 1", ["parameters"], 0),
+            cell("code", "a = 2", ["injected-parameters"], 1),
+            cell("code", "print('ok')", [], 2),
+            cell("code", "raise ValueError(a)", [], 3),
+        ]
+    )
+    (tmp_path / "injected.ipynb").write_text(json.dumps(injected))
+    code, model = run_json(tmp_path, "injected.ipynb", "-p", "a=7")
+    assert (code, model["error"]) == (1, {"name": "ValueError", "message": "7", "cell": 3})
+    failed = papermill_output(
+        [
+            cell("markdown", "An Exception was encountered", ["papermill-error-cell-tag"], 0),
+            cell("code", "a = 1", ["parameters"], 1),
+            cell("markdown", "stopped here", ["papermill-error-cell-tag"], 2),
+            cell("code", "raise ValueError(a)", [], 3),
+        ]
+    )
+    (tmp_path / "failed.ipynb").write_text(json.dumps(failed))
+    code, model = run_json(tmp_path, "failed.ipynb", "-p", "a=5")
+    assert (code, model["error"]["cell"]) == (1, 3)
+    said = nbtools(tmp_path, "run", "failed.ipynb", "-p", "a=5")
+    assert said.stderr.startswith("\nTraceback of run 3 (cell 4):\n")
+
+
+def test_a_cell_ending_the_run_with_sys_exit_0_ends_its_progress_there(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory(
+        "nb.ipynb",
+        [("code", "x = 1", []), ("code", "import sys\nsys.exit(0)", []), ("code", "x = 2", [])],
+    )
+    code, model = run_json(tmp_path, "nb.ipynb")
+    assert (code, model["status"]) == (0, "succeeded")
+    assert model["progress"] == {"cells_total": 3, "cells_done": 2, "current_cell": None}
+
+
+@pytest.mark.parametrize(
+    ("flag", "name", "says"),
+    [
+        ("--timeout", "TimeoutError", "The run exceeded its timeout of 2 s"),
+        ("--cell-timeout", "CellTimeoutError", "longer than the run's cell timeout of 2 s"),
+    ],
+)
+def test_the_output_of_a_stopped_run_marks_the_cell_stopped_and_why(
+    tmp_path: Path, notebook_factory: NotebookFactory, flag: str, name: str, says: str
+) -> None:
+    notebook_factory(
+        "nb.ipynb",
+        [("code", "x = 1", []), ("code", "import time\ntime.sleep(60)", []), ("code", "x", [])],
+    )
+    out = tmp_path / "o.ipynb"
+    code, model = run_json(tmp_path, "nb.ipynb", flag, "2", "-o", str(out))
+    assert (code, model["status"], model["error"]["cell"]) == (1, "timed_out", 1)
+    executed = json.loads(out.read_text())
+    assert executed["metadata"]["papermill"]["exception"] is True
+    markers = [c for c in executed["cells"] if "papermill-error-cell-tag" in c["metadata"]["tags"]]
+    assert [executed["cells"].index(c) for c in markers] == [0, 2]  # heading, anchor
+    stopped, after = executed["cells"][3], executed["cells"][4]
+    assert stopped["metadata"]["papermill"]["status"] == "failed"
+    assert stopped["metadata"]["papermill"]["exception"] is True
+    error = stopped["outputs"][-1]
+    assert (error["output_type"], error["ename"]) == ("error", name)
+    assert says in error["evalue"]
+    assert after["metadata"]["papermill"]["status"] == "pending"
+    assert json.loads(Path(model["output_notebook"]).read_text()) == executed
 
 
 def run_command(root: Path, *args: str, **options: Any) -> subprocess.CompletedProcess[str]:
