@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from nbtools.data.catalog import (
     DatasetSpec,
@@ -32,7 +32,8 @@ from nbtools.data.catalog import (
     list_datasets,
     save_datasets,
 )
-from nbtools.errors import InvalidInputError, NbtoolsError, conversion_refused
+from nbtools.errors import InvalidInputError, NbtoolsError
+from nbtools.yamlfile import read_yaml
 
 if TYPE_CHECKING:
     from nbtools.project import Project
@@ -71,40 +72,10 @@ def catalog_path(project: Project, path: str | None) -> Path:
 
 def read_catalog_file(project: Project, path: Path) -> list[DatasetSpec]:
     """Every declaration of the file, validated; errors name the file and the dataset."""
-    import yaml
-
     shown = project.relative(path)
-    try:
-        document, repeated = _load_yaml(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InvalidInputError(
-            f"{shown} does not exist: write it, or `nbtools data export` the catalog.",
-            field="path",
-        ) from exc
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(f"{shown} is not valid YAML: {exc}", field="path") from exc
-    except ValueError as exc:  # a number longer than Python converts
-        raise InvalidInputError(
-            f"{shown} cannot be read: {conversion_refused(exc)}.", field="path"
-        ) from None
-    except RecursionError:
-        raise InvalidInputError(
-            f"{shown} nests lists or mappings too deeply to be read (hundreds of levels).",
-            field="path",
-        ) from None
-    if repeated is not None:
-        where = (
-            f"on line {repeated.line}"
-            if repeated.first_line == repeated.line
-            else f"on lines {repeated.first_line} and {repeated.line}"
-        )
-        raise InvalidInputError(
-            f"{shown}: {repeated.key!r} is declared twice in one mapping, {where}: YAML would "
-            "keep the last silently, so the file is refused; declare each key once.",
-            field="path",
-            key=repeated.key,
-            lines=[repeated.first_line, repeated.line],
-        )
+    document = read_yaml(
+        path, shown, "path", missing="write it, or `nbtools data export` the catalog"
+    )
     if document is None:
         return []
     entries = document.get("datasets") if isinstance(document, dict) else None
@@ -144,53 +115,6 @@ def read_catalog_file(project: Project, path: Path) -> list[DatasetSpec]:
                 other=other.name,
             )
     return specs
-
-
-class RepeatedKey(NamedTuple):
-    """A key a mapping of a YAML document holds twice, with the lines (from 1) of both."""
-
-    key: str
-    first_line: int
-    line: int
-
-
-#: Keys standing for YAML's structure (``<<: *defaults``, ``=``), not for a field.
-_STRUCTURAL_KEYS = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
-
-
-def _load_yaml(text: str) -> tuple[Any, RepeatedKey | None]:
-    """The values of a YAML document read safely, and the first key one of its mappings
-    repeats (``None`` when none does), which YAML itself reads as the last value silently.
-
-    A key given by a merge (``<<: *defaults``) and then in the mapping itself is an
-    override, not a repetition.
-    """
-    import yaml
-
-    loader = yaml.SafeLoader(text)
-    try:
-        root = loader.get_single_node()
-        pending, visited = ([] if root is None else [root]), set()
-        while pending:  # a loop, not recursion: the graph may be deep, or cyclic through aliases
-            node = pending.pop()
-            if id(node) in visited or isinstance(node, yaml.ScalarNode):
-                continue
-            visited.add(id(node))
-            if isinstance(node, yaml.SequenceNode):
-                pending.extend(node.value)
-                continue
-            lines: dict[Any, int] = {}
-            for key, value in node.value:
-                pending.extend((key, value))
-                if not isinstance(key, yaml.ScalarNode) or key.tag in _STRUCTURAL_KEYS:
-                    continue
-                name, line = loader.construct_object(key), key.start_mark.line + 1
-                if name in lines:
-                    return None, RepeatedKey(str(name), lines[name], line)
-                lines[name] = line
-        return (None if root is None else loader.construct_document(root)), None
-    finally:
-        loader.dispose()
 
 
 def sync_catalog(
