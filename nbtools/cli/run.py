@@ -55,6 +55,52 @@ def parse_assignments(assignments: tuple[str, ...]) -> dict[str, str]:
     return dict(split_assignment(text) for text in assignments)
 
 
+def file_parameters(
+    project: Project, path: str, file: Path, texts: dict[str, str]
+) -> dict[str, Any]:
+    """The values of the parameters ``file`` (``-f``), typed by the notebook at ``path``, with
+    ``-p``'s (``texts``) over them; a refusal of a value of the file names the file."""
+    from nbtools.jobs import checked_parameters
+    from nbtools.jobs.errors import InvalidParameterError
+    from nbtools.jobs.parameters import read_parameters_file
+
+    shown = str(file)
+    try:
+        typed = checked_parameters(project, path, read_parameters_file(file, shown))
+    except InvalidParameterError as error:
+        if error.details.get("field") == "parameters_file":
+            raise
+        details = {**error.details, "field": "parameters_file"}
+        raise InvalidParameterError(f"{shown}: {error.message}", **details) from None
+    return typed | checked_parameters(project, path, texts, from_text=True)
+
+
+@contextlib.contextmanager
+def _outputs_logged(log_output: bool) -> Iterator[None]:
+    """With ``log_output``, papermill's log (each cell's start and end, and the notebook's
+    outputs as they arrive) on standard error while the block runs, as papermill's
+    ``--log-output`` writes it."""
+    if not log_output:
+        yield
+        return
+    import logging
+    import sys
+
+    logger = logging.getLogger("papermill")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
 def prepare_output(
     project: Project, output: Path | None, force: bool, notebook: str | None = None
 ) -> None:
@@ -130,10 +176,12 @@ def _execute(
     output: Path | None,
     as_json: bool,
     kernels: KernelSource | None = None,
+    log_output: bool = False,
     **extra: Any,
 ) -> None:
-    """Queue a run with ``queue(claim token)``, execute it here and now, print it; exit 1
-    unless it succeeded, 130/143 after SIGINT/SIGTERM (the run is cancelled)."""
+    """Queue a run with ``queue(claim token)``, execute it here and now (``log_output``: its
+    outputs on standard error as they arrive), print it; exit 1 unless it succeeded, 130/143
+    after SIGINT/SIGTERM (the run is cancelled)."""
     from nbtools.atomic import atomic_write
     from nbtools.cli.progress import cells_bar
     from nbtools.cli.runs import fail_unless_succeeded, print_ended
@@ -171,8 +219,17 @@ def _execute(
                 # critical path (docs/performance.md). The run's own objects are collected.
                 gc.freeze()
             progress = Progress()
-            with cells_bar(run_id, progress):
-                execute_run(project, request, kernels, interrupt=interrupt, progress=progress)
+            # a bar would be drawn over the log: papermill shows none with it either
+            bar = contextlib.nullcontext() if log_output else cells_bar(run_id, progress)
+            with bar, _outputs_logged(log_output):
+                execute_run(
+                    project,
+                    request,
+                    kernels,
+                    interrupt=interrupt,
+                    progress=progress,
+                    log_output=log_output,
+                )
         finally:
             kernels.close()
         finished = show_run(project, run_id)
@@ -220,6 +277,13 @@ def print_reproduction(reproduction: Reproduction) -> None:
 @click.argument("notebook", required=False, callback=root_relative_option)
 @parameter_option
 @click.option(
+    "-f",
+    "--parameters-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A YAML (or, named .json, JSON) file mapping parameter names to values, typed as "
+    "written: for values too long for a command line. -p values replace its.",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -236,6 +300,12 @@ def print_reproduction(reproduction: Reproduction) -> None:
     "--cell-timeout", type=int, help="Stop the run when one cell runs longer than this (seconds)."
 )
 @click.option("--html", is_flag=True, help="Also render the executed notebook as HTML.")
+@click.option(
+    "--log-output",
+    is_flag=True,
+    help="Write the notebook's outputs to standard error as its cells run (as papermill's "
+    "--log-output), for a CI log; no progress bar then.",
+)
 @purpose_option
 @click.option(
     "--reproduce",
@@ -258,12 +328,14 @@ def run(
     cli_ctx: CliContext,
     notebook: str | None,
     parameters: tuple[str, ...],
+    parameters_file: Path | None,
     output: Path | None,
     force: bool,
     kernel: str | None,
     timeout: int | None,
     cell_timeout: int | None,
     html: bool,
+    log_output: bool,
     purpose: str | None,
     reproduce_run: int | None,
     same_env: bool,
@@ -281,15 +353,16 @@ def run(
         if (
             notebook is not None
             or parameters
+            or parameters_file
             or kernel
             or html
             or {timeout, cell_timeout} != {None}
         ):
             raise InvalidInputError(
                 "--reproduce runs the run's own notebook version, parameters and options: "
-                "give no NOTEBOOK, -p, --kernel, --timeout, --cell-timeout or --html with it."
+                "give no NOTEBOOK, -p, -f, --kernel, --timeout, --cell-timeout or --html with it."
             )
-        _reproduce(cli_ctx, reproduce_run, same_env, output, force, as_json)
+        _reproduce(cli_ctx, reproduce_run, same_env, output, force, as_json, log_output)
         return
     if notebook is None:
         raise InvalidInputError("Give the NOTEBOOK to run, or --reproduce RUN.")
@@ -298,8 +371,11 @@ def run(
     project = cli_ctx.project
     path = project.relative(project.resolve(notebook))
     prepare_output(project, output, force, path)
+    values: dict[str, Any] = parse_assignments(parameters)
+    from_text = parameters_file is None
+    if parameters_file is not None:  # checked whole before a kernel boots
+        values = file_parameters(project, path, parameters_file, values)
     kernels = booted_kernels(project, path, kernel)  # first: it boots while we go on
-    values = parse_assignments(parameters)
 
     def queue(token: str) -> int:
         from nbtools.jobs import queue_run
@@ -309,7 +385,7 @@ def run(
             path,
             values,
             trigger="cli",
-            from_text=True,
+            from_text=from_text,
             kernel_name=kernel,
             timeout_seconds=timeout,
             cell_timeout_seconds=cell_timeout,
@@ -320,7 +396,7 @@ def run(
             actor=cli_ctx.actor,
         ).id
 
-    _execute(cli_ctx, queue, output, as_json, kernels)
+    _execute(cli_ctx, queue, output, as_json, kernels, log_output)
 
 
 def _reproduce(
@@ -330,6 +406,7 @@ def _reproduce(
     output: Path | None,
     force: bool,
     as_json: bool,
+    log_output: bool,
 ) -> None:
     from nbtools.lineage import plan_reproduction, queue_reproduction
 
@@ -355,5 +432,6 @@ def _reproduce(
         ),
         output,
         as_json,
+        log_output=log_output,
         reproduction=reproduction.to_dict(),
     )

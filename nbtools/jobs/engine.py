@@ -44,6 +44,7 @@ def register_engine() -> str:
     with deferring(DEFERRED):
         from papermill.clientwrap import PapermillNotebookClient
         from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+        from papermill.log import logger
 
     class Client(PapermillNotebookClient):
         """papermill's client, noticing a dead kernel within :data:`ALIVE_CHECK_SECONDS`: it
@@ -124,6 +125,8 @@ def register_engine() -> str:
 
                 nb_man.cell_start = cell_start
             kwargs.pop("input_path", None)
+            if log_output:  # the outputs, as papermill logs them
+                kwargs["log"] = logger
             client = Client(
                 nb_man,
                 km=kernel.km,

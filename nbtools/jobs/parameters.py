@@ -13,6 +13,7 @@ import math
 import re
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from nbtools.errors import conversion_refused
@@ -302,6 +303,50 @@ def _holds_non_finite(value: Any) -> bool:
         elif isinstance(item, dict):
             pending.extend(item.values())
     return False
+
+
+def read_parameters_file(path: Path, shown: str) -> dict[str, Any]:
+    """The values of a parameters file (``nbtools run -f``, ``shown`` in messages): one
+    mapping of names to values, JSON in a ``.json`` file and YAML in any other (as papermill's
+    ``-f``), typed as written, as the REST API's JSON is. Refusals name the field
+    ``parameters_file``."""
+    field = "parameters_file"
+    if path.suffix.lower() == ".json":
+        document = _read_json(path, shown, field)
+    else:
+        from nbtools.yamlfile import read_yaml
+
+        document = read_yaml(path, shown, field, missing="give the path of a YAML or JSON file")
+    if document is None:  # an empty YAML file
+        return {}
+    if not isinstance(document, dict) or not all(isinstance(name, str) for name in document):
+        raise InvalidParameterError(
+            f"{shown} must hold one mapping of parameter names to values (days: 7).",
+            field=field,
+        )
+    return document
+
+
+def _read_json(path: Path, shown: str, field: str) -> Any:
+    try:
+        return json.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise InvalidParameterError(f"{shown} does not exist.", field=field) from None
+    except OSError as error:
+        raise InvalidParameterError(
+            f"{shown} cannot be read: {error.strerror}.", field=field
+        ) from None
+    except json.JSONDecodeError as error:
+        raise InvalidParameterError(f"{shown} is not valid JSON: {error}.", field=field) from None
+    except ValueError as error:  # not UTF-8, or a number longer than Python converts
+        raise InvalidParameterError(
+            f"{shown} cannot be read: {conversion_refused(error)}.", field=field
+        ) from None
+    except RecursionError:
+        raise InvalidParameterError(
+            f"{shown} nests lists or mappings too deeply to be read (hundreds of levels).",
+            field=field,
+        ) from None
 
 
 def split_assignment(text: str) -> tuple[str, str]:

@@ -30,7 +30,6 @@ from nbtools.jobs.errors import RunNotRecordedError
 from nbtools.jobs.events import RunStartedInBackground
 from nbtools.jobs.executors.base import RunRequest
 from nbtools.jobs.preparation import Prepared, prepare, source_index
-from nbtools.jobs.stopped import mark_stopped
 from nbtools.jobs.tables import CANCELLED, FAILED, SUCCEEDED, TIMED_OUT, Run
 from nbtools.jobs.watchdog import HEARTBEAT_SECONDS, INTERRUPTED, Interrupt, Watchdog
 from nbtools.kernels import Kernel, KernelSource
@@ -69,6 +68,7 @@ def _papermill(
     kernel: Kernel,
     progress: runs.Progress,
     cell_timeout: int | None,
+    log_output: bool,
 ) -> None:
     import papermill
 
@@ -92,6 +92,7 @@ def _papermill(
         on_cell_start=on_cell_start,
         execution_timeout=cell_timeout,
         recorded=prepared.recorded,
+        log_output=log_output,
     )
 
 
@@ -304,6 +305,7 @@ def execute_run(
     interrupt: Interrupt | None = None,
     progress: runs.Progress | None = None,
     remote: str | None = None,
+    log_output: bool = False,
 ) -> str | None:
     """Start and execute a run; returns its final status, or None if it was not ours to start.
 
@@ -312,6 +314,8 @@ def execute_run(
     run from outside (its kernel is killed, the run ends ``cancelled``). ``progress``, if
     given, is kept up to date as the cells run (for a progress bar in the same process).
     ``remote`` names the Dask worker executing the run, when one does (for its errors).
+    ``log_output``: papermill logs the notebook's outputs as they arrive (``nbtools run
+    --log-output`` shows its log).
     """
     worker = worker or worker_id()
     store, run_id, lease = project.store, request.run_id, request.lease_seconds
@@ -342,7 +346,7 @@ def execute_run(
             out_dir.mkdir(parents=True, exist_ok=True)
             kept = None if shared is not None and shared.local is None else str(out_dir)
             ended, kernel = _execute(
-                project, run, request, kernels, worker, watchdog, out_dir, kept, remote
+                project, run, request, kernels, worker, watchdog, out_dir, kept, remote, log_output
             )
         finally:
             watchdog.stop()
@@ -380,6 +384,7 @@ def _execute(
     out_dir: Path,
     kept: str | None,
     remote: str | None,
+    log_output: bool,
 ) -> tuple[dict[str, Any], Kernel | None]:
     """Execute the notebook into ``out_dir`` (``kept``: its location as the run records it,
     None when it is a scratch directory): the run's final columns and the used kernel."""
@@ -411,7 +416,7 @@ def _execute(
             }
         )
         watchdog.executing()
-        _papermill(prepared, output, kernel, progress, run.cell_timeout_seconds)
+        _papermill(prepared, output, kernel, progress, run.cell_timeout_seconds, log_output)
         error: BaseException | None = None
     except Exception as exc:  # classified into the outcome below; fails this run only
         error = exc
@@ -421,6 +426,8 @@ def _execute(
     try:
         outcome = _outcome(prepared, run, error, watchdog, progress)
         if prepared is not None and prepared.started is not None and _stopped(error):
+            from nbtools.jobs.stopped import mark_stopped  # only a stopped run needs it
+
             mark_stopped(
                 output,
                 prepared.started,

@@ -204,3 +204,83 @@ def test_a_name_assigned_in_a_form_declaring_no_parameter_is_refused_saying_so(
     assert f"The parameters cell assigns '{name}' ({says}), which declares no parameter" in message
     assert f"assign it on a line of its own ({name} = default)" in message
     assert "Valid parameters: c." in message
+
+
+def test_a_parameters_file_gives_values_too_long_for_a_command_line(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory(
+        "nb.ipynb",
+        [
+            ("code", "n = 0\ntext = ''\nitems = [1]\nx = 0.5", ["parameters"]),
+            ("code", "print(n, len(text), items, x)", []),
+        ],
+    )
+    text = "a" * 300_000  # past what one argument of a command line may hold (128 KiB)
+    (tmp_path / "p.yaml").write_text(f"n: 3\ntext: {text}\nitems: [1, 2]\nx: .nan\n")
+    out = tmp_path / "o.ipynb"
+    given = ("-f", str(tmp_path / "p.yaml"), "-p", "n=5", "-o", str(out))  # as -o: from the cwd
+    code, model = run_json(tmp_path, "nb.ipynb", *given)
+    assert code == 0, model
+    assert model["parameters"] == {"text": text, "items": [1, 2], "x": "nan", "n": 5}  # -p wins
+    printed = json.loads(out.read_text())["cells"][-1]["outputs"][0]["text"]
+    assert printed == ["5 300000 [1, 2] nan\n"]
+    (tmp_path / "p.json").write_text(json.dumps({"n": 4, "x": 1e5}))  # 1e5: JSON's float
+    code, model = run_json(tmp_path, "nb.ipynb", "--parameters-file", str(tmp_path / "p.json"))
+    assert (code, model["parameters"]) == (0, {"n": 4, "x": 100000.0})
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("wrong.yaml", "n: soon\n", "wrong.yaml: Parameter 'n' expects int"),
+        ("unknown.json", '{"m": 1}', "unknown.json: Unknown parameter 'm'. Valid parameters: n."),
+        ("twice.yaml", "n: 1\nn: 2\n", "'n' is declared twice in one mapping, on lines 1 and 2"),
+        ("list.yaml", "[1, 2]\n", "list.yaml must hold one mapping of parameter names to values"),
+        ("bad.json", '{"n": ', "bad.json is not valid JSON"),
+        ("missing.yaml", None, "missing.yaml does not exist"),
+    ],
+)
+def test_a_parameters_file_that_cannot_be_used_is_refused_before_the_run(
+    tmp_path: Path, notebook_factory: NotebookFactory, name: str, content: str | None, says: str
+) -> None:
+    notebook_factory("nb.ipynb", [("code", "n = 0", ["parameters"])])
+    if content is not None:
+        (tmp_path / name).write_text(content)
+    refused = nbtools(tmp_path, "run", "nb.ipynb", "-f", str(tmp_path / name))
+    assert refused.exit_code == 2, refused.output
+    message = " ".join(refused.output.split())
+    assert says in message
+    assert message.endswith("See --parameters-file.")
+    assert json.loads(nbtools(tmp_path, "runs", "list", "--json").stdout) == []
+
+
+def test_log_output_streams_the_outputs_to_stderr_as_the_cells_run(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """The second cell waits until the test has read the first cell's output on the
+    command's stderr: the run succeeds only if that output came while it was running."""
+    wait = (
+        "import os, sys, time\nprint('to stderr', file=sys.stderr)\nfor _ in range(300):\n"
+        "    if os.path.exists('go'):\n        break\n    time.sleep(0.1)\n"
+        "else:\n    raise RuntimeError('the output was not streamed')"
+    )
+    notebook_factory("nb.ipynb", [("code", "print('first output')", []), ("code", wait, [])])
+    command = [sys.executable, "-m", "nbtools.cli.main", "--root", str(tmp_path), "run"]
+    with subprocess.Popen(
+        [*command, "nb.ipynb", "--log-output"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    ) as process:
+        assert process.stderr is not None
+        lines = []
+        while not any("first output" in line for line in lines):
+            line = process.stderr.readline().decode()
+            assert line, f"the command ended without logging the output: {lines}"
+            lines.append(line)
+        (tmp_path / "go").touch()
+        rest = process.stderr.read().decode()
+    assert process.returncode == 0, [*lines, rest]
+    assert "Executing Cell 1" in lines[0] + "".join(lines)
+    assert "to stderr" in rest
+    quiet = nbtools(tmp_path, "run", "nb.ipynb")  # 'go' is there: it does not wait
+    assert quiet.exit_code == 0
+    assert "first output" not in quiet.stderr
