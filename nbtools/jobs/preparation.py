@@ -124,7 +124,11 @@ def _kept_cells(nb: Notebook, injecting: bool) -> list[int]:
     injects parameters, its earlier injected parameters, replaced by the run's after the
     parameters cell)."""
     added = {ERROR_MARKER_TAG, INJECTED_TAG} if injecting else {ERROR_MARKER_TAG}
-    return [i for i, cell in enumerate(nb["cells"]) if not added.intersection(cell_tags(cell))]
+    return [
+        index
+        for index, cell in enumerate(nb["cells"])
+        if is_parameters_cell(cell) or not added.intersection(cell_tags(cell))
+    ]
 
 
 def _without_outputs(nb: Notebook, kept: list[int]) -> str:
