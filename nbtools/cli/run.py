@@ -147,9 +147,11 @@ def _signals_cancel(interrupt: Interrupt) -> Iterator[list[int]]:
             signal.signal(signum, handler)
 
 
-def booted_kernels(project: Project, path: str, kernel: str | None) -> KernelSource:
-    """Kernels for one run, its kernel already booting (in its own process) while this one
-    imports, queues and prepares the run.
+def booted_kernels(
+    project: Project, path: str, kernel: str | None, cwd: Path | None = None
+) -> KernelSource:
+    """Kernels for one run, its kernel already booting (in its own process, in ``cwd`` or else
+    the notebook's folder) while this one imports, queues and prepares the run.
 
     What cannot be booted now (an unknown kernel, an unreadable notebook) fails again, with
     its proper error recorded on the run, when the run starts.
@@ -164,7 +166,7 @@ def booted_kernels(project: Project, path: str, kernel: str | None) -> KernelSou
         if kernel is None:
             spec = json.loads(file.read_bytes()).get("metadata", {}).get("kernelspec", {})
             kernel = spec.get("name") if isinstance(spec.get("name"), str) else None
-        kernels.boot(kernel or DEFAULT_KERNEL, file.parent)
+        kernels.boot(kernel or DEFAULT_KERNEL, cwd or file.parent)
     except (OSError, ValueError, KeyError, AttributeError, RecursionError):
         pass
     return kernels
@@ -177,10 +179,12 @@ def _execute(
     as_json: bool,
     kernels: KernelSource | None = None,
     log_output: bool = False,
+    cwd: Path | None = None,
     **extra: Any,
 ) -> None:
-    """Queue a run with ``queue(claim token)``, execute it here and now (``log_output``: its
-    outputs on standard error as they arrive), print it; exit 1 unless it succeeded, 130/143
+    """Queue a run with ``queue(claim token)``, execute it here and now (its kernel in ``cwd``,
+    else the notebook's folder; ``log_output``: its outputs on standard error as they
+    arrive), print it; exit 1 unless it succeeded, 130/143
     after SIGINT/SIGTERM (the run is cancelled)."""
     from nbtools.atomic import atomic_write
     from nbtools.cli.progress import cells_bar
@@ -211,6 +215,7 @@ def _execute(
                 token=token,
                 lease_seconds=lease,
                 metric_max_bytes=cli_ctx.settings(MetricsSettings).max_value_bytes,
+                cwd=str(cwd or ""),
             )
             if cli_ctx.ends_process:
                 # What the command imported and set up lives until the process ends: kept
@@ -306,6 +311,12 @@ def print_reproduction(reproduction: Reproduction) -> None:
     help="Write the notebook's outputs to standard error as its cells run (as papermill's "
     "--log-output), for a CI log; no progress bar then.",
 )
+@click.option(
+    "--cwd",
+    type=click.Path(exists=True, file_okay=False, resolve_path=True, path_type=Path),
+    help="The kernel's working directory (default: the notebook's folder; papermill's is the "
+    "current directory).",
+)
 @purpose_option
 @click.option(
     "--reproduce",
@@ -336,6 +347,7 @@ def run(
     cell_timeout: int | None,
     html: bool,
     log_output: bool,
+    cwd: Path | None,
     purpose: str | None,
     reproduce_run: int | None,
     same_env: bool,
@@ -362,7 +374,7 @@ def run(
                 "--reproduce runs the run's own notebook version, parameters and options: "
                 "give no NOTEBOOK, -p, -f, --kernel, --timeout, --cell-timeout or --html with it."
             )
-        _reproduce(cli_ctx, reproduce_run, same_env, output, force, as_json, log_output)
+        _reproduce(cli_ctx, reproduce_run, same_env, output, force, as_json, log_output, cwd)
         return
     if notebook is None:
         raise InvalidInputError("Give the NOTEBOOK to run, or --reproduce RUN.")
@@ -375,7 +387,7 @@ def run(
     from_text = parameters_file is None
     if parameters_file is not None:  # checked whole before a kernel boots
         values = file_parameters(project, path, parameters_file, values)
-    kernels = booted_kernels(project, path, kernel)  # first: it boots while we go on
+    kernels = booted_kernels(project, path, kernel, cwd)  # first: it boots while we go on
 
     def queue(token: str) -> int:
         from nbtools.jobs import queue_run
@@ -396,7 +408,7 @@ def run(
             actor=cli_ctx.actor,
         ).id
 
-    _execute(cli_ctx, queue, output, as_json, kernels, log_output)
+    _execute(cli_ctx, queue, output, as_json, kernels, log_output, cwd)
 
 
 def _reproduce(
@@ -407,6 +419,7 @@ def _reproduce(
     force: bool,
     as_json: bool,
     log_output: bool,
+    cwd: Path | None,
 ) -> None:
     from nbtools.lineage import plan_reproduction, queue_reproduction
 
@@ -433,5 +446,6 @@ def _reproduce(
         output,
         as_json,
         log_output=log_output,
+        cwd=cwd,
         reproduction=reproduction.to_dict(),
     )

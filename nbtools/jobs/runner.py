@@ -257,16 +257,18 @@ def notebook_bytes(project: Project, run: Run) -> bytes:
 
 
 def _read_input(
-    project: Project, run: Run, input_url: str, remote: str | None
+    project: Project, run: Run, request: RunRequest, remote: str | None
 ) -> tuple[bytes, Path]:
-    """The notebook's bytes (from shared storage when given) and the kernel's directory;
-    ``remote`` names the Dask worker reading it, for the error when it is not there."""
+    """The notebook's bytes (from shared storage when given) and the kernel's directory (the
+    request's, else the notebook's folder); ``remote`` names the Dask worker reading it, for
+    the error when it is not there."""
     path = project.root / run.notebook_path
-    if input_url:
+    if request.input_url:
         cwd = path.parent if path.parent.is_dir() else Path.cwd()
-        return storage.read_bytes(input_url), cwd
+        return storage.read_bytes(request.input_url), Path(request.cwd or cwd)
     try:
-        return notebook_bytes(project, run), _kernel_dir(project, run)
+        raw = notebook_bytes(project, run)
+        return raw, Path(request.cwd) if request.cwd else _kernel_dir(project, run)
     except NotFoundError:
         if remote is None:
             raise
@@ -394,7 +396,7 @@ def _execute(
     lineage: RunStartedInBackground | None = None
     output = out_dir / f"{Path(run.notebook_path).stem}.ipynb"
     try:
-        raw, cwd = _read_input(project, run, request.input_url, remote)
+        raw, cwd = _read_input(project, run, request, remote)
         prepared = prepare(project, run, worker, raw, cwd, kept)
         progress.cells_total = prepared.cells
         events.run_requested(

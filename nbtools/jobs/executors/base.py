@@ -43,7 +43,8 @@ class RunRequest:
     ``lease_seconds`` how long the run's lease lasts between heartbeats. With shared
     ``storage`` the notebook is read from ``input_url`` and the outputs written there.
     ``metric_max_bytes`` (``MetricsSettings.max_value_bytes``) is the largest metric value
-    the run's kernel records and its harvest keeps.
+    the run's kernel records and its harvest keeps. ``cwd`` is the kernel's working directory
+    (``nbtools run --cwd``; empty: the notebook's folder).
     """
 
     run_id: int
@@ -55,6 +56,7 @@ class RunRequest:
     storage: str = ""
     input_url: str = ""
     metric_max_bytes: int = DEFAULT_MAX_VALUE_BYTES
+    cwd: str = ""
 
     @classmethod
     def for_project(cls, project: Project, run_id: int, **options: Any) -> RunRequest:

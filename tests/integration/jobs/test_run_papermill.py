@@ -284,3 +284,19 @@ def test_log_output_streams_the_outputs_to_stderr_as_the_cells_run(
     quiet = nbtools(tmp_path, "run", "nb.ipynb")  # 'go' is there: it does not wait
     assert quiet.exit_code == 0
     assert "first output" not in quiet.stderr
+
+
+def test_cwd_sets_the_kernel_s_working_directory(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory("sub/nb.ipynb", [("code", "print(open('data.txt').read())", [])])
+    (tmp_path / "data.txt").write_text("top")
+    (tmp_path / "sub" / "data.txt").write_text("beside")
+    out = tmp_path / "o.ipynb"
+    for given, read in [((), "beside"), (("--cwd", str(tmp_path)), "top")]:
+        code, model = run_json(tmp_path, "sub/nb.ipynb", *given, "-o", str(out))
+        assert code == 0, model
+        assert json.loads(out.read_text())["cells"][0]["outputs"][0]["text"] == [read + "\n"]
+    missing = nbtools(tmp_path, "run", "sub/nb.ipynb", "--cwd", str(tmp_path / "nowhere"))
+    assert missing.exit_code == 2
+    assert "--cwd" in missing.output
