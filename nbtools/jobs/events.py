@@ -7,9 +7,9 @@ the events it follows):
 =====================  ==========================================  ===========================
 function               when, and what it gets                      what it returns
 =====================  ==========================================  ===========================
-``run_started``        the runner has read the bytes it will run   lineage columns to store on
-                       (:class:`RunStarted`; a background thread   the run when it ends
-                       while the notebook executes)
+``run_started``        the runner has read the bytes it will run   lineage columns, stored on
+                       (:class:`RunStarted`; a background thread   the run at once (a run
+                       while the notebook executes)                killed later keeps them)
 ``run_finishing``      a run is about to end, before the write     a callback run inside the
                        transaction (:class:`RunFinishing`: read    transaction that ends the
                        files here)                                 run (:class:`RunFinished`)
@@ -277,10 +277,12 @@ def run_started(event: RunStarted, subscribers: Sequence[str] = SUBSCRIBERS) -> 
 
 
 class RunStartedInBackground(threading.Thread):
-    """Delivers :func:`run_started` in a background thread while the run executes.
+    """Delivers :func:`run_started` in a background thread while the run executes, and stores
+    the columns the subscribers return on the run as soon as they have: a run whose worker is
+    killed, or stopped, before it records its end keeps them (whoever ends it).
 
     A failing subscriber is logged and leaves the run without its columns; it never fails the
-    run.
+    run. A store that cannot take the columns now leaves them to the run's end (:meth:`result`).
     """
 
     def __init__(self, event: RunStarted, subscribers: Sequence[str] = SUBSCRIBERS) -> None:
@@ -294,6 +296,8 @@ class RunStartedInBackground(threading.Thread):
 
         try:
             self._columns = run_started(self._event, self._subscribers)
+            if self._columns:
+                _store_columns(self._event, self._columns)
         except SQLAlchemyError as error:  # the store is unreachable: one line, not a bug
             reason = str(error.orig if isinstance(error, DBAPIError) else error).splitlines()[0]
             log.warning(
@@ -309,6 +313,17 @@ class RunStartedInBackground(threading.Thread):
         """The columns to store, once every subscriber has returned."""
         self.join()
         return self._columns
+
+
+def _store_columns(event: RunStarted, columns: dict[str, Any]) -> None:
+    """Store ``columns`` on the started run, whatever its state (a run already ended as lost
+    still executed that version, in that environment)."""
+    from sqlalchemy import update
+
+    from nbtools.jobs.tables import runs_table
+
+    with event.project.store.session(write=True) as session:
+        session.execute(update(runs_table).where(runs_table.c.id == event.run_id).values(**columns))
 
 
 #: What a ``run_finishing`` subscriber returns: its work inside the finishing transaction.

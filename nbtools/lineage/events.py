@@ -5,6 +5,10 @@
   pinned to the run (reference ``run <id>``), so ``nbtools version gc`` keeps it while the
   run exists; the environment of the run's kernel is snapshotted (cached while nothing is
   installed, so every run can afford it). Either failing is logged and leaves the run without that column.
+  Both are stored on the run as soon as they are recorded (:mod:`nbtools.jobs.events`).
+- ``run_finishing``: a run ending without a version on record (its worker was killed between
+  pinning the version and storing its id) takes the version its ``run <id>`` reference pins,
+  whichever process ends it.
 - ``job_saved`` / ``job_deleted``: a job pinned to a version holds the reference
   ``job <id>`` to that version only; a deleted job holds none.
 - ``runs_described``: the ``lineage`` model of each run of a page (:mod:`.runs`).
@@ -15,16 +19,25 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
 
 from nbtools.errors import NbtoolsError
 from nbtools.lineage.runs import runs_lineage
 from nbtools.versioning.tables import version_refs
 
 if TYPE_CHECKING:
-    from nbtools.jobs.events import JobDeleted, JobSaved, RunsDescribed, RunsPruned, RunStarted
+    from nbtools.jobs.events import (
+        JobDeleted,
+        JobSaved,
+        RunFinished,
+        RunFinishing,
+        RunsDescribed,
+        RunsPruned,
+        RunStarted,
+    )
     from nbtools.project import Project
 
 log = logging.getLogger(__name__)
@@ -63,6 +76,28 @@ def _environment_of(event: RunStarted) -> dict[str, str]:
         log.warning("nbtools: run %s has no environment snapshot: %s", event.run_id, error.message)
         return {}
     return {"env_snapshot_id": snapshot.id}
+
+
+def run_finishing(event: RunFinishing) -> Callable[[RunFinished], None]:
+    return _version_from_pin
+
+
+def _version_from_pin(done: RunFinished) -> None:
+    """Give the ending run the version its ``run <id>`` reference pins, if it names none."""
+    from nbtools.jobs.tables import runs_table
+
+    pinned = (
+        select(version_refs.c.version_id)
+        .where(version_refs.c.kind == RUN, version_refs.c.ref == str(done.run_id))
+        .limit(1)
+        .scalar_subquery()
+    )
+    column = runs_table.c
+    done.session.execute(
+        update(runs_table)
+        .where(column.id == done.run_id, column.notebook_version_id.is_(None))
+        .values(notebook_version_id=pinned)
+    )
 
 
 def job_saved(event: JobSaved) -> None:
