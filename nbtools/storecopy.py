@@ -31,6 +31,7 @@ import nbtools.data.tables
 import nbtools.envsnap.tables
 import nbtools.jobs.tables
 import nbtools.metrics.tables
+import nbtools.openlineage.tables
 import nbtools.serve.tables
 import nbtools.store.tables
 import nbtools.versioning.tables  # noqa: F401 - with the above: every table of the store

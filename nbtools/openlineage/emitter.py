@@ -7,10 +7,10 @@ exits get a few seconds to go out.
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import queue
 import threading
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +33,7 @@ from openlineage.client.facet_v2 import (
     job_type_job,
     schema_dataset,
 )
+from openlineage.client.uuid import generate_new_uuid
 
 from nbtools._version import __version__
 from nbtools.config import OpenLineageSettings
@@ -49,10 +50,11 @@ FACETS_DOC = "urn:jupyter-nbtools:facets"
 EXIT_GRACE_SECONDS = 5.0
 
 
-def run_uuid(namespace: str, run_id: int) -> str:
-    """The OpenLineage run id (a UUID) of nbtools run ``run_id``: the same for its every
-    event, different across namespaces."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"nbtools:{namespace}:run:{run_id}"))
+def new_run_uuid() -> str:
+    """A new OpenLineage run id: a UUIDv7 (time-ordered, random), as the spec recommends, so
+    that no two runs share one whatever their store; a run keeps it from ``START`` to its
+    terminal event (:mod:`.owed`)."""
+    return str(generate_new_uuid())
 
 
 def dataset_identity(url: str) -> tuple[str, str]:
@@ -72,6 +74,7 @@ class NbtoolsRunFacet(RunFacet):
     trigger: str
     attempt: int
     purpose: str | None = None
+    #: Each parameter's value as JSON text (``"3"``, ``"\"3\""``, ``"{\"a\": [1, null]}"``).
     parameters: dict[str, str] = attr.field(factory=dict)
     notebookVersionId: int | None = None
     environmentSnapshotId: str | None = None
@@ -125,16 +128,22 @@ STATES = {"succeeded": "COMPLETE", "failed": "FAIL", "timed_out": "FAIL", "cance
 
 
 def run_event(
-    state: str, facts: RunFacts, uses: Sequence[DatasetUse], when: str, namespace: str
+    state: str,
+    facts: RunFacts,
+    uses: Sequence[DatasetUse],
+    when: str,
+    namespace: str,
+    run_uuid: str,
 ) -> RunEvent:
-    """The RunEvent ``state`` (START, COMPLETE, FAIL, ABORT) of a run at ISO time ``when``."""
+    """The RunEvent ``state`` (START, COMPLETE, FAIL, ABORT) of a run at ISO time ``when``,
+    ``run_uuid`` its OpenLineage run id."""
     run_facets: dict[str, RunFacet] = {
         "nbtools_run": NbtoolsRunFacet(
             runId=facts.run_id,
             trigger=facts.trigger,
             attempt=facts.attempt,
             purpose=facts.purpose,
-            parameters={name: str(value) for name, value in facts.parameters.items()},
+            parameters={name: json.dumps(value) for name, value in facts.parameters.items()},
             notebookVersionId=facts.notebook_version_id,
             environmentSnapshotId=facts.env_snapshot_id,
             producer=PRODUCER,
@@ -163,7 +172,7 @@ def run_event(
     return RunEvent(
         eventType=getattr(RunState, state),
         eventTime=when,
-        run=Run(runId=run_uuid(namespace, facts.run_id), facets=run_facets),
+        run=Run(runId=run_uuid, facets=run_facets),
         job=Job(namespace=namespace, name=facts.job_name, facets=job_facets),
         producer=PRODUCER,
         inputs=inputs,

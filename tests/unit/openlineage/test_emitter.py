@@ -26,6 +26,7 @@ FACTS = emitter.RunFacts(
     env_snapshot_id=None,
     pinned_version_id=None,
 )
+RUN_UUID = emitter.new_run_uuid()
 
 
 @pytest.fixture
@@ -50,7 +51,9 @@ def test_each_shutdown_sends_what_is_queued_and_ends_its_thread(lines: Path) -> 
     """Before, each shutdown left its thread waiting for events for ever: one more thread
     per shutdown (a server reloading its settings, a test per case)."""
     for state in ("START", "COMPLETE", "START"):
-        emitter.emit(emitter.run_event(state, FACTS, [], "2026-01-01T00:00:00+00:00", "n"))
+        emitter.emit(
+            emitter.run_event(state, FACTS, [], "2026-01-01T00:00:00+00:00", "n", RUN_UUID)
+        )
         assert len(emitting()) == 1
         emitter.shutdown()
         assert emitting() == []
