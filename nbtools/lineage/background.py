@@ -37,6 +37,14 @@ PENDING = "being recorded in the background (the manifest gets it in a moment)"
 LOG = "lineage.log"
 #: The environment variable carrying the process's specification (JSON).
 SPEC_VARIABLE = "NBTOOLS_LINEAGE_SPEC"
+#: Seconds the process tries again while the store cannot be written (another process holds
+#: its write lock): then the manifest records the problem instead.
+PATIENCE = 300.0
+#: What a pending lineage whose recording process is gone says (:func:`stopped`).
+STOPPED = (
+    "its recording stopped before it finished (the process {pid} was killed, or its machine "
+    "stopped): extract again to record it"
+)
 
 
 class BackgroundRecorder:
@@ -117,8 +125,13 @@ def record_pending(project: Project, spec: dict[str, Any]) -> bool:
         project,
         spec["kernel"] or DEFAULT_KERNEL,
         lambda: commit_and_pin(
-            project, notebook, _as_extracted(notebook, manifest), out, actor=spec.get("actor")
+            project,
+            notebook,
+            lambda: _as_extracted(notebook, manifest),
+            out,
+            actor=spec.get("actor"),
         ),
+        patience=PATIENCE,
     )
     return _fill(out, token, lineage)
 
@@ -163,14 +176,68 @@ def _fill(out: Path, token: str, lineage: dict[str, Any]) -> bool:
     return True
 
 
+def recorder_identity(pid: int) -> dict[str, Any] | None:
+    """``{"pid", "started"}`` of the running process ``pid`` (its start time tells it from a
+    later process given the same pid); None when there is none."""
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:  # dead, not yet waited for
+            return None
+        return {"pid": pid, "started": process.create_time()}
+    except psutil.Error:
+        return None
+
+
+def stopped(lineage: dict[str, Any]) -> str | None:
+    """Why a pending ``lineage`` will never be filled in: the process that took it on (it
+    names itself in the pending entry as it starts) is gone; None while it may still be
+    recording (or has not started yet)."""
+    recorder = lineage.get("recorder")
+    if "pending" not in lineage or not isinstance(recorder, dict):
+        return None
+    if recorder_identity(int(recorder.get("pid", 0))) == recorder:
+        return None
+    return STOPPED.format(pid=recorder.get("pid"))
+
+
+def _take_on(out: Path, token: str) -> None:
+    """Name this process in the pending entry, so that readers can tell a recording under way
+    from one whose process was killed (:func:`stopped`)."""
+    from nbtools.locks import exclusive
+
+    with exclusive(out, directory=True):
+        manifest = _pending_manifest(out, token)
+    if manifest is not None:
+        pending = manifest["lineage"]
+        _fill(out, token, {**pending, "recorder": recorder_identity(os.getpid())})
+
+
+def failed(message: str) -> dict[str, Any]:
+    """The lineage of a package whose recording failed as a whole."""
+    return {"notebook_version": None, "environment": None, "problems": [message]}
+
+
 def main() -> int:
-    """Entry point of the background process."""
+    """Entry point of the background process: whatever fails, the manifest is left with the
+    reason in ``lineage.problems``, never ``pending``."""
     spec = json.loads(os.environ.pop(SPEC_VARIABLE))
     project = Project(Path(spec["root"]), Path(spec["store_dir"]), spec["db_url"])
+    out, token = Path(spec["out"]), spec["pending"]
     try:
+        _take_on(out, token)
         record_pending(project, spec)
-    except NbtoolsError as error:
-        print(f"nbtools: lineage of {spec['out']} not recorded: {error.message}", file=sys.stderr)
+    except Exception as error:
+        message = (
+            error.message if isinstance(error, NbtoolsError) else f"{type(error).__name__}: {error}"
+        )
+        print(f"nbtools: lineage of {out} not recorded: {message}", file=sys.stderr)
+        if not isinstance(error, NbtoolsError):
+            import traceback
+
+            traceback.print_exc()
+        _fill(out, token, failed(message))
         return 1
     finally:
         project.close()

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from nbtools.errors import NbtoolsError
 
@@ -65,14 +68,39 @@ def _pin_extraction(project: Project, version_id: int, ref: str) -> None:
         )
 
 
+def release_extraction(project: Project, out: Path) -> None:
+    """Make the package at ``out`` reference no version (it was written from none we know)."""
+    from sqlalchemy import delete
+
+    from nbtools.versioning.tables import version_refs
+
+    ref = output_ref(project, out)
+    with project.store.session(write=True) as session:
+        session.execute(
+            delete(version_refs).where(version_refs.c.kind == EXTRACTION, version_refs.c.ref == ref)
+        )
+
+
 def commit_and_pin(
-    project: Project, notebook: Path, nb: Notebook, out: Path, *, actor: str | None = None
+    project: Project,
+    notebook: Path,
+    nb: Notebook | Callable[[], Notebook],
+    out: Path,
+    *,
+    actor: str | None = None,
 ) -> dict[str, Any]:
-    """Commit ``nb`` as a version of ``notebook`` by ``actor`` (who extracts) and pin it as
-    the one the package at ``out`` came from."""
+    """Commit ``nb`` (or what it returns) as a version of ``notebook`` by ``actor`` (who
+    extracts) and pin it as the one the package at ``out`` came from; when no version can be
+    recorded, the package's previous pin is released before the error goes on (the package
+    no longer holds that version's code)."""
     from nbtools import versioning
 
-    version = versioning.commit(project, project.relative(notebook), nb, user=actor)
+    try:
+        content = nb() if callable(nb) else nb
+        version = versioning.commit(project, project.relative(notebook), content, user=actor)
+    except Exception:
+        release_extraction(project, out)
+        raise
     _pin_extraction(project, version.id, output_ref(project, out))
     return {"id": version.id, "number": version.number, "path": version.path}
 
@@ -85,30 +113,59 @@ def _environment(project: Project, kernel: str) -> dict[str, Any]:
 
 
 def record_parts(
-    project: Project, kernel: str, version: Callable[[], dict[str, Any]]
+    project: Project,
+    kernel: str,
+    version: Callable[[], dict[str, Any]],
+    *,
+    patience: float = 0.0,
 ) -> dict[str, Any]:
     """The lineage of a package: ``version()`` (commits and pins the notebook) and a snapshot
     of ``kernel``'s environment.
 
     A part that cannot be recorded is ``None``, with the reason in ``problems``: lineage never
-    stops an extraction.
+    stops an extraction. A store that cannot be written (locked by another process, down) is
+    tried again for up to ``patience`` seconds first.
     """
     lineage: dict[str, Any] = {}
     problems = []
+    deadline = time.monotonic() + patience
     for key, record in (
         ("notebook_version", version),
         ("environment", lambda: _environment(project, kernel)),
     ):
         try:
-            lineage[key] = record()
-        except (NbtoolsError, OSError) as error:
-            message = error.message if isinstance(error, NbtoolsError) else str(error)
+            lineage[key] = _retried(record, deadline)
+        except (NbtoolsError, OSError, SQLAlchemyError) as error:
+            message = _problem(error)
             log.warning("nbtools: extraction lineage: %s", message)
             lineage[key] = None
             problems.append(message)
     if problems:
         lineage["problems"] = problems
     return lineage
+
+
+def _retried(record: Callable[[], dict[str, Any]], deadline: float) -> dict[str, Any]:
+    """``record()``, tried again while the store cannot be written, until ``deadline``."""
+    delay = 0.5
+    while True:
+        try:
+            return record()
+        except SQLAlchemyError:
+            if time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+
+def _problem(error: BaseException) -> str:
+    from nbtools.store.database import store_failure
+
+    if isinstance(error, NbtoolsError):
+        return error.message
+    if isinstance(error, SQLAlchemyError):
+        return f"the store could not be written ({store_failure(error)}): extract again"
+    return str(error)
 
 
 def record_lineage(

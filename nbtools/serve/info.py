@@ -46,11 +46,18 @@ def service_info(package: ModuleType, endpoints: list[str]) -> dict[str, Any]:
     """The facts ``/info`` shows: package, notebook (its file name, and its path in the
     project once the lineage names it), notebook version and environment, and
     whether those two are still being recorded (``lineage_pending``: ``nbtools extract``
-    records them in the background, and fills them into the manifest in a moment), and the
+    records them in the background, and fills them into the manifest in a moment) or why they
+    could not be (``lineage_problems``: a recording that failed, or whose process died), and the
     purpose the service uses data for (:func:`~nbtools.serve.uses.service_purpose`)."""
     manifest = find_manifest(package)
     lineage = manifest.get("lineage") or {}
+    problems = lineage.get("problems")
     pending = "pending" in lineage
+    if pending:  # a recording whose process is gone never fills it in
+        from nbtools.lineage.background import stopped
+
+        reason = stopped(lineage)
+        pending, problems = reason is None, None if reason is None else [reason]
     version = {} if pending else lineage.get("notebook_version") or {}
     environment = {} if pending else lineage.get("environment") or {}
     return {
@@ -64,6 +71,7 @@ def service_info(package: ModuleType, endpoints: list[str]) -> dict[str, Any]:
         "environment": environment or None,
         "environment_id": environment.get("id"),
         "lineage_pending": pending,
+        "lineage_problems": problems or None,
         "endpoints": endpoints,
         "purpose": service_purpose(manifest, os.environ),
     }

@@ -1,0 +1,119 @@
+"""The background recording of a package's lineage on a busy store, killed, or finding the
+notebook changed: the manifest is never left ``pending`` for ever, and no stale pin stays."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from nbtools import versioning
+from nbtools.cli.app import cli
+from nbtools.export.api import ExtractRequest, run_extract
+from nbtools.lineage.background import record_pending, stopped
+from nbtools.lineage.extraction import recorder
+from nbtools.project import Project
+from tests.envsnap_support import EnvKernel
+from tests.unit.lineage.test_background import (
+    PATIENCE,
+    manifest,
+    recorded_lineage,
+    spec,
+    write_pending,
+)
+from tests.unit.lineage.test_extraction import write_notebook
+
+
+def locked(root: Path) -> sqlite3.Connection:
+    """A connection holding the store's write lock until it is closed."""
+    holder = sqlite3.connect(root / ".nbtools" / "nbtools.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    return holder
+
+
+def extract(root: Path) -> None:
+    command = ["--root", str(root), "extract", str(root / "calc.ipynb"), "-o", str(root / "pkg")]
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 0, result.output
+
+
+def wait_for_recorder(out: Path) -> int:
+    deadline = time.monotonic() + PATIENCE
+    while "recorder" not in (lineage := manifest(out)["lineage"]):
+        assert "pending" in lineage, lineage
+        assert time.monotonic() < deadline, "no process took the recording on"
+        time.sleep(0.05)
+    return int(lineage["recorder"]["pid"])
+
+
+def test_a_busy_store_is_waited_for(tmp_path: Path, env_kernel: EnvKernel) -> None:
+    """The store's write lock is held for longer than SQLite waits: the process tries again
+    and records the lineage once it is free. It died with 'database is locked', leaving the
+    manifest pending for ever."""
+    write_notebook(tmp_path)
+    Project(tmp_path).store.close()
+    holder = locked(tmp_path)
+    try:
+        extract(tmp_path)
+        wait_for_recorder(tmp_path / "pkg")
+        time.sleep(12)  # past SQLite's busy timeout
+    finally:
+        holder.close()
+    lineage = recorded_lineage(tmp_path / "pkg")
+    assert "problems" not in lineage, lineage
+    assert lineage["notebook_version"]["number"] == 1
+
+
+def test_a_killed_recording_is_told_from_one_under_way(
+    tmp_path: Path, env_kernel: EnvKernel
+) -> None:
+    """The process names itself in the pending entry; killed (SIGKILL), the entry says it
+    stopped, while a live one's says nothing. Nothing told the two apart."""
+    write_notebook(tmp_path)
+    Project(tmp_path).store.close()
+    holder = locked(tmp_path)  # keeps the process at work
+    try:
+        extract(tmp_path)
+        pid = wait_for_recorder(tmp_path / "pkg")
+        assert stopped(manifest(tmp_path / "pkg")["lineage"]) is None
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + PATIENCE
+        while (reason := stopped(manifest(tmp_path / "pkg")["lineage"])) is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        holder.close()
+    assert f"process {pid} was killed" in reason
+
+
+def test_a_notebook_changed_meanwhile_releases_the_packages_old_version(
+    tmp_path: Path, env_kernel: EnvKernel
+) -> None:
+    """The package held version 1; rewritten from changed code whose version cannot be
+    recorded, it holds none. Version 1 still said 'used by package pkg' (and gc kept it)."""
+    write_notebook(tmp_path)
+    project = Project(tmp_path)
+    try:
+        record = recorder(project, tmp_path / "calc.ipynb")
+        request = ExtractRequest(
+            tmp_path / "calc.ipynb", tmp_path / "pkg", mode="write", lineage=record
+        )
+        run_extract(request)
+        first = manifest(tmp_path / "pkg")["lineage"]["notebook_version"]["id"]
+        assert versioning.references(project, first) == [{"kind": "extraction", "ref": "pkg"}]
+        nb = json.loads((tmp_path / "calc.ipynb").read_text())
+        nb["cells"][1]["source"] = "def double(x):\n    return x + x"
+        (tmp_path / "calc.ipynb").write_text(json.dumps(nb))
+        write_pending(tmp_path, "token")
+        nb["cells"][1]["source"] = "def double(x):\n    return 2 * x"  # saved again meanwhile
+        (tmp_path / "calc.ipynb").write_text(json.dumps(nb))
+        assert record_pending(project, spec(project, "token")) is True
+        assert manifest(tmp_path / "pkg")["lineage"]["notebook_version"] is None
+        assert versioning.references(project, first) == []
+    finally:
+        project.close()
