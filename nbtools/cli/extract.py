@@ -244,13 +244,15 @@ def launch_recording(recorder: BackgroundRecorder) -> None:
 
 
 def _lineage(cli_ctx: CliContext, notebook: Path, mode: str, as_json: bool) -> Recorder | None:
-    if mode == "off":
-        return None
+    if mode == "off":  # records nothing; releases the version a replaced package named
+        return background_recorder(cli_ctx.project, notebook, release=True)
+    record: Recorder | None
     if mode == "wait":
-        from nbtools.lineage import extraction_recorder as recorder
+        from nbtools.lineage import extraction_recorder
+
+        record = extraction_recorder(cli_ctx.project, notebook, actor=cli_ctx.configured_actor)
     else:
-        recorder = background_recorder
-    record = recorder(cli_ctx.project, notebook, actor=cli_ctx.configured_actor)
+        record = background_recorder(cli_ctx.project, notebook, actor=cli_ctx.configured_actor)
     if record is None and not as_json:
         print(
             f"Lineage not recorded: {notebook} is outside the project root "

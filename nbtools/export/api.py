@@ -22,7 +22,7 @@ from nbtools.export.writer import (
 from nbtools.notebooks import Notebook, read_notebook
 
 #: Records where a written package comes from, for its manifest: ``record(nb, out)``.
-Recorder = Callable[[Notebook, Path], dict[str, Any]]
+Recorder = Callable[[Notebook, Path], dict[str, Any] | None]
 
 
 class ExtractRequest(NamedTuple):
@@ -183,7 +183,7 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
             )
         record = request.lineage
 
-        def lineage() -> dict[str, Any]:
+        def lineage() -> dict[str, Any] | None:
             assert record is not None
             report.lineage = record(nb, request.out)
             return report.lineage

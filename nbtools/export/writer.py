@@ -272,7 +272,7 @@ def write(
     extraction: Extraction,
     out: Path,
     force: bool = False,
-    lineage: Callable[[], Mapping[str, Any]] | None = None,
+    lineage: Callable[[], Mapping[str, Any] | None] | None = None,
     notebook: Path | None = None,
     store_dir: Path | None = None,
 ) -> list[FileChange]:
@@ -408,7 +408,7 @@ def _write(
     extraction: Extraction,
     out: Path,
     force: bool,
-    lineage: Callable[[], Mapping[str, Any]] | None,
+    lineage: Callable[[], Mapping[str, Any] | None] | None,
     notebook: Path | None,
     store_dir: Path | None,
 ) -> list[FileChange]:

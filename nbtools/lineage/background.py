@@ -50,27 +50,44 @@ STOPPED = (
 class BackgroundRecorder:
     """``record(nb, out)`` for :class:`nbtools.export.api.ExtractRequest`'s ``lineage``: it
     returns the pending lineage for the manifest; :meth:`launch`, once the package is written
-    and the command has reported, starts the process that records it."""
+    and the command has reported, starts the process that records it.
 
-    def __init__(self, project: Project, notebook: Path, *, actor: str | None = None) -> None:
+    With ``release``, for a package written without lineage (``--lineage off``): the manifest
+    gets none, and if the package it replaces named a version, the process releases that pin
+    (the package no longer holds that version's code); nothing is started otherwise."""
+
+    def __init__(
+        self, project: Project, notebook: Path, *, actor: str | None = None, release: bool = False
+    ) -> None:
         self.project = project
         self.notebook = notebook
         self.actor = actor
+        self.release = release
         self.spec: dict[str, Any] | None = None
 
-    def __call__(self, nb: Notebook, out: Path) -> dict[str, Any]:
+    def __call__(self, nb: Notebook, out: Path) -> dict[str, Any] | None:
         project = self.project
+        if self.release:  # called under the directory's lock, before the manifest is replaced
+            if _names_a_version(out):
+                self.spec = {**self._store(), "release": True, "out": str(out.resolve())}
+            return None
         pending = {"pending": os.urandom(8).hex(), "notebook": project.relative(self.notebook)}
         self.spec = {
             **pending,
+            **self._store(),
             "kernel": kernel_name(nb),
-            "root": str(project.root),
-            "store_dir": str(project.store_dir),
-            "db_url": project.db_url,
             "out": str(out.resolve()),
             "actor": self.actor,
         }
         return pending
+
+    def _store(self) -> dict[str, str]:
+        project = self.project
+        return {
+            "root": str(project.root),
+            "store_dir": str(project.store_dir),
+            "db_url": project.db_url,
+        }
 
     def launch(self) -> None:
         """Start the recording process, if a package was written (it outlives the command)."""
@@ -97,12 +114,41 @@ class BackgroundRecorder:
 
 
 def recorder(
-    project: Project, notebook: Path, *, actor: str | None = None
+    project: Project, notebook: Path, *, actor: str | None = None, release: bool = False
 ) -> BackgroundRecorder | None:
-    """Like :func:`nbtools.lineage.extraction.recorder`, recording in the background."""
+    """Like :func:`nbtools.lineage.extraction.recorder`, recording in the background (with
+    ``release``: recording nothing, see :class:`BackgroundRecorder`)."""
     if not project.contains(notebook):
         return None
-    return BackgroundRecorder(project, notebook, actor=actor)
+    return BackgroundRecorder(project, notebook, actor=actor, release=release)
+
+
+def _names_a_version(out: Path) -> bool:
+    """Whether the package's manifest names (or is recording) the version it came from."""
+    from nbtools.export.writer import read_manifest
+
+    lineage = read_manifest(out).get("lineage")
+    return isinstance(lineage, dict) and bool(
+        "pending" in lineage or lineage.get("notebook_version")
+    )
+
+
+def release_unrecorded(project: Project, out: Path) -> bool:
+    """Release the version pin of the package at ``out`` while its manifest still records no
+    lineage (under the directory's lock: a newer extraction's pin is never released); False
+    when a newer extraction took the directory, or the package is gone."""
+    from nbtools.export.writer import read_manifest
+    from nbtools.lineage.extraction import release_extraction
+    from nbtools.locks import exclusive
+
+    try:
+        with exclusive(out, directory=True):
+            if read_manifest(out).get("lineage") is not None:
+                return False
+            release_extraction(project, out)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    return True
 
 
 def record_pending(project: Project, spec: dict[str, Any]) -> bool:
@@ -224,8 +270,11 @@ def main() -> int:
     reason in ``lineage.problems``, never ``pending``."""
     spec = json.loads(os.environ.pop(SPEC_VARIABLE))
     project = Project(Path(spec["root"]), Path(spec["store_dir"]), spec["db_url"])
-    out, token = Path(spec["out"]), spec["pending"]
+    out, token = Path(spec["out"]), spec.get("pending")
     try:
+        if token is None:
+            release_unrecorded(project, out)
+            return 0
         _take_on(out, token)
         record_pending(project, spec)
     except Exception as error:
@@ -237,7 +286,8 @@ def main() -> int:
             import traceback
 
             traceback.print_exc()
-        _fill(out, token, failed(message))
+        if token is not None:
+            _fill(out, token, failed(message))
         return 1
     finally:
         project.close()

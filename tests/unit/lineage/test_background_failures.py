@@ -18,6 +18,7 @@ from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.lineage.background import record_pending, stopped
 from nbtools.lineage.extraction import recorder
 from nbtools.project import Project
+from nbtools.store.database import SQLITE_BUSY_TIMEOUT_MS
 from tests.envsnap_support import EnvKernel
 from tests.unit.lineage.test_background import (
     PATIENCE,
@@ -60,8 +61,7 @@ def test_a_busy_store_is_waited_for(tmp_path: Path, env_kernel: EnvKernel) -> No
     holder = locked(tmp_path)
     try:
         extract(tmp_path)
-        wait_for_recorder(tmp_path / "pkg")
-        time.sleep(12)  # past SQLite's busy timeout
+        time.sleep(SQLITE_BUSY_TIMEOUT_MS / 1000 + 5)  # past SQLite's wait for the lock
     finally:
         holder.close()
     lineage = recorded_lineage(tmp_path / "pkg")
@@ -115,5 +115,32 @@ def test_a_notebook_changed_meanwhile_releases_the_packages_old_version(
         assert record_pending(project, spec(project, "token")) is True
         assert manifest(tmp_path / "pkg")["lineage"]["notebook_version"] is None
         assert versioning.references(project, first) == []
+    finally:
+        project.close()
+
+
+def test_a_package_written_without_lineage_releases_its_old_version(
+    tmp_path: Path, env_kernel: EnvKernel
+) -> None:
+    """``--lineage off`` over a package that named version 1: the manifest names none, and
+    neither does the store once the background process has run. Version 1 still said 'used
+    by package pkg'."""
+    write_notebook(tmp_path)
+    command = ["--root", str(tmp_path), "extract", str(tmp_path / "calc.ipynb")]
+    result = CliRunner().invoke(cli, [*command, "-o", str(tmp_path / "pkg"), "--lineage", "wait"])
+    assert result.exit_code == 0, result.output
+    first = manifest(tmp_path / "pkg")["lineage"]["notebook_version"]["id"]
+    nb = json.loads((tmp_path / "calc.ipynb").read_text())
+    nb["cells"][1]["source"] = "def double(x):\n    return x + x"
+    (tmp_path / "calc.ipynb").write_text(json.dumps(nb))
+    result = CliRunner().invoke(cli, [*command, "-o", str(tmp_path / "pkg"), "--lineage", "off"])
+    assert result.exit_code == 0, result.output
+    assert manifest(tmp_path / "pkg").get("lineage") is None
+    project = Project(tmp_path)
+    try:
+        deadline = time.monotonic() + PATIENCE
+        while versioning.references(project, first):
+            assert time.monotonic() < deadline, "the package still references version 1"
+            time.sleep(0.1)
     finally:
         project.close()
