@@ -44,8 +44,13 @@ log = logging.getLogger(__name__)
 
 #: Who produced the events (a URI, as the spec asks).
 PRODUCER = f"urn:jupyter-nbtools:{__version__}"
-#: Where the custom facets of nbtools are described.
-FACETS_DOC = "urn:jupyter-nbtools:facets"
+#: The JSON Schema of nbtools' custom facets, shipped beside this module (``facets.json``),
+#: where a catalog fetches it: each facet's ``_schemaURL`` is this URL and a JSON Pointer to
+#: the facet's definition, as OpenLineage asks of custom facets.
+FACETS_SCHEMA = (
+    "https://raw.githubusercontent.com/jupyter-nbtools/jupyter-nbtools/main/"
+    "nbtools/openlineage/facets.json"
+)
 #: Seconds queued events may still take when the process exits.
 EXIT_GRACE_SECONDS = 5.0
 
@@ -81,7 +86,7 @@ class NbtoolsRunFacet(RunFacet):
 
     @staticmethod
     def _get_schema() -> str:
-        return f"{FACETS_DOC}:NbtoolsRunFacet"
+        return f"{FACETS_SCHEMA}#/$defs/NbtoolsRunFacet"
 
 
 @attr.define
@@ -93,7 +98,7 @@ class NbtoolsNotebookJobFacet(JobFacet):
 
     @staticmethod
     def _get_schema() -> str:
-        return f"{FACETS_DOC}:NbtoolsNotebookJobFacet"
+        return f"{FACETS_SCHEMA}#/$defs/NbtoolsNotebookJobFacet"
 
 
 @dataclass(frozen=True)

@@ -59,3 +59,23 @@ def test_each_shutdown_sends_what_is_queued_and_ends_its_thread(lines: Path) -> 
         assert emitting() == []
     events = [json.loads(line) for line in lines.read_text().splitlines()]
     assert [event["eventType"] for event in events] == ["START", "COMPLETE", "START"]
+
+
+def test_custom_facets_point_to_their_schema(lines: Path) -> None:
+    """Each custom facet's ``_schemaURL`` is the URL of the schema nbtools ships
+    (``facets.json``, whose ``$id`` it is) and a JSON Pointer to the facet's definition, which
+    the facet keeps. It was a URN that named no schema."""
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((Path(emitter.__file__).parent / "facets.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    emitter.emit(emitter.run_event("START", FACTS, [], "2026-01-01T00:00:00+00:00", "n", RUN_UUID))
+    emitter.shutdown()
+    [event] = [json.loads(line) for line in lines.read_text().splitlines()]
+    facets = {**event["run"]["facets"], **event["job"]["facets"]}
+    for name in ("nbtools_run", "nbtools_notebook"):
+        document, pointer = facets[name]["_schemaURL"].split("#")
+        assert document == schema["$id"]
+        assert document.startswith("https://")
+        definition = schema["$defs"][pointer.removeprefix("/$defs/")]
+        Draft202012Validator({**definition, "$defs": schema["$defs"]}).validate(facets[name])
