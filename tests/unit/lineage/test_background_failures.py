@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import time
 from pathlib import Path
+from types import ModuleType
 
 from click.testing import CliRunner
 
@@ -18,6 +19,7 @@ from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.lineage.background import record_pending, stopped
 from nbtools.lineage.extraction import recorder
 from nbtools.project import Project
+from nbtools.serve.info import service_info
 from nbtools.store.database import SQLITE_BUSY_TIMEOUT_MS
 from tests.envsnap_support import EnvKernel
 from tests.unit.lineage.test_background import (
@@ -73,14 +75,19 @@ def test_a_killed_recording_is_told_from_one_under_way(
     tmp_path: Path, env_kernel: EnvKernel
 ) -> None:
     """The process names itself in the pending entry; killed (SIGKILL), the entry says it
-    stopped, while a live one's says nothing. Nothing told the two apart."""
+    stopped, and a service's /info says so instead of 'still recording', while a live one's
+    says nothing. Nothing told the two apart."""
     write_notebook(tmp_path)
     Project(tmp_path).store.close()
+    package = ModuleType("calc")  # the package as a service imports it from the directory
+    package.__file__ = str(tmp_path / "pkg/src/calc/__init__.py")
     holder = locked(tmp_path)  # keeps the process at work
     try:
         extract(tmp_path)
         pid = wait_for_recorder(tmp_path / "pkg")
         assert stopped(manifest(tmp_path / "pkg")["lineage"]) is None
+        info = service_info(package, [])
+        assert (info["lineage_pending"], info["lineage_problems"]) == (True, None)
         os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + PATIENCE
         while (reason := stopped(manifest(tmp_path / "pkg")["lineage"])) is None:
@@ -89,6 +96,8 @@ def test_a_killed_recording_is_told_from_one_under_way(
     finally:
         holder.close()
     assert f"process {pid} was killed" in reason
+    info = service_info(package, [])
+    assert (info["lineage_pending"], info["lineage_problems"]) == (False, [reason])
 
 
 def test_a_notebook_changed_meanwhile_releases_the_packages_old_version(
