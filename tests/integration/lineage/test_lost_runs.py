@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 
 import pytest
 
@@ -16,7 +17,7 @@ from nbtools.jobs.submit import queue_run
 from nbtools.lineage.events import RUN
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
-from tests.integration.jobs.conftest import wait_for
+from tests.integration.jobs.conftest import daemon, wait_for  # noqa: F401 - a fixture
 from tests.integration.jobs.test_lost_runs import reaped, worker_pid
 
 pytestmark = pytest.mark.slow
@@ -51,6 +52,29 @@ def test_a_killed_run_keeps_the_version_and_environment_it_ran(
     )
     plan = lineage.plan_reproduction(project, run.id)
     assert plan.version.id == running.notebook_version_id
+
+
+def test_a_run_stopped_with_its_scheduler_keeps_its_lineage(
+    project: Project,
+    notebook_factory: NotebookFactory,
+    daemon: subprocess.Popen[bytes],  # noqa: F811 - the imported fixture
+) -> None:
+    """``nbtools scheduler`` stopped (SIGTERM) while the run executes: the run ends, and names
+    the version and environment it ran in. It said 'no notebook version recorded'."""
+    notebook_factory("slow.ipynb", [("code", "import time\ntime.sleep(60)", [])])
+    run = queue_run(project, "slow.ipynb", {})
+    running = wait_for(project, run.id, lambda r: r.env_snapshot_id is not None)
+    daemon.send_signal(signal.SIGTERM)
+    assert daemon.wait(timeout=60) == 0
+    ended = wait_for(project, run.id, lambda r: True)
+    if ended.finished_at is None:  # left running: ended by the next reader past its lease
+        ended = reaped(project, ended)
+    assert ended.status in ("failed", "cancelled")
+    assert (ended.notebook_version_id, ended.env_snapshot_id) == (
+        running.notebook_version_id,
+        running.env_snapshot_id,
+    )
+    assert running.notebook_version_id is not None
 
 
 def test_a_run_ended_elsewhere_takes_the_version_its_reference_pins(
