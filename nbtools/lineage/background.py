@@ -166,6 +166,8 @@ def record_pending(project: Project, spec: dict[str, Any]) -> bool:
         return False  # the package was removed meanwhile: nothing to fill in
     if manifest is None:
         return False
+    # named in the pending entry, readers tell this recording from one whose process is gone
+    _fill(out, token, {**manifest["lineage"], "recorder": recorder_identity(os.getpid())})
     notebook = project.resolve(spec["notebook"])
     lineage = record_parts(
         project,
@@ -238,7 +240,7 @@ def recorder_identity(pid: int) -> dict[str, Any] | None:
 
 def stopped(lineage: dict[str, Any]) -> str | None:
     """Why a pending ``lineage`` will never be filled in: the process that took it on (it
-    names itself in the pending entry as it starts) is gone; None while it may still be
+    names itself in the pending entry as it starts, :func:`record_pending`) is gone; None while it may still be
     recording (or has not started yet)."""
     recorder = lineage.get("recorder")
     if "pending" not in lineage or not isinstance(recorder, dict):
@@ -246,18 +248,6 @@ def stopped(lineage: dict[str, Any]) -> str | None:
     if recorder_identity(int(recorder.get("pid", 0))) == recorder:
         return None
     return STOPPED.format(pid=recorder.get("pid"))
-
-
-def _take_on(out: Path, token: str) -> None:
-    """Name this process in the pending entry, so that readers can tell a recording under way
-    from one whose process was killed (:func:`stopped`)."""
-    from nbtools.locks import exclusive
-
-    with exclusive(out, directory=True):
-        manifest = _pending_manifest(out, token)
-    if manifest is not None:
-        pending = manifest["lineage"]
-        _fill(out, token, {**pending, "recorder": recorder_identity(os.getpid())})
 
 
 def failed(message: str) -> dict[str, Any]:
@@ -275,7 +265,6 @@ def main() -> int:
         if token is None:
             release_unrecorded(project, out)
             return 0
-        _take_on(out, token)
         record_pending(project, spec)
     except Exception as error:
         message = (
