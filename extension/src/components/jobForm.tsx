@@ -5,9 +5,8 @@ import * as React from 'react';
 import { MAX_CATCH_UP, asError } from '../api';
 import type { MissedPolicy } from '../api';
 import { Field, FormErrors } from './field';
-import { nonFinite } from './jobFormFields';
 import { JobFormRefused, saveJobForm } from './jobFormModel';
-import { JobFormActions } from './jobFormActions';
+import { JobFormActions, useSaveOnce } from './jobFormActions';
 import type { SavedBy } from './jobFormActions';
 import { GovernanceFields } from './jobFormGovernance';
 import { confirmDiscard } from './jobPrompts';
@@ -16,7 +15,7 @@ import {
   collectJobFields,
   initialNumbers,
   parameterText,
-  parameterValue,
+  parameterInputType,
   savesJob,
   shownFields
 } from './jobFormValidation';
@@ -78,11 +77,7 @@ export function JobFormView({
   const [missed, setMissed] = React.useState<MissedPolicy>(job?.missed_policy ?? 'run_once');
   const [serverErrors, setServerErrors] = React.useState<FieldErrors>({});
   const [attempted, setAttempted] = React.useState(false);
-  // the button whose save is under way, if any
-  const [saving, setSaving] = React.useState<SavedBy | null>(null);
-  // The state is read by the next render only: a second press in the same turn (a double
-  // click, Enter pressed twice) would still see it false.
-  const savingNow = React.useRef(false);
+  const saving = useSaveOnce();
   const focusPending = React.useRef(false);
 
   const expression = cronOf(choice);
@@ -158,7 +153,7 @@ export function JobFormView({
 
   /** Save the form, and with `runNow` start a run (a new job without a schedule: one run). */
   const submit = async (runNow: boolean, by: SavedBy = 'primary'): Promise<void> => {
-    if (savingNow.current) {
+    if (saving.busy()) {
       return; // a save under way: its buttons keep the focus (aria-disabled) and ignore presses
     }
     setAttempted(true);
@@ -171,12 +166,10 @@ export function JobFormView({
     if (runNow && !(await beforeRun())) {
       return;
     }
-    savingNow.current = true;
-    setSaving(by);
+    saving.begin(by);
     try {
       onSaved(await saveJobForm(form, fields, runNow, kernelCheck));
     } catch (reason) {
-      savingNow.current = false;
       focusPending.current = true;
       if (reason instanceof JobFormRefused && reason.kernelCheckRefused) {
         setKernelCheckOffered(true);
@@ -184,7 +177,7 @@ export function JobFormView({
       setServerErrors(
         reason instanceof JobFormRefused ? reason.errors : { '': asError(reason).message }
       );
-      setSaving(null);
+      saving.end();
     }
   };
 
@@ -357,13 +350,7 @@ export function JobFormView({
                 ) : (
                   <InputGroup
                     {...props}
-                    type={
-                      parameter.type === 'int' ||
-                      (parameter.type === 'float' &&
-                        !nonFinite(parameter, parameterValue(form, parameter)))
-                        ? 'number'
-                        : 'text'
-                    }
+                    type={parameterInputType(form, parameter)}
                     step={parameter.type === 'float' ? 'any' : undefined}
                     value={parameterText(form, values, parameter)}
                     onChange={event => set(event.currentTarget.value)}
@@ -493,7 +480,7 @@ export function JobFormView({
       <JobFormActions
         editing={job !== null}
         scheduled={scheduled}
-        saving={saving}
+        saving={saving.by}
         onSave={() => void submit(false, 'save')}
         onCancel={onCancel}
         trans={trans}

@@ -8,6 +8,34 @@ import { Spinner } from './spinner';
 export type SavedBy = 'primary' | 'save';
 
 /**
+ * The form's save, one at a time: `by` the button whose save is under way (for its
+ * spinner), `busy()` true from `begin` until `end` (a failed save; a saved form closes).
+ * `busy` reads a ref: the state is read by the next render only, so a second press in the
+ * same turn (a double click, Enter pressed twice) would still see no save.
+ */
+export function useSaveOnce(): {
+  by: SavedBy | null;
+  busy: () => boolean;
+  begin: (by: SavedBy) => void;
+  end: () => void;
+} {
+  const [by, setBy] = React.useState<SavedBy | null>(null);
+  const running = React.useRef(false);
+  return {
+    by,
+    busy: () => running.current,
+    begin: (button: SavedBy) => {
+      running.current = true;
+      setBy(button);
+    },
+    end: () => {
+      running.current = false;
+      setBy(null);
+    }
+  };
+}
+
+/**
  * The job form's buttons. The primary one (the form's submit) says what the form's mode
  * does: Create job or Save (recurring), Run now (one run, no job saved), Save and run now (a
  * job without a schedule). Such a job can also be saved without a run (Save), e.g. after a

@@ -2,7 +2,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 
 import { MAX_CATCH_UP, asError } from '../api';
 import type { JobFields, MissedPolicy, NotebookParameter } from '../api';
-import { display, parse } from './jobFormFields';
+import { display, nonFinite, parse } from './jobFormFields';
 import type { FieldErrors, JobForm } from './jobFormModel';
 
 /**
@@ -54,6 +54,14 @@ export function initialNumbers(job: JobForm['job']): Record<string, string> {
 /** A parameter's value before the user types: the job's, else its default. */
 export function parameterValue(form: JobForm, parameter: NotebookParameter): unknown {
   return form.job?.parameters[parameter.name] ?? parameter.default;
+}
+
+/** The input type of a parameter's field: a number field, unless its value is no finite number. */
+export function parameterInputType(form: JobForm, parameter: NotebookParameter): string {
+  const numeric =
+    parameter.type === 'int' ||
+    (parameter.type === 'float' && !nonFinite(parameter, parameterValue(form, parameter)));
+  return numeric ? 'number' : 'text';
 }
 
 /** A parameter's text in the form: as typed, else the job's value, else its default. */
