@@ -60,9 +60,7 @@ def file_parameters(
 ) -> dict[str, Any]:
     """The values of the parameters ``file`` (``-f``), typed by the notebook at ``path``, with
     ``-p``'s (``texts``) over them; a refusal of a value of the file names the file."""
-    from nbtools.jobs import checked_parameters
-    from nbtools.jobs.errors import InvalidParameterError
-    from nbtools.jobs.parameters import read_parameters_file
+    from nbtools.jobs import InvalidParameterError, checked_parameters, read_parameters_file
 
     shown = str(file)
     try:

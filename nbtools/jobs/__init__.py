@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from nbtools.jobs.config import JobsSettings
+    from nbtools.jobs.errors import InvalidParameterError
     from nbtools.jobs.executors.base import RunRequest
     from nbtools.jobs.fields import JOB_FIELDS, RUN_FIELDS
     from nbtools.jobs.idempotency import check_key as check_idempotency_key
@@ -63,7 +64,7 @@ if TYPE_CHECKING:
         run_output,
     )
     from nbtools.jobs.overview import MAX_PAGE, JobOverview, JobsPage, ListJobsQuery
-    from nbtools.jobs.parameters import split_assignment
+    from nbtools.jobs.parameters import read_parameters_file, split_assignment
     from nbtools.jobs.presence import SchedulerSeen
     from nbtools.jobs.retention import parse_keep_runs, prune_runs
     from nbtools.jobs.runner import execute_run
@@ -102,6 +103,8 @@ _LAZY = {
     "check_timezone": ("zones", "check_timezone"),
     "queue_run": ("submit", "queue_run"),
     "split_assignment": ("parameters", "split_assignment"),
+    "read_parameters_file": ("parameters", "read_parameters_file"),
+    "InvalidParameterError": ("errors", "InvalidParameterError"),
 }
 
 __all__ = [
@@ -110,6 +113,7 @@ __all__ = [
     "RUN_FIELDS",
     "Claimer",
     "Interrupt",
+    "InvalidParameterError",
     "JobOverview",
     "JobSpec",
     "JobsPage",
@@ -147,6 +151,7 @@ __all__ = [
     "preview_schedule",
     "prune_runs",
     "queue_run",
+    "read_parameters_file",
     "rerun_run",
     "run_job",
     "run_notebook",
