@@ -21,6 +21,13 @@ atexit.register(shutil.rmtree, _scratch, ignore_errors=True)
 
 configure_jupyter_server(c)
 
+# A Jupyter data folder inside the server's root, first on its data path: a test makes a
+# kernel there (kernel-data/kernels/NAME/kernel.json) through the contents API, as a user
+# installs one, to give the server a kernel whose environment it cannot otherwise have
+# (helpers.ts, kernelWithSixTwice). Absent until a test makes it.
+_kernel_data = os.path.join(c.ServerApp.root_dir, "kernel-data")
+os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [_kernel_data, os.environ.get("JUPYTER_PATH")]))
+
 
 class RefuseAdminWhenAsked(AllowAllAuthorizer):
     """Jupyter's allow-all authorizer, except that a request with the header

@@ -11,9 +11,9 @@ import {
   openNotebook,
   openSection,
   runFromPalette,
-  sixInstalledTwice,
   violations
 } from './helpers';
+import { kernelWithSixTwice } from './serverState';
 import { sharePage, test } from './fixtures';
 
 const NOTEBOOK = 'env.ipynb';
@@ -251,21 +251,30 @@ test.describe('Environment section', () => {
     tmpPath
   }, testInfo) => {
     const page = lab();
-    const folder = '/srv/env/lib/python3.11/site-packages';
-    const six = await sixInstalledTwice(page, folder);
+    const six = await kernelWithSixTwice(page, tmpPath);
     try {
-      await openEnv(page, tmpPath);
+      const path = `${tmpPath}/${NOTEBOOK}`;
+      const notebook = notebookJson([codeCell('one', 'import sys')], six.name);
+      expect(await page.contents.uploadContent(notebook, 'text', path)).toBe(true);
+      await openNotebook(page, path);
       const panel = await openEnvironmentSection(page);
+      await expect(panel.getByTestId('nbtools-env-kernel')).toHaveText(six.name, {
+        timeout: 60_000
+      });
       const twice = panel.getByRole('list', { name: 'Packages installed twice' });
       await expect(twice.getByRole('listitem')).toHaveCount(1, { timeout: 60_000 });
       const item = twice.getByRole('listitem');
-      const version = six.version();
       // What a screen reader reads: the warning, the package, both directories, what to do.
+      // The kernel reads the one its folder's listing gives first: either of the two.
+      const [first, second] = six.versions;
+      const firstRead = (await item.textContent())!.includes(`six-${first}.dist-info (read`);
+      const [read, other] = firstRead ? [first, second] : [second, first];
       await expect(item).toHaveText(
-        `Warning: six ${version} ${folder} holds 2 metadata directories of it: six-${version}.dist-info ` +
-          '(read by the kernel: its version is the one shown) and six-1.0.0.dist-info, so its ' +
-          'files may mix their versions. Remove the directory of the version not wanted, then ' +
-          `reinstall the other (pip install --force-reinstall six==${version}).`
+        `Warning: six ${read} ${six.folder} holds 2 metadata directories of it: ` +
+          `six-${read}.dist-info (read by the kernel: its version is the one shown) and ` +
+          `six-${other}.dist-info, so its files may mix their versions. Remove the directory ` +
+          'of the version not wanted, then reinstall the other ' +
+          `(pip install --force-reinstall six==${read}).`
       );
       await expect(item.locator('.jp-nbtools-WarningSign svg')).toBeVisible();
       await inEachTheme(page, async theme => {
@@ -275,7 +284,7 @@ test.describe('Environment section', () => {
         await attachScreenshot(page, testInfo, `environment-installed-twice-${theme}`, panel);
       });
     } finally {
-      await six.unroute();
+      await six.remove();
     }
   });
 

@@ -46,13 +46,13 @@ export async function inEachTheme(
 }
 
 /**
- * A v4.5 Python notebook with the given cells, as JSON text to upload.
+ * A v4.5 Python notebook with the given cells, as JSON text to upload; it runs in `kernel`.
  */
-export function notebookJson(cells: Record<string, unknown>[]): string {
+export function notebookJson(cells: Record<string, unknown>[], kernel = 'python3'): string {
   return JSON.stringify({
     cells,
     metadata: {
-      kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
+      kernelspec: { name: kernel, display_name: 'Python 3', language: 'python' },
       language_info: { name: 'python' }
     },
     nbformat: 4,
@@ -339,28 +339,6 @@ export async function rewriteReplies(
   };
   await context.route(url, handler);
   return () => context.unroute(url, handler);
-}
-
-/** The snapshots the Environment section asks for (POST: the kernel's own, captured). */
-const SNAPSHOTS = /\/nbtools\/api\/env\/snapshots(\?.*)?$/;
-
-/**
- * The kernel's snapshot as the server answers it, `six` found twice in `folder` (an
- * interrupted upgrade leaves both metadata directories): the server lists them under its
- * `duplicates`, the one the kernel reads first. `version()` is six's version once answered.
- */
-export async function sixInstalledTwice(
-  page: IJupyterLabPageFixture,
-  folder: string
-): Promise<{ version: () => string; unroute: () => Promise<void> }> {
-  let version = '';
-  const unroute = await rewriteReplies(page, SNAPSHOTS, 'POST', snapshot => {
-    const six = snapshot.distributions.find((dist: { name: string }) => dist.name === 'six');
-    version = six.version;
-    six.duplicates = [`${folder}/six-${version}.dist-info`, `${folder}/six-1.0.0.dist-info`];
-    return snapshot;
-  });
-  return { version: () => version, unroute };
 }
 
 /**

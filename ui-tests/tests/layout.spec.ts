@@ -12,9 +12,9 @@ import {
   openNotebook,
   openSection,
   PARAMETERS_CELL,
-  sectionToggle,
-  sixInstalledTwice
+  sectionToggle
 } from './helpers';
+import { kernelWithSixTwice } from './serverState';
 import { sharePage, test } from './fixtures';
 
 /** The window the layout is checked in, unless a test says otherwise. */
@@ -195,10 +195,10 @@ test.describe('Layout beside a narrowed sidebar: Environment and Data', () => {
     page,
     tmpPath
   }, testInfo) => {
-    const six = await sixInstalledTwice(page, '/srv/env/lib/python3.11/site-packages');
+    const six = await kernelWithSixTwice(page, tmpPath);
     try {
       const path = `${tmpPath}/narrow-env.ipynb`;
-      const notebook = notebookJson([codeCell('one', 'import sys')]);
+      const notebook = notebookJson([codeCell('one', 'import sys')], six.name);
       expect(await page.contents.uploadContent(notebook, 'text', path)).toBe(true);
       await openNotebook(page, path);
       const panel = await openSection(page, 'narrow-env.ipynb', 'Environment');
@@ -226,7 +226,7 @@ test.describe('Layout beside a narrowed sidebar: Environment and Data', () => {
         await attachScreenshot(page, testInfo, `environment-data-narrow-${theme}`, panel);
       });
     } finally {
-      await six.unroute();
+      await six.remove();
     }
   });
 });
