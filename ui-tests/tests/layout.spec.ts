@@ -1,5 +1,4 @@
 import { expect } from '@jupyterlab/galata';
-import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
 
 import {
@@ -15,6 +14,13 @@ import {
   sectionToggle
 } from './helpers';
 import { kernelWithSixTwice } from './serverState';
+import {
+  linesShown,
+  narrowSidebar,
+  overflowing,
+  placeholderFits,
+  wrappedButtons
+} from './layoutChecks';
 import { sharePage, test } from './fixtures';
 
 /** The window the layout is checked in, unless a test says otherwise. */
@@ -28,80 +34,6 @@ async function expandAll(panel: Locator): Promise<void> {
   while ((await toggles.count()) > 0) {
     await toggles.first().click();
   }
-}
-
-/**
- * Our elements wider than their box (scrollWidth > clientWidth): the panel,
- * each section's content and, when shown, the dashboard and a job page; as readable lines.
- */
-async function overflowing(page: IJupyterLabPageFixture, atLeast: number): Promise<string[]> {
-  const found = await page.evaluate(() => {
-    const boxes = [
-      ...document.querySelectorAll<HTMLElement>(
-        '#nbtools-production-panel, #nbtools-production-panel .lm-AccordionPanel > .lm-Widget:not(.jp-AccordionPanel-title), .jp-nbtools-DashboardWidget, .jp-nbtools-JobPageWidget, .jp-nbtools-JobPageWidget .jp-nbtools-JobPage'
-      )
-    ].filter(box => box.offsetParent !== null);
-    const wide = boxes
-      .filter(box => box.scrollWidth > box.clientWidth)
-      .map(box => `${box.id || box.className}: ${box.scrollWidth} > ${box.clientWidth}`);
-    return { measured: boxes.length, wide };
-  });
-  expect(found.measured).toBeGreaterThanOrEqual(atLeast);
-  return found.wide;
-}
-
-/**
- * Our buttons with a label that wraps onto a second line (a text of the button laid out on
- * more than one line), as readable lines.
- */
-async function wrappedButtons(page: IJupyterLabPageFixture): Promise<string[]> {
-  return page.evaluate(() => {
-    const wraps = (text: Text): boolean => {
-      const range = document.createRange();
-      range.selectNodeContents(text);
-      return new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size > 1;
-    };
-    return [...document.querySelectorAll<HTMLElement>('#nbtools-production-panel button')]
-      .filter(button => button.offsetParent !== null)
-      .filter(button => {
-        const texts = document.createTreeWalker(button, NodeFilter.SHOW_TEXT);
-        for (let text = texts.nextNode(); text; text = texts.nextNode()) {
-          if ((text.textContent ?? '').trim() && wraps(text as Text)) {
-            return true;
-          }
-        }
-        return false;
-      })
-      .map(button => `${button.textContent!.trim()} (${button.getBoundingClientRect().width}px)`);
-  });
-}
-
-/**
- * How many lines of an element's text show inside its box (those cut off lie below it), and
- * whether some are cut off.
- */
-async function linesShown(element: Locator): Promise<{ lines: number; cut: boolean }> {
-  return element.evaluate(node => {
-    const range = document.createRange();
-    range.selectNodeContents(node);
-    const bottom = node.getBoundingClientRect().bottom + 1;
-    const rects = [...range.getClientRects()].filter(rect => rect.bottom <= bottom);
-    return {
-      lines: new Set(rects.map(rect => Math.round(rect.top))).size,
-      cut: node.scrollHeight > node.clientHeight
-    };
-  });
-}
-
-/** Drag the left sidebar's edge all the way left: the sidebar takes its minimum width. */
-async function narrowSidebar(page: IJupyterLabPageFixture): Promise<void> {
-  const handle = page.locator('#jp-main-split-panel > .lm-SplitPanel-handle').first();
-  const box = await handle.boundingBox();
-  expect(box).not.toBeNull();
-  await page.mouse.move(box!.x + box!.width / 2, box!.y + box!.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(0, box!.y + box!.height / 2, { steps: 5 });
-  await page.mouse.up();
 }
 
 test.describe('Layout beside a narrowed sidebar', () => {
@@ -172,20 +104,6 @@ test.describe('Layout beside a narrowed sidebar', () => {
     });
   });
 });
-
-/**
- * Whether the placeholder of the empty search box `field` shows whole: its text, typed in,
- * would not scroll (the box's inner width, less the room a search box keeps for its clear
- * button, holds it).
- */
-async function placeholderFits(field: Locator): Promise<boolean> {
-  return field.evaluate((input: HTMLInputElement) => {
-    input.value = input.placeholder;
-    const fits = input.scrollWidth <= input.clientWidth;
-    input.value = '';
-    return fits;
-  });
-}
 
 test.describe('Layout beside a narrowed sidebar: Environment and Data', () => {
   // Its own page: the sidebar dragged to its minimum width stays so.

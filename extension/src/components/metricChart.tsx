@@ -165,24 +165,29 @@ export function MetricChart({ title, unit, runs, trans }: IMetricChartProps): Re
       <div className="jp-nbtools-Chart-canvas">
         <canvas ref={canvas} role="img" aria-label={label} />
       </div>
-      <table className="jp-nbtools-visuallyHidden" aria-label={label}>
-        <thead>
-          <tr>
-            <th scope="col">{trans.__('Run')}</th>
-            <th scope="col">{trans.__('Status')}</th>
-            <th scope="col">{title}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {runs.map(run => (
-            <tr key={run.runId}>
-              <td>{run.runId}</td>
-              <td>{run.status}</td>
-              <td>{run.value === null ? '' : run.value}</td>
+      {/* hidden in a box of its own: a table is never narrower than its cells, so the
+          1 px box of the class, set on the table itself, widened the section to the
+          table's width (a sideways scroll in the 250 px sidebar) */}
+      <div className="jp-nbtools-visuallyHidden">
+        <table aria-label={label}>
+          <thead>
+            <tr>
+              <th scope="col">{trans.__('Run')}</th>
+              <th scope="col">{trans.__('Status')}</th>
+              <th scope="col">{title}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {runs.map(run => (
+              <tr key={run.runId}>
+                <td>{run.runId}</td>
+                <td>{run.status}</td>
+                <td>{run.value === null ? '' : run.value}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

@@ -154,7 +154,10 @@ export function RulesEditor({ jobId, latestRunId, trans }: IRulesEditorProps): R
           ref={field}
           className="jp-mod-styled"
           aria-label={trans.__('New alert rule')}
-          placeholder={trans.__('e.g. accuracy drops > 5%')}
+          placeholder={trans.__('e.g. accuracy < 0.9')}
+          title={trans.__(
+            'An alert rule, e.g. accuracy < 0.9, accuracy drops > 5% over 5, failed, late 26h'
+          )}
           value={text}
           aria-invalid={refusal !== null}
           aria-describedby={refusal !== null ? refusalId : undefined}
