@@ -318,30 +318,6 @@ export async function withoutSchedulers(
 }
 
 /**
- * Answer the page's `method` requests to `url` with the server's own reply, its JSON changed
- * by `rewrite` (as a server or store this test cannot make would answer: an older store's
- * rows, a kernel with a broken environment). The route is the context's (see holdRequests);
- * the returned function removes it.
- */
-export async function rewriteReplies(
-  page: IJupyterLabPageFixture,
-  url: RegExp,
-  method: string,
-  rewrite: (json: any) => unknown // eslint-disable-line @typescript-eslint/no-explicit-any
-): Promise<() => Promise<void>> {
-  const context = page.context();
-  const handler = async (route: Route): Promise<void> => {
-    if (route.request().method() !== method) {
-      return route.fallback();
-    }
-    const response = await route.fetch();
-    await route.fulfill({ response, json: rewrite(await response.json()) });
-  };
-  await context.route(url, handler);
-  return () => context.unroute(url, handler);
-}
-
-/**
  * Hold the page's requests to `url` (only those of `method`, when given) at the server's
  * door, as a slow server would, until `release()` lets them all through (and says how many
  * were held). `arrived(test)` resolves once a held request's URL passes `test` (any, without).

@@ -11,11 +11,11 @@ import {
   openPalette,
   openSection,
   productionPanel,
-  rewriteReplies,
   runOnce,
   sectionToggle,
   violations
 } from './helpers';
+import { datasetsSharingLocations } from './serverState';
 import { sharePage, test } from './fixtures';
 
 const PANEL_ID = 'nbtools-production-panel';
@@ -79,32 +79,30 @@ test('the Status section names each location datasets share, with its datasets a
   page,
   tmpPath
 }, testInfo) => {
-  // Shared locations need a catalog an older nbtools wrote: the server's own reply, with them.
-  const unroute = await rewriteReplies(page, /\/nbtools\/api\/status(\?.*)?$/, 'GET', status => ({
-    ...status,
-    shared_locations: [
-      { location: 's3://Bucket/x.csv', datasets: ['raw', 'raw_copy', 'x'] },
-      { location: '/srv/data/shared/sales-2026.parquet', datasets: ['sales', 'sales_old'] }
-    ]
-  }));
+  // Shared locations need a catalog an older nbtools wrote: its rows, as its upgrade kept them.
+  const remove = await datasetsSharingLocations(page, {
+    's3://Bucket/x.csv': ['raw', 'raw_copy', 'x'],
+    '/srv/data/shared/sales-2026.parquet': ['sales', 'sales_old']
+  });
   try {
     const path = `${tmpPath}/status.ipynb`;
     expect(await page.contents.uploadContent(notebookJson([]), 'text', path)).toBe(true);
     await openNotebook(page, path);
     const panel = await openSection(page, 'status.ipynb', 'Status');
-    // The page may have read the status before the route was there.
+    // The page may have read the status before the datasets were there.
     await panel.getByRole('button', { name: 'Refresh status' }).click();
     const status = panel.locator('dl[aria-label="Server status"]');
     await expect(status.getByRole('term').last()).toHaveText('Shared locations');
     const shared = status.getByRole('list', { name: 'Locations shared by datasets' });
+    // by location, as the server lists them
     await expect(shared.getByRole('listitem')).toHaveText([
-      's3://Bucket/x.csv: raw, raw_copy, x',
-      '/srv/data/shared/sales-2026.parquet: sales, sales_old'
+      '/srv/data/shared/sales-2026.parquet: sales, sales_old',
+      's3://Bucket/x.csv: raw, raw_copy, x'
     ]);
     const told = status.getByRole('definition').last();
     await expect(told).toHaveText(
       "Warning: 5 datasets share 2 locations (kept from an older version's catalog):" +
-        's3://Bucket/x.csv: raw, raw_copy, x/srv/data/shared/sales-2026.parquet: sales, sales_old' +
+        '/srv/data/shared/sales-2026.parquet: sales, sales_olds3://Bucket/x.csv: raw, raw_copy, x' +
         'Give each its own location (nbtools data edit NAME --location LOCATION) or remove the extra ones (nbtools data remove NAME).'
     );
     await inEachTheme(page, async theme => {
@@ -119,7 +117,7 @@ test('the Status section names each location datasets share, with its datasets a
       await attachScreenshot(page, testInfo, `status-shared-locations-${theme}`, panel);
     });
   } finally {
-    await unroute();
+    await remove();
   }
 });
 

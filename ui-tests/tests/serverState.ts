@@ -66,6 +66,39 @@ export async function targetStoredByAnOlderNbtools(
   return Number(await inServerProject(page, code, String(jobId), destination));
 }
 
+/**
+ * Catalog datasets that share a location, as an older nbtools's catalog held them and its
+ * upgrade kept them (marked `shares_location`): for each location in `shared`, a dataset of
+ * each of its names. Resolves to a function removing them again (the catalog is the server's,
+ * read by every later test on it).
+ */
+export async function datasetsSharingLocations(
+  page: IJupyterLabPageFixture,
+  shared: Record<string, string[]>
+): Promise<() => Promise<void>> {
+  const code = [
+    'import json',
+    'from nbtools.data.tables import datasets',
+    'shared = json.loads(sys.argv[1])',
+    'with project.store.engine.begin() as connection:',
+    '    for location, names in shared.items():',
+    '        for name in names:',
+    '            connection.execute(datasets.insert().values(name=name, location=location,',
+    '                shares_location=True, classification="internal"))'
+  ].join('\n');
+  await inServerProject(page, code, JSON.stringify(shared));
+  const names = Object.values(shared).flat();
+  return async () => {
+    const remove = [
+      'import json',
+      'from nbtools.data.tables import datasets',
+      'with project.store.engine.begin() as connection:',
+      '    connection.execute(datasets.delete().where(datasets.c.name.in_(json.loads(sys.argv[1]))))'
+    ].join('\n');
+    await inServerProject(page, remove, JSON.stringify(names));
+  };
+}
+
 /** The kernel kernelWithSixTwice makes: its name, and the folder holding six twice. */
 export interface SixTwiceKernel {
   readonly name: string;
