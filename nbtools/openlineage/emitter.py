@@ -44,13 +44,11 @@ log = logging.getLogger(__name__)
 
 #: Who produced the events (a URI, as the spec asks).
 PRODUCER = f"urn:jupyter-nbtools:{__version__}"
-#: The JSON Schema of nbtools' custom facets, shipped beside this module (``facets.json``),
-#: where a catalog fetches it: each facet's ``_schemaURL`` is this URL and a JSON Pointer to
-#: the facet's definition, as OpenLineage asks of custom facets.
-FACETS_SCHEMA = (
-    "https://raw.githubusercontent.com/jupyter-nbtools/jupyter-nbtools/main/"
-    "nbtools/openlineage/facets.json"
-)
+#: The identity (``$id``) of the JSON Schema of nbtools' custom facets, shipped beside this
+#: module (``facets.json``): each facet's ``_schemaURL`` is it and a JSON Pointer to the
+#: facet's definition, as OpenLineage asks of custom facets. A URN, as the producer is:
+#: nbtools publishes the schema with the package, at no web address of its own.
+FACETS_SCHEMA = "urn:jupyter-nbtools:openlineage-facets:1"
 #: Seconds queued events may still take when the process exits.
 EXIT_GRACE_SECONDS = 5.0
 
