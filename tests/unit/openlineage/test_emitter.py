@@ -62,9 +62,9 @@ def test_each_shutdown_sends_what_is_queued_and_ends_its_thread(lines: Path) -> 
 
 
 def test_custom_facets_point_to_their_schema(lines: Path) -> None:
-    """Each custom facet's ``_schemaURL`` is the URL of the schema nbtools ships
-    (``facets.json``, whose ``$id`` it is) and a JSON Pointer to the facet's definition, which
-    the facet keeps. It was a URN that named no schema."""
+    """Each custom facet's ``_schemaURL`` is the identity of the schema nbtools ships
+    (``facets.json``'s ``$id``) and a JSON Pointer to the facet's definition, which the facet
+    keeps. It was a URN that named no schema."""
     from jsonschema import Draft202012Validator
 
     schema = json.loads((Path(emitter.__file__).parent / "facets.json").read_text())
@@ -76,6 +76,6 @@ def test_custom_facets_point_to_their_schema(lines: Path) -> None:
     for name in ("nbtools_run", "nbtools_notebook"):
         document, pointer = facets[name]["_schemaURL"].split("#")
         assert document == schema["$id"]
-        assert document.startswith("https://")
+        assert document.startswith("urn:jupyter-nbtools:")
         definition = schema["$defs"][pointer.removeprefix("/$defs/")]
         Draft202012Validator({**definition, "$defs": schema["$defs"]}).validate(facets[name])
