@@ -107,6 +107,14 @@ config_file_option = click.option(
     f"by environment variables and flags. [env ${CONFIG_FILE_VARIABLE}]",
 )
 
+class WholeNumber(click.IntRange):
+    """A whole number in a range (click's :class:`~click.IntRange`), named as the docs name it:
+    ``'many' is not a valid integer.`` (click's own wording, ``valid integer range``, reads
+    as asking for a range such as ``1-5``). Every option taking a number of things uses it."""
+
+    name = "integer"
+
+
 #: The most ``--limit`` lets a list command show at once (``?limit=`` of the REST API too).
 MAX_LIMIT = MAX_LIST
 
@@ -137,4 +145,4 @@ def count_option(*declarations: str, most: int | None, **attributes: Any) -> Cal
     20; 1<=x<=1000]``), and a value outside it, or no whole number, is refused before the
     command runs, in click's one wording for every count (``Invalid value for '--limit': 0 is
     not in the range 1<=x<=1000.``, exit 2; with ``--json``, ``details.field`` names it)."""
-    return click.option(*declarations, type=click.IntRange(1, most), **attributes)
+    return click.option(*declarations, type=WholeNumber(1, most), **attributes)

@@ -12,7 +12,7 @@ from nbtools.cli.decorators import json_option, pass_cli
 from nbtools.cli.follow import UNENDED, ended, follow, require_scheduler, wait_option
 from nbtools.cli.ids import ID
 from nbtools.cli.job_ref import job_filter
-from nbtools.cli.options import limit_option
+from nbtools.cli.options import WholeNumber, limit_option
 from nbtools.cli.output import print_fields, print_json, print_table, say, when
 from nbtools.cli.paths import root_relative_option
 from nbtools.cli.presence import note_if_unserved
@@ -359,7 +359,7 @@ def wait_for(cli_ctx: CliContext, run_id: int, as_json: bool, queued: str) -> No
 )
 @click.option(
     "--keep",
-    type=click.IntRange(0),
+    type=WholeNumber(0),
     help="Also prune runs beyond the newest N of each job (or job-less notebook); with "
     "--older-than, only those both older and beyond. Not a service's minutes.",
 )

@@ -22,6 +22,7 @@ from nbtools.cli.job_listing import print_job, print_jobs
 from nbtools.cli.job_options import FLAGS, job_fields, job_options
 from nbtools.cli.job_ref import job_argument
 from nbtools.cli.kernel_check import kernel_check_named, kernel_check_option
+from nbtools.cli.options import WholeNumber
 from nbtools.cli.output import print_json, when
 from nbtools.cli.paths import root_relative_option
 from nbtools.cli.presence import note_if_unserved
@@ -42,7 +43,7 @@ from_option = click.option(
 def count_option(least: int, help: str) -> Callable[[CommandFunction], CommandFunction]:
     """``-n``: how many run times (and runs) a command lists, ``least`` to 50 (default 5)."""
     return click.option(
-        "-n", "count", type=click.IntRange(least, 50), default=5, show_default=True, help=help
+        "-n", "count", type=WholeNumber(least, 50), default=5, show_default=True, help=help
     )
 
 

@@ -15,7 +15,7 @@ import click
 
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import pass_cli
-from nbtools.cli.options import setting_option
+from nbtools.cli.options import WholeNumber, setting_option
 from nbtools.serve.config import WORKERS_PER_CPU, ServeSettings, max_workers
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,14 +35,14 @@ def serve_options(command: F) -> F:
                 "--port",
                 default=8000,
                 show_default=True,
-                type=click.IntRange(0, 65535),
+                type=WholeNumber(0, 65535),
                 help="TCP port (0: any free one, as the log then says).",
             ),
             click.option(
                 "--workers",
                 default=1,
                 show_default=True,
-                type=click.IntRange(1, max_workers()),
+                type=WholeNumber(1, max_workers()),
                 help=f"Worker processes: from 1 to {WORKERS_PER_CPU} per CPU this process may "
                 "run on.",
             ),

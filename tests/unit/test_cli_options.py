@@ -41,3 +41,33 @@ def test_a_count_shows_its_range_and_is_refused_in_one_wording(
     assert refused.stderr.endswith(f"Error: {message}\n")
     assert not (tmp_path / ".nbtools").exists()  # refused before the command opened its store
     assert nbtools(tmp_path, *command, flag, inside).exit_code == 0
+
+
+#: Every option taking a whole number: the command, its flag (as click names it), and a value
+#: the command needs besides it.
+WHOLE_NUMBERS = [
+    (["runs", "list"], "'--limit'"),
+    (["version", "log", "nb.ipynb"], "'-n' / '--limit'"),
+    (["runs", "prune", "--dry-run"], "'--keep'"),
+    (["schedule", "preview", "0 6 * * *"], "'-n'"),
+    (["serve", "pkg"], "'--port'"),
+    (["serve", "pkg"], "'--workers'"),
+]
+
+
+@pytest.mark.parametrize(("command", "named"), WHOLE_NUMBERS)
+def test_a_whole_number_that_is_no_number_is_refused_as_the_docs_quote(
+    tmp_path: Path, command: list[str], named: str
+) -> None:
+    """``--limit many`` said ``'many' is not a valid integer range.``, which reads as asking
+    for a range (``1-5``); cli.md quotes ``… is not a valid integer.``, now said by every
+    option taking a whole number."""
+    (tmp_path / "pkg").mkdir()
+    flag = named.split("'")[-2]
+    as_json = [] if command[0] == "serve" else ["--json"]  # a service prints no JSON
+    refused = nbtools(tmp_path, *command, flag, "many", *as_json)
+    assert refused.exit_code == 2, refused.output
+    message = f"Invalid value for {named}: 'many' is not a valid integer."
+    assert refused.stderr.endswith(f"Error: {message}\n")
+    if as_json:
+        assert json.loads(refused.stdout)["message"] == message
