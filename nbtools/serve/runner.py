@@ -209,7 +209,7 @@ def _run(
     log.info("%s", describe_stack())
     serve_for(purpose, os.environ)  # before uvicorn: its workers import the package
     if stop_on_eof:
-        _stop_when_input_ends()
+        _stop_when_input_ends(stop)
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
 
@@ -271,6 +271,9 @@ class Stop:
 
     def __init__(self) -> None:
         self.signal: signal.Signals | None = None
+        #: Why the service stopped, when not for a signal from outside (``--stop-on-eof``
+        #: sends its own SIGTERM): the log says so instead of naming the signal.
+        self.cause: str | None = None
         self._passed_on: SignalHandler | None = None
 
     def handle(self, number: int, frame: FrameType | None) -> None:
@@ -291,6 +294,8 @@ class Stop:
         requests in flight; not after a second Ctrl-C), and how many requests in flight the
         shutdown timeout ``cut`` (unanswered); its exit code, 0."""
         by = f" by {self.signal.name}" if self.signal is not None else ""
+        if self.cause is not None:
+            by = f" {self.cause}"
         how = "the requests in flight were answered"
         if not waited:
             how = "without waiting for the requests in flight (a second signal)"
@@ -367,15 +372,18 @@ def listen(host: str, port: int) -> socket.socket:
     return listening
 
 
-def _stop_when_input_ends() -> None:
+def _stop_when_input_ends(stop: Stop) -> None:
     """SIGTERM this process once standard input reaches its end (uvicorn then shuts down as
-    on any SIGTERM: the lifespan's shutdown runs, workers are stopped)."""
+    on any SIGTERM: the lifespan's shutdown runs, workers are stopped), noted on ``stop`` as
+    the cause, unless a signal stopped it first."""
 
     def watch() -> None:
         with contextlib.suppress(OSError, ValueError):
             while sys.stdin.buffer.read(65536):
                 pass  # nothing is ever written: only the end matters
         log.info("standard input closed: stopping")
+        if stop.signal is None:
+            stop.cause = "as its standard input closed"
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, name="nbtools-stop-on-eof", daemon=True).start()
