@@ -24,26 +24,44 @@ ROOT_VARIABLE, STORE_DIR_VARIABLE, DB_URL_VARIABLE = (
     "NBTOOLS_STORE_DIR",
     "NBTOOLS_DB_URL",
 )
+#: The store a reader's project reads where its own does not exist yet: SQLite in memory.
+IN_MEMORY_URL = "sqlite://"
 
 
 class Project:
     """Entry point to everything nbtools keeps for one root directory."""
 
-    def __init__(self, root: Path, store_dir: Path | None = None, db_url: str = "") -> None:
+    def __init__(
+        self,
+        root: Path,
+        store_dir: Path | None = None,
+        db_url: str = "",
+        *,
+        creates_store: bool = True,
+    ) -> None:
         self.root = root.resolve()
         self.store_dir = (store_dir or self.root / DEFAULT_STORE_DIR).resolve()
         self.db_url = db_url or f"sqlite:///{self.store_dir / 'nbtools.db'}"
+        #: False for a reader (a command that only reads): a SQLite store that does not exist
+        #: yet is not made (:attr:`store_exists`), :attr:`store` is then an empty one in memory.
+        self.creates_store = creates_store
 
     @classmethod
     def from_settings(
-        cls, settings: NbtoolsSettings, default_root: Path, *, discover: bool = False
+        cls,
+        settings: NbtoolsSettings,
+        default_root: Path,
+        *,
+        discover: bool = False,
+        creates_store: bool = True,
     ) -> Project:
         """Build a project from traitlets settings, falling back to ``default_root`` (with
         ``discover``: to the root of the project holding it, :func:`nearest_root`, found by
         the store directory the settings name). A root that is set must be an existing
         directory: a mistyped one is refused (:class:`~nbtools.errors.InvalidInputError`,
         field ``root_dir``), never made into an empty project. A store directory outside the
-        root belongs to one root, recorded in it (:func:`claim_store`)."""
+        root belongs to one root, recorded in it (:func:`claim_store`), unless the project is a
+        reader's (``creates_store=False``, :attr:`creates_store`), which writes nothing."""
         from nbtools.errors import InvalidInputError
 
         found = None
@@ -57,17 +75,21 @@ class Project:
                 field="root_dir",
             )
         guessed = discover and not settings.root_dir and not found
-        store_dir = claim_store(root, settings.store_dir, guessed=guessed)
-        return cls(root, store_dir, settings.db_url)
+        store_dir = claim_store(root, settings.store_dir, guessed=guessed, record=creates_store)
+        return cls(root, store_dir, settings.db_url, creates_store=creates_store)
 
     @functools.cached_property
     def store(self) -> Store:
-        """The project's database, opened (and migrated) on first use."""
-        from nbtools.store.database import Store
+        """The project's database, opened (and migrated) on first use; for a reader, where
+        it does not exist yet (:attr:`store_exists`), an empty one in memory: the reader shows
+        an empty project and leaves no store behind."""
+        from nbtools.store.database import Store, made_store_dir
 
         if not self.db_url.startswith("sqlite"):  # e.g. a Dask worker on another machine
             return Store.open(self.db_url)
-        self.store_dir.mkdir(parents=True, exist_ok=True)
+        if not self.store_exists:
+            return Store.open(IN_MEMORY_URL)
+        made_store_dir(self.store_dir)
         return Store.open(self.db_url, lock_dir=self.store_dir)
 
     def has_store(self) -> bool:
@@ -78,6 +100,12 @@ class Project:
             return True
         database = self.db_url.partition(":///")[2].partition("?")[0]
         return database in ("", ":memory:") or Path(database).exists()
+
+    @property
+    def store_exists(self) -> bool:
+        """Whether the store is there to read, or is made when first read: False only for a
+        reader's project (:attr:`creates_store`) whose store does not exist yet."""
+        return self.creates_store or self.has_store()
 
     def resolve(self, user_path: str) -> Path:
         """Resolve a root-relative path from a user or a request, refusing escapes."""
@@ -237,7 +265,7 @@ def recorded_root(store_dir: Path) -> Path | None:
     return Path(text)
 
 
-def claim_store(root: Path, store_dir: str, *, guessed: bool = False) -> Path:
+def claim_store(root: Path, store_dir: str, *, guessed: bool = False, record: bool = True) -> Path:
     """The store directory that the ``store_dir`` setting names for the project at ``root``,
     made sure to serve that root alone.
 
@@ -248,7 +276,8 @@ def claim_store(root: Path, store_dir: str, *, guessed: bool = False) -> Path:
     refused (:class:`~nbtools.errors.InvalidInputError`, field ``root_dir``). ``guessed``:
     ``root`` is only the working directory (no root set, no project found); a store already in
     use that records no root (made before roots were recorded) is then refused rather than
-    given it.
+    given it. ``record=False`` (a reader's project) checks the same and makes no store: it
+    only records the root of a store in use.
     """
     from nbtools.errors import InvalidInputError
 
@@ -259,19 +288,20 @@ def claim_store(root: Path, store_dir: str, *, guessed: bool = False) -> Path:
     recorded = recorded_root(location)
     if recorded == root:
         return location
-    record = location / ROOT_RECORD
+    record_file = location / ROOT_RECORD
     if recorded is not None:
         raise InvalidInputError(
             f"The store directory {location} belongs to the project at {recorded}, and "
             f"{root} is not inside it: work inside {recorded} or set the root to it, or give "
             f"this project a store directory of its own. If the project moved to {root}, "
-            f"delete {record}: the next command records the new root.",
+            f"delete {record_file}: the next command records the new root.",
             field="root_dir",
             root=str(root),
             project=str(recorded),
             store=str(location),
         )
-    if guessed and location.is_dir() and any(location.iterdir()):
+    in_use = location.is_dir() and any(location.iterdir())
+    if guessed and in_use:
         raise InvalidInputError(
             f"The store directory {location} holds a project but not its root (it was made "
             f"by an earlier nbtools): set the root to that project's directory once, and it "
@@ -279,10 +309,13 @@ def claim_store(root: Path, store_dir: str, *, guessed: bool = False) -> Path:
             field="root_dir",
             store=str(location),
         )
+    if not record and not in_use:  # a reader makes no store; it records one's root
+        return location
     from nbtools.atomic import atomic_write
+    from nbtools.store.database import made_store_dir
 
-    location.mkdir(parents=True, exist_ok=True)
-    atomic_write(record, f"{root}\n".encode())
+    made_store_dir(location)
+    atomic_write(record_file, f"{root}\n".encode())
     return location
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.decorators import json_option, pass_cli, reads_only
 from nbtools.cli.ids import ID
 from nbtools.cli.job_ref import job_argument, job_filter
 from nbtools.cli.options import limit_option
@@ -31,6 +31,7 @@ def alerts() -> None:
 @limit_option("alerts", default=100)
 @json_option
 @pass_cli
+@reads_only
 def list_(cli_ctx: CliContext, job_id: int | None, status: str, limit: int, as_json: bool) -> None:
     """List alerts, newest first."""
     from nbtools.metrics import list_alerts
@@ -121,6 +122,7 @@ def _on_latest(check: dict[str, Any]) -> str:
 @job_filter("rules")
 @json_option
 @pass_cli
+@reads_only
 def rule_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
     """List alert rules: what each makes of its job's latest finished run (fires, quiet, or
     cannot evaluate), the last error of rules that could not be evaluated, and why a rule may
@@ -229,6 +231,7 @@ def notify_add(
 @job_filter("targets")
 @json_option
 @pass_cli
+@reads_only
 def notify_list(cli_ctx: CliContext, job_id: int | None, as_json: bool) -> None:
     """List notification targets: a webhook by its site and the fingerprint of its URL (the
     first 8 hex digits of its SHA-256), never its path or query, which may be its secret."""
@@ -300,6 +303,7 @@ def notify_remove(cli_ctx: CliContext, target_id: int, as_json: bool) -> None:
 )
 @json_option
 @pass_cli
+@reads_only
 def deliveries(
     cli_ctx: CliContext,
     job_id: int | None,

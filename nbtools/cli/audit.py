@@ -9,7 +9,7 @@ import click
 
 from nbtools.audit import MAX_LIMIT
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.decorators import json_option, pass_cli, reads_only
 from nbtools.cli.options import limit_option
 from nbtools.cli.output import print_json, print_table
 
@@ -27,6 +27,7 @@ def audit() -> None:
 @limit_option("entries", default=100, most=MAX_LIMIT)
 @json_option
 @pass_cli
+@reads_only
 def list_command(
     cli_ctx: CliContext,
     since: str | None,

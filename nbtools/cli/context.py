@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     S = TypeVar("S", bound=Settings)
 
 
+#: The attribute :func:`~nbtools.cli.decorators.reads_only` sets on a command's function.
+READS_ONLY = "nbtools_reads_only"
+
+
 class CliContext:
     """The settings of one ``nbtools`` invocation, with the project opened lazily."""
 
@@ -95,7 +99,9 @@ class CliContext:
         """The project: the root set (--root, $NBTOOLS_ROOT, the config file), else the
         project holding the working directory, found by its store directory
         (:func:`nbtools.project.nearest_root`: ``.nbtools/`` at or above it by default), else
-        the working directory."""
+        the working directory. A command that only reads
+        (:func:`~nbtools.cli.decorators.reads_only`) makes no store: where there is none yet,
+        it reads an empty one (:attr:`~nbtools.project.Project.creates_store`)."""
         from nbtools.config import NbtoolsSettings
         from nbtools.errors import InvalidInputError
         from nbtools.project import Project
@@ -103,7 +109,9 @@ class CliContext:
         settings = self.settings(NbtoolsSettings)
         here = self._here or Path.cwd()
         try:
-            return Project.from_settings(settings, default_root=here, discover=True)
+            return Project.from_settings(
+                settings, default_root=here, discover=True, creates_store=not _reads_only()
+            )
         except InvalidInputError as error:
             if error.details.get("field") == "root_dir":  # where the root was set
                 error.message += (
@@ -142,3 +150,13 @@ class CliContext:
         """Release the store if a command opened it."""
         if "project" in self.__dict__:
             self.project.close()
+
+
+def _reads_only() -> bool:
+    """Whether the command being read or run only reads
+    (:func:`~nbtools.cli.decorators.reads_only`): its option callbacks and argument types
+    (which may open the project) run in its context too."""
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and bool(getattr(ctx.command.callback, READS_ONLY, False))

@@ -8,7 +8,7 @@ import click
 
 from nbtools.cli.confirm import confirm
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import CommandFunction, json_option, pass_cli
+from nbtools.cli.decorators import CommandFunction, json_option, pass_cli, reads_only
 from nbtools.cli.options import limit_option
 from nbtools.cli.output import print_fields, print_json, print_table, visible
 from nbtools.cli.paths import root_relative_location, root_relative_option
@@ -170,6 +170,7 @@ _COLUMNS = ("name", "classification", "purposes", "location", "description")
 @click.option("--classification", type=click.Choice(CLASSIFICATIONS), help="Only this level.")
 @json_option
 @pass_cli
+@reads_only
 def list_command(
     cli_ctx: CliContext, tag: str | None, classification: str | None, as_json: bool
 ) -> None:
@@ -202,6 +203,7 @@ def list_command(
 @click.argument("name")
 @json_option
 @pass_cli
+@reads_only
 def show(cli_ctx: CliContext, name: str, as_json: bool) -> None:
     """Show dataset NAME with the schema read from its data."""
     from nbtools.data import get_dataset
@@ -214,6 +216,7 @@ def show(cli_ctx: CliContext, name: str, as_json: bool) -> None:
 @limit_option("datasets", default=20, most=MAX_SEARCH_LIMIT, first="the best first")
 @json_option
 @pass_cli
+@reads_only
 def search(cli_ctx: CliContext, query: str, limit: int, as_json: bool) -> None:
     """Find datasets by words of their name, description, tags and column names (every word
     must match; 'payment' also finds 'payments' and customer_payment_amount), best first."""
@@ -289,6 +292,7 @@ def export(cli_ctx: CliContext, path: str | None, force: bool, as_json: bool) ->
 @click.option("--purpose", help="The purpose the notebook would run for (e.g. churn-model).")
 @json_option
 @pass_cli
+@reads_only
 def check(cli_ctx: CliContext, notebook: str, purpose: str | None, as_json: bool) -> None:
     """List the datasets NOTEBOOK uses (nbtools.data.path with a literal name, or a literal
     path matching a dataset's location) and the undeclared data it reads directly; exit 2 when
@@ -370,6 +374,7 @@ def _print_usage(report: UsageReport) -> None:
 @click.option("--yes", is_flag=True, help="With --purge: do not ask for confirmation.")
 @json_option
 @pass_cli
+@reads_only
 def usage(cli_ctx: CliContext, name: str, purge: bool, yes: bool, as_json: bool) -> None:
     """List every run that read or wrote dataset NAME (also after it left the catalog), with
     its notebook version and the output files that may hold the data, the jobs whose runs used

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from nbtools.cli.context import CliContext
+from nbtools.cli.context import READS_ONLY, CliContext
 
 if TYPE_CHECKING:
     from nbtools.errors import NbtoolsError
@@ -134,6 +134,15 @@ def reading(ctx: click.Context | None, param: click.Parameter | None) -> Iterato
             error.details.setdefault("field", param.name)
             name_the_flag(ctx, error)
         raise
+
+
+def reads_only(function: CommandFunction) -> CommandFunction:
+    """For :func:`pass_cli` (applied after it, nearer the function): the command only reads
+    (a list, a show, a log, ``status``). Where the project has no store yet (a folder inside
+    no project), it reads an empty one and creates nothing (:attr:`CliContext.project`): it
+    shows the empty state, or that the item asked for does not exist."""
+    setattr(function, READS_ONLY, True)
+    return function
 
 
 #: The attribute :func:`fields_as_flags` sets on a command's function.

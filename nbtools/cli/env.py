@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import fields_as_flags, json_option, pass_cli
+from nbtools.cli.decorators import fields_as_flags, json_option, pass_cli, reads_only
 from nbtools.cli.options import setting_option
 from nbtools.cli.output import moment, print_fields, print_json, print_table
 from nbtools.envsnap import EnvSettings
@@ -93,6 +93,7 @@ def snapshot(cli_ctx: CliContext, kernel: str, as_json: bool) -> None:
 @env.command(name="list")
 @json_option
 @pass_cli
+@reads_only
 def list_(cli_ctx: CliContext, as_json: bool) -> None:
     """List stored snapshots, most recently seen first."""
     from nbtools.envsnap import list_snapshots
@@ -122,6 +123,7 @@ def list_(cli_ctx: CliContext, as_json: bool) -> None:
 @click.argument("snapshot_ref", metavar="SNAPSHOT")
 @json_option
 @pass_cli
+@reads_only
 def show(cli_ctx: CliContext, snapshot_ref: str, as_json: bool) -> None:
     """Show a snapshot (id or file) and its distributions."""
     from nbtools.envsnap import resolve_snapshot
@@ -153,6 +155,7 @@ def show(cli_ctx: CliContext, snapshot_ref: str, as_json: bool) -> None:
 @click.argument("new_ref", metavar="NEW")
 @json_option
 @pass_cli
+@reads_only
 def diff_(cli_ctx: CliContext, old_ref: str, new_ref: str, as_json: bool) -> None:
     """Show how snapshot NEW differs from OLD (ids or pylock/requirements files)."""
     from nbtools.envsnap import diff, resolve_snapshot

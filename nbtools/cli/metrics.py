@@ -7,7 +7,7 @@ import math
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.decorators import json_option, pass_cli, reads_only
 from nbtools.cli.ids import ID
 from nbtools.cli.job_ref import job_argument
 from nbtools.cli.options import limit_option
@@ -24,6 +24,7 @@ def metrics() -> None:
 @click.argument("run_id", type=ID)
 @json_option
 @pass_cli
+@reads_only
 def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
     """Show the metrics of run RUN_ID, and outputs that could not be read."""
     from nbtools.metrics import run_metrics
@@ -52,6 +53,7 @@ def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
 @click.option("--before", "before_run", type=ID, help="Page back: runs older than this run id.")
 @json_option
 @pass_cli
+@reads_only
 def series(
     cli_ctx: CliContext,
     job_id: int,

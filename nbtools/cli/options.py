@@ -107,6 +107,7 @@ config_file_option = click.option(
     f"by environment variables and flags. [env ${CONFIG_FILE_VARIABLE}]",
 )
 
+
 class WholeNumber(click.IntRange):
     """A whole number in a range (click's :class:`~click.IntRange`), named as the docs name it:
     ``'many' is not a valid integer.`` (click's own wording, ``valid integer range``, reads

@@ -8,7 +8,7 @@ import click
 
 from nbtools.cli.confirm import confirm
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.decorators import json_option, pass_cli, reads_only
 from nbtools.cli.follow import UNENDED, ended, follow, require_scheduler, wait_option
 from nbtools.cli.ids import ID
 from nbtools.cli.job_ref import job_filter
@@ -203,6 +203,7 @@ def runs() -> None:
 )
 @json_option
 @pass_cli
+@reads_only
 def list_(
     cli_ctx: CliContext,
     job_id: int | None,
@@ -279,6 +280,7 @@ def print_runs(
 @click.argument("run_id", type=ID)
 @json_option
 @pass_cli
+@reads_only
 def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
     """Show one run: status, progress, error, outputs, lineage (notebook version and
     environment, with the commands that show them) and the artifacts it kept."""

@@ -16,6 +16,7 @@ from nbtools.cli.decorators import (
     idempotency_option,
     json_option,
     pass_cli,
+    reads_only,
 )
 from nbtools.cli.follow import require_scheduler, wait_option
 from nbtools.cli.job_listing import print_job, print_jobs
@@ -188,6 +189,7 @@ def edit(
 @click.option("--archived", is_flag=True, help="Also list deleted (archived) jobs.")
 @json_option
 @pass_cli
+@reads_only
 def list_(cli_ctx: CliContext, archived: bool, as_json: bool) -> None:
     """List jobs with their schedule and next run."""
     from nbtools.jobs import list_jobs
@@ -205,6 +207,7 @@ def list_(cli_ctx: CliContext, archived: bool, as_json: bool) -> None:
 @from_option
 @json_option
 @pass_cli
+@reads_only
 def show(cli_ctx: CliContext, job_id: int, count: int, start: str | None, as_json: bool) -> None:
     """Show job JOB (its id or name): every option, its next run times in its schedule's
     zone (from now or from --from), and its newest runs."""
@@ -365,6 +368,7 @@ def remove(cli_ctx: CliContext, job_id: int, yes: bool, purge: bool, as_json: bo
 @from_option
 @json_option
 @pass_cli
+@reads_only
 def preview(
     cli_ctx: CliContext,
     cron: str,

@@ -7,17 +7,25 @@ from typing import Any
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.decorators import json_option, pass_cli, reads_only
 from nbtools.cli.output import print_fields, print_json
 from nbtools.status import project_status
+
+#: What ``status`` shows for the schema revision where there is no store yet.
+NO_STORE_YET = (
+    "none: no store here yet (the first command that records something makes it: "
+    "run, schedule add, version save, init)"
+)
 
 
 @click.command()
 @json_option
 @pass_cli
+@reads_only
 def status(cli_ctx: CliContext, as_json: bool) -> None:
-    """Show the project root, the store and its schema revision (creating the store if new),
-    the schedulers serving the store, and the datasets sharing a location, if any."""
+    """Show the project root, the store and its schema revision, the schedulers serving the
+    store, and the datasets sharing a location, if any. In a folder inside no project it
+    shows the store the first command that records something would make, and makes none."""
     report = project_status(cli_ctx.project)
     if as_json:
         print_json(report)
@@ -30,7 +38,7 @@ def status(cli_ctx: CliContext, as_json: bool) -> None:
             "root": report["root"],
             "store": report["store_path"],
             "database": report["db_url"],
-            "schema revision": report["schema_revision"],
+            "schema revision": report["schema_revision"] or NO_STORE_YET,
             "schedulers": describe_schedulers(report["schedulers"], utcnow()),
         }
         if report["shared_locations"]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from nbtools.cli.context import CliContext
-from nbtools.cli.decorators import json_option, pass_cli
+from nbtools.cli.decorators import json_option, pass_cli, reads_only
 from nbtools.cli.options import count_option
 from nbtools.cli.output import print_fields, print_json, print_table, say, visible
 from nbtools.cli.paths import root_relative_option
@@ -67,6 +67,7 @@ def save(cli_ctx: CliContext, notebook: str, message: str | None, as_json: bool)
 @count_option("-n", "--limit", most=MAX_ID, help="Show only the newest N.")
 @json_option
 @pass_cli
+@reads_only
 def log(cli_ctx: CliContext, notebook: str, limit: int | None, as_json: bool) -> None:
     """List NOTEBOOK's versions, newest first (also once it is deleted: restore one)."""
     from nbtools import versioning
@@ -132,6 +133,7 @@ def used_by(references: list[dict[str, str]]) -> str:
 @click.argument("b", required=False, metavar="[B]")
 @json_option
 @pass_cli
+@reads_only
 def diff(cli_ctx: CliContext, notebook: str, a: str | None, b: str | None, as_json: bool) -> None:
     """Show what changed in NOTEBOOK between versions A and B.
 
@@ -155,6 +157,7 @@ def diff(cli_ctx: CliContext, notebook: str, a: str | None, b: str | None, as_js
 @click.option("--notebook", "as_notebook", is_flag=True, help="Print the notebook's JSON.")
 @json_option
 @pass_cli
+@reads_only
 def show(cli_ctx: CliContext, notebook: str, ref: str, as_notebook: bool, as_json: bool) -> None:
     """Show one version of NOTEBOOK (default: the latest)."""
     from nbtools import versioning
@@ -252,6 +255,7 @@ def gc(cli_ctx: CliContext, keep: int, dry_run: bool, as_json: bool) -> None:
 @version.command()
 @json_option
 @pass_cli
+@reads_only
 def verify(cli_ctx: CliContext, as_json: bool) -> None:
     """Check every stored object against its hash and list versions that cannot be read."""
     from nbtools import versioning

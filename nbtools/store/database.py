@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import functools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from nbtools.errors import NbtoolsError, StoreError, StoreUnavailableError
 from nbtools.store import migrations, shown_url
+from nbtools.store.failures import unusable
 from nbtools.store.url import BAD_PART, form_problem
 from nbtools.urls import without_login
 
@@ -141,6 +144,9 @@ class Store:
             raise
         except SQLAlchemyError as exc:
             engine.dispose()
+            if lock_dir is not None and not os.access(lock_dir, os.W_OK):  # SQLite's journal
+                denied = PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(lock_dir))
+                raise unusable(denied, lock_dir, "open", PROJECT_STORE) from exc
             shown = shown_url(engine.url)
             if engine.dialect.name != "sqlite" and store_unavailable(exc):
                 raise StoreUnavailableError(
@@ -222,10 +228,28 @@ def _migration_lock(engine: Engine, lock_dir: Path | None) -> Iterator[None]:
     if lock_dir is None:
         yield
         return
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    with (lock_dir / "migrate.lock").open("a", encoding="utf-8") as handle:
+    made_store_dir(lock_dir)
+    try:
+        handle = (lock_dir / "migrate.lock").open("a", encoding="utf-8")
+    except OSError as error:
+        raise unusable(error, lock_dir, "lock", PROJECT_STORE) from None
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+#: How :func:`~nbtools.store.failures.unusable` names the project's store.
+PROJECT_STORE = "the project's store"
+
+
+def made_store_dir(store_dir: Path) -> None:
+    """Make the store directory ``store_dir`` if it is missing: a folder this user may not
+    write in, a read-only disk or a file in the way is a :class:`StoreError` naming the
+    folder and what to do (:func:`~nbtools.store.failures.unusable`), never a traceback."""
+    try:
+        store_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise unusable(error, store_dir, "make", PROJECT_STORE) from None

@@ -32,7 +32,7 @@ from sqlalchemy import Connection, Row, Select, insert, select
 from nbtools.atomic import atomic_write, fsync_directory
 from nbtools.errors import StoreError
 from nbtools.locks import exclusive
-from nbtools.versioning.failures import unusable
+from nbtools.store.failures import unusable
 from nbtools.versioning.parts import Blob
 from nbtools.versioning.tables import version_objects
 

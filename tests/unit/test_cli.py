@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from nbtools import __version__
 from nbtools.cli.app import cli
+from nbtools.project import Project
 from nbtools.unused_imports import FORMAT_CHECKS
 from tests.cli_tables import table_rows
 from tests.conftest import NotebookFactory, run_python
@@ -110,14 +111,21 @@ def test_every_command_takes_json_but_the_two_services() -> None:
     assert without == ["scheduler", "serve"]
 
 
-def test_status_json_creates_the_store(tmp_path: Path) -> None:
+def test_status_json_reports_the_store(tmp_path: Path) -> None:
+    """In a folder with no store, ``status`` says where the first command recording something
+    would make it (at no revision) and makes none; then it reports that store's revisions."""
     result = CliRunner().invoke(cli, ["--root", str(tmp_path), "status", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["root"] == str(tmp_path.resolve())
     assert report["version"] == __version__
-    assert report["schema_revision"]
-    assert (tmp_path / ".nbtools" / "nbtools.db").exists()
+    assert report["store_path"] == str(tmp_path / ".nbtools")
+    assert report["db_url"] == f"sqlite:///{tmp_path / '.nbtools' / 'nbtools.db'}"
+    assert report["schema_revision"] == ""
+    assert list(tmp_path.iterdir()) == []
+    Project(tmp_path).store.close()
+    result = CliRunner().invoke(cli, ["--root", str(tmp_path), "status", "--json"])
+    assert json.loads(result.output)["schema_revision"]
 
 
 def test_status_table_is_readable(tmp_path: Path) -> None:
@@ -378,7 +386,7 @@ def test_store_commands_import_only_what_they_use(notebook_factory: NotebookFact
     SQLAlchemy Core, without the ORM."""
     nb = notebook_factory("a.ipynb", [("code", "x = 1", [])])
     root = ["--root", str(nb.parent)]
-    assert run_cli(*root, "status").returncode == 0  # creates and migrates the store
+    Project(nb.parent).store.close()  # creates and migrates the store
     watched = (*NEVER_NEEDED, "rich", "jupyter_core", "sqlalchemy", "nbtools.metrics.tables")
     core = (*watched, "sqlalchemy.orm")
     assert loaded_by([*root, "version", "save", nb.name], core, cwd=nb.parent) == ["sqlalchemy"]

@@ -371,6 +371,9 @@ def test_a_command_outside_the_root_a_store_records_is_refused(tmp_path: Path) -
     elsewhere.mkdir()
     env = {"NBTOOLS_STORE_DIR": str(store)}
     assert nbtools(root, "status", **env).returncode == 0
+    assert not store.exists()  # a command that only reads makes no store
+    (root / "nb.ipynb").write_text(json.dumps(make_notebook([("code", "x = 1", [])])))
+    assert nbtools(root, "version", "save", "nb.ipynb", **env).returncode == 0
     assert recorded_root(store) == root
     for cwd, args in ((elsewhere, ()), (root, ("--root", str(elsewhere)))):
         refused = nbtools(cwd, *args, "schedule", "list", "--json", **env)
