@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from nbtools.paths import DEFAULT_STORE_DIR, real_path, resolve_inside
@@ -133,6 +133,24 @@ class Project:
         from nbtools.notebooks import read_notebook
 
         return read_notebook(self.user_file(user_path), name=user_path)
+
+    def closest_notebook(self, user_path: str) -> str | None:
+        """The root-relative path of the notebook in root-relative ``user_path``'s folder whose
+        name is closest to its name (``forcast.ipynb``: ``forecast.ipynb``), for the message
+        about a notebook that does not exist; None if none is close (or the folder cannot be
+        read)."""
+        import difflib
+
+        from nbtools.errors import NbtoolsError
+
+        wanted = PurePosixPath(user_path)
+        try:
+            folder = self.resolve(wanted.parent.as_posix())
+            names = sorted(path.name for path in folder.glob("*.ipynb") if path.is_file())
+        except (NbtoolsError, OSError):
+            return None
+        close = difflib.get_close_matches(wanted.name, names, n=1)
+        return (wanted.parent / close[0]).as_posix() if close else None
 
     def nested_root(self, path: Path) -> Path | None:
         """The root of another project holding ``path`` (absolute) inside this one: the

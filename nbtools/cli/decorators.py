@@ -6,6 +6,7 @@ import contextlib
 import functools
 import os
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -40,10 +41,35 @@ def pass_cli(function: Callable[..., Any]) -> Callable[..., Any]:
             refuse_bytes_not_utf8(ctx)
             return ctx.invoke(function, ctx.ensure_object(CliContext), *args, **kwargs)
         except NbtoolsError as error:
+            name_as_typed(ctx.ensure_object(CliContext), error)
             name_the_flag(ctx, error)
             raise
 
     return run
+
+
+#: The fields of an error naming root-relative paths that :func:`name_as_typed` shows as typed.
+_TYPED_PATHS = ("path", "did_you_mean")
+
+
+def name_as_typed(cli_ctx: CliContext, error: NbtoolsError) -> None:
+    """A path not found (``details["path"]``, and the close match offered,
+    ``details["did_you_mean"]``: root-relative) is named in the message as it is typed from
+    the current directory when that is inside the root (in ``ROOT/sub``: ``'forcast.ipynb'``,
+    not ``'sub/forcast.ipynb'``), as the command line reads paths; ``details`` keep the
+    root-relative form the store and the REST API use."""
+    from nbtools.errors import NotFoundError
+
+    if not isinstance(error, NotFoundError) or "project" not in cli_ctx.__dict__:
+        return
+    root, here = cli_ctx.project.root, Path.cwd().resolve()
+    if here == root or not here.is_relative_to(root):
+        return  # typed relative to the root: as shown
+    for key in _TYPED_PATHS:
+        value = error.details.get(key)
+        if isinstance(value, str) and value:
+            typed = os.path.relpath(root / value, here)
+            error.message = error.message.replace(repr(value), repr(typed))
 
 
 def refuse_bytes_not_utf8(ctx: click.Context) -> None:

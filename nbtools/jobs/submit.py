@@ -87,10 +87,12 @@ def _notebook(project: Project, notebook_path: str, pinned_version_id: int | Non
     except HiddenPathError:
         raise  # in the store directory: said so, not "does not exist"
     except NotFoundError:
+        meant = project.closest_notebook(notebook_path)
+        hint = f" Did you mean {meant!r}?" if meant else ""
         raise NotFoundError(
-            f"Notebook {notebook_path!r} does not exist: nothing was created. Check the "
-            "path (relative to the root).",
+            f"Notebook {notebook_path!r} does not exist: nothing was created.{hint}",
             path=notebook_path,
+            **({"did_you_mean": meant} if meant else {}),
         ) from None
 
 

@@ -474,3 +474,33 @@ def test_a_project_whose_store_is_elsewhere_has_no_nested_projects(tmp_path: Pat
     (project.root / "team" / "state").mkdir()
     assert project.nested_root(project.root / "team" / "nb.ipynb") is None
     assert root_relative(project, "team/nb.ipynb", project.root) == "team/nb.ipynb"
+
+
+def test_a_mistyped_notebook_is_named_as_typed_with_the_closest_one(tmp_path: Path) -> None:
+    """In ``ROOT/sub``, ``run forcast.ipynb`` said ``Notebook 'sub/forcast.ipynb' does not
+    exist: … Check the path (relative to the root).``, a base the command line does not read
+    paths from, and offered no close match."""
+    root = tmp_path / "project"
+    (root / ".nbtools").mkdir(parents=True)
+    (root / "sub").mkdir()
+    notebook = json.dumps(make_notebook([("code", "x = 1", [])]))
+    (root / "sub" / "forecast.ipynb").write_text(notebook)
+    for command in (["run"], ["schedule", "add"]):
+        refused = nbtools(root / "sub", *command, "forcast.ipynb", "--json")
+        assert refused.returncode == 2, refused.stderr
+        error = json.loads(refused.stdout)
+        assert error["message"] == (
+            "Notebook 'forcast.ipynb' does not exist: nothing was created. Did you mean "
+            "'forecast.ipynb'? See NOTEBOOK."
+        )
+        assert error["details"] == {
+            "path": "sub/forcast.ipynb",
+            "did_you_mean": "sub/forecast.ipynb",
+        }
+    from_root = json.loads(nbtools(root, "run", "sub/forcast.ipynb", "--json").stdout)
+    assert "'sub/forcast.ipynb' does not exist" in from_root["message"]
+    assert "Did you mean 'sub/forecast.ipynb'?" in from_root["message"]
+    far = json.loads(nbtools(root / "sub", "run", "zzz.ipynb", "--json").stdout)
+    assert (
+        far["message"] == "Notebook 'zzz.ipynb' does not exist: nothing was created. See NOTEBOOK."
+    )
