@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -11,8 +12,11 @@ from nbtools.cli.decorators import json_option, pass_cli, reads_only
 from nbtools.cli.ids import ID
 from nbtools.cli.job_ref import job_argument
 from nbtools.cli.options import limit_option
-from nbtools.cli.output import print_json, print_table, visible
+from nbtools.cli.output import Figure, print_json, print_table, visible
 from nbtools.metrics import DEFAULT_PAGE_RUNS, MAX_PAGE_RUNS, format_value
+
+if TYPE_CHECKING:
+    from nbtools.metrics.values import JsonValue
 
 
 @click.group()
@@ -33,9 +37,7 @@ def show(cli_ctx: CliContext, run_id: int, as_json: bool) -> None:
     if as_json:
         print_json(report)
         return
-    rows = [
-        (m["name"], format_value(m["value"]), m["unit"], m["source"]) for m in report["metrics"]
-    ]
+    rows = [(m["name"], _figure(m["value"]), m["unit"], m["source"]) for m in report["metrics"]]
     print_table(
         f"Metrics of run {run_id}",
         ("metric", "value", "unit", "source"),
@@ -77,8 +79,10 @@ def series(
         note = f"Note: None of job {job_id}'s runs recorded the metric {metric!r}: {hint}"
         click.echo(visible(note), err=True)
     names = sorted(page["series"])
+    # a metric's one unit goes to its column's header (``latency_p50 (s)``); mixed, each value
+    units = {name: _one_unit(page["series"][name]) for name in names}
     by_run = {
-        (point["run_id"], name): format_value(point["value"], point["unit"])
+        (point["run_id"], name): _figure(point["value"], None if units[name] else point["unit"])
         for name, points in page["series"].items()
         for point in points
     }
@@ -89,7 +93,7 @@ def series(
     ]
     print_table(
         f"Metrics of job {job_id}",
-        ("run", "status", *names),
+        ("run", "status", *(f"{name} ({units[name]})" if units[name] else name for name in names)),
         rows,
         empty=f"No runs of job {job_id} recorded "
         + (f"the metric {metric!r}." if metric else "metrics."),
@@ -108,6 +112,21 @@ def series(
             click.echo(trend(name.ljust(width), numbers, points[-1]["unit"]))
     if page["next_before_run"] is not None:
         click.echo(f"older runs: --before {page['next_before_run']}")
+
+
+def _figure(value: JsonValue, unit: str | None = None) -> str:
+    """A metric's value in a table: :func:`~nbtools.metrics.format_value`'s (a fraction to 4
+    significant digits; ``--json`` has it exact), a number kept whole (:class:`Figure`)."""
+    text = format_value(value, unit)
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return Figure(text) if number else text
+
+
+def _one_unit(points: list[dict[str, Any]]) -> str | None:
+    """The unit every point of a metric's series has, if they share one."""
+    units = {point["unit"] for point in points}
+    (unit,) = units if len(units) == 1 else (None,)
+    return unit if isinstance(unit, str) and unit else None
 
 
 #: The bars of a sparkline, lowest first.

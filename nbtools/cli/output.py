@@ -18,6 +18,13 @@ if TYPE_CHECKING:
     from nbtools.cli.table_widths import Kind
 
 
+class Figure(str):
+    """A number's text as a table shows it, rounded or with its unit (``2.1 KiB``,
+    ``0.0007043``): kept whole, as a number is (:func:`nbtools.cli.table_widths.kind`)."""
+
+    __slots__ = ()
+
+
 def print_json(data: Any) -> None:
     """Write ``data`` as indented JSON to standard output: the command's answer (an error
     after it is not printed as JSON again, :class:`nbtools.cli.app.LazyGroup`), with the

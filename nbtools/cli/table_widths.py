@@ -13,6 +13,8 @@ from typing import Literal, NamedTuple
 
 from rich.cells import cell_len
 
+from nbtools.cli.output import Figure
+
 #: What a cell holds, for what may break in it: a moment breaks only between its date and its
 #: time, and only once no other cell can give way; a number (an id, a count, a size) never.
 Kind = Literal["text", "moment", "number"]
@@ -45,10 +47,13 @@ _STEPS = (
 
 
 def kind(value: object) -> Kind:
-    """The kind of cell ``value`` makes (a bool is text: ``True``)."""
+    """The kind of cell ``value`` makes (a bool is text: ``True``; a :class:`Figure` is a
+    number)."""
     if isinstance(value, datetime):
         return "moment"
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, Figure) or (
+        isinstance(value, (int, float)) and not isinstance(value, bool)
+    ):
         return "number"
     return "text"
 

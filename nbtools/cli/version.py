@@ -10,7 +10,7 @@ import click
 from nbtools.cli.context import CliContext
 from nbtools.cli.decorators import json_option, pass_cli, reads_only
 from nbtools.cli.options import count_option
-from nbtools.cli.output import print_fields, print_json, print_table, say, visible
+from nbtools.cli.output import Figure, print_fields, print_json, print_table, say, visible
 from nbtools.cli.paths import root_relative_option
 from nbtools.errors import CheckFailedError
 from nbtools.ids import MAX_ID
@@ -300,13 +300,14 @@ def _message(v: Version) -> str:
     return {"named": "★ ", "restore": "↺ "}.get(v.kind, "") + (v.message or "")
 
 
-def _size(size: int) -> str:
+def _size(size: int) -> Figure:
+    """``size`` bytes as people read it (``2.1 KiB``), never split in a table."""
     value = float(size)
     for unit in ("B", "KiB", "MiB"):
         if value < 1024:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+            return Figure(f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}")
         value /= 1024
-    return f"{value:.1f} GiB"
+    return Figure(f"{value:.1f} GiB")
 
 
 def _plural(count: int, noun: str) -> str:

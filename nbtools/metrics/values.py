@@ -203,8 +203,20 @@ def make_payload(name: str, value: JsonValue, unit: str | None) -> dict[str, Any
     return {"name": name, "value": value, "unit": unit, "version": PAYLOAD_VERSION}
 
 
+#: Significant digits of a fractional number as people read it (:func:`format_value`).
+SHOWN_DIGITS = 4
+
+
 def format_value(value: JsonValue, unit: str | None = None) -> str:
-    """A short human form: ``0.93``, ``'ok'``, ``12.5 s``."""
-    text = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-    shown = repr(text) if text is not None else encode_value(value)
+    """A short human form: ``0.93``, ``'ok'``, ``12.5 s``. A float's fraction is rounded to
+    :data:`SHOWN_DIGITS` significant digits, its whole part kept (``0.0007043``, ``12346.0``,
+    ``1.7e+308``); an int is shown whole. The exact value is the JSON's (``--json``, the REST
+    API)."""
+    if isinstance(value, float) and math.isfinite(value) and value:
+        decimals = SHOWN_DIGITS - 1 - math.floor(math.log10(abs(value)))
+        shown = repr(round(value, max(decimals, 0)))
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        shown = repr(value)  # an int, 0.0, nan or inf
+    else:
+        shown = encode_value(value)
     return f"{shown} {unit}" if unit else shown

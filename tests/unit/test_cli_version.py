@@ -11,7 +11,7 @@ from nbtools.cli.app import cli
 from nbtools.project import Project
 from nbtools.versioning.objects import ObjectStore
 from tests.cli_tables import table_rows
-from tests.conftest import run_python
+from tests.conftest import make_notebook, run_python
 from tests.unit.versioning.conftest import edit, rich_notebook, write
 
 
@@ -409,3 +409,20 @@ def test_versioning_imports_neither_nbformat_nor_nbdime() -> None:
     )
     result = run_python(code)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_size_is_never_split_in_the_log(tmp_path: Path) -> None:
+    """At 60 columns, ``version log`` split ``2.1 KiB`` into ``2.1`` and ``KiB`` on two
+    lines; a size is a number, which never breaks in a table (cli.md)."""
+    source = "x = 1000  # a line to make the notebook larger"
+    write(tmp_path / "nb.ipynb", make_notebook([("code", source, [])] * 30))
+    message = "a longer message that takes room in the table, as a real one does"
+    assert nbtools(tmp_path, "save", "nb.ipynb", "-m", message).exit_code == 0
+    for columns in ("60", "80", "40"):
+        shown = CliRunner(env={"COLUMNS": columns}).invoke(
+            cli, ["--root", str(tmp_path), "version", "log", "nb.ipynb"]
+        )
+        assert shown.exit_code == 0, shown.output
+        size = next(v["size"] for v in as_json(nbtools(tmp_path, "log", "nb.ipynb", "--json")))
+        assert size > 1024
+        assert f"{size / 1024:.1f} KiB" in shown.output, shown.output

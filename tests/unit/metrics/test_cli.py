@@ -389,3 +389,45 @@ def test_a_trend_line_for_flat_negative_and_unit_series() -> None:
     assert trend("big", [-1.7e308, 1.7e308, 1.7e308, -1.7e308]) == (
         "big  ▁██▁  min -1.7e+308 · median 0.0 · max 1.7e+308 · last -1.7e+308"
     )
+
+
+def _latencies(root: Path) -> None:
+    """Job 7's runs 1-3, each recording a latency in seconds, unrounded, as a service does."""
+    from nbtools.metrics.harvest import Harvest, HarvestedMetric
+    from nbtools.metrics.series import save_run_metrics
+
+    project = Project(root)
+    for run_id in (1, 2, 3):
+        store_metrics(project, 7, run_id)  # the run, recording nothing yet
+        latency = HarvestedMetric("latency_p50", 0.0007043448163774058 * run_id, "s", "serve", 0)
+        with project.store.session(write=True) as session:
+            save_run_metrics(session, run_id, 7, Harvest({"latency_p50": latency}))
+    project.close()
+
+
+def test_metric_values_are_rounded_and_never_split(tmp_path: Path) -> None:
+    """``latency_p50`` printed as ``0.000704344 / 8163774058 / s`` on three lines of ``metrics
+    series``, and ``0.0007043448163774058`` in ``metrics show``; at 40 columns the numbers
+    folded instead of the table becoming a listing (cli.md: a number never breaks)."""
+    _latencies(tmp_path)
+    series = CliRunner(env={"COLUMNS": "80"}).invoke(
+        cli, ["--root", str(tmp_path), "metrics", "series", "7"]
+    )
+    assert series.exit_code == 0, series.output
+    rows = table_rows(series.output)
+    assert [row["latency_p50 (s)"] for row in rows] == ["0.0007043", "0.001409", "0.002113"]
+    assert "min 0.0007043 s · median 0.001409 s · max 0.002113 s" in series.output
+    exact = as_json(tmp_path, "metrics", "series", "7")["series"]["latency_p50"][0]["value"]
+    assert exact == 0.0007043448163774058
+    for columns in ("80", "40", "24"):
+        shown = CliRunner(env={"COLUMNS": columns}).invoke(
+            cli, ["--root", str(tmp_path), "metrics", "show", "1"]
+        )
+        assert shown.exit_code == 0, shown.output
+        assert "0.0007043" in shown.output, shown.output  # whole, on one line
+        assert "0.00070434" not in shown.output
+    narrow = CliRunner(env={"COLUMNS": "40"}).invoke(
+        cli, ["--root", str(tmp_path), "metrics", "series", "7"]
+    )
+    assert "0.0007043" in narrow.output, narrow.output
+    assert "0.001409" in narrow.output
