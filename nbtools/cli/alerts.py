@@ -104,6 +104,10 @@ def rule_add(cli_ctx: CliContext, job_id: int, text: str, as_json: bool) -> None
         click.echo(f"Rule {model['id']} on job {job_id}: {model['text']}")
         if model["latest_run"]:
             click.echo(_on_latest(model["latest_run"]))
+        elif model["kind"] != "late":  # a late rule watches the clock, not a run
+            click.echo(
+                f"Job {job_id} has no finished run yet: the rule is first checked when one ends."
+            )
         if model["warning"]:
             click.echo(f"Warning: {model['warning']}", err=True)
 

@@ -431,3 +431,16 @@ def test_metric_values_are_rounded_and_never_split(tmp_path: Path) -> None:
     )
     assert "0.0007043" in narrow.output, narrow.output
     assert "0.001409" in narrow.output
+
+
+def test_a_rule_on_a_job_without_runs_says_when_it_is_first_checked(tmp_path: Path) -> None:
+    """``alerts rule add 1 failed`` on a job with no run printed only ``Rule 1 on job 1:
+    failed``, though the README says it tells what it makes of the latest run."""
+    with_jobs(tmp_path, 3)
+    added = nbtools(tmp_path, "alerts", "rule", "add", "3", "failed")
+    assert added.output == (
+        "Rule 1 on job 3: failed\n"
+        "Job 3 has no finished run yet: the rule is first checked when one ends.\n"
+    )
+    late = nbtools(tmp_path, "alerts", "rule", "add", "3", "late 26h")
+    assert late.output == "Rule 2 on job 3: late 26h\n"  # it watches the clock
