@@ -23,6 +23,7 @@ from nbtools.jobs.parameters import notebook_values
 from nbtools.jobs.runs import new_run
 from nbtools.jobs.tables import Run
 from nbtools.kernels import run_kernel
+from nbtools.notebooks import kernel_name as kernel_name_of
 from nbtools.store.base import utcnow
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def checked_parameters(
     return notebook_values(nb, notebook_path, values, from_text=from_text)
 
 
-def check_kernel(name: str, *, here: bool) -> None:
+def check_kernel(name: str, *, here: bool, notebook: str | None = None) -> None:
     """Refuse kernel ``name`` unless it is installed on this machine: a
     :class:`~nbtools.errors.NotFoundError` naming the field ``kernel_name`` and listing the
     installed kernels (``details["kernels"]``), before anything is stored.
@@ -53,7 +54,8 @@ def check_kernel(name: str, *, here: bool) -> None:
     ``here``: this process executes the run, so the kernel must be here. Otherwise a scheduler
     executes it, maybe on another machine: the message says that the check can be turned off
     for a kernel installed only there (``details["kernel_check"]`` is true: the field of the
-    request that turns it off).
+    request that turns it off). ``notebook``: the name is that notebook's own (its
+    ``metadata.kernelspec.name``), which the message says, with how to choose another.
     """
     from nbtools.envsnap.kernels import find_kernel
 
@@ -61,6 +63,11 @@ def check_kernel(name: str, *, here: bool) -> None:
         find_kernel(name)
     except NbtoolsError as error:  # not installed, or its spec file is invalid
         details = {**error.details, "field": "kernel_name"}
+        if notebook is not None:
+            error.message += (
+                f" The name is {notebook}'s own (its metadata.kernelspec.name): give the run "
+                "another kernel, or change the notebook's kernel."
+            )
         if here:
             raise type(error)(error.message, **details) from None
         raise type(error)(
@@ -196,7 +203,8 @@ def queue_run(
         project, notebook_path, values, job, pinned_version_id, purpose, actor, from_text
     )
     if claim is not None:
-        check_kernel(run_kernel(kernel_name, nb), here=True)
+        own = None if kernel_name or not kernel_name_of(nb) else notebook_path
+        check_kernel(run_kernel(kernel_name, nb), here=True, notebook=own)
     elif kernel_check and kernel_name is not None:
         check_kernel(kernel_name, here=False)
     fields: dict[str, Any] = {

@@ -45,6 +45,7 @@ def test_run_refuses_an_unknown_kernel_before_recording_a_run(
     assert "python3" in error["details"]["kernels"]
     assert error["message"].startswith("No kernel named 'nosuch'. Installed kernels: ")
     assert "kernel check" not in error["message"]  # it runs here: nothing to turn off
+    assert "metadata.kernelspec" not in error["message"]  # the name is the one given
     assert "See --kernel." in result.stderr
     assert listed(project.root, "runs") == []
 
@@ -56,6 +57,11 @@ def test_run_refuses_the_notebook_s_own_kernel_when_it_is_not_installed(
     result = nbtools(project.root, "run", "r.ipynb")
     assert result.exit_code == 2, result.output
     assert "No kernel named 'ir'. Installed kernels: " in result.stderr
+    # the name came from the notebook, not from the command line: said, with the way out
+    assert result.stderr.endswith(
+        "The name is r.ipynb's own (its metadata.kernelspec.name): give the run another "
+        "kernel, or change the notebook's kernel. See --kernel.\n"
+    )
     assert listed(project.root, "runs") == []
 
 
