@@ -56,10 +56,11 @@ def print_job(model: dict[str, Any]) -> None:
     print_fields(f"Job {model['id']}", {k: v for k, v in fields.items() if v not in (None, "")})
 
 
-def print_jobs(models: list[dict[str, Any]]) -> None:
+def print_jobs(models: list[dict[str, Any]], empty: str | None = None) -> None:
     """Jobs as a table, one a row: the schedule is its cron over its zone; the parameters
     column left out when no job has any (as ``runs list`` leaves out its job column), so a
-    narrow terminal keeps the next runs' dates whole."""
+    narrow terminal keeps the next runs' dates whole. ``empty``: the line for no jobs, if
+    not that there are none yet."""
     columns: tuple[str, ...] = ("job", "name", "notebook", "schedule", "next run", "parameters")
     rows: list[tuple[Any, ...]] = [
         (
@@ -78,7 +79,7 @@ def print_jobs(models: list[dict[str, Any]]) -> None:
         "Jobs",
         columns,
         rows,
-        empty="No jobs yet: `nbtools schedule add NOTEBOOK --cron daily` creates one.",
+        empty=empty or "No jobs yet: `nbtools schedule add NOTEBOOK --cron daily` creates one.",
     )
     for m in models:
         if m["timezone_note"]:

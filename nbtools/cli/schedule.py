@@ -198,7 +198,13 @@ def list_(cli_ctx: CliContext, archived: bool, as_json: bool) -> None:
     if as_json:
         print_json(models)
         return
-    print_jobs(models)
+    empty = None
+    if not models and not archived and (gone := len(list_jobs(cli_ctx.project, archived=True))):
+        empty = (
+            f"No jobs but {gone} archived (deleted): `nbtools schedule list --archived` lists "
+            "them; `nbtools schedule add NOTEBOOK --cron daily` creates one."
+        )
+    print_jobs(models, empty)
 
 
 @schedule.command()

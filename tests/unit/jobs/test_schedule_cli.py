@@ -433,3 +433,20 @@ def test_the_confirmation_asked_in_a_terminal_leaves_stdout_to_the_json(
     assert "Delete (archive) job 1 ('nb')? [y/N]:" in removed.stderr
     archived = json.loads(removed.stdout)
     assert (archived["id"], archived["archived_at"] is not None) == (job["id"], True)
+
+
+def test_a_list_of_only_archived_jobs_says_how_to_see_them(
+    tmp_path: Path, notebook_factory: NotebookFactory
+) -> None:
+    """With every job removed, ``schedule list`` said ``No jobs yet: … schedule add … creates
+    one.``, as if there had never been one; it now points to ``--archived``."""
+    notebook_factory("nb.ipynb", [("code", "x = 1", [])])
+    assert nbtools(tmp_path, "schedule", "list").output.startswith("No jobs yet:")
+    assert nbtools(tmp_path, "schedule", "add", "nb.ipynb").exit_code == 0
+    assert nbtools(tmp_path, "schedule", "remove", "1", "--yes").exit_code == 0
+    listed = nbtools(tmp_path, "schedule", "list")
+    assert listed.output == (
+        "No jobs but 1 archived (deleted): `nbtools schedule list --archived` lists them; "
+        "`nbtools schedule add NOTEBOOK --cron daily` creates one.\n"
+    )
+    assert json.loads(nbtools(tmp_path, "schedule", "list", "--json").stdout) == []
