@@ -40,7 +40,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from nbtools.data.notebook import USE_SINK, hold_process_uses
-from nbtools.errors import InvalidInputError
+from nbtools.errors import InvalidInputError, NotFoundError
 from nbtools.metrics.record import RECORD_SINK
 from nbtools.serve.body import served_route
 from nbtools.serve.config import ServeSettings, api_key, load_settings
@@ -244,8 +244,16 @@ class Service:
         except Exception as error:
             if uses.refused is not None:
                 return await self._refused(request, uses)
-            error_id = uuid.uuid4().hex[:16]
             setattr(request.state, ERROR_KEY, type(error).__name__)
+            if isinstance(error, NotFoundError):  # what it loads is not there yet (a model)
+                log.warning("%s: not available: %s", request.url.path, error.message)
+                message = f"The function needs what is not there yet: {error.message}"
+                return Response(
+                    error_body("not-available", message, **error.details),
+                    503,
+                    media_type="application/json",
+                )
+            error_id = uuid.uuid4().hex[:16]
             log.error("error %s in %s", error_id, request.url.path, exc_info=error)
             return Response(
                 error_body(
