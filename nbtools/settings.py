@@ -169,6 +169,28 @@ def config_sections(
     return layer
 
 
+def warn_unknown_sections(config: Mapping[str, Any]) -> None:
+    """Warn about each section of ``config`` (a config file's, the server's) whose name is
+    close to a settings class of nbtools but none (``c.JobSettings``: did you mean
+    JobsSettings?), as a misspelt option is warned about (:func:`build`); other sections
+    (``ServerApp``, other extensions') are left alone. Once per configuration read."""
+    import difflib
+
+    for name in config:
+        if name in VARIABLE_PREFIXES or not isinstance(config[name], Mapping):
+            continue
+        if difflib.get_close_matches(name, VARIABLE_PREFIXES, n=1, cutoff=_CLOSE_SECTION):
+            _no_effect(
+                f"The config section {name} is not a settings class of nbtools",
+                name,
+                {known: known for known in VARIABLE_PREFIXES},
+            )
+
+
+#: How close a section's name must be to a settings class's to be taken for a misspelling.
+_CLOSE_SECTION = 0.8
+
+
 #: How traitlets records each in-place change of an option a config file has not set.
 _IN_PLACE = {
     "extend": ".append()/.extend()",

@@ -79,14 +79,25 @@ class CliContext:
     def config(self, classes: tuple[type[Settings], ...]) -> Layer:
         """Every layer for ``classes``: config file, then environment, then flags; the
         first time a class is read, a warning for each ``$NBTOOLS_…`` variable under its
-        prefix that nbtools does not read (:func:`~nbtools.settings.warn_unknown_variables`)."""
-        from nbtools.settings import config_file_of, layered_config, warn_unknown_variables
+        prefix that nbtools does not read (:func:`~nbtools.settings.warn_unknown_variables`);
+        the first time any is, one for each section of the config file misspelling a settings
+        class (:func:`~nbtools.settings.warn_unknown_sections`)."""
+        from nbtools.settings import (
+            config_file_of,
+            layered_config,
+            warn_unknown_sections,
+            warn_unknown_variables,
+        )
 
+        first = not self._read
         unread = [cls for cls in classes if cls not in self._read]
         self._read.update(unread)
         warn_unknown_variables(self.environ, unread, self.flags)
         path = self.config_file or config_file_of(self.environ)
-        return layered_config(path, self.environ, self.flags, classes=classes)
+        layer = layered_config(path, self.environ, self.flags, classes=classes)
+        if first:  # the config file's sections, once: a misspelt class's name
+            warn_unknown_sections(layer)
+        return layer
 
     def settings(self, cls: type[S]) -> S:
         """An instance of the settings class ``cls`` for this invocation."""

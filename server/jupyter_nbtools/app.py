@@ -33,6 +33,7 @@ from nbtools.settings import (
     layered_config,
     settings_classes,
     typed_flags,
+    warn_unknown_sections,
     warn_unknown_variables,
 )
 
@@ -97,6 +98,7 @@ class NbtoolsApp(ExtensionApp):
         where = "Jupyter's config files" + (f" ({', '.join(files)})" if files else "")
         config = layered_config(None, base=base, flags=flags, base_source=in_file(where))
         warn_unknown_variables(os.environ, settings_classes(), flags)
+        warn_unknown_sections(base)
         settings = build(NbtoolsSettings, config)
         metrics, notifications = build(MetricsSettings, config), build(NotificationSettings, config)
         jobs = build(JobsSettings, config)

@@ -225,6 +225,25 @@ def test_an_unknown_option_is_a_warning_naming_the_closest(
     assert caplog.records[0].getMessage().endswith("it has no effect.")
 
 
+def test_a_misspelt_settings_class_is_a_warning_naming_the_closest(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``c.JobSettings.workers = 2`` was ignored without a word (a misspelt option is
+    warned about); another program's section (``c.ServerApp``) is still left alone."""
+    config_file = write_config(
+        tmp_path / "c.py", ["c.JobSettings.workers = 2", "c.ServerApp.port = 9999"]
+    )
+    with caplog.at_level(logging.WARNING, logger="nbtools"):
+        result = CliRunner().invoke(
+            cli, ["--root", str(tmp_path), "--config", str(config_file), "status", "--json"]
+        )
+    assert result.exit_code == 0, result.output
+    assert [r.getMessage() for r in caplog.records] == [
+        "The config section JobSettings is not a settings class of nbtools: it has no "
+        "effect; did you mean JobsSettings?"
+    ]
+
+
 def test_a_misspelt_variable_is_a_warning_naming_the_closest(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
