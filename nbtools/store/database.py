@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from nbtools.errors import NbtoolsError, StoreError, StoreUnavailableError
 from nbtools.store import migrations, shown_url
 from nbtools.store.failures import unusable
-from nbtools.store.url import BAD_PART, form_problem
+from nbtools.store.url import BAD_PART, form_problem, misnamed_dialect
 from nbtools.urls import without_login
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def create_store_engine(url: str) -> Engine:
         try:
             engine = create_engine(url, pool_pre_ping=True)
         except (SQLAlchemyError, ImportError) as exc:
-            reason = str(exc)
+            reason = f"{exc}{misnamed_dialect(url)}"
         except ValueError:  # its text would show the part: a password's, if it holds an '@'
             reason = BAD_PART
         else:

@@ -79,7 +79,22 @@ def url_problem(url: str) -> str | None:
     name = parts.drivername.replace("+", ".")  # SQLAlchemy's name of its dialect plugin
     if _built_in(name) or _plugged_in(name):
         return None
-    return f"Can't load plugin: {DIALECT_PLUGINS}:{name}"
+    return f"Can't load plugin: {DIALECT_PLUGINS}:{name}{misnamed_dialect(url)}"
+
+
+def misnamed_dialect(url: str) -> str:
+    """What to write for a dialect SQLAlchemy knows under another name, to end the reason
+    it refuses ``url`` with: ``postgres://`` (libpq's and many providers' spelling, which
+    SQLAlchemy dropped) is ``postgresql+psycopg://``, the driver nbtools installs. ``""`` for
+    any other URL."""
+    parts = read_url(url)
+    dialect, plus, driver = parts.drivername.partition("+") if parts else ("", "", "")
+    if dialect != "postgres":
+        return ""
+    meant = f"postgresql+{driver if plus else 'psycopg'}://"
+    return (
+        f"; SQLAlchemy calls PostgreSQL 'postgresql': write the URL as {meant}…, the rest unchanged"
+    )
 
 
 def form_problem(url: str) -> str | None:

@@ -109,6 +109,27 @@ def test_a_refusal_gives_the_reason_the_store_gives_when_it_opens(url: str) -> N
     assert "s3cret" not in info.value.message
 
 
+@pytest.mark.parametrize(
+    ("url", "meant"),
+    [
+        ("postgres://me:s3cret@db/x", "postgresql+psycopg://"),
+        ("postgres+psycopg2://db/x", "postgresql+psycopg2://"),
+    ],
+)
+def test_postgres_is_refused_saying_what_to_write(url: str, meant: str) -> None:
+    """``NBTOOLS_DB_URL=postgres://…`` (libpq's spelling) was refused with SQLAlchemy's
+    ``Can't load plugin: sqlalchemy.dialects:postgres`` alone."""
+    problem = url_problem(url)
+    assert problem is not None
+    assert problem.endswith(
+        f"; SQLAlchemy calls PostgreSQL 'postgresql': write the URL as {meant}…, the rest unchanged"
+    )
+    with pytest.raises(StoreError) as info:
+        create_store_engine(url)
+    assert info.value.details["reason"] == problem  # the settings' check and the store's
+    assert "s3cret" not in info.value.message
+
+
 def test_a_driver_name_of_two_plus_signs_is_no_plugin() -> None:
     """Where the store's opening called it a part of the wrong form (SQLAlchemy splits the
     name in two and fails with a ValueError)."""
