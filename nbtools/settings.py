@@ -169,28 +169,6 @@ def config_sections(
     return layer
 
 
-def warn_unknown_sections(config: Mapping[str, Any]) -> None:
-    """Warn about each section of ``config`` (a config file's, the server's) whose name is
-    close to a settings class of nbtools but none (``c.JobSettings``: did you mean
-    JobsSettings?), as a misspelt option is warned about (:func:`build`); other sections
-    (``ServerApp``, other extensions') are left alone. Once per configuration read."""
-    import difflib
-
-    for name in config:
-        if name in VARIABLE_PREFIXES or not isinstance(config[name], Mapping):
-            continue
-        if difflib.get_close_matches(name, VARIABLE_PREFIXES, n=1, cutoff=_CLOSE_SECTION):
-            _no_effect(
-                f"The config section {name} is not a settings class of nbtools",
-                name,
-                {known: known for known in VARIABLE_PREFIXES},
-            )
-
-
-#: How close a section's name must be to a settings class's to be taken for a misspelling.
-_CLOSE_SECTION = 0.8
-
-
 #: How traitlets records each in-place change of an option a config file has not set.
 _IN_PLACE = {
     "extend": ".append()/.extend()",
@@ -344,69 +322,6 @@ def layered_config(
     return config
 
 
-#: The prefix of each settings class's variables (its ``env_prefix``), longest first, so that
-#: a variable is told apart without importing its class (``JobsSettings`` brings SQLAlchemy,
-#: ≈ 0.4 s of a command that never opens the store); tests/unit/test_settings.py checks it.
-VARIABLE_PREFIXES = {
-    "OpenLineageSettings": "NBTOOLS_OPENLINEAGE_",
-    "MetricsSettings": "NBTOOLS_METRICS_",
-    "NotificationSettings": "NBTOOLS_NOTIFY_",
-    "ServeSettings": "NBTOOLS_SERVE_",
-    "JobsSettings": "NBTOOLS_JOBS_",
-    "EnvSettings": "NBTOOLS_ENV_",
-    "NbtoolsSettings": "NBTOOLS_",
-}
-
-
-def warn_unknown_variables(
-    environ: Mapping[str, str],
-    classes: Iterable[type[Settings]],
-    flags: Mapping[str, Mapping[str, Any]] | None = None,
-) -> None:
-    """A ``$NBTOOLS_…`` variable nbtools does not read (``$NBTOOLS_JOBS_WOKERS=4``) changes
-    nothing: a warning naming the closest it reads, as for a config file's unknown option
-    (:func:`build`), by the reader of ``classes``, each read once: a variable is its prefix's
-    class's (:data:`VARIABLE_PREFIXES`). nbtools also reads the config file's, those it sets
-    for what it starts (:func:`own_variables`) and the one holding a service's API key
-    (``ServeSettings.api_key_env`` in ``flags`` or the environment), the user's."""
-    prefix = VARIABLE_PREFIXES["NbtoolsSettings"]  # every class's starts with it
-    named = {name for name, value in environ.items() if value and name.startswith(prefix)}
-    if not named:  # most commands: nothing to compare (the options' names are not gathered)
-        return
-    read = {cls.__name__: cls for cls in classes}
-    key = (flags or {}).get("ServeSettings", {}).get("api_key_env")
-    skipped = {CONFIG_FILE_VARIABLE, key or environ.get("NBTOOLS_SERVE_API_KEY_ENV")}
-    known = {
-        environment_variable(cls, name)
-        for cls in read.values()
-        for name in cls.class_trait_names(config=True)
-    }
-    unknown = [name for name in sorted(named - known - skipped) if _owner(name) in read]
-    if unknown and "NbtoolsSettings" in read:
-        known |= own_variables()
-        unknown = [name for name in unknown if name not in known]
-    cut = len(VARIABLE_PREFIXES["NbtoolsSettings"])  # compared without the prefix all share
-    for name in unknown:
-        shown = {variable[cut:]: f"${variable}" for variable in known}
-        _no_effect(f"The variable ${name} is not one nbtools reads", name[cut:], shown)
-
-
-def _owner(variable: str) -> str | None:
-    """The settings class whose prefix ``variable`` has (the longest), None if none."""
-    return next((c for c, p in VARIABLE_PREFIXES.items() if variable.startswith(p)), None)
-
-
-def own_variables() -> set[str]:
-    """The variables nbtools sets for the processes it starts (a run's kernel, a background
-    lineage emitter), which read them back: no option's, never reported as unknown."""
-    from nbtools.config import DATA_USES_VARIABLE, PURPOSE_VARIABLE
-    from nbtools.kernels import ARTIFACTS_DIR_ENV
-    from nbtools.limits import MAX_BYTES_ENV
-    from nbtools.lineage.background import SPEC_VARIABLE
-
-    return {PURPOSE_VARIABLE, DATA_USES_VARIABLE, ARTIFACTS_DIR_ENV, MAX_BYTES_ENV, SPEC_VARIABLE}
-
-
 def _check(trait: TraitType[Any, Any], option: str, value: Any, source: Source) -> None:
     from nbtools.errors import InvalidInputError
 
@@ -448,34 +363,18 @@ def build(cls: type[S], config: Mapping[str, Mapping[str, Any]]) -> S:
     InvalidInputError naming the option, an unknown option a warning naming the closest."""
     values = dict(config.get(cls.__name__, {}))
     options = cls.class_trait_names(config=True)
-    for name in sorted(set(values) - set(options)):
-        _warn_unknown(cls, name, options)
-        del values[name]
+    if unknown := sorted(set(values) - set(options)):
+        from nbtools.unknown_settings import warn_unknown_option
+
+        for name in unknown:
+            warn_unknown_option(cls, name, options)
+            del values[name]
     try:
         return cls(**values)
     except TraitError as error:
         from nbtools.errors import InvalidInputError
 
         raise InvalidInputError(f"Invalid {cls.__name__} setting: {error}") from error
-
-
-def _warn_unknown(cls: type[Settings], name: str, options: list[str]) -> None:
-    _no_effect(
-        f"The setting {cls.__name__}.{name} is not an option of nbtools",
-        name,
-        {option: f"{cls.__name__}.{option}" for option in options},
-    )
-
-
-def _no_effect(what: str, name: str, shown: Mapping[str, str]) -> None:
-    """Warn that ``what`` has no effect, naming the closest of ``shown``'s keys to ``name``
-    as its value shows it."""
-    import difflib
-    import logging
-
-    close = difflib.get_close_matches(name, sorted(shown), n=1)
-    hint = f"; did you mean {shown[close[0]]}?" if close else "."
-    logging.getLogger("nbtools").warning("%s: it has no effect%s", what, hint)
 
 
 def bounds(trait: TraitType[Any, Any]) -> tuple[float | None, float | None]:

@@ -79,15 +79,11 @@ class CliContext:
     def config(self, classes: tuple[type[Settings], ...]) -> Layer:
         """Every layer for ``classes``: config file, then environment, then flags; the
         first time a class is read, a warning for each ``$NBTOOLS_…`` variable under its
-        prefix that nbtools does not read (:func:`~nbtools.settings.warn_unknown_variables`);
+        prefix that nbtools does not read (:func:`~nbtools.unknown_settings.warn_unknown_variables`);
         the first time any is, one for each section of the config file misspelling a settings
-        class (:func:`~nbtools.settings.warn_unknown_sections`)."""
-        from nbtools.settings import (
-            config_file_of,
-            layered_config,
-            warn_unknown_sections,
-            warn_unknown_variables,
-        )
+        class (:func:`~nbtools.unknown_settings.warn_unknown_sections`)."""
+        from nbtools.settings import config_file_of, layered_config
+        from nbtools.unknown_settings import warn_unknown_sections, warn_unknown_variables
 
         first = not self._read
         unread = [cls for cls in classes if cls not in self._read]

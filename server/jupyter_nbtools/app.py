@@ -33,9 +33,8 @@ from nbtools.settings import (
     layered_config,
     settings_classes,
     typed_flags,
-    warn_unknown_sections,
-    warn_unknown_variables,
 )
+from nbtools.unknown_settings import warn_unknown_sections, warn_unknown_variables
 
 
 class NbtoolsApp(ExtensionApp):

@@ -25,8 +25,8 @@ from nbtools.settings import (
     layered_config,
     settings_classes,
     typed_flags,
-    warn_unknown_variables,
 )
+from nbtools.unknown_settings import warn_unknown_variables
 
 
 def write_config(path: Path, lines: list[str]) -> Path:

@@ -21,15 +21,14 @@ from nbtools.jobs.config import JobsSettings
 from nbtools.serve.config import ServeSettings
 from nbtools.settings import (
     CONFIG_FILE_VARIABLE,
-    VARIABLE_PREFIXES,
     build,
     environment_variable,
     in_file,
     layered_config,
-    own_variables,
     settings_classes,
     typed_flags,
 )
+from nbtools.unknown_settings import VARIABLE_PREFIXES, own_variables
 from tests.unit.test_settings import write_config
 
 
