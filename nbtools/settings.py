@@ -363,18 +363,35 @@ def build(cls: type[S], config: Mapping[str, Mapping[str, Any]]) -> S:
     InvalidInputError naming the option, an unknown option a warning naming the closest."""
     values = dict(config.get(cls.__name__, {}))
     options = cls.class_trait_names(config=True)
-    if unknown := sorted(set(values) - set(options)):
-        from nbtools.unknown_settings import warn_unknown_option
-
-        for name in unknown:
-            warn_unknown_option(cls, name, options)
-            del values[name]
+    for name in sorted(set(values) - set(options)):
+        _warn_unknown(cls, name, options)
+        del values[name]
     try:
         return cls(**values)
     except TraitError as error:
         from nbtools.errors import InvalidInputError
 
         raise InvalidInputError(f"Invalid {cls.__name__} setting: {error}") from error
+
+
+def _warn_unknown(cls: type[Settings], name: str, options: list[str]) -> None:
+    no_effect(
+        f"The setting {cls.__name__}.{name} is not an option of nbtools",
+        name,
+        {option: f"{cls.__name__}.{option}" for option in options},
+    )
+
+
+def no_effect(what: str, name: str, shown: Mapping[str, str]) -> None:
+    """Warn that ``what`` has no effect, naming the closest of ``shown``'s keys to ``name``
+    as its value shows it (an option here, a section or a variable:
+    :mod:`nbtools.unknown_settings`)."""
+    import difflib
+    import logging
+
+    close = difflib.get_close_matches(name, sorted(shown), n=1)
+    hint = f"; did you mean {shown[close[0]]}?" if close else "."
+    logging.getLogger("nbtools").warning("%s: it has no effect%s", what, hint)
 
 
 def bounds(trait: TraitType[Any, Any]) -> tuple[float | None, float | None]:

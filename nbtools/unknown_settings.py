@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from nbtools.settings import CONFIG_FILE_VARIABLE, environment_variable
+from nbtools.settings import CONFIG_FILE_VARIABLE, environment_variable, no_effect
 
 if TYPE_CHECKING:
     from nbtools.config import Settings
@@ -58,7 +58,7 @@ def warn_unknown_variables(
     cut = len(VARIABLE_PREFIXES["NbtoolsSettings"])  # compared without the prefix all share
     for name in unknown:
         shown = {variable[cut:]: f"${variable}" for variable in known}
-        _no_effect(f"The variable ${name} is not one nbtools reads", name[cut:], shown)
+        no_effect(f"The variable ${name} is not one nbtools reads", name[cut:], shown)
 
 
 def _owner(variable: str) -> str | None:
@@ -88,7 +88,7 @@ def warn_unknown_sections(config: Mapping[str, Any]) -> None:
         if name in VARIABLE_PREFIXES or not isinstance(config[name], Mapping):
             continue
         if difflib.get_close_matches(name, VARIABLE_PREFIXES, n=1, cutoff=_CLOSE_SECTION):
-            _no_effect(
+            no_effect(
                 f"The config section {name} is not a settings class of nbtools",
                 name,
                 {known: known for known in VARIABLE_PREFIXES},
@@ -97,24 +97,3 @@ def warn_unknown_sections(config: Mapping[str, Any]) -> None:
 
 #: How close a section's name must be to a settings class's to be taken for a misspelling.
 _CLOSE_SECTION = 0.8
-
-
-def warn_unknown_option(cls: type[Settings], name: str, options: list[str]) -> None:
-    """Warn that option ``name`` of ``cls`` (``options``), which it does not have, has no
-    effect, naming the closest it has (:func:`~nbtools.settings.build`)."""
-    _no_effect(
-        f"The setting {cls.__name__}.{name} is not an option of nbtools",
-        name,
-        {option: f"{cls.__name__}.{option}" for option in options},
-    )
-
-
-def _no_effect(what: str, name: str, shown: Mapping[str, str]) -> None:
-    """Warn that ``what`` has no effect, naming the closest of ``shown``'s keys to ``name``
-    as its value shows it."""
-    import difflib
-    import logging
-
-    close = difflib.get_close_matches(name, sorted(shown), n=1)
-    hint = f"; did you mean {shown[close[0]]}?" if close else "."
-    logging.getLogger("nbtools").warning("%s: it has no effect%s", what, hint)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -14,9 +14,6 @@ from nbtools.cli.job_ref import job_argument
 from nbtools.cli.options import limit_option
 from nbtools.cli.output import Figure, print_json, print_table, visible
 from nbtools.metrics import DEFAULT_PAGE_RUNS, MAX_PAGE_RUNS, format_value
-
-if TYPE_CHECKING:
-    from nbtools.metrics.values import JsonValue
 
 
 @click.group()
@@ -114,7 +111,7 @@ def series(
         click.echo(f"older runs: --before {page['next_before_run']}")
 
 
-def _figure(value: JsonValue, unit: str | None = None) -> str:
+def _figure(value: object, unit: str | None = None) -> str:
     """A metric's value in a table: :func:`~nbtools.metrics.format_value`'s (a fraction to 4
     significant digits; ``--json`` has it exact), a number kept whole (:class:`Figure`)."""
     text = format_value(value, unit)
