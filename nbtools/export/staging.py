@@ -1,24 +1,37 @@
-"""Writing a package's files so that a refused or failed write changes nothing.
+"""Writing a package's files so that a refused, failed or stopped write changes nothing.
 
 Before anything is written, the places the write changes are checked: no file where one of the
 package's folders goes and nothing but a file where one of its files goes
 (:func:`check_places`), and every folder it writes in, or the nearest existing one above a
 folder it makes, writable (:func:`check_writable`). Then each new content is written to a
 temporary file beside its target (``.<name>.nbtools-tmp``), making the folders it needs
-(:class:`Staged`); if one of these writes fails (a full disk, a folder made read-only in the
-meantime), the temporary files and the folders made for them are removed. Only then does each
-file take its place, with one ``os.replace``. Every refusal is bad input naming the output
-(``InvalidInputError``, ``details["field"]``: ``output``).
+(:class:`Staged`), the new manifest's first; if one of these writes fails (a full disk, a
+folder made read-only in the meantime), the temporary files and the folders made for them are
+removed. Only then does each file take its place, with one ``os.replace``: the generated
+files, then the removal of the files the package no longer has, then the manifest, last. Every
+refusal is bad input naming the output (``InvalidInputError``, ``details["field"]``:
+``output``).
+
+The new manifest's temporary file is the write's journal: it lists every file of the new
+package with its hash. A write stopped half-way (killed, the power lost) leaves it, and the
+next write into the directory, under the directory's lock, settles it first
+(:func:`recover`): when every file is either in place or staged whole, it finishes the moves;
+otherwise (it was stopped while staging, before any file took its place) it removes the
+temporary files and the folders made for them. No fsync is added: a write costs one more
+``open`` (of a journal that is not there).
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from nbtools.digest import sha256_hex
 from nbtools.errors import InvalidInputError
-from nbtools.paths import nearest_folder
+from nbtools.export.model import MANIFEST
+from nbtools.paths import nearest_folder, resolve_inside
 
 #: The name a file is written to first, beside it, before it replaces the file.
 TEMPORARY = ".{}.nbtools-tmp"
@@ -84,8 +97,24 @@ def write_failed(out: Path, error: OSError, changed: bool) -> InvalidInputError:
     )
 
 
+def missing_folders(folder: Path) -> list[Path]:
+    """The folders from the nearest existing one above ``folder`` down to it, the outermost
+    first: the ones a write making ``folder`` makes."""
+    missing = []
+    while not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    return missing[::-1]
+
+
+def temporary_of(target: Path) -> Path:
+    """Where ``target``'s new content is written first."""
+    return target.with_name(TEMPORARY.format(target.name))
+
+
 class Staged:
-    """New contents written beside their targets, to take their places all at once."""
+    """New contents written beside their targets, to take their places all at once; the
+    first one written, the new manifest, takes its place last (the write's journal)."""
 
     def __init__(self) -> None:
         #: (temporary file, target), in the order written.
@@ -96,14 +125,10 @@ class Staged:
     def add(self, target: Path, text: str) -> None:
         """Write ``text`` beside ``target`` as it is (no line end translated: the file's hash
         is the text's), making the folders it needs."""
-        missing, folder = [], target.parent
-        while not folder.is_dir():  # up to the nearest existing folder
-            missing.append(folder)
-            folder = folder.parent
-        for folder in reversed(missing):
+        for folder in missing_folders(target.parent):
             folder.mkdir()
             self.made.append(folder)
-        temporary = target.with_name(TEMPORARY.format(target.name))
+        temporary = temporary_of(target)
         with temporary.open("w", encoding="utf-8", newline="") as stream:
             self.files.append((temporary, target))  # made: removed if the write fails
             stream.write(text)
@@ -116,9 +141,68 @@ class Staged:
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
 
-    def commit(self) -> None:
-        """Move every file into its place."""
-        while self.files:
-            temporary, target = self.files[0]
+    def commit(self, out: Path, removed: Iterable[Path]) -> None:
+        """Move every file into its place, remove the files in ``removed`` (and the folders
+        in ``out`` they leave empty), then move the first file staged, the manifest."""
+        while len(self.files) > 1:
+            temporary, target = self.files[1]
             os.replace(temporary, target)
-            self.files.pop(0)
+            self.files.pop(1)
+        for target in removed:
+            if target.exists():
+                target.unlink()
+                remove_empty_parents(target.parent, out)
+        if self.files:
+            os.replace(*self.files.pop())
+
+
+def recover(out: Path, recorded: Mapping[str, str]) -> bool:
+    """Settle a write into ``out`` that was stopped half-way, if its journal (the staged
+    manifest) is there: finish it when it had staged every file, else undo it. ``recorded``:
+    the hashes of the files the manifest in place lists, the package before that write.
+    Whether there was such a write."""
+    journal = temporary_of(out / MANIFEST)
+    try:
+        text = journal.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    try:
+        files = json.loads(text)["files"]
+    except (ValueError, KeyError, TypeError):  # stopped while the journal itself was written
+        files = None
+    new = {path: resolve_inside(out, path) for path in files or {}}
+    finish = files is not None and all(
+        files[path] in (_hash(target), _hash(temporary_of(target))) for path, target in new.items()
+    )
+    for path, target in new.items():
+        temporary, current = temporary_of(target), _hash(target)
+        if finish and current != files[path] and current in (None, recorded.get(path)):
+            os.replace(temporary, target)
+        elif temporary.exists():  # not staged whole, or the file was edited since: named next
+            temporary.unlink()
+            remove_empty_parents(temporary.parent, out)
+    if not finish:
+        journal.unlink()
+        return True
+    for path in sorted(set(recorded) - set(files)):
+        target = resolve_inside(out, path)
+        if _hash(target) == recorded[path]:
+            target.unlink()
+            remove_empty_parents(target.parent, out)
+    os.replace(journal, out / MANIFEST)
+    return True
+
+
+def _hash(path: Path) -> str | None:
+    try:
+        return sha256_hex(path.read_bytes())
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def remove_empty_parents(directory: Path, out: Path) -> None:
+    """Remove ``directory`` and the folders above it, up to ``out``, while they are empty."""
+    root = out.resolve()
+    while directory.resolve() != root and directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()
+        directory = directory.parent

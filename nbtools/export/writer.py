@@ -12,7 +12,9 @@ refused (``ConflictError`` with the owner in ``details["notebook"]``) unless ``f
 the overwrite.
 
 A write checks everything it needs before it writes anything, and undoes itself when it fails
-(:mod:`nbtools.export.staging`): a refused or failed write changes nothing.
+(:mod:`nbtools.export.staging`): a refused or failed write changes nothing, and a write into a
+new folder that fails leaves no folder behind. A write stopped half-way (killed) is finished or
+undone by the next one, before it compares anything: nbtools' own leftovers never stop it.
 """
 
 import json
@@ -31,6 +33,8 @@ from nbtools.export.staging import (
     Staged,
     check_places,
     check_writable,
+    missing_folders,
+    recover,
     write_failed,
 )
 from nbtools.locks import exclusive
@@ -283,15 +287,23 @@ def write(
     ``notebook``: the notebook's file, whose path from ``out`` the manifest records.
     ``store_dir``: the project's store directory, never a file in the package's way.
     Everything is checked before anything is written, and a write that fails is undone
-    (:mod:`nbtools.export.staging`): a refused write changes nothing.
+    (:mod:`nbtools.export.staging`): a refused write changes nothing, and leaves none of the
+    folders it made for ``out``.
     """
     check_writable(out, [])
+    made = missing_folders(out)
     try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise write_failed(out, error, changed=False) from None
-    with exclusive(out, directory=True):  # one writer of the package (and its manifest) at a time
-        return _write(extraction, out, force, lineage, notebook, store_dir)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise write_failed(out, error, changed=False) from None
+        with exclusive(out, directory=True):  # one writer of the package at a time
+            return _write(extraction, out, force, lineage, notebook, store_dir)
+    except BaseException:
+        for folder in reversed(made):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        raise
 
 
 def _notebook_from(out: Path, notebook: Path) -> str:
@@ -413,6 +425,8 @@ def _write(
     store_dir: Path | None,
 ) -> list[FileChange]:
     manifest = read_manifest(out)
+    if recover(out, manifest.get("files", {})):  # a write stopped half-way
+        manifest = read_manifest(out)
     recorded = manifest.get("files", {})
     targets = _targets(extraction, out, recorded)
     check_places(out, targets)  # what no write can replace, forced or not
@@ -427,24 +441,19 @@ def _write(
     check_writable(out, [*changed, *backups])
     staged = Staged()
     try:
+        origin = lineage() if lineage is not None else None
+        notebook_path = _notebook_from(out, notebook) if notebook is not None else None
+        staged.add(out / MANIFEST, extraction.manifest(origin, notebook_path))  # the journal
         for change in files:  # the files generated or recorded: each one of the targets
             if change.status in ("new", "changed") and change.content is not None:
                 staged.add(targets[change.path], change.content)
-        origin = lineage() if lineage is not None else None
-        notebook_path = _notebook_from(out, notebook) if notebook is not None else None
-        staged.add(out / MANIFEST, extraction.manifest(origin, notebook_path))
     except OSError as error:
         staged.discard()
         raise write_failed(out, error, changed=False) from None
     try:
         for target, backup in backups.items():
             os.replace(target, backup)
-        staged.commit()
-        for change in files:
-            target = targets[change.path]
-            if change.status == "removed" and target.exists():
-                target.unlink()
-                _remove_empty_parents(target.parent, out)
+        staged.commit(out, [targets[c.path] for c in files if c.status == "removed"])
     except OSError as error:
         staged.discard()
         raise write_failed(out, error, changed=True) from None
@@ -467,10 +476,3 @@ def _backups(conflicts: list[str], targets: Mapping[str, Path]) -> dict[Path, Pa
             files=[str(backup) for backup in taken],
         )
     return backups
-
-
-def _remove_empty_parents(directory: Path, out: Path) -> None:
-    root = out.resolve()
-    while directory.resolve() != root and directory.is_dir() and not any(directory.iterdir()):
-        directory.rmdir()
-        directory = directory.parent
