@@ -31,9 +31,10 @@ def _stop(event, args, seen=[0]):
     seen[0] += 1
     if seen[0] < {nth}:
         return
-    if {fifo!r} is None:
+    fifo = {fifo!r}
+    if fifo is None:
         os.kill(os.getpid(), signal.SIGKILL)
-    with open({fifo!r}) as pipe:
+    with open(fifo) as pipe:
         pipe.read()
 sys.addaudithook(_stop)
 """

@@ -1,4 +1,11 @@
-"""Checking every stored object against its hash, and naming the versions damage affects."""
+"""Checking every stored object against its hash, and naming the versions damage affects.
+
+Verifying takes no lock, so saves go on meanwhile; but a ``version gc`` running meanwhile
+removes objects and versions the verification may have listed already. So damage found is
+confirmed before it is reported: the whole check runs again with the store's write lock held
+(:meth:`ObjectStore.lock`, which gc holds while it removes anything), reading the store as it
+is then.
+"""
 
 from __future__ import annotations
 
@@ -33,8 +40,17 @@ class VerifyReport:
 
 
 def verify(project: Project) -> VerifyReport:
-    """Read every object and every version; report what is missing or damaged."""
+    """Read every object and every version; report what is missing or damaged (confirmed
+    with the store's write lock held: never what a gc running meanwhile removed)."""
     store = objects(project)
+    report = _verify(project, store)
+    if report.ok:
+        return report
+    with store.lock():
+        return _verify(project, store)
+
+
+def _verify(project: Project, store: ObjectStore) -> VerifyReport:
     report = VerifyReport()
     damaged: dict[str, str] = {}
     with project.store.connection() as connection:
