@@ -1,4 +1,12 @@
-"""Opening the store: engine set-up (SQLite WAL + busy timeout), migrations, sessions."""
+"""Opening the store: engine set-up (SQLite WAL + busy timeout), migrations, sessions.
+
+A store is migrated when it is opened; a process that keeps it open (a server, a scheduler)
+may then see a newer jupyter-nbtools migrate it meanwhile. So every write transaction first
+reads the revisions the store records (one row per migration branch, read under the write
+lock SQLite's ``BEGIN IMMEDIATE`` takes) and is refused, nothing written, when one is unknown
+(:class:`~nbtools.errors.StoreTooNewError`: exit 2, HTTP 409), as :meth:`Store.revision`
+(the status report) is.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +15,11 @@ import errno
 import fcntl
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from nbtools.errors import NbtoolsError, StoreError, StoreUnavailableError
@@ -171,6 +179,8 @@ class Store:
             self._sessions(bind=connection) as session,
             session.begin(),
         ):
+            if write:
+                self._refuse_newer(session.execute(_REVISIONS).scalars())
             yield session
 
     @contextlib.contextmanager
@@ -186,7 +196,13 @@ class Store:
             if snapshot and connection.dialect.name == "postgresql":
                 connection.execution_options(isolation_level="REPEATABLE READ")
             with connection.begin():
+                if write:
+                    self._refuse_newer(connection.execute(_REVISIONS).scalars())
                 yield connection
+
+    def _refuse_newer(self, recorded: Iterable[str]) -> None:
+        """Refuse a write to a store migrated by a newer jupyter-nbtools since it was opened."""
+        migrations.refuse_unknown(self.engine, frozenset(recorded))
 
     @contextlib.contextmanager
     def _connect(self, write: bool) -> Iterator[Connection]:
@@ -197,8 +213,11 @@ class Store:
 
     def revision(self) -> str:
         """The schema revisions the database is at, separated by ", " (so that lines of a
-        table or a panel break between them)."""
-        return ", ".join(sorted(migrations.recorded_revisions(self.engine)))
+        table or a panel break between them); refused when a newer jupyter-nbtools migrated
+        it since it was opened."""
+        recorded = migrations.recorded_revisions(self.engine)
+        self._refuse_newer(recorded)
+        return ", ".join(sorted(recorded))
 
     def table_names(self) -> list[str]:
         """Names of the tables present in the database."""
@@ -208,6 +227,9 @@ class Store:
         """Dispose of the connection pool."""
         self.engine.dispose()
 
+
+#: What a write transaction reads first: the revisions the store records.
+_REVISIONS = text("SELECT version_num FROM alembic_version")
 
 #: Key of the PostgreSQL advisory lock that serialises migrations between servers.
 MIGRATION_LOCK_KEY = 0x6E62746F6F6C73  # "nbtools"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from tests.server.conftest import server_config
 from tests.server.openapi_spec import reply_validator
 from tests.unit.data.conftest import store_as_written
 from tests.unit.test_store import write_newer_store
+from tests.unit.test_store_newer import migrate_with_newer_nbtools
 
 
 async def test_status_reports_version_root_and_revision(jp_fetch: Any, jp_root_dir: Path) -> None:
@@ -232,3 +234,24 @@ async def test_a_misspelt_variable_is_reported_naming_the_closest(
         "The variable $NBTOOLS_JOBS_WOKERS is not one nbtools reads: it has no effect; did you mean "
         "$NBTOOLS_JOBS_WORKERS?"
     ]
+
+
+@pytest.mark.scheduler(None)  # the store is migrated under the server: no scheduler writing it
+async def test_a_store_a_newer_nbtools_migrates_under_the_server_is_refused(
+    jp_fetch: Any, jp_root_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """An old server next to a new CLI: before, status answered 200 listing the new revision,
+    and a save through the contents API recorded a version in the migrated store."""
+    await jp_fetch("nbtools", "api", "status")  # the server opens (and migrates) the store
+    migrate_with_newer_nbtools(jp_root_dir, tmp_path_factory.mktemp("newer"))
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("nbtools", "api", "status")
+    assert info.value.code == 409
+    assert json.loads(info.value.response.body)["error"] == "StoreTooNewError"
+    body = json.dumps({"type": "notebook", "format": "json", "content": make_notebook([])})
+    await jp_fetch("api", "contents", "nb.ipynb", method="PUT", body=body)  # the file is saved
+    database = sqlite3.connect(jp_root_dir / ".nbtools/nbtools.db")
+    try:
+        assert database.execute("SELECT count(*) FROM versions").fetchone() == (0,)
+    finally:
+        database.close()

@@ -117,6 +117,15 @@ def upgrade_to_head(engine: Engine) -> None:
     recorded = recorded_revisions(engine)
     if recorded == known_heads():
         return
+    refuse_unknown(engine, recorded)
+    if recorded:
+        backup_sqlite(engine, recorded)
+    upgrade(engine)
+
+
+def refuse_unknown(engine: Engine, recorded: frozenset[str]) -> None:
+    """Refuse a store whose ``recorded`` revisions include one this code does not know: a
+    newer jupyter-nbtools migrated it (:class:`StoreTooNewError`)."""
     unknown = recorded - known_revisions()
     if unknown:
         raise StoreTooNewError(
@@ -125,9 +134,6 @@ def upgrade_to_head(engine: Engine) -> None:
             "jupyter-nbtools to use it.",
             revisions=sorted(unknown),
         )
-    if recorded:
-        backup_sqlite(engine, recorded)
-    upgrade(engine)
 
 
 def backup_sqlite(engine: Engine, recorded: frozenset[str]) -> Path | None:

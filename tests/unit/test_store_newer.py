@@ -1,0 +1,85 @@
+"""A store kept open (a server, a scheduler) while a newer jupyter-nbtools migrates it: from
+then on every write is refused, nothing written, and so is the status report."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select
+
+import nbtools
+from nbtools.errors import StoreTooNewError
+from nbtools.project import Project
+from nbtools.store.tables import notebooks
+
+#: The migration a newer jupyter-nbtools has beyond this one's.
+NEWER = '''"""A newer jupyter-nbtools' migration.
+
+Revision ID: zz_0001
+Revises: versions_0002
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = "zz_0001"
+down_revision = "versions_0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table("newer_things", sa.Column("id", sa.Integer, primary_key=True))
+
+
+def downgrade() -> None:
+    op.drop_table("newer_things")
+'''
+
+
+def migrate_with_newer_nbtools(root: Path, directory: Path) -> None:
+    """Run ``nbtools status`` in ``root`` as a newer jupyter-nbtools (this one's package
+    copied into ``directory`` with one more migration), which migrates the store."""
+    shutil.copytree(
+        Path(nbtools.__file__).parent,
+        directory / "nbtools",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    (directory / "nbtools/store/migrations/versions/zz_0001_newer.py").write_text(NEWER)
+    path = os.pathsep.join([str(directory), os.environ.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, "-c", "from nbtools.cli.main import main; main()"]
+        + ["--root", str(root), "status", "--json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": path},
+        cwd=root,  # not the directory of this nbtools
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "zz_0001" in done.stdout
+
+
+def test_writes_to_a_store_a_newer_nbtools_migrated_meanwhile_are_refused(
+    tmp_path: Path,
+) -> None:
+    """Before, the open store went on being written (and its status listed zz_0001)."""
+    project = Project(tmp_path / "p")
+    with project.store.connection(write=True) as connection:
+        connection.execute(insert(notebooks).values(path="before.ipynb"))
+    migrate_with_newer_nbtools(project.root, tmp_path / "newer")
+    with pytest.raises(StoreTooNewError, match=r"newer version .*zz_0001.*upgrade"):
+        with project.store.connection(write=True) as connection:
+            connection.execute(insert(notebooks).values(path="after.ipynb"))
+    with pytest.raises(StoreTooNewError), project.store.session(write=True) as session:
+        session.execute(insert(notebooks).values(path="after.ipynb"))
+    with pytest.raises(StoreTooNewError):
+        project.store.revision()
+    with project.store.connection() as connection:  # reads go on
+        assert connection.scalars(select(notebooks.c.path)).all() == ["before.ipynb"]
+    project.close()
