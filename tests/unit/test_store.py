@@ -14,6 +14,7 @@ from nbtools.project import Project
 from nbtools.store import migrations
 from nbtools.store.database import SQLITE_PAGE_SIZE, Store, create_store_engine
 from nbtools.store.tables import notebooks, store_info
+from tests import held
 from tests.unit.test_cli import run_cli
 
 
@@ -374,3 +375,29 @@ def test_a_sqlite_store_is_copied_beside_itself_before_it_is_migrated(tmp_path: 
 def test_a_new_store_needs_no_copy(tmp_path: Path) -> None:
     Store.open(f"sqlite:///{tmp_path / 'new.db'}", lock_dir=tmp_path).close()
     assert not list(tmp_path.glob("new.db.before-*"))
+
+
+def test_a_full_disk_during_the_copy_before_a_migration_leaves_the_store_untouched(
+    tmp_path: Path,
+) -> None:
+    """Before: a traceback ending in ``sqlite3.OperationalError: disk I/O error``, and an
+    empty ``nbtools.db.before-0001`` that, copied back as the docs say, restores nothing."""
+    database = tmp_path / ".nbtools/nbtools.db"
+    database.parent.mkdir()
+    engine = create_store_engine(f"sqlite:///{database}")
+    migrations.upgrade(engine, "0001")
+    with engine.begin() as connection:
+        for n in range(200):
+            connection.execute(
+                text("INSERT INTO store_info (key, value) VALUES (:key, :value)"),
+                {"key": f"k{n}", "value": "v" * 1000},
+            )
+    engine.dispose()  # the last connection closed: the journal is in the file
+    before = database.read_bytes()
+    done = held.run(tmp_path, "status", file_size=64 * 1024)  # the copy fails past 64 KiB
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert f"Cannot copy the store {database} to {database}.before-0001 before migrating" in line
+    assert "Free some space" in line
+    assert sorted(p.name for p in database.parent.iterdir() if "before" in p.name) == []
+    assert database.read_bytes() == before

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import ast
 import functools
+import os
 import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
 
-from nbtools.errors import StoreTooNewError
+from nbtools.errors import StoreError, StoreTooNewError
 from nbtools.store import shown_url
 
 SCRIPT_LOCATION = Path(__file__).parent
@@ -138,18 +139,33 @@ def refuse_unknown(engine: Engine, recorded: frozenset[str]) -> None:
 
 def backup_sqlite(engine: Engine, recorded: frozenset[str]) -> Path | None:
     """Copy a SQLite database file to ``NAME.before-REVISIONS`` beside it (SQLite's online
-    backup, consistent with a WAL journal), before a migration; None for other databases."""
+    backup, consistent with a WAL journal), before a migration; None for other databases.
+
+    The copy is made under a temporary name (``….partial``) and takes its name once whole, so
+    a file of that name is always a whole copy; a copy that fails (a full disk) is removed,
+    the store left as it was (:class:`StoreError`, in one line)."""
     database = engine.url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         return None
     target = Path(f"{database}.before-{'+'.join(sorted(recorded))}")
-    with engine.connect() as connection:
-        source = connection.connection.dbapi_connection
-        assert isinstance(source, sqlite3.Connection), "the sqlite dialect uses sqlite3"
-        copy = sqlite3.connect(target)
-        try:
-            source.backup(copy)
-            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-        finally:
-            copy.close()
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with engine.connect() as connection:
+            source = connection.connection.dbapi_connection
+            assert isinstance(source, sqlite3.Connection), "the sqlite dialect uses sqlite3"
+            copy = sqlite3.connect(partial)
+            try:
+                source.backup(copy)
+                copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            finally:
+                copy.close()
+        os.replace(partial, target)
+    except (OSError, sqlite3.Error) as error:
+        partial.unlink(missing_ok=True)
+        raise StoreError(
+            f"Cannot copy the store {database} to {target} before migrating it: {error}. "
+            "Free some space on its disk (or make its folder writable), then try again; the "
+            "store was not changed.",
+            path=str(target),
+        ) from None
     return target
