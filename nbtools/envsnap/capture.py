@@ -399,8 +399,23 @@ def _write(path: str, data: bytes) -> None:
         with open(temporary, "wb") as handle:
             handle.write(data)
         os.replace(temporary, path)
-    except OSError:
-        pass  # a cache that cannot be written only costs speed next time
+    except OSError:  # a cache that cannot be written only costs speed next time
+        try:
+            os.remove(temporary)
+        except OSError:
+            pass
+
+
+def _report(text: str) -> None:
+    """Write the report to standard output whole, or end the process saying why it could
+    not (a full disk): a short write through ``sys.stdout`` is not an error in Python."""
+    data = memoryview(text.encode("ascii"))
+    try:
+        while data:
+            data = data[os.write(1, data) :]
+    except OSError as error:
+        sys.stderr.write(f"cannot write the report: {error.strerror}\n")
+        os._exit(1)
 
 
 def distributions_json(entries: "list[str]", cache_dir: "str | None") -> "tuple[str, bool]":
@@ -448,11 +463,10 @@ def capture(cache_dir: "str | None" = None) -> str:
 
 
 if __name__ == "__main__":
-    sys.stdout.write(capture(sys.argv[1] if len(sys.argv) > 1 else None) + "\n")
+    _report(capture(sys.argv[1] if len(sys.argv) > 1 else None) + "\n")
     code_file = globals().get("CODE_FILE")  # set by kernel_capture's bootstrap
     if code_file:  # compiled from source this time: the next capture loads this code instead
         import marshal  # built in: found without searching sys.path
 
         _write(code_file, marshal.dumps(sys._getframe().f_code))
-    sys.stdout.flush()
     os._exit(0)  # not tearing the interpreter down: ≈ 3 ms a cached capture's caller waits for

@@ -22,7 +22,9 @@ from nbtools.envsnap.kernel_capture import (
     RunningCapture,
     capture_interpreter,
 )
-from tests.envsnap_support import edit_in_place, write_dist
+from nbtools.project import Project
+from tests import held
+from tests.envsnap_support import EnvKernel, edit_in_place, write_dist
 
 
 def run_capture(site: Path, cache: Path | None = None, **env: str) -> dict[str, Any]:
@@ -307,3 +309,22 @@ def test_python_2_and_3_6_are_told_they_are_too_old(version: str) -> None:
         pytest.skip(f"no Python {version} here")
     with pytest.raises(CaptureError, match=rf"runs Python {version}; .* need Python 3\.7 or"):
         capture_interpreter([str(python)])
+
+
+def test_a_full_disk_says_the_report_could_not_be_written_and_leaves_no_file(
+    tmp_path: Path, env_kernel: EnvKernel
+) -> None:
+    """No file may pass 40 KiB (a full disk): before, "…/python printed something other than
+    the environment: Unterminated string starting at." (the report cut short, the child
+    exiting 0), and each attempt left a 40 KiB ``envcache/env-….json.PID.tmp``."""
+    root = tmp_path / "project"
+    root.mkdir()
+    project = Project(root)
+    project.store  # noqa: B018 (the store made beforehand, when files may grow)
+    project.close()
+    for _ in range(2):
+        done = held.run(root, "env", "snapshot", "--kernel", "envtest", file_size=40 * 1024)
+        assert done.returncode != 0
+        assert "cannot write the report: File too large" in done.stderr, done.stderr
+        assert "something other than the environment" not in done.stderr
+    assert [p.name for p in (root / ".nbtools/envcache").iterdir() if ".tmp" in p.name] == []
