@@ -1,15 +1,27 @@
 """Writing a file so that no reader ever sees half of it, and no crash leaves half of it; and
-checking, before the work that makes its content, that it can be written at all."""
+checking, before the work that makes its content, that it can be written at all.
+
+A write killed before its rename leaves its temporary file (``.NAME.<12 hex>.tmp``, hidden,
+as large as what it had written) beside the file: :func:`stale_temporaries` finds those of a
+file, once nothing has written to them for :data:`STALE_AFTER` seconds (a write in progress
+keeps its temporary file's time fresh), for the next write of the file, or ``version gc``,
+to remove."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from nbtools.errors import InvalidInputError, NotFoundError
+
+#: Seconds after which a temporary file nothing writes to any more is a killed write's.
+STALE_AFTER = 300
+#: The end of a temporary file's name after the file's: ``.`` 12 hex digits ``.tmp``.
+_TOKEN = len(".0123456789ab.tmp")
 
 
 def check_writable(path: Path, shown: str, field: str) -> None:
@@ -89,3 +101,30 @@ def _new_temporary(path: Path) -> tuple[int, Path]:
         temporary = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
         with contextlib.suppress(FileExistsError):
             return os.open(temporary, flags, 0o666), temporary
+
+
+def stale_temporaries(folder: Path, names: Collection[str]) -> list[Path]:
+    """The temporary files that killed writes of the files ``names`` in ``folder`` left
+    there (:func:`replacing`'s, untouched for :data:`STALE_AFTER` seconds)."""
+    cutoff = time.time() - STALE_AFTER
+    found = []
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            name = entry.name
+            if (
+                name.startswith(".")
+                and name.endswith(".tmp")
+                and name[1:-_TOKEN] in names
+                and name[-_TOKEN] == "."
+                and all(c in "0123456789abcdef" for c in name[-_TOKEN + 1 : -4])
+                and entry.is_file(follow_symlinks=False)
+                and entry.stat(follow_symlinks=False).st_mtime < cutoff
+            ):
+                found.append(Path(entry.path))
+    return found
+
+
+def remove_stale_temporaries(path: Path) -> None:
+    """Remove the temporary files killed writes of ``path`` left beside it."""
+    for temporary in stale_temporaries(path.parent, {path.name}):
+        temporary.unlink(missing_ok=True)

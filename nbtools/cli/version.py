@@ -240,14 +240,23 @@ def gc(cli_ctx: CliContext, keep: int, dry_run: bool, as_json: bool) -> None:
         print_json(report.to_dict())
         return
     removed = len(report.versions_removed)
+    left = (
+        f" and {_plural(report.leftover_files, 'file')} killed writes left"
+        if report.leftover_files
+        else ""
+    )
     if dry_run:
         say(f"Would remove {_plural(removed, 'version')}; {report.versions_kept} kept.")
         for entry in report.versions_removed:
             say(f"  {entry['path']} version {entry['number']}")
+        say(
+            f"Would remove {_plural(report.objects_removed, 'object')}{left}. Store: "
+            f"{_size(report.bytes_before)} → about {_size(report.bytes_after)}."
+        )
         return
     say(
-        f"Removed {_plural(removed, 'version')} and {_plural(report.objects_removed, 'object')}; "
-        f"{report.versions_kept} kept. Store: {_size(report.bytes_before)} → "
+        f"Removed {_plural(removed, 'version')} and {_plural(report.objects_removed, 'object')}"
+        f"{left}; {report.versions_kept} kept. Store: {_size(report.bytes_before)} → "
         f"{_size(report.bytes_after)}."
     )
 

@@ -3,6 +3,11 @@
 ``collect_garbage`` keeps, for every notebook, its last ``keep`` versions, every named
 version and every version something references (see :mod:`nbtools.versioning.pins`). It runs
 with the store's write lock held, so no save is half-way through while objects are removed.
+It also removes what killed writes left: object files no stored object is (a save killed
+before its rows), and a notebook's hidden temporary files (a restore killed before its rename,
+:func:`nbtools.atomic.stale_temporaries`). A dry run removes the versions and objects in a
+transaction it rolls back, so it reports what the collection would remove, and the store's
+size after it (an estimate: the files it would remove, and the bytes compacting packs frees).
 """
 
 from __future__ import annotations
@@ -12,12 +17,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from nbtools import audit
+from nbtools.atomic import stale_temporaries
 from nbtools.errors import ConflictError, InvalidInputError, StoreError
 from nbtools.project import Project
 from nbtools.store.tables import notebooks
@@ -39,6 +45,8 @@ class GcReport:
     versions_removed: list[dict[str, Any]] = field(default_factory=list)
     versions_kept: int = 0
     objects_removed: int = 0
+    #: Files killed writes left (object files no object is; notebooks' temporary files).
+    leftover_files: int = 0
     bytes_before: int = 0
     bytes_after: int = 0
 
@@ -63,30 +71,54 @@ def collect_garbage(
     report = GcReport(keep=keep, dry_run=dry_run, bytes_before=disk_usage(store.directory))
     with store.lock():
         with project.store.connection(write=True) as connection:
+            recorded = set(connection.scalars(select(version_objects.c.sha)))
             doomed, report.versions_kept = _doomed_versions(connection, keep)
             report.versions_removed = doomed
-            if dry_run:
-                report.bytes_after = report.bytes_before
-                return report
-            for start in range(0, len(doomed), _CHUNK):
-                ids = [version["id"] for version in doomed[start : start + _CHUNK]]
-                try:
-                    connection.execute(delete(versions).where(versions.c.id.in_(ids)))
-                except IntegrityError:
-                    raise ConflictError(
-                        "A version was referenced (by a run or an extraction) while gc was "
-                        "running; nothing was removed. Run `nbtools version gc` again."
-                    ) from None
+            _remove_versions(connection, doomed)
             dead = _dead_objects(connection, store)
             report.objects_removed = len(dead)
             for start in range(0, len(dead), _CHUNK):
                 shas = [row.sha for row in dead[start : start + _CHUNK]]
                 connection.execute(delete(version_objects).where(version_objects.c.sha.in_(shas)))
+            temporaries = _notebook_temporaries(project, connection)
+            if dry_run:
+                unreferenced = _unreferenced(connection, store)
+                left = [path for path in unreferenced.loose if _sha(path) not in recorded]
+                report.leftover_files = len(left) + len(temporaries)
+                report.bytes_after = report.bytes_before - unreferenced.freed(store)
+                connection.get_transaction().rollback()  # nothing removed
+                return report
             if doomed:
                 _audit(connection, user, report)
-        _remove_unreferenced_files(project, store)
+        removed = _remove_unreferenced_files(project, store)
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
+    report.leftover_files = sum(_sha(path) not in recorded for path in removed) + len(temporaries)
     report.bytes_after = disk_usage(store.directory)
     return report
+
+
+def _remove_versions(connection: Connection, doomed: list[dict[str, Any]]) -> None:
+    for start in range(0, len(doomed), _CHUNK):
+        ids = [version["id"] for version in doomed[start : start + _CHUNK]]
+        try:
+            connection.execute(delete(versions).where(versions.c.id.in_(ids)))
+        except IntegrityError:
+            raise ConflictError(
+                "A version was referenced (by a run or an extraction) while gc was "
+                "running; nothing was removed. Run `nbtools version gc` again."
+            ) from None
+
+
+def _notebook_temporaries(project: Project, connection: Connection) -> list[Path]:
+    """The temporary files killed writes (restores) of the store's notebooks left."""
+    by_folder: dict[Path, set[str]] = defaultdict(set)
+    for path in connection.scalars(select(notebooks.c.path)):
+        notebook = project.root / path
+        by_folder[notebook.parent].add(notebook.name)
+    return [
+        found for folder, names in by_folder.items() for found in stale_temporaries(folder, names)
+    ]
 
 
 def _audit(connection: Connection, user: str | None, report: GcReport) -> None:
@@ -143,24 +175,48 @@ def _dead_objects(connection: Connection, store: ObjectStore) -> list[StoredObje
     return sorted(dead, key=lambda row: -row.depth)
 
 
-def _remove_unreferenced_files(project: Project, store: ObjectStore) -> None:
-    """Delete loose files and pack bytes no object row refers to; compact packs with waste."""
+class _Unreferenced(NamedTuple):
+    """The store's bytes no object row refers to: loose files, and packs holding some."""
+
+    loose: list[Path]
+    wasteful: list[int]
+    by_pack: dict[int, list[StoredObject]]
+
+    def freed(self, store: ObjectStore) -> int:
+        """The bytes removing them frees (packs: what compacting them frees)."""
+        live = {n: sum(row.length for row in self.by_pack.get(n, ())) for n in self.wasteful}
+        files = [*self.loose, *(store.pack_path(n) for n in self.wasteful)]
+        return sum(_allocated(path) for path in files) - sum(live.values())
+
+
+def _unreferenced(connection: Connection, store: ObjectStore) -> _Unreferenced:
+    rows = connection.execute(select(version_objects)).all()
+    loose = {row.sha for row in rows if row.pack is None}
+    by_pack: dict[int, list[StoredObject]] = defaultdict(list)
+    for row in rows:
+        if row.pack is not None:
+            by_pack[row.pack].append(row)
+    wasteful = [
+        n
+        for n in store.pack_numbers()
+        if sum(row.length for row in by_pack.get(n, ())) != store.pack_path(n).stat().st_size
+    ]
+    files = [path for path in _files(store.loose_dir) if _sha(path) not in loose]
+    return _Unreferenced(files, wasteful, by_pack)
+
+
+def _remove_unreferenced_files(project: Project, store: ObjectStore) -> list[Path]:
+    """Delete loose files and pack bytes no object row refers to; compact packs with waste.
+    The loose files removed."""
     with project.store.connection(write=True) as connection:
-        rows = connection.execute(select(version_objects)).all()
-        loose = {row.sha for row in rows if row.pack is None}
-        by_pack: dict[int, list[StoredObject]] = defaultdict(list)
-        for row in rows:
-            if row.pack is not None:
-                by_pack[row.pack].append(row)
-        numbers = store.pack_numbers()
-        wasteful = [
-            n
-            for n in numbers
-            if sum(row.length for row in by_pack.get(n, ())) != store.pack_path(n).stat().st_size
+        unreferenced = _unreferenced(connection, store)
+        moving = [
+            row
+            for n in unreferenced.wasteful
+            for row in sorted(unreferenced.by_pack.get(n, ()), key=_offset)
         ]
-        moving = [row for n in wasteful for row in sorted(by_pack.get(n, ()), key=_offset)]
         if moving:
-            target = numbers[-1] + 1
+            target = store.pack_numbers()[-1] + 1
             offsets = store.append(target, [store.read_stored(row) for row in moving])
             moved = [
                 {"moved_sha": row.sha, "pack": target, "offset": offset}
@@ -171,11 +227,23 @@ def _remove_unreferenced_files(project: Project, store: ObjectStore) -> None:
                 update(table).where(table.c.sha == bindparam("moved_sha")),
                 moved,
             )
-    for number in wasteful:
+    for number in unreferenced.wasteful:
         store.pack_path(number).unlink()
-    for path in _files(store.loose_dir):
-        if path.parent.name + path.name not in loose:
-            path.unlink()
+    for path in unreferenced.loose:
+        path.unlink()
+    return unreferenced.loose
+
+
+def _sha(path: Path) -> str:
+    """The object a loose file holds, by its path (``loose/ab/cdef…``)."""
+    return path.parent.name + path.name
+
+
+def _allocated(path: Path) -> int:
+    try:
+        return path.lstat().st_blocks * 512
+    except FileNotFoundError:
+        return 0
 
 
 def _offset(row: StoredObject) -> int:

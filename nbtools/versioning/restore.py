@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nbtools import audit
-from nbtools.atomic import atomic_write, check_writable
+from nbtools.atomic import atomic_write, check_writable, remove_stale_temporaries
 from nbtools.errors import ConflictError, InvalidInputError, NotebookError, NotFoundError
 from nbtools.notebooks import parse_notebook
 from nbtools.project import Project
@@ -43,9 +43,10 @@ def restore(
 
     Nothing is lost: the notebook's current content is recorded as a version first, and a
     notebook on disk that cannot be read is refused (rather than overwritten) with the store
-    untouched. The file is replaced atomically. Content that is the latest version's already
-    records no version (a deleted notebook brought back as it last was). Audited as
-    ``version.restore`` by ``user``.
+    untouched. The file is replaced atomically; the temporary files killed restores of it
+    left beside it are removed. Content that is the latest version's already records no
+    version (a deleted notebook brought back as it last was). Audited as ``version.restore``
+    by ``user``.
     """
     data = notebook_bytes(version_notebook(project, version))
     restored = _restore(project, version, as_path, data, user)
@@ -65,6 +66,7 @@ def _restore(
     if as_path is not None:
         return _restore_copy(project, version, as_path, data, user)
     target = project.resolve(version.path)
+    remove_stale_temporaries(target)
     before = None
     if target.exists():
         current = _current_content(target.read_bytes(), version.path)
@@ -108,6 +110,7 @@ def _restore_copy(
     except (InvalidInputError, NotFoundError) as error:
         error.details.setdefault("field", "as_path")
         raise
+    remove_stale_temporaries(target)
     try:
         atomic_write(target, data, exclusive=True)
     except FileExistsError:
