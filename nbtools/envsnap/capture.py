@@ -400,7 +400,7 @@ def _write(path: str, data: bytes) -> None:
             handle.write(data)
         os.replace(temporary, path)
     except OSError:  # a cache that cannot be written only costs speed next time
-        try:
+        try:  # noqa: SIM105 (contextlib: one more import for the capture's interpreter)
             os.remove(temporary)
         except OSError:
             pass

@@ -86,7 +86,7 @@ def collect_garbage(
                 left = [path for path in unreferenced.loose if _sha(path) not in recorded]
                 report.leftover_files = len(left) + len(temporaries)
                 report.bytes_after = report.bytes_before - unreferenced.freed(store)
-                connection.get_transaction().rollback()  # nothing removed
+                connection.rollback()  # nothing removed
                 return report
             if doomed:
                 _audit(connection, user, report)
@@ -184,9 +184,9 @@ class _Unreferenced(NamedTuple):
 
     def freed(self, store: ObjectStore) -> int:
         """The bytes removing them frees (packs: what compacting them frees)."""
-        live = {n: sum(row.length for row in self.by_pack.get(n, ())) for n in self.wasteful}
+        live = sum(int(row.length) for n in self.wasteful for row in self.by_pack.get(n, ()))
         files = [*self.loose, *(store.pack_path(n) for n in self.wasteful)]
-        return sum(_allocated(path) for path in files) - sum(live.values())
+        return sum(_allocated(path) for path in files) - live
 
 
 def _unreferenced(connection: Connection, store: ObjectStore) -> _Unreferenced:

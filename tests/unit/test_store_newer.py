@@ -42,6 +42,9 @@ def downgrade() -> None:
 '''
 
 
+MAIN = "from nbtools.cli.main import main; main()"
+
+
 def migrate_with_newer_nbtools(root: Path, directory: Path) -> None:
     """Run ``nbtools status`` in ``root`` as a newer jupyter-nbtools (this one's package
     copied into ``directory`` with one more migration), which migrates the store."""
@@ -53,8 +56,7 @@ def migrate_with_newer_nbtools(root: Path, directory: Path) -> None:
     (directory / "nbtools/store/migrations/versions/zz_0001_newer.py").write_text(NEWER)
     path = os.pathsep.join([str(directory), os.environ.get("PYTHONPATH", "")])
     done = subprocess.run(
-        [sys.executable, "-c", "from nbtools.cli.main import main; main()"]
-        + ["--root", str(root), "status", "--json"],
+        [sys.executable, "-c", MAIN, "--root", str(root), "status", "--json"],
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": path},
@@ -73,9 +75,11 @@ def test_writes_to_a_store_a_newer_nbtools_migrated_meanwhile_are_refused(
     with project.store.connection(write=True) as connection:
         connection.execute(insert(notebooks).values(path="before.ipynb"))
     migrate_with_newer_nbtools(project.root, tmp_path / "newer")
-    with pytest.raises(StoreTooNewError, match=r"newer version .*zz_0001.*upgrade"):
-        with project.store.connection(write=True) as connection:
-            connection.execute(insert(notebooks).values(path="after.ipynb"))
+    with (
+        pytest.raises(StoreTooNewError, match=r"newer version .*zz_0001.*upgrade"),
+        project.store.connection(write=True) as connection,
+    ):
+        connection.execute(insert(notebooks).values(path="after.ipynb"))
     with pytest.raises(StoreTooNewError), project.store.session(write=True) as session:
         session.execute(insert(notebooks).values(path="after.ipynb"))
     with pytest.raises(StoreTooNewError):
