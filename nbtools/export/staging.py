@@ -171,6 +171,7 @@ def recover(out: Path, recorded: Mapping[str, str]) -> bool:
     except (ValueError, KeyError, TypeError):  # stopped while the journal itself was written
         files = None
     new = {path: resolve_inside(out, path) for path in files or {}}
+    check_places(out, new)  # what no move can replace, named
     finish = files is not None and all(
         files[path] in (_hash(target), _hash(temporary_of(target))) for path, target in new.items()
     )

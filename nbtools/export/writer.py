@@ -425,8 +425,11 @@ def _write(
     store_dir: Path | None,
 ) -> list[FileChange]:
     manifest = read_manifest(out)
-    if recover(out, manifest.get("files", {})):  # a write stopped half-way
-        manifest = read_manifest(out)
+    try:
+        if recover(out, manifest.get("files", {})):  # a write stopped half-way
+            manifest = read_manifest(out)
+    except OSError as error:
+        raise write_failed(out, error, changed=True) from None
     recorded = manifest.get("files", {})
     targets = _targets(extraction, out, recorded)
     check_places(out, targets)  # what no write can replace, forced or not

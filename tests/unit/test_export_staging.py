@@ -136,3 +136,19 @@ def test_a_failed_write_into_a_new_folder_removes_the_folders_it_made(tmp_path: 
     assert done.returncode == 2, done.stderr
     assert "Nothing was changed" in done.stderr
     assert not (tmp_path / "a").exists()
+
+
+def test_a_killed_write_that_cannot_be_finished_is_a_clear_refusal(tmp_path: Path) -> None:
+    """A folder made where the killed write was to move a module: exit 2 naming it, as
+    any write into the output refuses it (before: the same refusal)."""
+    out = tmp_path / "outc"
+    notebook(tmp_path / "c.ipynb", 1)
+    assert extract(tmp_path, out)[0] == 0
+    notebook(tmp_path / "c.ipynb", 2)
+    assert extract(tmp_path, out, Stop("os.rename", ".nbtools-tmp", 2))[0] == KILLED
+    (out / "src/c/mod5.py").unlink()
+    (out / "src/c/mod5.py").mkdir()
+    code, stderr = extract(tmp_path, out)
+    assert code == 2
+    assert "a folder where the package's file src/c/mod5.py goes" in " ".join(stderr.split())
+    assert "Traceback" not in stderr
