@@ -79,7 +79,7 @@ test.describe('Layout beside a narrowed sidebar: job form, job page and Monitori
     const created = await page.request.post('/nbtools/api/jobs', {
       data: {
         notebook_path: path,
-        name: 'A job with a long name that has to wrap in a narrow sidebar',
+        name: 'A monitored job with a long name that has to wrap in a narrow sidebar',
         parameters: { accuracy: 0.95, region: 'south-south-west-by-the-long-coast-and-further' },
         cron: '15 6 * * 1-5',
         timezone: 'America/Argentina/Buenos_Aires'
