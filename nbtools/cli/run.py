@@ -204,16 +204,17 @@ def _execute(
     interrupt = Interrupt()
     with _signals_cancel(interrupt) as received:
         try:
-            lease = cli_ctx.settings(JobsSettings).stale_after_seconds
+            jobs = cli_ctx.settings(JobsSettings)
             token = claim_token()
             run_id = queue(token)
             request = RunRequest.for_project(
                 project,
                 run_id,
                 token=token,
-                lease_seconds=lease,
+                lease_seconds=jobs.stale_after_seconds,
                 metric_max_bytes=cli_ctx.settings(MetricsSettings).max_value_bytes,
                 cwd=str(cwd or ""),
+                progress_save_seconds=jobs.progress_save_seconds,
             )
             if cli_ctx.ends_process:
                 # What the command imported and set up lives until the process ends: kept

@@ -13,6 +13,7 @@ from traitlets import Bool, Enum, Int, Unicode
 from nbtools.config import Number, Refused, Settings
 from nbtools.cpus import check_per_cpu
 from nbtools.errors import InvalidInputError
+from nbtools.jobs.engine import SAVE_EVERY_SECONDS
 from nbtools.jobs.executors import EXECUTORS
 from nbtools.jobs.executors.dask_connect import CONNECT_TIMEOUT_SECONDS
 from nbtools.jobs.leases import LEASE_SECONDS
@@ -157,6 +158,15 @@ class JobsSettings(Settings):
         "The runs of schedulers and of `nbtools run`; at least 3 (three heartbeats).",
     ).tag(config=True)
 
+    progress_save_seconds = Number(
+        SAVE_EVERY_SECONDS,
+        min=0.01,
+        help="Seconds at least between two saves of a running notebook's progress (its "
+        "outputs so far, the notebook a lost run keeps): each save writes the whole notebook. "
+        "The runs of schedulers (their workers, local or Dask) and of `nbtools run`; the "
+        "executed notebook is always saved when the run ends.",
+    ).tag(config=True)
+
     max_retry_backoff_seconds = Number(
         MAX_RETRY_BACKOFF_SECONDS,
         min=0,
@@ -229,4 +239,5 @@ class JobsSettings(Settings):
             prune_seconds=self.prune_interval_seconds,
             executor_name=self.executor,
             metric_max_bytes=metric_max_bytes,
+            progress_save_seconds=self.progress_save_seconds,
         )

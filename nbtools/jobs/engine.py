@@ -11,9 +11,10 @@ from typing import Any
 from nbtools.unused_imports import DEFERRED, deferring
 
 ENGINE_NAME = "nbtools"
-#: Seconds between saves of a running notebook's progress (papermill saves at every cell's
-#: start and end: eight writes for a trivial run). The executed notebook is always saved at
-#: the end, also when the run fails or its kernel dies.
+#: Seconds between saves of a running notebook's progress, the default of
+#: ``JobsSettings.progress_save_seconds`` (papermill saves at every cell's start and end: eight
+#: writes for a trivial run). The executed notebook is always saved at the end, also when the
+#: run fails or its kernel dies.
 SAVE_EVERY_SECONDS = 5.0
 #: Seconds between the checks that the kernel of a running cell is alive. nbclient checks
 #: every second, so a run whose kernel the watchdog killed (its timeout, a cancel) ended up to a
@@ -75,13 +76,14 @@ def register_engine() -> str:
             nb: Any,
             kernel_name: str,
             output_path: str | None = None,
+            progress_save_seconds: float = SAVE_EVERY_SECONDS,
             progress_bar: bool = False,
             log_output: bool = False,
             autosave_cell_every: int = 30,
             recorded: dict[str, Any] | None = None,
             **kwargs: Any,
         ) -> Any:
-            """papermill's own, with progress saved at most every :data:`SAVE_EVERY_SECONDS`;
+            """papermill's own, with progress saved at most every ``progress_save_seconds``;
             ``recorded`` replaces what papermill wrote in the notebook's ``papermill``
             metadata (papermill records the notebook it was given as its ``input_path``)."""
             nb.metadata.papermill.update(recorded or {})
@@ -93,7 +95,7 @@ def register_engine() -> str:
                 autosave_cell_every=autosave_cell_every,
             )
             save = nb_man.save
-            nb_man.save = _throttled(save, SAVE_EVERY_SECONDS)
+            nb_man.save = _throttled(save, progress_save_seconds)
             nb_man.notebook_start()
             try:
                 cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)

@@ -69,6 +69,7 @@ def _papermill(
     progress: runs.Progress,
     cell_timeout: int | None,
     log_output: bool,
+    progress_save_seconds: float,
 ) -> None:
     import papermill
 
@@ -93,6 +94,7 @@ def _papermill(
         execution_timeout=cell_timeout,
         recorded=prepared.recorded,
         log_output=log_output,
+        progress_save_seconds=progress_save_seconds,
     )
 
 
@@ -418,7 +420,15 @@ def _execute(
             }
         )
         watchdog.executing()
-        _papermill(prepared, output, kernel, progress, run.cell_timeout_seconds, log_output)
+        _papermill(
+            prepared,
+            output,
+            kernel,
+            progress,
+            run.cell_timeout_seconds,
+            log_output,
+            request.progress_save_seconds,
+        )
         error: BaseException | None = None
     except Exception as exc:  # classified into the outcome below; fails this run only
         error = exc

@@ -22,6 +22,7 @@ from nbtools.errors import NbtoolsError
 from nbtools.jobs import events, leases, missed, reaper, runs, wakeups
 from nbtools.jobs.config import MAX_RETRY_BACKOFF_SECONDS, POLL_SECONDS, PRUNE_SECONDS
 from nbtools.jobs.deletion import locked_job
+from nbtools.jobs.engine import SAVE_EVERY_SECONDS
 from nbtools.jobs.errors import ExecutorStartError, ExecutorUnavailableError
 from nbtools.jobs.executors.base import Executor, RunRequest
 from nbtools.jobs.presence import Presence, alive_owners
@@ -78,12 +79,15 @@ class Scheduler:
         prune_seconds: float = PRUNE_SECONDS,
         executor_name: str = "local",
         metric_max_bytes: int = DEFAULT_MAX_VALUE_BYTES,
+        progress_save_seconds: float = SAVE_EVERY_SECONDS,
     ) -> None:
         self.project, self.executor, self.clock = project, executor, clock
         #: The executor's name as the settings give it, shown with the scheduler's presence.
         self.executor_name = executor_name
         #: ``MetricsSettings.max_value_bytes``, handed to every run it submits.
         self.metric_max_bytes = metric_max_bytes
+        #: ``JobsSettings.progress_save_seconds``, handed to every run it submits.
+        self.progress_save_seconds = progress_save_seconds
         self.poll_seconds, self.lease_seconds, self.misfire_grace = (
             poll_seconds,
             lease_seconds,
@@ -239,6 +243,7 @@ class Scheduler:
                     storage=self.storage.location if self.storage else "",
                     input_url=self._stage_input(run_id),
                     metric_max_bytes=self.metric_max_bytes,
+                    progress_save_seconds=self.progress_save_seconds,
                 )
             )
         return list(claimed)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from nbtools.cpus import available_cpus
+from nbtools.jobs.engine import SAVE_EVERY_SECONDS
 from nbtools.jobs.leases import LEASE_SECONDS
 from nbtools.limits import DEFAULT_MAX_VALUE_BYTES
 
@@ -44,7 +45,9 @@ class RunRequest:
     ``storage`` the notebook is read from ``input_url`` and the outputs written there.
     ``metric_max_bytes`` (``MetricsSettings.max_value_bytes``) is the largest metric value
     the run's kernel records and its harvest keeps. ``cwd`` is the kernel's working directory
-    (``nbtools run --cwd``; empty: the notebook's folder).
+    (``nbtools run --cwd``; empty: the notebook's folder). ``progress_save_seconds``
+    (``JobsSettings.progress_save_seconds``) is the least time between two saves of the
+    running notebook's progress.
     """
 
     run_id: int
@@ -57,6 +60,7 @@ class RunRequest:
     input_url: str = ""
     metric_max_bytes: int = DEFAULT_MAX_VALUE_BYTES
     cwd: str = ""
+    progress_save_seconds: float = SAVE_EVERY_SECONDS
 
     @classmethod
     def for_project(cls, project: Project, run_id: int, **options: Any) -> RunRequest:

@@ -36,6 +36,12 @@ WAITS_FOR_GO = (
     "    time.sleep(0.05)"
 )
 
+#: ``JobsSettings.progress_save_seconds`` of the tests that wait for a run to save its
+#: progress (5 s by default); a cell running :data:`UNTIL_SAVED` ends past it, so the notebook
+#: is saved as that cell ends, before the next cell starts.
+PROGRESS_SAVE_SECONDS = 0.1
+UNTIL_SAVED = "import time\ntime.sleep(0.3)"
+
 #: Sleeps for two minutes the first time (leaving a marker), finishes at once after that.
 ONCE_SLOW = [
     ("code", "import os, time", []),

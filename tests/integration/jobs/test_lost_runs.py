@@ -29,6 +29,8 @@ from nbtools.jobs.tables import Run
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
 from tests.integration.jobs.conftest import (
+    PROGRESS_SAVE_SECONDS,
+    UNTIL_SAVED,
     group_gone,
     processes_with,
     spawner,
@@ -97,10 +99,10 @@ def test_a_run_whose_worker_is_killed_keeps_its_datasets_and_saved_notebook(
     dataset's rows) is its output, found and erased by a purge, and the kernel's process
     group (forked from the zygote) is gone."""
     catalogue(project.root)
-    cells = [READ, "import time\ntime.sleep(5)", spawner(marker)]  # saved as the third starts
+    cells = [READ, UNTIL_SAVED, spawner(marker)]  # saved before the third starts
     notebook_factory("nb.ipynb", [("code", source, []) for source in cells])
     executor = LocalExecutor(1, cwd=project.root)
-    scheduler = Scheduler(project, executor)
+    scheduler = Scheduler(project, executor, progress_save_seconds=PROGRESS_SAVE_SECONDS)
     try:
         run = queue_run(project, "nb.ipynb", {}, purpose="churn")
         assert scheduler.tick().submitted == [run.id]

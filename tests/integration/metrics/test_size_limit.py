@@ -14,13 +14,17 @@ from click.testing import CliRunner
 
 from nbtools import processes
 from nbtools.cli.app import cli
-from nbtools.jobs.executors.local import LocalExecutor
-from nbtools.jobs.scheduler import Scheduler
+from nbtools.jobs.config import JobsSettings
 from nbtools.jobs.submit import queue_run
 from nbtools.metrics.series import run_metrics
 from nbtools.project import Project
 from tests.conftest import NotebookFactory
-from tests.integration.jobs.conftest import wait_for, wait_until
+from tests.integration.jobs.conftest import (
+    PROGRESS_SAVE_SECONDS,
+    UNTIL_SAVED,
+    wait_for,
+    wait_until,
+)
 from tests.integration.jobs.test_lost_runs import NBTOOLS, reaped, worker_pid
 
 pytestmark = pytest.mark.slow
@@ -62,12 +66,12 @@ def test_nbtools_run_records_and_harvests_up_to_the_configured_limit(
 
 
 #: Records a value over the default limit (16 KiB) and under the raised one, waits for the
-#: run's next save of its progress (every 5 s), notes that it started its third cell and
-#: sleeps until killed.
+#: run's next save of its progress (every :data:`PROGRESS_SAVE_SECONDS`), notes that it
+#: started its third cell and sleeps until killed.
 RECORD_THEN_SLEEP = [
     ("code", "from nbtools import record\nrecord('large', 'b' * 20000)", []),
-    ("code", "import time\ntime.sleep(5)", []),
-    ("code", "open('started', 'w').close()\ntime.sleep(300)", []),
+    ("code", UNTIL_SAVED, []),
+    ("code", "import time\nopen('started', 'w').close()\ntime.sleep(300)", []),
 ]
 RAISED = 30000
 
@@ -84,8 +88,10 @@ def test_a_run_whose_worker_is_killed_is_harvested_up_to_its_scheduler_limit(
     harvests the notebook it had saved. Before, that harvest took the default 16 KiB, not
     the scheduler's limit: the value the kernel had recorded under it was refused."""
     notebook_factory("s.ipynb", RECORD_THEN_SLEEP)
-    executor = LocalExecutor(1, cwd=project.root)
-    scheduler = Scheduler(project, executor, metric_max_bytes=RAISED)
+    settings = JobsSettings(workers=1, progress_save_seconds=PROGRESS_SAVE_SECONDS)
+    scheduler = settings.create_scheduler(project, RAISED)
+    executor = scheduler.executor
+    assert executor is not None
     try:
         run = queue_run(project, "s.ipynb", {})
         assert scheduler.tick().submitted == [run.id]
@@ -107,7 +113,10 @@ def test_a_killed_cli_run_is_harvested_up_to_its_limit_by_whoever_ends_it(
     it with the limit the run was started with, not its own."""
     notebook_factory("s.ipynb", RECORD_THEN_SLEEP)
     config = tmp_path / "cfg.py"
-    config.write_text(f"c.MetricsSettings.max_value_bytes = {RAISED}\n")
+    config.write_text(
+        f"c.MetricsSettings.max_value_bytes = {RAISED}\n"
+        f"c.JobsSettings.progress_save_seconds = {PROGRESS_SAVE_SECONDS}\n"
+    )
     args = ["--root", str(tmp_path), "--config", str(config), "run", "s.ipynb"]
     process = subprocess.Popen(
         [NBTOOLS, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
