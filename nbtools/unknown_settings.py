@@ -31,21 +31,22 @@ VARIABLE_PREFIXES = {
 def warn_unknown_variables(
     environ: Mapping[str, str],
     classes: Iterable[type[Settings]],
-    flags: Mapping[str, Mapping[str, Any]] | None = None,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
     """A ``$NBTOOLS_…`` variable nbtools does not read (``$NBTOOLS_JOBS_WOKERS=4``) changes
     nothing: a warning naming the closest it reads, as for a config file's unknown option
     (:func:`~nbtools.settings.build`), by the reader of ``classes``, each read once: a variable is its prefix's
     class's (:data:`VARIABLE_PREFIXES`). nbtools also reads the config file's, those it sets
     for what it starts (:func:`own_variables`) and the one holding a service's API key
-    (``ServeSettings.api_key_env`` in ``flags`` or the environment), the user's."""
+    (``ServeSettings.api_key_env`` in ``config``, the layers read: a config file's, the
+    flags; or in the environment), the user's."""
     prefix = VARIABLE_PREFIXES["NbtoolsSettings"]  # every class's starts with it
     named = {name for name, value in environ.items() if value and name.startswith(prefix)}
     if not named:  # most commands: nothing to compare (the options' names are not gathered)
         return
     read = {cls.__name__: cls for cls in classes}
-    key = (flags or {}).get("ServeSettings", {}).get("api_key_env")
-    skipped = {CONFIG_FILE_VARIABLE, key or environ.get("NBTOOLS_SERVE_API_KEY_ENV")}
+    key = (config or {}).get("ServeSettings", {}).get("api_key_env")
+    skipped = {CONFIG_FILE_VARIABLE, str(key), environ.get("NBTOOLS_SERVE_API_KEY_ENV")}
     known = {
         environment_variable(cls, name)
         for cls in read.values()

@@ -88,9 +88,9 @@ class CliContext:
         first = not self._read
         unread = [cls for cls in classes if cls not in self._read]
         self._read.update(unread)
-        warn_unknown_variables(self.environ, unread, self.flags)
         path = self.config_file or config_file_of(self.environ)
         layer = layered_config(path, self.environ, self.flags, classes=classes)
+        warn_unknown_variables(self.environ, unread, layer)
         if first:  # the config file's sections, once: a misspelt class's name
             warn_unknown_sections(layer)
         return layer

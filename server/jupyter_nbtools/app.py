@@ -96,7 +96,7 @@ class NbtoolsApp(ExtensionApp):
         files = sorted({*self.serverapp.loaded_config_files, *self.loaded_config_files})
         where = "Jupyter's config files" + (f" ({', '.join(files)})" if files else "")
         config = layered_config(None, base=base, flags=flags, base_source=in_file(where))
-        warn_unknown_variables(os.environ, settings_classes(), flags)
+        warn_unknown_variables(os.environ, settings_classes(), config)
         warn_unknown_sections(base)
         settings = build(NbtoolsSettings, config)
         metrics, notifications = build(MetricsSettings, config), build(NotificationSettings, config)

@@ -236,6 +236,20 @@ async def test_a_misspelt_variable_is_reported_naming_the_closest(
     ]
 
 
+async def test_a_variable_jupyter_s_config_names_as_the_api_key_s_is_not_reported(
+    jp_configurable_serverapp: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A config file shared with ``nbtools serve`` names the service's API key variable: the
+    server warned that it was not one nbtools reads."""
+    monkeypatch.setenv("NBTOOLS_SCORER_KEY", "secret")
+    monkeypatch.delenv("NBTOOLS_SERVE_API_KEY_ENV", raising=False)
+    serve = {"api_key_env": "NBTOOLS_SCORER_KEY"}
+    jp_configurable_serverapp(config=server_config(None, ServeSettings=serve))
+    assert [r.getMessage() for r in caplog.records if r.name == "nbtools"] == []
+
+
 @pytest.mark.scheduler(None)  # the store is migrated under the server: no scheduler writing it
 async def test_a_store_a_newer_nbtools_migrates_under_the_server_is_refused(
     jp_fetch: Any, jp_root_dir: Path, tmp_path_factory: pytest.TempPathFactory

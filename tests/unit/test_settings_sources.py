@@ -365,6 +365,26 @@ def test_a_misspelt_variable_is_reported_once_naming_the_closest_and_nbtools_own
     ]
 
 
+def test_a_variable_a_config_file_names_as_the_api_key_s_is_not_reported(
+    tmp_path: Path,
+) -> None:
+    """A shared config file naming a service's API key variable
+    (``c.ServeSettings.api_key_env``): every command reading it warned that the variable,
+    under nbtools' prefix, was not one nbtools reads, as if misspelt."""
+    config_file = write_config(
+        tmp_path / "c.py", ["c.ServeSettings.api_key_env = 'NBTOOLS_SCORER_KEY'"]
+    )
+    env = {**os.environ, "NBTOOLS_SCORER_KEY": "secret", "NBTOOLS_ZZZZ": "1"}
+    env.pop("NBTOOLS_SERVE_API_KEY_ENV", None)
+    command = [sys.executable, "-m", "nbtools.cli.main", "--root", str(tmp_path)]
+    command += ["--config", str(config_file), "runs", "prune", "--dry-run"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "The variable $NBTOOLS_ZZZZ is not one nbtools reads: it has no effect."
+    ]
+
+
 def test_each_class_s_variables_are_told_apart_by_its_prefix() -> None:
     """:data:`VARIABLE_PREFIXES` is each settings class's ``env_prefix``, longest first."""
     classes = (*settings_classes(), ServeSettings)
