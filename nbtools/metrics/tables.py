@@ -153,7 +153,10 @@ class Notification(Base):
     )
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
-    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
+    #: Indexed: a job's purge deletes its alerts, each then looked for here (metrics_0005).
+    alert_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alerts.id", ondelete="SET NULL"), index=True
+    )
     event: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(16))
     destination: Mapped[str] = mapped_column(String(MAX_DESTINATION))

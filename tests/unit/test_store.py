@@ -253,7 +253,6 @@ def test_migrations_match_the_models(db_url: str) -> None:
 UNINDEXED_FOREIGN_KEYS = {
     ("notifications", "run_id"): "runs are never removed: retention prunes their outputs",
     ("alert_rules", "last_error_run_id"): "runs are never removed",
-    ("notifications", "alert_id"): "alerts are removed with their job, and its notifications",
 }
 #: Indexes whose columns begin another index or unique constraint, and why they are kept.
 KEPT_PREFIX_INDEXES = {
