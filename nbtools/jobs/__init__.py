@@ -166,13 +166,21 @@ __all__ = [
 
 
 def list_jobs(
-    project: Project, notebook_path: str | None = None, *, archived: bool = False
+    project: Project,
+    notebook_path: str | None = None,
+    *,
+    archived: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[JobSpec]:
-    """Jobs (or ``notebook_path``'s) by id; archived ones only with ``archived``."""
+    """Jobs (or ``notebook_path``'s) by id; archived ones only with ``archived``; a page of
+    ``limit`` (1 to :data:`~nbtools.ids.MAX_LIST`; None: all) after the first ``offset``."""
     from nbtools.jobs import definitions
 
     with project.store.session() as session:
-        found = definitions.list_jobs(session, notebook_path, archived=archived)
+        found = definitions.list_jobs(
+            session, notebook_path, archived=archived, offset=offset, limit=limit
+        )
         return [JobSpec.of(job) for job in found]
 
 

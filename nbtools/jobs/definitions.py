@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from nbtools.audit import current_actor
 from nbtools.errors import ConflictError, FieldChecks, InvalidInputError, NotFoundError
+from nbtools.ids import check_limit
 from nbtools.jobs import events, wakeups
 from nbtools.jobs.deletion import cancel_queued_of_job, locked_job
 from nbtools.jobs.fields import JOB_FIELDS, check_types, checked_fields, is_number
@@ -136,10 +137,20 @@ def _did_you_mean(session: Session, ref: str) -> str:
 
 
 def list_jobs(
-    session: Session, notebook_path: str | None = None, *, archived: bool = False
+    session: Session,
+    notebook_path: str | None = None,
+    *,
+    archived: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[Job]:
-    """Jobs by id; archived ones only with ``archived`` (then all are listed)."""
-    query = select(Job).order_by(Job.id)
+    """Jobs by id; archived ones only with ``archived`` (then all are listed); ``limit`` of
+    them after the first ``offset`` (None: all; else 1 to :data:`~nbtools.ids.MAX_LIST`)."""
+    if offset < 0:
+        raise InvalidInputError("The offset must be 0 or more.", field="offset")
+    if limit is not None:
+        check_limit(limit)
+    query = select(Job).order_by(Job.id).offset(offset).limit(limit)
     if not archived:
         query = query.where(Job.archived_at.is_(None))
     if notebook_path is not None:

@@ -4,6 +4,12 @@ A page costs a fixed number of queries whatever the number of jobs: the jobs, th
 runs, the ``jobs_described`` subscribers once (monitoring adds ``open_alerts``), and the recent
 runs of the page's jobs. Filtering, sorting and paging happen on those rows, so that any
 column (``open_alerts`` too) sorts and filters the same way.
+
+Only the page's jobs become wire models (:class:`JobSpec`, with the schedule in words): the
+others are filtered and sorted on their stored columns, and the ``jobs_described`` fields are
+read for the page only, unless the page sorts on one (:data:`EXTRA_SORT_KEYS`). Words
+searched with ``text`` are matched against each schedule's words, described once per cron
+expression (:func:`nbtools.jobs.schedules.describe` is cached).
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import func, select
 
@@ -44,6 +50,8 @@ SORT_KEYS = (
     "open_alerts",
     "created_by",
 )
+#: The sort keys that are ``jobs_described`` fields: sorting on one reads them for every job.
+EXTRA_SORT_KEYS = ("open_alerts",)
 
 
 @dataclass(frozen=True)
@@ -116,22 +124,39 @@ class JobsPage(WireModel):
         return {**super().to_wire(), "jobs": [job.to_wire() for job in self.jobs]}
 
 
-def _point(run: Run) -> RunPoint:
+class _Timed(Protocol):
+    """A run's columns a :class:`RunPoint` shows (a :class:`Run`, or a row of them)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def started_at(self) -> datetime | None: ...
+    @property
+    def finished_at(self) -> datetime | None: ...
+
+
+def _point(run: _Timed) -> RunPoint:
     duration = None
     if run.started_at is not None and run.finished_at is not None:
         duration = round((run.finished_at - run.started_at).total_seconds(), 3)
     return RunPoint(run.id, run.status, run.created_at, run.finished_at, duration)
 
 
-def _latest_runs(session: Session) -> dict[int, Run]:
-    """Each job's latest run that is not a skipped due time (one query)."""
+def _latest_runs(session: Session) -> dict[int, RunPoint]:
+    """Each job's latest run that is not a skipped due time (one query, the columns a
+    :class:`RunPoint` shows)."""
     latest = (
         select(func.max(Run.id))
         .where(Run.job_id.is_not(None), Run.status != SKIPPED)
         .group_by(Run.job_id)
     )
-    found = session.scalars(select(Run).where(Run.id.in_(latest)))
-    return {run.job_id: run for run in found if run.job_id is not None}
+    columns = (Run.id, Run.job_id, Run.status, Run.created_at, Run.started_at, Run.finished_at)
+    found = session.execute(select(*columns).where(Run.id.in_(latest)))
+    return {run.job_id: _point(run) for run in found if run.job_id is not None}
 
 
 def _recent_runs(session: Session, job_ids: Sequence[int]) -> dict[int, list[RunPoint]]:
@@ -153,11 +178,22 @@ def _recent_runs(session: Session, job_ids: Sequence[int]) -> dict[int, list[Run
     return found
 
 
-def _matches(query: ListJobsQuery, job: JobSpec, last: RunPoint | None) -> bool:
+@dataclass
+class _Row:
+    """A job as the page filters and sorts it, before it becomes a :class:`JobOverview`."""
+
+    job: Job
+    last_run: RunPoint | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _matches(query: ListJobsQuery, job: Job, last: RunPoint | None) -> bool:
     if query.text:
+        from nbtools.jobs.schedules import describe
+
+        words = describe(job.cron) if job.cron else None
         haystack = " ".join(
-            value or ""
-            for value in (job.name, job.notebook_path, job.schedule_description, job.created_by)
+            value or "" for value in (job.name, job.notebook_path, words, job.created_by)
         ).casefold()
         if any(word not in haystack for word in query.text.casefold().split()):
             return False
@@ -187,20 +223,20 @@ def natural_order(text: str) -> list[str | tuple[int, str]]:
     return parts
 
 
-def _sort_value(sort: str) -> Callable[[JobOverview], Any]:
+def _sort_value(sort: str) -> Callable[[_Row], Any]:
     """The value a row sorts on; None (no run yet, not scheduled) sorts last either way."""
     if sort == "last_run_at":
         return lambda row: row.last_run.created_at if row.last_run else None
     if sort == "last_status":
         return lambda row: row.last_run.status if row.last_run else None
-    if sort == "open_alerts":
-        return lambda row: row.extra.get("open_alerts", 0)
+    if sort in EXTRA_SORT_KEYS:
+        return lambda row: row.extra.get(sort, 0)
     if sort in TEXT_KEYS:
         return lambda row: None if (text := getattr(row.job, sort)) is None else natural_order(text)
     return lambda row: getattr(row.job, sort)
 
 
-def _ordered(rows: list[JobOverview], query: ListJobsQuery) -> list[JobOverview]:
+def _ordered(rows: list[_Row], query: ListJobsQuery) -> list[_Row]:
     value = _sort_value(query.sort)
     rows = sorted(rows, key=lambda row: row.job.id)  # ties in a stable order
     known = [row for row in rows if value(row) is not None]
@@ -208,23 +244,33 @@ def _ordered(rows: list[JobOverview], query: ListJobsQuery) -> list[JobOverview]
     return known + [row for row in rows if value(row) is None]
 
 
+def _describe_extra(project: Project, session: Session, rows: Sequence[_Row]) -> None:
+    """Fill each row's ``extra`` from the ``jobs_described`` subscribers (once for all rows)."""
+    described = events.JobsDescribed(project, session, [row.job for row in rows])
+    extra = events.jobs_described(described)
+    for row in rows:
+        row.extra = extra[row.job.id]
+
+
 def overview(project: Project, session: Session, query: ListJobsQuery) -> JobsPage:
     """The page of active jobs ``query`` asks for (see the module's docstring)."""
     query.check()
-    jobs = list(session.scalars(select(Job).where(Job.archived_at.is_(None))))
+    jobs = session.scalars(select(Job).where(Job.archived_at.is_(None)))
     latest = _latest_runs(session)
-    specs = [JobSpec.of(job) for job in jobs]
-    lasts = {job.id: _point(latest[job.id]) if job.id in latest else None for job in jobs}
-    matching = [spec for spec in specs if _matches(query, spec, lasts[spec.id])]
-    ids = {spec.id for spec in matching}
-    kept = [job for job in jobs if job.id in ids]
-    extra = events.jobs_described(events.JobsDescribed(project, session, kept))
-    rows = [JobOverview(spec, lasts[spec.id], [], extra[spec.id]) for spec in matching]
+    rows = [_Row(job, latest.get(job.id)) for job in jobs]
+    rows = [row for row in rows if _matches(query, row.job, row.last_run)]
+    if query.sort in EXTRA_SORT_KEYS:
+        _describe_extra(project, session, rows)
     page = _ordered(rows, query)[query.offset : query.offset + query.limit]
+    if query.sort not in EXTRA_SORT_KEYS:
+        _describe_extra(project, session, page)
     recent = _recent_runs(session, [row.job.id for row in page])
     return JobsPage(
         total=len(rows),
         offset=query.offset,
         limit=query.limit,
-        jobs=[JobOverview(row.job, row.last_run, recent[row.job.id], row.extra) for row in page],
+        jobs=[
+            JobOverview(JobSpec.of(row.job), row.last_run, recent[row.job.id], row.extra)
+            for row in page
+        ],
     )

@@ -70,3 +70,28 @@ async def test_a_bad_argument_is_400_naming_it(
     payload = json.loads(info.value.response.body)
     assert (payload["error"], payload["details"]["field"]) == ("InvalidInputError", field)
     reply_validator("/jobs/overview", "get", 400).validate(payload)
+
+
+async def test_jobs_list_pages_by_id_and_is_whole_without_paging(
+    jp_fetch: Any, project: Project
+) -> None:
+    for name in ("alpha", "beta", "gamma"):
+        jobs.create_job(project, {"name": name, "notebook_path": "nb.ipynb", "cron": "0 6 * * *"})
+
+    async def listed(**params: str) -> list[str]:
+        response = await jp_fetch("nbtools", "api", "jobs", params=params)
+        reply: list[dict[str, Any]] = json.loads(response.body)
+        reply_validator("/jobs", "get", 200).validate(reply)
+        return [job["name"] for job in reply]
+
+    assert await listed() == ["alpha", "beta", "gamma"]
+    assert await listed(limit="2") == ["alpha", "beta"]
+    assert await listed(offset="1", limit="1") == ["beta"]
+    assert await listed(offset="2") == ["gamma"]
+    assert await listed(offset="5") == []
+    for name, value in (("limit", "0"), ("limit", "1001"), ("offset", "-1")):
+        with pytest.raises(HTTPClientError) as info:
+            await jp_fetch("nbtools", "api", "jobs", params={name: value})
+        assert info.value.code == 400
+        assert info.value.response is not None
+        assert json.loads(info.value.response.body)["details"]["field"] == name

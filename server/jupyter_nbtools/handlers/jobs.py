@@ -13,6 +13,7 @@ from jupyter_nbtools.handlers.seen import seen_run
 from jupyter_nbtools.jobs_service import JobsService
 from nbtools import jobs
 from nbtools.errors import InvalidInputError
+from nbtools.ids import MAX_LIST
 
 
 def needs_execute(changes: dict[str, Any]) -> bool:
@@ -78,7 +79,11 @@ class JobsHandler(JobsHandlerBase):
         path = self.get_query_argument("path", None)
         notebook = self.notebook_path(path, "path") if path is not None else None
         archived = self.flag_argument("archived")
-        self.reply(jobs.list_jobs(self.project, notebook, archived=archived))
+        offset = self.whole_number_argument("offset", 0) or 0
+        limit = self.whole_number_argument("limit", None, least=1, most=MAX_LIST)
+        self.reply(
+            jobs.list_jobs(self.project, notebook, archived=archived, offset=offset, limit=limit)
+        )
 
     @body_fields(*jobs.JOB_FIELDS, "idempotency_key", "kernel_check")
     @web.authenticated

@@ -15,6 +15,7 @@ from nbtools import jobs
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.overview import RECENT_RUNS, ListJobsQuery, natural_order
 from nbtools.jobs.runs import new_run
+from nbtools.jobs.schedules import describe
 from nbtools.jobs.tables import FAILED, QUEUED, SKIPPED, SUCCEEDED, Job
 from nbtools.jsonvalues import json_default
 from nbtools.metrics.tables import Alert
@@ -225,3 +226,20 @@ def test_a_page_takes_the_same_queries_whatever_the_number_of_jobs(
     with counted(any_project) as many:
         assert len(page(any_project, limit=200)["jobs"]) == 32
     assert len(many) == len(few)
+
+
+def test_only_the_page_s_jobs_are_described_each_schedule_once(
+    any_project: Project, notebook_factory: NotebookFactory
+) -> None:
+    notebook_factory("nb.ipynb", [("code", "x = 1", [])])
+    for minute in range(12):
+        jobs.create_job(any_project, {"notebook_path": "nb.ipynb", "cron": f"{minute} 6 * * *"})
+    describe.cache_clear()
+    first = page(any_project, limit=2)
+    assert (first["total"], len(first["jobs"])) == (12, 2)
+    assert describe.cache_info().currsize == 2  # not the 10 jobs off the page
+    again = page(any_project, limit=2)
+    assert again == first
+    assert (describe.cache_info().currsize, describe.cache_info().hits) == (2, 2)
+    assert page(any_project, text="06:05")["total"] == 1  # words search every job's schedule
+    assert describe.cache_info().currsize == 12
