@@ -35,9 +35,10 @@ Then every copy **Open output** made of a pruned or purged run's notebook is del
 Subscribers of :func:`~nbtools.jobs.events.runs_pruned` then drop what they keep for the run
 (harvested metrics, artifact rows and downloaded copies, the reference that keeps its
 notebook version from ``version gc``) and
-the audit trail records ``runs.prune``. Each run is claimed by an atomic update before its
-files are touched, so two pruners at once (threads, processes, schedulers on one PostgreSQL)
-prune each run exactly once and neither fails.
+the audit trail records ``runs.prune``. Runs are pruned in batches of :data:`PRUNE_BATCH`:
+each batch is claimed by one atomic update (one write transaction) before its files are
+touched, so two pruners at once (threads, processes, schedulers on one PostgreSQL) prune each
+run exactly once and neither fails; subscribers and the audit trail hear of each batch.
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ from nbtools.store.base import utcnow
 if TYPE_CHECKING:
     from nbtools.project import Project
 
+#: Runs pruned in one write transaction (one UPDATE, one commit) and told to the
+#: ``runs_pruned`` subscribers at once.
+PRUNE_BATCH = 500
 #: The most runs ``keep`` may name (and the longest count a ``keep_runs`` may hold).
 MAX_KEEP = 1_000_000
 
@@ -107,6 +111,8 @@ class PruneReport:
     pruned: list[int] = field(default_factory=list)
     #: The copies **Open output** made of erased runs' notebooks that this call deleted.
     copies: list[str] = field(default_factory=list)
+    #: Expired runs left for a later prune (beyond the call's ``limit``).
+    remaining: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -190,8 +196,12 @@ def prune_runs(
     actor: str | None = None,
     trigger: str = "manual",
     now: datetime | None = None,
+    limit: int | None = None,
 ) -> PruneReport:
-    """Prune the expired runs (with ``dry_run``, only find them: nothing changes)."""
+    """Prune the expired runs (with ``dry_run``, only find them: nothing changes): at most
+    ``limit`` of them, the oldest first (None: all; ``remaining`` counts the others), in
+    batches of :data:`PRUNE_BATCH`, each one write transaction, then told to the
+    ``runs_pruned`` subscribers (one audit entry per batch)."""
     if keep is not None and not 0 <= keep <= MAX_KEEP:
         raise InvalidInputError(f"keep must be 0 to {MAX_KEEP}, got {keep}.", field="keep")
     if older_than_days is not None and older_than_days < 0:
@@ -207,33 +217,38 @@ def prune_runs(
     )
     if dry_run:
         return report
-    report.pruned = [i for i in sorted(report.expired) if _prune_one(project, i, moment)]
+    due = sorted(report.expired)
+    if limit is not None:
+        due, report.remaining = due[:limit], max(0, len(due) - limit)
+    for start in range(0, len(due), PRUNE_BATCH):
+        pruned = _prune_batch(project, due[start : start + PRUNE_BATCH], moment)
+        report.pruned += pruned
+        if pruned:
+            summary = {
+                "trigger": trigger,
+                "runs": pruned,
+                "reasons": sorted({report.expired[i] for i in pruned}),
+            }
+            events.runs_pruned(events.RunsPruned(project, pruned, actor, summary))
     report.copies = delete_erased_copies(project)
-    if report.pruned:
-        summary = {
-            "trigger": trigger,
-            "runs": report.pruned,
-            "reasons": sorted({report.expired[i] for i in report.pruned}),
-        }
-        events.runs_pruned(events.RunsPruned(project, report.pruned, actor, summary))
     return report
 
 
-def _prune_one(project: Project, run_id: int, now: datetime) -> bool:
-    """Claim the run (an atomic update: only one pruner wins it) and delete its outputs in
-    the claiming transaction, so a failure leaves it unpruned for the next prune."""
+def _prune_batch(project: Project, run_ids: list[int], now: datetime) -> list[int]:
+    """Claim the runs (one atomic update: only one pruner wins each run) and delete their
+    outputs in the claiming transaction, so a failure leaves the batch unpruned for the next
+    prune. Returns the runs this call claimed."""
     with project.store.session(write=True) as session:
         claimed = session.execute(
             update(Run)
-            .where(Run.id == run_id, Run.pruned_at.is_(None), Run.status.in_(ENDED_STATES))
+            .where(Run.id.in_(run_ids), Run.pruned_at.is_(None), Run.status.in_(ENDED_STATES))
             .values(pruned_at=now)
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            return False
-        output_dir = session.scalar(select(Run.output_dir).where(Run.id == run_id))
-        for location in _locations(project, run_id, output_dir):
-            remove_tree(location)
-    return True
+            .returning(Run.id, Run.output_dir)
+        ).all()
+        for run_id, output_dir in claimed:
+            for location in _locations(project, run_id, output_dir):
+                remove_tree(location)
+    return sorted(run_id for run_id, _ in claimed)
 
 
 def _locations(project: Project, run_id: int, output_dir: str | None) -> Iterable[str]:

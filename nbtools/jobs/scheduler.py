@@ -45,6 +45,9 @@ Clock = Callable[[], datetime]
 MAX_BACKOFF_SECONDS = 30.0
 #: Seconds between two evaluations of the jobs' ``late`` alert rules.
 LATE_CHECK_SECONDS = 60.0
+#: The most expired runs one tick prunes (two batches, well under a second): more are left
+#: to the next ticks, so that a backlog (retention just turned on) never stalls due runs.
+PRUNE_PER_TICK = 1000
 
 
 @dataclass
@@ -134,8 +137,9 @@ class Scheduler:
         return report
 
     def prune(self, now: datetime) -> list[int]:
-        """Prune expired runs, at most once per ``prune_every`` (the first tick prunes); a
-        failure is logged and retried at the next interval, never stopping the loop."""
+        """Prune expired runs, at most once per ``prune_every`` (the first tick prunes), and
+        at most :data:`PRUNE_PER_TICK` of them: the next tick prunes the rest, until none is
+        left. A failure is logged and retried at the next interval, never stopping the loop."""
         if self.prune_every is None:
             return []
         if self._pruned is not None and now - self._pruned < self.prune_every:
@@ -145,11 +149,17 @@ class Scheduler:
 
         try:
             report = prune_runs(
-                self.project, default_keep=self.keep_runs, trigger="scheduler", now=now
+                self.project,
+                default_keep=self.keep_runs,
+                trigger="scheduler",
+                now=now,
+                limit=PRUNE_PER_TICK,
             )
         except (NbtoolsError, OSError) as error:
             log.warning("nbtools: pruning expired runs failed: %s", error)
             return []
+        if report.remaining:
+            self._pruned = None  # the next tick goes on
         return report.pruned
 
     def check_late(self, now: datetime) -> list[int]:

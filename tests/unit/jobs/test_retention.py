@@ -28,7 +28,7 @@ from nbtools.data.catalog import (
 from nbtools.data.uses import DataUse, save_uses
 from nbtools.errors import InvalidInputError
 from nbtools.jobs.definitions import create_job, update_job
-from nbtools.jobs.retention import parse_keep_runs, prune_runs
+from nbtools.jobs.retention import PRUNE_BATCH, parse_keep_runs, prune_runs
 from nbtools.jobs.run_files import output_files, run_dir
 from nbtools.jobs.tables import Job, Run
 from nbtools.metrics.tables import MetricValue
@@ -37,6 +37,7 @@ from nbtools.store.base import utcnow
 from nbtools.versioning.tables import version_refs
 from tests.conftest import make_notebook
 from tests.terminal import answer_at_a_terminal
+from tests.unit.jobs.test_run_views import counted
 
 NOW = utcnow()
 
@@ -369,3 +370,45 @@ def test_the_scheduler_prunes_periodically(project: Project, runs: dict[str, int
     clock[0] = NOW + timedelta(hours=1, seconds=1)
     assert late in scheduler.tick().pruned
     assert audit.list_entries(project, action="runs.prune")[0].summary["trigger"] == "scheduler"
+
+
+def add_ended_runs(project: Project, count: int) -> list[int]:
+    """``count`` failed runs of a new job that keeps 1 run, without outputs: all but the
+    newest expire."""
+    job = create_job(project, {"notebook_path": "nb.ipynb", "name": "many", "keep_runs": 1})
+    with project.store.session(write=True) as session:
+        added = [
+            Run(
+                job_id=job.id,
+                trigger="manual",
+                notebook_path="nb.ipynb",
+                status="failed",
+                created_at=NOW - timedelta(minutes=count - index),
+                finished_at=NOW - timedelta(minutes=count - index),
+            )
+            for index in range(count)
+        ]
+        session.add_all(added)
+        session.flush()
+        return [run.id for run in added]
+
+
+def test_runs_are_pruned_in_batches_one_update_each(project: Project) -> None:
+    ids = add_ended_runs(project, PRUNE_BATCH + 2)
+    with counted(project) as statements:
+        report = prune_runs(project, now=NOW)
+    assert report.pruned == ids[:-1]  # the newest is kept
+    claims = [sql for sql in statements if sql.lstrip().upper().startswith("UPDATE RUNS")]
+    assert len(claims) == 2  # one per batch of PRUNE_BATCH, not one per run
+    entries = audit.list_entries(project, action="runs.prune")
+    assert sorted(len(entry.summary["runs"]) for entry in entries) == [1, PRUNE_BATCH]
+
+
+def test_the_scheduler_prunes_a_backlog_a_bounded_part_per_tick(project: Project) -> None:
+    from nbtools.jobs.scheduler import PRUNE_PER_TICK, Scheduler
+
+    ids = add_ended_runs(project, PRUNE_PER_TICK + 2)
+    scheduler = Scheduler(project, clock=lambda: NOW, keep_runs=None, prune_seconds=3600)
+    assert scheduler.tick().pruned == ids[:PRUNE_PER_TICK]
+    assert scheduler.tick().pruned == ids[PRUNE_PER_TICK:-1]  # the next tick, not in an hour
+    assert scheduler.tick().pruned == []
