@@ -11,6 +11,7 @@ extractions call.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -186,13 +187,16 @@ def check_notebook(
     *,
     enforce: bool = True,
     nb: Notebook | None = None,
+    catalog: Sequence[Dataset] | None = None,
 ) -> DataCheck:
     """The data of the notebook at root-relative ``notebook_path`` (or ``nb``, its content)
-    for ``purpose``; with ``enforce``, a refused use raises :class:`PolicyRefusedError`."""
+    for ``purpose``; with ``enforce``, a refused use raises :class:`PolicyRefusedError`.
+    The notebook is checked against ``catalog`` (default: every catalogued dataset): a caller
+    that asks about one dataset passes it alone, and reads no catalog of thousands."""
     purpose = parse_purpose(purpose)
     found = scan(nb if nb is not None else project.read_notebook(notebook_path))
-    # a project without a store has an empty catalog: the check makes no store
-    catalog = list_datasets(project) if project.has_store() else []
+    if catalog is None:  # a project without a store has an empty catalog: no store is made
+        catalog = list_datasets(project) if project.has_store() else []
     by_name = {dataset.name: dataset for dataset in catalog}
     by_location: dict[str, list[Dataset]] = {}
     for dataset in catalog:  # a store from before one location held one dataset may hold more
@@ -238,7 +242,7 @@ def _refusal(dataset: Dataset | DatasetUse, purpose: str | None) -> str | None:
 
 
 def _unchecked_refusal(
-    found: NotebookData, catalog: list[Dataset], purpose: str | None
+    found: NotebookData, catalog: Sequence[Dataset], purpose: str | None
 ) -> str | None:
     """Why what the check cannot read (a notebook not in Python, cells, data calls whose
     location is not known before the run) refuses the notebook: the catalog holds data the

@@ -26,10 +26,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from nbtools import audit, versioning
+from nbtools.data.catalog import Dataset, get_dataset
 from nbtools.data.check import check_notebook
 from nbtools.data.fields import parse_name
 from nbtools.data.tables import RunDatasetRecord
-from nbtools.errors import NbtoolsError
+from nbtools.errors import NbtoolsError, NotFoundError
 from nbtools.jobs import storage
 from nbtools.jobs.copies import existing_copy
 from nbtools.jobs.pinned import pinned_notebook
@@ -195,17 +196,29 @@ class UsageReport:
         }
 
 
-def _names(project: Project, path: str, nb: Notebook, name: str) -> bool:
-    """Whether the notebook names dataset ``name`` (declared, or a path at its location)."""
-    found = check_notebook(project, path, None, enforce=False, nb=nb)
+def _names(project: Project, path: str, nb: Notebook, name: str, catalog: list[Dataset]) -> bool:
+    """Whether the notebook names dataset ``name`` (declared, or a path at its location):
+    checked against ``catalog``, the dataset alone (empty when it is no longer catalogued)."""
+    found = check_notebook(project, path, None, enforce=False, nb=nb, catalog=catalog)
     return any(use.dataset == name for use in found.uses) or any(
         unknown.value == name for unknown in found.unknown
     )
 
 
+def _catalogued(project: Project, name: str) -> list[Dataset]:
+    """Dataset ``name`` alone, or nothing when it is not (or no longer) catalogued."""
+    try:
+        return [get_dataset(project, name)]
+    except NotFoundError:
+        return []
+
+
 def usage_report(project: Project, name: str) -> UsageReport:
-    """The runs, jobs, packages and notebook versions derived from dataset ``name``."""
+    """The runs, jobs, packages and notebook versions derived from dataset ``name``. Each
+    notebook the active jobs run (a path, or a pinned version of it) is read and checked
+    once, against that dataset alone, however many jobs run it."""
     runs = dataset_usage(project, name)
+    catalog = _catalogued(project, name)
     evidence: dict[int, set[str]] = {}
     with project.store.session() as session:
         run_jobs = {run.job_id for run in runs if run.job_id is not None}
@@ -221,24 +234,20 @@ def usage_report(project: Project, name: str) -> UsageReport:
                 .order_by(version_refs.c.ref)
             ).tuples()
         )
+    names: dict[tuple[str, int | None], bool] = {}
     for job in jobs:
         if job.id in run_jobs:
             evidence.setdefault(job.id, set()).add("runs")
-        try:
-            nb = (
-                pinned_notebook(project, job.notebook_path, job.pinned_version_id)
-                if job.pinned_version_id is not None
-                else project.read_notebook(job.notebook_path)
-            )
-        except NbtoolsError:  # the notebook is gone or unreadable: only its runs tell
-            continue
-        if _names(project, job.notebook_path, nb, name):
+        notebook = (job.notebook_path, job.pinned_version_id)
+        if notebook not in names:
+            names[notebook] = _notebook_names(project, *notebook, name, catalog)
+        if names[notebook]:
             evidence.setdefault(job.id, set()).add("notebook")
     packages = []
     for output, version_id in extractions:
         version = versioning.get(project, version_id)
         nb = versioning.version_notebook(project, version)
-        if _names(project, version.path, nb, name):
+        if _names(project, version.path, nb, name, catalog):
             packages.append(PackageUsage(output, version.path, version.id, version.number))
     return UsageReport(
         name,
@@ -258,6 +267,22 @@ def usage_report(project: Project, name: str) -> UsageReport:
         packages,
         _versions(project, runs, packages),
     )
+
+
+def _notebook_names(
+    project: Project, path: str, pinned: int | None, name: str, catalog: list[Dataset]
+) -> bool:
+    """Whether a job's notebook (``path``, or its ``pinned`` version) names dataset ``name``;
+    False when it is gone or unreadable (then only the job's runs tell)."""
+    try:
+        nb = (
+            pinned_notebook(project, path, pinned)
+            if pinned is not None
+            else project.read_notebook(path)
+        )
+    except NbtoolsError:
+        return False
+    return _names(project, path, nb, name, catalog)
 
 
 def _versions(

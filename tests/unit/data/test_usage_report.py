@@ -22,6 +22,7 @@ from nbtools.lineage.extraction import EXTRACTION
 from nbtools.project import Project
 from tests.conftest import make_notebook
 from tests.terminal import answer_at_a_terminal
+from tests.unit.jobs.test_run_views import counted
 
 NOTEBOOKS = {
     "uses.ipynb": "import nbtools\nnbtools.data.path('customers')",
@@ -140,3 +141,28 @@ def test_a_dataset_nothing_used_says_so_and_its_purge_asks_nothing(project: Proj
         "Nothing to delete: no run read or wrote unused.\n",
     )
     assert json.loads(nbtools("unused", "--purge", "--json").stdout) == {"deleted": []}
+
+
+def test_each_notebook_is_checked_once_against_the_dataset_alone(project: Project) -> None:
+    """The same queries however many jobs run a notebook and however large the catalog: the
+    report read the whole catalog again for every active job's notebook."""
+
+    def add_jobs(count: int) -> None:
+        for _ in range(count):
+            for path in ("uses.ipynb", "literal.ipynb", "none.ipynb"):
+                create_job(project, {"notebook_path": path})
+
+    add_jobs(1)
+    with counted(project) as few:
+        report = usage_report(project, "customers")
+    add_jobs(10)
+    for index in range(10):
+        (project.root / f"other{index}.csv").write_text("id\n1\n")
+        add_dataset(
+            project, dataset_spec(project, f"other{index}", {"location": f"other{index}.csv"})
+        )
+    with counted(project) as many:
+        more = usage_report(project, "customers")
+    assert len(many) == len(few)
+    assert [job.notebook_path for job in report.jobs] == ["uses.ipynb", "literal.ipynb"]
+    assert len(more.jobs) == 22  # every job of the two notebooks that name it
