@@ -379,3 +379,39 @@ def test_with_json_an_error_is_the_answer_unless_the_command_gave_one(tmp_path: 
     assert checked.exit_code == 2
     [use] = json.loads(checked.stdout)["uses"]  # one document: no error JSON after it
     assert "is personal data: using it needs a purpose" in use["refused"]
+
+
+def _drawn_by_rich(width: int, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
+    """The table as rich draws it whole, in the widths print_table gives its columns."""
+    from rich.console import Console
+
+    from nbtools.cli.output import _table
+    from nbtools.cli.table_widths import column_widths, kind
+
+    cells = [[str(value) for value in row] for row in rows]
+    kinds = [[kind(value) for value in row] for row in rows]
+    widths = column_widths(columns, cells, kinds, width)
+    console = Console(markup=False, emoji=False, width=width)
+    with console.capture() as captured:
+        console.print(_table("Versions", columns, widths or [None] * len(columns), cells))
+    return captured.get()
+
+
+@pytest.mark.parametrize("width", [200, 60])
+@pytest.mark.parametrize("odd_row", [None, ("x", "two\nlines", 3), ("y", "a long text " * 9, 4)])
+def test_a_long_table_is_drawn_as_rich_draws_it(
+    capsys: pytest.CaptureFixture[str], width: int, odd_row: tuple[Any, ...] | None
+) -> None:
+    """Rows past the first are written without rich (≈ 1 ms a row), exactly as it draws them;
+    a row that does not fit on one line has rich draw the whole table."""
+    columns = ("version", "message", "size")
+    rows: list[tuple[Any, ...]] = [
+        (f"v{index}", ["saved", "日本語のノート", "", "a b  c"][index % 4], index * 1000)
+        for index in range(300)
+    ]
+    if odd_row is not None:
+        rows.insert(150, odd_row)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COLUMNS", str(width))
+        print_table("Versions", columns, rows)
+    assert capsys.readouterr().out == _drawn_by_rich(width, columns, rows)
