@@ -70,23 +70,22 @@ def _copy_table(
         for fk in table.foreign_keys
         if fk.column.table is table and fk.parent.nullable and not fk.parent.primary_key
     ]
-    zoned = [c for c in table.columns if isinstance(c.type, DateTime) and c.type.timezone]
+    names = [column.key for column in table.columns]
+    zoned = [c.key for c in table.columns if isinstance(c.type, DateTime) and c.type.timezone]
     keys = list(table.primary_key.columns)
     deferred: list[dict[str, Any]] = []
     query = select(table).order_by(*keys)
     result = source.execute(query, execution_options={"yield_per": batch_rows})
     for rows in result.partitions():
-        batch = []
-        for row in rows:
-            values = {column.key: row._mapping[column] for column in table.columns}
-            for column in zoned:
-                moment = values[column.key]
+        batch = [dict(zip(names, row, strict=True)) for row in rows]  # select's column order
+        for values in batch:
+            for key in zoned:
+                moment = values[key]
                 if moment is not None and moment.tzinfo is None:
-                    values[column.key] = moment.replace(tzinfo=timezone.utc)
+                    values[key] = moment.replace(tzinfo=timezone.utc)
             if any(values[column.key] is not None for column in later):
                 deferred.append(_deferred(values, keys, later))
                 values.update((column.key, None) for column in later)
-            batch.append(values)
         target.execute(insert(table), batch)
         yield len(batch)
     if deferred:
