@@ -426,6 +426,8 @@ def test_a_worker_whose_thread_cannot_start_is_said_once_and_dispatching_goes_on
         assert ended.status == SUCCEEDED
         lift.touch()
         wait_until(lambda: len(workers_of(project)) == 2, "the replacement")
+        # its line follows the worker's start: a stop before it left the log without it
+        wait_until(lambda: "executor workers started again" in log.read_text(), "its line")
     finally:
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=120)
