@@ -1,7 +1,8 @@
 """Commands stopped at a known point of their work: killed there, or held there for another
 command to run meanwhile, in tests of processes killed half-way and of two at once.
 
-The command runs in its own process (``nbtools …`` as the console script runs it) with an
+The command runs in its own process (``nbtools …`` as the console script runs it, or one of
+nbtools' own modules as nbtools starts it: :func:`start_module`) with an
 audit hook (:func:`sys.addaudithook`) watching the events Python raises for its file
 operations: ``open`` (a file opened, before it is), ``os.rename`` (a rename or a replacement,
 before it is made), ``os.remove`` (a file removed). At the ``nth`` such event whose path
@@ -17,6 +18,7 @@ import resource
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -55,6 +57,25 @@ def command(root: Path, *args: str, stop: Stop | None = None) -> list[str]:
     argv = ["nbtools", "--root", str(root), *args]
     code = f"{hook}from nbtools.cli.main import main\nsys.argv = {argv!r}\nmain()\n"
     return [sys.executable, "-c", f"import sys\n{code}"]
+
+
+def start_module(
+    root: Path, module: str, env: Mapping[str, str], stop: Stop
+) -> subprocess.Popen[bytes]:
+    """Start ``python -m MODULE`` in ``root``, ``env`` added to its environment, to be held
+    at ``stop`` (its ``fifo``): a process nbtools starts of its own modules (the recording of
+    a package's lineage) held as a command is."""
+    hook = _HOOK.format(**{**stop._asdict(), "fifo": _text(stop.fifo)})
+    code = (
+        f"{hook}import runpy\nrunpy.run_module({module!r}, run_name='__main__', alter_sys=True)\n"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=root,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _text(path: Path | None) -> str | None:

@@ -23,16 +23,20 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from nbtools.errors import NbtoolsError
+from nbtools.errors import ConflictError, NbtoolsError
 from nbtools.notebooks import Notebook, kernel_name
 from nbtools.processes import own_module_command
 from nbtools.project import Project
 
 #: What ``nbtools extract`` says about a pending lineage.
 PENDING = "being recorded in the background (the manifest gets it in a moment)"
+#: Why a recording pins nothing: a newer write of the package (or its removal) came first.
+SUPERSEDED = "the package was written again (or removed) before its version was pinned"
 #: Where the background processes' own failures are written, in the store directory.
 LOG = "lineage.log"
 #: The environment variable carrying the process's specification (JSON).
@@ -178,10 +182,29 @@ def record_pending(project: Project, spec: dict[str, Any]) -> bool:
             lambda: _as_extracted(notebook, manifest),
             out,
             actor=spec.get("actor"),
+            still_ours=lambda: _still_pending(out, token),
         ),
         patience=PATIENCE,
     )
     return _fill(out, token, lineage)
+
+
+@contextmanager
+def _still_pending(out: Path, token: str) -> Iterator[None]:
+    """The output directory's lock, while its manifest still holds the pending ``token``: a
+    pin made (or released) meanwhile is this package's. A newer write of the directory
+    (``--lineage off`` releasing the pin, another extraction pinning its own version) waits
+    for it, or came first: then :data:`SUPERSEDED` is raised and nothing is pinned."""
+    from nbtools.locks import exclusive
+
+    with ExitStack() as lock:
+        try:
+            lock.enter_context(exclusive(out, directory=True))
+        except (FileNotFoundError, NotADirectoryError):
+            raise ConflictError(SUPERSEDED) from None
+        if _pending_manifest(out, token) is None:
+            raise ConflictError(SUPERSEDED)
+        yield
 
 
 def _pending_manifest(out: Path, token: str) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,20 +89,27 @@ def commit_and_pin(
     out: Path,
     *,
     actor: str | None = None,
+    still_ours: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> dict[str, Any]:
     """Commit ``nb`` (or what it returns) as a version of ``notebook`` by ``actor`` (who
     extracts) and pin it as the one the package at ``out`` came from; when no version can be
     recorded, the package's previous pin is released before the error goes on (the package
-    no longer holds that version's code)."""
+    no longer holds that version's code).
+
+    The pin (or the release) is made inside ``still_ours()``: a caller not holding the
+    output directory's lock (the background recording) takes it there and raises when a
+    newer write took the directory, so that it never pins a package it no longer wrote."""
     from nbtools import versioning
 
     try:
         content = nb() if callable(nb) else nb
         version = versioning.commit(project, project.relative(notebook), content, user=actor)
     except Exception:
-        release_extraction(project, out)
+        with still_ours():
+            release_extraction(project, out)
         raise
-    _pin_extraction(project, version.id, output_ref(project, out))
+    with still_ours():
+        _pin_extraction(project, version.id, output_ref(project, out))
     return {"id": version.id, "number": version.number, "path": version.path}
 
 

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 from types import ModuleType
@@ -16,11 +17,15 @@ from click.testing import CliRunner
 from nbtools import versioning
 from nbtools.cli.app import cli
 from nbtools.export.api import ExtractRequest, run_extract
-from nbtools.lineage.background import record_pending, stopped
+from nbtools.lineage import background
+from nbtools.lineage.background import SPEC_VARIABLE, BackgroundRecorder, record_pending, stopped
 from nbtools.lineage.extraction import recorder
+from nbtools.processes import own_module_command
 from nbtools.project import Project
 from nbtools.serve.info import service_info
 from nbtools.store.database import SQLITE_BUSY_TIMEOUT_MS
+from tests import held
+from tests.conftest import opened_for_writing
 from tests.envsnap_support import EnvKernel
 from tests.unit.lineage.test_background import (
     PATIENCE,
@@ -153,3 +158,43 @@ def test_a_package_written_without_lineage_releases_its_old_version(
             time.sleep(0.1)
     finally:
         project.close()
+
+
+def test_lineage_off_while_an_earlier_recording_is_under_way_leaves_no_pin(
+    tmp_path: Path, env_kernel: EnvKernel
+) -> None:
+    """An extraction's recording, held as it reads the notebook (before it pins the version
+    it commits); meanwhile ``--lineage off`` rewrites the package, and the process releasing
+    its pin runs to its end. The recording then goes on: it commits version 1 but pins
+    nothing, since the manifest no longer holds its token. It pinned version 1 to a package
+    whose manifest names none (gc kept it, 'used by package pkg')."""
+    write_notebook(tmp_path)
+    notebook, out = tmp_path / "calc.ipynb", tmp_path / "pkg"
+    project = Project(tmp_path)
+    writer = None
+    try:
+        earlier = BackgroundRecorder(project, notebook)
+        run_extract(ExtractRequest(notebook, out, mode="write", lineage=earlier))
+        pipe = held.fifo(tmp_path / "hold")
+        stop = held.Stop("open", "calc.ipynb", fifo=pipe)
+        spec = {SPEC_VARIABLE: json.dumps(earlier.spec)}
+        recording = held.start_module(tmp_path, "nbtools.lineage.background", spec, stop)
+        writer = opened_for_writing(pipe, recording)  # the recording reads the notebook
+
+        off = BackgroundRecorder(project, notebook, release=True)
+        run_extract(ExtractRequest(notebook, out, mode="write", lineage=off))
+        assert manifest(out).get("lineage") is None
+        release = {**os.environ, SPEC_VARIABLE: json.dumps(off.spec)}  # what launch() starts
+        subprocess.run(own_module_command(background.__name__), env=release, check=True)
+
+        os.close(writer)
+        writer = None
+        assert recording.wait(timeout=PATIENCE) == 0, recording.communicate()
+        version = versioning.latest(project, "calc.ipynb")
+        assert version is not None  # committed, as any extraction's notebook is
+        assert versioning.references(project, version.id) == []
+    finally:
+        if writer is not None:
+            os.close(writer)
+        project.close()
+    assert manifest(out).get("lineage") is None
