@@ -5,7 +5,7 @@ package when it was installed from a wheel (the generated ``pyproject.toml`` shi
 the extraction directory when served from it (``src/<package>/`` two levels below); read
 again while its lineage is pending, until the background recording has filled it in. The
 artifacts the package loaded with ``nbtools.artifacts.load`` (at start-up or on first use) are
-listed live, each with the run that kept it, that run's job and metrics.
+listed live, each with the run that kept it, that run's job, lineage and metrics.
 """
 
 from __future__ import annotations
@@ -95,8 +95,11 @@ def loaded_artifacts() -> list[dict[str, Any]]:
 
 @functools.cache
 def _artifact_lineage(artifact: Artifact) -> dict[str, Any]:
-    """An artifact with its run's job and metrics, read once from the project's store."""
+    """An artifact with its run's job, metrics and lineage (the notebook version and the
+    environment snapshot it ran in, each named as ``GET runs/{id}`` names them), read once
+    from the project's store."""
     from nbtools.jobs.tables import Job, Run
+    from nbtools.lineage.runs import runs_lineage
     from nbtools.metrics.run_values import run_metric_values
     from nbtools.project import project_from_environment
 
@@ -115,5 +118,12 @@ def _artifact_lineage(artifact: Artifact) -> dict[str, Any]:
         if run is not None:
             found["finished_at"] = run.finished_at.isoformat() if run.finished_at else None
             found["notebook_version_id"] = run.notebook_version_id
+            found["env_snapshot_id"] = run.env_snapshot_id
+            lineage = runs_lineage(session.connection(), [run])[run.id]
+            found.update(
+                lineage=lineage["summary"],
+                notebook_version=lineage["notebook_version"],
+                environment=lineage["environment"],
+            )
         found["metrics"] = run_metric_values(session.connection(), artifact.run_id)
     return found

@@ -73,6 +73,18 @@ def test_train_extract_serve_and_alert(
         "train-churn",
     )
     assert set(artifact["metrics"]) >= {"accuracy", "rmse"}
+    with project.store.session() as session:
+        run = session.get(Run, trained.id)
+        assert run is not None and run.env_snapshot_id is not None
+        ran_in, executed = run.env_snapshot_id, run.notebook_version_id
+    # the model's environment is named as its notebook version is (it named neither)
+    short = ran_in[:12]
+    assert (artifact["env_snapshot_id"], artifact["notebook_version_id"]) == (ran_in, executed)
+    assert artifact["environment"]["short_id"] == short
+    assert artifact["environment"]["command"] == f"nbtools env show {short}"
+    assert artifact["environment"]["python_version"]
+    assert artifact["notebook_version"]["path"] == "train_churn.ipynb"
+    assert artifact["lineage"].endswith(f"environment {short}")
     assert info["notebook"] == "train_churn.ipynb"
     assert info["notebook_path"] == "train_churn.ipynb"  # in the project: the lineage says
     assert info["notebook_version_id"] is not None
