@@ -3,7 +3,8 @@
 :func:`install` registers a pre-save hook on the contents manager (so every save — manual,
 autosave, collaborative — records the content being saved, in the order the saves arrive)
 and replaces its checkpoints with :class:`NbtoolsCheckpoints`, so a notebook's checkpoint is
-its newest nbtools version and a rename through JupyterLab keeps the history. Other files keep
+its newest nbtools version and a rename through JupyterLab keeps the history (and the packages
+extracted from the notebook follow it: :func:`nbtools.lineage.follow_move`). Other files keep
 their usual checkpoints. A failure inside versioning never blocks a save: it is logged and
 kept for the Versions panel to show.
 
@@ -49,7 +50,7 @@ from traitlets import Instance
 from jupyter_nbtools.handlers.authorization import AUTH_RESOURCE, READ, RESTORE_ACTION
 from jupyter_nbtools.handlers.base import http_status
 from jupyter_nbtools.identity import request_actor
-from nbtools import versioning
+from nbtools import lineage, versioning
 from nbtools.errors import NbtoolsError
 from nbtools.project import Project
 from nbtools.versioning.history import Version, disk_content
@@ -254,6 +255,7 @@ class VersionRecorder:
             old = self.key(old_path)
             self._on_disk.pop(old, None)
             versioning.rename(self.project, old, key)
+            lineage.follow_move(self.project, old, key)  # its packages name the new path
 
         self.guarded(new_path, "rename", move)
 

@@ -17,6 +17,7 @@ from jupyter_nbtools.checkpoints import AsyncNbtoolsCheckpoints
 from nbtools import versioning
 from nbtools.cli.app import cli
 from nbtools.project import Project
+from tests.server.test_extract import CELLS, post, put_notebook
 from tests.unit.versioning.conftest import edit, rich_notebook
 
 
@@ -92,6 +93,25 @@ async def test_rename_and_move_keep_the_history(jp_fetch: Any, jp_root_dir: Path
     await jp_fetch("api", "contents", "sub", method="PATCH", body=json.dumps({"path": "moved"}))
     assert len((await history(jp_fetch, "moved/renamed.ipynb"))["versions"]) == 1
     assert (await history(jp_fetch, "nb.ipynb"))["versions"] == []
+
+
+async def test_a_renamed_notebook_updates_its_package_without_force(
+    jp_fetch: Any, jp_root_dir: Path
+) -> None:
+    """Renamed in JupyterLab, the notebook takes its package along (the manifest names its
+    new path): extracting it again updates that package, with or without an output. It was
+    refused (409, another notebook's package, ``gone``) until forced, and without an output a
+    second package was started beside the notebook."""
+    put_notebook(jp_root_dir, "nbs/report.ipynb", CELLS)
+    await post(jp_fetch, path="nbs/report.ipynb", output="packages/report", dry_run=False)
+    body = json.dumps({"path": "nbs/quarterly.ipynb"})
+    await jp_fetch("api", "contents", "nbs/report.ipynb", method="PATCH", body=body)
+    manifest = json.loads((jp_root_dir / "packages/report/.nbtools-extract.json").read_text())
+    assert manifest["notebook_path"] == "../../nbs/quarterly.ipynb"
+    again = {"path": "nbs/quarterly.ipynb", "output": "packages/report", "dry_run": False}
+    assert (await post(jp_fetch, **again))["written"] is True
+    found = await post(jp_fetch, path="nbs/quarterly.ipynb", dry_run=False)
+    assert (found["output"], found["orphans"]) == ("packages/report", [])
 
 
 async def test_a_deleted_notebook_s_history_set_aside_by_a_rename_is_named_by_the_log(
