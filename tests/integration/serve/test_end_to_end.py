@@ -75,7 +75,8 @@ def test_train_extract_serve_and_alert(
     assert set(artifact["metrics"]) >= {"accuracy", "rmse"}
     with project.store.session() as session:
         run = session.get(Run, trained.id)
-        assert run is not None and run.env_snapshot_id is not None
+        assert run is not None
+        assert run.env_snapshot_id is not None
         ran_in, executed = run.env_snapshot_id, run.notebook_version_id
     # the model's environment is named as its notebook version is (it named neither)
     short = ran_in[:12]
