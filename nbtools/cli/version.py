@@ -42,16 +42,18 @@ def save(cli_ctx: CliContext, notebook: str, message: str | None, as_json: bool)
     from nbtools import versioning
 
     project = cli_ctx.project
-    saved = versioning.commit(
-        project,
-        notebook,
-        versioning.disk_content(project, notebook),
-        message=message,
-        user=cli_ctx.actor,
-    )
+    content = versioning.disk_content(project, notebook)
+    moved = _moved_here(cli_ctx, notebook, content)
+    saved = versioning.commit(project, notebook, content, message=message, user=cli_ctx.actor)
     if as_json:
-        print_json(saved.to_dict())
-    elif saved.recorded:
+        print_json({**saved.to_dict(), "moved_from": moved})
+        return
+    if moved is not None:
+        say(
+            f"{saved.path} continues the history of {moved}, whose file is gone and whose latest "
+            "version has this content: a move (`nbtools version move` records one)."
+        )
+    if saved.recorded:
         say(
             f"Recorded version {saved.number} of {saved.path} "
             f"({_plural(saved.cells_changed, 'cell')} changed)."
@@ -60,6 +62,57 @@ def save(cli_ctx: CliContext, notebook: str, message: str | None, as_json: bool)
         say(f"Named version {saved.number} of {saved.path}: {message}")
     else:
         say(f"{saved.path} is unchanged since version {saved.number}: no new version.")
+
+
+def _moved_here(cli_ctx: CliContext, notebook: str, content: bytes) -> str | None:
+    """The notebook NOTEBOOK, a path with no history, was moved from outside Jupyter (its one
+    candidate: :func:`nbtools.versioning.moved_from`), whose history (and packages) now
+    continue at NOTEBOOK; None when there is none, or several (then said)."""
+    from nbtools import lineage, versioning
+
+    project = cli_ctx.project
+    found = versioning.moved_from(project, notebook, content)
+    if len(found) > 1:
+        click.echo(
+            visible(
+                f"Note: {notebook} has the content of the latest version of {', '.join(found)}, "
+                "whose files are gone: it starts a history of its own. If it is one of them "
+                f"moved, `nbtools version move OLD {notebook}` continues that one's."
+            ),
+            err=True,
+        )
+    if len(found) != 1:
+        return None
+    versioning.rename(project, found[0], notebook)
+    lineage.follow_move(project, found[0], notebook)
+    return found[0]
+
+
+@version.command()
+@click.argument("old", callback=root_relative_option)
+@click.argument("new", callback=root_relative_option)
+@json_option
+@pass_cli
+def move(cli_ctx: CliContext, old: str, new: str, as_json: bool) -> None:
+    """Move notebook (or folder) OLD to NEW with its history, as `git mv` does. When the file
+    is at NEW already (moved with a shell `mv`), move its history only. The packages
+    extracted from it name NEW from then on."""
+    from nbtools import lineage, versioning
+
+    project = cli_ctx.project
+    file_moved = versioning.move(project, old, new)
+    packages = lineage.follow_move(project, old, new)
+    if as_json:
+        print_json({"old": old, "new": new, "file_moved": file_moved, "packages": packages})
+        return
+    what = (
+        f"Moved {old} to {new} with its history."
+        if file_moved
+        else (f"Moved the history of {old} to {new}, where its file is.")
+    )
+    say(what)
+    for package in packages:
+        say(f"  {package}: its manifest names the notebook's new path.")
 
 
 @version.command()

@@ -11,6 +11,7 @@ The API other features call::
     versioning.disk_content(project, "nb.ipynb")                   # the saved file's bytes
     versioning.diff_versions(project, "nb.ipynb", "3", "disk")     # the diff panel's model
     versioning.notebook_bytes(nb)                                  # a notebook as stored
+    versioning.move(project, "old.ipynb", "new.ipynb")             # the file and its history
 
 A save needs only the history: ``diff_versions`` (which imports nbdime), pins, renames and gc
 are loaded on first use.
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from nbtools.versioning.diff import diff as diff_versions
     from nbtools.versioning.gc import DEFAULT_KEEP, collect_garbage
     from nbtools.versioning.pins import pin, references, references_of, unpin
-    from nbtools.versioning.renames import rename, set_aside
+    from nbtools.versioning.renames import move, moved_from, rename, set_aside
 
 #: Loaded on first use (a save, the log and a show need none of them): name → (module,
 #: attribute). ``diff_versions`` imports nbdime. ``restore`` and ``verify`` are imported above:
@@ -53,6 +54,8 @@ _LAZY = {
     "references": ("pins", "references"),
     "references_of": ("pins", "references_of"),
     "unpin": ("pins", "unpin"),
+    "move": ("renames", "move"),
+    "moved_from": ("renames", "moved_from"),
     "rename": ("renames", "rename"),
     "set_aside": ("renames", "set_aside"),
 }
@@ -69,6 +72,8 @@ __all__ = [
     "get",
     "history",
     "latest",
+    "move",
+    "moved_from",
     "notebook_bytes",
     "pin",
     "references",

@@ -367,7 +367,7 @@ def test_messages_name_notebooks_relative_to_the_root(tmp_path: Path) -> None:
     write(root / "one.ipynb", rich_notebook())
     nbtools(root, "save", "one.ipynb")
     (root / "one.ipynb").unlink()
-    write(root / "nb.ipynb", rich_notebook())
+    write(root / "nb.ipynb", rich_notebook(image_seed=2))  # not one.ipynb moved: other content
     nbtools(root, "save", "nb.ipynb")
     (root / "nb.ipynb").write_bytes(b'{"nbformat": 4, "cells": [{"cell_type"')
     outside = tmp_path / "outside.ipynb"

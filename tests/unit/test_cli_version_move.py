@@ -1,0 +1,162 @@
+"""A notebook moved outside Jupyter keeps its history: ``nbtools version move`` (as ``git mv``)
+and ``nbtools version save`` of a moved file; the packages extracted from it follow."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from nbtools.cli.app import cli
+from nbtools.export.model import MANIFEST
+from tests.conftest import make_notebook
+from tests.unit.test_cli_version import as_json, nbtools
+from tests.unit.versioning.conftest import edit, rich_notebook, write
+
+
+def numbers(root: Path, path: str) -> list[int]:
+    logged = nbtools(root, "log", path, "--json")
+    assert logged.exit_code == 0, logged.output
+    return [v["number"] for v in json.loads(logged.stdout)]  # a note may go to stderr
+
+
+def two_versions(root: Path) -> None:
+    """``nb.ipynb`` with versions 1 and 2, the file as version 2."""
+    nb = rich_notebook()
+    write(root / "nb.ipynb", nb)
+    assert nbtools(root, "save", "nb.ipynb").exit_code == 0
+    write(root / "nb.ipynb", edit(nb, 1, "x = 42"))
+    assert nbtools(root, "save", "nb.ipynb").exit_code == 0
+
+
+def test_saving_a_notebook_moved_with_mv_continues_its_history(tmp_path: Path) -> None:
+    """``mv nb.ipynb sub/renamed.ipynb`` then ``version save sub/renamed.ipynb``: the file's
+    content is nb.ipynb's latest version and nb.ipynb is gone, so the history continues there
+    and says so. It recorded 'version 1 of sub/renamed.ipynb', a history of its own."""
+    two_versions(tmp_path)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "nb.ipynb").rename(tmp_path / "sub/renamed.ipynb")
+    saved = nbtools(tmp_path, "save", "sub/renamed.ipynb")
+    assert saved.exit_code == 0, saved.output
+    assert saved.output.split("\n")[:2] == [
+        "sub/renamed.ipynb continues the history of nb.ipynb, whose file is gone and whose "
+        "latest version has this content: a move (`nbtools version move` records one).",
+        "sub/renamed.ipynb is unchanged since version 2: no new version.",
+    ]
+    assert numbers(tmp_path, "sub/renamed.ipynb") == [2, 1]
+    assert nbtools(tmp_path, "log", "nb.ipynb").exit_code == 2  # no history left there
+    again = as_json(nbtools(tmp_path, "save", "sub/renamed.ipynb", "--json"))
+    assert (again["number"], again["moved_from"]) == (2, None)
+
+
+def test_a_copy_starts_a_history_of_its_own(tmp_path: Path) -> None:
+    """The notebook it has the content of still exists: a copy, whose history starts, and
+    the original's stays where it is."""
+    two_versions(tmp_path)
+    shutil.copy(tmp_path / "nb.ipynb", tmp_path / "copy.ipynb")
+    saved = as_json(nbtools(tmp_path, "save", "copy.ipynb", "--json"))
+    assert (saved["number"], saved["moved_from"]) == (1, None)
+    assert numbers(tmp_path, "nb.ipynb") == [2, 1]
+
+
+def test_version_move_moves_the_file_and_its_history(tmp_path: Path) -> None:
+    """As ``git mv``: the file and its history. There was no such command: a notebook moved
+    outside Jupyter lost its history."""
+    two_versions(tmp_path)
+    (tmp_path / "sub").mkdir()
+    moved = as_json(nbtools(tmp_path, "move", "nb.ipynb", "sub/new.ipynb", "--json"))
+    assert moved == {
+        "old": "nb.ipynb",
+        "new": "sub/new.ipynb",
+        "file_moved": True,
+        "packages": [],
+    }
+    assert not (tmp_path / "nb.ipynb").exists()
+    assert (tmp_path / "sub/new.ipynb").is_file()
+    assert numbers(tmp_path, "sub/new.ipynb") == [2, 1]
+
+
+def test_version_move_after_mv_moves_the_history_only(tmp_path: Path) -> None:
+    """The file moved and edited before its save (so the save cannot tell it was moved, and
+    starts a history): ``version move`` gives it the old history, the one its save started
+    set aside, and its next save continues the old one."""
+    two_versions(tmp_path)
+    (tmp_path / "nb.ipynb").rename(tmp_path / "new.ipynb")
+    write(tmp_path / "new.ipynb", edit(rich_notebook(), 1, "x = 43"))
+    assert as_json(nbtools(tmp_path, "save", "new.ipynb", "--json"))["number"] == 1
+    moved = nbtools(tmp_path, "move", "nb.ipynb", "new.ipynb")
+    assert moved.exit_code == 0, moved.output
+    assert moved.output == "Moved the history of nb.ipynb to new.ipynb, where its file is.\n"
+    assert numbers(tmp_path, "new.ipynb") == [2, 1]
+    logged = nbtools(tmp_path, "log", "new.ipynb")
+    assert "new.ipynb~" in logged.stderr  # the history its save started, set aside
+    saved = as_json(nbtools(tmp_path, "save", "new.ipynb", "--json"))
+    assert (saved["number"], saved["cells_changed"]) == (3, 1)
+
+
+def test_version_move_refuses_what_it_cannot_move_and_changes_nothing(tmp_path: Path) -> None:
+    two_versions(tmp_path)
+    write(tmp_path / "other.ipynb", rich_notebook())
+    refusals = {
+        ("nb.ipynb", "other.ipynb"): "other.ipynb exists already: move or remove it first",
+        ("nb.ipynb", "no/such/new.ipynb"): "no/such/new.ipynb's folder does not exist",
+        ("gone.ipynb", "nowhere.ipynb"): "Neither gone.ipynb nor nowhere.ipynb exists",
+        ("gone.ipynb", "other.ipynb"): "gone.ipynb has no file and no history to move",
+        ("nb.ipynb", "./nb.ipynb"): "nb.ipynb is where nb.ipynb is already",
+    }
+    for (old, new), message in refusals.items():
+        refused = nbtools(tmp_path, "move", old, new)
+        assert refused.exit_code == 2, refused.output
+        assert message in refused.stderr
+    assert numbers(tmp_path, "nb.ipynb") == [2, 1]
+    assert numbers(tmp_path, "other.ipynb") == []
+
+
+CELLS = [
+    ("code", "n = 2", ["parameters"]),
+    ("code", "def double(x):\n    return 2 * x", ["export"]),
+]
+
+
+def extract(root: Path, notebook: str, *output: str) -> Result:
+    """``nbtools extract ROOT/NOTEBOOK [-o ROOT/OUTPUT]``, recording its lineage first."""
+    places = [str(root / path) if path != "-o" else path for path in output]
+    command = ["--root", str(root), "extract", str(root / notebook), "--lineage", "wait"]
+    return CliRunner().invoke(cli, [*command, *places])
+
+
+def test_the_package_of_a_moved_notebook_follows_it(tmp_path: Path) -> None:
+    """``version move``: the package's manifest names the new path, so extracting the moved
+    notebook updates its package, with or without ``-o``. It was refused as another
+    notebook's package until ``--force``, and without ``-o`` a second package was started."""
+    (tmp_path / "nbs").mkdir()
+    (tmp_path / "nbs/report.ipynb").write_text(json.dumps(make_notebook(CELLS)))
+    written = extract(tmp_path, "nbs/report.ipynb", "-o", "packages/report")
+    assert written.exit_code == 0, written.output
+    moved = as_json(nbtools(tmp_path, "move", "nbs/report.ipynb", "nbs/quarterly.ipynb", "--json"))
+    assert moved["packages"] == ["packages/report"]
+    manifest = json.loads((tmp_path / "packages/report" / MANIFEST).read_text())
+    assert manifest["notebook_path"] == "../../nbs/quarterly.ipynb"
+    again = extract(tmp_path, "nbs/quarterly.ipynb", "-o", "packages/report")
+    assert again.exit_code == 0, again.output
+    found = extract(tmp_path, "nbs/quarterly.ipynb")  # where its package is
+    assert found.exit_code == 0, found.output
+    assert not (tmp_path / "nbs/quarterly").exists()
+
+
+def test_a_save_that_cannot_tell_which_notebook_moved_starts_a_history_and_says_so(
+    tmp_path: Path,
+) -> None:
+    nb = rich_notebook()
+    for name in ("a.ipynb", "b.ipynb"):
+        write(tmp_path / name, nb)
+        assert nbtools(tmp_path, "save", name).exit_code == 0
+    (tmp_path / "a.ipynb").rename(tmp_path / "c.ipynb")
+    (tmp_path / "b.ipynb").unlink()
+    saved = nbtools(tmp_path, "save", "c.ipynb", "--json")
+    assert saved.exit_code == 0, saved.output
+    assert (json.loads(saved.stdout)["number"], json.loads(saved.stdout)["moved_from"]) == (1, None)
+    assert "the latest version of a.ipynb, b.ipynb, whose files are gone" in saved.stderr
+    assert "`nbtools version move OLD c.ipynb`" in saved.stderr
