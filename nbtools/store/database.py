@@ -15,7 +15,7 @@ import errno
 import fcntl
 import functools
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from nbtools.errors import NbtoolsError, StoreError, StoreUnavailableError
-from nbtools.store import migrations, shown_url
+from nbtools.store import foreignkeys, migrations, shown_url
 from nbtools.store.failures import unusable
 from nbtools.store.url import BAD_PART, form_problem, misnamed_dialect
 from nbtools.urls import without_login
@@ -184,21 +184,35 @@ class Store:
             yield session
 
     @contextlib.contextmanager
-    def connection(self, *, write: bool = False, snapshot: bool = False) -> Iterator[Connection]:
+    def connection(
+        self, *, write: bool = False, snapshot: bool = False, removing: Collection[str] = ()
+    ) -> Iterator[Connection]:
         """A SQLAlchemy Core connection in one transaction, as :meth:`session` (committed on
         success, rolled back on error, ``write=True`` taking SQLite's write lock first), for
         the tables declared in Core (``store.tables``, ``versioning.tables``, ``audit.tables``,
         ``envsnap.tables``). ``snapshot=True``: every query of the transaction sees the store
         as it was at its first one (``REPEATABLE READ`` on PostgreSQL, whose default lets each
         statement see what others committed meanwhile; a SQLite transaction always does), for
-        reading many tables as one whole (copying the store)."""
-        with self._connect(write) as connection:
+        reading many tables as one whole (copying the store).
+
+        ``removing`` names tables the transaction removes many rows of (a write), whose
+        referrers have no ``ON DELETE`` action: on SQLite, foreign keys are not enforced row by
+        row (nor their actions run), and the tables whose keys refer to them are checked once
+        before the commit (:mod:`nbtools.store.foreignkeys`), a row left without the row it
+        refers to being a :class:`StoreError` with nothing written; so the referring columns
+        need no index there. PostgreSQL enforces the keys as always."""
+        with self._connect(write or bool(removing)) as connection:
             if snapshot and connection.dialect.name == "postgresql":
                 connection.execution_options(isolation_level="REPEATABLE READ")
-            with connection.begin():
-                if write:
+            with (
+                foreignkeys.unenforced(connection) if removing else contextlib.nullcontext(),
+                connection.begin(),
+            ):
+                if write or removing:
                     self._refuse_newer(connection.execute(_REVISIONS).scalars())
                 yield connection
+                if removing and connection.in_transaction():  # not rolled back (a dry run)
+                    _refuse_violations(connection, removing)
 
     def _refuse_newer(self, recorded: Iterable[str]) -> None:
         """Refuse a write to a store migrated by a newer jupyter-nbtools since it was opened."""
@@ -226,6 +240,20 @@ class Store:
     def close(self) -> None:
         """Dispose of the connection pool."""
         self.engine.dispose()
+
+
+def _refuse_violations(connection: Connection, removing: Collection[str]) -> None:
+    """Refuse to commit removals from ``removing`` that left rows referring to nothing."""
+    found = foreignkeys.violations(connection, removing)
+    if found:
+        tables = sorted({row[0] for row in found})
+        raise StoreError(
+            f"Removing rows of {', '.join(sorted(removing))} would leave {len(found)} rows of "
+            f"{', '.join(tables)} referring to rows that no longer exist, so nothing was removed: "
+            "this is a bug of jupyter-nbtools, please report it.",
+            tables=tables,
+            rows=len(found),
+        )
 
 
 #: What a write transaction reads first: the revisions the store records.
