@@ -34,6 +34,12 @@ from nbtools.versioning.tables import version_objects, version_refs, versions
 
 DEFAULT_KEEP = 50
 _CHUNK = 500
+#: The tables a collection removes rows of. On SQLite it removes them with foreign keys
+#: unenforced (it holds the store's write lock and finds what is dead itself, delta bases
+#: included) and the keys referring to them are checked once before the commit: the referring
+#: columns ``versions.manifest`` and ``version_objects.base`` have no index there
+#: (``versions_0003``), which checking each removed row would need to stay linear.
+_REMOVED_FROM = (versions.name, version_objects.name)
 
 
 @dataclass
@@ -70,7 +76,7 @@ def collect_garbage(
     store = objects(project)
     report = GcReport(keep=keep, dry_run=dry_run, bytes_before=disk_usage(store.directory))
     with store.lock():
-        with project.store.connection(write=True) as connection:
+        with project.store.connection(write=True, removing=_REMOVED_FROM) as connection:
             recorded = set(connection.scalars(select(version_objects.c.sha)))
             doomed, report.versions_kept = _doomed_versions(connection, keep)
             report.versions_removed = doomed
