@@ -31,8 +31,14 @@ from nbtools.notebooks import Notebook, read_notebook
 if TYPE_CHECKING:
     from nbtools.data import DataCheck
     from nbtools.export import Orphan
+    from nbtools.export.model import Cell
 
 LINEAGE_MODES = ("background", "wait", "off")
+#: Why a set of notebooks' package has no lineage in its manifest (docs/export.md).
+NO_SET_LINEAGE = (
+    "the notebook versions of a set of notebooks are not recorded yet; each notebook's path "
+    "and content hash are (.nbtools-extract.json, notebooks)."
+)
 
 
 @click.command(
@@ -40,7 +46,7 @@ LINEAGE_MODES = ("background", "wait", "off")
     "it passes --check with a note), 1 problems in the notebook, stale package (--check) or "
     "failed tests, 2 bad input."
 )
-@click.argument("notebook", type=click.Path(path_type=Path))
+@click.argument("notebooks", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
@@ -95,7 +101,7 @@ LINEAGE_MODES = ("background", "wait", "off")
 @pass_cli
 def extract(
     cli_ctx: CliContext,
-    notebook: Path,
+    notebooks: tuple[Path, ...],
     out: Path | None,
     name: str | None,
     version: str | None,
@@ -107,12 +113,16 @@ def extract(
     purpose: str | None,
     as_json: bool,
 ) -> None:
-    """Extract the tagged cells of NOTEBOOK into a tested Python package in OUTPUT.
+    """Extract the tagged cells of NOTEBOOKS into a tested Python package in OUTPUT.
+
+    One notebook makes a package; several (or a folder: its notebooks in nbdev's order, by
+    file name, skipping names starting with _ or .) make ONE package, as nbdev's notebooks
+    make its library: each notebook's cells go to its modules (#| default_exp), two exporting
+    to one module are merged in notebook order, and they import each other's modules.
 
     Tags: parameters, export, export:<module>, main, test, skip; nbdev directives (#|
     default_exp, #| export, #| exporti, #| exports, #| hide) are read as nbdev reads them,
-    with these differences (docs/export.md): one notebook makes one package (its own cells'
-    modules only, not the other notebooks' of an nbdev library); nbdev's settings.ini and
+    with these differences (docs/export.md): nbdev's settings.ini and
     [tool.nbdev] are not read (name and version: see --name and --version; the layout is
     src/PKG); no _modidx.py is written; __init__.py is generated.
 
@@ -126,8 +136,10 @@ def extract(
     written); undeclared data is reported. One inside another project nested in it (a folder
     with its own .nbtools/) is refused: run the command in that project.
     """
-    if cli_ctx.project.contains(notebook):
-        check_not_nested(cli_ctx.project, notebook.resolve(), str(notebook), Path.cwd().resolve())
+    notebook, *others = _notebooks(notebooks)
+    for path in (notebook, *others):
+        if cli_ctx.project.contains(path):
+            check_not_nested(cli_ctx.project, path.resolve(), str(path), Path.cwd().resolve())
     if cli_ctx.ends_process:
         # The cyclic garbage collector would traverse the syntax trees the extraction keeps
         # once more when it resumes (a tenth of the CPU time at 3000 cells): the process
@@ -144,6 +156,7 @@ def extract(
         for orphan in located.orphans:
             print(_orphan_note(cli_ctx, notebook, name, orphan), file=sys.stderr)
     data = _check_data(cli_ctx, notebook, nb, purpose)
+    checks = [_check_data(cli_ctx, path, read_notebook(path), purpose) for path in others]
     request = ExtractRequest(
         notebook_path=notebook,
         notebook=nb,
@@ -153,11 +166,14 @@ def extract(
         test=test or venv,
         venv=venv,
         force=force,
-        lineage=None if check else _lineage(cli_ctx, notebook, lineage, as_json),
+        lineage=None if check or others else _lineage(cli_ctx, notebook, lineage, as_json),
         # a command that ends its process may fork a second one to parse a big notebook
         processes=2 if cli_ctx.ends_process else 1,
         store_dir=cli_ctx.project.store_dir,
+        others=tuple(others),
     )
+    if others and not (check or as_json) and lineage != "off":
+        print(f"Lineage not recorded: {NO_SET_LINEAGE}", file=sys.stderr)
     with _tests_shown(test, venv):
         report = run_extract(request)
     cli_ctx.keep_until_exit(request, report)  # the notebook, the syntax trees: see the method
@@ -166,19 +182,32 @@ def extract(
         from nbtools.cli.output import print_json  # not at import: only for --json
 
         model = {**report.to_dict(with_content=False), "notebook": shown}
+        if others:
+            model["notebooks"] = [shown, *(_shown(cli_ctx, path) for path in others)]
         print_json({**model, "data": data.to_dict() if data is not None else None})
     else:
-        for line in data.warnings(each_unresolved=False) if data is not None else []:
-            print(f"  {line}", file=sys.stderr)
+        for check_ in (data, *checks):
+            for line in check_.warnings(each_unresolved=False) if check_ is not None else []:
+                print(f"  {line}", file=sys.stderr)
         if report.diff:
             sys.stdout.write(report.diff)
-        _print_report(report, shown)
+        _print_report(report, ", ".join([shown, *(_shown(cli_ctx, path) for path in others)]))
     if report.framing_note is not None:  # a check passing only so: said with --json too
         print(f"note: {report.framing_note}", file=sys.stderr)
     if isinstance(request.lineage, BackgroundRecorder):
         launch_recording(request.lineage)  # only now: the recording does not slow the command down
     if not report.ok:
         raise CheckFailedError(_failure(report))
+
+
+def _notebooks(given: tuple[Path, ...]) -> list[Path]:
+    """The notebooks to extract: one notebook file as given, else the set's
+    (:func:`~nbtools.export.notebook_set.notebook_paths`, imported only for a set)."""
+    if len(given) == 1 and not given[0].is_dir():
+        return list(given)
+    from nbtools.export.notebook_set import notebook_paths
+
+    return notebook_paths(given)
 
 
 def _shown(cli_ctx: CliContext, notebook: Path) -> str:
@@ -289,16 +318,25 @@ def _print_tests(report: ExtractReport) -> None:
     counts = report.tests.counts()
     summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
     print(f"tests ({report.tests.environment} environment): {summary or 'none'}")
+    cells = report.extraction.plan.cells
     for test in report.tests.tests:
         if test.outcome in ("failed", "error"):
-            where = f" (cell {test.cell + 1})" if test.cell is not None else ""
+            where = f" ({_cell_name(cells, test.cell)})" if test.cell is not None else ""
             at = test.location
-            points = f" at cell {at.cell + 1}" if at else ""
+            points = f" at {_cell_name(cells, at.cell)}" if at else ""
             if at and at.line:  # 0: a line run() rebuilt, of the parameters cell
                 points += f", line {at.line}"
             print(f"  {test.outcome.upper()} {test.name}{where}{points}: {test.message}")
     if not report.tests.ok:
         print(report.tests.output, file=sys.stderr)
+
+
+def _cell_name(cells: dict[int, Cell], index: int) -> str:
+    """``cell 4``, as the user numbers a notebook's cells; ``01_b.ipynb cell 4`` in a set."""
+    cell = cells.get(index)
+    if cell is None or cell.origin is None:
+        return f"cell {index + 1}"
+    return f"{cell.origin.name} cell {cell.number}"
 
 
 def _failure(report: ExtractReport) -> str:

@@ -35,7 +35,9 @@ class ExtractRequest(NamedTuple):
     ``processes``: how many processes may parse the cells; more than one only for a caller
     that may fork, such as the command line (:mod:`nbtools.export.parallel`).
     ``store_dir``: the project's store directory, nbtools' own, never a file in the way of a
-    package written where it is.
+    package written where it is. ``others``: the other notebooks of a set making one package
+    with ``notebook_path``, its first (:mod:`nbtools.export.notebook_set`), read from their
+    files; ``lineage`` is then not recorded.
     """
 
     notebook_path: Path
@@ -49,6 +51,7 @@ class ExtractRequest(NamedTuple):
     lineage: Recorder | None = None
     processes: int = 1
     store_dir: Path | None = None
+    others: tuple[Path, ...] = ()
 
 
 class ExtractReport:
@@ -147,13 +150,24 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
         options = options._replace(version=previous_version(request.out, previous))
     if options.package is None and isinstance(previous.get("package"), str):
         options = options._replace(package=previous["package"])  # and its name
-    extraction = extract(
-        nb,
-        request.notebook_path.name,
-        options,
-        previous_dependencies(previous),
-        request.processes,
-    )
+    if request.others:
+        from nbtools.export.build import extract_set
+
+        notebooks = [(path.name, read_notebook(path)) for path in request.others]
+        extraction = extract_set(
+            [(request.notebook_path.name, nb), *notebooks],
+            options,
+            previous_dependencies(previous),
+            request.processes,
+        )
+    else:
+        extraction = extract(
+            nb,
+            request.notebook_path.name,
+            options,
+            previous_dependencies(previous),
+            request.processes,
+        )
     check_path_lengths(extraction, request.out)
     if request.mode != "write":  # a write checks them under its lock
         check_targets(extraction, request.out)
@@ -165,7 +179,7 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
         report.diff = "" if extraction.errors else unified_diff(report.changes, request.out)
         if report.stale:
             report.refusal = refusal(
-                extraction, request.out, request.notebook_path, request.store_dir
+                extraction, request.out, request.notebook_path, request.store_dir, request.others
             )
             if report.refusal is None:  # no file edited by hand: perhaps an nbtools upgrade
                 from nbtools.export.framing import framing_note, framing_only
@@ -181,7 +195,7 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
                 + "\n".join(p.describe() for p in extraction.errors),
                 problems=[p.to_dict() for p in extraction.problems],
             )
-        record = request.lineage
+        record = request.lineage if not request.others else None
 
         def lineage() -> dict[str, Any] | None:
             assert record is not None
@@ -195,6 +209,7 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
             lineage if record is not None else None,
             request.notebook_path,
             request.store_dir,
+            request.others,
         )
         report.written = True
         if request.test:

@@ -4,7 +4,7 @@ import contextlib
 import gc
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
@@ -14,7 +14,7 @@ from nbtools.errors import InvalidInputError
 from nbtools.export import deps
 from nbtools.export.cells import classify
 from nbtools.export.cycles import import_cycles
-from nbtools.export.model import EXPORT, Cell, Problem, Source, manifest_text
+from nbtools.export.model import EXPORT, Cell, Classified, Problem, Source, manifest_text
 from nbtools.export.names import analyze
 from nbtools.export.namespace import namespace_problems
 from nbtools.export.naming import (
@@ -24,7 +24,7 @@ from nbtools.export.naming import (
 )
 from nbtools.export.own_imports import own_code
 from nbtools.export.plan import DEFAULT_MODULE, Plan, build_plan
-from nbtools.export.render.modules import render_modules, title_and_summary
+from nbtools.export.render.modules import module_summary, render_modules
 from nbtools.export.render.project import render_pyproject, render_readme
 from nbtools.export.toplevel import module_future_problems
 from nbtools.notebooks import Notebook, cell_source, cell_tags
@@ -89,13 +89,18 @@ class Extraction:
         return [p for p in self.problems if p.severity == "error"]
 
     def manifest(
-        self, lineage: Mapping[str, Any] | None = None, notebook_path: str | None = None
+        self,
+        lineage: Mapping[str, Any] | None = None,
+        notebook_path: str | None = None,
+        others: Sequence[str] = (),
     ) -> str:
         """The manifest's text: the nbtools version writing it (:mod:`.framing`), generated
         files with their hashes, resolved pins, the purpose the package was extracted for
         (when one was given), the notebook's path from the package's directory
         (``../nbs/report.ipynb``), and the lineage (notebook version, environment) when it
-        was recorded."""
+        was recorded. For a set of notebooks, ``notebook_path`` is its first notebook's and
+        ``others`` the other notebooks' paths: ``notebooks`` lists each one's name, path and
+        fingerprint, in order."""
         body: dict[str, Any] = {
             "generator": GENERATOR,
             "nbtools_version": __version__,
@@ -109,6 +114,13 @@ class Extraction:
             body["purpose"] = self.purpose
         if notebook_path is not None:
             body["notebook_path"] = notebook_path
+        if self.source.members:
+            paths = [notebook_path, *others] if notebook_path is not None else []
+            body["notebooks"] = [
+                {"notebook": m.name, "notebook_sha256": m.sha256}
+                | ({"notebook_path": paths[k]} if paths else {})
+                for k, m in enumerate(self.source.members)
+            ]
         if lineage is not None:
             body["lineage"] = dict(lineage)
         return manifest_text(body)
@@ -122,7 +134,8 @@ class Extraction:
         ]
         return [
             {
-                "cell": c.index,
+                **({"notebook": c.origin.name} if c.origin else {}),
+                "cell": c.number - 1,
                 "cell_id": c.id,
                 "role": c.role,
                 "module": (c.module or self.default_module) if c.role == EXPORT else None,
@@ -205,8 +218,27 @@ def extract(
     """Plan and render the package for ``nb``; nothing is written. ``processes``: how many
     processes may parse the cells (more than one only in a process that may fork:
     :mod:`nbtools.export.parallel`)."""
+    name = notebook_name.rsplit("/", 1)[-1]
     with _cyclic_gc_paused():
-        return _extract(nb, notebook_name, options, previous_dependencies, processes)
+        source = Source(name, fingerprint(nb))
+        return _extract(nb, classify(nb), source, options, previous_dependencies, processes)
+
+
+def extract_set(
+    notebooks: Sequence[tuple[str, Notebook]],
+    options: ExtractOptions,
+    previous_dependencies: dict[str, str] | None = None,
+    processes: int = 1,
+) -> Extraction:
+    """:func:`extract` for a set of notebooks (file name, content) making one package
+    (:mod:`nbtools.export.notebook_set`): its problems name each cell's notebook."""
+    from nbtools.export.notebook_set import combine, localize
+
+    with _cyclic_gc_paused():
+        nb, classified, source = combine([(name, n, fingerprint(n)) for name, n in notebooks])
+        extraction = _extract(nb, classified, source, options, previous_dependencies, processes)
+    extraction.problems = localize(extraction.problems, source)
+    return extraction
 
 
 def _missing_modules(plan: Plan, main_module: str, serves: bool) -> list[Problem]:
@@ -222,16 +254,16 @@ def _missing_modules(plan: Plan, main_module: str, serves: bool) -> list[Problem
 
 def _extract(
     nb: Notebook,
-    notebook_name: str,
+    classified: Classified,
+    source: Source,
     options: ExtractOptions,
     previous_dependencies: dict[str, str] | None,
     processes: int,
 ) -> Extraction:
-    stem = notebook_name.rsplit("/", 1)[-1].removesuffix(".ipynb")
+    # a set's default name is its first notebook's
+    stem = (source.members[0].name if source.members else source.name).removesuffix(".ipynb")
     package = check_package_name(options.package) if options.package else suggest_package_name(stem)
     version = check_version(DEFAULT_VERSION if options.version is None else options.version)
-    source = Source(notebook_name.rsplit("/", 1)[-1], fingerprint(nb))
-    classified = classify(nb)
     plan = build_plan(nb, classified, package, processes)
     # the package's own code may import a library of that name: known once it is parsed
     plan.package = name_hiding_no_library(plan, options.package is not None)
@@ -325,11 +357,12 @@ def _served(plan: Plan, cells: list[Cell]) -> "tuple[list[Served], list[Problem]
 def _future_problems(plan: Plan, default: str) -> list[Problem]:
     """``from __future__`` imports that code of their module comes before (the default
     module's file opens with the notebook's summary as its docstring, if it has one)."""
-    with_docstring = default if title_and_summary(plan.markdown)[1] else None
     return [
         problem
         for module in plan.modules.values()
-        for problem in module_future_problems(module, module.name == with_docstring)
+        for problem in module_future_problems(
+            module, bool(module_summary(plan, module.name, module.name == default))
+        )
     ]
 
 

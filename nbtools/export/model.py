@@ -19,16 +19,38 @@ PARAMETERS, EXPORT, MAIN, TEST = "parameters", "export", "main", "test"
 SERVE = "serve"
 
 
+class Origin(NamedTuple):
+    """The notebook of a set (:mod:`.notebook_set`) a cell comes from: its file name, an
+    identifier made of it (for the names of its tests) and the index, in the set, of its
+    first cell."""
+
+    name: str
+    ident: str
+    first: int
+
+
 class Cell:
     """A code cell with the role its tags or nbdev directives give it.
 
     ``code`` is the cell's source without its leading nbdev directive lines; ``line_offset``
     is how many source lines were removed, so a line of ``code`` maps back to the notebook.
     ``serve``: the cell is marked ``serve`` (its functions, or for a ``main`` or ``parameters``
-    cell the pipeline's ``run()``, become HTTP endpoints).
+    cell the pipeline's ``run()``, become HTTP endpoints). ``origin``: the notebook of a set
+    of notebooks the cell comes from (``index`` is then its place in the whole set), None for
+    the cell of a single notebook.
     """
 
-    __slots__ = ("code", "id", "index", "line_offset", "module", "public", "role", "serve")
+    __slots__ = (
+        "code",
+        "id",
+        "index",
+        "line_offset",
+        "module",
+        "origin",
+        "public",
+        "role",
+        "serve",
+    )
 
     def __init__(
         self,
@@ -44,11 +66,20 @@ class Cell:
         self.index, self.id, self.role, self.code = index, id, role, code
         self.line_offset, self.module, self.public = line_offset, module, public
         self.serve = serve
+        self.origin: Origin | None = None
 
     @property
     def number(self) -> int:
-        """The cell's 1-based number, as messages and generated comments show it."""
-        return self.index + 1
+        """The cell's 1-based number in its notebook, as messages and generated comments show
+        it."""
+        return self.index + 1 - (self.origin.first if self.origin else 0)
+
+    @property
+    def test_name(self) -> str:
+        """The test function a ``test`` cell becomes: ``test_cell_<n>``, and in a set of
+        notebooks ``test_<notebook>_cell_<n>`` (two notebooks may each have a cell 4)."""
+        where = f"{self.origin.ident}_" if self.origin else ""
+        return f"test_{where}cell_{self.number}"
 
     def notebook_line(self, code_line: int) -> int:
         """The 1-based line in the notebook cell for a 1-based line of ``code``."""
@@ -65,9 +96,13 @@ class Problem(NamedTuple):
     message: str
     hint: str = ""
     severity: str = "error"
+    #: The notebook of a set the cell is in (``cell``: its index there); None for one notebook.
+    notebook: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        where = {} if self.notebook is None else {"notebook": self.notebook}
         return {
+            **where,
             "cell": self.cell,
             "cell_id": self.cell_id,
             "line": self.line,
@@ -79,15 +114,20 @@ class Problem(NamedTuple):
 
     def describe(self) -> str:
         """One line for a terminal: ``cell 4, line 2: message (hint)``."""
-        where = f"cell {self.cell + 1}" + (f", line {self.line}" if self.line else "")
+        notebook = "" if self.notebook is None else f"{self.notebook} "
+        where = f"{notebook}cell {self.cell + 1}" + (f", line {self.line}" if self.line else "")
         hint = f" {self.hint}" if self.hint else ""
         return f"{self.severity}: {where}: {self.message}{hint}"
 
 
 class Classified:
-    """A notebook's code cells sorted into roles, plus what the notebook says about itself."""
+    """A notebook's code cells sorted into roles, plus what the notebook says about itself.
 
-    __slots__ = ("cells", "default_module", "markdown", "problems")
+    ``summaries``: for a set of notebooks, each module's docstring (the summary of the notebook
+    it is the main module of); None for one notebook, whose summary goes to its main module.
+    """
+
+    __slots__ = ("cells", "default_module", "markdown", "problems", "summaries")
 
     def __init__(
         self,
@@ -98,12 +138,24 @@ class Classified:
     ) -> None:
         self.cells, self.default_module = cells, default_module
         self.markdown, self.problems = markdown, problems
+        self.summaries: dict[str, str] | None = None
+
+
+class Member(NamedTuple):
+    """One notebook of a set making one package: its file name, content fingerprint, and the
+    index of its first cell in the set."""
+
+    name: str
+    sha256: str
+    first: int = 0
 
 
 class Source:
-    """The notebook a package comes from: its file name and content fingerprint."""
+    """The notebook a package comes from: its file name and content fingerprint; for a set of
+    notebooks, ``members`` are its notebooks in order, ``name`` names them all and ``sha256``
+    is the set's fingerprint."""
 
-    __slots__ = ("name", "sha256")
+    __slots__ = ("members", "name", "sha256")
 
-    def __init__(self, name: str, sha256: str) -> None:
-        self.name, self.sha256 = name, sha256
+    def __init__(self, name: str, sha256: str, members: tuple[Member, ...] = ()) -> None:
+        self.name, self.sha256, self.members = name, sha256, members

@@ -7,6 +7,7 @@ define it when that is an untagged cell.
 """
 
 import ast
+from itertools import groupby
 
 from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.export.cells import TAGGING_HELP
@@ -74,7 +75,8 @@ class Plan:
     """Everything the renderer needs, and the problems found while planning.
 
     ``parameters_cell`` is the ``parameters`` cell, if any, and ``parameter_imports`` its
-    imports (as written), which computed defaults may need.
+    imports (as written), which computed defaults may need. ``summaries``: each module's
+    docstring, for a set of notebooks (:attr:`Classified.summaries`).
     """
 
     __slots__ = (
@@ -87,6 +89,7 @@ class Plan:
         "parameters",
         "parameters_cell",
         "problems",
+        "summaries",
         "test_imports",
         "test_parameters",
         "tests",
@@ -106,8 +109,10 @@ class Plan:
         test_parameters: dict[int, list[Parameter]],
         problems: list[Problem],
         markdown: list[str],
+        summaries: dict[str, str] | None = None,
     ) -> None:
         self.package, self.modules, self.markdown = package, modules, markdown
+        self.summaries = summaries
         self.parameters, self.parameters_cell = parameters, parameters_cell
         self.parameter_imports = parameter_imports
         self.main, self.main_imports = main, main_imports
@@ -192,6 +197,7 @@ class _Planner:
             test_parameters,
             self.problems,
             self.classified.markdown,
+            self.classified.summaries,
         )
 
     def _parse_all(self) -> list[Parsed]:
@@ -233,7 +239,13 @@ class _Planner:
             name = cell.cell.module or default
             modules.setdefault(name, Module(name)).cells.append(cell)
         for module in modules.values():
-            module.public = public_names([p.outline for p in module.cells if p.cell.public])
+            # a set's notebooks each add their names after the earlier ones', as nbdev does
+            by_notebook = groupby(module.cells, key=lambda p: p.cell.origin)
+            module.public = [
+                name
+                for _, cells in by_notebook
+                for name in public_names([p.outline for p in cells if p.cell.public])
+            ]
         return modules
 
     @staticmethod

@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from nbtools.export.model import PARAMETERS, Cell
+from nbtools.export.render.common import safe_comment
 from nbtools.export.source import python_lines
 
 _MARKER = re.compile(r"^\s*# %% ")
-_BLOCK = re.compile(r"^\s*# %% .* cell (\d+) \(id .*\)\s*$")
+_BLOCK = re.compile(r"^\s*# %% (.*) cell (\d+) \(id .*\)\s*$")
 _FRAME = re.compile(
     r"^(?:\s*File \"(?P<file1>[^\"]+)\", line (?P<line1>\d+)|(?P<file2>\S+?\.py):(?P<line2>\d+):)",
     re.M,
@@ -38,7 +39,7 @@ def locate(content: str, line: int, cells: Mapping[int, Cell]) -> Location | Non
     for number in range(min(line, len(lines)), 0, -1):
         match = _BLOCK.match(lines[number - 1])
         if match:
-            cell = cells.get(int(match.group(1)) - 1)
+            cell = _cell_at(cells, match.group(1), int(match.group(2)))
             if cell is None:
                 return None
             verbatim = cell.role != PARAMETERS
@@ -48,6 +49,22 @@ def locate(content: str, line: int, cells: Mapping[int, Cell]) -> Location | Non
         if _MARKER.match(lines[number - 1]):
             return None
     return None
+
+
+def _cell_at(cells: Mapping[int, Cell], notebook: str, number: int) -> Cell | None:
+    """The cell a block comment names: cell ``number`` of the notebook, or of ``notebook``
+    (as the comment writes its name) in a set of notebooks."""
+    cell = cells.get(number - 1)
+    if cell is not None and cell.origin is None:
+        return cell
+    return next(
+        (
+            c
+            for c in cells.values()
+            if c.origin and c.number == number and safe_comment(c.origin.name) == notebook
+        ),
+        None,
+    )
 
 
 def locate_in_traceback(

@@ -113,13 +113,15 @@ def _results(junit: Path, files: dict[str, str], cells: Mapping[int, Cell]) -> l
     if not junit.is_file():
         return []
     results = []
+    tests = {cell.test_name: cell.index for cell in cells.values()}
     # The report was just written by the pytest run we started: trusted input.
     for case in ElementTree.parse(junit).getroot().iter("testcase"):  # noqa: S314
         name = case.get("name", "")
         match = _TEST_CELL.match(name)
         # a test's number is its cell's in the notebook its file was written from
         mapped = case.get("classname", "").replace(".", "/") + ".py" in files
-        cell = int(match.group(1)) - 1 if match and mapped else None
+        numbered = int(match.group(1)) - 1 if match else None
+        cell = tests.get(name, numbered) if mapped else None
         outcome, message, location = "passed", "", None
         for child in case:
             if child.tag in ("failure", "error", "skipped"):

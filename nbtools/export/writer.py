@@ -6,10 +6,11 @@ unchanged since nbtools wrote them. A file we did not write, or one edited by ha
 write unless ``force`` is given; even then it is kept, moved aside to ``<name>.orig``.
 
 A package belongs to the notebook its manifest names (``notebook_path``: its path from the
-package's directory; a manifest of an older version names only its file name): writing another
-notebook's package into that directory, even one of the same file name in another folder, is
-refused (``ConflictError`` with the owner in ``details["notebook"]``) unless ``force`` confirms
-the overwrite.
+package's directory; a manifest of an older version names only its file name), or to the set
+of notebooks it lists (``notebooks``): writing another notebook's package into that directory,
+even one of the same file name in another folder, is refused (``ConflictError`` with the owner
+in ``details["notebook"]``) unless ``force`` confirms the overwrite. A set sharing a notebook
+with the recorded one (a notebook added to the set or removed from it) writes the same package.
 
 A write checks everything it needs before it writes anything, and undoes itself when it fails
 (:mod:`nbtools.export.staging`): a refused or failed write changes nothing, and a write into a
@@ -20,7 +21,7 @@ undone by the next one, before it compares anything: nbtools' own leftovers neve
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -279,13 +280,14 @@ def write(
     lineage: Callable[[], Mapping[str, Any] | None] | None = None,
     notebook: Path | None = None,
     store_dir: Path | None = None,
+    others: Sequence[Path] = (),
 ) -> list[FileChange]:
     """Write the package into ``out``; returns what changed. Refuses to lose anyone's work.
 
     ``lineage``, called once nothing stands in the way of the write, returns what the
     manifest records of the package's origin (see :mod:`nbtools.lineage.extraction`).
-    ``notebook``: the notebook's file, whose path from ``out`` the manifest records.
-    ``store_dir``: the project's store directory, never a file in the package's way.
+    ``notebook``: the notebook's file, whose path from ``out`` the manifest records (with
+    ``others``, the other notebooks of a set, in order). ``store_dir``: the project's store directory, never a file in the package's way.
     Everything is checked before anything is written, and a write that fails is undone
     (:mod:`nbtools.export.staging`): a refused write changes nothing, and leaves none of the
     folders it made for ``out``.
@@ -298,7 +300,7 @@ def write(
         except OSError as error:
             raise write_failed(out, error, changed=False) from None
         with exclusive(out, directory=True):  # one writer of the package at a time
-            return _write(extraction, out, force, lineage, notebook, store_dir)
+            return _write(extraction, out, force, lineage, (notebook, *others), store_dir)
     except BaseException:
         for folder in reversed(made):
             if folder.is_dir() and not any(folder.iterdir()):
@@ -312,15 +314,20 @@ def _notebook_from(out: Path, notebook: Path) -> str:
 
 
 def _owned_by_another(
-    manifest: Mapping[str, Any], out: Path, name: str, notebook: Path | None
+    manifest: Mapping[str, Any], out: Path, name: str, notebooks: Sequence[Path | None]
 ) -> bool:
-    """Whether the package in ``out`` comes from another notebook than ``notebook`` (file
-    ``name``): by path when the manifest records one and the notebook's file is known, else
-    by file name."""
+    """Whether the package in ``out`` comes from other notebooks than ``notebooks`` (the file
+    ``name``, or a set of them): by path when the manifest records one and the notebook's file
+    is known, none of them shared, else by file name."""
     owner = manifest.get("notebook")
     recorded = manifest.get("notebook_path")
-    if isinstance(recorded, str) and notebook is not None:
-        return (out / recorded).resolve() != notebook.resolve()
+    if isinstance(recorded, str) and notebooks[0] is not None:
+        theirs = {(out / recorded).resolve()}
+        if "notebooks" in manifest:  # a set's package: imported only for one
+            from nbtools.export.notebook_set import recorded_notebooks
+
+            theirs = recorded_notebooks(manifest, out)
+        return theirs.isdisjoint(n.resolve() for n in notebooks if n is not None)
     return isinstance(owner, str) and owner != name
 
 
@@ -334,10 +341,13 @@ class _Owners:
         self.owner, self.ours, self.gone = owner, ours, gone
 
 
-def _owners(manifest: Mapping[str, Any], out: Path, name: str, notebook: Path | None) -> _Owners:
+def _owners(
+    manifest: Mapping[str, Any], out: Path, name: str, notebooks: Sequence[Path | None]
+) -> _Owners:
     """The notebook owning the package in ``out`` and ``notebook`` (file ``name``), each by
     its path from the folder the two share (``a/report.ipynb`` and ``b/report.ipynb``)."""
     recorded = manifest.get("notebook_path")
+    notebook = notebooks[0]
     if not isinstance(recorded, str) or notebook is None:
         return _Owners(str(manifest.get("notebook")), name, "")
     owner = str((out / recorded).resolve())
@@ -361,21 +371,22 @@ def refusal(
     out: Path,
     notebook: Path | None = None,
     store_dir: Path | None = None,
+    others: Sequence[Path] = (),
 ) -> ConflictError | None:
     """What refuses a write of ``extraction`` into ``out`` without ``force``, if anything: files
     nbtools did not generate there, another notebook's package, or files edited by hand
-    (``notebook`` and ``store_dir`` as for :func:`write`)."""
+    (``notebook``, ``store_dir`` and ``others`` as for :func:`write`)."""
     manifest = read_manifest(out) if out.is_dir() else {}
     recorded = manifest.get("files", {})
     conflicts = _conflicts(extraction, _targets(extraction, out, recorded), recorded)
-    return _refusal(extraction, out, manifest, notebook, conflicts, store_dir)
+    return _refusal(extraction, out, manifest, (notebook, *others), conflicts, store_dir)
 
 
 def _refusal(
     extraction: Extraction,
     out: Path,
     manifest: Mapping[str, Any],
-    notebook: Path | None,
+    notebooks: Sequence[Path | None],
     conflicts: list[str],
     store_dir: Path | None,
 ) -> ConflictError | None:
@@ -390,8 +401,8 @@ def _refusal(
             kind="foreign-files",
             override=FORCE,
         )
-    if _owned_by_another(manifest, out, extraction.source.name, notebook):
-        owners = _owners(manifest, out, extraction.source.name, notebook)
+    if _owned_by_another(manifest, out, extraction.source.name, notebooks):
+        owners = _owners(manifest, out, extraction.source.name, notebooks)
         return ConflictError(
             f"{out} holds the package of another notebook, {owners.owner}{owners.gone}. Choose "
             "another output directory, or force the write to replace that package with "
@@ -421,7 +432,7 @@ def _write(
     out: Path,
     force: bool,
     lineage: Callable[[], Mapping[str, Any] | None] | None,
-    notebook: Path | None,
+    notebooks: Sequence[Path | None],
     store_dir: Path | None,
 ) -> list[FileChange]:
     manifest = read_manifest(out)
@@ -434,7 +445,7 @@ def _write(
     targets = _targets(extraction, out, recorded)
     check_places(out, targets)  # what no write can replace, forced or not
     conflicts = _conflicts(extraction, targets, recorded)
-    refused = _refusal(extraction, out, manifest, notebook, conflicts, store_dir)
+    refused = _refusal(extraction, out, manifest, notebooks, conflicts, store_dir)
     if refused is not None and not force:
         raise refused
     changes = compare(extraction, out)
@@ -445,8 +456,9 @@ def _write(
     staged = Staged()
     try:
         origin = lineage() if lineage is not None else None
-        notebook_path = _notebook_from(out, notebook) if notebook is not None else None
-        staged.add(out / MANIFEST, extraction.manifest(origin, notebook_path))  # the journal
+        paths = [_notebook_from(out, n) for n in notebooks if n is not None]
+        # the journal
+        staged.add(out / MANIFEST, extraction.manifest(origin, next(iter(paths), None), paths[1:]))
         for change in files:  # the files generated or recorded: each one of the targets
             if change.status in ("new", "changed") and change.content is not None:
                 staged.add(targets[change.path], change.content)

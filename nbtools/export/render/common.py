@@ -28,8 +28,10 @@ def header(source: Source, comment: str = "#") -> str:
 
 
 def block_comment(source: Source, cell: Cell) -> str:
-    """The comment above a cell's code, naming the cell so a traceback leads back to it."""
-    return f"# %% {safe_comment(source.name)} cell {cell.number} (id {safe_comment(cell.id)})"
+    """The comment above a cell's code, naming the cell (and its notebook, of a set) so a
+    traceback leads back to it."""
+    name = cell.origin.name if cell.origin else source.name
+    return f"# %% {safe_comment(name)} cell {cell.number} (id {safe_comment(cell.id)})"
 
 
 def docstring(text: str) -> str:

@@ -30,6 +30,15 @@ def title_and_summary(markdown: list[str]) -> tuple[str, str]:
     return title, summary
 
 
+def module_summary(plan: Plan, name: str, default: bool) -> str:
+    """The docstring of module ``name`` (``default``: the package's main module): the summary
+    of the notebook whose main module it is, for a set of notebooks, as nbdev writes it; of
+    the notebook, for its main module alone, for one notebook."""
+    if plan.summaries is not None:
+        return plan.summaries.get(name, "")
+    return title_and_summary(plan.markdown)[1] if default else ""
+
+
 def module_path(name: str, all_names: set[str]) -> str:
     """The file of module ``name`` inside the package directory."""
     parts = name.split(".")
@@ -49,7 +58,7 @@ def render_module(plan: Plan, module: Module, source: Source, default: bool) -> 
     names = set(plan.modules)
     here = module_package(plan, module.name, names)
     parts = [header(source)]
-    summary = title_and_summary(plan.markdown)[1] if default else ""
+    summary = module_summary(plan, module.name, default)
     if summary:
         parts.append(docstring(summary))
     blocks = []

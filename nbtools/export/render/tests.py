@@ -61,7 +61,7 @@ def render_tests(plan: Plan, source: Source) -> str:
         lines += [
             "",
             "",
-            *_signature(f"test_cell_{test.cell.number}", taken),
+            *_signature(test.cell.test_name, taken),
             f"    {block_comment(source, test.cell)}",
             body,
         ]

@@ -1,0 +1,146 @@
+"""Several notebooks making one package, as the notebooks of an nbdev project make its library.
+
+A set is the notebooks given, in that order, a folder standing for its notebooks in nbdev's
+order (:func:`notebooks_in`). Its notebooks are one notebook to the planner: their cells, in
+the set's order, each cell's module made explicit (its notebook's ``#| default_exp``, else
+``core``), so two notebooks exporting to one module merge in notebook order and a cell may use
+what another notebook exports. What the user reads names each cell in its own notebook
+(:func:`localize`, :attr:`Cell.origin <nbtools.export.model.Cell.origin>`)::
+
+    paths = notebook_paths([Path("nbs")])            # nbs/00_core.ipynb, nbs/01_b.ipynb
+    nb, classified, members = combine([(p.name, read_notebook(p), fingerprint) ...])
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from nbtools.digest import sha256_hex
+from nbtools.errors import InvalidInputError
+from nbtools.export.cells import classify
+from nbtools.export.model import Classified, Member, Origin, Problem, Source
+from nbtools.export.plan import DEFAULT_MODULE
+from nbtools.export.render.modules import title_and_summary
+from nbtools.notebooks import Notebook
+
+#: What nbdev skips when it looks for a project's notebooks: a file or folder whose name
+#: starts with one of these (``_scratch.ipynb``, ``.ipynb_checkpoints/``).
+SKIPPED = ("_", ".")
+
+
+def notebooks_in(folder: Path) -> list[Path]:
+    """The notebooks of ``folder`` in nbdev's order (``nbdev-export``): every ``.ipynb`` file
+    in it and its subfolders, but those whose name, or a folder's on the way, starts with
+    ``_`` or ``.``, sorted by file name (the same name in two folders: by path)."""
+    found: list[Path] = []
+    for root, folders, files in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(SKIPPED)]
+        found += [
+            Path(root, name)
+            for name in files
+            if name.endswith(".ipynb") and not name.startswith(SKIPPED)
+        ]
+    return sorted(found, key=lambda path: (path.name, path.as_posix()))
+
+
+def notebook_paths(given: Sequence[Path]) -> list[Path]:
+    """The notebooks of a set as given (a folder: its :func:`notebooks_in`); refused, naming
+    the path, when one is missing, a folder holds no notebook or a notebook comes twice."""
+    paths: list[Path] = []
+    seen: dict[Path, Path] = {}
+    for path in given:
+        if not os.path.lexists(path):
+            raise InvalidInputError(f"No such notebook or folder: {path}.", field="notebook")
+        if path.is_dir():
+            found = notebooks_in(path)
+            if not found:
+                raise InvalidInputError(
+                    f"{path} is a directory, not a notebook. It holds no notebook either "
+                    "(read as nbdev reads a folder: .ipynb files, in it or its folders, whose "
+                    "names do not start with _ or .): give the notebooks to extract.",
+                    field="notebook",
+                )
+        else:
+            found = [path]
+        for notebook in found:
+            key = notebook.resolve()
+            if key in seen:
+                raise InvalidInputError(
+                    f"{notebook} is given twice (as {seen[key]}): each notebook of a set is "
+                    "given once.",
+                    field="notebook",
+                )
+            seen[key] = notebook
+            paths.append(notebook)
+    return paths
+
+
+def _idents(names: Sequence[str]) -> list[str]:
+    """A name for each notebook in its tests' names (``01_b.ipynb`` → ``01_b``), unique."""
+    idents: list[str] = []
+    for name in names:
+        ident = re.sub(r"\W+", "_", name.removesuffix(".ipynb"), flags=re.ASCII).strip("_")
+        ident = ident or "notebook"
+        idents.append(ident if ident not in idents else f"{ident}_{len(idents) + 1}")
+    return idents
+
+
+def combine(notebooks: Sequence[tuple[str, Notebook, str]]) -> tuple[Notebook, Classified, Source]:
+    """The set of ``(file name, notebook, fingerprint)`` as one notebook: its cells one after
+    the other (a cell's index is its place in the set), classified notebook by notebook; each
+    module's docstring is the summary of the first notebook whose main module it is, as nbdev
+    writes it; the source names every notebook."""
+    cells: list[object] = []
+    merged = Classified([], None, [], [])
+    merged.summaries = {}
+    names = [name for name, _, _ in notebooks]
+    members: list[Member] = []
+    for (name, nb, sha256), ident in zip(notebooks, _idents(names), strict=True):
+        first = len(cells)
+        one = classify(nb)
+        main = one.default_module or DEFAULT_MODULE
+        if not cells:
+            merged.default_module = one.default_module
+        origin = Origin(name, ident, first)
+        members.append(Member(name, sha256, first))
+        for cell in one.cells:
+            cell.index += first
+            cell.origin = origin
+            cell.module = cell.module or main
+        merged.cells += one.cells
+        merged.problems += [p._replace(cell=p.cell + first) for p in one.problems]
+        merged.markdown += one.markdown
+        summary = title_and_summary(one.markdown)[1]
+        if summary:
+            merged.summaries.setdefault(main, summary)
+        cells += nb["cells"]
+    fingerprint = sha256_hex("\n".join(f"{m.name} {m.sha256}" for m in members).encode())
+    source = Source(", ".join(names), fingerprint, tuple(members))
+    return {**notebooks[0][1], "cells": cells}, merged, source
+
+
+def localize(problems: list[Problem], source: Source) -> list[Problem]:
+    """``problems`` of a set's cells (indexes in the set) as the user reads them: the notebook
+    and the cell's index in it."""
+    localized = []
+    for problem in problems:
+        member = next(m for m in reversed(source.members) if m.first <= problem.cell)
+        localized.append(problem._replace(cell=problem.cell - member.first, notebook=member.name))
+    return localized
+
+
+def recorded_notebooks(manifest: Mapping[str, Any], out: Path) -> set[Path]:
+    """The notebooks of a set a package's manifest (in ``out``) records it comes from
+    (``notebooks``), resolved, with its first one (``notebook_path``)."""
+    members = manifest.get("notebooks")
+    paths = (
+        [m.get("notebook_path") for m in members if isinstance(m, dict)]
+        if isinstance(members, list)
+        else []
+    )
+    paths.append(manifest.get("notebook_path"))
+    return {(out / path).resolve() for path in paths if isinstance(path, str)}
