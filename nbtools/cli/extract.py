@@ -150,7 +150,7 @@ def extract(
     if out is None:
         from nbtools.export import locate
 
-        located = locate(cli_ctx.project.root, notebook, name)
+        located = locate(cli_ctx.project.root, notebook, name, in_set=bool(others))
         found = located.directory
         out = found.relative_to(Path.cwd()) if found.is_relative_to(Path.cwd()) else found
         for orphan in located.orphans:
@@ -166,7 +166,11 @@ def extract(
         test=test or venv,
         venv=venv,
         force=force,
-        lineage=None if check or others else _lineage(cli_ctx, notebook, lineage, as_json),
+        # a set's versions are not recorded yet: as with --lineage off, a package it
+        # replaces no longer names the version it was written from
+        lineage=None
+        if check
+        else _lineage(cli_ctx, notebook, "off" if others else lineage, as_json),
         # a command that ends its process may fork a second one to parse a big notebook
         processes=2 if cli_ctx.ends_process else 1,
         store_dir=cli_ctx.project.store_dir,

@@ -37,7 +37,8 @@ class ExtractRequest(NamedTuple):
     ``store_dir``: the project's store directory, nbtools' own, never a file in the way of a
     package written where it is. ``others``: the other notebooks of a set making one package
     with ``notebook_path``, its first (:mod:`nbtools.export.notebook_set`), read from their
-    files; ``lineage`` is then not recorded.
+    files. A set's notebook versions are not recorded yet: the command line passes a
+    ``lineage`` that records none and releases the version a replaced package named.
     """
 
     notebook_path: Path
@@ -120,9 +121,24 @@ class ExtractReport:
                 for s in extraction.served
             ],
             "diff": self.diff,
-            "tests": self.tests.to_dict() if self.tests is not None else None,
+            "tests": self._tests(),
             "lineage": self.lineage,
         }
+
+    def _tests(self) -> dict[str, Any] | None:
+        """The tests' report; a set's names each test's notebook (imported only for one)."""
+        if self.tests is None:
+            return None
+        tests: dict[str, Any] = self.tests.to_dict()
+        if self.extraction.source.members:
+            tests = _localized(tests, self.extraction.plan.cells)
+        return tests
+
+
+def _localized(tests: dict[str, Any], cells: dict[int, Any]) -> dict[str, Any]:
+    from nbtools.export.notebook_set import localize_test
+
+    return {**tests, "tests": [localize_test(test, cells) for test in tests["tests"]]}
 
 
 def _run_tests(report: ExtractReport, venv: bool) -> None:
@@ -195,7 +211,7 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
                 + "\n".join(p.describe() for p in extraction.errors),
                 problems=[p.to_dict() for p in extraction.problems],
             )
-        record = request.lineage if not request.others else None
+        record = request.lineage
 
         def lineage() -> dict[str, Any] | None:
             assert record is not None

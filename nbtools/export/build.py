@@ -12,7 +12,7 @@ from nbtools._version import __version__
 from nbtools.digest import sha256_hex
 from nbtools.errors import InvalidInputError
 from nbtools.export import deps
-from nbtools.export.cells import classify
+from nbtools.export.cells import check_exportable, classify
 from nbtools.export.cycles import import_cycles
 from nbtools.export.model import EXPORT, Cell, Classified, Problem, Source, manifest_text
 from nbtools.export.names import analyze
@@ -236,6 +236,8 @@ def extract_set(
 
     with _cyclic_gc_paused():
         nb, classified, source = combine([(name, n, fingerprint(n)) for name, n in notebooks])
+        # refused here, naming each cell in its notebook, rather than by the planner
+        check_exportable(classified.cells, localize(classified.problems, source))
         extraction = _extract(nb, classified, source, options, previous_dependencies, processes)
     extraction.problems = localize(extraction.problems, source)
     return extraction

@@ -15,7 +15,7 @@ import keyword
 import re
 from typing import Any
 
-from nbtools.errors import InvalidInputError
+from nbtools.errors import CheckFailedError, InvalidInputError
 from nbtools.export.model import (
     EXPORT,
     MAIN,
@@ -319,3 +319,17 @@ def _module_hint(module: str, form: str) -> str:
         examples = " or ".join(f"'{form.format(name)}'" for name in ("utils", "data.load"))
         return f"Use a dotted Python name such as {examples}."
     return f"Try '{form.format(cleaned)}'."
+
+
+def check_exportable(cells: list[Cell], problems: list[Problem]) -> None:
+    """Refuse notebooks (``cells``, classified) exporting nothing at all: a check failed, as
+    for any notebook with problems, when their tagged cells were refused (``problems``), bad
+    input when nothing is tagged."""
+    if not any(cell.role in (EXPORT, MAIN, TEST) for cell in cells):
+        if problems:  # its tagged cells were refused: that is the reason to tell
+            raise CheckFailedError(
+                "The notebook has no cell that can be exported:\n"
+                + "\n".join(p.describe() for p in problems),
+                problems=[p.to_dict() for p in problems],
+            )
+        raise InvalidInputError("The notebook has no exported cells. " + TAGGING_HELP)

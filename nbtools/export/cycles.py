@@ -351,7 +351,7 @@ def _shown(module: str) -> str:
 
 def _describe(step: _Step) -> str:
     module, target = _shown(step.module), _shown(step.target)
-    where = f" (cell {step.cell.number})" if step.cell is not None else ""
+    where = f" ({step.cell.label})" if step.cell is not None else ""
     if step.kind == _PACKAGE:
         return f"{module} is inside {target}, which is imported first"
     if step.kind == _NAME:

@@ -54,10 +54,12 @@ class Located(NamedTuple):
     orphans: tuple[Orphan, ...] = ()
 
 
-def locate(root: Path, notebook: Path, package: str | None = None) -> Located:
+def locate(root: Path, notebook: Path, package: str | None = None, in_set: bool = False) -> Located:
     """Where ``notebook``'s package (named ``package``, when given) goes: the directory whose
     manifest names it, of several the one written last; else :func:`default_output`, with
-    the project's packages whose notebook is gone (one search of the project for both)."""
+    the project's packages whose notebook is gone (one search of the project for both).
+    ``in_set``: ``notebook`` is the first of a set of notebooks; a package made of several is
+    only ever found for a set, so that one of its notebooks extracted alone never replaces it."""
     target = notebook.resolve()
     relative = Path(os.path.relpath(target, root.resolve())).as_posix()
     if relative.startswith("../"):
@@ -77,8 +79,10 @@ def locate(root: Path, notebook: Path, package: str | None = None) -> Located:
                     str(manifest.get("package") or folder.name),
                 )
             )
-        elif (package is None or manifest.get("package") == package) and _names(
-            manifest, folder, target, relative
+        elif (
+            (package is None or manifest.get("package") == package)
+            and (in_set or len(manifest.get("notebooks") or ()) < 2)
+            and _names(manifest, folder, target, relative)
         ):
             found.append(((folder / MANIFEST).stat().st_mtime, folder))
     if found:

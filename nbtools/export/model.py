@@ -75,6 +75,11 @@ class Cell:
         return self.index + 1 - (self.origin.first if self.origin else 0)
 
     @property
+    def label(self) -> str:
+        """``cell 4`` as messages name it; ``cell 4 of 01_b.ipynb`` in a set of notebooks."""
+        return f"cell {self.number}" + (f" of {self.origin.name}" if self.origin else "")
+
+    @property
     def test_name(self) -> str:
         """The test function a ``test`` cell becomes: ``test_cell_<n>``, and in a set of
         notebooks ``test_<notebook>_cell_<n>`` (two notebooks may each have a cell 4)."""
@@ -125,9 +130,10 @@ class Classified:
 
     ``summaries``: for a set of notebooks, each module's docstring (the summary of the notebook
     it is the main module of); None for one notebook, whose summary goes to its main module.
+    ``members``: a set's notebooks (none for one notebook).
     """
 
-    __slots__ = ("cells", "default_module", "markdown", "problems", "summaries")
+    __slots__ = ("cells", "default_module", "markdown", "members", "problems", "summaries")
 
     def __init__(
         self,
@@ -139,6 +145,7 @@ class Classified:
         self.cells, self.default_module = cells, default_module
         self.markdown, self.problems = markdown, problems
         self.summaries: dict[str, str] | None = None
+        self.members: tuple[Member, ...] = ()
 
 
 class Member(NamedTuple):
@@ -148,6 +155,20 @@ class Member(NamedTuple):
     name: str
     sha256: str
     first: int = 0
+
+
+def member_of(members: tuple[Member, ...], index: int) -> Member:
+    """The notebook of a set holding the cell at ``index`` in the set."""
+    return next(member for member in reversed(members) if member.first <= index)
+
+
+def cell_label(members: tuple[Member, ...], index: int) -> str:
+    """``Cell 4`` (1-based, as JupyterLab shows cells), ``Cell 4 of 01_b.ipynb`` in a set:
+    :attr:`Cell.label` of a cell the set's notebooks hold but do not export."""
+    if not members:
+        return f"Cell {index + 1}"
+    member = member_of(members, index)
+    return f"Cell {index - member.first + 1} of {member.name}"
 
 
 class Source:

@@ -204,7 +204,7 @@ def name_hiding_no_library(plan: Plan, given: bool) -> str:
     cell, line = where
     raise _refusal(
         name,
-        f"the notebook imports the library {name} (cell {cell.number}, line {line}), which "
+        f"the notebook imports the library {name} ({cell.label}, line {line}), which "
         "a package of that name would hide from its own code",
         imported,
     )

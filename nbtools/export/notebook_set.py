@@ -22,7 +22,7 @@ from typing import Any
 from nbtools.digest import sha256_hex
 from nbtools.errors import InvalidInputError
 from nbtools.export.cells import classify
-from nbtools.export.model import Classified, Member, Origin, Problem, Source
+from nbtools.export.model import Cell, Classified, Member, Origin, Problem, Source, member_of
 from nbtools.export.plan import DEFAULT_MODULE
 from nbtools.export.render.modules import title_and_summary
 from nbtools.notebooks import Notebook
@@ -118,6 +118,7 @@ def combine(notebooks: Sequence[tuple[str, Notebook, str]]) -> tuple[Notebook, C
         if summary:
             merged.summaries.setdefault(main, summary)
         cells += nb["cells"]
+    merged.members = tuple(members)
     fingerprint = sha256_hex("\n".join(f"{m.name} {m.sha256}" for m in members).encode())
     source = Source(", ".join(names), fingerprint, tuple(members))
     return {**notebooks[0][1], "cells": cells}, merged, source
@@ -128,9 +129,21 @@ def localize(problems: list[Problem], source: Source) -> list[Problem]:
     and the cell's index in it."""
     localized = []
     for problem in problems:
-        member = next(m for m in reversed(source.members) if m.first <= problem.cell)
+        member = member_of(source.members, problem.cell)
         localized.append(problem._replace(cell=problem.cell - member.first, notebook=member.name))
     return localized
+
+
+def localize_test(test: dict[str, Any], cells: Mapping[int, Cell]) -> dict[str, Any]:
+    """A test's report (:meth:`TestResult.to_dict <nbtools.export.testrun.TestResult.to_dict>`)
+    of a set's package as the user reads it: its cell and the one its failure points to, each
+    by its index in its notebook, with the notebook's name."""
+    local = dict(test)
+    for key, name in (("cell", "notebook"), ("failure_cell", "failure_notebook")):
+        cell = cells.get(test[key]) if test[key] is not None else None
+        if cell is not None and cell.origin is not None:
+            local[key], local[name] = cell.number - 1, cell.origin.name
+    return local
 
 
 def recorded_notebooks(manifest: Mapping[str, Any], out: Path) -> set[Path]:

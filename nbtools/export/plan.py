@@ -9,9 +9,17 @@ define it when that is an untagged cell.
 import ast
 from itertools import groupby
 
-from nbtools.errors import CheckFailedError, InvalidInputError
-from nbtools.export.cells import TAGGING_HELP
-from nbtools.export.model import EXPORT, MAIN, PARAMETERS, TEST, Cell, Classified, Problem
+from nbtools.export.cells import check_exportable
+from nbtools.export.model import (
+    EXPORT,
+    MAIN,
+    PARAMETERS,
+    TEST,
+    Cell,
+    Classified,
+    Problem,
+    cell_label,
+)
 from nbtools.export.names import Names, binding_line
 from nbtools.export.outline import public_names
 from nbtools.export.parallel import parse_cells
@@ -217,10 +225,10 @@ class _Planner:
                 later.cell,
                 1,
                 "parameters-cell-twice",
-                f"Only the first 'parameters' cell (cell {cells[0].cell.number}) declares "
+                f"Only the first 'parameters' cell ({cells[0].cell.label}) declares "
                 "parameters: a run's values are injected after it, so this one would "
                 "overwrite them.",
-                f"Move these assignments into cell {cells[0].cell.number}, or untag this cell.",
+                f"Move these assignments into {cells[0].cell.label}, or untag this cell.",
             )
         return cells[:1]
 
@@ -409,7 +417,7 @@ class _Planner:
                 cell.notebook_line(line),
                 "name-from-star-import",
                 f"'{name}' is not defined in the notebook; 'from {star.source} import *' "
-                f"(cell {star.cell.index + 1}) may provide it.",
+                f"({star.cell.label}) may provide it.",
                 "Import it by name, so the package does not depend on what a star import "
                 "happens to provide.",
                 severity="warning",
@@ -422,7 +430,8 @@ class _Planner:
         if where in self._refused:
             return  # that cell's own problem says why it is not exported
         if where is not None:
-            hint = f"Cell {where + 1} defines it but is not exported: tag that cell {tag}."
+            label = cell_label(self.classified.members, where)
+            hint = f"{label} defines it but is not exported: tag that cell {tag}."
         else:
             hint = "Nothing exported defines it: define or import it in an exported cell."
         role = {MAIN: "a 'main'", TEST: "a 'test'"}.get(cell.role, "exported")
@@ -455,14 +464,7 @@ def build_plan(nb: Notebook, classified: Classified, package: str, processes: in
     for any notebook with problems, when its tagged cells were refused (the same structured
     problems), bad input when nothing is tagged. ``processes``: how many processes may parse
     the cells (:mod:`nbtools.export.parallel`)."""
-    if not any(cell.role in (EXPORT, MAIN, TEST) for cell in classified.cells):
-        if classified.problems:  # its tagged cells were refused: that is the reason to tell
-            raise CheckFailedError(
-                "The notebook has no cell that can be exported:\n"
-                + "\n".join(p.describe() for p in classified.problems),
-                problems=[p.to_dict() for p in classified.problems],
-            )
-        raise InvalidInputError("The notebook has no exported cells. " + TAGGING_HELP)
+    check_exportable(classified.cells, classified.problems)
     return _Planner(nb, classified, package, processes).run()
 
 

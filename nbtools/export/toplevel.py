@@ -193,7 +193,7 @@ def _imported(statement: ast.stmt) -> str:
 
 
 def _cell_named(cell: Cell, here: Cell) -> str:
-    return "this cell" if cell is here else f"cell {cell.number}"
+    return "this cell" if cell is here else cell.label
 
 
 def _read_first(body: list[Parsed], name: str) -> tuple[Parsed, int] | None:
@@ -279,7 +279,7 @@ def _is_string(statement: ast.stmt) -> bool:
 def _late_future(
     module: Module, cell: Cell, statement: ast.stmt, before: Cell, line: int
 ) -> Problem:
-    where = "line" if before is cell else f"cell {before.number}, line"
+    where = "line" if before is cell else f"{before.label}, line"
     first = module.cells[0].cell
     return problem_at(
         cell,
@@ -288,7 +288,7 @@ def _late_future(
         f"'{ast.unparse(statement)}' must come first in the module '{module.name}', before "
         f"any other code of it ({where} {before.notebook_line(line)}): Python refuses the "
         "module.",
-        f"Move it to the top of cell {first.number}, the first cell exported to '{module.name}'."
+        f"Move it to the top of {first.label}, the first cell exported to '{module.name}'."
         if cell is not first
         else "Move it to the top of this cell.",
     )

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import ast
 import json
+import time
 from pathlib import Path
 
 import pytest
 
+from nbtools import versioning
+from nbtools.export.api import ExtractRequest, run_extract
+from nbtools.export.build import ExtractOptions
+from nbtools.export.model import MANIFEST
 from nbtools.export.notebook_set import notebooks_in
+from nbtools.project import Project
 from tests.conftest import NotebookFactory
+from tests.unit.envsnap.conftest import env_kernel  # noqa: F401 - a kernel to snapshot
 from tests.unit.test_cli import run_cli
 
 CORE = [
@@ -172,3 +179,89 @@ def test_one_set_of_notebooks_per_package_directory(
     assert extract("c.ipynb") == (0, "")
     assert extract("e.ipynb")[0] == 2
     assert extract("a.ipynb", "e.ipynb", "--force") == (0, "")
+
+
+def test_problems_and_tests_name_the_cell_in_its_notebook(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """A set's cells are numbered in their own notebook: a name another notebook defines in an
+    untagged cell, and a failing test, name that notebook's cell (not its place in the set)."""
+    a = notebook_factory("a.ipynb", [*CORE, ("code", "def helper():\n    return 2", [])])
+    b = notebook_factory(
+        "b.ipynb",
+        [
+            ("code", "#| export b\ndef uses():\n    return helper()", []),
+            ("code", "from mylib.core import add\nassert add(1, 1) == 3", ["test"]),
+        ],
+    )
+    request = ExtractRequest(a, tmp_path / "out", ExtractOptions("mylib"), "check", others=(b,))
+    problem = run_extract(request).extraction.problems[0].to_dict()
+    assert (problem["notebook"], problem["cell"], problem["code"]) == (
+        "b.ipynb",
+        0,
+        "undefined-name",
+    )
+    assert problem["hint"].startswith("Cell 6 of a.ipynb defines it but is not exported")
+    b = notebook_factory("b.ipynb", [*B[:3], ("code", "assert twice(1) == 3", ["test"])])
+    request = request._replace(mode="write", test=True, others=(b,))
+    tests = run_extract(request).to_dict()["tests"]["tests"]
+    failed = next(t for t in tests if t["outcome"] == "failed")
+    assert (failed["name"], failed["notebook"], failed["cell"]) == ("test_b_cell_4", "b.ipynb", 3)
+    assert (failed["failure_notebook"], failed["failure_cell"]) == ("b.ipynb", 3)
+
+
+def test_without_output_a_set_finds_its_package_and_one_of_its_notebooks_does_not(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """``nbtools extract a.ipynb`` without -o would have found the package of the set
+    {a, b} (its manifest's notebook_path is a's) and replaced it with a's alone."""
+    notebook_factory("a.ipynb", CORE)
+    notebook_factory("b.ipynb", B)
+    (tmp_path / ".nbtools").mkdir()
+    args = ["--name", "mylib", "--lineage", "off"]
+    assert run_cli("extract", "a.ipynb", "b.ipynb", *args, "-o", "pk", cwd=tmp_path).returncode == 0
+    again = run_cli("extract", "a.ipynb", "b.ipynb", *args, cwd=tmp_path)
+    assert again.stdout.startswith("a.ipynb, b.ipynb: package 'mylib' written to pk\n")
+    alone = run_cli("extract", "a.ipynb", *args, cwd=tmp_path)
+    assert alone.stdout.startswith("a.ipynb: package 'mylib' written to mylib\n"), alone.stderr
+    assert (tmp_path / "pk/src/mylib/b.py").is_file()
+
+
+def test_a_set_exporting_nothing_names_the_refused_cells_in_their_notebooks(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    notebook_factory("a.ipynb", [("code", "x = 1", [])])
+    notebook_factory("b.ipynb", [("code", "y = 2", []), ("code", "#| export pipeline\nz = 3", [])])
+    result = run_cli("extract", "a.ipynb", "b.ipynb", "--name", "p", "-o", "o", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "The notebook has no cell that can be exported:\nerror: b.ipynb cell 2:" in (
+        result.stderr
+    )
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.usefixtures("env_kernel")
+def test_a_set_written_over_a_package_releases_the_version_it_named(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    """A set's notebook versions are not recorded yet: its manifest names none, and neither
+    does the store once the background process has run (the package replaced still named
+    a.ipynb's version 1)."""
+    notebook_factory("a.ipynb", CORE, kernel="envtest")
+    notebook_factory("b.ipynb", B, kernel="envtest")
+    command = ["--root", str(tmp_path), "extract", "a.ipynb"]
+    result = run_cli(*command, "-o", "pk", "--name", "mylib", "--lineage", "wait", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    first = json.loads((tmp_path / "pk" / MANIFEST).read_text())["lineage"]["notebook_version"]
+    result = run_cli(*command, "b.ipynb", "-o", "pk", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Lineage not recorded: the notebook versions of a set" in result.stderr
+    assert "lineage" not in json.loads((tmp_path / "pk" / MANIFEST).read_text())
+    project = Project(tmp_path)
+    try:
+        deadline = time.monotonic() + 30
+        while versioning.references(project, first["id"]):
+            assert time.monotonic() < deadline, "the package still references version 1"
+            time.sleep(0.1)
+    finally:
+        project.close()
