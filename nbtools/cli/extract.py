@@ -346,7 +346,8 @@ def _cell_name(cells: dict[int, Cell], index: int) -> str:
 def _failure(report: ExtractReport) -> str:
     reasons = []
     if report.extraction.errors:  # no write takes the notebook: its problems come first
-        problems = f"{len(report.extraction.errors)} problem(s) in the notebook"
+        notebooks = "notebooks" if report.extraction.source.members else "notebook"
+        problems = f"{len(report.extraction.errors)} problem(s) in the {notebooks}"
         outdated = report.mode == "check" and report.stale
         reasons.append(f"{problems}; fix them, then run nbtools extract" if outdated else problems)
     elif report.mode == "check" and report.stale:

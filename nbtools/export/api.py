@@ -207,7 +207,8 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
     elif request.mode == "write":
         if extraction.errors:
             raise CheckFailedError(
-                f"The notebook has {len(extraction.errors)} problem(s); nothing was written:\n"
+                f"{'The notebooks have' if request.others else 'The notebook has'} "
+                f"{len(extraction.errors)} problem(s); nothing was written:\n"
                 + "\n".join(p.describe() for p in extraction.errors),
                 problems=[p.to_dict() for p in extraction.problems],
             )

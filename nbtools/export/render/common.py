@@ -24,7 +24,8 @@ def header(source: Source, comment: str = "#") -> str:
     scratch work. The manifest records the hash.
     """
     name = safe_comment(source.name)
-    return f"{comment} {GENERATED_BY}{name}: edit the notebook, not this file.\n"
+    edit = "the notebooks" if source.members else "the notebook"
+    return f"{comment} {GENERATED_BY}{name}: edit {edit}, not this file.\n"
 
 
 def block_comment(source: Source, cell: Cell) -> str:

@@ -94,7 +94,7 @@ def render_pyproject(
         "",
         "[tool.nbtools]",
         f"# What this package was written from (notebook content, version, environment): {MANIFEST}.",
-        f"notebook = {json.dumps(source.name)}",
+        _notebooks(source),
         f"lineage = {json.dumps(MANIFEST)}",
     ]
     return "\n".join(lines) + "\n"
@@ -135,3 +135,10 @@ def render_readme(plan: Plan, source: Source) -> str:
         usage += [f"| `{p.name}` | `{shown_default(p)}` |" for p in plan.parameters]
     parts.append("\n".join(usage) + "\n")
     return "".join(parts)
+
+
+def _notebooks(source: Source) -> str:
+    """``[tool.nbtools]``'s line naming the notebook, or a set's notebooks in order."""
+    if not source.members:
+        return f"notebook = {json.dumps(source.name)}"
+    return f"notebooks = {json.dumps([member.name for member in source.members])}"
