@@ -186,13 +186,18 @@ def extract(
         from nbtools.cli.output import print_json  # not at import: only for --json
 
         model = {**report.to_dict(with_content=False), "notebook": shown}
-        if others:
-            model["notebooks"] = [shown, *(_shown(cli_ctx, path) for path in others)]
-        print_json({**model, "data": data.to_dict() if data is not None else None})
+        model["data"] = data.to_dict() if data is not None else None
+        if others:  # a set: each notebook's data check beside its path
+            model["notebooks"] = [
+                {"notebook": _shown(cli_ctx, path), "data": check_.to_dict() if check_ else None}
+                for path, check_ in zip((notebook, *others), (data, *checks), strict=True)
+            ]
+        print_json(model)
     else:
-        for check_ in (data, *checks):
+        for path, check_ in zip((notebook, *others), (data, *checks), strict=True):
+            where = f"{_shown(cli_ctx, path)}: " if others else ""  # a set's: which notebook
             for line in check_.warnings(each_unresolved=False) if check_ is not None else []:
-                print(f"  {line}", file=sys.stderr)
+                print(f"  {where}{line}", file=sys.stderr)
         if report.diff:
             sys.stdout.write(report.diff)
         _print_report(report, ", ".join([shown, *(_shown(cli_ctx, path) for path in others)]))

@@ -81,9 +81,11 @@ def test_a_folder_of_notebooks_makes_one_package(
         ("00_core.ipynb", "../nbs/00_core.ipynb"),
         ("01_b.ipynb", "../nbs/01_b.ipynb"),
     ]
-    check = run_cli("extract", "nbs", "-o", "out", "--check", cwd=tmp_path)
+    check = run_cli("extract", "nbs", "-o", "out", "--check", "--json", cwd=tmp_path)
     assert check.returncode == 0, check.stderr
-    assert "up to date" in check.stdout
+    report = json.loads(check.stdout)
+    assert (report["stale"], report["notebook"]) == (False, "nbs/00_core.ipynb")
+    assert [n["notebook"] for n in report["notebooks"]] == ["nbs/00_core.ipynb", "nbs/01_b.ipynb"]
 
 
 def test_notebooks_given_one_by_one_keep_their_order_and_name_their_cells(
@@ -273,3 +275,22 @@ def test_a_set_written_over_a_package_releases_the_version_it_named(
             time.sleep(0.1)
     finally:
         project.close()
+
+
+def test_each_notebook_s_data_is_checked_and_named(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    notebook_factory("a.ipynb", CORE)
+    reader = [("code", "#| export reader\ndef load():\n    return open('data.csv').read()", [])]
+    notebook_factory("b.ipynb", reader)
+    args = ["extract", "a.ipynb", "b.ipynb", "--name", "mylib", "-o", "out", "--lineage", "off"]
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "  b.ipynb: undeclared data: 'data.csv' at cell 1, line 3" in result.stderr
+    report = json.loads(run_cli(*args, "--json", cwd=tmp_path).stdout)
+    first, second = (n["data"] for n in report["notebooks"])
+    assert report["data"] == first
+    assert (second["notebook_path"], [u["value"] for u in second["undeclared"]]) == (
+        "b.ipynb",
+        ["data.csv"],
+    )
