@@ -6,6 +6,7 @@ from typing import Any, NamedTuple
 
 from nbtools.errors import CheckFailedError, ConflictError, InvalidInputError
 from nbtools.export.build import Extraction, ExtractOptions, extract
+from nbtools.export.model import member_of
 from nbtools.export.writer import (
     FileChange,
     check_output,
@@ -106,7 +107,7 @@ class ExtractReport:
             "problems": [problem.to_dict() for problem in extraction.problems],
             "cells": extraction.cells(),
             "parameters": [
-                {**p.to_dict(), "annotation": p.annotation, "cell": p.cell, "line": p.line}
+                {**p.to_dict(), "annotation": p.annotation, **self._cell(p.cell), "line": p.line}
                 for p in extraction.plan.parameters
             ],
             "dependencies": extraction.dependencies,
@@ -115,7 +116,7 @@ class ExtractReport:
                     "name": s.name,
                     "path": f"/{s.name}",
                     "module": s.module,
-                    "cell": s.cell.index,
+                    **self._cell(s.cell.index),
                     "cell_id": s.cell.id,
                 }
                 for s in extraction.served
@@ -124,6 +125,14 @@ class ExtractReport:
             "tests": self._tests(),
             "lineage": self.lineage,
         }
+
+    def _cell(self, index: int | None) -> dict[str, Any]:
+        """``{"cell": index}``; in a set, the index in its notebook, and that notebook."""
+        members = self.extraction.source.members
+        if not members or index is None:
+            return {"cell": index}
+        member = member_of(members, index)
+        return {"notebook": member.name, "cell": index - member.first}
 
     def _tests(self) -> dict[str, Any] | None:
         """The tests' report; a set's names each test's notebook (imported only for one)."""

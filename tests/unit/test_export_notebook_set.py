@@ -294,3 +294,25 @@ def test_each_notebook_s_data_is_checked_and_named(
         "b.ipynb",
         ["data.csv"],
     )
+
+
+def test_parameters_and_served_functions_name_their_notebook(
+    notebook_factory: NotebookFactory, tmp_path: Path
+) -> None:
+    a = notebook_factory("a.ipynb", CORE)
+    b = notebook_factory(
+        "b.ipynb",
+        [
+            ("code", "rows = 3", ["parameters"]),
+            ("code", "#| export api\n#| serve\ndef hello(name: str) -> str:\n    return name", []),
+            ("code", "x = add(rows, 1)", ["main"]),
+        ],
+    )
+    request = ExtractRequest(a, tmp_path / "out", ExtractOptions("mylib"), others=(b,))
+    report = run_extract(request).to_dict()
+    assert [(p["name"], p["notebook"], p["cell"]) for p in report["parameters"]] == [
+        ("rows", "b.ipynb", 0)
+    ]
+    assert [(s["name"], s["notebook"], s["cell"]) for s in report["served"]] == [
+        ("hello", "b.ipynb", 1)
+    ]
