@@ -31,7 +31,6 @@ from nbtools.notebooks import Notebook, read_notebook
 if TYPE_CHECKING:
     from nbtools.data import DataCheck
     from nbtools.export import Orphan
-    from nbtools.export.model import Cell
 
 LINEAGE_MODES = ("background", "wait", "off")
 #: Why a set of notebooks' package has no lineage in its manifest (docs/export.md).
@@ -214,7 +213,7 @@ def _notebooks(given: tuple[Path, ...]) -> list[Path]:
     (:func:`~nbtools.export.notebook_set.notebook_paths`, imported only for a set)."""
     if len(given) == 1 and not given[0].is_dir():
         return list(given)
-    from nbtools.export.notebook_set import notebook_paths
+    from nbtools.export import notebook_paths
 
     return notebook_paths(given)
 
@@ -327,12 +326,11 @@ def _print_tests(report: ExtractReport) -> None:
     counts = report.tests.counts()
     summary = ", ".join(f"{n} {outcome}" for outcome, n in counts.items() if n)
     print(f"tests ({report.tests.environment} environment): {summary or 'none'}")
-    cells = report.extraction.plan.cells
     for test in report.tests.tests:
         if test.outcome in ("failed", "error"):
-            where = f" ({_cell_name(cells, test.cell)})" if test.cell is not None else ""
+            where = f" ({_cell_name(report, test.cell)})" if test.cell is not None else ""
             at = test.location
-            points = f" at {_cell_name(cells, at.cell)}" if at else ""
+            points = f" at {_cell_name(report, at.cell)}" if at else ""
             if at and at.line:  # 0: a line run() rebuilt, of the parameters cell
                 points += f", line {at.line}"
             print(f"  {test.outcome.upper()} {test.name}{where}{points}: {test.message}")
@@ -340,12 +338,10 @@ def _print_tests(report: ExtractReport) -> None:
         print(report.tests.output, file=sys.stderr)
 
 
-def _cell_name(cells: dict[int, Cell], index: int) -> str:
-    """``cell 4``, as the user numbers a notebook's cells; ``01_b.ipynb cell 4`` in a set."""
-    cell = cells.get(index)
-    if cell is None or cell.origin is None:
-        return f"cell {index + 1}"
-    return f"{cell.origin.name} cell {cell.number}"
+def _cell_name(report: ExtractReport, index: int) -> str:
+    """``cell 4``, as the user numbers a notebook's cells; ``cell 4 of 01_b.ipynb`` in a set."""
+    cell = report.extraction.plan.cells.get(index)
+    return cell.label if cell is not None else f"cell {index + 1}"
 
 
 def _failure(report: ExtractReport) -> str:

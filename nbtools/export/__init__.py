@@ -13,6 +13,7 @@ submodule of this package loads nothing else)::
     export.suggest_package_name("Sales Report")       # "sales_report"
     export.locate(root, Path("nbs/Sales Report.ipynb"))  # without -o: its package's
                        # directory, else nbs/sales_report and the packages it may have had
+    export.notebook_paths([Path("nbs")])               # a set's notebooks: nbdev's order
     export.write_starter(directory, "example")        # nbtools init: STARTER_NOTEBOOK, ...
     export.ignore_in_git(project.store_dir)           # nbtools init: .gitignore ignores it
 """
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from nbtools.export.build import ExtractOptions
     from nbtools.export.home import Orphan, locate
     from nbtools.export.naming import suggest_package_name
+    from nbtools.export.notebook_set import notebook_paths
     from nbtools.export.starter import NOTEBOOK as STARTER_NOTEBOOK
     from nbtools.export.starter import PACKAGE_DIR as STARTER_PACKAGE_DIR
     from nbtools.export.starter import ignore_in_git, write_starter
@@ -43,6 +45,7 @@ _LAZY = {
     "Orphan": ("home", "Orphan"),
     "locate": ("home", "locate"),
     "suggest_package_name": ("naming", "suggest_package_name"),
+    "notebook_paths": ("notebook_set", "notebook_paths"),
     "STARTER_NOTEBOOK": ("starter", "NOTEBOOK"),
     "STARTER_PACKAGE_DIR": ("starter", "PACKAGE_DIR"),
     "write_starter": ("starter", "write_starter"),
@@ -60,6 +63,7 @@ __all__ = [
     "Recorder",
     "ignore_in_git",
     "locate",
+    "notebook_paths",
     "read_manifest",
     "run_extract",
     "suggest_package_name",
