@@ -1,6 +1,7 @@
 import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator } from '@playwright/test';
+import { execFileSync } from 'child_process';
 
 import {
   attachScreenshot,
@@ -22,6 +23,46 @@ const SCORER = notebookJson([
     "#| serve\nfrom typing import Literal\n\n\ndef predict(x: float, mode: Literal['plain', 'double'] = 'plain') -> dict[str, float]:\n    return {'score': x * WEIGHT * (2 if mode == 'double' else 1)}"
   )
 ]);
+
+/** Where the server's project lives (GET /nbtools/api/status). */
+async function serverRoot(page: IJupyterLabPageFixture): Promise<string> {
+  return ((await (await page.request.get('/nbtools/api/status')).json()) as { root: string }).root;
+}
+
+/**
+ * Write the package of the notebook at `path` in its default folder, as `nbtools extract`
+ * does (for `purpose`, when given).
+ */
+async function extract(
+  page: IJupyterLabPageFixture,
+  path: string,
+  purpose?: string
+): Promise<void> {
+  const written = await page.request.post('/nbtools/api/extract', {
+    data: { path, dry_run: false, purpose }
+  });
+  expect(written.ok(), await written.text()).toBe(true);
+}
+
+/**
+ * Open the notebook at `path` and the Serve step of its package, written earlier, in the
+ * wizard (given the `purpose` its package serves, when it needs one); returns the panel.
+ */
+async function serveStepOf(
+  page: IJupyterLabPageFixture,
+  path: string,
+  purpose?: string
+): Promise<Locator> {
+  await openNotebook(page, path);
+  const panel = await openSection(page, path.slice(path.lastIndexOf('/') + 1), 'Package');
+  if (purpose) {
+    await panel.getByRole('button', { name: '2. Options' }).click();
+    await panel.getByRole('textbox', { name: 'Purpose' }).fill(purpose);
+  }
+  await panel.getByRole('button', { name: '5. Serve' }).click();
+  await expect(panel.getByRole('button', { name: 'Start preview' })).toBeEnabled();
+  return panel;
+}
 
 /** Whether a process with this id exists on this machine (the server's). */
 function alive(pid: number): boolean {
@@ -97,6 +138,75 @@ test.describe('Serve step', () => {
     await expect(state).toHaveCount(0);
     await expect(panel.getByRole('button', { name: 'Start preview' })).toBeEnabled();
     expect(alive(pid)).toBe(false);
+  });
+
+  test('a refused start shows why beside Start preview, keeps the focus there and shows the log', async ({
+    tmpPath
+  }, testInfo) => {
+    const page = lab();
+    test.setTimeout(180_000);
+    // Personal data, read as the package is imported; the package is written for the
+    // churn-model purpose, which the data then no longer allows: its preview is refused at
+    // start-up (403), by nbtools serve itself.
+    const root = await serverRoot(page);
+    const csv = `${tmpPath}/pii.csv`;
+    expect(await page.contents.uploadContent('id,email\n1,a@example.org\n', 'text', csv)).toBe(
+      true
+    );
+    const nbtools = (...args: string[]) =>
+      execFileSync('nbtools', ['--root', root, ...args], { stdio: 'pipe' });
+    nbtools(
+      'data',
+      'add',
+      'serve_pii',
+      csv,
+      '--classification',
+      'personal',
+      '--purpose',
+      'churn-model'
+    );
+    const reads =
+      "import nbtools.data\n\nROWS = open(nbtools.data.path('serve_pii')).read().splitlines()";
+    const rows = notebookJson([
+      { ...codeCell('read', reads), metadata: { tags: ['export'] } },
+      codeCell('row', '#| serve\ndef row(i: int) -> str:\n    return ROWS[i]')
+    ]);
+    const path = `${tmpPath}/rows.ipynb`;
+    expect(await page.contents.uploadContent(rows, 'text', path)).toBe(true);
+    await extract(page, path, 'churn-model');
+    const panel = await serveStepOf(page, path, 'churn-model');
+    nbtools('data', 'edit', 'serve_pii', '--clear-purposes', '--purpose', 'care');
+
+    const start = panel.getByRole('button', { name: 'Start preview' });
+    await start.focus();
+    await page.keyboard.press('Enter');
+    const reason =
+      "The preview of rows was refused at start-up: data use refused: Dataset 'serve_pii' (personal) may not be used for the purpose 'churn-model': its allowed purposes are care.";
+    await expect(panel.getByRole('alert')).toContainText(reason, { timeout: 60_000 });
+    // Beside the control that was refused: its description, and the focus back on it.
+    await expect(start).toHaveAccessibleDescription(
+      new RegExp(`^${reason.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)
+    );
+    await expect(start).toBeFocused();
+    await expect(start).toBeEnabled();
+    // The ended preview's log, which tells the whole story.
+    await expect(panel.getByTestId('nbtools-serve-state')).toHaveText('Ended with exit code 2.');
+    await expect(panel.getByLabel('Service log')).toContainText(
+      "Dataset 'serve_pii' (personal) may not be used for the purpose 'churn-model'"
+    );
+    await inEachTheme(page, async theme => {
+      expect(await violations(page, testInfo)).toEqual([]);
+      await attachScreenshot(page, testInfo, `serve-refused-${theme}`, panel);
+    });
+
+    // Stop forgets the ended preview; the server no longer lists it.
+    await panel.getByRole('button', { name: 'Stop' }).click();
+    await expect(panel.getByTestId('nbtools-serve-state')).toHaveCount(0);
+    await expect(panel.getByRole('alert')).toHaveCount(0);
+    const listed = (await (await page.request.get('/nbtools/api/services')).json()) as {
+      package: string;
+    }[];
+    expect(listed.filter(preview => preview.package === 'rows')).toEqual([]);
   });
 
   test('a preview with an API key and recording: the key field, a refused call, the log followed', async ({

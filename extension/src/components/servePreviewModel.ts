@@ -1,6 +1,7 @@
 import { VDomModel } from '@jupyterlab/ui-components';
 
 import {
+  NbtoolsApiError,
   asError,
   callServicePreview,
   getServicePreview,
@@ -84,18 +85,31 @@ export class ServePreviewModel extends VDomModel {
     }
   }
 
-  /** Start the preview of `packageDir` and follow it until it is ready or ends. */
+  /**
+   * Start the preview of `packageDir` and follow it until it is ready or ends. A start
+   * refused because the preview ended first (403, 400 or 409 naming it: `details.id`) shows
+   * the reason as the step's message, and that ended preview with its log, until Stop.
+   */
   async start(packageDir: string): Promise<void> {
     if (this.busy) {
       return;
     }
     this._reset();
     await this._whileBusy(async () => {
-      this.preview = await startServicePreview(packageDir, {
-        api_key: this.startApiKey || undefined,
-        record: this.startRecord
-      });
-      this.apiKey = this.startApiKey;
+      try {
+        this.preview = await startServicePreview(packageDir, {
+          api_key: this.startApiKey || undefined,
+          record: this.startRecord
+        });
+        this.apiKey = this.startApiKey;
+      } catch (reason) {
+        const ended = reason instanceof NbtoolsApiError ? reason.details.id : undefined;
+        if (typeof ended !== 'string') {
+          throw reason;
+        }
+        this._fail(reason);
+        this.preview = await getServicePreview(ended).catch(() => null);
+      }
     });
     try {
       await this._follow();

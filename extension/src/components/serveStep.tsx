@@ -9,6 +9,9 @@ import type { ITryField } from './tryItForm';
 
 type Trans = TranslationBundle;
 
+/** The id of the Serve step's message: why a start was refused, a call failed… */
+const MESSAGE_ID = 'jp-nbtools-serve-message';
+
 /**
  * The wizard's Serve step: start a preview of the written package, try its
  * endpoints, copy the `curl` command, stop it.
@@ -87,19 +90,27 @@ export function ServeStep({
       <div className="jp-nbtools-ButtonRow">
         <Button
           className="jp-mod-styled jp-mod-accept"
-          disabled={model.busy || live}
+          disabled={live}
+          aria-disabled={model.busy}
+          aria-describedby={model.message ? MESSAGE_ID : undefined}
           onClick={() => void model.start(packageDir)}
         >
           {trans.__('Start preview')}
         </Button>
         <Button
           className="jp-mod-styled jp-mod-warn"
-          disabled={model.busy || preview === null}
+          disabled={preview === null}
+          aria-disabled={model.busy}
           onClick={() => void model.stop()}
         >
           {trans.__('Stop')}
         </Button>
       </div>
+      {model.message && (
+        <p id={MESSAGE_ID} role="alert" className="jp-nbtools-ServeError">
+          {model.message}
+        </p>
+      )}
       {preview && (
         <p role="status" data-testid="nbtools-serve-state">
           {preview.state === 'starting' && <Spinner />}
@@ -108,11 +119,6 @@ export function ServeStep({
             : preview.state === 'starting'
               ? trans.__('Starting %1…', preview.package)
               : trans.__('Ended with exit code %1.', String(preview.exit_code))}
-        </p>
-      )}
-      {model.message && (
-        <p role="alert" className="jp-nbtools-ServeError">
-          {model.message}
         </p>
       )}
       {preview?.recording && (
