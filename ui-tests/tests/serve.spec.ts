@@ -209,6 +209,47 @@ test.describe('Serve step', () => {
     expect(listed.filter(preview => preview.package === 'rows')).toEqual([]);
   });
 
+  test('a served package whose lineage could not be recorded says why and what to do', async ({
+    tmpPath
+  }, testInfo) => {
+    const page = lab();
+    test.setTimeout(180_000);
+    // Written while the notebook named a kernel this server does not have: its environment
+    // could not be snapshotted. Its author then chose python3, and serves the package as written.
+    const cells = [
+      codeCell('predict', '#| serve\ndef predict(x: float) -> float:\n    return 2 * x')
+    ];
+    const path = `${tmpPath}/doubler.ipynb`;
+    expect(
+      await page.contents.uploadContent(notebookJson(cells, 'gone-kernel'), 'text', path)
+    ).toBe(true);
+    await extract(page, path);
+    await page.contents.deleteFile(path);
+    expect(await page.contents.uploadContent(notebookJson(cells), 'text', path)).toBe(true);
+    const panel = await serveStepOf(page, path);
+    await panel.getByRole('button', { name: 'Start preview' }).click();
+    await expect(panel.getByTestId('nbtools-serve-state')).toContainText('Ready at', {
+      timeout: 60_000
+    });
+
+    const lineage = panel.getByRole('region', { name: 'Lineage of the served package' });
+    await expect(lineage).toContainText(new RegExp(`notebook version \\d+ of ${path}`));
+    await expect(lineage).toContainText('no environment recorded');
+    const warning = lineage.getByRole('note');
+    await expect(warning).toContainText(
+      "Warning: Its lineage is incomplete: No kernel named 'gone-kernel'."
+    );
+    await expect(warning).toContainText(
+      'Then write the package again (4. Write and test) to record its lineage, and restart the preview.'
+    );
+    await inEachTheme(page, async theme => {
+      expect(await violations(page, testInfo)).toEqual([]);
+      await attachScreenshot(page, testInfo, `serve-lineage-problems-${theme}`, panel);
+    });
+    await panel.getByRole('button', { name: 'Stop' }).click();
+    await expect(lineage).toHaveCount(0);
+  });
+
   test('a preview with an API key and recording: the key field, a refused call, the log followed', async ({
     tmpPath
   }, testInfo) => {

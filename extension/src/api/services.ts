@@ -1,7 +1,23 @@
+import type { ExtractLineage } from './extract';
 import { requestAPI } from './request';
 
 /** `starting` until its /ready answers, `exited` once its process ended. */
 export type ServicePreviewState = 'starting' | 'ready' | 'exited';
+
+/** The service's `GET /info`, as far as JupyterLab reads it (it holds more). */
+export interface ServiceInfo {
+  package: string;
+  /** The notebook version and environment its extraction recorded (null: not recorded). */
+  notebook_version: ExtractLineage['notebook_version'];
+  environment: ExtractLineage['environment'];
+  /** Both are still being recorded in the background (`nbtools extract`). */
+  lineage_pending: boolean;
+  /** Why a part could not be recorded (a recording that failed or was killed), else null. */
+  lineage_problems: string[] | null;
+  /** The artifacts it loaded with `nbtools.artifacts.load`, with their runs. */
+  artifacts?: unknown;
+  [key: string]: unknown;
+}
 
 /** A preview of an extracted package's service, run by the server extension. */
 export interface ServicePreview {
@@ -18,7 +34,7 @@ export interface ServicePreview {
   state: ServicePreviewState;
   exit_code: number | null;
   /** The service's `/info` once ready (package, notebook, lineage, endpoints). */
-  info: Record<string, unknown> | null;
+  info: ServiceInfo | null;
   /** Started with an API key: calls need it (the key itself is never answered). */
   needs_api_key: boolean;
   /** Its traffic is recorded in the project's store. */

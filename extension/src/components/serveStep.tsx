@@ -3,9 +3,11 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { Button } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import type { ServiceInfo } from '../api';
 import type { ServePreviewModel } from './servePreviewModel';
 import { Spinner } from './spinner';
 import type { ITryField } from './tryItForm';
+import { WarningSign } from './warningSign';
 
 type Trans = TranslationBundle;
 
@@ -121,6 +123,9 @@ export function ServeStep({
               : trans.__('Ended with exit code %1.', String(preview.exit_code))}
         </p>
       )}
+      {preview?.state === 'ready' && preview.info && (
+        <ServedLineage info={preview.info} trans={trans} />
+      )}
       {preview?.recording && (
         <p className="jp-nbtools-muted">
           {trans.__(
@@ -132,6 +137,53 @@ export function ServeStep({
       {preview && <ServiceLog text={model.log} trans={trans} />}
       {preview?.state === 'ready' && <TryIt model={model} trans={trans} />}
     </div>
+  );
+}
+
+/**
+ * Where the served package came from, as its `/info` says (read once, as the preview got
+ * ready): the notebook version and environment its extraction recorded, and a warning with
+ * what to do when a part could not be recorded (`lineage_problems`).
+ */
+function ServedLineage({ info, trans }: { info: ServiceInfo; trans: Trans }): React.ReactElement {
+  const version = info.notebook_version;
+  const environment = info.environment;
+  const problems = info.lineage_problems ?? [];
+  return (
+    <section
+      className="jp-nbtools-ServedLineage"
+      aria-label={trans.__('Lineage of the served package')}
+    >
+      <p>
+        {info.lineage_pending
+          ? trans.__(
+              'Its notebook version and environment were still being recorded as the preview started: restart the preview to see them.'
+            )
+          : `${
+              version
+                ? trans.__('Written from notebook version %1 of %2', version.number, version.path)
+                : trans.__('Written from no recorded notebook version')
+            }, ${
+              environment
+                ? trans.__(
+                    'environment %1 (kernel %2, Python %3).',
+                    environment.id.slice(0, 12),
+                    environment.kernel,
+                    environment.python_version
+                  )
+                : trans.__('no environment recorded.')
+            }`}
+      </p>
+      {problems.length > 0 && (
+        <p role="note" className="jp-nbtools-ServedLineage-problems">
+          <WarningSign trans={trans} />
+          {trans.__('Its lineage is incomplete: %1', problems.join(' '))}{' '}
+          {trans.__(
+            'Then write the package again (4. Write and test) to record its lineage, and restart the preview.'
+          )}
+        </p>
+      )}
+    </section>
   );
 }
 
