@@ -5,6 +5,7 @@ import * as React from 'react';
 import type { ExtractOrphan, ExtractProblem, ExtractReport, ExtractTestResult } from '../api';
 import { EXPORT_TAGS, hasTag } from './cellTags';
 import { Field } from './field';
+import { useFocusHandover } from './focusHandover';
 import type { IPackagePages } from './packagePages';
 import { STEPS } from './wizardStates';
 import { ServeStep } from './serveStep';
@@ -51,6 +52,8 @@ function stepLabels(trans: Trans): Record<Step, string> {
 }
 
 function Wizard({ model, trans, pages }: IStepProps): React.ReactElement {
+  // Back is disabled on the first step, Next on the last: the focus goes to the other.
+  const nav = useFocusHandover([model.step]);
   if (!model.notebook) {
     return <p className="jp-nbtools-muted">{trans.__('Open a notebook to productionize it.')}</p>;
   }
@@ -87,7 +90,7 @@ function Wizard({ model, trans, pages }: IStepProps): React.ReactElement {
           {model.refused && <ProblemList problems={model.refused} model={model} trans={trans} />}
         </div>
       )}
-      <div className="jp-nbtools-WizardNav">
+      <div className="jp-nbtools-WizardNav" ref={nav}>
         <Button minimal disabled={at === 0} onClick={() => model.setStep(STEPS[at - 1])}>
           {trans.__('Back')}
         </Button>
@@ -246,7 +249,7 @@ function Preview({ model, trans, pages }: IStepProps): React.ReactElement {
   const report = model.preview;
   return (
     <div>
-      <Button minimal disabled={model.busy} onClick={() => void model.runPreview()}>
+      <Button minimal aria-disabled={model.busy} onClick={() => void model.runPreview()}>
         {trans.__('Refresh preview')}
       </Button>
       {model.busy && (
@@ -291,7 +294,7 @@ function OrphanNote({
           orphan.notebook
         )}
       </span>
-      <Button minimal disabled={model.busy} onClick={() => void model.useOrphan(orphan)}>
+      <Button minimal aria-disabled={model.busy} onClick={() => void model.useOrphan(orphan)}>
         {trans.__('Use %1', orphan.output)}
       </Button>
     </div>
@@ -304,7 +307,7 @@ function WriteAndTest({ model, trans, pages }: IStepProps): React.ReactElement {
     <div>
       <Button
         className="jp-mod-styled jp-mod-accept"
-        disabled={model.busy}
+        aria-disabled={model.busy}
         onClick={() => void model.writeAndTest()}
       >
         {trans.__('Write and test')}

@@ -214,6 +214,9 @@ export class ProductionizeModel extends VDomModel {
    * shows it at once.
    */
   async useOrphan(orphan: ExtractOrphan): Promise<void> {
+    if (this.busy) {
+      return;
+    }
     this.setOptions({ output: orphan.output, name: this.options.name || orphan.package });
     await this.runPreview();
   }
@@ -228,10 +231,11 @@ export class ProductionizeModel extends VDomModel {
     this._changed();
   }
 
-  /** Render the package from the notebook as it is now (unsaved edits included). */
+  /** Render the package from the notebook as it is now (unsaved edits included); nothing
+   * while the wizard is busy (its buttons stay focusable meanwhile, only marked disabled). */
   async runPreview(): Promise<void> {
     const panel = this._notebook;
-    if (!panel) {
+    if (!panel || this.busy) {
       return;
     }
     const wizard = this._wizardOf(panel);

@@ -5,6 +5,7 @@ import * as React from 'react';
 
 import type { ServiceInfo } from '../api';
 import type { ServePreviewModel } from './servePreviewModel';
+import { useFocusHandover } from './focusHandover';
 import { Spinner } from './spinner';
 import type { ITryField } from './tryItForm';
 import { WarningSign } from './warningSign';
@@ -16,7 +17,10 @@ const MESSAGE_ID = 'jp-nbtools-serve-message';
 
 /**
  * The wizard's Serve step: start a preview of the written package, try its
- * endpoints, copy the `curl` command, stop it.
+ * endpoints, copy the `curl` command, stop it. While a request is under way its
+ * buttons are `aria-disabled`, not `disabled`: the one pressed keeps the keyboard
+ * focus. Start and Stop take turns being disabled (a preview runs or not): the focus
+ * goes from the one that becomes disabled to the other.
  */
 export function ServeStep({
   model,
@@ -35,6 +39,10 @@ export function ServeStep({
       void model.attach(packageDir);
     }
   }, [model, packageDir]);
+  const preview = model.preview;
+  const live = preview !== null && preview.state !== 'exited';
+  const stoppable = preview !== null;
+  const buttons = useFocusHandover([live, stoppable]);
 
   if (!packageDir) {
     return (
@@ -45,8 +53,6 @@ export function ServeStep({
       </p>
     );
   }
-  const preview = model.preview;
-  const live = preview !== null && preview.state !== 'exited';
   return (
     <div className="jp-nbtools-Serve">
       <p className="jp-nbtools-muted">
@@ -89,7 +95,7 @@ export function ServeStep({
           </label>
         </fieldset>
       )}
-      <div className="jp-nbtools-ButtonRow">
+      <div className="jp-nbtools-ButtonRow" ref={buttons}>
         <Button
           className="jp-mod-styled jp-mod-accept"
           disabled={live}
@@ -101,7 +107,7 @@ export function ServeStep({
         </Button>
         <Button
           className="jp-mod-styled jp-mod-warn"
-          disabled={preview === null}
+          disabled={!stoppable}
           aria-disabled={model.busy}
           onClick={() => void model.stop()}
         >
@@ -262,7 +268,7 @@ function TryIt({ model, trans }: { model: ServePreviewModel; trans: Trans }): Re
           <TryField key={field.name} field={field} model={model} trans={trans} />
         ))}
         <div>
-          <Button type="submit" className="jp-mod-styled jp-mod-accept" disabled={model.busy}>
+          <Button type="submit" className="jp-mod-styled jp-mod-accept" aria-disabled={model.busy}>
             {trans.__('Send')}
           </Button>
         </div>
