@@ -81,17 +81,6 @@ export class JobsView extends VDomRenderer<JobsModel> {
             <RunList model={model} commands={this._commands} trans={trans} />
           </>
         )}
-        {model.error === null && model.hasOlderRuns && (
-          <Button
-            minimal
-            small
-            className="jp-nbtools-Runs-older"
-            disabled={model.loadingOlderRuns}
-            onClick={() => void model.showOlderRuns()}
-          >
-            {trans.__('Show older runs')}
-          </Button>
-        )}
       </>
     );
   }
@@ -271,6 +260,21 @@ function RunList({
   commands: CommandRegistry | null;
   trans: TranslationBundle;
 }) {
+  // "Show older runs" keeps the focus while a page loads (marked aria-disabled, not disabled).
+  // Once the last page is in, it goes, and the focus (lost with it) goes to the first run it
+  // added.
+  const list = React.useRef<HTMLUListElement>(null);
+  const olderFrom = React.useRef<number | null>(null);
+  React.useEffect(() => {
+    const from = olderFrom.current;
+    if (from === null || model.loadingOlderRuns) {
+      return;
+    }
+    olderFrom.current = null;
+    if (document.activeElement === null || document.activeElement === document.body) {
+      list.current?.querySelectorAll<HTMLElement>(':scope > li')[from]?.focus();
+    }
+  });
   if (model.runs.length === 0) {
     return model.loaded ? (
       <p className="jp-nbtools-Jobs-empty">{trans.__('No runs of this notebook yet.')}</p>
@@ -279,87 +283,108 @@ function RunList({
     );
   }
   return (
-    <ul className="jp-nbtools-Runs-list" aria-label={trans.__('Runs')}>
-      {model.runs.map(run => (
-        <li key={run.id} aria-label={trans.__('Run %1', run.id)} data-status={run.status}>
-          <div className="jp-nbtools-Jobs-row">
-            <RunStatusBadge status={run.status} trans={trans} />
-            <span>#{run.id}</span>
-            <span>{formatTime(run.started_at ?? run.created_at)}</span>
-            {run.duration_seconds !== null && <span>{run.duration_seconds.toFixed(1)} s</span>}
-            {retryText(run, trans) && <span>{retryText(run, trans)}</span>}
-          </div>
-          {Object.keys(run.parameters).length > 0 && (
-            <code className="jp-nbtools-Runs-parameters">{JSON.stringify(run.parameters)}</code>
-          )}
-          {progress(run, trans) && <p role="status">{progress(run, trans)}</p>}
-          {commands && <RunLineageLine run={run} commands={commands} trans={trans} />}
-          <RunArtifacts run={run} trans={trans} />
-          {run.error && (
-            <p className="jp-nbtools-Error-message" data-testid="nbtools-run-error">
-              {`${run.error.name}: ${run.error.message}`}
-              {run.error.cell !== null && (
-                <>
-                  {' '}
-                  {run.output_notebook ? (
-                    <button
-                      type="button"
-                      className="jp-nbtools-LinkButton"
-                      title={trans.__('Open the output notebook at this cell')}
-                      onClick={() => void model.openOutput(run, true)}
-                    >
-                      {trans.__('cell %1', run.error.cell + 1)}
-                    </button>
-                  ) : (
-                    trans.__('(cell %1)', run.error.cell + 1)
-                  )}
-                </>
-              )}
-            </p>
-          )}
-          {erasedText(run, trans) && (
-            <p className="jp-nbtools-Runs-erased">{erasedText(run, trans)}</p>
-          )}
-          <div className="jp-nbtools-ButtonRow">
-            {run.output_notebook && (
-              <Button minimal small onClick={() => void model.openOutput(run)}>
-                {trans.__('Open output')}
-              </Button>
+    <>
+      <ul ref={list} className="jp-nbtools-Runs-list" aria-label={trans.__('Runs')}>
+        {model.runs.map(run => (
+          <li
+            key={run.id}
+            aria-label={trans.__('Run %1', run.id)}
+            data-status={run.status}
+            tabIndex={-1}
+          >
+            <div className="jp-nbtools-Jobs-row">
+              <RunStatusBadge status={run.status} trans={trans} />
+              <span>#{run.id}</span>
+              <span>{formatTime(run.started_at ?? run.created_at)}</span>
+              {run.duration_seconds !== null && <span>{run.duration_seconds.toFixed(1)} s</span>}
+              {retryText(run, trans) && <span>{retryText(run, trans)}</span>}
+            </div>
+            {Object.keys(run.parameters).length > 0 && (
+              <code className="jp-nbtools-Runs-parameters">{JSON.stringify(run.parameters)}</code>
             )}
-            {run.output_html && (
-              <Button minimal small onClick={() => void model.downloadHtml(run)}>
-                {trans.__('Download HTML')}
-              </Button>
-            )}
-            {(run.status === 'queued' || run.status === 'running') && (
-              <Button
-                className="jp-mod-styled jp-mod-warn"
-                small
-                onClick={() => void model.cancel(run)}
-              >
-                {trans.__('Cancel')}
-              </Button>
-            )}
-            {run.finished_at && (
-              <Button small minimal onClick={() => void model.rerun(run)}>
-                {trans.__('Rerun')}
-              </Button>
-            )}
-            {run.finished_at && run.notebook_version_id !== null && (
-              <Button
-                small
-                minimal
-                title={trans.__(
-                  'Run this notebook version again with the same parameters, even if the notebook changed'
+            {progress(run, trans) && <p role="status">{progress(run, trans)}</p>}
+            {commands && <RunLineageLine run={run} commands={commands} trans={trans} />}
+            <RunArtifacts run={run} trans={trans} />
+            {run.error && (
+              <p className="jp-nbtools-Error-message" data-testid="nbtools-run-error">
+                {`${run.error.name}: ${run.error.message}`}
+                {run.error.cell !== null && (
+                  <>
+                    {' '}
+                    {run.output_notebook ? (
+                      <button
+                        type="button"
+                        className="jp-nbtools-LinkButton"
+                        title={trans.__('Open the output notebook at this cell')}
+                        onClick={() => void model.openOutput(run, true)}
+                      >
+                        {trans.__('cell %1', run.error.cell + 1)}
+                      </button>
+                    ) : (
+                      trans.__('(cell %1)', run.error.cell + 1)
+                    )}
+                  </>
                 )}
-                onClick={() => void model.reproduce(run)}
-              >
-                {trans.__('Reproduce')}
-              </Button>
+              </p>
             )}
-          </div>
-        </li>
-      ))}
-    </ul>
+            {erasedText(run, trans) && (
+              <p className="jp-nbtools-Runs-erased">{erasedText(run, trans)}</p>
+            )}
+            <div className="jp-nbtools-ButtonRow">
+              {run.output_notebook && (
+                <Button minimal small onClick={() => void model.openOutput(run)}>
+                  {trans.__('Open output')}
+                </Button>
+              )}
+              {run.output_html && (
+                <Button minimal small onClick={() => void model.downloadHtml(run)}>
+                  {trans.__('Download HTML')}
+                </Button>
+              )}
+              {(run.status === 'queued' || run.status === 'running') && (
+                <Button
+                  className="jp-mod-styled jp-mod-warn"
+                  small
+                  onClick={() => void model.cancel(run)}
+                >
+                  {trans.__('Cancel')}
+                </Button>
+              )}
+              {run.finished_at && (
+                <Button small minimal onClick={() => void model.rerun(run)}>
+                  {trans.__('Rerun')}
+                </Button>
+              )}
+              {run.finished_at && run.notebook_version_id !== null && (
+                <Button
+                  small
+                  minimal
+                  title={trans.__(
+                    'Run this notebook version again with the same parameters, even if the notebook changed'
+                  )}
+                  onClick={() => void model.reproduce(run)}
+                >
+                  {trans.__('Reproduce')}
+                </Button>
+              )}
+            </div>
+          </li>
+        ))}
+      </ul>
+      {model.hasOlderRuns && (
+        <Button
+          minimal
+          small
+          className="jp-nbtools-Runs-older"
+          aria-disabled={model.loadingOlderRuns}
+          onClick={() => {
+            olderFrom.current = model.runs.length;
+            void model.showOlderRuns();
+          }}
+        >
+          {trans.__('Show older runs')}
+        </Button>
+      )}
+    </>
   );
 }
