@@ -103,6 +103,45 @@ test('a failed run raises an alert in the Production panel, acknowledged there',
   expect(await call(page, 'GET', `alerts?job=${jobId}&status=open`)).toEqual([]);
 });
 
+test("acknowledged by keyboard, an alert hands the focus to the next one, then to 'No open alerts.'", async ({
+  tmpPath
+}, testInfo) => {
+  const page = lab();
+  test.setTimeout(180_000);
+  const path = `${tmpPath}/flaky.ipynb`;
+  const content = notebookJson([code('body', "raise RuntimeError('flaky source')")]);
+  expect(await page.contents.uploadContent(content, 'text', path)).toBe(true);
+  await openNotebook(page, path);
+  const jobId = await createJob(page, { name: 'flaky', notebook_path: path });
+  await call(page, 'POST', `jobs/${jobId}/rules`, { text: 'failed' });
+  expect(await runJob(page, jobId)).toBe('failed');
+  expect(await runJob(page, jobId)).toBe('failed');
+
+  await page.evaluate(async () => {
+    await window.jupyterapp.commands.execute('nbtools:open-panel', { section: 'nbtools-jobs' });
+  });
+  const panel = page.getByRole('region', { name: 'Production', exact: true });
+  const job = panel.getByRole('list', { name: 'Jobs' }).getByRole('listitem', { name: 'flaky' });
+  const monitoring = job.getByRole('region', { name: 'Monitoring of flaky' });
+  await monitoring.getByRole('button', { name: 'Metrics and alerts' }).press('Enter');
+  const acknowledge = monitoring.getByRole('button', { name: /^Acknowledge alert \d+$/ });
+  await expect(acknowledge).toHaveCount(2);
+  await page.theme.setDarkTheme();
+  try {
+    await acknowledge.first().press('Enter');
+    await expect(acknowledge).toHaveCount(1);
+    await expect(acknowledge).toBeFocused(); // the alert now in its place
+    await page.keyboard.press('Enter');
+    await expect(acknowledge).toHaveCount(0);
+    await expect(monitoring.getByText('No open alerts.')).toBeFocused();
+    expect(await violations(page, testInfo)).toEqual([]);
+    await attachScreenshot(page, testInfo, 'alerts-acknowledged-by-keyboard-dark', monitoring);
+  } finally {
+    await page.theme.setLightTheme();
+  }
+  expect(await call(page, 'GET', `alerts?job=${jobId}&status=open`)).toEqual([]);
+});
+
 /** The parts of a notification payload the test checks. */
 interface IPayload {
   notification_id: string;

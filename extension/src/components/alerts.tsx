@@ -5,6 +5,7 @@ import * as React from 'react';
 
 import type { AlertsModel, AlertsState } from './alertsModel';
 import { formatTime } from './dates';
+import { useFocusAfterRemoval } from './focusHandover';
 import { LoadError } from './loadError';
 
 /** How often a visible Alerts section asks the server again. */
@@ -69,7 +70,9 @@ interface IAlertListProps {
 }
 
 /**
- * Pure rendering of a list of alerts.
+ * A list of alerts, each with its Acknowledge button. An acknowledged alert leaves the list:
+ * the focus, lost with its button, goes to the Acknowledge button of the alert now in its
+ * place, else of the one before it, else to the words saying no alert is open.
  */
 export function AlertList({
   state,
@@ -77,6 +80,12 @@ export function AlertList({
   onAcknowledge,
   trans
 }: IAlertListProps): React.ReactElement {
+  const box = React.useRef<HTMLDivElement>(null);
+  const removing = useFocusAfterRemoval(
+    state.kind === 'ready' ? state.alerts.map(alert => alert.id) : [],
+    '.jp-nbtools-AlertList > li',
+    '.jp-nbtools-AlertList-empty'
+  );
   if (state.kind === 'idle' || state.kind === 'loading') {
     return <p className="jp-nbtools-muted">{trans.__('Loading alerts…')}</p>;
   }
@@ -86,17 +95,19 @@ export function AlertList({
     );
   }
   return (
-    <>
+    <div ref={box}>
       {actionError && (
         <p role="alert" className="jp-nbtools-Error">
           {actionError}
         </p>
       )}
       {state.alerts.length === 0 ? (
-        <p className="jp-nbtools-muted">{trans.__('No open alerts.')}</p>
+        <p className="jp-nbtools-muted jp-nbtools-AlertList-empty" tabIndex={-1}>
+          {trans.__('No open alerts.')}
+        </p>
       ) : (
         <ul className="jp-nbtools-AlertList" aria-label={trans.__('Open alerts')}>
-          {state.alerts.map(alert => (
+          {state.alerts.map((alert, index) => (
             <li key={alert.id} className="jp-nbtools-AlertItem">
               <p className="jp-nbtools-AlertItem-message">{alert.message}</p>
               <p className="jp-nbtools-AlertItem-meta">
@@ -112,7 +123,12 @@ export function AlertList({
                 small
 
                 aria-label={trans.__('Acknowledge alert %1', alert.id)}
-                onClick={() => onAcknowledge(alert.id)}
+                onClick={() => {
+                  if (box.current) {
+                    removing({ key: alert.id, index, within: box.current });
+                  }
+                  onAcknowledge(alert.id);
+                }}
               >
                 {trans.__('Acknowledge')}
               </Button>
@@ -120,6 +136,6 @@ export function AlertList({
           ))}
         </ul>
       )}
-    </>
+    </div>
   );
 }

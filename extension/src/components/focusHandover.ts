@@ -25,3 +25,47 @@ export function useFocusHandover(state: React.DependencyList): React.RefObject<H
   }, state);
   return row;
 }
+
+/** An item of a list removed by a button of its own: its key, and where it was. */
+export interface IRemoval<K> {
+  key: K;
+  /** Its index in the list. */
+  index: number;
+  /** An element around the list that stays rendered while the item goes. */
+  within: HTMLElement;
+}
+
+/**
+ * The keyboard focus of a list whose items a button of their own removes (a job's Delete, an
+ * alert's Acknowledge): lost with the button, it goes, once the item has left `keys`, to the
+ * first button of the item now in its place, else of the one before it, else to `fallback`
+ * (`items` and `fallback` are selectors inside the removal's `within`). Nothing moves when
+ * the user has put the focus somewhere meanwhile. Call the returned function as the removal
+ * starts, and with `null` when it did not happen.
+ */
+export function useFocusAfterRemoval<K>(
+  keys: readonly K[],
+  items: string,
+  fallback: string
+): (removal: IRemoval<K> | null) => void {
+  const removing = React.useRef<IRemoval<K> | null>(null);
+  React.useEffect(() => {
+    const gone = removing.current;
+    if (gone === null || keys.includes(gone.key)) {
+      return;
+    }
+    removing.current = null;
+    if (document.activeElement !== null && document.activeElement !== document.body) {
+      return; // the user has moved on
+    }
+    const left = gone.within.querySelectorAll<HTMLElement>(items);
+    const item = left[Math.min(gone.index, left.length - 1)];
+    const target =
+      item?.querySelector<HTMLElement>('button') ??
+      gone.within.querySelector<HTMLElement>(fallback);
+    target?.focus();
+  });
+  return removal => {
+    removing.current = removal;
+  };
+}

@@ -7,6 +7,7 @@ import * as React from 'react';
 import type { Job, Run } from '../api';
 import { CommandIDs } from '../tokens';
 import { formatScheduled, formatTime } from './dates';
+import { useFocusAfterRemoval } from './focusHandover';
 import { JobMonitoring } from './jobMonitoring';
 import { JobNotes } from './jobNotes';
 import type { JobsModel } from './jobsModel';
@@ -101,29 +102,17 @@ function JobList({
   // A job deleted from its Delete button: once it has left the list, the focus (lost with the
   // button) goes to the first button of the job now in its place, else of the one before it,
   // else to Create job.
-  const deleting = React.useRef<{ id: number; index: number; section: HTMLElement } | null>(null);
-  React.useEffect(() => {
-    const gone = deleting.current;
-    if (gone === null || model.jobs.some(job => job.id === gone.id)) {
-      return;
-    }
-    deleting.current = null;
-    if (document.activeElement !== null && document.activeElement !== document.body) {
-      return; // the user has moved on
-    }
-    const items = gone.section.querySelectorAll<HTMLElement>('.jp-nbtools-Jobs-list > li');
-    const item = items[Math.min(gone.index, items.length - 1)];
-    const target =
-      item?.querySelector<HTMLElement>('button') ??
-      gone.section.querySelector<HTMLElement>('.jp-nbtools-Jobs-create');
-    target?.focus();
-  });
+  const removing = useFocusAfterRemoval(
+    model.jobs.map(job => job.id),
+    '.jp-nbtools-Jobs-list > li',
+    '.jp-nbtools-Jobs-create'
+  );
   const onDelete = (job: Job, index: number, button: HTMLElement): void => {
     const section = button.closest<HTMLElement>('.jp-nbtools-Jobs');
-    deleting.current = section === null ? null : { id: job.id, index, section };
+    removing(section === null ? null : { key: job.id, index, within: section });
     void model.deleteJob(job).then(deleted => {
       if (!deleted) {
-        deleting.current = null;
+        removing(null);
       }
     });
   };
