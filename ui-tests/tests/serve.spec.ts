@@ -196,7 +196,8 @@ test.describe('Serve step', () => {
     );
     await inEachTheme(page, async theme => {
       expect(await violations(page, testInfo)).toEqual([]);
-      await attachScreenshot(page, testInfo, `serve-refused-${theme}`, panel);
+      const step = panel.getByRole('region', { name: 'Serve', exact: true });
+      await attachScreenshot(page, testInfo, `serve-refused-${theme}`, step);
     });
 
     // Stop forgets the ended preview; the server no longer lists it.
@@ -244,7 +245,7 @@ test.describe('Serve step', () => {
     );
     await inEachTheme(page, async theme => {
       expect(await violations(page, testInfo)).toEqual([]);
-      await attachScreenshot(page, testInfo, `serve-lineage-problems-${theme}`, panel);
+      await attachScreenshot(page, testInfo, `serve-lineage-problems-${theme}`, lineage);
     });
     await panel.getByRole('button', { name: 'Stop' }).click();
     await expect(lineage).toHaveCount(0);
