@@ -237,7 +237,8 @@ def extract_set(
     with _cyclic_gc_paused():
         nb, classified, source = combine([(name, n, fingerprint(n)) for name, n in notebooks])
         # refused here, naming each cell in its notebook, rather than by the planner
-        check_exportable(classified.cells, localize(classified.problems, source))
+        problems = localize(classified.problems, source)
+        check_exportable(classified.cells, problems, "The notebooks have")
         extraction = _extract(nb, classified, source, options, previous_dependencies, processes)
     extraction.problems = localize(extraction.problems, source)
     return extraction

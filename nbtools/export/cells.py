@@ -321,15 +321,17 @@ def _module_hint(module: str, form: str) -> str:
     return f"Try '{form.format(cleaned)}'."
 
 
-def check_exportable(cells: list[Cell], problems: list[Problem]) -> None:
+def check_exportable(
+    cells: list[Cell], problems: list[Problem], subject: str = "The notebook has"
+) -> None:
     """Refuse notebooks (``cells``, classified) exporting nothing at all: a check failed, as
     for any notebook with problems, when their tagged cells were refused (``problems``), bad
-    input when nothing is tagged."""
+    input when nothing is tagged. ``subject``: ``The notebooks have`` for a set of notebooks."""
     if not any(cell.role in (EXPORT, MAIN, TEST) for cell in cells):
         if problems:  # its tagged cells were refused: that is the reason to tell
             raise CheckFailedError(
-                "The notebook has no cell that can be exported:\n"
+                f"{subject} no cell that can be exported:\n"
                 + "\n".join(p.describe() for p in problems),
                 problems=[p.to_dict() for p in problems],
             )
-        raise InvalidInputError("The notebook has no exported cells. " + TAGGING_HELP)
+        raise InvalidInputError(f"{subject} no exported cells. " + TAGGING_HELP)

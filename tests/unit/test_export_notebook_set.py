@@ -244,7 +244,7 @@ def test_a_set_exporting_nothing_names_the_refused_cells_in_their_notebooks(
     notebook_factory("b.ipynb", [("code", "y = 2", []), ("code", "#| export pipeline\nz = 3", [])])
     result = run_cli("extract", "a.ipynb", "b.ipynb", "--name", "p", "-o", "o", cwd=tmp_path)
     assert result.returncode == 1
-    assert "The notebook has no cell that can be exported:\nerror: b.ipynb cell 2:" in (
+    assert "The notebooks have no cell that can be exported:\nerror: b.ipynb cell 2:" in (
         result.stderr
     )
     assert not (tmp_path / "o").exists()
