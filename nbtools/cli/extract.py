@@ -33,11 +33,6 @@ if TYPE_CHECKING:
     from nbtools.export import Orphan
 
 LINEAGE_MODES = ("background", "wait", "off")
-#: Why a set of notebooks' package has no lineage in its manifest (docs/export.md).
-NO_SET_LINEAGE = (
-    "the notebook versions of a set of notebooks are not recorded yet; each notebook's path "
-    "and content hash are (.nbtools-extract.json, notebooks)."
-)
 
 
 @click.command(
@@ -155,7 +150,8 @@ def extract(
         for orphan in located.orphans:
             print(_orphan_note(cli_ctx, notebook, name, orphan), file=sys.stderr)
     data = _check_data(cli_ctx, notebook, nb, purpose)
-    checks = [_check_data(cli_ctx, path, read_notebook(path), purpose) for path in others]
+    read = [(path, read_notebook(path)) for path in others]  # once, as the first one
+    checks = [_check_data(cli_ctx, path, n, purpose) for path, n in read]
     request = ExtractRequest(
         notebook_path=notebook,
         notebook=nb,
@@ -165,18 +161,13 @@ def extract(
         test=test or venv,
         venv=venv,
         force=force,
-        # a set's versions are not recorded yet: as with --lineage off, a package it
-        # replaces no longer names the version it was written from
-        lineage=None
-        if check
-        else _lineage(cli_ctx, notebook, "off" if others else lineage, as_json),
+        lineage=None if check else _lineage(cli_ctx, notebook, read, lineage, as_json),
         # a command that ends its process may fork a second one to parse a big notebook
         processes=2 if cli_ctx.ends_process else 1,
         store_dir=cli_ctx.project.store_dir,
         others=tuple(others),
+        other_notebooks=tuple(n for _, n in read),
     )
-    if others and not (check or as_json) and lineage != "off":
-        print(f"Lineage not recorded: {NO_SET_LINEAGE}", file=sys.stderr)
     with _tests_shown(test, venv):
         report = run_extract(request)
     cli_ctx.keep_until_exit(request, report)  # the notebook, the syntax trees: see the method
@@ -280,20 +271,31 @@ def launch_recording(recorder: BackgroundRecorder) -> None:
         print(f"  lineage not recorded: cannot start its recording: {error}", file=sys.stderr)
 
 
-def _lineage(cli_ctx: CliContext, notebook: Path, mode: str, as_json: bool) -> Recorder | None:
-    if mode == "off":  # records nothing; releases the version a replaced package named
-        return background_recorder(cli_ctx.project, notebook, release=True)
+def _lineage(
+    cli_ctx: CliContext,
+    notebook: Path,
+    others: list[tuple[Path, Notebook]],
+    mode: str,
+    as_json: bool,
+) -> Recorder | None:
+    """What records the lineage of ``notebook`` (and of a set's ``others``, with the content
+    extracted from them) by ``mode``."""
+    project, paths = cli_ctx.project, [path for path, _ in others]
+    if mode == "off":  # records nothing; releases the versions a replaced package named
+        return background_recorder(project, notebook, release=True, others=paths)
     record: Recorder | None
+    actor = cli_ctx.configured_actor
     if mode == "wait":
         from nbtools.lineage import extraction_recorder
 
-        record = extraction_recorder(cli_ctx.project, notebook, actor=cli_ctx.configured_actor)
+        record = extraction_recorder(project, notebook, actor=actor, others=others)
     else:
-        record = background_recorder(cli_ctx.project, notebook, actor=cli_ctx.configured_actor)
+        record = background_recorder(project, notebook, actor=actor, others=paths)
     if record is None and not as_json:
+        outside = next(p for p in (notebook, *paths) if not project.contains(p))
         print(
-            f"Lineage not recorded: {notebook} is outside the project root "
-            f"{cli_ctx.project.root} (pass --root).",
+            f"Lineage not recorded: {outside} is outside the project root "
+            f"{project.root} (pass --root).",
             file=sys.stderr,
         )
     return record

@@ -38,8 +38,8 @@ class ExtractRequest(NamedTuple):
     ``store_dir``: the project's store directory, nbtools' own, never a file in the way of a
     package written where it is. ``others``: the other notebooks of a set making one package
     with ``notebook_path``, its first (:mod:`nbtools.export.notebook_set`), read from their
-    files. A set's notebook versions are not recorded yet: the command line passes a
-    ``lineage`` that records none and releases the version a replaced package named.
+    files unless ``other_notebooks`` carries their contents (in the same order); ``lineage``
+    then records the version of each notebook of the set.
     """
 
     notebook_path: Path
@@ -54,6 +54,7 @@ class ExtractRequest(NamedTuple):
     processes: int = 1
     store_dir: Path | None = None
     others: tuple[Path, ...] = ()
+    other_notebooks: tuple[Notebook, ...] = ()
 
 
 class ExtractReport:
@@ -178,7 +179,8 @@ def run_extract(request: ExtractRequest) -> ExtractReport:
     if request.others:
         from nbtools.export.build import extract_set
 
-        notebooks = [(path.name, read_notebook(path)) for path in request.others]
+        contents = request.other_notebooks or tuple(map(read_notebook, request.others))
+        notebooks = [(path.name, n) for path, n in zip(request.others, contents, strict=True)]
         extraction = extract_set(
             [(request.notebook_path.name, nb), *notebooks],
             options,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -56,15 +56,25 @@ class BackgroundRecorder:
     returns the pending lineage for the manifest; :meth:`launch`, once the package is written
     and the command has reported, starts the process that records it.
 
+    ``others``: a set's other notebooks, whose versions are recorded and pinned with
+    ``notebook``'s (the pending entry lists them all, ``notebooks``).
+
     With ``release``, for a package written without lineage (``--lineage off``): the manifest
     gets none, and if the package it replaces named a version, the process releases that pin
     (the package no longer holds that version's code); nothing is started otherwise."""
 
     def __init__(
-        self, project: Project, notebook: Path, *, actor: str | None = None, release: bool = False
+        self,
+        project: Project,
+        notebook: Path,
+        *,
+        actor: str | None = None,
+        release: bool = False,
+        others: Sequence[Path] = (),
     ) -> None:
         self.project = project
         self.notebook = notebook
+        self.others = tuple(others)
         self.actor = actor
         self.release = release
         self.spec: dict[str, Any] | None = None
@@ -75,7 +85,12 @@ class BackgroundRecorder:
             if _names_a_version(out):
                 self.spec = {**self._store(), "release": True, "out": str(out.resolve())}
             return None
-        pending = {"pending": os.urandom(8).hex(), "notebook": project.relative(self.notebook)}
+        pending: dict[str, Any] = {
+            "pending": os.urandom(8).hex(),
+            "notebook": project.relative(self.notebook),
+        }
+        if self.others:
+            pending["notebooks"] = [project.relative(n) for n in (self.notebook, *self.others)]
         self.spec = {
             **pending,
             **self._store(),
@@ -118,13 +133,18 @@ class BackgroundRecorder:
 
 
 def recorder(
-    project: Project, notebook: Path, *, actor: str | None = None, release: bool = False
+    project: Project,
+    notebook: Path,
+    *,
+    actor: str | None = None,
+    release: bool = False,
+    others: Sequence[Path] = (),
 ) -> BackgroundRecorder | None:
     """Like :func:`nbtools.lineage.extraction.recorder`, recording in the background (with
     ``release``: recording nothing, see :class:`BackgroundRecorder`)."""
-    if not project.contains(notebook):
+    if not all(project.contains(path) for path in (notebook, *others)):
         return None
-    return BackgroundRecorder(project, notebook, actor=actor, release=release)
+    return BackgroundRecorder(project, notebook, actor=actor, release=release, others=others)
 
 
 def _names_a_version(out: Path) -> bool:
@@ -133,7 +153,7 @@ def _names_a_version(out: Path) -> bool:
 
     lineage = read_manifest(out).get("lineage")
     return isinstance(lineage, dict) and bool(
-        "pending" in lineage or lineage.get("notebook_version")
+        "pending" in lineage or lineage.get("notebook_version") or lineage.get("notebook_versions")
     )
 
 
@@ -159,7 +179,12 @@ def record_pending(project: Project, spec: dict[str, Any]) -> bool:
     """Record the lineage ``spec`` describes and fill it into the package's manifest; False
     when a newer extraction replaced the pending one, or the package was removed (nothing is
     recorded then, and nothing is made where the package was)."""
-    from nbtools.lineage.extraction import DEFAULT_KERNEL, commit_and_pin, record_parts
+    from nbtools.lineage.extraction import (
+        DEFAULT_KERNEL,
+        commit_and_pin,
+        record_parts,
+        versions_part,
+    )
     from nbtools.locks import exclusive
 
     out, token = Path(spec["out"]), spec["pending"]
@@ -172,21 +197,39 @@ def record_pending(project: Project, spec: dict[str, Any]) -> bool:
         return False
     # named in the pending entry, readers tell this recording from one whose process is gone
     _fill(out, token, {**manifest["lineage"], "recorder": recorder_identity(os.getpid())})
-    notebook = project.resolve(spec["notebook"])
-    lineage = record_parts(
-        project,
-        spec["kernel"] or DEFAULT_KERNEL,
+    notebooks = [
+        (path, _extracted(path, sha256))
+        for path, sha256 in zip(
+            [project.resolve(n) for n in spec.get("notebooks") or [spec["notebook"]]],
+            _fingerprints(manifest),
+            strict=True,
+        )
+    ]
+    part = versions_part(
+        notebooks,
         lambda: commit_and_pin(
             project,
-            notebook,
-            lambda: _as_extracted(notebook, manifest),
+            notebooks,
             out,
             actor=spec.get("actor"),
             still_ours=lambda: _still_pending(out, token),
         ),
-        patience=PATIENCE,
     )
+    lineage = record_parts(project, spec["kernel"] or DEFAULT_KERNEL, part, patience=PATIENCE)
     return _fill(out, token, lineage)
+
+
+def _fingerprints(manifest: dict[str, Any]) -> list[object]:
+    """The content hash of each notebook the package was written from, in order."""
+    members = manifest.get("notebooks")
+    if isinstance(members, list):
+        return [m.get("notebook_sha256") if isinstance(m, dict) else None for m in members]
+    return [manifest.get("notebook_sha256")]
+
+
+def _extracted(notebook: Path, sha256: object) -> Callable[[], Notebook]:
+    """What reads ``notebook`` as it is when its version is taken (:func:`_as_extracted`)."""
+    return lambda: _as_extracted(notebook, sha256)
 
 
 @contextmanager
@@ -215,14 +258,15 @@ def _pending_manifest(out: Path, token: str) -> dict[str, Any] | None:
     return manifest if isinstance(pending, dict) and pending.get("pending") == token else None
 
 
-def _as_extracted(notebook: Path, manifest: dict[str, Any]) -> Notebook:
-    """The notebook as it is now, if it still has the content the package was written from."""
+def _as_extracted(notebook: Path, sha256: object) -> Notebook:
+    """The notebook as it is now, if it still has the content the package was written from
+    (``sha256``, its fingerprint as the manifest records it)."""
     from nbtools.errors import ConflictError
     from nbtools.export.build import fingerprint
     from nbtools.notebooks import read_notebook
 
     nb = read_notebook(notebook)
-    if fingerprint(nb) != manifest.get("notebook_sha256"):
+    if fingerprint(nb) != sha256:
         raise ConflictError(
             f"{notebook.name} changed before its version was recorded, so the package's version "
             "is unknown: extract it again to record it."
@@ -273,9 +317,12 @@ def stopped(lineage: dict[str, Any]) -> str | None:
     return STOPPED.format(pid=recorder.get("pid"))
 
 
-def failed(message: str) -> dict[str, Any]:
-    """The lineage of a package whose recording failed as a whole."""
-    return {"notebook_version": None, "environment": None, "problems": [message]}
+def failed(message: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """The lineage of a package whose recording (described by ``spec``) failed as a whole."""
+    from nbtools.lineage.extraction import SET_VERSIONS, VERSION
+
+    key = SET_VERSIONS if spec.get("notebooks") else VERSION
+    return {key: None, "environment": None, "problems": [message]}
 
 
 def main() -> int:
@@ -299,7 +346,7 @@ def main() -> int:
 
             traceback.print_exc()
         if token is not None:
-            _fill(out, token, failed(message))
+            _fill(out, token, failed(message, spec))
         return 1
     finally:
         project.close()

@@ -2,9 +2,9 @@
 
 When ``nbtools extract`` (or the Productionize panel) writes a package, the notebook being
 extracted is committed as a version (no new one if unchanged) and pinned with the reference
-``extraction:<output directory>`` (one version per output directory: the previous one is
-released), and the environment of the notebook's kernel is snapshotted. Both ids go into the
-manifest, ``.nbtools-extract.json``, which ``--check`` does not compare: the ids change with
+``extraction:<output directory>`` (one version per output directory, one per notebook for a
+set of notebooks, ``notebook_versions``: the previous ones are released), and the environment
+of the (first) notebook's kernel is snapshotted. Both ids go into the manifest, ``.nbtools-extract.json``, which ``--check`` does not compare: the ids change with
 every save and every install, and a package must not look stale for that. The files
 ``--check`` compares (``pyproject.toml``'s ``[tool.nbtools]`` among them) carry only what the
 notebook's content determines.
@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 #: The reference kind of a package extracted from a version.
 EXTRACTION = "extraction"
+#: The lineage's key for one notebook's version, and for those of a set's notebooks (a list).
+VERSION, SET_VERSIONS = "notebook_version", "notebook_versions"
 DEFAULT_KERNEL = "python3"
 
 
@@ -51,20 +53,22 @@ def output_ref(project: Project, out: Path) -> str:
     return ref
 
 
-def _pin_extraction(project: Project, version_id: int, ref: str) -> None:
-    """Make the package at ``ref`` reference only version ``version_id``."""
+def _pin_extraction(project: Project, version_ids: Sequence[int], ref: str) -> None:
+    """Make the package at ``ref`` reference versions ``version_ids`` only (one per notebook
+    it comes from: several for a set of notebooks)."""
     from sqlalchemy import delete
 
     from nbtools.versioning import pin
     from nbtools.versioning.tables import version_refs
 
-    pin(project, version_id, EXTRACTION, ref)
+    for version_id in version_ids:
+        pin(project, version_id, EXTRACTION, ref)
     with project.store.session(write=True) as session:
         session.execute(
             delete(version_refs).where(
                 version_refs.c.kind == EXTRACTION,
                 version_refs.c.ref == ref,
-                version_refs.c.version_id != version_id,
+                version_refs.c.version_id.not_in(version_ids),
             )
         )
 
@@ -84,33 +88,47 @@ def release_extraction(project: Project, out: Path) -> None:
 
 def commit_and_pin(
     project: Project,
-    notebook: Path,
-    nb: Notebook | Callable[[], Notebook],
+    notebooks: Sequence[tuple[Path, Notebook | Callable[[], Notebook]]],
     out: Path,
     *,
     actor: str | None = None,
     still_ours: Callable[[], AbstractContextManager[object]] = nullcontext,
-) -> dict[str, Any]:
-    """Commit ``nb`` (or what it returns) as a version of ``notebook`` by ``actor`` (who
-    extracts) and pin it as the one the package at ``out`` came from; when no version can be
-    recorded, the package's previous pin is released before the error goes on (the package
-    no longer holds that version's code).
+) -> list[dict[str, Any]]:
+    """Commit each notebook's content (``nb``, or what it returns) as a version of its path
+    by ``actor`` (who extracts) and pin them all as the versions the package at ``out`` came
+    from (one notebook, or each of a set's); when a version cannot be recorded, the package's
+    previous pins are released before the error goes on (the package no longer holds those
+    versions' code).
 
-    The pin (or the release) is made inside ``still_ours()``: a caller not holding the
+    The pins (or the release) are made inside ``still_ours()``: a caller not holding the
     output directory's lock (the background recording) takes it there and raises when a
     newer write took the directory, so that it never pins a package it no longer wrote."""
     from nbtools import versioning
 
     try:
-        content = nb() if callable(nb) else nb
-        version = versioning.commit(project, project.relative(notebook), content, user=actor)
+        versions = [
+            versioning.commit(
+                project, project.relative(path), nb() if callable(nb) else nb, user=actor
+            )
+            for path, nb in notebooks
+        ]
     except Exception:
         with still_ours():
             release_extraction(project, out)
         raise
     with still_ours():
-        _pin_extraction(project, version.id, output_ref(project, out))
-    return {"id": version.id, "number": version.number, "path": version.path}
+        _pin_extraction(project, [v.id for v in versions], output_ref(project, out))
+    return [{"id": v.id, "number": v.number, "path": v.path} for v in versions]
+
+
+def versions_part(
+    notebooks: Sequence[tuple[Path, object]], versions: Callable[[], list[dict[str, Any]]]
+) -> tuple[str, Callable[[], Any]]:
+    """The lineage's key for the notebook versions and how to record them: one notebook's
+    ``notebook_version`` (an object), a set's ``notebook_versions`` (a list, in its order)."""
+    if len(notebooks) == 1:
+        return VERSION, lambda: versions()[0]
+    return SET_VERSIONS, versions
 
 
 def _environment(project: Project, kernel: str) -> dict[str, Any]:
@@ -123,12 +141,12 @@ def _environment(project: Project, kernel: str) -> dict[str, Any]:
 def record_parts(
     project: Project,
     kernel: str,
-    version: Callable[[], dict[str, Any]],
+    version: tuple[str, Callable[[], Any]],
     *,
     patience: float = 0.0,
 ) -> dict[str, Any]:
-    """The lineage of a package: ``version()`` (commits and pins the notebook) and a snapshot
-    of ``kernel``'s environment.
+    """The lineage of a package: the notebook versions (``version``: the key and what commits
+    and pins them, :func:`versions_part`) and a snapshot of ``kernel``'s environment.
 
     A part that cannot be recorded is ``None``, with the reason in ``problems``: lineage never
     stops an extraction. A store that cannot be written (locked by another process, down) is
@@ -137,10 +155,7 @@ def record_parts(
     lineage: dict[str, Any] = {}
     problems = []
     deadline = time.monotonic() + patience
-    for key, record in (
-        ("notebook_version", version),
-        ("environment", lambda: _environment(project, kernel)),
-    ):
+    for key, record in (version, ("environment", lambda: _environment(project, kernel))):
         try:
             lineage[key] = _retried(record, deadline)
         except (NbtoolsError, OSError, SQLAlchemyError) as error:
@@ -153,7 +168,7 @@ def record_parts(
     return lineage
 
 
-def _retried(record: Callable[[], dict[str, Any]], deadline: float) -> dict[str, Any]:
+def _retried(record: Callable[[], Any], deadline: float) -> Any:
     """``record()``, tried again while the store cannot be written, until ``deadline``."""
     delay = 0.5
     while True:
@@ -177,14 +192,17 @@ def _problem(error: BaseException) -> str:
 
 
 def record_lineage(
-    project: Project, notebook: Path, nb: Notebook, out: Path, *, actor: str | None = None
+    project: Project,
+    notebooks: Sequence[tuple[Path, Notebook]],
+    out: Path,
+    *,
+    actor: str | None = None,
 ) -> dict[str, Any]:
-    """Commit (by ``actor``) and pin ``nb`` (the content being extracted from ``notebook``)
-    and snapshot its kernel's environment, for the manifest of the package written to
-    ``out``."""
-    return record_parts(
-        project, kernel_of(nb), lambda: commit_and_pin(project, notebook, nb, out, actor=actor)
-    )
+    """Commit (by ``actor``) and pin the content being extracted from each notebook (one, or
+    a set's) and snapshot the first one's kernel's environment, for the manifest of the
+    package written to ``out``."""
+    part = versions_part(notebooks, lambda: commit_and_pin(project, notebooks, out, actor=actor))
+    return record_parts(project, kernel_of(notebooks[0][1]), part)
 
 
 def kernel_of(nb: Notebook) -> str:
@@ -195,23 +213,34 @@ def kernel_of(nb: Notebook) -> str:
 
 
 def recorder(
-    project: Project, notebook: Path, *, actor: str | None = None
+    project: Project,
+    notebook: Path,
+    *,
+    actor: str | None = None,
+    others: Sequence[tuple[Path, Notebook]] = (),
 ) -> Callable[[Notebook, Path], dict[str, Any]] | None:
     """``record(nb, out)`` for :class:`nbtools.export.api.ExtractRequest`'s ``lineage``, the
     version it commits recorded by ``actor`` (who extracts; None: :func:`current_actor`'s);
-    None when ``notebook`` is outside the project (no history there, and no store is made)."""
-    if not project.contains(notebook):
+    ``others``: a set's other notebooks with the content extracted from them, each committed
+    and pinned too. None when a notebook is outside the project (no history there, and no
+    store is made)."""
+    if not all(project.contains(path) for path in (notebook, *(path for path, _ in others))):
         return None
-    return lambda nb, out: record_lineage(project, notebook, nb, out, actor=actor)
+    return lambda nb, out: record_lineage(project, [(notebook, nb), *others], out, actor=actor)
 
 
 def describe(lineage: dict[str, Any]) -> str:
-    """One line: ``notebook version 3 (id 12), environment 1f2e3d4c5b6a`` (or what is missing)."""
+    """One line: ``notebook version 3 (id 12), environment 1f2e3d4c5b6a`` (or what is
+    missing); a set's ``notebook versions 3 (id 12), 1 (id 13), environment …``."""
     from nbtools.envsnap.model import SHORT_ID
-    from nbtools.lineage.runs import summary
+    from nbtools.lineage.runs import environment_summary, summary
 
-    version, environment = lineage.get("notebook_version"), lineage.get("environment")
-    return summary(
-        version and {**version, "stored": True},
-        environment and {"short_id": environment["id"][:SHORT_ID]},
-    )
+    environment = lineage.get("environment")
+    shown = environment and {"short_id": environment["id"][:SHORT_ID]}
+    if SET_VERSIONS in lineage:
+        versions = lineage[SET_VERSIONS]
+        listed = ", ".join(f"{v['number']} (id {v['id']})" for v in versions or [])
+        text = f"notebook versions {listed}" if listed else "no notebook versions recorded"
+        return f"{text}, {environment_summary(shown)}"
+    version = lineage.get(VERSION)
+    return summary(version and {**version, "stored": True}, shown)

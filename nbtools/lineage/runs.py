@@ -93,9 +93,14 @@ def summary(version: dict[str, Any] | None, environment: dict[str, Any] | None) 
         text = f"notebook version {version['number']} (id {version['id']})"
     else:
         text = f"notebook version id {version['id']} (no longer stored)"
+    return f"{text}, {environment_summary(environment)}"
+
+
+def environment_summary(environment: dict[str, Any] | None) -> str:
+    """``environment 1f2e3d4c5b6a``, or ``no environment recorded``."""
     if environment is None:
-        return f"{text}, no environment recorded"
-    return f"{text}, environment {environment['short_id']}"
+        return "no environment recorded"
+    return f"environment {environment['short_id']}"
 
 
 def runs_lineage(connection: Connection, runs: Sequence[DescribedRun]) -> dict[int, dict[str, Any]]:

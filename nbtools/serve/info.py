@@ -48,7 +48,9 @@ def service_info(package: ModuleType, endpoints: list[str]) -> dict[str, Any]:
     whether those two are still being recorded (``lineage_pending``: ``nbtools extract``
     records them in the background, and fills them into the manifest in a moment) or why they
     could not be (``lineage_problems``: a recording that failed, or whose process died), and the
-    purpose the service uses data for (:func:`~nbtools.serve.uses.service_purpose`)."""
+    purpose the service uses data for (:func:`~nbtools.serve.uses.service_purpose`). A
+    package made of several notebooks names the version of each (``notebook_versions``, in
+    the set's order; ``notebook_version`` and ``notebook_path`` are one notebook's)."""
     manifest = find_manifest(package)
     lineage = manifest.get("lineage") or {}
     problems = lineage.get("problems")
@@ -60,7 +62,7 @@ def service_info(package: ModuleType, endpoints: list[str]) -> dict[str, Any]:
         pending, problems = reason is None, None if reason is None else [reason]
     version = {} if pending else lineage.get("notebook_version") or {}
     environment = {} if pending else lineage.get("environment") or {}
-    return {
+    info: dict[str, Any] = {
         "package": package.__name__,
         "version": str(getattr(package, "__version__", "")),
         "notebook": manifest.get("notebook"),
@@ -75,6 +77,9 @@ def service_info(package: ModuleType, endpoints: list[str]) -> dict[str, Any]:
         "endpoints": endpoints,
         "purpose": service_purpose(manifest, os.environ),
     }
+    if "notebooks" in manifest:  # a set's package: the version of each of its notebooks
+        info["notebook_versions"] = None if pending else lineage.get("notebook_versions")
+    return info
 
 
 def loaded_artifacts() -> list[dict[str, Any]]:

@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import ast
 import json
-import time
 from pathlib import Path
 
 import pytest
 
-from nbtools import versioning
 from nbtools.export.api import ExtractRequest, run_extract
 from nbtools.export.build import ExtractOptions
-from nbtools.export.model import MANIFEST
 from nbtools.export.notebook_set import notebooks_in
-from nbtools.project import Project
 from tests.conftest import NotebookFactory
-from tests.unit.envsnap.conftest import env_kernel  # noqa: F401 - a kernel to snapshot
 from tests.unit.test_cli import run_cli
 
 CORE = [
@@ -248,33 +243,6 @@ def test_a_set_exporting_nothing_names_the_refused_cells_in_their_notebooks(
         result.stderr
     )
     assert not (tmp_path / "o").exists()
-
-
-@pytest.mark.usefixtures("env_kernel")
-def test_a_set_written_over_a_package_releases_the_version_it_named(
-    notebook_factory: NotebookFactory, tmp_path: Path
-) -> None:
-    """A set's notebook versions are not recorded yet: its manifest names none, and neither
-    does the store once the background process has run (the package replaced still named
-    a.ipynb's version 1)."""
-    notebook_factory("a.ipynb", CORE, kernel="envtest")
-    notebook_factory("b.ipynb", B, kernel="envtest")
-    command = ["--root", str(tmp_path), "extract", "a.ipynb"]
-    result = run_cli(*command, "-o", "pk", "--name", "mylib", "--lineage", "wait", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    first = json.loads((tmp_path / "pk" / MANIFEST).read_text())["lineage"]["notebook_version"]
-    result = run_cli(*command, "b.ipynb", "-o", "pk", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "Lineage not recorded: the notebook versions of a set" in result.stderr
-    assert "lineage" not in json.loads((tmp_path / "pk" / MANIFEST).read_text())
-    project = Project(tmp_path)
-    try:
-        deadline = time.monotonic() + 30
-        while versioning.references(project, first["id"]):
-            assert time.monotonic() < deadline, "the package still references version 1"
-            time.sleep(0.1)
-    finally:
-        project.close()
 
 
 def test_each_notebook_s_data_is_checked_and_named(

@@ -50,7 +50,7 @@ def test_train_extract_serve_and_alert(
             notebook,
             out,
             mode="write",
-            lineage=lambda nb, out: record_lineage(project, notebook, nb, out),
+            lineage=lambda nb, out: record_lineage(project, [(notebook, nb)], out),
         )
     )
     service = serve(out, "--record-to", project.db_url, env={"NBTOOLS_ROOT": str(project.root)})
