@@ -1,11 +1,13 @@
 """A notebook's packages follow it when it is renamed or moved.
 
 A package's manifest names the notebook it comes from (``notebook_path``, from the package's
-directory), and a write of another notebook's package there is refused. When a notebook's
-history moves (Jupyter's rename, ``nbtools version move``), each package pinned to one of its
-versions (reference ``extraction <directory>``, :mod:`.extraction`) gets the notebook's new
-path in its manifest, so the next extraction of the renamed notebook updates its package
-instead of being refused as another notebook's, and finds it without ``-o``.
+directory; a set's package each of its notebooks too, ``notebooks``), and a write of another
+notebook's package there is refused. When a notebook's history moves (Jupyter's rename,
+``nbtools version move``), each package pinned to one of its versions (reference ``extraction
+<directory>``, :mod:`.extraction`) gets the notebook's new path in its manifest, wherever it
+names it, so the next extraction of the renamed notebook (or of the set, every notebook of it
+renamed) updates its package instead of being refused as another notebook's, and finds it
+without ``-o``.
 """
 
 from __future__ import annotations
@@ -48,26 +50,35 @@ def follow_move(project: Project, old: str, new: str) -> list[str]:
                 ),
             )
         ).all()
-    followed = []
+    followed = set()
     for ref, path in found:
         was = project.root / (old_key + path[len(new_key) :])
         if not ref.startswith("sha256:") and _repoint(project.root / ref, was, project.root / path):
-            followed.append(ref)
+            followed.add(ref)
     return sorted(followed)
 
 
 def _repoint(out: Path, was: Path, now: Path) -> bool:
-    """Make the manifest in ``out`` name ``now`` where it names ``was``, under the directory's
-    lock (a write of the package waits); False when it names another notebook, or is gone."""
+    """Make the manifest in ``out`` name ``now`` where it names ``was`` (its ``notebook_path``,
+    a set's entry in ``notebooks``), under the directory's lock (a write of the package
+    waits); False when it names another notebook, or is gone."""
     try:
         with exclusive(out, directory=True):
             manifest = read_manifest(out)
-            recorded = manifest.get("notebook_path")
-            if not isinstance(recorded, str) or (out / recorded).resolve() != was.resolve():
+            members = manifest.get("notebooks")
+            entries = [manifest, *(members if isinstance(members, list) else [])]
+            named = [
+                entry
+                for entry in entries
+                if isinstance(entry, dict)
+                and isinstance(recorded := entry.get("notebook_path"), str)
+                and (out / recorded).resolve() == was.resolve()
+            ]
+            if not named:
                 return False
-            manifest["notebook_path"] = Path(
-                os.path.relpath(now.resolve(), out.resolve())
-            ).as_posix()
+            path = Path(os.path.relpath(now.resolve(), out.resolve())).as_posix()
+            for entry in named:
+                entry["notebook_path"] = path
             atomic_write(out / MANIFEST, manifest_text(manifest).encode())
     except (FileNotFoundError, NotADirectoryError):
         return False

@@ -160,3 +160,31 @@ def test_a_save_that_cannot_tell_which_notebook_moved_starts_a_history_and_says_
     assert (json.loads(saved.stdout)["number"], json.loads(saved.stdout)["moved_from"]) == (1, None)
     assert "the latest version of a.ipynb, b.ipynb, whose files are gone" in saved.stderr
     assert "`nbtools version move OLD c.ipynb`" in saved.stderr
+
+
+def test_the_package_of_a_set_follows_each_of_its_notebooks(tmp_path: Path) -> None:
+    """Both notebooks of a set renamed with ``version move``: the manifest names each one's
+    new path (``notebook_path`` and ``notebooks``), so extracting the renamed set updates its
+    package. A set's package followed none of them (its versions were not pinned), and the
+    renamed set was refused as another notebooks' package until ``--force``."""
+    (tmp_path / "nbs").mkdir()
+    (tmp_path / "nbs/a.ipynb").write_text(json.dumps(make_notebook(CELLS)))
+    triple = [
+        ("code", "#| default_exp b", []),
+        ("code", "#| export\ndef triple(x):\n    return 3 * x", []),
+    ]
+    (tmp_path / "nbs/b.ipynb").write_text(json.dumps(make_notebook(triple)))
+    written = extract(tmp_path, "nbs/a.ipynb", "nbs/b.ipynb", "-o", "packages/lib")
+    assert written.exit_code == 0, written.output
+    for old, new in (("a", "c"), ("b", "d")):
+        moved = as_json(nbtools(tmp_path, "move", f"nbs/{old}.ipynb", f"nbs/{new}.ipynb", "--json"))
+        assert moved["packages"] == ["packages/lib"]
+    manifest = json.loads((tmp_path / "packages/lib" / MANIFEST).read_text())
+    assert manifest["notebook_path"] == "../../nbs/c.ipynb"
+    assert [n["notebook_path"] for n in manifest["notebooks"]] == [
+        "../../nbs/c.ipynb",
+        "../../nbs/d.ipynb",
+    ]
+    again = extract(tmp_path, "nbs/c.ipynb", "nbs/d.ipynb", "-o", "packages/lib")
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "packages/lib/src/a/b.py").is_file()  # the package keeps its name
