@@ -114,6 +114,26 @@ async def test_a_renamed_notebook_updates_its_package_without_force(
     assert (found["output"], found["orphans"]) == ("packages/report", [])
 
 
+async def test_a_set_s_package_follows_its_folder_renamed(jp_fetch: Any, jp_root_dir: Path) -> None:
+    """A set's package (``nbtools extract nbs``): its folder renamed in JupyterLab, the
+    manifest names each notebook's new path, and extracting the renamed folder updates the
+    package. No package followed, and the write was refused as another notebooks'."""
+    put_notebook(jp_root_dir, "nbs/a.ipynb", CELLS)
+    put_notebook(jp_root_dir, "nbs/b.ipynb", [("code", "#| default_exp b\n#| export\nz = 3", [])])
+
+    def extract(folder: str) -> Result:
+        command = ["--root", str(jp_root_dir), "extract", str(jp_root_dir / folder)]
+        places = ["-o", str(jp_root_dir / "lib"), "--lineage", "wait"]
+        return CliRunner().invoke(cli, [*command, *places])
+
+    assert (written := extract("nbs")).exit_code == 0, written.output
+    await jp_fetch("api", "contents", "nbs", method="PATCH", body=json.dumps({"path": "work"}))
+    manifest = json.loads((jp_root_dir / "lib/.nbtools-extract.json").read_text())
+    paths = [manifest["notebook_path"], *(n["notebook_path"] for n in manifest["notebooks"])]
+    assert paths == ["../work/a.ipynb", "../work/a.ipynb", "../work/b.ipynb"]
+    assert (again := extract("work")).exit_code == 0, again.output
+
+
 async def test_a_deleted_notebook_s_history_set_aside_by_a_rename_is_named_by_the_log(
     jp_fetch: Any, jp_root_dir: Path
 ) -> None:
