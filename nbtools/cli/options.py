@@ -1,7 +1,8 @@
 """Flags that several commands declare alike. A flag for a setting takes its help, default and
 type from the trait that declares the option (:mod:`nbtools.settings`), and its value goes into
 the command's configuration as the highest layer, above the config file and the environment;
-``--limit`` bounds a list the same way in every command that pages one. A value typed with
+``--limit`` bounds a list the same way in every command that pages one (``--offset``
+skips to a later page). A value typed with
 bytes that are not UTF-8 (``--root``, ``--db-url``, ``--config``, ``--storage``: a path or
 URL) is refused as it is read, naming the flag (:func:`~nbtools.cli.decorators.check_utf8`):
 these flags set no value of the command, which :func:`~nbtools.cli.decorators.pass_cli`
@@ -137,6 +138,18 @@ def limit_option(
         default=default,
         show_default=True,
         help=f"List at most this many {what}, {first}{tail}.",
+    )
+
+
+def offset_option(what: str) -> Callable[[F], F]:
+    """``--offset N``: skip the first N of ``what`` (0 or more, default 0), the page after
+    the one a ``--limit`` showed (``?offset=`` of the REST API)."""
+    return click.option(
+        "--offset",
+        type=WholeNumber(0),
+        default=0,
+        show_default=True,
+        help=f"Skip this many {what} first (the next page: the last --offset plus --limit).",
     )
 
 

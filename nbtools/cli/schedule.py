@@ -23,7 +23,7 @@ from nbtools.cli.job_listing import print_job, print_jobs
 from nbtools.cli.job_options import FLAGS, job_fields, job_options
 from nbtools.cli.job_ref import job_argument
 from nbtools.cli.kernel_check import kernel_check_named, kernel_check_option
-from nbtools.cli.options import WholeNumber
+from nbtools.cli.options import WholeNumber, limit_option, offset_option
 from nbtools.cli.output import print_json, when
 from nbtools.cli.paths import root_relative_option
 from nbtools.cli.presence import note_if_unserved
@@ -187,24 +187,35 @@ def edit(
 
 @schedule.command("list")
 @click.option("--archived", is_flag=True, help="Also list deleted (archived) jobs.")
+@limit_option("jobs", default=100, first="by id", more="--offset pages on")
+@offset_option("jobs")
 @json_option
 @pass_cli
 @reads_only
-def list_(cli_ctx: CliContext, archived: bool, as_json: bool) -> None:
-    """List jobs with their schedule and next run."""
-    from nbtools.jobs import list_jobs
+def list_(cli_ctx: CliContext, archived: bool, limit: int, offset: int, as_json: bool) -> None:
+    """List jobs with their schedule and next run, by id, a page at a time (--limit,
+    --offset)."""
+    from nbtools.jobs import count_jobs, list_jobs
 
-    models = [job.to_wire() for job in list_jobs(cli_ctx.project, archived=archived)]
+    found = list_jobs(cli_ctx.project, archived=archived, offset=offset, limit=limit)
+    models = [job.to_wire() for job in found]
     if as_json:
         print_json(models)
         return
+    # a short page is the last one: only a full or empty page counts the jobs
+    full = len(models) == limit or not models
+    total = count_jobs(cli_ctx.project, archived=archived) if full else offset + len(models)
     empty = None
-    if not models and not archived and (gone := len(list_jobs(cli_ctx.project, archived=True))):
+    if offset and total:
+        empty = f"No jobs after the first {offset}: there are {total}."
+    elif not total and not archived and (gone := count_jobs(cli_ctx.project, archived=True)):
         empty = (
             f"No jobs but {gone} archived (deleted): `nbtools schedule list --archived` lists "
             "them; `nbtools schedule add NOTEBOOK --cron daily` creates one."
         )
     print_jobs(models, empty)
+    if (more := total - offset - len(models)) > 0:
+        click.echo(f"{more} more {'job' if more == 1 else 'jobs'}: --offset {offset + len(models)}")
 
 
 @schedule.command()

@@ -5,7 +5,8 @@ returns wire models, written as JSON by :func:`nbtools.jsonvalues.json_default`)
 
     from nbtools import jobs
     jobs.create_job(project, {"name": "daily", "notebook_path": "nb.ipynb", "cron": "0 6 * * *"})
-    jobs.list_jobs(project); jobs.show_job(project, 3)  # JobSpec
+    jobs.list_jobs(project, offset=100, limit=100); jobs.count_jobs(project)  # [JobSpec], int
+    jobs.show_job(project, 3)                            # JobSpec
     jobs.dashboard(project, jobs.ListJobsQuery(status="failed", sort="next_run_at"))  # JobsPage
     jobs.update_job(project, 3, {"retries": 2}); jobs.pause_job(project, 3, True)
     jobs.delete_job(project, 3)
@@ -133,6 +134,7 @@ __all__ = [
     "check_timezone",
     "checked_parameters",
     "copy_output_notebook",
+    "count_jobs",
     "create_job",
     "dashboard",
     "delete_job",
@@ -182,6 +184,16 @@ def list_jobs(
             session, notebook_path, archived=archived, offset=offset, limit=limit
         )
         return [JobSpec.of(job) for job in found]
+
+
+def count_jobs(
+    project: Project, notebook_path: str | None = None, *, archived: bool = False
+) -> int:
+    """How many jobs :func:`list_jobs` lists with these filters, on every page."""
+    from nbtools.jobs import definitions
+
+    with project.store.session() as session:
+        return definitions.count_jobs(session, notebook_path, archived=archived)
 
 
 def list_schedulers(project: Project) -> list[SchedulerSeen]:

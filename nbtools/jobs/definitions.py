@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from nbtools.audit import current_actor
@@ -150,12 +150,25 @@ def list_jobs(
         raise InvalidInputError("The offset must be 0 or more.", field="offset")
     if limit is not None:
         check_limit(limit)
-    query = select(Job).order_by(Job.id).offset(offset).limit(limit)
-    if not archived:
-        query = query.where(Job.archived_at.is_(None))
+    query = select(Job).where(*_filters(notebook_path, archived))
+    return list(session.scalars(query.order_by(Job.id).offset(offset).limit(limit)))
+
+
+def count_jobs(
+    session: Session, notebook_path: str | None = None, *, archived: bool = False
+) -> int:
+    """How many jobs :func:`list_jobs` lists with these filters on no page (one count)."""
+    query = select(func.count(Job.id)).where(*_filters(notebook_path, archived))
+    return int(session.execute(query).scalar_one())
+
+
+def _filters(notebook_path: str | None, archived: bool) -> list[ColumnElement[bool]]:
+    """The conditions of the jobs :func:`list_jobs` lists: active ones (all with
+    ``archived``), of ``notebook_path`` if given."""
+    conditions: list[ColumnElement[bool]] = [] if archived else [Job.archived_at.is_(None)]
     if notebook_path is not None:
-        query = query.where(Job.notebook_path == notebook_path)
-    return list(session.scalars(query))
+        conditions.append(Job.notebook_path == notebook_path)
+    return conditions
 
 
 def create_job(
