@@ -20,12 +20,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import select, union_all
 
 from nbtools.errors import InvalidInputError
 from nbtools.ids import check_limit
 from nbtools.jobs import events
-from nbtools.jobs.tables import FINAL_STATES, QUEUED, RUNNING, SKIPPED, Job, Run
+from nbtools.jobs.tables import (
+    FINAL_STATES,
+    QUEUED,
+    RUNNING,
+    SKIPPED,
+    Job,
+    jobs_table,
+    runs_table,
+)
 from nbtools.jobs.views import JobSpec
 from nbtools.jsonvalues import WireModel
 
@@ -146,36 +154,53 @@ def _point(run: _Timed) -> RunPoint:
     return RunPoint(run.id, run.status, run.created_at, run.finished_at, duration)
 
 
+#: The columns of a run a :class:`RunPoint` shows.
+_RUNS = runs_table.c
+_POINT_COLUMNS = (
+    _RUNS.id,
+    _RUNS.job_id,
+    _RUNS.status,
+    _RUNS.created_at,
+    _RUNS.started_at,
+    _RUNS.finished_at,
+)
+
+
 def _latest_runs(session: Session) -> dict[int, RunPoint]:
-    """Each job's latest run that is not a skipped due time (one query, the columns a
-    :class:`RunPoint` shows)."""
+    """Each active job's latest run that is not a skipped due time (one query): per job, the
+    runs index (``ix_runs_job_id_id``) read backwards from its newest run, not every run of
+    the store grouped by job."""
     latest = (
-        select(func.max(Run.id))
-        .where(Run.job_id.is_not(None), Run.status != SKIPPED)
-        .group_by(Run.job_id)
+        select(_RUNS.id)
+        .where(_RUNS.job_id == jobs_table.c.id, _RUNS.status != SKIPPED)
+        .order_by(_RUNS.id.desc())
+        .limit(1)
+        .correlate(jobs_table)
+        .scalar_subquery()
     )
-    columns = (Run.id, Run.job_id, Run.status, Run.created_at, Run.started_at, Run.finished_at)
-    found = session.execute(select(*columns).where(Run.id.in_(latest)))
+    ids = select(latest).where(jobs_table.c.archived_at.is_(None))
+    found = session.execute(select(*_POINT_COLUMNS).where(_RUNS.id.in_(ids)))
     return {run.job_id: _point(run) for run in found if run.job_id is not None}
 
 
 def _recent_runs(session: Session, job_ids: Sequence[int]) -> dict[int, list[RunPoint]]:
-    """The latest :data:`RECENT_RUNS` ended runs of each job, oldest first (one query)."""
-    rank = func.row_number().over(partition_by=Run.job_id, order_by=Run.id.desc()).label("rank")
-    ranked = (
-        select(Run.id, rank).where(Run.job_id.in_(job_ids), Run.status.in_(FINAL_STATES)).subquery()
-    )
-    query = (
-        select(Run)
-        .join(ranked, Run.id == ranked.c.id)
-        .where(ranked.c.rank <= RECENT_RUNS)
-        .order_by(Run.id)
-    )
+    """The latest :data:`RECENT_RUNS` ended runs of each job, oldest first (one query: a
+    part a job, each reading the runs index backwards from the job's newest run and stopping
+    at the :data:`RECENT_RUNS`-th ended one, however many runs the job has)."""
     found: dict[int, list[RunPoint]] = {job_id: [] for job_id in job_ids}
-    for run in session.scalars(query):
-        if run.job_id is not None:
-            found[run.job_id].append(_point(run))
-    return found
+    if not job_ids:
+        return found
+    parts = [
+        select(*_POINT_COLUMNS)
+        .where(_RUNS.job_id == job_id, _RUNS.status.in_(FINAL_STATES))
+        .order_by(_RUNS.id.desc())
+        .limit(RECENT_RUNS)
+        .subquery()
+        for job_id in job_ids
+    ]
+    for run in session.execute(union_all(*(select(part) for part in parts))):
+        found[run.job_id].append(_point(run))  # each job's newest first
+    return {job_id: points[::-1] for job_id, points in found.items()}
 
 
 @dataclass

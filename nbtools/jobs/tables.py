@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -98,7 +99,7 @@ runs_table = Table(
     "runs",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("job_id", ForeignKey("jobs.id", ondelete="SET NULL"), index=True),
+    Column("job_id", ForeignKey("jobs.id", ondelete="SET NULL")),
     Column("scheduled_for", UtcDateTime()),
     Column("trigger", String(16), nullable=False),
     Column("notebook_path", String(4096), nullable=False),
@@ -159,6 +160,8 @@ runs_table = Table(
     # the key the run was submitted with (unique: see nbtools.jobs.idempotency)
     Column("idempotency_key", String(200), unique=True),
     UniqueConstraint("job_id", "scheduled_for"),
+    # a job's runs in order: the dashboard reads each job's newest runs (nbtools.jobs.overview)
+    Index("ix_runs_job_id_id", "job_id", "id"),
 )
 
 #: The schedulers serving the store, each seen as it ticks (:mod:`nbtools.jobs.presence`).

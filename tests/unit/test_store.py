@@ -266,9 +266,7 @@ UNINDEXED_ON_SQLITE = {
     ("versions", "manifest"): "gc removes objects with keys unenforced, checked once",
 }
 #: Indexes whose columns begin another index or unique constraint, and why they are kept.
-KEPT_PREFIX_INDEXES = {
-    ("runs", ("job_id",)): "on SQLite it holds (job_id, id): a job's runs in order, unsorted",
-}
+KEPT_PREFIX_INDEXES: dict[tuple[str, tuple[str, ...]], str] = {}
 
 
 def made_on(index: Any, dialect: str) -> bool:
