@@ -20,6 +20,8 @@ from nbtools.errors import InvalidInputError
 #: a login's.
 _LOGIN = re.compile(r"(?<=://)[^/?#\s]*@")
 _URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+#: An environment variable in a login, as pip fills it in: ``${NAME}``.
+_VARIABLE = re.compile(r"\$\{[A-Za-z0-9_-]+\}")
 #: A ``file:`` URL in any of RFC 8089's forms (``local:`` is fsspec's other name for it).
 _FILE_URL = re.compile(r"(?:file|local):", re.IGNORECASE)
 #: An fsspec chain: ``simplecache::s3://b/k``, ``dir::file:///…``.
@@ -67,6 +69,24 @@ def without_login(url: str) -> str:
     holding an unencoded ``/``, ``?`` or ``#`` cannot be told from a path, a query or a
     fragment: it must be percent-encoded."""
     return _LOGIN.sub("", url)
+
+
+def shareable_url(url: str) -> str:
+    """``url`` (or any text holding URLs) without the login of each unless it is no secret,
+    as PEP 610 asks of an installed distribution's direct URL: environment variables only
+    (``${USER}:${TOKEN}``, which pip fills in from the environment of the install), or git's
+    well-known user (``ssh://git@host/repo``). The login is found as :func:`without_login`
+    finds it. ``nbtools/envsnap/capture.py``, which runs where nbtools may not be installed,
+    keeps a standard-library twin (``test_urls`` checks they agree)."""
+    return _LOGIN.sub(_shareable_login, url)
+
+
+def _shareable_login(login: re.Match[str]) -> str:
+    user, colon, password = login.group()[:-1].partition(":")
+    variable = _VARIABLE.fullmatch
+    if (user == "git" and not colon) or (variable(user) and (not colon or variable(password))):
+        return login.group()
+    return ""
 
 
 def password_hidden(url: str) -> str:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from nbtools.envsnap.capture import canonical_name, shareable_url
+from nbtools.envsnap.capture import canonical_name
 from nbtools.store import utcnow
 
 #: Where a snapshot came from: a kernel's interpreter, or an imported lock/requirements file.
@@ -52,6 +52,8 @@ class Distribution:
         # ``file://localhost/p`` is ``file:///p`` (RFC 8089), which pip records as written.
         url = (self.direct_url or {}).get("url")
         if isinstance(url, str):
+            from nbtools.urls import shareable_url  # not at import: it imports ipaddress
+
             same = shareable_url(url)
             same = "file:///" + same[len(LOCALHOST) :] if same.startswith(LOCALHOST) else same
             if same != url:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from nbtools import urls
 from nbtools.errors import InvalidInputError
 from nbtools.urls import checked_http_url, normalized_url, password_hidden, without_login
 
@@ -243,3 +244,28 @@ def test_a_url_location_has_one_spelling(url: str, spelled: str) -> None:
     """Before, every one of these was stored, and compared, as written."""
     assert normalized_url(url) == spelled
     assert normalized_url(spelled) == spelled  # idempotent
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://bot:s3cr3t@pkgs.example/a.whl", "https://pkgs.example/a.whl"),
+        ("git+https://ghp_TOKEN@github.com/o/r", "git+https://github.com/o/r"),
+        ("ssh://git@github.com/o/r", "ssh://git@github.com/o/r"),
+        ("ssh://git:pw@github.com/o/r", "ssh://github.com/o/r"),
+        ("https://${USER}:${TOKEN}@h/x.tar.gz", "https://${USER}:${TOKEN}@h/x.tar.gz"),
+        ("https://${TOKEN}@h/x", "https://${TOKEN}@h/x"),
+        ("https://${USER}:plain@h/x", "https://h/x"),
+        ("https://${ÜSER}@h/x", "https://h/x"),
+        ("https://${}@h/x", "https://h/x"),
+        ("a @ https://u:p@h/x and https://v@h2?q=a@b", "a @ https://h/x and https://h2?q=a@b"),
+        ("file:///srv/a.whl", "file:///srv/a.whl"),
+    ],
+)
+def test_a_direct_url_keeps_only_a_login_that_is_no_secret(url: str, kept: str) -> None:
+    """nbtools' rule (a snapshot read or migrated) and the capture script's own twin (run in
+    the kernel's interpreter, without nbtools) agree."""
+    from nbtools.envsnap import capture
+
+    assert urls.shareable_url(url) == kept
+    assert capture.shareable_url(url) == kept
