@@ -1,11 +1,15 @@
 """Opening the store: engine set-up (SQLite WAL + busy timeout), migrations, sessions.
 
 A store is migrated when it is opened; a process that keeps it open (a server, a scheduler)
-may then see a newer jupyter-nbtools migrate it meanwhile. So every write transaction first
-reads the revisions the store records (one row per migration branch, read under the write
-lock SQLite's ``BEGIN IMMEDIATE`` takes) and is refused, nothing written, when one is unknown
-(:class:`~nbtools.errors.StoreTooNewError`: exit 2, HTTP 409), as :meth:`Store.revision`
-(the status report) is.
+may then see a newer jupyter-nbtools migrate it meanwhile. So every write transaction is
+refused, nothing written, when the revisions the store records (one row per migration
+branch) include one this code does not know (:class:`~nbtools.errors.StoreTooNewError`: exit
+2, HTTP 409), as :meth:`Store.revision` (the status report) is. They are read as the
+transaction starts: on SQLite in it, under the write lock ``BEGIN IMMEDIATE`` takes; on
+PostgreSQL by the query that checks the connection is alive as it is taken from the pool for
+the transaction (:func:`_configure_postgresql`), which costs no round trip of its own: under
+``READ COMMITTED``, PostgreSQL's default, a query in the transaction would see no more than
+one just before it, and neither holds a lock.
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 
 from nbtools.errors import NbtoolsError, StoreError, StoreUnavailableError
 from nbtools.store import foreignkeys, migrations, shown_url
@@ -70,7 +74,31 @@ def _configure_sqlite(engine: Engine) -> None:
 def _configure_postgresql(engine: Engine) -> None:
     """Every session in UTC: a server or database whose ``timezone`` is another zone
     (``ALTER DATABASE … SET timezone``) would have the driver read every moment in that zone
-    (``+09:00``), and the CLI show it as a schedule's own zone rather than local time."""
+    (``+09:00``), and the CLI show it as a schedule's own zone rather than local time.
+
+    A connection taken from the pool is checked alive by reading the store's revisions (in
+    place of ``pool_pre_ping``'s ``SELECT 1``), kept for the transaction it is taken for
+    (:data:`CHECKED_OUT_REVISIONS`): a write transaction then needs no query of its own to
+    refuse a store a newer jupyter-nbtools migrated (measured on a loopback server, a
+    round trip of ≈ 0.3 ms in a write transaction of ≈ 1.2 ms). A connection that does not
+    answer is replaced, as ``pool_pre_ping`` replaces it."""
+    dbapi = engine.dialect.loaded_dbapi
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        try:
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True  # read outside any transaction, as a ping is
+            with contextlib.closing(dbapi_connection.cursor()) as cursor:
+                try:
+                    cursor.execute(_REVISIONS.text)
+                    revisions = frozenset(row[0] for row in cursor)
+                except dbapi.ProgrammingError:  # a new database: no alembic_version yet
+                    revisions = frozenset()
+            dbapi_connection.autocommit = autocommit
+        except (dbapi.OperationalError, dbapi.InterfaceError) as error:
+            raise DisconnectionError(str(error)) from error  # the pool takes another
+        record.info[CHECKED_OUT_REVISIONS] = revisions
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -90,7 +118,10 @@ def create_store_engine(url: str) -> Engine:
     reason = form_problem(url)
     if reason is None:
         try:
-            engine = create_engine(url, pool_pre_ping=True)
+            parsed = make_url(url)
+            # PostgreSQL's connections are checked as they are taken (_configure_postgresql)
+            ping = parsed.get_backend_name() != "postgresql"
+            engine = create_engine(parsed, pool_pre_ping=ping)
         except (SQLAlchemyError, ImportError) as exc:
             reason = f"{exc}{misnamed_dialect(url)}"
         except ValueError:  # its text would show the part: a password's, if it holds an '@'
@@ -180,7 +211,7 @@ class Store:
             session.begin(),
         ):
             if write:
-                self._refuse_newer(session.execute(_REVISIONS).scalars())
+                self._refuse_newer(_revisions(session.connection()))
             yield session
 
     @contextlib.contextmanager
@@ -209,7 +240,7 @@ class Store:
                 connection.begin(),
             ):
                 if write or removing:
-                    self._refuse_newer(connection.execute(_REVISIONS).scalars())
+                    self._refuse_newer(_revisions(connection))
                 yield connection
                 if removing and connection.in_transaction():  # not rolled back (a dry run)
                     _refuse_violations(connection, removing)
@@ -258,6 +289,18 @@ def _refuse_violations(connection: Connection, removing: Collection[str]) -> Non
 
 #: What a write transaction reads first: the revisions the store records.
 _REVISIONS = text("SELECT version_num FROM alembic_version")
+#: Where a PostgreSQL connection keeps the revisions read as it was taken from the pool.
+CHECKED_OUT_REVISIONS = "nbtools_revisions"
+
+
+def _revisions(connection: Connection) -> Iterable[str]:
+    """The revisions the store records as ``connection``'s transaction starts (see the
+    module's docstring)."""
+    if connection.dialect.name == "postgresql":
+        revisions: frozenset[str] = connection.info[CHECKED_OUT_REVISIONS]
+        return revisions
+    return connection.execute(_REVISIONS).scalars()
+
 
 #: Key of the PostgreSQL advisory lock that serialises migrations between servers.
 MIGRATION_LOCK_KEY = 0x6E62746F6F6C73  # "nbtools"
