@@ -62,21 +62,43 @@ class Project:
         field ``root_dir``), never made into an empty project. A store directory outside the
         root belongs to one root, recorded in it (:func:`claim_store`), unless the project is a
         reader's (``creates_store=False``, :attr:`creates_store`), which writes nothing."""
+        return cls.located(
+            settings.root_dir,
+            settings.store_dir,
+            settings.db_url,
+            default_root,
+            discover=discover,
+            creates_store=creates_store,
+        )
+
+    @classmethod
+    def located(
+        cls,
+        root_dir: str,
+        store_dir: str,
+        db_url: str,
+        default_root: Path,
+        *,
+        discover: bool = False,
+        creates_store: bool = True,
+    ) -> Project:
+        """:meth:`from_settings` given the values of those settings (``NbtoolsSettings``'
+        options of the same names)."""
         from nbtools.errors import InvalidInputError
 
         found = None
-        if discover and not settings.root_dir:
-            found = nearest_root(default_root, settings.store_dir)
-        root = Path(settings.root_dir or found or default_root).expanduser().resolve()
+        if discover and not root_dir:
+            found = nearest_root(default_root, store_dir)
+        root = Path(root_dir or found or default_root).expanduser().resolve()
         if not root.is_dir():
             problem = "is a file" if root.exists() else "does not exist"
             raise InvalidInputError(
                 f"The project root {root} {problem}: name the project's directory.",
                 field="root_dir",
             )
-        guessed = discover and not settings.root_dir and not found
-        store_dir = claim_store(root, settings.store_dir, guessed=guessed, record=creates_store)
-        return cls(root, store_dir, settings.db_url, creates_store=creates_store)
+        guessed = discover and not root_dir and not found
+        claimed = claim_store(root, store_dir, guessed=guessed, record=creates_store)
+        return cls(root, claimed, db_url, creates_store=creates_store)
 
     @functools.cached_property
     def store(self) -> Store:

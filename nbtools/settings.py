@@ -29,12 +29,11 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from traitlets import TraitError, TraitType
-
-from nbtools.config import Refused, Settings
-
 if TYPE_CHECKING:
+    from traitlets import TraitType
     from traitlets.config.loader import LazyConfigValue
+
+    from nbtools.config import Settings
 
 #: The environment variable naming the CLI's config file.
 CONFIG_FILE_VARIABLE = "NBTOOLS_CONFIG"
@@ -42,7 +41,7 @@ CONFIG_FILE_VARIABLE = "NBTOOLS_CONFIG"
 #: Settings by class name, then option name.
 Layer = dict[str, dict[str, Any]]
 
-S = TypeVar("S", bound=Settings)
+S = TypeVar("S", bound="Settings")
 
 
 def settings_classes() -> tuple[type[Settings], ...]:
@@ -236,6 +235,10 @@ def validated(trait: TraitType[Any, Any], value: Any) -> Any:
     :class:`ValueError` saying what is expected (``expected an integer of at least 0``), and
     why when the trait says (:class:`~nbtools.config.Refused`: ``($SCORER_KEY is empty or
     unset)``)."""
+    from traitlets import TraitError
+
+    from nbtools.config import Refused
+
     try:
         return cast(Any, trait).validate(None, value)
     except TraitError as error:
@@ -366,6 +369,8 @@ def build(cls: type[S], config: Mapping[str, Mapping[str, Any]]) -> S:
     for name in sorted(set(values) - set(options)):
         _warn_unknown(cls, name, options)
         del values[name]
+    from traitlets import TraitError
+
     try:
         return cls(**values)
     except TraitError as error:

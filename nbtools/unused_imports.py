@@ -24,6 +24,7 @@ modules they import for functions a command rarely calls deferred (:data:`TOOLKI
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import sys
 import threading
@@ -114,7 +115,9 @@ def deferring(names: Iterable[str]) -> Iterator[None]:
     the module or one of its submodules anywhere imports the real one as usual (importing a
     submodule under the stand-in would load the package through its ``__path__`` and then make
     the submodule a second time). Nothing is deferred of a module already imported or not
-    installed.
+    installed. A module's stand-in is made once (its spec looked up once): a later block
+    places the same one again while the module is still not imported (the console script's
+    group defers the toolkit's modules again for what it imports after its start-up).
     """
     stand_ins = {name: _stand_in(name) for name in names if name not in sys.modules}
     placed = {name: module for name, module in stand_ins.items() if module is not None}
@@ -127,6 +130,7 @@ def deferring(names: Iterable[str]) -> Iterator[None]:
                 del sys.modules[name]
 
 
+@functools.cache
 def _stand_in(name: str) -> types.ModuleType | None:
     import importlib.util  # not at import: the console script needs skip_unused_imports only
 

@@ -9,9 +9,9 @@ import click
 
 from nbtools._version import __version__
 from nbtools.cli.context import CliContext
-from nbtools.cli.options import config_file_option, setting_option
+from nbtools.cli.options import SettingOption, config_file_option
 from nbtools.cli.registry import COMMANDS
-from nbtools.config import NbtoolsSettings
+from nbtools.unused_imports import TOOLKIT_DEFERRED, deferring
 
 if TYPE_CHECKING:
     from nbtools.errors import NbtoolsError
@@ -30,8 +30,34 @@ class NbtoolsCliError(click.ClickException):
         click.secho(f"Error: {visible(self.format_message())}", err=True, fg="red")
 
 
+#: The group's options setting :class:`~nbtools.config.NbtoolsSettings`, by option: their
+#: flags are made from the traits (:func:`~nbtools.cli.options.setting_parameter`) when first
+#: needed (:meth:`LazyGroup.get_params`).
+GROUP_SETTINGS = {"root_dir": "--root", "db_url": "--db-url", "actor": "--actor"}
+
+#: Set in a context's ``meta`` while the group reads a command line naming the command first.
+_COMMAND_FIRST = "nbtools.command_first"
+
+
 class LazyGroup(click.Group):
-    """A group that imports a command's module only when that command runs."""
+    """A group that imports a command's module only when that command runs, and makes its
+    setting options (with traitlets, which declares them) only when they can be given or
+    shown: a command line starting with the command's name (``nbtools extract NB``) gives the
+    group no option, and each would keep its default (None: nothing set), so the settings
+    are then read without them (:mod:`nbtools.settings_defaults`)."""
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        if not ctx.meta.get(_COMMAND_FIRST) and not any(
+            isinstance(param, SettingOption) for param in self.params
+        ):
+            from nbtools.cli.options import setting_parameter
+
+            with deferring(TOOLKIT_DEFERRED):  # as the rest of the toolkit was (main)
+                from nbtools.config import NbtoolsSettings
+
+            made = [setting_parameter(NbtoolsSettings, *item) for item in GROUP_SETTINGS.items()]
+            self.params[1:1] = made  # after --version, before --config: as --help lists them
+        return super().get_params(ctx)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -40,7 +66,9 @@ class LazyGroup(click.Group):
         entry = COMMANDS.get(cmd_name)
         if entry is None:
             return None
-        command: click.Command = getattr(importlib.import_module(entry.module), entry.attribute)
+        with deferring(TOOLKIT_DEFERRED):  # as the toolkit was (main): traitlets, if it is now
+            module = importlib.import_module(entry.module)
+        command: click.Command = getattr(module, entry.attribute)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -111,6 +139,7 @@ class LazyGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # the group's own options (--root, --actor, --config) are read before any command's:
         # a bad one is answered as JSON too when the command line asks for JSON
+        ctx.meta[_COMMAND_FIRST] = bool(args) and not args[0].startswith("-")
         cli_ctx = ctx.ensure_object(CliContext)
         cli_ctx.asked_json = "--json" in args
         try:
@@ -151,9 +180,6 @@ def _answer_usage_error(cli_ctx: CliContext, error: click.UsageError) -> None:
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="nbtools")
-@setting_option(NbtoolsSettings, "root_dir", "--root")
-@setting_option(NbtoolsSettings, "db_url", "--db-url")
-@setting_option(NbtoolsSettings, "actor", "--actor")
 @config_file_option
 @click.pass_context
 def cli(ctx: click.Context) -> None:

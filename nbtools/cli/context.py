@@ -6,9 +6,10 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from nbtools.config import Settings
@@ -109,15 +110,19 @@ class CliContext:
         the working directory. A command that only reads
         (:func:`~nbtools.cli.decorators.reads_only`) makes no store: where there is none yet,
         it reads an empty one (:attr:`~nbtools.project.Project.creates_store`)."""
-        from nbtools.config import NbtoolsSettings
         from nbtools.errors import InvalidInputError
         from nbtools.project import Project
 
-        settings = self.settings(NbtoolsSettings)
+        values = self.nbtools_settings
         here = self._here or Path.cwd()
         try:
-            return Project.from_settings(
-                settings, default_root=here, discover=True, creates_store=not _reads_only()
+            return Project.located(
+                values["root_dir"],
+                values["store_dir"],
+                values["db_url"],
+                default_root=here,
+                discover=True,
+                creates_store=not _reads_only(),
             )
         except InvalidInputError as error:
             if error.details.get("field") == "root_dir":  # where the root was set
@@ -149,9 +154,28 @@ class CliContext:
         else None: :attr:`actor` is then the environment's, which a process the command
         starts finds the same. For a command handing the actor on without recording
         anything itself: reading it loads neither the audit trail's code nor SQLAlchemy."""
-        from nbtools.config import NbtoolsSettings
+        return str(self.nbtools_settings["actor"]) or None
 
-        return self.settings(NbtoolsSettings).actor or None
+    @functools.cached_property
+    def nbtools_settings(self) -> Mapping[str, Any]:
+        """The values of :class:`~nbtools.config.NbtoolsSettings`' options for this invocation
+        (where the project is, who acts), by option: while nothing sets a setting, the
+        traits' defaults, read without importing traitlets
+        (:func:`~nbtools.settings_defaults.unset_defaults`), unless the command imported the
+        settings classes already (its own: the traits then cost less than the table's check)."""
+        if "nbtools.config" not in sys.modules:
+            from nbtools.settings_defaults import unset_defaults
+
+            defaults = unset_defaults(self.environ, self.config_file, self.flags)
+            if defaults is not None:
+                return defaults
+        from nbtools.unused_imports import TOOLKIT_DEFERRED, deferring
+
+        with deferring(TOOLKIT_DEFERRED):  # as the rest of the toolkit was (main)
+            from nbtools.config import NbtoolsSettings
+
+        settings = self.settings(NbtoolsSettings)
+        return {name: getattr(settings, name) for name in settings.trait_names(config=True)}
 
     def close(self) -> None:
         """Release the store if a command opened it."""

@@ -12,22 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from traitlets import Bool, CaselessStrEnum, Enum, Float, Int
 
 from nbtools.cli.context import CliContext
-from nbtools.config import Settings
 from nbtools.ids import MAX_LIST
-from nbtools.settings import (
-    CONFIG_FILE_VARIABLE,
-    bounds,
-    describe,
-    environment_variable,
-    requirement,
-    validated,
-)
+from nbtools.settings import CONFIG_FILE_VARIABLE
+
+if TYPE_CHECKING:
+    from nbtools.config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,6 +37,24 @@ class SettingOption(click.Option):
 
 def setting_option(cls: type[Settings], name: str, flag: str) -> Callable[[F], F]:
     """A click option ``flag`` setting ``cls.name`` for this command."""
+    declarations, attributes = _setting_flag(cls, name, flag)
+    return click.option(*declarations, cls=SettingOption, **attributes)
+
+
+def setting_parameter(cls: type[Settings], name: str, flag: str) -> SettingOption:
+    """The option :func:`setting_option` declares, made now (the group makes its own only
+    when a command line or its help needs them: :class:`~nbtools.cli.app.LazyGroup`)."""
+    declarations, attributes = _setting_flag(cls, name, flag)
+    return SettingOption(declarations, **attributes)
+
+
+def _setting_flag(cls: type[Settings], name: str, flag: str) -> tuple[list[str], dict[str, Any]]:
+    """The declarations and attributes of the flag ``flag`` setting ``cls.name``: its help,
+    default shown and type from the trait."""
+    from traitlets import Bool, CaselessStrEnum, Enum, Float, Int
+
+    from nbtools.settings import bounds, describe, environment_variable, requirement, validated
+
     trait = cls.class_traits(config=True)[name]
     default = trait.default_value
     shown = "" if default in ("", None) else f"default: {default}; "
@@ -76,16 +88,14 @@ def setting_option(cls: type[Settings], name: str, flag: str) -> Callable[[F], F
     if isinstance(trait, Bool):
         bare = flag.removeprefix("--")
         flag, declared = f"--{bare}/--no-{bare}", {}
-    return click.option(
-        flag,
+    return [flag], {
         **declared,
-        default=None,
-        help=help_text,
-        expose_value=False,
-        callback=store,
-        cls=SettingOption,
-        setting=(cls, name),
-    )
+        "default": None,
+        "help": help_text,
+        "expose_value": False,
+        "callback": store,
+        "setting": (cls, name),
+    }
 
 
 def _store_config_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:

@@ -177,6 +177,7 @@ def test_help_loads_only_the_command_table_and_the_global_options() -> None:
             "nbtools.config",
             "nbtools.ids",
             "nbtools.settings",
+            "nbtools.unused_imports",
         ]
     )
 

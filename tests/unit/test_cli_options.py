@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_notebook, nbtools
+from tests.conftest import make_notebook, nbtools, run_python
 
 #: Each count: the command, its flag, the range --help shows, a value outside it, one inside.
 COUNTS = [
@@ -71,3 +71,23 @@ def test_a_whole_number_that_is_no_number_is_refused_as_the_docs_quote(
     assert refused.stderr.endswith(f"Error: {message}\n")
     if as_json:
         assert json.loads(refused.stdout)["message"] == message
+
+
+def test_the_group_makes_its_setting_flags_for_a_command_line_that_can_give_them() -> None:
+    """``--root``, ``--db-url``, ``--actor`` take their help from the traits, which a command
+    line starting with the command's name does not need (traitlets is not imported for it):
+    ``nbtools --help`` still lists them where they were declared, after ``--version``."""
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from nbtools.cli.app import cli\n"
+        "print(CliRunner().invoke(cli, ['extract', '--help']).exit_code, 'traitlets' in sys.modules)\n"
+        "print(CliRunner().invoke(cli, ['--help']).output)\n"
+    )
+    first, *shown = run_python(code).stdout.splitlines()
+    assert first == "0 False"
+    flags = [line.split()[0] for line in shown if line.startswith("  -")]
+    assert flags == ["-V,", "--root", "--db-url", "--actor", "--config", "-h,"]
+    help_text = " ".join(" ".join(shown).split())
+    assert "[env $NBTOOLS_ROOT; config c.NbtoolsSettings.root_dir]" in help_text
+    assert "[env $NBTOOLS_ACTOR; config c.NbtoolsSettings.actor]" in help_text

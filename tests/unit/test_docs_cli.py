@@ -66,7 +66,7 @@ def flags_of_settings() -> dict[str, list[str]]:
     (``nbtools scheduler --lease``), by the option it sets."""
     flags: dict[str, list[str]] = {}
     for words, command in {"": cli, **command_tree()}.items():
-        for param in command.params:
+        for param in command.get_params(click.Context(command)):  # the group's: made then
             if isinstance(param, SettingOption):
                 cls, name = param.setting
                 spelled = " ".join(filter(None, ("nbtools", words, max(param.opts, key=len))))

@@ -98,7 +98,8 @@ TOOLKIT = """
 import sys
 from nbtools.unused_imports import TOOLKIT_DEFERRED, deferring
 with deferring(TOOLKIT_DEFERRED):
-    from nbtools.cli.app import cli  # click, traitlets, pathlib: what the console script imports
+    from nbtools.cli.app import cli  # click, pathlib: what the console script imports
+    from nbtools.config import NbtoolsSettings  # traitlets: the group's flags, the settings
 loaded = lambda: sorted(name for name in TOOLKIT_DEFERRED if name in sys.modules)
 print(loaded())
 import inspect, pathlib, urllib.parse
@@ -137,3 +138,21 @@ def test_the_toolkit_s_deferred_modules_load_when_read(tmp_path: Path) -> None:
         "True ['copy', 'fnmatch', 'ipaddress', 'linecache', 'numbers', 'token', 'tokenize']",
         "True True True True True",
     ]
+
+
+def test_a_later_block_places_the_same_stand_in_again() -> None:
+    """A module's stand-in is made once (one search of ``sys.path`` for its spec): the group
+    defers the toolkit's modules again for a command's imports (traitlets' with the settings
+    classes, when a command reads them), at no second search."""
+    code = (
+        "import sys\n"
+        "from nbtools.unused_imports import deferring\n"
+        "with deferring(['numbers']):\n"
+        "    first = sys.modules['numbers']\n"
+        "print('numbers' in sys.modules)\n"
+        "with deferring(['numbers']):\n"
+        "    print(sys.modules['numbers'] is first)\n"
+        "    import numbers\n"
+        "print(numbers.Real.__name__, sys.modules['numbers'] is not first)\n"
+    )
+    assert run_python(code).stdout.splitlines() == ["False", "True", "Real True"]
