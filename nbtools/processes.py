@@ -13,10 +13,10 @@ still in the group: killing the group as well as the tree leaves nothing behind.
 
 from __future__ import annotations
 
+import _signal  # signal's numbers without its enums, which nbtools extract would build
 import contextlib
 import errno
 import os
-import signal
 import sys
 import threading
 import time
@@ -208,13 +208,13 @@ def _stop_watched(process: subprocess.Popen[str]) -> None:
 
     try:
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGINT)
+            os.killpg(process.pid, _signal.SIGINT)
             process.wait(timeout=CLEAN_UP_SECONDS)
     except subprocess.TimeoutExpired:
         pass
     finally:  # also when a second stop interrupts the wait
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
+            os.killpg(process.pid, _signal.SIGKILL)
 
 
 def kill_tree(pid: int | None, groups: Iterable[int] = ()) -> None:
@@ -234,7 +234,7 @@ def kill_tree(pid: int | None, groups: Iterable[int] = ()) -> None:
     members = [process for process in _members(killed) if process not in tree]
     for group in killed:
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(group, signal.SIGKILL)
+            os.killpg(group, _signal.SIGKILL)
     for process in tree:
         with contextlib.suppress(psutil.NoSuchProcess):
             process.kill()
