@@ -248,11 +248,13 @@ def _check_data(
     """The usage rule on the notebook's data (raises when refused); None outside the root or
     when the notebook names no data and the check read it whole (then the catalog is not
     even opened)."""
-    from nbtools.data import scan
+    from nbtools.data import names_no_data
 
     project = cli_ctx.project
-    if not project.contains(notebook):
+    if not project.contains(notebook) or names_no_data(nb):  # then the detector is not loaded
         return None
+    from nbtools.data import scan
+
     found = scan(nb)
     if found.read_whole and not (found.declared or found.undeclared):
         return None

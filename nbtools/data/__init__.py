@@ -23,6 +23,7 @@ transaction; the REST handlers and ``nbtools data`` call only these)::
     data.usage_report(project, "customers")        # -> UsageReport: what derives from it
     data.sync_catalog(project)                     # datasets.yaml -> the store
     data.check_notebook(project, nb, path)         # -> DataCheck: the datasets it uses
+    data.names_no_data(nb)                         # -> True: the check would read no cell
 
 Importing this package costs nothing: every name is loaded on first use.
 """
@@ -56,6 +57,7 @@ if TYPE_CHECKING:  # ``X as X``: the face's names, re-exported for type checkers
     from nbtools.data.fields import CLASSIFICATIONS as CLASSIFICATIONS
     from nbtools.data.fields import is_url as is_url
     from nbtools.data.fields import parse_name as parse_name
+    from nbtools.data.mentions import names_no_data as names_no_data
     from nbtools.data.notebook import open, path
     from nbtools.data.search import MAX_SEARCH_LIMIT as MAX_SEARCH_LIMIT
     from nbtools.data.search import search_datasets as search_datasets
@@ -90,6 +92,7 @@ _LAZY = {
     "DataCheck": ("check", "DataCheck"),
     "check_notebook": ("check", "check_notebook"),
     "enforce_rule": ("check", "enforce_rule"),
+    "names_no_data": ("mentions", "names_no_data"),
     "scan": ("detect", "scan"),
     "CLASSIFICATIONS": ("fields", "CLASSIFICATIONS"),
     "is_url": ("fields", "is_url"),

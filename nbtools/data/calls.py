@@ -21,7 +21,7 @@ import ast
 import re
 from typing import Literal
 
-#: Every reader's name contains one of ``detect._NAME_PARTS`` (tested).
+#: Every reader's name contains one of :data:`nbtools.data.mentions.NAME_PARTS` (tested).
 READERS = frozenset(
     {
         "open",

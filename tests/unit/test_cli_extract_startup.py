@@ -20,7 +20,7 @@ def test_extraction_imports_nothing_heavy(
         "heavy = ('nbformat', 'nbconvert', 'jupyter_server', 'rich', 'sqlalchemy', "
         "'papermill', 'subprocess', 'traitlets.config', 'pickle', 'hashlib', 'dataclasses',\n"
         "'nbtools.export.serving', 'nbtools.data.fields', 'nbtools.data.bindings', 'string',\n"
-        "'nbtools.cli.output', 'signal')\n"
+        "'nbtools.cli.output', 'signal', 'nbtools.data.detect')\n"
         "print([m for m in heavy if m in sys.modules])"
     )
     result = run_python(code)
