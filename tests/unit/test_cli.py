@@ -285,8 +285,9 @@ def loaded_by(
 
 
 def test_start_up_imports_neither_the_store_nor_rich() -> None:
-    """`nbtools --help` and a command's help load click, traitlets and the command only
-    (docs/performance.md, "Where a CLI command's time goes"); not timed, so it cannot be flaky."""
+    """`nbtools --help` and a command's help load click, the command and traitlets (for the
+    group's flags, or the command's settings) only (docs/performance.md, "Where a CLI
+    command's time goes"); not timed, so it cannot be flaky."""
     watched = (*NEVER_NEEDED, "sqlalchemy", "rich", "jupyter_core", "importlib.metadata")
     for argv in (["--help"], ["extract", "--help"], ["version", "--help"], ["env", "--help"]):
         assert loaded_by(argv, watched) == [], argv
